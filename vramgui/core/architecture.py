@@ -1,0 +1,336 @@
+"""Model architecture: the numbers that decide memory and speed, and their HF import.
+
+Field names follow the concepts of DESIGN §2 (V, d, f, L, h, h_kv, d_h ...).  A
+Hugging Face ``config.json`` is mapped onto them by :func:`architecture_from_hf_config`,
+which is also what the built-in presets use: a preset stores the model's config keys
+verbatim, so a preset and an imported ``config.json`` give the same object.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .errors import ConfigError, pydantic_message
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class MoE(BaseModel):
+    """Mixture-of-experts feed-forward layers."""
+
+    model_config = _FROZEN
+    num_experts: int = Field(ge=1, le=4096, description="routed experts per MoE layer (E)")
+    experts_per_token: int = Field(ge=1, le=256, description="routed experts active per token (k)")
+    expert_intermediate_size: int = Field(ge=1, description="intermediate width of one expert")
+    shared_intermediate_size: int = Field(
+        0, ge=0, description="total intermediate width of the always-active shared expert(s)"
+    )
+    shared_expert_gate: bool = Field(False, description="a d->1 gate on the shared expert (Qwen MoE)")
+    dense_layers: int = Field(0, ge=0, description="layers that use a dense MLP instead (first_k_dense_replace)")
+    router_bias: bool = Field(False, description="per-expert score bias (DeepSeek-V3 e_score_correction_bias)")
+
+    @model_validator(mode="after")
+    def _k_le_e(self) -> MoE:
+        if self.experts_per_token > self.num_experts:
+            raise ValueError("experts_per_token cannot exceed num_experts")
+        return self
+
+
+class MLA(BaseModel):
+    """Multi-head latent attention (DeepSeek-V2/V3): K and V come from a shared latent."""
+
+    model_config = _FROZEN
+    kv_lora_rank: int = Field(ge=1, description="latent width cached per token per layer")
+    q_lora_rank: int | None = Field(None, ge=1, description="query low-rank width, None = full q_proj")
+    qk_rope_head_dim: int = Field(ge=0, description="rotary part of each query/key head")
+    qk_nope_head_dim: int = Field(ge=1, description="non-rotary part of each query/key head")
+    v_head_dim: int = Field(ge=1, description="value head width")
+
+
+class Architecture(BaseModel):
+    """Transformer decoder architecture.
+
+    Counts are per model; sizes are element counts (not bytes).
+    """
+
+    model_config = _FROZEN
+    model_type: str = Field("llama", max_length=64)
+    vocab_size: int = Field(ge=1, le=10_000_000, description="V")
+    hidden_size: int = Field(ge=1, le=1_000_000, description="d")
+    intermediate_size: int = Field(ge=1, le=10_000_000, description="f, dense MLP width")
+    num_layers: int = Field(ge=1, le=10_000, description="L")
+    num_heads: int = Field(ge=1, le=10_000, description="h, query heads")
+    num_kv_heads: int = Field(ge=1, le=10_000, description="h_kv, key/value heads (GQA/MQA)")
+    head_dim: int = Field(ge=1, le=100_000, description="d_h")
+    max_context: int = Field(4096, ge=1, le=100_000_000, description="trained context limit (tokens)")
+    tie_embeddings: bool = False
+    gated_mlp: bool = Field(True, description="three MLP matrices (SwiGLU/GeGLU) or two")
+    qkv_bias: bool = False
+    o_bias: bool = False
+    mlp_bias: bool = False
+    norm_kind: Literal["rms", "layer"] = Field("rms", description="layer norm carries a bias too")
+    norms_per_layer: int = Field(2, ge=0, le=8)
+    qk_norm: bool = Field(False, description="per-head RMSNorm on q and k (Qwen3)")
+    learned_positions: int = Field(0, ge=0, description="rows of a learned absolute position table")
+    sliding_window: int | None = Field(None, ge=1, description="attention window of the windowed layers")
+    sliding_window_layers: int = Field(0, ge=0, description="how many layers use the window")
+    moe: MoE | None = None
+    mla: MLA | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Architecture:
+        if self.num_kv_heads > self.num_heads:
+            raise ValueError("num_kv_heads cannot exceed num_heads")
+        if self.num_heads % self.num_kv_heads:
+            raise ValueError("num_heads must be a multiple of num_kv_heads")
+        if self.sliding_window_layers > self.num_layers:
+            raise ValueError("sliding_window_layers cannot exceed num_layers")
+        if self.moe and self.moe.dense_layers > self.num_layers:
+            raise ValueError("moe.dense_layers cannot exceed num_layers")
+        return self
+
+    @property
+    def is_moe(self) -> bool:
+        return self.moe is not None
+
+    @property
+    def q_head_dim(self) -> int:
+        """Width of one query/key head as seen by the score product."""
+        if self.mla:
+            return self.mla.qk_nope_head_dim + self.mla.qk_rope_head_dim
+        return self.head_dim
+
+    @property
+    def v_head_dim(self) -> int:
+        return self.mla.v_head_dim if self.mla else self.head_dim
+
+    def summary(self) -> str:
+        kind = "MoE" if self.moe else "dense"
+        attn = "MLA" if self.mla else ("MQA" if self.num_kv_heads == 1 else
+                                       "GQA" if self.num_kv_heads < self.num_heads else "MHA")
+        return (f"{kind}, {self.num_layers} layers, d={self.hidden_size}, "
+                f"{self.num_heads} heads ({attn}, {self.num_kv_heads} KV), vocab {self.vocab_size}")
+
+
+# --- Hugging Face config.json -------------------------------------------------------
+
+# Model types whose MLP has two matrices (up, down) rather than three.
+_UNGATED = {"gpt_bigcode", "gpt2", "falcon", "starcoder2", "opt", "gpt_neox", "bloom", "phi", "mpt",
+            "gptj", "codegen"}
+# Model types with attention q/k/v biases hard-coded in their modelling code.
+_QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starcoder2", "phi"}
+
+
+def _first(cfg: dict, *keys: str, default: Any = None) -> Any:
+    for k in keys:
+        if k in cfg and cfg[k] is not None:
+            return cfg[k]
+    return default
+
+
+def _need(cfg: dict, source: str, *keys: str) -> Any:
+    value = _first(cfg, *keys)
+    if value is None:
+        raise ConfigError(f"missing (also looked for: {', '.join(keys[1:]) or '-'})",
+                          source=source, field=keys[0])
+    return value
+
+
+def _int(value: Any, source: str, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        raise ConfigError(f"expected a whole number, got {value!r}", source=source, field=field)
+    if isinstance(value, float) and not value.is_integer():
+        raise ConfigError(f"expected a whole number, got {value!r}", source=source, field=field)
+    return int(value)
+
+
+def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Architecture:
+    """Map a Hugging Face ``config.json`` (as a dict) to an :class:`Architecture`.
+
+    Standard keys (``hidden_size``, ``num_hidden_layers`` ...) work for any
+    ``model_type``; the known non-standard families (ChatGLM, Qwen v1, GPT-BigCode,
+    DeepSeek MLA/MoE, Mixtral, Qwen MoE, Gemma 2) are mapped from their own keys.
+
+    Raises
+    ------
+    ConfigError
+        naming ``source`` and the missing or bad key.
+    """
+    if not isinstance(cfg, dict):
+        raise ConfigError("expected a JSON object at the top level", source=source)
+    if isinstance(cfg.get("text_config"), dict):  # multimodal wrappers keep the LM inside
+        cfg = {**cfg["text_config"], "model_type": cfg["text_config"].get("model_type", cfg.get("model_type"))}
+    mt = str(cfg.get("model_type") or "unknown").lower()
+    get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
+
+    d = _int(_need(cfg, source, "hidden_size", "n_embd", "d_model"), source, "hidden_size")
+    L = _int(_need(cfg, source, "num_hidden_layers", "num_layers", "n_layer"), source, "num_hidden_layers")
+    h = _int(_need(cfg, source, "num_attention_heads", "n_head", "num_heads"), source, "num_attention_heads")
+    V = _int(_need(cfg, source, "vocab_size", "padded_vocab_size"), source, "vocab_size")
+    if mt == "chatglm":
+        V = _int(get("padded_vocab_size", "vocab_size"), source, "padded_vocab_size")
+
+    # key/value heads
+    if mt == "chatglm":
+        h_kv = _int(get("multi_query_group_num", default=h), source, "multi_query_group_num") \
+            if get("multi_query_attention", default=False) else h
+    elif mt in ("gpt_bigcode",) and get("multi_query", default=True):
+        h_kv = 1
+    elif mt == "falcon" and not get("new_decoder_architecture", default=False):
+        h_kv = 1 if get("multi_query", default=True) else h
+    else:
+        h_kv = _int(get("num_key_value_heads", "num_kv_heads", "n_head_kv", default=h), source, "num_key_value_heads")
+
+    head_dim = get("head_dim", "kv_channels")
+    d_h = _int(head_dim, source, "head_dim") if head_dim is not None else d // h
+    if head_dim is None and d % h:
+        raise ConfigError(f"hidden_size {d} is not a multiple of num_attention_heads {h}; give head_dim",
+                          source=source, field="head_dim")
+
+    # MLP width
+    f = get("intermediate_size", "ffn_hidden_size", "n_inner")
+    if mt == "qwen":  # Qwen v1 splits intermediate_size over its two branches (w1, w2)
+        f = None if f is None else _int(f, source, "intermediate_size") // 2
+    if f is None and mt in _UNGATED:
+        f = 4 * d
+    moe = _moe_from_hf(cfg, mt, source)
+    if f is None and moe is not None:
+        f = moe.expert_intermediate_size
+    if f is None:
+        raise ConfigError("missing (also looked for: ffn_hidden_size, n_inner)", source=source,
+                          field="intermediate_size")
+    f = _int(f, source, "intermediate_size")
+
+    max_ctx = get("max_position_embeddings", "seq_length", "n_positions", "max_sequence_length", default=4096)
+    if mt == "chatglm":
+        max_ctx = get("seq_length", "max_position_embeddings", default=max_ctx)
+
+    tie_default = mt in ("gemma", "gemma2", "gemma3_text", "gpt_bigcode", "gpt2", "falcon", "starcoder2")
+    tie = bool(get("tie_word_embeddings", default=tie_default))
+    if mt == "chatglm":
+        tie = False  # separate output_layer
+
+    layer_norm = ("rms_norm_eps" not in cfg and ("layer_norm_eps" in cfg or "layer_norm_epsilon" in cfg
+                                                 or mt in _UNGATED))
+    if mt == "chatglm":
+        layer_norm = not get("rmsnorm", default=True)
+
+    norms_per_layer = 4 if mt in ("gemma2", "gemma3_text") else 2
+    if mt == "falcon" and get("parallel_attn", default=True) and not get("new_decoder_architecture", default=False):
+        norms_per_layer = 1
+
+    qkv_bias, o_bias, mlp_bias = _biases(cfg, mt)
+
+    sw = get("sliding_window")
+    sw_layers = 0
+    if mt in ("qwen2", "qwen2_moe", "qwen3", "qwen3_moe") and not get("use_sliding_window", default=False):
+        sw = None
+    if sw is not None:
+        sw = _int(sw, source, "sliding_window")
+        if isinstance(cfg.get("layer_types"), list):
+            sw_layers = sum(1 for t in cfg["layer_types"] if "sliding" in str(t))
+        elif mt in ("gemma2",):
+            sw_layers = math.ceil(L / 2)  # even-numbered layers use the local window
+        elif mt in ("gemma3_text",):
+            pattern = _int(get("sliding_window_pattern", default=6), source, "sliding_window_pattern")
+            sw_layers = L - L // pattern
+        else:
+            sw_layers = L
+        if sw >= _int(max_ctx, source, "max_position_embeddings"):
+            sw, sw_layers = None, 0  # a window as long as the context changes nothing
+
+    learned_positions = 0
+    if mt in ("gpt_bigcode", "gpt2", "opt"):
+        learned_positions = _int(get("n_positions", "max_position_embeddings", default=max_ctx), source,
+                                 "n_positions")
+
+    mla = None
+    if get("kv_lora_rank") is not None:
+        mla = MLA(kv_lora_rank=_int(get("kv_lora_rank"), source, "kv_lora_rank"),
+                  q_lora_rank=get("q_lora_rank"),
+                  qk_rope_head_dim=_int(get("qk_rope_head_dim", default=64), source, "qk_rope_head_dim"),
+                  qk_nope_head_dim=_int(get("qk_nope_head_dim", default=128), source, "qk_nope_head_dim"),
+                  v_head_dim=_int(get("v_head_dim", default=128), source, "v_head_dim"))
+        h_kv = h  # MLA expands to full heads; the cache holds the latent instead (see kvcache)
+        d_h = mla.v_head_dim
+
+    try:
+        return Architecture(
+            model_type=mt, vocab_size=V, hidden_size=d, intermediate_size=f, num_layers=L, num_heads=h,
+            num_kv_heads=h_kv, head_dim=d_h, max_context=_int(max_ctx, source, "max_position_embeddings"),
+            tie_embeddings=tie, gated_mlp=mt not in _UNGATED, qkv_bias=qkv_bias, o_bias=o_bias,
+            mlp_bias=mlp_bias, norm_kind="layer" if layer_norm else "rms", norms_per_layer=norms_per_layer,
+            qk_norm=mt in ("qwen3", "qwen3_moe", "gemma3_text"), learned_positions=learned_positions,
+            sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
+        )
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+def _biases(cfg: dict, mt: str) -> tuple[bool, bool, bool]:
+    """(q/k/v bias, output-projection bias, MLP bias) as each family's modelling code has them."""
+    if mt in ("gpt_bigcode", "gpt2", "phi"):
+        return True, True, True
+    if mt == "starcoder2":
+        b = bool(cfg.get("use_bias", True))
+        return b, b, b
+    if mt == "chatglm":
+        linear = bool(cfg.get("add_bias_linear", False))
+        return bool(cfg.get("add_qkv_bias", False)) or linear, linear, linear
+    if mt == "falcon":
+        b = bool(cfg.get("bias", False))
+        return b, b, b
+    attn = bool(cfg.get("attention_bias", False))
+    return attn or mt in _QKV_BIAS_BUILTIN, attn, bool(cfg.get("mlp_bias", False))
+
+
+def _moe_from_hf(cfg: dict, mt: str, source: str) -> MoE | None:
+    get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
+    E = get("num_local_experts", "n_routed_experts", "num_experts", "moe_num_experts")
+    k = get("num_experts_per_tok", "num_experts_per_token", "moe_top_k")
+    if not E or not k or int(E) <= 1:
+        return None
+    expert_f = get("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
+    if expert_f is None:
+        raise ConfigError("missing for a mixture-of-experts model", source=source, field="moe_intermediate_size")
+    shared = 0
+    gate = False
+    if get("n_shared_experts"):
+        shared = int(get("n_shared_experts")) * int(expert_f)
+    elif get("shared_expert_intermediate_size"):
+        shared, gate = int(get("shared_expert_intermediate_size")), True
+    dense_layers = int(get("first_k_dense_replace", default=0))
+    if mt in ("qwen2_moe", "qwen3_moe") and cfg.get("mlp_only_layers"):
+        dense_layers = len(cfg["mlp_only_layers"])
+    try:
+        return MoE(num_experts=_int(E, source, "num_experts"),
+                   experts_per_token=_int(k, source, "num_experts_per_tok"),
+                   expert_intermediate_size=_int(expert_f, source, "moe_intermediate_size"),
+                   shared_intermediate_size=shared, shared_expert_gate=gate, dense_layers=dense_layers,
+                   router_bias=mt == "deepseek_v3")
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+def load_hf_config(path: str | Path) -> Architecture:
+    """Read a ``config.json`` from disk.  Bad files raise :class:`ConfigError` naming the file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror or exc}", source=str(p)) from None
+    if len(raw) > 16 * 2**20:
+        raise ConfigError("larger than 16 MiB, not a config.json", source=str(p))
+    try:
+        cfg = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text (byte {exc.start})", source=str(p)) from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                          source=str(p)) from None
+    return architecture_from_hf_config(cfg, source=str(p))

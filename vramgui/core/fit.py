@@ -1,0 +1,147 @@
+"""Will it fit: usable budget, verdict, and the largest context / batch that fit.
+
+The solvers search integers with vectorised probes: each round evaluates the memory
+model on up to 4,096 candidates in one numpy call and keeps the bracket where the
+budget is crossed, so they are exact to one token (one sequence) in three or four
+calls, whatever the shape of the memory curve (quadratic with eager attention,
+stepped with block allocation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .memory import estimate_memory, kv_bytes_per_token
+from .scenario import Scenario
+from .units import MIB
+
+MAX_TOKENS = 2**27      # 134 M tokens: beyond any model's context
+MAX_BATCH = 2**20
+MAX_GPUS = 64
+_PROBES = 4096
+
+
+def budget_bytes(s: Scenario) -> float:
+    """Usable bytes per card.
+
+    The memory the driver reports, less what is already taken (``reserved_mib``), capped
+    by the engine's utilization share.  For vLLM the cap applies to its tensor memory and
+    its CUDA graphs are allocated beyond it, so they are added back (and counted in the
+    overhead band of the estimate).
+    """
+    card = s.gpu.memory_bytes
+    free = card - s.reserved_mib * MIB
+    p = s.profile
+    util = s.gpu_util if s.gpu_util is not None else p.util_fraction
+    return float(max(0.0, min(free, util * card + p.cuda_graph_bytes)))
+
+
+def _largest_fitting(fits_at, lo: int, hi: int) -> int:
+    """Largest integer x in [lo, hi] with fits_at(x) true, given fits_at(lo) is true and
+    fits_at is monotone (true then false).  ``fits_at`` takes an int64 array."""
+    while hi - lo > 1:
+        n = min(_PROBES, hi - lo - 1)
+        xs = np.unique(np.linspace(lo + 1, hi - 1, n).round().astype(np.int64))
+        ok = fits_at(xs)
+        if ok.all():
+            lo = int(xs[-1])
+        else:
+            first_bad = int(np.argmin(ok))
+            hi = int(xs[first_bad])
+            lo = int(xs[first_bad - 1]) if first_bad > 0 else lo
+    return lo
+
+
+def max_prompt_tokens(s: Scenario, budget: float | None = None) -> int | None:
+    """Largest prompt that fits with the scenario's output tokens and batch (None: even an
+    empty prompt does not fit)."""
+    budget = budget_bytes(s) if budget is None else budget
+    fits = lambda x: estimate_memory(s, prompt=x).total <= budget  # noqa: E731
+    if not fits(np.array([0]))[0]:
+        return None
+    if fits(np.array([MAX_TOKENS]))[0]:
+        return MAX_TOKENS
+    return _largest_fitting(fits, 0, MAX_TOKENS)
+
+
+def max_batch(s: Scenario, budget: float | None = None) -> int:
+    """Largest number of concurrent sequences that fit (0: not even one)."""
+    budget = budget_bytes(s) if budget is None else budget
+    fits = lambda x: estimate_memory(s, batch=x).total <= budget  # noqa: E731
+    if not fits(np.array([1]))[0]:
+        return 0
+    if fits(np.array([MAX_BATCH]))[0]:
+        return MAX_BATCH
+    return _largest_fitting(fits, 1, MAX_BATCH)
+
+
+def valid_gpu_counts(s: Scenario) -> list[int]:
+    """Card counts the engine can split this model over (tensor parallel needs the heads
+    to divide evenly; layer split needs a layer per card)."""
+    a = s.model.architecture
+    if s.profile.parallel == "tensor":
+        return [n for n in range(1, MAX_GPUS + 1) if a.num_heads % n == 0]
+    return list(range(1, min(MAX_GPUS, a.num_layers) + 1))
+
+
+def min_gpus(s: Scenario) -> int | None:
+    """Fewest cards of this kind on which the scenario fits (None: not within 64)."""
+    for n in valid_gpu_counts(s):
+        t = s.with_(n_gpus=n)
+        if float(estimate_memory(t).total) <= budget_bytes(t):
+            return n
+    return None
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The verdict for one scenario on its card (per card, bytes)."""
+
+    budget_bytes: float
+    needed_bytes: float
+    headroom_bytes: float
+    fits: bool
+    max_prompt_tokens: int | None
+    max_context: int | None          # max prompt + the scenario's output tokens
+    max_batch: int
+    min_gpus: int | None
+    kv_capacity_tokens: int          # KV tokens that fit beside weights, activations, overhead
+    max_concurrency: float           # kv_capacity / tokens per sequence
+
+    @property
+    def verdict(self) -> str:
+        if self.fits:
+            return "fits"
+        if self.min_gpus:
+            return f"needs {self.min_gpus} cards"
+        return "does not fit"
+
+
+def kv_capacity_tokens(s: Scenario, budget: float | None = None) -> int:
+    """Tokens of KV cache that fit in what is left after weights, activations and overhead
+    (vLLM: "GPU blocks × block size"), rounded down to the engine's block size."""
+    budget = budget_bytes(s) if budget is None else budget
+    m = estimate_memory(s)
+    left = budget - float(m.weights + m.activations + m.overhead)
+    per_token = kv_bytes_per_token(s)
+    if left <= 0 or per_token <= 0:
+        return 0
+    blk = s.profile.kv_block_tokens if s.profile.kv_allocation == "pool" else 1
+    return int(left // per_token // blk * blk)
+
+
+def fit(s: Scenario) -> FitResult:
+    """Budget, needed memory, headroom, verdict and the solvers' answers for ``s``."""
+    budget = budget_bytes(s)
+    needed = float(estimate_memory(s).total)
+    mp = max_prompt_tokens(s, budget)
+    cap = kv_capacity_tokens(s, budget)
+    ctx = max(s.context_tokens, 1)
+    return FitResult(
+        budget_bytes=budget, needed_bytes=needed, headroom_bytes=budget - needed, fits=needed <= budget,
+        max_prompt_tokens=mp, max_context=None if mp is None else mp + s.output_tokens,
+        max_batch=max_batch(s, budget), min_gpus=min_gpus(s), kv_capacity_tokens=cap,
+        max_concurrency=cap / ctx,
+    )

@@ -1,0 +1,134 @@
+"""Weight formats and KV-cache dtypes: effective bits per element, with sources.
+
+Effective bits include the per-group scales and zeros each format stores.  Quantized
+formats compress the linear layers; what they keep at higher precision (embeddings,
+LM head, norms, routers, biases) is part of each format's definition here.
+
+GGUF block layouts (ggml, ``ggml-common.h``): one block holds its weights and scales.
+    Q8_0: 32 weights in 34 bytes → 8.5 bits;   Q5_0: 32 in 22 → 5.5;  Q4_0: 32 in 18 → 4.5
+    Q6_K: 256 in 210 → 6.5625;  Q5_K: 256 in 176 → 5.5;  Q4_K: 256 in 144 → 4.5
+    Q3_K: 256 in 110 → 3.4375;  Q2_K: 256 in 84 → 2.625
+The ``_K_M`` mixes follow llama.cpp's quantizer (``llama_tensor_get_type``): the output
+(LM head) is Q6_K, and ``attn_v`` / ``ffn_down`` get more bits in about half the layers
+(its ``use_more_bits`` rule picks the first and last eighth and every third layer in
+between).  Norms are stored as F32 in GGUF files.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+GGUF_BITS = {
+    "f32": 32.0, "f16": 16.0, "bf16": 16.0, "q8_0": 8.5, "q6_k": 6.5625, "q5_k": 5.5, "q5_0": 5.5,
+    "q5_1": 6.0, "q4_k": 4.5, "q4_0": 4.5, "q4_1": 5.0, "q3_k": 3.4375, "q2_k": 2.625,
+}
+
+Kernel = Literal["fp32", "fp16", "fp8", "int8", "w4a16", "gguf"]
+
+
+class WeightFormat(BaseModel):
+    """How a model's weights are stored.  Bits are effective bits per weight."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    name: str
+    linear_bits: float = Field(gt=0, le=32, description="attn q/k/o, MLP gate/up, expert weights")
+    attn_v_bits: float | None = Field(None, description="if different (GGUF K-mixes), averaged over layers")
+    ffn_down_bits: float | None = Field(None, description="if different, averaged over layers")
+    attn_output_bits: float | None = Field(None, description="if different (Q3_K_M, Q2_K)")
+    embedding_bits: float = Field(16.0, gt=0, le=32)
+    lm_head_bits: float = Field(16.0, gt=0, le=32)
+    other_bits: float = Field(16.0, gt=0, le=32, description="norms, biases, routers")
+    kernel: Kernel = Field(description="which math the speed model uses")
+    source: str
+
+    @property
+    def nominal_bits(self) -> float:
+        return self.linear_bits
+
+
+def _mix(base: str, v: str, down: str, out: str = "q6_k", o: str | None = None, v_share: float = 0.5,
+         down_share: float = 0.5) -> dict:
+    b = GGUF_BITS
+    return dict(
+        linear_bits=b[base],
+        attn_v_bits=(1 - v_share) * b[base] + v_share * b[v],
+        ffn_down_bits=(1 - down_share) * b[base] + down_share * b[down],
+        attn_output_bits=b[o] if o else None,
+        embedding_bits=b[base], lm_head_bits=b[out], other_bits=32.0, kernel="gguf",
+    )
+
+
+_LLAMA_CPP = "ggml block layouts (ggml-common.h) and llama.cpp llama_tensor_get_type"
+_HF16 = dict(embedding_bits=16.0, lm_head_bits=16.0, other_bits=16.0)
+
+WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
+    WeightFormat(id="fp32", name="FP32", linear_bits=32, embedding_bits=32, lm_head_bits=32, other_bits=32,
+                 kernel="fp32", source="IEEE 754 single precision, 4 bytes"),
+    WeightFormat(id="fp16", name="FP16", linear_bits=16, kernel="fp16", source="IEEE 754 half, 2 bytes", **_HF16),
+    WeightFormat(id="bf16", name="BF16", linear_bits=16, kernel="fp16", source="bfloat16, 2 bytes", **_HF16),
+    WeightFormat(id="fp8", name="FP8 (E4M3, per-tensor scale)", linear_bits=8.0, kernel="fp8",
+                 source="vLLM fp8 quantization: linear weights in FP8 E4M3 with one fp32 scale per tensor; "
+                        "embeddings and LM head stay 16-bit", **_HF16),
+    WeightFormat(id="int8", name="INT8 (LLM.int8 / W8A16)", linear_bits=8.0 + 32 / 4096, kernel="int8",
+                 source="bitsandbytes LLM.int8 (Dettmers et al., 2022): int8 weights plus one fp32 scale per "
+                        "row (≈ 32/d_in bits); embeddings and LM head stay 16-bit", **_HF16),
+    WeightFormat(id="int4", name="INT4 (symmetric, group 128)", linear_bits=4.0 + 16 / 128,
+                 kernel="w4a16", source="generic symmetric group-wise int4 (W4A16 as in TensorRT-LLM): 4 bits "
+                                        "+ one fp16 scale per 128 weights = 4.125 bits; embeddings and LM head "
+                                        "stay 16-bit", **_HF16),
+    WeightFormat(id="gptq-int4", name="GPTQ int4 (group 128)", linear_bits=4.0 + 16 / 128 + 4 / 128,
+                 kernel="w4a16", source="GPTQ (Frantar et al., 2022) as packed by AutoGPTQ: int4 weights, "
+                                        "fp16 scale and packed 4-bit zero per 128-weight group = 4.156 bits "
+                                        "(g_idx adds < 0.01); embeddings and LM head 16-bit", **_HF16),
+    WeightFormat(id="awq-int4", name="AWQ int4 (group 128)", linear_bits=4.0 + 16 / 128 + 4 / 128,
+                 kernel="w4a16", source="AWQ (Lin et al., 2023) GEMM layout: int4 weights, fp16 scale and "
+                                        "packed 4-bit zero per 128 weights = 4.156 bits", **_HF16),
+    WeightFormat(id="nf4", name="bitsandbytes NF4 (double quant)", linear_bits=4.0 + 8 / 64 + 32 / (64 * 256),
+                 kernel="w4a16", source="QLoRA (Dettmers et al., 2023) §3: NF4 with block 64 and double "
+                                        "quantization costs 8/64 + 32/(64·256) = 0.127 bits per parameter "
+                                        "for constants; lm_head and embeddings are not quantized", **_HF16),
+    WeightFormat(id="nf4-nodq", name="bitsandbytes 4-bit (no double quant)", linear_bits=4.0 + 32 / 64,
+                 kernel="w4a16", source="QLoRA (Dettmers et al., 2023) §3: without double quantization the "
+                                        "fp32 absmax per 64-weight block costs 32/64 = 0.5 bits; this is "
+                                        "transformers' load_in_4bit default", **_HF16),
+    WeightFormat(id="q8_0", name="GGUF Q8_0", **{**_mix("q8_0", "q8_0", "q8_0", out="q8_0")}, source=_LLAMA_CPP),
+    WeightFormat(id="q6_k", name="GGUF Q6_K", **_mix("q6_k", "q6_k", "q6_k"), source=_LLAMA_CPP),
+    WeightFormat(id="q5_k_m", name="GGUF Q5_K_M", **_mix("q5_k", "q6_k", "q6_k"), source=_LLAMA_CPP),
+    WeightFormat(id="q5_0", name="GGUF Q5_0", **_mix("q5_0", "q5_0", "q5_0"), source=_LLAMA_CPP),
+    WeightFormat(id="q4_k_m", name="GGUF Q4_K_M", **_mix("q4_k", "q6_k", "q6_k"), source=_LLAMA_CPP),
+    WeightFormat(id="q4_0", name="GGUF Q4_0", **_mix("q4_0", "q4_0", "q4_0"), source=_LLAMA_CPP),
+    WeightFormat(id="q3_k_m", name="GGUF Q3_K_M", **_mix("q3_k", "q4_k", "q4_k", o="q4_k", v_share=1.0),
+                 source=_LLAMA_CPP),
+    WeightFormat(id="q2_k", name="GGUF Q2_K", **_mix("q2_k", "q3_k", "q3_k", o="q3_k", v_share=1.0,
+                                                      down_share=1.0), source=_LLAMA_CPP),
+]}
+
+# The ids the issue tracker and the CLI promise (the catalog may hold more).
+REQUIRED_FORMAT_IDS = ("fp32 fp16 bf16 fp8 int8 int4 gptq-int4 awq-int4 nf4 q8_0 q6_k q5_k_m q5_0 "
+                       "q4_k_m q4_0 q3_k_m q2_k").split()
+
+
+class KVDtype(BaseModel):
+    """Element type of the KV cache."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    name: str
+    bytes_per_element: float = Field(gt=0)
+    source: str
+
+
+KV_DTYPES: dict[str, KVDtype] = {k.id: k for k in [
+    KVDtype(id="fp32", name="FP32", bytes_per_element=4.0, source="4 bytes"),
+    KVDtype(id="fp16", name="FP16", bytes_per_element=2.0, source="2 bytes"),
+    KVDtype(id="bf16", name="BF16", bytes_per_element=2.0, source="2 bytes"),
+    KVDtype(id="fp8", name="FP8 (E4M3/E5M2)", bytes_per_element=1.0,
+            source="1 byte; vLLM's per-tensor scales are negligible"),
+    KVDtype(id="q8_0", name="Q8_0 (llama.cpp)", bytes_per_element=34 / 32,
+            source="ggml Q8_0 block: 32 int8 + one fp16 scale = 34 bytes"),
+    KVDtype(id="q4_0", name="Q4_0 (llama.cpp)", bytes_per_element=18 / 32,
+            source="ggml Q4_0 block: 32 nibbles + one fp16 scale = 18 bytes"),
+]}

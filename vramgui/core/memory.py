@@ -1,0 +1,202 @@
+"""Inference memory per card: weights, KV cache, activation peak, runtime overhead.
+
+Every function takes scalars or numpy arrays for the token counts and the batch and
+broadcasts them, so a chart of 1,000 context values is one call.
+
+The total is the plain sum of the four bands.  The prefill transient and the KV of the
+tokens generated afterwards never coexist, so the sum overstates the true peak by at
+most the KV of the output tokens: a deliberate, visible margin rather than a hidden one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .architecture import Architecture
+from .engines import EngineProfile
+from .params import count_params
+from .scenario import Scenario
+from .weights import WeightBytes, weight_bytes
+
+ArrayLike = float | int | np.ndarray
+
+
+@dataclass(frozen=True)
+class MemoryBreakdown:
+    """Bytes per card.  Fields broadcast to the shape of the swept inputs."""
+
+    weights: np.ndarray
+    kv_cache: np.ndarray
+    activations: np.ndarray
+    overhead: np.ndarray
+    kv_tokens_per_seq: np.ndarray   # tokens the engine allocates per sequence
+    kv_bytes_per_token: float        # per card, one sequence, all layers (no window cap)
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.weights + self.kv_cache + self.activations + self.overhead
+
+
+# --- parallel split -----------------------------------------------------------------
+
+def heads_per_card(a: Architecture, n: int, profile: EngineProfile) -> tuple[float, float]:
+    """(query heads, KV heads) one card holds.  KV heads replicate when h_kv < N."""
+    if profile.parallel == "layer" or n == 1:
+        return float(a.num_heads), float(a.num_kv_heads)
+    return float(np.ceil(a.num_heads / n)), float(np.ceil(a.num_kv_heads / n))
+
+
+def layer_share(a: Architecture, n: int, profile: EngineProfile) -> float:
+    """Share of the layers on the busiest card (layer split); 1 for tensor parallel."""
+    if profile.parallel == "tensor" or n == 1:
+        return 1.0
+    return float(np.ceil(a.num_layers / n)) / a.num_layers
+
+
+def weights_per_card(s: Scenario, wb: WeightBytes | None = None) -> float:
+    """Weight bytes on the fullest card."""
+    a, p, n = s.model.architecture, s.profile, s.n_gpus
+    wb = wb or weight_bytes(a, s.weight_format)
+    embedding = 0.0 if p.embedding_on_host else wb.embedding
+    lm_head = wb.lm_head
+    if a.tie_embeddings and p.embedding_on_host:
+        lm_head = wb.embedding  # the tied table is duplicated as the output layer on the GPU
+    if p.parallel == "tensor":
+        return (wb.linear + embedding + lm_head) / n + wb.other
+    share = layer_share(a, n, p)
+    edge = max(embedding, lm_head) if n > 1 else embedding + lm_head
+    return (wb.linear + wb.other) * share + edge
+
+
+# --- KV cache -----------------------------------------------------------------------
+
+def kv_elements_per_token_layer(a: Architecture, s: Scenario) -> float:
+    """KV elements one token adds to one layer on one card."""
+    p = s.profile
+    if a.mla:
+        if p.mla_latent_cache:
+            return float(a.mla.kv_lora_rank + a.mla.qk_rope_head_dim)  # replicated on every rank
+        h, _ = heads_per_card(a, s.n_gpus, p)
+        return h * (a.q_head_dim + a.v_head_dim)
+    _, h_kv = heads_per_card(a, s.n_gpus, p)
+    return 2.0 * h_kv * a.head_dim
+
+
+def kv_tokens_allocated(s: Scenario, tokens: ArrayLike) -> np.ndarray:
+    """Tokens per sequence the engine reserves for ``tokens`` of context."""
+    t = np.asarray(tokens, dtype=np.float64)
+    blk = s.profile.kv_block_tokens
+    if blk > 1:
+        t = np.maximum(np.ceil(t / blk), 1.0) * blk
+    return t
+
+
+def kv_cache_bytes(s: Scenario, tokens: ArrayLike, batch: ArrayLike) -> np.ndarray:
+    """KV-cache bytes per card for ``batch`` sequences of ``tokens`` each.
+
+    ``2 · L · h_kv · d_h · bytes`` per token (MLA: the latent), windowed layers capped at
+    the window, times the engine's allocated tokens, times the batch.
+    """
+    a, p = s.model.architecture, s.profile
+    t = kv_tokens_allocated(s, tokens)
+    per_layer = kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element
+    windowed = a.sliding_window_layers if (a.sliding_window and p.honors_sliding_window) else 0
+    full = a.num_layers - windowed
+    cells = full * t + (windowed * np.minimum(t, a.sliding_window) if windowed else 0.0)
+    return cells * per_layer * layer_share(a, s.n_gpus, p) * np.asarray(batch, dtype=np.float64)
+
+
+def kv_bytes_per_token(s: Scenario) -> float:
+    """Per-card bytes of one token of one sequence in every layer (no window cap)."""
+    a = s.model.architecture
+    return (kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element * a.num_layers
+            * layer_share(a, s.n_gpus, s.profile))
+
+
+# --- activations ----------------------------------------------------------------------
+
+def activation_bytes(s: Scenario, prompt: ArrayLike, batch: ArrayLike) -> np.ndarray:
+    """Transient peak of one forward pass (prefill), per card.
+
+    Peak = hidden states alive throughout + the largest of: the attention block (q/k/v,
+    and in eager mode the ``b·h·s_q·s_kv`` score matrix), the MLP intermediates, the
+    logits, the sampler's warm-up.  Scaled by the allocator's fragmentation share.
+    """
+    a, p = s.model.architecture, s.profile
+    prompt = np.asarray(prompt, dtype=np.float64)
+    b = np.asarray(batch, dtype=np.float64)
+    h, h_kv = heads_per_card(a, s.n_gpus, p)
+    tp = s.n_gpus if p.parallel == "tensor" else 1
+    act = p.activation_bytes
+
+    if p.profile_tokens is not None:          # engine reserves its start-up profile's peak
+        tokens = np.full(np.broadcast(prompt, b).shape, float(p.profile_tokens))
+        rows_q, s_kv, n_seq = tokens, tokens, np.ones_like(tokens)
+    elif p.kv_allocation == "context":         # worst-case graph: n_ubatch tokens vs the full n_ctx
+        n_ctx = kv_tokens_allocated(s, prompt + s.output_tokens) * b
+        tokens = np.minimum(float(p.prefill_chunk_tokens or 512), n_ctx)
+        rows_q, s_kv, n_seq = tokens, n_ctx, np.ones_like(tokens)
+    else:
+        chunk = p.prefill_chunk_tokens
+        q = np.minimum(prompt, chunk) if chunk else prompt
+        q = np.maximum(q, 1.0)
+        tokens = q * b
+        rows_q, s_kv, n_seq = q, np.maximum(prompt, 1.0), b
+
+    hidden = tokens * a.hidden_size * p.hidden_copies * act
+    kv_heads_live = h if s.attention_impl == "eager" else h_kv   # eager HF repeats K/V to h heads
+    attn = tokens * (h * a.q_head_dim + 2 * kv_heads_live * a.v_head_dim) * act
+    if s.attention_impl == "eager":
+        pairs = n_seq * rows_q * s_kv
+        attn = attn + pairs * (h * p.eager_score_bytes + p.mask_bytes)
+    else:
+        attn = attn + tokens * h * 4.0        # flash/sdpa keep one fp32 log-sum-exp per row and head
+
+    mlp = tokens * _mlp_width(a) / tp * p.mlp_copies * (1.0 if a.gated_mlp else 2.0 / 3.0) * act
+    logit_rows = tokens if p.logits_all_positions else n_seq
+    logits = logit_rows * a.vocab_size * p.logits_bytes
+    sampler = float(p.sampler_seqs) * a.vocab_size * p.sampler_bytes_per_logit
+    peak = hidden + np.maximum(np.maximum(attn, mlp), np.maximum(logits, sampler))
+    return peak * (1.0 + p.allocator_fraction)
+
+
+def _mlp_width(a: Architecture) -> float:
+    """Intermediate width one token activates (MoE: its experts plus the shared ones)."""
+    if a.moe is None:
+        return float(a.intermediate_size)
+    moe_width = a.moe.experts_per_token * a.moe.expert_intermediate_size + a.moe.shared_intermediate_size
+    return float(max(moe_width, a.intermediate_size if a.moe.dense_layers else 0))
+
+
+# --- overhead and the whole breakdown ------------------------------------------------------
+
+def overhead_bytes(s: Scenario) -> float:
+    """CUDA context, engine buffers, communication buffers, CUDA graphs: per card."""
+    p = s.profile
+    return (p.cuda_context_bytes + p.framework_bytes + p.cuda_graph_bytes
+            + (p.multi_gpu_bytes if s.n_gpus > 1 else 0.0))
+
+
+def estimate_memory(s: Scenario, prompt: ArrayLike | None = None, batch: ArrayLike | None = None,
+                    output: ArrayLike | None = None) -> MemoryBreakdown:
+    """Memory per card for ``s``, swept over any of prompt tokens, batch, output tokens."""
+    prompt = np.asarray(s.prompt_tokens if prompt is None else prompt, dtype=np.float64)
+    batch = np.asarray(s.batch if batch is None else batch, dtype=np.float64)
+    output = np.asarray(s.output_tokens if output is None else output, dtype=np.float64)
+    shape = np.broadcast(prompt, batch, output).shape
+    ones = np.ones(shape)
+    a = s.model.architecture
+    wb = weight_bytes(a, s.weight_format, count_params(a))
+    context = prompt + output
+    kv = kv_cache_bytes(s, context, batch)
+    act = activation_bytes(s, prompt, batch)
+    return MemoryBreakdown(
+        weights=weights_per_card(s, wb) * ones,
+        kv_cache=kv * ones,
+        activations=act * ones,
+        overhead=overhead_bytes(s) * ones,
+        kv_tokens_per_seq=kv_tokens_allocated(s, context) * ones,
+        kv_bytes_per_token=kv_bytes_per_token(s),
+    )

@@ -1,0 +1,113 @@
+"""Exact parameter counts from an architecture, by tensor group.
+
+Per Llama-style layer (DESIGN §2): ``d·h·d_h + 2·d·h_kv·d_h + h·d_h·d + 3·d·f + 2·d``;
+plus embeddings ``V·d``, the final norm ``d`` and an LM head ``V·d`` unless tied.
+Llama 2 7B gives 6,738,415,616 (the paper's "7B", model card 6.74 B).
+
+Groups matter because quantized formats treat them differently: linear layers are
+quantized, embeddings / LM head / norms / biases / routers usually stay in 16 bits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .architecture import Architecture
+
+
+@dataclass(frozen=True)
+class ParamGroups:
+    """Parameter counts (elements) per tensor group, for the whole model."""
+
+    embedding: int          # token embedding (+ learned position table)
+    lm_head: int            # 0 when tied to the embedding
+    attention: int          # linear weights of q, k, v, o (MLA: all its projections)
+    mlp: int                # dense MLP linear weights (all dense layers)
+    experts: int            # routed experts' linear weights (all of them)
+    shared_experts: int     # shared experts' linear weights
+    router: int             # router / gate weights (kept in 16 bits by every format)
+    norms: int              # norm weights (and their biases)
+    biases: int             # linear-layer biases
+    experts_active: int     # routed expert weights a single token uses
+
+    @property
+    def linear(self) -> int:
+        """Weights of the matrices that quantized formats compress."""
+        return self.attention + self.mlp + self.experts + self.shared_experts
+
+    @property
+    def total(self) -> int:
+        return (self.embedding + self.lm_head + self.linear + self.router + self.norms + self.biases)
+
+    @property
+    def active(self) -> int:
+        """Parameters one token touches: everything but the experts it is not routed to."""
+        return self.total - self.experts + self.experts_active
+
+
+def attention_params_per_layer(a: Architecture) -> tuple[int, int]:
+    """(linear weights, biases) of one attention block."""
+    d, h = a.hidden_size, a.num_heads
+    if a.mla:
+        m = a.mla
+        qk = m.qk_nope_head_dim + m.qk_rope_head_dim
+        q = d * h * qk if m.q_lora_rank is None else d * m.q_lora_rank + m.q_lora_rank * h * qk
+        kv_a = d * (m.kv_lora_rank + m.qk_rope_head_dim)
+        kv_b = m.kv_lora_rank * h * (m.qk_nope_head_dim + m.v_head_dim)
+        o = h * m.v_head_dim * d
+        return q + kv_a + kv_b + o, (d if a.o_bias else 0)
+    q_out = h * a.head_dim
+    kv_out = a.num_kv_heads * a.head_dim
+    weights = d * q_out + 2 * d * kv_out + q_out * d
+    biases = (q_out + 2 * kv_out if a.qkv_bias else 0) + (d if a.o_bias else 0)
+    return weights, biases
+
+
+def mlp_params(d: int, f: int, gated: bool, bias: bool) -> tuple[int, int]:
+    """(weights, biases) of one MLP of width ``f``: 3·d·f gated, 2·d·f plain."""
+    mats = 3 if gated else 2
+    biases = ((2 * f if gated else f) + d) if bias else 0
+    return mats * d * f, biases
+
+
+def norm_params_per_layer(a: Architecture) -> int:
+    per_norm = a.hidden_size * (2 if a.norm_kind == "layer" else 1)
+    extra = 0
+    if a.qk_norm:
+        extra += 2 * a.head_dim
+    if a.mla:
+        extra += a.mla.kv_lora_rank + (a.mla.q_lora_rank or 0)
+    return a.norms_per_layer * per_norm + extra
+
+
+def count_params(a: Architecture) -> ParamGroups:
+    """Exact parameter counts of ``a`` by group."""
+    d, L = a.hidden_size, a.num_layers
+    attn_w, attn_b = attention_params_per_layer(a)
+    n_moe = 0 if a.moe is None else L - a.moe.dense_layers
+    n_dense = L - n_moe
+    mlp_w, mlp_b = mlp_params(d, a.intermediate_size, a.gated_mlp, a.mlp_bias)
+    experts = experts_active = shared = router = 0
+    if a.moe:
+        m = a.moe
+        one_expert, _ = mlp_params(d, m.expert_intermediate_size, a.gated_mlp, False)
+        experts = n_moe * m.num_experts * one_expert
+        experts_active = n_moe * m.experts_per_token * one_expert
+        if m.shared_intermediate_size:
+            shared = n_moe * mlp_params(d, m.shared_intermediate_size, a.gated_mlp, False)[0]
+        router = n_moe * (d * m.num_experts + (d if m.shared_expert_gate else 0)
+                          + (m.num_experts if m.router_bias else 0))
+    embedding = a.vocab_size * d + a.learned_positions * d
+    final_norm = d * (2 if a.norm_kind == "layer" else 1)
+    return ParamGroups(
+        embedding=embedding,
+        lm_head=0 if a.tie_embeddings else a.vocab_size * d,
+        attention=L * attn_w,
+        mlp=n_dense * mlp_w,
+        experts=experts,
+        shared_experts=shared,
+        router=router,
+        norms=L * norm_params_per_layer(a) + final_norm,
+        biases=L * attn_b + n_dense * mlp_b,
+        experts_active=experts_active,
+    )

@@ -1,0 +1,113 @@
+"""Preset schemas: a GPU card and a model, as stored in ``presets/*/<id>.json``.
+
+Files are validated by frozen pydantic models with ``extra="forbid"``; every number in
+a preset has a source (a datasheet, a model card, a config.json).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from .architecture import Architecture, architecture_from_hf_config
+from .errors import ConfigError
+from .units import GB, MIB, TERA
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9.\-_]{0,63}$"
+SCHEMA_VERSION = 1
+
+
+class GPU(BaseModel):
+    """One GPU (or unified-memory machine) as its vendor specifies it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    schema_version: Literal[1] = 1
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1, max_length=120)
+    vendor: str = Field(min_length=1, max_length=40)
+    category: Literal["datacenter", "workstation", "consumer", "apple", "custom"]
+    memory_mib: float = Field(gt=0, le=16 * 2**20, description="total memory as the driver reports it [MiB]")
+    memory_mib_basis: Literal["driver", "marketed"] = Field(
+        description="driver: a printed nvidia-smi/rocm-smi/log figure; marketed: the advertised size")
+    memory_type: str | None = None
+    memory_bandwidth_gb_s: float = Field(gt=0, le=100_000, description="peak memory bandwidth [GB/s, decimal]")
+    fp16_tensor_tflops: float | None = Field(None, gt=0, le=100_000, description="dense fp16 tensor [TFLOP/s]")
+    bf16_tensor_tflops: float | None = Field(None, gt=0, le=100_000)
+    fp8_tensor_tflops: float | None = Field(None, gt=0, le=100_000)
+    int8_tensor_tops: float | None = Field(None, gt=0, le=100_000)
+    interconnect: str | None = None
+    interconnect_gb_s: float | None = Field(None, gt=0, le=100_000, description="per direction [GB/s]")
+    unified_memory: bool = False
+    release_year: int | None = Field(None, ge=1990, le=2100)
+    sources: dict[str, str]
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _every_number_sourced(self) -> GPU:
+        need = {"memory", "bandwidth"}
+        if any(v is not None for v in (self.fp16_tensor_tflops, self.bf16_tensor_tflops,
+                                       self.fp8_tensor_tflops, self.int8_tensor_tops)):
+            need.add("compute")
+        if self.interconnect_gb_s is not None:
+            need.add("interconnect")
+        missing = sorted(k for k in need if not self.sources.get(k, "").strip())
+        if missing and not self.sources.get("all", "").strip():
+            raise ValueError(f"sources lacks {', '.join(missing)} (every number needs a source)")
+        return self
+
+    # Convenience in core units ----------------------------------------------------
+    @property
+    def memory_bytes(self) -> float:
+        return self.memory_mib * MIB
+
+    @property
+    def bandwidth_bytes_per_s(self) -> float:
+        return self.memory_bandwidth_gb_s * GB
+
+    @property
+    def interconnect_bytes_per_s(self) -> float | None:
+        return None if self.interconnect_gb_s is None else self.interconnect_gb_s * GB
+
+    def peak_flops(self, kernel: str) -> float:
+        """Dense peak FLOP/s of the math a weight format runs on (fp16 tensor as fallback)."""
+        f16 = self.fp16_tensor_tflops or self.bf16_tensor_tflops
+        table = {"fp8": self.fp8_tensor_tflops, "int8": self.int8_tensor_tops}
+        value = table.get(kernel) or f16
+        if value is None:
+            raise ConfigError("no tensor FLOP/s figure; speed needs fp16_tensor_tflops",
+                              source=f"GPU '{self.id}'", field="fp16_tensor_tflops")
+        if kernel == "fp32":
+            value = value / 2  # TF32/FP32 paths run at best half the fp16 tensor rate
+        return value * TERA
+
+
+class ModelPreset(BaseModel):
+    """A model: its name, where its numbers come from, and its HF config keys."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    schema_version: Literal[1] = 1
+    id: str = Field(pattern=ID_PATTERN)
+    name: str = Field(min_length=1, max_length=120)
+    family: str = Field(min_length=1, max_length=60)
+    hf_repo: str | None = None
+    source: str = Field(min_length=1, description="where the config values were read (URL)")
+    source_note: str | None = None
+    published_params: float | None = Field(None, gt=0)
+    published_params_active: float | None = Field(None, gt=0)
+    published_params_source: str | None = None
+    config: dict[str, Any] = Field(description="the model's config.json keys, verbatim")
+
+    @model_validator(mode="after")
+    def _config_parses(self) -> ModelPreset:
+        # Raises ConfigError (a ValueError) naming the key; pydantic reports it under 'config'.
+        self._arch = architecture_from_hf_config(self.config, source=f"model '{self.id}' config")
+        if self.published_params is not None and not self.published_params_source:
+            raise ValueError("published_params needs published_params_source")
+        return self
+
+    _arch: Architecture | None = PrivateAttr(None)
+
+    @property
+    def architecture(self) -> Architecture:
+        return self._arch

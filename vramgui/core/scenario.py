@@ -1,0 +1,77 @@
+"""The scenario: one model on one kind of card, with the user's settings."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .engines import ENGINES, EngineProfile
+from .formats import KV_DTYPES, WEIGHT_FORMATS, KVDtype, WeightFormat
+from .presets import GPU, ModelPreset
+
+
+class Scenario(BaseModel):
+    """Everything an estimate depends on.  Edits re-validate:
+    ``Scenario.model_validate({**s.model_dump(), **change})`` or :meth:`with_`."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    model: ModelPreset
+    gpu: GPU
+    n_gpus: int = Field(1, ge=1, le=1024, description="cards the model is split over")
+    weights: str = Field("fp16", description="weight format id")
+    kv_dtype: str = Field("fp16", description="KV-cache dtype id")
+    engine: str = Field("generic", description="engine profile id")
+    attention: Literal["eager", "sdpa", "flash"] | None = Field(None, description="None: engine default")
+    prompt_tokens: int = Field(512, ge=0, le=100_000_000)
+    output_tokens: int = Field(0, ge=0, le=100_000_000)
+    batch: int = Field(1, ge=1, le=1_000_000, description="concurrent sequences")
+    gpu_util: float | None = Field(None, gt=0, le=1, description="engine memory cap, None: engine default")
+    reserved_mib: float = Field(0.0, ge=0, description="memory already taken on each card (desktop, others)")
+
+    @field_validator("weights")
+    @classmethod
+    def _known_format(cls, v: str) -> str:
+        if v not in WEIGHT_FORMATS:
+            raise ValueError(f"unknown weight format '{v}'; known: {', '.join(WEIGHT_FORMATS)}")
+        return v
+
+    @field_validator("kv_dtype")
+    @classmethod
+    def _known_kv(cls, v: str) -> str:
+        if v not in KV_DTYPES:
+            raise ValueError(f"unknown KV dtype '{v}'; known: {', '.join(KV_DTYPES)}")
+        return v
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, v: str) -> str:
+        if v not in ENGINES:
+            raise ValueError(f"unknown engine profile '{v}'; known: {', '.join(ENGINES)}")
+        return v
+
+    # Resolved objects ------------------------------------------------------------
+    @property
+    def weight_format(self) -> WeightFormat:
+        return WEIGHT_FORMATS[self.weights]
+
+    @property
+    def kv(self) -> KVDtype:
+        return KV_DTYPES[self.kv_dtype]
+
+    @property
+    def profile(self) -> EngineProfile:
+        return ENGINES[self.engine]
+
+    @property
+    def attention_impl(self) -> str:
+        return self.attention or self.profile.default_attention
+
+    @property
+    def context_tokens(self) -> int:
+        return self.prompt_tokens + self.output_tokens
+
+    def with_(self, **change) -> Scenario:
+        """A validated copy with ``change`` applied."""
+        data = {**dict(self), **change}
+        return Scenario.model_validate(data)

@@ -1,0 +1,78 @@
+"""Weight memory per tensor group for a format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .architecture import Architecture
+from .formats import WeightFormat
+from .params import ParamGroups, count_params, mlp_params
+
+
+@dataclass(frozen=True)
+class WeightBytes:
+    """Bytes of the weights per group, for the whole model (no parallel split)."""
+
+    embedding: float
+    lm_head: float
+    linear: float
+    other: float        # norms, biases, routers
+
+    @property
+    def total(self) -> float:
+        return self.embedding + self.lm_head + self.linear + self.other
+
+
+def _linear_role_counts(a: Architecture, p: ParamGroups) -> tuple[int, int, int]:
+    """(attn_v, attn_output, ffn_down) weight counts: the tensors K-quant mixes treat apart."""
+    if a.mla:
+        v = o = 0
+    else:
+        v = a.num_layers * a.hidden_size * a.num_kv_heads * a.head_dim
+        o = a.num_layers * a.num_heads * a.head_dim * a.hidden_size
+    mats = 3 if a.gated_mlp else 2
+    down = (p.mlp + p.experts + p.shared_experts) // mats
+    return v, o, down
+
+
+def weight_bytes(a: Architecture, fmt: WeightFormat, params: ParamGroups | None = None) -> WeightBytes:
+    """Weight bytes of ``a`` stored as ``fmt``.
+
+    Linear layers at the format's effective bits (with K-mix exceptions for ``attn_v``,
+    ``attn_output`` and ``ffn_down``); embeddings and LM head at the format's own bits for
+    them; norms, biases and routers at ``other_bits``.
+    """
+    p = params or count_params(a)
+    v, o, down = _linear_role_counts(a, p)
+    rest = p.linear - v - o - down
+    bits = fmt.linear_bits
+    linear_bits_total = (rest * bits + v * (fmt.attn_v_bits or bits) + o * (fmt.attn_output_bits or bits)
+                         + down * (fmt.ffn_down_bits or bits))
+    return WeightBytes(
+        embedding=p.embedding * fmt.embedding_bits / 8.0,
+        lm_head=p.lm_head * fmt.lm_head_bits / 8.0,
+        linear=linear_bits_total / 8.0,
+        other=(p.norms + p.biases + p.router) * fmt.other_bits / 8.0,
+    )
+
+
+def active_weight_bytes(a: Architecture, fmt: WeightFormat, experts_touched: float | None = None) -> float:
+    """Bytes of weights read for one decode step when ``experts_touched`` experts per MoE
+    layer are used (default: the experts one token uses).  Dense models: all weights but
+    the embedding table (a lookup reads one row per token)."""
+    p = count_params(a)
+    w = weight_bytes(a, fmt, p)
+    if a.moe is None or p.experts == 0:
+        return w.total - w.embedding
+    n_moe = a.num_layers - a.moe.dense_layers
+    one_expert = mlp_params(a.hidden_size, a.moe.expert_intermediate_size, a.gated_mlp, False)[0]
+    per_weight = _expert_bits(a, fmt) / 8.0
+    touched = a.moe.experts_per_token if experts_touched is None else experts_touched
+    unused = n_moe * one_expert * (a.moe.num_experts - touched) * per_weight
+    return w.total - w.embedding - unused
+
+
+def _expert_bits(a: Architecture, fmt: WeightFormat) -> float:
+    mats = 3 if a.gated_mlp else 2
+    down = fmt.ffn_down_bits or fmt.linear_bits
+    return ((mats - 1) * fmt.linear_bits + down) / mats
