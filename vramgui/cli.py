@@ -1,0 +1,379 @@
+"""``vramgui-cli``: the estimation core, headless.
+
+Subcommands: ``estimate``, ``fit``, ``sweep context|batch``, ``models``, ``gpus``,
+``validate``.  JSON output uses bytes and seconds, never rounded strings; the flags and
+JSON keys are a public interface (README, "Command line").
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .core import (
+    ENGINES,
+    KV_DTYPES,
+    WEIGHT_FORMATS,
+    Scenario,
+    VramguiError,
+    count_params,
+    default_catalog,
+    estimate_memory,
+    fit,
+)
+from .core.catalog import Catalog, read_preset
+from .core.errors import InputError
+from .core.model_files import model_from_path
+from .core.presets import GPU
+from .core.speed import SpeedResult, cost_per_million_tokens, estimate_speed
+from .core.units import GIB
+
+
+class CliError(Exception):
+    """A usage problem reported as one line, exit status 2."""
+
+
+# --- scenario flags ------------------------------------------------------------------------
+
+def _add_scenario_flags(p: argparse.ArgumentParser, gpu_required: bool = True) -> None:
+    g = p.add_argument_group("scenario")
+    m = g.add_mutually_exclusive_group(required=True)
+    m.add_argument("--model", metavar="ID", help="built-in or user model preset id (see `models`)")
+    m.add_argument("--model-file", metavar="PATH", help="a Hugging Face config.json, or a folder holding one")
+    c = g.add_mutually_exclusive_group(required=gpu_required)
+    c.add_argument("--gpu", metavar="ID", help="GPU preset id (see `gpus`)")
+    c.add_argument("--gpu-file", metavar="PATH", help="a GPU preset JSON file")
+    g.add_argument("--gpus", type=int, default=1, metavar="N", help="cards to split the model over (default 1)")
+    g.add_argument("--weights", default="fp16", choices=list(WEIGHT_FORMATS), metavar="FORMAT",
+                   help=f"weight format: {' '.join(WEIGHT_FORMATS)} (default fp16)")
+    g.add_argument("--kv-dtype", default="fp16", choices=list(KV_DTYPES), metavar="DTYPE",
+                   help=f"KV-cache dtype: {' '.join(KV_DTYPES)} (default fp16)")
+    g.add_argument("--engine", default="generic", choices=list(ENGINES), metavar="PROFILE",
+                   help=f"engine profile: {' '.join(ENGINES)} (default generic)")
+    g.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None,
+                   help="attention implementation (default: the engine's)")
+    g.add_argument("--prompt", type=int, default=512, metavar="TOKENS", help="prompt tokens (default 512)")
+    g.add_argument("--output", type=int, default=0, metavar="TOKENS", help="generated tokens (default 0)")
+    g.add_argument("--batch", type=int, default=1, metavar="N", help="concurrent sequences (default 1)")
+    g.add_argument("--gpu-util", type=float, default=None, metavar="FRACTION",
+                   help="engine memory cap (vLLM gpu_memory_utilization; default: the engine's)")
+    g.add_argument("--reserved-mib", type=float, default=0.0, metavar="MIB",
+                   help="memory already taken on each card by other programs (default 0)")
+    g.add_argument("--price-per-hour", type=float, default=None, metavar="PRICE",
+                   help="your price per card-hour, for cost per million tokens (no prices are shipped)")
+
+
+def _gpu(args, cat: Catalog) -> GPU | None:
+    if getattr(args, "gpu_file", None):
+        return read_preset(Path(args.gpu_file), GPU)
+    if getattr(args, "gpu", None):
+        return cat.gpu(args.gpu)
+    return None
+
+
+def _scenario(args, cat: Catalog, gpu: GPU | None = None) -> Scenario:
+    model = model_from_path(Path(args.model_file)) if args.model_file else cat.model(args.model)
+    gpu = gpu or _gpu(args, cat)
+    for name, value, low in (("--gpus", args.gpus, 1), ("--batch", args.batch, 1), ("--prompt", args.prompt, 0),
+                             ("--output", args.output, 0)):
+        if value < low:
+            raise CliError(f"{name} must be at least {low}, got {value}")
+    if args.gpu_util is not None and not 0 < args.gpu_util <= 1:
+        raise CliError(f"--gpu-util must be in (0, 1], got {args.gpu_util}")
+    if args.price_per_hour is not None and args.price_per_hour < 0:
+        raise CliError(f"--price-per-hour must not be negative, got {args.price_per_hour}")
+    return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, weights=args.weights, kv_dtype=args.kv_dtype,
+                    engine=args.engine, attention=args.attention, prompt_tokens=args.prompt,
+                    output_tokens=args.output, batch=args.batch, gpu_util=args.gpu_util,
+                    reserved_mib=args.reserved_mib)
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+def _gib(x: float) -> str:
+    return f"{x / GIB:,.2f} GiB"
+
+
+def _table(rows: list[tuple[str, ...]], header: tuple[str, ...] | None = None) -> str:
+    all_rows = ([header] if header else []) + rows
+    widths = [max(len(r[i]) for r in all_rows) for i in range(len(all_rows[0]))]
+    lines = []
+    for k, r in enumerate(all_rows):
+        cells = [r[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=False)]
+        lines.append("  ".join(cells).rstrip())
+        if header and k == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def estimate_dict(s: Scenario, price_per_hour: float | None = None) -> dict:
+    """The JSON object of ``estimate --json`` (bytes, seconds, tokens)."""
+    a = s.model.architecture
+    p = count_params(a)
+    m = estimate_memory(s)
+    f = fit(s)
+    sp = estimate_speed(s)
+    speed = _speed_dict(sp)
+    if price_per_hour is not None:
+        speed["cost_per_million_tokens"] = cost_per_million_tokens(sp, s.n_gpus, price_per_hour)
+        speed["price_per_hour"] = price_per_hour
+    return {
+        "version": __version__,
+        "scenario": {"model": s.model.id, "gpu": s.gpu.id, "gpus": s.n_gpus, "weights": s.weights,
+                     "kv_dtype": s.kv_dtype, "engine": s.engine, "attention": s.attention_impl,
+                     "prompt_tokens": s.prompt_tokens, "output_tokens": s.output_tokens, "batch": s.batch,
+                     "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib},
+        "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
+                  "architecture": a.model_dump(), "source": s.model.source},
+        "gpu": {"id": s.gpu.id, "name": s.gpu.name, "memory_bytes": s.gpu.memory_bytes,
+                "bandwidth_bytes_per_s": s.gpu.bandwidth_bytes_per_s},
+        "memory": {"per_card": True, "weights": float(m.weights), "kv_cache": float(m.kv_cache),
+                   "activations": float(m.activations), "overhead": float(m.overhead),
+                   "total": float(m.total), "kv_bytes_per_token": m.kv_bytes_per_token},
+        "fit": {"fits": f.fits, "verdict": f.verdict, "budget_bytes": f.budget_bytes,
+                "needed_bytes": f.needed_bytes, "headroom_bytes": f.headroom_bytes,
+                "max_prompt_tokens": f.max_prompt_tokens, "max_context": f.max_context,
+                "max_batch": f.max_batch, "min_gpus": f.min_gpus, "kv_capacity_tokens": f.kv_capacity_tokens,
+                "max_concurrency": f.max_concurrency},
+        "speed": speed,
+    }
+
+
+def _speed_dict(sp: SpeedResult) -> dict:
+    return {
+        "prefill_seconds": float(sp.prefill_s),
+        "decode_seconds_per_token": float(sp.decode_step_s),
+        "decode_tokens_per_second": float(sp.decode_tokens_per_s),
+        "throughput_tokens_per_second": float(sp.throughput_tokens_per_s),
+        "speed_of_light_decode_seconds_per_token": float(sp.sol_decode_step_s),
+        "speed_of_light_prefill_seconds": float(sp.sol_prefill_s),
+        "decode_bound": sp.decode_bound,
+        "knee_batch": float(sp.knee_batch),
+        "memory_max_batch": sp.memory_max_batch,
+        "bandwidth_efficiency": sp.bw_efficiency,
+        "compute_efficiency": sp.flops_efficiency,
+    }
+
+
+def _print_estimate(d: dict) -> None:
+    m, f, sp, sc = d["memory"], d["fit"], d["speed"], d["scenario"]
+    head = (f"{d['model']['name']} on {sc['gpus']} x {d['gpu']['name']} - {sc['weights']} weights, "
+            f"{sc['kv_dtype']} KV, {sc['engine']} ({sc['attention']}), prompt {sc['prompt_tokens']:,} + "
+            f"output {sc['output_tokens']:,} tokens, batch {sc['batch']}")
+    print(head)
+    print(f"parameters: {d['model']['params_total'] / 1e9:,.2f} B total, "
+          f"{d['model']['params_active'] / 1e9:,.2f} B active")
+    rows = [("weights", _gib(m["weights"])), ("KV cache", _gib(m["kv_cache"])),
+            ("activations", _gib(m["activations"])), ("overhead", _gib(m["overhead"])),
+            ("total per card", _gib(m["total"])), ("usable per card", _gib(f["budget_bytes"])),
+            ("headroom", _gib(f["headroom_bytes"]))]
+    print(_table(rows, ("memory", "GiB = 2^30 bytes")))
+    ctx = "none" if f["max_context"] is None else f"{f['max_context']:,} tokens"
+    print(f"verdict: {f['verdict'].upper()} | largest context {ctx} | largest batch {f['max_batch']:,} | "
+          f"fewest cards {f['min_gpus'] or '> 64'} | KV capacity {f['kv_capacity_tokens']:,} tokens")
+    line = (f"speed: prefill {sp['prefill_seconds'] * 1e3:,.1f} ms, decode "
+            f"{sp['decode_seconds_per_token'] * 1e3:,.2f} ms/token ({sp['decode_tokens_per_second']:,.1f} "
+            f"tokens/s per sequence, {sp['throughput_tokens_per_second']:,.0f} tokens/s total; speed of "
+            f"light {sp['speed_of_light_decode_seconds_per_token'] * 1e3:,.2f} ms), {sp['decode_bound']}-"
+            f"bound, knee at batch {sp['knee_batch']:,.0f}")
+    print(line)
+    if "cost_per_million_tokens" in sp:
+        print(f"cost: {sp['cost_per_million_tokens']:,.4f} per million generated tokens "
+              f"at {sp['price_per_hour']} per card-hour")
+
+
+# --- subcommands ---------------------------------------------------------------------------
+
+def cmd_estimate(args, cat: Catalog) -> int:
+    d = estimate_dict(_scenario(args, cat), args.price_per_hour)
+    if args.json:
+        print(json.dumps(d, indent=2))
+    else:
+        _print_estimate(d)
+    return 0
+
+
+def fit_rows(base_args, cat: Catalog) -> list[dict]:
+    """One row per card of the catalog for the scenario in ``base_args``."""
+    rows = []
+    for gpu in cat.gpus.values():
+        s = _scenario(base_args, cat, gpu=gpu)
+        f = fit(s)
+        sp = estimate_speed(s)
+        rows.append({"gpu": gpu.id, "name": gpu.name, "vendor": gpu.vendor, "category": gpu.category,
+                     "gpus": s.n_gpus, "fits": f.fits, "verdict": f.verdict, "needed_bytes": f.needed_bytes,
+                     "budget_bytes": f.budget_bytes, "headroom_bytes": f.headroom_bytes,
+                     "min_gpus": f.min_gpus, "max_context": f.max_context, "max_batch": f.max_batch,
+                     "kv_capacity_tokens": f.kv_capacity_tokens,
+                     "decode_tokens_per_second": float(sp.decode_tokens_per_s)})
+    rows.sort(key=lambda r: (not r["fits"], r["min_gpus"] or 10**6, -r["headroom_bytes"]))
+    return rows
+
+
+def cmd_fit(args, cat: Catalog) -> int:
+    rows = fit_rows(args, cat)
+    if args.category:
+        rows = [r for r in rows if r["category"] == args.category]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    table = [(r["gpu"], r["verdict"], _gib(r["needed_bytes"]), _gib(r["budget_bytes"]),
+              _gib(r["headroom_bytes"]), "-" if r["max_context"] is None else f"{r['max_context']:,}",
+              f"{r['max_batch']:,}", f"{r['decode_tokens_per_second']:,.1f}") for r in rows]
+    print(_table(table, ("gpu", "verdict", "needed", "usable", "headroom", "max context", "max batch",
+                         "decode tok/s")))
+    return 0
+
+
+def cmd_sweep(args, cat: Catalog) -> int:
+    s = _scenario(args, cat)
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    if args.axis == "context":
+        top = args.to or max(2 * s.model.architecture.max_context, s.prompt_tokens)
+        xs = np.unique(np.geomspace(1, top, args.points).round().astype(np.int64))
+        m = estimate_memory(s, prompt=xs)
+        sp = estimate_speed(s, context=xs + s.output_tokens, prompt=xs)
+        w.writerow(["prompt_tokens", "weights_bytes", "kv_cache_bytes", "activations_bytes", "overhead_bytes",
+                    "total_bytes", "budget_bytes", "decode_seconds_per_token", "prefill_seconds"])
+        budget = fit(s).budget_bytes
+        for i, x in enumerate(xs):
+            w.writerow([int(x), m.weights[i], m.kv_cache[i], m.activations[i], m.overhead[i], m.total[i],
+                        budget, sp.decode_step_s[i], sp.prefill_s[i]])
+    else:
+        top = args.to or 1024
+        xs = np.unique(np.geomspace(1, top, args.points).round().astype(np.int64))
+        m = estimate_memory(s, batch=xs)
+        sp = estimate_speed(s, batch=xs)
+        w.writerow(["batch", "total_bytes", "decode_step_seconds", "speed_of_light_step_seconds",
+                    "throughput_tokens_per_second", "decode_bound", "fits"])
+        budget = fit(s).budget_bytes
+        for i, x in enumerate(xs):
+            w.writerow([int(x), m.total[i], sp.decode_step_s[i], sp.sol_decode_step_s[i],
+                        sp.throughput_tokens_per_s[i], "compute" if sp.compute_bound[i] else "memory",
+                        bool(m.total[i] <= budget)])
+    return 0
+
+
+def cmd_models(args, cat: Catalog) -> int:
+    items = []
+    for fam, models in cat.families().items():
+        for m in models:
+            p = count_params(m.architecture)
+            items.append({"id": m.id, "name": m.name, "family": fam, "params_total": p.total,
+                          "params_active": p.active, "max_context": m.architecture.max_context,
+                          "user": m.id in cat.user_ids, "source": m.source})
+    if args.json:
+        print(json.dumps(items, indent=2))
+    else:
+        print(_table([(i["id"], i["family"], f"{i['params_total'] / 1e9:,.2f} B",
+                       f"{i['params_active'] / 1e9:,.2f} B", f"{i['max_context']:,}") for i in items],
+                     ("id", "family", "params", "active", "context")))
+    _report_problems(cat)
+    return 0
+
+
+def cmd_gpus(args, cat: Catalog) -> int:
+    gpus = sorted(cat.gpus.values(), key=lambda g: (g.category, g.vendor, -g.memory_mib))
+    if args.json:
+        print(json.dumps([g.model_dump() | {"user": g.id in cat.user_ids} for g in gpus], indent=2))
+    else:
+        print(_table([(g.id, g.category, f"{g.memory_mib * 2**20 / GIB:,.1f} GiB", f"{g.memory_bandwidth_gb_s:,.0f}",
+                       "-" if g.fp16_tensor_tflops is None else f"{g.fp16_tensor_tflops:,.1f}", g.name)
+                      for g in gpus], ("id", "category", "memory", "GB/s", "fp16 TFLOP/s", "name")))
+    _report_problems(cat)
+    return 0
+
+
+def cmd_validate(args, cat: Catalog) -> int:
+    from .core.validation import load_corpus, run_corpus, summary
+
+    corpus_path = Path(args.corpus)
+    points = load_corpus(corpus_path)
+    results = run_corpus(points, cat, models_path=args.models, gpus_path=args.gpus)
+    summ = summary(results)
+    if args.json:
+        print(json.dumps({"points": [r.as_dict() for r in results], "summary": summ}, indent=2))
+        return 0
+    rows = [(r.id, r.quantity, _num(r.measured), _num(r.estimated), f"{r.error_pct:+.1f} %")
+            for r in results if r.skipped is None]
+    print(_table(rows, ("id", "quantity", "measured", "estimated", "error")))
+    print()
+    print(_table([(k, str(v["n"]), f"{v['median_abs_pct']:.1f} %", f"{v['worst_abs_pct']:.1f} %")
+                  for k, v in summ["by_quantity"].items()], ("quantity", "n", "median |error|", "worst |error|")))
+    print()
+    print(_table([(k, str(v["n"]), f"{v['median_abs_pct']:.1f} %", f"{v['worst_abs_pct']:.1f} %")
+                  for k, v in summ["by_engine"].items()], ("engine", "n", "median |error|", "worst |error|")))
+    skipped = [r for r in results if r.skipped is not None]
+    if skipped:
+        print(f"\nskipped ({len(skipped)}):")
+        for r in skipped:
+            print(f"  {r.id}: {r.skipped}")
+    return 0
+
+
+def _num(x: float) -> str:
+    return f"{x:,.4g}" if abs(x) < 1e5 else f"{x:,.0f}"
+
+
+def _report_problems(cat: Catalog) -> None:
+    for p in cat.problems:
+        print(f"warning: skipped {p}", file=sys.stderr)
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="vramgui-cli", description="Will this LLM run on this GPU, and how fast? "
+                                 "Memory in bytes (GiB = 2^30 bytes in tables), time in seconds.")
+    ap.add_argument("--version", action="version", version=f"vramgui {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+    e = sub.add_parser("estimate", help="one scenario: memory, fit, speed")
+    _add_scenario_flags(e)
+    e.add_argument("--json", action="store_true", help="print one JSON object (bytes, seconds)")
+    f = sub.add_parser("fit", help="the scenario on every card of the catalog")
+    _add_scenario_flags(f, gpu_required=False)
+    f.add_argument("--category", choices=["datacenter", "workstation", "consumer", "apple", "custom"])
+    f.add_argument("--json", action="store_true")
+    s = sub.add_parser("sweep", help="CSV of memory and speed over context or batch")
+    s.add_argument("axis", choices=["context", "batch"])
+    _add_scenario_flags(s)
+    s.add_argument("--points", type=int, default=64, help="values on the axis (log-spaced, default 64)")
+    s.add_argument("--to", type=int, default=None, help="last value (default: 2 x model context / batch 1024)")
+    for name, fn_help in (("models", "list model presets"), ("gpus", "list GPU presets")):
+        p = sub.add_parser(name, help=fn_help)
+        p.add_argument("--json", action="store_true")
+    v = sub.add_parser("validate", help="estimated vs measured for a corpus of measured points")
+    v.add_argument("corpus", metavar="CORPUS.jsonl")
+    v.add_argument("--models", default=None, help="models.json beside the corpus (default: same folder)")
+    v.add_argument("--gpus", default=None, help="gpus.json beside the corpus (default: same folder)")
+    v.add_argument("--json", action="store_true")
+    return ap
+
+
+COMMANDS = {"estimate": cmd_estimate, "fit": cmd_fit, "sweep": cmd_sweep, "models": cmd_models,
+            "gpus": cmd_gpus, "validate": cmd_validate}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    if args.command == "fit":
+        args.gpu, args.gpu_file = None, None
+    try:
+        return COMMANDS[args.command](args, default_catalog())
+    except (CliError, VramguiError, InputError) as exc:
+        print(f"vramgui-cli: error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
