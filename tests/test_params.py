@@ -1,0 +1,91 @@
+"""Parameter counts against published figures."""
+
+import pytest
+
+from vramgui.core import architecture_from_hf_config, count_params
+
+
+@pytest.mark.parametrize("model, published, rel", [
+    # Llama 2 paper / DESIGN §2: 6.74 B, 13.0 B, 69.0 B (GQA, 8 KV heads)
+    ("llama2-7b", 6.74e9, 0.001), ("llama2-13b", 13.0e9, 0.002), ("llama2-70b", 69.0e9, 0.001),
+    # Llama 3.1 model card: 8.03 B / 70.6 B / 405 B
+    ("llama3.1-8b", 8.03e9, 0.001), ("llama3.1-70b", 70.6e9, 0.001), ("llama3.1-405b", 405.9e9, 0.002),
+    # Qwen2.5 model cards "Number of Parameters": 0.49 B, 7.61 B, 72.7 B
+    ("qwen2.5-0.5b", 0.49e9, 0.01), ("qwen2.5-7b", 7.61e9, 0.002), ("qwen2.5-72b", 72.7e9, 0.002),
+    # Mistral AI: "Mistral 7B is a 7.3B parameter model"; Mixtral: 46.7 B total
+    ("mistral-7b", 7.24e9, 0.002), ("mixtral-8x7b", 46.7e9, 0.002),
+    # Phi-3 technical report: phi-3-mini 3.8 B; ChatGLM3-6B: 6.24 B (THUDM model card "6.2B")
+    ("phi3-mini", 3.82e9, 0.005), ("chatglm3-6b", 6.24e9, 0.005),
+    # DeepSeek-V2 paper: DeepSeek-V2-Lite has 15.7 B total parameters
+    ("deepseek-v2-lite", 15.7e9, 0.005),
+])
+def test_total_params_match_published(cat, model, published, rel):
+    assert count_params(cat.model(model).architecture).total == pytest.approx(published, rel=rel)
+
+
+@pytest.mark.parametrize("model, active, rel", [
+    ("mixtral-8x7b", 12.9e9, 0.01),      # Mistral AI: "uses only 12.9B parameters per token"
+    ("qwen3-30b-a3b", 3.3e9, 0.02),      # Qwen3 model card: 3.3 B activated
+    ("mixtral-8x22b", 39e9, 0.01),       # Mistral AI: 39 B active of 141 B
+])
+def test_active_params_of_moe(cat, model, active, rel):
+    assert count_params(cat.model(model).architecture).active == pytest.approx(active, rel=rel)
+
+
+def test_llama2_7b_by_hand():
+    # 32 × (4·4096² + 3·4096·11008 + 2·4096) + 2·32000·4096 + 4096
+    per_layer = 4 * 4096**2 + 3 * 4096 * 11008 + 2 * 4096
+    expected = 32 * per_layer + 2 * 32000 * 4096 + 4096
+    cfg = {"model_type": "llama", "vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 11008,
+           "num_hidden_layers": 32, "num_attention_heads": 32}
+    assert count_params(architecture_from_hf_config(cfg)).total == expected == 6_738_415_616
+
+
+def test_gqa_tied_ungated_and_biases_by_hand():
+    d, f, L, h, kv, V = 64, 256, 2, 8, 2, 1000
+    dh = d // h
+    cfg = {"model_type": "gpt_bigcode", "n_embd": d, "n_inner": f, "n_layer": L, "n_head": h, "vocab_size": V,
+           "n_positions": 128, "multi_query": True, "layer_norm_epsilon": 1e-5}
+    # MQA: one KV head; plain MLP with biases; layer norms with bias; tied LM head; learned positions
+    attn = d * h * dh + 2 * d * 1 * dh + h * dh * d + (h * dh + 2 * dh) + d
+    mlp = 2 * d * f + f + d
+    norms = 2 * 2 * d
+    expected = L * (attn + mlp + norms) + V * d + 128 * d + 2 * d
+    assert count_params(architecture_from_hf_config(cfg)).total == expected
+    cfg2 = {"model_type": "llama", "vocab_size": V, "hidden_size": d, "intermediate_size": f,
+            "num_hidden_layers": L, "num_attention_heads": h, "num_key_value_heads": kv, "tie_word_embeddings": True}
+    expected2 = L * (d * h * dh + 2 * d * kv * dh + h * dh * d + 3 * d * f + 2 * d) + V * d + d
+    assert count_params(architecture_from_hf_config(cfg2)).total == expected2
+
+
+def test_moe_active_counts_k_of_e_experts():
+    d, f, L, E, k = 32, 64, 3, 8, 2
+    cfg = {"model_type": "mixtral", "vocab_size": 100, "hidden_size": d, "intermediate_size": f,
+           "num_hidden_layers": L, "num_attention_heads": 4, "num_key_value_heads": 2,
+           "num_local_experts": E, "num_experts_per_tok": k}
+    p = count_params(architecture_from_hf_config(cfg))
+    assert p.experts == L * E * 3 * d * f
+    assert p.router == L * d * E
+    assert p.total - p.active == L * (E - k) * 3 * d * f
+
+
+def test_mla_attention_by_hand():
+    d, h, r, rope, nope, v = 64, 4, 16, 8, 16, 16
+    cfg = {"model_type": "deepseek_v2", "vocab_size": 50, "hidden_size": d, "intermediate_size": 128,
+           "num_hidden_layers": 1, "num_attention_heads": h, "kv_lora_rank": r, "q_lora_rank": None,
+           "qk_rope_head_dim": rope, "qk_nope_head_dim": nope, "v_head_dim": v, "rms_norm_eps": 1e-6}
+    a = architecture_from_hf_config(cfg)
+    p = count_params(a)
+    attn = d * h * (nope + rope) + d * (r + rope) + r * h * (nope + v) + h * v * d
+    assert p.attention == attn
+    assert p.norms == 2 * d + r + d
+
+
+@pytest.mark.parametrize("model, published", [
+    ("gemma2-2b", 2_614_636_800), ("gemma2-9b", 9_242_164_736), ("gemma2-27b", 27_227_718_144),
+])
+def test_gemma2_matches_report_up_to_padded_vocab(cat, model, published):
+    # Gemma 2 report, Table 2 (embedding + non-embedding parameters).  The report counts a
+    # 256,128-row embedding; the released checkpoints (config vocab_size) hold 256,000 rows.
+    a = cat.model(model).architecture
+    assert count_params(a).total + 128 * a.hidden_size == published

@@ -1,0 +1,102 @@
+"""Weight and KV-cache memory against published figures and hand calculations."""
+
+import pytest
+
+from vramgui.core import estimate_memory, weight_bytes
+from vramgui.core.formats import REQUIRED_FORMAT_IDS, WEIGHT_FORMATS
+from vramgui.core.units import GB, GIB
+
+
+def _w(cat, model, fmt):
+    return weight_bytes(cat.model(model).architecture, WEIGHT_FORMATS[fmt]).total
+
+
+def test_required_format_ids_exist():
+    assert set(REQUIRED_FORMAT_IDS) <= set(WEIGHT_FORMATS)
+
+
+def test_llama2_7b_fp16_is_13_5_gb(cat):
+    assert _w(cat, "llama2-7b", "fp16") == pytest.approx(13.5 * GB, rel=0.005)   # 6.74 B × 2 bytes
+
+
+@pytest.mark.parametrize("fmt", ["int4", "gptq-int4", "awq-int4", "nf4"])
+def test_llama2_70b_4bit_is_35_gb_within_5_percent(cat, fmt):
+    # 70 B × 0.5 bytes = 35 GB; group scales and 16-bit embeddings/LM head (2 × 262 M × 2 bytes) add the rest
+    assert _w(cat, "llama2-70b", fmt) == pytest.approx(35 * GB, rel=0.05)
+
+
+@pytest.mark.parametrize("fmt, published_gb, rel", [
+    # TheBloke/Llama-2-7B-GGUF "Provided files" sizes (GB), files made by llama.cpp's quantizer
+    ("q8_0", 7.16, 0.01), ("q6_k", 5.53, 0.01), ("q5_k_m", 4.78, 0.01), ("q5_0", 4.65, 0.01),
+    ("q4_k_m", 4.08, 0.01), ("q4_0", 3.83, 0.01), ("q3_k_m", 3.30, 0.05),
+])
+def test_gguf_mixes_match_published_file_sizes(cat, fmt, published_gb, rel):
+    assert _w(cat, "llama2-7b", fmt) == pytest.approx(published_gb * GB, rel=rel)
+
+
+def test_q4_0_matches_llama_cpp_printed_size(cat):
+    # llama.cpp log for Llama 2 7B Q4_0: "model size = 3.56 GiB (4.54 BPW)"
+    assert _w(cat, "llama2-7b", "q4_0") == pytest.approx(3.56 * GIB, abs=0.006 * GIB)
+
+
+def test_fp8_matches_vllm_weights_log(cat):
+    # vLLM V1, Llama 3.1 8B with --quantization fp8: "Model loading took 8.49 GiB"
+    assert _w(cat, "llama3.1-8b", "fp8") == pytest.approx(8.49 * GIB, rel=0.01)
+
+
+def test_kv_llama2_13b_batch64(scenario):
+    # 2 · 40 layers · 5120 · 2 bytes = 819,200 B/token; × 544 tokens × 64 = 28.52 GB = 26.56 GiB
+    m = estimate_memory(scenario("llama2-13b", "a100-80gb", prompt_tokens=512, output_tokens=32, batch=64))
+    assert float(m.kv_cache) == pytest.approx(28.5 * GB, rel=0.002)
+    assert float(m.kv_cache) == pytest.approx(26.5625 * GIB, rel=1e-9)
+
+
+def test_kv_llama31_8b_bf16_128k_is_16_gib_exactly(scenario):
+    # 2 · 32 · 8 · 128 · 2 bytes = 131,072 B/token × 131,072 tokens = 16 GiB
+    m = estimate_memory(scenario("llama3.1-8b", "h100-sxm", kv_dtype="bf16", prompt_tokens=131072))
+    assert float(m.kv_cache) == 16 * GIB
+
+
+@pytest.mark.parametrize("kv, factor", [("fp32", 2.0), ("fp8", 0.5), ("q8_0", 34 / 64), ("q4_0", 18 / 64)])
+def test_kv_dtypes_scale_the_cache(scenario, kv, factor):
+    base = estimate_memory(scenario("llama2-7b", "rtx4090", prompt_tokens=1000)).kv_cache
+    other = estimate_memory(scenario("llama2-7b", "rtx4090", prompt_tokens=1000, kv_dtype=kv)).kv_cache
+    assert float(other) == pytest.approx(float(base) * factor, rel=1e-12)
+
+
+def test_sliding_window_caps_windowed_layers(scenario):
+    # Mistral 7B v0.1: every layer windowed at 4,096 tokens; at 16k the cache holds 4,096 tokens
+    s = scenario("mistral-7b", "a100-80gb", prompt_tokens=16384)
+    per_token = 2 * 32 * 8 * 128 * 2
+    assert float(estimate_memory(s).kv_cache) == per_token * 4096
+    # Gemma 2 9B: 21 of 42 layers windowed at 4,096
+    g = scenario("gemma2-9b", "a100-80gb", prompt_tokens=8192)
+    per_layer = 2 * 8 * 256 * 2
+    assert float(estimate_memory(g).kv_cache) == per_layer * (21 * 8192 + 21 * 4096)
+
+
+def test_mla_caches_the_latent(scenario):
+    # DeepSeek-V2-Lite: (kv_lora_rank 512 + rope 64) × 27 layers × 2 bytes per token in vLLM
+    s = scenario("deepseek-v2-lite", "a100-80gb", engine="vllm", prompt_tokens=1024)
+    assert float(estimate_memory(s).kv_cache) == 1024 * 576 * 27 * 2
+    # HF's DeepSeek-V2 code caches the expanded keys (192) and values (128) of all 16 heads
+    h = scenario("deepseek-v2-lite", "a100-80gb", engine="hf", prompt_tokens=1024)
+    assert float(estimate_memory(h).kv_cache) == 1024 * 16 * (192 + 128) * 27 * 2
+
+
+def test_sweep_of_1000_contexts_is_one_call(scenario):
+    import numpy as np
+    xs = np.arange(1, 1001) * 64
+    m = estimate_memory(scenario("llama2-7b", "rtx4090"), prompt=xs)
+    assert m.total.shape == (1000,)
+    assert np.all(np.diff(m.total) >= 0)
+
+
+def test_tensor_parallel_splits_weights_and_kv(scenario):
+    one = estimate_memory(scenario("llama2-70b", "a100-80gb", engine="vllm", prompt_tokens=4096))
+    four = estimate_memory(scenario("llama2-70b", "a100-80gb", engine="vllm", n_gpus=4, prompt_tokens=4096))
+    assert float(four.weights) == pytest.approx(float(one.weights) / 4, rel=0.001)  # norms replicate
+    assert float(four.kv_cache) == pytest.approx(float(one.kv_cache) / 4)
+    # 8 KV heads over 16 cards: each card keeps one head (replicated), not half a head
+    sixteen = estimate_memory(scenario("llama2-70b", "a100-80gb", engine="vllm", n_gpus=16, prompt_tokens=4096))
+    assert float(sixteen.kv_cache) == pytest.approx(float(one.kv_cache) / 8)
