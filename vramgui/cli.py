@@ -147,15 +147,17 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None) -> dict:
 
 
 def _speed_dict(sp: SpeedResult) -> dict:
+    known = sp.compute_known
     return {
-        "prefill_seconds": float(sp.prefill_s),
+        "compute_known": known,
+        "prefill_seconds": float(sp.prefill_s) if known else None,
         "decode_seconds_per_token": float(sp.decode_step_s),
         "decode_tokens_per_second": float(sp.decode_tokens_per_s),
         "throughput_tokens_per_second": float(sp.throughput_tokens_per_s),
         "speed_of_light_decode_seconds_per_token": float(sp.sol_decode_step_s),
-        "speed_of_light_prefill_seconds": float(sp.sol_prefill_s),
+        "speed_of_light_prefill_seconds": float(sp.sol_prefill_s) if known else None,
         "decode_bound": sp.decode_bound,
-        "knee_batch": float(sp.knee_batch),
+        "knee_batch": float(sp.knee_batch) if known and np.isfinite(sp.knee_batch) else None,
         "memory_max_batch": sp.memory_max_batch,
         "bandwidth_efficiency": sp.bw_efficiency,
         "compute_efficiency": sp.flops_efficiency,
@@ -178,11 +180,14 @@ def _print_estimate(d: dict) -> None:
     ctx = "none" if f["max_context"] is None else f"{f['max_context']:,} tokens"
     print(f"verdict: {f['verdict'].upper()} | largest context {ctx} | largest batch {f['max_batch']:,} | "
           f"fewest cards {f['min_gpus'] or '> 64'} | KV capacity {f['kv_capacity_tokens']:,} tokens")
-    line = (f"speed: prefill {sp['prefill_seconds'] * 1e3:,.1f} ms, decode "
+    prefill = "unknown (no FLOP/s figure for this card)" if sp["prefill_seconds"] is None else \
+        f"{sp['prefill_seconds'] * 1e3:,.1f} ms"
+    knee = "-" if sp["knee_batch"] is None else f"{sp['knee_batch']:,.0f}"
+    line = (f"speed: prefill {prefill}, decode "
             f"{sp['decode_seconds_per_token'] * 1e3:,.2f} ms/token ({sp['decode_tokens_per_second']:,.1f} "
             f"tokens/s per sequence, {sp['throughput_tokens_per_second']:,.0f} tokens/s total; speed of "
             f"light {sp['speed_of_light_decode_seconds_per_token'] * 1e3:,.2f} ms), {sp['decode_bound']}-"
-            f"bound, knee at batch {sp['knee_batch']:,.0f}")
+            f"bound, knee at batch {knee}")
     print(line)
     if "cost_per_million_tokens" in sp:
         print(f"cost: {sp['cost_per_million_tokens']:,.4f} per million generated tokens "
@@ -296,7 +301,7 @@ def cmd_validate(args, cat: Catalog) -> int:
 
     corpus_path = Path(args.corpus)
     points = load_corpus(corpus_path)
-    results = run_corpus(points, cat, models_path=args.models, gpus_path=args.gpus)
+    results = run_corpus(points, cat, models_path=args.models, corpus_dir=corpus_path.parent)
     summ = summary(results)
     if args.json:
         print(json.dumps({"points": [r.as_dict() for r in results], "summary": summ}, indent=2))
@@ -352,7 +357,6 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("validate", help="estimated vs measured for a corpus of measured points")
     v.add_argument("corpus", metavar="CORPUS.jsonl")
     v.add_argument("--models", default=None, help="models.json beside the corpus (default: same folder)")
-    v.add_argument("--gpus", default=None, help="gpus.json beside the corpus (default: same folder)")
     v.add_argument("--json", action="store_true")
     return ap
 

@@ -44,6 +44,8 @@ class EngineProfile(BaseModel):
         None, ge=1, description="tokens of the start-up profiling pass whose peak the engine reserves "
                                 "(vLLM max_num_batched_tokens); None = the scenario's own prompt")
     activation_bytes: float = Field(2.0, gt=0, description="bytes per activation element")
+    kv_written_to_cache: bool = Field(False, description="K and V go straight into the cache; only Q is "
+                                                         "a transient")
     hidden_copies: float = Field(3.0, ge=0, description="b·s·d tensors alive at the peak (residual, "
                                                         "normed input, block output)")
     mlp_copies: float = Field(3.0, ge=0, description="b·s·f tensors alive in a gated MLP (gate, up, "
@@ -105,6 +107,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="llamacpp", name="llama.cpp", parallel="layer", kv_allocation="context", kv_block_tokens=256,
         embedding_on_host=True, default_attention="eager", prefill_chunk_tokens=512, activation_bytes=4.0,
+        kv_written_to_cache=True,
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=8.0, logits_bytes=4.0,
         cuda_context_bytes=300 * MIB,
         notes="The KV cache for the whole n_ctx (padded to 256 tokens) is allocated at load, for every "

@@ -147,6 +147,8 @@ def activation_bytes(s: Scenario, prompt: ArrayLike, batch: ArrayLike) -> np.nda
 
     hidden = tokens * a.hidden_size * p.hidden_copies * act
     kv_heads_live = h if s.attention_impl == "eager" else h_kv   # eager HF repeats K/V to h heads
+    if p.kv_written_to_cache:
+        kv_heads_live = 0.0
     attn = tokens * (h * a.q_head_dim + 2 * kv_heads_live * a.v_head_dim) * act
     if s.attention_impl == "eager":
         pairs = n_seq * rows_q * s_kv

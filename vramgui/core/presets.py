@@ -11,7 +11,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from .architecture import Architecture, architecture_from_hf_config
-from .errors import ConfigError
 from .units import GB, MIB, TERA
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9.\-_]{0,63}$"
@@ -69,14 +68,14 @@ class GPU(BaseModel):
     def interconnect_bytes_per_s(self) -> float | None:
         return None if self.interconnect_gb_s is None else self.interconnect_gb_s * GB
 
-    def peak_flops(self, kernel: str) -> float:
-        """Dense peak FLOP/s of the math a weight format runs on (fp16 tensor as fallback)."""
+    def peak_flops(self, kernel: str) -> float | None:
+        """Dense peak FLOP/s of the math a weight format runs on (fp16 tensor as fallback);
+        None when the preset has no sourced figure."""
         f16 = self.fp16_tensor_tflops or self.bf16_tensor_tflops
         table = {"fp8": self.fp8_tensor_tflops, "int8": self.int8_tensor_tops}
         value = table.get(kernel) or f16
         if value is None:
-            raise ConfigError("no tensor FLOP/s figure; speed needs fp16_tensor_tflops",
-                              source=f"GPU '{self.id}'", field="fp16_tensor_tflops")
+            return None
         if kernel == "fp32":
             value = value / 2  # TF32/FP32 paths run at best half the fp16 tensor rate
         return value * TERA

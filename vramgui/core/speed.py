@@ -51,8 +51,10 @@ FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40}
 STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.2e-3}
 
 #: Host time per layer per step [s]: the launch loop that bounds the step from below.
-#: HF eager launches ~25 kernels per decoder layer from Python at ~20 µs each.
-HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "vllm": 0.0, "llamacpp": 0.1e-3}
+#: HF eager launches ~25 kernels per decoder layer from Python at ~20 µs each; llama.cpp
+#: builds without CUDA graphs (before mid-2024) spend ~0.2 ms per layer launching its ops
+#: (Llama 2 7B Q4_0: 7.35 ms/token on an A100 PCIe and 6.66 ms on an RTX 4090, Dec 2023).
+HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "vllm": 0.0, "llamacpp": 0.2e-3}
 
 #: One all-reduce's latency [s] by link (NCCL small-message latency, NVLink vs PCIe).
 ALLREDUCE_LATENCY_S = {"nvlink": 10e-6, "pcie": 25e-6}
@@ -90,6 +92,7 @@ class SpeedResult:
     memory_max_batch: int | None
     bw_efficiency: float
     flops_efficiency: float
+    compute_known: bool = True
 
     @property
     def decode_tokens_per_s(self) -> np.ndarray:
@@ -162,6 +165,12 @@ def allreduce_s(s: Scenario, tokens: ArrayLike, with_latency: bool = True) -> np
     return 2.0 * a.num_layers * (per + lat)
 
 
+def _peak(s: Scenario) -> float:
+    """Peak FLOP/s for the format's math; inf when the card has no sourced figure, so the
+    compute term drops out (the result says ``compute_known=False``)."""
+    return s.gpu.peak_flops(s.weight_format.kernel) or float("inf")
+
+
 def _host_floor(s: Scenario) -> float:
     return HOST_S_PER_LAYER.get(s.profile.id, 0.0) * s.model.architecture.num_layers
 
@@ -175,7 +184,7 @@ def decode_step(s: Scenario, batch: ArrayLike, context: ArrayLike, efficient: bo
     eb = bandwidth_efficiency(s.profile, s.weight_format) if efficient else 1.0
     ef = compute_efficiency(s.profile) if efficient else 1.0
     bw = s.gpu.bandwidth_bytes_per_s
-    peak = s.gpu.peak_flops(s.weight_format.kernel)
+    peak = _peak(s)
     kv_read = _kv_read_bytes(s, c, b)
     t_mem = (weight_bytes_read(s, b) + kv_read) / (bw * eb)
     t_comp = (matmul_flops_per_token(s) * b + attention_flops(s, b, c)) / (peak * ef)
@@ -208,7 +217,7 @@ def prefill_time(s: Scenario, prompt: ArrayLike, batch: ArrayLike, efficient: bo
     weights = weight_bytes_read(s, touched) * passes
     flops = matmul_flops_per_token(s) * tokens + attention_flops(s, p * b, p) / 2.0  # causal half
     t = np.maximum(weights / (s.gpu.bandwidth_bytes_per_s * eb),
-                   flops / (s.gpu.peak_flops(s.weight_format.kernel) * ef))
+                   flops / (_peak(s) * ef))
     t = t + allreduce_s(s, tokens, with_latency=efficient)
     if efficient:
         t = np.maximum(t, _host_floor(s) * passes) + STEP_OVERHEAD_S.get(s.profile.id, 0.0)
@@ -252,6 +261,7 @@ def estimate_speed(s: Scenario, batch: ArrayLike | None = None, context: ArrayLi
         knee_batch=knee_batch(s), memory_max_batch=memory_max_batch,
         bw_efficiency=bandwidth_efficiency(s.profile, s.weight_format),
         flops_efficiency=compute_efficiency(s.profile),
+        compute_known=s.gpu.peak_flops(s.weight_format.kernel) is not None,
     )
 
 

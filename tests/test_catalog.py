@@ -1,0 +1,126 @@
+"""The built-in catalog, user presets, schemas and config.json import."""
+
+import json
+import shutil
+
+import pytest
+
+from vramgui.core import ConfigError, architecture_from_hf_config, load_catalog, load_hf_config
+from vramgui.core.catalog import data_dir
+from vramgui.core.model_files import model_from_path
+from vramgui.core.schema import schema_texts
+
+REQUIRED_MODELS = ["llama2-7b", "llama2-13b", "llama2-70b", "llama3.1-8b", "llama3.1-70b", "llama3.1-405b",
+                   "llama3.2-1b", "llama3.2-3b", "mistral-7b", "mixtral-8x7b", "mixtral-8x22b", "qwen2.5-0.5b",
+                   "qwen2.5-72b", "gemma2-9b", "phi3-mini", "deepseek-v2-lite", "chatglm3-6b", "qwen-7b", "yi-34b"]
+REQUIRED_GPUS = ["a100-80gb", "a100-40gb", "h100-sxm", "h100-pcie", "h200", "l40s", "l4", "a10", "t4", "v100-32gb",
+                 "v100-16gb", "a6000", "rtx6000-ada", "rtx4090", "rtx4080", "rtx3090", "rtx3090ti", "rtx5090",
+                 "rtx4060ti-16gb", "a100-80gb-pcie", "mi300x", "m1-max-64gb", "m3-max-64gb", "m2-ultra-192gb"]
+
+
+def test_builtin_catalog_is_complete_and_clean(cat):
+    assert cat.problems == []
+    assert len(cat.models) >= 25 and len(cat.gpus) >= 35
+    assert set(REQUIRED_MODELS) <= set(cat.models)
+    assert set(REQUIRED_GPUS) <= set(cat.gpus)
+
+
+def test_every_preset_has_sources(cat):
+    for m in cat.models.values():
+        assert m.source.startswith("http"), m.id
+    for g in cat.gpus.values():
+        assert g.sources, g.id
+
+
+@pytest.mark.parametrize("gpu, mib, gb_s", [
+    ("a100-80gb", 81920, 2039),      # nvidia-smi "81920MiB"; NVIDIA A100 datasheet 2,039 GB/s (SXM4 80GB)
+    ("h100-sxm", 81559, 3350),       # nvidia-smi "81559MiB"; H100 SXM5 datasheet 3.35 TB/s
+    ("rtx4090", 24564, 1008),        # nvidia-smi "24564MiB"; Ada whitepaper 1,008 GB/s
+    ("t4", 15360, 320),              # nvidia-smi "15360MiB"; T4 datasheet 320 GB/s
+])
+def test_gpu_facts(cat, gpu, mib, gb_s):
+    g = cat.gpu(gpu)
+    assert g.memory_mib == mib and g.memory_bandwidth_gb_s == gb_s
+
+
+def test_user_presets_override_and_broken_files_are_skipped(tmp_path):
+    builtin = data_dir("presets")
+    (tmp_path / "gpus").mkdir()
+    (tmp_path / "models").mkdir()
+    g = json.loads((builtin / "gpus" / "rtx4090.json").read_text())
+    g["memory_mib"] = 12345
+    (tmp_path / "gpus" / "rtx4090.json").write_text(json.dumps(g))
+    (tmp_path / "gpus" / "broken.json").write_text("{not json")
+    bad = dict(g, id="bad-card", memory_bandwidth_gb_s=-5)
+    (tmp_path / "gpus" / "bad.json").write_text(json.dumps(bad))
+    (tmp_path / "models" / "latin1.json").write_bytes(b'{"id": "caf\xe9"}')
+    cat = load_catalog(user_dir=tmp_path)
+    assert cat.gpu("rtx4090").memory_mib == 12345 and "rtx4090" in cat.user_ids
+    assert "bad-card" not in cat.gpus
+    text = "\n".join(cat.problems)
+    assert "broken.json: not valid JSON" in text
+    assert "bad.json: field 'memory_bandwidth_gb_s'" in text
+    assert "latin1.json: not UTF-8" in text
+    assert len(cat.models) >= 25          # the built-ins survive
+
+
+def test_gpu_without_sources_is_refused(tmp_path):
+    g = json.loads((data_dir("presets") / "gpus" / "rtx4090.json").read_text())
+    g["sources"] = {"memory": "x"}
+    (tmp_path / "gpus").mkdir()
+    (tmp_path / "gpus" / "nosrc.json").write_text(json.dumps(dict(g, id="nosrc")))
+    cat = load_catalog(user_dir=tmp_path)
+    assert any("every number needs a source" in p for p in cat.problems)
+
+
+def test_committed_schemas_match_the_models():
+    folder = data_dir("presets") / "schema"
+    for name, text in schema_texts().items():
+        assert (folder / name).read_text(encoding="utf-8") == text, f"regenerate {name}"
+
+
+def test_config_json_import_equals_preset(cat, tmp_path):
+    preset = cat.model("mixtral-8x7b")
+    (tmp_path / "config.json").write_text(json.dumps(preset.config))
+    assert load_hf_config(tmp_path / "config.json") == preset.architecture
+    assert model_from_path(tmp_path).architecture == preset.architecture
+
+
+def test_unknown_model_type_with_standard_keys():
+    a = architecture_from_hf_config({"model_type": "brand_new_lm", "vocab_size": 1000, "hidden_size": 256,
+                                     "intermediate_size": 1024, "num_hidden_layers": 4, "num_attention_heads": 8,
+                                     "num_key_value_heads": 2, "rms_norm_eps": 1e-6})
+    assert (a.num_layers, a.num_kv_heads, a.head_dim, a.gated_mlp) == (4, 2, 32, True)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "not valid JSON"),
+    (b"\xff\xfe{}", "not UTF-8"),
+    (b"[1, 2]", "expected a JSON object"),
+    (b'{"hidden_size": 64}', "field 'num_hidden_layers': missing"),
+    (b'{"hidden_size": "big", "num_hidden_layers": 2, "num_attention_heads": 2, "vocab_size": 9}',
+     "field 'hidden_size': expected a whole number"),
+    (b'{"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 3, "vocab_size": 9,'
+     b' "intermediate_size": 9}', "field 'head_dim'"),
+    (b'{"hidden_size": 64, "num_hidden_layers": -2, "num_attention_heads": 2, "vocab_size": 9,'
+     b' "intermediate_size": 9}', "num_layers"),
+])
+def test_bad_config_names_file_and_field(tmp_path, content, message):
+    p = tmp_path / "config.json"
+    p.write_bytes(content)
+    with pytest.raises(ConfigError) as exc:
+        load_hf_config(p)
+    assert str(p) in str(exc.value) and message in str(exc.value)
+
+
+def test_installed_package_finds_its_data(tmp_path):
+    # Run from a folder outside the repository: the presets must come with the package.
+    import subprocess
+    import sys
+    code = ("import vramgui.core.catalog as c; cat = c.load_catalog(); "
+            "print(len(cat.models), len(cat.gpus), c.data_dir('presets'), c.data_dir('resources'))")
+    r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    n_models, n_gpus, *_ = r.stdout.split()
+    assert int(n_models) >= 25 and int(n_gpus) >= 35
+    shutil.rmtree(tmp_path, ignore_errors=True)

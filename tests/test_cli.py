@@ -1,0 +1,108 @@
+"""vramgui-cli: flags, JSON keys, CSV, error lines."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from vramgui.cli import main
+from vramgui.core.units import GIB
+
+
+def run(capsys, *argv):
+    rc = main(list(argv))
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_estimate_json_keys_and_values(capsys):
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--weights", "fp16",
+                     "--prompt", "4000", "--output", "96", "--json")
+    assert rc == 0
+    d = json.loads(out)
+    assert d["model"]["params_total"] == 6_738_415_616 == d["model"]["params_active"]
+    assert d["memory"]["weights"] == 6_738_415_616 * 2
+    assert d["memory"]["kv_cache"] == 4096 * 524288          # 2·32·4096·2 bytes per token
+    m = d["memory"]
+    assert m["total"] == pytest.approx(m["weights"] + m["kv_cache"] + m["activations"] + m["overhead"])
+    for key in ("fits", "budget_bytes", "headroom_bytes", "max_context", "max_batch", "min_gpus",
+                "kv_capacity_tokens"):
+        assert key in d["fit"]
+    for key in ("prefill_seconds", "decode_seconds_per_token", "decode_tokens_per_second",
+                "throughput_tokens_per_second", "speed_of_light_decode_seconds_per_token"):
+        assert isinstance(d["speed"][key], float)
+    # MHA at 4k context: each sequence reads 4096 · 0.5 MiB = 2 GiB of KV (2.1 ms at 1,008 GB/s) for
+    # 13.5 GFLOP (0.08 ms at 165 TFLOP/s), so decode never turns compute bound: no knee.
+    assert d["speed"]["knee_batch"] is None
+    assert d["fit"]["budget_bytes"] == 24564 * 2**20
+
+
+def test_estimate_table_says_gib(capsys):
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-13b", "--gpu", "a100-80gb")
+    assert rc == 0 and "GiB" in out and "verdict: FITS" in out
+
+
+def test_cost_per_million_tokens(capsys):
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "a100-80gb", "--batch", "8",
+                     "--price-per-hour", "2.0", "--json")
+    sp = json.loads(out)["speed"]
+    # 2.0 per hour / 3600 s / throughput × 1e6 tokens
+    assert sp["cost_per_million_tokens"] == pytest.approx(2.0 / 3600 / sp["throughput_tokens_per_second"] * 1e6)
+
+
+def test_fit_lists_every_card(capsys, cat):
+    rc, out, _ = run(capsys, "fit", "--model", "llama2-70b", "--weights", "q4_k_m", "--engine", "llamacpp",
+                     "--json")
+    rows = json.loads(out)
+    assert rc == 0 and {r["gpu"] for r in rows} == set(cat.gpus)
+    by = {r["gpu"]: r for r in rows}
+    assert by["a100-80gb"]["fits"] and not by["rtx4090"]["fits"]
+    assert by["rtx4090"]["min_gpus"] == 2
+    assert by["rtx4090"]["decode_tokens_per_second"] > 0
+
+
+def test_sweep_context_and_batch_csv(capsys):
+    rc, out, _ = run(capsys, "sweep", "context", "--model", "llama3.1-8b", "--gpu", "h100-sxm", "--points", "50")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rc == 0 and len(rows) >= 40
+    totals = [float(r["total_bytes"]) for r in rows]
+    assert totals == sorted(totals)
+    rc, out, _ = run(capsys, "sweep", "batch", "--model", "llama3.1-8b", "--gpu", "h100-sxm", "--to", "512")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    thr = [float(r["throughput_tokens_per_second"]) for r in rows]
+    assert thr == sorted(thr)
+
+
+def test_model_file_import(capsys, tmp_path, cat):
+    (tmp_path / "config.json").write_text(json.dumps(cat.model("qwen2.5-7b").config))
+    rc, out, _ = run(capsys, "estimate", "--model-file", str(tmp_path), "--gpu", "l4", "--json")
+    assert rc == 0 and json.loads(out)["model"]["params_total"] == pytest.approx(7.61e9, rel=0.002)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["estimate", "--model", "llama9-1t", "--gpu", "rtx4090"], "unknown model 'llama9-1t'"),
+    (["estimate", "--model", "llama2-7b", "--gpu", "rtx9999"], "unknown gpu 'rtx9999'"),
+    (["estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--batch", "0"], "--batch must be at least 1"),
+    (["estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--gpu-util", "1.5"], "--gpu-util"),
+    (["estimate", "--model-file", "/nonexistent/config.json", "--gpu", "rtx4090"], "/nonexistent/config.json"),
+])
+def test_errors_are_one_line_and_non_zero(capsys, argv, message):
+    rc, out, err = run(capsys, *argv)
+    assert rc == 2 and out == ""
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_models_and_gpus_lists(capsys):
+    rc, out, _ = run(capsys, "models", "--json")
+    assert rc == 0 and any(m["id"] == "llama2-70b" for m in json.loads(out))
+    rc, out, _ = run(capsys, "gpus")
+    assert rc == 0 and "rtx4090" in out and "GiB" in out
+
+
+def test_console_script_runs_as_module():
+    r = subprocess.run([sys.executable, "-m", "vramgui.cli", "estimate", "--model", "llama2-7b", "--gpu",
+                        "rtx4090", "--json"], capture_output=True, text=True)
+    assert r.returncode == 0 and json.loads(r.stdout)["memory"]["total"] < 24 * GIB

@@ -1,0 +1,132 @@
+"""Fit verdicts and solvers."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vramgui.core import budget_bytes, estimate_memory, fit, max_batch, max_prompt_tokens
+from vramgui.core.units import GB, GIB, MIB
+
+
+def test_llama2_70b_4bit_hf_eager_on_a100_80gb(scenario):
+    # Published measurement (Llama2-70B 4-bit, HF transformers eager attention, one A100 80GB):
+    # ≈ 35-37 GB at a tiny prompt, out of memory beyond about 8,500 prompt tokens.
+    s = scenario("llama2-70b", "a100-80gb", weights="gptq-int4", engine="hf", attention="eager", prompt_tokens=16)
+    m = estimate_memory(s)
+    tensors = float(m.weights + m.kv_cache + m.activations)
+    assert 35 * GB <= tensors <= 37 * GB
+    assert float(m.total) <= 37.5 * GB          # + the CUDA context
+    limit = max_prompt_tokens(s)
+    assert limit == pytest.approx(8500, rel=0.10)
+    # sdpa never holds the score matrix: the limit is KV-bound, several times larger
+    assert max_prompt_tokens(s.with_(attention="sdpa")) > 5 * limit
+
+
+def test_budget_subtracts_reserved_and_caps_by_engine(scenario):
+    s = scenario("llama2-7b", "rtx4090")
+    assert budget_bytes(s) == 24564 * MIB
+    assert budget_bytes(s.with_(reserved_mib=1024)) == (24564 - 1024) * MIB
+    v = scenario("llama2-7b", "a100-80gb", engine="vllm")
+    # vLLM: 0.9 × 81,920 MiB for tensors, CUDA graphs (0.9 GiB) allocated beyond the cap
+    assert budget_bytes(v) == pytest.approx(0.9 * 81920 * MIB + 0.9 * GIB)
+    assert budget_bytes(v.with_(gpu_util=0.5)) == pytest.approx(0.5 * 81920 * MIB + 0.9 * GIB)
+
+
+def test_max_prompt_is_exact_to_one_token(scenario):
+    s = scenario("llama2-13b", "rtx4090", weights="q4_k_m", engine="llamacpp", output_tokens=100)
+    n = max_prompt_tokens(s)
+    b = budget_bytes(s)
+    assert float(estimate_memory(s, prompt=n).total) <= b
+    assert float(estimate_memory(s, prompt=n + 1).total) > b
+
+
+def test_max_batch_is_exact_to_one_sequence(scenario):
+    s = scenario("llama3.1-8b", "h100-sxm", engine="vllm", prompt_tokens=2000, output_tokens=500)
+    n = max_batch(s)
+    b = budget_bytes(s)
+    assert float(estimate_memory(s, batch=n).total) <= b < float(estimate_memory(s, batch=n + 1).total)
+
+
+def test_kv_capacity_matches_vllm_arithmetic(scenario):
+    # Left after weights, activation peak and overhead, divided by 131,072 B/token (Llama 3.1 8B bf16)
+    s = scenario("llama3.1-8b", "h100-sxm", engine="vllm", weights="bf16", kv_dtype="bf16", prompt_tokens=8192)
+    f = fit(s)
+    m = estimate_memory(s)
+    left = f.budget_bytes - float(m.weights + m.activations + m.overhead)
+    assert f.kv_capacity_tokens == int(left // 131072 // 16 * 16)
+    assert f.max_concurrency == pytest.approx(f.kv_capacity_tokens / 8192)
+
+
+def test_fewest_cards_for_llama2_70b_fp16(scenario):
+    # 68.98 B × 2 bytes = 137.95 GB = 128.5 GiB of weights.  vLLM's cap on one A100 80GB is
+    # 0.9 × 80 GiB = 72 GiB: one card cannot hold them; two hold 64.2 GiB each plus ~2.1 GiB of
+    # activation peak and ~2 GiB of non-torch memory, leaving room for a 4k-token sequence.
+    s = scenario("llama2-70b", "a100-80gb", engine="vllm", weights="fp16", prompt_tokens=4096)
+    f = fit(s)
+    assert not f.fits and f.verdict == "needs 2 cards" and f.min_gpus == 2
+    two = fit(s.with_(n_gpus=2))
+    assert two.fits
+    assert two.needed_bytes == pytest.approx((64.24 + 0.08 + 2.15 + 2.05 + 0.9) * GIB, rel=0.01)
+
+
+def test_does_not_fit_anywhere(scenario):
+    f = fit(scenario("llama3.1-405b", "t4", weights="fp32", engine="vllm"))
+    assert f.min_gpus is None and f.verdict == "does not fit" and f.max_prompt_tokens is None
+
+
+MODELS = ["llama2-7b", "mixtral-8x7b", "gemma2-9b", "deepseek-v2-lite", "qwen2.5-0.5b", "chatglm3-6b"]
+ENGINES = ["generic", "hf", "vllm", "llamacpp"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(model=st.sampled_from(MODELS), engine=st.sampled_from(ENGINES),
+       attention=st.sampled_from(["eager", "sdpa", "flash"]), prompt=st.integers(0, 200_000),
+       extra=st.integers(1, 50_000), batch=st.integers(1, 256), n=st.sampled_from([1, 2, 4]))
+def test_memory_never_decreases_as_context_or_batch_grow(model, engine, attention, prompt, extra, batch, n):
+    from vramgui.core import Scenario, default_catalog
+    cat = default_catalog()
+    s = Scenario(model=cat.model(model), gpu=cat.gpu("h100-sxm"), engine=engine, attention=attention,
+                 prompt_tokens=prompt, batch=batch, n_gpus=n)
+    m = estimate_memory(s, prompt=np.array([prompt, prompt + extra]), batch=batch)
+    assert m.total[1] >= m.total[0]
+    mb = estimate_memory(s, batch=np.array([batch, batch + 1]))
+    assert mb.total[1] >= mb.total[0]
+
+
+# Within a family the same tensor groups are kept at high precision, so more bits per
+# weight must never mean less memory.  (Across families it can: int8 keeps 16-bit
+# embeddings, Q8_0 stores them at 8.5 bits.)
+FAMILIES = [
+    ["int4", "nf4", "gptq-int4", "nf4-nodq", "int8", "fp16", "fp32"],
+    ["q2_k", "q3_k_m", "q4_0", "q4_k_m", "q5_0", "q5_k_m", "q6_k", "q8_0"],
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(model=st.sampled_from(MODELS), engine=st.sampled_from(ENGINES), prompt=st.integers(0, 100_000),
+       family=st.sampled_from(FAMILIES))
+def test_memory_never_decreases_as_bits_grow(model, engine, prompt, family):
+    from vramgui.core import Scenario, default_catalog
+    cat = default_catalog()
+    totals = [float(estimate_memory(Scenario(model=cat.model(model), gpu=cat.gpu("a100-80gb"), engine=engine,
+                                             weights=f, prompt_tokens=prompt)).total) for f in family]
+    assert all(b >= a for a, b in zip(totals, totals[1:], strict=False))
+
+
+@settings(max_examples=40, deadline=None)
+@given(model=st.sampled_from(MODELS), engine=st.sampled_from(ENGINES), gpu=st.sampled_from(
+    ["rtx4090", "a100-80gb", "t4", "h100-sxm", "rtx4060ti-16gb"]), output=st.integers(0, 4000),
+    batch=st.integers(1, 64), attention=st.sampled_from(["eager", "flash"]))
+def test_largest_context_fits_and_one_more_token_does_not(model, engine, gpu, output, batch, attention):
+    from vramgui.core import Scenario, default_catalog
+    cat = default_catalog()
+    s = Scenario(model=cat.model(model), gpu=cat.gpu(gpu), engine=engine, output_tokens=output, batch=batch,
+                 attention=attention, weights="q4_k_m" if engine == "llamacpp" else "fp16")
+    n = max_prompt_tokens(s)
+    b = budget_bytes(s)
+    if n is None:
+        assert float(estimate_memory(s, prompt=0).total) > b
+    else:
+        assert float(estimate_memory(s, prompt=n).total) <= b
+        assert float(estimate_memory(s, prompt=n + 1).total) > b

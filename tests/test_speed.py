@@ -1,0 +1,95 @@
+"""Speed model against published measurements (tolerances stated per test)."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vramgui.core import Scenario, default_catalog, estimate_memory
+from vramgui.core.speed import decode_step, estimate_speed, knee_batch
+
+
+def _ms(s):
+    return float(estimate_speed(s).decode_step_s) * 1e3
+
+
+@pytest.mark.parametrize("fmt, ms", [("fp16", 17.1), ("q8_0", 10.3), ("q4_0", 6.7)])
+def test_llamacpp_mistral7b_rtx4090(scenario, fmt, ms):
+    # llama.cpp CUDA on an RTX 4090, Mistral 7B: F16 17.1 ms (82 % of 1,008 GB/s),
+    # Q8_0 (8.5 bpw) 10.3 ms (71 %), Q4_0 (4.5 bpw) 6.7 ms (58 %).  Within 15 %.
+    s = scenario("mistral-7b", "rtx4090", weights=fmt, engine="llamacpp", prompt_tokens=128)
+    assert _ms(s) == pytest.approx(ms, rel=0.15)
+
+
+HF_POINTS = [("chatglm3-6b", "rtx4090", 16), ("chatglm3-6b", "a100-80gb", 18), ("qwen-7b", "rtx4090", 19)]
+HF_MISSES = [  # the per-layer host cost of these runs is far above the profile's; see issue notes
+    ("chatglm3-6b", "v100-32gb", 32), ("qwen-7b", "a100-80gb", 29), ("qwen-7b", "v100-32gb", 41)]
+
+
+@pytest.mark.parametrize("model, gpu, ms", HF_POINTS)
+def test_hf_16bit_decode_batch1(scenario, model, gpu, ms):
+    # Published single-card HF transformers 16-bit decode, batch 1 (ms per token).  Within 25 %.
+    assert _ms(scenario(model, gpu, weights="fp16", engine="hf", prompt_tokens=64)) == pytest.approx(ms, rel=0.25)
+
+
+@pytest.mark.parametrize("model, gpu, ms", HF_MISSES)
+@pytest.mark.xfail(strict=True, reason="V100 and Qwen-v1-on-A100 runs are 1.8-2.1x slower than bandwidth plus "
+                                       "the HF launch floor explain; mechanism not modelled yet")
+def test_hf_16bit_decode_batch1_known_misses(scenario, model, gpu, ms):
+    assert _ms(scenario(model, gpu, weights="fp16", engine="hf", prompt_tokens=64)) == pytest.approx(ms, rel=0.25)
+
+
+def test_throughput_linear_before_knee_flat_after(scenario):
+    s = scenario("llama3.1-8b", "a100-80gb", engine="vllm", weights="bf16", prompt_tokens=128, output_tokens=128)
+    # Hand calculation at context 256 on the A100 (2.039 TB/s, 312 TFLOP/s):
+    #   weights read  (16.06 - 1.05 embedding) GB / 2.039e12 = 7.36 ms per step
+    #   per sequence  FLOPs 2·(8.03 - 0.525) G + 4·256·32·32·128 = 15.15 G → 48.6 µs
+    #                 KV read 256 · 131,072 B = 33.5 MB → 16.5 µs
+    #   knee b* = 7.36 ms / (48.6 - 16.5) µs ≈ 229
+    assert knee_batch(s) == pytest.approx(229, rel=0.05)
+    b = np.array([1, 2, 8, 16, 2000, 4000])
+    thr = estimate_speed(s, batch=b).throughput_tokens_per_s
+    assert thr[1] / thr[0] > 1.9 and thr[3] / thr[2] > 1.9      # almost linear well below the knee
+    assert thr[5] / thr[4] < 1.1                                # flat well past it
+
+
+@settings(max_examples=80, deadline=None)
+@given(model=st.sampled_from(["llama2-7b", "mixtral-8x7b", "deepseek-v2-lite", "gemma2-9b"]),
+       engine=st.sampled_from(["generic", "hf", "vllm", "llamacpp"]), b=st.integers(1, 2048),
+       c=st.integers(1, 100_000), db=st.integers(1, 512), dc=st.integers(1, 50_000),
+       gpus=st.sampled_from([1, 2, 8]))
+def test_step_time_never_decreases_with_batch_or_context(model, engine, b, c, db, dc, gpus):
+    cat = default_catalog()
+    s = Scenario(model=cat.model(model), gpu=cat.gpu("h100-sxm"), engine=engine, n_gpus=gpus)
+    t, _ = decode_step(s, np.array([b, b + db, b]), np.array([c, c, c + dc]))
+    assert t[1] >= t[0] and t[2] >= t[0]
+
+
+def test_tensor_parallel_llama2_70b(scenario):
+    base = scenario("llama2-70b", "a100-80gb", engine="vllm", weights="fp16", prompt_tokens=512, output_tokens=128)
+    one = estimate_memory(base.with_(n_gpus=1))
+    t = {n: float(estimate_speed(base.with_(n_gpus=n)).decode_step_s) for n in (1, 2, 4)}
+    w = {n: float(estimate_memory(base.with_(n_gpus=n)).weights) for n in (2, 4)}
+    assert w[2] == pytest.approx(float(one.weights) / 2, rel=0.001)
+    assert w[4] == pytest.approx(float(one.weights) / 4, rel=0.001)
+    assert t[2] < t[1] and t[4] < t[2]
+    assert t[2] > t[1] / 2 and t[4] > t[1] / 4     # the all-reduces keep it sub-linear
+
+
+def test_speed_of_light_is_a_lower_bound(scenario):
+    sp = estimate_speed(scenario("llama3.1-70b", "h100-sxm", engine="vllm", weights="fp8", n_gpus=2, batch=16))
+    assert float(sp.sol_decode_step_s) < float(sp.decode_step_s)
+    assert float(sp.sol_prefill_s) < float(sp.prefill_s)
+
+
+def test_moe_reads_the_union_of_touched_experts(scenario):
+    from vramgui.core.speed import weight_bytes_read
+    s = scenario("mixtral-8x7b", "h100-sxm", engine="vllm")
+    one, many = weight_bytes_read(s, 1), weight_bytes_read(s, 256)
+    # batch 1 reads 2 of 8 experts per layer; at 256 tokens all 8 are touched (1 - (6/8)^256 ≈ 1)
+    from vramgui.core import count_params
+    p = count_params(s.model.architecture)
+    expert_bytes = p.experts * 2 / 8
+    assert float(many - one) == pytest.approx(6 * expert_bytes, rel=1e-6)
+
+

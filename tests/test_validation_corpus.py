@@ -1,0 +1,77 @@
+"""The measured corpus (tests/data/measured, copied with its sources) through the CLI.
+
+Bounds per quantity (issue tracker, validation): weights ≤ 3 %, KV cache ≤ 2 %,
+totals ≤ 10 % median (≤ 20 % worst), decode speed ≤ 25 % median.  Other quantities are
+printed and bounded loosely where the model is known to be coarse, with the reason.
+"""
+
+import json
+import statistics
+from pathlib import Path
+
+import pytest
+
+from vramgui.cli import main
+
+CORPUS = Path(__file__).parent / "data" / "measured" / "corpus.jsonl"
+
+# Points skipped on purpose, with the reason (never by editing the value).
+SKIP = {
+    "vllm-pr2031-llama2-7b-tp1-a100-gpu-blocks": "vLLM v0.2 (2023) block count; block size and A100 variant "
+                                                 "not stated, and its profiler is the one the PR replaced",
+    "vllm-pr2031-llama2-70b-tp4-a100-gpu-blocks": "same PR: the text says the old profiler over-reserved "
+                                                  "(77.5 GB peak at a 72 GiB cap)",
+}
+
+BOUNDS = {  # quantity -> (median bound %, worst bound %)
+    "weights_mib": (3, 3), "weights_gib": (3, 3),
+    "kv_mib": (2, 2), "kv_cache_gib": (2, 2), "kv_cache_tokens": (2, 2),
+    "total_mib": (10, 20), "total_gb": (10, 20), "non_kv_total_gib": (10, 20), "peak_alloc_gib": (10, 30),
+    "decode_tok_s": (25, 60),
+    # coarse parts of the model, bounded so a regression shows:
+    "compute_buffer_mib": (20, 20), "activation_peak_gib": (20, 75), "non_torch_gib": (10, 90),
+    "cuda_graph_gib": (5, 5), "avg_gen_tok_s": (60, 100),
+    # prefill: the corpus's prefill figures include warm-up and old cuBLAS paths; the roofline
+    # overstates them.  Bounded only against wild regressions; see README "Validation".
+    "prefill_tok_s": (200, 450),
+}
+
+
+@pytest.fixture(scope="module")
+def results():
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = main(["validate", str(CORPUS), "--json"])
+    assert rc == 0
+    return json.loads(buf.getvalue())
+
+
+def test_corpus_error_bounds(results, capsys):
+    by_q: dict[str, list[float]] = {}
+    rows = []
+    for p in results["points"]:
+        if p["skipped"] or p["id"] in SKIP:
+            continue
+        by_q.setdefault(p["quantity"], []).append(abs(p["error_pct"]))
+        rows.append(f"{p['id']:<55} {p['quantity']:<20} {p['measured']:>12.4g} {p['estimated']:>12.4g} "
+                    f"{p['error_pct']:>+8.1f} %")
+    with capsys.disabled():
+        print("\n" + "\n".join(rows))
+    failures = []
+    for q, errs in by_q.items():
+        assert q in BOUNDS, f"quantity {q} has no stated bound"
+        med, worst = BOUNDS[q]
+        if statistics.median(errs) > med or max(errs) > worst:
+            failures.append(f"{q}: median {statistics.median(errs):.1f} % (bound {med}), "
+                            f"worst {max(errs):.1f} % (bound {worst})")
+    assert not failures, "; ".join(failures)
+
+
+def test_every_skip_has_a_reason(results):
+    for p in results["points"]:
+        if p["skipped"] is not None:
+            assert len(p["skipped"]) > 10
+    modelled = sum(1 for p in results["points"] if p["skipped"] is None)
+    assert modelled >= 100, "most of the corpus must be modelled"

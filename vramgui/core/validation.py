@@ -1,0 +1,253 @@
+"""Estimated vs measured: run a corpus of measured points through the core.
+
+Each point (one JSON line, format in ``tests/data/measured/README.md``) names a
+quantity an engine printed, the model (``model_ref`` into ``models.json``), the card
+(``gpu_ref`` into ``gpus.json``, mapped to a catalog id), the weight format, the engine
+and its settings.  Each quantity is estimated with the engine's own definition of it
+(llama.cpp's totals exclude the CUDA context; vLLM's KV figure is what is left of the
+utilization budget; torch's peak counts allocated tensors only).  A point that cannot
+be modelled is returned as skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .architecture import architecture_from_hf_config
+from .catalog import Catalog
+from .errors import InputError
+from .memory import estimate_memory
+from .presets import GPU, ModelPreset
+from .scenario import Scenario
+from .speed import decode_step, prefill_time
+from .units import GB, GIB, MIB
+
+# gpu_ref of the corpus -> catalog id
+GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h100-80gb-sxm": "h100-sxm",
+            "h100-pcie": "h100-pcie", "rtx4090": "rtx4090", "rtx3090": "rtx3090", "rtx3090ti": "rtx3090ti",
+            "rtx-a6000": "a6000", "l40s": "l40s", "rtx6000-ada": "rtx6000-ada", "t4": "t4", "v100": "v100-32gb"}
+
+MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
+                     "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
+                     "cuda_graph_gib", "non_kv_total_gib", "peak_alloc_gib", "total_gb"}
+SPEED_QUANTITIES = {"decode_tok_s", "prefill_tok_s", "avg_gen_tok_s"}
+
+
+@dataclass(frozen=True)
+class PointResult:
+    id: str
+    quantity: str
+    engine: str
+    measured: float
+    estimated: float
+    skipped: str | None = None
+
+    @property
+    def error_pct(self) -> float:
+        return (self.estimated - self.measured) / self.measured * 100.0
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["error_pct"] = None if self.skipped else self.error_pct
+        return d
+
+
+def load_corpus(path: Path) -> list[dict]:
+    """Points of a JSON-lines corpus; a bad line raises naming the file and the line."""
+    points = []
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", source=str(path)) from None
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            p = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"line {n}: not valid JSON ({exc.msg})", source=str(path)) from None
+        for key in ("id", "quantity", "value"):
+            if key not in p:
+                raise InputError(f"line {n}: missing", source=str(path), field=key)
+        points.append(p)
+    return points
+
+
+def _models_table(path: Path | None) -> dict[str, ModelPreset]:
+    if path is None or not Path(path).is_file():
+        return {}
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    out = {}
+    for m in data.get("models", []):
+        cfg = {k: v for k, v in m.items() if v is not None and k not in ("extra", "moe", "notes")}
+        cfg.update(m.get("moe") or {})
+        cfg.update({k: v for k, v in (m.get("extra") or {}).items() if not isinstance(v, str)})
+        cfg["model_type"] = str(m.get("architecture", "llama")).split()[0]
+        try:
+            architecture_from_hf_config(cfg, source=f"{path} model '{m['id']}'")
+        except InputError:
+            continue
+        out[m["id"]] = ModelPreset(id=m["id"], name=m.get("hf_repo") or m["id"], family="Measured",
+                                   source=m.get("source") or str(path), config=cfg)
+    return out
+
+
+def _weights(precision: str) -> str | None:
+    p = precision.lower()
+    table = [("awq", "awq-int4"), ("gptq", None), ("bitsandbytes load_in_4bit", "nf4-nodq"),
+             ("load_in_8bit", "int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"),
+             ("fp8", "fp8"), ("fp32", "fp32"), ("bf16", "bf16"), ("f16", "fp16"), ("fp16", "fp16")]
+    for key, fmt in table:
+        if key in p:
+            if key == "gptq":
+                return "gptq-int4" if "int4" in p else "int8" if "int8" in p else None
+            return fmt
+    return None
+
+
+def _engine(engine: str) -> str | None:
+    e = engine.lower()
+    if e.startswith("llama.cpp (main)"):
+        return "llamacpp"
+    if e.startswith("vllm"):
+        return "vllm"
+    if e.startswith("hf transformers") or e.startswith("autoawq"):
+        return "hf"
+    if e.startswith("calm"):
+        return "generic"
+    return None
+
+
+def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Scenario | None, str | None]:
+    model = models.get(p.get("model_ref") or "")
+    if model is None:
+        return None, f"model_ref {p.get('model_ref')!r} has no architecture in models.json"
+    fmt = _weights(str(p.get("precision", "")))
+    if fmt is None:
+        return None, f"weight format {p.get('precision')!r} is not modelled"
+    engine = _engine(str(p.get("engine", "")))
+    if engine is None:
+        return None, f"engine {p.get('engine')!r} has no profile"
+    extra = p.get("extra") or {}
+    gpu = _gpu(p, cat)
+    if gpu is None and p["quantity"] in MEMORY_QUANTITIES and "a100-80gb" in cat.gpus:
+        gpu = cat.gpus["a100-80gb"]  # memory quantities below do not depend on the card
+    if gpu is None:
+        return None, f"gpu_ref {p.get('gpu_ref')!r} is not in the catalog and no memory size is given"
+    tp = int(extra.get("tensor_parallel_size") or 1)
+    pp = int(extra.get("pipeline_parallel_size") or 1)
+    kv = str(p.get("kv_dtype") or "fp16").lower()
+    kv = "fp8" if "fp8" in kv or "kvfp8" in p["id"] else "bf16" if "bf" in kv else "fp16"
+    if fmt == "fp32":
+        kv = "fp32"
+    util = extra.get("gpu_memory_utilization")
+    util = float(str(util).split()[0]) if util is not None else None
+    flash = p.get("flash_attn")
+    attention = None if engine == "vllm" else ("flash" if flash else "eager" if flash is False else None)
+    n_ctx = int(p.get("n_ctx") or extra.get("max_model_len") or 2048)
+    prompt = int(extra.get("prompt_tokens") or extra.get("prefill_length") or 0)
+    s = Scenario(model=model, gpu=gpu, n_gpus=max(tp, pp), weights=fmt, kv_dtype=kv, engine=engine,
+                 attention=attention, prompt_tokens=prompt or n_ctx, batch=int(p.get("batch") or 1),
+                 gpu_util=util)
+    return s, None
+
+
+def _gpu(p: dict, cat: Catalog) -> GPU | None:
+    ref = p.get("gpu_ref")
+    extra = p.get("extra") or {}
+    if ref in GPU_REFS and GPU_REFS[ref] in cat.gpus:
+        gpu = cat.gpus[GPU_REFS[ref]]
+    elif extra.get("total_gpu_memory_gib"):
+        gpu = cat.gpus.get("a100-80gb") or next(iter(cat.gpus.values()))
+    else:
+        return None
+    reported = extra.get("total_gpu_memory_gib_reported") or extra.get("total_gpu_memory_gib")
+    if reported:  # the card as that run's log saw it
+        gpu = GPU.model_validate({**gpu.model_dump(), "memory_mib": float(reported) * 1024})
+    return gpu
+
+
+def _estimate(p: dict, s: Scenario) -> float | str:
+    """The point's quantity as the core estimates it, in the point's unit, or a skip reason."""
+    q = p["quantity"]
+    extra = p.get("extra") or {}
+    pp = int(extra.get("pipeline_parallel_size") or 1)
+    if pp > 1:
+        return "pipeline parallel is not modelled by the vLLM profile (tensor parallel only)"
+    m = estimate_memory(s)
+    w, kv, act = float(m.weights), float(m.kv_cache), float(m.activations)
+    prof = s.profile
+    non_torch = prof.framework_bytes + (prof.multi_gpu_bytes if s.n_gpus > 1 else 0.0)
+    vllm_kv = (s.gpu_util or prof.util_fraction) * s.gpu.memory_bytes - w - act - non_torch
+    per_token = m.kv_bytes_per_token
+    table = {
+        "weights_mib": w / MIB, "kv_mib": kv / MIB, "compute_buffer_mib": act / MIB,
+        "total_mib": (w + kv + act) / MIB, "weights_gib": w / GIB, "activation_peak_gib": act / GIB,
+        "non_torch_gib": non_torch / GIB, "kv_cache_gib": vllm_kv / GIB, "cuda_graph_gib": prof.cuda_graph_bytes / GIB,
+        "non_kv_total_gib": (w + act + non_torch) / GIB,
+        "kv_cache_tokens": math.floor(vllm_kv / per_token / 16) * 16,   # per card = the TP group's
+        "gpu_blocks": math.floor(vllm_kv / per_token / 16),
+    }
+    if q in table:
+        return table[q]
+    if q == "peak_alloc_gib":
+        gen = int(extra.get("decode_length") or extra.get("max_new_tokens") or 0)
+        if "prompt_tokens" not in extra and "prefill_length" not in extra and "~" not in str(extra.get("prompt", "")):
+            return "prompt length not stated"
+        m2 = estimate_memory(s.with_(output_tokens=gen))
+        return float(m2.weights + m2.kv_cache + m2.activations) / GIB
+    if q == "total_gb":
+        m2 = estimate_memory(s.with_(prompt_tokens=1, output_tokens=2048))
+        return float(m2.weights + m2.kv_cache + m2.activations) / GB
+    if q == "decode_tok_s":
+        ctx = min(s.prompt_tokens + int(extra.get("generated_tokens") or extra.get("decode_length") or 0) / 2,
+                  int(p.get("n_ctx") or 10**9))
+        if "first32" in p["id"]:
+            ctx = 16
+        elif "last32" in p["id"]:
+            ctx = {2048: 2000, 4096: 4000, 16384: 16000}.get(int(p.get("n_ctx") or 0), int(p.get("n_ctx") or 0))
+        step, _ = decode_step(s, s.batch, ctx)
+        return 1.0 / float(step)
+    if q == "prefill_tok_s":
+        t = float(prefill_time(s, s.prompt_tokens, s.batch))
+        return s.prompt_tokens * s.batch / t
+    if q == "avg_gen_tok_s":
+        gen = 2048
+        t = float(prefill_time(s, 1, 1)) + gen * float(decode_step(s, 1, gen / 2)[0])
+        return gen / t
+    return f"quantity {q!r} is not modelled"
+
+
+def run_corpus(points: list[dict], cat: Catalog, models_path: str | Path | None = None,
+               corpus_dir: Path | None = None) -> list[PointResult]:
+    """Every point's estimate, or its skip reason.  ``models.json`` defaults to the file
+    beside the corpus."""
+    models = _models_table(Path(models_path) if models_path else (corpus_dir / "models.json" if corpus_dir
+                                                                   else None))
+    results = []
+    for p in points:
+        measured = float(p["value"])
+        s, why = _scenario(p, models, cat)
+        est: float | str = why if s is None else _estimate(p, s)
+        if isinstance(est, str):
+            results.append(PointResult(p["id"], p["quantity"], str(p.get("engine")), measured, math.nan, est))
+        else:
+            results.append(PointResult(p["id"], p["quantity"], str(p.get("engine")), measured, float(est)))
+    return results
+
+
+def summary(results: list[PointResult]) -> dict:
+    """Median and worst absolute error per quantity and per engine."""
+    def group(key) -> dict:
+        out: dict[str, list[float]] = {}
+        for r in results:
+            if r.skipped is None:
+                out.setdefault(key(r), []).append(abs(r.error_pct))
+        return {k: {"n": len(v), "median_abs_pct": statistics.median(v), "worst_abs_pct": max(v)}
+                for k, v in sorted(out.items())}
+    return {"by_quantity": group(lambda r: r.quantity), "by_engine": group(lambda r: r.engine),
+            "skipped": sum(1 for r in results if r.skipped is not None)}
