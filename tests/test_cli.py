@@ -51,6 +51,9 @@ def test_cost_per_million_tokens(capsys):
     sp = json.loads(out)["speed"]
     # 2.0 per hour / 3600 s / throughput × 1e6 tokens
     assert sp["cost_per_million_tokens"] == pytest.approx(2.0 / 3600 / sp["throughput_tokens_per_second"] * 1e6)
+    # throughput only grows with batch, so the cheapest batch is the largest that fits in memory
+    assert sp["cheapest_batch"] == sp["memory_max_batch"]
+    assert sp["cheapest_cost_per_million_tokens"] < sp["cost_per_million_tokens"]
 
 
 def test_fit_lists_every_card(capsys, cat):

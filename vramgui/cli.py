@@ -32,7 +32,7 @@ from .core.catalog import Catalog, read_preset
 from .core.errors import InputError
 from .core.model_files import model_from_path
 from .core.presets import GPU
-from .core.speed import SpeedResult, cost_per_million_tokens, estimate_speed
+from .core.speed import SpeedResult, cheapest_batch, cost_per_million_tokens, estimate_speed
 from .core.units import GIB
 
 
@@ -121,9 +121,14 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None) -> dict:
     f = fit(s)
     sp = estimate_speed(s)
     speed = _speed_dict(sp)
+    speed["memory_max_batch"] = f.max_batch
     if price_per_hour is not None:
         speed["cost_per_million_tokens"] = cost_per_million_tokens(sp, s.n_gpus, price_per_hour)
         speed["price_per_hour"] = price_per_hour
+        if f.max_batch >= 1:
+            best_b, best_cost = cheapest_batch(s, f.max_batch, price_per_hour)
+            speed["cheapest_batch"] = best_b
+            speed["cheapest_cost_per_million_tokens"] = best_cost
     return {
         "version": __version__,
         "scenario": {"model": s.model.id, "gpu": s.gpu.id, "gpus": s.n_gpus, "weights": s.weights,
@@ -158,7 +163,6 @@ def _speed_dict(sp: SpeedResult) -> dict:
         "speed_of_light_prefill_seconds": float(sp.sol_prefill_s) if known else None,
         "decode_bound": sp.decode_bound,
         "knee_batch": float(sp.knee_batch) if known and np.isfinite(sp.knee_batch) else None,
-        "memory_max_batch": sp.memory_max_batch,
         "bandwidth_efficiency": sp.bw_efficiency,
         "compute_efficiency": sp.flops_efficiency,
     }
@@ -191,7 +195,11 @@ def _print_estimate(d: dict) -> None:
     print(line)
     if "cost_per_million_tokens" in sp:
         print(f"cost: {sp['cost_per_million_tokens']:,.4f} per million generated tokens "
-              f"at {sp['price_per_hour']} per card-hour")
+              f"at {sp['price_per_hour']} per card-hour", end="")
+        if "cheapest_batch" in sp:
+            print(f"; cheapest at batch {sp['cheapest_batch']:,} ({sp['cheapest_cost_per_million_tokens']:,.4f})")
+        else:
+            print()
 
 
 # --- subcommands ---------------------------------------------------------------------------
