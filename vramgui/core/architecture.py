@@ -8,7 +8,6 @@ verbatim, so a preset and an imported ``config.json`` give the same object.
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any, Literal
@@ -16,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .errors import ConfigError, pydantic_message
+from .jsonfile import read_json
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -319,18 +319,5 @@ def _moe_from_hf(cfg: dict, mt: str, source: str) -> MoE | None:
 
 def load_hf_config(path: str | Path) -> Architecture:
     """Read a ``config.json`` from disk.  Bad files raise :class:`ConfigError` naming the file."""
-    p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", source=str(p)) from None
-    if len(raw) > 16 * 2**20:
-        raise ConfigError("larger than 16 MiB, not a config.json", source=str(p))
-    try:
-        cfg = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte {exc.start})", source=str(p)) from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                          source=str(p)) from None
-    return architecture_from_hf_config(cfg, source=str(p))
+    cfg = read_json(Path(path), ConfigError, what="a config.json")
+    return architecture_from_hf_config(cfg, source=str(path))

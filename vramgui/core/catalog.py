@@ -6,7 +6,6 @@ frozen.  A broken file is reported (file and field) and skipped, never fatal.
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from .errors import PresetError, UnknownIdError, pydantic_message
+from .jsonfile import read_json
 from .presets import GPU, ModelPreset
 
 T = TypeVar("T", bound=BaseModel)
@@ -38,19 +38,7 @@ def data_dir(name: str) -> Path:
 
 def read_preset(path: Path, kind: type[T]) -> T:
     """Read and validate one preset file; errors name the file and the field."""
-    try:
-        if path.stat().st_size > MAX_PRESET_BYTES:
-            raise PresetError("larger than 4 MiB, not a preset", source=str(path))
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PresetError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise PresetError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise PresetError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                          source=str(path)) from None
+    data = read_json(path, PresetError, max_bytes=MAX_PRESET_BYTES, what="a preset", want_object=False)
     try:
         return kind.model_validate(data)
     except ValidationError as exc:

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from .errors import ConfigError, pydantic_message
+from .jsonfile import read_json
 from .presets import ModelPreset
 
 MAX_CONFIG_BYTES = 16 * 2**20
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        if path.stat().st_size > MAX_CONFIG_BYTES:
-            raise ConfigError("larger than 16 MiB, not a config.json", source=str(path))
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror or exc}", source=str(path)) from None
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 text (byte {exc.start})", source=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                          source=str(path)) from None
-    if not isinstance(data, dict):
-        raise ConfigError("expected a JSON object at the top level", source=str(path))
-    return data
 
 
 def _slug(text: str) -> str:
@@ -47,7 +28,7 @@ def model_from_path(path: Path) -> ModelPreset:
         p = p / "config.json"
         if not p.is_file():
             raise ConfigError("folder holds no config.json", source=str(path))
-    cfg = _read_json(p)
+    cfg = read_json(p, ConfigError, max_bytes=MAX_CONFIG_BYTES, what="a config.json")
     name = str(cfg.get("_name_or_path") or p.parent.name or "imported model")
     try:
         return ModelPreset(id=_slug(p.parent.name or name), name=name.split("/")[-1] or name,

@@ -29,25 +29,13 @@ class Scenario(BaseModel):
     gpu_util: float | None = Field(None, gt=0, le=1, description="engine memory cap, None: engine default")
     reserved_mib: float = Field(0.0, ge=0, description="memory already taken on each card (desktop, others)")
 
-    @field_validator("weights")
+    @field_validator("weights", "kv_dtype", "engine")
     @classmethod
-    def _known_format(cls, v: str) -> str:
-        if v not in WEIGHT_FORMATS:
-            raise ValueError(f"unknown weight format '{v}'; known: {', '.join(WEIGHT_FORMATS)}")
-        return v
-
-    @field_validator("kv_dtype")
-    @classmethod
-    def _known_kv(cls, v: str) -> str:
-        if v not in KV_DTYPES:
-            raise ValueError(f"unknown KV dtype '{v}'; known: {', '.join(KV_DTYPES)}")
-        return v
-
-    @field_validator("engine")
-    @classmethod
-    def _known_engine(cls, v: str) -> str:
-        if v not in ENGINES:
-            raise ValueError(f"unknown engine profile '{v}'; known: {', '.join(ENGINES)}")
+    def _known_id(cls, v: str, info) -> str:
+        table, kind = {"weights": (WEIGHT_FORMATS, "weight format"), "kv_dtype": (KV_DTYPES, "KV dtype"),
+                       "engine": (ENGINES, "engine profile")}[info.field_name]
+        if v not in table:
+            raise ValueError(f"unknown {kind} '{v}'; known: {', '.join(table)}")
         return v
 
     # Resolved objects ------------------------------------------------------------

@@ -1,0 +1,31 @@
+"""Reading a JSON file the one careful way: size cap, UTF-8, errors naming the file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+
+
+def read_json(path: Path, error: type[InputError] = InputError, max_bytes: int = 16 * 2**20,
+              what: str = "a JSON file", want_object: bool = True) -> Any:
+    """Parse ``path``; any problem raises ``error`` naming the file (and the line for bad
+    JSON).  Files larger than ``max_bytes`` are refused before they are read."""
+    p = Path(path)
+    try:
+        if p.stat().st_size > max_bytes:
+            raise error(f"larger than {max_bytes // 2**20} MiB, not {what}", source=str(p))
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read: {exc.strerror or exc}", source=str(p)) from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise error(f"not UTF-8 text (byte {exc.start})", source=str(p)) from None
+    except json.JSONDecodeError as exc:
+        raise error(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", source=str(p)) from None
+    if want_object and not isinstance(data, dict):
+        raise error("expected a JSON object at the top level", source=str(p))
+    return data
