@@ -32,7 +32,8 @@ from .core.catalog import Catalog, read_preset
 from .core.errors import InputError
 from .core.model_files import model_from_path
 from .core.presets import GPU
-from .core.speed import SpeedResult, cheapest_batch, cost_per_million_tokens, estimate_speed
+from .core.report import estimate_dict
+from .core.speed import estimate_speed
 from .core.units import GIB
 
 
@@ -111,61 +112,6 @@ def _table(rows: list[tuple[str, ...]], header: tuple[str, ...] | None = None) -
         if header and k == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-def estimate_dict(s: Scenario, price_per_hour: float | None = None) -> dict:
-    """The JSON object of ``estimate --json`` (bytes, seconds, tokens)."""
-    a = s.model.architecture
-    p = count_params(a)
-    m = estimate_memory(s)
-    f = fit(s)
-    sp = estimate_speed(s)
-    speed = _speed_dict(sp)
-    speed["memory_max_batch"] = f.max_batch
-    if price_per_hour is not None:
-        speed["cost_per_million_tokens"] = cost_per_million_tokens(sp, s.n_gpus, price_per_hour)
-        speed["price_per_hour"] = price_per_hour
-        if f.max_batch >= 1:
-            best_b, best_cost = cheapest_batch(s, f.max_batch, price_per_hour)
-            speed["cheapest_batch"] = best_b
-            speed["cheapest_cost_per_million_tokens"] = best_cost
-    return {
-        "version": __version__,
-        "scenario": {"model": s.model.id, "gpu": s.gpu.id, "gpus": s.n_gpus, "weights": s.weights,
-                     "kv_dtype": s.kv_dtype, "engine": s.engine, "attention": s.attention_impl,
-                     "prompt_tokens": s.prompt_tokens, "output_tokens": s.output_tokens, "batch": s.batch,
-                     "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib},
-        "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
-                  "architecture": a.model_dump(), "source": s.model.source},
-        "gpu": {"id": s.gpu.id, "name": s.gpu.name, "memory_bytes": s.gpu.memory_bytes,
-                "bandwidth_bytes_per_s": s.gpu.bandwidth_bytes_per_s},
-        "memory": {"per_card": True, "weights": float(m.weights), "kv_cache": float(m.kv_cache),
-                   "activations": float(m.activations), "overhead": float(m.overhead),
-                   "total": float(m.total), "kv_bytes_per_token": m.kv_bytes_per_token},
-        "fit": {"fits": f.fits, "verdict": f.verdict, "budget_bytes": f.budget_bytes,
-                "needed_bytes": f.needed_bytes, "headroom_bytes": f.headroom_bytes,
-                "max_prompt_tokens": f.max_prompt_tokens, "max_context": f.max_context,
-                "max_batch": f.max_batch, "min_gpus": f.min_gpus, "kv_capacity_tokens": f.kv_capacity_tokens,
-                "max_concurrency": f.max_concurrency},
-        "speed": speed,
-    }
-
-
-def _speed_dict(sp: SpeedResult) -> dict:
-    known = sp.compute_known
-    return {
-        "compute_known": known,
-        "prefill_seconds": float(sp.prefill_s) if known else None,
-        "decode_seconds_per_token": float(sp.decode_step_s),
-        "decode_tokens_per_second": float(sp.decode_tokens_per_s),
-        "throughput_tokens_per_second": float(sp.throughput_tokens_per_s),
-        "speed_of_light_decode_seconds_per_token": float(sp.sol_decode_step_s),
-        "speed_of_light_prefill_seconds": float(sp.sol_prefill_s) if known else None,
-        "decode_bound": sp.decode_bound,
-        "knee_batch": float(sp.knee_batch) if known and np.isfinite(sp.knee_batch) else None,
-        "bandwidth_efficiency": sp.bw_efficiency,
-        "compute_efficiency": sp.flops_efficiency,
-    }
 
 
 def _print_estimate(d: dict) -> None:

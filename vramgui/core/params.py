@@ -11,6 +11,7 @@ quantized, embeddings / LM head / norms / biases / routers usually stay in 16 bi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .architecture import Architecture
 
@@ -80,8 +81,9 @@ def norm_params_per_layer(a: Architecture) -> int:
     return a.norms_per_layer * per_norm + extra
 
 
+@lru_cache(maxsize=256)
 def count_params(a: Architecture) -> ParamGroups:
-    """Exact parameter counts of ``a`` by group."""
+    """Exact parameter counts of ``a`` by group (cached: architectures are frozen)."""
     d, L = a.hidden_size, a.num_layers
     attn_w, attn_b = attention_params_per_layer(a)
     n_moe = 0 if a.moe is None else L - a.moe.dense_layers

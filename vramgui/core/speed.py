@@ -150,19 +150,24 @@ def attention_flops(s: Scenario, q_tokens: ArrayLike, kv_tokens: ArrayLike) -> n
     return per_pair * np.asarray(q_tokens, dtype=np.float64) * np.asarray(kv_tokens, dtype=np.float64) * share
 
 
-def allreduce_s(s: Scenario, tokens: ArrayLike, with_latency: bool = True) -> np.ndarray:
-    """Two ring all-reduces per layer of ``tokens × d`` fp16 activations (tensor parallel)."""
+def link_of(gpu) -> tuple[float, float]:
+    """(bytes/s per direction, all-reduce latency s) of the card's interconnect."""
+    link = (gpu.interconnect_gb_s or DEFAULT_LINK_GB_S) * 1e9
+    kind = "nvlink" if gpu.interconnect and "nvlink" in gpu.interconnect.lower() else "pcie"
+    return link, ALLREDUCE_LATENCY_S[kind]
+
+
+def allreduce_s(s: Scenario, tokens: ArrayLike, with_latency: bool = True, link=None) -> np.ndarray:
+    """Two ring all-reduces per layer of ``tokens × d`` fp16 activations (tensor parallel).
+    ``link`` = (bytes/s, latency s), scalars or per-card arrays; default the scenario's card."""
     n = s.n_gpus
     t = np.asarray(tokens, dtype=np.float64)
     if n == 1 or s.profile.parallel != "tensor":
         return np.zeros(t.shape)
-    g = s.gpu
-    link = (g.interconnect_gb_s or DEFAULT_LINK_GB_S) * 1e9
-    kind = "nvlink" if g.interconnect and "nvlink" in g.interconnect.lower() else "pcie"
+    bw, lat = link if link is not None else link_of(s.gpu)
     a = s.model.architecture
-    per = 2.0 * (n - 1) / n * t * a.hidden_size * 2.0 / link
-    lat = ALLREDUCE_LATENCY_S[kind] if with_latency else 0.0
-    return 2.0 * a.num_layers * (per + lat)
+    per = 2.0 * (n - 1) / n * t * a.hidden_size * 2.0 / np.asarray(bw)
+    return 2.0 * a.num_layers * (per + (np.asarray(lat) if with_latency else 0.0))
 
 
 def _peak(s: Scenario) -> float:
@@ -177,18 +182,23 @@ def _host_floor(s: Scenario) -> float:
 
 # --- decode and prefill --------------------------------------------------------------------------
 
-def decode_step(s: Scenario, batch: ArrayLike, context: ArrayLike, efficient: bool = True):
-    """(step time [s], compute-bound flag) for one decode step."""
+def decode_step(s: Scenario, batch: ArrayLike, context: ArrayLike, efficient: bool = True,
+                card: tuple | None = None):
+    """(step time [s], compute-bound flag) for one decode step.
+
+    ``card`` = (bandwidth bytes/s, peak FLOP/s, link bytes/s, all-reduce latency s) as
+    scalars or per-card arrays, to evaluate many cards in one call (default: the
+    scenario's card)."""
     b = np.asarray(batch, dtype=np.float64)
     c = np.asarray(context, dtype=np.float64)
     eb = bandwidth_efficiency(s.profile, s.weight_format) if efficient else 1.0
     ef = compute_efficiency(s.profile) if efficient else 1.0
-    bw = s.gpu.bandwidth_bytes_per_s
-    peak = _peak(s)
-    kv_read = _kv_read_bytes(s, c, b)
-    t_mem = (weight_bytes_read(s, b) + kv_read) / (bw * eb)
+    if card is None:
+        card = (s.gpu.bandwidth_bytes_per_s, _peak(s), *link_of(s.gpu))
+    bw, peak, link, lat = (np.asarray(x, dtype=np.float64) for x in card)
+    t_mem = (weight_bytes_read(s, b) + _kv_read_bytes(s, c, b)) / (bw * eb)
     t_comp = (matmul_flops_per_token(s) * b + attention_flops(s, b, c)) / (peak * ef)
-    gpu = np.maximum(t_mem, t_comp) + allreduce_s(s, b, with_latency=efficient)
+    gpu = np.maximum(t_mem, t_comp) + allreduce_s(s, b, with_latency=efficient, link=(link, lat))
     if not efficient:
         return gpu, t_comp >= t_mem
     step = np.maximum(gpu, _host_floor(s)) + STEP_OVERHEAD_S.get(s.profile.id, 0.0)
@@ -242,7 +252,8 @@ def knee_batch(s: Scenario, context: float | None = None) -> float:
 
 
 def estimate_speed(s: Scenario, batch: ArrayLike | None = None, context: ArrayLike | None = None,
-                   prompt: ArrayLike | None = None, memory_max_batch: int | None = None) -> SpeedResult:
+                   prompt: ArrayLike | None = None, memory_max_batch: int | None = None,
+                   with_knee: bool = True) -> SpeedResult:
     """Decode and prefill speed for ``s``, swept over any of batch, context, prompt.
 
     ``context`` is the KV length a decode step attends to (default prompt + output, the
@@ -258,7 +269,7 @@ def estimate_speed(s: Scenario, batch: ArrayLike | None = None, context: ArrayLi
         prefill_s=np.broadcast_to(prefill_time(s, p, b), shape),
         sol_prefill_s=np.broadcast_to(prefill_time(s, p, b, efficient=False), shape),
         compute_bound=np.broadcast_to(bound, shape), batch=np.broadcast_to(b, shape),
-        knee_batch=knee_batch(s), memory_max_batch=memory_max_batch,
+        knee_batch=knee_batch(s) if with_knee else float("nan"), memory_max_batch=memory_max_batch,
         bw_efficiency=bandwidth_efficiency(s.profile, s.weight_format),
         flops_efficiency=compute_efficiency(s.profile),
         compute_known=s.gpu.peak_flops(s.weight_format.kernel) is not None,

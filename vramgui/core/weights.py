@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .architecture import Architecture
 from .formats import WeightFormat
@@ -35,6 +36,7 @@ def _linear_role_counts(a: Architecture, p: ParamGroups) -> tuple[int, int, int]
     return v, o, down
 
 
+@lru_cache(maxsize=512)
 def weight_bytes(a: Architecture, fmt: WeightFormat, params: ParamGroups | None = None) -> WeightBytes:
     """Weight bytes of ``a`` stored as ``fmt``.
 
@@ -56,6 +58,7 @@ def weight_bytes(a: Architecture, fmt: WeightFormat, params: ParamGroups | None 
     )
 
 
+@lru_cache(maxsize=1024)
 def active_weight_bytes(a: Architecture, fmt: WeightFormat, experts_touched: float | None = None) -> float:
     """Bytes of weights read for one decode step when ``experts_touched`` experts per MoE
     layer are used (default: the experts one token uses).  Dense models: all weights but

@@ -1,0 +1,100 @@
+"""The scenario report: one JSON-ready dict (bytes, seconds) shared by the CLI's
+``estimate --json`` and the window's report export, and its Markdown rendering."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import __version__
+from .fit import fit
+from .memory import estimate_memory
+from .params import count_params
+from .scenario import Scenario
+from .speed import SpeedResult, cheapest_batch, cost_per_million_tokens, estimate_speed
+from .units import GIB
+
+
+def estimate_dict(s: Scenario, price_per_hour: float | None = None) -> dict:
+    """The JSON object of ``estimate --json`` (bytes, seconds, tokens)."""
+    a = s.model.architecture
+    p = count_params(a)
+    m = estimate_memory(s)
+    f = fit(s)
+    sp = estimate_speed(s)
+    speed = _speed_dict(sp)
+    speed["memory_max_batch"] = f.max_batch
+    if price_per_hour is not None:
+        speed["cost_per_million_tokens"] = cost_per_million_tokens(sp, s.n_gpus, price_per_hour)
+        speed["price_per_hour"] = price_per_hour
+        if f.max_batch >= 1:
+            best_b, best_cost = cheapest_batch(s, f.max_batch, price_per_hour)
+            speed["cheapest_batch"] = best_b
+            speed["cheapest_cost_per_million_tokens"] = best_cost
+    return {
+        "version": __version__,
+        "scenario": {"model": s.model.id, "gpu": s.gpu.id, "gpus": s.n_gpus, "weights": s.weights,
+                     "kv_dtype": s.kv_dtype, "engine": s.engine, "attention": s.attention_impl,
+                     "prompt_tokens": s.prompt_tokens, "output_tokens": s.output_tokens, "batch": s.batch,
+                     "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib},
+        "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
+                  "architecture": a.model_dump(), "source": s.model.source},
+        "gpu": {"id": s.gpu.id, "name": s.gpu.name, "memory_bytes": s.gpu.memory_bytes,
+                "bandwidth_bytes_per_s": s.gpu.bandwidth_bytes_per_s},
+        "memory": {"per_card": True, "weights": float(m.weights), "kv_cache": float(m.kv_cache),
+                   "activations": float(m.activations), "overhead": float(m.overhead),
+                   "total": float(m.total), "kv_bytes_per_token": m.kv_bytes_per_token},
+        "fit": {"fits": f.fits, "verdict": f.verdict, "budget_bytes": f.budget_bytes,
+                "needed_bytes": f.needed_bytes, "headroom_bytes": f.headroom_bytes,
+                "max_prompt_tokens": f.max_prompt_tokens, "max_context": f.max_context,
+                "max_batch": f.max_batch, "min_gpus": f.min_gpus, "kv_capacity_tokens": f.kv_capacity_tokens,
+                "max_concurrency": f.max_concurrency},
+        "speed": speed,
+    }
+
+
+def _speed_dict(sp: SpeedResult) -> dict:
+    known = sp.compute_known
+    return {
+        "compute_known": known,
+        "prefill_seconds": float(sp.prefill_s) if known else None,
+        "decode_seconds_per_token": float(sp.decode_step_s),
+        "decode_tokens_per_second": float(sp.decode_tokens_per_s),
+        "throughput_tokens_per_second": float(sp.throughput_tokens_per_s),
+        "speed_of_light_decode_seconds_per_token": float(sp.sol_decode_step_s),
+        "speed_of_light_prefill_seconds": float(sp.sol_prefill_s) if known else None,
+        "decode_bound": sp.decode_bound,
+        "knee_batch": float(sp.knee_batch) if known and np.isfinite(sp.knee_batch) else None,
+        "bandwidth_efficiency": sp.bw_efficiency,
+        "compute_efficiency": sp.flops_efficiency,
+    }
+
+
+
+
+def report_markdown(d: dict) -> str:
+    """A human report of :func:`estimate_dict`'s output (GiB = 2^30 bytes)."""
+    sc, m, f, sp = d["scenario"], d["memory"], d["fit"], d["speed"]
+    g = lambda x: f"{x / GIB:,.2f} GiB"  # noqa: E731
+    ctx = "none" if f["max_context"] is None else f"{f['max_context']:,} tokens"
+    lines = [
+        f"# {d['model']['name']} on {sc['gpus']} × {d['gpu']['name']}",
+        "",
+        f"{sc['weights']} weights, {sc['kv_dtype']} KV cache, {sc['engine']} engine ({sc['attention']} attention), "
+        f"prompt {sc['prompt_tokens']:,} + output {sc['output_tokens']:,} tokens, batch {sc['batch']}.",
+        "",
+        "| memory per card | GiB |", "| --- | ---: |",
+        f"| weights | {g(m['weights'])} |", f"| KV cache | {g(m['kv_cache'])} |",
+        f"| activations | {g(m['activations'])} |", f"| overhead | {g(m['overhead'])} |",
+        f"| **total** | **{g(m['total'])}** |", f"| usable | {g(f['budget_bytes'])} |",
+        "",
+        f"**Verdict: {f['verdict']}.** Largest context {ctx}; largest batch {f['max_batch']:,}; "
+        f"fewest cards {f['min_gpus'] or 'more than 64'}; KV capacity {f['kv_capacity_tokens']:,} tokens.",
+        "",
+        f"Decode {sp['decode_seconds_per_token'] * 1e3:,.2f} ms/token ({sp['decode_tokens_per_second']:,.1f} "
+        f"tokens/s per sequence, {sp['throughput_tokens_per_second']:,.0f} tokens/s in all); speed of light "
+        f"{sp['speed_of_light_decode_seconds_per_token'] * 1e3:,.2f} ms/token.",
+    ]
+    if sp["prefill_seconds"] is not None:
+        lines.append(f"Time to first token {sp['prefill_seconds'] * 1e3:,.1f} ms.")
+    lines += ["", f"Model source: {d['model']['source']}", f"vramgui {d['version']}"]
+    return "\n".join(lines) + "\n"

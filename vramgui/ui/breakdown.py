@@ -1,0 +1,58 @@
+"""The breakdown strip: the numbers behind the current point, each with a tooltip that
+shows its formula with the scenario's numbers (from ``core.explain``)."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtWidgets
+
+from ..core import MemoryBreakdown, Scenario
+from ..core.explain import explain
+from ..core.fit import FitResult
+from ..core.speed import SpeedResult
+from ..core.units import GIB
+
+ITEMS = (("weights", "Weights"), ("kv_cache", "KV cache"), ("activations", "Activations"),
+         ("overhead", "Overhead"), ("total", "Total / usable"), ("decode", "Decode"), ("prefill", "First token"))
+
+
+class BreakdownStrip(QtWidgets.QFrame):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        lay = QtWidgets.QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        self.values: dict[str, QtWidgets.QLabel] = {}
+        for key, title in ITEMS:
+            box = QtWidgets.QVBoxLayout()
+            head = QtWidgets.QLabel(title)
+            head.setStyleSheet("color: palette(mid); font-size: 9pt;")
+            val = QtWidgets.QLabel("-")
+            val.setStyleSheet("font-weight: 600; font-size: 11pt;")
+            val.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+            box.addWidget(head)
+            box.addWidget(val)
+            lay.addLayout(box)
+            lay.addStretch(1)
+            self.values[key] = val
+        self.verdict = QtWidgets.QLabel()
+        self.verdict.setStyleSheet("font-weight: 700; font-size: 12pt; padding: 2px 10px; border-radius: 4px;")
+        lay.addWidget(self.verdict)
+
+    def update_from(self, s: Scenario, m: MemoryBreakdown, f: FitResult, sp: SpeedResult) -> None:
+        tips = explain(s)
+        v = self.values
+        for key in ("weights", "kv_cache", "activations", "overhead"):
+            v[key].setText(f"{float(getattr(m, key)) / GIB:,.2f} GiB")
+        v["total"].setText(f"{float(m.total) / GIB:,.2f} / {f.budget_bytes / GIB:,.2f} GiB")
+        step = float(sp.decode_step_s)
+        v["decode"].setText(f"{step * 1e3:,.1f} ms · {s.batch / step:,.0f} tok/s")
+        v["prefill"].setText(f"{float(sp.prefill_s) * 1e3:,.0f} ms" if sp.compute_known
+                             else "unknown")
+        for key, label in v.items():
+            label.setToolTip(tips[key])
+        colour = "#009E73" if f.fits else "#E69F00" if f.min_gpus else "#D55E00"
+        self.verdict.setText(f.verdict.upper())
+        self.verdict.setStyleSheet(self.verdict.styleSheet().split("background")[0]
+                                   + f"background: {colour}; color: white;")
+        self.verdict.setToolTip(f"Needs {f.needed_bytes / GIB:,.2f} GiB of {f.budget_bytes / GIB:,.2f} GiB usable "
+                                f"per card; headroom {f.headroom_bytes / GIB:+,.2f} GiB")

@@ -1,0 +1,260 @@
+"""The two live charts.  Items are built once and updated with ``setData``; ranges are
+set explicitly (no auto-range on every update).  Units are GiB (2^30 bytes), ms and
+tokens/s, written on the axes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6 import QtCore, QtGui
+
+from ..core import Scenario, estimate_memory
+from ..core.presets import GPU
+from ..core.speed import SpeedResult, estimate_speed, prefill_time
+from ..core.units import GIB
+
+# Okabe-Ito colour-blind-safe palette
+BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, YELLOW, GREY = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#7f7f7f")
+BANDS = (("weights", "Weights", BLUE), ("kv_cache", "KV cache", ORANGE),
+         ("activations", "Activations", GREEN), ("overhead", "Overhead", PURPLE))
+COMPARE_COLOURS = (SKY, VERMILION, YELLOW, GREY)
+SWEEP_POINTS = 240
+MIN_PROMPT = 16
+
+
+def sweep_top(s: Scenario, max_prompt: int | None) -> int:
+    """Right end of the context sweep: four times the model's limit, the current prompt
+    doubled, and the largest prompt that fits (within 64 times the limit)."""
+    ctx = s.model.architecture.max_context
+    top = max(4 * ctx, 2 * s.prompt_tokens, 1024)
+    if max_prompt is not None:
+        top = max(top, min(int(max_prompt * 1.25), 64 * ctx))
+    return int(min(top, 2**24))
+
+pg.setConfigOptions(antialias=True, background="w", foreground="#202020")
+
+
+def human(x: float) -> str:
+    """1, 20, 500, 2k, 50k, 1M: short tick labels for log axes."""
+    for unit, div in (("M", 1e6), ("k", 1e3)):
+        if x >= div:
+            v = x / div
+            return f"{v:.0f}{unit}" if v >= 10 or v.is_integer() else f"{v:.1f}{unit}"
+    return f"{x:.0f}" if x >= 1 else f"{x:.2g}"
+
+
+class LogAxis(pg.AxisItem):
+    """Log-mode axis labelled 1-2-5 per decade in plain numbers (no 3·10¹ clutter)."""
+
+    def tickStrings(self, values, scale, spacing):
+        if not self.logMode:
+            return super().tickStrings(values, scale, spacing)
+        out = []
+        for v in values:
+            x = float(f"{10.0 ** v:.3g}")
+            mant = x / 10.0 ** np.floor(np.log10(x) + 1e-9)
+            out.append(human(x) if min(abs(mant - k) for k in (1, 2, 5)) < 0.02 else "")
+        return out
+
+
+def _axes(*names: str) -> dict:
+    return {n: LogAxis(orientation=n) for n in names}
+
+
+def _pen(colour: str, width: float = 2.0, style=QtCore.Qt.PenStyle.SolidLine) -> QtGui.QPen:
+    pen = pg.mkPen(colour, width=width)
+    pen.setStyle(style)
+    pen.setCosmetic(True)
+    return pen
+
+
+def _fill(colour: str, alpha: int = 150) -> QtGui.QBrush:
+    c = QtGui.QColor(colour)
+    c.setAlpha(alpha)
+    return pg.mkBrush(c)
+
+
+class MemoryChart(pg.PlotWidget):
+    """Stacked memory bands vs prompt length, card capacities, current and largest context."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent, axisItems=_axes("bottom"))
+        p = self.getPlotItem()
+        p.setTitle("Memory per card vs prompt length")
+        p.setLabel("left", "memory per card (GiB)")
+        p.setLabel("bottom", "prompt tokens")
+        p.getAxis("left").enableAutoSIPrefix(False)
+        p.getAxis("bottom").enableAutoSIPrefix(False)
+        p.setLogMode(x=True, y=False)
+        p.showGrid(x=True, y=True, alpha=0.15)
+        p.setMenuEnabled(False)
+        p.disableAutoRange()
+        p.setMouseEnabled(x=False, y=False)
+        self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=4)
+        self.base = p.plot(pen=None)
+        self.curves, self.fills, self._samples = [], [], []
+        lower = self.base
+        for _, label, colour in BANDS:
+            curve = p.plot(pen=_pen(colour, 1.2))
+            fill = pg.FillBetweenItem(lower, curve, brush=_fill(colour))
+            p.addItem(fill)
+            # the legend samples a stand-in (a FillBetweenItem cannot be a legend sample)
+            sample = pg.PlotDataItem(pen=_pen(colour, 1.2), brush=_fill(colour), fillLevel=0)
+            self._samples.append(sample)
+            self.legend.addItem(sample, label)
+            self.curves.append(curve)
+            self.fills.append(fill)
+            lower = curve
+        self.capacity = pg.InfiniteLine(angle=0, pen=_pen("#202020", 2), movable=False,
+                                        label="", labelOpts={"position": 0.02, "color": "#202020",
+                                                             "anchors": [(0, 1), (0, 1)]})
+        self.budget = pg.InfiniteLine(angle=0, pen=_pen("#202020", 1.5, QtCore.Qt.PenStyle.DashLine),
+                                      movable=False, label="", labelOpts={"position": 0.02, "color": "#202020",
+                                                                          "anchors": [(0, 0), (0, 0)]})
+        self.current = pg.InfiniteLine(angle=90, pen=_pen(GREY, 1.5), movable=False, label="",
+                                       labelOpts={"position": 0.70, "color": "#404040"})
+        self.limit = pg.InfiniteLine(angle=90, pen=_pen(VERMILION, 2, QtCore.Qt.PenStyle.DashLine), movable=False,
+                                     label="", labelOpts={"position": 0.85, "color": VERMILION})
+        for item in (self.capacity, self.budget, self.current, self.limit):
+            p.addItem(item, ignoreBounds=True)
+        self.compare_lines = []
+        for colour in COMPARE_COLOURS:
+            line = pg.InfiniteLine(angle=0, pen=_pen(colour, 1.5, QtCore.Qt.PenStyle.DotLine), movable=False,
+                                   label="", labelOpts={"position": 0.55, "color": colour})
+            line.setVisible(False)
+            p.addItem(line, ignoreBounds=True)
+            self.compare_lines.append(line)
+        self.readout = pg.TextItem(color="#202020", fill=pg.mkBrush(255, 255, 255, 220), anchor=(0, 0))
+        self.readout.setZValue(50)
+        self.readout.setVisible(False)
+        p.addItem(self.readout, ignoreBounds=True)
+        self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60, slot=self._hover)
+        self.x = np.array([1.0])
+        self.stack = np.zeros((4, 1))
+
+    def update_from(self, s: Scenario, budget: float, max_prompt: int | None, compare: list[GPU]) -> None:
+        top = sweep_top(s, max_prompt)
+        x = np.unique(np.geomspace(MIN_PROMPT, top, SWEEP_POINTS).round())
+        m = estimate_memory(s, prompt=x)
+        stack = np.cumsum(np.vstack([m.weights, m.kv_cache, m.activations, m.overhead]), axis=0) / GIB
+        self.x, self.stack = x, stack
+        self.base.setData(x, np.zeros_like(x))
+        for curve, y in zip(self.curves, stack, strict=True):
+            curve.setData(x, y)
+        card = s.gpu.memory_bytes / GIB
+        self.capacity.setValue(card)
+        same = abs(budget / GIB - card) < 0.05
+        self.capacity.label.setFormat(f"{s.gpu.name}: {card:,.1f} GiB" + (", all usable" if same else ""))
+        self.budget.setValue(budget / GIB)
+        self.budget.setVisible(not same)
+        self.budget.label.setFormat(f"usable {budget / GIB:,.1f} GiB")
+        self.current.setValue(np.log10(max(s.prompt_tokens, 1)))
+        self.current.label.setFormat(f"prompt {s.prompt_tokens:,}")
+        if max_prompt is not None and max_prompt >= 1:
+            self.limit.setValue(np.log10(min(max_prompt, top)))
+            self.limit.label.setFormat(f"largest prompt that fits: {max_prompt:,}" if max_prompt <= top
+                                       else f"fits beyond {top:,}")
+            self.limit.setVisible(True)
+        else:
+            self.limit.setVisible(False)
+        for line, gpu in zip(self.compare_lines, compare + [None] * 4, strict=False):
+            line.setVisible(gpu is not None)
+            if gpu is not None:
+                line.setValue(gpu.memory_bytes / GIB)
+                line.label.setFormat(f"{gpu.name}: {gpu.memory_bytes / GIB:,.0f} GiB")
+        ymax = max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.08
+        self.getPlotItem().setRange(xRange=(np.log10(MIN_PROMPT), np.log10(top)), yRange=(0, ymax), padding=0)
+
+    def _hover(self, event) -> None:
+        pos = event[0]
+        vb = self.getPlotItem().vb
+        if not self.sceneBoundingRect().contains(pos) or not vb.sceneBoundingRect().contains(pos):
+            self.readout.setVisible(False)
+            return
+        pt = vb.mapSceneToView(pos)
+        x = 10 ** pt.x()
+        i = int(np.clip(np.searchsorted(self.x, x), 0, self.x.size - 1))
+        w, kv, act, ov = np.diff(np.concatenate([[0.0], self.stack[:, i]]))
+        self.readout.setText(f"prompt {int(self.x[i]):,} tokens\nweights {w:,.2f} GiB\nKV cache {kv:,.2f} GiB\n"
+                             f"activations {act:,.2f} GiB\noverhead {ov:,.2f} GiB\ntotal {self.stack[-1, i]:,.2f} GiB")
+        self.readout.setPos(pt.x(), pt.y())
+        self.readout.setVisible(True)
+
+
+class SpeedChart(pg.GraphicsLayoutWidget):
+    """Throughput (top) and decode step time (bottom) vs batch on log axes."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.thr = self.addPlot(row=0, col=0, axisItems=_axes("bottom", "left"))
+        self.step = self.addPlot(row=1, col=0, axisItems=_axes("bottom", "left"))
+        self.step.setXLink(self.thr)
+        for p, label in ((self.thr, "throughput (tokens/s)"), (self.step, "decode step (ms)")):
+            p.setLogMode(x=True, y=True)
+            p.setLabel("left", label)
+            p.getAxis("left").enableAutoSIPrefix(False)
+            p.getAxis("bottom").enableAutoSIPrefix(False)
+            p.showGrid(x=True, y=True, alpha=0.15)
+            p.setMenuEnabled(False)
+            p.disableAutoRange()
+            p.setMouseEnabled(x=False, y=False)
+        self.thr.setTitle("Speed vs batch size")
+        self.step.setLabel("bottom", "batch size (concurrent sequences)")
+        self.thr_legend = self.thr.addLegend(offset=(-10, -10), labelTextSize="9pt")
+        self.thr_curve = self.thr.plot(pen=_pen(BLUE, 2.5), name="expected")
+        self.thr_sol = self.thr.plot(pen=_pen(BLUE, 1.2, QtCore.Qt.PenStyle.DashLine), name="speed of light")
+        self.step_curve = self.step.plot(pen=_pen(VERMILION, 2.5))
+        self.step_sol = self.step.plot(pen=_pen(VERMILION, 1.2, QtCore.Qt.PenStyle.DashLine))
+        self.markers = {}
+        for key, colour, style, pos in (("knee", GREEN, QtCore.Qt.PenStyle.DashLine, 0.12),
+                                        ("memory", VERMILION, QtCore.Qt.PenStyle.DashLine, 0.3),
+                                        ("current", GREY, QtCore.Qt.PenStyle.SolidLine, 0.5)):
+            for p in (self.thr, self.step):
+                line = pg.InfiniteLine(angle=90, pen=_pen(colour, 1.5, style), movable=False, label="",
+                                       labelOpts={"position": pos, "color": colour})
+                p.addItem(line, ignoreBounds=True)
+                self.markers.setdefault(key, []).append(line)
+        self.ttft = pg.TextItem(color="#202020", anchor=(1, 1))
+        self.step.addItem(self.ttft, ignoreBounds=True)
+        self.result: SpeedResult | None = None
+
+    def update_from(self, s: Scenario, max_batch: int) -> SpeedResult:
+        top = max(1024, 2 * s.batch, 2 * max_batch)
+        b = np.unique(np.geomspace(1, top, 160).round())
+        sp = estimate_speed(s, batch=b)
+        self.result = sp
+        thr = sp.throughput_tokens_per_s
+        sol_thr = b / sp.sol_decode_step_s
+        self.thr_curve.setData(b, thr)
+        self.thr_sol.setData(b, sol_thr)
+        self.step_curve.setData(b, sp.decode_step_s * 1e3)
+        self.step_sol.setData(b, sp.sol_decode_step_s * 1e3)
+        marks = {"knee": (sp.knee_batch, "knee {:,.0f}"), "memory": (max_batch, "memory limit {:,.0f}"),
+                 "current": (s.batch, "batch {:,.0f}")}
+        for key, (value, fmt) in marks.items():
+            ok = value is not None and np.isfinite(value) and 1 <= value <= top
+            for i, line in enumerate(self.markers[key]):
+                line.setVisible(bool(ok))
+                if ok:
+                    line.setValue(np.log10(value))
+                    line.label.setFormat(fmt.format(value) if i == 0 else "")
+        lx = (0, np.log10(top))
+        self.thr.setRange(xRange=lx, yRange=_log_range(np.concatenate([thr, sol_thr])), padding=0.02)
+        self.step.setRange(xRange=lx, yRange=_log_range(np.concatenate([sp.decode_step_s, sp.sol_decode_step_s])
+                                                        * 1e3), padding=0.02)
+        if sp.compute_known:
+            ttft = float(prefill_time(s, s.prompt_tokens, s.batch)) * 1e3
+            self.ttft.setText(f"time to first token ({s.prompt_tokens:,} tokens × {s.batch}): {ttft:,.0f} ms")
+        else:
+            self.ttft.setText("time to first token: unknown (no FLOP/s figure for this card)")
+        self.ttft.setPos(np.log10(top), np.log10(float(np.min(sp.sol_decode_step_s)) * 1e3))
+        return sp
+
+
+def _log_range(values: np.ndarray) -> tuple[float, float]:
+    v = values[np.isfinite(values) & (values > 0)]
+    lo, hi = np.log10(v.min()), np.log10(v.max())
+    return lo - 0.1, hi + 0.15
+
+

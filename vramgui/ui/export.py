@@ -1,0 +1,58 @@
+"""Exports: charts to PNG/SVG, the sweep to CSV, the scenario report to Markdown/JSON.
+File names derive from the scenario."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from pyqtgraph.exporters import ImageExporter, SVGExporter
+
+from ..core import Scenario, estimate_memory
+from ..core.report import estimate_dict, report_markdown
+
+
+def scenario_stem(s: Scenario) -> str:
+    """``llama2-70b_gptq-int4_1xa100-80gb_p4096_b1``: safe on every file system."""
+    raw = f"{s.model.id}_{s.weights}_{s.n_gpus}x{s.gpu.id}_p{s.prompt_tokens}_b{s.batch}"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", raw)
+
+
+def export_png(item: pg.GraphicsItem, path: Path, width: int) -> Path:
+    """Render ``item`` (a PlotItem or a layout) to PNG at ``width`` pixels."""
+    exp = ImageExporter(item)
+    exp.parameters()["width"] = int(width)
+    exp.parameters()["antialias"] = True
+    exp.export(str(path))
+    return path
+
+
+def export_svg(item: pg.GraphicsItem, path: Path) -> Path:
+    SVGExporter(item).export(str(path))
+    return path
+
+
+def export_csv(s: Scenario, path: Path, points: int = 256) -> Path:
+    """Memory bands over the prompt sweep, bytes per card."""
+    top = max(4 * s.model.architecture.max_context, 2 * s.prompt_tokens, 1024)
+    x = np.unique(np.geomspace(1, top, points).round())
+    m = estimate_memory(s, prompt=x)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["prompt_tokens", "weights_bytes", "kv_cache_bytes", "activations_bytes", "overhead_bytes",
+                    "total_bytes"])
+        for i, xi in enumerate(x):
+            w.writerow([int(xi), m.weights[i], m.kv_cache[i], m.activations[i], m.overhead[i], m.total[i]])
+    return path
+
+
+def export_report(s: Scenario, path: Path) -> Path:
+    """Markdown for ``.md``, JSON otherwise (the same object as ``vramgui-cli estimate --json``)."""
+    d = estimate_dict(s)
+    text = report_markdown(d) if path.suffix.lower() == ".md" else json.dumps(d, indent=2) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path

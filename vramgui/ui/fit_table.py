@@ -1,0 +1,178 @@
+"""The will-it-fit panel: every card as a row, sortable and filterable; choosing a row
+makes it the primary card."""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core.cards import CardTable
+from ..core.units import GIB
+
+COLUMNS = ("", "Card", "Needed", "Usable", "Headroom", "Cards", "Max context", "Max batch", "Decode tok/s")
+TIPS = ("Fits on one card (green), on several (amber), or not within 64 cards (red)",
+        "GPU model (memory as the driver reports it)", "Memory the scenario needs per card (GiB = 2^30 bytes)",
+        "Memory the engine may use per card", "Usable minus needed", "Fewest cards of this kind that fit",
+        "Largest prompt + output that fits with this batch", "Most concurrent sequences that fit",
+        "Expected decode speed of one sequence at this batch")
+FIT, SPLIT, NOFIT = QtGui.QColor("#009E73"), QtGui.QColor("#E69F00"), QtGui.QColor("#D55E00")
+SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+
+
+class CardTableModel(QtCore.QAbstractTableModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.table: CardTable | None = None
+        self.output_tokens = 0
+
+    def set_table(self, table: CardTable, output_tokens: int) -> None:
+        same_rows = self.table is not None and [g.id for g in self.table.gpus] == [g.id for g in table.gpus]
+        self.table, self.output_tokens = table, output_tokens
+        if same_rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
+        else:
+            self.beginResetModel()
+            self.endResetModel()
+
+    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() or self.table is None else len(self.table.gpus)
+
+    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: B008
+        return len(COLUMNS)
+
+    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        if orientation == QtCore.Qt.Orientation.Horizontal:
+            if role == QtCore.Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section]
+            if role == QtCore.Qt.ItemDataRole.ToolTipRole:
+                return TIPS[section]
+        return None
+
+    def gpu_id(self, row: int) -> str:
+        return self.table.gpus[row].id
+
+    def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
+        t, r, c = self.table, index.row(), index.column()
+        if t is None:
+            return None
+        g = t.gpus[r]
+        fits, n = bool(t.fits[r]), int(t.min_gpus[r])
+        mp = int(t.max_prompt_tokens[r])
+        ctx = None if mp < 0 else mp + self.output_tokens
+        status = 0 if fits else 1 if n else 2
+        values = (status * 1e9 - float(t.decode_tokens_per_s[r]), g.name, t.needed_bytes, float(t.budget_bytes[r]),
+                  float(t.headroom_bytes[r]), n or 10**6, -1 if ctx is None else ctx, int(t.max_batch[r]),
+                  float(t.decode_tokens_per_s[r]))
+        if role == SORT_ROLE:
+            return values[c]
+        if role == QtCore.Qt.ItemDataRole.DisplayRole:
+            return (t.verdict(r), g.name, f"{t.needed_bytes / GIB:,.1f} GiB", f"{t.budget_bytes[r] / GIB:,.1f} GiB",
+                    f"{t.headroom_bytes[r] / GIB:+,.1f} GiB", str(n) if n else "> 64",
+                    "-" if ctx is None else f"{ctx:,}", f"{int(t.max_batch[r]):,}",
+                    f"{t.decode_tokens_per_s[r]:,.1f}")[c]
+        if role == QtCore.Qt.ItemDataRole.DecorationRole and c == 0:
+            return FIT if fits else SPLIT if n else NOFIT
+        if role == QtCore.Qt.ItemDataRole.TextAlignmentRole and c >= 2:
+            return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        if role == QtCore.Qt.ItemDataRole.ToolTipRole:
+            return (f"{g.name}: {g.memory_mib:,.0f} MiB ({g.memory_mib_basis}), {g.memory_bandwidth_gb_s:,.0f} GB/s"
+                    + ("" if t.compute_known[r] else "; no FLOP/s figure: speed is bandwidth-only"))
+        return None
+
+
+class FitFilter(QtCore.QSortFilterProxyModel):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.category = ""
+        self.text = ""
+        self.setSortRole(SORT_ROLE)
+
+    def set_filter(self, category: str, text: str) -> None:
+        self.category, self.text = category, text.strip().lower()
+        self.invalidateRowsFilter()
+
+    def filterAcceptsRow(self, row, parent) -> bool:
+        t = self.sourceModel().table
+        if t is None:
+            return False
+        g = t.gpus[row]
+        if self.category and g.category != self.category:
+            return False
+        return not self.text or self.text in g.name.lower() or self.text in g.vendor.lower() or self.text in g.id
+
+
+class FitPanel(QtWidgets.QWidget):
+    """Filter row + sortable table.  ``gpuChosen`` carries the id of a clicked row."""
+
+    gpuChosen = QtCore.Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.model = CardTableModel(self)
+        self.proxy = FitFilter(self)
+        self.proxy.setSourceModel(self.model)
+        self.view = QtWidgets.QTableView()
+        self.view.setModel(self.proxy)
+        self.view.setSortingEnabled(True)
+        self.view.sortByColumn(0, QtCore.Qt.SortOrder.AscendingOrder)
+        self.view.setSelectionBehavior(QtWidgets.QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(22)
+        self.view.setToolTip("Every card for this scenario; click a row to make it the primary card")
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate((118, 240, 80, 80, 84, 48, 92, 76, 96)):
+            self.view.setColumnWidth(col, width)
+        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        self.category = QtWidgets.QComboBox()
+        for label, data in (("All cards", ""), ("Data centre", "datacenter"), ("Workstation", "workstation"),
+                            ("Consumer", "consumer"), ("Apple", "apple"), ("Custom", "custom")):
+            self.category.addItem(label, data)
+        self.category.setToolTip("Show one class of card")
+        self.search = QtWidgets.QLineEdit()
+        self.search.setPlaceholderText("Filter cards (name or vendor)…")
+        self.search.setClearButtonEnabled(True)
+        self.search.setToolTip("Type part of a card's name or vendor")
+        top = QtWidgets.QHBoxLayout()
+        top.addWidget(QtWidgets.QLabel("Will it fit?"))
+        top.addStretch(1)
+        top.addWidget(self.category)
+        top.addWidget(self.search)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(top)
+        lay.addWidget(self.view)
+        self.category.currentIndexChanged.connect(self._refilter)
+        self.search.textChanged.connect(self._refilter)
+        self.view.clicked.connect(self._clicked)
+        self.view.activated.connect(self._clicked)
+
+    def _refilter(self) -> None:
+        self.proxy.set_filter(self.category.currentData(), self.search.text())
+
+    def _clicked(self, index: QtCore.QModelIndex) -> None:
+        src = self.proxy.mapToSource(index)
+        if src.isValid():
+            self.gpuChosen.emit(self.model.gpu_id(src.row()))
+
+    def set_table(self, table: CardTable, output_tokens: int, primary: str) -> None:
+        self.model.set_table(table, output_tokens)
+        ids = [g.id for g in table.gpus]
+        if primary in ids:
+            src = self.model.index(ids.index(primary), 0)
+            idx = self.proxy.mapFromSource(src)
+            sel = self.view.selectionModel()
+            with QtCore.QSignalBlocker(sel):
+                sel.select(idx, QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
+                           | QtCore.QItemSelectionModel.SelectionFlag.Rows)
+            if idx.isValid():
+                self.view.scrollTo(idx, QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def row_texts(self) -> list[tuple[str, str]]:
+        """(card name, verdict) for every shown row, in display order (for tests and the report)."""
+        out = []
+        for r in range(self.proxy.rowCount()):
+            out.append((self.proxy.index(r, 1).data(), self.proxy.index(r, 0).data()))
+        return out
+

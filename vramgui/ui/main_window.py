@@ -1,0 +1,147 @@
+"""The main window: scenario panel on the left, charts, breakdown and the fit table on
+the right.  Changes coalesce: a burst of slider moves schedules one redraw."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6 import QtCore, QtGui, QtWidgets
+
+from ..core import estimate_memory, fit
+from ..core.cards import card_table, fit_from_table
+from ..core.report import estimate_dict, report_markdown
+from ..core.speed import estimate_speed
+from .breakdown import BreakdownStrip
+from .charts import MemoryChart, SpeedChart
+from .controls import ScenarioPanel
+from .export import export_csv, export_png, export_report, export_svg, scenario_stem
+from .fit_table import FitPanel
+from .state import ScenarioState
+
+
+class MainWindow(QtWidgets.QMainWindow):
+    redrawn = QtCore.Signal(float)  # seconds the last redraw took
+
+    def __init__(self, state: ScenarioState, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.setWindowTitle("vramgui — will this LLM run on this GPU?")
+        self.panel = ScenarioPanel(state)
+        scroll = QtWidgets.QScrollArea()
+        scroll.setWidget(self.panel)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(380)
+        self.memory_chart = MemoryChart()
+        self.speed_chart = SpeedChart()
+        self.breakdown = BreakdownStrip()
+        self.fit_panel = FitPanel()
+        charts = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        charts.addWidget(self.memory_chart)
+        charts.addWidget(self.speed_chart)
+        charts.setSizes([600, 400])
+        right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
+        top = QtWidgets.QWidget()
+        top_lay = QtWidgets.QVBoxLayout(top)
+        top_lay.setContentsMargins(0, 0, 0, 0)
+        top_lay.addWidget(charts, 1)
+        top_lay.addWidget(self.breakdown)
+        right.addWidget(top)
+        right.addWidget(self.fit_panel)
+        right.setSizes([560, 300])
+        main = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
+        main.addWidget(scroll)
+        main.addWidget(right)
+        main.setStretchFactor(1, 1)
+        main.setSizes([380, 1000])
+        self.setCentralWidget(main)
+        self._build_menus()
+        self._pending = False
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.redraw)
+        state.changed.connect(self.schedule)
+        self.fit_panel.gpuChosen.connect(state.set_gpu)
+        self.statusBar().showMessage("Memory in GiB (2^30 bytes). Hover a number for its formula.")
+        self.redraw()
+
+    # --- menus -----------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        file = self.menuBar().addMenu("&File")
+        for text, slot, key in (("Export memory chart as PNG…", lambda: self.export_chart("memory", "png"), None),
+                                ("Export speed chart as PNG…", lambda: self.export_chart("speed", "png"), None),
+                                ("Export memory chart as SVG…", lambda: self.export_chart("memory", "svg"), None),
+                                ("Export speed chart as SVG…", lambda: self.export_chart("speed", "svg"), None),
+                                ("Export sweep data as CSV…", self.export_data, None),
+                                ("Export report (Markdown or JSON)…", self.export_report, "Ctrl+S"),
+                                ("Copy summary", self.copy_summary, "Ctrl+Shift+C")):
+            act = file.addAction(text, slot)
+            if key:
+                act.setShortcut(QtGui.QKeySequence(key))
+        file.addSeparator()
+        file.addAction("Quit", self.close).setShortcut(QtGui.QKeySequence.StandardKey.Quit)
+
+    # --- drawing -------------------------------------------------------------------------
+    def schedule(self) -> None:
+        """Coalesce: however many changes arrive before the event loop runs, draw once."""
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def redraw(self) -> None:
+        t0 = time.perf_counter()
+        s = self.state.scenario
+        table = card_table(s, list(self.state.catalog.gpus.values()))
+        i = [g.id for g in table.gpus].index(s.gpu.id) if s.gpu.id in self.state.catalog.gpus else None
+        f = fit_from_table(s, table, i) if i is not None else fit(s)  # fit(): a card not in the catalog
+        self.memory_chart.update_from(s, f.budget_bytes, f.max_prompt_tokens, self.state.compare)
+        self.speed_chart.update_from(s, f.max_batch)
+        m = estimate_memory(s)
+        self.breakdown.update_from(s, m, f, estimate_speed(s, with_knee=False))
+        self.fit_panel.set_table(table, s.output_tokens, s.gpu.id)
+        self.last_fit = f
+        self.redrawn.emit(time.perf_counter() - t0)
+
+    # --- exports -----------------------------------------------------------------------------
+    def chart_item(self, which: str):
+        return self.memory_chart.getPlotItem() if which == "memory" else self.speed_chart.ci
+
+    def export_chart(self, which: str, kind: str, path: Path | None = None, width: int | None = None) -> Path | None:
+        s = self.state.scenario
+        if path is None:
+            name = f"{scenario_stem(s)}_{which}.{kind}"
+            chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export chart", name, f"{kind.upper()} (*.{kind})")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        widget = self.memory_chart if which == "memory" else self.speed_chart
+        if kind == "png":
+            return export_png(self.chart_item(which), path, width or 2 * max(widget.width(), 640))
+        return export_svg(self.chart_item(which), path)
+
+    def export_data(self, path: Path | None = None) -> Path | None:
+        s = self.state.scenario
+        if path is None:
+            chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export data", f"{scenario_stem(s)}.csv",
+                                                              "CSV (*.csv)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        return export_csv(s, path)
+
+    def export_report(self, path: Path | None = None) -> Path | None:
+        s = self.state.scenario
+        if path is None:
+            chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export report", f"{scenario_stem(s)}.md",
+                                                              "Markdown (*.md);;JSON (*.json)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        return export_report(s, path)
+
+    def copy_summary(self) -> str:
+        text = report_markdown(estimate_dict(self.state.scenario))
+        QtWidgets.QApplication.clipboard().setText(text)
+        self.statusBar().showMessage("Summary copied to the clipboard.", 4000)
+        return text
