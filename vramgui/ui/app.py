@@ -62,7 +62,8 @@ def self_test(win) -> int:
     """Drive each control once through its widget, export a PNG and check it."""
     from PySide6 import QtGui, QtWidgets
     p = win.panel
-    steps = [lambda: p.gpu.setCurrentIndex(p.gpu.findData("a100-80gb")),
+    steps = [lambda: p.model_filter.setText("qwen"), lambda: p.model_filter.setText(""),
+             lambda: p.gpu.setCurrentIndex(p.gpu.findData("a100-80gb")),
              lambda: p.model.setCurrentIndex(p.model.findData("llama2-13b")),
              lambda: p.weights.setCurrentIndex(p.weights.findData("q4_k_m")),
              lambda: p.kv.setCurrentIndex(p.kv.findData("q8_0")),
@@ -70,8 +71,7 @@ def self_test(win) -> int:
              lambda: p.attention.setCurrentIndex(p.attention.findData("flash")),
              lambda: p.prompt.spin.setValue(8000), lambda: p.output.spin.setValue(500),
              lambda: p.batch.spin.setValue(4), lambda: p.gpus.setValue(2), lambda: p.util.setValue(0.8),
-             lambda: p.reserved.setValue(512), lambda: p.model_filter.setText("qwen"),
-             lambda: p.model_filter.setText("")]
+             lambda: p.reserved.setValue(512)]
     for step in steps:
         step()
         win.redraw()

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.exporters import ImageExporter, SVGExporter
+from pyqtgraph.exporters import ImageExporter
+from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 from ..core import Scenario, estimate_memory
 from ..core.report import estimate_dict, report_markdown
@@ -31,8 +32,19 @@ def export_png(item: pg.GraphicsItem, path: Path, width: int) -> Path:
     return path
 
 
-def export_svg(item: pg.GraphicsItem, path: Path) -> Path:
-    SVGExporter(item).export(str(path))
+def export_svg(widget: QtWidgets.QWidget, path: Path) -> Path:
+    """Render ``widget`` as vector graphics.  (pyqtgraph's SVGExporter cannot parse the path
+    data Qt 6.11 writes, so the widget is painted straight into a QSvgGenerator.)"""
+    gen = QtSvg.QSvgGenerator()
+    gen.setFileName(str(path))
+    gen.setSize(widget.size())
+    gen.setViewBox(QtCore.QRect(0, 0, widget.width(), widget.height()))
+    gen.setTitle(path.stem)
+    painter = QtGui.QPainter(gen)
+    try:
+        widget.render(painter)
+    finally:
+        painter.end()
     return path
 
 

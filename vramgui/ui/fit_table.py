@@ -88,7 +88,7 @@ class FitFilter(QtCore.QSortFilterProxyModel):
 
     def set_filter(self, category: str, text: str) -> None:
         self.category, self.text = category, text.strip().lower()
-        self.invalidateRowsFilter()
+        self.invalidate()  # invalidateRowsFilter() does not re-filter under PySide6 6.11
 
     def filterAcceptsRow(self, row, parent) -> bool:
         t = self.sourceModel().table

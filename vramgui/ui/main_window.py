@@ -118,7 +118,7 @@ class MainWindow(QtWidgets.QMainWindow):
         widget = self.memory_chart if which == "memory" else self.speed_chart
         if kind == "png":
             return export_png(self.chart_item(which), path, width or 2 * max(widget.width(), 640))
-        return export_svg(self.chart_item(which), path)
+        return export_svg(widget, path)
 
     def export_data(self, path: Path | None = None) -> Path | None:
         s = self.state.scenario

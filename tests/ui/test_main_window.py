@@ -1,0 +1,215 @@
+"""The main window, driven through its widgets; assertions against the core's numbers."""
+
+import json
+
+import numpy as np
+import pytest
+from PySide6 import QtCore, QtGui
+
+from vramgui.core import Scenario, default_catalog, estimate_memory, fit
+from vramgui.core.speed import estimate_speed
+from vramgui.core.units import GIB
+from vramgui.ui.main_window import MainWindow
+from vramgui.ui.state import ScenarioState
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def win(qtbot):
+    cat = default_catalog()
+    s = Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"), prompt_tokens=4096, output_tokens=256)
+    w = MainWindow(ScenarioState(cat, s))
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def settle(qtbot, win):
+    """Let the coalescing timer fire."""
+    qtbot.waitUntil(lambda: not win._timer.isActive(), timeout=3000)
+
+
+def stacked_total(win) -> np.ndarray:
+    return win.memory_chart.curves[-1].getOriginalDataset()[1]
+
+
+def choose(qtbot, win, combo, ident):
+    combo.setCurrentIndex(combo.findData(ident))
+    settle(qtbot, win)
+
+
+def test_model_picker_redraws_the_memory_chart(qtbot, win):
+    p = win.panel
+    choose(qtbot, win, p.model, "llama2-13b")
+    s = win.state.scenario
+    assert s.model.id == "llama2-13b"
+    x, y = win.memory_chart.curves[-1].getOriginalDataset()
+    expected = estimate_memory(s, prompt=x).total / GIB
+    np.testing.assert_allclose(y, expected, rtol=1e-12)
+    # weights band alone: 13.016 B × 2 bytes
+    np.testing.assert_allclose(win.memory_chart.curves[0].getOriginalDataset()[1], 13_015_864_320 * 2 / GIB, rtol=1e-9)
+
+
+def test_prompt_spin_moves_current_and_limit_markers(qtbot, win):
+    win.panel.prompt.spin.setValue(10_000)
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert s.prompt_tokens == 10_000
+    assert win.memory_chart.current.value() == pytest.approx(np.log10(10_000))
+    f = fit(s)
+    assert win.memory_chart.limit.value() == pytest.approx(np.log10(f.max_prompt_tokens))
+    assert f"{f.max_prompt_tokens:,}" in win.memory_chart.limit.label.format
+
+
+def test_prompt_slider_is_log_scale(qtbot, win):
+    slider = win.panel.prompt.slider
+    slider.setValue(slider.maximum())
+    settle(qtbot, win)
+    assert win.state.scenario.prompt_tokens == win.panel.prompt.spin.maximum()
+    slider.setValue(slider.maximum() // 2)
+    settle(qtbot, win)
+    top = win.panel.prompt.spin.maximum()
+    assert win.state.scenario.prompt_tokens == pytest.approx(np.sqrt(top + 1) - 1, rel=0.01)
+
+
+def test_gpu_picker_sets_capacity_line_and_verdict(qtbot, win):
+    choose(qtbot, win, win.panel.gpu, "t4")
+    assert win.memory_chart.capacity.value() == pytest.approx(15360 / 1024)
+    assert win.breakdown.verdict.text() == fit(win.state.scenario).verdict.upper()
+
+
+def test_weights_kv_engine_attention_reach_the_breakdown(qtbot, win):
+    p = win.panel
+    for combo, ident in ((p.weights, "q4_k_m"), (p.kv, "q8_0"), (p.engine, "llamacpp"), (p.attention, "flash")):
+        choose(qtbot, win, combo, ident)
+    s = win.state.scenario
+    assert (s.weights, s.kv_dtype, s.engine, s.attention) == ("q4_k_m", "q8_0", "llamacpp", "flash")
+    m = estimate_memory(s)
+    for key in ("weights", "kv_cache", "activations", "overhead"):
+        assert win.breakdown.values[key].text() == f"{float(getattr(m, key)) / GIB:,.2f} GiB"
+    assert "bits" in win.breakdown.values["weights"].toolTip()
+    assert "2 × 32 × 32 × 128" in win.breakdown.values["kv_cache"].toolTip()
+
+
+def test_batch_and_gpus_reach_the_speed_chart(qtbot, win):
+    p = win.panel
+    p.batch.spin.setValue(16)
+    p.gpus.setValue(2)
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert (s.batch, s.n_gpus) == (16, 2)
+    b, thr = win.speed_chart.thr_curve.getOriginalDataset()
+    np.testing.assert_allclose(thr, estimate_speed(s, batch=b).throughput_tokens_per_s, rtol=1e-12)
+    current = win.speed_chart.markers["current"][0]
+    assert current.value() == pytest.approx(np.log10(16))
+    assert win.speed_chart.markers["memory"][0].value() == pytest.approx(np.log10(fit(s).max_batch))
+    # per-card weights halve on two cards (generic profile: tensor parallel)
+    one = estimate_memory(s.with_(n_gpus=1)).weights
+    assert win.memory_chart.curves[0].getOriginalDataset()[1][0] == pytest.approx(float(one) / 2 / GIB, rel=0.001)
+
+
+def test_memory_cap_and_reserved_move_the_budget(qtbot, win):
+    p = win.panel
+    choose(qtbot, win, p.engine, "vllm")
+    p.util.setValue(0.5)
+    p.reserved.setValue(1024)
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert s.gpu_util == 0.5 and s.reserved_mib == 1024
+    assert win.memory_chart.budget.value() == pytest.approx(fit(s).budget_bytes / GIB)
+    assert win.memory_chart.budget.isVisible()
+
+
+def test_fit_table_rows_and_choosing_a_row(qtbot, win):
+    panel = win.fit_panel
+    cat = win.state.catalog
+    assert panel.proxy.rowCount() == len(cat.gpus)
+    verdicts = dict(panel.row_texts())
+    assert verdicts["NVIDIA GeForce RTX 4090"] == "fits"
+    panel.category.setCurrentIndex(panel.category.findData("apple"))
+    assert panel.proxy.rowCount() == sum(1 for g in cat.gpus.values() if g.category == "apple")
+    panel.category.setCurrentIndex(0)
+    panel.search.setText("H100 80GB HBM3")
+    assert panel.proxy.rowCount() == 1
+    rect = panel.view.visualRect(panel.proxy.index(0, 1))
+    qtbot.mouseClick(panel.view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
+    settle(qtbot, win)
+    assert win.state.scenario.gpu.id == "h100-sxm"
+    assert win.panel.gpu.currentData() == "h100-sxm"
+
+
+def test_verdicts_for_a_big_model(qtbot, win):
+    choose(qtbot, win, win.panel.model, "llama2-70b")
+    verdicts = dict(win.fit_panel.row_texts())
+    # 128.5 GiB of fp16 weights.  H100 80GB (79.6 GiB usable): two cards hold 64.2 GiB each.
+    # RTX 4090 (24.0 GiB): six would hold 21.4 GiB each, but tensor parallel needs the 64 heads
+    # to split evenly, so the next valid count, 8 cards (16.1 GiB each), is the answer.
+    assert verdicts["NVIDIA H100 80GB HBM3 (SXM5)"] == "needs 2 cards"
+    assert verdicts["NVIDIA GeForce RTX 4090"] == "needs 8 cards"
+    assert win.breakdown.verdict.text() == "NEEDS 8 CARDS"
+
+
+def test_model_filter_box(qtbot, win):
+    p = win.panel
+    p.model_filter.setText("mixtral")
+    ids = [p.model.itemData(i) for i in range(p.model.count()) if p.model.itemData(i)]
+    assert ids and all("mixtral" in i for i in ids)
+    settle(qtbot, win)
+    assert win.state.scenario.model.id.startswith("mixtral")
+
+
+def test_bursts_coalesce_into_one_redraw(qtbot, win):
+    count = []
+    win.redrawn.connect(count.append)
+    for v in range(1000, 1100):
+        win.panel.prompt.spin.setValue(v)
+    settle(qtbot, win)
+    assert len(count) == 1 and win.state.scenario.prompt_tokens == 1099
+
+
+def test_refused_edit_keeps_the_scenario_and_says_why(qtbot, win):
+    before = win.state.scenario
+    assert not win.state.update(batch=0)
+    assert win.state.scenario == before
+    assert "batch" in win.panel.message.text()
+
+
+def test_compare_cards_draw_capacity_lines(qtbot, win):
+    acts = {a.data(): a for a in win.panel.compare.menu().actions()}
+    acts["a100-80gb"].setChecked(True)
+    acts["l4"].setChecked(True)
+    settle(qtbot, win)
+    shown = [line.value() for line in win.memory_chart.compare_lines if line.isVisible()]
+    assert sorted(shown) == pytest.approx(sorted([81920 / 1024, 23034 / 1024]))
+
+
+def test_exports(qtbot, win, tmp_path):
+    png = win.export_chart("memory", "png", tmp_path / "m.png", width=1400)
+    img = QtGui.QImage(str(png))
+    assert img.width() == 1400 and img.height() > 300
+    colours = {img.pixel(x, img.height() // 2) for x in range(0, img.width(), 5)}
+    assert len(colours) > 5                       # a drawn chart, not a blank image
+    svg = win.export_chart("speed", "svg", tmp_path / "s.svg")
+    assert svg.read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    csv_path = win.export_data(tmp_path / "d.csv")
+    assert csv_path.read_text().splitlines()[0].startswith("prompt_tokens,weights_bytes")
+    md = win.export_report(tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "Verdict: fits" in md and "Llama 2 7B" in md
+    d = json.loads(win.export_report(tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert d["memory"]["total"] == pytest.approx(float(estimate_memory(win.state.scenario).total))
+    assert "Llama 2 7B" in win.copy_summary()
+
+
+def test_scenario_file_names():
+    from vramgui.ui.export import scenario_stem
+    cat = default_catalog()
+    s = Scenario(model=cat.model("llama2-70b"), gpu=cat.gpu("a100-80gb"), weights="gptq-int4", prompt_tokens=4096)
+    assert scenario_stem(s) == "llama2-70b_gptq-int4_1xa100-80gb_p4096_b1"
+
+
+def test_self_test_passes(qtbot, win):
+    from vramgui.ui.app import self_test
+    assert self_test(win) == 0
