@@ -29,7 +29,7 @@ def win(qtbot):
 
 def settle(qtbot, win):
     """Let the coalescing timer fire."""
-    qtbot.waitUntil(lambda: not win._timer.isActive(), timeout=3000)
+    qtbot.waitUntil(lambda: not win.busy(), timeout=3000)
 
 
 def stacked_total(win) -> np.ndarray:

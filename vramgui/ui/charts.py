@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import Scenario, estimate_memory
 from ..core.presets import GPU
@@ -16,10 +16,10 @@ from ..core.units import GIB
 # Okabe-Ito colour-blind-safe palette
 BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, YELLOW, GREY = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#7f7f7f")
-BANDS = (("weights", "Weights", BLUE), ("kv_cache", "KV cache", ORANGE),
-         ("activations", "Activations", GREEN), ("overhead", "Overhead", PURPLE))
+BANDS = (("weights", "Weights", "#5aa0d8"), ("kv_cache", "KV cache", "#f2c14e"),
+         ("activations", "Activations", "#4fc3a1"), ("overhead", "Overhead", "#d9a3c4"))
 COMPARE_COLOURS = (SKY, VERMILION, YELLOW, GREY)
-SWEEP_POINTS = 240
+SWEEP_POINTS = 160
 MIN_PROMPT = 16
 
 
@@ -62,11 +62,28 @@ def _axes(*names: str) -> dict:
     return {n: LogAxis(orientation=n) for n in names}
 
 
+def cache_static_items(plot: pg.PlotItem) -> None:
+    """Axes, legend and labels change far less often than the curves: keep them as cached
+    pixmaps so a repaint of the plot blits them instead of re-laying out their text."""
+    cache = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+    for name in ("left", "bottom", "right", "top"):
+        plot.getAxis(name).setCacheMode(cache)
+    if plot.legend is not None:
+        plot.legend.setCacheMode(cache)
+    for item in plot.items:
+        if isinstance(item, pg.InfiniteLine) and item.label is not None:
+            item.label.setCacheMode(cache)
+
+
 def _pen(colour: str, width: float = 2.0, style=QtCore.Qt.PenStyle.SolidLine) -> QtGui.QPen:
     pen = pg.mkPen(colour, width=width)
     pen.setStyle(style)
     pen.setCosmetic(True)
     return pen
+
+
+def _darker(colour: str) -> str:
+    return QtGui.QColor(colour).darker(130).name()
 
 
 def _fill(colour: str, alpha: int = 150) -> QtGui.QBrush:
@@ -92,20 +109,14 @@ class MemoryChart(pg.PlotWidget):
         p.disableAutoRange()
         p.setMouseEnabled(x=False, y=False)
         self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=4)
-        self.base = p.plot(pen=None)
-        self.curves, self.fills, self._samples = [], [], []
-        lower = self.base
-        for _, label, colour in BANDS:
-            curve = p.plot(pen=_pen(colour, 1.2))
-            fill = pg.FillBetweenItem(lower, curve, brush=_fill(colour))
-            p.addItem(fill)
-            # the legend samples a stand-in (a FillBetweenItem cannot be a legend sample)
-            sample = pg.PlotDataItem(pen=_pen(colour, 1.2), brush=_fill(colour), fillLevel=0)
-            self._samples.append(sample)
-            self.legend.addItem(sample, label)
+        # Stacked areas: each cumulative curve is filled down to zero, drawn back to front with
+        # opaque brushes, so the visible strip of each colour is that band (cheaper to update
+        # and paint than FillBetweenItems).
+        self.curves = []
+        for z, (_, label, colour) in enumerate(BANDS):
+            curve = p.plot(pen=_pen(_darker(colour), 1.0), brush=_fill(colour, 255), fillLevel=0, name=label)
+            curve.setZValue(-z)
             self.curves.append(curve)
-            self.fills.append(fill)
-            lower = curve
         self.capacity = pg.InfiniteLine(angle=0, pen=_pen("#202020", 2), movable=False,
                                         label="", labelOpts={"position": 0.02, "color": "#202020",
                                                              "anchors": [(0, 1), (0, 1)]})
@@ -125,6 +136,7 @@ class MemoryChart(pg.PlotWidget):
             line.setVisible(False)
             p.addItem(line, ignoreBounds=True)
             self.compare_lines.append(line)
+        cache_static_items(p)
         self.readout = pg.TextItem(color="#202020", fill=pg.mkBrush(255, 255, 255, 220), anchor=(0, 0))
         self.readout.setZValue(50)
         self.readout.setVisible(False)
@@ -139,7 +151,6 @@ class MemoryChart(pg.PlotWidget):
         m = estimate_memory(s, prompt=x)
         stack = np.cumsum(np.vstack([m.weights, m.kv_cache, m.activations, m.overhead]), axis=0) / GIB
         self.x, self.stack = x, stack
-        self.base.setData(x, np.zeros_like(x))
         for curve, y in zip(self.curves, stack, strict=True):
             curve.setData(x, y)
         card = s.gpu.memory_bytes / GIB
@@ -215,6 +226,8 @@ class SpeedChart(pg.GraphicsLayoutWidget):
                                        labelOpts={"position": pos, "color": colour})
                 p.addItem(line, ignoreBounds=True)
                 self.markers.setdefault(key, []).append(line)
+        for p in (self.thr, self.step):
+            cache_static_items(p)
         self.ttft = pg.TextItem(color="#202020", anchor=(1, 1))
         self.step.addItem(self.ttft, ignoreBounds=True)
         self.result: SpeedResult | None = None

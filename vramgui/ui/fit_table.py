@@ -16,25 +16,47 @@ TIPS = ("Fits on one card (green), on several (amber), or not within 64 cards (r
         "Expected decode speed of one sequence at this batch")
 FIT, SPLIT, NOFIT = QtGui.QColor("#009E73"), QtGui.QColor("#E69F00"), QtGui.QColor("#D55E00")
 SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+RIGHT = int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
 
 
 class CardTableModel(QtCore.QAbstractTableModel):
+    """Rows are formatted once per update; ``data()`` only looks them up (painting a
+    view calls it for every cell and role)."""
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.table: CardTable | None = None
-        self.output_tokens = 0
+        self.rows: list[tuple] = []
 
     def set_table(self, table: CardTable, output_tokens: int) -> None:
         same_rows = self.table is not None and [g.id for g in self.table.gpus] == [g.id for g in table.gpus]
-        self.table, self.output_tokens = table, output_tokens
+        self.table = table
+        self.rows = [self._row(table, r, output_tokens) for r in range(len(table.gpus))]
         if same_rows:
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
         else:
             self.beginResetModel()
             self.endResetModel()
 
+    @staticmethod
+    def _row(t: CardTable, r: int, output_tokens: int) -> tuple:
+        g = t.gpus[r]
+        fits, n = bool(t.fits[r]), int(t.min_gpus[r])
+        mp = int(t.max_prompt_tokens[r])
+        ctx = None if mp < 0 else mp + output_tokens
+        status = 0 if fits else 1 if n else 2
+        tok_s = float(t.decode_tokens_per_s[r])
+        sort = (status * 1e9 - tok_s, g.name, t.needed_bytes, float(t.budget_bytes[r]), float(t.headroom_bytes[r]),
+                n or 10**6, -1 if ctx is None else ctx, int(t.max_batch[r]), tok_s)
+        text = (t.verdict(r), g.name, f"{t.needed_bytes / GIB:,.1f} GiB", f"{t.budget_bytes[r] / GIB:,.1f} GiB",
+                f"{t.headroom_bytes[r] / GIB:+,.1f} GiB", str(n) if n else "> 64", "-" if ctx is None else f"{ctx:,}",
+                f"{int(t.max_batch[r]):,}", f"{tok_s:,.1f}")
+        tip = (f"{g.name}: {g.memory_mib:,.0f} MiB ({g.memory_mib_basis}), {g.memory_bandwidth_gb_s:,.0f} GB/s"
+               + ("" if t.compute_known[r] else "; no FLOP/s figure: speed is bandwidth-only"))
+        return text, sort, (FIT, SPLIT, NOFIT)[status], tip, g.id
+
     def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() or self.table is None else len(self.table.gpus)
+        return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: B008
         return len(COLUMNS)
@@ -48,34 +70,21 @@ class CardTableModel(QtCore.QAbstractTableModel):
         return None
 
     def gpu_id(self, row: int) -> str:
-        return self.table.gpus[row].id
+        return self.rows[row][4]
 
     def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
-        t, r, c = self.table, index.row(), index.column()
-        if t is None:
-            return None
-        g = t.gpus[r]
-        fits, n = bool(t.fits[r]), int(t.min_gpus[r])
-        mp = int(t.max_prompt_tokens[r])
-        ctx = None if mp < 0 else mp + self.output_tokens
-        status = 0 if fits else 1 if n else 2
-        values = (status * 1e9 - float(t.decode_tokens_per_s[r]), g.name, t.needed_bytes, float(t.budget_bytes[r]),
-                  float(t.headroom_bytes[r]), n or 10**6, -1 if ctx is None else ctx, int(t.max_batch[r]),
-                  float(t.decode_tokens_per_s[r]))
-        if role == SORT_ROLE:
-            return values[c]
+        text, sort, colour, tip, _ = self.rows[index.row()]
+        c = index.column()
         if role == QtCore.Qt.ItemDataRole.DisplayRole:
-            return (t.verdict(r), g.name, f"{t.needed_bytes / GIB:,.1f} GiB", f"{t.budget_bytes[r] / GIB:,.1f} GiB",
-                    f"{t.headroom_bytes[r] / GIB:+,.1f} GiB", str(n) if n else "> 64",
-                    "-" if ctx is None else f"{ctx:,}", f"{int(t.max_batch[r]):,}",
-                    f"{t.decode_tokens_per_s[r]:,.1f}")[c]
+            return text[c]
+        if role == SORT_ROLE:
+            return sort[c]
         if role == QtCore.Qt.ItemDataRole.DecorationRole and c == 0:
-            return FIT if fits else SPLIT if n else NOFIT
+            return colour
         if role == QtCore.Qt.ItemDataRole.TextAlignmentRole and c >= 2:
-            return int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
+            return RIGHT
         if role == QtCore.Qt.ItemDataRole.ToolTipRole:
-            return (f"{g.name}: {g.memory_mib:,.0f} MiB ({g.memory_mib_basis}), {g.memory_bandwidth_gb_s:,.0f} GB/s"
-                    + ("" if t.compute_known[r] else "; no FLOP/s figure: speed is bandwidth-only"))
+            return tip
         return None
 
 
@@ -92,8 +101,6 @@ class FitFilter(QtCore.QSortFilterProxyModel):
 
     def filterAcceptsRow(self, row, parent) -> bool:
         t = self.sourceModel().table
-        if t is None:
-            return False
         g = t.gpus[row]
         if self.category and g.category != self.category:
             return False

@@ -62,6 +62,11 @@ class MainWindow(QtWidgets.QMainWindow):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.redraw)
+        self._table_timer = QtCore.QTimer(self)
+        self._table_timer.setSingleShot(True)
+        self._table_timer.setInterval(0)
+        self._table_timer.timeout.connect(self.redraw_table)
+        self._table = None
         state.changed.connect(self.schedule)
         self.fit_panel.gpuChosen.connect(state.set_gpu)
         self.statusBar().showMessage("Memory in GiB (2^30 bytes). Hover a number for its formula.")
@@ -89,19 +94,32 @@ class MainWindow(QtWidgets.QMainWindow):
         if not self._timer.isActive():
             self._timer.start()
 
+    def busy(self) -> bool:
+        """True while a redraw is scheduled (charts or table)."""
+        return self._timer.isActive() or self._table_timer.isActive()
+
     def redraw(self) -> None:
+        """Charts and breakdown now; the fit table on the next turn of the event loop, so a
+        slider drag repaints the charts first and a burst updates the table once."""
         t0 = time.perf_counter()
         s = self.state.scenario
-        table = card_table(s, list(self.state.catalog.gpus.values()))
-        i = [g.id for g in table.gpus].index(s.gpu.id) if s.gpu.id in self.state.catalog.gpus else None
-        f = fit_from_table(s, table, i) if i is not None else fit(s)  # fit(): a card not in the catalog
+        if s.gpu.id in self.state.catalog.gpus:
+            f = fit_from_table(s, card_table(s, [s.gpu]), 0)
+        else:  # a card from a file, not in the catalog
+            f = fit(s)
         self.memory_chart.update_from(s, f.budget_bytes, f.max_prompt_tokens, self.state.compare)
         self.speed_chart.update_from(s, f.max_batch)
-        m = estimate_memory(s)
-        self.breakdown.update_from(s, m, f, estimate_speed(s, with_knee=False))
-        self.fit_panel.set_table(table, s.output_tokens, s.gpu.id)
+        self.breakdown.update_from(s, estimate_memory(s), f, estimate_speed(s, with_knee=False))
         self.last_fit = f
+        self._table_timer.start()
         self.redrawn.emit(time.perf_counter() - t0)
+
+    def redraw_table(self) -> None:
+        s = self.state.scenario
+        key = s.with_(gpu=self.state.catalog.gpus.get("rtx4090", s.gpu))  # the table is the same for every primary
+        if self._table is None or self._table[0] != key:
+            self._table = (key, card_table(s, list(self.state.catalog.gpus.values())))
+        self.fit_panel.set_table(self._table[1], s.output_tokens, s.gpu.id)
 
     # --- exports -----------------------------------------------------------------------------
     def chart_item(self, which: str):
@@ -117,7 +135,13 @@ class MainWindow(QtWidgets.QMainWindow):
             path = Path(chosen)
         widget = self.memory_chart if which == "memory" else self.speed_chart
         if kind == "png":
-            return export_png(self.chart_item(which), path, width or 2 * max(widget.width(), 640))
+            if width is None:
+                width, ok = QtWidgets.QInputDialog.getInt(
+                    self, "PNG width", "Width in pixels (default: twice the chart, sharp on slides):",
+                    2 * max(widget.width(), 640), 200, 10000, 100)
+                if not ok:
+                    return None
+            return export_png(self.chart_item(which), path, width)
         return export_svg(widget, path)
 
     def export_data(self, path: Path | None = None) -> Path | None:

@@ -1,0 +1,100 @@
+"""Responsiveness of the window, measured offscreen.
+
+Drives 1,000 random control changes through the widgets and times each from the change
+to the repainted charts and table (the coalescing timer fired, every item updated and
+the window repainted); then times a cold start to a shown window in a fresh process.
+Prints percentiles and ends with one line ``p50_ms=<x> p99_ms=<y> start_s=<z>``.
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_ui.py [--changes 1000] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+START_CODE = """
+import time, os
+t0 = float(os.environ["VRAMGUI_T0"])
+from PySide6 import QtWidgets
+app = QtWidgets.QApplication([])
+from vramgui.ui.app import initial_scenario, make_window, parse_args
+win = make_window(initial_scenario(parse_args([])))
+win.resize(1366, 768)
+win.show()
+app.processEvents()
+print(time.time() - t0)
+"""
+
+
+def cold_start(runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        env = dict(os.environ, VRAMGUI_T0=repr(time.time()))
+        out = subprocess.run([sys.executable, "-c", START_CODE], env=env, capture_output=True, text=True, check=True)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return min(times)
+
+
+def drive(changes: int, seed: int) -> list[float]:
+    from PySide6 import QtWidgets
+
+    from vramgui.ui.app import initial_scenario, make_window, parse_args
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    win = make_window(initial_scenario(parse_args([])))
+    win.resize(1366, 768)
+    win.show()
+    app.processEvents()
+    p = win.panel
+    rng = random.Random(seed)
+    models = [m for m in ("llama2-7b", "llama2-13b", "llama3.1-8b", "mistral-7b", "qwen2.5-14b", "mixtral-8x7b",
+                          "gemma2-9b", "llama2-70b", "deepseek-v2-lite", "phi3-mini")]
+    gpus = ["rtx4090", "a100-80gb", "h100-sxm", "l4", "rtx3090", "a6000", "mi300x", "m2-ultra-192gb"]
+    actions = [
+        lambda: p.prompt.slider.setValue(rng.randrange(0, 1001)),
+        lambda: p.prompt.slider.setValue(rng.randrange(0, 1001)),
+        lambda: p.batch.slider.setValue(rng.randrange(0, 1001)),
+        lambda: p.output.slider.setValue(rng.randrange(0, 1001)),
+        lambda: p.gpus.setValue(rng.choice([1, 2, 4, 8])),
+        lambda: p.weights.setCurrentIndex(rng.randrange(p.weights.count())),
+        lambda: p.kv.setCurrentIndex(rng.randrange(p.kv.count())),
+        lambda: p.engine.setCurrentIndex(rng.randrange(p.engine.count())),
+        lambda: p.attention.setCurrentIndex(rng.randrange(p.attention.count())),
+        lambda: p.model.setCurrentIndex(p.model.findData(rng.choice(models))),
+        lambda: p.gpu.setCurrentIndex(p.gpu.findData(rng.choice(gpus))),
+    ]
+    times = []
+    for _ in range(changes):
+        t0 = time.perf_counter()
+        rng.choice(actions)()
+        while win.busy():          # the coalescing timers fire: charts, then the table
+            app.processEvents()
+        app.processEvents()        # the paint events they posted
+        times.append((time.perf_counter() - t0) * 1e3)
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--changes", type=int, default=1000)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+    import numpy as np
+
+    times = np.array(drive(args.changes, args.seed))
+    start = cold_start()
+    p50, p90, p99 = np.percentile(times, [50, 90, 99])
+    print(f"{args.changes} changes: p50 {p50:.2f} ms, p90 {p90:.2f} ms, p99 {p99:.2f} ms, max {times.max():.2f} ms")
+    print(f"cold start to a shown window: {start:.2f} s (best of 3)")
+    print(f"p50_ms={p50:.2f} p99_ms={p99:.2f} start_s={start:.2f}")
+
+
+if __name__ == "__main__":
+    main()
