@@ -11,6 +11,7 @@ from ..core.fit import FitResult
 from ..core.speed import SpeedResult
 from ..core.units import GIB
 
+WIDEST = {"total": "0,000.00 / 0,000.00 GiB", "decode": "00,000.0 ms · 000,000 tok/s", "prefill": "000,000 ms"}
 ITEMS = (("weights", "Weights"), ("kv_cache", "KV cache"), ("activations", "Activations"),
          ("overhead", "Overhead"), ("total", "Total / usable"), ("decode", "Decode"), ("prefill", "First token"))
 
@@ -28,6 +29,9 @@ class BreakdownStrip(QtWidgets.QFrame):
             head.setStyleSheet("color: palette(mid); font-size: 9pt;")
             val = QtWidgets.QLabel("-")
             val.setStyleSheet("font-weight: 600; font-size: 11pt;")
+            # a fixed width keeps the window's size hints still while numbers change (a changing
+            # hint re-lays out and repaints the whole window on every update)
+            val.setFixedWidth(val.fontMetrics().horizontalAdvance(WIDEST.get(key, "00,000.00 GiB")) + 12)
             val.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
             box.addWidget(head)
             box.addWidget(val)
@@ -35,6 +39,8 @@ class BreakdownStrip(QtWidgets.QFrame):
             lay.addStretch(1)
             self.values[key] = val
         self.verdict = QtWidgets.QLabel()
+        self.verdict.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
+        self.verdict.setFixedWidth(self.verdict.fontMetrics().horizontalAdvance("DOES NOT FIT") * 2)
         self.verdict.setStyleSheet("font-weight: 700; font-size: 12pt; padding: 2px 10px; border-radius: 4px;")
         lay.addWidget(self.verdict)
 

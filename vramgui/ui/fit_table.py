@@ -19,24 +19,42 @@ SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 RIGHT = int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
 
 
-class CardTableModel(QtCore.QAbstractTableModel):
-    """Rows are formatted once per update; ``data()`` only looks them up (painting a
-    view calls it for every cell and role)."""
+ID_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2
+
+
+class CardTableModel(QtGui.QStandardItemModel):
+    """Rows live in C++ items, so painting the view calls no Python; an update rewrites
+    the items with the source's signals blocked, then the proxy re-sorts once."""
 
     def __init__(self, parent=None):
-        super().__init__(parent)
+        super().__init__(0, len(COLUMNS), parent)
+        self.setHorizontalHeaderLabels(list(COLUMNS))
+        for c, tip in enumerate(TIPS):
+            self.horizontalHeaderItem(c).setToolTip(tip)
         self.table: CardTable | None = None
-        self.rows: list[tuple] = []
 
     def set_table(self, table: CardTable, output_tokens: int) -> None:
-        same_rows = self.table is not None and [g.id for g in self.table.gpus] == [g.id for g in table.gpus]
         self.table = table
-        self.rows = [self._row(table, r, output_tokens) for r in range(len(table.gpus))]
-        if same_rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, len(COLUMNS) - 1))
-        else:
-            self.beginResetModel()
-            self.endResetModel()
+        n = len(table.gpus)
+        with QtCore.QSignalBlocker(self):
+            if self.rowCount() != n:
+                self.setRowCount(n)
+                for r in range(n):
+                    for c in range(len(COLUMNS)):
+                        item = QtGui.QStandardItem()
+                        item.setEditable(False)
+                        if c >= 2:
+                            item.setData(RIGHT, QtCore.Qt.ItemDataRole.TextAlignmentRole)
+                        self.setItem(r, c, item)
+            for r in range(n):
+                text, sort, colour, tip, gid = self._row(table, r, output_tokens)
+                for c in range(len(COLUMNS)):
+                    item = self.item(r, c)
+                    item.setData(text[c], QtCore.Qt.ItemDataRole.DisplayRole)
+                    item.setData(sort[c], SORT_ROLE)
+                    item.setData(tip, QtCore.Qt.ItemDataRole.ToolTipRole)
+                self.item(r, 0).setData(colour, QtCore.Qt.ItemDataRole.DecorationRole)
+                self.item(r, 1).setData(gid, ID_ROLE)
 
     @staticmethod
     def _row(t: CardTable, r: int, output_tokens: int) -> tuple:
@@ -55,37 +73,8 @@ class CardTableModel(QtCore.QAbstractTableModel):
                + ("" if t.compute_known[r] else "; no FLOP/s figure: speed is bandwidth-only"))
         return text, sort, (FIT, SPLIT, NOFIT)[status], tip, g.id
 
-    def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: B008
-        return len(COLUMNS)
-
-    def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):
-        if orientation == QtCore.Qt.Orientation.Horizontal:
-            if role == QtCore.Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section]
-            if role == QtCore.Qt.ItemDataRole.ToolTipRole:
-                return TIPS[section]
-        return None
-
     def gpu_id(self, row: int) -> str:
-        return self.rows[row][4]
-
-    def data(self, index, role=QtCore.Qt.ItemDataRole.DisplayRole):
-        text, sort, colour, tip, _ = self.rows[index.row()]
-        c = index.column()
-        if role == QtCore.Qt.ItemDataRole.DisplayRole:
-            return text[c]
-        if role == SORT_ROLE:
-            return sort[c]
-        if role == QtCore.Qt.ItemDataRole.DecorationRole and c == 0:
-            return colour
-        if role == QtCore.Qt.ItemDataRole.TextAlignmentRole and c >= 2:
-            return RIGHT
-        if role == QtCore.Qt.ItemDataRole.ToolTipRole:
-            return tip
-        return None
+        return self.item(row, 1).data(ID_ROLE)
 
 
 class FitFilter(QtCore.QSortFilterProxyModel):
@@ -94,6 +83,10 @@ class FitFilter(QtCore.QSortFilterProxyModel):
         self.category = ""
         self.text = ""
         self.setSortRole(SORT_ROLE)
+
+    def refresh(self) -> None:
+        """Re-filter and re-sort after the source rewrote its items with signals blocked."""
+        self.invalidate()
 
     def set_filter(self, category: str, text: str) -> None:
         self.category, self.text = category, text.strip().lower()
@@ -165,6 +158,8 @@ class FitPanel(QtWidgets.QWidget):
 
     def set_table(self, table: CardTable, output_tokens: int, primary: str) -> None:
         self.model.set_table(table, output_tokens)
+        self.proxy.refresh()
+        self.view.viewport().update()
         ids = [g.id for g in table.gpus]
         if primary in ids:
             src = self.model.index(ids.index(primary), 0)
