@@ -90,8 +90,8 @@ def test_weights_kv_engine_attention_reach_the_breakdown(qtbot, win):
     m = estimate_memory(s)
     for key in ("weights", "kv_cache", "activations", "overhead"):
         assert win.breakdown.values[key].text() == f"{float(getattr(m, key)) / GIB:,.2f} GiB"
-    assert "bits" in win.breakdown.values["weights"].toolTip()
-    assert "2 × 32 × 32 × 128" in win.breakdown.values["kv_cache"].toolTip()
+    assert "bits" in win.breakdown.tooltip("weights")
+    assert "2 × 32 × 32 × 128" in win.breakdown.tooltip("kv_cache")
 
 
 def test_batch_and_gpus_reach_the_speed_chart(qtbot, win):

@@ -38,14 +38,29 @@ class BreakdownStrip(QtWidgets.QFrame):
             lay.addLayout(box)
             lay.addStretch(1)
             self.values[key] = val
+            val.setProperty("explain_key", key)
+            val.installEventFilter(self)
+        self._scenario: Scenario | None = None
         self.verdict = QtWidgets.QLabel()
         self.verdict.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
         self.verdict.setFixedWidth(self.verdict.fontMetrics().horizontalAdvance("DOES NOT FIT") * 2)
         self.verdict.setStyleSheet("font-weight: 700; font-size: 12pt; padding: 2px 10px; border-radius: 4px;")
         lay.addWidget(self.verdict)
 
+    def eventFilter(self, obj, event) -> bool:
+        """Build the formula tooltips when one is asked for, not on every update."""
+        if event.type() == QtCore.QEvent.Type.ToolTip and self._scenario is not None:
+            key = obj.property("explain_key")
+            QtWidgets.QToolTip.showText(event.globalPos(), explain(self._scenario)[key], obj)
+            return True
+        return False
+
+    def tooltip(self, key: str) -> str:
+        """The explanation a hover on ``key`` shows now."""
+        return explain(self._scenario)[key]
+
     def update_from(self, s: Scenario, m: MemoryBreakdown, f: FitResult, sp: SpeedResult) -> None:
-        tips = explain(s)
+        self._scenario = s
         v = self.values
         for key in ("weights", "kv_cache", "activations", "overhead"):
             v[key].setText(f"{float(getattr(m, key)) / GIB:,.2f} GiB")
@@ -54,8 +69,6 @@ class BreakdownStrip(QtWidgets.QFrame):
         v["decode"].setText(f"{step * 1e3:,.1f} ms · {s.batch / step:,.0f} tok/s")
         v["prefill"].setText(f"{float(sp.prefill_s) * 1e3:,.0f} ms" if sp.compute_known
                              else "unknown")
-        for key, label in v.items():
-            label.setToolTip(tips[key])
         colour = "#009E73" if f.fits else "#E69F00" if f.min_gpus else "#D55E00"
         self.verdict.setText(f.verdict.upper())
         self.verdict.setStyleSheet(self.verdict.styleSheet().split("background")[0]

@@ -174,7 +174,7 @@ class MemoryChart(pg.PlotWidget):
             if gpu is not None:
                 line.setValue(gpu.memory_bytes / GIB)
                 line.label.setFormat(f"{gpu.name}: {gpu.memory_bytes / GIB:,.0f} GiB")
-        ymax = max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.08
+        ymax = nice_ceil(max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.05)
         self.getPlotItem().setRange(xRange=(np.log10(MIN_PROMPT), np.log10(top)), yRange=(0, ymax), padding=0)
 
     def _hover(self, event) -> None:
@@ -233,7 +233,7 @@ class SpeedChart(pg.GraphicsLayoutWidget):
         self.result: SpeedResult | None = None
 
     def update_from(self, s: Scenario, max_batch: int) -> SpeedResult:
-        top = max(1024, 2 * s.batch, 2 * max_batch)
+        top = int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch, 2 * max_batch))))  # powers of two: a still axis
         b = np.unique(np.geomspace(1, top, 160).round())
         sp = estimate_speed(s, batch=b)
         self.result = sp
@@ -253,9 +253,9 @@ class SpeedChart(pg.GraphicsLayoutWidget):
                     line.setValue(np.log10(value))
                     line.label.setFormat(fmt.format(value) if i == 0 else "")
         lx = (0, np.log10(top))
-        self.thr.setRange(xRange=lx, yRange=_log_range(np.concatenate([thr, sol_thr])), padding=0.02)
+        self.thr.setRange(xRange=lx, yRange=_log_range(np.concatenate([thr, sol_thr])), padding=0)
         self.step.setRange(xRange=lx, yRange=_log_range(np.concatenate([sp.decode_step_s, sp.sol_decode_step_s])
-                                                        * 1e3), padding=0.02)
+                                                        * 1e3), padding=0)
         if sp.compute_known:
             ttft = float(prefill_time(s, s.prompt_tokens, s.batch)) * 1e3
             self.ttft.setText(f"time to first token ({s.prompt_tokens:,} tokens × {s.batch}): {ttft:,.0f} ms")
@@ -266,8 +266,21 @@ class SpeedChart(pg.GraphicsLayoutWidget):
 
 
 def _log_range(values: np.ndarray) -> tuple[float, float]:
+    """Log-axis range snapped outward to quarter decades, so small changes of the data
+    leave the axis (and its cached tick labels) alone."""
     v = values[np.isfinite(values) & (values > 0)]
     lo, hi = np.log10(v.min()), np.log10(v.max())
-    return lo - 0.1, hi + 0.15
+    return float(np.floor(lo * 4 - 0.2) / 4), float(np.ceil(hi * 4 + 0.2) / 4)
+
+
+def nice_ceil(x: float) -> float:
+    """The next 1-2-2.5-5 step at or above ``x`` (keeps a linear axis still)."""
+    if x <= 0:
+        return 1.0
+    base = 10 ** np.floor(np.log10(x))
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        if m * base >= x:
+            return float(m * base)
+    return float(10 * base)
 
 

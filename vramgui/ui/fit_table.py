@@ -52,7 +52,7 @@ class CardTableModel(QtGui.QStandardItemModel):
                     item = self.item(r, c)
                     item.setData(text[c], QtCore.Qt.ItemDataRole.DisplayRole)
                     item.setData(sort[c], SORT_ROLE)
-                    item.setData(tip, QtCore.Qt.ItemDataRole.ToolTipRole)
+                self.item(r, 1).setData(tip, QtCore.Qt.ItemDataRole.ToolTipRole)
                 self.item(r, 0).setData(colour, QtCore.Qt.ItemDataRole.DecorationRole)
                 self.item(r, 1).setData(gid, ID_ROLE)
 

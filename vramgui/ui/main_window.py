@@ -99,14 +99,16 @@ class MainWindow(QtWidgets.QMainWindow):
         return self._timer.isActive() or self._table_timer.isActive()
 
     def redraw(self) -> None:
-        """Charts and breakdown now; the fit table on the next turn of the event loop, so a
-        slider drag repaints the charts first and a burst updates the table once."""
+        """Charts and breakdown now; the fit table is painted on the next turn of the event
+        loop, so a slider drag shows the charts first and a burst updates the table once."""
         t0 = time.perf_counter()
         s = self.state.scenario
-        if s.gpu.id in self.state.catalog.gpus:
-            f = fit_from_table(s, card_table(s, [s.gpu]), 0)
-        else:  # a card from a file, not in the catalog
-            f = fit(s)
+        cat = self.state.catalog
+        key = s.with_(gpu=next(iter(cat.gpus.values()), s.gpu))  # the table is the same for every primary
+        if self._table is None or self._table[0] != key:
+            self._table = (key, card_table(s, list(cat.gpus.values())))
+        ids = [g.id for g in self._table[1].gpus]
+        f = fit_from_table(s, self._table[1], ids.index(s.gpu.id)) if s.gpu.id in ids else fit(s)
         self.memory_chart.update_from(s, f.budget_bytes, f.max_prompt_tokens, self.state.compare)
         self.speed_chart.update_from(s, f.max_batch)
         self.breakdown.update_from(s, estimate_memory(s), f, estimate_speed(s, with_knee=False))
@@ -116,9 +118,6 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def redraw_table(self) -> None:
         s = self.state.scenario
-        key = s.with_(gpu=self.state.catalog.gpus.get("rtx4090", s.gpu))  # the table is the same for every primary
-        if self._table is None or self._table[0] != key:
-            self._table = (key, card_table(s, list(self.state.catalog.gpus.values())))
         self.fit_panel.set_table(self._table[1], s.output_tokens, s.gpu.id)
 
     # --- exports -----------------------------------------------------------------------------
