@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from pydantic import ValidationError
 
 from . import __version__
 from .core import (
@@ -29,7 +30,7 @@ from .core import (
     fit,
 )
 from .core.catalog import Catalog, read_preset
-from .core.errors import InputError
+from .core.errors import InputError, pydantic_message
 from .core.model_files import model_from_path
 from .core.presets import GPU
 from .core.report import estimate_dict
@@ -220,6 +221,49 @@ def cmd_sweep(args, cat: Catalog) -> int:
     return 0
 
 
+def cmd_train(args, cat: Catalog) -> int:
+    from .core.training import TrainingSetup, rule_of_thumb_bytes, training_fit, training_memory
+
+    model = model_from_path(Path(args.model_file)) if args.model_file else cat.model(args.model)
+    for name, value in (("--gpus", args.gpus), ("--seq", args.seq), ("--batch", args.batch),
+                        ("--lora-rank", args.lora_rank)):
+        if value < 1:
+            raise CliError(f"{name} must be at least 1, got {value}")
+    t = TrainingSetup(model=model, gpu=_gpu(args, cat), n_gpus=args.gpus, method=args.method,
+                      optimizer=args.optimizer, lora_rank=args.lora_rank, lora_targets=args.lora_targets,
+                      checkpointing=args.checkpointing, attention=args.attention, zero=args.zero, seq=args.seq,
+                      batch=args.batch)
+    m = training_memory(t)
+    f = training_fit(t)
+    p = count_params(model.architecture)
+    d = {"scenario": {"model": model.id, "gpu": t.gpu.id, "gpus": t.n_gpus, "method": t.method,
+                      "optimizer": t.optimizer, "lora_rank": t.lora_rank, "lora_targets": list(t.lora_targets),
+                      "checkpointing": t.checkpointing, "attention": t.attention, "zero": t.zero, "seq": t.seq,
+                      "batch": t.batch},
+         "model": {"params_total": p.total, "params_trainable": m.trainable_params},
+         "memory": {"per_card": True, **{k: float(getattr(m, k)) for k in
+                                         ("weights", "gradients", "optimizer", "activations", "overhead", "total")}},
+         "fit": {"fits": f.fits, "budget_bytes": f.budget_bytes, "headroom_bytes": f.budget_bytes - f.needed_bytes,
+                 "max_batch": f.max_batch, "max_seq": f.max_seq},
+         "rules_of_thumb": rule_of_thumb_bytes(p.total)}
+    if args.json:
+        print(json.dumps(d, indent=2))
+        return 0
+    print(f"{model.name}: {t.method} fine-tuning with {t.optimizer} on {t.n_gpus} x {t.gpu.name}, "
+          f"seq {t.seq:,} x micro-batch {t.batch}, checkpointing {t.checkpointing}, ZeRO-{t.zero}")
+    print(f"trainable parameters: {m.trainable_params:,} of {p.total:,}")
+    mem = d["memory"]
+    rows = [(k, _gib(mem[k])) for k in ("weights", "gradients", "optimizer", "activations", "overhead")]
+    rows += [("total per card", _gib(mem["total"])), ("card memory", _gib(f.budget_bytes))]
+    print(_table(rows, ("memory", "GiB = 2^30 bytes")))
+    print(f"verdict: {'FITS' if f.fits else 'DOES NOT FIT'} | largest micro-batch {f.max_batch:,} | "
+          f"largest sequence {f.max_seq:,} tokens")
+    r = d["rules_of_thumb"]
+    print(f"rules of thumb (weights+grads+optimizer only): 16 B/param {_gib(r['mixed_precision_adamw'])}, "
+          f"8 B/param {_gib(r['bf16_adamw'])}")
+    return 0
+
+
 def cmd_models(args, cat: Catalog) -> int:
     items = []
     for fam, models in cat.families().items():
@@ -305,6 +349,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_flags(s)
     s.add_argument("--points", type=int, default=64, help="values on the axis (log-spaced, default 64)")
     s.add_argument("--to", type=int, default=None, help="last value (default: 2 x model context / batch 1024)")
+    t = sub.add_parser("train", help="fine-tuning memory per card: full, LoRA, QLoRA")
+    tm = t.add_mutually_exclusive_group(required=True)
+    tm.add_argument("--model", metavar="ID")
+    tm.add_argument("--model-file", metavar="PATH")
+    tg = t.add_mutually_exclusive_group(required=True)
+    tg.add_argument("--gpu", metavar="ID")
+    tg.add_argument("--gpu-file", metavar="PATH")
+    t.add_argument("--gpus", type=int, default=1, metavar="N", help="data-parallel cards (default 1)")
+    t.add_argument("--method", choices=["full", "lora", "qlora"], default="full")
+    t.add_argument("--optimizer", choices=["adamw", "adamw-bf16", "adamw-8bit", "adafactor", "sgd-momentum", "sgd"],
+                   default="adamw", help="adamw = mixed precision with fp32 master weights (default)")
+    t.add_argument("--lora-rank", type=int, default=16)
+    t.add_argument("--lora-targets", default="q,v", help="comma list of q,k,v,o,gate,up,down or all-linear")
+    t.add_argument("--checkpointing", choices=["none", "full", "selective"], default="none")
+    t.add_argument("--attention", choices=["eager", "sdpa", "flash"], default="flash")
+    t.add_argument("--zero", type=int, choices=[0, 1, 2, 3], default=0)
+    t.add_argument("--seq", type=int, default=2048, help="tokens per sequence (default 2048)")
+    t.add_argument("--batch", type=int, default=1, help="micro-batch per card (default 1)")
+    t.add_argument("--json", action="store_true")
     for name, fn_help in (("models", "list model presets"), ("gpus", "list GPU presets")):
         p = sub.add_parser(name, help=fn_help)
         p.add_argument("--json", action="store_true")
@@ -315,7 +378,7 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-COMMANDS = {"estimate": cmd_estimate, "fit": cmd_fit, "sweep": cmd_sweep, "models": cmd_models,
+COMMANDS = {"estimate": cmd_estimate, "fit": cmd_fit, "sweep": cmd_sweep, "train": cmd_train, "models": cmd_models,
             "gpus": cmd_gpus, "validate": cmd_validate}
 
 
@@ -326,6 +389,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.gpu, args.gpu_file = None, None
     try:
         return COMMANDS[args.command](args, default_catalog())
+    except ValidationError as exc:
+        print(f"vramgui-cli: error: {pydantic_message(exc)}", file=sys.stderr)
+        return 2
     except (CliError, VramguiError, InputError) as exc:
         print(f"vramgui-cli: error: {exc}", file=sys.stderr)
         return 2

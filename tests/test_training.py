@@ -1,0 +1,147 @@
+"""Fine-tuning memory against published figures and hand counts."""
+
+import json
+
+import numpy as np
+import pytest
+
+from vramgui.cli import main
+from vramgui.core import default_catalog
+from vramgui.core.presets import ModelPreset
+from vramgui.core.training import TrainingSetup, layer_activation_bytes, lora_params, training_fit, training_memory
+from vramgui.core.units import GB
+
+
+def llama1(name: str, d: int, f: int, layers: int, heads: int) -> ModelPreset:
+    # LLaMA paper (Touvron et al., 2023) Table 2 (dimension, heads, layers); intermediate sizes
+    # from the huggyllama/llama-33b and -65b config.json files (17920, 22016); vocabulary 32,000.
+    return ModelPreset(id=name, name=name, family="LLaMA", source="https://arxiv.org/abs/2302.13971",
+                       config=dict(model_type="llama", vocab_size=32000, hidden_size=d, intermediate_size=f,
+                                   num_hidden_layers=layers, num_attention_heads=heads, rms_norm_eps=1e-6))
+
+
+def setup(model, gpu="a100-80gb", **kw) -> TrainingSetup:
+    cat = default_catalog()
+    m = cat.model(model) if isinstance(model, str) else model
+    return TrainingSetup(model=m, gpu=cat.gpu(gpu), **kw)
+
+
+def states(t: TrainingSetup) -> float:
+    m = training_memory(t)
+    return float(m.weights + m.gradients + m.optimizer)
+
+
+def test_full_finetuning_16_vs_8_bytes_per_param():
+    # Mixed-precision AdamW: bf16 weights 2 + bf16 grads 2 + fp32 master 4 + fp32 m 4 + fp32 v 4 = 16 B/param
+    # (ZeRO paper §3): a 7 B model needs 7e9 × 16 = 112 GB before any activation.  The "8 bytes per
+    # parameter" rule of popular guides is pure bf16 AdamW: weights, grads and two bf16 moments.
+    seven_b = llama1("llama-7b", 4096, 11008, 32, 32)
+    n = 6_738_415_616
+    assert states(setup(seven_b, optimizer="adamw")) == 16 * n
+    assert states(setup(seven_b, optimizer="adamw-bf16")) == 8 * n
+    assert 16 * 7e9 == pytest.approx(112 * GB)
+    assert states(setup(seven_b, optimizer="adamw-8bit")) == 6 * n
+    assert states(setup(seven_b, optimizer="sgd")) == 4 * n
+
+
+def test_korthikanti_layer_activations():
+    # Korthikanti et al. (2022) Table 2: s·b·h·(34 + 5·a·s/h) bytes per layer, GPT layer with a 4h MLP.
+    gpt = ModelPreset(id="gpt", name="gpt", family="GPT", source="https://arxiv.org/abs/2205.05198",
+                      config=dict(model_type="gpt2", n_embd=4096, n_layer=2, n_head=32, vocab_size=50257,
+                                  layer_norm_epsilon=1e-5)).architecture
+    s, b, d, h = 2048, 4, 4096, 32
+    assert float(layer_activation_bytes(gpt, s, b, "eager")) == s * b * d * (34 + 5 * h * s / d)
+    # flash attention keeps no s² scores (one fp32 log-sum-exp per row and head instead)
+    assert float(layer_activation_bytes(gpt, s, b, "flash")) == s * b * d * 34 + 4 * h * s * b
+
+
+def test_recomputation_keeps_only_layer_inputs():
+    t = setup("llama2-7b", seq=4096, batch=1, checkpointing="none", attention="eager")
+    full = setup("llama2-7b", seq=4096, batch=1, checkpointing="full", attention="eager")
+    a = t.model.architecture
+    logits = 4096 * 32000 * 10
+    layer = float(layer_activation_bytes(a, 4096, 1, "eager"))
+    assert float(training_memory(t).activations) == pytest.approx((32 * layer + logits) * 1.1)
+    assert float(training_memory(full).activations) == pytest.approx((32 * 2 * 4096 * 4096 + layer + logits) * 1.1)
+    assert float(training_memory(full).activations) < float(training_memory(t).activations) / 5
+
+
+def test_lora_adapter_counts_by_hand():
+    a = default_catalog().model("llama2-7b").architecture
+    # r · (d_in + d_out) per matrix, 32 layers: q and v are 4096 → 4096
+    assert lora_params(a, 8, ("q", "v")) == 8 * (4096 + 4096) * 2 * 32 == 4_194_304
+    # all linear: q,k,v,o (4096+4096 each) + gate, up (4096+11008) + down (11008+4096)
+    assert lora_params(a, 16, ("q", "k", "v", "o", "gate", "up", "down")) == 16 * 32 * (4 * 8192 + 3 * 15104)
+    g = default_catalog().model("llama3.1-8b").architecture   # GQA: k and v are 4096 → 1024
+    assert lora_params(g, 8, ("k",)) == 8 * (4096 + 1024) * 32
+    t = setup("llama2-7b", method="lora", lora_rank=8, lora_targets="q_proj,v_proj")
+    assert training_memory(t).trainable_params == 4_194_304
+
+
+@pytest.mark.parametrize("name, dims, gpu", [
+    ("llama-65b", (8192, 22016, 80, 64), "a6000"),      # QLoRA paper: 65B on one 48 GB card
+    ("llama-33b", (6656, 17920, 60, 52), "rtx4090"),    # QLoRA paper: 33B on one 24 GB card
+])
+def test_qlora_fits_as_the_paper_reports(name, dims, gpu):
+    # Dettmers et al. (2023): NF4 base with double quantization, LoRA r = 64 on every linear
+    # layer, bf16 adapters with 32-bit paged AdamW, gradient checkpointing, micro-batch 1.
+    t = setup(llama1(name, *dims), gpu=gpu, method="qlora", optimizer="adamw", lora_rank=64,
+              lora_targets="all-linear", checkpointing="full", seq=512, batch=1)
+    f = training_fit(t)
+    assert f.fits and f.max_batch >= 1
+    # the same job with 16-bit LoRA does not fit
+    assert not training_fit(t.with_(method="lora")).fits
+
+
+def test_zero3_over_8_divides_states_by_8():
+    one = training_memory(setup("llama2-13b", optimizer="adamw"))
+    eight = training_memory(setup("llama2-13b", optimizer="adamw", n_gpus=8, zero=3))
+    for key in ("weights", "gradients", "optimizer"):
+        assert float(getattr(eight, key)) == pytest.approx(float(getattr(one, key)) / 8)
+    assert float(eight.activations) == float(one.activations)       # data parallel: activations stay
+    z1 = training_memory(setup("llama2-13b", optimizer="adamw", n_gpus=8, zero=1))
+    assert float(z1.optimizer) == pytest.approx(float(one.optimizer) / 8)
+    assert float(z1.gradients) == float(one.gradients)
+
+
+def test_training_fit_is_exact():
+    t = setup("llama2-7b", gpu="rtx4090", method="lora", optimizer="adamw-bf16", lora_rank=8,
+              checkpointing="full", seq=2048, batch=1)
+    f = training_fit(t)
+    assert float(training_memory(t, batch=f.max_batch).total) <= f.budget_bytes
+    assert float(training_memory(t, batch=f.max_batch + 1).total) > f.budget_bytes
+    assert float(training_memory(t, seq=f.max_seq).total) <= f.budget_bytes
+    assert float(training_memory(t, seq=f.max_seq + 1).total) > f.budget_bytes
+
+
+def test_sweeps_are_vectorised_and_monotone():
+    t = setup("llama3.1-8b", method="lora")
+    m = training_memory(t, seq=np.arange(256, 65536, 256))
+    assert m.total.shape == (255,) and np.all(np.diff(m.total) > 0)
+
+
+def test_torchtune_lora_measurement():
+    # torchtune README (llama2 7B LoRA, RTX 4090): r 8 on q/v, bf16 everywhere, full activation
+    # checkpointing, seq 2048 × batch 4: peak 19.837 GiB.  Within 10 %.
+    t = setup("llama2-7b", gpu="rtx4090", method="lora", optimizer="adamw-bf16", lora_rank=8,
+              lora_targets="q,v", checkpointing="full", seq=2048, batch=4)
+    assert float(training_memory(t).total) / 2**30 == pytest.approx(19.837, rel=0.10)
+
+
+def test_cli_train_json(capsys):
+    rc = main(["train", "--model", "llama2-7b", "--gpu", "a100-80gb", "--method", "qlora", "--optimizer", "adamw",
+               "--lora-rank", "8", "--lora-targets", "q,v", "--checkpointing", "full", "--zero", "0", "--gpus", "1",
+               "--seq", "2048", "--batch", "2", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert rc == 0
+    m = d["memory"]
+    assert m["total"] == pytest.approx(sum(m[k] for k in ("weights", "gradients", "optimizer", "activations",
+                                                          "overhead")))
+    assert d["model"]["params_trainable"] == 4_194_304
+    assert d["fit"]["fits"] and d["fit"]["max_batch"] >= 2 and d["fit"]["max_seq"] >= 2048
+
+
+def test_cli_train_bad_target(capsys):
+    rc = main(["train", "--model", "llama2-7b", "--gpu", "a100-80gb", "--method", "lora", "--lora-targets", "qq"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "unknown LoRA target 'qq'" in err and err.count("\n") == 1

@@ -1,0 +1,263 @@
+"""Fine-tuning memory per card: weights, gradients, optimizer states, activations,
+logits, overhead — full fine-tuning, LoRA and QLoRA, with ZeRO across data-parallel cards.
+
+Bytes per trainable parameter (weights + gradients + optimizer, ZeRO paper §3 /
+Rajbhandari et al., 2020 for the mixed-precision case):
+
+=============  ==========================================================  ===========
+optimizer      what is stored                                              bytes/param
+=============  ==========================================================  ===========
+adamw          bf16 weights 2 + bf16 grads 2 + fp32 master 4 + m 4 + v 4   16
+adamw-bf16     bf16 weights 2 + grads 2 + m 2 + v 2 (pure bf16)            8
+adamw-8bit     bf16 weights 2 + grads 2 + m 1 + v 1 (bitsandbytes blocks)  6
+adafactor      bf16 weights 2 + grads 2 + factored second moment           4 + 4·(r+c)/(r·c)
+sgd-momentum   bf16 weights 2 + grads 2 + momentum 2                       6
+sgd            bf16 weights 2 + grads 2                                    4
+=============  ==========================================================  ===========
+
+LoRA and QLoRA adapters with ``adamw`` keep bf16 weights and fp32 moments without a
+master copy (12 bytes per trainable parameter), as the QLoRA recipe does.
+
+The popular "8 bytes per parameter" rule is the pure-bf16 AdamW row (weights, grads and
+two bf16 moments); the 16-byte figure adds the fp32 master copy and fp32 moments that
+mixed-precision training keeps.
+
+Activations per layer without recomputation (Korthikanti et al., 2022, "Reducing
+Activation Recomputation in Large Transformer Models", §4.1, 16-bit activations):
+``s·b·d·(34 + 5·h·s/d)`` bytes for a GPT layer with a 4d MLP: attention 11·sbd +
+5·h·s²·b, MLP 19·sbd, two layer norms 4·sbd.  Here each term is written for the actual
+architecture (GQA's smaller K/V, a gated MLP of width f); flash attention drops the
+``5·h·s²·b`` scores and dropout mask; full recomputation keeps the ``2·s·b·d`` input of
+each layer and recomputes one layer at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .architecture import Architecture
+from .formats import WEIGHT_FORMATS
+from .params import count_params
+from .presets import GPU, ModelPreset
+from .units import GIB, MIB
+from .weights import weight_bytes
+
+Method = Literal["full", "lora", "qlora"]
+Optimizer = Literal["adamw", "adamw-bf16", "adamw-8bit", "adafactor", "sgd-momentum", "sgd"]
+Checkpointing = Literal["none", "full", "selective"]
+TARGETS = ("q", "k", "v", "o", "gate", "up", "down")
+TARGET_ALIASES = {"q_proj": "q", "k_proj": "k", "v_proj": "v", "o_proj": "o", "output_proj": "o",
+                  "gate_proj": "gate", "up_proj": "up", "down_proj": "down", "w1": "gate", "w3": "up", "w2": "down"}
+
+# bytes per trainable parameter: (weights, gradients, optimizer states incl. master copy)
+OPTIMIZER_BYTES = {
+    "adamw": (2.0, 2.0, 12.0), "adamw-bf16": (2.0, 2.0, 4.0), "adamw-8bit": (2.0, 2.0, 2.0),
+    "adafactor": (2.0, 2.0, 0.0), "sgd-momentum": (2.0, 2.0, 2.0), "sgd": (2.0, 2.0, 0.0),
+}
+# LoRA/QLoRA adapters are the trainable weights themselves, kept in bf16 next to fp32 Adam
+# moments with no separate master copy (the QLoRA recipe: bf16 adapters, 32-bit paged AdamW).
+ADAPTER_BYTES = {**OPTIMIZER_BYTES, "adamw": (2.0, 2.0, 8.0)}
+LOGIT_BYTES = 10.0           # bf16 logits 2 + fp32 upcast 4 + fp32 gradient of the loss 4, per element
+CUDA_CONTEXT_BYTES = 512 * MIB
+DATA_PARALLEL_BYTES = 256 * MIB   # NCCL buffers and DDP/FSDP communication buckets per card
+ALLOCATOR_FRACTION = 0.10         # PyTorch caching-allocator fragmentation on the activation peak
+
+
+class TrainingSetup(BaseModel):
+    """A fine-tuning job on ``n_gpus`` data-parallel cards."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    model: ModelPreset
+    gpu: GPU
+    n_gpus: int = Field(1, ge=1, le=4096, description="data-parallel cards")
+    method: Method = "full"
+    optimizer: Optimizer = "adamw"
+    lora_rank: int = Field(16, ge=1, le=4096)
+    lora_targets: tuple[str, ...] = ("q", "v")
+    checkpointing: Checkpointing = "none"
+    attention: Literal["eager", "sdpa", "flash"] = "flash"
+    zero: int = Field(0, ge=0, le=3, description="ZeRO stage")
+    seq: int = Field(2048, ge=1, le=10_000_000, description="tokens per sequence")
+    batch: int = Field(1, ge=1, le=1_000_000, description="micro-batch per card")
+
+    @field_validator("lora_targets", mode="before")
+    @classmethod
+    def _targets(cls, v) -> tuple[str, ...]:
+        if isinstance(v, str):
+            v = [t for t in v.replace(" ", "").split(",") if t]
+        out = []
+        for t in v:
+            t = TARGET_ALIASES.get(t, t)
+            if t in ("all", "all-linear"):
+                out.extend(TARGETS)
+            elif t in TARGETS:
+                out.append(t)
+            else:
+                raise ValueError(f"unknown LoRA target '{t}'; use {', '.join(TARGETS)} or all-linear")
+        if not out:
+            raise ValueError("at least one LoRA target is needed")
+        return tuple(dict.fromkeys(out))
+
+    def with_(self, **change) -> TrainingSetup:
+        return TrainingSetup.model_validate({**dict(self), **change})
+
+
+def linear_shapes(a: Architecture) -> dict[str, list[tuple[int, int, int]]]:
+    """Per role, the (d_in, d_out, count in the model) of the linear layers LoRA can
+    target; MoE layers list their experts' and shared experts' matrices."""
+    d, L = a.hidden_size, a.num_layers
+    q_out, kv_out = a.num_heads * a.q_head_dim, a.num_kv_heads * a.head_dim
+    n_moe = 0 if a.moe is None else L - a.moe.dense_layers
+    widths = [(a.intermediate_size, L - n_moe)]
+    if a.moe:
+        widths.append((a.moe.expert_intermediate_size, n_moe * a.moe.num_experts))
+        if a.moe.shared_intermediate_size:
+            widths.append((a.moe.shared_intermediate_size, n_moe))
+    widths = [(f, c) for f, c in widths if c]
+    shapes = {"q": [(d, q_out, L)], "k": [(d, kv_out, L)], "v": [(d, kv_out, L)],
+              "o": [(a.num_heads * a.v_head_dim, d, L)],
+              "up": [(d, f, c) for f, c in widths], "down": [(f, d, c) for f, c in widths]}
+    if a.gated_mlp:
+        shapes["gate"] = [(d, f, c) for f, c in widths]
+    return shapes
+
+
+def lora_params(a: Architecture, rank: int, targets: tuple[str, ...]) -> int:
+    """Trainable adapter parameters: ``r · (d_in + d_out)`` for every targeted matrix."""
+    shapes = linear_shapes(a)
+    return sum(rank * (x + y) * c for t in targets for x, y, c in shapes.get(t, []))
+
+
+def _adafactor_bytes(a: Architecture) -> float:
+    """Factored second moment: one fp32 row and one column vector per matrix (Shazeer &
+    Stern, 2018), plus full fp32 moments for vectors (norms)."""
+    matrices = sum(4.0 * (x + y) * c for shapes in linear_shapes(a).values() for x, y, c in shapes)
+    p = count_params(a)
+    return matrices + 4.0 * (a.vocab_size + a.hidden_size) * (1 if a.tie_embeddings else 2) + 4.0 * p.norms
+
+
+@dataclass(frozen=True)
+class TrainingMemory:
+    """Bytes per card; arrays broadcast over swept sequence length and micro-batch."""
+
+    weights: np.ndarray
+    gradients: np.ndarray
+    optimizer: np.ndarray
+    activations: np.ndarray
+    overhead: np.ndarray
+    trainable_params: int
+
+    @property
+    def total(self) -> np.ndarray:
+        return self.weights + self.gradients + self.optimizer + self.activations + self.overhead
+
+
+def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager") -> np.ndarray:
+    """Activations one layer stores for the backward pass, 16-bit, no recomputation.
+
+    Korthikanti et al. (2022) terms, per architecture: attention
+    ``7·sbd + 4·sb·d_kv`` (+ ``5·h·s²·b`` for the softmax input/output and dropout mask
+    when attention is not fused), MLP ``3·sbd + 4·sbf`` (plain) or ``3·sbd + 6·sbf``
+    (gated: gate, up and activation outputs), two norms ``4·sbd``."""
+    s = np.asarray(seq, dtype=np.float64)
+    b = np.asarray(batch, dtype=np.float64)
+    d = a.hidden_size
+    d_kv = a.num_kv_heads * a.head_dim
+    f = a.intermediate_size if a.moe is None else (a.moe.experts_per_token * a.moe.expert_intermediate_size
+                                                   + a.moe.shared_intermediate_size)
+    sb = s * b
+    attn = 7 * sb * d + 4 * sb * d_kv
+    if attention == "eager":
+        attn = attn + 5 * a.num_heads * s * s * b
+    else:
+        attn = attn + 4 * a.num_heads * sb   # fp32 log-sum-exp per row and head
+    mlp = 3 * sb * d + (6 if a.gated_mlp else 4) * sb * f
+    return attn + mlp + 4 * sb * d
+
+
+def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
+    """Memory per card of the fine-tuning job ``t``, swept over ``seq`` and ``batch``."""
+    a = t.model.architecture
+    p = count_params(a)
+    s = np.asarray(t.seq if seq is None else seq, dtype=np.float64)
+    b = np.asarray(t.batch if batch is None else batch, dtype=np.float64)
+    ones = np.ones(np.broadcast(s, b).shape)
+    w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
+    if t.method == "full":
+        trainable = p.total
+        frozen_bytes = 0.0
+        opt = trainable * o_b if t.optimizer != "adafactor" else _adafactor_bytes(a)
+        weights = trainable * w_b
+    else:
+        trainable = lora_params(a, t.lora_rank, t.lora_targets)
+        fmt = WEIGHT_FORMATS["nf4" if t.method == "qlora" else "bf16"]
+        frozen_bytes = weight_bytes(a, fmt, p).total
+        # adapters A (r × d_in) and B (d_out × r): factored moments are r + d per matrix
+        opt = trainable * o_b if t.optimizer != "adafactor" else 4.0 * trainable * 2 / max(t.lora_rank, 1)
+        weights = frozen_bytes + trainable * w_b
+    grads = trainable * g_b
+    n = t.n_gpus
+    if t.zero >= 1:
+        opt /= n
+    if t.zero >= 2:
+        grads /= n
+    if t.zero >= 3:
+        weights /= n
+    act = _activations(t, a, s, b)
+    overhead = CUDA_CONTEXT_BYTES + (DATA_PARALLEL_BYTES if n > 1 else 0.0)
+    return TrainingMemory(weights=weights * ones, gradients=grads * ones, optimizer=opt * ones,
+                          activations=act * ones, overhead=overhead * ones, trainable_params=int(trainable))
+
+
+def _activations(t: TrainingSetup, a: Architecture, s: np.ndarray, b: np.ndarray) -> np.ndarray:
+    layer = layer_activation_bytes(a, s, b, t.attention)
+    if t.checkpointing == "none":
+        stored = a.num_layers * layer
+    elif t.checkpointing == "selective":   # recompute the attention core (scores) only
+        stored = a.num_layers * layer_activation_bytes(a, s, b, "flash")
+    else:                                   # layer inputs kept, one layer recomputed at a time
+        stored = a.num_layers * 2 * s * b * a.hidden_size + layer
+    if t.method != "full":                  # adapters' own inputs to the rank-r matmuls
+        stored = stored + a.num_layers * len(t.lora_targets) * 2 * s * b * t.lora_rank
+    logits = s * b * a.vocab_size * LOGIT_BYTES
+    return (stored + logits) * (1.0 + ALLOCATOR_FRACTION)
+
+
+@dataclass(frozen=True)
+class TrainingFit:
+    budget_bytes: float
+    needed_bytes: float
+    fits: bool
+    max_batch: int
+    max_seq: int
+
+
+def training_budget(t: TrainingSetup) -> float:
+    return t.gpu.memory_bytes
+
+
+def training_fit(t: TrainingSetup) -> TrainingFit:
+    """Verdict, largest micro-batch (at the setup's sequence length) and largest sequence
+    length (at its micro-batch) that fit, exact to one."""
+    from .cards import largest_fitting  # local: cards imports fit, which imports memory
+
+    budget = np.array([training_budget(t)])
+    needed = float(training_memory(t).total)
+    mb = largest_fitting(lambda x: training_memory(t, batch=x).total, budget, 1, 2**20)[0]
+    ms = largest_fitting(lambda x: training_memory(t, seq=x).total, budget, 1, 2**24)[0]
+    return TrainingFit(budget_bytes=float(budget[0]), needed_bytes=needed, fits=bool(needed <= budget[0]),
+                       max_batch=max(int(mb), 0), max_seq=max(int(ms), 0))
+
+
+def rule_of_thumb_bytes(params: float) -> dict[str, float]:
+    """The two rules users meet: 16 B/param (mixed-precision AdamW states, ZeRO paper) and
+    8 B/param (pure bf16 AdamW, popular guides); neither counts activations."""
+    return {"mixed_precision_adamw": 16.0 * params, "bf16_adamw": 8.0 * params}
+
+
+__all__ = ["TrainingSetup", "TrainingMemory", "TrainingFit", "training_memory", "training_fit", "lora_params",
+           "layer_activation_bytes", "rule_of_thumb_bytes", "GIB"]
