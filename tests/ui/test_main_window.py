@@ -213,3 +213,40 @@ def test_scenario_file_names():
 def test_self_test_passes(qtbot, win):
     from vramgui.ui.app import self_test
     assert self_test(win) == 0
+
+
+def test_fine_tuning_mode(qtbot, win):
+    from vramgui.core.training import training_fit, training_memory
+    p = win.panel
+    choose(qtbot, win, p.mode, "training")
+    assert win.second_chart.currentWidget() is win.batch_chart
+    assert not p.weights.isVisible() and p.optimizer.isVisible()
+    choose(qtbot, win, p.method, "qlora")
+    choose(qtbot, win, p.optimizer, "adamw-bf16")
+    p.lora_rank.setValue(8)
+    p.lora_targets.setText("q,k,v,o")
+    p.lora_targets.editingFinished.emit()
+    choose(qtbot, win, p.checkpointing, "full")
+    p.seq.spin.setValue(4096)
+    p.micro_batch.spin.setValue(2)
+    settle(qtbot, win)
+    t = win.state.training
+    assert (t.method, t.optimizer, t.lora_rank, t.lora_targets, t.checkpointing, t.seq, t.batch) == \
+        ("qlora", "adamw-bf16", 8, ("q", "k", "v", "o"), "full", 4096, 2)
+    x, y = win.memory_chart.curves[-1].getOriginalDataset()
+    np.testing.assert_allclose(y, training_memory(t, seq=x).total / GIB, rtol=1e-12)
+    f = training_fit(t)
+    assert win.memory_chart.limit.value() == pytest.approx(np.log10(f.max_seq))
+    assert win.batch_chart.limit.value() == pytest.approx(np.log10(f.max_batch))
+    assert win.breakdown.values["trainable"].text().startswith(f"{training_memory(t).trainable_params / 1e6:,.1f} M of")
+    assert "rank 8" in win.breakdown.tooltip("trainable")
+    header = win.fit_panel.model.horizontalHeaderItem(6).text()
+    assert header == "Max seq"
+    verdicts = dict(win.fit_panel.row_texts())
+    assert verdicts["NVIDIA GeForce RTX 4090"] == ("fits" if f.fits else "does not fit")
+    # a bad target is refused with a reason and the setup is kept
+    p.lora_targets.setText("attention")
+    p.lora_targets.editingFinished.emit()
+    assert "unknown LoRA target" in p.message.text() and win.state.training.lora_targets == ("q", "k", "v", "o")
+    choose(qtbot, win, p.mode, "inference")
+    assert win.second_chart.currentWidget() is win.speed_chart and p.weights.isVisible()

@@ -79,3 +79,36 @@ def explain(s: Scenario) -> dict[str, str]:
     if layer_share(a, s.n_gpus, p) < 1:
         out["kv_cache"] += f"\nLayer split: the fullest card holds {layer_share(a, s.n_gpus, p):.0%} of the layers."
     return out
+
+
+def explain_training(t) -> dict[str, str]:
+    """Keys: weights, gradients, optimizer, activations, overhead, total, trainable."""
+    from .training import ADAPTER_BYTES, LOGIT_BYTES, OPTIMIZER_BYTES, layer_activation_bytes, training_memory
+
+    a = t.model.architecture
+    m = training_memory(t)
+    w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
+    n = m.trainable_params
+    zero = f" ÷ {t.n_gpus} cards (ZeRO-{t.zero})" if t.zero and t.n_gpus > 1 else ""
+    base = {"full": "", "lora": "frozen bf16 base + ", "qlora": "frozen NF4 base (4.13 bits) + "}[t.method]
+    layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention))
+    return {
+        "weights": f"Weights = {base}{n:,} trainable × {w_b:g} bytes{zero if t.zero >= 3 else ''} = "
+                   f"{_g(float(m.weights))} per card.",
+        "gradients": f"Gradients = {n:,} trainable × {g_b:g} bytes{zero if t.zero >= 2 else ''} = "
+                     f"{_g(float(m.gradients))}.",
+        "optimizer": f"Optimizer states ({t.optimizer}) = {n:,} × {o_b:g} bytes{zero if t.zero >= 1 else ''} = "
+                     f"{_g(float(m.optimizer))}"
+                     + (" (fp32 master copy + two fp32 moments)" if t.optimizer == "adamw" and t.method == "full"
+                        else "") + ".",
+        "activations": ("Activations: one layer stores s·b·(7d + 4·d_kv + 3d + 4d) + MLP terms"
+                        + (" + 5·h·s²·b (eager scores)" if t.attention == "eager" else "")
+                        + f" = {_g(layer)} (Korthikanti et al., 2022); checkpointing '{t.checkpointing}'; logits "
+                        f"{t.seq:,} × {t.batch} × {a.vocab_size:,} × {LOGIT_BYTES:g} bytes; +10 % allocator → "
+                        f"{_g(float(m.activations))}."),
+        "overhead": f"CUDA context and communication buffers: {_g(float(m.overhead))} per card.",
+        "total": f"Total = weights + gradients + optimizer + activations + overhead = {_g(float(m.total))} per card.",
+        "trainable": (f"Trainable parameters: {n:,}"
+                      + (f" = rank {t.lora_rank} × (d_in + d_out) over {', '.join(t.lora_targets)} in every layer"
+                         if t.method != "full" else " (every parameter)") + "."),
+    }

@@ -261,3 +261,27 @@ def rule_of_thumb_bytes(params: float) -> dict[str, float]:
 
 __all__ = ["TrainingSetup", "TrainingMemory", "TrainingFit", "training_memory", "training_fit", "lora_params",
            "layer_activation_bytes", "rule_of_thumb_bytes", "GIB"]
+
+
+def training_card_table(t: TrainingSetup, gpus: list[GPU]):
+    """The fine-tuning job on every card: verdict, fewest data-parallel cards (with the
+    setup's ZeRO stage; without ZeRO more cards do not lower per-card memory), largest
+    sequence and micro-batch.  Returned as a :class:`~vramgui.core.cards.CardTable` whose
+    ``max_prompt_tokens`` holds the largest sequence and whose speed column is NaN."""
+    from .cards import CardTable, largest_fitting
+
+    budget = np.array([g.memory_bytes for g in gpus])
+    needed = float(training_memory(t).total)
+    min_gpus = np.zeros(len(gpus), dtype=np.int64)
+    counts = (1, 2, 4, 8, 16, 32, 64) if t.zero else (1,)
+    for n in counts:
+        left = min_gpus == 0
+        if not left.any():
+            break
+        need_n = needed if n == t.n_gpus else float(training_memory(t.with_(n_gpus=n)).total)
+        min_gpus = np.where(left & (need_n <= budget), n, min_gpus)
+    max_seq = largest_fitting(lambda x: training_memory(t, seq=x).total, budget, 1, 2**24)
+    max_batch = np.maximum(largest_fitting(lambda x: training_memory(t, batch=x).total, budget, 1, 2**20), 0)
+    return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
+                     min_gpus=min_gpus, max_prompt_tokens=np.where(max_seq < 1, -1, max_seq), max_batch=max_batch,
+                     decode_tokens_per_s=np.full(len(gpus), np.nan), compute_known=np.ones(len(gpus), dtype=bool))

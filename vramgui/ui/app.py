@@ -28,6 +28,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--prompt", type=int, default=4096)
     ap.add_argument("--output", type=int, default=256)
     ap.add_argument("--batch", type=int, default=1)
+    ap.add_argument("--mode", choices=["inference", "training"], default="inference")
     ap.add_argument("--screenshot", metavar="PATH", help="save a screenshot of the window and exit")
     ap.add_argument("--size", default="1600x960", help="window size for --screenshot, WIDTHxHEIGHT")
     ap.add_argument("--self-test", action="store_true", help="drive every control, export, check, exit 0/1")
@@ -97,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setWindowIcon(QtGui.QIcon(str(data_dir("resources") / "icons" / "vramgui.svg")))
     try:
         win = make_window(initial_scenario(args))
+        win.state.set_mode(args.mode)
     except VramguiError as exc:
         print(f"vramgui: error: {exc}", file=sys.stderr)
         return 2

@@ -1,9 +1,11 @@
 """The breakdown strip: the numbers behind the current point, each with a tooltip that
-shows its formula with the scenario's numbers (from ``core.explain``)."""
+shows its formula with the scenario's numbers (built on hover from ``core.explain``)."""
 
 from __future__ import annotations
 
-from PySide6 import QtCore, QtWidgets
+from collections.abc import Callable
+
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import MemoryBreakdown, Scenario
 from ..core.explain import explain
@@ -11,9 +13,10 @@ from ..core.fit import FitResult
 from ..core.speed import SpeedResult
 from ..core.units import GIB
 
-WIDEST = {"total": "0,000.00 / 0,000.00 GiB", "decode": "00,000.0 ms · 000,000 tok/s", "prefill": "000,000 ms"}
-ITEMS = (("weights", "Weights"), ("kv_cache", "KV cache"), ("activations", "Activations"),
-         ("overhead", "Overhead"), ("total", "Total / usable"), ("decode", "Decode"), ("prefill", "First token"))
+SLOTS = 7
+# widest text each slot shows (inference / fine-tuning), so its width never changes
+WIDEST = ("0,000.00 GiB", "0,000.00 GiB", "0,000.00 GiB", "0,000.00 GiB", "0,000.00 GiB",
+          "0,000.00 / 0,000.00 GiB", "00,000.0 ms · 000,000 tok/s")
 
 
 class BreakdownStrip(QtWidgets.QFrame):
@@ -21,57 +24,107 @@ class BreakdownStrip(QtWidgets.QFrame):
         super().__init__(parent)
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
         lay = QtWidgets.QHBoxLayout(self)
-        lay.setContentsMargins(8, 4, 8, 4)
+        lay.setContentsMargins(6, 3, 6, 3)
+        lay.setSpacing(4)
+        self.heads: list[QtWidgets.QLabel] = []
+        self.slots: list[QtWidgets.QLabel] = []
         self.values: dict[str, QtWidgets.QLabel] = {}
-        for key, title in ITEMS:
+        self._explain: Callable[[], dict[str, str]] | None = None
+        for slot in range(SLOTS):
             box = QtWidgets.QVBoxLayout()
-            head = QtWidgets.QLabel(title)
-            head.setStyleSheet("color: palette(mid); font-size: 9pt;")
+            head = QtWidgets.QLabel()
+            head.setStyleSheet("color: palette(mid);")
+            head.setFont(_font(9))
             val = QtWidgets.QLabel("-")
-            val.setStyleSheet("font-weight: 600; font-size: 11pt;")
-            # a fixed width keeps the window's size hints still while numbers change (a changing
-            # hint re-lays out and repaints the whole window on every update)
-            val.setFixedWidth(val.fontMetrics().horizontalAdvance(WIDEST.get(key, "00,000.00 GiB")) + 12)
+            val.setFont(_font(10.5, bold=True))
+            # An ignored size hint keeps the window's layout still while numbers change (a changing
+            # hint re-lays out and repaints the whole window on every update); the slots share the
+            # width in proportion to the widest text each shows.
+            val.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+            head.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+            val.setMinimumWidth(val.fontMetrics().horizontalAdvance("0,000.00 GiB"))
             val.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
+            val.installEventFilter(self)
             box.addWidget(head)
             box.addWidget(val)
-            lay.addLayout(box)
-            lay.addStretch(1)
-            self.values[key] = val
-            val.setProperty("explain_key", key)
-            val.installEventFilter(self)
-        self._scenario: Scenario | None = None
+            lay.addLayout(box, val.fontMetrics().horizontalAdvance(WIDEST[slot]))
+            self.heads.append(head)
+            self.slots.append(val)
         self.verdict = QtWidgets.QLabel()
         self.verdict.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.verdict.setFixedWidth(self.verdict.fontMetrics().horizontalAdvance("DOES NOT FIT") * 2)
-        self.verdict.setStyleSheet("font-weight: 700; font-size: 12pt; padding: 2px 10px; border-radius: 4px;")
+        self.verdict.setFont(_font(11, bold=True))
+        self.verdict.setFixedWidth(self.verdict.fontMetrics().horizontalAdvance("NEEDS 64 CARDS") + 28)
         lay.addWidget(self.verdict)
 
+    # --- tooltips on demand ----------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:
-        """Build the formula tooltips when one is asked for, not on every update."""
-        if event.type() == QtCore.QEvent.Type.ToolTip and self._scenario is not None:
+        if event.type() == QtCore.QEvent.Type.ToolTip and self._explain is not None:
             key = obj.property("explain_key")
-            QtWidgets.QToolTip.showText(event.globalPos(), explain(self._scenario)[key], obj)
-            return True
+            if key:
+                QtWidgets.QToolTip.showText(event.globalPos(), self._explain().get(key, ""), obj)
+                return True
         return False
 
     def tooltip(self, key: str) -> str:
         """The explanation a hover on ``key`` shows now."""
-        return explain(self._scenario)[key]
+        return self._explain()[key] if self._explain else ""
+
+    # --- content -------------------------------------------------------------------------
+    def _set(self, items: list[tuple[str, str, str]], explain_fn, verdict: str, colour: str, verdict_tip: str):
+        self.values = {}
+        for i, (head, val) in enumerate(zip(self.heads, self.slots, strict=True)):
+            visible = i < len(items)
+            head.setVisible(visible)
+            val.setVisible(visible)
+            if visible:
+                title, text, key = items[i]
+                head.setText(title)
+                val.setText(text)
+                val.setProperty("explain_key", key)
+                self.values[key] = val
+        self._explain = explain_fn
+        self.verdict.setText(verdict.upper())
+        self.verdict.setStyleSheet(f"padding: 2px 6px; border-radius: 4px; background: {colour}; color: white;")
+        self.verdict.setToolTip(verdict_tip)
 
     def update_from(self, s: Scenario, m: MemoryBreakdown, f: FitResult, sp: SpeedResult) -> None:
-        self._scenario = s
-        v = self.values
-        for key in ("weights", "kv_cache", "activations", "overhead"):
-            v[key].setText(f"{float(getattr(m, key)) / GIB:,.2f} GiB")
-        v["total"].setText(f"{float(m.total) / GIB:,.2f} / {f.budget_bytes / GIB:,.2f} GiB")
         step = float(sp.decode_step_s)
-        v["decode"].setText(f"{step * 1e3:,.1f} ms · {s.batch / step:,.0f} tok/s")
-        v["prefill"].setText(f"{float(sp.prefill_s) * 1e3:,.0f} ms" if sp.compute_known
-                             else "unknown")
+        items = [("Weights", _g(m.weights), "weights"), ("KV cache", _g(m.kv_cache), "kv_cache"),
+                 ("Activations", _g(m.activations), "activations"), ("Overhead", _g(m.overhead), "overhead"),
+                 ("First token", f"{float(sp.prefill_s) * 1e3:,.0f} ms" if sp.compute_known else "unknown",
+                  "prefill"),
+                 ("Total / usable", f"{float(m.total) / GIB:,.2f} / {f.budget_bytes / GIB:,.2f} GiB", "total"),
+                 ("Decode", f"{step * 1e3:,.1f} ms · {s.batch / step:,.0f} tok/s", "decode")]
         colour = "#009E73" if f.fits else "#E69F00" if f.min_gpus else "#D55E00"
-        self.verdict.setText(f.verdict.upper())
-        self.verdict.setStyleSheet(self.verdict.styleSheet().split("background")[0]
-                                   + f"background: {colour}; color: white;")
-        self.verdict.setToolTip(f"Needs {f.needed_bytes / GIB:,.2f} GiB of {f.budget_bytes / GIB:,.2f} GiB usable "
-                                f"per card; headroom {f.headroom_bytes / GIB:+,.2f} GiB")
+        self._set(items, lambda: explain(s), f.verdict, colour,
+                  f"Needs {f.needed_bytes / GIB:,.2f} GiB of {f.budget_bytes / GIB:,.2f} GiB usable per card; "
+                  f"headroom {f.headroom_bytes / GIB:+,.2f} GiB")
+
+    def update_training(self, t, m, f) -> None:
+        from ..core.explain import explain_training
+
+        items = [("Weights", _g(m.weights), "weights"), ("Gradients", _g(m.gradients), "gradients"),
+                 ("Optimizer states", _g(m.optimizer), "optimizer"), ("Activations", _g(m.activations), "activations"),
+                 ("Overhead", _g(m.overhead), "overhead"),
+                 ("Total / card", f"{float(m.total) / GIB:,.2f} / {f.budget_bytes / GIB:,.2f} GiB", "total"),
+                 ("Trainable parameters", f"{m.trainable_params / 1e6:,.1f} M of "
+                                          f"{_params(t) / 1e9:,.2f} B", "trainable")]
+        verdict = "fits" if f.fits else "does not fit"
+        self._set(items, lambda: explain_training(t), verdict, "#009E73" if f.fits else "#D55E00",
+                  f"Needs {f.needed_bytes / GIB:,.2f} GiB of {f.budget_bytes / GIB:,.2f} GiB per card")
+
+
+def _font(points: float, bold: bool = False) -> QtGui.QFont:
+    f = QtGui.QFont()
+    f.setPointSizeF(points)
+    f.setBold(bold)
+    return f
+
+
+def _params(t) -> float:
+    from ..core import count_params
+    return count_params(t.model.architecture).total
+
+
+def _g(x) -> str:
+    return f"{float(x) / GIB:,.2f} GiB"

@@ -18,6 +18,9 @@ BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, YELLOW, GREY = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#7f7f7f")
 BANDS = (("weights", "Weights", "#5aa0d8"), ("kv_cache", "KV cache", "#f2c14e"),
          ("activations", "Activations", "#4fc3a1"), ("overhead", "Overhead", "#d9a3c4"))
+TRAINING_BANDS = (("weights", "Weights", "#5aa0d8"), ("gradients", "Gradients", "#f28e6b"),
+                  ("optimizer", "Optimizer states", "#b39ddb"), ("activations", "Activations", "#4fc3a1"),
+                  ("overhead", "Overhead", "#d9a3c4"))
 COMPARE_COLOURS = (SKY, VERMILION, YELLOW, GREY)
 SWEEP_POINTS = 160
 MIN_PROMPT = 16
@@ -109,14 +112,9 @@ class MemoryChart(pg.PlotWidget):
         p.disableAutoRange()
         p.setMouseEnabled(x=False, y=False)
         self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=4)
-        # Stacked areas: each cumulative curve is filled down to zero, drawn back to front with
-        # opaque brushes, so the visible strip of each colour is that band (cheaper to update
-        # and paint than FillBetweenItems).
-        self.curves = []
-        for z, (_, label, colour) in enumerate(BANDS):
-            curve = p.plot(pen=_pen(_darker(colour), 1.0), brush=_fill(colour, 255), fillLevel=0, name=label)
-            curve.setZValue(-z)
-            self.curves.append(curve)
+        self.curves: list[pg.PlotDataItem] = []
+        self.bands: tuple = ()
+        self.set_bands(BANDS)
         self.capacity = pg.InfiniteLine(angle=0, pen=_pen("#202020", 2), movable=False,
                                         label="", labelOpts={"position": 0.02, "color": "#202020",
                                                              "anchors": [(0, 1), (0, 1)]})
@@ -145,35 +143,78 @@ class MemoryChart(pg.PlotWidget):
         self.x = np.array([1.0])
         self.stack = np.zeros((4, 1))
 
-    def update_from(self, s: Scenario, budget: float, max_prompt: int | None, compare: list[GPU]) -> None:
-        top = sweep_top(s, max_prompt)
-        x = np.unique(np.geomspace(MIN_PROMPT, top, SWEEP_POINTS).round())
-        m = estimate_memory(s, prompt=x)
-        stack = np.cumsum(np.vstack([m.weights, m.kv_cache, m.activations, m.overhead]), axis=0) / GIB
+    def set_bands(self, bands: tuple) -> None:
+        """(Re)build the stacked areas.  Each cumulative curve is filled down to zero and drawn
+        back to front with opaque brushes, so the visible strip of each colour is its band
+        (cheaper to update and paint than FillBetweenItems)."""
+        if bands == self.bands:
+            return
+        p = self.getPlotItem()
+        for curve in self.curves:
+            p.removeItem(curve)
+            self.legend.removeItem(curve)
+        self.curves = []
+        for z, (_, label, colour) in enumerate(bands):
+            curve = p.plot(pen=_pen(_darker(colour), 1.0), brush=_fill(colour, 255), fillLevel=0, name=label)
+            curve.setZValue(-z)
+            self.curves.append(curve)
+        self.bands = bands
+
+    def _draw_stack(self, x: np.ndarray, parts: list[np.ndarray]) -> np.ndarray:
+        stack = np.cumsum(np.vstack(parts), axis=0) / GIB
         self.x, self.stack = x, stack
         for curve, y in zip(self.curves, stack, strict=True):
             curve.setData(x, y)
-        card = s.gpu.memory_bytes / GIB
-        self.capacity.setValue(card)
+        return stack
+
+    def update_training(self, t, max_seq: int, compare: list[GPU]) -> None:
+        """Fine-tuning: memory per card against sequence length."""
+        from ..core.training import training_memory
+
+        self.set_bands(TRAINING_BANDS)
+        self.getPlotItem().setTitle("Fine-tuning memory per card vs sequence length")
+        self.getPlotItem().setLabel("bottom", "sequence length (tokens)")
+        ctx = t.model.architecture.max_context
+        top = int(min(max(4 * ctx, 2 * t.seq, min(int(max_seq * 1.25), 64 * ctx)), 2**24))
+        x = np.unique(np.geomspace(MIN_PROMPT, top, SWEEP_POINTS).round())
+        m = training_memory(t, seq=x)
+        stack = self._draw_stack(x, [m.weights, m.gradients, m.optimizer, m.activations, m.overhead])
+        self._lines(t.gpu, t.gpu.memory_bytes, t.seq, "sequence", max_seq if max_seq >= 1 else None, top,
+                    "largest sequence that fits", stack, compare)
+
+    def update_from(self, s: Scenario, budget: float, max_prompt: int | None, compare: list[GPU]) -> None:
+        self.set_bands(BANDS)
+        self.getPlotItem().setTitle("Memory per card vs prompt length")
+        self.getPlotItem().setLabel("bottom", "prompt tokens")
+        top = sweep_top(s, max_prompt)
+        x = np.unique(np.geomspace(MIN_PROMPT, top, SWEEP_POINTS).round())
+        m = estimate_memory(s, prompt=x)
+        stack = self._draw_stack(x, [m.weights, m.kv_cache, m.activations, m.overhead])
+        self._lines(s.gpu, budget, s.prompt_tokens, "prompt", max_prompt, top, "largest prompt that fits", stack,
+                    compare)
+
+    def _lines(self, gpu: GPU, budget: float, current: int, what: str, limit: int | None, top: int,
+               limit_text: str, stack: np.ndarray, compare: list[GPU]) -> None:
+        card = gpu.memory_bytes / GIB
         same = abs(budget / GIB - card) < 0.05
-        self.capacity.label.setFormat(f"{s.gpu.name}: {card:,.1f} GiB" + (", all usable" if same else ""))
+        self.capacity.setValue(card)
+        self.capacity.label.setFormat(f"{gpu.name}: {card:,.1f} GiB" + (", all usable" if same else ""))
         self.budget.setValue(budget / GIB)
         self.budget.setVisible(not same)
         self.budget.label.setFormat(f"usable {budget / GIB:,.1f} GiB")
-        self.current.setValue(np.log10(max(s.prompt_tokens, 1)))
-        self.current.label.setFormat(f"prompt {s.prompt_tokens:,}")
-        if max_prompt is not None and max_prompt >= 1:
-            self.limit.setValue(np.log10(min(max_prompt, top)))
-            self.limit.label.setFormat(f"largest prompt that fits: {max_prompt:,}" if max_prompt <= top
-                                       else f"fits beyond {top:,}")
+        self.current.setValue(np.log10(max(current, 1)))
+        self.current.label.setFormat(f"{what} {current:,}")
+        if limit is not None and limit >= 1:
+            self.limit.setValue(np.log10(min(limit, top)))
+            self.limit.label.setFormat(f"{limit_text}: {limit:,}" if limit <= top else f"fits beyond {top:,}")
             self.limit.setVisible(True)
         else:
             self.limit.setVisible(False)
-        for line, gpu in zip(self.compare_lines, compare + [None] * 4, strict=False):
-            line.setVisible(gpu is not None)
-            if gpu is not None:
-                line.setValue(gpu.memory_bytes / GIB)
-                line.label.setFormat(f"{gpu.name}: {gpu.memory_bytes / GIB:,.0f} GiB")
+        for line, other in zip(self.compare_lines, compare + [None] * 4, strict=False):
+            line.setVisible(other is not None)
+            if other is not None:
+                line.setValue(other.memory_bytes / GIB)
+                line.label.setFormat(f"{other.name}: {other.memory_bytes / GIB:,.0f} GiB")
         ymax = nice_ceil(max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.05)
         self.getPlotItem().setRange(xRange=(np.log10(MIN_PROMPT), np.log10(top)), yRange=(0, ymax), padding=0)
 
@@ -186,9 +227,10 @@ class MemoryChart(pg.PlotWidget):
         pt = vb.mapSceneToView(pos)
         x = 10 ** pt.x()
         i = int(np.clip(np.searchsorted(self.x, x), 0, self.x.size - 1))
-        w, kv, act, ov = np.diff(np.concatenate([[0.0], self.stack[:, i]]))
-        self.readout.setText(f"prompt {int(self.x[i]):,} tokens\nweights {w:,.2f} GiB\nKV cache {kv:,.2f} GiB\n"
-                             f"activations {act:,.2f} GiB\noverhead {ov:,.2f} GiB\ntotal {self.stack[-1, i]:,.2f} GiB")
+        parts = np.diff(np.concatenate([[0.0], self.stack[:, i]]))
+        lines = [f"{int(self.x[i]):,} tokens"] + [f"{label} {v:,.2f} GiB" for (_, label, _), v in
+                                                   zip(self.bands, parts, strict=True)]
+        self.readout.setText("\n".join(lines + [f"total {self.stack[-1, i]:,.2f} GiB"]))
         self.readout.setPos(pt.x(), pt.y())
         self.readout.setVisible(True)
 
@@ -284,3 +326,56 @@ def nice_ceil(x: float) -> float:
     return float(10 * base)
 
 
+
+
+class TrainingBatchChart(pg.PlotWidget):
+    """Fine-tuning: memory per card against micro-batch, with the card's capacity."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent, axisItems=_axes("bottom"))
+        p = self.getPlotItem()
+        p.setTitle("Fine-tuning memory per card vs micro-batch")
+        p.setLabel("left", "memory per card (GiB)")
+        p.setLabel("bottom", "micro-batch (sequences per card per step)")
+        p.getAxis("left").enableAutoSIPrefix(False)
+        p.setLogMode(x=True, y=False)
+        p.showGrid(x=True, y=True, alpha=0.15)
+        p.setMenuEnabled(False)
+        p.disableAutoRange()
+        p.setMouseEnabled(x=False, y=False)
+        self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=3)
+        self.curves = []
+        for z, (_, label, colour) in enumerate(TRAINING_BANDS):
+            curve = p.plot(pen=_pen(_darker(colour), 1.0), brush=_fill(colour, 255), fillLevel=0, name=label)
+            curve.setZValue(-z)
+            self.curves.append(curve)
+        self.capacity = pg.InfiniteLine(angle=0, pen=_pen("#202020", 2), movable=False, label="",
+                                        labelOpts={"position": 0.05, "color": "#202020", "anchors": [(0, 1), (0, 1)]})
+        self.current = pg.InfiniteLine(angle=90, pen=_pen(GREY, 1.5), movable=False, label="",
+                                       labelOpts={"position": 0.7, "color": "#404040"})
+        self.limit = pg.InfiniteLine(angle=90, pen=_pen(VERMILION, 2, QtCore.Qt.PenStyle.DashLine), movable=False,
+                                     label="", labelOpts={"position": 0.85, "color": VERMILION})
+        for item in (self.capacity, self.current, self.limit):
+            p.addItem(item, ignoreBounds=True)
+        cache_static_items(p)
+
+    def update_training(self, t, max_batch: int) -> None:
+        from ..core.training import training_memory
+
+        top = int(2 ** np.ceil(np.log2(max(64, 2 * t.batch, 2 * max_batch))))
+        b = np.unique(np.geomspace(1, top, 96).round())
+        m = training_memory(t, batch=b)
+        stack = np.cumsum(np.vstack([m.weights, m.gradients, m.optimizer, m.activations, m.overhead]), axis=0) / GIB
+        for curve, y in zip(self.curves, stack, strict=True):
+            curve.setData(b, y)
+        card = t.gpu.memory_bytes / GIB
+        self.capacity.setValue(card)
+        self.capacity.label.setFormat(f"{t.gpu.name}: {card:,.1f} GiB")
+        self.current.setValue(np.log10(t.batch))
+        self.current.label.setFormat(f"micro-batch {t.batch:,}")
+        self.limit.setVisible(max_batch >= 1)
+        if max_batch >= 1:
+            self.limit.setValue(np.log10(min(max_batch, top)))
+            self.limit.label.setFormat(f"largest that fits: {max_batch:,}")
+        ymax = nice_ceil(max(float(stack[-1, -1]), card) * 1.05)
+        self.getPlotItem().setRange(xRange=(0, np.log10(top)), yRange=(0, ymax), padding=0)

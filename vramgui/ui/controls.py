@@ -104,6 +104,11 @@ class ScenarioPanel(QtWidgets.QWidget):
         cat = state.catalog
         form = QtWidgets.QFormLayout(self)
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.form = form
+        self.mode = _combo([("inference", "Inference"), ("training", "Fine-tuning")],
+                           "Plan serving (memory and speed) or fine-tuning (weights, gradients, optimizer states, "
+                           "activations)")
+        form.addRow("Mode", self.mode)
 
         self.model_filter = QtWidgets.QLineEdit()
         self.model_filter.setPlaceholderText("Filter models…")
@@ -183,15 +188,58 @@ class ScenarioPanel(QtWidgets.QWidget):
         self.reserved.setToolTip("Memory other programs already hold on each card (desktop, other jobs)")
         form.addRow("Already used", self.reserved)
 
+        # --- fine-tuning rows (shown in fine-tuning mode) ---
+        self.method = _combo([("full", "Full fine-tuning"), ("lora", "LoRA"), ("qlora", "QLoRA (NF4 base)")],
+                             "Which weights train: all of them, or low-rank adapters on a 16-bit or 4-bit base")
+        self.optimizer = _combo([("adamw", "AdamW (mixed precision)"), ("adamw-bf16", "AdamW (pure bf16)"),
+                                 ("adamw-8bit", "AdamW 8-bit"), ("adafactor", "Adafactor"),
+                                 ("sgd-momentum", "SGD + momentum"), ("sgd", "SGD")],
+                                "Optimizer states per trainable parameter: 12 bytes for mixed-precision AdamW down "
+                                "to none for plain SGD")
+        self.lora_rank = QtWidgets.QSpinBox()
+        self.lora_rank.setRange(1, 1024)
+        self.lora_rank.setToolTip("LoRA rank r: each adapted matrix gains r × (d_in + d_out) parameters")
+        self.lora_targets = QtWidgets.QLineEdit()
+        self.lora_targets.setToolTip("Adapted matrices, comma-separated: q, k, v, o, gate, up, down or all-linear")
+        self.checkpointing = _combo([("none", "off"), ("selective", "selective"), ("full", "full")],
+                                    "Gradient checkpointing: recompute activations in the backward pass")
+        self.train_attention = _combo([("flash", "flash / sdpa"), ("eager", "eager")],
+                                      "Eager attention stores the s² score matrix per layer")
+        self.zero = _combo([(0, "off"), (1, "ZeRO-1"), (2, "ZeRO-2"), (3, "ZeRO-3 / FSDP")],
+                           "Shard optimizer states (1), gradients (2) and weights (3) across the data-parallel cards")
+        self.seq = LogSliderSpin(16, 1_048_576, "Tokens per training sequence (log scale)")
+        self.micro_batch = LogSliderSpin(1, 1024, "Sequences per card per step (log scale)")
+        self.training_rows = []
+        for label, w in (("Method", self.method), ("Optimizer", self.optimizer), ("LoRA rank", self.lora_rank),
+                         ("LoRA targets", self.lora_targets), ("Checkpointing", self.checkpointing),
+                         ("Attention ", self.train_attention), ("ZeRO", self.zero), ("Sequence length", self.seq),
+                         ("Micro-batch", self.micro_batch)):
+            form.addRow(label, w)
+            self.training_rows.append(w)
+        self.inference_rows = [self.weights, self.kv, self.engine, self.attention, self.prompt, self.output,
+                               self.batch, self.util, self.reserved]
+
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b35806;")
         form.addRow(self.message)
 
+        self.mode.currentIndexChanged.connect(lambda: self.state.set_mode(self.mode.currentData()))
+        self.method.currentIndexChanged.connect(lambda: self._train(method=self.method.currentData()))
+        self.optimizer.currentIndexChanged.connect(lambda: self._train(optimizer=self.optimizer.currentData()))
+        self.lora_rank.valueChanged.connect(lambda v: self._train(lora_rank=v))
+        self.lora_targets.editingFinished.connect(lambda: self._train(lora_targets=self.lora_targets.text()))
+        self.checkpointing.currentIndexChanged.connect(
+            lambda: self._train(checkpointing=self.checkpointing.currentData()))
+        self.train_attention.currentIndexChanged.connect(
+            lambda: self._train(attention=self.train_attention.currentData()))
+        self.zero.currentIndexChanged.connect(lambda: self._train(zero=self.zero.currentData()))
+        self.seq.valueChanged.connect(lambda v: self._train(seq=v))
+        self.micro_batch.valueChanged.connect(lambda v: self._train(batch=v))
         self.model_filter.textChanged.connect(self._fill_models)
         self.model.currentIndexChanged.connect(lambda: self._edit(self.state.set_model, self.model.currentData()))
         self.gpu.currentIndexChanged.connect(lambda: self._edit(self.state.set_gpu, self.gpu.currentData()))
-        self.gpus.valueChanged.connect(lambda v: self._update(n_gpus=v))
+        self.gpus.valueChanged.connect(self._gpus_changed)
         self.weights.currentIndexChanged.connect(lambda: self._update(weights=self.weights.currentData()))
         self.kv.currentIndexChanged.connect(lambda: self._update(kv_dtype=self.kv.currentData()))
         self.engine.currentIndexChanged.connect(lambda: self._update(engine=self.engine.currentData()))
@@ -237,6 +285,16 @@ class ScenarioPanel(QtWidgets.QWidget):
                 self.model.setCurrentIndex(first)
 
     # --- editing -------------------------------------------------------------------------
+    def _gpus_changed(self, v: int) -> None:
+        if self.state.mode == "training":
+            self._train(n_gpus=v)
+        else:
+            self._update(n_gpus=v)
+
+    def _train(self, **change) -> None:
+        if self.state.update_training(**change):
+            self.message.clear()
+
     def _update(self, **change) -> None:
         if self.state.update(**change):
             self.message.clear()
@@ -258,6 +316,32 @@ class ScenarioPanel(QtWidgets.QWidget):
 
     def sync(self) -> None:
         """Show the state's scenario in every control, without echoing edits back."""
+        training = self.state.mode == "training"
+        _select(self.mode, self.state.mode)
+        for w in self.inference_rows:
+            self.form.setRowVisible(w, not training)
+        for w in self.training_rows:
+            self.form.setRowVisible(w, training)
+        self.gpus.setToolTip("Data-parallel cards (ZeRO shards states across them)" if training else
+                             "Cards the model is split over (tensor parallel for vLLM/generic, layer split for "
+                             "HF and llama.cpp)")
+        t = self.state.training
+        for combo, value in ((self.method, t.method), (self.optimizer, t.optimizer),
+                             (self.checkpointing, t.checkpointing), (self.train_attention,
+                                                                     "eager" if t.attention == "eager" else "flash"),
+                             (self.zero, t.zero)):
+            _select(combo, value)
+        if self.lora_rank.value() != t.lora_rank:
+            with QtCore.QSignalBlocker(self.lora_rank):
+                self.lora_rank.setValue(t.lora_rank)
+        targets = ",".join(t.lora_targets)
+        if not self.lora_targets.hasFocus() and self.lora_targets.text() != targets:
+            self.lora_targets.setText(targets)
+        for w in (self.lora_rank, self.lora_targets):
+            w.setEnabled(t.method != "full")
+        for w, v in ((self.seq, t.seq), (self.micro_batch, t.batch)):
+            if w.value() != v:
+                w.setValue(v)
         s = self.state.scenario
         _select(self.model, s.model.id)
         _select(self.gpu, s.gpu.id)
@@ -270,7 +354,8 @@ class ScenarioPanel(QtWidgets.QWidget):
         for w, v in ((self.prompt, s.prompt_tokens), (self.output, s.output_tokens), (self.batch, s.batch)):
             if w.value() != v or w.slider.value() != w._to_pos(v):
                 w.setValue(v)
-        for w, v in ((self.gpus, s.n_gpus), (self.util, s.gpu_util or 0.0), (self.reserved, int(s.reserved_mib))):
+        n = t.n_gpus if training else s.n_gpus
+        for w, v in ((self.gpus, n), (self.util, s.gpu_util or 0.0), (self.reserved, int(s.reserved_mib))):
             if w.value() != v:
                 with QtCore.QSignalBlocker(w):
                     w.setValue(v)

@@ -64,11 +64,13 @@ class CardTableModel(QtGui.QStandardItemModel):
         ctx = None if mp < 0 else mp + output_tokens
         status = 0 if fits else 1 if n else 2
         tok_s = float(t.decode_tokens_per_s[r])
-        sort = (status * 1e9 - tok_s, g.name, t.needed_bytes, float(t.budget_bytes[r]), float(t.headroom_bytes[r]),
-                n or 10**6, -1 if ctx is None else ctx, int(t.max_batch[r]), tok_s)
+        speed = 0.0 if tok_s != tok_s else tok_s  # NaN in a training table
+        tok_text = "-" if tok_s != tok_s else f"{tok_s:,.1f}"
+        sort = (status * 1e9 - speed, g.name, t.needed_bytes, float(t.budget_bytes[r]), float(t.headroom_bytes[r]),
+                n or 10**6, -1 if ctx is None else ctx, int(t.max_batch[r]), speed)
         text = (t.verdict(r), g.name, f"{t.needed_bytes / GIB:,.1f} GiB", f"{t.budget_bytes[r] / GIB:,.1f} GiB",
                 f"{t.headroom_bytes[r] / GIB:+,.1f} GiB", str(n) if n else "> 64", "-" if ctx is None else f"{ctx:,}",
-                f"{int(t.max_batch[r]):,}", f"{tok_s:,.1f}")
+                f"{int(t.max_batch[r]):,}", tok_text)
         tip = (f"{g.name}: {g.memory_mib:,.0f} MiB ({g.memory_mib_basis}), {g.memory_bandwidth_gb_s:,.0f} GB/s"
                + ("" if t.compute_known[r] else "; no FLOP/s figure: speed is bandwidth-only"))
         return text, sort, (FIT, SPLIT, NOFIT)[status], tip, g.id
@@ -155,6 +157,14 @@ class FitPanel(QtWidgets.QWidget):
         src = self.proxy.mapToSource(index)
         if src.isValid():
             self.gpuChosen.emit(self.model.gpu_id(src.row()))
+
+    def set_headers(self, training: bool) -> None:
+        """Column titles for an inference or a fine-tuning table."""
+        names = dict(zip(COLUMNS, COLUMNS, strict=True))
+        if training:
+            names.update({"Max context": "Max seq", "Decode tok/s": ""})
+        for c, name in enumerate(COLUMNS):
+            self.model.horizontalHeaderItem(c).setText(names[name])
 
     def set_table(self, table: CardTable, output_tokens: int, primary: str) -> None:
         self.model.set_table(table, output_tokens)

@@ -13,7 +13,7 @@ from ..core.cards import card_table, fit_from_table
 from ..core.report import estimate_dict, report_markdown
 from ..core.speed import estimate_speed
 from .breakdown import BreakdownStrip
-from .charts import MemoryChart, SpeedChart
+from .charts import MemoryChart, SpeedChart, TrainingBatchChart
 from .controls import ScenarioPanel
 from .export import export_csv, export_png, export_report, export_svg, scenario_stem
 from .fit_table import FitPanel
@@ -32,14 +32,18 @@ class MainWindow(QtWidgets.QMainWindow):
         scroll.setWidget(self.panel)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(QtCore.Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(380)
+        scroll.setMinimumWidth(350)
         self.memory_chart = MemoryChart()
         self.speed_chart = SpeedChart()
+        self.batch_chart = TrainingBatchChart()
+        self.second_chart = QtWidgets.QStackedWidget()
+        self.second_chart.addWidget(self.speed_chart)
+        self.second_chart.addWidget(self.batch_chart)
         self.breakdown = BreakdownStrip()
         self.fit_panel = FitPanel()
         charts = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         charts.addWidget(self.memory_chart)
-        charts.addWidget(self.speed_chart)
+        charts.addWidget(self.second_chart)
         charts.setSizes([600, 400])
         right = QtWidgets.QSplitter(QtCore.Qt.Orientation.Vertical)
         top = QtWidgets.QWidget()
@@ -54,7 +58,7 @@ class MainWindow(QtWidgets.QMainWindow):
         main.addWidget(scroll)
         main.addWidget(right)
         main.setStretchFactor(1, 1)
-        main.setSizes([380, 1000])
+        main.setSizes([350, 1000])
         self.setCentralWidget(main)
         self._build_menus()
         self._pending = False
@@ -99,6 +103,29 @@ class MainWindow(QtWidgets.QMainWindow):
         return self._timer.isActive() or self._table_timer.isActive()
 
     def redraw(self) -> None:
+        if self.state.mode == "training":
+            self.redraw_training()
+        else:
+            self.redraw_inference()
+
+    def redraw_training(self) -> None:
+        """Fine-tuning: memory vs sequence length and vs micro-batch, and the table judging
+        the training job on every card."""
+        from ..core.training import training_card_table, training_fit, training_memory
+
+        t0 = time.perf_counter()
+        t = self.state.training
+        f = training_fit(t)
+        self.memory_chart.update_training(t, f.max_seq, self.state.compare)
+        self.second_chart.setCurrentWidget(self.batch_chart)
+        self.batch_chart.update_training(t, f.max_batch)
+        self.breakdown.update_training(t, training_memory(t), f)
+        self._table = (None, training_card_table(t, list(self.state.catalog.gpus.values())))
+        self.fit_panel.set_headers(True)
+        self._table_timer.start()
+        self.redrawn.emit(time.perf_counter() - t0)
+
+    def redraw_inference(self) -> None:
         """Charts and breakdown now; the fit table is painted on the next turn of the event
         loop, so a slider drag shows the charts first and a burst updates the table once."""
         t0 = time.perf_counter()
@@ -110,6 +137,8 @@ class MainWindow(QtWidgets.QMainWindow):
         ids = [g.id for g in self._table[1].gpus]
         f = fit_from_table(s, self._table[1], ids.index(s.gpu.id)) if s.gpu.id in ids else fit(s)
         self.memory_chart.update_from(s, f.budget_bytes, f.max_prompt_tokens, self.state.compare)
+        self.second_chart.setCurrentWidget(self.speed_chart)
+        self.fit_panel.set_headers(False)
         self.speed_chart.update_from(s, f.max_batch)
         self.breakdown.update_from(s, estimate_memory(s), f, estimate_speed(s, with_knee=False))
         self.last_fit = f
@@ -118,11 +147,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def redraw_table(self) -> None:
         s = self.state.scenario
-        self.fit_panel.set_table(self._table[1], s.output_tokens, s.gpu.id)
+        output = 0 if self.state.mode == "training" else s.output_tokens
+        self.fit_panel.set_table(self._table[1], output, s.gpu.id)
 
     # --- exports -----------------------------------------------------------------------------
     def chart_item(self, which: str):
-        return self.memory_chart.getPlotItem() if which == "memory" else self.speed_chart.ci
+        if which == "memory":
+            return self.memory_chart.getPlotItem()
+        return self.batch_chart.getPlotItem() if self.state.mode == "training" else self.speed_chart.ci
 
     def export_chart(self, which: str, kind: str, path: Path | None = None, width: int | None = None) -> Path | None:
         s = self.state.scenario
@@ -132,7 +164,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if not chosen:
                 return None
             path = Path(chosen)
-        widget = self.memory_chart if which == "memory" else self.speed_chart
+        widget = self.memory_chart if which == "memory" else self.second_chart.currentWidget()
         if kind == "png":
             if width is None:
                 width, ok = QtWidgets.QInputDialog.getInt(

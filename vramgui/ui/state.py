@@ -12,6 +12,7 @@ from PySide6 import QtCore
 from ..core import Catalog, Scenario
 from ..core.errors import pydantic_message
 from ..core.presets import GPU
+from ..core.training import TrainingSetup
 
 
 class ScenarioState(QtCore.QObject):
@@ -23,6 +24,32 @@ class ScenarioState(QtCore.QObject):
         self.catalog = catalog
         self._scenario = scenario
         self.compare: list[GPU] = []
+        self.mode = "inference"
+        self._training = TrainingSetup(model=scenario.model, gpu=scenario.gpu, method="lora", optimizer="adamw",
+                                       lora_rank=16, lora_targets="q,k,v,o", checkpointing="full", seq=2048)
+
+    @property
+    def training(self) -> TrainingSetup:
+        return self._training
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in ("inference", "training") or mode == self.mode:
+            return
+        self.mode = mode
+        self.changed.emit()
+
+    def update_training(self, **change) -> bool:
+        """Apply ``change`` to the fine-tuning setup if it validates."""
+        try:
+            new = self._training.with_(**change)
+        except ValidationError as exc:
+            self.refused.emit(pydantic_message(exc))
+            return False
+        if new == self._training:
+            return False
+        self._training = new
+        self.changed.emit()
+        return True
 
     @property
     def scenario(self) -> Scenario:
@@ -42,12 +69,20 @@ class ScenarioState(QtCore.QObject):
         return True
 
     def set_model(self, model_id: str) -> bool:
+        """The model is shared by both modes."""
         model = self.catalog.models.get(model_id)
-        return model is not None and self.update(model=model)
+        if model is None:
+            return False
+        self._training = self._training.with_(model=model)
+        return self.update(model=model)
 
     def set_gpu(self, gpu_id: str) -> bool:
+        """The primary card is shared by both modes."""
         gpu = self.catalog.gpus.get(gpu_id)
-        return gpu is not None and self.update(gpu=gpu)
+        if gpu is None:
+            return False
+        self._training = self._training.with_(gpu=gpu)
+        return self.update(gpu=gpu)
 
     def set_compare(self, gpu_ids: list[str]) -> None:
         self.compare = [self.catalog.gpus[i] for i in gpu_ids if i in self.catalog.gpus][:4]
