@@ -250,3 +250,32 @@ def test_fine_tuning_mode(qtbot, win):
     assert "unknown LoRA target" in p.message.text() and win.state.training.lora_targets == ("q", "k", "v", "o")
     choose(qtbot, win, p.mode, "inference")
     assert win.second_chart.currentWidget() is win.speed_chart and p.weights.isVisible()
+
+
+def test_measured_overlay_and_error_on_hover(qtbot, win, monkeypatch, tmp_path):
+    from vramgui.core.catalog import data_dir
+    from vramgui.core.speed import decode_step
+    choose(qtbot, win, win.panel.gpu, "a100-80gb")
+    sample = data_dir("presets") / "measured" / "lmdeploy-llama2-7b-a100-p128-g2048-step-ms.csv"
+    assert win.load_measured(sample)
+    settle(qtbot, win)
+    x, y = win.memory_chart.measured.getOriginalDataset()
+    assert x is None or len(x) == 0            # no memory points in this file
+    b, ms = win.speed_chart.measured_step.getOriginalDataset()
+    assert list(b) == [1, 16, 32, 64] and list(ms) == [10.0, 15.0, 21.0, 30.0]
+    tips = win.speed_chart.measured_step.scatter.data["data"]
+    s = win.state.scenario
+    est = float(decode_step(s, 16, s.context_tokens)[0]) * 1e3
+    assert f"estimated {est:,.2f} ms ({(est - 15) / 15 * 100:+.1f} %)" in tips[1]
+    # a bad file is reported and the overlay kept
+    shown = []
+    monkeypatch.setattr("PySide6.QtWidgets.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    bad = tmp_path / "bad.csv"
+    bad.write_text("axis,x,quantity,value\nbatch,4,watts,3\n")
+    assert not win.load_measured(bad)
+    assert shown and "field 'quantity'" in shown[0]
+    assert len(win.measured) == 4
+    win.clear_measured()
+    settle(qtbot, win)
+    b, _ = win.speed_chart.measured_step.getOriginalDataset()
+    assert b is None or len(b) == 0

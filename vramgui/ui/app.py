@@ -29,6 +29,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--output", type=int, default=256)
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--mode", choices=["inference", "training"], default="inference")
+    ap.add_argument("--measured", metavar="PATH", help="overlay a CSV/JSONL of measured points")
     ap.add_argument("--screenshot", metavar="PATH", help="save a screenshot of the window and exit")
     ap.add_argument("--size", default="1600x960", help="window size for --screenshot, WIDTHxHEIGHT")
     ap.add_argument("--self-test", action="store_true", help="drive every control, export, check, exit 0/1")
@@ -99,6 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         win = make_window(initial_scenario(args))
         win.state.set_mode(args.mode)
+        if args.measured and not win.load_measured(Path(args.measured)):
+            return 2
     except VramguiError as exc:
         print(f"vramgui: error: {exc}", file=sys.stderr)
         return 2

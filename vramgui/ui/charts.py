@@ -134,6 +134,7 @@ class MemoryChart(pg.PlotWidget):
             line.setVisible(False)
             p.addItem(line, ignoreBounds=True)
             self.compare_lines.append(line)
+        self.measured = _measured_item(p)
         cache_static_items(p)
         self.readout = pg.TextItem(color="#202020", fill=pg.mkBrush(255, 255, 255, 220), anchor=(0, 0))
         self.readout.setZValue(50)
@@ -218,6 +219,18 @@ class MemoryChart(pg.PlotWidget):
         ymax = nice_ceil(max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.05)
         self.getPlotItem().setRange(xRange=(np.log10(MIN_PROMPT), np.log10(top)), yRange=(0, ymax), padding=0)
 
+    def set_measured(self, points, s: Scenario | None) -> None:
+        """Overlay measured memory points (context axis); hover shows the error against the
+        estimate of the current scenario."""
+        pts = [q for q in points if q.axis == "context"]
+        if not pts or s is None:
+            self.measured.setData([], [])
+            return
+        x = np.array([q.x for q in pts])
+        est = estimate_memory(s, prompt=x).total
+        tips = [_tip(q.label, q.bytes / GIB, e / GIB, "GiB") for q, e in zip(pts, est, strict=True)]
+        self.measured.setData(x, [q.bytes / GIB for q in pts], data=tips)
+
     def _hover(self, event) -> None:
         pos = event[0]
         vb = self.getPlotItem().vb
@@ -268,11 +281,29 @@ class SpeedChart(pg.GraphicsLayoutWidget):
                                        labelOpts={"position": pos, "color": colour})
                 p.addItem(line, ignoreBounds=True)
                 self.markers.setdefault(key, []).append(line)
+        self.measured_thr = _measured_item(self.thr)
+        self.measured_step = _measured_item(self.step)
         for p in (self.thr, self.step):
             cache_static_items(p)
         self.ttft = pg.TextItem(color="#202020", anchor=(1, 1))
         self.step.addItem(self.ttft, ignoreBounds=True)
         self.result: SpeedResult | None = None
+
+    def set_measured(self, points, s: Scenario | None) -> None:
+        """Overlay measured step times and throughputs (batch axis) with their errors."""
+        from ..core.speed import decode_step
+
+        for item, quantity in ((self.measured_step, "step_ms"), (self.measured_thr, "tokens_per_s")):
+            pts = [q for q in points if q.quantity == quantity]
+            if not pts or s is None:
+                item.setData([], [])
+                continue
+            b = np.array([q.x for q in pts])
+            step = decode_step(s, b, s.context_tokens)[0]
+            est = step * 1e3 if quantity == "step_ms" else b / step
+            unit = "ms" if quantity == "step_ms" else "tokens/s"
+            item.setData(b, [q.value for q in pts],
+                         data=[_tip(q.label, q.value, float(e), unit) for q, e in zip(pts, est, strict=True)])
 
     def update_from(self, s: Scenario, max_batch: int) -> SpeedResult:
         top = int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch, 2 * max_batch))))  # powers of two: a still axis
@@ -305,6 +336,22 @@ class SpeedChart(pg.GraphicsLayoutWidget):
             self.ttft.setText("time to first token: unknown (no FLOP/s figure for this card)")
         self.ttft.setPos(np.log10(top), np.log10(float(np.min(sp.sol_decode_step_s)) * 1e3))
         return sp
+
+
+def _measured_item(plot: pg.PlotItem) -> pg.PlotDataItem:
+    """Black-ringed markers for measured points, with a hover tooltip per point."""
+    item = plot.plot(pen=None, symbol="o", symbolSize=10, symbolBrush=pg.mkBrush("#ffffff"),
+                     symbolPen=pg.mkPen("#000000", width=2))
+    item.setZValue(20)
+    item.scatter.opts["hoverable"] = True
+    item.scatter.opts["tip"] = lambda x, y, data: data
+    return item
+
+
+def _tip(label: str, measured: float, estimated: float, unit: str) -> str:
+    err = (estimated - measured) / measured * 100
+    head = f"{label}\n" if label else ""
+    return f"{head}measured {measured:,.2f} {unit}\nestimated {estimated:,.2f} {unit} ({err:+.1f} %)"
 
 
 def _log_range(values: np.ndarray) -> tuple[float, float]:

@@ -10,6 +10,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import estimate_memory, fit
 from ..core.cards import card_table, fit_from_table
+from ..core.catalog import data_dir
+from ..core.errors import InputError
+from ..core.measured import load_measured
 from ..core.report import estimate_dict, report_markdown
 from ..core.speed import estimate_speed
 from .breakdown import BreakdownStrip
@@ -71,6 +74,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._table_timer.setInterval(0)
         self._table_timer.timeout.connect(self.redraw_table)
         self._table = None
+        self.measured: list = []
         state.changed.connect(self.schedule)
         self.fit_panel.gpuChosen.connect(state.set_gpu)
         self.statusBar().showMessage("Memory in GiB (2^30 bytes). Hover a number for its formula.")
@@ -89,6 +93,9 @@ class MainWindow(QtWidgets.QMainWindow):
             act = file.addAction(text, slot)
             if key:
                 act.setShortcut(QtGui.QKeySequence(key))
+        file.addSeparator()
+        file.addAction("Load measured points (CSV or JSONL)…", self.load_measured)
+        file.addAction("Clear measured points", self.clear_measured)
         file.addSeparator()
         file.addAction("Quit", self.close).setShortcut(QtGui.QKeySequence.StandardKey.Quit)
 
@@ -117,6 +124,7 @@ class MainWindow(QtWidgets.QMainWindow):
         t = self.state.training
         f = training_fit(t)
         self.memory_chart.update_training(t, f.max_seq, self.state.compare)
+        self.memory_chart.set_measured([], None)
         self.second_chart.setCurrentWidget(self.batch_chart)
         self.batch_chart.update_training(t, f.max_batch)
         self.breakdown.update_training(t, training_memory(t), f)
@@ -141,6 +149,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.fit_panel.set_headers(False)
         self.speed_chart.update_from(s, f.max_batch)
         self.breakdown.update_from(s, estimate_memory(s), f, estimate_speed(s, with_knee=False))
+        self.memory_chart.set_measured(self.measured, s)
+        self.speed_chart.set_measured(self.measured, s)
         self.last_fit = f
         self._table_timer.start()
         self.redrawn.emit(time.perf_counter() - t0)
@@ -149,6 +159,32 @@ class MainWindow(QtWidgets.QMainWindow):
         s = self.state.scenario
         output = 0 if self.state.mode == "training" else s.output_tokens
         self.fit_panel.set_table(self._table[1], output, s.gpu.id)
+
+    # --- measured points -----------------------------------------------------------------------
+    def load_measured(self, path: Path | None = None) -> bool:
+        """Overlay a file of measured points; a bad file is reported and the old overlay kept."""
+        if path is None:
+            folder = str(data_dir("presets") / "measured")
+            chosen, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Load measured points", folder,
+                                                              "Measured points (*.csv *.jsonl);;All files (*)")
+            if not chosen:
+                return False
+            path = Path(chosen)
+        try:
+            points = load_measured(path)
+        except InputError as exc:
+            self.statusBar().showMessage(str(exc), 10000)
+            QtWidgets.QMessageBox.warning(self, "Measured points not loaded", str(exc))
+            return False
+        self.measured = points
+        self.statusBar().showMessage(f"{len(points)} measured points from {Path(path).name}; hover a marker for "
+                                     "its error against the estimate.", 8000)
+        self.schedule()
+        return True
+
+    def clear_measured(self) -> None:
+        self.measured = []
+        self.schedule()
 
     # --- exports -----------------------------------------------------------------------------
     def chart_item(self, which: str):
