@@ -1,0 +1,61 @@
+"""tools/measure_gpu.py: its CPU path on a tiny config, and its refusals."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from vramgui.core.validation import load_corpus
+
+TINY = {"model_type": "llama", "vocab_size": 256, "hidden_size": 64, "intermediate_size": 128,
+        "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+        "max_position_embeddings": 512, "rms_norm_eps": 1e-6}
+
+
+def run(*args, code=None):
+    cmd = [sys.executable, "-c", code] if code else [sys.executable, "-m", "vramgui.tools.measure_gpu", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def config(tmp_path):
+    p = tmp_path / "tiny" / "config.json"
+    p.parent.mkdir()
+    p.write_text(json.dumps(TINY))
+    return p
+
+
+def test_cpu_path_writes_corpus_points(config, tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    out = tmp_path / "points.jsonl"
+    r = run("--config", str(config), "--out", str(out), "--device", "cpu", "--dtype", "float32",
+            "--prompts", "16,32", "--batches", "1,2", "--decode-steps", "2", "--attention", "eager")
+    assert r.returncode == 0, r.stderr
+    points = load_corpus(out)
+    assert [p["quantity"] for p in points] == ["prefill_tok_s", "prefill_tok_s", "decode_tok_s", "decode_tok_s"]
+    assert all(p["value"] > 0 and p["engine"].startswith("HF transformers") for p in points)
+    assert [p["batch"] for p in points[2:]] == [1, 2] and points[0]["n_ctx"] == 16
+    assert points[2]["extra"]["ms_per_token"] > 0
+
+
+def test_refuses_without_a_gpu(config, tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    r = run("--config", str(config), "--out", str(tmp_path / "x.jsonl"))
+    assert r.returncode == 2 and "no CUDA GPU is visible to PyTorch" in r.stderr
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+def test_refuses_without_torch(config, tmp_path):
+    code = ("import sys; sys.modules['torch'] = None; from vramgui.tools.measure_gpu import main; "
+            f"sys.exit(main(['--config', {str(config)!r}, '--out', {str(tmp_path / 'y.jsonl')!r}]))")
+    r = run(code=code)
+    assert r.returncode == 2 and "PyTorch is not installed" in r.stderr
+
+
+def test_missing_config(tmp_path):
+    r = run("--config", str(tmp_path / "nope.json"), "--out", str(tmp_path / "z.jsonl"))
+    assert r.returncode == 2 and "no such config.json" in r.stderr

@@ -1,0 +1,1 @@
+"""Optional tools that ship with vramgui (they import their own heavy dependencies)."""
