@@ -53,8 +53,9 @@ def _add_scenario_flags(p: argparse.ArgumentParser, gpu_required: bool = True) -
     c.add_argument("--gpu", metavar="ID", help="GPU preset id (see `gpus`)")
     c.add_argument("--gpu-file", metavar="PATH", help="a GPU preset JSON file")
     g.add_argument("--gpus", type=int, default=1, metavar="N", help="cards to split the model over (default 1)")
-    g.add_argument("--weights", default="fp16", choices=list(WEIGHT_FORMATS), metavar="FORMAT",
-                   help=f"weight format: {' '.join(WEIGHT_FORMATS)} (default fp16)")
+    g.add_argument("--weights", default=None, choices=[*WEIGHT_FORMATS, "file"], metavar="FORMAT",
+                   help=f"weight format: {' '.join(WEIGHT_FORMATS)}, or file (as stored in an imported "
+                        ".safetensors/.gguf; the default for those); default fp16")
     g.add_argument("--kv-dtype", default="fp16", choices=list(KV_DTYPES), metavar="DTYPE",
                    help=f"KV-cache dtype: {' '.join(KV_DTYPES)} (default fp16)")
     g.add_argument("--engine", default="generic", choices=list(ENGINES), metavar="PROFILE",
@@ -91,7 +92,8 @@ def _scenario(args, cat: Catalog, gpu: GPU | None = None) -> Scenario:
         raise CliError(f"--gpu-util must be in (0, 1], got {args.gpu_util}")
     if args.price_per_hour is not None and args.price_per_hour < 0:
         raise CliError(f"--price-per-hour must not be negative, got {args.price_per_hour}")
-    return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, weights=args.weights, kv_dtype=args.kv_dtype,
+    weights = args.weights or ("file" if model.file_weights is not None else "fp16")
+    return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, weights=weights, kv_dtype=args.kv_dtype,
                     engine=args.engine, attention=args.attention, prompt_tokens=args.prompt,
                     output_tokens=args.output, batch=args.batch, gpu_util=args.gpu_util,
                     reserved_mib=args.reserved_mib)

@@ -81,6 +81,26 @@ class GPU(BaseModel):
         return value * TERA
 
 
+class FileWeights(BaseModel):
+    """Exact weight bytes read from a file's tensor table, by group."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    kind: str = Field(description="safetensors or gguf")
+    path: str
+    total_bytes: float = Field(ge=0)
+    embedding_bytes: float = Field(ge=0)
+    lm_head_bytes: float = Field(ge=0)
+    linear_bytes: float = Field(ge=0)
+    other_bytes: float = Field(ge=0)
+    n_tensors: int = Field(ge=0)
+    n_elements: int = Field(ge=0, description="sum of tensor elements (packed quantized tensors count as stored)")
+    dtypes: dict[str, int] = Field(default_factory=dict, description="tensors per storage type")
+
+    @property
+    def main_dtype(self) -> str:
+        return max(self.dtypes, key=self.dtypes.get) if self.dtypes else "?"
+
+
 class ModelPreset(BaseModel):
     """A model: its name, where its numbers come from, and its HF config keys."""
 
@@ -96,6 +116,7 @@ class ModelPreset(BaseModel):
     published_params_active: float | None = Field(None, gt=0)
     published_params_source: str | None = None
     config: dict[str, Any] = Field(description="the model's config.json keys, verbatim")
+    file_weights: FileWeights | None = Field(None, description="exact weight bytes from an imported file")
 
     @model_validator(mode="after")
     def _config_parses(self) -> ModelPreset:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .engines import ENGINES, EngineProfile
 from .formats import KV_DTYPES, WEIGHT_FORMATS, KVDtype, WeightFormat
 from .presets import GPU, ModelPreset
+from .weights import FILE_FORMAT, file_weight_format
 
 
 class Scenario(BaseModel):
@@ -32,15 +33,25 @@ class Scenario(BaseModel):
     @field_validator("weights", "kv_dtype", "engine")
     @classmethod
     def _known_id(cls, v: str, info) -> str:
+        if info.field_name == "weights" and v == FILE_FORMAT:
+            return v
         table, kind = {"weights": (WEIGHT_FORMATS, "weight format"), "kv_dtype": (KV_DTYPES, "KV dtype"),
                        "engine": (ENGINES, "engine profile")}[info.field_name]
         if v not in table:
             raise ValueError(f"unknown {kind} '{v}'; known: {', '.join(table)}")
         return v
 
+    @model_validator(mode="after")
+    def _file_weights_need_a_file(self) -> Scenario:
+        if self.weights == FILE_FORMAT and self.model.file_weights is None:
+            raise ValueError("weight format 'file' needs a model imported from a .safetensors or .gguf file")
+        return self
+
     # Resolved objects ------------------------------------------------------------
     @property
     def weight_format(self) -> WeightFormat:
+        if self.weights == FILE_FORMAT:
+            return file_weight_format(self.model)
         return WEIGHT_FORMATS[self.weights]
 
     @property

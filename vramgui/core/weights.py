@@ -79,3 +79,37 @@ def _expert_bits(a: Architecture, fmt: WeightFormat) -> float:
     mats = 3 if a.gated_mlp else 2
     down = fmt.ffn_down_bits or fmt.linear_bits
     return ((mats - 1) * fmt.linear_bits + down) / mats
+
+
+FILE_FORMAT = "file"   # the weight format id meaning "as stored in the imported file"
+
+
+def file_weight_format(model) -> WeightFormat:
+    """The effective bits of each tensor group of an imported file, as a WeightFormat, so
+    that ``weight_bytes`` returns the file's exact bytes per group."""
+    fw = model.file_weights
+    p = count_params(model.architecture)
+
+    def bits(nbytes: float, params: int, fallback: float) -> float:
+        return min(max(8.0 * nbytes / params, 0.01), 32.0) if params and nbytes else fallback
+
+    main = fw.main_dtype.upper()
+    linear = bits(fw.linear_bytes, p.linear, 16.0)
+    if fw.kind == "gguf":
+        kernel = "gguf"
+    elif main in ("F32", "F64"):
+        kernel = "fp32"
+    elif main.startswith("F8"):
+        kernel = "fp8"
+    elif linear > 12:
+        kernel = "fp16"
+    elif linear > 6:
+        kernel = "int8"
+    else:
+        kernel = "w4a16"
+    embedding = bits(fw.embedding_bytes, p.embedding, 16.0)
+    return WeightFormat(
+        id=FILE_FORMAT, name=f"as stored ({fw.kind}, {fw.main_dtype})", linear_bits=linear,
+        embedding_bits=embedding, lm_head_bits=bits(fw.lm_head_bytes, p.lm_head, embedding),
+        other_bits=bits(fw.other_bytes, p.norms + p.biases + p.router, 16.0), kernel=kernel,
+        source=f"tensor table of {fw.path}: {fw.n_tensors} tensors, {fw.total_bytes:,.0f} bytes")

@@ -1,0 +1,89 @@
+"""Importing real model files (written here with the formats' own writer libraries)."""
+
+import json
+
+import numpy as np
+import pytest
+from filemakers import CFG, write_gguf, write_safetensors
+
+from vramgui.cli import main
+from vramgui.core import Scenario, architecture_from_hf_config, count_params, default_catalog, estimate_memory
+from vramgui.core.model_files import GGML_TYPES, ImportError_, model_from_path, read_gguf
+
+PARAMS = count_params(architecture_from_hf_config(CFG)).total
+# hand count: 2 layers × (64·64·2 + 64·32·2 + 3·64·96 + 2·64) + 2 · 320·64 + 64
+assert PARAMS == 2 * (64 * 64 * 2 + 64 * 32 * 2 + 3 * 64 * 96 + 2 * 64) + 2 * 320 * 64 + 64 == 102_720
+
+
+def test_safetensors_exact_bytes_and_params(tmp_path):
+    f = write_safetensors(tmp_path / "st", np.float16)
+    m = model_from_path(f)
+    fw = m.file_weights
+    assert fw.kind == "safetensors" and fw.n_elements == PARAMS
+    assert fw.total_bytes == PARAMS * 2
+    assert fw.embedding_bytes == 320 * 64 * 2 and fw.lm_head_bytes == 320 * 64 * 2
+    assert fw.other_bytes == (2 * 2 + 1) * 64 * 2
+    assert m.source.startswith("from header of") and m.name == "llama-test"
+    s = Scenario(model=m, gpu=default_catalog().gpu("rtx4090"), weights="file")
+    assert float(estimate_memory(s).weights) == pytest.approx(PARAMS * 2, rel=1e-12)
+
+
+def test_float32_and_sharded_index(tmp_path):
+    f = write_safetensors(tmp_path / "sh", np.float32, shards=3)
+    assert f.name == "model.safetensors.index.json"
+    fw = model_from_path(f).file_weights
+    assert fw.total_bytes == PARAMS * 4 and fw.n_tensors == 21
+    assert model_from_path(tmp_path / "sh").file_weights == fw          # the folder finds the index
+
+
+@pytest.mark.parametrize("qtype, d, f", [("Q8_0", 64, 96), ("Q4_0", 64, 96), ("Q4_K", 256, 512),
+                                         ("Q6_K", 256, 512)])
+def test_gguf_exact_bytes_per_type(tmp_path, qtype, d, f):
+    path = write_gguf(tmp_path / f"tiny-{qtype}.gguf", qtype, d, f)
+    m = model_from_path(path)
+    import gguf
+    block, per_block = gguf.GGML_QUANT_SIZES[getattr(gguf.GGMLQuantizationType, qtype)]
+    # hand count: 2 layers × (2·d² + 2·d·(d/2) + 3·d·f + 2·d) + 2·320·d + d
+    params = 2 * (2 * d * d + 2 * d * (d // 2) + 3 * d * f + 2 * d) + 2 * 320 * d + d
+    quantized = params - 5 * d                        # all but the five F32 norm vectors
+    fw = m.file_weights
+    assert fw.kind == "gguf" and fw.n_elements == params == count_params(m.architecture).total
+    assert fw.total_bytes == quantized // block * per_block + 5 * d * 4
+    assert fw.dtypes[qtype] == 16 and fw.dtypes["F32"] == 5
+    a = m.architecture
+    assert (a.hidden_size, a.num_layers, a.num_heads, a.num_kv_heads, a.intermediate_size, a.vocab_size) == \
+        (d, 2, 4, 2, f, 320)
+    assert m.name == "tiny-gguf"
+    # llama.cpp keeps token_embd in host memory: the card holds the rest
+    s = Scenario(model=m, gpu=default_catalog().gpu("rtx4090"), weights="file", engine="llamacpp")
+    assert float(estimate_memory(s).weights) == pytest.approx(fw.total_bytes - fw.embedding_bytes, rel=1e-12)
+
+
+def test_our_ggml_type_table_matches_gguf():
+    import gguf
+    for code, (name, block, per_block) in GGML_TYPES.items():
+        t = gguf.GGMLQuantizationType(code)
+        assert t.name == name and gguf.GGML_QUANT_SIZES[t] == (block, per_block)
+
+
+def test_gguf_metadata_values(tmp_path):
+    meta, tensors = read_gguf(write_gguf(tmp_path / "m.gguf"))
+    assert meta["general.architecture"] == "llama" and meta["llama.block_count"] == 2
+    assert meta["tokenizer.ggml.tokens"] == 320            # only the vocabulary's length is kept
+    assert len(tensors) == 21
+
+
+def test_cli_model_file_uses_the_file_bytes(tmp_path, capsys):
+    path = write_gguf(tmp_path / "q.gguf", "Q4_K", 256, 512)
+    rc = main(["estimate", "--model-file", str(path), "--gpu", "rtx4090", "--engine", "llamacpp", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert rc == 0 and d["scenario"]["weights"] == "file"
+    fw = model_from_path(path).file_weights
+    assert d["memory"]["weights"] == pytest.approx(fw.total_bytes - fw.embedding_bytes)
+
+
+def test_safetensors_needs_config(tmp_path):
+    f = write_safetensors(tmp_path / "nc")
+    (tmp_path / "nc" / "config.json").unlink()
+    with pytest.raises(ImportError_, match="needs a config.json beside it"):
+        model_from_path(f)
