@@ -172,6 +172,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     L = _int(_need(cfg, source, "num_hidden_layers", "num_layers", "n_layer"), source, "num_hidden_layers")
     h = _int(_need(cfg, source, "num_attention_heads", "n_head", "num_heads"), source, "num_attention_heads")
     V = _int(_need(cfg, source, "vocab_size", "padded_vocab_size"), source, "vocab_size")
+    for value, field in ((d, "hidden_size"), (L, "num_hidden_layers"), (h, "num_attention_heads"), (V, "vocab_size")):
+        if value < 1:
+            raise ConfigError(f"must be at least 1, got {value}", source=source, field=field)
     if mt == "chatglm":
         V = _int(get("padded_vocab_size", "vocab_size"), source, "padded_vocab_size")
 

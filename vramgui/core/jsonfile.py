@@ -18,14 +18,20 @@ def read_json(path: Path, error: type[InputError] = InputError, max_bytes: int =
         if p.stat().st_size > max_bytes:
             raise error(f"larger than {max_bytes // 2**20} MiB, not {what}", source=str(p))
         raw = p.read_bytes()
+    except IsADirectoryError:
+        raise error(f"is a folder, expected {what}", source=str(p)) from None
     except OSError as exc:
         raise error(f"cannot read: {exc.strerror or exc}", source=str(p)) from None
+    except RuntimeError:  # a symbolic-link loop on some Python versions
+        raise error("symbolic link loop", source=str(p)) from None
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise error(f"not UTF-8 text (byte {exc.start})", source=str(p)) from None
     except json.JSONDecodeError as exc:
         raise error(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", source=str(p)) from None
+    except RecursionError:
+        raise error("JSON nested too deeply", source=str(p)) from None
     if want_object and not isinstance(data, dict):
         raise error("expected a JSON object at the top level", source=str(p))
     return data

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from .architecture import architecture_from_hf_config
 from .errors import ConfigError, pydantic_message
 from .jsonfile import read_json
 from .presets import FileWeights, ModelPreset
@@ -180,7 +181,7 @@ def _st_tensor(path: Path, name: str, info, data_size: int) -> tuple[str, list[i
     if not isinstance(info, dict):
         raise ImportError_("tensor entry is not an object", source=str(path), field=field)
     dtype = info.get("dtype")
-    if dtype not in ST_DTYPES:
+    if not isinstance(dtype, str) or dtype not in ST_DTYPES:
         raise ImportError_(f"unknown dtype {str(dtype)[:20]!r}", source=str(path), field=f"{field}.dtype")
     shape = info.get("shape")
     if not isinstance(shape, list) or len(shape) > 16 or not all(
@@ -386,6 +387,7 @@ def _slug(text: str) -> str:
 
 
 def _preset(cfg: dict, name: str, source: str, path: Path, weights: FileWeights | None) -> ModelPreset:
+    architecture_from_hf_config(cfg, source=str(path))   # errors name the file, not the preset
     try:
         return ModelPreset(id=_slug(name), name=name, family="Imported", source=source, config=cfg,
                            file_weights=weights)
