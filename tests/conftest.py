@@ -1,8 +1,11 @@
 import os
+import tempfile
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# never read or write the real user's presets from the tests
+os.environ["VRAMGUI_USER_DIR"] = tempfile.mkdtemp(prefix="vramgui-test-user-")
 
 from vramgui.core import Scenario, default_catalog  # noqa: E402
 

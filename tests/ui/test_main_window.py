@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
 
-from vramgui.core import Scenario, default_catalog, estimate_memory, fit
+from vramgui.core import Scenario, default_catalog, estimate_memory, fit, load_catalog
 from vramgui.core.speed import estimate_speed
 from vramgui.core.units import GIB
 from vramgui.ui.main_window import MainWindow
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.gui
 
 @pytest.fixture
 def win(qtbot):
-    cat = default_catalog()
+    cat = load_catalog()   # a private copy: imports and custom cards in a test stay in that test
     s = Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"), prompt_tokens=4096, output_tokens=256)
     w = MainWindow(ScenarioState(cat, s))
     qtbot.addWidget(w)

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS, Scenario, VramguiError, default_catalog
+from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS, Scenario, VramguiError
 from ..core.catalog import data_dir
 
 
@@ -36,8 +36,21 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return ap.parse_args(argv)
 
 
+def app_catalog():
+    """Built-in presets and the user's (problems are shown in the window's status bar)."""
+    global _CATALOG
+    if _CATALOG is None:
+        from ..core import load_catalog
+        from ..core.user_presets import user_dir
+        _CATALOG = load_catalog(user_dir=user_dir())
+    return _CATALOG
+
+
+_CATALOG = None
+
+
 def initial_scenario(args: argparse.Namespace) -> Scenario:
-    cat = default_catalog()
+    cat = app_catalog()
     return Scenario(model=cat.model(args.model), gpu=cat.gpu(args.gpu), n_gpus=args.gpus, weights=args.weights,
                     kv_dtype=args.kv_dtype, engine=args.engine, attention=args.attention,
                     prompt_tokens=args.prompt, output_tokens=args.output, batch=args.batch)
@@ -46,7 +59,11 @@ def initial_scenario(args: argparse.Namespace) -> Scenario:
 def make_window(scenario: Scenario):
     from .main_window import MainWindow
     from .state import ScenarioState
-    return MainWindow(ScenarioState(default_catalog(), scenario))
+    win = MainWindow(ScenarioState(app_catalog(), scenario))
+    if app_catalog().problems:
+        win.statusBar().showMessage(f"Skipped {len(app_catalog().problems)} broken preset(s): "
+                                    + "; ".join(app_catalog().problems), 20000)
+    return win
 
 
 def screenshot(win, path: Path, size: str) -> Path:

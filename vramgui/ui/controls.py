@@ -118,20 +118,25 @@ class ScenarioPanel(QtWidgets.QWidget):
         self.model.setToolTip("Model preset (built-in presets grouped by family, then your own)")
         self.model.setMaxVisibleItems(24)
         self._fill_models("")
-        form.addRow("Model", self.model_filter)
+        self.import_button = QtWidgets.QPushButton("Import…")
+        self.import_button.setToolTip("Import a config.json, .safetensors, model.safetensors.index.json or .gguf "
+                                      "(only headers are read); you can also drop files on the window")
+        filter_row = QtWidgets.QHBoxLayout()
+        filter_row.setContentsMargins(0, 0, 0, 0)
+        filter_row.addWidget(self.model_filter, 1)
+        filter_row.addWidget(self.import_button)
+        form.addRow("Model", filter_row)
         form.addRow("", self.model)
+        self.provenance = QtWidgets.QLabel()
+        self.provenance.setWordWrap(True)
+        self.provenance.setStyleSheet("color: palette(mid); font-size: 8pt;")
+        self.provenance.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        form.addRow("", self.provenance)
 
         self.gpu = _narrow(QtWidgets.QComboBox())
         self.gpu.setToolTip("The card to plan for; choosing a row in the fit table does the same")
         self.gpu.setMaxVisibleItems(24)
-        for category in ("datacenter", "workstation", "consumer", "apple", "custom"):
-            gpus = sorted((g for g in cat.gpus.values() if g.category == category),
-                          key=lambda g: (-g.memory_mib, g.name))
-            if not gpus:
-                continue
-            self._header(self.gpu, category.capitalize())
-            for g in gpus:
-                self.gpu.addItem(f"{g.name}  ({g.memory_mib * 2**20 / GIB:,.0f} GiB)", g.id)
+        self._fill_gpus()
         form.addRow("GPU", self.gpu)
 
         self.compare = QtWidgets.QToolButton()
@@ -153,8 +158,10 @@ class ScenarioPanel(QtWidgets.QWidget):
                              "HF and llama.cpp)")
         form.addRow("Number of GPUs", self.gpus)
 
-        self.weights = _combo([(f.id, f.name) for f in WEIGHT_FORMATS.values()],
-                              "Weight format: effective bits include group scales and zeros")
+        self.weights = _combo([(f.id, f.name) for f in WEIGHT_FORMATS.values()]
+                              + [("file", "As stored in the imported file")],
+                              "Weight format: effective bits include group scales and zeros; 'as stored' uses "
+                              "the exact bytes of an imported .safetensors or .gguf file")
         form.addRow("Weights", self.weights)
         self.kv = _combo([(k.id, k.name) for k in KV_DTYPES.values()], "Element type of the KV cache")
         form.addRow("KV cache", self.kv)
@@ -251,6 +258,7 @@ class ScenarioPanel(QtWidgets.QWidget):
         self.util.valueChanged.connect(lambda v: self._update(gpu_util=v or None))
         self.reserved.valueChanged.connect(lambda v: self._update(reserved_mib=float(v)))
         state.changed.connect(self.sync)
+        state.catalog_changed.connect(self.refill)
         state.refused.connect(self.message.setText)
         self.sync()
 
@@ -263,6 +271,21 @@ class ScenarioPanel(QtWidgets.QWidget):
         font = item.font()
         font.setBold(True)
         item.setFont(font)
+
+    def _fill_gpus(self) -> None:
+        cat = self.state.catalog
+        with QtCore.QSignalBlocker(self.gpu):
+            self.gpu.clear()
+            for category in ("datacenter", "workstation", "consumer", "apple", "custom"):
+                gpus = sorted((g for g in cat.gpus.values() if g.category == category),
+                              key=lambda g: (-g.memory_mib, g.name))
+                if not gpus:
+                    continue
+                self._header(self.gpu, category.capitalize())
+                for g in gpus:
+                    mark = "  ★" if g.id in cat.user_ids else ""
+                    self.gpu.addItem(f"{g.name}  ({g.memory_mib * 2**20 / GIB:,.0f} GiB){mark}", g.id)
+        _select(self.gpu, self.state.scenario.gpu.id)
 
     def _fill_models(self, text: str) -> None:
         needle = text.strip().lower()
@@ -283,6 +306,12 @@ class ScenarioPanel(QtWidgets.QWidget):
             first = next((i for i in range(self.model.count()) if self.model.itemData(i)), None)
             if first is not None:
                 self.model.setCurrentIndex(first)
+
+    def refill(self) -> None:
+        """The catalog changed (an import, a user preset): rebuild the pickers."""
+        self._fill_models(self.model_filter.text())
+        self._fill_gpus()
+        self.sync()
 
     # --- editing -------------------------------------------------------------------------
     def _gpus_changed(self, v: int) -> None:
@@ -343,6 +372,13 @@ class ScenarioPanel(QtWidgets.QWidget):
             if w.value() != v:
                 w.setValue(v)
         s = self.state.scenario
+        fw = s.model.file_weights
+        self.provenance.setText(s.model.source if fw is None else
+                                f"{s.model.source} · {fw.total_bytes / GIB:,.2f} GiB in {fw.n_tensors} tensors "
+                                f"({fw.main_dtype})")
+        self.provenance.setToolTip(s.model.source_note or s.model.source)
+        i = self.weights.findData("file")
+        self.weights.model().item(i).setEnabled(fw is not None)
         _select(self.model, s.model.id)
         _select(self.gpu, s.gpu.id)
         _select(self.weights, s.weights)

@@ -13,11 +13,14 @@ from ..core.cards import card_table, fit_from_table
 from ..core.catalog import data_dir
 from ..core.errors import InputError
 from ..core.measured import load_measured
+from ..core.model_files import model_from_path
 from ..core.report import estimate_dict, report_markdown
 from ..core.speed import estimate_speed
+from ..core.user_presets import remove_preset, save_preset
 from .breakdown import BreakdownStrip
 from .charts import MemoryChart, SpeedChart, TrainingBatchChart
 from .controls import ScenarioPanel
+from .dialogs import CustomGpuDialog
 from .export import export_csv, export_png, export_report, export_svg, scenario_stem
 from .fit_table import FitPanel
 from .state import ScenarioState
@@ -77,6 +80,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.measured: list = []
         state.changed.connect(self.schedule)
         self.fit_panel.gpuChosen.connect(state.set_gpu)
+        self.panel.import_button.clicked.connect(lambda: self.import_model())
+        state.catalog_changed.connect(self._catalog_changed)
+        self.setAcceptDrops(True)
         self.statusBar().showMessage("Memory in GiB (2^30 bytes). Hover a number for its formula.")
         self.redraw()
 
@@ -93,6 +99,12 @@ class MainWindow(QtWidgets.QMainWindow):
             act = file.addAction(text, slot)
             if key:
                 act.setShortcut(QtGui.QKeySequence(key))
+        file.addSeparator()
+        file.addAction("Import model file…", self.import_model).setShortcut(QtGui.QKeySequence.StandardKey.Open)
+        file.addAction("Import model folder…", lambda: self.import_model(folder=True))
+        file.addAction("Save model as a user preset", self.save_model_preset)
+        file.addAction("Add a custom GPU…", self.add_custom_gpu)
+        file.addAction("Remove the selected user preset…", self.remove_user_preset)
         file.addSeparator()
         file.addAction("Load measured points (CSV or JSONL)…", self.load_measured)
         file.addAction("Clear measured points", self.clear_measured)
@@ -159,6 +171,98 @@ class MainWindow(QtWidgets.QMainWindow):
         s = self.state.scenario
         output = 0 if self.state.mode == "training" else s.output_tokens
         self.fit_panel.set_table(self._table[1], output, s.gpu.id)
+
+    # --- model files, user presets ------------------------------------------------------------
+    def import_model(self, path: Path | None = None, folder: bool = False) -> bool:
+        """Import a config.json / .safetensors / index / .gguf (or a folder) and select it.
+        A bad file is reported; nothing the user had changes."""
+        if path is None:
+            if folder:
+                chosen = QtWidgets.QFileDialog.getExistingDirectory(self, "Import model folder")
+            else:
+                chosen, _ = QtWidgets.QFileDialog.getOpenFileName(
+                    self, "Import model file", "",
+                    "Model files (config.json *.safetensors *.gguf *.index.json *.json);;All files (*)")
+            if not chosen:
+                return False
+            path = Path(chosen)
+        try:
+            model = model_from_path(Path(path))
+        except InputError as exc:
+            self._report("Model not imported", str(exc))
+            return False
+        self.state.add_model(model)
+        self.state.set_model(model.id)
+        self.statusBar().showMessage(f"Imported {model.name} ({model.source}).", 8000)
+        return True
+
+    def save_model_preset(self, folder: Path | None = None) -> Path | None:
+        model = self.state.scenario.model
+        try:
+            path = save_preset(model, folder)
+        except InputError as exc:
+            self._report("Preset not saved", str(exc))
+            return None
+        self.state.catalog.user_ids.add(model.id)
+        self.state.catalog_changed.emit()
+        self.statusBar().showMessage(f"Saved {model.name} as {path}.", 8000)
+        return path
+
+    def add_custom_gpu(self, gpu=None, folder: Path | None = None) -> bool:
+        """Add a card of the user's (a dialog unless ``gpu`` is given), saved as a user preset."""
+        if gpu is None:
+            dialog = CustomGpuDialog(self)
+            if dialog.exec() != QtWidgets.QDialog.DialogCode.Accepted:
+                return False
+            gpu = dialog.gpu
+        try:
+            save_preset(gpu, folder)
+        except InputError as exc:
+            self._report("Card not saved", str(exc))
+            return False
+        self.state.add_gpu(gpu)
+        self.state.set_gpu(gpu.id)
+        return True
+
+    def remove_user_preset(self, folder: Path | None = None, confirm: bool = True) -> bool:
+        """Remove the selected model's or card's user preset (the model first)."""
+        s, cat = self.state.scenario, self.state.catalog
+        kind, ident = (("models", s.model.id) if s.model.id in cat.user_ids else
+                       ("gpus", s.gpu.id) if s.gpu.id in cat.user_ids else (None, None))
+        if kind is None:
+            self.statusBar().showMessage("The selected model and card are built-in presets.", 6000)
+            return False
+        if confirm and QtWidgets.QMessageBox.question(self, "Remove preset", f"Remove the user preset '{ident}'?") \
+                != QtWidgets.QMessageBox.StandardButton.Yes:
+            return False
+        try:
+            remove_preset(kind, ident, folder)
+        except InputError as exc:
+            self._report("Preset not removed", str(exc))
+            return False
+        cat.user_ids.discard(ident)
+        self.statusBar().showMessage(f"Removed the user preset '{ident}' (it stays selected until you pick "
+                                     "another).", 8000)
+        return True
+
+    def _catalog_changed(self) -> None:
+        self._table = None
+        self.schedule()
+
+    def _report(self, title: str, message: str) -> None:
+        self.statusBar().showMessage(message, 12000)
+        QtWidgets.QMessageBox.warning(self, title, message)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.import_model(Path(url.toLocalFile()))
+                break
+        event.acceptProposedAction()
 
     # --- measured points -----------------------------------------------------------------------
     def load_measured(self, path: Path | None = None) -> bool:

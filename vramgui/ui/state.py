@@ -18,6 +18,7 @@ from ..core.training import TrainingSetup
 class ScenarioState(QtCore.QObject):
     changed = QtCore.Signal()
     refused = QtCore.Signal(str)
+    catalog_changed = QtCore.Signal()
 
     def __init__(self, catalog: Catalog, scenario: Scenario, parent=None):
         super().__init__(parent)
@@ -74,7 +75,22 @@ class ScenarioState(QtCore.QObject):
         if model is None:
             return False
         self._training = self._training.with_(model=model)
-        return self.update(model=model)
+        weights = self._scenario.weights
+        if model.file_weights is not None:
+            weights = "file"                     # an imported file: its own bytes by default
+        elif weights == "file":
+            weights = "fp16"
+        return self.update(model=model, weights=weights)
+
+    def add_model(self, model) -> None:
+        """Put an imported or user model into the catalog (replacing one with its id)."""
+        self.catalog.models[model.id] = model
+        self.catalog_changed.emit()
+
+    def add_gpu(self, gpu) -> None:
+        self.catalog.gpus[gpu.id] = gpu
+        self.catalog.user_ids.add(gpu.id)
+        self.catalog_changed.emit()
 
     def set_gpu(self, gpu_id: str) -> bool:
         """The primary card is shared by both modes."""

@@ -1,0 +1,120 @@
+"""Importing files in the window, user presets, custom cards, and no network."""
+
+import socket
+
+import numpy as np
+import pytest
+from filemakers import write_gguf, write_safetensors
+from PySide6 import QtCore, QtWidgets
+
+from vramgui.core import Scenario, estimate_memory, load_catalog
+from vramgui.core.catalog import read_preset
+from vramgui.core.presets import GPU, ModelPreset
+from vramgui.core.units import GIB
+from vramgui.ui.dialogs import CustomGpuDialog
+from vramgui.ui.main_window import MainWindow
+from vramgui.ui.state import ScenarioState
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def win(qtbot, monkeypatch):
+    cat = load_catalog()
+    s = Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"), prompt_tokens=1024)
+    w = MainWindow(ScenarioState(cat, s))
+    qtbot.addWidget(w)
+    w.show()
+    w.warnings = []
+    monkeypatch.setattr(QtWidgets.QMessageBox, "warning", lambda *a: w.warnings.append(a[2]))
+    return w
+
+
+def settle(qtbot, win):
+    qtbot.waitUntil(lambda: not win.busy(), timeout=3000)
+
+
+def test_import_gguf_selects_it_with_exact_bytes(qtbot, win, tmp_path):
+    path = write_gguf(tmp_path / "tiny.gguf", "Q8_0")
+    assert win.import_model(path)
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert s.model.name == "tiny-gguf" and s.weights == "file"
+    assert win.panel.model.currentData() == s.model.id
+    assert "from header of" in win.panel.provenance.text() and "Q8_0" in win.panel.provenance.text()
+    fw = s.model.file_weights
+    assert win.breakdown.values["weights"].text() == f"{fw.total_bytes / GIB:,.2f} GiB"
+    # back to a built-in model: the format falls back from "file"
+    win.panel.model.setCurrentIndex(win.panel.model.findData("llama2-13b"))
+    settle(qtbot, win)
+    assert win.state.scenario.weights == "fp16"
+
+
+def test_drop_a_safetensors_folder(qtbot, win, tmp_path):
+    write_safetensors(tmp_path / "st")
+    mime = QtCore.QMimeData()
+    mime.setUrls([QtCore.QUrl.fromLocalFile(str(tmp_path / "st"))])
+    event = QtGui_drop(mime)
+    win.dropEvent(event)
+    settle(qtbot, win)
+    assert win.state.scenario.model.name == "llama-test"
+    assert win.state.scenario.model.file_weights.kind == "safetensors"
+
+
+def QtGui_drop(mime):  # noqa: N802
+    from PySide6 import QtGui
+    return QtGui.QDropEvent(QtCore.QPointF(10, 10), QtCore.Qt.DropAction.CopyAction, mime,
+                            QtCore.Qt.MouseButton.LeftButton, QtCore.Qt.KeyboardModifier.NoModifier)
+
+
+def test_bad_file_is_reported_and_nothing_changes(qtbot, win, tmp_path):
+    before = win.state.scenario
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF\x03\x00\x00\x00" + b"\xff" * 16)
+    assert not win.import_model(bad)
+    assert win.warnings and str(bad) in win.warnings[0] and "cannot fit" in win.warnings[0]
+    assert win.state.scenario == before
+    assert str(bad) in win.statusBar().currentMessage()
+
+
+def test_save_imported_model_as_preset(qtbot, win, tmp_path):
+    win.import_model(write_gguf(tmp_path / "t.gguf"))
+    path = win.save_model_preset(tmp_path / "user")
+    saved = read_preset(path, ModelPreset)
+    assert saved.file_weights == win.state.scenario.model.file_weights
+    assert load_catalog(user_dir=tmp_path / "user").model(saved.id).file_weights is not None
+    assert "★" in win.panel.model.currentText()
+    assert win.remove_user_preset(tmp_path / "user", confirm=False)
+    assert not path.exists()
+
+
+def test_custom_gpu_dialog_and_card(qtbot, win, tmp_path):
+    dialog = CustomGpuDialog()
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Lab card 20G")
+    dialog.memory.setValue(20)
+    dialog.bandwidth.setValue(800)
+    dialog.tflops.setValue(90)
+    gpu = dialog.build()
+    assert gpu.id == "custom-lab-card-20g" and gpu.memory_mib == 20 * 1024
+    assert win.add_custom_gpu(gpu, tmp_path / "user")
+    settle(qtbot, win)
+    assert win.state.scenario.gpu.id == "custom-lab-card-20g"
+    assert win.memory_chart.capacity.value() == pytest.approx(20.0)
+    assert read_preset(tmp_path / "user" / "gpus" / "custom-lab-card-20g.json", GPU) == gpu
+    assert "Lab card 20G" in [n for n, _ in win.fit_panel.row_texts()]
+
+
+def test_no_network_while_importing_estimating_drawing(qtbot, win, tmp_path, monkeypatch):
+    def refuse(*a, **k):
+        raise AssertionError("vramgui tried to open a network connection")
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    assert win.import_model(write_gguf(tmp_path / "n.gguf"))
+    win.panel.prompt.spin.setValue(2048)
+    settle(qtbot, win)
+    assert win.export_chart("memory", "png", tmp_path / "m.png", width=800).exists()
+    win.export_report(tmp_path / "r.json")
+    m = estimate_memory(win.state.scenario)
+    assert float(m.total) > 0 and np.isfinite(float(m.total))
