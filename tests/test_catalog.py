@@ -103,7 +103,7 @@ def test_unknown_model_type_with_standard_keys():
     (b'{"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 3, "vocab_size": 9,'
      b' "intermediate_size": 9}', "field 'head_dim'"),
     (b'{"hidden_size": 64, "num_hidden_layers": -2, "num_attention_heads": 2, "vocab_size": 9,'
-     b' "intermediate_size": 9}', "num_layers"),
+     b' "intermediate_size": 9}', "field 'num_hidden_layers': must be at least 1"),
 ])
 def test_bad_config_names_file_and_field(tmp_path, content, message):
     p = tmp_path / "config.json"
