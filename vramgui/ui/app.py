@@ -106,10 +106,53 @@ def self_test(win) -> int:
     return 0 if ok else 1
 
 
+# Libraries Qt's xcb platform plugin loads (Qt 6.5+), and the Debian/Ubuntu packages that hold them.
+XCB_LIBRARIES = {"libxcb-cursor.so.0": "libxcb-cursor0", "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+                 "libxcb-icccm.so.4": "libxcb-icccm4", "libxcb-keysyms.so.1": "libxcb-keysyms1",
+                 "libxcb-image.so.0": "libxcb-image0", "libxcb-render-util.so.0": "libxcb-render-util0",
+                 "libxcb-shape.so.0": "libxcb-shape0", "libxcb-xkb.so.1": "libxcb-xkb1",
+                 "libxcb-randr.so.0": "libxcb-randr0", "libxcb-sync.so.1": "libxcb-sync1",
+                 "libxcb-xfixes.so.0": "libxcb-xfixes0", "libxcb-shm.so.0": "libxcb-shm0",
+                 "libxcb-util.so.1": "libxcb-util1", "libX11-xcb.so.1": "libx11-xcb1",
+                 "libEGL.so.1": "libegl1", "libfontconfig.so.1": "libfontconfig1"}
+
+
+def platform_problem(environ=os.environ, loadable=None) -> str | None:
+    """On Linux with the xcb platform: why Qt's window cannot start, in words that say what
+    to install (instead of Qt's bare abort), or None."""
+    if not sys.platform.startswith("linux"):
+        return None
+    plat = environ.get("QT_QPA_PLATFORM", "")
+    if (plat and not plat.startswith("xcb")) or (not plat and environ.get("WAYLAND_DISPLAY")):
+        return None
+    if not environ.get("DISPLAY"):
+        return ("no display: DISPLAY is not set. Start vramgui from a desktop session, or use "
+                "`vramgui --screenshot out.png` / `vramgui-cli` on a headless machine.")
+    loadable = loadable or _loadable
+    missing = sorted({pkg for lib, pkg in XCB_LIBRARIES.items() if not loadable(lib)})
+    if missing:
+        return ("Qt's xcb platform plugin needs system libraries that are missing. Install them with: "
+                f"sudo apt-get install {' '.join(missing)}")
+    return None
+
+
+def _loadable(name: str) -> bool:
+    import ctypes
+    try:
+        ctypes.CDLL(name)
+        return True
+    except OSError:
+        return False
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if (args.screenshot or args.self_test) and "QT_QPA_PLATFORM" not in os.environ:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    problem = platform_problem()
+    if problem:
+        print(f"vramgui: {problem}", file=sys.stderr)
+        return 1
     from PySide6 import QtGui, QtWidgets
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("vramgui")
@@ -129,4 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         return self_test(win)
     win.resize(1440, 900)
     win.show()
+    if os.environ.get("VRAMGUI_EXIT_AFTER_SHOW"):   # start-up timing (packaging/measure_start.py)
+        app.processEvents()
+        print("shown", flush=True)
+        return 0
     return app.exec()
