@@ -50,8 +50,8 @@ def main() -> int:
         run([str(py), "-m", "pip", "install", "-q", PYINSTALLER])
     run([str(py), "packaging/make_icons.py"])
     env = dict(os.environ, VRAMGUI_ONEFILE="1" if args.onefile else "0")
-    run([str(py), "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", "dist", "--workpath", "build/pyinstaller",
-         "packaging/vramgui.spec"], env=env)
+    run([str(py), "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", "dist",
+         "--workpath", "build/pyinstaller", "packaging/vramgui.spec"], env=env)
     strip_python(ROOT / "dist")
     print(f"built: {ROOT / 'dist'}")
     return 0
