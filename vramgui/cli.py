@@ -33,7 +33,7 @@ from .core.catalog import Catalog, read_preset
 from .core.errors import InputError, pydantic_message
 from .core.model_files import model_from_path
 from .core.presets import GPU
-from .core.report import estimate_dict
+from .core.report import estimate_dict, offload_dict
 from .core.speed import estimate_speed
 from .core.units import GIB
 
@@ -69,6 +69,14 @@ def _add_scenario_flags(p: argparse.ArgumentParser, gpu_required: bool = True) -
                    help="engine memory cap (vLLM gpu_memory_utilization; default: the engine's)")
     g.add_argument("--reserved-mib", type=float, default=0.0, metavar="MIB",
                    help="memory already taken on each card by other programs (default 0)")
+    g.add_argument("--ram", type=float, default=None, metavar="GB",
+                   help="system RAM in GB: plan a layer split between the card(s) and RAM (llama.cpp -ngl)")
+    g.add_argument("--ram-bandwidth", type=float, default=None, metavar="GB/S",
+                   help="system RAM bandwidth (default 76.8 GB/s, dual-channel DDR5-4800)")
+    g.add_argument("--offload", default=None, metavar="auto|none|N",
+                   help="layers on the GPU(s): auto (as many as fit; the default with --ram), none (all or "
+                        "nothing), or a number (like -ngl N)")
+    g.add_argument("--experts-on-cpu", action="store_true", help="keep MoE expert tensors in system RAM")
     g.add_argument("--price-per-hour", type=float, default=None, metavar="PRICE",
                    help="your price per card-hour, for cost per million tokens (no prices are shipped)")
 
@@ -142,6 +150,10 @@ def _print_estimate(d: dict) -> None:
             f"light {sp['speed_of_light_decode_seconds_per_token'] * 1e3:,.2f} ms), {sp['decode_bound']}-"
             f"bound, knee at batch {knee}")
     print(line)
+    if d.get("offload"):
+        o = d["offload"]
+        where = ", ".join(f"{x['device']} {_gib(x['bytes'])} of {_gib(x['budget_bytes'])}" for x in o["per_device"])
+        print(f"offload: {o['description']} - {where}; decode {o['decode_tokens_per_second']:,.2f} tokens/s")
     if "cost_per_million_tokens" in sp:
         print(f"cost: {sp['cost_per_million_tokens']:,.4f} per million generated tokens "
               f"at {sp['price_per_hour']} per card-hour", end="")
@@ -153,8 +165,33 @@ def _print_estimate(d: dict) -> None:
 
 # --- subcommands ---------------------------------------------------------------------------
 
+def _offload(args, s: Scenario):
+    """The offload plan the flags ask for, or None."""
+    from .core.offload import DEFAULT_RAM_BANDWIDTH_GB_S, plan_offload
+    if args.ram is None and args.offload is None and not args.experts_on_cpu:
+        return None
+    mode = args.offload or "auto"
+    if mode == "none":
+        layers = s.model.architecture.num_layers
+    elif mode == "auto":
+        layers = None
+    else:
+        try:
+            layers = int(mode)
+        except ValueError:
+            raise CliError(f"--offload must be auto, none or a number of layers, got {mode!r}") from None
+        if layers < 0:
+            raise CliError(f"--offload must not be negative, got {layers}")
+    ram = args.ram if args.ram is not None else 0.0
+    if ram < 0 or (args.ram_bandwidth is not None and args.ram_bandwidth <= 0):
+        raise CliError("--ram and --ram-bandwidth must be positive")
+    return plan_offload(s, ram, gpu_layers=layers, experts_on_cpu=args.experts_on_cpu,
+                        ram_bandwidth_gb_s=args.ram_bandwidth or DEFAULT_RAM_BANDWIDTH_GB_S)
+
+
 def cmd_estimate(args, cat: Catalog) -> int:
-    d = estimate_dict(_scenario(args, cat), args.price_per_hour)
+    s = _scenario(args, cat)
+    d = estimate_dict(s, args.price_per_hour, _offload(args, s))
     if args.json:
         print(json.dumps(d, indent=2))
     else:
@@ -169,13 +206,17 @@ def fit_rows(base_args, cat: Catalog) -> list[dict]:
         s = _scenario(base_args, cat, gpu=gpu)
         f = fit(s)
         sp = estimate_speed(s)
+        plan = _offload(base_args, s)
         rows.append({"gpu": gpu.id, "name": gpu.name, "vendor": gpu.vendor, "category": gpu.category,
                      "gpus": s.n_gpus, "fits": f.fits, "verdict": f.verdict, "needed_bytes": f.needed_bytes,
                      "budget_bytes": f.budget_bytes, "headroom_bytes": f.headroom_bytes,
                      "min_gpus": f.min_gpus, "max_context": f.max_context, "max_batch": f.max_batch,
                      "kv_capacity_tokens": f.kv_capacity_tokens,
-                     "decode_tokens_per_second": float(sp.decode_tokens_per_s)})
-    rows.sort(key=lambda r: (not r["fits"], r["min_gpus"] or 10**6, -r["headroom_bytes"]))
+                     "decode_tokens_per_second": float(sp.decode_tokens_per_s),
+                     "offload": None if plan is None else offload_dict(plan)})
+    level = {"gpu": 0, "partial": 1, "cpu": 2, "none": 3}
+    rows.sort(key=lambda r: (not r["fits"], level[r["offload"]["level"]] if r["offload"] else 0,
+                             r["min_gpus"] or 10**6, -r["headroom_bytes"]))
     return rows
 
 
@@ -186,9 +227,14 @@ def cmd_fit(args, cat: Catalog) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    table = [(r["gpu"], r["verdict"], _gib(r["needed_bytes"]), _gib(r["budget_bytes"]),
-              _gib(r["headroom_bytes"]), "-" if r["max_context"] is None else f"{r['max_context']:,}",
-              f"{r['max_batch']:,}", f"{r['decode_tokens_per_second']:,.1f}") for r in rows]
+    def speed(r):
+        if r["offload"] and r["offload"]["level"] != "gpu":
+            return f"{r['offload']['decode_tokens_per_second']:,.1f}"
+        return f"{r['decode_tokens_per_second']:,.1f}"
+    table = [(r["gpu"], r["offload"]["description"] if r["offload"] and not r["fits"] else r["verdict"],
+              _gib(r["needed_bytes"]), _gib(r["budget_bytes"]), _gib(r["headroom_bytes"]),
+              "-" if r["max_context"] is None else f"{r['max_context']:,}", f"{r['max_batch']:,}", speed(r))
+             for r in rows]
     print(_table(table, ("gpu", "verdict", "needed", "usable", "headroom", "max context", "max batch",
                          "decode tok/s")))
     return 0

@@ -14,8 +14,19 @@ from .speed import SpeedResult, cheapest_batch, cost_per_million_tokens, estimat
 from .units import GIB
 
 
-def estimate_dict(s: Scenario, price_per_hour: float | None = None) -> dict:
-    """The JSON object of ``estimate --json`` (bytes, seconds, tokens)."""
+def offload_dict(plan) -> dict:
+    """``offload`` keys of the JSON output (bytes per device)."""
+    return {"level": plan.level, "description": plan.describe(), "gpu_layers": plan.gpu_layers,
+            "cpu_layers": plan.cpu_layers, "n_layers": plan.n_layers, "experts_on_cpu": plan.experts_on_cpu,
+            "output_on_gpu": plan.output_on_gpu,
+            "per_device": [{"device": d.name, "bytes": d.used_bytes, "budget_bytes": d.budget_bytes,
+                            "layers": d.layers} for d in plan.devices],
+            "decode_tokens_per_second": plan.tokens_per_s}
+
+
+def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None) -> dict:
+    """The JSON object of ``estimate --json`` (bytes, seconds, tokens).  ``offload`` is an
+    :class:`~vramgui.core.offload.OffloadPlan` to report under ``offload``."""
     a = s.model.architecture
     p = count_params(a)
     m = estimate_memory(s)
@@ -49,6 +60,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None) -> dict:
                 "max_batch": f.max_batch, "min_gpus": f.min_gpus, "kv_capacity_tokens": f.kv_capacity_tokens,
                 "max_concurrency": f.max_concurrency},
         "speed": speed,
+        "offload": None if offload is None else offload_dict(offload),
     }
 
 

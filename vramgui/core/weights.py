@@ -69,13 +69,13 @@ def active_weight_bytes(a: Architecture, fmt: WeightFormat, experts_touched: flo
         return w.total - w.embedding
     n_moe = a.num_layers - a.moe.dense_layers
     one_expert = mlp_params(a.hidden_size, a.moe.expert_intermediate_size, a.gated_mlp, False)[0]
-    per_weight = _expert_bits(a, fmt) / 8.0
+    per_weight = expert_bits(a, fmt) / 8.0
     touched = a.moe.experts_per_token if experts_touched is None else experts_touched
     unused = n_moe * one_expert * (a.moe.num_experts - touched) * per_weight
     return w.total - w.embedding - unused
 
 
-def _expert_bits(a: Architecture, fmt: WeightFormat) -> float:
+def expert_bits(a: Architecture, fmt: WeightFormat) -> float:
     mats = 3 if a.gated_mlp else 2
     down = fmt.ffn_down_bits or fmt.linear_bits
     return ((mats - 1) * fmt.linear_bits + down) / mats

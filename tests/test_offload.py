@@ -1,0 +1,111 @@
+"""Partial offload with hand-worked splits (llama.cpp-style layer placement)."""
+
+import json
+
+import pytest
+
+from vramgui.cli import main
+from vramgui.core import Scenario, default_catalog
+from vramgui.core.offload import CPU_BW_EFFICIENCY, DEFAULT_RAM_BANDWIDTH_GB_S, plan_offload
+from vramgui.core.units import GB, MIB
+
+Q4, MIX = 4.5, (4.5 + 6.5625) / 2          # Q4_K; attn_v / ffn_down: half the layers Q6_K
+
+
+def scenario(model, gpu="rtx4090", **kw):
+    cat = default_catalog()
+    kw = {"weights": "q4_k_m", "engine": "llamacpp", "prompt_tokens": 4000, "output_tokens": 96, **kw}
+    return Scenario(model=cat.model(model), gpu=cat.gpu(gpu), **kw)
+
+
+def llama2_70b_layer_bytes() -> float:
+    d, kv, f = 8192, 1024, 28672
+    q4 = (d * d + d * kv + d * d + 2 * d * f) * Q4        # q, k, o, gate, up
+    mixed = (d * kv + f * d) * MIX                         # v, down
+    return (q4 + mixed) / 8 + 2 * d * 4                    # + two F32 norms
+
+
+def test_llama2_70b_q4km_on_one_24gb_card_with_64gb_ram():
+    plan = plan_offload(scenario("llama2-70b"), ram_gb=64)
+    # Hand count.  KV per layer at n_ctx 4096: 2 · 1024 · 2 bytes · 4096 = 16 MiB.  Fixed on the card:
+    # CUDA context 300 MiB + compute buffer (512-token batch vs 4096 cells: 64 heads · 512 · 4096 · 8 B
+    # = 1024 MiB, + Q and hidden 2 · 512 · 8192 · 4 B = 32 MiB) = 1356 MiB of 24,564 MiB.  All 80
+    # layers plus the Q6_K output layer cannot fit, so the output stays in RAM and
+    # floor(23,208 MiB / (layer + KV)) layers go to the card.
+    per_layer = llama2_70b_layer_bytes() + 16 * MIB
+    expected_gpu = int((24564 - 1356) * MIB // per_layer)
+    assert plan.level == "partial" and plan.gpu_layers == expected_gpu == 45 and plan.cpu_layers == 35
+    assert not plan.output_on_gpu
+    gpu, ram = plan.devices
+    assert gpu.used_bytes <= gpu.budget_bytes and ram.used_bytes <= 64 * GB
+    # speed: the 35 CPU layers dominate
+    t_cpu = 35 * per_layer / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY)
+    assert t_cpu / plan.decode_s > 0.85
+    assert plan.tokens_per_s == pytest.approx(2.4, rel=0.1)
+    assert plan.describe() == "partly offloaded (45 of 80 layers on GPU)"
+
+
+def test_not_enough_ram_either():
+    assert plan_offload(scenario("llama2-70b"), ram_gb=16).level == "none"
+
+
+def test_forced_layers_and_cpu_only():
+    p = plan_offload(scenario("llama2-70b"), ram_gb=64, gpu_layers=20)
+    assert (p.gpu_layers, p.cpu_layers) == (20, 60)
+    cpu = plan_offload(scenario("llama2-70b"), ram_gb=64, gpu_layers=0)
+    assert cpu.level == "cpu" and cpu.tokens_per_s < p.tokens_per_s
+
+
+def test_small_model_fits_on_gpu():
+    p = plan_offload(scenario("llama2-7b"), ram_gb=32)
+    assert p.level == "gpu" and p.gpu_layers == 32 and p.output_on_gpu
+
+
+def test_mixtral_experts_on_cpu():
+    p = plan_offload(scenario("mixtral-8x7b"), ram_gb=64, experts_on_cpu=True)
+    # 32 layers × 8 experts × 3 · 4096 · 14336 weights: gate and up Q4_K, down half Q6_K
+    experts = 32 * 8 * 4096 * 14336 * (2 * Q4 + MIX) / 8
+    gpu, ram = p.devices
+    assert p.level == "partial" and p.gpu_layers == 32 and p.experts_on_cpu
+    embedding = 32000 * 4096 * Q4 / 8                      # token_embd stays on the host (llama.cpp)
+    assert ram.used_bytes == pytest.approx(experts + embedding, rel=1e-9)
+    # per token the CPU reads the 2 routed experts of 8 in every layer
+    assert p.decode_s > experts * 2 / 8 / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY)
+    assert p.describe() == "partly offloaded (experts on CPU)"
+
+
+def test_two_unequal_cards_split_by_free_memory_never_pooled():
+    cat = default_catalog()
+    s = scenario("llama2-70b")
+    p = plan_offload(s, ram_gb=64, gpus=[cat.gpu("rtx4090"), cat.gpu("rtx3060-12gb")])
+    big, small, ram = p.devices
+    assert big.used_bytes <= big.budget_bytes and small.used_bytes <= small.budget_bytes
+    per_layer = llama2_70b_layer_bytes() + 16 * MIB
+    free_small = small.budget_bytes - 1356 * MIB
+    assert small.layers == int(free_small // per_layer)     # each card takes what it can hold
+    assert big.layers == 45 and p.gpu_layers == 45 + small.layers and ram.layers == 80 - p.gpu_layers
+    one = plan_offload(s, ram_gb=64)
+    assert p.tokens_per_s > one.tokens_per_s
+
+
+def test_apple_unified_memory_share():
+    cat = default_catalog()
+    p = plan_offload(scenario("llama2-70b", gpu="m2-ultra-192gb"), ram_gb=0)
+    assert p.level == "gpu"
+    assert p.devices[0].budget_bytes == pytest.approx(0.75 * 196608 * MIB)
+    big = plan_offload(scenario("llama3.1-405b", gpu="m2-ultra-192gb"), ram_gb=0)
+    assert big.level in ("partial", "none") and big.devices[-1].budget_bytes == pytest.approx(0.25 * 196608 * MIB)
+    assert cat.gpu("m2-ultra-192gb").unified_memory
+
+
+def test_cli_offload_json(capsys):
+    rc = main(["estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--engine",
+               "llamacpp", "--prompt", "4000", "--output", "96", "--ram", "64", "--json"])
+    o = json.loads(capsys.readouterr().out)["offload"]
+    assert rc == 0 and (o["gpu_layers"], o["cpu_layers"], o["level"]) == (45, 35, "partial")
+    assert [d["device"] for d in o["per_device"]] == ["NVIDIA GeForce RTX 4090", "system RAM"]
+    rc = main(["estimate", "--model", "mixtral-8x7b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--engine",
+               "llamacpp", "--ram", "64", "--experts-on-cpu", "--offload", "auto", "--json"])
+    assert json.loads(capsys.readouterr().out)["offload"]["experts_on_cpu"]
+    rc = main(["estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--offload", "lots"])
+    assert rc == 2 and "--offload must be auto, none or a number" in capsys.readouterr().err

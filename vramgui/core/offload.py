@@ -1,0 +1,199 @@
+"""When it does not fit: layers split between GPU(s) and system RAM, MoE experts kept on
+the CPU, cards of different sizes, unified memory.
+
+llama.cpp-style engines place whole layers: ``-ngl N`` puts N repeating layers (with
+their KV cache) on the GPU(s) and leaves the rest, the token embedding and — unless
+every layer is offloaded — the output layer in system RAM.  Several cards of different
+sizes share the GPU layers in proportion to their free memory (``--tensor-split``);
+they are never treated as one pool.  ``-ot exps=CPU`` style expert offload keeps every
+MoE expert tensor in RAM while attention, shared parts and the KV cache stay on the GPU.
+
+A decode step reads each device's share of the weights and KV cache over that device's
+own bandwidth, in turn: GPU bytes over the card's bandwidth, CPU bytes over the system
+RAM's.  The slower part dominates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .memory import estimate_memory, kv_cache_bytes
+from .params import count_params, mlp_params
+from .presets import GPU
+from .scenario import Scenario
+from .speed import STEP_OVERHEAD_S, bandwidth_efficiency
+from .units import GB
+from .weights import active_weight_bytes, expert_bits, weight_bytes
+
+#: Default system-RAM bandwidth [GB/s]: dual-channel DDR5-4800, 4800 MT/s × 8 bytes × 2
+#: channels = 76.8 GB/s peak (JEDEC DDR5 data rate; a hand calculation).
+DEFAULT_RAM_BANDWIDTH_GB_S = 76.8
+#: Share of peak DRAM bandwidth CPU decode sustains — an assumption (two thirds), to be
+#: replaced by a measurement; the speed of light uses 1.
+CPU_BW_EFFICIENCY = 0.65
+#: Share of unified memory a macOS GPU may wire by default (recommendedMaxWorkingSetSize is
+#: about three quarters of RAM on large machines; `sysctl iogpu.wired_limit_mb` raises it).
+APPLE_GPU_FRACTION = 0.75
+LEVELS = ("gpu", "partial", "cpu", "none")
+
+
+@dataclass(frozen=True)
+class Device:
+    name: str
+    used_bytes: float
+    budget_bytes: float
+    layers: int
+
+
+@dataclass(frozen=True)
+class OffloadPlan:
+    """Where the model lives and how fast it decodes."""
+
+    level: str                       # gpu | partial | cpu | none
+    n_layers: int
+    gpu_layers: int
+    cpu_layers: int
+    experts_on_cpu: bool
+    output_on_gpu: bool
+    devices: list[Device] = field(default_factory=list)   # the GPUs, then "system RAM"
+    decode_s: float = float("inf")
+
+    @property
+    def tokens_per_s(self) -> float:
+        return 0.0 if self.decode_s == float("inf") else 1.0 / self.decode_s
+
+    @property
+    def ram_bytes(self) -> float:
+        return self.devices[-1].used_bytes if self.devices else 0.0
+
+    def describe(self) -> str:
+        if self.level == "gpu":
+            return "fits on GPU"
+        if self.level == "partial":
+            what = "experts on CPU" if self.experts_on_cpu and self.cpu_layers == 0 else \
+                f"{self.gpu_layers} of {self.n_layers} layers on GPU"
+            return f"partly offloaded ({what})"
+        if self.level == "cpu":
+            return "CPU only"
+        return "does not fit in RAM either"
+
+
+def gpu_budget(s: Scenario, gpu: GPU) -> float:
+    """Usable bytes on one card (unified memory: the share macOS lets the GPU wire)."""
+    from .fit import budget_bytes
+    b = budget_bytes(s.with_(gpu=gpu))
+    if gpu.unified_memory:
+        b = min(b, gpu.memory_bytes * APPLE_GPU_FRACTION)
+    return b
+
+
+def _split(free: list[float], per_layer: float, n: int) -> list[int]:
+    """Layers per card: as many as fit, at most ``n``, shared in proportion to free memory
+    (llama.cpp's tensor split)."""
+    capacity = [max(int(f // per_layer), 0) if per_layer > 0 else n for f in free]
+    total = min(sum(capacity), n)
+    if total == 0:
+        return [0] * len(free)
+    weights = [max(f, 0.0) for f in free]
+    share = [int(total * w / sum(weights)) for w in weights]
+    share = [min(a, c) for a, c in zip(share, capacity, strict=True)]
+    left = total - sum(share)
+    for i in sorted(range(len(free)), key=lambda k: -(capacity[k] - share[k])):
+        add = min(left, capacity[i] - share[i])
+        share[i] += add
+        left -= add
+    return share
+
+
+def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_layers: int | None = None,
+                 experts_on_cpu: bool = False, ram_bandwidth_gb_s: float = DEFAULT_RAM_BANDWIDTH_GB_S
+                 ) -> OffloadPlan:
+    """Best layer split of ``s`` over ``gpus`` (default: ``s.n_gpus`` × ``s.gpu``) and ``ram_gb``
+    of system RAM; ``gpu_layers`` forces ``-ngl`` (None: as many as fit)."""
+    gpus = gpus or [s.gpu] * s.n_gpus
+    one = s.with_(n_gpus=1)
+    a = s.model.architecture
+    L = a.num_layers
+    p = count_params(a)
+    wb = weight_bytes(a, one.weight_format, p)
+    m = estimate_memory(one)
+    kv_layer = float(kv_cache_bytes(one, s.context_tokens, s.batch)) / L
+    layer_w = (wb.linear + wb.other) / L
+    expert_layer = 0.0
+    if a.moe and experts_on_cpu:
+        n_moe = L - a.moe.dense_layers
+        one_expert = mlp_params(a.hidden_size, a.moe.expert_intermediate_size, a.gated_mlp, False)[0]
+        expert_total = n_moe * a.moe.num_experts * one_expert * expert_bits(a, one.weight_format) / 8
+        expert_layer = expert_total / L
+    gpu_layer = layer_w - expert_layer + kv_layer
+    head = wb.lm_head
+    embed_gpu = 0.0 if one.profile.embedding_on_host else wb.embedding
+    fixed = float(m.overhead + m.activations) + embed_gpu
+    budgets = [gpu_budget(one, g) for g in gpus]
+    free_all = [b - fixed for b in budgets]
+    if gpu_layers is not None:                       # -ngl N: N layers, shared by free memory
+        n_gpu = min(max(gpu_layers, 0), L)
+        split = _proportional([max(f, 1.0) for f in free_all], n_gpu)
+        output_on_gpu = n_gpu == L
+    else:
+        with_head = [free_all[0] - head] + free_all[1:]  # everything on the GPUs, output on the first
+        split = _split(with_head, gpu_layer, L)
+        output_on_gpu = sum(split) == L
+        if not output_on_gpu:                        # the output layer stays in RAM: room for more layers
+            split = _split(free_all, gpu_layer, L)
+        n_gpu = sum(split)
+    n_cpu = L - n_gpu
+    devices = []
+    for g, b, k, i in zip(gpus, budgets, split, range(len(gpus)), strict=True):
+        used = (fixed if k or output_on_gpu else 0.0) + k * gpu_layer + (head if output_on_gpu and i == 0 else 0.0)
+        devices.append(Device(g.name, used, b, k))
+    ram_used = (wb.embedding if one.profile.embedding_on_host or n_gpu == 0 else 0.0) \
+        + n_cpu * (layer_w + kv_layer) + (0.0 if output_on_gpu else head) + expert_layer * n_gpu \
+        + (float(m.activations) if n_cpu else 0.0)
+    ram_budget = ram_gb * GB
+    if all(g.unified_memory for g in gpus):   # one pool: the CPU gets what the GPU may not wire
+        pool = sum(g.memory_bytes for g in gpus) - sum(budgets)
+        ram_budget = min(ram_budget, pool) if ram_gb else pool
+    devices.append(Device("system RAM", ram_used, ram_budget, n_cpu))
+    over_gpu = any(d.used_bytes > d.budget_bytes for d in devices[:-1])
+    if ram_used > ram_budget or over_gpu:
+        level = "none"
+    elif n_cpu == 0 and output_on_gpu and not expert_layer:
+        level = "gpu"
+    elif n_gpu == 0:
+        level = "cpu"
+    else:
+        level = "partial"
+    decode = _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer, head, ram_bandwidth_gb_s)
+    return OffloadPlan(level=level, n_layers=L, gpu_layers=n_gpu, cpu_layers=n_cpu,
+                       experts_on_cpu=bool(expert_layer), output_on_gpu=output_on_gpu, devices=devices,
+                       decode_s=decode if level != "none" else float("inf"))
+
+
+def _proportional(budgets: list[float], n: int) -> list[int]:
+    total = sum(budgets)
+    share = [int(n * b / total) for b in budgets]
+    share[0] += n - sum(share)
+    return share
+
+
+def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer, head, ram_bw_gb_s) -> float:
+    """Per-token time: each device reads its share in turn."""
+    a = s.model.architecture
+    L = a.num_layers
+    read_layer = (active_weight_bytes(a, one.weight_format) - head) / L   # active weights per layer
+    active_expert_layer = 0.0
+    if expert_layer and a.moe:
+        active_expert_layer = expert_layer * a.moe.experts_per_token / a.moe.num_experts
+    eff = bandwidth_efficiency(one.profile, one.weight_format)
+    t = 0.0
+    for g, k in zip(gpus, split, strict=True):
+        gpu_bytes = k * (read_layer - active_expert_layer + kv_layer)
+        t += gpu_bytes / (g.bandwidth_bytes_per_s * eff)
+    if output_on_gpu:
+        t += head / (gpus[0].bandwidth_bytes_per_s * eff)
+    ram_bw = ram_bw_gb_s * GB * CPU_BW_EFFICIENCY
+    cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
+        + active_expert_layer * (L - n_cpu)
+    t += cpu_bytes / ram_bw
+    return t + STEP_OVERHEAD_S.get(s.profile.id, 0.0)
