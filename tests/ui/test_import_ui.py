@@ -118,3 +118,29 @@ def test_no_network_while_importing_estimating_drawing(qtbot, win, tmp_path, mon
     win.export_report(tmp_path / "r.json")
     m = estimate_memory(win.state.scenario)
     assert float(m.total) > 0 and np.isfinite(float(m.total))
+
+
+def test_partial_offload_in_the_window(qtbot, win):
+    p = win.panel
+    p.model.setCurrentIndex(p.model.findData("llama2-70b"))
+    p.weights.setCurrentIndex(p.weights.findData("q4_k_m"))
+    p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
+    p.prompt.spin.setValue(4000)
+    p.output.spin.setValue(96)
+    p.ram.setValue(32)
+    settle(qtbot, win)
+    verdicts = dict(win.fit_panel.row_texts())
+    assert verdicts["NVIDIA GeForce RTX 4090"] == "partly offloaded (45 of 80 layers on GPU)"
+    assert verdicts["NVIDIA A100 80GB (SXM4)"] == "fits"
+    assert verdicts["NVIDIA GeForce RTX 3060 (12GB)"] == "does not fit in RAM either"
+    assert win.breakdown.verdict.text() == "OFFLOAD 45/80"
+    assert win.memory_chart.spill.isVisible()
+    x, y = win.memory_chart.spill.getOriginalDataset()
+    budget = win.last_fit.budget_bytes / GIB
+    assert win.memory_chart.spill.opts["fillLevel"] == pytest.approx(budget)   # the band starts at the budget
+    _, total = win.memory_chart.curves[-1].getOriginalDataset()
+    np.testing.assert_allclose(y, np.maximum(total, budget))
+    p.ram.setValue(0)
+    settle(qtbot, win)
+    assert not win.memory_chart.spill.isVisible()
+    assert dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"] == "needs 2 cards"

@@ -87,7 +87,7 @@ class BreakdownStrip(QtWidgets.QFrame):
         self.verdict.setStyleSheet(f"padding: 2px 6px; border-radius: 4px; background: {colour}; color: white;")
         self.verdict.setToolTip(verdict_tip)
 
-    def update_from(self, s: Scenario, m: MemoryBreakdown, f: FitResult, sp: SpeedResult) -> None:
+    def update_from(self, s: Scenario, m: MemoryBreakdown, f: FitResult, sp: SpeedResult, plan=None) -> None:
         step = float(sp.decode_step_s)
         items = [("Weights", _g(m.weights), "weights"), ("KV cache", _g(m.kv_cache), "kv_cache"),
                  ("Activations", _g(m.activations), "activations"), ("Overhead", _g(m.overhead), "overhead"),
@@ -96,9 +96,17 @@ class BreakdownStrip(QtWidgets.QFrame):
                  ("Total / usable", f"{float(m.total) / GIB:,.2f} / {f.budget_bytes / GIB:,.2f} GiB", "total"),
                  ("Decode", f"{step * 1e3:,.1f} ms · {s.batch / step:,.0f} tok/s", "decode")]
         colour = "#009E73" if f.fits else "#E69F00" if f.min_gpus else "#D55E00"
-        self._set(items, lambda: explain(s), f.verdict, colour,
-                  f"Needs {f.needed_bytes / GIB:,.2f} GiB of {f.budget_bytes / GIB:,.2f} GiB usable per card; "
-                  f"headroom {f.headroom_bytes / GIB:+,.2f} GiB")
+        verdict = f.verdict
+        tip = (f"Needs {f.needed_bytes / GIB:,.2f} GiB of {f.budget_bytes / GIB:,.2f} GiB usable per card; "
+               f"headroom {f.headroom_bytes / GIB:+,.2f} GiB")
+        if plan is not None and not f.fits:
+            verdict = {"partial": f"offload {plan.gpu_layers}/{plan.n_layers}" if plan.cpu_layers else
+                       "experts on CPU", "cpu": "CPU only", "none": "does not fit", "gpu": "fits"}[plan.level]
+            colour = {"partial": "#E69F00", "cpu": "#D55E00", "none": "#D55E00", "gpu": "#009E73"}[plan.level]
+            tip = (f"{plan.describe()}: " + ", ".join(f"{d.name} {d.used_bytes / GIB:,.1f} of "
+                                                      f"{d.budget_bytes / GIB:,.1f} GiB" for d in plan.devices)
+                   + f"; about {plan.tokens_per_s:,.1f} tokens/s")
+        self._set(items, lambda: explain(s), verdict, colour, tip)
 
     def update_training(self, t, m, f) -> None:
         from ..core.explain import explain_training

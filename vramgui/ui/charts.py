@@ -135,6 +135,10 @@ class MemoryChart(pg.PlotWidget):
             p.addItem(line, ignoreBounds=True)
             self.compare_lines.append(line)
         self.measured = _measured_item(p)
+        hatch = QtGui.QBrush(QtGui.QColor("#D55E00"), QtCore.Qt.BrushStyle.BDiagPattern)
+        self.spill = p.plot(pen=_pen("#D55E00", 1.5), brush=hatch, fillLevel=0, name="spills to system RAM")
+        self.spill.setZValue(5)
+        self.spill.setVisible(False)
         cache_static_items(p)
         self.readout = pg.TextItem(color="#202020", fill=pg.mkBrush(255, 255, 255, 220), anchor=(0, 0))
         self.readout.setZValue(50)
@@ -183,7 +187,8 @@ class MemoryChart(pg.PlotWidget):
         self._lines(t.gpu, t.gpu.memory_bytes, t.seq, "sequence", max_seq if max_seq >= 1 else None, top,
                     "largest sequence that fits", stack, compare)
 
-    def update_from(self, s: Scenario, budget: float, max_prompt: int | None, compare: list[GPU]) -> None:
+    def update_from(self, s: Scenario, budget: float, max_prompt: int | None, compare: list[GPU],
+                    spill: bool = False) -> None:
         self.set_bands(BANDS)
         self.getPlotItem().setTitle("Memory per card vs prompt length")
         self.getPlotItem().setLabel("bottom", "prompt tokens")
@@ -193,6 +198,13 @@ class MemoryChart(pg.PlotWidget):
         stack = self._draw_stack(x, [m.weights, m.kv_cache, m.activations, m.overhead])
         self._lines(s.gpu, budget, s.prompt_tokens, "prompt", max_prompt, top, "largest prompt that fits", stack,
                     compare)
+        # with offload planned, what rises above the usable budget runs from system RAM: its own band
+        if spill and float(stack[-1].max()) * GIB > budget:
+            self.spill.setData(x, np.maximum(stack[-1], budget / GIB))
+            self.spill.setFillLevel(budget / GIB)
+            self.spill.setVisible(True)
+        else:
+            self.spill.setVisible(False)
 
     def _lines(self, gpu: GPU, budget: float, current: int, what: str, limit: int | None, top: int,
                limit_text: str, stack: np.ndarray, compare: list[GPU]) -> None:

@@ -226,6 +226,22 @@ class ScenarioPanel(QtWidgets.QWidget):
         self.inference_rows = [self.weights, self.kv, self.engine, self.attention, self.prompt, self.output,
                                self.batch, self.util, self.reserved]
 
+        self.ram = QtWidgets.QDoubleSpinBox()
+        self.ram.setRange(0, 8192)
+        self.ram.setDecimals(0)
+        self.ram.setSuffix(" GB")
+        self.ram.setSpecialValueText("no offload")
+        self.ram.setToolTip("System RAM (GB): plan llama.cpp-style partial offload — the layers that do not fit "
+                            "on the card run from RAM")
+        self.experts_on_cpu = QtWidgets.QCheckBox("MoE experts in system RAM")
+        self.experts_on_cpu.setToolTip("Keep every expert tensor in RAM and attention on the GPU (llama.cpp -ot "
+                                       "exps=CPU)")
+        form.addRow("System RAM", self.ram)
+        form.addRow("", self.experts_on_cpu)
+        self.inference_rows += [self.ram, self.experts_on_cpu]
+        self.ram.valueChanged.connect(lambda v: self.state.set_offload(ram_gb=v))
+        self.experts_on_cpu.toggled.connect(lambda v: self.state.set_offload(experts_on_cpu=v))
+
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b35806;")
@@ -391,6 +407,13 @@ class ScenarioPanel(QtWidgets.QWidget):
             if w.value() != v or w.slider.value() != w._to_pos(v):
                 w.setValue(v)
         n = t.n_gpus if training else s.n_gpus
+        if self.ram.value() != self.state.ram_gb:
+            with QtCore.QSignalBlocker(self.ram):
+                self.ram.setValue(self.state.ram_gb)
+        if self.experts_on_cpu.isChecked() != self.state.experts_on_cpu:
+            with QtCore.QSignalBlocker(self.experts_on_cpu):
+                self.experts_on_cpu.setChecked(self.state.experts_on_cpu)
+        self.experts_on_cpu.setEnabled(s.model.architecture.moe is not None)
         for w, v in ((self.gpus, n), (self.util, s.gpu_util or 0.0), (self.reserved, int(s.reserved_mib))):
             if w.value() != v:
                 with QtCore.QSignalBlocker(w):

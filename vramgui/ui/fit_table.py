@@ -33,8 +33,9 @@ class CardTableModel(QtGui.QStandardItemModel):
             self.horizontalHeaderItem(c).setToolTip(tip)
         self.table: CardTable | None = None
 
-    def set_table(self, table: CardTable, output_tokens: int) -> None:
+    def set_table(self, table: CardTable, output_tokens: int, plans: dict | None = None) -> None:
         self.table = table
+        self.plans = plans or {}
         n = len(table.gpus)
         with QtCore.QSignalBlocker(self):
             if self.rowCount() != n:
@@ -47,7 +48,7 @@ class CardTableModel(QtGui.QStandardItemModel):
                             item.setData(RIGHT, QtCore.Qt.ItemDataRole.TextAlignmentRole)
                         self.setItem(r, c, item)
             for r in range(n):
-                text, sort, colour, tip, gid = self._row(table, r, output_tokens)
+                text, sort, colour, tip, gid = self._row(table, r, output_tokens, self.plans.get(table.gpus[r].id))
                 for c in range(len(COLUMNS)):
                     item = self.item(r, c)
                     item.setData(text[c], QtCore.Qt.ItemDataRole.DisplayRole)
@@ -57,18 +58,23 @@ class CardTableModel(QtGui.QStandardItemModel):
                 self.item(r, 1).setData(gid, ID_ROLE)
 
     @staticmethod
-    def _row(t: CardTable, r: int, output_tokens: int) -> tuple:
+    def _row(t: CardTable, r: int, output_tokens: int, plan=None) -> tuple:
         g = t.gpus[r]
         fits, n = bool(t.fits[r]), int(t.min_gpus[r])
         mp = int(t.max_prompt_tokens[r])
         ctx = None if mp < 0 else mp + output_tokens
         status = 0 if fits else 1 if n else 2
         tok_s = float(t.decode_tokens_per_s[r])
+        verdict = t.verdict(r)
+        if plan is not None and not fits:          # partial offload instead of more cards
+            verdict = plan.describe()
+            status = {"gpu": 0, "partial": 1, "cpu": 2, "none": 2}[plan.level]
+            tok_s = plan.tokens_per_s if plan.level != "none" else float("nan")
         speed = 0.0 if tok_s != tok_s else tok_s  # NaN in a training table
         tok_text = "-" if tok_s != tok_s else f"{tok_s:,.1f}"
         sort = (status * 1e9 - speed, g.name, t.needed_bytes, float(t.budget_bytes[r]), float(t.headroom_bytes[r]),
                 n or 10**6, -1 if ctx is None else ctx, int(t.max_batch[r]), speed)
-        text = (t.verdict(r), g.name, f"{t.needed_bytes / GIB:,.1f} GiB", f"{t.budget_bytes[r] / GIB:,.1f} GiB",
+        text = (verdict, g.name, f"{t.needed_bytes / GIB:,.1f} GiB", f"{t.budget_bytes[r] / GIB:,.1f} GiB",
                 f"{t.headroom_bytes[r] / GIB:+,.1f} GiB", str(n) if n else "> 64", "-" if ctx is None else f"{ctx:,}",
                 f"{int(t.max_batch[r]):,}", tok_text)
         tip = (f"{g.name}: {g.memory_mib:,.0f} MiB ({g.memory_mib_basis}), {g.memory_bandwidth_gb_s:,.0f} GB/s"
@@ -124,7 +130,7 @@ class FitPanel(QtWidgets.QWidget):
         self.view.setToolTip("Every card for this scenario; click a row to make it the primary card")
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((118, 240, 80, 80, 84, 48, 92, 76, 96)):
+        for col, width in enumerate((290, 240, 80, 80, 84, 48, 92, 76, 96)):
             self.view.setColumnWidth(col, width)
         header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.category = QtWidgets.QComboBox()
@@ -166,8 +172,8 @@ class FitPanel(QtWidgets.QWidget):
         for c, name in enumerate(COLUMNS):
             self.model.horizontalHeaderItem(c).setText(names[name])
 
-    def set_table(self, table: CardTable, output_tokens: int, primary: str) -> None:
-        self.model.set_table(table, output_tokens)
+    def set_table(self, table: CardTable, output_tokens: int, primary: str, plans: dict | None = None) -> None:
+        self.model.set_table(table, output_tokens, plans)
         self.proxy.refresh()
         self.view.viewport().update()
         ids = [g.id for g in table.gpus]

@@ -156,11 +156,13 @@ class MainWindow(QtWidgets.QMainWindow):
             self._table = (key, card_table(s, list(cat.gpus.values())))
         ids = [g.id for g in self._table[1].gpus]
         f = fit_from_table(s, self._table[1], ids.index(s.gpu.id)) if s.gpu.id in ids else fit(s)
-        self.memory_chart.update_from(s, f.budget_bytes, f.max_prompt_tokens, self.state.compare)
+        plan = self.state.offload_plan()
+        self.memory_chart.update_from(s, f.budget_bytes, f.max_prompt_tokens, self.state.compare,
+                                      spill=plan is not None)
         self.second_chart.setCurrentWidget(self.speed_chart)
         self.fit_panel.set_headers(False)
         self.speed_chart.update_from(s, f.max_batch)
-        self.breakdown.update_from(s, estimate_memory(s), f, estimate_speed(s, with_knee=False))
+        self.breakdown.update_from(s, estimate_memory(s), f, estimate_speed(s, with_knee=False), plan)
         self.memory_chart.set_measured(self.measured, s)
         self.speed_chart.set_measured(self.measured, s)
         self.last_fit = f
@@ -170,7 +172,12 @@ class MainWindow(QtWidgets.QMainWindow):
     def redraw_table(self) -> None:
         s = self.state.scenario
         output = 0 if self.state.mode == "training" else s.output_tokens
-        self.fit_panel.set_table(self._table[1], output, s.gpu.id)
+        table = self._table[1]
+        plans = None
+        if self.state.mode == "inference" and (self.state.ram_gb > 0 or self.state.experts_on_cpu):
+            plans = {g.id: self.state.offload_plan(g) for g, fits in zip(table.gpus, table.fits, strict=True)
+                     if not fits}
+        self.fit_panel.set_table(table, output, s.gpu.id, plans)
 
     # --- model files, user presets ------------------------------------------------------------
     def import_model(self, path: Path | None = None, folder: bool = False) -> bool:

@@ -26,12 +26,30 @@ class ScenarioState(QtCore.QObject):
         self._scenario = scenario
         self.compare: list[GPU] = []
         self.mode = "inference"
+        self.ram_gb = 0.0             # system RAM for partial offload; 0: do not plan offload
+        self.experts_on_cpu = False
         self._training = TrainingSetup(model=scenario.model, gpu=scenario.gpu, method="lora", optimizer="adamw",
                                        lora_rank=16, lora_targets="q,k,v,o", checkpointing="full", seq=2048)
 
     @property
     def training(self) -> TrainingSetup:
         return self._training
+
+    def set_offload(self, ram_gb: float | None = None, experts_on_cpu: bool | None = None) -> None:
+        if ram_gb is not None:
+            self.ram_gb = max(0.0, float(ram_gb))
+        if experts_on_cpu is not None:
+            self.experts_on_cpu = bool(experts_on_cpu)
+        self.changed.emit()
+
+    def offload_plan(self, gpu=None):
+        """The offload plan for the current scenario on ``gpu`` (default: the primary), or None
+        when no system RAM is set."""
+        if self.ram_gb <= 0 and not self.experts_on_cpu:
+            return None
+        from ..core.offload import plan_offload
+        s = self._scenario if gpu is None else self._scenario.with_(gpu=gpu)
+        return plan_offload(s, self.ram_gb, experts_on_cpu=self.experts_on_cpu)
 
     def set_mode(self, mode: str) -> None:
         if mode not in ("inference", "training") or mode == self.mode:

@@ -1,0 +1,57 @@
+"""Render the documentation screenshots (offscreen): python packaging/screenshots.py"""
+
+import os
+import sys
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> int:
+    from PySide6 import QtWidgets
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
+    from vramgui.ui.app import initial_scenario, make_window, parse_args
+    from vramgui.ui.app import main as app_main
+
+    def settle(w):
+        for _ in range(5):
+            app.processEvents()
+        w.redraw()
+        w.redraw_table()
+        for _ in range(5):
+            app.processEvents()
+
+    shots = [
+        ([], "window-llama2-7b-rtx4090"),
+        (["--model", "llama2-70b", "--gpu", "a100-80gb", "--weights", "gptq-int4", "--engine", "hf", "--attention",
+          "eager", "--prompt", "4096"], "window-llama2-70b-int4-a100"),
+        (["--model", "llama3.1-405b", "--gpu", "h100-sxm", "--gpus", "8", "--weights", "fp8", "--engine", "vllm",
+          "--prompt", "8192", "--output", "1024", "--batch", "16"], "window-llama3.1-405b-8xh100"),
+    ]
+    for args, name in shots:
+        for size in ("1366x768", "2560x1440"):
+            app_main(["--screenshot", f"docs/{name}-{size}.png", "--size", size, *args])
+    app_main(["--screenshot", "docs/window-finetuning-llama2-7b-rtx4090-1366x768.png", "--mode", "training",
+              "--size", "1366x768"])
+    app_main(["--screenshot", "docs/overlay-lmdeploy-llama2-7b-a100-1366x768.png", "--model", "llama2-7b", "--gpu",
+              "a100-80gb", "--engine", "vllm", "--prompt", "128", "--output", "2048", "--batch", "16", "--measured",
+              "presets/measured/lmdeploy-llama2-7b-a100-p128-g2048-step-ms.csv", "--size", "1366x768"])
+    # partial offload: the window, and the fit panel tall enough for all three fit levels
+    w = make_window(initial_scenario(parse_args(["--model", "llama2-70b", "--gpu", "rtx4090", "--weights", "q4_k_m",
+                                                 "--engine", "llamacpp", "--prompt", "4000", "--output", "96"])))
+    w.state.set_offload(ram_gb=32)
+    w.resize(1366, 768)
+    w.show()
+    settle(w)
+    w.grab().save("docs/window-offload-llama2-70b-rtx4090-1366x768.png")
+    view = w.fit_panel.view
+    w.fit_panel.setFixedSize(1100, view.verticalHeader().defaultSectionSize() * (view.model().rowCount() + 1) + 70)
+    w.fit_panel.setParent(None)
+    w.fit_panel.show()
+    settle(w)
+    w.fit_panel.grab().save("docs/fit-levels-llama2-70b-q4km-32gb-ram.png")
+    print("screenshots written to docs/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
