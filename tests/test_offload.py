@@ -109,3 +109,12 @@ def test_cli_offload_json(capsys):
     assert json.loads(capsys.readouterr().out)["offload"]["experts_on_cpu"]
     rc = main(["estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--offload", "lots"])
     assert rc == 2 and "--offload must be auto, none or a number" in capsys.readouterr().err
+
+
+def test_unified_memory_reads_at_the_chips_bandwidth():
+    # M2 Ultra: 800 GB/s for the GPU and the CPU alike; Llama 3.1 405B Q4_K_M spills past the GPU's share
+    s = scenario("llama3.1-405b", gpu="m2-ultra-192gb")
+    default = plan_offload(s, ram_gb=0)
+    slow = plan_offload(s, ram_gb=0, ram_bandwidth_gb_s=DEFAULT_RAM_BANDWIDTH_GB_S)
+    if default.level != "none":
+        assert default.tokens_per_s > slow.tokens_per_s

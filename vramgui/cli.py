@@ -72,7 +72,7 @@ def _add_scenario_flags(p: argparse.ArgumentParser, gpu_required: bool = True) -
     g.add_argument("--ram", type=float, default=None, metavar="GB",
                    help="system RAM in GB: plan a layer split between the card(s) and RAM (llama.cpp -ngl)")
     g.add_argument("--ram-bandwidth", type=float, default=None, metavar="GB/S",
-                   help="system RAM bandwidth (default 76.8 GB/s, dual-channel DDR5-4800)")
+                   help="system RAM bandwidth (default 76.8 GB/s, dual-channel DDR5-4800; unified memory: the chip's)")
     g.add_argument("--offload", default=None, metavar="auto|none|N",
                    help="layers on the GPU(s): auto (as many as fit; the default with --ram), none (all or "
                         "nothing), or a number (like -ngl N)")
@@ -167,7 +167,7 @@ def _print_estimate(d: dict) -> None:
 
 def _offload(args, s: Scenario):
     """The offload plan the flags ask for, or None."""
-    from .core.offload import DEFAULT_RAM_BANDWIDTH_GB_S, plan_offload
+    from .core.offload import plan_offload
     if args.ram is None and args.offload is None and not args.experts_on_cpu:
         return None
     mode = args.offload or "auto"
@@ -186,7 +186,7 @@ def _offload(args, s: Scenario):
     if ram < 0 or (args.ram_bandwidth is not None and args.ram_bandwidth <= 0):
         raise CliError("--ram and --ram-bandwidth must be positive")
     return plan_offload(s, ram, gpu_layers=layers, experts_on_cpu=args.experts_on_cpu,
-                        ram_bandwidth_gb_s=args.ram_bandwidth or DEFAULT_RAM_BANDWIDTH_GB_S)
+                        ram_bandwidth_gb_s=args.ram_bandwidth)
 
 
 def cmd_estimate(args, cat: Catalog) -> int:

@@ -106,11 +106,13 @@ def _split(free: list[float], per_layer: float, n: int) -> list[int]:
 
 
 def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_layers: int | None = None,
-                 experts_on_cpu: bool = False, ram_bandwidth_gb_s: float = DEFAULT_RAM_BANDWIDTH_GB_S
-                 ) -> OffloadPlan:
+                 experts_on_cpu: bool = False, ram_bandwidth_gb_s: float | None = None) -> OffloadPlan:
     """Best layer split of ``s`` over ``gpus`` (default: ``s.n_gpus`` × ``s.gpu``) and ``ram_gb``
     of system RAM; ``gpu_layers`` forces ``-ngl`` (None: as many as fit)."""
     gpus = gpus or [s.gpu] * s.n_gpus
+    if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
+        ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
+                              else DEFAULT_RAM_BANDWIDTH_GB_S)
     one = s.with_(n_gpus=1)
     a = s.model.architecture
     L = a.num_layers

@@ -236,9 +236,18 @@ class ScenarioPanel(QtWidgets.QWidget):
         self.experts_on_cpu = QtWidgets.QCheckBox("MoE experts in system RAM")
         self.experts_on_cpu.setToolTip("Keep every expert tensor in RAM and attention on the GPU (llama.cpp -ot "
                                        "exps=CPU)")
+        self.ram_bw = QtWidgets.QDoubleSpinBox()
+        self.ram_bw.setRange(0, 2000)
+        self.ram_bw.setDecimals(1)
+        self.ram_bw.setSuffix(" GB/s")
+        self.ram_bw.setSpecialValueText("platform default")
+        self.ram_bw.setToolTip("System RAM bandwidth for the offloaded layers (default: dual-channel DDR5-4800, "
+                               "76.8 GB/s; unified memory: the chip's)")
         form.addRow("System RAM", self.ram)
+        form.addRow("RAM bandwidth", self.ram_bw)
         form.addRow("", self.experts_on_cpu)
-        self.inference_rows += [self.ram, self.experts_on_cpu]
+        self.inference_rows += [self.ram, self.ram_bw, self.experts_on_cpu]
+        self.ram_bw.valueChanged.connect(lambda v: self.state.set_offload(ram_bandwidth_gb_s=v))
         self.ram.valueChanged.connect(lambda v: self.state.set_offload(ram_gb=v))
         self.experts_on_cpu.toggled.connect(lambda v: self.state.set_offload(experts_on_cpu=v))
 

@@ -28,6 +28,7 @@ class ScenarioState(QtCore.QObject):
         self.mode = "inference"
         self.ram_gb = 0.0             # system RAM for partial offload; 0: do not plan offload
         self.experts_on_cpu = False
+        self.ram_bandwidth_gb_s: float | None = None   # None: the platform default
         self._training = TrainingSetup(model=scenario.model, gpu=scenario.gpu, method="lora", optimizer="adamw",
                                        lora_rank=16, lora_targets="q,k,v,o", checkpointing="full", seq=2048)
 
@@ -35,7 +36,10 @@ class ScenarioState(QtCore.QObject):
     def training(self) -> TrainingSetup:
         return self._training
 
-    def set_offload(self, ram_gb: float | None = None, experts_on_cpu: bool | None = None) -> None:
+    def set_offload(self, ram_gb: float | None = None, experts_on_cpu: bool | None = None,
+                    ram_bandwidth_gb_s: float | None = None) -> None:
+        if ram_bandwidth_gb_s is not None:
+            self.ram_bandwidth_gb_s = ram_bandwidth_gb_s or None
         if ram_gb is not None:
             self.ram_gb = max(0.0, float(ram_gb))
         if experts_on_cpu is not None:
@@ -49,7 +53,8 @@ class ScenarioState(QtCore.QObject):
             return None
         from ..core.offload import plan_offload
         s = self._scenario if gpu is None else self._scenario.with_(gpu=gpu)
-        return plan_offload(s, self.ram_gb, experts_on_cpu=self.experts_on_cpu)
+        return plan_offload(s, self.ram_gb, experts_on_cpu=self.experts_on_cpu,
+                            ram_bandwidth_gb_s=self.ram_bandwidth_gb_s)
 
     def set_mode(self, mode: str) -> None:
         if mode not in ("inference", "training") or mode == self.mode:
