@@ -61,6 +61,36 @@ class LogAxis(pg.AxisItem):
         return out
 
 
+def setup_plot(p: pg.PlotItem, title: str, left: str, bottom: str | None, log_x: bool = True,
+               log_y: bool = False) -> None:
+    """One look for every plot: units in the labels, no SI prefixes, light grid, fixed ranges
+    (set by the code, never auto-ranged on each update), no mouse zoom or context menu."""
+    if title:
+        p.setTitle(title)
+    p.setLabel("left", left)
+    if bottom:
+        p.setLabel("bottom", bottom)
+    p.getAxis("left").enableAutoSIPrefix(False)
+    p.getAxis("bottom").enableAutoSIPrefix(False)
+    p.setLogMode(x=log_x, y=log_y)
+    p.showGrid(x=True, y=True, alpha=0.15)
+    p.setMenuEnabled(False)
+    p.disableAutoRange()
+    p.setMouseEnabled(x=False, y=False)
+
+
+def stacked_curves(p: pg.PlotItem, bands: tuple) -> list[pg.PlotDataItem]:
+    """Stacked areas: each cumulative curve is filled down to zero and drawn back to front
+    with opaque brushes, so the visible strip of each colour is its band (cheaper to update
+    and paint than FillBetweenItems)."""
+    curves = []
+    for z, (_, label, colour) in enumerate(bands):
+        curve = p.plot(pen=_pen(_darker(colour), 1.0), brush=_fill(colour, 255), fillLevel=0, name=label)
+        curve.setZValue(-z)
+        curves.append(curve)
+    return curves
+
+
 def _axes(*names: str) -> dict:
     return {n: LogAxis(orientation=n) for n in names}
 
@@ -101,16 +131,7 @@ class MemoryChart(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, axisItems=_axes("bottom"))
         p = self.getPlotItem()
-        p.setTitle("Memory per card vs prompt length")
-        p.setLabel("left", "memory per card (GiB)")
-        p.setLabel("bottom", "prompt tokens")
-        p.getAxis("left").enableAutoSIPrefix(False)
-        p.getAxis("bottom").enableAutoSIPrefix(False)
-        p.setLogMode(x=True, y=False)
-        p.showGrid(x=True, y=True, alpha=0.15)
-        p.setMenuEnabled(False)
-        p.disableAutoRange()
-        p.setMouseEnabled(x=False, y=False)
+        setup_plot(p, "Memory per card vs prompt length", "memory per card (GiB)", "prompt tokens")
         self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=4)
         self.curves: list[pg.PlotDataItem] = []
         self.bands: tuple = ()
@@ -149,20 +170,14 @@ class MemoryChart(pg.PlotWidget):
         self.stack = np.zeros((4, 1))
 
     def set_bands(self, bands: tuple) -> None:
-        """(Re)build the stacked areas.  Each cumulative curve is filled down to zero and drawn
-        back to front with opaque brushes, so the visible strip of each colour is its band
-        (cheaper to update and paint than FillBetweenItems)."""
+        """(Re)build the stacked areas when the set of bands changes (inference / fine-tuning)."""
         if bands == self.bands:
             return
         p = self.getPlotItem()
         for curve in self.curves:
             p.removeItem(curve)
             self.legend.removeItem(curve)
-        self.curves = []
-        for z, (_, label, colour) in enumerate(bands):
-            curve = p.plot(pen=_pen(_darker(colour), 1.0), brush=_fill(colour, 255), fillLevel=0, name=label)
-            curve.setZValue(-z)
-            self.curves.append(curve)
+        self.curves = stacked_curves(p, bands)
         self.bands = bands
 
     def _draw_stack(self, x: np.ndarray, parts: list[np.ndarray]) -> np.ndarray:
@@ -268,17 +283,8 @@ class SpeedChart(pg.GraphicsLayoutWidget):
         self.thr = self.addPlot(row=0, col=0, axisItems=_axes("bottom", "left"))
         self.step = self.addPlot(row=1, col=0, axisItems=_axes("bottom", "left"))
         self.step.setXLink(self.thr)
-        for p, label in ((self.thr, "throughput (tokens/s)"), (self.step, "decode step (ms)")):
-            p.setLogMode(x=True, y=True)
-            p.setLabel("left", label)
-            p.getAxis("left").enableAutoSIPrefix(False)
-            p.getAxis("bottom").enableAutoSIPrefix(False)
-            p.showGrid(x=True, y=True, alpha=0.15)
-            p.setMenuEnabled(False)
-            p.disableAutoRange()
-            p.setMouseEnabled(x=False, y=False)
-        self.thr.setTitle("Speed vs batch size")
-        self.step.setLabel("bottom", "batch size (concurrent sequences)")
+        setup_plot(self.thr, "Speed vs batch size", "throughput (tokens/s)", None, log_y=True)
+        setup_plot(self.step, "", "decode step (ms)", "batch size (concurrent sequences)", log_y=True)
         self.thr_legend = self.thr.addLegend(offset=(-10, -10), labelTextSize="9pt")
         self.thr_curve = self.thr.plot(pen=_pen(BLUE, 2.5), name="expected")
         self.thr_sol = self.thr.plot(pen=_pen(BLUE, 1.2, QtCore.Qt.PenStyle.DashLine), name="speed of light")
@@ -393,21 +399,10 @@ class TrainingBatchChart(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, axisItems=_axes("bottom"))
         p = self.getPlotItem()
-        p.setTitle("Fine-tuning memory per card vs micro-batch")
-        p.setLabel("left", "memory per card (GiB)")
-        p.setLabel("bottom", "micro-batch (sequences per card per step)")
-        p.getAxis("left").enableAutoSIPrefix(False)
-        p.setLogMode(x=True, y=False)
-        p.showGrid(x=True, y=True, alpha=0.15)
-        p.setMenuEnabled(False)
-        p.disableAutoRange()
-        p.setMouseEnabled(x=False, y=False)
+        setup_plot(p, "Fine-tuning memory per card vs micro-batch", "memory per card (GiB)",
+                   "micro-batch (sequences per card per step)")
         self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=3)
-        self.curves = []
-        for z, (_, label, colour) in enumerate(TRAINING_BANDS):
-            curve = p.plot(pen=_pen(_darker(colour), 1.0), brush=_fill(colour, 255), fillLevel=0, name=label)
-            curve.setZValue(-z)
-            self.curves.append(curve)
+        self.curves = stacked_curves(p, TRAINING_BANDS)
         self.capacity = pg.InfiniteLine(angle=0, pen=_pen("#202020", 2), movable=False, label="",
                                         labelOpts={"position": 0.05, "color": "#202020", "anchors": [(0, 1), (0, 1)]})
         self.current = pg.InfiniteLine(angle=90, pen=_pen(GREY, 1.5), movable=False, label="",

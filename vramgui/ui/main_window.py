@@ -304,13 +304,10 @@ class MainWindow(QtWidgets.QMainWindow):
         return self.batch_chart.getPlotItem() if self.state.mode == "training" else self.speed_chart.ci
 
     def export_chart(self, which: str, kind: str, path: Path | None = None, width: int | None = None) -> Path | None:
-        s = self.state.scenario
         if path is None:
-            name = f"{scenario_stem(s)}_{which}.{kind}"
-            chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export chart", name, f"{kind.upper()} (*.{kind})")
-            if not chosen:
+            path = self._save_path("Export chart", f"_{which}.{kind}", f"{kind.upper()} (*.{kind})")
+            if path is None:
                 return None
-            path = Path(chosen)
         widget = self.memory_chart if which == "memory" else self.second_chart.currentWidget()
         if kind == "png":
             if width is None:
@@ -322,25 +319,19 @@ class MainWindow(QtWidgets.QMainWindow):
             return export_png(self.chart_item(which), path, width)
         return export_svg(widget, path)
 
+    def _save_path(self, title: str, suffix: str, filters: str) -> Path | None:
+        """Ask where to save, proposing a name derived from the scenario."""
+        chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self, title, f"{scenario_stem(self.state.scenario)}{suffix}",
+                                                          filters)
+        return Path(chosen) if chosen else None
+
     def export_data(self, path: Path | None = None) -> Path | None:
-        s = self.state.scenario
-        if path is None:
-            chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export data", f"{scenario_stem(s)}.csv",
-                                                              "CSV (*.csv)")
-            if not chosen:
-                return None
-            path = Path(chosen)
-        return export_csv(s, path)
+        path = path or self._save_path("Export data", ".csv", "CSV (*.csv)")
+        return None if path is None else export_csv(self.state.scenario, path)
 
     def export_report(self, path: Path | None = None) -> Path | None:
-        s = self.state.scenario
-        if path is None:
-            chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self, "Export report", f"{scenario_stem(s)}.md",
-                                                              "Markdown (*.md);;JSON (*.json)")
-            if not chosen:
-                return None
-            path = Path(chosen)
-        return export_report(s, path)
+        path = path or self._save_path("Export report", ".md", "Markdown (*.md);;JSON (*.json)")
+        return None if path is None else export_report(self.state.scenario, path)
 
     def copy_summary(self) -> str:
         text = report_markdown(estimate_dict(self.state.scenario))
