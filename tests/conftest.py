@@ -6,6 +6,7 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # never read or write the real user's presets from the tests
 os.environ["VRAMGUI_USER_DIR"] = tempfile.mkdtemp(prefix="vramgui-test-user-")
+os.environ["VRAMGUI_SETTINGS"] = os.path.join(os.environ["VRAMGUI_USER_DIR"], "settings.ini")
 
 from vramgui.core import Scenario, default_catalog  # noqa: E402
 

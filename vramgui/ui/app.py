@@ -170,7 +170,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.self_test:
         return self_test(win)
+    from .session import install_exception_hook, restore_session
+    install_exception_hook()
     win.resize(1440, 900)
+    argv_given = sys.argv[1:] if argv is None else argv
+    if not any(a.startswith("--") for a in argv_given):     # no scenario on the command line: the last one
+        notes = restore_session(win)
+        if notes:
+            win.statusBar().showMessage("Last session: " + "; ".join(notes), 15000)
+    win.remember_session = True
     win.show()
     if os.environ.get("VRAMGUI_EXIT_AFTER_SHOW"):   # start-up timing (packaging/measure_start.py)
         app.processEvents()

@@ -179,6 +179,14 @@ class MainWindow(QtWidgets.QMainWindow):
                      if not fits}
         self.fit_panel.set_table(table, output, s.gpu.id, plans)
 
+    remember_session = False   # the app sets it; test windows do not write the user's settings
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if self.remember_session:
+            from .session import save_session
+            save_session(self)
+        super().closeEvent(event)
+
     # --- model files, user presets ------------------------------------------------------------
     def import_model(self, path: Path | None = None, folder: bool = False) -> bool:
         """Import a config.json / .safetensors / index / .gguf (or a folder) and select it.

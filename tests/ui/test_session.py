@@ -1,0 +1,81 @@
+"""The last session comes back; a corrupt settings file is reset with a notice; errors in
+slots show a dialog and the app goes on."""
+
+import pytest
+from PySide6 import QtCore
+
+from vramgui.core import Scenario, load_catalog
+from vramgui.ui import session
+from vramgui.ui.main_window import MainWindow
+from vramgui.ui.state import ScenarioState
+
+pytestmark = pytest.mark.gui
+
+
+def window(qtbot):
+    cat = load_catalog()
+    w = MainWindow(ScenarioState(cat, Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"))))
+    qtbot.addWidget(w)
+    return w
+
+
+def test_round_trip(qtbot, tmp_path):
+    store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = window(qtbot)
+    w.state.set_model("mixtral-8x7b")
+    w.state.set_gpu("a100-80gb")
+    w.state.update(weights="q4_k_m", engine="llamacpp", prompt_tokens=12345, batch=3)
+    w.state.update_training(method="qlora", lora_rank=32)
+    w.state.set_offload(ram_gb=64, experts_on_cpu=True)
+    w.state.set_compare(["h100-sxm"])
+    session.save_session(w, store)
+    fresh = window(qtbot)
+    assert session.restore_session(fresh, store) == []
+    s = fresh.state.scenario
+    assert (s.model.id, s.gpu.id, s.weights, s.engine, s.prompt_tokens, s.batch) == \
+        ("mixtral-8x7b", "a100-80gb", "q4_k_m", "llamacpp", 12345, 3)
+    t = fresh.state.training
+    assert (t.method, t.lora_rank) == ("qlora", 32)
+    assert (fresh.state.ram_gb, fresh.state.experts_on_cpu) == (64, True)
+    assert [g.id for g in fresh.state.compare] == ["h100-sxm"]
+
+
+def test_corrupt_settings_are_reset_with_a_notice(qtbot, tmp_path):
+    path = tmp_path / "bad.ini"
+    store = QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat)
+    store.setValue("session/scenario", "{not json")
+    store.sync()
+    w = window(qtbot)
+    before = w.state.scenario
+    notes = session.restore_session(w, QtCore.QSettings(str(path), QtCore.QSettings.Format.IniFormat))
+    assert notes and "corrupt and was reset" in notes[0]
+    assert w.state.scenario == before
+
+
+def test_missing_preset_and_bad_values(qtbot, tmp_path):
+    import json
+    store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    store.setValue("session/scenario", json.dumps({"model": "gone-model", "gpu": "rtx4090",
+                                                   "scenario": {"batch": -5, "prompt_tokens": "many"},
+                                                   "ram_gb": "lots", "mode": "sideways"}))
+    w = window(qtbot)
+    notes = session.restore_session(w, store)
+    text = " ".join(notes)
+    assert "'gone-model' of the last session is no longer available" in text
+    assert "not valid" in text and "RAM" in text
+    assert w.state.scenario.batch == 1 and w.state.mode == "inference"
+
+
+def test_exception_hook_shows_the_error_logs_it_and_goes_on(qtbot, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(session, "show_error", lambda details, log: shown.append((details, log)))
+    monkeypatch.setattr(session, "log_dir", lambda: tmp_path / "logs")
+    try:
+        raise RuntimeError("boom in a slot")
+    except RuntimeError as exc:
+        session.handle_exception(type(exc), exc, exc.__traceback__)
+    assert shown and "boom in a slot" in shown[0][0]
+    assert "boom in a slot" in (tmp_path / "logs" / "vramgui.log").read_text()
+    w = window(qtbot)                      # the app still works
+    w.state.update(prompt_tokens=2048)
+    assert w.state.scenario.prompt_tokens == 2048
