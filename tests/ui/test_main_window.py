@@ -279,3 +279,17 @@ def test_measured_overlay_and_error_on_hover(qtbot, win, monkeypatch, tmp_path):
     settle(qtbot, win)
     b, _ = win.speed_chart.measured_step.getOriginalDataset()
     assert b is None or len(b) == 0
+
+
+def test_help_texts_and_accessible_names(qtbot, win):
+    from vramgui.ui.dialogs import GUIDE, about_text
+    assert "knee" in GUIDE and "GiB" in GUIDE
+    text = about_text()
+    assert "LGPL" in text and "MIT" in text and "never uses the network" in text
+    p = win.panel
+    assert p.weights.accessibleName() == "Weights" and p.gpu.accessibleName() == "GPU"
+    assert p.prompt.slider.accessibleName() == "Prompt tokens"
+    titles = [a.text() for a in win.menuBar().actions()]
+    assert titles == ["&File", "&Help"]
+    export = next(a for a in win.menuBar().actions()[0].menu().actions() if a.text().startswith("Export memory"))
+    assert export.shortcut().toString() == "Ctrl+E"

@@ -284,6 +284,12 @@ class ScenarioPanel(QtWidgets.QWidget):
         self.reserved.valueChanged.connect(lambda v: self._update(reserved_mib=float(v)))
         state.changed.connect(self.sync)
         state.catalog_changed.connect(self.refill)
+        self.name_controls()
+        for w, name in ((self.model, "Model"), (self.model_filter, "Filter models"), (self.compare, "Compare cards"),
+                        (self.prompt.slider, "Prompt tokens"), (self.output.slider, "Output tokens"),
+                        (self.batch.slider, "Batch size"), (self.seq.slider, "Sequence length"),
+                        (self.micro_batch.slider, "Micro-batch")):
+            w.setAccessibleName(name)
         state.refused.connect(self.message.setText)
         self.sync()
 
@@ -367,6 +373,17 @@ class ScenarioPanel(QtWidgets.QWidget):
             return
         self.compare.setText(f"Compare with… ({len(ids)})" if ids else "Compare with…")
         self.state.set_compare(ids)
+
+    def name_controls(self) -> None:
+        """Accessible names for screen readers: each control is named after its form label."""
+        for row in range(self.form.rowCount()):
+            label = self.form.itemAt(row, QtWidgets.QFormLayout.ItemRole.LabelRole)
+            field = self.form.itemAt(row, QtWidgets.QFormLayout.ItemRole.FieldRole)
+            widget = field.widget() if field else None
+            text = label.widget().text() if label and label.widget() else ""
+            if widget is not None and text and not widget.accessibleName():
+                widget.setAccessibleName(text)
+                widget.setAccessibleDescription(widget.toolTip())
 
     def sync(self) -> None:
         """Show the state's scenario in every control, without echoing edits back."""

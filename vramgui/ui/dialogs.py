@@ -6,7 +6,7 @@ import datetime as _dt
 import re
 
 from pydantic import ValidationError
-from PySide6 import QtWidgets
+from PySide6 import QtCore, QtWidgets
 
 from ..core.errors import pydantic_message
 from ..core.presets import GPU
@@ -70,3 +70,45 @@ class CustomGpuDialog(QtWidgets.QDialog):
         self.gpu = self.build()
         if self.gpu is not None:
             super().accept()
+
+
+GUIDE = """<h3>Reading the charts</h3>
+<p><b>Memory per card vs prompt length.</b> The stacked areas are what one card holds at each prompt length:
+weights (fixed), KV cache (grows with every token of every sequence), the activation peak of a forward pass
+(quadratic in the prompt with eager attention) and the runtime overhead (CUDA context, engine buffers). The black
+line is the card's memory; a dashed line is the usable budget when the engine caps it (vLLM). The grey vertical
+line is your prompt; the dashed red one is the largest prompt that fits. With <i>System RAM</i> set, the hatched
+band above the card's line is what runs from system RAM.</p>
+<p><b>Speed vs batch size.</b> Top: tokens per second of all sequences together; bottom: the time of one decode
+step. Solid lines are the expected speed, dashed ones the speed of light (peak bandwidth and FLOP/s). Throughput
+rises almost linearly while decode is memory-bound and flattens at the <i>knee</i>, where it turns compute-bound;
+the red dashed line is the largest batch memory allows.</p>
+<p><b>Will it fit?</b> Every card: fits, needs N cards, partly offloaded, or does not fit; needed and usable memory,
+the largest context and batch, and expected tokens/s. Click a row to plan for that card.</p>
+<p>Hover any number in the strip under the charts for its formula with your numbers. Memory is in GiB
+(2<sup>30</sup> bytes).</p>"""
+
+
+def about_text() -> str:
+    import numpy
+    import pydantic
+    import pyqtgraph
+    import PySide6
+
+    from .. import __version__
+    return (f"<h3>vramgui {__version__}</h3><p>Will this LLM run on this GPU, and how fast? An offline planner; it "
+            "never uses the network.</p><p>Bundled components and their licenses:</p><ul>"
+            f"<li>Qt {PySide6.QtCore.qVersion()} and PySide6 {PySide6.__version__} — LGPL-3.0</li>"
+            f"<li>pyqtgraph {pyqtgraph.__version__} — MIT</li><li>NumPy {numpy.__version__} — BSD-3-Clause</li>"
+            f"<li>pydantic {pydantic.VERSION} — MIT</li><li>Python — PSF License</li></ul>"
+            "<p>Preset figures come from model cards, config.json files and vendor datasheets; each preset names its "
+            "source.</p>")
+
+
+def show_text(parent, title: str, html: str) -> QtWidgets.QMessageBox:
+    box = QtWidgets.QMessageBox(parent)
+    box.setWindowTitle(title)
+    box.setTextFormat(QtCore.Qt.TextFormat.RichText)
+    box.setText(html)
+    box.setStandardButtons(QtWidgets.QMessageBox.StandardButton.Close)
+    return box

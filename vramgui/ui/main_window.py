@@ -20,7 +20,7 @@ from ..core.user_presets import remove_preset, save_preset
 from .breakdown import BreakdownStrip
 from .charts import MemoryChart, SpeedChart, TrainingBatchChart
 from .controls import ScenarioPanel
-from .dialogs import CustomGpuDialog
+from .dialogs import GUIDE, CustomGpuDialog, about_text, show_text
 from .export import export_csv, export_png, export_report, export_svg, scenario_stem
 from .fit_table import FitPanel
 from .state import ScenarioState
@@ -89,7 +89,7 @@ class MainWindow(QtWidgets.QMainWindow):
     # --- menus -----------------------------------------------------------------------
     def _build_menus(self) -> None:
         file = self.menuBar().addMenu("&File")
-        for text, slot, key in (("Export memory chart as PNG…", lambda: self.export_chart("memory", "png"), None),
+        for text, slot, key in (("Export memory chart as PNG…", lambda: self.export_chart("memory", "png"), "Ctrl+E"),
                                 ("Export speed chart as PNG…", lambda: self.export_chart("speed", "png"), None),
                                 ("Export memory chart as SVG…", lambda: self.export_chart("memory", "svg"), None),
                                 ("Export speed chart as SVG…", lambda: self.export_chart("speed", "svg"), None),
@@ -110,6 +110,10 @@ class MainWindow(QtWidgets.QMainWindow):
         file.addAction("Clear measured points", self.clear_measured)
         file.addSeparator()
         file.addAction("Quit", self.close).setShortcut(QtGui.QKeySequence.StandardKey.Quit)
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("Reading the charts", lambda: show_text(self, "Reading the charts", GUIDE).exec()
+                            ).setShortcut(QtGui.QKeySequence.StandardKey.HelpContents)
+        help_menu.addAction("About vramgui", lambda: show_text(self, "About vramgui", about_text()).exec())
 
     # --- drawing -------------------------------------------------------------------------
     def schedule(self) -> None:
