@@ -312,6 +312,67 @@ def cmd_train(args, cat: Catalog) -> int:
     return 0
 
 
+def _machine(args, cat: Catalog):
+    from .core.machine import Machine
+    if args.gpus < 1 or args.context < 1 or args.batch < 1 or args.ram < 0:
+        raise CliError("--gpus, --context and --batch must be at least 1, --ram not negative")
+    return Machine(gpu=_gpu(args, cat), n_gpus=args.gpus, ram_gb=args.ram, engine=args.engine,
+                   context=args.context, batch=args.batch)
+
+
+def _option_dict(o) -> dict:
+    return {"model": o.model.id, "name": o.model.name, "weights": o.weights, "bits_per_weight": o.bits,
+            "params": o.params, "level": o.level, "needed_bytes": o.needed_bytes, "budget_bytes": o.budget_bytes,
+            "headroom_bytes": o.headroom_bytes, "max_context": o.max_context, "gpu_layers": o.gpu_layers,
+            "n_layers": o.n_layers, "decode_tokens_per_second": o.decode_tokens_per_s,
+            "time_to_first_token_seconds": o.ttft_s}
+
+
+def _level_text(o) -> str:
+    return {"gpu": "fits", "partial": f"offload {o.gpu_layers}/{o.n_layers}", "cpu": "CPU only",
+            "none": "no"}[o.level]
+
+
+def cmd_machine(args, cat: Catalog) -> int:
+    from .core.machine import machine_table
+    rows = machine_table(_machine(args, cat), cat, family=args.family, min_tokens_per_s=args.min_tokens_per_s)
+    if not args.all:
+        rows = [o for o in rows if o.level != "none"]
+    rows.sort(key=lambda o: (-o.decode_tokens_per_s, o.model.id))
+    if args.json:
+        print(json.dumps([_option_dict(o) for o in rows], indent=2))
+        return 0
+    print(_table([(o.model.id, o.weights, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
+                   "-" if o.max_context is None else f"{o.max_context:,}", f"{o.decode_tokens_per_s:,.1f}",
+                   "-" if o.ttft_s is None else f"{o.ttft_s * 1e3:,.0f} ms") for o in rows],
+                 ("model", "format", "bits", "runs", "needed", "max context", "tok/s", "first token")))
+    return 0
+
+
+def cmd_best_format(args, cat: Catalog) -> int:
+    from .core.machine import best_format
+    model = model_from_path(Path(args.model_file)) if args.model_file else cat.model(args.model)
+    r = best_format(_machine(args, cat), model)
+    out = {k: (None if r[k] is None else _option_dict(r[k])) for k in ("highest_precision", "fastest")}
+    out["options"] = [_option_dict(o) for o in r["options"]]
+    if args.json:
+        print(json.dumps(out, indent=2))
+        return 0
+    hp, fast = r["highest_precision"], r["fastest"]
+    if hp is None:
+        print(f"{model.name}: no format fits on {args.gpus} x {args.gpu} at {args.context:,} tokens")
+    else:
+        print(f"{model.name} on {args.gpus} x {args.gpu} at {args.context:,} tokens:")
+        print(f"  highest precision that fits: {hp.weights} ({hp.bits:.2f} bits/weight, {_gib(hp.needed_bytes)}, "
+              f"{hp.decode_tokens_per_s:,.1f} tok/s)")
+        print(f"  fastest: {fast.weights} ({fast.bits:.2f} bits/weight, {_gib(fast.needed_bytes)}, "
+              f"{fast.decode_tokens_per_s:,.1f} tok/s)")
+    print(_table([(o.weights, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
+                   f"{o.decode_tokens_per_s:,.1f}") for o in sorted(r["options"], key=lambda o: -o.bits)],
+                 ("format", "bits", "runs", "needed", "tok/s")))
+    return 0
+
+
 def cmd_models(args, cat: Catalog) -> int:
     items = []
     for fam, models in cat.families().items():
@@ -416,6 +477,25 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--seq", type=int, default=2048, help="tokens per sequence (default 2048)")
     t.add_argument("--batch", type=int, default=1, help="micro-batch per card (default 1)")
     t.add_argument("--json", action="store_true")
+    mc = sub.add_parser("machine", help="which catalog models run on this machine, in which format, how fast")
+    bf = sub.add_parser("best-format", help="the best weight format of one model for this machine")
+    for p in (mc, bf):
+        mg = p.add_mutually_exclusive_group(required=True)
+        mg.add_argument("--gpu", metavar="ID")
+        mg.add_argument("--gpu-file", metavar="PATH")
+        p.add_argument("--gpus", type=int, default=1, metavar="N")
+        p.add_argument("--ram", type=float, default=0.0, metavar="GB", help="system RAM for partial offload")
+        p.add_argument("--engine", default="llamacpp", choices=list(ENGINES),
+                       help="engine for non-GGUF formats (GGUF formats always use llama.cpp)")
+        p.add_argument("--context", type=int, default=4096, metavar="N", help="target context (default 4096)")
+        p.add_argument("--batch", type=int, default=1, metavar="N")
+        p.add_argument("--json", action="store_true")
+    mc.add_argument("--family", default=None, help="only models whose family contains this text")
+    mc.add_argument("--min-tokens-per-s", type=float, default=0.0)
+    mc.add_argument("--all", action="store_true", help="also list what does not run")
+    bm = bf.add_mutually_exclusive_group(required=True)
+    bm.add_argument("--model", metavar="ID")
+    bm.add_argument("--model-file", metavar="PATH")
     for name, fn_help in (("models", "list model presets"), ("gpus", "list GPU presets")):
         p = sub.add_parser(name, help=fn_help)
         p.add_argument("--json", action="store_true")
@@ -426,7 +506,8 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-COMMANDS = {"estimate": cmd_estimate, "fit": cmd_fit, "sweep": cmd_sweep, "train": cmd_train, "models": cmd_models,
+COMMANDS = {"estimate": cmd_estimate, "fit": cmd_fit, "sweep": cmd_sweep, "train": cmd_train, "machine": cmd_machine,
+            "best-format": cmd_best_format, "models": cmd_models,
             "gpus": cmd_gpus, "validate": cmd_validate}
 
 

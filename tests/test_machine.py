@@ -1,0 +1,60 @@
+"""The machine view: what runs on one machine, and the best format for a budget."""
+
+import json
+
+import pytest
+
+from vramgui.cli import main
+from vramgui.core import default_catalog
+from vramgui.core.machine import Machine, best_format, machine_table
+from vramgui.core.units import GIB
+
+
+@pytest.fixture(scope="module")
+def rtx4090_64gb():
+    cat = default_catalog()
+    m = Machine(gpu=cat.gpu("rtx4090"), ram_gb=64, context=4096)
+    return {(o.model.id, o.weights): o for o in machine_table(m, cat, family="Llama 2")}
+
+
+def test_rtx4090_with_64gb_ram_at_4k(rtx4090_64gb):
+    rows = rtx4090_64gb
+    big = [o for (mid, _), o in rows.items() if mid == "llama2-70b"]
+    assert big and all(o.level != "gpu" for o in big)                     # 70B: only partly offloaded
+    assert any(o.level == "partial" for o in big)
+    assert rows[("llama2-13b", "bf16")].level != "gpu"                     # 13B × 2 bytes = 26 GB > 24 GB
+    for fmt in ("q8_0", "int8", "q4_k_m", "awq-int4"):
+        assert rows[("llama2-13b", fmt)].level == "gpu", fmt
+    assert rows[("llama2-7b", "bf16")].level == "gpu"                      # 13.5 GB of weights fit
+
+
+def test_ranking_by_speed_puts_smaller_models_first(rtx4090_64gb):
+    fitting = sorted((o for o in rtx4090_64gb.values() if o.level == "gpu" and o.weights == "q4_k_m"),
+                     key=lambda o: -o.decode_tokens_per_s)
+    sizes = [o.params for o in fitting]
+    assert sizes == sorted(sizes)
+
+
+def test_best_format_llama31_70b_on_a100_80gb_at_8k():
+    # Hand count: 70.55 B parameters × 2 bytes = 141 GB of fp16 weights > 80 GiB (85.9 GB): no 16-bit
+    # format fits.  At ~8.5 bits (Q8_0) the weights are ~75 GB, + 8k tokens of KV (2.7 GB), + llama.cpp's
+    # compute buffer and context (~2.4 GB) = ~80 GB < 85.9 GB: an 8-bit format is the best that fits.
+    cat = default_catalog()
+    r = best_format(Machine(gpu=cat.gpu("a100-80gb"), context=8192), cat.model("llama3.1-70b"))
+    by = {o.weights: o for o in r["options"]}
+    assert by["fp16"].level == "none" and by["bf16"].level == "none"
+    assert by["bf16"].needed_bytes > 80 * GIB
+    hp = r["highest_precision"]
+    assert 8.0 <= hp.bits <= 8.5 and hp.level == "gpu"
+    assert r["fastest"].decode_tokens_per_s >= hp.decode_tokens_per_s and r["fastest"].bits < hp.bits
+
+
+def test_cli_machine_and_best_format(capsys):
+    rc = main(["machine", "--gpu", "rtx4090", "--ram", "64", "--family", "Qwen2.5", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert rc == 0 and rows and all(r["level"] != "none" for r in rows)
+    speeds = [r["decode_tokens_per_second"] for r in rows]
+    assert speeds == sorted(speeds, reverse=True)
+    rc = main(["best-format", "--model", "llama3.1-70b", "--gpu", "a100-80gb", "--context", "8192", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    assert rc == 0 and 8.0 <= d["highest_precision"]["bits_per_weight"] <= 8.5
