@@ -49,6 +49,18 @@ def main() -> int:
     w.fit_panel.show()
     settle(w)
     w.fit_panel.grab().save("docs/fit-levels-llama2-70b-q4km-32gb-ram.png")
+    # the machine tab: a 24 GB card and 64 GB of RAM
+    w2 = make_window(initial_scenario(parse_args([])))
+    w2.resize(1366, 768)
+    w2.show()
+    mt = w2.machine_tab
+    w2.tabs.setCurrentIndex(1)
+    mt.gpu.setCurrentIndex(mt.gpu.findData("rtx4090"))
+    mt.ram.setValue(64)
+    mt.recompute()
+    for _ in range(5):
+        app.processEvents()
+    w2.grab().save("docs/machine-tab-rtx4090-64gb-1366x768.png")
     print("screenshots written to docs/")
     return 0
 

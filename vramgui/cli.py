@@ -342,8 +342,12 @@ def cmd_machine(args, cat: Catalog) -> int:
     if args.json:
         print(json.dumps([_option_dict(o) for o in rows], indent=2))
         return 0
+    def ctx(o):
+        limit = o.model.architecture.max_context
+        return "-" if o.max_context is None else (f"{limit:,} (model limit)" if o.max_context > limit
+                                                  else f"{o.max_context:,}")
     print(_table([(o.model.id, o.weights, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
-                   "-" if o.max_context is None else f"{o.max_context:,}", f"{o.decode_tokens_per_s:,.1f}",
+                   ctx(o), f"{o.decode_tokens_per_s:,.1f}",
                    "-" if o.ttft_s is None else f"{o.ttft_s * 1e3:,.0f} ms") for o in rows],
                  ("model", "format", "bits", "runs", "needed", "max context", "tok/s", "first token")))
     return 0

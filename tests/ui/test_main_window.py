@@ -293,3 +293,23 @@ def test_help_texts_and_accessible_names(qtbot, win):
     assert titles == ["&File", "&Help"]
     export = next(a for a in win.menuBar().actions()[0].menu().actions() if a.text().startswith("Export memory"))
     assert export.shortcut().toString() == "Ctrl+E"
+
+
+def test_machine_tab_lists_and_opens(qtbot, win):
+    mt = win.machine_tab
+    win.tabs.setCurrentIndex(1)
+    mt.gpu.setCurrentIndex(mt.gpu.findData("rtx4090"))
+    mt.ram.setValue(64)
+    mt.context.setValue(4096)
+    mt.filter.setText("Llama 2 13B")
+    qtbot.mouseClick(mt.update_button, QtCore.Qt.MouseButton.LeftButton)
+    texts = {(mt.proxy.index(r, 1).data(), mt.proxy.index(r, 3).data()) for r in range(mt.row_count())}
+    assert ("q8_0", "fits on GPU") in texts and ("q4_k_m", "fits on GPU") in texts
+    assert not any(fmt == "bf16" for fmt, _ in texts)            # 26 GB of bf16 weights: not on a 24 GB card
+    row = next(r for r in range(mt.row_count()) if mt.proxy.index(r, 1).data() == "q8_0")
+    mt.view.doubleClicked.emit(mt.proxy.index(row, 0))
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert (s.model.id, s.weights, s.engine, s.gpu.id, s.prompt_tokens) == \
+        ("llama2-13b", "q8_0", "llamacpp", "rtx4090", 4096)
+    assert win.tabs.currentIndex() == 0

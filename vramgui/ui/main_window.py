@@ -23,6 +23,7 @@ from .controls import ScenarioPanel
 from .dialogs import GUIDE, CustomGpuDialog, about_text, show_text
 from .export import export_csv, export_png, export_report, export_svg, scenario_stem
 from .fit_table import FitPanel
+from .machine_tab import MachineTab
 from .state import ScenarioState
 
 
@@ -65,7 +66,13 @@ class MainWindow(QtWidgets.QMainWindow):
         main.addWidget(right)
         main.setStretchFactor(1, 1)
         main.setSizes([350, 1000])
-        self.setCentralWidget(main)
+        self.machine_tab = MachineTab(self.state)
+        self.tabs = QtWidgets.QTabWidget()
+        self.tabs.addTab(main, "Plan")
+        self.tabs.addTab(self.machine_tab, "My machine")
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self.machine_tab.opened.connect(self.open_option)
         self._build_menus()
         self._pending = False
         self._timer = QtCore.QTimer(self)
@@ -190,6 +197,17 @@ class MainWindow(QtWidgets.QMainWindow):
             from .session import save_session
             save_session(self)
         super().closeEvent(event)
+
+    def open_option(self, model_id: str, weights: str, engine: str) -> None:
+        """A row of the machine tab becomes the current scenario."""
+        mt = self.machine_tab
+        st = self.state
+        st.set_model(model_id)
+        st.set_gpu(mt.gpu.currentData())
+        st.update(weights=weights, engine=engine, n_gpus=mt.gpus.value(), prompt_tokens=mt.context.value(),
+                  output_tokens=0)
+        st.set_offload(ram_gb=float(mt.ram.value()))
+        self.tabs.setCurrentIndex(0)
 
     # --- model files, user presets ------------------------------------------------------------
     def import_model(self, path: Path | None = None, folder: bool = False) -> bool:
