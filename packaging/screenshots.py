@@ -61,6 +61,21 @@ def main() -> int:
     for _ in range(5):
         app.processEvents()
     w2.grab().save("docs/machine-tab-rtx4090-64gb-1366x768.png")
+    # two pinned scenarios drawn beside the live one, and the side-by-side table
+    w3 = make_window(initial_scenario(parse_args(["--model", "llama2-13b", "--gpu", "rtx4090", "--weights", "q8_0",
+                                                  "--engine", "llamacpp"])))
+    w3.resize(1366, 768)
+    w3.show()
+    w3.state.pin()
+    w3.state.update(weights="q4_k_m")
+    w3.state.pin()
+    w3.state.set_model("llama2-7b")
+    w3.state.update(weights="fp16", engine="vllm")
+    settle(w3)
+    w3.grab().save("docs/pinned-scenarios-1366x768.png")
+    w3.tabs.setCurrentWidget(w3.compare_tab)
+    settle(w3)
+    w3.grab().save("docs/compare-pinned-1366x768.png")
     print("screenshots written to docs/")
     return 0
 

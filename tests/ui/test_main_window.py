@@ -290,7 +290,7 @@ def test_help_texts_and_accessible_names(qtbot, win):
     assert p.weights.accessibleName() == "Weights" and p.gpu.accessibleName() == "GPU"
     assert p.prompt.slider.accessibleName() == "Prompt tokens"
     titles = [a.text() for a in win.menuBar().actions()]
-    assert titles == ["&File", "&Help"]
+    assert titles == ["&File", "&Scenario", "&Help"]
     export = next(a for a in win.menuBar().actions()[0].menu().actions() if a.text().startswith("Export memory"))
     assert export.shortcut().toString() == "Ctrl+E"
 
@@ -313,3 +313,36 @@ def test_machine_tab_lists_and_opens(qtbot, win):
     assert (s.model.id, s.weights, s.engine, s.gpu.id, s.prompt_tokens) == \
         ("llama2-13b", "q8_0", "llamacpp", "rtx4090", 4096)
     assert win.tabs.currentIndex() == 0
+
+
+def test_pinned_scenarios(qtbot, win, tmp_path):
+    from vramgui.core.speed import estimate_speed
+    st = win.state
+    assert st.pin()                                            # pin 1: Llama 2 7B fp16 on the 4090
+    win.panel.weights.setCurrentIndex(win.panel.weights.findData("q4_k_m"))
+    settle(qtbot, win)
+    assert st.pin()                                            # pin 2: the same in Q4_K_M
+    assert not st.pin()                                        # already pinned
+    win.panel.model.setCurrentIndex(win.panel.model.findData("llama2-13b"))
+    settle(qtbot, win)
+    x, live = win.memory_chart.curves[-1].getOriginalDataset()
+    for i, pin in enumerate(st.pins):
+        px, py = win.memory_chart.pins[i].getOriginalDataset()
+        np.testing.assert_allclose(py, estimate_memory(pin, prompt=px).total / GIB, rtol=1e-12)
+        b, thr = win.speed_chart.pins[i].getOriginalDataset()
+        np.testing.assert_allclose(thr, estimate_speed(pin, batch=b).throughput_tokens_per_s, rtol=1e-12)
+    assert win.memory_chart.pins[0].isVisible() and not win.memory_chart.pins[2].isVisible()
+    win.tabs.setCurrentWidget(win.compare_tab)
+    ct = win.compare_tab
+    assert ct.table.columnCount() == 3
+    assert ct.cell("Model", 0) == "Llama 2 13B" and ct.cell("Weights format", 2) == "GGUF Q4_K_M"
+    assert ct.cell("Total per card", 1) == f"{float(estimate_memory(st.pins[0]).total) / GIB:,.2f} GiB"
+    import json
+    d = json.loads(win.export_report(tmp_path / "r.json").read_text())
+    assert [p["scenario"]["weights"] for p in d["pins"]] == ["fp16", "q4_k_m"]
+    assert "Pinned scenario 2" in win.export_report(tmp_path / "r.md").read_text()
+    from vramgui.ui import session
+    store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    session.save_session(win, store)
+    st.clear_pins()
+    assert session.restore_session(win, store) == [] and [p.weights for p in st.pins] == ["fp16", "q4_k_m"]

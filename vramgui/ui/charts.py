@@ -22,6 +22,24 @@ TRAINING_BANDS = (("weights", "Weights", "#5aa0d8"), ("gradients", "Gradients", 
                   ("optimizer", "Optimizer states", "#b39ddb"), ("activations", "Activations", "#4fc3a1"),
                   ("overhead", "Overhead", "#d9a3c4"))
 COMPARE_COLOURS = (SKY, VERMILION, YELLOW, GREY)
+PIN_COLOURS = ("#000000", "#CC79A7", "#0072B2", "#E69F00")
+PIN_STYLES = (QtCore.Qt.PenStyle.DashLine, QtCore.Qt.PenStyle.DotLine, QtCore.Qt.PenStyle.DashDotLine,
+              QtCore.Qt.PenStyle.DashDotDotLine)
+
+
+def pin_label(i: int, s) -> str:
+    return f"pin {i + 1}: {s.model.name} · {s.weights} · {s.n_gpus}×{s.gpu.id}"
+
+
+def pin_curves(p: pg.PlotItem) -> list[pg.PlotDataItem]:
+    """Four dashed lines for pinned scenarios, hidden until used."""
+    out = []
+    for colour, style in zip(PIN_COLOURS, PIN_STYLES, strict=True):
+        c = p.plot(pen=_pen(colour, 2.2, style))
+        c.setZValue(15)
+        c.setVisible(False)
+        out.append(c)
+    return out
 SWEEP_POINTS = 160
 MIN_PROMPT = 16
 
@@ -132,7 +150,8 @@ class MemoryChart(pg.PlotWidget):
         super().__init__(parent, axisItems=_axes("bottom"))
         p = self.getPlotItem()
         setup_plot(p, "Memory per card vs prompt length", "memory per card (GiB)", "prompt tokens")
-        self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=4)
+        self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=4,
+                                  brush=pg.mkBrush(255, 255, 255, 210))
         self.curves: list[pg.PlotDataItem] = []
         self.bands: tuple = ()
         self.set_bands(BANDS)
@@ -156,8 +175,12 @@ class MemoryChart(pg.PlotWidget):
             p.addItem(line, ignoreBounds=True)
             self.compare_lines.append(line)
         self.measured = _measured_item(p)
+        self.pins = pin_curves(p)
+        # pinned scenarios get their own legend, bottom right, so the bands' legend stays short
+        self.pin_legend = pg.LegendItem(offset=(-10, -40), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 225))
+        self.pin_legend.setParentItem(p.vb)
         hatch = QtGui.QBrush(QtGui.QColor("#D55E00"), QtCore.Qt.BrushStyle.BDiagPattern)
-        self.spill = p.plot(pen=_pen("#D55E00", 1.5), brush=hatch, fillLevel=0, name="spills to system RAM")
+        self.spill = p.plot(pen=_pen("#D55E00", 1.5), brush=hatch, fillLevel=0)
         self.spill.setZValue(5)
         self.spill.setVisible(False)
         cache_static_items(p)
@@ -214,12 +237,16 @@ class MemoryChart(pg.PlotWidget):
         self._lines(s.gpu, budget, s.prompt_tokens, "prompt", max_prompt, top, "largest prompt that fits", stack,
                     compare)
         # with offload planned, what rises above the usable budget runs from system RAM: its own band
-        if spill and float(stack[-1].max()) * GIB > budget:
+        show = spill and float(stack[-1].max()) * GIB > budget
+        if show:
             self.spill.setData(x, np.maximum(stack[-1], budget / GIB))
             self.spill.setFillLevel(budget / GIB)
-            self.spill.setVisible(True)
-        else:
-            self.spill.setVisible(False)
+        if show != self.spill.isVisible():   # the legend lists the band only while it is drawn
+            self.spill.setVisible(show)
+            if show:
+                self.legend.addItem(self.spill, "spills to system RAM")
+            else:
+                self.legend.removeItem(self.spill)
 
     def _lines(self, gpu: GPU, budget: float, current: int, what: str, limit: int | None, top: int,
                limit_text: str, stack: np.ndarray, compare: list[GPU]) -> None:
@@ -245,6 +272,27 @@ class MemoryChart(pg.PlotWidget):
                 line.label.setFormat(f"{other.name}: {other.memory_bytes / GIB:,.0f} GiB")
         ymax = nice_ceil(max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.05)
         self.getPlotItem().setRange(xRange=(np.log10(MIN_PROMPT), np.log10(top)), yRange=(0, ymax), padding=0)
+
+    def set_pins(self, pins: list) -> None:
+        """Total memory per card of each pinned scenario, on the current prompt axis."""
+        for i, curve in enumerate(self.pins):
+            if i < len(pins):
+                curve.setData(self.x, estimate_memory(pins[i], prompt=self.x).total / GIB)
+                curve.setVisible(True)
+                curve.opts["name"] = pin_label(i, pins[i])
+            else:
+                curve.setVisible(False)
+        self._pin_legend(pins)
+
+    def _pin_legend(self, pins: list) -> None:
+        names = tuple(pin_label(i, s) for i, s in enumerate(pins))
+        if names == getattr(self, "_pin_names", ()):
+            return
+        self._pin_names = names
+        self.pin_legend.clear()
+        for i, curve in enumerate(self.pins[:len(pins)]):
+            self.pin_legend.addItem(curve, pin_label(i, pins[i]))
+        self.pin_legend.setVisible(bool(pins))
 
     def set_measured(self, points, s: Scenario | None) -> None:
         """Overlay measured memory points (context axis); hover shows the error against the
@@ -299,6 +347,7 @@ class SpeedChart(pg.GraphicsLayoutWidget):
                                        labelOpts={"position": pos, "color": colour})
                 p.addItem(line, ignoreBounds=True)
                 self.markers.setdefault(key, []).append(line)
+        self.pins = pin_curves(self.thr)
         self.measured_thr = _measured_item(self.thr)
         self.measured_step = _measured_item(self.step)
         for p in (self.thr, self.step):
@@ -306,6 +355,18 @@ class SpeedChart(pg.GraphicsLayoutWidget):
         self.ttft = pg.TextItem(color="#202020", anchor=(1, 1))
         self.step.addItem(self.ttft, ignoreBounds=True)
         self.result: SpeedResult | None = None
+
+    def set_pins(self, pins: list) -> None:
+        """Throughput of each pinned scenario against batch (its own speed model)."""
+        if self.result is None:
+            return
+        b = np.asarray(self.result.batch)
+        for i, curve in enumerate(self.pins):
+            if i < len(pins):
+                curve.setData(b, estimate_speed(pins[i], batch=b, with_knee=False).throughput_tokens_per_s)
+                curve.setVisible(True)
+            else:
+                curve.setVisible(False)
 
     def set_measured(self, points, s: Scenario | None) -> None:
         """Overlay measured step times and throughputs (batch axis) with their errors."""

@@ -62,9 +62,15 @@ def export_csv(s: Scenario, path: Path, points: int = 256) -> Path:
     return path
 
 
-def export_report(s: Scenario, path: Path) -> Path:
-    """Markdown for ``.md``, JSON otherwise (the same object as ``vramgui-cli estimate --json``)."""
+def export_report(s: Scenario, path: Path, pins: list | None = None) -> Path:
+    """Markdown for ``.md``, JSON otherwise (the object of ``vramgui-cli estimate --json``, with
+    the pinned scenarios' objects under ``pins``)."""
     d = estimate_dict(s)
-    text = report_markdown(d) if path.suffix.lower() == ".md" else json.dumps(d, indent=2) + "\n"
+    pinned = [estimate_dict(p) for p in pins or []]
+    if path.suffix.lower() == ".md":
+        text = report_markdown(d) + "".join(f"\n---\n\n## Pinned scenario {i + 1}\n\n" + report_markdown(p)
+                                            for i, p in enumerate(pinned))
+    else:
+        text = json.dumps({**d, "pins": pinned}, indent=2) + "\n"
     path.write_text(text, encoding="utf-8")
     return path

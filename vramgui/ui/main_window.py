@@ -19,6 +19,7 @@ from ..core.speed import estimate_speed
 from ..core.user_presets import remove_preset, save_preset
 from .breakdown import BreakdownStrip
 from .charts import MemoryChart, SpeedChart, TrainingBatchChart
+from .compare_tab import CompareTab
 from .controls import ScenarioPanel
 from .dialogs import GUIDE, CustomGpuDialog, about_text, show_text
 from .export import export_csv, export_png, export_report, export_svg, scenario_stem
@@ -70,6 +71,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.tabs = QtWidgets.QTabWidget()
         self.tabs.addTab(main, "Plan")
         self.tabs.addTab(self.machine_tab, "My machine")
+        self.compare_tab = CompareTab()
+        self.tabs.addTab(self.compare_tab, "Compare pinned")
+        self.tabs.currentChanged.connect(lambda i: self.tabs.widget(i) is self.compare_tab and self.refresh_compare())
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self.machine_tab.opened.connect(self.open_option)
@@ -117,6 +121,9 @@ class MainWindow(QtWidgets.QMainWindow):
         file.addAction("Clear measured points", self.clear_measured)
         file.addSeparator()
         file.addAction("Quit", self.close).setShortcut(QtGui.QKeySequence.StandardKey.Quit)
+        scen = self.menuBar().addMenu("&Scenario")
+        scen.addAction("Pin current scenario", self.state.pin).setShortcut(QtGui.QKeySequence("Ctrl+P"))
+        scen.addAction("Clear pinned scenarios", self.state.clear_pins)
         help_menu = self.menuBar().addMenu("&Help")
         help_menu.addAction("Reading the charts", lambda: show_text(self, "Reading the charts", GUIDE).exec()
                             ).setShortcut(QtGui.QKeySequence.StandardKey.HelpContents)
@@ -148,6 +155,7 @@ class MainWindow(QtWidgets.QMainWindow):
         f = training_fit(t)
         self.memory_chart.update_training(t, f.max_seq, self.state.compare)
         self.memory_chart.set_measured([], None)
+        self.memory_chart.set_pins([])
         self.second_chart.setCurrentWidget(self.batch_chart)
         self.batch_chart.update_training(t, f.max_batch)
         self.breakdown.update_training(t, training_memory(t), f)
@@ -176,6 +184,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.breakdown.update_from(s, estimate_memory(s), f, estimate_speed(s, with_knee=False), plan)
         self.memory_chart.set_measured(self.measured, s)
         self.speed_chart.set_measured(self.measured, s)
+        self.memory_chart.set_pins(self.state.pins)
+        self.speed_chart.set_pins(self.state.pins)
+        if self.tabs.currentWidget() is self.compare_tab:
+            self.refresh_compare()
         self.last_fit = f
         self._table_timer.start()
         self.redrawn.emit(time.perf_counter() - t0)
@@ -197,6 +209,9 @@ class MainWindow(QtWidgets.QMainWindow):
             from .session import save_session
             save_session(self)
         super().closeEvent(event)
+
+    def refresh_compare(self) -> None:
+        self.compare_tab.update_from(self.state.scenario, self.state.pins)
 
     def open_option(self, model_id: str, weights: str, engine: str) -> None:
         """A row of the machine tab becomes the current scenario."""
@@ -361,7 +376,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def export_report(self, path: Path | None = None) -> Path | None:
         path = path or self._save_path("Export report", ".md", "Markdown (*.md);;JSON (*.json)")
-        return None if path is None else export_report(self.state.scenario, path)
+        return None if path is None else export_report(self.state.scenario, path, self.state.pins)
 
     def copy_summary(self) -> str:
         text = report_markdown(estimate_dict(self.state.scenario))

@@ -40,7 +40,9 @@ def save_session(win, store: QtCore.QSettings | None = None) -> None:
     data = {"model": s.model.id, "gpu": s.gpu.id, "scenario": {k: getattr(s, k) for k in SCENARIO_KEYS},
             "training": {k: (list(v) if isinstance(v := getattr(t, k), tuple) else v) for k in TRAINING_KEYS},
             "mode": st.mode, "ram_gb": st.ram_gb, "experts_on_cpu": st.experts_on_cpu,
-            "compare": [g.id for g in st.compare]}
+            "compare": [g.id for g in st.compare],
+            "pins": [{"model": p.model.id, "gpu": p.gpu.id, **{k: getattr(p, k) for k in SCENARIO_KEYS}}
+                     for p in st.pins]}
     store.setValue("session/scenario", json.dumps(data))
     store.setValue("window/geometry", win.saveGeometry())
     store.setValue("window/state", win.saveState())
@@ -94,6 +96,13 @@ def _apply(state, data: dict) -> list[str]:
     if tchange:
         state.update_training(**tchange)
     state.compare = [cat.gpus[i] for i in data.get("compare") or [] if isinstance(i, str) and i in cat.gpus][:4]
+    state.pins = []
+    for pin in (data.get("pins") or [])[:4]:
+        try:
+            values = {k: v for k, v in pin.items() if k in SCENARIO_KEYS}
+            state.pins.append(state.scenario.with_(model=cat.models[pin["model"]], gpu=cat.gpus[pin["gpu"]], **values))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            notes.append("a pinned scenario of the last session could not be restored")
     try:
         state.set_offload(ram_gb=float(data.get("ram_gb") or 0), experts_on_cpu=bool(data.get("experts_on_cpu")))
     except (TypeError, ValueError):

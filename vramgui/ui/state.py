@@ -25,6 +25,7 @@ class ScenarioState(QtCore.QObject):
         self.catalog = catalog
         self._scenario = scenario
         self.compare: list[GPU] = []
+        self.pins: list[Scenario] = []
         self.mode = "inference"
         self.ram_gb = 0.0             # system RAM for partial offload; 0: do not plan offload
         self.experts_on_cpu = False
@@ -122,6 +123,21 @@ class ScenarioState(QtCore.QObject):
             return False
         self._training = self._training.with_(gpu=gpu)
         return self.update(gpu=gpu)
+
+    MAX_PINS = 4
+
+    def pin(self) -> bool:
+        """Pin the current scenario (at most four; the same scenario once)."""
+        if len(self.pins) >= self.MAX_PINS or self._scenario in self.pins:
+            self.refused.emit(f"at most {self.MAX_PINS} different scenarios can be pinned")
+            return False
+        self.pins.append(self._scenario)
+        self.changed.emit()
+        return True
+
+    def clear_pins(self) -> None:
+        self.pins = []
+        self.changed.emit()
 
     def set_compare(self, gpu_ids: list[str]) -> None:
         self.compare = [self.catalog.gpus[i] for i in gpu_ids if i in self.catalog.gpus][:4]
