@@ -237,6 +237,7 @@ class TrainingFit:
 
 
 def training_budget(t: TrainingSetup) -> float:
+    """Training uses the whole card as the driver reports it (no engine cap)."""
     return t.gpu.memory_bytes
 
 

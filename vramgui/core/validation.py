@@ -34,7 +34,6 @@ GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
                      "cuda_graph_gib", "non_kv_total_gib", "peak_alloc_gib", "total_gb"}
-SPEED_QUANTITIES = {"decode_tok_s", "prefill_tok_s", "avg_gen_tok_s"}
 
 
 @dataclass(frozen=True)
