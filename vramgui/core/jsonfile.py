@@ -35,3 +35,20 @@ def read_json(path: Path, error: type[InputError] = InputError, max_bytes: int =
     if want_object and not isinstance(data, dict):
         raise error("expected a JSON object at the top level", source=str(p))
     return data
+
+
+def json_lines(text: str, source: str, error: type[InputError] = InputError) -> list[tuple[int, dict]]:
+    """(line number, object) of every non-blank line of a JSON-lines text; a bad line raises
+    naming the source and the line."""
+    rows = []
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise error(f"line {n}: not valid JSON ({exc.msg})", source=source) from None
+        if not isinstance(obj, dict):
+            raise error(f"line {n}: expected a JSON object", source=source)
+        rows.append((n, obj))
+    return rows

@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import InputError
+from .jsonfile import json_lines
 
 AXES = {"context", "batch"}
 QUANTITIES = {"memory_gib": "context", "memory_gb": "context", "memory_bytes": "context",
@@ -101,16 +101,7 @@ def load_measured(path: str | Path) -> list[MeasuredPoint]:
         for row in reader:
             rows.append((reader.line_num, {(k or "").strip(): v for k, v in row.items()}))
     else:
-        for n, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"line {n}: not valid JSON ({exc.msg})", source=str(p)) from None
-            if not isinstance(obj, dict):
-                raise InputError(f"line {n}: expected a JSON object", source=str(p))
-            rows.append((n, obj))
+        rows = json_lines(text, str(p))
     if not rows:
         raise InputError("holds no measured points", source=str(p))
     if len(rows) > MAX_POINTS:

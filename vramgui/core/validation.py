@@ -20,6 +20,7 @@ from pathlib import Path
 from .architecture import architecture_from_hf_config
 from .catalog import Catalog
 from .errors import InputError
+from .jsonfile import json_lines
 from .memory import estimate_memory
 from .presets import GPU, ModelPreset
 from .scenario import Scenario
@@ -62,13 +63,7 @@ def load_corpus(path: Path) -> list[dict]:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read: {exc}", source=str(path)) from None
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            p = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"line {n}: not valid JSON ({exc.msg})", source=str(path)) from None
+    for n, p in json_lines(text, str(path)):
         for key in ("id", "quantity", "value"):
             if key not in p:
                 raise InputError(f"line {n}: missing", source=str(path), field=key)
