@@ -44,14 +44,15 @@ class CliError(Exception):
 
 # --- scenario flags ------------------------------------------------------------------------
 
-def _add_scenario_flags(p: argparse.ArgumentParser, gpu_required: bool = True) -> None:
+def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> None:
     g = p.add_argument_group("scenario")
     m = g.add_mutually_exclusive_group(required=True)
     m.add_argument("--model", metavar="ID", help="built-in or user model preset id (see `models`)")
     m.add_argument("--model-file", metavar="PATH", help="a Hugging Face config.json, or a folder holding one")
-    c = g.add_mutually_exclusive_group(required=gpu_required)
-    c.add_argument("--gpu", metavar="ID", help="GPU preset id (see `gpus`)")
-    c.add_argument("--gpu-file", metavar="PATH", help="a GPU preset JSON file")
+    if with_gpu:   # `fit` evaluates every card, so it takes none
+        c = g.add_mutually_exclusive_group(required=True)
+        c.add_argument("--gpu", metavar="ID", help="GPU preset id (see `gpus`)")
+        c.add_argument("--gpu-file", metavar="PATH", help="a GPU preset JSON file")
     g.add_argument("--gpus", type=int, default=1, metavar="N", help="cards to split the model over (default 1)")
     g.add_argument("--weights", default=None, choices=[*WEIGHT_FORMATS, "file"], metavar="FORMAT",
                    help=f"weight format: {' '.join(WEIGHT_FORMATS)}, or file (as stored in an imported "
@@ -454,7 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_flags(e)
     e.add_argument("--json", action="store_true", help="print one JSON object (bytes, seconds)")
     f = sub.add_parser("fit", help="the scenario on every card of the catalog")
-    _add_scenario_flags(f, gpu_required=False)
+    _add_scenario_flags(f, with_gpu=False)
     f.add_argument("--category", choices=["datacenter", "workstation", "consumer", "apple", "custom"])
     f.add_argument("--json", action="store_true")
     s = sub.add_parser("sweep", help="CSV of memory and speed over context or batch")
@@ -518,8 +519,6 @@ COMMANDS = {"estimate": cmd_estimate, "fit": cmd_fit, "sweep": cmd_sweep, "train
 def main(argv: Sequence[str] | None = None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
-    if args.command == "fit":
-        args.gpu, args.gpu_file = None, None
     try:
         return COMMANDS[args.command](args, default_catalog())
     except ValidationError as exc:

@@ -93,14 +93,15 @@ def kv_tokens_allocated(s: Scenario, tokens: ArrayLike) -> np.ndarray:
     return t
 
 
-def kv_cache_bytes(s: Scenario, tokens: ArrayLike, batch: ArrayLike) -> np.ndarray:
+def kv_cache_bytes(s: Scenario, tokens: ArrayLike, batch: ArrayLike, allocated: bool = True) -> np.ndarray:
     """KV-cache bytes per card for ``batch`` sequences of ``tokens`` each.
 
     ``2 · L · h_kv · d_h · bytes`` per token (MLA: the latent), windowed layers capped at
-    the window, times the engine's allocated tokens, times the batch.
+    the window, times the engine's allocated tokens (``allocated=False``: the tokens
+    actually filled, without block rounding), times the batch.
     """
     a, p = s.model.architecture, s.profile
-    t = kv_tokens_allocated(s, tokens)
+    t = kv_tokens_allocated(s, tokens) if allocated else np.asarray(tokens, dtype=np.float64)
     per_layer = kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element
     windowed = a.sliding_window_layers if (a.sliding_window and p.honors_sliding_window) else 0
     full = a.num_layers - windowed

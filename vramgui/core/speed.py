@@ -206,11 +206,11 @@ def decode_step(s: Scenario, batch: ArrayLike, context: ArrayLike, efficient: bo
 
 
 def _kv_read_bytes(s: Scenario, context: np.ndarray, batch: np.ndarray) -> np.ndarray:
-    """KV bytes one decode step reads: the cache actually filled, not what is reserved."""
-    unpadded = s.with_(engine="generic") if s.profile.kv_block_tokens > 1 else s
-    kv = kv_cache_bytes(unpadded, context, batch)
+    """KV bytes one decode step reads: the cache actually filled, not what is reserved;
+    with a layer split the cards read their shares in turn, so the whole cache."""
+    kv = kv_cache_bytes(s, context, batch, allocated=False)
     if s.profile.parallel == "layer":
-        kv = kv / layer_share(s.model.architecture, s.n_gpus, s.profile)  # every card's share, in turn
+        kv = kv / layer_share(s.model.architecture, s.n_gpus, s.profile)
     return kv
 
 

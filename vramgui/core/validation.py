@@ -135,7 +135,7 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
     tp = int(extra.get("tensor_parallel_size") or 1)
     pp = int(extra.get("pipeline_parallel_size") or 1)
     kv = str(p.get("kv_dtype") or "fp16").lower()
-    kv = "fp8" if "fp8" in kv or "kvfp8" in p["id"] else "bf16" if "bf" in kv else "fp16"
+    kv = "fp8" if "fp8" in kv else "bf16" if "bf" in kv else "fp16"
     if fmt == "fp32":
         kv = "fp32"
     util = extra.get("gpu_memory_utilization")
