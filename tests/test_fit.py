@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vramgui.core import budget_bytes, estimate_memory, fit, max_batch, max_prompt_tokens
+from vramgui.core.fit import _largest_fitting
 from vramgui.core.units import GB, GIB, MIB
 
 
@@ -46,6 +47,23 @@ def test_max_batch_is_exact_to_one_sequence(scenario):
     n = max_batch(s)
     b = budget_bytes(s)
     assert float(estimate_memory(s, batch=n).total) <= b < float(estimate_memory(s, batch=n + 1).total)
+
+
+@settings(max_examples=300, deadline=None)
+@given(lo=st.integers(0, 2**27 - 1), span=st.integers(1, 2**27), offset=st.integers(0, 2**27))
+def test_search_finds_the_last_fitting_integer(lo, span, offset):
+    # a monotone test that holds up to a known x: the search must land on exactly x
+    hi = lo + span
+    x = lo + offset % span                        # the last fitting integer, somewhere in [lo, hi)
+    calls = []
+
+    def fits_at(xs):
+        calls.append(xs)
+        assert xs.dtype == np.int64 and np.all((xs > lo) & (xs < hi)) and np.all(np.diff(xs) > 0)
+        return xs <= x
+
+    assert _largest_fitting(fits_at, lo, hi) == x
+    assert len(calls) <= 3                        # 1024 probes a round: 2**27 in three rounds
 
 
 def test_kv_capacity_matches_vllm_arithmetic(scenario):

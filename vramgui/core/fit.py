@@ -20,7 +20,7 @@ from .units import MIB
 MAX_TOKENS = 2**27      # 134 M tokens: beyond any model's context
 MAX_BATCH = 2**20
 MAX_GPUS = 64
-_PROBES = 4096
+_PROBES = 1024         # points per round of the search (2**27 needs 3 rounds)
 
 
 def budget_bytes(s: Scenario) -> float:
@@ -43,7 +43,8 @@ def _largest_fitting(fits_at, lo: int, hi: int) -> int:
     fits_at is monotone (true then false).  ``fits_at`` takes an int64 array."""
     while hi - lo > 1:
         n = min(_PROBES, hi - lo - 1)
-        xs = np.unique(np.linspace(lo + 1, hi - 1, n).round().astype(np.int64))
+        # n distinct integers spread over [lo + 1, hi - 1], first and last included
+        xs = lo + 1 + np.arange(n, dtype=np.int64) * (hi - lo - 2) // max(n - 1, 1)
         ok = fits_at(xs)
         if ok.all():
             lo = int(xs[-1])
