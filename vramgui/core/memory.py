@@ -70,6 +70,63 @@ def weights_per_card(s: Scenario, wb: WeightBytes | None = None) -> float:
     return (wb.linear + wb.other) * share + edge
 
 
+# --- per-card coefficients -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class MemoryTerms:
+    """Per-card coefficients of the memory model for one (model, format, engine, cards, KV
+    dtype, attention).  Each field is a float for one scenario, or an array with one row
+    per model for a stacked catalog (:func:`stack_terms`): the formulas below serve both,
+    so the whole-catalog machine view evaluates every model in one numpy call."""
+
+    weights: ArrayLike        # bytes on the fullest card
+    kv_full: ArrayLike        # KV bytes per token per sequence, full-attention layers
+    kv_windowed: ArrayLike    # the same for the windowed layers (capped at ``window``)
+    window: ArrayLike         # tokens a windowed layer keeps (inf: none)
+    hidden: ArrayLike         # activation bytes per token in flight: hidden states alive at the peak
+    attention: ArrayLike      # ... q/k/v transients (and flash/sdpa's fp32 log-sum-exp)
+    scores: ArrayLike         # bytes per (query, key) pair: eager scores + mask; 0 for sdpa/flash
+    mlp: ArrayLike            # ... MLP intermediates
+    logits: ArrayLike         # bytes per row of logits
+    sampler: ArrayLike        # the sampler's warm-up, bytes
+    overhead: ArrayLike       # CUDA context, engine buffers, graphs
+
+
+def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
+    """The coefficients of ``s`` (see :class:`MemoryTerms`)."""
+    a, p = s.model.architecture, s.profile
+    share = layer_share(a, s.n_gpus, p)
+    per_layer = kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element * share
+    windowed = a.sliding_window_layers if (a.sliding_window and p.honors_sliding_window) else 0
+    h, h_kv = heads_per_card(a, s.n_gpus, p)
+    tp = s.n_gpus if p.parallel == "tensor" else 1
+    act = p.activation_bytes
+    eager = s.attention_impl == "eager"
+    kv_heads_live = 0.0 if p.kv_written_to_cache else (h if eager else h_kv)   # eager HF repeats K/V to h heads
+    attention = (h * a.q_head_dim + 2 * kv_heads_live * a.v_head_dim) * act
+    if not eager:
+        attention += h * 4.0          # flash/sdpa keep one fp32 log-sum-exp per row and head
+    return MemoryTerms(
+        weights=weights_per_card(s, wb),
+        kv_full=(a.num_layers - windowed) * per_layer,
+        kv_windowed=windowed * per_layer,
+        window=float(a.sliding_window) if windowed else float("inf"),
+        hidden=a.hidden_size * p.hidden_copies * act,
+        attention=attention,
+        scores=(h * p.eager_score_bytes + p.mask_bytes) if eager else 0.0,
+        mlp=_mlp_width(a) / tp * p.mlp_copies * (1.0 if a.gated_mlp else 2.0 / 3.0) * act,
+        logits=a.vocab_size * p.logits_bytes,
+        sampler=float(p.sampler_seqs) * a.vocab_size * p.sampler_bytes_per_logit,
+        overhead=overhead_bytes(s),
+    )
+
+
+def stack_terms(terms: list[MemoryTerms]) -> MemoryTerms:
+    """One :class:`MemoryTerms` whose fields are column vectors, one row per entry."""
+    return MemoryTerms(**{f: np.array([getattr(t, f) for t in terms], dtype=np.float64)[:, None]
+                          for f in MemoryTerms.__dataclass_fields__})
+
+
 # --- KV cache -----------------------------------------------------------------------
 
 def kv_elements_per_token_layer(a: Architecture, s: Scenario) -> float:
@@ -84,13 +141,25 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario) -> float:
     return 2.0 * h_kv * a.head_dim
 
 
-def kv_tokens_allocated(s: Scenario, tokens: ArrayLike) -> np.ndarray:
+def allocated_tokens(profile: EngineProfile, tokens: ArrayLike) -> np.ndarray:
     """Tokens per sequence the engine reserves for ``tokens`` of context."""
     t = np.asarray(tokens, dtype=np.float64)
-    blk = s.profile.kv_block_tokens
+    blk = profile.kv_block_tokens
     if blk > 1:
         t = np.maximum(np.ceil(t / blk), 1.0) * blk
     return t
+
+
+def kv_tokens_allocated(s: Scenario, tokens: ArrayLike) -> np.ndarray:
+    return allocated_tokens(s.profile, tokens)
+
+
+def kv_from_terms(t: MemoryTerms, profile: EngineProfile, tokens: ArrayLike, batch: ArrayLike,
+                  allocated: bool = True) -> np.ndarray:
+    """KV-cache bytes per card for ``batch`` sequences of ``tokens`` each."""
+    n = allocated_tokens(profile, tokens) if allocated else np.asarray(tokens, dtype=np.float64)
+    cells = t.kv_full * n + t.kv_windowed * np.minimum(n, t.window)
+    return cells * np.asarray(batch, dtype=np.float64)
 
 
 def kv_cache_bytes(s: Scenario, tokens: ArrayLike, batch: ArrayLike, allocated: bool = True) -> np.ndarray:
@@ -100,69 +169,51 @@ def kv_cache_bytes(s: Scenario, tokens: ArrayLike, batch: ArrayLike, allocated: 
     the window, times the engine's allocated tokens (``allocated=False``: the tokens
     actually filled, without block rounding), times the batch.
     """
-    a, p = s.model.architecture, s.profile
-    t = kv_tokens_allocated(s, tokens) if allocated else np.asarray(tokens, dtype=np.float64)
-    per_layer = kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element
-    windowed = a.sliding_window_layers if (a.sliding_window and p.honors_sliding_window) else 0
-    full = a.num_layers - windowed
-    cells = full * t + (windowed * np.minimum(t, a.sliding_window) if windowed else 0.0)
-    return cells * per_layer * layer_share(a, s.n_gpus, p) * np.asarray(batch, dtype=np.float64)
+    return kv_from_terms(memory_terms(s), s.profile, tokens, batch, allocated)
 
 
 def kv_bytes_per_token(s: Scenario) -> float:
     """Per-card bytes of one token of one sequence in every layer (no window cap)."""
-    a = s.model.architecture
-    return (kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element * a.num_layers
-            * layer_share(a, s.n_gpus, s.profile))
+    t = memory_terms(s)
+    return float(t.kv_full + t.kv_windowed)
 
 
 # --- activations ----------------------------------------------------------------------
 
-def activation_bytes(s: Scenario, prompt: ArrayLike, batch: ArrayLike) -> np.ndarray:
+def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: ArrayLike, batch: ArrayLike,
+                           output: ArrayLike = 0) -> np.ndarray:
     """Transient peak of one forward pass (prefill), per card.
 
     Peak = hidden states alive throughout + the largest of: the attention block (q/k/v,
     and in eager mode the ``b·h·s_q·s_kv`` score matrix), the MLP intermediates, the
     logits, the sampler's warm-up.  Scaled by the allocator's fragmentation share.
     """
-    a, p = s.model.architecture, s.profile
+    p = profile
     prompt = np.asarray(prompt, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
-    h, h_kv = heads_per_card(a, s.n_gpus, p)
-    tp = s.n_gpus if p.parallel == "tensor" else 1
-    act = p.activation_bytes
-
     if p.profile_tokens is not None:          # engine reserves its start-up profile's peak
         tokens = np.full(np.broadcast(prompt, b).shape, float(p.profile_tokens))
-        rows_q, s_kv, n_seq = tokens, tokens, np.ones_like(tokens)
+        rows_q, s_kv, n_seq = tokens, tokens, 1.0
     elif p.kv_allocation == "context":         # worst-case graph: n_ubatch tokens vs the full n_ctx
-        n_ctx = kv_tokens_allocated(s, prompt + s.output_tokens) * b
+        n_ctx = allocated_tokens(p, prompt + output) * b
         tokens = np.minimum(float(p.prefill_chunk_tokens or 512), n_ctx)
-        rows_q, s_kv, n_seq = tokens, n_ctx, np.ones_like(tokens)
+        rows_q, s_kv, n_seq = tokens, n_ctx, 1.0
     else:
         chunk = p.prefill_chunk_tokens
         q = np.minimum(prompt, chunk) if chunk else prompt
         q = np.maximum(q, 1.0)
         tokens = q * b
         rows_q, s_kv, n_seq = q, np.maximum(prompt, 1.0), b
-
-    hidden = tokens * a.hidden_size * p.hidden_copies * act
-    kv_heads_live = h if s.attention_impl == "eager" else h_kv   # eager HF repeats K/V to h heads
-    if p.kv_written_to_cache:
-        kv_heads_live = 0.0
-    attn = tokens * (h * a.q_head_dim + 2 * kv_heads_live * a.v_head_dim) * act
-    if s.attention_impl == "eager":
-        pairs = n_seq * rows_q * s_kv
-        attn = attn + pairs * (h * p.eager_score_bytes + p.mask_bytes)
-    else:
-        attn = attn + tokens * h * 4.0        # flash/sdpa keep one fp32 log-sum-exp per row and head
-
-    mlp = tokens * _mlp_width(a) / tp * p.mlp_copies * (1.0 if a.gated_mlp else 2.0 / 3.0) * act
+    attn = tokens * t.attention + (n_seq * rows_q * s_kv) * t.scores
     logit_rows = tokens if p.logits_all_positions else n_seq
-    logits = logit_rows * a.vocab_size * p.logits_bytes
-    sampler = float(p.sampler_seqs) * a.vocab_size * p.sampler_bytes_per_logit
-    peak = hidden + np.maximum(np.maximum(attn, mlp), np.maximum(logits, sampler))
+    peak = tokens * t.hidden + np.maximum(np.maximum(attn, tokens * t.mlp),
+                                          np.maximum(logit_rows * t.logits, t.sampler))
     return peak * (1.0 + p.allocator_fraction)
+
+
+def activation_bytes(s: Scenario, prompt: ArrayLike, batch: ArrayLike) -> np.ndarray:
+    """Transient peak of one forward pass of ``s`` (see :func:`activations_from_terms`)."""
+    return activations_from_terms(memory_terms(s), s.profile, prompt, batch, s.output_tokens)
 
 
 def _mlp_width(a: Architecture) -> float:
@@ -191,15 +242,21 @@ def estimate_memory(s: Scenario, prompt: ArrayLike | None = None, batch: ArrayLi
     shape = np.broadcast(prompt, batch, output).shape
     ones = np.ones(shape)
     a = s.model.architecture
-    wb = weight_bytes(a, s.weight_format, count_params(a))
+    t = memory_terms(s, weight_bytes(a, s.weight_format, count_params(a)))
     context = prompt + output
-    kv = kv_cache_bytes(s, context, batch)
-    act = activation_bytes(s, prompt, batch)
     return MemoryBreakdown(
-        weights=weights_per_card(s, wb) * ones,
-        kv_cache=kv * ones,
-        activations=act * ones,
-        overhead=overhead_bytes(s) * ones,
-        kv_tokens_per_seq=kv_tokens_allocated(s, context) * ones,
-        kv_bytes_per_token=kv_bytes_per_token(s),
+        weights=t.weights * ones,
+        kv_cache=kv_from_terms(t, s.profile, context, batch) * ones,
+        activations=activations_from_terms(t, s.profile, prompt, batch, output) * ones,
+        overhead=t.overhead * ones,
+        kv_tokens_per_seq=allocated_tokens(s.profile, context) * ones,
+        kv_bytes_per_token=float(t.kv_full + t.kv_windowed),
     )
+
+
+def total_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: ArrayLike, batch: ArrayLike,
+                     output: ArrayLike = 0) -> np.ndarray:
+    """The four bands' sum, from the coefficients (what the fit searches evaluate)."""
+    prompt = np.asarray(prompt, dtype=np.float64)
+    return (t.weights + kv_from_terms(t, profile, prompt + output, batch)
+            + activations_from_terms(t, profile, prompt, batch, output) + t.overhead)

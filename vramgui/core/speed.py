@@ -21,7 +21,7 @@ import numpy as np
 
 from .engines import EngineProfile
 from .formats import GGUF_BITS, WeightFormat
-from .memory import kv_cache_bytes, layer_share
+from .memory import layer_share, memory_terms
 from .params import count_params
 from .scenario import Scenario
 from .weights import active_weight_bytes
@@ -29,20 +29,21 @@ from .weights import active_weight_bytes
 ArrayLike = float | int | np.ndarray
 
 # --- efficiency defaults ---------------------------------------------------------------------
+# Where each number below comes from is data (:data:`SOURCES`), shown in the explain panel.
 
-#: Share of peak bandwidth 16-bit decode reaches, per engine.  llama.cpp: 82 % on an RTX 4090
-#: (Mistral 7B F16, 17.1 ms/token, llama.cpp CUDA benchmarks); vLLM / well-tuned CUDA kernels
-#: 80-90 % (DESIGN §2, calm's README: 7B fp16 at ~900 GB/s of 1008 on an RTX 4090).
+#: Share of peak bandwidth 16-bit decode reaches, per engine.
 BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.82}
 
-#: llama.cpp decode share of peak bandwidth against bits per weight (RTX 4090, Mistral 7B:
-#: F16 82 %, Q8_0 71 %, Q4_0 58 %): dequantization work per byte grows as bits shrink.
+#: llama.cpp decode share of peak bandwidth against bits per weight: dequantization work
+#: per byte grows as bits shrink.
 GGUF_BW_CURVE = ((2.625, 0.48), (4.5, 0.58), (8.5, 0.71), (16.0, 0.82))
 
 #: 4-bit weight-only kernels (GPTQ / AWQ / NF4) relative to 16-bit ones: dequantization in
-#: the GEMV inner loop.  AutoAWQ's fused GEMM reaches ~45 % of a T4's bandwidth at batch 1
-#: (Mistral 7B, 33.9 tokens/s); Marlin-class kernels in vLLM reach ~80 % of fp16's.
+#: the GEMV inner loop.
 W4_FACTOR = {"generic": 0.80, "hf": 0.55, "vllm": 0.80, "llamacpp": 0.70}
+
+#: int8 / fp8 weight kernels relative to 16-bit ones (scales read next to the weights).
+W8_FACTOR = 0.9
 
 #: Share of dense tensor peak that prefill GEMMs sustain, per engine.
 FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40}
@@ -51,14 +52,38 @@ FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40}
 STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.2e-3}
 
 #: Host time per layer per step [s]: the launch loop that bounds the step from below.
-#: HF eager launches ~25 kernels per decoder layer from Python at ~20 µs each; llama.cpp
-#: builds without CUDA graphs (before mid-2024) spend ~0.2 ms per layer launching its ops
-#: (Llama 2 7B Q4_0: 7.35 ms/token on an A100 PCIe and 6.66 ms on an RTX 4090, Dec 2023).
 HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "vllm": 0.0, "llamacpp": 0.2e-3}
 
 #: One all-reduce's latency [s] by link (NCCL small-message latency, NVLink vs PCIe).
 ALLREDUCE_LATENCY_S = {"nvlink": 10e-6, "pcie": 25e-6}
 DEFAULT_LINK_GB_S = 16.0   # when a preset names no interconnect: PCIe 3.0 x16, per direction
+
+#: Where each constant above comes from, by the constant's name.  "Assumption" marks a
+#: round figure no measurement in the corpus pins down: the explain panel says so.
+SOURCES = {
+    "BW_EFFICIENCY": "llama.cpp: 82 % on an RTX 4090 (Mistral 7B F16, 17.1 ms/token, llama.cpp CUDA "
+                     "benchmarks); vLLM / well-tuned CUDA kernels 80-90 % (calm's README: 7B fp16 at "
+                     "~900 GB/s of 1008 on an RTX 4090); HF transformers 80 % and generic 85 % are assumptions "
+                     "within that range",
+    "GGUF_BW_CURVE": "llama.cpp CUDA benchmarks, RTX 4090, Mistral 7B: F16 82 %, Q8_0 71 %, Q4_0 58 % of "
+                     "peak bandwidth (the 2.625-bit point is an assumption below them)",
+    "W4_FACTOR": "AutoAWQ's fused GEMM reaches ~45 % of a T4's bandwidth at batch 1 (Mistral 7B, "
+                 "33.9 tokens/s); Marlin-class kernels in vLLM reach ~80 % of fp16's",
+    "W8_FACTOR": "assumption: int8/fp8 kernels read one scale per group or tensor next to the weights; "
+                 "no measurement in the validation corpus",
+    "FLOPS_EFFICIENCY": "assumption: typical share of dense tensor peak that large prefill GEMMs sustain; "
+                        "the validation corpus (docs/validation.md, prefill rows) shows time to first "
+                        "token off by up to several times: read it as an order of magnitude",
+    "STEP_OVERHEAD_S": "assumption: round figures for scheduling, sampling and graph launch (vLLM "
+                       "0.5 ms, llama.cpp 0.2 ms per step)",
+    "HOST_S_PER_LAYER": "HF eager launches ~25 kernels per decoder layer from Python at ~20 µs each; "
+                        "llama.cpp builds without CUDA graphs (before mid-2024) spend ~0.2 ms per layer "
+                        "launching its ops (Llama 2 7B Q4_0: 7.35 ms/token on an A100 PCIe and 6.66 ms "
+                        "on an RTX 4090, Dec 2023)",
+    "ALLREDUCE_LATENCY_S": "assumption: order of magnitude of NCCL's small-message all-reduce latency, "
+                           "NVLink vs PCIe",
+    "DEFAULT_LINK_GB_S": "PCIe 3.0 x16 per direction, when a card's preset names no interconnect",
+}
 
 
 def bandwidth_efficiency(profile: EngineProfile, fmt: WeightFormat) -> float:
@@ -70,7 +95,7 @@ def bandwidth_efficiency(profile: EngineProfile, fmt: WeightFormat) -> float:
     if fmt.kernel == "w4a16":
         return base * W4_FACTOR.get(profile.id, 0.8)
     if fmt.kernel in ("int8", "fp8"):
-        return base * 0.9
+        return base * W8_FACTOR
     return base
 
 
@@ -109,46 +134,126 @@ class SpeedResult:
         return "compute" if bool(np.all(self.compute_bound)) else "memory"
 
 
-# --- pieces --------------------------------------------------------------------------------------
+# --- per-card coefficients ----------------------------------------------------------------------
 
-def _experts_touched(s: Scenario, batch: np.ndarray) -> np.ndarray | None:
-    """Expected distinct routed experts per MoE layer that ``batch`` tokens touch, with
-    uniform routing: ``E·(1 − (1 − k/E)^b)``."""
-    m = s.model.architecture.moe
-    if m is None:
-        return None
-    return m.num_experts * (1.0 - (1.0 - m.experts_per_token / m.num_experts) ** batch)
+@dataclass(frozen=True)
+class SpeedTerms:
+    """Per-card coefficients of the roofline for one (model, format, engine, cards).  Each
+    field is a float for one scenario or an array with one entry per model × format for a
+    stacked catalog: :func:`decode_from_terms` and :func:`prefill_from_terms` serve both."""
+
+    dense_bytes: ArrayLike        # weight bytes a step reads besides the routed experts
+    expert_bytes: ArrayLike       # one routed expert's bytes summed over the MoE layers (0: dense)
+    num_experts: ArrayLike        # E (1 for a dense model)
+    experts_per_token: ArrayLike  # k (1 for a dense model)
+    kv_full: ArrayLike            # KV bytes a step reads per filled token per sequence, full layers
+    kv_windowed: ArrayLike        # ... windowed layers, capped at ``window``
+    window: ArrayLike
+    matmul_flops: ArrayLike       # per token: 2 · P_active without the embedding lookup
+    attention_flops: ArrayLike    # per (query, key) pair: 4 · L · h · d_h
+    allreduce_bytes: ArrayLike    # per token per all-reduce (ring: 2 (N-1)/N · d · 2 bytes)
+    allreduces: ArrayLike         # per step: two per layer when tensor parallel
+    host_floor: ArrayLike         # s: the host's launch loop per step
+    step_overhead: ArrayLike      # s: the engine's fixed cost per step
+    bw_efficiency: ArrayLike
+    flops_efficiency: ArrayLike
+    chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
-def weight_bytes_read(s: Scenario, batch: ArrayLike) -> np.ndarray:
-    """Weight bytes one step reads on one card (layer split: the sum over the cards, which
-    run in turn, so the whole model)."""
-    a = s.model.architecture
-    b = np.asarray(batch, dtype=np.float64)
-    touched = _experts_touched(s, b)
-    if touched is None:
-        total = np.full(b.shape, active_weight_bytes(a, s.weight_format))
+def speed_terms(s: Scenario) -> SpeedTerms:
+    """The coefficients of ``s`` (see :class:`SpeedTerms`)."""
+    a, prof, n = s.model.architecture, s.profile, s.n_gpus
+    tp = n if prof.parallel == "tensor" else 1
+    fmt = s.weight_format
+    if a.moe is None or count_params(a).experts == 0:
+        dense, expert, e, k = active_weight_bytes(a, fmt), 0.0, 1.0, 1.0
     else:
-        lo = active_weight_bytes(a, s.weight_format, 0.0)
-        per_expert = active_weight_bytes(a, s.weight_format, 1.0) - lo
-        total = lo + per_expert * touched
-    return total / s.n_gpus if s.profile.parallel == "tensor" else total
+        dense = active_weight_bytes(a, fmt, 0.0)
+        expert = active_weight_bytes(a, fmt, 1.0) - dense
+        e, k = float(a.moe.num_experts), float(a.moe.experts_per_token)
+    mt = memory_terms(s)
+    share = layer_share(a, n, prof)
+    whole = 1.0 / share if prof.parallel == "layer" else 1.0   # layer split: the cards read their shares in turn
+    p = count_params(a)
+    split = tp > 1
+    return SpeedTerms(
+        dense_bytes=dense / tp, expert_bytes=expert / tp, num_experts=e, experts_per_token=k,
+        kv_full=mt.kv_full * whole, kv_windowed=mt.kv_windowed * whole, window=mt.window,
+        matmul_flops=2.0 * (p.active - p.embedding) / tp,
+        attention_flops=2.0 * a.num_layers * a.num_heads * (a.q_head_dim + a.v_head_dim) / tp,
+        allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
+        allreduces=2.0 * a.num_layers if split else 0.0,
+        host_floor=HOST_S_PER_LAYER.get(prof.id, 0.0) * a.num_layers,
+        step_overhead=STEP_OVERHEAD_S.get(prof.id, 0.0),
+        bw_efficiency=bandwidth_efficiency(prof, fmt), flops_efficiency=compute_efficiency(prof),
+        chunk=prof.prefill_chunk_tokens,
+    )
 
 
-def matmul_flops_per_token(s: Scenario) -> float:
-    """``2 · P_active`` without the embedding lookup, per card (tensor parallel splits it)."""
-    p = count_params(s.model.architecture)
-    flops = 2.0 * (p.active - p.embedding)
-    return flops / s.n_gpus if s.profile.parallel == "tensor" else flops
+def stack_speed_terms(terms: list[SpeedTerms], shape: tuple[int, ...]) -> SpeedTerms:
+    """One :class:`SpeedTerms` whose fields are arrays of ``shape`` (entries in C order); the
+    engine's chunk must be common to all."""
+    chunks = {t.chunk for t in terms}
+    if len(chunks) > 1:
+        raise ValueError("stacked speed terms need one prefill chunk (one engine)")
+    fields = [f for f in SpeedTerms.__dataclass_fields__ if f != "chunk"]
+    return SpeedTerms(**{f: np.array([getattr(t, f) for t in terms], dtype=np.float64).reshape(shape)
+                         for f in fields}, chunk=chunks.pop() if chunks else None)
 
 
-def attention_flops(s: Scenario, q_tokens: ArrayLike, kv_tokens: ArrayLike) -> np.ndarray:
-    """Score and value products: ``4 · L · h · d_h`` per (query, key) pair, per card."""
-    a = s.model.architecture
-    per_pair = 2.0 * a.num_layers * a.num_heads * (a.q_head_dim + a.v_head_dim)
-    share = 1.0 / s.n_gpus if s.profile.parallel == "tensor" else 1.0
-    return per_pair * np.asarray(q_tokens, dtype=np.float64) * np.asarray(kv_tokens, dtype=np.float64) * share
+def _experts_touched(t: SpeedTerms, batch: np.ndarray) -> np.ndarray:
+    """Expected distinct routed experts per MoE layer that ``batch`` tokens touch, with
+    uniform routing: ``E·(1 − (1 − k/E)^b)`` (1 for a dense model, whose expert bytes are 0)."""
+    return t.num_experts * (1.0 - (1.0 - t.experts_per_token / t.num_experts) ** batch)
 
+
+def _weights_read(t: SpeedTerms, batch: ArrayLike) -> np.ndarray:
+    b = np.asarray(batch, dtype=np.float64)
+    return t.dense_bytes + t.expert_bytes * _experts_touched(t, b)
+
+
+def _allreduce(t: SpeedTerms, tokens: np.ndarray, link: float, latency: float) -> np.ndarray:
+    return t.allreduces * (t.allreduce_bytes * tokens / link + latency)
+
+
+def decode_from_terms(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, card: tuple, efficient: bool = True):
+    """(step time [s], compute-bound flag) of one decode step from the coefficients.
+    ``card`` = (bandwidth bytes/s, peak FLOP/s, link bytes/s, all-reduce latency s)."""
+    b = np.asarray(batch, dtype=np.float64)
+    c = np.asarray(context, dtype=np.float64)
+    bw, peak, link, lat = (np.asarray(x, dtype=np.float64) for x in card)
+    eb = t.bw_efficiency if efficient else 1.0
+    ef = t.flops_efficiency if efficient else 1.0
+    kv = (t.kv_full * c + t.kv_windowed * np.minimum(c, t.window)) * b     # the cache actually filled
+    t_mem = (_weights_read(t, b) + kv) / (bw * eb)
+    t_comp = (t.matmul_flops * b + t.attention_flops * b * c) / (peak * ef)
+    gpu = np.maximum(t_mem, t_comp) + _allreduce(t, b, link, lat if efficient else 0.0)
+    if not efficient:
+        return gpu, t_comp >= t_mem
+    return np.maximum(gpu, t.host_floor) + t.step_overhead, t_comp >= t_mem
+
+
+def prefill_from_terms(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, card: tuple,
+                       efficient: bool = True) -> np.ndarray:
+    """Time to first token [s] for ``batch`` prompts of ``prompt`` tokens, from the coefficients."""
+    p = np.maximum(np.asarray(prompt, dtype=np.float64), 1.0)
+    b = np.asarray(batch, dtype=np.float64)
+    bw, peak, link, lat = (np.asarray(x, dtype=np.float64) for x in card)
+    eb = t.bw_efficiency if efficient else 1.0
+    ef = t.flops_efficiency if efficient else 1.0
+    tokens = p * b
+    passes = np.ceil(tokens / t.chunk) if t.chunk else np.ones_like(tokens)
+    touched = np.minimum(tokens, t.chunk) if t.chunk else tokens
+    weights = _weights_read(t, touched) * passes
+    flops = t.matmul_flops * tokens + t.attention_flops * tokens * p / 2.0      # causal half
+    time = np.maximum(weights / (bw * eb), flops / (peak * ef))
+    time = time + _allreduce(t, tokens, link, lat if efficient else 0.0)
+    if efficient:
+        time = np.maximum(time, t.host_floor * passes) + t.step_overhead
+    return time
+
+
+# --- the scenario's own card ---------------------------------------------------------------------
 
 def link_of(gpu) -> tuple[float, float]:
     """(bytes/s per direction, all-reduce latency s) of the card's interconnect."""
@@ -157,30 +262,23 @@ def link_of(gpu) -> tuple[float, float]:
     return link, ALLREDUCE_LATENCY_S[kind]
 
 
-def allreduce_s(s: Scenario, tokens: ArrayLike, with_latency: bool = True, link=None) -> np.ndarray:
-    """Two ring all-reduces per layer of ``tokens × d`` fp16 activations (tensor parallel).
-    ``link`` = (bytes/s, latency s), scalars or per-card arrays; default the scenario's card."""
-    n = s.n_gpus
-    t = np.asarray(tokens, dtype=np.float64)
-    if n == 1 or s.profile.parallel != "tensor":
-        return np.zeros(t.shape)
-    bw, lat = link if link is not None else link_of(s.gpu)
-    a = s.model.architecture
-    per = 2.0 * (n - 1) / n * t * a.hidden_size * 2.0 / np.asarray(bw)
-    return 2.0 * a.num_layers * (per + (np.asarray(lat) if with_latency else 0.0))
-
-
-def _peak(s: Scenario) -> float:
+def peak_flops(gpu, fmt: WeightFormat) -> float:
     """Peak FLOP/s for the format's math; inf when the card has no sourced figure, so the
-    compute term drops out (the result says ``compute_known=False``)."""
-    return s.gpu.peak_flops(s.weight_format.kernel) or float("inf")
+    compute term drops out (results say ``compute_known=False``)."""
+    return gpu.peak_flops(fmt.kernel) or float("inf")
 
 
-def _host_floor(s: Scenario) -> float:
-    return HOST_S_PER_LAYER.get(s.profile.id, 0.0) * s.model.architecture.num_layers
+def card_of(s: Scenario) -> tuple[float, float, float, float]:
+    """(bandwidth bytes/s, peak FLOP/s, link bytes/s, all-reduce latency s) of ``s``'s card."""
+    return (s.gpu.bandwidth_bytes_per_s, peak_flops(s.gpu, s.weight_format), *link_of(s.gpu))
 
 
-# --- decode and prefill --------------------------------------------------------------------------
+def weight_bytes_read(s: Scenario, batch: ArrayLike) -> np.ndarray:
+    """Weight bytes one step reads on one card (layer split: the sum over the cards, which
+    run in turn, so the whole model)."""
+    b = np.asarray(batch, dtype=np.float64)
+    return _weights_read(speed_terms(s), b) * np.ones(b.shape)
+
 
 def decode_step(s: Scenario, batch: ArrayLike, context: ArrayLike, efficient: bool = True,
                 card: tuple | None = None):
@@ -189,49 +287,12 @@ def decode_step(s: Scenario, batch: ArrayLike, context: ArrayLike, efficient: bo
     ``card`` = (bandwidth bytes/s, peak FLOP/s, link bytes/s, all-reduce latency s) as
     scalars or per-card arrays, to evaluate many cards in one call (default: the
     scenario's card)."""
-    b = np.asarray(batch, dtype=np.float64)
-    c = np.asarray(context, dtype=np.float64)
-    eb = bandwidth_efficiency(s.profile, s.weight_format) if efficient else 1.0
-    ef = compute_efficiency(s.profile) if efficient else 1.0
-    if card is None:
-        card = (s.gpu.bandwidth_bytes_per_s, _peak(s), *link_of(s.gpu))
-    bw, peak, link, lat = (np.asarray(x, dtype=np.float64) for x in card)
-    t_mem = (weight_bytes_read(s, b) + _kv_read_bytes(s, c, b)) / (bw * eb)
-    t_comp = (matmul_flops_per_token(s) * b + attention_flops(s, b, c)) / (peak * ef)
-    gpu = np.maximum(t_mem, t_comp) + allreduce_s(s, b, with_latency=efficient, link=(link, lat))
-    if not efficient:
-        return gpu, t_comp >= t_mem
-    step = np.maximum(gpu, _host_floor(s)) + STEP_OVERHEAD_S.get(s.profile.id, 0.0)
-    return step, t_comp >= t_mem
-
-
-def _kv_read_bytes(s: Scenario, context: np.ndarray, batch: np.ndarray) -> np.ndarray:
-    """KV bytes one decode step reads: the cache actually filled, not what is reserved;
-    with a layer split the cards read their shares in turn, so the whole cache."""
-    kv = kv_cache_bytes(s, context, batch, allocated=False)
-    if s.profile.parallel == "layer":
-        kv = kv / layer_share(s.model.architecture, s.n_gpus, s.profile)
-    return kv
+    return decode_from_terms(speed_terms(s), batch, context, card or card_of(s), efficient)
 
 
 def prefill_time(s: Scenario, prompt: ArrayLike, batch: ArrayLike, efficient: bool = True) -> np.ndarray:
     """Time to first token [s] for ``batch`` prompts of ``prompt`` tokens."""
-    p = np.maximum(np.asarray(prompt, dtype=np.float64), 1.0)
-    b = np.asarray(batch, dtype=np.float64)
-    eb = bandwidth_efficiency(s.profile, s.weight_format) if efficient else 1.0
-    ef = compute_efficiency(s.profile) if efficient else 1.0
-    tokens = p * b
-    chunk = s.profile.prefill_chunk_tokens
-    passes = np.ceil(tokens / chunk) if chunk else np.ones_like(tokens)
-    touched = np.minimum(tokens, chunk) if chunk else tokens
-    weights = weight_bytes_read(s, touched) * passes
-    flops = matmul_flops_per_token(s) * tokens + attention_flops(s, p * b, p) / 2.0  # causal half
-    t = np.maximum(weights / (s.gpu.bandwidth_bytes_per_s * eb),
-                   flops / (_peak(s) * ef))
-    t = t + allreduce_s(s, tokens, with_latency=efficient)
-    if efficient:
-        t = np.maximum(t, _host_floor(s) * passes) + STEP_OVERHEAD_S.get(s.profile.id, 0.0)
-    return t
+    return prefill_from_terms(speed_terms(s), prompt, batch, card_of(s), efficient)
 
 
 def knee_batch(s: Scenario, context: float | None = None) -> float:
