@@ -58,3 +58,56 @@ def test_cli_machine_and_best_format(capsys):
     rc = main(["best-format", "--model", "llama3.1-70b", "--gpu", "a100-80gb", "--context", "8192", "--json"])
     d = json.loads(capsys.readouterr().out)
     assert rc == 0 and 8.0 <= d["highest_precision"]["bits_per_weight"] <= 8.5
+
+
+# --- the stacked grid against the one-scenario functions ------------------------------------------
+
+def _reference(m: Machine, model, fmt: str):
+    """The machine view's numbers for one entry, composed from the one-scenario functions
+    (estimate, budget, layer-offload plan, largest-prompt search, decode and prefill)."""
+    from vramgui.core.fit import budget_bytes, max_prompt_tokens
+    from vramgui.core.machine import _engine_for
+    from vramgui.core.memory import estimate_memory
+    from vramgui.core.offload import plan_offload
+    from vramgui.core.scenario import Scenario
+    from vramgui.core.speed import decode_step, prefill_time
+
+    s = Scenario(model=model, gpu=m.gpu, n_gpus=m.n_gpus, weights=fmt, kv_dtype=m.kv_dtype,
+                 engine=_engine_for(m.engine, fmt), prompt_tokens=m.context, output_tokens=0, batch=m.batch)
+    needed, budget = float(estimate_memory(s).total), budget_bytes(s)
+    if needed <= budget:
+        level, layers, tok_s = "gpu", model.architecture.num_layers, 1.0 / float(decode_step(s, m.batch, m.context)[0])
+    elif m.ram_gb > 0 and s.profile.id == "llamacpp":
+        plan = plan_offload(s, m.ram_gb)
+        level, layers, tok_s = plan.level, plan.gpu_layers, plan.tokens_per_s
+    else:
+        level, layers, tok_s = "none", 0, 0.0
+    mp = max_prompt_tokens(s, budget) if level == "gpu" else None
+    ttft = (float(prefill_time(s, m.context, m.batch))
+            if level == "gpu" and s.gpu.peak_flops(s.weight_format.kernel) else None)
+    return level, needed, budget, mp, tok_s, ttft, layers
+
+
+@pytest.mark.parametrize("gpu, n, ram, engine, context, batch, kv", [
+    ("rtx4090", 1, 64, "llamacpp", 4096, 1, "fp16"),        # offload of the big models
+    ("rtx4090", 1, 0, "llamacpp", 32768, 4, "fp16"),         # no RAM: GPU or nothing
+    ("a100-80gb", 2, 256, "vllm", 8192, 1, "fp16"),          # tensor parallel, GGUF layer split
+    ("h100-sxm", 8, 1024, "hf", 131072, 8, "fp8"),           # eager-free HF, fp8 KV, long context
+    ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16"),     # unified memory
+    ("rtx3060-12gb", 3, 16, "generic", 16384, 2, "fp16"),    # three small cards, little RAM
+])
+def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv):
+    cat = default_catalog()
+    m = Machine(gpu=cat.gpu(gpu), n_gpus=n, ram_gb=ram, engine=engine, context=context, batch=batch, kv_dtype=kv)
+    rows = machine_table(m, cat)
+    assert len(rows) == len(cat.models) * 11
+    levels = set()
+    for o in rows:
+        level, needed, budget, mp, tok_s, ttft, layers = _reference(m, o.model, o.weights)
+        where = f"{o.model.id} {o.weights}"
+        assert (o.level, o.max_context, o.gpu_layers) == (level, mp, layers), where
+        assert o.needed_bytes == pytest.approx(needed, rel=1e-9) and o.budget_bytes == pytest.approx(budget), where
+        assert o.decode_tokens_per_s == pytest.approx(tok_s, rel=1e-9), where
+        assert (o.ttft_s is None) == (ttft is None) and (ttft is None or o.ttft_s == pytest.approx(ttft, rel=1e-9))
+        levels.add(o.level)
+    assert "gpu" in levels and ("none" in levels or "partial" in levels)

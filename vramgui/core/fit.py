@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .memory import estimate_memory, kv_bytes_per_token
+from .engines import EngineProfile
+from .memory import MemoryTerms, estimate_memory, kv_bytes_per_token, memory_terms, total_from_terms
 from .scenario import Scenario
 from .units import MIB
 
@@ -38,33 +39,68 @@ def budget_bytes(s: Scenario) -> float:
     return float(max(0.0, min(free, util * card + p.cuda_graph_bytes)))
 
 
+def largest_fitting(fits_at, lo, hi, probes: int = _PROBES) -> np.ndarray:
+    """Largest integer x in [lo, hi] with fits_at(x) true, for every bracket of the arrays
+    ``lo`` and ``hi`` at once, given fits_at(lo) is true and fits_at is monotone (true then
+    false).  ``fits_at`` takes int64 candidates of shape ``lo.shape + (n,)``.
+
+    Each round probes ``n`` integers spread over every open bracket and keeps the one
+    where the answer turns false: ``log_n(hi - lo)`` rounds, exact to one."""
+    lo = np.array(lo, dtype=np.int64)
+    hi = np.array(hi, dtype=np.int64)
+    while True:
+        gap = hi - lo
+        done = gap <= 1
+        if done.all():
+            return lo
+        n = int(min(probes, max(int(gap.max()) - 1, 1)))
+        k = np.arange(n, dtype=np.int64)
+        span = np.maximum(gap - 2, 0)[..., None]
+        # integers spread over [lo + 1, hi - 1], first and last included (repeats on short brackets)
+        xs = lo[..., None] + 1 + k * span // max(n - 1, 1)
+        xs = np.where(done[..., None], lo[..., None], xs)
+        ok = np.asarray(fits_at(xs), dtype=bool) | done[..., None]
+        all_ok = ok.all(axis=-1)
+        first_bad = np.argmin(ok, axis=-1)[..., None]
+        at_bad = np.take_along_axis(xs, first_bad, axis=-1)[..., 0]
+        before = np.take_along_axis(xs, np.maximum(first_bad - 1, 0), axis=-1)[..., 0]
+        lo = np.where(all_ok, xs[..., -1], np.where(first_bad[..., 0] > 0, before, lo))
+        hi = np.where(all_ok, hi, at_bad)
+
+
 def _largest_fitting(fits_at, lo: int, hi: int) -> int:
-    """Largest integer x in [lo, hi] with fits_at(x) true, given fits_at(lo) is true and
-    fits_at is monotone (true then false).  ``fits_at`` takes an int64 array."""
-    while hi - lo > 1:
-        n = min(_PROBES, hi - lo - 1)
-        # n distinct integers spread over [lo + 1, hi - 1], first and last included
-        xs = lo + 1 + np.arange(n, dtype=np.int64) * (hi - lo - 2) // max(n - 1, 1)
-        ok = fits_at(xs)
-        if ok.all():
-            lo = int(xs[-1])
-        else:
-            first_bad = int(np.argmin(ok))
-            hi = int(xs[first_bad])
-            lo = int(xs[first_bad - 1]) if first_bad > 0 else lo
-    return lo
+    """Scalar form of :func:`largest_fitting` (``fits_at`` takes a 1-D int64 array)."""
+    return int(largest_fitting(fits_at, lo, hi))
+
+
+def max_prompt_tokens_from_terms(t: MemoryTerms, profile: EngineProfile, budget, batch, output=0,
+                                 probes: int = _PROBES) -> np.ndarray:
+    """Largest prompt that fits ``budget`` per card, for every entry of stacked terms at
+    once (arrays broadcast: one row per model, one column per format); -1 where even an
+    empty prompt does not fit, :data:`MAX_TOKENS` where everything does."""
+    budget = np.asarray(budget, dtype=np.float64)
+    shape = np.broadcast(t.weights, t.kv_full, budget).shape
+    t3 = MemoryTerms(**{f: np.broadcast_to(np.asarray(getattr(t, f), dtype=np.float64), shape)[..., None]
+                        for f in MemoryTerms.__dataclass_fields__})
+    b3 = np.broadcast_to(budget, shape)[..., None]
+
+    def fits(xs: np.ndarray) -> np.ndarray:
+        return total_from_terms(t3, profile, xs, batch, output) <= b3
+
+    empty = fits(np.zeros(shape + (1,), dtype=np.int64))[..., 0]
+    everything = fits(np.full(shape + (1,), MAX_TOKENS, dtype=np.int64))[..., 0]
+    lo = np.zeros(shape, dtype=np.int64)
+    hi = np.where(empty & ~everything, MAX_TOKENS, 0)      # closed brackets need no search
+    found = largest_fitting(fits, lo, hi, probes)
+    return np.where(~empty, -1, np.where(everything, MAX_TOKENS, found))
 
 
 def max_prompt_tokens(s: Scenario, budget: float | None = None) -> int | None:
     """Largest prompt that fits with the scenario's output tokens and batch (None: even an
     empty prompt does not fit)."""
     budget = budget_bytes(s) if budget is None else budget
-    fits = lambda x: estimate_memory(s, prompt=x).total <= budget  # noqa: E731
-    if not fits(np.array([0]))[0]:
-        return None
-    if fits(np.array([MAX_TOKENS]))[0]:
-        return MAX_TOKENS
-    return _largest_fitting(fits, 0, MAX_TOKENS)
+    found = int(max_prompt_tokens_from_terms(memory_terms(s), s.profile, budget, s.batch, s.output_tokens))
+    return None if found < 0 else found
 
 
 def max_batch(s: Scenario, budget: float | None = None) -> int:

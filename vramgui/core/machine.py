@@ -6,28 +6,45 @@ fit), headroom, largest context, decode tokens/s and time to first token.  No qu
 scored.  ``best_format`` picks, for one model, the highest-precision format that fits
 and the fastest one, with the trade-off in numbers.
 
-Note: this first version evaluates the combinations one by one with the same functions
-as the rest of the core (≈ 0.1-0.5 s for the whole catalog); vectorising across models
-is the next step (see the issue tracker).
+The whole catalog is one grid: every model's memory and speed coefficients
+(:class:`~vramgui.core.memory.MemoryTerms`, :class:`~vramgui.core.speed.SpeedTerms`) are
+stacked into arrays of models × formats once per (catalog, engine, cards, KV dtype), and
+each machine is then a handful of numpy calls — the same formulas as for one scenario,
+with the largest-context search run on every entry at once.  No Python loop over models
+remains between a change of the machine and the table (``benchmarks/bench_machine.py``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from .catalog import Catalog
-from .fit import budget_bytes, max_prompt_tokens
+from .fit import MAX_TOKENS, budget_bytes, max_prompt_tokens_from_terms
 from .formats import WEIGHT_FORMATS
-from .memory import estimate_memory
-from .offload import plan_offload
+from .memory import (
+    MemoryTerms,
+    activations_from_terms,
+    kv_from_terms,
+    memory_terms,
+    stack_terms,
+    total_from_terms,
+    weights_per_card,
+)
+from .offload import CPU_BW_EFFICIENCY, DEFAULT_RAM_BANDWIDTH_GB_S, gpu_budget
 from .params import count_params
 from .presets import GPU, ModelPreset
 from .scenario import Scenario
-from .speed import decode_step, prefill_time
+from .speed import decode_from_terms, link_of, peak_flops, prefill_from_terms, speed_terms, stack_speed_terms
+from .units import GB
+from .weights import active_weight_bytes, weight_bytes
 
 # Formats the machine view compares (16-bit, 8-bit, 4-bit families of both worlds).
 MACHINE_FORMATS = ("bf16", "fp8", "int8", "awq-int4", "nf4", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m", "q2_k")
 GGUF = {"q8_0", "q6_k", "q5_k_m", "q5_0", "q4_k_m", "q4_0", "q3_k_m", "q2_k"}
+_SEARCH_PROBES = 64     # points per round of the whole-grid context search (27 bits: 5 rounds)
 
 
 @dataclass(frozen=True)
@@ -73,54 +90,221 @@ def _engine_for(engine: str, fmt: str) -> str:
     return engine if engine != "llamacpp" else "vllm"
 
 
+# --- the stacked catalog --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Group:
+    """The formats one engine runs, with every model's coefficients stacked (models × formats)."""
+
+    engine: str
+    columns: list[int]              # positions in the table's format list
+    formats: tuple[str, ...]
+    probe: Scenario                 # one scenario of the group (for the engine's budget and profile)
+    mem: MemoryTerms                # on the machine's N cards
+    mem1: MemoryTerms               # on one card (the layer-offload plan counts per card)
+    speed: object                   # SpeedTerms
+    layers: np.ndarray              # (M, 1)
+    layer_bytes: np.ndarray         # linear + norms/biases per layer, whole model / L
+    lm_head: np.ndarray
+    embedding: np.ndarray
+    read_layer: np.ndarray          # active weights read per layer (without the output layer)
+
+
+_GROUPS: OrderedDict = OrderedDict()   # a few stacked catalogs, most recent last
+
+
+def _scenario(model: ModelPreset, gpu: GPU, fmt: str, engine: str, n: int, kv: str) -> Scenario:
+    # ids come from the format and engine tables and the catalog: nothing to re-validate
+    return Scenario.model_construct(model=model, gpu=gpu, n_gpus=n, weights=fmt, kv_dtype=kv, engine=engine,
+                                    attention=None, prompt_tokens=0, output_tokens=0, batch=1, gpu_util=None,
+                                    reserved_mib=0.0)
+
+
+def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n: int, kv: str,
+            gpu: GPU) -> list[_Group]:
+    """The stacked coefficients, built once per (models, formats, engine, cards, KV dtype):
+    they do not depend on the card, the RAM, the context or the batch."""
+    key = (tuple(id(m) for m in models), formats, engine, n, kv)
+    hit = _GROUPS.get(key)
+    if hit is not None and hit[0] == tuple(models):
+        _GROUPS.move_to_end(key)
+        return hit[1]
+    groups = []
+    for eng in dict.fromkeys(_engine_for(engine, f) for f in formats):
+        cols = [i for i, f in enumerate(formats) if _engine_for(engine, f) == eng]
+        fmts = tuple(formats[i] for i in cols)
+        shape = (len(models), len(fmts))
+        # the memory and speed terms depend on the format only through the weights: build them
+        # once per model and swap in each format's weights
+        base = [_scenario(m, gpu, fmts[0], eng, n, kv) for m in models]
+        archs = [m.architecture for m in models]
+        wfs = [WEIGHT_FORMATS[f] for f in fmts]
+        wbs = [weight_bytes(a, w) for a in archs for w in wfs]
+        mem_terms, speed = [], []
+        for i, s in enumerate(base):
+            t0 = memory_terms(s)
+            for j, w in enumerate(wfs):
+                t = replace(t0, weights=weights_per_card(s, wbs[i * len(wfs) + j]))
+                mem_terms.append(t)
+                speed.append(speed_terms(s, t, w))
+        mem = _reshape(stack_terms(mem_terms), shape)
+        mem1 = mem   # the offload plan counts one card; only llama.cpp's group offloads
+        if n > 1 and eng == "llamacpp":
+            ones = [_scenario(m, gpu, fmts[0], eng, 1, kv) for m in models]
+            mem1 = _reshape(stack_terms([replace(memory_terms(s), weights=weights_per_card(s, wbs[i * len(wfs) + j]))
+                                         for i, s in enumerate(ones) for j in range(len(wfs))]), shape)
+
+        def arr(values, shape=shape):
+            return np.array(values, dtype=np.float64).reshape(shape)
+
+        layers = arr([a.num_layers for a in archs], (len(models), 1))
+        groups.append(_Group(
+            engine=eng, columns=cols, formats=fmts, probe=base[0], mem=mem, mem1=mem1,
+            speed=stack_speed_terms(speed, shape),
+            layers=layers,
+            layer_bytes=arr([w.linear + w.other for w in wbs]) / layers,
+            lm_head=arr([w.lm_head for w in wbs]), embedding=arr([w.embedding for w in wbs]),
+            read_layer=(arr([active_weight_bytes(a, w) for a in archs for w in wfs])
+                        - arr([w.lm_head for w in wbs])) / layers,
+        ))
+    _GROUPS[key] = (tuple(models), groups)
+    while len(_GROUPS) > 8:
+        _GROUPS.popitem(last=False)
+    return groups
+
+
+def _reshape(t: MemoryTerms, shape: tuple[int, int]) -> MemoryTerms:
+    return MemoryTerms(**{f: getattr(t, f).reshape(shape) for f in MemoryTerms.__dataclass_fields__})
+
+
+# --- one machine ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Columns:
+    """The table's numbers for one group, arrays of models × the group's formats."""
+
+    level: np.ndarray
+    needed: np.ndarray
+    budget: float
+    max_context: np.ndarray         # -1: not computed / does not fit
+    tokens_per_s: np.ndarray
+    ttft: np.ndarray                # nan: unknown
+    gpu_layers: np.ndarray
+
+
+def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Layer split over ``m.n_gpus`` identical cards and system RAM for every entry (the
+    closed form of :func:`~vramgui.core.offload.plan_offload` for equal cards: whole layers,
+    the output layer on the first card only when every layer fits there too).
+    Returns (level, GPU layers, decode seconds)."""
+    one = g.probe.with_(n_gpus=1)
+    prof = one.profile
+    L = g.layers
+    kv_layer = kv_from_terms(g.mem1, prof, m.context, m.batch) / L
+    act = activations_from_terms(g.mem1, prof, m.context, m.batch)
+    fixed = g.mem1.overhead + act + (0.0 if prof.embedding_on_host else g.embedding)
+    budget = gpu_budget(one, m.gpu)
+    gpu_layer = g.layer_bytes + kv_layer
+    free = budget - fixed
+    per_card = np.maximum(np.floor(free / gpu_layer), 0.0)
+    first_with_head = np.maximum(np.floor((free - g.lm_head) / gpu_layer), 0.0)
+    output_on_gpu = np.minimum(first_with_head + (m.n_gpus - 1) * per_card, L) == L
+    n_gpu = np.where(output_on_gpu, L, np.minimum(m.n_gpus * per_card, L))
+    n_cpu = L - n_gpu
+    ram_used = (np.where(prof.embedding_on_host | (n_gpu == 0), g.embedding, 0.0)
+                + n_cpu * (g.layer_bytes + kv_layer) + np.where(output_on_gpu, 0.0, g.lm_head)
+                + np.where(n_cpu > 0, act, 0.0))
+    ram_budget = m.ram_gb * GB
+    ram_bw = DEFAULT_RAM_BANDWIDTH_GB_S
+    if m.gpu.unified_memory:          # one pool: the CPU gets what the GPU may not wire
+        pool = m.n_gpus * (m.gpu.memory_bytes - budget)
+        ram_budget = min(ram_budget, pool) if m.ram_gb else pool
+        ram_bw = m.gpu.memory_bandwidth_gb_s
+    over_gpu = output_on_gpu & (g.lm_head > free)
+    level = np.select([(ram_used > ram_budget) | over_gpu, (n_cpu == 0) & output_on_gpu, n_gpu == 0],
+                      ["none", "gpu", "cpu"], "partial")
+    gpu_bw = m.gpu.bandwidth_bytes_per_s * g.speed.bw_efficiency
+    per_layer = g.read_layer + kv_layer
+    decode = (n_gpu * per_layer / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0)
+              + (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * CPU_BW_EFFICIENCY)
+              + g.speed.step_overhead)
+    return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode)
+
+
+def _evaluate_group(g: _Group, m: Machine) -> _Columns:
+    prof = g.probe.profile
+    budget = budget_bytes(g.probe.with_(gpu=m.gpu))
+    needed = total_from_terms(g.mem, prof, m.context, m.batch)
+    fits = needed <= budget
+    peaks = np.array([[peak_flops(m.gpu, WEIGHT_FORMATS[f]) for f in g.formats]])
+    card = (m.gpu.bandwidth_bytes_per_s, peaks, *link_of(m.gpu))
+    step, _ = decode_from_terms(g.speed, m.batch, m.context, card)
+    level = np.where(fits, "gpu", "none").astype(object)
+    layers = np.where(fits, g.layers, 0).astype(np.int64)
+    tok_s = np.where(fits, 1.0 / step, 0.0)
+    if m.ram_gb > 0 and g.engine == "llamacpp":
+        off_level, off_layers, off_decode = _offload(g, m)
+        level = np.where(fits, level, off_level)
+        layers = np.where(fits, layers, off_layers)
+        tok_s = np.where(fits, tok_s, np.where(np.isfinite(off_decode), 1.0 / off_decode, 0.0))
+    on_gpu = level == "gpu"
+    # the largest context only where the model runs on the GPU (elsewhere an empty bracket)
+    mp = max_prompt_tokens_from_terms(g.mem, prof, np.where(on_gpu, budget, 0.0), m.batch, probes=_SEARCH_PROBES)
+    ttft = prefill_from_terms(g.speed, m.context, m.batch, card)
+    ttft = np.where(on_gpu & np.isfinite(peaks), ttft, np.nan)
+    return _Columns(level=level, needed=needed, budget=budget, max_context=np.where(on_gpu, mp, -1),
+                    tokens_per_s=tok_s, ttft=ttft, gpu_layers=layers)
+
+
+def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS) -> list[Option]:
+    """Every model × format on the machine, models outer, formats inner."""
+    formats = tuple(formats)
+    if not models:
+        return []
+    cells: list[list] = [[None] * len(formats) for _ in models]
+    n_layers = [model.architecture.num_layers for model in models]
+    for g in _groups(models, formats, m.engine, m.n_gpus, m.kv_dtype, m.gpu):
+        c = _evaluate_group(g, m)
+        for j, col in enumerate(g.columns):
+            fmt = formats[col]
+            bits = WEIGHT_FORMATS[fmt].linear_bits
+            for i, model in enumerate(models):
+                mc = int(c.max_context[i, j])
+                ttft = float(c.ttft[i, j])
+                cells[i][col] = Option(
+                    model=model, weights=fmt, bits=bits, level=str(c.level[i, j]), needed_bytes=float(c.needed[i, j]),
+                    budget_bytes=c.budget, max_context=mc if mc >= 0 else None,
+                    decode_tokens_per_s=float(c.tokens_per_s[i, j]), ttft_s=None if np.isnan(ttft) else ttft,
+                    gpu_layers=int(c.gpu_layers[i, j]), n_layers=n_layers[i])
+    return [o for row in cells for o in row]
+
+
 def evaluate(m: Machine, model: ModelPreset, fmt: str) -> Option:
-    s = Scenario(model=model, gpu=m.gpu, n_gpus=m.n_gpus, weights=fmt, kv_dtype=m.kv_dtype,
-                 engine=_engine_for(m.engine, fmt), prompt_tokens=m.context, output_tokens=0, batch=m.batch)
-    needed = float(estimate_memory(s).total)
-    budget = budget_bytes(s)
-    a = model.architecture
-    if needed <= budget:
-        level, layers = "gpu", a.num_layers
-        step = float(decode_step(s, m.batch, m.context)[0])
-        tok_s = 1.0 / step
-    elif m.ram_gb > 0 and s.profile.id == "llamacpp":
-        plan = plan_offload(s, m.ram_gb)
-        level, layers, tok_s = plan.level, plan.gpu_layers, plan.tokens_per_s
-    else:
-        level, layers, tok_s = "none", 0, 0.0
-    mp = max_prompt_tokens(s, budget) if level == "gpu" else None
-    ttft = float(prefill_time(s, m.context, m.batch)) if level == "gpu" and s.gpu.peak_flops(
-        s.weight_format.kernel) else None
-    return Option(model=model, weights=fmt, bits=s.weight_format.linear_bits, level=level, needed_bytes=needed,
-                  budget_bytes=budget, max_context=mp, decode_tokens_per_s=tok_s, ttft_s=ttft, gpu_layers=layers,
-                  n_layers=a.num_layers)
+    """One model in one format on the machine."""
+    return machine_grid(m, [model], (fmt,))[0]
 
 
 def machine_table(m: Machine, catalog: Catalog, formats=MACHINE_FORMATS, family: str | None = None,
                   min_params: float = 0, max_params: float = float("inf"), min_context: int = 0,
                   min_tokens_per_s: float = 0.0) -> list[Option]:
     """Every catalog model × format on the machine, filtered, in catalog order."""
-    out = []
-    for model in catalog.models.values():
-        if family and family.lower() not in model.family.lower():
-            continue
-        if not min_params <= count_params(model.architecture).total <= max_params:
-            continue
-        for fmt in formats:
-            o = evaluate(m, model, fmt)
-            if min_context and (o.max_context or 0) < min_context and o.level == "gpu":
-                continue
-            if o.decode_tokens_per_s < min_tokens_per_s:
-                continue
-            out.append(o)
-    return out
+    models = [model for model in catalog.models.values()
+              if (not family or family.lower() in model.family.lower())
+              and min_params <= count_params(model.architecture).total <= max_params]
+    return [o for o in machine_grid(m, models, formats)
+            if not (min_context and o.level == "gpu" and (o.max_context or 0) < min_context)
+            and o.decode_tokens_per_s >= min_tokens_per_s]
 
 
 def best_format(m: Machine, model: ModelPreset, formats=tuple(WEIGHT_FORMATS)) -> dict:
     """The highest-precision format that fits on the GPU at the machine's context, and the
     fastest one, with every candidate's numbers for the trade-off."""
-    options = [evaluate(m, model, f) for f in formats if f not in ("fp32",)]
+    options = machine_grid(m, [model], tuple(f for f in formats if f != "fp32"))
     fitting = [o for o in options if o.level == "gpu"]
     best = max(fitting, key=lambda o: (o.bits, o.weights in GGUF)) if fitting else None
     fastest = max(fitting, key=lambda o: o.decode_tokens_per_s) if fitting else None
     return {"highest_precision": best, "fastest": fastest, "options": options}
+
+
+__all__ = ["MACHINE_FORMATS", "GGUF", "MAX_TOKENS", "Machine", "Option", "machine_grid", "machine_table", "evaluate",
+           "best_format"]

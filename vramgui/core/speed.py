@@ -21,7 +21,7 @@ import numpy as np
 
 from .engines import EngineProfile
 from .formats import GGUF_BITS, WeightFormat
-from .memory import layer_share, memory_terms
+from .memory import MemoryTerms, layer_share, memory_terms
 from .params import count_params
 from .scenario import Scenario
 from .weights import active_weight_bytes
@@ -160,18 +160,19 @@ class SpeedTerms:
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
-def speed_terms(s: Scenario) -> SpeedTerms:
-    """The coefficients of ``s`` (see :class:`SpeedTerms`)."""
+def speed_terms(s: Scenario, mt: MemoryTerms | None = None, fmt: WeightFormat | None = None) -> SpeedTerms:
+    """The coefficients of ``s`` (see :class:`SpeedTerms`); ``mt``: its memory terms, if known;
+    ``fmt``: another weight format to evaluate the same scenario in."""
     a, prof, n = s.model.architecture, s.profile, s.n_gpus
     tp = n if prof.parallel == "tensor" else 1
-    fmt = s.weight_format
+    fmt = fmt or s.weight_format
     if a.moe is None or count_params(a).experts == 0:
         dense, expert, e, k = active_weight_bytes(a, fmt), 0.0, 1.0, 1.0
     else:
         dense = active_weight_bytes(a, fmt, 0.0)
         expert = active_weight_bytes(a, fmt, 1.0) - dense
         e, k = float(a.moe.num_experts), float(a.moe.experts_per_token)
-    mt = memory_terms(s)
+    mt = mt or memory_terms(s)
     share = layer_share(a, n, prof)
     whole = 1.0 / share if prof.parallel == "layer" else 1.0   # layer split: the cards read their shares in turn
     p = count_params(a)
