@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vramgui.core import budget_bytes, estimate_memory, fit, max_batch, max_prompt_tokens
-from vramgui.core.fit import _largest_fitting
+from vramgui.core.fit import largest_fitting, largest_within
 from vramgui.core.units import GB, GIB, MIB
 
 
@@ -62,8 +62,18 @@ def test_search_finds_the_last_fitting_integer(lo, span, offset):
         assert xs.dtype == np.int64 and np.all((xs > lo) & (xs < hi)) and np.all(np.diff(xs) > 0)
         return xs <= x
 
-    assert _largest_fitting(fits_at, lo, hi) == x
+    assert largest_fitting(fits_at, lo, hi) == x
     assert len(calls) <= 3                        # 1024 probes a round: 2**27 in three rounds
+
+
+@settings(max_examples=200, deadline=None)
+@given(xs=st.lists(st.integers(-5, 2**24 + 5), min_size=1, max_size=40), probes=st.sampled_from([2, 3, 7, 64, 1024]))
+def test_vectorised_search_finds_every_bracket_at_once(xs, probes):
+    # One budget per entry; the total at x is x itself, so the answer is the budget clamped to
+    # [lo - 1, hi] -- whatever the number of probes a round.
+    budget = np.array(xs, dtype=np.float64)
+    got = largest_within(lambda x: x.astype(np.float64), budget, 1, 2**24, probes)
+    assert got.tolist() == np.clip(budget, 0, 2**24).astype(np.int64).tolist()
 
 
 def test_kv_capacity_matches_vllm_arithmetic(scenario):

@@ -3,7 +3,8 @@
 Memory per card does not depend on which card it is (only on the model, format,
 engine, context, batch and the number of cards), so the needed bytes are computed once
 and compared with a vector of budgets; the largest context and batch are found for all
-cards at once by a vectorised search, exact to one token / one sequence.
+cards at once by the vectorised search of :mod:`vramgui.core.fit`, exact to one token /
+one sequence.
 """
 
 from __future__ import annotations
@@ -12,13 +13,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .fit import MAX_BATCH, MAX_TOKENS, FitResult, kv_capacity_tokens, valid_gpu_counts
-from .memory import estimate_memory
+from .fit import (
+    FitResult,
+    kv_capacity_tokens,
+    max_batch_from_terms,
+    max_prompt_tokens_from_terms,
+    usable_bytes,
+    valid_gpu_counts,
+)
+from .memory import estimate_memory, memory_terms
 from .presets import GPU
 from .scenario import Scenario
-from .speed import ALLREDUCE_LATENCY_S, DEFAULT_LINK_GB_S, decode_step
+from .speed import decode_step, link_of
 
-_GRID = 256
+_PROBES = 128     # points per round of the largest-context / batch searches (4 rounds for 2**27)
 # Card counts tried for "fewest cards" in the table (the single-scenario fit() tries all).
 _COUNT_CANDIDATES = (1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24, 32, 48, 64)
 
@@ -50,33 +58,8 @@ class CardTable:
 
 
 def budgets(s: Scenario, gpus: list[GPU]) -> np.ndarray:
-    """Usable bytes per card for the scenario's engine (same rule as fit.budget_bytes)."""
-    card = np.array([g.memory_bytes for g in gpus])
-    free = card - s.reserved_mib * 2**20
-    p = s.profile
-    util = s.gpu_util if s.gpu_util is not None else p.util_fraction
-    return np.maximum(0.0, np.minimum(free, util * card + p.cuda_graph_bytes))
-
-
-def largest_fitting(total_at, budget: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Per budget, the largest integer x in [lo, hi] with total_at(x) <= budget (lo - 1 if
-    none).  ``total_at`` takes an int array and is non-decreasing."""
-    grid = np.unique(np.concatenate([[lo], np.geomspace(max(lo, 1), hi, _GRID).round()])).astype(np.int64)
-    tg = total_at(grid)
-    idx = np.searchsorted(tg, budget, side="right") - 1
-    none = idx < 0
-    done = idx >= grid.size - 1
-    a = grid[np.clip(idx, 0, grid.size - 1)]
-    b = grid[np.clip(idx + 1, 0, grid.size - 1)]
-    while True:
-        open_ = (b - a > 1) & ~none & ~done
-        if not open_.any():
-            break
-        mid = (a + b) // 2
-        ok = total_at(mid) <= budget
-        a = np.where(open_ & ok, mid, a)
-        b = np.where(open_ & ~ok, mid, b)
-    return np.where(none, lo - 1, np.where(done, grid[-1], a))
+    """Usable bytes per card for the scenario's engine."""
+    return usable_bytes(s, np.array([g.memory_bytes for g in gpus], dtype=np.float64))
 
 
 def card_table(s: Scenario, gpus: list[GPU]) -> CardTable:
@@ -91,15 +74,13 @@ def card_table(s: Scenario, gpus: list[GPU]) -> CardTable:
             break
         need_n = needed if n == s.n_gpus else float(estimate_memory(s.with_(n_gpus=n)).total)
         min_gpus = np.where(left & (need_n <= budget), n, min_gpus)
-    max_prompt = largest_fitting(lambda x: estimate_memory(s, prompt=x).total, budget, 0, MAX_TOKENS)
-    max_batch = largest_fitting(lambda x: estimate_memory(s, batch=x).total, budget, 1, MAX_BATCH)
-    max_batch = np.maximum(max_batch, 0)
+    terms = memory_terms(s)
+    max_prompt = max_prompt_tokens_from_terms(terms, s.profile, budget, s.batch, s.output_tokens, _PROBES)
+    max_batch = max_batch_from_terms(terms, s.profile, budget, s.prompt_tokens, s.output_tokens, _PROBES)
     bw = np.array([g.bandwidth_bytes_per_s for g in gpus])
     peaks = [g.peak_flops(s.weight_format.kernel) for g in gpus]
     peak = np.array([p or np.inf for p in peaks])
-    link = np.array([(g.interconnect_gb_s or DEFAULT_LINK_GB_S) * 1e9 for g in gpus])
-    lat = np.array([ALLREDUCE_LATENCY_S["nvlink" if g.interconnect and "nvlink" in g.interconnect.lower()
-                                        else "pcie"] for g in gpus])
+    link, lat = (np.array(x) for x in zip(*(link_of(g) for g in gpus), strict=True))
     step, _ = decode_step(s, s.batch, s.context_tokens, card=(bw, peak, link, lat))
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
                      min_gpus=min_gpus, max_prompt_tokens=max_prompt, max_batch=max_batch,

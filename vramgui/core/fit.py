@@ -24,19 +24,24 @@ MAX_GPUS = 64
 _PROBES = 1024         # points per round of the search (2**27 needs 3 rounds)
 
 
-def budget_bytes(s: Scenario) -> float:
-    """Usable bytes per card.
+def usable_bytes(s: Scenario, card_bytes):
+    """Usable bytes per card of ``card_bytes`` memory (a number or an array of cards).
 
     The memory the driver reports, less what is already taken (``reserved_mib``), capped
     by the engine's utilization share.  For vLLM the cap applies to its tensor memory and
     its CUDA graphs are allocated beyond it, so they are added back (and counted in the
     overhead band of the estimate).
     """
-    card = s.gpu.memory_bytes
+    card = np.asarray(card_bytes, dtype=np.float64)
     free = card - s.reserved_mib * MIB
     p = s.profile
     util = s.gpu_util if s.gpu_util is not None else p.util_fraction
-    return float(max(0.0, min(free, util * card + p.cuda_graph_bytes)))
+    return np.maximum(0.0, np.minimum(free, util * card + p.cuda_graph_bytes))
+
+
+def budget_bytes(s: Scenario) -> float:
+    """Usable bytes on the scenario's card (see :func:`usable_bytes`)."""
+    return float(usable_bytes(s, s.gpu.memory_bytes))
 
 
 def largest_fitting(fits_at, lo, hi, probes: int = _PROBES) -> np.ndarray:
@@ -53,7 +58,7 @@ def largest_fitting(fits_at, lo, hi, probes: int = _PROBES) -> np.ndarray:
         done = gap <= 1
         if done.all():
             return lo
-        n = int(min(probes, max(int(gap.max()) - 1, 1)))
+        n = int(min(max(probes, 3), max(int(gap.max()) - 1, 1)))   # 3 or more: at least halves a bracket
         k = np.arange(n, dtype=np.int64)
         span = np.maximum(gap - 2, 0)[..., None]
         # integers spread over [lo + 1, hi - 1], first and last included (repeats on short brackets)
@@ -68,31 +73,47 @@ def largest_fitting(fits_at, lo, hi, probes: int = _PROBES) -> np.ndarray:
         hi = np.where(all_ok, hi, at_bad)
 
 
-def _largest_fitting(fits_at, lo: int, hi: int) -> int:
-    """Scalar form of :func:`largest_fitting` (``fits_at`` takes a 1-D int64 array)."""
-    return int(largest_fitting(fits_at, lo, hi))
+def largest_within(total_at, budget, lo: int, hi: int, probes: int = _PROBES) -> np.ndarray:
+    """Per entry of ``budget`` (a number or an array), the largest integer x in [lo, hi]
+    with ``total_at(x) <= budget``; ``lo - 1`` where even ``lo`` exceeds it.  ``total_at``
+    takes int64 candidates of shape ``budget.shape + (n,)``, returns totals of that shape
+    and is non-decreasing in x."""
+    budget = np.asarray(budget, dtype=np.float64)
+    b = budget[..., None]
+
+    def fits(xs: np.ndarray) -> np.ndarray:
+        return np.asarray(total_at(xs)) <= b
+
+    first = fits(np.full(budget.shape + (1,), lo, dtype=np.int64))[..., 0]
+    last = fits(np.full(budget.shape + (1,), hi, dtype=np.int64))[..., 0]
+    found = largest_fitting(fits, np.full(budget.shape, lo, dtype=np.int64), np.where(first & ~last, hi, lo), probes)
+    return np.where(~first, lo - 1, np.where(last, hi, found))
 
 
-def max_prompt_tokens_from_terms(t: MemoryTerms, profile: EngineProfile, budget, batch, output=0,
-                                 probes: int = _PROBES) -> np.ndarray:
-    """Largest prompt that fits ``budget`` per card, for every entry of stacked terms at
-    once (arrays broadcast: one row per model, one column per format); -1 where even an
-    empty prompt does not fit, :data:`MAX_TOKENS` where everything does."""
+def _largest_within_terms(t: MemoryTerms, budget, lo: int, hi: int, total_at, probes: int) -> np.ndarray:
+    """:func:`largest_within` for (stacked) memory terms: ``total_at(terms, x)``."""
     budget = np.asarray(budget, dtype=np.float64)
     shape = np.broadcast(t.weights, t.kv_full, budget).shape
     t3 = MemoryTerms(**{f: np.broadcast_to(np.asarray(getattr(t, f), dtype=np.float64), shape)[..., None]
                         for f in MemoryTerms.__dataclass_fields__})
-    b3 = np.broadcast_to(budget, shape)[..., None]
+    return largest_within(lambda xs: total_at(t3, xs), np.broadcast_to(budget, shape), lo, hi, probes)
 
-    def fits(xs: np.ndarray) -> np.ndarray:
-        return total_from_terms(t3, profile, xs, batch, output) <= b3
 
-    empty = fits(np.zeros(shape + (1,), dtype=np.int64))[..., 0]
-    everything = fits(np.full(shape + (1,), MAX_TOKENS, dtype=np.int64))[..., 0]
-    lo = np.zeros(shape, dtype=np.int64)
-    hi = np.where(empty & ~everything, MAX_TOKENS, 0)      # closed brackets need no search
-    found = largest_fitting(fits, lo, hi, probes)
-    return np.where(~empty, -1, np.where(everything, MAX_TOKENS, found))
+def max_prompt_tokens_from_terms(t: MemoryTerms, profile: EngineProfile, budget, batch, output=0,
+                                 probes: int = _PROBES) -> np.ndarray:
+    """Largest prompt that fits ``budget`` per card, for every entry of stacked terms and
+    budgets at once (arrays broadcast: e.g. one row per model and one column per format,
+    or one entry per card); -1 where even an empty prompt does not fit."""
+    return _largest_within_terms(t, budget, 0, MAX_TOKENS,
+                           lambda t3, x: total_from_terms(t3, profile, x, batch, output), probes)
+
+
+def max_batch_from_terms(t: MemoryTerms, profile: EngineProfile, budget, prompt, output=0,
+                         probes: int = _PROBES) -> np.ndarray:
+    """Largest number of sequences that fit ``budget`` per card, for every entry at once;
+    0 where not even one does."""
+    return _largest_within_terms(t, budget, 1, MAX_BATCH,
+                           lambda t3, x: total_from_terms(t3, profile, prompt, x, output), probes)
 
 
 def max_prompt_tokens(s: Scenario, budget: float | None = None) -> int | None:
@@ -106,12 +127,7 @@ def max_prompt_tokens(s: Scenario, budget: float | None = None) -> int | None:
 def max_batch(s: Scenario, budget: float | None = None) -> int:
     """Largest number of concurrent sequences that fit (0: not even one)."""
     budget = budget_bytes(s) if budget is None else budget
-    fits = lambda x: estimate_memory(s, batch=x).total <= budget  # noqa: E731
-    if not fits(np.array([1]))[0]:
-        return 0
-    if fits(np.array([MAX_BATCH]))[0]:
-        return MAX_BATCH
-    return _largest_fitting(fits, 1, MAX_BATCH)
+    return int(max_batch_from_terms(memory_terms(s), s.profile, budget, s.prompt_tokens, s.output_tokens))
 
 
 def valid_gpu_counts(s: Scenario) -> list[int]:

@@ -244,12 +244,12 @@ def training_budget(t: TrainingSetup) -> float:
 def training_fit(t: TrainingSetup) -> TrainingFit:
     """Verdict, largest micro-batch (at the setup's sequence length) and largest sequence
     length (at its micro-batch) that fit, exact to one."""
-    from .cards import largest_fitting  # local: cards imports fit, which imports memory
+    from .fit import largest_within  # local: fit imports memory, which imports scenario and engines
 
     budget = np.array([training_budget(t)])
     needed = float(training_memory(t).total)
-    mb = largest_fitting(lambda x: training_memory(t, batch=x).total, budget, 1, 2**20)[0]
-    ms = largest_fitting(lambda x: training_memory(t, seq=x).total, budget, 1, 2**24)[0]
+    mb = largest_within(lambda x: training_memory(t, batch=x).total, budget, 1, 2**20)[0]
+    ms = largest_within(lambda x: training_memory(t, seq=x).total, budget, 1, 2**24)[0]
     return TrainingFit(budget_bytes=float(budget[0]), needed_bytes=needed, fits=bool(needed <= budget[0]),
                        max_batch=max(int(mb), 0), max_seq=max(int(ms), 0))
 
@@ -269,7 +269,8 @@ def training_card_table(t: TrainingSetup, gpus: list[GPU]):
     setup's ZeRO stage; without ZeRO more cards do not lower per-card memory), largest
     sequence and micro-batch.  Returned as a :class:`~vramgui.core.cards.CardTable` whose
     ``max_prompt_tokens`` holds the largest sequence and whose speed column is NaN."""
-    from .cards import CardTable, largest_fitting
+    from .cards import CardTable
+    from .fit import largest_within
 
     budget = np.array([g.memory_bytes for g in gpus])
     needed = float(training_memory(t).total)
@@ -281,8 +282,8 @@ def training_card_table(t: TrainingSetup, gpus: list[GPU]):
             break
         need_n = needed if n == t.n_gpus else float(training_memory(t.with_(n_gpus=n)).total)
         min_gpus = np.where(left & (need_n <= budget), n, min_gpus)
-    max_seq = largest_fitting(lambda x: training_memory(t, seq=x).total, budget, 1, 2**24)
-    max_batch = np.maximum(largest_fitting(lambda x: training_memory(t, batch=x).total, budget, 1, 2**20), 0)
+    max_seq = largest_within(lambda x: training_memory(t, seq=x).total, budget, 1, 2**24)
+    max_batch = np.maximum(largest_within(lambda x: training_memory(t, batch=x).total, budget, 1, 2**20), 0)
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
                      min_gpus=min_gpus, max_prompt_tokens=np.where(max_seq < 1, -1, max_seq), max_batch=max_batch,
                      decode_tokens_per_s=np.full(len(gpus), np.nan), compute_known=np.ones(len(gpus), dtype=bool))
