@@ -1,4 +1,8 @@
-"""Render the documentation screenshots (offscreen): python packaging/screenshots.py"""
+"""Render the documentation screenshots (offscreen): python packaging/screenshots.py
+
+The Simplified Chinese shot needs a CJK font on the machine (Debian/Ubuntu:
+``apt-get install fonts-wqy-microhei``); without one it is skipped with a notice rather
+than saved with empty boxes for glyphs."""
 
 import os
 import sys
@@ -76,8 +80,24 @@ def main() -> int:
     w3.tabs.setCurrentWidget(w3.compare_tab)
     settle(w3)
     w3.grab().save("docs/compare-pinned-1366x768.png")
+    app_main(["--screenshot", "docs/window-dark-1366x768.png", "--size", "1366x768", "--theme", "dark"])
+    app_main(["--screenshot", "docs/explain-panel-1366x768.png", "--size", "1366x768", "--explain"])
+    chinese_window(app_main)
     print("screenshots written to docs/")
     return 0
+
+
+def chinese_window(app_main) -> None:
+    """The main window in Simplified Chinese (the language switched back afterwards)."""
+    from PySide6 import QtGui
+
+    from vramgui.ui import i18n
+    if not any(QtGui.QFontDatabase.WritingSystem.SimplifiedChinese in QtGui.QFontDatabase.writingSystems(f)
+               for f in QtGui.QFontDatabase.families()):
+        print("no CJK font installed (apt-get install fonts-wqy-microhei): Chinese screenshot skipped")
+        return
+    app_main(["--screenshot", "docs/window-zh_CN-1366x768.png", "--size", "1366x768", "--lang", "zh_CN"])
+    i18n.set_language("")
 
 
 if __name__ == "__main__":

@@ -290,7 +290,7 @@ def test_help_texts_and_accessible_names(qtbot, win):
     assert p.weights.accessibleName() == "Weights" and p.gpu.accessibleName() == "GPU"
     assert p.prompt.slider.accessibleName() == "Prompt tokens"
     titles = [a.text() for a in win.menuBar().actions()]
-    assert titles == ["&File", "&Scenario", "&Help"]
+    assert titles == ["&File", "&Scenario", "&View", "&Help"]
     export = next(a for a in win.menuBar().actions()[0].menu().actions() if a.text().startswith("Export memory"))
     assert export.shortcut().toString() == "Ctrl+E"
 

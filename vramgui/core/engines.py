@@ -1,18 +1,20 @@
 """Engine profiles: what each inference engine allocates, when, and how fast it runs.
 
-Each default below stands for a mechanism, named in the field's description and the
-profile's ``notes``; none is a fudge factor fitted to one data point.
+Each default below stands for a mechanism, named in the field's description and in the
+profile's ``sources`` (one entry per topic: what the engine does and the evidence); none
+is a fudge factor fitted to one data point.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .units import GIB, MIB
 
 Attention = Literal["eager", "sdpa", "flash"]
+SOURCE_TOPICS = ("weights", "kv_cache", "activations", "overhead", "budget", "parallel")
 
 
 class EngineProfile(BaseModel):
@@ -22,6 +24,9 @@ class EngineProfile(BaseModel):
     id: str
     name: str
     notes: str
+    sources: dict[str, str] = Field(
+        description="where each group of defaults comes from (the mechanism and its evidence), one entry "
+                    "per topic in SOURCE_TOPICS; the explain panel shows them")
 
     # --- KV cache -----------------------------------------------------------------
     kv_allocation: Literal["grow", "context", "pool"] = Field(
@@ -66,43 +71,75 @@ class EngineProfile(BaseModel):
     multi_gpu_bytes: float = Field(0.0, ge=0, description="communication buffers per card when N > 1")
     cuda_graph_bytes: float = Field(0.0, ge=0, description="captured CUDA graphs' private pools")
 
+    @model_validator(mode="after")
+    def _every_topic_sourced(self) -> EngineProfile:
+        missing = [t for t in SOURCE_TOPICS if not self.sources.get(t, "").strip()]
+        if missing:
+            raise ValueError(f"engine '{self.id}': sources lacks {', '.join(missing)}")
+        return self
+
 
 ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="generic", name="Generic (theory)", parallel="tensor", kv_allocation="grow",
         default_attention="sdpa", eager_score_bytes=4.0, cuda_context_bytes=512 * MIB,
         notes="Textbook estimate: weights + KV cache for the tokens held + the transient peak of one "
-              "forward pass + a CUDA context.  Eager attention keeps the fp16 scores and their softmax "
-              "(4 bytes per score).  Tensor parallel over N cards.",
+              "forward pass + a CUDA context.",
+        sources={
+            "weights": "Textbook: every tensor on the card(s).",
+            "kv_cache": "Transformer arithmetic: K and V of every layer and KV head for each token held; no "
+                        "engine-specific allocation.",
+            "activations": "Textbook peak of one forward pass; eager attention keeps the fp16 scores and their "
+                           "softmax (4 bytes per score).",
+            "overhead": "Assumption: a CUDA context with cuBLAS handles ≈ 0.5 GiB per card, the HF "
+                        "transformers figure.",
+            "budget": "Assumption: the whole card is usable.",
+            "parallel": "Tensor parallel over N cards (every layer split, as in Megatron-LM).",
+        },
     ),
     EngineProfile(
         id="hf", name="HF transformers", parallel="layer", kv_allocation="grow", default_attention="sdpa",
         eager_score_bytes=8.0, mask_bytes=4.0, logits_all_positions=False, logits_bytes=6.0,
         mla_latent_cache=False,
         allocator_fraction=0.10, cuda_context_bytes=512 * MIB,
-        notes="model.generate(): the cache grows by one token per step (DynamicCache).  Eager attention "
-              "materialises b·h·s·s scores: the fp16 product, its fp32 softmax and the fp16 copy are alive "
-              "together (8 bytes per score, four times the fp16 matrix), plus a b·1·s·s fp16 causal mask "
-              "and its expanded copy (4 bytes per pair).  sdpa/flash never hold the matrix.  Recent "
-              "versions compute prompt logits for the last token only (logits_to_keep); they are upcast "
-              "to fp32 (6 bytes per logit with the fp16 original).  The PyTorch caching allocator "
-              "fragments large transient blocks (about 10 % of the transient peak).  Several cards: "
-              "device_map='auto' places whole layers per card (pipeline, one card busy at a time).  "
-              "CUDA context + cuBLAS handles ≈ 0.5 GiB per card.",
+        notes="model.generate() on PyTorch: the cache grows as tokens are generated.",
+        sources={
+            "weights": "Every tensor on the GPU (device_map places them).",
+            "kv_cache": "model.generate(): the cache grows by one token per step (DynamicCache).",
+            "activations": "Eager attention materialises b·h·s·s scores: the fp16 product, its fp32 softmax and "
+                           "the fp16 copy are alive together (8 bytes per score, four times the fp16 matrix), "
+                           "plus a b·1·s·s fp16 causal mask and its expanded copy (4 bytes per pair).  sdpa/flash "
+                           "never hold the matrix.  Recent versions compute prompt logits for the last token "
+                           "only (logits_to_keep); they are upcast to fp32 (6 bytes per logit with the fp16 "
+                           "original).  The PyTorch caching allocator fragments large transient blocks (about "
+                           "10 % of the transient peak).",
+            "overhead": "CUDA context + cuBLAS handles ≈ 0.5 GiB per card.",
+            "budget": "PyTorch may allocate the whole card.",
+            "parallel": "device_map='auto' places whole layers per card (pipeline, one card busy at a time).",
+        },
     ),
     EngineProfile(
         id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16,
         util_fraction=0.90, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
         sampler_seqs=1024, sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0,
         framework_bytes=0.25 * GIB, multi_gpu_bytes=1.8 * GIB, cuda_graph_bytes=0.9 * GIB,
-        notes="gpu_memory_utilization (default 0.9) × card memory is the budget.  At start-up a dummy "
-              "forward pass of max_num_batched_tokens (8192, chunked prefill) and a sampler warm-up for "
-              "max_num_seqs (1024) sequences × vocabulary (fp32 logits, probabilities and sort buffers, "
-              "≈ 16 bytes per logit) set the activation peak; non-torch memory (≈ 0.25 GiB; ≈ 2 GiB "
-              "per card with NCCL and custom all-reduce buffers when tensor parallel) is measured; what "
-              "is left becomes KV blocks of 16 tokens (vLLM V1 logs, llm-d benchmark on H100).  CUDA "
-              "graphs take ≈ 0.9 GiB beyond the budget.  Flash attention always; embeddings and LM head "
-              "are split across tensor-parallel ranks; MLA caches the latent.",
+        notes="Serving engine: a share of the card is profiled at start-up and what is left becomes "
+              "KV-cache blocks.",
+        sources={
+            "weights": "Every weight on the GPU; embeddings and LM head are split across tensor-parallel "
+                       "ranks.",
+            "kv_cache": "What is left of the budget becomes KV blocks of 16 tokens (vLLM V1 logs, llm-d "
+                        "benchmark on H100); MLA caches the latent.",
+            "activations": "At start-up a dummy forward pass of max_num_batched_tokens (8192, chunked "
+                           "prefill) and a sampler warm-up for max_num_seqs (1024) sequences × vocabulary "
+                           "(fp32 logits, probabilities and sort buffers, ≈ 16 bytes per logit) set the "
+                           "activation peak.  Flash attention always.",
+            "overhead": "Non-torch memory (≈ 0.25 GiB; ≈ 2 GiB per card with NCCL and custom all-reduce "
+                        "buffers when tensor parallel) is measured at start-up; CUDA graphs take ≈ 0.9 GiB "
+                        "beyond the budget (vLLM V1 logs).",
+            "budget": "gpu_memory_utilization (default 0.9) × card memory is the budget.",
+            "parallel": "Tensor parallel (--tensor-parallel-size).",
+        },
     ),
     EngineProfile(
         id="llamacpp", name="llama.cpp", parallel="layer", kv_allocation="context", kv_block_tokens=256,
@@ -110,12 +147,19 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         kv_written_to_cache=True,
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=8.0, logits_bytes=4.0,
         cuda_context_bytes=300 * MIB,
-        notes="The KV cache for the whole n_ctx (padded to 256 tokens) is allocated at load, for every "
-              "parallel sequence.  The compute buffer is sized for a worst-case batch of n_ubatch (512) "
-              "tokens against the full n_ctx: without flash attention it holds the f32 KQ product and "
-              "its softmax (8 bytes per score) next to an f32 hidden state (llama.cpp logs: 70.5 MiB for "
-              "Llama 2 7B, 145 MiB for 70B at n_ctx 512).  The token-embedding table stays in host memory "
-              "(get_rows runs on the CPU).  Several cards: layer split (-sm layer), cards work in turn.  "
-              "The CUDA context (≈ 0.3 GiB) is not part of llama.cpp's own totals.",
+        notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
+              "worst-case compute buffer.",
+        sources={
+            "weights": "The token-embedding table stays in host memory (get_rows runs on the CPU).",
+            "kv_cache": "The KV cache for the whole n_ctx (padded to 256 tokens) is allocated at load, for "
+                        "every parallel sequence.",
+            "activations": "The compute buffer is sized for a worst-case batch of n_ubatch (512) tokens "
+                           "against the full n_ctx: without flash attention it holds the f32 KQ product and "
+                           "its softmax (8 bytes per score) next to an f32 hidden state (llama.cpp logs: "
+                           "70.5 MiB for Llama 2 7B, 145 MiB for 70B at n_ctx 512).",
+            "overhead": "The CUDA context (≈ 0.3 GiB, an assumption) is not part of llama.cpp's own totals.",
+            "budget": "llama.cpp allocates until the card is full; no utilization cap.",
+            "parallel": "Several cards: layer split (-sm layer), cards work in turn.",
+        },
     ),
 ]}

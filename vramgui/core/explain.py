@@ -1,84 +1,341 @@
-"""Plain-text explanations of each number, with the scenario's values substituted.
+"""Explanations of each number: the formula, the formula with the scenario's numbers
+substituted, and the assumptions behind it with their sources.
 
-The window shows these as tooltips on the breakdown strip; they are built here so the
-formulas live in one place, next to the code that evaluates them.
+The window shows them as tooltips on the breakdown strip (:func:`explain`, plain text)
+and in the explain panel (:func:`explain_items`, structured).  They are built here so the
+formulas live in one place, next to the code that evaluates them; every result shown is
+the value the estimate itself returns, and every source is data the presets, the engine
+profiles (``EngineProfile.sources``) and the speed model (``speed.SOURCES``) carry.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
+from .fit import budget_bytes
 from .memory import estimate_memory, heads_per_card, layer_share
 from .params import count_params
 from .scenario import Scenario
-from .speed import bandwidth_efficiency, estimate_speed
-from .units import GIB
+from .speed import (
+    BW_EFFICIENCY,
+    DEFAULT_LINK_GB_S,
+    SOURCES,
+    card_of,
+    estimate_speed,
+    speed_terms,
+    weight_bytes_read,
+)
+from .units import GIB, MIB
 from .weights import weight_bytes
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A number the estimate takes as given: what it is, its value here, where it comes from."""
+
+    name: str
+    value: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One number of the breakdown.
+
+    ``formula`` is the rule in words, ``substituted`` the same rule with the scenario's
+    numbers and the result, ``note`` what the engine does differently, if anything."""
+
+    key: str
+    title: str
+    result: str
+    formula: str
+    substituted: str
+    note: str = ""
+    assumptions: tuple[Assumption, ...] = ()
+
+    @property
+    def text(self) -> str:
+        """Plain text for a tooltip: formula, numbers, note."""
+        return "\n".join(x for x in (self.formula, self.substituted, self.note) if x)
 
 
 def _g(x: float) -> str:
     return f"{x / GIB:,.2f} GiB"
 
 
+def _ms(x: float) -> str:
+    return f"{x * 1e3:,.2f} ms"
+
+
+def _gpu_source(gpu, key: str) -> str:
+    return gpu.sources.get(key) or gpu.sources.get("all") or "not given in the preset"
+
+
 def explain(s: Scenario) -> dict[str, str]:
     """Keys: weights, kv_cache, activations, overhead, total, decode, prefill."""
-    a, p = s.model.architecture, s.profile
-    params = count_params(a)
-    wb = weight_bytes(a, s.weight_format, params)
+    return {e.key: e.text for e in explain_items(s)}
+
+
+def explain_items(s: Scenario) -> tuple[Explanation, ...]:
+    """Weights, KV cache, activations, overhead, total, decode, prefill, in that order."""
     m = estimate_memory(s)
-    sp = estimate_speed(s)
-    fmt = s.weight_format
+    sp = estimate_speed(s, with_knee=False)
+    return (_weights(s, m), _kv(s, m), _activations(s, m), _overhead(s, m), _total(s, m),
+            _decode(s, sp), _prefill(s, sp))
+
+
+def _weights(s: Scenario, m) -> Explanation:
+    a, p, fmt = s.model.architecture, s.profile, s.weight_format
+    params = count_params(a)
+    wb = weight_bytes(a, fmt, params)
+    head = params.embedding + params.lm_head
+    other = params.total - params.linear - head
+
+    def bits(nbytes: float, n: int) -> str:
+        return f"{nbytes * 8 / n:.3g} bits" if n else "-"
+
+    split = f"split over {s.n_gpus} cards ({p.parallel} parallel)" if s.n_gpus > 1 else "one card"
+    assumptions = [Assumption("Weight format", f"{fmt.name}: {fmt.linear_bits:.3g} bits per linear weight",
+                              fmt.source),
+                   Assumption("Parameters", f"{params.total / 1e9:,.2f} B counted from the architecture",
+                              s.model.source)]
+    if p.embedding_on_host or s.n_gpus > 1:
+        assumptions.append(Assumption(f"{p.name}: where weights live", p.parallel + " split" if s.n_gpus > 1
+                                      else "embedding table in system RAM", p.sources["weights"]
+                                      + (" " + p.sources["parallel"] if s.n_gpus > 1 else "")))
+    return Explanation(
+        "weights", "Weights", f"{_g(float(m.weights))} per card",
+        "Weights = linear params × their bits + embedding/LM head params × their bits + norms, biases, "
+        "routers × their bits (÷ 8 bits per byte)",
+        f"= {params.linear / 1e9:,.2f} B × {bits(wb.linear, params.linear)} + {head / 1e9:,.2f} B × "
+        f"{bits(wb.embedding + wb.lm_head, head)} + {other / 1e6:,.2f} M × {bits(wb.other, other)} = "
+        f"{_g(wb.total)} in all; {split}: {_g(float(m.weights))} per card"
+        + ("; the token-embedding table stays in system RAM" if p.embedding_on_host else "") + ".",
+        f"Format: {fmt.name} — {fmt.source}.",
+        tuple(assumptions))
+
+
+def _kv(s: Scenario, m) -> Explanation:
+    a, p, kv = s.model.architecture, s.profile, s.kv
     _, h_kv = heads_per_card(a, s.n_gpus, p)
-    kv_dtype = s.kv
     tokens = int(float(m.kv_tokens_per_seq))
-    split = ("split over " + str(s.n_gpus) + " cards (" + p.parallel + " parallel)") if s.n_gpus > 1 else "one card"
-    out = {
-        "weights": (
-            f"Weights = linear layers × {fmt.linear_bits:.3g} bits + embeddings/LM head × "
-            f"{fmt.embedding_bits:.3g}/{fmt.lm_head_bits:.3g} bits + norms/biases × {fmt.other_bits:.3g} bits\n"
-            f"= {params.linear / 1e9:,.2f} B linear + {(params.embedding + params.lm_head) / 1e9:,.2f} B "
-            f"embedding/head → {_g(wb.total)} in all; {split}: {_g(float(m.weights))} per card"
-            + ("; the token-embedding table stays in system RAM (llama.cpp)" if p.embedding_on_host else "")
-            + f".\nFormat: {fmt.name} — {fmt.source}."),
-        "kv_cache": (
-            f"KV cache = 2 × layers × KV heads × head dim × bytes × tokens × batch\n"
-            f"= 2 × {a.num_layers} × {h_kv:g} × {a.head_dim} × {kv_dtype.bytes_per_element:.4g} × {tokens:,} × "
-            f"{s.batch} = {_g(float(m.kv_cache))} per card"
-            + (f" (MLA caches a {a.mla.kv_lora_rank + a.mla.qk_rope_head_dim}-wide latent per layer instead)"
-               if a.mla and p.mla_latent_cache else "")
-            + (f" ({a.sliding_window_layers} windowed layers hold at most {a.sliding_window:,} tokens)"
-               if a.sliding_window and p.honors_sliding_window else "")
-            + f".\n{p.name} reserves {tokens:,} tokens per sequence ({p.kv_allocation} allocation)."),
-        "activations": (
-            f"Activation peak of one forward pass = hidden states + the largest of attention "
-            f"({s.attention_impl}), MLP intermediates, logits"
-            + (", sampler warm-up" if p.sampler_seqs else "")
-            + f" = {_g(float(m.activations))}.\n"
-            + ("Eager attention holds batch × heads × prompt × prompt scores "
-               f"({p.eager_score_bytes:g} bytes each): quadratic in the prompt."
-               if s.attention_impl == "eager" else "sdpa/flash attention never holds the score matrix: linear in "
-                                                   "the prompt.")),
-        "overhead": (
-            f"Runtime overhead = CUDA context {_g(p.cuda_context_bytes)} + engine buffers {_g(p.framework_bytes)}"
-            + (f" + communication buffers {_g(p.multi_gpu_bytes)}" if s.n_gpus > 1 else "")
-            + f" + CUDA graphs {_g(p.cuda_graph_bytes)} = {_g(float(m.overhead))} per card."),
-        "total": (
-            f"Total = weights + KV cache + activations + overhead = {_g(float(m.weights))} + "
-            f"{_g(float(m.kv_cache))} + {_g(float(m.activations))} + {_g(float(m.overhead))} = "
-            f"{_g(float(m.total))} per card (GiB = 2^30 bytes)."),
-        "decode": (
-            f"Decode step = max(bytes moved ÷ (bandwidth × {bandwidth_efficiency(p, fmt):.2f}), "
-            f"FLOPs ÷ (peak × efficiency)) + per-step cost = {float(sp.decode_step_s) * 1e3:,.2f} ms "
-            f"(speed of light {float(sp.sol_decode_step_s) * 1e3:,.2f} ms).\n"
-            f"Bandwidth {s.gpu.memory_bandwidth_gb_s:,.0f} GB/s; bytes moved = active weights + the KV cache of "
-            f"every sequence; {sp.decode_bound}-bound at batch {s.batch}."),
-        "prefill": (
-            f"Time to first token = max(2 × {params.active / 1e9:,.2f} B params × {s.prompt_tokens:,} tokens + "
-            f"attention FLOPs ÷ (peak × efficiency), weights ÷ bandwidth) = "
-            + (f"{float(sp.prefill_s) * 1e3:,.1f} ms." if sp.compute_known
-               else "unknown: this card has no sourced FLOP/s figure.")),
-    }
-    if layer_share(a, s.n_gpus, p) < 1:
-        out["kv_cache"] += f"\nLayer split: the fullest card holds {layer_share(a, s.n_gpus, p):.0%} of the layers."
+    share = layer_share(a, s.n_gpus, p)
+    latent = a.mla is not None and p.mla_latent_cache
+    if latent:
+        per_layer = f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent"
+    else:
+        per_layer = f"2 × {h_kv:g} × {a.head_dim}"
+    notes = [f"{p.name} reserves {tokens:,} tokens per sequence ({p.kv_allocation} allocation"
+             + (f", blocks of {p.kv_block_tokens}" if p.kv_block_tokens > 1 else "") + ")."]
+    if latent:
+        notes.append("MLA caches one latent vector per token and layer instead of expanded K and V.")
+    windowed = bool(a.sliding_window and p.honors_sliding_window)
+    if windowed:
+        notes.append(f"{a.sliding_window_layers} windowed layers hold at most {a.sliding_window:,} tokens.")
+    if share < 1:
+        notes.append(f"Layer split: the fullest card holds {share:.0%} of the layers.")
+    scale = (f" × {share:.0%} of the layers" if share < 1 else "") + (", windowed layers capped" if windowed else "")
+    return Explanation(
+        "kv_cache", "KV cache", f"{_g(float(m.kv_cache))} per card",
+        "KV cache = 2 × layers × KV heads × head dim × bytes per element × tokens × batch",
+        f"= {_kv_chain(per_layer, a.num_layers, latent)} × {kv.bytes_per_element:.4g} bytes × {tokens:,} tokens × "
+        f"{s.batch}{scale} = {_g(float(m.kv_cache))} per card",
+        " ".join(notes),
+        (Assumption("KV-cache element", f"{kv.name}: {kv.bytes_per_element:.4g} bytes", kv.source),
+         Assumption("Architecture", f"{a.num_layers} layers, {a.num_heads} attention heads ({a.num_kv_heads} KV), "
+                    f"head dim {a.head_dim}", s.model.source),
+         Assumption(f"{p.name}: cache allocation", p.kv_allocation, p.sources["kv_cache"])))
+
+
+def _kv_chain(per_layer: str, layers: int, latent: bool) -> str:
+    """``2 × L × h_kv × d_h`` for K and V, ``latent × L`` for MLA."""
+    if latent:
+        return f"{per_layer} × {layers}"
+    two, rest = per_layer.split(" × ", 1)
+    return f"{two} × {layers} × {rest}"
+
+
+def _activations(s: Scenario, m) -> Explanation:
+    p = s.profile
+    eager = s.attention_impl == "eager"
+    chosen = "your choice" if s.attention else f"{p.name} default"
+    assumptions = [Assumption("Attention implementation", f"{s.attention_impl} ({chosen})", p.sources["activations"])]
+    if p.prefill_chunk_tokens or p.profile_tokens:
+        tokens = p.profile_tokens or p.prefill_chunk_tokens
+        assumptions.append(Assumption("Tokens per forward pass", f"{tokens:,} ({p.name})", p.sources["activations"]))
+    return Explanation(
+        "activations", "Activations", f"{_g(float(m.activations))} per card",
+        "Activation peak of one forward pass = hidden states + the largest of attention transients, MLP "
+        "intermediates, logits" + (", sampler warm-up" if p.sampler_seqs else "")
+        + (f"; + {p.allocator_fraction:.0%} allocator fragmentation" if p.allocator_fraction else ""),
+        f"= {_g(float(m.activations))} with {s.attention_impl} attention, prompt {s.prompt_tokens:,} × batch "
+        f"{s.batch}.",
+        (f"Eager attention holds batch × heads × prompt × prompt scores ({p.eager_score_bytes:g} bytes each): "
+         "quadratic in the prompt." if eager else
+         "sdpa/flash attention never holds the score matrix: linear in the prompt."),
+        tuple(assumptions))
+
+
+def _overhead(s: Scenario, m) -> Explanation:
+    p = s.profile
+    parts = [("CUDA context", p.cuda_context_bytes), ("engine buffers", p.framework_bytes),
+             ("communication buffers", p.multi_gpu_bytes if s.n_gpus > 1 else 0.0),
+             ("CUDA graphs", p.cuda_graph_bytes)]
+    parts = [(name, v) for name, v in parts if v] or parts[:1]
+    return Explanation(
+        "overhead", "Runtime overhead", f"{_g(float(m.overhead))} per card",
+        "Runtime overhead = " + " + ".join(name for name, _ in parts),
+        "= " + " + ".join(_g(v) for _, v in parts) + f" = {_g(float(m.overhead))} per card.",
+        "",
+        (Assumption(f"{p.name}: fixed memory", ", ".join(f"{name} {v / MIB:,.0f} MiB" for name, v in parts),
+                    p.sources["overhead"]),))
+
+
+def _total(s: Scenario, m) -> Explanation:
+    p, gpu = s.profile, s.gpu
+    budget = budget_bytes(s)
+    util = s.gpu_util if s.gpu_util is not None else p.util_fraction
+    verdict = "fits" if float(m.total) <= budget else "does not fit"
+    assumptions = [Assumption("Card memory", f"{gpu.name}: {gpu.memory_mib:,.0f} MiB ({gpu.memory_mib_basis})",
+                              _gpu_source(gpu, "memory")),
+                   Assumption("Usable share", f"{util:.0%}",
+                              "your setting" if s.gpu_util is not None else p.sources["budget"])]
+    if s.reserved_mib:
+        assumptions.append(Assumption("Already taken", f"{s.reserved_mib:,.0f} MiB", "your setting"))
+    return Explanation(
+        "total", "Total", f"{_g(float(m.total))} of {_g(budget)} usable per card",
+        "Total = weights + KV cache + activations + overhead; usable = min(card − already taken, "
+        "usable share × card + CUDA graphs)",
+        f"= {_g(float(m.weights))} + {_g(float(m.kv_cache))} + {_g(float(m.activations))} + "
+        f"{_g(float(m.overhead))} = {_g(float(m.total))} per card; usable {_g(budget)}: {verdict}.",
+        "GiB = 2^30 bytes.",
+        tuple(assumptions))
+
+
+def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
+    p, fmt, gpu = s.profile, s.weight_format, s.gpu
+    bw_source = SOURCES["BW_EFFICIENCY"]
+    factor = {"gguf": "GGUF_BW_CURVE", "w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
+    if factor:
+        bw_source += "; " + SOURCES[factor]
+    peak = card_of(s)[1]
+    out = [Assumption("Memory bandwidth", f"{gpu.memory_bandwidth_gb_s:,.0f} GB/s", _gpu_source(gpu, "bandwidth")),
+           Assumption("Bandwidth efficiency η_bw", f"{float(t.bw_efficiency):.2f} ({p.name} "
+                      f"{BW_EFFICIENCY.get(p.id, 0.8):.2f}, {fmt.name})", bw_source),
+           Assumption("Peak tensor math", f"{peak / 1e12:,.1f} TFLOP/s ({MATH.get(fmt.kernel, 'fp16')} dense)"
+                      if np.isfinite(peak)
+                      else "unknown: the preset has no FLOP/s figure", _gpu_source(gpu, "compute")),
+           Assumption("Compute efficiency η_flops", f"{float(t.flops_efficiency):.2f} ({p.name})",
+                      SOURCES["FLOPS_EFFICIENCY"])]
+    if float(t.step_overhead):
+        out.append(Assumption("Per-step cost", _ms(float(t.step_overhead)), SOURCES["STEP_OVERHEAD_S"]))
+    if float(t.host_floor):
+        out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step",
+                              SOURCES["HOST_S_PER_LAYER"]))
+    if float(t.allreduces):
+        link = gpu.interconnect_gb_s or DEFAULT_LINK_GB_S
+        out.append(Assumption("Interconnect", f"{link:,.0f} GB/s per direction ({gpu.interconnect or 'PCIe'})",
+                              _gpu_source(gpu, "interconnect") if gpu.interconnect_gb_s
+                              else SOURCES["DEFAULT_LINK_GB_S"]))
+        out.append(Assumption("All-reduce latency", f"{card_of(s)[3] * 1e6:,.0f} µs", SOURCES["ALLREDUCE_LATENCY_S"]))
     return out
+
+
+MATH = {"fp8": "fp8", "int8": "int8", "fp32": "tf32/fp32"}   # the math each weight kernel runs on
+
+
+def _extras(t, allreduce_s: float, passes: float = 1.0) -> str:
+    """The terms added to the roofline's max(), in words, with their values."""
+    out = ""
+    if allreduce_s:
+        out += f" + all-reduces {_ms(allreduce_s)}"
+    if float(t.host_floor):
+        out += f", at least the host floor {_ms(float(t.host_floor) * passes)}"
+    if float(t.step_overhead):
+        out += f" + per-step cost {_ms(float(t.step_overhead))}"
+    return out
+
+
+def _decode(s: Scenario, sp) -> Explanation:
+    t = speed_terms(s)
+    bw, peak, link, lat = card_of(s)
+    b, c = float(s.batch), float(s.context_tokens)
+    kv = (float(t.kv_full) * c + float(t.kv_windowed) * min(c, float(t.window))) * b
+    moved = float(weight_bytes_read(s, b)) + kv
+    flops = float(t.matmul_flops) * b + float(t.attention_flops) * b * c
+    eb, ef = float(t.bw_efficiency), float(t.flops_efficiency)
+    allreduce = float(t.allreduces) * (float(t.allreduce_bytes) * b / link + lat)
+    step = float(sp.decode_step_s)
+    compute = f"{flops / 1e9:,.1f} GFLOP ÷ ({peak / 1e12:,.1f} TFLOP/s × {ef:.2f})" if np.isfinite(peak) else \
+        "no FLOP/s figure"
+    return Explanation(
+        "decode", "Decode step", f"{_ms(step)} per token · {s.batch / step:,.0f} tokens/s",
+        "Decode step = max(bytes moved ÷ (bandwidth × η_bw), FLOPs ÷ (peak × η_flops)) + per-step costs; "
+        "bytes moved = active weights + the KV cache of every sequence; FLOPs = 2 × active params × batch + "
+        "attention",
+        f"= max({moved / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f}), {compute})"
+        f"{_extras(t, allreduce)} = {_ms(step)} per token; {1 / step:,.1f} tokens/s per sequence, "
+        f"{s.batch / step:,.1f} tokens/s for the batch of {s.batch}.",
+        f"{sp.decode_bound.capitalize()}-bound at batch {s.batch} and context {s.context_tokens:,}; speed of "
+        f"light (η = 1, no per-step costs) {_ms(float(sp.sol_decode_step_s))}.",
+        tuple(_efficiency_assumptions(s, t)))
+
+
+def _prefill(s: Scenario, sp) -> Explanation:
+    t = speed_terms(s)
+    bw, peak, link, lat = card_of(s)
+    prompt, b = max(float(s.prompt_tokens), 1.0), float(s.batch)
+    tokens = prompt * b
+    passes = float(np.ceil(tokens / t.chunk)) if t.chunk else 1.0
+    touched = min(tokens, float(t.chunk)) if t.chunk else tokens
+    read = float(weight_bytes_read(s, touched)) * passes
+    matmul = float(t.matmul_flops) * tokens
+    attention = float(t.attention_flops) * tokens * prompt / 2.0
+    eb, ef = float(t.bw_efficiency), float(t.flops_efficiency)
+    allreduce = float(t.allreduces) * (float(t.allreduce_bytes) * tokens / link + lat)
+    known = sp.compute_known
+    result = _ms(float(sp.prefill_s)) if known else "unknown"
+    chunked = f" in {passes:,.0f} passes of {t.chunk:,} tokens" if t.chunk and passes > 1 else ""
+    return Explanation(
+        "prefill", "Time to first token", result,
+        "Time to first token = max(FLOPs ÷ (peak × η_flops), weight reads ÷ (bandwidth × η_bw)) + per-step "
+        "costs; FLOPs = 2 × active params × prompt tokens × batch + causal attention",
+        (f"= max(({matmul / 1e12:,.2f} + {attention / 1e12:,.2f}) TFLOP ÷ ({peak / 1e12:,.1f} TFLOP/s × {ef:.2f}), "
+         f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})){_extras(t, allreduce, passes)} = {result}"
+         f" for {s.batch} × {s.prompt_tokens:,} tokens{chunked}." if known else
+         "= unknown: this card has no sourced FLOP/s figure."),
+        "Prefill is compute bound except for tiny prompts; speed of light "
+        + (_ms(float(sp.sol_prefill_s)) if known else "unknown") + ".",
+        tuple(_efficiency_assumptions(s, t)))
+def explain_training_items(t) -> tuple[Explanation, ...]:
+    """The fine-tuning breakdown as :class:`Explanation` items, with the sources of the
+    bytes-per-parameter table, the activation model and the card's memory."""
+    from .training import ADAPTER_BYTES, OPTIMIZER_BYTES, training_memory
+    from .training import SOURCES as TRAINING_SOURCES
+
+    m = training_memory(t)
+    texts = explain_training(t)
+    w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
+    per_param = Assumption("Bytes per trainable parameter",
+                           f"weights {w_b:g} + gradients {g_b:g} + optimizer {o_b:g} ({t.optimizer}, {t.method})",
+                           TRAINING_SOURCES["OPTIMIZER_BYTES" if t.method == "full" else "ADAPTER_BYTES"])
+    card = Assumption("Card memory", f"{t.gpu.name}: {t.gpu.memory_mib:,.0f} MiB ({t.gpu.memory_mib_basis})",
+                      _gpu_source(t.gpu, "memory"))
+    extra = {"weights": (per_param,), "gradients": (per_param,), "optimizer": (per_param,),
+             "activations": (Assumption("Activations per layer", f"{t.attention} attention, checkpointing "
+                                        f"'{t.checkpointing}'", TRAINING_SOURCES["activations"]),),
+             "overhead": (Assumption("Fixed memory", _g(float(m.overhead)), TRAINING_SOURCES["overhead"]),),
+             "total": (card,),
+             "trainable": (Assumption("Adapters", f"rank {t.lora_rank}", TRAINING_SOURCES["lora"]),)
+             if t.method != "full" else ()}
+    titles = {"weights": "Weights", "gradients": "Gradients", "optimizer": "Optimizer states",
+              "activations": "Activations", "overhead": "Overhead", "total": "Total",
+              "trainable": "Trainable parameters"}
+    results = {k: f"{_g(float(getattr(m, k)))} per card" for k in titles if k != "trainable"}
+    results["trainable"] = f"{m.trainable_params:,}"
+    return tuple(Explanation(k, titles[k], results[k], texts[k], "", "", extra[k]) for k in titles)
 
 
 def explain_training(t) -> dict[str, str]:

@@ -66,6 +66,20 @@ CUDA_CONTEXT_BYTES = 512 * MIB
 DATA_PARALLEL_BYTES = 256 * MIB   # NCCL buffers and DDP/FSDP communication buckets per card
 ALLOCATOR_FRACTION = 0.10         # PyTorch caching-allocator fragmentation on the activation peak
 
+#: Where the figures above come from, shown in the explain panel ("assumption": a round
+#: figure no measurement pins down).
+SOURCES = {
+    "OPTIMIZER_BYTES": "ZeRO paper §3 (Rajbhandari et al., 2020) for mixed-precision AdamW (16 bytes per "
+                       "parameter); the other optimizers count the states they keep",
+    "ADAPTER_BYTES": "the QLoRA recipe (Dettmers et al., 2023): bf16 adapters with 32-bit paged AdamW, no "
+                     "master copy",
+    "activations": "Korthikanti et al., 2022, \"Reducing Activation Recomputation in Large Transformer "
+                   "Models\", §4.1, written for the actual architecture",
+    "lora": "LoRA (Hu et al., 2021): rank r adapters add r · (d_in + d_out) parameters per matrix",
+    "overhead": "assumption: CUDA context ≈ 0.5 GiB per card, plus ≈ 0.25 GiB of NCCL and DDP/FSDP buckets "
+                "when data parallel",
+}
+
 
 class TrainingSetup(BaseModel):
     """A fine-tuning job on ``n_gpus`` data-parallel cards."""

@@ -32,6 +32,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--measured", metavar="PATH", help="overlay a CSV/JSONL of measured points")
     ap.add_argument("--screenshot", metavar="PATH", help="save a screenshot of the window and exit")
     ap.add_argument("--size", default="1600x960", help="window size for --screenshot, WIDTHxHEIGHT")
+    ap.add_argument("--lang", choices=["system", "en", "zh_CN"], default=None,
+                    help="language of the window (default: the one chosen in View > Language, else the system's)")
+    ap.add_argument("--theme", choices=["system", "light", "dark"], default=None,
+                    help="colour theme (default: the one chosen in View > Theme, else the system's; "
+                         "light for --screenshot and --self-test)")
+    ap.add_argument("--explain", action="store_true", help="open the explain panel (formulas and sources)")
     ap.add_argument("--self-test", action="store_true", help="drive every control, export, check, exit 0/1")
     return ap.parse_args(argv)
 
@@ -56,13 +62,26 @@ def initial_scenario(args: argparse.Namespace) -> Scenario:
                     prompt_tokens=args.prompt, output_tokens=args.output, batch=args.batch)
 
 
+def startup_language(args: argparse.Namespace) -> str:
+    """The language setting to start with: ``--lang``, else the one chosen in the menu last
+    time, else the system's (``""``).  A screenshot or a self-test shows what the command line
+    asks, never the user's settings."""
+    if args.lang is not None:
+        return "" if args.lang == "system" else args.lang
+    if args.screenshot or args.self_test:
+        return ""
+    from .session import load_language
+    return load_language()
+
+
 def make_window(scenario: Scenario):
     from .main_window import MainWindow
     from .state import ScenarioState
     win = MainWindow(ScenarioState(app_catalog(), scenario))
     if app_catalog().problems:
-        win.statusBar().showMessage(f"Skipped {len(app_catalog().problems)} broken preset(s): "
-                                    + "; ".join(app_catalog().problems), 20000)
+        from .i18n import translate
+        win.statusBar().showMessage(translate("App", "Skipped {n} broken preset(s): {problems}").format(
+            n=len(app_catalog().problems), problems="; ".join(app_catalog().problems)), 20000)
     return win
 
 
@@ -157,6 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("vramgui")
     app.setWindowIcon(QtGui.QIcon(str(data_dir("resources") / "icons" / "vramgui.svg")))
+    from . import i18n, session
+    interactive = not (args.screenshot or args.self_test)
+    i18n.set_language(startup_language(args))
+    from .theme import apply_theme
+    apply_theme(app, args.theme or (session.load_theme() if interactive else "light"))
     try:
         win = make_window(initial_scenario(args))
         win.state.set_mode(args.mode)
@@ -165,19 +189,23 @@ def main(argv: list[str] | None = None) -> int:
     except VramguiError as exc:
         print(f"vramgui: error: {exc}", file=sys.stderr)
         return 2
+    if args.explain:
+        win.show_explain()
     if args.screenshot:
         screenshot(win, Path(args.screenshot), args.size)
         return 0
     if args.self_test:
         return self_test(win)
-    from .session import install_exception_hook, restore_session
-    install_exception_hook()
+    session.install_exception_hook()
     win.resize(1440, 900)
     argv_given = sys.argv[1:] if argv is None else argv
-    if not any(a.startswith("--") for a in argv_given):     # no scenario on the command line: the last one
-        notes = restore_session(win)
+    # no scenario on the command line (a language or theme alone is none): the last one
+    if not any(a.startswith("--") and not a.startswith(("--lang", "--theme")) for a in argv_given):
+        notes = session.restore_session(win)
         if notes:
-            win.statusBar().showMessage("Last session: " + "; ".join(notes), 15000)
+            win.statusBar().showMessage(i18n.translate("App", "Last session: {notes}").format(notes="; ".join(notes)),
+                                        15000)
+    win.set_recent_imports(session.load_recent_imports())
     win.remember_session = True
     win.show()
     if os.environ.get("VRAMGUI_EXIT_AFTER_SHOW"):   # start-up timing (packaging/measure_start.py)

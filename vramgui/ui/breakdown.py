@@ -12,6 +12,8 @@ from ..core.explain import explain
 from ..core.fit import FitResult
 from ..core.speed import SpeedResult
 from ..core.units import GIB
+from .i18n import num, signed
+from .wording import fit_verdict, plan_badge, plan_description
 
 SLOTS = 7
 # widest text each slot shows (inference / fine-tuning), so its width never changes
@@ -89,37 +91,46 @@ class BreakdownStrip(QtWidgets.QFrame):
 
     def update_from(self, s: Scenario, m: MemoryBreakdown, f: FitResult, sp: SpeedResult, plan=None) -> None:
         step = float(sp.decode_step_s)
-        items = [("Weights", _g(m.weights), "weights"), ("KV cache", _g(m.kv_cache), "kv_cache"),
-                 ("Activations", _g(m.activations), "activations"), ("Overhead", _g(m.overhead), "overhead"),
-                 ("First token", f"{float(sp.prefill_s) * 1e3:,.0f} ms" if sp.compute_known else "unknown",
-                  "prefill"),
-                 ("Total / usable", f"{float(m.total) / GIB:,.2f} / {f.budget_bytes / GIB:,.2f} GiB", "total"),
-                 ("Decode", f"{step * 1e3:,.1f} ms · {s.batch / step:,.0f} tok/s", "decode")]
+        first = (self.tr("{ms} ms").format(ms=num(float(sp.prefill_s) * 1e3)) if sp.compute_known
+                 else self.tr("unknown"))
+        items = [(self.tr("Weights"), _g(m.weights), "weights"), (self.tr("KV cache"), _g(m.kv_cache), "kv_cache"),
+                 (self.tr("Activations"), _g(m.activations), "activations"),
+                 (self.tr("Overhead"), _g(m.overhead), "overhead"), (self.tr("First token"), first, "prefill"),
+                 (self.tr("Total / usable"), self.tr("{used} / {usable} GiB").format(
+                     used=num(float(m.total) / GIB, 2), usable=num(f.budget_bytes / GIB, 2)), "total"),
+                 (self.tr("Decode"), self.tr("{ms} ms · {rate} tok/s").format(
+                     ms=num(step * 1e3, 1), rate=num(s.batch / step)), "decode")]
         colour = "#009E73" if f.fits else "#E69F00" if f.min_gpus else "#D55E00"
-        verdict = f.verdict
-        tip = (f"Needs {f.needed_bytes / GIB:,.2f} GiB of {f.budget_bytes / GIB:,.2f} GiB usable per card; "
-               f"headroom {f.headroom_bytes / GIB:+,.2f} GiB")
+        verdict = fit_verdict(f.fits, f.min_gpus)
+        tip = self.tr("Needs {needed} GiB of {usable} GiB usable per card; headroom {headroom} GiB").format(
+            needed=num(f.needed_bytes / GIB, 2), usable=num(f.budget_bytes / GIB, 2),
+            headroom=signed(f.headroom_bytes / GIB, 2))
         if plan is not None and not f.fits:
-            verdict = {"partial": f"offload {plan.gpu_layers}/{plan.n_layers}" if plan.cpu_layers else
-                       "experts on CPU", "cpu": "CPU only", "none": "does not fit", "gpu": "fits"}[plan.level]
+            verdict = plan_badge(plan)
             colour = {"partial": "#E69F00", "cpu": "#D55E00", "none": "#D55E00", "gpu": "#009E73"}[plan.level]
-            tip = (f"{plan.describe()}: " + ", ".join(f"{d.name} {d.used_bytes / GIB:,.1f} of "
-                                                      f"{d.budget_bytes / GIB:,.1f} GiB" for d in plan.devices)
-                   + f"; about {plan.tokens_per_s:,.1f} tokens/s")
+            tip = self.tr("{plan}: {devices}; about {rate} tokens/s").format(
+                plan=plan_description(plan), rate=num(plan.tokens_per_s, 1),
+                devices=", ".join(self.tr("{device} {used} of {usable} GiB").format(
+                    device=d.name, used=num(d.used_bytes / GIB, 1), usable=num(d.budget_bytes / GIB, 1))
+                    for d in plan.devices))
         self._set(items, lambda: explain(s), verdict, colour, tip)
 
     def update_training(self, t, m, f) -> None:
         from ..core.explain import explain_training
 
-        items = [("Weights", _g(m.weights), "weights"), ("Gradients", _g(m.gradients), "gradients"),
-                 ("Optimizer states", _g(m.optimizer), "optimizer"), ("Activations", _g(m.activations), "activations"),
-                 ("Overhead", _g(m.overhead), "overhead"),
-                 ("Total / card", f"{float(m.total) / GIB:,.2f} / {f.budget_bytes / GIB:,.2f} GiB", "total"),
-                 ("Trainable parameters", f"{m.trainable_params / 1e6:,.1f} M of "
-                                          f"{_params(t) / 1e9:,.2f} B", "trainable")]
-        verdict = "fits" if f.fits else "does not fit"
+        items = [(self.tr("Weights"), _g(m.weights), "weights"),
+                 (self.tr("Gradients"), _g(m.gradients), "gradients"),
+                 (self.tr("Optimizer states"), _g(m.optimizer), "optimizer"),
+                 (self.tr("Activations"), _g(m.activations), "activations"),
+                 (self.tr("Overhead"), _g(m.overhead), "overhead"),
+                 (self.tr("Total / card"), self.tr("{used} / {usable} GiB").format(
+                     used=num(float(m.total) / GIB, 2), usable=num(f.budget_bytes / GIB, 2)), "total"),
+                 (self.tr("Trainable parameters"), self.tr("{trainable} M of {total} B").format(
+                     trainable=num(m.trainable_params / 1e6, 1), total=num(_params(t) / 1e9, 2)), "trainable")]
+        verdict = fit_verdict(f.fits, None)
         self._set(items, lambda: explain_training(t), verdict, "#009E73" if f.fits else "#D55E00",
-                  f"Needs {f.needed_bytes / GIB:,.2f} GiB of {f.budget_bytes / GIB:,.2f} GiB per card")
+                  self.tr("Needs {needed} GiB of {usable} GiB per card").format(needed=num(f.needed_bytes / GIB, 2),
+                                                                          usable=num(f.budget_bytes / GIB, 2)))
 
 
 def _font(points: float, bold: bool = False) -> QtGui.QFont:
@@ -135,4 +146,4 @@ def _params(t) -> float:
 
 
 def _g(x) -> str:
-    return f"{float(x) / GIB:,.2f} GiB"
+    return f"{num(float(x) / GIB, 2)} GiB"

@@ -7,20 +7,28 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import Scenario, estimate_memory
 from ..core.presets import GPU
 from ..core.speed import SpeedResult, estimate_speed, prefill_time
 from ..core.units import GIB
+from . import theme
+from .i18n import integer, num, signed, translate
 
 # Okabe-Ito colour-blind-safe palette
 BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, YELLOW, GREY = (
     "#0072B2", "#E69F00", "#009E73", "#D55E00", "#56B4E9", "#CC79A7", "#F0E442", "#7f7f7f")
-BANDS = (("weights", "Weights", "#5aa0d8"), ("kv_cache", "KV cache", "#f2c14e"),
-         ("activations", "Activations", "#4fc3a1"), ("overhead", "Overhead", "#d9a3c4"))
-TRAINING_BANDS = (("weights", "Weights", "#5aa0d8"), ("gradients", "Gradients", "#f28e6b"),
-                  ("optimizer", "Optimizer states", "#b39ddb"), ("activations", "Activations", "#4fc3a1"),
-                  ("overhead", "Overhead", "#d9a3c4"))
+# (key, legend label, colour); the labels are translated where they are shown
+BANDS = (("weights", QT_TRANSLATE_NOOP("Charts", "Weights"), "#5aa0d8"),
+         ("kv_cache", QT_TRANSLATE_NOOP("Charts", "KV cache"), "#f2c14e"),
+         ("activations", QT_TRANSLATE_NOOP("Charts", "Activations"), "#4fc3a1"),
+         ("overhead", QT_TRANSLATE_NOOP("Charts", "Overhead"), "#d9a3c4"))
+TRAINING_BANDS = (("weights", QT_TRANSLATE_NOOP("Charts", "Weights"), "#5aa0d8"),
+                  ("gradients", QT_TRANSLATE_NOOP("Charts", "Gradients"), "#f28e6b"),
+                  ("optimizer", QT_TRANSLATE_NOOP("Charts", "Optimizer states"), "#b39ddb"),
+                  ("activations", QT_TRANSLATE_NOOP("Charts", "Activations"), "#4fc3a1"),
+                  ("overhead", QT_TRANSLATE_NOOP("Charts", "Overhead"), "#d9a3c4"))
 COMPARE_COLOURS = (SKY, VERMILION, YELLOW, GREY)
 PIN_COLOURS = ("#000000", "#CC79A7", "#0072B2", "#E69F00")
 PIN_STYLES = (QtCore.Qt.PenStyle.DashLine, QtCore.Qt.PenStyle.DotLine, QtCore.Qt.PenStyle.DashDotLine,
@@ -28,7 +36,24 @@ PIN_STYLES = (QtCore.Qt.PenStyle.DashLine, QtCore.Qt.PenStyle.DotLine, QtCore.Qt
 
 
 def pin_label(i: int, s) -> str:
-    return f"pin {i + 1}: {s.model.name} · {s.weights} · {s.n_gpus}×{s.gpu.id}"
+    return translate("Charts", "pin {i}: {model} · {weights} · {n}×{gpu}").format(
+        i=i + 1, model=s.model.name, weights=s.weights, n=s.n_gpus, gpu=s.gpu.id)
+
+
+def rename_legend(legend: pg.LegendItem, names: list[tuple[pg.PlotDataItem, str]]) -> None:
+    """Give legend entries new names (a language change) without rebuilding the curves."""
+    for curve, name in names:
+        label = legend.getLabel(curve)
+        if label is not None:
+            label.setText(name)
+        curve.opts["name"] = name
+    legend.updateSize()
+
+
+def _recolour_pins(curves: list[pg.PlotDataItem], c: theme.ChartColours) -> None:
+    """The first pin is drawn in ink (the theme's foreground), the others in their hues."""
+    for curve, colour in zip(curves, PIN_COLOURS, strict=True):
+        theme.recolour(curve, c.foreground if colour == "#000000" else c.line(colour))
 
 
 def pin_curves(p: pg.PlotItem) -> list[pg.PlotDataItem]:
@@ -103,7 +128,8 @@ def stacked_curves(p: pg.PlotItem, bands: tuple) -> list[pg.PlotDataItem]:
     and paint than FillBetweenItems)."""
     curves = []
     for z, (_, label, colour) in enumerate(bands):
-        curve = p.plot(pen=_pen(_darker(colour), 1.0), brush=_fill(colour, 255), fillLevel=0, name=label)
+        curve = p.plot(pen=_pen(_darker(colour), 1.0), brush=_fill(colour, 255), fillLevel=0,
+                       name=translate("Charts", label))
         curve.setZValue(-z)
         curves.append(curve)
     return curves
@@ -149,7 +175,7 @@ class MemoryChart(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, axisItems=_axes("bottom"))
         p = self.getPlotItem()
-        setup_plot(p, "Memory per card vs prompt length", "memory per card (GiB)", "prompt tokens")
+        setup_plot(p, "", "", None)
         self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=4,
                                   brush=pg.mkBrush(255, 255, 255, 210))
         self.curves: list[pg.PlotDataItem] = []
@@ -179,6 +205,7 @@ class MemoryChart(pg.PlotWidget):
         # pinned scenarios get their own legend, bottom right, so the bands' legend stays short
         self.pin_legend = pg.LegendItem(offset=(-10, -40), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 225))
         self.pin_legend.setParentItem(p.vb)
+        self.pin_legend.setVisible(False)      # until a scenario is pinned (an empty legend is a stray box)
         hatch = QtGui.QBrush(QtGui.QColor("#D55E00"), QtCore.Qt.BrushStyle.BDiagPattern)
         self.spill = p.plot(pen=_pen("#D55E00", 1.5), brush=hatch, fillLevel=0)
         self.spill.setZValue(5)
@@ -191,6 +218,22 @@ class MemoryChart(pg.PlotWidget):
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60, slot=self._hover)
         self.x = np.array([1.0])
         self.stack = np.zeros((4, 1))
+
+    def apply_colours(self, c: theme.ChartColours) -> None:
+        """Re-colour for a theme (``theme.ThemeManager.changed``): background, axes, legends,
+        the capacity and budget rules, markers and read-out; data keep their Okabe-Ito hues."""
+        self.setBackground(c.background)
+        theme.style_plot(self.getPlotItem(), c)
+        theme.style_legend(self.pin_legend, c)
+        theme.recolour(self.capacity, c.rule, c.rule)
+        theme.recolour(self.budget, c.rule, c.rule)
+        theme.recolour(self.current, c.line(GREY), c.muted)
+        theme.recolour(self.limit, c.line(VERMILION), c.label(VERMILION))
+        for line, colour in zip(self.compare_lines, COMPARE_COLOURS, strict=True):
+            theme.recolour(line, c.line(colour), c.label(colour))
+        _recolour_pins(self.pins, c)
+        theme.style_markers(self.measured, c)
+        theme.style_text(self.readout, c, boxed=True)
 
     def set_bands(self, bands: tuple) -> None:
         """(Re)build the stacked areas when the set of bands changes (inference / fine-tuning)."""
@@ -215,27 +258,25 @@ class MemoryChart(pg.PlotWidget):
         from ..core.training import training_memory
 
         self.set_bands(TRAINING_BANDS)
-        self.getPlotItem().setTitle("Fine-tuning memory per card vs sequence length")
-        self.getPlotItem().setLabel("bottom", "sequence length (tokens)")
+        self._texts(self.tr("Fine-tuning memory per card vs sequence length"), self.tr("sequence length (tokens)"))
         ctx = t.model.architecture.max_context
         top = int(min(max(4 * ctx, 2 * t.seq, min(int(max_seq * 1.25), 64 * ctx)), 2**24))
         x = np.unique(np.geomspace(MIN_PROMPT, top, SWEEP_POINTS).round())
         m = training_memory(t, seq=x)
         stack = self._draw_stack(x, [m.weights, m.gradients, m.optimizer, m.activations, m.overhead])
-        self._lines(t.gpu, t.gpu.memory_bytes, t.seq, "sequence", max_seq if max_seq >= 1 else None, top,
-                    "largest sequence that fits", stack, compare)
+        self._lines(t.gpu, t.gpu.memory_bytes, t.seq, self.tr("sequence {n}"), max_seq if max_seq >= 1 else None,
+                    top, self.tr("largest sequence that fits: {n}"), stack, compare)
 
     def update_from(self, s: Scenario, budget: float, max_prompt: int | None, compare: list[GPU],
                     spill: bool = False) -> None:
         self.set_bands(BANDS)
-        self.getPlotItem().setTitle("Memory per card vs prompt length")
-        self.getPlotItem().setLabel("bottom", "prompt tokens")
+        self._texts(self.tr("Memory per card vs prompt length"), self.tr("prompt tokens"))
         top = sweep_top(s, max_prompt)
         x = np.unique(np.geomspace(MIN_PROMPT, top, SWEEP_POINTS).round())
         m = estimate_memory(s, prompt=x)
         stack = self._draw_stack(x, [m.weights, m.kv_cache, m.activations, m.overhead])
-        self._lines(s.gpu, budget, s.prompt_tokens, "prompt", max_prompt, top, "largest prompt that fits", stack,
-                    compare)
+        self._lines(s.gpu, budget, s.prompt_tokens, self.tr("prompt {n}"), max_prompt, top,
+                    self.tr("largest prompt that fits: {n}"), stack, compare)
         # with offload planned, what rises above the usable budget runs from system RAM: its own band
         show = spill and float(stack[-1].max()) * GIB > budget
         if show:
@@ -244,24 +285,39 @@ class MemoryChart(pg.PlotWidget):
         if show != self.spill.isVisible():   # the legend lists the band only while it is drawn
             self.spill.setVisible(show)
             if show:
-                self.legend.addItem(self.spill, "spills to system RAM")
+                self.legend.addItem(self.spill, self.tr("spills to system RAM"))
             else:
                 self.legend.removeItem(self.spill)
 
-    def _lines(self, gpu: GPU, budget: float, current: int, what: str, limit: int | None, top: int,
+    def _texts(self, title: str, bottom: str) -> None:
+        """Title and x-axis title, set only when they change (a mode or a language switch)."""
+        if (title, bottom) != getattr(self, "_titles", None):
+            self._titles = (title, bottom)
+            self.getPlotItem().setTitle(title)
+            self.getPlotItem().setLabel("bottom", bottom)
+            self.getPlotItem().setLabel("left", self.tr("memory per card (GiB)"))
+            rename_legend(self.legend, [(c, translate("Charts", label)) for c, (_, label, _) in
+                                        zip(self.curves, self.bands, strict=True)]
+                          + ([(self.spill, self.tr("spills to system RAM"))] if self.spill.isVisible() else []))
+
+    def _lines(self, gpu: GPU, budget: float, current: int, current_text: str, limit: int | None, top: int,
                limit_text: str, stack: np.ndarray, compare: list[GPU]) -> None:
+        """``current_text`` and ``limit_text`` are translated formats with an ``{n}``."""
         card = gpu.memory_bytes / GIB
         same = abs(budget / GIB - card) < 0.05
         self.capacity.setValue(card)
-        self.capacity.label.setFormat(f"{gpu.name}: {card:,.1f} GiB" + (", all usable" if same else ""))
+        self.capacity.label.setFormat(
+            (self.tr("{card}: {size} GiB, all usable") if same else self.tr("{card}: {size} GiB")).format(
+                card=gpu.name, size=num(card, 1)))
         self.budget.setValue(budget / GIB)
         self.budget.setVisible(not same)
-        self.budget.label.setFormat(f"usable {budget / GIB:,.1f} GiB")
+        self.budget.label.setFormat(self.tr("usable {size} GiB").format(size=num(budget / GIB, 1)))
         self.current.setValue(np.log10(max(current, 1)))
-        self.current.label.setFormat(f"{what} {current:,}")
+        self.current.label.setFormat(current_text.format(n=integer(current)))
         if limit is not None and limit >= 1:
             self.limit.setValue(np.log10(min(limit, top)))
-            self.limit.label.setFormat(f"{limit_text}: {limit:,}" if limit <= top else f"fits beyond {top:,}")
+            self.limit.label.setFormat(limit_text.format(n=integer(limit)) if limit <= top else
+                                       self.tr("fits beyond {n}").format(n=integer(top)))
             self.limit.setVisible(True)
         else:
             self.limit.setVisible(False)
@@ -269,7 +325,8 @@ class MemoryChart(pg.PlotWidget):
             line.setVisible(other is not None)
             if other is not None:
                 line.setValue(other.memory_bytes / GIB)
-                line.label.setFormat(f"{other.name}: {other.memory_bytes / GIB:,.0f} GiB")
+                line.label.setFormat(self.tr("{card}: {size} GiB").format(card=other.name,
+                                                                          size=num(other.memory_bytes / GIB)))
         ymax = nice_ceil(max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.05)
         self.getPlotItem().setRange(xRange=(np.log10(MIN_PROMPT), np.log10(top)), yRange=(0, ymax), padding=0)
 
@@ -316,9 +373,10 @@ class MemoryChart(pg.PlotWidget):
         x = 10 ** pt.x()
         i = int(np.clip(np.searchsorted(self.x, x), 0, self.x.size - 1))
         parts = np.diff(np.concatenate([[0.0], self.stack[:, i]]))
-        lines = [f"{int(self.x[i]):,} tokens"] + [f"{label} {v:,.2f} GiB" for (_, label, _), v in
-                                                   zip(self.bands, parts, strict=True)]
-        self.readout.setText("\n".join(lines + [f"total {self.stack[-1, i]:,.2f} GiB"]))
+        lines = [self.tr("{n} tokens").format(n=integer(self.x[i]))] + [
+            self.tr("{band} {size} GiB").format(band=translate("Charts", label), size=num(v, 2))
+            for (_, label, _), v in zip(self.bands, parts, strict=True)]
+        self.readout.setText("\n".join(lines + [self.tr("total {size} GiB").format(size=num(self.stack[-1, i], 2))]))
         self.readout.setPos(pt.x(), pt.y())
         self.readout.setVisible(True)
 
@@ -331,11 +389,11 @@ class SpeedChart(pg.GraphicsLayoutWidget):
         self.thr = self.addPlot(row=0, col=0, axisItems=_axes("bottom", "left"))
         self.step = self.addPlot(row=1, col=0, axisItems=_axes("bottom", "left"))
         self.step.setXLink(self.thr)
-        setup_plot(self.thr, "Speed vs batch size", "throughput (tokens/s)", None, log_y=True)
-        setup_plot(self.step, "", "decode step (ms)", "batch size (concurrent sequences)", log_y=True)
+        setup_plot(self.thr, "", "", None, log_y=True)
+        setup_plot(self.step, "", "", "", log_y=True)
         self.thr_legend = self.thr.addLegend(offset=(-10, -10), labelTextSize="9pt")
-        self.thr_curve = self.thr.plot(pen=_pen(BLUE, 2.5), name="expected")
-        self.thr_sol = self.thr.plot(pen=_pen(BLUE, 1.2, QtCore.Qt.PenStyle.DashLine), name="speed of light")
+        self.thr_curve = self.thr.plot(pen=_pen(BLUE, 2.5), name=" ")
+        self.thr_sol = self.thr.plot(pen=_pen(BLUE, 1.2, QtCore.Qt.PenStyle.DashLine), name=" ")
         self.step_curve = self.step.plot(pen=_pen(VERMILION, 2.5))
         self.step_sol = self.step.plot(pen=_pen(VERMILION, 1.2, QtCore.Qt.PenStyle.DashLine))
         self.markers = {}
@@ -355,6 +413,37 @@ class SpeedChart(pg.GraphicsLayoutWidget):
         self.ttft = pg.TextItem(color="#202020", anchor=(1, 1))
         self.step.addItem(self.ttft, ignoreBounds=True)
         self.result: SpeedResult | None = None
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Titles and legend in the current language (the marker labels follow on the next update)."""
+        self.thr.setTitle(self.tr("Speed vs batch size"))
+        self.thr.setLabel("left", self.tr("throughput (tokens/s)"))
+        self.step.setLabel("left", self.tr("decode step (ms)"))
+        self.step.setLabel("bottom", self.tr("batch size (concurrent sequences)"))
+        rename_legend(self.thr_legend, [(self.thr_curve, self.tr("expected")),
+                                        (self.thr_sol, self.tr("speed of light"))])
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def apply_colours(self, c: theme.ChartColours) -> None:
+        """Re-colour for a theme (see :meth:`MemoryChart.apply_colours`)."""
+        self.setBackground(c.background)
+        for p in (self.thr, self.step):
+            theme.style_plot(p, c)
+        for curve, colour in ((self.thr_curve, BLUE), (self.thr_sol, BLUE), (self.step_curve, VERMILION),
+                              (self.step_sol, VERMILION)):
+            theme.recolour(curve, c.line(colour))
+        for key, colour in (("knee", GREEN), ("memory", VERMILION), ("current", GREY)):
+            for line in self.markers[key]:
+                theme.recolour(line, c.line(colour), c.label(colour))
+        _recolour_pins(self.pins, c)
+        for item in (self.measured_thr, self.measured_step):
+            theme.style_markers(item, c)
+        theme.style_text(self.ttft, c)
 
     def set_pins(self, pins: list) -> None:
         """Throughput of each pinned scenario against batch (its own speed model)."""
@@ -380,7 +469,7 @@ class SpeedChart(pg.GraphicsLayoutWidget):
             b = np.array([q.x for q in pts])
             step = decode_step(s, b, s.context_tokens)[0]
             est = step * 1e3 if quantity == "step_ms" else b / step
-            unit = "ms" if quantity == "step_ms" else "tokens/s"
+            unit = "ms" if quantity == "step_ms" else self.tr("tokens/s")
             item.setData(b, [q.value for q in pts],
                          data=[_tip(q.label, q.value, float(e), unit) for q, e in zip(pts, est, strict=True)])
 
@@ -395,24 +484,25 @@ class SpeedChart(pg.GraphicsLayoutWidget):
         self.thr_sol.setData(b, sol_thr)
         self.step_curve.setData(b, sp.decode_step_s * 1e3)
         self.step_sol.setData(b, sp.sol_decode_step_s * 1e3)
-        marks = {"knee": (sp.knee_batch, "knee {:,.0f}"), "memory": (max_batch, "memory limit {:,.0f}"),
-                 "current": (s.batch, "batch {:,.0f}")}
+        marks = {"knee": (sp.knee_batch, self.tr("knee {n}")), "memory": (max_batch, self.tr("memory limit {n}")),
+                 "current": (s.batch, self.tr("batch {n}"))}
         for key, (value, fmt) in marks.items():
             ok = value is not None and np.isfinite(value) and 1 <= value <= top
             for i, line in enumerate(self.markers[key]):
                 line.setVisible(bool(ok))
                 if ok:
                     line.setValue(np.log10(value))
-                    line.label.setFormat(fmt.format(value) if i == 0 else "")
+                    line.label.setFormat(fmt.format(n=num(value)) if i == 0 else "")
         lx = (0, np.log10(top))
         self.thr.setRange(xRange=lx, yRange=_log_range(np.concatenate([thr, sol_thr])), padding=0)
         self.step.setRange(xRange=lx, yRange=_log_range(np.concatenate([sp.decode_step_s, sp.sol_decode_step_s])
                                                         * 1e3), padding=0)
         if sp.compute_known:
             ttft = float(prefill_time(s, s.prompt_tokens, s.batch)) * 1e3
-            self.ttft.setText(f"time to first token ({s.prompt_tokens:,} tokens × {s.batch}): {ttft:,.0f} ms")
+            self.ttft.setText(self.tr("time to first token ({n} tokens × {batch}): {ms} ms").format(
+                n=integer(s.prompt_tokens), batch=integer(s.batch), ms=num(ttft)))
         else:
-            self.ttft.setText("time to first token: unknown (no FLOP/s figure for this card)")
+            self.ttft.setText(self.tr("time to first token: unknown (no FLOP/s figure for this card)"))
         self.ttft.setPos(np.log10(top), np.log10(float(np.min(sp.sol_decode_step_s)) * 1e3))
         return sp
 
@@ -430,7 +520,9 @@ def _measured_item(plot: pg.PlotItem) -> pg.PlotDataItem:
 def _tip(label: str, measured: float, estimated: float, unit: str) -> str:
     err = (estimated - measured) / measured * 100
     head = f"{label}\n" if label else ""
-    return f"{head}measured {measured:,.2f} {unit}\nestimated {estimated:,.2f} {unit} ({err:+.1f} %)"
+    return head + translate("Charts", "measured {value} {unit}").format(value=num(measured, 2), unit=unit) + "\n" \
+        + translate("Charts", "estimated {value} {unit} ({error} %)").format(value=num(estimated, 2), unit=unit,
+                                                                               error=signed(err, 1))
 
 
 def _log_range(values: np.ndarray) -> tuple[float, float]:
@@ -460,8 +552,7 @@ class TrainingBatchChart(pg.PlotWidget):
     def __init__(self, parent=None):
         super().__init__(parent, axisItems=_axes("bottom"))
         p = self.getPlotItem()
-        setup_plot(p, "Fine-tuning memory per card vs micro-batch", "memory per card (GiB)",
-                   "micro-batch (sequences per card per step)")
+        setup_plot(p, "", "", "")
         self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=3)
         self.curves = stacked_curves(p, TRAINING_BANDS)
         self.capacity = pg.InfiniteLine(angle=0, pen=_pen("#202020", 2), movable=False, label="",
@@ -473,6 +564,28 @@ class TrainingBatchChart(pg.PlotWidget):
         for item in (self.capacity, self.current, self.limit):
             p.addItem(item, ignoreBounds=True)
         cache_static_items(p)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        p = self.getPlotItem()
+        p.setTitle(self.tr("Fine-tuning memory per card vs micro-batch"))
+        p.setLabel("left", self.tr("memory per card (GiB)"))
+        p.setLabel("bottom", self.tr("micro-batch (sequences per card per step)"))
+        rename_legend(self.legend, [(c, translate("Charts", label)) for c, (_, label, _) in
+                                    zip(self.curves, TRAINING_BANDS, strict=True)])
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def apply_colours(self, c: theme.ChartColours) -> None:
+        """Re-colour for a theme (see :meth:`MemoryChart.apply_colours`)."""
+        self.setBackground(c.background)
+        theme.style_plot(self.getPlotItem(), c)
+        theme.recolour(self.capacity, c.rule, c.rule)
+        theme.recolour(self.current, c.line(GREY), c.muted)
+        theme.recolour(self.limit, c.line(VERMILION), c.label(VERMILION))
 
     def update_training(self, t, max_batch: int) -> None:
         from ..core.training import training_memory
@@ -485,12 +598,12 @@ class TrainingBatchChart(pg.PlotWidget):
             curve.setData(b, y)
         card = t.gpu.memory_bytes / GIB
         self.capacity.setValue(card)
-        self.capacity.label.setFormat(f"{t.gpu.name}: {card:,.1f} GiB")
+        self.capacity.label.setFormat(self.tr("{card}: {size} GiB").format(card=t.gpu.name, size=num(card, 1)))
         self.current.setValue(np.log10(t.batch))
-        self.current.label.setFormat(f"micro-batch {t.batch:,}")
+        self.current.label.setFormat(self.tr("micro-batch {n}").format(n=integer(t.batch)))
         self.limit.setVisible(max_batch >= 1)
         if max_batch >= 1:
             self.limit.setValue(np.log10(min(max_batch, top)))
-            self.limit.label.setFormat(f"largest that fits: {max_batch:,}")
+            self.limit.label.setFormat(self.tr("largest that fits: {n}").format(n=integer(max_batch)))
         ymax = nice_ceil(max(float(stack[-1, -1]), card) * 1.05)
         self.getPlotItem().setRange(xRange=(0, np.log10(top)), yRange=(0, ymax), padding=0)

@@ -3,47 +3,68 @@
 from __future__ import annotations
 
 from PySide6 import QtCore, QtWidgets
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import estimate_memory, fit
 from ..core.speed import estimate_speed
 from ..core.units import GIB
+from .i18n import integer, num, translate
+from .wording import core_name, fit_verdict
 
-ROWS = ("Model", "Cards", "Weights format", "Engine", "Prompt + output", "Batch", "Weights", "KV cache",
-        "Activations", "Overhead", "Total per card", "Usable per card", "Verdict", "Largest context",
-        "Decode ms/token", "Tokens/s (all sequences)", "Time to first token")
+# Row titles in English (the keys of :meth:`CompareTab.cell`), translated where shown
+ROWS = (QT_TRANSLATE_NOOP("CompareTab", "Model"), QT_TRANSLATE_NOOP("CompareTab", "Cards"),
+        QT_TRANSLATE_NOOP("CompareTab", "Weights format"), QT_TRANSLATE_NOOP("CompareTab", "Engine"),
+        QT_TRANSLATE_NOOP("CompareTab", "Prompt + output"), QT_TRANSLATE_NOOP("CompareTab", "Batch"),
+        QT_TRANSLATE_NOOP("CompareTab", "Weights"), QT_TRANSLATE_NOOP("CompareTab", "KV cache"),
+        QT_TRANSLATE_NOOP("CompareTab", "Activations"), QT_TRANSLATE_NOOP("CompareTab", "Overhead"),
+        QT_TRANSLATE_NOOP("CompareTab", "Total per card"), QT_TRANSLATE_NOOP("CompareTab", "Usable per card"),
+        QT_TRANSLATE_NOOP("CompareTab", "Verdict"), QT_TRANSLATE_NOOP("CompareTab", "Largest context"),
+        QT_TRANSLATE_NOOP("CompareTab", "Decode ms/token"), QT_TRANSLATE_NOOP("CompareTab", "Tokens/s (all sequences)"),
+        QT_TRANSLATE_NOOP("CompareTab", "Time to first token"))
 
 
 def column(s) -> list[str]:
     m, f = estimate_memory(s), fit(s)
     sp = estimate_speed(s, with_knee=False)
-    g = lambda x: f"{float(x) / GIB:,.2f} GiB"  # noqa: E731
-    return [s.model.name, f"{s.n_gpus} × {s.gpu.name}", s.weight_format.name, s.profile.name,
-            f"{s.prompt_tokens:,} + {s.output_tokens:,}", f"{s.batch}", g(m.weights), g(m.kv_cache),
-            g(m.activations), g(m.overhead), g(m.total), g(f.budget_bytes), f.verdict,
-            "-" if f.max_context is None else f"{f.max_context:,}", f"{float(sp.decode_step_s) * 1e3:,.2f}",
-            f"{float(sp.throughput_tokens_per_s):,.1f}",
-            f"{float(sp.prefill_s) * 1e3:,.0f} ms" if sp.compute_known else "unknown"]
+    g = lambda x: f"{num(float(x) / GIB, 2)} GiB"  # noqa: E731
+    return [s.model.name, f"{s.n_gpus} × {s.gpu.name}", core_name(s.weight_format.name), core_name(s.profile.name),
+            f"{integer(s.prompt_tokens)} + {integer(s.output_tokens)}", integer(s.batch), g(m.weights),
+            g(m.kv_cache), g(m.activations), g(m.overhead), g(m.total), g(f.budget_bytes),
+            fit_verdict(f.fits, f.min_gpus), "-" if f.max_context is None else integer(f.max_context),
+            num(float(sp.decode_step_s) * 1e3, 2), num(float(sp.throughput_tokens_per_s), 1),
+            f"{num(float(sp.prefill_s) * 1e3)} ms" if sp.compute_known else translate("CompareTab", "unknown")]
 
 
 class CompareTab(QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.table = QtWidgets.QTableWidget(len(ROWS), 1)
-        self.table.setVerticalHeaderLabels(list(ROWS))
         self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Stretch)
-        self.table.setToolTip("The live scenario and up to four pinned ones (Scenario → Pin, Ctrl+P)")
-        self.note = QtWidgets.QLabel("Pin scenarios with Scenario → Pin current scenario (Ctrl+P); the charts draw "
-                                     "them as dashed lines.")
+        self.note = QtWidgets.QLabel()
         self.note.setWordWrap(True)
         lay = QtWidgets.QVBoxLayout(self)
         lay.addWidget(self.note)
         lay.addWidget(self.table, 1)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Row titles and help in the current language (the cells follow on the next update)."""
+        self.table.setVerticalHeaderLabels([translate("CompareTab", r) for r in ROWS])
+        self.table.setToolTip(self.tr("The live scenario and up to four pinned ones (Scenario → Pin, Ctrl+P)"))
+        self.note.setText(self.tr("Pin scenarios with Scenario → Pin current scenario (Ctrl+P); the charts draw "
+                                  "them as dashed lines."))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def update_from(self, live, pins: list) -> None:
         scenarios = [live, *pins]
         self.table.setColumnCount(len(scenarios))
-        self.table.setHorizontalHeaderLabels(["live"] + [f"pin {i + 1}" for i in range(len(pins))])
+        self.table.setHorizontalHeaderLabels([self.tr("live")] + [self.tr("pin {i}").format(i=i + 1)
+                                                                  for i in range(len(pins))])
         for c, s in enumerate(scenarios):
             for r, text in enumerate(column(s)):
                 item = QtWidgets.QTableWidgetItem(text)

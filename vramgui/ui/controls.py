@@ -9,7 +9,9 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.units import GIB
+from .i18n import integer, num, translate
 from .state import ScenarioState
+from .wording import CATEGORIES, core_name
 
 _STEPS = 1000
 
@@ -19,7 +21,7 @@ class LogSliderSpin(QtWidgets.QWidget):
 
     valueChanged = QtCore.Signal(int)
 
-    def __init__(self, minimum: int, maximum: int, tip: str, parent=None):
+    def __init__(self, minimum: int, maximum: int, tip: str = "", parent=None):
         super().__init__(parent)
         self.slider = QtWidgets.QSlider(QtCore.Qt.Orientation.Horizontal)
         self.slider.setRange(0, _STEPS)
@@ -37,6 +39,12 @@ class LogSliderSpin(QtWidgets.QWidget):
         self.setRange(minimum, maximum)
         self.slider.valueChanged.connect(self._from_slider)
         self.spin.valueChanged.connect(self._from_spin)
+
+    def setToolTip(self, tip: str) -> None:  # noqa: N802 (Qt's name)
+        """The tip belongs on the slider and the box, which take the hover and the focus."""
+        super().setToolTip(tip)
+        for w in (self.slider, self.spin):
+            w.setToolTip(tip)
 
     def setRange(self, minimum: int, maximum: int) -> None:
         self._min, self._max = minimum, max(maximum, minimum + 1)
@@ -80,12 +88,19 @@ def _narrow(c: QtWidgets.QComboBox) -> QtWidgets.QComboBox:
     return c
 
 
-def _combo(items: list[tuple[str, str]], tip: str) -> QtWidgets.QComboBox:
+def _combo(idents) -> QtWidgets.QComboBox:
+    """A combo box of choices by id; :meth:`ScenarioPanel.retranslate` writes their names."""
     c = _narrow(QtWidgets.QComboBox())
-    for ident, label in items:
-        c.addItem(label, ident)
-    c.setToolTip(tip)
+    for ident in idents:
+        c.addItem("", ident)
     return c
+
+
+def _name(combo: QtWidgets.QComboBox, names: dict) -> None:
+    """Write the names of a combo box's choices (by id), e.g. after a language change."""
+    for i in range(combo.count()):
+        if combo.itemData(i) in names:
+            combo.setItemText(i, names[combo.itemData(i)])
 
 
 def _select(combo: QtWidgets.QComboBox, ident) -> None:
@@ -105,27 +120,21 @@ class ScenarioPanel(QtWidgets.QWidget):
         form = QtWidgets.QFormLayout(self)
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.form = form
-        self.mode = _combo([("inference", "Inference"), ("training", "Fine-tuning")],
-                           "Plan serving (memory and speed) or fine-tuning (weights, gradients, optimizer states, "
-                           "activations)")
-        form.addRow("Mode", self.mode)
+        self.labels: dict[object, QtWidgets.QLabel] = {}
+        self.mode = _combo(("inference", "training"))
+        self._row(self.mode)
 
         self.model_filter = QtWidgets.QLineEdit()
-        self.model_filter.setPlaceholderText("Filter models…")
         self.model_filter.setClearButtonEnabled(True)
-        self.model_filter.setToolTip("Type part of a model's name or family to shorten the list")
         self.model = _narrow(QtWidgets.QComboBox())
-        self.model.setToolTip("Model preset (built-in presets grouped by family, then your own)")
         self.model.setMaxVisibleItems(24)
         self._fill_models("")
-        self.import_button = QtWidgets.QPushButton("Import…")
-        self.import_button.setToolTip("Import a config.json, .safetensors, model.safetensors.index.json or .gguf "
-                                      "(only headers are read); you can also drop files on the window")
+        self.import_button = QtWidgets.QPushButton()
         filter_row = QtWidgets.QHBoxLayout()
         filter_row.setContentsMargins(0, 0, 0, 0)
         filter_row.addWidget(self.model_filter, 1)
         filter_row.addWidget(self.import_button)
-        form.addRow("Model", filter_row)
+        self._row(filter_row, "model")
         form.addRow("", self.model)
         self.provenance = QtWidgets.QLabel()
         self.provenance.setWordWrap(True)
@@ -134,15 +143,12 @@ class ScenarioPanel(QtWidgets.QWidget):
         form.addRow("", self.provenance)
 
         self.gpu = _narrow(QtWidgets.QComboBox())
-        self.gpu.setToolTip("The card to plan for; choosing a row in the fit table does the same")
         self.gpu.setMaxVisibleItems(24)
         self._fill_gpus()
-        form.addRow("GPU", self.gpu)
+        self._row(self.gpu)
 
         self.compare = QtWidgets.QToolButton()
-        self.compare.setText("Compare with…")
         self.compare.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.compare.setToolTip("Draw up to four more cards' capacity lines on the memory chart")
         menu = QtWidgets.QMenu(self.compare)
         for g in sorted(cat.gpus.values(), key=lambda g: (g.category, -g.memory_mib)):
             act = menu.addAction(g.name)
@@ -154,75 +160,51 @@ class ScenarioPanel(QtWidgets.QWidget):
 
         self.gpus = QtWidgets.QSpinBox()
         self.gpus.setRange(1, 64)
-        self.gpus.setToolTip("Cards the model is split over (tensor parallel for vLLM/generic, layer split for "
-                             "HF and llama.cpp)")
-        form.addRow("Number of GPUs", self.gpus)
+        self._row(self.gpus)
 
-        self.weights = _combo([(f.id, f.name) for f in WEIGHT_FORMATS.values()]
-                              + [("file", "As stored in the imported file")],
-                              "Weight format: effective bits include group scales and zeros; 'as stored' uses "
-                              "the exact bytes of an imported .safetensors or .gguf file")
-        form.addRow("Weights", self.weights)
-        self.kv = _combo([(k.id, k.name) for k in KV_DTYPES.values()], "Element type of the KV cache")
-        form.addRow("KV cache", self.kv)
-        self.engine = _combo([(e.id, e.name) for e in ENGINES.values()],
-                             "Engine profile: what the engine allocates and when (hover the breakdown for details)")
-        form.addRow("Engine", self.engine)
-        self.attention = _combo([("", "engine default"), ("eager", "eager"), ("sdpa", "sdpa"), ("flash", "flash")],
-                                "Eager attention materialises the score matrix (quadratic in the prompt); "
-                                "sdpa/flash do not")
-        form.addRow("Attention", self.attention)
+        self.weights = _combo([*WEIGHT_FORMATS, "file"])
+        self._row(self.weights)
+        self.kv = _combo(KV_DTYPES)
+        self._row(self.kv)
+        self.engine = _combo(ENGINES)
+        self._row(self.engine)
+        self.attention = _combo(("", "eager", "sdpa", "flash"))
+        self._row(self.attention)
 
-        self.prompt = LogSliderSpin(0, 1_048_576, "Prompt tokens per sequence (log scale)")
-        form.addRow("Prompt tokens", self.prompt)
-        self.output = LogSliderSpin(0, 131_072, "Generated tokens per sequence (log scale)")
-        form.addRow("Output tokens", self.output)
-        self.batch = LogSliderSpin(1, 1024, "Concurrent sequences (log scale, 1-1024; type more in the box)")
+        self.prompt = LogSliderSpin(0, 1_048_576)
+        self._row(self.prompt)
+        self.output = LogSliderSpin(0, 131_072)
+        self._row(self.output)
+        self.batch = LogSliderSpin(1, 1024)
         self.batch.spin.setRange(1, 1_000_000)
-        form.addRow("Batch size", self.batch)
+        self._row(self.batch)
 
         self.util = QtWidgets.QDoubleSpinBox()
         self.util.setRange(0.0, 1.0)
         self.util.setSingleStep(0.01)
-        self.util.setSpecialValueText("engine default")
-        self.util.setToolTip("Share of the card the engine may use (vLLM gpu_memory_utilization)")
-        form.addRow("Memory cap", self.util)
+        self._row(self.util)
         self.reserved = QtWidgets.QSpinBox()
         self.reserved.setRange(0, 1_000_000)
         self.reserved.setSingleStep(256)
         self.reserved.setSuffix(" MiB")
         self.reserved.setGroupSeparatorShown(True)
-        self.reserved.setToolTip("Memory other programs already hold on each card (desktop, other jobs)")
-        form.addRow("Already used", self.reserved)
+        self._row(self.reserved)
 
         # --- fine-tuning rows (shown in fine-tuning mode) ---
-        self.method = _combo([("full", "Full fine-tuning"), ("lora", "LoRA"), ("qlora", "QLoRA (NF4 base)")],
-                             "Which weights train: all of them, or low-rank adapters on a 16-bit or 4-bit base")
-        self.optimizer = _combo([("adamw", "AdamW (mixed precision)"), ("adamw-bf16", "AdamW (pure bf16)"),
-                                 ("adamw-8bit", "AdamW 8-bit"), ("adafactor", "Adafactor"),
-                                 ("sgd-momentum", "SGD + momentum"), ("sgd", "SGD")],
-                                "Optimizer states per trainable parameter: 12 bytes for mixed-precision AdamW down "
-                                "to none for plain SGD")
+        self.method = _combo(("full", "lora", "qlora"))
+        self.optimizer = _combo(("adamw", "adamw-bf16", "adamw-8bit", "adafactor", "sgd-momentum", "sgd"))
         self.lora_rank = QtWidgets.QSpinBox()
         self.lora_rank.setRange(1, 1024)
-        self.lora_rank.setToolTip("LoRA rank r: each adapted matrix gains r × (d_in + d_out) parameters")
         self.lora_targets = QtWidgets.QLineEdit()
-        self.lora_targets.setToolTip("Adapted matrices, comma-separated: q, k, v, o, gate, up, down or all-linear")
-        self.checkpointing = _combo([("none", "off"), ("selective", "selective"), ("full", "full")],
-                                    "Gradient checkpointing: recompute activations in the backward pass")
-        self.train_attention = _combo([("flash", "flash / sdpa"), ("eager", "eager")],
-                                      "Eager attention stores the s² score matrix per layer")
-        self.zero = _combo([(0, "off"), (1, "ZeRO-1"), (2, "ZeRO-2"), (3, "ZeRO-3 / FSDP")],
-                           "Shard optimizer states (1), gradients (2) and weights (3) across the data-parallel cards")
-        self.seq = LogSliderSpin(16, 1_048_576, "Tokens per training sequence (log scale)")
-        self.micro_batch = LogSliderSpin(1, 1024, "Sequences per card per step (log scale)")
-        self.training_rows = []
-        for label, w in (("Method", self.method), ("Optimizer", self.optimizer), ("LoRA rank", self.lora_rank),
-                         ("LoRA targets", self.lora_targets), ("Checkpointing", self.checkpointing),
-                         ("Attention ", self.train_attention), ("ZeRO", self.zero), ("Sequence length", self.seq),
-                         ("Micro-batch", self.micro_batch)):
-            form.addRow(label, w)
-            self.training_rows.append(w)
+        self.checkpointing = _combo(("none", "selective", "full"))
+        self.train_attention = _combo(("flash", "eager"))
+        self.zero = _combo((0, 1, 2, 3))
+        self.seq = LogSliderSpin(16, 1_048_576)
+        self.micro_batch = LogSliderSpin(1, 1024)
+        self.training_rows = [self.method, self.optimizer, self.lora_rank, self.lora_targets, self.checkpointing,
+                              self.train_attention, self.zero, self.seq, self.micro_batch]
+        for w in self.training_rows:
+            self._row(w)
         self.inference_rows = [self.weights, self.kv, self.engine, self.attention, self.prompt, self.output,
                                self.batch, self.util, self.reserved]
 
@@ -230,21 +212,13 @@ class ScenarioPanel(QtWidgets.QWidget):
         self.ram.setRange(0, 8192)
         self.ram.setDecimals(0)
         self.ram.setSuffix(" GB")
-        self.ram.setSpecialValueText("no offload")
-        self.ram.setToolTip("System RAM (GB): plan llama.cpp-style partial offload — the layers that do not fit "
-                            "on the card run from RAM")
-        self.experts_on_cpu = QtWidgets.QCheckBox("MoE experts in system RAM")
-        self.experts_on_cpu.setToolTip("Keep every expert tensor in RAM and attention on the GPU (llama.cpp -ot "
-                                       "exps=CPU)")
+        self.experts_on_cpu = QtWidgets.QCheckBox()
         self.ram_bw = QtWidgets.QDoubleSpinBox()
         self.ram_bw.setRange(0, 2000)
         self.ram_bw.setDecimals(1)
         self.ram_bw.setSuffix(" GB/s")
-        self.ram_bw.setSpecialValueText("platform default")
-        self.ram_bw.setToolTip("System RAM bandwidth for the offloaded layers (default: dual-channel DDR5-4800, "
-                               "76.8 GB/s; unified memory: the chip's)")
-        form.addRow("System RAM", self.ram)
-        form.addRow("RAM bandwidth", self.ram_bw)
+        self._row(self.ram)
+        self._row(self.ram_bw)
         form.addRow("", self.experts_on_cpu)
         self.inference_rows += [self.ram, self.ram_bw, self.experts_on_cpu]
         self.ram_bw.valueChanged.connect(lambda v: self.state.set_offload(ram_bandwidth_gb_s=v))
@@ -284,14 +258,118 @@ class ScenarioPanel(QtWidgets.QWidget):
         self.reserved.valueChanged.connect(lambda v: self._update(reserved_mib=float(v)))
         state.changed.connect(self.sync)
         state.catalog_changed.connect(self.refill)
-        self.name_controls()
-        for w, name in ((self.model, "Model"), (self.model_filter, "Filter models"), (self.compare, "Compare cards"),
-                        (self.prompt.slider, "Prompt tokens"), (self.output.slider, "Output tokens"),
-                        (self.batch.slider, "Batch size"), (self.seq.slider, "Sequence length"),
-                        (self.micro_batch.slider, "Micro-batch")):
-            w.setAccessibleName(name)
         state.refused.connect(self.message.setText)
+        self.retranslate()
+
+    # --- texts ---------------------------------------------------------------------------
+    def _row(self, field, key=None) -> None:
+        """A form row whose label :meth:`retranslate` writes (keyed by its field, or ``key``)."""
+        label = QtWidgets.QLabel()
+        self.labels[key or field] = label
+        self.form.addRow(label, field)
+
+    def retranslate(self) -> None:
+        """Every text of the panel in the current language (again on Qt's ``LanguageChange``)."""
+        self._label_rows()
+        self._name_choices()
+        self._set_tips()
+        self.model_filter.setPlaceholderText(self.tr("Filter models…"))
+        self.import_button.setText(self.tr("Import…"))
+        self.util.setSpecialValueText(self.tr("engine default"))
+        self.ram.setSpecialValueText(self.tr("no offload"))
+        self.ram_bw.setSpecialValueText(self.tr("platform default"))
+        self.experts_on_cpu.setText(self.tr("MoE experts in system RAM"))
+        self._compare_text()
+        self._fill_gpus()
         self.sync()
+        self.name_controls()
+        for w, name in ((self.model, self.tr("Model")), (self.model_filter, self.tr("Filter models")),
+                        (self.compare, self.tr("Compare cards")), (self.prompt.slider, self.tr("Prompt tokens")),
+                        (self.output.slider, self.tr("Output tokens")), (self.batch.slider, self.tr("Batch size")),
+                        (self.seq.slider, self.tr("Sequence length")),
+                        (self.micro_batch.slider, self.tr("Micro-batch"))):
+            w.setAccessibleName(name)
+
+    def _label_rows(self) -> None:
+        for key, text in (
+                (self.mode, self.tr("Mode")), ("model", self.tr("Model")), (self.gpu, self.tr("GPU")),
+                (self.gpus, self.tr("Number of GPUs")), (self.weights, self.tr("Weights")),
+                (self.kv, self.tr("KV cache")), (self.engine, self.tr("Engine")),
+                (self.attention, self.tr("Attention")), (self.prompt, self.tr("Prompt tokens")),
+                (self.output, self.tr("Output tokens")), (self.batch, self.tr("Batch size")),
+                (self.util, self.tr("Memory cap")), (self.reserved, self.tr("Already used")),
+                (self.method, self.tr("Method")), (self.optimizer, self.tr("Optimizer")),
+                (self.lora_rank, self.tr("LoRA rank")), (self.lora_targets, self.tr("LoRA targets")),
+                (self.checkpointing, self.tr("Checkpointing")), (self.train_attention, self.tr("Attention")),
+                (self.zero, self.tr("ZeRO")), (self.seq, self.tr("Sequence length")),
+                (self.micro_batch, self.tr("Micro-batch")), (self.ram, self.tr("System RAM")),
+                (self.ram_bw, self.tr("RAM bandwidth"))):
+            self.labels[key].setText(text)
+
+    def _name_choices(self) -> None:
+        _name(self.mode, {"inference": self.tr("Inference"), "training": self.tr("Fine-tuning")})
+        _name(self.weights, {**{f.id: core_name(f.name) for f in WEIGHT_FORMATS.values()},
+                             "file": self.tr("As stored in the imported file")})
+        _name(self.kv, {k.id: core_name(k.name) for k in KV_DTYPES.values()})
+        _name(self.engine, {e.id: core_name(e.name) for e in ENGINES.values()})
+        _name(self.attention, {"": self.tr("engine default"), "eager": "eager", "sdpa": "sdpa", "flash": "flash"})
+        _name(self.method, {"full": self.tr("Full fine-tuning"), "lora": "LoRA",
+                            "qlora": self.tr("QLoRA (NF4 base)")})
+        _name(self.optimizer, {"adamw": self.tr("AdamW (mixed precision)"), "adamw-bf16": self.tr("AdamW (pure bf16)"),
+                               "adamw-8bit": self.tr("AdamW 8-bit"), "adafactor": "Adafactor",
+                               "sgd-momentum": self.tr("SGD + momentum"), "sgd": "SGD"})
+        _name(self.checkpointing, {"none": self.tr("off"), "selective": self.tr("selective"),
+                                   "full": self.tr("full")})
+        _name(self.train_attention, {"flash": "flash / sdpa", "eager": "eager"})
+        _name(self.zero, {0: self.tr("off"), 1: "ZeRO-1", 2: "ZeRO-2", 3: "ZeRO-3 / FSDP"})
+
+    def _set_tips(self) -> None:
+        for w, tip in (
+                (self.mode, self.tr("Plan serving (memory and speed) or fine-tuning (weights, gradients, "
+                                    "optimizer states, activations)")),
+                (self.model_filter, self.tr("Type part of a model's name or family to shorten the list")),
+                (self.model, self.tr("Model preset (built-in presets grouped by family, then your own)")),
+                (self.import_button, self.tr("Import a config.json, .safetensors, model.safetensors.index.json or "
+                                             ".gguf (only headers are read); you can also drop files on the window")),
+                (self.gpu, self.tr("The card to plan for; choosing a row in the fit table does the same")),
+                (self.compare, self.tr("Draw up to four more cards' capacity lines on the memory chart")),
+                (self.weights, self.tr("Weight format: effective bits include group scales and zeros; 'as stored' "
+                                       "uses the exact bytes of an imported .safetensors or .gguf file")),
+                (self.kv, self.tr("Element type of the KV cache")),
+                (self.engine, self.tr("Engine profile: what the engine allocates and when (hover the breakdown "
+                                      "for details)")),
+                (self.attention, self.tr("Eager attention materialises the score matrix (quadratic in the prompt); "
+                                         "sdpa/flash do not")),
+                (self.prompt, self.tr("Prompt tokens per sequence (log scale)")),
+                (self.output, self.tr("Generated tokens per sequence (log scale)")),
+                (self.batch, self.tr("Concurrent sequences (log scale, 1-1024; type more in the box)")),
+                (self.util, self.tr("Share of the card the engine may use (vLLM gpu_memory_utilization)")),
+                (self.reserved, self.tr("Memory other programs already hold on each card (desktop, other jobs)")),
+                (self.method, self.tr("Which weights train: all of them, or low-rank adapters on a 16-bit or "
+                                      "4-bit base")),
+                (self.optimizer, self.tr("Optimizer states per trainable parameter: 12 bytes for mixed-precision "
+                                         "AdamW down to none for plain SGD")),
+                (self.lora_rank, self.tr("LoRA rank r: each adapted matrix gains r × (d_in + d_out) parameters")),
+                (self.lora_targets, self.tr("Adapted matrices, comma-separated: q, k, v, o, gate, up, down or "
+                                            "all-linear")),
+                (self.checkpointing, self.tr("Gradient checkpointing: recompute activations in the backward pass")),
+                (self.train_attention, self.tr("Eager attention stores the s² score matrix per layer")),
+                (self.zero, self.tr("Shard optimizer states (1), gradients (2) and weights (3) across the "
+                                    "data-parallel cards")),
+                (self.seq, self.tr("Tokens per training sequence (log scale)")),
+                (self.micro_batch, self.tr("Sequences per card per step (log scale)")),
+                (self.ram, self.tr("System RAM (GB): plan llama.cpp-style partial offload — the layers that do "
+                                   "not fit on the card run from RAM")),
+                (self.experts_on_cpu, self.tr("Keep every expert tensor in RAM and attention on the GPU "
+                                              "(llama.cpp -ot exps=CPU)")),
+                (self.ram_bw, self.tr("System RAM bandwidth for the offloaded layers (default: dual-channel "
+                                      "DDR5-4800, 76.8 GB/s; unified memory: the chip's)"))):
+            w.setToolTip(tip)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     # --- building --------------------------------------------------------------------
     @staticmethod
@@ -312,10 +390,10 @@ class ScenarioPanel(QtWidgets.QWidget):
                               key=lambda g: (-g.memory_mib, g.name))
                 if not gpus:
                     continue
-                self._header(self.gpu, category.capitalize())
+                self._header(self.gpu, translate("Formats", CATEGORIES[category]))
                 for g in gpus:
                     mark = "  ★" if g.id in cat.user_ids else ""
-                    self.gpu.addItem(f"{g.name}  ({g.memory_mib * 2**20 / GIB:,.0f} GiB){mark}", g.id)
+                    self.gpu.addItem(f"{g.name}  ({num(g.memory_mib * 2**20 / GIB)} GiB){mark}", g.id)
         _select(self.gpu, self.state.scenario.gpu.id)
 
     def _fill_models(self, text: str) -> None:
@@ -369,19 +447,24 @@ class ScenarioPanel(QtWidgets.QWidget):
             sender = self.sender()
             with QtCore.QSignalBlocker(sender):
                 sender.setChecked(False)
-            self.message.setText("At most four cards can be compared at once.")
+            self.message.setText(self.tr("At most four cards can be compared at once."))
             return
-        self.compare.setText(f"Compare with… ({len(ids)})" if ids else "Compare with…")
+        self._compare_text()
         self.state.set_compare(ids)
 
+    def _compare_text(self) -> None:
+        n = sum(a.isChecked() for a in self.compare.menu().actions())
+        self.compare.setText(self.tr("Compare with… ({n})").format(n=n) if n else self.tr("Compare with…"))
+
     def name_controls(self) -> None:
-        """Accessible names for screen readers: each control is named after its form label."""
+        """Accessible names for screen readers: each control is named after its form label
+        (again after a language change)."""
         for row in range(self.form.rowCount()):
             label = self.form.itemAt(row, QtWidgets.QFormLayout.ItemRole.LabelRole)
             field = self.form.itemAt(row, QtWidgets.QFormLayout.ItemRole.FieldRole)
             widget = field.widget() if field else None
             text = label.widget().text() if label and label.widget() else ""
-            if widget is not None and text and not widget.accessibleName():
+            if widget is not None and text:
                 widget.setAccessibleName(text)
                 widget.setAccessibleDescription(widget.toolTip())
 
@@ -393,9 +476,9 @@ class ScenarioPanel(QtWidgets.QWidget):
             self.form.setRowVisible(w, not training)
         for w in self.training_rows:
             self.form.setRowVisible(w, training)
-        self.gpus.setToolTip("Data-parallel cards (ZeRO shards states across them)" if training else
-                             "Cards the model is split over (tensor parallel for vLLM/generic, layer split for "
-                             "HF and llama.cpp)")
+        self.gpus.setToolTip(self.tr("Data-parallel cards (ZeRO shards states across them)") if training else
+                             self.tr("Cards the model is split over (tensor parallel for vLLM/generic, layer split "
+                                     "for HF and llama.cpp)"))
         t = self.state.training
         for combo, value in ((self.method, t.method), (self.optimizer, t.optimizer),
                              (self.checkpointing, t.checkpointing), (self.train_attention,
@@ -416,8 +499,9 @@ class ScenarioPanel(QtWidgets.QWidget):
         s = self.state.scenario
         fw = s.model.file_weights
         self.provenance.setText(s.model.source if fw is None else
-                                f"{s.model.source} · {fw.total_bytes / GIB:,.2f} GiB in {fw.n_tensors} tensors "
-                                f"({fw.main_dtype})")
+                                self.tr("{source} · {size} GiB in {n} tensors ({dtype})").format(
+                                    source=s.model.source, size=num(fw.total_bytes / GIB, 2),
+                                    n=integer(fw.n_tensors), dtype=fw.main_dtype))
         self.provenance.setToolTip(s.model.source_note or s.model.source)
         i = self.weights.findData("file")
         self.weights.model().item(i).setEnabled(fw is not None)

@@ -4,16 +4,28 @@ makes it the primary card."""
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.cards import CardTable
 from ..core.units import GIB
+from .i18n import current_language, integer, num, signed, translate
+from .wording import CATEGORIES, MEMORY_BASIS, fit_verdict, plan_description
 
-COLUMNS = ("", "Card", "Needed", "Usable", "Headroom", "Cards", "Max context", "Max batch", "Decode tok/s")
-TIPS = ("Fits on one card (green), on several (amber), or not within 64 cards (red)",
-        "GPU model (memory as the driver reports it)", "Memory the scenario needs per card (GiB = 2^30 bytes)",
-        "Memory the engine may use per card", "Usable minus needed", "Fewest cards of this kind that fit",
-        "Largest prompt + output that fits with this batch", "Most concurrent sequences that fit",
-        "Expected decode speed of one sequence at this batch")
+# English column titles (translated where shown, context "FitTable"), and their tooltips
+COLUMNS = ("", QT_TRANSLATE_NOOP("FitTable", "Card"), QT_TRANSLATE_NOOP("FitTable", "Needed"),
+           QT_TRANSLATE_NOOP("FitTable", "Usable"), QT_TRANSLATE_NOOP("FitTable", "Headroom"),
+           QT_TRANSLATE_NOOP("FitTable", "Cards"), QT_TRANSLATE_NOOP("FitTable", "Max context"),
+           QT_TRANSLATE_NOOP("FitTable", "Max batch"), QT_TRANSLATE_NOOP("FitTable", "Decode tok/s"))
+TRAINING_COLUMNS = {"Max context": QT_TRANSLATE_NOOP("FitTable", "Max seq"), "Decode tok/s": ""}
+TIPS = (QT_TRANSLATE_NOOP("FitTable", "Fits on one card (green), on several (amber), or not within 64 cards (red)"),
+        QT_TRANSLATE_NOOP("FitTable", "GPU model (memory as the driver reports it)"),
+        QT_TRANSLATE_NOOP("FitTable", "Memory the scenario needs per card (GiB = 2^30 bytes)"),
+        QT_TRANSLATE_NOOP("FitTable", "Memory the engine may use per card"),
+        QT_TRANSLATE_NOOP("FitTable", "Usable minus needed"),
+        QT_TRANSLATE_NOOP("FitTable", "Fewest cards of this kind that fit"),
+        QT_TRANSLATE_NOOP("FitTable", "Largest prompt + output that fits with this batch"),
+        QT_TRANSLATE_NOOP("FitTable", "Most concurrent sequences that fit"),
+        QT_TRANSLATE_NOOP("FitTable", "Expected decode speed of one sequence at this batch"))
 FIT, SPLIT, NOFIT = QtGui.QColor("#009E73"), QtGui.QColor("#E69F00"), QtGui.QColor("#D55E00")
 SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 RIGHT = int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
@@ -29,9 +41,21 @@ class CardTableModel(QtGui.QStandardItemModel):
     def __init__(self, parent=None):
         super().__init__(0, len(COLUMNS), parent)
         self.setHorizontalHeaderLabels(list(COLUMNS))
-        for c, tip in enumerate(TIPS):
-            self.horizontalHeaderItem(c).setToolTip(tip)
         self.table: CardTable | None = None
+        self._headers: tuple | None = None
+
+    def set_headers(self, training: bool) -> None:
+        """Column titles and tips for an inference or a fine-tuning table, in the current
+        language; written only when either changes (each write repaints the header)."""
+        key = (training, current_language())
+        if key == self._headers:
+            return
+        self._headers = key
+        for c, (name, tip) in enumerate(zip(COLUMNS, TIPS, strict=True)):
+            shown = TRAINING_COLUMNS.get(name, name) if training else name
+            item = self.horizontalHeaderItem(c)
+            item.setText(translate("FitTable", shown) if shown else "")
+            item.setToolTip(translate("FitTable", tip))
 
     def set_table(self, table: CardTable, output_tokens: int, plans: dict | None = None) -> None:
         self.table = table
@@ -65,20 +89,22 @@ class CardTableModel(QtGui.QStandardItemModel):
         ctx = None if mp < 0 else mp + output_tokens
         status = 0 if fits else 1 if n else 2
         tok_s = float(t.decode_tokens_per_s[r])
-        verdict = t.verdict(r)
+        verdict = fit_verdict(fits, n)
         if plan is not None and not fits:          # partial offload instead of more cards
-            verdict = plan.describe()
+            verdict = plan_description(plan)
             status = {"gpu": 0, "partial": 1, "cpu": 2, "none": 2}[plan.level]
             tok_s = plan.tokens_per_s if plan.level != "none" else float("nan")
         speed = 0.0 if tok_s != tok_s else tok_s  # NaN in a training table
-        tok_text = "-" if tok_s != tok_s else f"{tok_s:,.1f}"
+        tok_text = "-" if tok_s != tok_s else num(tok_s, 1)
         sort = (status * 1e9 - speed, g.name, t.needed_bytes, float(t.budget_bytes[r]), float(t.headroom_bytes[r]),
                 n or 10**6, -1 if ctx is None else ctx, int(t.max_batch[r]), speed)
-        text = (verdict, g.name, f"{t.needed_bytes / GIB:,.1f} GiB", f"{t.budget_bytes[r] / GIB:,.1f} GiB",
-                f"{t.headroom_bytes[r] / GIB:+,.1f} GiB", str(n) if n else "> 64", "-" if ctx is None else f"{ctx:,}",
-                f"{int(t.max_batch[r]):,}", tok_text)
-        tip = (f"{g.name}: {g.memory_mib:,.0f} MiB ({g.memory_mib_basis}), {g.memory_bandwidth_gb_s:,.0f} GB/s"
-               + ("" if t.compute_known[r] else "; no FLOP/s figure: speed is bandwidth-only"))
+        text = (verdict, g.name, f"{num(t.needed_bytes / GIB, 1)} GiB", f"{num(t.budget_bytes[r] / GIB, 1)} GiB",
+                f"{signed(t.headroom_bytes[r] / GIB, 1)} GiB", str(n) if n else "> 64",
+                "-" if ctx is None else integer(ctx), integer(t.max_batch[r]), tok_text)
+        basis = translate("Formats", MEMORY_BASIS.get(g.memory_mib_basis, g.memory_mib_basis))
+        tip = f"{g.name}: {num(g.memory_mib)} MiB ({basis}), {num(g.memory_bandwidth_gb_s)} GB/s"
+        if not t.compute_known[r]:
+            tip += translate("FitTable", "; no FLOP/s figure: speed is bandwidth-only")
         return text, sort, (FIT, SPLIT, NOFIT)[status], tip, g.id
 
     def gpu_id(self, row: int) -> str:
@@ -127,23 +153,19 @@ class FitPanel(QtWidgets.QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setVisible(False)
         self.view.verticalHeader().setDefaultSectionSize(22)
-        self.view.setToolTip("Every card for this scenario; click a row to make it the primary card")
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
         for col, width in enumerate((290, 240, 80, 80, 84, 48, 92, 76, 96)):
             self.view.setColumnWidth(col, width)
         header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.category = QtWidgets.QComboBox()
-        for label, data in (("All cards", ""), ("Data centre", "datacenter"), ("Workstation", "workstation"),
-                            ("Consumer", "consumer"), ("Apple", "apple"), ("Custom", "custom")):
-            self.category.addItem(label, data)
-        self.category.setToolTip("Show one class of card")
+        for data in ("", "datacenter", "workstation", "consumer", "apple", "custom"):
+            self.category.addItem("", data)
         self.search = QtWidgets.QLineEdit()
-        self.search.setPlaceholderText("Filter cards (name or vendor)…")
         self.search.setClearButtonEnabled(True)
-        self.search.setToolTip("Type part of a card's name or vendor")
+        self.title = QtWidgets.QLabel()
         top = QtWidgets.QHBoxLayout()
-        top.addWidget(QtWidgets.QLabel("Will it fit?"))
+        top.addWidget(self.title)
         top.addStretch(1)
         top.addWidget(self.category)
         top.addWidget(self.search)
@@ -155,6 +177,23 @@ class FitPanel(QtWidgets.QWidget):
         self.search.textChanged.connect(self._refilter)
         self.view.clicked.connect(self._clicked)
         self.view.activated.connect(self._clicked)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """The panel's own texts (the rows and titles follow with the next table)."""
+        self.title.setText(self.tr("Will it fit?"))
+        self.view.setToolTip(self.tr("Every card for this scenario; click a row to make it the primary card"))
+        for i in range(self.category.count()):
+            data = self.category.itemData(i)
+            self.category.setItemText(i, translate("Formats", CATEGORIES[data]) if data else self.tr("All cards"))
+        self.category.setToolTip(self.tr("Show one class of card"))
+        self.search.setPlaceholderText(self.tr("Filter cards (name or vendor)…"))
+        self.search.setToolTip(self.tr("Type part of a card's name or vendor"))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def _refilter(self) -> None:
         self.proxy.set_filter(self.category.currentData(), self.search.text())
@@ -166,11 +205,7 @@ class FitPanel(QtWidgets.QWidget):
 
     def set_headers(self, training: bool) -> None:
         """Column titles for an inference or a fine-tuning table."""
-        names = dict(zip(COLUMNS, COLUMNS, strict=True))
-        if training:
-            names.update({"Max context": "Max seq", "Decode tok/s": ""})
-        for c, name in enumerate(COLUMNS):
-            self.model.horizontalHeaderItem(c).setText(names[name])
+        self.model.set_headers(training)
 
     def set_table(self, table: CardTable, output_tokens: int, primary: str, plans: dict | None = None) -> None:
         self.model.set_table(table, output_tokens, plans)

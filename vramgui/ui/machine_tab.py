@@ -4,14 +4,22 @@ on it, and open one as the current scenario."""
 from __future__ import annotations
 
 from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.machine import GGUF, Machine, machine_table
 from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
+from .i18n import integer, num, translate
+from .wording import layers_on_gpu
 
-COLUMNS = ("Model", "Format", "Bits/weight", "Runs", "Needed", "Max context", "Tokens/s", "First token")
-LEVEL = {"gpu": ("fits on GPU", FIT), "partial": ("partly offloaded", SPLIT), "cpu": ("CPU only", NOFIT),
-         "none": ("does not fit", NOFIT)}
+COLUMNS = (QT_TRANSLATE_NOOP("MachineTab", "Model"), QT_TRANSLATE_NOOP("MachineTab", "Format"),
+           QT_TRANSLATE_NOOP("MachineTab", "Bits/weight"), QT_TRANSLATE_NOOP("MachineTab", "Runs"),
+           QT_TRANSLATE_NOOP("MachineTab", "Needed"), QT_TRANSLATE_NOOP("MachineTab", "Max context"),
+           QT_TRANSLATE_NOOP("MachineTab", "Tokens/s"), QT_TRANSLATE_NOOP("MachineTab", "First token"))
+LEVEL = {"gpu": (QT_TRANSLATE_NOOP("Verdict", "fits on GPU"), FIT),
+         "partial": (QT_TRANSLATE_NOOP("Verdict", "partly offloaded"), SPLIT),
+         "cpu": (QT_TRANSLATE_NOOP("Verdict", "CPU only"), NOFIT),
+         "none": (QT_TRANSLATE_NOOP("Verdict", "does not fit"), NOFIT)}
 
 
 def _context_text(o) -> str:
@@ -19,7 +27,8 @@ def _context_text(o) -> str:
     if o.max_context is None:
         return "-"
     limit = o.model.architecture.max_context
-    return f"{limit:,} (model limit)" if o.max_context > limit else f"{o.max_context:,}"
+    return translate("MachineTab", "{n} (model limit)").format(n=integer(limit)) if o.max_context > limit else \
+        integer(o.max_context)
 
 
 class MachineTab(QtWidgets.QWidget):
@@ -33,49 +42,41 @@ class MachineTab(QtWidgets.QWidget):
         self.options = []
         form = QtWidgets.QHBoxLayout()
         self.gpu = QtWidgets.QComboBox()
-        self.gpu.setToolTip("The card in your machine")
         for g in sorted(state.catalog.gpus.values(), key=lambda g: (g.category, -g.memory_mib)):
             self.gpu.addItem(g.name, g.id)
         self.gpus = QtWidgets.QSpinBox()
         self.gpus.setRange(1, 64)
         self.gpus.setPrefix("× ")
-        self.gpus.setToolTip("How many of these cards")
         self.ram = QtWidgets.QSpinBox()
         self.ram.setRange(0, 8192)
-        self.ram.setSuffix(" GB RAM")
         self.ram.setValue(64)
-        self.ram.setToolTip("System RAM, for partly offloaded GGUF models (0: GPU only)")
         self.context = QtWidgets.QSpinBox()
         self.context.setRange(128, 10_000_000)
         self.context.setValue(4096)
         self.context.setSingleStep(1024)
-        self.context.setSuffix(" tokens")
         self.context.setGroupSeparatorShown(True)
-        self.context.setToolTip("Context you want to run at")
         self.engine = QtWidgets.QComboBox()
-        for ident, label in (("vllm", "vLLM"), ("hf", "HF transformers"), ("generic", "generic")):
-            self.engine.addItem(label, ident)
-        self.engine.setToolTip("Engine for the non-GGUF formats (GGUF formats run on llama.cpp)")
-        self.update_button = QtWidgets.QPushButton("Update")
-        self.update_button.setToolTip("Evaluate every catalog model in every format on this machine")
-        for label, w in (("Card", self.gpu), ("", self.gpus), ("", self.ram), ("Context", self.context),
-                         ("Engine", self.engine)):
-            if label:
-                form.addWidget(QtWidgets.QLabel(label))
+        for ident in ("vllm", "hf", "generic"):
+            self.engine.addItem("", ident)
+        self.update_button = QtWidgets.QPushButton()
+        self.labels = {}
+        for key, w in (("card", self.gpu), ("", self.gpus), ("", self.ram), ("context", self.context),
+                       ("engine", self.engine)):
+            if key:
+                self.labels[key] = QtWidgets.QLabel()
+                self.labels[key].setBuddy(w)
+                form.addWidget(self.labels[key])
             form.addWidget(w)
-            w.setAccessibleName(label or w.toolTip())
         form.addWidget(self.update_button)
         form.addStretch(1)
         self.filter = QtWidgets.QLineEdit()
-        self.filter.setPlaceholderText("Filter (model, family, format)…")
         self.filter.setClearButtonEnabled(True)
-        self.fits_only = QtWidgets.QCheckBox("only what runs")
+        self.fits_only = QtWidgets.QCheckBox()
         self.fits_only.setChecked(True)
         row2 = QtWidgets.QHBoxLayout()
         row2.addWidget(self.filter, 1)
         row2.addWidget(self.fits_only)
         self.model = QtGui.QStandardItemModel(0, len(COLUMNS), self)
-        self.model.setHorizontalHeaderLabels(list(COLUMNS))
         self.proxy = QtCore.QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
@@ -88,7 +89,6 @@ class MachineTab(QtWidgets.QWidget):
         self.view.setAlternatingRowColors(True)
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
-        self.view.setToolTip("Double-click (or press Enter on) a row to open it as the current scenario")
         self.summary = QtWidgets.QLabel()
         lay = QtWidgets.QVBoxLayout(self)
         lay.addLayout(form)
@@ -100,6 +100,40 @@ class MachineTab(QtWidgets.QWidget):
         self.fits_only.toggled.connect(self._fill)
         self.view.activated.connect(self._open)
         self.view.doubleClicked.connect(self._open)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        """Every text of the tab in the current language (the rows are written again)."""
+        self.labels["card"].setText(self.tr("Card"))
+        self.labels["context"].setText(self.tr("Context"))
+        self.labels["engine"].setText(self.tr("Engine"))
+        self.ram.setSuffix(self.tr(" GB RAM"))
+        self.context.setSuffix(self.tr(" tokens"))
+        for i, name in enumerate(("vLLM", "HF transformers", self.tr("generic"))):
+            self.engine.setItemText(i, name)
+        self.update_button.setText(self.tr("Update"))
+        self.filter.setPlaceholderText(self.tr("Filter (model, family, format)…"))
+        self.fits_only.setText(self.tr("only what runs"))
+        self.model.setHorizontalHeaderLabels([translate("MachineTab", c) for c in COLUMNS])
+        for w, tip in ((self.gpu, self.tr("The card in your machine")), (self.gpus, self.tr("How many of these cards")),
+                       (self.ram, self.tr("System RAM, for partly offloaded GGUF models (0: GPU only)")),
+                       (self.context, self.tr("Context you want to run at")),
+                       (self.engine, self.tr("Engine for the non-GGUF formats (GGUF formats run on llama.cpp)")),
+                       (self.update_button, self.tr("Evaluate every catalog model in every format on this machine")),
+                       (self.view, self.tr("Double-click (or press Enter on) a row to open it as the current "
+                                           "scenario"))):
+            w.setToolTip(tip)
+        for key, w in (("card", self.gpu), ("context", self.context), ("engine", self.engine)):
+            w.setAccessibleName(self.labels[key].text())
+        for w in (self.gpus, self.ram):
+            w.setAccessibleName(w.toolTip())
+        if self.options:
+            self._fill()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     def machine(self) -> Machine:
         return Machine(gpu=self.state.catalog.gpus[self.gpu.currentData()], n_gpus=self.gpus.value(),
@@ -118,14 +152,15 @@ class MachineTab(QtWidgets.QWidget):
         self.model.setRowCount(0)
         for o in rows:
             text, colour = LEVEL[o.level]
+            text = translate("Verdict", text)
             if o.level == "partial" and o.gpu_layers < o.n_layers:
-                text = f"partly offloaded ({o.gpu_layers} of {o.n_layers} layers on GPU)"
-            cells = ((o.model.name, o.model.family), (o.weights, o.weights), (f"{o.bits:.2f}", o.bits),
+                text = layers_on_gpu(o.gpu_layers, o.n_layers)
+            cells = ((o.model.name, o.model.family), (o.weights, o.weights), (num(o.bits, 2), o.bits),
                      (text, ("gpu", "partial", "cpu", "none").index(o.level)),
-                     (f"{o.needed_bytes / GIB:,.1f} GiB", o.needed_bytes),
+                     (f"{num(o.needed_bytes / GIB, 1)} GiB", o.needed_bytes),
                      (_context_text(o), o.max_context or -1),
-                     (f"{o.decode_tokens_per_s:,.1f}", o.decode_tokens_per_s),
-                     ("-" if o.ttft_s is None else f"{o.ttft_s * 1e3:,.0f} ms", o.ttft_s or 1e9))
+                     (num(o.decode_tokens_per_s, 1), o.decode_tokens_per_s),
+                     ("-" if o.ttft_s is None else f"{num(o.ttft_s * 1e3)} ms", o.ttft_s or 1e9))
             items = []
             for c, (label, key) in enumerate(cells):
                 it = QtGui.QStandardItem(label)
@@ -135,14 +170,18 @@ class MachineTab(QtWidgets.QWidget):
                     it.setData(RIGHT, QtCore.Qt.ItemDataRole.TextAlignmentRole)
                 items.append(it)
             items[0].setData((o.model.id, o.weights), QtCore.Qt.ItemDataRole.UserRole)
-            items[0].setToolTip(f"{o.model.family}: {o.params / 1e9:,.2f} B parameters")
+            items[0].setToolTip(self.tr("{family}: {n} B parameters").format(family=o.model.family,
+                                                                               n=num(o.params / 1e9, 2)))
             items[3].setData(colour, QtCore.Qt.ItemDataRole.DecorationRole)
             self.model.appendRow(items)
         self.view.sortByColumn(6, QtCore.Qt.SortOrder.DescendingOrder)
+        for c in (3, 5):    # verdict and context on one line: Chinese has no spaces to wrap at
+            self.view.resizeColumnToContents(c)
         m = self.machine()
-        self.summary.setText(f"{len(rows)} model × format combinations run on {m.n_gpus} × {m.gpu.name} with "
-                             f"{m.ram_gb:,.0f} GB of RAM at {m.context:,} tokens. No quality is scored: bits per "
-                             "weight are shown as they are.")
+        self.summary.setText(self.tr("{n} model × format combinations run on {cards} × {card} with {ram} GB of RAM "
+                                     "at {context} tokens. No quality is scored: bits per weight are shown as they "
+                                     "are.").format(n=integer(len(rows)), cards=m.n_gpus, card=m.gpu.name,
+                                                    ram=num(m.ram_gb), context=integer(m.context)))
 
     def _open(self, index: QtCore.QModelIndex) -> None:
         src = self.proxy.mapToSource(index)

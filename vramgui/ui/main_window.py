@@ -12,20 +12,24 @@ from ..core import estimate_memory, fit
 from ..core.cards import card_table, fit_from_table
 from ..core.catalog import data_dir
 from ..core.errors import InputError
+from ..core.explain import explain_items, explain_training_items
 from ..core.measured import load_measured
 from ..core.model_files import model_from_path
 from ..core.report import estimate_dict, report_markdown
 from ..core.speed import estimate_speed
 from ..core.user_presets import remove_preset, save_preset
+from . import i18n, theme
 from .breakdown import BreakdownStrip
 from .charts import MemoryChart, SpeedChart, TrainingBatchChart
 from .compare_tab import CompareTab
 from .controls import ScenarioPanel
-from .dialogs import GUIDE, CustomGpuDialog, about_text, show_text
+from .dialogs import CustomGpuDialog, about_text, guide_text, show_text
+from .explain_panel import ExplainPanel
 from .export import export_csv, export_png, export_report, export_svg, scenario_stem
 from .fit_table import FitPanel
 from .machine_tab import MachineTab
 from .state import ScenarioState
+from .wording import core_name
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -34,7 +38,7 @@ class MainWindow(QtWidgets.QMainWindow):
     def __init__(self, state: ScenarioState, parent=None):
         super().__init__(parent)
         self.state = state
-        self.setWindowTitle("vramgui — will this LLM run on this GPU?")
+        self.recent_imports: list[Path] = []
         self.panel = ScenarioPanel(state)
         scroll = QtWidgets.QScrollArea()
         scroll.setWidget(self.panel)
@@ -49,6 +53,22 @@ class MainWindow(QtWidgets.QMainWindow):
         self.second_chart.addWidget(self.batch_chart)
         self.breakdown = BreakdownStrip()
         self.fit_panel = FitPanel()
+        self.explain_panel = ExplainPanel()
+        # the explain panel shares the table's place: at 1366 px a side dock would push the window
+        # wider than the screen (the breakdown strip alone needs ~920 px)
+        self.bottom_tabs = QtWidgets.QTabWidget()
+        self.bottom_tabs.setDocumentMode(True)
+        self.bottom_tabs.addTab(self.fit_panel, "")
+        self.fit_panel.title.hide()                 # the tab carries the title, the tab row its filters
+        filters = QtWidgets.QWidget()
+        filters_lay = QtWidgets.QHBoxLayout(filters)
+        filters_lay.setContentsMargins(0, 0, 0, 2)
+        filters_lay.addWidget(self.fit_panel.category)
+        filters_lay.addWidget(self.fit_panel.search)
+        self.bottom_tabs.setCornerWidget(filters, QtCore.Qt.Corner.TopRightCorner)
+        self.bottom_tabs.currentChanged.connect(lambda _: filters.setVisible(
+            self.bottom_tabs.currentWidget() is self.fit_panel))
+        self.bottom_tabs.addTab(self.explain_panel, "")
         charts = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         charts.addWidget(self.memory_chart)
         charts.addWidget(self.second_chart)
@@ -60,7 +80,7 @@ class MainWindow(QtWidgets.QMainWindow):
         top_lay.addWidget(charts, 1)
         top_lay.addWidget(self.breakdown)
         right.addWidget(top)
-        right.addWidget(self.fit_panel)
+        right.addWidget(self.bottom_tabs)
         right.setSizes([560, 300])
         main = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         main.addWidget(scroll)
@@ -69,15 +89,16 @@ class MainWindow(QtWidgets.QMainWindow):
         main.setSizes([350, 1000])
         self.machine_tab = MachineTab(self.state)
         self.tabs = QtWidgets.QTabWidget()
-        self.tabs.addTab(main, "Plan")
-        self.tabs.addTab(self.machine_tab, "My machine")
+        self.tabs.addTab(main, "")
+        self.tabs.addTab(self.machine_tab, "")
         self.compare_tab = CompareTab()
-        self.tabs.addTab(self.compare_tab, "Compare pinned")
+        self.tabs.addTab(self.compare_tab, "")
         self.tabs.currentChanged.connect(lambda i: self.tabs.widget(i) is self.compare_tab and self.refresh_compare())
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self.machine_tab.opened.connect(self.open_option)
         self._build_menus()
+        self._build_view_extras()
         self._pending = False
         self._timer = QtCore.QTimer(self)
         self._timer.setSingleShot(True)
@@ -94,40 +115,127 @@ class MainWindow(QtWidgets.QMainWindow):
         self.panel.import_button.clicked.connect(lambda: self.import_model())
         state.catalog_changed.connect(self._catalog_changed)
         self.setAcceptDrops(True)
-        self.statusBar().showMessage("Memory in GiB (2^30 bytes). Hover a number for its formula.")
+        self.retranslate()
         self.redraw()
 
     # --- menus -----------------------------------------------------------------------
     def _build_menus(self) -> None:
-        file = self.menuBar().addMenu("&File")
-        for text, slot, key in (("Export memory chart as PNG…", lambda: self.export_chart("memory", "png"), "Ctrl+E"),
-                                ("Export speed chart as PNG…", lambda: self.export_chart("speed", "png"), None),
-                                ("Export memory chart as SVG…", lambda: self.export_chart("memory", "svg"), None),
-                                ("Export speed chart as SVG…", lambda: self.export_chart("speed", "svg"), None),
-                                ("Export sweep data as CSV…", self.export_data, None),
-                                ("Export report (Markdown or JSON)…", self.export_report, "Ctrl+S"),
-                                ("Copy summary", self.copy_summary, "Ctrl+Shift+C")):
-            act = file.addAction(text, slot)
-            if key:
-                act.setShortcut(QtGui.QKeySequence(key))
+        """Menus and actions by key; their texts are set (and re-set on a language change)
+        by :meth:`_retranslate_menus`."""
+        bar = self.menuBar()
+        self.menus: dict[str, QtWidgets.QMenu] = {k: bar.addMenu("") for k in ("file", "scenario", "view", "help")}
+        self.view_menu = self.menus["view"]
+        self.actions_by_key: dict[str, QtGui.QAction] = {}
+
+        def add(menu: QtWidgets.QMenu, key: str, slot, shortcut=None) -> QtGui.QAction:
+            act = menu.addAction("", slot)
+            if shortcut is not None:
+                act.setShortcut(QtGui.QKeySequence(shortcut))
+            self.actions_by_key[key] = act
+            return act
+
+        file = self.menus["file"]
+        add(file, "export_memory_png", lambda: self.export_chart("memory", "png"), "Ctrl+E")
+        add(file, "export_speed_png", lambda: self.export_chart("speed", "png"))
+        add(file, "export_memory_svg", lambda: self.export_chart("memory", "svg"))
+        add(file, "export_speed_svg", lambda: self.export_chart("speed", "svg"))
+        add(file, "export_csv", self.export_data)
+        add(file, "export_report", self.export_report, "Ctrl+S")
+        add(file, "copy_summary", self.copy_summary, "Ctrl+Shift+C")
         file.addSeparator()
-        file.addAction("Import model file…", self.import_model).setShortcut(QtGui.QKeySequence.StandardKey.Open)
-        file.addAction("Import model folder…", lambda: self.import_model(folder=True))
-        file.addAction("Save model as a user preset", self.save_model_preset)
-        file.addAction("Add a custom GPU…", self.add_custom_gpu)
-        file.addAction("Remove the selected user preset…", self.remove_user_preset)
+        add(file, "import_file", self.import_model, QtGui.QKeySequence.StandardKey.Open)
+        add(file, "import_folder", lambda: self.import_model(folder=True))
+        self.recent_menu = file.addMenu("")
+        self.recent_menu.setToolTipsVisible(True)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
+        add(file, "save_preset", self.save_model_preset)
+        add(file, "custom_gpu", self.add_custom_gpu)
+        add(file, "remove_preset", self.remove_user_preset)
         file.addSeparator()
-        file.addAction("Load measured points (CSV or JSONL)…", self.load_measured)
-        file.addAction("Clear measured points", self.clear_measured)
+        add(file, "load_measured", self.load_measured)
+        add(file, "clear_measured", self.clear_measured)
         file.addSeparator()
-        file.addAction("Quit", self.close).setShortcut(QtGui.QKeySequence.StandardKey.Quit)
-        scen = self.menuBar().addMenu("&Scenario")
-        scen.addAction("Pin current scenario", self.state.pin).setShortcut(QtGui.QKeySequence("Ctrl+P"))
-        scen.addAction("Clear pinned scenarios", self.state.clear_pins)
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction("Reading the charts", lambda: show_text(self, "Reading the charts", GUIDE).exec()
-                            ).setShortcut(QtGui.QKeySequence.StandardKey.HelpContents)
-        help_menu.addAction("About vramgui", lambda: show_text(self, "About vramgui", about_text()).exec())
+        add(file, "quit", self.close, QtGui.QKeySequence.StandardKey.Quit)
+        scen = self.menus["scenario"]
+        add(scen, "pin", self.state.pin, "Ctrl+P")
+        add(scen, "clear_pins", self.state.clear_pins)
+        self.language_menu = self.view_menu.addMenu("")
+        self.language_group = QtGui.QActionGroup(self)
+        for code, _ in i18n.LANGUAGES:
+            act = self.language_menu.addAction("")
+            act.setCheckable(True)
+            act.setData(code)
+            self.language_group.addAction(act)
+        self.language_group.triggered.connect(lambda act: self.set_language(act.data()))
+        help_menu = self.menus["help"]
+        add(help_menu, "guide", lambda: show_text(self, self.tr("Reading the charts"), guide_text()).exec(),
+            QtGui.QKeySequence.StandardKey.HelpContents)
+        add(help_menu, "about", lambda: show_text(self, self.tr("About vramgui"), about_text()).exec())
+
+    def _retranslate_menus(self) -> None:
+        texts = {"file": self.tr("&File"), "scenario": self.tr("&Scenario"), "view": self.tr("&View"),
+                 "help": self.tr("&Help")}
+        for key, menu in self.menus.items():
+            menu.setTitle(texts[key])
+        texts = {
+            "export_memory_png": self.tr("Export memory chart as PNG…"),
+            "export_speed_png": self.tr("Export speed chart as PNG…"),
+            "export_memory_svg": self.tr("Export memory chart as SVG…"),
+            "export_speed_svg": self.tr("Export speed chart as SVG…"),
+            "export_csv": self.tr("Export sweep data as CSV…"),
+            "export_report": self.tr("Export report (Markdown or JSON)…"),
+            "copy_summary": self.tr("Copy summary"),
+            "import_file": self.tr("Import model file…"),
+            "import_folder": self.tr("Import model folder…"),
+            "save_preset": self.tr("Save model as a user preset"),
+            "custom_gpu": self.tr("Add a custom GPU…"),
+            "remove_preset": self.tr("Remove the selected user preset…"),
+            "load_measured": self.tr("Load measured points (CSV or JSONL)…"),
+            "clear_measured": self.tr("Clear measured points"),
+            "quit": self.tr("Quit"),
+            "pin": self.tr("Pin current scenario"),
+            "clear_pins": self.tr("Clear pinned scenarios"),
+            "guide": self.tr("Reading the charts"),
+            "about": self.tr("About vramgui"),
+        }
+        for key, act in self.actions_by_key.items():
+            act.setText(texts[key])
+        self.recent_menu.setTitle(self.tr("Recent imports"))
+        self._fill_recent_menu()
+        self.language_menu.setTitle(self.tr("&Language"))
+        for act, (code, name) in zip(self.language_group.actions(), i18n.LANGUAGES, strict=True):
+            act.setText(i18n.translate("Language", name))
+            act.setChecked(code == i18n.current_choice())
+
+    # --- language ----------------------------------------------------------------------
+    def retranslate(self) -> None:
+        """Every text the window itself sets, in the current language (its children do
+        their own on the same ``LanguageChange``)."""
+        self.setWindowTitle(self.tr("vramgui — will this LLM run on this GPU?"))
+        for i, text in enumerate((self.tr("Plan"), self.tr("My machine"), self.tr("Compare pinned"))):
+            self.tabs.setTabText(i, text)
+        self._retranslate_menus()
+        self._retranslate_view_extras()
+        self.statusBar().showMessage(self.tr("Memory in GiB (2^30 bytes). Hover a number for its formula."))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.LanguageChange:
+            self.retranslate()
+        if event.type() in (QtCore.QEvent.Type.LanguageChange, QtCore.QEvent.Type.LocaleChange):
+            self.schedule()           # the charts' labels, the numbers and the table's verdicts
+        super().changeEvent(event)
+
+    def set_language(self, choice: str) -> str:
+        """Switch the language now (``""``: follow the system) and remember the choice."""
+        language = i18n.set_language(choice)
+        for act in self.language_group.actions():
+            act.setChecked(act.data() == i18n.current_choice())
+        self.setLocale(i18n.locale())
+        if self.remember_session:
+            from .session import save_language
+            save_language(i18n.current_choice())
+        return language
 
     # --- drawing -------------------------------------------------------------------------
     def schedule(self) -> None:
@@ -159,6 +267,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.second_chart.setCurrentWidget(self.batch_chart)
         self.batch_chart.update_training(t, f.max_batch)
         self.breakdown.update_training(t, training_memory(t), f)
+        self.explain_panel.set_source(self.tr("Fine-tuning {model} on {gpu}").format(model=t.model.name,
+                                                                                    gpu=t.gpu.name),
+                                      lambda: explain_training_items(t))
         self._table = (None, training_card_table(t, list(self.state.catalog.gpus.values())))
         self.fit_panel.set_headers(True)
         self._table_timer.start()
@@ -182,6 +293,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.fit_panel.set_headers(False)
         self.speed_chart.update_from(s, f.max_batch)
         self.breakdown.update_from(s, estimate_memory(s), f, estimate_speed(s, with_knee=False), plan)
+        self.explain_panel.set_source(self._explain_heading(s), lambda: explain_items(s))   # built only if shown
         self.memory_chart.set_measured(self.measured, s)
         self.speed_chart.set_measured(self.measured, s)
         self.memory_chart.set_pins(self.state.pins)
@@ -193,6 +305,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.redrawn.emit(time.perf_counter() - t0)
 
     def redraw_table(self) -> None:
+        if self._table is None:       # the catalog changed since: the redraw it scheduled brings a new table
+            return
         s = self.state.scenario
         output = 0 if self.state.mode == "training" else s.output_tokens
         table = self._table[1]
@@ -201,6 +315,68 @@ class MainWindow(QtWidgets.QMainWindow):
             plans = {g.id: self.state.offload_plan(g) for g, fits in zip(table.gpus, table.fits, strict=True)
                      if not fits}
         self.fit_panel.set_table(table, output, s.gpu.id, plans)
+
+    # --- view: theme and the explain panel -------------------------------------------------
+    def _build_view_extras(self) -> None:
+        """View → Explain (the formula, numbers and sources behind every number, in a tab next
+        to the fit table) and View → Theme (System / Light / Dark, applied at once)."""
+        self.explain_action = QtGui.QAction(self)
+        self.explain_action.setCheckable(True)
+        self.explain_action.setShortcut(QtGui.QKeySequence("Ctrl+Shift+E"))
+        self.explain_action.toggled.connect(self.show_explain)
+        self.bottom_tabs.currentChanged.connect(
+            lambda _: self.explain_action.setChecked(self.bottom_tabs.currentWidget() is self.explain_panel))
+        first = self.view_menu.actions()[0] if self.view_menu.actions() else None
+        self.view_menu.insertAction(first, self.explain_action)
+        self.theme_menu = QtWidgets.QMenu(self)
+        self.view_menu.insertMenu(first, self.theme_menu)
+        self.view_menu.insertSeparator(first)
+        self.theme_group = QtGui.QActionGroup(self)
+        for name in theme.THEMES:
+            act = self.theme_menu.addAction("")
+            act.setCheckable(True)
+            act.setData(name)
+            self.theme_group.addAction(act)
+        self.theme_group.triggered.connect(lambda act: self.set_theme(act.data()))
+        self.theme = theme.manager()
+        self.theme.changed.connect(self._theme_changed)
+        self._theme_changed(self.theme.colours)
+
+    def _retranslate_view_extras(self) -> None:
+        self.bottom_tabs.setTabText(0, self.tr("Will it fit?"))
+        self.bottom_tabs.setTabText(1, self.tr("Explain"))
+        self.explain_action.setText(self.tr("&Explain"))
+        self.explain_action.setToolTip(self.tr("The formula, your numbers and the source behind every number"))
+        self.theme_menu.setTitle(self.tr("&Theme"))
+        labels = theme.theme_labels()
+        for act in self.theme_group.actions():
+            act.setText(labels[act.data()])
+
+    def show_explain(self, show: bool = True) -> None:
+        """Bring the explain tab forward (on the Plan page), or the fit table back."""
+        if show:
+            self.tabs.setCurrentIndex(0)
+        self.bottom_tabs.setCurrentWidget(self.explain_panel if show else self.fit_panel)
+
+    def set_theme(self, name: str) -> None:
+        """Apply a theme now; the app remembers it (test windows do not write settings)."""
+        self.theme.set_theme(name)
+        if self.remember_session:
+            from .session import save_theme
+            save_theme(name)
+
+    def _theme_changed(self, colours) -> None:
+        for chart in (self.memory_chart, self.speed_chart, self.batch_chart):
+            chart.apply_colours(colours)
+        for act in self.theme_group.actions():
+            act.setChecked(act.data() == self.theme.setting)
+
+    def _explain_heading(self, s) -> str:
+        return self.tr("{model} on {n} × {gpu}\n{weights} · {engine} · prompt {prompt} + output {output} · "
+                       "batch {batch}").format(model=s.model.name, weights=core_name(s.weight_format.name),
+                                               n=s.n_gpus, gpu=s.gpu.name, engine=core_name(s.profile.name),
+                                               prompt=i18n.integer(s.prompt_tokens),
+                                               output=i18n.integer(s.output_tokens), batch=i18n.integer(s.batch))
 
     remember_session = False   # the app sets it; test windows do not write the user's settings
 
@@ -230,34 +406,86 @@ class MainWindow(QtWidgets.QMainWindow):
         A bad file is reported; nothing the user had changes."""
         if path is None:
             if folder:
-                chosen = QtWidgets.QFileDialog.getExistingDirectory(self, "Import model folder")
+                chosen = QtWidgets.QFileDialog.getExistingDirectory(self, self.tr("Import model folder"))
             else:
                 chosen, _ = QtWidgets.QFileDialog.getOpenFileName(
-                    self, "Import model file", "",
-                    "Model files (config.json *.safetensors *.gguf *.index.json *.json);;All files (*)")
+                    self, self.tr("Import model file"), "",
+                    self.tr("Model files ({patterns});;All files (*)").format(
+                        patterns="config.json *.safetensors *.gguf *.index.json *.json"))
             if not chosen:
                 return False
             path = Path(chosen)
         try:
             model = model_from_path(Path(path))
         except InputError as exc:
-            self._report("Model not imported", str(exc))
+            self._report(self.tr("Model not imported"), str(exc))
             return False
         self.state.add_model(model)
         self.state.set_model(model.id)
-        self.statusBar().showMessage(f"Imported {model.name} ({model.source}).", 8000)
+        self.add_recent_import(Path(path))
+        self.statusBar().showMessage(self.tr("Imported {name} ({source}).").format(name=model.name,
+                                                                                   source=model.source), 8000)
         return True
+
+    # --- recent imports ------------------------------------------------------------------------
+    MAX_RECENT = 8
+
+    def set_recent_imports(self, paths) -> None:
+        """The list of File → Recent imports (newest first, at most :attr:`MAX_RECENT`)."""
+        seen: list[Path] = []
+        for p in paths:
+            path = Path(p)
+            if path not in seen:
+                seen.append(path)
+        self.recent_imports = seen[:self.MAX_RECENT]
+        self._fill_recent_menu()
+
+    def add_recent_import(self, path: Path) -> None:
+        """Put an imported file or folder first in the list, and remember it (app windows)."""
+        self.set_recent_imports([Path(path).absolute(), *self.recent_imports])
+        if self.remember_session:
+            from .session import save_recent_imports
+            save_recent_imports(self.recent_imports)
+
+    def clear_recent_imports(self) -> None:
+        self.set_recent_imports([])
+        if self.remember_session:
+            from .session import save_recent_imports
+            save_recent_imports([])
+
+    def _fill_recent_menu(self) -> None:
+        """One entry per remembered path, checked on every opening of the menu: a file that
+        has gone (an unplugged disk, a deleted download) is shown greyed out, with why, and
+        stays in the list in case it comes back."""
+        menu = self.recent_menu
+        menu.clear()
+        for i, path in enumerate(self.recent_imports):
+            shown = str(path).replace(str(Path.home()), "~", 1) if path.is_relative_to(Path.home()) else str(path)
+            act = menu.addAction(f"&{i + 1} {shown}")
+            act.setData(str(path))
+            act.triggered.connect(lambda _=False, p=path: self.import_model(p))
+            if path.exists():
+                act.setToolTip(str(path))
+            else:
+                act.setEnabled(False)
+                act.setText(self.tr("{entry} (not found)").format(entry=act.text()))
+                act.setToolTip(self.tr("{path} no longer exists").format(path=path))
+        if not self.recent_imports:
+            menu.addAction(self.tr("No imports yet")).setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction(self.tr("Clear the list"), self.clear_recent_imports)
 
     def save_model_preset(self, folder: Path | None = None) -> Path | None:
         model = self.state.scenario.model
         try:
             path = save_preset(model, folder)
         except InputError as exc:
-            self._report("Preset not saved", str(exc))
+            self._report(self.tr("Preset not saved"), str(exc))
             return None
         self.state.catalog.user_ids.add(model.id)
         self.state.catalog_changed.emit()
-        self.statusBar().showMessage(f"Saved {model.name} as {path}.", 8000)
+        self.statusBar().showMessage(self.tr("Saved {name} as {path}.").format(name=model.name, path=path), 8000)
         return path
 
     def add_custom_gpu(self, gpu=None, folder: Path | None = None) -> bool:
@@ -270,7 +498,7 @@ class MainWindow(QtWidgets.QMainWindow):
         try:
             save_preset(gpu, folder)
         except InputError as exc:
-            self._report("Card not saved", str(exc))
+            self._report(self.tr("Card not saved"), str(exc))
             return False
         self.state.add_gpu(gpu)
         self.state.set_gpu(gpu.id)
@@ -282,19 +510,20 @@ class MainWindow(QtWidgets.QMainWindow):
         kind, ident = (("models", s.model.id) if s.model.id in cat.user_ids else
                        ("gpus", s.gpu.id) if s.gpu.id in cat.user_ids else (None, None))
         if kind is None:
-            self.statusBar().showMessage("The selected model and card are built-in presets.", 6000)
+            self.statusBar().showMessage(self.tr("The selected model and card are built-in presets."), 6000)
             return False
-        if confirm and QtWidgets.QMessageBox.question(self, "Remove preset", f"Remove the user preset '{ident}'?") \
+        if confirm and QtWidgets.QMessageBox.question(
+                self, self.tr("Remove preset"), self.tr("Remove the user preset '{id}'?").format(id=ident)) \
                 != QtWidgets.QMessageBox.StandardButton.Yes:
             return False
         try:
             remove_preset(kind, ident, folder)
         except InputError as exc:
-            self._report("Preset not removed", str(exc))
+            self._report(self.tr("Preset not removed"), str(exc))
             return False
         cat.user_ids.discard(ident)
-        self.statusBar().showMessage(f"Removed the user preset '{ident}' (it stays selected until you pick "
-                                     "another).", 8000)
+        self.statusBar().showMessage(self.tr("Removed the user preset '{id}' (it stays selected until you pick "
+                                             "another).").format(id=ident), 8000)
         return True
 
     def _catalog_changed(self) -> None:
@@ -321,8 +550,9 @@ class MainWindow(QtWidgets.QMainWindow):
         """Overlay a file of measured points; a bad file is reported and the old overlay kept."""
         if path is None:
             folder = str(data_dir("presets") / "measured")
-            chosen, _ = QtWidgets.QFileDialog.getOpenFileName(self, "Load measured points", folder,
-                                                              "Measured points (*.csv *.jsonl);;All files (*)")
+            chosen, _ = QtWidgets.QFileDialog.getOpenFileName(
+                self, self.tr("Load measured points"), folder,
+                self.tr("Measured points ({patterns});;All files (*)").format(patterns="*.csv *.jsonl"))
             if not chosen:
                 return False
             path = Path(chosen)
@@ -330,11 +560,12 @@ class MainWindow(QtWidgets.QMainWindow):
             points = load_measured(path)
         except InputError as exc:
             self.statusBar().showMessage(str(exc), 10000)
-            QtWidgets.QMessageBox.warning(self, "Measured points not loaded", str(exc))
+            QtWidgets.QMessageBox.warning(self, self.tr("Measured points not loaded"), str(exc))
             return False
         self.measured = points
-        self.statusBar().showMessage(f"{len(points)} measured points from {Path(path).name}; hover a marker for "
-                                     "its error against the estimate.", 8000)
+        self.statusBar().showMessage(self.tr("{n} measured points from {file}; hover a marker for its error against "
+                                             "the estimate.").format(n=i18n.integer(len(points)), file=Path(path).name),
+                                     8000)
         self.schedule()
         return True
 
@@ -350,14 +581,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def export_chart(self, which: str, kind: str, path: Path | None = None, width: int | None = None) -> Path | None:
         if path is None:
-            path = self._save_path("Export chart", f"_{which}.{kind}", f"{kind.upper()} (*.{kind})")
+            path = self._save_path(self.tr("Export chart"), f"_{which}.{kind}", f"{kind.upper()} (*.{kind})")
             if path is None:
                 return None
         widget = self.memory_chart if which == "memory" else self.second_chart.currentWidget()
         if kind == "png":
             if width is None:
                 width, ok = QtWidgets.QInputDialog.getInt(
-                    self, "PNG width", "Width in pixels (default: twice the chart, sharp on slides):",
+                    self, self.tr("PNG width"), self.tr("Width in pixels (default: twice the chart, sharp on slides):"),
                     2 * max(widget.width(), 640), 200, 10000, 100)
                 if not ok:
                     return None
@@ -371,15 +602,15 @@ class MainWindow(QtWidgets.QMainWindow):
         return Path(chosen) if chosen else None
 
     def export_data(self, path: Path | None = None) -> Path | None:
-        path = path or self._save_path("Export data", ".csv", "CSV (*.csv)")
+        path = path or self._save_path(self.tr("Export data"), ".csv", "CSV (*.csv)")
         return None if path is None else export_csv(self.state.scenario, path)
 
     def export_report(self, path: Path | None = None) -> Path | None:
-        path = path or self._save_path("Export report", ".md", "Markdown (*.md);;JSON (*.json)")
+        path = path or self._save_path(self.tr("Export report"), ".md", "Markdown (*.md);;JSON (*.json)")
         return None if path is None else export_report(self.state.scenario, path, self.state.pins)
 
     def copy_summary(self) -> str:
         text = report_markdown(estimate_dict(self.state.scenario))
         QtWidgets.QApplication.clipboard().setText(text)
-        self.statusBar().showMessage("Summary copied to the clipboard.", 4000)
+        self.statusBar().showMessage(self.tr("Summary copied to the clipboard."), 4000)
         return text

@@ -18,6 +18,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtWidgets
 
 from ..core.user_presets import user_dir
+from .i18n import CODES, translate
 
 SCENARIO_KEYS = ("n_gpus", "weights", "kv_dtype", "engine", "attention", "prompt_tokens", "output_tokens", "batch",
                  "gpu_util", "reserved_mib")
@@ -33,6 +34,61 @@ def settings_store() -> QtCore.QSettings:
     return QtCore.QSettings(QtCore.QSettings.Format.IniFormat, QtCore.QSettings.Scope.UserScope, "vramgui", "vramgui")
 
 
+LANGUAGE_KEY = "ui/language"
+RECENT_KEY = "files/recent_imports"
+MAX_RECENT = 8
+
+
+def save_language(choice: str, store: QtCore.QSettings | None = None) -> None:
+    """Remember the language chosen in the menu (``""``: follow the system)."""
+    store = store or settings_store()
+    store.setValue(LANGUAGE_KEY, choice)
+    store.sync()
+
+
+def load_language(store: QtCore.QSettings | None = None) -> str:
+    """The remembered language; anything unknown (an edited file, a language a later
+    version dropped) reads as ``""``, following the system."""
+    value = (store or settings_store()).value(LANGUAGE_KEY, "")
+    return value if isinstance(value, str) and value in CODES else ""
+
+
+THEME_KEY = "ui/theme"
+EXPLAIN_KEY = "ui/explain_open"
+THEMES = ("system", "light", "dark")   # as vramgui.ui.theme.THEMES (not imported: no pyqtgraph here)
+
+
+def save_theme(name: str, store: QtCore.QSettings | None = None) -> None:
+    """Remember View → Theme (system, light or dark)."""
+    store = store or settings_store()
+    store.setValue(THEME_KEY, name)
+    store.sync()
+
+
+def load_theme(store: QtCore.QSettings | None = None) -> str:
+    """The remembered theme; anything else (an edited file) reads as "system"."""
+    value = (store or settings_store()).value(THEME_KEY, "system")
+    return value if isinstance(value, str) and value in THEMES else "system"
+
+
+def save_recent_imports(paths, store: QtCore.QSettings | None = None) -> None:
+    """Remember File → Recent imports (as a JSON list, newest first)."""
+    store = store or settings_store()
+    store.setValue(RECENT_KEY, json.dumps([str(p) for p in paths][:MAX_RECENT]))
+    store.sync()
+
+
+def load_recent_imports(store: QtCore.QSettings | None = None) -> list[Path]:
+    """The remembered imports; a corrupt entry yields an empty list, never an error.  Paths
+    that no longer exist are kept (the menu shows them greyed out)."""
+    raw = (store or settings_store()).value(RECENT_KEY, "")
+    try:
+        data = json.loads(str(raw or "[]"))
+    except ValueError:
+        return []
+    return [Path(p) for p in data if isinstance(p, str) and p][:MAX_RECENT] if isinstance(data, list) else []
+
+
 def save_session(win, store: QtCore.QSettings | None = None) -> None:
     store = store or settings_store()
     st = win.state
@@ -46,6 +102,8 @@ def save_session(win, store: QtCore.QSettings | None = None) -> None:
     store.setValue("session/scenario", json.dumps(data))
     store.setValue("window/geometry", win.saveGeometry())
     store.setValue("window/state", win.saveState())
+    store.setValue(THEME_KEY, win.theme.setting)
+    store.setValue(EXPLAIN_KEY, win.explain_action.isChecked())
     store.setValue("window/splitters", json.dumps([sp.sizes() for sp in win.findChildren(QtWidgets.QSplitter)]))
     store.sync()
 
@@ -55,7 +113,8 @@ def restore_session(win, store: QtCore.QSettings | None = None) -> list[str]:
     store = store or settings_store()
     notes: list[str] = []
     if store.status() != QtCore.QSettings.Status.NoError:
-        return [f"the settings file {store.fileName()} could not be read and was reset"]
+        return [translate("Session", "the settings file {file} could not be read and was reset").format(
+            file=store.fileName())]
     raw = store.value("session/scenario")
     if raw:
         try:
@@ -64,18 +123,20 @@ def restore_session(win, store: QtCore.QSettings | None = None) -> list[str]:
                 raise ValueError("not an object")
         except (ValueError, TypeError):
             store.remove("session/scenario")
-            return [f"the saved session in {store.fileName()} was corrupt and was reset"]
+            return [translate("Session", "the saved session in {file} was corrupt and was reset").format(
+                file=store.fileName())]
         notes += _apply(win.state, data)
     geometry = store.value("window/geometry")
     if isinstance(geometry, QtCore.QByteArray) and not geometry.isEmpty():
         win.restoreGeometry(geometry)
+    win.show_explain(store.value(EXPLAIN_KEY, False) in (True, "true"))
     try:
         sizes = json.loads(str(store.value("window/splitters") or "[]"))
         for sp, sz in zip(win.findChildren(QtWidgets.QSplitter), sizes, strict=False):
             if isinstance(sz, list) and len(sz) == sp.count() and all(isinstance(v, int) and v >= 0 for v in sz):
                 sp.setSizes(sz)
     except ValueError:
-        notes.append("the saved window layout was corrupt and was reset")
+        notes.append(translate("Session", "the saved window layout was corrupt and was reset"))
     return notes
 
 
@@ -85,13 +146,14 @@ def _apply(state, data: dict) -> list[str]:
     if data.get("model") in cat.models:
         state.set_model(data["model"])
     elif data.get("model"):
-        notes.append(f"the model '{data['model']}' of the last session is no longer available")
+        notes.append(translate("Session", "the model '{id}' of the last session is no longer available").format(
+            id=data["model"]))
     if data.get("gpu") in cat.gpus:
         state.set_gpu(data["gpu"])
     change = {k: v for k, v in (data.get("scenario") or {}).items() if k in SCENARIO_KEYS}
     if change and not state.update(**change):
         if not _quiet_equal(state.scenario, change):
-            notes.append("some settings of the last session were not valid and were skipped")
+            notes.append(translate("Session", "some settings of the last session were not valid and were skipped"))
     tchange = {k: v for k, v in (data.get("training") or {}).items() if k in TRAINING_KEYS}
     if tchange:
         state.update_training(**tchange)
@@ -102,11 +164,11 @@ def _apply(state, data: dict) -> list[str]:
             values = {k: v for k, v in pin.items() if k in SCENARIO_KEYS}
             state.pins.append(state.scenario.with_(model=cat.models[pin["model"]], gpu=cat.gpus[pin["gpu"]], **values))
         except (KeyError, TypeError, ValueError, AttributeError):
-            notes.append("a pinned scenario of the last session could not be restored")
+            notes.append(translate("Session", "a pinned scenario of the last session could not be restored"))
     try:
         state.set_offload(ram_gb=float(data.get("ram_gb") or 0), experts_on_cpu=bool(data.get("experts_on_cpu")))
     except (TypeError, ValueError):
-        notes.append("the saved system RAM was not a number and was reset")
+        notes.append(translate("Session", "the saved system RAM was not a number and was reset"))
     state.set_mode(data.get("mode") if data.get("mode") in ("inference", "training") else "inference")
     return notes
 
@@ -135,11 +197,13 @@ def write_crash_log(text: str) -> Path | None:
 
 def show_error(details: str, log: Path | None) -> None:
     """A dialog with the error, where it was logged, and a button that copies the details."""
-    box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Critical, "vramgui: unexpected error",
-                                "Something went wrong; vramgui keeps running."
-                                + (f"\nThe details were written to {log}." if log else ""))
+    text = translate("Session", "Something went wrong; vramgui keeps running.")
+    if log:
+        text += "\n" + translate("Session", "The details were written to {file}.").format(file=log)
+    box = QtWidgets.QMessageBox(QtWidgets.QMessageBox.Icon.Critical, translate("Session", "vramgui: unexpected error"),
+                                text)
     box.setDetailedText(details)
-    copy = box.addButton("Copy details", QtWidgets.QMessageBox.ButtonRole.ActionRole)
+    copy = box.addButton(translate("Session", "Copy details"), QtWidgets.QMessageBox.ButtonRole.ActionRole)
     box.addButton(QtWidgets.QMessageBox.StandardButton.Close)
     copy.clicked.connect(lambda: QtWidgets.QApplication.clipboard().setText(details))
     box.exec()

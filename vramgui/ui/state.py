@@ -129,7 +129,7 @@ class ScenarioState(QtCore.QObject):
     def pin(self) -> bool:
         """Pin the current scenario (at most four; the same scenario once)."""
         if len(self.pins) >= self.MAX_PINS or self._scenario in self.pins:
-            self.refused.emit(f"at most {self.MAX_PINS} different scenarios can be pinned")
+            self.refused.emit(self.tr("at most {n} different scenarios can be pinned").format(n=self.MAX_PINS))
             return False
         self.pins.append(self._scenario)
         self.changed.emit()

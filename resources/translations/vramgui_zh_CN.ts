@@ -1,0 +1,1460 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>About</name>
+    <message>
+        <source>Qt {qt} and PySide6 {pyside}</source>
+        <translation>Qt {qt} 与 PySide6 {pyside}</translation>
+    </message>
+    <message>
+        <source>Will this LLM run on this GPU, and how fast? An offline planner; it never uses the network.</source>
+        <translation>这个大模型能在这块 GPU 上跑起来吗？能跑多快？这是一个离线规划工具，从不联网。</translation>
+    </message>
+    <message>
+        <source>Bundled components and their licenses:</source>
+        <translation>随附组件及其许可证：</translation>
+    </message>
+    <message>
+        <source>Preset figures come from model cards, config.json files and vendor datasheets; each preset names its source.</source>
+        <translation>预设中的数据来自模型卡、config.json 文件和厂商数据手册；每个预设都注明了出处。</translation>
+    </message>
+</context>
+<context>
+    <name>App</name>
+    <message>
+        <source>Skipped {n} broken preset(s): {problems}</source>
+        <translation>已跳过 {n} 个损坏的预设：{problems}</translation>
+    </message>
+    <message>
+        <source>Last session: {notes}</source>
+        <translation>上次会话：{notes}</translation>
+    </message>
+</context>
+<context>
+    <name>BreakdownStrip</name>
+    <message>
+        <source>{ms} ms</source>
+        <translation>{ms} ms</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>KV cache</source>
+        <translation>KV 缓存</translation>
+    </message>
+    <message>
+        <source>Activations</source>
+        <translation>激活</translation>
+    </message>
+    <message>
+        <source>Overhead</source>
+        <translation>运行时开销</translation>
+    </message>
+    <message>
+        <source>First token</source>
+        <translation>首字延迟</translation>
+    </message>
+    <message>
+        <source>Total / usable</source>
+        <translation>总计 / 可用</translation>
+    </message>
+    <message>
+        <source>{used} / {usable} GiB</source>
+        <translation>{used} / {usable} GiB</translation>
+    </message>
+    <message>
+        <source>Decode</source>
+        <translation>解码</translation>
+    </message>
+    <message>
+        <source>{ms} ms · {rate} tok/s</source>
+        <translation>{ms} ms · {rate} tok/s</translation>
+    </message>
+    <message>
+        <source>Needs {needed} GiB of {usable} GiB usable per card; headroom {headroom} GiB</source>
+        <translation>每卡需要 {needed} GiB，可用 {usable} GiB；余量 {headroom} GiB</translation>
+    </message>
+    <message>
+        <source>{plan}: {devices}; about {rate} tokens/s</source>
+        <translation>{plan}：{devices}；约 {rate} tokens/s</translation>
+    </message>
+    <message>
+        <source>{device} {used} of {usable} GiB</source>
+        <translation>{device} 已用 {used} / {usable} GiB</translation>
+    </message>
+    <message>
+        <source>Gradients</source>
+        <translation>梯度</translation>
+    </message>
+    <message>
+        <source>Optimizer states</source>
+        <translation>优化器状态</translation>
+    </message>
+    <message>
+        <source>Total / card</source>
+        <translation>总计 / 每卡</translation>
+    </message>
+    <message>
+        <source>Trainable parameters</source>
+        <translation>可训练参数</translation>
+    </message>
+    <message>
+        <source>{trainable} M of {total} B</source>
+        <translation>{trainable} M / 共 {total} B</translation>
+    </message>
+    <message>
+        <source>Needs {needed} GiB of {usable} GiB per card</source>
+        <translation>每卡需要 {needed} GiB，共 {usable} GiB</translation>
+    </message>
+</context>
+<context>
+    <name>Charts</name>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>KV cache</source>
+        <translation>KV 缓存</translation>
+    </message>
+    <message>
+        <source>Activations</source>
+        <translation>激活</translation>
+    </message>
+    <message>
+        <source>Overhead</source>
+        <translation>运行时开销</translation>
+    </message>
+    <message>
+        <source>Gradients</source>
+        <translation>梯度</translation>
+    </message>
+    <message>
+        <source>Optimizer states</source>
+        <translation>优化器状态</translation>
+    </message>
+    <message>
+        <source>pin {i}: {model} · {weights} · {n}×{gpu}</source>
+        <translation>固定 {i}：{model} · {weights} · {n}×{gpu}</translation>
+    </message>
+    <message>
+        <source>measured {value} {unit}</source>
+        <translation>实测 {value} {unit}</translation>
+    </message>
+    <message>
+        <source>estimated {value} {unit} ({error} %)</source>
+        <translation>估算 {value} {unit}（误差 {error} %）</translation>
+    </message>
+</context>
+<context>
+    <name>CompareTab</name>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Cards</source>
+        <translation>显卡</translation>
+    </message>
+    <message>
+        <source>Weights format</source>
+        <translation>权重格式</translation>
+    </message>
+    <message>
+        <source>Engine</source>
+        <translation>推理引擎</translation>
+    </message>
+    <message>
+        <source>Prompt + output</source>
+        <translation>提示词 + 输出</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>KV cache</source>
+        <translation>KV 缓存</translation>
+    </message>
+    <message>
+        <source>Activations</source>
+        <translation>激活</translation>
+    </message>
+    <message>
+        <source>Overhead</source>
+        <translation>运行时开销</translation>
+    </message>
+    <message>
+        <source>Total per card</source>
+        <translation>每卡总计</translation>
+    </message>
+    <message>
+        <source>Usable per card</source>
+        <translation>每卡可用</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>Largest context</source>
+        <translation>最大上下文长度</translation>
+    </message>
+    <message>
+        <source>Decode ms/token</source>
+        <translation>解码 ms/token</translation>
+    </message>
+    <message>
+        <source>Tokens/s (all sequences)</source>
+        <translation>tokens/s（所有序列合计）</translation>
+    </message>
+    <message>
+        <source>Time to first token</source>
+        <translation>首字延迟</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>The live scenario and up to four pinned ones (Scenario → Pin, Ctrl+P)</source>
+        <translation>当前场景与最多四个固定的场景（场景 → 固定，Ctrl+P）</translation>
+    </message>
+    <message>
+        <source>Pin scenarios with Scenario → Pin current scenario (Ctrl+P); the charts draw them as dashed lines.</source>
+        <translation>用“场景 → 固定当前场景”（Ctrl+P）固定场景；图表会把它们画成虚线。</translation>
+    </message>
+    <message>
+        <source>live</source>
+        <translation>当前</translation>
+    </message>
+    <message>
+        <source>pin {i}</source>
+        <translation>固定 {i}</translation>
+    </message>
+</context>
+<context>
+    <name>CustomGpuDialog</name>
+    <message>
+        <source>Add a custom GPU</source>
+        <translation>添加自定义 GPU</translation>
+    </message>
+    <message>
+        <source>e.g. My workstation card</source>
+        <translation>例如：我的工作站显卡</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>where the numbers come from (datasheet URL)</source>
+        <translation>数据出处（数据手册网址）</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Shown in the pickers and the fit table</source>
+        <translation>显示在选择框和适配表中</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>显存</translation>
+    </message>
+    <message>
+        <source>Memory the driver reports for one card</source>
+        <translation>驱动报告的单卡显存</translation>
+    </message>
+    <message>
+        <source>Bandwidth</source>
+        <translation>带宽</translation>
+    </message>
+    <message>
+        <source>Peak memory bandwidth from the datasheet</source>
+        <translation>数据手册中的峰值显存带宽</translation>
+    </message>
+    <message>
+        <source>FP16 tensor</source>
+        <translation>FP16 张量算力</translation>
+    </message>
+    <message>
+        <source>Dense fp16 tensor TFLOP/s (for prefill and the knee)</source>
+        <translation>稠密 fp16 张量核算力 TFLOP/s（用于预填充和拐点）</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Every number in a preset names its source</source>
+        <translation>预设中的每个数字都要注明出处</translation>
+    </message>
+</context>
+<context>
+    <name>ExplainPanel</name>
+    <message>
+        <source>Source:</source>
+        <translation>来源：</translation>
+    </message>
+    <message>
+        <source>Formula:</source>
+        <translation>公式：</translation>
+    </message>
+    <message>
+        <source>Here:</source>
+        <translation>代入：</translation>
+    </message>
+</context>
+<context>
+    <name>FitPanel</name>
+    <message>
+        <source>Will it fit?</source>
+        <translation>放得下吗？</translation>
+    </message>
+    <message>
+        <source>Every card for this scenario; click a row to make it the primary card</source>
+        <translation>当前场景下的每张卡；点击一行即可选为主卡</translation>
+    </message>
+    <message>
+        <source>All cards</source>
+        <translation>全部显卡</translation>
+    </message>
+    <message>
+        <source>Show one class of card</source>
+        <translation>只显示一类显卡</translation>
+    </message>
+    <message>
+        <source>Filter cards (name or vendor)…</source>
+        <translation>筛选显卡（名称或厂商）…</translation>
+    </message>
+    <message>
+        <source>Type part of a card&apos;s name or vendor</source>
+        <translation>输入显卡名称或厂商的一部分</translation>
+    </message>
+</context>
+<context>
+    <name>FitTable</name>
+    <message>
+        <source>Card</source>
+        <translation>显卡</translation>
+    </message>
+    <message>
+        <source>Needed</source>
+        <translation>所需</translation>
+    </message>
+    <message>
+        <source>Usable</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <source>Headroom</source>
+        <translation>余量</translation>
+    </message>
+    <message>
+        <source>Cards</source>
+        <translation>卡数</translation>
+    </message>
+    <message>
+        <source>Max context</source>
+        <translation>最大上下文</translation>
+    </message>
+    <message>
+        <source>Max batch</source>
+        <translation>最大批大小</translation>
+    </message>
+    <message>
+        <source>Decode tok/s</source>
+        <translation>解码 tok/s</translation>
+    </message>
+    <message>
+        <source>Max seq</source>
+        <translation>最大序列长度</translation>
+    </message>
+    <message>
+        <source>Fits on one card (green), on several (amber), or not within 64 cards (red)</source>
+        <translation>单卡放得下（绿色）、需要多卡（琥珀色）、64 张卡以内都放不下（红色）</translation>
+    </message>
+    <message>
+        <source>GPU model (memory as the driver reports it)</source>
+        <translation>GPU 型号（显存按驱动报告的值）</translation>
+    </message>
+    <message>
+        <source>Memory the scenario needs per card (GiB = 2^30 bytes)</source>
+        <translation>该场景每卡所需显存（GiB = 2^30 字节）</translation>
+    </message>
+    <message>
+        <source>Memory the engine may use per card</source>
+        <translation>引擎每卡可使用的显存</translation>
+    </message>
+    <message>
+        <source>Usable minus needed</source>
+        <translation>可用减去所需</translation>
+    </message>
+    <message>
+        <source>Fewest cards of this kind that fit</source>
+        <translation>放得下所需的最少同型号卡数</translation>
+    </message>
+    <message>
+        <source>Largest prompt + output that fits with this batch</source>
+        <translation>在当前批大小下放得下的最长提示词 + 输出</translation>
+    </message>
+    <message>
+        <source>Most concurrent sequences that fit</source>
+        <translation>放得下的最多并发序列数</translation>
+    </message>
+    <message>
+        <source>Expected decode speed of one sequence at this batch</source>
+        <translation>当前批大小下单个序列的预期解码速度</translation>
+    </message>
+    <message>
+        <source>; no FLOP/s figure: speed is bandwidth-only</source>
+        <translation>；没有 FLOP/s 数据：速度只按带宽估算</translation>
+    </message>
+</context>
+<context>
+    <name>Formats</name>
+    <message>
+        <source>Generic (theory)</source>
+        <translation>通用（理论）</translation>
+    </message>
+    <message>
+        <source>FP8 (E4M3, per-tensor scale)</source>
+        <translation>FP8（E4M3，逐张量缩放）</translation>
+    </message>
+    <message>
+        <source>INT4 (symmetric, group 128)</source>
+        <translation>INT4（对称，分组 128）</translation>
+    </message>
+    <message>
+        <source>GPTQ int4 (group 128)</source>
+        <translation>GPTQ int4（分组 128）</translation>
+    </message>
+    <message>
+        <source>AWQ int4 (group 128)</source>
+        <translation>AWQ int4（分组 128）</translation>
+    </message>
+    <message>
+        <source>bitsandbytes NF4 (double quant)</source>
+        <translation>bitsandbytes NF4（双重量化）</translation>
+    </message>
+    <message>
+        <source>bitsandbytes 4-bit (no double quant)</source>
+        <translation>bitsandbytes 4 位（无双重量化）</translation>
+    </message>
+    <message>
+        <source>Data centre</source>
+        <translation>数据中心</translation>
+    </message>
+    <message>
+        <source>Workstation</source>
+        <translation>工作站</translation>
+    </message>
+    <message>
+        <source>Consumer</source>
+        <translation>消费级</translation>
+    </message>
+    <message>
+        <source>Apple</source>
+        <translation>Apple</translation>
+    </message>
+    <message>
+        <source>Custom</source>
+        <translation>自定义</translation>
+    </message>
+    <message>
+        <source>as the driver reports it</source>
+        <translation>驱动报告值</translation>
+    </message>
+    <message>
+        <source>as marketed</source>
+        <translation>标称值</translation>
+    </message>
+</context>
+<context>
+    <name>Guide</name>
+    <message>
+        <source>&lt;h3&gt;Reading the charts&lt;/h3&gt;</source>
+        <translation>&lt;h3&gt;如何阅读图表&lt;/h3&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Memory per card vs prompt length.&lt;/b&gt; The stacked areas are what one card holds at each prompt length: weights (fixed), KV cache (grows with every token of every sequence), the activation peak of a forward pass (quadratic in the prompt with eager attention) and the runtime overhead (CUDA context, engine buffers). The black line is the card&apos;s memory; a dashed line is the usable budget when the engine caps it (vLLM). The grey vertical line is your prompt; the dashed red one is the largest prompt that fits. With &lt;i&gt;System RAM&lt;/i&gt; set, the hatched band above the card&apos;s line is what runs from system RAM.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;每卡显存随提示词长度的变化。&lt;/b&gt;堆叠面积表示在每个提示词长度下单张卡上要放的内容：权重（固定不变）、KV 缓存（随每个序列的每个 token 增长）、一次前向传播的激活峰值（使用 eager 注意力时随提示词长度呈平方增长）以及运行时开销（CUDA 上下文、引擎缓冲区）。黑色实线是卡的显存容量；引擎限制可用显存时（vLLM），虚线表示可用预算。灰色竖线是当前提示词长度，红色虚线是放得下的最长提示词。设置了&lt;i&gt;系统内存&lt;/i&gt;后，卡容量线以上的斜线阴影带表示卸载到系统内存中运行的部分。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Speed vs batch size.&lt;/b&gt; Top: tokens per second of all sequences together; bottom: the time of one decode step. Solid lines are the expected speed, dashed ones the speed of light (peak bandwidth and FLOP/s). Throughput rises almost linearly while decode is memory-bound and flattens at the &lt;i&gt;knee&lt;/i&gt;, where it turns compute-bound; the red dashed line is the largest batch memory allows.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;速度随批大小的变化。&lt;/b&gt;上图：所有序列合计每秒生成的 token 数；下图：一次解码步的耗时。实线是预期速度，虚线是理论上限（峰值带宽和 FLOP/s）。解码受访存带宽限制时，吞吐量几乎随批大小线性增长，到&lt;i&gt;拐点&lt;/i&gt;处转为受算力限制而趋于平缓；红色虚线是显存允许的最大批大小。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;&lt;b&gt;Will it fit?&lt;/b&gt; Every card: fits, needs N cards, partly offloaded, or does not fit; needed and usable memory, the largest context and batch, and expected tokens/s. Click a row to plan for that card.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;放得下吗？&lt;/b&gt;列出每张卡的结论：放得下、需要 N 张卡、部分卸载或放不下；以及所需和可用显存、最大上下文长度和批大小、预期 tokens/s。点击一行即可按那张卡来规划。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Hover any number in the strip under the charts for its formula with your numbers. Memory is in GiB (2&lt;sup&gt;30&lt;/sup&gt; bytes).&lt;/p&gt;</source>
+        <translation>&lt;p&gt;把鼠标停在图表下方数字栏中的任意数字上，即可看到代入了你的数值的计算公式。显存单位为 GiB（2&lt;sup&gt;30&lt;/sup&gt; 字节）。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>Language</name>
+    <message>
+        <source>System default</source>
+        <translation>跟随系统</translation>
+    </message>
+</context>
+<context>
+    <name>MachineTab</name>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source>Bits/weight</source>
+        <translation>位/权重</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>运行方式</translation>
+    </message>
+    <message>
+        <source>Needed</source>
+        <translation>所需显存</translation>
+    </message>
+    <message>
+        <source>Max context</source>
+        <translation>最大上下文</translation>
+    </message>
+    <message>
+        <source>Tokens/s</source>
+        <translation>tokens/s</translation>
+    </message>
+    <message>
+        <source>First token</source>
+        <translation>首字延迟</translation>
+    </message>
+    <message>
+        <source>{n} (model limit)</source>
+        <translation>{n}（模型上限）</translation>
+    </message>
+    <message>
+        <source>Card</source>
+        <translation>显卡</translation>
+    </message>
+    <message>
+        <source>Context</source>
+        <translation>上下文长度</translation>
+    </message>
+    <message>
+        <source>Engine</source>
+        <translation>推理引擎</translation>
+    </message>
+    <message>
+        <source> GB RAM</source>
+        <translation> GB 内存</translation>
+    </message>
+    <message>
+        <source> tokens</source>
+        <translation> token</translation>
+    </message>
+    <message>
+        <source>generic</source>
+        <translation>通用</translation>
+    </message>
+    <message>
+        <source>Update</source>
+        <translation>更新</translation>
+    </message>
+    <message>
+        <source>Filter (model, family, format)…</source>
+        <translation>筛选（模型、系列、格式）…</translation>
+    </message>
+    <message>
+        <source>only what runs</source>
+        <translation>只看能运行的</translation>
+    </message>
+    <message>
+        <source>The card in your machine</source>
+        <translation>你机器里的显卡</translation>
+    </message>
+    <message>
+        <source>How many of these cards</source>
+        <translation>这种卡的数量</translation>
+    </message>
+    <message>
+        <source>System RAM, for partly offloaded GGUF models (0: GPU only)</source>
+        <translation>系统内存，用于部分卸载的 GGUF 模型（0：仅用 GPU）</translation>
+    </message>
+    <message>
+        <source>Context you want to run at</source>
+        <translation>你想使用的上下文长度</translation>
+    </message>
+    <message>
+        <source>Engine for the non-GGUF formats (GGUF formats run on llama.cpp)</source>
+        <translation>非 GGUF 格式使用的推理引擎（GGUF 格式在 llama.cpp 上运行）</translation>
+    </message>
+    <message>
+        <source>Evaluate every catalog model in every format on this machine</source>
+        <translation>在这台机器上评估目录中每个模型的每种格式</translation>
+    </message>
+    <message>
+        <source>Double-click (or press Enter on) a row to open it as the current scenario</source>
+        <translation>双击一行（或选中后按回车）把它设为当前场景</translation>
+    </message>
+    <message>
+        <source>{family}: {n} B parameters</source>
+        <translation>{family}：{n} B 参数</translation>
+    </message>
+    <message>
+        <source>{n} model × format combinations run on {cards} × {card} with {ram} GB of RAM at {context} tokens. No quality is scored: bits per weight are shown as they are.</source>
+        <translation>在 {cards} × {card}、{ram} GB 内存、{context} 个 token 的上下文下，有 {n} 种模型 × 格式组合可以运行。这里不评估模型质量：每权重位数按原样列出。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Reading the charts</source>
+        <translation>如何阅读图表</translation>
+    </message>
+    <message>
+        <source>About vramgui</source>
+        <translation>关于 vramgui</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Scenario</source>
+        <translation>场景(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Export memory chart as PNG…</source>
+        <translation>将显存图导出为 PNG…</translation>
+    </message>
+    <message>
+        <source>Export speed chart as PNG…</source>
+        <translation>将速度图导出为 PNG…</translation>
+    </message>
+    <message>
+        <source>Export memory chart as SVG…</source>
+        <translation>将显存图导出为 SVG…</translation>
+    </message>
+    <message>
+        <source>Export speed chart as SVG…</source>
+        <translation>将速度图导出为 SVG…</translation>
+    </message>
+    <message>
+        <source>Export sweep data as CSV…</source>
+        <translation>将扫描数据导出为 CSV…</translation>
+    </message>
+    <message>
+        <source>Export report (Markdown or JSON)…</source>
+        <translation>导出报告（Markdown 或 JSON）…</translation>
+    </message>
+    <message>
+        <source>Copy summary</source>
+        <translation>复制摘要</translation>
+    </message>
+    <message>
+        <source>Import model file…</source>
+        <translation>导入模型文件…</translation>
+    </message>
+    <message>
+        <source>Import model folder…</source>
+        <translation>导入模型文件夹…</translation>
+    </message>
+    <message>
+        <source>Save model as a user preset</source>
+        <translation>将模型保存为用户预设</translation>
+    </message>
+    <message>
+        <source>Add a custom GPU…</source>
+        <translation>添加自定义 GPU…</translation>
+    </message>
+    <message>
+        <source>Remove the selected user preset…</source>
+        <translation>删除选中的用户预设…</translation>
+    </message>
+    <message>
+        <source>Load measured points (CSV or JSONL)…</source>
+        <translation>加载实测数据点（CSV 或 JSONL）…</translation>
+    </message>
+    <message>
+        <source>Clear measured points</source>
+        <translation>清除实测数据点</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Pin current scenario</source>
+        <translation>固定当前场景</translation>
+    </message>
+    <message>
+        <source>Clear pinned scenarios</source>
+        <translation>清除固定的场景</translation>
+    </message>
+    <message>
+        <source>Recent imports</source>
+        <translation>最近导入</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>vramgui — will this LLM run on this GPU?</source>
+        <translation>vramgui — 这个大模型能在这块 GPU 上跑吗？</translation>
+    </message>
+    <message>
+        <source>Plan</source>
+        <translation>规划</translation>
+    </message>
+    <message>
+        <source>My machine</source>
+        <translation>我的机器</translation>
+    </message>
+    <message>
+        <source>Compare pinned</source>
+        <translation>对比固定的场景</translation>
+    </message>
+    <message>
+        <source>Memory in GiB (2^30 bytes). Hover a number for its formula.</source>
+        <translation>显存单位为 GiB（2^30 字节）。鼠标悬停在数字上可查看公式。</translation>
+    </message>
+    <message>
+        <source>Fine-tuning {model} on {gpu}</source>
+        <translation>在 {gpu} 上微调 {model}</translation>
+    </message>
+    <message>
+        <source>Will it fit?</source>
+        <translation>放得下吗？</translation>
+    </message>
+    <message>
+        <source>Explain</source>
+        <translation>公式说明</translation>
+    </message>
+    <message>
+        <source>&amp;Explain</source>
+        <translation>公式说明(&amp;E)</translation>
+    </message>
+    <message>
+        <source>The formula, your numbers and the source behind every number</source>
+        <translation>每个数字背后的公式、代入的数值和出处</translation>
+    </message>
+    <message>
+        <source>&amp;Theme</source>
+        <translation>主题(&amp;T)</translation>
+    </message>
+    <message>
+        <source>{model} on {n} × {gpu}
+{weights} · {engine} · prompt {prompt} + output {output} · batch {batch}</source>
+        <translation>{model}，{n} × {gpu}
+{weights} · {engine} · 提示词 {prompt} + 输出 {output} · 批大小 {batch}</translation>
+    </message>
+    <message>
+        <source>Import model folder</source>
+        <translation>导入模型文件夹</translation>
+    </message>
+    <message>
+        <source>Import model file</source>
+        <translation>导入模型文件</translation>
+    </message>
+    <message>
+        <source>Model files ({patterns});;All files (*)</source>
+        <translation>模型文件 ({patterns});;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Model not imported</source>
+        <translation>模型未导入</translation>
+    </message>
+    <message>
+        <source>Imported {name} ({source}).</source>
+        <translation>已导入 {name}（{source}）。</translation>
+    </message>
+    <message>
+        <source>{entry} (not found)</source>
+        <translation>{entry}（找不到）</translation>
+    </message>
+    <message>
+        <source>{path} no longer exists</source>
+        <translation>{path} 已不存在</translation>
+    </message>
+    <message>
+        <source>No imports yet</source>
+        <translation>还没有导入过</translation>
+    </message>
+    <message>
+        <source>Clear the list</source>
+        <translation>清空列表</translation>
+    </message>
+    <message>
+        <source>Preset not saved</source>
+        <translation>预设未保存</translation>
+    </message>
+    <message>
+        <source>Saved {name} as {path}.</source>
+        <translation>已将 {name} 保存为 {path}。</translation>
+    </message>
+    <message>
+        <source>Card not saved</source>
+        <translation>显卡未保存</translation>
+    </message>
+    <message>
+        <source>The selected model and card are built-in presets.</source>
+        <translation>选中的模型和显卡都是内置预设。</translation>
+    </message>
+    <message>
+        <source>Remove preset</source>
+        <translation>删除预设</translation>
+    </message>
+    <message>
+        <source>Remove the user preset &apos;{id}&apos;?</source>
+        <translation>删除用户预设“{id}”吗？</translation>
+    </message>
+    <message>
+        <source>Preset not removed</source>
+        <translation>预设未删除</translation>
+    </message>
+    <message>
+        <source>Removed the user preset &apos;{id}&apos; (it stays selected until you pick another).</source>
+        <translation>已删除用户预设“{id}”（在你选择其他项之前它仍保持选中）。</translation>
+    </message>
+    <message>
+        <source>Load measured points</source>
+        <translation>加载实测数据点</translation>
+    </message>
+    <message>
+        <source>Measured points ({patterns});;All files (*)</source>
+        <translation>实测数据点 ({patterns});;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Measured points not loaded</source>
+        <translation>实测数据点未加载</translation>
+    </message>
+    <message>
+        <source>{n} measured points from {file}; hover a marker for its error against the estimate.</source>
+        <translation>已从 {file} 加载 {n} 个实测数据点；鼠标悬停在标记上可查看它与估算值的误差。</translation>
+    </message>
+    <message>
+        <source>Export chart</source>
+        <translation>导出图表</translation>
+    </message>
+    <message>
+        <source>PNG width</source>
+        <translation>PNG 宽度</translation>
+    </message>
+    <message>
+        <source>Width in pixels (default: twice the chart, sharp on slides):</source>
+        <translation>宽度（像素；默认为图表的两倍，放在幻灯片上也清晰）：</translation>
+    </message>
+    <message>
+        <source>Export data</source>
+        <translation>导出数据</translation>
+    </message>
+    <message>
+        <source>Export report</source>
+        <translation>导出报告</translation>
+    </message>
+    <message>
+        <source>Summary copied to the clipboard.</source>
+        <translation>摘要已复制到剪贴板。</translation>
+    </message>
+</context>
+<context>
+    <name>MemoryChart</name>
+    <message>
+        <source>Fine-tuning memory per card vs sequence length</source>
+        <translation>微调时每卡显存随序列长度的变化</translation>
+    </message>
+    <message>
+        <source>sequence length (tokens)</source>
+        <translation>序列长度 (token)</translation>
+    </message>
+    <message>
+        <source>sequence {n}</source>
+        <translation>序列 {n}</translation>
+    </message>
+    <message>
+        <source>largest sequence that fits: {n}</source>
+        <translation>放得下的最长序列：{n}</translation>
+    </message>
+    <message>
+        <source>Memory per card vs prompt length</source>
+        <translation>每卡显存随提示词长度的变化</translation>
+    </message>
+    <message>
+        <source>prompt tokens</source>
+        <translation>提示词 token 数</translation>
+    </message>
+    <message>
+        <source>prompt {n}</source>
+        <translation>提示词 {n}</translation>
+    </message>
+    <message>
+        <source>largest prompt that fits: {n}</source>
+        <translation>放得下的最长提示词：{n}</translation>
+    </message>
+    <message>
+        <source>spills to system RAM</source>
+        <translation>溢出到系统内存</translation>
+    </message>
+    <message>
+        <source>memory per card (GiB)</source>
+        <translation>每卡显存 (GiB)</translation>
+    </message>
+    <message>
+        <source>{card}: {size} GiB, all usable</source>
+        <translation>{card}：{size} GiB，全部可用</translation>
+    </message>
+    <message>
+        <source>{card}: {size} GiB</source>
+        <translation>{card}：{size} GiB</translation>
+    </message>
+    <message>
+        <source>usable {size} GiB</source>
+        <translation>可用 {size} GiB</translation>
+    </message>
+    <message>
+        <source>fits beyond {n}</source>
+        <translation>超过 {n} 仍放得下</translation>
+    </message>
+    <message>
+        <source>{n} tokens</source>
+        <translation>{n} 个 token</translation>
+    </message>
+    <message>
+        <source>{band} {size} GiB</source>
+        <translation>{band} {size} GiB</translation>
+    </message>
+    <message>
+        <source>total {size} GiB</source>
+        <translation>总计 {size} GiB</translation>
+    </message>
+</context>
+<context>
+    <name>ScenarioPanel</name>
+    <message>
+        <source>Filter models…</source>
+        <translation>筛选模型…</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>导入…</translation>
+    </message>
+    <message>
+        <source>engine default</source>
+        <translation>引擎默认</translation>
+    </message>
+    <message>
+        <source>no offload</source>
+        <translation>不卸载</translation>
+    </message>
+    <message>
+        <source>platform default</source>
+        <translation>平台默认</translation>
+    </message>
+    <message>
+        <source>MoE experts in system RAM</source>
+        <translation>MoE 专家放在系统内存</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Filter models</source>
+        <translation>筛选模型</translation>
+    </message>
+    <message>
+        <source>Compare cards</source>
+        <translation>对比显卡</translation>
+    </message>
+    <message>
+        <source>Prompt tokens</source>
+        <translation>提示词 token 数</translation>
+    </message>
+    <message>
+        <source>Output tokens</source>
+        <translation>输出 token 数</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Sequence length</source>
+        <translation>序列长度</translation>
+    </message>
+    <message>
+        <source>Micro-batch</source>
+        <translation>微批大小</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <source>GPU</source>
+        <translation>GPU</translation>
+    </message>
+    <message>
+        <source>Number of GPUs</source>
+        <translation>GPU 数量</translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>KV cache</source>
+        <translation>KV 缓存</translation>
+    </message>
+    <message>
+        <source>Engine</source>
+        <translation>推理引擎</translation>
+    </message>
+    <message>
+        <source>Attention</source>
+        <translation>注意力实现</translation>
+    </message>
+    <message>
+        <source>Memory cap</source>
+        <translation>显存上限</translation>
+    </message>
+    <message>
+        <source>Already used</source>
+        <translation>已占用</translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation>方法</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>LoRA rank</source>
+        <translation>LoRA 秩</translation>
+    </message>
+    <message>
+        <source>LoRA targets</source>
+        <translation>LoRA 目标层</translation>
+    </message>
+    <message>
+        <source>Checkpointing</source>
+        <translation>梯度检查点</translation>
+    </message>
+    <message>
+        <source>ZeRO</source>
+        <translation>ZeRO</translation>
+    </message>
+    <message>
+        <source>System RAM</source>
+        <translation>系统内存</translation>
+    </message>
+    <message>
+        <source>RAM bandwidth</source>
+        <translation>内存带宽</translation>
+    </message>
+    <message>
+        <source>Inference</source>
+        <translation>推理</translation>
+    </message>
+    <message>
+        <source>Fine-tuning</source>
+        <translation>微调</translation>
+    </message>
+    <message>
+        <source>As stored in the imported file</source>
+        <translation>按导入文件中的存储格式</translation>
+    </message>
+    <message>
+        <source>Full fine-tuning</source>
+        <translation>全参数微调</translation>
+    </message>
+    <message>
+        <source>QLoRA (NF4 base)</source>
+        <translation>QLoRA（NF4 基座）</translation>
+    </message>
+    <message>
+        <source>AdamW (mixed precision)</source>
+        <translation>AdamW（混合精度）</translation>
+    </message>
+    <message>
+        <source>AdamW (pure bf16)</source>
+        <translation>AdamW（纯 bf16）</translation>
+    </message>
+    <message>
+        <source>AdamW 8-bit</source>
+        <translation>AdamW 8 位</translation>
+    </message>
+    <message>
+        <source>SGD + momentum</source>
+        <translation>SGD + 动量</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>selective</source>
+        <translation>选择性</translation>
+    </message>
+    <message>
+        <source>full</source>
+        <translation>完全</translation>
+    </message>
+    <message>
+        <source>Plan serving (memory and speed) or fine-tuning (weights, gradients, optimizer states, activations)</source>
+        <translation>规划推理部署（显存和速度）或微调（权重、梯度、优化器状态、激活）</translation>
+    </message>
+    <message>
+        <source>Type part of a model&apos;s name or family to shorten the list</source>
+        <translation>输入模型名称或系列的一部分以缩短列表</translation>
+    </message>
+    <message>
+        <source>Model preset (built-in presets grouped by family, then your own)</source>
+        <translation>模型预设（内置预设按系列分组，之后是你自己的预设）</translation>
+    </message>
+    <message>
+        <source>Import a config.json, .safetensors, model.safetensors.index.json or .gguf (only headers are read); you can also drop files on the window</source>
+        <translation>导入 config.json、.safetensors、model.safetensors.index.json 或 .gguf 文件（只读取文件头）；也可以把文件拖到窗口上</translation>
+    </message>
+    <message>
+        <source>The card to plan for; choosing a row in the fit table does the same</source>
+        <translation>要规划的显卡；在适配表中选择一行效果相同</translation>
+    </message>
+    <message>
+        <source>Draw up to four more cards&apos; capacity lines on the memory chart</source>
+        <translation>在显存图上再画出最多四张卡的容量线</translation>
+    </message>
+    <message>
+        <source>Weight format: effective bits include group scales and zeros; &apos;as stored&apos; uses the exact bytes of an imported .safetensors or .gguf file</source>
+        <translation>权重格式：有效位数包含分组缩放因子和零点；“按存储格式”使用导入的 .safetensors 或 .gguf 文件的确切字节数</translation>
+    </message>
+    <message>
+        <source>Element type of the KV cache</source>
+        <translation>KV 缓存的元素类型</translation>
+    </message>
+    <message>
+        <source>Engine profile: what the engine allocates and when (hover the breakdown for details)</source>
+        <translation>引擎配置：引擎分配什么、何时分配（悬停在明细栏上查看详情）</translation>
+    </message>
+    <message>
+        <source>Eager attention materialises the score matrix (quadratic in the prompt); sdpa/flash do not</source>
+        <translation>eager 注意力会实际生成注意力分数矩阵（随提示词长度呈平方增长）；sdpa/flash 不会</translation>
+    </message>
+    <message>
+        <source>Prompt tokens per sequence (log scale)</source>
+        <translation>每个序列的提示词 token 数（对数刻度）</translation>
+    </message>
+    <message>
+        <source>Generated tokens per sequence (log scale)</source>
+        <translation>每个序列生成的 token 数（对数刻度）</translation>
+    </message>
+    <message>
+        <source>Concurrent sequences (log scale, 1-1024; type more in the box)</source>
+        <translation>并发序列数（对数刻度，1–1024；更大的值可在输入框中键入）</translation>
+    </message>
+    <message>
+        <source>Share of the card the engine may use (vLLM gpu_memory_utilization)</source>
+        <translation>引擎可使用的显存比例（vLLM 的 gpu_memory_utilization）</translation>
+    </message>
+    <message>
+        <source>Memory other programs already hold on each card (desktop, other jobs)</source>
+        <translation>每张卡上其他程序已占用的显存（桌面、其他任务）</translation>
+    </message>
+    <message>
+        <source>Which weights train: all of them, or low-rank adapters on a 16-bit or 4-bit base</source>
+        <translation>训练哪些权重：全部权重，或在 16 位 / 4 位基座上训练低秩适配器</translation>
+    </message>
+    <message>
+        <source>Optimizer states per trainable parameter: 12 bytes for mixed-precision AdamW down to none for plain SGD</source>
+        <translation>每个可训练参数的优化器状态：混合精度 AdamW 为 12 字节，普通 SGD 则没有</translation>
+    </message>
+    <message>
+        <source>LoRA rank r: each adapted matrix gains r × (d_in + d_out) parameters</source>
+        <translation>LoRA 秩 r：每个被适配的矩阵增加 r × (d_in + d_out) 个参数</translation>
+    </message>
+    <message>
+        <source>Adapted matrices, comma-separated: q, k, v, o, gate, up, down or all-linear</source>
+        <translation>要适配的矩阵，用逗号分隔：q、k、v、o、gate、up、down 或 all-linear</translation>
+    </message>
+    <message>
+        <source>Gradient checkpointing: recompute activations in the backward pass</source>
+        <translation>梯度检查点：在反向传播中重新计算激活</translation>
+    </message>
+    <message>
+        <source>Eager attention stores the s² score matrix per layer</source>
+        <translation>eager 注意力每层都要存储 s² 大小的分数矩阵</translation>
+    </message>
+    <message>
+        <source>Shard optimizer states (1), gradients (2) and weights (3) across the data-parallel cards</source>
+        <translation>在数据并行的各卡之间切分优化器状态（1）、梯度（2）和权重（3）</translation>
+    </message>
+    <message>
+        <source>Tokens per training sequence (log scale)</source>
+        <translation>每条训练序列的 token 数（对数刻度）</translation>
+    </message>
+    <message>
+        <source>Sequences per card per step (log scale)</source>
+        <translation>每卡每步的序列数（对数刻度）</translation>
+    </message>
+    <message>
+        <source>System RAM (GB): plan llama.cpp-style partial offload — the layers that do not fit on the card run from RAM</source>
+        <translation>系统内存 (GB)：按 llama.cpp 的方式规划部分卸载——卡上放不下的层在内存中运行</translation>
+    </message>
+    <message>
+        <source>Keep every expert tensor in RAM and attention on the GPU (llama.cpp -ot exps=CPU)</source>
+        <translation>所有专家张量放在内存中，注意力留在 GPU 上（llama.cpp -ot exps=CPU）</translation>
+    </message>
+    <message>
+        <source>System RAM bandwidth for the offloaded layers (default: dual-channel DDR5-4800, 76.8 GB/s; unified memory: the chip&apos;s)</source>
+        <translation>卸载层使用的系统内存带宽（默认：双通道 DDR5-4800，76.8 GB/s；统一内存：芯片自身的带宽）</translation>
+    </message>
+    <message>
+        <source>At most four cards can be compared at once.</source>
+        <translation>最多只能同时对比四张卡。</translation>
+    </message>
+    <message>
+        <source>Compare with… ({n})</source>
+        <translation>对比…（{n}）</translation>
+    </message>
+    <message>
+        <source>Compare with…</source>
+        <translation>对比…</translation>
+    </message>
+    <message>
+        <source>Data-parallel cards (ZeRO shards states across them)</source>
+        <translation>数据并行的卡数（ZeRO 在它们之间切分状态）</translation>
+    </message>
+    <message>
+        <source>Cards the model is split over (tensor parallel for vLLM/generic, layer split for HF and llama.cpp)</source>
+        <translation>模型切分到的卡数（vLLM/通用为张量并行，HF 和 llama.cpp 为按层切分）</translation>
+    </message>
+    <message>
+        <source>{source} · {size} GiB in {n} tensors ({dtype})</source>
+        <translation>{source} · {size} GiB，共 {n} 个张量（{dtype}）</translation>
+    </message>
+</context>
+<context>
+    <name>ScenarioState</name>
+    <message>
+        <source>at most {n} different scenarios can be pinned</source>
+        <translation>最多只能固定 {n} 个不同的场景</translation>
+    </message>
+</context>
+<context>
+    <name>Session</name>
+    <message>
+        <source>the settings file {file} could not be read and was reset</source>
+        <translation>设置文件 {file} 无法读取，已重置</translation>
+    </message>
+    <message>
+        <source>the saved session in {file} was corrupt and was reset</source>
+        <translation>{file} 中保存的会话已损坏，已重置</translation>
+    </message>
+    <message>
+        <source>the saved window layout was corrupt and was reset</source>
+        <translation>保存的窗口布局已损坏，已重置</translation>
+    </message>
+    <message>
+        <source>the model &apos;{id}&apos; of the last session is no longer available</source>
+        <translation>上次会话使用的模型“{id}”已不存在</translation>
+    </message>
+    <message>
+        <source>some settings of the last session were not valid and were skipped</source>
+        <translation>上次会话的部分设置无效，已跳过</translation>
+    </message>
+    <message>
+        <source>a pinned scenario of the last session could not be restored</source>
+        <translation>上次会话中有一个固定的场景无法恢复</translation>
+    </message>
+    <message>
+        <source>the saved system RAM was not a number and was reset</source>
+        <translation>保存的系统内存不是数字，已重置</translation>
+    </message>
+    <message>
+        <source>Something went wrong; vramgui keeps running.</source>
+        <translation>出错了，vramgui 仍在继续运行。</translation>
+    </message>
+    <message>
+        <source>The details were written to {file}.</source>
+        <translation>详细信息已写入 {file}。</translation>
+    </message>
+    <message>
+        <source>vramgui: unexpected error</source>
+        <translation>vramgui：意外错误</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>复制详细信息</translation>
+    </message>
+</context>
+<context>
+    <name>SpeedChart</name>
+    <message>
+        <source>Speed vs batch size</source>
+        <translation>速度随批大小的变化</translation>
+    </message>
+    <message>
+        <source>throughput (tokens/s)</source>
+        <translation>吞吐量 (tokens/s)</translation>
+    </message>
+    <message>
+        <source>decode step (ms)</source>
+        <translation>解码单步耗时 (ms)</translation>
+    </message>
+    <message>
+        <source>batch size (concurrent sequences)</source>
+        <translation>批大小（并发序列数）</translation>
+    </message>
+    <message>
+        <source>expected</source>
+        <translation>预期</translation>
+    </message>
+    <message>
+        <source>speed of light</source>
+        <translation>理论上限</translation>
+    </message>
+    <message>
+        <source>tokens/s</source>
+        <translation>tokens/s</translation>
+    </message>
+    <message>
+        <source>knee {n}</source>
+        <translation>拐点 {n}</translation>
+    </message>
+    <message>
+        <source>memory limit {n}</source>
+        <translation>显存限制 {n}</translation>
+    </message>
+    <message>
+        <source>batch {n}</source>
+        <translation>批大小 {n}</translation>
+    </message>
+    <message>
+        <source>time to first token ({n} tokens × {batch}): {ms} ms</source>
+        <translation>首字延迟（{n} 个 token × {batch}）：{ms} ms</translation>
+    </message>
+    <message>
+        <source>time to first token: unknown (no FLOP/s figure for this card)</source>
+        <translation>首字延迟：未知（这张卡没有 FLOP/s 数据）</translation>
+    </message>
+</context>
+<context>
+    <name>Theme</name>
+    <message>
+        <source>System</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingBatchChart</name>
+    <message>
+        <source>Fine-tuning memory per card vs micro-batch</source>
+        <translation>微调时每卡显存随微批大小的变化</translation>
+    </message>
+    <message>
+        <source>memory per card (GiB)</source>
+        <translation>每卡显存 (GiB)</translation>
+    </message>
+    <message>
+        <source>micro-batch (sequences per card per step)</source>
+        <translation>微批大小（每卡每步的序列数）</translation>
+    </message>
+    <message>
+        <source>{card}: {size} GiB</source>
+        <translation>{card}：{size} GiB</translation>
+    </message>
+    <message>
+        <source>micro-batch {n}</source>
+        <translation>微批 {n}</translation>
+    </message>
+    <message>
+        <source>largest that fits: {n}</source>
+        <translation>放得下的最大值：{n}</translation>
+    </message>
+</context>
+<context>
+    <name>Verdict</name>
+    <message>
+        <source>fits on GPU</source>
+        <translation>全部在 GPU 上</translation>
+    </message>
+    <message>
+        <source>partly offloaded</source>
+        <translation>部分卸载</translation>
+    </message>
+    <message>
+        <source>CPU only</source>
+        <translation>仅 CPU</translation>
+    </message>
+    <message>
+        <source>does not fit</source>
+        <translation>放不下</translation>
+    </message>
+    <message>
+        <source>fits</source>
+        <translation>放得下</translation>
+    </message>
+    <message>
+        <source>needs {n} cards</source>
+        <translation>需要 {n} 张卡</translation>
+    </message>
+    <message>
+        <source>partly offloaded (experts on CPU)</source>
+        <translation>部分卸载（专家在 CPU 上）</translation>
+    </message>
+    <message>
+        <source>does not fit in RAM either</source>
+        <translation>内存也放不下</translation>
+    </message>
+    <message>
+        <source>partly offloaded ({gpu} of {n} layers on GPU)</source>
+        <translation>部分卸载（{n} 层中有 {gpu} 层在 GPU 上）</translation>
+    </message>
+    <message>
+        <source>offload {gpu}/{n}</source>
+        <translation>GPU 上 {gpu}/{n} 层</translation>
+    </message>
+    <message>
+        <source>experts on CPU</source>
+        <translation>专家在 CPU 上</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,117 @@
+"""The explanations: substituted numbers are the estimate's own, every assumption names a
+source.  Expected values are worked out by hand from the model card and the datasheet."""
+
+import itertools
+
+import pytest
+
+from vramgui.core import estimate_memory
+from vramgui.core.engines import ENGINES, EngineProfile
+from vramgui.core.explain import explain, explain_items, explain_training_items
+from vramgui.core.speed import SOURCES, estimate_speed
+from vramgui.core.training import TrainingSetup
+from vramgui.core.units import GIB
+
+
+def by_key(s):
+    return {e.key: e for e in explain_items(s)}
+
+
+def test_llama2_7b_kv_line_is_the_hand_calculation(scenario):
+    # Llama 2 7B config.json: 32 layers, 32 KV heads, head dim 4096/32 = 128; fp16 = 2 bytes.
+    s = scenario("llama2-7b", "rtx4090", prompt_tokens=4096, output_tokens=256)
+    kv = by_key(s)["kv_cache"]
+    hand = 2 * 32 * 32 * 128 * 2 * (4096 + 256)       # 2,281,701,376 bytes = 2.125 GiB
+    assert "2 × 32 × 32 × 128 × 2 bytes × 4,352 tokens × 1" in kv.substituted
+    assert f"{hand / GIB:,.2f} GiB" in kv.substituted
+    assert float(estimate_memory(s).kv_cache) == hand
+    assert kv.result == "2.12 GiB per card"
+
+
+def test_llama2_7b_weights_and_decode_lines(scenario):
+    s = scenario("llama2-7b", "rtx4090", prompt_tokens=4096, output_tokens=256)
+    items = by_key(s)
+    params = 6_738_415_616                              # Llama 2 7B, counted from config.json
+    assert f"{params * 2 / GIB:,.2f} GiB per card" == items["weights"].result == "12.55 GiB per card"
+    # decode at batch 1: weights without the embedding lookup (32,000 × 4,096) + the filled cache,
+    # over the RTX 4090's 1,008 GB/s (Ada whitepaper) at the generic profile's 85 %
+    moved = (params - 32_000 * 4096) * 2 + 2 * 32 * 32 * 128 * 2 * 4352
+    step_ms = moved / (1008e9 * 0.85) * 1e3              # 18.086 ms
+    assert f"{moved / GIB:,.2f} GiB ÷ (1,008 GB/s × 0.85)" in items["decode"].substituted
+    assert f"= {step_ms:,.2f} ms per token" in items["decode"].substituted
+    assert float(estimate_speed(s).decode_step_s) * 1e3 == pytest.approx(step_ms, rel=1e-9)
+    assert "165.2 TFLOP/s" in items["decode"].substituted
+
+
+def test_70b_gqa_on_tensor_parallel_cards_counts_kv_heads_per_card(scenario):
+    # Llama 2 70B: 80 layers, 8 KV heads; vLLM tensor parallel over 2 cards keeps 4 per card
+    s = scenario("llama2-70b", "a100-80gb", engine="vllm", n_gpus=2, prompt_tokens=1000, output_tokens=24)
+    kv = by_key(s)["kv_cache"]
+    assert "2 × 80 × 4 × 128 × 2 bytes × 1,024 tokens × 1" in kv.substituted
+    assert kv.result == f"{2 * 80 * 4 * 128 * 2 * 1024 / GIB:,.2f} GiB per card"
+
+
+def test_layer_split_names_the_share_in_the_product(scenario):
+    s = scenario("llama2-7b", "rtx4090", engine="llamacpp", weights="q4_0", n_gpus=2, prompt_tokens=4096,
+                 output_tokens=0)
+    kv = by_key(s)["kv_cache"]
+    assert "× 50% of the layers" in kv.substituted
+    # llama.cpp: n_ctx 4096 (a multiple of 256) × 16 layers on the fullest card
+    assert kv.result == f"{2 * 16 * 32 * 128 * 2 * 4096 / GIB:,.2f} GiB per card"
+
+
+SCENARIOS = list(itertools.product(
+    ["llama2-7b", "llama2-70b"], ["rtx4090", "h100-sxm"], ["generic", "hf", "vllm", "llamacpp"],
+    ["fp16", "awq-int4", "q4_k_m", "fp8"], [1, 4]))
+
+
+@pytest.mark.parametrize("model,gpu,engine,weights,n", SCENARIOS[::5])
+def test_results_are_the_estimates_and_every_assumption_has_a_source(scenario, model, gpu, engine, weights, n):
+    s = scenario(model, gpu, engine=engine, weights=weights, n_gpus=n, prompt_tokens=2048, output_tokens=128,
+                 batch=2)
+    items = by_key(s)
+    assert list(items) == ["weights", "kv_cache", "activations", "overhead", "total", "decode", "prefill"]
+    m, sp = estimate_memory(s), estimate_speed(s, with_knee=False)
+    for key in ("weights", "kv_cache", "activations", "overhead"):
+        value = f"{float(getattr(m, key)) / GIB:,.2f} GiB"
+        assert items[key].result == f"{value} per card"
+        assert value in items[key].substituted
+    assert f"{float(m.total) / GIB:,.2f} GiB" in items["total"].substituted
+    assert f"{float(sp.decode_step_s) * 1e3:,.2f} ms per token" in items["decode"].substituted
+    for e in items.values():
+        assert e.formula and e.substituted and e.assumptions, e.key
+        for a in e.assumptions:
+            assert a.name.strip() and a.value.strip() and a.source.strip(), (e.key, a)
+
+
+def test_tooltips_are_the_items_text(scenario):
+    s = scenario("llama2-7b", "rtx4090", prompt_tokens=512)
+    tips = explain(s)
+    for e in explain_items(s):
+        assert tips[e.key] == e.text
+        assert e.formula in tips[e.key] and e.substituted in tips[e.key]
+
+
+def test_speed_sources_are_named_after_existing_constants():
+    import vramgui.core.speed as speed
+    for name, text in SOURCES.items():
+        assert hasattr(speed, name) and text.strip(), name
+
+
+def test_engine_profiles_source_every_topic():
+    for p in ENGINES.values():
+        assert all(p.sources[t].strip() for t in ("weights", "kv_cache", "activations", "overhead", "budget",
+                                                   "parallel")), p.id
+    data = ENGINES["generic"].model_dump()
+    data["sources"] = {k: v for k, v in data["sources"].items() if k != "overhead"}
+    with pytest.raises(ValueError, match="sources lacks overhead"):
+        EngineProfile.model_validate(data)
+
+
+def test_training_items_carry_results_and_sources(cat):
+    t = TrainingSetup(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"), method="lora", lora_rank=8)
+    items = {e.key: e for e in explain_training_items(t)}
+    # LoRA r = 8 on q and v of 32 layers: 8 × (4096 + 4096) × 2 × 32 = 4,194,304 (Hu et al., 2021)
+    assert items["trainable"].result == "4,194,304"
+    assert all(a.source.strip() for e in items.values() for a in e.assumptions)
+    assert "QLoRA" in items["optimizer"].assumptions[0].source      # LoRA adapters: the QLoRA recipe

@@ -1,0 +1,248 @@
+"""The window in Simplified Chinese: a live switch from the menu, every visible text
+translated, the .ts in step with the code, the choice remembered, numbers in the
+locale's format."""
+
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import PySide6
+import pytest
+from PySide6 import QtCore, QtWidgets
+
+from vramgui.core import Scenario, load_catalog
+from vramgui.core.catalog import data_dir
+from vramgui.ui import i18n, session
+from vramgui.ui.main_window import MainWindow
+from vramgui.ui.state import ScenarioState
+
+pytestmark = pytest.mark.gui
+
+ROOT = Path(__file__).resolve().parents[2]
+TS = ROOT / "resources" / "translations" / "vramgui_zh_CN.ts"
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards(qapp):
+    """Every other test reads English: leave the app as it was found."""
+    yield
+    i18n.set_language("en")
+
+
+@pytest.fixture
+def win(qtbot):
+    cat = load_catalog()
+    w = MainWindow(ScenarioState(cat, Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"))))
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def settle(qtbot, win):
+    qtbot.waitUntil(lambda: not win.busy(), timeout=3000)
+
+
+def choose_language(qtbot, win, code: str) -> None:
+    """Through the menu, as a user does: View → Language → the entry."""
+    act = next(a for a in win.language_menu.actions() if a.data() == code)
+    act.trigger()
+    QtWidgets.QApplication.processEvents()     # Qt posts LanguageChange to the windows
+    settle(qtbot, win)
+
+
+def ts_messages(path: Path) -> dict[tuple[str, str, str], str | None]:
+    """(context, source, comment) → translation (None where unfinished or empty)."""
+    out = {}
+    for ctx in ET.parse(path).getroot().iter("context"):
+        for m in ctx.iter("message"):
+            tr = m.find("translation")
+            done = tr is not None and tr.get("type") is None and bool(tr.text)
+            out[(ctx.findtext("name") or "", m.findtext("source"), m.findtext("comment") or "")] = \
+                tr.text if done else None
+    return out
+
+
+def visible_texts(win) -> set[str]:
+    """Every text the window shows or tells on hover: labels, buttons, fields, combo entries,
+    tooltips, menus, tabs, table headers, chart titles, axes and legends."""
+    out: set[str] = {win.windowTitle()}
+    for w in [win, *win.findChildren(QtWidgets.QWidget)]:
+        out.add(w.toolTip())
+        if isinstance(w, (QtWidgets.QLabel, QtWidgets.QAbstractButton)):
+            out.add(w.text())
+        if isinstance(w, QtWidgets.QLineEdit):
+            out.add(w.placeholderText())
+        if isinstance(w, QtWidgets.QAbstractSpinBox):
+            out.add(w.specialValueText())
+        if isinstance(w, QtWidgets.QComboBox):
+            out.update(w.itemText(i) for i in range(w.count()))
+        if isinstance(w, QtWidgets.QTabWidget):
+            out.update(w.tabText(i) for i in range(w.count()))
+        if isinstance(w, QtWidgets.QAbstractItemView) and w.model() is not None:
+            m = w.model()
+            for orient, n in ((QtCore.Qt.Orientation.Horizontal, m.columnCount()),
+                              (QtCore.Qt.Orientation.Vertical, m.rowCount())):
+                for i in range(n):
+                    for role in (QtCore.Qt.ItemDataRole.DisplayRole, QtCore.Qt.ItemDataRole.ToolTipRole):
+                        out.add(str(m.headerData(i, orient, role) or ""))
+            for r in range(min(m.rowCount(), 5)):
+                out.add(str(m.index(r, 0).data() or ""))
+    for menu in win.menuBar().findChildren(QtWidgets.QMenu):
+        out.add(menu.title())
+        out.update(a.text() for a in menu.actions())
+    import pyqtgraph as pg
+    for plot in win.findChildren(pg.PlotWidget) + [it for g in win.findChildren(pg.GraphicsLayoutWidget)
+                                                   for it in g.ci.items if isinstance(it, pg.PlotItem)]:
+        item = plot.getPlotItem() if isinstance(plot, pg.PlotWidget) else plot
+        out.add(item.titleLabel.text)
+        out.update(item.getAxis(a).labelText for a in ("left", "bottom"))
+        if item.legend is not None:
+            out.update(label.text for _, label in item.legend.items)
+    out.add(win.breakdown.verdict.text().lower())
+    out.update(h.text() for h in win.breakdown.heads)
+    return {t for t in out if t}
+
+
+def test_the_menu_switches_the_language_at_once_and_back(qtbot, win):
+    assert win.tabs.tabText(0) == "Plan" and win.menus["file"].title() == "&File"
+    choose_language(qtbot, win, "zh_CN")
+    assert i18n.current_language() == "zh_CN"
+    assert [win.tabs.tabText(i) for i in range(3)] == ["规划", "我的机器", "对比固定的场景"]
+    assert [a.text() for a in win.menuBar().actions()][:4] == ["文件(&F)", "场景(&S)", "视图(&V)", "帮助(&H)"]
+    assert win.actions_by_key["export_memory_png"].text() == "将显存图导出为 PNG…"
+    assert win.language_menu.title() == "语言(&L)"
+    assert win.panel.labels[win.panel.batch].text() == "批大小"
+    assert win.panel.labels[win.panel.kv].text() == "KV 缓存"
+    assert win.panel.mode.itemText(1) == "微调"
+    assert win.fit_panel.model.horizontalHeaderItem(1).text() == "显卡"
+    assert win.breakdown.verdict.text() == "放得下"                  # Llama 2 7B fp16 on a 24 GB card
+    assert win.memory_chart.getPlotItem().titleLabel.text == "每卡显存随提示词长度的变化"
+    assert win.speed_chart.thr.getAxis("left").labelText == "吞吐量 (tokens/s)"
+    assert win.fit_panel.row_texts()[0][1] == "放得下"
+    assert next(a for a in win.language_menu.actions() if a.data() == "zh_CN").isChecked()
+    assert QtCore.QCoreApplication.translate("QPlatformTheme", "Close") == "关闭"   # Qt's own buttons too
+
+    choose_language(qtbot, win, "en")
+    assert win.tabs.tabText(0) == "Plan" and win.menus["file"].title() == "&File"
+    assert win.panel.labels[win.panel.batch].text() == "Batch size"
+    assert win.breakdown.verdict.text() == "FITS"
+    assert win.memory_chart.getPlotItem().titleLabel.text == "Memory per card vs prompt length"
+
+
+def test_no_english_text_is_left_after_the_switch(qtbot, win):
+    """Whatever the window shows in Chinese holds none of the English texts the .ts
+    translates: a widget that forgot to retranslate shows its English source."""
+    english = {src for (_, src, _), tr in ts_messages(TS).items() if tr and tr != src}
+    for mode in ("inference", "training"):
+        win.state.set_mode(mode)
+        settle(qtbot, win)
+        choose_language(qtbot, win, "zh_CN")
+        left = sorted(t for t in visible_texts(win) if t in english)
+        assert left == [], f"{mode}: still English after the switch: {left}"
+        choose_language(qtbot, win, "en")
+        assert "Plan" in visible_texts(win)
+
+
+def test_the_translation_file_matches_the_code_and_is_complete(tmp_path):
+    """Extract the strings of vramgui/ui again: a new or changed string that the committed
+    .ts lacks, a string it still holds that the code dropped, or any untranslated entry
+    fails here (run packaging/translations.py, then translate)."""
+    lupdate = Path(PySide6.__file__).parent / ("lupdate.exe" if sys.platform == "win32" else "lupdate")
+    if not lupdate.exists():
+        pytest.skip("this PySide6 has no lupdate")
+    fresh = tmp_path / "vramgui_zh_CN.ts"
+    sources = sorted(str(p) for p in (ROOT / "vramgui" / "ui").glob("*.py"))
+    subprocess.run([str(lupdate), *sources, "-locations", "none", "-no-obsolete", "-silent", "-ts", str(fresh)],
+                   check=True)
+    code, committed = set(ts_messages(fresh)), ts_messages(TS)
+    assert sorted(code - set(committed)) == [], "strings missing from the .ts"
+    assert sorted(set(committed) - code) == [], "strings in the .ts the code no longer has"
+    assert [k for k, v in committed.items() if v is None] == [], "untranslated strings"
+    assert len(code) > 300
+
+
+def test_the_shipped_qm_is_compiled_from_the_ts():
+    """The .qm the app loads (found like the app finds it) answers every entry of the .ts
+    with its translation: it was compiled after the last edit."""
+    assert (i18n.translations_dir() / "vramgui_zh_CN.qm") == data_dir("resources") / "translations" / \
+        "vramgui_zh_CN.qm"
+    qm = QtCore.QTranslator()
+    assert qm.load("vramgui_zh_CN", str(i18n.translations_dir()))
+    stale = [(ctx, src) for (ctx, src, comment), tr in ts_messages(TS).items()
+             if qm.translate(ctx, src, comment or None) != tr]
+    assert stale == []
+
+
+def test_the_language_choice_round_trips_through_the_settings(qtbot, win, tmp_path, monkeypatch):
+    store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    assert session.load_language(store) == ""                     # nothing stored: follow the system
+    session.save_language("zh_CN", store)
+    again = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    assert session.load_language(again) == "zh_CN"
+    again.setValue(session.LANGUAGE_KEY, "klingon")                # an edited file: back to the system's
+    assert session.load_language(again) == ""
+    # the menu stores the choice in the app's settings (VRAMGUI_SETTINGS in the tests)
+    monkeypatch.setenv("VRAMGUI_SETTINGS", str(tmp_path / "app.ini"))
+    win.remember_session = True
+    choose_language(qtbot, win, "zh_CN")
+    assert session.load_language() == "zh_CN"
+    choose_language(qtbot, win, "")
+    assert session.load_language() == ""
+    win.remember_session = False
+
+
+def test_startup_takes_the_command_line_then_the_settings(tmp_path, monkeypatch):
+    from vramgui.ui.app import parse_args, startup_language
+    monkeypatch.setenv("VRAMGUI_SETTINGS", str(tmp_path / "app.ini"))
+    session.save_language("zh_CN")
+    assert startup_language(parse_args([])) == "zh_CN"
+    assert startup_language(parse_args(["--lang", "en"])) == "en"
+    assert startup_language(parse_args(["--lang", "system"])) == ""
+    assert startup_language(parse_args(["--screenshot", "x.png"])) == ""      # never the user's settings
+    assert startup_language(parse_args(["--screenshot", "x.png", "--lang", "zh_CN"])) == "zh_CN"
+
+
+@pytest.mark.parametrize(("tags", "expected"), [
+    (["zh-CN"], "zh_CN"), (["zh-Hans-SG"], "zh_CN"), (["zh"], "zh_CN"), (["zh-TW"], "en"), (["zh-Hant-HK"], "en"),
+    (["de-DE"], "en"), (["de-DE", "zh-CN"], "zh_CN"), (["en-GB", "zh-CN"], "en"), (["C"], "en")])
+def test_system_default_follows_the_preferred_ui_languages(tags, expected, monkeypatch):
+    class System:
+        def uiLanguages(self):  # noqa: N802 (Qt's name)
+            return tags
+    assert i18n.resolve("", System()) == expected
+    assert i18n.resolve("en", System()) == "en"
+
+
+def test_numbers_follow_the_locale(qtbot, win):
+    i18n.set_language("", system=QtCore.QLocale("de_DE"))
+    win.setLocale(i18n.locale())
+    settle(qtbot, win)
+    assert i18n.current_language() == "en"                        # no German translation: English words
+    assert i18n.num(1234567.891, 2) == "1.234.567,89" and i18n.signed(2.5, 1) == "+2,5"
+    assert win.breakdown.values["weights"].text() == "12,55 GiB"  # 6.74 B × 2 bytes
+    assert win.fit_panel.row_texts()                              # the table is written in it too
+    i18n.set_language("en")
+    win.setLocale(i18n.locale())
+    settle(qtbot, win)
+    assert i18n.num(1234567.891, 2) == "1,234,567.89"
+    assert i18n.num(0.125, 2) == f"{0.125:,.2f}" == "0.12"            # rounded as the CLI and the reports do
+    assert [i18n.signed(v, 1) for v in (3.0, 0.0, -0.0, -2.5)] == ["+3.0", "+0.0", "-0.0", "-2.5"]
+    assert win.breakdown.values["weights"].text() == "12.55 GiB"
+
+
+def test_the_posix_c_locale_reads_as_us_english():
+    i18n.set_language("", system=QtCore.QLocale.c())
+    assert i18n.integer(1048576) == "1,048,576" and i18n.current_language() == "en"
+
+
+def test_a_dialog_opened_before_the_switch_follows_it(qtbot, win):
+    from vramgui.ui.dialogs import CustomGpuDialog
+    dialog = CustomGpuDialog(win)
+    qtbot.addWidget(dialog)
+    choose_language(qtbot, win, "zh_CN")
+    assert dialog.windowTitle() == "添加自定义 GPU"
+    assert dialog.layout().labelForField(dialog.memory).text() == "显存"
+

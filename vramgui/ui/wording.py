@@ -1,0 +1,72 @@
+"""Words the window shows for the core's values, in the window's language: verdicts,
+card classes, and the names in the core's tables that hold words.
+
+The core says the verdicts in English (``FitResult.verdict``, ``OffloadPlan.describe``)
+for the command line and the reports; the window writes them from the same numbers so
+they can be translated.  The English wording here is the core's, word for word.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+
+from .i18n import integer, translate
+
+# Names from the core's tables that hold words, listed for translation (the others are
+# symbols such as FP16 or GGUF Q4_K_M and stay as they are).
+CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
+              QT_TRANSLATE_NOOP("Formats", "FP8 (E4M3, per-tensor scale)"),
+              QT_TRANSLATE_NOOP("Formats", "INT4 (symmetric, group 128)"),
+              QT_TRANSLATE_NOOP("Formats", "GPTQ int4 (group 128)"),
+              QT_TRANSLATE_NOOP("Formats", "AWQ int4 (group 128)"),
+              QT_TRANSLATE_NOOP("Formats", "bitsandbytes NF4 (double quant)"),
+              QT_TRANSLATE_NOOP("Formats", "bitsandbytes 4-bit (no double quant)"))
+CATEGORIES = {"datacenter": QT_TRANSLATE_NOOP("Formats", "Data centre"),
+              "workstation": QT_TRANSLATE_NOOP("Formats", "Workstation"),
+              "consumer": QT_TRANSLATE_NOOP("Formats", "Consumer"), "apple": QT_TRANSLATE_NOOP("Formats", "Apple"),
+              "custom": QT_TRANSLATE_NOOP("Formats", "Custom")}
+
+# how a card's memory figure was obtained (GPU.memory_mib_basis)
+MEMORY_BASIS = {"driver": QT_TRANSLATE_NOOP("Formats", "as the driver reports it"),
+                "marketed": QT_TRANSLATE_NOOP("Formats", "as marketed")}
+
+
+def core_name(name: str) -> str:
+    """A name from the core's tables (an engine, a weight format) in the window's language."""
+    return translate("Formats", name)
+
+
+def fit_verdict(fits: bool, min_gpus: int | None) -> str:
+    """"fits", "needs N cards" or "does not fit"."""
+    if fits:
+        return translate("Verdict", "fits")
+    if min_gpus:
+        return translate("Verdict", "needs {n} cards").format(n=integer(min_gpus))
+    return translate("Verdict", "does not fit")
+
+
+def plan_description(plan) -> str:
+    """An offload plan (:class:`~vramgui.core.offload.OffloadPlan`) in words."""
+    if plan.level == "gpu":
+        return translate("Verdict", "fits on GPU")
+    if plan.level == "partial":
+        if plan.experts_on_cpu and plan.cpu_layers == 0:
+            return translate("Verdict", "partly offloaded (experts on CPU)")
+        return layers_on_gpu(plan.gpu_layers, plan.n_layers)
+    if plan.level == "cpu":
+        return translate("Verdict", "CPU only")
+    return translate("Verdict", "does not fit in RAM either")
+
+
+def layers_on_gpu(gpu_layers: int, n_layers: int) -> str:
+    return translate("Verdict", "partly offloaded ({gpu} of {n} layers on GPU)").format(gpu=gpu_layers, n=n_layers)
+
+
+def plan_badge(plan) -> str:
+    """The short form on the breakdown's badge."""
+    if plan.level == "partial":
+        if plan.cpu_layers:
+            return translate("Verdict", "offload {gpu}/{n}").format(gpu=plan.gpu_layers, n=plan.n_layers)
+        return translate("Verdict", "experts on CPU")
+    return {"cpu": translate("Verdict", "CPU only"), "none": translate("Verdict", "does not fit"),
+            "gpu": translate("Verdict", "fits")}[plan.level]
