@@ -111,3 +111,24 @@ def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context,
         assert (o.ttft_s is None) == (ttft is None) and (ttft is None or o.ttft_s == pytest.approx(ttft, rel=1e-9))
         levels.add(o.level)
     assert "gpu" in levels and ("none" in levels or "partial" in levels)
+
+
+def test_quality_is_shown_only_where_a_sourced_figure_is_attached(capsys):
+    # Llama 3 8B carries llama.cpp's published WikiText-2 perplexities (PR #6936 scoreboard):
+    # F16 6.7684, Q8_0 6.7687, Q6_K 6.8007, Q5_K_M 6.8308, Q4_K_M (imatrix) 6.9164.
+    from vramgui.core.formats import WEIGHT_FORMATS
+
+    cat = default_catalog()
+    for model in cat.models.values():              # every figure names a real format and a source
+        for q in model.quality:
+            assert q.weights in WEIGHT_FORMATS and q.source.startswith("https://"), (model.id, q)
+    rc = main(["best-format", "--model", "llama3-8b", "--gpu", "rtx4090", "--context", "8192", "--json"])
+    d = json.loads(capsys.readouterr().out)
+    by = {o["weights"]: o for o in d["options"]}
+    assert rc == 0
+    assert by["q8_0"]["quality"]["perplexity"] == pytest.approx(6.7687, abs=1e-4)
+    assert by["q4_k_m"]["quality"]["perplexity"] == pytest.approx(6.9164, abs=1e-4)
+    assert "6936" in by["q4_k_m"]["quality"]["source"] and by["q4_k_m"]["quality"]["note"]
+    assert by["awq-int4"]["quality"] is None                     # nothing published attached: nothing shown
+    main(["best-format", "--model", "llama2-7b", "--gpu", "rtx4090"])
+    assert "no published perplexity" in capsys.readouterr().out

@@ -326,7 +326,12 @@ def _option_dict(o) -> dict:
             "params": o.params, "level": o.level, "needed_bytes": o.needed_bytes, "budget_bytes": o.budget_bytes,
             "headroom_bytes": o.headroom_bytes, "max_context": o.max_context, "gpu_layers": o.gpu_layers,
             "n_layers": o.n_layers, "decode_tokens_per_second": o.decode_tokens_per_s,
-            "time_to_first_token_seconds": o.ttft_s}
+            "time_to_first_token_seconds": o.ttft_s, "quality": _quality_dict(o)}
+
+
+def _quality_dict(o) -> dict | None:
+    q = o.model.quality_for(o.weights)
+    return None if q is None else q.model_dump()
 
 
 def _level_text(o) -> str:
@@ -372,9 +377,21 @@ def cmd_best_format(args, cat: Catalog) -> int:
               f"{hp.decode_tokens_per_s:,.1f} tok/s)")
         print(f"  fastest: {fast.weights} ({fast.bits:.2f} bits/weight, {_gib(fast.needed_bytes)}, "
               f"{fast.decode_tokens_per_s:,.1f} tok/s)")
+    def ppl(o) -> str:
+        q = o.model.quality_for(o.weights)
+        return "-" if q is None else f"{q.perplexity:.4f}" + ("*" if q.note else "")
+
     print(_table([(o.weights, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
-                   f"{o.decode_tokens_per_s:,.1f}") for o in sorted(r["options"], key=lambda o: -o.bits)],
-                 ("format", "bits", "runs", "needed", "tok/s")))
+                   f"{o.decode_tokens_per_s:,.1f}", ppl(o)) for o in sorted(r["options"], key=lambda o: -o.bits)],
+                 ("format", "bits", "runs", "needed", "tok/s", "perplexity")))
+    sources = {(q.dataset, q.source) for q in model.quality}
+    if sources:
+        print("perplexity (published, not estimated): " + "; ".join(f"{d}, {src}" for d, src in sorted(sources)))
+        for q in model.quality:
+            if q.note:
+                print(f"  * {q.weights}: {q.note}")
+    else:
+        print("quality: no published perplexity is attached to this preset, so none is shown")
     return 0
 
 

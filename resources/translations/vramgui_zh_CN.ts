@@ -620,8 +620,14 @@
         <translation>{family}：{n} B 参数</translation>
     </message>
     <message>
-        <source>{n} model × format combinations run on {cards} × {card} with {ram} GB of RAM at {context} tokens. No quality is scored: bits per weight are shown as they are.</source>
-        <translation>在 {cards} × {card}、{ram} GB 内存、{context} 个 token 的上下文下，有 {n} 种模型 × 格式组合可以运行。这里不评估模型质量：每权重位数按原样列出。</translation>
+        <source>Published perplexity {ppl} on {dataset}{note}.
+Source: {source}</source>
+        <translation>已发表的困惑度 {ppl}（{dataset}{note}）。
+来源：{source}</translation>
+    </message>
+    <message>
+        <source>{n} model × format combinations run on {cards} × {card} with {ram} GB of RAM at {context} tokens. No quality is scored: bits per weight are shown as they are; a ✓ marks a format with a published perplexity (hover it).</source>
+        <translation>在 {cards} × {card}、{ram} GB 内存、{context} 个 token 的上下文下，有 {n} 种模型 × 格式组合可以运行。这里不评估模型质量：每权重位数按原样列出；带 ✓ 的格式附有已发表的困惑度（鼠标悬停查看）。</translation>
     </message>
 </context>
 <context>

@@ -315,6 +315,32 @@ def test_machine_tab_lists_and_opens(qtbot, win):
     assert win.tabs.currentIndex() == 0
 
 
+def test_machine_tab_follows_each_edit_and_shows_published_quality(qtbot, win):
+    # No Update click: editing the machine recomputes the table (a burst coalesced into one update).
+    mt = win.machine_tab
+    win.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: mt.row_count() > 0, timeout=5000)
+    mt.filter.setText("Llama 2 70B")
+    mt.gpu.setCurrentIndex(mt.gpu.findData("a100-80gb"))
+    mt.ram.setValue(0)
+
+    def levels():
+        return {mt.proxy.index(r, 1).data(): mt.proxy.index(r, 3).data() for r in range(mt.row_count())}
+
+    # 70B Q4_K_M (~41 GB) fits on an 80 GB card; bf16 (~138 GB) does not and is listed only with "all"
+    qtbot.waitUntil(lambda: levels().get("q4_k_m") == "fits on GPU" and "bf16" not in levels(), timeout=5000)
+    assert mt.options[0].budget_bytes > 70 * 2**30 and mt.machine().gpu.id == "a100-80gb"
+    mt.gpu.setCurrentIndex(mt.gpu.findData("rtx4090"))       # 24 GB and no RAM: no 70B format runs
+    qtbot.waitUntil(lambda: mt.row_count() == 0, timeout=5000)
+    # Llama 3 8B carries llama.cpp's published WikiText-2 perplexity for Q8_0 (6.7687): marked, with source
+    mt.filter.setText("Llama 3 8B")
+    qtbot.waitUntil(lambda: mt.row_count() > 0, timeout=5000)
+    cells = {mt.proxy.index(r, 1).data(): mt.proxy.index(r, 1).data(QtCore.Qt.ItemDataRole.ToolTipRole)
+             for r in range(mt.row_count()) if mt.proxy.index(r, 0).data() == "Llama 3 8B"}
+    assert "6.7687" in cells["q8_0 ✓"] and "github.com/ggml-org/llama.cpp/pull/6936" in cells["q8_0 ✓"]
+    assert cells["awq-int4"] is None
+
+
 def test_pinned_scenarios(qtbot, win, tmp_path):
     from vramgui.core.speed import estimate_speed
     st = win.state

@@ -101,6 +101,18 @@ class FileWeights(BaseModel):
         return max(self.dtypes, key=self.dtypes.get) if self.dtypes else "?"
 
 
+class QualityFigure(BaseModel):
+    """A published quality measurement of the model in one weight format.  vramgui scores
+    no quality itself: only figures like these, each with its source, are shown."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    weights: str = Field(min_length=1, description="weight format id the figure was measured in")
+    perplexity: float = Field(gt=0, description="perplexity (lower is better)")
+    dataset: str = Field(min_length=1, description="what it was measured on (text, context per chunk)")
+    note: str | None = Field(None, description="how the format was made (e.g. with an importance matrix)")
+    source: str = Field(min_length=1, description="where the figure was published (URL)")
+
+
 class ModelPreset(BaseModel):
     """A model: its name, where its numbers come from, and its HF config keys."""
 
@@ -117,6 +129,9 @@ class ModelPreset(BaseModel):
     published_params_source: str | None = None
     config: dict[str, Any] = Field(description="the model's config.json keys, verbatim")
     file_weights: FileWeights | None = Field(None, description="exact weight bytes from an imported file")
+    quality: tuple[QualityFigure, ...] = Field((), description="published perplexity per weight format, "
+                                                                "with sources (shown beside the format, never "
+                                                                "invented)")
 
     @model_validator(mode="after")
     def _config_parses(self) -> ModelPreset:
@@ -131,3 +146,7 @@ class ModelPreset(BaseModel):
     @property
     def architecture(self) -> Architecture:
         return self._arch
+
+    def quality_for(self, weights: str) -> QualityFigure | None:
+        """The published figure for ``weights``, if the preset carries one."""
+        return next((q for q in self.quality if q.weights == weights), None)

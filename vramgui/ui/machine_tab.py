@@ -96,6 +96,15 @@ class MachineTab(QtWidgets.QWidget):
         lay.addWidget(self.view, 1)
         lay.addWidget(self.summary)
         self.update_button.clicked.connect(self.recompute)
+        # The whole catalog takes tens of milliseconds (core/machine.py is one stacked grid), so
+        # the table follows every edit of the machine, a burst of edits coalesced into one update.
+        self._pending = QtCore.QTimer(self)
+        self._pending.setSingleShot(True)
+        self._pending.setInterval(120)
+        self._pending.timeout.connect(self._recompute_if_shown)
+        for signal in (self.gpu.currentIndexChanged, self.gpus.valueChanged, self.ram.valueChanged,
+                       self.context.valueChanged, self.engine.currentIndexChanged):
+            signal.connect(self._pending.start)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.fits_only.toggled.connect(self._fill)
         self.view.activated.connect(self._open)
@@ -139,6 +148,15 @@ class MachineTab(QtWidgets.QWidget):
         return Machine(gpu=self.state.catalog.gpus[self.gpu.currentData()], n_gpus=self.gpus.value(),
                        ram_gb=float(self.ram.value()), engine=self.engine.currentData(), context=self.context.value())
 
+    def _recompute_if_shown(self) -> None:
+        if self.isVisible() or self.options:
+            self.recompute()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if not self.options:           # first visit: show what runs on the machine as described
+            QtCore.QTimer.singleShot(0, self.recompute)
+        super().showEvent(event)
+
     def recompute(self) -> None:
         QtWidgets.QApplication.setOverrideCursor(QtCore.Qt.CursorShape.WaitCursor)
         try:
@@ -173,6 +191,12 @@ class MachineTab(QtWidgets.QWidget):
             items[0].setToolTip(self.tr("{family}: {n} B parameters").format(family=o.model.family,
                                                                                n=num(o.params / 1e9, 2)))
             items[3].setData(colour, QtCore.Qt.ItemDataRole.DecorationRole)
+            q = o.model.quality_for(o.weights)
+            if q is not None:           # only published figures, with their source
+                items[1].setText(f"{o.weights} ✓")
+                items[1].setToolTip(self.tr("Published perplexity {ppl} on {dataset}{note}.\nSource: {source}").format(
+                    ppl=num(q.perplexity, 4), dataset=q.dataset, note=f" ({q.note})" if q.note else "",
+                    source=q.source))
             self.model.appendRow(items)
         self.view.sortByColumn(6, QtCore.Qt.SortOrder.DescendingOrder)
         for c in (3, 5):    # verdict and context on one line: Chinese has no spaces to wrap at
@@ -180,8 +204,8 @@ class MachineTab(QtWidgets.QWidget):
         m = self.machine()
         self.summary.setText(self.tr("{n} model × format combinations run on {cards} × {card} with {ram} GB of RAM "
                                      "at {context} tokens. No quality is scored: bits per weight are shown as they "
-                                     "are.").format(n=integer(len(rows)), cards=m.n_gpus, card=m.gpu.name,
-                                                    ram=num(m.ram_gb), context=integer(m.context)))
+                                     "are; a ✓ marks a format with a published perplexity (hover it).").format(
+            n=integer(len(rows)), cards=m.n_gpus, card=m.gpu.name, ram=num(m.ram_gb), context=integer(m.context)))
 
     def _open(self, index: QtCore.QModelIndex) -> None:
         src = self.proxy.mapToSource(index)
