@@ -120,6 +120,20 @@ def setup_plot(p: pg.PlotItem, title: str, left: str, bottom: str | None, log_x:
     p.setMenuEnabled(False)
     p.disableAutoRange()
     p.setMouseEnabled(x=False, y=False)
+    fix_axis_sizes(p)
+
+
+def fix_axis_sizes(p: pg.PlotItem) -> None:
+    """Give the left and bottom axes a fixed size, wide enough for the longest tick label
+    the charts write (``88,888`` / ``888.8``) plus the axis title.  Left to themselves the
+    axes fit their width to the current labels: a range going from ``5-25`` to ``100-250``
+    then resizes the view box during the paint, which invalidates every item and paints the
+    chart a second time."""
+    left, bottom = p.getAxis("left"), p.getAxis("bottom")
+    fm = QtGui.QFontMetrics(left.style.get("tickFont") or QtGui.QFont())
+    label_fm = QtGui.QFontMetrics(left.label.font())
+    left.setWidth(fm.horizontalAdvance("88,888") + left.style["tickTextOffset"][0] + label_fm.height() + 14)
+    bottom.setHeight(fm.height() + bottom.style["tickTextOffset"][1] + label_fm.height() + 10)
 
 
 def stacked_curves(p: pg.PlotItem, bands: tuple) -> list[pg.PlotDataItem]:
@@ -328,7 +342,7 @@ class MemoryChart(pg.PlotWidget):
                 line.label.setFormat(self.tr("{card}: {size} GiB").format(card=other.name,
                                                                           size=num(other.memory_bytes / GIB)))
         ymax = nice_ceil(max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.05)
-        self.getPlotItem().setRange(xRange=(np.log10(MIN_PROMPT), np.log10(top)), yRange=(0, ymax), padding=0)
+        set_range(self.getPlotItem(), (np.log10(MIN_PROMPT), np.log10(top)), (0, ymax))
 
     def set_pins(self, pins: list) -> None:
         """Total memory per card of each pinned scenario, on the current prompt axis."""
@@ -410,7 +424,7 @@ class SpeedChart(pg.GraphicsLayoutWidget):
         self.measured_step = _measured_item(self.step)
         for p in (self.thr, self.step):
             cache_static_items(p)
-        self.ttft = pg.TextItem(color="#202020", anchor=(1, 1))
+        self.ttft = pg.TextItem(color="#202020", anchor=(0, 0))   # top left: the step curve rises to the right
         self.step.addItem(self.ttft, ignoreBounds=True)
         self.result: SpeedResult | None = None
         self.retranslate()
@@ -494,16 +508,16 @@ class SpeedChart(pg.GraphicsLayoutWidget):
                     line.setValue(np.log10(value))
                     line.label.setFormat(fmt.format(n=num(value)) if i == 0 else "")
         lx = (0, np.log10(top))
-        self.thr.setRange(xRange=lx, yRange=_log_range(np.concatenate([thr, sol_thr])), padding=0)
-        self.step.setRange(xRange=lx, yRange=_log_range(np.concatenate([sp.decode_step_s, sp.sol_decode_step_s])
-                                                        * 1e3), padding=0)
+        set_range(self.thr, lx, _log_range(np.concatenate([thr, sol_thr])))
+        step_range = _log_range(np.concatenate([sp.decode_step_s, sp.sol_decode_step_s]) * 1e3)
+        set_range(self.step, lx, step_range)
         if sp.compute_known:
             ttft = float(prefill_time(s, s.prompt_tokens, s.batch)) * 1e3
             self.ttft.setText(self.tr("time to first token ({n} tokens × {batch}): {ms} ms").format(
                 n=integer(s.prompt_tokens), batch=integer(s.batch), ms=num(ttft)))
         else:
             self.ttft.setText(self.tr("time to first token: unknown (no FLOP/s figure for this card)"))
-        self.ttft.setPos(np.log10(top), np.log10(float(np.min(sp.sol_decode_step_s)) * 1e3))
+        self.ttft.setPos(0.0, step_range[1])
         return sp
 
 
@@ -523,6 +537,15 @@ def _tip(label: str, measured: float, estimated: float, unit: str) -> str:
     return head + translate("Charts", "measured {value} {unit}").format(value=num(measured, 2), unit=unit) + "\n" \
         + translate("Charts", "estimated {value} {unit} ({error} %)").format(value=num(estimated, 2), unit=unit,
                                                                                error=signed(err, 1))
+
+
+def set_range(plot: pg.PlotItem, x: tuple[float, float], y: tuple[float, float]) -> None:
+    """Set the view range only when it differs from the last one: every ``setRange`` makes
+    the axes regenerate their ticks and repaint, even for the same numbers."""
+    key = (float(x[0]), float(x[1]), float(y[0]), float(y[1]))
+    if getattr(plot, "_vramgui_range", None) != key:
+        plot._vramgui_range = key
+        plot.setRange(xRange=x, yRange=y, padding=0)
 
 
 def _log_range(values: np.ndarray) -> tuple[float, float]:
@@ -606,4 +629,4 @@ class TrainingBatchChart(pg.PlotWidget):
             self.limit.setValue(np.log10(min(max_batch, top)))
             self.limit.label.setFormat(self.tr("largest that fits: {n}").format(n=integer(max_batch)))
         ymax = nice_ceil(max(float(stack[-1, -1]), card) * 1.05)
-        self.getPlotItem().setRange(xRange=(0, np.log10(top)), yRange=(0, ymax), padding=0)
+        set_range(self.getPlotItem(), (0, np.log10(top)), (0, ymax))
