@@ -3,30 +3,13 @@ expected numbers are worked out by hand (Llama 2 7B: 32 layers, 32 KV heads of 1
 
 import pytest
 from PySide6 import QtGui
+from support import settle
 
 import vramgui.ui.main_window as main_window
-from vramgui.core import Scenario, estimate_memory, load_catalog
+from vramgui.core import estimate_memory
 from vramgui.core.units import GIB
-from vramgui.ui.main_window import MainWindow
-from vramgui.ui.state import ScenarioState
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def win(qtbot):
-    cat = load_catalog()
-    s = Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"), prompt_tokens=4096, output_tokens=256)
-    w = MainWindow(ScenarioState(cat, s))
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-def settle(qtbot, win):
-    qtbot.waitUntil(lambda: not win.busy(), timeout=3000)
 
 
 def explain_menu_action(win) -> QtGui.QAction:

@@ -10,12 +10,10 @@ from pathlib import Path
 import PySide6
 import pytest
 from PySide6 import QtCore, QtWidgets
+from support import settle
 
-from vramgui.core import Scenario, load_catalog
 from vramgui.core.catalog import data_dir
 from vramgui.ui import i18n, session
-from vramgui.ui.main_window import MainWindow
-from vramgui.ui.state import ScenarioState
 
 pytestmark = pytest.mark.gui
 
@@ -28,21 +26,6 @@ def english_afterwards(qapp):
     """Every other test reads English: leave the app as it was found."""
     yield
     i18n.set_language("en")
-
-
-@pytest.fixture
-def win(qtbot):
-    cat = load_catalog()
-    w = MainWindow(ScenarioState(cat, Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"))))
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-def settle(qtbot, win):
-    qtbot.waitUntil(lambda: not win.busy(), timeout=3000)
 
 
 def choose_language(qtbot, win, code: str) -> None:

@@ -5,31 +5,13 @@ import json
 import numpy as np
 import pytest
 from PySide6 import QtCore, QtGui
+from support import settle
 
-from vramgui.core import Scenario, default_catalog, estimate_memory, fit, load_catalog
+from vramgui.core import Scenario, default_catalog, estimate_memory, fit
 from vramgui.core.speed import estimate_speed
 from vramgui.core.units import GIB
-from vramgui.ui.main_window import MainWindow
-from vramgui.ui.state import ScenarioState
 
 pytestmark = pytest.mark.gui
-
-
-@pytest.fixture
-def win(qtbot):
-    cat = load_catalog()   # a private copy: imports and custom cards in a test stay in that test
-    s = Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"), prompt_tokens=4096, output_tokens=256)
-    w = MainWindow(ScenarioState(cat, s))
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    qtbot.waitExposed(w)
-    return w
-
-
-def settle(qtbot, win):
-    """Let the coalescing timer fire."""
-    qtbot.waitUntil(lambda: not win.busy(), timeout=3000)
 
 
 def stacked_total(win) -> np.ndarray:

@@ -6,27 +6,18 @@ import colorsys
 import pytest
 from PySide6 import QtCore, QtGui, QtWidgets
 
-from vramgui.core import Scenario, load_catalog
 from vramgui.ui import session, theme
 from vramgui.ui.charts import BLUE, GREEN, GREY, ORANGE, PURPLE, SKY, VERMILION, YELLOW
 from vramgui.ui.fit_table import FIT, NOFIT, SPLIT
-from vramgui.ui.main_window import MainWindow
-from vramgui.ui.state import ScenarioState
 
 pytestmark = pytest.mark.gui
 OKABE_ITO = (BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, YELLOW, GREY)
 
 
 @pytest.fixture
-def win(qtbot, qapp):
-    cat = load_catalog()
-    s = Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"), prompt_tokens=4096, output_tokens=256)
-    w = MainWindow(ScenarioState(cat, s))
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
+def win(win, qapp):
+    """The shared window; afterwards the application's theme is put back."""
+    yield win
     m = theme.manager()                      # leave the application as the next test expects it
     m.scheme = qapp.styleHints().colorScheme()
     m.set_theme("system")

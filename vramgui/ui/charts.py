@@ -14,7 +14,7 @@ from ..core.presets import GPU
 from ..core.speed import SpeedResult, estimate_speed, prefill_time
 from ..core.units import GIB
 from . import theme
-from .i18n import integer, num, signed, translate
+from .i18n import Retranslates, integer, num, signed, translate
 
 # Okabe-Ito colour-blind-safe palette
 BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, YELLOW, GREY = (
@@ -395,7 +395,7 @@ class MemoryChart(pg.PlotWidget):
         self.readout.setVisible(True)
 
 
-class SpeedChart(pg.GraphicsLayoutWidget):
+class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
     """Throughput (top) and decode step time (bottom) vs batch on log axes."""
 
     def __init__(self, parent=None):
@@ -437,11 +437,6 @@ class SpeedChart(pg.GraphicsLayoutWidget):
         self.step.setLabel("bottom", self.tr("batch size (concurrent sequences)"))
         rename_legend(self.thr_legend, [(self.thr_curve, self.tr("expected")),
                                         (self.thr_sol, self.tr("speed of light"))])
-
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if event.type() == QtCore.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def apply_colours(self, c: theme.ChartColours) -> None:
         """Re-colour for a theme (see :meth:`MemoryChart.apply_colours`)."""
@@ -569,7 +564,7 @@ def nice_ceil(x: float) -> float:
 
 
 
-class TrainingBatchChart(pg.PlotWidget):
+class TrainingBatchChart(Retranslates, pg.PlotWidget):
     """Fine-tuning: memory per card against micro-batch, with the card's capacity."""
 
     def __init__(self, parent=None):
@@ -596,11 +591,6 @@ class TrainingBatchChart(pg.PlotWidget):
         p.setLabel("bottom", self.tr("micro-batch (sequences per card per step)"))
         rename_legend(self.legend, [(c, translate("Charts", label)) for c, (_, label, _) in
                                     zip(self.curves, TRAINING_BANDS, strict=True)])
-
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if event.type() == QtCore.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def apply_colours(self, c: theme.ChartColours) -> None:
         """Re-colour for a theme (see :meth:`MemoryChart.apply_colours`)."""

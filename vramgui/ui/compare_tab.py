@@ -8,7 +8,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from ..core import estimate_memory, fit
 from ..core.speed import estimate_speed
 from ..core.units import GIB
-from .i18n import integer, num, translate
+from .i18n import Retranslates, integer, num, translate
 from .wording import core_name, fit_verdict
 
 # Row titles in English (the keys of :meth:`CompareTab.cell`), translated where shown
@@ -35,7 +35,7 @@ def column(s) -> list[str]:
             f"{num(float(sp.prefill_s) * 1e3)} ms" if sp.compute_known else translate("CompareTab", "unknown")]
 
 
-class CompareTab(QtWidgets.QWidget):
+class CompareTab(Retranslates, QtWidgets.QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.table = QtWidgets.QTableWidget(len(ROWS), 1)
@@ -54,11 +54,6 @@ class CompareTab(QtWidgets.QWidget):
         self.table.setToolTip(self.tr("The live scenario and up to four pinned ones (Scenario → Pin, Ctrl+P)"))
         self.note.setText(self.tr("Pin scenarios with Scenario → Pin current scenario (Ctrl+P); the charts draw "
                                   "them as dashed lines."))
-
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if event.type() == QtCore.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def update_from(self, live, pins: list) -> None:
         scenarios = [live, *pins]

@@ -9,7 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.units import GIB
-from .i18n import integer, num, translate
+from .i18n import Retranslates, integer, num, translate
 from .state import ScenarioState
 from .wording import CATEGORIES, core_name
 
@@ -110,7 +110,7 @@ def _select(combo: QtWidgets.QComboBox, ident) -> None:
             combo.setCurrentIndex(i)
 
 
-class ScenarioPanel(QtWidgets.QWidget):
+class ScenarioPanel(Retranslates, QtWidgets.QWidget):
     """Left-hand panel editing :class:`ScenarioState`."""
 
     def __init__(self, state: ScenarioState, parent=None):
@@ -365,11 +365,6 @@ class ScenarioPanel(QtWidgets.QWidget):
                 (self.ram_bw, self.tr("System RAM bandwidth for the offloaded layers (default: dual-channel "
                                       "DDR5-4800, 76.8 GB/s; unified memory: the chip's)"))):
             w.setToolTip(tip)
-
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if event.type() == QtCore.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     # --- building --------------------------------------------------------------------
     @staticmethod

@@ -11,10 +11,10 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.errors import pydantic_message
 from ..core.presets import GPU
-from .i18n import translate
+from .i18n import Retranslates, translate
 
 
-class CustomGpuDialog(QtWidgets.QDialog):
+class CustomGpuDialog(Retranslates, QtWidgets.QDialog):
     """Name, memory, bandwidth and (optionally) FLOP/s of a card not in the catalog."""
 
     def __init__(self, parent=None):
@@ -62,11 +62,6 @@ class CustomGpuDialog(QtWidgets.QDialog):
         for w, (label, tip) in zip(self.fields, rows, strict=True):
             form.labelForField(w).setText(label)
             w.setToolTip(tip)
-
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if event.type() == QtCore.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def build(self) -> GPU | None:
         name = self.name.text().strip()

@@ -8,7 +8,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.cards import CardTable
 from ..core.units import GIB
-from .i18n import current_language, integer, num, signed, translate
+from .i18n import Retranslates, current_language, integer, num, signed, translate
 from .wording import CATEGORIES, MEMORY_BASIS, fit_verdict, plan_description
 
 # English column titles (translated where shown, context "FitTable"), and their tooltips
@@ -134,7 +134,7 @@ class FitFilter(QtCore.QSortFilterProxyModel):
         return not self.text or self.text in g.name.lower() or self.text in g.vendor.lower() or self.text in g.id
 
 
-class FitPanel(QtWidgets.QWidget):
+class FitPanel(Retranslates, QtWidgets.QWidget):
     """Filter row + sortable table.  ``gpuChosen`` carries the id of a clicked row."""
 
     gpuChosen = QtCore.Signal(str)
@@ -189,11 +189,6 @@ class FitPanel(QtWidgets.QWidget):
         self.category.setToolTip(self.tr("Show one class of card"))
         self.search.setPlaceholderText(self.tr("Filter cards (name or vendor)…"))
         self.search.setToolTip(self.tr("Type part of a card's name or vendor"))
-
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if event.type() == QtCore.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def _refilter(self) -> None:
         self.proxy.set_filter(self.category.currentData(), self.search.text())

@@ -157,3 +157,13 @@ def integer(value: int) -> str:
     """A count with the locale's thousands separator."""
     loc = locale()
     return format(int(value), ",") if _python_format[0] else loc.toString(int(value))
+
+
+class Retranslates:
+    """Mixin for widgets with a ``retranslate()`` that sets every text they show: Qt sends
+    ``LanguageChange`` to each widget when a translator is installed or removed."""
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)

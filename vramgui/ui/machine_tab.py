@@ -9,7 +9,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from ..core.machine import GGUF, Machine, machine_table
 from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
-from .i18n import integer, num, translate
+from .i18n import Retranslates, integer, num, translate
 from .wording import layers_on_gpu
 
 COLUMNS = (QT_TRANSLATE_NOOP("MachineTab", "Model"), QT_TRANSLATE_NOOP("MachineTab", "Format"),
@@ -31,7 +31,7 @@ def _context_text(o) -> str:
         integer(o.max_context)
 
 
-class MachineTab(QtWidgets.QWidget):
+class MachineTab(Retranslates, QtWidgets.QWidget):
     """``opened(model_id, weights, engine)`` when the user picks a row."""
 
     opened = QtCore.Signal(str, str, str)
@@ -138,11 +138,6 @@ class MachineTab(QtWidgets.QWidget):
             w.setAccessibleName(w.toolTip())
         if self.options:
             self._fill()
-
-    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if event.type() == QtCore.QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def machine(self) -> Machine:
         return Machine(gpu=self.state.catalog.gpus[self.gpu.currentData()], n_gpus=self.gpus.value(),
