@@ -37,9 +37,18 @@ from .offload import CPU_BW_EFFICIENCY, DEFAULT_RAM_BANDWIDTH_GB_S, gpu_budget
 from .params import count_params
 from .presets import GPU, ModelPreset
 from .scenario import Scenario
-from .speed import decode_from_terms, link_of, peak_flops, prefill_from_terms, speed_terms, stack_speed_terms
+from .speed import (
+    bandwidth_efficiency,
+    decode_from_terms,
+    link_of,
+    peak_flops,
+    prefill_from_terms,
+    speed_terms,
+    stack_speed_terms,
+    weights_read_terms,
+)
 from .units import GB
-from .weights import active_weight_bytes, weight_bytes
+from .weights import weight_bytes
 
 # Formats the machine view compares (16-bit, 8-bit, 4-bit families of both worlds).
 MACHINE_FORMATS = ("bf16", "fp8", "int8", "awq-int4", "nf4", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m", "q2_k")
@@ -134,47 +143,44 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
         cols = [i for i, f in enumerate(formats) if _engine_for(engine, f) == eng]
         fmts = tuple(formats[i] for i in cols)
         shape = (len(models), len(fmts))
-        # the memory and speed terms depend on the format only through the weights: build them
-        # once per model and swap in each format's weights
+        # the memory and speed terms depend on the format only through the weights: one set per
+        # model (columns of one), the weight-dependent fields as models x formats
         base = [_scenario(m, gpu, fmts[0], eng, n, kv) for m in models]
         archs = [m.architecture for m in models]
         wfs = [WEIGHT_FORMATS[f] for f in fmts]
         wbs = [weight_bytes(a, w) for a in archs for w in wfs]
-        mem_terms, speed = [], []
-        for i, s in enumerate(base):
-            t0 = memory_terms(s)
-            for j, w in enumerate(wfs):
-                t = replace(t0, weights=weights_per_card(s, wbs[i * len(wfs) + j]))
-                mem_terms.append(t)
-                speed.append(speed_terms(s, t, w))
-        mem = _reshape(stack_terms(mem_terms), shape)
+        per_model = [memory_terms(s) for s in base]
+        weights = [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(base) for j in range(len(wfs))]
+        mem = replace(stack_terms(per_model), weights=np.array(weights).reshape(shape))
         mem1 = mem   # the offload plan counts one card; only llama.cpp's group offloads
         if n > 1 and eng == "llamacpp":
             ones = [_scenario(m, gpu, fmts[0], eng, 1, kv) for m in models]
-            mem1 = _reshape(stack_terms([replace(memory_terms(s), weights=weights_per_card(s, wbs[i * len(wfs) + j]))
-                                         for i, s in enumerate(ones) for j in range(len(wfs))]), shape)
+            mem1 = replace(stack_terms([memory_terms(s) for s in ones]), weights=np.array(
+                [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(ones) for j in range(len(wfs))]
+            ).reshape(shape))
+        read = np.array([weights_read_terms(a, w) for a in archs for w in wfs]).reshape(shape + (4,))
+        tp = n if base[0].profile.parallel == "tensor" else 1
+        speed = replace(stack_speed_terms([speed_terms(s, t) for s, t in zip(base, per_model, strict=True)],
+                                          (len(models), 1)),
+                        dense_bytes=read[..., 0] / tp, expert_bytes=read[..., 1] / tp,
+                        num_experts=read[..., 2], experts_per_token=read[..., 3],
+                        bw_efficiency=np.array([[bandwidth_efficiency(base[0].profile, w) for w in wfs]]))
 
         def arr(values, shape=shape):
             return np.array(values, dtype=np.float64).reshape(shape)
 
         layers = arr([a.num_layers for a in archs], (len(models), 1))
         groups.append(_Group(
-            engine=eng, columns=cols, formats=fmts, probe=base[0], mem=mem, mem1=mem1,
-            speed=stack_speed_terms(speed, shape),
-            layers=layers,
+            engine=eng, columns=cols, formats=fmts, probe=base[0], mem=mem, mem1=mem1, speed=speed, layers=layers,
             layer_bytes=arr([w.linear + w.other for w in wbs]) / layers,
             lm_head=arr([w.lm_head for w in wbs]), embedding=arr([w.embedding for w in wbs]),
-            read_layer=(arr([active_weight_bytes(a, w) for a in archs for w in wfs])
-                        - arr([w.lm_head for w in wbs])) / layers,
+            # the active weights one token reads (k routed experts), less the output layer, per layer
+            read_layer=(read[..., 0] + read[..., 1] * read[..., 3] - arr([w.lm_head for w in wbs])) / layers,
         ))
     _GROUPS[key] = (tuple(models), groups)
     while len(_GROUPS) > 8:
         _GROUPS.popitem(last=False)
     return groups
-
-
-def _reshape(t: MemoryTerms, shape: tuple[int, int]) -> MemoryTerms:
-    return MemoryTerms(**{f: getattr(t, f).reshape(shape) for f in MemoryTerms.__dataclass_fields__})
 
 
 # --- one machine ---------------------------------------------------------------------------------

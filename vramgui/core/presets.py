@@ -145,7 +145,7 @@ class ModelPreset(BaseModel):
 
     @property
     def architecture(self) -> Architecture:
-        return self._arch
+        return self.__pydantic_private__["_arch"]   # (direct: the attribute fallback is slow in hot loops)
 
     def quality_for(self, weights: str) -> QualityFigure | None:
         """The published figure for ``weights``, if the preset carries one."""

@@ -166,12 +166,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None, fmt: WeightFormat | 
     a, prof, n = s.model.architecture, s.profile, s.n_gpus
     tp = n if prof.parallel == "tensor" else 1
     fmt = fmt or s.weight_format
-    if a.moe is None or count_params(a).experts == 0:
-        dense, expert, e, k = active_weight_bytes(a, fmt), 0.0, 1.0, 1.0
-    else:
-        dense = active_weight_bytes(a, fmt, 0.0)
-        expert = active_weight_bytes(a, fmt, 1.0) - dense
-        e, k = float(a.moe.num_experts), float(a.moe.experts_per_token)
+    dense, expert, e, k = weights_read_terms(a, fmt)
     mt = mt or memory_terms(s)
     share = layer_share(a, n, prof)
     whole = 1.0 / share if prof.parallel == "layer" else 1.0   # layer split: the cards read their shares in turn
@@ -189,6 +184,15 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None, fmt: WeightFormat | 
         bw_efficiency=bandwidth_efficiency(prof, fmt), flops_efficiency=compute_efficiency(prof),
         chunk=prof.prefill_chunk_tokens,
     )
+
+
+def weights_read_terms(a, fmt: WeightFormat) -> tuple[float, float, float, float]:
+    """(bytes read besides the routed experts, bytes of one routed expert over the MoE layers,
+    E, k) for one decode token, whole model: the format-dependent part of :class:`SpeedTerms`."""
+    if a.moe is None or count_params(a).experts == 0:
+        return active_weight_bytes(a, fmt), 0.0, 1.0, 1.0
+    dense = active_weight_bytes(a, fmt, 0.0)
+    return dense, active_weight_bytes(a, fmt, 1.0) - dense, float(a.moe.num_experts), float(a.moe.experts_per_token)
 
 
 def stack_speed_terms(terms: list[SpeedTerms], shape: tuple[int, ...]) -> SpeedTerms:
