@@ -67,6 +67,17 @@ def test_fit_table_keeps_its_words_in_dark(qtbot, win):
         assert theme.contrast_ratio(colour.name(), base) >= 3.0
 
 
+def test_breakdown_headings_keep_text_contrast_in_both_themes(qtbot, win):
+    # WCAG 1.4.3: 4.5:1 for text; the headings are muted ink, computed from the current palette
+    for name in ("light", "dark"):
+        menu_action(win, name).trigger()
+        qtbot.waitUntil(lambda: (window_lightness(win) < 80) == (name == "dark"))
+        head = win.breakdown.heads[0]
+        ink = head.styleSheet().split("color:")[1].strip(" ;")
+        paper = win.breakdown.palette().color(QtGui.QPalette.ColorRole.Window).name()
+        assert theme.contrast_ratio(ink, paper) >= 4.5, (name, ink, paper)
+
+
 def test_system_follows_the_colour_scheme(qtbot, win):
     menu_action(win, "system").trigger()
     win.theme.system_scheme_changed(QtCore.Qt.ColorScheme.Dark)

@@ -35,7 +35,6 @@ class BreakdownStrip(QtWidgets.QFrame):
         for slot in range(SLOTS):
             box = QtWidgets.QVBoxLayout()
             head = QtWidgets.QLabel()
-            head.setStyleSheet("color: palette(mid);")
             head.setFont(_font(9))
             val = QtWidgets.QLabel("-")
             val.setFont(_font(10.5, bold=True))
@@ -57,6 +56,23 @@ class BreakdownStrip(QtWidgets.QFrame):
         self.verdict.setFont(_font(11, bold=True))
         self.verdict.setFixedWidth(self.verdict.fontMetrics().horizontalAdvance("NEEDS 64 CARDS") + 28)
         lay.addWidget(self.verdict)
+        self._style_heads()
+
+    def _style_heads(self) -> None:
+        """Headings in a muted ink: the text colour two thirds of the way from the background,
+        which keeps about 4.5:1 contrast on light and dark palettes (``palette(mid)`` gave 2.5:1
+        on a light one)."""
+        pal = self.palette()
+        ink, paper = pal.color(QtGui.QPalette.ColorRole.WindowText), pal.color(QtGui.QPalette.ColorRole.Window)
+        mix = QtGui.QColor(*(round(a * 0.7 + b * 0.3) for a, b in zip(ink.getRgb()[:3], paper.getRgb()[:3],
+                                                                         strict=True)))
+        for head in self.heads:
+            head.setStyleSheet(f"color: {mix.name()};")
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.PaletteChange:
+            self._style_heads()
+        super().changeEvent(event)
 
     # --- tooltips on demand ----------------------------------------------------------
     def eventFilter(self, obj, event) -> bool:
