@@ -132,3 +132,18 @@ def test_quality_is_shown_only_where_a_sourced_figure_is_attached(capsys):
     assert by["awq-int4"]["quality"] is None                     # nothing published attached: nothing shown
     main(["best-format", "--model", "llama2-7b", "--gpu", "rtx4090"])
     assert "no published perplexity" in capsys.readouterr().out
+
+
+def test_cli_machine_filters_by_size_and_context(capsys):
+    # RTX 4090 (24 GB), vLLM for the non-GGUF formats: models of 6-9 B parameters whose largest context on the card
+    # reaches 32k tokens.  Every row must satisfy both filters; the 7-8 B Llamas in 4-bit do.
+    rc = main(["machine", "--gpu", "rtx4090", "--engine", "vllm", "--min-params", "6", "--max-params", "9",
+               "--min-context", "32768", "--json"])
+    rows = json.loads(capsys.readouterr().out)
+    assert rc == 0 and rows
+    assert all(6e9 <= r["params"] <= 9e9 and r["level"] == "gpu" and r["max_context"] >= 32768 for r in rows)
+    assert any(r["model"] == "llama3.1-8b" and r["weights"] == "q4_k_m" for r in rows)
+    rc = main(["machine", "--gpu", "rtx4090", "--min-params", "60", "--all", "--json"])   # 70B class on 24 GB
+    rows = json.loads(capsys.readouterr().out)
+    assert rc == 0 and rows and all(r["params"] >= 60e9 for r in rows)
+    assert all(r["level"] == "none" for r in rows)              # even Q2_K of a 70B (~26 GB) exceeds 24 GB

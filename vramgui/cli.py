@@ -341,7 +341,9 @@ def _level_text(o) -> str:
 
 def cmd_machine(args, cat: Catalog) -> int:
     from .core.machine import machine_table
-    rows = machine_table(_machine(args, cat), cat, family=args.family, min_tokens_per_s=args.min_tokens_per_s)
+    rows = machine_table(_machine(args, cat), cat, family=args.family, min_tokens_per_s=args.min_tokens_per_s,
+                         min_params=args.min_params * 1e9, max_params=args.max_params * 1e9,
+                         min_context=args.min_context)
     if not args.all:
         rows = [o for o in rows if o.level != "none"]
     rows.sort(key=lambda o: (-o.decode_tokens_per_s, o.model.id))
@@ -514,6 +516,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true")
     mc.add_argument("--family", default=None, help="only models whose family contains this text")
     mc.add_argument("--min-tokens-per-s", type=float, default=0.0)
+    mc.add_argument("--min-params", type=float, default=0.0, metavar="B", help="smallest model, billions of parameters")
+    mc.add_argument("--max-params", type=float, default=float("inf"), metavar="B", help="largest model, billions")
+    mc.add_argument("--min-context", type=int, default=0, metavar="N",
+                    help="only entries on the GPU whose largest context reaches N tokens")
     mc.add_argument("--all", action="store_true", help="also list what does not run")
     bm = bf.add_mutually_exclusive_group(required=True)
     bm.add_argument("--model", metavar="ID")

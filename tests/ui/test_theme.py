@@ -71,7 +71,8 @@ def test_breakdown_headings_keep_text_contrast_in_both_themes(qtbot, win):
     # WCAG 1.4.3: 4.5:1 for text; the headings are muted ink, computed from the current palette
     for name in ("light", "dark"):
         menu_action(win, name).trigger()
-        qtbot.waitUntil(lambda: (window_lightness(win) < 80) == (name == "dark"))
+        dark = name == "dark"
+        qtbot.waitUntil(lambda dark=dark: (window_lightness(win) < 80) == dark)
         head = win.breakdown.heads[0]
         ink = head.styleSheet().split("color:")[1].strip(" ;")
         paper = win.breakdown.palette().color(QtGui.QPalette.ColorRole.Window).name()

@@ -293,12 +293,14 @@ def evaluate(m: Machine, model: ModelPreset, fmt: str) -> Option:
 def machine_table(m: Machine, catalog: Catalog, formats=MACHINE_FORMATS, family: str | None = None,
                   min_params: float = 0, max_params: float = float("inf"), min_context: int = 0,
                   min_tokens_per_s: float = 0.0) -> list[Option]:
-    """Every catalog model × format on the machine, filtered, in catalog order."""
+    """Every catalog model × format on the machine, filtered, in catalog order.  ``min_context``
+    keeps only entries that run on the GPU with at least that largest context (a partly
+    offloaded model's context is not searched)."""
     models = [model for model in catalog.models.values()
               if (not family or family.lower() in model.family.lower())
               and min_params <= count_params(model.architecture).total <= max_params]
     return [o for o in machine_grid(m, models, formats)
-            if not (min_context and o.level == "gpu" and (o.max_context or 0) < min_context)
+            if not (min_context and (o.level != "gpu" or (o.max_context or 0) < min_context))
             and o.decode_tokens_per_s >= min_tokens_per_s]
 
 
