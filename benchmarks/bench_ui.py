@@ -3,7 +3,8 @@
 Drives 1,000 random control changes through the widgets and times each from the change
 to the repainted charts and table (the coalescing timer fired, every item updated and
 the window repainted); then times a cold start to a shown window in a fresh process.
-Prints percentiles and ends with one line ``p50_ms=<x> p99_ms=<y> start_s=<z>``.
+Also sweeps three sliders end to end in small steps, as a drag does.  Prints percentiles
+and ends with one line ``p50_ms=<x> p99_ms=<y> start_s=<z>`` (the random changes).
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_ui.py [--changes 1000] [--seed 1]
 """
@@ -81,6 +82,31 @@ def drive(changes: int, seed: int) -> list[float]:
     return times
 
 
+def drag() -> list[float]:
+    """A user's drag: the batch, prompt and output sliders swept end to end and back in small
+    steps (where steady axes matter most), timed like :func:`drive`."""
+    from PySide6 import QtWidgets
+
+    from vramgui.ui.app import initial_scenario, make_window, parse_args
+
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    win = make_window(initial_scenario(parse_args([])))
+    win.resize(1366, 768)
+    win.show()
+    app.processEvents()
+    times = []
+    for slider in (win.panel.batch.slider, win.panel.prompt.slider, win.panel.output.slider):
+        for v in [*range(0, 1001, 8), *range(1000, -1, -8)]:
+            t0 = time.perf_counter()
+            slider.setValue(v)
+            while win.busy():
+                app.processEvents()
+            app.processEvents()
+            times.append((time.perf_counter() - t0) * 1e3)
+    win.close()
+    return times
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--changes", type=int, default=1000)
@@ -89,9 +115,12 @@ def main() -> None:
     import numpy as np
 
     times = np.array(drive(args.changes, args.seed))
+    dragged = np.array(drag())
     start = cold_start()
     p50, p90, p99 = np.percentile(times, [50, 90, 99])
     print(f"{args.changes} changes: p50 {p50:.2f} ms, p90 {p90:.2f} ms, p99 {p99:.2f} ms, max {times.max():.2f} ms")
+    d50, d99 = np.percentile(dragged, [50, 99])
+    print(f"{dragged.size} drag steps (three sliders swept and back): p50 {d50:.2f} ms, p99 {d99:.2f} ms")
     print(f"cold start to a shown window: {start:.2f} s (best of 3)")
     print(f"p50_ms={p50:.2f} p99_ms={p99:.2f} start_s={start:.2f}")
 

@@ -76,7 +76,7 @@ def sweep_top(s: Scenario, max_prompt: int | None) -> int:
     top = max(4 * ctx, 2 * s.prompt_tokens, 1024)
     if max_prompt is not None:
         top = max(top, min(int(max_prompt * 1.25), 64 * ctx))
-    return int(min(top, 2**24))
+    return int(min(2 ** np.ceil(np.log2(top)), 2**24))   # a power of two: the axis moves in steps, not per token
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#202020")
 
@@ -341,7 +341,8 @@ class MemoryChart(pg.PlotWidget):
                 line.setValue(other.memory_bytes / GIB)
                 line.label.setFormat(self.tr("{card}: {size} GiB").format(card=other.name,
                                                                           size=num(other.memory_bytes / GIB)))
-        ymax = nice_ceil(max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.05)
+        ymax = sticky_top(getattr(self.getPlotItem(), "_vramgui_range", None),
+                          max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.05)
         set_range(self.getPlotItem(), (np.log10(MIN_PROMPT), np.log10(top)), (0, ymax))
 
     def set_pins(self, pins: list) -> None:
@@ -503,8 +504,8 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                     line.setValue(np.log10(value))
                     line.label.setFormat(fmt.format(n=num(value)) if i == 0 else "")
         lx = (0, np.log10(top))
-        set_range(self.thr, lx, _log_range(np.concatenate([thr, sol_thr])))
-        step_range = _log_range(np.concatenate([sp.decode_step_s, sp.sol_decode_step_s]) * 1e3)
+        set_range(self.thr, lx, sticky_log(self.thr, _log_range(np.concatenate([thr, sol_thr]))))
+        step_range = sticky_log(self.step, _log_range(np.concatenate([sp.decode_step_s, sp.sol_decode_step_s]) * 1e3))
         set_range(self.step, lx, step_range)
         if sp.compute_known:
             ttft = float(prefill_time(s, s.prompt_tokens, s.batch)) * 1e3
@@ -541,6 +542,26 @@ def set_range(plot: pg.PlotItem, x: tuple[float, float], y: tuple[float, float])
     if getattr(plot, "_vramgui_range", None) != key:
         plot._vramgui_range = key
         plot.setRange(xRange=x, yRange=y, padding=0)
+
+
+def sticky_top(current: tuple | None, needed: float) -> float:
+    """Top of a linear axis from 0: the current one while the data fill between 45 % and 100 %
+    of it (a slider drag then leaves the axis, and its cached ticks, alone), else the next
+    1-2-2.5-5 step above ``needed``."""
+    if current is not None and 0.45 * current[3] <= needed <= current[3]:
+        return current[3]
+    return nice_ceil(needed)
+
+
+def sticky_log(plot: pg.PlotItem, wanted: tuple[float, float]) -> tuple[float, float]:
+    """A log axis keeps its range while the wanted one lies inside it and is at most one
+    decade (four quarter-decade steps) narrower."""
+    current = getattr(plot, "_vramgui_range", None)
+    if current is not None:
+        lo, hi = current[2], current[3]
+        if lo <= wanted[0] and wanted[1] <= hi and (hi - lo) - (wanted[1] - wanted[0]) <= 1.0:
+            return lo, hi
+    return wanted
 
 
 def _log_range(values: np.ndarray) -> tuple[float, float]:
@@ -618,5 +639,5 @@ class TrainingBatchChart(Retranslates, pg.PlotWidget):
         if max_batch >= 1:
             self.limit.setValue(np.log10(min(max_batch, top)))
             self.limit.label.setFormat(self.tr("largest that fits: {n}").format(n=integer(max_batch)))
-        ymax = nice_ceil(max(float(stack[-1, -1]), card) * 1.05)
+        ymax = sticky_top(getattr(self.getPlotItem(), "_vramgui_range", None), max(float(stack[-1, -1]), card) * 1.05)
         set_range(self.getPlotItem(), (0, np.log10(top)), (0, ymax))
