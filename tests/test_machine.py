@@ -147,3 +147,20 @@ def test_cli_machine_filters_by_size_and_context(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert rc == 0 and rows and all(r["params"] >= 60e9 for r in rows)
     assert all(r["level"] == "none" for r in rows)              # even Q2_K of a 70B (~26 GB) exceeds 24 GB
+
+
+def test_sort_by_any_column_in_its_natural_order(capsys):
+    from vramgui.core.machine import SORT_KEYS, sort_options
+
+    cat = default_catalog()
+    rows = [o for o in machine_table(Machine(gpu=cat.gpu("a100-80gb"), context=8192), cat) if o.level == "gpu"]
+    for by, (key, descending) in SORT_KEYS.items():
+        values = [key(o) for o in sort_options(rows, by)]
+        assert values == sorted(values, reverse=descending), by
+        assert [key(o) for o in sort_options(rows, by, reverse=True)] == sorted(values, reverse=not descending)
+    with pytest.raises(ValueError, match="unknown sort column"):
+        sort_options(rows, "quality")
+    # CLI: largest context first; the first row's context is the largest of all
+    assert main(["machine", "--gpu", "a100-80gb", "--context", "8192", "--sort", "max_context", "--json"]) == 0
+    ctx = [r["max_context"] or -1 for r in json.loads(capsys.readouterr().out)]
+    assert ctx[0] == max(ctx) and ctx == sorted(ctx, reverse=True)

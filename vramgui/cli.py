@@ -31,6 +31,7 @@ from .core import (
 )
 from .core.catalog import Catalog, read_preset
 from .core.errors import InputError, pydantic_message
+from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
 from .core.presets import GPU
 from .core.report import estimate_dict, offload_dict
@@ -340,13 +341,13 @@ def _level_text(o) -> str:
 
 
 def cmd_machine(args, cat: Catalog) -> int:
-    from .core.machine import machine_table
+    from .core.machine import machine_table, sort_options
     rows = machine_table(_machine(args, cat), cat, family=args.family, min_tokens_per_s=args.min_tokens_per_s,
                          min_params=args.min_params * 1e9, max_params=args.max_params * 1e9,
                          min_context=args.min_context)
     if not args.all:
         rows = [o for o in rows if o.level != "none"]
-    rows.sort(key=lambda o: (-o.decode_tokens_per_s, o.model.id))
+    rows = sort_options(rows, args.sort, args.reverse)
     if args.json:
         print(json.dumps([_option_dict(o) for o in rows], indent=2))
         return 0
@@ -521,6 +522,10 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--min-context", type=int, default=0, metavar="N",
                     help="only entries on the GPU whose largest context reaches N tokens")
     mc.add_argument("--all", action="store_true", help="also list what does not run")
+    mc.add_argument("--sort", default="tokens_per_s",
+                    choices=list(SORT_KEYS),
+                    help="column to rank by, in its natural order (fastest, largest context, ... first)")
+    mc.add_argument("--reverse", action="store_true", help="flip the order of --sort")
     bm = bf.add_mutually_exclusive_group(required=True)
     bm.add_argument("--model", metavar="ID")
     bm.add_argument("--model-file", metavar="PATH")

@@ -304,6 +304,28 @@ def machine_table(m: Machine, catalog: Catalog, formats=MACHINE_FORMATS, family:
             and o.decode_tokens_per_s >= min_tokens_per_s]
 
 
+#: Columns the table sorts by, each with its natural order (largest first where more is better).
+SORT_KEYS = {
+    "tokens_per_s": (lambda o: o.decode_tokens_per_s, True),
+    "ttft": (lambda o: float("inf") if o.ttft_s is None else o.ttft_s, False),
+    "max_context": (lambda o: o.max_context or -1, True),
+    "headroom": (lambda o: o.headroom_bytes, True),
+    "needed": (lambda o: o.needed_bytes, False),
+    "params": (lambda o: o.params, True),
+    "bits": (lambda o: o.bits, True),
+    "model": (lambda o: (o.model.family, o.model.name, o.weights), False),
+}
+
+
+def sort_options(options: list[Option], by: str = "tokens_per_s", reverse: bool = False) -> list[Option]:
+    """``options`` ordered by one column (:data:`SORT_KEYS`), in its natural order (``reverse``
+    flips it); ties keep the catalog order."""
+    if by not in SORT_KEYS:
+        raise ValueError(f"unknown sort column '{by}'; known: {', '.join(SORT_KEYS)}")
+    key, descending = SORT_KEYS[by]
+    return sorted(options, key=key, reverse=descending != reverse)
+
+
 def best_format(m: Machine, model: ModelPreset, formats=tuple(WEIGHT_FORMATS)) -> dict:
     """The highest-precision format that fits on the GPU at the machine's context, and the
     fastest one, with every candidate's numbers for the trade-off."""
@@ -314,5 +336,5 @@ def best_format(m: Machine, model: ModelPreset, formats=tuple(WEIGHT_FORMATS)) -
     return {"highest_precision": best, "fastest": fastest, "options": options}
 
 
-__all__ = ["MACHINE_FORMATS", "GGUF", "MAX_TOKENS", "Machine", "Option", "machine_grid", "machine_table", "evaluate",
-           "best_format"]
+__all__ = ["MACHINE_FORMATS", "GGUF", "MAX_TOKENS", "SORT_KEYS", "Machine", "Option", "machine_grid", "machine_table",
+           "evaluate", "sort_options", "best_format"]
