@@ -23,9 +23,10 @@ from .speed import (
     DEFAULT_LINK_GB_S,
     SOURCES,
     card_of,
+    decode_parts,
     estimate_speed,
+    prefill_parts,
     speed_terms,
-    weight_bytes_read,
 )
 from .units import GIB, MIB
 from .weights import weight_bytes
@@ -123,10 +124,8 @@ def _kv(s: Scenario, m) -> Explanation:
     tokens = int(float(m.kv_tokens_per_seq))
     share = layer_share(a, s.n_gpus, p)
     latent = a.mla is not None and p.mla_latent_cache
-    if latent:
-        per_layer = f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent"
-    else:
-        per_layer = f"2 × {h_kv:g} × {a.head_dim}"
+    chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.num_layers}" if latent
+             else f"2 × {a.num_layers} × {h_kv:g} × {a.head_dim}")
     notes = [f"{p.name} reserves {tokens:,} tokens per sequence ({p.kv_allocation} allocation"
              + (f", blocks of {p.kv_block_tokens}" if p.kv_block_tokens > 1 else "") + ")."]
     if latent:
@@ -140,21 +139,13 @@ def _kv(s: Scenario, m) -> Explanation:
     return Explanation(
         "kv_cache", "KV cache", f"{_g(float(m.kv_cache))} per card",
         "KV cache = 2 × layers × KV heads × head dim × bytes per element × tokens × batch",
-        f"= {_kv_chain(per_layer, a.num_layers, latent)} × {kv.bytes_per_element:.4g} bytes × {tokens:,} tokens × "
+        f"= {chain} × {kv.bytes_per_element:.4g} bytes × {tokens:,} tokens × "
         f"{s.batch}{scale} = {_g(float(m.kv_cache))} per card",
         " ".join(notes),
         (Assumption("KV-cache element", f"{kv.name}: {kv.bytes_per_element:.4g} bytes", kv.source),
          Assumption("Architecture", f"{a.num_layers} layers, {a.num_heads} attention heads ({a.num_kv_heads} KV), "
                     f"head dim {a.head_dim}", s.model.source),
          Assumption(f"{p.name}: cache allocation", p.kv_allocation, p.sources["kv_cache"])))
-
-
-def _kv_chain(per_layer: str, layers: int, latent: bool) -> str:
-    """``2 × L × h_kv × d_h`` for K and V, ``latent × L`` for MLA."""
-    if latent:
-        return f"{per_layer} × {layers}"
-    two, rest = per_layer.split(" × ", 1)
-    return f"{two} × {layers} × {rest}"
 
 
 def _activations(s: Scenario, m) -> Explanation:
@@ -261,12 +252,11 @@ def _extras(t, allreduce_s: float, passes: float = 1.0) -> str:
 def _decode(s: Scenario, sp) -> Explanation:
     t = speed_terms(s)
     bw, peak, link, lat = card_of(s)
-    b, c = float(s.batch), float(s.context_tokens)
-    kv = (float(t.kv_full) * c + float(t.kv_windowed) * min(c, float(t.window))) * b
-    moved = float(weight_bytes_read(s, b)) + kv
-    flops = float(t.matmul_flops) * b + float(t.attention_flops) * b * c
+    parts = decode_parts(t, s.batch, s.context_tokens, link, lat)     # what the estimate weighs
+    moved = float(parts.bytes_moved)
+    flops = float(parts.matmul_flops + parts.attention_flops)
     eb, ef = float(t.bw_efficiency), float(t.flops_efficiency)
-    allreduce = float(t.allreduces) * (float(t.allreduce_bytes) * b / link + lat)
+    allreduce = float(parts.allreduce_s)
     step = float(sp.decode_step_s)
     compute = f"{flops / 1e9:,.1f} GFLOP ÷ ({peak / 1e12:,.1f} TFLOP/s × {ef:.2f})" if np.isfinite(peak) else \
         "no FLOP/s figure"
@@ -286,15 +276,11 @@ def _decode(s: Scenario, sp) -> Explanation:
 def _prefill(s: Scenario, sp) -> Explanation:
     t = speed_terms(s)
     bw, peak, link, lat = card_of(s)
-    prompt, b = max(float(s.prompt_tokens), 1.0), float(s.batch)
-    tokens = prompt * b
-    passes = float(np.ceil(tokens / t.chunk)) if t.chunk else 1.0
-    touched = min(tokens, float(t.chunk)) if t.chunk else tokens
-    read = float(weight_bytes_read(s, touched)) * passes
-    matmul = float(t.matmul_flops) * tokens
-    attention = float(t.attention_flops) * tokens * prompt / 2.0
+    parts = prefill_parts(t, s.prompt_tokens, s.batch, link, lat)     # what the estimate weighs
+    passes, read = float(parts.passes), float(parts.bytes_moved)
+    matmul, attention = float(parts.matmul_flops), float(parts.attention_flops)
     eb, ef = float(t.bw_efficiency), float(t.flops_efficiency)
-    allreduce = float(t.allreduces) * (float(t.allreduce_bytes) * tokens / link + lat)
+    allreduce = float(parts.allreduce_s)
     known = sp.compute_known
     result = _ms(float(sp.prefill_s)) if known else "unknown"
     chunked = f" in {passes:,.0f} passes of {t.chunk:,} tokens" if t.chunk and passes > 1 else ""

@@ -158,11 +158,10 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             mem1 = replace(stack_terms([memory_terms(s) for s in ones]), weights=np.array(
                 [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(ones) for j in range(len(wfs))]
             ).reshape(shape))
-        read = np.array([weights_read_terms(a, w) for a in archs for w in wfs]).reshape(shape + (4,))
-        tp = n if base[0].profile.parallel == "tensor" else 1
+        read = np.array([weights_read_terms(s, w) for s in base for w in wfs]).reshape(shape + (4,))
         speed = replace(stack_speed_terms([speed_terms(s, t) for s, t in zip(base, per_model, strict=True)],
                                           (len(models), 1)),
-                        dense_bytes=read[..., 0] / tp, expert_bytes=read[..., 1] / tp,
+                        dense_bytes=read[..., 0], expert_bytes=read[..., 1],
                         num_experts=read[..., 2], experts_per_token=read[..., 3],
                         bw_efficiency=np.array([[bandwidth_efficiency(base[0].profile, w) for w in wfs]]))
 
@@ -175,6 +174,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             layer_bytes=arr([w.linear + w.other for w in wbs]) / layers,
             lm_head=arr([w.lm_head for w in wbs]), embedding=arr([w.embedding for w in wbs]),
             # the active weights one token reads (k routed experts), less the output layer, per layer
+            # (used by llama.cpp's layer split only, where a card-by-card read is the whole model)
             read_layer=(read[..., 0] + read[..., 1] * read[..., 3] - arr([w.lm_head for w in wbs])) / layers,
         ))
     _GROUPS[key] = (tuple(models), groups)

@@ -150,10 +150,6 @@ def allocated_tokens(profile: EngineProfile, tokens: ArrayLike) -> np.ndarray:
     return t
 
 
-def kv_tokens_allocated(s: Scenario, tokens: ArrayLike) -> np.ndarray:
-    return allocated_tokens(s.profile, tokens)
-
-
 def kv_from_terms(t: MemoryTerms, profile: EngineProfile, tokens: ArrayLike, batch: ArrayLike,
                   allocated: bool = True) -> np.ndarray:
     """KV-cache bytes per card for ``batch`` sequences of ``tokens`` each."""
@@ -209,11 +205,6 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
     peak = tokens * t.hidden + np.maximum(np.maximum(attn, tokens * t.mlp),
                                           np.maximum(logit_rows * t.logits, t.sampler))
     return peak * (1.0 + p.allocator_fraction)
-
-
-def activation_bytes(s: Scenario, prompt: ArrayLike, batch: ArrayLike) -> np.ndarray:
-    """Transient peak of one forward pass of ``s`` (see :func:`activations_from_terms`)."""
-    return activations_from_terms(memory_terms(s), s.profile, prompt, batch, s.output_tokens)
 
 
 def _mlp_width(a: Architecture) -> float:

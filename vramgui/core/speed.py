@@ -160,20 +160,18 @@ class SpeedTerms:
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
-def speed_terms(s: Scenario, mt: MemoryTerms | None = None, fmt: WeightFormat | None = None) -> SpeedTerms:
-    """The coefficients of ``s`` (see :class:`SpeedTerms`); ``mt``: its memory terms, if known;
-    ``fmt``: another weight format to evaluate the same scenario in."""
+def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
+    """The coefficients of ``s`` (see :class:`SpeedTerms`); ``mt``: its memory terms, if known."""
     a, prof, n = s.model.architecture, s.profile, s.n_gpus
     tp = n if prof.parallel == "tensor" else 1
-    fmt = fmt or s.weight_format
-    dense, expert, e, k = weights_read_terms(a, fmt)
+    dense, expert, e, k = weights_read_terms(s)
     mt = mt or memory_terms(s)
     share = layer_share(a, n, prof)
     whole = 1.0 / share if prof.parallel == "layer" else 1.0   # layer split: the cards read their shares in turn
     p = count_params(a)
     split = tp > 1
     return SpeedTerms(
-        dense_bytes=dense / tp, expert_bytes=expert / tp, num_experts=e, experts_per_token=k,
+        dense_bytes=dense, expert_bytes=expert, num_experts=e, experts_per_token=k,
         kv_full=mt.kv_full * whole, kv_windowed=mt.kv_windowed * whole, window=mt.window,
         matmul_flops=2.0 * (p.active - p.embedding) / tp,
         attention_flops=2.0 * a.num_layers * a.num_heads * (a.q_head_dim + a.v_head_dim) / tp,
@@ -181,18 +179,24 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None, fmt: WeightFormat | 
         allreduces=2.0 * a.num_layers if split else 0.0,
         host_floor=HOST_S_PER_LAYER.get(prof.id, 0.0) * a.num_layers,
         step_overhead=STEP_OVERHEAD_S.get(prof.id, 0.0),
-        bw_efficiency=bandwidth_efficiency(prof, fmt), flops_efficiency=compute_efficiency(prof),
+        bw_efficiency=bandwidth_efficiency(prof, s.weight_format), flops_efficiency=compute_efficiency(prof),
         chunk=prof.prefill_chunk_tokens,
     )
 
 
-def weights_read_terms(a, fmt: WeightFormat) -> tuple[float, float, float, float]:
-    """(bytes read besides the routed experts, bytes of one routed expert over the MoE layers,
-    E, k) for one decode token, whole model: the format-dependent part of :class:`SpeedTerms`."""
+def weights_read_terms(s: Scenario, fmt: WeightFormat | None = None) -> tuple[float, float, float, float]:
+    """(weight bytes a decode token reads besides the routed experts, bytes of one routed
+    expert over the MoE layers, E, k), per card, with the weights in ``fmt`` (default the
+    scenario's): the format-dependent part of :class:`SpeedTerms`.  Tensor parallel splits
+    the bytes; a layer split reads the whole model, card after card."""
+    a = s.model.architecture
+    fmt = fmt or s.weight_format
+    tp = s.n_gpus if s.profile.parallel == "tensor" else 1
     if a.moe is None or count_params(a).experts == 0:
-        return active_weight_bytes(a, fmt), 0.0, 1.0, 1.0
+        return active_weight_bytes(a, fmt) / tp, 0.0, 1.0, 1.0
     dense = active_weight_bytes(a, fmt, 0.0)
-    return dense, active_weight_bytes(a, fmt, 1.0) - dense, float(a.moe.num_experts), float(a.moe.experts_per_token)
+    expert = active_weight_bytes(a, fmt, 1.0) - dense
+    return dense / tp, expert / tp, float(a.moe.num_experts), float(a.moe.experts_per_token)
 
 
 def stack_speed_terms(terms: list[SpeedTerms], shape: tuple[int, ...]) -> SpeedTerms:
@@ -221,41 +225,65 @@ def _allreduce(t: SpeedTerms, tokens: np.ndarray, link: float, latency: float) -
     return t.allreduces * (t.allreduce_bytes * tokens / link + latency)
 
 
+@dataclass(frozen=True)
+class StepParts:
+    """What one step moves and computes, per card: the pieces the roofline weighs (the
+    explain panel shows them with the same numbers the estimate uses)."""
+
+    bytes_moved: np.ndarray      # weights read (+ the filled KV cache, decode)
+    matmul_flops: np.ndarray     # 2 · P_active per token
+    attention_flops: np.ndarray  # query × key products
+    allreduce_s: np.ndarray      # the tensor-parallel all-reduces
+    passes: np.ndarray           # forward passes (prefill chunks; 1 for decode)
+
+
+def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, latency) -> StepParts:
+    """One decode step at ``batch`` sequences of ``context`` tokens."""
+    b = np.asarray(batch, dtype=np.float64)
+    c = np.asarray(context, dtype=np.float64)
+    kv = (t.kv_full * c + t.kv_windowed * np.minimum(c, t.window)) * b     # the cache actually filled
+    return StepParts(bytes_moved=_weights_read(t, b) + kv, matmul_flops=t.matmul_flops * b,
+                     attention_flops=t.attention_flops * b * c, allreduce_s=_allreduce(t, b, link, latency),
+                     passes=np.ones_like(b))
+
+
+def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, latency) -> StepParts:
+    """The prefill of ``batch`` prompts of ``prompt`` tokens, in passes of the engine's chunk."""
+    p = np.maximum(np.asarray(prompt, dtype=np.float64), 1.0)
+    tokens = p * np.asarray(batch, dtype=np.float64)
+    passes = np.ceil(tokens / t.chunk) if t.chunk else np.ones_like(tokens)
+    touched = np.minimum(tokens, t.chunk) if t.chunk else tokens
+    return StepParts(bytes_moved=_weights_read(t, touched) * passes, matmul_flops=t.matmul_flops * tokens,
+                     attention_flops=t.attention_flops * tokens * p / 2.0,      # causal half
+                     allreduce_s=_allreduce(t, tokens, link, latency), passes=passes)
+
+
+def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
+    """(time [s], compute-bound flag): the slower of memory and compute, plus the all-reduces;
+    with ``efficient`` the engine's efficiencies, host floor and per-step cost."""
+    bw, peak = (np.asarray(x, dtype=np.float64) for x in card[:2])
+    eb = t.bw_efficiency if efficient else 1.0
+    ef = t.flops_efficiency if efficient else 1.0
+    t_mem = parts.bytes_moved / (bw * eb)
+    t_comp = (parts.matmul_flops + parts.attention_flops) / (peak * ef)
+    time = np.maximum(t_mem, t_comp) + parts.allreduce_s
+    if efficient:
+        time = np.maximum(time, t.host_floor * parts.passes) + t.step_overhead
+    return time, t_comp >= t_mem
+
+
 def decode_from_terms(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, card: tuple, efficient: bool = True):
     """(step time [s], compute-bound flag) of one decode step from the coefficients.
     ``card`` = (bandwidth bytes/s, peak FLOP/s, link bytes/s, all-reduce latency s)."""
-    b = np.asarray(batch, dtype=np.float64)
-    c = np.asarray(context, dtype=np.float64)
-    bw, peak, link, lat = (np.asarray(x, dtype=np.float64) for x in card)
-    eb = t.bw_efficiency if efficient else 1.0
-    ef = t.flops_efficiency if efficient else 1.0
-    kv = (t.kv_full * c + t.kv_windowed * np.minimum(c, t.window)) * b     # the cache actually filled
-    t_mem = (_weights_read(t, b) + kv) / (bw * eb)
-    t_comp = (t.matmul_flops * b + t.attention_flops * b * c) / (peak * ef)
-    gpu = np.maximum(t_mem, t_comp) + _allreduce(t, b, link, lat if efficient else 0.0)
-    if not efficient:
-        return gpu, t_comp >= t_mem
-    return np.maximum(gpu, t.host_floor) + t.step_overhead, t_comp >= t_mem
+    link, lat = (np.asarray(x, dtype=np.float64) for x in card[2:])
+    return _roofline(t, decode_parts(t, batch, context, link, lat if efficient else 0.0), card, efficient)
 
 
 def prefill_from_terms(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, card: tuple,
                        efficient: bool = True) -> np.ndarray:
     """Time to first token [s] for ``batch`` prompts of ``prompt`` tokens, from the coefficients."""
-    p = np.maximum(np.asarray(prompt, dtype=np.float64), 1.0)
-    b = np.asarray(batch, dtype=np.float64)
-    bw, peak, link, lat = (np.asarray(x, dtype=np.float64) for x in card)
-    eb = t.bw_efficiency if efficient else 1.0
-    ef = t.flops_efficiency if efficient else 1.0
-    tokens = p * b
-    passes = np.ceil(tokens / t.chunk) if t.chunk else np.ones_like(tokens)
-    touched = np.minimum(tokens, t.chunk) if t.chunk else tokens
-    weights = _weights_read(t, touched) * passes
-    flops = t.matmul_flops * tokens + t.attention_flops * tokens * p / 2.0      # causal half
-    time = np.maximum(weights / (bw * eb), flops / (peak * ef))
-    time = time + _allreduce(t, tokens, link, lat if efficient else 0.0)
-    if efficient:
-        time = np.maximum(time, t.host_floor * passes) + t.step_overhead
-    return time
+    link, lat = (np.asarray(x, dtype=np.float64) for x in card[2:])
+    return _roofline(t, prefill_parts(t, prompt, batch, link, lat if efficient else 0.0), card, efficient)[0]
 
 
 # --- the scenario's own card ---------------------------------------------------------------------
