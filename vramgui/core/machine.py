@@ -10,8 +10,9 @@ The whole catalog is one grid: every model's memory and speed coefficients
 (:class:`~vramgui.core.memory.MemoryTerms`, :class:`~vramgui.core.speed.SpeedTerms`) are
 stacked into arrays of models × formats once per (catalog, engine, cards, KV dtype), and
 each machine is then a handful of numpy calls — the same formulas as for one scenario,
-with the largest-context search run on every entry at once.  No Python loop over models
-remains between a change of the machine and the table (``benchmarks/bench_machine.py``).
+with the largest-context search run on every entry at once.  Between a change of the
+machine and the table no number is computed per model in Python; only the result rows are
+built one by one (``benchmarks/bench_machine.py``).
 """
 
 from __future__ import annotations

@@ -341,7 +341,7 @@ class MemoryChart(pg.PlotWidget):
                 line.setValue(other.memory_bytes / GIB)
                 line.label.setFormat(self.tr("{card}: {size} GiB").format(card=other.name,
                                                                           size=num(other.memory_bytes / GIB)))
-        ymax = sticky_top(getattr(self.getPlotItem(), "_vramgui_range", None),
+        ymax = sticky_top(self.getPlotItem(),
                           max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.05)
         set_range(self.getPlotItem(), (np.log10(MIN_PROMPT), np.log10(top)), (0, ymax))
 
@@ -536,31 +536,27 @@ def _tip(label: str, measured: float, estimated: float, unit: str) -> str:
 
 
 def set_range(plot: pg.PlotItem, x: tuple[float, float], y: tuple[float, float]) -> None:
-    """Set the view range only when it differs from the last one: every ``setRange`` makes
-    the axes regenerate their ticks and repaint, even for the same numbers."""
-    key = (float(x[0]), float(x[1]), float(y[0]), float(y[1]))
-    if getattr(plot, "_vramgui_range", None) != key:
-        plot._vramgui_range = key
+    """Set the view range only when it differs from the current one: every ``setRange``
+    makes the axes regenerate their ticks and repaint, even for the same numbers."""
+    (x0, x1), (y0, y1) = plot.vb.viewRange()
+    if (x0, x1, y0, y1) != (float(x[0]), float(x[1]), float(y[0]), float(y[1])):
         plot.setRange(xRange=x, yRange=y, padding=0)
 
 
-def sticky_top(current: tuple | None, needed: float) -> float:
-    """Top of a linear axis from 0: the current one while the data fill between 45 % and 100 %
-    of it (a slider drag then leaves the axis, and its cached ticks, alone), else the next
-    1-2-2.5-5 step above ``needed``."""
-    if current is not None and 0.45 * current[3] <= needed <= current[3]:
-        return current[3]
-    return nice_ceil(needed)
+def sticky_top(plot: pg.PlotItem, needed: float) -> float:
+    """Top of a linear y axis from 0: the current one while the data fill between 45 % and
+    100 % of it (a slider drag then leaves the axis, and its cached ticks, alone), else the
+    next 1-2-2.5-5 step above ``needed``."""
+    top = plot.vb.viewRange()[1][1]
+    return top if 0.45 * top <= needed <= top else nice_ceil(needed)
 
 
 def sticky_log(plot: pg.PlotItem, wanted: tuple[float, float]) -> tuple[float, float]:
-    """A log axis keeps its range while the wanted one lies inside it and is at most one
+    """A log y axis keeps its range while the wanted one lies inside it and is at most one
     decade (four quarter-decade steps) narrower."""
-    current = getattr(plot, "_vramgui_range", None)
-    if current is not None:
-        lo, hi = current[2], current[3]
-        if lo <= wanted[0] and wanted[1] <= hi and (hi - lo) - (wanted[1] - wanted[0]) <= 1.0:
-            return lo, hi
+    lo, hi = plot.vb.viewRange()[1]
+    if lo <= wanted[0] and wanted[1] <= hi and (hi - lo) - (wanted[1] - wanted[0]) <= 1.0:
+        return lo, hi
     return wanted
 
 
@@ -639,5 +635,5 @@ class TrainingBatchChart(Retranslates, pg.PlotWidget):
         if max_batch >= 1:
             self.limit.setValue(np.log10(min(max_batch, top)))
             self.limit.label.setFormat(self.tr("largest that fits: {n}").format(n=integer(max_batch)))
-        ymax = sticky_top(getattr(self.getPlotItem(), "_vramgui_range", None), max(float(stack[-1, -1]), card) * 1.05)
+        ymax = sticky_top(self.getPlotItem(), max(float(stack[-1, -1]), card) * 1.05)
         set_range(self.getPlotItem(), (0, np.log10(top)), (0, ymax))
