@@ -49,13 +49,6 @@ class CardTable:
     def headroom_bytes(self) -> np.ndarray:
         return self.budget_bytes - self.needed_bytes
 
-    def verdict(self, i: int) -> str:
-        if self.fits[i]:
-            return "fits"
-        if self.min_gpus[i]:
-            return f"needs {int(self.min_gpus[i])} cards"
-        return "does not fit"
-
 
 def budgets(s: Scenario, gpus: list[GPU]) -> np.ndarray:
     """Usable bytes per card for the scenario's engine."""
