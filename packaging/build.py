@@ -53,6 +53,10 @@ def main() -> int:
     run([str(py), "-m", "PyInstaller", "--noconfirm", "--clean", "--distpath", "dist",
          "--workpath", "build/pyinstaller", "packaging/vramgui.spec"], env=env)
     strip_python(ROOT / "dist")
+    folder = ROOT / "dist" / "vramgui"
+    if folder.is_dir():  # issue #7: the folder app should stay under 150 MB
+        size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file() and not f.is_symlink())
+        print(f"folder app: {size / 1e6:.1f} MB")
     print(f"built: {ROOT / 'dist'}")
     return 0
 
