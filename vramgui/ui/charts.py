@@ -40,7 +40,7 @@ def pin_label(i: int, s) -> str:
         i=i + 1, model=s.model.name, weights=s.weights, n=s.n_gpus, gpu=s.gpu.id)
 
 
-def rename_legend(legend: pg.LegendItem, names: list[tuple[pg.PlotDataItem, str]]) -> None:
+def rename_legend(legend: pg.LegendItem, names: list[tuple[pg.GraphicsObject, str]]) -> None:
     """Give legend entries new names (a language change) without rebuilding the curves."""
     for curve, name in names:
         label = legend.getLabel(curve)
@@ -50,17 +50,51 @@ def rename_legend(legend: pg.LegendItem, names: list[tuple[pg.PlotDataItem, str]
     legend.updateSize()
 
 
-def _recolour_pins(curves: list[pg.PlotDataItem], c: theme.ChartColours) -> None:
+def _recolour_pins(curves: list[pg.PlotCurveItem], c: theme.ChartColours) -> None:
     """The first pin is drawn in ink (the theme's foreground), the others in their hues."""
     for curve, colour in zip(curves, PIN_COLOURS, strict=True):
         theme.recolour(curve, c.foreground if colour == "#000000" else c.line(colour))
 
 
-def pin_curves(p: pg.PlotItem) -> list[pg.PlotDataItem]:
+class Curve(pg.PlotCurveItem):
+    """A line (or filled area) given in data units on a log-x chart.
+
+    pyqtgraph's PlotDataItem maps data to log axes itself but spends ~0.25 ms of Python a
+    ``setData`` (display sets, bounds, a scatter item); the charts replace a dozen curves on
+    every change, so they use bare curve items and take the logarithm here.  The data as
+    given stay readable with :meth:`getOriginalDataset`, as on a PlotDataItem."""
+
+    def __init__(self, log_y: bool = False, **opts):
+        self.log_y = log_y
+        self._data = (np.zeros(0), np.zeros(0))
+        super().__init__(**opts)
+        if opts.get("brush") is not None:       # the legend draws a filled swatch from this key
+            self.opts["fillBrush"] = self.opts["brush"]
+
+    def setData(self, *args, **kw):
+        if len(args) == 2:
+            x, y = (np.asarray(a, dtype=np.float64) for a in args)
+            self._data = (x, y)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                args = (np.log10(x), np.log10(y) if self.log_y else y)
+        super().setData(*args, **kw)
+
+    def getOriginalDataset(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._data
+
+
+def add_curve(p: pg.PlotItem, log_y: bool = False, **opts) -> Curve:
+    """A :class:`Curve` on ``p`` (listed in its legend when it has a name)."""
+    curve = Curve(log_y=log_y, **opts)
+    p.addItem(curve)
+    return curve
+
+
+def pin_curves(p: pg.PlotItem, log_y: bool = False) -> list[Curve]:
     """Four dashed lines for pinned scenarios, hidden until used."""
     out = []
     for colour, style in zip(PIN_COLOURS, PIN_STYLES, strict=True):
-        c = p.plot(pen=_pen(colour, 2.2, style))
+        c = add_curve(p, log_y, pen=_pen(colour, 2.2, style))
         c.setZValue(15)
         c.setVisible(False)
         out.append(c)
@@ -90,8 +124,21 @@ def human(x: float) -> str:
     return f"{x:.0f}" if x >= 1 else f"{x:.2g}"
 
 
-class LogAxis(pg.AxisItem):
-    """Log-mode axis labelled 1-2-5 per decade in plain numbers (no 3·10¹ clutter)."""
+class ChartAxis(pg.AxisItem):
+    """The charts' axis: log axes labelled 1-2-5 per decade in plain numbers (no 3·10¹
+    clutter), and the drawn ticks, labels and grid kept per range.
+
+    pyqtgraph re-lays out every tick label in Python whenever the range moves (2-4 ms an
+    axis here); scenarios come back to the same few ranges (power-of-two sweep tops, quarter
+    decades, 1-2-2.5-5 tops), so the recorded picture is kept for the last ``KEEP`` ranges
+    and replayed when one returns.  The key holds everything the drawing depends on: range,
+    log mode, geometry, pens, grid and style."""
+
+    KEEP = 48
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self._pictures: dict[tuple, QtGui.QPicture] = {}
 
     def tickStrings(self, values, scale, spacing):
         if not self.logMode:
@@ -102,6 +149,40 @@ class LogAxis(pg.AxisItem):
             mant = x / 10.0 ** np.floor(np.log10(x) + 1e-9)
             out.append(human(x) if min(abs(mant - k) for k in (1, 2, 5)) < 0.02 else "")
         return out
+
+    def _picture_key(self) -> tuple:
+        def plain(v):
+            if isinstance(v, QtGui.QFont):
+                return v.key()
+            if isinstance(v, list | tuple):
+                return tuple(plain(x) for x in v)
+            return v if isinstance(v, int | float | str | bool | type(None)) else repr(v)
+
+        return (tuple(self.range), self.logMode, self.grid, self.geometry().getRect(), self.boundingRect().getRect(),
+                self.pen().color().rgba(), self.pen().widthF(), self.textPen().color().rgba(),
+                self.tickPen().color().rgba(), self._tickLevels, self._tickSpacing, self.scale,
+                self.autoSIPrefixScale, tuple(sorted((k, plain(v)) for k, v in self.style.items())))
+
+    def paint(self, p, opt, widget):
+        if self.picture is None:
+            key = self._picture_key()
+            picture = self._pictures.pop(key, None)
+            if picture is None:
+                picture = QtGui.QPicture()
+                painter = QtGui.QPainter(picture)
+                try:
+                    if self.style["tickFont"]:
+                        painter.setFont(self.style["tickFont"])
+                    specs = self.generateDrawSpecs(painter)
+                    if specs is not None:
+                        self.drawPicture(painter, *specs)
+                finally:
+                    painter.end()
+                if len(self._pictures) >= self.KEEP:
+                    self._pictures.pop(next(iter(self._pictures)))
+            self._pictures[key] = picture          # (re)inserted last: the oldest goes first
+            self.picture = picture
+        self.picture.play(p)
 
 
 def setup_plot(p: pg.PlotItem, title: str, left: str, bottom: str | None, log_x: bool = True,
@@ -136,31 +217,31 @@ def fix_axis_sizes(p: pg.PlotItem) -> None:
     bottom.setHeight(fm.height() + bottom.style["tickTextOffset"][1] + label_fm.height() + 10)
 
 
-def stacked_curves(p: pg.PlotItem, bands: tuple) -> list[pg.PlotDataItem]:
+def stacked_curves(p: pg.PlotItem, bands: tuple) -> list[Curve]:
     """Stacked areas: each cumulative curve is filled down to zero and drawn back to front
     with opaque brushes, so the visible strip of each colour is its band (cheaper to update
     and paint than FillBetweenItems)."""
     curves = []
     for z, (_, label, colour) in enumerate(bands):
-        curve = p.plot(pen=_pen(_darker(colour), 1.0), brush=_fill(colour, 255), fillLevel=0,
-                       name=translate("Charts", label))
+        curve = add_curve(p, pen=_pen(_darker(colour), 1.0), brush=_fill(colour, 255), fillLevel=0,
+                          name=translate("Charts", label))
         curve.setZValue(-z)
         curves.append(curve)
     return curves
 
 
 def _axes(*names: str) -> dict:
-    return {n: LogAxis(orientation=n) for n in names}
+    return {n: ChartAxis(orientation=n) for n in names}
 
 
 def cache_static_items(plot: pg.PlotItem) -> None:
-    """Axes, legend and labels change far less often than the curves: keep them as cached
-    pixmaps so a repaint of the plot blits them instead of re-laying out their text."""
+    """Axes and marker labels change far less often than the curves: keep them as cached
+    pixmaps so a repaint of the plot blits them instead of re-laying out their text.  (Not
+    the legends: re-rendering a cached legend, whenever a curve under it changed, asked the
+    main window for a new layout and repainted the whole window.)"""
     cache = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
     for name in ("left", "bottom", "right", "top"):
         plot.getAxis(name).setCacheMode(cache)
-    if plot.legend is not None:
-        plot.legend.setCacheMode(cache)
     for item in plot.items:
         if isinstance(item, pg.InfiniteLine) and item.label is not None:
             item.label.setCacheMode(cache)
@@ -187,12 +268,12 @@ class MemoryChart(pg.PlotWidget):
     """Stacked memory bands vs prompt length, card capacities, current and largest context."""
 
     def __init__(self, parent=None):
-        super().__init__(parent, axisItems=_axes("bottom"))
+        super().__init__(parent, axisItems=_axes("bottom", "left"))
         p = self.getPlotItem()
         setup_plot(p, "", "", None)
         self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=4,
                                   brush=pg.mkBrush(255, 255, 255, 210))
-        self.curves: list[pg.PlotDataItem] = []
+        self.curves: list[Curve] = []
         self.bands: tuple = ()
         self.set_bands(BANDS)
         self.capacity = pg.InfiniteLine(angle=0, pen=_pen("#202020", 2), movable=False,
@@ -221,7 +302,7 @@ class MemoryChart(pg.PlotWidget):
         self.pin_legend.setParentItem(p.vb)
         self.pin_legend.setVisible(False)      # until a scenario is pinned (an empty legend is a stray box)
         hatch = QtGui.QBrush(QtGui.QColor("#D55E00"), QtCore.Qt.BrushStyle.BDiagPattern)
-        self.spill = p.plot(pen=_pen("#D55E00", 1.5), brush=hatch, fillLevel=0)
+        self.spill = add_curve(p, pen=_pen("#D55E00", 1.5), brush=hatch, fillLevel=0)
         self.spill.setZValue(5)
         self.spill.setVisible(False)
         cache_static_items(p)
@@ -371,7 +452,7 @@ class MemoryChart(pg.PlotWidget):
         estimate of the current scenario."""
         pts = [q for q in points if q.axis == "context"]
         if not pts or s is None:
-            self.measured.setData([], [])
+            _clear(self.measured)
             return
         x = np.array([q.x for q in pts])
         est = estimate_memory(s, prompt=x).total
@@ -407,10 +488,10 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         setup_plot(self.thr, "", "", None, log_y=True)
         setup_plot(self.step, "", "", "", log_y=True)
         self.thr_legend = self.thr.addLegend(offset=(-10, -10), labelTextSize="9pt")
-        self.thr_curve = self.thr.plot(pen=_pen(BLUE, 2.5), name=" ")
-        self.thr_sol = self.thr.plot(pen=_pen(BLUE, 1.2, QtCore.Qt.PenStyle.DashLine), name=" ")
-        self.step_curve = self.step.plot(pen=_pen(VERMILION, 2.5))
-        self.step_sol = self.step.plot(pen=_pen(VERMILION, 1.2, QtCore.Qt.PenStyle.DashLine))
+        self.thr_curve = add_curve(self.thr, True, pen=_pen(BLUE, 2.5), name=" ")
+        self.thr_sol = add_curve(self.thr, True, pen=_pen(BLUE, 1.2, QtCore.Qt.PenStyle.DashLine), name=" ")
+        self.step_curve = add_curve(self.step, True, pen=_pen(VERMILION, 2.5))
+        self.step_sol = add_curve(self.step, True, pen=_pen(VERMILION, 1.2, QtCore.Qt.PenStyle.DashLine))
         self.markers = {}
         for key, colour, style, pos in (("knee", GREEN, QtCore.Qt.PenStyle.DashLine, 0.12),
                                         ("memory", VERMILION, QtCore.Qt.PenStyle.DashLine, 0.3),
@@ -420,7 +501,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                                        labelOpts={"position": pos, "color": colour})
                 p.addItem(line, ignoreBounds=True)
                 self.markers.setdefault(key, []).append(line)
-        self.pins = pin_curves(self.thr)
+        self.pins = pin_curves(self.thr, log_y=True)
         self.measured_thr = _measured_item(self.thr)
         self.measured_step = _measured_item(self.step)
         for p in (self.thr, self.step):
@@ -474,7 +555,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         for item, quantity in ((self.measured_step, "step_ms"), (self.measured_thr, "tokens_per_s")):
             pts = [q for q in points if q.quantity == quantity]
             if not pts or s is None:
-                item.setData([], [])
+                _clear(item)
                 continue
             b = np.array([q.x for q in pts])
             step = decode_step(s, b, s.context_tokens)[0]
@@ -527,6 +608,12 @@ def _measured_item(plot: pg.PlotItem) -> pg.PlotDataItem:
     return item
 
 
+def _clear(item: pg.PlotDataItem) -> None:
+    """Empty a marker item (only if it holds points: every setData costs a repaint)."""
+    if item.xData is not None and len(item.xData):
+        item.setData([], [])
+
+
 def _tip(label: str, measured: float, estimated: float, unit: str) -> str:
     err = (estimated - measured) / measured * 100
     head = f"{label}\n" if label else ""
@@ -537,10 +624,13 @@ def _tip(label: str, measured: float, estimated: float, unit: str) -> str:
 
 def set_range(plot: pg.PlotItem, x: tuple[float, float], y: tuple[float, float]) -> None:
     """Set the view range only when it differs from the current one: every ``setRange``
-    makes the axes regenerate their ticks and repaint, even for the same numbers."""
+    makes the axes regenerate their ticks and repaint, even for the same numbers.  The new
+    view transform is applied at once: left to the paint, it moves the marker labels during
+    the paint, and they repaint the chart a second time."""
     (x0, x1), (y0, y1) = plot.vb.viewRange()
     if (x0, x1, y0, y1) != (float(x[0]), float(x[1]), float(y[0]), float(y[1])):
         plot.setRange(xRange=x, yRange=y, padding=0)
+        plot.vb.updateMatrix()
 
 
 def sticky_top(plot: pg.PlotItem, needed: float) -> float:
@@ -585,7 +675,7 @@ class TrainingBatchChart(Retranslates, pg.PlotWidget):
     """Fine-tuning: memory per card against micro-batch, with the card's capacity."""
 
     def __init__(self, parent=None):
-        super().__init__(parent, axisItems=_axes("bottom"))
+        super().__init__(parent, axisItems=_axes("bottom", "left"))
         p = self.getPlotItem()
         setup_plot(p, "", "", "")
         self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=3)
