@@ -35,8 +35,12 @@ ID_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2
 
 
 class CardTableModel(QtGui.QStandardItemModel):
-    """Rows live in C++ items, so painting the view calls no Python; an update rewrites
-    the items with the source's signals blocked, then the proxy re-sorts once."""
+    """Rows live in C++ items, so painting the view calls no Python.  An update rewrites
+    the items with the model's signals blocked and then reports one ``dataChanged`` for
+    the whole table: the sorting proxy moves rows only when the order changed, and the
+    view repaints its cells without laying itself out again (a reset or a re-sort of the
+    proxy made the view lay out on a later turn of the event loop, and that repainted the
+    window a second time)."""
 
     def __init__(self, parent=None):
         super().__init__(0, len(COLUMNS), parent)
@@ -61,8 +65,11 @@ class CardTableModel(QtGui.QStandardItemModel):
         self.table = table
         self.plans = plans or {}
         n = len(table.gpus)
+        resized = self.rowCount() != n
+        if resized:
+            self.beginResetModel()
         with QtCore.QSignalBlocker(self):
-            if self.rowCount() != n:
+            if resized:
                 self.setRowCount(n)
                 for r in range(n):
                     for c in range(len(COLUMNS)):
@@ -80,6 +87,10 @@ class CardTableModel(QtGui.QStandardItemModel):
                 self.item(r, 1).setData(tip, QtCore.Qt.ItemDataRole.ToolTipRole)
                 self.item(r, 0).setData(colour, QtCore.Qt.ItemDataRole.DecorationRole)
                 self.item(r, 1).setData(gid, ID_ROLE)
+        if resized:
+            self.endResetModel()
+        elif n:
+            self.dataChanged.emit(self.index(0, 0), self.index(n - 1, len(COLUMNS) - 1))
 
     @staticmethod
     def _row(t: CardTable, r: int, output_tokens: int, plan=None) -> tuple:
@@ -117,10 +128,6 @@ class FitFilter(QtCore.QSortFilterProxyModel):
         self.category = ""
         self.text = ""
         self.setSortRole(SORT_ROLE)
-
-    def refresh(self) -> None:
-        """Re-filter and re-sort after the source rewrote its items with signals blocked."""
-        self.invalidate()
 
     def set_filter(self, category: str, text: str) -> None:
         self.category, self.text = category, text.strip().lower()
@@ -204,8 +211,6 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
 
     def set_table(self, table: CardTable, output_tokens: int, primary: str, plans: dict | None = None) -> None:
         self.model.set_table(table, output_tokens, plans)
-        self.proxy.refresh()
-        self.view.viewport().update()
         ids = [g.id for g in table.gpus]
         if primary in ids:
             src = self.model.index(ids.index(primary), 0)

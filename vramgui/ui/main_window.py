@@ -104,10 +104,6 @@ class MainWindow(QtWidgets.QMainWindow):
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.redraw)
-        self._table_timer = QtCore.QTimer(self)
-        self._table_timer.setSingleShot(True)
-        self._table_timer.setInterval(0)
-        self._table_timer.timeout.connect(self.redraw_table)
         self._table = None
         self.measured: list = []
         state.changed.connect(self.schedule)
@@ -244,14 +240,25 @@ class MainWindow(QtWidgets.QMainWindow):
             self._timer.start()
 
     def busy(self) -> bool:
-        """True while a redraw is scheduled (charts or table)."""
-        return self._timer.isActive() or self._table_timer.isActive()
+        """True while a redraw is scheduled."""
+        return self._timer.isActive()
 
     def redraw(self) -> None:
+        """Charts, breakdown and table in one go, so the window repaints once per change
+        (a table drawn on a later turn of the event loop made a second repaint of the
+        window, breakdown included)."""
         if self.state.mode == "training":
             self.redraw_training()
         else:
             self.redraw_inference()
+        self.redraw_table()
+        # The charts' scenes collect their changes in a queued call, and the labels whose text
+        # grew ask for a layout in a posted event; handled only on the next turn of the event
+        # loop, each made a second repaint pass.  Run them now: one pass paints everything.
+        app = QtCore.QCoreApplication
+        for chart in (self.memory_chart, self.second_chart.currentWidget()):
+            app.sendPostedEvents(chart.scene(), QtCore.QEvent.Type.MetaCall)
+        app.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
 
     def redraw_training(self) -> None:
         """Fine-tuning: memory vs sequence length and vs micro-batch, and the table judging
@@ -272,12 +279,10 @@ class MainWindow(QtWidgets.QMainWindow):
                                       lambda: explain_training_items(t))
         self._table = (None, training_card_table(t, list(self.state.catalog.gpus.values())))
         self.fit_panel.set_headers(True)
-        self._table_timer.start()
         self.redrawn.emit(time.perf_counter() - t0)
 
     def redraw_inference(self) -> None:
-        """Charts and breakdown now; the fit table is painted on the next turn of the event
-        loop, so a slider drag shows the charts first and a burst updates the table once."""
+        """Charts and breakdown (the table follows in :meth:`redraw`)."""
         t0 = time.perf_counter()
         s = self.state.scenario
         cat = self.state.catalog
@@ -301,7 +306,6 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.tabs.currentWidget() is self.compare_tab:
             self.refresh_compare()
         self.last_fit = f
-        self._table_timer.start()
         self.redrawn.emit(time.perf_counter() - t0)
 
     def redraw_table(self) -> None:
