@@ -16,9 +16,72 @@ from .i18n import num, signed
 from .wording import fit_verdict, plan_badge, plan_description
 
 SLOTS = 7
-# widest text each slot shows (inference / fine-tuning), so its width never changes
-WIDEST = ("0,000.00 GiB", "0,000.00 GiB", "0,000.00 GiB", "0,000.00 GiB", "0,000.00 GiB",
-          "0,000.00 / 0,000.00 GiB", "00,000.0 ms · 000,000 tok/s")
+# a wide text of each slot (inference / fine-tuning): the slots share the strip's width in
+# proportion, so their widths never change with the numbers
+WIDEST = ("000.00 GiB", "000.00 GiB", "000.00 GiB", "000.00 GiB", "000.00 GiB",
+          "000.00 / 000.00 GiB", "000.0 ms · 0,000 tok/s")
+
+
+class ValueLabel(QtWidgets.QWidget):
+    """One number of the strip: a line of text drawn in the palette's ink.
+
+    A QLabel asks its parents for a new layout on every ``setText`` (whatever its size
+    policy), and that request climbs to the main window, which then repaints all of itself:
+    twice the painting of a change.  This one only repaints itself; its size is fixed by
+    the widest text it is meant to show."""
+
+    def __init__(self, font: QtGui.QFont, widest: str, parent=None):
+        super().__init__(parent)
+        self.setFont(font)
+        self._text = ""
+        fm = self.fontMetrics()
+        self._hint = QtCore.QSize(fm.horizontalAdvance(widest), fm.height())
+        self.setMinimumWidth(fm.horizontalAdvance("000.00 GiB"))
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(fm.height() + 2)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return self._hint
+
+    def text(self) -> str:
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802
+        if text != self._text:
+            self._text = text
+            self.setAccessibleName(text)
+            self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        p = QtGui.QPainter(self)
+        p.setPen(self.palette().color(QtGui.QPalette.ColorRole.WindowText))
+        p.drawText(self.rect(), int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter),
+                   self._text)
+
+
+class Badge(ValueLabel):
+    """The verdict: white bold text centred on a rounded patch of its colour (drawn here
+    rather than by a style sheet on a QLabel, for the reason :class:`ValueLabel` gives)."""
+
+    def __init__(self, font: QtGui.QFont, widest: str, parent=None):
+        super().__init__(font, widest, parent)
+        self.colour = QtGui.QColor("#009E73")
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Fixed, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.setFixedSize(self.fontMetrics().horizontalAdvance(widest) + 28, self.fontMetrics().height() + 14)
+
+    def set_colour(self, colour: str) -> None:
+        if QtGui.QColor(colour) != self.colour:
+            self.colour = QtGui.QColor(colour)
+            self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        p = QtGui.QPainter(self)
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        p.setPen(QtCore.Qt.PenStyle.NoPen)
+        p.setBrush(self.colour)
+        p.drawRoundedRect(QtCore.QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+        p.setPen(QtGui.QColor("white"))
+        p.drawText(self.rect(), int(QtCore.Qt.AlignmentFlag.AlignCenter), self.text())
 
 
 class BreakdownStrip(QtWidgets.QFrame):
@@ -29,32 +92,25 @@ class BreakdownStrip(QtWidgets.QFrame):
         lay.setContentsMargins(6, 3, 6, 3)
         lay.setSpacing(4)
         self.heads: list[QtWidgets.QLabel] = []
-        self.slots: list[QtWidgets.QLabel] = []
-        self.values: dict[str, QtWidgets.QLabel] = {}
+        self.slots: list[ValueLabel] = []
+        self.values: dict[str, ValueLabel] = {}
         self._explain: Callable[[], dict[str, str]] | None = None
         for slot in range(SLOTS):
             box = QtWidgets.QVBoxLayout()
             head = QtWidgets.QLabel()
             head.setFont(_font(9))
-            val = QtWidgets.QLabel("-")
-            val.setFont(_font(10.5, bold=True))
-            # An ignored size hint keeps the window's layout still while numbers change (a changing
-            # hint re-lays out and repaints the whole window on every update); the slots share the
-            # width in proportion to the widest text each shows.
-            val.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+            # the slots share the width in proportion to the widest text each shows (their texts
+            # are not selectable: File → Copy summary copies them)
+            val = ValueLabel(_font(10.5, bold=True), WIDEST[slot])
+            val.setText("-")
             head.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
-            val.setMinimumWidth(val.fontMetrics().horizontalAdvance("0,000.00 GiB"))
-            val.setTextInteractionFlags(QtCore.Qt.TextInteractionFlag.TextSelectableByMouse)
             val.installEventFilter(self)
             box.addWidget(head)
             box.addWidget(val)
             lay.addLayout(box, val.fontMetrics().horizontalAdvance(WIDEST[slot]))
             self.heads.append(head)
             self.slots.append(val)
-        self.verdict = QtWidgets.QLabel()
-        self.verdict.setAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
-        self.verdict.setFont(_font(11, bold=True))
-        self.verdict.setFixedWidth(self.verdict.fontMetrics().horizontalAdvance("NEEDS 64 CARDS") + 28)
+        self.verdict = Badge(_font(11, bold=True), "NEEDS 64 CARDS")
         lay.addWidget(self.verdict)
         self._style_heads()
 
@@ -98,11 +154,12 @@ class BreakdownStrip(QtWidgets.QFrame):
                 title, text, key = items[i]
                 head.setText(title)
                 val.setText(text)
-                val.setProperty("explain_key", key)
+                if val.property("explain_key") != key:   # (a property or style sheet set again, even
+                    val.setProperty("explain_key", key)  # to the same value, re-polishes and repaints)
                 self.values[key] = val
         self._explain = explain_fn
         self.verdict.setText(verdict.upper())
-        self.verdict.setStyleSheet(f"padding: 2px 6px; border-radius: 4px; background: {colour}; color: white;")
+        self.verdict.set_colour(colour)
         self.verdict.setToolTip(verdict_tip)
 
     def update_from(self, s: Scenario, m: MemoryBreakdown, f: FitResult, sp: SpeedResult, plan=None) -> None:

@@ -47,6 +47,9 @@ class LogSliderSpin(QtWidgets.QWidget):
             w.setToolTip(tip)
 
     def setRange(self, minimum: int, maximum: int) -> None:
+        """(Nothing happens for the range it has: setting it again re-lays out the window.)"""
+        if (minimum, max(maximum, minimum + 1)) == (getattr(self, "_min", None), getattr(self, "_max", None)):
+            return
         self._min, self._max = minimum, max(maximum, minimum + 1)
         with QtCore.QSignalBlocker(self.spin):
             self.spin.setRange(minimum, self._max)
@@ -426,14 +429,19 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
 
     def _train(self, **change) -> None:
         if self.state.update_training(**change):
-            self.message.clear()
+            self._clear_message()
 
     def _update(self, **change) -> None:
         if self.state.update(**change):
-            self.message.clear()
+            self._clear_message()
 
     def _edit(self, setter, ident) -> None:
         if ident and setter(ident):
+            self._clear_message()
+
+    def _clear_message(self) -> None:
+        """(QLabel.clear re-lays out the window even when there is nothing to clear.)"""
+        if self.message.text():
             self.message.clear()
 
     def _compare_changed(self) -> None:
@@ -467,10 +475,14 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         """Show the state's scenario in every control, without echoing edits back."""
         training = self.state.mode == "training"
         _select(self.mode, self.state.mode)
-        for w in self.inference_rows:
-            self.form.setRowVisible(w, not training)
-        for w in self.training_rows:
-            self.form.setRowVisible(w, training)
+        # Each call below that changes nothing would still ask the window for a new layout
+        # (and so repaint all of it) on every edit: only real changes are made.
+        if getattr(self, "_rows_for", None) != training:
+            self._rows_for = training
+            for w in self.inference_rows:
+                self.form.setRowVisible(w, not training)
+            for w in self.training_rows:
+                self.form.setRowVisible(w, training)
         self.gpus.setToolTip(self.tr("Data-parallel cards (ZeRO shards states across them)") if training else
                              self.tr("Cards the model is split over (tensor parallel for vLLM/generic, layer split "
                                      "for HF and llama.cpp)"))
@@ -498,8 +510,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                     source=s.model.source, size=num(fw.total_bytes / GIB, 2),
                                     n=integer(fw.n_tensors), dtype=fw.main_dtype))
         self.provenance.setToolTip(s.model.source_note or s.model.source)
-        i = self.weights.findData("file")
-        self.weights.model().item(i).setEnabled(fw is not None)
+        item = self.weights.model().item(self.weights.findData("file"))
+        if item.isEnabled() != (fw is not None):
+            item.setEnabled(fw is not None)
         _select(self.model, s.model.id)
         _select(self.gpu, s.gpu.id)
         _select(self.weights, s.weights)
