@@ -47,6 +47,7 @@ class CardTableModel(QtGui.QStandardItemModel):
         self.setHorizontalHeaderLabels(list(COLUMNS))
         self.table: CardTable | None = None
         self._headers: tuple | None = None
+        self._shown: list[tuple | None] = []     # each row as last written
 
     def set_headers(self, training: bool) -> None:
         """Column titles and tips for an inference or a fine-tuning table, in the current
@@ -78,15 +79,23 @@ class CardTableModel(QtGui.QStandardItemModel):
                         if c >= 2:
                             item.setData(RIGHT, QtCore.Qt.ItemDataRole.TextAlignmentRole)
                         self.setItem(r, c, item)
+                self._shown = [None] * n
             for r in range(n):
-                text, sort, colour, tip, gid = self._row(table, r, output_tokens, self.plans.get(table.gpus[r].id))
+                row = self._row(table, r, output_tokens, self.plans.get(table.gpus[r].id))
+                old = self._shown[r]
+                if row == old:            # only what changed is written (a drag changes a few columns)
+                    continue
+                self._shown[r] = row
+                text, sort, colour, tip, gid = row
                 for c in range(len(COLUMNS)):
-                    item = self.item(r, c)
-                    item.setData(text[c], QtCore.Qt.ItemDataRole.DisplayRole)
-                    item.setData(sort[c], SORT_ROLE)
-                self.item(r, 1).setData(tip, QtCore.Qt.ItemDataRole.ToolTipRole)
-                self.item(r, 0).setData(colour, QtCore.Qt.ItemDataRole.DecorationRole)
-                self.item(r, 1).setData(gid, ID_ROLE)
+                    if old is None or old[0][c] != text[c] or old[1][c] != sort[c]:
+                        item = self.item(r, c)
+                        item.setData(text[c], QtCore.Qt.ItemDataRole.DisplayRole)
+                        item.setData(sort[c], SORT_ROLE)
+                if old is None or old[2:] != row[2:]:
+                    self.item(r, 1).setData(tip, QtCore.Qt.ItemDataRole.ToolTipRole)
+                    self.item(r, 0).setData(colour, QtCore.Qt.ItemDataRole.DecorationRole)
+                    self.item(r, 1).setData(gid, ID_ROLE)
         if resized:
             self.endResetModel()
         elif n:
