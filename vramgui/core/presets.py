@@ -136,6 +136,10 @@ class ModelPreset(BaseModel):
     @model_validator(mode="after")
     def _config_parses(self) -> ModelPreset:
         # Raises ConfigError (a ValueError) naming the key; pydantic reports it under 'config'.
+        # pydantic runs this again on an instance passed to another model (every Scenario
+        # edit); a frozen preset that parsed once still parses.
+        if self.__pydantic_private__.get("_arch") is not None:
+            return self
         self._arch = architecture_from_hf_config(self.config, source=f"model '{self.id}' config")
         if self.published_params is not None and not self.published_params_source:
             raise ValueError("published_params needs published_params_source")
