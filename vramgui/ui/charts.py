@@ -257,13 +257,13 @@ def _axes(*names: str) -> dict:
 
 
 def cache_static_items(plot: pg.PlotItem) -> None:
-    """Axes and marker labels change far less often than the curves: keep them as cached
-    pixmaps so a repaint of the plot blits them instead of re-laying out their text.  (Not
-    the legends: re-rendering a cached legend, whenever a curve under it changed, asked the
-    main window for a new layout and repainted the whole window.)"""
+    """Axes, legend and labels change far less often than the curves: keep them as cached
+    pixmaps so a repaint of the plot blits them instead of re-laying out their text."""
     cache = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
     for name in ("left", "bottom", "right", "top"):
         plot.getAxis(name).setCacheMode(cache)
+    if plot.legend is not None:
+        plot.legend.setCacheMode(cache)
     for item in plot.items:
         if isinstance(item, pg.InfiniteLine) and item.label is not None:
             item.label.setCacheMode(cache)
