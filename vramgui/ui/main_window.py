@@ -252,13 +252,6 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.redraw_inference()
         self.redraw_table()
-        # The charts' scenes collect their changes in a queued call, and the labels whose text
-        # grew ask for a layout in a posted event; handled only on the next turn of the event
-        # loop, each made a second repaint pass.  Run them now: one pass paints everything.
-        app = QtCore.QCoreApplication
-        for chart in (self.memory_chart, self.second_chart.currentWidget()):
-            app.sendPostedEvents(chart.scene(), QtCore.QEvent.Type.MetaCall)
-        app.sendPostedEvents(None, QtCore.QEvent.Type.LayoutRequest)
 
     def redraw_training(self) -> None:
         """Fine-tuning: memory vs sequence length and vs micro-batch, and the table judging
