@@ -516,11 +516,14 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.step.setXLink(self.thr)
         setup_plot(self.thr, "", "", None, log_y=True)
         setup_plot(self.step, "", "", "", log_y=True)
-        self.thr_legend = self.thr.addLegend(offset=(-10, -10), labelTextSize="9pt")
-        self.thr_curve = add_curve(self.thr, True, pen=_pen(BLUE, 2.5), name=" ")
-        self.thr_sol = add_curve(self.thr, True, pen=_pen(BLUE, 1.2, QtCore.Qt.PenStyle.DashLine), name=" ")
-        self.step_curve = add_curve(self.step, True, pen=_pen(VERMILION, 2.5))
-        self.step_sol = add_curve(self.step, True, pen=_pen(VERMILION, 1.2, QtCore.Qt.PenStyle.DashLine))
+        self.thr_curve = add_curve(self.thr, True, pen=_pen(BLUE, 2.5))
+        self.thr_sol = add_curve(self.thr, True, pen=_pen(BLUE, 1.2, QtCore.Qt.PenStyle.DashLine))
+        # One legend for both plots (solid: expected, dashed: speed of light), top left of the step
+        # plot under the time to first token, above the flat start of its rising curve; the
+        # throughput plot's free corner (under its curve) is left to the marker labels.
+        self.legend = self.step.addLegend(offset=(8, 26), labelTextSize="9pt")
+        self.step_curve = add_curve(self.step, True, pen=_pen(VERMILION, 2.5), name=" ")
+        self.step_sol = add_curve(self.step, True, pen=_pen(VERMILION, 1.2, QtCore.Qt.PenStyle.DashLine), name=" ")
         self.markers = {}
         for key, colour, style, pos in (("knee", GREEN, QtCore.Qt.PenStyle.DashLine, 0.12),
                                         ("memory", VERMILION, QtCore.Qt.PenStyle.DashLine, 0.3),
@@ -538,7 +541,57 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.ttft = pg.TextItem(color="#202020", anchor=(0, 0))   # top left: the step curve rises to the right
         self.step.addItem(self.ttft, ignoreBounds=True)
         self.result: SpeedResult | None = None
+        self._curves: tuple | None = None        # (log10 batch, [log10 throughputs]) for place_labels
+        self.thr.vb.sigResized.connect(self.place_labels)
         self.retranslate()
+
+    def place_labels(self) -> None:
+        """Put each marker's label where it covers neither curve nor another label: beside
+        its line (right, else left), as low as possible, which on a rising throughput curve
+        is the empty corner below it."""
+        vb = self.thr.vb
+        w_px, h_px = vb.width(), vb.height()
+        if self._curves is None or w_px < 10 or h_px < 10:
+            return
+        (x0, x1), (y0, y1) = vb.viewRange()
+        xs, curves = self._curves
+        cx = (xs - x0) / (x1 - x0) * w_px
+        cys = [(y1 - np.nan_to_num(c, nan=-1e9, neginf=-1e9)) / (y1 - y0) * h_px for c in curves]
+        taken: list[QtCore.QRectF] = []
+        lines = sorted((line for key in ("knee", "memory", "current") for line in self.markers[key][:1]
+                        if line.isVisible()), key=lambda line: line.value())
+        for line in lines:
+            label = line.label
+            w, h = label.boundingRect().width(), label.boundingRect().height()
+            at = (line.value() - x0) / (x1 - x0) * w_px
+            chosen = None
+            for avoid_curves in (True, False):       # if nowhere is free, a curve may pass, a label not
+                for right in (True, False):
+                    left = at + 3 if right else at - w - 3
+                    if left < 0 or left + w > w_px:
+                        continue
+                    grid = np.linspace(left, left + w, 12)
+                    ys = [np.interp(grid, cx, cy) for cy in cys] if avoid_curves else []
+                    for top in np.arange(h_px - h - 3, 2, -h / 2):
+                        rect = QtCore.QRectF(left, top, w, h)
+                        if any(((y >= top - 3) & (y <= top + h + 3)).any() for y in ys):
+                            continue                     # a curve runs through it
+                        if not any(rect.adjusted(-2, -2, 2, 2).intersects(r) for r in taken):
+                            chosen = (right, rect)
+                            break
+                    if chosen:
+                        break
+                if chosen:
+                    break
+            if chosen is None:
+                continue
+            right, rect = chosen
+            taken.append(rect)
+            anchor = (0, 0) if right else (1, 0)
+            position = 1 - rect.top() / h_px
+            if label.anchors[0] != anchor or abs(label.orthoPos - position) > 1e-6:
+                label.anchors = [anchor, anchor]
+                label.setPosition(position)
 
     def retranslate(self) -> None:
         """Titles and legend in the current language (the marker labels follow on the next update)."""
@@ -546,8 +599,8 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.thr.setLabel("left", self.tr("throughput (tokens/s)"))
         self.step.setLabel("left", self.tr("decode step (ms)"))
         self.step.setLabel("bottom", self.tr("batch size (concurrent sequences)"))
-        rename_legend(self.thr_legend, [(self.thr_curve, self.tr("expected")),
-                                        (self.thr_sol, self.tr("speed of light"))])
+        rename_legend(self.legend, [(self.step_curve, self.tr("expected")),
+                                    (self.step_sol, self.tr("speed of light"))])
 
     def apply_colours(self, c: theme.ChartColours) -> None:
         """Re-colour for a theme (see :meth:`MemoryChart.apply_colours`)."""
@@ -615,6 +668,8 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                     set_label(line, fmt.format(n=num(value)) if i == 0 else "")
         lx = (0, np.log10(top))
         set_range(self.thr, lx, sticky_log(self.thr, _log_range(np.concatenate([thr, sol_thr]))))
+        self._curves = (np.log10(b), [np.log10(thr), np.log10(sol_thr)])
+        self.place_labels()
         step_range = sticky_log(self.step, _log_range(np.concatenate([sp.decode_step_s, sp.sol_decode_step_s]) * 1e3))
         set_range(self.step, lx, step_range)
         if sp.compute_known:
