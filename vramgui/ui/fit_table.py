@@ -48,6 +48,7 @@ class CardTableModel(QtGui.QStandardItemModel):
         self.table: CardTable | None = None
         self._headers: tuple | None = None
         self._shown: list[tuple | None] = []     # each row as last written
+        self._tips: dict[tuple, str] = {}        # (card's shown facts, FLOP/s known, language) -> tip
 
     def set_headers(self, training: bool) -> None:
         """Column titles and tips for an inference or a fine-tuning table, in the current
@@ -80,8 +81,7 @@ class CardTableModel(QtGui.QStandardItemModel):
                             item.setData(RIGHT, QtCore.Qt.ItemDataRole.TextAlignmentRole)
                         self.setItem(r, c, item)
                 self._shown = [None] * n
-            for r in range(n):
-                row = self._row(table, r, output_tokens, self.plans.get(table.gpus[r].id))
+            for r, row in enumerate(self._rows(table, output_tokens)):
                 old = self._shown[r]
                 if row == old:            # only what changed is written (a drag changes a few columns)
                     continue
@@ -101,31 +101,45 @@ class CardTableModel(QtGui.QStandardItemModel):
         elif n:
             self.dataChanged.emit(self.index(0, 0), self.index(n - 1, len(COLUMNS) - 1))
 
-    @staticmethod
-    def _row(t: CardTable, r: int, output_tokens: int, plan=None) -> tuple:
-        g = t.gpus[r]
-        fits, n = bool(t.fits[r]), int(t.min_gpus[r])
-        mp = int(t.max_prompt_tokens[r])
-        ctx = None if mp < 0 else mp + output_tokens
-        status = 0 if fits else 1 if n else 2
-        tok_s = float(t.decode_tokens_per_s[r])
-        verdict = fit_verdict(fits, n)
-        if plan is not None and not fits:          # partial offload instead of more cards
-            verdict = plan_description(plan)
-            status = {"gpu": 0, "partial": 1, "cpu": 2, "none": 2}[plan.level]
-            tok_s = plan.tokens_per_s if plan.level != "none" else float("nan")
-        speed = 0.0 if tok_s != tok_s else tok_s  # NaN in a training table
-        tok_text = "-" if tok_s != tok_s else num(tok_s, 1)
-        sort = (status * 1e9 - speed, g.name, t.needed_bytes, float(t.budget_bytes[r]), float(t.headroom_bytes[r]),
-                n or 10**6, -1 if ctx is None else ctx, int(t.max_batch[r]), speed)
-        text = (verdict, g.name, f"{num(t.needed_bytes / GIB, 1)} GiB", f"{num(t.budget_bytes[r] / GIB, 1)} GiB",
-                f"{signed(t.headroom_bytes[r] / GIB, 1)} GiB", str(n) if n else "> 64",
-                "-" if ctx is None else integer(ctx), integer(t.max_batch[r]), tok_text)
-        basis = translate("Formats", MEMORY_BASIS.get(g.memory_mib_basis, g.memory_mib_basis))
-        tip = f"{g.name}: {num(g.memory_mib)} MiB ({basis}), {num(g.memory_bandwidth_gb_s)} GB/s"
-        if not t.compute_known[r]:
-            tip += translate("FitTable", "; no FLOP/s figure: speed is bandwidth-only")
-        return text, sort, (FIT, SPLIT, NOFIT)[status], tip, g.id
+    def _rows(self, t: CardTable, output_tokens: int) -> list[tuple]:
+        """(texts, sort keys, colour, tooltip, id) of every row.  The table's arrays are
+        turned into Python lists once (indexing numpy arrays row by row cost more than the
+        formatting), and the per-card tooltip is kept per language."""
+        fits, min_gpus = t.fits.tolist(), t.min_gpus.tolist()
+        max_prompt, max_batch = t.max_prompt_tokens.tolist(), t.max_batch.tolist()
+        budget, headroom = t.budget_bytes.tolist(), t.headroom_bytes.tolist()
+        decode, known = t.decode_tokens_per_s.tolist(), t.compute_known.tolist()
+        needed_text = f"{num(t.needed_bytes / GIB, 1)} GiB"
+        language = current_language()
+        rows = []
+        for r, g in enumerate(t.gpus):
+            plan = self.plans.get(g.id)
+            n = min_gpus[r]
+            ctx = None if max_prompt[r] < 0 else max_prompt[r] + output_tokens
+            status = 0 if fits[r] else 1 if n else 2
+            tok_s = decode[r]
+            verdict = fit_verdict(fits[r], n)
+            if plan is not None and not fits[r]:          # partial offload instead of more cards
+                verdict = plan_description(plan)
+                status = {"gpu": 0, "partial": 1, "cpu": 2, "none": 2}[plan.level]
+                tok_s = plan.tokens_per_s if plan.level != "none" else float("nan")
+            speed = 0.0 if tok_s != tok_s else tok_s  # NaN in a training table
+            tok_text = "-" if tok_s != tok_s else num(tok_s, 1)
+            sort = (status * 1e9 - speed, g.name, t.needed_bytes, budget[r], headroom[r],
+                    n or 10**6, -1 if ctx is None else ctx, max_batch[r], speed)
+            text = (verdict, g.name, needed_text, f"{num(budget[r] / GIB, 1)} GiB",
+                    f"{signed(headroom[r] / GIB, 1)} GiB", str(n) if n else "> 64",
+                    "-" if ctx is None else integer(ctx), integer(max_batch[r]), tok_text)
+            key = (g.name, g.memory_mib, g.memory_mib_basis, g.memory_bandwidth_gb_s, known[r], language)
+            tip = self._tips.get(key)
+            if tip is None:
+                basis = translate("Formats", MEMORY_BASIS.get(g.memory_mib_basis, g.memory_mib_basis))
+                tip = f"{g.name}: {num(g.memory_mib)} MiB ({basis}), {num(g.memory_bandwidth_gb_s)} GB/s"
+                if not known[r]:
+                    tip += translate("FitTable", "; no FLOP/s figure: speed is bandwidth-only")
+                self._tips[key] = tip
+            rows.append((text, sort, (FIT, SPLIT, NOFIT)[status], tip, g.id))
+        return rows
 
     def gpu_id(self, row: int) -> str:
         return self.item(row, 1).data(ID_ROLE)
