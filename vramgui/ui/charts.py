@@ -265,7 +265,7 @@ def cache_static_items(plot: pg.PlotItem) -> None:
     if plot.legend is not None:
         plot.legend.setCacheMode(cache)
     for item in plot.items:
-        if isinstance(item, pg.InfiniteLine) and item.label is not None:
+        if isinstance(item, pg.InfiniteLine) and getattr(item, "label", None) is not None:
             item.label.setCacheMode(cache)
 
 
@@ -528,9 +528,11 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         for key, colour, style, pos in (("knee", GREEN, QtCore.Qt.PenStyle.DashLine, 0.12),
                                         ("memory", VERMILION, QtCore.Qt.PenStyle.DashLine, 0.3),
                                         ("current", GREY, QtCore.Qt.PenStyle.SolidLine, 0.5)):
-            for p in (self.thr, self.step):
-                line = pg.InfiniteLine(angle=90, pen=_pen(colour, 1.5, style), movable=False, label="",
-                                       labelOpts={"position": pos, "color": colour})
+            for p in (self.thr, self.step):   # labelled in the throughput plot only
+                labelled = p is self.thr
+                line = pg.InfiniteLine(angle=90, pen=_pen(colour, 1.5, style), movable=False,
+                                       label="" if labelled else None,
+                                       labelOpts={"position": pos, "color": colour} if labelled else None)
                 p.addItem(line, ignoreBounds=True)
                 self.markers.setdefault(key, []).append(line)
         self.pins = pin_curves(self.thr, log_y=True)
@@ -661,11 +663,12 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                  "current": (s.batch, self.tr("batch {n}"))}
         for key, (value, fmt) in marks.items():
             ok = value is not None and np.isfinite(value) and 1 <= value <= top
-            for i, line in enumerate(self.markers[key]):
+            for line in self.markers[key]:
                 line.setVisible(bool(ok))
                 if ok:
                     line.setValue(np.log10(value))
-                    set_label(line, fmt.format(n=num(value)) if i == 0 else "")
+                    if getattr(line, "label", None) is not None:   # (the step plot's lines have none)
+                        set_label(line, fmt.format(n=num(value)))
         lx = (0, np.log10(top))
         set_range(self.thr, lx, sticky_log(self.thr, _log_range(np.concatenate([thr, sol_thr]))))
         self._curves = (np.log10(b), [np.log10(thr), np.log10(sol_thr)])
