@@ -97,7 +97,8 @@ def screenshot(win, path: Path, size: str) -> Path:
 
 
 def self_test(win) -> int:
-    """Drive each control once through its widget, export a PNG and check it."""
+    """Drive each control once through its widget, export a PNG and an SVG of the charts
+    and check them (in the frozen app this also proves the bundled image and SVG code)."""
     from PySide6 import QtGui, QtWidgets
     p = win.panel
     steps = [lambda: p.model_filter.setText("qwen"), lambda: p.model_filter.setText(""),
@@ -119,6 +120,8 @@ def self_test(win) -> int:
         img = QtGui.QImage(str(out))
         ok = not img.isNull() and img.width() == 1200 and len({img.pixel(x, img.height() // 2)
                                                                 for x in range(0, 1200, 7)}) > 3
+        svg = Path(win.export_chart("speed", "svg", Path(tmp) / "speed.svg")).read_text(encoding="utf-8")
+        ok = ok and "<svg" in svg and svg.count("<path") >= 4     # at least the four speed curves
     s = win.state.scenario
     ok = ok and s.model.id.startswith("llama2-13b") and s.weights == "q4_k_m" and s.n_gpus == 2
     print("self-test:", "ok" if ok else "FAILED")
