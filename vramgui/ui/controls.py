@@ -36,6 +36,7 @@ class LogSliderSpin(QtWidgets.QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.slider, 1)
         lay.addWidget(self.spin)
+        self._min = self._max = None
         self.setRange(minimum, maximum)
         self.slider.valueChanged.connect(self._from_slider)
         self.spin.valueChanged.connect(self._from_spin)
@@ -48,7 +49,7 @@ class LogSliderSpin(QtWidgets.QWidget):
 
     def setRange(self, minimum: int, maximum: int) -> None:
         """(Nothing happens for the range it has: setting it again re-lays out the window.)"""
-        if (minimum, max(maximum, minimum + 1)) == (getattr(self, "_min", None), getattr(self, "_max", None)):
+        if (minimum, max(maximum, minimum + 1)) == (self._min, self._max):
             return
         self._min, self._max = minimum, max(maximum, minimum + 1)
         with QtCore.QSignalBlocker(self.spin):
@@ -119,6 +120,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
     def __init__(self, state: ScenarioState, parent=None):
         super().__init__(parent)
         self.state = state
+        self._rows_for: bool | None = None     # the mode the form's rows are shown for (sync)
         cat = state.catalog
         form = QtWidgets.QFormLayout(self)
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -477,7 +479,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         _select(self.mode, self.state.mode)
         # Each call below that changes nothing would still ask the window for a new layout
         # (and so repaint all of it) on every edit: only real changes are made.
-        if getattr(self, "_rows_for", None) != training:
+        if self._rows_for != training:
             self._rows_for = training
             for w in self.inference_rows:
                 self.form.setRowVisible(w, not training)

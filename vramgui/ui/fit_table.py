@@ -46,6 +46,7 @@ class CardTableModel(QtGui.QStandardItemModel):
         super().__init__(0, len(COLUMNS), parent)
         self.setHorizontalHeaderLabels(list(COLUMNS))
         self.table: CardTable | None = None
+        self.plans: dict = {}
         self._headers: tuple | None = None
         self._shown: list[tuple | None] = []     # each row as last written
         self._tips: dict[tuple, str] = {}        # (card's shown facts, FLOP/s known, language) -> tip
@@ -81,10 +82,12 @@ class CardTableModel(QtGui.QStandardItemModel):
                             item.setData(RIGHT, QtCore.Qt.ItemDataRole.TextAlignmentRole)
                         self.setItem(r, c, item)
                 self._shown = [None] * n
-            for r, row in enumerate(self._rows(table, output_tokens)):
+            changed = False
+            for r, row in enumerate(self._rows(table, output_tokens, self.plans)):
                 old = self._shown[r]
                 if row == old:            # only what changed is written (a drag changes a few columns)
                     continue
+                changed = True
                 self._shown[r] = row
                 text, sort, colour, tip, gid = row
                 for c in range(len(COLUMNS)):
@@ -98,10 +101,10 @@ class CardTableModel(QtGui.QStandardItemModel):
                     self.item(r, 1).setData(gid, ID_ROLE)
         if resized:
             self.endResetModel()
-        elif n:
+        elif changed:                     # (nothing to repaint when only the primary card moved)
             self.dataChanged.emit(self.index(0, 0), self.index(n - 1, len(COLUMNS) - 1))
 
-    def _rows(self, t: CardTable, output_tokens: int) -> list[tuple]:
+    def _rows(self, t: CardTable, output_tokens: int, plans: dict) -> list[tuple]:
         """(texts, sort keys, colour, tooltip, id) of every row.  The table's arrays are
         turned into Python lists once (indexing numpy arrays row by row cost more than the
         formatting), and the per-card tooltip is kept per language."""
@@ -113,7 +116,7 @@ class CardTableModel(QtGui.QStandardItemModel):
         language = current_language()
         rows = []
         for r, g in enumerate(t.gpus):
-            plan = self.plans.get(g.id)
+            plan = plans.get(g.id)
             n = min_gpus[r]
             ctx = None if max_prompt[r] < 0 else max_prompt[r] + output_tokens
             status = 0 if fits[r] else 1 if n else 2
