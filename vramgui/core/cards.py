@@ -55,8 +55,13 @@ def budgets(s: Scenario, gpus: list[GPU]) -> np.ndarray:
     return usable_bytes(s, np.array([g.memory_bytes for g in gpus], dtype=np.float64))
 
 
-def card_table(s: Scenario, gpus: list[GPU]) -> CardTable:
-    """Needed vs usable, verdict, fewest cards, largest context and batch, decode speed."""
+def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = None,
+               max_batch: np.ndarray | None = None) -> CardTable:
+    """Needed vs usable, verdict, fewest cards, largest context and batch, decode speed.
+
+    ``max_prompt`` / ``max_batch``: the largest-prompt / largest-batch columns when already
+    known (from a table of a scenario that differs only in prompt tokens, resp. batch:
+    see :class:`CardTables`)."""
     budget = budgets(s, gpus)
     needed = float(estimate_memory(s).total)
     valid = set(valid_gpu_counts(s))
@@ -68,8 +73,10 @@ def card_table(s: Scenario, gpus: list[GPU]) -> CardTable:
         need_n = needed if n == s.n_gpus else float(estimate_memory(s.with_(n_gpus=n)).total)
         min_gpus = np.where(left & (need_n <= budget), n, min_gpus)
     terms = memory_terms(s)
-    max_prompt = max_prompt_tokens_from_terms(terms, s.profile, budget, s.batch, s.output_tokens, _PROBES)
-    max_batch = max_batch_from_terms(terms, s.profile, budget, s.prompt_tokens, s.output_tokens, _PROBES)
+    if max_prompt is None:
+        max_prompt = max_prompt_tokens_from_terms(terms, s.profile, budget, s.batch, s.output_tokens, _PROBES)
+    if max_batch is None:
+        max_batch = max_batch_from_terms(terms, s.profile, budget, s.prompt_tokens, s.output_tokens, _PROBES)
     bw = np.array([g.bandwidth_bytes_per_s for g in gpus])
     peaks = [g.peak_flops(s.weight_format.kernel) for g in gpus]
     peak = np.array([p or np.inf for p in peaks])
@@ -79,6 +86,32 @@ def card_table(s: Scenario, gpus: list[GPU]) -> CardTable:
                      min_gpus=min_gpus, max_prompt_tokens=max_prompt, max_batch=max_batch,
                      decode_tokens_per_s=1.0 / np.broadcast_to(step, budget.shape),
                      compute_known=np.array([p is not None for p in peaks]))
+
+
+class CardTables:
+    """:func:`card_table` for a stream of scenarios that change one setting at a time, as
+    a slider drag does.  The largest prompt per card does not depend on the prompt, nor the
+    largest batch on the batch: each is searched again only when a setting it depends on
+    changed (the two searches are two thirds of a table's time)."""
+
+    def __init__(self) -> None:
+        self._gpus: list[GPU] = []
+        self._prompt: tuple[Scenario | None, np.ndarray | None] = (None, None)
+        self._batch: tuple[Scenario | None, np.ndarray | None] = (None, None)
+
+    def table(self, s: Scenario, gpus: list[GPU]) -> CardTable:
+        if len(gpus) != len(self._gpus) or any(a is not b for a, b in zip(gpus, self._gpus, strict=True)):
+            self._gpus = list(gpus)
+            self._prompt = self._batch = (None, None)
+        # the table is the same whichever card is primary: keys name one fixed card
+        prompt_key = s.with_(gpu=self._gpus[0], prompt_tokens=0) if gpus else s
+        batch_key = s.with_(gpu=self._gpus[0], batch=1) if gpus else s
+        max_prompt = self._prompt[1] if self._prompt[0] == prompt_key else None
+        max_batch = self._batch[1] if self._batch[0] == batch_key else None
+        t = card_table(s, gpus, max_prompt, max_batch)
+        self._prompt = (prompt_key, t.max_prompt_tokens)
+        self._batch = (batch_key, t.max_batch)
+        return t
 
 
 def fit_from_table(s: Scenario, t: CardTable, i: int) -> FitResult:

@@ -9,7 +9,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import estimate_memory, fit
-from ..core.cards import card_table, fit_from_table
+from ..core.cards import CardTables, fit_from_table
 from ..core.catalog import data_dir
 from ..core.errors import InputError
 from ..core.explain import explain_items, explain_training_items
@@ -105,6 +105,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self.redraw)
         self._table = None
+        self._tables = CardTables()
         self.measured: list = []
         state.changed.connect(self.schedule)
         self.fit_panel.gpuChosen.connect(state.set_gpu)
@@ -281,7 +282,7 @@ class MainWindow(QtWidgets.QMainWindow):
         cat = self.state.catalog
         key = s.with_(gpu=next(iter(cat.gpus.values()), s.gpu))  # the table is the same for every primary
         if self._table is None or self._table[0] != key:
-            self._table = (key, card_table(s, list(cat.gpus.values())))
+            self._table = (key, self._tables.table(s, list(cat.gpus.values())))
         ids = [g.id for g in self._table[1].gpus]
         f = fit_from_table(s, self._table[1], ids.index(s.gpu.id)) if s.gpu.id in ids else fit(s)
         plan = self.state.offload_plan()

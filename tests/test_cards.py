@@ -1,0 +1,85 @@
+"""The will-it-fit table: every card at once, and the drag-friendly cache of its searches."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vramgui.core import Scenario, default_catalog, fit
+from vramgui.core.cards import CardTables, card_table
+from vramgui.core.units import GIB
+
+
+def test_llama2_7b_fp16_table_rows(scenario, cat):
+    # Hand check: Llama 2 7B has 6,738,415,616 parameters -> 13.48 GB of fp16 weights.  With the
+    # generic profile (no block rounding) a 512-token prompt adds 512 x 32 layers x 2 x 4096 x 2 B
+    # = 268 MB of KV cache, plus the 0.5 GiB CUDA context: fits a 24 GB RTX 4090 and an 80 GB A100,
+    # not a 12 GiB RTX 3060 (12,288 MiB = 12.9 GB), which needs two.
+    s = scenario("llama2-7b", "rtx4090", weights="fp16", prompt_tokens=512)
+    gpus = [cat.gpu("rtx4090"), cat.gpu("a100-80gb"), cat.gpu("rtx3060-12gb")]
+    t = card_table(s, gpus)
+    assert t.needed_bytes > 13.48e9 + 0.268e9
+    assert t.needed_bytes == pytest.approx(float(fit(s).needed_bytes), rel=1e-12)
+    assert t.fits.tolist() == [True, True, False]
+    assert t.min_gpus.tolist() == [1, 1, 2]
+    # Every row agrees with the single-card solver on that card.
+    for i, g in enumerate(gpus):
+        f = fit(s.with_(gpu=g))
+        assert t.budget_bytes[i] == pytest.approx(f.budget_bytes, rel=1e-12)
+        assert int(t.max_batch[i]) == f.max_batch
+        assert int(t.max_prompt_tokens[i]) == (-1 if f.max_prompt_tokens is None else f.max_prompt_tokens)
+    # Decode on the 4090 is bandwidth bound: ~13.5 GB at 1,008 GB/s x 0.85 -> ~64 tokens/s
+    assert t.decode_tokens_per_s[0] == pytest.approx(1008e9 * 0.85 / 13.75e9, rel=0.08)
+    assert t.headroom_bytes[1] == pytest.approx(t.budget_bytes[1] - t.needed_bytes)
+    # weights + KV = 13.75 GB = 12.80 GiB, + 0.5 GiB context, + a few MiB of activations
+    assert float(t.needed_bytes) / GIB == pytest.approx(13.30, abs=0.08)
+
+
+CAT = default_catalog()
+GPUS = list(CAT.gpus.values())
+STEPS = st.one_of(
+    st.tuples(st.just("prompt_tokens"), st.integers(0, 200_000)),
+    st.tuples(st.just("batch"), st.integers(1, 512)),
+    st.tuples(st.just("output_tokens"), st.integers(0, 8_000)),
+    st.tuples(st.just("weights"), st.sampled_from(["fp16", "int8", "q4_k_m", "awq-int4"])),
+    st.tuples(st.just("engine"), st.sampled_from(["generic", "hf", "vllm", "llamacpp"])),
+    st.tuples(st.just("n_gpus"), st.sampled_from([1, 2, 4])),
+    st.tuples(st.just("gpu"), st.sampled_from(GPUS)),
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(model=st.sampled_from(["llama2-7b", "mixtral-8x7b", "gemma2-9b", "llama2-70b"]),
+       steps=st.lists(STEPS, min_size=1, max_size=12))
+def test_cached_tables_equal_fresh_ones(model, steps):
+    """A drag changes one setting at a time; whatever the order, the cached table is the
+    table computed from scratch."""
+    s = Scenario(model=CAT.model(model), gpu=CAT.gpu("rtx4090"))
+    tables = CardTables()
+    for field, value in steps:
+        s = s.with_(**{field: value})
+        got, want = tables.table(s, GPUS), card_table(s, GPUS)
+        for name in ("budget_bytes", "fits", "min_gpus", "max_prompt_tokens", "max_batch", "decode_tokens_per_s"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=f"{name} after {field}")
+
+
+def test_cache_skips_the_search_that_cannot_change(scenario, cat, monkeypatch):
+    from vramgui.core import cards
+
+    calls = []
+    real_prompt, real_batch = cards.max_prompt_tokens_from_terms, cards.max_batch_from_terms
+    monkeypatch.setattr(cards, "max_prompt_tokens_from_terms", lambda *a: calls.append("prompt") or real_prompt(*a))
+    monkeypatch.setattr(cards, "max_batch_from_terms", lambda *a: calls.append("batch") or real_batch(*a))
+    tables = CardTables()
+    s = scenario("llama2-13b", "a100-80gb")
+    gpus = list(cat.gpus.values())
+    tables.table(s, gpus)
+    assert calls == ["prompt", "batch"]
+    tables.table(s.with_(prompt_tokens=4000), gpus)         # the largest prompt stays
+    assert calls[2:] == ["batch"]
+    tables.table(s.with_(prompt_tokens=4000, batch=8), gpus)  # the largest batch stays
+    assert calls[3:] == ["prompt"]
+    tables.table(s.with_(prompt_tokens=4000, batch=8, gpu=cat.gpu("rtx4090")), gpus)  # primary card: neither
+    assert calls[4:] == []
+    tables.table(s.with_(prompt_tokens=4000, batch=8, output_tokens=10), gpus)   # output: both
+    assert calls[4:] == ["prompt", "batch"]
