@@ -93,6 +93,49 @@ def test_batch_and_gpus_reach_the_speed_chart(qtbot, win):
     assert win.memory_chart.curves[0].getOriginalDataset()[1][0] == pytest.approx(float(one) / 2 / GIB, rel=0.001)
 
 
+def test_drags_keep_the_sweep_they_do_not_move(qtbot, win, monkeypatch):
+    """A batch drag leaves the speed sweep (over batch) as it was and a prompt drag the
+    memory sweep (over prompt); after every step both charts equal the core's numbers."""
+    from vramgui.ui import charts
+
+    calls = {"speed": 0, "memory": 0}
+    real_speed, real_memory = charts.estimate_speed, charts.estimate_memory
+
+    def speed(*a, **k):
+        calls["speed"] += 1
+        return real_speed(*a, **k)
+
+    def memory(*a, **k):
+        calls["memory"] += 1
+        return real_memory(*a, **k)
+
+    monkeypatch.setattr(charts, "estimate_speed", speed)
+    monkeypatch.setattr(charts, "estimate_memory", memory)
+    p = win.panel
+
+    def check():
+        s = win.state.scenario
+        b, thr = win.speed_chart.thr_curve.getOriginalDataset()
+        np.testing.assert_allclose(thr, real_speed(s, batch=b).throughput_tokens_per_s, rtol=1e-12)
+        x, y = win.memory_chart.curves[-1].getOriginalDataset()
+        np.testing.assert_allclose(y, real_memory(s, prompt=x).total / GIB, rtol=1e-12)
+
+    for batch in (2, 3, 5, 8):              # within the same batch axis (top 1,024)
+        p.batch.spin.setValue(batch)
+        settle(qtbot, win)
+        check()
+    assert calls["speed"] == 0 and calls["memory"] == 4
+    for prompt in (600, 700, 900):           # within the same prompt axis
+        p.prompt.spin.setValue(prompt)
+        settle(qtbot, win)
+        check()
+    assert calls["speed"] == 3 and calls["memory"] == 4
+    p.output.spin.setValue(300)             # the output moves both
+    settle(qtbot, win)
+    check()
+    assert calls == {"speed": 4, "memory": 5}
+
+
 def test_memory_cap_and_reserved_move_the_budget(qtbot, win):
     p = win.panel
     choose(qtbot, win, p.engine, "vllm")

@@ -328,42 +328,49 @@ def prefill_time(s: Scenario, prompt: ArrayLike, batch: ArrayLike, efficient: bo
     return prefill_from_terms(speed_terms(s), prompt, batch, card_of(s), efficient)
 
 
-def knee_batch(s: Scenario, context: float | None = None) -> float:
+def knee_batch(s: Scenario, context: float | None = None, terms: SpeedTerms | None = None) -> float:
     """Smallest batch at which decode turns compute bound (inf if it never does below 2^20).
 
     Searched on the speed-of-light roofline, where the ridge is a property of the card
-    (peak FLOP/s ÷ bandwidth) and the model, not of efficiency factors."""
+    (peak FLOP/s ÷ bandwidth) and the model, not of efficiency factors.  ``terms``: the
+    scenario's :func:`speed_terms`, if known."""
     c = float(s.context_tokens if context is None else context)
+    t, card = terms or speed_terms(s), card_of(s)
     grid = np.unique(np.geomspace(1, 2**20, 512).round())
-    _, bound = decode_step(s, grid, c, efficient=False)
+    _, bound = decode_from_terms(t, grid, c, card, efficient=False)
     if not bound.any():
         return float("inf")
     i = int(np.argmax(bound))
     lo = 1.0 if i == 0 else grid[i - 1]
     fine = np.arange(lo, grid[i] + 1)
-    _, b2 = decode_step(s, fine, c, efficient=False)
+    _, b2 = decode_from_terms(t, fine, c, card, efficient=False)
     return float(fine[int(np.argmax(b2))])
 
 
 def estimate_speed(s: Scenario, batch: ArrayLike | None = None, context: ArrayLike | None = None,
                    prompt: ArrayLike | None = None, memory_max_batch: int | None = None,
-                   with_knee: bool = True) -> SpeedResult:
+                   with_knee: bool = True, with_prefill: bool = True) -> SpeedResult:
     """Decode and prefill speed for ``s``, swept over any of batch, context, prompt.
 
     ``context`` is the KV length a decode step attends to (default prompt + output, the
-    end of generation); ``prompt`` the prefill length (default the scenario's)."""
+    end of generation); ``prompt`` the prefill length (default the scenario's).  Without
+    ``with_prefill`` the prefill times are NaN (a decode-only sweep skips them)."""
     b = np.asarray(s.batch if batch is None else batch, dtype=np.float64)
     c = np.asarray(s.context_tokens if context is None else context, dtype=np.float64)
     p = np.asarray(s.prompt_tokens if prompt is None else prompt, dtype=np.float64)
-    step, bound = decode_step(s, b, c)
-    sol, _ = decode_step(s, b, c, efficient=False)
+    t, card = speed_terms(s), card_of(s)
+    step, bound = decode_from_terms(t, b, c, card)
+    sol, _ = decode_from_terms(t, b, c, card, efficient=False)
     shape = np.broadcast(b, c, p).shape
+    if with_prefill:
+        prefill, sol_prefill = (prefill_from_terms(t, p, b, card, efficient=e) for e in (True, False))
+    else:
+        prefill = sol_prefill = np.full(shape, np.nan)
     return SpeedResult(
         decode_step_s=np.broadcast_to(step, shape), sol_decode_step_s=np.broadcast_to(sol, shape),
-        prefill_s=np.broadcast_to(prefill_time(s, p, b), shape),
-        sol_prefill_s=np.broadcast_to(prefill_time(s, p, b, efficient=False), shape),
+        prefill_s=np.broadcast_to(prefill, shape), sol_prefill_s=np.broadcast_to(sol_prefill, shape),
         compute_bound=np.broadcast_to(bound, shape), batch=np.broadcast_to(b, shape),
-        knee_batch=knee_batch(s) if with_knee else float("nan"), memory_max_batch=memory_max_batch,
+        knee_batch=knee_batch(s, terms=t) if with_knee else float("nan"), memory_max_batch=memory_max_batch,
         bw_efficiency=bandwidth_efficiency(s.profile, s.weight_format),
         flops_efficiency=compute_efficiency(s.profile),
         compute_known=s.gpu.peak_flops(s.weight_format.kernel) is not None,

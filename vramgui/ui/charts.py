@@ -370,6 +370,7 @@ class MemoryChart(pg.PlotWidget):
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60, slot=self._hover)
         self.x = np.array([1.0])
         self.stack = np.zeros((4, 1))
+        self._sweep_key: tuple | None = None     # what x and stack were computed for
 
     def apply_colours(self, c: theme.ChartColours) -> None:
         """Re-colour for a theme (``theme.ThemeManager.changed``): background, axes, legends,
@@ -411,6 +412,7 @@ class MemoryChart(pg.PlotWidget):
         from ..core.training import training_memory
 
         self.set_bands(TRAINING_BANDS)
+        self._sweep_key = None
         self._texts(self.tr("Fine-tuning memory per card vs sequence length"), self.tr("sequence length (tokens)"))
         ctx = t.model.architecture.max_context
         top = int(min(max(4 * ctx, 2 * t.seq, min(int(max_seq * 1.25), 64 * ctx)), 2**24))
@@ -425,9 +427,13 @@ class MemoryChart(pg.PlotWidget):
         self.set_bands(BANDS)
         self._texts(self.tr("Memory per card vs prompt length"), self.tr("prompt tokens"))
         top = sweep_top(s, max_prompt)
-        x = np.unique(np.geomspace(MIN_PROMPT, top, SWEEP_POINTS).round())
-        m = estimate_memory(s, prompt=x)
-        stack = self._draw_stack(x, [m.weights, m.kv_cache, m.activations, m.overhead])
+        key = (s.with_(prompt_tokens=0), top)   # the sweep does not depend on the prompt: a prompt drag keeps it
+        if key != self._sweep_key:
+            x = np.unique(np.geomspace(MIN_PROMPT, top, SWEEP_POINTS).round())
+            m = estimate_memory(s, prompt=x)
+            self._draw_stack(x, [m.weights, m.kv_cache, m.activations, m.overhead])
+            self._sweep_key = key
+        x, stack = self.x, self.stack
         self._lines(s.gpu, budget, s.prompt_tokens, self.tr("prompt {n}"), max_prompt, top,
                     self.tr("largest prompt that fits: {n}"), stack, compare)
         # with offload planned, what rises above the usable budget runs from system RAM: its own band
@@ -574,7 +580,8 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.ttft = pg.TextItem(color="#202020", anchor=(0, 0))   # top left: the step curve rises to the right
         self.step.addItem(self.ttft, ignoreBounds=True)
         cache_static_items(self.ttft)
-        self.result: SpeedResult | None = None
+        self.result: SpeedResult | None = None  # the sweep over batch (decode only)
+        self._sweep_key: tuple | None = None
         self._curves: tuple | None = None        # (log10 batch, [log10 throughputs]) for place_labels
         self.thr.vb.sigResized.connect(self.place_labels)
         self.retranslate()
@@ -682,38 +689,43 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
 
     def update_from(self, s: Scenario, max_batch: int) -> SpeedResult:
         top = int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch, 2 * max_batch))))  # powers of two: a still axis
-        b = np.unique(np.geomspace(1, top, 160).round())
-        sp = estimate_speed(s, batch=b)
-        self.result = sp
-        thr = sp.throughput_tokens_per_s
-        sol_thr = b / sp.sol_decode_step_s
-        self.thr_curve.setData(b, thr)
-        self.thr_sol.setData(b, sol_thr)
-        self.step_curve.setData(b, sp.decode_step_s * 1e3)
-        self.step_sol.setData(b, sp.sol_decode_step_s * 1e3)
+        key = (s.with_(batch=1), top)       # the sweep does not depend on the batch: a batch drag keeps it
+        if key != self._sweep_key:
+            self._sweep_key = key
+            b = np.unique(np.geomspace(1, top, 160).round())
+            sp = self.result = estimate_speed(s, batch=b, with_prefill=False)
+            thr = sp.throughput_tokens_per_s
+            sol_thr = b / sp.sol_decode_step_s
+            self.thr_curve.setData(b, thr)
+            self.thr_sol.setData(b, sol_thr)
+            self.step_curve.setData(b, sp.decode_step_s * 1e3)
+            self.step_sol.setData(b, sp.sol_decode_step_s * 1e3)
+            lx = (0, np.log10(top))
+            set_range(self.thr, lx, sticky_log(self.thr, _log_range(np.concatenate([thr, sol_thr]))))
+            self._curves = (np.log10(b), [np.log10(thr), np.log10(sol_thr)])
+            set_range(self.step, lx, sticky_log(self.step, _log_range(
+                np.concatenate([sp.decode_step_s, sp.sol_decode_step_s]) * 1e3)))
+        sp = self.result
         marks = {"knee": (sp.knee_batch, self.tr("knee {n}")), "memory": (max_batch, self.tr("memory limit {n}")),
                  "current": (s.batch, self.tr("batch {n}"))}
-        for key, (value, fmt) in marks.items():
+        for name, (value, fmt) in marks.items():
             ok = value is not None and np.isfinite(value) and 1 <= value <= top
-            for line in self.markers[key]:
+            for line in self.markers[name]:
                 line.setVisible(bool(ok))
                 if ok:
                     line.setValue(np.log10(value))
                     if getattr(line, "label", None) is not None:   # (the step plot's lines have none)
                         set_label(line, fmt.format(n=num(value)))
-        lx = (0, np.log10(top))
-        set_range(self.thr, lx, sticky_log(self.thr, _log_range(np.concatenate([thr, sol_thr]))))
-        self._curves = (np.log10(b), [np.log10(thr), np.log10(sol_thr)])
         self.place_labels()
-        step_range = sticky_log(self.step, _log_range(np.concatenate([sp.decode_step_s, sp.sol_decode_step_s]) * 1e3))
-        set_range(self.step, lx, step_range)
         if sp.compute_known:
             ttft = float(prefill_time(s, s.prompt_tokens, s.batch)) * 1e3
-            self.ttft.setText(self.tr("time to first token ({n} tokens × {batch}): {ms} ms").format(
-                n=integer(s.prompt_tokens), batch=integer(s.batch), ms=num(ttft)))
+            text = self.tr("time to first token ({n} tokens × {batch}): {ms} ms").format(
+                n=integer(s.prompt_tokens), batch=integer(s.batch), ms=num(ttft))
         else:
-            self.ttft.setText(self.tr("time to first token: unknown (no FLOP/s figure for this card)"))
-        self.ttft.setPos(0.0, step_range[1])
+            text = self.tr("time to first token: unknown (no FLOP/s figure for this card)")
+        if text != self.ttft.toPlainText():     # (every setText lays the text out again)
+            self.ttft.setText(text)
+        self.ttft.setPos(0.0, self.step.vb.viewRange()[1][1])
         return sp
 
 
