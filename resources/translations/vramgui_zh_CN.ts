@@ -576,10 +576,6 @@
         <translation>通用</translation>
     </message>
     <message>
-        <source>Update</source>
-        <translation>更新</translation>
-    </message>
-    <message>
         <source>Filter (model, family, format)…</source>
         <translation>筛选（模型、系列、格式）…</translation>
     </message>
@@ -606,10 +602,6 @@
     <message>
         <source>Engine for the non-GGUF formats (GGUF formats run on llama.cpp)</source>
         <translation>非 GGUF 格式使用的推理引擎（GGUF 格式在 llama.cpp 上运行）</translation>
-    </message>
-    <message>
-        <source>Evaluate every catalog model in every format on this machine</source>
-        <translation>在这台机器上评估目录中每个模型的每种格式</translation>
     </message>
     <message>
         <source>Double-click (or press Enter on) a row to open it as the current scenario</source>
@@ -895,6 +887,7 @@ Source: {source}</source>
     <name>MemoryChart</name>
     <message>
         <source>Fine-tuning memory per card vs sequence length</source>
+        <extracomment>Skip a ``setData`` that gives the curve the data it already has (class switch for benchmarks).</extracomment>
         <translation>微调时每卡显存随序列长度的变化</translation>
     </message>
     <message>

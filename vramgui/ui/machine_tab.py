@@ -58,7 +58,6 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.engine = QtWidgets.QComboBox()
         for ident in ("vllm", "hf", "generic"):
             self.engine.addItem("", ident)
-        self.update_button = QtWidgets.QPushButton()
         self.labels = {}
         for key, w in (("card", self.gpu), ("", self.gpus), ("", self.ram), ("context", self.context),
                        ("engine", self.engine)):
@@ -67,7 +66,6 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                 self.labels[key].setBuddy(w)
                 form.addWidget(self.labels[key])
             form.addWidget(w)
-        form.addWidget(self.update_button)
         form.addStretch(1)
         self.filter = QtWidgets.QLineEdit()
         self.filter.setClearButtonEnabled(True)
@@ -95,7 +93,6 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         lay.addLayout(row2)
         lay.addWidget(self.view, 1)
         lay.addWidget(self.summary)
-        self.update_button.clicked.connect(self.recompute)
         # The whole catalog takes tens of milliseconds (core/machine.py is one stacked grid), so
         # the table follows every edit of the machine, a burst of edits coalesced into one update.
         self._pending = QtCore.QTimer(self)
@@ -120,7 +117,6 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.context.setSuffix(self.tr(" tokens"))
         for i, name in enumerate(("vLLM", "HF transformers", self.tr("generic"))):
             self.engine.setItemText(i, name)
-        self.update_button.setText(self.tr("Update"))
         self.filter.setPlaceholderText(self.tr("Filter (model, family, format)…"))
         self.fits_only.setText(self.tr("only what runs"))
         self.model.setHorizontalHeaderLabels([translate("MachineTab", c) for c in COLUMNS])
@@ -128,7 +124,6 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                        (self.ram, self.tr("System RAM, for partly offloaded GGUF models (0: GPU only)")),
                        (self.context, self.tr("Context you want to run at")),
                        (self.engine, self.tr("Engine for the non-GGUF formats (GGUF formats run on llama.cpp)")),
-                       (self.update_button, self.tr("Evaluate every catalog model in every format on this machine")),
                        (self.view, self.tr("Double-click (or press Enter on) a row to open it as the current "
                                            "scenario"))):
             w.setToolTip(tip)
