@@ -34,10 +34,6 @@
 <context>
     <name>BreakdownStrip</name>
     <message>
-        <source>{ms} ms</source>
-        <translation>{ms} ms</translation>
-    </message>
-    <message>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -1359,8 +1355,8 @@ Source: {source}</source>
         <translation>批大小 {n}</translation>
     </message>
     <message>
-        <source>time to first token ({n} tokens × {batch}): {ms} ms</source>
-        <translation>首字延迟（{n} 个 token × {batch}）：{ms} ms</translation>
+        <source>time to first token ({n} tokens × {batch}): {time}</source>
+        <translation>首字延迟（{n} 个 token × {batch}）：{time}</translation>
     </message>
     <message>
         <source>time to first token: unknown (no FLOP/s figure for this card)</source>

@@ -44,3 +44,66 @@ def test_marker_labels_cover_no_curve_and_no_other_label(win, qtbot, name):
         for label, rect in zip(labels, rects, strict=True):
             hit = [p for p in pts if rect.contains(p)]
             assert not hit, f"{name}: the curve runs through the label {label.toPlainText()!r}"
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_marker_labels_are_not_crossed_by_another_marker_line(win, qtbot, name):
+    sc = SCENARIOS[name]
+    win.state.set_model(sc["model"])
+    win.state.set_gpu(sc["gpu"])
+    if sc["change"]:
+        win.state.update(**sc["change"])
+    settle(qtbot, win)
+    chart = win.speed_chart
+    vb = chart.thr.vb
+    lines = [line for key in ("knee", "memory", "current") for line in chart.markers[key][:1] if line.isVisible()]
+    for line in lines:
+        rect = line.label.sceneBoundingRect()
+        for other in lines:
+            if other is not line:
+                x = vb.mapViewToScene(QtCore.QPointF(other.value(), 0)).x()
+                assert not rect.left() <= x <= rect.right(), \
+                    f"{name}: the {other.label.toPlainText()!r} line crosses the label {line.label.toPlainText()!r}"
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_line_style_legend_covers_no_step_curve(win, qtbot, name):
+    """The legend (solid: expected, dashed: speed of light) sits in a corner of the step plot
+    that neither step curve crosses; marker lines pass under its box."""
+    sc = SCENARIOS[name]
+    win.state.set_model(sc["model"])
+    win.state.set_gpu(sc["gpu"])
+    if sc["change"]:
+        win.state.update(**sc["change"])
+    settle(qtbot, win)
+    chart = win.speed_chart
+    vb = chart.step.vb
+    rect = chart.legend.sceneBoundingRect()
+    assert vb.sceneBoundingRect().contains(rect)
+    for curve in (chart.step_curve, chart.step_sol):
+        batch, ms = curve.getOriginalDataset()
+        xs = np.linspace(np.log10(batch[0]), np.log10(batch[-1]), 400)
+        ys = np.interp(xs, np.log10(batch), np.log10(ms))
+        pts = [vb.mapViewToScene(QtCore.QPointF(float(x), float(y))) for x, y in zip(xs, ys, strict=True)]
+        assert not [p for p in pts if rect.contains(p)], f"{name}: a step curve runs through the legend"
+    assert [label.text for _, label in chart.legend.items] == ["expected", "speed of light"]
+    assert chart.legend.brush().color().alpha() > 200         # a box: the lines under it do not show
+
+
+def test_legend_moves_to_a_free_corner(win, qtbot):
+    """Curves running along the top of the step plot (drawn by hand here: the sweeps of the
+    catalog leave the top left free) send the legend to a bottom corner."""
+    settle(qtbot, win)
+    chart = win.speed_chart
+    vb = chart.step.vb
+    (x0, x1), (y0, y1) = vb.viewRange()
+    b = 10 ** np.linspace(x0, x1, 50)
+    top = 10 ** (y1 - 0.15 * (y1 - y0))        # 15 % below the top edge: through both top corners
+    chart.step_curve.setData(b, np.full(b.size, top))
+    chart.step_sol.setData(b, np.full(b.size, top * 0.97))
+    chart.place_legend()
+    qtbot.wait(10)
+    rect = chart.legend.sceneBoundingRect()
+    assert chart.legend.pos().y() > vb.height() / 2            # a bottom corner
+    y_scene = vb.mapViewToScene(QtCore.QPointF(x0, np.log10(top))).y()
+    assert not rect.top() <= y_scene <= rect.bottom()

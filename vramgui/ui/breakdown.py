@@ -12,7 +12,7 @@ from ..core.explain import explain
 from ..core.fit import FitResult
 from ..core.speed import SpeedResult
 from ..core.units import GIB
-from .i18n import num, signed
+from .i18n import duration, num, signed
 from .wording import fit_verdict, plan_badge, plan_description
 
 SLOTS = 7
@@ -164,8 +164,7 @@ class BreakdownStrip(QtWidgets.QFrame):
 
     def update_from(self, s: Scenario, m: MemoryBreakdown, f: FitResult, sp: SpeedResult, plan=None) -> None:
         step = float(sp.decode_step_s)
-        first = (self.tr("{ms} ms").format(ms=num(float(sp.prefill_s) * 1e3)) if sp.compute_known
-                 else self.tr("unknown"))
+        first = duration(float(sp.prefill_s)) if sp.compute_known else self.tr("unknown")
         items = [(self.tr("Weights"), _g(m.weights), "weights"), (self.tr("KV cache"), _g(m.kv_cache), "kv_cache"),
                  (self.tr("Activations"), _g(m.activations), "activations"),
                  (self.tr("Overhead"), _g(m.overhead), "overhead"), (self.tr("First token"), first, "prefill"),

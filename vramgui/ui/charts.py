@@ -15,7 +15,7 @@ from ..core.presets import GPU
 from ..core.speed import SpeedResult, estimate_speed, prefill_time
 from ..core.units import GIB
 from . import theme
-from .i18n import Retranslates, integer, num, signed, translate
+from .i18n import Retranslates, duration, integer, num, signed, translate
 
 # Okabe-Ito colour-blind-safe palette
 BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, YELLOW, GREY = (
@@ -377,7 +377,6 @@ class MemoryChart(pg.PlotWidget):
         the capacity and budget rules, markers and read-out; data keep their Okabe-Ito hues."""
         self.setBackground(c.background)
         theme.style_plot(self.getPlotItem(), c)
-        theme.style_legend(self.pin_legend, c)
         theme.recolour(self.capacity, c.rule, c.rule)
         theme.recolour(self.budget, c.rule, c.rule)
         theme.recolour(self.current, c.line(GREY), c.muted)
@@ -385,6 +384,7 @@ class MemoryChart(pg.PlotWidget):
         for line, colour in zip(self.compare_lines, COMPARE_COLOURS, strict=True):
             theme.recolour(line, c.line(colour), c.label(colour))
         _recolour_pins(self.pins, c)
+        theme.style_legend(self.pin_legend, c)     # after the pins: it redraws their samples
         theme.style_markers(self.measured, c)
         theme.style_text(self.readout, c, boxed=True)
 
@@ -555,12 +555,17 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         setup_plot(self.step, "", "", "", log_y=True)
         self.thr_curve = add_curve(self.thr, True, pen=_pen(BLUE, 2.5))
         self.thr_sol = add_curve(self.thr, True, pen=_pen(BLUE, 1.2, QtCore.Qt.PenStyle.DashLine))
-        # One legend for both plots (solid: expected, dashed: speed of light), top left of the step
-        # plot under the time to first token, above the flat start of its rising curve; the
-        # throughput plot's free corner (under its curve) is left to the marker labels.
-        self.legend = self.step.addLegend(offset=(8, 26), labelTextSize="9pt")
-        self.step_curve = add_curve(self.step, True, pen=_pen(VERMILION, 2.5), name=" ")
-        self.step_sol = add_curve(self.step, True, pen=_pen(VERMILION, 1.2, QtCore.Qt.PenStyle.DashLine), name=" ")
+        self.step_curve = add_curve(self.step, True, pen=_pen(VERMILION, 2.5))
+        self.step_sol = add_curve(self.step, True, pen=_pen(VERMILION, 1.2, QtCore.Qt.PenStyle.DashLine))
+        # One legend for both plots, of the line styles (solid: expected, dashed: speed of light),
+        # in a box over the step plot's marker lines (which their labels above explain), in the
+        # corner its curves leave free (see place_legend); the top-left corner, under the time to
+        # first token, is free for most scenarios (the step time rises to the right).
+        self.legend = self.step.addLegend(offset=(8, 26), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 215))
+        self.styles = (Curve(pen=_pen(GREY, 2.5)), Curve(pen=_pen(GREY, 1.2, QtCore.Qt.PenStyle.DashLine)))
+        for sample in self.styles:
+            self.legend.addItem(sample, " ")
+        self._legend_corner = 0        # index into LEGEND_CORNERS
         self.markers = {}
         for key, colour, style, pos in (("knee", GREEN, QtCore.Qt.PenStyle.DashLine, 0.12),
                                         ("memory", VERMILION, QtCore.Qt.PenStyle.DashLine, 0.3),
@@ -577,13 +582,20 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.measured_step = _measured_item(self.step)
         for p in (self.thr, self.step):
             cache_static_items(p)
-        self.ttft = pg.TextItem(color="#202020", anchor=(0, 0))   # top left: the step curve rises to the right
+        # Top left (the step curve rises to the right), in a box drawn over the marker lines and
+        # under the curves: a line crossing the text passes under it, a curve stays whole.
+        self.ttft = pg.TextItem(color="#202020", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 215))
+        self.ttft.setZValue(-5)
+        for line in (lines[1] for lines in self.markers.values()):
+            line.setZValue(-10)
+        cache_static_items(self.legend)
         self.step.addItem(self.ttft, ignoreBounds=True)
         cache_static_items(self.ttft)
         self.result: SpeedResult | None = None  # the sweep over batch (decode only)
         self._sweep_key: tuple | None = None
         self._curves: tuple | None = None        # (log10 batch, [log10 throughputs]) for place_labels
         self.thr.vb.sigResized.connect(self.place_labels)
+        self.step.vb.sigResized.connect(self.place_legend)
         self.retranslate()
 
     def place_labels(self) -> None:
@@ -601,16 +613,19 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         taken: list[QtCore.QRectF] = []
         lines = sorted((line for key in ("knee", "memory", "current") for line in self.markers[key][:1]
                         if line.isVisible()), key=lambda line: line.value())
+        at_px = {line: (line.value() - x0) / (x1 - x0) * w_px for line in lines}
         for line in lines:
             label = line.label
             w, h = label.boundingRect().width(), label.boundingRect().height()
-            at = (line.value() - x0) / (x1 - x0) * w_px
+            at = at_px[line]
             chosen = None
-            for avoid_curves in (True, False):       # if nowhere is free, a curve may pass, a label not
+            for avoid_curves in (True, False):       # if nowhere is free, a curve or line may pass, a label not
                 for right in (True, False):
                     left = at + 3 if right else at - w - 3
                     if left < 0 or left + w > w_px:
                         continue
+                    if avoid_curves and any(left - 2 <= x <= left + w + 2 for o, x in at_px.items() if o is not line):
+                        continue                     # another marker line runs through this side
                     grid = np.linspace(left, left + w, 12)
                     ys = [np.interp(grid, cx, cy) for cy in cys] if avoid_curves else []
                     for top in np.arange(h_px - h - 3, 2, -h / 2):
@@ -634,14 +649,47 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                 label.anchors = [anchor, anchor]
                 label.setPosition(position)
 
+    #: Where the step plot's legend may sit: (its corner, the plot's corner, offset in pixels),
+    #: first choice first; the top ones leave room for the time to first token.
+    LEGEND_CORNERS = (((0, 0), (0, 0), (8, 26)), ((1, 1), (1, 1), (-8, -8)), ((1, 0), (1, 0), (-8, 26)),
+                      ((0, 1), (0, 1), (8, -8)))
+
+    def place_legend(self) -> None:
+        """Put the step plot's legend in the first corner that neither step curve crosses
+        (the least crossed if every corner is)."""
+        vb = self.step.vb
+        w_px, h_px = vb.width(), vb.height()
+        if w_px < 10 or h_px < 10:
+            return
+        (x0, x1), (y0, y1) = vb.viewRange()
+        curves = [((x - x0) / (x1 - x0) * w_px, (y1 - np.nan_to_num(y, nan=-1e9, neginf=-1e9)) / (y1 - y0) * h_px)
+                  for x, y in (c.getData() for c in (self.step_curve, self.step_sol)) if x is not None and len(x)]
+        br = self.legend.boundingRect()
+        w, h = br.width(), br.height()
+        best = None
+        for i, (item, parent, (dx, dy)) in enumerate(self.LEGEND_CORNERS):
+            left = parent[0] * w_px + dx - item[0] * w
+            top = parent[1] * h_px + dy - item[1] * h
+            grid = np.linspace(left, left + w, 16)
+            hits = sum(int(((y >= top - 3) & (y <= top + h + 3)).sum())
+                       for y in (np.interp(grid, xs, ys) for xs, ys in curves))
+            if best is None or hits < best[0]:
+                best = (hits, i)
+            if hits == 0:
+                break
+        if best[1] != self._legend_corner:
+            self._legend_corner = best[1]
+            item, parent, offset = self.LEGEND_CORNERS[best[1]]
+            self.legend.anchor(item, parent, offset)
+
     def retranslate(self) -> None:
         """Titles and legend in the current language (the marker labels follow on the next update)."""
         self.thr.setTitle(self.tr("Speed vs batch size"))
         self.thr.setLabel("left", self.tr("throughput (tokens/s)"))
         self.step.setLabel("left", self.tr("decode step (ms)"))
         self.step.setLabel("bottom", self.tr("batch size (concurrent sequences)"))
-        rename_legend(self.legend, [(self.step_curve, self.tr("expected")),
-                                    (self.step_sol, self.tr("speed of light"))])
+        rename_legend(self.legend, [(self.styles[0], self.tr("expected")),
+                                    (self.styles[1], self.tr("speed of light"))])
 
     def apply_colours(self, c: theme.ChartColours) -> None:
         """Re-colour for a theme (see :meth:`MemoryChart.apply_colours`)."""
@@ -657,7 +705,10 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         _recolour_pins(self.pins, c)
         for item in (self.measured_thr, self.measured_step):
             theme.style_markers(item, c)
-        theme.style_text(self.ttft, c)
+        theme.style_text(self.ttft, c, boxed=True)
+        for sample in self.styles:          # the legend's line styles, in the theme's ink
+            theme.recolour(sample, c.foreground)
+        theme.style_legend(self.legend, c)
 
     def set_pins(self, pins: list) -> None:
         """Throughput of each pinned scenario against batch (its own speed model)."""
@@ -717,10 +768,11 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                     if getattr(line, "label", None) is not None:   # (the step plot's lines have none)
                         set_label(line, fmt.format(n=num(value)))
         self.place_labels()
+        self.place_legend()
         if sp.compute_known:
-            ttft = float(prefill_time(s, s.prompt_tokens, s.batch)) * 1e3
-            text = self.tr("time to first token ({n} tokens × {batch}): {ms} ms").format(
-                n=integer(s.prompt_tokens), batch=integer(s.batch), ms=num(ttft))
+            text = self.tr("time to first token ({n} tokens × {batch}): {time}").format(
+                n=integer(s.prompt_tokens), batch=integer(s.batch),
+                time=duration(float(prefill_time(s, s.prompt_tokens, s.batch))))
         else:
             text = self.tr("time to first token: unknown (no FLOP/s figure for this card)")
         if text != self.ttft.toPlainText():     # (every setText lays the text out again)

@@ -144,6 +144,15 @@ def num(value: float, decimals: int = 0) -> str:
     return loc.toString(float(value), "f", decimals)
 
 
+def duration(seconds: float) -> str:
+    """A time as people read it: ``590 ms`` below ten seconds, else ``18.8 s`` / ``188 s``
+    (a 188,276 ms prefill is easier to read, and fits the chart, as 188 s)."""
+    ms = float(seconds) * 1e3
+    if ms < 10_000:
+        return f"{num(ms, 1 if ms < 10 else 0)} ms"
+    return f"{num(ms / 1e3, 1 if ms < 100_000 else 0)} s"
+
+
 def signed(value: float, decimals: int = 0) -> str:
     """Like :func:`num`, with a plus sign on positive values (headroom)."""
     loc = locale()

@@ -227,8 +227,9 @@ def style_plot(plot: pg.PlotItem, c: ChartColours) -> None:
 def style_legend(legend: pg.LegendItem, c: ChartColours) -> None:
     legend.setBrush(pg.mkBrush(*c.panel))
     legend.setLabelTextColor(c.foreground)
-    for _, label in legend.items:          # setLabelTextColor only stores the colour: re-render
+    for sample, label in legend.items:     # setLabelTextColor only stores the colour: re-render
         label.setText(label.text)
+        sample.update()                    # (a cached sample would keep its curve's old colour)
 
 
 def recolour(item, colour: str, label: str | None = None) -> None:
