@@ -83,3 +83,28 @@ def test_cache_skips_the_search_that_cannot_change(scenario, cat, monkeypatch):
     assert calls[4:] == []
     tables.table(s.with_(prompt_tokens=4000, batch=8, output_tokens=10), gpus)   # output: both
     assert calls[4:] == ["prompt", "batch"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(model=st.sampled_from(["llama2-7b", "llama2-70b", "mixtral-8x7b", "deepseek-v2-lite", "gemma2-9b"]),
+       engine=st.sampled_from(["generic", "hf", "vllm", "llamacpp"]), prompt=st.integers(0, 300_000),
+       output=st.integers(0, 4_000), batch=st.integers(1, 300), weights=st.sampled_from(["fp16", "q4_k_m", "fp8"]))
+def test_fewest_cards_is_the_first_count_that_fits(model, engine, prompt, output, batch, weights):
+    """The vectorised fewest-cards column equals trying the candidate counts one by one with
+    the full estimate (the reference loop, written out here)."""
+    from vramgui.core.cards import _COUNT_CANDIDATES, budgets
+    from vramgui.core.fit import valid_gpu_counts
+    from vramgui.core.memory import estimate_memory
+
+    s = Scenario(model=CAT.model(model), gpu=CAT.gpu("rtx4090"), engine=engine, prompt_tokens=prompt,
+                 output_tokens=output, batch=batch, weights=weights)
+    t = card_table(s, GPUS)
+    budget = budgets(s, GPUS)
+    valid = set(valid_gpu_counts(s))
+    want = []
+    for b in budget:
+        first = next((n for n in _COUNT_CANDIDATES if n in valid
+                      and float(estimate_memory(s.with_(n_gpus=n)).total) <= b), 0)
+        want.append(first)
+    assert t.min_gpus.tolist() == want
+    assert (t.min_gpus[t.fits] == 1).all()          # what fits on one card needs one

@@ -21,7 +21,7 @@ from .fit import (
     usable_bytes,
     valid_gpu_counts,
 )
-from .memory import estimate_memory, memory_terms
+from .memory import MemoryTerms, estimate_memory, memory_terms, stack_terms, total_from_terms
 from .presets import GPU
 from .scenario import Scenario
 from .speed import decode_step, link_of
@@ -55,23 +55,30 @@ def budgets(s: Scenario, gpus: list[GPU]) -> np.ndarray:
     return usable_bytes(s, np.array([g.memory_bytes for g in gpus], dtype=np.float64))
 
 
+def count_terms(s: Scenario) -> tuple[np.ndarray, MemoryTerms]:
+    """(card counts, their memory terms stacked one row per count): the candidate counts of
+    the fewest-cards column that the engine can split this model over.  The terms do not
+    depend on prompt, output or batch, so a drag can keep them."""
+    valid = set(valid_gpu_counts(s))
+    counts = [c for c in _COUNT_CANDIDATES if c in valid]
+    return np.array(counts, dtype=np.int64), stack_terms([memory_terms(s.with_(n_gpus=n)) for n in counts])
+
+
 def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = None,
-               max_batch: np.ndarray | None = None) -> CardTable:
+               max_batch: np.ndarray | None = None,
+               counts: tuple[np.ndarray, MemoryTerms] | None = None) -> CardTable:
     """Needed vs usable, verdict, fewest cards, largest context and batch, decode speed.
 
     ``max_prompt`` / ``max_batch``: the largest-prompt / largest-batch columns when already
-    known (from a table of a scenario that differs only in prompt tokens, resp. batch:
-    see :class:`CardTables`)."""
+    known (from a table of a scenario that differs only in prompt tokens, resp. batch), and
+    ``counts`` the scenario's :func:`count_terms`: see :class:`CardTables`."""
     budget = budgets(s, gpus)
     needed = float(estimate_memory(s).total)
-    valid = set(valid_gpu_counts(s))
-    min_gpus = np.zeros(len(gpus), dtype=np.int64)
-    for n in (c for c in _COUNT_CANDIDATES if c in valid):
-        left = min_gpus == 0
-        if not left.any():
-            break
-        need_n = needed if n == s.n_gpus else float(estimate_memory(s.with_(n_gpus=n)).total)
-        min_gpus = np.where(left & (need_n <= budget), n, min_gpus)
+    n, terms_n = counts if counts is not None else count_terms(s)
+    # needed per card with n cards, for every candidate n at once; the first n that fits each card
+    need_n = total_from_terms(terms_n, s.profile, s.prompt_tokens, s.batch, s.output_tokens)[:, 0]
+    ok = need_n[None, :] <= budget[:, None]
+    min_gpus = np.where(ok.any(axis=1), n[np.argmax(ok, axis=1)], 0) if n.size else np.zeros(len(gpus), np.int64)
     terms = memory_terms(s)
     if max_prompt is None:
         max_prompt = max_prompt_tokens_from_terms(terms, s.profile, budget, s.batch, s.output_tokens, _PROBES)
@@ -92,12 +99,14 @@ class CardTables:
     """:func:`card_table` for a stream of scenarios that change one setting at a time, as
     a slider drag does.  The largest prompt per card does not depend on the prompt, nor the
     largest batch on the batch: each is searched again only when a setting it depends on
-    changed (the two searches are two thirds of a table's time)."""
+    changed (the two searches are two thirds of a table's time); the memory terms of every
+    candidate card count are kept while only prompt, output or batch change."""
 
     def __init__(self) -> None:
         self._gpus: list[GPU] = []
         self._prompt: tuple[Scenario | None, np.ndarray | None] = (None, None)
         self._batch: tuple[Scenario | None, np.ndarray | None] = (None, None)
+        self._counts: tuple[Scenario | None, tuple | None] = (None, None)
 
     def table(self, s: Scenario, gpus: list[GPU]) -> CardTable:
         if len(gpus) != len(self._gpus) or any(a is not b for a, b in zip(gpus, self._gpus, strict=True)):
@@ -106,9 +115,12 @@ class CardTables:
         # the table is the same whichever card is primary: keys name one fixed card
         prompt_key = s.with_(gpu=self._gpus[0], prompt_tokens=0) if gpus else s
         batch_key = s.with_(gpu=self._gpus[0], batch=1) if gpus else s
+        counts_key = s.with_(gpu=self._gpus[0], prompt_tokens=0, batch=1, output_tokens=0) if gpus else s
         max_prompt = self._prompt[1] if self._prompt[0] == prompt_key else None
         max_batch = self._batch[1] if self._batch[0] == batch_key else None
-        t = card_table(s, gpus, max_prompt, max_batch)
+        if self._counts[0] != counts_key:
+            self._counts = (counts_key, count_terms(s))
+        t = card_table(s, gpus, max_prompt, max_batch, self._counts[1])
         self._prompt = (prompt_key, t.max_prompt_tokens)
         self._batch = (batch_key, t.max_batch)
         return t
