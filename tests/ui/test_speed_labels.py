@@ -18,15 +18,20 @@ SCENARIOS = {
 }
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
-def test_marker_labels_cover_no_curve_and_no_other_label(win, qtbot, name):
+def show(win, qtbot, name: str):
+    """The window on scenario ``name``, redrawn; its speed chart."""
     sc = SCENARIOS[name]
     win.state.set_model(sc["model"])
     win.state.set_gpu(sc["gpu"])
     if sc["change"]:
         win.state.update(**sc["change"])
     settle(qtbot, win)
-    chart = win.speed_chart
+    return win.speed_chart
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_marker_labels_cover_no_curve_and_no_other_label(win, qtbot, name):
+    chart = show(win, qtbot, name)
     vb = chart.thr.vb
     labels = [line.label for key in ("knee", "memory", "current") for line in chart.markers[key][:1]
               if line.isVisible() and line.label.toPlainText()]
@@ -48,13 +53,7 @@ def test_marker_labels_cover_no_curve_and_no_other_label(win, qtbot, name):
 
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_marker_labels_are_not_crossed_by_another_marker_line(win, qtbot, name):
-    sc = SCENARIOS[name]
-    win.state.set_model(sc["model"])
-    win.state.set_gpu(sc["gpu"])
-    if sc["change"]:
-        win.state.update(**sc["change"])
-    settle(qtbot, win)
-    chart = win.speed_chart
+    chart = show(win, qtbot, name)
     vb = chart.thr.vb
     lines = [line for key in ("knee", "memory", "current") for line in chart.markers[key][:1] if line.isVisible()]
     for line in lines:
@@ -70,13 +69,7 @@ def test_marker_labels_are_not_crossed_by_another_marker_line(win, qtbot, name):
 def test_line_style_legend_covers_no_step_curve(win, qtbot, name):
     """The legend (solid: expected, dashed: speed of light) sits in a corner of the step plot
     that neither step curve crosses; marker lines pass under its box."""
-    sc = SCENARIOS[name]
-    win.state.set_model(sc["model"])
-    win.state.set_gpu(sc["gpu"])
-    if sc["change"]:
-        win.state.update(**sc["change"])
-    settle(qtbot, win)
-    chart = win.speed_chart
+    chart = show(win, qtbot, name)
     vb = chart.step.vb
     rect = chart.legend.sceneBoundingRect()
     assert vb.sceneBoundingRect().contains(rect)
