@@ -216,6 +216,18 @@ def test_numbers_follow_the_locale(qtbot, win):
     assert win.breakdown.values["weights"].text() == "12.55 GiB"
 
 
+def test_durations_read_in_ms_then_seconds(qtbot, win):
+    assert [i18n.duration(t) for t in (0.0042, 0.5901, 9.4, 25.04, 188.276, 3600)] == \
+        ["4.2 ms", "590 ms", "9,400 ms", "25.0 s", "188 s", "3,600 s"]
+    # Llama 2 7B fp16, 4,096-token prompt x 64 on the RTX 4090: 2 x 6.74 G x 262,144 tokens
+    # = 3.5 PFLOP of matmuls alone at 165 TFLOP/s x 0.6 -> tens of seconds: shown in seconds
+    win.panel.batch.spin.setValue(64)
+    settle(qtbot, win)
+    text = win.breakdown.values["prefill"].text()
+    assert text.endswith(" s") and 20 < float(text[:-2].replace(",", "")) < 200
+    assert win.speed_chart.ttft.toPlainText().endswith(text)
+
+
 def test_the_posix_c_locale_reads_as_us_english():
     i18n.set_language("", system=QtCore.QLocale.c())
     assert i18n.integer(1048576) == "1,048,576" and i18n.current_language() == "en"

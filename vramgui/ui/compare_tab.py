@@ -8,7 +8,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from ..core import estimate_memory, fit
 from ..core.speed import estimate_speed
 from ..core.units import GIB
-from .i18n import Retranslates, integer, num, translate
+from .i18n import Retranslates, duration, integer, num, translate
 from .wording import core_name, fit_verdict
 
 # Row titles in English (the keys of :meth:`CompareTab.cell`), translated where shown
@@ -32,7 +32,7 @@ def column(s) -> list[str]:
             g(m.kv_cache), g(m.activations), g(m.overhead), g(m.total), g(f.budget_bytes),
             fit_verdict(f.fits, f.min_gpus), "-" if f.max_context is None else integer(f.max_context),
             num(float(sp.decode_step_s) * 1e3, 2), num(float(sp.throughput_tokens_per_s), 1),
-            f"{num(float(sp.prefill_s) * 1e3)} ms" if sp.compute_known else translate("CompareTab", "unknown")]
+            duration(float(sp.prefill_s)) if sp.compute_known else translate("CompareTab", "unknown")]
 
 
 class CompareTab(Retranslates, QtWidgets.QWidget):
