@@ -4,6 +4,8 @@ tokens/s, written on the axes."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems.LegendItem import ItemSample
@@ -135,11 +137,12 @@ class ChartAxis(pg.AxisItem):
     """The charts' axis: log axes labelled 1-2-5 per decade in plain numbers (no 3·10¹
     clutter), and the drawn ticks, labels and grid kept per range.
 
-    pyqtgraph re-lays out every tick label in Python whenever the range moves (2-4 ms an
-    axis here); scenarios come back to the same few ranges (power-of-two sweep tops, quarter
-    decades, 1-2-2.5-5 tops), so the recorded picture is kept for the last ``KEEP`` ranges
-    and replayed when one returns.  The key holds everything the drawing depends on: range,
-    log mode, geometry, pens, grid and style."""
+    The ticks are laid out again whenever the range moves (pyqtgraph's layout took 2 ms an
+    axis here, :meth:`generateDrawSpecs` ~0.5 ms); scenarios come back to the same few
+    ranges (power-of-two sweep tops, quarter decades, 1-2-2.5-5 tops), so the recorded
+    picture is kept for the last ``KEEP`` ranges and replayed when one returns.  The key
+    holds everything the drawing depends on: range, log mode, geometry, pens, grid and
+    style."""
 
     KEEP = 48
 
@@ -156,13 +159,172 @@ class ChartAxis(pg.AxisItem):
         self._style_key = None
         return super().setTickFont(font)
 
+    #: Size of each tick label as the painter measures it, per (font, text): laying out the
+    #: ticks measured every label anew (41 measurements for a linear memory axis).
+    _text_rects: dict[tuple[str, int, str], QtCore.QRectF] = {}
+
+    def generateDrawSpecs(self, p):  # noqa: N802 (pyqtgraph's name)
+        """pyqtgraph 0.14's tick layout (the same ticks, pens, label rectangles and choice of
+        label levels), written for speed: labels are measured once per font and text, and
+        no pyqtgraph ``Point`` is made per tick (2 ms an axis in pyqtgraph, ~0.4 ms here;
+        ``tests/ui/test_chart_axis.py`` compares the two on random ranges)."""
+        style = self.style
+        if style["tickFont"] is not None:
+            p.setFont(style["tickFont"])
+        bounds = self.mapRectFromParent(self.geometry())
+        view = self.linkedView()
+        tick_bounds = bounds if view is None or self.grid is False else view.mapRectToItem(self, view.boundingRect())
+        qp = QtCore.QPointF
+        o = self.orientation
+        if o == "left":
+            span = [bounds.topRight() + qp(-1.0, -1.0), bounds.bottomRight() + qp(-1.0, 1.0)]
+            tick_start, tick_stop, tick_dir, axis = tick_bounds.right(), bounds.right(), -1, 0
+        elif o == "right":
+            span = [bounds.topLeft() + qp(1.0, -1.0), bounds.bottomLeft() + qp(1.0, 1.0)]
+            tick_start, tick_stop, tick_dir, axis = tick_bounds.left(), bounds.left(), 1, 0
+        elif o == "top":
+            span = [bounds.bottomLeft() + qp(-1.0, -1.0), bounds.bottomRight() + qp(1.0, -1.0)]
+            tick_start, tick_stop, tick_dir, axis = tick_bounds.bottom(), bounds.bottom(), -1, 1
+        else:
+            span = [bounds.topLeft() + qp(-1.0, 1.0), bounds.topRight() + qp(1.0, 1.0)]
+            tick_start, tick_stop, tick_dir, axis = tick_bounds.top(), bounds.top(), 1, 1
+        ends = [self.mapToDevice(x) for x in span]
+        if None in ends:
+            return None
+        length = float(np.hypot(ends[1].x() - ends[0].x(), ends[1].y() - ends[0].y()))
+        if length == 0:
+            return None
+        if self._tickLevels is None:
+            levels, level_strings = self.tickValues(self.range[0], self.range[1], length), None
+        else:
+            levels = [(None, [v for v, _ in level]) for level in self._tickLevels]
+            level_strings = [[t for _, t in level] for level in self._tickLevels]
+        r0, r1 = self.range
+        dif = r1 - r0
+        if dif == 0:
+            scale, offset = 1.0, 0.0
+        elif axis == 0:
+            scale = -bounds.height() / dif
+            offset = r0 * scale - bounds.height()
+        else:
+            scale = bounds.width() / dif
+            offset = r0 * scale
+        lo, hi = sorted((r0 * scale - offset, r1 * scale - offset))
+
+        positions: list[list[float | None]] = []
+        tick_specs = []
+        base_pen = self.tickPen()
+        simple = base_pen.brush().style() == QtCore.Qt.BrushStyle.SolidPattern
+        for i, (_, ticks) in enumerate(levels):
+            tick_length = style["tickLength"] / (i * 0.5 + 1.0)
+            alpha = style["tickAlpha"]
+            if alpha is None:
+                alpha = 255 / (i + 1)
+                if self.grid is not False:
+                    alpha *= self.grid / 255.0 * min(max(0.05 * length / (len(ticks) + 1), 0.0), 1.0)
+            elif isinstance(alpha, float):
+                alpha = min(255, max(0, int(round(alpha * 255))))
+            pen = base_pen
+            if simple:
+                pen = QtGui.QPen(base_pen)
+                colour = QtGui.QColor(pen.color())
+                colour.setAlpha(int(alpha))
+                pen.setColor(colour)
+            level_pos = []
+            for v in ticks:
+                x = v * scale - offset
+                if x < lo or x > hi:
+                    level_pos.append(None)
+                    continue
+                level_pos.append(x)
+                end = tick_stop if self.grid is not False else tick_stop + tick_length * tick_dir
+                if axis == 0:
+                    tick_specs.append((pen, qp(tick_start, x), qp(end, x)))
+                else:
+                    tick_specs.append((pen, qp(x, tick_start), qp(x, end)))
+            positions.append(level_pos)
+
+        stop_at = style["stopAxisAtTick"]
+        if stop_at[0] or stop_at[1]:
+            shown = [x for level in positions for x in level if x is not None]
+            if stop_at[0] and shown:
+                span[0] = qp(span[0].x(), max(span[0].y(), min(shown))) if axis == 0 else \
+                    qp(max(span[0].x(), min(shown)), span[0].y())
+            if stop_at[1] and shown:
+                span[1] = qp(span[1].x(), min(span[1].y(), max(shown))) if axis == 0 else \
+                    qp(min(span[1].x(), max(shown)), span[1].y())
+        axis_spec = (self.pen(), span[0], span[1])
+        text_specs: list = []
+        if not style["showValues"]:
+            return axis_spec, tick_specs, text_specs
+
+        text_offset = style["tickTextOffset"][axis]
+        font_key = (p.font().key(), p.device().logicalDpiY())
+        measured = self._text_rects
+        text_rects: list[QtCore.QRectF] = []
+        last_size2 = 0.0
+        inside = self.boundingRect()
+        A = QtCore.Qt.AlignmentFlag
+        align = {"left": A.AlignRight | A.AlignVCenter, "right": A.AlignLeft | A.AlignVCenter,
+                 "top": A.AlignHCenter | A.AlignBottom, "bottom": A.AlignHCenter | A.AlignTop}[o]
+        flags = align | QtCore.Qt.TextFlag.TextDontClip
+        for i in range(min(len(levels), style["maxTextLevel"] + 1)):
+            if level_strings is None:
+                spacing, values = levels[i]
+                strings = self.tickStrings(values, self.autoSIPrefixScale * self.scale, spacing)
+            else:
+                strings = list(level_strings[i])
+            if len(strings) == 0:
+                continue
+            rects: list[QtCore.QRectF | None] = []
+            for j, text in enumerate(strings):
+                if positions[i][j] is None or text is None:
+                    rects.append(None)
+                    strings[j] = None
+                    continue
+                br = measured.get((*font_key, text))
+                if br is None:
+                    br = p.boundingRect(QtCore.QRectF(0, 0, 100, 100), A.AlignCenter, text)
+                    br.setHeight(br.height() * 0.8)     # (pyqtgraph: a bit too large otherwise)
+                    measured[(*font_key, text)] = br
+                rects.append(br)
+                text_rects.append(br)
+            if text_rects:
+                along = [r.height() if axis == 0 else r.width() for r in text_rects]
+                across = [r.width() if axis == 0 else r.height() for r in text_rects]
+                size, size2 = float(sum(along)), float(max(across))
+            else:
+                size = size2 = 0.0
+            if i > 0 and any(len(text_specs) >= n and size / length >= limit for n, limit in style["textFillLimits"]):
+                break                   # the labels would crowd: this level goes without
+            last_size2 = size2
+            gap = max(0, style["tickLength"]) + text_offset
+            for j, text in enumerate(strings):
+                if text is None:
+                    continue
+                x, br = positions[i][j], rects[j]
+                h, w = br.height(), br.width()
+                if o == "left":
+                    rect = QtCore.QRectF(tick_stop - gap - w, x - h / 2, w, h)
+                elif o == "right":
+                    rect = QtCore.QRectF(tick_stop + gap, x - h / 2, w, h)
+                elif o == "top":
+                    rect = QtCore.QRectF(x - w / 2.0, tick_stop - gap - h, w, h)
+                else:
+                    rect = QtCore.QRectF(x - w / 2.0, tick_stop + gap, w, h)
+                if inside & rect != rect:
+                    continue
+                text_specs.append((rect, flags, text))
+        self._updateMaxTextSize(last_size2)
+        return axis_spec, tick_specs, text_specs
+
     def tickStrings(self, values, scale, spacing):
         if not self.logMode:
             return super().tickStrings(values, scale, spacing)
         out = []
         for v in values:
             x = float(f"{10.0 ** v:.3g}")
-            mant = x / 10.0 ** np.floor(np.log10(x) + 1e-9)
+            mant = x / 10.0 ** math.floor(math.log10(x) + 1e-9)
             out.append(human(x) if min(abs(mant - k) for k in (1, 2, 5)) < 0.02 else "")
         return out
 
