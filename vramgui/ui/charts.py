@@ -763,7 +763,6 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.ttft.setZValue(-5)
         for line in (lines[1] for lines in self.markers.values()):
             line.setZValue(-10)
-        cache_static_items(self.legend)
         self.step.addItem(self.ttft, ignoreBounds=True)
         cache_static_items(self.ttft)
         self.result: SpeedResult | None = None  # the sweep over batch (decode only)
