@@ -83,9 +83,11 @@ def test_speed_of_light_is_a_lower_bound(scenario):
 
 
 def test_moe_reads_the_union_of_touched_experts(scenario):
-    from vramgui.core.speed import weight_bytes_read
+    from vramgui.core.speed import decode_parts, speed_terms
     s = scenario("mixtral-8x7b", "h100-sxm", engine="vllm")
-    one, many = weight_bytes_read(s, 1), weight_bytes_read(s, 256)
+    t = speed_terms(s)
+    # an empty context: the bytes a step moves are the weights it reads
+    one, many = (decode_parts(t, b, 0, 1.0, 0.0).bytes_moved for b in (1, 256))
     # batch 1 reads 2 of 8 experts per layer; at 256 tokens all 8 are touched (1 - (6/8)^256 ≈ 1)
     from vramgui.core import count_params
     p = count_params(s.model.architecture)

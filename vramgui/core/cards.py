@@ -100,10 +100,12 @@ class CardTables:
     a slider drag does.  The largest prompt per card does not depend on the prompt, nor the
     largest batch on the batch: each is searched again only when a setting it depends on
     changed (the two searches are two thirds of a table's time); the memory terms of every
-    candidate card count are kept while only prompt, output or batch change."""
+    candidate card count are kept while only prompt, output or batch change, and the whole
+    table while only the primary card changes (the table is the same for every primary)."""
 
     def __init__(self) -> None:
         self._gpus: list[GPU] = []
+        self._last: tuple[Scenario | None, CardTable | None] = (None, None)
         self._prompt: tuple[Scenario | None, np.ndarray | None] = (None, None)
         self._batch: tuple[Scenario | None, np.ndarray | None] = (None, None)
         self._counts: tuple[Scenario | None, tuple | None] = (None, None)
@@ -111,16 +113,20 @@ class CardTables:
     def table(self, s: Scenario, gpus: list[GPU]) -> CardTable:
         if len(gpus) != len(self._gpus) or any(a is not b for a, b in zip(gpus, self._gpus, strict=True)):
             self._gpus = list(gpus)
-            self._prompt = self._batch = (None, None)
-        # the table is the same whichever card is primary: keys name one fixed card
-        prompt_key = s.with_(gpu=self._gpus[0], prompt_tokens=0) if gpus else s
-        batch_key = s.with_(gpu=self._gpus[0], batch=1) if gpus else s
-        counts_key = s.with_(gpu=self._gpus[0], prompt_tokens=0, batch=1, output_tokens=0) if gpus else s
+            self._last = self._prompt = self._batch = (None, None)
+        if not gpus:
+            return card_table(s, gpus)
+        base = s.with_(gpu=self._gpus[0])          # keys name one fixed card: any primary gives the same table
+        if self._last[0] == base:
+            return self._last[1]
+        prompt_key, batch_key = base.with_(prompt_tokens=0), base.with_(batch=1)
+        counts_key = base.with_(prompt_tokens=0, batch=1, output_tokens=0)
         max_prompt = self._prompt[1] if self._prompt[0] == prompt_key else None
         max_batch = self._batch[1] if self._batch[0] == batch_key else None
         if self._counts[0] != counts_key:
             self._counts = (counts_key, count_terms(s))
         t = card_table(s, gpus, max_prompt, max_batch, self._counts[1])
+        self._last = (base, t)
         self._prompt = (prompt_key, t.max_prompt_tokens)
         self._batch = (batch_key, t.max_batch)
         return t

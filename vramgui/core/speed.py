@@ -306,13 +306,6 @@ def card_of(s: Scenario) -> tuple[float, float, float, float]:
     return (s.gpu.bandwidth_bytes_per_s, peak_flops(s.gpu, s.weight_format), *link_of(s.gpu))
 
 
-def weight_bytes_read(s: Scenario, batch: ArrayLike) -> np.ndarray:
-    """Weight bytes one step reads on one card (layer split: the sum over the cards, which
-    run in turn, so the whole model)."""
-    b = np.asarray(batch, dtype=np.float64)
-    return _weights_read(speed_terms(s), b) * np.ones(b.shape)
-
-
 def decode_step(s: Scenario, batch: ArrayLike, context: ArrayLike, efficient: bool = True,
                 card: tuple | None = None):
     """(step time [s], compute-bound flag) for one decode step.

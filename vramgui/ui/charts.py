@@ -74,13 +74,10 @@ class Curve(pg.PlotCurveItem):
         if opts.get("brush") is not None:       # the legend draws a filled swatch from this key
             self.opts["fillBrush"] = self.opts["brush"]
 
-    #: Skip a ``setData`` that gives the curve the data it already has (class switch for benchmarks).
-    SKIP_SAME = True
-
     def setData(self, *args, **kw):
         if len(args) == 2:
             x, y = (np.asarray(a, dtype=np.float64) for a in args)
-            if (self.SKIP_SAME and not kw and x.shape == self._data[0].shape and y.shape == self._data[1].shape
+            if (not kw and x.shape == self._data[0].shape and y.shape == self._data[1].shape
                     and np.array_equal(x, self._data[0]) and np.array_equal(y, self._data[1], equal_nan=True)):
                 return          # same data: no new path, no repaint
             self._data = (x, y)
@@ -137,8 +134,8 @@ class ChartAxis(pg.AxisItem):
     """The charts' axis: log axes labelled 1-2-5 per decade in plain numbers (no 3·10¹
     clutter), and the drawn ticks, labels and grid kept per range.
 
-    The ticks are laid out again whenever the range moves (pyqtgraph's layout took 2 ms an
-    axis here, :meth:`generateDrawSpecs` ~0.5 ms); scenarios come back to the same few
+    The ticks are laid out again whenever the range moves (pyqtgraph's layout took 1-2 ms
+    an axis here, :meth:`generateDrawSpecs` about half); scenarios come back to the same few
     ranges (power-of-two sweep tops, quarter decades, 1-2-2.5-5 tops), so the recorded
     picture is kept for the last ``KEEP`` ranges and replayed when one returns.  The key
     holds everything the drawing depends on: range, log mode, geometry, pens, grid and
@@ -166,7 +163,7 @@ class ChartAxis(pg.AxisItem):
     def generateDrawSpecs(self, p):  # noqa: N802 (pyqtgraph's name)
         """pyqtgraph 0.14's tick layout (the same ticks, pens, label rectangles and choice of
         label levels), written for speed: labels are measured once per font and text, and
-        no pyqtgraph ``Point`` is made per tick (2 ms an axis in pyqtgraph, ~0.4 ms here;
+        no pyqtgraph ``Point`` is made per tick (1.1-2.3 ms an axis in pyqtgraph, 0.6-1.0 ms here;
         ``tests/ui/test_chart_axis.py`` compares the two on random ranges)."""
         style = self.style
         if style["tickFont"] is not None:
@@ -767,7 +764,6 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         cache_static_items(self.ttft)
         self.result: SpeedResult | None = None  # the sweep over batch (decode only)
         self._sweep_key: tuple | None = None
-        self._curves: tuple | None = None        # (log10 batch, [log10 throughputs]) for place_labels
         self.thr.vb.sigResized.connect(self.place_labels)
         self.step.vb.sigResized.connect(self.place_legend)
         self.retranslate()
@@ -778,12 +774,10 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         is the empty corner below it."""
         vb = self.thr.vb
         w_px, h_px = vb.width(), vb.height()
-        if self._curves is None or w_px < 10 or h_px < 10:
+        curves = _curves_px(vb, (self.thr_curve, self.thr_sol))
+        if not curves:
             return
-        (x0, x1), (y0, y1) = vb.viewRange()
-        xs, curves = self._curves
-        cx = (xs - x0) / (x1 - x0) * w_px
-        cys = [(y1 - np.nan_to_num(c, nan=-1e9, neginf=-1e9)) / (y1 - y0) * h_px for c in curves]
+        x0, x1 = vb.viewRange()[0]
         taken: list[QtCore.QRectF] = []
         lines = sorted((line for key in ("knee", "memory", "current") for line in self.markers[key][:1]
                         if line.isVisible()), key=lambda line: line.value())
@@ -800,11 +794,10 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                         continue
                     if avoid_curves and any(left - 2 <= x <= left + w + 2 for o, x in at_px.items() if o is not line):
                         continue                     # another marker line runs through this side
-                    grid = np.linspace(left, left + w, 12)
-                    ys = [np.interp(grid, cx, cy) for cy in cys] if avoid_curves else []
+                    heights = _heights(curves, left, left + w, 12) if avoid_curves else []
                     for top in np.arange(h_px - h - 3, 2, -h / 2):
                         rect = QtCore.QRectF(left, top, w, h)
-                        if any(((y >= top - 3) & (y <= top + h + 3)).any() for y in ys):
+                        if _crossings(heights, top, top + h):
                             continue                     # a curve runs through it
                         if not any(rect.adjusted(-2, -2, 2, 2).intersects(r) for r in taken):
                             chosen = (right, rect)
@@ -833,20 +826,15 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         (the least crossed if every corner is)."""
         vb = self.step.vb
         w_px, h_px = vb.width(), vb.height()
-        if w_px < 10 or h_px < 10:
+        curves = _curves_px(vb, (self.step_curve, self.step_sol))
+        if not curves:
             return
-        (x0, x1), (y0, y1) = vb.viewRange()
-        curves = [((x - x0) / (x1 - x0) * w_px, (y1 - np.nan_to_num(y, nan=-1e9, neginf=-1e9)) / (y1 - y0) * h_px)
-                  for x, y in (c.getData() for c in (self.step_curve, self.step_sol)) if x is not None and len(x)]
         br = self.legend.boundingRect()
         w, h = br.width(), br.height()
         best = None
         for i, (item, parent, (dx, dy)) in enumerate(self.LEGEND_CORNERS):
-            left = parent[0] * w_px + dx - item[0] * w
-            top = parent[1] * h_px + dy - item[1] * h
-            grid = np.linspace(left, left + w, 16)
-            hits = sum(int(((y >= top - 3) & (y <= top + h + 3)).sum())
-                       for y in (np.interp(grid, xs, ys) for xs, ys in curves))
+            left, top = parent[0] * w_px + dx - item[0] * w, parent[1] * h_px + dy - item[1] * h
+            hits = _crossings(_heights(curves, left, left + w, 16), top, top + h)
             if best is None or hits < best[0]:
                 best = (hits, i)
             if hits == 0:
@@ -927,7 +915,6 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             self.step_sol.setData(b, sp.sol_decode_step_s * 1e3)
             lx = (0, np.log10(top))
             set_range(self.thr, lx, sticky_log(self.thr, _log_range(np.concatenate([thr, sol_thr]))))
-            self._curves = (np.log10(b), [np.log10(thr), np.log10(sol_thr)])
             set_range(self.step, lx, sticky_log(self.step, _log_range(
                 np.concatenate([sp.decode_step_s, sp.sol_decode_step_s]) * 1e3)))
         sp = self.result
@@ -953,6 +940,28 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             self.ttft.setText(text)
         self.ttft.setPos(0.0, self.step.vb.viewRange()[1][1])
         return sp
+
+
+def _curves_px(vb: pg.ViewBox, curves) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The drawn points of ``curves`` in the view box's pixels (x right, y down); none while
+    the box is too small to place anything in."""
+    w_px, h_px = vb.width(), vb.height()
+    if w_px < 10 or h_px < 10:
+        return []
+    (x0, x1), (y0, y1) = vb.viewRange()
+    return [((x - x0) / (x1 - x0) * w_px, (y1 - np.nan_to_num(y, nan=-1e9, neginf=-1e9)) / (y1 - y0) * h_px)
+            for x, y in (c.getData() for c in curves) if x is not None and len(x)]
+
+
+def _heights(curves: list[tuple[np.ndarray, np.ndarray]], left: float, right: float, samples: int) -> list:
+    """Each curve's height (pixels) at ``samples`` points from ``left`` to ``right``."""
+    grid = np.linspace(left, right, samples)
+    return [np.interp(grid, xs, ys) for xs, ys in curves]
+
+
+def _crossings(heights: list, top: float, bottom: float) -> int:
+    """How many of those points lie within 3 px of the band from ``top`` to ``bottom``."""
+    return sum(int(((y >= top - 3) & (y <= bottom + 3)).sum()) for y in heights)
 
 
 def _measured_item(plot: pg.PlotItem) -> pg.PlotDataItem:

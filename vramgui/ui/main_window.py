@@ -271,7 +271,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.explain_panel.set_source(self.tr("Fine-tuning {model} on {gpu}").format(model=t.model.name,
                                                                                     gpu=t.gpu.name),
                                       lambda: explain_training_items(t))
-        self._table = (None, training_card_table(t, list(self.state.catalog.gpus.values())))
+        self._table = training_card_table(t, list(self.state.catalog.gpus.values()))
         self.fit_panel.set_headers(True)
         self.redrawn.emit(time.perf_counter() - t0)
 
@@ -280,11 +280,9 @@ class MainWindow(QtWidgets.QMainWindow):
         t0 = time.perf_counter()
         s = self.state.scenario
         cat = self.state.catalog
-        key = s.with_(gpu=next(iter(cat.gpus.values()), s.gpu))  # the table is the same for every primary
-        if self._table is None or self._table[0] != key:
-            self._table = (key, self._tables.table(s, list(cat.gpus.values())))
-        ids = [g.id for g in self._table[1].gpus]
-        f = fit_from_table(s, self._table[1], ids.index(s.gpu.id)) if s.gpu.id in ids else fit(s)
+        self._table = self._tables.table(s, list(cat.gpus.values()))   # (kept while only the primary changes)
+        ids = [g.id for g in self._table.gpus]
+        f = fit_from_table(s, self._table, ids.index(s.gpu.id)) if s.gpu.id in ids else fit(s)
         plan = self.state.offload_plan()
         self.memory_chart.update_from(s, f.budget_bytes, f.max_prompt_tokens, self.state.compare,
                                       spill=plan is not None)
@@ -307,7 +305,7 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         s = self.state.scenario
         output = 0 if self.state.mode == "training" else s.output_tokens
-        table = self._table[1]
+        table = self._table
         plans = None
         if self.state.mode == "inference" and (self.state.ram_gb > 0 or self.state.experts_on_cpu):
             plans = {g.id: self.state.offload_plan(g) for g, fits in zip(table.gpus, table.fits, strict=True)
