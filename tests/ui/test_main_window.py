@@ -177,6 +177,28 @@ def test_verdicts_for_a_big_model(qtbot, win):
     assert win.breakdown.verdict.text() == "NEEDS 8 CARDS"
 
 
+def test_the_verdict_column_follows_its_texts_and_names_stay_whole(qtbot, win):
+    """At 1366x768 the table is 996 px wide.  With every card a short verdict ("fits",
+    "needs N cards") the card column has room for the longest name in full; a partial
+    offload's verdict widens its column to fit, and a name cut then loses its middle."""
+    view = win.fit_panel.view
+    fm = view.fontMetrics()
+    names = [g.name for g in win.state.catalog.gpus.values()]
+    verdicts = {v for _, v in win.fit_panel.row_texts()}
+    assert verdicts <= {"fits", "does not fit"} | {f"needs {n} cards" for n in range(2, 65)}
+    assert view.columnWidth(0) >= max(fm.horizontalAdvance(v) for v in verdicts) + 16
+    assert view.columnWidth(1) >= max(fm.horizontalAdvance(n) for n in names) + 8   # 8: the cell's margins
+    choose(qtbot, win, win.panel.model, "llama2-70b")
+    choose(qtbot, win, win.panel.weights, "q4_k_m")
+    choose(qtbot, win, win.panel.engine, "llamacpp")
+    win.state.set_offload(ram_gb=32)
+    settle(qtbot, win)
+    verdict = dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"]
+    assert verdict == "partly offloaded (45 of 80 layers on GPU)"
+    assert view.columnWidth(0) >= fm.horizontalAdvance(verdict) + 16
+    assert view.textElideMode() == QtCore.Qt.TextElideMode.ElideMiddle and not view.wordWrap()
+
+
 def test_model_filter_box(qtbot, win):
     p = win.panel
     p.model_filter.setText("mixtral")

@@ -144,6 +144,10 @@ class CardTableModel(QtGui.QStandardItemModel):
             rows.append((text, sort, (FIT, SPLIT, NOFIT)[status], tip, g.id))
         return rows
 
+    def verdicts(self) -> set[str]:
+        """The verdict texts the rows show."""
+        return {row[0][0] for row in self._shown if row is not None}
+
     def gpu_id(self, row: int) -> str:
         return self.item(row, 1).data(ID_ROLE)
 
@@ -168,9 +172,13 @@ class FitFilter(QtCore.QSortFilterProxyModel):
 
 
 class FitPanel(Retranslates, QtWidgets.QWidget):
-    """Filter row + sortable table.  ``gpuChosen`` carries the id of a clicked row."""
+    """Filter row + sortable table.  ``gpuChosen`` carries the id of a clicked row.
+
+    The verdict column is as wide as its longest verdict (``fits`` needs little, a partial
+    offload's layer count much more); the card column takes the rest of the width."""
 
     gpuChosen = QtCore.Signal(str)
+    VERDICT_MIN, VERDICT_MAX = 110, 320      # pixels
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -188,9 +196,14 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         self.view.verticalHeader().setDefaultSectionSize(22)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((290, 240, 80, 80, 84, 48, 92, 76, 96)):
+        for col, width in enumerate((self.VERDICT_MIN, 240, 80, 80, 84, 48, 92, 76, 96)):
             self.view.setColumnWidth(col, width)
         header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        # a name too long for its cell loses its middle ("NVIDIA H100 80…HBM3 (SXM5)"): the end
+        # tells cards of one family apart, the start their vendor
+        self.view.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
+        self.view.setWordWrap(False)     # (a wrapped text is elided per line: "Apple M3 …40-core …")
+        self._verdict_width = self.VERDICT_MIN
         self.category = QtWidgets.QComboBox()
         for data in ("", "datacenter", "workstation", "consumer", "apple", "custom"):
             self.category.addItem("", data)
@@ -237,6 +250,7 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
 
     def set_table(self, table: CardTable, output_tokens: int, primary: str, plans: dict | None = None) -> None:
         self.model.set_table(table, output_tokens, plans)
+        self._fit_verdicts()
         ids = [g.id for g in table.gpus]
         if primary in ids:
             src = self.model.index(ids.index(primary), 0)
@@ -247,6 +261,24 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
                            | QtCore.QItemSelectionModel.SelectionFlag.Rows)
             if idx.isValid():
                 self.view.scrollTo(idx, QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def _fit_verdicts(self) -> None:
+        """Size the verdict column to the verdicts shown: the width of the short ones
+        ("fits", "needs 64 cards", "does not fit") unless a longer one is shown (a partial
+        offload), then that one's.  A change between short verdicts resizes nothing (a
+        column resize repaints the table a second time)."""
+        verdicts = self.model.verdicts()
+        if not verdicts:
+            return
+        fm = self.view.fontMetrics()
+        short = max(fm.horizontalAdvance(v) for v in (fit_verdict(True, None), fit_verdict(False, 64),
+                                                        fit_verdict(False, None)))
+        widest = max(short, *(fm.horizontalAdvance(v) for v in verdicts))
+        icon = self.view.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_SmallIconSize)
+        width = min(max(widest + icon + 24, self.VERDICT_MIN), self.VERDICT_MAX)
+        if width != self._verdict_width:
+            self._verdict_width = width
+            self.view.setColumnWidth(0, width)
 
     def row_texts(self) -> list[tuple[str, str]]:
         """(card name, verdict) for every shown row, in display order (for tests and the report)."""
