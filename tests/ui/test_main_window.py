@@ -179,15 +179,22 @@ def test_verdicts_for_a_big_model(qtbot, win):
 
 def test_the_verdict_column_follows_its_texts_and_names_stay_whole(qtbot, win):
     """At 1366x768 the table is 996 px wide.  With every card a short verdict ("fits",
-    "needs N cards") the card column has room for the longest name in full; a partial
-    offload's verdict widens its column to fit, and a name cut then loses its middle."""
+    "needs N cards") the card column has room for the longest name in full (and on a wide
+    screen no more); a partial offload's verdict widens its column to fit, and a name cut
+    then loses its middle."""
     view = win.fit_panel.view
     fm = view.fontMetrics()
     names = [g.name for g in win.state.catalog.gpus.values()]
     verdicts = {v for _, v in win.fit_panel.row_texts()}
     assert verdicts <= {"fits", "does not fit"} | {f"needs {n} cards" for n in range(2, 65)}
     assert view.columnWidth(0) >= max(fm.horizontalAdvance(v) for v in verdicts) + 16
-    assert view.columnWidth(1) >= max(fm.horizontalAdvance(n) for n in names) + 8   # 8: the cell's margins
+    widest = max(fm.horizontalAdvance(n) for n in names)
+    assert view.columnWidth(1) >= widest + 8   # 8: the cell's margins
+    win.resize(2560, 1440)       # a wide window: the card column stays as wide as its longest name
+    qtbot.waitUntil(lambda: view.viewport().width() > 2000)
+    assert view.columnWidth(1) == widest + 16
+    win.resize(1366, 768)
+    qtbot.waitUntil(lambda: view.viewport().width() < 1100)
     choose(qtbot, win, win.panel.model, "llama2-70b")
     choose(qtbot, win, win.panel.weights, "q4_k_m")
     choose(qtbot, win, win.panel.engine, "llamacpp")

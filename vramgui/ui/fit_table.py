@@ -175,10 +175,11 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
     """Filter row + sortable table.  ``gpuChosen`` carries the id of a clicked row.
 
     The verdict column is as wide as its longest verdict (``fits`` needs little, a partial
-    offload's layer count much more); the card column takes the rest of the width."""
+    offload's layer count much more); the card column takes the rest of the width, up to
+    its longest name (:meth:`_fit_card_column`)."""
 
     gpuChosen = QtCore.Signal(str)
-    VERDICT_MIN, VERDICT_MAX = 110, 320      # pixels
+    VERDICT_MIN, VERDICT_MAX, CARD_MIN = 110, 320, 120      # pixels
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -198,12 +199,15 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
         for col, width in enumerate((self.VERDICT_MIN, 240, 80, 80, 84, 48, 92, 76, 96)):
             self.view.setColumnWidth(col, width)
-        header.setSectionResizeMode(1, QtWidgets.QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
         # a name too long for its cell loses its middle ("NVIDIA H100 80…HBM3 (SXM5)"): the end
         # tells cards of one family apart, the start their vendor
         self.view.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         self.view.setWordWrap(False)     # (a wrapped text is elided per line: "Apple M3 …40-core …")
         self._verdict_width = self.VERDICT_MIN
+        self._names: frozenset = frozenset()
+        self._name_width = 240                  # the longest name's, once a table is shown
+        self.view.viewport().installEventFilter(self)
         self.category = QtWidgets.QComboBox()
         for data in ("", "datacenter", "workstation", "consumer", "apple", "custom"):
             self.category.addItem("", data)
@@ -251,6 +255,7 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
     def set_table(self, table: CardTable, output_tokens: int, primary: str, plans: dict | None = None) -> None:
         self.model.set_table(table, output_tokens, plans)
         self._fit_verdicts()
+        self._fit_names(table)
         ids = [g.id for g in table.gpus]
         if primary in ids:
             src = self.model.index(ids.index(primary), 0)
@@ -279,6 +284,30 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         if width != self._verdict_width:
             self._verdict_width = width
             self.view.setColumnWidth(0, width)
+            self._fit_card_column()
+
+    def _fit_names(self, table: CardTable) -> None:
+        names = frozenset(g.name for g in table.gpus)
+        if names != self._names:
+            self._names = names
+            fm = self.view.fontMetrics()
+            self._name_width = max((fm.horizontalAdvance(n) for n in names), default=0) + 16
+            self._fit_card_column()
+
+    def _fit_card_column(self) -> None:
+        """The card column takes the width the other columns leave, up to its longest name:
+        on a narrow window names lose their middle, on a wide one the numbers stay next to
+        the names and the blank goes to the right of the table."""
+        header = self.view.horizontalHeader()
+        others = sum(header.sectionSize(c) for c in range(header.count()) if c != 1)
+        width = max(self.CARD_MIN, min(self._name_width, self.view.viewport().width() - others))
+        if header.sectionSize(1) != width:
+            self.view.setColumnWidth(1, width)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self.view.viewport() and event.type() == QtCore.QEvent.Type.Resize:
+            self._fit_card_column()
+        return False
 
     def row_texts(self) -> list[tuple[str, str]]:
         """(card name, verdict) for every shown row, in display order (for tests and the report)."""
