@@ -883,7 +883,7 @@ Source: {source}</source>
     <name>MemoryChart</name>
     <message>
         <source>Fine-tuning memory per card vs sequence length</source>
-        <extracomment>Skip a ``setData`` that gives the curve the data it already has (class switch for benchmarks).</extracomment>
+        <extracomment>Size of each tick label as the painter measures it, per (font, text): laying out the ticks measured every label anew (41 measurements for a linear memory axis).</extracomment>
         <translation>微调时每卡显存随序列长度的变化</translation>
     </message>
     <message>
@@ -939,7 +939,12 @@ Source: {source}</source>
         <translation>超过 {n} 仍放得下</translation>
     </message>
     <message>
+        <source>{card}: usable {usable} of {size} GiB</source>
+        <translation>{card}：{size} GiB 中可用 {usable}</translation>
+    </message>
+    <message>
         <source>{n} tokens</source>
+        <extracomment>Where a rule&apos;s label may sit along its line (fraction of the plot&apos;s width), first choice first.</extracomment>
         <translation>{n} 个 token</translation>
     </message>
     <message>
@@ -1146,8 +1151,8 @@ Source: {source}</source>
         <translation>要规划的显卡；在适配表中选择一行效果相同</translation>
     </message>
     <message>
-        <source>Draw up to four more cards&apos; capacity lines on the memory chart</source>
-        <translation>在显存图上再画出最多四张卡的容量线</translation>
+        <source>Draw up to four more cards&apos; capacity and usable memory on the memory chart</source>
+        <translation>在显存图上再画出最多四张卡的容量和可用显存</translation>
     </message>
     <message>
         <source>Weight format: effective bits include group scales and zeros; &apos;as stored&apos; uses the exact bytes of an imported .safetensors or .gguf file</source>
@@ -1316,6 +1321,7 @@ Source: {source}</source>
     <name>SpeedChart</name>
     <message>
         <source>Speed vs batch size</source>
+        <extracomment>Where the step plot&apos;s legend may sit: (its corner, the plot&apos;s corner, offset in pixels), first choice first; the top ones leave room for the time to first token.</extracomment>
         <translation>速度随批大小的变化</translation>
     </message>
     <message>

@@ -231,13 +231,56 @@ def test_refused_edit_keeps_the_scenario_and_says_why(qtbot, win):
     assert "batch" in win.panel.message.text()
 
 
-def test_compare_cards_draw_capacity_lines(qtbot, win):
+def test_compare_cards_draw_capacity_and_usable_lines(qtbot, win):
     acts = {a.data(): a for a in win.panel.compare.menu().actions()}
     acts["a100-80gb"].setChecked(True)
     acts["l4"].setChecked(True)
     settle(qtbot, win)
-    shown = [line.value() for line in win.memory_chart.compare_lines if line.isVisible()]
-    assert sorted(shown) == pytest.approx(sorted([81920 / 1024, 23034 / 1024]))
+    chart = win.memory_chart
+    # generic engine: a card's whole memory is usable, one line per card at its capacity (MiB from the presets)
+    usable = [line.value() for line in chart.compare_budgets if line.isVisible()]
+    assert sorted(usable) == pytest.approx(sorted([81920 / 1024, 23034 / 1024]))
+    assert not any(line.isVisible() for line in chart.compare_lines)
+    # vLLM takes 90 % of each card (plus its CUDA graphs): capacity and usable lines for both
+    choose(qtbot, win, win.panel.engine, "vllm")
+    s = win.state.scenario
+    cat = win.state.catalog
+    capacity = [line.value() for line in chart.compare_lines if line.isVisible()]
+    usable = [line.value() for line in chart.compare_budgets if line.isVisible()]
+    assert sorted(capacity) == pytest.approx(sorted([81920 / 1024, 23034 / 1024]))
+    expected = [fit(s.with_(gpu=cat.gpu(g))).budget_bytes / GIB for g in ("a100-80gb", "l4")]
+    assert sorted(usable) == pytest.approx(sorted(expected))
+    assert all(u < c for u, c in zip(sorted(usable), sorted(capacity), strict=True))
+    texts = {line.label.format for line in chart.compare_budgets if line.isVisible()}
+    assert "NVIDIA L4: usable {u} of 22.5 GiB".format(u=f"{expected[1]:.1f}") in texts
+
+
+def label_rect(chart, line):
+    """A rule label's rectangle in the view box's coordinates."""
+    return line.label.mapRectToItem(chart.getPlotItem().vb, line.label.boundingRect())
+
+
+def test_rule_labels_of_same_size_cards_do_not_overlap(qtbot, win):
+    """RTX 4090 primary, RTX 3090 (24 GB too) and L4 (22.5 GB) compared with vLLM: five
+    labelled rules within 3 GiB of each other.  Placed one by one, no two labels overlap
+    and each primary label stays on its own line (4 px: its box's edge)."""
+    choose(qtbot, win, win.panel.engine, "vllm")
+    acts = {a.data(): a for a in win.panel.compare.menu().actions()}
+    acts["rtx3090"].setChecked(True)
+    acts["l4"].setChecked(True)
+    settle(qtbot, win)
+    chart = win.memory_chart
+    qtbot.wait(50)                         # (the labels take their places as the chart paints)
+    lines = [chart.capacity, chart.budget] + [line for line in chart.compare_budgets if line.isVisible()]
+    assert len(lines) == 4 and all(line.isVisible() for line in lines)
+    rects = [label_rect(chart, line) for line in lines]
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            assert not a.intersects(b), (a, b)
+    vb = chart.getPlotItem().vb
+    for line, rect in zip(lines[:2], rects[:2], strict=True):
+        y = vb.mapViewToScene(QtCore.QPointF(0, line.value())).y() - vb.sceneBoundingRect().top()
+        assert min(abs(rect.top() - y), abs(rect.bottom() - y)) < 4
 
 
 def test_exports(qtbot, win, tmp_path):

@@ -13,6 +13,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import Scenario, estimate_memory
+from ..core.cards import budgets
 from ..core.presets import GPU
 from ..core.speed import SpeedResult, estimate_speed, prefill_time
 from ..core.units import GIB
@@ -515,13 +516,19 @@ class MemoryChart(pg.PlotWidget):
                                      label="", labelOpts={"position": 0.85, "color": VERMILION})
         for item in (self.capacity, self.budget, self.current, self.limit):
             p.addItem(item, ignoreBounds=True)
-        self.compare_lines = []
+        # each compared card: its capacity (thin, solid) and its usable memory for this engine
+        # (dotted, labelled); the capacity line only where the two differ
+        self.compare_lines, self.compare_budgets = [], []
         for colour in COMPARE_COLOURS:
-            line = pg.InfiniteLine(angle=0, pen=_pen(colour, 1.5, QtCore.Qt.PenStyle.DotLine), movable=False,
-                                   label="", labelOpts={"position": 0.55, "color": colour})
-            line.setVisible(False)
-            p.addItem(line, ignoreBounds=True)
-            self.compare_lines.append(line)
+            capacity = pg.InfiniteLine(angle=0, pen=_pen(colour, 1.0), movable=False)
+            usable = pg.InfiniteLine(angle=0, pen=_pen(colour, 1.5, QtCore.Qt.PenStyle.DotLine), movable=False,
+                                     label="", labelOpts={"position": 0.55, "color": colour,
+                                                          "anchors": [(0, 1), (0, 1)]})
+            for line in (capacity, usable):
+                line.setVisible(False)
+                p.addItem(line, ignoreBounds=True)
+            self.compare_lines.append(capacity)
+            self.compare_budgets.append(usable)
         self.measured = _measured_item(p)
         self.pins = pin_curves(p)
         # pinned scenarios get their own legend, bottom right, so the bands' legend stays short
@@ -538,6 +545,7 @@ class MemoryChart(pg.PlotWidget):
         self.readout.setVisible(False)
         p.addItem(self.readout, ignoreBounds=True)
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60, slot=self._hover)
+        p.vb.sigResized.connect(self.place_rule_labels)
         self.x = np.array([1.0])
         self.stack = np.zeros((4, 1))
         self._sweep_key: tuple | None = None     # what x and stack were computed for
@@ -551,8 +559,12 @@ class MemoryChart(pg.PlotWidget):
         theme.recolour(self.budget, c.rule, c.rule)
         theme.recolour(self.current, c.line(GREY), c.muted)
         theme.recolour(self.limit, c.line(VERMILION), c.label(VERMILION))
-        for line, colour in zip(self.compare_lines, COMPARE_COLOURS, strict=True):
-            theme.recolour(line, c.line(colour), c.label(colour))
+        for capacity, usable, colour in zip(self.compare_lines, self.compare_budgets, COMPARE_COLOURS, strict=True):
+            theme.recolour(capacity, c.line(colour))
+            theme.recolour(usable, c.line(colour), c.label(colour))
+        for line in (self.capacity, self.budget, *self.compare_budgets):   # boxed: they often sit on the bands
+            line.label.fill = pg.mkBrush(*c.panel)
+            line.label.update()
         _recolour_pins(self.pins, c)
         theme.style_legend(self.pin_legend, c)     # after the pins: it redraws their samples
         theme.style_markers(self.measured, c)
@@ -590,7 +602,9 @@ class MemoryChart(pg.PlotWidget):
         m = training_memory(t, seq=x)
         stack = self._draw_stack(x, [m.weights, m.gradients, m.optimizer, m.activations, m.overhead])
         self._lines(t.gpu, t.gpu.memory_bytes, t.seq, self.tr("sequence {n}"), max_seq if max_seq >= 1 else None,
-                    top, self.tr("largest sequence that fits: {n}"), stack, compare)
+                    top, self.tr("largest sequence that fits: {n}"), stack, compare,
+                    [g.memory_bytes for g in compare])     # (a training job may use all of a card)
+        self.place_rule_labels()
 
     def update_from(self, s: Scenario, budget: float, max_prompt: int | None, compare: list[GPU],
                     spill: bool = False) -> None:
@@ -605,7 +619,7 @@ class MemoryChart(pg.PlotWidget):
             self._sweep_key = key
         x, stack = self.x, self.stack
         self._lines(s.gpu, budget, s.prompt_tokens, self.tr("prompt {n}"), max_prompt, top,
-                    self.tr("largest prompt that fits: {n}"), stack, compare)
+                    self.tr("largest prompt that fits: {n}"), stack, compare, budgets(s, compare).tolist())
         # with offload planned, what rises above the usable budget runs from system RAM: its own band
         show = spill and float(stack[-1].max()) * GIB > budget
         if show:
@@ -618,6 +632,7 @@ class MemoryChart(pg.PlotWidget):
                 cache_static_items(self.legend)
             else:
                 self.legend.removeItem(self.spill)
+        self.place_rule_labels()
 
     def _texts(self, title: str, bottom: str) -> None:
         """Title and x-axis title, set only when they change (a mode or a language switch)."""
@@ -631,8 +646,9 @@ class MemoryChart(pg.PlotWidget):
                           + ([(self.spill, self.tr("spills to system RAM"))] if self.spill.isVisible() else []))
 
     def _lines(self, gpu: GPU, budget: float, current: int, current_text: str, limit: int | None, top: int,
-               limit_text: str, stack: np.ndarray, compare: list[GPU]) -> None:
-        """``current_text`` and ``limit_text`` are translated formats with an ``{n}``."""
+               limit_text: str, stack: np.ndarray, compare: list[GPU], compare_budgets: list[float]) -> None:
+        """``current_text`` and ``limit_text`` are translated formats with an ``{n}``;
+        ``compare_budgets`` the usable bytes of each compared card."""
         card = gpu.memory_bytes / GIB
         same = abs(budget / GIB - card) < 0.05
         self.capacity.setValue(card)
@@ -651,15 +667,93 @@ class MemoryChart(pg.PlotWidget):
             self.limit.setVisible(True)
         else:
             self.limit.setVisible(False)
-        for line, other in zip(self.compare_lines, compare + [None] * 4, strict=False):
-            line.setVisible(other is not None)
-            if other is not None:
-                line.setValue(other.memory_bytes / GIB)
-                set_label(line, self.tr("{card}: {size} GiB").format(card=other.name,
-                                                                          size=num(other.memory_bytes / GIB)))
+        shown = list(zip(compare, compare_budgets, strict=True))
+        for capacity, usable, other in zip(self.compare_lines, self.compare_budgets, shown + [None] * 4,
+                                           strict=False):
+            usable.setVisible(other is not None)
+            capacity.setVisible(other is not None)
+            if other is None:
+                continue
+            g, use = other[0], other[1] / GIB
+            size = g.memory_bytes / GIB
+            whole = abs(use - size) < 0.05
+            capacity.setValue(size)
+            capacity.setVisible(not whole)
+            usable.setValue(use)
+            set_label(usable, (self.tr("{card}: {size} GiB, all usable") if whole else
+                               self.tr("{card}: usable {usable} of {size} GiB")).format(
+                card=g.name, size=num(size, 1), usable=num(use, 1)))
         ymax = sticky_top(self.getPlotItem(),
                           max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.05)
         set_range(self.getPlotItem(), (np.log10(MIN_PROMPT), np.log10(top)), (0, ymax))
+
+    #: Where a rule's label may sit along its line (fraction of the plot's width), first choice first.
+    RULE_LABEL_AT = tuple(np.round(np.arange(0.02, 0.9, 0.07), 2))
+
+    def place_rule_labels(self) -> None:
+        """Put the labels of the horizontal rules (the card's capacity and usable memory, the
+        compared cards' usable memory) where they overlap neither each other nor the legends
+        nor the prompt markers' labels: beside the line (the capacity above, the usable
+        memory below, compared cards above; else the other side) at the first free place
+        along it, else lifted off it by a line or more (cards of the same size stack their
+        labels in their lines' colours instead of writing their names over each other)."""
+        vb = self.getPlotItem().vb
+        w_px, h_px = vb.width(), vb.height()
+        if w_px < 10 or h_px < 10:
+            return
+        y0, y1 = vb.viewRange()[1]
+        x0, x1 = vb.viewRange()[0]
+        taken = [legend.mapRectToParent(legend.boundingRect()) for legend in (self.legend, self.pin_legend)
+                 if legend.isVisible()]
+        for line in (self.current, self.limit):       # either side of the marker, around its label's height
+            if line.isVisible():
+                br = line.label.boundingRect()
+                x = (line.value() - x0) / (x1 - x0) * w_px
+                y = (1 - line.label.orthoPos) * h_px
+                taken.append(QtCore.QRectF(x - br.width(), y - br.height() / 2, 2 * br.width(), br.height()))
+        rules = [(self.capacity, True), (self.budget, False)] + [(line, True) for line in self.compare_budgets]
+        to_px = (lambda v: (y1 - v) / (y1 - y0) * h_px)
+        rule_px = {line: to_px(line.value()) for line in (self.capacity, self.budget, *self.compare_lines,
+                                                          *self.compare_budgets) if line.isVisible()}
+        for line, above in rules:
+            if not line.isVisible():
+                continue
+            label = line.label
+            br = label.boundingRect()
+            w, h = br.width(), br.height()
+            y = rule_px[line]
+            others = [v for o, v in rule_px.items() if o is not line]
+            chosen = None
+            for lift in range(4):              # on its line if at all possible,
+                for cross_rules in (False, True):   # else over another rule (a box hides a stretch of it)
+                    for side in (above, not above):
+                        top = y - h - lift * h if side else y + lift * h
+                        if top < 0 or top + h > h_px:
+                            continue
+                        if not cross_rules and any(top + 1 < v < top + h - 1 for v in others):
+                            continue
+                        for at in self.RULE_LABEL_AT:
+                            rect = QtCore.QRectF(at * w_px, top, w, h)
+                            if rect.right() > w_px - 2:
+                                break
+                            if not any(rect.adjusted(-2, -1, 2, 1).intersects(r) for r in taken):
+                                chosen = (side, at, lift, rect)
+                                break
+                        if chosen:
+                            break
+                    if chosen:
+                        break
+                if chosen:
+                    break
+            if chosen is None:         # nowhere free: where it was first meant to go
+                at = self.RULE_LABEL_AT[0]
+                chosen = (above, at, 0, QtCore.QRectF(at * w_px, y - h if above else y, w, h))
+            side, at, lift, rect = chosen
+            taken.append(rect)
+            anchor = (0, 1 + lift) if side else (0, -lift)     # (anchors past the text lift it off the line)
+            if label.anchors[0] != anchor or abs(label.orthoPos - at) > 1e-6:
+                label.anchors = [anchor, anchor]
+                label.setPosition(at)
 
     def set_pins(self, pins: list) -> None:
         """Total memory per card of each pinned scenario, on the current prompt axis."""
@@ -682,6 +776,7 @@ class MemoryChart(pg.PlotWidget):
             self.pin_legend.addItem(curve, pin_label(i, pins[i]))
         cache_static_items(self.pin_legend)
         self.pin_legend.setVisible(bool(pins))
+        self.place_rule_labels()
 
     def set_measured(self, points, s: Scenario | None) -> None:
         """Overlay measured memory points (context axis); hover shows the error against the

@@ -337,7 +337,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.import_button, self.tr("Import a config.json, .safetensors, model.safetensors.index.json or "
                                              ".gguf (only headers are read); you can also drop files on the window")),
                 (self.gpu, self.tr("The card to plan for; choosing a row in the fit table does the same")),
-                (self.compare, self.tr("Draw up to four more cards' capacity lines on the memory chart")),
+                (self.compare, self.tr("Draw up to four more cards' capacity and usable memory on the memory chart")),
                 (self.weights, self.tr("Weight format: effective bits include group scales and zeros; 'as stored' "
                                        "uses the exact bytes of an imported .safetensors or .gguf file")),
                 (self.kv, self.tr("Element type of the KV cache")),
