@@ -47,3 +47,50 @@ def test_tick_layout_equals_pyqtgraphs(win, qtbot, chart):
                 assert a[-1] == b[-1]
             checked += len(mine[2])
     assert checked > 100        # labels were compared, not only empty axes
+
+
+def test_grid_image_blends_lines_over_the_background(win):
+    """Ink black on white: a line of alpha 0.5 leaves 255 * 0.5 = 127.5, rounded to 128;
+    two lines of 0.25 on one row cover 1 - 0.75² = 0.4375 of it (255 * 0.5625 = 143.4 -> 143),
+    and where that row crosses the column, 127.5 * 0.5625 = 71.7 -> 72.  Pixels are placed as
+    Qt places a one-pixel aliased line at x: column floor(x)."""
+    grid = win.memory_chart.getPlotItem().chart_grid
+    grid.set_colours("#000000", 0.15, "#ffffff")
+    image = grid._render(10, 6, 1.0, [(3.2, 0.5)], [(2.7, 0.25), (2.2, 0.25)])
+    grey = [[QtGui.QColor(image.pixel(x, y)).red() for x in range(10)] for y in range(6)]
+    assert grey[0] == [255, 255, 255, 128, 255, 255, 255, 255, 255, 255]
+    assert grey[2] == [143, 143, 143, 72, 143, 143, 143, 143, 143, 143]
+    assert all(grey[y] == grey[0] for y in (1, 3, 4, 5))
+
+
+def test_grid_follows_the_axis_ticks_and_the_axes_stay_small(win, qtbot):
+    """The memory chart's y grid is drawn at the left axis' ticks (Llama 2 7B on an RTX 4090:
+    0-40 GiB, major lines every 10 GiB, fainter ones between every 5), and the axes no longer
+    cover the plot (their cached pixmaps were the plot's size)."""
+    settle(qtbot, win)
+    plot = win.memory_chart.getPlotItem()
+    grid = plot.chart_grid
+    rect = grid.boundingRect()
+    ys = grid.lines(rect.height(), "y")
+    y0, y1 = plot.vb.viewRange()[1]
+    assert (y0, y1) == (0, 40)
+    strongest = max(a for _, a in ys)
+    at_value = {round(y1 - at / rect.height() * (y1 - y0), 6): alpha for at, alpha in ys}
+    assert sorted(v for v, a in at_value.items() if a == strongest) == pytest.approx([0, 10, 20, 30, 40])
+    assert all(at_value.get(v, 0) > 0 for v in range(5, 40, 10))
+    assert all(0 < alpha <= 0.15 for _, alpha in ys)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        assert axis.grid is False
+        box = axis.boundingRect()
+        assert box.width() < rect.width() / 2 or box.height() < rect.height() / 2
+    shot = win.memory_chart.grab().toImage()
+    top_left = win.memory_chart.mapFromScene(plot.vb.mapRectToScene(plot.vb.boundingRect()).topLeft())
+    x = top_left.x() + int(rect.width() * 0.45)       # above the bands there (about 13 GiB)
+    line_30 = next(at for at, _ in ys if abs(y1 - at / rect.height() * (y1 - y0) - 30) < 1e-6)
+    background = QtGui.QColor(grid.background).rgb() & 0xFFFFFF
+    ink = QtGui.QColor(shot.pixel(x, top_left.y() + int(line_30))).red()
+    bg, fg = QtGui.QColor(grid.background).red(), grid.ink.red()     # (light theme: 255 and 0x20)
+    assert ink == round(bg * (1 - strongest) + fg * strongest)      # the line, blended as in the image test
+    gap = top_left.y() + int(line_30 - rect.height() / 16)    # 32.5 GiB: between two lines
+    assert shot.pixel(x, gap) & 0xFFFFFF == background

@@ -133,19 +133,20 @@ def human(x: float) -> str:
 
 class ChartAxis(pg.AxisItem):
     """The charts' axis: log axes labelled 1-2-5 per decade in plain numbers (no 3·10¹
-    clutter), and the drawn ticks, labels and grid kept per range.
+    clutter), and the drawn ticks and labels kept per range (the grid is the plot's
+    :class:`PlotGrid`, under the data).
 
     The ticks are laid out again whenever the range moves (pyqtgraph's layout took 1-2 ms
     an axis here, :meth:`generateDrawSpecs` about half); scenarios come back to the same few
     ranges (power-of-two sweep tops, quarter decades, 1-2-2.5-5 tops), so the recorded
     picture is kept for the last ``KEEP`` ranges and replayed when one returns.  The key
-    holds everything the drawing depends on: range, log mode, geometry, pens, grid and
-    style."""
+    holds everything the drawing depends on: range, log mode, geometry, pens and style."""
 
     KEEP = 48
 
     def __init__(self, *args, **kw):
         self._style_key: tuple | None = None     # the style dict as a key (set in _picture_key)
+        self._tick_values: dict[tuple, list] = {}
         super().__init__(*args, **kw)
         self._pictures: dict[tuple, QtGui.QPicture] = {}
 
@@ -316,6 +317,18 @@ class ChartAxis(pg.AxisItem):
         self._updateMaxTextSize(last_size2)
         return axis_spec, tick_specs, text_specs
 
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        """pyqtgraph's tick values, kept for the last few ranges: the axis and the plot's
+        grid (:class:`PlotGrid`) ask for the same ones."""
+        key = (minVal, maxVal, size, self.logMode, self.scale, repr(self._tickSpacing), self.style["maxTickLevel"])
+        cache = self._tick_values
+        levels = cache.get(key)
+        if levels is None:
+            if len(cache) >= 16:
+                cache.pop(next(iter(cache)))
+            levels = cache[key] = super().tickValues(minVal, maxVal, size)
+        return levels
+
     def tickStrings(self, values, scale, spacing):
         if not self.logMode:
             return super().tickStrings(values, scale, spacing)
@@ -341,46 +354,6 @@ class ChartAxis(pg.AxisItem):
                 self.tickPen().color().rgba(), self._tickLevels, self._tickSpacing, self.scale,
                 self.autoSIPrefixScale, self._style_key)
 
-    def drawPicture(self, p, axisSpec, tickSpecs, textSpecs):  # noqa: N802 (pyqtgraph's name)
-        """Ticks and grid lines without Qt's slow paths.  The raster engine blends an aliased
-        translucent line pixel by pixel (the memory chart's grid took 3 ms to draw): a
-        horizontal line is drawn as a one-pixel rectangle (one span), and the vertical ones
-        of the same extent as one image, one pixel high, stretched over that extent (a
-        vertical rectangle is one span per pixel row: a log x grid of 31 lines took 2.7 ms,
-        the stretched row 0.1 ms).  Other pens go to pyqtgraph as they are."""
-        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing, False)
-        rest = []
-        columns: dict[tuple[float, float], list[tuple[float, QtGui.QColor]]] = {}
-        for pen, p1, p2 in tickSpecs:
-            if (pen.isCosmetic() and pen.widthF() <= 1 and pen.style() == QtCore.Qt.PenStyle.SolidLine
-                    and (p1.x() == p2.x() or p1.y() == p2.y())):
-                x0, x1 = sorted((p1.x(), p2.x()))
-                y0, y1 = sorted((p1.y(), p2.y()))
-                if x0 == x1:
-                    columns.setdefault((y0, max(y1, y0 + 1.0)), []).append((x0, pen.color()))
-                else:   # the pixels an aliased one-pixel line covers: centred on it across, its length along
-                    p.fillRect(QtCore.QRectF(x0, y0 - 0.5, x1 - x0, 1.0), pen.color())
-            else:
-                rest.append((pen, p1, p2))
-        for (y0, y1), lines in columns.items():
-            self._draw_columns(p, y0, y1, lines)
-        super().drawPicture(p, axisSpec, rest, textSpecs)
-
-    @staticmethod
-    def _draw_columns(p: QtGui.QPainter, y0: float, y1: float, lines: list[tuple[float, QtGui.QColor]]) -> None:
-        """Vertical one-pixel lines from ``y0`` to ``y1``: a row image with the lines' pixels
-        (as the one-pixel rectangles centred on each line would cover them), drawn stretched
-        to the height without smoothing."""
-        left = int(np.floor(min(x for x, _ in lines) - 0.5))
-        width = int(np.floor(max(x for x, _ in lines) + 0.5)) - left + 1
-        row = QtGui.QImage(width, 1, QtGui.QImage.Format.Format_ARGB32_Premultiplied)
-        row.fill(QtCore.Qt.GlobalColor.transparent)
-        rp = QtGui.QPainter(row)
-        for x, colour in lines:     # (overlapping lines blend, as the rectangles did)
-            rp.fillRect(QtCore.QRectF(x - 0.5 - left, 0.0, 1.0, 1.0), colour)
-        rp.end()
-        p.drawImage(QtCore.QRectF(left, y0, width, y1 - y0), row)
-
     def paint(self, p, opt, widget):
         if self.picture is None:
             key = self._picture_key()
@@ -403,6 +376,118 @@ class ChartAxis(pg.AxisItem):
         self.picture.play(p)
 
 
+class PlotGrid(QtWidgets.QGraphicsObject):
+    """A plot's background and grid, drawn under the data as one opaque image.
+
+    pyqtgraph draws the grid with the axes: each axis item then spans the whole plot, and
+    its cached picture, a translucent pixmap the size of the plot, was blended over the
+    data on every repaint (1 ms of the memory chart's 2 ms repaint) and drawn again, that
+    size, whenever a range moved.  Here the axes draw only their ticks and labels, and the
+    grid lines (the axes' ticks, with pyqtgraph's alpha per tick level and density) are
+    blended over the background once per range and size into an image that each repaint
+    copies.  Exports (no widget) get the lines as vector strokes instead."""
+
+    def __init__(self, plot: pg.PlotItem, alpha: float = 0.15):
+        super().__init__(plot.vb)
+        self.plot = plot
+        self.setZValue(-1e5)                     # under the data (the view box's own background is at -1e6)
+        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+        self.ink, self.alpha, self.background = QtGui.QColor("#202020"), alpha, QtGui.QColor("#ffffff")
+        self._image: tuple[tuple, QtGui.QImage] | None = None
+        self._lines: tuple[tuple, list, list] | None = None      # (range, size, alpha) -> x and y lines
+        plot.vb.sigResized.connect(self._resized)
+        plot.vb.sigRangeChanged.connect(lambda *_: self.update())
+
+    def set_colours(self, ink: str, alpha: float, background: str) -> None:
+        self.ink, self.alpha, self.background = QtGui.QColor(ink), alpha, QtGui.QColor(background)
+        self.update()
+
+    def _resized(self) -> None:
+        self.prepareGeometryChange()
+        self.update()
+
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt's name)
+        return self.plot.vb.rect()
+
+    def lines(self, length: float, orientation: str) -> list[tuple[float, float]]:
+        """(pixels from the left / top, alpha) of each grid line along one side of ``length``
+        pixels, from the ticks of that side's axis (asked for as the axis asks: its line
+        runs a pixel past each end of the plot)."""
+        axis = self.plot.getAxis("bottom" if orientation == "x" else "left")
+        lo, hi = axis.range
+        if hi <= lo or length <= 0:
+            return []
+        out = []
+        for i, (_, ticks) in enumerate(axis.tickValues(lo, hi, length + 2)):
+            alpha = self.alpha / (i + 1) * min(max(0.05 * (length + 2) / (len(ticks) + 1), 0.0), 1.0)
+            for v in ticks:
+                frac = (v - lo) / (hi - lo)
+                if 0.0 <= frac <= 1.0:
+                    out.append(((frac if orientation == "x" else 1.0 - frac) * length, alpha))
+        return out
+
+    def paint(self, p, opt, widget=None):
+        rect = self.boundingRect()
+        w, h = rect.width(), rect.height()
+        if w < 1 or h < 1:
+            return
+        key = (tuple(map(tuple, self.plot.vb.viewRange())), w, h, self.alpha,
+               self.plot.getAxis("bottom").logMode, self.plot.getAxis("left").logMode)
+        if self._lines is None or self._lines[0] != key:
+            self._lines = (key, self.lines(w, "x"), self.lines(h, "y"))
+        xs, ys = self._lines[1], self._lines[2]
+        if widget is None:                       # an export: vector lines over the exporter's background
+            pen = QtGui.QPen()
+            pen.setCosmetic(True)
+            for at, alpha in xs + ys:
+                colour = QtGui.QColor(self.ink)
+                colour.setAlphaF(min(alpha, 1.0))
+                pen.setColor(colour)
+                p.setPen(pen)
+                if (at, alpha) in xs:
+                    p.drawLine(QtCore.QPointF(at, 0), QtCore.QPointF(at, h))
+                else:
+                    p.drawLine(QtCore.QPointF(0, at), QtCore.QPointF(w, at))
+            return
+        ratio = widget.devicePixelRatioF()
+        key = (int(round(w * ratio)), int(round(h * ratio)), tuple(xs), tuple(ys), self.ink.rgb(), self.alpha,
+               self.background.rgb())
+        if self._image is None or self._image[0] != key:
+            self._image = (key, self._render(key[0], key[1], ratio, xs, ys))
+        p.drawImage(rect, self._image[1])
+
+    def _render(self, w: int, h: int, ratio: float, xs, ys) -> QtGui.QImage:
+        """The background with the grid blended in, ``w`` x ``h`` device pixels: a row with
+        the vertical lines repeated down the image, and the rows of the horizontal lines
+        blended over it (lines on one pixel blend as if drawn one over the other)."""
+        bg = np.array(self.background.getRgb()[:3], dtype=np.float64)
+        ink = np.array(self.ink.getRgb()[:3], dtype=np.float64)
+
+        def coverage(lines, n: int) -> np.ndarray:
+            """Alpha of the ink on each of ``n`` pixels: 1 - product of (1 - alpha) over its lines."""
+            clear = np.ones(n)
+            if lines:
+                at, alpha = np.array(lines, dtype=np.float64).T
+                np.multiply.at(clear, np.clip((at * ratio).astype(np.int64), 0, n - 1), 1.0 - alpha)
+            return 1.0 - clear
+
+        def packed(rgb: np.ndarray) -> np.ndarray:
+            px = np.rint(rgb).astype(np.uint32)
+            return (0xFF << 24) | (px[..., 0] << 16) | (px[..., 1] << 8) | px[..., 2]
+
+        cols = coverage(xs, w)[:, None]
+        row = bg * (1 - cols) + ink * cols                         # (w, 3)
+        pixels = np.empty((h, w), dtype=np.uint32)
+        pixels[:] = packed(row)
+        rows = coverage(ys, h)
+        for a in np.unique(rows[rows > 0]):     # (a few tick levels: one blended row each)
+            pixels[rows == a] = packed(row * (1 - a) + ink * a)
+        image = QtGui.QImage(pixels.data, w, h, 4 * w, QtGui.QImage.Format.Format_RGB32)
+        image.setDevicePixelRatio(ratio)
+        image.pixels = pixels          # (the image reads the array's memory: keep it alive with it)
+        return image
+
+
 def setup_plot(p: pg.PlotItem, title: str, left: str, bottom: str | None, log_x: bool = True,
                log_y: bool = False) -> None:
     """One look for every plot: units in the labels, no SI prefixes, light grid, fixed ranges
@@ -412,10 +497,11 @@ def setup_plot(p: pg.PlotItem, title: str, left: str, bottom: str | None, log_x:
     p.setLabel("left", left)
     if bottom:
         p.setLabel("bottom", bottom)
-    p.getAxis("left").enableAutoSIPrefix(False)
-    p.getAxis("bottom").enableAutoSIPrefix(False)
+    for name in ("left", "bottom"):
+        p.getAxis(name).enableAutoSIPrefix(False)
+        p.getAxis(name).setStyle(tickLength=4)     # short ticks outside the plot, by their labels
     p.setLogMode(x=log_x, y=log_y)
-    p.showGrid(x=True, y=True, alpha=0.15)
+    p.chart_grid = PlotGrid(p)
     p.setMenuEnabled(False)
     p.disableAutoRange()
     p.setMouseEnabled(x=False, y=False)

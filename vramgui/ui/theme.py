@@ -216,8 +216,9 @@ def style_plot(plot: pg.PlotItem, c: ChartColours) -> None:
         axis = plot.getAxis(name)
         axis.setPen(c.foreground)
         axis.setTextPen(c.foreground)
-        if axis.grid is not False:
-            axis.setGrid(int(c.grid_alpha * 255))
+    grid = getattr(plot, "chart_grid", None)       # (charts.PlotGrid)
+    if grid is not None:
+        grid.set_colours(c.foreground, c.grid_alpha, c.background)
     plot.titleLabel.setAttr("color", c.foreground)
     plot.titleLabel.setText(plot.titleLabel.text)
     if plot.legend is not None:
