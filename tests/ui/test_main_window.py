@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from PySide6 import QtCore, QtGui
+from PySide6 import QtCore, QtGui, QtWidgets
 from support import settle
 
 from vramgui.core import Scenario, default_catalog, estimate_memory, fit
@@ -281,6 +281,32 @@ def test_rule_labels_of_same_size_cards_do_not_overlap(qtbot, win):
     for line, rect in zip(lines[:2], rects[:2], strict=True):
         y = vb.mapViewToScene(QtCore.QPointF(0, line.value())).y() - vb.sceneBoundingRect().top()
         assert min(abs(rect.top() - y), abs(rect.bottom() - y)) < 4
+
+
+def test_chart_exports_scale_everything_and_stay_vector(qtbot, win, tmp_path):
+    """A PNG at twice the chart's width draws the legend twice as big too (pyqtgraph's
+    legends ignore the export's scale: its swatch had the same area at 1x and 2x), an SVG
+    holds its texts as text, not as embedded bitmaps of the cached items, and the items'
+    caches and flags are back afterwards."""
+    settle(qtbot, win)
+    chart = win.memory_chart
+    width = chart.getPlotItem().sceneBoundingRect().width()
+    swatch = QtGui.QColor("#5aa0d8").rgb() & 0xFFFFFF      # the weights band and its legend swatch
+
+    def swatch_area(scale: int) -> int:
+        img = QtGui.QImage(str(win.export_chart("memory", "png", tmp_path / f"m{scale}.png",
+                                                width=int(width * scale))))
+        top = img.height() * 0.2                           # the legend's row, above the bands
+        return sum(1 for y in range(int(top)) for x in range(img.width()) if img.pixel(x, y) & 0xFFFFFF == swatch)
+
+    one, two = swatch_area(1), swatch_area(2)
+    assert one > 20 and 3.0 < two / one < 5.0, (one, two)          # 2 x 2 = 4 times the pixels
+    svg = win.export_chart("memory", "svg", tmp_path / "m.svg").read_text(encoding="utf-8")
+    assert "<image" not in svg
+    assert ">Weights</text>" in svg.replace("\n", "").replace(" >", ">") and ">20</text>" in svg.replace(" >", ">")
+    cache = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
+    assert chart.legend.cacheMode() == cache and chart.getPlotItem().getAxis("left").cacheMode() == cache
+    assert chart.legend.flags() & QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
 
 
 def test_exports(qtbot, win, tmp_path):

@@ -355,6 +355,9 @@ class ChartAxis(pg.AxisItem):
                 self.autoSIPrefixScale, self._style_key)
 
     def paint(self, p, opt, widget):
+        if widget is None:
+            self._paint_export(p)
+            return
         if self.picture is None:
             key = self._picture_key()
             picture = self._pictures.pop(key, None)
@@ -374,6 +377,31 @@ class ChartAxis(pg.AxisItem):
             self._pictures[key] = picture          # (re)inserted last: the oldest goes first
             self.picture = picture
         self.picture.play(p)
+
+
+    def _paint_export(self, p: QtGui.QPainter) -> None:
+        """An export: the ticks and labels the screen shows (laid out with a picture's
+        painter, whose text measures are the screen's) drawn straight onto the export's
+        painter.  A recorded picture replays at the wrong scale into an SVG (its 72 dpi
+        against the screen's), and a layout measured with the SVG's painter finds room for
+        more labels than the screen shows."""
+        picture = QtGui.QPicture()
+        measure = QtGui.QPainter(picture)
+        try:
+            if self.style["tickFont"]:
+                measure.setFont(self.style["tickFont"])
+            specs = self.generateDrawSpecs(measure)
+        finally:
+            measure.end()
+        if specs is None:
+            return
+        p.save()
+        try:
+            if self.style["tickFont"]:
+                p.setFont(self.style["tickFont"])
+            self.drawPicture(p, *specs)
+        finally:
+            p.restore()
 
 
 class PlotGrid(QtWidgets.QGraphicsObject):

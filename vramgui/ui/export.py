@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -23,28 +24,56 @@ def scenario_stem(s: Scenario) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", raw)
 
 
+@contextmanager
+def as_drawn_for_export(scene: QtWidgets.QGraphicsScene | None):
+    """The scene's items without their pixmap caches and all scaled with the export, while
+    it is drawn.  The charts keep texts, axes and legends as cached pixmaps for speed: drawn
+    from those, an SVG embeds them as bitmaps.  Legends keep their on-screen size whatever
+    the view's scale (pyqtgraph sets them to ignore transformations): in a PNG at twice the
+    size they came out half as big as everything else."""
+    no_cache = QtWidgets.QGraphicsItem.CacheMode.NoCache
+    fixed = QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
+    items = scene.items() if scene else []
+    cached = [(item, item.cacheMode()) for item in items if item.cacheMode() != no_cache]
+    unscaled = [item for item in items if item.flags() & fixed]
+    for item, _ in cached:
+        item.setCacheMode(no_cache)
+    for item in unscaled:
+        item.setFlag(fixed, False)
+    try:
+        yield
+    finally:
+        for item, mode in cached:
+            item.setCacheMode(mode)
+        for item in unscaled:
+            item.setFlag(fixed, True)
+
+
 def export_png(item: pg.GraphicsItem, path: Path, width: int) -> Path:
     """Render ``item`` (a PlotItem or a layout) to PNG at ``width`` pixels."""
     exp = ImageExporter(item)
     exp.parameters()["width"] = int(width)
     exp.parameters()["antialias"] = True
-    exp.export(str(path))
+    with as_drawn_for_export(item.scene()):
+        exp.export(str(path))
     return path
 
 
 def export_svg(widget: QtWidgets.QWidget, path: Path) -> Path:
-    """Render ``widget`` as vector graphics.  (pyqtgraph's SVGExporter cannot parse the path
-    data Qt 6.11 writes, so the widget is painted straight into a QSvgGenerator.)"""
+    """Render ``widget`` as vector graphics, every text and line in it vector (see
+    :func:`as_drawn_for_export`).  (pyqtgraph's SVGExporter cannot parse the path data Qt 6.11 writes,
+    so the widget is painted straight into a QSvgGenerator.)"""
     gen = QtSvg.QSvgGenerator()
     gen.setFileName(str(path))
     gen.setSize(widget.size())
     gen.setViewBox(QtCore.QRect(0, 0, widget.width(), widget.height()))
     gen.setTitle(path.stem)
-    painter = QtGui.QPainter(gen)
-    try:
-        widget.render(painter)
-    finally:
-        painter.end()
+    with as_drawn_for_export(widget.scene() if isinstance(widget, QtWidgets.QGraphicsView) else None):
+        painter = QtGui.QPainter(gen)
+        try:
+            widget.render(painter)
+        finally:
+            painter.end()
     return path
 
 
