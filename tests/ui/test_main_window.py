@@ -307,6 +307,11 @@ def test_chart_exports_scale_everything_and_stay_vector(qtbot, win, tmp_path):
     cache = QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache
     assert chart.legend.cacheMode() == cache and chart.getPlotItem().getAxis("left").cacheMode() == cache
     assert chart.legend.flags() & QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations
+    axis = chart.getPlotItem().getAxis("left")        # the screen still replays its kept pictures
+    axis.picture = None
+    axis.update()
+    chart.viewport().repaint()
+    assert axis.picture is not None and any(axis.picture is kept for kept in axis._pictures.values())
 
 
 def test_exports(qtbot, win, tmp_path):

@@ -355,8 +355,8 @@ class ChartAxis(pg.AxisItem):
                 self.autoSIPrefixScale, self._style_key)
 
     def paint(self, p, opt, widget):
-        if widget is None:
-            self._paint_export(p)
+        if self._exportOpts or p.paintEngine().type() == QtGui.QPaintEngine.Type.SVG:   # an export
+            self._paint_export(p)       # (``widget`` tells nothing: Qt fills an item's cache without one)
             return
         if self.picture is None:
             key = self._picture_key()
@@ -464,7 +464,7 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         if self._lines is None or self._lines[0] != key:
             self._lines = (key, self.lines(w, "x"), self.lines(h, "y"))
         xs, ys = self._lines[1], self._lines[2]
-        if widget is None:                       # an export: vector lines over the exporter's background
+        if widget is None:      # an export (the grid is never cached): vector lines over its background
             pen = QtGui.QPen()
             pen.setCosmetic(True)
             for at, alpha in xs + ys:
