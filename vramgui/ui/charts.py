@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.graphicsItems.InfiniteLine import InfLineLabel
 from pyqtgraph.graphicsItems.LegendItem import ItemSample
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
@@ -516,6 +517,71 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         return image
 
 
+class MarkerLabel(InfLineLabel):
+    """A marker's label that moves without pyqtgraph's general geometry: its line is
+    horizontal or vertical, so the point along it comes from the line's bounding rectangle
+    (see :class:`Marker`), the view rectangle is asked for only when the label has two
+    anchors to choose from, and an anchor set again is not laid out again."""
+
+    def updatePosition(self):  # noqa: N802 (pyqtgraph's name)
+        self._endpoints = (None, None)
+        r = self.line.boundingRect()
+        if r.isNull():
+            return
+        self.setPos(QtCore.QPointF(r.left() + (r.right() - r.left()) * self.orthoPos, 0.0))
+        first, second = self.anchors[0], self.anchors[1]
+        if tuple(first) != tuple(second):
+            vr = self.line.viewRect()
+            if vr is None:
+                return
+            first = first if vr.center().y() < 0 else second
+        self.setAnchor(first)
+
+    def setAnchor(self, anchor):  # noqa: N802
+        if self.anchor is None or (self.anchor[0], self.anchor[1]) != (anchor[0], anchor[1]):
+            super().setAnchor(anchor)
+
+
+class Marker(pg.InfiniteLine):
+    """A horizontal or vertical rule with a :class:`MarkerLabel`.  pyqtgraph computes an
+    infinite line's bounding rectangle by mapping the view into the line's coordinates and
+    measuring a pixel there, on every range change and move (with the labels' positions
+    a millisecond of each change); for a line along an axis both come straight from the
+    view range and the view box's size (``tests/ui/test_chart_axis.py`` checks the two
+    agree)."""
+
+    def __init__(self, *args, label=None, labelOpts=None, **kw):  # noqa: N803 (pyqtgraph's name)
+        super().__init__(*args, **kw)
+        if label is not None:
+            self.label = MarkerLabel(self, text=label, **(labelOpts or {}))
+
+    def _computeBoundingRect(self):  # noqa: N802
+        vb = self.getViewBox()
+        if self.angle % 90 != 0 or not isinstance(vb, pg.ViewBox) or vb.width() <= 0 or vb.height() <= 0:
+            return super()._computeBoundingRect()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        v = self.value()
+        if self.angle % 180 == 0:          # along x; across: data y, less the line's value
+            vr = QtCore.QRectF(x0, y0 - v, x1 - x0, y1 - y0)
+            px = (y1 - y0) / vb.height()
+        else:                              # turned a quarter: along the data's y, across its x
+            vr = QtCore.QRectF(y0, v - x1, y1 - y0, x1 - x0)
+            px = (x1 - x0) / vb.width()
+        pw = max(self.pen.width() / 2, self.hoverPen.width() / 2)
+        w = (self._maxMarkerSize + pw + 1) * px
+        length = vr.width()
+        left, right = vr.left() + length * self.span[0], vr.left() + length * self.span[1]
+        br = QtCore.QRectF(left, -w, right - left, 2 * w).normalized()
+        vs = vb.size()
+        if self._bounds != br or self._lastViewSize != vs:
+            self._bounds = br
+            self._lastViewSize = vs
+            self.prepareGeometryChange()
+        self._endPoints = (left, right)
+        self._lastViewRect = vr
+        return self._bounds
+
+
 def setup_plot(p: pg.PlotItem, title: str, left: str, bottom: str | None, log_x: bool = True,
                log_y: bool = False) -> None:
     """One look for every plot: units in the labels, no SI prefixes, light grid, fixed ranges
@@ -526,8 +592,9 @@ def setup_plot(p: pg.PlotItem, title: str, left: str, bottom: str | None, log_x:
     if bottom:
         p.setLabel("bottom", bottom)
     for name in ("left", "bottom"):
-        p.getAxis(name).enableAutoSIPrefix(False)
         p.getAxis(name).setStyle(tickLength=4)     # short ticks outside the plot, by their labels
+    for name in ("left", "bottom", "top", "right"):   # (the hidden top and right axes follow every range
+        p.getAxis(name).enableAutoSIPrefix(False)      # too: with a prefix to find, each move set their titles)
     p.setLogMode(x=log_x, y=log_y)
     p.chart_grid = PlotGrid(p)
     p.setMenuEnabled(False)
@@ -618,15 +685,15 @@ class MemoryChart(pg.PlotWidget):
         self.curves: list[Curve] = []
         self.bands: tuple = ()
         self.set_bands(BANDS)
-        self.capacity = pg.InfiniteLine(angle=0, pen=_pen("#202020", 2), movable=False,
+        self.capacity = Marker(angle=0, pen=_pen("#202020", 2), movable=False,
                                         label="", labelOpts={"position": 0.02, "color": "#202020",
                                                              "anchors": [(0, 1), (0, 1)]})
-        self.budget = pg.InfiniteLine(angle=0, pen=_pen("#202020", 1.5, QtCore.Qt.PenStyle.DashLine),
+        self.budget = Marker(angle=0, pen=_pen("#202020", 1.5, QtCore.Qt.PenStyle.DashLine),
                                       movable=False, label="", labelOpts={"position": 0.02, "color": "#202020",
                                                                           "anchors": [(0, 0), (0, 0)]})
-        self.current = pg.InfiniteLine(angle=90, pen=_pen(GREY, 1.5), movable=False, label="",
+        self.current = Marker(angle=90, pen=_pen(GREY, 1.5), movable=False, label="",
                                        labelOpts={"position": 0.70, "color": "#404040"})
-        self.limit = pg.InfiniteLine(angle=90, pen=_pen(VERMILION, 2, QtCore.Qt.PenStyle.DashLine), movable=False,
+        self.limit = Marker(angle=90, pen=_pen(VERMILION, 2, QtCore.Qt.PenStyle.DashLine), movable=False,
                                      label="", labelOpts={"position": 0.85, "color": VERMILION})
         for item in (self.capacity, self.budget, self.current, self.limit):
             p.addItem(item, ignoreBounds=True)
@@ -634,8 +701,8 @@ class MemoryChart(pg.PlotWidget):
         # (dotted, labelled); the capacity line only where the two differ
         self.compare_lines, self.compare_budgets = [], []
         for colour in COMPARE_COLOURS:
-            capacity = pg.InfiniteLine(angle=0, pen=_pen(colour, 1.0), movable=False)
-            usable = pg.InfiniteLine(angle=0, pen=_pen(colour, 1.5, QtCore.Qt.PenStyle.DotLine), movable=False,
+            capacity = Marker(angle=0, pen=_pen(colour, 1.0), movable=False)
+            usable = Marker(angle=0, pen=_pen(colour, 1.5, QtCore.Qt.PenStyle.DotLine), movable=False,
                                      label="", labelOpts={"position": 0.55, "color": colour,
                                                           "anchors": [(0, 1), (0, 1)]})
             for line in (capacity, usable):
@@ -953,7 +1020,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                                         ("current", GREY, QtCore.Qt.PenStyle.SolidLine, 0.5)):
             for p in (self.thr, self.step):   # labelled in the throughput plot only
                 labelled = p is self.thr
-                line = pg.InfiniteLine(angle=90, pen=_pen(colour, 1.5, style), movable=False,
+                line = Marker(angle=90, pen=_pen(colour, 1.5, style), movable=False,
                                        label="" if labelled else None,
                                        labelOpts={"position": pos, "color": colour} if labelled else None)
                 p.addItem(line, ignoreBounds=True)
@@ -1255,11 +1322,11 @@ class TrainingBatchChart(Retranslates, pg.PlotWidget):
         setup_plot(p, "", "", "")
         self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=3)
         self.curves = stacked_curves(p, TRAINING_BANDS)
-        self.capacity = pg.InfiniteLine(angle=0, pen=_pen("#202020", 2), movable=False, label="",
+        self.capacity = Marker(angle=0, pen=_pen("#202020", 2), movable=False, label="",
                                         labelOpts={"position": 0.05, "color": "#202020", "anchors": [(0, 1), (0, 1)]})
-        self.current = pg.InfiniteLine(angle=90, pen=_pen(GREY, 1.5), movable=False, label="",
+        self.current = Marker(angle=90, pen=_pen(GREY, 1.5), movable=False, label="",
                                        labelOpts={"position": 0.7, "color": "#404040"})
-        self.limit = pg.InfiniteLine(angle=90, pen=_pen(VERMILION, 2, QtCore.Qt.PenStyle.DashLine), movable=False,
+        self.limit = Marker(angle=90, pen=_pen(VERMILION, 2, QtCore.Qt.PenStyle.DashLine), movable=False,
                                      label="", labelOpts={"position": 0.85, "color": VERMILION})
         for item in (self.capacity, self.current, self.limit):
             p.addItem(item, ignoreBounds=True)
