@@ -105,10 +105,11 @@ class CardTables:
 
     def __init__(self) -> None:
         self._gpus: list[GPU] = []
-        self._last: tuple[Scenario | None, CardTable | None] = (None, None)
-        self._prompt: tuple[Scenario | None, np.ndarray | None] = (None, None)
-        self._batch: tuple[Scenario | None, np.ndarray | None] = (None, None)
-        self._counts: tuple[Scenario | None, tuple | None] = (None, None)
+        # (Scenario.key, what was computed for it)
+        self._last: tuple[tuple | None, CardTable | None] = (None, None)
+        self._prompt: tuple[tuple | None, np.ndarray | None] = (None, None)
+        self._batch: tuple[tuple | None, np.ndarray | None] = (None, None)
+        self._counts: tuple[tuple | None, tuple | None] = (None, None)
 
     def table(self, s: Scenario, gpus: list[GPU]) -> CardTable:
         if len(gpus) != len(self._gpus) or any(a is not b for a, b in zip(gpus, self._gpus, strict=True)):
@@ -116,11 +117,12 @@ class CardTables:
             self._last = self._prompt = self._batch = (None, None)
         if not gpus:
             return card_table(s, gpus)
-        base = s.with_(gpu=self._gpus[0])          # keys name one fixed card: any primary gives the same table
+        card = self._gpus[0]                       # keys name one fixed card: any primary gives the same table
+        base = s.key(gpu=card)
         if self._last[0] == base:
             return self._last[1]
-        prompt_key, batch_key = base.with_(prompt_tokens=0), base.with_(batch=1)
-        counts_key = base.with_(prompt_tokens=0, batch=1, output_tokens=0)
+        prompt_key, batch_key = s.key(gpu=card, prompt_tokens=0), s.key(gpu=card, batch=1)
+        counts_key = s.key(gpu=card, prompt_tokens=0, batch=1, output_tokens=0)
         max_prompt = self._prompt[1] if self._prompt[0] == prompt_key else None
         max_batch = self._batch[1] if self._batch[0] == batch_key else None
         if self._counts[0] != counts_key:

@@ -792,7 +792,7 @@ class MemoryChart(pg.PlotWidget):
         self.set_bands(BANDS)
         self._texts(self.tr("Memory per card vs prompt length"), self.tr("prompt tokens"))
         top = sweep_top(s, max_prompt)
-        key = (s.with_(prompt_tokens=0), top)   # the sweep does not depend on the prompt: a prompt drag keeps it
+        key = (s.key(prompt_tokens=0), top)   # the sweep does not depend on the prompt: a prompt drag keeps it
         if key != self._sweep_key:
             x = np.unique(np.geomspace(MIN_PROMPT, top, SWEEP_POINTS).round())
             m = estimate_memory(s, prompt=x)
@@ -1178,7 +1178,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
 
     def update_from(self, s: Scenario, max_batch: int) -> SpeedResult:
         top = int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch, 2 * max_batch))))  # powers of two: a still axis
-        key = (s.with_(batch=1), top)       # the sweep does not depend on the batch: a batch drag keeps it
+        key = (s.key(batch=1), top)       # the sweep does not depend on the batch: a batch drag keeps it
         if key != self._sweep_key:
             self._sweep_key = key
             b = np.unique(np.geomspace(1, top, 160).round())
