@@ -129,3 +129,28 @@ def test_markers_bounds_and_labels_equal_pyqtgraphs(win, qtbot):
                     assert anchor == tuple(item.label.anchor)
                 compared += 1
     assert compared > 200
+
+
+def test_curve_bounds_equal_pyqtgraphs(win, qtbot):
+    """:meth:`Curve.boundingRect` takes the pixel's size from the view range; pyqtgraph's maps
+    a pixel into the curve's coordinates.  Same rectangles for every curve over random ranges."""
+    from vramgui.ui.charts import Curve, set_range
+
+    settle(qtbot, win)
+    plots = [win.memory_chart.getPlotItem(), win.speed_chart.thr, win.speed_chart.step]
+    rng = np.random.default_rng(5)
+    compared = 0
+    for _ in range(30):
+        for plot in plots:
+            x0, y0 = rng.uniform(0, 3), rng.uniform(0, 40)
+            set_range(plot, (x0, x0 + rng.uniform(0.5, 4)), (y0, y0 + rng.uniform(1, 200)))
+            for item in plot.items:
+                if not isinstance(item, Curve) or item.getData()[0] is None or not len(item.getData()[0]):
+                    continue
+                item._boundingRect = None
+                mine = item.boundingRect()
+                item._boundingRect = None
+                theirs = pg.PlotCurveItem.boundingRect(item)
+                assert mine.getRect() == pytest.approx(theirs.getRect(), rel=1e-6, abs=1e-9)
+                compared += 1
+    assert compared > 200

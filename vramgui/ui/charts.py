@@ -90,6 +90,24 @@ class Curve(pg.PlotCurveItem):
     def getOriginalDataset(self) -> tuple[np.ndarray, np.ndarray]:
         return self._data
 
+    def boundingRect(self) -> QtCore.QRectF:  # noqa: N802 (Qt's name)
+        """pyqtgraph's rectangle (the data's bounds padded by the pen's half width), with the
+        pixel's size taken from the view range and the view box's size instead of mapping
+        a pixel into the curve's coordinates: a range change asked that of every curve,
+        twice, about a millisecond a change (``tests/ui/test_chart_axis.py`` compares)."""
+        if self._boundingRect is None:
+            vb = self.getViewBox()
+            if not isinstance(vb, pg.ViewBox) or vb.width() <= 0 or vb.height() <= 0:
+                return super().boundingRect()
+            (xmn, xmx), (ymn, ymx) = self.dataBounds(ax=0), self.dataBounds(ax=1)
+            if None in (xmn, xmx, ymn, ymx):
+                return QtCore.QRectF()
+            pad = self.pixelPadding()
+            (x0, x1), (y0, y1) = vb.viewRange()
+            px, py = pad * (x1 - x0) / vb.width(), pad * (y1 - y0) / vb.height()
+            self._boundingRect = QtCore.QRectF(xmn - px, ymn - py, 2 * px + xmx - xmn, 2 * py + ymx - ymn)
+        return self._boundingRect
+
 
 def add_curve(p: pg.PlotItem, log_y: bool = False, **opts) -> Curve:
     """A :class:`Curve` on ``p`` (listed in its legend when it has a name)."""
