@@ -66,12 +66,14 @@ def count_terms(s: Scenario) -> tuple[np.ndarray, MemoryTerms]:
 
 def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = None,
                max_batch: np.ndarray | None = None,
-               counts: tuple[np.ndarray, MemoryTerms] | None = None) -> CardTable:
+               counts: tuple[np.ndarray, MemoryTerms] | None = None,
+               guesses: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> CardTable:
     """Needed vs usable, verdict, fewest cards, largest context and batch, decode speed.
 
     ``max_prompt`` / ``max_batch``: the largest-prompt / largest-batch columns when already
-    known (from a table of a scenario that differs only in prompt tokens, resp. batch), and
-    ``counts`` the scenario's :func:`count_terms`: see :class:`CardTables`."""
+    known (from a table of a scenario that differs only in prompt tokens, resp. batch),
+    ``counts`` the scenario's :func:`count_terms`, and ``guesses`` likely values of those
+    two columns (the last table's) for the searches to confirm: see :class:`CardTables`."""
     budget = budgets(s, gpus)
     needed = float(estimate_memory(s).total)
     n, terms_n = counts if counts is not None else count_terms(s)
@@ -81,9 +83,11 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
     min_gpus = np.where(ok.any(axis=1), n[np.argmax(ok, axis=1)], 0) if n.size else np.zeros(len(gpus), np.int64)
     terms = memory_terms(s)
     if max_prompt is None:
-        max_prompt = max_prompt_tokens_from_terms(terms, s.profile, budget, s.batch, s.output_tokens, _PROBES)
+        max_prompt = max_prompt_tokens_from_terms(terms, s.profile, budget, s.batch, s.output_tokens, _PROBES,
+                                                  guesses[0])
     if max_batch is None:
-        max_batch = max_batch_from_terms(terms, s.profile, budget, s.prompt_tokens, s.output_tokens, _PROBES)
+        max_batch = max_batch_from_terms(terms, s.profile, budget, s.prompt_tokens, s.output_tokens, _PROBES,
+                                         guesses[1])
     bw = np.array([g.bandwidth_bytes_per_s for g in gpus])
     peaks = [g.peak_flops(s.weight_format.kernel) for g in gpus]
     peak = np.array([p or np.inf for p in peaks])
@@ -101,7 +105,10 @@ class CardTables:
     largest batch on the batch: each is searched again only when a setting it depends on
     changed (the two searches are two thirds of a table's time); the memory terms of every
     candidate card count are kept while only prompt, output or batch change, and the whole
-    table while only the primary card changes (the table is the same for every primary)."""
+    table while only the primary card changes (the table is the same for every primary).
+    When a search must run, the last answers are its guesses: a drag of the batch moves the
+    largest prompt of most cards by nothing or little, and a guess that is still right costs
+    one evaluation instead of a search."""
 
     def __init__(self) -> None:
         self._gpus: list[GPU] = []
@@ -127,7 +134,8 @@ class CardTables:
         max_batch = self._batch[1] if self._batch[0] == batch_key else None
         if self._counts[0] != counts_key:
             self._counts = (counts_key, count_terms(s))
-        t = card_table(s, gpus, max_prompt, max_batch, self._counts[1])
+        guesses = (self._prompt[1], self._batch[1])     # the last answers: a drag moves them little
+        t = card_table(s, gpus, max_prompt, max_batch, self._counts[1], guesses)
         self._last = (base, t)
         self._prompt = (prompt_key, t.max_prompt_tokens)
         self._batch = (batch_key, t.max_batch)

@@ -90,30 +90,49 @@ def largest_within(total_at, budget, lo: int, hi: int, probes: int = _PROBES) ->
     return np.where(~first, lo - 1, np.where(last, hi, found))
 
 
-def _largest_within_terms(t: MemoryTerms, budget, lo: int, hi: int, total_at, probes: int) -> np.ndarray:
-    """:func:`largest_within` for (stacked) memory terms: ``total_at(terms, x)``."""
+def _largest_within_terms(t: MemoryTerms, budget, lo: int, hi: int, total_at, probes: int,
+                          guess=None) -> np.ndarray:
+    """:func:`largest_within` for (stacked) memory terms: ``total_at(terms, x)``.
+
+    ``guess``: a likely answer per entry (the last one, during a slider drag).  Where the
+    total fits at the guess and not one above it (or, for ``lo - 1``, not at ``lo``; for
+    ``hi``, at ``hi``), the guess is the answer, by monotonicity; the search runs only for
+    the other entries.  Two evaluations instead of five or six when the drag moved a
+    setting this answer does not depend on much."""
     budget = np.asarray(budget, dtype=np.float64)
     shape = np.broadcast(t.weights, t.kv_full, budget).shape
     t3 = MemoryTerms(**{f: np.broadcast_to(np.asarray(getattr(t, f), dtype=np.float64), shape)[..., None]
                         for f in MemoryTerms.__dataclass_fields__})
-    return largest_within(lambda xs: total_at(t3, xs), np.broadcast_to(budget, shape), lo, hi, probes)
+    budget = np.broadcast_to(budget, shape)
+    if guess is None:
+        return largest_within(lambda xs: total_at(t3, xs), budget, lo, hi, probes)
+    g = np.clip(np.broadcast_to(np.asarray(guess, dtype=np.int64), shape), lo - 1, hi)
+    ok = np.asarray(total_at(t3, np.stack([np.maximum(g, lo), np.minimum(g + 1, hi)], axis=-1))) <= budget[..., None]
+    settled = np.where(g < lo, ~ok[..., 0], np.where(g >= hi, ok[..., 0], ok[..., 0] & ~ok[..., 1]))
+    out = np.array(g)
+    todo = ~settled
+    if todo.any():
+        sub = MemoryTerms(**{f: getattr(t3, f)[todo] for f in MemoryTerms.__dataclass_fields__})
+        out[todo] = largest_within(lambda xs: total_at(sub, xs), budget[todo], lo, hi, probes)
+    return out
 
 
 def max_prompt_tokens_from_terms(t: MemoryTerms, profile: EngineProfile, budget, batch, output=0,
-                                 probes: int = _PROBES) -> np.ndarray:
+                                 probes: int = _PROBES, guess=None) -> np.ndarray:
     """Largest prompt that fits ``budget`` per card, for every entry of stacked terms and
     budgets at once (arrays broadcast: e.g. one row per model and one column per format,
-    or one entry per card); -1 where even an empty prompt does not fit."""
+    or one entry per card); -1 where even an empty prompt does not fit.  ``guess``: see
+    :func:`_largest_within_terms`."""
     return _largest_within_terms(t, budget, 0, MAX_TOKENS,
-                           lambda t3, x: total_from_terms(t3, profile, x, batch, output), probes)
+                           lambda t3, x: total_from_terms(t3, profile, x, batch, output), probes, guess)
 
 
 def max_batch_from_terms(t: MemoryTerms, profile: EngineProfile, budget, prompt, output=0,
-                         probes: int = _PROBES) -> np.ndarray:
+                         probes: int = _PROBES, guess=None) -> np.ndarray:
     """Largest number of sequences that fit ``budget`` per card, for every entry at once;
     0 where not even one does."""
     return _largest_within_terms(t, budget, 1, MAX_BATCH,
-                           lambda t3, x: total_from_terms(t3, profile, prompt, x, output), probes)
+                           lambda t3, x: total_from_terms(t3, profile, prompt, x, output), probes, guess)
 
 
 def max_prompt_tokens(s: Scenario, budget: float | None = None) -> int | None:
