@@ -5,7 +5,7 @@ random ranges (linear and log, narrow and wide)."""
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6 import QtGui
+from PySide6 import QtCore, QtGui
 from support import settle
 
 from vramgui.ui.charts import ChartAxis
@@ -154,3 +154,22 @@ def test_curve_bounds_equal_pyqtgraphs(win, qtbot):
                 assert mine.getRect() == pytest.approx(theirs.getRect(), rel=1e-6, abs=1e-9)
                 compared += 1
     assert compared > 200
+
+
+def test_stacked_bands_have_no_seams(win, qtbot):
+    """The weights band is one opaque colour all along: pyqtgraph filled areas in chunks of
+    50 points, and the anti-aliased edges where chunks met left lighter vertical lines (at
+    the 50th and 99th sweep points) through every band."""
+    settle(qtbot, win)
+    chart = win.memory_chart
+    plot = chart.getPlotItem()
+    weights = chart.curves[0]
+    x, y = weights.getData()                       # log10(prompt), GiB
+    shot = chart.grab().toImage()
+    row_at = plot.vb.mapViewToScene(QtCore.QPointF(float(x[0]), float(y[0]) / 2))
+    row = chart.mapFromScene(row_at).y()
+    fill = QtGui.QColor("#5aa0d8").rgb() & 0xFFFFFF
+    for i in (49, 98):                             # where the chunks met (each reuses the last point)
+        for dx in (-1, 0, 1):
+            col = chart.mapFromScene(plot.vb.mapViewToScene(QtCore.QPointF(float(x[i]), 0))).x() + dx
+            assert shot.pixel(col, row) & 0xFFFFFF == fill, (i, dx, hex(shot.pixel(col, row)))
