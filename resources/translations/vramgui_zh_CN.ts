@@ -142,6 +142,7 @@
     </message>
     <message>
         <source>measured {value} {unit}</source>
+        <extracomment>Heights (fractions of the plot&apos;s, from the bottom) a vertical marker&apos;s label may take, first choice first.</extracomment>
         <translation>实测 {value} {unit}</translation>
     </message>
     <message>
@@ -1387,8 +1388,8 @@ Source: {source}</source>
 <context>
     <name>TrainingBatchChart</name>
     <message>
-        <source>Fine-tuning memory per card vs micro-batch</source>
-        <translation>微调时每卡显存随微批大小的变化</translation>
+        <source>Memory per card vs micro-batch</source>
+        <translation>每卡显存随微批大小的变化</translation>
     </message>
     <message>
         <source>memory per card (GiB)</source>

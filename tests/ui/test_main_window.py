@@ -370,6 +370,13 @@ def test_fine_tuning_mode(qtbot, win):
     assert "rank 8" in win.breakdown.tooltip("trainable")
     header = win.fit_panel.model.horizontalHeaderItem(6).text()
     assert header == "Max seq"
+    assert win.fit_panel.view.isColumnHidden(8)           # no decode speed for a training job
+    # the markers' labels clear of the two-row legend (it hid "largest sequence that fits")
+    vb = win.memory_chart.getPlotItem().vb
+    legend = win.memory_chart.legend.mapRectToParent(win.memory_chart.legend.boundingRect())
+    for line in (win.memory_chart.limit, win.memory_chart.current):
+        y = (1 - line.label.orthoPos) * vb.height()
+        assert not (legend.top() <= y <= legend.bottom() + line.label.boundingRect().height() / 2)
     verdicts = dict(win.fit_panel.row_texts())
     assert verdicts["NVIDIA GeForce RTX 4090"] == ("fits" if f.fits else "does not fit")
     # a bad target is refused with a reason and the setup is kept
@@ -378,6 +385,7 @@ def test_fine_tuning_mode(qtbot, win):
     assert "unknown LoRA target" in p.message.text() and win.state.training.lora_targets == ("q", "k", "v", "o")
     choose(qtbot, win, p.mode, "inference")
     assert win.second_chart.currentWidget() is win.speed_chart and p.weights.isVisible()
+    assert not win.fit_panel.view.isColumnHidden(8)
 
 
 def test_measured_overlay_and_error_on_hover(qtbot, win, monkeypatch, tmp_path):

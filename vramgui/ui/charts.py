@@ -915,15 +915,9 @@ class MemoryChart(pg.PlotWidget):
         if w_px < 10 or h_px < 10:
             return
         y0, y1 = vb.viewRange()[1]
-        x0, x1 = vb.viewRange()[0]
-        taken = [legend.mapRectToParent(legend.boundingRect()) for legend in (self.legend, self.pin_legend)
-                 if legend.isVisible()]
-        for line in (self.current, self.limit):       # either side of the marker, around its label's height
-            if line.isVisible():
-                br = line.label.boundingRect()
-                x = (line.value() - x0) / (x1 - x0) * w_px
-                y = (1 - line.label.orthoPos) * h_px
-                taken.append(QtCore.QRectF(x - br.width(), y - br.height() / 2, 2 * br.width(), br.height()))
+        legends = [legend.mapRectToParent(legend.boundingRect()) for legend in (self.legend, self.pin_legend)
+                   if legend.isVisible()]
+        taken = legends + place_marker_labels(vb, [(self.limit, 0.85), (self.current, 0.70)], legends)
         rules = [(self.capacity, True), (self.budget, False)] + [(line, True) for line in self.compare_budgets]
         to_px = (lambda v: (y1 - v) / (y1 - y0) * h_px)
         rule_px = {line: to_px(line.value()) for line in (self.capacity, self.budget, *self.compare_lines,
@@ -1250,6 +1244,44 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         return sp
 
 
+#: Heights (fractions of the plot's, from the bottom) a vertical marker's label may take, first
+#: choice first.
+MARKER_LABEL_AT = (0.85, 0.70, 0.55, 0.40, 0.25, 0.10)
+
+
+def place_marker_labels(vb: pg.ViewBox, lines: list[tuple[Marker, float]], avoid: list[QtCore.QRectF]
+                        ) -> list[QtCore.QRectF]:
+    """Raise or lower the labels of vertical markers (``lines``: each with its preferred height)
+    to the first height where they overlap neither ``avoid`` (the legends, in the view box's
+    pixels) nor each other: a fine-tuning legend of two rows hid the "largest that fits"
+    label under its box.  Returns the labels' rectangles, for the next labels to avoid."""
+    w_px, h_px = vb.width(), vb.height()
+    if w_px < 10 or h_px < 10:
+        return []
+    x0, x1 = vb.viewRange()[0]
+    taken, placed = list(avoid), []
+    for line, first in lines:
+        if not line.isVisible() or line.label is None:
+            continue
+        label = line.label
+        br = label.boundingRect()
+        w, h = br.width(), br.height()
+        x = (line.value() - x0) / (x1 - x0) * w_px
+        left = x if label.anchor is None or label.anchor[0] < 0.5 else x - w   # (its anchor: right or left)
+        chosen = None
+        for at in (first, *(a for a in MARKER_LABEL_AT if a != first)):
+            rect = QtCore.QRectF(left, (1 - at) * h_px - h / 2, w, h)
+            if rect.top() >= 0 and rect.bottom() <= h_px and not any(rect.intersects(r) for r in taken):
+                chosen = (at, rect)
+                break
+        at, rect = chosen or (first, QtCore.QRectF(left, (1 - first) * h_px - h / 2, w, h))
+        taken.append(rect)
+        placed.append(rect)
+        if abs(label.orthoPos - at) > 1e-6:
+            label.setPosition(at)
+    return placed
+
+
 def _curves_px(vb: pg.ViewBox, curves) -> list[tuple[np.ndarray, np.ndarray]]:
     """The drawn points of ``curves`` in the view box's pixels (x right, y down); none while
     the box is too small to place anything in."""
@@ -1352,7 +1384,7 @@ class TrainingBatchChart(Retranslates, pg.PlotWidget):
         super().__init__(parent, axisItems=_axes("bottom", "left"))
         p = self.getPlotItem()
         setup_plot(p, "", "", "")
-        self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=3)
+        self.legend = p.addLegend(offset=(10, 1), labelTextSize="9pt", colCount=2)   # (three did not fit 1366 px)
         self.curves = stacked_curves(p, TRAINING_BANDS)
         self.capacity = Marker(angle=0, pen=_pen("#202020", 2), movable=False, label="",
                                         labelOpts={"position": 0.05, "color": "#202020", "anchors": [(0, 1), (0, 1)]})
@@ -1363,11 +1395,18 @@ class TrainingBatchChart(Retranslates, pg.PlotWidget):
         for item in (self.capacity, self.current, self.limit):
             p.addItem(item, ignoreBounds=True)
         cache_static_items(p)
+        p.vb.sigResized.connect(self.place_labels)
         self.retranslate()
+
+    def place_labels(self) -> None:
+        """The markers' labels clear of the legend (see :func:`place_marker_labels`)."""
+        vb = self.getPlotItem().vb
+        place_marker_labels(vb, [(self.limit, 0.85), (self.current, 0.70)],
+                            [self.legend.mapRectToParent(self.legend.boundingRect())])
 
     def retranslate(self) -> None:
         p = self.getPlotItem()
-        p.setTitle(self.tr("Fine-tuning memory per card vs micro-batch"))
+        p.setTitle(self.tr("Memory per card vs micro-batch"))      # (the mode says fine-tuning; a longer title was cut)
         p.setLabel("left", self.tr("memory per card (GiB)"))
         p.setLabel("bottom", self.tr("micro-batch (sequences per card per step)"))
         rename_legend(self.legend, [(c, translate("Charts", label)) for c, (_, label, _) in
@@ -1401,3 +1440,4 @@ class TrainingBatchChart(Retranslates, pg.PlotWidget):
             set_label(self.limit, self.tr("largest that fits: {n}").format(n=integer(max_batch)))
         ymax = sticky_top(self.getPlotItem(), max(float(stack[-1, -1]), card) * 1.05)
         set_range(self.getPlotItem(), (0, np.log10(top)), (0, ymax))
+        self.place_labels()

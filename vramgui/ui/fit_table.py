@@ -249,8 +249,13 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
             self.gpuChosen.emit(self.model.gpu_id(src.row()))
 
     def set_headers(self, training: bool) -> None:
-        """Column titles for an inference or a fine-tuning table."""
+        """Column titles for an inference or a fine-tuning table; a fine-tuning table has no
+        decode speed, and hides that column (it held a dash on every row)."""
         self.model.set_headers(training)
+        speed = len(COLUMNS) - 1
+        if self.view.isColumnHidden(speed) != training:
+            self.view.setColumnHidden(speed, training)
+            self._fit_card_column()
 
     def set_table(self, table: CardTable, output_tokens: int, primary: str, plans: dict | None = None) -> None:
         self.model.set_table(table, output_tokens, plans)
@@ -299,7 +304,7 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         on a narrow window names lose their middle, on a wide one the numbers stay next to
         the names and the blank goes to the right of the table."""
         header = self.view.horizontalHeader()
-        others = sum(header.sectionSize(c) for c in range(header.count()) if c != 1)
+        others = sum(header.sectionSize(c) for c in range(header.count()) if c != 1 and not header.isSectionHidden(c))
         width = max(self.CARD_MIN, min(self._name_width, self.view.viewport().width() - others))
         if header.sectionSize(1) != width:
             self.view.setColumnWidth(1, width)
