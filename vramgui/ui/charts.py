@@ -1076,7 +1076,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         is the empty corner below it."""
         vb = self.thr.vb
         w_px, h_px = vb.width(), vb.height()
-        curves = _curves_px(vb, (self.thr_curve, self.thr_sol))
+        curves = _curves_px(vb, (self.thr_curve, self.thr_sol, *(c for c in self.pins if c.isVisible())))
         if not curves:
             return
         x0, x1 = vb.viewRange()[0]
@@ -1185,6 +1185,8 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                 curve.setVisible(True)
             else:
                 curve.setVisible(False)
+        if pins:
+            self.place_labels()          # the markers' labels keep clear of the pinned curves too
 
     def set_measured(self, points, s: Scenario | None) -> None:
         """Overlay measured step times and throughputs (batch axis) with their errors."""
@@ -1271,7 +1273,8 @@ def place_marker_labels(vb: pg.ViewBox, lines: list[tuple[Marker, float]], avoid
         chosen = None
         for at in (first, *(a for a in MARKER_LABEL_AT if a != first)):
             rect = QtCore.QRectF(left, (1 - at) * h_px - h / 2, w, h)
-            if rect.top() >= 0 and rect.bottom() <= h_px and not any(rect.intersects(r) for r in taken):
+            inner = rect.adjusted(0, 3, 0, -3)     # (a text item's box has a few pixels of margin)
+            if rect.top() >= 0 and rect.bottom() <= h_px and not any(inner.intersects(r) for r in taken):
                 chosen = (at, rect)
                 break
         at, rect = chosen or (first, QtCore.QRectF(left, (1 - first) * h_px - h / 2, w, h))
