@@ -90,7 +90,7 @@
         <translation>梯度</translation>
     </message>
     <message>
-        <source>Optimizer states</source>
+        <source>Optimizer</source>
         <translation>优化器状态</translation>
     </message>
     <message>

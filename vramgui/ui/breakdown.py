@@ -192,7 +192,7 @@ class BreakdownStrip(QtWidgets.QFrame):
 
         items = [(self.tr("Weights"), _g(m.weights), "weights"),
                  (self.tr("Gradients"), _g(m.gradients), "gradients"),
-                 (self.tr("Optimizer states"), _g(m.optimizer), "optimizer"),
+                 (self.tr("Optimizer"), _g(m.optimizer), "optimizer"),
                  (self.tr("Activations"), _g(m.activations), "activations"),
                  (self.tr("Overhead"), _g(m.overhead), "overhead"),
                  (self.tr("Total / card"), self.tr("{used} / {usable} GiB").format(
