@@ -96,63 +96,65 @@ def test_grid_follows_the_axis_ticks_and_the_axes_stay_small(win, qtbot):
     assert shot.pixel(x, gap) & 0xFFFFFF == background
 
 
+def random_ranges(win, qtbot, seed: int, rounds: int = 30):
+    """Each plot of both charts, set to 30 random ranges in turn: (plot, the generator)."""
+    from vramgui.ui.charts import set_range
+
+    settle(qtbot, win)
+    plots = [win.memory_chart.getPlotItem(), win.speed_chart.thr, win.speed_chart.step]
+    rng = np.random.default_rng(seed)
+    for _ in range(rounds):
+        for plot in plots:
+            x0, y0 = rng.uniform(0, 3), rng.uniform(0, 40)
+            set_range(plot, (x0, x0 + rng.uniform(0.5, 4)), (y0, y0 + rng.uniform(1, 200)))
+            yield plot, rng
+
+
 def test_markers_bounds_and_labels_equal_pyqtgraphs(win, qtbot):
     """:class:`Marker` computes an axis-aligned line's bounding rectangle from the view range
     and :class:`MarkerLabel` places its label without pyqtgraph's general mapping: both give
     pyqtgraph's answer for every marker of both charts over random ranges."""
     from pyqtgraph.graphicsItems.InfiniteLine import InfLineLabel
 
-    from vramgui.ui.charts import Marker, set_range
+    from vramgui.ui.charts import Marker
 
-    settle(qtbot, win)
-    plots = [win.memory_chart.getPlotItem(), win.speed_chart.thr, win.speed_chart.step]
-    rng = np.random.default_rng(3)
     compared = 0
-    for _ in range(30):
-        for plot in plots:
-            x0, y0 = rng.uniform(0, 3), rng.uniform(0, 40)
-            set_range(plot, (x0, x0 + rng.uniform(0.5, 4)), (y0, y0 + rng.uniform(1, 200)))
-            for item in plot.items:
-                if not isinstance(item, Marker) or not item.isVisible():
-                    continue
-                item.setValue(rng.uniform(*plot.vb.viewRange()[0 if item.angle == 90 else 1]))
-                mine = item._computeBoundingRect()
-                ends = item._endPoints
-                theirs = pg.InfiniteLine._computeBoundingRect(item)
-                assert mine.getRect() == pytest.approx(theirs.getRect(), rel=1e-6, abs=1e-9)
-                assert ends == pytest.approx(item._endPoints)
-                if getattr(item, "label", None) is not None:
-                    item.label.updatePosition()
-                    pos, anchor = item.label.pos(), tuple(item.label.anchor)
-                    InfLineLabel.updatePosition(item.label)
-                    assert (pos.x(), pos.y()) == pytest.approx((item.label.pos().x(), item.label.pos().y()))
-                    assert anchor == tuple(item.label.anchor)
-                compared += 1
+    for plot, rng in random_ranges(win, qtbot, seed=3):
+        for item in plot.items:
+            if not isinstance(item, Marker) or not item.isVisible():
+                continue
+            item.setValue(rng.uniform(*plot.vb.viewRange()[0 if item.angle == 90 else 1]))
+            mine = item._computeBoundingRect()
+            ends = item._endPoints
+            theirs = pg.InfiniteLine._computeBoundingRect(item)
+            assert mine.getRect() == pytest.approx(theirs.getRect(), rel=1e-6, abs=1e-9)
+            assert ends == pytest.approx(item._endPoints)
+            if getattr(item, "label", None) is not None:
+                item.label.updatePosition()
+                pos, anchor = item.label.pos(), tuple(item.label.anchor)
+                InfLineLabel.updatePosition(item.label)
+                assert (pos.x(), pos.y()) == pytest.approx((item.label.pos().x(), item.label.pos().y()))
+                assert anchor == tuple(item.label.anchor)
+            compared += 1
     assert compared > 200
 
 
 def test_curve_bounds_equal_pyqtgraphs(win, qtbot):
     """:meth:`Curve.boundingRect` takes the pixel's size from the view range; pyqtgraph's maps
     a pixel into the curve's coordinates.  Same rectangles for every curve over random ranges."""
-    from vramgui.ui.charts import Curve, set_range
+    from vramgui.ui.charts import Curve
 
-    settle(qtbot, win)
-    plots = [win.memory_chart.getPlotItem(), win.speed_chart.thr, win.speed_chart.step]
-    rng = np.random.default_rng(5)
     compared = 0
-    for _ in range(30):
-        for plot in plots:
-            x0, y0 = rng.uniform(0, 3), rng.uniform(0, 40)
-            set_range(plot, (x0, x0 + rng.uniform(0.5, 4)), (y0, y0 + rng.uniform(1, 200)))
-            for item in plot.items:
-                if not isinstance(item, Curve) or item.getData()[0] is None or not len(item.getData()[0]):
-                    continue
-                item._boundingRect = None
-                mine = item.boundingRect()
-                item._boundingRect = None
-                theirs = pg.PlotCurveItem.boundingRect(item)
-                assert mine.getRect() == pytest.approx(theirs.getRect(), rel=1e-6, abs=1e-9)
-                compared += 1
+    for plot, _ in random_ranges(win, qtbot, seed=5):
+        for item in plot.items:
+            if not isinstance(item, Curve) or item.getData()[0] is None or not len(item.getData()[0]):
+                continue
+            item._boundingRect = None
+            mine = item.boundingRect()
+            item._boundingRect = None
+            theirs = pg.PlotCurveItem.boundingRect(item)
+            assert mine.getRect() == pytest.approx(theirs.getRect(), rel=1e-6, abs=1e-9)
+            compared += 1
     assert compared > 200
 
 

@@ -388,37 +388,34 @@ class ChartAxis(pg.AxisItem):
             key = self._picture_key()
             picture = self._pictures.pop(key, None)
             if picture is None:
-                picture = QtGui.QPicture()
-                painter = QtGui.QPainter(picture)
-                try:
-                    if self.style["tickFont"]:
-                        painter.setFont(self.style["tickFont"])
-                    specs = self.generateDrawSpecs(painter)
-                    if specs is not None:
-                        self.drawPicture(painter, *specs)
-                finally:
-                    painter.end()
+                picture = self._record()[0]
                 if len(self._pictures) >= self.KEEP:
                     self._pictures.pop(next(iter(self._pictures)))
             self._pictures[key] = picture          # (re)inserted last: the oldest goes first
             self.picture = picture
         self.picture.play(p)
 
+    def _record(self) -> tuple[QtGui.QPicture, tuple | None]:
+        """The ticks and labels laid out with a picture's painter (the screen's text
+        measures), drawn into that picture; and the layout (``None``: nothing to draw)."""
+        picture = QtGui.QPicture()
+        painter = QtGui.QPainter(picture)
+        try:
+            if self.style["tickFont"]:
+                painter.setFont(self.style["tickFont"])
+            specs = self.generateDrawSpecs(painter)
+            if specs is not None:
+                self.drawPicture(painter, *specs)
+        finally:
+            painter.end()
+        return picture, specs
 
     def _paint_export(self, p: QtGui.QPainter) -> None:
-        """An export: the ticks and labels the screen shows (laid out with a picture's
-        painter, whose text measures are the screen's) drawn straight onto the export's
+        """An export: the ticks and labels the screen shows drawn straight onto the export's
         painter.  A recorded picture replays at the wrong scale into an SVG (its 72 dpi
         against the screen's), and a layout measured with the SVG's painter finds room for
         more labels than the screen shows."""
-        picture = QtGui.QPicture()
-        measure = QtGui.QPainter(picture)
-        try:
-            if self.style["tickFont"]:
-                measure.setFont(self.style["tickFont"])
-            specs = self.generateDrawSpecs(measure)
-        finally:
-            measure.end()
+        specs = self._record()[1]
         if specs is None:
             return
         p.save()
