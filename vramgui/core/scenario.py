@@ -77,8 +77,8 @@ class Scenario(BaseModel):
 
     def key(self, **change) -> tuple:
         """The settings as a tuple with ``change`` applied, unvalidated: a cache key (a
-        validated copy, :meth:`with_`, costs about 30 times as much).  Equal keys mean equal
-        scenarios; the model and card compare by identity first."""
+        validated copy, :meth:`with_`, costs about 15 times as much: 33 against 2 us here).
+        Equal keys mean equal scenarios; the model and card compare by identity first."""
         values = self.__dict__
         return tuple(change[name] if name in change else values[name] for name in _FIELDS)
 

@@ -101,7 +101,8 @@ class Curve(pg.PlotCurveItem):
         """pyqtgraph's rectangle (the data's bounds padded by the pen's half width), with the
         pixel's size taken from the view range and the view box's size instead of mapping
         a pixel into the curve's coordinates: a range change asked that of every curve,
-        twice, about a millisecond a change (``tests/ui/test_chart_axis.py`` compares)."""
+        twice, about a millisecond a change under cProfile (``tests/ui/test_chart_axis.py``
+        compares)."""
         if self._boundingRect is None:
             vb = self.getViewBox()
             if not isinstance(vb, pg.ViewBox) or vb.width() <= 0 or vb.height() <= 0:
@@ -432,11 +433,12 @@ class PlotGrid(QtWidgets.QGraphicsObject):
 
     pyqtgraph draws the grid with the axes: each axis item then spans the whole plot, and
     its cached picture, a translucent pixmap the size of the plot, was blended over the
-    data on every repaint (1 ms of the memory chart's 2 ms repaint) and drawn again, that
-    size, whenever a range moved.  Here the axes draw only their ticks and labels, and the
-    grid lines (the axes' ticks, with pyqtgraph's alpha per tick level and density) are
-    blended over the background once per range and size into an image that each repaint
-    copies.  Exports (no widget) get the lines as vector strokes instead."""
+    data on every repaint (0.3 ms of the memory chart's 1.9 ms repaint, measured with the
+    grid shown and hidden in turn) and drawn again, that size, whenever a range moved.
+    Here the axes draw only their ticks and labels, and the grid lines (the axes' ticks,
+    with pyqtgraph's alpha per tick level and density) are blended over the background once
+    per range and size into an image that each repaint copies.  Exports (no widget) get the
+    lines as vector strokes instead."""
 
     def __init__(self, plot: pg.PlotItem, alpha: float = 0.15):
         super().__init__(plot.vb)
@@ -490,24 +492,22 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         if widget is None:      # an export (the grid is never cached): vector lines over its background
             pen = QtGui.QPen()
             pen.setCosmetic(True)
-            for at, alpha in xs + ys:
-                colour = QtGui.QColor(self.ink)
-                colour.setAlphaF(min(alpha, 1.0))
-                pen.setColor(colour)
-                p.setPen(pen)
-                if (at, alpha) in xs:
-                    p.drawLine(QtCore.QPointF(at, 0), QtCore.QPointF(at, h))
-                else:
-                    p.drawLine(QtCore.QPointF(0, at), QtCore.QPointF(w, at))
+            for lines, vertical in ((xs, True), (ys, False)):
+                for at, alpha in lines:
+                    colour = QtGui.QColor(self.ink)
+                    colour.setAlphaF(min(alpha, 1.0))
+                    pen.setColor(colour)
+                    p.setPen(pen)
+                    p.drawLine(QtCore.QPointF(at, 0), QtCore.QPointF(at, h)) if vertical else \
+                        p.drawLine(QtCore.QPointF(0, at), QtCore.QPointF(w, at))
             return
         ratio = widget.devicePixelRatioF()
         # whole device pixels, drawn at their own size without smoothing: a copy (0.04 ms); into the
         # box's fractional size Qt scales the image (0.16 ms, 1 ms smoothed).  A fraction of a pixel
         # left at the right and bottom edges shows the chart's background, the same colour.
-        key = (int(w * ratio), int(h * ratio), tuple(xs), tuple(ys), self.ink.rgb(), self.alpha,
-               self.background.rgb())
-        if self._image is None or self._image[0] != key:
-            self._image = (key, self._render(key[0], key[1], ratio, xs, ys))
+        image_key = (key, ratio, self.ink.rgb(), self.background.rgb())     # (the lines follow from ``key``)
+        if self._image is None or self._image[0] != image_key:
+            self._image = (image_key, self._render(int(w * ratio), int(h * ratio), ratio, xs, ys))
         smooth = QtGui.QPainter.RenderHint.SmoothPixmapTransform
         was_smooth = p.testRenderHint(smooth)
         p.setRenderHint(smooth, False)
@@ -575,7 +575,7 @@ class Marker(pg.InfiniteLine):
     """A horizontal or vertical rule with a :class:`MarkerLabel`.  pyqtgraph computes an
     infinite line's bounding rectangle by mapping the view into the line's coordinates and
     measuring a pixel there, on every range change and move (with the labels' positions
-    a millisecond of each change); for a line along an axis both come straight from the
+    about 1.5 ms of each change under cProfile); for a line along an axis both come straight from the
     view range and the view box's size (``tests/ui/test_chart_axis.py`` checks the two
     agree)."""
 
@@ -881,14 +881,14 @@ class MemoryChart(pg.PlotWidget):
         for capacity, usable, other in zip(self.compare_lines, self.compare_budgets, shown + [None] * 4,
                                            strict=False):
             usable.setVisible(other is not None)
-            capacity.setVisible(other is not None)
             if other is None:
+                capacity.setVisible(False)
                 continue
             g, use = other[0], other[1] / GIB
             size = g.memory_bytes / GIB
             whole = abs(use - size) < 0.05
             capacity.setValue(size)
-            capacity.setVisible(not whole)
+            capacity.setVisible(not whole)      # (one line where the whole card is usable)
             usable.setValue(use)
             set_label(usable, (self.tr("{card}: {size} GiB, all usable") if whole else
                                self.tr("{card}: usable {usable} of {size} GiB")).format(
@@ -927,28 +927,16 @@ class MemoryChart(pg.PlotWidget):
             w, h = br.width(), br.height()
             y = rule_px[line]
             others = [v for o, v in rule_px.items() if o is not line]
-            chosen = None
-            for lift in range(4):              # on its line if at all possible,
-                for cross_rules in (False, True):   # else over another rule (a box hides a stretch of it)
-                    for side in (above, not above):
-                        top = y - h - lift * h if side else y + lift * h
-                        if top < 0 or top + h > h_px:
-                            continue
-                        if not cross_rules and any(top + 1 < v < top + h - 1 for v in others):
-                            continue
-                        for at in self.RULE_LABEL_AT:
-                            rect = QtCore.QRectF(at * w_px, top, w, h)
-                            if rect.right() > w_px - 2:
-                                break
-                            if not any(rect.adjusted(-2, -1, 2, 1).intersects(r) for r in taken):
-                                chosen = (side, at, lift, rect)
-                                break
-                        if chosen:
-                            break
-                    if chosen:
-                        break
-                if chosen:
-                    break
+            places = ((side, at, lift, QtCore.QRectF(at * w_px, top, w, h))
+                      for lift in range(4)                  # on its line if at all possible,
+                      for cross_rules in (False, True)      # else over another rule (a box hides a stretch)
+                      for side in (above, not above)
+                      for top in (y - h - lift * h if side else y + lift * h,)
+                      if 0 <= top and top + h <= h_px
+                      and (cross_rules or not any(top + 1 < v < top + h - 1 for v in others))
+                      for at in self.RULE_LABEL_AT if at * w_px + w <= w_px - 2)
+            chosen = next((place for place in places
+                           if not any(place[3].adjusted(-2, -1, 2, 1).intersects(r) for r in taken)), None)
             if chosen is None:         # nowhere free: where it was first meant to go
                 at = self.RULE_LABEL_AT[0]
                 chosen = (above, at, 0, QtCore.QRectF(at * w_px, y - h if above else y, w, h))
@@ -1176,14 +1164,15 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         if self.result is None:
             return
         b = np.asarray(self.result.batch)
+        shown_before = any(curve.isVisible() for curve in self.pins)
         for i, curve in enumerate(self.pins):
             if i < len(pins):
                 curve.setData(b, estimate_speed(pins[i], batch=b, with_knee=False).throughput_tokens_per_s)
                 curve.setVisible(True)
             else:
                 curve.setVisible(False)
-        if pins:
-            self.place_labels()          # the markers' labels keep clear of the pinned curves too
+        if pins or shown_before:
+            self.place_labels()          # the markers' labels keep clear of the pinned curves (or no longer need to)
 
     def set_measured(self, points, s: Scenario | None) -> None:
         """Overlay measured step times and throughputs (batch axis) with their errors."""
