@@ -63,6 +63,31 @@ def test_gpu_picker_sets_capacity_line_and_verdict(qtbot, win):
     assert win.breakdown.verdict.text() == fit(win.state.scenario).verdict.upper()
 
 
+def test_memory_axis_keeps_the_cards_and_the_crossing_in_view(qtbot, win):
+    from vramgui.ui.charts import memory_axis_top
+    x = np.array([16.0, 1e3, 1e4, 1e5, 5e5])
+    total = np.array([50.0, 52.0, 60.0, 150.0, 600.0])
+    # 80 GiB card, prompt 10k (60 GiB): 1.6 x 80 = 128 GiB, not the sweep's 600
+    assert memory_axis_top(x, total, 1e4, 80.0) == pytest.approx(128.0)
+    # the whole curve when it stays below that (7B on a 24 GiB card: 32 GiB at the end)
+    assert memory_axis_top(x, total / 20, 1e4, 24.0) == pytest.approx(30.0)
+    # the current point above the cards sets it (41 GiB needed on a 24 GiB card): min(600, 1.6 x 41)
+    assert memory_axis_top(x, total, 1e3 * 10 ** 0.5, 24.0) == pytest.approx(1.6 * 56.0)
+    # Through the window: Llama 3.1 405B fp8 on 8 x H100 80GB, batch 16.  The sweep ends
+    # above 500 GiB a card; the axis stops below 200 GiB, so the 79.6 GiB line sits in the
+    # middle of the plot, not in its bottom seventh.
+    p = win.panel
+    choose(qtbot, win, p.model, "llama3.1-405b")
+    choose(qtbot, win, p.gpu, "h100-sxm")
+    choose(qtbot, win, p.weights, "fp8")
+    p.gpus.setValue(8)
+    p.batch.spin.setValue(16)
+    settle(qtbot, win)
+    top = win.memory_chart.getPlotItem().vb.viewRange()[1][1]
+    assert stacked_total(win).max() > 500
+    assert 1.5 * 79.6 < top <= 200
+
+
 def test_weights_kv_engine_attention_reach_the_breakdown(qtbot, win):
     p = win.panel
     for combo, ident in ((p.weights, "q4_k_m"), (p.kv, "q8_0"), (p.engine, "llamacpp"), (p.attention, "flash")):

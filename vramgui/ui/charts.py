@@ -893,8 +893,8 @@ class MemoryChart(pg.PlotWidget):
             set_label(usable, (self.tr("{card}: {size} GiB, all usable") if whole else
                                self.tr("{card}: usable {usable} of {size} GiB")).format(
                 card=g.name, size=num(size, 1), usable=num(use, 1)))
-        ymax = sticky_top(self.getPlotItem(),
-                          max(float(stack[-1, -1]), card, *(g.memory_bytes / GIB for g in compare)) * 1.05)
+        ymax = sticky_top(self.getPlotItem(), memory_axis_top(
+            self.x, stack[-1], current, max([card, *(g.memory_bytes / GIB for g in compare)])) * 1.05)
         set_range(self.getPlotItem(), (np.log10(MIN_PROMPT), np.log10(top)), (0, ymax))
 
     #: Where a rule's label may sit along its line (fraction of the plot's width), first choice first.
@@ -1326,6 +1326,19 @@ def set_range(plot: pg.PlotItem, x: tuple[float, float], y: tuple[float, float])
     if (x0, x1, y0, y1) != (float(x[0]), float(x[1]), float(y[0]), float(y[1])):
         plot.setRange(xRange=x, yRange=y, padding=0)
         plot.vb.updateMatrix()
+
+
+def memory_axis_top(x: np.ndarray, total: np.ndarray, current: float, cards: float,
+                    reach: float = 1.6) -> float:
+    """What a memory chart's y axis must show: the cards' lines and the total at the
+    current point with room above (``reach`` times the larger), or the whole curve where it
+    stays lower.  A sweep out to four times the model's limit ends far above the cards for
+    big models (405B on 80 GB cards: 600 GiB against 80); the curve then leaves through
+    the top instead of squeezing the lines and the point where it crosses them into the
+    bottom seventh of the plot."""
+    here = float(np.interp(np.log(max(current, 1.0)), np.log(x), total))
+    focus = max(cards, here, float(total[0]))
+    return max(cards, here, min(float(total.max()), reach * focus))
 
 
 def sticky_top(plot: pg.PlotItem, needed: float) -> float:
