@@ -37,6 +37,9 @@ def test_every_preset_has_sources(cat):
     ("h100-sxm", 81559, 3350),       # nvidia-smi "81559MiB"; H100 SXM5 datasheet 3.35 TB/s
     ("rtx4090", 24564, 1008),        # nvidia-smi "24564MiB"; Ada whitepaper 1,008 GB/s
     ("t4", 15360, 320),              # nvidia-smi "15360MiB"; T4 datasheet 320 GB/s
+    ("rtx-pro-6000-blackwell", 97887, 1792),  # nvidia-smi "97887MiB"; NVIDIA datasheet 1,792 GB/s
+    ("h20", 97871, 4000),            # nvidia-smi "97871MiB"; 4.0 TB/s
+    ("rx7900xtx", 24560, 960),       # "VRAM Size: 24560 MiB"; AMD 960 GB/s
 ])
 def test_gpu_facts(cat, gpu, mib, gb_s):
     g = cat.gpu(gpu)

@@ -18,6 +18,14 @@ from vramgui.core import architecture_from_hf_config, count_params
     ("phi3-mini", 3.82e9, 0.005), ("chatglm3-6b", 6.24e9, 0.005),
     # DeepSeek-V2 paper: DeepSeek-V2-Lite has 15.7 B total parameters
     ("deepseek-v2-lite", 15.7e9, 0.005),
+    # DeepSeek-V3 / R1 READMEs: 671 B (the checkpoint's 685 B adds the 14 B multi-token
+    # prediction module, which inference does not load)
+    ("deepseek-v3", 671e9, 0.001), ("deepseek-r1", 671e9, 0.001),
+    # Qwen3 model cards "Number of Parameters": 235 B, 32.8 B, 14.8 B, 4.0 B
+    ("qwen3-235b-a22b", 235e9, 0.002), ("qwen3-32b", 32.8e9, 0.002), ("qwen3-14b", 14.8e9, 0.003),
+    ("qwen3-4b", 4.0e9, 0.0125),
+    # Gemma 3 27B (nominal; the 417 M vision encoder is not part of the language model)
+    ("gemma3-27b", 27e9, 0.005),
 ])
 def test_total_params_match_published(cat, model, published, rel):
     assert count_params(cat.model(model).architecture).total == pytest.approx(published, rel=rel)
@@ -27,6 +35,11 @@ def test_total_params_match_published(cat, model, published, rel):
     ("mixtral-8x7b", 12.9e9, 0.01),      # Mistral AI: "uses only 12.9B parameters per token"
     ("qwen3-30b-a3b", 3.3e9, 0.02),      # Qwen3 model card: 3.3 B activated
     ("mixtral-8x22b", 39e9, 0.01),       # Mistral AI: 39 B active of 141 B
+    ("qwen3-235b-a22b", 22e9, 0.01),     # Qwen3 model card: 22 B activated
+    # DeepSeek-V3 README: 37 B activated (README_WEIGHTS.md: 36.7 B with embedding and head;
+    # counted here: 3 dense + 58 MoE layers of 1 shared and 8 of 256 routed experts, MLA
+    # attention, embedding and head = 37.55 B)
+    ("deepseek-v3", 37e9, 0.02),
 ])
 def test_active_params_of_moe(cat, model, active, rel):
     assert count_params(cat.model(model).architecture).active == pytest.approx(active, rel=rel)
@@ -89,3 +102,21 @@ def test_gemma2_matches_report_up_to_padded_vocab(cat, model, published):
     # 256,128-row embedding; the released checkpoints (config vocab_size) hold 256,000 rows.
     a = cat.model(model).architecture
     assert count_params(a).total + 128 * a.hidden_size == published
+
+
+@pytest.mark.parametrize("model, checkpoint_bytes", [
+    # bf16 checkpoints: model.safetensors.index.json "total_size" is 2 bytes a parameter
+    ("phi4-14b", 29_319_014_400),           # microsoft/phi-4
+    ("mistral-small-24b", 47_144_806_400),  # mistralai/Mistral-Small-24B-Instruct-2501
+])
+def test_count_equals_a_bf16_checkpoint(cat, model, checkpoint_bytes):
+    assert count_params(cat.model(model).architecture).total * 2 == checkpoint_bytes
+
+
+@pytest.mark.parametrize("model, layers, windowed", [("gemma3-4b", 34, 29), ("gemma3-12b", 48, 40),
+                                                     ("gemma3-27b", 62, 52)])
+def test_gemma3_five_local_layers_to_one_global(cat, model, layers, windowed):
+    # Gemma 3 report: 5 local (1,024-token window) layers for every global one, starting
+    # with a local layer: L // 6 global layers (4B: 5 of 34), the rest windowed
+    a = cat.model(model).architecture
+    assert (a.num_layers, a.sliding_window_layers, a.sliding_window) == (layers, windowed, 1024)

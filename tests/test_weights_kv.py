@@ -74,6 +74,11 @@ def test_sliding_window_caps_windowed_layers(scenario):
     per_layer = 2 * 8 * 256 * 2
     assert float(estimate_memory(g).kv_cache) == per_layer * (21 * 8192 + 21 * 4096)
 
+    # Gemma 3 27B: 52 of 62 layers windowed at 1,024; 16 KV heads of 128 (a 32k prompt)
+    g3 = scenario("gemma3-27b", "a100-80gb", prompt_tokens=32768)
+    per_layer = 2 * 16 * 128 * 2
+    assert float(estimate_memory(g3).kv_cache) == per_layer * (10 * 32768 + 52 * 1024)
+
 
 def test_mla_caches_the_latent(scenario):
     # DeepSeek-V2-Lite: (kv_lora_rank 512 + rope 64) × 27 layers × 2 bytes per token in vLLM
@@ -82,6 +87,10 @@ def test_mla_caches_the_latent(scenario):
     # HF's DeepSeek-V2 code caches the expanded keys (192) and values (128) of all 16 heads
     h = scenario("deepseek-v2-lite", "a100-80gb", engine="hf", prompt_tokens=1024)
     assert float(estimate_memory(h).kv_cache) == 1024 * 16 * (192 + 128) * 27 * 2
+    # DeepSeek-V3 / R1 in vLLM on 8 cards: the 576-wide latent of 61 layers, on every card
+    # (one latent "head" cannot be split by tensor parallelism)
+    r1 = scenario("deepseek-r1", "h200", engine="vllm", weights="fp8", n_gpus=8, prompt_tokens=8192)
+    assert float(estimate_memory(r1).kv_cache) == 8192 * 576 * 61 * 2
 
 
 def test_sweep_of_1000_contexts_is_one_call(scenario):
