@@ -34,6 +34,24 @@ def test_budget_subtracts_reserved_and_caps_by_engine(scenario):
     assert budget_bytes(v.with_(gpu_util=0.5)) == pytest.approx(0.5 * 81920 * MIB + 0.9 * GIB)
 
 
+
+def test_unified_memory_counts_only_what_the_gpu_may_wire(scenario, cat):
+    from vramgui.core.cards import budgets
+    # Apple M2 Ultra 192 GB: macOS lets the GPU wire 147,456 MB = 0.75 x 196,608 MiB by default
+    m = scenario("llama2-70b", "m2-ultra-192gb", weights="q4_k_m", engine="llamacpp")
+    assert budget_bytes(m) == 0.75 * 196608 * MIB
+    # the fit table's column agrees; a discrete card keeps all its memory beside it
+    got = budgets(m, [cat.gpu("m2-ultra-192gb"), cat.gpu("rtx4090")])
+    np.testing.assert_array_equal(got, [0.75 * 196608 * MIB, 24564 * MIB])
+    # an engine cap below the share still applies (vLLM's 0.9 is above it: the share wins)
+    assert budget_bytes(m.with_(gpu_util=0.5)) == 0.5 * 196608 * MIB
+    # a preset may state its platform's share (a machine that gives the GPU 96 of 128 GB)
+    src = cat.gpu("m2-ultra-192gb")
+    g = type(src)(**{**src.model_dump(), "gpu_memory_share": 0.9,
+                     "sources": {**src.sources, "gpu_share": "a test's own figure"}})
+    assert budget_bytes(m.with_(gpu=g)) == pytest.approx(0.9 * 196608 * MIB)
+
+
 def test_max_prompt_is_exact_to_one_token(scenario):
     s = scenario("llama2-13b", "rtx4090", weights="q4_k_m", engine="llamacpp", output_tokens=100)
     n = max_prompt_tokens(s)

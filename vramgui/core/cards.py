@@ -52,7 +52,8 @@ class CardTable:
 
 def budgets(s: Scenario, gpus: list[GPU]) -> np.ndarray:
     """Usable bytes per card for the scenario's engine."""
-    return usable_bytes(s, np.array([g.memory_bytes for g in gpus], dtype=np.float64))
+    return usable_bytes(s, np.array([g.memory_bytes for g in gpus], dtype=np.float64),
+                        np.array([g.gpu_share for g in gpus], dtype=np.float64))
 
 
 def count_terms(s: Scenario) -> tuple[np.ndarray, MemoryTerms]:

@@ -195,10 +195,18 @@ def _total(s: Scenario, m) -> Explanation:
                               "your setting" if s.gpu_util is not None else p.sources["budget"])]
     if s.reserved_mib:
         assumptions.append(Assumption("Already taken", f"{s.reserved_mib:,.0f} MiB", "your setting"))
+    unified = ""
+    if gpu.unified_memory:
+        unified = ", GPU share × memory"
+        assumptions.append(Assumption(
+            "GPU share of unified memory", f"{gpu.gpu_share:.0%}",
+            _gpu_source(gpu, "gpu_share") if gpu.gpu_memory_share is not None else
+            "macOS default: Metal's recommendedMaxWorkingSetSize, three quarters of RAM on large machines "
+            "(147,456 MB of a 192 GB M2 Ultra); `sudo sysctl iogpu.wired_limit_mb` raises it"))
     return Explanation(
         "total", "Total", f"{_g(float(m.total))} of {_g(budget)} usable per card",
-        "Total = weights + KV cache + activations + overhead; usable = min(card − already taken, "
-        "usable share × card + CUDA graphs)",
+        "Total = weights + KV cache + activations + overhead; usable = min(card − already taken"
+        f"{unified}, usable share × card + CUDA graphs)",
         f"= {_g(float(m.weights))} + {_g(float(m.kv_cache))} + {_g(float(m.activations))} + "
         f"{_g(float(m.overhead))} = {_g(float(m.total))} per card; usable {_g(budget)}: {verdict}.",
         "GiB = 2^30 bytes.",

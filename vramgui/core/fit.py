@@ -24,16 +24,17 @@ MAX_GPUS = 64
 _PROBES = 1024         # points per round of the search (2**27 needs 3 rounds)
 
 
-def usable_bytes(s: Scenario, card_bytes):
+def usable_bytes(s: Scenario, card_bytes, gpu_share=1.0):
     """Usable bytes per card of ``card_bytes`` memory (a number or an array of cards).
 
     The memory the driver reports, less what is already taken (``reserved_mib``), capped
     by the engine's utilization share.  For vLLM the cap applies to its tensor memory and
     its CUDA graphs are allocated beyond it, so they are added back (and counted in the
-    overhead band of the estimate).
+    overhead band of the estimate).  Unified memory is further capped at the share the GPU
+    may use (``gpu_share``, :attr:`GPU.gpu_share`: macOS wires at most three quarters).
     """
     card = np.asarray(card_bytes, dtype=np.float64)
-    free = card - s.reserved_mib * MIB
+    free = np.minimum(card - s.reserved_mib * MIB, np.asarray(gpu_share, dtype=np.float64) * card)
     p = s.profile
     util = s.gpu_util if s.gpu_util is not None else p.util_fraction
     return np.maximum(0.0, np.minimum(free, util * card + p.cuda_graph_bytes))
@@ -41,7 +42,7 @@ def usable_bytes(s: Scenario, card_bytes):
 
 def budget_bytes(s: Scenario) -> float:
     """Usable bytes on the scenario's card (see :func:`usable_bytes`)."""
-    return float(usable_bytes(s, s.gpu.memory_bytes))
+    return float(usable_bytes(s, s.gpu.memory_bytes, s.gpu.gpu_share))
 
 
 def largest_fitting(fits_at, lo, hi, probes: int = _PROBES) -> np.ndarray:

@@ -31,9 +31,6 @@ DEFAULT_RAM_BANDWIDTH_GB_S = 76.8
 #: Share of peak DRAM bandwidth CPU decode sustains — an assumption (two thirds), to be
 #: replaced by a measurement; the speed of light uses 1.
 CPU_BW_EFFICIENCY = 0.65
-#: Share of unified memory a macOS GPU may wire by default (recommendedMaxWorkingSetSize is
-#: about three quarters of RAM on large machines; `sysctl iogpu.wired_limit_mb` raises it).
-APPLE_GPU_FRACTION = 0.75
 LEVELS = ("gpu", "partial", "cpu", "none")
 
 
@@ -79,12 +76,10 @@ class OffloadPlan:
 
 
 def gpu_budget(s: Scenario, gpu: GPU) -> float:
-    """Usable bytes on one card (unified memory: the share macOS lets the GPU wire)."""
+    """Usable bytes on one card (unified memory: the share the GPU may use, see
+    :attr:`GPU.gpu_share`)."""
     from .fit import budget_bytes
-    b = budget_bytes(s.with_(gpu=gpu))
-    if gpu.unified_memory:
-        b = min(b, gpu.memory_bytes * APPLE_GPU_FRACTION)
-    return b
+    return budget_bytes(s.with_(gpu=gpu))
 
 
 def _split(free: list[float], per_layer: float, n: int) -> list[int]:

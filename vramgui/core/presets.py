@@ -14,6 +14,11 @@ from .architecture import Architecture, architecture_from_hf_config
 from .units import GB, MIB, TERA
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9.\-_]{0,63}$"
+#: Share of unified memory a macOS GPU may wire by default: Metal's
+#: recommendedMaxWorkingSetSize is three quarters of RAM on large machines (147,456 MB of a
+#: 192 GB M2 Ultra in XiongjieDai's GPU-Benchmarks-on-LLM-Inference notebooks); ``sudo
+#: sysctl iogpu.wired_limit_mb`` raises it.
+UNIFIED_GPU_SHARE = 0.75
 SCHEMA_VERSION = 1
 
 
@@ -38,6 +43,9 @@ class GPU(BaseModel):
     interconnect: str | None = None
     interconnect_gb_s: float | None = Field(None, gt=0, le=100_000, description="per direction [GB/s]")
     unified_memory: bool = False
+    gpu_memory_share: float | None = Field(
+        None, gt=0, le=1, description="unified memory: the share the GPU may use by default "
+                                      "(None: 0.75, macOS's default wired limit)")
     release_year: int | None = Field(None, ge=1990, le=2100)
     sources: dict[str, str]
     notes: str | None = None
@@ -50,6 +58,8 @@ class GPU(BaseModel):
             need.add("compute")
         if self.interconnect_gb_s is not None:
             need.add("interconnect")
+        if self.gpu_memory_share is not None:
+            need.add("gpu_share")
         missing = sorted(k for k in need if not self.sources.get(k, "").strip())
         if missing and not self.sources.get("all", "").strip():
             raise ValueError(f"sources lacks {', '.join(missing)} (every number needs a source)")
@@ -59,6 +69,14 @@ class GPU(BaseModel):
     @property
     def memory_bytes(self) -> float:
         return self.memory_mib * MIB
+
+    @property
+    def gpu_share(self) -> float:
+        """Share of the memory the GPU may use: all of a discrete card's; of unified
+        memory what the platform lets the GPU wire by default."""
+        if not self.unified_memory:
+            return 1.0
+        return UNIFIED_GPU_SHARE if self.gpu_memory_share is None else self.gpu_memory_share
 
     @property
     def bandwidth_bytes_per_s(self) -> float:
