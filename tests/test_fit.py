@@ -50,6 +50,12 @@ def test_unified_memory_counts_only_what_the_gpu_may_wire(scenario, cat):
     g = type(src)(**{**src.model_dump(), "gpu_memory_share": 0.9,
                      "sources": {**src.sources, "gpu_share": "a test's own figure"}})
     assert budget_bytes(m.with_(gpu=g)) == pytest.approx(0.9 * 196608 * MIB)
+    # DGX Spark: CUDA reports 121.69 GiB of the 128 GiB (share 0.95); vLLM's 0.9 cap is lower
+    spark = m.with_(gpu=cat.gpu("dgx-spark"), engine="generic")
+    assert budget_bytes(spark) == pytest.approx(0.95 * 128 * GIB)
+    assert budget_bytes(spark.with_(engine="vllm")) == pytest.approx(0.9 * 128 * GIB + 0.9 * GIB)
+    # Ryzen AI Max+ 395: 96 GB of its 128 GB as Variable Graphics Memory
+    assert budget_bytes(m.with_(gpu=cat.gpu("ryzen-ai-max-395-128gb"))) == pytest.approx(96 * GIB)
 
 
 def test_max_prompt_is_exact_to_one_token(scenario):
