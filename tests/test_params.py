@@ -120,3 +120,35 @@ def test_gemma3_five_local_layers_to_one_global(cat, model, layers, windowed):
     # with a local layer: L // 6 global layers (4B: 5 of 34), the rest windowed
     a = cat.model(model).architecture
     assert (a.num_layers, a.sliding_window_layers, a.sliding_window) == (layers, windowed, 1024)
+
+
+def test_gpt_oss_by_hand(cat):
+    # gpt-oss-120b (config.json): d 2880, 36 layers, 64 query / 8 KV heads of 64, attention
+    # biases and one sink per head, 128 experts of width 2880 (SwiGLU, with biases), top-4,
+    # a router with bias, vocabulary 201,088, untied unembedding
+    d, L, h, kv, dh, E, f, V = 2880, 36, 64, 8, 64, 128, 2880, 201088
+    attn = d * h * dh + 2 * d * kv * dh + h * dh * d + (h * dh + 2 * kv * dh + d) + h
+    expert = 3 * d * f + (2 * f + d)
+    router = d * E + E
+    layer = attn + E * expert + router + 2 * d
+    expected = L * layer + 2 * V * d + d
+    a = cat.model("gpt-oss-120b").architecture
+    p = count_params(a)
+    assert p.total == expected == 116_829_156_672
+    # model card (arXiv 2508.10925) Table 1: 116.83 B total, 5.13 B active (unembedding
+    # counted, embedding not); 20b: 20.91 B and 3.61 B
+    assert p.active - p.embedding == L * (attn + 4 * expert + router + 2 * d) + V * d + d
+    assert (p.active - p.embedding) / 1e9 == pytest.approx(5.13, abs=0.005)
+    p20 = count_params(cat.model("gpt-oss-20b").architecture)
+    assert p20.total / 1e9 == pytest.approx(20.91, abs=0.005)
+    assert (p20.active - p20.embedding) / 1e9 == pytest.approx(3.61, abs=0.005)
+
+
+@pytest.mark.parametrize("model, gib", [("gpt-oss-120b", 60.8), ("gpt-oss-20b", 12.8)])
+def test_gpt_oss_mxfp4_checkpoint_size(cat, model, gib):
+    # model card Table 1 "Checkpoint Size": experts in MXFP4 (4.25 bits), the rest bf16
+    from vramgui.core import WEIGHT_FORMATS
+    from vramgui.core.units import GIB
+    from vramgui.core.weights import weight_bytes
+    w = weight_bytes(cat.model(model).architecture, WEIGHT_FORMATS["mxfp4"])
+    assert w.total / GIB == pytest.approx(gib, abs=0.05)

@@ -79,6 +79,10 @@ def test_sliding_window_caps_windowed_layers(scenario):
     per_layer = 2 * 16 * 128 * 2
     assert float(estimate_memory(g3).kv_cache) == per_layer * (10 * 32768 + 52 * 1024)
 
+    # gpt-oss-120b: 18 of 36 layers windowed at 128 tokens; 8 KV heads of 64
+    oss = scenario("gpt-oss-120b", "h100-sxm", weights="mxfp4", prompt_tokens=8192)
+    assert float(estimate_memory(oss).kv_cache) == 2 * 8 * 64 * 2 * (18 * 8192 + 18 * 128)
+
 
 def test_mla_caches_the_latent(scenario):
     # DeepSeek-V2-Lite: (kv_lora_rank 512 + rope 64) × 27 layers × 2 bytes per token in vLLM

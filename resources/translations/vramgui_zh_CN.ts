@@ -452,6 +452,10 @@
         <translation>bitsandbytes 4 位（无双重量化）</translation>
     </message>
     <message>
+        <source>MXFP4 experts (gpt-oss)</source>
+        <translation>MXFP4 专家权重（gpt-oss）</translation>
+    </message>
+    <message>
         <source>Data centre</source>
         <translation>数据中心</translation>
     </message>

@@ -33,6 +33,7 @@ class MoE(BaseModel):
     shared_expert_gate: bool = Field(False, description="a d->1 gate on the shared expert (Qwen MoE)")
     dense_layers: int = Field(0, ge=0, description="layers that use a dense MLP instead (first_k_dense_replace)")
     router_bias: bool = Field(False, description="per-expert score bias (DeepSeek-V3 e_score_correction_bias)")
+    expert_bias: bool = Field(False, description="biases on each expert's matrices (gpt-oss)")
 
     @model_validator(mode="after")
     def _k_le_e(self) -> MoE:
@@ -76,6 +77,7 @@ class Architecture(BaseModel):
     norm_kind: Literal["rms", "layer"] = Field("rms", description="layer norm carries a bias too")
     norms_per_layer: int = Field(2, ge=0, le=8)
     qk_norm: bool = Field(False, description="per-head RMSNorm on q and k (Qwen3)")
+    attention_sinks: bool = Field(False, description="one learned sink logit per query head and layer (gpt-oss)")
     learned_positions: int = Field(0, ge=0, description="rows of a learned absolute position table")
     sliding_window: int | None = Field(None, ge=1, description="attention window of the windowed layers")
     sliding_window_layers: int = Field(0, ge=0, description="how many layers use the window")
@@ -268,7 +270,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             num_kv_heads=h_kv, head_dim=d_h, max_context=_int(max_ctx, source, "max_position_embeddings"),
             tie_embeddings=tie, gated_mlp=mt not in _UNGATED, qkv_bias=qkv_bias, o_bias=o_bias,
             mlp_bias=mlp_bias, norm_kind="layer" if layer_norm else "rms", norms_per_layer=norms_per_layer,
-            qk_norm=mt in ("qwen3", "qwen3_moe", "gemma3_text"), learned_positions=learned_positions,
+            qk_norm=mt in ("qwen3", "qwen3_moe", "gemma3_text"), attention_sinks=mt == "gpt_oss",
+            learned_positions=learned_positions,
             sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
         )
     except ValidationError as exc:
@@ -315,7 +318,7 @@ def _moe_from_hf(cfg: dict, mt: str, source: str) -> MoE | None:
                    experts_per_token=_int(k, source, "num_experts_per_tok"),
                    expert_intermediate_size=_int(expert_f, source, "moe_intermediate_size"),
                    shared_intermediate_size=shared, shared_expert_gate=gate, dense_layers=dense_layers,
-                   router_bias=mt == "deepseek_v3")
+                   router_bias=mt in ("deepseek_v3", "gpt_oss"), expert_bias=mt == "gpt_oss")
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
 

@@ -41,6 +41,8 @@ class WeightFormat(BaseModel):
     embedding_bits: float = Field(16.0, gt=0, le=32)
     lm_head_bits: float = Field(16.0, gt=0, le=32)
     other_bits: float = Field(16.0, gt=0, le=32, description="norms, biases, routers")
+    expert_bits: float | None = Field(None, gt=0, le=32, description="routed experts' weights, when stored "
+                                                                     "apart from the other linear layers")
     kernel: Kernel = Field(description="which math the speed model uses")
     source: str
 
@@ -94,6 +96,12 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
                  kernel="w4a16", source="QLoRA (Dettmers et al., 2023) §3: without double quantization the "
                                         "fp32 absmax per 64-weight block costs 32/64 = 0.5 bits; this is "
                                         "transformers' load_in_4bit default", **_HF16),
+    WeightFormat(id="mxfp4", name="MXFP4 experts (gpt-oss)", linear_bits=16.0, expert_bits=4.0 + 8 / 32,
+                 kernel="w4a16", source="OCP Microscaling (MX) spec v1.0: MXFP4 = 32 FP4 (E2M1) elements sharing "
+                                        "one 8-bit E8M0 scale, 4 + 8/32 = 4.25 bits; gpt-oss releases its routed "
+                                        "experts so and keeps attention, router, embedding and unembedding in "
+                                        "bf16 (config.json quantization_config.modules_to_not_convert); on a "
+                                        "dense model this is plain 16-bit", **_HF16),
     WeightFormat(id="q8_0", name="GGUF Q8_0", **{**_mix("q8_0", "q8_0", "q8_0", out="q8_0")}, source=_LLAMA_CPP),
     WeightFormat(id="q6_k", name="GGUF Q6_K", **_mix("q6_k", "q6_k", "q6_k"), source=_LLAMA_CPP),
     WeightFormat(id="q5_k_m", name="GGUF Q5_K_M", **_mix("q5_k", "q6_k", "q6_k"), source=_LLAMA_CPP),

@@ -30,6 +30,8 @@ class ParamGroups:
     norms: int              # norm weights (and their biases)
     biases: int             # linear-layer biases
     experts_active: int     # routed expert weights a single token uses
+    expert_biases: int = 0          # biases of all routed experts (gpt-oss)
+    expert_biases_active: int = 0   # those of the experts a single token uses
 
     @property
     def linear(self) -> int:
@@ -38,12 +40,19 @@ class ParamGroups:
 
     @property
     def total(self) -> int:
-        return (self.embedding + self.lm_head + self.linear + self.router + self.norms + self.biases)
+        return (self.embedding + self.lm_head + self.linear + self.router + self.norms + self.biases
+                + self.expert_biases)
+
+    @property
+    def small(self) -> int:
+        """Norms, biases and routers: what every format keeps at its ``other_bits``."""
+        return self.norms + self.biases + self.router + self.expert_biases
 
     @property
     def active(self) -> int:
         """Parameters one token touches: everything but the experts it is not routed to."""
-        return self.total - self.experts + self.experts_active
+        return (self.total - self.experts + self.experts_active - self.expert_biases
+                + self.expert_biases_active)
 
 
 def attention_params_per_layer(a: Architecture) -> tuple[int, int]:
@@ -61,6 +70,8 @@ def attention_params_per_layer(a: Architecture) -> tuple[int, int]:
     kv_out = a.num_kv_heads * a.head_dim
     weights = d * q_out + 2 * d * kv_out + q_out * d
     biases = (q_out + 2 * kv_out if a.qkv_bias else 0) + (d if a.o_bias else 0)
+    if a.attention_sinks:
+        biases += h     # one sink logit per head: a bias of the softmax, counted with the biases
     return weights, biases
 
 
@@ -89,12 +100,13 @@ def count_params(a: Architecture) -> ParamGroups:
     n_moe = 0 if a.moe is None else L - a.moe.dense_layers
     n_dense = L - n_moe
     mlp_w, mlp_b = mlp_params(d, a.intermediate_size, a.gated_mlp, a.mlp_bias)
-    experts = experts_active = shared = router = 0
+    experts = experts_active = shared = router = expert_b = expert_b_active = 0
     if a.moe:
         m = a.moe
-        one_expert, _ = mlp_params(d, m.expert_intermediate_size, a.gated_mlp, False)
+        one_expert, one_bias = mlp_params(d, m.expert_intermediate_size, a.gated_mlp, m.expert_bias)
         experts = n_moe * m.num_experts * one_expert
         experts_active = n_moe * m.experts_per_token * one_expert
+        expert_b, expert_b_active = n_moe * m.num_experts * one_bias, n_moe * m.experts_per_token * one_bias
         if m.shared_intermediate_size:
             shared = n_moe * mlp_params(d, m.shared_intermediate_size, a.gated_mlp, False)[0]
         router = n_moe * (d * m.num_experts + (d if m.shared_expert_gate else 0)
@@ -112,4 +124,6 @@ def count_params(a: Architecture) -> ParamGroups:
         norms=L * norm_params_per_layer(a) + final_norm,
         biases=L * attn_b + n_dense * mlp_b,
         experts_active=experts_active,
+        expert_biases=expert_b,
+        expert_biases_active=expert_b_active,
     )
