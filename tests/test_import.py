@@ -73,6 +73,22 @@ def test_gguf_metadata_values(tmp_path):
     assert len(tensors) == 21
 
 
+def test_gpt_oss_gguf_metadata_gives_its_architecture(tmp_path):
+    # llama.cpp writes gpt-oss under the architecture "gpt-oss" with no per-layer window
+    # list; the window (128) is on every other layer, starting with the first
+    from vramgui.core import architecture_from_hf_config, count_params
+    from vramgui.core.model_files import gguf_config
+    meta = {"general.architecture": "gpt-oss", "gpt-oss.embedding_length": 2880, "gpt-oss.block_count": 24,
+            "gpt-oss.feed_forward_length": 2880, "gpt-oss.attention.head_count": 64,
+            "gpt-oss.attention.head_count_kv": 8, "gpt-oss.context_length": 131072,
+            "gpt-oss.attention.key_length": 64, "gpt-oss.expert_count": 32, "gpt-oss.expert_used_count": 4,
+            "gpt-oss.expert_feed_forward_length": 2880, "gpt-oss.attention.sliding_window": 128,
+            "tokenizer.ggml.tokens": 201088}
+    a = architecture_from_hf_config(gguf_config(meta, tmp_path / "gpt-oss-20b.gguf"))
+    assert (a.sliding_window, a.sliding_window_layers, a.attention_sinks) == (128, 12, True)
+    assert count_params(a).total / 1e9 == pytest.approx(20.91, abs=0.005)   # model card Table 1
+
+
 def test_cli_model_file_uses_the_file_bytes(tmp_path, capsys):
     path = write_gguf(tmp_path / "q.gguf", "Q4_K", 256, 512)
     rc = main(["estimate", "--model-file", str(path), "--gpu", "rtx4090", "--engine", "llamacpp", "--json"])

@@ -239,7 +239,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         sw = _int(sw, source, "sliding_window")
         if isinstance(cfg.get("layer_types"), list):
             sw_layers = sum(1 for t in cfg["layer_types"] if "sliding" in str(t))
-        elif mt in ("gemma2",):
+        elif mt in ("gemma2", "gpt_oss"):
             sw_layers = math.ceil(L / 2)  # even-numbered layers use the local window
         elif mt in ("gemma3_text",):
             pattern = _int(get("sliding_window_pattern", default=6), source, "sliding_window_pattern")

@@ -356,7 +356,8 @@ def gguf_config(meta: dict, path: Path) -> dict:
         return meta.get(f"{arch}.{key}", default)
 
     cfg = {"model_type": {"llama": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "gemma2": "gemma2",
-                          "phi3": "phi3", "deepseek2": "deepseek_v2", "starcoder2": "starcoder2"}.get(arch, arch),
+                          "phi3": "phi3", "deepseek2": "deepseek_v2", "starcoder2": "starcoder2",
+                          "gpt-oss": "gpt_oss"}.get(arch, arch),
            "hidden_size": get("embedding_length"), "num_hidden_layers": get("block_count"),
            "intermediate_size": get("feed_forward_length"), "num_attention_heads": get("attention.head_count"),
            "num_key_value_heads": get("attention.head_count_kv"), "max_position_embeddings": get("context_length"),
