@@ -152,3 +152,24 @@ def test_gpt_oss_mxfp4_checkpoint_size(cat, model, gib):
     from vramgui.core.weights import weight_bytes
     w = weight_bytes(cat.model(model).architecture, WEIGHT_FORMATS["mxfp4"])
     assert w.total / GIB == pytest.approx(gib, abs=0.05)
+
+
+def test_llama4_by_hand(cat):
+    # Llama 4 Maverick (config.json text_config): d 5120, 48 layers, 40 query / 8 KV heads of
+    # 128, MoE on every second layer (interleave_moe_layer_step 2): 128 routed experts of width
+    # 8192 plus one shared expert as wide, top-1; the other 24 layers a dense MLP of 16,384
+    d, h, kv, dh, V = 5120, 40, 8, 128, 202048
+    attn = d * h * dh + 2 * d * kv * dh + h * dh * d
+    expert, dense = 3 * d * 8192, 3 * d * 16384
+    moe_layer = attn + 128 * expert + expert + d * 128 + 2 * d
+    dense_layer = attn + dense + 2 * d
+    p = count_params(cat.model("llama4-maverick").architecture)
+    L = 48     # 24 MoE and 24 dense layers
+    assert p.total == L // 2 * moe_layer + L // 2 * dense_layer + 2 * V * d + d == 400_711_848_960
+    # model card: "17B (Activated) 400B (Total)"; Scout "17B (Activated) 109B (Total)" - the
+    # totals include the vision encoder, which the language model's count leaves out
+    assert p.total == pytest.approx(400e9, rel=0.002)
+    assert p.active == pytest.approx(17e9, rel=0.015)
+    scout = count_params(cat.model("llama4-scout").architecture)
+    assert scout.active == pytest.approx(17e9, rel=0.015)
+    assert 107e9 < scout.total < 109e9

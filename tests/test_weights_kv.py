@@ -83,6 +83,11 @@ def test_sliding_window_caps_windowed_layers(scenario):
     oss = scenario("gpt-oss-120b", "h100-sxm", weights="mxfp4", prompt_tokens=8192)
     assert float(estimate_memory(oss).kv_cache) == 2 * 8 * 64 * 2 * (18 * 8192 + 18 * 128)
 
+    # Llama 4 Scout: chunked attention (8,192-token chunks) on the 36 layers with rotary
+    # positions, every fourth layer global; 8 KV heads of 128 (a 32k prompt)
+    l4 = scenario("llama4-scout", "h100-sxm", prompt_tokens=32768)
+    assert float(estimate_memory(l4).kv_cache) == 2 * 8 * 128 * 2 * (12 * 32768 + 36 * 8192)
+
 
 def test_mla_caches_the_latent(scenario):
     # DeepSeek-V2-Lite: (kv_lora_rank 512 + rope 64) × 27 layers × 2 bytes per token in vLLM

@@ -156,7 +156,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
 
     Standard keys (``hidden_size``, ``num_hidden_layers`` ...) work for any
     ``model_type``; the known non-standard families (ChatGLM, Qwen v1, GPT-BigCode,
-    DeepSeek MLA/MoE, Mixtral, Qwen MoE, Gemma 2) are mapped from their own keys.
+    DeepSeek MLA/MoE, Mixtral, Qwen MoE, Gemma 2/3, gpt-oss, Llama 4) are mapped from their
+    own keys.
 
     Raises
     ------
@@ -201,6 +202,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     f = get("intermediate_size", "ffn_hidden_size", "n_inner")
     if mt == "qwen":  # Qwen v1 splits intermediate_size over its two branches (w1, w2)
         f = None if f is None else _int(f, source, "intermediate_size") // 2
+    if mt == "llama4_text":  # intermediate_size is the experts' width; the dense layers' is its own key
+        f = get("intermediate_size_mlp", default=f)
     if f is None and mt in _UNGATED:
         f = 4 * d
     moe = _moe_from_hf(cfg, mt, source)
@@ -232,6 +235,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     qkv_bias, o_bias, mlp_bias = _biases(cfg, mt)
 
     sw = get("sliding_window")
+    if mt == "llama4_text":   # chunked local attention: a layer attends within its chunk, never further back
+        sw = get("attention_chunk_size")
     sw_layers = 0
     if mt in ("qwen2", "qwen2_moe", "qwen3", "qwen3_moe") and not get("use_sliding_window", default=False):
         sw = None
@@ -244,6 +249,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         elif mt in ("gemma3_text",):
             pattern = _int(get("sliding_window_pattern", default=6), source, "sliding_window_pattern")
             sw_layers = L - L // pattern
+        elif mt == "llama4_text":
+            sw_layers = _llama4_chunked_layers(cfg, L, source)
         else:
             sw_layers = L
         if sw >= _int(max_ctx, source, "max_position_embeddings"):
@@ -311,6 +318,14 @@ def _moe_from_hf(cfg: dict, mt: str, source: str) -> MoE | None:
     elif get("shared_expert_intermediate_size"):
         shared, gate = int(get("shared_expert_intermediate_size")), True
     dense_layers = int(get("first_k_dense_replace", default=0))
+    if mt == "llama4_text":   # one shared expert as wide as a routed one; MoE every ``step``-th layer
+        shared = int(expert_f)
+        L = int(get("num_hidden_layers"))
+        moe_layers = cfg.get("moe_layers")
+        if not isinstance(moe_layers, list):
+            step = int(get("interleave_moe_layer_step", default=1))
+            moe_layers = list(range(step - 1, L, step))
+        dense_layers = L - len(moe_layers)
     if mt in ("qwen2_moe", "qwen3_moe") and cfg.get("mlp_only_layers"):
         dense_layers = len(cfg["mlp_only_layers"])
     try:
@@ -321,6 +336,18 @@ def _moe_from_hf(cfg: dict, mt: str, source: str) -> MoE | None:
                    router_bias=mt in ("deepseek_v3", "gpt_oss"), expert_bias=mt == "gpt_oss")
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+def _llama4_chunked_layers(cfg: dict, L: int, source: str) -> int:
+    """Llama 4: the layers with rotary positions use chunked attention (``no_rope_layers``
+    marks them 1; transformers' default gives every fourth layer NoPE global attention)."""
+    flags = cfg.get("no_rope_layers")
+    if isinstance(flags, list) and flags:
+        if len(flags) != L:
+            raise ConfigError(f"has {len(flags)} entries for {L} layers", source=source, field="no_rope_layers")
+        return sum(1 for v in flags if v)
+    every = _int(cfg.get("no_rope_layer_interval", 4), source, "no_rope_layer_interval")
+    return sum(1 for i in range(L) if (i + 1) % every)
 
 
 def load_hf_config(path: str | Path) -> Architecture:
