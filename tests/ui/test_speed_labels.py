@@ -65,11 +65,8 @@ def test_marker_labels_are_not_crossed_by_another_marker_line(win, qtbot, name):
                     f"{name}: the {other.label.toPlainText()!r} line crosses the label {line.label.toPlainText()!r}"
 
 
-@pytest.mark.parametrize("name", SCENARIOS)
-def test_line_style_legend_covers_no_step_curve(win, qtbot, name):
-    """The legend (solid: expected, dashed: speed of light) sits in a corner of the step plot
-    that neither step curve crosses; marker lines pass under its box."""
-    chart = show(win, qtbot, name)
+def assert_legend_clear(chart, name: str) -> None:
+    """The step plot's legend lies inside the plot and no step curve runs through it."""
     vb = chart.step.vb
     rect = chart.legend.sceneBoundingRect()
     assert vb.sceneBoundingRect().contains(rect)
@@ -79,6 +76,28 @@ def test_line_style_legend_covers_no_step_curve(win, qtbot, name):
         ys = np.interp(xs, np.log10(batch), np.log10(ms))
         pts = [vb.mapViewToScene(QtCore.QPointF(float(x), float(y))) for x, y in zip(xs, ys, strict=True)]
         assert not [p for p in pts if rect.contains(p)], f"{name}: a step curve runs through the legend"
+
+
+def test_legend_and_labels_placed_for_the_settled_layout(qtbot, tmp_path):
+    """A window opened on a scenario (as ``vramgui --screenshot`` or a start-up does): the
+    plots' linked x range moves once more after the last resize while the layout settles;
+    the legend stayed where the earlier range had left room, and the step curve of Llama 4
+    Scout on an H100 ran under its box."""
+    from vramgui.ui.app import initial_scenario, make_window, parse_args, screenshot
+    args = parse_args("--model llama4-scout --gpu h100-sxm --weights fp8 --engine vllm --prompt 32768 "
+                      "--output 1024".split())
+    w = make_window(initial_scenario(args))
+    qtbot.addWidget(w)
+    screenshot(w, tmp_path / "shot.png", "1366x768")
+    assert_legend_clear(w.speed_chart, "Llama 4 Scout, H100, at start")
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_line_style_legend_covers_no_step_curve(win, qtbot, name):
+    """The legend (solid: expected, dashed: speed of light) sits in a corner of the step plot
+    that neither step curve crosses; marker lines pass under its box."""
+    chart = show(win, qtbot, name)
+    assert_legend_clear(chart, name)
     assert [label.text for _, label in chart.legend.items] == ["expected", "speed of light"]
     assert chart.legend.brush().color().alpha() > 200         # a box: the lines under it do not show
 

@@ -1053,6 +1053,13 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self._sweep_key: tuple | None = None
         self.thr.vb.sigResized.connect(self.place_labels)
         self.step.vb.sigResized.connect(self.place_legend)
+        # The plots share their x range through pyqtgraph's link, which lines up screen pixels:
+        # while the layout settles (the window shown, resized) the link moves a range after the
+        # last resize, and labels placed for the old range sat on the curves.  Ranges set by
+        # update_from are followed by its own placement.
+        self._updating = False
+        self.thr.vb.sigXRangeChanged.connect(lambda *_: self._updating or self.place_labels())
+        self.step.vb.sigXRangeChanged.connect(lambda *_: self._updating or self.place_legend())
         self.retranslate()
 
     def place_labels(self) -> None:
@@ -1191,6 +1198,13 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                          data=[_tip(q.label, q.value, float(e), unit) for q, e in zip(pts, est, strict=True)])
 
     def update_from(self, s: Scenario, max_batch: int) -> SpeedResult:
+        self._updating = True
+        try:
+            return self._update_from(s, max_batch)
+        finally:
+            self._updating = False
+
+    def _update_from(self, s: Scenario, max_batch: int) -> SpeedResult:
         top = int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch, 2 * max_batch))))  # powers of two: a still axis
         key = (s.key(batch=1), top)       # the sweep does not depend on the batch: a batch drag keeps it
         if key != self._sweep_key:
