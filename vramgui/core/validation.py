@@ -30,7 +30,8 @@ from .units import GB, GIB, MIB
 # gpu_ref of the corpus -> catalog id
 GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h100-80gb-sxm": "h100-sxm",
             "h100-pcie": "h100-pcie", "rtx4090": "rtx4090", "rtx3090": "rtx3090", "rtx3090ti": "rtx3090ti",
-            "rtx-a6000": "a6000", "l40s": "l40s", "rtx6000-ada": "rtx6000-ada", "t4": "t4", "v100": "v100-32gb"}
+            "rtx-a6000": "a6000", "l40s": "l40s", "rtx6000-ada": "rtx6000-ada", "t4": "t4", "v100": "v100-32gb",
+            "h200": "h200"}
 
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
@@ -107,7 +108,7 @@ def _engine(engine: str) -> str | None:
     e = engine.lower()
     if e.startswith("llama.cpp (main)"):
         return "llamacpp"
-    if e.startswith("vllm"):
+    if e.startswith("vllm") or e.startswith("sglang"):   # SGLang: the same serving design (CUDA graphs, paged KV)
         return "vllm"
     if e.startswith("hf transformers") or e.startswith("autoawq"):
         return "hf"
@@ -172,6 +173,8 @@ def _estimate(p: dict, s: Scenario) -> float | str:
     pp = int(extra.get("pipeline_parallel_size") or 1)
     if pp > 1:
         return "pipeline parallel is not modelled by the vLLM profile (tensor parallel only)"
+    if int(extra.get("nodes") or 1) > 1:
+        return "tensor parallel across nodes (all-reduces over the network) is not modelled"
     m = estimate_memory(s)
     w, kv, act = float(m.weights), float(m.kv_cache), float(m.activations)
     prof = s.profile
@@ -206,6 +209,9 @@ def _estimate(p: dict, s: Scenario) -> float | str:
             ctx = {2048: 2000, 4096: 4000, 16384: 16000}.get(int(p.get("n_ctx") or 0), int(p.get("n_ctx") or 0))
         step, _ = decode_step(s, s.batch, ctx)
         return 1.0 / float(step)
+    if q == "tpot_ms":     # a served run's mean time per output token, at the middle of the output
+        ctx = s.prompt_tokens + int(extra.get("generated_tokens") or 0) / 2
+        return float(decode_step(s, s.batch, ctx)[0]) * 1e3
     if q == "prefill_tok_s":
         t = float(prefill_time(s, s.prompt_tokens, s.batch))
         return s.prompt_tokens * s.batch / t
