@@ -21,10 +21,12 @@ from .scenario import Scenario
 from .speed import (
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
+    MOE_LAYER_S,
     SOURCES,
     card_of,
     decode_parts,
     estimate_speed,
+    moe_layers,
     prefill_parts,
     speed_terms,
 )
@@ -228,8 +230,12 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                       else "unknown: the preset has no FLOP/s figure", _gpu_source(gpu, "compute")),
            Assumption("Compute efficiency η_flops", f"{float(t.flops_efficiency):.2f} ({p.name})",
                       SOURCES["FLOPS_EFFICIENCY"])]
-    if float(t.step_overhead):
-        out.append(Assumption("Per-step cost", _ms(float(t.step_overhead)), SOURCES["STEP_OVERHEAD_S"]))
+    moe = MOE_LAYER_S.get(p.id, 0.0) * moe_layers(s.model.architecture)
+    if float(t.step_overhead) - moe:
+        out.append(Assumption("Per-step cost", _ms(float(t.step_overhead) - moe), SOURCES["STEP_OVERHEAD_S"]))
+    if moe:
+        out.append(Assumption("MoE layers' fixed cost", f"{_ms(moe)} ({moe_layers(s.model.architecture)} layers × "
+                              f"{MOE_LAYER_S[p.id] * 1e6:.0f} µs)", SOURCES["MOE_LAYER_S"]))
     if float(t.host_floor):
         out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step",
                               SOURCES["HOST_S_PER_LAYER"]))

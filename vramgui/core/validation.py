@@ -31,7 +31,7 @@ from .units import GB, GIB, MIB
 GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h100-80gb-sxm": "h100-sxm",
             "h100-pcie": "h100-pcie", "rtx4090": "rtx4090", "rtx3090": "rtx3090", "rtx3090ti": "rtx3090ti",
             "rtx-a6000": "a6000", "l40s": "l40s", "rtx6000-ada": "rtx6000-ada", "t4": "t4", "v100": "v100-32gb",
-            "h200": "h200"}
+            "h200": "h200", "mi300x": "mi300x"}
 
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
@@ -93,7 +93,7 @@ def _models_table(path: Path | None) -> dict[str, ModelPreset]:
 
 def _weights(precision: str) -> str | None:
     p = precision.lower()
-    table = [("awq", "awq-int4"), ("gptq", None), ("bitsandbytes load_in_4bit", "nf4-nodq"),
+    table = [("mxfp4", "mxfp4"), ("awq", "awq-int4"), ("gptq", None), ("bitsandbytes load_in_4bit", "nf4-nodq"),
              ("load_in_8bit", "int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"),
              ("fp8", "fp8"), ("fp32", "fp32"), ("bf16", "bf16"), ("f16", "fp16"), ("fp16", "fp16")]
     for key, fmt in table:
