@@ -5,7 +5,7 @@ import json
 import pytest
 
 from vramgui.cli import main
-from vramgui.core import default_catalog
+from vramgui.core import count_params, default_catalog
 from vramgui.core.machine import Machine, best_format, machine_table
 from vramgui.core.units import GIB
 
@@ -100,7 +100,9 @@ def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context,
     cat = default_catalog()
     m = Machine(gpu=cat.gpu(gpu), n_gpus=n, ram_gb=ram, engine=engine, context=context, batch=batch, kv_dtype=kv)
     rows = machine_table(m, cat)
-    assert len(rows) == len(cat.models) * 11
+    # 11 formats for every model, and MXFP4 (routed experts apart) for the models that have experts
+    moe = sum(1 for model in cat.models.values() if count_params(model.architecture).experts)
+    assert len(rows) == len(cat.models) * 11 + moe and moe >= 8
     levels = set()
     for o in rows:
         level, needed, budget, mp, tok_s, ttft, layers = _reference(m, o.model, o.weights)
@@ -164,3 +166,18 @@ def test_sort_by_any_column_in_its_natural_order(capsys):
     assert main(["machine", "--gpu", "a100-80gb", "--context", "8192", "--sort", "max_context", "--json"]) == 0
     ctx = [r["max_context"] or -1 for r in json.loads(capsys.readouterr().out)]
     assert ctx[0] == max(ctx) and ctx == sorted(ctx, reverse=True)
+
+
+def test_mxfp4_rows_only_for_models_with_experts():
+    # gpt-oss-120b as released: experts in MXFP4 (4.25 bits), the rest bf16: 60.77 GiB of weights
+    # over 116.83 B parameters = 4.47 bits a weight on average (model card: 60.8 GiB checkpoint)
+    cat = default_catalog()
+    m = Machine(gpu=cat.gpu("h100-sxm"), n_gpus=1, ram_gb=64, engine="vllm", context=4096)
+    rows = {(o.model.id, o.weights): o for o in machine_table(m, cat)}
+    oss = rows[("gpt-oss-120b", "mxfp4")]
+    assert oss.bits == pytest.approx(60.77 * 2**30 * 8 / 116.83e9, rel=0.002)
+    assert oss.level == "gpu"                 # 61 GiB of weights on an 80 GB card
+    assert ("llama3.1-8b", "mxfp4") not in rows and ("llama3.1-8b", "bf16") in rows
+    options = {o.weights: o for o in best_format(m, cat.model("gpt-oss-120b"))["options"]}
+    assert options["mxfp4"].level == "gpu" and options["fp8"].level != "gpu"   # fp8: 117 GB of weights
+    assert "mxfp4" not in {o.weights for o in best_format(m, cat.model("llama3.1-8b"))["options"]}

@@ -52,7 +52,8 @@ from .units import GB
 from .weights import weight_bytes
 
 # Formats the machine view compares (16-bit, 8-bit, 4-bit families of both worlds).
-MACHINE_FORMATS = ("bf16", "fp8", "int8", "awq-int4", "nf4", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m", "q2_k")
+MACHINE_FORMATS = ("bf16", "fp8", "int8", "mxfp4", "awq-int4", "nf4", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m",
+                   "q2_k")
 GGUF = {"q8_0", "q6_k", "q5_k_m", "q5_0", "q4_k_m", "q4_0", "q3_k_m", "q2_k"}
 _SEARCH_PROBES = 64     # points per round of the whole-grid context search (27 bits: 5 rounds)
 
@@ -274,8 +275,10 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
         c = _evaluate_group(g, m)
         for j, col in enumerate(g.columns):
             fmt = formats[col]
-            bits = WEIGHT_FORMATS[fmt].linear_bits
             for i, model in enumerate(models):
+                bits = format_bits(model.architecture, fmt)
+                if bits is None:
+                    continue
                 mc = int(c.max_context[i, j])
                 ttft = float(c.ttft[i, j])
                 cells[i][col] = Option(
@@ -283,12 +286,28 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
                     budget_bytes=c.budget, max_context=mc if mc >= 0 else None,
                     decode_tokens_per_s=float(c.tokens_per_s[i, j]), ttft_s=None if np.isnan(ttft) else ttft,
                     gpu_layers=int(c.gpu_layers[i, j]), n_layers=n_layers[i])
-    return [o for row in cells for o in row]
+    return [o for row in cells for o in row if o is not None]
+
+
+def format_bits(a, fmt: str) -> float | None:
+    """Bits per weight of ``fmt`` as the table shows them: the linear layers' bits, or for a
+    format that stores the routed experts apart (MXFP4) the whole model's average; None
+    where such a format would only repeat 16-bit (a model without experts)."""
+    f = WEIGHT_FORMATS[fmt]
+    if f.expert_bits is None:
+        return f.linear_bits
+    p = count_params(a)
+    if not p.experts:
+        return None
+    return weight_bytes(a, f, p).total * 8.0 / p.total
 
 
 def evaluate(m: Machine, model: ModelPreset, fmt: str) -> Option:
     """One model in one format on the machine."""
-    return machine_grid(m, [model], (fmt,))[0]
+    options = machine_grid(m, [model], (fmt,))
+    if not options:
+        raise ValueError(f"{fmt} stores routed experts apart; {model.name} has none (it would be 16-bit)")
+    return options[0]
 
 
 def machine_table(m: Machine, catalog: Catalog, formats=MACHINE_FORMATS, family: str | None = None,
