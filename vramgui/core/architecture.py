@@ -206,7 +206,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         f = get("intermediate_size_mlp", default=f)
     if f is None and mt in _UNGATED:
         f = 4 * d
-    moe = _moe_from_hf(cfg, mt, source)
+    moe = _moe_from_hf(cfg, mt, source, L)
     if f is None and moe is not None:
         f = moe.expert_intermediate_size
     if f is None:
@@ -302,7 +302,7 @@ def _biases(cfg: dict, mt: str) -> tuple[bool, bool, bool]:
     return attn or mt in _QKV_BIAS_BUILTIN, attn, bool(cfg.get("mlp_bias", False))
 
 
-def _moe_from_hf(cfg: dict, mt: str, source: str) -> MoE | None:
+def _moe_from_hf(cfg: dict, mt: str, source: str, L: int) -> MoE | None:  # noqa: N803 (L as in the papers)
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
     E = get("num_local_experts", "n_routed_experts", "num_experts", "moe_num_experts")
     k = get("num_experts_per_tok", "num_experts_per_token", "moe_top_k")
@@ -320,7 +320,6 @@ def _moe_from_hf(cfg: dict, mt: str, source: str) -> MoE | None:
     dense_layers = int(get("first_k_dense_replace", default=0))
     if mt == "llama4_text":   # one shared expert as wide as a routed one; MoE every ``step``-th layer
         shared = int(expert_f)
-        L = int(get("num_hidden_layers"))
         moe_layers = cfg.get("moe_layers")
         if not isinstance(moe_layers, list):
             step = int(get("interleave_moe_layer_step", default=1))

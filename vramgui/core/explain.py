@@ -17,12 +17,14 @@ import numpy as np
 from .fit import budget_bytes
 from .memory import estimate_memory, heads_per_card, layer_share
 from .params import count_params
+from .presets import UNIFIED_GPU_SHARE_SOURCE
 from .scenario import Scenario
 from .speed import (
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
     MOE_LAYER_S,
     SOURCES,
+    STEP_OVERHEAD_S,
     card_of,
     decode_parts,
     estimate_speed,
@@ -202,9 +204,7 @@ def _total(s: Scenario, m) -> Explanation:
         unified = ", GPU share × memory"
         assumptions.append(Assumption(
             "GPU share of unified memory", f"{gpu.gpu_share:.0%}",
-            _gpu_source(gpu, "gpu_share") if gpu.gpu_memory_share is not None else
-            "macOS default: Metal's recommendedMaxWorkingSetSize, three quarters of RAM on large machines "
-            "(147,456 MB of a 192 GB M2 Ultra); `sudo sysctl iogpu.wired_limit_mb` raises it"))
+            _gpu_source(gpu, "gpu_share") if gpu.gpu_memory_share is not None else UNIFIED_GPU_SHARE_SOURCE))
     return Explanation(
         "total", "Total", f"{_g(float(m.total))} of {_g(budget)} usable per card",
         "Total = weights + KV cache + activations + overhead; usable = min(card − already taken"
@@ -230,9 +230,9 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                       else "unknown: the preset has no FLOP/s figure", _gpu_source(gpu, "compute")),
            Assumption("Compute efficiency η_flops", f"{float(t.flops_efficiency):.2f} ({p.name})",
                       SOURCES["FLOPS_EFFICIENCY"])]
-    moe = MOE_LAYER_S.get(p.id, 0.0) * moe_layers(s.model.architecture)
-    if float(t.step_overhead) - moe:
-        out.append(Assumption("Per-step cost", _ms(float(t.step_overhead) - moe), SOURCES["STEP_OVERHEAD_S"]))
+    step, moe = STEP_OVERHEAD_S.get(p.id, 0.0), MOE_LAYER_S.get(p.id, 0.0) * moe_layers(s.model.architecture)
+    if step:
+        out.append(Assumption("Per-step cost", _ms(step), SOURCES["STEP_OVERHEAD_S"]))
     if moe:
         out.append(Assumption("MoE layers' fixed cost", f"{_ms(moe)} ({moe_layers(s.model.architecture)} layers × "
                               f"{MOE_LAYER_S[p.id] * 1e6:.0f} µs)", SOURCES["MOE_LAYER_S"]))

@@ -14,11 +14,11 @@ from .architecture import Architecture, architecture_from_hf_config
 from .units import GB, MIB, TERA
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9.\-_]{0,63}$"
-#: Share of unified memory a macOS GPU may wire by default: Metal's
-#: recommendedMaxWorkingSetSize is three quarters of RAM on large machines (147,456 MB of a
-#: 192 GB M2 Ultra in XiongjieDai's GPU-Benchmarks-on-LLM-Inference notebooks); ``sudo
-#: sysctl iogpu.wired_limit_mb`` raises it.
+#: Share of unified memory a macOS GPU may wire by default, and where that comes from.
 UNIFIED_GPU_SHARE = 0.75
+UNIFIED_GPU_SHARE_SOURCE = ("macOS default: Metal's recommendedMaxWorkingSetSize is three quarters of RAM on large "
+                            "machines (147,456 MB of a 192 GB M2 Ultra in XiongjieDai's "
+                            "GPU-Benchmarks-on-LLM-Inference notebooks); `sudo sysctl iogpu.wired_limit_mb` raises it")
 SCHEMA_VERSION = 1
 
 

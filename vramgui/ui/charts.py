@@ -1351,8 +1351,7 @@ def memory_axis_top(x: np.ndarray, total: np.ndarray, current: float, cards: flo
     the top instead of squeezing the lines and the point where it crosses them into the
     bottom seventh of the plot."""
     here = float(np.interp(np.log(max(current, 1.0)), np.log(x), total))
-    focus = max(cards, here, float(total[0]))
-    return max(cards, here, min(float(total.max()), reach * focus))
+    return max(cards, min(float(total.max()), reach * max(cards, here)))
 
 
 def sticky_top(plot: pg.PlotItem, needed: float) -> float:
