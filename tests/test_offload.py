@@ -7,6 +7,7 @@ import pytest
 from vramgui.cli import main
 from vramgui.core import Scenario, default_catalog
 from vramgui.core.offload import CPU_BW_EFFICIENCY, DEFAULT_RAM_BANDWIDTH_GB_S, plan_offload
+from vramgui.core.speed import estimate_speed
 from vramgui.core.units import GB, MIB
 
 Q4, MIX = 4.5, (4.5 + 6.5625) / 2          # Q4_K; attn_v / ffn_down: half the layers Q6_K
@@ -122,3 +123,22 @@ def test_unified_memory_reads_at_the_chips_bandwidth():
     slow = plan_offload(s, ram_gb=0, ram_bandwidth_gb_s=DEFAULT_RAM_BANDWIDTH_GB_S)
     assert default.level == slow.level == "partial" and default.cpu_layers == slow.cpu_layers > 0
     assert default.tokens_per_s > 2 * slow.tokens_per_s
+
+
+def test_plan_on_the_gpu_keeps_the_engines_host_floor_and_moe_layer_cost():
+    # When everything fits, the plan's decode is the speed model's, floors included.
+    cat = default_catalog()
+    # HF eager, Llama 2 7B fp16 on an A100 80GB: the card reads 13.5 GB in ~8.3 ms (2.039 TB/s × 80 %),
+    # but Python launches 32 layers × 0.5 ms = 16 ms a token: the host floor decides.
+    hf = Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("a100-80gb"), engine="hf", weights="fp16",
+                  prompt_tokens=512, output_tokens=128)
+    p = plan_offload(hf, 64)
+    assert p.level == "gpu" and p.decode_s == pytest.approx(32 * 0.5e-3, rel=0.001)
+    # vLLM, DeepSeek-V2-Lite bf16: 26 of 27 layers are MoE, each 60 µs a step, + 0.5 ms per step
+    # = 2.06 ms on top of the bytes; the same step time as estimate_speed's.
+    moe = hf.with_(model=cat.model("deepseek-v2-lite"), engine="vllm", weights="bf16")
+    p = plan_offload(moe, 64)
+    fixed = 0.5e-3 + 26 * 60e-6
+    assert p.level == "gpu" and p.decode_s == pytest.approx(float(estimate_speed(moe).decode_step_s), rel=0.001)
+    sol = float(estimate_speed(moe).sol_decode_step_s)          # bytes at full bandwidth, no floors
+    assert p.decode_s - fixed == pytest.approx(sol / 0.85, rel=0.01)   # vLLM at 85 % of peak

@@ -41,6 +41,7 @@ from .scenario import Scenario
 from .speed import (
     bandwidth_efficiency,
     decode_from_terms,
+    engine_time,
     link_of,
     peak_flops,
     prefill_from_terms,
@@ -234,8 +235,8 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     gpu_bw = m.gpu.bandwidth_bytes_per_s * g.speed.bw_efficiency
     per_layer = g.read_layer + kv_layer
     decode = (n_gpu * per_layer / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0)
-              + (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * CPU_BW_EFFICIENCY)
-              + g.speed.step_overhead)
+              + (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * CPU_BW_EFFICIENCY))
+    decode = engine_time(g.speed, decode)
     return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode)
 
 

@@ -10,7 +10,8 @@ MoE expert tensor in RAM while attention, shared parts and the KV cache stay on 
 
 A decode step reads each device's share of the weights and KV cache over that device's
 own bandwidth, in turn: GPU bytes over the card's bandwidth, CPU bytes over the system
-RAM's.  The slower part dominates.
+RAM's.  The slower part dominates.  The engine's host floor and per-step costs apply as
+in :mod:`~vramgui.core.speed`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .memory import estimate_memory, kv_cache_bytes
 from .params import count_params, mlp_params
 from .presets import GPU
 from .scenario import Scenario
-from .speed import STEP_OVERHEAD_S, bandwidth_efficiency
+from .speed import bandwidth_efficiency, engine_time, speed_terms
 from .units import GB
 from .weights import active_weight_bytes, expert_bits, weight_bytes
 
@@ -193,4 +194,4 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer,
     cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
         + active_expert_layer * (L - n_cpu)
     t += cpu_bytes / ram_bw
-    return t + STEP_OVERHEAD_S.get(s.profile.id, 0.0)
+    return float(engine_time(speed_terms(one), t))

@@ -282,8 +282,14 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
     t_comp = (parts.matmul_flops + parts.attention_flops) / (peak * ef)
     time = np.maximum(t_mem, t_comp) + parts.allreduce_s
     if efficient:
-        time = np.maximum(time, t.host_floor * parts.passes) + t.step_overhead
+        time = engine_time(t, time, parts.passes)
     return time, t_comp >= t_mem
+
+
+def engine_time(t: SpeedTerms, device_s: ArrayLike, passes: ArrayLike = 1.0) -> np.ndarray:
+    """A step's time from the devices' time: the host's launch loop bounds it from below, then
+    the engine's fixed cost per step (with its MoE layers' share) is added."""
+    return np.maximum(device_s, t.host_floor * passes) + t.step_overhead
 
 
 def decode_from_terms(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, card: tuple, efficient: bool = True):
