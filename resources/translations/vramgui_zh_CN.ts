@@ -292,6 +292,22 @@
         <translation>稠密 fp16 张量核算力 TFLOP/s（用于预填充和拐点）</translation>
     </message>
     <message>
+        <source>Unified memory</source>
+        <translation>统一内存</translation>
+    </message>
+    <message>
+        <source>The GPU shares the machine&apos;s memory with the CPU (Apple silicon, DGX Spark, Ryzen AI Max)</source>
+        <translation>GPU 与 CPU 共用整机内存（Apple 芯片、DGX Spark、Ryzen AI Max）</translation>
+    </message>
+    <message>
+        <source>GPU share</source>
+        <translation>GPU 可用比例</translation>
+    </message>
+    <message>
+        <source>Share of that memory the GPU may use: macOS wires 75 % by default; set what your platform allows</source>
+        <translation>GPU 可使用的内存比例：macOS 默认最多 75 %；请按你的平台设置</translation>
+    </message>
+    <message>
         <source>Source</source>
         <translation>来源</translation>
     </message>

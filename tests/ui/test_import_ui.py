@@ -103,6 +103,31 @@ def test_custom_gpu_dialog_and_card(qtbot, win, tmp_path):
     assert win.memory_chart.capacity.value() == pytest.approx(20.0)
     assert read_preset(tmp_path / "user" / "gpus" / "custom-lab-card-20g.json", GPU) == gpu
     assert "Lab card 20G" in [n for n, _ in win.fit_panel.row_texts()]
+    assert not dialog.share.isEnabled() and gpu.gpu_share == 1.0
+
+
+def test_custom_unified_memory_machine_sets_the_gpus_share(qtbot, win, tmp_path):
+    # A 128 GiB unified-memory box whose platform lets the GPU take 95 %: with llama.cpp (no
+    # utilization cap) the usable line sits at 128 × 0.95 = 121.6 GiB, not at the 75 % macOS
+    # default (96 GiB) nor at the whole 128.
+    dialog = CustomGpuDialog()
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Box 128")
+    dialog.memory.setValue(128)
+    dialog.bandwidth.setValue(273)
+    dialog.unified.setChecked(True)
+    assert dialog.share.isEnabled() and dialog.share.value() == 75
+    dialog.share.setValue(95)
+    gpu = dialog.build()
+    assert gpu.unified_memory and gpu.gpu_share == pytest.approx(0.95)
+    assert win.add_custom_gpu(gpu, tmp_path / "user")
+    assert read_preset(tmp_path / "user" / "gpus" / "custom-box-128.json", GPU) == gpu
+    p = win.panel
+    p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
+    settle(qtbot, win)
+    assert win.state.scenario.gpu.id == "custom-box-128"
+    assert win.memory_chart.capacity.value() == pytest.approx(128.0)
+    assert win.memory_chart.budget.value() == pytest.approx(121.6, abs=0.01)
 
 
 def test_no_network_while_importing_estimating_drawing(qtbot, win, tmp_path, monkeypatch):

@@ -10,17 +10,19 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.errors import pydantic_message
-from ..core.presets import GPU
+from ..core.presets import GPU, UNIFIED_GPU_SHARE
 from .i18n import Retranslates, translate
 
 
 class CustomGpuDialog(Retranslates, QtWidgets.QDialog):
-    """Name, memory, bandwidth and (optionally) FLOP/s of a card not in the catalog."""
+    """Name, memory, bandwidth, (optionally) FLOP/s and, for unified memory, the GPU's share of a
+    card not in the catalog."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.gpu: GPU | None = None
         form = QtWidgets.QFormLayout(self)
+        self.setMinimumWidth(self.fontMetrics().averageCharWidth() * 72)   # the placeholders read whole
         self.name = QtWidgets.QLineEdit()
         self.memory = QtWidgets.QDoubleSpinBox()
         self.memory.setRange(0.5, 16384)
@@ -33,8 +35,15 @@ class CustomGpuDialog(Retranslates, QtWidgets.QDialog):
         self.tflops = QtWidgets.QDoubleSpinBox()
         self.tflops.setRange(0, 100000)
         self.tflops.setSuffix(" TFLOP/s")
+        self.unified = QtWidgets.QCheckBox()
+        self.share = QtWidgets.QSpinBox()
+        self.share.setRange(10, 100)
+        self.share.setValue(round(UNIFIED_GPU_SHARE * 100))
+        self.share.setSuffix(" %")
+        self.share.setEnabled(False)
+        self.unified.toggled.connect(self.share.setEnabled)
         self.source = QtWidgets.QLineEdit()
-        self.fields = (self.name, self.memory, self.bandwidth, self.tflops, self.source)
+        self.fields = (self.name, self.memory, self.bandwidth, self.tflops, self.unified, self.share, self.source)
         for w in self.fields:
             form.addRow(QtWidgets.QLabel(), w)
         self.error = QtWidgets.QLabel()
@@ -57,6 +66,10 @@ class CustomGpuDialog(Retranslates, QtWidgets.QDialog):
                 (self.tr("Memory"), self.tr("Memory the driver reports for one card")),
                 (self.tr("Bandwidth"), self.tr("Peak memory bandwidth from the datasheet")),
                 (self.tr("FP16 tensor"), self.tr("Dense fp16 tensor TFLOP/s (for prefill and the knee)")),
+                (self.tr("Unified memory"), self.tr("The GPU shares the machine's memory with the CPU (Apple "
+                                                     "silicon, DGX Spark, Ryzen AI Max)")),
+                (self.tr("GPU share"), self.tr("Share of that memory the GPU may use: macOS wires 75 % by "
+                                               "default; set what your platform allows")),
                 (self.tr("Source"), self.tr("Every number in a preset names its source")))
         form = self.layout()
         for w, (label, tip) in zip(self.fields, rows, strict=True):
@@ -72,7 +85,9 @@ class CustomGpuDialog(Retranslates, QtWidgets.QDialog):
             return GPU(id=f"custom-{ident}", name=name or "Custom GPU", vendor="Custom", category="custom",
                        memory_mib=self.memory.value() * 1024, memory_mib_basis="marketed",
                        memory_bandwidth_gb_s=self.bandwidth.value(),
-                       fp16_tensor_tflops=self.tflops.value() or None, sources={"all": source})
+                       fp16_tensor_tflops=self.tflops.value() or None, unified_memory=self.unified.isChecked(),
+                       gpu_memory_share=self.share.value() / 100 if self.unified.isChecked() else None,
+                       sources={"all": source})
         except ValidationError as exc:
             self.error.setText(pydantic_message(exc))
             return None
