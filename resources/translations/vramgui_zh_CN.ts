@@ -1471,6 +1471,10 @@ Source: {source}</source>
         <translation>部分卸载（{n} 层中有 {gpu} 层在 GPU 上）</translation>
     </message>
     <message>
+        <source>offloaded: {gpu}/{n} layers on GPU</source>
+        <translation>部分卸载：{gpu}/{n} 层在 GPU 上</translation>
+    </message>
+    <message>
         <source>offload {gpu}/{n}</source>
         <translation>GPU 上 {gpu}/{n} 层</translation>
     </message>

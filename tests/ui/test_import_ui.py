@@ -155,7 +155,7 @@ def test_partial_offload_in_the_window(qtbot, win):
     p.ram.setValue(32)
     settle(qtbot, win)
     verdicts = dict(win.fit_panel.row_texts())
-    assert verdicts["NVIDIA GeForce RTX 4090"] == "partly offloaded (45 of 80 layers on GPU)"
+    assert verdicts["NVIDIA GeForce RTX 4090"] == "offloaded: 45/80 layers on GPU"
     assert verdicts["NVIDIA A100 80GB (SXM4)"] == "fits"
     assert verdicts["NVIDIA GeForce RTX 3060 (12GB)"] == "does not fit in RAM either"
     assert win.breakdown.verdict.text() == "OFFLOAD 45/80"

@@ -226,7 +226,7 @@ def test_the_verdict_column_follows_its_texts_and_names_stay_whole(qtbot, win):
     win.state.set_offload(ram_gb=32)
     settle(qtbot, win)
     verdict = dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"]
-    assert verdict == "partly offloaded (45 of 80 layers on GPU)"
+    assert verdict == "offloaded: 45/80 layers on GPU"
     assert view.columnWidth(0) >= fm.horizontalAdvance(verdict) + 16
     assert view.textElideMode() == QtCore.Qt.TextElideMode.ElideMiddle and not view.wordWrap()
 
@@ -534,3 +534,16 @@ def test_pinned_scenarios(qtbot, win, tmp_path):
     session.save_session(win, store)
     st.clear_pins()
     assert session.restore_session(win, store) == [] and [p.weights for p in st.pins] == ["fp16", "q4_k_m"]
+
+
+def test_every_tab_fits_a_1366_pixel_screen(qtbot, win):
+    # The machine tab's summary line ("459 model × format combinations run on 1 × NVIDIA GeForce
+    # RTX 4090 with 64 GB of RAM …") once forced the window to 1384 pixels: wider than a laptop's.
+    mt = win.machine_tab
+    mt.gpu.setCurrentIndex(mt.gpu.findData("rtx4090"))
+    for tab in range(win.tabs.count()):
+        win.tabs.setCurrentIndex(tab)
+        qtbot.waitUntil(lambda: tab != 1 or mt.row_count() > 0, timeout=5000)
+        settle(qtbot, win)
+        assert win.minimumSizeHint().width() <= 1366 and win.width() == 1366, win.tabs.tabText(tab)
+    assert len(mt.summary.text()) > 150

@@ -9,7 +9,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from ..core.cards import CardTable
 from ..core.units import GIB
 from .i18n import Retranslates, current_language, integer, num, signed, translate
-from .wording import CATEGORIES, MEMORY_BASIS, fit_verdict, plan_description
+from .wording import CATEGORIES, MEMORY_BASIS, fit_verdict, plan_cell
 
 # English column titles (translated where shown, context "FitTable"), and their tooltips
 COLUMNS = ("", QT_TRANSLATE_NOOP("FitTable", "Card"), QT_TRANSLATE_NOOP("FitTable", "Needed"),
@@ -123,7 +123,7 @@ class CardTableModel(QtGui.QStandardItemModel):
             tok_s = decode[r]
             verdict = fit_verdict(fits[r], n)
             if plan is not None and not fits[r]:          # partial offload instead of more cards
-                verdict = plan_description(plan)
+                verdict = plan_cell(plan)
                 status = {"gpu": 0, "partial": 1, "cpu": 2, "none": 2}[plan.level]
                 tok_s = plan.tokens_per_s if plan.level != "none" else float("nan")
             speed = 0.0 if tok_s != tok_s else tok_s  # NaN in a training table

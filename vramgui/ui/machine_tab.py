@@ -10,7 +10,7 @@ from ..core.machine import GGUF, Machine, machine_table
 from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
 from .i18n import Retranslates, integer, num, translate
-from .wording import layers_on_gpu
+from .wording import layer_split_cell
 
 COLUMNS = (QT_TRANSLATE_NOOP("MachineTab", "Model"), QT_TRANSLATE_NOOP("MachineTab", "Format"),
            QT_TRANSLATE_NOOP("MachineTab", "Bits/weight"), QT_TRANSLATE_NOOP("MachineTab", "Runs"),
@@ -88,6 +88,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setSectionResizeMode(0, QtWidgets.QHeaderView.ResizeMode.Stretch)
         self.summary = QtWidgets.QLabel()
+        self.summary.setWordWrap(True)     # a long card name must not widen the window
         lay = QtWidgets.QVBoxLayout(self)
         lay.addLayout(form)
         lay.addLayout(row2)
@@ -162,7 +163,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             text, colour = LEVEL[o.level]
             text = translate("Verdict", text)
             if o.level == "partial" and o.gpu_layers < o.n_layers:
-                text = layers_on_gpu(o.gpu_layers, o.n_layers)
+                text = layer_split_cell(o.gpu_layers, o.n_layers)
             cells = ((o.model.name, o.model.family), (o.weights, o.weights), (num(o.bits, 2), o.bits),
                      (text, ("gpu", "partial", "cpu", "none").index(o.level)),
                      (f"{num(o.needed_bytes / GIB, 1)} GiB", o.needed_bytes),

@@ -63,6 +63,18 @@ def layers_on_gpu(gpu_layers: int, n_layers: int) -> str:
     return translate("Verdict", "partly offloaded ({gpu} of {n} layers on GPU)").format(gpu=gpu_layers, n=n_layers)
 
 
+def plan_cell(plan) -> str:
+    """An offload plan in a table's verdict column: a layer split in short, so the column
+    leaves the card names room at 1366 pixels; other levels as :func:`plan_description`."""
+    if plan.level == "partial" and plan.cpu_layers:
+        return layer_split_cell(plan.gpu_layers, plan.n_layers)
+    return plan_description(plan)
+
+
+def layer_split_cell(gpu_layers: int, n_layers: int) -> str:
+    return translate("Verdict", "offloaded: {gpu}/{n} layers on GPU").format(gpu=gpu_layers, n=n_layers)
+
+
 def plan_badge(plan) -> str:
     """The short form on the breakdown's badge."""
     if plan.level == "partial":
