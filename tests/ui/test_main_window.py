@@ -543,7 +543,7 @@ def test_every_tab_fits_a_1366_pixel_screen(qtbot, win):
     mt.gpu.setCurrentIndex(mt.gpu.findData("rtx4090"))
     for tab in range(win.tabs.count()):
         win.tabs.setCurrentIndex(tab)
-        qtbot.waitUntil(lambda: tab != 1 or mt.row_count() > 0, timeout=5000)
+        qtbot.waitUntil(lambda tab=tab: tab != 1 or mt.row_count() > 0, timeout=5000)
         settle(qtbot, win)
         assert win.minimumSizeHint().width() <= 1366 and win.width() == 1366, win.tabs.tabText(tab)
     assert len(mt.summary.text()) > 150
