@@ -109,3 +109,15 @@ def test_console_script_runs_as_module():
     r = subprocess.run([sys.executable, "-m", "vramgui.cli", "estimate", "--model", "llama2-7b", "--gpu",
                         "rtx4090", "--json"], capture_output=True, text=True)
     assert r.returncode == 0 and json.loads(r.stdout)["memory"]["total"] < 24 * GIB
+
+
+def test_fit_caps_the_largest_context_at_the_models_limit(capsys):
+    # Llama 2 7B fp16 on an H100: memory allows > 100k tokens, the model 4,096 (config.json
+    # max_position_embeddings).  The table says the limit; the JSON keeps both figures.
+    rc, out, _ = run(capsys, "fit", "--model", "llama2-7b", "--weights", "fp16")
+    assert rc == 0
+    row = next(line for line in out.splitlines() if line.startswith("h100-sxm "))
+    assert "4,096 (model limit)" in row
+    rc, out, _ = run(capsys, "fit", "--model", "llama2-7b", "--weights", "fp16", "--json")
+    h100 = next(r for r in json.loads(out) if r["gpu"] == "h100-sxm")
+    assert h100["max_context"] > 100_000 and h100["model_context_limit"] == 4096

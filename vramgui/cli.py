@@ -212,7 +212,8 @@ def fit_rows(base_args, cat: Catalog) -> list[dict]:
         rows.append({"gpu": gpu.id, "name": gpu.name, "vendor": gpu.vendor, "category": gpu.category,
                      "gpus": s.n_gpus, "fits": f.fits, "verdict": f.verdict, "needed_bytes": f.needed_bytes,
                      "budget_bytes": f.budget_bytes, "headroom_bytes": f.headroom_bytes,
-                     "min_gpus": f.min_gpus, "max_context": f.max_context, "max_batch": f.max_batch,
+                     "min_gpus": f.min_gpus, "max_context": f.max_context,
+                     "model_context_limit": s.model.architecture.max_context, "max_batch": f.max_batch,
                      "kv_capacity_tokens": f.kv_capacity_tokens,
                      "decode_tokens_per_second": float(sp.decode_tokens_per_s),
                      "offload": None if plan is None else offload_dict(plan)})
@@ -220,6 +221,13 @@ def fit_rows(base_args, cat: Catalog) -> list[dict]:
     rows.sort(key=lambda r: (not r["fits"], level[r["offload"]["level"]] if r["offload"] else 0,
                              r["min_gpus"] or 10**6, -r["headroom_bytes"]))
     return rows
+
+
+def _context_text(tokens: int | None, limit: int) -> str:
+    """Largest context memory allows, capped at the model's own limit (said so)."""
+    if tokens is None:
+        return "-"
+    return f"{limit:,} (model limit)" if tokens > limit else f"{tokens:,}"
 
 
 def cmd_fit(args, cat: Catalog) -> int:
@@ -235,7 +243,7 @@ def cmd_fit(args, cat: Catalog) -> int:
         return f"{r['decode_tokens_per_second']:,.1f}"
     table = [(r["gpu"], r["offload"]["description"] if r["offload"] and not r["fits"] else r["verdict"],
               _gib(r["needed_bytes"]), _gib(r["budget_bytes"]), _gib(r["headroom_bytes"]),
-              "-" if r["max_context"] is None else f"{r['max_context']:,}", f"{r['max_batch']:,}", speed(r))
+              _context_text(r["max_context"], r["model_context_limit"]), f"{r['max_batch']:,}", speed(r))
              for r in rows]
     print(_table(table, ("gpu", "verdict", "needed", "usable", "headroom", "max context", "max batch",
                          "decode tok/s")))
@@ -351,12 +359,8 @@ def cmd_machine(args, cat: Catalog) -> int:
     if args.json:
         print(json.dumps([_option_dict(o) for o in rows], indent=2))
         return 0
-    def ctx(o):
-        limit = o.model.architecture.max_context
-        return "-" if o.max_context is None else (f"{limit:,} (model limit)" if o.max_context > limit
-                                                  else f"{o.max_context:,}")
     print(_table([(o.model.id, o.weights, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
-                   ctx(o), f"{o.decode_tokens_per_s:,.1f}",
+                   _context_text(o.max_context, o.model.architecture.max_context), f"{o.decode_tokens_per_s:,.1f}",
                    "-" if o.ttft_s is None else f"{o.ttft_s * 1e3:,.0f} ms") for o in rows],
                  ("model", "format", "bits", "runs", "needed", "max context", "tok/s", "first token")))
     return 0

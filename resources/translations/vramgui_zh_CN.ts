@@ -421,8 +421,8 @@
         <translation>放得下所需的最少同型号卡数</translation>
     </message>
     <message>
-        <source>Largest prompt + output that fits with this batch</source>
-        <translation>在当前批大小下放得下的最长提示词 + 输出</translation>
+        <source>Largest prompt + output that fits with this batch; &quot;(limit)&quot;: memory allows more than the model&apos;s own context limit</source>
+        <translation>此批量下能放下的最长提示 + 输出；“（上限）”：显存允许的长度超过模型自身的上下文上限</translation>
     </message>
     <message>
         <source>Most concurrent sequences that fit</source>
@@ -435,6 +435,10 @@
     <message>
         <source>; no FLOP/s figure: speed is bandwidth-only</source>
         <translation>；没有 FLOP/s 数据：速度只按带宽估算</translation>
+    </message>
+    <message>
+        <source>{n} (limit)</source>
+        <translation>{n}（上限）</translation>
     </message>
 </context>
 <context>

@@ -547,3 +547,25 @@ def test_every_tab_fits_a_1366_pixel_screen(qtbot, win):
         settle(qtbot, win)
         assert win.minimumSizeHint().width() <= 1366 and win.width() == 1366, win.tabs.tabText(tab)
     assert len(mt.summary.text()) > 150
+
+
+def test_largest_context_stops_at_the_models_limit(qtbot, win):
+    # Llama 2 7B is trained for 4,096 tokens.  On an H100 (79.6 GiB usable, 13.5 GB of weights,
+    # 0.5 MiB of KV per token) memory would allow ~120k: the table says the limit, and says so.
+    # At batch 8 a 4090 holds 8 × 0.5 MiB per token in ~10 GiB: under 4,096, shown as is.
+    panel = win.fit_panel
+
+    def context_text(name):
+        rows = {panel.proxy.index(r, 1).data(): panel.proxy.index(r, 6).data() for r in range(panel.proxy.rowCount())}
+        return rows[name]
+
+    s = win.state.scenario
+    assert s.model.id == "llama2-7b" and s.model.architecture.max_context == 4096
+    h100 = fit(s.with_(gpu=win.state.catalog.gpu("h100-sxm")))
+    assert h100.max_context > 100_000
+    assert context_text("NVIDIA H100 80GB HBM3 (SXM5)") == "4,096 (limit)"
+    win.panel.batch.spin.setValue(8)
+    settle(qtbot, win)
+    f = fit(win.state.scenario)
+    assert 1000 < f.max_context < 4096
+    assert context_text("NVIDIA GeForce RTX 4090") == f"{f.max_context:,}"

@@ -9,7 +9,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from ..core.cards import CardTable
 from ..core.units import GIB
 from .i18n import Retranslates, current_language, integer, num, signed, translate
-from .wording import CATEGORIES, MEMORY_BASIS, fit_verdict, plan_cell
+from .wording import CATEGORIES, MEMORY_BASIS, context_cell, fit_verdict, plan_cell
 
 # English column titles (translated where shown, context "FitTable"), and their tooltips
 COLUMNS = ("", QT_TRANSLATE_NOOP("FitTable", "Card"), QT_TRANSLATE_NOOP("FitTable", "Needed"),
@@ -23,7 +23,8 @@ TIPS = (QT_TRANSLATE_NOOP("FitTable", "Fits on one card (green), on several (amb
         QT_TRANSLATE_NOOP("FitTable", "Memory the engine may use per card"),
         QT_TRANSLATE_NOOP("FitTable", "Usable minus needed"),
         QT_TRANSLATE_NOOP("FitTable", "Fewest cards of this kind that fit"),
-        QT_TRANSLATE_NOOP("FitTable", "Largest prompt + output that fits with this batch"),
+        QT_TRANSLATE_NOOP("FitTable", "Largest prompt + output that fits with this batch; \"(limit)\": memory "
+                                      "allows more than the model's own context limit"),
         QT_TRANSLATE_NOOP("FitTable", "Most concurrent sequences that fit"),
         QT_TRANSLATE_NOOP("FitTable", "Expected decode speed of one sequence at this batch"))
 FIT, SPLIT, NOFIT = QtGui.QColor("#009E73"), QtGui.QColor("#E69F00"), QtGui.QColor("#D55E00")
@@ -64,7 +65,9 @@ class CardTableModel(QtGui.QStandardItemModel):
             item.setText(translate("FitTable", shown) if shown else "")
             item.setToolTip(translate("FitTable", tip))
 
-    def set_table(self, table: CardTable, output_tokens: int, plans: dict | None = None) -> None:
+    def set_table(self, table: CardTable, output_tokens: int, plans: dict | None = None,
+                  limit: int | None = None) -> None:
+        """``limit``: the model's context limit (the largest context shown is capped there)."""
         self.table = table
         self.plans = plans or {}
         n = len(table.gpus)
@@ -83,7 +86,7 @@ class CardTableModel(QtGui.QStandardItemModel):
                         self.setItem(r, c, item)
                 self._shown = [None] * n
             changed = False
-            for r, row in enumerate(self._rows(table, output_tokens, self.plans)):
+            for r, row in enumerate(self._rows(table, output_tokens, self.plans, limit)):
                 old = self._shown[r]
                 if row == old:            # only what changed is written (a drag changes a few columns)
                     continue
@@ -104,7 +107,7 @@ class CardTableModel(QtGui.QStandardItemModel):
         elif changed:                     # (nothing to repaint when only the primary card moved)
             self.dataChanged.emit(self.index(0, 0), self.index(n - 1, len(COLUMNS) - 1))
 
-    def _rows(self, t: CardTable, output_tokens: int, plans: dict) -> list[tuple]:
+    def _rows(self, t: CardTable, output_tokens: int, plans: dict, limit: int | None) -> list[tuple]:
         """(texts, sort keys, colour, tooltip, id) of every row.  The table's arrays are
         turned into Python lists once (indexing numpy arrays row by row cost more than the
         formatting), and the per-card tooltip is kept per language."""
@@ -132,7 +135,7 @@ class CardTableModel(QtGui.QStandardItemModel):
                     n or 10**6, -1 if ctx is None else ctx, max_batch[r], speed)
             text = (verdict, g.name, needed_text, f"{num(budget[r] / GIB, 1)} GiB",
                     f"{signed(headroom[r] / GIB, 1)} GiB", str(n) if n else "> 64",
-                    "-" if ctx is None else integer(ctx), integer(max_batch[r]), tok_text)
+                    context_cell(ctx, limit, short=True), integer(max_batch[r]), tok_text)
             key = (g.name, g.memory_mib, g.memory_mib_basis, g.memory_bandwidth_gb_s, known[r], language)
             tip = self._tips.get(key)
             if tip is None:
@@ -197,7 +200,7 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         self.view.verticalHeader().setDefaultSectionSize(22)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((self.VERDICT_MIN, 240, 80, 80, 84, 48, 92, 76, 96)):
+        for col, width in enumerate((self.VERDICT_MIN, 240, 80, 80, 84, 48, 112, 76, 96)):
             self.view.setColumnWidth(col, width)
         header.setStretchLastSection(False)
         # a name too long for its cell loses its middle ("NVIDIA H100 80…HBM3 (SXM5)"): the end
@@ -257,8 +260,9 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
             self.view.setColumnHidden(speed, training)
             self._fit_card_column()
 
-    def set_table(self, table: CardTable, output_tokens: int, primary: str, plans: dict | None = None) -> None:
-        self.model.set_table(table, output_tokens, plans)
+    def set_table(self, table: CardTable, output_tokens: int, primary: str, plans: dict | None = None,
+                  limit: int | None = None) -> None:
+        self.model.set_table(table, output_tokens, plans, limit)
         self._fit_verdicts()
         self._fit_names(table)
         ids = [g.id for g in table.gpus]

@@ -10,7 +10,7 @@ from ..core.machine import GGUF, Machine, machine_table
 from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
 from .i18n import Retranslates, integer, num, translate
-from .wording import layer_split_cell
+from .wording import context_cell, layer_split_cell
 
 COLUMNS = (QT_TRANSLATE_NOOP("MachineTab", "Model"), QT_TRANSLATE_NOOP("MachineTab", "Format"),
            QT_TRANSLATE_NOOP("MachineTab", "Bits/weight"), QT_TRANSLATE_NOOP("MachineTab", "Runs"),
@@ -20,15 +20,6 @@ LEVEL = {"gpu": (QT_TRANSLATE_NOOP("Verdict", "fits on GPU"), FIT),
          "partial": (QT_TRANSLATE_NOOP("Verdict", "partly offloaded"), SPLIT),
          "cpu": (QT_TRANSLATE_NOOP("Verdict", "CPU only"), NOFIT),
          "none": (QT_TRANSLATE_NOOP("Verdict", "does not fit"), NOFIT)}
-
-
-def _context_text(o) -> str:
-    """Largest context memory allows, capped at the model's trained limit (said so)."""
-    if o.max_context is None:
-        return "-"
-    limit = o.model.architecture.max_context
-    return translate("MachineTab", "{n} (model limit)").format(n=integer(limit)) if o.max_context > limit else \
-        integer(o.max_context)
 
 
 class MachineTab(Retranslates, QtWidgets.QWidget):
@@ -167,7 +158,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             cells = ((o.model.name, o.model.family), (o.weights, o.weights), (num(o.bits, 2), o.bits),
                      (text, ("gpu", "partial", "cpu", "none").index(o.level)),
                      (f"{num(o.needed_bytes / GIB, 1)} GiB", o.needed_bytes),
-                     (_context_text(o), o.max_context or -1),
+                     (context_cell(o.max_context, o.model.architecture.max_context), o.max_context or -1),
                      (num(o.decode_tokens_per_s, 1), o.decode_tokens_per_s),
                      ("-" if o.ttft_s is None else f"{num(o.ttft_s * 1e3)} ms", o.ttft_s or 1e9))
             items = []

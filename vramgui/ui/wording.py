@@ -83,3 +83,14 @@ def plan_badge(plan) -> str:
         return translate("Verdict", "experts on CPU")
     return {"cpu": translate("Verdict", "CPU only"), "none": translate("Verdict", "does not fit"),
             "gpu": translate("Verdict", "fits")}[plan.level]
+
+
+def context_cell(tokens: int | None, limit: int | None, short: bool = False) -> str:
+    """A table's largest context: "-" where nothing fits; where memory allows more than the
+    model's own limit, the limit, said so (``short``: in a narrow column)."""
+    if tokens is None:
+        return "-"
+    if limit is not None and tokens > limit:
+        text = translate("FitTable", "{n} (limit)") if short else translate("MachineTab", "{n} (model limit)")
+        return text.format(n=integer(limit))
+    return integer(tokens)
