@@ -22,6 +22,7 @@ from .scenario import Scenario
 from .speed import (
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
+    LAYER_S,
     MOE_LAYER_S,
     SOURCES,
     STEP_OVERHEAD_S,
@@ -230,9 +231,14 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                       else "unknown: the preset has no FLOP/s figure", _gpu_source(gpu, "compute")),
            Assumption("Compute efficiency η_flops", f"{float(t.flops_efficiency):.2f} ({p.name})",
                       SOURCES["FLOPS_EFFICIENCY"])]
-    step, moe = STEP_OVERHEAD_S.get(p.id, 0.0), MOE_LAYER_S.get(p.id, 0.0) * moe_layers(s.model.architecture)
+    a = s.model.architecture
+    step, moe = STEP_OVERHEAD_S.get(p.id, 0.0), MOE_LAYER_S.get(p.id, 0.0) * moe_layers(a)
+    layers = LAYER_S.get(p.id, 0.0) * a.num_layers
     if step:
         out.append(Assumption("Per-step cost", _ms(step), SOURCES["STEP_OVERHEAD_S"]))
+    if layers:
+        out.append(Assumption("Layers' fixed cost", f"{_ms(layers)} ({a.num_layers} layers × "
+                              f"{LAYER_S[p.id] * 1e6:.0f} µs)", SOURCES["LAYER_S"]))
     if moe:
         out.append(Assumption("MoE layers' fixed cost", f"{_ms(moe)} ({moe_layers(s.model.architecture)} layers × "
                               f"{MOE_LAYER_S[p.id] * 1e6:.0f} µs)", SOURCES["MOE_LAYER_S"]))

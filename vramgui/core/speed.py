@@ -54,9 +54,15 @@ STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.2e-3
 #: Host time per layer per step [s]: the launch loop that bounds the step from below.
 HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "vllm": 0.0, "llamacpp": 0.2e-3}
 
-#: Fixed time per MoE layer per decode step in a serving engine [s]: routing, top-k, token
+#: Fixed time per decoder layer per decode step in a serving engine [s]: the layer's small
+#: kernels (norms, rotary, KV-cache write, attention at low batch, activation, residual adds)
+#: run from a captured graph without host cost but still take a few µs each, and small GEMVs
+#: fall short of peak bandwidth.
+LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 0.0}
+
+#: Fixed time per MoE layer per decode step on top of ``LAYER_S`` [s]: routing, top-k, token
 #: permutation and the experts' small-batch GEMM kernels, latency-bound at low batch.
-MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 60e-6, "llamacpp": 0.0}
+MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 0.0}
 
 #: One all-reduce's latency [s] by link (NCCL small-message latency, NVLink vs PCIe).
 ALLREDUCE_LATENCY_S = {"nvlink": 10e-6, "pcie": 25e-6}
@@ -84,11 +90,15 @@ SOURCES = {
                         "llama.cpp builds without CUDA graphs (before mid-2024) spend ~0.2 ms per layer "
                         "launching its ops (Llama 2 7B Q4_0: 7.35 ms/token on an A100 PCIe and 6.66 ms "
                         "on an RTX 4090, Dec 2023)",
-    "MOE_LAYER_S": "served MoE decode beyond the roofline at low concurrency, per MoE layer: DeepSeek-R1 FP8 "
-                   "on 8 x H200 (SGLang, 8 requests, 12.8 ms a token; measured corpus, docs/validation.md) 90 us; "
-                   "gpt-oss-120b MXFP4 on 8 x MI300X (vLLM 0.17, 1 request, ~249 tokens/s: 4.0 ms; "
-                   "github.com/SemiAnalysisAI/InferenceX/pull/1092) 43 us; 60 us lies between them. HF "
-                   "transformers and llama.cpp carry their per-layer cost in the host floor",
+    "LAYER_S": "served decode beyond the roofline and the per-step cost at low concurrency, per layer: "
+               "Qwen3-8B bf16 on one H100 SXM (vLLM v0.11.0, 1 request, 7.28 ms a token; SGLang 7.19 ms at 4; "
+               "measured corpus, gpustack's performance lab) 40 us over its 36 layers; gpt-oss-120b MXFP4 on "
+               "8 x MI300X (vLLM 0.17, 1 request, ~249 tokens/s: 4.0 ms; "
+               "github.com/SemiAnalysisAI/InferenceX/pull/1092) 43 us. HF transformers and llama.cpp carry "
+               "their per-layer cost in the host floor",
+    "MOE_LAYER_S": "served MoE decode beyond the per-layer cost, per MoE layer: DeepSeek-R1 FP8 on 8 x H200 "
+                   "(SGLang, 8 requests, 12.8 ms a token; measured corpus, docs/validation.md) 48 us; "
+                   "gpt-oss-120b on 8 x MI300X (above) 3 us; 25 us lies between them",
     "ALLREDUCE_LATENCY_S": "assumption: order of magnitude of NCCL's small-message all-reduce latency, "
                            "NVLink vs PCIe",
     "DEFAULT_LINK_GB_S": "PCIe 3.0 x16 per direction, when a card's preset names no interconnect",
@@ -163,7 +173,7 @@ class SpeedTerms:
     allreduce_bytes: ArrayLike    # per token per all-reduce (ring: 2 (N-1)/N · d · 2 bytes)
     allreduces: ArrayLike         # per step: two per layer when tensor parallel
     host_floor: ArrayLike         # s: the host's launch loop per step
-    step_overhead: ArrayLike      # s: the engine's fixed cost per step (with its MoE layers' share)
+    step_overhead: ArrayLike      # s: the engine's fixed cost per step (with its layers' share)
     bw_efficiency: ArrayLike
     flops_efficiency: ArrayLike
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
@@ -187,10 +197,16 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0,
         host_floor=HOST_S_PER_LAYER.get(prof.id, 0.0) * a.num_layers,
-        step_overhead=STEP_OVERHEAD_S.get(prof.id, 0.0) + MOE_LAYER_S.get(prof.id, 0.0) * moe_layers(a),
+        step_overhead=fixed_step_s(prof.id, a),
         bw_efficiency=bandwidth_efficiency(prof, s.weight_format), flops_efficiency=compute_efficiency(prof),
         chunk=prof.prefill_chunk_tokens,
     )
+
+
+def fixed_step_s(engine: str, a) -> float:
+    """The engine's fixed cost of one decode step [s]: per step, per layer, per MoE layer."""
+    return (STEP_OVERHEAD_S.get(engine, 0.0) + LAYER_S.get(engine, 0.0) * a.num_layers
+            + MOE_LAYER_S.get(engine, 0.0) * moe_layers(a))
 
 
 def moe_layers(a) -> int:
@@ -288,7 +304,7 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
 
 def engine_time(t: SpeedTerms, device_s: ArrayLike, passes: ArrayLike = 1.0) -> np.ndarray:
     """A step's time from the devices' time: the host's launch loop bounds it from below, then
-    the engine's fixed cost per step (with its MoE layers' share) is added."""
+    the engine's fixed cost per step (with its layers' share) is added."""
     return np.maximum(device_s, t.host_floor * passes) + t.step_overhead
 
 
