@@ -121,3 +121,7 @@ def test_fit_caps_the_largest_context_at_the_models_limit(capsys):
     rc, out, _ = run(capsys, "fit", "--model", "llama2-7b", "--weights", "fp16", "--json")
     h100 = next(r for r in json.loads(out) if r["gpu"] == "h100-sxm")
     assert h100["max_context"] > 100_000 and h100["model_context_limit"] == 4096
+    # one scenario: the limit, and what memory would allow
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "h100-sxm", "--weights", "fp16")
+    assert rc == 0
+    assert f"largest context 4,096 tokens (the model's limit; memory allows {h100['max_context']:,})" in out

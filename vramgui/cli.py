@@ -140,7 +140,9 @@ def _print_estimate(d: dict) -> None:
             ("total per card", _gib(m["total"])), ("usable per card", _gib(f["budget_bytes"])),
             ("headroom", _gib(f["headroom_bytes"]))]
     print(_table(rows, ("memory", "GiB = 2^30 bytes")))
-    ctx = "none" if f["max_context"] is None else f"{f['max_context']:,} tokens"
+    limit, most = d["model"]["architecture"]["max_context"], f["max_context"]
+    ctx = "none" if most is None else (f"{limit:,} tokens (the model's limit; memory allows {most:,})"
+                                       if most > limit else f"{most:,} tokens")
     print(f"verdict: {f['verdict'].upper()} | largest context {ctx} | largest batch {f['max_batch']:,} | "
           f"fewest cards {f['min_gpus'] or '> 64'} | KV capacity {f['kv_capacity_tokens']:,} tokens")
     prefill = "unknown (no FLOP/s figure for this card)" if sp["prefill_seconds"] is None else \
