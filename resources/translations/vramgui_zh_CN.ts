@@ -944,6 +944,10 @@ Source: {source}</source>
         <translation>溢出到系统内存</translation>
     </message>
     <message>
+        <source>beyond the model&apos;s limit ({n} tokens)</source>
+        <translation>超出模型上限（{n} 个 token）</translation>
+    </message>
+    <message>
         <source>memory per card (GiB)</source>
         <translation>每卡显存 (GiB)</translation>
     </message>

@@ -569,3 +569,19 @@ def test_largest_context_stops_at_the_models_limit(qtbot, win):
     f = fit(win.state.scenario)
     assert 1000 < f.max_context < 4096
     assert context_text("NVIDIA GeForce RTX 4090") == f"{f.max_context:,}"
+
+
+def test_memory_chart_veils_prompts_beyond_the_models_limit(qtbot, win):
+    # Llama 2 7B: 4,096 tokens of context.  With 256 output tokens a prompt passes it from
+    # 4,096 - 256 = 3,840 on; the veil runs from there to the sweep's end.
+    chart = win.memory_chart
+    settle(qtbot, win)
+    assert chart.beyond.isVisible()
+    lo, hi = chart.beyond.getRegion()
+    assert 10 ** lo == pytest.approx(3840, rel=1e-9)
+    assert hi == pytest.approx(chart.getPlotItem().vb.viewRange()[0][1])
+    assert chart.beyond_label.toPlainText() == "beyond the model's limit (4,096 tokens)"
+    win.panel.output.spin.setValue(0)
+    choose(qtbot, win, win.panel.model, "mistral-7b")            # 32,768 tokens (config.json)
+    assert 10 ** chart.beyond.getRegion()[0] == pytest.approx(32768, rel=1e-9)
+    assert chart.beyond_label.toPlainText() == "beyond the model's limit (32,768 tokens)"

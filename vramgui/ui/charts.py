@@ -581,6 +581,7 @@ class Marker(pg.InfiniteLine):
 
     def __init__(self, *args, label=None, labelOpts=None, **kw):  # noqa: N803 (pyqtgraph's name)
         super().__init__(*args, **kw)
+        self.setZValue(1)            # over the bands (0 and below) and a chart's veils
         if label is not None:
             self.label = MarkerLabel(self, text=label, **(labelOpts or {}))
 
@@ -749,6 +750,17 @@ class MemoryChart(pg.PlotWidget):
         self.spill = add_curve(p, pen=_pen("#D55E00", 1.5), brush=hatch, fillLevel=0)
         self.spill.setZValue(5)
         self.spill.setVisible(False)
+        # prompts whose context (prompt + output) passes the model's own limit: a grey veil,
+        # named at its foot on the right (the legend and the markers' labels hold the top)
+        self.beyond = pg.LinearRegionItem(orientation="vertical", movable=False, brush=_fill(GREY, 40),
+                                          pen=pg.mkPen(None))
+        self.beyond.setZValue(0.5)            # over the bands, under the markers
+        self.beyond.setVisible(False)
+        self.beyond_label = pg.TextItem("", color="#404040", fill=pg.mkBrush(255, 255, 255, 200), anchor=(1, 1))
+        self.beyond_label.setZValue(20)       # over the markers that cross it
+        self.beyond_label.setVisible(False)
+        p.addItem(self.beyond, ignoreBounds=True)
+        p.addItem(self.beyond_label, ignoreBounds=True)
         cache_static_items(p)
         self.readout = pg.TextItem(color="#202020", fill=pg.mkBrush(255, 255, 255, 220), anchor=(0, 0))
         self.readout.setZValue(50)
@@ -779,6 +791,11 @@ class MemoryChart(pg.PlotWidget):
         theme.style_legend(self.pin_legend, c)     # after the pins: it redraws their samples
         theme.style_markers(self.measured, c)
         theme.style_text(self.readout, c, boxed=True)
+        veil = QtGui.QColor(c.foreground)      # a grey of the ink: darkens a light chart, lightens a dark one
+        veil.setAlpha(28)
+        self.beyond.setBrush(pg.mkBrush(veil))
+        theme.style_text(self.beyond_label, c, boxed=True)
+        self.beyond_label.setColor(c.muted)
 
     def set_bands(self, bands: tuple) -> None:
         """(Re)build the stacked areas when the set of bands changes (inference / fine-tuning)."""
@@ -814,6 +831,7 @@ class MemoryChart(pg.PlotWidget):
         self._lines(t.gpu, t.gpu.memory_bytes, t.seq, self.tr("sequence {n}"), max_seq if max_seq >= 1 else None,
                     top, self.tr("largest sequence that fits: {n}"), stack, compare,
                     [g.memory_bytes for g in compare])     # (a training job may use all of a card)
+        self._beyond(ctx, ctx, top)
         self.place_rule_labels()
 
     def update_from(self, s: Scenario, budget: float, max_prompt: int | None, compare: list[GPU],
@@ -830,6 +848,8 @@ class MemoryChart(pg.PlotWidget):
         x, stack = self.x, self.stack
         self._lines(s.gpu, budget, s.prompt_tokens, self.tr("prompt {n}"), max_prompt, top,
                     self.tr("largest prompt that fits: {n}"), stack, compare, budgets(s, compare).tolist())
+        limit = s.model.architecture.max_context
+        self._beyond(limit - s.output_tokens, limit, top)
         # with offload planned, what rises above the usable budget runs from system RAM: its own band
         show = spill and float(stack[-1].max()) * GIB > budget
         if show:
@@ -843,6 +863,21 @@ class MemoryChart(pg.PlotWidget):
             else:
                 self.legend.removeItem(self.spill)
         self.place_rule_labels()
+
+    def _beyond(self, start: int, limit: int, top: int) -> None:
+        """Veil the prompts from ``start`` on, where the context passes the model's ``limit``."""
+        show = start < top
+        if show:
+            region = (float(np.log10(max(start, MIN_PROMPT))), float(np.log10(top)))
+            if tuple(self.beyond.getRegion()) != region:
+                self.beyond.setRegion(region)
+                self.beyond_label.setPos(region[1], 0.0)        # the plot's foot, right
+            text = self.tr("beyond the model's limit ({n} tokens)").format(n=integer(limit))
+            if text != self.beyond_label.toPlainText():
+                self.beyond_label.setText(text)
+        if show != self.beyond.isVisible():
+            self.beyond.setVisible(show)
+            self.beyond_label.setVisible(show)
 
     def _texts(self, title: str, bottom: str) -> None:
         """Title and x-axis title, set only when they change (a mode or a language switch)."""
