@@ -1,6 +1,7 @@
 """The built-in catalog, user presets, schemas and config.json import."""
 
 import json
+import math
 import shutil
 
 import pytest
@@ -30,6 +31,38 @@ def test_every_preset_has_sources(cat):
         assert m.source.startswith("http"), m.id
     for g in cat.gpus.values():
         assert g.sources, g.id
+
+
+# Published sizes that are names rather than counts.
+NOMINAL_SIZES = {"qwen-7b": "'70亿' (7 B) on the card; its config counts 7.72 B",
+                 "starcoder2-15b": "'15B parameter model' on the card; its config counts 15.96 B",
+                 "phi4-14b": "'a 14-billion parameter language model'; the bf16 checkpoint holds 14.66 B"}
+
+
+def _rounding(published: float) -> float:
+    """Half a unit of the published figure's last digit, relative: '7.61B' ±0.005 B."""
+    digits = f"{published:.6e}".split("e")[0].rstrip("0").rstrip(".").replace(".", "")
+    return 0.5 * 10 ** (math.floor(math.log10(published)) - len(digits) + 1) / published
+
+
+def test_counted_parameters_match_the_published_ones(cat):
+    # Every preset that states its published size: the count from its config agrees within the
+    # figure's rounding + 1 % (norms, biases and vision towers that a card may count or not).  A
+    # wrong layer count or width in a config is off by 3 % or more.  Active counts: vendors differ
+    # on whether the embedding lookup is active (gpt-oss, DeepSeek leave it out; Qwen counts it).
+    from vramgui.core.params import count_params
+    checked = 0
+    for m in cat.models.values():
+        p = count_params(m.architecture)
+        if m.published_params and m.id not in NOMINAL_SIZES:
+            tol = _rounding(m.published_params) + 0.01
+            assert abs(p.total / m.published_params - 1) <= tol, (m.id, p.total, m.published_params)
+            checked += 1
+        if m.published_params_active:
+            tol = _rounding(m.published_params_active) + 0.01
+            assert min(abs(p.active / m.published_params_active - 1),
+                       abs((p.active - p.embedding) / m.published_params_active - 1)) <= tol, (m.id, p.active)
+    assert checked >= 50
 
 
 @pytest.mark.parametrize("gpu, mib, gb_s", [
