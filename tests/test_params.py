@@ -173,3 +173,17 @@ def test_llama4_by_hand(cat):
     scout = count_params(cat.model("llama4-scout").architecture)
     assert scout.active == pytest.approx(17e9, rel=0.015)
     assert 107e9 < scout.total < 109e9
+
+
+def test_noaux_tc_routing_has_a_score_bias_whatever_the_model_type(cat):
+    # DeepSeek-V3-style routing ("topk_method": "noaux_tc") keeps one score-correction bias per
+    # routed expert in every MoE layer: 58 layers × 256 experts = 14,848 parameters for V3.  A
+    # model that reuses the architecture under its own model_type (Kimi K2: "kimi_k2") has them too.
+    from vramgui.core import architecture_from_hf_config
+    cfg = dict(cat.model("deepseek-v3").config)
+    v3 = count_params(architecture_from_hf_config(cfg, source="v3")).total
+    renamed = count_params(architecture_from_hf_config(dict(cfg, model_type="kimi_k2"), source="k2")).total
+    greedy = count_params(architecture_from_hf_config(dict(cfg, model_type="kimi_k2", topk_method="greedy"),
+                                                      source="k2")).total
+    assert renamed == v3 == 671_026_419_200
+    assert v3 - greedy == 58 * 256

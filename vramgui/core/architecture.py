@@ -332,7 +332,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int) -> MoE | None:  # noqa
                    experts_per_token=_int(k, source, "num_experts_per_tok"),
                    expert_intermediate_size=_int(expert_f, source, "moe_intermediate_size"),
                    shared_intermediate_size=shared, shared_expert_gate=gate, dense_layers=dense_layers,
-                   router_bias=mt in ("deepseek_v3", "gpt_oss"), expert_bias=mt == "gpt_oss")
+                   router_bias=mt in ("deepseek_v3", "gpt_oss") or cfg.get("topk_method") == "noaux_tc",
+                   expert_bias=mt == "gpt_oss")
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
 
