@@ -125,3 +125,17 @@ def test_fit_caps_the_largest_context_at_the_models_limit(capsys):
     rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "h100-sxm", "--weights", "fp16")
     assert rc == 0
     assert f"largest context 4,096 tokens (the model's limit; memory allows {h100['max_context']:,})" in out
+
+
+def test_report_markdown_says_the_cost_and_the_models_limit():
+    from vramgui.core import Scenario, default_catalog
+    from vramgui.core.report import estimate_dict, report_markdown
+    cat = default_catalog()
+    s = Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("h100-sxm"), weights="fp16")
+    d = estimate_dict(s, 2.0)
+    text = report_markdown(d)
+    cost = d["speed"]["cost_per_million_tokens"]
+    # one H100 at 2.00 an hour: 2 / 3,600 s / tokens/s × 10⁶
+    assert cost == pytest.approx(2.0 / 3600 / d["speed"]["throughput_tokens_per_second"] * 1e6, rel=1e-9)
+    assert f"Cost {cost:,.4g} per million generated tokens at 2 per card-hour" in text
+    assert f"Largest context 4,096 tokens (the model's limit; memory allows {d['fit']['max_context']:,})" in text

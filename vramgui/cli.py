@@ -34,7 +34,7 @@ from .core.errors import InputError, pydantic_message
 from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
 from .core.presets import GPU
-from .core.report import estimate_dict, offload_dict
+from .core.report import estimate_dict, largest_context_text, offload_dict
 from .core.speed import estimate_speed
 from .core.units import GIB
 
@@ -140,9 +140,7 @@ def _print_estimate(d: dict) -> None:
             ("total per card", _gib(m["total"])), ("usable per card", _gib(f["budget_bytes"])),
             ("headroom", _gib(f["headroom_bytes"]))]
     print(_table(rows, ("memory", "GiB = 2^30 bytes")))
-    limit, most = d["model"]["architecture"]["max_context"], f["max_context"]
-    ctx = "none" if most is None else (f"{limit:,} tokens (the model's limit; memory allows {most:,})"
-                                       if most > limit else f"{most:,} tokens")
+    ctx = largest_context_text(f["max_context"], d["model"]["architecture"]["max_context"])
     print(f"verdict: {f['verdict'].upper()} | largest context {ctx} | largest batch {f['max_batch']:,} | "
           f"fewest cards {f['min_gpus'] or '> 64'} | KV capacity {f['kv_capacity_tokens']:,} tokens")
     prefill = "unknown (no FLOP/s figure for this card)" if sp["prefill_seconds"] is None else \

@@ -770,6 +770,14 @@ Source: {source}</source>
         <translation>在 {gpu} 上微调 {model}</translation>
     </message>
     <message>
+        <source>{cost} per million tokens at batch {batch}</source>
+        <translation>批量 {batch} 时每百万 token {cost}</translation>
+    </message>
+    <message>
+        <source>{cost} at batch {batch}, the most that fits</source>
+        <translation>批量 {batch}（能放下的最大批量）时 {cost}</translation>
+    </message>
+    <message>
         <source>Will it fit?</source>
         <translation>放得下吗？</translation>
     </message>
@@ -1008,6 +1016,10 @@ Source: {source}</source>
         <translation>平台默认</translation>
     </message>
     <message>
+        <source>not set</source>
+        <translation>未设置</translation>
+    </message>
+    <message>
         <source>MoE experts in system RAM</source>
         <translation>MoE 专家放在系统内存</translation>
     </message>
@@ -1110,6 +1122,10 @@ Source: {source}</source>
     <message>
         <source>RAM bandwidth</source>
         <translation>内存带宽</translation>
+    </message>
+    <message>
+        <source>Price / card-hour</source>
+        <translation>每卡每小时价格</translation>
     </message>
     <message>
         <source>Inference</source>
@@ -1268,6 +1284,10 @@ Source: {source}</source>
         <translation>卸载层使用的系统内存带宽（默认：双通道 DDR5-4800，76.8 GB/s；统一内存：芯片自身的带宽）</translation>
     </message>
     <message>
+        <source>What one card costs you per hour (cloud price or your own amortised cost, any currency): the cost of a million generated tokens is shown below it. vramgui ships no prices</source>
+        <translation>一张卡每小时的费用（云端价格或自行摊销的成本，任意货币）：下方显示生成一百万 token 的成本。vramgui 不内置任何价格</translation>
+    </message>
+    <message>
         <source>At most four cards can be compared at once.</source>
         <translation>最多只能同时对比四张卡。</translation>
     </message>
@@ -1328,6 +1348,10 @@ Source: {source}</source>
     <message>
         <source>the saved system RAM was not a number and was reset</source>
         <translation>保存的系统内存不是数字，已重置</translation>
+    </message>
+    <message>
+        <source>the saved price per card-hour was not a number and was reset</source>
+        <translation>保存的每卡每小时价格不是数字，已重置</translation>
     </message>
     <message>
         <source>Something went wrong; vramgui keeps running.</source>

@@ -585,3 +585,39 @@ def test_memory_chart_veils_prompts_beyond_the_models_limit(qtbot, win):
     choose(qtbot, win, win.panel.model, "mistral-7b")            # 32,768 tokens (config.json)
     assert 10 ** chart.beyond.getRegion()[0] == pytest.approx(32768, rel=1e-9)
     assert chart.beyond_label.toPlainText() == "beyond the model's limit (32,768 tokens)"
+
+
+def test_price_per_card_hour_gives_the_cost_of_a_million_tokens(qtbot, win, tmp_path):
+    # Llama 3.1 70B fp8 on 2 × H100 with vLLM, batch 32, at 2.49 per card-hour: the cost of a
+    # million tokens is 2.49 × 2 / 3,600 s / (tokens/s of the batch) × 10⁶; the batch memory allows
+    # (the most that fits) costs least, since throughput never falls with batch.
+    p = win.panel
+    choose(qtbot, win, p.model, "llama3.1-70b")
+    choose(qtbot, win, p.gpu, "h100-sxm")
+    choose(qtbot, win, p.weights, "fp8")
+    choose(qtbot, win, p.engine, "vllm")
+    p.gpus.setValue(2)
+    p.batch.spin.setValue(32)
+    settle(qtbot, win)
+    assert p.cost.text() == ""                                   # no price: no cost
+    p.price.setValue(2.49)
+    settle(qtbot, win)
+    s, f = win.state.scenario, win.last_fit
+    rate = 32 / float(estimate_speed(s).decode_step_s)
+    cost = 2.49 * 2 / 3600 / rate * 1e6
+    assert 0.5 < cost < 3
+    first, second = p.cost.text().split("\n")
+
+    def money(x):        # two decimals, three below 1, four below 0.1
+        return f"{x:.{2 if x >= 1 else 3 if x >= 0.1 else 4}f}"
+    assert first == f"{money(cost)} per million tokens at batch 32"
+    top = s.with_(batch=f.max_batch)
+    low = 2.49 * 2 / 3600 / (f.max_batch / float(estimate_speed(top).decode_step_s)) * 1e6
+    assert second == f"{money(low)} at batch {f.max_batch}, the most that fits" and low < cost
+    assert "= 2.49 × 2 ÷ 3,600 ÷" in p.cost.toolTip()
+    assert f"Cost {cost:,.4g} per million generated tokens at 2.49 per card-hour" in win.copy_summary()
+    report = win.export_report(tmp_path / "r.json")
+    assert json.loads(report.read_text())["speed"]["cost_per_million_tokens"] == pytest.approx(cost, rel=1e-9)
+    p.price.setValue(0)
+    settle(qtbot, win)
+    assert p.cost.text() == "" and win.state.price is None

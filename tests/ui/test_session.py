@@ -28,6 +28,7 @@ def test_round_trip(qtbot, tmp_path):
     w.state.update_training(method="qlora", lora_rank=32)
     w.state.set_offload(ram_gb=64, experts_on_cpu=True)
     w.state.set_compare(["h100-sxm"])
+    w.state.set_price(2.49)
     session.save_session(w, store)
     fresh = window(qtbot)
     assert session.restore_session(fresh, store) == []
@@ -38,6 +39,7 @@ def test_round_trip(qtbot, tmp_path):
     assert (t.method, t.lora_rank) == ("qlora", 32)
     assert (fresh.state.ram_gb, fresh.state.experts_on_cpu) == (64, True)
     assert [g.id for g in fresh.state.compare] == ["h100-sxm"]
+    assert fresh.state.price == 2.49 and fresh.panel.price.value() == 2.49
 
 
 def test_corrupt_settings_are_reset_with_a_notice(qtbot, tmp_path):

@@ -27,6 +27,8 @@ from .speed import (
     SOURCES,
     STEP_OVERHEAD_S,
     card_of,
+    cheapest_batch,
+    cost_per_million_tokens,
     decode_parts,
     estimate_speed,
     moe_layers,
@@ -90,6 +92,24 @@ def explain_items(s: Scenario) -> tuple[Explanation, ...]:
     sp = estimate_speed(s, with_knee=False)
     return (_weights(s, m), _kv(s, m), _activations(s, m), _overhead(s, m), _total(s, m),
             _decode(s, sp), _prefill(s, sp))
+
+
+def explain_cost(s: Scenario, price_per_card_hour: float, max_batch: int) -> Explanation:
+    """Cost per million generated tokens at the scenario's batch, from the user's price per
+    card-hour (vramgui ships no prices), and the batch up to ``max_batch`` that costs least."""
+    sp = estimate_speed(s, with_knee=False, with_prefill=False)
+    rate = float(sp.throughput_tokens_per_s)
+    cost = cost_per_million_tokens(sp, s.n_gpus, price_per_card_hour)
+    note = ""
+    if max_batch > s.batch:
+        b, low = cheapest_batch(s, max_batch, price_per_card_hour)
+        if b != s.batch:
+            note = f"Cheapest batch that fits in memory: {b:,} at {low:,.4g} per million tokens."
+    return Explanation(
+        "cost", "Cost per million tokens", f"{cost:,.4g}",
+        "Cost per million generated tokens = price per card-hour × cards ÷ 3,600 s ÷ tokens/s of the batch × 10⁶ "
+        "(decode only; in the currency of your price)",
+        f"= {price_per_card_hour:,.4g} × {s.n_gpus} ÷ 3,600 ÷ {rate:,.1f} × 10⁶ = {cost:,.4g}", note)
 
 
 def _weights(s: Scenario, m) -> Explanation:

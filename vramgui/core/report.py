@@ -83,11 +83,18 @@ def _speed_dict(sp: SpeedResult) -> dict:
 
 
 
+def largest_context_text(tokens: int | None, limit: int) -> str:
+    """The largest context in words: capped at the model's own limit, saying what memory allows."""
+    if tokens is None:
+        return "none"
+    return f"{limit:,} tokens (the model's limit; memory allows {tokens:,})" if tokens > limit else f"{tokens:,} tokens"
+
+
 def report_markdown(d: dict) -> str:
     """A human report of :func:`estimate_dict`'s output (GiB = 2^30 bytes)."""
     sc, m, f, sp = d["scenario"], d["memory"], d["fit"], d["speed"]
     g = lambda x: f"{x / GIB:,.2f} GiB"  # noqa: E731
-    ctx = "none" if f["max_context"] is None else f"{f['max_context']:,} tokens"
+    ctx = largest_context_text(f["max_context"], d["model"]["architecture"]["max_context"])
     lines = [
         f"# {d['model']['name']} on {sc['gpus']} × {d['gpu']['name']}",
         "",
@@ -108,5 +115,10 @@ def report_markdown(d: dict) -> str:
     ]
     if sp["prefill_seconds"] is not None:
         lines.append(f"Time to first token {sp['prefill_seconds'] * 1e3:,.1f} ms.")
+    if "cost_per_million_tokens" in sp:
+        cheapest = (f"; cheapest at batch {sp['cheapest_batch']:,} ({sp['cheapest_cost_per_million_tokens']:,.4g})"
+                    if "cheapest_batch" in sp else "")
+        lines.append(f"Cost {sp['cost_per_million_tokens']:,.4g} per million generated tokens at "
+                     f"{sp['price_per_hour']:,.4g} per card-hour{cheapest}.")
     lines += ["", f"Model source: {d['model']['source']}", f"vramgui {d['version']}"]
     return "\n".join(lines) + "\n"

@@ -225,7 +225,16 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._row(self.ram)
         self._row(self.ram_bw)
         form.addRow("", self.experts_on_cpu)
-        self.inference_rows += [self.ram, self.ram_bw, self.experts_on_cpu]
+        self.price = QtWidgets.QDoubleSpinBox()
+        self.price.setRange(0, 100_000)
+        self.price.setDecimals(2)
+        self.price.setSingleStep(0.1)
+        self._row(self.price)
+        self.cost = QtWidgets.QLabel()      # what a million tokens cost at that price (the window fills it)
+        self.cost.setWordWrap(True)
+        form.addRow("", self.cost)
+        self.inference_rows += [self.ram, self.ram_bw, self.experts_on_cpu, self.price, self.cost]
+        self.price.valueChanged.connect(self.state.set_price)
         self.ram_bw.valueChanged.connect(lambda v: self.state.set_offload(ram_bandwidth_gb_s=v))
         self.ram.valueChanged.connect(lambda v: self.state.set_offload(ram_gb=v))
         self.experts_on_cpu.toggled.connect(lambda v: self.state.set_offload(experts_on_cpu=v))
@@ -283,6 +292,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.util.setSpecialValueText(self.tr("engine default"))
         self.ram.setSpecialValueText(self.tr("no offload"))
         self.ram_bw.setSpecialValueText(self.tr("platform default"))
+        self.price.setSpecialValueText(self.tr("not set"))
         self.experts_on_cpu.setText(self.tr("MoE experts in system RAM"))
         self._compare_text()
         self._fill_gpus()
@@ -294,6 +304,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                         (self.seq.slider, self.tr("Sequence length")),
                         (self.micro_batch.slider, self.tr("Micro-batch"))):
             w.setAccessibleName(name)
+
+    def show_cost(self, text: str, tip: str) -> None:
+        """The cost read-out under the price (empty without a price)."""
+        if text != self.cost.text():
+            self.cost.setText(text)
+        if tip != self.cost.toolTip():
+            self.cost.setToolTip(tip)
 
     def _label_rows(self) -> None:
         for key, text in (
@@ -308,7 +325,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.checkpointing, self.tr("Checkpointing")), (self.train_attention, self.tr("Attention")),
                 (self.zero, self.tr("ZeRO")), (self.seq, self.tr("Sequence length")),
                 (self.micro_batch, self.tr("Micro-batch")), (self.ram, self.tr("System RAM")),
-                (self.ram_bw, self.tr("RAM bandwidth"))):
+                (self.ram_bw, self.tr("RAM bandwidth")), (self.price, self.tr("Price / card-hour"))):
             self.labels[key].setText(text)
 
     def _name_choices(self) -> None:
@@ -368,7 +385,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.experts_on_cpu, self.tr("Keep every expert tensor in RAM and attention on the GPU "
                                               "(llama.cpp -ot exps=CPU)")),
                 (self.ram_bw, self.tr("System RAM bandwidth for the offloaded layers (default: dual-channel "
-                                      "DDR5-4800, 76.8 GB/s; unified memory: the chip's)"))):
+                                      "DDR5-4800, 76.8 GB/s; unified memory: the chip's)")),
+                (self.price, self.tr("What one card costs you per hour (cloud price or your own amortised cost, "
+                                     "any currency): the cost of a million generated tokens is shown below it. "
+                                     "vramgui ships no prices"))):
             w.setToolTip(tip)
 
     # --- building --------------------------------------------------------------------
@@ -530,6 +550,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         if self.ram.value() != self.state.ram_gb:
             with QtCore.QSignalBlocker(self.ram):
                 self.ram.setValue(self.state.ram_gb)
+        if self.price.value() != self.state.price_per_card_hour:
+            with QtCore.QSignalBlocker(self.price):
+                self.price.setValue(self.state.price_per_card_hour)
         if self.experts_on_cpu.isChecked() != self.state.experts_on_cpu:
             with QtCore.QSignalBlocker(self.experts_on_cpu):
                 self.experts_on_cpu.setChecked(self.state.experts_on_cpu)

@@ -12,11 +12,11 @@ from ..core import estimate_memory, fit
 from ..core.cards import CardTables, fit_from_table
 from ..core.catalog import data_dir
 from ..core.errors import InputError
-from ..core.explain import explain_items, explain_training_items
+from ..core.explain import explain_cost, explain_items, explain_training_items
 from ..core.measured import load_measured
 from ..core.model_files import model_from_path
 from ..core.report import estimate_dict, report_markdown
-from ..core.speed import estimate_speed
+from ..core.speed import cheapest_batch, cost_per_million_tokens, estimate_speed
 from ..core.user_presets import remove_preset, save_preset
 from . import i18n, theme
 from .breakdown import BreakdownStrip
@@ -29,7 +29,7 @@ from .export import export_csv, export_png, export_report, export_svg, scenario_
 from .fit_table import FitPanel
 from .machine_tab import MachineTab
 from .state import ScenarioState
-from .wording import core_name
+from .wording import core_name, money
 
 
 class MainWindow(QtWidgets.QMainWindow):
@@ -289,7 +289,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.second_chart.setCurrentWidget(self.speed_chart)
         self.fit_panel.set_headers(False)
         self.speed_chart.update_from(s, f.max_batch)
-        self.breakdown.update_from(s, estimate_memory(s), f, estimate_speed(s, with_knee=False), plan)
+        sp = estimate_speed(s, with_knee=False)
+        self.breakdown.update_from(s, estimate_memory(s), f, sp, plan)
+        self._show_cost(s, sp, f.max_batch)
         self.explain_panel.set_source(self._explain_heading(s), lambda: explain_items(s))   # built only if shown
         self.memory_chart.set_measured(self.measured, s)
         self.speed_chart.set_measured(self.measured, s)
@@ -299,6 +301,20 @@ class MainWindow(QtWidgets.QMainWindow):
             self.refresh_compare()
         self.last_fit = f
         self.redrawn.emit(time.perf_counter() - t0)
+
+    def _show_cost(self, s, sp, max_batch: int) -> None:
+        """The cost of a million tokens beside the price the user set (nothing without one)."""
+        price = self.state.price
+        if price is None:
+            self.panel.show_cost("", "")
+            return
+        text = self.tr("{cost} per million tokens at batch {batch}").format(
+            cost=money(cost_per_million_tokens(sp, s.n_gpus, price)), batch=i18n.integer(s.batch))
+        if max_batch > s.batch:
+            b, low = cheapest_batch(s, max_batch, price)
+            text += "\n" + self.tr("{cost} at batch {batch}, the most that fits").format(cost=money(low),
+                                                                                      batch=i18n.integer(b))
+        self.panel.show_cost(text, explain_cost(s, price, max_batch).text)
 
     def redraw_table(self) -> None:
         if self._table is None:       # the catalog changed since: the redraw it scheduled brings a new table
@@ -603,10 +619,10 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def export_report(self, path: Path | None = None) -> Path | None:
         path = path or self._save_path(self.tr("Export report"), ".md", "Markdown (*.md);;JSON (*.json)")
-        return None if path is None else export_report(self.state.scenario, path, self.state.pins)
+        return None if path is None else export_report(self.state.scenario, path, self.state.pins, self.state.price)
 
     def copy_summary(self) -> str:
-        text = report_markdown(estimate_dict(self.state.scenario))
+        text = report_markdown(estimate_dict(self.state.scenario, self.state.price))
         QtWidgets.QApplication.clipboard().setText(text)
         self.statusBar().showMessage(self.tr("Summary copied to the clipboard."), 4000)
         return text

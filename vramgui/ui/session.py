@@ -96,6 +96,7 @@ def save_session(win, store: QtCore.QSettings | None = None) -> None:
     data = {"model": s.model.id, "gpu": s.gpu.id, "scenario": {k: getattr(s, k) for k in SCENARIO_KEYS},
             "training": {k: (list(v) if isinstance(v := getattr(t, k), tuple) else v) for k in TRAINING_KEYS},
             "mode": st.mode, "ram_gb": st.ram_gb, "experts_on_cpu": st.experts_on_cpu,
+            "price_per_card_hour": st.price_per_card_hour,
             "compare": [g.id for g in st.compare],
             "pins": [{"model": p.model.id, "gpu": p.gpu.id, **{k: getattr(p, k) for k in SCENARIO_KEYS}}
                      for p in st.pins]}
@@ -169,6 +170,10 @@ def _apply(state, data: dict) -> list[str]:
         state.set_offload(ram_gb=float(data.get("ram_gb") or 0), experts_on_cpu=bool(data.get("experts_on_cpu")))
     except (TypeError, ValueError):
         notes.append(translate("Session", "the saved system RAM was not a number and was reset"))
+    try:
+        state.set_price(float(data.get("price_per_card_hour") or 0))
+    except (TypeError, ValueError):
+        notes.append(translate("Session", "the saved price per card-hour was not a number and was reset"))
     state.set_mode(data.get("mode") if data.get("mode") in ("inference", "training") else "inference")
     return notes
 

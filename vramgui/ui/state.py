@@ -30,6 +30,7 @@ class ScenarioState(QtCore.QObject):
         self.ram_gb = 0.0             # system RAM for partial offload; 0: do not plan offload
         self.experts_on_cpu = False
         self.ram_bandwidth_gb_s: float | None = None   # None: the platform default
+        self.price_per_card_hour = 0.0   # the user's price, for the cost per million tokens; 0: not set
         self._training = TrainingSetup(model=scenario.model, gpu=scenario.gpu, method="lora", optimizer="adamw",
                                        lora_rank=16, lora_targets="q,k,v,o", checkpointing="full", seq=2048)
 
@@ -46,6 +47,18 @@ class ScenarioState(QtCore.QObject):
         if experts_on_cpu is not None:
             self.experts_on_cpu = bool(experts_on_cpu)
         self.changed.emit()
+
+    def set_price(self, price_per_card_hour: float) -> None:
+        """The user's price per card-hour (vramgui ships no prices); 0 or less: none."""
+        price = max(0.0, float(price_per_card_hour))
+        if price != self.price_per_card_hour:
+            self.price_per_card_hour = price
+            self.changed.emit()
+
+    @property
+    def price(self) -> float | None:
+        """The price per card-hour, or None when not set."""
+        return self.price_per_card_hour or None
 
     def offload_plan(self, gpu=None):
         """The offload plan for the current scenario on ``gpu`` (default: the primary), or None

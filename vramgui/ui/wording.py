@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-from .i18n import integer, translate
+from .i18n import integer, num, translate
 
 # Names from the core's tables that hold words, listed for translation (the others are
 # symbols such as FP16 or GGUF Q4_K_M and stay as they are).
@@ -94,3 +94,8 @@ def context_cell(tokens: int | None, limit: int | None, short: bool = False) -> 
         text = translate("FitTable", "{n} (limit)") if short else translate("MachineTab", "{n} (model limit)")
         return text.format(n=integer(limit))
     return integer(tokens)
+
+
+def money(x: float) -> str:
+    """A cost: two decimals, more below 1 (0.0274) so a cheap token does not read 0.00."""
+    return num(x, 2 if x >= 1 else 3 if x >= 0.1 else 4)
