@@ -88,12 +88,18 @@ def test_save_imported_model_as_preset(qtbot, win, tmp_path):
     assert not path.exists()
 
 
-def test_custom_gpu_dialog_and_card(qtbot, win, tmp_path):
+def custom_dialog(qtbot, name: str, gib: float, gb_s: float) -> CustomGpuDialog:
+    """The "Add a custom GPU" dialog with a name, memory and bandwidth typed in."""
     dialog = CustomGpuDialog()
     qtbot.addWidget(dialog)
-    dialog.name.setText("Lab card 20G")
-    dialog.memory.setValue(20)
-    dialog.bandwidth.setValue(800)
+    dialog.name.setText(name)
+    dialog.memory.setValue(gib)
+    dialog.bandwidth.setValue(gb_s)
+    return dialog
+
+
+def test_custom_gpu_dialog_and_card(qtbot, win, tmp_path):
+    dialog = custom_dialog(qtbot, "Lab card 20G", 20, 800)
     dialog.tflops.setValue(90)
     gpu = dialog.build()
     assert gpu.id == "custom-lab-card-20g" and gpu.memory_mib == 20 * 1024
@@ -110,11 +116,7 @@ def test_custom_unified_memory_machine_sets_the_gpus_share(qtbot, win, tmp_path)
     # A 128 GiB unified-memory box whose platform lets the GPU take 95 %: with llama.cpp (no
     # utilization cap) the usable line sits at 128 × 0.95 = 121.6 GiB, not at the 75 % macOS
     # default (96 GiB) nor at the whole 128.
-    dialog = CustomGpuDialog()
-    qtbot.addWidget(dialog)
-    dialog.name.setText("Box 128")
-    dialog.memory.setValue(128)
-    dialog.bandwidth.setValue(273)
+    dialog = custom_dialog(qtbot, "Box 128", 128, 273)
     dialog.unified.setChecked(True)
     assert dialog.share.isEnabled() and dialog.share.value() == 75
     dialog.share.setValue(95)

@@ -23,6 +23,17 @@ def choose(qtbot, win, combo, ident):
     settle(qtbot, win)
 
 
+def drive(qtbot, win, gpus: int, batch: int, **choices):
+    """Pick model, gpu, weights, engine (those given) in their combo boxes, then set the card
+    count and the batch, through the widgets."""
+    p = win.panel
+    for name, ident in choices.items():
+        choose(qtbot, win, getattr(p, name), ident)
+    p.gpus.setValue(gpus)
+    p.batch.spin.setValue(batch)
+    settle(qtbot, win)
+
+
 def test_model_picker_redraws_the_memory_chart(qtbot, win):
     p = win.panel
     choose(qtbot, win, p.model, "llama2-13b")
@@ -76,13 +87,7 @@ def test_memory_axis_keeps_the_cards_and_the_crossing_in_view(qtbot, win):
     # Through the window: Llama 3.1 405B fp8 on 8 x H100 80GB, batch 16.  The sweep ends
     # above 500 GiB a card; the axis stops below 200 GiB, so the 79.6 GiB line sits in the
     # middle of the plot, not in its bottom seventh.
-    p = win.panel
-    choose(qtbot, win, p.model, "llama3.1-405b")
-    choose(qtbot, win, p.gpu, "h100-sxm")
-    choose(qtbot, win, p.weights, "fp8")
-    p.gpus.setValue(8)
-    p.batch.spin.setValue(16)
-    settle(qtbot, win)
+    drive(qtbot, win, model="llama3.1-405b", gpu="h100-sxm", weights="fp8", gpus=8, batch=16)
     top = win.memory_chart.getPlotItem().vb.viewRange()[1][1]
     assert stacked_total(win).max() > 500
     assert 1.5 * 79.6 < top <= 200
@@ -592,13 +597,7 @@ def test_price_per_card_hour_gives_the_cost_of_a_million_tokens(qtbot, win, tmp_
     # million tokens is 2.49 × 2 / 3,600 s / (tokens/s of the batch) × 10⁶; the batch memory allows
     # (the most that fits) costs least, since throughput never falls with batch.
     p = win.panel
-    choose(qtbot, win, p.model, "llama3.1-70b")
-    choose(qtbot, win, p.gpu, "h100-sxm")
-    choose(qtbot, win, p.weights, "fp8")
-    choose(qtbot, win, p.engine, "vllm")
-    p.gpus.setValue(2)
-    p.batch.spin.setValue(32)
-    settle(qtbot, win)
+    drive(qtbot, win, model="llama3.1-70b", gpu="h100-sxm", weights="fp8", engine="vllm", gpus=2, batch=32)
     assert p.cost.text() == ""                                   # no price: no cost
     p.price.setValue(2.49)
     settle(qtbot, win)
