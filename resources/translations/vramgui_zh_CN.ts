@@ -1402,6 +1402,18 @@ Source: {source}</source>
         <translation>tokens/s</translation>
     </message>
     <message>
+        <source>{rate} tokens/s in all</source>
+        <translation>合计 {rate} token/s</translation>
+    </message>
+    <message>
+        <source>{rate} tokens/s per sequence</source>
+        <translation>每条序列 {rate} token/s</translation>
+    </message>
+    <message>
+        <source>step {ms} ms (speed of light {sol} ms)</source>
+        <translation>每步 {ms} ms（理论上限 {sol} ms）</translation>
+    </message>
+    <message>
         <source>knee {n}</source>
         <translation>拐点 {n}</translation>
     </message>

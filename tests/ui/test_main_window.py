@@ -620,3 +620,28 @@ def test_price_per_card_hour_gives_the_cost_of_a_million_tokens(qtbot, win, tmp_
     p.price.setValue(0)
     settle(qtbot, win)
     assert p.cost.text() == "" and win.state.price is None
+
+
+def test_hover_read_outs_give_the_core_numbers(qtbot, win):
+    # Llama 2 7B fp16 on an RTX 4090.  Speed chart, pointer at batch 64 in the throughput plot:
+    # the batch of the sweep nearest to it, with the core's step time at the end of generation.
+    from PySide6.QtCore import QPointF
+    sc = win.speed_chart
+    s = win.state.scenario
+    sc._hover((sc.thr.vb.mapViewToScene(QPointF(np.log10(64), np.log10(500))),))
+    lines = sc.readout.toPlainText().split("\n")
+    b = int(lines[0].split()[-1].replace(",", ""))
+    step = float(estimate_speed(s, batch=np.array([b])).decode_step_s[0])
+    assert abs(np.log10(b / 64)) < 0.05
+    assert lines[1] == f"{b / step:,.0f} tokens/s in all" and lines[2] == f"{1 / step:,.1f} tokens/s per sequence"
+    assert lines[3].startswith(f"step {step * 1e3:,.2f} ms")
+    # the step plot takes the read-out along
+    sc._hover((sc.step.vb.mapViewToScene(QPointF(np.log10(8), 1.5)),))
+    assert sc.readout.isVisible() and sc.readout.toPlainText().startswith("batch 8")
+    # Memory chart at a prompt of ~1,000 tokens: the bands and the total of the core's estimate.
+    mc = win.memory_chart
+    mc._hover((mc.getPlotItem().vb.mapViewToScene(QPointF(3.0, 10.0)),))
+    lines = mc.readout.toPlainText().split("\n")
+    x = int(lines[0].split()[0].replace(",", ""))
+    assert abs(np.log10(x / 1000)) < 0.05
+    assert lines[-1] == f"total {float(estimate_memory(s, prompt=np.array([x])).total[0]) / GIB:,.2f} GiB"

@@ -1031,8 +1031,24 @@ class MemoryChart(pg.PlotWidget):
             self.tr("{band} {size} GiB").format(band=translate("Charts", label), size=num(v, 2))
             for (_, label, _), v in zip(self.bands, parts, strict=True)]
         self.readout.setText("\n".join(lines + [self.tr("total {size} GiB").format(size=num(self.stack[-1, i], 2))]))
-        self.readout.setPos(pt.x(), pt.y())
-        self.readout.setVisible(True)
+        place_readout(self.readout, vb, pt)
+
+
+def place_readout(item: pg.TextItem, vb: pg.ViewBox, pt: QtCore.QPointF) -> None:
+    """Show a hover read-out beside the pointer (at ``pt``, view coordinates) and wholly inside
+    the view box, which clips its children: right of and below the pointer where it fits,
+    else left of or above it, else against the box's edge."""
+    w_px, h_px = vb.width(), vb.height()
+    (x0, x1), (y0, y1) = vb.viewRange()
+    br = item.boundingRect()
+    w, h = br.width(), br.height()
+    px = (pt.x() - x0) / (x1 - x0) * w_px
+    py = (y1 - pt.y()) / (y1 - y0) * h_px
+    left = px + 8 if px + 8 + w <= w_px else px - 8 - w if px - 8 - w >= 0 else max(0.0, w_px - w)
+    top = py + 8 if py + 8 + h <= h_px else py - 8 - h if py - 8 - h >= 0 else 0.0
+    item.setAnchor((0, 0))
+    item.setPos(x0 + left / w_px * (x1 - x0), y1 - top / h_px * (y1 - y0))
+    item.setVisible(True)
 
 
 class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
@@ -1095,6 +1111,13 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self._updating = False
         self.thr.vb.sigXRangeChanged.connect(lambda *_: self._updating or self.place_labels())
         self.step.vb.sigXRangeChanged.connect(lambda *_: self._updating or self.place_legend())
+        # hover: the numbers at the batch under the pointer, in whichever plot it is
+        self.readout = pg.TextItem(color="#202020", fill=pg.mkBrush(255, 255, 255, 225), anchor=(0, 0))
+        self.readout.setZValue(50)
+        self.readout.setVisible(False)
+        self._readout_in = self.thr
+        self.thr.addItem(self.readout, ignoreBounds=True)
+        self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60, slot=self._hover)
         self.retranslate()
 
     def place_labels(self) -> None:
@@ -1197,6 +1220,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         for item in (self.measured_thr, self.measured_step):
             theme.style_markers(item, c)
         theme.style_text(self.ttft, c, boxed=True)
+        theme.style_text(self.readout, c, boxed=True)
         for sample in self.styles:          # the legend's line styles, in the theme's ink
             theme.recolour(sample, c.foreground)
         theme.style_legend(self.legend, c)
@@ -1231,6 +1255,29 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             unit = "ms" if quantity == "step_ms" else self.tr("tokens/s")
             item.setData(b, [q.value for q in pts],
                          data=[_tip(q.label, q.value, float(e), unit) for q, e in zip(pts, est, strict=True)])
+
+    def _hover(self, event) -> None:
+        """Batch, throughput, per-sequence speed and step time at the pointer's batch."""
+        pos = event[0]
+        plot = next((p for p in (self.thr, self.step) if p.vb.sceneBoundingRect().contains(pos)), None)
+        sp = self.result
+        if plot is None or sp is None:
+            self.readout.setVisible(False)
+            return
+        pt = plot.vb.mapSceneToView(pos)
+        b = np.asarray(sp.batch, dtype=np.float64)
+        i = int(np.argmin(np.abs(np.log10(b) - pt.x())))
+        step, sol = float(sp.decode_step_s[i]), float(sp.sol_decode_step_s[i])
+        self.readout.setText("\n".join((
+            self.tr("batch {n}").format(n=integer(b[i])),
+            self.tr("{rate} tokens/s in all").format(rate=num(b[i] / step)),
+            self.tr("{rate} tokens/s per sequence").format(rate=num(1 / step, 1)),
+            self.tr("step {ms} ms (speed of light {sol} ms)").format(ms=num(step * 1e3, 2), sol=num(sol * 1e3, 2)))))
+        if plot is not self._readout_in:       # the read-out moves to the plot under the pointer
+            self._readout_in.removeItem(self.readout)
+            plot.addItem(self.readout, ignoreBounds=True)
+            self._readout_in = plot
+        place_readout(self.readout, plot.vb, pt)
 
     def update_from(self, s: Scenario, max_batch: int) -> SpeedResult:
         self._updating = True
