@@ -992,6 +992,10 @@ Source: {source}</source>
         <source>total {size} GiB</source>
         <translation>总计 {size} GiB</translation>
     </message>
+    <message>
+        <source>beyond the model&apos;s limit</source>
+        <translation>超出模型上限</translation>
+    </message>
 </context>
 <context>
     <name>ScenarioPanel</name>

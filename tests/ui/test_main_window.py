@@ -645,3 +645,6 @@ def test_hover_read_outs_give_the_core_numbers(qtbot, win):
     x = int(lines[0].split()[0].replace(",", ""))
     assert abs(np.log10(x / 1000)) < 0.05
     assert lines[-1] == f"total {float(estimate_memory(s, prompt=np.array([x])).total[0]) / GIB:,.2f} GiB"
+    # past 4,096 - 256 tokens the context passes Llama 2's limit, and the read-out says so
+    mc._hover((mc.getPlotItem().vb.mapViewToScene(QPointF(4.0, 10.0)),))
+    assert mc.readout.toPlainText().split("\n")[-1] == "beyond the model's limit"

@@ -1030,7 +1030,10 @@ class MemoryChart(pg.PlotWidget):
         lines = [self.tr("{n} tokens").format(n=integer(self.x[i]))] + [
             self.tr("{band} {size} GiB").format(band=translate("Charts", label), size=num(v, 2))
             for (_, label, _), v in zip(self.bands, parts, strict=True)]
-        self.readout.setText("\n".join(lines + [self.tr("total {size} GiB").format(size=num(self.stack[-1, i], 2))]))
+        lines.append(self.tr("total {size} GiB").format(size=num(self.stack[-1, i], 2)))
+        if self.beyond.isVisible() and np.log10(self.x[i]) >= self.beyond.getRegion()[0]:
+            lines.append(self.tr("beyond the model's limit"))
+        self.readout.setText("\n".join(lines))
         place_readout(self.readout, vb, pt)
 
 
