@@ -221,6 +221,10 @@
         <translation>首字延迟</translation>
     </message>
     <message>
+        <source>Cost / million tokens</source>
+        <translation>每百万 token 成本</translation>
+    </message>
+    <message>
         <source>unknown</source>
         <translation>未知</translation>
     </message>

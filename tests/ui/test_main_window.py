@@ -530,6 +530,13 @@ def test_pinned_scenarios(qtbot, win, tmp_path):
     assert ct.table.columnCount() == 3
     assert ct.cell("Model", 0) == "Llama 2 13B" and ct.cell("Weights format", 2) == "GGUF Q4_K_M"
     assert ct.cell("Total per card", 1) == f"{float(estimate_memory(st.pins[0]).total) / GIB:,.2f} GiB"
+    # Llama 2's own limit, 4,096 tokens, though a 4090 holds more of its context
+    assert fit(st.pins[0]).max_context > 4096 and ct.cell("Largest context", 1) == "4,096 (model limit)"
+    assert ct.table.rowCount() == 17                           # no price: no cost row
+    win.panel.price.setValue(2.0)
+    settle(qtbot, win)
+    rate = float(estimate_speed(st.pins[1]).throughput_tokens_per_s)
+    assert ct.cell("Cost / million tokens", 2) == f"{2.0 / 3600 / rate * 1e6:,.2f}"   # one 4090 at 2.00 an hour
     import json
     d = json.loads(win.export_report(tmp_path / "r.json").read_text())
     assert [p["scenario"]["weights"] for p in d["pins"]] == ["fp16", "q4_k_m"]

@@ -6,10 +6,10 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import estimate_memory, fit
-from ..core.speed import estimate_speed
+from ..core.speed import cost_per_million_tokens, estimate_speed
 from ..core.units import GIB
 from .i18n import Retranslates, duration, integer, num, translate
-from .wording import core_name, fit_verdict
+from .wording import context_cell, core_name, fit_verdict, money
 
 # Row titles in English (the keys of :meth:`CompareTab.cell`), translated where shown
 ROWS = (QT_TRANSLATE_NOOP("CompareTab", "Model"), QT_TRANSLATE_NOOP("CompareTab", "Cards"),
@@ -21,18 +21,21 @@ ROWS = (QT_TRANSLATE_NOOP("CompareTab", "Model"), QT_TRANSLATE_NOOP("CompareTab"
         QT_TRANSLATE_NOOP("CompareTab", "Verdict"), QT_TRANSLATE_NOOP("CompareTab", "Largest context"),
         QT_TRANSLATE_NOOP("CompareTab", "Decode ms/token"), QT_TRANSLATE_NOOP("CompareTab", "Tokens/s (all sequences)"),
         QT_TRANSLATE_NOOP("CompareTab", "Time to first token"))
+# the last row, only when the user has set a price per card-hour
+COST_ROW = QT_TRANSLATE_NOOP("CompareTab", "Cost / million tokens")
 
 
-def column(s) -> list[str]:
+def column(s, price: float | None = None) -> list[str]:
     m, f = estimate_memory(s), fit(s)
     sp = estimate_speed(s, with_knee=False)
     g = lambda x: f"{num(float(x) / GIB, 2)} GiB"  # noqa: E731
     return [s.model.name, f"{s.n_gpus} × {s.gpu.name}", core_name(s.weight_format.name), core_name(s.profile.name),
             f"{integer(s.prompt_tokens)} + {integer(s.output_tokens)}", integer(s.batch), g(m.weights),
             g(m.kv_cache), g(m.activations), g(m.overhead), g(m.total), g(f.budget_bytes),
-            fit_verdict(f.fits, f.min_gpus), "-" if f.max_context is None else integer(f.max_context),
+            fit_verdict(f.fits, f.min_gpus), context_cell(f.max_context, s.model.architecture.max_context),
             num(float(sp.decode_step_s) * 1e3, 2), num(float(sp.throughput_tokens_per_s), 1),
-            duration(float(sp.prefill_s)) if sp.compute_known else translate("CompareTab", "unknown")]
+            duration(float(sp.prefill_s)) if sp.compute_known else translate("CompareTab", "unknown")] \
+        + ([money(cost_per_million_tokens(sp, s.n_gpus, price))] if price else [])
 
 
 class CompareTab(Retranslates, QtWidgets.QWidget):
@@ -50,21 +53,29 @@ class CompareTab(Retranslates, QtWidgets.QWidget):
 
     def retranslate(self) -> None:
         """Row titles and help in the current language (the cells follow on the next update)."""
-        self.table.setVerticalHeaderLabels([translate("CompareTab", r) for r in ROWS])
+        self.table.setVerticalHeaderLabels([translate("CompareTab", r) for r in self.rows()])
         self.table.setToolTip(self.tr("The live scenario and up to four pinned ones (Scenario → Pin, Ctrl+P)"))
         self.note.setText(self.tr("Pin scenarios with Scenario → Pin current scenario (Ctrl+P); the charts draw "
                                   "them as dashed lines."))
 
-    def update_from(self, live, pins: list) -> None:
+    def rows(self) -> tuple[str, ...]:
+        return ROWS + ((COST_ROW,) if self.table.rowCount() > len(ROWS) else ())
+
+    def update_from(self, live, pins: list, price: float | None = None) -> None:
+        """The live scenario and the pinned ones; ``price`` per card-hour adds the cost row."""
         scenarios = [live, *pins]
+        rows = len(ROWS) + (1 if price else 0)
+        if rows != self.table.rowCount():
+            self.table.setRowCount(rows)
+            self.retranslate()
         self.table.setColumnCount(len(scenarios))
         self.table.setHorizontalHeaderLabels([self.tr("live")] + [self.tr("pin {i}").format(i=i + 1)
                                                                   for i in range(len(pins))])
         for c, s in enumerate(scenarios):
-            for r, text in enumerate(column(s)):
+            for r, text in enumerate(column(s, price)):
                 item = QtWidgets.QTableWidgetItem(text)
                 item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(r, c, item)
 
     def cell(self, row: str, col: int) -> str:
-        return self.table.item(ROWS.index(row), col).text()
+        return self.table.item(self.rows().index(row), col).text()
