@@ -54,6 +54,16 @@ def test_corrupt_settings_are_reset_with_a_notice(qtbot, tmp_path):
     assert w.state.scenario == before
 
 
+def test_a_saved_price_out_of_range_is_clamped_or_dropped(qtbot, tmp_path):
+    import json
+    for saved, kept in ((1e12, 100_000.0), ("inf", None), (-3, None), ("nan", None), (0.75, 0.75)):
+        store = QtCore.QSettings(str(tmp_path / "p.ini"), QtCore.QSettings.Format.IniFormat)
+        store.setValue("session/scenario", json.dumps({"price_per_card_hour": saved}))
+        w = window(qtbot)
+        assert session.restore_session(w, store) == []
+        assert w.state.price == kept and w.panel.price.value() == (kept or 0)
+
+
 def test_missing_preset_and_bad_values(qtbot, tmp_path):
     import json
     store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)

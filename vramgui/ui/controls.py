@@ -10,7 +10,7 @@ from PySide6 import QtCore, QtWidgets
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
-from .state import ScenarioState
+from .state import MAX_PRICE, ScenarioState
 from .wording import CATEGORIES, core_name
 
 _STEPS = 1000
@@ -226,7 +226,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._row(self.ram_bw)
         form.addRow("", self.experts_on_cpu)
         self.price = QtWidgets.QDoubleSpinBox()
-        self.price.setRange(0, 100_000)
+        self.price.setRange(0, MAX_PRICE)
         self.price.setDecimals(2)
         self.price.setSingleStep(0.1)
         self._row(self.price)

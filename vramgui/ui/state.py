@@ -6,6 +6,8 @@ scenario as it was and emits ``refused`` with the reason, so the window can show
 
 from __future__ import annotations
 
+import math
+
 from pydantic import ValidationError
 from PySide6 import QtCore
 
@@ -13,6 +15,9 @@ from ..core import Catalog, Scenario
 from ..core.errors import pydantic_message
 from ..core.presets import GPU
 from ..core.training import TrainingSetup
+
+
+MAX_PRICE = 100_000.0      # per card-hour, in the user's currency
 
 
 class ScenarioState(QtCore.QObject):
@@ -49,8 +54,10 @@ class ScenarioState(QtCore.QObject):
         self.changed.emit()
 
     def set_price(self, price_per_card_hour: float) -> None:
-        """The user's price per card-hour (vramgui ships no prices); 0 or less: none."""
-        price = max(0.0, float(price_per_card_hour))
+        """The user's price per card-hour (vramgui ships no prices); 0 or less, or not a finite
+        number: none.  At most ``MAX_PRICE`` (the price field's range)."""
+        price = float(price_per_card_hour)
+        price = min(price, MAX_PRICE) if math.isfinite(price) and price > 0 else 0.0
         if price != self.price_per_card_hour:
             self.price_per_card_hour = price
             self.changed.emit()
