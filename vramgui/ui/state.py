@@ -16,7 +16,6 @@ from ..core.errors import pydantic_message
 from ..core.presets import GPU
 from ..core.training import TrainingSetup
 
-
 MAX_PRICE = 100_000.0      # per card-hour, in the user's currency
 
 
