@@ -80,3 +80,17 @@ def test_every_skip_has_a_reason(results):
             assert len(p["skipped"]) > 10
     modelled = sum(1 for p in results["points"] if p["skipped"] is None)
     assert modelled >= 100, "most of the corpus must be modelled"
+
+
+def test_llama_bench_tg128_decodes_from_an_empty_context(results):
+    # llama-bench tg128 generates 128 tokens from an empty context: the step is estimated at the
+    # middle of the run, 64 tokens of KV (a prompt of 0 is a prompt, not "the whole n_ctx").
+    import numpy as np
+
+    from vramgui.core import Scenario, default_catalog
+    from vramgui.core.speed import decode_step
+    cat = default_catalog()
+    s = Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"), weights="q4_0", engine="llamacpp",
+                 attention="flash", prompt_tokens=0)
+    got = next(r for r in results["points"] if r["id"] == "llamacpp-b4011-l2-7b-q4_0-rtx4090-tg128")
+    assert got["estimated"] == pytest.approx(1 / float(decode_step(s, 1, np.array([64]))[0][0]), rel=1e-9)

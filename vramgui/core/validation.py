@@ -144,10 +144,10 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
     flash = p.get("flash_attn")
     attention = None if engine == "vllm" else ("flash" if flash else "eager" if flash is False else None)
     n_ctx = int(p.get("n_ctx") or extra.get("max_model_len") or 2048)
-    prompt = int(extra.get("prompt_tokens") or extra.get("prefill_length") or 0)
+    prompt = extra.get("prompt_tokens", extra.get("prefill_length"))   # 0 is a prompt (llama-bench tg)
     s = Scenario(model=model, gpu=gpu, n_gpus=max(tp, pp), weights=fmt, kv_dtype=kv, engine=engine,
-                 attention=attention, prompt_tokens=prompt or n_ctx, batch=int(p.get("batch") or 1),
-                 gpu_util=util)
+                 attention=attention, prompt_tokens=n_ctx if prompt is None else int(prompt),
+                 batch=int(p.get("batch") or 1), gpu_util=util)
     return s, None
 
 
