@@ -75,8 +75,10 @@ SOURCES = {
                      "benchmarks); vLLM / well-tuned CUDA kernels 80-90 % (calm's README: 7B fp16 at "
                      "~900 GB/s of 1008 on an RTX 4090); HF transformers 80 % and generic 85 % are assumptions "
                      "within that range",
-    "GGUF_BW_CURVE": "llama.cpp CUDA benchmarks, RTX 4090, Mistral 7B: F16 82 %, Q8_0 71 %, Q4_0 58 % of "
-                     "peak bandwidth (the 2.625-bit point is an assumption below them)",
+    "GGUF_BW_CURVE": "llama.cpp CUDA benchmarks (Dec 2023 builds), RTX 4090, Mistral 7B: F16 82 %, Q8_0 71 %, "
+                     "Q4_0 58 % of peak bandwidth (the 2.625-bit point is an assumption below them). Newer builds "
+                     "are faster: b4011 (Nov 2024) decodes Llama 2 7B Q4_0 at 68-71 % of a 3090's and a 4090's "
+                     "peak, 17-20 % above this profile (measured corpus)",
     "W4_FACTOR": "AutoAWQ's fused GEMM reaches ~45 % of a T4's bandwidth at batch 1 (Mistral 7B, "
                  "33.9 tokens/s); Marlin-class kernels in vLLM reach ~80 % of fp16's",
     "W8_FACTOR": "assumption: int8/fp8 kernels read one scale per group or tensor next to the weights; "
@@ -87,9 +89,9 @@ SOURCES = {
     "STEP_OVERHEAD_S": "assumption: round figures for scheduling, sampling and graph launch (vLLM "
                        "0.5 ms, llama.cpp 0.2 ms per step)",
     "HOST_S_PER_LAYER": "HF eager launches ~25 kernels per decoder layer from Python at ~20 µs each; "
-                        "llama.cpp builds without CUDA graphs (before mid-2024) spend ~0.2 ms per layer "
-                        "launching its ops (Llama 2 7B Q4_0: 7.35 ms/token on an A100 PCIe and 6.66 ms "
-                        "on an RTX 4090, Dec 2023)",
+                        "llama.cpp builds without CUDA graphs (before mid-2024; this profile's) spend "
+                        "~0.2 ms per layer launching its ops (Llama 2 7B Q4_0: 7.35 ms/token on an A100 PCIe "
+                        "and 6.66 ms on an RTX 4090, Dec 2023)",
     "LAYER_S": "served decode beyond the roofline and the per-step cost at low concurrency, per layer: "
                "Qwen3-8B bf16 on one H100 SXM (vLLM v0.11.0, 1 request, 7.28 ms a token; SGLang 7.19 ms at 4; "
                "measured corpus, gpustack's performance lab) 40 us over its 36 layers; gpt-oss-120b MXFP4 on "
