@@ -198,11 +198,16 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         attention_flops=2.0 * a.num_layers * a.num_heads * (a.q_head_dim + a.v_head_dim) / tp,
         allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0,
-        host_floor=HOST_S_PER_LAYER.get(prof.id, 0.0) * a.num_layers,
+        host_floor=host_floor_s(prof.id, a),
         step_overhead=fixed_step_s(prof.id, a),
         bw_efficiency=bandwidth_efficiency(prof, s.weight_format), flops_efficiency=compute_efficiency(prof),
         chunk=prof.prefill_chunk_tokens,
     )
+
+
+def host_floor_s(engine: str, a) -> float:
+    """The engine's host launch loop per decode step [s]: a floor under the step's time."""
+    return HOST_S_PER_LAYER.get(engine, 0.0) * a.num_layers
 
 
 def fixed_step_s(engine: str, a) -> float:
@@ -300,14 +305,14 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
     t_comp = (parts.matmul_flops + parts.attention_flops) / (peak * ef)
     time = np.maximum(t_mem, t_comp) + parts.allreduce_s
     if efficient:
-        time = engine_time(t, time, parts.passes)
+        time = engine_time(time, t.host_floor * parts.passes, t.step_overhead)
     return time, t_comp >= t_mem
 
 
-def engine_time(t: SpeedTerms, device_s: ArrayLike, passes: ArrayLike = 1.0) -> np.ndarray:
-    """A step's time from the devices' time: the host's launch loop bounds it from below, then
-    the engine's fixed cost per step (with its layers' share) is added."""
-    return np.maximum(device_s, t.host_floor * passes) + t.step_overhead
+def engine_time(device_s: ArrayLike, host_floor: ArrayLike, step_overhead: ArrayLike) -> np.ndarray:
+    """A step's time from the devices' time: the host's launch loop (:func:`host_floor_s`)
+    bounds it from below, then the engine's fixed cost (:func:`fixed_step_s`) is added."""
+    return np.maximum(device_s, host_floor) + step_overhead
 
 
 def decode_from_terms(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, card: tuple, efficient: bool = True):
