@@ -122,11 +122,12 @@ def test_cost_of_a_million_tokens_by_hand():
     # the cost of 10⁶ tokens is 0.0071 / (tokens/s) × 10⁶.
     from vramgui.core import Scenario, default_catalog
     from vramgui.core.explain import explain_cost
+    from vramgui.core.speed import costs
     cat = default_catalog()
     s = Scenario(model=cat.model("llama3.1-405b"), gpu=cat.gpu("h100-sxm"), n_gpus=8, weights="fp8", engine="vllm",
                  prompt_tokens=2000, output_tokens=500, batch=16)
     rate = 16 / float(estimate_speed(s).decode_step_s)
-    e = explain_cost(s, 3.2, 64)
+    e = explain_cost(s, costs(s, 3.2, 64))
     assert float(e.result.replace(",", "")) == pytest.approx(3.2 * 8 / 3600 / rate * 1e6, rel=1e-3)
     assert e.substituted.startswith(f"= 3.2 × 8 ÷ 3,600 ÷ {rate:,.1f} × 10⁶")
     assert "Cheapest batch that fits in memory: 64" in e.note

@@ -26,9 +26,8 @@ from .speed import (
     MOE_LAYER_S,
     SOURCES,
     STEP_OVERHEAD_S,
+    Costs,
     card_of,
-    cheapest_batch,
-    cost_per_million_tokens,
     decode_parts,
     estimate_speed,
     moe_layers,
@@ -94,22 +93,19 @@ def explain_items(s: Scenario) -> tuple[Explanation, ...]:
             _decode(s, sp), _prefill(s, sp))
 
 
-def explain_cost(s: Scenario, price_per_card_hour: float, max_batch: int) -> Explanation:
+def explain_cost(s: Scenario, c: Costs) -> Explanation:
     """Cost per million generated tokens at the scenario's batch, from the user's price per
-    card-hour (vramgui ships no prices), and the batch up to ``max_batch`` that costs least."""
-    sp = estimate_speed(s, with_knee=False, with_prefill=False)
-    rate = float(sp.throughput_tokens_per_s)
-    cost = cost_per_million_tokens(sp, s.n_gpus, price_per_card_hour)
+    card-hour (vramgui ships no prices), and the batch that fits and costs least."""
     note = ""
-    if max_batch > s.batch:
-        b, low = cheapest_batch(s, max_batch, price_per_card_hour)
-        if b != s.batch:
-            note = f"Cheapest batch that fits in memory: {b:,} at {low:,.4g} per million tokens."
+    if c.cheapest_batch is not None and c.cheapest_batch != s.batch:
+        note = f"Cheapest batch that fits in memory: {c.cheapest_batch:,} at {c.cheapest_per_million:,.4g} per " \
+               "million tokens."
     return Explanation(
-        "cost", "Cost per million tokens", f"{cost:,.4g}",
+        "cost", "Cost per million tokens", f"{c.per_million:,.4g}",
         "Cost per million generated tokens = price per card-hour × cards ÷ 3,600 s ÷ tokens/s of the batch × 10⁶ "
         "(decode only; in the currency of your price)",
-        f"= {price_per_card_hour:,.4g} × {s.n_gpus} ÷ 3,600 ÷ {rate:,.1f} × 10⁶ = {cost:,.4g}", note)
+        f"= {c.price_per_card_hour:,.4g} × {s.n_gpus} ÷ 3,600 ÷ {c.tokens_per_s:,.1f} × 10⁶ = {c.per_million:,.4g}",
+        note)
 
 
 def _weights(s: Scenario, m) -> Explanation:

@@ -10,7 +10,7 @@ from .fit import fit
 from .memory import estimate_memory
 from .params import count_params
 from .scenario import Scenario
-from .speed import SpeedResult, cheapest_batch, cost_per_million_tokens, estimate_speed
+from .speed import SpeedResult, costs, estimate_speed
 from .units import GIB
 
 
@@ -35,12 +35,12 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
     speed = _speed_dict(sp)
     speed["memory_max_batch"] = f.max_batch
     if price_per_hour is not None:
-        speed["cost_per_million_tokens"] = cost_per_million_tokens(sp, s.n_gpus, price_per_hour)
+        c = costs(s, price_per_hour, f.max_batch, sp)
+        speed["cost_per_million_tokens"] = c.per_million
         speed["price_per_hour"] = price_per_hour
-        if f.max_batch >= 1:
-            best_b, best_cost = cheapest_batch(s, f.max_batch, price_per_hour)
-            speed["cheapest_batch"] = best_b
-            speed["cheapest_cost_per_million_tokens"] = best_cost
+        if c.cheapest_batch is not None:
+            speed["cheapest_batch"] = c.cheapest_batch
+            speed["cheapest_cost_per_million_tokens"] = c.cheapest_per_million
     return {
         "version": __version__,
         "scenario": {"model": s.model.id, "gpu": s.gpu.id, "gpus": s.n_gpus, "weights": s.weights,

@@ -430,5 +430,25 @@ def cheapest_batch(s: Scenario, max_batch: int, price_per_card_hour: float) -> t
     return int(b[i]), float(cost[i])
 
 
+@dataclass(frozen=True)
+class Costs:
+    """The cost of generated tokens at the user's price per card-hour."""
+
+    price_per_card_hour: float
+    tokens_per_s: float                  # the batch's throughput
+    per_million: float                   # at the scenario's batch
+    cheapest_batch: int | None           # among 1..the largest batch that fits (None: not one fits)
+    cheapest_per_million: float | None
+
+
+def costs(s: Scenario, price_per_card_hour: float, max_batch: int, sp: SpeedResult | None = None) -> Costs:
+    """Cost per million tokens at ``s``'s batch (``sp``: its speed, if known) and the cheapest
+    batch up to ``max_batch``."""
+    sp = sp or estimate_speed(s, with_knee=False, with_prefill=False)
+    best = cheapest_batch(s, max_batch, price_per_card_hour) if max_batch >= 1 else (None, None)
+    return Costs(price_per_card_hour, float(np.asarray(sp.throughput_tokens_per_s).reshape(-1)[0]),
+                 cost_per_million_tokens(sp, s.n_gpus, price_per_card_hour), *best)
+
+
 __all__ = ["SpeedResult", "estimate_speed", "decode_step", "prefill_time", "knee_batch",
-           "cost_per_million_tokens", "cheapest_batch", "bandwidth_efficiency", "GGUF_BITS"]
+           "cost_per_million_tokens", "cheapest_batch", "costs", "Costs", "bandwidth_efficiency", "GGUF_BITS"]

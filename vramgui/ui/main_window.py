@@ -16,7 +16,7 @@ from ..core.explain import explain_cost, explain_items, explain_training_items
 from ..core.measured import load_measured
 from ..core.model_files import model_from_path
 from ..core.report import estimate_dict, report_markdown
-from ..core.speed import cheapest_batch, cost_per_million_tokens, estimate_speed
+from ..core.speed import costs, estimate_speed
 from ..core.user_presets import remove_preset, save_preset
 from . import i18n, theme
 from .breakdown import BreakdownStrip
@@ -308,13 +308,13 @@ class MainWindow(QtWidgets.QMainWindow):
         if price is None:
             self.panel.show_cost("", "")
             return
-        text = self.tr("{cost} per million tokens at batch {batch}").format(
-            cost=money(cost_per_million_tokens(sp, s.n_gpus, price)), batch=i18n.integer(s.batch))
-        if max_batch > s.batch:
-            b, low = cheapest_batch(s, max_batch, price)
-            text += "\n" + self.tr("{cost} at batch {batch}, the most that fits").format(cost=money(low),
-                                                                                      batch=i18n.integer(b))
-        self.panel.show_cost(text, explain_cost(s, price, max_batch).text)
+        c = costs(s, price, max_batch, sp)
+        text = self.tr("{cost} per million tokens at batch {batch}").format(cost=money(c.per_million),
+                                                                           batch=i18n.integer(s.batch))
+        if c.cheapest_batch is not None and c.cheapest_batch != s.batch:
+            text += "\n" + self.tr("{cost} at batch {batch}, the most that fits").format(
+                cost=money(c.cheapest_per_million), batch=i18n.integer(c.cheapest_batch))
+        self.panel.show_cost(text, explain_cost(s, c).text)
 
     def redraw_table(self) -> None:
         if self._table is None:       # the catalog changed since: the redraw it scheduled brings a new table
