@@ -187,3 +187,22 @@ def test_noaux_tc_routing_has_a_score_bias_whatever_the_model_type(cat):
                                                       source="k2")).total
     assert renamed == v3 == 671_026_419_200
     assert v3 - greedy == 58 * 256
+
+
+def test_glm45_air_by_hand(cat):
+    # GLM-4.5-Air (glm4_moe): attention_bias gives q/k/v a bias but not o_proj; every MoE layer's
+    # router carries a per-expert score bias (e_score_correction_bias).  d 4096, 96 heads of 128,
+    # 8 KV heads, layer 0 dense (f 10944), 45 MoE layers of 128 experts (1408 wide), 8 routed + 1 shared
+    # per token, vocab 151,552 untied.  The multi-token-prediction layer is not counted.
+    d, q, kv, V = 4096, 96 * 128, 8 * 128, 151552
+    attention = d * q + 2 * d * kv + q * d + (q + 2 * kv)          # weights + q/k/v biases
+    expert = 3 * d * 1408
+    moe_layer = 129 * expert + 128 * d + 128                        # experts + shared, router + bias
+    norms = 46 * 2 * d + d
+    total = 46 * attention + 3 * d * 10944 + 45 * moe_layer + 2 * V * d + norms
+    p = count_params(cat.model("glm4.5-air").architecture)
+    assert p.total == total                                          # 106,852,251,264
+    assert p.total == pytest.approx(106e9, rel=0.01)                 # model card: "106 billion total"
+    active_body = 46 * attention + 3 * d * 10944 + 45 * (9 * expert + 128 * d + 128) + norms
+    assert p.active - p.embedding - p.lm_head == active_body         # 12.18 B; card: "12 billion active"
+    assert active_body == pytest.approx(12e9, rel=0.02)

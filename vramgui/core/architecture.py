@@ -126,6 +126,10 @@ _UNGATED = {"gpt_bigcode", "gpt2", "falcon", "starcoder2", "opt", "gpt_neox", "b
             "gptj", "codegen"}
 # Model types with attention q/k/v biases hard-coded in their modelling code.
 _QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starcoder2", "phi"}
+# ``attention_bias`` gives q/k/v a bias but never the output projection (transformers' GLM code)
+_NO_O_BIAS = {"glm", "glm4", "glm4_moe"}
+# MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
+_ROUTER_BIAS = {"deepseek_v3", "gpt_oss", "glm4_moe"}
 
 
 def _first(cfg: dict, *keys: str, default: Any = None) -> Any:
@@ -277,7 +281,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             num_kv_heads=h_kv, head_dim=d_h, max_context=_int(max_ctx, source, "max_position_embeddings"),
             tie_embeddings=tie, gated_mlp=mt not in _UNGATED, qkv_bias=qkv_bias, o_bias=o_bias,
             mlp_bias=mlp_bias, norm_kind="layer" if layer_norm else "rms", norms_per_layer=norms_per_layer,
-            qk_norm=mt in ("qwen3", "qwen3_moe", "gemma3_text"), attention_sinks=mt == "gpt_oss",
+            qk_norm=mt in ("qwen3", "qwen3_moe", "gemma3_text") or cfg.get("use_qk_norm") is True,
+            attention_sinks=mt == "gpt_oss",
             learned_positions=learned_positions,
             sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
         )
@@ -299,7 +304,7 @@ def _biases(cfg: dict, mt: str) -> tuple[bool, bool, bool]:
         b = bool(cfg.get("bias", False))
         return b, b, b
     attn = bool(cfg.get("attention_bias", False))
-    return attn or mt in _QKV_BIAS_BUILTIN, attn, bool(cfg.get("mlp_bias", False))
+    return attn or mt in _QKV_BIAS_BUILTIN, attn and mt not in _NO_O_BIAS, bool(cfg.get("mlp_bias", False))
 
 
 def _moe_from_hf(cfg: dict, mt: str, source: str, L: int) -> MoE | None:  # noqa: N803 (L as in the papers)
@@ -332,7 +337,7 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int) -> MoE | None:  # noqa
                    experts_per_token=_int(k, source, "num_experts_per_tok"),
                    expert_intermediate_size=_int(expert_f, source, "moe_intermediate_size"),
                    shared_intermediate_size=shared, shared_expert_gate=gate, dense_layers=dense_layers,
-                   router_bias=mt in ("deepseek_v3", "gpt_oss") or cfg.get("topk_method") == "noaux_tc",
+                   router_bias=mt in _ROUTER_BIAS or cfg.get("topk_method") == "noaux_tc",
                    expert_bias=mt == "gpt_oss")
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
