@@ -77,7 +77,7 @@ def _reference(m: Machine, model, fmt: str):
     needed, budget = float(estimate_memory(s).total), budget_bytes(s)
     if needed <= budget:
         level, layers, tok_s = "gpu", model.architecture.num_layers, 1.0 / float(decode_step(s, m.batch, m.context)[0])
-    elif m.ram_gb > 0 and s.profile.id == "llamacpp":
+    elif m.ram_gb > 0 and s.profile.id in ("llamacpp", "llamacpp-2023"):
         plan = plan_offload(s, m.ram_gb)
         level, layers, tok_s = plan.level, plan.gpu_layers, plan.tokens_per_s
     else:
@@ -95,6 +95,7 @@ def _reference(m: Machine, model, fmt: str):
     ("h100-sxm", 8, 1024, "hf", 131072, 8, "fp8"),           # eager-free HF, fp8 KV, long context
     ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16"),     # unified memory
     ("rtx3060-12gb", 3, 16, "generic", 16384, 2, "fp16"),    # three small cards, little RAM
+    ("rtx3090", 1, 32, "llamacpp-2023", 8192, 1, "fp16"),    # GGUF as builds without CUDA graphs
 ])
 def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv):
     cat = default_catalog()
@@ -104,6 +105,9 @@ def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context,
     moe = sum(1 for model in cat.models.values() if count_params(model.architecture).experts)
     assert len(rows) == len(cat.models) * 11 + moe and moe >= 8
     levels = set()
+    if engine == "llamacpp-2023":    # the GGUF rows run as builds without CUDA graphs, the others on vLLM
+        from vramgui.core.machine import _engine_for
+        assert (_engine_for(engine, "q4_k_m"), _engine_for(engine, "bf16")) == ("llamacpp-2023", "vllm")
     for o in rows:
         level, needed, budget, mp, tok_s, ttft, layers = _reference(m, o.model, o.weights)
         where = f"{o.model.id} {o.weights}"

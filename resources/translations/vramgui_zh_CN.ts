@@ -452,6 +452,10 @@
         <translation>通用（理论）</translation>
     </message>
     <message>
+        <source>llama.cpp (no CUDA graphs)</source>
+        <translation>llama.cpp（无 CUDA 图）</translation>
+    </message>
+    <message>
         <source>FP8 (E4M3, per-tensor scale)</source>
         <translation>FP8（E4M3，逐张量缩放）</translation>
     </message>

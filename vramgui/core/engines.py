@@ -148,8 +148,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=8.0, logits_bytes=4.0,
         cuda_context_bytes=300 * MIB,
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
-              "worst-case compute buffer.  Decode speed is calibrated on Dec 2023 builds; builds with CUDA "
-              "graphs (mid-2024 on) decode ~20 % faster on an RTX 3090 / 4090.",
+              "worst-case compute buffer.  Decode speed: current builds, which launch each step as a CUDA "
+              "graph on NVIDIA cards (calibrated on b6413, Sep 2025); on AMD, Apple and Intel cards the "
+              "step runs as builds without graphs do.",
         sources={
             "weights": "The token-embedding table stays in host memory (get_rows runs on the CPU).",
             "kv_cache": "The KV cache for the whole n_ctx (padded to 256 tokens) is allocated at load, for "
@@ -164,3 +165,14 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         },
     ),
 ]}
+
+#: The llama.cpp profiles (one engine: allocations alike, speed by build).
+LLAMACPP = frozenset({"llamacpp", "llamacpp-2023"})
+
+# The same engine as builds without CUDA graphs ran it (Dec 2023, the figures the speed issue
+# quotes): every allocation as above; only its speed differs (core/speed.py's tables).
+ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
+    id="llamacpp-2023", name="llama.cpp (no CUDA graphs)",
+    notes="llama.cpp as builds before May 2024 ran on every card (the host launches each op: about 0.2 ms "
+          "a layer), and as ROCm, Metal and Vulkan builds still do. Decode speed calibrated on Dec 2023 "
+          "CUDA builds; memory as the llama.cpp profile."))

@@ -32,6 +32,7 @@ from .speed import (
     estimate_speed,
     moe_layers,
     prefill_parts,
+    speed_key,
     speed_terms,
 )
 from .units import GIB, MIB
@@ -234,30 +235,31 @@ def _total(s: Scenario, m) -> Explanation:
 
 def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     p, fmt, gpu = s.profile, s.weight_format, s.gpu
+    key = speed_key(p, gpu)
     bw_source = SOURCES["BW_EFFICIENCY"]
-    factor = {"gguf": "GGUF_BW_CURVE", "w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
+    factor = {"gguf": "GGUF_BW_CURVES", "w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
     if factor:
         bw_source += "; " + SOURCES[factor]
     peak = card_of(s)[1]
     out = [Assumption("Memory bandwidth", f"{gpu.memory_bandwidth_gb_s:,.0f} GB/s", _gpu_source(gpu, "bandwidth")),
            Assumption("Bandwidth efficiency η_bw", f"{float(t.bw_efficiency):.2f} ({p.name} "
-                      f"{BW_EFFICIENCY.get(p.id, 0.8):.2f}, {fmt.name})", bw_source),
+                      f"{BW_EFFICIENCY.get(key, 0.8):.2f}, {fmt.name})", bw_source),
            Assumption("Peak tensor math", f"{peak / 1e12:,.1f} TFLOP/s ({MATH.get(fmt.kernel, 'fp16')} dense)"
                       if np.isfinite(peak)
                       else "unknown: the preset has no FLOP/s figure", _gpu_source(gpu, "compute")),
            Assumption("Compute efficiency η_flops", f"{float(t.flops_efficiency):.2f} ({p.name})",
                       SOURCES["FLOPS_EFFICIENCY"])]
     a = s.model.architecture
-    step, moe = STEP_OVERHEAD_S.get(p.id, 0.0), MOE_LAYER_S.get(p.id, 0.0) * moe_layers(a)
-    layers = LAYER_S.get(p.id, 0.0) * a.num_layers
+    step, moe = STEP_OVERHEAD_S.get(key, 0.0), MOE_LAYER_S.get(key, 0.0) * moe_layers(a)
+    layers = LAYER_S.get(key, 0.0) * a.num_layers
     if step:
         out.append(Assumption("Per-step cost", _ms(step), SOURCES["STEP_OVERHEAD_S"]))
     if layers:
         out.append(Assumption("Layers' fixed cost", f"{_ms(layers)} ({a.num_layers} layers × "
-                              f"{LAYER_S[p.id] * 1e6:.0f} µs)", SOURCES["LAYER_S"]))
+                              f"{LAYER_S[key] * 1e6:.0f} µs)", SOURCES["LAYER_S"]))
     if moe:
         out.append(Assumption("MoE layers' fixed cost", f"{_ms(moe)} ({moe_layers(s.model.architecture)} layers × "
-                              f"{MOE_LAYER_S[p.id] * 1e6:.0f} µs)", SOURCES["MOE_LAYER_S"]))
+                              f"{MOE_LAYER_S[key] * 1e6:.0f} µs)", SOURCES["MOE_LAYER_S"]))
     if float(t.host_floor):
         out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step",
                               SOURCES["HOST_S_PER_LAYER"]))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .catalog import Catalog
+from .engines import LLAMACPP
 from .fit import MAX_TOKENS, budget_bytes, max_prompt_tokens_from_terms
 from .formats import WEIGHT_FORMATS
 from .memory import (
@@ -45,6 +46,7 @@ from .speed import (
     link_of,
     peak_flops,
     prefill_from_terms,
+    speed_key,
     speed_terms,
     stack_speed_terms,
     weights_read_terms,
@@ -96,10 +98,11 @@ class Option:
 
 
 def _engine_for(engine: str, fmt: str) -> str:
-    """GGUF formats run on llama.cpp, the others on the machine's engine (or vLLM)."""
+    """GGUF formats run on llama.cpp (the machine's llama.cpp profile, if it names one), the
+    others on the machine's engine (or vLLM)."""
     if fmt in GGUF:
-        return "llamacpp"
-    return engine if engine != "llamacpp" else "vllm"
+        return engine if engine in LLAMACPP else "llamacpp"
+    return engine if engine not in LLAMACPP else "vllm"
 
 
 # --- the stacked catalog --------------------------------------------------------------------------
@@ -156,17 +159,18 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
         weights = [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(base) for j in range(len(wfs))]
         mem = replace(stack_terms(per_model), weights=np.array(weights).reshape(shape))
         mem1 = mem   # the offload plan counts one card; only llama.cpp's group offloads
-        if n > 1 and eng == "llamacpp":
+        if n > 1 and eng in LLAMACPP:
             ones = [_scenario(m, gpu, fmts[0], eng, 1, kv) for m in models]
             mem1 = replace(stack_terms([memory_terms(s) for s in ones]), weights=np.array(
                 [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(ones) for j in range(len(wfs))]
             ).reshape(shape))
         read = np.array([weights_read_terms(s, w) for s in base for w in wfs]).reshape(shape + (4,))
+        key = speed_key(base[0].profile, gpu)
         speed = replace(stack_speed_terms([speed_terms(s, t) for s, t in zip(base, per_model, strict=True)],
                                           (len(models), 1)),
                         dense_bytes=read[..., 0], expert_bytes=read[..., 1],
                         num_experts=read[..., 2], experts_per_token=read[..., 3],
-                        bw_efficiency=np.array([[bandwidth_efficiency(base[0].profile, w) for w in wfs]]))
+                        bw_efficiency=np.array([[bandwidth_efficiency(key, w) for w in wfs]]))
 
         def arr(values, shape=shape):
             return np.array(values, dtype=np.float64).reshape(shape)
@@ -251,7 +255,7 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     level = np.where(fits, "gpu", "none").astype(object)
     layers = np.where(fits, g.layers, 0).astype(np.int64)
     tok_s = np.where(fits, 1.0 / step, 0.0)
-    if m.ram_gb > 0 and g.engine == "llamacpp":
+    if m.ram_gb > 0 and g.engine in LLAMACPP:
         off_level, off_layers, off_decode = _offload(g, m)
         level = np.where(fits, level, off_level)
         layers = np.where(fits, layers, off_layers)

@@ -22,7 +22,7 @@ from .memory import estimate_memory, kv_cache_bytes
 from .params import count_params, mlp_params
 from .presets import GPU
 from .scenario import Scenario
-from .speed import bandwidth_efficiency, engine_time, fixed_step_s, host_floor_s
+from .speed import bandwidth_efficiency, engine_time, fixed_step_s, host_floor_s, speed_key
 from .units import GB
 from .weights import active_weight_bytes, expert_bits, weight_bytes
 
@@ -183,7 +183,8 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer,
     active_expert_layer = 0.0
     if expert_layer and a.moe:
         active_expert_layer = expert_layer * a.moe.experts_per_token / a.moe.num_experts
-    eff = bandwidth_efficiency(one.profile, one.weight_format)
+    key = speed_key(s.profile, gpus[0])
+    eff = bandwidth_efficiency(key, one.weight_format)
     t = 0.0
     for g, k in zip(gpus, split, strict=True):
         gpu_bytes = k * (read_layer - active_expert_layer + kv_layer)
@@ -194,4 +195,4 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer,
     cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
         + active_expert_layer * (L - n_cpu)
     t += cpu_bytes / ram_bw
-    return float(engine_time(t, host_floor_s(s.profile.id, a), fixed_step_s(s.profile.id, a)))
+    return float(engine_time(t, host_floor_s(key, a), fixed_step_s(key, a)))

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engines import EngineProfile
+from .engines import LLAMACPP, EngineProfile
 from .formats import GGUF_BITS, WeightFormat
 from .memory import MemoryTerms, layer_share, memory_terms
 from .params import count_params
+from .presets import GPU
 from .scenario import Scenario
 from .weights import active_weight_bytes
 
@@ -31,38 +32,44 @@ ArrayLike = float | int | np.ndarray
 # --- efficiency defaults ---------------------------------------------------------------------
 # Where each number below comes from is data (:data:`SOURCES`), shown in the explain panel.
 
-#: Share of peak bandwidth 16-bit decode reaches, per engine.
-BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.82}
+# The tables are keyed by :func:`speed_key`: the engine profile's id, except that llama.cpp
+# on a card other than NVIDIA's runs as builds without CUDA graphs do ("llamacpp-2023").
 
-#: llama.cpp decode share of peak bandwidth against bits per weight: dequantization work
-#: per byte grows as bits shrink.
-GGUF_BW_CURVE = ((2.625, 0.48), (4.5, 0.58), (8.5, 0.71), (16.0, 0.82))
+#: Share of peak bandwidth 16-bit decode reaches, per engine.
+BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.89, "llamacpp-2023": 0.82}
+
+#: llama.cpp decode share of peak bandwidth against bits per weight.  Without CUDA graphs
+#: (Dec 2023) it fell as bits shrank; with them (the default "llamacpp") Q4 reaches what the
+#: 16-bit formats do once each layer's fixed cost is counted apart (:data:`LAYER_S`).
+GGUF_BW_CURVES = {"llamacpp": ((2.625, 0.74), (4.5, 0.89), (16.0, 0.89)),
+                  "llamacpp-2023": ((2.625, 0.48), (4.5, 0.58), (8.5, 0.71), (16.0, 0.82))}
+DEFAULT_GGUF_CURVE = "llamacpp-2023"   # the curve's shape for an engine that has none
 
 #: 4-bit weight-only kernels (GPTQ / AWQ / NF4) relative to 16-bit ones: dequantization in
 #: the GEMV inner loop.
-W4_FACTOR = {"generic": 0.80, "hf": 0.55, "vllm": 0.80, "llamacpp": 0.70}
+W4_FACTOR = {"generic": 0.80, "hf": 0.55, "vllm": 0.80, "llamacpp": 0.70, "llamacpp-2023": 0.70}
 
 #: int8 / fp8 weight kernels relative to 16-bit ones (scales read next to the weights).
 W8_FACTOR = 0.9
 
 #: Share of dense tensor peak that prefill GEMMs sustain, per engine.
-FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40}
+FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40, "llamacpp-2023": 0.40}
 
 #: Fixed cost of a decode step (scheduling, sampling, launch of a captured graph) [s].
-STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.2e-3}
+STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
 
 #: Host time per layer per step [s]: the launch loop that bounds the step from below.
-HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "vllm": 0.0, "llamacpp": 0.2e-3}
+HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "vllm": 0.0, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
 
-#: Fixed time per decoder layer per decode step in a serving engine [s]: the layer's small
-#: kernels (norms, rotary, KV-cache write, attention at low batch, activation, residual adds)
-#: run from a captured graph without host cost but still take a few µs each, and small GEMVs
-#: fall short of peak bandwidth.
-LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 0.0}
+#: Fixed time per decoder layer per decode step in an engine that launches the step as a
+#: CUDA graph [s]: the layer's small kernels (norms, rotary, KV-cache write, attention at low
+#: batch, activation, residual adds) run without host cost but still take a few µs each, and
+#: small GEMVs fall short of peak bandwidth.
+LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacpp-2023": 0.0}
 
 #: Fixed time per MoE layer per decode step on top of ``LAYER_S`` [s]: routing, top-k, token
 #: permutation and the experts' small-batch GEMM kernels, latency-bound at low batch.
-MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 0.0}
+MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "llamacpp-2023": 0.0}
 
 #: One all-reduce's latency [s] by link (NCCL small-message latency, NVLink vs PCIe).
 ALLREDUCE_LATENCY_S = {"nvlink": 10e-6, "pcie": 25e-6}
@@ -71,14 +78,19 @@ DEFAULT_LINK_GB_S = 16.0   # when a preset names no interconnect: PCIe 3.0 x16, 
 #: Where each constant above comes from, by the constant's name.  "Assumption" marks a
 #: round figure no measurement in the corpus pins down: the explain panel says so.
 SOURCES = {
-    "BW_EFFICIENCY": "llama.cpp: 82 % on an RTX 4090 (Mistral 7B F16, 17.1 ms/token, llama.cpp CUDA "
-                     "benchmarks); vLLM / well-tuned CUDA kernels 80-90 % (calm's README: 7B fp16 at "
-                     "~900 GB/s of 1008 on an RTX 4090); HF transformers 80 % and generic 85 % are assumptions "
-                     "within that range",
-    "GGUF_BW_CURVE": "llama.cpp CUDA benchmarks (Dec 2023 builds), RTX 4090, Mistral 7B: F16 82 %, Q8_0 71 %, "
-                     "Q4_0 58 % of peak bandwidth (the 2.625-bit point is an assumption below them). Newer builds "
-                     "are faster: b4011 (Nov 2024) decodes Llama 2 7B Q4_0 at 68-71 % of a 3090's and a 4090's "
-                     "peak, 17-20 % above this profile (measured corpus)",
+    "BW_EFFICIENCY": "llama.cpp with CUDA graphs: 89 % (below); llama.cpp without (Dec 2023 builds): 82 % on "
+                     "an RTX 4090 (Mistral 7B F16, 17.1 ms/token, llama.cpp CUDA benchmarks); vLLM / well-tuned "
+                     "CUDA kernels 80-90 % (calm's README: 7B fp16 at ~900 GB/s of 1008 on an RTX 4090); HF "
+                     "transformers 80 % and generic 85 % are assumptions within that range",
+    "GGUF_BW_CURVES": "llama.cpp with CUDA graphs (b6413, Sep 2025, RTX PRO 6000 Blackwell at 1,792 GB/s; "
+                     "measured corpus): Llama 2 7B Q4_0 at 278.95 tokens/s and Llama 3.3 70B Q4_K_M at 34.05 "
+                     "leave two unknowns, 89 % of peak bandwidth and 38 us per layer (LAYER_S). Checks: b4011 "
+                     "Llama 2 7B Q4_0 on an RTX 3090 / 4090 within 5 % (measured corpus); Llama 3 8B BF16 at "
+                     "micro-batch 1 on a 4090 (65.2 tokens/s, github.com/ggml-org/llama.cpp/pull/15131) 9 % "
+                     "faster than 89 % gives. F16 and Q8_0 at 89 % too and the 2.625-bit point (74 %, the "
+                     "2023 curve's ratio) are assumptions. Without CUDA graphs (Dec 2023 builds, and ROCm, "
+                     "Metal or Vulkan): RTX 4090, Mistral 7B: F16 82 %, Q8_0 71 %, Q4_0 58 % of peak bandwidth "
+                     "(llama.cpp CUDA benchmarks; the 2.625-bit point an assumption below them)",
     "W4_FACTOR": "AutoAWQ's fused GEMM reaches ~45 % of a T4's bandwidth at batch 1 (Mistral 7B, "
                  "33.9 tokens/s); Marlin-class kernels in vLLM reach ~80 % of fp16's",
     "W8_FACTOR": "assumption: int8/fp8 kernels read one scale per group or tensor next to the weights; "
@@ -87,41 +99,58 @@ SOURCES = {
                         "the validation corpus (docs/validation.md, prefill rows) shows time to first "
                         "token off by up to several times: read it as an order of magnitude",
     "STEP_OVERHEAD_S": "assumption: round figures for scheduling, sampling and graph launch (vLLM "
-                       "0.5 ms, llama.cpp 0.2 ms per step)",
+                       "0.5 ms; llama.cpp without CUDA graphs 0.2 ms per step; with them its layers' cost "
+                       "holds it)",
     "HOST_S_PER_LAYER": "HF eager launches ~25 kernels per decoder layer from Python at ~20 µs each; "
-                        "llama.cpp builds without CUDA graphs (before mid-2024; this profile's) spend "
-                        "~0.2 ms per layer launching its ops (Llama 2 7B Q4_0: 7.35 ms/token on an A100 PCIe "
-                        "and 6.66 ms on an RTX 4090, Dec 2023)",
+                        "llama.cpp without CUDA graphs (builds before May 2024, and on AMD, Apple or Intel "
+                        "cards) spends ~0.2 ms per layer launching its ops (Llama 2 7B Q4_0: 7.35 ms/token on "
+                        "an A100 PCIe and 6.66 ms on an RTX 4090, Dec 2023; 5.46 ms on an MI300X under ROCm, "
+                        "b3891, measured corpus); with graphs the step is launched at once",
     "LAYER_S": "served decode beyond the roofline and the per-step cost at low concurrency, per layer: "
                "Qwen3-8B bf16 on one H100 SXM (vLLM v0.11.0, 1 request, 7.28 ms a token; SGLang 7.19 ms at 4; "
                "measured corpus, gpustack's performance lab) 40 us over its 36 layers; gpt-oss-120b MXFP4 on "
                "8 x MI300X (vLLM 0.17, 1 request, ~249 tokens/s: 4.0 ms; "
-               "github.com/SemiAnalysisAI/InferenceX/pull/1092) 43 us. HF transformers and llama.cpp carry "
-               "their per-layer cost in the host floor",
+               "github.com/SemiAnalysisAI/InferenceX/pull/1092) 43 us. llama.cpp with CUDA graphs: 38 us "
+               "(with its 89 %, from two b6413 runs; GGUF_BW_CURVES). HF transformers and llama.cpp without "
+               "graphs carry their per-layer cost in the host floor",
     "MOE_LAYER_S": "served MoE decode beyond the per-layer cost, per MoE layer: DeepSeek-R1 FP8 on 8 x H200 "
                    "(SGLang, 8 requests, 12.8 ms a token; measured corpus, docs/validation.md) 48 us; "
-                   "gpt-oss-120b on 8 x MI300X (above) 3 us; 25 us lies between them",
+                   "gpt-oss-120b on 8 x MI300X (above) 3 us; 25 us lies between them. llama.cpp with CUDA "
+                   "graphs (b6413, RTX PRO 6000 Blackwell, measured corpus): Qwen3 30B-A3B Q4_K_M at 251.04 "
+                   "tokens/s leaves 19.5 us per MoE layer, gpt-oss-120b at 193.30 leaves 18.0: 19 us",
     "ALLREDUCE_LATENCY_S": "assumption: order of magnitude of NCCL's small-message all-reduce latency, "
                            "NVLink vs PCIe",
     "DEFAULT_LINK_GB_S": "PCIe 3.0 x16 per direction, when a card's preset names no interconnect",
 }
 
 
-def bandwidth_efficiency(profile: EngineProfile, fmt: WeightFormat) -> float:
-    """Expected share of peak memory bandwidth for decode with this engine and format."""
-    base = BW_EFFICIENCY.get(profile.id, 0.8)
-    if fmt.kernel == "gguf":
-        xs, ys = zip(*GGUF_BW_CURVE, strict=False)
-        return float(np.interp(fmt.linear_bits, xs, ys)) * base / GGUF_BW_CURVE[-1][1]
+def speed_key(profile: EngineProfile, gpu: GPU) -> str:
+    """The row of the speed tables for ``profile`` on ``gpu``: the profile's id, except that
+    llama.cpp launches its step as a CUDA graph on NVIDIA cards only (HIP graphs are off by
+    default, Metal and Vulkan have none), so elsewhere it runs as builds without graphs."""
+    if profile.id == "llamacpp" and gpu.vendor.strip().lower() != "nvidia":
+        return "llamacpp-2023"
+    return profile.id
+
+
+def bandwidth_efficiency(key: str, fmt: WeightFormat) -> float:
+    """Expected share of peak memory bandwidth for decode with this engine (:func:`speed_key`)
+    and format."""
+    base = BW_EFFICIENCY.get(key, 0.8)
+    if fmt.kernel == "gguf" or key in LLAMACPP:    # llama.cpp runs every weight as a ggml type
+        curve = GGUF_BW_CURVES.get(key, GGUF_BW_CURVES[DEFAULT_GGUF_CURVE])
+        xs, ys = zip(*curve, strict=False)
+        bits = fmt.expert_bits or fmt.linear_bits     # (MXFP4: the experts, most of the bytes)
+        return float(np.interp(bits, xs, ys)) * base / curve[-1][1]
     if fmt.kernel == "w4a16":
-        return base * W4_FACTOR.get(profile.id, 0.8)
+        return base * W4_FACTOR.get(key, 0.8)
     if fmt.kernel in ("int8", "fp8"):
         return base * W8_FACTOR
     return base
 
 
-def compute_efficiency(profile: EngineProfile) -> float:
-    return FLOPS_EFFICIENCY.get(profile.id, 0.5)
+def compute_efficiency(key: str) -> float:
+    return FLOPS_EFFICIENCY.get(key, 0.5)
 
 
 @dataclass(frozen=True)
@@ -191,6 +220,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     whole = 1.0 / share if prof.parallel == "layer" else 1.0   # layer split: the cards read their shares in turn
     p = count_params(a)
     split = tp > 1
+    key = speed_key(prof, s.gpu)
     return SpeedTerms(
         dense_bytes=dense, expert_bytes=expert, num_experts=e, experts_per_token=k,
         kv_full=mt.kv_full * whole, kv_windowed=mt.kv_windowed * whole, window=mt.window,
@@ -198,20 +228,22 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         attention_flops=2.0 * a.num_layers * a.num_heads * (a.q_head_dim + a.v_head_dim) / tp,
         allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0,
-        host_floor=host_floor_s(prof.id, a),
-        step_overhead=fixed_step_s(prof.id, a),
-        bw_efficiency=bandwidth_efficiency(prof, s.weight_format), flops_efficiency=compute_efficiency(prof),
+        host_floor=host_floor_s(key, a),
+        step_overhead=fixed_step_s(key, a),
+        bw_efficiency=bandwidth_efficiency(key, s.weight_format), flops_efficiency=compute_efficiency(key),
         chunk=prof.prefill_chunk_tokens,
     )
 
 
 def host_floor_s(engine: str, a) -> float:
-    """The engine's host launch loop per decode step [s]: a floor under the step's time."""
+    """The engine's (:func:`speed_key`) host launch loop per decode step [s]: a floor under
+    the step's time."""
     return HOST_S_PER_LAYER.get(engine, 0.0) * a.num_layers
 
 
 def fixed_step_s(engine: str, a) -> float:
-    """The engine's fixed cost of one decode step [s]: per step, per layer, per MoE layer."""
+    """The engine's (:func:`speed_key`) fixed cost of one decode step [s]: per step, per
+    layer, per MoE layer."""
     return (STEP_OVERHEAD_S.get(engine, 0.0) + LAYER_S.get(engine, 0.0) * a.num_layers
             + MOE_LAYER_S.get(engine, 0.0) * moe_layers(a))
 
@@ -407,8 +439,7 @@ def estimate_speed(s: Scenario, batch: ArrayLike | None = None, context: ArrayLi
         prefill_s=np.broadcast_to(prefill, shape), sol_prefill_s=np.broadcast_to(sol_prefill, shape),
         compute_bound=np.broadcast_to(bound, shape), batch=np.broadcast_to(b, shape),
         knee_batch=knee_batch(s, terms=t) if with_knee else float("nan"), memory_max_batch=memory_max_batch,
-        bw_efficiency=bandwidth_efficiency(s.profile, s.weight_format),
-        flops_efficiency=compute_efficiency(s.profile),
+        bw_efficiency=float(t.bw_efficiency), flops_efficiency=float(t.flops_efficiency),
         compute_known=s.gpu.peak_flops(s.weight_format.kernel) is not None,
     )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from .units import GB, GIB, MIB
 GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h100-80gb-sxm": "h100-sxm",
             "h100-pcie": "h100-pcie", "rtx4090": "rtx4090", "rtx3090": "rtx3090", "rtx3090ti": "rtx3090ti",
             "rtx-a6000": "a6000", "l40s": "l40s", "rtx6000-ada": "rtx6000-ada", "t4": "t4", "v100": "v100-32gb",
-            "h200": "h200", "mi300x": "mi300x"}
+            "h200": "h200", "mi300x": "mi300x", "rtx-pro-6000-blackwell": "rtx-pro-6000-blackwell"}
 
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
@@ -104,10 +105,13 @@ def _weights(precision: str) -> str | None:
     return None
 
 
-def _engine(engine: str) -> str | None:
+def _engine(engine: str, version: str = "") -> str | None:
     e = engine.lower()
-    if e.startswith("llama.cpp (main)"):
-        return "llamacpp"
+    if e.startswith("llama.cpp (main)") or e.startswith("llama.cpp (llama-bench)"):
+        # CUDA graphs arrived in May 2024 (ggml-org/llama.cpp PR #6766); the corpus's builds are
+        # from Dec 2023 (16xx) or from Oct 2024 on (38xx and later): 3000 separates them
+        digits = re.search(r"\d+", version or "")
+        return "llamacpp-2023" if digits and int(digits.group()) < 3000 else "llamacpp"
     if e.startswith("vllm") or e.startswith("sglang"):   # SGLang: the same serving design (CUDA graphs, paged KV)
         return "vllm"
     if e.startswith("hf transformers") or e.startswith("autoawq"):
@@ -124,7 +128,7 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
     fmt = _weights(str(p.get("precision", "")))
     if fmt is None:
         return None, f"weight format {p.get('precision')!r} is not modelled"
-    engine = _engine(str(p.get("engine", "")))
+    engine = _engine(str(p.get("engine", "")), str(p.get("engine_version") or ""))
     if engine is None:
         return None, f"engine {p.get('engine')!r} has no profile"
     extra = p.get("extra") or {}

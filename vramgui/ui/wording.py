@@ -15,6 +15,7 @@ from .i18n import integer, num, translate
 # Names from the core's tables that hold words, listed for translation (the others are
 # symbols such as FP16 or GGUF Q4_K_M and stay as they are).
 CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
+              QT_TRANSLATE_NOOP("Formats", "llama.cpp (no CUDA graphs)"),
               QT_TRANSLATE_NOOP("Formats", "FP8 (E4M3, per-tensor scale)"),
               QT_TRANSLATE_NOOP("Formats", "INT4 (symmetric, group 128)"),
               QT_TRANSLATE_NOOP("Formats", "GPTQ int4 (group 128)"),
