@@ -35,6 +35,22 @@ def test_llama2_7b_fp16_table_rows(scenario, cat):
     assert float(t.needed_bytes) / GIB == pytest.approx(13.30, abs=0.08)
 
 
+@pytest.mark.parametrize("primary", ["rtx4090", "mi300x", "m2-ultra-192gb"])
+def test_each_card_decodes_as_on_its_own(scenario, cat, primary):
+    # llama.cpp launches its step as a CUDA graph on NVIDIA cards only: whichever card is primary,
+    # every row's speed is the one-card estimate on that row's card (a Radeon or an Apple row
+    # runs without graphs, an NVIDIA row with them)
+    from vramgui.core.speed import estimate_speed
+    s = scenario("llama3.1-8b", primary, weights="q4_k_m", engine="llamacpp", prompt_tokens=1024)
+    gpus = [cat.gpu(g) for g in ("rtx4090", "mi300x", "m2-ultra-192gb", "h100-sxm", "rx7900xtx")]
+    t = card_table(s, gpus)
+    for g, tok_s in zip(gpus, t.decode_tokens_per_s, strict=True):
+        assert tok_s == pytest.approx(float(estimate_speed(s.with_(gpu=g)).decode_tokens_per_s[()]), rel=1e-12)
+    # graphs (NVIDIA) and launches from the host (32 layers x 0.2 ms + 0.2 ms bound the step)
+    assert t.decode_tokens_per_s[1] == pytest.approx(1 / (32 * 0.2e-3 + 0.2e-3), rel=1e-6)
+    assert t.decode_tokens_per_s[3] > 1.5 * t.decode_tokens_per_s[1]
+
+
 CAT = default_catalog()
 GPUS = list(CAT.gpus.values())
 STEPS = st.one_of(

@@ -24,7 +24,7 @@ from .fit import (
 from .memory import MemoryTerms, estimate_memory, memory_terms, stack_terms, total_from_terms
 from .presets import GPU
 from .scenario import Scenario
-from .speed import decode_step, link_of
+from .speed import decode_step, link_of, speed_key
 
 _PROBES = 128     # points per round of the largest-context / batch searches (4 rounds for 2**27)
 # Card counts tried for "fewest cards" in the table (the single-scenario fit() tries all).
@@ -89,15 +89,29 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
     if max_batch is None:
         max_batch = max_batch_from_terms(terms, s.profile, budget, s.prompt_tokens, s.output_tokens, _PROBES,
                                          guesses[1])
-    bw = np.array([g.bandwidth_bytes_per_s for g in gpus])
     peaks = [g.peak_flops(s.weight_format.kernel) for g in gpus]
-    peak = np.array([p or np.inf for p in peaks])
-    link, lat = (np.array(x) for x in zip(*(link_of(g) for g in gpus), strict=True))
-    step, _ = decode_step(s, s.batch, s.context_tokens, card=(bw, peak, link, lat))
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
                      min_gpus=min_gpus, max_prompt_tokens=max_prompt, max_batch=max_batch,
-                     decode_tokens_per_s=1.0 / np.broadcast_to(step, budget.shape),
+                     decode_tokens_per_s=1.0 / decode_steps(s, gpus, peaks),
                      compute_known=np.array([p is not None for p in peaks]))
+
+
+def decode_steps(s: Scenario, gpus: list[GPU], peaks: list[float | None]) -> np.ndarray:
+    """Decode step time [s] of ``s`` on each card, one numpy call per row of the speed
+    tables the cards use (:func:`speed_key`: llama.cpp runs without CUDA graphs on cards
+    other than NVIDIA's)."""
+    step = np.empty(len(gpus))
+    keys = [speed_key(s.profile, g) for g in gpus]
+    for key in dict.fromkeys(keys):
+        idx = [i for i, k in enumerate(keys) if k == key]
+        sub = [gpus[i] for i in idx]
+        bw = np.array([g.bandwidth_bytes_per_s for g in sub])
+        peak = np.array([peaks[i] or np.inf for i in idx])
+        link, lat = (np.array(x) for x in zip(*(link_of(g) for g in sub), strict=True))
+        one = s if speed_key(s.profile, s.gpu) == key else s.with_(gpu=sub[0])
+        step[idx] = np.broadcast_to(decode_step(one, s.batch, s.context_tokens, card=(bw, peak, link, lat))[0],
+                                    len(idx))
+    return step
 
 
 class CardTables:
