@@ -60,6 +60,26 @@ def test_llamacpp_by_hand_and_without_graphs(scenario):
     assert 1 / t == pytest.approx(183.18, rel=0.25)
 
 
+# llama.cpp's Metal backend, Llama 2 7B Q4_0 tg128 (randomfoo2's table, the snapshot the measured corpus
+# cites; the M2 and M3 Pro rows are not in the corpus, their chips not in the catalog): an M2 with
+# 10 GPU cores (100 GB/s, b4011) 21.67 tokens/s and an M3 Max with 40 (400 GB/s) 66.31 set 91 % and
+# 148 µs a layer; an M3 Pro with 18 (150 GB/s) 30.74 and an M2 Ultra with 76 (800 GB/s; discussion
+# #4167) 94.27 are checks.
+METAL = [(100, 21.67, 0.02), (400, 66.31, 0.02), (150, 30.74, 0.02), (800, 94.27, 0.10)]
+
+
+@pytest.mark.parametrize("gb_s, tok_s, rel", METAL)
+def test_llamacpp_metal(cat, gb_s, tok_s, rel):
+    from vramgui.core.presets import GPU
+    chip = GPU.model_validate({**cat.gpu("m3-max-64gb").model_dump(), "memory_bandwidth_gb_s": gb_s})
+    s = Scenario(model=cat.model("llama2-7b"), gpu=chip, weights="q4_0", engine="llamacpp", attention="flash",
+                 prompt_tokens=0)
+    step = float(decode_step(s, 1, np.array([64]))[0][0])
+    # by hand: 3.7513 GB of weights + 64 tokens of f16 KV over the chip's bandwidth at 91 %, + 32 × 148 µs
+    assert step == pytest.approx((3.751337984e9 + 64 * 524288) / (gb_s * 1e9 * 0.91) + 32 * 148e-6, rel=1e-3)
+    assert 1 / step == pytest.approx(tok_s, rel=rel)
+
+
 HF_POINTS = [("chatglm3-6b", "rtx4090", 16), ("chatglm3-6b", "a100-80gb", 18), ("qwen-7b", "rtx4090", 19)]
 HF_MISSES = [  # the per-layer host cost of these runs is far above the profile's; see issue notes
     ("chatglm3-6b", "v100-32gb", 32), ("qwen-7b", "a100-80gb", 29), ("qwen-7b", "v100-32gb", 41)]

@@ -33,27 +33,32 @@ ArrayLike = float | int | np.ndarray
 # Where each number below comes from is data (:data:`SOURCES`), shown in the explain panel.
 
 # The tables are keyed by :func:`speed_key`: the engine profile's id, except that llama.cpp
-# on a card other than NVIDIA's runs as builds without CUDA graphs do ("llamacpp-2023").
+# runs its Metal backend on Apple chips ("llamacpp-metal") and on other cards than NVIDIA's
+# and Apple's as builds without CUDA graphs do ("llamacpp-2023").
 
 #: Share of peak bandwidth 16-bit decode reaches, per engine.
-BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.89, "llamacpp-2023": 0.82}
+BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.89, "llamacpp-2023": 0.82,
+                 "llamacpp-metal": 0.91}
 
 #: llama.cpp decode share of peak bandwidth against bits per weight.  Without CUDA graphs
 #: (Dec 2023) it fell as bits shrank; with them (the default "llamacpp") Q4 reaches what the
 #: 16-bit formats do once each layer's fixed cost is counted apart (:data:`LAYER_S`).
 GGUF_BW_CURVES = {"llamacpp": ((2.625, 0.74), (4.5, 0.89), (16.0, 0.89)),
+                  "llamacpp-metal": ((2.625, 0.75), (4.5, 0.91), (16.0, 0.91)),
                   "llamacpp-2023": ((2.625, 0.48), (4.5, 0.58), (8.5, 0.71), (16.0, 0.82))}
 DEFAULT_GGUF_CURVE = "llamacpp-2023"   # the curve's shape for an engine that has none
 
 #: 4-bit weight-only kernels (GPTQ / AWQ / NF4) relative to 16-bit ones: dequantization in
 #: the GEMV inner loop.
-W4_FACTOR = {"generic": 0.80, "hf": 0.55, "vllm": 0.80, "llamacpp": 0.70, "llamacpp-2023": 0.70}
+W4_FACTOR = {"generic": 0.80, "hf": 0.55, "vllm": 0.80, "llamacpp": 0.70, "llamacpp-2023": 0.70,
+             "llamacpp-metal": 0.70}
 
 #: int8 / fp8 weight kernels relative to 16-bit ones (scales read next to the weights).
 W8_FACTOR = 0.9
 
 #: Share of dense tensor peak that prefill GEMMs sustain, per engine.
-FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40, "llamacpp-2023": 0.40}
+FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40, "llamacpp-2023": 0.40,
+                    "llamacpp-metal": 0.40}
 
 #: Fixed cost of a decode step (scheduling, sampling, launch of a captured graph) [s].
 STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
@@ -62,10 +67,11 @@ STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "
 HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "vllm": 0.0, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
 
 #: Fixed time per decoder layer per decode step in an engine that launches the step as a
-#: CUDA graph [s]: the layer's small kernels (norms, rotary, KV-cache write, attention at low
+#: CUDA graph, or encodes it for Metal, [s]: the layer's small kernels (norms, rotary, KV-cache write, attention at low
 #: batch, activation, residual adds) run without host cost but still take a few µs each, and
 #: small GEMVs fall short of peak bandwidth.
-LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacpp-2023": 0.0}
+LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacpp-2023": 0.0,
+           "llamacpp-metal": 148e-6}
 
 #: Fixed time per MoE layer per decode step on top of ``LAYER_S`` [s]: routing, top-k, token
 #: permutation and the experts' small-batch GEMM kernels, latency-bound at low batch.
@@ -88,9 +94,13 @@ SOURCES = {
                      "Llama 2 7B Q4_0 on an RTX 3090 / 4090 within 5 % (measured corpus); Llama 3 8B BF16 at "
                      "micro-batch 1 on a 4090 (65.2 tokens/s, github.com/ggml-org/llama.cpp/pull/15131) 9 % "
                      "faster than 89 % gives. F16 and Q8_0 at 89 % too and the 2.625-bit point (74 %, the "
-                     "2023 curve's ratio) are assumptions. Without CUDA graphs (Dec 2023 builds, and ROCm, "
-                     "Metal or Vulkan): RTX 4090, Mistral 7B: F16 82 %, Q8_0 71 %, Q4_0 58 % of peak bandwidth "
-                     "(llama.cpp CUDA benchmarks; the 2.625-bit point an assumption below them)",
+                     "2023 curve's ratio) are assumptions. Metal (Apple): Llama 2 7B Q4_0 on an M2 with 10 GPU "
+                     "cores (100 GB/s, b4011) at 21.67 tokens/s and on an M3 Max with 40 (400 GB/s) at 66.31 "
+                     "leave 91 % and 148 us a layer (LAYER_S); checks: M3 Pro with 18 cores (150 GB/s) 30.74 "
+                     "(+0.6 %), M2 Ultra with 76 cores 94.27 (+7 %) (measured corpus and tests/test_speed.py). "
+                     "Without CUDA graphs (Dec 2023 builds, and ROCm, Vulkan or SYCL): RTX 4090, Mistral 7B: "
+                     "F16 82 %, Q8_0 71 %, Q4_0 58 % of peak bandwidth (llama.cpp CUDA benchmarks; the 2.625-bit "
+                     "point an assumption below them)",
     "W4_FACTOR": "AutoAWQ's fused GEMM reaches ~45 % of a T4's bandwidth at batch 1 (Mistral 7B, "
                  "33.9 tokens/s); Marlin-class kernels in vLLM reach ~80 % of fp16's",
     "W8_FACTOR": "assumption: int8/fp8 kernels read one scale per group or tensor next to the weights; "
@@ -102,8 +112,8 @@ SOURCES = {
                        "0.5 ms; llama.cpp without CUDA graphs 0.2 ms per step; with them its layers' cost "
                        "holds it)",
     "HOST_S_PER_LAYER": "HF eager launches ~25 kernels per decoder layer from Python at ~20 µs each; "
-                        "llama.cpp without CUDA graphs (builds before May 2024, and on AMD, Apple or Intel "
-                        "cards) spends ~0.2 ms per layer launching its ops (Llama 2 7B Q4_0: 7.35 ms/token on "
+                        "llama.cpp without CUDA graphs (builds before May 2024, and on AMD or Intel cards) "
+                        "spends ~0.2 ms per layer launching its ops (Llama 2 7B Q4_0: 7.35 ms/token on "
                         "an A100 PCIe and 6.66 ms on an RTX 4090, Dec 2023; 5.46 ms on an MI300X under ROCm, "
                         "b3891, measured corpus); with graphs the step is launched at once",
     "LAYER_S": "served decode beyond the roofline and the per-step cost at low concurrency, per layer: "
@@ -111,7 +121,8 @@ SOURCES = {
                "measured corpus, gpustack's performance lab) 40 us over its 36 layers; gpt-oss-120b MXFP4 on "
                "8 x MI300X (vLLM 0.17, 1 request, ~249 tokens/s: 4.0 ms; "
                "github.com/SemiAnalysisAI/InferenceX/pull/1092) 43 us. llama.cpp with CUDA graphs: 38 us "
-               "(with its 89 %, from two b6413 runs; GGUF_BW_CURVES). HF transformers and llama.cpp without "
+               "(with its 89 %, from two b6413 runs; GGUF_BW_CURVES); on Metal 148 us (the same curves' source). "
+               "HF transformers and llama.cpp without "
                "graphs carry their per-layer cost in the host floor",
     "MOE_LAYER_S": "served MoE decode beyond the per-layer cost, per MoE layer: DeepSeek-R1 FP8 on 8 x H200 "
                    "(SGLang, 8 requests, 12.8 ms a token; measured corpus, docs/validation.md) 48 us; "
@@ -126,11 +137,13 @@ SOURCES = {
 
 def speed_key(profile: EngineProfile, gpu: GPU) -> str:
     """The row of the speed tables for ``profile`` on ``gpu``: the profile's id, except that
-    llama.cpp launches its step as a CUDA graph on NVIDIA cards only (HIP graphs are off by
-    default, Metal and Vulkan have none), so elsewhere it runs as builds without graphs."""
-    if profile.id == "llamacpp" and gpu.vendor.strip().lower() != "nvidia":
-        return "llamacpp-2023"
-    return profile.id
+    llama.cpp launches its step as a CUDA graph on NVIDIA cards only: on Apple chips its Metal
+    backend has its own costs, and elsewhere (HIP graphs are off by default, Vulkan and SYCL
+    have none) it runs as builds without graphs."""
+    if profile.id != "llamacpp":
+        return profile.id
+    vendor = gpu.vendor.strip().lower()
+    return "llamacpp" if vendor == "nvidia" else "llamacpp-metal" if vendor == "apple" else "llamacpp-2023"
 
 
 def bandwidth_efficiency(key: str, fmt: WeightFormat) -> float:
