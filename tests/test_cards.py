@@ -37,18 +37,18 @@ def test_llama2_7b_fp16_table_rows(scenario, cat):
 
 @pytest.mark.parametrize("primary", ["rtx4090", "mi300x", "m2-ultra-192gb"])
 def test_each_card_decodes_as_on_its_own(scenario, cat, primary):
-    # llama.cpp launches its step as a CUDA graph on NVIDIA cards only: whichever card is primary,
-    # every row's speed is the one-card estimate on that row's card (a Radeon or an Apple row
-    # runs without graphs, an NVIDIA row with them)
+    # llama.cpp launches its step as a CUDA graph on NVIDIA cards only (Metal on Apple, ROCm on
+    # AMD have their own costs): whichever card is primary, every row's speed is the one-card
+    # estimate on that row's card
     from vramgui.core.speed import estimate_speed
     s = scenario("llama3.1-8b", primary, weights="q4_k_m", engine="llamacpp", prompt_tokens=1024)
     gpus = [cat.gpu(g) for g in ("rtx4090", "mi300x", "m2-ultra-192gb", "h100-sxm", "rx7900xtx")]
     t = card_table(s, gpus)
     for g, tok_s in zip(gpus, t.decode_tokens_per_s, strict=True):
         assert tok_s == pytest.approx(float(estimate_speed(s.with_(gpu=g)).decode_tokens_per_s[()]), rel=1e-12)
-    # graphs (NVIDIA) and launches from the host (32 layers x 0.2 ms + 0.2 ms bound the step)
-    assert t.decode_tokens_per_s[1] == pytest.approx(1 / (32 * 0.2e-3 + 0.2e-3), rel=1e-6)
-    assert t.decode_tokens_per_s[3] > 1.5 * t.decode_tokens_per_s[1]
+    # CUDA graphs on the H100 (38 µs a layer) against ROCm on the MI300X (162 µs a layer) and its
+    # faster memory: the H100 wins
+    assert t.decode_tokens_per_s[3] > 1.2 * t.decode_tokens_per_s[1]
 
 
 CAT = default_catalog()

@@ -150,8 +150,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
               "worst-case compute buffer.  Decode speed: current builds, which launch each step as a CUDA "
               "graph on NVIDIA cards (calibrated on b6413, Sep 2025); on Apple chips the Metal backend "
-              "(b4011 on an M2 and an M3 Max); on AMD and Intel cards the step runs as builds without "
-              "graphs do.",
+              "and on AMD cards the ROCm backend (b4008-4011); on Intel cards the step runs as builds "
+              "without graphs did.",
         sources={
             "weights": "The token-embedding table stays in host memory (get_rows runs on the CPU).",
             "kv_cache": "The KV cache for the whole n_ctx (padded to 256 tokens) is allocated at load, for "

@@ -33,32 +33,33 @@ ArrayLike = float | int | np.ndarray
 # Where each number below comes from is data (:data:`SOURCES`), shown in the explain panel.
 
 # The tables are keyed by :func:`speed_key`: the engine profile's id, except that llama.cpp
-# runs its Metal backend on Apple chips ("llamacpp-metal") and on other cards than NVIDIA's
-# and Apple's as builds without CUDA graphs do ("llamacpp-2023").
+# runs its Metal backend on Apple chips ("llamacpp-metal"), its ROCm backend on AMD's
+# ("llamacpp-rocm"), and on Intel's as builds without CUDA graphs did ("llamacpp-2023").
 
 #: Share of peak bandwidth 16-bit decode reaches, per engine.
 BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.89, "llamacpp-2023": 0.82,
-                 "llamacpp-metal": 0.91}
+                 "llamacpp-metal": 0.91, "llamacpp-rocm": 0.87}
 
 #: llama.cpp decode share of peak bandwidth against bits per weight.  Without CUDA graphs
 #: (Dec 2023) it fell as bits shrank; with them (the default "llamacpp") Q4 reaches what the
 #: 16-bit formats do once each layer's fixed cost is counted apart (:data:`LAYER_S`).
 GGUF_BW_CURVES = {"llamacpp": ((2.625, 0.74), (4.5, 0.89), (16.0, 0.89)),
                   "llamacpp-metal": ((2.625, 0.75), (4.5, 0.91), (16.0, 0.91)),
+                  "llamacpp-rocm": ((2.625, 0.72), (4.5, 0.87), (16.0, 0.87)),
                   "llamacpp-2023": ((2.625, 0.48), (4.5, 0.58), (8.5, 0.71), (16.0, 0.82))}
 DEFAULT_GGUF_CURVE = "llamacpp-2023"   # the curve's shape for an engine that has none
 
 #: 4-bit weight-only kernels (GPTQ / AWQ / NF4) relative to 16-bit ones: dequantization in
 #: the GEMV inner loop.
 W4_FACTOR = {"generic": 0.80, "hf": 0.55, "vllm": 0.80, "llamacpp": 0.70, "llamacpp-2023": 0.70,
-             "llamacpp-metal": 0.70}
+             "llamacpp-metal": 0.70, "llamacpp-rocm": 0.70}
 
 #: int8 / fp8 weight kernels relative to 16-bit ones (scales read next to the weights).
 W8_FACTOR = 0.9
 
 #: Share of dense tensor peak that prefill GEMMs sustain, per engine.
 FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40, "llamacpp-2023": 0.40,
-                    "llamacpp-metal": 0.40}
+                    "llamacpp-metal": 0.40, "llamacpp-rocm": 0.40}
 
 #: Fixed cost of a decode step (scheduling, sampling, launch of a captured graph) [s].
 STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
@@ -66,12 +67,13 @@ STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "
 #: Host time per layer per step [s]: the launch loop that bounds the step from below.
 HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "vllm": 0.0, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
 
-#: Fixed time per decoder layer per decode step in an engine that launches the step as a
-#: CUDA graph, or encodes it for Metal, [s]: the layer's small kernels (norms, rotary, KV-cache write, attention at low
-#: batch, activation, residual adds) run without host cost but still take a few µs each, and
-#: small GEMVs fall short of peak bandwidth.
+#: Fixed time per decoder layer per decode step [s], added to the roofline: in an engine that
+#: launches the step as a CUDA graph the layer's small kernels (norms, rotary, KV-cache write,
+#: attention at low batch, activation, residual adds) run without host cost but still take a
+#: few µs each, and small GEMVs fall short of peak bandwidth; llama.cpp's Metal and ROCm
+#: backends also pay for issuing each op (measured: ~150 µs a layer).
 LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacpp-2023": 0.0,
-           "llamacpp-metal": 148e-6}
+           "llamacpp-metal": 148e-6, "llamacpp-rocm": 162e-6}
 
 #: Fixed time per MoE layer per decode step on top of ``LAYER_S`` [s]: routing, top-k, token
 #: permutation and the experts' small-batch GEMM kernels, latency-bound at low batch.
@@ -97,8 +99,11 @@ SOURCES = {
                      "2023 curve's ratio) are assumptions. Metal (Apple): Llama 2 7B Q4_0 on an M2 with 10 GPU "
                      "cores (100 GB/s, b4011) at 21.67 tokens/s and on an M3 Max with 40 (400 GB/s) at 66.31 "
                      "leave 91 % and 148 us a layer (LAYER_S); checks: M3 Pro with 18 cores (150 GB/s) 30.74 "
-                     "(+0.6 %), M2 Ultra with 76 cores 94.27 (+7 %) (measured corpus and tests/test_speed.py). "
-                     "Without CUDA graphs (Dec 2023 builds, and ROCm, Vulkan or SYCL): RTX 4090, Mistral 7B: "
+                     "(+0.6 %), M2 Ultra with 76 cores 94.27 (+7 %) (measured corpus and tests/test_speed.py). ROCm "
+                     "(AMD; same table, b4008): a Radeon 780M (89.6 GB/s) at 18.61 and an RX 7900 XTX (960 GB/s) "
+                     "at 102.92 leave 87 % and 162 us a layer; checks: Radeon Pro W7900 (864 GB/s) 95.56 "
+                     "(+2 %), one MI300X (b3891, llm-tracker) 183.18 (-9 %). "
+                     "Without CUDA graphs (Dec 2023 builds, and Vulkan or SYCL): RTX 4090, Mistral 7B: "
                      "F16 82 %, Q8_0 71 %, Q4_0 58 % of peak bandwidth (llama.cpp CUDA benchmarks; the 2.625-bit "
                      "point an assumption below them)",
     "W4_FACTOR": "AutoAWQ's fused GEMM reaches ~45 % of a T4's bandwidth at batch 1 (Mistral 7B, "
@@ -112,16 +117,17 @@ SOURCES = {
                        "0.5 ms; llama.cpp without CUDA graphs 0.2 ms per step; with them its layers' cost "
                        "holds it)",
     "HOST_S_PER_LAYER": "HF eager launches ~25 kernels per decoder layer from Python at ~20 µs each; "
-                        "llama.cpp without CUDA graphs (builds before May 2024, and on AMD or Intel cards) "
+                        "llama.cpp without CUDA graphs (builds before May 2024, and on Intel cards) "
                         "spends ~0.2 ms per layer launching its ops (Llama 2 7B Q4_0: 7.35 ms/token on "
-                        "an A100 PCIe and 6.66 ms on an RTX 4090, Dec 2023; 5.46 ms on an MI300X under ROCm, "
-                        "b3891, measured corpus); with graphs the step is launched at once",
+                        "an A100 PCIe and 6.66 ms on an RTX 4090, Dec 2023); with graphs the step is launched at "
+                        "once",
     "LAYER_S": "served decode beyond the roofline and the per-step cost at low concurrency, per layer: "
                "Qwen3-8B bf16 on one H100 SXM (vLLM v0.11.0, 1 request, 7.28 ms a token; SGLang 7.19 ms at 4; "
                "measured corpus, gpustack's performance lab) 40 us over its 36 layers; gpt-oss-120b MXFP4 on "
                "8 x MI300X (vLLM 0.17, 1 request, ~249 tokens/s: 4.0 ms; "
                "github.com/SemiAnalysisAI/InferenceX/pull/1092) 43 us. llama.cpp with CUDA graphs: 38 us "
-               "(with its 89 %, from two b6413 runs; GGUF_BW_CURVES); on Metal 148 us (the same curves' source). "
+               "(with its 89 %, from two b6413 runs; GGUF_BW_CURVES); on Metal 148 us, on ROCm 162 us (the same "
+               "curves' source). "
                "HF transformers and llama.cpp without "
                "graphs carry their per-layer cost in the host floor",
     "MOE_LAYER_S": "served MoE decode beyond the per-layer cost, per MoE layer: DeepSeek-R1 FP8 on 8 x H200 "
@@ -135,15 +141,18 @@ SOURCES = {
 }
 
 
+#: llama.cpp's speed row by vendor (:func:`speed_key`)
+LLAMACPP_BACKEND = {"nvidia": "llamacpp", "apple": "llamacpp-metal", "amd": "llamacpp-rocm"}
+
+
 def speed_key(profile: EngineProfile, gpu: GPU) -> str:
     """The row of the speed tables for ``profile`` on ``gpu``: the profile's id, except that
-    llama.cpp launches its step as a CUDA graph on NVIDIA cards only: on Apple chips its Metal
-    backend has its own costs, and elsewhere (HIP graphs are off by default, Vulkan and SYCL
-    have none) it runs as builds without graphs."""
+    llama.cpp launches its step as a CUDA graph on NVIDIA cards only; on Apple chips (Metal) and
+    AMD cards (ROCm, HIP graphs off by default) each backend has its own measured costs, and
+    elsewhere (Vulkan, SYCL) it runs as builds without graphs did."""
     if profile.id != "llamacpp":
         return profile.id
-    vendor = gpu.vendor.strip().lower()
-    return "llamacpp" if vendor == "nvidia" else "llamacpp-metal" if vendor == "apple" else "llamacpp-2023"
+    return LLAMACPP_BACKEND.get(gpu.vendor.strip().lower(), "llamacpp-2023")
 
 
 def bandwidth_efficiency(key: str, fmt: WeightFormat) -> float:
