@@ -94,3 +94,14 @@ def test_llama_bench_tg128_decodes_from_an_empty_context(results):
                  attention="flash", prompt_tokens=0)
     got = next(r for r in results["points"] if r["id"] == "llamacpp-b4011-l2-7b-q4_0-rtx4090-tg128")
     assert got["estimated"] == pytest.approx(1 / float(decode_step(s, 1, np.array([64]))[0][0]), rel=1e-9)
+
+
+@pytest.mark.parametrize("version, profile", [
+    ("build 1680 (afefa31)", "llamacpp-2023"),         # Dec 2023: before CUDA graphs (May 2024)
+    ("b4011", "llamacpp"), ("b6413 (233d773d0)", "llamacpp"),
+    ("master of 2025-08-27 (build not printed)", "llamacpp"),   # a date is not a build number
+    ("not stated", "llamacpp"),
+])
+def test_llamacpp_build_picks_the_profile(version, profile):
+    from vramgui.core.validation import _engine
+    assert _engine("llama.cpp (llama-bench)", version) == profile

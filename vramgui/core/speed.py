@@ -77,7 +77,8 @@ LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacp
 
 #: Fixed time per MoE layer per decode step on top of ``LAYER_S`` [s]: routing, top-k, token
 #: permutation and the experts' small-batch GEMM kernels, latency-bound at low batch.
-MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "llamacpp-2023": 0.0}
+MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "llamacpp-2023": 0.0,
+               "llamacpp-metal": 19e-6, "llamacpp-rocm": 19e-6}
 
 #: One all-reduce's latency [s] by link (NCCL small-message latency, NVLink vs PCIe).
 ALLREDUCE_LATENCY_S = {"nvlink": 10e-6, "pcie": 25e-6}
@@ -134,7 +135,9 @@ SOURCES = {
                    "(SGLang, 8 requests, 12.8 ms a token; measured corpus, docs/validation.md) 48 us; "
                    "gpt-oss-120b on 8 x MI300X (above) 3 us; 25 us lies between them. llama.cpp with CUDA "
                    "graphs (b6413, RTX PRO 6000 Blackwell, measured corpus): Qwen3 30B-A3B Q4_K_M at 251.04 "
-                   "tokens/s leaves 19.5 us per MoE layer, gpt-oss-120b at 193.30 leaves 18.0: 19 us",
+                   "tokens/s leaves 19.5 us per MoE layer, gpt-oss-120b at 193.30 leaves 18.0: 19 us. The same 19 us "
+                   "on Metal (Qwen3 30B-A3B Q8_0 on an M2 Ultra, 76.31 tokens/s, "
+                   "github.com/ggml-org/llama.cpp/pull/15616: +5 %) and, an assumption, on ROCm",
     "ALLREDUCE_LATENCY_S": "assumption: order of magnitude of NCCL's small-message all-reduce latency, "
                            "NVLink vs PCIe",
     "DEFAULT_LINK_GB_S": "PCIe 3.0 x16 per direction, when a card's preset names no interconnect",

@@ -111,8 +111,8 @@ def _engine(engine: str, version: str = "") -> str | None:
     if e.startswith("llama.cpp (main)") or e.startswith("llama.cpp (llama-bench)"):
         # CUDA graphs arrived in May 2024 (ggml-org/llama.cpp PR #6766); the corpus's builds are
         # from Dec 2023 (16xx) or from Oct 2024 on (38xx and later): 3000 separates them
-        digits = re.search(r"\d+", version or "")
-        return "llamacpp-2023" if digits and int(digits.group()) < 3000 else "llamacpp"
+        build = re.search(r"(?:\bb|\bbuild )(\d+)", version or "")   # "b4011", "build 1680 (afefa31)"
+        return "llamacpp-2023" if build and int(build.group(1)) < 3000 else "llamacpp"
     if e.startswith("vllm") or e.startswith("sglang"):   # SGLang: the same serving design (CUDA graphs, paged KV)
         return "vllm"
     if e.startswith("hf transformers") or e.startswith("autoawq"):
