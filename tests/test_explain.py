@@ -131,3 +131,14 @@ def test_cost_of_a_million_tokens_by_hand():
     assert float(e.result.replace(",", "")) == pytest.approx(3.2 * 8 / 3600 / rate * 1e6, rel=1e-3)
     assert e.substituted.startswith(f"= 3.2 × 8 ÷ 3,600 ÷ {rate:,.1f} × 10⁶")
     assert "Cheapest batch that fits in memory: 64" in e.note
+
+
+@pytest.mark.parametrize("gpu, backend, layer_us", [("m4-max-128gb", "on Metal", 148), ("mi300x", "on ROCm", 162),
+                                                    ("rtx4090", "with CUDA graphs", 38)])
+def test_llamacpp_names_the_backend_row_the_card_gets(scenario, gpu, backend, layer_us):
+    # Llama 3.1 8B has 32 layers: the layers' fixed cost is 32 × the backend's measured cost
+    s = scenario("llama3.1-8b", gpu, weights="q4_k_m", engine="llamacpp")
+    decode = by_key(s)["decode"]
+    values = {a.name: a.value for a in decode.assumptions}
+    assert f"llama.cpp {backend}" in values["Bandwidth efficiency η_bw"]
+    assert values["Layers' fixed cost"] == f"{32 * layer_us / 1000:.2f} ms (32 layers × {layer_us} µs)"

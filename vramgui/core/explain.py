@@ -242,7 +242,8 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
         bw_source += "; " + SOURCES[factor]
     peak = card_of(s)[1]
     out = [Assumption("Memory bandwidth", f"{gpu.memory_bandwidth_gb_s:,.0f} GB/s", _gpu_source(gpu, "bandwidth")),
-           Assumption("Bandwidth efficiency η_bw", f"{float(t.bw_efficiency):.2f} ({p.name} "
+           Assumption("Bandwidth efficiency η_bw", f"{float(t.bw_efficiency):.2f} ({p.name}"
+                      f"{BACKEND_NAMES.get(key, '') if key != p.id or key == 'llamacpp' else ''} "
                       f"{BW_EFFICIENCY.get(key, 0.8):.2f}, {fmt.name})", bw_source),
            Assumption("Peak tensor math", f"{peak / 1e12:,.1f} TFLOP/s ({MATH.get(fmt.kernel, 'fp16')} dense)"
                       if np.isfinite(peak)
@@ -273,6 +274,9 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
 
 
 MATH = {"fp8": "fp8", "int8": "int8", "fp32": "tf32/fp32"}   # the math each weight kernel runs on
+# which of llama.cpp's measured rows the card gets (speed_key)
+BACKEND_NAMES = {"llamacpp": " with CUDA graphs", "llamacpp-metal": " on Metal", "llamacpp-rocm": " on ROCm",
+                 "llamacpp-2023": " without CUDA graphs"}
 
 
 def _extras(t, allreduce_s: float, passes: float = 1.0) -> str:
