@@ -9,7 +9,7 @@ one sequence.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from .fit import (
 from .memory import MemoryTerms, estimate_memory, memory_terms, stack_terms, total_from_terms
 from .presets import GPU
 from .scenario import Scenario
-from .speed import decode_step, link_of, speed_key
+from .speed import ENGINE_FIELDS, decode_from_terms, link_of, speed_key, speed_terms, terms_on
 
 _PROBES = 128     # points per round of the largest-context / batch searches (4 rounds for 2**27)
 # Card counts tried for "fewest cards" in the table (the single-scenario fit() tries all).
@@ -100,18 +100,16 @@ def decode_steps(s: Scenario, gpus: list[GPU], peaks: list[float | None]) -> np.
     """Decode step time [s] of ``s`` on each card, one numpy call per row of the speed
     tables the cards use (:func:`speed_key`: llama.cpp runs without CUDA graphs on cards
     other than NVIDIA's)."""
-    step = np.empty(len(gpus))
+    terms = speed_terms(s)
     keys = [speed_key(s.profile, g) for g in gpus]
-    for key in dict.fromkeys(keys):
-        idx = [i for i, k in enumerate(keys) if k == key]
-        sub = [gpus[i] for i in idx]
-        bw = np.array([g.bandwidth_bytes_per_s for g in sub])
-        peak = np.array([peaks[i] or np.inf for i in idx])
-        link, lat = (np.array(x) for x in zip(*(link_of(g) for g in sub), strict=True))
-        one = s if speed_key(s.profile, s.gpu) == key else s.with_(gpu=sub[0])
-        step[idx] = np.broadcast_to(decode_step(one, s.batch, s.context_tokens, card=(bw, peak, link, lat))[0],
-                                    len(idx))
-    return step
+    if len(set(keys)) > 1:    # per-card engine fields, one array each
+        rows = {k: terms_on(terms, s, gpus[keys.index(k)]) for k in set(keys)}
+        terms = replace(terms, **{f: np.array([getattr(rows[k], f) for k in keys]) for f in ENGINE_FIELDS})
+    bw = np.array([g.bandwidth_bytes_per_s for g in gpus])
+    peak = np.array([p or np.inf for p in peaks])
+    link, lat = (np.array(x) for x in zip(*(link_of(g) for g in gpus), strict=True))
+    step, _ = decode_from_terms(terms, s.batch, s.context_tokens, (bw, peak, link, lat))
+    return np.broadcast_to(step, bw.shape)
 
 
 class CardTables:

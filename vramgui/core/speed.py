@@ -15,7 +15,7 @@ its launch loop, which is what bounds small models on fast cards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -245,7 +245,6 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     whole = 1.0 / share if prof.parallel == "layer" else 1.0   # layer split: the cards read their shares in turn
     p = count_params(a)
     split = tp > 1
-    key = speed_key(prof, s.gpu)
     return SpeedTerms(
         dense_bytes=dense, expert_bytes=expert, num_experts=e, experts_per_token=k,
         kv_full=mt.kv_full * whole, kv_windowed=mt.kv_windowed * whole, window=mt.window,
@@ -253,11 +252,26 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         attention_flops=2.0 * a.num_layers * a.num_heads * (a.q_head_dim + a.v_head_dim) / tp,
         allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0,
-        host_floor=host_floor_s(key, a),
-        step_overhead=fixed_step_s(key, a),
-        bw_efficiency=bandwidth_efficiency(key, s.weight_format), flops_efficiency=compute_efficiency(key),
-        chunk=prof.prefill_chunk_tokens,
+        chunk=prof.prefill_chunk_tokens, **_engine_terms(speed_key(prof, s.gpu), s),
     )
+
+
+def terms_on(t: SpeedTerms, s: Scenario, gpu: GPU) -> SpeedTerms:
+    """``t`` (the terms of ``s``) for the same scenario on ``gpu``: only the engine's row of
+    the speed tables can differ between cards (:func:`speed_key`)."""
+    key = speed_key(s.profile, gpu)
+    return t if key == speed_key(s.profile, s.gpu) else replace(t, **_engine_terms(key, s))
+
+
+#: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
+ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency")
+
+
+def _engine_terms(key: str, s: Scenario) -> dict:
+    """The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets."""
+    a = s.model.architecture
+    return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a), fixed_step_s(key, a),
+                                    bandwidth_efficiency(key, s.weight_format), compute_efficiency(key)), strict=True))
 
 
 def host_floor_s(engine: str, a) -> float:
