@@ -80,8 +80,9 @@ def test_llamacpp_metal(cat, gb_s, tok_s, rel):
 
 # llama.cpp's ROCm backend, Llama 2 7B Q4_0 tg128 (the same table, b4008): a Radeon 780M iGPU
 # (89.6 GB/s) 18.61 tokens/s and an RX 7900 XTX (960 GB/s) 102.92 set 87 % and 162 µs a layer; a
-# Radeon Pro W7900 (864 GB/s) 95.56 and one MI300X (5.3 TB/s; b3891, llm-tracker) 183.18 are checks.
-ROCM = [(89.6, 18.61, 0.02), (960, 102.92, 0.02), (864, 95.56, 0.05), (5300, 183.18, 0.10)]
+# Radeon Pro W7900 (864 GB/s) 95.56, one MI300X (5.3 TB/s; b3891, llm-tracker) 183.18 and a Ryzen AI
+# Max+ 395 (256 GB/s; 2025, llm-tracker) 48.72 are checks.
+ROCM = [(89.6, 18.61, 0.02), (960, 102.92, 0.02), (864, 95.56, 0.05), (5300, 183.18, 0.10), (256, 48.72, 0.10)]
 
 
 @pytest.mark.parametrize("gb_s, tok_s, rel", ROCM)

@@ -103,7 +103,8 @@ SOURCES = {
                      "(+0.6 %), M2 Ultra with 76 cores 94.27 (+7 %) (measured corpus and tests/test_speed.py). ROCm "
                      "(AMD; same table, b4008): a Radeon 780M (89.6 GB/s) at 18.61 and an RX 7900 XTX (960 GB/s) "
                      "at 102.92 leave 87 % and 162 us a layer; checks: Radeon Pro W7900 (864 GB/s) 95.56 "
-                     "(+2 %), one MI300X (b3891, llm-tracker) 183.18 (-9 %). "
+                     "(+2 %), one MI300X (b3891, llm-tracker) 183.18 (-9 %), a Ryzen AI Max+ 395 (2025, llm-tracker) "
+                     "48.72 (-7 %). "
                      "Without CUDA graphs (Dec 2023 builds, and Vulkan or SYCL): RTX 4090, Mistral 7B: "
                      "F16 82 %, Q8_0 71 %, Q4_0 58 % of peak bandwidth (llama.cpp CUDA benchmarks; the 2.625-bit "
                      "point an assumption below them)",
