@@ -62,6 +62,7 @@ def visible_texts(win) -> set[str]:
             out.add(w.specialValueText())
         if isinstance(w, QtWidgets.QComboBox):
             out.update(w.itemText(i) for i in range(w.count()))
+            out.update(str(w.itemData(i, QtCore.Qt.ItemDataRole.ToolTipRole) or "") for i in range(w.count()))
         if isinstance(w, QtWidgets.QTabWidget):
             out.update(w.tabText(i) for i in range(w.count()))
         if isinstance(w, QtWidgets.QAbstractItemView) and w.model() is not None:

@@ -334,6 +334,19 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                              "file": self.tr("As stored in the imported file")})
         _name(self.kv, {k.id: core_name(k.name) for k in KV_DTYPES.values()})
         _name(self.engine, {e.id: core_name(e.name) for e in ENGINES.values()})
+        engine_tips = {
+            "generic": self.tr("Textbook estimate: no engine's allocations or overheads"),
+            "hf": self.tr("model.generate() in PyTorch: the cache grows with the tokens; Python launches every "
+                          "kernel (about 0.5 ms a layer)"),
+            "vllm": self.tr("Serving engine: 90 % of the card, the rest after weights becomes KV blocks; steps run "
+                            "as CUDA graphs"),
+            "llamacpp": self.tr("Current builds: the whole context's cache at load; decode measured per backend "
+                                "(CUDA graphs on NVIDIA, Metal on Apple, ROCm on AMD)"),
+            "llamacpp-2023": self.tr("Builds before May 2024 (Dec 2023 measurements): the host launches every op, "
+                                     "about 0.2 ms a layer"),
+        }
+        for i in range(self.engine.count()):
+            self.engine.setItemData(i, engine_tips.get(self.engine.itemData(i), ""), QtCore.Qt.ItemDataRole.ToolTipRole)
         _name(self.attention, {"": self.tr("engine default"), "eager": "eager", "sdpa": "sdpa", "flash": "flash"})
         _name(self.method, {"full": self.tr("Full fine-tuning"), "lora": "LoRA",
                             "qlora": self.tr("QLoRA (NF4 base)")})
