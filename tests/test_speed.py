@@ -58,41 +58,31 @@ def test_llamacpp_by_hand_and_without_graphs(scenario):
     assert t == pytest.approx(float(decode_step(arc.with_(engine="llamacpp-2023"), 1, np.array([64]))[0][0]))
 
 
-# llama.cpp's Metal backend, Llama 2 7B Q4_0 tg128 (randomfoo2's table, the snapshot the measured corpus
-# cites; the M2 and M3 Pro rows are not in the corpus, their chips not in the catalog): an M2 with
-# 10 GPU cores (100 GB/s, b4011) 21.67 tokens/s and an M3 Max with 40 (400 GB/s) 66.31 set 91 % and
-# 148 µs a layer; an M3 Pro with 18 (150 GB/s) 30.74 and an M2 Ultra with 76 (800 GB/s; discussion
-# #4167) 94.27 are checks.
-METAL = [(100, 21.67, 0.02), (400, 66.31, 0.02), (150, 30.74, 0.02), (800, 94.27, 0.10)]
+# llama.cpp without CUDA graphs, per backend, Llama 2 7B Q4_0 tg128 (randomfoo2's table, the snapshot
+# the measured corpus cites; chips not in the catalog are the catalog card with their bandwidth).
+# Metal: an M2 with 10 GPU cores (100 GB/s, b4011) 21.67 tokens/s and an M3 Max with 40 (400 GB/s)
+# 66.31 set 91 % and 148 µs a layer; an M3 Pro with 18 (150 GB/s) 30.74 and an M2 Ultra with 76
+# (800 GB/s; discussion #4167) 94.27 are checks.  ROCm (b4008): a Radeon 780M iGPU (89.6 GB/s) 18.61
+# and an RX 7900 XTX (960 GB/s) 102.92 set 87 % and 162 µs a layer; a Radeon Pro W7900 (864 GB/s)
+# 95.56, one MI300X (5.3 TB/s; b3891, llm-tracker) 183.18 and a Ryzen AI Max+ 395 (256 GB/s; 2025,
+# llm-tracker) 48.72 are checks.
+BACKENDS = {"metal": ("m3-max-64gb", "flash", 0.91, 148e-6), "rocm": ("rx7900xtx", "eager", 0.87, 162e-6)}
+NO_GRAPHS = [("metal", 100, 21.67, 0.02), ("metal", 400, 66.31, 0.02), ("metal", 150, 30.74, 0.02),
+             ("metal", 800, 94.27, 0.10),
+             ("rocm", 89.6, 18.61, 0.02), ("rocm", 960, 102.92, 0.02), ("rocm", 864, 95.56, 0.05),
+             ("rocm", 5300, 183.18, 0.10), ("rocm", 256, 48.72, 0.10)]
 
 
-@pytest.mark.parametrize("gb_s, tok_s, rel", METAL)
-def test_llamacpp_metal(cat, gb_s, tok_s, rel):
+@pytest.mark.parametrize("backend, gb_s, tok_s, rel", NO_GRAPHS)
+def test_llamacpp_metal_and_rocm(cat, backend, gb_s, tok_s, rel):
     from vramgui.core.presets import GPU
-    chip = GPU.model_validate({**cat.gpu("m3-max-64gb").model_dump(), "memory_bandwidth_gb_s": gb_s})
-    s = Scenario(model=cat.model("llama2-7b"), gpu=chip, weights="q4_0", engine="llamacpp", attention="flash",
+    card_id, attention, eta, layer_s = BACKENDS[backend]
+    card = GPU.model_validate({**cat.gpu(card_id).model_dump(), "memory_bandwidth_gb_s": gb_s})
+    s = Scenario(model=cat.model("llama2-7b"), gpu=card, weights="q4_0", engine="llamacpp", attention=attention,
                  prompt_tokens=0)
     step = float(decode_step(s, 1, np.array([64]))[0][0])
-    # by hand: 3.7513 GB of weights + 64 tokens of f16 KV over the chip's bandwidth at 91 %, + 32 × 148 µs
-    assert step == pytest.approx((3.751337984e9 + 64 * 524288) / (gb_s * 1e9 * 0.91) + 32 * 148e-6, rel=1e-3)
-    assert 1 / step == pytest.approx(tok_s, rel=rel)
-
-
-# llama.cpp's ROCm backend, Llama 2 7B Q4_0 tg128 (the same table, b4008): a Radeon 780M iGPU
-# (89.6 GB/s) 18.61 tokens/s and an RX 7900 XTX (960 GB/s) 102.92 set 87 % and 162 µs a layer; a
-# Radeon Pro W7900 (864 GB/s) 95.56, one MI300X (5.3 TB/s; b3891, llm-tracker) 183.18 and a Ryzen AI
-# Max+ 395 (256 GB/s; 2025, llm-tracker) 48.72 are checks.
-ROCM = [(89.6, 18.61, 0.02), (960, 102.92, 0.02), (864, 95.56, 0.05), (5300, 183.18, 0.10), (256, 48.72, 0.10)]
-
-
-@pytest.mark.parametrize("gb_s, tok_s, rel", ROCM)
-def test_llamacpp_rocm(cat, gb_s, tok_s, rel):
-    from vramgui.core.presets import GPU
-    card = GPU.model_validate({**cat.gpu("rx7900xtx").model_dump(), "memory_bandwidth_gb_s": gb_s})
-    s = Scenario(model=cat.model("llama2-7b"), gpu=card, weights="q4_0", engine="llamacpp", attention="eager",
-                 prompt_tokens=0)
-    step = float(decode_step(s, 1, np.array([64]))[0][0])
-    assert step == pytest.approx((3.751337984e9 + 64 * 524288) / (gb_s * 1e9 * 0.87) + 32 * 162e-6, rel=1e-3)
+    # by hand: 3.7513 GB of weights + 64 tokens of f16 KV over the card's bandwidth at η, + 32 layers' cost
+    assert step == pytest.approx((3.751337984e9 + 64 * 524288) / (gb_s * 1e9 * eta) + 32 * layer_s, rel=1e-3)
     assert 1 / step == pytest.approx(tok_s, rel=rel)
 
 
