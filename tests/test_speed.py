@@ -6,7 +6,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vramgui.core import Scenario, default_catalog, estimate_memory
-from vramgui.core.speed import decode_step, estimate_speed, knee_batch
+from vramgui.core.speed import (
+    card_of,
+    decode_step,
+    estimate_speed,
+    knee_batch,
+    prefill_parts,
+    prefill_time,
+    speed_terms,
+)
 
 
 def _ms(s):
@@ -195,3 +203,33 @@ def test_moe_layers_add_a_fixed_cost_in_serving_engines(scenario):
     oss = scenario("gpt-oss-120b", "mi300x", n_gpus=8, weights="mxfp4", engine="vllm", prompt_tokens=1024,
                    output_tokens=1024)
     assert float(decode_step(oss, 1, 1536)[0]) * 1e3 == pytest.approx(1000 / 249, rel=0.25)
+
+
+@pytest.mark.parametrize("model, fmt, tok_s",
+                         [("qwen3-30b-a3b", "q4_k_m", 7432.36), ("gpt-oss-120b", "mxfp4", 2419.45)])
+def test_llamacpp_moe_prefill_on_small_expert_gemms(scenario, model, fmt, tok_s):
+    # llama-bench pp512 on an RTX PRO 6000 (b6413, measured corpus): passes of 512 tokens give each
+    # routed expert 512 k / E tokens (Qwen3 30B-A3B 32, gpt-oss-120b 16), far below the ~190 from which
+    # the expert GEMMs run at the large-GEMM rate.  These two runs set that figure: within 10 %.
+    s = scenario(model, "rtx-pro-6000-blackwell", weights=fmt, engine="llamacpp", attention="flash",
+                 prompt_tokens=512)
+    assert 512 / float(prefill_time(s, 512, 1)) == pytest.approx(tok_s, rel=0.10)
+
+
+def test_expert_gemm_penalty_by_hand(scenario):
+    # Qwen3 30B-A3B (48 layers, 8 of 128 experts of 3 · 2048 · 768 weights): a token's routed experts
+    # do 2 · 48 · 8 · 3 · 2048 · 768 = 3.62 GFLOP.  A pass of 512 tokens gives each expert 32 tokens:
+    # 32 / 190 of the large-GEMM rate, so they take 190 / 32 - 1 = 4.94 times their FLOPs more.
+    s = scenario("qwen3-30b-a3b", "rtx4090", weights="q4_k_m", engine="llamacpp", prompt_tokens=512)
+    t = speed_terms(s)
+    per_token = 2 * 48 * 8 * 3 * 2048 * 768
+    assert float(t.expert_flops) == per_token
+    parts = prefill_parts(t, 512, 1, *card_of(s)[2:])
+    assert float(parts.slow_flops) == pytest.approx(per_token * 512 * (190 / 32 - 1), rel=1e-9)
+    # vLLM (chunks of 8192: 512 tokens per expert) and Metal's kernels: no such term
+    assert float(prefill_parts(speed_terms(s.with_(engine="vllm")), 512, 1, *card_of(s)[2:]).slow_flops) == 0
+    mac = s.with_(gpu=scenario("llama2-7b", "m2-ultra-192gb").gpu)
+    assert float(prefill_parts(speed_terms(mac), 512, 1, *card_of(mac)[2:]).slow_flops) == 0
+    # a dense model has none either
+    dense = s.with_(model=scenario("qwen3-8b", "rtx4090").model)
+    assert float(prefill_parts(speed_terms(dense), 512, 1, *card_of(dense)[2:]).slow_flops) == 0

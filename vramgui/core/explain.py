@@ -30,6 +30,7 @@ from .speed import (
     card_of,
     decode_parts,
     estimate_speed,
+    expert_gemm_efficiency,
     moe_layers,
     prefill_parts,
     speed_key,
@@ -320,7 +321,7 @@ def _prefill(s: Scenario, sp) -> Explanation:
     bw, peak, link, lat = card_of(s)
     parts = prefill_parts(t, s.prompt_tokens, s.batch, link, lat)     # what the estimate weighs
     passes, read = float(parts.passes), float(parts.bytes_moved)
-    matmul, attention = float(parts.matmul_flops), float(parts.attention_flops)
+    matmul, attention, slow = float(parts.matmul_flops), float(parts.attention_flops), float(parts.slow_flops)
     eb, ef = float(t.bw_efficiency), float(t.flops_efficiency)
     allreduce = float(parts.allreduce_s)
     known = sp.compute_known
@@ -330,13 +331,26 @@ def _prefill(s: Scenario, sp) -> Explanation:
         "prefill", "Time to first token", result,
         "Time to first token = max(FLOPs ÷ (peak × η_flops), weight reads ÷ (bandwidth × η_bw)) + per-step "
         "costs; FLOPs = 2 × active params × prompt tokens × batch + causal attention",
-        (f"= max(({matmul / 1e12:,.2f} + {attention / 1e12:,.2f}) TFLOP ÷ ({peak / 1e12:,.1f} TFLOP/s × {ef:.2f}), "
+        (f"= max(({matmul / 1e12:,.2f} + {attention / 1e12:,.2f}"
+         + (f" + small expert GEMMs {slow / 1e12:,.2f}" if slow else "")
+         + f") TFLOP ÷ ({peak / 1e12:,.1f} TFLOP/s × {ef:.2f}), "
          f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})){_extras(t, allreduce, passes)} = {result}"
          f" for {s.batch} × {s.prompt_tokens:,} tokens{chunked}." if known else
          "= unknown: this card has no sourced FLOP/s figure."),
         "Prefill is compute bound except for tiny prompts; speed of light "
         + (_ms(float(sp.sol_prefill_s)) if known else "unknown") + ".",
-        tuple(_efficiency_assumptions(s, t)))
+        tuple(_efficiency_assumptions(s, t) + _expert_gemm_assumption(s, t)))
+
+
+def _expert_gemm_assumption(s: Scenario, t) -> list[Assumption]:
+    """The routed experts' GEMMs at a few tokens each, where the engine's figure applies."""
+    if not float(t.expert_flops) or not float(t.moe_gemm_tokens):
+        return []
+    touched = min(s.prompt_tokens * s.batch, t.chunk or s.prompt_tokens * s.batch)
+    per_expert = touched * float(t.experts_per_token) / float(t.num_experts)
+    eff = float(expert_gemm_efficiency(t, touched))
+    return [Assumption("Expert GEMMs in prefill", f"{per_expert:,.0f} tokens per expert per pass → {eff:.2f} of "
+                       f"the large-GEMM rate (full from {float(t.moe_gemm_tokens):,.0f})", SOURCES["MOE_GEMM_TOKENS"])]
 def explain_training_items(t) -> tuple[Explanation, ...]:
     """The fine-tuning breakdown as :class:`Explanation` items, with the sources of the
     bytes-per-parameter table, the activation model and the card's memory."""

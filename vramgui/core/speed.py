@@ -80,6 +80,11 @@ LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacp
 MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "llamacpp-2023": 0.0,
                "llamacpp-metal": 19e-6, "llamacpp-rocm": 19e-6}
 
+#: Prefill's routed-expert GEMMs reach the compute efficiency of large GEMMs only from about
+#: this many tokens per expert per pass; with m tokens they run at m / this of it [tokens]
+#: (0: not modelled).  llama.cpp's passes of 512 tokens give an expert 512 k / E of them.
+MOE_GEMM_TOKENS = {"llamacpp": 190.0, "llamacpp-2023": 190.0, "llamacpp-rocm": 190.0}
+
 #: One all-reduce's latency [s] by link (NCCL small-message latency, NVLink vs PCIe).
 ALLREDUCE_LATENCY_S = {"nvlink": 10e-6, "pcie": 25e-6}
 DEFAULT_LINK_GB_S = 16.0   # when a preset names no interconnect: PCIe 3.0 x16, per direction
@@ -139,6 +144,13 @@ SOURCES = {
                    "tokens/s leaves 19.5 us per MoE layer, gpt-oss-120b at 193.30 leaves 18.0: 19 us. The same 19 us "
                    "on Metal (Qwen3 30B-A3B Q8_0 on an M2 Ultra, 76.31 tokens/s, "
                    "github.com/ggml-org/llama.cpp/pull/15616: +5 %) and, an assumption, on ROCm",
+    "MOE_GEMM_TOKENS": "llama.cpp's CUDA kernels (HIP builds compile the same ones), b6413 on an RTX PRO 6000 "
+                       "Blackwell (measured corpus): Qwen3 30B-A3B Q4_K_M prefills 512 tokens at 7,432 tokens/s "
+                       "(32 tokens per expert per pass) and gpt-oss-120b at 2,419 (16): 3.7 and 4.9 times "
+                       "below the roofline, as if the expert GEMMs saturated at 206 and 177 tokens; 190 reads "
+                       "them +7 % and -7 %. Metal's kernels lose less (Qwen3 30B-A3B Q8_0 on an M2 Ultra, "
+                       "github.com/ggml-org/llama.cpp/pull/15616: about 1.6 times below its FLOPs where 190 "
+                       "would say 4): not applied there; other engines: not measured, not applied",
     "ALLREDUCE_LATENCY_S": "assumption: order of magnitude of NCCL's small-message all-reduce latency, "
                            "NVLink vs PCIe",
     "DEFAULT_LINK_GB_S": "PCIe 3.0 x16 per direction, when a card's preset names no interconnect",
@@ -233,6 +245,8 @@ class SpeedTerms:
     step_overhead: ArrayLike      # s: the engine's fixed cost per step (with its layers' share)
     bw_efficiency: ArrayLike
     flops_efficiency: ArrayLike
+    expert_flops: ArrayLike = 0.0     # per token: 2 · routed expert params one token uses (0: dense)
+    moe_gemm_tokens: ArrayLike = 0.0  # :data:`MOE_GEMM_TOKENS` of the engine
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -252,7 +266,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         matmul_flops=2.0 * (p.active - p.embedding) / tp,
         attention_flops=2.0 * a.num_layers * a.num_heads * (a.q_head_dim + a.v_head_dim) / tp,
         allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
-        allreduces=2.0 * a.num_layers if split else 0.0,
+        allreduces=2.0 * a.num_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
         chunk=prof.prefill_chunk_tokens, **_engine_terms(speed_key(prof, s.gpu), s),
     )
 
@@ -265,14 +279,15 @@ def terms_on(t: SpeedTerms, s: Scenario, gpu: GPU) -> SpeedTerms:
 
 
 #: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
-ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency")
+ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens")
 
 
 def _engine_terms(key: str, s: Scenario) -> dict:
     """The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets."""
     a = s.model.architecture
     return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a), fixed_step_s(key, a),
-                                    bandwidth_efficiency(key, s.weight_format), compute_efficiency(key)), strict=True))
+                                    bandwidth_efficiency(key, s.weight_format), compute_efficiency(key),
+                                    MOE_GEMM_TOKENS.get(key, 0.0)), strict=True))
 
 
 def host_floor_s(engine: str, a) -> float:
@@ -344,6 +359,7 @@ class StepParts:
     attention_flops: np.ndarray  # query × key products
     allreduce_s: np.ndarray      # the tensor-parallel all-reduces
     passes: np.ndarray           # forward passes (prefill chunks; 1 for decode)
+    slow_flops: ArrayLike = 0.0  # FLOPs the small expert GEMMs take beyond their count (prefill)
 
 
 def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, latency) -> StepParts:
@@ -364,7 +380,17 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     touched = np.minimum(tokens, t.chunk) if t.chunk else tokens
     return StepParts(bytes_moved=_weights_read(t, touched) * passes, matmul_flops=t.matmul_flops * tokens,
                      attention_flops=t.attention_flops * tokens * p / 2.0,      # causal half
-                     allreduce_s=_allreduce(t, tokens, link, latency), passes=passes)
+                     allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
+                     slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0))
+
+
+def expert_gemm_efficiency(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
+    """Share of the large-GEMM efficiency that the routed experts' GEMMs reach with ``tokens``
+    per pass: each expert gets ``tokens · k / E`` of them (:data:`MOE_GEMM_TOKENS`; 1 for a
+    dense model or an engine without the figure)."""
+    per_expert = np.asarray(tokens, dtype=np.float64) * t.experts_per_token / t.num_experts
+    sat = np.asarray(t.moe_gemm_tokens, dtype=np.float64)
+    return np.where(sat > 0, np.minimum(1.0, per_expert / np.where(sat > 0, sat, 1.0)), 1.0)
 
 
 def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
@@ -374,7 +400,8 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
     eb = t.bw_efficiency if efficient else 1.0
     ef = t.flops_efficiency if efficient else 1.0
     t_mem = parts.bytes_moved / (bw * eb)
-    t_comp = (parts.matmul_flops + parts.attention_flops) / (peak * ef)
+    slow = parts.slow_flops if efficient else 0.0
+    t_comp = (parts.matmul_flops + parts.attention_flops + slow) / (peak * ef)
     time = np.maximum(t_mem, t_comp) + parts.allreduce_s
     if efficient:
         time = engine_time(time, t.host_floor * parts.passes, t.step_overhead)
