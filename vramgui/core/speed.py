@@ -59,7 +59,7 @@ W8_FACTOR = 0.9
 
 #: Share of dense tensor peak that prefill GEMMs sustain, per engine.
 FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40, "llamacpp-2023": 0.40,
-                    "llamacpp-metal": 0.40, "llamacpp-rocm": 0.40}
+                    "llamacpp-metal": 0.75, "llamacpp-rocm": 0.40}
 
 #: Fixed cost of a decode step (scheduling, sampling, launch of a captured graph) [s].
 STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
@@ -83,7 +83,7 @@ MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "lla
 #: Prefill's routed-expert GEMMs reach the compute efficiency of large GEMMs only from about
 #: this many tokens per expert per pass; with m tokens they run at m / this of it [tokens]
 #: (0: not modelled).  llama.cpp's passes of 512 tokens give an expert 512 k / E of them.
-MOE_GEMM_TOKENS = {"llamacpp": 190.0, "llamacpp-2023": 190.0, "llamacpp-rocm": 190.0}
+MOE_GEMM_TOKENS = {"llamacpp": 190.0, "llamacpp-2023": 190.0, "llamacpp-rocm": 190.0, "llamacpp-metal": 60.0}
 
 #: One all-reduce's latency [s] by link (NCCL small-message latency, NVLink vs PCIe).
 ALLREDUCE_LATENCY_S = {"nvlink": 10e-6, "pcie": 25e-6}
@@ -119,7 +119,10 @@ SOURCES = {
                  "no measurement in the validation corpus",
     "FLOPS_EFFICIENCY": "assumption: typical share of dense tensor peak that large prefill GEMMs sustain; "
                         "the validation corpus (docs/validation.md, prefill rows) shows time to first "
-                        "token off by up to several times: read it as an order of magnitude",
+                        "token off by up to several times: read it as an order of magnitude. llama.cpp on "
+                        "Metal: 75 %, from Qwen2.5 Coder 7B Q8_0 prefilling 512 tokens at 1,419.54 tokens/s on "
+                        "an M2 Ultra (27.2 TFLOP/s; github.com/ggml-org/llama.cpp/pull/15616, measured corpus); "
+                        "Dec 2023 builds reached 59-67 % there (Llama 2 7B Q4_0 / F16, XiongjieDai's tables)",
     "STEP_OVERHEAD_S": "assumption: round figures for scheduling, sampling and graph launch (vLLM "
                        "0.5 ms; llama.cpp without CUDA graphs 0.2 ms per step; with them its layers' cost "
                        "holds it)",
@@ -148,9 +151,10 @@ SOURCES = {
                        "Blackwell (measured corpus): Qwen3 30B-A3B Q4_K_M prefills 512 tokens at 7,432 tokens/s "
                        "(32 tokens per expert per pass) and gpt-oss-120b at 2,419 (16): 3.7 and 4.9 times "
                        "below the roofline, as if the expert GEMMs saturated at 206 and 177 tokens; 190 reads "
-                       "them +7 % and -7 %. Metal's kernels lose less (Qwen3 30B-A3B Q8_0 on an M2 Ultra, "
-                       "github.com/ggml-org/llama.cpp/pull/15616: about 1.6 times below its FLOPs where 190 "
-                       "would say 4): not applied there; other engines: not measured, not applied",
+                       "them +7 % and -7 %. Metal's kernels lose less: Qwen3 30B-A3B Q8_0 on an M2 Ultra prefills 512 "
+                       "tokens at 2,045 tokens/s (github.com/ggml-org/llama.cpp/pull/15616, measured corpus), "
+                       "which 60 reads +2 % with Metal's 75 % (from the same run's dense model). Other engines: "
+                       "not measured, not applied",
     "ALLREDUCE_LATENCY_S": "assumption: order of magnitude of NCCL's small-message all-reduce latency, "
                            "NVLink vs PCIe",
     "DEFAULT_LINK_GB_S": "PCIe 3.0 x16 per direction, when a card's preset names no interconnect",
