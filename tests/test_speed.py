@@ -238,3 +238,15 @@ def test_expert_gemm_penalty_by_hand(scenario):
     # a dense model has none either
     dense = s.with_(model=scenario("qwen3-8b", "rtx4090").model)
     assert float(prefill_parts(speed_terms(dense), 512, 1, *card_of(dense)[2:]).slow_flops) == 0
+
+
+@pytest.mark.parametrize("key", ["llamacpp", "llamacpp-metal", "llamacpp-rocm", "llamacpp-2023"])
+def test_llamacpp_runs_every_format_on_its_curve(key):
+    # llama.cpp stores any weight as a ggml type: MXFP4 experts (4.25 bits) and F16 read at the
+    # backend's curve, whatever kernel vramgui's format names.  Hand interpolation at 4.25 bits
+    # between the curve's 2.625- and 4.5-bit points.
+    from vramgui.core.formats import WEIGHT_FORMATS
+    from vramgui.core.speed import GGUF_BW_CURVES, bandwidth_efficiency
+    (x0, y0), (x1, y1) = GGUF_BW_CURVES[key][:2]
+    assert bandwidth_efficiency(key, WEIGHT_FORMATS["mxfp4"]) == pytest.approx(y0 + (4.25 - x0) / (x1 - x0) * (y1 - y0))
+    assert bandwidth_efficiency(key, WEIGHT_FORMATS["fp16"]) == pytest.approx(GGUF_BW_CURVES[key][-1][1])

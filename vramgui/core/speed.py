@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .engines import LLAMACPP, EngineProfile
+from .engines import EngineProfile
 from .formats import GGUF_BITS, WeightFormat
 from .memory import MemoryTerms, layer_share, memory_terms
 from .params import count_params
@@ -179,7 +179,7 @@ def bandwidth_efficiency(key: str, fmt: WeightFormat) -> float:
     """Expected share of peak memory bandwidth for decode with this engine (:func:`speed_key`)
     and format."""
     base = BW_EFFICIENCY.get(key, 0.8)
-    if fmt.kernel == "gguf" or key in LLAMACPP:    # llama.cpp runs every weight as a ggml type
+    if fmt.kernel == "gguf" or key in GGUF_BW_CURVES:    # llama.cpp runs every weight as a ggml type
         curve = GGUF_BW_CURVES.get(key, GGUF_BW_CURVES[DEFAULT_GGUF_CURVE])
         xs, ys = zip(*curve, strict=False)
         bits = fmt.expert_bits or fmt.linear_bits     # (MXFP4: the experts, most of the bytes)
