@@ -34,6 +34,12 @@ def test_llamacpp_mistral7b_rtx4090(scenario, fmt, ms):
 # step is taken at 64 tokens of KV), tokens/s as printed (measured corpus, sources there).  The two
 # RTX PRO 6000 dense runs set the profile's 89 % of peak bandwidth and 38 µs a layer; the two MoE
 # runs its 19 µs per MoE layer (their mean); the RTX 3090 / 4090 runs (b4011) are checks.
+# Llama 2 7B in llama.cpp's Q4_0 file on the card, by hand: 32 layers of 4·4096² + 3·4096·11008 weights at
+# 4.5 bits, the Q6_K output layer (32,000 × 4096 at 6.5625 bits) and 65 f32 norms of 4096; the
+# token-embedding table stays in RAM.  = 3,751,337,984 bytes.  Its f16 KV cache: 2·32·4096·2 bytes a token.
+L2_7B_Q4_0_GPU_BYTES = 32 * (4 * 4096**2 + 3 * 4096 * 11008) * 4.5 / 8 + 32000 * 4096 * 6.5625 / 8 + 65 * 4096 * 4
+L2_7B_KV_PER_TOKEN = 2 * 32 * 4096 * 2
+
 CURRENT_LLAMACPP = [
     ("llama2-7b", "rtx-pro-6000-blackwell", "q4_0", 278.95),        # b6413, sets η and the layer cost
     ("llama3.1-70b", "rtx-pro-6000-blackwell", "q4_k_m", 34.05),    # b6413 (Llama 3.3 70B), sets them
@@ -52,10 +58,10 @@ def test_llamacpp_with_cuda_graphs(scenario, model, gpu, fmt, tok_s):
 
 
 def test_llamacpp_by_hand_and_without_graphs(scenario):
-    # Llama 2 7B Q4_0 on an RTX PRO 6000: 3.7513 GB of weights on the card (the token-embedding table
-    # stays in RAM) + 64 tokens of f16 KV (64 · 524,288 B) over 1,792 GB/s at 89 %, + 32 layers × 38 µs.
+    # Llama 2 7B Q4_0 on an RTX PRO 6000: its weights on the card + 64 tokens of f16 KV over 1,792 GB/s
+    # at 89 %, + 32 layers × 38 µs.
     s = scenario("llama2-7b", "rtx-pro-6000-blackwell", weights="q4_0", engine="llamacpp", attention="flash")
-    by_hand = (3.751337984e9 + 64 * 524288) / (1792e9 * 0.89) + 32 * 38e-6
+    by_hand = (L2_7B_Q4_0_GPU_BYTES + 64 * L2_7B_KV_PER_TOKEN) / (1792e9 * 0.89) + 32 * 38e-6
     assert float(decode_step(s, 1, np.array([64]))[0][0]) == pytest.approx(by_hand, rel=1e-3)
     # Without CUDA graphs the host launches each op: 0.2 ms a layer bounds the step, + 0.2 ms a step
     old = float(decode_step(s.with_(engine="llamacpp-2023"), 1, np.array([64]))[0][0])
@@ -89,8 +95,9 @@ def test_llamacpp_metal_and_rocm(cat, backend, gb_s, tok_s, rel):
     s = Scenario(model=cat.model("llama2-7b"), gpu=card, weights="q4_0", engine="llamacpp", attention=attention,
                  prompt_tokens=0)
     step = float(decode_step(s, 1, np.array([64]))[0][0])
-    # by hand: 3.7513 GB of weights + 64 tokens of f16 KV over the card's bandwidth at η, + 32 layers' cost
-    assert step == pytest.approx((3.751337984e9 + 64 * 524288) / (gb_s * 1e9 * eta) + 32 * layer_s, rel=1e-3)
+    # by hand: the weights on the card + 64 tokens of f16 KV over the card's bandwidth at η, + 32 layers' cost
+    by_hand = (L2_7B_Q4_0_GPU_BYTES + 64 * L2_7B_KV_PER_TOKEN) / (gb_s * 1e9 * eta) + 32 * layer_s
+    assert step == pytest.approx(by_hand, rel=1e-3)
     assert 1 / step == pytest.approx(tok_s, rel=rel)
 
 

@@ -24,7 +24,7 @@ from .fit import (
 from .memory import MemoryTerms, estimate_memory, memory_terms, stack_terms, total_from_terms
 from .presets import GPU
 from .scenario import Scenario
-from .speed import ENGINE_FIELDS, decode_from_terms, link_of, speed_key, speed_terms, terms_on
+from .speed import ENGINE_FIELDS, decode_from_terms, engine_terms, link_of, speed_key, speed_terms
 
 _PROBES = 128     # points per round of the largest-context / batch searches (4 rounds for 2**27)
 # Card counts tried for "fewest cards" in the table (the single-scenario fit() tries all).
@@ -97,14 +97,14 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
 
 
 def decode_steps(s: Scenario, gpus: list[GPU], peaks: list[float | None]) -> np.ndarray:
-    """Decode step time [s] of ``s`` on each card, one numpy call per row of the speed
-    tables the cards use (:func:`speed_key`: llama.cpp runs without CUDA graphs on cards
-    other than NVIDIA's)."""
+    """Decode step time [s] of ``s`` on each card in one numpy call; where the cards use
+    different rows of the speed tables (:func:`speed_key`: llama.cpp's CUDA-graph, Metal,
+    ROCm or no-graphs costs by vendor), the engine's fields are per-card arrays."""
     terms = speed_terms(s)
     keys = [speed_key(s.profile, g) for g in gpus]
-    if len(set(keys)) > 1:    # per-card engine fields, one array each
-        rows = {k: terms_on(terms, s, gpus[keys.index(k)]) for k in set(keys)}
-        terms = replace(terms, **{f: np.array([getattr(rows[k], f) for k in keys]) for f in ENGINE_FIELDS})
+    if len(set(keys)) > 1:
+        rows = {k: engine_terms(k, s) for k in set(keys)}
+        terms = replace(terms, **{f: np.array([rows[k][f] for k in keys]) for f in ENGINE_FIELDS})
     bw = np.array([g.bandwidth_bytes_per_s for g in gpus])
     peak = np.array([p or np.inf for p in peaks])
     link, lat = (np.array(x) for x in zip(*(link_of(g) for g in gpus), strict=True))

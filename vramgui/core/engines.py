@@ -175,5 +175,5 @@ LLAMACPP = frozenset({"llamacpp", "llamacpp-2023"})
 ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="llamacpp-2023", name="llama.cpp (no CUDA graphs)",
     notes="llama.cpp as builds before May 2024 ran on every card (the host launches each op: about 0.2 ms "
-          "a layer), and as ROCm, Metal and Vulkan builds still do. Decode speed calibrated on Dec 2023 "
-          "CUDA builds; memory as the llama.cpp profile."))
+          "a layer); the llama.cpp profile also runs this way on Intel cards (Vulkan, SYCL). Decode speed "
+          "calibrated on Dec 2023 CUDA builds; memory as the llama.cpp profile."))

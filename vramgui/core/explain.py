@@ -22,6 +22,7 @@ from .scenario import Scenario
 from .speed import (
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
+    GGUF_BW_CURVES,
     LAYER_S,
     MOE_LAYER_S,
     SOURCES,
@@ -238,13 +239,14 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     p, fmt, gpu = s.profile, s.weight_format, s.gpu
     key = speed_key(p, gpu)
     bw_source = SOURCES["BW_EFFICIENCY"]
-    factor = {"gguf": "GGUF_BW_CURVES", "w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
+    factor = "GGUF_BW_CURVES" if fmt.kernel == "gguf" or key in GGUF_BW_CURVES else \
+        {"w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
     if factor:
         bw_source += "; " + SOURCES[factor]
     peak = card_of(s)[1]
     out = [Assumption("Memory bandwidth", f"{gpu.memory_bandwidth_gb_s:,.0f} GB/s", _gpu_source(gpu, "bandwidth")),
            Assumption("Bandwidth efficiency η_bw", f"{float(t.bw_efficiency):.2f} ({p.name}"
-                      f"{BACKEND_NAMES.get(key, '') if key != p.id or key == 'llamacpp' else ''} "
+                      f"{BACKEND_NAMES.get(key, '') if p.id == 'llamacpp' else ''} "
                       f"{BW_EFFICIENCY.get(key, 0.8):.2f}, {fmt.name})", bw_source),
            Assumption("Peak tensor math", f"{peak / 1e12:,.1f} TFLOP/s ({MATH.get(fmt.kernel, 'fp16')} dense)"
                       if np.isfinite(peak)
@@ -351,6 +353,8 @@ def _expert_gemm_assumption(s: Scenario, t) -> list[Assumption]:
     eff = float(expert_gemm_efficiency(t, touched))
     return [Assumption("Expert GEMMs in prefill", f"{per_expert:,.0f} tokens per expert per pass → {eff:.2f} of "
                        f"the large-GEMM rate (full from {float(t.moe_gemm_tokens):,.0f})", SOURCES["MOE_GEMM_TOKENS"])]
+
+
 def explain_training_items(t) -> tuple[Explanation, ...]:
     """The fine-tuning breakdown as :class:`Explanation` items, with the sources of the
     bytes-per-parameter table, the activation model and the card's memory."""

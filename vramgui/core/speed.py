@@ -15,7 +15,7 @@ its launch loop, which is what bounds small models on fast cards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,8 +51,7 @@ DEFAULT_GGUF_CURVE = "llamacpp-2023"   # the curve's shape for an engine that ha
 
 #: 4-bit weight-only kernels (GPTQ / AWQ / NF4) relative to 16-bit ones: dequantization in
 #: the GEMV inner loop.
-W4_FACTOR = {"generic": 0.80, "hf": 0.55, "vllm": 0.80, "llamacpp": 0.70, "llamacpp-2023": 0.70,
-             "llamacpp-metal": 0.70, "llamacpp-rocm": 0.70}
+W4_FACTOR = {"generic": 0.80, "hf": 0.55, "vllm": 0.80}   # (llama.cpp: its curve, GGUF_BW_CURVES)
 
 #: int8 / fp8 weight kernels relative to 16-bit ones (scales read next to the weights).
 W8_FACTOR = 0.9
@@ -153,8 +152,9 @@ SOURCES = {
                        "below the roofline, as if the expert GEMMs saturated at 206 and 177 tokens; 190 reads "
                        "them +7 % and -7 %. Metal's kernels lose less: Qwen3 30B-A3B Q8_0 on an M2 Ultra prefills 512 "
                        "tokens at 2,045 tokens/s (github.com/ggml-org/llama.cpp/pull/15616, measured corpus), "
-                       "which 60 reads +2 % with Metal's 75 % (from the same run's dense model). Other engines: "
-                       "not measured, not applied",
+                       "which 60 reads +2 % with Metal's 75 % (from the same run's dense model). The no-graphs row "
+                       "keeps 190 (the same kernels' forerunners: an assumption). Other engines: not measured, "
+                       "not applied",
     "ALLREDUCE_LATENCY_S": "assumption: order of magnitude of NCCL's small-message all-reduce latency, "
                            "NVLink vs PCIe",
     "DEFAULT_LINK_GB_S": "PCIe 3.0 x16 per direction, when a card's preset names no interconnect",
@@ -271,23 +271,17 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         attention_flops=2.0 * a.num_layers * a.num_heads * (a.q_head_dim + a.v_head_dim) / tp,
         allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
-        chunk=prof.prefill_chunk_tokens, **_engine_terms(speed_key(prof, s.gpu), s),
+        chunk=prof.prefill_chunk_tokens, **engine_terms(speed_key(prof, s.gpu), s),
     )
-
-
-def terms_on(t: SpeedTerms, s: Scenario, gpu: GPU) -> SpeedTerms:
-    """``t`` (the terms of ``s``) for the same scenario on ``gpu``: only the engine's row of
-    the speed tables can differ between cards (:func:`speed_key`)."""
-    key = speed_key(s.profile, gpu)
-    return t if key == speed_key(s.profile, s.gpu) else replace(t, **_engine_terms(key, s))
 
 
 #: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
 ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens")
 
 
-def _engine_terms(key: str, s: Scenario) -> dict:
-    """The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets."""
+def engine_terms(key: str, s: Scenario) -> dict:
+    """The fields of :class:`SpeedTerms` that the engine's row ``key`` of the speed tables
+    sets (:func:`speed_key`): the only ones that differ between cards for one scenario."""
     a = s.model.architecture
     return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a), fixed_step_s(key, a),
                                     bandwidth_efficiency(key, s.weight_format), compute_efficiency(key),
