@@ -53,6 +53,52 @@ class MLA(BaseModel):
     v_head_dim: int = Field(ge=1, description="value head width")
 
 
+class LinearAttention(BaseModel):
+    """Gated DeltaNet mixer layers (Qwen3-Next, Qwen3.5): in place of attention, a short
+    causal convolution and a recurrent state of ``h_v · d_k · d_v`` per sequence that does not
+    grow with the context, so these layers hold no KV cache."""
+
+    model_config = _FROZEN
+    layers: int = Field(ge=1, description="layers with this mixer; the others keep full attention")
+    num_key_heads: int = Field(ge=1, le=10_000, description="query/key heads of the delta rule")
+    num_value_heads: int = Field(ge=1, le=10_000, description="value heads; one state matrix each")
+    key_head_dim: int = Field(ge=1, le=100_000)
+    value_head_dim: int = Field(ge=1, le=100_000)
+    conv_kernel: int = Field(4, ge=1, le=64, description="causal convolution width over q, k, v")
+    state_bytes: int | None = Field(None, ge=1, le=8, description=(
+        "bytes per element of the recurrent state the config asks for (mamba_ssm_dtype); None: the "
+        "engine's activation dtype"))
+
+    @model_validator(mode="after")
+    def _heads(self) -> LinearAttention:
+        if self.num_value_heads % self.num_key_heads:
+            raise ValueError("linear_num_value_heads must be a multiple of linear_num_key_heads")
+        return self
+
+    @property
+    def key_dim(self) -> int:
+        return self.num_key_heads * self.key_head_dim
+
+    @property
+    def value_dim(self) -> int:
+        return self.num_value_heads * self.value_head_dim
+
+    @property
+    def conv_dim(self) -> int:
+        """Channels of the convolution: q, k and v side by side."""
+        return 2 * self.key_dim + self.value_dim
+
+    @property
+    def state_elements(self) -> int:
+        """Recurrent state of one sequence in one layer: one d_k × d_v matrix per value head."""
+        return self.num_value_heads * self.key_head_dim * self.value_head_dim
+
+    @property
+    def conv_state_elements(self) -> int:
+        """The convolution's last ``kernel - 1`` inputs, kept per sequence and layer."""
+        return self.conv_dim * (self.conv_kernel - 1)
+
+
 class Architecture(BaseModel):
     """Transformer decoder architecture.
 
@@ -81,8 +127,10 @@ class Architecture(BaseModel):
     learned_positions: int = Field(0, ge=0, description="rows of a learned absolute position table")
     sliding_window: int | None = Field(None, ge=1, description="attention window of the windowed layers")
     sliding_window_layers: int = Field(0, ge=0, description="how many layers use the window")
+    attn_output_gate: bool = Field(False, description="q_proj also yields a sigmoid gate on the attention output")
     moe: MoE | None = None
     mla: MLA | None = None
+    linear_attention: LinearAttention | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:
@@ -94,7 +142,16 @@ class Architecture(BaseModel):
             raise ValueError("sliding_window_layers cannot exceed num_layers")
         if self.moe and self.moe.dense_layers > self.num_layers:
             raise ValueError("moe.dense_layers cannot exceed num_layers")
+        if self.linear_attention and self.linear_attention.layers > self.num_layers:
+            raise ValueError("linear_attention.layers cannot exceed num_layers")
+        if self.linear_attention and self.sliding_window_layers > self.attention_layers:
+            raise ValueError("sliding_window_layers cannot exceed the full-attention layers")
         return self
+
+    @property
+    def attention_layers(self) -> int:
+        """Layers with softmax attention (and so a KV cache): all but the linear-attention ones."""
+        return self.num_layers - (self.linear_attention.layers if self.linear_attention else 0)
 
     @property
     def is_moe(self) -> bool:
@@ -113,9 +170,12 @@ class Architecture(BaseModel):
 
     def summary(self) -> str:
         kind = "MoE" if self.moe else "dense"
+        layers = f"{self.num_layers} layers"
+        if self.linear_attention:
+            layers += f" ({self.linear_attention.layers} Gated DeltaNet + {self.attention_layers} attention)"
         attn = "MLA" if self.mla else ("MQA" if self.num_kv_heads == 1 else
                                        "GQA" if self.num_kv_heads < self.num_heads else "MHA")
-        return (f"{kind}, {self.num_layers} layers, d={self.hidden_size}, "
+        return (f"{kind}, {layers}, d={self.hidden_size}, "
                 f"{self.num_heads} heads ({attn}, {self.num_kv_heads} KV), vocab {self.vocab_size}")
 
 
@@ -130,6 +190,11 @@ _QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starc
 _NO_O_BIAS = {"glm", "glm4", "glm4_moe"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
 _ROUTER_BIAS = {"deepseek_v3", "gpt_oss", "glm4_moe"}
+# Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
+# (transformers' modelling code, whether or not the config says ``attn_output_gate``)
+_GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
+_QK_NORM = {"qwen3", "qwen3_moe", "gemma3_text"} | _GATED_DELTANET
+_STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "half": 2}
 
 
 def _first(cfg: dict, *keys: str, default: Any = None) -> Any:
@@ -281,10 +346,12 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             num_kv_heads=h_kv, head_dim=d_h, max_context=_int(max_ctx, source, "max_position_embeddings"),
             tie_embeddings=tie, gated_mlp=mt not in _UNGATED, qkv_bias=qkv_bias, o_bias=o_bias,
             mlp_bias=mlp_bias, norm_kind="layer" if layer_norm else "rms", norms_per_layer=norms_per_layer,
-            qk_norm=mt in ("qwen3", "qwen3_moe", "gemma3_text") or cfg.get("use_qk_norm") is True,
+            qk_norm=mt in _QK_NORM or cfg.get("use_qk_norm") is True,
             attention_sinks=mt == "gpt_oss",
             learned_positions=learned_positions,
             sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
+            attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET)),
+            linear_attention=_linear_attention_from_hf(cfg, source, L),
         )
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
@@ -330,7 +397,7 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int) -> MoE | None:  # noqa
             step = int(get("interleave_moe_layer_step", default=1))
             moe_layers = list(range(step - 1, L, step))
         dense_layers = L - len(moe_layers)
-    if mt in ("qwen2_moe", "qwen3_moe") and cfg.get("mlp_only_layers"):
+    if (mt in ("qwen2_moe", "qwen3_moe") or mt in _GATED_DELTANET) and cfg.get("mlp_only_layers"):
         dense_layers = len(cfg["mlp_only_layers"])
     try:
         return MoE(num_experts=_int(E, source, "num_experts"),
@@ -339,6 +406,41 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int) -> MoE | None:  # noqa
                    shared_intermediate_size=shared, shared_expert_gate=gate, dense_layers=dense_layers,
                    router_bias=mt in _ROUTER_BIAS or cfg.get("topk_method") == "noaux_tc",
                    expert_bias=mt == "gpt_oss")
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+def _linear_attention_from_hf(cfg: dict, source: str, L: int) -> LinearAttention | None:  # noqa: N803
+    """Gated DeltaNet layers from ``linear_*`` keys: which layers from ``layer_types`` (or
+    every layer but each ``full_attention_interval``-th, transformers' default of 4)."""
+    if cfg.get("linear_num_value_heads") is None and not (
+            isinstance(cfg.get("layer_types"), list) and "linear_attention" in cfg["layer_types"]):
+        return None
+    types = cfg.get("layer_types")
+    if isinstance(types, list):
+        if len(types) != L:
+            raise ConfigError(f"has {len(types)} entries for {L} layers", source=source, field="layer_types")
+        layers = sum(1 for t in types if t == "linear_attention")
+    else:
+        every = _int(cfg.get("full_attention_interval", 4), source, "full_attention_interval")
+        if every < 1:
+            raise ConfigError(f"must be at least 1, got {every}", source=source, field="full_attention_interval")
+        layers = L - L // every
+    if layers == 0:
+        return None
+    dtype = cfg.get("mamba_ssm_dtype")
+    if dtype is not None and str(dtype).removeprefix("torch.") not in _STATE_DTYPE_BYTES:
+        raise ConfigError(f"unknown dtype {dtype!r} (expected float32, bfloat16 or float16)", source=source,
+                          field="mamba_ssm_dtype")
+    try:
+        return LinearAttention(
+            layers=layers,
+            num_key_heads=_int(_need(cfg, source, "linear_num_key_heads"), source, "linear_num_key_heads"),
+            num_value_heads=_int(_need(cfg, source, "linear_num_value_heads"), source, "linear_num_value_heads"),
+            key_head_dim=_int(_need(cfg, source, "linear_key_head_dim"), source, "linear_key_head_dim"),
+            value_head_dim=_int(_need(cfg, source, "linear_value_head_dim"), source, "linear_value_head_dim"),
+            conv_kernel=_int(cfg.get("linear_conv_kernel_dim", 4), source, "linear_conv_kernel_dim"),
+            state_bytes=None if dtype is None else _STATE_DTYPE_BYTES[str(dtype).removeprefix("torch.")])
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
 

@@ -17,6 +17,7 @@ from .fit import (
     FitResult,
     kv_capacity_tokens,
     max_batch_from_terms,
+    max_concurrency,
     max_prompt_tokens_from_terms,
     usable_bytes,
     valid_gpu_counts,
@@ -165,4 +166,4 @@ def fit_from_table(s: Scenario, t: CardTable, i: int) -> FitResult:
                      fits=bool(t.fits[i]), max_prompt_tokens=None if mp < 0 else mp,
                      max_context=None if mp < 0 else mp + s.output_tokens, max_batch=int(t.max_batch[i]),
                      min_gpus=int(t.min_gpus[i]) or None, kv_capacity_tokens=cap,
-                     max_concurrency=cap / max(s.context_tokens, 1))
+                     max_concurrency=max_concurrency(s, budget, cap))

@@ -75,6 +75,10 @@ def _g(x: float) -> str:
     return f"{x / GIB:,.2f} GiB"
 
 
+def _mib(x: float) -> str:
+    return f"{x / 2**20:,.1f} MiB"
+
+
 def _ms(x: float) -> str:
     return f"{x * 1e3:,.2f} ms"
 
@@ -148,8 +152,10 @@ def _kv(s: Scenario, m) -> Explanation:
     tokens = int(float(m.kv_tokens_per_seq))
     share = layer_share(a, s.n_gpus, p)
     latent = a.mla is not None and p.mla_latent_cache
-    chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.num_layers}" if latent
-             else f"2 × {a.num_layers} × {h_kv:g} × {a.head_dim}")
+    chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.attention_layers}" if latent
+             else f"2 × {a.attention_layers} × {h_kv:g} × {a.head_dim}")
+    state = float(m.state_bytes_per_seq)
+    g = a.linear_attention
     notes = [f"{p.name} reserves {tokens:,} tokens per sequence ({p.kv_allocation} allocation"
              + (f", blocks of {p.kv_block_tokens}" if p.kv_block_tokens > 1 else "") + ")."]
     if latent:
@@ -157,14 +163,25 @@ def _kv(s: Scenario, m) -> Explanation:
     windowed = bool(a.sliding_window and p.honors_sliding_window)
     if windowed:
         notes.append(f"{a.sliding_window_layers} windowed layers hold at most {a.sliding_window:,} tokens.")
+    if g is not None:
+        notes.append(f"{g.layers} of the {a.num_layers} layers are Gated DeltaNet (linear attention): no KV cache, "
+                     f"but a fixed state per sequence, {g.num_value_heads} × {g.key_head_dim} × {g.value_head_dim} "
+                     f"+ the convolution's last {g.conv_kernel - 1} inputs per layer = {_mib(state)} per sequence "
+                     "per card, whatever the context.")
     if share < 1:
         notes.append(f"Layer split: the fullest card holds {share:.0%} of the layers.")
     scale = (f" × {share:.0%} of the layers" if share < 1 else "") + (", windowed layers capped" if windowed else "")
+    if g is None:
+        formula = "KV cache = 2 × layers × KV heads × head dim × bytes per element × tokens × batch"
+        substituted = (f"= {chain} × {kv.bytes_per_element:.4g} bytes × {tokens:,} tokens × "
+                       f"{s.batch}{scale} = {_g(float(m.kv_cache))} per card")
+    else:
+        formula = ("KV cache = (2 × attention layers × KV heads × head dim × bytes per element × tokens "
+                   "+ linear-attention state) × batch")
+        substituted = (f"= ({chain} × {kv.bytes_per_element:.4g} bytes × {tokens:,} tokens{scale} + {_mib(state)}) "
+                       f"× {s.batch} = {_g(float(m.kv_cache))} per card")
     return Explanation(
-        "kv_cache", "KV cache", f"{_g(float(m.kv_cache))} per card",
-        "KV cache = 2 × layers × KV heads × head dim × bytes per element × tokens × batch",
-        f"= {chain} × {kv.bytes_per_element:.4g} bytes × {tokens:,} tokens × "
-        f"{s.batch}{scale} = {_g(float(m.kv_cache))} per card",
+        "kv_cache", "KV cache", f"{_g(float(m.kv_cache))} per card", formula, substituted,
         " ".join(notes),
         (Assumption("KV-cache element", f"{kv.name}: {kv.bytes_per_element:.4g} bytes", kv.source),
          Assumption("Architecture", f"{a.num_layers} layers, {a.num_heads} attention heads ({a.num_kv_heads} KV), "

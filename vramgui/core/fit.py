@@ -209,17 +209,34 @@ class FitResult:
         return "does not fit"
 
 
+def _kv_room(s: Scenario, budget: float) -> float:
+    """Bytes left for the KV cache (and linear-attention state) after weights, activations, overhead."""
+    m = estimate_memory(s)
+    return budget - float(m.weights + m.activations + m.overhead)
+
+
 def kv_capacity_tokens(s: Scenario, budget: float | None = None) -> int:
     """Tokens of KV cache that fit in what is left after weights, activations and overhead
-    (vLLM: "GPU blocks × block size"), rounded down to the engine's block size."""
+    (vLLM: "GPU blocks × block size"), rounded down to the engine's block size; beside one
+    sequence's linear-attention state where the model has one."""
     budget = budget_bytes(s) if budget is None else budget
-    m = estimate_memory(s)
-    left = budget - float(m.weights + m.activations + m.overhead)
+    left = _kv_room(s, budget) - memory_terms(s).state
     per_token = kv_bytes_per_token(s)
     if left <= 0 or per_token <= 0:
         return 0
     blk = s.profile.kv_block_tokens if s.profile.kv_allocation == "pool" else 1
     return int(left // per_token // blk * blk)
+
+
+def max_concurrency(s: Scenario, budget: float, capacity: int) -> float:
+    """Sequences of the scenario's context that the KV room holds (vLLM's "Maximum
+    concurrency"): ``capacity`` tokens over the context, or with a linear-attention state,
+    the room over one sequence's tokens plus its state."""
+    ctx = max(s.context_tokens, 1)
+    state = float(memory_terms(s).state)
+    if state <= 0:
+        return capacity / ctx
+    return max(_kv_room(s, budget), 0.0) / (ctx * kv_bytes_per_token(s) + state)
 
 
 def fit(s: Scenario) -> FitResult:
@@ -228,10 +245,9 @@ def fit(s: Scenario) -> FitResult:
     needed = float(estimate_memory(s).total)
     mp = max_prompt_tokens(s, budget)
     cap = kv_capacity_tokens(s, budget)
-    ctx = max(s.context_tokens, 1)
     return FitResult(
         budget_bytes=budget, needed_bytes=needed, headroom_bytes=budget - needed, fits=needed <= budget,
         max_prompt_tokens=mp, max_context=None if mp is None else mp + s.output_tokens,
         max_batch=max_batch(s, budget), min_gpus=min_gpus(s), kv_capacity_tokens=cap,
-        max_concurrency=cap / ctx,
+        max_concurrency=max_concurrency(s, budget, cap),
     )

@@ -33,6 +33,7 @@ class MemoryBreakdown:
     overhead: np.ndarray
     kv_tokens_per_seq: np.ndarray   # tokens the engine allocates per sequence
     kv_bytes_per_token: float        # per card, one sequence, all layers (no window cap)
+    state_bytes_per_seq: float = 0.0  # per card: linear-attention state of one sequence (in kv_cache)
 
     @property
     def total(self) -> np.ndarray:
@@ -83,6 +84,7 @@ class MemoryTerms:
     kv_full: ArrayLike        # KV bytes per token per sequence, full-attention layers
     kv_windowed: ArrayLike    # the same for the windowed layers (capped at ``window``)
     window: ArrayLike         # tokens a windowed layer keeps (inf: none)
+    state: ArrayLike          # bytes per sequence that do not grow with it: linear-attention state
     hidden: ArrayLike         # activation bytes per token in flight: hidden states alive at the peak
     attention: ArrayLike      # ... q/k/v transients (and flash/sdpa's fp32 log-sum-exp)
     scores: ArrayLike         # bytes per (query, key) pair: eager scores + mask; 0 for sdpa/flash
@@ -98,8 +100,8 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     share = layer_share(a, s.n_gpus, p)
     per_layer = kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element * share
     windowed = a.sliding_window_layers if (a.sliding_window and p.honors_sliding_window) else 0
-    h, h_kv = heads_per_card(a, s.n_gpus, p)
     tp = s.n_gpus if p.parallel == "tensor" else 1
+    h, h_kv = heads_per_card(a, s.n_gpus, p)
     act = p.activation_bytes
     eager = s.attention_impl == "eager"
     kv_heads_live = 0.0 if p.kv_written_to_cache else (h if eager else h_kv)   # eager HF repeats K/V to h heads
@@ -108,9 +110,10 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         attention += h * 4.0          # flash/sdpa keep one fp32 log-sum-exp per row and head
     return MemoryTerms(
         weights=weights_per_card(s, wb),
-        kv_full=(a.num_layers - windowed) * per_layer,
+        kv_full=(a.attention_layers - windowed) * per_layer,
         kv_windowed=windowed * per_layer,
         window=float(a.sliding_window) if windowed else float("inf"),
+        state=recurrent_state_bytes(a, act) * share / tp,
         hidden=a.hidden_size * p.hidden_copies * act,
         attention=attention,
         scores=(h * p.eager_score_bytes + p.mask_bytes) if eager else 0.0,
@@ -141,6 +144,19 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario) -> float:
     return 2.0 * h_kv * a.head_dim
 
 
+def recurrent_state_bytes(a: Architecture, act_bytes: float) -> float:
+    """Bytes of one sequence's fixed-size state over all Gated DeltaNet layers (0 without
+    them): a ``d_k × d_v`` matrix per value head, and the convolution's last ``kernel - 1``
+    inputs, both at the engine's activation dtype ``act_bytes``, the matrix at the config's
+    ``mamba_ssm_dtype`` where that is wider (vLLM keeps Qwen3.5's in float32 and Qwen3-Next's
+    in bf16; llama.cpp keeps both in f32, its activation dtype)."""
+    g = a.linear_attention
+    if g is None:
+        return 0.0
+    state_bytes = max(g.state_bytes or 0, act_bytes)
+    return float(g.layers * (g.state_elements * state_bytes + g.conv_state_elements * act_bytes))
+
+
 def allocated_tokens(profile: EngineProfile, tokens: ArrayLike) -> np.ndarray:
     """Tokens per sequence the engine reserves for ``tokens`` of context."""
     t = np.asarray(tokens, dtype=np.float64)
@@ -154,7 +170,7 @@ def kv_from_terms(t: MemoryTerms, profile: EngineProfile, tokens: ArrayLike, bat
                   allocated: bool = True) -> np.ndarray:
     """KV-cache bytes per card for ``batch`` sequences of ``tokens`` each."""
     n = allocated_tokens(profile, tokens) if allocated else np.asarray(tokens, dtype=np.float64)
-    cells = t.kv_full * n + t.kv_windowed * np.minimum(n, t.window)
+    cells = t.kv_full * n + t.kv_windowed * np.minimum(n, t.window) + t.state
     return cells * np.asarray(batch, dtype=np.float64)
 
 
@@ -163,7 +179,8 @@ def kv_cache_bytes(s: Scenario, tokens: ArrayLike, batch: ArrayLike, allocated: 
 
     ``2 · L · h_kv · d_h · bytes`` per token (MLA: the latent), windowed layers capped at
     the window, times the engine's allocated tokens (``allocated=False``: the tokens
-    actually filled, without block rounding), times the batch.
+    actually filled, without block rounding), plus the fixed state of linear-attention
+    layers, times the batch.
     """
     return kv_from_terms(memory_terms(s), s.profile, tokens, batch, allocated)
 
@@ -242,6 +259,7 @@ def estimate_memory(s: Scenario, prompt: ArrayLike | None = None, batch: ArrayLi
         overhead=t.overhead * ones,
         kv_tokens_per_seq=allocated_tokens(s.profile, context) * ones,
         kv_bytes_per_token=float(t.kv_full + t.kv_windowed),
+        state_bytes_per_seq=float(t.state),
     )
 
 

@@ -63,7 +63,7 @@ _EMBED = ("embed_tokens", "tok_embeddings", "wte.", "word_embeddings", "token_em
           "embedding.word")
 _HEAD = ("lm_head", "embed_out", "output_layer")
 _OTHER = ("norm", "ln_", ".ln", "ffn_gate_inp", "mlp.gate.weight", "router", "rope", "rotary", "e_score_correction",
-          "shared_expert_gate")
+          "shared_expert_gate", "conv1d")
 
 
 def tensor_group(name: str, shape: list[int]) -> str:
@@ -357,7 +357,8 @@ def gguf_config(meta: dict, path: Path) -> dict:
 
     cfg = {"model_type": {"llama": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "gemma2": "gemma2",
                           "phi3": "phi3", "deepseek2": "deepseek_v2", "starcoder2": "starcoder2",
-                          "gpt-oss": "gpt_oss"}.get(arch, arch),
+                          "gpt-oss": "gpt_oss", "qwen3next": "qwen3_next", "qwen35": "qwen3_5_text",
+                          "qwen35moe": "qwen3_5_moe_text"}.get(arch, arch),
            "hidden_size": get("embedding_length"), "num_hidden_layers": get("block_count"),
            "intermediate_size": get("feed_forward_length"), "num_attention_heads": get("attention.head_count"),
            "num_key_value_heads": get("attention.head_count_kv"), "max_position_embeddings": get("context_length"),
@@ -369,6 +370,13 @@ def gguf_config(meta: dict, path: Path) -> dict:
     if get("expert_count"):
         cfg.update(num_local_experts=get("expert_count"), num_experts_per_tok=get("expert_used_count"),
                    moe_intermediate_size=get("expert_feed_forward_length") or get("feed_forward_length"))
+    if get("expert_shared_feed_forward_length"):
+        cfg["shared_expert_intermediate_size"] = get("expert_shared_feed_forward_length")
+    if get("ssm.time_step_rank") and get("ssm.group_count"):   # Gated DeltaNet (llama.cpp's converter)
+        cfg.update(linear_num_value_heads=get("ssm.time_step_rank"), linear_num_key_heads=get("ssm.group_count"),
+                   linear_key_head_dim=get("ssm.state_size"), linear_value_head_dim=get("ssm.state_size"),
+                   linear_conv_kernel_dim=get("ssm.conv_kernel"),
+                   full_attention_interval=get("full_attention_interval", 4))
     if get("attention.sliding_window"):
         cfg["sliding_window"] = get("attention.sliding_window")
     if get("attention.kv_lora_rank"):

@@ -22,7 +22,7 @@ class ParamGroups:
 
     embedding: int          # token embedding (+ learned position table)
     lm_head: int            # 0 when tied to the embedding
-    attention: int          # linear weights of q, k, v, o (MLA: all its projections)
+    attention: int          # linear weights of q, k, v, o (MLA: all its projections; Gated DeltaNet: its)
     mlp: int                # dense MLP linear weights (all dense layers)
     experts: int            # routed experts' linear weights (all of them)
     shared_experts: int     # shared experts' linear weights
@@ -32,6 +32,7 @@ class ParamGroups:
     experts_active: int     # routed expert weights a single token uses
     expert_biases: int = 0          # biases of all routed experts (gpt-oss)
     expert_biases_active: int = 0   # those of the experts a single token uses
+    recurrent: int = 0              # Gated DeltaNet convolution kernels, decays and dt biases
 
     @property
     def linear(self) -> int:
@@ -41,12 +42,13 @@ class ParamGroups:
     @property
     def total(self) -> int:
         return (self.embedding + self.lm_head + self.linear + self.router + self.norms + self.biases
-                + self.expert_biases)
+                + self.expert_biases + self.recurrent)
 
     @property
     def small(self) -> int:
-        """Norms, biases and routers: what every format keeps at its ``other_bits``."""
-        return self.norms + self.biases + self.router + self.expert_biases
+        """Norms, biases, routers and the linear-attention's small tensors: what every format
+        keeps at its ``other_bits``."""
+        return self.norms + self.biases + self.router + self.expert_biases + self.recurrent
 
     @property
     def active(self) -> int:
@@ -68,11 +70,22 @@ def attention_params_per_layer(a: Architecture) -> tuple[int, int]:
         return q + kv_a + kv_b + o, (d if a.o_bias else 0)
     q_out = h * a.head_dim
     kv_out = a.num_kv_heads * a.head_dim
-    weights = d * q_out + 2 * d * kv_out + q_out * d
+    weights = d * q_out * (2 if a.attn_output_gate else 1) + 2 * d * kv_out + q_out * d
     biases = (q_out + 2 * kv_out if a.qkv_bias else 0) + (d if a.o_bias else 0)
     if a.attention_sinks:
         biases += h     # one sink logit per head: a bias of the softmax, counted with the biases
     return weights, biases
+
+
+def linear_attention_params_per_layer(a: Architecture) -> tuple[int, int]:
+    """(linear weights, small tensors) of one Gated DeltaNet mixer: q/k/v/z projections and
+    a b/a projection per value head from d, the output projection back to d; the causal
+    convolution over q/k/v (no bias), and a decay and a dt bias per value head."""
+    g, d = a.linear_attention, a.hidden_size
+    if g is None:
+        return 0, 0
+    weights = d * (2 * g.key_dim + 2 * g.value_dim) + d * 2 * g.num_value_heads + g.value_dim * d
+    return weights, g.conv_dim * g.conv_kernel + 2 * g.num_value_heads
 
 
 def mlp_params(d: int, f: int, gated: bool, bias: bool) -> tuple[int, int]:
@@ -92,11 +105,23 @@ def norm_params_per_layer(a: Architecture) -> int:
     return a.norms_per_layer * per_norm + extra
 
 
+def norm_params(a: Architecture) -> int:
+    """Every layer's norms: q/k norms only where attention is, a gated norm over the value
+    head width in each Gated DeltaNet layer."""
+    n = a.num_layers * norm_params_per_layer(a)
+    if a.linear_attention:
+        n -= a.linear_attention.layers * ((2 * a.head_dim if a.qk_norm else 0) - a.linear_attention.value_head_dim)
+    return n
+
+
 @lru_cache(maxsize=256)
 def count_params(a: Architecture) -> ParamGroups:
     """Exact parameter counts of ``a`` by group (cached: architectures are frozen)."""
     d, L = a.hidden_size, a.num_layers
     attn_w, attn_b = attention_params_per_layer(a)
+    n_attn = a.attention_layers
+    lin_w, lin_small = linear_attention_params_per_layer(a)
+    n_lin = L - n_attn
     n_moe = 0 if a.moe is None else L - a.moe.dense_layers
     n_dense = L - n_moe
     mlp_w, mlp_b = mlp_params(d, a.intermediate_size, a.gated_mlp, a.mlp_bias)
@@ -116,14 +141,15 @@ def count_params(a: Architecture) -> ParamGroups:
     return ParamGroups(
         embedding=embedding,
         lm_head=0 if a.tie_embeddings else a.vocab_size * d,
-        attention=L * attn_w,
+        attention=n_attn * attn_w + n_lin * lin_w,
         mlp=n_dense * mlp_w,
         experts=experts,
         shared_experts=shared,
         router=router,
-        norms=L * norm_params_per_layer(a) + final_norm,
-        biases=L * attn_b + n_dense * mlp_b,
+        norms=norm_params(a) + final_norm,
+        biases=n_attn * attn_b + n_dense * mlp_b,
         experts_active=experts_active,
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,
+        recurrent=n_lin * lin_small,
     )

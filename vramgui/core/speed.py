@@ -242,7 +242,7 @@ class SpeedTerms:
     kv_windowed: ArrayLike        # ... windowed layers, capped at ``window``
     window: ArrayLike
     matmul_flops: ArrayLike       # per token: 2 · P_active without the embedding lookup
-    attention_flops: ArrayLike    # per (query, key) pair: 4 · L · h · d_h
+    attention_flops: ArrayLike    # per (query, key) pair: 4 · L_attention · h · d_h
     allreduce_bytes: ArrayLike    # per token per all-reduce (ring: 2 (N-1)/N · d · 2 bytes)
     allreduces: ArrayLike         # per step: two per layer when tensor parallel
     host_floor: ArrayLike         # s: the host's launch loop per step
@@ -251,6 +251,7 @@ class SpeedTerms:
     flops_efficiency: ArrayLike
     expert_flops: ArrayLike = 0.0     # per token: 2 · routed expert params one token uses (0: dense)
     moe_gemm_tokens: ArrayLike = 0.0  # :data:`MOE_GEMM_TOKENS` of the engine
+    state: ArrayLike = 0.0            # linear-attention state per sequence: read and written each step
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -267,8 +268,9 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     return SpeedTerms(
         dense_bytes=dense, expert_bytes=expert, num_experts=e, experts_per_token=k,
         kv_full=mt.kv_full * whole, kv_windowed=mt.kv_windowed * whole, window=mt.window,
+        state=mt.state * whole,
         matmul_flops=2.0 * (p.active - p.embedding) / tp,
-        attention_flops=2.0 * a.num_layers * a.num_heads * (a.q_head_dim + a.v_head_dim) / tp,
+        attention_flops=2.0 * a.attention_layers * a.num_heads * (a.q_head_dim + a.v_head_dim) / tp,
         allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
         chunk=prof.prefill_chunk_tokens, **engine_terms(speed_key(prof, s.gpu), s),
@@ -361,10 +363,12 @@ class StepParts:
 
 
 def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, latency) -> StepParts:
-    """One decode step at ``batch`` sequences of ``context`` tokens."""
+    """One decode step at ``batch`` sequences of ``context`` tokens.  A linear-attention
+    state is read and written back whole by every step; its update's FLOPs (about
+    ``7 · h_v · d_k · d_v`` a layer, under 2 % of Qwen3-Next's ``2 · P_active``) are left out."""
     b = np.asarray(batch, dtype=np.float64)
     c = np.asarray(context, dtype=np.float64)
-    kv = (t.kv_full * c + t.kv_windowed * np.minimum(c, t.window)) * b     # the cache actually filled
+    kv = (t.kv_full * c + t.kv_windowed * np.minimum(c, t.window) + 2.0 * t.state) * b   # the cache filled
     return StepParts(bytes_moved=_weights_read(t, b) + kv, matmul_flops=t.matmul_flops * b,
                      attention_flops=t.attention_flops * b * c, allreduce_s=_allreduce(t, b, link, latency),
                      passes=np.ones_like(b))

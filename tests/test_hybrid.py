@@ -1,0 +1,152 @@
+"""Gated DeltaNet hybrids (Qwen3-Next, Qwen3.5): parameters, KV cache and recurrent state,
+import from config.json and GGUF metadata, fit and decode.  Hand calculations in the tests."""
+
+import numpy as np
+import pytest
+
+from vramgui.core import architecture_from_hf_config, count_params, estimate_memory
+from vramgui.core.errors import ConfigError
+from vramgui.core.fit import fit
+from vramgui.core.memory import memory_terms
+from vramgui.core.model_files import gguf_config
+
+# Qwen3-Next-80B-A3B (the preset): d 2048, 48 layers, every 4th full attention (12), 36 Gated DeltaNet
+D, L, V = 2048, 48, 151936
+N_ATTN, N_LIN = 12, 36
+H, H_KV, D_H = 16, 2, 256
+HK, HV, DK, DV, K = 16, 32, 128, 128, 4
+KEY_DIM, VALUE_DIM = HK * DK, HV * DV            # 2048, 4096
+CONV_DIM = 2 * KEY_DIM + VALUE_DIM               # q, k, v through the convolution: 8192
+
+
+def test_qwen3_next_parameters_by_hand(cat):
+    # gated attention: q_proj yields the query and a gate (2 · h · d_h), k/v from 2 KV heads, o_proj back
+    attention = D * 2 * H * D_H + 2 * D * H_KV * D_H + H * D_H * D
+    # Gated DeltaNet: q/k/v/z projections, b/a per value head, output projection
+    linear = D * (2 * KEY_DIM + 2 * VALUE_DIM) + D * 2 * HV + VALUE_DIM * D
+    small = CONV_DIM * K + 2 * HV                 # depthwise conv kernel (no bias), A_log and dt_bias
+    expert = 3 * D * 512
+    moe = 512 * expert + expert + 512 * D + D     # routed + shared expert, router, shared-expert gate
+    norms = L * 2 * D + N_ATTN * 2 * D_H + N_LIN * DV + D   # layer norms, q/k norms, gated norm, final
+    total = N_ATTN * attention + N_LIN * (linear + small) + L * moe + 2 * V * D + norms
+    p = count_params(cat.model("qwen3-next-80b-a3b").architecture)
+    assert p.total == total == 79_674_391_296     # the count transformers builds from the config
+    assert p.total == pytest.approx(80e9, rel=0.01)                      # model card: 80 B in total
+    assert p.active == total - L * 502 * expert == 3_874_929_408          # 10 of 512 experts a token
+    assert p.recurrent == N_LIN * small
+
+
+@pytest.mark.parametrize("model, total, active", [
+    # the counts transformers builds on the meta device from these configs (language model only)
+    ("qwen3.5-9b", 8_953_803_264, 8_953_803_264), ("qwen3.5-35b-a3b", 34_660_610_688, 3_454_988_928)])
+def test_qwen35_parameters_match_transformers(cat, model, total, active):
+    p = count_params(cat.model(model).architecture)
+    assert (p.total, p.active) == (total, active)
+
+
+def test_qwen3_next_kv_and_state_by_hand(scenario):
+    s = scenario("qwen3-next-80b-a3b", "h200", engine="llamacpp", weights="q4_k_m", prompt_tokens=8192,
+                 output_tokens=0, batch=3)
+    m = estimate_memory(s)
+    kv_per_token = N_ATTN * 2 * H_KV * D_H * 2                      # 12 attention layers only: 24,576 B
+    # llama.cpp keeps both states in f32: 3 × 8192 convolution inputs + 32 heads × 128 × 128 per layer
+    state = N_LIN * (K - 1) * CONV_DIM * 4 + N_LIN * HV * DK * DV * 4   # 79,036,416 B = 75.4 MiB
+    assert m.kv_bytes_per_token == kv_per_token
+    assert m.state_bytes_per_seq == state
+    n_ctx = 8192            # llama.cpp allocates the context (blocks of 256: 8192 already)
+    assert float(m.kv_cache) == 3 * (n_ctx * kv_per_token + state)
+    # as if every layer cached K and V: four times the KV and no state
+    assert kv_per_token * L / N_ATTN == 98_304
+
+
+def test_state_dtype_follows_the_config_or_the_engine(scenario):
+    # vLLM: convolution state and (without mamba_ssm_dtype) the recurrent state in bf16: Qwen3-Next
+    nxt = memory_terms(scenario("qwen3-next-80b-a3b", "h200", engine="vllm", weights="bf16"))
+    assert nxt.state == N_LIN * ((K - 1) * CONV_DIM * 2 + HV * DK * DV * 2)
+    # Qwen3.5 asks for a float32 recurrent state (mamba_ssm_dtype); its 27B has 48 value heads
+    q27 = memory_terms(scenario("qwen3.5-27b", "h200", engine="vllm", weights="bf16"))
+    conv = 2 * 16 * 128 + 48 * 128
+    assert q27.state == 48 * (3 * conv * 2 + 48 * 128 * 128 * 4)
+    # tensor parallel splits the heads, and with them the state and the KV heads
+    tp = memory_terms(scenario("qwen3-next-80b-a3b", "h200", engine="vllm", weights="bf16", n_gpus=2))
+    assert tp.state == pytest.approx(nxt.state / 2) and tp.kv_full == pytest.approx(nxt.kv_full / 2)
+
+
+def test_state_counts_once_per_sequence_in_concurrency(scenario):
+    s = scenario("qwen3.5-27b", "h200", engine="vllm", weights="bf16", prompt_tokens=32000, output_tokens=768)
+    f = fit(s)
+    m = estimate_memory(s)
+    room = f.budget_bytes - float(m.weights + m.activations + m.overhead)
+    per_seq = 32768 * m.kv_bytes_per_token + m.state_bytes_per_seq
+    assert f.max_concurrency == pytest.approx(room / per_seq, rel=1e-9)
+    assert f.kv_capacity_tokens == (room - m.state_bytes_per_seq) // m.kv_bytes_per_token // 16 * 16
+    # and the batch the solver finds holds that many sequences' caches, one more does not
+    assert abs(f.max_batch - f.max_concurrency) < 1.0
+
+
+def test_decode_reads_and_writes_the_state(scenario):
+    from vramgui.core.speed import decode_parts, speed_terms
+    s = scenario("qwen3-next-80b-a3b", "h200", engine="vllm", weights="bf16")
+    t = speed_terms(s)
+    one, two = (decode_parts(t, 1, c, 1.0, 0.0).bytes_moved for c in (0, 1000))
+    per_token = N_ATTN * 2 * H_KV * D_H * 2
+    assert float(two - one) == pytest.approx(1000 * per_token)
+    empty = decode_parts(t, np.array([1.0, 2.0]), 0, 1.0, 0.0).bytes_moved
+    # one more sequence: its state read and written, plus the experts the second token touches
+    state = N_LIN * ((K - 1) * CONV_DIM * 2 + HV * DK * DV * 2)
+    assert float(empty[1] - empty[0]) > 2 * state
+
+
+def test_import_reads_layer_types_and_rejects_a_bad_list():
+    cfg = {"model_type": "qwen3_next", "hidden_size": 256, "num_hidden_layers": 4, "num_attention_heads": 4,
+           "num_key_value_heads": 2, "head_dim": 64, "vocab_size": 1000, "intermediate_size": 512,
+           "linear_num_key_heads": 2, "linear_num_value_heads": 4, "linear_key_head_dim": 32,
+           "linear_value_head_dim": 32, "linear_conv_kernel_dim": 4,
+           "layer_types": ["linear_attention", "full_attention", "linear_attention", "full_attention"]}
+    a = architecture_from_hf_config(cfg)
+    assert (a.linear_attention.layers, a.attention_layers, a.attn_output_gate, a.qk_norm) == (2, 2, True, True)
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(dict(cfg, layer_types=["linear_attention"] * 3), source="m/config.json")
+    msg = str(e.value)
+    assert "m/config.json" in msg and "layer_types" in msg and "3 entries for 4 layers" in msg
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(dict(cfg, linear_num_value_heads=3), source="m/config.json")
+    assert "multiple of linear_num_key_heads" in str(e.value)
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(dict(cfg, mamba_ssm_dtype="int8"), source="m/config.json")
+    assert "mamba_ssm_dtype" in str(e.value)
+    # without a list: transformers' default, every 4th layer is full attention
+    b = architecture_from_hf_config({k: v for k, v in cfg.items() if k != "layer_types"} | {"num_hidden_layers": 8})
+    assert (b.linear_attention.layers, b.attention_layers) == (6, 2)
+
+
+def test_qwen35_wrapper_is_read_from_text_config(cat):
+    preset = cat.model("qwen3.5-27b")
+    assert preset.config["model_type"] == "qwen3_5" and "text_config" in preset.config
+    a = preset.architecture
+    assert (a.model_type, a.num_layers, a.attention_layers, a.linear_attention.state_bytes) == (
+        "qwen3_5_text", 64, 16, 4)
+
+
+def test_gguf_metadata_of_qwen3next_gives_the_hybrid(tmp_path, cat):
+    # the keys llama.cpp's converter writes (Qwen3NextModel.set_gguf_parameters)
+    meta = {"general.architecture": "qwen3next", "qwen3next.embedding_length": D, "qwen3next.block_count": L,
+            "qwen3next.feed_forward_length": 5120, "qwen3next.attention.head_count": H,
+            "qwen3next.attention.head_count_kv": H_KV, "qwen3next.attention.key_length": D_H,
+            "qwen3next.context_length": 262144, "qwen3next.expert_count": 512, "qwen3next.expert_used_count": 10,
+            "qwen3next.expert_feed_forward_length": 512, "qwen3next.expert_shared_feed_forward_length": 512,
+            "qwen3next.ssm.conv_kernel": K, "qwen3next.ssm.state_size": DK, "qwen3next.ssm.group_count": HK,
+            "qwen3next.ssm.time_step_rank": HV, "qwen3next.ssm.inner_size": VALUE_DIM,
+            "qwen3next.full_attention_interval": 4, "qwen3next.rope.dimension_count": 64,
+            "tokenizer.ggml.tokens": V}
+    a = architecture_from_hf_config(gguf_config(meta, tmp_path / "Qwen3-Next-80B-A3B-Q4_K_M.gguf"))
+    assert count_params(a).total == count_params(cat.model("qwen3-next-80b-a3b").architecture).total
+    assert a.linear_attention.layers == N_LIN
+
+
+def test_explain_names_the_state(scenario):
+    from vramgui.core.explain import explain_items
+    s = scenario("qwen3-next-80b-a3b", "h200", engine="llamacpp", weights="q4_k_m")
+    kv = next(e for e in explain_items(s) if e.key == "kv_cache")
+    assert "36 of the 48 layers are Gated DeltaNet" in kv.note and "75.4 MiB per sequence" in kv.note
+    assert "2 × 12 × 2 × 256" in kv.substituted
