@@ -152,6 +152,7 @@ def test_partial_offload_in_the_window(qtbot, win):
     p.model.setCurrentIndex(p.model.findData("llama2-70b"))
     p.weights.setCurrentIndex(p.weights.findData("q4_k_m"))
     p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
+    p.attention.setCurrentIndex(p.attention.findData("eager"))     # the hand count's compute buffer
     p.prompt.spin.setValue(4000)
     p.output.spin.setValue(96)
     p.ram.setValue(32)

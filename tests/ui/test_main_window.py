@@ -228,6 +228,7 @@ def test_the_verdict_column_follows_its_texts_and_names_stay_whole(qtbot, win):
     choose(qtbot, win, win.panel.model, "llama2-70b")
     choose(qtbot, win, win.panel.weights, "q4_k_m")
     choose(qtbot, win, win.panel.engine, "llamacpp")
+    choose(qtbot, win, win.panel.attention, "eager")
     win.state.set_offload(ram_gb=32)
     settle(qtbot, win)
     verdict = dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"]

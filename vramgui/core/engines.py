@@ -143,7 +143,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     ),
     EngineProfile(
         id="llamacpp", name="llama.cpp", parallel="layer", kv_allocation="context", kv_block_tokens=256,
-        embedding_on_host=True, default_attention="eager", prefill_chunk_tokens=512, activation_bytes=4.0,
+        embedding_on_host=True, default_attention="flash", prefill_chunk_tokens=512, activation_bytes=4.0,
         kv_written_to_cache=True,
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=8.0, logits_bytes=4.0,
         cuda_context_bytes=300 * MIB,
@@ -159,7 +159,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
             "activations": "The compute buffer is sized for a worst-case batch of n_ubatch (512) tokens "
                            "against the full n_ctx: without flash attention it holds the f32 KQ product and "
                            "its softmax (8 bytes per score) next to an f32 hidden state (llama.cpp logs: "
-                           "70.5 MiB for Llama 2 7B, 145 MiB for 70B at n_ctx 512).",
+                           "70.5 MiB for Llama 2 7B, 145 MiB for 70B at n_ctx 512).  Flash attention is on "
+                           "by default since Aug 2025 (-fa auto, ggml-org/llama.cpp PR #15434); builds "
+                           "before it ran without.",
             "overhead": "The CUDA context (≈ 0.3 GiB, an assumption) is not part of llama.cpp's own totals.",
             "budget": "llama.cpp allocates until the card is full; no utilization cap.",
             "parallel": "Several cards: layer split (-sm layer), cards work in turn.",
@@ -173,7 +175,8 @@ LLAMACPP = frozenset({"llamacpp", "llamacpp-2023"})
 # The same engine as builds without CUDA graphs ran it (Dec 2023, the figures the speed issue
 # quotes): every allocation as above; only its speed differs (core/speed.py's tables).
 ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
-    id="llamacpp-2023", name="llama.cpp (no CUDA graphs)",
+    id="llamacpp-2023", name="llama.cpp (no CUDA graphs)", default_attention="eager",
     notes="llama.cpp as builds before May 2024 ran on every card (the host launches each op: about 0.2 ms "
           "a layer); the llama.cpp profile also runs this way on Intel cards (Vulkan, SYCL). Decode speed "
-          "calibrated on Dec 2023 CUDA builds; memory as the llama.cpp profile."))
+          "calibrated on Dec 2023 CUDA builds; memory as the llama.cpp profile, without flash attention "
+          "(those builds' default)."))
