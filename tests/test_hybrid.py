@@ -150,3 +150,18 @@ def test_explain_names_the_state(scenario):
     kv = next(e for e in explain_items(s) if e.key == "kv_cache")
     assert "36 of the 48 layers are Gated DeltaNet" in kv.note and "75.4 MiB per sequence" in kv.note
     assert "2 × 12 × 2 × 256" in kv.substituted
+
+
+@pytest.mark.parametrize("weights, measured", [("q4_0", 50.39), ("q4_k_m", 46.43), ("q8_0", 43.78)])
+def test_llamacpp_metal_decode_pays_for_each_gated_deltanet_layer(scenario, monkeypatch, weights, measured):
+    from vramgui.core import speed
+    # llama-bench tg32 of Qwen3-Next 80B-A3B on an M2 Ultra (ggml-org/llama.cpp PR #19375, Feb 2026).
+    # One cost per linear-attention layer (257 µs on Metal) was fitted to the three formats together;
+    # each format's figure is then read within 5 %.
+    s = scenario("qwen3-next-80b-a3b", "m2-ultra-192gb", engine="llamacpp", weights=weights, prompt_tokens=0)
+    ctx = np.array([16])
+    with_gdn = float(speed.decode_step(s, 1, ctx)[0][0])
+    monkeypatch.setitem(speed.GDN_LAYER_S, "llamacpp-metal", 0.0)
+    without = float(speed.decode_step(s, 1, ctx)[0][0])
+    assert with_gdn - without == pytest.approx(N_LIN * 257e-6, rel=1e-9)
+    assert 1 / with_gdn == pytest.approx(measured, rel=0.05)

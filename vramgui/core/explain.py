@@ -22,7 +22,9 @@ from .scenario import Scenario
 from .speed import (
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
+    GDN_LAYER_S,
     GGUF_BW_CURVES,
+    HOST_S_PER_LAYER,
     LAYER_S,
     MOE_LAYER_S,
     SOURCES,
@@ -32,6 +34,7 @@ from .speed import (
     decode_parts,
     estimate_speed,
     expert_gemm_efficiency,
+    gdn_layers,
     moe_layers,
     prefill_parts,
     speed_key,
@@ -263,7 +266,7 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     peak = card_of(s)[1]
     out = [Assumption("Memory bandwidth", f"{gpu.memory_bandwidth_gb_s:,.0f} GB/s", _gpu_source(gpu, "bandwidth")),
            Assumption("Bandwidth efficiency η_bw", f"{float(t.bw_efficiency):.2f} ({p.name}"
-                      f"{BACKEND_NAMES.get(key, '') if p.id == 'llamacpp' else ''} "
+                      f"{_row_name(p, key)} "
                       f"{BW_EFFICIENCY.get(key, 0.8):.2f}, {fmt.name})", bw_source),
            Assumption("Peak tensor math", f"{peak / 1e12:,.1f} TFLOP/s ({MATH.get(fmt.kernel, 'fp16')} dense)"
                       if np.isfinite(peak)
@@ -281,8 +284,13 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     if moe:
         out.append(Assumption("MoE layers' fixed cost", f"{_ms(moe)} ({moe_layers(s.model.architecture)} layers × "
                               f"{MOE_LAYER_S[key] * 1e6:.0f} µs)", SOURCES["MOE_LAYER_S"]))
+    gdn = GDN_LAYER_S.get(key, 0.0) * gdn_layers(a)
+    if gdn:
+        out.append(Assumption("Linear-attention layers' fixed cost", f"{_ms(gdn)} ({gdn_layers(a)} layers × "
+                              f"{GDN_LAYER_S[key] * 1e6:.0f} µs)", SOURCES["GDN_LAYER_S"]))
     if float(t.host_floor):
-        out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step",
+        out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step ({a.num_layers} layers × "
+                              f"{HOST_S_PER_LAYER[key] * 1e3:.2f} ms{_row_name(p, key)})",
                               SOURCES["HOST_S_PER_LAYER"]))
     if float(t.allreduces):
         link = gpu.interconnect_gb_s or DEFAULT_LINK_GB_S
@@ -295,8 +303,13 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
 
 MATH = {"fp8": "fp8", "int8": "int8", "fp32": "tf32/fp32"}   # the math each weight kernel runs on
 # which of llama.cpp's measured rows the card gets (speed_key)
+def _row_name(p, key: str) -> str:
+    """The card's row of the speed tables, for the profiles whose row depends on the card."""
+    return BACKEND_NAMES.get(key, "") if p.id in ("llamacpp", "hf") else ""
+
+
 BACKEND_NAMES = {"llamacpp": " with CUDA graphs", "llamacpp-metal": " on Metal", "llamacpp-rocm": " on ROCm",
-                 "llamacpp-2023": " without CUDA graphs"}
+                 "llamacpp-2023": " without CUDA graphs", "hf-server": " on a server host"}
 
 
 def _extras(t, allreduce_s: float, passes: float = 1.0) -> str:

@@ -34,7 +34,8 @@ ArrayLike = float | int | np.ndarray
 
 # The tables are keyed by :func:`speed_key`: the engine profile's id, except that llama.cpp
 # runs its Metal backend on Apple chips ("llamacpp-metal"), its ROCm backend on AMD's
-# ("llamacpp-rocm"), and on Intel's as builds without CUDA graphs did ("llamacpp-2023").
+# ("llamacpp-rocm"), and on Intel's as builds without CUDA graphs did ("llamacpp-2023"); and
+# HF transformers on a data-centre card runs on a server's host CPU ("hf-server").
 
 #: Share of peak bandwidth 16-bit decode reaches, per engine.
 BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.89, "llamacpp-2023": 0.82,
@@ -63,8 +64,11 @@ FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40,
 #: Fixed cost of a decode step (scheduling, sampling, launch of a captured graph) [s].
 STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
 
-#: Host time per layer per step [s]: the launch loop that bounds the step from below.
-HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "vllm": 0.0, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
+#: Host time per layer per step [s]: the launch loop that bounds the step from below.  HF
+#: transformers' Python loop runs on one host core: a server's (data-centre cards) is slower
+#: per thread than a desktop's.
+HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "hf-server": 0.83e-3, "vllm": 0.0, "llamacpp": 0.0,
+                    "llamacpp-2023": 0.2e-3}
 
 #: Fixed time per decoder layer per decode step [s], added to the roofline: in an engine that
 #: launches the step as a CUDA graph the layer's small kernels (norms, rotary, KV-cache write,
@@ -79,10 +83,19 @@ LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacp
 MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "llamacpp-2023": 0.0,
                "llamacpp-metal": 19e-6, "llamacpp-rocm": 19e-6}
 
+#: Fixed time per Gated DeltaNet layer per decode step on top of ``LAYER_S`` [s]: the linear-
+#: attention layer's extra small ops (convolution, l2 norms, gates, the delta-rule update, the
+#: gated norm), latency-bound at batch 1.  Not measured for other engines (0).
+GDN_LAYER_S = {"llamacpp": 37e-6, "llamacpp-metal": 257e-6, "llamacpp-rocm": 150e-6}
+
 #: Prefill's routed-expert GEMMs reach the compute efficiency of large GEMMs only from about
 #: this many tokens per expert per pass; with m tokens they run at m / this of it [tokens]
 #: (0: not modelled).  llama.cpp's passes of 512 tokens give an expert 512 k / E of them.
 MOE_GEMM_TOKENS = {"llamacpp": 190.0, "llamacpp-2023": 190.0, "llamacpp-rocm": 190.0, "llamacpp-metal": 60.0}
+
+# HF transformers on a server host: the same kernels as on a desktop's (only the host differs)
+for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, LAYER_S, MOE_LAYER_S):
+    _table["hf-server"] = _table["hf"]
 
 #: One all-reduce's latency [s] by link (NCCL small-message latency, NVLink vs PCIe).
 ALLREDUCE_LATENCY_S = {"nvlink": 10e-6, "pcie": 25e-6}
@@ -125,7 +138,15 @@ SOURCES = {
     "STEP_OVERHEAD_S": "assumption: round figures for scheduling, sampling and graph launch (vLLM "
                        "0.5 ms; llama.cpp without CUDA graphs 0.2 ms per step; with them its layers' cost "
                        "holds it)",
-    "HOST_S_PER_LAYER": "HF eager launches ~25 kernels per decoder layer from Python at ~20 µs each; "
+    "HOST_S_PER_LAYER": "HF transformers on a data-centre card (a server's host CPU): 0.83 ms a layer, the median "
+                        "of nine host-bound batch-1 runs on A100 80GB and H100 (0.76-0.94 ms; measured corpus): "
+                        "optimum-benchmark's Llama 2 7B and 13B on an A100 with an AMD EPYC 7742 (38.7 and 30.1 "
+                        "tokens/s, transformers 4.35), Qwen's speed benchmarks (Qwen2 and Qwen2.5 0.5B, 7B, 14B, "
+                        "transformers 4.38 / 4.46), the Lookahead README's Llama 2 7B (40.6), bitsandbytes' Llama "
+                        "3.1 8B on an H100 (41.0, transformers 4.46.3): a 0.5B model runs barely faster than a "
+                        "14B one, and an H100 no faster than an A100. On a desktop (every other card) 0.5 ms, an "
+                        "estimate (~25 kernels per decoder layer launched from Python at ~20 µs each) that the "
+                        "published RTX 4090 and A6000 runs, bandwidth-bound, stay above; "
                         "llama.cpp without CUDA graphs (builds before May 2024, and on Intel cards) "
                         "spends ~0.2 ms per layer launching its ops (Llama 2 7B Q4_0: 7.35 ms/token on "
                         "an A100 PCIe and 6.66 ms on an RTX 4090, Dec 2023); with graphs the step is launched at "
@@ -146,6 +167,15 @@ SOURCES = {
                    "tokens/s leaves 19.5 us per MoE layer, gpt-oss-120b at 193.30 leaves 18.0: 19 us. The same 19 us "
                    "on Metal (Qwen3 30B-A3B Q8_0 on an M2 Ultra, 76.31 tokens/s, "
                    "github.com/ggml-org/llama.cpp/pull/15616: +5 %) and, an assumption, on ROCm",
+    "GDN_LAYER_S": "llama.cpp decode of Gated DeltaNet hybrids, beyond the roofline and the layers' costs, per "
+                   "linear-attention layer (measured corpus): with CUDA graphs, Qwen3.5-9B BF16 on an RTX 5090 "
+                   "(82.5 tokens/s, May 2026; github.com/ggml-org/llama.cpp/pull/22587) leaves 37 us over its 24; "
+                   "on Metal, Qwen3-Next 80B-A3B on an M2 Ultra (github.com/ggml-org/llama.cpp/pull/19375, "
+                   "Feb 2026) leaves 236, 280 and 256 us in Q4_0, Q4_K_M and Q8_0 (50.39, 46.43, 43.78 tokens/s): "
+                   "257; on ROCm, Qwen3-Coder-Next Q4_K_M on a Ryzen AI Max+ 395 (39.5 tokens/s, ROCm 7.2, b8038; "
+                   "github.com/visorcraft/strix-halo-llm-perf, whose same-build Llama 2 7B, Llama 3.1 70B and "
+                   "Qwen3-235B-A22B the ROCm row reads within 3 %) leaves 150. Builds before Feb 2026 were "
+                   "slower (no tuned graph). Other engines: not measured, not applied",
     "MOE_GEMM_TOKENS": "llama.cpp's CUDA kernels (HIP builds compile the same ones), b6413 on an RTX PRO 6000 "
                        "Blackwell (measured corpus): Qwen3 30B-A3B Q4_K_M prefills 512 tokens at 7,432 tokens/s "
                        "(32 tokens per expert per pass) and gpt-oss-120b at 2,419 (16): 3.7 and 4.9 times "
@@ -169,7 +199,10 @@ def speed_key(profile: EngineProfile, gpu: GPU) -> str:
     """The row of the speed tables for ``profile`` on ``gpu``: the profile's id, except that
     llama.cpp launches its step as a CUDA graph on NVIDIA cards only; on Apple chips (Metal) and
     AMD cards (ROCm, HIP graphs off by default) each backend has its own measured costs, and
-    elsewhere (Vulkan, SYCL) it runs as builds without graphs did."""
+    elsewhere (Vulkan, SYCL) it runs as builds without graphs did; and HF transformers' host
+    loop is a server's on a data-centre card."""
+    if profile.id == "hf" and gpu.category == "datacenter":
+        return "hf-server"
     if profile.id != "llamacpp":
         return profile.id
     return LLAMACPP_BACKEND.get(gpu.vendor.strip().lower(), "llamacpp-2023")
@@ -298,14 +331,19 @@ def host_floor_s(engine: str, a) -> float:
 
 def fixed_step_s(engine: str, a) -> float:
     """The engine's (:func:`speed_key`) fixed cost of one decode step [s]: per step, per
-    layer, per MoE layer."""
+    layer, per MoE layer, per linear-attention layer."""
     return (STEP_OVERHEAD_S.get(engine, 0.0) + LAYER_S.get(engine, 0.0) * a.num_layers
-            + MOE_LAYER_S.get(engine, 0.0) * moe_layers(a))
+            + MOE_LAYER_S.get(engine, 0.0) * moe_layers(a) + GDN_LAYER_S.get(engine, 0.0) * gdn_layers(a))
 
 
 def moe_layers(a) -> int:
     """Layers with routed experts."""
     return 0 if a.moe is None else a.num_layers - a.moe.dense_layers
+
+
+def gdn_layers(a) -> int:
+    """Gated DeltaNet (linear-attention) layers."""
+    return 0 if a.linear_attention is None else a.linear_attention.layers
 
 
 def weights_read_terms(s: Scenario, fmt: WeightFormat | None = None) -> tuple[float, float, float, float]:

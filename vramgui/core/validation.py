@@ -34,7 +34,7 @@ GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h
             "rtx-a6000": "a6000", "l40s": "l40s", "rtx6000-ada": "rtx6000-ada", "t4": "t4", "v100": "v100-32gb",
             "h200": "h200", "mi300x": "mi300x", "rtx-pro-6000-blackwell": "rtx-pro-6000-blackwell",
             "m3-max-40c-64gb": "m3-max-64gb", "m2-ultra-76c-192gb": "m2-ultra-192gb", "rx7900xtx": "rx7900xtx",
-            "ryzen-ai-max-395-128gb": "ryzen-ai-max-395-128gb"}
+            "ryzen-ai-max-395-128gb": "ryzen-ai-max-395-128gb", "rtx5090": "rtx5090"}
 
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
@@ -97,7 +97,7 @@ def _models_table(path: Path | None) -> dict[str, ModelPreset]:
 def _weights(precision: str) -> str | None:
     p = precision.lower()
     table = [("mxfp4", "mxfp4"), ("awq", "awq-int4"), ("gptq", None), ("bitsandbytes load_in_4bit", "nf4-nodq"),
-             ("load_in_8bit", "int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"),
+             ("load_in_8bit", "int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"), ("q3_k_m", "q3_k_m"),
              ("fp8", "fp8"), ("fp32", "fp32"), ("bf16", "bf16"), ("f16", "fp16"), ("fp16", "fp16")]
     for key, fmt in table:
         if key in p:
@@ -219,6 +219,8 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         ctx = s.prompt_tokens + int(extra.get("generated_tokens") or 0) / 2
         return float(decode_step(s, s.batch, ctx)[0]) * 1e3
     if q == "prefill_tok_s":
+        if s.gpu.peak_flops(s.weight_format.kernel) is None:
+            return "the card's preset has no FLOP/s figure: prefill is not estimated"
         t = float(prefill_time(s, s.prompt_tokens, s.batch))
         return s.prompt_tokens * s.batch / t
     if q == "avg_gen_tok_s":
