@@ -1156,16 +1156,16 @@ Source: {source}</source>
         <translation>教科书式估算：不含任何引擎的分配与开销</translation>
     </message>
     <message>
-        <source>model.generate() in PyTorch: the cache grows with the tokens; Python launches every kernel (about 0.5 ms a layer)</source>
-        <translation>PyTorch 中的 model.generate()：缓存随 token 增长；每个内核都由 Python 启动（每层约 0.5 ms）</translation>
-    </message>
-    <message>
         <source>Serving engine: 90 % of the card, the rest after weights becomes KV blocks; steps run as CUDA graphs</source>
         <translation>推理服务引擎：使用显卡的 90%，权重之外的剩余部分作为 KV 块；每步以 CUDA 图运行</translation>
     </message>
     <message>
-        <source>Current builds: the whole context&apos;s cache at load; decode measured per backend (CUDA graphs on NVIDIA, Metal on Apple, ROCm on AMD)</source>
-        <translation>当前版本：加载时即分配整个上下文的缓存；解码速度按后端实测（NVIDIA 用 CUDA 图，Apple 用 Metal，AMD 用 ROCm）</translation>
+        <source>model.generate() in PyTorch: the cache grows with the tokens; Python launches every kernel (about 0.5 ms a layer on a desktop, 0.83 ms on a data-centre card&apos;s server)</source>
+        <translation>PyTorch 中的 model.generate()：缓存随 token 增长；每个内核都由 Python 启动（台式机每层约 0.5 ms，数据中心卡所在服务器每层约 0.83 ms）</translation>
+    </message>
+    <message>
+        <source>Current builds: the whole context&apos;s cache at load, flash attention on; decode measured per backend (CUDA graphs on NVIDIA, Metal on Apple, ROCm on AMD)</source>
+        <translation>当前版本：加载时即分配整个上下文的缓存，默认开启 flash attention；解码速度按后端实测（NVIDIA 用 CUDA 图，Apple 用 Metal，AMD 用 ROCm）</translation>
     </message>
     <message>
         <source>Builds before May 2024 (Dec 2023 measurements): the host launches every op, about 0.2 ms a layer</source>
