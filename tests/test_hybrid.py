@@ -165,3 +165,28 @@ def test_llamacpp_metal_decode_pays_for_each_gated_deltanet_layer(scenario, monk
     without = float(speed.decode_step(s, 1, ctx)[0][0])
     assert with_gdn - without == pytest.approx(N_LIN * 257e-6, rel=1e-9)
     assert 1 / with_gdn == pytest.approx(measured, rel=0.05)
+
+
+@pytest.mark.parametrize("cfg", [
+    {"model_type": "nemotron_h", "hybrid_override_pattern": "M-M*-M-", "hidden_size": 4096},
+    {"model_type": "jamba", "attn_layer_offset": 4, "hidden_size": 4096},
+    {"model_type": "some_new_hybrid", "mamba_num_heads": 128, "hidden_size": 4096},
+])
+def test_mamba_and_other_recurrent_hybrids_are_refused_by_name(cfg):
+    # counted as plain transformers they would come out wildly wrong (every block an attention layer
+    # with a KV cache and an MLP): refused, naming the file and the field
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(dict(cfg, num_hidden_layers=7, num_attention_heads=32, vocab_size=1000,
+                                         intermediate_size=8192), source="nemo/config.json")
+    msg = str(e.value)
+    assert "nemo/config.json" in msg and "model_type" in msg and "not count those layers" in msg
+
+
+def test_gguf_of_a_mamba_hybrid_is_refused(tmp_path):
+    meta = {"general.architecture": "falcon-h1", "falcon-h1.embedding_length": 1024, "falcon-h1.block_count": 4,
+            "falcon-h1.feed_forward_length": 2048, "falcon-h1.attention.head_count": 8,
+            "falcon-h1.attention.head_count_kv": 2, "falcon-h1.ssm.state_size": 128, "falcon-h1.ssm.group_count": 1,
+            "falcon-h1.ssm.time_step_rank": 16, "tokenizer.ggml.tokens": 1000}
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(gguf_config(meta, tmp_path / "falcon-h1.gguf"), source="falcon-h1.gguf")
+    assert "ssm_state_size" in str(e.value) and "falcon-h1.gguf" in str(e.value)

@@ -194,6 +194,13 @@ _ROUTER_BIAS = {"deepseek_v3", "gpt_oss", "glm4_moe"}
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {"qwen3", "qwen3_moe", "gemma3_text"} | _GATED_DELTANET
+# Recurrent / state-space families whose layers vramgui does not count yet (Mamba, Mamba-2 and RWKV
+# hybrids, lightning attention): refused by name rather than estimated as a plain transformer
+_UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "bamba", "nemotron_h", "granitemoehybrid", "falcon_h1",
+                "zamba", "zamba2", "plamo2", "lfm2", "lfm2_moe", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
+                "recurrent_gemma", "xlstm", "minimax", "mamba_ssm"}
+_SSM_KEYS = ("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_d_state", "ssm_state_size",
+             "attn_layer_indices", "mamba_expand")
 _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "half": 2}
 
 
@@ -239,6 +246,12 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         cfg = {**cfg["text_config"], "model_type": cfg["text_config"].get("model_type", cfg.get("model_type"))}
     mt = str(cfg.get("model_type") or "unknown").lower()
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
+    ssm_key = next((k for k in _SSM_KEYS if k in cfg), None)
+    if mt in _UNSUPPORTED or (ssm_key and mt not in _GATED_DELTANET):
+        raise ConfigError(f"'{mt}' is a state-space or recurrent hybrid (Mamba, RWKV or similar layers"
+                          + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
+                          "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
+                          "(Qwen3-Next, Qwen3.5) are supported.", source=source, field="model_type")
 
     d = _int(_need(cfg, source, "hidden_size", "n_embd", "d_model"), source, "hidden_size")
     L = _int(_need(cfg, source, "num_hidden_layers", "num_layers", "n_layer"), source, "num_hidden_layers")

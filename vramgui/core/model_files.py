@@ -372,7 +372,9 @@ def gguf_config(meta: dict, path: Path) -> dict:
                    moe_intermediate_size=get("expert_feed_forward_length") or get("feed_forward_length"))
     if get("expert_shared_feed_forward_length"):
         cfg["shared_expert_intermediate_size"] = get("expert_shared_feed_forward_length")
-    if get("ssm.time_step_rank") and get("ssm.group_count"):   # Gated DeltaNet (llama.cpp's converter)
+    if arch not in ("qwen3next", "qwen35", "qwen35moe") and get("ssm.state_size"):
+        cfg["ssm_state_size"] = get("ssm.state_size")   # Mamba / RWKV-style layers: refused by name
+    elif get("ssm.time_step_rank") and get("ssm.group_count"):   # Gated DeltaNet (llama.cpp's converter)
         cfg.update(linear_num_value_heads=get("ssm.time_step_rank"), linear_num_key_heads=get("ssm.group_count"),
                    linear_key_head_dim=get("ssm.state_size"), linear_value_head_dim=get("ssm.state_size"),
                    linear_conv_kernel_dim=get("ssm.conv_kernel"),
