@@ -168,7 +168,7 @@ def test_llamacpp_metal_decode_pays_for_each_gated_deltanet_layer(scenario, monk
 
 
 @pytest.mark.parametrize("cfg", [
-    {"model_type": "nemotron_h", "hybrid_override_pattern": "M-M*-M-", "hidden_size": 4096},
+    {"model_type": "granitemoehybrid", "layer_types": ["mamba", "attention"], "hidden_size": 4096},
     {"model_type": "jamba", "attn_layer_offset": 4, "hidden_size": 4096},
     {"model_type": "some_new_hybrid", "mamba_num_heads": 128, "hidden_size": 4096},
 ])
@@ -190,3 +190,49 @@ def test_gguf_of_a_mamba_hybrid_is_refused(tmp_path):
     with pytest.raises(ConfigError) as e:
         architecture_from_hf_config(gguf_config(meta, tmp_path / "falcon-h1.gguf"), source="falcon-h1.gguf")
     assert "ssm_state_size" in str(e.value) and "falcon-h1.gguf" in str(e.value)
+
+
+def test_nemotron3_nano_parameters_by_hand(cat):
+    # Nemotron 3 Nano 30B-A3B: 52 blocks, each one mixer or one MLP: 23 Mamba-2, 23 MoE, 6 attention
+    d, V = 2688, 131072
+    heads, head_dim, n, groups, k = 64, 64, 128, 8, 4
+    d_inner, conv_dim = heads * head_dim, heads * head_dim + 2 * groups * n       # 4096, 6144
+    mamba = d * (2 * d_inner + 2 * groups * n + heads) + d_inner * d                # in_proj (z, x, B, C, dt), out_proj
+    mamba_small = conv_dim * k + conv_dim + 3 * heads       # conv weight and bias, A_log, D, dt_bias
+    attention = d * 32 * 128 + 2 * d * 2 * 128 + 32 * 128 * d                      # 32 query, 2 KV heads of 128
+    expert = 2 * d * 1856                                                          # squared-ReLU MLP: up and down
+    moe = 128 * expert + 2 * d * 3712 + 128 * d + 128                               # + shared expert, router, its bias
+    norms = 52 * d + 23 * d_inner + d                                               # block norms, gated norms, final
+    total = 23 * (mamba + mamba_small) + 6 * attention + 23 * moe + 2 * V * d + norms
+    p = count_params(cat.model("nemotron3-nano-30b-a3b").architecture)
+    assert p.total == total == 31_577_940_288       # transformers builds 31,577,937,344 + 2,944 router biases
+    assert p.total == pytest.approx(31.6e9, rel=0.002)       # "A 31.6B-parameter hybrid" (bf16: 63.2 GB)
+    assert p.active == total - 23 * 122 * expert             # 6 of 128 experts a token: 3.58 B
+    assert p.active == pytest.approx(3.5e9, rel=0.03)        # NVIDIA: "3.5B active parameters"
+
+
+def test_nemotron3_nano_cache_is_six_layers_of_kv_and_a_mamba_state(scenario):
+    s = scenario("nemotron3-nano-30b-a3b", "h100-sxm", engine="vllm", weights="bf16")
+    t = memory_terms(s)
+    assert t.kv_full == 6 * 2 * 2 * 128 * 2                  # 6,144 bytes a token: 6 attention layers, 2 KV heads
+    # per sequence: 23 layers × (64 heads × 64 × 128 states in float32 (mamba_ssm_cache_dtype) + 3 × 6144
+    # convolution inputs in bf16) = 49.1 MB, whatever the context
+    assert t.state == 23 * (64 * 64 * 128 * 4 + 3 * 6144 * 2)
+    a = s.model.architecture
+    assert (a.attention_layers, a.mamba.layers, a.moe_layers, a.dense_ffn_layers) == (6, 23, 23, 0)
+
+
+def test_nemotron_h_import_reads_a_block_list_too():
+    base = {"model_type": "nemotron_h", "hidden_size": 256, "vocab_size": 1000, "num_attention_heads": 4,
+            "num_key_value_heads": 2, "head_dim": 64, "intermediate_size": 512, "mamba_num_heads": 8,
+            "mamba_head_dim": 32, "ssm_state_size": 16, "n_groups": 2, "num_hidden_layers": 4}
+    a = architecture_from_hf_config(dict(base, hybrid_override_pattern="M*M-"))
+    b = architecture_from_hf_config(dict(base, layers_block_type=["mamba", "attention", "mamba", "mlp"]))
+    assert a == b and (a.attention_layers, a.dense_ffn_layers, a.moe) == (1, 1, None)
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(dict(base, hybrid_override_pattern="M*X"), source="n/config.json")
+    assert "hybrid_override_pattern" in str(e.value) and "n/config.json" in str(e.value)
+    with pytest.raises(ConfigError) as e:   # Nemotron 3 Super's latent experts are not counted yet
+        architecture_from_hf_config(dict(base, hybrid_override_pattern="ME", moe_latent_size=1024,
+                                         n_routed_experts=8, num_experts_per_tok=2, moe_intermediate_size=64))
+    assert "moe_latent_size" in str(e.value)

@@ -99,6 +99,42 @@ class LinearAttention(BaseModel):
         return self.conv_dim * (self.conv_kernel - 1)
 
 
+class Mamba2(BaseModel):
+    """Mamba-2 mixer layers (Nemotron-H): an input projection to x, z, B, C and a time step per
+    head, a short causal convolution over x, B and C, and a state of ``h · d_head · d_state``
+    per sequence that does not grow with the context: no KV cache."""
+
+    model_config = _FROZEN
+    layers: int = Field(ge=1, description="layers with this mixer")
+    num_heads: int = Field(ge=1, le=10_000, description="SSM heads (h)")
+    head_dim: int = Field(ge=1, le=100_000, description="channels per head (d_head)")
+    state_size: int = Field(ge=1, le=100_000, description="d_state")
+    n_groups: int = Field(1, ge=1, le=10_000, description="groups sharing B and C")
+    conv_kernel: int = Field(4, ge=1, le=64)
+    conv_bias: bool = True
+    proj_bias: bool = False
+    state_bytes: int | None = Field(None, ge=1, le=8, description=(
+        "bytes per element of the SSM state the config asks for (mamba_ssm_cache_dtype); None: the "
+        "engine's activation dtype"))
+
+    @property
+    def d_inner(self) -> int:
+        return self.num_heads * self.head_dim
+
+    @property
+    def conv_dim(self) -> int:
+        """Channels of the convolution: x, B and C."""
+        return self.d_inner + 2 * self.n_groups * self.state_size
+
+    @property
+    def state_elements(self) -> int:
+        return self.d_inner * self.state_size
+
+    @property
+    def conv_state_elements(self) -> int:
+        return self.conv_dim * (self.conv_kernel - 1)
+
+
 class Architecture(BaseModel):
     """Transformer decoder architecture.
 
@@ -131,6 +167,9 @@ class Architecture(BaseModel):
     moe: MoE | None = None
     mla: MLA | None = None
     linear_attention: LinearAttention | None = None
+    mamba: Mamba2 | None = None
+    mixerless_layers: int = Field(0, ge=0, description="blocks with only an MLP or MoE (Nemotron-H's '-', 'E')")
+    ffnless_layers: int = Field(0, ge=0, description="blocks with only a mixer (Nemotron-H's 'M', '*')")
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:
@@ -140,18 +179,41 @@ class Architecture(BaseModel):
             raise ValueError("num_heads must be a multiple of num_kv_heads")
         if self.sliding_window_layers > self.num_layers:
             raise ValueError("sliding_window_layers cannot exceed num_layers")
-        if self.moe and self.moe.dense_layers > self.num_layers:
-            raise ValueError("moe.dense_layers cannot exceed num_layers")
-        if self.linear_attention and self.linear_attention.layers > self.num_layers:
-            raise ValueError("linear_attention.layers cannot exceed num_layers")
-        if self.linear_attention and self.sliding_window_layers > self.attention_layers:
-            raise ValueError("sliding_window_layers cannot exceed the full-attention layers")
+        if self.ffnless_layers > self.num_layers:
+            raise ValueError("ffnless_layers cannot exceed num_layers")
+        if self.moe and self.moe.dense_layers > self.ffn_layers:
+            raise ValueError("moe.dense_layers cannot exceed the layers with an MLP")
+        if self.attention_layers < 0:
+            raise ValueError("linear-attention, Mamba and MLP-only layers cannot exceed num_layers")
+        if self.sliding_window_layers > self.attention_layers:
+            raise ValueError("sliding_window_layers cannot exceed the attention layers")
         return self
 
     @property
+    def recurrent_layers(self) -> int:
+        """Layers whose mixer keeps a fixed state instead of a KV cache (Gated DeltaNet, Mamba-2)."""
+        return ((self.linear_attention.layers if self.linear_attention else 0)
+                + (self.mamba.layers if self.mamba else 0))
+
+    @property
     def attention_layers(self) -> int:
-        """Layers with softmax attention (and so a KV cache): all but the linear-attention ones."""
-        return self.num_layers - (self.linear_attention.layers if self.linear_attention else 0)
+        """Layers with softmax attention (and so a KV cache): all but the recurrent and MLP-only ones."""
+        return self.num_layers - self.recurrent_layers - self.mixerless_layers
+
+    @property
+    def ffn_layers(self) -> int:
+        """Layers with an MLP or MoE (all but Nemotron-H's mixer-only blocks)."""
+        return self.num_layers - self.ffnless_layers
+
+    @property
+    def moe_layers(self) -> int:
+        """Layers with routed experts."""
+        return 0 if self.moe is None else self.ffn_layers - self.moe.dense_layers
+
+    @property
+    def dense_ffn_layers(self) -> int:
+        """Layers with a dense MLP."""
+        return self.ffn_layers - self.moe_layers
 
     @property
     def is_moe(self) -> bool:
@@ -173,6 +235,8 @@ class Architecture(BaseModel):
         layers = f"{self.num_layers} layers"
         if self.linear_attention:
             layers += f" ({self.linear_attention.layers} Gated DeltaNet + {self.attention_layers} attention)"
+        if self.mamba:
+            layers += f" ({self.mamba.layers} Mamba-2 + {self.attention_layers} attention)"
         attn = "MLA" if self.mla else ("MQA" if self.num_kv_heads == 1 else
                                        "GQA" if self.num_kv_heads < self.num_heads else "MHA")
         return (f"{kind}, {layers}, d={self.hidden_size}, "
@@ -183,20 +247,20 @@ class Architecture(BaseModel):
 
 # Model types whose MLP has two matrices (up, down) rather than three.
 _UNGATED = {"gpt_bigcode", "gpt2", "falcon", "starcoder2", "opt", "gpt_neox", "bloom", "phi", "mpt",
-            "gptj", "codegen"}
+            "gptj", "codegen", "nemotron_h"}
 # Model types with attention q/k/v biases hard-coded in their modelling code.
 _QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starcoder2", "phi"}
 # ``attention_bias`` gives q/k/v a bias but never the output projection (transformers' GLM code)
 _NO_O_BIAS = {"glm", "glm4", "glm4_moe"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
-_ROUTER_BIAS = {"deepseek_v3", "gpt_oss", "glm4_moe"}
+_ROUTER_BIAS = {"deepseek_v3", "gpt_oss", "glm4_moe", "nemotron_h"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {"qwen3", "qwen3_moe", "gemma3_text"} | _GATED_DELTANET
 # Recurrent / state-space families whose layers vramgui does not count yet (Mamba, Mamba-2 and RWKV
 # hybrids, lightning attention): refused by name rather than estimated as a plain transformer
-_UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "bamba", "nemotron_h", "granitemoehybrid", "falcon_h1",
+_UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "bamba", "granitemoehybrid", "falcon_h1",
                 "zamba", "zamba2", "plamo2", "lfm2", "lfm2_moe", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
                 "recurrent_gemma", "xlstm", "minimax", "mamba_ssm"}
 _SSM_KEYS = ("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_d_state", "ssm_state_size",
@@ -247,14 +311,20 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     mt = str(cfg.get("model_type") or "unknown").lower()
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
     ssm_key = next((k for k in _SSM_KEYS if k in cfg), None)
-    if mt in _UNSUPPORTED or (ssm_key and mt not in _GATED_DELTANET):
+    if mt in _UNSUPPORTED or (ssm_key and mt not in _GATED_DELTANET and mt != "nemotron_h"):
         raise ConfigError(f"'{mt}' is a state-space or recurrent hybrid (Mamba, RWKV or similar layers"
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
-                          "(Qwen3-Next, Qwen3.5) are supported.", source=source, field="model_type")
+                          "(Qwen3-Next, Qwen3.5) and Nemotron-H are supported.", source=source, field="model_type")
+    blocks = _nemotron_blocks(cfg, source) if mt == "nemotron_h" else None
+    if blocks is not None and cfg.get("moe_latent_size"):
+        raise ConfigError("latent MoE (experts working in a smaller latent width) is not counted yet",
+                          source=source, field="moe_latent_size")
 
     d = _int(_need(cfg, source, "hidden_size", "n_embd", "d_model"), source, "hidden_size")
     L = _int(_need(cfg, source, "num_hidden_layers", "num_layers", "n_layer"), source, "num_hidden_layers")
+    if mt == "nemotron_h":
+        L = len(_nemotron_blocks(cfg, source))   # transformers: the pattern decides, num_hidden_layers is legacy
     h = _int(_need(cfg, source, "num_attention_heads", "n_head", "num_heads"), source, "num_attention_heads")
     V = _int(_need(cfg, source, "vocab_size", "padded_vocab_size"), source, "vocab_size")
     for value, field in ((d, "hidden_size"), (L, "num_hidden_layers"), (h, "num_attention_heads"), (V, "vocab_size")):
@@ -309,8 +379,10 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
                                                  or mt in _UNGATED))
     if mt == "chatglm":
         layer_norm = not get("rmsnorm", default=True)
+    if mt == "nemotron_h":
+        layer_norm = False   # RMSNorm, though its config names the epsilon layer_norm_epsilon
 
-    norms_per_layer = 4 if mt in ("gemma2", "gemma3_text") else 2
+    norms_per_layer = 4 if mt in ("gemma2", "gemma3_text") else 1 if mt == "nemotron_h" else 2
     if mt == "falcon" and get("parallel_attn", default=True) and not get("new_decoder_architecture", default=False):
         norms_per_layer = 1
 
@@ -364,7 +436,10 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             learned_positions=learned_positions,
             sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
             attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET)),
-            linear_attention=_linear_attention_from_hf(cfg, source, L),
+            linear_attention=None if blocks else _linear_attention_from_hf(cfg, source, L),
+            mamba=_mamba_from_hf(cfg, source, blocks) if blocks else None,
+            mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
+            ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
         )
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
@@ -393,13 +468,15 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int) -> MoE | None:  # noqa
     k = get("num_experts_per_tok", "num_experts_per_token", "moe_top_k")
     if not E or not k or int(E) <= 1:
         return None
+    if mt == "nemotron_h" and "E" not in _nemotron_blocks(cfg, source):
+        return None      # expert keys at their defaults in a model without MoE blocks
     expert_f = get("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
     if expert_f is None:
         raise ConfigError("missing for a mixture-of-experts model", source=source, field="moe_intermediate_size")
     shared = 0
     gate = False
     if get("n_shared_experts"):
-        shared = int(get("n_shared_experts")) * int(expert_f)
+        shared = int(get("n_shared_experts")) * int(get("moe_shared_expert_intermediate_size", default=expert_f))
     elif get("shared_expert_intermediate_size"):
         shared, gate = int(get("shared_expert_intermediate_size")), True
     dense_layers = int(get("first_k_dense_replace", default=0))
@@ -412,6 +489,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int) -> MoE | None:  # noqa
         dense_layers = L - len(moe_layers)
     if (mt in ("qwen2_moe", "qwen3_moe") or mt in _GATED_DELTANET) and cfg.get("mlp_only_layers"):
         dense_layers = len(cfg["mlp_only_layers"])
+    if mt == "nemotron_h":
+        dense_layers = _nemotron_blocks(cfg, source).count("-")
     try:
         return MoE(num_experts=_int(E, source, "num_experts"),
                    experts_per_token=_int(k, source, "num_experts_per_tok"),
@@ -419,6 +498,54 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int) -> MoE | None:  # noqa
                    shared_intermediate_size=shared, shared_expert_gate=gate, dense_layers=dense_layers,
                    router_bias=mt in _ROUTER_BIAS or cfg.get("topk_method") == "noaux_tc",
                    expert_bias=mt == "gpt_oss")
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+_NEMOTRON_BLOCKS = {"mamba": "M", "linear_attention": "M", "attention": "*", "full_attention": "*", "mlp": "-",
+                    "moe": "E"}
+
+
+def _nemotron_blocks(cfg: dict, source: str) -> str:
+    """Nemotron-H's blocks, one character each: M (Mamba-2), * (attention), - (MLP), E (MoE),
+    from ``hybrid_override_pattern`` or a ``layers_block_type`` / ``layer_types`` list."""
+    pattern = cfg.get("hybrid_override_pattern")
+    field = "hybrid_override_pattern"
+    if pattern is None:
+        field = "layers_block_type" if "layers_block_type" in cfg else "layer_types"
+        types = cfg.get(field)
+        if not isinstance(types, list):
+            raise ConfigError("missing (also looked for: layers_block_type, layer_types)", source=source,
+                              field="hybrid_override_pattern")
+        unknown = sorted({str(t) for t in types} - set(_NEMOTRON_BLOCKS))
+        if unknown:
+            raise ConfigError(f"unknown block types {unknown}", source=source, field=field)
+        pattern = "".join(_NEMOTRON_BLOCKS[t] for t in types)
+    if not isinstance(pattern, str) or not pattern or set(pattern) - set("M*-E"):
+        raise ConfigError(f"expected a string of M, *, - and E, got {pattern!r}", source=source, field=field)
+    return pattern
+
+
+def _mamba_from_hf(cfg: dict, source: str, blocks: str) -> Mamba2 | None:
+    layers = blocks.count("M")
+    if layers == 0:
+        return None
+    get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
+    dtype = cfg.get("mamba_ssm_cache_dtype")
+    if dtype is not None and str(dtype).removeprefix("torch.") not in _STATE_DTYPE_BYTES:
+        raise ConfigError(f"unknown dtype {dtype!r} (expected float32, bfloat16 or float16)", source=source,
+                          field="mamba_ssm_cache_dtype")
+    try:
+        return Mamba2(
+            layers=layers,
+            num_heads=_int(_need(cfg, source, "mamba_num_heads"), source, "mamba_num_heads"),
+            head_dim=_int(_need(cfg, source, "mamba_head_dim"), source, "mamba_head_dim"),
+            state_size=_int(_need(cfg, source, "ssm_state_size"), source, "ssm_state_size"),
+            n_groups=_int(get("n_groups", "mamba_n_groups", default=1), source, "n_groups"),
+            conv_kernel=_int(get("conv_kernel", "mamba_d_conv", default=4), source, "conv_kernel"),
+            conv_bias=bool(get("use_conv_bias", "mamba_conv_bias", default=True)),
+            proj_bias=bool(get("mamba_proj_bias", default=False)),
+            state_bytes=None if dtype is None else _STATE_DTYPE_BYTES[str(dtype).removeprefix("torch.")])
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
 

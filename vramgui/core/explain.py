@@ -171,16 +171,24 @@ def _kv(s: Scenario, m) -> Explanation:
                      f"but a fixed state per sequence, {g.num_value_heads} × {g.key_head_dim} × {g.value_head_dim} "
                      f"+ the convolution's last {g.conv_kernel - 1} inputs per layer = {_mib(state)} per sequence "
                      "per card, whatever the context.")
+    mb = a.mamba
+    if mb is not None:
+        notes.append(f"{mb.layers} of the {a.num_layers} layers are Mamba-2: no KV cache, but a fixed state per "
+                     f"sequence, {mb.num_heads} heads × {mb.head_dim} × {mb.state_size} + the convolution's last "
+                     f"{mb.conv_kernel - 1} inputs per layer"
+                     + (f"; {a.mixerless_layers} more are MLP or MoE blocks without a mixer" if a.mixerless_layers
+                        else "")
+                     + f": {_mib(state)} per sequence per card, whatever the context.")
     if share < 1:
         notes.append(f"Layer split: the fullest card holds {share:.0%} of the layers.")
     scale = (f" × {share:.0%} of the layers" if share < 1 else "") + (", windowed layers capped" if windowed else "")
-    if g is None:
+    if g is None and mb is None:
         formula = "KV cache = 2 × layers × KV heads × head dim × bytes per element × tokens × batch"
         substituted = (f"= {chain} × {kv.bytes_per_element:.4g} bytes × {tokens:,} tokens × "
                        f"{s.batch}{scale} = {_g(float(m.kv_cache))} per card")
     else:
         formula = ("KV cache = (2 × attention layers × KV heads × head dim × bytes per element × tokens "
-                   "+ linear-attention state) × batch")
+                   "+ recurrent state) × batch")
         substituted = (f"= ({chain} × {kv.bytes_per_element:.4g} bytes × {tokens:,} tokens{scale} + {_mib(state)}) "
                        f"× {s.batch} = {_g(float(m.kv_cache))} per card")
     return Explanation(

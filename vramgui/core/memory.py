@@ -145,16 +145,18 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario) -> float:
 
 
 def recurrent_state_bytes(a: Architecture, act_bytes: float) -> float:
-    """Bytes of one sequence's fixed-size state over all Gated DeltaNet layers (0 without
-    them): a ``d_k × d_v`` matrix per value head, and the convolution's last ``kernel - 1``
-    inputs, both at the engine's activation dtype ``act_bytes``, the matrix at the config's
-    ``mamba_ssm_dtype`` where that is wider (vLLM keeps Qwen3.5's in float32 and Qwen3-Next's
+    """Bytes of one sequence's fixed-size state over all Gated DeltaNet and Mamba-2 layers (0
+    without them): a ``d_k × d_v`` matrix per value head (Mamba-2: ``d_head × d_state`` per
+    head), and the convolution's last ``kernel - 1`` inputs, both at the engine's activation
+    dtype ``act_bytes``, the matrix at the config's ``mamba_ssm_dtype`` where that is wider
+    (vLLM keeps Qwen3.5's in float32 and Qwen3-Next's
     in bf16; llama.cpp keeps both in f32, its activation dtype)."""
-    g = a.linear_attention
-    if g is None:
-        return 0.0
-    state_bytes = max(g.state_bytes or 0, act_bytes)
-    return float(g.layers * (g.state_elements * state_bytes + g.conv_state_elements * act_bytes))
+    total = 0.0
+    for g in (a.linear_attention, a.mamba):
+        if g is not None:
+            state_bytes = max(g.state_bytes or 0, act_bytes)
+            total += g.layers * (g.state_elements * state_bytes + g.conv_state_elements * act_bytes)
+    return float(total)
 
 
 def allocated_tokens(profile: EngineProfile, tokens: ArrayLike) -> np.ndarray:

@@ -119,7 +119,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     layer_w = (wb.linear + wb.other) / L
     expert_layer = 0.0
     if a.moe and experts_on_cpu:
-        n_moe = L - a.moe.dense_layers
+        n_moe = a.moe_layers
         one_expert = mlp_params(a.hidden_size, a.moe.expert_intermediate_size, a.gated_mlp, False)[0]
         expert_total = n_moe * a.moe.num_experts * one_expert * expert_bits(a, one.weight_format) / 8
         expert_layer = expert_total / L

@@ -32,7 +32,7 @@ class ParamGroups:
     experts_active: int     # routed expert weights a single token uses
     expert_biases: int = 0          # biases of all routed experts (gpt-oss)
     expert_biases_active: int = 0   # those of the experts a single token uses
-    recurrent: int = 0              # Gated DeltaNet convolution kernels, decays and dt biases
+    recurrent: int = 0              # Gated DeltaNet / Mamba-2 convolution kernels, decays, dt biases
 
     @property
     def linear(self) -> int:
@@ -88,6 +88,21 @@ def linear_attention_params_per_layer(a: Architecture) -> tuple[int, int]:
     return weights, g.conv_dim * g.conv_kernel + 2 * g.num_value_heads
 
 
+def mamba_params_per_layer(a: Architecture) -> tuple[int, int]:
+    """(linear weights, small tensors) of one Mamba-2 mixer: the input projection to z, x, B, C
+    and a time step per head, the output projection (their biases with ``proj_bias``); the
+    depthwise convolution over x, B and C (with its bias), and A_log, D and dt_bias per head."""
+    m, d = a.mamba, a.hidden_size
+    if m is None:
+        return 0, 0
+    in_out = 2 * m.d_inner + 2 * m.n_groups * m.state_size + m.num_heads
+    weights = d * in_out + m.d_inner * d
+    small = m.conv_dim * m.conv_kernel + (m.conv_dim if m.conv_bias else 0) + 3 * m.num_heads
+    if m.proj_bias:
+        small += in_out + d
+    return weights, small
+
+
 def mlp_params(d: int, f: int, gated: bool, bias: bool) -> tuple[int, int]:
     """(weights, biases) of one MLP of width ``f``: 3·d·f gated, 2·d·f plain."""
     mats = 3 if gated else 2
@@ -109,21 +124,26 @@ def norm_params(a: Architecture) -> int:
     """Every layer's norms: q/k norms only where attention is, a gated norm over the value
     head width in each Gated DeltaNet layer."""
     n = a.num_layers * norm_params_per_layer(a)
+    if a.qk_norm:
+        n -= (a.num_layers - a.attention_layers) * 2 * a.head_dim
     if a.linear_attention:
-        n -= a.linear_attention.layers * ((2 * a.head_dim if a.qk_norm else 0) - a.linear_attention.value_head_dim)
+        n += a.linear_attention.layers * a.linear_attention.value_head_dim
+    if a.mamba:
+        n += a.mamba.layers * a.mamba.d_inner          # the gated RMSNorm before out_proj
     return n
 
 
 @lru_cache(maxsize=256)
 def count_params(a: Architecture) -> ParamGroups:
     """Exact parameter counts of ``a`` by group (cached: architectures are frozen)."""
-    d, L = a.hidden_size, a.num_layers
+    d = a.hidden_size
     attn_w, attn_b = attention_params_per_layer(a)
     n_attn = a.attention_layers
     lin_w, lin_small = linear_attention_params_per_layer(a)
-    n_lin = L - n_attn
-    n_moe = 0 if a.moe is None else L - a.moe.dense_layers
-    n_dense = L - n_moe
+    n_lin = a.linear_attention.layers if a.linear_attention else 0
+    mamba_w, mamba_small = mamba_params_per_layer(a)
+    n_mamba = a.mamba.layers if a.mamba else 0
+    n_moe, n_dense = a.moe_layers, a.dense_ffn_layers
     mlp_w, mlp_b = mlp_params(d, a.intermediate_size, a.gated_mlp, a.mlp_bias)
     experts = experts_active = shared = router = expert_b = expert_b_active = 0
     if a.moe:
@@ -141,7 +161,7 @@ def count_params(a: Architecture) -> ParamGroups:
     return ParamGroups(
         embedding=embedding,
         lm_head=0 if a.tie_embeddings else a.vocab_size * d,
-        attention=n_attn * attn_w + n_lin * lin_w,
+        attention=n_attn * attn_w + n_lin * lin_w + n_mamba * mamba_w,
         mlp=n_dense * mlp_w,
         experts=experts,
         shared_experts=shared,
@@ -151,5 +171,5 @@ def count_params(a: Architecture) -> ParamGroups:
         experts_active=experts_active,
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,
-        recurrent=n_lin * lin_small,
+        recurrent=n_lin * lin_small + n_mamba * mamba_small,
     )

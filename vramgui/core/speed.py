@@ -341,7 +341,7 @@ def fixed_step_s(engine: str, a) -> float:
 
 def moe_layers(a) -> int:
     """Layers with routed experts."""
-    return 0 if a.moe is None else a.num_layers - a.moe.dense_layers
+    return a.moe_layers
 
 
 def gdn_layers(a) -> int:

@@ -123,17 +123,17 @@ class TrainingSetup(BaseModel):
 def linear_shapes(a: Architecture) -> dict[str, list[tuple[int, int, int]]]:
     """Per role, the (d_in, d_out, count in the model) of the linear layers LoRA can
     target; MoE layers list their experts' and shared experts' matrices."""
-    d, L = a.hidden_size, a.num_layers
+    d = a.hidden_size
     q_out, kv_out = a.num_heads * a.q_head_dim, a.num_kv_heads * a.head_dim
-    n_moe = 0 if a.moe is None else L - a.moe.dense_layers
-    widths = [(a.intermediate_size, L - n_moe)]
+    n_moe, n_attn = a.moe_layers, a.attention_layers
+    widths = [(a.intermediate_size, a.dense_ffn_layers)]
     if a.moe:
         widths.append((a.moe.expert_intermediate_size, n_moe * a.moe.num_experts))
         if a.moe.shared_intermediate_size:
             widths.append((a.moe.shared_intermediate_size, n_moe))
     widths = [(f, c) for f, c in widths if c]
-    shapes = {"q": [(d, q_out, L)], "k": [(d, kv_out, L)], "v": [(d, kv_out, L)],
-              "o": [(a.num_heads * a.v_head_dim, d, L)],
+    shapes = {"q": [(d, q_out, n_attn)], "k": [(d, kv_out, n_attn)], "v": [(d, kv_out, n_attn)],
+              "o": [(a.num_heads * a.v_head_dim, d, n_attn)],
               "up": [(d, f, c) for f, c in widths], "down": [(f, d, c) for f, c in widths]}
     if a.gated_mlp:
         shapes["gate"] = [(d, f, c) for f, c in widths]

@@ -30,8 +30,8 @@ def _linear_role_counts(a: Architecture, p: ParamGroups, with_experts: bool = Tr
     if a.mla:
         v = o = 0
     else:
-        v = a.num_layers * a.hidden_size * a.num_kv_heads * a.head_dim
-        o = a.num_layers * a.num_heads * a.head_dim * a.hidden_size
+        v = a.attention_layers * a.hidden_size * a.num_kv_heads * a.head_dim
+        o = a.attention_layers * a.num_heads * a.head_dim * a.hidden_size
     mats = 3 if a.gated_mlp else 2
     down = (p.mlp + (p.experts if with_experts else 0) + p.shared_experts) // mats
     return v, o, down
@@ -71,7 +71,7 @@ def active_weight_bytes(a: Architecture, fmt: WeightFormat, experts_touched: flo
     w = weight_bytes(a, fmt, p)
     if a.moe is None or p.experts == 0:
         return w.total - w.embedding
-    n_moe = a.num_layers - a.moe.dense_layers
+    n_moe = a.moe_layers
     one_expert, one_bias = mlp_params(a.hidden_size, a.moe.expert_intermediate_size, a.gated_mlp,
                                       a.moe.expert_bias)
     touched = a.moe.experts_per_token if experts_touched is None else experts_touched
