@@ -283,6 +283,11 @@ def _need(cfg: dict, source: str, *keys: str) -> Any:
     return value
 
 
+def _need_int(cfg: dict, source: str, key: str) -> int:
+    """The whole number under ``key``; missing or not whole raises naming ``source`` and ``key``."""
+    return _int(_need(cfg, source, key), source, key)
+
+
 def _int(value: Any, source: str, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
         raise ConfigError(f"expected a whole number, got {value!r}", source=source, field=field)
@@ -531,23 +536,32 @@ def _mamba_from_hf(cfg: dict, source: str, blocks: str) -> Mamba2 | None:
     if layers == 0:
         return None
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
-    dtype = cfg.get("mamba_ssm_cache_dtype")
-    if dtype is not None and str(dtype).removeprefix("torch.") not in _STATE_DTYPE_BYTES:
-        raise ConfigError(f"unknown dtype {dtype!r} (expected float32, bfloat16 or float16)", source=source,
-                          field="mamba_ssm_cache_dtype")
+    state_bytes = _state_dtype_bytes(cfg, source, "mamba_ssm_cache_dtype")
     try:
         return Mamba2(
             layers=layers,
-            num_heads=_int(_need(cfg, source, "mamba_num_heads"), source, "mamba_num_heads"),
-            head_dim=_int(_need(cfg, source, "mamba_head_dim"), source, "mamba_head_dim"),
-            state_size=_int(_need(cfg, source, "ssm_state_size"), source, "ssm_state_size"),
+            num_heads=_need_int(cfg, source, "mamba_num_heads"),
+            head_dim=_need_int(cfg, source, "mamba_head_dim"),
+            state_size=_need_int(cfg, source, "ssm_state_size"),
             n_groups=_int(get("n_groups", "mamba_n_groups", default=1), source, "n_groups"),
             conv_kernel=_int(get("conv_kernel", "mamba_d_conv", default=4), source, "conv_kernel"),
             conv_bias=bool(get("use_conv_bias", "mamba_conv_bias", default=True)),
             proj_bias=bool(get("mamba_proj_bias", default=False)),
-            state_bytes=None if dtype is None else _STATE_DTYPE_BYTES[str(dtype).removeprefix("torch.")])
+            state_bytes=state_bytes)
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+def _state_dtype_bytes(cfg: dict, source: str, key: str) -> int | None:
+    """Bytes per element of the recurrent state the config asks for under ``key`` (None: not said)."""
+    dtype = cfg.get(key)
+    if dtype is None:
+        return None
+    name = str(dtype).removeprefix("torch.")
+    if name not in _STATE_DTYPE_BYTES:
+        raise ConfigError(f"unknown dtype {dtype!r} (expected float32, bfloat16 or float16)", source=source,
+                          field=key)
+    return _STATE_DTYPE_BYTES[name]
 
 
 def _linear_attention_from_hf(cfg: dict, source: str, L: int) -> LinearAttention | None:  # noqa: N803
@@ -568,19 +582,16 @@ def _linear_attention_from_hf(cfg: dict, source: str, L: int) -> LinearAttention
         layers = L - L // every
     if layers == 0:
         return None
-    dtype = cfg.get("mamba_ssm_dtype")
-    if dtype is not None and str(dtype).removeprefix("torch.") not in _STATE_DTYPE_BYTES:
-        raise ConfigError(f"unknown dtype {dtype!r} (expected float32, bfloat16 or float16)", source=source,
-                          field="mamba_ssm_dtype")
+    state_bytes = _state_dtype_bytes(cfg, source, "mamba_ssm_dtype")
     try:
         return LinearAttention(
             layers=layers,
-            num_key_heads=_int(_need(cfg, source, "linear_num_key_heads"), source, "linear_num_key_heads"),
-            num_value_heads=_int(_need(cfg, source, "linear_num_value_heads"), source, "linear_num_value_heads"),
-            key_head_dim=_int(_need(cfg, source, "linear_key_head_dim"), source, "linear_key_head_dim"),
-            value_head_dim=_int(_need(cfg, source, "linear_value_head_dim"), source, "linear_value_head_dim"),
+            num_key_heads=_need_int(cfg, source, "linear_num_key_heads"),
+            num_value_heads=_need_int(cfg, source, "linear_num_value_heads"),
+            key_head_dim=_need_int(cfg, source, "linear_key_head_dim"),
+            value_head_dim=_need_int(cfg, source, "linear_value_head_dim"),
             conv_kernel=_int(cfg.get("linear_conv_kernel_dim", 4), source, "linear_conv_kernel_dim"),
-            state_bytes=None if dtype is None else _STATE_DTYPE_BYTES[str(dtype).removeprefix("torch.")])
+            state_bytes=state_bytes)
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
 
