@@ -142,3 +142,11 @@ def test_llamacpp_names_the_backend_row_the_card_gets(scenario, gpu, backend, la
     values = {a.name: a.value for a in decode.assumptions}
     assert f"llama.cpp {backend}" in values["Bandwidth efficiency η_bw"]
     assert values["Layers' fixed cost"] == f"{32 * layer_us / 1000:.2f} ms (32 layers × {layer_us} µs)"
+
+
+def test_hf_names_the_host_its_launch_loop_runs_on(scenario):
+    # a data-centre card sits in a server: 32 layers × 0.83 ms; an RTX 4090 in a desktop: × 0.5 ms
+    for gpu, host, per_layer in (("a100-80gb", " on a server host", "0.83"), ("rtx4090", "", "0.50")):
+        decode = by_key(scenario("llama2-7b", gpu, weights="fp16", engine="hf"))["decode"]
+        floor = {a.name: a.value for a in decode.assumptions}["Host launch floor"]
+        assert floor.endswith(f"(32 layers × {per_layer} ms{host})")
