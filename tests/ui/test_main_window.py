@@ -656,3 +656,26 @@ def test_hover_read_outs_give_the_core_numbers(qtbot, win):
     # past 4,096 - 256 tokens the context passes Llama 2's limit, and the read-out says so
     mc._hover((mc.getPlotItem().vb.mapViewToScene(QPointF(4.0, 10.0)),))
     assert mc.readout.toPlainText().split("\n")[-1] == "beyond the model's limit"
+
+
+def test_a_hybrid_models_small_cache_reaches_the_chart_and_the_strip(qtbot, win):
+    # Qwen3-Next 80B-A3B Q4_K_M with llama.cpp on an H200: 12 attention layers cache 24,576 bytes a
+    # token; the 36 Gated DeltaNet layers hold 75.4 MiB per sequence whatever the context
+    p = win.panel
+    choose(qtbot, win, p.model, "qwen3-next-80b-a3b")
+    choose(qtbot, win, p.gpu, "h200")
+    for combo, ident in ((p.weights, "q4_k_m"), (p.engine, "llamacpp")):
+        choose(qtbot, win, combo, ident)
+    p.prompt.spin.setValue(131072)
+    settle(qtbot, win)
+    s = win.state.scenario
+    m = estimate_memory(s)
+    state = 36 * (3 * 8192 + 32 * 128 * 128) * 4
+    n_ctx = 131072 + s.output_tokens          # allocated in blocks of 256: already a multiple
+    assert float(m.kv_cache) == n_ctx * 24576 + state
+    assert win.breakdown.values["kv_cache"].text() == f"{float(m.kv_cache) / GIB:,.2f} GiB"   # 3.08 GiB
+    assert "Gated DeltaNet" in win.breakdown.tooltip("kv_cache")
+    # the chart's KV band over the sweep is the same bytes (the cumulative curves: weights, + KV cache)
+    x, top = win.memory_chart.curves[1].getOriginalDataset()
+    _, bottom = win.memory_chart.curves[0].getOriginalDataset()
+    np.testing.assert_allclose(top - bottom, estimate_memory(s, prompt=x).kv_cache / GIB, rtol=1e-9)
