@@ -118,3 +118,16 @@ def test_tensor_parallel_splits_weights_and_kv(scenario):
     # 8 KV heads over 16 cards: each card keeps one head (replicated), not half a head
     sixteen = estimate_memory(scenario("llama2-70b", "a100-80gb", engine="vllm", n_gpus=16, prompt_tokens=4096))
     assert float(sixteen.kv_cache) == pytest.approx(float(one.kv_cache) / 8)
+
+
+def test_llamacpp_compute_buffer_holds_a_batch_of_logits_with_flash_attention(scenario):
+    # Current llama.cpp (flash attention by default) reserves its worst-case graph with as many
+    # outputs as tokens (llama-context.cpp: graph_reserve(n_tokens, n_seqs, n_tokens)): f32 logits
+    # for the 512-token batch beside one f32 hidden state.  Llama 3.1 8B, vocabulary 128,256:
+    s = scenario("llama3.1-8b", "rtx4090", engine="llamacpp", weights="q4_k_m", prompt_tokens=8000,
+                 output_tokens=192)
+    assert s.attention_impl == "flash"
+    assert float(estimate_memory(s).activations) == 512 * 128256 * 4 + 512 * 4096 * 4    # 258.5 MiB
+    # without flash attention the 32 heads' f32 scores against the whole 8,192-token context dominate
+    eager = float(estimate_memory(s.with_(attention="eager")).activations)
+    assert eager > 4 * 512 * 128256 * 4

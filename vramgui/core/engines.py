@@ -145,7 +145,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         id="llamacpp", name="llama.cpp", parallel="layer", kv_allocation="context", kv_block_tokens=256,
         embedding_on_host=True, default_attention="flash", prefill_chunk_tokens=512, activation_bytes=4.0,
         kv_written_to_cache=True,
-        hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=8.0, logits_bytes=4.0,
+        hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=8.0, logits_bytes=4.0, logits_all_positions=True,
         cuda_context_bytes=300 * MIB,
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
               "worst-case compute buffer.  Decode speed: current builds, which launch each step as a CUDA "
@@ -161,7 +161,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                            "its softmax (8 bytes per score) next to an f32 hidden state (llama.cpp logs: "
                            "70.5 MiB for Llama 2 7B, 145 MiB for 70B at n_ctx 512).  Flash attention is on "
                            "by default since Aug 2025 (-fa auto, ggml-org/llama.cpp PR #15434); builds "
-                           "before it ran without.",
+                           "before it ran without.  The worst-case graph also holds f32 logits for every token "
+                           "of the batch (llama-context.cpp reserves it with graph_reserve(n_tokens, n_seqs, "
+                           "n_tokens): as many outputs as tokens): 250 MiB for Llama 3's 128K vocabulary.",
             "overhead": "The CUDA context (≈ 0.3 GiB, an assumption) is not part of llama.cpp's own totals.",
             "budget": "llama.cpp allocates until the card is full; no utilization cap.",
             "parallel": "Several cards: layer split (-sm layer), cards work in turn.",
