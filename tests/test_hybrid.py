@@ -236,3 +236,19 @@ def test_nemotron_h_import_reads_a_block_list_too():
         architecture_from_hf_config(dict(base, hybrid_override_pattern="ME", moe_latent_size=1024,
                                          n_routed_experts=8, num_experts_per_tok=2, moe_intermediate_size=64))
     assert "moe_latent_size" in str(e.value)
+
+
+@pytest.mark.parametrize("fmt, gib, source", [
+    # llama-bench's size column for Qwen3-Next 80B-A3B GGUF files (it prints 79.67 B params for all)
+    ("q2_k", 27.12, "ggml-org/llama.cpp PR #18683: 'qwen3next 80B.A3B Q2_K - Medium | 27.12 GiB | 79.67 B'"),
+    ("q4_k_m", 45.10, "ggml-org/llama.cpp PR #16095: 'qwen3next ?B Q4_K - Medium | 45.10 GiB | 79.67 B'"),
+    ("q4_k_m", 45.17, "visorcraft/strix-halo-llm-perf BENCHMARKS.md: 'Qwen3-Coder-Next 80B-A3B Q4_K_M | 45.17 GiB'"),
+])
+def test_qwen3_next_gguf_sizes_match_llamacpp(cat, fmt, gib, source):
+    # every tensor of the file: the K-quant mix on the projections and experts, f32 state tensors
+    from vramgui.core.formats import WEIGHT_FORMATS
+    from vramgui.core.units import GIB
+    from vramgui.core.weights import weight_bytes
+    a = cat.model("qwen3-next-80b-a3b").architecture
+    assert count_params(a).total / 1e9 == pytest.approx(79.67, abs=0.005)
+    assert weight_bytes(a, WEIGHT_FORMATS[fmt]).total / GIB == pytest.approx(gib, rel=0.01), source
