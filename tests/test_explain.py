@@ -150,3 +150,10 @@ def test_hf_names_the_host_its_launch_loop_runs_on(scenario):
         decode = by_key(scenario("llama2-7b", gpu, weights="fp16", engine="hf"))["decode"]
         floor = {a.name: a.value for a in decode.assumptions}["Host launch floor"]
         assert floor.endswith(f"(32 layers × {per_layer} ms{host})")
+
+
+def test_weights_note_names_the_rows_a_k_quant_cannot_take(scenario):
+    note = by_key(scenario("nemotron3-nano-30b-a3b", "rtx4090", engine="llamacpp", weights="q4_k_m"))["weights"].note
+    assert "Rows of 1,856, 2,688, 3,712 weights" in note and "Q4_K as Q5_0" in note
+    llama = by_key(scenario("llama2-7b", "rtx4090", engine="llamacpp", weights="q4_k_m"))
+    assert "Rows of" not in llama["weights"].note

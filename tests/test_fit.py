@@ -164,7 +164,12 @@ FAMILIES = [
        family=st.sampled_from(FAMILIES))
 def test_memory_never_decreases_as_bits_grow(model, engine, prompt, family):
     from vramgui.core import Scenario, default_catalog
+    from vramgui.core.weights import linear_roles
     cat = default_catalog()
+    if family[0] == "q2_k" and any(row % 256 for _, _, row in linear_roles(cat.model(model).architecture)):
+        # rows a K-quant's 256-weight block does not divide fall back to wider types (llama.cpp's
+        # quantizer): Qwen2.5 0.5B's Q3_K_M is mostly IQ4_NL and its Q4_K_M mostly Q5_0, as large as Q4_0 / Q5_0
+        return
     totals = [float(estimate_memory(Scenario(model=cat.model(model), gpu=cat.gpu("a100-80gb"), engine=engine,
                                              weights=f, prompt_tokens=prompt)).total) for f in family]
     assert all(b >= a for a, b in zip(totals, totals[1:], strict=False))

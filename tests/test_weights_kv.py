@@ -131,3 +131,30 @@ def test_llamacpp_compute_buffer_holds_a_batch_of_logits_with_flash_attention(sc
     # without flash attention the 32 heads' f32 scores against the whole 8,192-token context dominate
     eager = float(estimate_memory(s.with_(attention="eager")).activations)
     assert eager > 4 * 512 * 128256 * 4
+
+
+def test_k_quants_fall_back_where_their_block_does_not_divide_a_row():
+    # llama.cpp's quantizer (llama-quant.cpp): a K-quant needs rows of a multiple of 256 weights;
+    # otherwise Q2_K/Q3_K -> IQ4_NL, Q4_K -> Q5_0, Q5_K -> Q5_1, Q6_K -> Q8_0, and F16 where not even
+    # 32 divides the row
+    from vramgui.core.formats import gguf_type_bits
+    assert gguf_type_bits("q4_k", 4096) == 4.5 and gguf_type_bits("q4_k", 2688) == 5.5
+    assert gguf_type_bits("q6_k", 1856) == 8.5 and gguf_type_bits("q5_k", 896) == 6.0
+    assert gguf_type_bits("q2_k", 896) == gguf_type_bits("q3_k", 1408) == 4.5
+    assert gguf_type_bits("q4_k", 100) == 16.0 and gguf_type_bits("q4_0", 2688) == 4.5   # Q4_0's block is 32
+
+
+@pytest.mark.parametrize("model, fmt, file_bytes, rel", [
+    # Nemotron 3 Nano: d 2688 and expert width 1856 are not multiples of 256, so most of its
+    # Q4_K_M is Q5_0 and Q8_0: bartowski/nvidia_Nemotron-3-Nano-30B-A3B-GGUF Q4_K_M, 24,655,899,872
+    # bytes by the Hugging Face API (as a public model-download log records it); counted as Q4_K
+    # throughout it would be 20 % smaller
+    ("nemotron3-nano-30b-a3b", "q4_k_m", 24_655_899_872, 0.01),
+    # Qwen2.5 0.5B: d 896; its tied embedding takes the output's type, Q6_K -> Q8_0:
+    # bartowski/Qwen2.5-0.5B-Instruct-GGUF Q4_K_M, 397,808,192 bytes (as a public app's model list
+    # records it); the file also holds the 151,643-token vocabulary, which the estimate leaves out
+    ("qwen2.5-0.5b", "q4_k_m", 397_808_192, 0.025),
+])
+def test_gguf_file_sizes_with_rows_k_quants_cannot_take(cat, model, fmt, file_bytes, rel):
+    assert _w(cat, model, fmt) == pytest.approx(file_bytes, rel=rel)
+    assert _w(cat, model, fmt) <= file_bytes          # the metadata is on top

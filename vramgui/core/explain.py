@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .fit import budget_bytes
+from .formats import K_FALLBACK
 from .memory import estimate_memory, heads_per_card, layer_share
 from .params import count_params
 from .presets import UNIFIED_GPU_SHARE_SOURCE
@@ -41,7 +42,7 @@ from .speed import (
     speed_terms,
 )
 from .units import GIB, MIB
-from .weights import weight_bytes
+from .weights import linear_roles, weight_bytes
 
 
 @dataclass(frozen=True)
@@ -145,8 +146,21 @@ def _weights(s: Scenario, m) -> Explanation:
         f"{bits(wb.embedding + wb.lm_head, head)} + {other / 1e6:,.2f} M × {bits(wb.other, other)} = "
         f"{_g(wb.total)} in all; {split}: {_g(float(m.weights))} per card"
         + ("; the token-embedding table stays in system RAM" if p.embedding_on_host else "") + ".",
-        f"Format: {fmt.name} — {fmt.source}.",
+        f"Format: {fmt.name} — {fmt.source}." + _fallback_note(a, fmt),
         tuple(assumptions))
+
+
+def _fallback_note(a, fmt) -> str:
+    """Where a llama.cpp K-quant mix cannot use its types: the rows its block does not divide."""
+    if fmt.gguf is None:
+        return ""
+    rows = sorted({row for _, _, row in linear_roles(a) if row % 256} | ({a.hidden_size} if a.hidden_size % 256
+                                                                           else set()))
+    if not rows or not any(t in K_FALLBACK for t in (fmt.gguf.base, fmt.gguf.v, fmt.gguf.down, fmt.gguf.out)):
+        return ""
+    return (f" Rows of {', '.join(f'{r:,}' for r in rows)} weights are not a multiple of a K-quant's 256-weight "
+            "block: llama.cpp stores those tensors in its fallback types (Q4_K as Q5_0, Q6_K as Q8_0, Q2_K and "
+            "Q3_K as IQ4_NL), as counted here.")
 
 
 def _kv(s: Scenario, m) -> Explanation:

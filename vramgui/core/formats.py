@@ -11,7 +11,10 @@ GGUF block layouts (ggml, ``ggml-common.h``): one block holds its weights and sc
 The ``_K_M`` mixes follow llama.cpp's quantizer (``llama_tensor_get_type``): the output
 (LM head) is Q6_K, and ``attn_v`` / ``ffn_down`` get more bits in about half the layers
 (its ``use_more_bits`` rule picks the first and last eighth and every third layer in
-between).  Norms are stored as F32 in GGUF files.
+between).  Norms are stored as F32 in GGUF files.  A K-quant needs rows whose length (the
+tensor's input width) its 256-weight super-block divides; for other rows llama.cpp's
+quantizer falls back (``llama-quant.cpp``): Q2_K and Q3_K to IQ4_NL, Q4_K to Q5_0, Q5_K to
+Q5_1, Q6_K to Q8_0, and to F16 where not even 32 divides the row.
 """
 
 from __future__ import annotations
@@ -22,8 +25,31 @@ from pydantic import BaseModel, ConfigDict, Field
 
 GGUF_BITS = {
     "f32": 32.0, "f16": 16.0, "bf16": 16.0, "q8_0": 8.5, "q6_k": 6.5625, "q5_k": 5.5, "q5_0": 5.5,
-    "q5_1": 6.0, "q4_k": 4.5, "q4_0": 4.5, "q4_1": 5.0, "q3_k": 3.4375, "q2_k": 2.625,
+    "q5_1": 6.0, "q4_k": 4.5, "q4_0": 4.5, "q4_1": 5.0, "q3_k": 3.4375, "q2_k": 2.625, "iq4_nl": 4.5,
 }
+#: the type llama.cpp's quantizer stores a K-quant as when 256 does not divide a row
+K_FALLBACK = {"q2_k": "iq4_nl", "q3_k": "iq4_nl", "q4_k": "q5_0", "q5_k": "q5_1", "q6_k": "q8_0"}
+
+
+def gguf_type_bits(t: str, row: int) -> float:
+    """Bits per weight of GGUF type ``t`` for rows of ``row`` weights, with llama.cpp's
+    fallback where the type's block does not divide the row."""
+    if t in K_FALLBACK and row % 256:
+        t = K_FALLBACK[t] if row % 32 == 0 else "f16"
+    return GGUF_BITS[t]
+
+
+class GGUFMix(BaseModel):
+    """The GGUF types a llama.cpp mix gives each tensor role (``llama_tensor_get_type``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    base: str
+    v: str              # attn_v in ``v_share`` of the layers
+    down: str           # ffn_down in ``down_share`` of the layers
+    out: str            # the output layer (LM head)
+    o: str | None = None  # attn_output, where the mix changes it
+    v_share: float = 0.5
+    down_share: float = 0.5
 
 Kernel = Literal["fp32", "fp16", "fp8", "int8", "w4a16", "gguf"]
 
@@ -43,6 +69,8 @@ class WeightFormat(BaseModel):
     other_bits: float = Field(16.0, gt=0, le=32, description="norms, biases, routers")
     expert_bits: float | None = Field(None, gt=0, le=32, description="routed experts' weights, when stored "
                                                                      "apart from the other linear layers")
+    gguf: GGUFMix | None = Field(None, description="a llama.cpp mix's types per tensor role (the bits above are "
+                                                   "for rows that every block divides)")
     kernel: Kernel = Field(description="which math the speed model uses")
     source: str
 
@@ -60,6 +88,7 @@ def _mix(base: str, v: str, down: str, out: str = "q6_k", o: str | None = None, 
         ffn_down_bits=(1 - down_share) * b[base] + down_share * b[down],
         attn_output_bits=b[o] if o else None,
         embedding_bits=b[base], lm_head_bits=b[out], other_bits=32.0, kernel="gguf",
+        gguf=GGUFMix(base=base, v=v, down=down, out=out, o=o, v_share=v_share, down_share=down_share),
     )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .architecture import Architecture
-from .formats import WeightFormat
+from .formats import WeightFormat, gguf_type_bits
 from .params import ParamGroups, count_params, mlp_params
 
 
@@ -24,17 +24,66 @@ class WeightBytes:
         return self.embedding + self.lm_head + self.linear + self.other
 
 
-def _linear_role_counts(a: Architecture, p: ParamGroups, with_experts: bool = True) -> tuple[int, int, int]:
-    """(attn_v, attn_output, ffn_down) weight counts: the tensors K-quant mixes treat apart
-    (``ffn_down`` without the routed experts' when the format stores those apart)."""
+def linear_roles(a: Architecture) -> list[tuple[str, int, int]]:
+    """(role, weights, row length) of every group of linear tensors: the roles K-quant mixes
+    treat apart ("v" attn_v, "o" attn_output, "down" ffn_down, "expert" and "expert_down" the
+    routed experts', "base" the rest), and the row length a block must divide (the tensor's
+    input width).  The weights add up to :attr:`ParamGroups.linear`."""
+    d, h = a.hidden_size, a.num_heads
+    n_attn, mats = a.attention_layers, (3 if a.gated_mlp else 2)
+    roles: list[tuple[str, int, int]] = []
     if a.mla:
-        v = o = 0
+        m = a.mla
+        qk = m.qk_nope_head_dim + m.qk_rope_head_dim
+        if m.q_lora_rank is None:
+            roles.append(("base", n_attn * d * h * qk, d))
+        else:
+            roles += [("base", n_attn * d * m.q_lora_rank, d), ("base", n_attn * m.q_lora_rank * h * qk, m.q_lora_rank)]
+        roles += [("base", n_attn * d * (m.kv_lora_rank + m.qk_rope_head_dim), d),
+                  ("base", n_attn * m.kv_lora_rank * h * (m.qk_nope_head_dim + m.v_head_dim), m.kv_lora_rank),
+                  ("base", n_attn * h * m.v_head_dim * d, h * m.v_head_dim)]
     else:
-        v = a.attention_layers * a.hidden_size * a.num_kv_heads * a.head_dim
-        o = a.attention_layers * a.num_heads * a.head_dim * a.hidden_size
-    mats = 3 if a.gated_mlp else 2
-    down = (p.mlp + (p.experts if with_experts else 0) + p.shared_experts) // mats
-    return v, o, down
+        q_out, kv_out = h * a.head_dim, a.num_kv_heads * a.head_dim
+        roles += [("base", n_attn * d * q_out * (2 if a.attn_output_gate else 1), d), ("base", n_attn * d * kv_out, d),
+                  ("v", n_attn * d * kv_out, d), ("o", n_attn * q_out * d, q_out)]
+    if a.linear_attention:
+        g = a.linear_attention
+        roles += [("base", g.layers * d * (2 * g.key_dim + 2 * g.value_dim + 2 * g.num_value_heads), d),
+                  ("base", g.layers * g.value_dim * d, g.value_dim)]
+    if a.mamba:
+        mb = a.mamba
+        roles += [("base", mb.layers * d * (2 * mb.d_inner + 2 * mb.n_groups * mb.state_size + mb.num_heads), d),
+                  ("base", mb.layers * mb.d_inner * d, mb.d_inner)]
+    ffns = [(a.dense_ffn_layers, a.intermediate_size, "")]
+    if a.moe:
+        ffns.append((a.moe_layers * a.moe.num_experts, a.moe.expert_intermediate_size, "expert"))
+        if a.moe.shared_intermediate_size:
+            ffns.append((a.moe_layers, a.moe.shared_intermediate_size, ""))
+    for count, f, kind in ffns:
+        if count:
+            roles += [(kind or "base", count * (mats - 1) * d * f, d),
+                      ((kind + "_down") if kind else "down", count * f * d, f)]
+    return roles
+
+
+def _role_bits(fmt: WeightFormat, role: str, row: int) -> float:
+    """Effective bits of one role's tensors in ``fmt`` (a llama.cpp mix: with its fallback
+    types for rows a K-quant's block does not divide)."""
+    g = fmt.gguf
+    if g is None:
+        if role.startswith("expert") and fmt.expert_bits is not None:
+            return fmt.expert_bits
+        special = {"v": fmt.attn_v_bits, "o": fmt.attn_output_bits, "down": fmt.ffn_down_bits,
+                   "expert_down": fmt.ffn_down_bits}.get(role)
+        return special or fmt.linear_bits
+    base = gguf_type_bits(g.base, row)
+    if role == "v":
+        return (1 - g.v_share) * base + g.v_share * gguf_type_bits(g.v, row)
+    if role == "o" and g.o:
+        return gguf_type_bits(g.o, row)
+    if role in ("down", "expert_down"):
+        return (1 - g.down_share) * base + g.down_share * gguf_type_bits(g.down, row)
+    return base
 
 
 @lru_cache(maxsize=512)
@@ -42,21 +91,22 @@ def weight_bytes(a: Architecture, fmt: WeightFormat, params: ParamGroups | None 
     """Weight bytes of ``a`` stored as ``fmt``.
 
     Linear layers at the format's effective bits (with K-mix exceptions for ``attn_v``,
-    ``attn_output`` and ``ffn_down``), routed experts at ``expert_bits`` where the format
-    stores them apart (MXFP4); embeddings and LM head at the format's own bits for them;
-    norms, biases and routers at ``other_bits``.
+    ``attn_output`` and ``ffn_down``, and llama.cpp's fallback types for rows a K-quant's
+    block does not divide), routed experts at ``expert_bits`` where the format stores them
+    apart (MXFP4); embeddings and LM head at the format's own bits for them; norms, biases
+    and routers at ``other_bits``.
     """
     p = params or count_params(a)
-    apart = fmt.expert_bits is not None
-    v, o, down = _linear_role_counts(a, p, with_experts=not apart)
-    experts = p.experts if apart else 0
-    rest = p.linear - experts - v - o - down
-    bits = fmt.linear_bits
-    linear_bits_total = (rest * bits + v * (fmt.attn_v_bits or bits) + o * (fmt.attn_output_bits or bits)
-                         + down * (fmt.ffn_down_bits or bits) + experts * (fmt.expert_bits or 0.0))
+    linear_bits_total = sum(n * _role_bits(fmt, role, row) for role, n, row in linear_roles(a))
+    d = a.hidden_size
+    g = fmt.gguf
+    embedding_bits, lm_head_bits = fmt.embedding_bits, fmt.lm_head_bits
+    if g:   # the output layer at the mix's output type (Q8_0 for Falcon), and so a tied embedding too
+        lm_head_bits = gguf_type_bits("q8_0" if a.model_type == "falcon" else g.out, d)
+        embedding_bits = lm_head_bits if a.tie_embeddings else gguf_type_bits(g.base, d)
     return WeightBytes(
-        embedding=p.embedding * fmt.embedding_bits / 8.0,
-        lm_head=p.lm_head * fmt.lm_head_bits / 8.0,
+        embedding=p.embedding * embedding_bits / 8.0,
+        lm_head=p.lm_head * lm_head_bits / 8.0,
         linear=linear_bits_total / 8.0,
         other=p.small * fmt.other_bits / 8.0,
     )
@@ -81,11 +131,10 @@ def active_weight_bytes(a: Architecture, fmt: WeightFormat, experts_touched: flo
 
 def expert_bits(a: Architecture, fmt: WeightFormat) -> float:
     """Effective bits of a routed expert's weights in ``fmt``."""
-    if fmt.expert_bits is not None:
-        return fmt.expert_bits
-    mats = 3 if a.gated_mlp else 2
-    down = fmt.ffn_down_bits or fmt.linear_bits
-    return ((mats - 1) * fmt.linear_bits + down) / mats
+    if a.moe is None:
+        return fmt.expert_bits or fmt.linear_bits
+    roles = [(role, n, row) for role, n, row in linear_roles(a) if role.startswith("expert")]
+    return sum(n * _role_bits(fmt, role, row) for role, n, row in roles) / sum(n for _, n, _ in roles)
 
 
 FILE_FORMAT = "file"   # the weight format id meaning "as stored in the imported file"
