@@ -360,8 +360,9 @@ def _decode(s: Scenario, sp) -> Explanation:
     return Explanation(
         "decode", "Decode step", f"{_ms(step)} per token · {s.batch / step:,.0f} tokens/s",
         "Decode step = max(bytes moved ÷ (bandwidth × η_bw), FLOPs ÷ (peak × η_flops)) + per-step costs; "
-        "bytes moved = active weights + the KV cache of every sequence; FLOPs = 2 × active params × batch + "
-        "attention",
+        "bytes moved = active weights + the KV cache of every sequence"
+        + (" + its recurrent state, read and written" if float(t.state) else "")
+        + "; FLOPs = 2 × active params × batch + attention",
         f"= max({moved / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f}), {compute})"
         f"{_extras(t, allreduce)} = {_ms(step)} per token; {1 / step:,.1f} tokens/s per sequence, "
         f"{s.batch / step:,.1f} tokens/s for the batch of {s.batch}.",

@@ -210,7 +210,7 @@ class FitResult:
 
 
 def _kv_room(s: Scenario, budget: float) -> float:
-    """Bytes left for the KV cache (and linear-attention state) after weights, activations, overhead."""
+    """Bytes left for the KV cache (and recurrent state) after weights, activations, overhead."""
     m = estimate_memory(s)
     return budget - float(m.weights + m.activations + m.overhead)
 
@@ -218,7 +218,7 @@ def _kv_room(s: Scenario, budget: float) -> float:
 def kv_capacity_tokens(s: Scenario, budget: float | None = None) -> int:
     """Tokens of KV cache that fit in what is left after weights, activations and overhead
     (vLLM: "GPU blocks × block size"), rounded down to the engine's block size; beside one
-    sequence's linear-attention state where the model has one."""
+    sequence's recurrent state where the model has one."""
     budget = budget_bytes(s) if budget is None else budget
     left = _kv_room(s, budget) - memory_terms(s).state
     per_token = kv_bytes_per_token(s)
@@ -230,8 +230,8 @@ def kv_capacity_tokens(s: Scenario, budget: float | None = None) -> int:
 
 def max_concurrency(s: Scenario, budget: float, capacity: int) -> float:
     """Sequences of the scenario's context that the KV room holds (vLLM's "Maximum
-    concurrency"): ``capacity`` tokens over the context, or with a linear-attention state,
-    the room over one sequence's tokens plus its state."""
+    concurrency"): ``capacity`` tokens over the context, or with a recurrent state, the
+    room over one sequence's tokens plus its state."""
     ctx = max(s.context_tokens, 1)
     state = float(memory_terms(s).state)
     if state <= 0:

@@ -33,7 +33,7 @@ class MemoryBreakdown:
     overhead: np.ndarray
     kv_tokens_per_seq: np.ndarray   # tokens the engine allocates per sequence
     kv_bytes_per_token: float        # per card, one sequence, all layers (no window cap)
-    state_bytes_per_seq: float = 0.0  # per card: linear-attention state of one sequence (in kv_cache)
+    state_bytes_per_seq: float = 0.0  # per card: recurrent state of one sequence (part of kv_cache)
 
     @property
     def total(self) -> np.ndarray:
@@ -84,7 +84,7 @@ class MemoryTerms:
     kv_full: ArrayLike        # KV bytes per token per sequence, full-attention layers
     kv_windowed: ArrayLike    # the same for the windowed layers (capped at ``window``)
     window: ArrayLike         # tokens a windowed layer keeps (inf: none)
-    state: ArrayLike          # bytes per sequence that do not grow with it: linear-attention state
+    state: ArrayLike          # bytes per sequence that do not grow with it: Gated DeltaNet / Mamba-2 state
     hidden: ArrayLike         # activation bytes per token in flight: hidden states alive at the peak
     attention: ArrayLike      # ... q/k/v transients (and flash/sdpa's fp32 log-sum-exp)
     scores: ArrayLike         # bytes per (query, key) pair: eager scores + mask; 0 for sdpa/flash
@@ -149,8 +149,8 @@ def recurrent_state_bytes(a: Architecture, act_bytes: float) -> float:
     without them): a ``d_k × d_v`` matrix per value head (Mamba-2: ``d_head × d_state`` per
     head), and the convolution's last ``kernel - 1`` inputs, both at the engine's activation
     dtype ``act_bytes``, the matrix at the config's ``mamba_ssm_dtype`` where that is wider
-    (vLLM keeps Qwen3.5's in float32 and Qwen3-Next's
-    in bf16; llama.cpp keeps both in f32, its activation dtype)."""
+    (vLLM keeps Qwen3.5's in float32 and Qwen3-Next's in bf16; llama.cpp keeps both in f32,
+    its activation dtype)."""
     total = 0.0
     for g in (a.linear_attention, a.mamba):
         if g is not None:
@@ -181,8 +181,8 @@ def kv_cache_bytes(s: Scenario, tokens: ArrayLike, batch: ArrayLike, allocated: 
 
     ``2 · L · h_kv · d_h · bytes`` per token (MLA: the latent), windowed layers capped at
     the window, times the engine's allocated tokens (``allocated=False``: the tokens
-    actually filled, without block rounding), plus the fixed state of linear-attention
-    layers, times the batch.
+    actually filled, without block rounding), plus the fixed state of Gated DeltaNet and
+    Mamba-2 layers, times the batch.
     """
     return kv_from_terms(memory_terms(s), s.profile, tokens, batch, allocated)
 

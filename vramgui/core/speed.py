@@ -287,7 +287,7 @@ class SpeedTerms:
     flops_efficiency: ArrayLike
     expert_flops: ArrayLike = 0.0     # per token: 2 · routed expert params one token uses (0: dense)
     moe_gemm_tokens: ArrayLike = 0.0  # :data:`MOE_GEMM_TOKENS` of the engine
-    state: ArrayLike = 0.0            # linear-attention state per sequence: read and written each step
+    state: ArrayLike = 0.0            # recurrent state per sequence: read and written each step
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -404,9 +404,10 @@ class StepParts:
 
 
 def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, latency) -> StepParts:
-    """One decode step at ``batch`` sequences of ``context`` tokens.  A linear-attention
-    state is read and written back whole by every step; its update's FLOPs (about
-    ``7 · h_v · d_k · d_v`` a layer, under 2 % of Qwen3-Next's ``2 · P_active``) are left out."""
+    """One decode step at ``batch`` sequences of ``context`` tokens.  A recurrent state
+    (Gated DeltaNet, Mamba-2) is read and written back whole by every step; its update's
+    FLOPs (about ``7 · h_v · d_k · d_v`` a layer, under 2 % of Qwen3-Next's ``2 · P_active``)
+    are left out."""
     b = np.asarray(batch, dtype=np.float64)
     c = np.asarray(context, dtype=np.float64)
     kv = (t.kv_full * c + t.kv_windowed * np.minimum(c, t.window) + 2.0 * t.state) * b   # the cache filled
