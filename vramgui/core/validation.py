@@ -34,7 +34,7 @@ GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h
             "rtx-a6000": "a6000", "l40s": "l40s", "rtx6000-ada": "rtx6000-ada", "t4": "t4", "v100": "v100-32gb",
             "h200": "h200", "mi300x": "mi300x", "rtx-pro-6000-blackwell": "rtx-pro-6000-blackwell",
             "m3-max-40c-64gb": "m3-max-64gb", "m2-ultra-76c-192gb": "m2-ultra-192gb", "rx7900xtx": "rx7900xtx",
-            "ryzen-ai-max-395-128gb": "ryzen-ai-max-395-128gb", "rtx5090": "rtx5090"}
+            "ryzen-ai-max-395-128gb": "ryzen-ai-max-395-128gb", "rtx5090": "rtx5090", "h20": "h20"}
 
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
