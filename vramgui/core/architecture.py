@@ -53,21 +53,33 @@ class MLA(BaseModel):
     v_head_dim: int = Field(ge=1, description="value head width")
 
 
-class LinearAttention(BaseModel):
+class _RecurrentMixer(BaseModel):
+    """Layers whose mixer keeps a fixed state per sequence instead of a KV cache: a short
+    causal convolution (its last ``kernel - 1`` inputs kept) and a state matrix per head."""
+
+    model_config = _FROZEN
+    layers: int = Field(ge=1, description="layers with this mixer")
+    conv_kernel: int = Field(4, ge=1, le=64, description="causal convolution width")
+    state_bytes: int | None = Field(None, ge=1, le=8, description=(
+        "bytes per element of the state matrices the config asks for (mamba_ssm_dtype, "
+        "mamba_ssm_cache_dtype); None: the engine's activation dtype"))
+
+    @property
+    def conv_state_elements(self) -> int:
+        """The convolution's last ``kernel - 1`` inputs (of ``conv_dim`` channels), kept per
+        sequence and layer."""
+        return self.conv_dim * (self.conv_kernel - 1)
+
+
+class LinearAttention(_RecurrentMixer):
     """Gated DeltaNet mixer layers (Qwen3-Next, Qwen3.5): in place of attention, a short
     causal convolution and a recurrent state of ``h_v · d_k · d_v`` per sequence that does not
     grow with the context, so these layers hold no KV cache."""
 
-    model_config = _FROZEN
-    layers: int = Field(ge=1, description="layers with this mixer; the others keep full attention")
     num_key_heads: int = Field(ge=1, le=10_000, description="query/key heads of the delta rule")
     num_value_heads: int = Field(ge=1, le=10_000, description="value heads; one state matrix each")
     key_head_dim: int = Field(ge=1, le=100_000)
     value_head_dim: int = Field(ge=1, le=100_000)
-    conv_kernel: int = Field(4, ge=1, le=64, description="causal convolution width over q, k, v")
-    state_bytes: int | None = Field(None, ge=1, le=8, description=(
-        "bytes per element of the recurrent state the config asks for (mamba_ssm_dtype); None: the "
-        "engine's activation dtype"))
 
     @model_validator(mode="after")
     def _heads(self) -> LinearAttention:
@@ -89,33 +101,32 @@ class LinearAttention(BaseModel):
         return 2 * self.key_dim + self.value_dim
 
     @property
+    def in_proj_width(self) -> int:
+        """Outputs of the input projections from d: q, k, v, the output gate z, and b, a per value head."""
+        return 2 * self.key_dim + 2 * self.value_dim + 2 * self.num_value_heads
+
+    @property
+    def out_width(self) -> int:
+        """Inputs of the output projection back to d."""
+        return self.value_dim
+
+    @property
     def state_elements(self) -> int:
         """Recurrent state of one sequence in one layer: one d_k × d_v matrix per value head."""
         return self.num_value_heads * self.key_head_dim * self.value_head_dim
 
-    @property
-    def conv_state_elements(self) -> int:
-        """The convolution's last ``kernel - 1`` inputs, kept per sequence and layer."""
-        return self.conv_dim * (self.conv_kernel - 1)
 
-
-class Mamba2(BaseModel):
+class Mamba2(_RecurrentMixer):
     """Mamba-2 mixer layers (Nemotron-H): an input projection to x, z, B, C and a time step per
     head, a short causal convolution over x, B and C, and a state of ``h · d_head · d_state``
     per sequence that does not grow with the context: no KV cache."""
 
-    model_config = _FROZEN
-    layers: int = Field(ge=1, description="layers with this mixer")
     num_heads: int = Field(ge=1, le=10_000, description="SSM heads (h)")
     head_dim: int = Field(ge=1, le=100_000, description="channels per head (d_head)")
     state_size: int = Field(ge=1, le=100_000, description="d_state")
     n_groups: int = Field(1, ge=1, le=10_000, description="groups sharing B and C")
-    conv_kernel: int = Field(4, ge=1, le=64)
     conv_bias: bool = True
     proj_bias: bool = False
-    state_bytes: int | None = Field(None, ge=1, le=8, description=(
-        "bytes per element of the SSM state the config asks for (mamba_ssm_cache_dtype); None: the "
-        "engine's activation dtype"))
 
     @property
     def d_inner(self) -> int:
@@ -127,12 +138,18 @@ class Mamba2(BaseModel):
         return self.d_inner + 2 * self.n_groups * self.state_size
 
     @property
-    def state_elements(self) -> int:
-        return self.d_inner * self.state_size
+    def in_proj_width(self) -> int:
+        """Outputs of the input projection from d: z, x, B, C and a time step per head."""
+        return 2 * self.d_inner + 2 * self.n_groups * self.state_size + self.num_heads
 
     @property
-    def conv_state_elements(self) -> int:
-        return self.conv_dim * (self.conv_kernel - 1)
+    def out_width(self) -> int:
+        """Inputs of the output projection back to d."""
+        return self.d_inner
+
+    @property
+    def state_elements(self) -> int:
+        return self.d_inner * self.state_size
 
 
 class Architecture(BaseModel):
@@ -190,10 +207,18 @@ class Architecture(BaseModel):
         return self
 
     @property
+    def recurrent_mixers(self) -> tuple[_RecurrentMixer, ...]:
+        """The mixers that keep a fixed state instead of a KV cache (Gated DeltaNet, Mamba-2)."""
+        return tuple(m for m in (self.linear_attention, self.mamba) if m is not None)
+
+    @property
+    def gated_deltanet_layers(self) -> int:
+        return self.linear_attention.layers if self.linear_attention else 0
+
+    @property
     def recurrent_layers(self) -> int:
-        """Layers whose mixer keeps a fixed state instead of a KV cache (Gated DeltaNet, Mamba-2)."""
-        return ((self.linear_attention.layers if self.linear_attention else 0)
-                + (self.mamba.layers if self.mamba else 0))
+        """Layers whose mixer keeps a fixed state instead of a KV cache."""
+        return sum(m.layers for m in self.recurrent_mixers)
 
     @property
     def attention_layers(self) -> int:
@@ -321,15 +346,15 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
                           "(Qwen3-Next, Qwen3.5) and Nemotron-H are supported.", source=source, field="model_type")
-    blocks = _nemotron_blocks(cfg, source) if mt == "nemotron_h" else None
+    blocks = _nemotron_blocks(cfg, source) if mt == "nemotron_h" else None   # Nemotron-H's layer kinds
     if blocks is not None and cfg.get("moe_latent_size"):
         raise ConfigError("latent MoE (experts working in a smaller latent width) is not counted yet",
                           source=source, field="moe_latent_size")
 
     d = _int(_need(cfg, source, "hidden_size", "n_embd", "d_model"), source, "hidden_size")
     L = _int(_need(cfg, source, "num_hidden_layers", "num_layers", "n_layer"), source, "num_hidden_layers")
-    if mt == "nemotron_h":
-        L = len(_nemotron_blocks(cfg, source))   # transformers: the pattern decides, num_hidden_layers is legacy
+    if blocks:
+        L = len(blocks)   # transformers: the pattern decides, num_hidden_layers is legacy
     h = _int(_need(cfg, source, "num_attention_heads", "n_head", "num_heads"), source, "num_attention_heads")
     V = _int(_need(cfg, source, "vocab_size", "padded_vocab_size"), source, "vocab_size")
     for value, field in ((d, "hidden_size"), (L, "num_hidden_layers"), (h, "num_attention_heads"), (V, "vocab_size")):
@@ -363,7 +388,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         f = get("intermediate_size_mlp", default=f)
     if f is None and mt in _UNGATED:
         f = 4 * d
-    moe = _moe_from_hf(cfg, mt, source, L)
+    moe = _moe_from_hf(cfg, mt, source, L, blocks)
     if f is None and moe is not None:
         f = moe.expert_intermediate_size
     if f is None:
@@ -467,14 +492,15 @@ def _biases(cfg: dict, mt: str) -> tuple[bool, bool, bool]:
     return attn or mt in _QKV_BIAS_BUILTIN, attn and mt not in _NO_O_BIAS, bool(cfg.get("mlp_bias", False))
 
 
-def _moe_from_hf(cfg: dict, mt: str, source: str, L: int) -> MoE | None:  # noqa: N803 (L as in the papers)
+def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in the papers)
+                 blocks: str | None = None) -> MoE | None:
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
     E = get("num_local_experts", "n_routed_experts", "num_experts", "moe_num_experts")
     k = get("num_experts_per_tok", "num_experts_per_token", "moe_top_k")
     if not E or not k or int(E) <= 1:
         return None
-    if mt == "nemotron_h" and "E" not in _nemotron_blocks(cfg, source):
-        return None      # expert keys at their defaults in a model without MoE blocks
+    if blocks is not None and "E" not in blocks:
+        return None      # Nemotron-H's expert keys at their defaults in a model without MoE blocks
     expert_f = get("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
     if expert_f is None:
         raise ConfigError("missing for a mixture-of-experts model", source=source, field="moe_intermediate_size")
@@ -494,8 +520,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int) -> MoE | None:  # noqa
         dense_layers = L - len(moe_layers)
     if (mt in ("qwen2_moe", "qwen3_moe") or mt in _GATED_DELTANET) and cfg.get("mlp_only_layers"):
         dense_layers = len(cfg["mlp_only_layers"])
-    if mt == "nemotron_h":
-        dense_layers = _nemotron_blocks(cfg, source).count("-")
+    if blocks is not None:
+        dense_layers = blocks.count("-")
     try:
         return MoE(num_experts=_int(E, source, "num_experts"),
                    experts_per_token=_int(k, source, "num_experts_per_tok"),

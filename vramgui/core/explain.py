@@ -35,8 +35,6 @@ from .speed import (
     decode_parts,
     estimate_speed,
     expert_gemm_efficiency,
-    gdn_layers,
-    moe_layers,
     prefill_parts,
     speed_key,
     speed_terms,
@@ -296,7 +294,7 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
            Assumption("Compute efficiency η_flops", f"{float(t.flops_efficiency):.2f} ({p.name})",
                       SOURCES["FLOPS_EFFICIENCY"])]
     a = s.model.architecture
-    step, moe = STEP_OVERHEAD_S.get(key, 0.0), MOE_LAYER_S.get(key, 0.0) * moe_layers(a)
+    step, moe = STEP_OVERHEAD_S.get(key, 0.0), MOE_LAYER_S.get(key, 0.0) * a.moe_layers
     layers = LAYER_S.get(key, 0.0) * a.num_layers
     if step:
         out.append(Assumption("Per-step cost", _ms(step), SOURCES["STEP_OVERHEAD_S"]))
@@ -304,11 +302,11 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
         out.append(Assumption("Layers' fixed cost", f"{_ms(layers)} ({a.num_layers} layers × "
                               f"{LAYER_S[key] * 1e6:.0f} µs)", SOURCES["LAYER_S"]))
     if moe:
-        out.append(Assumption("MoE layers' fixed cost", f"{_ms(moe)} ({moe_layers(s.model.architecture)} layers × "
+        out.append(Assumption("MoE layers' fixed cost", f"{_ms(moe)} ({a.moe_layers} layers × "
                               f"{MOE_LAYER_S[key] * 1e6:.0f} µs)", SOURCES["MOE_LAYER_S"]))
-    gdn = GDN_LAYER_S.get(key, 0.0) * gdn_layers(a)
+    gdn = GDN_LAYER_S.get(key, 0.0) * a.gated_deltanet_layers
     if gdn:
-        out.append(Assumption("Linear-attention layers' fixed cost", f"{_ms(gdn)} ({gdn_layers(a)} layers × "
+        out.append(Assumption("Linear-attention layers' fixed cost", f"{_ms(gdn)} ({a.gated_deltanet_layers} layers × "
                               f"{GDN_LAYER_S[key] * 1e6:.0f} µs)", SOURCES["GDN_LAYER_S"]))
     if float(t.host_floor):
         out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step ({a.num_layers} layers × "

@@ -61,9 +61,6 @@ class WeightFormat(BaseModel):
     id: str
     name: str
     linear_bits: float = Field(gt=0, le=32, description="attn q/k/o, MLP gate/up, expert weights")
-    attn_v_bits: float | None = Field(None, description="if different (GGUF K-mixes), averaged over layers")
-    ffn_down_bits: float | None = Field(None, description="if different, averaged over layers")
-    attn_output_bits: float | None = Field(None, description="if different (Q3_K_M, Q2_K)")
     embedding_bits: float = Field(16.0, gt=0, le=32)
     lm_head_bits: float = Field(16.0, gt=0, le=32)
     other_bits: float = Field(16.0, gt=0, le=32, description="norms, biases, routers")
@@ -84,9 +81,6 @@ def _mix(base: str, v: str, down: str, out: str = "q6_k", o: str | None = None, 
     b = GGUF_BITS
     return dict(
         linear_bits=b[base],
-        attn_v_bits=(1 - v_share) * b[base] + v_share * b[v],
-        ffn_down_bits=(1 - down_share) * b[base] + down_share * b[down],
-        attn_output_bits=b[o] if o else None,
         embedding_bits=b[base], lm_head_bits=b[out], other_bits=32.0, kernel="gguf",
         gguf=GGUFMix(base=base, v=v, down=down, out=out, o=o, v_share=v_share, down_share=down_share),
     )

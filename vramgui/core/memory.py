@@ -151,12 +151,8 @@ def recurrent_state_bytes(a: Architecture, act_bytes: float) -> float:
     dtype ``act_bytes``, the matrix at the config's ``mamba_ssm_dtype`` where that is wider
     (vLLM keeps Qwen3.5's in float32 and Qwen3-Next's in bf16; llama.cpp keeps both in f32,
     its activation dtype)."""
-    total = 0.0
-    for g in (a.linear_attention, a.mamba):
-        if g is not None:
-            state_bytes = max(g.state_bytes or 0, act_bytes)
-            total += g.layers * (g.state_elements * state_bytes + g.conv_state_elements * act_bytes)
-    return float(total)
+    return float(sum(g.layers * (g.state_elements * max(g.state_bytes or 0, act_bytes)
+                                 + g.conv_state_elements * act_bytes) for g in a.recurrent_mixers))
 
 
 def allocated_tokens(profile: EngineProfile, tokens: ArrayLike) -> np.ndarray:

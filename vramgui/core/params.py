@@ -22,7 +22,8 @@ class ParamGroups:
 
     embedding: int          # token embedding (+ learned position table)
     lm_head: int            # 0 when tied to the embedding
-    attention: int          # linear weights of q, k, v, o (MLA: all its projections; Gated DeltaNet: its)
+    attention: int          # linear weights of q, k, v, o (MLA: all its projections), and the
+                            # in/out projections of Gated DeltaNet and Mamba-2 mixers
     mlp: int                # dense MLP linear weights (all dense layers)
     experts: int            # routed experts' linear weights (all of them)
     shared_experts: int     # shared experts' linear weights
@@ -46,7 +47,7 @@ class ParamGroups:
 
     @property
     def small(self) -> int:
-        """Norms, biases, routers and the linear-attention's small tensors: what every format
+        """Norms, biases, routers and the recurrent mixers' small tensors: what every format
         keeps at its ``other_bits``."""
         return self.norms + self.biases + self.router + self.expert_biases + self.recurrent
 
@@ -84,8 +85,7 @@ def linear_attention_params_per_layer(a: Architecture) -> tuple[int, int]:
     g, d = a.linear_attention, a.hidden_size
     if g is None:
         return 0, 0
-    weights = d * (2 * g.key_dim + 2 * g.value_dim) + d * 2 * g.num_value_heads + g.value_dim * d
-    return weights, g.conv_dim * g.conv_kernel + 2 * g.num_value_heads
+    return d * g.in_proj_width + g.out_width * d, g.conv_dim * g.conv_kernel + 2 * g.num_value_heads
 
 
 def mamba_params_per_layer(a: Architecture) -> tuple[int, int]:
@@ -95,12 +95,10 @@ def mamba_params_per_layer(a: Architecture) -> tuple[int, int]:
     m, d = a.mamba, a.hidden_size
     if m is None:
         return 0, 0
-    in_out = 2 * m.d_inner + 2 * m.n_groups * m.state_size + m.num_heads
-    weights = d * in_out + m.d_inner * d
     small = m.conv_dim * m.conv_kernel + (m.conv_dim if m.conv_bias else 0) + 3 * m.num_heads
     if m.proj_bias:
-        small += in_out + d
-    return weights, small
+        small += m.in_proj_width + d
+    return d * m.in_proj_width + m.out_width * d, small
 
 
 def mlp_params(d: int, f: int, gated: bool, bias: bool) -> tuple[int, int]:
@@ -140,7 +138,7 @@ def count_params(a: Architecture) -> ParamGroups:
     attn_w, attn_b = attention_params_per_layer(a)
     n_attn = a.attention_layers
     lin_w, lin_small = linear_attention_params_per_layer(a)
-    n_lin = a.linear_attention.layers if a.linear_attention else 0
+    n_lin = a.gated_deltanet_layers
     mamba_w, mamba_small = mamba_params_per_layer(a)
     n_mamba = a.mamba.layers if a.mamba else 0
     n_moe, n_dense = a.moe_layers, a.dense_ffn_layers

@@ -336,17 +336,7 @@ def fixed_step_s(engine: str, a) -> float:
     """The engine's (:func:`speed_key`) fixed cost of one decode step [s]: per step, per
     layer, per MoE layer, per linear-attention layer."""
     return (STEP_OVERHEAD_S.get(engine, 0.0) + LAYER_S.get(engine, 0.0) * a.num_layers
-            + MOE_LAYER_S.get(engine, 0.0) * moe_layers(a) + GDN_LAYER_S.get(engine, 0.0) * gdn_layers(a))
-
-
-def moe_layers(a) -> int:
-    """Layers with routed experts."""
-    return a.moe_layers
-
-
-def gdn_layers(a) -> int:
-    """Gated DeltaNet (linear-attention) layers."""
-    return 0 if a.linear_attention is None else a.linear_attention.layers
+            + MOE_LAYER_S.get(engine, 0.0) * a.moe_layers + GDN_LAYER_S.get(engine, 0.0) * a.gated_deltanet_layers)
 
 
 def weights_read_terms(s: Scenario, fmt: WeightFormat | None = None) -> tuple[float, float, float, float]:

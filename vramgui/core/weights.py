@@ -46,14 +46,8 @@ def linear_roles(a: Architecture) -> list[tuple[str, int, int]]:
         q_out, kv_out = h * a.head_dim, a.num_kv_heads * a.head_dim
         roles += [("base", n_attn * d * q_out * (2 if a.attn_output_gate else 1), d), ("base", n_attn * d * kv_out, d),
                   ("v", n_attn * d * kv_out, d), ("o", n_attn * q_out * d, q_out)]
-    if a.linear_attention:
-        g = a.linear_attention
-        roles += [("base", g.layers * d * (2 * g.key_dim + 2 * g.value_dim + 2 * g.num_value_heads), d),
-                  ("base", g.layers * g.value_dim * d, g.value_dim)]
-    if a.mamba:
-        mb = a.mamba
-        roles += [("base", mb.layers * d * (2 * mb.d_inner + 2 * mb.n_groups * mb.state_size + mb.num_heads), d),
-                  ("base", mb.layers * mb.d_inner * d, mb.d_inner)]
+    for g in a.recurrent_mixers:
+        roles += [("base", g.layers * d * g.in_proj_width, d), ("base", g.layers * g.out_width * d, g.out_width)]
     ffns = [(a.dense_ffn_layers, a.intermediate_size, "")]
     if a.moe:
         ffns.append((a.moe_layers * a.moe.num_experts, a.moe.expert_intermediate_size, "expert"))
@@ -71,11 +65,7 @@ def _role_bits(fmt: WeightFormat, role: str, row: int) -> float:
     types for rows a K-quant's block does not divide)."""
     g = fmt.gguf
     if g is None:
-        if role.startswith("expert") and fmt.expert_bits is not None:
-            return fmt.expert_bits
-        special = {"v": fmt.attn_v_bits, "o": fmt.attn_output_bits, "down": fmt.ffn_down_bits,
-                   "expert_down": fmt.ffn_down_bits}.get(role)
-        return special or fmt.linear_bits
+        return fmt.expert_bits if role.startswith("expert") and fmt.expert_bits is not None else fmt.linear_bits
     base = gguf_type_bits(g.base, row)
     if role == "v":
         return (1 - g.v_share) * base + g.v_share * gguf_type_bits(g.v, row)
