@@ -255,18 +255,6 @@ class Architecture(BaseModel):
     def v_head_dim(self) -> int:
         return self.mla.v_head_dim if self.mla else self.head_dim
 
-    def summary(self) -> str:
-        kind = "MoE" if self.moe else "dense"
-        layers = f"{self.num_layers} layers"
-        if self.linear_attention:
-            layers += f" ({self.linear_attention.layers} Gated DeltaNet + {self.attention_layers} attention)"
-        if self.mamba:
-            layers += f" ({self.mamba.layers} Mamba-2 + {self.attention_layers} attention)"
-        attn = "MLA" if self.mla else ("MQA" if self.num_kv_heads == 1 else
-                                       "GQA" if self.num_kv_heads < self.num_heads else "MHA")
-        return (f"{kind}, {layers}, d={self.hidden_size}, "
-                f"{self.num_heads} heads ({attn}, {self.num_kv_heads} KV), vocab {self.vocab_size}")
-
 
 # --- Hugging Face config.json -------------------------------------------------------
 
