@@ -47,10 +47,15 @@ def test_estimate_table_says_gib(capsys):
 
 def test_cost_per_million_tokens(capsys):
     rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "a100-80gb", "--batch", "8",
-                     "--price-per-hour", "2.0", "--json")
+                     "--output", "256", "--price-per-hour", "2.0", "--json")
     sp = json.loads(out)["speed"]
-    # 2.0 per hour / 3600 s / throughput × 1e6 tokens
-    assert sp["cost_per_million_tokens"] == pytest.approx(2.0 / 3600 / sp["throughput_tokens_per_second"] * 1e6)
+    # 2.0 per hour / 3600 s / served throughput × 1e6 tokens: the prompts' prefill (eight 512-token
+    # prompts per 256 steps) costs time, so it is below the decode steps' throughput
+    tokens_per_s = sp["served_throughput_tokens_per_second"]
+    assert sp["cost_per_million_tokens"] == pytest.approx(2.0 / 3600 / tokens_per_s * 1e6)
+    assert 0 < sp["served_prefill_share"] < 0.5 and tokens_per_s < sp["throughput_tokens_per_second"]
+    assert tokens_per_s == pytest.approx(sp["throughput_tokens_per_second"] * (1 - sp["served_prefill_share"]),
+                                         rel=0.05)        # (the steps' mean context is a little shorter)
     # throughput only grows with batch, so the cheapest batch is the largest that fits in memory
     assert sp["cheapest_batch"] == sp["memory_max_batch"]
     assert sp["cheapest_cost_per_million_tokens"] < sp["cost_per_million_tokens"]
@@ -135,7 +140,10 @@ def test_report_markdown_says_the_cost_and_the_models_limit():
     d = estimate_dict(s, 2.0)
     text = report_markdown(d)
     cost = d["speed"]["cost_per_million_tokens"]
-    # one H100 at 2.00 an hour: 2 / 3,600 s / tokens/s × 10⁶
-    assert cost == pytest.approx(2.0 / 3600 / d["speed"]["throughput_tokens_per_second"] * 1e6, rel=1e-9)
-    assert f"Cost {cost:,.4g} per million generated tokens at 2 per card-hour" in text
+    # one H100 at 2.00 an hour: 2 / 3,600 s / served tokens/s × 10⁶
+    assert cost == pytest.approx(2.0 / 3600 / d["speed"]["served_throughput_tokens_per_second"] * 1e6, rel=1e-9)
+    assert f"Cost {cost:,.4g} per million generated tokens (served) at 2 per card-hour" in text
+    share = d["speed"]["served_prefill_share"]
+    assert f"{d['speed']['served_seconds_per_token'] * 1e3:,.2f} ms per output token" in text
+    assert f"{share:.0%} of the time on prompts" in text
     assert f"Largest context 4,096 tokens (the model's limit; memory allows {d['fit']['max_context']:,})" in text

@@ -70,7 +70,7 @@ def test_results_are_the_estimates_and_every_assumption_has_a_source(scenario, m
     s = scenario(model, gpu, engine=engine, weights=weights, n_gpus=n, prompt_tokens=2048, output_tokens=128,
                  batch=2)
     items = by_key(s)
-    assert list(items) == ["weights", "kv_cache", "activations", "overhead", "total", "decode", "prefill"]
+    assert list(items) == ["weights", "kv_cache", "activations", "overhead", "total", "decode", "prefill", "served"]
     m, sp = estimate_memory(s), estimate_speed(s, with_knee=False)
     for key in ("weights", "kv_cache", "activations", "overhead"):
         value = f"{float(getattr(m, key)) / GIB:,.2f} GiB"
@@ -118,15 +118,20 @@ def test_training_items_carry_results_and_sources(cat):
 
 
 def test_cost_of_a_million_tokens_by_hand():
-    # 3.20 per card-hour on 8 cards: 25.6 an hour = 0.0071 a second; at the batch's tokens/s
-    # the cost of 10⁶ tokens is 0.0071 / (tokens/s) × 10⁶.
+    # 3.20 per card-hour on 8 cards: 25.6 an hour = 0.0071 a second; at the batch's served tokens/s
+    # the cost of 10⁶ tokens is 0.0071 / (tokens/s) × 10⁶.  Served: 16 requests generate 16 × 500
+    # tokens in 500 decode steps (context 2,000 → 2,500) plus the prefill of their 16 prompts.
+    import numpy as np
+
     from vramgui.core import Scenario, default_catalog
     from vramgui.core.explain import explain_cost
-    from vramgui.core.speed import costs
+    from vramgui.core.speed import costs, decode_step, prefill_time
     cat = default_catalog()
     s = Scenario(model=cat.model("llama3.1-405b"), gpu=cat.gpu("h100-sxm"), n_gpus=8, weights="fp8", engine="vllm",
                  prompt_tokens=2000, output_tokens=500, batch=16)
-    rate = 16 / float(estimate_speed(s).decode_step_s)
+    steps = decode_step(s, 16, np.arange(2000, 2500) + 0.5)[0].sum()
+    rate = 16 * 500 / (steps + float(prefill_time(s, 2000, 16)))
+    assert rate < 16 / float(estimate_speed(s).decode_step_s)       # below the decode steps' alone
     e = explain_cost(s, costs(s, 3.2, 64))
     assert float(e.result.replace(",", "")) == pytest.approx(3.2 * 8 / 3600 / rate * 1e6, rel=1e-3)
     assert e.substituted.startswith(f"= 3.2 × 8 ÷ 3,600 ÷ {rate:,.1f} × 10⁶")

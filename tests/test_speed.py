@@ -13,6 +13,7 @@ from vramgui.core.speed import (
     knee_batch,
     prefill_parts,
     prefill_time,
+    served,
     speed_terms,
 )
 
@@ -207,6 +208,49 @@ def test_served_dense_decode_pays_a_fixed_cost_per_layer(scenario):
     # Not used to set it: the FP8 checkpoint under SGLang at 4 requests, 5.65 ms.  Within 15 %.
     fp8 = s.with_(weights="fp8")
     assert float(decode_step(fp8, 4, 343)[0]) * 1e3 == pytest.approx(5.65, rel=0.15)
+
+
+def test_served_requests_by_hand(scenario):
+    # Llama 2 7B fp16 on an RTX 4090 (1,008 GB/s, 165.2 TFLOP/s), generic profile (85 % of the
+    # bandwidth, 60 % of the FLOP/s, no per-step costs), 4 requests of 1,000 prompt + 200 output tokens.
+    s = scenario("llama2-7b", "rtx4090", weights="fp16", engine="generic", prompt_tokens=1000, output_tokens=200,
+                 batch=4)
+    matmul = 6_738_415_616 - 32_000 * 4096           # parameters less the embedding lookup
+    kv = 2 * 32 * 32 * 128 * 2                       # KV bytes per token
+    # decode: memory bound, linear in the context, so its mean over the output is the step at 1,100
+    step = (matmul * 2 + 4 * kv * 1100) / (1008e9 * 0.85)                        # 18.116 ms
+    # prefill of n prompts: 2 x matmul params x tokens + causal attention 4·L·h·d_h x tokens x 1,000 / 2
+    prefill = lambda n: (2 * matmul * 1000 * n + 4 * 32 * 32 * 128 * 1000 * n * 500) / (165.2e12 * 0.60)  # noqa: E731
+    sv = served(s)
+    assert float(sv.decode_step_s) == pytest.approx(step, rel=1e-6)
+    # a request's time per output token: its steps + the other three prompts (0.408 s) over its 200 tokens
+    assert float(sv.tpot_s) == pytest.approx(step + prefill(3) / 200, rel=1e-6)          # 20.16 ms
+    # the cards' time for 4 x 200 tokens: 200 steps + the four prompts (0.544 s): 192 tokens/s, not 221
+    assert float(sv.throughput_tokens_per_s) == pytest.approx(800 / (200 * step + prefill(4)), rel=1e-6)
+    assert float(sv.prefill_share) == pytest.approx(prefill(4) / (200 * step + prefill(4)), rel=1e-6)
+    # one request alone waits for no other prompt; a sweep over batch gives each batch's figure
+    one = served(s.with_(batch=1))
+    assert float(one.tpot_s) == float(one.decode_step_s)
+    sweep = served(s, np.array([1, 4]))
+    np.testing.assert_allclose(sweep.throughput_tokens_per_s, [one.throughput_tokens_per_s,
+                                                               sv.throughput_tokens_per_s], rtol=1e-12)
+    # a card without a FLOP/s figure cannot time the prompts: decode only, and it says so
+    mac = scenario("llama2-7b", "m4-max-128gb", weights="fp16", engine="generic", prompt_tokens=1000,
+                   output_tokens=200, batch=4)
+    sm = served(mac)
+    assert not sm.compute_known and float(sm.prefill_share) == 0.0
+    assert float(sm.throughput_tokens_per_s) == pytest.approx(4 / float(sm.decode_step_s), rel=1e-12)
+
+
+def test_served_tpot_counts_the_other_requests_prompts(scenario):
+    # gpustack's Qwen3-8B bf16 runs on one H100 SXM under vLLM v0.11.0 (ShareGPT, means 233 in /
+    # 221 out; measured corpus): mean TPOT 7.28 ms at 1 request and 7.71 at 8.  The decode step
+    # alone rises to 7.40 ms at 8 (-4 %); with the seven other prompts' prefill spread over each
+    # request's output the served figure is within 3 % of the measurement.
+    s = scenario("qwen3-8b", "h100-sxm", engine="vllm", weights="bf16", prompt_tokens=233, output_tokens=221,
+                 batch=8)
+    assert float(served(s).tpot_s) * 1e3 == pytest.approx(7.71, rel=0.03)
+    assert float(served(s.with_(batch=1)).tpot_s) * 1e3 == pytest.approx(7.28, rel=0.03)
 
 
 def test_moe_layers_add_a_fixed_cost_in_serving_engines(scenario):

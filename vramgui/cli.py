@@ -152,12 +152,16 @@ def _print_estimate(d: dict) -> None:
             f"light {sp['speed_of_light_decode_seconds_per_token'] * 1e3:,.2f} ms), {sp['decode_bound']}-"
             f"bound, knee at batch {knee}")
     print(line)
+    prompts = (f"{sp['served_prefill_share']:.0%} of the time on prompts" if sp["served_prefill_share"] is not None
+               else "prompts not counted: no FLOP/s figure for this card")
+    print(f"served (continuous batching, prompts included): {sp['served_seconds_per_token'] * 1e3:,.2f} ms per "
+          f"output token, {sp['served_throughput_tokens_per_second']:,.0f} generated tokens/s total ({prompts})")
     if d.get("offload"):
         o = d["offload"]
         where = ", ".join(f"{x['device']} {_gib(x['bytes'])} of {_gib(x['budget_bytes'])}" for x in o["per_device"])
         print(f"offload: {o['description']} - {where}; decode {o['decode_tokens_per_second']:,.2f} tokens/s")
     if "cost_per_million_tokens" in sp:
-        print(f"cost: {sp['cost_per_million_tokens']:,.4f} per million generated tokens "
+        print(f"cost: {sp['cost_per_million_tokens']:,.4f} per million generated tokens (served) "
               f"at {sp['price_per_hour']} per card-hour", end="")
         if "cheapest_batch" in sp:
             print(f"; cheapest at batch {sp['cheapest_batch']:,} ({sp['cheapest_cost_per_million_tokens']:,.4f})")

@@ -778,12 +778,16 @@ Source: {source}</source>
         <translation>在 {gpu} 上微调 {model}</translation>
     </message>
     <message>
-        <source>{cost} per million tokens at batch {batch}</source>
-        <translation>批量 {batch} 时每百万 token {cost}</translation>
+        <source>{cost} per million tokens at batch {batch}, prompts included</source>
+        <translation>批量 {batch} 时每百万 token {cost}（含提示词处理）</translation>
     </message>
     <message>
-        <source>{cost} at batch {batch}, the most that fits</source>
-        <translation>批量 {batch}（能放下的最大批量）时 {cost}</translation>
+        <source>{cost} per million tokens at batch {batch}, decode only</source>
+        <translation>批量 {batch} 时每百万 token {cost}（仅解码）</translation>
+    </message>
+    <message>
+        <source>{cost} at batch {batch}, the cheapest that fits</source>
+        <translation>批量 {batch}（能放下的批量中最便宜）时 {cost}</translation>
     </message>
     <message>
         <source>Will it fit?</source>

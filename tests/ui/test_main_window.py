@@ -104,6 +104,11 @@ def test_weights_kv_engine_attention_reach_the_breakdown(qtbot, win):
         assert win.breakdown.values[key].text() == f"{float(getattr(m, key)) / GIB:,.2f} GiB"
     assert "bits" in win.breakdown.tooltip("weights")
     assert "2 × 32 × 32 × 128" in win.breakdown.tooltip("kv_cache")
+    # the decode value explains the step, then serving: the prompts' prefill with the steps
+    from vramgui.core.explain import explain
+    texts = explain(s)
+    assert win.breakdown.tooltip("decode") == texts["decode"] + "\n\n" + texts["served"]
+    assert "Serving the batch's requests" in texts["served"]
 
 
 def test_batch_and_gpus_reach_the_speed_chart(qtbot, win):
@@ -536,7 +541,8 @@ def test_pinned_scenarios(qtbot, win, tmp_path):
     assert ct.table.rowCount() == 17                           # no price: no cost row
     win.panel.price.setValue(2.0)
     settle(qtbot, win)
-    rate = float(estimate_speed(st.pins[1]).throughput_tokens_per_s)
+    from vramgui.core.speed import served
+    rate = float(served(st.pins[1]).throughput_tokens_per_s)      # the prompts' prefill included
     assert ct.cell("Cost / million tokens", 2) == f"{2.0 / 3600 / rate * 1e6:,.2f}"   # one 4090 at 2.00 an hour
     import json
     d = json.loads(win.export_report(tmp_path / "r.json").read_text())
@@ -602,29 +608,34 @@ def test_memory_chart_veils_prompts_beyond_the_models_limit(qtbot, win):
 
 def test_price_per_card_hour_gives_the_cost_of_a_million_tokens(qtbot, win, tmp_path):
     # Llama 3.1 70B fp8 on 2 × H100 with vLLM, batch 32, at 2.49 per card-hour: the cost of a
-    # million tokens is 2.49 × 2 / 3,600 s / (tokens/s of the batch) × 10⁶; the batch memory allows
-    # (the most that fits) costs least, since throughput never falls with batch.
+    # million tokens is 2.49 × 2 / 3,600 s / (served tokens/s of the batch: decode steps and the
+    # prompts' prefill) × 10⁶; the batch memory allows (the most that fits) costs least here.
+    from vramgui.core.speed import served
     p = win.panel
     drive(qtbot, win, model="llama3.1-70b", gpu="h100-sxm", weights="fp8", engine="vllm", gpus=2, batch=32)
     assert p.cost.text() == ""                                   # no price: no cost
     p.price.setValue(2.49)
     settle(qtbot, win)
     s, f = win.state.scenario, win.last_fit
-    rate = 32 / float(estimate_speed(s).decode_step_s)
+    rate = float(served(s).throughput_tokens_per_s)
+    assert rate < 32 / float(estimate_speed(s).decode_step_s)   # the prompts take time too
     cost = 2.49 * 2 / 3600 / rate * 1e6
     assert 0.5 < cost < 3
     first, second = p.cost.text().split("\n")
 
     def money(x):        # two decimals, three below 1, four below 0.1
         return f"{x:.{2 if x >= 1 else 3 if x >= 0.1 else 4}f}"
-    assert first == f"{money(cost)} per million tokens at batch 32"
-    top = s.with_(batch=f.max_batch)
-    low = 2.49 * 2 / 3600 / (f.max_batch / float(estimate_speed(top).decode_step_s)) * 1e6
-    assert second == f"{money(low)} at batch {f.max_batch}, the most that fits" and low < cost
+    assert first == f"{money(cost)} per million tokens at batch 32, prompts included"
+    low = 2.49 * 2 / 3600 / float(served(s.with_(batch=f.max_batch)).throughput_tokens_per_s) * 1e6
+    assert second == f"{money(low)} at batch {f.max_batch}, the cheapest that fits" and low < cost
     assert "= 2.49 × 2 ÷ 3,600 ÷" in p.cost.toolTip()
-    assert f"Cost {cost:,.4g} per million generated tokens at 2.49 per card-hour" in win.copy_summary()
+    assert f"Cost {cost:,.4g} per million generated tokens (served) at 2.49 per card-hour" in win.copy_summary()
     report = win.export_report(tmp_path / "r.json")
     assert json.loads(report.read_text())["speed"]["cost_per_million_tokens"] == pytest.approx(cost, rel=1e-9)
+    # a card without a FLOP/s figure (the A10G's preset) cannot time the prompts: the cost says so
+    drive(qtbot, win, model="llama3.1-8b", gpu="a10g", weights="fp16", gpus=1, batch=4)
+    assert p.cost.text().split("\n")[0].endswith("per million tokens at batch 4, decode only")
+    assert "The prompts' time is not counted: this card has no FLOP/s figure." in p.cost.toolTip()
     p.price.setValue(0)
     settle(qtbot, win)
     assert p.cost.text() == "" and win.state.price is None

@@ -36,6 +36,8 @@ from .speed import (
     estimate_speed,
     expert_gemm_efficiency,
     prefill_parts,
+    prefill_time,
+    served,
     speed_key,
     speed_terms,
 )
@@ -90,31 +92,59 @@ def _gpu_source(gpu, key: str) -> str:
 
 
 def explain(s: Scenario) -> dict[str, str]:
-    """Keys: weights, kv_cache, activations, overhead, total, decode, prefill."""
+    """Keys: weights, kv_cache, activations, overhead, total, decode, prefill, served."""
     return {e.key: e.text for e in explain_items(s)}
 
 
 def explain_items(s: Scenario) -> tuple[Explanation, ...]:
-    """Weights, KV cache, activations, overhead, total, decode, prefill, in that order."""
+    """Weights, KV cache, activations, overhead, total, decode, prefill, served, in that order."""
     m = estimate_memory(s)
     sp = estimate_speed(s, with_knee=False)
     return (_weights(s, m), _kv(s, m), _activations(s, m), _overhead(s, m), _total(s, m),
-            _decode(s, sp), _prefill(s, sp))
+            _decode(s, sp), _prefill(s, sp), _served(s))
 
 
 def explain_cost(s: Scenario, c: Costs) -> Explanation:
-    """Cost per million generated tokens at the scenario's batch, from the user's price per
-    card-hour (vramgui ships no prices), and the batch that fits and costs least."""
-    note = ""
+    """Cost per million generated tokens at the scenario's batch, served (:func:`_served`),
+    from the user's price per card-hour (vramgui ships no prices), and the batch that fits
+    and costs least."""
+    note = "" if c.prompts_counted else "The prompts' time is not counted: this card has no FLOP/s figure. "
     if c.cheapest_batch is not None and c.cheapest_batch != s.batch:
-        note = f"Cheapest batch that fits in memory: {c.cheapest_batch:,} at {c.cheapest_per_million:,.4g} per " \
-               "million tokens."
+        note += f"Cheapest batch that fits in memory: {c.cheapest_batch:,} at {c.cheapest_per_million:,.4g} per " \
+                "million tokens."
     return Explanation(
         "cost", "Cost per million tokens", f"{c.per_million:,.4g}",
-        "Cost per million generated tokens = price per card-hour × cards ÷ 3,600 s ÷ tokens/s of the batch × 10⁶ "
-        "(decode only; in the currency of your price)",
+        "Cost per million generated tokens = price per card-hour × cards ÷ 3,600 s ÷ served tokens/s × 10⁶ "
+        "(served tokens/s: the batch's generated tokens over the decode steps and the prompts' prefill; "
+        "in the currency of your price)",
         f"= {c.price_per_card_hour:,.4g} × {s.n_gpus} ÷ 3,600 ÷ {c.tokens_per_s:,.1f} × 10⁶ = {c.per_million:,.4g}",
-        note)
+        note.strip())
+
+
+def _served(s: Scenario) -> Explanation:
+    """Steady serving of the batch (:class:`~vramgui.core.speed.Served`) with the numbers."""
+    sv = served(s)
+    b, out = s.batch, max(s.output_tokens, 1)
+    step, tpot, thr = float(sv.decode_step_s), float(sv.tpot_s), float(sv.throughput_tokens_per_s)
+    if sv.compute_known:
+        prompts = float(prefill_time(s, s.prompt_tokens, b))
+        others = float(prefill_time(s, s.prompt_tokens, b - 1)) if b > 1 else 0.0
+        substituted = (f"= {b:,} × {out:,} ÷ ({out:,} × {_ms(step)} + {_ms(prompts)}) = {thr:,.1f} tokens/s; "
+                       f"per output token {_ms(step)} + {_ms(others)} ÷ {out:,} = {_ms(tpot)}.")
+        note = f"The prompts take {float(sv.prefill_share):.0%} of the cards' time."
+    else:
+        substituted = (f"= {b:,} ÷ {_ms(step)} = {thr:,.1f} tokens/s, decode only: this card has no FLOP/s "
+                       "figure to time the prompts.")
+        note = ""
+    return Explanation(
+        "served", "Served (continuous batching)", f"{_ms(tpot)} per token · {thr:,.0f} tokens/s",
+        "Serving the batch's requests, each new one taking a finished one's place: generated tokens/s = batch × "
+        "output ÷ (output × mean decode step + prefill of the batch's prompts); a request's time per output "
+        "token = mean decode step + the other requests' prefill spread over its output (a serving benchmark's "
+        "TPOT). The mean decode step is taken over the output's growing context.",
+        substituted, note,
+        (Assumption("Served requests", "every finished request replaced at once (a busy server)", SOURCES["served"]),
+         *_efficiency_assumptions(s, speed_terms(s))))
 
 
 def _weights(s: Scenario, m) -> Explanation:

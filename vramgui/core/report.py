@@ -10,7 +10,7 @@ from .fit import fit
 from .memory import estimate_memory
 from .params import count_params
 from .scenario import Scenario
-from .speed import SpeedResult, costs, estimate_speed
+from .speed import SpeedResult, costs, estimate_speed, served
 from .units import GIB
 
 
@@ -33,9 +33,13 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
     f = fit(s)
     sp = estimate_speed(s)
     speed = _speed_dict(sp)
+    sv = served(s)
+    speed.update({"served_seconds_per_token": float(sv.tpot_s),
+                  "served_throughput_tokens_per_second": float(sv.throughput_tokens_per_s),
+                  "served_prefill_share": float(sv.prefill_share) if sv.compute_known else None})
     speed["memory_max_batch"] = f.max_batch
     if price_per_hour is not None:
-        c = costs(s, price_per_hour, f.max_batch, sp)
+        c = costs(s, price_per_hour, f.max_batch)
         speed["cost_per_million_tokens"] = c.per_million
         speed["price_per_hour"] = price_per_hour
         if c.cheapest_batch is not None:
@@ -112,13 +116,18 @@ def report_markdown(d: dict) -> str:
         f"Decode {sp['decode_seconds_per_token'] * 1e3:,.2f} ms/token ({sp['decode_tokens_per_second']:,.1f} "
         f"tokens/s per sequence, {sp['throughput_tokens_per_second']:,.0f} tokens/s in all); speed of light "
         f"{sp['speed_of_light_decode_seconds_per_token'] * 1e3:,.2f} ms/token.",
+        f"Served (continuous batching, each request's prompt prefilled once): "
+        f"{sp['served_seconds_per_token'] * 1e3:,.2f} ms per output token, "
+        f"{sp['served_throughput_tokens_per_second']:,.0f} generated tokens/s in all"
+        + (f", {sp['served_prefill_share']:.0%} of the time on prompts." if sp["served_prefill_share"] is not None
+           else " (prompts not counted: no FLOP/s figure for this card)."),
     ]
     if sp["prefill_seconds"] is not None:
         lines.append(f"Time to first token {sp['prefill_seconds'] * 1e3:,.1f} ms.")
     if "cost_per_million_tokens" in sp:
         cheapest = (f"; cheapest at batch {sp['cheapest_batch']:,} ({sp['cheapest_cost_per_million_tokens']:,.4g})"
                     if "cheapest_batch" in sp else "")
-        lines.append(f"Cost {sp['cost_per_million_tokens']:,.4g} per million generated tokens at "
+        lines.append(f"Cost {sp['cost_per_million_tokens']:,.4g} per million generated tokens (served) at "
                      f"{sp['price_per_hour']:,.4g} per card-hour{cheapest}.")
     lines += ["", f"Model source: {d['model']['source']}", f"vramgui {d['version']}"]
     return "\n".join(lines) + "\n"

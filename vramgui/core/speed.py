@@ -188,6 +188,13 @@ SOURCES = {
                        "which 60 reads +2 % with Metal's 75 % (from the same run's dense model). The no-graphs row "
                        "keeps 190 (the same kernels' forerunners: an assumption). Other engines: not measured, "
                        "not applied",
+    "served": "a serving benchmark's mean time per output token (TPOT) holds the other requests' prefills: "
+              "Qwen3-8B bf16 on one H100 SXM under vLLM v0.11.0 (ShareGPT, means 233 in / 221 out; gpustack's "
+              "performance lab, measured corpus) gives 7.28 ms at 1 request and 7.71 at 8, where the decode step "
+              "alone rises to 7.40 and the steps + seven prompts' prefill give 7.61; DeepSeek-R1 FP8 on 8 x H200 "
+              "(SGLang, 1k in / 1k out, 8-64 requests) and Qwen3-Next on 4 x H20 (vLLM, 32 requests) move 1-10 "
+              "points closer with them. The prefill is added to the steps rather than hidden under their weight "
+              "reads (chunked prefill in the same step): the measurements agree with the sum",
     "ALLREDUCE_LATENCY_S": "assumption: order of magnitude of NCCL's small-message all-reduce latency, "
                            "NVLink vs PCIe",
     "DEFAULT_LINK_GB_S": "PCIe 3.0 x16 per direction, when a card's preset names no interconnect",
@@ -545,42 +552,93 @@ def estimate_speed(s: Scenario, batch: ArrayLike | None = None, context: ArrayLi
     )
 
 
-def cost_per_million_tokens(sp: SpeedResult, n_gpus: int, price_per_card_hour: float) -> float:
-    """Price of a million generated tokens at the result's batch, from the user's price."""
-    per_s = price_per_card_hour * n_gpus / 3600.0
-    return float(per_s / np.asarray(sp.throughput_tokens_per_s).reshape(-1)[0] * 1e6)
+# --- serving: requests that come and go --------------------------------------------------------
+
+#: Slices of the output over which a served request's decode steps are averaged (a step is
+#: piecewise linear in the context, so a few midpoints give its mean).
+OUTPUT_SLICES = 8
 
 
-def cheapest_batch(s: Scenario, max_batch: int, price_per_card_hour: float) -> tuple[int, float]:
-    """(batch, cost per million tokens) minimising cost among batches 1..max_batch."""
+@dataclass(frozen=True)
+class Served:
+    """``batch`` requests served at once with continuous batching, in steady state: each
+    request's prompt is prefilled once, then it decodes its output one step at a time
+    while the others do, and when it ends a new request takes its place.
+
+    Over one request's output every other slot turns over once, so its time per output
+    token holds the decode step (averaged over the output's contexts) plus the other
+    ``b − 1`` prompts' prefill spread over its output: what a serving benchmark reports as
+    TPOT.  The cards' time per ``b · output`` generated tokens holds all ``b`` prompts."""
+
+    batch: np.ndarray
+    decode_step_s: np.ndarray            # a decode step, averaged over the output
+    tpot_s: np.ndarray                   # a request's mean time per output token
+    throughput_tokens_per_s: np.ndarray  # generated tokens per second, the prompts' processing included
+    prefill_share: np.ndarray            # share of the cards' time that the prompts take
+    compute_known: bool = True           # False: no FLOP/s figure, so the prompts' time is not counted
+
+
+def served(s: Scenario, batch: ArrayLike | None = None, terms: SpeedTerms | None = None) -> Served:
+    """Steady serving of ``batch`` requests of ``s``'s prompt and output lengths (default: the
+    scenario's batch), broadcast over ``batch``.  On a card without a FLOP/s figure the
+    prompts' prefill cannot be timed and is left out (``compute_known`` False)."""
+    b = np.asarray(s.batch if batch is None else batch, dtype=np.float64)
+    t, card = terms or speed_terms(s), card_of(s)
+    out, prompt = max(s.output_tokens, 1), s.prompt_tokens
+    contexts = prompt + (np.arange(OUTPUT_SLICES) + 0.5) / OUTPUT_SLICES * out
+    step = decode_from_terms(t, b[..., None], contexts, card)[0].mean(axis=-1)
+    known = s.gpu.peak_flops(s.weight_format.kernel) is not None
+    if known:
+        prompts = prefill_from_terms(t, prompt, b, card)
+        others = np.where(b > 1, prefill_from_terms(t, prompt, np.maximum(b - 1, 1), card), 0.0)
+    else:
+        prompts = others = np.zeros_like(b)
+    busy = out * step + prompts
+    return Served(batch=b, decode_step_s=step, tpot_s=step + others / out, throughput_tokens_per_s=b * out / busy,
+                  prefill_share=prompts / busy, compute_known=known)
+
+
+def cost_per_million_tokens(tokens_per_s: ArrayLike, n_gpus: int, price_per_card_hour: float) -> ArrayLike:
+    """Price of a million generated tokens at ``tokens_per_s``, from the user's price."""
+    return price_per_card_hour * n_gpus / 3600.0 / tokens_per_s * 1e6
+
+
+def cheapest_batch(s: Scenario, max_batch: int, price_per_card_hour: float,
+                   terms: SpeedTerms | None = None) -> tuple[int, float]:
+    """(batch, cost per million generated tokens) minimising the served cost among batches
+    1..max_batch."""
     if max_batch < 1:
         raise ValueError("not even one sequence fits; no cost can be given")
     b = np.unique(np.geomspace(1, max_batch, min(max_batch, 512)).round())
-    step, _ = decode_step(s, b, s.context_tokens)
-    cost = price_per_card_hour * s.n_gpus / 3600.0 / (b / step) * 1e6
+    cost = cost_per_million_tokens(served(s, b, terms).throughput_tokens_per_s, s.n_gpus, price_per_card_hour)
     i = int(np.argmin(cost))
     return int(b[i]), float(cost[i])
 
 
 @dataclass(frozen=True)
 class Costs:
-    """The cost of generated tokens at the user's price per card-hour."""
+    """The cost of generated tokens at the user's price per card-hour, served (:class:`Served`):
+    the cards' time for the prompts counts, where the card's FLOP/s are known."""
 
     price_per_card_hour: float
-    tokens_per_s: float                  # the batch's throughput
+    tokens_per_s: float                  # the batch's served throughput
     per_million: float                   # at the scenario's batch
     cheapest_batch: int | None           # among 1..the largest batch that fits (None: not one fits)
     cheapest_per_million: float | None
+    prefill_share: float = 0.0           # the prompts' share of the cards' time at the scenario's batch
+    prompts_counted: bool = True         # False: the card has no FLOP/s figure, decode time only
 
 
-def costs(s: Scenario, price_per_card_hour: float, max_batch: int, sp: SpeedResult | None = None) -> Costs:
-    """Cost per million tokens at ``s``'s batch (``sp``: its speed, if known) and the cheapest
-    batch up to ``max_batch``."""
-    sp = sp or estimate_speed(s, with_knee=False, with_prefill=False)
-    best = cheapest_batch(s, max_batch, price_per_card_hour) if max_batch >= 1 else (None, None)
-    return Costs(price_per_card_hour, float(np.asarray(sp.throughput_tokens_per_s).reshape(-1)[0]),
-                 cost_per_million_tokens(sp, s.n_gpus, price_per_card_hour), *best)
+def costs(s: Scenario, price_per_card_hour: float, max_batch: int) -> Costs:
+    """Cost per million generated tokens at ``s``'s batch and the cheapest batch up to
+    ``max_batch``, both served (prompts included)."""
+    t = speed_terms(s)
+    sv = served(s, terms=t)
+    best = cheapest_batch(s, max_batch, price_per_card_hour, t) if max_batch >= 1 else (None, None)
+    thr = float(sv.throughput_tokens_per_s)
+    return Costs(price_per_card_hour, thr, float(cost_per_million_tokens(thr, s.n_gpus, price_per_card_hour)), *best,
+                 prefill_share=float(sv.prefill_share), prompts_counted=sv.compute_known)
 
 
-__all__ = ["SpeedResult", "estimate_speed", "decode_step", "prefill_time", "knee_batch",
+__all__ = ["SpeedResult", "estimate_speed", "decode_step", "prefill_time", "knee_batch", "served", "Served",
            "cost_per_million_tokens", "cheapest_batch", "costs", "Costs", "bandwidth_efficiency", "GGUF_BITS"]

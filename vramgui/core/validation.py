@@ -25,7 +25,7 @@ from .jsonfile import json_lines
 from .memory import estimate_memory
 from .presets import GPU, ModelPreset
 from .scenario import Scenario
-from .speed import decode_step, prefill_time
+from .speed import decode_step, prefill_time, served
 from .units import GB, GIB, MIB
 
 # gpu_ref of the corpus -> catalog id
@@ -215,9 +215,8 @@ def _estimate(p: dict, s: Scenario) -> float | str:
             ctx = {2048: 2000, 4096: 4000, 16384: 16000}.get(int(p.get("n_ctx") or 0), int(p.get("n_ctx") or 0))
         step, _ = decode_step(s, s.batch, ctx)
         return 1.0 / float(step)
-    if q == "tpot_ms":     # a served run's mean time per output token, at the middle of the output
-        ctx = s.prompt_tokens + int(extra.get("generated_tokens") or 0) / 2
-        return float(decode_step(s, s.batch, ctx)[0]) * 1e3
+    if q == "tpot_ms":     # a served run's mean time per output token (the other requests' prompts included)
+        return float(served(s.with_(output_tokens=int(extra.get("generated_tokens") or 1))).tpot_s) * 1e3
     if q == "prefill_tok_s":
         if s.gpu.peak_flops(s.weight_format.kernel) is None:
             return "the card's preset has no FLOP/s figure: prefill is not estimated"

@@ -135,13 +135,19 @@ class BreakdownStrip(QtWidgets.QFrame):
         if event.type() == QtCore.QEvent.Type.ToolTip and self._explain is not None:
             key = obj.property("explain_key")
             if key:
-                QtWidgets.QToolTip.showText(event.globalPos(), self._explain().get(key, ""), obj)
+                QtWidgets.QToolTip.showText(event.globalPos(), self._tip(key), obj)
                 return True
         return False
 
+    def _tip(self, key: str) -> str:
+        """The explanations of a value's keys (space-separated), one paragraph each."""
+        texts = self._explain()
+        return "\n\n".join(texts[k] for k in key.split() if k in texts)
+
     def tooltip(self, key: str) -> str:
-        """The explanation a hover on ``key`` shows now."""
-        return self._explain()[key] if self._explain else ""
+        """The explanation a hover on the value of ``key`` shows now."""
+        val = self.values.get(key)
+        return self._tip(val.property("explain_key")) if self._explain and val is not None else ""
 
     # --- content -------------------------------------------------------------------------
     def _set(self, items: list[tuple[str, str, str]], explain_fn, verdict: str, colour: str, verdict_tip: str):
@@ -151,12 +157,12 @@ class BreakdownStrip(QtWidgets.QFrame):
             head.setVisible(visible)
             val.setVisible(visible)
             if visible:
-                title, text, key = items[i]
+                title, text, keys = items[i]
                 head.setText(title)
                 val.setText(text)
-                if val.property("explain_key") != key:   # (a property or style sheet set again, even
-                    val.setProperty("explain_key", key)  # to the same value, re-polishes and repaints)
-                self.values[key] = val
+                if val.property("explain_key") != keys:   # (a property or style sheet set again, even
+                    val.setProperty("explain_key", keys)  # to the same value, re-polishes and repaints)
+                self.values[keys.split()[0]] = val
         self._explain = explain_fn
         self.verdict.setText(verdict.upper())
         self.verdict.set_colour(colour)
@@ -171,7 +177,7 @@ class BreakdownStrip(QtWidgets.QFrame):
                  (self.tr("Total / usable"), self.tr("{used} / {usable} GiB").format(
                      used=num(float(m.total) / GIB, 2), usable=num(f.budget_bytes / GIB, 2)), "total"),
                  (self.tr("Decode"), self.tr("{ms} ms · {rate} tok/s").format(
-                     ms=num(step * 1e3, 1), rate=num(s.batch / step)), "decode")]
+                     ms=num(step * 1e3, 1), rate=num(s.batch / step)), "decode served")]
         colour = "#009E73" if f.fits else "#E69F00" if f.min_gpus else "#D55E00"
         verdict = fit_verdict(f.fits, f.min_gpus)
         tip = self.tr("Needs {needed} GiB of {usable} GiB usable per card; headroom {headroom} GiB").format(

@@ -6,7 +6,7 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import estimate_memory, fit
-from ..core.speed import cost_per_million_tokens, estimate_speed
+from ..core.speed import cost_per_million_tokens, estimate_speed, served
 from ..core.units import GIB
 from .i18n import Retranslates, duration, integer, num, translate
 from .wording import context_cell, core_name, fit_verdict, money
@@ -35,7 +35,7 @@ def column(s, price: float | None = None) -> list[str]:
             fit_verdict(f.fits, f.min_gpus), context_cell(f.max_context, s.model.architecture.max_context),
             num(float(sp.decode_step_s) * 1e3, 2), num(float(sp.throughput_tokens_per_s), 1),
             duration(float(sp.prefill_s)) if sp.compute_known else translate("CompareTab", "unknown")] \
-        + ([money(cost_per_million_tokens(sp, s.n_gpus, price))] if price else [])
+        + ([money(float(cost_per_million_tokens(served(s).throughput_tokens_per_s, s.n_gpus, price)))] if price else [])
 
 
 class CompareTab(Retranslates, QtWidgets.QWidget):

@@ -291,7 +291,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.speed_chart.update_from(s, f.max_batch)
         sp = estimate_speed(s, with_knee=False)
         self.breakdown.update_from(s, estimate_memory(s), f, sp, plan)
-        self._show_cost(s, sp, f.max_batch)
+        self._show_cost(s, f.max_batch)
         self.explain_panel.set_source(self._explain_heading(s), lambda: explain_items(s))   # built only if shown
         self.memory_chart.set_measured(self.measured, s)
         self.speed_chart.set_measured(self.measured, s)
@@ -302,17 +302,19 @@ class MainWindow(QtWidgets.QMainWindow):
         self.last_fit = f
         self.redrawn.emit(time.perf_counter() - t0)
 
-    def _show_cost(self, s, sp, max_batch: int) -> None:
-        """The cost of a million tokens beside the price the user set (nothing without one)."""
+    def _show_cost(self, s, max_batch: int) -> None:
+        """The cost of a million generated tokens, served (prompts included), beside the price
+        the user set (nothing without one)."""
         price = self.state.price
         if price is None:
             self.panel.show_cost("", "")
             return
-        c = costs(s, price, max_batch, sp)
-        text = self.tr("{cost} per million tokens at batch {batch}").format(cost=money(c.per_million),
-                                                                           batch=i18n.integer(s.batch))
+        c = costs(s, price, max_batch)
+        text = (self.tr("{cost} per million tokens at batch {batch}, prompts included") if c.prompts_counted else
+                self.tr("{cost} per million tokens at batch {batch}, decode only")).format(
+            cost=money(c.per_million), batch=i18n.integer(s.batch))
         if c.cheapest_batch is not None and c.cheapest_batch != s.batch:
-            text += "\n" + self.tr("{cost} at batch {batch}, the most that fits").format(
+            text += "\n" + self.tr("{cost} at batch {batch}, the cheapest that fits").format(
                 cost=money(c.cheapest_per_million), batch=i18n.integer(c.cheapest_batch))
         self.panel.show_cost(text, explain_cost(s, c).text)
 
