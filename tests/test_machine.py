@@ -45,7 +45,8 @@ def test_best_format_llama31_70b_on_a100_80gb_at_8k():
     assert by["fp16"].level == "none" and by["bf16"].level == "none"
     assert by["bf16"].needed_bytes > 80 * GIB
     hp = r["highest_precision"]
-    assert 8.0 <= hp.bits <= 8.5 and hp.level == "gpu"
+    # Q8_0: 34 bytes per 32 weights = 8.5 bits; its output layer is Q8_0 too (16-bit norms add 0.0004)
+    assert hp.weights == "q8_0" and hp.bits == pytest.approx(8.5, abs=0.001) and hp.level == "gpu"
     assert r["fastest"].decode_tokens_per_s >= hp.decode_tokens_per_s and r["fastest"].bits < hp.bits
 
 
@@ -57,7 +58,31 @@ def test_cli_machine_and_best_format(capsys):
     assert speeds == sorted(speeds, reverse=True)
     rc = main(["best-format", "--model", "llama3.1-70b", "--gpu", "a100-80gb", "--context", "8192", "--json"])
     d = json.loads(capsys.readouterr().out)
-    assert rc == 0 and 8.0 <= d["highest_precision"]["bits_per_weight"] <= 8.5
+    assert rc == 0 and d["highest_precision"]["bits_per_weight"] == pytest.approx(8.5, abs=0.001)
+
+
+@pytest.mark.parametrize("model, fmt, bpw", [("llama2-7b", "q4_0", 4.54), ("llama2-13b", "q4_0", 4.53),
+                                             ("llama2-70b", "q4_0", 4.51), ("llama2-7b", "fp16", 16.00)])
+def test_bits_per_weight_are_what_llamacpp_prints(model, fmt, bpw):
+    # llama.cpp build 1680 prints "model size = 3.56 GiB (4.54 BPW)" for Llama 2 7B Q4_0, 4.53 for 13B,
+    # 4.51 for 70B, 16.00 for F16 (measured corpus, XiongjieDai/GPU-Benchmarks-on-LLM-Inference): the
+    # whole file's bits over its parameters (Q4_0's 4.5 bits, its Q6_K output layer), to its two decimals.
+    from vramgui.core.machine import format_bits
+    bits, linear = format_bits(default_catalog().model(model).architecture, fmt)
+    assert round(bits, 2) == pytest.approx(bpw, abs=0.006)
+    assert linear == (4.5 if fmt == "q4_0" else 16.0)
+
+
+def test_precision_ranks_by_the_linear_layers_bits():
+    # Qwen2.5 0.5B: its 136 M-weight embedding (of 494 M) stays 16-bit in AWQ, so AWQ averages 7.4 bits a
+    # weight, above Q5_K_M's 6.7 (whose tied embedding is Q6_K): yet AWQ's layers hold 4.16 bits and
+    # Q5_K_M's about 6.  The highest precision that fits is ranked by the layers.
+    cat = default_catalog()
+    r = best_format(Machine(gpu=cat.gpu("rtx4090"), context=4096), cat.model("qwen2.5-0.5b"),
+                    formats=("awq-int4", "q5_k_m"))
+    by = {o.weights: o for o in r["options"]}
+    assert by["awq-int4"].bits > by["q5_k_m"].bits and by["awq-int4"].linear_bits < by["q5_k_m"].linear_bits
+    assert r["highest_precision"].weights == "q5_k_m"
 
 
 # --- the stacked grid against the one-scenario functions ------------------------------------------

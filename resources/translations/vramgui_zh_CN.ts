@@ -613,6 +613,10 @@
         <translation>只看能运行的</translation>
     </message>
     <message>
+        <source>All weights&apos; average: the file&apos;s size in bits over its parameters, as llama.cpp prints it (BPW), with 16-bit embeddings, K-quant mixes and fallback types counted</source>
+        <translation>所有权重的平均值：文件的比特数除以参数量，与 llama.cpp 打印的 BPW 相同，计入 16 位嵌入、K-quant 混合与回退类型</translation>
+    </message>
+    <message>
         <source>The card in your machine</source>
         <translation>你机器里的显卡</translation>
     </message>

@@ -78,7 +78,8 @@ class Option:
 
     model: ModelPreset
     weights: str
-    bits: float
+    bits: float             # all weights' average: the file's bits per weight (llama.cpp prints it as BPW)
+    linear_bits: float      # the linear layers' effective bits (the precision ranking's key)
     level: str              # gpu | partial | cpu | none
     needed_bytes: float
     budget_bytes: float
@@ -284,27 +285,30 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
                 bits = format_bits(model.architecture, fmt)
                 if bits is None:
                     continue
+                bits, linear_bits = bits
                 mc = int(c.max_context[i, j])
                 ttft = float(c.ttft[i, j])
                 cells[i][col] = Option(
-                    model=model, weights=fmt, bits=bits, level=str(c.level[i, j]), needed_bytes=float(c.needed[i, j]),
+                    model=model, weights=fmt, bits=bits, linear_bits=linear_bits, level=str(c.level[i, j]), needed_bytes=float(c.needed[i, j]),
                     budget_bytes=c.budget, max_context=mc if mc >= 0 else None,
                     decode_tokens_per_s=float(c.tokens_per_s[i, j]), ttft_s=None if np.isnan(ttft) else ttft,
                     gpu_layers=int(c.gpu_layers[i, j]), n_layers=n_layers[i])
     return [o for row in cells for o in row if o is not None]
 
 
-def format_bits(a, fmt: str) -> float | None:
-    """Bits per weight of ``fmt`` as the table shows them: the linear layers' bits, or for a
-    format that stores the routed experts apart (MXFP4) the whole model's average; None
-    where such a format would only repeat 16-bit (a model without experts)."""
+def format_bits(a, fmt: str) -> tuple[float, float] | None:
+    """(all weights' average bits, the linear layers' effective bits) of ``a`` in ``fmt``: the
+    first is the file's size in bits over its parameters (what llama.cpp prints as BPW, with
+    16-bit embeddings and K-quant mixes and fallback types counted: Llama 3.1 8B Q4_K_M 4.89),
+    the second ranks precision (a small model's 16-bit embedding does not make its 4-bit
+    layers more precise).  None where a format that stores the routed experts apart (MXFP4)
+    would only repeat 16-bit (a model without experts)."""
     f = WEIGHT_FORMATS[fmt]
-    if f.expert_bits is None:
-        return f.linear_bits
     p = count_params(a)
-    if not p.experts:
+    if f.expert_bits is not None and not p.experts:
         return None
-    return weight_bytes(a, f, p).total * 8.0 / p.total
+    w = weight_bytes(a, f, p)
+    return w.total * 8.0 / p.total, w.linear * 8.0 / p.linear
 
 
 def evaluate(m: Machine, model: ModelPreset, fmt: str) -> Option:
@@ -356,7 +360,7 @@ def best_format(m: Machine, model: ModelPreset, formats=tuple(WEIGHT_FORMATS)) -
     fastest one, with every candidate's numbers for the trade-off."""
     options = machine_grid(m, [model], tuple(f for f in formats if f != "fp32"))
     fitting = [o for o in options if o.level == "gpu"]
-    best = max(fitting, key=lambda o: (o.bits, o.weights in GGUF)) if fitting else None
+    best = max(fitting, key=lambda o: (o.linear_bits, o.weights in GGUF)) if fitting else None
     fastest = max(fitting, key=lambda o: o.decode_tokens_per_s) if fitting else None
     return {"highest_precision": best, "fastest": fastest, "options": options}
 

@@ -112,6 +112,9 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.filter.setPlaceholderText(self.tr("Filter (model, family, format)…"))
         self.fits_only.setText(self.tr("only what runs"))
         self.model.setHorizontalHeaderLabels([translate("MachineTab", c) for c in COLUMNS])
+        self.model.horizontalHeaderItem(2).setToolTip(self.tr(
+            "All weights' average: the file's size in bits over its parameters, as llama.cpp prints it (BPW), "
+            "with 16-bit embeddings, K-quant mixes and fallback types counted"))
         for w, tip in ((self.gpu, self.tr("The card in your machine")), (self.gpus, self.tr("How many of these cards")),
                        (self.ram, self.tr("System RAM, for partly offloaded GGUF models (0: GPU only)")),
                        (self.context, self.tr("Context you want to run at")),
