@@ -289,7 +289,8 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
                 mc = int(c.max_context[i, j])
                 ttft = float(c.ttft[i, j])
                 cells[i][col] = Option(
-                    model=model, weights=fmt, bits=bits, linear_bits=linear_bits, level=str(c.level[i, j]), needed_bytes=float(c.needed[i, j]),
+                    model=model, weights=fmt, bits=bits, linear_bits=linear_bits, level=str(c.level[i, j]),
+                    needed_bytes=float(c.needed[i, j]),
                     budget_bytes=c.budget, max_context=mc if mc >= 0 else None,
                     decode_tokens_per_s=float(c.tokens_per_s[i, j]), ttft_s=None if np.isnan(ttft) else ttft,
                     gpu_layers=int(c.gpu_layers[i, j]), n_layers=n_layers[i])
