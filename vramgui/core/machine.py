@@ -282,10 +282,10 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
         for j, col in enumerate(g.columns):
             fmt = formats[col]
             for i, model in enumerate(models):
-                bits = format_bits(model.architecture, fmt)
-                if bits is None:
+                both = format_bits(model.architecture, fmt)
+                if both is None:
                     continue
-                bits, linear_bits = bits
+                bits, linear_bits = both
                 mc = int(c.max_context[i, j])
                 ttft = float(c.ttft[i, j])
                 cells[i][col] = Option(
