@@ -78,6 +78,33 @@ def test_lora_adapter_counts_by_hand():
     assert training_memory(t).trainable_params == 4_194_304
 
 
+def test_lora_on_recurrent_mixers_by_hand():
+    cat = default_catalog()
+    # Qwen3.5 9B (config.json: hidden 4096, 24 Gated DeltaNet layers, 16 key / 32 value heads of 128):
+    # transformers builds in_proj_qkv (4096 -> 2 x 2048 + 4096), in_proj_z (-> 4096), in_proj_b and
+    # in_proj_a (-> 32 each) and out_proj (4096 -> 4096); r = 16 adapts each: r (d_in + d_out)
+    a = cat.model("qwen3.5-9b").architecture
+    in_proj = 16 * ((4096 + 8192) + (4096 + 4096) + 2 * (4096 + 32)) * 24
+    out_proj = 16 * (4096 + 4096) * 24
+    assert lora_params(a, 16, ("in_proj",)) == in_proj == 11_034_624
+    named = setup("qwen3.5-9b", method="lora", lora_rank=16, lora_targets="in_proj_z, out_proj")
+    assert named.lora_targets == ("in_proj", "out_proj")     # any input projection's name adapts them all
+    assert training_memory(named).trainable_params == in_proj + out_proj
+    # the 8 attention layers' q (with its output gate: 4096 -> 2 x 16 x 256) are the only q's
+    assert lora_params(a, 16, ("q",)) == 16 * (4096 + 8192) * 8
+    # Qwen3-Next 80B-A3B: in_proj_qkvz (2048 -> 12,288) and in_proj_ba (2048 -> 64) in 36 layers
+    n = cat.model("qwen3-next-80b-a3b").architecture
+    assert lora_params(n, 16, ("in_proj",)) == 16 * ((2048 + 12288) + (2048 + 64)) * 36
+    # Nemotron 3 Nano: one Mamba-2 in_proj (2688 -> 2 x 4096 + 2 x 8 x 128 + 64 heads) in 23 layers
+    m = cat.model("nemotron3-nano-30b-a3b").architecture
+    assert lora_params(m, 16, ("in_proj", "out_proj")) == 16 * ((2688 + 10304) + (4096 + 2688)) * 23
+    # a transformer has none; "all-linear" takes them where they exist
+    assert lora_params(cat.model("llama2-7b").architecture, 16, ("in_proj", "out_proj")) == 0
+    t = setup("qwen3.5-9b", method="lora", lora_rank=16, lora_targets="all-linear")
+    assert {"in_proj", "out_proj"} <= set(t.lora_targets)
+    assert training_memory(t).trainable_params == lora_params(a, 16, t.lora_targets)
+
+
 @pytest.mark.parametrize("name, dims, gpu", [
     ("llama-65b", (8192, 22016, 80, 64), "a6000"),      # QLoRA paper: 65B on one 48 GB card
     ("llama-33b", (6656, 17920, 60, 52), "rtx4090"),    # QLoRA paper: 33B on one 24 GB card

@@ -503,7 +503,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--optimizer", choices=["adamw", "adamw-bf16", "adamw-8bit", "adafactor", "sgd-momentum", "sgd"],
                    default="adamw", help="adamw = mixed precision with fp32 master weights (default)")
     t.add_argument("--lora-rank", type=int, default=16)
-    t.add_argument("--lora-targets", default="q,v", help="comma list of q,k,v,o,gate,up,down or all-linear")
+    t.add_argument("--lora-targets", default="q,v",
+                   help="comma list of q,k,v,o,gate,up,down,in_proj,out_proj (in_proj/out_proj: the recurrent "
+                        "mixers of Qwen3-Next, Qwen3.5, Nemotron-H) or all-linear")
     t.add_argument("--checkpointing", choices=["none", "full", "selective"], default="none")
     t.add_argument("--attention", choices=["eager", "sdpa", "flash"], default="flash")
     t.add_argument("--zero", type=int, choices=[0, 1, 2, 3], default=0)

@@ -49,9 +49,17 @@ from .weights import weight_bytes
 Method = Literal["full", "lora", "qlora"]
 Optimizer = Literal["adamw", "adamw-bf16", "adamw-8bit", "adafactor", "sgd-momentum", "sgd"]
 Checkpointing = Literal["none", "full", "selective"]
-TARGETS = ("q", "k", "v", "o", "gate", "up", "down")
+TARGETS = ("q", "k", "v", "o", "gate", "up", "down", "in_proj", "out_proj")
 TARGET_ALIASES = {"q_proj": "q", "k_proj": "k", "v_proj": "v", "o_proj": "o", "output_proj": "o",
-                  "gate_proj": "gate", "up_proj": "up", "down_proj": "down", "w1": "gate", "w3": "up", "w2": "down"}
+                  "gate_proj": "gate", "up_proj": "up", "down_proj": "down", "w1": "gate", "w3": "up", "w2": "down",
+                  "in_proj_qkvz": "in_proj", "in_proj_ba": "in_proj", "in_proj_qkv": "in_proj", "in_proj_z": "in_proj",
+                  "in_proj_a": "in_proj", "in_proj_b": "in_proj"}
+
+#: A recurrent mixer's input projections that transformers builds as separate linear modules,
+#: each with its own adapter (``in_proj`` targets them all): Qwen3-Next in_proj_qkvz and
+#: in_proj_ba, Qwen3.5 in_proj_qkv, in_proj_z, in_proj_b and in_proj_a; Mamba-2 (Nemotron-H)
+#: one in_proj (transformers' modeling_qwen3_next.py, modeling_qwen3_5.py, modeling_nemotron_h.py).
+IN_PROJ_MODULES = {"qwen3_next": 2, "qwen3_5": 4, "qwen3_5_text": 4, "qwen3_5_moe": 4, "qwen3_5_moe_text": 4}
 
 # bytes per trainable parameter: (weights, gradients, optimizer states incl. master copy)
 OPTIMIZER_BYTES = {
@@ -122,9 +130,11 @@ class TrainingSetup(BaseModel):
 
 def linear_shapes(a: Architecture) -> dict[str, list[tuple[int, int, int]]]:
     """Per role, the (d_in, d_out, count in the model) of the linear layers LoRA can
-    target; MoE layers list their experts' and shared experts' matrices."""
+    target; MoE layers list their experts' and shared experts' matrices; a recurrent
+    mixer's input projections (:data:`IN_PROJ_MODULES` modules side by side) count as one
+    matrix of their summed outputs plus ``d`` inputs for each further module."""
     d = a.hidden_size
-    q_out, kv_out = a.num_heads * a.q_head_dim, a.num_kv_heads * a.head_dim
+    q_out, kv_out = a.num_heads * a.q_head_dim * (2 if a.attn_output_gate else 1), a.num_kv_heads * a.head_dim
     n_moe, n_attn = a.moe_layers, a.attention_layers
     widths = [(a.intermediate_size, a.dense_ffn_layers)]
     if a.moe:
@@ -137,7 +147,19 @@ def linear_shapes(a: Architecture) -> dict[str, list[tuple[int, int, int]]]:
               "up": [(d, f, c) for f, c in widths], "down": [(f, d, c) for f, c in widths]}
     if a.gated_mlp:
         shapes["gate"] = [(d, f, c) for f, c in widths]
+    parts = IN_PROJ_MODULES.get(a.model_type, 1)
+    shapes["in_proj"] = [(parts * d, g.in_proj_width, g.layers) for g in a.recurrent_mixers]
+    shapes["out_proj"] = [(g.out_width, d, g.layers) for g in a.recurrent_mixers]
     return shapes
+
+
+def adapted_layers(a: Architecture, targets: tuple[str, ...]) -> int:
+    """Matrices with an adapter that a token passes, summed over the layers: each target
+    counted in the layers that have it (attention, recurrent mixer or MLP)."""
+    per = {"q": a.attention_layers, "k": a.attention_layers, "v": a.attention_layers, "o": a.attention_layers,
+           "gate": a.ffn_layers if a.gated_mlp else 0, "up": a.ffn_layers, "down": a.ffn_layers,
+           "in_proj": a.recurrent_layers, "out_proj": a.recurrent_layers}
+    return sum(per[t] for t in targets)
 
 
 def lora_params(a: Architecture, rank: int, targets: tuple[str, ...]) -> int:
@@ -236,7 +258,7 @@ def _activations(t: TrainingSetup, a: Architecture, s: np.ndarray, b: np.ndarray
     else:                                   # layer inputs kept, one layer recomputed at a time
         stored = a.num_layers * 2 * s * b * a.hidden_size + layer
     if t.method != "full":                  # adapters' own inputs to the rank-r matmuls
-        stored = stored + a.num_layers * len(t.lora_targets) * 2 * s * b * t.lora_rank
+        stored = stored + adapted_layers(a, t.lora_targets) * 2 * s * b * t.lora_rank
     logits = s * b * a.vocab_size * LOGIT_BYTES
     return (stored + logits) * (1.0 + ALLOCATOR_FRACTION)
 

@@ -385,8 +385,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.optimizer, self.tr("Optimizer states per trainable parameter: 12 bytes for mixed-precision "
                                          "AdamW down to none for plain SGD")),
                 (self.lora_rank, self.tr("LoRA rank r: each adapted matrix gains r × (d_in + d_out) parameters")),
-                (self.lora_targets, self.tr("Adapted matrices, comma-separated: q, k, v, o, gate, up, down or "
-                                            "all-linear")),
+                (self.lora_targets, self.tr("Adapted matrices, comma-separated: q, k, v, o, gate, up, down, in_proj, "
+                                            "out_proj (the recurrent mixers of hybrid models) or all-linear")),
                 (self.checkpointing, self.tr("Gradient checkpointing: recompute activations in the backward pass")),
                 (self.train_attention, self.tr("Eager attention stores the s² score matrix per layer")),
                 (self.zero, self.tr("Shard optimizer states (1), gradients (2) and weights (3) across the "
