@@ -1184,6 +1184,10 @@ Source: {source}</source>
         <translation>2024 年 5 月之前的版本（2023 年 12 月实测）：主机逐个启动算子，每层约 0.2 ms</translation>
     </message>
     <message>
+        <source>The Vulkan build (any vendor&apos;s card, AMD on Windows): the same memory; decode measured on 2025-2026 builds, Intel cards apart</source>
+        <translation>Vulkan 版本（任意厂商的显卡，Windows 上的 AMD）：内存相同；解码速度按 2025-2026 年的版本测得，Intel 显卡单独计算</translation>
+    </message>
+    <message>
         <source>Full fine-tuning</source>
         <translation>全参数微调</translation>
     </message>

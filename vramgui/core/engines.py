@@ -172,7 +172,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
 ]}
 
 #: The llama.cpp profiles (one engine: allocations alike, speed by build).
-LLAMACPP = frozenset({"llamacpp", "llamacpp-2023"})
+LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan"})
 
 # The same engine as builds without CUDA graphs ran it (Dec 2023, the figures the speed issue
 # quotes): every allocation as above; only its speed differs (core/speed.py's tables).
@@ -182,3 +182,11 @@ ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
           "a layer); the llama.cpp profile also runs this way on Intel cards (Vulkan, SYCL). Decode speed "
           "calibrated on Dec 2023 CUDA builds; memory as the llama.cpp profile, without flash attention "
           "(those builds' default)."))
+
+# The same engine built with its Vulkan backend (any vendor's card: AMD on Windows, Intel, NVIDIA):
+# every allocation as above; its speed has its own rows (core/speed.py).
+ENGINES["llamacpp-vulkan"] = ENGINES["llamacpp"].model_copy(update=dict(
+    id="llamacpp-vulkan", name="llama.cpp (Vulkan)",
+    notes="llama.cpp built with its Vulkan backend (GGML_VULKAN): the same allocations as the llama.cpp profile; "
+          "decode speed calibrated on 2025-2026 builds (b6111-b8163) on NVIDIA and AMD cards, and on Intel's "
+          "Arc A770 apart (its driver issues each op far more slowly)."))

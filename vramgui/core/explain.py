@@ -355,11 +355,12 @@ MATH = {"fp8": "fp8", "int8": "int8", "fp32": "tf32/fp32"}   # the math each wei
 # which of llama.cpp's measured rows the card gets (speed_key)
 def _row_name(p, key: str) -> str:
     """The card's row of the speed tables, for the profiles whose row depends on the card."""
-    return BACKEND_NAMES.get(key, "") if p.id in ("llamacpp", "hf") else ""
+    return BACKEND_NAMES.get(key, "") if p.id in ("llamacpp", "llamacpp-vulkan", "hf") else ""
 
 
 BACKEND_NAMES = {"llamacpp": " with CUDA graphs", "llamacpp-metal": " on Metal", "llamacpp-rocm": " on ROCm",
-                 "llamacpp-2023": " without CUDA graphs", "hf-server": " on a server host"}
+                 "llamacpp-2023": " without CUDA graphs", "hf-server": " on a server host",
+                 "llamacpp-vulkan": " on NVIDIA and AMD cards", "llamacpp-vulkan-intel": " on Intel cards"}
 
 
 def _extras(t, allreduce_s: float, passes: float = 1.0) -> str:

@@ -39,7 +39,7 @@ ArrayLike = float | int | np.ndarray
 
 #: Share of peak bandwidth 16-bit decode reaches, per engine.
 BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.89, "llamacpp-2023": 0.82,
-                 "llamacpp-metal": 0.91, "llamacpp-rocm": 0.87}
+                 "llamacpp-metal": 0.91, "llamacpp-rocm": 0.87, "llamacpp-vulkan": 0.90, "llamacpp-vulkan-intel": 0.85}
 
 #: llama.cpp decode share of peak bandwidth against bits per weight.  Without CUDA graphs
 #: (Dec 2023) it fell as bits shrank; with them (the default "llamacpp") Q4 reaches what the
@@ -47,6 +47,8 @@ BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.89, "l
 GGUF_BW_CURVES = {"llamacpp": ((2.625, 0.74), (4.5, 0.89), (16.0, 0.89)),
                   "llamacpp-metal": ((2.625, 0.75), (4.5, 0.91), (16.0, 0.91)),
                   "llamacpp-rocm": ((2.625, 0.72), (4.5, 0.87), (16.0, 0.87)),
+                  "llamacpp-vulkan": ((2.625, 0.75), (4.5, 0.90), (16.0, 0.90)),
+                  "llamacpp-vulkan-intel": ((2.625, 0.71), (4.5, 0.85), (16.0, 0.85)),
                   "llamacpp-2023": ((2.625, 0.48), (4.5, 0.58), (8.5, 0.71), (16.0, 0.82))}
 DEFAULT_GGUF_CURVE = "llamacpp-2023"   # the curve's shape for an engine that has none
 
@@ -59,7 +61,8 @@ W8_FACTOR = 0.9
 
 #: Share of dense tensor peak that prefill GEMMs sustain, per engine.
 FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40, "llamacpp-2023": 0.40,
-                    "llamacpp-metal": 0.75, "llamacpp-rocm": 0.40}
+                    "llamacpp-metal": 0.75, "llamacpp-rocm": 0.40, "llamacpp-vulkan": 0.40,
+                    "llamacpp-vulkan-intel": 0.40}
 
 #: Fixed cost of a decode step (scheduling, sampling, launch of a captured graph) [s].
 STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
@@ -76,23 +79,41 @@ HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "hf-server": 0.83e-3, "vllm": 
 #: few µs each, and small GEMVs fall short of peak bandwidth; llama.cpp's Metal and ROCm
 #: backends also pay for issuing each op (measured: ~150 µs a layer).
 LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacpp-2023": 0.0,
-           "llamacpp-metal": 148e-6, "llamacpp-rocm": 162e-6}
+           "llamacpp-metal": 148e-6, "llamacpp-rocm": 162e-6, "llamacpp-vulkan": 57e-6, "llamacpp-vulkan-intel": 600e-6}
 
 #: Fixed time per MoE layer per decode step on top of ``LAYER_S`` [s]: routing, top-k, token
 #: permutation and the experts' small-batch GEMM kernels, latency-bound at low batch.
 MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "llamacpp-2023": 0.0,
-               "llamacpp-metal": 19e-6, "llamacpp-rocm": 19e-6}
+               "llamacpp-metal": 19e-6, "llamacpp-rocm": 19e-6, "llamacpp-vulkan": 19e-6,
+               "llamacpp-vulkan-intel": 19e-6}
 
 #: Fixed time per Gated DeltaNet layer per decode step on top of ``LAYER_S`` [s]: the linear-
 #: attention layer's extra small ops (convolution, l2 norms, gates, the delta-rule update, the
 #: gated norm), latency-bound at batch 1.  Not measured for other engines (0).
-GDN_LAYER_S = {"llamacpp": 37e-6, "llamacpp-metal": 257e-6, "llamacpp-rocm": 150e-6}
+GDN_LAYER_S = {"llamacpp": 37e-6, "llamacpp-metal": 257e-6, "llamacpp-rocm": 150e-6, "llamacpp-vulkan": 250e-6}
 
 #: Prefill's routed-expert GEMMs reach the compute efficiency of large GEMMs only from about
 #: this many tokens per expert per pass; with m tokens they run at m / this of it [tokens]
 #: (0: not modelled).  llama.cpp's passes of 512 tokens give an expert 512 k / E of them.
-MOE_GEMM_TOKENS = {"llamacpp": 190.0, "llamacpp-2023": 190.0, "llamacpp-rocm": 190.0, "llamacpp-metal": 60.0}
+MOE_GEMM_TOKENS = {"llamacpp": 190.0, "llamacpp-2023": 190.0, "llamacpp-rocm": 190.0, "llamacpp-metal": 60.0,
+                   "llamacpp-vulkan": 190.0, "llamacpp-vulkan-intel": 190.0}
 
+#: llama.cpp's Vulkan backend, where its rows above come from (shown with each of them).
+VULKAN_SOURCE = (
+    "Vulkan (the llama.cpp (Vulkan) profile; measured corpus): eleven llama-bench decode runs on NVIDIA and AMD "
+    "cards fitted together leave 90 % of peak bandwidth and 57 us a layer, each within 13 %: RTX 3090 (Llama 3.1 "
+    "8B Q4_0 146.73 and Q8_0 95.05 tokens/s, gpt-oss-20b 181.32; github.com/ggml-org/llama.cpp/pull/21024, May "
+    "2026), RTX 5090 (Llama 2 7B Q4_0 221.08, Llama 3.2 3B Q8_0 271.33; pull/14903, Aug 2025), a Ryzen AI Max+ "
+    "395 under RADV (Llama 2 7B Q4_0 51.88, b6111, lhl/strix-halo-testing; Llama 2 7B Q4_K_M 47.25, Qwen2.5 7B "
+    "Q6_K 36.71, Qwen2.5 14B Q4_K_M 24.47, Qwen3 30B-A3B 86.07, Llama 3.1 70B 5.10, b8038, "
+    "visorcraft/strix-halo-llm-perf). Intel's Arc A770 issues each op far more slowly: Llama 2 7B Q4_0 at 34.67 "
+    "tokens/s (b3999, Oct 2024) and gpt-oss-20b at 48.32 (pull/15355, Aug 2025) read within 10 % with 85 % (an "
+    "assumption) and 600 us a layer. The MoE layers' 19 us and the expert GEMMs' 190 tokens are the CUDA "
+    "backend's (an assumption). Gated DeltaNet layers: Qwen3-Coder-Next UD Q6_K_XL (read as Q6_K, 5 % smaller "
+    "than the file) at 36.80 tokens/s on the Ryzen AI Max+ 395 (b8163) leaves about 250 us each: one run. "
+    "Prefill at 40 % of the fp16 peak as the other backends (an assumption): on an RTX 3090 it runs 2.5 times "
+    "faster than that, its matrix cores accumulating in fp16 where the GeForce presets list the fp32-accumulate "
+    "rate")
 # HF transformers on a server host: the same kernels as on a desktop's (only the host differs)
 for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, LAYER_S, MOE_LAYER_S):
     _table["hf-server"] = _table["hf"]
@@ -201,6 +222,10 @@ SOURCES = {
 }
 
 
+for _name in ("BW_EFFICIENCY", "GGUF_BW_CURVES", "LAYER_S", "MOE_LAYER_S", "GDN_LAYER_S", "FLOPS_EFFICIENCY",
+              "MOE_GEMM_TOKENS"):
+    SOURCES[_name] += ". " + VULKAN_SOURCE
+
 #: llama.cpp's speed row by vendor (:func:`speed_key`)
 LLAMACPP_BACKEND = {"nvidia": "llamacpp", "apple": "llamacpp-metal", "amd": "llamacpp-rocm"}
 
@@ -209,10 +234,12 @@ def speed_key(profile: EngineProfile, gpu: GPU) -> str:
     """The row of the speed tables for ``profile`` on ``gpu``: the profile's id, except that
     llama.cpp launches its step as a CUDA graph on NVIDIA cards only; on Apple chips (Metal) and
     AMD cards (ROCm, HIP graphs off by default) each backend has its own measured costs, and
-    elsewhere (Vulkan, SYCL) it runs as builds without graphs did; and HF transformers' host
-    loop is a server's on a data-centre card."""
+    elsewhere (SYCL on Intel) it runs as builds without graphs did; the Vulkan build has its own
+    row, Intel's cards apart; and HF transformers' host loop is a server's on a data-centre card."""
     if profile.id == "hf" and gpu.category == "datacenter":
         return "hf-server"
+    if profile.id == "llamacpp-vulkan":
+        return "llamacpp-vulkan-intel" if gpu.vendor.strip().lower() == "intel" else "llamacpp-vulkan"
     if profile.id != "llamacpp":
         return profile.id
     return LLAMACPP_BACKEND.get(gpu.vendor.strip().lower(), "llamacpp-2023")

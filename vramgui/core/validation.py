@@ -34,7 +34,8 @@ GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h
             "rtx-a6000": "a6000", "l40s": "l40s", "rtx6000-ada": "rtx6000-ada", "t4": "t4", "v100": "v100-32gb",
             "h200": "h200", "mi300x": "mi300x", "rtx-pro-6000-blackwell": "rtx-pro-6000-blackwell",
             "m3-max-40c-64gb": "m3-max-64gb", "m2-ultra-76c-192gb": "m2-ultra-192gb", "rx7900xtx": "rx7900xtx",
-            "ryzen-ai-max-395-128gb": "ryzen-ai-max-395-128gb", "rtx5090": "rtx5090", "h20": "h20"}
+            "ryzen-ai-max-395-128gb": "ryzen-ai-max-395-128gb", "rtx5090": "rtx5090", "h20": "h20",
+            "arc-a770": "arc-a770-16gb", "rx7800xt": "rx7800xt", "rx9070xt": "rx9070xt"}
 
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
@@ -98,6 +99,7 @@ def _weights(precision: str) -> str | None:
     p = precision.lower()
     table = [("mxfp4", "mxfp4"), ("awq", "awq-int4"), ("gptq", None), ("bitsandbytes load_in_4bit", "nf4-nodq"),
              ("load_in_8bit", "int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"), ("q3_k_m", "q3_k_m"),
+             ("q5_k_m", "q5_k_m"), ("q6_k", "q6_k"),
              ("fp8", "fp8"), ("fp32", "fp32"), ("bf16", "bf16"), ("f16", "fp16"), ("fp16", "fp16")]
     for key, fmt in table:
         if key in p:
@@ -109,6 +111,8 @@ def _weights(precision: str) -> str | None:
 
 def _engine(engine: str, version: str = "") -> str | None:
     e = engine.lower()
+    if e.startswith("llama.cpp") and "vulkan" in e:     # "llama.cpp (llama-bench, Vulkan)"
+        return "llamacpp-vulkan"
     if e.startswith("llama.cpp (main)") or e.startswith("llama.cpp (llama-bench)"):
         # CUDA graphs arrived in May 2024 (ggml-org/llama.cpp PR #6766); the corpus's builds are
         # from Dec 2023 (16xx) or from Oct 2024 on (38xx and later): 3000 separates them

@@ -344,6 +344,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                 "measured per backend (CUDA graphs on NVIDIA, Metal on Apple, ROCm on AMD)"),
             "llamacpp-2023": self.tr("Builds before May 2024 (Dec 2023 measurements): the host launches every op, "
                                      "about 0.2 ms a layer"),
+            "llamacpp-vulkan": self.tr("The Vulkan build (any vendor's card, AMD on Windows): the same memory; decode "
+                                       "measured on 2025-2026 builds, Intel cards apart"),
         }
         for i in range(self.engine.count()):
             self.engine.setItemData(i, engine_tips.get(self.engine.itemData(i), ""), QtCore.Qt.ItemDataRole.ToolTipRole)
