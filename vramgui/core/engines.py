@@ -187,6 +187,9 @@ ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
 # every allocation as above; its speed has its own rows (core/speed.py).
 ENGINES["llamacpp-vulkan"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="llamacpp-vulkan", name="llama.cpp (Vulkan)",
+    sources={**ENGINES["llamacpp"].sources,
+             "overhead": "The Vulkan driver's own context, taken as the CUDA context's ≈ 0.3 GiB (an assumption), "
+                         "is not part of llama.cpp's own totals."},
     notes="llama.cpp built with its Vulkan backend (GGML_VULKAN): the same allocations as the llama.cpp profile; "
           "decode speed calibrated on 2025-2026 builds (b6111-b8163) on NVIDIA and AMD cards, and on Intel's "
           "Arc A770 apart (its driver issues each op far more slowly)."))
