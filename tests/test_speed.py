@@ -148,6 +148,27 @@ def test_llamacpp_vulkan_by_hand_and_by_vendor(scenario):
         assert fast / slow == pytest.approx(vulkan / rocm, rel=0.12)
 
 
+def test_llamacpp_quantized_prefill_runs_at_the_int8_rate(scenario):
+    from vramgui.core.speed import compute_efficiency, speed_key
+    # RTX PRO 6000 Blackwell: int8 1,007.6 = 2 x fp16 503.8 TOPS, so 20 % of int8 is the 40 % of fp16 its
+    # b6413 runs set; an RTX 5090 (GeForce: fp16 209.5 with fp32 accumulation, int8 838) gets 0.20 x 838
+    # / 209.5 = 0.80 of its fp16 figure; 16-bit weights (cuBLAS) and AMD cards keep 40 %
+    pro = scenario("llama2-7b", "rtx-pro-6000-blackwell", weights="q4_0", engine="llamacpp")
+    eff = lambda s: compute_efficiency(speed_key(s.profile, s.gpu), s.weight_format, s.gpu)  # noqa: E731
+    assert eff(pro) == pytest.approx(0.40)
+    five = scenario("qwen3.5-27b", "rtx5090", weights="q4_k_m", engine="llamacpp", prompt_tokens=1024)
+    assert eff(five) == pytest.approx(0.20 * 838 / 209.5)
+    assert eff(five.with_(weights="bf16")) == 0.40 and eff(scenario("qwen3-8b", "rx9070xt", weights="q4_k_m",
+                                                                   engine="llamacpp-vulkan")) == 0.40
+    # measured (corpus): b10809 Qwen3.5 27B Q4_K_M, 1,024 tokens at 3,972 tokens/s; the Vulkan build on an RTX
+    # 3090, Llama 3.1 8B Q4_0, 512 at 4,753; on an RTX 5090 gpt-oss-20b, 512 at 10,027.  Within 25 %.
+    assert 1024 / float(prefill_time(five, 1024, 1)) == pytest.approx(3972, rel=0.25)
+    v = scenario("llama3.1-8b", "rtx3090", weights="q4_0", engine="llamacpp-vulkan", prompt_tokens=512)
+    assert 512 / float(prefill_time(v, 512, 1)) == pytest.approx(4753, rel=0.25)
+    g = scenario("gpt-oss-20b", "rtx5090", weights="mxfp4", engine="llamacpp-vulkan", prompt_tokens=512)
+    assert 512 / float(prefill_time(g, 512, 1)) == pytest.approx(10027, rel=0.25)
+
+
 HF_POINTS = [("chatglm3-6b", "rtx4090", 16), ("qwen-7b", "a100-80gb", 29), ("qwen-7b", "rtx4090", 19)]
 HF_MISSES = [  # these runs' host cost per layer is not the server median the profile uses; see issue notes
     ("chatglm3-6b", "a100-80gb", 18), ("chatglm3-6b", "v100-32gb", 32), ("qwen-7b", "v100-32gb", 41)]

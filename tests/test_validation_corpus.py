@@ -42,9 +42,9 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
     "cuda_graph_gib": (5, 5), "avg_gen_tok_s": (60, 100),
     # prefill: the corpus's 2023 prefill figures include warm-up and old cuBLAS paths, and AutoAWQ's
     # its dequantizing GEMMs; the roofline overstates them (worst +423 %).  Current llama.cpp within
-    # 21 % (MoE too, with its small expert GEMMs; Metal too); the Vulkan build on GeForce cards 51-63 %
-    # short (fp16-accumulating matrix cores where the presets give the fp32-accumulate rate), on AMD's
-    # within 12 % under RADV, +74 % under AMD's Windows driver.  Median 46 %; see README "Validation".
+    # 21 % (MoE too, with its small expert GEMMs; Metal too; quantized weights on NVIDIA at the int8
+    # rate: b10809 on an RTX 5090 -19 % and -45 %, the Vulkan build -4 to -27 %), on AMD's within 12 %
+    # under RADV, +74 % under AMD's Windows driver.  Median 22 %; see README "Validation".
     "prefill_tok_s": (60, 450),
 }
 

@@ -25,7 +25,16 @@ from .fit import (
 from .memory import MemoryTerms, estimate_memory, memory_terms, stack_terms, total_from_terms
 from .presets import GPU
 from .scenario import Scenario
-from .speed import ENGINE_FIELDS, decode_from_terms, engine_terms, link_of, speed_key, speed_terms
+from .speed import (
+    ENGINE_FIELDS,
+    INT8_RATE_EFFICIENCY,
+    compute_efficiency,
+    decode_from_terms,
+    engine_terms,
+    link_of,
+    speed_key,
+    speed_terms,
+)
 
 _PROBES = 128     # points per round of the largest-context / batch searches (4 rounds for 2**27)
 # Card counts tried for "fewest cards" in the table (the single-scenario fit() tries all).
@@ -106,6 +115,9 @@ def decode_steps(s: Scenario, gpus: list[GPU], peaks: list[float | None]) -> np.
     if len(set(keys)) > 1:
         rows = {k: engine_terms(k, s) for k in set(keys)}
         terms = replace(terms, **{f: np.array([rows[k][f] for k in keys]) for f in ENGINE_FIELDS})
+    if any(k in INT8_RATE_EFFICIENCY for k in keys):    # its compute efficiency depends on the card
+        terms = replace(terms, flops_efficiency=np.array([compute_efficiency(k, s.weight_format, g)
+                                                          for k, g in zip(keys, gpus, strict=True)]))
     bw = np.array([g.bandwidth_bytes_per_s for g in gpus])
     peak = np.array([p or np.inf for p in peaks])
     link, lat = (np.array(x) for x in zip(*(link_of(g) for g in gpus), strict=True))

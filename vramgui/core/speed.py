@@ -64,6 +64,13 @@ FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40,
                     "llamacpp-metal": 0.75, "llamacpp-rocm": 0.40, "llamacpp-vulkan": 0.40,
                     "llamacpp-vulkan-intel": 0.40}
 
+#: On NVIDIA cards llama.cpp's quantized (GGUF, MXFP4) matmuls run at a rate tied to the card's int8 tensor
+#: peak, not its fp16 one: the CUDA build's MMQ kernels multiply int8 on the tensor cores, the Vulkan
+#: build's matrix cores accumulate in fp16 (half the int8 rate; GeForce presets give the fp16 rate with
+#: fp32 accumulation, a quarter of it).  Share of the int8 peak they sustain; shown as a share of the
+#: fp16 figure (:func:`compute_efficiency`).
+INT8_RATE_EFFICIENCY = {"llamacpp": 0.20, "llamacpp-vulkan": 0.20}
+
 #: Fixed cost of a decode step (scheduling, sampling, launch of a captured graph) [s].
 STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
 
@@ -156,6 +163,14 @@ SOURCES = {
                         "Metal: 75 %, from Qwen2.5 Coder 7B Q8_0 prefilling 512 tokens at 1,419.54 tokens/s on "
                         "an M2 Ultra (27.2 TFLOP/s; github.com/ggml-org/llama.cpp/pull/15616, measured corpus); "
                         "Dec 2023 builds reached 59-67 % there (Llama 2 7B Q4_0 / F16, XiongjieDai's tables)",
+    "INT8_RATE_EFFICIENCY": "llama.cpp on NVIDIA cards, quantized weights: 20 % of the int8 tensor peak, set so "
+                            "that the RTX PRO 6000 Blackwell calibration (b6413; int8 twice its fp16 rate, 40 % "
+                            "of fp16) is unchanged. On GeForce cards, whose presets give the fp16 rate with fp32 "
+                            "accumulation (a quarter of int8), that is 80 % of the fp16 figure: b10809 on an RTX "
+                            "5090 prefills Qwen3.5 27B Q4_K_M at 3,972 tokens/s (github.com/ggml-org/llama.cpp/"
+                            "issues/28196; -19 %, was -59 % at 40 % of fp16); the Vulkan build on an RTX 3090 "
+                            "Llama 3.1 8B Q4_0 at 4,753 (-22 %, was -61 %) and on an RTX 5090 gpt-oss-20b at "
+                            "10,027 (-4 %, was -51 %) (measured corpus)",
     "STEP_OVERHEAD_S": "assumption: round figures for scheduling, sampling and graph launch (vLLM "
                        "0.5 ms; llama.cpp without CUDA graphs 0.2 ms per step; with them its layers' cost "
                        "holds it)",
@@ -261,7 +276,15 @@ def bandwidth_efficiency(key: str, fmt: WeightFormat) -> float:
     return base
 
 
-def compute_efficiency(key: str) -> float:
+def compute_efficiency(key: str, fmt: WeightFormat | None = None, gpu: GPU | None = None) -> float:
+    """Share of the card's peak (for the format's math) that prefill GEMMs sustain with this
+    engine (:func:`speed_key`): :data:`FLOPS_EFFICIENCY`, or for llama.cpp's quantized matmuls
+    on an NVIDIA card :data:`INT8_RATE_EFFICIENCY` of its int8 peak, as a share of the fp16 one."""
+    quantized = fmt is not None and (fmt.expert_bits or fmt.linear_bits) < 16   # (ggml types, MXFP4 experts)
+    if key in INT8_RATE_EFFICIENCY and quantized and gpu is not None and gpu.vendor.strip().lower() == "nvidia":
+        f16, i8 = gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops, gpu.int8_tensor_tops
+        if f16 and i8:
+            return INT8_RATE_EFFICIENCY[key] * i8 / f16
     return FLOPS_EFFICIENCY.get(key, 0.5)
 
 
@@ -351,12 +374,14 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
 ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens")
 
 
-def engine_terms(key: str, s: Scenario) -> dict:
+def engine_terms(key: str, s: Scenario, gpu: GPU | None = None) -> dict:
     """The fields of :class:`SpeedTerms` that the engine's row ``key`` of the speed tables
-    sets (:func:`speed_key`): the only ones that differ between cards for one scenario."""
+    sets (:func:`speed_key`) on ``gpu`` (default the scenario's): the only ones that differ
+    between cards for one scenario."""
     a = s.model.architecture
     return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a), fixed_step_s(key, a),
-                                    bandwidth_efficiency(key, s.weight_format), compute_efficiency(key),
+                                    bandwidth_efficiency(key, s.weight_format),
+                                    compute_efficiency(key, s.weight_format, gpu or s.gpu),
                                     MOE_GEMM_TOKENS.get(key, 0.0)), strict=True))
 
 
