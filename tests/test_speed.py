@@ -292,6 +292,8 @@ def test_served_requests_by_hand(scenario):
     assert float(sv.decode_step_s) == pytest.approx(step, rel=1e-6)
     # a request's time per output token: its steps + the other three prompts (0.408 s) over its 200 tokens
     assert float(sv.tpot_s) == pytest.approx(step + prefill(3) / 200, rel=1e-6)          # 20.16 ms
+    assert float(sv.prefill_s) == pytest.approx(prefill(4), rel=1e-6)
+    assert float(sv.others_prefill_s) == pytest.approx(prefill(3), rel=1e-6)
     # the cards' time for 4 x 200 tokens: 200 steps + the four prompts (0.544 s): 192 tokens/s, not 221
     assert float(sv.throughput_tokens_per_s) == pytest.approx(800 / (200 * step + prefill(4)), rel=1e-6)
     assert float(sv.prefill_share) == pytest.approx(prefill(4) / (200 * step + prefill(4)), rel=1e-6)

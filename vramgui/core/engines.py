@@ -179,7 +179,7 @@ LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan"})
 ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="llamacpp-2023", name="llama.cpp (no CUDA graphs)", default_attention="eager",
     notes="llama.cpp as builds before May 2024 ran on every card (the host launches each op: about 0.2 ms "
-          "a layer); the llama.cpp profile also runs this way on Intel cards (Vulkan, SYCL). Decode speed "
+          "a layer); the llama.cpp profile also runs this way on Intel cards (SYCL). Decode speed "
           "calibrated on Dec 2023 CUDA builds; memory as the llama.cpp profile, without flash attention "
           "(those builds' default)."))
 

@@ -37,7 +37,6 @@ from .speed import (
     estimate_speed,
     expert_gemm_efficiency,
     prefill_parts,
-    prefill_time,
     served,
     speed_key,
     speed_terms,
@@ -128,8 +127,7 @@ def _served(s: Scenario) -> Explanation:
     b, out = s.batch, max(s.output_tokens, 1)
     step, tpot, thr = float(sv.decode_step_s), float(sv.tpot_s), float(sv.throughput_tokens_per_s)
     if sv.compute_known:
-        prompts = float(prefill_time(s, s.prompt_tokens, b))
-        others = float(prefill_time(s, s.prompt_tokens, b - 1)) if b > 1 else 0.0
+        prompts, others = float(sv.prefill_s), float(sv.others_prefill_s)
         substituted = (f"= {b:,} × {out:,} ÷ ({out:,} × {_ms(step)} + {_ms(prompts)}) = {thr:,.1f} tokens/s; "
                        f"per output token {_ms(step)} + {_ms(others)} ÷ {out:,} = {_ms(tpot)}.")
         note = f"The prompts take {float(sv.prefill_share):.0%} of the cards' time."

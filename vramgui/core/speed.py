@@ -118,9 +118,8 @@ VULKAN_SOURCE = (
     "assumption) and 600 us a layer. The MoE layers' 19 us and the expert GEMMs' 190 tokens are the CUDA "
     "backend's (an assumption). Gated DeltaNet layers: Qwen3-Coder-Next UD Q6_K_XL (read as Q6_K, 5 % smaller "
     "than the file) at 36.80 tokens/s on the Ryzen AI Max+ 395 (b8163) leaves about 250 us each: one run. "
-    "Prefill at 40 % of the fp16 peak as the other backends (an assumption): on an RTX 3090 it runs 2.5 times "
-    "faster than that, its matrix cores accumulating in fp16 where the GeForce presets list the fp32-accumulate "
-    "rate")
+    "Prefill: on AMD and Intel cards 40 % of the fp16 peak as the other backends (an assumption; an RX 9070 XT "
+    "under RADV reads within 12 %), on NVIDIA cards at the int8 rate (INT8_RATE_EFFICIENCY)")
 # HF transformers on a server host: the same kernels as on a desktop's (only the host differs)
 for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, LAYER_S, MOE_LAYER_S):
     _table["hf-server"] = _table["hf"]
@@ -374,14 +373,14 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
 ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens")
 
 
-def engine_terms(key: str, s: Scenario, gpu: GPU | None = None) -> dict:
+def engine_terms(key: str, s: Scenario) -> dict:
     """The fields of :class:`SpeedTerms` that the engine's row ``key`` of the speed tables
-    sets (:func:`speed_key`) on ``gpu`` (default the scenario's): the only ones that differ
-    between cards for one scenario."""
+    sets (:func:`speed_key`) on the scenario's card: the only ones that differ between cards
+    for one scenario (with the compute efficiency, :func:`compute_efficiency`)."""
     a = s.model.architecture
     return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a), fixed_step_s(key, a),
                                     bandwidth_efficiency(key, s.weight_format),
-                                    compute_efficiency(key, s.weight_format, gpu or s.gpu),
+                                    compute_efficiency(key, s.weight_format, s.gpu),
                                     MOE_GEMM_TOKENS.get(key, 0.0)), strict=True))
 
 
@@ -624,6 +623,8 @@ class Served:
 
     batch: np.ndarray
     decode_step_s: np.ndarray            # a decode step, averaged over the output
+    prefill_s: np.ndarray                # the prefill of the batch's prompts (0 when not timed)
+    others_prefill_s: np.ndarray         # ... of the other b - 1 prompts, while one request decodes
     tpot_s: np.ndarray                   # a request's mean time per output token
     throughput_tokens_per_s: np.ndarray  # generated tokens per second, the prompts' processing included
     prefill_share: np.ndarray            # share of the cards' time that the prompts take
@@ -646,8 +647,8 @@ def served(s: Scenario, batch: ArrayLike | None = None, terms: SpeedTerms | None
     else:
         prompts = others = np.zeros_like(b)
     busy = out * step + prompts
-    return Served(batch=b, decode_step_s=step, tpot_s=step + others / out, throughput_tokens_per_s=b * out / busy,
-                  prefill_share=prompts / busy, compute_known=known)
+    return Served(batch=b, decode_step_s=step, prefill_s=prompts, others_prefill_s=others, tpot_s=step + others / out,
+                  throughput_tokens_per_s=b * out / busy, prefill_share=prompts / busy, compute_known=known)
 
 
 def cost_per_million_tokens(tokens_per_s: ArrayLike, n_gpus: int, price_per_card_hour: float) -> ArrayLike:
@@ -677,7 +678,6 @@ class Costs:
     per_million: float                   # at the scenario's batch
     cheapest_batch: int | None           # among 1..the largest batch that fits (None: not one fits)
     cheapest_per_million: float | None
-    prefill_share: float = 0.0           # the prompts' share of the cards' time at the scenario's batch
     prompts_counted: bool = True         # False: the card has no FLOP/s figure, decode time only
 
 
@@ -689,7 +689,7 @@ def costs(s: Scenario, price_per_card_hour: float, max_batch: int) -> Costs:
     best = cheapest_batch(s, max_batch, price_per_card_hour, t) if max_batch >= 1 else (None, None)
     thr = float(sv.throughput_tokens_per_s)
     return Costs(price_per_card_hour, thr, float(cost_per_million_tokens(thr, s.n_gpus, price_per_card_hour)), *best,
-                 prefill_share=float(sv.prefill_share), prompts_counted=sv.compute_known)
+                 prompts_counted=sv.compute_known)
 
 
 __all__ = ["SpeedResult", "estimate_speed", "decode_step", "prefill_time", "knee_batch", "served", "Served",
