@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from filemakers import CFG, write_gguf, write_safetensors
+from filemakers import CFG, hf_tensors, write_gguf, write_safetensors
 
 from vramgui.cli import main
 from vramgui.core import Scenario, architecture_from_hf_config, count_params, default_catalog, estimate_memory
@@ -103,3 +103,59 @@ def test_safetensors_needs_config(tmp_path):
     (tmp_path / "nc" / "config.json").unlink()
     with pytest.raises(ImportError_, match="needs a config.json beside it"):
         model_from_path(f)
+
+
+def _siglip_tensors(dv: int, fv: int, layers: int, patch: int, image: int, d_text: int) -> dict[str, tuple]:
+    """A Gemma 3 image encoder's tensors as transformers names and shapes them (SiglipVisionModel:
+    patch convolution, position table, blocks of q/k/v/out with biases, two LayerNorms and a
+    biased fc1/fc2, a post-LayerNorm; Gemma3MultiModalProjector: an RMSNorm and one matrix)."""
+    v = "vision_tower.vision_model."
+    t = {v + "embeddings.patch_embedding.weight": (dv, 3, patch, patch), v + "embeddings.patch_embedding.bias": (dv,),
+         v + "embeddings.position_embedding.weight": ((image // patch) ** 2, dv),
+         v + "post_layernorm.weight": (dv,), v + "post_layernorm.bias": (dv,),
+         "multi_modal_projector.mm_soft_emb_norm.weight": (dv,),
+         "multi_modal_projector.mm_input_projection_weight": (dv, d_text)}
+    for i in range(layers):
+        p = f"{v}encoder.layers.{i}."
+        for proj in ("q_proj", "k_proj", "v_proj", "out_proj"):
+            t.update({p + f"self_attn.{proj}.weight": (dv, dv), p + f"self_attn.{proj}.bias": (dv,)})
+        t.update({p + "mlp.fc1.weight": (fv, dv), p + "mlp.fc1.bias": (fv,), p + "mlp.fc2.weight": (dv, fv),
+                  p + "mlp.fc2.bias": (dv,), p + "layer_norm1.weight": (dv,), p + "layer_norm1.bias": (dv,),
+                  p + "layer_norm2.weight": (dv,), p + "layer_norm2.bias": (dv,)})
+    return t
+
+
+def test_vision_language_checkpoint_counts_its_image_encoder_apart(tmp_path):
+    from safetensors.numpy import save_file
+    vision_cfg = {"model_type": "siglip_vision_model", "hidden_size": 16, "intermediate_size": 24,
+                  "num_hidden_layers": 2, "num_attention_heads": 2, "patch_size": 4, "image_size": 16,
+                  "vision_use_head": False}
+    text = {k: v for k, v in CFG.items() if k != "_name_or_path"}
+    cfg = {"model_type": "gemma3", "text_config": dict(text, model_type="gemma3_text"), "vision_config": vision_cfg,
+           "_name_or_path": "tiny/gemma3-vl-test"}
+    shapes = _siglip_tensors(16, 24, 2, 4, 16, 64)
+    tensors = {**{k.replace("model.", "language_model.model.", 1) if k.startswith("model.") else
+                  "language_model." + k: a for k, a in hf_tensors().items()},
+               **{k: np.zeros(s, np.float16) for k, s in shapes.items()}}
+    folder = tmp_path / "vl"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(cfg))
+    save_file(tensors, str(folder / "model.safetensors"))
+    m = model_from_path(folder)
+    vision = sum(int(np.prod(s)) for s in shapes.values())
+    # hand count of the layout above: 2 blocks × (4·(16² + 16) + 2·16·24 + 24 + 16 + 4·16) + 3·4²·16 + 16
+    # + (16/4)²·16 + 2·16 + 16 + 16·64
+    assert vision == 2 * (4 * (16 * 16 + 16) + 2 * 16 * 24 + 24 + 16 + 4 * 16) + 3 * 16 * 16 + 16 + 16 * 16 \
+        + 2 * 16 + 16 + 16 * 64 == 6_032
+    p = count_params(m.architecture)
+    assert p.vision == vision and m.architecture.vision.exact
+    text_only = architecture_from_hf_config(dict(text, model_type="gemma3_text"))
+    assert p.total == count_params(text_only).total        # the language model alone
+    fw = m.file_weights
+    assert fw.vision_bytes == vision * 2 and fw.total_bytes == (PARAMS + vision) * 2
+    gpu = default_catalog().gpu("rtx4090")
+    hf = Scenario(model=m, gpu=gpu, weights="file", engine="hf")
+    assert float(estimate_memory(hf).weights) == pytest.approx((PARAMS + vision) * 2, rel=1e-12)
+    # llama.cpp loads the language model only (the encoder is a separate mmproj file), token table in RAM
+    cpp = Scenario(model=m, gpu=gpu, weights="file", engine="llamacpp")
+    assert float(estimate_memory(cpp).weights) == pytest.approx((PARAMS - 320 * 64) * 2, rel=1e-12)

@@ -158,3 +158,77 @@ def test_k_quants_fall_back_where_their_block_does_not_divide_a_row():
 def test_gguf_file_sizes_with_rows_k_quants_cannot_take(cat, model, fmt, file_bytes, rel):
     assert _w(cat, model, fmt) == pytest.approx(file_bytes, rel=rel)
     assert _w(cat, model, fmt) <= file_bytes          # the metadata is on top
+
+
+def test_vllm_holds_rotary_tables_for_every_position_on_every_rank(scenario, cat):
+    # vLLM's get_rope precomputes cos/sin for every position max_position_embeddings allows, in the
+    # model's dtype, on each rank: Llama 3.1 8B 131,072 × 128 × 2 bytes = 32 MiB (the llm-d logs'
+    # 14.99 / 7.51 / 3.77 GiB at TP 1/2/4 carry it on every rank), 64 MiB at fp32
+    table = 131_072 * 128 * 2
+    for n in (1, 2, 4):
+        vllm = float(estimate_memory(scenario("llama3.1-8b", "h100-sxm", engine="vllm", n_gpus=n)).weights)
+        generic = float(estimate_memory(scenario("llama3.1-8b", "h100-sxm", n_gpus=n)).weights)
+        assert vllm - generic == pytest.approx(table, rel=1e-9)
+    fp32 = float(estimate_memory(scenario("llama3.1-8b", "h100-sxm", engine="vllm", weights="fp32")).weights)
+    assert fp32 - _w(cat, "llama3.1-8b", "fp32") == pytest.approx(2 * table, rel=1e-9)
+    a = scenario("llama3.1-8b", "h100-sxm").model.architecture
+    assert a.rope_table_elements == 131_072 * 128
+    # Gemma 3 27B: the global layers' linear scaling (factor 8) stretches their table to 8 × 131,072
+    # positions; the local layers' table is unscaled: (8 + 1) × 131,072 × 128 entries
+    assert scenario("gemma3-27b", "h100-sxm").model.architecture.rope_table_elements == 9 * 131_072 * 128
+    # YaRN (gpt-oss: original 4,096 × factor 32) and MLA's rotary part (DeepSeek-V3: 4,096 × 40 × 64)
+    assert scenario("gpt-oss-120b", "h100-sxm").model.architecture.rope_table_elements == 4096 * 32 * 64
+    assert scenario("deepseek-v3", "h100-sxm").model.architecture.rope_table_elements == 4096 * 40 * 64
+
+
+def test_image_encoder_is_loaded_by_hf_and_vllm_but_not_llamacpp(scenario, cat):
+    from vramgui.core import count_params
+    a = cat.model("gemma3-27b").architecture
+    # SigLIP as Gemma 3 instantiates it: 27 blocks of (4 × (1152² + 1152) + 2 × 1152 × 4304 + 4304 + 1152
+    # + 4 × 1152), the patch convolution 3 × 14² × 1152 + 1152, 64² positions × 1152, the post-LayerNorm
+    # 2 × 1152: 416,866,032 (the Gemma 3 report's Table 1: 417 M); the projector's RMSNorm and 1152 × 5376
+    siglip = 27 * (4 * (1152**2 + 1152) + 2 * 1152 * 4304 + 4304 + 1152 + 4 * 1152) + 3 * 14 * 14 * 1152 + 1152 \
+        + 64 * 64 * 1152 + 2 * 1152
+    assert siglip == 416_866_032
+    assert count_params(a).vision == siglip + 1152 + 1152 * 5376
+    # the whole checkpoint as transformers builds it (Gemma3ForConditionalGeneration from this config on
+    # the meta device: 27,432,406,640 parameters; the report's Total column: 27.4 B)
+    assert count_params(a).total + count_params(a).vision == 27_432_406_640
+    vision_bytes = count_params(a).vision * 2
+    rope = a.rope_table_elements * 2
+
+    def weights(engine, n=1):
+        return float(estimate_memory(scenario("gemma3-27b", "a100-80gb", engine=engine, n_gpus=n, weights="bf16"))
+                     .weights)
+
+    text = weight_bytes(a, WEIGHT_FORMATS["bf16"]).total
+    assert weights("hf") == pytest.approx(text + vision_bytes, rel=1e-12)
+    assert weights("vllm") == pytest.approx(text + vision_bytes + rope, rel=1e-12)
+    # vLLM splits the encoder over the tensor-parallel ranks like the language model's layers
+    # (issue #16378: 13.1664 GiB a rank at TP 4; the validation corpus holds the point)
+    assert weights("vllm", 4) == pytest.approx(13.1664 * GIB, rel=0.01)
+    # HF device_map puts it on the first card, with the embedding
+    assert weights("hf", 2) > weights("hf", 1) / 2 + vision_bytes / 2
+    # llama.cpp: the encoder is a separate mmproj file; the token table stays in RAM, and as Gemma ties it to
+    # the output layer, its copy on the card as the output layer takes its place: the language model's bytes
+    assert weights("llamacpp") == pytest.approx(text, rel=1e-12)
+
+
+def test_qwen35_image_encoder_by_hand(cat):
+    from vramgui.core import count_params
+    # Qwen3.5's encoder (transformers Qwen3_5VisionModel): Conv3d 3 × 2 × 16² × 1152 + 1152, 2304 positions
+    # × 1152, 27 blocks as SigLIP's, and the merger: LayerNorm 2 × 1152, fc1 4608² + 4608, fc2 4608 × out + out
+    # (transformers' Qwen3_5VisionModel from the 9B's vision_config on the meta device: 456,010,480)
+    def tower(out):
+        return (3 * 2 * 16 * 16 * 1152 + 1152 + 2304 * 1152 + 27 * 15_239_504 + 2 * 1152
+                + 4608 * 4608 + 4608 + 4608 * out + out)
+    assert tower(4096) == 456_010_480
+    for model, out in (("qwen3.5-9b", 4096), ("qwen3.5-27b", 5120), ("qwen3.5-35b-a3b", 2048)):
+        assert count_params(cat.model(model).architecture).vision == tower(out)
+    # Qwen3.5-9B's checkpoint holds 9,653,108,208 parameters (its index: 19,306,216,416 bf16 bytes): the
+    # language model, this encoder and a one-layer multi-token-prediction head (not counted: engines skip it)
+    p = count_params(cat.model("qwen3.5-9b").architecture)
+    # hand count of that head: fc 2 × 4096² + two 4096 norms + a full-attention layer (q with its gate 4096 × 8192,
+    # k and v 2 × 4096 × 1024, o 4096², q/k norms 2 × 256, MLP 3 × 4096 × 12288, two norms) + a final norm
+    mtp = 2 * 4096**2 + 2 * 4096 + 4096 * 8192 + 2 * 4096 * 1024 + 4096**2 + 2 * 256 + 3 * 4096 * 12288 + 3 * 4096
+    assert 9_653_108_208 - p.total - p.vision == pytest.approx(mtp, rel=1e-4)

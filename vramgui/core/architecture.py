@@ -152,6 +152,24 @@ class Mamba2(_RecurrentMixer):
         return self.d_inner * self.state_size
 
 
+class VisionEncoder(BaseModel):
+    """The image encoder of a vision-language checkpoint and its projector into the language
+    model.  HF transformers and vLLM load it with the language model; llama.cpp keeps it in a
+    separate file (``--mmproj``).  Only its weights are counted: a decode step never runs it."""
+
+    model_config = _FROZEN
+    kind: str = Field(max_length=64, description="the vision_config's model_type")
+    layers: int = Field(ge=0, le=10_000)
+    hidden_size: int = Field(ge=1, le=1_000_000)
+    linear: int = Field(ge=0, description="weights of its matrices (attention, MLP, projector)")
+    other: int = Field(ge=0, description="patch convolution, position table, norms, biases")
+    exact: bool = Field(description="counted from the family's module layout; False: a generic ViT estimate")
+
+    @property
+    def params(self) -> int:
+        return self.linear + self.other
+
+
 class Architecture(BaseModel):
     """Transformer decoder architecture.
 
@@ -187,6 +205,10 @@ class Architecture(BaseModel):
     mamba: Mamba2 | None = None
     mixerless_layers: int = Field(0, ge=0, description="blocks with only an MLP or MoE (Nemotron-H's '-', 'E')")
     ffnless_layers: int = Field(0, ge=0, description="blocks with only a mixer (Nemotron-H's 'M', '*')")
+    vision: VisionEncoder | None = Field(None, description="image encoder of a vision-language checkpoint")
+    rope_table_elements: int = Field(0, ge=0, description=(
+        "cos/sin table entries for every position the config allows, summed over the model's rotary "
+        "embeddings (what a serving engine precomputes at load)"))
 
     @model_validator(mode="after")
     def _consistent(self) -> Architecture:
@@ -324,6 +346,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     """
     if not isinstance(cfg, dict):
         raise ConfigError("expected a JSON object at the top level", source=source)
+    top_type, vision_cfg = str(cfg.get("model_type") or "").lower(), cfg.get("vision_config")
     if isinstance(cfg.get("text_config"), dict):  # multimodal wrappers keep the LM inside
         cfg = {**cfg["text_config"], "model_type": cfg["text_config"].get("model_type", cfg.get("model_type"))}
     mt = str(cfg.get("model_type") or "unknown").lower()
@@ -458,9 +481,103 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else None,
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
+            vision=_vision_from_hf(vision_cfg, top_type, d, source) if isinstance(vision_cfg, dict) else None,
+            rope_table_elements=_rope_table_elements(cfg, mt, max_ctx, d_h, mla, learned_positions, source),
         )
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+_NO_ROPE = {"gpt2", "gpt_bigcode", "opt", "bloom", "mpt"}
+
+
+def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | None, learned_positions: int,
+                         source: str) -> int:
+    """Entries of the cos/sin tables vLLM's rotary embeddings precompute at load (``get_rope``):
+    one row of ``rotary_dim`` values per position up to ``max_position_embeddings``, times the
+    factor of linear / dynamic scaling, ``original_max_position_embeddings`` times the factor for
+    YaRN, the short and the long table for LongRoPE; Gemma 3 adds its local layers' unscaled
+    table.  0 for models without rotary positions."""
+    if mt in _NO_ROPE or learned_positions or cfg.get("alibi"):
+        return 0
+    max_ctx = _int(max_ctx, source, "max_position_embeddings")
+    if mla is not None:
+        rotary = mla.qk_rope_head_dim
+    else:
+        factor = _first(cfg, "partial_rotary_factor", "rotary_pct", "rope_pct", default=0.5 if mt == "chatglm" else 1.0)
+        if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor <= 1:
+            raise ConfigError(f"expected a fraction in (0, 1], got {factor!r}", source=source,
+                              field="partial_rotary_factor")
+        rotary = int(d_h * factor)
+    scaling = _first(cfg, "rope_scaling", "rope_parameters")
+    kind, scale, original = "default", 1.0, max_ctx
+    if isinstance(scaling, dict):
+        kind = str(scaling.get("rope_type") or scaling.get("type") or "default").lower()
+        raw = scaling.get("factor", 1.0)
+        scale = float(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) and raw > 0 else 1.0
+        orig = _first(scaling, "original_max_position_embeddings") or cfg.get("original_max_position_embeddings")
+        original = _int(orig, source, "rope_scaling.original_max_position_embeddings") if orig else max_ctx
+    if kind in ("linear", "dynamic"):
+        positions = int(max_ctx * scale)
+    elif kind in ("yarn", "deepseek_yarn"):
+        positions = int(original * scale)
+    elif kind in ("longrope", "su"):
+        positions = original + max_ctx
+    else:
+        positions = max_ctx
+    elements = positions * rotary
+    if mt == "gemma3_text":   # the sliding-window layers' own rotary embedding, unscaled
+        elements += max_ctx * rotary
+    return elements
+
+
+def _vision_from_hf(v: dict, top_type: str, text_hidden: int, source: str) -> VisionEncoder | None:
+    """The image encoder of ``vision_config``: SigLIP (Gemma 3) and the Qwen3-VL / Qwen3.5 encoder
+    counted from their modules as transformers builds them; any other ViT from its depth and
+    widths (attention and a plain MLP with biases, two LayerNorms a block, a patch convolution,
+    a position table and one projector matrix into the language model): an estimate, marked as
+    such.  None when the block has no depth or width (a stub such as a processor's settings)."""
+    def num(field: str, *keys: str, default: int | None = None) -> int | None:
+        value = _first(v, *keys)
+        return default if value is None else _int(value, source, f"vision_config.{field}")
+
+    kind = str(v.get("model_type") or "vision").lower()[:64]
+    layers = num("num_hidden_layers", "num_hidden_layers", "depth", "num_layers")
+    d = num("hidden_size", "hidden_size", "embed_dim", "width")
+    if not layers or not d:
+        return None
+    f = num("intermediate_size", "intermediate_size", "mlp_dim", default=4 * d)
+    patch = num("patch_size", "patch_size", default=0)
+    channels = num("num_channels", "num_channels", "in_channels", "in_chans", default=3)
+    temporal = num("temporal_patch_size", "temporal_patch_size", default=1)
+    positions = num("num_position_embeddings", "num_position_embeddings", default=None)
+    if positions is None and patch:
+        positions = (num("image_size", "image_size", default=0) // patch) ** 2
+    block_linear, block_other = 4 * d * d + 2 * d * f, 4 * d + f + d + 2 * 2 * d   # biases, two LayerNorms
+    linear = layers * block_linear
+    other = layers * block_other + channels * temporal * patch * patch * d + (d if patch else 0) \
+        + (positions or 0) * d + 2 * d                                          # post-LayerNorm
+    exact = kind == "siglip_vision_model" and top_type == "gemma3"
+    if kind == "siglip_vision_model" and v.get("vision_use_head", True):   # attention-pooling head
+        linear += 4 * d * d + 2 * d * f
+        other += d + 4 * d + f + d + 2 * d
+    out = num("out_hidden_size", "out_hidden_size", "projector_output_dim", default=text_hidden)
+    merge = num("spatial_merge_size", "spatial_merge_size", default=0)
+    if kind.startswith(("qwen3_5", "qwen3_vl")) and merge:
+        # Qwen3-VL / Qwen3.5: the patch merger (LayerNorm, counted above as the post-norm, then
+        # fc1 over 2x2 merged patches and fc2 into the language model, with biases) and, in Qwen3-VL,
+        # one more merger with its own LayerNorm per deepstack index (Qwen3.5 has none)
+        wide = d * merge * merge
+        deepstack = v.get("deepstack_visual_indexes") or []
+        mergers = 1 + (len(deepstack) if isinstance(deepstack, list) else 0)
+        linear += mergers * (wide * wide + wide * out)
+        other += mergers * (wide + out) + (mergers - 1) * 2 * wide
+        exact = True
+    else:
+        linear += d * out                   # projector into the language model's width
+    if exact and kind == "siglip_vision_model":
+        other += d                          # Gemma 3: RMSNorm of the soft image tokens before it
+    return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=exact)
 
 
 def _biases(cfg: dict, mt: str) -> tuple[bool, bool, bool]:

@@ -41,6 +41,10 @@ class EngineProfile(BaseModel):
     util_fraction: float = Field(1.0, gt=0, le=1, description="share of the card's memory the engine may use")
     parallel: Literal["tensor", "layer"] = Field(description="what several cards do")
     embedding_on_host: bool = Field(False, description="token-embedding table stays in system RAM")
+    rope_table: bool = Field(False, description="rotary cos/sin tables precomputed for every position the config "
+                                                "allows, in the model's dtype (vLLM's get_rope)")
+    loads_vision: bool = Field(True, description="a vision-language checkpoint's image encoder is loaded with "
+                                                 "the language model")
 
     # --- activations (transient peaks) --------------------------------------------
     default_attention: Attention = "sdpa"
@@ -86,7 +90,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         notes="Textbook estimate: weights + KV cache for the tokens held + the transient peak of one "
               "forward pass + a CUDA context.",
         sources={
-            "weights": "Textbook: every tensor on the card(s).",
+            "weights": "Textbook: every tensor of the checkpoint on the card(s), a vision-language model's image "
+                       "encoder included.",
             "kv_cache": "Transformer arithmetic: K and V of every layer and KV head for each token held; no "
                         "engine-specific allocation.",
             "activations": "Textbook peak of one forward pass; eager attention keeps the fp16 scores and their "
@@ -104,7 +109,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         allocator_fraction=0.10, cuda_context_bytes=512 * MIB,
         notes="model.generate() on PyTorch: the cache grows as tokens are generated.",
         sources={
-            "weights": "Every tensor on the GPU (device_map places them).",
+            "weights": "Every tensor on the GPU (device_map places them); a vision-language checkpoint loads as "
+                       "its ...ForConditionalGeneration class, image encoder included (on the first card).",
             "kv_cache": "model.generate(): the cache grows by one token per step (DynamicCache).",
             "activations": "Eager attention materialises b·h·s·s scores: the fp16 product, its fp32 softmax and "
                            "the fp16 copy are alive together (8 bytes per score, four times the fp16 matrix), "
@@ -121,13 +127,18 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16,
         util_fraction=0.90, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
-        sampler_seqs=1024, sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0,
+        sampler_seqs=1024, sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0, rope_table=True,
         framework_bytes=0.25 * GIB, multi_gpu_bytes=1.8 * GIB, cuda_graph_bytes=0.9 * GIB,
         notes="Serving engine: a share of the card is profiled at start-up and what is left becomes "
               "KV-cache blocks.",
         sources={
             "weights": "Every weight on the GPU; embeddings and LM head are split across tensor-parallel "
-                       "ranks.",
+                       "ranks.  A vision-language model's image encoder is loaded too, split like the language "
+                       "model's layers.  Each rank also holds the rotary embeddings' cos/sin tables for every "
+                       "position max_position_embeddings allows (times a linear or YaRN scaling factor), in the "
+                       "model's dtype, whatever --max-model-len says (get_rope; vLLM PR #44738 measures what "
+                       "clamping them would save): the llm-d logs of Llama 3.1 8B (131,072 positions × 128) show "
+                       "the 0.03 GiB at bf16, 0.06 GiB at fp32, on every tensor-parallel rank.",
             "kv_cache": "What is left of the budget becomes KV blocks of 16 tokens (vLLM V1 logs, llm-d "
                         "benchmark on H100); MLA caches the latent.",
             "activations": "At start-up a dummy forward pass of max_num_batched_tokens (8192, chunked "
@@ -143,7 +154,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     ),
     EngineProfile(
         id="llamacpp", name="llama.cpp", parallel="layer", kv_allocation="context", kv_block_tokens=256,
-        embedding_on_host=True, default_attention="flash", prefill_chunk_tokens=512, activation_bytes=4.0,
+        embedding_on_host=True, loads_vision=False, default_attention="flash", prefill_chunk_tokens=512,
+        activation_bytes=4.0,
         kv_written_to_cache=True,
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=8.0, logits_bytes=4.0, logits_all_positions=True,
         cuda_context_bytes=300 * MIB,
@@ -153,7 +165,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
               "and on AMD cards the ROCm backend (b4008-4011); on Intel cards the step runs as builds "
               "without graphs did.",
         sources={
-            "weights": "The token-embedding table stays in host memory (get_rows runs on the CPU).",
+            "weights": "The token-embedding table stays in host memory (get_rows runs on the CPU).  A "
+                       "vision-language model's image encoder is a separate file (--mmproj), not counted here.",
             "kv_cache": "The KV cache for the whole n_ctx (padded to 256 tokens) is allocated at load, for "
                         "every parallel sequence.",
             "activations": "The compute buffer is sized for a worst-case batch of n_ubatch (512) tokens "

@@ -161,20 +161,38 @@ def _weights(s: Scenario, m) -> Explanation:
                               fmt.source),
                    Assumption("Parameters", f"{params.total / 1e9:,.2f} B counted from the architecture",
                               s.model.source)]
-    if p.embedding_on_host or s.n_gpus > 1:
+    if p.embedding_on_host or s.n_gpus > 1 or a.vision:
         assumptions.append(Assumption(f"{p.name}: where weights live", p.parallel + " split" if s.n_gpus > 1
-                                      else "embedding table in system RAM", p.sources["weights"]
+                                      else "embedding table in system RAM" if p.embedding_on_host
+                                      else "every tensor on the card", p.sources["weights"]
                                       + (" " + p.sources["parallel"] if s.n_gpus > 1 else "")))
+    vision, loaded = "", a.vision is not None and p.loads_vision
+    if loaded:
+        vision = f" + image encoder {params.vision / 1e6:,.0f} M × {bits(wb.vision, params.vision)}"
     return Explanation(
         "weights", "Weights", f"{_g(float(m.weights))} per card",
         "Weights = linear params × their bits + embedding/LM head params × their bits + norms, biases, "
-        "routers × their bits (÷ 8 bits per byte)",
+        "routers × their bits (÷ 8 bits per byte)" + (" + the image encoder's params × their bits" if loaded else ""),
         f"= {params.linear / 1e9:,.2f} B × {bits(wb.linear, params.linear)} + {head / 1e9:,.2f} B × "
-        f"{bits(wb.embedding + wb.lm_head, head)} + {other / 1e6:,.2f} M × {bits(wb.other, other)} = "
-        f"{_g(wb.total)} in all; {split}: {_g(float(m.weights))} per card"
+        f"{bits(wb.embedding + wb.lm_head, head)} + {other / 1e6:,.2f} M × {bits(wb.other, other)}{vision} = "
+        f"{_g(wb.total + (wb.vision if loaded else 0.0))} in all; {split}: {_g(float(m.weights))} per card"
         + ("; the token-embedding table stays in system RAM" if p.embedding_on_host else "") + ".",
-        f"Format: {fmt.name} — {fmt.source}." + _fallback_note(a, fmt),
+        f"Format: {fmt.name} — {fmt.source}." + _fallback_note(a, fmt) + _vision_note(a, p),
         tuple(assumptions))
+
+
+def _vision_note(a, p) -> str:
+    """What the weights say about a vision-language checkpoint's image encoder."""
+    v = a.vision
+    if v is None:
+        return ""
+    how = ("counted from its modules" if v.exact else "estimated as a generic ViT from its depth and widths")
+    what = (f" The checkpoint's image encoder ({v.kind}, {v.layers} layers of {v.hidden_size:,}, with its projector: "
+            f"{v.params / 1e6:,.0f} M parameters, {how}) ")
+    if not p.loads_vision:
+        return what + f"is not loaded by {p.name}: it ships as a separate mmproj file (add it with --mmproj)."
+    return (what + "is loaded with the language model and kept in 16 bits by quantized formats; decode never runs "
+            "it, and the memory an image's encoding takes is not counted.")
 
 
 def _fallback_note(a, fmt) -> str:

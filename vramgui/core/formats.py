@@ -68,6 +68,8 @@ class WeightFormat(BaseModel):
                                                                      "apart from the other linear layers")
     gguf: GGUFMix | None = Field(None, description="a llama.cpp mix's types per tensor role (the bits above are "
                                                    "for rows that every block divides)")
+    vision_bits: float | None = Field(None, gt=0, le=32, description="an image encoder's weights (None: 16, "
+                                                                     "or 32 with fp32 linear layers)")
     kernel: Kernel = Field(description="which math the speed model uses")
     source: str
 

@@ -57,18 +57,21 @@ def layer_share(a: Architecture, n: int, profile: EngineProfile) -> float:
 
 
 def weights_per_card(s: Scenario, wb: WeightBytes | None = None) -> float:
-    """Weight bytes on the fullest card."""
+    """Weight bytes on the fullest card (an image encoder the engine loads: split like the
+    layers under tensor parallel, on the first card with the embedding under a layer split)."""
     a, p, n = s.model.architecture, s.profile, s.n_gpus
     wb = wb or weight_bytes(a, s.weight_format)
     embedding = 0.0 if p.embedding_on_host else wb.embedding
+    vision = wb.vision if p.loads_vision else 0.0
     lm_head = wb.lm_head
     if a.tie_embeddings and p.embedding_on_host:
         lm_head = wb.embedding  # the tied table is duplicated as the output layer on the GPU
+    rope = a.rope_table_elements * (4.0 if s.weight_format.kernel == "fp32" else 2.0) if p.rope_table else 0.0
     if p.parallel == "tensor":
-        return (wb.linear + embedding + lm_head) / n + wb.other
+        return (wb.linear + embedding + lm_head + vision) / n + wb.other + rope
     share = layer_share(a, n, p)
-    edge = max(embedding, lm_head) if n > 1 else embedding + lm_head
-    return (wb.linear + wb.other) * share + edge
+    edge = max(embedding + vision, lm_head) if n > 1 else embedding + vision + lm_head
+    return (wb.linear + wb.other) * share + edge + rope
 
 
 # --- per-card coefficients -----------------------------------------------------------

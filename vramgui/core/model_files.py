@@ -62,13 +62,18 @@ class ImportError_(ConfigError):  # noqa: N801 - the builtin name is taken
 _EMBED = ("embed_tokens", "tok_embeddings", "wte.", "word_embeddings", "token_embd", "wpe.", "position_embeddings",
           "embedding.word")
 _HEAD = ("lm_head", "embed_out", "output_layer")
+# a vision-language checkpoint's image encoder and projector (Gemma 3, LLaVA, Mistral 3: vision_tower and
+# multi_modal_projector; Qwen-VL and Qwen3.5: visual; Llama 4, InternVL, Idefics: vision_model)
+_VISION = ("vision_tower", "vision_model", "visual.", "multi_modal_projector", "mm_projector", "image_newline")
 _OTHER = ("norm", "ln_", ".ln", "ffn_gate_inp", "mlp.gate.weight", "router", "rope", "rotary", "e_score_correction",
           "shared_expert_gate", "conv1d")
 
 
 def tensor_group(name: str, shape: list[int]) -> str:
-    """embedding / lm_head / other (norms, biases, routers) / linear, by tensor name."""
+    """vision / embedding / lm_head / other (norms, biases, routers) / linear, by tensor name."""
     n = name.lower()
+    if any(k in n for k in _VISION):
+        return "vision"
     if any(k in n for k in _EMBED):
         return "embedding"
     if any(k in n for k in _HEAD) or n in ("output.weight",):
@@ -88,7 +93,8 @@ def _weights(kind: str, path: Path, tensors: list[tuple[str, list[int], str, flo
         elements += math.prod(shape) if shape else 1
     return FileWeights(kind=kind, path=str(path), total_bytes=float(sum(by.values())),
                        embedding_bytes=float(by["embedding"]), lm_head_bytes=float(by["lm_head"]),
-                       linear_bytes=float(by["linear"]), other_bytes=float(by["other"]), n_tensors=len(tensors),
+                       linear_bytes=float(by["linear"]), other_bytes=float(by["other"]),
+                       vision_bytes=float(by["vision"]), n_tensors=len(tensors),
                        n_elements=int(elements), dtypes=dict(dtypes))
 
 

@@ -34,6 +34,8 @@ class ParamGroups:
     expert_biases: int = 0          # biases of all routed experts (gpt-oss)
     expert_biases_active: int = 0   # those of the experts a single token uses
     recurrent: int = 0              # Gated DeltaNet / Mamba-2 convolution kernels, decays, dt biases
+    vision: int = 0                 # a vision-language checkpoint's image encoder and projector: not
+                                    # part of ``total`` (the language model a decode step runs)
 
     @property
     def linear(self) -> int:
@@ -170,4 +172,5 @@ def count_params(a: Architecture) -> ParamGroups:
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,
         recurrent=n_lin * lin_small + n_mamba * mamba_small,
+        vision=a.vision.params if a.vision else 0,
     )

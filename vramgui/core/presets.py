@@ -110,6 +110,7 @@ class FileWeights(BaseModel):
     lm_head_bytes: float = Field(ge=0)
     linear_bytes: float = Field(ge=0)
     other_bytes: float = Field(ge=0)
+    vision_bytes: float = Field(0.0, ge=0, description="image encoder and projector of a vision-language model")
     n_tensors: int = Field(ge=0)
     n_elements: int = Field(ge=0, description="sum of tensor elements (packed quantized tensors count as stored)")
     dtypes: dict[str, int] = Field(default_factory=dict, description="tensors per storage type")

@@ -18,9 +18,12 @@ class WeightBytes:
     lm_head: float
     linear: float
     other: float        # norms, biases, routers
+    vision: float = 0.0  # image encoder of a vision-language checkpoint: loaded or not by the
+                         # engine, so not part of ``total`` (see memory.weights_per_card)
 
     @property
     def total(self) -> float:
+        """The language model's weights."""
         return self.embedding + self.lm_head + self.linear + self.other
 
 
@@ -99,7 +102,17 @@ def weight_bytes(a: Architecture, fmt: WeightFormat, params: ParamGroups | None 
         lm_head=p.lm_head * lm_head_bits / 8.0,
         linear=linear_bits_total / 8.0,
         other=p.small * fmt.other_bits / 8.0,
+        vision=p.vision * vision_bits(fmt) / 8.0,
     )
+
+
+def vision_bits(fmt: WeightFormat) -> float:
+    """Bits of an image encoder's weights in ``fmt``: its own where an imported file stored it,
+    else 16 (quantized checkpoints leave the encoder in 16 bits; GGUF keeps it in a separate
+    16-bit mmproj file), 32 when the whole model is fp32."""
+    if fmt.vision_bits is not None:
+        return fmt.vision_bits
+    return 32.0 if fmt.linear_bits >= 32 else 16.0
 
 
 @lru_cache(maxsize=1024)
@@ -140,7 +153,8 @@ def file_weight_format(model) -> WeightFormat:
         return min(max(8.0 * nbytes / params, 0.01), 32.0) if params and nbytes else fallback
 
     main = fw.main_dtype.upper()
-    linear = bits(fw.linear_bytes, p.linear, 16.0)
+    # an image encoder the config does not describe stays with the linear layers (the total is exact)
+    linear = bits(fw.linear_bytes + (0.0 if p.vision else fw.vision_bytes), p.linear, 16.0)
     if fw.kind == "gguf":
         kernel = "gguf"
     elif main in ("F32", "F64"):
@@ -158,4 +172,5 @@ def file_weight_format(model) -> WeightFormat:
         id=FILE_FORMAT, name=f"as stored ({fw.kind}, {fw.main_dtype})", linear_bits=linear,
         embedding_bits=embedding, lm_head_bits=bits(fw.lm_head_bytes, p.lm_head, embedding),
         other_bits=bits(fw.other_bytes, p.small, 16.0), kernel=kernel,
+        vision_bits=bits(fw.vision_bytes, p.vision, 16.0) if p.vision else None,
         source=f"tensor table of {fw.path}: {fw.n_tensors} tensors, {fw.total_bytes:,.0f} bytes")
