@@ -232,3 +232,11 @@ def test_qwen35_image_encoder_by_hand(cat):
     # k and v 2 × 4096 × 1024, o 4096², q/k norms 2 × 256, MLP 3 × 4096 × 12288, two norms) + a final norm
     mtp = 2 * 4096**2 + 2 * 4096 + 4096 * 8192 + 2 * 4096 * 1024 + 4096**2 + 2 * 256 + 3 * 4096 * 12288 + 3 * 4096
     assert 9_653_108_208 - p.total - p.vision == pytest.approx(mtp, rel=1e-4)
+
+
+def test_rotary_table_reads_the_factor_where_each_config_keeps_it(cat):
+    # transformers 5 configs keep partial_rotary_factor inside rope_parameters (Qwen3.5: 0.25 of 256 = 64 of
+    # 262,144 positions); MiniMax-M2 0.5 of 128 over 196,608; Nemotron-H's attention has no rotary positions
+    assert cat.model("qwen3.5-9b").architecture.rope_table_elements == 262_144 * 64
+    assert cat.model("minimax-m2").architecture.rope_table_elements == 196_608 * 64
+    assert cat.model("nemotron3-nano-30b-a3b").architecture.rope_table_elements == 0

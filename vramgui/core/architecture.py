@@ -488,7 +488,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         raise ConfigError(pydantic_message(exc), source=source) from None
 
 
-_NO_ROPE = {"gpt2", "gpt_bigcode", "opt", "bloom", "mpt"}
+_NO_ROPE = {"gpt2", "gpt_bigcode", "opt", "bloom", "mpt", "nemotron_h"}   # learned, ALiBi or no positions
 
 
 def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | None, learned_positions: int,
@@ -501,15 +501,20 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
     if mt in _NO_ROPE or learned_positions or cfg.get("alibi"):
         return 0
     max_ctx = _int(max_ctx, source, "max_position_embeddings")
+    scaling = _first(cfg, "rope_scaling", "rope_parameters")
+    nested = scaling if isinstance(scaling, dict) else {}
     if mla is not None:
         rotary = mla.qk_rope_head_dim
-    else:
-        factor = _first(cfg, "partial_rotary_factor", "rotary_pct", "rope_pct", default=0.5 if mt == "chatglm" else 1.0)
+    elif isinstance(cfg.get("rotary_dim"), int) and not isinstance(cfg.get("rotary_dim"), bool):
+        rotary = _int(cfg["rotary_dim"], source, "rotary_dim")
+    else:   # transformers 5 keeps the factor inside rope_parameters
+        factor = _first(cfg, "partial_rotary_factor", "rotary_pct", "rope_pct")
+        factor = _first(nested, "partial_rotary_factor", default=0.5 if mt == "chatglm" else 1.0) \
+            if factor is None else factor
         if isinstance(factor, bool) or not isinstance(factor, (int, float)) or not 0 < factor <= 1:
             raise ConfigError(f"expected a fraction in (0, 1], got {factor!r}", source=source,
                               field="partial_rotary_factor")
         rotary = int(d_h * factor)
-    scaling = _first(cfg, "rope_scaling", "rope_parameters")
     kind, scale, original = "default", 1.0, max_ctx
     if isinstance(scaling, dict):
         kind = str(scaling.get("rope_type") or scaling.get("type") or "default").lower()
