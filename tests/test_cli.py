@@ -24,6 +24,7 @@ def test_estimate_json_keys_and_values(capsys):
     assert rc == 0
     d = json.loads(out)
     assert d["model"]["params_total"] == 6_738_415_616 == d["model"]["params_active"]
+    assert d["model"]["params_vision"] == 0                  # a text model
     assert d["memory"]["weights"] == 6_738_415_616 * 2
     assert d["memory"]["kv_cache"] == 4096 * 524288          # 2·32·4096·2 bytes per token
     m = d["memory"]
@@ -147,3 +148,13 @@ def test_report_markdown_says_the_cost_and_the_models_limit():
     assert f"{d['speed']['served_seconds_per_token'] * 1e3:,.2f} ms per output token" in text
     assert f"{share:.0%} of the time on prompts" in text
     assert f"Largest context 4,096 tokens (the model's limit; memory allows {d['fit']['max_context']:,})" in text
+
+
+def test_estimate_names_the_image_encoder_and_whether_the_engine_loads_it(capsys):
+    # Gemma 3 27B: SigLIP 416,866,032 + the projector's norm 1,152 and matrix 1,152 × 5,376 (see test_weights_kv)
+    rc, out, _ = run(capsys, "estimate", "--model", "gemma3-27b", "--gpu", "h100-sxm", "--json")
+    assert rc == 0 and json.loads(out)["model"]["params_vision"] == 416_866_032 + 1152 + 1152 * 5376
+    rc, out, _ = run(capsys, "estimate", "--model", "gemma3-27b", "--gpu", "h100-sxm", "--engine", "llamacpp")
+    assert "image encoder 0.42 B (not loaded by this engine" in out
+    rc, out, _ = run(capsys, "estimate", "--model", "gemma3-27b", "--gpu", "h100-sxm", "--engine", "vllm")
+    assert "image encoder 0.42 B (loaded)" in out

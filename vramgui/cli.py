@@ -133,8 +133,11 @@ def _print_estimate(d: dict) -> None:
             f"{sc['kv_dtype']} KV, {sc['engine']} ({sc['attention']}), prompt {sc['prompt_tokens']:,} + "
             f"output {sc['output_tokens']:,} tokens, batch {sc['batch']}")
     print(head)
+    vision = d["model"]["params_vision"]
+    loaded = " (loaded)" if ENGINES[sc["engine"]].loads_vision else " (not loaded by this engine: a separate file)"
     print(f"parameters: {d['model']['params_total'] / 1e9:,.2f} B total, "
-          f"{d['model']['params_active'] / 1e9:,.2f} B active")
+          f"{d['model']['params_active'] / 1e9:,.2f} B active"
+          + (f"; image encoder {vision / 1e9:,.2f} B{loaded}" if vision else ""))
     rows = [("weights", _gib(m["weights"])), ("KV cache", _gib(m["kv_cache"])),
             ("activations", _gib(m["activations"])), ("overhead", _gib(m["overhead"])),
             ("total per card", _gib(m["total"])), ("usable per card", _gib(f["budget_bytes"])),
