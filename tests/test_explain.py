@@ -162,3 +162,15 @@ def test_weights_note_names_the_rows_a_k_quant_cannot_take(scenario):
     assert "Rows of 1,856, 2,688, 3,712 weights" in note and "Q4_K as Q5_0" in note
     llama = by_key(scenario("llama2-7b", "rtx4090", engine="llamacpp", weights="q4_k_m"))
     assert "Rows of" not in llama["weights"].note
+
+
+def test_weights_line_names_the_image_encoder_and_vllms_rotary_tables(scenario):
+    # Gemma 3 4B: 9 × 131,072 positions × 256 (its global table stretched 8× by linear scaling, plus the
+    # local layers' own) = 301,989,888 values, 2 bytes each; SigLIP and its projector 419.8 M
+    e = {x.key: x for x in explain_items(scenario("gemma3-4b", "rtx4060ti-16gb", engine="vllm", weights="bf16"))}
+    w = e["weights"]
+    assert "image encoder 420 M × 16 bits" in w.substituted
+    assert "rotary cos/sin tables 301,989,888 values × 2 bytes = 0.56 GiB" in w.substituted
+    assert "siglip_vision_model, 27 layers of 1,152" in w.note and "counted from its modules" in w.note
+    cpp = {x.key: x for x in explain_items(scenario("gemma3-4b", "rtx4060ti-16gb", engine="llamacpp"))}["weights"]
+    assert "rotary" not in cpp.substituted and "mmproj" in cpp.note

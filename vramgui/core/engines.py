@@ -138,9 +138,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                        "position max_position_embeddings allows (times a linear or YaRN scaling factor), in the "
                        "model's dtype, whatever --max-model-len says (get_rope; vLLM PR #44738 measures what "
                        "clamping them would save): the llm-d logs of Llama 3.1 8B (131,072 positions × 128) show "
-                       "the 0.03 GiB at bf16, 0.06 GiB at fp32, on every tensor-parallel rank; Llama 4 Scout's 10,485,760 positions "
-                       "× 128 make 2.5 GiB (loading it on two H100 NVL, vLLM issue #16712, ran out of memory "
-                       "allocating 1.25 GiB: 10,485,760 × 64 bf16 values, half that table).",
+                       "the 0.03 GiB at bf16, 0.06 GiB at fp32, on every tensor-parallel rank; Llama 4 Scout's "
+                       "10,485,760 positions × 128 make 2.5 GiB (loading it on two H100 NVL, vLLM issue #16712, ran "
+                       "out of memory allocating 1.25 GiB: 10,485,760 × 64 bf16 values, half that table).",
             "kv_cache": "What is left of the budget becomes KV blocks of 16 tokens (vLLM V1 logs, llm-d "
                         "benchmark on H100); MLA caches the latent.",
             "activations": "At start-up a dummy forward pass of max_num_batched_tokens (8192, chunked "

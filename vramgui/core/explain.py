@@ -175,10 +175,21 @@ def _weights(s: Scenario, m) -> Explanation:
         "routers × their bits (÷ 8 bits per byte)" + (" + the image encoder's params × their bits" if loaded else ""),
         f"= {params.linear / 1e9:,.2f} B × {bits(wb.linear, params.linear)} + {head / 1e9:,.2f} B × "
         f"{bits(wb.embedding + wb.lm_head, head)} + {other / 1e6:,.2f} M × {bits(wb.other, other)}{vision} = "
-        f"{_g(wb.total + (wb.vision if loaded else 0.0))} in all; {split}: {_g(float(m.weights))} per card"
+        f"{_g(wb.total + (wb.vision if loaded else 0.0))} in all; {split}: {_rope_part(s, float(m.weights))}"
+        f"{_g(float(m.weights))} per card"
         + ("; the token-embedding table stays in system RAM" if p.embedding_on_host else "") + ".",
         f"Format: {fmt.name} — {fmt.source}." + _fallback_note(a, fmt) + _vision_note(a, p),
         tuple(assumptions))
+
+
+def _rope_part(s: Scenario, per_card: float) -> str:
+    """The rotary tables an engine keeps beside the weights on each card, as a sum's first terms."""
+    n = s.model.architecture.rope_table_elements
+    if not (s.profile.rope_table and n):
+        return ""
+    each = 4 if s.weight_format.kernel == "fp32" else 2
+    return (f"{_g(per_card - n * each)} + rotary cos/sin tables {n:,} values × {each} bytes = {_g(n * each)} "
+            f"(every position the config allows) = ")
 
 
 def _vision_note(a, p) -> str:
