@@ -206,3 +206,45 @@ def test_glm45_air_by_hand(cat):
     active_body = 46 * attention + 3 * d * 10944 + 45 * (9 * expert + 128 * d + 128) + norms
     assert p.active - p.embedding - p.lm_head == active_body         # 12.18 B; card: "12 billion active"
     assert active_body == pytest.approx(12e9, rel=0.02)
+
+
+def test_gemma4_full_attention_layers_have_their_own_heads(cat):
+    # Gemma 4 31B: 50 windowed layers with 32 query and 16 KV heads of 256, 10 full-attention layers with 32
+    # query heads and 4 KV heads of 512 whose key serves as value (no v_proj); q/k norms as wide as the heads;
+    # four norms a layer; GeGLU MLP 21,504 wide; tied 262,144 × 5,376 embedding
+    from vramgui.core import count_params
+    d, f, V = 5376, 21504, 262_144
+    local = d * 32 * 256 * 2 + 2 * d * 16 * 256 + 2 * 256
+    full = d * 32 * 512 * 2 + d * 4 * 512 + 2 * 512
+    by_hand = 50 * local + 10 * full + 60 * (3 * d * f + 4 * d) + V * d + d
+    # transformers' Gemma4ForCausalLM built from these values on the meta device: 30,697,345,280
+    assert by_hand == 30_697_345_280 == count_params(cat.model("gemma4-31b").architecture).total
+    # 26B A4B: every layer keeps its 2,112-wide dense MLP beside 128 GeGLU experts of 704 (top 8), a router
+    # (2,816 × 128, a scale per expert and per channel) and the expert branch's three more norms
+    a = cat.model("gemma4-26b-a4b").architecture
+    d, V = 2816, 262_144
+    local = d * 16 * 256 * 2 + 2 * d * 8 * 256 + 2 * 256
+    full = d * 16 * 512 * 2 + d * 2 * 512 + 2 * 512
+    layer_rest = 3 * d * 2112 + d * 128 + 128 + 8 * d
+    experts = 3 * d * 704
+    p = count_params(a)
+    assert p.total == 25 * local + 5 * full + 30 * (layer_rest + 128 * experts) + V * d + d == 25_233_141_760
+    assert p.active == p.total - 30 * 120 * experts == 3_822_530_560          # the card's "3.8B active"
+
+
+def test_gemma4_image_encoder_and_the_small_models_refused(cat):
+    import json
+
+    import pytest as _pytest
+
+    from vramgui.core import ConfigError, count_params
+    # Gemma 4's encoder: 27 blocks of bias-free q/k/v/o (4 × 1152²), a GeGLU MLP (3 × 1152 × 4304), four RMSNorms
+    # and q/k norms of 72; a linear patch embedding 3 × 16² × 1152; a 2 × 10,240 × 1152 position table; the
+    # standardizing scale and bias 2 × 1152 (569,550,384 as the extracted tower's config states); the projector
+    tower = 27 * (4 * 1152**2 + 3 * 1152 * 4304 + 4 * 1152 + 2 * 72) + 3 * 16 * 16 * 1152 + 2 * 10240 * 1152 + 2 * 1152
+    assert tower == 569_550_384
+    assert count_params(cat.model("gemma4-31b").architecture).vision == tower + 1152 * 5376
+    cfg = json.loads(json.dumps(cat.model("gemma4-31b").config))
+    cfg["text_config"].update(hidden_size_per_layer_input=256)          # E2B / E4B: per-layer embeddings
+    with _pytest.raises(ConfigError, match="per-layer embeddings"):
+        architecture_from_hf_config(cfg)

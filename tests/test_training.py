@@ -172,3 +172,12 @@ def test_cli_train_bad_target(capsys):
     rc = main(["train", "--model", "llama2-7b", "--gpu", "a100-80gb", "--method", "lora", "--lora-targets", "qq"])
     err = capsys.readouterr().err
     assert rc == 2 and "unknown LoRA target 'qq'" in err and err.count("\n") == 1
+
+
+def test_lora_on_gemma4_value_projections_skips_the_layers_without_one():
+    # Gemma 4 31B's full-attention layers reuse K as V: v_proj exists in its 50 windowed layers only,
+    # each 5,376 -> 16 × 256; r = 16: 16 × (5,376 + 4,096) × 50
+    a = default_catalog().model("gemma4-31b").architecture
+    assert lora_params(a, 16, ("v",)) == 16 * (5376 + 4096) * 50 == 7_577_600
+    # q: 50 layers 5,376 -> 8,192 and 10 layers 5,376 -> 16,384
+    assert lora_params(a, 16, ("q",)) == 16 * ((5376 + 8192) * 50 + (5376 + 16384) * 10)

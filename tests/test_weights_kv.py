@@ -240,3 +240,21 @@ def test_rotary_table_reads_the_factor_where_each_config_keeps_it(cat):
     assert cat.model("qwen3.5-9b").architecture.rope_table_elements == 262_144 * 64
     assert cat.model("minimax-m2").architecture.rope_table_elements == 196_608 * 64
     assert cat.model("nemotron3-nano-30b-a3b").architecture.rope_table_elements == 0
+
+
+def test_gemma4_kv_cache_by_layer_kind(scenario):
+    # Gemma 4 31B: a token adds 2 × 16 × 256 to each of the 50 windowed layers and 2 × 4 × 512 to each of the 10
+    # full-attention ones (K and V both kept though V is K's projection). llama.cpp at n_ctx 32,768, f16: the
+    # full layers 32,768 × 10 × 8,192 B = 2,560 MiB; the windowed ones PAD(1,024 + 512, 256) = 1,536 cells ×
+    # 50 × 16,384 B = 1,200 MiB
+    from vramgui.core.units import MIB
+    s = scenario("gemma4-31b", "h100-sxm", engine="llamacpp", weights="q8_0", prompt_tokens=32768)
+    m = estimate_memory(s)
+    assert m.kv_bytes_per_token == (50 * 2 * 16 * 256 + 10 * 2 * 4 * 512) * 2
+    assert float(m.kv_cache) == pytest.approx((2560 + 1200) * MIB, rel=1e-12)
+    # vLLM's tables: 262,144 positions × (256 + 512) for its local and global rotary embeddings
+    assert s.model.architecture.rope_table_elements == 262_144 * 768
+    # tensor parallel over 8 cards: 2 of the 16 windowed KV heads a card, and the 4 full-attention heads replicate
+    # (one a card)
+    tp = estimate_memory(scenario("gemma4-31b", "h100-sxm", engine="vllm", n_gpus=8))
+    assert tp.kv_bytes_per_token == (50 * 2 * 2 * 256 + 10 * 2 * 1 * 512) * 2

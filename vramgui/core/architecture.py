@@ -152,6 +152,17 @@ class Mamba2(_RecurrentMixer):
         return self.d_inner * self.state_size
 
 
+class GlobalAttention(BaseModel):
+    """The full-attention layers' own head geometry where it differs from the windowed layers'
+    (Gemma 4): wider heads, fewer KV heads, and with ``k_eq_v`` no value projection (the key
+    projection's output serves as V; the cache still holds K and V apart, each normed its way)."""
+
+    model_config = _FROZEN
+    head_dim: int = Field(ge=1, le=100_000, description="head width of the full-attention layers")
+    num_kv_heads: int = Field(ge=1, le=10_000, description="their KV heads")
+    k_eq_v: bool = Field(False, description="no v_proj: V is the key projection's output")
+
+
 class VisionEncoder(BaseModel):
     """The image encoder of a vision-language checkpoint and its projector into the language
     model.  HF transformers and vLLM load it with the language model; llama.cpp keeps it in a
@@ -205,6 +216,8 @@ class Architecture(BaseModel):
     mamba: Mamba2 | None = None
     mixerless_layers: int = Field(0, ge=0, description="blocks with only an MLP or MoE (Nemotron-H's '-', 'E')")
     ffnless_layers: int = Field(0, ge=0, description="blocks with only a mixer (Nemotron-H's 'M', '*')")
+    global_attention: GlobalAttention | None = Field(
+        None, description="the full-attention layers' head geometry, where it differs (Gemma 4)")
     vision: VisionEncoder | None = Field(None, description="image encoder of a vision-language checkpoint")
     rope_table_elements: int = Field(0, ge=0, description=(
         "cos/sin table entries for every position the config allows, summed over the model's rotary "
@@ -226,7 +239,22 @@ class Architecture(BaseModel):
             raise ValueError("linear-attention, Mamba and MLP-only layers cannot exceed num_layers")
         if self.sliding_window_layers > self.attention_layers:
             raise ValueError("sliding_window_layers cannot exceed the attention layers")
+        if self.global_attention and self.num_heads % self.global_attention.num_kv_heads:
+            raise ValueError("num_heads must be a multiple of the full-attention layers' KV heads")
         return self
+
+    @property
+    def global_layers(self) -> int:
+        """Attention layers with :attr:`global_attention`'s geometry: the ones not windowed."""
+        return self.attention_layers - self.sliding_window_layers if self.global_attention else 0
+
+    @property
+    def attention_head_dims(self) -> int:
+        """Sum over the attention layers of a head's query and value widths (the attention FLOPs
+        per head, query and key)."""
+        g = self.global_attention
+        return ((self.attention_layers - self.global_layers) * (self.q_head_dim + self.v_head_dim)
+                + (self.global_layers * 2 * g.head_dim if g else 0))
 
     @property
     def recurrent_mixers(self) -> tuple[_RecurrentMixer, ...]:
@@ -292,7 +320,7 @@ _ROUTER_BIAS = {"deepseek_v3", "gpt_oss", "glm4_moe", "nemotron_h"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
-_QK_NORM = {"qwen3", "qwen3_moe", "gemma3_text"} | _GATED_DELTANET
+_QK_NORM = {"qwen3", "qwen3_moe", "gemma3_text", "gemma4_text"} | _GATED_DELTANET
 # Recurrent / state-space families whose layers vramgui does not count yet (Mamba, Mamba-2 and RWKV
 # hybrids, lightning attention): refused by name rather than estimated as a plain transformer
 _UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "bamba", "granitemoehybrid", "falcon_h1",
@@ -357,6 +385,11 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
                           "(Qwen3-Next, Qwen3.5) and Nemotron-H are supported.", source=source, field="model_type")
+    if mt == "gemma4_text":
+        for key, what in (("hidden_size_per_layer_input", "per-layer embeddings"),
+                          ("num_kv_shared_layers", "layers sharing another layer's KV cache")):
+            if cfg.get(key):
+                raise ConfigError(f"{what} (Gemma 4 E2B / E4B) are not counted yet", source=source, field=key)
     blocks = _nemotron_blocks(cfg, source) if mt == "nemotron_h" else None   # Nemotron-H's layer kinds
     if blocks is not None and cfg.get("moe_latent_size"):
         raise ConfigError("latent MoE (experts working in a smaller latent width) is not counted yet",
@@ -411,7 +444,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     if mt == "chatglm":
         max_ctx = get("seq_length", "max_position_embeddings", default=max_ctx)
 
-    tie_default = mt in ("gemma", "gemma2", "gemma3_text", "gpt_bigcode", "gpt2", "falcon", "starcoder2")
+    tie_default = mt in ("gemma", "gemma2", "gemma3_text", "gemma4_text", "gpt_bigcode", "gpt2", "falcon",
+                         "starcoder2")
     tie = bool(get("tie_word_embeddings", default=tie_default))
     if mt == "chatglm":
         tie = False  # separate output_layer
@@ -423,7 +457,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     if mt == "nemotron_h":
         layer_norm = False   # RMSNorm, though its config names the epsilon layer_norm_epsilon
 
-    norms_per_layer = 4 if mt in ("gemma2", "gemma3_text") else 1 if mt == "nemotron_h" else 2
+    norms_per_layer = 4 if mt in ("gemma2", "gemma3_text", "gemma4_text") else 1 if mt == "nemotron_h" else 2
+    if mt == "gemma4_text" and moe is not None:
+        norms_per_layer = 8   # + the expert branch's own pre/post norms, the sum's, the router's scale
     if mt == "falcon" and get("parallel_attn", default=True) and not get("new_decoder_architecture", default=False):
         norms_per_layer = 1
 
@@ -481,9 +517,28 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else None,
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
+            global_attention=_global_attention(cfg, d_h, h_kv, source) if sw_layers else None,
             vision=_vision_from_hf(vision_cfg, top_type, d, source) if isinstance(vision_cfg, dict) else None,
             rope_table_elements=_rope_table_elements(cfg, mt, max_ctx, d_h, mla, learned_positions, source),
         )
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+def _global_attention(cfg: dict, d_h: int, h_kv: int, source: str) -> GlobalAttention | None:
+    """Gemma 4's full-attention layers: ``global_head_dim`` wide heads and, with
+    ``attention_k_eq_v``, ``num_global_key_value_heads`` of them and no value projection."""
+    width = cfg.get("global_head_dim")
+    k_eq_v = bool(cfg.get("attention_k_eq_v", False))
+    kv = cfg.get("num_global_key_value_heads") if k_eq_v else None
+    if width is None and kv is None and not k_eq_v:
+        return None
+    width = d_h if width is None else _int(width, source, "global_head_dim")
+    kv = h_kv if kv is None else _int(kv, source, "num_global_key_value_heads")
+    if (width, kv, k_eq_v) == (d_h, h_kv, False):
+        return None
+    try:
+        return GlobalAttention(head_dim=width, num_kv_heads=kv, k_eq_v=k_eq_v)
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
 
@@ -502,6 +557,12 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
         return 0
     max_ctx = _int(max_ctx, source, "max_position_embeddings")
     scaling = _first(cfg, "rope_scaling", "rope_parameters")
+    if isinstance(scaling, dict) and scaling and all(isinstance(x, dict) for x in scaling.values()):
+        # one rotary embedding per layer type (Gemma 4), each tabled over its layers' whole head width
+        # (vLLM PR #44738: clamping Gemma 4's tables from 262,144 to 32,768 positions saves 336 MiB, 768
+        # bf16 values a position: its 256-wide local and 512-wide global heads)
+        wide = _first(cfg, "global_head_dim", default=d_h)
+        return int(max_ctx) * sum(_int(wide, source, "global_head_dim") if "full" in str(t) else d_h for t in scaling)
     nested = scaling if isinstance(scaling, dict) else {}
     if mla is not None:
         rotary = mla.qk_rope_head_dim
@@ -567,6 +628,16 @@ def _vision_from_hf(v: dict, top_type: str, text_hidden: int, source: str) -> Vi
         linear += 4 * d * d + 2 * d * f
         other += d + 4 * d + f + d + 2 * d
     out = num("out_hidden_size", "out_hidden_size", "projector_output_dim", default=text_hidden)
+    if kind == "gemma4_vision":
+        # Gemma 4: bias-free q/k/v/o and a gated MLP, four RMSNorms and q/k norms a block, a linear patch
+        # embedding, a 2 x position_embedding_size position table, the standardizing scale and bias, and
+        # one matrix into the language model
+        head = num("head_dim", "head_dim", default=d // max(num("num_attention_heads", "num_attention_heads",
+                                                                 default=1) or 1, 1))
+        table = num("position_embedding_size", "position_embedding_size", default=10 * 1024)
+        linear = layers * (4 * d * d + 3 * d * f) + channels * patch * patch * d + d * out
+        other = layers * (4 * d + 2 * head) + 2 * table * d + (2 * d if v.get("standardize") else 0)
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
     merge = num("spatial_merge_size", "spatial_merge_size", default=0)
     if kind.startswith(("qwen3_5", "qwen3_vl")) and merge:
         # Qwen3-VL / Qwen3.5: the patch merger (LayerNorm, counted above as the post-norm, then
@@ -606,8 +677,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
                  blocks: str | None = None) -> MoE | None:
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
     E = get("num_local_experts", "n_routed_experts", "num_experts", "moe_num_experts")
-    k = get("num_experts_per_tok", "num_experts_per_token", "moe_top_k")
-    if not E or not k or int(E) <= 1:
+    k = get("num_experts_per_tok", "num_experts_per_token", "moe_top_k", "top_k_experts")
+    if not E or not k or int(E) <= 1 or (mt == "gemma4_text" and not cfg.get("enable_moe_block")):
         return None
     if blocks is not None and "E" not in blocks:
         return None      # Nemotron-H's expert keys at their defaults in a model without MoE blocks
@@ -621,6 +692,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
     elif get("shared_expert_intermediate_size"):
         shared, gate = int(get("shared_expert_intermediate_size")), True
     dense_layers = int(get("first_k_dense_replace", default=0))
+    if mt == "gemma4_text":   # every layer keeps its dense MLP beside the experts: an always-active shared expert
+        shared = int(get("intermediate_size", default=0))
     if mt == "llama4_text":   # one shared expert as wide as a routed one; MoE every ``step``-th layer
         shared = int(expert_f)
         moe_layers = cfg.get("moe_layers")
@@ -637,7 +710,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
                    experts_per_token=_int(k, source, "num_experts_per_tok"),
                    expert_intermediate_size=_int(expert_f, source, "moe_intermediate_size"),
                    shared_intermediate_size=shared, shared_expert_gate=gate, dense_layers=dense_layers,
-                   router_bias=mt in _ROUTER_BIAS or cfg.get("topk_method") == "noaux_tc",
+                   router_bias=mt in _ROUTER_BIAS or cfg.get("topk_method") == "noaux_tc"
+                   or mt == "gemma4_text",   # Gemma 4: a learned scale per expert
                    expert_bias=mt == "gpt_oss")
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None

@@ -170,7 +170,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
             "weights": "The token-embedding table stays in host memory (get_rows runs on the CPU).  A "
                        "vision-language model's image encoder is a separate file (--mmproj), not counted here.",
             "kv_cache": "The KV cache for the whole n_ctx (padded to 256 tokens) is allocated at load, for "
-                        "every parallel sequence.",
+                        "every parallel sequence; sliding-window layers get their own cache of the window plus "
+                        "the n_ubatch (512) tokens being evaluated, padded to 256 (llama-kv-cache-iswa.cpp: "
+                        "Gemma's 1,024-token window takes 1,536 cells).",
             "activations": "The compute buffer is sized for a worst-case batch of n_ubatch (512) tokens "
                            "against the full n_ctx: without flash attention it holds the f32 KQ product and "
                            "its softmax (8 bytes per score) next to an f32 hidden state (llama.cpp logs: "

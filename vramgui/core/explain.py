@@ -16,7 +16,7 @@ import numpy as np
 
 from .fit import budget_bytes
 from .formats import K_FALLBACK
-from .memory import estimate_memory, heads_per_card, layer_share
+from .memory import estimate_memory, heads_per_card, kv_elements_per_token_layer, layer_share, window_cells
 from .params import count_params
 from .presets import UNIFIED_GPU_SHARE_SOURCE
 from .scenario import Scenario
@@ -227,6 +227,11 @@ def _kv(s: Scenario, m) -> Explanation:
     latent = a.mla is not None and p.mla_latent_cache
     chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.attention_layers}" if latent
              else f"2 × {a.attention_layers} × {h_kv:g} × {a.head_dim}")
+    wide = a.global_attention
+    if wide is not None and not latent:
+        g_kv = kv_elements_per_token_layer(a, s, full=True) / (2 * wide.head_dim)
+        chain = (f"2 × ({a.attention_layers - a.global_layers} × {h_kv:g} × {a.head_dim} + {a.global_layers} × "
+                 f"{g_kv:g} × {wide.head_dim})")
     state = float(m.state_bytes_per_seq)
     g = a.linear_attention
     notes = [f"{p.name} reserves {tokens:,} tokens per sequence ({p.kv_allocation} allocation"
@@ -235,7 +240,14 @@ def _kv(s: Scenario, m) -> Explanation:
         notes.append("MLA caches one latent vector per token and layer instead of expanded K and V.")
     windowed = bool(a.sliding_window and p.honors_sliding_window)
     if windowed:
-        notes.append(f"{a.sliding_window_layers} windowed layers hold at most {a.sliding_window:,} tokens.")
+        cells = window_cells(a, p)
+        notes.append(f"{a.sliding_window_layers} windowed layers hold at most {cells:,.0f} tokens"
+                     + (f" (the {a.sliding_window:,}-token window and the {p.prefill_chunk_tokens}-token batch being "
+                        f"evaluated, in cells of {p.kv_block_tokens})" if cells != a.sliding_window else "") + ".")
+    if wide is not None:
+        notes.append(f"The {a.global_layers} full-attention layers have their own heads: {wide.num_kv_heads} KV heads "
+                     f"of {wide.head_dim}" + (" (K serves as V: no value projection, but the cache holds both)"
+                                               if wide.k_eq_v else "") + ".")
     if g is not None:
         notes.append(f"{g.layers} of the {a.num_layers} layers are Gated DeltaNet (linear attention): no KV cache, "
                      f"but a fixed state per sequence, {g.num_value_heads} × {g.key_head_dim} × {g.value_head_dim} "

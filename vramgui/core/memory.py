@@ -102,20 +102,22 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     a, p = s.model.architecture, s.profile
     share = layer_share(a, s.n_gpus, p)
     per_layer = kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element * share
+    per_global = kv_elements_per_token_layer(a, s, full=True) * s.kv.bytes_per_element * share
     windowed = a.sliding_window_layers if (a.sliding_window and p.honors_sliding_window) else 0
     tp = s.n_gpus if p.parallel == "tensor" else 1
     h, h_kv = heads_per_card(a, s.n_gpus, p)
     act = p.activation_bytes
     eager = s.attention_impl == "eager"
     kv_heads_live = 0.0 if p.kv_written_to_cache else (h if eager else h_kv)   # eager HF repeats K/V to h heads
-    attention = (h * a.q_head_dim + 2 * kv_heads_live * a.v_head_dim) * act
+    widest = max(a.q_head_dim, a.global_attention.head_dim if a.global_attention else 0)
+    attention = (h * widest + 2 * kv_heads_live * max(a.v_head_dim, widest)) * act
     if not eager:
         attention += h * 4.0          # flash/sdpa keep one fp32 log-sum-exp per row and head
     return MemoryTerms(
         weights=weights_per_card(s, wb),
-        kv_full=(a.attention_layers - windowed) * per_layer,
+        kv_full=(a.attention_layers - windowed - a.global_layers) * per_layer + a.global_layers * per_global,
         kv_windowed=windowed * per_layer,
-        window=float(a.sliding_window) if windowed else float("inf"),
+        window=window_cells(a, p) if windowed else float("inf"),
         state=recurrent_state_bytes(a, act) * share / tp,
         hidden=a.hidden_size * p.hidden_copies * act,
         attention=attention,
@@ -127,6 +129,16 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     )
 
 
+def window_cells(a: Architecture, p: EngineProfile) -> float:
+    """Tokens a windowed layer's cache holds per sequence: the window, and in an engine that
+    allocates the whole context up front (llama.cpp) also the prefill batch being evaluated,
+    padded to its cells (llama-kv-cache-iswa.cpp: PAD(n_swa + n_ubatch, 256), with one sequence)."""
+    if p.kv_allocation != "context" or not p.prefill_chunk_tokens:
+        return float(a.sliding_window)
+    blk = p.kv_block_tokens
+    return float(np.ceil((a.sliding_window + p.prefill_chunk_tokens) / blk) * blk)
+
+
 def stack_terms(terms: list[MemoryTerms]) -> MemoryTerms:
     """One :class:`MemoryTerms` whose fields are column vectors, one row per entry."""
     return MemoryTerms(**{f: np.array([getattr(t, f) for t in terms], dtype=np.float64)[:, None]
@@ -135,9 +147,14 @@ def stack_terms(terms: list[MemoryTerms]) -> MemoryTerms:
 
 # --- KV cache -----------------------------------------------------------------------
 
-def kv_elements_per_token_layer(a: Architecture, s: Scenario) -> float:
-    """KV elements one token adds to one layer on one card."""
+def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False) -> float:
+    """KV elements one token adds to one layer on one card (``full``: to one of the
+    full-attention layers that :attr:`Architecture.global_attention` shapes)."""
     p = s.profile
+    g = a.global_attention
+    if full and g is not None:
+        kv = g.num_kv_heads if p.parallel == "layer" or s.n_gpus == 1 else float(np.ceil(g.num_kv_heads / s.n_gpus))
+        return 2.0 * kv * g.head_dim
     if a.mla:
         if p.mla_latent_cache:
             return float(a.mla.kv_lora_rank + a.mla.qk_rope_head_dim)  # replicated on every rank

@@ -64,7 +64,8 @@ _EMBED = ("embed_tokens", "tok_embeddings", "wte.", "word_embeddings", "token_em
 _HEAD = ("lm_head", "embed_out", "output_layer")
 # a vision-language checkpoint's image encoder and projector (Gemma 3, LLaVA, Mistral 3: vision_tower and
 # multi_modal_projector; Qwen-VL and Qwen3.5: visual; Llama 4, InternVL, Idefics: vision_model)
-_VISION = ("vision_tower", "vision_model", "visual.", "multi_modal_projector", "mm_projector", "image_newline")
+_VISION = ("vision_tower", "vision_model", "visual.", "multi_modal_projector", "mm_projector", "image_newline",
+           "embed_vision")   # Gemma 4's projector
 _OTHER = ("norm", "ln_", ".ln", "ffn_gate_inp", "mlp.gate.weight", "router", "rope", "rotary", "e_score_correction",
           "shared_expert_gate", "conv1d")
 

@@ -80,6 +80,20 @@ def attention_params_per_layer(a: Architecture) -> tuple[int, int]:
     return weights, biases
 
 
+def attention_params(a: Architecture) -> tuple[int, int]:
+    """(linear weights, biases) of all attention layers: the windowed layers' geometry, and the
+    full layers' own where :attr:`Architecture.global_attention` gives one (no v_proj with k_eq_v)."""
+    w, b = attention_params_per_layer(a)
+    g, n_g = a.global_attention, a.global_layers
+    if g is None:
+        return a.attention_layers * w, a.attention_layers * b
+    d, h = a.hidden_size, a.num_heads
+    q_out, kv_out, kv_mats = h * g.head_dim, g.num_kv_heads * g.head_dim, 1 if g.k_eq_v else 2
+    gw = d * q_out * (2 if a.attn_output_gate else 1) + kv_mats * d * kv_out + q_out * d
+    gb = (q_out + kv_mats * kv_out if a.qkv_bias else 0) + (d if a.o_bias else 0) + (h if a.attention_sinks else 0)
+    return (a.attention_layers - n_g) * w + n_g * gw, (a.attention_layers - n_g) * b + n_g * gb
+
+
 def linear_attention_params_per_layer(a: Architecture) -> tuple[int, int]:
     """(linear weights, small tensors) of one Gated DeltaNet mixer: q/k/v/z projections and
     a b/a projection per value head from d, the output projection back to d; the causal
@@ -126,6 +140,8 @@ def norm_params(a: Architecture) -> int:
     n = a.num_layers * norm_params_per_layer(a)
     if a.qk_norm:
         n -= (a.num_layers - a.attention_layers) * 2 * a.head_dim
+        if a.global_attention:
+            n += a.global_layers * 2 * (a.global_attention.head_dim - a.head_dim)
     if a.linear_attention:
         n += a.linear_attention.layers * a.linear_attention.value_head_dim
     if a.mamba:
@@ -137,8 +153,7 @@ def norm_params(a: Architecture) -> int:
 def count_params(a: Architecture) -> ParamGroups:
     """Exact parameter counts of ``a`` by group (cached: architectures are frozen)."""
     d = a.hidden_size
-    attn_w, attn_b = attention_params_per_layer(a)
-    n_attn = a.attention_layers
+    attn_w, attn_b = attention_params(a)
     lin_w, lin_small = linear_attention_params_per_layer(a)
     n_lin = a.gated_deltanet_layers
     mamba_w, mamba_small = mamba_params_per_layer(a)
@@ -161,13 +176,13 @@ def count_params(a: Architecture) -> ParamGroups:
     return ParamGroups(
         embedding=embedding,
         lm_head=0 if a.tie_embeddings else a.vocab_size * d,
-        attention=n_attn * attn_w + n_lin * lin_w + n_mamba * mamba_w,
+        attention=attn_w + n_lin * lin_w + n_mamba * mamba_w,
         mlp=n_dense * mlp_w,
         experts=experts,
         shared_experts=shared,
         router=router,
         norms=norm_params(a) + final_norm,
-        biases=n_attn * attn_b + n_dense * mlp_b,
+        biases=attn_b + n_dense * mlp_b,
         experts_active=experts_active,
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,

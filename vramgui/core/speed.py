@@ -359,10 +359,11 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     split = tp > 1
     return SpeedTerms(
         dense_bytes=dense, expert_bytes=expert, num_experts=e, experts_per_token=k,
-        kv_full=mt.kv_full * whole, kv_windowed=mt.kv_windowed * whole, window=mt.window,
+        kv_full=mt.kv_full * whole, kv_windowed=mt.kv_windowed * whole,
+        window=float(a.sliding_window) if np.isfinite(mt.window) else mt.window,   # a step reads the window only
         state=mt.state * whole,
         matmul_flops=2.0 * (p.active - p.embedding) / tp,
-        attention_flops=2.0 * a.attention_layers * a.num_heads * (a.q_head_dim + a.v_head_dim) / tp,
+        attention_flops=2.0 * a.num_heads * a.attention_head_dims / tp,
         allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
         chunk=prof.prefill_chunk_tokens, **engine_terms(speed_key(prof, s.gpu), s),

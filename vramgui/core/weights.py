@@ -46,9 +46,14 @@ def linear_roles(a: Architecture) -> list[tuple[str, int, int]]:
                   ("base", n_attn * m.kv_lora_rank * h * (m.qk_nope_head_dim + m.v_head_dim), m.kv_lora_rank),
                   ("base", n_attn * h * m.v_head_dim * d, h * m.v_head_dim)]
     else:
-        q_out, kv_out = h * a.head_dim, a.num_kv_heads * a.head_dim
-        roles += [("base", n_attn * d * q_out * (2 if a.attn_output_gate else 1), d), ("base", n_attn * d * kv_out, d),
-                  ("v", n_attn * d * kv_out, d), ("o", n_attn * q_out * d, q_out)]
+        g = a.global_attention
+        geometries = [(n_attn - a.global_layers, a.head_dim, a.num_kv_heads, True)]
+        if g:
+            geometries.append((a.global_layers, g.head_dim, g.num_kv_heads, not g.k_eq_v))
+        for n, head, kv, has_v in geometries:
+            q_out, kv_out = h * head, kv * head
+            roles += [("base", n * d * q_out * (2 if a.attn_output_gate else 1), d), ("base", n * d * kv_out, d),
+                      ("v", n * d * kv_out if has_v else 0, d), ("o", n * q_out * d, q_out)]
     for g in a.recurrent_mixers:
         roles += [("base", g.layers * d * g.in_proj_width, d), ("base", g.layers * g.out_width * d, g.out_width)]
     ffns = [(a.dense_ffn_layers, a.intermediate_size, "")]
