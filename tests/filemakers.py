@@ -89,3 +89,49 @@ def write_gguf(path: Path, qtype_name: str = "Q8_0", d: int = 64, f: int = 96) -
     w.write_tensors_to_file()
     w.close()
     return path
+
+
+def write_gemma4_gguf(path: Path) -> Path:
+    """A 6-layer Gemma 4-style GGUF in F16: five windowed layers (4 query heads, 2 KV heads of 32) and a
+    full-attention layer (4 query heads of 64, 1 KV head whose key serves as value: no attn_v tensor);
+    the pattern and the KV heads as per-layer arrays, as llama.cpp's converter writes them."""
+    import gguf
+    d, f, V, L, pattern = 64, 96, 320, 6, [True] * 5 + [False]
+    w = gguf.GGUFWriter(str(path), "gemma4")
+    w.add_name("tiny-gemma4")
+    w.add_context_length(1024)
+    w.add_embedding_length(d)
+    w.add_block_count(L)
+    w.add_feed_forward_length(f)
+    w.add_head_count(4)
+    w.add_array("gemma4.attention.head_count_kv", [2] * 5 + [1])
+    w.add_key_length(64)
+    w.add_uint32("gemma4.attention.key_length_swa", 32)
+    w.add_sliding_window(16)
+    w.add_array("gemma4.attention.sliding_window_pattern", pattern)
+    w.add_token_list([f"tok{i}" for i in range(V)])
+    rng = np.random.default_rng(2)
+
+    def add(name, shape):
+        w.add_tensor(name, rng.standard_normal(shape).astype(np.float16))
+
+    add("token_embd.weight", (V, d))
+    add("output_norm.weight", (d,))
+    for i, swa in enumerate(pattern):
+        p, head, kv = f"blk.{i}.", (32 if swa else 64), (2 if swa else 1)
+        add(p + "attn_q.weight", (4 * head, d))
+        add(p + "attn_k.weight", (kv * head, d))
+        if swa:
+            add(p + "attn_v.weight", (kv * head, d))
+        add(p + "attn_output.weight", (d, 4 * head))
+        add(p + "attn_q_norm.weight", (head,))
+        add(p + "attn_k_norm.weight", (head,))
+        for n, s in (("ffn_gate", (f, d)), ("ffn_up", (f, d)), ("ffn_down", (d, f))):
+            add(p + n + ".weight", s)
+        for n in ("attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm"):
+            add(p + n + ".weight", (d,))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    return path

@@ -159,3 +159,19 @@ def test_vision_language_checkpoint_counts_its_image_encoder_apart(tmp_path):
     # llama.cpp loads the language model only (the encoder is a separate mmproj file), token table in RAM
     cpp = Scenario(model=m, gpu=gpu, weights="file", engine="llamacpp")
     assert float(estimate_memory(cpp).weights) == pytest.approx((PARAMS - 320 * 64) * 2, rel=1e-12)
+
+
+def test_gemma4_gguf_gives_each_layer_kind_its_heads(tmp_path):
+    from filemakers import write_gemma4_gguf
+    m = model_from_path(write_gemma4_gguf(tmp_path / "g4.gguf"))
+    a = m.architecture
+    assert (a.model_type, a.num_layers, a.head_dim, a.num_kv_heads, a.sliding_window, a.sliding_window_layers) == \
+        ("gemma4_text", 6, 32, 2, 16, 5)
+    g = a.global_attention
+    assert (g.head_dim, g.num_kv_heads, g.k_eq_v) == (64, 1, True)     # no blk.5.attn_v.weight in the file
+    # every tensor written is one the architecture counts: tied embedding, final norm, per layer q/k(/v)/o,
+    # q/k norms, a GeGLU MLP and four norms
+    assert m.file_weights.n_elements == count_params(a).total
+    # a token's KV: 5 windowed layers × 2 × 2 × 32 + 1 full layer × 2 × 1 × 64 elements, f16
+    s = Scenario(model=m, gpu=default_catalog().gpu("rtx4090"), weights="file", engine="llamacpp")
+    assert estimate_memory(s).kv_bytes_per_token == (5 * 2 * 2 * 32 + 2 * 1 * 64) * 2

@@ -353,14 +353,18 @@ def read_gguf(path: Path) -> tuple[dict, list[tuple[str, list[int], str, float]]
     return meta, tensors
 
 
-def gguf_config(meta: dict, path: Path) -> dict:
-    """A Hugging Face style config dict from GGUF metadata keys."""
+def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) -> dict:
+    """A Hugging Face style config dict from GGUF metadata keys (``tensor_names``: the file's
+    tensors, where a layout shows only in which tensors exist)."""
     arch = meta.get("general.architecture")
     if not isinstance(arch, str) or not arch:
         raise ImportError_("missing", source=str(path), field="general.architecture")
 
     def get(key, default=None):
         return meta.get(f"{arch}.{key}", default)
+
+    if arch == "gemma4":
+        return _gemma4_gguf_config(meta, path, tensor_names or set())
 
     cfg = {"model_type": {"llama": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "gemma2": "gemma2",
                           "phi3": "phi3", "deepseek2": "deepseek_v2", "starcoder2": "starcoder2",
@@ -394,6 +398,49 @@ def gguf_config(meta: dict, path: Path) -> dict:
     for key, value in cfg.items():
         if isinstance(value, list):
             raise ImportError_("expected a number, found an array", source=str(path), field=f"{arch}.{key}")
+    return {k: v for k, v in cfg.items() if v is not None}
+
+
+def _gemma4_gguf_config(meta: dict, path: Path, tensor_names: set[str]) -> dict:
+    """Gemma 4's GGUF keys: a sliding-window pattern and KV heads per layer, the windowed
+    layers' head width (``key_length_swa``) apart from the full layers' (``key_length``), and
+    full layers without an ``attn_v`` tensor where the key serves as value."""
+    def get(key, default=None):
+        return meta.get(f"gemma4.{key}", default)
+
+    L = get("block_count")
+    pattern = get("attention.sliding_window_pattern")
+    if not isinstance(L, int) or not isinstance(pattern, list) or len(pattern) != L:
+        raise ImportError_("expected one true/false per layer (block_count of them)", source=str(path),
+                           field="gemma4.attention.sliding_window_pattern")
+    full = [i for i, swa in enumerate(pattern) if not swa]
+    local = [i for i, swa in enumerate(pattern) if swa]
+
+    def per_layer(key, layers):
+        value = get(key)
+        if isinstance(value, list):
+            if len(value) != L:
+                raise ImportError_(f"expected {L} values, one per layer", source=str(path), field=f"gemma4.{key}")
+            return value[layers[0]] if layers else value[0]
+        return value
+
+    k_eq_v = bool(full) and f"blk.{full[0]}.attn_v.weight" not in tensor_names
+    cfg = {"model_type": "gemma4_text", "hidden_size": get("embedding_length"), "num_hidden_layers": L,
+           "num_attention_heads": per_layer("attention.head_count", local or full),
+           "num_key_value_heads": per_layer("attention.head_count_kv", local or full),
+           "head_dim": get("attention.key_length_swa", get("attention.key_length")),
+           "global_head_dim": get("attention.key_length"), "attention_k_eq_v": k_eq_v,
+           "intermediate_size": per_layer("feed_forward_length", local or full),
+           "max_position_embeddings": get("context_length"), "sliding_window": get("attention.sliding_window"),
+           "layer_types": ["sliding_attention" if swa else "full_attention" for swa in pattern],
+           "hidden_size_per_layer_input": get("embedding_length_per_layer_input", 0),
+           "num_kv_shared_layers": get("attention.shared_kv_layers", 0), "rms_norm_eps": 1e-6,
+           "vocab_size": get("vocab_size") or meta.get("tokenizer.ggml.tokens")}
+    if k_eq_v:
+        cfg["num_global_key_value_heads"] = per_layer("attention.head_count_kv", full)
+    if get("expert_count"):
+        cfg.update(enable_moe_block=True, num_experts=get("expert_count"), top_k_experts=get("expert_used_count"),
+                   moe_intermediate_size=get("expert_feed_forward_length"))
     return {k: v for k, v in cfg.items() if v is not None}
 
 
@@ -431,7 +478,7 @@ def model_from_path(path: Path) -> ModelPreset:
     name = p.name.lower()
     if name.endswith(".gguf"):
         meta, tensors = read_gguf(p)
-        cfg = gguf_config(meta, p)
+        cfg = gguf_config(meta, p, {t[0] for t in tensors})
         title = str(meta.get("general.name") or p.stem)[:120]
         return _preset(cfg, title, f"from header of {p.resolve()}", p, _weights("gguf", p, tensors))
     if name.endswith(".safetensors") or name.endswith(".index.json"):
