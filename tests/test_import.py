@@ -175,3 +175,18 @@ def test_gemma4_gguf_gives_each_layer_kind_its_heads(tmp_path):
     # a token's KV: 5 windowed layers × 2 × 2 × 32 + 1 full layer × 2 × 1 × 64 elements, f16
     s = Scenario(model=m, gpu=default_catalog().gpu("rtx4090"), weights="file", engine="llamacpp")
     assert estimate_memory(s).kv_bytes_per_token == (5 * 2 * 2 * 32 + 2 * 1 * 64) * 2
+
+
+def test_gemma3_gguf_keeps_one_full_attention_layer_in_six():
+    # Gemma 3 27B as llama.cpp's converter writes its keys: the 1,024-token window applies to five layers in
+    # six (52 of 62), not to all (the file names no pattern; Gemma 3's is fixed)
+    from pathlib import Path
+
+    from vramgui.core.model_files import gguf_config
+    meta = {"general.architecture": "gemma3", "gemma3.block_count": 62, "gemma3.embedding_length": 5376,
+            "gemma3.feed_forward_length": 21504, "gemma3.attention.head_count": 32,
+            "gemma3.attention.head_count_kv": 16,
+            "gemma3.attention.key_length": 128, "gemma3.context_length": 131072,
+            "gemma3.attention.sliding_window": 1024, "tokenizer.ggml.tokens": 262208}
+    a = architecture_from_hf_config(gguf_config(meta, Path("gemma-3-27b.gguf")))
+    assert (a.sliding_window, a.sliding_window_layers, a.head_dim, a.norms_per_layer) == (1024, 52, 128, 4)

@@ -367,7 +367,8 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
         return _gemma4_gguf_config(meta, path, tensor_names or set())
 
     cfg = {"model_type": {"llama": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "gemma2": "gemma2",
-                          "phi3": "phi3", "deepseek2": "deepseek_v2", "starcoder2": "starcoder2",
+                          "gemma3": "gemma3_text", "phi3": "phi3", "deepseek2": "deepseek_v2",
+                          "starcoder2": "starcoder2",
                           "gpt-oss": "gpt_oss", "qwen3next": "qwen3_next", "qwen35": "qwen3_5_text",
                           "qwen35moe": "qwen3_5_moe_text"}.get(arch, arch),
            "hidden_size": get("embedding_length"), "num_hidden_layers": get("block_count"),
