@@ -232,19 +232,37 @@ def test_gemma4_full_attention_layers_have_their_own_heads(cat):
     assert p.active == p.total - 30 * 120 * experts == 3_822_530_560          # the card's "3.8B active"
 
 
-def test_gemma4_image_encoder_and_the_small_models_refused(cat):
-    import json
-
-    import pytest as _pytest
-
-    from vramgui.core import ConfigError, count_params
+def test_gemma4_image_encoder(cat):
+    from vramgui.core import count_params
     # Gemma 4's encoder: 27 blocks of bias-free q/k/v/o (4 × 1152²), a GeGLU MLP (3 × 1152 × 4304), four RMSNorms
     # and q/k norms of 72; a linear patch embedding 3 × 16² × 1152; a 2 × 10,240 × 1152 position table; the
     # standardizing scale and bias 2 × 1152 (569,550,384 as the extracted tower's config states); the projector
     tower = 27 * (4 * 1152**2 + 3 * 1152 * 4304 + 4 * 1152 + 2 * 72) + 3 * 16 * 16 * 1152 + 2 * 10240 * 1152 + 2 * 1152
     assert tower == 569_550_384
     assert count_params(cat.model("gemma4-31b").architecture).vision == tower + 1152 * 5376
-    cfg = json.loads(json.dumps(cat.model("gemma4-31b").config))
-    cfg["text_config"].update(hidden_size_per_layer_input=256)          # E2B / E4B: per-layer embeddings
-    with _pytest.raises(ConfigError, match="per-layer embeddings"):
-        architecture_from_hf_config(cfg)
+    # E4B's smaller tower: 16 blocks of 768 (MLP 3,072, heads of 64), no standardizing, into 2,560
+    small = 16 * (4 * 768**2 + 3 * 768 * 3072 + 4 * 768 + 2 * 64) + 3 * 16 * 16 * 768 + 2 * 10240 * 768 + 768 * 2560
+    assert count_params(cat.model("gemma4-e4b").architecture).vision == small == 169_330_688
+
+
+def test_gemma4_e4b_per_layer_embeddings_and_shared_caches_by_hand(cat):
+    from vramgui.core import count_params
+    # E4B: 42 layers of 2,560 (five windowed to one full); the last 18 reuse earlier layers' caches and have no
+    # k/v projections or k norm: of the first 24, 20 windowed (8 query heads, 2 KV of 256) and 4 full (heads of
+    # 512); of the 18 shared, 15 windowed and 3 full. Per-layer embeddings: a 262,144 × 42 × 256 table, the
+    # hidden state's projection to 42 × 256, and per layer a gate 2,560 -> 256, a projection back and a norm
+    a = cat.model("gemma4-e4b").architecture
+    assert (a.kv_shared_layers, a.kv_shared_windowed, a.wide_mlp_layers) == (18, 15, 0)
+    d, f, V, w, L = 2560, 10240, 262_144, 256, 42
+    q = lambda head: d * 8 * head * 2        # noqa: E731 (q_proj and o_proj)
+    kv = lambda head: 2 * d * 2 * head       # noqa: E731
+    attention = 20 * (q(256) + kv(256)) + 15 * q(256) + 4 * (q(512) + kv(512)) + 3 * q(512)
+    qk_norms = 35 * 256 + 7 * 512 + 20 * 256 + 4 * 512
+    per_layer = V * L * w + d * L * w + L * 2 * d * w + w + L * d
+    total = attention + qk_norms + L * (3 * d * f + 4 * d) + V * d + d + per_layer
+    # transformers' Gemma4ForCausalLM from these values on the meta device: 7,463,013,376
+    assert count_params(a).total == total == 7_463_013_376
+    # E2B: the 20 layers sharing caches have MLPs twice as wide (6,144 -> 12,288); 4,628,569,344 in transformers
+    e2 = cat.model("gemma4-e2b").architecture
+    assert (e2.kv_shared_layers, e2.kv_shared_windowed, e2.wide_mlp_layers) == (20, 16, 20)
+    assert count_params(e2).total == 4_628_569_344

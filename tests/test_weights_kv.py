@@ -258,3 +258,15 @@ def test_gemma4_kv_cache_by_layer_kind(scenario):
     # (one a card)
     tp = estimate_memory(scenario("gemma4-31b", "h100-sxm", engine="vllm", n_gpus=8))
     assert tp.kv_bytes_per_token == (50 * 2 * 2 * 256 + 10 * 2 * 1 * 512) * 2
+
+
+def test_gemma4_e4b_caches_only_the_layers_that_own_one(scenario):
+    # E4B: 20 windowed layers × 2 × 2 KV heads × 256 and 4 full layers × 2 × 2 × 512 own a cache; the other 18
+    # layers read theirs. llama.cpp keeps both token tables (the per-layer one too) in RAM: the card holds the
+    # rest and the tied table once more as the output layer
+    s = scenario("gemma4-e4b", "rtx4060", engine="llamacpp", weights="bf16", prompt_tokens=8192)
+    m = estimate_memory(s)
+    assert m.kv_bytes_per_token == (20 * 2 * 2 * 256 + 4 * 2 * 2 * 512) * 2
+    wb = weight_bytes(s.model.architecture, WEIGHT_FORMATS["bf16"])
+    assert wb.per_layer_table == 262_144 * 42 * 256 * 2
+    assert float(m.weights) == pytest.approx(wb.total - wb.per_layer_table, rel=1e-12)

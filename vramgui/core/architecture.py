@@ -218,6 +218,15 @@ class Architecture(BaseModel):
     ffnless_layers: int = Field(0, ge=0, description="blocks with only a mixer (Nemotron-H's 'M', '*')")
     global_attention: GlobalAttention | None = Field(
         None, description="the full-attention layers' head geometry, where it differs (Gemma 4)")
+    kv_shared_layers: int = Field(0, ge=0, description=(
+        "last attention layers that reuse an earlier layer's KV cache: no k/v projections, no cache "
+        "of their own (Gemma 4 E2B / E4B)"))
+    kv_shared_windowed: int = Field(0, ge=0, description="how many of those are windowed layers")
+    wide_mlp_layers: int = Field(0, ge=0, description="layers whose dense MLP is twice intermediate_size wide")
+    per_layer_input: int = Field(0, ge=0, le=1_000_000, description=(
+        "width of the per-layer embeddings (Gemma 4 E2B / E4B): a second token table with this many "
+        "values per layer, a projection of the hidden state to them, and a gate and projection per layer"))
+    per_layer_vocab: int = Field(0, ge=0, le=10_000_000, description="rows of the per-layer token table")
     vision: VisionEncoder | None = Field(None, description="image encoder of a vision-language checkpoint")
     rope_table_elements: int = Field(0, ge=0, description=(
         "cos/sin table entries for every position the config allows, summed over the model's rotary "
@@ -241,7 +250,30 @@ class Architecture(BaseModel):
             raise ValueError("sliding_window_layers cannot exceed the attention layers")
         if self.global_attention and self.num_heads % self.global_attention.num_kv_heads:
             raise ValueError("num_heads must be a multiple of the full-attention layers' KV heads")
+        if self.kv_shared_layers >= max(self.attention_layers, 1) and self.kv_shared_layers:
+            raise ValueError("at least one attention layer must keep its own KV cache")
+        if self.kv_shared_windowed > min(self.kv_shared_layers, self.sliding_window_layers):
+            raise ValueError("kv_shared_windowed cannot exceed the shared or the windowed layers")
+        if self.wide_mlp_layers > self.dense_ffn_layers:
+            raise ValueError("wide_mlp_layers cannot exceed the layers with a dense MLP")
         return self
+
+    @property
+    def attention_groups(self) -> tuple[tuple[int, int, int, bool, bool], ...]:
+        """(layers, head width, KV heads, has k_proj, has v_proj) of each kind of attention layer:
+        windowed and full layers apart where :attr:`global_attention` shapes the full ones, and the
+        layers that reuse another layer's cache (no k or v projection) apart from those that own one."""
+        g = self.global_attention
+        full = self.global_layers
+        windowed = self.attention_layers - full
+        shared_w = self.kv_shared_windowed if g else self.kv_shared_layers
+        shared_f = self.kv_shared_layers - shared_w
+        groups = [(windowed - shared_w, self.head_dim, self.num_kv_heads, True, True),
+                  (shared_w, self.head_dim, self.num_kv_heads, False, False)]
+        if g:
+            groups += [(full - shared_f, g.head_dim, g.num_kv_heads, True, not g.k_eq_v),
+                       (shared_f, g.head_dim, g.num_kv_heads, False, False)]
+        return tuple(x for x in groups if x[0])
 
     @property
     def global_layers(self) -> int:
@@ -385,11 +417,6 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
                           "(Qwen3-Next, Qwen3.5) and Nemotron-H are supported.", source=source, field="model_type")
-    if mt == "gemma4_text":
-        for key, what in (("hidden_size_per_layer_input", "per-layer embeddings"),
-                          ("num_kv_shared_layers", "layers sharing another layer's KV cache")):
-            if cfg.get(key):
-                raise ConfigError(f"{what} (Gemma 4 E2B / E4B) are not counted yet", source=source, field=key)
     blocks = _nemotron_blocks(cfg, source) if mt == "nemotron_h" else None   # Nemotron-H's layer kinds
     if blocks is not None and cfg.get("moe_latent_size"):
         raise ConfigError("latent MoE (experts working in a smaller latent width) is not counted yet",
@@ -518,11 +545,33 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
             global_attention=_global_attention(cfg, d_h, h_kv, source) if sw_layers else None,
+            **_shared_kv_and_per_layer_inputs(cfg, mt, L, V, source),
             vision=_vision_from_hf(vision_cfg, top_type, d, source) if isinstance(vision_cfg, dict) else None,
             rope_table_elements=_rope_table_elements(cfg, mt, max_ctx, d_h, mla, learned_positions, source),
         )
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+def _shared_kv_and_per_layer_inputs(cfg: dict, mt: str, L: int, V: int, source: str) -> dict:  # noqa: N803
+    """Gemma 4 E2B / E4B: the last ``num_kv_shared_layers`` layers reuse an earlier layer's cache
+    (how many of them are windowed, from ``layer_types``), their MLP twice as wide with
+    ``use_double_wide_mlp``; per-layer embeddings ``hidden_size_per_layer_input`` wide."""
+    if mt != "gemma4_text":
+        return {}
+    shared = _int(cfg.get("num_kv_shared_layers") or 0, source, "num_kv_shared_layers")
+    types = cfg.get("layer_types")
+    windowed = 0
+    if shared:
+        if not isinstance(types, list) or len(types) != L:
+            raise ConfigError("needs layer_types (one per layer) to know which shared layers are windowed",
+                              source=source, field="num_kv_shared_layers")
+        windowed = sum(1 for t in types[L - shared:] if "sliding" in str(t))
+    width = _int(cfg.get("hidden_size_per_layer_input") or 0, source, "hidden_size_per_layer_input")
+    vocab = _int(cfg.get("vocab_size_per_layer_input") or V, source, "vocab_size_per_layer_input") if width else 0
+    return {"kv_shared_layers": shared, "kv_shared_windowed": windowed,
+            "wide_mlp_layers": shared if cfg.get("use_double_wide_mlp") else 0,
+            "per_layer_input": width, "per_layer_vocab": vocab}
 
 
 def _global_attention(cfg: dict, d_h: int, h_kv: int, source: str) -> GlobalAttention | None:

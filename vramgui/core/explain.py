@@ -228,10 +228,13 @@ def _kv(s: Scenario, m) -> Explanation:
     chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.attention_layers}" if latent
              else f"2 × {a.attention_layers} × {h_kv:g} × {a.head_dim}")
     wide = a.global_attention
+    own_windowed = a.sliding_window_layers - a.kv_shared_windowed
+    own_full = a.attention_layers - a.sliding_window_layers - (a.kv_shared_layers - a.kv_shared_windowed)
     if wide is not None and not latent:
         g_kv = kv_elements_per_token_layer(a, s, full=True) / (2 * wide.head_dim)
-        chain = (f"2 × ({a.attention_layers - a.global_layers} × {h_kv:g} × {a.head_dim} + {a.global_layers} × "
-                 f"{g_kv:g} × {wide.head_dim})")
+        chain = f"2 × ({own_windowed} × {h_kv:g} × {a.head_dim} + {own_full} × {g_kv:g} × {wide.head_dim})"
+    elif a.kv_shared_layers and not latent:
+        chain = f"2 × {own_windowed + own_full} × {h_kv:g} × {a.head_dim}"
     state = float(m.state_bytes_per_seq)
     g = a.linear_attention
     notes = [f"{p.name} reserves {tokens:,} tokens per sequence ({p.kv_allocation} allocation"
@@ -244,6 +247,8 @@ def _kv(s: Scenario, m) -> Explanation:
         notes.append(f"{a.sliding_window_layers} windowed layers hold at most {cells:,.0f} tokens"
                      + (f" (the {a.sliding_window:,}-token window and the {p.prefill_chunk_tokens}-token batch being "
                         f"evaluated, in cells of {p.kv_block_tokens})" if cells != a.sliding_window else "") + ".")
+    if a.kv_shared_layers:
+        notes.append(f"The last {a.kv_shared_layers} layers reuse an earlier layer's cache and keep none of their own.")
     if wide is not None:
         notes.append(f"The {a.global_layers} full-attention layers have their own heads: {wide.num_kv_heads} KV heads "
                      f"of {wide.head_dim}" + (" (K serves as V: no value projection, but the cache holds both)"

@@ -64,8 +64,8 @@ def weights_per_card(s: Scenario, wb: WeightBytes | None = None) -> float:
     embedding = 0.0 if p.embedding_on_host else wb.embedding
     vision = wb.vision if p.loads_vision else 0.0
     lm_head = wb.lm_head
-    if a.tie_embeddings and p.embedding_on_host:
-        lm_head = wb.embedding  # the tied table is duplicated as the output layer on the GPU
+    if a.tie_embeddings and p.embedding_on_host:   # the tied table is duplicated as the output layer on the GPU
+        lm_head = wb.embedding - wb.per_layer_table
     rope = a.rope_table_elements * (4.0 if s.weight_format.kernel == "fp32" else 2.0) if p.rope_table else 0.0
     if p.parallel == "tensor":
         return (wb.linear + embedding + lm_head + vision) / n + wb.other + rope
@@ -104,25 +104,32 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     per_layer = kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element * share
     per_global = kv_elements_per_token_layer(a, s, full=True) * s.kv.bytes_per_element * share
     windowed = a.sliding_window_layers if (a.sliding_window and p.honors_sliding_window) else 0
+    # the layers that own a cache (Gemma 4 E2B / E4B: the last ones reuse an earlier layer's), windowed or not
+    own_windowed = a.sliding_window_layers - a.kv_shared_windowed
+    own_full = a.attention_layers - a.sliding_window_layers - (a.kv_shared_layers - a.kv_shared_windowed)
+    full_each = per_global if a.global_attention else per_layer
+    kv_windowed = own_windowed * per_layer if windowed else 0.0
+    kv_full = own_full * full_each + (0.0 if windowed else own_windowed * per_layer)
     tp = s.n_gpus if p.parallel == "tensor" else 1
     h, h_kv = heads_per_card(a, s.n_gpus, p)
     act = p.activation_bytes
     eager = s.attention_impl == "eager"
     kv_heads_live = 0.0 if p.kv_written_to_cache else (h if eager else h_kv)   # eager HF repeats K/V to h heads
     widest = max(a.q_head_dim, a.global_attention.head_dim if a.global_attention else 0)
+    f_widest = _mlp_width(a) * (2 if a.wide_mlp_layers else 1)
     attention = (h * widest + 2 * kv_heads_live * max(a.v_head_dim, widest)) * act
     if not eager:
         attention += h * 4.0          # flash/sdpa keep one fp32 log-sum-exp per row and head
     return MemoryTerms(
         weights=weights_per_card(s, wb),
-        kv_full=(a.attention_layers - windowed - a.global_layers) * per_layer + a.global_layers * per_global,
-        kv_windowed=windowed * per_layer,
+        kv_full=kv_full,
+        kv_windowed=kv_windowed,
         window=window_cells(a, p) if windowed else float("inf"),
         state=recurrent_state_bytes(a, act) * share / tp,
         hidden=a.hidden_size * p.hidden_copies * act,
         attention=attention,
         scores=(h * p.eager_score_bytes + p.mask_bytes) if eager else 0.0,
-        mlp=_mlp_width(a) / tp * p.mlp_copies * (1.0 if a.gated_mlp else 2.0 / 3.0) * act,
+        mlp=f_widest / tp * p.mlp_copies * (1.0 if a.gated_mlp else 2.0 / 3.0) * act,
         logits=a.vocab_size * p.logits_bytes,
         sampler=float(p.sampler_seqs) * a.vocab_size * p.sampler_bytes_per_logit,
         overhead=overhead_bytes(s),

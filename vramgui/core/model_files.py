@@ -439,6 +439,9 @@ def _gemma4_gguf_config(meta: dict, path: Path, tensor_names: set[str]) -> dict:
            "vocab_size": get("vocab_size") or meta.get("tokenizer.ggml.tokens")}
     if k_eq_v:
         cfg["num_global_key_value_heads"] = per_layer("attention.head_count_kv", full)
+    ff = get("feed_forward_length")
+    if isinstance(ff, list) and ff and max(ff) == 2 * min(ff):   # E2B: the layers sharing a cache have twice the MLP
+        cfg.update(intermediate_size=min(ff), use_double_wide_mlp=True)
     if get("expert_count"):
         cfg.update(enable_moe_block=True, num_experts=get("expert_count"), top_k_experts=get("expert_used_count"),
                    moe_intermediate_size=get("expert_feed_forward_length"))

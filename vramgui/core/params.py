@@ -34,6 +34,7 @@ class ParamGroups:
     expert_biases: int = 0          # biases of all routed experts (gpt-oss)
     expert_biases_active: int = 0   # those of the experts a single token uses
     recurrent: int = 0              # Gated DeltaNet / Mamba-2 convolution kernels, decays, dt biases
+    per_layer_table: int = 0        # Gemma 4 E2B / E4B's per-layer token table: part of ``embedding``
     vision: int = 0                 # a vision-language checkpoint's image encoder and projector: not
                                     # part of ``total`` (the language model a decode step runs)
 
@@ -81,17 +82,19 @@ def attention_params_per_layer(a: Architecture) -> tuple[int, int]:
 
 
 def attention_params(a: Architecture) -> tuple[int, int]:
-    """(linear weights, biases) of all attention layers: the windowed layers' geometry, and the
-    full layers' own where :attr:`Architecture.global_attention` gives one (no v_proj with k_eq_v)."""
-    w, b = attention_params_per_layer(a)
-    g, n_g = a.global_attention, a.global_layers
-    if g is None:
+    """(linear weights, biases) of all attention layers, each kind of layer with its own geometry
+    (:attr:`Architecture.attention_groups`: Gemma 4's full layers, layers without k/v projections)."""
+    if a.mla:
+        w, b = attention_params_per_layer(a)
         return a.attention_layers * w, a.attention_layers * b
     d, h = a.hidden_size, a.num_heads
-    q_out, kv_out, kv_mats = h * g.head_dim, g.num_kv_heads * g.head_dim, 1 if g.k_eq_v else 2
-    gw = d * q_out * (2 if a.attn_output_gate else 1) + kv_mats * d * kv_out + q_out * d
-    gb = (q_out + kv_mats * kv_out if a.qkv_bias else 0) + (d if a.o_bias else 0) + (h if a.attention_sinks else 0)
-    return (a.attention_layers - n_g) * w + n_g * gw, (a.attention_layers - n_g) * b + n_g * gb
+    weights = biases = 0
+    for n, head, kv, has_k, has_v in a.attention_groups:
+        q_out, kv_out, kv_mats = h * head, kv * head, int(has_k) + int(has_v)
+        weights += n * (d * q_out * (2 if a.attn_output_gate else 1) + kv_mats * d * kv_out + q_out * d)
+        biases += n * ((q_out + kv_mats * kv_out if a.qkv_bias else 0) + (d if a.o_bias else 0)
+                       + (h if a.attention_sinks else 0))
+    return weights, biases
 
 
 def linear_attention_params_per_layer(a: Architecture) -> tuple[int, int]:
@@ -125,10 +128,9 @@ def mlp_params(d: int, f: int, gated: bool, bias: bool) -> tuple[int, int]:
 
 
 def norm_params_per_layer(a: Architecture) -> int:
+    """Norms of one layer, the q/k norms apart (see :func:`norm_params`)."""
     per_norm = a.hidden_size * (2 if a.norm_kind == "layer" else 1)
     extra = 0
-    if a.qk_norm:
-        extra += 2 * a.head_dim
     if a.mla:
         extra += a.mla.kv_lora_rank + (a.mla.q_lora_rank or 0)
     return a.norms_per_layer * per_norm + extra
@@ -138,10 +140,12 @@ def norm_params(a: Architecture) -> int:
     """Every layer's norms: q/k norms only where attention is, a gated norm over the value
     head width in each Gated DeltaNet layer."""
     n = a.num_layers * norm_params_per_layer(a)
-    if a.qk_norm:
-        n -= (a.num_layers - a.attention_layers) * 2 * a.head_dim
-        if a.global_attention:
-            n += a.global_layers * 2 * (a.global_attention.head_dim - a.head_dim)
+    if a.qk_norm and a.mla:
+        n += a.attention_layers * 2 * a.head_dim
+    elif a.qk_norm:   # a q norm and (where the layer projects keys) a k norm as wide as its heads
+        n += sum(layers * head * (1 + int(has_k)) for layers, head, _, has_k, _ in a.attention_groups)
+    if a.per_layer_input:   # the per-layer inputs' norm, and one after each layer's per-layer projection
+        n += a.per_layer_input + a.num_layers * a.hidden_size
     if a.linear_attention:
         n += a.linear_attention.layers * a.linear_attention.value_head_dim
     if a.mamba:
@@ -171,13 +175,17 @@ def count_params(a: Architecture) -> ParamGroups:
             shared = n_moe * mlp_params(d, m.shared_intermediate_size, a.gated_mlp, False)[0]
         router = n_moe * (d * m.num_experts + (d if m.shared_expert_gate else 0)
                           + (m.num_experts if m.router_bias else 0))
-    embedding = a.vocab_size * d + a.learned_positions * d
+    wide_w = a.wide_mlp_layers * (mlp_params(d, 2 * a.intermediate_size, a.gated_mlp, a.mlp_bias)[0] - mlp_w)
+    per_layer = 0
+    if a.per_layer_input:   # projection to every layer's input, and each layer's gate and projection back
+        per_layer = d * a.num_layers * a.per_layer_input + a.num_layers * 2 * d * a.per_layer_input
+    embedding = a.vocab_size * d + a.learned_positions * d + a.per_layer_vocab * a.num_layers * a.per_layer_input
     final_norm = d * (2 if a.norm_kind == "layer" else 1)
     return ParamGroups(
         embedding=embedding,
         lm_head=0 if a.tie_embeddings else a.vocab_size * d,
         attention=attn_w + n_lin * lin_w + n_mamba * mamba_w,
-        mlp=n_dense * mlp_w,
+        mlp=n_dense * mlp_w + wide_w + per_layer,
         experts=experts,
         shared_experts=shared,
         router=router,
@@ -187,5 +195,6 @@ def count_params(a: Architecture) -> ParamGroups:
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,
         recurrent=n_lin * lin_small + n_mamba * mamba_small,
+        per_layer_table=a.per_layer_vocab * a.num_layers * a.per_layer_input,
         vision=a.vision.params if a.vision else 0,
     )

@@ -136,23 +136,24 @@ def linear_shapes(a: Architecture) -> dict[str, list[tuple[int, int, int]]]:
     d = a.hidden_size
     q_out, kv_out = a.num_heads * a.q_head_dim * (2 if a.attn_output_gate else 1), a.num_kv_heads * a.head_dim
     n_moe, n_attn = a.moe_layers, a.attention_layers
-    widths = [(a.intermediate_size, a.dense_ffn_layers)]
+    widths = [(a.intermediate_size, a.dense_ffn_layers - a.wide_mlp_layers),
+              (2 * a.intermediate_size, a.wide_mlp_layers)]
     if a.moe:
         widths.append((a.moe.expert_intermediate_size, n_moe * a.moe.num_experts))
         if a.moe.shared_intermediate_size:
             widths.append((a.moe.shared_intermediate_size, n_moe))
     widths = [(f, c) for f, c in widths if c]
-    wide, n_g = a.global_attention, a.global_layers
-    shapes = {"q": [(d, q_out, n_attn - n_g)], "k": [(d, kv_out, n_attn - n_g)], "v": [(d, kv_out, n_attn - n_g)],
-              "o": [(a.num_heads * a.v_head_dim, d, n_attn - n_g)],
-              "up": [(d, f, c) for f, c in widths], "down": [(f, d, c) for f, c in widths]}
-    if wide is not None:   # Gemma 4's full-attention layers: their own head width and KV heads, no v_proj with k_eq_v
-        q_g, kv_g = a.num_heads * wide.head_dim * (2 if a.attn_output_gate else 1), wide.num_kv_heads * wide.head_dim
-        shapes["q"].append((d, q_g, n_g))
-        shapes["k"].append((d, kv_g, n_g))
-        shapes["o"].append((a.num_heads * wide.head_dim, d, n_g))
-        if not wide.k_eq_v:
-            shapes["v"].append((d, kv_g, n_g))
+    if a.mla:
+        shapes = {"q": [(d, q_out, n_attn)], "k": [(d, kv_out, n_attn)], "v": [(d, kv_out, n_attn)],
+                  "o": [(a.num_heads * a.v_head_dim, d, n_attn)]}
+    else:   # each kind of attention layer with its heads; layers reusing another's cache have no k or v
+        gate = 2 if a.attn_output_gate else 1
+        groups = a.attention_groups
+        shapes = {"q": [(d, a.num_heads * hd * gate, n) for n, hd, _, _, _ in groups],
+                  "k": [(d, kv * hd, n) for n, hd, kv, has_k, _ in groups if has_k],
+                  "v": [(d, kv * hd, n) for n, hd, kv, _, has_v in groups if has_v],
+                  "o": [(a.num_heads * hd, d, n) for n, hd, _, _, _ in groups]}
+    shapes.update({"up": [(d, f, c) for f, c in widths], "down": [(f, d, c) for f, c in widths]})
     if a.gated_mlp:
         shapes["gate"] = [(d, f, c) for f, c in widths]
     parts = IN_PROJ_MODULES.get(a.model_type, 1)
@@ -164,8 +165,9 @@ def linear_shapes(a: Architecture) -> dict[str, list[tuple[int, int, int]]]:
 def adapted_layers(a: Architecture, targets: tuple[str, ...]) -> int:
     """Matrices with an adapter that a token passes, summed over the layers: each target
     counted in the layers that have it (attention, recurrent mixer or MLP)."""
-    no_v = a.global_layers if a.global_attention and a.global_attention.k_eq_v else 0
-    per = {"q": a.attention_layers, "k": a.attention_layers, "v": a.attention_layers - no_v, "o": a.attention_layers,
+    with_k = sum(n for n, _, _, has_k, _ in a.attention_groups) if not a.mla else a.attention_layers
+    with_v = sum(n for n, _, _, _, has_v in a.attention_groups) if not a.mla else a.attention_layers
+    per = {"q": a.attention_layers, "k": with_k, "v": with_v, "o": a.attention_layers,
            "gate": a.ffn_layers if a.gated_mlp else 0, "up": a.ffn_layers, "down": a.ffn_layers,
            "in_proj": a.recurrent_layers, "out_proj": a.recurrent_layers}
     return sum(per[t] for t in targets)

@@ -18,6 +18,7 @@ class WeightBytes:
     lm_head: float
     linear: float
     other: float        # norms, biases, routers
+    per_layer_table: float = 0.0  # the per-layer token table (Gemma 4 E2B / E4B), part of ``embedding``
     vision: float = 0.0  # image encoder of a vision-language checkpoint: loaded or not by the
                          # engine, so not part of ``total`` (see memory.weights_per_card)
 
@@ -46,17 +47,18 @@ def linear_roles(a: Architecture) -> list[tuple[str, int, int]]:
                   ("base", n_attn * m.kv_lora_rank * h * (m.qk_nope_head_dim + m.v_head_dim), m.kv_lora_rank),
                   ("base", n_attn * h * m.v_head_dim * d, h * m.v_head_dim)]
     else:
-        g = a.global_attention
-        geometries = [(n_attn - a.global_layers, a.head_dim, a.num_kv_heads, True)]
-        if g:
-            geometries.append((a.global_layers, g.head_dim, g.num_kv_heads, not g.k_eq_v))
-        for n, head, kv, has_v in geometries:
+        for n, head, kv, has_k, has_v in a.attention_groups:
             q_out, kv_out = h * head, kv * head
-            roles += [("base", n * d * q_out * (2 if a.attn_output_gate else 1), d), ("base", n * d * kv_out, d),
+            roles += [("base", n * d * q_out * (2 if a.attn_output_gate else 1), d),
+                      ("base", n * d * kv_out if has_k else 0, d),
                       ("v", n * d * kv_out if has_v else 0, d), ("o", n * q_out * d, q_out)]
     for g in a.recurrent_mixers:
         roles += [("base", g.layers * d * g.in_proj_width, d), ("base", g.layers * g.out_width * d, g.out_width)]
-    ffns = [(a.dense_ffn_layers, a.intermediate_size, "")]
+    if a.per_layer_input:   # Gemma 4 E2B / E4B: to every layer's input, each layer's gate and projection back
+        w = a.per_layer_input
+        roles += [("base", a.num_layers * d * w * 2, d), ("base", a.num_layers * w * d, w)]
+    ffns = [(a.dense_ffn_layers - a.wide_mlp_layers, a.intermediate_size, ""),
+            (a.wide_mlp_layers, 2 * a.intermediate_size, "")]
     if a.moe:
         ffns.append((a.moe_layers * a.moe.num_experts, a.moe.expert_intermediate_size, "expert"))
         if a.moe.shared_intermediate_size:
@@ -107,6 +109,7 @@ def weight_bytes(a: Architecture, fmt: WeightFormat, params: ParamGroups | None 
         lm_head=p.lm_head * lm_head_bits / 8.0,
         linear=linear_bits_total / 8.0,
         other=p.small * fmt.other_bits / 8.0,
+        per_layer_table=p.per_layer_table * embedding_bits / 8.0,
         vision=p.vision * vision_bits(fmt) / 8.0,
     )
 
