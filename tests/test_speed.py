@@ -387,3 +387,14 @@ def test_llamacpp_runs_every_format_on_its_curve(key):
     (x0, y0), (x1, y1) = GGUF_BW_CURVES[key][:2]
     assert bandwidth_efficiency(key, WEIGHT_FORMATS["mxfp4"]) == pytest.approx(y0 + (4.25 - x0) / (x1 - x0) * (y1 - y0))
     assert bandwidth_efficiency(key, WEIGHT_FORMATS["fp16"]) == pytest.approx(GGUF_BW_CURVES[key][-1][1])
+
+
+def test_layers_reusing_a_cache_read_it_again(cat):
+    # Gemma 4 E4B: 24 layers own a cache, all 42 read one: a decode step at a long context reads the 4 full
+    # layers' cache 7/4 times and the 20 windowed layers' 35/20 times
+    from vramgui.core import Scenario
+    from vramgui.core.speed import speed_terms
+    s = Scenario(model=cat.model("gemma4-e4b"), gpu=cat.gpu("rtx4090"), engine="vllm", weights="bf16")
+    t = speed_terms(s)
+    assert float(t.kv_full) == (7 * 2 * 2 * 512) * 2
+    assert float(t.kv_windowed) == (35 * 2 * 2 * 256) * 2
