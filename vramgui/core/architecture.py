@@ -281,12 +281,19 @@ class Architecture(BaseModel):
         return self.attention_layers - self.sliding_window_layers if self.global_attention else 0
 
     @property
+    def cache_layers(self) -> tuple[int, int]:
+        """(windowed, not windowed) attention layers that keep a KV cache of their own (Gemma 4
+        E2B / E4B: the last ones reuse an earlier layer's)."""
+        windowed = self.sliding_window_layers - self.kv_shared_windowed
+        return windowed, self.attention_layers - self.kv_shared_layers - windowed
+
+    @property
     def attention_head_dims(self) -> int:
         """Sum over the attention layers of a head's query and value widths (the attention FLOPs
         per head, query and key)."""
-        g = self.global_attention
-        return ((self.attention_layers - self.global_layers) * (self.q_head_dim + self.v_head_dim)
-                + (self.global_layers * 2 * g.head_dim if g else 0))
+        if self.mla:
+            return self.attention_layers * (self.q_head_dim + self.v_head_dim)
+        return sum(n * 2 * head for n, head, _, _, _ in self.attention_groups)
 
     @property
     def recurrent_mixers(self) -> tuple[_RecurrentMixer, ...]:
@@ -610,8 +617,8 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
         # one rotary embedding per layer type (Gemma 4), each tabled over its layers' whole head width
         # (vLLM PR #44738: clamping Gemma 4's tables from 262,144 to 32,768 positions saves 336 MiB, 768
         # bf16 values a position: its 256-wide local and 512-wide global heads)
-        wide = _first(cfg, "global_head_dim", default=d_h)
-        return int(max_ctx) * sum(_int(wide, source, "global_head_dim") if "full" in str(t) else d_h for t in scaling)
+        wide = _int(_first(cfg, "global_head_dim", default=d_h), source, "global_head_dim")
+        return max_ctx * sum(wide if "full" in str(t) else d_h for t in scaling)
     nested = scaling if isinstance(scaling, dict) else {}
     if mla is not None:
         rotary = mla.qk_rope_head_dim
@@ -647,8 +654,8 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
 
 
 def _vision_from_hf(v: dict, top_type: str, text_hidden: int, source: str) -> VisionEncoder | None:
-    """The image encoder of ``vision_config``: SigLIP (Gemma 3) and the Qwen3-VL / Qwen3.5 encoder
-    counted from their modules as transformers builds them; any other ViT from its depth and
+    """The image encoder of ``vision_config``: SigLIP (Gemma 3), the Qwen3-VL / Qwen3.5 encoder and
+    Gemma 4's counted from their modules as transformers builds them; any other ViT from its depth and
     widths (attention and a plain MLP with biases, two LayerNorms a block, a patch convolution,
     a position table and one projector matrix into the language model): an estimate, marked as
     such.  None when the block has no depth or width (a stub such as a processor's settings)."""
@@ -664,6 +671,17 @@ def _vision_from_hf(v: dict, top_type: str, text_hidden: int, source: str) -> Vi
     f = num("intermediate_size", "intermediate_size", "mlp_dim", default=4 * d)
     patch = num("patch_size", "patch_size", default=0)
     channels = num("num_channels", "num_channels", "in_channels", "in_chans", default=3)
+    out = num("out_hidden_size", "out_hidden_size", "projector_output_dim", default=text_hidden)
+    if kind == "gemma4_vision":
+        # Gemma 4: bias-free q/k/v/o and a gated MLP, four RMSNorms and q/k norms a block, a linear patch
+        # embedding, a 2 x position_embedding_size position table, the standardizing scale and bias, and
+        # one matrix into the language model
+        head = num("head_dim", "head_dim", default=d // max(num("num_attention_heads", "num_attention_heads",
+                                                                 default=1) or 1, 1))
+        table = num("position_embedding_size", "position_embedding_size", default=10 * 1024)  # transformers default
+        linear = layers * (4 * d * d + 3 * d * f) + channels * patch * patch * d + d * out
+        other = layers * (4 * d + 2 * head) + 2 * table * d + (2 * d if v.get("standardize") else 0)
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
     temporal = num("temporal_patch_size", "temporal_patch_size", default=1)
     positions = num("num_position_embeddings", "num_position_embeddings", default=None)
     if positions is None and patch:
@@ -676,17 +694,6 @@ def _vision_from_hf(v: dict, top_type: str, text_hidden: int, source: str) -> Vi
     if kind == "siglip_vision_model" and v.get("vision_use_head", True):   # attention-pooling head
         linear += 4 * d * d + 2 * d * f
         other += d + 4 * d + f + d + 2 * d
-    out = num("out_hidden_size", "out_hidden_size", "projector_output_dim", default=text_hidden)
-    if kind == "gemma4_vision":
-        # Gemma 4: bias-free q/k/v/o and a gated MLP, four RMSNorms and q/k norms a block, a linear patch
-        # embedding, a 2 x position_embedding_size position table, the standardizing scale and bias, and
-        # one matrix into the language model
-        head = num("head_dim", "head_dim", default=d // max(num("num_attention_heads", "num_attention_heads",
-                                                                 default=1) or 1, 1))
-        table = num("position_embedding_size", "position_embedding_size", default=10 * 1024)
-        linear = layers * (4 * d * d + 3 * d * f) + channels * patch * patch * d + d * out
-        other = layers * (4 * d + 2 * head) + 2 * table * d + (2 * d if v.get("standardize") else 0)
-        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
     merge = num("spatial_merge_size", "spatial_merge_size", default=0)
     if kind.startswith(("qwen3_5", "qwen3_vl")) and merge:
         # Qwen3-VL / Qwen3.5: the patch merger (LayerNorm, counted above as the post-norm, then

@@ -16,7 +16,14 @@ import numpy as np
 
 from .fit import budget_bytes
 from .formats import K_FALLBACK
-from .memory import estimate_memory, heads_per_card, kv_elements_per_token_layer, layer_share, window_cells
+from .memory import (
+    estimate_memory,
+    heads_per_card,
+    kv_elements_per_token_layer,
+    layer_share,
+    rope_table_bytes,
+    window_cells,
+)
 from .params import count_params
 from .presets import UNIFIED_GPU_SHARE_SOURCE
 from .scenario import Scenario
@@ -184,11 +191,10 @@ def _weights(s: Scenario, m) -> Explanation:
 
 def _rope_part(s: Scenario, per_card: float) -> str:
     """The rotary tables an engine keeps beside the weights on each card, as a sum's first terms."""
-    n = s.model.architecture.rope_table_elements
-    if not (s.profile.rope_table and n):
+    n, rope = s.model.architecture.rope_table_elements, rope_table_bytes(s)
+    if not rope:
         return ""
-    each = 4 if s.weight_format.kernel == "fp32" else 2
-    return (f"{_g(per_card - n * each)} + rotary cos/sin tables {n:,} values × {each} bytes = {_g(n * each)} "
+    return (f"{_g(per_card - rope)} + rotary cos/sin tables {n:,} values × {rope / n:g} bytes = {_g(rope)} "
             f"(every position the config allows) = ")
 
 
@@ -228,8 +234,7 @@ def _kv(s: Scenario, m) -> Explanation:
     chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.attention_layers}" if latent
              else f"2 × {a.attention_layers} × {h_kv:g} × {a.head_dim}")
     wide = a.global_attention
-    own_windowed = a.sliding_window_layers - a.kv_shared_windowed
-    own_full = a.attention_layers - a.sliding_window_layers - (a.kv_shared_layers - a.kv_shared_windowed)
+    own_windowed, own_full = a.cache_layers
     if wide is not None and not latent:
         g_kv = kv_elements_per_token_layer(a, s, full=True) / (2 * wide.head_dim)
         chain = f"2 × ({own_windowed} × {h_kv:g} × {a.head_dim} + {own_full} × {g_kv:g} × {wide.head_dim})"

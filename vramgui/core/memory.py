@@ -66,12 +66,19 @@ def weights_per_card(s: Scenario, wb: WeightBytes | None = None) -> float:
     lm_head = wb.lm_head
     if a.tie_embeddings and p.embedding_on_host:   # the tied table is duplicated as the output layer on the GPU
         lm_head = wb.embedding - wb.per_layer_table
-    rope = a.rope_table_elements * (4.0 if s.weight_format.kernel == "fp32" else 2.0) if p.rope_table else 0.0
+    rope = rope_table_bytes(s)
     if p.parallel == "tensor":
         return (wb.linear + embedding + lm_head + vision) / n + wb.other + rope
     share = layer_share(a, n, p)
     edge = max(embedding + vision, lm_head) if n > 1 else embedding + vision + lm_head
     return (wb.linear + wb.other) * share + edge + rope
+
+
+def rope_table_bytes(s: Scenario) -> float:
+    """The rotary cos/sin tables an engine precomputes on each card (vLLM), in the model's dtype."""
+    if not s.profile.rope_table:
+        return 0.0
+    return s.model.architecture.rope_table_elements * (4.0 if s.weight_format.kernel == "fp32" else 2.0)
 
 
 # --- per-card coefficients -----------------------------------------------------------
@@ -104,9 +111,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     per_layer = kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element * share
     per_global = kv_elements_per_token_layer(a, s, full=True) * s.kv.bytes_per_element * share
     windowed = a.sliding_window_layers if (a.sliding_window and p.honors_sliding_window) else 0
-    # the layers that own a cache (Gemma 4 E2B / E4B: the last ones reuse an earlier layer's), windowed or not
-    own_windowed = a.sliding_window_layers - a.kv_shared_windowed
-    own_full = a.attention_layers - a.sliding_window_layers - (a.kv_shared_layers - a.kv_shared_windowed)
+    own_windowed, own_full = a.cache_layers
     full_each = per_global if a.global_attention else per_layer
     kv_windowed = own_windowed * per_layer if windowed else 0.0
     kv_full = own_full * full_each + (0.0 if windowed else own_windowed * per_layer)

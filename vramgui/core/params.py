@@ -179,7 +179,8 @@ def count_params(a: Architecture) -> ParamGroups:
     per_layer = 0
     if a.per_layer_input:   # projection to every layer's input, and each layer's gate and projection back
         per_layer = d * a.num_layers * a.per_layer_input + a.num_layers * 2 * d * a.per_layer_input
-    embedding = a.vocab_size * d + a.learned_positions * d + a.per_layer_vocab * a.num_layers * a.per_layer_input
+    per_layer_table = a.per_layer_vocab * a.num_layers * a.per_layer_input
+    embedding = a.vocab_size * d + a.learned_positions * d + per_layer_table
     final_norm = d * (2 if a.norm_kind == "layer" else 1)
     return ParamGroups(
         embedding=embedding,
@@ -195,6 +196,6 @@ def count_params(a: Architecture) -> ParamGroups:
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,
         recurrent=n_lin * lin_small + n_mamba * mamba_small,
-        per_layer_table=a.per_layer_vocab * a.num_layers * a.per_layer_input,
+        per_layer_table=per_layer_table,
         vision=a.vision.params if a.vision else 0,
     )

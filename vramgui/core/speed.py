@@ -359,13 +359,12 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     split = tp > 1
     reread_full = reread_windowed = 1.0
     if a.kv_shared_layers:   # layers reusing an earlier layer's cache read it again: a layer of their kind each
-        shared_full = a.kv_shared_layers - a.kv_shared_windowed
-        full = a.attention_layers - a.sliding_window_layers
-        windowed_held = float(mt.kv_windowed) > 0
-        reread_windowed = a.sliding_window_layers / (a.sliding_window_layers - a.kv_shared_windowed) \
-            if windowed_held else 1.0
-        reread_full = (full + (0 if windowed_held else a.sliding_window_layers)) / \
-            (full - shared_full + (0 if windowed_held else a.sliding_window_layers - a.kv_shared_windowed))
+        own_windowed, own_full = a.cache_layers
+        if float(mt.kv_windowed) > 0:
+            reread_windowed = a.sliding_window_layers / own_windowed
+            reread_full = (a.attention_layers - a.sliding_window_layers) / own_full
+        else:                # windowed layers counted with the full ones
+            reread_full = a.attention_layers / (own_windowed + own_full)
     return SpeedTerms(
         dense_bytes=dense, expert_bytes=expert, num_experts=e, experts_per_token=k,
         kv_full=mt.kv_full * whole * reread_full, kv_windowed=mt.kv_windowed * whole * reread_windowed,
