@@ -130,6 +130,7 @@ def write_gemma4_gguf(path: Path) -> Path:
             add(p + n + ".weight", s)
         for n in ("attn_norm", "post_attention_norm", "ffn_norm", "post_ffw_norm"):
             add(p + n + ".weight", (d,))
+        add(p + "layer_output_scale.weight", (1,))    # the layer's scalar (transformers' layer_scalar)
     w.write_header_to_file()
     w.write_kv_data_to_file()
     w.write_tensors_to_file()

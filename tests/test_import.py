@@ -170,7 +170,7 @@ def test_gemma4_gguf_gives_each_layer_kind_its_heads(tmp_path):
     g = a.global_attention
     assert (g.head_dim, g.num_kv_heads, g.k_eq_v) == (64, 1, True)     # no blk.5.attn_v.weight in the file
     # every tensor written is one the architecture counts: tied embedding, final norm, per layer q/k(/v)/o,
-    # q/k norms, a GeGLU MLP and four norms
+    # q/k norms, a GeGLU MLP, four norms and the layer's output scale
     assert m.file_weights.n_elements == count_params(a).total
     # a token's KV: 5 windowed layers × 2 × 2 × 32 + 1 full layer × 2 × 1 × 64 elements, f16
     s = Scenario(model=m, gpu=default_catalog().gpu("rtx4090"), weights="file", engine="llamacpp")

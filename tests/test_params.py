@@ -216,9 +216,10 @@ def test_gemma4_full_attention_layers_have_their_own_heads(cat):
     d, f, V = 5376, 21504, 262_144
     local = d * 32 * 256 * 2 + 2 * d * 16 * 256 + 2 * 256
     full = d * 32 * 512 * 2 + d * 4 * 512 + 2 * 512
-    by_hand = 50 * local + 10 * full + 60 * (3 * d * f + 4 * d) + V * d + d
-    # transformers' Gemma4ForCausalLM built from these values on the meta device: 30,697,345,280
-    assert by_hand == 30_697_345_280 == count_params(cat.model("gemma4-31b").architecture).total
+    by_hand = 50 * local + 10 * full + 60 * (3 * d * f + 4 * d) + V * d + d + 60   # + each layer's scalar
+    # transformers' Gemma4ForCausalLM built from these values on the meta device: 30,697,345,280 parameters
+    # and 60 layer_scalar buffers (stored in the checkpoint, and by llama.cpp as layer_output_scale)
+    assert by_hand == 30_697_345_340 == count_params(cat.model("gemma4-31b").architecture).total
     # 26B A4B: every layer keeps its 2,112-wide dense MLP beside 128 GeGLU experts of 704 (top 8), a router
     # (2,816 × 128, a scale per expert and per channel) and the expert branch's three more norms
     a = cat.model("gemma4-26b-a4b").architecture
@@ -228,8 +229,8 @@ def test_gemma4_full_attention_layers_have_their_own_heads(cat):
     layer_rest = 3 * d * 2112 + d * 128 + 128 + 8 * d
     experts = 3 * d * 704
     p = count_params(a)
-    assert p.total == 25 * local + 5 * full + 30 * (layer_rest + 128 * experts) + V * d + d == 25_233_141_760
-    assert p.active == p.total - 30 * 120 * experts == 3_822_530_560          # the card's "3.8B active"
+    assert p.total == 25 * local + 5 * full + 30 * (layer_rest + 128 * experts + 1) + V * d + d == 25_233_141_790
+    assert p.active == p.total - 30 * 120 * experts == 3_822_530_590          # the card's "3.8B active"
 
 
 def test_gemma4_image_encoder(cat):
@@ -241,8 +242,10 @@ def test_gemma4_image_encoder(cat):
     assert tower == 569_550_384
     assert count_params(cat.model("gemma4-31b").architecture).vision == tower + 1152 * 5376
     # E4B's smaller tower: 16 blocks of 768 (MLP 3,072, heads of 64), no standardizing, into 2,560
-    small = 16 * (4 * 768**2 + 3 * 768 * 3072 + 4 * 768 + 2 * 64) + 3 * 16 * 16 * 768 + 2 * 10240 * 768 + 768 * 2560
-    assert count_params(cat.model("gemma4-e4b").architecture).vision == small == 169_330_688
+    # and, its linears clipped, input and output bounds (4 numbers) for each of a block's 7 matrices
+    small = 16 * (4 * 768**2 + 3 * 768 * 3072 + 4 * 768 + 2 * 64 + 7 * 4) + 3 * 16 * 16 * 768 + 2 * 10240 * 768 \
+        + 768 * 2560
+    assert count_params(cat.model("gemma4-e4b").architecture).vision == small == 169_331_136
 
 
 def test_gemma4_e4b_per_layer_embeddings_and_shared_caches_by_hand(cat):
@@ -259,10 +262,12 @@ def test_gemma4_e4b_per_layer_embeddings_and_shared_caches_by_hand(cat):
     attention = 20 * (q(256) + kv(256)) + 15 * q(256) + 4 * (q(512) + kv(512)) + 3 * q(512)
     qk_norms = 35 * 256 + 7 * 512 + 20 * 256 + 4 * 512
     per_layer = V * L * w + d * L * w + L * 2 * d * w + w + L * d
-    total = attention + qk_norms + L * (3 * d * f + 4 * d) + V * d + d + per_layer
-    # transformers' Gemma4ForCausalLM from these values on the meta device: 7,463,013,376
-    assert count_params(a).total == total == 7_463_013_376
-    # E2B: the 20 layers sharing caches have MLPs twice as wide (6,144 -> 12,288); 4,628,569,344 in transformers
+    total = attention + qk_norms + L * (3 * d * f + 4 * d + 1) + V * d + d + per_layer   # + a scalar a layer
+    # transformers' Gemma4ForCausalLM from these values on the meta device: 7,463,013,376 parameters + 42
+    # layer_scalar buffers
+    assert count_params(a).total == total == 7_463_013_418
+    # E2B: the 20 layers sharing caches have MLPs twice as wide (6,144 -> 12,288); 4,628,569,344 parameters
+    # and 35 layer scalars in transformers
     e2 = cat.model("gemma4-e2b").architecture
     assert (e2.kv_shared_layers, e2.kv_shared_windowed, e2.wide_mlp_layers) == (20, 16, 20)
-    assert count_params(e2).total == 4_628_569_344
+    assert count_params(e2).total == 4_628_569_379

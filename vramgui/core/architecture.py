@@ -53,6 +53,16 @@ class MLA(BaseModel):
     v_head_dim: int = Field(ge=1, description="value head width")
 
 
+class SparseIndexer(BaseModel):
+    """DeepSeek sparse attention's lightning indexer (DeepSeek-V3.2, GLM-5): small heads that score
+    every cached token so that attention reads only the best ``topk``; it caches one key per token."""
+
+    model_config = _FROZEN
+    heads: int = Field(ge=1, le=10_000, description="index_n_heads")
+    head_dim: int = Field(ge=1, le=100_000, description="index_head_dim: the key it caches per token and layer")
+    topk: int = Field(ge=1, description="index_topk: tokens each query attends to")
+
+
 class _RecurrentMixer(BaseModel):
     """Layers whose mixer keeps a fixed state per sequence instead of a KV cache: a short
     causal convolution (its last ``kernel - 1`` inputs kept) and a state matrix per head."""
@@ -202,9 +212,16 @@ class Architecture(BaseModel):
     qkv_bias: bool = False
     o_bias: bool = False
     mlp_bias: bool = False
-    norm_kind: Literal["rms", "layer"] = Field("rms", description="layer norm carries a bias too")
+    norm_kind: Literal["rms", "layer", "none"] = Field("rms", description=(
+        "rms: a weight per channel; layer: a weight and a bias; none: no learned weights (OLMo 1)"))
     norms_per_layer: int = Field(2, ge=0, le=8)
+    embedding_norm: bool = Field(False, description="a norm right after the token embedding (BLOOM)")
     qk_norm: bool = Field(False, description="per-head RMSNorm on q and k (Qwen3)")
+    qk_norm_full: bool = Field(False, description=(
+        "the q and k norms span all heads at once (OLMo 2, MiniMax-M2): h·d_h and h_kv·d_h weights"))
+    lm_head_bias: bool = Field(False, description="the output projection has a bias (Phi-2, GPT-J)")
+    scalars_per_layer: int = Field(0, ge=0, le=64, description=(
+        "single learned numbers each layer stores (Gemma 4's layer scale, Apertus' activation parameters)"))
     attention_sinks: bool = Field(False, description="one learned sink logit per query head and layer (gpt-oss)")
     learned_positions: int = Field(0, ge=0, description="rows of a learned absolute position table")
     sliding_window: int | None = Field(None, ge=1, description="attention window of the windowed layers")
@@ -212,6 +229,7 @@ class Architecture(BaseModel):
     attn_output_gate: bool = Field(False, description="q_proj also yields a sigmoid gate on the attention output")
     moe: MoE | None = None
     mla: MLA | None = None
+    indexer: SparseIndexer | None = None
     linear_attention: LinearAttention | None = None
     mamba: Mamba2 | None = None
     mixerless_layers: int = Field(0, ge=0, description="blocks with only an MLP or MoE (Nemotron-H's '-', 'E')")
@@ -349,25 +367,70 @@ class Architecture(BaseModel):
 
 # Model types whose MLP has two matrices (up, down) rather than three.
 _UNGATED = {"gpt_bigcode", "gpt2", "falcon", "starcoder2", "opt", "gpt_neox", "bloom", "phi", "mpt",
-            "gptj", "codegen", "nemotron_h"}
+            "gptj", "codegen", "nemotron_h", "apertus", "arcee", "nanochat", "jais2"}
 # Model types with attention q/k/v biases hard-coded in their modelling code.
 _QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starcoder2", "phi"}
 # ``attention_bias`` gives q/k/v a bias but never the output projection (transformers' GLM code)
 _NO_O_BIAS = {"glm", "glm4", "glm4_moe"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
-_ROUTER_BIAS = {"deepseek_v3", "gpt_oss", "glm4_moe", "nemotron_h"}
+_ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "glm_moe_dsa", "gpt_oss", "glm4_moe", "nemotron_h", "minimax_m2",
+                "ernie4_5_moe", "exaone_moe", "afmoe", "sarvam_mla", "sarvam_moe", "solar_open"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
-_QK_NORM = {"qwen3", "qwen3_moe", "gemma3_text", "gemma4_text"} | _GATED_DELTANET
+_QK_NORM = {"qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4", "exaone_moe", "afmoe",
+            "mellum"} | _GATED_DELTANET
+# q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
+_QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "minimax_m2"}
+# q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
+_QK_NORM_WEIGHTLESS = {"llama4_text"}
+# single numbers stored per layer: Gemma 4's layer scale; Apertus' xIELU alpha_p, alpha_n, beta, eps
+_SCALARS_PER_LAYER = {"gemma4_text": 1, "apertus": 4}
+# LayerNorm (weight and bias) whatever the epsilon's key says
+_LAYER_NORM = {"starcoder2", "phimoe"}
+# one norm per layer: attention and MLP read the same normed input (parallel blocks)
+_ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
+# four norms per layer: before and after both the attention and the MLP
+_FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "afmoe"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Mamba, Mamba-2 and RWKV
 # hybrids, lightning attention): refused by name rather than estimated as a plain transformer
 _UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "bamba", "granitemoehybrid", "falcon_h1",
                 "zamba", "zamba2", "plamo2", "lfm2", "lfm2_moe", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
-                "recurrent_gemma", "xlstm", "minimax", "mamba_ssm"}
+                "recurrent_gemma", "xlstm", "minimax", "mamba_ssm", "lfm3"}
+# Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
+# attention experts): refused by name until they are counted
+_UNCOUNTED_LAYOUTS = {"longcat_flash": "two attention blocks per layer and zero-computation experts",
+                      "jetmoe": "mixture-of-attention-heads experts"}
 _SSM_KEYS = ("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_d_state", "ssm_state_size",
              "attn_layer_indices", "mamba_expand")
 _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "half": 2}
+
+
+# Model types whose parameter count tests/test_transformers_counts.py checks, tensor by tensor, against
+# transformers' own model built from a config (a preset's or the library's default), and the
+# remote-code families tests/test_params.py checks by hand (ChatGLM, Qwen v1, Kimi K2).  Any other
+# model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
+CHECKED_MODEL_TYPES = frozenset({
+    "afmoe", "apertus", "arcee", "bloom", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2", "deepseek_v3",
+    "deepseek_v32", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon", "flex_olmo",
+    "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm_moe_dsa", "gpt-sw3", "gpt2",
+    "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa",
+    "granitemoeshared", "helium", "hyperclovax", "internlm3", "iquestcoder", "jais2", "llama", "llama4_text",
+    "mellum", "minicpm3", "minimax_m2", "ministral3", "mistral", "mixtral", "nemotron_h", "olmo", "olmo2", "olmo3",
+    "olmoe", "opt", "phi", "phi3", "phimoe", "qwen2", "qwen2_moe", "qwen3", "qwen3_5_moe_text", "qwen3_5_text",
+    "qwen3_moe", "qwen3_next", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3", "solar_open", "stablelm",
+    "starcoder2", "vaultgemma", "youtu",
+    "chatglm", "qwen", "kimi_k2"})
+
+
+def layout_note(a: Architecture) -> str | None:
+    """A caution for a model type vramgui has not checked (None for the checked ones)."""
+    if a.model_type in CHECKED_MODEL_TYPES:
+        return None
+    return (f"'{a.model_type}' is not a model type vramgui has checked: its parameters are counted with the "
+            "generic decoder layout (attention, MLP or experts, norms, embeddings), which can miss or misread "
+            "this family's own tensors. Compare the parameter count with the model card; an imported "
+            ".safetensors or .gguf file's own tensor bytes are exact whatever the type.")
 
 
 def _first(cfg: dict, *keys: str, default: Any = None) -> Any:
@@ -424,6 +487,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
                           "(Qwen3-Next, Qwen3.5) and Nemotron-H are supported.", source=source, field="model_type")
+    if mt in _UNCOUNTED_LAYOUTS:
+        raise ConfigError(f"'{mt}' has a layout vramgui does not count yet ({_UNCOUNTED_LAYOUTS[mt]}); estimating "
+                          "it as a plain transformer would be far off", source=source, field="model_type")
     blocks = _nemotron_blocks(cfg, source) if mt == "nemotron_h" else None   # Nemotron-H's layer kinds
     if blocks is not None and cfg.get("moe_latent_size"):
         raise ConfigError("latent MoE (experts working in a smaller latent width) is not counted yet",
@@ -459,7 +525,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
                           source=source, field="head_dim")
 
     # MLP width
-    f = get("intermediate_size", "ffn_hidden_size", "n_inner")
+    f = get("intermediate_size", "ffn_hidden_size", "n_inner", "ffn_dim")
     if mt == "qwen":  # Qwen v1 splits intermediate_size over its two branches (w1, w2)
         f = None if f is None else _int(f, source, "intermediate_size") // 2
     if mt == "llama4_text":  # intermediate_size is the experts' width; the dense layers' is its own key
@@ -490,14 +556,23 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         layer_norm = not get("rmsnorm", default=True)
     if mt == "nemotron_h":
         layer_norm = False   # RMSNorm, though its config names the epsilon layer_norm_epsilon
+    norm_kind = "layer" if layer_norm or mt in _LAYER_NORM else "rms"
+    if mt in ("cohere", "cohere2"):
+        norm_kind = "rms"    # a LayerNorm without a bias: one learned vector, as RMSNorm has
+    if mt == "olmo":
+        norm_kind = "none"   # OLMo 1's LayerNorm learns nothing
 
-    norms_per_layer = 4 if mt in ("gemma2", "gemma3_text", "gemma4_text") else 1 if mt == "nemotron_h" else 2
+    norms_per_layer = 4 if mt in _FOUR_NORMS else 1 if mt in _ONE_NORM else 2
+    if mt == "hyperclovax" and get("use_post_norm", default=False):
+        norms_per_layer = 4
     if mt == "gemma4_text" and moe is not None:
         norms_per_layer = 8   # + the expert branch's own pre/post norms, the sum's, the router's scale
     if mt == "falcon" and get("parallel_attn", default=True) and not get("new_decoder_architecture", default=False):
         norms_per_layer = 1
 
     qkv_bias, o_bias, mlp_bias = _biases(cfg, mt)
+    qk_norm = mt in _QK_NORM or cfg.get("use_qk_norm") is True
+    qk_full = mt in _QK_NORM_FULL or (mt in ("cohere", "cohere2") and qk_norm)
 
     sw = get("sliding_window")
     if mt == "llama4_text":   # chunked local attention: a layer attends within its chunk, never further back
@@ -516,6 +591,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             sw_layers = L - L // pattern
         elif mt == "llama4_text":
             sw_layers = _llama4_chunked_layers(cfg, L, source)
+        elif "global_attn_every_n_layers" in cfg:   # AFMoE: every n-th layer attends to everything
+            sw_layers = L - L // max(_int(cfg["global_attn_every_n_layers"], source, "global_attn_every_n_layers"), 1)
         else:
             sw_layers = L
         if sw >= _int(max_ctx, source, "max_position_embeddings"):
@@ -525,6 +602,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     if mt in ("gpt_bigcode", "gpt2", "opt"):
         learned_positions = _int(get("n_positions", "max_position_embeddings", default=max_ctx), source,
                                  "n_positions")
+        if mt == "opt":
+            learned_positions += 2   # OPT's table starts two rows in (its padding offset)
 
     mla = None
     if get("kv_lora_rank") is not None:
@@ -535,18 +614,26 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
                   v_head_dim=_int(get("v_head_dim", default=128), source, "v_head_dim"))
         h_kv = h  # MLA expands to full heads; the cache holds the latent instead (see kvcache)
         d_h = mla.v_head_dim
+    indexer = None
+    if mla and "index_n_heads" in cfg:   # DeepSeek sparse attention (DeepSeek-V3.2, GLM-5)
+        indexer = SparseIndexer(heads=_need_int(cfg, source, "index_n_heads"),
+                                head_dim=_need_int(cfg, source, "index_head_dim"),
+                                topk=_need_int(cfg, source, "index_topk"))
 
     try:
         return Architecture(
             model_type=mt, vocab_size=V, hidden_size=d, intermediate_size=f, num_layers=L, num_heads=h,
             num_kv_heads=h_kv, head_dim=d_h, max_context=_int(max_ctx, source, "max_position_embeddings"),
             tie_embeddings=tie, gated_mlp=mt not in _UNGATED, qkv_bias=qkv_bias, o_bias=o_bias,
-            mlp_bias=mlp_bias, norm_kind="layer" if layer_norm else "rms", norms_per_layer=norms_per_layer,
-            qk_norm=mt in _QK_NORM or cfg.get("use_qk_norm") is True,
-            attention_sinks=mt == "gpt_oss",
+            mlp_bias=mlp_bias, norm_kind=norm_kind, norms_per_layer=norms_per_layer,
+            embedding_norm=mt == "bloom", scalars_per_layer=_SCALARS_PER_LAYER.get(mt, 0),
+            lm_head_bias=mt in ("phi", "gptj", "codegen") or cfg.get("lm_head_bias") is True,
+            qk_norm=qk_norm and not qk_full and mt not in _QK_NORM_WEIGHTLESS, qk_norm_full=qk_full,
+            attention_sinks=mt in ("gpt_oss", "granite_swa", "granitemoe_swa"),
             learned_positions=learned_positions,
             sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
-            attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET)),
+            indexer=indexer,
+            attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET or mt == "afmoe")),
             linear_attention=None if blocks else _linear_attention_from_hf(cfg, source, L),
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else None,
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
@@ -681,6 +768,8 @@ def _vision_from_hf(v: dict, top_type: str, text_hidden: int, source: str) -> Vi
         table = num("position_embedding_size", "position_embedding_size", default=10 * 1024)  # transformers default
         linear = layers * (4 * d * d + 3 * d * f) + channels * patch * patch * d + d * out
         other = layers * (4 * d + 2 * head) + 2 * table * d + (2 * d if v.get("standardize") else 0)
+        if v.get("use_clipped_linears"):   # E2B / E4B: input and output bounds on each of a block's 7 matrices
+            other += layers * 7 * 4
         return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
     temporal = num("temporal_patch_size", "temporal_patch_size", default=1)
     positions = num("num_position_embeddings", "num_position_embeddings", default=None)
@@ -725,15 +814,26 @@ def _biases(cfg: dict, mt: str) -> tuple[bool, bool, bool]:
     if mt == "falcon":
         b = bool(cfg.get("bias", False))
         return b, b, b
+    if mt in ("gptj", "codegen"):
+        return False, False, True
+    if mt == "gpt_neox":
+        b = bool(cfg.get("attention_bias", True))
+        return b, b, True
+    if mt == "opt":
+        b = bool(cfg.get("enable_bias", True))
+        return b, b, b
+    if mt == "bloom":
+        return True, True, True
     attn = bool(cfg.get("attention_bias", False))
-    return attn or mt in _QKV_BIAS_BUILTIN, attn and mt not in _NO_O_BIAS, bool(cfg.get("mlp_bias", False))
+    o_bias = bool(cfg["attention_out_bias"]) if "attention_out_bias" in cfg else attn and mt not in _NO_O_BIAS
+    return attn or mt in _QKV_BIAS_BUILTIN, o_bias, bool(cfg.get("mlp_bias", False))
 
 
 def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in the papers)
                  blocks: str | None = None) -> MoE | None:
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
     E = get("num_local_experts", "n_routed_experts", "num_experts", "moe_num_experts")
-    k = get("num_experts_per_tok", "num_experts_per_token", "moe_top_k", "top_k_experts")
+    k = get("num_experts_per_tok", "num_experts_per_token", "moe_top_k", "top_k_experts", "moe_k")
     if not E or not k or int(E) <= 1 or (mt == "gemma4_text" and not cfg.get("enable_moe_block")):
         return None
     if blocks is not None and "E" not in blocks:
@@ -743,11 +843,16 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         raise ConfigError("missing for a mixture-of-experts model", source=source, field="moe_intermediate_size")
     shared = 0
     gate = False
-    if get("n_shared_experts"):
-        shared = int(get("n_shared_experts")) * int(get("moe_shared_expert_intermediate_size", default=expert_f))
+    n_shared = get("n_shared_experts", "num_shared_experts", "moe_num_shared_experts")
+    if n_shared:
+        shared = int(n_shared) * int(get("moe_shared_expert_intermediate_size", default=expert_f))
     elif get("shared_expert_intermediate_size"):
         shared, gate = int(get("shared_expert_intermediate_size")), True
-    dense_layers = int(get("first_k_dense_replace", default=0))
+    dense_layers = int(get("first_k_dense_replace", "num_dense_layers", default=0))
+    if mt == "ernie4_5_moe":   # experts in every interval-th layer from the start index to the end index
+        start, end = int(get("moe_layer_start_index", default=0)), int(get("moe_layer_end_index", default=L - 1))
+        step = int(get("moe_layer_interval", default=1))
+        dense_layers = L - sum(1 for i in range(L) if (i + 1) % step == 0 and start <= i <= end)
     if mt == "gemma4_text":   # every layer keeps its dense MLP beside the experts: an always-active shared expert
         shared = int(get("intermediate_size", default=0))
     if mt == "llama4_text":   # one shared expert as wide as a routed one; MoE every ``step``-th layer

@@ -127,9 +127,12 @@ def mlp_params(d: int, f: int, gated: bool, bias: bool) -> tuple[int, int]:
     return mats * d * f, biases
 
 
+_NORM_VECTORS = {"rms": 1, "layer": 2, "none": 0}   # learned vectors per norm: weight (+ bias)
+
+
 def norm_params_per_layer(a: Architecture) -> int:
     """Norms of one layer, the q/k norms apart (see :func:`norm_params`)."""
-    per_norm = a.hidden_size * (2 if a.norm_kind == "layer" else 1)
+    per_norm = a.hidden_size * _NORM_VECTORS[a.norm_kind]
     extra = 0
     if a.mla:
         extra += a.mla.kv_lora_rank + (a.mla.q_lora_rank or 0)
@@ -139,9 +142,11 @@ def norm_params_per_layer(a: Architecture) -> int:
 def norm_params(a: Architecture) -> int:
     """Every layer's norms: q/k norms only where attention is, a gated norm over the value
     head width in each Gated DeltaNet layer."""
-    n = a.num_layers * norm_params_per_layer(a)
+    n = a.num_layers * (norm_params_per_layer(a) + a.scalars_per_layer)
     if a.qk_norm and a.mla:
         n += a.attention_layers * 2 * a.head_dim
+    elif a.qk_norm_full:   # one norm over all query heads, one over all key heads
+        n += sum(layers * head * (a.num_heads + kv * int(has_k)) for layers, head, kv, has_k, _ in a.attention_groups)
     elif a.qk_norm:   # a q norm and (where the layer projects keys) a k norm as wide as its heads
         n += sum(layers * head * (1 + int(has_k)) for layers, head, _, has_k, _ in a.attention_groups)
     if a.per_layer_input:   # the per-layer inputs' norm, and one after each layer's per-layer projection
@@ -181,17 +186,23 @@ def count_params(a: Architecture) -> ParamGroups:
         per_layer = d * a.num_layers * a.per_layer_input + a.num_layers * 2 * d * a.per_layer_input
     per_layer_table = a.per_layer_vocab * a.num_layers * a.per_layer_input
     embedding = a.vocab_size * d + a.learned_positions * d + per_layer_table
-    final_norm = d * (2 if a.norm_kind == "layer" else 1)
+    final_norm = d * _NORM_VECTORS[a.norm_kind] * (2 if a.embedding_norm else 1)
+    index_w = index_norm = 0
+    if a.indexer:   # its query from the query latent, one key head, a weight per head; a LayerNorm on the key
+        x = a.indexer
+        q_in = a.mla.q_lora_rank if a.mla and a.mla.q_lora_rank else d
+        index_w = a.attention_layers * (x.heads * x.head_dim * q_in + x.head_dim * d + x.heads * d)
+        index_norm = a.attention_layers * 2 * x.head_dim
     return ParamGroups(
         embedding=embedding,
         lm_head=0 if a.tie_embeddings else a.vocab_size * d,
-        attention=attn_w + n_lin * lin_w + n_mamba * mamba_w,
+        attention=attn_w + n_lin * lin_w + n_mamba * mamba_w + index_w,
         mlp=n_dense * mlp_w + wide_w + per_layer,
         experts=experts,
         shared_experts=shared,
         router=router,
-        norms=norm_params(a) + final_norm,
-        biases=attn_b + n_dense * mlp_b,
+        norms=norm_params(a) + final_norm + index_norm,
+        biases=attn_b + n_dense * mlp_b + (a.vocab_size if a.lm_head_bias else 0),
         experts_active=experts_active,
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,
