@@ -89,6 +89,21 @@ def test_model_file_import(capsys, tmp_path, cat):
     (tmp_path / "config.json").write_text(json.dumps(cat.model("qwen2.5-7b").config))
     rc, out, _ = run(capsys, "estimate", "--model-file", str(tmp_path), "--gpu", "l4", "--json")
     assert rc == 0 and json.loads(out)["model"]["params_total"] == pytest.approx(7.61e9, rel=0.002)
+    assert json.loads(out)["model"]["layout_checked"] is True
+
+
+def test_unchecked_model_type_carries_a_note(capsys, tmp_path, cat):
+    # a Llama-shaped config under a model type vramgui has not checked: counted with the generic layout
+    # (Llama 2 7B's 6,738,415,616), and both outputs say the layout is unchecked
+    (tmp_path / "config.json").write_text(json.dumps(dict(cat.model("llama2-7b").config, model_type="newfamily")))
+    rc, out, _ = run(capsys, "estimate", "--model-file", str(tmp_path), "--gpu", "l4", "--json")
+    d = json.loads(out)["model"]
+    assert rc == 0 and d["params_total"] == 6_738_415_616 and d["layout_checked"] is False
+    assert "'newfamily' is not a model type vramgui has checked" in d["layout_note"]
+    rc, out, _ = run(capsys, "estimate", "--model-file", str(tmp_path), "--gpu", "l4")
+    assert rc == 0 and "note: 'newfamily' is not a model type vramgui has checked" in out
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "l4")
+    assert "note:" not in out
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -138,6 +138,8 @@ def _print_estimate(d: dict) -> None:
     print(f"parameters: {d['model']['params_total'] / 1e9:,.2f} B total, "
           f"{d['model']['params_active'] / 1e9:,.2f} B active"
           + (f"; image encoder {vision / 1e9:,.2f} B{loaded}" if vision else ""))
+    if d["model"]["layout_note"]:
+        print("note: " + d["model"]["layout_note"])
     rows = [("weights", _gib(m["weights"])), ("KV cache", _gib(m["kv_cache"])),
             ("activations", _gib(m["activations"])), ("overhead", _gib(m["overhead"])),
             ("total per card", _gib(m["total"])), ("usable per card", _gib(f["budget_bytes"])),

@@ -836,6 +836,10 @@ Source: {source}</source>
         <translation>模型未导入</translation>
     </message>
     <message>
+        <source>Imported {name}. Note: {note}</source>
+        <translation>已导入 {name}。注意：{note}</translation>
+    </message>
+    <message>
         <source>Imported {name} ({source}).</source>
         <translation>已导入 {name}（{source}）。</translation>
     </message>
@@ -1354,6 +1358,10 @@ Source: {source}</source>
     <message>
         <source>{source} · {size} GiB in {n} tensors ({dtype})</source>
         <translation>{source} · {size} GiB，共 {n} 个张量（{dtype}）</translation>
+    </message>
+    <message>
+        <source>Model type not checked: counted with the generic layout.</source>
+        <translation>未核验的模型类型：按通用结构计数。</translation>
     </message>
 </context>
 <context>

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .architecture import layout_note
 from .fit import budget_bytes
 from .formats import K_FALLBACK
 from .memory import (
@@ -166,8 +167,9 @@ def _weights(s: Scenario, m) -> Explanation:
     split = f"split over {s.n_gpus} cards ({p.parallel} parallel)" if s.n_gpus > 1 else "one card"
     assumptions = [Assumption("Weight format", f"{fmt.name}: {fmt.linear_bits:.3g} bits per linear weight",
                               fmt.source),
-                   Assumption("Parameters", f"{params.total / 1e9:,.2f} B counted from the architecture",
-                              s.model.source)]
+                   Assumption("Parameters", f"{params.total / 1e9:,.2f} B counted from the architecture"
+                              + (" with the generic decoder layout (model type not checked)" if layout_note(a)
+                                 else ""), s.model.source)]
     if p.embedding_on_host or s.n_gpus > 1 or a.vision:
         assumptions.append(Assumption(f"{p.name}: where weights live", p.parallel + " split" if s.n_gpus > 1
                                       else "embedding table in system RAM" if p.embedding_on_host
@@ -185,7 +187,8 @@ def _weights(s: Scenario, m) -> Explanation:
         f"{_g(wb.total + (wb.vision if loaded else 0.0))} in all; {split}: {_rope_part(s, float(m.weights))}"
         f"{_g(float(m.weights))} per card"
         + ("; the token-embedding table stays in system RAM" if p.embedding_on_host else "") + ".",
-        f"Format: {fmt.name} — {fmt.source}." + _fallback_note(a, fmt) + _vision_note(a, p),
+        f"Format: {fmt.name} — {fmt.source}." + _fallback_note(a, fmt) + _vision_note(a, p)
+        + (" " + layout_note(a) if layout_note(a) else ""),
         tuple(assumptions))
 
 

@@ -8,6 +8,7 @@ import math
 from PySide6 import QtCore, QtWidgets
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
+from ..core.architecture import layout_note
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
@@ -542,11 +543,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 w.setValue(v)
         s = self.state.scenario
         fw = s.model.file_weights
-        self.provenance.setText(s.model.source if fw is None else
-                                self.tr("{source} · {size} GiB in {n} tensors ({dtype})").format(
-                                    source=s.model.source, size=num(fw.total_bytes / GIB, 2),
-                                    n=integer(fw.n_tensors), dtype=fw.main_dtype))
-        self.provenance.setToolTip(s.model.source_note or s.model.source)
+        note = layout_note(s.model.architecture)
+        text = s.model.source if fw is None else self.tr("{source} · {size} GiB in {n} tensors ({dtype})").format(
+            source=s.model.source, size=num(fw.total_bytes / GIB, 2), n=integer(fw.n_tensors), dtype=fw.main_dtype)
+        if note:   # stays beside the picker while the model is chosen, the reason in the tooltip
+            text = self.tr("Model type not checked: counted with the generic layout.") + " " + text
+        self.provenance.setText(text)
+        self.provenance.setToolTip(note or s.model.source_note or s.model.source)
         item = self.weights.model().item(self.weights.findData("file"))
         if item.isEnabled() != (fw is not None):
             item.setEnabled(fw is not None)

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import estimate_memory, fit
+from ..core.architecture import layout_note
 from ..core.cards import CardTables, fit_from_table
 from ..core.catalog import data_dir
 from ..core.errors import InputError
@@ -437,8 +438,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.state.add_model(model)
         self.state.set_model(model.id)
         self.add_recent_import(Path(path))
-        self.statusBar().showMessage(self.tr("Imported {name} ({source}).").format(name=model.name,
-                                                                                   source=model.source), 8000)
+        note = layout_note(model.architecture)
+        if note:   # counted with the generic layout: say so where the user looks right after importing
+            self.statusBar().showMessage(self.tr("Imported {name}. Note: {note}").format(name=model.name, note=note),
+                                         20000)
+        else:
+            self.statusBar().showMessage(self.tr("Imported {name} ({source}).").format(name=model.name,
+                                                                                       source=model.source), 8000)
         return True
 
     # --- recent imports ------------------------------------------------------------------------
