@@ -21,6 +21,8 @@ from vramgui.core import architecture_from_hf_config, count_params
     # DeepSeek-V3 / R1 READMEs: 671 B (the checkpoint's 685 B adds the 14 B multi-token
     # prediction module, which inference does not load)
     ("deepseek-v3", 671e9, 0.001), ("deepseek-r1", 671e9, 0.001),
+    # DeepSeek-V3.2: V3's 671 B plus the sparse-attention indexer's 0.85 B (61 layers × 13,959,424)
+    ("deepseek-v3.2", 671e9 + 61 * 13_959_424, 0.0001),
     # Qwen3 model cards "Number of Parameters": 235 B, 32.8 B, 14.8 B, 4.0 B
     ("qwen3-235b-a22b", 235e9, 0.002), ("qwen3-32b", 32.8e9, 0.002), ("qwen3-14b", 14.8e9, 0.003),
     ("qwen3-4b", 4.0e9, 0.0125),

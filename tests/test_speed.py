@@ -204,6 +204,35 @@ def test_hf_16bit_decode_batch1_known_misses(scenario, model, gpu, ms):
     assert _ms(scenario(model, gpu, weights="fp16", engine="hf", prompt_tokens=64)) == pytest.approx(ms, rel=0.25)
 
 
+def test_sparse_attention_reads_the_top_k_in_vllm_and_everything_in_hf(scenario):
+    from vramgui.core.speed import decode_parts, prefill_parts, speed_terms
+    # DeepSeek-V3.2 on 8 × H200 with vLLM, bf16 cache: per token and layer MLA's latent 512 + rope 64 and the
+    # indexer's 128-wide key, 2 bytes each, on every rank: (576 + 128) × 2 × 61 = 85,888 bytes a token
+    s = scenario("deepseek-v3.2", "h200", engine="vllm", weights="fp8", n_gpus=8, prompt_tokens=1024)
+    assert estimate_memory(s).kv_bytes_per_token == 85_888
+    t = speed_terms(s)
+    c = 100_000
+    step = lambda ctx: decode_parts(t, 1, ctx, 1.0, 0.0)   # noqa: E731
+    # a decode step at 100,000 tokens reads every index key but the latent of the 2,048 chosen tokens only
+    assert float(step(c).bytes_moved - step(0).bytes_moved) == pytest.approx(128 * 2 * 61 * c + 576 * 2 * 61 * 2048,
+                                                                               rel=1e-12)
+    # attention FLOPs over 2,048 keys, plus the indexer scoring all of them: 2 × 61 layers × 64 heads × 128
+    v3 = speed_terms(scenario("deepseek-v3", "h200", engine="vllm", weights="fp8", n_gpus=8))
+    assert t.attention_flops == v3.attention_flops and t.index_flops == 2 * 61 * 64 * 128
+    assert float(step(c).attention_flops) == pytest.approx(t.attention_flops * 2048 + 2 * 61 * 64 * 128 * c, rel=1e-12)
+    # a 10,000-token prompt: query i attends to min(i, 2,048) keys; the indexer scores the causal half of all pairs
+    p = prefill_parts(t, 10_000, 1, 1.0, 0.0)
+    pairs = 2048**2 / 2 + (10_000 - 2048) * 2048
+    assert float(p.attention_flops) == pytest.approx(t.attention_flops * pairs + t.index_flops * 10_000**2 / 2,
+                                                     rel=1e-12)
+    # HF transformers (sdpa) applies the top-k as a mask over the whole cache: every latent is read and scored
+    hf = speed_terms(scenario("deepseek-v3.2", "h200", engine="hf", weights="bf16", n_gpus=8))
+    hf_step = lambda ctx: decode_parts(hf, 1, ctx, 1.0, 0.0)   # noqa: E731
+    per_token = float(hf_step(1).bytes_moved - hf_step(0).bytes_moved)
+    assert float(hf_step(c).bytes_moved - hf_step(0).bytes_moved) == pytest.approx(per_token * c, rel=1e-9)
+    assert hf.attention_keys == np.inf and hf.index_flops == t.index_flops    # it still scores every key
+
+
 def test_throughput_linear_before_knee_flat_after(scenario):
     s = scenario("llama3.1-8b", "a100-80gb", engine="vllm", weights="bf16", prompt_tokens=128, output_tokens=128)
     # Hand calculation at context 256 on the A100 (2.039 TB/s, 312 TFLOP/s):

@@ -78,6 +78,21 @@ def test_default_config_counts_equal_transformers(model_type):
     assert p.total + p.vision == hf_count(config, vision=p.vision > 0)
 
 
+def test_shared_sparse_attention_indexers():
+    # GLM-5.2's indexer_types: the first 3 layers and every 4th after them own an indexer (21 of 78), the
+    # others reuse its choice and hold none (transformers builds it so); the index key is cached only there
+    config = CONFIG_MAPPING["glm_moe_dsa"](
+        indexer_types=["full" if i < 3 or (i + 1 - 3) % 4 == 0 else "shared" for i in range(78)])
+    a = architecture_from_hf_config(json.loads(config.to_json_string(use_diff=False)))
+    assert a.indexer.layers == 21
+    assert count_params(a).total == hf_count(config)
+    from vramgui.core import Scenario
+    from vramgui.core.memory import kv_elements_per_token_layer
+    s = Scenario(model=CAT.model("deepseek-v3"), gpu=CAT.gpu("h200"), engine="vllm")
+    per_layer = kv_elements_per_token_layer(a, s)   # the latent 512 + rope 64, and 128 × 21 / 78 of a key
+    assert per_layer == pytest.approx(512 + 64 + 128 * 21 / 78, rel=1e-12)
+
+
 def test_every_checked_type_is_tested():
     preset_types = {CAT.model(m).architecture.model_type for m in CAT.models}
     assert HAND_COUNTED | set(PRESET_ONLY) <= preset_types     # each of them has a preset checked above or by hand

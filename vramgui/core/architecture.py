@@ -61,6 +61,9 @@ class SparseIndexer(BaseModel):
     heads: int = Field(ge=1, le=10_000, description="index_n_heads")
     head_dim: int = Field(ge=1, le=100_000, description="index_head_dim: the key it caches per token and layer")
     topk: int = Field(ge=1, description="index_topk: tokens each query attends to")
+    layers: int | None = Field(None, ge=0, description=(
+        "layers with an indexer of their own (GLM-5.2's indexer_types 'full'; the 'shared' ones reuse the "
+        "last one's choice); None: every attention layer"))
 
 
 class _RecurrentMixer(BaseModel):
@@ -616,9 +619,11 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         d_h = mla.v_head_dim
     indexer = None
     if mla and "index_n_heads" in cfg:   # DeepSeek sparse attention (DeepSeek-V3.2, GLM-5)
+        types = cfg.get("indexer_types")
         indexer = SparseIndexer(heads=_need_int(cfg, source, "index_n_heads"),
                                 head_dim=_need_int(cfg, source, "index_head_dim"),
-                                topk=_need_int(cfg, source, "index_topk"))
+                                topk=_need_int(cfg, source, "index_topk"),
+                                layers=sum(1 for t in types if t == "full") if isinstance(types, list) else None)
 
     try:
         return Architecture(

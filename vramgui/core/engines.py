@@ -36,6 +36,9 @@ class EngineProfile(BaseModel):
     kv_block_tokens: int = Field(1, ge=1, description="allocation granularity of the cache, tokens")
     honors_sliding_window: bool = Field(True, description="windowed layers cache only the window")
     mla_latent_cache: bool = Field(True, description="MLA models cache the latent, not expanded K/V")
+    sparse_attention: bool = Field(False, description=(
+        "with DeepSeek sparse attention (a lightning indexer) each query reads only the indexer's top-k "
+        "tokens of the cache; False: the top-k applied as a mask over the whole cache, or not cited"))
 
     # --- budget -------------------------------------------------------------------
     util_fraction: float = Field(1.0, gt=0, le=1, description="share of the card's memory the engine may use")
@@ -86,7 +89,7 @@ class EngineProfile(BaseModel):
 ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="generic", name="Generic (theory)", parallel="tensor", kv_allocation="grow",
-        default_attention="sdpa", eager_score_bytes=4.0, cuda_context_bytes=512 * MIB,
+        default_attention="sdpa", eager_score_bytes=4.0, cuda_context_bytes=512 * MIB, sparse_attention=True,
         notes="Textbook estimate: weights + KV cache for the tokens held + the transient peak of one "
               "forward pass + a CUDA context.",
         sources={
@@ -100,6 +103,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "transformers figure.",
             "budget": "Assumption: the whole card is usable.",
             "parallel": "Tensor parallel over N cards (every layer split, as in Megatron-LM).",
+            "sparse_attention": "The model's design: with a lightning indexer (DeepSeek-V3.2, GLM-5) each query "
+                                "attends to index_topk tokens; the indexer scores them all.",
         },
     ),
     EngineProfile(
@@ -122,12 +127,17 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
             "overhead": "CUDA context + cuBLAS handles ≈ 0.5 GiB per card.",
             "budget": "PyTorch may allocate the whole card.",
             "parallel": "device_map='auto' places whole layers per card (pipeline, one card busy at a time).",
+            "sparse_attention": "DeepSeek-V3.2 / GLM-5 in its default sdpa (and eager) attention: the indexer's "
+                                "top-k becomes an additive mask over every cached token (modeling_deepseek_v32.py: "
+                                "'The eager / SDPA paths turn these into an additive sparse mask'), so a step "
+                                "reads and scores the whole cache.",
         },
     ),
     EngineProfile(
         id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16,
         util_fraction=0.90, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
         sampler_seqs=1024, sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0, rope_table=True,
+        sparse_attention=True,
         framework_bytes=0.25 * GIB, multi_gpu_bytes=1.8 * GIB, cuda_graph_bytes=0.9 * GIB,
         notes="Serving engine: a share of the card is profiled at start-up and what is left becomes "
               "KV-cache blocks.",
@@ -152,6 +162,10 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "beyond the budget (vLLM V1 logs).",
             "budget": "gpu_memory_utilization (default 0.9) × card memory is the budget.",
             "parallel": "Tensor parallel (--tensor-parallel-size).",
+            "sparse_attention": "DeepSeek-V3.2 and GLM-5 run FlashMLA's sparse attention kernel over the lightning "
+                                "indexer's top-k tokens, the indexer on DeepGEMM's kernels (vLLM blog, "
+                                "https://blog.vllm.ai/2025/09/29/deepseek-v3-2.html; the same model code serves "
+                                "glm_moe_dsa, docs.vllm.ai vllm.models.deepseek_v32).",
         },
     ),
     EngineProfile(

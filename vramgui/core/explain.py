@@ -236,6 +236,12 @@ def _kv(s: Scenario, m) -> Explanation:
     latent = a.mla is not None and p.mla_latent_cache
     chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.attention_layers}" if latent
              else f"2 × {a.attention_layers} × {h_kv:g} × {a.head_dim}")
+    x = a.indexer
+    if x is not None:   # MLA's cache plus the indexer's key, in the layers that own an indexer
+        owners = a.attention_layers if x.layers is None else x.layers
+        per_layer = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent" if latent
+                     else f"{h_kv:g} × ({a.q_head_dim} + {a.v_head_dim})")
+        chain = f"({per_layer} × {a.attention_layers} + {x.head_dim} index key × {owners})"
     wide = a.global_attention
     own_windowed, own_full = a.cache_layers
     if wide is not None and not latent:
@@ -249,6 +255,9 @@ def _kv(s: Scenario, m) -> Explanation:
              + (f", blocks of {p.kv_block_tokens}" if p.kv_block_tokens > 1 else "") + ")."]
     if latent:
         notes.append("MLA caches one latent vector per token and layer instead of expanded K and V.")
+    if x is not None:
+        notes.append(f"DeepSeek sparse attention: the lightning indexer caches a {x.head_dim}-wide key per token "
+                     f"and scores every cached token; each query attends to the best {x.topk:,}.")
     windowed = bool(a.sliding_window and p.honors_sliding_window)
     if windowed:
         cells = window_cells(a, p)
@@ -450,8 +459,24 @@ def _decode(s: Scenario, sp) -> Explanation:
         f"{_extras(t, allreduce)} = {_ms(step)} per token; {1 / step:,.1f} tokens/s per sequence, "
         f"{s.batch / step:,.1f} tokens/s for the batch of {s.batch}.",
         f"{sp.decode_bound.capitalize()}-bound at batch {s.batch} and context {s.context_tokens:,}; speed of "
-        f"light (η = 1, no per-step costs) {_ms(float(sp.sol_decode_step_s))}.",
+        f"light (η = 1, no per-step costs) {_ms(float(sp.sol_decode_step_s))}." + _sparse_note(s, t),
         tuple(_efficiency_assumptions(s, t)))
+
+
+def _sparse_note(s: Scenario, t) -> str:
+    """How a decode step reads a sparse-attention model's cache under this engine."""
+    x = s.model.architecture.indexer
+    if x is None:
+        return ""
+    if np.isfinite(t.attention_keys):
+        return (f" Sparse attention: a step reads every token's index key but the latent of only the indexer's "
+                f"{x.topk:,} chosen tokens per sequence, and attends to those "
+                f"({s.profile.sources['sparse_attention']})")
+    if "sparse_attention" in s.profile.sources:
+        return (f" Sparse attention is applied as a mask by {s.profile.name}: a step reads and scores the whole cache "
+                f"({s.profile.sources['sparse_attention']})")
+    return (f" Sparse attention: no sparse kernel of {s.profile.name} is cited, so a step is taken to read and "
+            "score the whole cache (an upper bound on the step).")
 
 
 def _prefill(s: Scenario, sp) -> Explanation:

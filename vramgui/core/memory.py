@@ -168,13 +168,22 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
         kv = g.num_kv_heads if p.parallel == "layer" or s.n_gpus == 1 else float(np.ceil(g.num_kv_heads / s.n_gpus))
         return 2.0 * kv * g.head_dim
     if a.mla:
-        index = a.indexer.head_dim if a.indexer else 0   # the sparse-attention indexer's key, on every rank
+        index = index_key_elements(a)
         if p.mla_latent_cache:
             return float(a.mla.kv_lora_rank + a.mla.qk_rope_head_dim + index)  # replicated on every rank
         h, _ = heads_per_card(a, s.n_gpus, p)
         return h * (a.q_head_dim + a.v_head_dim) + index
     _, h_kv = heads_per_card(a, s.n_gpus, p)
     return 2.0 * h_kv * a.head_dim
+
+
+def index_key_elements(a: Architecture) -> float:
+    """Elements of the key a sparse-attention indexer caches per token, per attention layer (on every
+    rank; averaged over the layers: only those that own an indexer cache one)."""
+    x = a.indexer
+    if x is None:
+        return 0.0
+    return x.head_dim * (a.attention_layers if x.layers is None else x.layers) / a.attention_layers
 
 
 def recurrent_state_bytes(a: Architecture, act_bytes: float) -> float:

@@ -21,7 +21,7 @@ import numpy as np
 
 from .engines import EngineProfile
 from .formats import GGUF_BITS, WeightFormat
-from .memory import MemoryTerms, layer_share, memory_terms
+from .memory import MemoryTerms, index_key_elements, kv_elements_per_token_layer, layer_share, memory_terms
 from .params import count_params
 from .presets import GPU
 from .scenario import Scenario
@@ -344,6 +344,8 @@ class SpeedTerms:
     expert_flops: ArrayLike = 0.0     # per token: 2 · routed expert params one token uses (0: dense)
     moe_gemm_tokens: ArrayLike = 0.0  # :data:`MOE_GEMM_TOKENS` of the engine
     state: ArrayLike = 0.0            # recurrent state per sequence: read and written each step
+    attention_keys: ArrayLike = np.inf  # keys a query attends to at most (a sparse indexer's top-k)
+    index_flops: ArrayLike = 0.0      # per (query, key) pair: the sparse indexer's scoring, over every key
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -365,15 +367,24 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
             reread_full = (a.attention_layers - a.sliding_window_layers) / own_full
         else:                # windowed layers counted with the full ones
             reread_full = a.attention_layers / (own_windowed + own_full)
+    kv_full, kv_windowed = mt.kv_full * whole * reread_full, mt.kv_windowed * whole * reread_windowed
+    window = float(a.sliding_window) if np.isfinite(mt.window) else mt.window   # a step reads the window only
+    keys, index_flops, x = np.inf, 0.0, a.indexer
+    if x:   # the indexer scores every key: a product per head, in each layer that owns one (on every rank)
+        index_flops = 2.0 * (a.attention_layers if x.layers is None else x.layers) * x.heads * x.head_dim
+    if x and prof.sparse_attention:   # the indexer's keys read whole, the latent cache only at the top-k
+        share = index_key_elements(a) / float(kv_elements_per_token_layer(a, s))
+        kv_full, kv_windowed, window = kv_full * share, kv_full * (1.0 - share), float(x.topk)
+        keys = float(x.topk)
     return SpeedTerms(
         dense_bytes=dense, expert_bytes=expert, num_experts=e, experts_per_token=k,
-        kv_full=mt.kv_full * whole * reread_full, kv_windowed=mt.kv_windowed * whole * reread_windowed,
-        window=float(a.sliding_window) if np.isfinite(mt.window) else mt.window,   # a step reads the window only
+        kv_full=kv_full, kv_windowed=kv_windowed, window=window,
         state=mt.state * whole,
         matmul_flops=2.0 * (p.active - p.embedding) / tp,
         attention_flops=2.0 * a.num_heads * a.attention_head_dims / tp,
         allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
+        attention_keys=keys, index_flops=index_flops,
         chunk=prof.prefill_chunk_tokens, **engine_terms(speed_key(prof, s.gpu), s),
     )
 
@@ -469,7 +480,8 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
     c = np.asarray(context, dtype=np.float64)
     kv = (t.kv_full * c + t.kv_windowed * np.minimum(c, t.window) + 2.0 * t.state) * b   # the cache filled
     return StepParts(bytes_moved=_weights_read(t, b) + kv, matmul_flops=t.matmul_flops * b,
-                     attention_flops=t.attention_flops * b * c, allreduce_s=_allreduce(t, b, link, latency),
+                     attention_flops=(t.attention_flops * np.minimum(c, t.attention_keys) + t.index_flops * c) * b,
+                     allreduce_s=_allreduce(t, b, link, latency),
                      passes=np.ones_like(b))
 
 
@@ -479,8 +491,10 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     tokens = p * np.asarray(batch, dtype=np.float64)
     passes = np.ceil(tokens / t.chunk) if t.chunk else np.ones_like(tokens)
     touched = np.minimum(tokens, t.chunk) if t.chunk else tokens
+    w = np.minimum(p, t.attention_keys)     # causal: query i sees i keys, at most the top-k
+    pairs = (w * w / 2.0 + (p - w) * w) * np.asarray(batch, dtype=np.float64)
     return StepParts(bytes_moved=_weights_read(t, touched) * passes, matmul_flops=t.matmul_flops * tokens,
-                     attention_flops=t.attention_flops * tokens * p / 2.0,      # causal half
+                     attention_flops=t.attention_flops * pairs + t.index_flops * tokens * p / 2.0,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
                      slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0))
 
