@@ -190,3 +190,51 @@ def test_gemma3_gguf_keeps_one_full_attention_layer_in_six():
             "gemma3.attention.sliding_window": 1024, "tokenizer.ggml.tokens": 262208}
     a = architecture_from_hf_config(gguf_config(meta, Path("gemma-3-27b.gguf")))
     assert (a.sliding_window, a.sliding_window_layers, a.head_dim, a.norms_per_layer) == (1024, 52, 128, 4)
+
+
+def test_deepseek_v3_gguf_metadata_gives_its_count():
+    # the keys llama.cpp's converter writes for DeepSeek-V3-0324 (values from a llama_model_loader listing of
+    # an unsloth Q2_K file): the MLA cache's latent widths in key_length / value_length, the heads' in the _mla
+    # keys, 3 leading dense blocks, 1 shared expert, sigmoid routing (with its score-correction bias). llama.cpp
+    # printed "model params = 671.026 B"; the preset (from the Hugging Face config) counts 671,026,419,200
+    from pathlib import Path
+
+    from vramgui.core import architecture_from_hf_config, count_params, default_catalog
+    from vramgui.core.model_files import gguf_config
+    k = {"block_count": 61, "context_length": 163840, "embedding_length": 7168, "feed_forward_length": 18432,
+         "attention.head_count": 128, "attention.head_count_kv": 1, "expert_used_count": 8,
+         "leading_dense_block_count": 3, "vocab_size": 129280, "attention.q_lora_rank": 1536,
+         "attention.kv_lora_rank": 512, "attention.key_length": 576, "attention.value_length": 512,
+         "attention.key_length_mla": 192, "attention.value_length_mla": 128, "expert_feed_forward_length": 2048,
+         "expert_count": 256, "expert_shared_count": 1, "expert_gating_func": 2, "rope.dimension_count": 64,
+         "attention.layer_norm_rms_epsilon": 1e-6}
+    meta = {"general.architecture": "deepseek2", **{f"deepseek2.{key}": v for key, v in k.items()}}
+    a = architecture_from_hf_config(gguf_config(meta, Path("DeepSeek-V3-0324-Q2_K.gguf")))
+    preset = default_catalog().model("deepseek-v3").architecture
+    assert count_params(a).total == count_params(preset).total == 671_026_419_200
+    assert count_params(a).total / 1e9 == pytest.approx(671.026, abs=0.0005)
+    assert (a.mla.qk_nope_head_dim, a.mla.v_head_dim, a.moe.dense_layers) == (128, 128, 3)
+    # the older layout (key_length 192, value_length 128, no _mla keys) reads the same
+    old = {**meta, "deepseek2.attention.key_length": 192, "deepseek2.attention.value_length": 128,
+           "deepseek2.attention.head_count_kv": 128}
+    del old["deepseek2.attention.key_length_mla"], old["deepseek2.attention.value_length_mla"]
+    assert count_params(architecture_from_hf_config(gguf_config(old, Path("old.gguf")))).total == 671_026_419_200
+
+
+def test_qwen3_moe_gguf_reads_as_the_checked_qwen3_moe_type():
+    # llama.cpp names Qwen3-30B-A3B's architecture "qwen3moe": read as transformers' qwen3_moe (q/k norms, a
+    # checked type, no caution), with the Hugging Face config's count
+    from pathlib import Path
+
+    from vramgui.core import architecture_from_hf_config, count_params, default_catalog
+    from vramgui.core.architecture import layout_note
+    from vramgui.core.model_files import gguf_config
+    k = {"block_count": 48, "context_length": 40960, "embedding_length": 2048, "feed_forward_length": 6144,
+         "attention.head_count": 32, "attention.head_count_kv": 4, "attention.key_length": 128,
+         "attention.value_length": 128, "expert_count": 128, "expert_used_count": 8,
+         "expert_feed_forward_length": 768, "attention.layer_norm_rms_epsilon": 1e-6}
+    meta = {"general.architecture": "qwen3moe", **{f"qwen3moe.{key}": v for key, v in k.items()},
+            "tokenizer.ggml.tokens": 151936}
+    a = architecture_from_hf_config(gguf_config(meta, Path("Qwen3-30B-A3B-Q4_K_M.gguf")))
+    assert a.model_type == "qwen3_moe" and a.qk_norm and layout_note(a) is None
+    assert count_params(a).total == count_params(default_catalog().model("qwen3-30b-a3b").architecture).total

@@ -353,6 +353,13 @@ def read_gguf(path: Path) -> tuple[dict, list[tuple[str, list[int], str, float]]
     return meta, tensors
 
 
+# llama.cpp's architecture names for the Hugging Face model types they convert from (the others match)
+_GGUF_MODEL_TYPES = {"gemma3": "gemma3_text", "deepseek2": "deepseek_v2", "gpt-oss": "gpt_oss",
+                     "qwen2moe": "qwen2_moe", "qwen3moe": "qwen3_moe", "qwen3next": "qwen3_next",
+                     "qwen35": "qwen3_5_text", "qwen35moe": "qwen3_5_moe_text", "glm4moe": "glm4_moe",
+                     "command-r": "cohere", "ernie4_5-moe": "ernie4_5_moe", "minimax-m2": "minimax_m2"}
+
+
 def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) -> dict:
     """A Hugging Face style config dict from GGUF metadata keys (``tensor_names``: the file's
     tensors, where a layout shows only in which tensors exist)."""
@@ -366,11 +373,7 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
     if arch == "gemma4":
         return _gemma4_gguf_config(meta, path, tensor_names or set())
 
-    cfg = {"model_type": {"llama": "llama", "qwen2": "qwen2", "qwen3": "qwen3", "gemma2": "gemma2",
-                          "gemma3": "gemma3_text", "phi3": "phi3", "deepseek2": "deepseek_v2",
-                          "starcoder2": "starcoder2",
-                          "gpt-oss": "gpt_oss", "qwen3next": "qwen3_next", "qwen35": "qwen3_5_text",
-                          "qwen35moe": "qwen3_5_moe_text"}.get(arch, arch),
+    cfg = {"model_type": _GGUF_MODEL_TYPES.get(arch, arch),
            "hidden_size": get("embedding_length"), "num_hidden_layers": get("block_count"),
            "intermediate_size": get("feed_forward_length"), "num_attention_heads": get("attention.head_count"),
            "num_key_value_heads": get("attention.head_count_kv"), "max_position_embeddings": get("context_length"),
@@ -384,6 +387,14 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
                    moe_intermediate_size=get("expert_feed_forward_length") or get("feed_forward_length"))
     if get("expert_shared_feed_forward_length"):
         cfg["shared_expert_intermediate_size"] = get("expert_shared_feed_forward_length")
+    elif get("expert_shared_count"):   # DeepSeek, GLM-4.5: shared experts as wide as a routed one
+        cfg["n_shared_experts"] = get("expert_shared_count")
+    if get("leading_dense_block_count"):
+        cfg["first_k_dense_replace"] = get("leading_dense_block_count")
+    if get("expert_gating_func") == 2:   # sigmoid routing with a score-correction bias (DeepSeek-V3's exp_probs_b)
+        cfg["topk_method"] = "noaux_tc"
+    if get("nextn_predict_layers") and cfg["num_hidden_layers"]:   # GLM-4.5 stores its MTP layer as a block
+        cfg["num_hidden_layers"] -= get("nextn_predict_layers")
     if arch not in ("qwen3next", "qwen35", "qwen35moe") and get("ssm.state_size"):
         cfg["ssm_state_size"] = get("ssm.state_size")   # Mamba / RWKV-style layers: refused by name
     elif get("ssm.time_step_rank") and get("ssm.group_count"):   # Gated DeltaNet (llama.cpp's converter)
@@ -394,8 +405,15 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
     if get("attention.sliding_window"):
         cfg["sliding_window"] = get("attention.sliding_window")
     if get("attention.kv_lora_rank"):
+        rope = get("rope.dimension_count")
+        # since llama.cpp's MLA cache (2025) key_length / value_length describe the cached latent (576 / 512)
+        # and the heads' widths moved to key_length_mla / value_length_mla (192 / 128)
+        mla = "_mla" if get("attention.key_length_mla") else ""
+        key, value = get(f"attention.key_length{mla}"), get(f"attention.value_length{mla}")
         cfg.update(kv_lora_rank=get("attention.kv_lora_rank"), q_lora_rank=get("attention.q_lora_rank"),
-                   qk_rope_head_dim=get("rope.dimension_count"), v_head_dim=get("attention.value_length"))
+                   qk_rope_head_dim=rope, v_head_dim=value)
+        if isinstance(key, int) and isinstance(rope, int):
+            cfg.update(qk_nope_head_dim=key - rope, head_dim=key)
     for key, value in cfg.items():
         if isinstance(value, list):
             raise ImportError_("expected a number, found an array", source=str(path), field=f"{arch}.{key}")
