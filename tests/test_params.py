@@ -2,7 +2,7 @@
 
 import pytest
 
-from vramgui.core import architecture_from_hf_config, count_params
+from vramgui.core import architecture_from_hf_config, count_params, default_catalog
 
 
 @pytest.mark.parametrize("model, published, rel", [
@@ -23,6 +23,8 @@ from vramgui.core import architecture_from_hf_config, count_params
     ("deepseek-v3", 671e9, 0.001), ("deepseek-r1", 671e9, 0.001),
     # DeepSeek-V3.2: V3's 671 B plus the sparse-attention indexer's 0.85 B (61 layers × 13,959,424)
     ("deepseek-v3.2", 671e9 + 61 * 13_959_424, 0.0001),
+    # GLM-5 technical report: 744 B total (the MTP layer apart)
+    ("glm5", 744e9, 0.0005),
     # Qwen3 model cards "Number of Parameters": 235 B, 32.8 B, 14.8 B, 4.0 B
     ("qwen3-235b-a22b", 235e9, 0.002), ("qwen3-32b", 32.8e9, 0.002), ("qwen3-14b", 14.8e9, 0.003),
     ("qwen3-4b", 4.0e9, 0.0125),
@@ -45,6 +47,13 @@ def test_total_params_match_published(cat, model, published, rel):
 ])
 def test_active_params_of_moe(cat, model, active, rel):
     assert count_params(cat.model(model).architecture).active == pytest.approx(active, rel=rel)
+
+
+def test_glm5_active_params():
+    # GLM-5 technical report: 40 B activated. Counted: 3 dense + 75 MoE layers of 1 shared and 8 of 256 routed
+    # experts (2,048 wide), MLA attention with its indexer, and the LM head: 40.83 B without the embedding lookup
+    p = count_params(default_catalog().model("glm5").architecture)
+    assert p.active - p.embedding == pytest.approx(40e9, rel=0.025)
 
 
 def test_llama2_7b_by_hand():
