@@ -806,29 +806,27 @@ def _vision_from_hf(v: dict, top_type: str, text_hidden: int, source: str) -> Vi
     return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=exact)
 
 
+# (q/k/v, output projection, MLP) biases fixed by a family's modelling code, whatever its config says
+_FIXED_BIASES = {"gpt_bigcode": (True, True, True), "gpt2": (True, True, True), "phi": (True, True, True),
+                 "bloom": (True, True, True), "gptj": (False, False, True), "codegen": (False, False, True)}
+# families with one switch for every bias: (its key, its default)
+_ONE_BIAS_SWITCH = {"starcoder2": ("use_bias", True), "falcon": ("bias", False), "opt": ("enable_bias", True)}
+
+
 def _biases(cfg: dict, mt: str) -> tuple[bool, bool, bool]:
     """(q/k/v bias, output-projection bias, MLP bias) as each family's modelling code has them."""
-    if mt in ("gpt_bigcode", "gpt2", "phi"):
-        return True, True, True
-    if mt == "starcoder2":
-        b = bool(cfg.get("use_bias", True))
+    if mt in _FIXED_BIASES:
+        return _FIXED_BIASES[mt]
+    if mt in _ONE_BIAS_SWITCH:
+        key, default = _ONE_BIAS_SWITCH[mt]
+        b = bool(cfg.get(key, default))
         return b, b, b
     if mt == "chatglm":
         linear = bool(cfg.get("add_bias_linear", False))
         return bool(cfg.get("add_qkv_bias", False)) or linear, linear, linear
-    if mt == "falcon":
-        b = bool(cfg.get("bias", False))
-        return b, b, b
-    if mt in ("gptj", "codegen"):
-        return False, False, True
-    if mt == "gpt_neox":
+    if mt == "gpt_neox":   # attention_bias switches q/k/v and the output projection; the MLP always has them
         b = bool(cfg.get("attention_bias", True))
         return b, b, True
-    if mt == "opt":
-        b = bool(cfg.get("enable_bias", True))
-        return b, b, b
-    if mt == "bloom":
-        return True, True, True
     attn = bool(cfg.get("attention_bias", False))
     o_bias = bool(cfg["attention_out_bias"]) if "attention_out_bias" in cfg else attn and mt not in _NO_O_BIAS
     return attn or mt in _QKV_BIAS_BUILTIN, o_bias, bool(cfg.get("mlp_bias", False))
