@@ -370,7 +370,7 @@ class Architecture(BaseModel):
 
 # Model types whose MLP has two matrices (up, down) rather than three.
 _UNGATED = {"gpt_bigcode", "gpt2", "falcon", "starcoder2", "opt", "gpt_neox", "bloom", "phi", "mpt",
-            "gptj", "codegen", "nemotron_h", "apertus", "arcee", "nanochat", "jais2"}
+            "gptj", "codegen", "nemotron_h", "nemotron", "apertus", "arcee", "nanochat", "jais2"}
 # Model types with attention q/k/v biases hard-coded in their modelling code.
 _QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starcoder2", "phi"}
 # ``attention_bias`` gives q/k/v a bias but never the output projection (transformers' GLM code)
@@ -382,7 +382,7 @@ _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "glm_moe_dsa", "gpt_oss", "glm4_m
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {"qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4", "exaone_moe", "afmoe",
-            "mellum"} | _GATED_DELTANET
+            "mellum", "hunyuan_v1_dense"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "minimax_m2"}
 # q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
@@ -390,7 +390,7 @@ _QK_NORM_WEIGHTLESS = {"llama4_text"}
 # single numbers stored per layer: Gemma 4's layer scale; Apertus' xIELU alpha_p, alpha_n, beta, eps
 _SCALARS_PER_LAYER = {"gemma4_text": 1, "apertus": 4}
 # LayerNorm (weight and bias) whatever the epsilon's key says
-_LAYER_NORM = {"starcoder2", "phimoe"}
+_LAYER_NORM = {"starcoder2", "phimoe", "nemotron"}
 # one norm per layer: attention and MLP read the same normed input (parallel blocks)
 _ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
 # four norms per layer: before and after both the attention and the MLP
@@ -418,12 +418,13 @@ CHECKED_MODEL_TYPES = frozenset({
     "deepseek_v32", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon", "flex_olmo",
     "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm_moe_dsa", "gpt-sw3", "gpt2",
     "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa",
-    "granitemoeshared", "helium", "hyperclovax", "internlm3", "iquestcoder", "jais2", "llama", "llama4_text",
-    "mellum", "minicpm3", "minimax_m2", "ministral3", "mistral", "mixtral", "nemotron_h", "olmo", "olmo2", "olmo3",
-    "olmoe", "opt", "phi", "phi3", "phimoe", "qwen2", "qwen2_moe", "qwen3", "qwen3_5_moe_text", "qwen3_5_text",
-    "qwen3_moe", "qwen3_next", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3", "solar_open", "stablelm",
-    "starcoder2", "vaultgemma", "youtu",
-    "chatglm", "qwen", "kimi_k2"})
+    "granitemoeshared", "helium", "hunyuan_v1_dense", "hyperclovax", "internlm3", "iquestcoder", "jais2", "llama",
+    "llama4_text", "mellum", "minicpm3", "minimax_m2", "ministral", "ministral3", "mistral", "mixtral", "nemotron",
+    "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen2", "qwen2_moe", "qwen3",
+    "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "sarvam_mla", "sarvam_moe", "seed_oss",
+    "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
+    "chatglm", "qwen", "kimi_k2"
+})
 
 
 def layout_note(a: Architecture) -> str | None:
