@@ -403,7 +403,10 @@ _UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "bamba", "granitemoe
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
 # attention experts): refused by name until they are counted
 _UNCOUNTED_LAYOUTS = {"longcat_flash": "two attention blocks per layer and zero-computation experts",
-                      "jetmoe": "mixture-of-attention-heads experts"}
+                      "jetmoe": "mixture-of-attention-heads experts",
+                      "deepseek_v4": "compressed sparse and heavily compressed attention, whose caches hold a "
+                                     "quarter and a 128th of the tokens beside a 128-token window, and "
+                                     "hyper-connections"}
 _SSM_KEYS = ("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_d_state", "ssm_state_size",
              "attn_layer_indices", "mamba_expand")
 _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "half": 2}
