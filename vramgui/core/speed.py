@@ -479,10 +479,17 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
     b = np.asarray(batch, dtype=np.float64)
     c = np.asarray(context, dtype=np.float64)
     kv = (t.kv_full * c + t.kv_windowed * np.minimum(c, t.window) + 2.0 * t.state) * b   # the cache filled
+    attention = t.attention_flops * c if _dense(t) else \
+        t.attention_flops * np.minimum(c, t.attention_keys) + t.index_flops * c
     return StepParts(bytes_moved=_weights_read(t, b) + kv, matmul_flops=t.matmul_flops * b,
-                     attention_flops=(t.attention_flops * np.minimum(c, t.attention_keys) + t.index_flops * c) * b,
-                     allreduce_s=_allreduce(t, b, link, latency),
+                     attention_flops=attention * b, allreduce_s=_allreduce(t, b, link, latency),
                      passes=np.ones_like(b))
+
+
+def _dense(t: SpeedTerms) -> bool:
+    """No sparse-attention indexer in ``t`` (in none of a stack's entries): the attention terms stay plain."""
+    f = t.index_flops
+    return f == 0.0 if isinstance(f, float) else not np.any(f)
 
 
 def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, latency) -> StepParts:
@@ -491,10 +498,14 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     tokens = p * np.asarray(batch, dtype=np.float64)
     passes = np.ceil(tokens / t.chunk) if t.chunk else np.ones_like(tokens)
     touched = np.minimum(tokens, t.chunk) if t.chunk else tokens
-    w = np.minimum(p, t.attention_keys)     # causal: query i sees i keys, at most the top-k
-    pairs = (w * w / 2.0 + (p - w) * w) * np.asarray(batch, dtype=np.float64)
+    if _dense(t):
+        attention = t.attention_flops * tokens * p / 2.0      # causal half
+    else:   # query i sees i keys, at most the top-k; the indexer scores the causal half
+        w = np.minimum(p, t.attention_keys)
+        attention = (t.attention_flops * (w * w / 2.0 + (p - w) * w) * np.asarray(batch, dtype=np.float64)
+                     + t.index_flops * tokens * p / 2.0)
     return StepParts(bytes_moved=_weights_read(t, touched) * passes, matmul_flops=t.matmul_flops * tokens,
-                     attention_flops=t.attention_flops * pairs + t.index_flops * tokens * p / 2.0,
+                     attention_flops=attention,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
                      slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0))
 
