@@ -238,3 +238,25 @@ def test_qwen3_moe_gguf_reads_as_the_checked_qwen3_moe_type():
     a = architecture_from_hf_config(gguf_config(meta, Path("Qwen3-30B-A3B-Q4_K_M.gguf")))
     assert a.model_type == "qwen3_moe" and a.qk_norm and layout_note(a) is None
     assert count_params(a).total == count_params(default_catalog().model("qwen3-30b-a3b").architecture).total
+
+
+def test_phi2_gguf_reads_as_transformers_phi_with_layer_norms():
+    # llama.cpp's "phi2" with its LayerNorm epsilon key: transformers' phi (biases everywhere, one LayerNorm a
+    # layer with weight and bias, an LM-head bias); Phi-2's 2,779,683,840 parameters (transformers' PhiForCausalLM
+    # from microsoft/phi-2's config: 2560 wide, 32 layers, 32 heads, MLP 10,240, vocabulary 51,200)
+    from pathlib import Path
+
+    from vramgui.core import architecture_from_hf_config, count_params
+    from vramgui.core.architecture import layout_note
+    from vramgui.core.model_files import gguf_config
+    k = {"block_count": 32, "context_length": 2048, "embedding_length": 2560, "feed_forward_length": 10240,
+         "attention.head_count": 32, "attention.head_count_kv": 32, "attention.layer_norm_epsilon": 1e-5,
+         "rope.dimension_count": 32}
+    meta = {"general.architecture": "phi2", **{f"phi2.{key}": v for key, v in k.items()},
+            "tokenizer.ggml.tokens": 51200}
+    a = architecture_from_hf_config(gguf_config(meta, Path("phi-2.Q4_K_M.gguf")))
+    assert (a.model_type, a.norm_kind, a.norms_per_layer, a.lm_head_bias) == ("phi", "layer", 1, True)
+    assert layout_note(a) is None
+    d, f, V, L = 2560, 10240, 51200, 32
+    layer = 4 * (d * d + d) + (d * f + f) + (f * d + d) + 2 * d
+    assert count_params(a).total == V * d + L * layer + 2 * d + V * d + V == 2_779_683_840

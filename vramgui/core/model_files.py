@@ -357,7 +357,9 @@ def read_gguf(path: Path) -> tuple[dict, list[tuple[str, list[int], str, float]]
 _GGUF_MODEL_TYPES = {"gemma3": "gemma3_text", "deepseek2": "deepseek_v2", "gpt-oss": "gpt_oss",
                      "qwen2moe": "qwen2_moe", "qwen3moe": "qwen3_moe", "qwen3next": "qwen3_next",
                      "qwen35": "qwen3_5_text", "qwen35moe": "qwen3_5_moe_text", "glm4moe": "glm4_moe",
-                     "command-r": "cohere", "ernie4_5-moe": "ernie4_5_moe", "minimax-m2": "minimax_m2"}
+                     "command-r": "cohere", "ernie4_5-moe": "ernie4_5_moe", "minimax-m2": "minimax_m2",
+                     "gptneox": "gpt_neox", "phi2": "phi", "starcoder": "gpt_bigcode",
+                     "hunyuan-dense": "hunyuan_v1_dense", "qwen3vl": "qwen3", "qwen3vlmoe": "qwen3_moe"}
 
 
 def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) -> dict:
@@ -376,8 +378,11 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
     cfg = {"model_type": _GGUF_MODEL_TYPES.get(arch, arch),
            "hidden_size": get("embedding_length"), "num_hidden_layers": get("block_count"),
            "intermediate_size": get("feed_forward_length"), "num_attention_heads": get("attention.head_count"),
-           "num_key_value_heads": get("attention.head_count_kv"), "max_position_embeddings": get("context_length"),
-           "rms_norm_eps": get("attention.layer_norm_rms_epsilon", 1e-6)}
+           "num_key_value_heads": get("attention.head_count_kv"), "max_position_embeddings": get("context_length")}
+    if get("attention.layer_norm_epsilon") is not None and get("attention.layer_norm_rms_epsilon") is None:
+        cfg["layer_norm_eps"] = get("attention.layer_norm_epsilon")     # LayerNorm: a bias beside each weight
+    else:
+        cfg["rms_norm_eps"] = get("attention.layer_norm_rms_epsilon", 1e-6)
     vocab = get("vocab_size") or meta.get("tokenizer.ggml.tokens")
     cfg["vocab_size"] = vocab
     if get("attention.key_length"):
