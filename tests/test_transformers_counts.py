@@ -71,7 +71,11 @@ DEFAULTS = sorted(CHECKED_MODEL_TYPES - HAND_COUNTED - set(PRESET_ONLY))
 # defaults that leave a width unset, from which transformers' own model cannot be built: set as the
 # released models have them (Ministral 8B's and Hunyuan-7B's heads of 128, Minitron's 8 KV heads)
 OVERRIDES = {"ministral": {"head_dim": 128}, "hunyuan_v1_dense": {"head_dim": 128},
-             "nemotron": {"num_key_value_heads": 8}}
+             "nemotron": {"num_key_value_heads": 8},
+             # Hunyuan-A13B's shape (its default has one expert): 64 experts, top 8 given per layer as its
+             # config.json does, 3,072 wide; 80.9 B ("80 billion total" on its model card)
+             "hunyuan_v1_moe": {"head_dim": 128, "num_experts": 64, "moe_topk": [8] * 32, "intermediate_size": 3072,
+                                "num_key_value_heads": 8, "vocab_size": 128167}}
 
 
 @pytest.mark.parametrize("model_type", DEFAULTS)

@@ -382,7 +382,7 @@ _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "glm_moe_dsa", "gpt_oss", "glm4_m
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {"qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4", "exaone_moe", "afmoe",
-            "mellum", "hunyuan_v1_dense"} | _GATED_DELTANET
+            "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "minimax_m2"}
 # q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
@@ -421,11 +421,11 @@ CHECKED_MODEL_TYPES = frozenset({
     "deepseek_v32", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon", "flex_olmo",
     "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm_moe_dsa", "gpt-sw3", "gpt2",
     "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa",
-    "granitemoeshared", "helium", "hunyuan_v1_dense", "hyperclovax", "internlm3", "iquestcoder", "jais2", "llama",
-    "llama4_text", "mellum", "minicpm3", "minimax_m2", "ministral", "ministral3", "mistral", "mixtral", "nemotron",
-    "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen2", "qwen2_moe", "qwen3",
-    "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "sarvam_mla", "sarvam_moe", "seed_oss",
-    "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
+    "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder",
+    "jais2", "llama", "llama4_text", "mellum", "minicpm3", "minimax_m2", "ministral", "ministral3", "mistral",
+    "mixtral", "nemotron", "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen2",
+    "qwen2_moe", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "sarvam_mla", "sarvam_moe",
+    "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
     "chatglm", "qwen", "kimi_k2"
 })
 
@@ -836,11 +836,21 @@ def _biases(cfg: dict, mt: str) -> tuple[bool, bool, bool]:
     return attn or mt in _QKV_BIAS_BUILTIN, o_bias, bool(cfg.get("mlp_bias", False))
 
 
+def _uniform(value: Any, source: str, field: str) -> Any:
+    """A per-layer list whose entries are all equal (Hunyuan's moe_topk, num_experts) as that one value."""
+    if not isinstance(value, list):
+        return value
+    if not value or any(v != value[0] for v in value):
+        raise ConfigError(f"per-layer values that differ ({value[:4]}...) are not read yet", source=source,
+                          field=field)
+    return value[0]
+
+
 def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in the papers)
                  blocks: str | None = None) -> MoE | None:
-    get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
+    get = lambda *k, default=None: _uniform(_first(cfg, *k, default=default), source, k[0])  # noqa: E731
     E = get("num_local_experts", "n_routed_experts", "num_experts", "moe_num_experts")
-    k = get("num_experts_per_tok", "num_experts_per_token", "moe_top_k", "top_k_experts", "moe_k")
+    k = get("num_experts_per_tok", "num_experts_per_token", "moe_top_k", "top_k_experts", "moe_k", "moe_topk")
     if not E or not k or int(E) <= 1 or (mt == "gemma4_text" and not cfg.get("enable_moe_block")):
         return None
     if blocks is not None and "E" not in blocks:
@@ -862,6 +872,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         dense_layers = L - sum(1 for i in range(L) if (i + 1) % step == 0 and start <= i <= end)
     if mt == "gemma4_text":   # every layer keeps its dense MLP beside the experts: an always-active shared expert
         shared = int(get("intermediate_size", default=0))
+    if mt == "hunyuan_v1_moe":   # transformers: experts and the one shared MLP are intermediate_size wide
+        expert_f = shared = get("intermediate_size")
     if mt == "llama4_text":   # one shared expert as wide as a routed one; MoE every ``step``-th layer
         shared = int(expert_f)
         moe_layers = cfg.get("moe_layers")
