@@ -174,3 +174,14 @@ def test_weights_line_names_the_image_encoder_and_vllms_rotary_tables(scenario):
     assert "siglip_vision_model, 27 layers of 1,152" in w.note and "counted from its modules" in w.note
     cpp = {x.key: x for x in explain_items(scenario("gemma3-4b", "rtx4060ti-16gb", engine="llamacpp"))}["weights"]
     assert "rotary" not in cpp.substituted and "mmproj" in cpp.note
+
+
+def test_sparse_attention_is_explained_per_engine(scenario):
+    vllm = explain(scenario("deepseek-v3.2", "h200", engine="vllm", weights="fp8", n_gpus=8))
+    assert "latent of only the indexer's 2,048 chosen tokens" in vllm["decode"] and "blog.vllm.ai" in vllm["decode"]
+    assert "(576 latent × 61 + 128 index key × 61)" in vllm["kv_cache"]
+    hf = explain(scenario("deepseek-v3.2", "h200", engine="hf", weights="bf16", n_gpus=8))
+    assert "applied as a mask by HF transformers" in hf["decode"]
+    cpp = explain(scenario("deepseek-v3.2", "h200", engine="llamacpp", weights="q4_k_m", n_gpus=8))
+    assert "no sparse kernel of llama.cpp is cited" in cpp["decode"]
+    assert "Sparse attention" not in explain(scenario("deepseek-v3", "h200", engine="vllm", n_gpus=8))["decode"]

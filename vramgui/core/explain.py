@@ -471,10 +471,10 @@ def _sparse_note(s: Scenario, t) -> str:
     if np.isfinite(t.attention_keys):
         return (f" Sparse attention: a step reads every token's index key but the latent of only the indexer's "
                 f"{x.topk:,} chosen tokens per sequence, and attends to those "
-                f"({s.profile.sources['sparse_attention']})")
+                f"({s.profile.sources['sparse_attention'].rstrip('.')}).")
     if "sparse_attention" in s.profile.sources:
         return (f" Sparse attention is applied as a mask by {s.profile.name}: a step reads and scores the whole cache "
-                f"({s.profile.sources['sparse_attention']})")
+                f"({s.profile.sources['sparse_attention'].rstrip('.')}).")
     return (f" Sparse attention: no sparse kernel of {s.profile.name} is cited, so a step is taken to read and "
             "score the whole cache (an upper bound on the step).")
 
