@@ -282,3 +282,14 @@ def test_gemma4_e4b_per_layer_embeddings_and_shared_caches_by_hand(cat):
     e2 = cat.model("gemma4-e2b").architecture
     assert (e2.kv_shared_layers, e2.kv_shared_windowed, e2.wide_mlp_layers) == (20, 16, 20)
     assert count_params(e2).total == 4_628_569_379
+
+
+def test_llama4_image_encoder_by_hand(cat):
+    # Llama 4's encoder: 34 blocks of 1,408 with biased q/k/v/o, a GELU MLP of 5,632 with biases and two LayerNorms;
+    # a class token, 24² + 1 positions, a bias-free 3 × 14² × 1,408 patch embedding, LayerNorms before and after;
+    # the pixel-shuffle adapter 5,632 -> 4,096 -> 4,096 and the projector 4,096 -> 5,120 (Scout's width).
+    # transformers' Llama4ForConditionalGeneration on the meta device holds the same 871,932,416
+    d, f, L = 1408, 5632, 34
+    block = 4 * (d * d + d) + (d * f + f) + (f * d + d) + 4 * d
+    tower = L * block + d + 577 * d + 3 * 14 * 14 * d + 4 * d + 5632 * 4096 + 4096 * 4096
+    assert count_params(cat.model("llama4-scout").architecture).vision == tower + 4096 * 5120 == 871_932_416

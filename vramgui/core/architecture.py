@@ -768,6 +768,18 @@ def _vision_from_hf(v: dict, top_type: str, text_hidden: int, source: str) -> Vi
     patch = num("patch_size", "patch_size", default=0)
     channels = num("num_channels", "num_channels", "in_channels", "in_chans", default=3)
     out = num("out_hidden_size", "out_hidden_size", "projector_output_dim", default=text_hidden)
+    if kind == "llama4_vision_model":
+        # Llama 4: a class token and (image / patch)² + 1 positions, a bias-free linear patch embedding, LayerNorms
+        # before and after; blocks with biased q/k/v/o, a two-matrix GELU MLP and two LayerNorms; the pixel-shuffle
+        # adapter (d / ratio² -> projector_input_dim -> vision_output_dim) and one matrix into the language model
+        ratio = float(v.get("pixel_shuffle_ratio") or 0.5)
+        p_in, v_out = num("projector_input_dim", "projector_input_dim", default=d), \
+            num("vision_output_dim", "vision_output_dim", default=d)
+        positions = (num("image_size", "image_size", default=0) // max(patch, 1)) ** 2 + 1
+        linear = (layers * (4 * d * d + 2 * d * f) + channels * patch * patch * d
+                  + round(d / ratio**2) * p_in + p_in * v_out + v_out * text_hidden)
+        other = layers * (4 * d + f + d + 4 * d) + d + positions * d + 4 * d
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
     if kind == "gemma4_vision":
         # Gemma 4: bias-free q/k/v/o and a gated MLP, four RMSNorms and q/k norms a block, a linear patch
         # embedding, a 2 x position_embedding_size position table, the standardizing scale and bias, and
