@@ -37,6 +37,9 @@ PRESET_ONLY = {
     "gemma4_text": "the default describes full layers through per_layer_config, which vramgui does not read",
     "nemotron_h": "the default names its blocks in a key vramgui reads from released configs only",
 }
+# vision-language wrappers: their language model's type (checked through the wrapper's default config)
+VLM_TEXT = {"qwen2_vl_text": "qwen2_vl", "qwen2_5_vl_text": "qwen2_5_vl", "qwen3_vl_text": "qwen3_vl",
+            "qwen3_vl_moe_text": "qwen3_vl_moe", "glm4v_text": "glm4v"}
 CAT = default_catalog()
 
 
@@ -67,7 +70,7 @@ def test_preset_counts_equal_transformers(model_id):
     assert p.total + p.vision == hf_count(config, vision="vision_config" in raw)
 
 
-DEFAULTS = sorted(CHECKED_MODEL_TYPES - HAND_COUNTED - set(PRESET_ONLY))
+DEFAULTS = sorted(CHECKED_MODEL_TYPES - HAND_COUNTED - set(PRESET_ONLY) - set(VLM_TEXT))
 # defaults that leave a width unset, from which transformers' own model cannot be built: set as the
 # released models have them (Ministral 8B's and Hunyuan-7B's heads of 128, Minitron's 8 KV heads)
 OVERRIDES = {"ministral": {"head_dim": 128}, "hunyuan_v1_dense": {"head_dim": 128},
@@ -84,6 +87,25 @@ def test_default_config_counts_equal_transformers(model_type):
     a = architecture_from_hf_config(json.loads(config.to_json_string(use_diff=False)), source=f"{model_type} default")
     p = count_params(a)
     assert p.total + p.vision == hf_count(config, vision=p.vision > 0)
+
+
+@pytest.mark.parametrize("wrapper", ["gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "llama4",
+                                     *VLM_TEXT.values()])
+def test_vision_language_defaults(wrapper):
+    # the whole checkpoint where vramgui counts the image encoder from its modules; the language model alone
+    # (transformers' parameters under language_model and the LM head) where it estimates the encoder
+    config = CONFIG_MAPPING[wrapper]()
+    a = architecture_from_hf_config(json.loads(config.to_json_string(use_diff=False)), source=f"{wrapper} default")
+    p = count_params(a)
+    if a.vision.exact:
+        assert p.total + p.vision == hf_count(config, vision=True)
+        return
+    with warnings.catch_warnings(), torch.device("meta"):
+        warnings.simplefilter("ignore")
+        model = AutoModelForImageTextToText.from_config(config)
+    language = sum(t.numel() for n, t in model.named_parameters() if "language_model" in n or n.startswith("lm_head"))
+    assert p.total == language
+    assert "estimated as a generic ViT" in layout_note(a)
 
 
 def test_shared_sparse_attention_indexers():
@@ -105,7 +127,7 @@ def test_every_checked_type_is_tested():
     preset_types = {CAT.model(m).architecture.model_type for m in CAT.models}
     assert HAND_COUNTED | set(PRESET_ONLY) <= preset_types     # each of them has a preset checked above or by hand
     assert HAND_COUNTED <= CHECKED_MODEL_TYPES and set(PRESET_ONLY) <= CHECKED_MODEL_TYPES
-    assert not set(DEFAULTS) - set(CONFIG_MAPPING)
+    assert not set(DEFAULTS) - set(CONFIG_MAPPING) and set(VLM_TEXT) <= CHECKED_MODEL_TYPES
     # and every preset's type is one the estimates call checked
     assert preset_types <= CHECKED_MODEL_TYPES
 

@@ -1360,8 +1360,8 @@ Source: {source}</source>
         <translation>{source} · {size} GiB，共 {n} 个张量（{dtype}）</translation>
     </message>
     <message>
-        <source>Model type not checked: counted with the generic layout.</source>
-        <translation>未核验的模型类型：按通用结构计数。</translation>
+        <source>Not fully checked: part of the count is estimated (see the tooltip).</source>
+        <translation>未完全核验：部分计数为估算（见提示）。</translation>
     </message>
 </context>
 <context>

@@ -56,12 +56,12 @@ def test_an_unchecked_model_type_says_so_beside_the_picker(qtbot, win, tmp_path)
     (tmp_path / "config.json").write_text(json.dumps(cfg))
     assert win.import_model(tmp_path / "config.json")
     settle(qtbot, win)
-    assert win.panel.provenance.text().startswith("Model type not checked: counted with the generic layout.")
+    assert win.panel.provenance.text().startswith("Not fully checked: part of the count is estimated")
     assert "'newfamily' is not a model type vramgui has checked" in win.panel.provenance.toolTip()
     assert "Note: 'newfamily'" in win.statusBar().currentMessage()
     win.panel.model.setCurrentIndex(win.panel.model.findData("llama2-13b"))   # a checked preset: no caution
     settle(qtbot, win)
-    assert "not checked" not in win.panel.provenance.text()
+    assert "Not fully checked" not in win.panel.provenance.text()
 
 
 def test_drop_a_safetensors_folder(qtbot, win, tmp_path):

@@ -372,9 +372,10 @@ class Architecture(BaseModel):
 _UNGATED = {"gpt_bigcode", "gpt2", "falcon", "starcoder2", "opt", "gpt_neox", "bloom", "phi", "mpt",
             "gptj", "codegen", "nemotron_h", "nemotron", "apertus", "arcee", "nanochat", "jais2"}
 # Model types with attention q/k/v biases hard-coded in their modelling code.
-_QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starcoder2", "phi"}
+_QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starcoder2", "phi", "qwen2_vl_text",
+                     "qwen2_5_vl_text", "glm4v_text"}
 # ``attention_bias`` gives q/k/v a bias but never the output projection (transformers' GLM code)
-_NO_O_BIAS = {"glm", "glm4", "glm4_moe"}
+_NO_O_BIAS = {"glm", "glm4", "glm4_moe", "glm4v_text"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
 _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "glm_moe_dsa", "gpt_oss", "glm4_moe", "nemotron_h", "minimax_m2",
                 "ernie4_5_moe", "exaone_moe", "afmoe", "sarvam_mla", "sarvam_moe", "solar_open"}
@@ -382,7 +383,7 @@ _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "glm_moe_dsa", "gpt_oss", "glm4_m
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {"qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4", "exaone_moe", "afmoe",
-            "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe"} | _GATED_DELTANET
+            "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "qwen3_vl_text", "qwen3_vl_moe_text"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "minimax_m2"}
 # q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
@@ -394,7 +395,7 @@ _LAYER_NORM = {"starcoder2", "phimoe", "nemotron"}
 # one norm per layer: attention and MLP read the same normed input (parallel blocks)
 _ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
 # four norms per layer: before and after both the attention and the MLP
-_FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "afmoe"}
+_FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Mamba, Mamba-2 and RWKV
 # hybrids, lightning attention): refused by name rather than estimated as a plain transformer
 _UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "bamba", "granitemoehybrid", "falcon_h1",
@@ -413,31 +414,38 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 
 
 # Model types whose parameter count tests/test_transformers_counts.py checks, tensor by tensor, against
-# transformers' own model built from a config (a preset's or the library's default), and the
+# transformers' own model built from a config (a preset's or the library's default; a vision-language
+# wrapper's language model through the wrapper's), and the
 # remote-code families tests/test_params.py checks by hand (ChatGLM, Qwen v1, Kimi K2).  Any other
 # model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
 CHECKED_MODEL_TYPES = frozenset({
     "afmoe", "apertus", "arcee", "bloom", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2", "deepseek_v3",
     "deepseek_v32", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon", "flex_olmo",
-    "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm_moe_dsa", "gpt-sw3", "gpt2",
-    "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa",
-    "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder",
-    "jais2", "llama", "llama4_text", "mellum", "minicpm3", "minimax_m2", "ministral", "ministral3", "mistral",
-    "mixtral", "nemotron", "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen2",
-    "qwen2_moe", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "sarvam_mla", "sarvam_moe",
+    "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4v_text", "glm_moe_dsa",
+    "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe",
+    "granitemoe_swa", "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax",
+    "internlm3", "iquestcoder", "jais2", "llama", "llama4_text", "mellum", "minicpm3", "minimax_m2", "ministral",
+    "ministral3", "mistral", "mixtral", "nemotron", "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi",
+    "phi3", "phimoe", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text",
+    "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe",
     "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
     "chatglm", "qwen", "kimi_k2"
 })
 
 
 def layout_note(a: Architecture) -> str | None:
-    """A caution for a model type vramgui has not checked (None for the checked ones)."""
-    if a.model_type in CHECKED_MODEL_TYPES:
-        return None
-    return (f"'{a.model_type}' is not a model type vramgui has checked: its parameters are counted with the "
-            "generic decoder layout (attention, MLP or experts, norms, embeddings), which can miss or misread "
-            "this family's own tensors. Compare the parameter count with the model card; an imported "
-            ".safetensors or .gguf file's own tensor bytes are exact whatever the type.")
+    """A caution for a model type vramgui has not checked, or an image encoder it only estimates (None
+    when the whole count is checked)."""
+    notes = []
+    if a.model_type not in CHECKED_MODEL_TYPES:
+        notes.append(f"'{a.model_type}' is not a model type vramgui has checked: its parameters are counted with the "
+                     "generic decoder layout (attention, MLP or experts, norms, embeddings), which can miss or misread "
+                     "this family's own tensors. Compare the parameter count with the model card; an imported "
+                     ".safetensors or .gguf file's own tensor bytes are exact whatever the type.")
+    if a.vision is not None and not a.vision.exact:
+        notes.append(f"Its image encoder ('{a.vision.kind}', {a.vision.params / 1e6:,.0f} M) is estimated as a "
+                     "generic ViT from its depth and widths, not counted from its modules.")
+    return " ".join(notes) or None
 
 
 def _first(cfg: dict, *keys: str, default: Any = None) -> Any:
@@ -485,7 +493,10 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         raise ConfigError("expected a JSON object at the top level", source=source)
     top_type, vision_cfg = str(cfg.get("model_type") or "").lower(), cfg.get("vision_config")
     if isinstance(cfg.get("text_config"), dict):  # multimodal wrappers keep the LM inside
+        outer = cfg
         cfg = {**cfg["text_config"], "model_type": cfg["text_config"].get("model_type", cfg.get("model_type"))}
+        if isinstance(outer.get("tie_word_embeddings"), bool):   # the wrapper builds the LM head: its word wins
+            cfg["tie_word_embeddings"] = outer["tie_word_embeddings"]
     mt = str(cfg.get("model_type") or "unknown").lower()
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
     ssm_key = next((k for k in _SSM_KEYS if k in cfg), None)
@@ -757,11 +768,13 @@ def _vision_from_hf(v: dict, top_type: str, text_hidden: int, source: str) -> Vi
     such.  None when the block has no depth or width (a stub such as a processor's settings)."""
     def num(field: str, *keys: str, default: int | None = None) -> int | None:
         value = _first(v, *keys)
+        if isinstance(value, (list, tuple)) and len(value) == 2 and value[0] == value[1]:
+            value = value[0]   # InternVL's square [14, 14] patches and [448, 448] images
         return default if value is None else _int(value, source, f"vision_config.{field}")
 
     kind = str(v.get("model_type") or "vision").lower()[:64]
     layers = num("num_hidden_layers", "num_hidden_layers", "depth", "num_layers")
-    d = num("hidden_size", "hidden_size", "embed_dim", "width")
+    d = num("hidden_size", "embed_dim", "hidden_size", "width")   # Qwen2-VL: embed_dim; its hidden_size is the LM's
     if not layers or not d:
         return None
     f = num("intermediate_size", "intermediate_size", "mlp_dim", default=4 * d)
@@ -771,13 +784,14 @@ def _vision_from_hf(v: dict, top_type: str, text_hidden: int, source: str) -> Vi
     if kind == "llama4_vision_model":
         # Llama 4: a class token and (image / patch)² + 1 positions, a bias-free linear patch embedding, LayerNorms
         # before and after; blocks with biased q/k/v/o, a two-matrix GELU MLP and two LayerNorms; the pixel-shuffle
-        # adapter (d / ratio² -> projector_input_dim -> vision_output_dim) and one matrix into the language model
-        ratio = float(v.get("pixel_shuffle_ratio") or 0.5)
-        p_in, v_out = num("projector_input_dim", "projector_input_dim", default=d), \
-            num("vision_output_dim", "vision_output_dim", default=d)
+        # adapter (as transformers shapes it: intermediate_size -> projector_input_dim -> projector_output_dim; the
+        # released d / ratio² equals intermediate_size) and one matrix from vision_output_dim into the language model
+        p_in, p_out = num("projector_input_dim", "projector_input_dim", default=d), \
+            num("projector_output_dim", "projector_output_dim", default=d)
+        v_out = num("vision_output_dim", "vision_output_dim", default=d)
         positions = (num("image_size", "image_size", default=0) // max(patch, 1)) ** 2 + 1
         linear = (layers * (4 * d * d + 2 * d * f) + channels * patch * patch * d
-                  + round(d / ratio**2) * p_in + p_in * v_out + v_out * text_hidden)
+                  + f * p_in + p_in * p_out + v_out * text_hidden)
         other = layers * (4 * d + f + d + 4 * d) + d + positions * d + 4 * d
         return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
     if kind == "gemma4_vision":

@@ -547,7 +547,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         text = s.model.source if fw is None else self.tr("{source} · {size} GiB in {n} tensors ({dtype})").format(
             source=s.model.source, size=num(fw.total_bytes / GIB, 2), n=integer(fw.n_tensors), dtype=fw.main_dtype)
         if note:   # stays beside the picker while the model is chosen, the reason in the tooltip
-            text = self.tr("Model type not checked: counted with the generic layout.") + " " + text
+            text = self.tr("Not fully checked: part of the count is estimated (see the tooltip).") + " " + text
         self.provenance.setText(text)
         self.provenance.setToolTip(note or s.model.source_note or s.model.source)
         item = self.weights.model().item(self.weights.findData("file"))
