@@ -90,7 +90,7 @@ def test_default_config_counts_equal_transformers(model_type):
 
 
 @pytest.mark.parametrize("wrapper", ["gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "llama4",
-                                     *VLM_TEXT.values()])
+                                     "mistral3", "llava", "llava_next", *VLM_TEXT.values()])
 def test_vision_language_defaults(wrapper):
     # the whole checkpoint where vramgui counts the image encoder from its modules; the language model alone
     # (transformers' parameters under language_model and the LM head) where it estimates the encoder

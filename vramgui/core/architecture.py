@@ -368,6 +368,8 @@ class Architecture(BaseModel):
 
 # --- Hugging Face config.json -------------------------------------------------------
 
+# LLaVA-style wrappers whose projector is two matrices over a CLIP tower's features
+_LLAVA = {"llava", "llava_next", "llava_next_video"}
 # Model types whose MLP has two matrices (up, down) rather than three.
 _UNGATED = {"gpt_bigcode", "gpt2", "falcon", "starcoder2", "opt", "gpt_neox", "bloom", "phi", "mpt",
             "gptj", "codegen", "nemotron_h", "nemotron", "apertus", "arcee", "nanochat", "jais2"}
@@ -491,12 +493,11 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     """
     if not isinstance(cfg, dict):
         raise ConfigError("expected a JSON object at the top level", source=source)
-    top_type, vision_cfg = str(cfg.get("model_type") or "").lower(), cfg.get("vision_config")
+    top, vision_cfg = cfg, cfg.get("vision_config")
     if isinstance(cfg.get("text_config"), dict):  # multimodal wrappers keep the LM inside
-        outer = cfg
         cfg = {**cfg["text_config"], "model_type": cfg["text_config"].get("model_type", cfg.get("model_type"))}
-        if isinstance(outer.get("tie_word_embeddings"), bool):   # the wrapper builds the LM head: its word wins
-            cfg["tie_word_embeddings"] = outer["tie_word_embeddings"]
+        if isinstance(top.get("tie_word_embeddings"), bool):   # the wrapper builds the LM head: its word wins
+            cfg["tie_word_embeddings"] = top["tie_word_embeddings"]
     mt = str(cfg.get("model_type") or "unknown").lower()
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
     ssm_key = next((k for k in _SSM_KEYS if k in cfg), None)
@@ -660,7 +661,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
             global_attention=_global_attention(cfg, d_h, h_kv, source) if sw_layers else None,
             **_shared_kv_and_per_layer_inputs(cfg, mt, L, V, source),
-            vision=_vision_from_hf(vision_cfg, top_type, d, source) if isinstance(vision_cfg, dict) else None,
+            vision=_vision_from_hf(vision_cfg, top, d, source) if isinstance(vision_cfg, dict) else None,
             rope_table_elements=_rope_table_elements(cfg, mt, max_ctx, d_h, mla, learned_positions, source),
         )
     except ValidationError as exc:
@@ -760,9 +761,10 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
     return elements
 
 
-def _vision_from_hf(v: dict, top_type: str, text_hidden: int, source: str) -> VisionEncoder | None:
-    """The image encoder of ``vision_config``: SigLIP (Gemma 3), the Qwen3-VL / Qwen3.5 encoder and
-    Gemma 4's counted from their modules as transformers builds them; any other ViT from its depth and
+def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> VisionEncoder | None:
+    """The image encoder of ``vision_config`` (``top``: the whole config, whose keys shape some projectors):
+    SigLIP (Gemma 3), the Qwen3-VL / Qwen3.5 encoder, Gemma 4's, Llama 4's, Pixtral (Mistral 3) and CLIP
+    under a LLaVA projector counted from their modules as transformers builds them; any other ViT from its depth and
     widths (attention and a plain MLP with biases, two LayerNorms a block, a patch convolution,
     a position table and one projector matrix into the language model): an estimate, marked as
     such.  None when the block has no depth or width (a stub such as a processor's settings)."""
@@ -781,6 +783,31 @@ def _vision_from_hf(v: dict, top_type: str, text_hidden: int, source: str) -> Vi
     patch = num("patch_size", "patch_size", default=0)
     channels = num("num_channels", "num_channels", "in_channels", "in_chans", default=3)
     out = num("out_hidden_size", "out_hidden_size", "projector_output_dim", default=text_hidden)
+    top_type = str(top.get("model_type") or "").lower()
+    if kind == "pixtral" and top_type == "mistral3":
+        # Pixtral: a bias-free patch convolution, an RMSNorm before; blocks of bias-free q/k/v/o, a gated MLP and
+        # two RMSNorms. Mistral 3's projector: an RMSNorm, the patch merger (merge² patches -> d) and two matrices
+        # into the language model (biases if multimodal_projector_bias)
+        merge = _int(top.get("spatial_merge_size", 2), source, "spatial_merge_size")
+        bias = bool(top.get("multimodal_projector_bias", False))
+        linear = layers * (4 * d * d + 3 * d * f) + channels * patch * patch * d \
+            + d * merge * merge * d + d * text_hidden + text_hidden * text_hidden
+        other = layers * 2 * d + d + d + (2 * text_hidden if bias else 0)
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
+    if kind == "clip_vision_model" and top_type in _LLAVA:
+        # CLIP: class token, bias-free patch convolution, (image / patch)² + 1 positions, LayerNorms before and
+        # after; blocks of biased q/k/v/o, a two-matrix MLP with biases and two LayerNorms. LLaVA's projector: two
+        # matrices (the selected layers' features concatenated -> the LM's width -> the same), biased by default;
+        # LLaVA-NeXT adds the image-newline vector
+        layer_sel = top.get("vision_feature_layer", -2)
+        feats = len(layer_sel) if isinstance(layer_sel, list) else 1
+        bias = bool(top.get("multimodal_projector_bias", True))
+        positions = (num("image_size", "image_size", default=0) // max(patch, 1)) ** 2 + 1
+        linear = layers * (4 * d * d + 2 * d * f) + channels * patch * patch * d \
+            + feats * d * text_hidden + text_hidden * text_hidden
+        other = layers * (4 * d + f + d + 4 * d) + d + positions * d + 4 * d + (2 * text_hidden if bias else 0) \
+            + (text_hidden if top_type in ("llava_next", "llava_next_video") else 0)
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
     if kind == "llama4_vision_model":
         # Llama 4: a class token and (image / patch)² + 1 positions, a bias-free linear patch embedding, LayerNorms
         # before and after; blocks with biased q/k/v/o, a two-matrix GELU MLP and two LayerNorms; the pixel-shuffle
