@@ -293,3 +293,18 @@ def test_llama4_image_encoder_by_hand(cat):
     block = 4 * (d * d + d) + (d * f + f) + (f * d + d) + 4 * d
     tower = L * block + d + 577 * d + 3 * 14 * 14 * d + 4 * d + 5632 * 4096 + 4096 * 4096
     assert count_params(cat.model("llama4-scout").architecture).vision == tower + 4096 * 5120 == 871_932_416
+
+
+def test_qwen2_5_vl_image_encoder_by_hand():
+    # Qwen2.5-VL-7B's encoder: 32 blocks of 1,280 (fused biased qkv and projection, a gated MLP of 3,420 with biases,
+    # two RMSNorms), a bias-free 3 × 2 × 14² × 1,280 patch convolution, the merger's RMSNorm and two biased matrices
+    # over 2 × 2 patches (5,120 -> 5,120 -> 3,584). transformers' model on the meta device: 676,550,144
+    from vramgui.core.architecture import _vision_from_hf
+    vc = {"model_type": "qwen2_5_vl_vision", "depth": 32, "hidden_size": 1280, "intermediate_size": 3420,
+          "num_heads": 16, "out_hidden_size": 3584, "patch_size": 14, "temporal_patch_size": 2,
+          "spatial_merge_size": 2, "in_chans": 3}
+    d, f = 1280, 3420
+    block = 2 * d + (3 * d * d + 3 * d) + (d * d + d) + 2 * (d * f + f) + (f * d + d)
+    merger = d + (5120 * 5120 + 5120) + (5120 * 3584 + 3584)
+    encoder = _vision_from_hf(vc, {"model_type": "qwen2_5_vl"}, 3584, "config.json")
+    assert encoder.exact and encoder.params == 32 * block + 3 * 2 * 14 * 14 * d + merger == 676_550_144

@@ -808,6 +808,22 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         other = layers * (4 * d + f + d + 4 * d) + d + positions * d + 4 * d + (2 * text_hidden if bias else 0) \
             + (text_hidden if top_type in ("llava_next", "llava_next_video") else 0)
         return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
+    if kind in ("qwen2_vl_vision", "qwen2_5_vl_vision"):
+        # Qwen2-VL / Qwen2.5-VL: a bias-free 3-D patch convolution; blocks of a fused biased qkv and projection, an MLP
+        # with biases (Qwen2-VL: two matrices embed_dim x mlp_ratio wide, LayerNorms; Qwen2.5-VL: gated, RMSNorms);
+        # the merger: a norm and two biased matrices over merge² patches into the language model
+        v2 = kind == "qwen2_vl_vision"
+        if v2:
+            f = d * num("mlp_ratio", "mlp_ratio", default=4)
+        merge = num("spatial_merge_size", "spatial_merge_size", default=2)
+        temporal = num("temporal_patch_size", "temporal_patch_size", default=2)
+        out = num("out_hidden_size", "hidden_size" if v2 else "out_hidden_size", default=text_hidden)
+        wide = d * merge * merge
+        norm = 2 * d if v2 else d
+        mlp_w, mlp_b = (2 * d * f, f + d) if v2 else (3 * d * f, 2 * f + d)
+        linear = layers * (4 * d * d + mlp_w) + channels * temporal * patch * patch * d + wide * wide + wide * out
+        other = layers * (2 * norm + 4 * d + mlp_b) + norm + wide + out
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
     if kind == "llama4_vision_model":
         # Llama 4: a class token and (image / patch)² + 1 positions, a bias-free linear patch embedding, LayerNorms
         # before and after; blocks with biased q/k/v/o, a two-matrix GELU MLP and two LayerNorms; the pixel-shuffle
