@@ -179,7 +179,7 @@ def test_weights_line_names_the_image_encoder_and_vllms_rotary_tables(scenario):
 def test_sparse_attention_is_explained_per_engine(scenario):
     vllm = explain(scenario("deepseek-v3.2", "h200", engine="vllm", weights="fp8", n_gpus=8))
     assert "latent of only the indexer's 2,048 chosen tokens" in vllm["decode"] and "blog.vllm.ai" in vllm["decode"]
-    assert "(576 latent × 61 + 128 index key × 61)" in vllm["kv_cache"]
+    assert "(576 latent × 61 + 128 index key × 61 × 1.031/2) × 2 bytes" in vllm["kv_cache"]
     hf = explain(scenario("deepseek-v3.2", "h200", engine="hf", weights="bf16", n_gpus=8))
     assert "applied as a mask by HF transformers" in hf["decode"]
     cpp = explain(scenario("deepseek-v3.2", "h200", engine="llamacpp", weights="q4_k_m", n_gpus=8))

@@ -39,6 +39,10 @@ class EngineProfile(BaseModel):
     sparse_attention: bool = Field(False, description=(
         "with DeepSeek sparse attention (a lightning indexer) each query reads only the indexer's top-k "
         "tokens of the cache; False: the top-k applied as a mask over the whole cache, or not cited"))
+    index_key_bytes: float | None = Field(None, gt=0, description=(
+        "bytes per value of the indexer's cached keys when the engine keeps them in its own format (fp8 with "
+        "a scale per 128 values: 1 + 4/128); None: the KV cache's dtype. Set together with FP8 indexer math, "
+        "which runs at twice the 16-bit tensor rate"))
 
     # --- budget -------------------------------------------------------------------
     util_fraction: float = Field(1.0, gt=0, le=1, description="share of the card's memory the engine may use")
@@ -90,6 +94,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="generic", name="Generic (theory)", parallel="tensor", kv_allocation="grow",
         default_attention="sdpa", eager_score_bytes=4.0, cuda_context_bytes=512 * MIB, sparse_attention=True,
+        index_key_bytes=1.0 + 4.0 / 128,
         notes="Textbook estimate: weights + KV cache for the tokens held + the transient peak of one "
               "forward pass + a CUDA context.",
         sources={
@@ -104,7 +109,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
             "budget": "Assumption: the whole card is usable.",
             "parallel": "Tensor parallel over N cards (every layer split, as in Megatron-LM).",
             "sparse_attention": "The model's design: with a lightning indexer (DeepSeek-V3.2, GLM-5) each query "
-                                "attends to index_topk tokens; the indexer scores them all.",
+                                "attends to index_topk tokens; the indexer scores them all, in FP8 with its keys "
+                                "cached in FP8 and a scale per 128 values, as DeepSeek's reference inference code "
+                                "runs it.",
         },
     ),
     EngineProfile(
@@ -137,7 +144,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16,
         util_fraction=0.90, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
         sampler_seqs=1024, sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0, rope_table=True,
-        sparse_attention=True,
+        sparse_attention=True, index_key_bytes=1.0 + 4.0 / 128,
         framework_bytes=0.25 * GIB, multi_gpu_bytes=1.8 * GIB, cuda_graph_bytes=0.9 * GIB,
         notes="Serving engine: a share of the card is profiled at start-up and what is left becomes "
               "KV-cache blocks.",
@@ -163,9 +170,11 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
             "budget": "gpu_memory_utilization (default 0.9) × card memory is the budget.",
             "parallel": "Tensor parallel (--tensor-parallel-size).",
             "sparse_attention": "DeepSeek-V3.2 and GLM-5 run FlashMLA's sparse attention kernel over the lightning "
-                                "indexer's top-k tokens, the indexer on DeepGEMM's kernels (vLLM blog, "
+                                "indexer's top-k tokens, the indexer on DeepGEMM's FP8 kernels (vLLM blog, "
                                 "https://blog.vllm.ai/2025/09/29/deepseek-v3-2.html; the same model code serves "
-                                "glm_moe_dsa, docs.vllm.ai vllm.models.deepseek_v32).",
+                                "glm_moe_dsa, docs.vllm.ai vllm.models.deepseek_v32). Its Indexer is replicated on "
+                                "every tensor-parallel rank ('no tensor parallel, just replicated') and logs 'Using "
+                                "FP8 indexer cache': keys in FP8 with a scale per 128 values (quant_block_size 128).",
         },
     ),
     EngineProfile(

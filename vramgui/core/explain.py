@@ -241,7 +241,8 @@ def _kv(s: Scenario, m) -> Explanation:
         owners = a.attention_layers if x.layers is None else x.layers
         per_layer = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent" if latent
                      else f"{h_kv:g} × ({a.q_head_dim} + {a.v_head_dim})")
-        chain = f"({per_layer} × {a.attention_layers} + {x.head_dim} index key × {owners})"
+        in_own_format = f" × {p.index_key_bytes:.4g}/{kv.bytes_per_element:.4g}" if p.index_key_bytes else ""
+        chain = f"({per_layer} × {a.attention_layers} + {x.head_dim} index key × {owners}{in_own_format})"
     wide = a.global_attention
     own_windowed, own_full = a.cache_layers
     if wide is not None and not latent:
@@ -257,7 +258,8 @@ def _kv(s: Scenario, m) -> Explanation:
         notes.append("MLA caches one latent vector per token and layer instead of expanded K and V.")
     if x is not None:
         notes.append(f"DeepSeek sparse attention: the lightning indexer caches a {x.head_dim}-wide key per token "
-                     f"and scores every cached token; each query attends to the best {x.topk:,}.")
+                     + (f"({p.index_key_bytes:.4g} bytes a value: FP8 with a scale per 128) " if p.index_key_bytes
+                        else "") + f"and scores every cached token; each query attends to the best {x.topk:,}.")
     windowed = bool(a.sliding_window and p.honors_sliding_window)
     if windowed:
         cells = window_cells(a, p)

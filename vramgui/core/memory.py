@@ -169,6 +169,8 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
         return 2.0 * kv * g.head_dim
     if a.mla:
         index = index_key_elements(a)
+        if index and p.index_key_bytes:   # the engine's own format for the index keys, in cache-dtype elements
+            index *= p.index_key_bytes / s.kv.bytes_per_element
         if p.mla_latent_cache:
             return float(a.mla.kv_lora_rank + a.mla.qk_rope_head_dim + index)  # replicated on every rank
         h, _ = heads_per_card(a, s.n_gpus, p)
