@@ -824,6 +824,20 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         linear = layers * (4 * d * d + mlp_w) + channels * temporal * patch * patch * d + wide * wide + wide * out
         other = layers * (2 * norm + 4 * d + mlp_b) + norm + wide + out
         return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
+    if kind == "glm4v_vision":
+        # GLM-4V: a (image / patch)² position table, a biased 3-D patch convolution; blocks of a fused qkv (biased if
+        # attention_bias), a bias-free projection, a gated MLP out_hidden_size wide and two RMSNorms; then an RMSNorm,
+        # the biased merge² downsampling convolution into out_hidden_size, and the merger: a projection, a LayerNorm
+        # and a gated MLP intermediate_size wide
+        temporal = num("temporal_patch_size", "temporal_patch_size", default=2)
+        merge = num("spatial_merge_size", "spatial_merge_size", default=2)
+        out = num("out_hidden_size", "out_hidden_size", default=text_hidden)
+        positions = (num("image_size", "image_size", default=0) // max(patch, 1)) ** 2
+        qkv_bias = 3 * d if v.get("attention_bias") else 0
+        linear = (layers * (4 * d * d + 3 * d * out) + channels * temporal * patch * patch * d
+                  + d * merge * merge * out + out * out + 3 * out * f)
+        other = layers * (2 * d + qkv_bias) + positions * d + d + d + out + 2 * out + d
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
     if kind == "llama4_vision_model":
         # Llama 4: a class token and (image / patch)² + 1 positions, a bias-free linear patch embedding, LayerNorms
         # before and after; blocks with biased q/k/v/o, a two-matrix GELU MLP and two LayerNorms; the pixel-shuffle
