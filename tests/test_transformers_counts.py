@@ -39,7 +39,7 @@ PRESET_ONLY = {
 }
 # vision-language wrappers: their language model's type (checked through the wrapper's default config)
 VLM_TEXT = {"qwen2_vl_text": "qwen2_vl", "qwen2_5_vl_text": "qwen2_5_vl", "qwen3_vl_text": "qwen3_vl",
-            "qwen3_vl_moe_text": "qwen3_vl_moe", "glm4v_text": "glm4v"}
+            "qwen3_vl_moe_text": "qwen3_vl_moe", "glm4v_text": "glm4v", "mllama_text_model": "mllama"}
 CAT = default_catalog()
 
 
@@ -106,6 +106,21 @@ def test_vision_language_defaults(wrapper):
     language = sum(t.numel() for n, t in model.named_parameters() if "language_model" in n or n.startswith("lm_head"))
     assert p.total == language
     assert "estimated as a generic ViT" in layout_note(a)
+
+
+def test_llama_3_2_vision_cross_attention_layers_hold_no_context_cache():
+    # Llama 3.2 Vision 11B's language model: 40 layers, 8 of them (3, 8, ... 38) attend to the image's states; the
+    # cache that grows with the context is the other 32 layers' K and V: 32 × 2 × 8 heads × 128 × 2 bytes a token
+    from vramgui.core import Scenario
+    from vramgui.core.presets import ModelPreset
+    config = json.loads(CONFIG_MAPPING["mllama"]().to_json_string(use_diff=False))
+    a = architecture_from_hf_config(config)
+    assert (a.cross_attention_layers, a.cache_layers, a.extra_token_rows) == (8, (0, 32), 8)
+    model = ModelPreset(id="llama3.2-vision-11b", name="Llama 3.2 Vision 11B (default config)", family="Test",
+                        source="transformers MllamaConfig()", config=config)
+    s = Scenario(model=model, gpu=CAT.gpu("a100-80gb"), engine="generic")
+    from vramgui.core import estimate_memory
+    assert estimate_memory(s).kv_bytes_per_token == 32 * 2 * 8 * 128 * 2
 
 
 def test_shared_sparse_attention_indexers():

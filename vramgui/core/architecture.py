@@ -243,6 +243,11 @@ class Architecture(BaseModel):
         "last attention layers that reuse an earlier layer's KV cache: no k/v projections, no cache "
         "of their own (Gemma 4 E2B / E4B)"))
     kv_shared_windowed: int = Field(0, ge=0, description="how many of those are windowed layers")
+    cross_attention_layers: int = Field(0, ge=0, description=(
+        "attention layers that attend to the image encoder's states instead of the text (Llama 3.2 Vision): "
+        "the same q/k/v/o, their own q/k norms and two gates; no cache growing with the context"))
+    extra_token_rows: int = Field(0, ge=0, le=1_000_000, description=(
+        "rows the token table has beyond vocab_size (Llama 3.2 Vision: 8); the LM head has vocab_size"))
     wide_mlp_layers: int = Field(0, ge=0, description="layers whose dense MLP is twice intermediate_size wide")
     per_layer_input: int = Field(0, ge=0, le=1_000_000, description=(
         "width of the per-layer embeddings (Gemma 4 E2B / E4B): a second token table with this many "
@@ -277,6 +282,9 @@ class Architecture(BaseModel):
             raise ValueError("kv_shared_windowed cannot exceed the shared or the windowed layers")
         if self.wide_mlp_layers > self.dense_ffn_layers:
             raise ValueError("wide_mlp_layers cannot exceed the layers with a dense MLP")
+        if self.cross_attention_layers and (self.cross_attention_layers + self.kv_shared_layers >= self.attention_layers
+                                            or self.sliding_window_layers or self.global_attention):
+            raise ValueError("cross_attention_layers leave too few self-attention layers, or meet windows")
         return self
 
     @property
@@ -306,7 +314,7 @@ class Architecture(BaseModel):
         """(windowed, not windowed) attention layers that keep a KV cache of their own (Gemma 4
         E2B / E4B: the last ones reuse an earlier layer's)."""
         windowed = self.sliding_window_layers - self.kv_shared_windowed
-        return windowed, self.attention_layers - self.kv_shared_layers - windowed
+        return windowed, self.attention_layers - self.kv_shared_layers - self.cross_attention_layers - windowed
 
     @property
     def attention_head_dims(self) -> int:
@@ -314,7 +322,9 @@ class Architecture(BaseModel):
         per head, query and key)."""
         if self.mla:
             return self.attention_layers * (self.q_head_dim + self.v_head_dim)
-        return sum(n * 2 * head for n, head, _, _, _ in self.attention_groups)
+        # cross-attention layers attend to the image's states, not to the context
+        return sum(n * 2 * head for n, head, _, _, _ in self.attention_groups) \
+            - self.cross_attention_layers * 2 * self.head_dim
 
     @property
     def recurrent_mixers(self) -> tuple[_RecurrentMixer, ...]:
@@ -427,10 +437,11 @@ CHECKED_MODEL_TYPES = frozenset({
     "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe",
     "granitemoe_swa", "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax",
     "internlm3", "iquestcoder", "jais2", "llama", "llama4_text", "mellum", "minicpm3", "minimax_m2", "ministral",
-    "ministral3", "mistral", "mixtral", "nemotron", "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi",
-    "phi3", "phimoe", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text",
-    "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe",
-    "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
+    "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron", "nemotron_h", "olmo", "olmo2", "olmo3",
+    "olmoe", "opt", "phi", "phi3", "phimoe", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3",
+    "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text",
+    "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma",
+    "youtu",
     "chatglm", "qwen", "kimi_k2"
 })
 
@@ -661,6 +672,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
             global_attention=_global_attention(cfg, d_h, h_kv, source) if sw_layers else None,
             **_shared_kv_and_per_layer_inputs(cfg, mt, L, V, source),
+            cross_attention_layers=len(cfg["cross_attention_layers"]) if mt == "mllama_text_model"
+            and isinstance(cfg.get("cross_attention_layers"), list) else 0,
+            extra_token_rows=8 if mt == "mllama_text_model" else 0,   # transformers: nn.Embedding(vocab_size + 8, ...)
             vision=_vision_from_hf(vision_cfg, top, d, source) if isinstance(vision_cfg, dict) else None,
             rope_table_elements=_rope_table_elements(cfg, mt, max_ctx, d_h, mla, learned_positions, source),
         )

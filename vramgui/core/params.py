@@ -149,6 +149,8 @@ def norm_params(a: Architecture) -> int:
         n += sum(layers * head * (a.num_heads + kv * int(has_k)) for layers, head, kv, has_k, _ in a.attention_groups)
     elif a.qk_norm:   # a q norm and (where the layer projects keys) a k norm as wide as its heads
         n += sum(layers * head * (1 + int(has_k)) for layers, head, _, has_k, _ in a.attention_groups)
+    if a.cross_attention_layers:   # Llama 3.2 Vision's cross-attention layers: q and k norms and two gates each
+        n += a.cross_attention_layers * (2 * a.head_dim + 2)
     if a.per_layer_input:   # the per-layer inputs' norm, and one after each layer's per-layer projection
         n += a.per_layer_input + a.num_layers * a.hidden_size
     if a.linear_attention:
@@ -185,7 +187,7 @@ def count_params(a: Architecture) -> ParamGroups:
     if a.per_layer_input:   # projection to every layer's input, and each layer's gate and projection back
         per_layer = d * a.num_layers * a.per_layer_input + a.num_layers * 2 * d * a.per_layer_input
     per_layer_table = a.per_layer_vocab * a.num_layers * a.per_layer_input
-    embedding = a.vocab_size * d + a.learned_positions * d + per_layer_table
+    embedding = (a.vocab_size + a.extra_token_rows) * d + a.learned_positions * d + per_layer_table
     final_norm = d * _NORM_VECTORS[a.norm_kind] * (2 if a.embedding_norm else 1)
     index_w = index_norm = 0
     if a.indexer:   # its query from the query latent, one key head, a weight per head; a LayerNorm on the key
