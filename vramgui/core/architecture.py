@@ -798,6 +798,9 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
     channels = num("num_channels", "num_channels", "in_channels", "in_chans", default=3)
     out = num("out_hidden_size", "out_hidden_size", "projector_output_dim", default=text_hidden)
     top_type = str(top.get("model_type") or "").lower()
+    # the plain ViT block (CLIP, Llama 4, the generic estimate): biased q/k/v/o, a two-matrix MLP with biases,
+    # two LayerNorms
+    block_linear, block_other = 4 * d * d + 2 * d * f, 4 * d + f + d + 2 * 2 * d
     if kind == "pixtral" and top_type == "mistral3":
         # Pixtral: a bias-free patch convolution, an RMSNorm before; blocks of bias-free q/k/v/o, a gated MLP and
         # two RMSNorms. Mistral 3's projector: an RMSNorm, the patch merger (merge² patches -> d) and two matrices
@@ -817,9 +820,9 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         feats = len(layer_sel) if isinstance(layer_sel, list) else 1
         bias = bool(top.get("multimodal_projector_bias", True))
         positions = (num("image_size", "image_size", default=0) // max(patch, 1)) ** 2 + 1
-        linear = layers * (4 * d * d + 2 * d * f) + channels * patch * patch * d \
-            + feats * d * text_hidden + text_hidden * text_hidden
-        other = layers * (4 * d + f + d + 4 * d) + d + positions * d + 4 * d + (2 * text_hidden if bias else 0) \
+        linear = layers * block_linear + channels * patch * patch * d + feats * d * text_hidden \
+            + text_hidden * text_hidden
+        other = layers * block_other + d + positions * d + 4 * d + (2 * text_hidden if bias else 0) \
             + (text_hidden if top_type in ("llava_next", "llava_next_video") else 0)
         return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
     if kind in ("qwen2_vl_vision", "qwen2_5_vl_vision"):
@@ -861,9 +864,8 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
             num("projector_output_dim", "projector_output_dim", default=d)
         v_out = num("vision_output_dim", "vision_output_dim", default=d)
         positions = (num("image_size", "image_size", default=0) // max(patch, 1)) ** 2 + 1
-        linear = (layers * (4 * d * d + 2 * d * f) + channels * patch * patch * d
-                  + f * p_in + p_in * p_out + v_out * text_hidden)
-        other = layers * (4 * d + f + d + 4 * d) + d + positions * d + 4 * d
+        linear = layers * block_linear + channels * patch * patch * d + f * p_in + p_in * p_out + v_out * text_hidden
+        other = layers * block_other + d + positions * d + 4 * d
         return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
     if kind == "gemma4_vision":
         # Gemma 4: bias-free q/k/v/o and a gated MLP, four RMSNorms and q/k norms a block, a linear patch
@@ -881,13 +883,12 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
     positions = num("num_position_embeddings", "num_position_embeddings", default=None)
     if positions is None and patch:
         positions = (num("image_size", "image_size", default=0) // patch) ** 2
-    block_linear, block_other = 4 * d * d + 2 * d * f, 4 * d + f + d + 2 * 2 * d   # biases, two LayerNorms
     linear = layers * block_linear
     other = layers * block_other + channels * temporal * patch * patch * d + (d if patch else 0) \
         + (positions or 0) * d + 2 * d                                          # post-LayerNorm
     exact = kind == "siglip_vision_model" and top_type == "gemma3"
     if kind == "siglip_vision_model" and v.get("vision_use_head", True):   # attention-pooling head
-        linear += 4 * d * d + 2 * d * f
+        linear += block_linear
         other += d + 4 * d + f + d + 2 * d
     merge = num("spatial_merge_size", "spatial_merge_size", default=0)
     if kind.startswith(("qwen3_5", "qwen3_vl")) and merge:
