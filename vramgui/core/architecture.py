@@ -317,6 +317,13 @@ class Architecture(BaseModel):
         return windowed, self.attention_layers - self.kv_shared_layers - self.cross_attention_layers - windowed
 
     @property
+    def indexer_layers(self) -> int:
+        """Attention layers with a sparse-attention indexer of their own (0 without one)."""
+        if self.indexer is None:
+            return 0
+        return self.attention_layers if self.indexer.layers is None else self.indexer.layers
+
+    @property
     def attention_head_dims(self) -> int:
         """Sum over the attention layers of a head's query and value widths (the attention FLOPs
         per head, query and key)."""

@@ -90,11 +90,13 @@ class EngineProfile(BaseModel):
         return self
 
 
+FP8_INDEX_KEY_BYTES = 1.0 + 4.0 / 128   # an FP8 value and one fp32 scale per 128 (DeepSeek's and vLLM's indexer cache)
+
 ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="generic", name="Generic (theory)", parallel="tensor", kv_allocation="grow",
         default_attention="sdpa", eager_score_bytes=4.0, cuda_context_bytes=512 * MIB, sparse_attention=True,
-        index_key_bytes=1.0 + 4.0 / 128,
+        index_key_bytes=FP8_INDEX_KEY_BYTES,
         notes="Textbook estimate: weights + KV cache for the tokens held + the transient peak of one "
               "forward pass + a CUDA context.",
         sources={
@@ -144,7 +146,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16,
         util_fraction=0.90, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
         sampler_seqs=1024, sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0, rope_table=True,
-        sparse_attention=True, index_key_bytes=1.0 + 4.0 / 128,
+        sparse_attention=True, index_key_bytes=FP8_INDEX_KEY_BYTES,
         framework_bytes=0.25 * GIB, multi_gpu_bytes=1.8 * GIB, cuda_graph_bytes=0.9 * GIB,
         notes="Serving engine: a share of the card is profiled at start-up and what is left becomes "
               "KV-cache blocks.",

@@ -238,11 +238,10 @@ def _kv(s: Scenario, m) -> Explanation:
              else f"2 × {a.attention_layers} × {h_kv:g} × {a.head_dim}")
     x = a.indexer
     if x is not None:   # MLA's cache plus the indexer's key, in the layers that own an indexer
-        owners = a.attention_layers if x.layers is None else x.layers
         per_layer = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent" if latent
                      else f"{h_kv:g} × ({a.q_head_dim} + {a.v_head_dim})")
         in_own_format = f" × {p.index_key_bytes:.4g}/{kv.bytes_per_element:.4g}" if p.index_key_bytes else ""
-        chain = f"({per_layer} × {a.attention_layers} + {x.head_dim} index key × {owners}{in_own_format})"
+        chain = f"({per_layer} × {a.attention_layers} + {x.head_dim} index key × {a.indexer_layers}{in_own_format})"
     wide = a.global_attention
     own_windowed, own_full = a.cache_layers
     if wide is not None and not latent:

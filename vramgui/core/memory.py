@@ -168,9 +168,7 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
         kv = g.num_kv_heads if p.parallel == "layer" or s.n_gpus == 1 else float(np.ceil(g.num_kv_heads / s.n_gpus))
         return 2.0 * kv * g.head_dim
     if a.mla:
-        index = index_key_elements(a)
-        if index and p.index_key_bytes:   # the engine's own format for the index keys, in cache-dtype elements
-            index *= p.index_key_bytes / s.kv.bytes_per_element
+        index = index_key_elements(a, s)
         if p.mla_latent_cache:
             return float(a.mla.kv_lora_rank + a.mla.qk_rope_head_dim + index)  # replicated on every rank
         h, _ = heads_per_card(a, s.n_gpus, p)
@@ -179,13 +177,15 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
     return 2.0 * h_kv * a.head_dim
 
 
-def index_key_elements(a: Architecture) -> float:
-    """Elements of the key a sparse-attention indexer caches per token, per attention layer (on every
-    rank; averaged over the layers: only those that own an indexer cache one)."""
-    x = a.indexer
-    if x is None:
+def index_key_elements(a: Architecture, s: Scenario) -> float:
+    """The key a sparse-attention indexer caches per token, per attention layer, in the cache's elements
+    (on every rank; averaged over the layers, as only those that own an indexer cache one; in the engine's
+    own format for the keys where it has one, converted to the cache dtype's elements)."""
+    if a.indexer is None:
         return 0.0
-    return x.head_dim * (a.attention_layers if x.layers is None else x.layers) / a.attention_layers
+    elements = a.indexer.head_dim * a.indexer_layers / a.attention_layers
+    own = s.profile.index_key_bytes
+    return elements * own / s.kv.bytes_per_element if own else elements
 
 
 def recurrent_state_bytes(a: Architecture, act_bytes: float) -> float:

@@ -193,9 +193,8 @@ def count_params(a: Architecture) -> ParamGroups:
     if a.indexer:   # its query from the query latent, one key head, a weight per head; a LayerNorm on the key
         x = a.indexer
         q_in = a.mla.q_lora_rank if a.mla and a.mla.q_lora_rank else d
-        n = a.attention_layers if x.layers is None else x.layers
-        index_w = n * (x.heads * x.head_dim * q_in + x.head_dim * d + x.heads * d)
-        index_norm = n * 2 * x.head_dim
+        index_w = a.indexer_layers * (x.heads * x.head_dim * q_in + x.head_dim * d + x.heads * d)
+        index_norm = a.indexer_layers * 2 * x.head_dim
     return ParamGroups(
         embedding=embedding,
         lm_head=0 if a.tie_embeddings else a.vocab_size * d,

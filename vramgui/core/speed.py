@@ -373,11 +373,9 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     if x:   # the indexer scores every key: a product per head, in each layer that owns one (on every rank);
         # in FP8 (at twice a 16-bit format's tensor rate) where the engine keeps its keys so
         fp8 = 0.5 if prof.index_key_bytes and s.weight_format.kernel != "fp8" else 1.0
-        index_flops = 2.0 * (a.attention_layers if x.layers is None else x.layers) * x.heads * x.head_dim * fp8
+        index_flops = 2.0 * a.indexer_layers * x.heads * x.head_dim * fp8
     if x and prof.sparse_attention:   # the indexer's keys read whole, the latent cache only at the top-k
-        index = index_key_elements(a) * (prof.index_key_bytes / s.kv.bytes_per_element if prof.index_key_bytes
-                                         else 1.0)
-        share = index / float(kv_elements_per_token_layer(a, s))
+        share = index_key_elements(a, s) / float(kv_elements_per_token_layer(a, s))
         kv_full, kv_windowed, window = kv_full * share, kv_full * (1.0 - share), float(x.topk)
         keys = float(x.topk)
     return SpeedTerms(
