@@ -185,3 +185,18 @@ def test_sparse_attention_is_explained_per_engine(scenario):
     cpp = explain(scenario("deepseek-v3.2", "h200", engine="llamacpp", weights="q4_k_m", n_gpus=8))
     assert "no sparse kernel of llama.cpp is cited" in cpp["decode"]
     assert "Sparse attention" not in explain(scenario("deepseek-v3", "h200", engine="vllm", n_gpus=8))["decode"]
+
+
+def test_an_estimated_image_encoder_is_not_called_an_unchecked_model_type(cat):
+    # a checked language model (Qwen2.5 7B's config) under a SigLIP tower vramgui only estimates: the weights line
+    # says the encoder is estimated, once, and does not call the model type unchecked
+    from vramgui.core import Scenario
+    from vramgui.core.architecture import layout_note
+    from vramgui.core.presets import ModelPreset
+    config = {"model_type": "llava_onevision", "text_config": dict(cat.model("qwen2.5-7b").config),
+              "vision_config": {"model_type": "siglip_vision_model", "hidden_size": 1152, "num_hidden_layers": 26,
+                                "intermediate_size": 4304, "patch_size": 14, "image_size": 384}}
+    model = ModelPreset(id="vl-test", name="VL test", family="Test", source="test", config=config)
+    weights = explain(Scenario(model=model, gpu=cat.gpu("a100-80gb"), engine="hf"))["weights"]
+    assert weights.count("estimated as a generic ViT") == 1 and "model type not checked" not in weights
+    assert "estimated as a generic ViT" in layout_note(model.architecture)     # the window's and CLI's caution

@@ -453,16 +453,16 @@ CHECKED_MODEL_TYPES = frozenset({
 })
 
 
-def layout_note(a: Architecture) -> str | None:
-    """A caution for a model type vramgui has not checked, or an image encoder it only estimates (None
-    when the whole count is checked)."""
+def layout_note(a: Architecture, encoder: bool = True) -> str | None:
+    """A caution for a model type vramgui has not checked, or (with ``encoder``) an image encoder it only
+    estimates; None when the whole count is checked."""
     notes = []
     if a.model_type not in CHECKED_MODEL_TYPES:
         notes.append(f"'{a.model_type}' is not a model type vramgui has checked: its parameters are counted with the "
                      "generic decoder layout (attention, MLP or experts, norms, embeddings), which can miss or misread "
                      "this family's own tensors. Compare the parameter count with the model card; an imported "
                      ".safetensors or .gguf file's own tensor bytes are exact whatever the type.")
-    if a.vision is not None and not a.vision.exact:
+    if encoder and a.vision is not None and not a.vision.exact:
         notes.append(f"Its image encoder ('{a.vision.kind}', {a.vision.params / 1e6:,.0f} M) is estimated as a "
                      "generic ViT from its depth and widths, not counted from its modules.")
     return " ".join(notes) or None

@@ -158,6 +158,7 @@ def _weights(s: Scenario, m) -> Explanation:
     a, p, fmt = s.model.architecture, s.profile, s.weight_format
     params = count_params(a)
     wb = weight_bytes(a, fmt, params)
+    unchecked = layout_note(a, encoder=False)   # the image encoder's own caution is in _vision_note
     head = params.embedding + params.lm_head
     other = params.total - params.linear - head
 
@@ -168,7 +169,7 @@ def _weights(s: Scenario, m) -> Explanation:
     assumptions = [Assumption("Weight format", f"{fmt.name}: {fmt.linear_bits:.3g} bits per linear weight",
                               fmt.source),
                    Assumption("Parameters", f"{params.total / 1e9:,.2f} B counted from the architecture"
-                              + (" with the generic decoder layout (model type not checked)" if layout_note(a)
+                              + (" with the generic decoder layout (model type not checked)" if unchecked
                                  else ""), s.model.source)]
     if p.embedding_on_host or s.n_gpus > 1 or a.vision:
         assumptions.append(Assumption(f"{p.name}: where weights live", p.parallel + " split" if s.n_gpus > 1
@@ -188,7 +189,7 @@ def _weights(s: Scenario, m) -> Explanation:
         f"{_g(float(m.weights))} per card"
         + ("; the token-embedding table stays in system RAM" if p.embedding_on_host else "") + ".",
         f"Format: {fmt.name} — {fmt.source}." + _fallback_note(a, fmt) + _vision_note(a, p)
-        + (" " + layout_note(a) if layout_note(a) else ""),
+        + (" " + unchecked if unchecked else ""),
         tuple(assumptions))
 
 

@@ -29,7 +29,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
     """The JSON object of ``estimate --json`` (bytes, seconds, tokens).  ``offload`` is an
     :class:`~vramgui.core.offload.OffloadPlan` to report under ``offload``."""
     a = s.model.architecture
-    p = count_params(a)
+    p, note = count_params(a), layout_note(a)
     m = estimate_memory(s)
     f = fit(s)
     sp = estimate_speed(s)
@@ -53,8 +53,8 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "prompt_tokens": s.prompt_tokens, "output_tokens": s.output_tokens, "batch": s.batch,
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
-                  "params_vision": p.vision, "layout_checked": layout_note(a) is None,
-                  "layout_note": layout_note(a), "architecture": a.model_dump(), "source": s.model.source},
+                  "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
+                  "architecture": a.model_dump(), "source": s.model.source},
         "gpu": {"id": s.gpu.id, "name": s.gpu.name, "memory_bytes": s.gpu.memory_bytes,
                 "bandwidth_bytes_per_s": s.gpu.bandwidth_bytes_per_s},
         "memory": {"per_card": True, "weights": float(m.weights), "kv_cache": float(m.kv_cache),
