@@ -56,12 +56,13 @@ def test_an_unchecked_model_type_says_so_beside_the_picker(qtbot, win, tmp_path)
     (tmp_path / "config.json").write_text(json.dumps(cfg))
     assert win.import_model(tmp_path / "config.json")
     settle(qtbot, win)
-    assert win.panel.provenance.text().startswith("Not fully checked: part of the count is estimated")
-    assert "'newfamily' is not a model type vramgui has checked" in win.panel.provenance.toolTip()
+    assert win.panel.caution.text().startswith("Not fully checked: part of the count is estimated")
+    assert win.panel.caution.isVisible()
+    assert "'newfamily' is not a model type vramgui has checked" in win.panel.caution.toolTip()
     assert "Note: 'newfamily'" in win.statusBar().currentMessage()
     win.panel.model.setCurrentIndex(win.panel.model.findData("llama2-13b"))   # a checked preset: no caution
     settle(qtbot, win)
-    assert "Not fully checked" not in win.panel.provenance.text()
+    assert "Not fully checked" not in win.panel.caution.text() and not win.panel.caution.isVisible()
 
 
 def test_drop_a_safetensors_folder(qtbot, win, tmp_path):

@@ -147,6 +147,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.provenance.setStyleSheet("color: palette(mid); font-size: 8pt;")
         self.provenance.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
         form.addRow("", self.provenance)
+        # a count vramgui has not fully checked: in the text colour, not the provenance's faint one
+        self.caution = QtWidgets.QLabel()
+        self.caution.setWordWrap(True)
+        self.caution.setStyleSheet("font-size: 8pt; font-weight: bold;")
+        self.caution.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.caution.hide()
+        form.addRow("", self.caution)
 
         self.gpu = _narrow(QtWidgets.QComboBox())
         self.gpu.setMaxVisibleItems(24)
@@ -543,13 +550,16 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 w.setValue(v)
         s = self.state.scenario
         fw = s.model.file_weights
-        note = layout_note(s.model.architecture)
-        text = s.model.source if fw is None else self.tr("{source} · {size} GiB in {n} tensors ({dtype})").format(
-            source=s.model.source, size=num(fw.total_bytes / GIB, 2), n=integer(fw.n_tensors), dtype=fw.main_dtype)
-        if note:   # stays beside the picker while the model is chosen, the reason in the tooltip
-            text = self.tr("Not fully checked: part of the count is estimated (see the tooltip).") + " " + text
-        self.provenance.setText(text)
-        self.provenance.setToolTip(note or s.model.source_note or s.model.source)
+        self.provenance.setText(s.model.source if fw is None else
+                                self.tr("{source} · {size} GiB in {n} tensors ({dtype})").format(
+                                    source=s.model.source, size=num(fw.total_bytes / GIB, 2),
+                                    n=integer(fw.n_tensors), dtype=fw.main_dtype))
+        self.provenance.setToolTip(s.model.source_note or s.model.source)
+        note = layout_note(s.model.architecture)   # stays beside the picker while the model is chosen
+        self.caution.setText(self.tr("Not fully checked: part of the count is estimated (see the tooltip).")
+                             if note else "")
+        self.caution.setToolTip(note or "")
+        self.caution.setVisible(bool(note))
         item = self.weights.model().item(self.weights.findData("file"))
         if item.isEnabled() != (fw is not None):
             item.setEnabled(fw is not None)
