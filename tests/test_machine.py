@@ -210,3 +210,25 @@ def test_mxfp4_rows_only_for_models_with_experts():
     options = {o.weights: o for o in best_format(m, cat.model("gpt-oss-120b"))["options"]}
     assert options["mxfp4"].level == "gpu" and options["fp8"].level != "gpu"   # fp8: 117 GB of weights
     assert "mxfp4" not in {o.weights for o in best_format(m, cat.model("llama3.1-8b"))["options"]}
+
+
+def test_stacked_terms_are_kept_per_card():
+    # the stacked coefficients are built once per catalog, engine and card: a second look at the same machine
+    # reuses them, and a card whose speed rows differ (llama.cpp's Metal row on an M2 Ultra, the CUDA row on an
+    # RTX 4090; fp8 attention at half the 4090's fp8 rate) gets its own, equal to a fresh build's
+    import vramgui.core.machine as machine
+    cat = default_catalog()
+    models = [cat.model("llama2-7b"), cat.model("qwen3-30b-a3b")]
+
+    def grid(gpu):
+        return {(o.model.id, o.weights): (o.decode_tokens_per_s, o.ttft_s) for o in
+                machine.machine_grid(Machine(gpu=cat.gpu(gpu), context=8192), models)}
+
+    machine._GROUPS.clear()
+    fresh = {g: grid(g) for g in ("m2-ultra-192gb", "rtx4090")}
+    machine._GROUPS.clear()
+    first = grid("rtx4090")
+    groups = list(machine._GROUPS.values())
+    assert first == fresh["rtx4090"] and grid("rtx4090") == first and list(machine._GROUPS.values()) == groups
+    assert len(groups) == 1
+    assert grid("m2-ultra-192gb") == fresh["m2-ultra-192gb"] != first and len(machine._GROUPS) == 2

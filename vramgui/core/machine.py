@@ -138,11 +138,11 @@ def _scenario(model: ModelPreset, gpu: GPU, fmt: str, engine: str, n: int, kv: s
 
 def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n: int, kv: str,
             gpu: GPU) -> list[_Group]:
-    """The stacked coefficients, built once per (models, formats, engine, cards, KV dtype):
-    they do not depend on the card, the RAM, the context or the batch."""
-    key = (tuple(id(m) for m in models), formats, engine, n, kv)
+    """The stacked coefficients, built once per (models, formats, engine, cards, KV dtype, card
+    model): they do not depend on the RAM, the context or the batch."""
+    key = (tuple(id(m) for m in models), formats, engine, n, kv, id(gpu))
     hit = _GROUPS.get(key)
-    if hit is not None and hit[0] == tuple(models):
+    if hit is not None and hit[0] == (*models, gpu):
         _GROUPS.move_to_end(key)
         return hit[1]
     groups = []
@@ -166,12 +166,12 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
                 [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(ones) for j in range(len(wfs))]
             ).reshape(shape))
         read = np.array([weights_read_terms(s, w) for s in base for w in wfs]).reshape(shape + (4,))
-        key = speed_key(base[0].profile, gpu)
+        row = speed_key(base[0].profile, gpu)
         speed = replace(stack_speed_terms([speed_terms(s, t) for s, t in zip(base, per_model, strict=True)],
                                           (len(models), 1)),
                         dense_bytes=read[..., 0], expert_bytes=read[..., 1],
                         num_experts=read[..., 2], experts_per_token=read[..., 3],
-                        bw_efficiency=np.array([[bandwidth_efficiency(key, w) for w in wfs]]))
+                        bw_efficiency=np.array([[bandwidth_efficiency(row, w) for w in wfs]]))
 
         def arr(values, shape=shape):
             return np.array(values, dtype=np.float64).reshape(shape)
@@ -185,7 +185,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             # (used by llama.cpp's layer split only, where a card-by-card read is the whole model)
             read_layer=(read[..., 0] + read[..., 1] * read[..., 3] - arr([w.lm_head for w in wbs])) / layers,
         ))
-    _GROUPS[key] = (tuple(models), groups)
+    _GROUPS[key] = ((*models, gpu), groups)
     while len(_GROUPS) > 8:
         _GROUPS.popitem(last=False)
     return groups
