@@ -216,11 +216,11 @@ def test_sparse_attention_reads_the_top_k_in_vllm_and_everything_in_hf(scenario)
     # a decode step at 100,000 tokens reads every index key but the latent of the 2,048 chosen tokens only
     assert float(step(c).bytes_moved - step(0).bytes_moved) == pytest.approx(132 * 61 * c + 576 * 2 * 61 * 2048,
                                                                                rel=1e-12)
-    # attention FLOPs over 2,048 keys, plus the indexer scoring all of them: 2 × 61 layers × 64 heads × 128 (FP8,
-    # as the fp8 weights' math: no rate factor; with 16-bit weights it counts half, FP8 running twice as fast)
+    # attention FLOPs over 2,048 keys, plus the indexer scoring all of them: 2 × 61 layers × 64 heads × 128 in FP8,
+    # counted as half as many at the 16-bit rate attention runs at (FP8 runs twice as fast), whatever the weights
     v3 = speed_terms(scenario("deepseek-v3", "h200", engine="vllm", weights="fp8", n_gpus=8))
-    assert t.attention_flops == v3.attention_flops and t.index_flops == 2 * 61 * 64 * 128
-    assert float(step(c).attention_flops) == pytest.approx(t.attention_flops * 2048 + 2 * 61 * 64 * 128 * c, rel=1e-12)
+    assert t.attention_flops == v3.attention_flops and t.index_flops == 61 * 64 * 128
+    assert float(step(c).attention_flops) == pytest.approx(t.attention_flops * 2048 + 61 * 64 * 128 * c, rel=1e-12)
     # a 10,000-token prompt: query i attends to min(i, 2,048) keys; the indexer scores the causal half of all pairs
     p = prefill_parts(t, 10_000, 1, 1.0, 0.0)
     pairs = 2048**2 / 2 + (10_000 - 2048) * 2048
@@ -232,7 +232,35 @@ def test_sparse_attention_reads_the_top_k_in_vllm_and_everything_in_hf(scenario)
     hf_step = lambda ctx: decode_parts(hf, 1, ctx, 1.0, 0.0)   # noqa: E731
     per_token = float(hf_step(1).bytes_moved - hf_step(0).bytes_moved)
     assert float(hf_step(c).bytes_moved - hf_step(0).bytes_moved) == pytest.approx(per_token * c, rel=1e-9)
-    assert hf.attention_keys == np.inf and hf.index_flops == t.index_flops    # it still scores every key (bf16)
+    assert hf.attention_keys == np.inf and hf.index_flops == 2 * 61 * 64 * 128   # it still scores every key, in bf16
+
+
+def test_attention_runs_at_the_16_bit_rate_whatever_the_weights(scenario):
+    from vramgui.core.speed import fixed_step_s
+    # Llama 3.1 8B in fp8 on an H100 SXM (dense fp8 1,978.9, bf16 989.4 TFLOP/s), vLLM, one 32,768-token prompt:
+    # the matmuls (2 × (8,030,261,248 - 525,336,576 embedding) per token) run at the fp8 rate, the attention's
+    # query × key and × value products (4 × 32 layers × 32 heads × 128 per pair, 32,768² / 2 causal pairs) on
+    # FlashAttention's bf16 tensor cores: both at vLLM's 55 %; compute bound (four 8,192-token chunks read the
+    # 8 GB of weights in ~10 ms), plus vLLM's per-step cost
+    s = scenario("llama3.1-8b", "h100-sxm", engine="vllm", weights="fp8", prompt_tokens=32_768)
+    p = 32_768
+    matmul = 2 * (8_030_261_248 - 525_336_576) * p
+    attention = 4 * 32 * 32 * 128 * p * p / 2
+    hand = matmul / (1978.9e12 * 0.55) + attention / (989.4e12 * 0.55)
+    step = fixed_step_s("vllm", s.model.architecture)
+    assert float(prefill_time(s, p, 1)) == pytest.approx(hand + step, rel=1e-9)    # 0.971 s (0.712 at the fp8 rate)
+    # 16-bit weights: one rate for both; int8 (W8A8 kernels) as fp8; and the fit table's per-card figure agrees
+    bf16 = s.with_(weights="bf16")
+    assert float(prefill_time(bf16, p, 1)) == pytest.approx((matmul + attention) / (989.4e12 * 0.55) + step, rel=1e-9)
+    # the attention's share of the weights' peak, per card: half on cards with an fp8 figure twice the 16-bit one
+    # (H100 SXM; RTX 4090: 330.3 vs 165.2 with fp32 accumulation), 1 where fp8 falls back to the 16-bit figure (A100)
+    from vramgui.core.speed import attention_peak
+    cat = default_catalog()
+    fp8, int8, awq = (s.with_(weights=w).weight_format for w in ("fp8", "int8", "awq-int4"))
+    assert attention_peak(cat.gpu("h100-sxm"), fp8) == pytest.approx(989.4 / 1978.9, rel=1e-12)
+    assert attention_peak(cat.gpu("rtx4090"), fp8) == pytest.approx(165.2 / 330.3, rel=1e-12)
+    assert attention_peak(cat.gpu("a100-80gb"), fp8) == 1.0 and attention_peak(cat.gpu("h100-sxm"), awq) == 1.0
+    assert attention_peak(cat.gpu("a100-80gb"), int8) == pytest.approx(312 / 624, rel=1e-12)
 
 
 def test_throughput_linear_before_knee_flat_after(scenario):

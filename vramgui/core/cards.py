@@ -28,6 +28,7 @@ from .scenario import Scenario
 from .speed import (
     ENGINE_FIELDS,
     INT8_RATE_EFFICIENCY,
+    attention_peak,
     compute_efficiency,
     decode_from_terms,
     engine_terms,
@@ -118,6 +119,8 @@ def decode_steps(s: Scenario, gpus: list[GPU], peaks: list[float | None]) -> np.
     if any(k in INT8_RATE_EFFICIENCY for k in keys):    # its compute efficiency depends on the card
         terms = replace(terms, flops_efficiency=np.array([compute_efficiency(k, s.weight_format, g)
                                                           for k, g in zip(keys, gpus, strict=True)]))
+    if s.weight_format.kernel in ("fp8", "int8"):    # its attention's share of the peak depends on the card
+        terms = replace(terms, attention_peak=np.array([attention_peak(g, s.weight_format) for g in gpus]))
     bw = np.array([g.bandwidth_bytes_per_s for g in gpus])
     peak = np.array([p or np.inf for p in peaks])
     link, lat = (np.array(x) for x in zip(*(link_of(g) for g in gpus), strict=True))

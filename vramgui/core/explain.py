@@ -445,24 +445,44 @@ def _decode(s: Scenario, sp) -> Explanation:
     bw, peak, link, lat = card_of(s)
     parts = decode_parts(t, s.batch, s.context_tokens, link, lat)     # what the estimate weighs
     moved = float(parts.bytes_moved)
-    flops = float(parts.matmul_flops + parts.attention_flops)
-    eb, ef = float(t.bw_efficiency), float(t.flops_efficiency)
+    eb = float(t.bw_efficiency)
     allreduce = float(parts.allreduce_s)
     step = float(sp.decode_step_s)
-    compute = f"{flops / 1e9:,.1f} GFLOP ÷ ({peak / 1e12:,.1f} TFLOP/s × {ef:.2f})" if np.isfinite(peak) else \
-        "no FLOP/s figure"
+    compute = _compute(t, parts, peak, 1e9, "GFLOP") if np.isfinite(peak) else "no FLOP/s figure"
     return Explanation(
         "decode", "Decode step", f"{_ms(step)} per token · {s.batch / step:,.0f} tokens/s",
         "Decode step = max(bytes moved ÷ (bandwidth × η_bw), FLOPs ÷ (peak × η_flops)) + per-step costs; "
         "bytes moved = active weights + the KV cache of every sequence"
         + (" + its recurrent state, read and written" if float(t.state) else "")
-        + "; FLOPs = 2 × active params × batch + attention",
+        + "; FLOPs = 2 × active params × batch + attention" + _attention_rate(t),
         f"= max({moved / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f}), {compute})"
         f"{_extras(t, allreduce)} = {_ms(step)} per token; {1 / step:,.1f} tokens/s per sequence, "
         f"{s.batch / step:,.1f} tokens/s for the batch of {s.batch}.",
         f"{sp.decode_bound.capitalize()}-bound at batch {s.batch} and context {s.context_tokens:,}; speed of "
         f"light (η = 1, no per-step costs) {_ms(float(sp.sol_decode_step_s))}." + _sparse_note(s, t),
         tuple(_efficiency_assumptions(s, t)))
+
+
+def _compute(t, parts, peak: float, unit: float, name: str, slow: float = 0.0) -> str:
+    """The compute side of the roofline in numbers: one rate for the matmuls and attention, or
+    attention's own (:func:`~vramgui.core.speed.attention_peak`) where it differs."""
+    matmul, attention, ef = float(parts.matmul_flops), float(parts.attention_flops), float(t.flops_efficiency)
+    ea, share = float(t.attention_efficiency), float(t.attention_peak)
+    rate = f"({peak / 1e12:,.1f} TFLOP/s × {ef:.2f})"
+    expert = f" + small expert GEMMs {slow / unit:,.2f}" if slow else ""
+    if share == 1.0 and ea == ef:
+        return (f"({matmul / unit:,.2f} + {attention / unit:,.2f}{expert}) {name} ÷ {rate}" if unit == 1e12 else
+                f"{(matmul + attention + slow) / unit:,.1f} {name} ÷ {rate}")
+    head = f"({matmul / unit:,.2f}{expert})" if slow else f"{matmul / unit:,.2f}"
+    return (f"{head} {name} ÷ {rate} + attention {attention / unit:,.2f} {name} ÷ "
+            f"({peak * share / 1e12:,.1f} TFLOP/s × {ea:.2f})")
+
+
+def _attention_rate(t) -> str:
+    """Where attention's rate differs from the matmuls', why."""
+    if float(t.attention_peak) == 1.0 and float(t.attention_efficiency) == float(t.flops_efficiency):
+        return ""
+    return " (attention on the 16-bit tensor rate: it multiplies activations by the cache, not weights)"
 
 
 def _sparse_note(s: Scenario, t) -> str:
@@ -486,8 +506,8 @@ def _prefill(s: Scenario, sp) -> Explanation:
     bw, peak, link, lat = card_of(s)
     parts = prefill_parts(t, s.prompt_tokens, s.batch, link, lat)     # what the estimate weighs
     passes, read = float(parts.passes), float(parts.bytes_moved)
-    matmul, attention, slow = float(parts.matmul_flops), float(parts.attention_flops), float(parts.slow_flops)
-    eb, ef = float(t.bw_efficiency), float(t.flops_efficiency)
+    slow = float(parts.slow_flops)
+    eb = float(t.bw_efficiency)
     allreduce = float(parts.allreduce_s)
     known = sp.compute_known
     result = _ms(float(sp.prefill_s)) if known else "unknown"
@@ -495,10 +515,8 @@ def _prefill(s: Scenario, sp) -> Explanation:
     return Explanation(
         "prefill", "Time to first token", result,
         "Time to first token = max(FLOPs ÷ (peak × η_flops), weight reads ÷ (bandwidth × η_bw)) + per-step "
-        "costs; FLOPs = 2 × active params × prompt tokens × batch + causal attention",
-        (f"= max(({matmul / 1e12:,.2f} + {attention / 1e12:,.2f}"
-         + (f" + small expert GEMMs {slow / 1e12:,.2f}" if slow else "")
-         + f") TFLOP ÷ ({peak / 1e12:,.1f} TFLOP/s × {ef:.2f}), "
+        "costs; FLOPs = 2 × active params × prompt tokens × batch + causal attention" + _attention_rate(t),
+        (f"= max({_compute(t, parts, peak, 1e12, 'TFLOP', slow)}, "
          f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})){_extras(t, allreduce, passes)} = {result}"
          f" for {s.batch} × {s.prompt_tokens:,} tokens{chunked}." if known else
          "= unknown: this card has no sourced FLOP/s figure."),

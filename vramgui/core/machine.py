@@ -40,6 +40,7 @@ from .params import count_params
 from .presets import GPU, ModelPreset
 from .scenario import Scenario
 from .speed import (
+    attention_peak,
     bandwidth_efficiency,
     decode_from_terms,
     engine_time,
@@ -171,7 +172,8 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
                                           (len(models), 1)),
                         dense_bytes=read[..., 0], expert_bytes=read[..., 1],
                         num_experts=read[..., 2], experts_per_token=read[..., 3],
-                        bw_efficiency=np.array([[bandwidth_efficiency(row, w) for w in wfs]]))
+                        bw_efficiency=np.array([[bandwidth_efficiency(row, w) for w in wfs]]),
+                        attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]))
 
         def arr(values, shape=shape):
             return np.array(values, dtype=np.float64).reshape(shape)

@@ -346,6 +346,8 @@ class SpeedTerms:
     state: ArrayLike = 0.0            # recurrent state per sequence: read and written each step
     attention_keys: ArrayLike = np.inf  # keys a query attends to at most (a sparse indexer's top-k)
     index_flops: ArrayLike = 0.0      # per (query, key) pair: the sparse indexer's scoring, over every key
+    attention_peak: ArrayLike = 1.0   # the attention math's peak as a share of the weights' (:func:`attention_peak`)
+    attention_efficiency: ArrayLike = 0.5  # share of that peak attention sustains (:data:`FLOPS_EFFICIENCY`)
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -371,8 +373,8 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     window = float(a.sliding_window) if np.isfinite(mt.window) else mt.window   # a step reads the window only
     keys, index_flops, x = np.inf, 0.0, a.indexer
     if x:   # the indexer scores every key: a product per head, in each layer that owns one (on every rank);
-        # in FP8 (at twice a 16-bit format's tensor rate) where the engine keeps its keys so
-        fp8 = 0.5 if prof.index_key_bytes and s.weight_format.kernel != "fp8" else 1.0
+        # in FP8 (at twice the 16-bit tensor rate attention runs at) where the engine keeps its keys so
+        fp8 = 0.5 if prof.index_key_bytes else 1.0
         index_flops = 2.0 * a.indexer_layers * x.heads * x.head_dim * fp8
     if x and prof.sparse_attention:   # the indexer's keys read whole, the latent cache only at the top-k
         share = index_key_elements(a, s) / float(kv_elements_per_token_layer(a, s))
@@ -386,13 +388,14 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         attention_flops=2.0 * a.num_heads * a.attention_head_dims / tp,
         allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
-        attention_keys=keys, index_flops=index_flops,
+        attention_keys=keys, index_flops=index_flops, attention_peak=attention_peak(s.gpu, s.weight_format),
         chunk=prof.prefill_chunk_tokens, **engine_terms(speed_key(prof, s.gpu), s),
     )
 
 
 #: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
-ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens")
+ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens",
+                 "attention_efficiency")
 
 
 def engine_terms(key: str, s: Scenario) -> dict:
@@ -403,7 +406,7 @@ def engine_terms(key: str, s: Scenario) -> dict:
     return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a), fixed_step_s(key, a),
                                     bandwidth_efficiency(key, s.weight_format),
                                     compute_efficiency(key, s.weight_format, s.gpu),
-                                    MOE_GEMM_TOKENS.get(key, 0.0)), strict=True))
+                                    MOE_GEMM_TOKENS.get(key, 0.0), FLOPS_EFFICIENCY.get(key, 0.5)), strict=True))
 
 
 def host_floor_s(engine: str, a) -> float:
@@ -527,9 +530,10 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
     bw, peak = (np.asarray(x, dtype=np.float64) for x in card[:2])
     eb = t.bw_efficiency if efficient else 1.0
     ef = t.flops_efficiency if efficient else 1.0
+    ea = t.attention_efficiency if efficient else 1.0
     t_mem = parts.bytes_moved / (bw * eb)
     slow = parts.slow_flops if efficient else 0.0
-    t_comp = (parts.matmul_flops + parts.attention_flops + slow) / (peak * ef)
+    t_comp = (parts.matmul_flops + slow) / (peak * ef) + parts.attention_flops / (peak * t.attention_peak * ea)
     time = np.maximum(t_mem, t_comp) + parts.allreduce_s
     if efficient:
         time = engine_time(time, t.host_floor * parts.passes, t.step_overhead)
@@ -569,6 +573,18 @@ def peak_flops(gpu, fmt: WeightFormat) -> float:
     """Peak FLOP/s for the format's math; inf when the card has no sourced figure, so the
     compute term drops out (results say ``compute_known=False``)."""
     return gpu.peak_flops(fmt.kernel) or float("inf")
+
+
+def attention_peak(gpu, fmt: WeightFormat) -> float:
+    """The peak of the math attention runs on as a share of the weight format's (:func:`peak_flops`).
+    Attention multiplies activations by the cached keys and values, not by weights: FlashAttention's
+    kernels run in fp16 / bf16 whatever the weights' format (an fp32 model's in fp32), so an fp8 or
+    int8 model's attention runs at the 16-bit tensor rate, half its matmuls' on most cards (1 where
+    the card gives one figure for both, or none)."""
+    if fmt.kernel not in ("fp8", "int8"):
+        return 1.0
+    weights, sixteen = gpu.peak_flops(fmt.kernel), gpu.peak_flops("fp16")
+    return sixteen / weights if weights and sixteen else 1.0
 
 
 def card_of(s: Scenario) -> tuple[float, float, float, float]:
