@@ -216,3 +216,13 @@ def test_attention_shows_its_own_rate_where_it_differs(scenario):
                                                      prompt_tokens=4096))}
     assert "(61.48 + 4.40) TFLOP ÷ (989.4 TFLOP/s × 0.55)" in bf16["prefill"].substituted
     assert "16-bit tensor rate" not in bf16["prefill"].formula
+
+
+def test_packed_fp8_latent_is_spelled_out(scenario):
+    # DeepSeek-V3.2 on vLLM with an fp8 cache: 656 bytes a latent (512 FP8 + 4 fp32 scales + 64 bf16 RoPE values)
+    s = scenario("deepseek-v3.2", "h200", engine="vllm", weights="fp8", kv_dtype="fp8", n_gpus=8, prompt_tokens=1000)
+    kv = {e.key: e for e in explain_items(s)}["kv_cache"]
+    assert "(656 packed latent × 61 + 128 index key × 61 × 1.031/1) × 1 bytes" in kv.substituted
+    assert "FlashMLA's record" in kv.note
+    plain = {e.key: e for e in explain_items(s.with_(kv_dtype="bf16"))}["kv_cache"]
+    assert "576 latent × 61" in plain.substituted and "FlashMLA" not in plain.note

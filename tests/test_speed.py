@@ -226,6 +226,19 @@ def test_sparse_attention_reads_the_top_k_in_vllm_and_everything_in_hf(scenario)
     pairs = 2048**2 / 2 + (10_000 - 2048) * 2048
     assert float(p.attention_flops) == pytest.approx(t.attention_flops * pairs + t.index_flops * 10_000**2 / 2,
                                                      rel=1e-12)
+    # an fp8 cache (vLLM's default for V3.2): FlashMLA's sparse backend packs each latent as its fp8_ds_mla record,
+    # 512 FP8 values + 4 fp32 scales + 64 RoPE values in bf16 = 656 bytes, beside the 132-byte index key; a step at
+    # 100,000 tokens reads the index keys whole and 2,048 records. V3 (no indexer) keeps the plain 576-byte latent,
+    # as does the generic profile (no packed format)
+    f8 = s.with_(kv_dtype="fp8")
+    assert estimate_memory(f8).kv_bytes_per_token == pytest.approx((512 + 16 + 128 + 132) * 61, rel=1e-12)  # 48,068
+    t8 = speed_terms(f8)
+    step8 = lambda ctx: decode_parts(t8, 1, ctx, 1.0, 0.0)   # noqa: E731
+    assert float(step8(c).bytes_moved - step8(0).bytes_moved) == pytest.approx(132 * 61 * c + 656 * 61 * 2048,
+                                                                                 rel=1e-12)
+    assert estimate_memory(scenario("deepseek-v3", "h200", engine="vllm", weights="fp8", n_gpus=8,
+                                    kv_dtype="fp8")).kv_bytes_per_token == 576 * 61
+    assert estimate_memory(f8.with_(engine="generic")).kv_bytes_per_token == pytest.approx((576 + 132) * 61, rel=1e-12)
     # HF transformers (sdpa) applies the top-k as a mask over the whole cache: every latent is read and scored
     assert speed_terms(s.with_(weights="bf16")).index_flops == 61 * 64 * 128
     hf = speed_terms(scenario("deepseek-v3.2", "h200", engine="hf", weights="bf16", n_gpus=8))

@@ -43,6 +43,10 @@ class EngineProfile(BaseModel):
         "bytes per value of the indexer's cached keys when the engine keeps them in its own format (fp8 with "
         "a scale per 128 values: 1 + 4/128); None: the KV cache's dtype. Set together with FP8 indexer math, "
         "which runs at twice the 16-bit tensor rate"))
+    packed_fp8_latent: bool = Field(False, description=(
+        "with an fp8 KV cache a sparse-attention model's MLA latent is packed as FlashMLA's record (vLLM's "
+        "fp8_ds_mla): the latent in FP8 with an fp32 scale per 128 values, the RoPE dimensions in bf16 (656 "
+        "bytes for 512 + 64); False: the latent at the cache's dtype"))
 
     # --- budget -------------------------------------------------------------------
     util_fraction: float = Field(1.0, gt=0, le=1, description="share of the card's memory the engine may use")
@@ -90,13 +94,13 @@ class EngineProfile(BaseModel):
         return self
 
 
-FP8_INDEX_KEY_BYTES = 1.0 + 4.0 / 128   # an FP8 value and one fp32 scale per 128 (DeepSeek's and vLLM's indexer cache)
+FP8_SCALED_BYTES = 1.0 + 4.0 / 128   # an FP8 value and an fp32 scale per 128 (indexer keys, FlashMLA's fp8 latent)
 
 ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="generic", name="Generic (theory)", parallel="tensor", kv_allocation="grow",
         default_attention="sdpa", eager_score_bytes=4.0, cuda_context_bytes=512 * MIB, sparse_attention=True,
-        index_key_bytes=FP8_INDEX_KEY_BYTES,
+        index_key_bytes=FP8_SCALED_BYTES,
         notes="Textbook estimate: weights + KV cache for the tokens held + the transient peak of one "
               "forward pass + a CUDA context.",
         sources={
@@ -146,7 +150,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16,
         util_fraction=0.90, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
         sampler_seqs=1024, sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0, rope_table=True,
-        sparse_attention=True, index_key_bytes=FP8_INDEX_KEY_BYTES,
+        sparse_attention=True, index_key_bytes=FP8_SCALED_BYTES, packed_fp8_latent=True,
         framework_bytes=0.25 * GIB, multi_gpu_bytes=1.8 * GIB, cuda_graph_bytes=0.9 * GIB,
         notes="Serving engine: a share of the card is profiled at start-up and what is left becomes "
               "KV-cache blocks.",
@@ -176,7 +180,11 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                                 "https://blog.vllm.ai/2025/09/29/deepseek-v3-2.html; the same model code serves "
                                 "glm_moe_dsa, docs.vllm.ai vllm.models.deepseek_v32). Its Indexer is replicated on "
                                 "every tensor-parallel rank ('no tensor parallel, just replicated') and logs 'Using "
-                                "FP8 indexer cache': keys in FP8 with a scale per 128 values (quant_block_size 128).",
+                                "FP8 indexer cache': keys in FP8 with a scale per 128 values (quant_block_size 128). "
+                                "With an fp8 KV cache (the default vLLM picks for DeepSeek-V3.2) the sparse backend "
+                                "stores each token's latent as its fp8_ds_mla record, 656 bytes: 512 FP8 values, "
+                                "four fp32 scales and the 64 RoPE dimensions in bf16 "
+                                "(FlashMLASparseBackend.get_kv_cache_shape).",
         },
     ),
     EngineProfile(

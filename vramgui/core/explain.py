@@ -22,6 +22,7 @@ from .memory import (
     heads_per_card,
     kv_elements_per_token_layer,
     layer_share,
+    packed_latent_bytes,
     rope_table_bytes,
     window_cells,
 )
@@ -239,7 +240,9 @@ def _kv(s: Scenario, m) -> Explanation:
              else f"2 × {a.attention_layers} × {h_kv:g} × {a.head_dim}")
     x = a.indexer
     if x is not None:   # MLA's cache plus the indexer's key, in the layers that own an indexer
-        per_layer = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent" if latent
+        packed = packed_latent_bytes(a, s)
+        per_layer = (f"{packed:g} packed latent" if packed else
+                     f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent" if latent
                      else f"{h_kv:g} × ({a.q_head_dim} + {a.v_head_dim})")
         in_own_format = f" × {p.index_key_bytes:.4g}/{kv.bytes_per_element:.4g}" if p.index_key_bytes else ""
         chain = f"({per_layer} × {a.attention_layers} + {x.head_dim} index key × {a.indexer_layers}{in_own_format})"
@@ -256,6 +259,10 @@ def _kv(s: Scenario, m) -> Explanation:
              + (f", blocks of {p.kv_block_tokens}" if p.kv_block_tokens > 1 else "") + ")."]
     if latent:
         notes.append("MLA caches one latent vector per token and layer instead of expanded K and V.")
+    if x is not None and packed_latent_bytes(a, s):
+        notes.append(f"With an fp8 cache {p.name}'s sparse backend packs each latent as FlashMLA's record: "
+                     f"{a.mla.kv_lora_rank} FP8 values with an fp32 scale per 128 and the {a.mla.qk_rope_head_dim} "
+                     f"RoPE dimensions in bf16, {packed_latent_bytes(a, s):g} bytes.")
     if x is not None:
         notes.append(f"DeepSeek sparse attention: the lightning indexer caches a {x.head_dim}-wide key per token "
                      + (f"({p.index_key_bytes:.4g} bytes a value: FP8 with a scale per 128) " if p.index_key_bytes

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .architecture import Architecture
-from .engines import EngineProfile
+from .engines import FP8_SCALED_BYTES, EngineProfile
 from .params import count_params
 from .scenario import Scenario
 from .weights import WeightBytes, weight_bytes
@@ -169,12 +169,25 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
         return 2.0 * kv * g.head_dim
     if a.mla:
         index = index_key_elements(a, s)
-        if p.mla_latent_cache:
-            return float(a.mla.kv_lora_rank + a.mla.qk_rope_head_dim + index)  # replicated on every rank
+        if p.mla_latent_cache:   # replicated on every rank
+            packed = packed_latent_bytes(a, s)
+            if packed:                     # 1-byte elements
+                return packed + index
+            return float(a.mla.kv_lora_rank + a.mla.qk_rope_head_dim + index)
         h, _ = heads_per_card(a, s.n_gpus, p)
         return h * (a.q_head_dim + a.v_head_dim) + index
     _, h_kv = heads_per_card(a, s.n_gpus, p)
     return 2.0 * h_kv * a.head_dim
+
+
+def packed_latent_bytes(a: Architecture, s: Scenario) -> float | None:
+    """Bytes of one token's MLA latent in one layer where the engine packs a sparse-attention model's fp8 cache
+    in FlashMLA's record (:attr:`EngineProfile.packed_fp8_latent`): the latent in FP8 with an fp32 scale per
+    128 values, the RoPE dimensions in bf16 (656 for 512 + 64); None elsewhere."""
+    if not (a.mla and a.indexer and s.profile.mla_latent_cache and s.profile.packed_fp8_latent
+            and s.kv_dtype == "fp8"):
+        return None
+    return a.mla.kv_lora_rank * FP8_SCALED_BYTES + 2.0 * a.mla.qk_rope_head_dim
 
 
 def index_key_elements(a: Architecture, s: Scenario) -> float:
