@@ -102,7 +102,7 @@ def test_unchecked_model_type_carries_a_note(capsys, tmp_path, cat):
     assert "'newfamily' is not a model type vramgui has checked" in d["layout_note"]
     rc, out, _ = run(capsys, "estimate", "--model-file", str(tmp_path), "--gpu", "l4")
     assert rc == 0 and "note: 'newfamily' is not a model type vramgui has checked" in out
-    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "l4")
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "l4", "--prompt", "1024")
     assert "note:" not in out
 
 
@@ -173,3 +173,27 @@ def test_estimate_names_the_image_encoder_and_whether_the_engine_loads_it(capsys
     assert "image encoder 0.42 B (not loaded by this engine" in out
     rc, out, _ = run(capsys, "estimate", "--model", "gemma3-27b", "--gpu", "h100-sxm", "--engine", "vllm")
     assert "image encoder 0.42 B (loaded)" in out
+
+
+def test_readme_example_is_what_the_cli_prints(capsys):
+    # the README's estimate example is the CLI's output, line for line (the memory and speed it shows are tested
+    # against measurements elsewhere; this keeps the page true when they change)
+    from pathlib import Path
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ vramgui-cli estimate ", 1)[1].split("```", 1)[0].splitlines()
+    rc, out, _ = run(capsys, "estimate", *block[0].split())
+    assert rc == 0 and out.splitlines() == block[1:]
+
+
+def test_defaults_are_the_windows_and_past_the_limit_is_noted(capsys):
+    from vramgui.ui.app import parse_args
+    app = parse_args([])
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--json")
+    sc = json.loads(out)["scenario"]
+    assert (sc["prompt_tokens"], sc["output_tokens"]) == (app.prompt, app.output) == (4096, 256)
+    # 4,096 + 256 tokens run past Llama 2's 4,096: the text says so; within it, no note
+    assert sc["context_note"].startswith("prompt + output = 4,352 tokens, beyond the model's 4,096-token context")
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--output", "0")
+    assert "note:" not in out
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090")
+    assert "\nnote: prompt + output = 4,352 tokens, beyond the model's 4,096-token context" in out

@@ -35,6 +35,7 @@ from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
 from .core.presets import GPU
 from .core.report import estimate_dict, largest_context_text, offload_dict
+from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 from .core.speed import estimate_speed
 from .core.units import GIB
 
@@ -64,8 +65,10 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                    help=f"engine profile: {' '.join(ENGINES)} (default generic)")
     g.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None,
                    help="attention implementation (default: the engine's)")
-    g.add_argument("--prompt", type=int, default=512, metavar="TOKENS", help="prompt tokens (default 512)")
-    g.add_argument("--output", type=int, default=0, metavar="TOKENS", help="generated tokens (default 0)")
+    g.add_argument("--prompt", type=int, default=DEFAULT_PROMPT_TOKENS, metavar="TOKENS",
+                   help=f"prompt tokens (default {DEFAULT_PROMPT_TOKENS}, as the window)")
+    g.add_argument("--output", type=int, default=DEFAULT_OUTPUT_TOKENS, metavar="TOKENS",
+                   help=f"generated tokens (default {DEFAULT_OUTPUT_TOKENS}, as the window)")
     g.add_argument("--batch", type=int, default=1, metavar="N", help="concurrent sequences (default 1)")
     g.add_argument("--gpu-util", type=float, default=None, metavar="FRACTION",
                    help="engine memory cap (vLLM gpu_memory_utilization; default: the engine's)")
@@ -138,8 +141,9 @@ def _print_estimate(d: dict) -> None:
     print(f"parameters: {d['model']['params_total'] / 1e9:,.2f} B total, "
           f"{d['model']['params_active'] / 1e9:,.2f} B active"
           + (f"; image encoder {vision / 1e9:,.2f} B{loaded}" if vision else ""))
-    if d["model"]["layout_note"]:
-        print("note: " + d["model"]["layout_note"])
+    for note in (d["model"]["layout_note"], d["scenario"]["context_note"]):
+        if note:
+            print("note: " + note)
     rows = [("weights", _gib(m["weights"])), ("KV cache", _gib(m["kv_cache"])),
             ("activations", _gib(m["activations"])), ("overhead", _gib(m["overhead"])),
             ("total per card", _gib(m["total"])), ("usable per card", _gib(f["budget_bytes"])),

@@ -51,7 +51,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
         "scenario": {"model": s.model.id, "gpu": s.gpu.id, "gpus": s.n_gpus, "weights": s.weights,
                      "kv_dtype": s.kv_dtype, "engine": s.engine, "attention": s.attention_impl,
                      "prompt_tokens": s.prompt_tokens, "output_tokens": s.output_tokens, "batch": s.batch,
-                     "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib},
+                     "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -89,6 +89,15 @@ def _speed_dict(sp: SpeedResult) -> dict:
 
 
 
+def context_note(s) -> str | None:
+    """A warning where prompt + output run past the model's context length (None within it)."""
+    limit = s.model.architecture.max_context
+    if s.context_tokens <= limit:
+        return None
+    return (f"prompt + output = {s.context_tokens:,} tokens, beyond the model's {limit:,}-token context: it was "
+            "not trained on positions past it (estimated as if it ran)")
+
+
 def largest_context_text(tokens: int | None, limit: int) -> str:
     """The largest context in words: capped at the model's own limit, saying what memory allows."""
     if tokens is None:
@@ -105,7 +114,8 @@ def report_markdown(d: dict) -> str:
         f"# {d['model']['name']} on {sc['gpus']} × {d['gpu']['name']}",
         "",
         f"{sc['weights']} weights, {sc['kv_dtype']} KV cache, {sc['engine']} engine ({sc['attention']} attention), "
-        f"prompt {sc['prompt_tokens']:,} + output {sc['output_tokens']:,} tokens, batch {sc['batch']}.",
+        f"prompt {sc['prompt_tokens']:,} + output {sc['output_tokens']:,} tokens, batch {sc['batch']}."
+        + (f" Note: {sc['context_note']}." if sc["context_note"] else ""),
         "",
         "| memory per card | GiB |", "| --- | ---: |",
         f"| weights | {g(m['weights'])} |", f"| KV cache | {g(m['kv_cache'])} |",

@@ -11,6 +11,10 @@ from .formats import KV_DTYPES, WEIGHT_FORMATS, KVDtype, WeightFormat
 from .presets import GPU, ModelPreset
 from .weights import FILE_FORMAT, file_weight_format
 
+#: The prompt and output the window and the CLI start from: a long chat turn.
+DEFAULT_PROMPT_TOKENS = 4096
+DEFAULT_OUTPUT_TOKENS = 256
+
 
 class Scenario(BaseModel):
     """Everything an estimate depends on.  Edits re-validate:

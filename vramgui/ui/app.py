@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS, Scenario, VramguiError
 from ..core.catalog import data_dir
+from ..core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -25,8 +26,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--kv-dtype", default="fp16", choices=list(KV_DTYPES))
     ap.add_argument("--engine", default="generic", choices=list(ENGINES))
     ap.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None)
-    ap.add_argument("--prompt", type=int, default=4096)
-    ap.add_argument("--output", type=int, default=256)
+    ap.add_argument("--prompt", type=int, default=DEFAULT_PROMPT_TOKENS)
+    ap.add_argument("--output", type=int, default=DEFAULT_OUTPUT_TOKENS)
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--mode", choices=["inference", "training"], default="inference")
     ap.add_argument("--measured", metavar="PATH", help="overlay a CSV/JSONL of measured points")
