@@ -219,12 +219,12 @@ def test_sparse_attention_reads_the_top_k_in_vllm_and_everything_in_hf(scenario)
     # attention FLOPs over 2,048 keys, plus the indexer scoring all of them: 2 × 61 layers × 64 heads × 128 in FP8,
     # counted as half as many at the 16-bit rate attention runs at (FP8 runs twice as fast), whatever the weights
     v3 = speed_terms(scenario("deepseek-v3", "h200", engine="vllm", weights="fp8", n_gpus=8))
-    assert t.attention_flops == v3.attention_flops and t.index_flops == 61 * 64 * 128
-    assert float(step(c).attention_flops) == pytest.approx(t.attention_flops * 2048 + 61 * 64 * 128 * c, rel=1e-12)
+    assert t.sparse_flops == v3.attention_flops and t.attention_flops == 0 and t.index_flops == 61 * 64 * 128
+    assert float(step(c).attention_flops) == pytest.approx(t.sparse_flops * 2048 + 61 * 64 * 128 * c, rel=1e-12)
     # a 10,000-token prompt: query i attends to min(i, 2,048) keys; the indexer scores the causal half of all pairs
     p = prefill_parts(t, 10_000, 1, 1.0, 0.0)
     pairs = 2048**2 / 2 + (10_000 - 2048) * 2048
-    assert float(p.attention_flops) == pytest.approx(t.attention_flops * pairs + t.index_flops * 10_000**2 / 2,
+    assert float(p.attention_flops) == pytest.approx(t.sparse_flops * pairs + t.index_flops * 10_000**2 / 2,
                                                      rel=1e-12)
     # an fp8 cache (vLLM's default for V3.2): FlashMLA's sparse backend packs each latent as its fp8_ds_mla record,
     # 512 FP8 values + 4 fp32 scales + 64 RoPE values in bf16 = 656 bytes, beside the 132-byte index key; a step at
@@ -245,7 +245,7 @@ def test_sparse_attention_reads_the_top_k_in_vllm_and_everything_in_hf(scenario)
     hf_step = lambda ctx: decode_parts(hf, 1, ctx, 1.0, 0.0)   # noqa: E731
     per_token = float(hf_step(1).bytes_moved - hf_step(0).bytes_moved)
     assert float(hf_step(c).bytes_moved - hf_step(0).bytes_moved) == pytest.approx(per_token * c, rel=1e-9)
-    assert hf.attention_keys == np.inf and hf.index_flops == 2 * 61 * 64 * 128   # it still scores every key, in bf16
+    assert hf.sparse_tokens == np.inf and hf.index_flops == 2 * 61 * 64 * 128   # it still scores every key, in bf16
 
 
 def test_attention_runs_at_the_16_bit_rate_whatever_the_weights(scenario):
@@ -274,6 +274,28 @@ def test_attention_runs_at_the_16_bit_rate_whatever_the_weights(scenario):
     assert attention_peak(cat.gpu("rtx4090"), fp8) == pytest.approx(165.2 / 330.3, rel=1e-12)
     assert attention_peak(cat.gpu("a100-80gb"), fp8) == 1.0 and attention_peak(cat.gpu("h100-sxm"), awq) == 1.0
     assert attention_peak(cat.gpu("a100-80gb"), int8) == pytest.approx(312 / 624, rel=1e-12)
+
+
+def test_windowed_layers_attend_to_their_window_only(scenario):
+    # gpt-oss-20b: 24 layers of 64 heads × 64, every other one windowed to 128 tokens. A 32,768-token prompt: the
+    # 12 full layers see every earlier token (32,768² / 2 pairs), the 12 windowed ones at most 128 (128² / 2 +
+    # (32,768 - 128) × 128 pairs), 4 × 64 × 64 FLOPs a pair and layer; a decode step at 32,768 tokens reads and
+    # attends to 32,768 keys in the full layers and 128 in the windowed ones
+    s = scenario("gpt-oss-20b", "h100-sxm", engine="vllm", weights="mxfp4", prompt_tokens=32_768)
+    t = speed_terms(s)
+    p = 32_768
+    pair = 4 * 64 * 64
+    parts = prefill_parts(t, p, 1, 1.0, 0.0)
+    assert float(parts.attention_flops) == pytest.approx(12 * pair * (p * p / 2 + 128**2 / 2 + (p - 128) * 128),
+                                                         rel=1e-12)
+    from vramgui.core.speed import decode_parts
+    step = decode_parts(t, 1, p, 1.0, 0.0)
+    assert float(step.attention_flops) == pytest.approx(12 * pair * (p + 128), rel=1e-12)
+    kv_token = 2 * 8 * 64 * 2     # K and V of its 8 KV heads, bf16, a layer
+    assert float(step.bytes_moved - decode_parts(t, 1, 0, 1.0, 0.0).bytes_moved) == pytest.approx(
+        12 * kv_token * (p + 128), rel=1e-12)
+    # an engine that ignores the window (none here) would attend to everything: HF's sdpa keeps it
+    assert speed_terms(s.with_(engine="hf")).window_flops == t.window_flops == 12 * pair
 
 
 def test_throughput_linear_before_knee_flat_after(scenario):

@@ -497,7 +497,7 @@ def _sparse_note(s: Scenario, t) -> str:
     x = s.model.architecture.indexer
     if x is None:
         return ""
-    if np.isfinite(t.attention_keys):
+    if np.isfinite(t.sparse_tokens):
         return (f" Sparse attention: a step reads every token's index key but the latent of only the indexer's "
                 f"{x.topk:,} chosen tokens per sequence, and attends to those "
                 f"({s.profile.sources['sparse_attention'].rstrip('.')}).")

@@ -334,7 +334,7 @@ class SpeedTerms:
     kv_windowed: ArrayLike        # ... windowed layers, capped at ``window``
     window: ArrayLike
     matmul_flops: ArrayLike       # per token: 2 · P_active without the embedding lookup
-    attention_flops: ArrayLike    # per (query, key) pair: 4 · L_attention · h · d_h
+    attention_flops: ArrayLike    # per (query, key) pair over the layers that attend to every key: 4 · L · h · d_h
     allreduce_bytes: ArrayLike    # per token per all-reduce (ring: 2 (N-1)/N · d · 2 bytes)
     allreduces: ArrayLike         # per step: two per layer when tensor parallel
     host_floor: ArrayLike         # s: the host's launch loop per step
@@ -344,7 +344,10 @@ class SpeedTerms:
     expert_flops: ArrayLike = 0.0     # per token: 2 · routed expert params one token uses (0: dense)
     moe_gemm_tokens: ArrayLike = 0.0  # :data:`MOE_GEMM_TOKENS` of the engine
     state: ArrayLike = 0.0            # recurrent state per sequence: read and written each step
-    attention_keys: ArrayLike = np.inf  # keys a query attends to at most (a sparse indexer's top-k)
+    window_flops: ArrayLike = 0.0     # per (query, key) pair over the windowed layers, keys capped at ``window``
+    kv_sparse: ArrayLike = 0.0        # cache bytes per token of which a step reads ``sparse_tokens`` at most
+    sparse_flops: ArrayLike = 0.0     # per (query, key) pair where a query attends ``sparse_tokens`` keys at most
+    sparse_tokens: ArrayLike = np.inf  # a sparse indexer's top-k, in tokens
     index_flops: ArrayLike = 0.0      # per (query, key) pair: the sparse indexer's scoring, over every key
     attention_peak: ArrayLike = 1.0   # the attention math's peak as a share of the weights' (:func:`attention_peak`)
     attention_efficiency: ArrayLike = 0.5  # share of that peak attention sustains (:data:`FLOPS_EFFICIENCY`)
@@ -370,25 +373,30 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         else:                # windowed layers counted with the full ones
             reread_full = a.attention_layers / (own_windowed + own_full)
     kv_full, kv_windowed = mt.kv_full * whole * reread_full, mt.kv_windowed * whole * reread_windowed
-    window = float(a.sliding_window) if np.isfinite(mt.window) else mt.window   # a step reads the window only
-    keys, index_flops, x = np.inf, 0.0, a.indexer
+    windowed = np.isfinite(mt.window)
+    window = float(a.sliding_window) if windowed else mt.window   # a step reads and attends to the window only
+    per_pair = 2.0 * a.num_heads / tp     # a query-key product and a value product per head and width
+    window_flops = per_pair * a.sliding_window_layers * 2 * a.head_dim if windowed else 0.0
+    full_flops = per_pair * a.attention_head_dims - window_flops
+    kv_sparse, sparse_flops, sparse_tokens, index_flops, x = 0.0, 0.0, np.inf, 0.0, a.indexer
     if x:   # the indexer scores every key: a product per head, in each layer that owns one (on every rank);
         # in FP8 (at twice the 16-bit tensor rate attention runs at) where the engine keeps its keys so
         fp8 = 0.5 if prof.index_key_bytes else 1.0
         index_flops = 2.0 * a.indexer_layers * x.heads * x.head_dim * fp8
     if x and prof.sparse_attention:   # the indexer's keys read whole, the latent cache only at the top-k
         share = index_key_elements(a, s) / float(kv_elements_per_token_layer(a, s))
-        kv_full, kv_windowed, window = kv_full * share, kv_full * (1.0 - share), float(x.topk)
-        keys = float(x.topk)
+        kv_full, kv_sparse = kv_full * share, kv_full * (1.0 - share)
+        full_flops, sparse_flops, sparse_tokens = 0.0, full_flops, float(x.topk)
     return SpeedTerms(
         dense_bytes=dense, expert_bytes=expert, num_experts=e, experts_per_token=k,
         kv_full=kv_full, kv_windowed=kv_windowed, window=window,
         state=mt.state * whole,
         matmul_flops=2.0 * (p.active - p.embedding) / tp,
-        attention_flops=2.0 * a.num_heads * a.attention_head_dims / tp,
+        attention_flops=full_flops, window_flops=window_flops,
         allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
-        attention_keys=keys, index_flops=index_flops, attention_peak=attention_peak(s.gpu, s.weight_format),
+        kv_sparse=kv_sparse, sparse_flops=sparse_flops, sparse_tokens=sparse_tokens, index_flops=index_flops,
+        attention_peak=attention_peak(s.gpu, s.weight_format),
         chunk=prof.prefill_chunk_tokens, **engine_terms(speed_key(prof, s.gpu), s),
     )
 
@@ -483,32 +491,50 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
     are left out."""
     b = np.asarray(batch, dtype=np.float64)
     c = np.asarray(context, dtype=np.float64)
-    kv = (t.kv_full * c + t.kv_windowed * np.minimum(c, t.window) + 2.0 * t.state) * b   # the cache filled
-    attention = t.attention_flops * c if _dense(t) else \
-        t.attention_flops * np.minimum(c, t.attention_keys) + t.index_flops * c
+    kv = (t.kv_full * c + _capped(t.kv_windowed, c, t.window) + _capped(t.kv_sparse, c, t.sparse_tokens)
+          + 2.0 * t.state) * b   # the cache filled
+    attention = (t.attention_flops * c + _capped(t.window_flops, c, t.window)
+                 + _capped(t.sparse_flops, c, t.sparse_tokens) + _some(t.index_flops, c))
     return StepParts(bytes_moved=_weights_read(t, b) + kv, matmul_flops=t.matmul_flops * b,
                      attention_flops=attention * b, allreduce_s=_allreduce(t, b, link, latency),
                      passes=np.ones_like(b))
 
 
-def _dense(t: SpeedTerms) -> bool:
-    """No sparse-attention indexer in ``t`` (in none of a stack's entries): the attention terms stay plain."""
-    f = t.index_flops
-    return f == 0.0 if isinstance(f, float) else not np.any(f)
+def _zero(x: ArrayLike) -> bool:
+    """``x`` is 0 (in every entry of a stack): its term drops out (skipped: the window and sparse terms
+    belong to a few models, and the charts evaluate these formulas thousands of times a second)."""
+    return x == 0.0 if isinstance(x, float) else not np.any(x)
+
+
+def _some(coef: ArrayLike, x: ArrayLike) -> ArrayLike:
+    return 0.0 if _zero(coef) else coef * x
+
+
+def _capped(coef: ArrayLike, x: ArrayLike, cap: ArrayLike) -> ArrayLike:
+    """``coef · min(x, cap)``: a window or a top-k bounds what a step reads and attends to."""
+    return 0.0 if _zero(coef) else coef * np.minimum(x, cap)
+
+
+def _pairs(p: ArrayLike, cap: ArrayLike) -> np.ndarray:
+    """Causal (query, key) pairs of a ``p``-token prompt when a query sees at most ``cap`` keys:
+    query i sees min(i, cap)."""
+    m = np.minimum(p, cap)
+    return m * m / 2.0 + (p - m) * m
 
 
 def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, latency) -> StepParts:
     """The prefill of ``batch`` prompts of ``prompt`` tokens, in passes of the engine's chunk."""
     p = np.maximum(np.asarray(prompt, dtype=np.float64), 1.0)
-    tokens = p * np.asarray(batch, dtype=np.float64)
+    b = np.asarray(batch, dtype=np.float64)
+    tokens = p * b
     passes = np.ceil(tokens / t.chunk) if t.chunk else np.ones_like(tokens)
     touched = np.minimum(tokens, t.chunk) if t.chunk else tokens
-    if _dense(t):
-        attention = t.attention_flops * tokens * p / 2.0      # causal half
-    else:   # query i sees i keys, at most the top-k; the indexer scores the causal half
-        w = np.minimum(p, t.attention_keys)
-        attention = (t.attention_flops * (w * w / 2.0 + (p - w) * w) * np.asarray(batch, dtype=np.float64)
-                     + t.index_flops * tokens * p / 2.0)
+    causal = tokens * p / 2.0       # every query sees the keys before it (the causal half)
+    attention = (t.attention_flops + t.index_flops) * causal
+    if not _zero(t.window_flops):
+        attention = attention + t.window_flops * _pairs(p, t.window) * b
+    if not _zero(t.sparse_flops):
+        attention = attention + t.sparse_flops * _pairs(p, t.sparse_tokens) * b
     return StepParts(bytes_moved=_weights_read(t, touched) * passes, matmul_flops=t.matmul_flops * tokens,
                      attention_flops=attention,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
