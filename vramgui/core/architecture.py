@@ -66,6 +66,35 @@ class SparseIndexer(BaseModel):
         "last one's choice); None: every attention layer"))
 
 
+class CompressedAttention(BaseModel):
+    """DeepSeek-V4's hybrid attention.  One 512-wide entry a token serves as key and value (one KV
+    head, queries from a low-rank latent, a grouped low-rank output projection, a sink per head); every
+    layer attends to its last ``window`` tokens, and beside them a compressed layer caches one entry per
+    ``rate`` tokens: CSA layers (rate 4) pick the ``index_topk`` best of theirs with a lightning indexer
+    that caches its own compressed key, HCA layers (rate 128) attend to all of theirs.  The residual is
+    ``hc_mult`` streams mixed by hyper-connections; the first ``hash_layers`` MoE layers route by a
+    token-id table."""
+
+    model_config = _FROZEN
+    window: int = Field(ge=1, description="sliding_window: the last tokens every layer attends to")
+    csa_layers: int = Field(ge=0, description="compressed sparse attention layers (compress ratio csa_rate)")
+    csa_rate: int = Field(4, ge=2, description="tokens per compressed entry in a CSA layer")
+    hca_layers: int = Field(ge=0, description="heavily compressed attention layers (compress ratio hca_rate)")
+    hca_rate: int = Field(128, ge=2, description="tokens per compressed entry in an HCA layer")
+    q_lora_rank: int = Field(ge=1, description="the query latent's width")
+    o_groups: int = Field(ge=1, description="head groups of the grouped output projection")
+    o_lora_rank: int = Field(ge=1, description="each group's intermediate width")
+    index_heads: int = Field(ge=1, description="index_n_heads of the CSA layers' indexer")
+    index_head_dim: int = Field(ge=1, description="index_head_dim: its compressed key per entry")
+    index_topk: int = Field(ge=1, description="compressed entries a CSA query attends to")
+    hc_mult: int = Field(1, ge=1, le=64, description="residual streams mixed by hyper-connections")
+    hash_layers: int = Field(0, ge=0, description="first MoE layers routed by a token-id -> expert table")
+
+    @property
+    def compressed_layers(self) -> int:
+        return self.csa_layers + self.hca_layers
+
+
 class _RecurrentMixer(BaseModel):
     """Layers whose mixer keeps a fixed state per sequence instead of a KV cache: a short
     causal convolution (its last ``kernel - 1`` inputs kept) and a state matrix per head."""
@@ -233,6 +262,9 @@ class Architecture(BaseModel):
     moe: MoE | None = None
     mla: MLA | None = None
     indexer: SparseIndexer | None = None
+    compressed: CompressedAttention | None = Field(None, description=(
+        "DeepSeek-V4's compressed attention: with it every attention layer is windowed (sliding_window, "
+        "sliding_window_layers), one K=V head of head_dim"))
     linear_attention: LinearAttention | None = None
     mamba: Mamba2 | None = None
     mixerless_layers: int = Field(0, ge=0, description="blocks with only an MLP or MoE (Nemotron-H's '-', 'E')")
@@ -285,6 +317,12 @@ class Architecture(BaseModel):
         if self.cross_attention_layers and (self.cross_attention_layers + self.kv_shared_layers >= self.attention_layers
                                             or self.sliding_window_layers or self.global_attention):
             raise ValueError("cross_attention_layers leave too few self-attention layers, or meet windows")
+        c = self.compressed
+        if c and (c.compressed_layers > self.attention_layers or self.num_kv_heads != 1 or self.mla
+                  or self.indexer or self.sliding_window != c.window
+                  or self.sliding_window_layers != self.attention_layers):
+            raise ValueError("compressed attention needs one KV head, no MLA or DSA indexer, and every attention "
+                             "layer windowed to its window; its compressed layers cannot exceed the attention layers")
         return self
 
     @property
@@ -396,8 +434,8 @@ _QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starc
 # ``attention_bias`` gives q/k/v a bias but never the output projection (transformers' GLM code)
 _NO_O_BIAS = {"glm", "glm4", "glm4_moe", "glm4v_text"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
-_ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "glm_moe_dsa", "gpt_oss", "glm4_moe", "nemotron_h", "minimax_m2",
-                "ernie4_5_moe", "exaone_moe", "afmoe", "sarvam_mla", "sarvam_moe", "solar_open"}
+_ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gpt_oss", "glm4_moe", "nemotron_h",
+                "minimax_m2", "ernie4_5_moe", "exaone_moe", "afmoe", "sarvam_mla", "sarvam_moe", "solar_open"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
@@ -423,10 +461,7 @@ _UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "bamba", "granitemoe
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
 # attention experts): refused by name until they are counted
 _UNCOUNTED_LAYOUTS = {"longcat_flash": "two attention blocks per layer and zero-computation experts",
-                      "jetmoe": "mixture-of-attention-heads experts",
-                      "deepseek_v4": "compressed sparse and heavily compressed attention, whose caches hold a "
-                                     "quarter and a 128th of the tokens beside a 128-token window, and "
-                                     "hyper-connections"}
+                      "jetmoe": "mixture-of-attention-heads experts"}
 _SSM_KEYS = ("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_d_state", "ssm_state_size",
              "attn_layer_indices", "mamba_expand")
 _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "half": 2}
@@ -439,6 +474,7 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 # model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
 CHECKED_MODEL_TYPES = frozenset({
     "afmoe", "apertus", "arcee", "bloom", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2", "deepseek_v3",
+    "deepseek_v4",
     "deepseek_v32", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon", "flex_olmo",
     "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4v_text", "glm_moe_dsa",
     "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe",
@@ -634,6 +670,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             sw_layers = L
         if sw >= _int(max_ctx, source, "max_position_embeddings"):
             sw, sw_layers = None, 0  # a window as long as the context changes nothing
+    compressed = _compressed_from_hf(cfg, L, source) if mt == "deepseek_v4" else None
+    if compressed:
+        sw, sw_layers = compressed.window, L   # every layer attends to its window beside its compressed entries
 
     learned_positions = 0
     if mt in ("gpt_bigcode", "gpt2", "opt"):
@@ -668,10 +707,10 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             embedding_norm=mt == "bloom", scalars_per_layer=_SCALARS_PER_LAYER.get(mt, 0),
             lm_head_bias=mt in ("phi", "gptj", "codegen") or cfg.get("lm_head_bias") is True,
             qk_norm=qk_norm and not qk_full and mt not in _QK_NORM_WEIGHTLESS, qk_norm_full=qk_full,
-            attention_sinks=mt in ("gpt_oss", "granite_swa", "granitemoe_swa"),
+            attention_sinks=mt in ("gpt_oss", "granite_swa", "granitemoe_swa", "deepseek_v4"),
             learned_positions=learned_positions,
             sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
-            indexer=indexer,
+            indexer=indexer, compressed=compressed,
             attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET or mt == "afmoe")),
             linear_attention=None if blocks else _linear_attention_from_hf(cfg, source, L),
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else None,
@@ -685,6 +724,46 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             vision=_vision_from_hf(vision_cfg, top, d, source) if isinstance(vision_cfg, dict) else None,
             rope_table_elements=_rope_table_elements(cfg, mt, max_ctx, d_h, mla, learned_positions, source),
         )
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+_CSA, _HCA = "compressed_sparse_attention", "heavily_compressed_attention"
+
+
+def _compressed_from_hf(cfg: dict, L: int, source: str) -> CompressedAttention:  # noqa: N803
+    """DeepSeek-V4's attention from ``compress_ratios`` (one per layer, the MTP layer's after them: 0 a
+    window only, else the layer's compression rate) or transformers' ``layer_types``; without either,
+    transformers' default (two HCA layers, then CSA and HCA in turn)."""
+    rates = cfg.get("compress_rates") if isinstance(cfg.get("compress_rates"), dict) else {}
+    csa_rate = _int(rates.get(_CSA, 4), source, "compress_rates")
+    hca_rate = _int(rates.get(_HCA, 128), source, "compress_rates")
+    kinds = cfg.get("layer_types")
+    ratios = cfg.get("compress_ratios")
+    if isinstance(ratios, list):
+        if len(ratios) < L:
+            raise ConfigError(f"lists {len(ratios)} layers, the model has {L}", source=source, field="compress_ratios")
+        names = {0: "window", 1: "window", csa_rate: _CSA, hca_rate: _HCA}
+        bad = sorted({r for r in ratios[:L] if r not in names}, key=str)
+        if bad:
+            raise ConfigError(f"rates {bad} are neither 0 (window only), {csa_rate} (CSA) nor {hca_rate} (HCA)",
+                              source=source, field="compress_ratios")
+        kinds = [names[r] for r in ratios[:L]]
+    elif not isinstance(kinds, list):
+        kinds = [_HCA] * min(L, 2) + [_CSA if i % 2 else _HCA for i in range(max(L - 2, 0))]
+    hash_layers = cfg.get("mlp_layer_types")
+    hash_layers = sum(1 for t in hash_layers[:L] if t == "hash_moe") if isinstance(hash_layers, list) else \
+        min(L, _int(cfg.get("num_hash_layers", 3), source, "num_hash_layers"))
+    try:
+        return CompressedAttention(
+            window=_need_int(cfg, source, "sliding_window"), csa_layers=kinds[:L].count(_CSA), csa_rate=csa_rate,
+            hca_layers=kinds[:L].count(_HCA), hca_rate=hca_rate, q_lora_rank=_need_int(cfg, source, "q_lora_rank"),
+            o_groups=_int(cfg.get("o_groups", 8), source, "o_groups"),
+            o_lora_rank=_int(cfg.get("o_lora_rank", 1024), source, "o_lora_rank"),
+            index_heads=_int(cfg.get("index_n_heads", 64), source, "index_n_heads"),
+            index_head_dim=_int(cfg.get("index_head_dim", 128), source, "index_head_dim"),
+            index_topk=_int(cfg.get("index_topk", 512), source, "index_topk"),
+            hc_mult=_int(cfg.get("hc_mult", 4), source, "hc_mult"), hash_layers=hash_layers)
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
 
@@ -742,6 +821,8 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
         return 0
     max_ctx = _int(max_ctx, source, "max_position_embeddings")
     scaling = _first(cfg, "rope_scaling", "rope_parameters")
+    if mt == "deepseek_v4" and isinstance(scaling, dict) and isinstance(scaling.get("compress"), dict):
+        scaling = scaling["compress"]   # transformers' rope_parameters: the compressed layers' YaRN table
     if isinstance(scaling, dict) and scaling and all(isinstance(x, dict) for x in scaling.values()):
         # one rotary embedding per layer type (Gemma 4), each tabled over its layers' whole head width
         # (vLLM PR #44738: clamping Gemma 4's tables from 262,144 to 32,768 positions saves 336 MiB, 768
@@ -749,7 +830,9 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
         wide = _int(_first(cfg, "global_head_dim", default=d_h), source, "global_head_dim")
         return max_ctx * sum(wide if "full" in str(t) else d_h for t in scaling)
     nested = scaling if isinstance(scaling, dict) else {}
-    if mla is not None:
+    if mt == "deepseek_v4":   # RoPE on the last 64 of each head's 512 values (qk_rope_head_dim)
+        rotary = _int(_first(cfg, "qk_rope_head_dim", default=64), source, "qk_rope_head_dim")
+    elif mla is not None:
         rotary = mla.qk_rope_head_dim
     elif isinstance(cfg.get("rotary_dim"), int) and not isinstance(cfg.get("rotary_dim"), bool):
         rotary = _int(cfg["rotary_dim"], source, "rotary_dim")

@@ -114,8 +114,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "transformers figure.",
             "budget": "Assumption: the whole card is usable.",
             "parallel": "Tensor parallel over N cards (every layer split, as in Megatron-LM).",
-            "sparse_attention": "The model's design: with a lightning indexer (DeepSeek-V3.2, GLM-5) each query "
-                                "attends to index_topk tokens; the indexer scores them all, in FP8 with its keys "
+            "sparse_attention": "The model's design: with a lightning indexer (DeepSeek-V3.2, GLM-5; DeepSeek-V4's "
+                                "CSA layers over their compressed entries) each query attends to index_topk of "
+                                "them; the indexer scores them all, in FP8 with its keys "
                                 "cached in FP8 and a scale per 128 values, as DeepSeek's reference inference code "
                                 "runs it.",
         },
@@ -143,7 +144,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
             "sparse_attention": "DeepSeek-V3.2 / GLM-5 in its default sdpa (and eager) attention: the indexer's "
                                 "top-k becomes an additive mask over every cached token (modeling_deepseek_v32.py: "
                                 "'The eager / SDPA paths turn these into an additive sparse mask'), so a step "
-                                "reads and scores the whole cache.",
+                                "reads and scores the whole cache. DeepSeek-V4's CSA layers likewise: the top-k "
+                                "indices become a bias over every compressed entry (modeling_deepseek_v4.py's "
+                                "block_bias).",
         },
     ),
     EngineProfile(
@@ -184,7 +187,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                                 "With an fp8 KV cache (the default vLLM picks for DeepSeek-V3.2) the sparse backend "
                                 "stores each token's latent as its fp8_ds_mla record, 656 bytes: 512 FP8 values, "
                                 "four fp32 scales and the 64 RoPE dimensions in bf16 "
-                                "(FlashMLASparseBackend.get_kv_cache_shape).",
+                                "(FlashMLASparseBackend.get_kv_cache_shape). DeepSeek-V4's CSA layers run on the "
+                                "same sparse backend (the only one vLLM's DeepseekV4 attention accepts, with an fp8 "
+                                "cache) over the indexer's top-k compressed entries.",
         },
     ),
     EngineProfile(

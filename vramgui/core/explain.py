@@ -268,7 +268,7 @@ def _kv(s: Scenario, m) -> Explanation:
                      + (f"({p.index_key_bytes:.4g} bytes a value: FP8 with a scale per 128) " if p.index_key_bytes
                         else "") + f"and scores every cached token; each query attends to the best {x.topk:,}.")
     windowed = bool(a.sliding_window and p.honors_sliding_window)
-    if windowed:
+    if windowed and not a.compressed:
         cells = window_cells(a, p)
         notes.append(f"{a.sliding_window_layers} windowed layers hold at most {cells:,.0f} tokens"
                      + (f" (the {a.sliding_window:,}-token window and the {p.prefill_chunk_tokens}-token batch being "
@@ -295,7 +295,21 @@ def _kv(s: Scenario, m) -> Explanation:
     if share < 1:
         notes.append(f"Layer split: the fullest card holds {share:.0%} of the layers.")
     scale = (f" × {share:.0%} of the layers" if share < 1 else "") + (", windowed layers capped" if windowed else "")
-    if g is None and mb is None:
+    c = a.compressed
+    if c is not None:
+        own = f" × {p.index_key_bytes:.4g}/{kv.bytes_per_element:.4g}" if p.index_key_bytes else ""
+        notes.append(f"DeepSeek-V4: one {a.head_dim}-wide entry per token serves as key and value, and every layer "
+                     f"keeps its last {c.window} tokens; the {c.csa_layers} CSA layers add an entry per {c.csa_rate} "
+                     f"tokens with the lightning indexer's {c.index_head_dim}-wide key for it (a query attends to the "
+                     f"best {c.index_topk:,}), the {c.hca_layers} HCA layers one per {c.hca_rate} tokens (all "
+                     "attended). The compressors' pending tokens (fewer than a rate) are left out.")
+        formula = ("KV cache = (layers × entry width × min(tokens, window) + compressed entries' widths per token × "
+                   "tokens) × bytes per element × batch")
+        substituted = (f"= ({a.attention_layers} × {a.head_dim} × {min(tokens, c.window):,} + ({c.csa_layers} × "
+                       f"({a.head_dim} + {c.index_head_dim}{own}) / {c.csa_rate} + {c.hca_layers} × {a.head_dim} / "
+                       f"{c.hca_rate}) × {tokens:,}) × {kv.bytes_per_element:.4g} bytes × {s.batch}"
+                       f"{scale.replace(', windowed layers capped', '')} = {_g(float(m.kv_cache))} per card")
+    elif g is None and mb is None:
         formula = "KV cache = 2 × layers × KV heads × head dim × bytes per element × tokens × batch"
         substituted = (f"= {chain} × {kv.bytes_per_element:.4g} bytes × {tokens:,} tokens × "
                        f"{s.batch}{scale} = {_g(float(m.kv_cache))} per card")
@@ -494,12 +508,14 @@ def _attention_rate(t) -> str:
 
 def _sparse_note(s: Scenario, t) -> str:
     """How a decode step reads a sparse-attention model's cache under this engine."""
-    x = s.model.architecture.indexer
-    if x is None:
+    a = s.model.architecture
+    x, c = a.indexer, a.compressed
+    if x is None and c is None:
         return ""
     if np.isfinite(t.sparse_tokens):
-        return (f" Sparse attention: a step reads every token's index key but the latent of only the indexer's "
-                f"{x.topk:,} chosen tokens per sequence, and attends to those "
+        chosen = (f"the latent of only the indexer's {x.topk:,} chosen tokens per sequence" if x else
+                  f"in each CSA layer only the indexer's {c.index_topk:,} chosen entries per sequence")
+        return (f" Sparse attention: a step reads every index key but {chosen}, and attends to those "
                 f"({s.profile.sources['sparse_attention'].rstrip('.')}).")
     if "sparse_attention" in s.profile.sources:
         return (f" Sparse attention is applied as a mask by {s.profile.name}: a step reads and scores the whole cache "

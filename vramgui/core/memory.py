@@ -115,6 +115,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     full_each = per_global if a.global_attention else per_layer
     kv_windowed = own_windowed * per_layer if windowed else 0.0
     kv_full = own_full * full_each + (0.0 if windowed else own_windowed * per_layer)
+    kv_full += compressed_kv_elements(a, s) * s.kv.bytes_per_element * share
     tp = s.n_gpus if p.parallel == "tensor" else 1
     h, h_kv = heads_per_card(a, s.n_gpus, p)
     act = p.activation_bytes
@@ -167,6 +168,8 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
     if full and g is not None:
         kv = g.num_kv_heads if p.parallel == "layer" or s.n_gpus == 1 else float(np.ceil(g.num_kv_heads / s.n_gpus))
         return 2.0 * kv * g.head_dim
+    if a.compressed:   # DeepSeek-V4: one entry per token serves as key and value (the window's cache)
+        return float(a.head_dim)
     if a.mla:
         index = index_key_elements(a, s)
         if p.mla_latent_cache:   # replicated on every rank
@@ -178,6 +181,22 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
         return h * (a.q_head_dim + a.v_head_dim) + index
     _, h_kv = heads_per_card(a, s.n_gpus, p)
     return 2.0 * h_kv * a.head_dim
+
+
+def compressed_kv_elements(a: Architecture, s: Scenario, sparse: bool = False) -> float:
+    """Cache elements one token adds over DeepSeek-V4's compressed layers (0 for other models): in each
+    CSA layer an entry per ``csa_rate`` tokens and the indexer's key for it (in the engine's own format for
+    those keys, converted to the cache dtype's elements), in each HCA layer one per ``hca_rate`` tokens.
+    ``sparse``: the CSA layers' entries only (what a sparse kernel reads at most ``index_topk`` of)."""
+    c = a.compressed
+    if c is None:
+        return 0.0
+    csa = c.csa_layers * a.head_dim / c.csa_rate
+    if sparse:
+        return csa
+    own = s.profile.index_key_bytes
+    index = c.index_head_dim * (own / s.kv.bytes_per_element if own else 1.0)
+    return csa + c.csa_layers * index / c.csa_rate + c.hca_layers * a.head_dim / c.hca_rate
 
 
 def packed_latent_bytes(a: Architecture, s: Scenario) -> float | None:

@@ -34,6 +34,7 @@ class ParamGroups:
     expert_biases: int = 0          # biases of all routed experts (gpt-oss)
     expert_biases_active: int = 0   # those of the experts a single token uses
     recurrent: int = 0              # Gated DeltaNet / Mamba-2 convolution kernels, decays, dt biases
+    hyper: int = 0                  # hyper-connections' stream-mixing weights (DeepSeek-V4, kept in fp32)
     per_layer_table: int = 0        # Gemma 4 E2B / E4B's per-layer token table: part of ``embedding``
     vision: int = 0                 # a vision-language checkpoint's image encoder and projector: not
                                     # part of ``total`` (the language model a decode step runs)
@@ -46,13 +47,13 @@ class ParamGroups:
     @property
     def total(self) -> int:
         return (self.embedding + self.lm_head + self.linear + self.router + self.norms + self.biases
-                + self.expert_biases + self.recurrent)
+                + self.expert_biases + self.recurrent + self.hyper)
 
     @property
     def small(self) -> int:
-        """Norms, biases, routers and the recurrent mixers' small tensors: what every format
-        keeps at its ``other_bits``."""
-        return self.norms + self.biases + self.router + self.expert_biases + self.recurrent
+        """Norms, biases, routers, the recurrent mixers' small tensors and hyper-connections: what
+        every format keeps at its ``other_bits``."""
+        return self.norms + self.biases + self.router + self.expert_biases + self.recurrent + self.hyper
 
     @property
     def active(self) -> int:
@@ -81,9 +82,37 @@ def attention_params_per_layer(a: Architecture) -> tuple[int, int]:
     return weights, biases
 
 
+def compressed_attention_params(a: Architecture) -> tuple[int, int, int]:
+    """(linear weights, biases and other small tensors, norms) of DeepSeek-V4's attention layers (as
+    transformers builds them): the query from a low-rank latent (normed), one K=V projection (normed), the
+    grouped output projection (each group of heads to ``o_lora_rank``, then all groups to d) and a sink per
+    head; a compressed layer's compressor (kv and gate projections, one pair for each of CSA's two
+    overlapping series, a position bias per slot of its window, a norm); a CSA layer's indexer (the same
+    at its own width, its queries from the query latent, a weight per head)."""
+    c, d, h, hd = a.compressed, a.hidden_size, a.num_heads, a.head_dim
+    L, ql, ih, ihd = a.attention_layers, c.q_lora_rank, c.index_heads, c.index_head_dim  # noqa: N806
+    weights = L * (d * ql + ql * h * hd + d * hd + h * hd * c.o_lora_rank + c.o_groups * c.o_lora_rank * d)
+    weights += c.csa_layers * (2 * d * 2 * hd + 2 * d * 2 * ihd + ql * ih * ihd + d * ih) + c.hca_layers * 2 * d * hd
+    small = L * h + c.csa_layers * c.csa_rate * 2 * (hd + ihd) + c.hca_layers * c.hca_rate * hd
+    norms = L * (ql + hd) + c.compressed_layers * hd + c.csa_layers * ihd
+    return weights, small, norms
+
+
+def hyper_connection_params(a: Architecture) -> int:
+    """DeepSeek-V4's hyper-connections: before the attention and the MoE of each layer a projection of the
+    ``n`` streams (n·d wide) to the pre, post and mixing weights (2n + n²) with a bias each and three scales;
+    at the end one to n weights, a bias each and a scale."""
+    n, d = a.compressed.hc_mult, a.hidden_size
+    out = (2 + n) * n
+    return a.num_layers * 2 * (out * n * d + out + 3) + n * n * d + n + 1
+
+
 def attention_params(a: Architecture) -> tuple[int, int]:
     """(linear weights, biases) of all attention layers, each kind of layer with its own geometry
     (:attr:`Architecture.attention_groups`: Gemma 4's full layers, layers without k/v projections)."""
+    if a.compressed:
+        w, b, _ = compressed_attention_params(a)
+        return w, b
     if a.mla:
         w, b = attention_params_per_layer(a)
         return a.attention_layers * w, a.attention_layers * b
@@ -157,6 +186,8 @@ def norm_params(a: Architecture) -> int:
         n += a.linear_attention.layers * a.linear_attention.value_head_dim
     if a.mamba:
         n += a.mamba.layers * a.mamba.d_inner          # the gated RMSNorm before out_proj
+    if a.compressed:
+        n += compressed_attention_params(a)[2]
     return n
 
 
@@ -182,6 +213,9 @@ def count_params(a: Architecture) -> ParamGroups:
             shared = n_moe * mlp_params(d, m.shared_intermediate_size, a.gated_mlp, False)[0]
         router = n_moe * (d * m.num_experts + (d if m.shared_expert_gate else 0)
                           + (m.num_experts if m.router_bias else 0))
+        if a.compressed and a.compressed.hash_layers:   # hash-routed layers: a token -> k experts table, no bias
+            hashed = a.compressed.hash_layers
+            router += hashed * (a.vocab_size * m.experts_per_token - (m.num_experts if m.router_bias else 0))
     wide_w = a.wide_mlp_layers * (mlp_params(d, 2 * a.intermediate_size, a.gated_mlp, a.mlp_bias)[0] - mlp_w)
     per_layer = 0
     if a.per_layer_input:   # projection to every layer's input, and each layer's gate and projection back
@@ -209,6 +243,7 @@ def count_params(a: Architecture) -> ParamGroups:
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,
         recurrent=n_lin * lin_small + n_mamba * mamba_small,
+        hyper=hyper_connection_params(a) if a.compressed else 0,
         per_layer_table=per_layer_table,
         vision=a.vision.params if a.vision else 0,
     )

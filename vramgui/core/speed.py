@@ -21,7 +21,14 @@ import numpy as np
 
 from .engines import EngineProfile
 from .formats import GGUF_BITS, WeightFormat
-from .memory import MemoryTerms, index_key_elements, kv_elements_per_token_layer, layer_share, memory_terms
+from .memory import (
+    MemoryTerms,
+    compressed_kv_elements,
+    index_key_elements,
+    kv_elements_per_token_layer,
+    layer_share,
+    memory_terms,
+)
 from .params import count_params
 from .presets import GPU
 from .scenario import Scenario
@@ -387,6 +394,20 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         share = index_key_elements(a, s) / float(kv_elements_per_token_layer(a, s))
         kv_full, kv_sparse = kv_full * share, kv_full * (1.0 - share)
         full_flops, sparse_flops, sparse_tokens = 0.0, full_flops, float(x.topk)
+    c = a.compressed
+    if c:   # DeepSeek-V4: each compressed entry stands for `rate` tokens; per token of context a query attends to
+        # 1/rate of an entry in each compressed layer, and the CSA layers' indexer scores all of theirs
+        csa_flops = per_pair * c.csa_layers * 2 * a.head_dim / c.csa_rate
+        full_flops += per_pair * c.hca_layers * 2 * a.head_dim / c.hca_rate
+        fp8 = 0.5 if prof.index_key_bytes else 1.0
+        index_flops = 2.0 * c.csa_layers * c.index_heads * c.index_head_dim / c.csa_rate * fp8
+        if prof.sparse_attention:   # a sparse kernel reads and attends to the top-k entries of a CSA layer only
+            kv_sparse = compressed_kv_elements(a, s, sparse=True) * s.kv.bytes_per_element * layer_share(a, n, prof) \
+                * whole
+            kv_full = kv_full - kv_sparse
+            sparse_flops, sparse_tokens = csa_flops, float(c.index_topk * c.csa_rate)
+        else:                       # top-k as a mask (HF): every entry read and scored
+            full_flops += csa_flops
     return SpeedTerms(
         dense_bytes=dense, expert_bytes=expert, num_experts=e, experts_per_token=k,
         kv_full=kv_full, kv_windowed=kv_windowed, window=window,

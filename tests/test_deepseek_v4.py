@@ -1,0 +1,93 @@
+"""DeepSeek-V4: compressed sparse (CSA) and heavily compressed (HCA) attention beside a 128-token window.
+
+Parameter counts are checked tensor for tensor against transformers in tests/test_transformers_counts.py;
+here the cache and what a step reads and computes, by hand from the released configs."""
+
+import pytest
+
+from vramgui.core import estimate_memory
+from vramgui.core.architecture import architecture_from_hf_config
+from vramgui.core.errors import ConfigError
+from vramgui.core.params import count_params
+from vramgui.core.speed import decode_parts, prefill_parts, speed_terms
+
+# V4-Flash: 43 layers (2 window-only, 21 CSA, 20 HCA), entries of 512 serving as K and V, 64 query heads,
+# the indexer's 64 heads of 128 picking 512 CSA entries; V4-Pro: 61 layers (30 CSA, 31 HCA), 128 heads, top 1,024
+FLASH = dict(layers=43, csa=21, hca=20, heads=64, topk=512)
+
+
+def test_released_layouts_and_sizes(cat):
+    f, p = (cat.model(m).architecture for m in ("deepseek-v4-flash", "deepseek-v4-pro"))
+    assert (f.compressed.csa_layers, f.compressed.hca_layers, f.sliding_window_layers) == (21, 20, 43)
+    assert (p.compressed.csa_layers, p.compressed.hca_layers, p.compressed.index_topk) == (30, 31, 1024)
+    # the model cards: 284B total / 13B activated (Flash), 1.6T / 49B (Pro): within 2 % and 7 %
+    assert count_params(f).total == pytest.approx(284e9, rel=0.002)
+    assert count_params(f).active == pytest.approx(13e9, rel=0.07)      # 13.80 B with embedding and output layer
+    assert count_params(p).total == pytest.approx(1.6e12, rel=0.02)     # 1,573.0 B
+    assert count_params(p).active == pytest.approx(49e9, rel=0.02)      # 49.78 B
+
+
+def test_cache_per_token_by_hand(scenario):
+    # vLLM with an fp8 cache (the only kind its DeepseekV4 attention runs), one card's share on 4 x H200: the
+    # single KV head is on every rank. Per token: the window's 43 × 512 entries (at most 128 tokens), the CSA
+    # layers' entry (512) and index key (128 values, FP8 with an fp32 scale per 128: 132 bytes) per 4 tokens,
+    # the HCA layers' entry per 128
+    s = scenario("deepseek-v4-flash", "h200", engine="vllm", weights="mxfp4", kv_dtype="fp8", n_gpus=4,
+                 prompt_tokens=131_072, output_tokens=256)
+    m = estimate_memory(s)
+    window, per_token = 43 * 512, 21 * (512 + 132) / 4 + 20 * 512 / 128      # 22,016 and 3,461 bytes
+    assert m.kv_bytes_per_token == pytest.approx(window + per_token, rel=1e-12)
+    tokens = 131_328                                                            # 131,072 + 256, in blocks of 16
+    assert float(m.kv_cache) == pytest.approx(window * 128 + per_token * tokens, rel=1e-12)   # 0.43 GiB
+    # a 16-bit cache doubles the entries, not the index keys (vLLM keeps those in FP8)
+    bf16 = estimate_memory(s.with_(kv_dtype="bf16"))
+    assert bf16.kv_bytes_per_token == pytest.approx(2 * window + 21 * (1024 + 132) / 4 + 20 * 1024 / 128, rel=1e-12)
+
+
+def test_a_step_reads_the_top_k_of_the_csa_entries_in_vllm_and_all_in_hf(scenario):
+    s = scenario("deepseek-v4-flash", "h200", engine="vllm", weights="mxfp4", kv_dtype="fp8", prompt_tokens=0)
+    t = speed_terms(s)
+    c = 100_000
+    step = lambda terms, ctx: decode_parts(terms, 1, ctx, 1.0, 0.0)   # noqa: E731
+    read = float(step(t, c).bytes_moved - step(t, 0).bytes_moved)
+    # every layer's window, the CSA index keys and HCA entries for all 100,000 tokens, the CSA entries of the
+    # 512 x 4 = 2,048 tokens the indexer picks
+    assert read == pytest.approx(43 * 512 * 128 + (21 * 132 / 4 + 20 * 512 / 128) * c + 21 * 512 / 4 * 2048, rel=1e-12)
+    # FLOPs per query: 2 × 64 heads × (512 + 512) per entry attended (the window's 128, the HCA layers'
+    # c / 128, the CSA layers' 512), and the indexer's 64 × 128 products per CSA entry in FP8 (counted half)
+    pair = 2 * 64 * 2 * 512
+    attended = 43 * 128 + 20 * c / 128 + 21 * 512
+    assert float(step(t, c).attention_flops) == pytest.approx(pair * attended + 2 * 21 * 64 * 128 / 4 * c * 0.5,
+                                                              rel=1e-12)
+    # HF applies the top-k as a bias over every entry: the whole compressed cache read and attended
+    hf = speed_terms(s.with_(engine="hf", kv_dtype="bf16"))
+    hf_read = float(step(hf, c).bytes_moved - step(hf, 0).bytes_moved)
+    assert hf_read == pytest.approx(2 * (43 * 512 * 128 + (21 * (512 + 128) / 4 + 20 * 512 / 128) * c), rel=1e-12)
+    # a 100,000-token prompt in vLLM: query i attends to min(i, 128) window tokens, i / 128 HCA entries and
+    # min(i / 4, 512) CSA entries in the layers of each kind
+    p = 100_000
+    pairs = (43 * (128**2 / 2 + (p - 128) * 128) + 20 * p * p / 2 / 128
+             + 21 / 4 * (2048**2 / 2 + (p - 2048) * 2048))
+    got = float(prefill_parts(t, p, 1, 1.0, 0.0).attention_flops)
+    assert got == pytest.approx(2 * 64 * 2 * 512 * pairs + 2 * 21 * 64 * 128 / 4 * 0.5 * p * p / 2, rel=1e-12)
+
+
+def test_bad_compression_rates_name_the_field(cat):
+    cfg = dict(cat.model("deepseek-v4-flash").config)
+    with pytest.raises(ConfigError, match="compress_ratios.*rates \\[16\\]"):
+        architecture_from_hf_config({**cfg, "compress_ratios": [16] + cfg["compress_ratios"][1:]}, source="cfg.json")
+    with pytest.raises(ConfigError, match="compress_ratios.*lists 3 layers, the model has 43"):
+        architecture_from_hf_config({**cfg, "compress_ratios": [0, 4, 128]}, source="cfg.json")
+    with pytest.raises(ConfigError, match="q_lora_rank"):
+        architecture_from_hf_config({k: v for k, v in cfg.items() if k != "q_lora_rank"}, source="cfg.json")
+
+
+def test_explain_panel_spells_the_cache_and_the_sparse_read(scenario):
+    from vramgui.core.explain import explain_items
+    s = scenario("deepseek-v4-flash", "h200", engine="vllm", weights="mxfp4", kv_dtype="fp8", n_gpus=4,
+                 prompt_tokens=131_072, output_tokens=256)
+    items = {e.key: e for e in explain_items(s)}
+    assert ("(43 × 512 × 128 + (21 × (512 + 128 × 1.031/1) / 4 + 20 × 512 / 128) × 131,328) × 1 bytes × 1 "
+            "= 0.43 GiB per card") in items["kv_cache"].substituted
+    assert "every layer keeps its last 128 tokens" in items["kv_cache"].note
+    assert "in each CSA layer only the indexer's 512 chosen entries per sequence" in items["decode"].note
