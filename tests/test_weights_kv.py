@@ -270,3 +270,13 @@ def test_gemma4_e4b_caches_only_the_layers_that_own_one(scenario):
     wb = weight_bytes(s.model.architecture, WEIGHT_FORMATS["bf16"])
     assert wb.per_layer_table == 262_144 * 42 * 256 * 2
     assert float(m.weights) == pytest.approx(wb.total - wb.per_layer_table, rel=1e-12)
+
+
+def test_linear_roles_add_up_to_the_linear_count_for_every_preset(cat):
+    # the K-quant mixes price each linear tensor by its role; a tensor missing from the roles was missing from a
+    # GGUF format's bytes (DeepSeek-V3.2's and GLM-5's indexers were: 0.85 B and 0.73 B weights)
+    from vramgui.core.params import count_params
+    from vramgui.core.weights import linear_roles
+    for model_id in cat.models:
+        a = cat.model(model_id).architecture
+        assert sum(n for _, n, _ in linear_roles(a)) == count_params(a).linear, model_id

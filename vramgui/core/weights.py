@@ -36,7 +36,17 @@ def linear_roles(a: Architecture) -> list[tuple[str, int, int]]:
     d, h = a.hidden_size, a.num_heads
     n_attn, mats = a.attention_layers, (3 if a.gated_mlp else 2)
     roles: list[tuple[str, int, int]] = []
-    if a.mla:
+    c = a.compressed
+    if c:   # DeepSeek-V4: query latent and heads, the K=V projection, the grouped output projection's two steps
+        ql, hd, ihd = c.q_lora_rank, a.head_dim, c.index_head_dim
+        roles += [("base", n_attn * d * ql, d), ("base", n_attn * ql * h * hd, ql), ("base", n_attn * d * hd, d),
+                  ("o", n_attn * h * hd * c.o_lora_rank, h * hd // c.o_groups),
+                  ("o", n_attn * c.o_groups * c.o_lora_rank * d, c.o_groups * c.o_lora_rank),
+                  # the compressors' kv and gate projections; the CSA indexers' own, their queries, head weights
+                  ("base", c.csa_layers * 2 * d * 2 * (hd + ihd) + c.hca_layers * 2 * d * hd, d),
+                  ("base", c.csa_layers * ql * c.index_heads * ihd, ql),
+                  ("base", c.csa_layers * d * c.index_heads, d)]
+    elif a.mla:
         m = a.mla
         qk = m.qk_nope_head_dim + m.qk_rope_head_dim
         if m.q_lora_rank is None:
@@ -52,6 +62,10 @@ def linear_roles(a: Architecture) -> list[tuple[str, int, int]]:
             roles += [("base", n * d * q_out * (2 if a.attn_output_gate else 1), d),
                       ("base", n * d * kv_out if has_k else 0, d),
                       ("v", n * d * kv_out if has_v else 0, d), ("o", n * q_out * d, q_out)]
+    if a.indexer:   # DeepSeek sparse attention's indexer: queries from the query latent, one key, a weight per head
+        x, q_in = a.indexer, (a.mla.q_lora_rank if a.mla and a.mla.q_lora_rank else d)
+        roles += [("base", a.indexer_layers * x.heads * x.head_dim * q_in, q_in),
+                  ("base", a.indexer_layers * (x.head_dim + x.heads) * d, d)]
     for g in a.recurrent_mixers:
         roles += [("base", g.layers * d * g.in_proj_width, d), ("base", g.layers * g.out_width * d, g.out_width)]
     if a.per_layer_input:   # Gemma 4 E2B / E4B: to every layer's input, each layer's gate and projection back
