@@ -156,6 +156,6 @@ def test_an_unchecked_type_is_counted_with_a_caution():
     with pytest.raises(ConfigError, match="longcat_flash.*does not count yet"):
         architecture_from_hf_config(json.loads(CONFIG_MAPPING["longcat_flash"]().to_json_string(use_diff=False)))
     # a type vramgui has not checked is read with the generic layout, and the estimate says so
-    a = architecture_from_hf_config(json.loads(CONFIG_MAPPING["mimo_v2_flash"]().to_json_string()))
-    assert "'mimo_v2_flash' is not a model type vramgui has checked" in layout_note(a)
+    a = architecture_from_hf_config(json.loads(CONFIG_MAPPING["diffllama"]().to_json_string()))
+    assert "'diffllama' is not a model type vramgui has checked" in layout_note(a)
     assert layout_note(CAT.model("llama2-7b").architecture) is None

@@ -255,6 +255,9 @@ class Architecture(BaseModel):
     scalars_per_layer: int = Field(0, ge=0, le=64, description=(
         "single learned numbers each layer stores (Gemma 4's layer scale, Apertus' activation parameters)"))
     attention_sinks: bool = Field(False, description="one learned sink logit per query head and layer (gpt-oss)")
+    sinks_windowed_only: bool = Field(False, description="only the windowed layers have sinks (MiMo-V2-Flash)")
+    value_head_dim: int | None = Field(None, ge=1, le=100_000, description=(
+        "width of a value head where it differs from head_dim, the query/key width (MiMo-V2-Flash: 128 vs 192)"))
     learned_positions: int = Field(0, ge=0, description="rows of a learned absolute position table")
     sliding_window: int | None = Field(None, ge=1, description="attention window of the windowed layers")
     sliding_window_layers: int = Field(0, ge=0, description="how many layers use the window")
@@ -368,8 +371,12 @@ class Architecture(BaseModel):
         if self.mla:
             return self.attention_layers * (self.q_head_dim + self.v_head_dim)
         # cross-attention layers attend to the image's states, not to the context
-        return sum(n * 2 * head for n, head, _, _, _ in self.attention_groups) \
+        return sum(n * (head + self.value_width(head)) for n, head, _, _, _ in self.attention_groups) \
             - self.cross_attention_layers * 2 * self.head_dim
+
+    def value_width(self, head: int) -> int:
+        """The value width of a layer whose query/key heads are ``head`` wide (the same, or value_head_dim)."""
+        return self.value_head_dim or head
 
     @property
     def recurrent_mixers(self) -> tuple[_RecurrentMixer, ...]:
@@ -418,7 +425,14 @@ class Architecture(BaseModel):
 
     @property
     def v_head_dim(self) -> int:
-        return self.mla.v_head_dim if self.mla else self.head_dim
+        return self.mla.v_head_dim if self.mla else self.value_width(self.head_dim)
+
+    @property
+    def sink_layers(self) -> int:
+        """Layers with a learned sink logit per head."""
+        if not self.attention_sinks:
+            return 0
+        return self.sliding_window_layers if self.sinks_windowed_only else self.attention_layers
 
 
 # --- Hugging Face config.json -------------------------------------------------------
@@ -435,7 +449,8 @@ _QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starc
 _NO_O_BIAS = {"glm", "glm4", "glm4_moe", "glm4v_text"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
 _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gpt_oss", "glm4_moe", "nemotron_h",
-                "minimax_m2", "ernie4_5_moe", "exaone_moe", "afmoe", "sarvam_mla", "sarvam_moe", "solar_open"}
+                "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe", "sarvam_mla", "sarvam_moe",
+                "solar_open"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
@@ -474,7 +489,7 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 # model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
 CHECKED_MODEL_TYPES = frozenset({
     "afmoe", "apertus", "arcee", "bloom", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2", "deepseek_v3",
-    "deepseek_v4",
+    "deepseek_v4", "mimo_v2_flash",
     "deepseek_v32", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon", "flex_olmo",
     "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4v_text", "glm_moe_dsa",
     "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe",
@@ -553,6 +568,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         if isinstance(top.get("tie_word_embeddings"), bool):   # the wrapper builds the LM head: its word wins
             cfg["tie_word_embeddings"] = top["tie_word_embeddings"]
     mt = str(cfg.get("model_type") or "unknown").lower()
+    if mt == "mimo_v2":   # Xiaomi's releases after MiMo-V2-Flash name the same layout so
+        mt = "mimo_v2_flash"
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
     ssm_key = next((k for k in _SSM_KEYS if k in cfg), None)
     if mt in _UNSUPPORTED or (ssm_key and mt not in _GATED_DELTANET and mt != "nemotron_h"):
@@ -670,6 +687,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             sw_layers = L
         if sw >= _int(max_ctx, source, "max_position_embeddings"):
             sw, sw_layers = None, 0  # a window as long as the context changes nothing
+    mimo = _mimo_from_hf(cfg, L, h_kv, d_h, source) if mt == "mimo_v2_flash" else {}
+    if mimo:
+        sw, sw_layers, h_kv = mimo.pop("sliding_window"), mimo.pop("sliding_window_layers"), mimo.pop("num_kv_heads")
     compressed = _compressed_from_hf(cfg, L, source) if mt == "deepseek_v4" else None
     if compressed:
         sw, sw_layers = compressed.window, L   # every layer attends to its window beside its compressed entries
@@ -707,7 +727,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             embedding_norm=mt == "bloom", scalars_per_layer=_SCALARS_PER_LAYER.get(mt, 0),
             lm_head_bias=mt in ("phi", "gptj", "codegen") or cfg.get("lm_head_bias") is True,
             qk_norm=qk_norm and not qk_full and mt not in _QK_NORM_WEIGHTLESS, qk_norm_full=qk_full,
-            attention_sinks=mt in ("gpt_oss", "granite_swa", "granitemoe_swa", "deepseek_v4"),
+            attention_sinks=mt in ("gpt_oss", "granite_swa", "granitemoe_swa", "deepseek_v4")
+            or mimo.get("attention_sinks", False), sinks_windowed_only=mimo.get("sinks_windowed_only", False),
+            value_head_dim=mimo.get("value_head_dim"),
             learned_positions=learned_positions,
             sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
             indexer=indexer, compressed=compressed,
@@ -716,7 +738,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else None,
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
-            global_attention=_global_attention(cfg, d_h, h_kv, source) if sw_layers else None,
+            global_attention=mimo.get("global_attention") if mimo else
+            _global_attention(cfg, d_h, h_kv, source) if sw_layers else None,
             **_shared_kv_and_per_layer_inputs(cfg, mt, L, V, source),
             cross_attention_layers=len(cfg["cross_attention_layers"]) if mt == "mllama_text_model"
             and isinstance(cfg.get("cross_attention_layers"), list) else 0,
@@ -726,6 +749,56 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         )
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+def _mimo_from_hf(cfg: dict, L: int, h_kv: int, d_h: int, source: str) -> dict:  # noqa: N803
+    """MiMo-V2-Flash's attention, from transformers' keys or the release's own: which layers are windowed
+    (``layer_types``, or ``hybrid_layer_pattern`` with 1 for a windowed layer; default the first and every
+    sixth layer full), their KV heads (``swa_num_key_value_heads``, transformers: twice the full layers'),
+    the window (transformers' ``sliding_window``, or ``sliding_window_size`` + the query), the value heads'
+    width (``v_head_dim``, narrower than the query/key heads) and the windowed layers' sinks."""
+    kinds = cfg.get("layer_types")
+    pattern = cfg.get("hybrid_layer_pattern")
+    release = _mimo_release_keys(cfg)
+    if isinstance(kinds, list):
+        windowed = sum(1 for t in kinds[:L] if "sliding" in str(t))
+    elif isinstance(pattern, list):
+        if len(pattern) < L or any(t not in (0, 1) for t in pattern[:L]):
+            raise ConfigError(f"expected {L} entries of 0 (full attention) or 1 (windowed)", source=source,
+                              field="hybrid_layer_pattern")
+        windowed = sum(pattern[:L])
+    else:   # transformers' default: the first and every sixth layer full; the release's code: every layer full
+        windowed = 0 if release else sum(1 for i in range(L) if i and (i + 1) % 6)
+    window = cfg.get("sliding_window")
+    if window is None and cfg.get("sliding_window_size") is not None:
+        window = _int(cfg["sliding_window_size"], source, "sliding_window_size") + 1
+    window = _int(129 if window is None else window, source, "sliding_window")
+    swa_kv = _int(cfg.get("swa_num_key_value_heads", h_kv if release else 2 * h_kv), source,
+                  "swa_num_key_value_heads")
+    swa_head = _int(cfg.get("swa_head_dim", d_h), source, "swa_head_dim")
+    v = _int(cfg.get("v_head_dim", d_h if release else 128), source, "v_head_dim")
+    swa_v = cfg.get("swa_v_head_dim", swa_head if release else v)   # the release's code: the SWA head width
+    if swa_head != d_h or _int(swa_v, source, "swa_v_head_dim") != v:
+        raise ConfigError("windowed heads wider or narrower than the full layers' are not counted yet",
+                          source=source, field="swa_head_dim")
+    sinks = cfg.get("add_swa_attention_sink_bias", True)
+    if cfg.get("add_full_attention_sink_bias"):
+        raise ConfigError("sinks in the full-attention layers are not counted yet", source=source,
+                          field="add_full_attention_sink_bias")
+    try:
+        wide = GlobalAttention(head_dim=d_h, num_kv_heads=h_kv) if windowed and swa_kv != h_kv else None
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(exc), source=source) from None
+    return {"sliding_window": window if windowed else None, "sliding_window_layers": windowed,
+            "num_kv_heads": swa_kv if windowed else h_kv, "global_attention": wide, "value_head_dim": v,
+            "attention_sinks": bool(sinks and windowed), "sinks_windowed_only": True}
+
+
+def _mimo_release_keys(cfg: dict) -> bool:
+    """A config in the form Xiaomi's own code reads (``hybrid_layer_pattern``, ``swa_*`` keys), whose absent keys
+    mean other things than transformers' defaults do."""
+    return any(k in cfg for k in ("hybrid_layer_pattern", "moe_layer_freq", "swa_num_key_value_heads",
+                                   "swa_head_dim", "add_swa_attention_sink_bias"))
 
 
 _CSA, _HCA = "compressed_sparse_attention", "heavily_compressed_attention"
@@ -828,6 +901,8 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
         # (vLLM PR #44738: clamping Gemma 4's tables from 262,144 to 32,768 positions saves 336 MiB, 768
         # bf16 values a position: its 256-wide local and 512-wide global heads)
         wide = _int(_first(cfg, "global_head_dim", default=d_h), source, "global_head_dim")
+        if mt == "mimo_v2_flash":   # a table per layer type over the rotary share of its heads (partial_rotary_factor)
+            return max_ctx * sum(int(d_h * float(p.get("partial_rotary_factor", 1.0))) for p in scaling.values())
         return max_ctx * sum(wide if "full" in str(t) else d_h for t in scaling)
     nested = scaling if isinstance(scaling, dict) else {}
     if mt == "deepseek_v4":   # RoPE on the last 64 of each head's 512 values (qk_rope_head_dim)
@@ -1073,6 +1148,16 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         dense_layers = len(cfg["mlp_only_layers"])
     if blocks is not None:
         dense_layers = blocks.count("-")
+    if mt == "mimo_v2_flash":   # transformers' mlp_layer_types ("dense" / "sparse"), the release's moe_layer_freq
+        kinds, freq = cfg.get("mlp_layer_types"), cfg.get("moe_layer_freq")
+        if isinstance(kinds, list):
+            dense_layers = sum(1 for t in kinds[:L] if t == "dense")
+        elif isinstance(freq, list):
+            dense_layers = sum(1 for t in freq[:L] if not t)
+        elif isinstance(freq, int) and not isinstance(freq, bool):   # a period: experts where i % freq == 0
+            dense_layers = L - (len(range(0, L, freq)) if freq > 0 else 0)
+        else:   # transformers: the first layer dense; the release's code without the key: every layer dense
+            dense_layers = L if _mimo_release_keys(cfg) else 1
     try:
         return MoE(num_experts=_int(E, source, "num_experts"),
                    experts_per_token=_int(k, source, "num_experts_per_tok"),

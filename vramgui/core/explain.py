@@ -230,6 +230,13 @@ def _fallback_note(a, fmt) -> str:
             "Q3_K as IQ4_NL), as counted here.")
 
 
+def _kv_heads(a, layers: int, kv: float, head: int) -> str:
+    """Cache elements per token of ``layers`` layers of ``kv`` heads in words: K and V as wide (2 × ...), or
+    each its own width (MiMo-V2-Flash's 192-wide keys, 128-wide values)."""
+    v = a.value_width(head)
+    return f"2 × {layers} × {kv:g} × {head}" if v == head else f"{layers} × {kv:g} × ({head} + {v})"
+
+
 def _kv(s: Scenario, m) -> Explanation:
     a, p, kv = s.model.architecture, s.profile, s.kv
     _, h_kv = heads_per_card(a, s.n_gpus, p)
@@ -237,7 +244,7 @@ def _kv(s: Scenario, m) -> Explanation:
     share = layer_share(a, s.n_gpus, p)
     latent = a.mla is not None and p.mla_latent_cache
     chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.attention_layers}" if latent
-             else f"2 × {a.attention_layers} × {h_kv:g} × {a.head_dim}")
+             else _kv_heads(a, a.attention_layers, h_kv, a.head_dim))
     x = a.indexer
     if x is not None:   # MLA's cache plus the indexer's key, in the layers that own an indexer
         packed = packed_latent_bytes(a, s)
@@ -249,10 +256,11 @@ def _kv(s: Scenario, m) -> Explanation:
     wide = a.global_attention
     own_windowed, own_full = a.cache_layers
     if wide is not None and not latent:
-        g_kv = kv_elements_per_token_layer(a, s, full=True) / (2 * wide.head_dim)
-        chain = f"2 × ({own_windowed} × {h_kv:g} × {a.head_dim} + {own_full} × {g_kv:g} × {wide.head_dim})"
+        g_kv = kv_elements_per_token_layer(a, s, full=True) / (wide.head_dim + a.value_width(wide.head_dim))
+        chain = (f"({_kv_heads(a, own_windowed, h_kv, a.head_dim)} + "
+                 f"{_kv_heads(a, own_full, g_kv, wide.head_dim)})")
     elif a.kv_shared_layers and not latent:
-        chain = f"2 × {own_windowed + own_full} × {h_kv:g} × {a.head_dim}"
+        chain = _kv_heads(a, own_windowed + own_full, h_kv, a.head_dim)
     state = float(m.state_bytes_per_seq)
     g = a.linear_attention
     notes = [f"{p.name} reserves {tokens:,} tokens per sequence ({p.kv_allocation} allocation"

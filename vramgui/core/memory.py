@@ -167,7 +167,7 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
     g = a.global_attention
     if full and g is not None:
         kv = g.num_kv_heads if p.parallel == "layer" or s.n_gpus == 1 else float(np.ceil(g.num_kv_heads / s.n_gpus))
-        return 2.0 * kv * g.head_dim
+        return kv * (g.head_dim + a.value_width(g.head_dim))
     if a.compressed:   # DeepSeek-V4: one entry per token serves as key and value (the window's cache)
         return float(a.head_dim)
     if a.mla:
@@ -180,7 +180,7 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
         h, _ = heads_per_card(a, s.n_gpus, p)
         return h * (a.q_head_dim + a.v_head_dim) + index
     _, h_kv = heads_per_card(a, s.n_gpus, p)
-    return 2.0 * h_kv * a.head_dim
+    return h_kv * (a.head_dim + a.v_head_dim)
 
 
 def compressed_kv_elements(a: Architecture, s: Scenario, sparse: bool = False) -> float:

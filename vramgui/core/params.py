@@ -73,11 +73,11 @@ def attention_params_per_layer(a: Architecture) -> tuple[int, int]:
         kv_b = m.kv_lora_rank * h * (m.qk_nope_head_dim + m.v_head_dim)
         o = h * m.v_head_dim * d
         return q + kv_a + kv_b + o, (d if a.o_bias else 0)
-    q_out = h * a.head_dim
-    kv_out = a.num_kv_heads * a.head_dim
-    weights = d * q_out * (2 if a.attn_output_gate else 1) + 2 * d * kv_out + q_out * d
-    biases = (q_out + 2 * kv_out if a.qkv_bias else 0) + (d if a.o_bias else 0)
-    if a.attention_sinks:
+    q_out, v_out = h * a.head_dim, h * a.v_head_dim
+    k_out, kv_v = a.num_kv_heads * a.head_dim, a.num_kv_heads * a.v_head_dim
+    weights = d * q_out * (2 if a.attn_output_gate else 1) + d * (k_out + kv_v) + v_out * d
+    biases = (q_out + k_out + kv_v if a.qkv_bias else 0) + (d if a.o_bias else 0)
+    if a.attention_sinks and not a.sinks_windowed_only:
         biases += h     # one sink logit per head: a bias of the softmax, counted with the biases
     return weights, biases
 
@@ -119,11 +119,11 @@ def attention_params(a: Architecture) -> tuple[int, int]:
     d, h = a.hidden_size, a.num_heads
     weights = biases = 0
     for n, head, kv, has_k, has_v in a.attention_groups:
-        q_out, kv_out, kv_mats = h * head, kv * head, int(has_k) + int(has_v)
-        weights += n * (d * q_out * (2 if a.attn_output_gate else 1) + kv_mats * d * kv_out + q_out * d)
-        biases += n * ((q_out + kv_mats * kv_out if a.qkv_bias else 0) + (d if a.o_bias else 0)
-                       + (h if a.attention_sinks else 0))
-    return weights, biases
+        v = a.value_width(head)
+        q_out, k_out, v_out = h * head, kv * head * int(has_k), kv * v * int(has_v)
+        weights += n * (d * q_out * (2 if a.attn_output_gate else 1) + d * (k_out + v_out) + h * v * d)
+        biases += n * ((q_out + k_out + v_out if a.qkv_bias else 0) + (d if a.o_bias else 0))
+    return weights, biases + a.sink_layers * h   # a sink logit per head: a bias of the softmax
 
 
 def linear_attention_params_per_layer(a: Architecture) -> tuple[int, int]:

@@ -383,7 +383,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     windowed = np.isfinite(mt.window)
     window = float(a.sliding_window) if windowed else mt.window   # a step reads and attends to the window only
     per_pair = 2.0 * a.num_heads / tp     # a query-key product and a value product per head and width
-    window_flops = per_pair * a.sliding_window_layers * 2 * a.head_dim if windowed else 0.0
+    window_flops = per_pair * a.sliding_window_layers * (a.head_dim + a.v_head_dim) if windowed else 0.0
     full_flops = per_pair * a.attention_head_dims - window_flops
     kv_sparse, sparse_flops, sparse_tokens, index_flops, x = 0.0, 0.0, np.inf, 0.0, a.indexer
     if x:   # the indexer scores every key: a product per head, in each layer that owns one (on every rank);

@@ -151,8 +151,8 @@ def linear_shapes(a: Architecture) -> dict[str, list[tuple[int, int, int]]]:
         groups = a.attention_groups
         shapes = {"q": [(d, a.num_heads * hd * gate, n) for n, hd, _, _, _ in groups],
                   "k": [(d, kv * hd, n) for n, hd, kv, has_k, _ in groups if has_k],
-                  "v": [(d, kv * hd, n) for n, hd, kv, _, has_v in groups if has_v],
-                  "o": [(a.num_heads * hd, d, n) for n, hd, _, _, _ in groups]}
+                  "v": [(d, kv * a.value_width(hd), n) for n, hd, kv, _, has_v in groups if has_v],
+                  "o": [(a.num_heads * a.value_width(hd), d, n) for n, hd, _, _, _ in groups]}
     shapes.update({"up": [(d, f, c) for f, c in widths], "down": [(f, d, c) for f, c in widths]})
     if a.gated_mlp:
         shapes["gate"] = [(d, f, c) for f, c in widths]

@@ -58,10 +58,10 @@ def linear_roles(a: Architecture) -> list[tuple[str, int, int]]:
                   ("base", n_attn * h * m.v_head_dim * d, h * m.v_head_dim)]
     else:
         for n, head, kv, has_k, has_v in a.attention_groups:
-            q_out, kv_out = h * head, kv * head
+            q_out, kv_out, v = h * head, kv * head, a.value_width(head)
             roles += [("base", n * d * q_out * (2 if a.attn_output_gate else 1), d),
                       ("base", n * d * kv_out if has_k else 0, d),
-                      ("v", n * d * kv_out if has_v else 0, d), ("o", n * q_out * d, q_out)]
+                      ("v", n * d * kv * v if has_v else 0, d), ("o", n * h * v * d, h * v)]
     if a.indexer:   # DeepSeek sparse attention's indexer: queries from the query latent, one key, a weight per head
         x, q_in = a.indexer, (a.mla.q_lora_rank if a.mla and a.mla.q_lora_rank else d)
         roles += [("base", a.indexer_layers * x.heads * x.head_dim * q_in, q_in),
