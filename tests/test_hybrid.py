@@ -8,7 +8,7 @@ from vramgui.core import architecture_from_hf_config, count_params, estimate_mem
 from vramgui.core.errors import ConfigError
 from vramgui.core.fit import fit
 from vramgui.core.memory import memory_terms
-from vramgui.core.model_files import gguf_config
+from vramgui.core.model_files import ImportError_, gguf_config
 
 # Qwen3-Next-80B-A3B (the preset): d 2048, 48 layers, every 4th full attention (12), 36 Gated DeltaNet
 D, L, V = 2048, 48, 151936
@@ -252,3 +252,43 @@ def test_qwen3_next_gguf_sizes_match_llamacpp(cat, fmt, gib, source):
     a = cat.model("qwen3-next-80b-a3b").architecture
     assert count_params(a).total / 1e9 == pytest.approx(79.67, abs=0.005)
     assert weight_bytes(a, WEIGHT_FORMATS[fmt]).total / GIB == pytest.approx(gib, rel=0.01), source
+
+
+# Nemotron 3 Nano 30B-A3B's GGUF (llama.cpp's converter, arch nemotron_h_moe): the per-layer arrays as a public
+# test quotes them verbatim from the released Q4_K_M file: KV heads (2) where a layer attends, the MoE width (1,856)
+# where it holds experts, neither for a Mamba-2 layer
+NANO_KV = [0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 2, 0,
+           0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+NANO_FF = [0, 1856, 0, 1856, 0, 0, 1856, 0, 1856, 0, 1856, 0, 0, 1856, 0, 1856, 0, 1856, 0, 0, 1856, 0, 1856, 0,
+           1856, 0, 0, 1856, 0, 1856, 0, 1856, 0, 0, 1856, 0, 1856, 0, 1856, 0, 1856, 0, 0, 1856, 0, 1856, 0, 1856,
+           0, 1856, 0, 1856]
+
+
+def _nano_gguf(arch="nemotron_h_moe", **extra):
+    a = arch
+    return {"general.architecture": a, f"{a}.block_count": 52, f"{a}.embedding_length": 2688,
+            f"{a}.context_length": 262144, f"{a}.attention.head_count": 32, f"{a}.attention.head_count_kv": NANO_KV,
+            f"{a}.feed_forward_length": NANO_FF, f"{a}.attention.key_length": 128, f"{a}.attention.value_length": 128,
+            f"{a}.attention.layer_norm_rms_epsilon": 1e-5, f"{a}.ssm.conv_kernel": 4, f"{a}.ssm.inner_size": 4096,
+            f"{a}.ssm.state_size": 128, f"{a}.ssm.time_step_rank": 64, f"{a}.ssm.group_count": 8,
+            f"{a}.expert_count": 128, f"{a}.expert_used_count": 6, f"{a}.expert_feed_forward_length": 1856,
+            f"{a}.expert_shared_feed_forward_length": 3712, f"{a}.expert_shared_count": 1,
+            "tokenizer.ggml.tokens": 131072, **extra}
+
+
+def test_nemotron_h_gguf_reads_its_layer_kinds_from_the_arrays(cat, tmp_path):
+    # the arrays give back the released hybrid_override_pattern, and the count equals the preset's (from the
+    # Hugging Face config.json): 31,577,940,288
+    cfg = gguf_config(_nano_gguf(), tmp_path / "Nemotron-3-Nano-30B-A3B-Q4_K_M.gguf")
+    preset = cat.model("nemotron3-nano-30b-a3b")
+    assert cfg["hybrid_override_pattern"] == preset.config["hybrid_override_pattern"]
+    a = architecture_from_hf_config(cfg)
+    assert count_params(a).total == count_params(preset.architecture).total == 31_577_940_288
+    # an exported MTP block comes after the 52 layers (one more array entry): left out
+    mtp = _nano_gguf(**{"nemotron_h_moe.block_count": 53, "nemotron_h_moe.nextn_predict_layers": 1,
+                        "nemotron_h_moe.attention.head_count_kv": NANO_KV + [2],
+                        "nemotron_h_moe.feed_forward_length": NANO_FF + [1856]})
+    assert gguf_config(mtp, tmp_path / "x.gguf")["hybrid_override_pattern"] == preset.config["hybrid_override_pattern"]
+    # a short array names the key
+    with pytest.raises(ImportError_, match="52 whole numbers"):
+        gguf_config(_nano_gguf(**{"nemotron_h_moe.feed_forward_length": NANO_FF[:10]}), tmp_path / "bad.gguf")

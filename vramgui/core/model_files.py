@@ -374,6 +374,8 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
 
     if arch == "gemma4":
         return _gemma4_gguf_config(meta, path, tensor_names or set())
+    if arch in ("nemotron_h", "nemotron_h_moe"):
+        return _nemotron_gguf_config(meta, path, arch)
 
     cfg = {"model_type": _GGUF_MODEL_TYPES.get(arch, arch),
            "hidden_size": get("embedding_length"), "num_hidden_layers": get("block_count"),
@@ -422,6 +424,52 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
     for key, value in cfg.items():
         if isinstance(value, list):
             raise ImportError_("expected a number, found an array", source=str(path), field=f"{arch}.{key}")
+    return {k: v for k, v in cfg.items() if v is not None}
+
+
+def _nemotron_gguf_config(meta: dict, path: Path, arch: str) -> dict:
+    """Nemotron-H's GGUF keys (llama.cpp's converter): a layer's kind shows in its per-layer arrays (KV heads
+    for an attention layer, an MLP / MoE width for a feed-forward one, neither for a Mamba-2 layer); the Mamba
+    mixer's heads as ``ssm.time_step_rank`` and its width as ``ssm.inner_size``; an MTP block, when exported,
+    after the ``block_count - nextn_predict_layers`` layers."""
+    def get(key, default=None):
+        return meta.get(f"{arch}.{key}", default)
+
+    L = get("block_count")   # noqa: N806
+    if not isinstance(L, int) or L < 1:
+        raise ImportError_("expected a whole number of layers", source=str(path), field=f"{arch}.block_count")
+    L -= get("nextn_predict_layers", 0) or 0   # noqa: N806
+
+    def per_layer(key):
+        value = get(key, 0)
+        values = value if isinstance(value, list) else [value] * L
+        if len(values) < L or not all(isinstance(v, int) for v in values[:L]):
+            raise ImportError_(f"expected {L} whole numbers, one per layer", source=str(path), field=f"{arch}.{key}")
+        return values[:L]
+
+    kv, ff = per_layer("attention.head_count_kv"), per_layer("feed_forward_length")
+    moe = arch == "nemotron_h_moe"
+    blocks = "".join("*" if k else ("E" if moe else "-") if f else "M" for k, f in zip(kv, ff, strict=True))
+    heads, inner = get("ssm.time_step_rank"), get("ssm.inner_size")
+    if "M" in blocks and not (isinstance(heads, int) and isinstance(inner, int) and heads > 0 and inner % heads == 0):
+        raise ImportError_("the Mamba-2 heads must divide ssm.inner_size", source=str(path),
+                           field=f"{arch}.ssm.time_step_rank")
+    q_heads = get("attention.head_count")
+    cfg = {"model_type": "nemotron_h", "hidden_size": get("embedding_length"), "num_hidden_layers": L,
+           "hybrid_override_pattern": blocks,
+           "num_attention_heads": max(q_heads[:L]) if isinstance(q_heads, list) else q_heads,
+           "num_key_value_heads": max(kv) or None, "head_dim": get("attention.key_length"),
+           "intermediate_size": max(ff) or None, "max_position_embeddings": get("context_length"),
+           "rms_norm_eps": get("attention.layer_norm_rms_epsilon", 1e-5),
+           "vocab_size": get("vocab_size") or meta.get("tokenizer.ggml.tokens"),
+           "mamba_num_heads": heads, "mamba_head_dim": inner // heads if heads and inner else None,
+           "ssm_state_size": get("ssm.state_size"), "n_groups": get("ssm.group_count"),
+           "conv_kernel": get("ssm.conv_kernel")}
+    if moe:
+        cfg.update(n_routed_experts=get("expert_count"), num_experts_per_tok=get("expert_used_count"),
+                   moe_intermediate_size=get("expert_feed_forward_length"),
+                   moe_shared_expert_intermediate_size=get("expert_shared_feed_forward_length"),
+                   n_shared_experts=get("expert_shared_count", 1 if get("expert_shared_feed_forward_length") else 0))
     return {k: v for k, v in cfg.items() if v is not None}
 
 
