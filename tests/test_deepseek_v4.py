@@ -91,3 +91,25 @@ def test_explain_panel_spells_the_cache_and_the_sparse_read(scenario):
             "= 0.43 GiB per card") in items["kv_cache"].substituted
     assert "every layer keeps its last 128 tokens" in items["kv_cache"].note
     assert "in each CSA layer only the indexer's 512 chosen entries per sequence" in items["decode"].note
+
+
+def test_pro_cache_at_a_million_tokens_matches_the_published_figure(scenario):
+    # vLLM's DeepSeek-V4 announcement (2026-04-24, as reported by 24-ai.news and worked through in
+    # yiliu30.github.io/posts/ds-v4): V4-Pro's cache at a 1,048,576-token context is ~9.62 GiB per sequence in bf16
+    # (8.7x less than V3.2's 83.9 GiB). Every value in bf16, index keys too, as HF keeps them: within 0.1 %
+    from vramgui.core.memory import kv_cache_bytes
+    s = scenario("deepseek-v4-pro", "b200", engine="hf", weights="fp8", kv_dtype="bf16", prompt_tokens=1_048_576)
+    assert float(kv_cache_bytes(s, 1_048_576, 1, allocated=False)) / 2**30 == pytest.approx(9.62, rel=0.001)
+    # vLLM keeps the index keys in FP8 with a scale per 128 (132 bytes instead of 256): 8.72 GiB by hand
+    v = s.with_(engine="vllm")
+    t = 1_048_576
+    hand = 61 * 512 * 2 * 128 + (30 * 512 * 2 / 4 + 30 * 132 / 4 + 31 * 512 * 2 / 128) * t
+    assert float(kv_cache_bytes(v, t, 1, allocated=False)) == pytest.approx(hand, rel=1e-12)
+
+
+def test_vllm_needs_an_fp8_cache_for_v4_and_says_so(scenario):
+    from vramgui.core.explain import explain_items
+    s = scenario("deepseek-v4-flash", "h200", engine="vllm", weights="mxfp4", kv_dtype="bf16", n_gpus=4)
+    assert "vLLM runs DeepSeek-V4 with an fp8 cache only." in {e.key: e for e in explain_items(s)}["kv_cache"].note
+    fp8 = {e.key: e for e in explain_items(s.with_(kv_dtype="fp8"))}["kv_cache"].note
+    assert "fp8 cache only" not in fp8

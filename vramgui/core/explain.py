@@ -310,7 +310,9 @@ def _kv(s: Scenario, m) -> Explanation:
                      f"keeps its last {c.window} tokens; the {c.csa_layers} CSA layers add an entry per {c.csa_rate} "
                      f"tokens with the lightning indexer's {c.index_head_dim}-wide key for it (a query attends to the "
                      f"best {c.index_topk:,}), the {c.hca_layers} HCA layers one per {c.hca_rate} tokens (all "
-                     "attended). The compressors' pending tokens (fewer than a rate) are left out.")
+                     "attended). The compressors' pending tokens (fewer than a rate) are left out."
+                     + (f" {p.name} runs DeepSeek-V4 with an fp8 cache only." if p.packed_fp8_latent
+                        and s.kv_dtype != "fp8" else ""))
         formula = ("KV cache = (layers × entry width × min(tokens, window) + compressed entries' widths per token × "
                    "tokens) × bytes per element × batch")
         substituted = (f"= ({a.attention_layers} × {a.head_dim} × {min(tokens, c.window):,} + ({c.csa_layers} × "
