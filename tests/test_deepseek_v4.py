@@ -113,3 +113,13 @@ def test_vllm_needs_an_fp8_cache_for_v4_and_says_so(scenario):
     assert "vLLM runs DeepSeek-V4 with an fp8 cache only." in {e.key: e for e in explain_items(s)}["kv_cache"].note
     fp8 = {e.key: e for e in explain_items(s.with_(kv_dtype="fp8"))}["kv_cache"].note
     assert "fp8 cache only" not in fp8
+
+
+def test_lora_adapters_on_its_own_projections(cat):
+    # rank r on q_a (4096 -> 1024) and q_b (1024 -> 64 x 512), the K=V projection (4096 -> 512), the grouped output
+    # projection's o_a (each of 8 groups: 4096 -> 1024, one matrix as PEFT sees it) and o_b (8 x 1024 -> 4096)
+    from vramgui.core.training import adapted_layers, lora_params
+    a = cat.model("deepseek-v4-flash").architecture
+    per_layer = (4096 + 1024) + (1024 + 32768) + (4096 + 512) + (4096 + 8192) + (8192 + 4096)
+    assert lora_params(a, 16, ("q", "k", "v", "o")) == 16 * per_layer * 43       # 46,850,048
+    assert adapted_layers(a, ("q", "k", "v", "o")) == 5 * 43

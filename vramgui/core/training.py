@@ -143,7 +143,13 @@ def linear_shapes(a: Architecture) -> dict[str, list[tuple[int, int, int]]]:
         if a.moe.shared_intermediate_size:
             widths.append((a.moe.shared_intermediate_size, n_moe))
     widths = [(f, c) for f, c in widths if c]
-    if a.mla:
+    c = a.compressed
+    if c:   # DeepSeek-V4: q_a / q_b (the query latent), one K=V projection, the grouped output projection's two
+        hv = a.num_heads * a.head_dim   # steps (o_a: each group of heads to o_lora_rank, o_b: all groups to d)
+        shapes = {"q": [(d, c.q_lora_rank, n_attn), (c.q_lora_rank, hv, n_attn)], "k": [(d, a.head_dim, n_attn)],
+                  "v": [], "o": [(hv // c.o_groups, c.o_groups * c.o_lora_rank, n_attn),
+                                 (c.o_groups * c.o_lora_rank, d, n_attn)]}
+    elif a.mla:
         shapes = {"q": [(d, q_out, n_attn)], "k": [(d, kv_out, n_attn)], "v": [(d, kv_out, n_attn)],
                   "o": [(a.num_heads * a.v_head_dim, d, n_attn)]}
     else:   # each kind of attention layer with its heads; layers reusing another's cache have no k or v
@@ -167,7 +173,10 @@ def adapted_layers(a: Architecture, targets: tuple[str, ...]) -> int:
     counted in the layers that have it (attention, recurrent mixer or MLP)."""
     with_k = sum(n for n, _, _, has_k, _ in a.attention_groups) if not a.mla else a.attention_layers
     with_v = sum(n for n, _, _, _, has_v in a.attention_groups) if not a.mla else a.attention_layers
-    per = {"q": a.attention_layers, "k": with_k, "v": with_v, "o": a.attention_layers,
+    two = 2 if a.compressed else 1   # DeepSeek-V4: two query and two output matrices a layer, K=V one
+    if a.compressed:
+        with_v = 0
+    per = {"q": two * a.attention_layers, "k": with_k, "v": with_v, "o": two * a.attention_layers,
            "gate": a.ffn_layers if a.gated_mlp else 0, "up": a.ffn_layers, "down": a.ffn_layers,
            "in_proj": a.recurrent_layers, "out_proj": a.recurrent_layers}
     return sum(per[t] for t in targets)
