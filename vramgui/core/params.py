@@ -62,24 +62,15 @@ class ParamGroups:
                 + self.expert_biases_active)
 
 
-def attention_params_per_layer(a: Architecture) -> tuple[int, int]:
-    """(linear weights, biases) of one attention block."""
-    d, h = a.hidden_size, a.num_heads
-    if a.mla:
-        m = a.mla
-        qk = m.qk_nope_head_dim + m.qk_rope_head_dim
-        q = d * h * qk if m.q_lora_rank is None else d * m.q_lora_rank + m.q_lora_rank * h * qk
-        kv_a = d * (m.kv_lora_rank + m.qk_rope_head_dim)
-        kv_b = m.kv_lora_rank * h * (m.qk_nope_head_dim + m.v_head_dim)
-        o = h * m.v_head_dim * d
-        return q + kv_a + kv_b + o, (d if a.o_bias else 0)
-    q_out, v_out = h * a.head_dim, h * a.v_head_dim
-    k_out, kv_v = a.num_kv_heads * a.head_dim, a.num_kv_heads * a.v_head_dim
-    weights = d * q_out * (2 if a.attn_output_gate else 1) + d * (k_out + kv_v) + v_out * d
-    biases = (q_out + k_out + kv_v if a.qkv_bias else 0) + (d if a.o_bias else 0)
-    if a.attention_sinks and not a.sinks_windowed_only:
-        biases += h     # one sink logit per head: a bias of the softmax, counted with the biases
-    return weights, biases
+def mla_params_per_layer(a: Architecture) -> tuple[int, int]:
+    """(linear weights, biases) of one multi-head latent attention block (DeepSeek-V2/V3)."""
+    d, h, m = a.hidden_size, a.num_heads, a.mla
+    qk = m.qk_nope_head_dim + m.qk_rope_head_dim
+    q = d * h * qk if m.q_lora_rank is None else d * m.q_lora_rank + m.q_lora_rank * h * qk
+    kv_a = d * (m.kv_lora_rank + m.qk_rope_head_dim)
+    kv_b = m.kv_lora_rank * h * (m.qk_nope_head_dim + m.v_head_dim)
+    o = h * m.v_head_dim * d
+    return q + kv_a + kv_b + o, (d if a.o_bias else 0)
 
 
 def compressed_attention_params(a: Architecture) -> tuple[int, int, int]:
@@ -114,7 +105,7 @@ def attention_params(a: Architecture) -> tuple[int, int]:
         w, b, _ = compressed_attention_params(a)
         return w, b
     if a.mla:
-        w, b = attention_params_per_layer(a)
+        w, b = mla_params_per_layer(a)
         return a.attention_layers * w, a.attention_layers * b
     d, h = a.hidden_size, a.num_heads
     weights = biases = 0

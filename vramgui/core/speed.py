@@ -386,24 +386,24 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     window_flops = per_pair * a.sliding_window_layers * (a.head_dim + a.v_head_dim) if windowed else 0.0
     full_flops = per_pair * a.attention_head_dims - window_flops
     kv_sparse, sparse_flops, sparse_tokens, index_flops, x = 0.0, 0.0, np.inf, 0.0, a.indexer
-    if x:   # the indexer scores every key: a product per head, in each layer that owns one (on every rank);
-        # in FP8 (at twice the 16-bit tensor rate attention runs at) where the engine keeps its keys so
-        fp8 = 0.5 if prof.index_key_bytes else 1.0
-        index_flops = 2.0 * a.indexer_layers * x.heads * x.head_dim * fp8
+    # an indexer scores every key, a product per head (on every rank); in FP8 (at twice the 16-bit tensor rate
+    # attention runs at) where the engine keeps its keys so
+    index_rate = 0.5 if prof.index_key_bytes else 1.0
+    if x:   # in each layer that owns one
+        index_flops = 2.0 * a.indexer_layers * x.heads * x.head_dim * index_rate
     if x and prof.sparse_attention:   # the indexer's keys read whole, the latent cache only at the top-k
-        share = index_key_elements(a, s) / float(kv_elements_per_token_layer(a, s))
-        kv_full, kv_sparse = kv_full * share, kv_full * (1.0 - share)
+        index_share = index_key_elements(a, s) / float(kv_elements_per_token_layer(a, s))
+        kv_full, kv_sparse = kv_full * index_share, kv_full * (1.0 - index_share)
         full_flops, sparse_flops, sparse_tokens = 0.0, full_flops, float(x.topk)
     c = a.compressed
     if c:   # DeepSeek-V4: each compressed entry stands for `rate` tokens; per token of context a query attends to
         # 1/rate of an entry in each compressed layer, and the CSA layers' indexer scores all of theirs
         csa_flops = per_pair * c.csa_layers * 2 * a.head_dim / c.csa_rate
         full_flops += per_pair * c.hca_layers * 2 * a.head_dim / c.hca_rate
-        fp8 = 0.5 if prof.index_key_bytes else 1.0
-        index_flops = 2.0 * c.csa_layers * c.index_heads * c.index_head_dim / c.csa_rate * fp8
+        index_flops = 2.0 * c.csa_layers * c.index_heads * c.index_head_dim / c.csa_rate * index_rate
         if prof.sparse_attention:   # a sparse kernel reads and attends to the top-k entries of a CSA layer only
-            kv_sparse = compressed_kv_elements(a, s, sparse=True) * s.kv.bytes_per_element * layer_share(a, n, prof) \
-                * whole
+            # (a step reads every layer's cache, card after card under a layer split: the whole model's)
+            kv_sparse = compressed_kv_elements(a, s, sparse=True) * s.kv.bytes_per_element
             kv_full = kv_full - kv_sparse
             sparse_flops, sparse_tokens = csa_flops, float(c.index_topk * c.csa_rate)
         else:                       # top-k as a mask (HF): every entry read and scored
