@@ -83,3 +83,23 @@ def test_explain_panel_shows_both_head_widths(cat):
                  prompt_tokens=32_768)
     kv = {e.key: e for e in explain_items(s)}["kv_cache"]
     assert kv.substituted.startswith("= (39 × 8 × (192 + 128) + 9 × 4 × (192 + 128)) × 2 bytes × 32,768 tokens")
+
+
+def test_gguf_reads_the_same_model(tmp_path):
+    # llama.cpp's mimo2 keys as public GGUF fixtures of MiMo-V2-Flash give them: 48 layers and 3 MTP blocks after
+    # them, a 0/1 window pattern and the KV heads per layer (8 windowed, 4 full), keys 192 and values 128 wide,
+    # one leading dense layer
+    from vramgui.core.model_files import ImportError_, gguf_config
+    pattern = RELEASE["hybrid_layer_pattern"]
+    meta = {"general.architecture": "mimo2", "mimo2.block_count": 51, "mimo2.nextn_predict_layers": 3,
+            "mimo2.context_length": 262144, "mimo2.embedding_length": 4096, "mimo2.feed_forward_length": 16384,
+            "mimo2.expert_feed_forward_length": 2048, "mimo2.expert_count": 256, "mimo2.expert_used_count": 8,
+            "mimo2.expert_gating_func": 2, "mimo2.leading_dense_block_count": 1, "mimo2.attention.head_count": 64,
+            "mimo2.attention.head_count_kv": [8 if x else 4 for x in pattern] + [8] * 3,
+            "mimo2.attention.key_length": 192, "mimo2.attention.value_length": 128,
+            "mimo2.attention.sliding_window": 128, "mimo2.attention.sliding_window_pattern": pattern + [1] * 3,
+            "mimo2.attention.layer_norm_rms_epsilon": 1e-6, "tokenizer.ggml.tokens": 152576}
+    a = architecture_from_hf_config(gguf_config(meta, tmp_path / "MiMo-V2-Flash-Q4_K_M.gguf"))
+    assert count_params(a).total == count_params(architecture_from_hf_config(RELEASE)).total == 308_778_780_864
+    with pytest.raises(ImportError_, match="mimo2.attention.head_count_kv.*one KV head count"):
+        gguf_config({**meta, "mimo2.attention.head_count_kv": list(range(51))}, tmp_path / "bad.gguf")

@@ -376,6 +376,8 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
         return _gemma4_gguf_config(meta, path, tensor_names or set())
     if arch in ("nemotron_h", "nemotron_h_moe"):
         return _nemotron_gguf_config(meta, path, arch)
+    if arch == "mimo2":
+        return _mimo2_gguf_config(meta, path)
 
     cfg = {"model_type": _GGUF_MODEL_TYPES.get(arch, arch),
            "hidden_size": get("embedding_length"), "num_hidden_layers": get("block_count"),
@@ -471,6 +473,45 @@ def _nemotron_gguf_config(meta: dict, path: Path, arch: str) -> dict:
                    moe_shared_expert_intermediate_size=get("expert_shared_feed_forward_length"),
                    n_shared_experts=get("expert_shared_count", 1 if get("expert_shared_feed_forward_length") else 0))
     return {k: v for k, v in cfg.items() if v is not None}
+
+
+def _mimo2_gguf_config(meta: dict, path: Path) -> dict:
+    """MiMo-V2-Flash's GGUF keys (llama.cpp's mimo2): which layers are windowed (``sliding_window_pattern``, 1 for
+    a windowed layer) and their KV heads (``head_count_kv``, one per layer: more in the windowed ones), keys and
+    values of their own widths, the leading dense layers before the experts; MTP blocks after the layers.  Read
+    in the form Xiaomi's config.json has (``hybrid_layer_pattern``, ``swa_*`` keys)."""
+    def get(key, default=None):
+        return meta.get(f"mimo2.{key}", default)
+
+    L = get("block_count")   # noqa: N806
+    if not isinstance(L, int) or L < 1:
+        raise ImportError_("expected a whole number of layers", source=str(path), field="mimo2.block_count")
+    L -= get("nextn_predict_layers", 0) or 0   # noqa: N806
+    pattern, kv = get("attention.sliding_window_pattern"), get("attention.head_count_kv")
+    for key, value in (("attention.sliding_window_pattern", pattern), ("attention.head_count_kv", kv)):
+        if not isinstance(value, list) or len(value) < L or not all(isinstance(v, int) for v in value[:L]):
+            raise ImportError_(f"expected {L} whole numbers, one per layer", source=str(path), field=f"mimo2.{key}")
+    pattern, kv = [int(bool(v)) for v in pattern[:L]], kv[:L]
+    full = {k for k, w in zip(kv, pattern, strict=True) if not w}
+    windowed = {k for k, w in zip(kv, pattern, strict=True) if w}
+    if len(full) > 1 or len(windowed) > 1:
+        raise ImportError_("expected one KV head count for the full layers and one for the windowed",
+                           source=str(path), field="mimo2.attention.head_count_kv")
+    full_kv = full.pop() if full else max(windowed)
+    dense = get("leading_dense_block_count", 0) or 0
+    return {k: v for k, v in {
+        "model_type": "mimo_v2_flash", "hidden_size": get("embedding_length"), "num_hidden_layers": L,
+        "num_attention_heads": get("attention.head_count"), "num_key_value_heads": full_kv,
+        "swa_num_key_value_heads": windowed.pop() if windowed else full_kv,
+        "head_dim": get("attention.key_length"), "v_head_dim": get("attention.value_length"),
+        "swa_head_dim": get("attention.key_length"), "swa_v_head_dim": get("attention.value_length"),
+        "sliding_window": get("attention.sliding_window"), "hybrid_layer_pattern": pattern,
+        "add_swa_attention_sink_bias": True, "intermediate_size": get("feed_forward_length"),
+        "moe_intermediate_size": get("expert_feed_forward_length"), "n_routed_experts": get("expert_count"),
+        "num_experts_per_tok": get("expert_used_count"), "moe_layer_freq": [0] * dense + [1] * (L - dense),
+        "max_position_embeddings": get("context_length"),
+        "rms_norm_eps": get("attention.layer_norm_rms_epsilon", 1e-6),
+        "vocab_size": get("vocab_size") or meta.get("tokenizer.ggml.tokens")}.items() if v is not None}
 
 
 def _gemma4_gguf_config(meta: dict, path: Path, tensor_names: set[str]) -> dict:
