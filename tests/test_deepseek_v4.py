@@ -123,3 +123,26 @@ def test_lora_adapters_on_its_own_projections(cat):
     per_layer = (4096 + 1024) + (1024 + 32768) + (4096 + 512) + (4096 + 8192) + (8192 + 4096)
     assert lora_params(a, 16, ("q", "k", "v", "o")) == 16 * per_layer * 43       # 46,850,048
     assert adapted_layers(a, ("q", "k", "v", "o")) == 5 * 43
+
+
+def test_gguf_reads_the_same_model(cat, tmp_path):
+    # the deepseek4 GGUF keys (as public GGUF readers and fixtures of V4-Flash name them), with Flash's values
+    from vramgui.core.model_files import ImportError_, gguf_config
+    cfg = cat.model("deepseek-v4-flash").config
+    meta = {"general.architecture": "deepseek4", "deepseek4.block_count": 43, "deepseek4.embedding_length": 4096,
+            "deepseek4.expert_count": 256, "deepseek4.expert_used_count": 6,
+            "deepseek4.expert_feed_forward_length": 2048,
+            "deepseek4.expert_shared_count": 1, "deepseek4.hash_layer_count": 3, "deepseek4.hyper_connection.count": 4,
+            "deepseek4.attention.head_count": 64, "deepseek4.attention.head_count_kv": 1,
+            "deepseek4.attention.key_length": 512, "deepseek4.attention.value_length": 512,
+            "deepseek4.attention.q_lora_rank": 1024, "deepseek4.attention.output_lora_rank": 1024,
+            "deepseek4.attention.output_group_count": 8, "deepseek4.attention.sliding_window": 128,
+            "deepseek4.attention.indexer.head_count": 64, "deepseek4.attention.indexer.key_length": 128,
+            "deepseek4.attention.indexer.top_k": 512, "deepseek4.attention.compress_ratios": cfg["compress_ratios"],
+            "deepseek4.rope.dimension_count": 64, "deepseek4.context_length": 1048576,
+            "tokenizer.ggml.tokens": 129280}
+    a = architecture_from_hf_config(gguf_config(meta, tmp_path / "DeepSeek-V4-Flash-Q4_K_M.gguf"))
+    assert count_params(a).total == 284_334_567_511
+    assert a.compressed == cat.model("deepseek-v4-flash").architecture.compressed
+    with pytest.raises(ImportError_, match="compress_ratios"):
+        gguf_config({**meta, "deepseek4.attention.compress_ratios": [0, 4]}, tmp_path / "bad.gguf")

@@ -378,6 +378,8 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
         return _nemotron_gguf_config(meta, path, arch)
     if arch == "mimo2":
         return _mimo2_gguf_config(meta, path)
+    if arch == "deepseek4":
+        return _deepseek4_gguf_config(meta, path)
 
     cfg = {"model_type": _GGUF_MODEL_TYPES.get(arch, arch),
            "hidden_size": get("embedding_length"), "num_hidden_layers": get("block_count"),
@@ -473,6 +475,33 @@ def _nemotron_gguf_config(meta: dict, path: Path, arch: str) -> dict:
                    moe_shared_expert_intermediate_size=get("expert_shared_feed_forward_length"),
                    n_shared_experts=get("expert_shared_count", 1 if get("expert_shared_feed_forward_length") else 0))
     return {k: v for k, v in cfg.items() if v is not None}
+
+
+def _deepseek4_gguf_config(meta: dict, path: Path) -> dict:
+    """DeepSeek-V4's GGUF keys (deepseek4): the per-layer ``attention.compress_ratios``, the query and output
+    projections' ranks and groups, the indexer's heads, key width and top-k, the hyper-connections' streams and
+    the hash-routed layers, read as its config.json names them."""
+    def get(key, default=None):
+        return meta.get(f"deepseek4.{key}", default)
+
+    L = get("block_count")   # noqa: N806
+    ratios = get("attention.compress_ratios")
+    if not isinstance(L, int) or not isinstance(ratios, list) or len(ratios) < L:
+        raise ImportError_(f"expected one compression rate per layer ({L} of them)", source=str(path),
+                           field="deepseek4.attention.compress_ratios")
+    return {k: v for k, v in {
+        "model_type": "deepseek_v4", "hidden_size": get("embedding_length"), "num_hidden_layers": L,
+        "num_attention_heads": get("attention.head_count"), "num_key_value_heads": get("attention.head_count_kv", 1),
+        "head_dim": get("attention.key_length"), "q_lora_rank": get("attention.q_lora_rank"),
+        "o_lora_rank": get("attention.output_lora_rank"), "o_groups": get("attention.output_group_count"),
+        "qk_rope_head_dim": get("rope.dimension_count"), "sliding_window": get("attention.sliding_window"),
+        "index_n_heads": get("attention.indexer.head_count"), "index_head_dim": get("attention.indexer.key_length"),
+        "index_topk": get("attention.indexer.top_k"), "compress_ratios": ratios[:L],
+        "n_routed_experts": get("expert_count"), "num_experts_per_tok": get("expert_used_count"),
+        "moe_intermediate_size": get("expert_feed_forward_length"), "n_shared_experts": get("expert_shared_count"),
+        "num_hash_layers": get("hash_layer_count"), "hc_mult": get("hyper_connection.count"),
+        "max_position_embeddings": get("context_length"),
+        "vocab_size": get("vocab_size") or meta.get("tokenizer.ggml.tokens")}.items() if v is not None}
 
 
 def _mimo2_gguf_config(meta: dict, path: Path) -> dict:
