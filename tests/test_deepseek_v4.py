@@ -29,19 +29,22 @@ def test_released_layouts_and_sizes(cat):
 
 def test_cache_per_token_by_hand(scenario):
     # vLLM with an fp8 cache (the only kind its DeepseekV4 attention runs), one card's share on 4 x H200: the
-    # single KV head is on every rank. Per token: the window's 43 × 512 entries (at most 128 tokens), the CSA
-    # layers' entry (512) and index key (128 values, FP8 with an fp32 scale per 128: 132 bytes) per 4 tokens,
-    # the HCA layers' entry per 128
+    # single KV head is on every rank. vLLM packs an entry in 584 bytes (448 FP8 values, 7 UE8M0 scales, 64 bf16
+    # RoPE values, a pad byte). Per token: the window's 43 entries (at most 128 tokens), the CSA layers' entry and
+    # index key (128 values, FP8 with an fp32 scale per 128: 132 bytes) per 4 tokens, the HCA layers' entry per 128
     s = scenario("deepseek-v4-flash", "h200", engine="vllm", weights="mxfp4", kv_dtype="fp8", n_gpus=4,
                  prompt_tokens=131_072, output_tokens=256)
     m = estimate_memory(s)
-    window, per_token = 43 * 512, 21 * (512 + 132) / 4 + 20 * 512 / 128      # 22,016 and 3,461 bytes
+    window, per_token = 43 * 584, 21 * (584 + 132) / 4 + 20 * 584 / 128      # 25,112 and 3,850.25 bytes
     assert m.kv_bytes_per_token == pytest.approx(window + per_token, rel=1e-12)
     tokens = 131_328                                                            # 131,072 + 256, in blocks of 16
-    assert float(m.kv_cache) == pytest.approx(window * 128 + per_token * tokens, rel=1e-12)   # 0.43 GiB
-    # a 16-bit cache doubles the entries, not the index keys (vLLM keeps those in FP8)
+    assert float(m.kv_cache) == pytest.approx(window * 128 + per_token * tokens, rel=1e-12)   # 0.47 GiB
+    # a 16-bit cache: 1,024 bytes an entry, the index keys still FP8
     bf16 = estimate_memory(s.with_(kv_dtype="bf16"))
-    assert bf16.kv_bytes_per_token == pytest.approx(2 * window + 21 * (1024 + 132) / 4 + 20 * 1024 / 128, rel=1e-12)
+    assert bf16.kv_bytes_per_token == pytest.approx(43 * 1024 + 21 * (1024 + 132) / 4 + 20 * 1024 / 128, rel=1e-12)
+    # the generic profile keeps no packed record: 512 bytes an entry at fp8
+    generic = estimate_memory(s.with_(engine="generic"))
+    assert generic.kv_bytes_per_token == pytest.approx(43 * 512 + 21 * (512 + 132) / 4 + 20 * 512 / 128, rel=1e-12)
 
 
 def test_a_step_reads_the_top_k_of_the_csa_entries_in_vllm_and_all_in_hf(scenario):
@@ -52,7 +55,7 @@ def test_a_step_reads_the_top_k_of_the_csa_entries_in_vllm_and_all_in_hf(scenari
     read = float(step(t, c).bytes_moved - step(t, 0).bytes_moved)
     # every layer's window, the CSA index keys and HCA entries for all 100,000 tokens, the CSA entries of the
     # 512 x 4 = 2,048 tokens the indexer picks
-    assert read == pytest.approx(43 * 512 * 128 + (21 * 132 / 4 + 20 * 512 / 128) * c + 21 * 512 / 4 * 2048, rel=1e-12)
+    assert read == pytest.approx(43 * 584 * 128 + (21 * 132 / 4 + 20 * 584 / 128) * c + 21 * 584 / 4 * 2048, rel=1e-12)
     # FLOPs per query: 2 × 64 heads × (512 + 512) per entry attended (the window's 128, the HCA layers'
     # c / 128, the CSA layers' 512), and the indexer's 64 × 128 products per CSA entry in FP8 (counted half)
     pair = 2 * 64 * 2 * 512
@@ -87,8 +90,9 @@ def test_explain_panel_spells_the_cache_and_the_sparse_read(scenario):
     s = scenario("deepseek-v4-flash", "h200", engine="vllm", weights="mxfp4", kv_dtype="fp8", n_gpus=4,
                  prompt_tokens=131_072, output_tokens=256)
     items = {e.key: e for e in explain_items(s)}
-    assert ("(43 × 512 × 128 + (21 × (512 + 128 × 1.031/1) / 4 + 20 × 512 / 128) × 131,328) × 1 bytes × 1 "
-            "= 0.43 GiB per card") in items["kv_cache"].substituted
+    assert ("(43 × 584 × 128 + (21 × (584 + 128 × 1.031/1) / 4 + 20 × 584 / 128) × 131,328) × 1 bytes × 1 "
+            "= 0.47 GiB per card") in items["kv_cache"].substituted
+    assert "stores each entry as 584 bytes" in items["kv_cache"].note
     assert "every layer keeps its last 128 tokens" in items["kv_cache"].note
     assert "in each CSA layer only the indexer's 512 chosen entries per sequence" in items["decode"].note
 

@@ -87,6 +87,7 @@ class CompressedAttention(BaseModel):
     index_heads: int = Field(ge=1, description="index_n_heads of the CSA layers' indexer")
     index_head_dim: int = Field(ge=1, description="index_head_dim: its compressed key per entry")
     index_topk: int = Field(ge=1, description="compressed entries a CSA query attends to")
+    rope_dim: int = Field(64, ge=0, description="qk_rope_head_dim: the rotary share of an entry's values")
     hc_mult: int = Field(1, ge=1, le=64, description="residual streams mixed by hyper-connections")
     hash_layers: int = Field(0, ge=0, description="first MoE layers routed by a token-id -> expert table")
 
@@ -824,6 +825,10 @@ def _compressed_from_hf(cfg: dict, L: int, source: str) -> CompressedAttention: 
         kinds = [names[r] for r in ratios[:L]]
     elif not isinstance(kinds, list):
         kinds = [_HCA] * min(L, 2) + [_CSA if i % 2 else _HCA for i in range(max(L - 2, 0))]
+    rope = cfg.get("qk_rope_head_dim")
+    if rope is None and isinstance(cfg.get("partial_rotary_factor"), (int, float)):
+        rope = int(_need_int(cfg, source, "head_dim") * cfg["partial_rotary_factor"])
+    rope = _int(64 if rope is None else rope, source, "qk_rope_head_dim")
     hash_layers = cfg.get("mlp_layer_types")
     hash_layers = sum(1 for t in hash_layers[:L] if t == "hash_moe") if isinstance(hash_layers, list) else \
         min(L, _int(cfg.get("num_hash_layers", 3), source, "num_hash_layers"))
@@ -836,7 +841,7 @@ def _compressed_from_hf(cfg: dict, L: int, source: str) -> CompressedAttention: 
             index_heads=_int(cfg.get("index_n_heads", 64), source, "index_n_heads"),
             index_head_dim=_int(cfg.get("index_head_dim", 128), source, "index_head_dim"),
             index_topk=_int(cfg.get("index_topk", 512), source, "index_topk"),
-            hc_mult=_int(cfg.get("hc_mult", 4), source, "hc_mult"), hash_layers=hash_layers)
+            hc_mult=_int(cfg.get("hc_mult", 4), source, "hc_mult"), hash_layers=hash_layers, rope_dim=rope)
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
 

@@ -46,7 +46,8 @@ class EngineProfile(BaseModel):
     packed_fp8_latent: bool = Field(False, description=(
         "with an fp8 KV cache a sparse-attention model's MLA latent is packed as FlashMLA's record (vLLM's "
         "fp8_ds_mla): the latent in FP8 with an fp32 scale per 128 values, the RoPE dimensions in bf16 (656 "
-        "bytes for 512 + 64); False: the latent at the cache's dtype"))
+        "bytes for 512 + 64); DeepSeek-V4's entries as its own (FP8 with a UE8M0 scale per 64, RoPE in bf16, "
+        "a pad byte: 584 for 448 + 64); False: at the cache's dtype"))
 
     # --- budget -------------------------------------------------------------------
     util_fraction: float = Field(1.0, gt=0, le=1, description="share of the card's memory the engine may use")
@@ -189,7 +190,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                                 "four fp32 scales and the 64 RoPE dimensions in bf16 "
                                 "(FlashMLASparseBackend.get_kv_cache_shape). DeepSeek-V4's CSA layers run on the "
                                 "same sparse backend (the only one vLLM's DeepseekV4 attention accepts, with an fp8 "
-                                "cache) over the indexer's top-k compressed entries.",
+                                "cache) over the indexer's top-k compressed entries; each entry of its window and "
+                                "compressed caches is 584 bytes (448 FP8 values, 7 UE8M0 scales, 64 bf16 RoPE "
+                                "values, a pad byte: DeepseekV4 attention's head_bytes).",
         },
     ),
     EngineProfile(

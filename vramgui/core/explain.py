@@ -18,6 +18,7 @@ from .architecture import layout_note
 from .fit import budget_bytes
 from .formats import K_FALLBACK
 from .memory import (
+    compressed_entry_elements,
     estimate_memory,
     heads_per_card,
     kv_elements_per_token_layer,
@@ -315,8 +316,13 @@ def _kv(s: Scenario, m) -> Explanation:
                         and s.kv_dtype != "fp8" else ""))
         formula = ("KV cache = (layers × entry width × min(tokens, window) + compressed entries' widths per token × "
                    "tokens) × bytes per element × batch")
-        substituted = (f"= ({a.attention_layers} × {a.head_dim} × {min(tokens, c.window):,} + ({c.csa_layers} × "
-                       f"({a.head_dim} + {c.index_head_dim}{own}) / {c.csa_rate} + {c.hca_layers} × {a.head_dim} / "
+        entry = compressed_entry_elements(a, s)
+        if entry != a.head_dim:
+            notes.append(f"With an fp8 cache {p.name} stores each entry as {entry:g} bytes: the "
+                         f"{a.head_dim - c.rope_dim} non-rotary values in FP8 with a scale per 64, the {c.rope_dim} "
+                         "rotary ones in bf16 and a pad byte.")
+        substituted = (f"= ({a.attention_layers} × {entry:g} × {min(tokens, c.window):,} + ({c.csa_layers} × "
+                       f"({entry:g} + {c.index_head_dim}{own}) / {c.csa_rate} + {c.hca_layers} × {entry:g} / "
                        f"{c.hca_rate}) × {tokens:,}) × {kv.bytes_per_element:.4g} bytes × {s.batch}"
                        f"{scale.replace(', windowed layers capped', '')} = {_g(float(m.kv_cache))} per card")
     elif g is None and mb is None:

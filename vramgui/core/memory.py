@@ -169,7 +169,7 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
         kv = g.num_kv_heads if p.parallel == "layer" or s.n_gpus == 1 else float(np.ceil(g.num_kv_heads / s.n_gpus))
         return kv * (g.head_dim + a.value_width(g.head_dim))
     if a.compressed:   # DeepSeek-V4: one entry per token serves as key and value (the window's cache)
-        return float(a.head_dim)
+        return compressed_entry_elements(a, s)
     if a.mla:
         index = index_key_elements(a, s)
         if p.mla_latent_cache:   # replicated on every rank
@@ -183,6 +183,17 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
     return h_kv * (a.head_dim + a.v_head_dim)
 
 
+def compressed_entry_elements(a: Architecture, s: Scenario) -> float:
+    """Cache elements of one DeepSeek-V4 entry (the window's and the compressed layers'): ``head_dim`` values,
+    or where the engine packs an fp8 cache its own record, in bytes (vLLM: the non-rotary values in FP8 with a
+    UE8M0 scale per 64, the rotary ones in bf16 and a pad byte: 448 + 128 + 7 + 1 = 584)."""
+    c = a.compressed
+    if not (s.profile.packed_fp8_latent and s.kv_dtype == "fp8"):
+        return float(a.head_dim)
+    nope = a.head_dim - c.rope_dim
+    return nope + 2.0 * c.rope_dim + nope / 64 + 1.0
+
+
 def compressed_kv_elements(a: Architecture, s: Scenario, sparse: bool = False) -> float:
     """Cache elements one token adds over DeepSeek-V4's compressed layers (0 for other models): in each
     CSA layer an entry per ``csa_rate`` tokens and the indexer's key for it (in the engine's own format for
@@ -191,12 +202,13 @@ def compressed_kv_elements(a: Architecture, s: Scenario, sparse: bool = False) -
     c = a.compressed
     if c is None:
         return 0.0
-    csa = c.csa_layers * a.head_dim / c.csa_rate
+    entry = compressed_entry_elements(a, s)
+    csa = c.csa_layers * entry / c.csa_rate
     if sparse:
         return csa
     own = s.profile.index_key_bytes
     index = c.index_head_dim * (own / s.kv.bytes_per_element if own else 1.0)
-    return csa + c.csa_layers * index / c.csa_rate + c.hca_layers * a.head_dim / c.hca_rate
+    return csa + c.csa_layers * index / c.csa_rate + c.hca_layers * entry / c.hca_rate
 
 
 def packed_latent_bytes(a: Architecture, s: Scenario) -> float | None:
