@@ -13,7 +13,8 @@ from vramgui.core.errors import ConfigError
 from vramgui.core.params import count_params
 from vramgui.core.speed import decode_parts, speed_terms
 
-# Xiaomi's config form (the keys its own modelling code reads, as a MiMo-V2 Flash release states them): 48 layers,
+# Xiaomi's config form (the keys its own modelling code reads; values as a public test pins them for a MiMo-V2.6-Flash
+# checkpoint, the same geometry as MiMo-V2-Flash; max_position_embeddings set here): 48 layers,
 # full attention at 0, 5, 11, ..., 47 with 4 KV heads, the other 39 windowed to 128 tokens with 8 and a sink per head,
 # heads of 192 for q/k and 128 for v, one dense layer then 256 experts of 2048, 8 a token
 RELEASE = {
