@@ -490,17 +490,15 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 # model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
 CHECKED_MODEL_TYPES = frozenset({
     "afmoe", "apertus", "arcee", "bloom", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2", "deepseek_v3",
-    "deepseek_v4", "mimo_v2_flash",
-    "deepseek_v32", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon", "flex_olmo",
-    "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4v_text", "glm_moe_dsa",
-    "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe",
-    "granitemoe_swa", "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax",
-    "internlm3", "iquestcoder", "jais2", "llama", "llama4_text", "mellum", "minicpm3", "minimax_m2", "ministral",
-    "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron", "nemotron_h", "olmo", "olmo2", "olmo3",
-    "olmoe", "opt", "phi", "phi3", "phimoe", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3",
-    "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text",
-    "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma",
-    "youtu",
+    "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon",
+    "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4v_text",
+    "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa",
+    "granitemoe", "granitemoe_swa", "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax",
+    "internlm3", "iquestcoder", "jais2", "llama", "llama4_text", "mellum", "mimo_v2_flash", "minicpm3", "minimax_m2",
+    "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron", "nemotron_h", "olmo", "olmo2",
+    "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text",
+    "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text",
+    "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
     "chatglm", "qwen", "kimi_k2"
 })
 
@@ -746,7 +744,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             and isinstance(cfg.get("cross_attention_layers"), list) else 0,
             extra_token_rows=8 if mt == "mllama_text_model" else 0,   # transformers: nn.Embedding(vocab_size + 8, ...)
             vision=_vision_from_hf(vision_cfg, top, d, source) if isinstance(vision_cfg, dict) else None,
-            rope_table_elements=_rope_table_elements(cfg, mt, max_ctx, d_h, mla, learned_positions, source),
+            rope_table_elements=_rope_table_elements(cfg, mt, max_ctx, d_h, mla, learned_positions, source,
+                                                     compressed),
         )
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
@@ -773,7 +772,7 @@ def _mimo_from_hf(cfg: dict, L: int, h_kv: int, d_h: int, source: str) -> dict: 
     window = cfg.get("sliding_window")
     if window is None and cfg.get("sliding_window_size") is not None:
         window = _int(cfg["sliding_window_size"], source, "sliding_window_size") + 1
-    window = _int(129 if window is None else window, source, "sliding_window")
+    window = _int(129 if window is None else window, source, "sliding_window")   # transformers' default
     swa_kv = _int(cfg.get("swa_num_key_value_heads", h_kv if release else 2 * h_kv), source,
                   "swa_num_key_value_heads")
     swa_head = _int(cfg.get("swa_head_dim", d_h), source, "swa_head_dim")
@@ -889,7 +888,7 @@ _NO_ROPE = {"gpt2", "gpt_bigcode", "opt", "bloom", "mpt", "nemotron_h"}   # lear
 
 
 def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | None, learned_positions: int,
-                         source: str) -> int:
+                         source: str, compressed: CompressedAttention | None = None) -> int:
     """Entries of the cos/sin tables vLLM's rotary embeddings precompute at load (``get_rope``):
     one row of ``rotary_dim`` values per position up to ``max_position_embeddings``, times the
     factor of linear / dynamic scaling, ``original_max_position_embeddings`` times the factor for
@@ -899,7 +898,7 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
         return 0
     max_ctx = _int(max_ctx, source, "max_position_embeddings")
     scaling = _first(cfg, "rope_scaling", "rope_parameters")
-    if mt == "deepseek_v4" and isinstance(scaling, dict) and isinstance(scaling.get("compress"), dict):
+    if compressed and isinstance(scaling, dict) and isinstance(scaling.get("compress"), dict):
         scaling = scaling["compress"]   # transformers' rope_parameters: the compressed layers' YaRN table
     if isinstance(scaling, dict) and scaling and all(isinstance(x, dict) for x in scaling.values()):
         # one rotary embedding per layer type (Gemma 4), each tabled over its layers' whole head width
@@ -910,8 +909,8 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
             return max_ctx * sum(int(d_h * float(p.get("partial_rotary_factor", 1.0))) for p in scaling.values())
         return max_ctx * sum(wide if "full" in str(t) else d_h for t in scaling)
     nested = scaling if isinstance(scaling, dict) else {}
-    if mt == "deepseek_v4":   # RoPE on the last 64 of each head's 512 values (qk_rope_head_dim)
-        rotary = _int(_first(cfg, "qk_rope_head_dim", default=64), source, "qk_rope_head_dim")
+    if compressed:   # DeepSeek-V4: RoPE on the last rope_dim of each entry's values
+        rotary = compressed.rope_dim
     elif mla is not None:
         rotary = mla.qk_rope_head_dim
     elif isinstance(cfg.get("rotary_dim"), int) and not isinstance(cfg.get("rotary_dim"), bool):

@@ -28,6 +28,7 @@ from .scenario import Scenario
 from .speed import (
     ENGINE_FIELDS,
     INT8_RATE_EFFICIENCY,
+    LOW_BIT_KERNELS,
     attention_peak,
     compute_efficiency,
     decode_from_terms,
@@ -119,7 +120,7 @@ def decode_steps(s: Scenario, gpus: list[GPU], peaks: list[float | None]) -> np.
     if any(k in INT8_RATE_EFFICIENCY for k in keys):    # its compute efficiency depends on the card
         terms = replace(terms, flops_efficiency=np.array([compute_efficiency(k, s.weight_format, g)
                                                           for k, g in zip(keys, gpus, strict=True)]))
-    if s.weight_format.kernel in ("fp8", "int8"):    # its attention's share of the peak depends on the card
+    if s.weight_format.kernel in LOW_BIT_KERNELS:    # its attention's share of the peak depends on the card
         terms = replace(terms, attention_peak=np.array([attention_peak(g, s.weight_format) for g in gpus]))
     bw = np.array([g.bandwidth_bytes_per_s for g in gpus])
     peak = np.array([p or np.inf for p in peaks])

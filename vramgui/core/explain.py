@@ -246,13 +246,14 @@ def _kv(s: Scenario, m) -> Explanation:
     latent = a.mla is not None and p.mla_latent_cache
     chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.attention_layers}" if latent
              else _kv_heads(a, a.attention_layers, h_kv, a.head_dim))
+    # an indexer's keys in the engine's own format, as a share of the cache dtype's elements
+    in_own_format = f" × {p.index_key_bytes:.4g}/{kv.bytes_per_element:.4g}" if p.index_key_bytes else ""
     x = a.indexer
     if x is not None:   # MLA's cache plus the indexer's key, in the layers that own an indexer
         packed = packed_latent_bytes(a, s)
         per_layer = (f"{packed:g} packed latent" if packed else
                      f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent" if latent
                      else f"{h_kv:g} × ({a.q_head_dim} + {a.v_head_dim})")
-        in_own_format = f" × {p.index_key_bytes:.4g}/{kv.bytes_per_element:.4g}" if p.index_key_bytes else ""
         chain = f"({per_layer} × {a.attention_layers} + {x.head_dim} index key × {a.indexer_layers}{in_own_format})"
     wide = a.global_attention
     own_windowed, own_full = a.cache_layers
@@ -306,7 +307,6 @@ def _kv(s: Scenario, m) -> Explanation:
     scale = (f" × {share:.0%} of the layers" if share < 1 else "") + (", windowed layers capped" if windowed else "")
     c = a.compressed
     if c is not None:
-        own = f" × {p.index_key_bytes:.4g}/{kv.bytes_per_element:.4g}" if p.index_key_bytes else ""
         notes.append(f"DeepSeek-V4: one {a.head_dim}-wide entry per token serves as key and value, and every layer "
                      f"keeps its last {c.window} tokens; the {c.csa_layers} CSA layers add an entry per {c.csa_rate} "
                      f"tokens with the lightning indexer's {c.index_head_dim}-wide key for it (a query attends to the "
@@ -322,7 +322,7 @@ def _kv(s: Scenario, m) -> Explanation:
                          f"{a.head_dim - c.rope_dim} non-rotary values in FP8 with a scale per 64, the {c.rope_dim} "
                          "rotary ones in bf16 and a pad byte.")
         substituted = (f"= ({a.attention_layers} × {entry:g} × {min(tokens, c.window):,} + ({c.csa_layers} × "
-                       f"({entry:g} + {c.index_head_dim}{own}) / {c.csa_rate} + {c.hca_layers} × {entry:g} / "
+                       f"({entry:g} + {c.index_head_dim}{in_own_format}) / {c.csa_rate} + {c.hca_layers} × {entry:g} / "
                        f"{c.hca_rate}) × {tokens:,}) × {kv.bytes_per_element:.4g} bytes × {s.batch}"
                        f"{scale.replace(', windowed layers capped', '')} = {_g(float(m.kv_cache))} per card")
     elif g is None and mb is None:
@@ -500,26 +500,28 @@ def _decode(s: Scenario, sp) -> Explanation:
         tuple(_efficiency_assumptions(s, t)))
 
 
+def _one_rate(t) -> bool:
+    """Attention runs at the matmuls' rate (16-bit weights): the compute side needs one division."""
+    return float(t.attention_peak) == 1.0 and float(t.attention_efficiency) == float(t.flops_efficiency)
+
+
 def _compute(t, parts, peak: float, unit: float, name: str, slow: float = 0.0) -> str:
-    """The compute side of the roofline in numbers: one rate for the matmuls and attention, or
-    attention's own (:func:`~vramgui.core.speed.attention_peak`) where it differs."""
+    """The compute side of the roofline in numbers: matmuls (and small expert GEMMs) and attention at one
+    rate, or attention at its own (:func:`~vramgui.core.speed.attention_peak`) where it differs."""
     matmul, attention, ef = float(parts.matmul_flops), float(parts.attention_flops), float(t.flops_efficiency)
-    ea, share = float(t.attention_efficiency), float(t.attention_peak)
     rate = f"({peak / 1e12:,.1f} TFLOP/s × {ef:.2f})"
     expert = f" + small expert GEMMs {slow / unit:,.2f}" if slow else ""
-    if share == 1.0 and ea == ef:
-        return (f"({matmul / unit:,.2f} + {attention / unit:,.2f}{expert}) {name} ÷ {rate}" if unit == 1e12 else
-                f"{(matmul + attention + slow) / unit:,.1f} {name} ÷ {rate}")
+    if _one_rate(t):
+        return f"({matmul / unit:,.2f} + {attention / unit:,.2f}{expert}) {name} ÷ {rate}"
     head = f"({matmul / unit:,.2f}{expert})" if slow else f"{matmul / unit:,.2f}"
     return (f"{head} {name} ÷ {rate} + attention {attention / unit:,.2f} {name} ÷ "
-            f"({peak * share / 1e12:,.1f} TFLOP/s × {ea:.2f})")
+            f"({peak * float(t.attention_peak) / 1e12:,.1f} TFLOP/s × {float(t.attention_efficiency):.2f})")
 
 
 def _attention_rate(t) -> str:
     """Where attention's rate differs from the matmuls', why."""
-    if float(t.attention_peak) == 1.0 and float(t.attention_efficiency) == float(t.flops_efficiency):
-        return ""
-    return " (attention on the 16-bit tensor rate: it multiplies activations by the cache, not weights)"
+    return "" if _one_rate(t) else \
+        " (attention on the 16-bit tensor rate: it multiplies activations by the cache, not weights)"
 
 
 def _sparse_note(s: Scenario, t) -> str:

@@ -188,7 +188,7 @@ def compressed_entry_elements(a: Architecture, s: Scenario) -> float:
     or where the engine packs an fp8 cache its own record, in bytes (vLLM: the non-rotary values in FP8 with a
     UE8M0 scale per 64, the rotary ones in bf16 and a pad byte: 448 + 128 + 7 + 1 = 584)."""
     c = a.compressed
-    if not (s.profile.packed_fp8_latent and s.kv_dtype == "fp8"):
+    if not _packs_fp8(s):
         return float(a.head_dim)
     nope = a.head_dim - c.rope_dim
     return nope + 2.0 * c.rope_dim + nope / 64 + 1.0
@@ -206,17 +206,27 @@ def compressed_kv_elements(a: Architecture, s: Scenario, sparse: bool = False) -
     csa = c.csa_layers * entry / c.csa_rate
     if sparse:
         return csa
-    own = s.profile.index_key_bytes
-    index = c.index_head_dim * (own / s.kv.bytes_per_element if own else 1.0)
+    index = c.index_head_dim * index_key_scale(s)
     return csa + c.csa_layers * index / c.csa_rate + c.hca_layers * entry / c.hca_rate
+
+
+def _packs_fp8(s: Scenario) -> bool:
+    """The engine stores an fp8 cache of DeepSeek's sparse-attention models in records of its own."""
+    return s.profile.packed_fp8_latent and s.kv_dtype == "fp8"
+
+
+def index_key_scale(s: Scenario) -> float:
+    """Cache elements per value of a lightning indexer's key: the engine's own format for those keys (FP8 with a
+    scale per 128) in the cache dtype's elements, or 1 where it keeps them at the cache dtype."""
+    own = s.profile.index_key_bytes
+    return own / s.kv.bytes_per_element if own else 1.0
 
 
 def packed_latent_bytes(a: Architecture, s: Scenario) -> float | None:
     """Bytes of one token's MLA latent in one layer where the engine packs a sparse-attention model's fp8 cache
     in FlashMLA's record (:attr:`EngineProfile.packed_fp8_latent`): the latent in FP8 with an fp32 scale per
     128 values, the RoPE dimensions in bf16 (656 for 512 + 64); None elsewhere."""
-    if not (a.mla and a.indexer and s.profile.mla_latent_cache and s.profile.packed_fp8_latent
-            and s.kv_dtype == "fp8"):
+    if not (a.mla and a.indexer and s.profile.mla_latent_cache and _packs_fp8(s)):
         return None
     return a.mla.kv_lora_rank * FP8_SCALED_BYTES + 2.0 * a.mla.qk_rope_head_dim
 
@@ -227,9 +237,7 @@ def index_key_elements(a: Architecture, s: Scenario) -> float:
     own format for the keys where it has one, converted to the cache dtype's elements)."""
     if a.indexer is None:
         return 0.0
-    elements = a.indexer.head_dim * a.indexer_layers / a.attention_layers
-    own = s.profile.index_key_bytes
-    return elements * own / s.kv.bytes_per_element if own else elements
+    return a.indexer.head_dim * a.indexer_layers / a.attention_layers * index_key_scale(s)
 
 
 def recurrent_state_bytes(a: Architecture, act_bytes: float) -> float:

@@ -431,6 +431,24 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
     return {k: v for k, v in cfg.items() if v is not None}
 
 
+def _gguf_layers(meta: dict, arch: str, path: Path) -> int:
+    """The model's layers: ``block_count`` less the MTP blocks exported after them (``nextn_predict_layers``)."""
+    blocks = meta.get(f"{arch}.block_count")
+    if not isinstance(blocks, int) or blocks < 1:
+        raise ImportError_("expected a whole number of layers", source=str(path), field=f"{arch}.block_count")
+    return blocks - (meta.get(f"{arch}.nextn_predict_layers", 0) or 0)
+
+
+def _gguf_per_layer(meta: dict, arch: str, key: str, layers: int, path: Path, scalar: bool = False) -> list[int]:
+    """A per-layer array's first ``layers`` whole numbers (an MTP block's entries after them left out); with
+    ``scalar`` a single number (or none: 0) stands for every layer."""
+    value = meta.get(f"{arch}.{key}", 0 if scalar else None)
+    values = [value] * layers if scalar and not isinstance(value, list) else value
+    if not isinstance(values, list) or len(values) < layers or not all(isinstance(v, int) for v in values[:layers]):
+        raise ImportError_(f"expected {layers} whole numbers, one per layer", source=str(path), field=f"{arch}.{key}")
+    return values[:layers]
+
+
 def _nemotron_gguf_config(meta: dict, path: Path, arch: str) -> dict:
     """Nemotron-H's GGUF keys (llama.cpp's converter): a layer's kind shows in its per-layer arrays (KV heads
     for an attention layer, an MLP / MoE width for a feed-forward one, neither for a Mamba-2 layer); the Mamba
@@ -439,19 +457,9 @@ def _nemotron_gguf_config(meta: dict, path: Path, arch: str) -> dict:
     def get(key, default=None):
         return meta.get(f"{arch}.{key}", default)
 
-    L = get("block_count")   # noqa: N806
-    if not isinstance(L, int) or L < 1:
-        raise ImportError_("expected a whole number of layers", source=str(path), field=f"{arch}.block_count")
-    L -= get("nextn_predict_layers", 0) or 0   # noqa: N806
-
-    def per_layer(key):
-        value = get(key, 0)
-        values = value if isinstance(value, list) else [value] * L
-        if len(values) < L or not all(isinstance(v, int) for v in values[:L]):
-            raise ImportError_(f"expected {L} whole numbers, one per layer", source=str(path), field=f"{arch}.{key}")
-        return values[:L]
-
-    kv, ff = per_layer("attention.head_count_kv"), per_layer("feed_forward_length")
+    L = _gguf_layers(meta, arch, path)   # noqa: N806
+    kv = _gguf_per_layer(meta, arch, "attention.head_count_kv", L, path, scalar=True)
+    ff = _gguf_per_layer(meta, arch, "feed_forward_length", L, path, scalar=True)
     moe = arch == "nemotron_h_moe"
     blocks = "".join("*" if k else ("E" if moe else "-") if f else "M" for k, f in zip(kv, ff, strict=True))
     heads, inner = get("ssm.time_step_rank"), get("ssm.inner_size")
@@ -512,15 +520,9 @@ def _mimo2_gguf_config(meta: dict, path: Path) -> dict:
     def get(key, default=None):
         return meta.get(f"mimo2.{key}", default)
 
-    L = get("block_count")   # noqa: N806
-    if not isinstance(L, int) or L < 1:
-        raise ImportError_("expected a whole number of layers", source=str(path), field="mimo2.block_count")
-    L -= get("nextn_predict_layers", 0) or 0   # noqa: N806
-    pattern, kv = get("attention.sliding_window_pattern"), get("attention.head_count_kv")
-    for key, value in (("attention.sliding_window_pattern", pattern), ("attention.head_count_kv", kv)):
-        if not isinstance(value, list) or len(value) < L or not all(isinstance(v, int) for v in value[:L]):
-            raise ImportError_(f"expected {L} whole numbers, one per layer", source=str(path), field=f"mimo2.{key}")
-    pattern, kv = [int(bool(v)) for v in pattern[:L]], kv[:L]
+    L = _gguf_layers(meta, "mimo2", path)   # noqa: N806
+    pattern = [int(bool(v)) for v in _gguf_per_layer(meta, "mimo2", "attention.sliding_window_pattern", L, path)]
+    kv = _gguf_per_layer(meta, "mimo2", "attention.head_count_kv", L, path)
     full = {k for k, w in zip(kv, pattern, strict=True) if not w}
     windowed = {k for k, w in zip(kv, pattern, strict=True) if w}
     if len(full) > 1 or len(windowed) > 1:

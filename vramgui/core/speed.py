@@ -622,13 +622,17 @@ def peak_flops(gpu, fmt: WeightFormat) -> float:
     return gpu.peak_flops(fmt.kernel) or float("inf")
 
 
+#: Weight math that runs faster than the 16-bit tensor rate attention keeps to (:func:`attention_peak`).
+LOW_BIT_KERNELS = ("fp8", "int8")
+
+
 def attention_peak(gpu, fmt: WeightFormat) -> float:
     """The peak of the math attention runs on as a share of the weight format's (:func:`peak_flops`).
     Attention multiplies activations by the cached keys and values, not by weights: FlashAttention's
     kernels run in fp16 / bf16 whatever the weights' format (an fp32 model's in fp32), so an fp8 or
     int8 model's attention runs at the 16-bit tensor rate, half its matmuls' on most cards (1 where
     the card gives one figure for both, or none)."""
-    if fmt.kernel not in ("fp8", "int8"):
+    if fmt.kernel not in LOW_BIT_KERNELS:
         return 1.0
     weights, sixteen = gpu.peak_flops(fmt.kernel), gpu.peak_flops("fp16")
     return sixteen / weights if weights and sixteen else 1.0
