@@ -47,6 +47,12 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
     # under RADV, +74 % under AMD's Windows driver.  Median 22 %; see README "Validation".
     "prefill_tok_s": (60, 450),
 }
+# (quantity, engine) -> bounds, where an engine's points are looser than the quantity's: SGLang's
+# KV pool from logs of five builds (Feb 2025 - Aug 2026) whose pre-load memory varies by host. With
+# what loading took printed, within 1.2 % (Qwen3-30B-A3B, QwQ-32B on L4s, Llama 3.1 8B); an RTX 3090
+# under Windows' WSL2 +5 % (the desktop holds part of the card); Qwen3-235B-A22B-FP8 on 4 x H100
+# +8.6 %, a run that printed only its KV line.
+ENGINE_BOUNDS = {("kv_cache_tokens", "SGLang"): (5, 10)}
 
 
 @pytest.fixture(scope="module")
@@ -66,15 +72,16 @@ def test_corpus_error_bounds(results, capsys):
     for p in results["points"]:
         if p["skipped"] or p["id"] in SKIP:
             continue
-        by_q.setdefault(p["quantity"], []).append(abs(p["error_pct"]))
+        key = (p["quantity"], p["engine"])
+        by_q.setdefault(key if key in ENGINE_BOUNDS else p["quantity"], []).append(abs(p["error_pct"]))
         rows.append(f"{p['id']:<55} {p['quantity']:<20} {p['measured']:>12.4g} {p['estimated']:>12.4g} "
                     f"{p['error_pct']:>+8.1f} %")
     with capsys.disabled():
         print("\n" + "\n".join(rows))
     failures = []
     for q, errs in by_q.items():
-        assert q in BOUNDS, f"quantity {q} has no stated bound"
-        med, worst = BOUNDS[q]
+        assert q in BOUNDS or q in ENGINE_BOUNDS, f"quantity {q} has no stated bound"
+        med, worst = BOUNDS[q] if q in BOUNDS else ENGINE_BOUNDS[q]
         if statistics.median(errs) > med or max(errs) > worst:
             failures.append(f"{q}: median {statistics.median(errs):.1f} % (bound {med}), "
                             f"worst {max(errs):.1f} % (bound {worst})")

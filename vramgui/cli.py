@@ -71,7 +71,8 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                    help=f"generated tokens (default {DEFAULT_OUTPUT_TOKENS}, as the window)")
     g.add_argument("--batch", type=int, default=1, metavar="N", help="concurrent sequences (default 1)")
     g.add_argument("--gpu-util", type=float, default=None, metavar="FRACTION",
-                   help="engine memory cap (vLLM gpu_memory_utilization; default: the engine's)")
+                   help="engine memory cap (vLLM gpu_memory_utilization, SGLang mem_fraction_static; "
+                        "default: the engine's)")
     g.add_argument("--reserved-mib", type=float, default=0.0, metavar="MIB",
                    help="memory already taken on each card by other programs (default 0)")
     g.add_argument("--ram", type=float, default=None, metavar="GB",

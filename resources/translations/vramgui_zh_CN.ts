@@ -1172,6 +1172,14 @@ Source: {source}</source>
         <translation>推理服务引擎：使用显卡的 90%，权重之外的剩余部分作为 KV 块；每步以 CUDA 图运行</translation>
     </message>
     <message>
+        <source>Serving engine: a static share of the free memory (mem_fraction_static, by default from the card&apos;s size) holds the weights and the KV pool; activations and CUDA graphs run in the rest</source>
+        <translation>推理服务引擎：空闲显存的固定份额（mem_fraction_static，默认按显卡容量确定）容纳权重和 KV 池；激活和 CUDA 图使用其余部分</translation>
+    </message>
+    <message>
+        <source>Share of the card the engine may use (vLLM gpu_memory_utilization; SGLang mem_fraction_static, a share of the free memory)</source>
+        <translation>引擎可使用的显卡显存份额（vLLM 的 gpu_memory_utilization；SGLang 的 mem_fraction_static，为空闲显存的份额）</translation>
+    </message>
+    <message>
         <source>Adapted matrices, comma-separated: q, k, v, o, gate, up, down, in_proj, out_proj (the recurrent mixers of hybrid models) or all-linear</source>
         <translation>要适配的矩阵，用逗号分隔：q、k、v、o、gate、up、down、in_proj、out_proj（混合模型的循环混合层）或 all-linear</translation>
     </message>
@@ -1278,10 +1286,6 @@ Source: {source}</source>
     <message>
         <source>Concurrent sequences (log scale, 1-1024; type more in the box)</source>
         <translation>并发序列数（对数刻度，1–1024；更大的值可在输入框中键入）</translation>
-    </message>
-    <message>
-        <source>Share of the card the engine may use (vLLM gpu_memory_utilization)</source>
-        <translation>引擎可使用的显存比例（vLLM 的 gpu_memory_utilization）</translation>
     </message>
     <message>
         <source>Memory other programs already hold on each card (desktop, other jobs)</source>

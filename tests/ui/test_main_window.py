@@ -183,6 +183,29 @@ def test_memory_cap_and_reserved_move_the_budget(qtbot, win):
     assert win.memory_chart.budget.isVisible()
 
 
+def test_sglang_budget_reaches_the_chart_the_strip_and_the_table(qtbot, win):
+    # SGLang's default share depends on the card: 0.835 of an H100's free memory, 0.847 of a 4090's
+    p = win.panel
+    drive(qtbot, win, gpus=1, batch=1, model="llama3.1-8b", gpu="h100-sxm", weights="bf16", engine="sglang")
+    s = win.state.scenario
+    assert s.engine == "sglang" and s.gpu_util is None
+    before = 1.15 * GIB
+    h100 = 0.835 * (81559 * 2**20 - before) + before
+    assert win.memory_chart.budget.value() == pytest.approx(h100 / GIB)
+    assert win.breakdown.values["activations"].text() == "0.00 GiB"
+    rows = {win.fit_panel.proxy.index(r, 1).data(): win.fit_panel.proxy.index(r, 3).data()
+            for r in range(win.fit_panel.proxy.rowCount())}
+    rtx4090 = 0.847 * (24564 * 2**20 - before) + before
+    assert rows[CAT_NAMES["rtx4090"]] == f"{rtx4090 / GIB:.1f} GiB"
+    assert rows[CAT_NAMES["h100-sxm"]] == f"{h100 / GIB:.1f} GiB"
+    p.util.setValue(0.9)          # the memory cap is mem_fraction_static
+    settle(qtbot, win)
+    assert win.memory_chart.budget.value() == pytest.approx((0.9 * (81559 * 2**20 - before) + before) / GIB)
+
+
+CAT_NAMES = {g.id: g.name for g in default_catalog().gpus.values()}
+
+
 def test_fit_table_rows_and_choosing_a_row(qtbot, win):
     panel = win.fit_panel
     cat = win.state.catalog

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .units import GIB, MIB
@@ -51,6 +52,17 @@ class EngineProfile(BaseModel):
 
     # --- budget -------------------------------------------------------------------
     util_fraction: float = Field(1.0, gt=0, le=1, description="share of the card's memory the engine may use")
+    static_fraction: bool = Field(False, description=(
+        "the share caps the weights and the KV pool only, as a share of the memory free once the CUDA context "
+        "and communication buffers exist (SGLang's mem_fraction_static); the engine runs its activations and "
+        "CUDA graphs in the rest, outside the budget. False: the share is of the whole card and holds "
+        "everything (vLLM's gpu_memory_utilization)"))
+    util_rule: Literal["fixed", "sglang"] = Field("fixed", description=(
+        "the default share: fixed (util_fraction), or SGLang's rule from the card's memory and the "
+        "tensor-parallel size (:func:`sglang_static_fraction`)"))
+    swa_pool_ratio: float | None = Field(None, gt=0, le=1, description=(
+        "windowed layers get a pool of this share of the full layers' tokens (SGLang's hybrid SWA pool, "
+        "swa_full_tokens_ratio) instead of keeping only their window; None: the window"))
     parallel: Literal["tensor", "layer"] = Field(description="what several cards do")
     embedding_on_host: bool = Field(False, description="token-embedding table stays in system RAM")
     rope_table: bool = Field(False, description="rotary cos/sin tables precomputed for every position the config "
@@ -93,6 +105,41 @@ class EngineProfile(BaseModel):
         if missing:
             raise ValueError(f"engine '{self.id}': sources lacks {', '.join(missing)}")
         return self
+
+
+#: SGLang's default mem_fraction_static (python/sglang/srt/server_args.py, _handle_gpu_memory_settings,
+#: v0.5.x): by the card's memory in MiB (below each bound), the prefill chunk and the largest CUDA-graph
+#: batch it picks (below 4 tensor-parallel ranks / from 4).
+SGLANG_TIERS = ((20 * 1024, 2048, 8, 8), (35 * 1024, 2048, 24, 80), (60 * 1024, 4096, 32, 160),
+                (90 * 1024, 8192, 256, 512), (160 * 1024, 8192, 256, 512), (float("inf"), 16384, 512, 512))
+
+
+def sglang_static_fraction(card_mib, tp: int) -> np.ndarray:
+    """SGLang's default ``mem_fraction_static`` for cards of ``card_mib`` MiB (a number or an
+    array) at tensor-parallel size ``tp``: it holds back, in MiB, 512 (the attention backend's
+    metadata) + 1.5 × max(chunk, 2048) (a prefill chunk's activations) + 2 × the largest
+    CUDA-graph batch + 1024 × tp / 8, and at least 10 GiB on cards over 60 GiB, and keeps the
+    rest of the card, rounded to three decimals."""
+    mib = np.asarray(card_mib, dtype=np.float64)
+    bounds = np.array([t[0] for t in SGLANG_TIERS])
+    tier = np.searchsorted(bounds, mib, side="right")
+    chunk = np.array([t[1] for t in SGLANG_TIERS])[tier]
+    graphs = np.array([t[2] if tp < 4 else t[3] for t in SGLANG_TIERS])[tier]
+    held = 512.0 + 1.5 * np.maximum(chunk, 2048) + 2.0 * graphs + 1024.0 * tp / 8
+    held = np.where(mib > 60 * 1024, np.maximum(held, 10 * 1024), held)
+    return np.round((mib - held) / mib, 3)
+
+
+def engine_share(s, card_bytes) -> float | np.ndarray:
+    """The utilization share the engine applies on cards of ``card_bytes`` (a number or an
+    array): the user's memory cap, else the profile's default (SGLang's depends on the card)."""
+    if s.gpu_util is not None:
+        return float(s.gpu_util)
+    p = s.profile
+    if p.util_rule == "sglang":
+        tp = s.n_gpus if p.parallel == "tensor" else 1
+        return sglang_static_fraction(np.asarray(card_bytes, dtype=np.float64) / MIB, tp)
+    return p.util_fraction
 
 
 FP8_SCALED_BYTES = 1.0 + 4.0 / 128   # an FP8 value and an fp32 scale per 128 (indexer keys, FlashMLA's fp8 latent)
@@ -193,6 +240,49 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                                 "cache) over the indexer's top-k compressed entries; each entry of its window and "
                                 "compressed caches is 584 bytes (448 FP8 values, 7 UE8M0 scales, 64 bf16 RoPE "
                                 "values, a pad byte: DeepseekV4 attention's head_bytes).",
+        },
+    ),
+    EngineProfile(
+        id="sglang", name="SGLang", parallel="tensor", kv_allocation="pool", kv_block_tokens=1,
+        static_fraction=True, util_rule="sglang", util_fraction=0.88, swa_pool_ratio=0.8,
+        default_attention="flash", prefill_chunk_tokens=8192, rope_table=True,
+        sparse_attention=True, index_key_bytes=FP8_SCALED_BYTES, packed_fp8_latent=True,
+        cuda_context_bytes=1.0 * GIB, framework_bytes=0.15 * GIB,
+        notes="Serving engine: a static share of the free memory holds the weights and a KV pool of token "
+              "slots; activations and CUDA graphs run in the rest. Decode speed: vLLM's rows (the same design: "
+              "steps as CUDA graphs, a paged cache).",
+        sources={
+            "weights": "Every weight on the GPU; embeddings and LM head split across tensor-parallel ranks "
+                       "(vocabulary-parallel), a vision-language model's image encoder loaded too. Each rank holds "
+                       "the rotary cos/sin tables for every position max_position_embeddings allows, in the "
+                       "model's dtype (SGLang's rotary_embedding.py, vLLM's get_rope lineage).",
+            "kv_cache": "After loading, the KV pool takes what is left of the static share: mem_fraction_static × "
+                        "the memory free before loading − what loading used (model_runner: profile_max_num_token, "
+                        "rest_memory = available after load − total × (1 − mem_fraction_static); the log's 'KV "
+                        "Cache is allocated. #tokens: N'). One slot per token (page size 1). MLA caches the latent. "
+                        "Models with sliding-window layers get a hybrid pool: the windowed layers hold "
+                        "swa_full_tokens_ratio (0.8) × the full layers' tokens (set_num_token_hybrid), not just "
+                        "their window.",
+            "activations": "Not in the budget: SGLang runs its activations (chunked prefill of up to 2,048-16,384 "
+                           "tokens, by the card's memory) and CUDA graphs in the memory mem_fraction_static leaves "
+                           "out (server_args.py's reserved_mem is sized for them).",
+            "overhead": "What the card holds before SGLang measures the free memory its share applies to: the CUDA "
+                        "context and the memory the driver keeps from CUDA, ≈ 1 GiB (card − the free memory at 'Load "
+                        "weight begin' in four logs: 0.84 and 1.17 GiB on H100s, 1.24 on an RTX 3090 under WSL2, 0.86 "
+                        "on L4s at tensor parallel 4, whose NCCL set-up took 0.13 GiB: no separate communication "
+                        "buffers); and what loading takes beyond the weights, ≈ 0.15 GiB ('mem usage' at 'Load "
+                        "weight end' 0.10-0.25 GiB above the weights in four logs). Measured corpus.",
+            "budget": "mem_fraction_static × (card − CUDA context − communication buffers) + those: by default "
+                      "SGLang holds back 512 MiB + 1.5 × the prefill chunk + 2 × the largest CUDA-graph batch + "
+                      "1 GiB × TP / 8 (at least 10 GiB on cards over 60 GiB) of the card's MiB "
+                      "(server_args.py, _handle_gpu_memory_settings, v0.5.x): 0.835 on an H100 80GB (as SGLang's "
+                      "Offline Engine API notebook prints on its Hopper runner, Feb 2026: mem_fraction_static=0.835, "
+                      "chunked_prefill_size=8192), 0.847 on an RTX 4090. Builds before it (early 2025) took 0.88 at "
+                      "tensor parallel 1, 0.87 at 2, 0.85 at 4, 0.81 at 8: set those as the memory cap.",
+            "parallel": "Tensor parallel (--tp).",
+            "sparse_attention": "DeepSeek-V3.2 and GLM-5 run the NSA backend over the lightning indexer's top-k "
+                                "tokens on FlashMLA's sparse kernels (the indexer keys in FP8 with a scale per 128 "
+                                "values; with an fp8 cache, the latent as FlashMLA's 656-byte record), as vLLM does.",
         },
     ),
     EngineProfile(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .architecture import layout_note
+from .engines import engine_share
 from .fit import budget_bytes
 from .formats import K_FALLBACK
 from .memory import (
@@ -348,6 +349,12 @@ def _activations(s: Scenario, m) -> Explanation:
     eager = s.attention_impl == "eager"
     chosen = "your choice" if s.attention else f"{p.name} default"
     assumptions = [Assumption("Attention implementation", f"{s.attention_impl} ({chosen})", p.sources["activations"])]
+    if p.static_fraction:
+        return Explanation(
+            "activations", "Activations", f"{_g(float(m.activations))} per card",
+            f"Activations: outside {p.name}'s budget",
+            "= 0 in the budget: they run in the memory the usable share leaves out (see Total).",
+            "", tuple(assumptions))
     if p.prefill_chunk_tokens or p.profile_tokens:
         tokens = p.profile_tokens or p.prefill_chunk_tokens
         assumptions.append(Assumption("Tokens per forward pass", f"{tokens:,} ({p.name})", p.sources["activations"]))
@@ -382,11 +389,11 @@ def _overhead(s: Scenario, m) -> Explanation:
 def _total(s: Scenario, m) -> Explanation:
     p, gpu = s.profile, s.gpu
     budget = budget_bytes(s)
-    util = s.gpu_util if s.gpu_util is not None else p.util_fraction
+    util = float(engine_share(s, gpu.memory_bytes))
     verdict = "fits" if float(m.total) <= budget else "does not fit"
     assumptions = [Assumption("Card memory", f"{gpu.name}: {gpu.memory_mib:,.0f} MiB ({gpu.memory_mib_basis})",
                               _gpu_source(gpu, "memory")),
-                   Assumption("Usable share", f"{util:.0%}",
+                   Assumption("Usable share", f"{util:.1%}" if p.util_rule != "fixed" else f"{util:.0%}",
                               "your setting" if s.gpu_util is not None else p.sources["budget"])]
     if s.reserved_mib:
         assumptions.append(Assumption("Already taken", f"{s.reserved_mib:,.0f} MiB", "your setting"))
@@ -399,7 +406,8 @@ def _total(s: Scenario, m) -> Explanation:
     return Explanation(
         "total", "Total", f"{_g(float(m.total))} of {_g(budget)} usable per card",
         "Total = weights + KV cache + activations + overhead; usable = min(card − already taken"
-        f"{unified}, usable share × card + CUDA graphs)",
+        + (f"{unified}, usable share × (that − overhead) + overhead)" if p.static_fraction else
+           f"{unified}, usable share × card + CUDA graphs)"),
         f"= {_g(float(m.weights))} + {_g(float(m.kv_cache))} + {_g(float(m.activations))} + "
         f"{_g(float(m.overhead))} = {_g(float(m.total))} per card; usable {_g(budget)}: {verdict}.",
         "GiB = 2^30 bytes.",

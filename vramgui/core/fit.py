@@ -13,8 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engines import EngineProfile
-from .memory import MemoryTerms, estimate_memory, kv_bytes_per_token, memory_terms, total_from_terms
+from .engines import EngineProfile, engine_share
+from .memory import (
+    MemoryTerms,
+    estimate_memory,
+    kv_bytes_per_token,
+    memory_terms,
+    overhead_bytes,
+    total_from_terms,
+)
 from .scenario import Scenario
 from .units import MIB
 
@@ -30,14 +37,19 @@ def usable_bytes(s: Scenario, card_bytes, gpu_share=1.0):
     The memory the driver reports, less what is already taken (``reserved_mib``), capped
     by the engine's utilization share.  For vLLM the cap applies to its tensor memory and
     its CUDA graphs are allocated beyond it, so they are added back (and counted in the
-    overhead band of the estimate).  Unified memory is further capped at the share the GPU
+    overhead band of the estimate).  SGLang's share (``mem_fraction_static``) applies to
+    the memory free once its CUDA context and communication buffers exist (the overhead
+    band), and holds the weights and the KV pool only.  Unified memory is further capped at the share the GPU
     may use (``gpu_share``, :attr:`GPU.gpu_share`: macOS wires at most three quarters).
     """
     card = np.asarray(card_bytes, dtype=np.float64)
     free = np.minimum(card - s.reserved_mib * MIB, np.asarray(gpu_share, dtype=np.float64) * card)
     p = s.profile
-    util = s.gpu_util if s.gpu_util is not None else p.util_fraction
-    return np.maximum(0.0, np.minimum(free, util * card + p.cuda_graph_bytes))
+    share = engine_share(s, card)
+    if p.static_fraction:       # SGLang: a share of the memory free once the context and buffers exist
+        before = float(overhead_bytes(s))
+        return np.maximum(0.0, np.minimum(free, share * (free - before) + before))
+    return np.maximum(0.0, np.minimum(free, share * card + p.cuda_graph_bytes))
 
 
 def budget_bytes(s: Scenario) -> float:

@@ -262,9 +262,11 @@ def allocated_tokens(profile: EngineProfile, tokens: ArrayLike) -> np.ndarray:
 
 def kv_from_terms(t: MemoryTerms, profile: EngineProfile, tokens: ArrayLike, batch: ArrayLike,
                   allocated: bool = True) -> np.ndarray:
-    """KV-cache bytes per card for ``batch`` sequences of ``tokens`` each."""
+    """KV-cache bytes per card for ``batch`` sequences of ``tokens`` each (windowed layers
+    capped at their window, or in SGLang's hybrid pool holding a fixed share of the tokens)."""
     n = allocated_tokens(profile, tokens) if allocated else np.asarray(tokens, dtype=np.float64)
-    cells = t.kv_full * n + t.kv_windowed * np.minimum(n, t.window) + t.state
+    held = profile.swa_pool_ratio * n if profile.swa_pool_ratio else np.minimum(n, t.window)
+    cells = t.kv_full * n + t.kv_windowed * held + t.state
     return cells * np.asarray(batch, dtype=np.float64)
 
 
@@ -280,9 +282,14 @@ def kv_cache_bytes(s: Scenario, tokens: ArrayLike, batch: ArrayLike, allocated: 
 
 
 def kv_bytes_per_token(s: Scenario) -> float:
-    """Per-card bytes of one token of one sequence in every layer (no window cap)."""
-    t = memory_terms(s)
-    return float(t.kv_full + t.kv_windowed)
+    """Per-card bytes of one token of one sequence in every layer (no window cap; SGLang's
+    hybrid pool: the windowed layers' share of it)."""
+    return per_token_bytes(memory_terms(s), s.profile)
+
+
+def per_token_bytes(t: MemoryTerms, profile: EngineProfile) -> float:
+    """:func:`kv_bytes_per_token` from the coefficients."""
+    return float(t.kv_full + t.kv_windowed * (profile.swa_pool_ratio or 1.0))
 
 
 # --- activations ----------------------------------------------------------------------
@@ -298,6 +305,8 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
     p = profile
     prompt = np.asarray(prompt, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
+    if p.static_fraction:                     # SGLang runs them in the memory its share leaves out
+        return np.zeros(np.broadcast(prompt, b, output).shape)
     if p.profile_tokens is not None:          # engine reserves its start-up profile's peak
         tokens = np.full(np.broadcast(prompt, b).shape, float(p.profile_tokens))
         rows_q, s_kv, n_seq = tokens, tokens, 1.0
@@ -352,7 +361,7 @@ def estimate_memory(s: Scenario, prompt: ArrayLike | None = None, batch: ArrayLi
         activations=activations_from_terms(t, s.profile, prompt, batch, output) * ones,
         overhead=t.overhead * ones,
         kv_tokens_per_seq=allocated_tokens(s.profile, context) * ones,
-        kv_bytes_per_token=float(t.kv_full + t.kv_windowed),
+        kv_bytes_per_token=per_token_bytes(t, s.profile),
         state_bytes_per_seq=float(t.state),
     )
 

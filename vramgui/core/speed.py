@@ -130,6 +130,10 @@ VULKAN_SOURCE = (
 # HF transformers on a server host: the same kernels as on a desktop's (only the host differs)
 for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, LAYER_S, MOE_LAYER_S):
     _table["hf-server"] = _table["hf"]
+# SGLang: vLLM's design (steps as CUDA graphs, paged cache, FlashInfer / FlashAttention kernels); the
+# served measurements behind vLLM's rows include SGLang's (LAYER_S, MOE_LAYER_S, "served")
+for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, HOST_S_PER_LAYER, LAYER_S, MOE_LAYER_S):
+    _table["sglang"] = _table["vllm"]
 
 #: One all-reduce's latency [s] by link (NCCL small-message latency, NVLink vs PCIe).
 ALLREDUCE_LATENCY_S = {"nvlink": 10e-6, "pcie": 25e-6}

@@ -21,6 +21,7 @@ from pathlib import Path
 from .architecture import architecture_from_hf_config
 from .catalog import Catalog
 from .errors import InputError
+from .fit import kv_capacity_tokens
 from .jsonfile import json_lines
 from .memory import estimate_memory
 from .presets import GPU, ModelPreset
@@ -35,7 +36,7 @@ GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h
             "h200": "h200", "mi300x": "mi300x", "rtx-pro-6000-blackwell": "rtx-pro-6000-blackwell",
             "m3-max-40c-64gb": "m3-max-64gb", "m2-ultra-76c-192gb": "m2-ultra-192gb", "rx7900xtx": "rx7900xtx",
             "ryzen-ai-max-395-128gb": "ryzen-ai-max-395-128gb", "rtx5090": "rtx5090", "h20": "h20",
-            "arc-a770": "arc-a770-16gb", "rx7800xt": "rx7800xt", "rx9070xt": "rx9070xt"}
+            "arc-a770": "arc-a770-16gb", "rx7800xt": "rx7800xt", "rx9070xt": "rx9070xt", "l4": "l4"}
 
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
@@ -118,8 +119,10 @@ def _engine(engine: str, version: str = "") -> str | None:
         # from Dec 2023 (16xx) or from Oct 2024 on (38xx and later): 3000 separates them
         build = re.search(r"(?:\bb|\bbuild )(\d+)", version or "")   # "b4011", "build 1680 (afefa31)"
         return "llamacpp-2023" if build and int(build.group(1)) < 3000 else "llamacpp"
-    if e.startswith("vllm") or e.startswith("sglang"):   # SGLang: the same serving design (CUDA graphs, paged KV)
+    if e.startswith("vllm"):
         return "vllm"
+    if e.startswith("sglang"):
+        return "sglang"
     if e.startswith("hf transformers") or e.startswith("autoawq"):
         return "hf"
     if e.startswith("calm"):
@@ -149,10 +152,10 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
     kv = "fp8" if "fp8" in kv else "bf16" if "bf" in kv else "fp16"
     if fmt == "fp32":
         kv = "fp32"
-    util = extra.get("gpu_memory_utilization")
+    util = extra.get("gpu_memory_utilization", extra.get("mem_fraction_static"))
     util = float(str(util).split()[0]) if util is not None else None
     flash = p.get("flash_attn")
-    attention = None if engine == "vllm" else ("flash" if flash else "eager" if flash is False else None)
+    attention = None if engine in ("vllm", "sglang") else ("flash" if flash else "eager" if flash is False else None)
     n_ctx = int(p.get("n_ctx") or extra.get("max_model_len") or 2048)
     prompt = extra.get("prompt_tokens", extra.get("prefill_length"))   # 0 is a prompt (llama-bench tg)
     s = Scenario(model=model, gpu=gpu, n_gpus=max(tp, pp), weights=fmt, kv_dtype=kv, engine=engine,
@@ -183,7 +186,7 @@ def _estimate(p: dict, s: Scenario) -> float | str:
     pp = int(extra.get("pipeline_parallel_size") or 1)
     if pp > 1:
         return "pipeline parallel is not modelled by the vLLM profile (tensor parallel only)"
-    if int(extra.get("nodes") or 1) > 1:
+    if int(extra.get("nodes") or 1) > 1 and q not in MEMORY_QUANTITIES:   # (memory per card is the same)
         return "tensor parallel across nodes (all-reduces over the network) is not modelled"
     m = estimate_memory(s)
     w, kv, act = float(m.weights), float(m.kv_cache), float(m.activations)
@@ -199,6 +202,8 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         "kv_cache_tokens": math.floor(vllm_kv / per_token / 16) * 16,   # per card = the TP group's
         "gpu_blocks": math.floor(vllm_kv / per_token / 16),
     }
+    if prof.static_fraction and q == "kv_cache_tokens":     # SGLang's pool: the core's capacity
+        return kv_capacity_tokens(s)
     if q in table:
         return table[q]
     if q == "peak_alloc_gib":

@@ -193,6 +193,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._row(self.batch)
 
         self.util = QtWidgets.QDoubleSpinBox()
+        self.util.setDecimals(3)        # (SGLang picks three: 0.835)
         self.util.setRange(0.0, 1.0)
         self.util.setSingleStep(0.01)
         self._row(self.util)
@@ -348,6 +349,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                           "kernel (about 0.5 ms a layer on a desktop, 0.83 ms on a data-centre card's server)"),
             "vllm": self.tr("Serving engine: 90 % of the card, the rest after weights becomes KV blocks; steps run "
                             "as CUDA graphs"),
+            "sglang": self.tr("Serving engine: a static share of the free memory (mem_fraction_static, by default "
+                              "from the card's size) holds the weights and the KV pool; activations and CUDA graphs "
+                              "run in the rest"),
             "llamacpp": self.tr("Current builds: the whole context's cache at load, flash attention on; decode "
                                 "measured per backend (CUDA graphs on NVIDIA, Metal on Apple, ROCm on AMD)"),
             "llamacpp-2023": self.tr("Builds before May 2024 (Dec 2023 measurements): the host launches every op, "
@@ -388,7 +392,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.prompt, self.tr("Prompt tokens per sequence (log scale)")),
                 (self.output, self.tr("Generated tokens per sequence (log scale)")),
                 (self.batch, self.tr("Concurrent sequences (log scale, 1-1024; type more in the box)")),
-                (self.util, self.tr("Share of the card the engine may use (vLLM gpu_memory_utilization)")),
+                (self.util, self.tr("Share of the card the engine may use (vLLM gpu_memory_utilization; SGLang "
+                                    "mem_fraction_static, a share of the free memory)")),
                 (self.reserved, self.tr("Memory other programs already hold on each card (desktop, other jobs)")),
                 (self.method, self.tr("Which weights train: all of them, or low-rank adapters on a 16-bit or "
                                       "4-bit base")),

@@ -47,7 +47,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.context.setSingleStep(1024)
         self.context.setGroupSeparatorShown(True)
         self.engine = QtWidgets.QComboBox()
-        for ident in ("vllm", "hf", "generic"):
+        for ident in ("vllm", "sglang", "hf", "generic"):
             self.engine.addItem("", ident)
         self.labels = {}
         for key, w in (("card", self.gpu), ("", self.gpus), ("", self.ram), ("context", self.context),
@@ -107,7 +107,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.labels["engine"].setText(self.tr("Engine"))
         self.ram.setSuffix(self.tr(" GB RAM"))
         self.context.setSuffix(self.tr(" tokens"))
-        for i, name in enumerate(("vLLM", "HF transformers", self.tr("generic"))):
+        for i, name in enumerate(("vLLM", "SGLang", "HF transformers", self.tr("generic"))):
             self.engine.setItemText(i, name)
         self.filter.setPlaceholderText(self.tr("Filter (model, family, format)…"))
         self.fits_only.setText(self.tr("only what runs"))
