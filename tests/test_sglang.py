@@ -71,6 +71,11 @@ def test_activations_and_graphs_live_outside_the_budget():
     assert float(m.overhead) == pytest.approx(1.15 * GIB)
     f = fit(s)
     assert f.needed_bytes == pytest.approx(float(m.weights + m.kv_cache + m.overhead))
+    # the explain panel says how much SGLang holds back for them: (1 - 0.835) x (card - 1.15 GiB)
+    from vramgui.core.explain import explain_items
+    held = (1 - 0.835) * (81559 * MIB - 1.15 * GIB) / GIB
+    act = next(e for e in explain_items(s) if e.key == "activations")
+    assert f"{held:.2f} GiB per card held back" in act.substituted
     # vLLM, for the same scenario, counts its profiled activation peak inside its 90 %
     v = estimate_memory(s.with_(engine="vllm"))
     assert float(v.activations) > 1 * GIB

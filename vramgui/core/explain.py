@@ -350,10 +350,13 @@ def _activations(s: Scenario, m) -> Explanation:
     chosen = "your choice" if s.attention else f"{p.name} default"
     assumptions = [Assumption("Attention implementation", f"{s.attention_impl} ({chosen})", p.sources["activations"])]
     if p.static_fraction:
+        card = s.gpu.memory_bytes
+        held = card - budget_bytes(s) - min(s.reserved_mib * MIB, card)
         return Explanation(
             "activations", "Activations", f"{_g(float(m.activations))} per card",
-            f"Activations: outside {p.name}'s budget",
-            "= 0 in the budget: they run in the memory the usable share leaves out (see Total).",
+            f"Activations: outside {p.name}'s budget, in what the usable share leaves of the card",
+            f"= 0 in the budget; {_g(held)} per card held back for them and the CUDA graphs "
+            f"(card − already taken − usable).",
             "", tuple(assumptions))
     if p.prefill_chunk_tokens or p.profile_tokens:
         tokens = p.profile_tokens or p.prefill_chunk_tokens
