@@ -1367,6 +1367,10 @@ Source: {source}</source>
         <source>Not fully checked: part of the count is estimated (see the tooltip).</source>
         <translation>未完全核验：部分计数为估算（见提示）。</translation>
     </message>
+    <message>
+        <source>engine default ({share})</source>
+        <translation>引擎默认（{share}）</translation>
+    </message>
 </context>
 <context>
     <name>ScenarioState</name>

@@ -193,6 +193,7 @@ def test_sglang_budget_reaches_the_chart_the_strip_and_the_table(qtbot, win):
     h100 = 0.835 * (81559 * 2**20 - before) + before
     assert win.memory_chart.budget.value() == pytest.approx(h100 / GIB)
     assert win.breakdown.values["activations"].text() == "0.00 GiB"
+    assert p.util.text() == "engine default (0.835)"      # the cap names the share it stands for
     rows = {win.fit_panel.proxy.index(r, 1).data(): win.fit_panel.proxy.index(r, 3).data()
             for r in range(win.fit_panel.proxy.rowCount())}
     rtx4090 = 0.847 * (24564 * 2**20 - before) + before
@@ -201,6 +202,9 @@ def test_sglang_budget_reaches_the_chart_the_strip_and_the_table(qtbot, win):
     p.util.setValue(0.9)          # the memory cap is mem_fraction_static
     settle(qtbot, win)
     assert win.memory_chart.budget.value() == pytest.approx((0.9 * (81559 * 2**20 - before) + before) / GIB)
+    p.util.setValue(0.0)
+    choose(qtbot, win, p.engine, "vllm")
+    assert p.util.text() == "engine default (0.90)"
 
 
 CAT_NAMES = {g.id: g.name for g in default_catalog().gpus.values()}

@@ -135,9 +135,13 @@ def engine_share(s, card_bytes) -> float | np.ndarray:
     array): the user's memory cap, else the profile's default (SGLang's depends on the card)."""
     if s.gpu_util is not None:
         return float(s.gpu_util)
-    p = s.profile
+    return default_share(s.profile, card_bytes, s.n_gpus)
+
+
+def default_share(p: EngineProfile, card_bytes, n_gpus: int) -> float | np.ndarray:
+    """The profile's own utilization share on cards of ``card_bytes`` split ``n_gpus`` ways."""
     if p.util_rule == "sglang":
-        tp = s.n_gpus if p.parallel == "tensor" else 1
+        tp = n_gpus if p.parallel == "tensor" else 1
         return sglang_static_fraction(np.asarray(card_bytes, dtype=np.float64) / MIB, tp)
     return p.util_fraction
 

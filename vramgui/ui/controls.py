@@ -9,6 +9,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
+from ..core.engines import default_share
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
@@ -298,7 +299,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._set_tips()
         self.model_filter.setPlaceholderText(self.tr("Filter models…"))
         self.import_button.setText(self.tr("Import…"))
-        self.util.setSpecialValueText(self.tr("engine default"))
+        self._show_default_share(self.state.scenario)
         self.ram.setSpecialValueText(self.tr("no offload"))
         self.ram_bw.setSpecialValueText(self.tr("platform default"))
         self.price.setSpecialValueText(self.tr("not set"))
@@ -594,4 +595,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             if w.value() != v:
                 with QtCore.QSignalBlocker(w):
                     w.setValue(v)
+        self._show_default_share(s)
+
+    def _show_default_share(self, s) -> None:
+        """The memory cap's "engine default" names the share it stands for (SGLang's depends on
+        the card and the tensor-parallel size)."""
+        share = float(default_share(s.profile, s.gpu.memory_bytes, s.n_gpus))
+        text = self.tr("engine default ({share})").format(share=num(share, 3 if s.profile.util_rule != "fixed" else 2))
+        if self.util.specialValueText() != text:
+            self.util.setSpecialValueText(text)
 
