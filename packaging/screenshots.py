@@ -80,6 +80,18 @@ def main() -> int:
     w3.tabs.setCurrentWidget(w3.compare_tab)
     settle(w3)
     w3.grab().save("docs/compare-pinned-1366x768.png")
+    # the layouts tab: 8 x H100 split every way for Llama 3.1 70B, at 64 sequences and a price per card-hour
+    w4 = make_window(initial_scenario(parse_args(["--model", "llama3.1-70b", "--gpu", "h100-sxm", "--gpus", "8",
+                                                  "--weights", "bf16", "--engine", "vllm", "--batch", "64",
+                                                  "--prompt", "2048", "--output", "512"])))
+    w4.resize(1366, 768)
+    w4.show()
+    w4.state.set_price(2.5)
+    w4.bottom_tabs.setCurrentWidget(w4.layouts_panel)
+    settle(w4)
+    w4.layouts_panel.rebuild()
+    settle(w4)
+    w4.grab().save("docs/layouts-llama3.1-70b-8xh100-1366x768.png")
     app_main(["--screenshot", "docs/window-dark-1366x768.png", "--size", "1366x768", "--theme", "dark"])
     app_main(["--screenshot", "docs/explain-panel-1366x768.png", "--size", "1366x768", "--explain"])
     chinese_window(app_main)

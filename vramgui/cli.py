@@ -12,6 +12,7 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -264,6 +265,35 @@ def cmd_fit(args, cat: Catalog) -> int:
     return 0
 
 
+def cmd_layouts(args, cat: Catalog) -> int:
+    from .core.layouts import layouts
+
+    s = _scenario(args, cat)
+    rows = layouts(s.with_(n_gpus=1), args.gpus, load=args.batch, price_per_card_hour=args.price_per_hour)
+    if args.json:
+        def row(r) -> dict:
+            d = {**asdict(r), "max_sequences": r.max_sequences}
+            return {k: None if isinstance(v, float) and v != v else v for k, v in d.items()}   # NaN: not JSON
+        print(json.dumps([row(r) for r in rows], indent=2))
+        return 0
+    def ms(x: float) -> str:
+        return "-" if x != x else f"{x * 1e3:,.1f} ms"
+    def rate(x: float) -> str:
+        return "-" if x != x else f"{x:,.0f}"
+    def cost(r) -> tuple[str]:
+        return (f"{r.cost_per_million:,.3f}" if r.cost_per_million is not None else "-",)
+    table = [(f"{r.replicas} x {r.cards}", "fits" if r.load_fits else "one fits" if r.fits else "does not fit",
+              _gib(r.needed_bytes), _gib(r.budget_bytes), f"{r.max_sequences:,}", f"{r.batch:,}", ms(r.tpot_s),
+              rate(r.tokens_per_s), rate(r.peak_tokens_per_s), ms(r.ttft_s))
+             + (cost(r) if args.price_per_hour else ()) for r in rows]
+    print(f"{s.model.name} on {args.gpus} x {s.gpu.name}, {args.batch:,} concurrent sequences of "
+          f"{s.prompt_tokens:,} + {s.output_tokens:,} tokens, {s.profile.name}")
+    print(_table(table, ("replicas x cards", "at this load", "needed/card", "usable/card", "max sequences",
+                         "per replica", "ms/token", "tok/s", "tok/s at most", "first token")
+                 + (("cost/M tokens",) if args.price_per_hour else ())))
+    return 0
+
+
 def cmd_sweep(args, cat: Catalog) -> int:
     s = _scenario(args, cat)
     w = csv.writer(sys.stdout, lineterminator="\n")
@@ -496,6 +526,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scenario_flags(f, with_gpu=False)
     f.add_argument("--category", choices=["datacenter", "workstation", "consumer", "apple", "custom"])
     f.add_argument("--json", action="store_true")
+    lay = sub.add_parser("layouts", help="every way to split the model over a machine's cards: groups of n cards "
+                                         "(tensor parallel or layer split) side by side, at the same load")
+    _add_scenario_flags(lay)
+    lay.add_argument("--json", action="store_true")
+    lay.description = ("--gpus is the machine's card count, --batch the concurrent sequences on the whole machine "
+                       "(spread evenly over the replicas).")
     s = sub.add_parser("sweep", help="CSV of memory and speed over context or batch")
     s.add_argument("axis", choices=["context", "batch"])
     _add_scenario_flags(s)
@@ -560,7 +596,8 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-COMMANDS = {"estimate": cmd_estimate, "fit": cmd_fit, "sweep": cmd_sweep, "train": cmd_train, "machine": cmd_machine,
+COMMANDS = {"estimate": cmd_estimate, "fit": cmd_fit, "layouts": cmd_layouts, "sweep": cmd_sweep, "train": cmd_train,
+            "machine": cmd_machine,
             "best-format": cmd_best_format, "models": cmd_models,
             "gpus": cmd_gpus, "validate": cmd_validate}
 

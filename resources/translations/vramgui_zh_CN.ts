@@ -543,6 +543,124 @@
     </message>
 </context>
 <context>
+    <name>Layouts</name>
+    <message>
+        <source>At this load</source>
+        <translation>此负载下</translation>
+    </message>
+    <message>
+        <source>Per replica</source>
+        <translation>每副本</translation>
+    </message>
+    <message>
+        <source>First token</source>
+        <translation>首字延迟</translation>
+    </message>
+    <message>
+        <source>Layout</source>
+        <translation>布局</translation>
+    </message>
+    <message>
+        <source>Needed</source>
+        <translation>所需</translation>
+    </message>
+    <message>
+        <source>Usable</source>
+        <translation>可用</translation>
+    </message>
+    <message>
+        <source>Max seqs</source>
+        <translation>最大序列</translation>
+    </message>
+    <message>
+        <source>ms/token</source>
+        <translation>毫秒/token</translation>
+    </message>
+    <message>
+        <source>tok/s</source>
+        <translation>tok/s</translation>
+    </message>
+    <message>
+        <source>tok/s at most</source>
+        <translation>最高 tok/s</translation>
+    </message>
+    <message>
+        <source>Cost/M tok</source>
+        <translation>成本/百万 tok</translation>
+    </message>
+    <message>
+        <source>Replicas serving side by side × the cards each one splits the model over (tensor parallel; layers for llama.cpp and HF)</source>
+        <translation>并行服务的副本数 × 每个副本拆分模型所用的卡数（张量并行；llama.cpp 和 HF 按层拆分）</translation>
+    </message>
+    <message>
+        <source>Whether the load&apos;s sequences fit their replicas</source>
+        <translation>此负载的序列能否放入各副本</translation>
+    </message>
+    <message>
+        <source>Memory per card at the load</source>
+        <translation>此负载下每张卡的显存</translation>
+    </message>
+    <message>
+        <source>Memory the engine may use per card</source>
+        <translation>引擎每卡可使用的显存</translation>
+    </message>
+    <message>
+        <source>Concurrent sequences the whole machine holds</source>
+        <translation>整机可容纳的并发序列数</translation>
+    </message>
+    <message>
+        <source>Sequences each replica serves at the load (the batch spread evenly)</source>
+        <translation>此负载下每个副本服务的序列数（批次平均分配）</translation>
+    </message>
+    <message>
+        <source>Time per output token at the load, served (other requests&apos; prompts included)</source>
+        <translation>此负载下每个输出 token 的时间（服务状态，含其他请求的提示词）</translation>
+    </message>
+    <message>
+        <source>Generated tokens per second of the whole machine at the load</source>
+        <translation>此负载下整机每秒生成的 token 数</translation>
+    </message>
+    <message>
+        <source>... with every replica at the largest batch it holds</source>
+        <translation>……每个副本都处于其可容纳的最大批次时</translation>
+    </message>
+    <message>
+        <source>One prompt&apos;s prefill on an idle replica</source>
+        <translation>空闲副本上一个提示词的预填充</translation>
+    </message>
+    <message>
+        <source>Cost of a million generated tokens at the load, at your price per card-hour</source>
+        <translation>此负载下生成一百万 token 的成本，按你设定的每卡小时价格</translation>
+    </message>
+</context>
+<context>
+    <name>LayoutsPanel</name>
+    <message>
+        <source>Layouts compare ways of serving a model: switch the mode to Inference.</source>
+        <translation>布局比较的是模型的服务方式：请将模式切换为推理。</translation>
+    </message>
+    <message>
+        <source>{model} on {n} × {gpu}, {load} concurrent sequences spread over the replicas, {engine}</source>
+        <translation>{model} 运行于 {n} × {gpu}，{load} 个并发序列分配到各副本，{engine}</translation>
+    </message>
+    <message>
+        <source>One card: set Number of GPUs to the machine&apos;s card count to compare the ways of splitting it.</source>
+        <translation>只有一张卡：将 GPU 数量设为整机卡数，即可比较不同的拆分方式。</translation>
+    </message>
+    <message>
+        <source>fits</source>
+        <translation>放得下</translation>
+    </message>
+    <message>
+        <source>one sequence fits</source>
+        <translation>仅放得下一个序列</translation>
+    </message>
+    <message>
+        <source>does not fit</source>
+        <translation>放不下</translation>
+    </message>
+</context>
+<context>
     <name>MachineTab</name>
     <message>
         <source>Model</source>
@@ -800,6 +918,14 @@ Source: {source}</source>
     <message>
         <source>Explain</source>
         <translation>公式说明</translation>
+    </message>
+    <message>
+        <source>Layouts</source>
+        <translation>布局</translation>
+    </message>
+    <message>
+        <source>The same cards split every way the engine allows, at the same load: fewer, larger groups or more, smaller ones</source>
+        <translation>同样的卡按引擎允许的各种方式拆分，负载相同：组更少更大，或更多更小</translation>
     </message>
     <message>
         <source>&amp;Explain</source>

@@ -210,6 +210,26 @@ def test_sglang_budget_reaches_the_chart_the_strip_and_the_table(qtbot, win):
 CAT_NAMES = {g.id: g.name for g in default_catalog().gpus.values()}
 
 
+def test_layouts_tab_splits_the_plans_cards_at_the_plans_load(qtbot, win):
+    from vramgui.core.layouts import layouts
+    drive(qtbot, win, gpus=8, batch=64, model="llama3.1-70b", gpu="h100-sxm", weights="bf16", engine="vllm")
+    panel = win.layouts_panel
+    win.bottom_tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 4, timeout=2000)
+    expected = layouts(win.state.scenario, 8)
+    texts = [[panel.table.item(r, c).text() for c in range(4)] for r in range(4)]
+    assert [t[0] for t in texts] == ["8 × 1", "4 × 2", "2 × 4", "1 × 8"]
+    assert [t[1] for t in texts] == ["does not fit", "one sequence fits", "fits", "fits"]
+    assert texts[3][2] == f"{expected[3].needed_bytes / GIB:.1f} GiB"
+    assert panel.table.item(3, 6).text() == f"{expected[3].tpot_s * 1e3:.1f}"
+    assert panel.table.isColumnHidden(10)               # no price set: no cost column
+    win.panel.batch.spin.setValue(8)                    # the load follows the plan's batch
+    settle(qtbot, win)
+    qtbot.waitUntil(lambda: panel.table.item(0, 5).text() == "1", timeout=2000)
+    assert panel.table.item(3, 5).text() == "8"
+    win.bottom_tabs.setCurrentWidget(win.fit_panel)
+
+
 def test_fit_table_rows_and_choosing_a_row(qtbot, win):
     panel = win.fit_panel
     cat = win.state.catalog

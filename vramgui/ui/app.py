@@ -124,6 +124,9 @@ def self_test(win) -> int:
                                                                 for x in range(0, 1200, 7)}) > 3
         svg = Path(win.export_chart("speed", "svg", Path(tmp) / "speed.svg")).read_text(encoding="utf-8")
         ok = ok and "<svg" in svg and svg.count("<path") >= 4     # at least the four speed curves
+    win.layouts_panel.rebuild(force=True)        # two cards, llama.cpp: two replicas of one, or one of two
+    ok = ok and [win.layouts_panel.table.item(r, 0).text() for r in range(win.layouts_panel.table.rowCount())] == [
+        "2 × 1", "1 × 2"]
     s = win.state.scenario
     ok = ok and s.model.id.startswith("llama2-13b") and s.weights == "q4_k_m" and s.n_gpus == 2
     ok = ok and win.state.ram_gb == 64 and win.state.price == 2.5 and bool(p.cost.text())

@@ -28,6 +28,7 @@ from .dialogs import CustomGpuDialog, about_text, guide_text, show_text
 from .explain_panel import ExplainPanel
 from .export import export_csv, export_png, export_report, export_svg, scenario_stem
 from .fit_table import FitPanel
+from .layouts_panel import LayoutsPanel
 from .machine_tab import MachineTab
 from .state import ScenarioState
 from .wording import core_name, money
@@ -70,6 +71,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.bottom_tabs.currentChanged.connect(lambda _: filters.setVisible(
             self.bottom_tabs.currentWidget() is self.fit_panel))
         self.bottom_tabs.addTab(self.explain_panel, "")
+        self.layouts_panel = LayoutsPanel()
+        self.bottom_tabs.addTab(self.layouts_panel, "")
         charts = QtWidgets.QSplitter(QtCore.Qt.Orientation.Horizontal)
         charts.addWidget(self.memory_chart)
         charts.addWidget(self.second_chart)
@@ -272,6 +275,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.explain_panel.set_source(self.tr("Fine-tuning {model} on {gpu}").format(model=t.model.name,
                                                                                     gpu=t.gpu.name),
                                       lambda: explain_training_items(t))
+        self.layouts_panel.set_source(None, 0.0)
         self._table = training_card_table(t, list(self.state.catalog.gpus.values()))
         self.fit_panel.set_headers(True)
         self.redrawn.emit(time.perf_counter() - t0)
@@ -294,6 +298,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.breakdown.update_from(s, estimate_memory(s), f, sp, plan)
         self._show_cost(s, f.max_batch)
         self.explain_panel.set_source(self._explain_heading(s), lambda: explain_items(s))   # built only if shown
+        self.layouts_panel.set_source(s, self.state.price_per_card_hour)                   # (the same)
         self.memory_chart.set_measured(self.measured, s)
         self.speed_chart.set_measured(self.measured, s)
         self.memory_chart.set_pins(self.state.pins)
@@ -360,6 +365,9 @@ class MainWindow(QtWidgets.QMainWindow):
     def _retranslate_view_extras(self) -> None:
         self.bottom_tabs.setTabText(0, self.tr("Will it fit?"))
         self.bottom_tabs.setTabText(1, self.tr("Explain"))
+        self.bottom_tabs.setTabText(2, self.tr("Layouts"))
+        self.bottom_tabs.setTabToolTip(2, self.tr("The same cards split every way the engine allows, at the same "
+                                                  "load: fewer, larger groups or more, smaller ones"))
         self.explain_action.setText(self.tr("&Explain"))
         self.explain_action.setToolTip(self.tr("The formula, your numbers and the source behind every number"))
         self.theme_menu.setTitle(self.tr("&Theme"))

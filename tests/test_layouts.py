@@ -1,0 +1,85 @@
+"""Layouts: one machine's cards split every way the engine allows, at the same load.
+
+Each row must be what the plan gives for a replica of its size at its share of the load
+(the same core functions), times its replicas; hand-checked sizes and costs below."""
+
+import json
+import math
+
+import pytest
+
+from vramgui.cli import main
+from vramgui.core import Scenario, default_catalog
+from vramgui.core.fit import fit
+from vramgui.core.layouts import layouts
+from vramgui.core.speed import prefill_time, served
+
+CAT = default_catalog()
+
+
+def scenario(model="llama3.1-70b", gpu="h100-sxm", **kw) -> Scenario:
+    kw = {"weights": "bf16", "engine": "vllm", "batch": 64, "prompt_tokens": 2048, "output_tokens": 512, **kw}
+    return Scenario(model=CAT.model(model), gpu=CAT.gpu(gpu), **kw)
+
+
+def test_every_row_is_a_replica_of_the_plan_times_its_replicas():
+    s = scenario()
+    rows = layouts(s, 8, price_per_card_hour=2.5)
+    assert [(r.replicas, r.cards) for r in rows] == [(8, 1), (4, 2), (2, 4), (1, 8)]
+    for r in rows:
+        replica = s.with_(n_gpus=r.cards, batch=math.ceil(64 / r.replicas))   # 64 sequences spread evenly
+        f = fit(replica)
+        assert r.batch == replica.batch
+        assert (r.needed_bytes, r.budget_bytes, r.max_batch, r.load_fits) == (
+            f.needed_bytes, f.budget_bytes, f.max_batch, f.fits)
+        assert r.max_sequences == f.max_batch * r.replicas
+        if f.fits:
+            sv = served(replica)
+            assert r.tpot_s == pytest.approx(float(sv.tpot_s), rel=1e-12)
+            assert r.tokens_per_s == pytest.approx(float(sv.throughput_tokens_per_s) * r.replicas, rel=1e-12)
+            assert r.ttft_s == pytest.approx(float(prefill_time(replica, 2048, 1)), rel=1e-12)
+            # cost of a million tokens: 8 cards x 2.5 per hour over the machine's tokens per second
+            assert r.cost_per_million == pytest.approx(8 * 2.5 / 3600 / r.tokens_per_s * 1e6, rel=1e-12)
+        else:
+            assert math.isnan(r.tpot_s) and math.isnan(r.tokens_per_s) and r.cost_per_million is None
+
+
+def test_seventy_b_in_sixteen_bits_needs_two_cards_a_group():
+    # 70.6 B parameters x 2 bytes = 141 GB: not on one 80 GB card; on two its weights take 66 GiB of the
+    # 72.6 GiB vLLM may use, which leaves room for a dozen sequences, not the 16 of an even share of 64
+    rows = {r.cards: r for r in layouts(scenario(), 8)}
+    assert not rows[1].fits and rows[1].max_sequences == 0 and math.isnan(rows[1].ttft_s)
+    assert rows[2].fits and not rows[2].load_fits and 0 < rows[2].max_batch < 16
+    assert rows[4].load_fits and rows[8].load_fits
+    # one group of eight answers soonest (eight cards on each prompt and each step)
+    assert rows[8].ttft_s < rows[4].ttft_s < rows[2].ttft_s
+    assert rows[8].tpot_s < rows[4].tpot_s
+
+
+def test_tensor_parallel_groups_must_split_the_heads():
+    # Falcon 7B has 71 query heads: vLLM cannot split it over 2, 4 or 8 cards, only replicate it
+    rows = layouts(scenario("falcon-7b", batch=8), 8)
+    assert [(r.replicas, r.cards) for r in rows] == [(8, 1)]
+
+
+def test_layer_split_engines_group_any_number_of_cards():
+    s = scenario("llama3.1-8b", gpu="rtx4090", weights="q4_k_m", engine="llamacpp", batch=4, prompt_tokens=4096,
+                 output_tokens=256)
+    rows = layouts(s, 4)
+    assert [(r.replicas, r.cards) for r in rows] == [(4, 1), (2, 2), (1, 4)]
+    # a layer split does not shorten a prompt: the cards take their layers in turn
+    assert rows[0].ttft_s == pytest.approx(rows[2].ttft_s, rel=1e-9)
+
+
+def test_cli_layouts(capsys):
+    assert main(["layouts", "--model", "llama3.1-70b", "--gpu", "h100-sxm", "--gpus", "8", "--weights", "bf16",
+                 "--engine", "vllm", "--batch", "64", "--prompt", "2048", "--output", "512", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    expected = layouts(scenario(), 8)
+    assert [(r["replicas"], r["cards"]) for r in rows] == [(r.replicas, r.cards) for r in expected]
+    assert rows[0]["tpot_s"] is None                      # NaN is not JSON: no fit, no time
+    assert rows[-1]["tokens_per_s"] == pytest.approx(expected[-1].tokens_per_s)
+    assert main(["layouts", "--model", "llama3.1-70b", "--gpu", "h100-sxm", "--gpus", "8", "--weights", "bf16",
+                 "--engine", "vllm", "--batch", "64", "--price-per-hour", "2.5"]) == 0
+    text = capsys.readouterr().out
+    assert "2 x 4" in text and "cost/M tokens" in text and "does not fit" in text

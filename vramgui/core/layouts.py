@@ -1,0 +1,79 @@
+"""Ways to run one model on a machine of N cards: groups of n cards that split the model
+(tensor parallel, or layers for llama.cpp and HF), N / n of them serving side by side.
+
+Each layout gets the same load — the scenario's concurrent sequences spread evenly over
+its replicas — so the rows compare what one machine does: memory per card, the largest
+load it holds, the time per output token and the tokens per second at that load, and at
+the most each replica holds.  Fewer, larger groups hold longer contexts and answer sooner;
+more, smaller ones skip the all-reduces and keep more memory for the KV cache.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .fit import fit, valid_gpu_counts
+from .scenario import Scenario
+from .speed import cost_per_million_tokens, prefill_time, served
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One way to use the machine; speeds are served (continuous batching, prompts counted
+    where the card's FLOP/s are known)."""
+
+    cards: int                  # per replica: the tensor-parallel size (layer split for llama.cpp / HF)
+    replicas: int
+    fits: bool                  # one sequence of the scenario fits a replica
+    needed_bytes: float         # per card, at the load
+    budget_bytes: float         # per card
+    max_batch: int              # per replica
+    batch: int                  # per replica, at the load
+    load_fits: bool             # the load's sequences fit their replicas
+    tpot_s: float               # time per output token at the load (nan: does not fit)
+    tokens_per_s: float         # generated tokens per second, all replicas, at the load
+    peak_tokens_per_s: float    # ... each replica at its largest batch
+    ttft_s: float               # one prompt's prefill on an idle replica (nan: FLOP/s unknown, or no fit)
+    cost_per_million: float | None = None   # at the load, at the user's price per card-hour
+
+    @property
+    def total_gpus(self) -> int:
+        return self.cards * self.replicas
+
+    @property
+    def max_sequences(self) -> int:
+        """Concurrent sequences the whole machine holds."""
+        return self.max_batch * self.replicas
+
+
+def layouts(s: Scenario, total_gpus: int, load: int | None = None,
+            price_per_card_hour: float | None = None) -> list[Layout]:
+    """Every split of ``total_gpus`` cards the engine allows (groups of n cards, n dividing
+    ``total_gpus``), fewest cards per replica first.  ``load``: concurrent sequences on the
+    whole machine (default: the scenario's batch)."""
+    load = s.batch if load is None else load
+    out = []
+    for n in valid_gpu_counts(s):
+        if n > total_gpus or total_gpus % n:
+            continue
+        replicas = total_gpus // n
+        per = max(1, math.ceil(load / replicas))
+        si = s.with_(n_gpus=n, batch=per)
+        f = fit(si)
+        one = f.max_batch >= 1
+        nan = float("nan")
+        tpot = tps = peak = nan
+        if one:
+            sv = served(si)
+            tpot, tps = float(sv.tpot_s), float(sv.throughput_tokens_per_s) * replicas
+            peak = float(served(si, f.max_batch).throughput_tokens_per_s) * replicas
+        known = si.gpu.peak_flops(si.weight_format.kernel) is not None
+        ttft = float(prefill_time(si, si.prompt_tokens, 1)) if known and one else nan
+        cost = (float(cost_per_million_tokens(tps, total_gpus, price_per_card_hour))
+                if price_per_card_hour and one and f.fits else None)
+        out.append(Layout(cards=n, replicas=replicas, fits=one, needed_bytes=f.needed_bytes,
+                          budget_bytes=f.budget_bytes, max_batch=f.max_batch, batch=per, load_fits=f.fits,
+                          tpot_s=tpot if f.fits else nan, tokens_per_s=tps if f.fits else nan,
+                          peak_tokens_per_s=peak, ttft_s=ttft, cost_per_million=cost))
+    return out

@@ -1,0 +1,134 @@
+"""The layouts panel: the scenario's cards split every way the engine allows — groups of n
+cards side by side — at the same load, from ``core.layouts``.
+
+Like the explain panel it is built only while visible (a hidden panel stores the scenario
+and nothing more) and at most every ``THROTTLE_MS`` during a drag.
+"""
+
+from __future__ import annotations
+
+from PySide6 import QtCore, QtGui, QtWidgets
+from PySide6.QtCore import QT_TRANSLATE_NOOP
+
+from ..core.layouts import Layout, layouts
+from ..core.scenario import Scenario
+from ..core.units import GIB
+from .i18n import Retranslates, duration, integer, num, translate
+
+THROTTLE_MS = 80
+COLUMNS = (QT_TRANSLATE_NOOP("Layouts", "Layout"), QT_TRANSLATE_NOOP("Layouts", "At this load"),
+           QT_TRANSLATE_NOOP("Layouts", "Needed"), QT_TRANSLATE_NOOP("Layouts", "Usable"),
+           QT_TRANSLATE_NOOP("Layouts", "Max seqs"), QT_TRANSLATE_NOOP("Layouts", "Per replica"),
+           QT_TRANSLATE_NOOP("Layouts", "ms/token"), QT_TRANSLATE_NOOP("Layouts", "tok/s"),
+           QT_TRANSLATE_NOOP("Layouts", "tok/s at most"), QT_TRANSLATE_NOOP("Layouts", "First token"),
+           QT_TRANSLATE_NOOP("Layouts", "Cost/M tok"))
+TIPS = (QT_TRANSLATE_NOOP("Layouts", "Replicas serving side by side × the cards each one splits the model over "
+                                     "(tensor parallel; layers for llama.cpp and HF)"),
+        QT_TRANSLATE_NOOP("Layouts", "Whether the load's sequences fit their replicas"),
+        QT_TRANSLATE_NOOP("Layouts", "Memory per card at the load"),
+        QT_TRANSLATE_NOOP("Layouts", "Memory the engine may use per card"),
+        QT_TRANSLATE_NOOP("Layouts", "Concurrent sequences the whole machine holds"),
+        QT_TRANSLATE_NOOP("Layouts", "Sequences each replica serves at the load (the batch spread evenly)"),
+        QT_TRANSLATE_NOOP("Layouts", "Time per output token at the load, served (other requests' prompts included)"),
+        QT_TRANSLATE_NOOP("Layouts", "Generated tokens per second of the whole machine at the load"),
+        QT_TRANSLATE_NOOP("Layouts", "... with every replica at the largest batch it holds"),
+        QT_TRANSLATE_NOOP("Layouts", "One prompt's prefill on an idle replica"),
+        QT_TRANSLATE_NOOP("Layouts", "Cost of a million generated tokens at the load, at your price per card-hour"))
+RIGHT = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
+
+
+class LayoutsPanel(Retranslates, QtWidgets.QWidget):
+    """A heading line and a read-only table, one row per layout."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QtWidgets.QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 0)
+        self.heading = QtWidgets.QLabel()
+        self.heading.setWordWrap(True)
+        self.table = QtWidgets.QTableWidget(0, len(COLUMNS))
+        self.table.setEditTriggers(QtWidgets.QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QtWidgets.QAbstractItemView.SelectionMode.NoSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.setAlternatingRowColors(True)
+        self.table.horizontalHeader().setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        lay.addWidget(self.heading)
+        lay.addWidget(self.table, 1)
+        self.rows: list[Layout] = []
+        self._scenario: Scenario | None = None
+        self._price = 0.0
+        self._stale = False
+        self._timer = QtCore.QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(THROTTLE_MS)
+        self._timer.timeout.connect(self.rebuild)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.table.setHorizontalHeaderLabels([translate("Layouts", c) for c in COLUMNS])
+        for c, tip in enumerate(TIPS):
+            self.table.horizontalHeaderItem(c).setToolTip(translate("Layouts", tip))
+        self._stale = True
+        if self.isVisible():
+            self._timer.start()
+
+    def set_source(self, s: Scenario | None, price_per_card_hour: float) -> None:
+        """The scenario changed (None: fine-tuning): remember it; rebuild soon if shown."""
+        self._scenario, self._price, self._stale = s, price_per_card_hour, True
+        if self.isVisible() and not self._timer.isActive():    # a throttle: a drag does not restart it
+            self._timer.start()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self._stale:
+            self._timer.start(0)
+
+    def rebuild(self, force: bool = False) -> None:
+        """Fill the table (only while shown, unless ``force``)."""
+        self._timer.setInterval(THROTTLE_MS)
+        s = self._scenario
+        if not (self.isVisible() or force):
+            return
+        self._stale = False
+        if s is None:
+            self.rows = []
+            self.table.setRowCount(0)
+            self.heading.setText(self.tr("Layouts compare ways of serving a model: switch the mode to Inference."))
+            return
+        total = s.n_gpus
+        self.rows = layouts(s, total, price_per_card_hour=self._price or None)
+        text = self.tr("{model} on {n} × {gpu}, {load} concurrent sequences spread over the replicas, {engine}").format(
+            model=s.model.name, n=integer(total), gpu=s.gpu.name, load=integer(s.batch), engine=s.profile.name)
+        if total == 1:
+            text += "\n" + self.tr("One card: set Number of GPUs to the machine's card count to compare the ways "
+                                   "of splitting it.")
+        self.heading.setText(text)
+        self.table.setColumnHidden(len(COLUMNS) - 1, not self._price)
+        self.table.setRowCount(len(self.rows))
+        for r, row in enumerate(self.rows):
+            for c, value in enumerate(self._cells(row)):
+                item = QtWidgets.QTableWidgetItem(value)
+                if c > 1:
+                    item.setTextAlignment(RIGHT)
+                if row.replicas == 1:           # the plan's own layout: all its cards in one group
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                if c == 1:
+                    item.setForeground(QtGui.QBrush(QtGui.QColor(
+                        "#009E73" if row.load_fits else "#E69F00" if row.fits else "#D55E00")))
+                self.table.setItem(r, c, item)
+
+    def _cells(self, row: Layout) -> tuple[str, ...]:
+        def rate(x: float) -> str:
+            return "-" if x != x else num(x)
+        verdict = (self.tr("fits") if row.load_fits else self.tr("one sequence fits") if row.fits
+                   else self.tr("does not fit"))
+        return (f"{integer(row.replicas)} × {integer(row.cards)}", verdict,
+                f"{num(row.needed_bytes / GIB, 1)} GiB", f"{num(row.budget_bytes / GIB, 1)} GiB",
+                integer(row.max_sequences), integer(row.batch),
+                "-" if row.tpot_s != row.tpot_s else num(row.tpot_s * 1e3, 1), rate(row.tokens_per_s),
+                rate(row.peak_tokens_per_s), "-" if row.ttft_s != row.ttft_s else duration(row.ttft_s),
+                "-" if row.cost_per_million is None else num(row.cost_per_million, 3))
