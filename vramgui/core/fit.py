@@ -39,8 +39,9 @@ def usable_bytes(s: Scenario, card_bytes, gpu_share=1.0):
     its CUDA graphs are allocated beyond it, so they are added back (and counted in the
     overhead band of the estimate).  SGLang's share (``mem_fraction_static``) applies to
     the memory free once its CUDA context and communication buffers exist (the overhead
-    band), and holds the weights and the KV pool only.  Unified memory is further capped at the share the GPU
-    may use (``gpu_share``, :attr:`GPU.gpu_share`: macOS wires at most three quarters).
+    band), and holds the weights and the KV pool only.  Unified memory is further capped
+    at the share the GPU may use (``gpu_share``, :attr:`GPU.gpu_share`: macOS wires at
+    most three quarters).
     """
     card = np.asarray(card_bytes, dtype=np.float64)
     free = np.minimum(card - s.reserved_mib * MIB, np.asarray(gpu_share, dtype=np.float64) * card)
