@@ -266,7 +266,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "Cache is allocated. #tokens: N'). One slot per token (page size 1). MLA caches the latent. "
                         "Models with sliding-window layers get a hybrid pool: the windowed layers hold "
                         "swa_full_tokens_ratio (0.8) × the full layers' tokens (set_num_token_hybrid), not just "
-                        "their window.",
+                        "their window (Llama 4's chunked layers have a rule of their own there, from the chunk "
+                        "and the context length; read with the same 0.8 here).",
             "activations": "Not in the budget: SGLang runs its activations (chunked prefill of up to 2,048-16,384 "
                            "tokens, by the card's memory) and CUDA graphs in the memory mem_fraction_static leaves "
                            "out (server_args.py's reserved_mem is sized for them).",
