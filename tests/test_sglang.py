@@ -27,6 +27,9 @@ def scenario(model="llama3.1-8b", gpu="h100-sxm", **kw) -> Scenario:
     # held back (MiB) = 512 + 1.5 x max(chunk, 2048) + 2 x CUDA-graph batch + 1024 x tp / 8, >= 10 GiB above 60 GiB
     # H100: 512 + 12288 + 512 + 128 = 13440 (SGLang's docs notebook prints 0.835 on its Hopper runner)
     (81559, 1, 0.835),
+    # H100 NVL: 13440 of 95830 (SGLang 0.5.10.post1 printed mem_fraction_static=0.86 on one:
+    # github.com/willxxy/sglang-play README @add5bc85)
+    (95830, 1, 0.86),
     (81559, 8, 0.818),   # 512 + 12288 + 1024 + 1024 = 14848
     (24564, 1, 0.847),   # RTX 4090: 512 + 3072 + 48 + 128 = 3760
     (24564, 4, 0.827),   # graphs up to 80 from tp 4: 512 + 3072 + 160 + 512 = 4256

@@ -282,8 +282,11 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                       "1 GiB × TP / 8 (at least 10 GiB on cards over 60 GiB) of the card's MiB "
                       "(server_args.py, _handle_gpu_memory_settings, v0.5.x): 0.835 on an H100 80GB (as SGLang's "
                       "Offline Engine API notebook prints on its Hopper runner, Feb 2026: mem_fraction_static=0.835, "
-                      "chunked_prefill_size=8192), 0.847 on an RTX 4090. Builds before it (early 2025) took 0.88 at "
-                      "tensor parallel 1, 0.87 at 2, 0.85 at 4, 0.81 at 8: set those as the memory cap.",
+                      "chunked_prefill_size=8192; and 0.86 on an H100 NVL, as SGLang 0.5.10.post1 printed it, "
+                      "github.com/willxxy/sglang-play README), 0.847 on an RTX 4090. A June 2026 report gives 0.828 "
+                      "on an H100 (sgl-project/sglang issue #29092): later builds may hold back about 0.6 GiB more. "
+                      "Builds before v0.5 (early 2025) took 0.88 at tensor parallel 1, 0.87 at 2, 0.85 at 4, 0.81 at "
+                      "8: set those as the memory cap.",
             "parallel": "Tensor parallel (--tp).",
             "sparse_attention": "DeepSeek-V3.2 and GLM-5 run the NSA backend over the lightning indexer's top-k "
                                 "tokens on FlashMLA's sparse kernels (the indexer keys in FP8 with a scale per 128 "
