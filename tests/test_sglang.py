@@ -87,7 +87,8 @@ def test_activations_and_graphs_live_outside_the_budget():
 def test_sliding_window_layers_share_the_pool_by_ratio():
     # Gemma 3 27B: 62 layers, 10 global and 52 windowed (1,024 tokens), 16 KV heads x 128: 8,192 bytes
     # a layer and token.  SGLang's hybrid pool gives the windowed layers 0.8 x the full layers' tokens
-    # (swa_full_tokens_ratio), so a token of capacity costs (10 + 0.8 x 52) x 8,192 bytes.
+    # (swa_full_tokens_ratio), so a token of capacity costs (10 + 0.8 x 52) x 8,192 bytes.  (SGLang's log for
+    # gpt-oss-120b: "full_layer_tokens=318715, swa_layer_tokens=254972", 0.8 to six digits; measured corpus.)
     s = scenario("gemma3-27b", prompt_tokens=8192, output_tokens=0)
     assert ENGINES["sglang"].swa_pool_ratio == 0.8
     assert kv_bytes_per_token(s) == pytest.approx((10 + 0.8 * 52) * 8192)

@@ -50,8 +50,8 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
 # (quantity, engine) -> bounds, where an engine's points are looser than the quantity's: SGLang's
 # KV pool from logs of five builds (Feb 2025 - Aug 2026) whose pre-load memory varies by host. With
 # what loading took printed, within 1.2 % (Qwen3-30B-A3B, QwQ-32B on L4s, Llama 3.1 8B); an RTX 3090
-# under Windows' WSL2 +5 % (the desktop holds part of the card); Qwen3-235B-A22B-FP8 on 4 x H100
-# +8.6 %, a run that printed only its KV line.
+# under Windows' WSL2 +5 % (the desktop holds part of the card); gpt-oss-120b on an RTX PRO 6000 at the
+# default share +5.2 %; Qwen3-235B-A22B-FP8 on 4 x H100 +8.6 %, a run that printed only its KV line.
 ENGINE_BOUNDS = {("kv_cache_tokens", "SGLang"): (5, 10)}
 
 
