@@ -83,3 +83,19 @@ def test_cli_layouts(capsys):
                  "--engine", "vllm", "--batch", "64", "--price-per-hour", "2.5"]) == 0
     text = capsys.readouterr().out
     assert "2 x 4" in text and "cost/M tokens" in text and "does not fit" in text
+
+
+def test_an_uneven_load_leaves_some_replicas_fuller_or_idle():
+    s = scenario("llama3.1-8b")
+    one = {r.cards: r for r in layouts(s, 8, load=1)}
+    alone = served(s.with_(n_gpus=1, batch=1))
+    # one sequence on eight single-card replicas: one works, seven stand idle
+    assert one[1].tokens_per_s == pytest.approx(float(alone.throughput_tokens_per_s), rel=1e-12)
+    # ten sequences over four pairs: two pairs serve three, two serve two; a request waits on the fuller
+    rows = {r.cards: r for r in layouts(s, 8, load=10)}
+    pair = s.with_(n_gpus=2)
+    three, two = served(pair, 3), served(pair, 2)
+    assert rows[2].batch == 3
+    assert rows[2].tokens_per_s == pytest.approx(2 * float(three.throughput_tokens_per_s)
+                                                 + 2 * float(two.throughput_tokens_per_s), rel=1e-12)
+    assert rows[2].tpot_s == pytest.approx(float(three.tpot_s), rel=1e-12)

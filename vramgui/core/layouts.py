@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from .fit import fit, valid_gpu_counts
 from .scenario import Scenario
 from .speed import cost_per_million_tokens, prefill_time, served
@@ -65,8 +67,13 @@ def layouts(s: Scenario, total_gpus: int, load: int | None = None,
         nan = float("nan")
         tpot = tps = peak = nan
         if one:
-            sv = served(si)
-            tpot, tps = float(sv.tpot_s), float(sv.throughput_tokens_per_s) * replicas
+            # the load split as evenly as it goes: ``fuller`` replicas serve one sequence more than
+            # the others (and with fewer sequences than replicas, some stand idle)
+            low, fuller = divmod(load, replicas)
+            sv = served(si, np.array([low + 1, max(low, 1)], dtype=np.float64))
+            rates = sv.throughput_tokens_per_s
+            tpot = float(sv.tpot_s[0] if fuller else sv.tpot_s[1])
+            tps = float(fuller * rates[0] + (replicas - fuller) * (rates[1] if low else 0.0))
             peak = float(served(si, f.max_batch).throughput_tokens_per_s) * replicas
         known = si.gpu.peak_flops(si.weight_format.kernel) is not None
         ttft = float(prefill_time(si, si.prompt_tokens, 1)) if known and one else nan
