@@ -99,3 +99,15 @@ def test_an_uneven_load_leaves_some_replicas_fuller_or_idle():
     assert rows[2].tokens_per_s == pytest.approx(2 * float(three.throughput_tokens_per_s)
                                                  + 2 * float(two.throughput_tokens_per_s), rel=1e-12)
     assert rows[2].tpot_s == pytest.approx(float(three.tpot_s), rel=1e-12)
+
+
+def test_the_report_carries_the_layouts_of_several_cards():
+    from vramgui.core.report import estimate_dict, report_markdown
+    s = scenario()
+    d = estimate_dict(s.with_(n_gpus=8), 2.5)
+    rows = layouts(s.with_(n_gpus=8), 8, price_per_card_hour=2.5)
+    assert [(r["replicas"], r["cards"]) for r in d["layouts"]] == [(r.replicas, r.cards) for r in rows]
+    assert d["layouts"][3]["cost_per_million"] == pytest.approx(rows[3].cost_per_million)
+    text = report_markdown(d)
+    assert "| 2 × 4 | fits |" in text and "| 8 × 1 | does not fit |" in text
+    assert estimate_dict(s.with_(model=CAT.model("llama3.1-8b")))["layouts"] is None   # one card: nothing to split

@@ -12,7 +12,6 @@ import csv
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -266,15 +265,12 @@ def cmd_fit(args, cat: Catalog) -> int:
 
 
 def cmd_layouts(args, cat: Catalog) -> int:
-    from .core.layouts import layouts
+    from .core.layouts import layout_dicts, layouts
 
     s = _scenario(args, cat)
     rows = layouts(s.with_(n_gpus=1), args.gpus, load=args.batch, price_per_card_hour=args.price_per_hour)
     if args.json:
-        def row(r) -> dict:
-            d = {**asdict(r), "max_sequences": r.max_sequences}
-            return {k: None if isinstance(v, float) and v != v else v for k, v in d.items()}   # NaN: not JSON
-        print(json.dumps([row(r) for r in rows], indent=2))
+        print(json.dumps(layout_dicts(rows), indent=2))
         return 0
     def ms(x: float) -> str:
         return "-" if x != x else f"{x * 1e3:,.1f} ms"

@@ -11,7 +11,7 @@ more, smaller ones skip the all-reduces and keep more memory for the KV cache.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -83,4 +83,13 @@ def layouts(s: Scenario, total_gpus: int, load: int | None = None,
                           budget_bytes=f.budget_bytes, max_batch=f.max_batch, batch=per, load_fits=f.fits,
                           tpot_s=tpot if f.fits else nan, tokens_per_s=tps if f.fits else nan,
                           peak_tokens_per_s=peak, ttft_s=ttft, cost_per_million=cost))
+    return out
+
+
+def layout_dicts(rows: list[Layout]) -> list[dict]:
+    """JSON-ready rows (NaN, which JSON lacks, as None), with the machine's sequences."""
+    out = []
+    for r in rows:
+        d = {**asdict(r), "max_sequences": r.max_sequences}
+        out.append({k: None if isinstance(v, float) and v != v else v for k, v in d.items()})
     return out

@@ -8,6 +8,7 @@ import numpy as np
 from .. import __version__
 from .architecture import layout_note
 from .fit import fit
+from .layouts import layout_dicts, layouts
 from .memory import estimate_memory
 from .params import count_params
 from .scenario import Scenario
@@ -67,6 +68,8 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                 "max_concurrency": f.max_concurrency},
         "speed": speed,
         "offload": None if offload is None else offload_dict(offload),
+        # the same cards split every other way the engine allows, at the same load (several cards only)
+        "layouts": layout_dicts(layouts(s, s.n_gpus, price_per_card_hour=price_per_hour)) if s.n_gpus > 1 else None,
     }
 
 
@@ -141,5 +144,17 @@ def report_markdown(d: dict) -> str:
                     if "cheapest_batch" in sp else "")
         lines.append(f"Cost {sp['cost_per_million_tokens']:,.4g} per million generated tokens (served) at "
                      f"{sp['price_per_hour']:,.4g} per card-hour{cheapest}.")
+    if d.get("layouts"):
+        lines += ["", f"Layouts of the {sc['gpus']} cards at the same load ({sc['batch']:,} sequences spread over "
+                      "the replicas):", "",
+                  "| replicas × cards | at this load | needed/card | max sequences | ms/token | tokens/s | "
+                  "tokens/s at most |", "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+        def num(x, fmt):
+            return "-" if x is None else format(x, fmt)
+        for r in d["layouts"]:
+            verdict = "fits" if r["load_fits"] else "one sequence fits" if r["fits"] else "does not fit"
+            lines.append(f"| {r['replicas']} × {r['cards']} | {verdict} | {g(r['needed_bytes'])} | "
+                         f"{r['max_sequences']:,} | {num(r['tpot_s'] and r['tpot_s'] * 1e3, ',.1f')} | "
+                         f"{num(r['tokens_per_s'], ',.0f')} | {num(r['peak_tokens_per_s'], ',.0f')} |")
     lines += ["", f"Model source: {d['model']['source']}", f"vramgui {d['version']}"]
     return "\n".join(lines) + "\n"
