@@ -25,9 +25,11 @@ def scenario(model="llama3.1-70b", gpu="h100-sxm", **kw) -> Scenario:
 def test_every_row_is_a_replica_of_the_plan_times_its_replicas():
     s = scenario()
     rows = layouts(s, 8, price_per_card_hour=2.5)
-    assert [(r.replicas, r.cards) for r in rows] == [(8, 1), (4, 2), (2, 4), (1, 8)]
+    # groups of 1, 2, 4 or 8 cards, each also in 2, 4 or 8 pipeline stages where the cards allow
+    assert [(r.replicas, r.cards, r.stages) for r in rows] == [
+        (8, 1, 1), (4, 2, 1), (4, 2, 2), (2, 4, 1), (2, 4, 2), (2, 4, 4), (1, 8, 1), (1, 8, 2), (1, 8, 4), (1, 8, 8)]
     for r in rows:
-        replica = s.with_(n_gpus=r.cards, batch=math.ceil(64 / r.replicas))   # 64 sequences spread evenly
+        replica = s.with_(n_gpus=r.cards, pipeline=r.stages, batch=math.ceil(64 / r.replicas))   # 64 spread evenly
         f = fit(replica)
         assert r.batch == replica.batch
         assert (r.needed_bytes, r.budget_bytes, r.max_batch, r.load_fits) == (
@@ -47,7 +49,7 @@ def test_every_row_is_a_replica_of_the_plan_times_its_replicas():
 def test_seventy_b_in_sixteen_bits_needs_two_cards_a_group():
     # 70.6 B parameters x 2 bytes = 141 GB: not on one 80 GB card; on two its weights take 66 GiB of the
     # 72.6 GiB vLLM may use, which leaves room for a dozen sequences, not the 16 of an even share of 64
-    rows = {r.cards: r for r in layouts(scenario(), 8)}
+    rows = {r.cards: r for r in layouts(scenario(), 8) if r.stages == 1}
     assert not rows[1].fits and rows[1].max_sequences == 0 and math.isnan(rows[1].ttft_s)
     assert rows[2].fits and not rows[2].load_fits and 0 < rows[2].max_batch < 16
     assert rows[4].load_fits and rows[8].load_fits
@@ -57,9 +59,10 @@ def test_seventy_b_in_sixteen_bits_needs_two_cards_a_group():
 
 
 def test_tensor_parallel_groups_must_split_the_heads():
-    # Falcon 7B has 71 query heads: vLLM cannot split it over 2, 4 or 8 cards, only replicate it
+    # Falcon 7B has 71 query heads: vLLM cannot split a layer over 2, 4 or 8 cards, only replicate the model
+    # or give each pipeline stage a card of its own
     rows = layouts(scenario("falcon-7b", batch=8), 8)
-    assert [(r.replicas, r.cards) for r in rows] == [(8, 1)]
+    assert [(r.replicas, r.cards, r.stages) for r in rows] == [(8, 1, 1), (4, 2, 2), (2, 4, 4), (1, 8, 8)]
 
 
 def test_layer_split_engines_group_any_number_of_cards():
@@ -87,12 +90,12 @@ def test_cli_layouts(capsys):
 
 def test_an_uneven_load_leaves_some_replicas_fuller_or_idle():
     s = scenario("llama3.1-8b")
-    one = {r.cards: r for r in layouts(s, 8, load=1)}
+    one = {r.cards: r for r in layouts(s, 8, load=1) if r.stages == 1}
     alone = served(s.with_(n_gpus=1, batch=1))
     # one sequence on eight single-card replicas: one works, seven stand idle
     assert one[1].tokens_per_s == pytest.approx(float(alone.throughput_tokens_per_s), rel=1e-12)
     # ten sequences over four pairs: two pairs serve three, two serve two; a request waits on the fuller
-    rows = {r.cards: r for r in layouts(s, 8, load=10)}
+    rows = {r.cards: r for r in layouts(s, 8, load=10) if r.stages == 1}
     pair = s.with_(n_gpus=2)
     three, two = served(pair, 3), served(pair, 2)
     assert rows[2].batch == 3
@@ -109,5 +112,15 @@ def test_the_report_carries_the_layouts_of_several_cards():
     assert [(r["replicas"], r["cards"]) for r in d["layouts"]] == [(r.replicas, r.cards) for r in rows]
     assert d["layouts"][3]["cost_per_million"] == pytest.approx(rows[3].cost_per_million)
     text = report_markdown(d)
-    assert "| 2 × 4 | fits |" in text and "| 8 × 1 | does not fit |" in text
+    assert "| 2 × 4 | fits |" in text and "| 8 × 1 | does not fit |" in text and "| 1 × 8 (2 stages) |" in text
     assert estimate_dict(s.with_(model=CAT.model("llama3.1-8b")))["layouts"] is None   # one card: nothing to split
+
+
+def test_pipeline_stages_trade_a_prompts_wait_for_room():
+    # Llama 3.1 405B in bf16 on 16 H100s: 8 KV heads over 16 tensor-parallel ranks are each held twice; in two
+    # stages of eight the heads split evenly and each card holds half the layers, so the cache has twice the room.
+    # A prompt then passes two stages of eight cards, not one group of sixteen: it takes longer.
+    s = scenario("llama3.1-405b", batch=64, prompt_tokens=4096, output_tokens=512)
+    rows = {r.stages: r for r in layouts(s, 16) if r.replicas == 1}
+    assert rows[2].max_batch >= 2 * rows[1].max_batch
+    assert rows[2].ttft_s > rows[1].ttft_s

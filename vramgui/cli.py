@@ -56,6 +56,9 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
         c.add_argument("--gpu", metavar="ID", help="GPU preset id (see `gpus`)")
         c.add_argument("--gpu-file", metavar="PATH", help="a GPU preset JSON file")
     g.add_argument("--gpus", type=int, default=1, metavar="N", help="cards to split the model over (default 1)")
+    g.add_argument("--pipeline", type=int, default=1, metavar="STAGES",
+                   help="pipeline-parallel stages the cards form (vLLM, SGLang, generic: --gpus / STAGES cards "
+                        "per stage, tensor parallel within it; default 1)")
     g.add_argument("--weights", default=None, choices=[*WEIGHT_FORMATS, "file"], metavar="FORMAT",
                    help=f"weight format: {' '.join(WEIGHT_FORMATS)}, or file (as stored in an imported "
                         ".safetensors/.gguf; the default for those); default fp16")
@@ -98,8 +101,8 @@ def _gpu(args, cat: Catalog) -> GPU | None:
 def _scenario(args, cat: Catalog, gpu: GPU | None = None) -> Scenario:
     model = model_from_path(Path(args.model_file)) if args.model_file else cat.model(args.model)
     gpu = gpu or _gpu(args, cat)
-    for name, value, low in (("--gpus", args.gpus, 1), ("--batch", args.batch, 1), ("--prompt", args.prompt, 0),
-                             ("--output", args.output, 0)):
+    for name, value, low in (("--gpus", args.gpus, 1), ("--pipeline", args.pipeline, 1), ("--batch", args.batch, 1),
+                             ("--prompt", args.prompt, 0), ("--output", args.output, 0)):
         if value < low:
             raise CliError(f"{name} must be at least {low}, got {value}")
     if args.gpu_util is not None and not 0 < args.gpu_util <= 1:
@@ -107,7 +110,8 @@ def _scenario(args, cat: Catalog, gpu: GPU | None = None) -> Scenario:
     if args.price_per_hour is not None and args.price_per_hour < 0:
         raise CliError(f"--price-per-hour must not be negative, got {args.price_per_hour}")
     weights = args.weights or ("file" if model.file_weights is not None else "fp16")
-    return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, weights=weights, kv_dtype=args.kv_dtype,
+    return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, pipeline=args.pipeline, weights=weights,
+                    kv_dtype=args.kv_dtype,
                     engine=args.engine, attention=args.attention, prompt_tokens=args.prompt,
                     output_tokens=args.output, batch=args.batch, gpu_util=args.gpu_util,
                     reserved_mib=args.reserved_mib)
@@ -268,7 +272,7 @@ def cmd_layouts(args, cat: Catalog) -> int:
     from .core.layouts import layout_dicts, layouts
 
     s = _scenario(args, cat)
-    rows = layouts(s.with_(n_gpus=1), args.gpus, load=args.batch, price_per_card_hour=args.price_per_hour)
+    rows = layouts(s.with_(n_gpus=1, pipeline=1), args.gpus, load=args.batch, price_per_card_hour=args.price_per_hour)
     if args.json:
         print(json.dumps(layout_dicts(rows), indent=2))
         return 0
@@ -278,7 +282,7 @@ def cmd_layouts(args, cat: Catalog) -> int:
         return "-" if x != x else f"{x:,.0f}"
     def cost(r) -> tuple[str]:
         return (f"{r.cost_per_million:,.3f}" if r.cost_per_million is not None else "-",)
-    table = [(f"{r.replicas} x {r.cards}", "fits" if r.load_fits else "one fits" if r.fits else "does not fit",
+    table = [(r.name.replace("×", "x"), "fits" if r.load_fits else "one fits" if r.fits else "does not fit",
               _gib(r.needed_bytes), _gib(r.budget_bytes), f"{r.max_sequences:,}", f"{r.batch:,}", ms(r.tpot_s),
               rate(r.tokens_per_s), rate(r.peak_tokens_per_s), ms(r.ttft_s))
              + (cost(r) if args.price_per_hour else ()) for r in rows]

@@ -659,6 +659,10 @@
         <source>does not fit</source>
         <translation>放不下</translation>
     </message>
+    <message>
+        <source>({n} stages)</source>
+        <translation>（{n} 级）</translation>
+    </message>
 </context>
 <context>
     <name>MachineTab</name>
@@ -1314,6 +1318,10 @@ Source: {source}</source>
         <translation>PyTorch 中的 model.generate()：缓存随 token 增长；每个内核都由 Python 启动（台式机每层约 0.5 ms，数据中心卡所在服务器每层约 0.83 ms）</translation>
     </message>
     <message>
+        <source>stages</source>
+        <translation>级</translation>
+    </message>
+    <message>
         <source>Current builds: the whole context&apos;s cache at load, flash attention on; decode measured per backend (CUDA graphs on NVIDIA, Metal on Apple, ROCm on AMD)</source>
         <translation>当前版本：加载时即分配整个上下文的缓存，默认开启 flash attention；解码速度按后端实测（NVIDIA 用 CUDA 图，Apple 用 Metal，AMD 用 ROCm）</translation>
     </message>
@@ -1412,6 +1420,10 @@ Source: {source}</source>
     <message>
         <source>Concurrent sequences (log scale, 1-1024; type more in the box)</source>
         <translation>并发序列数（对数刻度，1–1024；更大的值可在输入框中键入）</translation>
+    </message>
+    <message>
+        <source>Pipeline-parallel stages the cards form: each stage holds a share of the layers on cards / stages cards (tensor parallel within it); a step passes every stage, the batch is split into one micro-batch per stage</source>
+        <translation>这些卡组成的流水线并行级数：每一级在（卡数 / 级数）张卡上持有一部分层（级内为张量并行）；每一步都要经过所有级，批次按级拆分为微批次</translation>
     </message>
     <message>
         <source>Memory other programs already hold on each card (desktop, other jobs)</source>

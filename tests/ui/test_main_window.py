@@ -215,18 +215,20 @@ def test_layouts_tab_splits_the_plans_cards_at_the_plans_load(qtbot, win):
     drive(qtbot, win, gpus=8, batch=64, model="llama3.1-70b", gpu="h100-sxm", weights="bf16", engine="vllm")
     panel = win.layouts_panel
     win.bottom_tabs.setCurrentWidget(panel)
-    qtbot.waitUntil(lambda: panel.table.rowCount() == 4, timeout=2000)
     expected = layouts(win.state.scenario, 8)
-    texts = [[panel.table.item(r, c).text() for c in range(4)] for r in range(4)]
-    assert [t[0] for t in texts] == ["8 × 1", "4 × 2", "2 × 4", "1 × 8"]
-    assert [t[1] for t in texts] == ["does not fit", "one sequence fits", "fits", "fits"]
-    assert texts[3][2] == f"{expected[3].needed_bytes / GIB:.1f} GiB"
-    assert panel.table.item(3, 6).text() == f"{expected[3].tpot_s * 1e3:.1f}"
+    qtbot.waitUntil(lambda: panel.table.rowCount() == len(expected) == 10, timeout=2000)
+    texts = [[panel.table.item(r, c).text() for c in range(4)] for r in range(len(expected))]
+    assert [t[0] for t in texts[:4]] == ["8 × 1", "4 × 2", "4 × 2 (2 stages)", "2 × 4"]
+    assert [t[1] for t in texts[:4]] == ["does not fit", "one sequence fits", "one sequence fits", "fits"]
+    last = len(expected) - 1                            # 1 × 8 (8 stages)
+    assert texts[last][2] == f"{expected[last].needed_bytes / GIB:.1f} GiB"
+    assert panel.table.item(last, 6).text() == f"{expected[last].tpot_s * 1e3:.1f}"
+    assert panel.table.item(6, 0).font().bold()        # 1 × 8 in one stage: the plan's own layout
     assert panel.table.isColumnHidden(10)               # no price set: no cost column
     win.panel.batch.spin.setValue(8)                    # the load follows the plan's batch
     settle(qtbot, win)
     qtbot.waitUntil(lambda: panel.table.item(0, 5).text() == "1", timeout=2000)
-    assert panel.table.item(3, 5).text() == "8"
+    assert panel.table.item(last, 5).text() == "8"
     win.bottom_tabs.setCurrentWidget(win.fit_panel)
 
 
@@ -312,6 +314,28 @@ def test_refused_edit_keeps_the_scenario_and_says_why(qtbot, win):
     assert not win.state.update(batch=0)
     assert win.state.scenario == before
     assert "batch" in win.panel.message.text()
+
+
+def test_pipeline_stages_through_the_panel(qtbot, win):
+    p = win.panel
+    drive(qtbot, win, gpus=8, batch=16, model="llama3.1-70b", gpu="h100-sxm", weights="bf16", engine="vllm")
+    assert p.pipeline.isVisible() and p.pipeline.value() == 1
+    p.pipeline.setValue(2)
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert (s.pipeline, s.tensor_parallel) == (2, 4)
+    x, y = win.memory_chart.curves[-1].getOriginalDataset()
+    np.testing.assert_allclose(y, estimate_memory(s, prompt=x).total / GIB, rtol=1e-12)
+    assert win.breakdown.values["kv_cache"].text() == f"{float(estimate_memory(s).kv_cache) / GIB:.2f} GiB"
+    p.gpus.setValue(7)                      # seven cards do not form two stages: refused, with the reason
+    settle(qtbot, win)
+    assert win.state.scenario.n_gpus == 8
+    assert "7 cards do not form 2 pipeline stages" in p.message.text()
+    choose(qtbot, win, p.engine, "llamacpp")    # layers are split already: no stages to set
+    assert not p.pipeline.isVisible()
+    choose(qtbot, win, p.engine, "vllm")
+    p.pipeline.setValue(1)
+    settle(qtbot, win)
 
 
 def test_compare_cards_draw_capacity_and_usable_lines(qtbot, win):

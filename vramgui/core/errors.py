@@ -54,7 +54,7 @@ def pydantic_message(exc, source: str | None = None) -> str:
     lines = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
-        msg = err.get("msg", "invalid")
+        msg = err.get("msg", "invalid").removeprefix("Value error, ")   # (pydantic's prefix on our own messages)
         where = f"{source}: " if source else ""
         lines.append(f"{where}field '{loc}': {msg}" if loc else f"{where}{msg}")
     return "; ".join(lines)

@@ -19,6 +19,7 @@ from .engines import engine_share
 from .fit import budget_bytes
 from .formats import K_FALLBACK
 from .memory import (
+    communication_bytes,
     compressed_entry_elements,
     estimate_memory,
     heads_per_card,
@@ -241,9 +242,9 @@ def _kv_heads(a, layers: int, kv: float, head: int) -> str:
 
 def _kv(s: Scenario, m) -> Explanation:
     a, p, kv = s.model.architecture, s.profile, s.kv
-    _, h_kv = heads_per_card(a, s.n_gpus, p)
+    _, h_kv = heads_per_card(a, s.tensor_parallel, p)
     tokens = int(float(m.kv_tokens_per_seq))
-    share = layer_share(a, s.n_gpus, p)
+    share = layer_share(s)
     latent = a.mla is not None and p.mla_latent_cache
     chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.attention_layers}" if latent
              else _kv_heads(a, a.attention_layers, h_kv, a.head_dim))
@@ -377,7 +378,7 @@ def _activations(s: Scenario, m) -> Explanation:
 def _overhead(s: Scenario, m) -> Explanation:
     p = s.profile
     parts = [("CUDA context", p.cuda_context_bytes), ("engine buffers", p.framework_bytes),
-             ("communication buffers", p.multi_gpu_bytes if s.n_gpus > 1 else 0.0),
+             ("communication buffers", communication_bytes(s)),
              ("CUDA graphs", p.cuda_graph_bytes)]
     parts = [(name, v) for name, v in parts if v] or parts[:1]
     return Explanation(

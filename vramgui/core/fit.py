@@ -182,10 +182,12 @@ def max_batch(s: Scenario, budget: float | None = None) -> int:
 
 def valid_gpu_counts(s: Scenario) -> list[int]:
     """Card counts the engine can split this model over (tensor parallel needs the heads
-    to divide evenly; layer split needs a layer per card)."""
+    to divide evenly, in each of the scenario's pipeline stages; layer split needs a layer
+    per card)."""
     a = s.model.architecture
     if s.profile.parallel == "tensor":
-        return [n for n in range(1, MAX_GPUS + 1) if a.num_heads % n == 0]
+        k = s.stages
+        return [n * k for n in range(1, MAX_GPUS // k + 1) if a.num_heads % n == 0]
     return list(range(1, min(MAX_GPUS, a.num_layers) + 1))
 
 

@@ -19,6 +19,9 @@ from .fit import fit, valid_gpu_counts
 from .scenario import Scenario
 from .speed import cost_per_million_tokens, prefill_time, served
 
+#: Pipeline-stage counts a layout may use (tensor-parallel engines).
+STAGES = (1, 2, 4, 8)
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -27,6 +30,7 @@ class Layout:
 
     cards: int                  # per replica: the tensor-parallel size (layer split for llama.cpp / HF)
     replicas: int
+    stages: int                 # pipeline stages in a replica (its cards / stages per stage)
     fits: bool                  # one sequence of the scenario fits a replica
     needed_bytes: float         # per card, at the load
     budget_bytes: float         # per card
@@ -38,6 +42,11 @@ class Layout:
     peak_tokens_per_s: float    # ... each replica at its largest batch
     ttft_s: float               # one prompt's prefill on an idle replica (nan: FLOP/s unknown, or no fit)
     cost_per_million: float | None = None   # at the load, at the user's price per card-hour
+
+    @property
+    def name(self) -> str:
+        """``replicas × cards``, with the stages where there are several."""
+        return f"{self.replicas} × {self.cards}" + (f" ({self.stages} stages)" if self.stages > 1 else "")
 
     @property
     def total_gpus(self) -> int:
@@ -52,16 +61,19 @@ class Layout:
 def layouts(s: Scenario, total_gpus: int, load: int | None = None,
             price_per_card_hour: float | None = None) -> list[Layout]:
     """Every split of ``total_gpus`` cards the engine allows (groups of n cards, n dividing
-    ``total_gpus``), fewest cards per replica first.  ``load``: concurrent sequences on the
-    whole machine (default: the scenario's batch)."""
+    ``total_gpus``; for tensor-parallel engines also in 2, 4 or 8 pipeline stages), fewest
+    cards per replica first.  ``load``: concurrent sequences on the whole machine (default:
+    the scenario's batch)."""
     load = s.batch if load is None else load
+    layers = s.model.architecture.num_layers
+    stage_counts = [k for k in STAGES if k <= min(total_gpus, layers)] if s.profile.parallel == "tensor" else [1]
+    splits = sorted((n, k) for k in stage_counts for n in valid_gpu_counts(s.with_(n_gpus=k, pipeline=k))
+                    if n <= total_gpus and total_gpus % n == 0)
     out = []
-    for n in valid_gpu_counts(s):
-        if n > total_gpus or total_gpus % n:
-            continue
+    for n, k in splits:
         replicas = total_gpus // n
         per = max(1, math.ceil(load / replicas))
-        si = s.with_(n_gpus=n, batch=per)
+        si = s.with_(n_gpus=n, pipeline=k, batch=per)
         f = fit(si)
         one = f.max_batch >= 1
         nan = float("nan")
@@ -79,7 +91,7 @@ def layouts(s: Scenario, total_gpus: int, load: int | None = None,
         ttft = float(prefill_time(si, si.prompt_tokens, 1)) if known and one else nan
         cost = (float(cost_per_million_tokens(tps, total_gpus, price_per_card_hour))
                 if price_per_card_hour and one and f.fits else None)
-        out.append(Layout(cards=n, replicas=replicas, fits=one, needed_bytes=f.needed_bytes,
+        out.append(Layout(cards=n, replicas=replicas, stages=k, fits=one, needed_bytes=f.needed_bytes,
                           budget_bytes=f.budget_bytes, max_batch=f.max_batch, batch=per, load_fits=f.fits,
                           tpot_s=tpot if f.fits else nan, tokens_per_s=tps if f.fits else nan,
                           peak_tokens_per_s=peak, ttft_s=ttft, cost_per_million=cost))

@@ -49,11 +49,14 @@ def heads_per_card(a: Architecture, n: int, profile: EngineProfile) -> tuple[flo
     return float(np.ceil(a.num_heads / n)), float(np.ceil(a.num_kv_heads / n))
 
 
-def layer_share(a: Architecture, n: int, profile: EngineProfile) -> float:
-    """Share of the layers on the busiest card (layer split); 1 for tensor parallel."""
-    if profile.parallel == "tensor" or n == 1:
+def layer_share(s: Scenario) -> float:
+    """Share of the layers on the busiest card: a layer split's card, or a pipeline stage's
+    (1 for tensor parallel alone)."""
+    k = s.stages if s.profile.parallel == "tensor" else s.n_gpus
+    if k == 1:
         return 1.0
-    return float(np.ceil(a.num_layers / n)) / a.num_layers
+    a = s.model.architecture
+    return float(np.ceil(a.num_layers / k)) / a.num_layers
 
 
 def weights_per_card(s: Scenario, wb: WeightBytes | None = None) -> float:
@@ -67,9 +70,11 @@ def weights_per_card(s: Scenario, wb: WeightBytes | None = None) -> float:
     if a.tie_embeddings and p.embedding_on_host:   # the tied table is duplicated as the output layer on the GPU
         lm_head = wb.embedding - wb.per_layer_table
     rope = rope_table_bytes(s)
-    if p.parallel == "tensor":
+    if p.parallel == "tensor" and s.stages == 1:
         return (wb.linear + embedding + lm_head + vision) / n + wb.other + rope
-    share = layer_share(a, n, p)
+    share = layer_share(s)
+    if p.parallel == "tensor":   # pipeline stages: the first holds the embedding, the last the output layer
+        return (wb.linear * share + max(embedding + vision, lm_head)) / s.tensor_parallel + wb.other * share + rope
     edge = max(embedding + vision, lm_head) if n > 1 else embedding + vision + lm_head
     return (wb.linear + wb.other) * share + edge + rope
 
@@ -107,7 +112,7 @@ class MemoryTerms:
 def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     """The coefficients of ``s`` (see :class:`MemoryTerms`)."""
     a, p = s.model.architecture, s.profile
-    share = layer_share(a, s.n_gpus, p)
+    share = layer_share(s)
     per_layer = kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element * share
     per_global = kv_elements_per_token_layer(a, s, full=True) * s.kv.bytes_per_element * share
     windowed = a.sliding_window_layers if (a.sliding_window and p.honors_sliding_window) else 0
@@ -116,8 +121,8 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     kv_windowed = own_windowed * per_layer if windowed else 0.0
     kv_full = own_full * full_each + (0.0 if windowed else own_windowed * per_layer)
     kv_full += compressed_kv_elements(a, s) * s.kv.bytes_per_element * share
-    tp = s.n_gpus if p.parallel == "tensor" else 1
-    h, h_kv = heads_per_card(a, s.n_gpus, p)
+    tp = s.tensor_parallel
+    h, h_kv = heads_per_card(a, tp, p)
     act = p.activation_bytes
     eager = s.attention_impl == "eager"
     kv_heads_live = 0.0 if p.kv_written_to_cache else (h if eager else h_kv)   # eager HF repeats K/V to h heads
@@ -166,7 +171,8 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
     p = s.profile
     g = a.global_attention
     if full and g is not None:
-        kv = g.num_kv_heads if p.parallel == "layer" or s.n_gpus == 1 else float(np.ceil(g.num_kv_heads / s.n_gpus))
+        tp = s.tensor_parallel
+        kv = g.num_kv_heads if tp == 1 else float(np.ceil(g.num_kv_heads / tp))
         return kv * (g.head_dim + a.value_width(g.head_dim))
     if a.compressed:   # DeepSeek-V4: one entry per token serves as key and value (the window's cache)
         return compressed_entry_elements(a, s)
@@ -177,9 +183,9 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
             if packed:                     # 1-byte elements
                 return packed + index
             return float(a.mla.kv_lora_rank + a.mla.qk_rope_head_dim + index)
-        h, _ = heads_per_card(a, s.n_gpus, p)
+        h, _ = heads_per_card(a, s.tensor_parallel, p)
         return h * (a.q_head_dim + a.v_head_dim) + index
-    _, h_kv = heads_per_card(a, s.n_gpus, p)
+    _, h_kv = heads_per_card(a, s.tensor_parallel, p)
     return h_kv * (a.head_dim + a.v_head_dim)
 
 
@@ -341,7 +347,14 @@ def overhead_bytes(s: Scenario) -> float:
     """CUDA context, engine buffers, communication buffers, CUDA graphs: per card."""
     p = s.profile
     return (p.cuda_context_bytes + p.framework_bytes + p.cuda_graph_bytes
-            + (p.multi_gpu_bytes if s.n_gpus > 1 else 0.0))
+            + communication_bytes(s))
+
+
+def communication_bytes(s: Scenario) -> float:
+    """The engine's buffers for splitting layers across cards (tensor parallel: NCCL and
+    custom all-reduce); pipeline stages alone pass activations with small sends (vLLM's
+    llm-d logs: PP 2 leaves the non-torch memory at the single card's)."""
+    return s.profile.multi_gpu_bytes if s.tensor_parallel > 1 else 0.0
 
 
 def estimate_memory(s: Scenario, prompt: ArrayLike | None = None, batch: ArrayLike | None = None,

@@ -49,7 +49,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
             speed["cheapest_cost_per_million_tokens"] = c.cheapest_per_million
     return {
         "version": __version__,
-        "scenario": {"model": s.model.id, "gpu": s.gpu.id, "gpus": s.n_gpus, "weights": s.weights,
+        "scenario": {"model": s.model.id, "gpu": s.gpu.id, "gpus": s.n_gpus, "pipeline": s.stages, "weights": s.weights,
                      "kv_dtype": s.kv_dtype, "engine": s.engine, "attention": s.attention_impl,
                      "prompt_tokens": s.prompt_tokens, "output_tokens": s.output_tokens, "batch": s.batch,
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s)},
@@ -153,7 +153,8 @@ def report_markdown(d: dict) -> str:
             return "-" if x is None else format(x, fmt)
         for r in d["layouts"]:
             verdict = "fits" if r["load_fits"] else "one sequence fits" if r["fits"] else "does not fit"
-            lines.append(f"| {r['replicas']} × {r['cards']} | {verdict} | {g(r['needed_bytes'])} | "
+            name = f"{r['replicas']} × {r['cards']}" + (f" ({r['stages']} stages)" if r["stages"] > 1 else "")
+            lines.append(f"| {name} | {verdict} | {g(r['needed_bytes'])} | "
                          f"{r['max_sequences']:,} | {num(r['tpot_s'] and r['tpot_s'] * 1e3, ',.1f')} | "
                          f"{num(r['tokens_per_s'], ',.0f')} | {num(r['peak_tokens_per_s'], ',.0f')} |")
     lines += ["", f"Model source: {d['model']['source']}", f"vramgui {d['version']}"]

@@ -24,6 +24,9 @@ class Scenario(BaseModel):
     model: ModelPreset
     gpu: GPU
     n_gpus: int = Field(1, ge=1, le=1024, description="cards the model is split over")
+    pipeline: int = Field(1, ge=1, le=64, description=(
+        "pipeline-parallel stages the cards form (tensor-parallel engines): each stage holds a share of the "
+        "layers on n_gpus / pipeline cards; layer-split engines (llama.cpp, HF) split the layers already"))
     weights: str = Field("fp16", description="weight format id")
     kv_dtype: str = Field("fp16", description="KV-cache dtype id")
     engine: str = Field("generic", description="engine profile id")
@@ -44,6 +47,15 @@ class Scenario(BaseModel):
         if v not in table:
             raise ValueError(f"unknown {kind} '{v}'; known: {', '.join(table)}")
         return v
+
+    @model_validator(mode="after")
+    def _stages_split_the_cards(self) -> Scenario:
+        if self.pipeline > 1 and self.profile.parallel == "tensor":
+            if self.n_gpus % self.pipeline:
+                raise ValueError(f"{self.n_gpus} cards do not form {self.pipeline} pipeline stages of equal size")
+            if self.pipeline > self.model.architecture.num_layers:
+                raise ValueError(f"{self.pipeline} pipeline stages for {self.model.architecture.num_layers} layers")
+        return self
 
     @model_validator(mode="after")
     def _file_weights_need_a_file(self) -> Scenario:
@@ -69,6 +81,16 @@ class Scenario(BaseModel):
     @property
     def attention_impl(self) -> str:
         return self.attention or self.profile.default_attention
+
+    @property
+    def stages(self) -> int:
+        """Pipeline stages (1 for the layer-split engines, whose cards are stages already)."""
+        return self.pipeline if self.profile.parallel == "tensor" else 1
+
+    @property
+    def tensor_parallel(self) -> int:
+        """Cards that split each layer: the cards of one stage (1 for the layer-split engines)."""
+        return self.n_gpus // self.stages if self.profile.parallel == "tensor" else 1
 
     @property
     def context_tokens(self) -> int:

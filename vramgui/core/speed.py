@@ -362,17 +362,18 @@ class SpeedTerms:
     index_flops: ArrayLike = 0.0      # per (query, key) pair: the sparse indexer's scoring, over every key
     attention_peak: ArrayLike = 1.0   # the attention math's peak as a share of the weights' (:func:`attention_peak`)
     attention_efficiency: ArrayLike = 0.5  # share of that peak attention sustains (:data:`FLOPS_EFFICIENCY`)
+    micro_batches: ArrayLike = 1.0    # pipeline stages, each working on its own share of the batch
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
 def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     """The coefficients of ``s`` (see :class:`SpeedTerms`); ``mt``: its memory terms, if known."""
-    a, prof, n = s.model.architecture, s.profile, s.n_gpus
-    tp = n if prof.parallel == "tensor" else 1
+    a, prof = s.model.architecture, s.profile
+    tp = n = s.tensor_parallel
     dense, expert, e, k = weights_read_terms(s)
     mt = mt or memory_terms(s)
-    share = layer_share(a, n, prof)
-    whole = 1.0 / share if prof.parallel == "layer" else 1.0   # layer split: the cards read their shares in turn
+    # a layer split or pipeline stages: the cards read their shares in turn, a step reads the whole model's
+    whole = 1.0 / layer_share(s)
     p = count_params(a)
     split = tp > 1
     reread_full = reread_windowed = 1.0
@@ -421,7 +422,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
         kv_sparse=kv_sparse, sparse_flops=sparse_flops, sparse_tokens=sparse_tokens, index_flops=index_flops,
-        attention_peak=attention_peak(s.gpu, s.weight_format),
+        attention_peak=attention_peak(s.gpu, s.weight_format), micro_batches=float(s.stages),
         chunk=prof.prefill_chunk_tokens, **engine_terms(speed_key(prof, s.gpu), s),
     )
 
@@ -462,7 +463,7 @@ def weights_read_terms(s: Scenario, fmt: WeightFormat | None = None) -> tuple[fl
     the bytes; a layer split reads the whole model, card after card."""
     a = s.model.architecture
     fmt = fmt or s.weight_format
-    tp = s.n_gpus if s.profile.parallel == "tensor" else 1
+    tp = s.tensor_parallel
     if a.moe is None or count_params(a).experts == 0:
         return active_weight_bytes(a, fmt) / tp, 0.0, 1.0, 1.0
     dense = active_weight_bytes(a, fmt, 0.0)
@@ -513,8 +514,9 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
     """One decode step at ``batch`` sequences of ``context`` tokens.  A recurrent state
     (Gated DeltaNet, Mamba-2) is read and written back whole by every step; its update's
     FLOPs (about ``7 · h_v · d_k · d_v`` a layer, under 2 % of Qwen3-Next's ``2 · P_active``)
-    are left out."""
-    b = np.asarray(batch, dtype=np.float64)
+    are left out.  Pipeline stages (``micro_batches``) split the batch: a sequence's step is one
+    micro-batch's pass through every stage."""
+    b = _micro_batch(t, batch)
     c = np.asarray(context, dtype=np.float64)
     kv = (t.kv_full * c + _capped(t.kv_windowed, c, t.window) + _capped(t.kv_sparse, c, t.sparse_tokens)
           + 2.0 * t.state) * b   # the cache filled
@@ -523,6 +525,13 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
     return StepParts(bytes_moved=_weights_read(t, b) + kv, matmul_flops=t.matmul_flops * b,
                      attention_flops=attention * b, allreduce_s=_allreduce(t, b, link, latency),
                      passes=np.ones_like(b))
+
+
+def _micro_batch(t: SpeedTerms, batch: ArrayLike) -> np.ndarray:
+    """Sequences one pipeline micro-batch carries: ``batch`` spread over the stages, each stage
+    busy with one micro-batch while the others work on theirs (all of it without stages)."""
+    b = np.asarray(batch, dtype=np.float64)
+    return b if _zero(t.micro_batches - 1.0) else np.ceil(b / t.micro_batches)
 
 
 def _zero(x: ArrayLike) -> bool:
@@ -548,9 +557,11 @@ def _pairs(p: ArrayLike, cap: ArrayLike) -> np.ndarray:
 
 
 def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, latency) -> StepParts:
-    """The prefill of ``batch`` prompts of ``prompt`` tokens, in passes of the engine's chunk."""
+    """The prefill of ``batch`` prompts of ``prompt`` tokens, in passes of the engine's chunk
+    (pipeline stages work on their share of the prompts at once: one prompt takes its pass
+    through every stage)."""
     p = np.maximum(np.asarray(prompt, dtype=np.float64), 1.0)
-    b = np.asarray(batch, dtype=np.float64)
+    b = _micro_batch(t, batch)
     tokens = p * b
     passes = np.ceil(tokens / t.chunk) if t.chunk else np.ones_like(tokens)
     touched = np.minimum(tokens, t.chunk) if t.chunk else tokens

@@ -20,10 +20,11 @@ from pathlib import Path
 
 from .architecture import architecture_from_hf_config
 from .catalog import Catalog
+from .engines import ENGINES
 from .errors import InputError
 from .fit import kv_capacity_tokens
 from .jsonfile import json_lines
-from .memory import estimate_memory
+from .memory import communication_bytes, estimate_memory
 from .presets import GPU, ModelPreset
 from .scenario import Scenario
 from .speed import decode_step, prefill_time, served
@@ -158,7 +159,9 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
     attention = None if engine in ("vllm", "sglang") else ("flash" if flash else "eager" if flash is False else None)
     n_ctx = int(p.get("n_ctx") or extra.get("max_model_len") or 2048)
     prompt = extra.get("prompt_tokens", extra.get("prefill_length"))   # 0 is a prompt (llama-bench tg)
-    s = Scenario(model=model, gpu=gpu, n_gpus=max(tp, pp), weights=fmt, kv_dtype=kv, engine=engine,
+    tensor = ENGINES[engine].parallel == "tensor"
+    s = Scenario(model=model, gpu=gpu, n_gpus=tp * pp if tensor else max(tp, pp), pipeline=pp if tensor else 1,
+                 weights=fmt, kv_dtype=kv, engine=engine,
                  attention=attention, prompt_tokens=n_ctx if prompt is None else int(prompt),
                  batch=int(p.get("batch") or 1), gpu_util=util)
     return s, None
@@ -183,15 +186,12 @@ def _estimate(p: dict, s: Scenario) -> float | str:
     """The point's quantity as the core estimates it, in the point's unit, or a skip reason."""
     q = p["quantity"]
     extra = p.get("extra") or {}
-    pp = int(extra.get("pipeline_parallel_size") or 1)
-    if pp > 1:
-        return "pipeline parallel is not modelled by the vLLM profile (tensor parallel only)"
     if int(extra.get("nodes") or 1) > 1 and q not in MEMORY_QUANTITIES:   # (memory per card is the same)
         return "tensor parallel across nodes (all-reduces over the network) is not modelled"
     m = estimate_memory(s)
     w, kv, act = float(m.weights), float(m.kv_cache), float(m.activations)
     prof = s.profile
-    non_torch = prof.framework_bytes + (prof.multi_gpu_bytes if s.n_gpus > 1 else 0.0)
+    non_torch = prof.framework_bytes + communication_bytes(s)
     vllm_kv = (s.gpu_util or prof.util_fraction) * s.gpu.memory_bytes - w - act - non_torch
     per_token = m.kv_bytes_per_token
     table = {

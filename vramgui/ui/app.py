@@ -22,6 +22,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--model", default="llama2-7b")
     ap.add_argument("--gpu", default="rtx4090")
     ap.add_argument("--gpus", type=int, default=1)
+    ap.add_argument("--pipeline", type=int, default=1, help="pipeline-parallel stages the cards form")
     ap.add_argument("--weights", default="fp16", choices=list(WEIGHT_FORMATS))
     ap.add_argument("--kv-dtype", default="fp16", choices=list(KV_DTYPES))
     ap.add_argument("--engine", default="generic", choices=list(ENGINES))
@@ -58,7 +59,8 @@ _CATALOG = None
 
 def initial_scenario(args: argparse.Namespace) -> Scenario:
     cat = app_catalog()
-    return Scenario(model=cat.model(args.model), gpu=cat.gpu(args.gpu), n_gpus=args.gpus, weights=args.weights,
+    return Scenario(model=cat.model(args.model), gpu=cat.gpu(args.gpu), n_gpus=args.gpus, pipeline=args.pipeline,
+                    weights=args.weights,
                     kv_dtype=args.kv_dtype, engine=args.engine, attention=args.attention,
                     prompt_tokens=args.prompt, output_tokens=args.output, batch=args.batch)
 

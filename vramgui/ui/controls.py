@@ -174,7 +174,17 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
 
         self.gpus = QtWidgets.QSpinBox()
         self.gpus.setRange(1, 64)
-        self._row(self.gpus)
+        # pipeline stages beside the card count (a row of its own would not fit a 768-pixel screen)
+        self.pipeline = QtWidgets.QSpinBox()
+        self.pipeline.setRange(1, 16)
+        self.pipeline_label = QtWidgets.QLabel()
+        cards = QtWidgets.QWidget()
+        cards_lay = QtWidgets.QHBoxLayout(cards)
+        cards_lay.setContentsMargins(0, 0, 0, 0)
+        cards_lay.addWidget(self.gpus, 1)
+        cards_lay.addWidget(self.pipeline_label)
+        cards_lay.addWidget(self.pipeline)
+        self._row(cards, key=self.gpus)
 
         self.weights = _combo([*WEIGHT_FORMATS, "file"])
         self._row(self.weights)
@@ -270,6 +280,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.model.currentIndexChanged.connect(lambda: self._edit(self.state.set_model, self.model.currentData()))
         self.gpu.currentIndexChanged.connect(lambda: self._edit(self.state.set_gpu, self.gpu.currentData()))
         self.gpus.valueChanged.connect(self._gpus_changed)
+        self.pipeline.valueChanged.connect(lambda v: self._update(pipeline=v))
         self.weights.currentIndexChanged.connect(lambda: self._update(weights=self.weights.currentData()))
         self.kv.currentIndexChanged.connect(lambda: self._update(kv_dtype=self.kv.currentData()))
         self.engine.currentIndexChanged.connect(lambda: self._update(engine=self.engine.currentData()))
@@ -297,6 +308,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._label_rows()
         self._name_choices()
         self._set_tips()
+        self.pipeline_label.setText(self.tr("stages"))
         self.model_filter.setPlaceholderText(self.tr("Filter models…"))
         self.import_button.setText(self.tr("Import…"))
         self._show_default_share(self.state.scenario)
@@ -393,6 +405,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.prompt, self.tr("Prompt tokens per sequence (log scale)")),
                 (self.output, self.tr("Generated tokens per sequence (log scale)")),
                 (self.batch, self.tr("Concurrent sequences (log scale, 1-1024; type more in the box)")),
+                (self.pipeline, self.tr("Pipeline-parallel stages the cards form: each stage holds a share of "
+                                        "the layers on cards / stages cards (tensor parallel within it); a step "
+                                        "passes every stage, the batch is split into one micro-batch per stage")),
                 (self.util, self.tr("Share of the card the engine may use (vLLM gpu_memory_utilization; SGLang "
                                     "mem_fraction_static, a share of the free memory)")),
                 (self.reserved, self.tr("Memory other programs already hold on each card (desktop, other jobs)")),
@@ -591,7 +606,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             with QtCore.QSignalBlocker(self.experts_on_cpu):
                 self.experts_on_cpu.setChecked(self.state.experts_on_cpu)
         self.experts_on_cpu.setEnabled(s.model.architecture.moe is not None)
-        for w, v in ((self.gpus, n), (self.util, s.gpu_util or 0.0), (self.reserved, int(s.reserved_mib))):
+        staged = not training and s.profile.parallel == "tensor"
+        for w, shown in ((self.pipeline, staged), (self.pipeline_label, staged)):
+            if w.isVisibleTo(self) != shown:
+                w.setVisible(shown)
+        for w, v in ((self.gpus, n), (self.pipeline, s.pipeline), (self.util, s.gpu_util or 0.0),
+                     (self.reserved, int(s.reserved_mib))):
             if w.value() != v:
                 with QtCore.QSignalBlocker(w):
                     w.setValue(v)

@@ -112,7 +112,7 @@ class LayoutsPanel(Retranslates, QtWidgets.QWidget):
                 item = QtWidgets.QTableWidgetItem(value)
                 if c > 1:
                     item.setTextAlignment(RIGHT)
-                if row.replicas == 1:           # the plan's own layout: all its cards in one group
+                if row.replicas == 1 and row.stages == s.stages:   # the plan's own layout
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
@@ -126,7 +126,10 @@ class LayoutsPanel(Retranslates, QtWidgets.QWidget):
             return "-" if x != x else num(x)
         verdict = (self.tr("fits") if row.load_fits else self.tr("one sequence fits") if row.fits
                    else self.tr("does not fit"))
-        return (f"{integer(row.replicas)} × {integer(row.cards)}", verdict,
+        name = f"{integer(row.replicas)} × {integer(row.cards)}"
+        if row.stages > 1:
+            name += " " + self.tr("({n} stages)").format(n=integer(row.stages))
+        return (name, verdict,
                 f"{num(row.needed_bytes / GIB, 1)} GiB", f"{num(row.budget_bytes / GIB, 1)} GiB",
                 integer(row.max_sequences), integer(row.batch),
                 "-" if row.tpot_s != row.tpot_s else num(row.tpot_s * 1e3, 1), rate(row.tokens_per_s),
