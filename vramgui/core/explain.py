@@ -170,6 +170,9 @@ def _weights(s: Scenario, m) -> Explanation:
         return f"{nbytes * 8 / n:.3g} bits" if n else "-"
 
     split = f"split over {s.n_gpus} cards ({p.parallel} parallel)" if s.n_gpus > 1 else "one card"
+    if s.stages > 1:
+        split = (f"split over {s.n_gpus} cards: {s.stages} pipeline stages of {s.tensor_parallel} (a stage's share "
+                 "of the layers, the token table on the first, the output layer on the last)")
     assumptions = [Assumption("Weight format", f"{fmt.name}: {fmt.linear_bits:.3g} bits per linear weight",
                               fmt.source),
                    Assumption("Parameters", f"{params.total / 1e9:,.2f} B counted from the architecture"
