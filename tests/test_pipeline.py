@@ -14,7 +14,7 @@ from vramgui.core import Scenario, default_catalog
 from vramgui.core.errors import pydantic_message
 from vramgui.core.fit import fit, valid_gpu_counts
 from vramgui.core.memory import estimate_memory, kv_bytes_per_token
-from vramgui.core.speed import decode_step, prefill_time
+from vramgui.core.speed import decode_step, link_of, prefill_time
 
 CAT = default_catalog()
 
@@ -52,13 +52,22 @@ def test_stages_split_layers_tensor_parallel_splits_heads():
 def test_a_step_passes_every_stage_with_one_micro_batch():
     one = scenario()                                   # the whole model on one card
     staged = scenario(n_gpus=2, pipeline=2)            # half of it on each of two
-    # one sequence: its token passes both stages in turn, as on one card
-    assert float(decode_step(staged, 1, 4096)[0]) == pytest.approx(float(decode_step(one, 1, 4096)[0]), rel=1e-9)
+    link, latency = link_of(staged.gpu)
+
+    def send(tokens):   # the first stage hands its hidden states (4,096 x 2 bytes a token) to the second
+        return tokens * 4096 * 2 / link + latency
+
+    # one sequence: its token passes both stages in turn, as on one card, plus the send between them
+    assert float(decode_step(staged, 1, 4096)[0]) == pytest.approx(float(decode_step(one, 1, 4096)[0]) + send(1),
+                                                                   rel=1e-9)
     # 64 sequences: two micro-batches of 32 in flight, each stage busy with one of them
-    assert float(decode_step(staged, 64, 4096)[0]) == pytest.approx(float(decode_step(one, 32, 4096)[0]), rel=1e-9)
+    assert float(decode_step(staged, 64, 4096)[0]) == pytest.approx(
+        float(decode_step(one, 32, 4096)[0]) + send(32), rel=1e-9)
     # a prompt passes both stages; 64 prompts fill both at once
-    assert float(prefill_time(staged, 2048, 1)) == pytest.approx(float(prefill_time(one, 2048, 1)), rel=1e-9)
-    assert float(prefill_time(staged, 2048, 64)) == pytest.approx(float(prefill_time(one, 2048, 32)), rel=1e-9)
+    assert float(prefill_time(staged, 2048, 1)) == pytest.approx(float(prefill_time(one, 2048, 1)) + send(2048),
+                                                                 rel=1e-9)
+    assert float(prefill_time(staged, 2048, 64)) == pytest.approx(
+        float(prefill_time(one, 2048, 32)) + send(2048 * 32), rel=1e-9)
 
 
 def test_stage_counts_and_refusals():

@@ -363,6 +363,8 @@ class SpeedTerms:
     attention_peak: ArrayLike = 1.0   # the attention math's peak as a share of the weights' (:func:`attention_peak`)
     attention_efficiency: ArrayLike = 0.5  # share of that peak attention sustains (:data:`FLOPS_EFFICIENCY`)
     micro_batches: ArrayLike = 1.0    # pipeline stages, each working on its own share of the batch
+    stage_sends: ArrayLike = 0.0      # sends between pipeline stages per pass (stages - 1)
+    stage_bytes: ArrayLike = 0.0      # bytes one token's hidden state takes (d x 2)
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -423,6 +425,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         allreduces=2.0 * a.num_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
         kv_sparse=kv_sparse, sparse_flops=sparse_flops, sparse_tokens=sparse_tokens, index_flops=index_flops,
         attention_peak=attention_peak(s.gpu, s.weight_format), micro_batches=float(s.stages),
+        stage_sends=float(s.stages - 1), stage_bytes=a.hidden_size * 2.0 if s.stages > 1 else 0.0,
         chunk=prof.prefill_chunk_tokens, **engine_terms(speed_key(prof, s.gpu), s),
     )
 
@@ -494,7 +497,12 @@ def _weights_read(t: SpeedTerms, batch: ArrayLike) -> np.ndarray:
 
 
 def _allreduce(t: SpeedTerms, tokens: np.ndarray, link: float, latency: float) -> np.ndarray:
-    return t.allreduces * (t.allreduce_bytes * tokens / link + latency)
+    """The tensor-parallel all-reduces, and the sends of the hidden states from each pipeline
+    stage to the next (a small message, taken at the link's all-reduce latency)."""
+    out = t.allreduces * (t.allreduce_bytes * tokens / link + latency)
+    if _zero(t.stage_sends):
+        return out
+    return out + t.stage_sends * (t.stage_bytes * tokens / link + latency)
 
 
 @dataclass(frozen=True)
@@ -505,7 +513,7 @@ class StepParts:
     bytes_moved: np.ndarray      # weights read (+ the filled KV cache, decode)
     matmul_flops: np.ndarray     # 2 · P_active per token
     attention_flops: np.ndarray  # query × key products
-    allreduce_s: np.ndarray      # the tensor-parallel all-reduces
+    allreduce_s: np.ndarray      # the tensor-parallel all-reduces and the pipeline stages' sends
     passes: np.ndarray           # forward passes (prefill chunks; 1 for decode)
     slow_flops: ArrayLike = 0.0  # FLOPs the small expert GEMMs take beyond their count (prefill)
 
