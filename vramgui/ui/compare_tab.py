@@ -29,7 +29,10 @@ def column(s, price: float | None = None) -> list[str]:
     m, f = estimate_memory(s), fit(s)
     sp = estimate_speed(s, with_knee=False)
     g = lambda x: f"{num(float(x) / GIB, 2)} GiB"  # noqa: E731
-    return [s.model.name, f"{s.n_gpus} × {s.gpu.name}", core_name(s.weight_format.name), core_name(s.profile.name),
+    cards = f"{s.n_gpus} × {s.gpu.name}"
+    if s.stages > 1:
+        cards += " " + translate("LayoutsPanel", "({n} stages)").format(n=integer(s.stages))
+    return [s.model.name, cards, core_name(s.weight_format.name), core_name(s.profile.name),
             f"{integer(s.prompt_tokens)} + {integer(s.output_tokens)}", integer(s.batch), g(m.weights),
             g(m.kv_cache), g(m.activations), g(m.overhead), g(m.total), g(f.budget_bytes),
             fit_verdict(f.fits, f.min_gpus), context_cell(f.max_context, s.model.architecture.max_context),
