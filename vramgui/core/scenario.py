@@ -52,7 +52,8 @@ class Scenario(BaseModel):
     def _stages_split_the_cards(self) -> Scenario:
         if self.pipeline > 1 and self.profile.parallel == "tensor":
             if self.n_gpus % self.pipeline:
-                raise ValueError(f"{self.n_gpus} cards do not form {self.pipeline} pipeline stages of equal size")
+                cards = "1 card does" if self.n_gpus == 1 else f"{self.n_gpus} cards do"
+                raise ValueError(f"{cards} not form {self.pipeline} pipeline stages of equal size")
             if self.pipeline > self.model.architecture.num_layers:
                 raise ValueError(f"{self.pipeline} pipeline stages for {self.model.architecture.num_layers} layers")
         return self
