@@ -333,9 +333,11 @@ def test_pipeline_stages_through_the_panel(qtbot, win):
     assert "7 cards do not form 2 pipeline stages" in p.message.text()
     choose(qtbot, win, p.engine, "llamacpp")    # layers are split already: no stages to set
     assert not p.pipeline.isVisible()
-    choose(qtbot, win, p.engine, "vllm")
-    p.pipeline.setValue(1)
+    p.gpus.setValue(3)                          # three cards split by layers: fine for llama.cpp
     settle(qtbot, win)
+    choose(qtbot, win, p.engine, "vllm")        # back to vLLM: the two stages no longer fit, one stage
+    s = win.state.scenario
+    assert (s.engine, s.n_gpus, s.pipeline) == ("vllm", 3, 1) and p.pipeline.value() == 1
 
 
 def test_compare_cards_draw_capacity_and_usable_lines(qtbot, win):

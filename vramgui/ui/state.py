@@ -104,13 +104,26 @@ class ScenarioState(QtCore.QObject):
         try:
             new = self._scenario.with_(**change)
         except ValidationError as exc:
-            self.refused.emit(pydantic_message(exc))
-            return False
+            new = self._one_stage(change)
+            if new is None:
+                self.refused.emit(pydantic_message(exc))
+                return False
         if new == self._scenario:
             return False
         self._scenario = new
         self.changed.emit()
         return True
+
+    def _one_stage(self, change: dict):
+        """A change of engine or model that the scenario's pipeline stages no longer fit (a
+        layer-split engine ignored them meanwhile, or the new model has fewer layers): the
+        scenario in one stage, or None.  A change of the card or stage count is refused instead."""
+        if self._scenario.pipeline == 1 or {"n_gpus", "pipeline"} & change.keys():
+            return None
+        try:
+            return self._scenario.with_(**change, pipeline=1)
+        except ValidationError:
+            return None
 
     def set_model(self, model_id: str) -> bool:
         """The model is shared by both modes."""
