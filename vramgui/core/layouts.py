@@ -4,8 +4,11 @@
 Each layout gets the same load — the scenario's concurrent sequences spread evenly over
 its replicas — so the rows compare what one machine does: memory per card, the largest
 load it holds, the time per output token and the tokens per second at that load, and at
-the most each replica holds.  Fewer, larger groups hold longer contexts and answer sooner;
-more, smaller ones skip the all-reduces and keep more memory for the KV cache.
+the most each replica holds.  Fewer, larger groups spread the weights thinner (more room
+for the cache: longer contexts) and answer sooner; more, smaller ones skip the all-reduces
+and, at a high load, serve more tokens per second.  Pipeline stages split the layers
+instead of the heads: more room where the KV heads are fewer than the cards, a longer wait
+for each prompt.
 """
 
 from __future__ import annotations
