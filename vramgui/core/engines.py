@@ -229,7 +229,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "buffers when tensor parallel) is measured at start-up; CUDA graphs take ≈ 0.9 GiB "
                         "beyond the budget (vLLM V1 logs).",
             "budget": "gpu_memory_utilization (default 0.9) × card memory is the budget.",
-            "parallel": "Tensor parallel (--tensor-parallel-size).",
+            "parallel": "Tensor parallel (--tensor-parallel-size), pipeline stages (--pipeline-parallel-size).",
             "sparse_attention": "DeepSeek-V3.2 and GLM-5 run FlashMLA's sparse attention kernel over the lightning "
                                 "indexer's top-k tokens, the indexer on DeepGEMM's FP8 kernels (vLLM blog, "
                                 "https://blog.vllm.ai/2025/09/29/deepseek-v3-2.html; the same model code serves "
@@ -248,7 +248,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     ),
     EngineProfile(
         id="sglang", name="SGLang", parallel="tensor", kv_allocation="pool", kv_block_tokens=1,
-        static_fraction=True, util_rule="sglang", util_fraction=0.88, swa_pool_ratio=0.8,
+        static_fraction=True, util_rule="sglang", swa_pool_ratio=0.8,
         default_attention="flash", prefill_chunk_tokens=8192, rope_table=True,
         sparse_attention=True, index_key_bytes=FP8_SCALED_BYTES, packed_fp8_latent=True,
         cuda_context_bytes=1.0 * GIB, framework_bytes=0.15 * GIB,
@@ -277,7 +277,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "on L4s at tensor parallel 4, whose NCCL set-up took 0.13 GiB: no separate communication "
                         "buffers); and what loading takes beyond the weights, ≈ 0.15 GiB ('mem usage' at 'Load "
                         "weight end' 0.10-0.25 GiB above the weights in four logs). Measured corpus.",
-            "budget": "mem_fraction_static × (card − CUDA context − communication buffers) + those: by default "
+            "budget": "mem_fraction_static × (the card's free memory − the CUDA context and what loading adds) + "
+                      "those: by default "
                       "SGLang holds back 512 MiB + 1.5 × the prefill chunk + 2 × the largest CUDA-graph batch + "
                       "1 GiB × TP / 8 (at least 10 GiB on cards over 60 GiB) of the card's MiB "
                       "(server_args.py, _handle_gpu_memory_settings, v0.5.x): 0.835 on an H100 80GB (as SGLang's "
@@ -287,7 +288,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                       "on an H100 (sgl-project/sglang issue #29092): later builds may hold back about 0.6 GiB more. "
                       "Builds before v0.5 (early 2025) took 0.88 at tensor parallel 1, 0.87 at 2, 0.85 at 4, 0.81 at "
                       "8: set those as the memory cap.",
-            "parallel": "Tensor parallel (--tp).",
+            "parallel": "Tensor parallel (--tp), pipeline stages (--pp-size).",
             "sparse_attention": "DeepSeek-V3.2 and GLM-5 run the NSA backend over the lightning indexer's top-k "
                                 "tokens on FlashMLA's sparse kernels (the indexer keys in FP8 with a scale per 128 "
                                 "values; with an fp8 cache, the latent as FlashMLA's 656-byte record), as vLLM does.",
