@@ -165,7 +165,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
             "overhead": "Assumption: a CUDA context with cuBLAS handles ≈ 0.5 GiB per card, the HF "
                         "transformers figure.",
             "budget": "Assumption: the whole card is usable.",
-            "parallel": "Tensor parallel over N cards (every layer split, as in Megatron-LM).",
+            "parallel": "Tensor parallel over N cards (every layer split, as in Megatron-LM); with pipeline stages "
+                        "each stage's cards hold its share of the layers, the batch passing them as one micro-batch "
+                        "per stage.",
             "sparse_attention": "The model's design: with a lightning indexer (DeepSeek-V3.2, GLM-5; DeepSeek-V4's "
                                 "CSA layers over their compressed entries) each query attends to index_topk of "
                                 "them; the indexer scores them all, in FP8 with its keys "
