@@ -81,6 +81,7 @@ def test_cli_layouts(capsys):
     expected = layouts(scenario(), 8)
     assert [(r["replicas"], r["cards"]) for r in rows] == [(r.replicas, r.cards) for r in expected]
     assert rows[0]["tpot_s"] is None                      # NaN is not JSON: no fit, no time
+    assert [r["name"] for r in rows][:3] == ["8 × 1", "4 × 2", "4 × 2 (2 stages)"]
     assert rows[-1]["tokens_per_s"] == pytest.approx(expected[-1].tokens_per_s)
     assert main(["layouts", "--model", "llama3.1-70b", "--gpu", "h100-sxm", "--gpus", "8", "--weights", "bf16",
                  "--engine", "vllm", "--batch", "64", "--price-per-hour", "2.5"]) == 0

@@ -102,9 +102,9 @@ def layouts(s: Scenario, total_gpus: int, load: int | None = None,
 
 
 def layout_dicts(rows: list[Layout]) -> list[dict]:
-    """JSON-ready rows (NaN, which JSON lacks, as None), with the machine's sequences."""
+    """JSON-ready rows (NaN, which JSON lacks, as None), with their names and the machine's sequences."""
     out = []
     for r in rows:
-        d = {**asdict(r), "max_sequences": r.max_sequences}
+        d = {"name": r.name, **asdict(r), "max_sequences": r.max_sequences}
         out.append({k: None if isinstance(v, float) and v != v else v for k, v in d.items()})
     return out
