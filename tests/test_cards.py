@@ -148,3 +148,31 @@ def test_searches_from_a_guess_find_the_same_answers(model, engine, batch, promp
         max_prompt_tokens_from_terms(terms, s.profile, budget, s.batch, s.output_tokens, guess=guess_p), want_p)
     np.testing.assert_array_equal(
         max_batch_from_terms(terms, s.profile, budget, s.prompt_tokens, s.output_tokens, guess=guess_b), want_b)
+
+
+def test_vllm_batch_defaults_differ_by_card_and_the_table_follows():
+    # vLLM's server defaults to 8192 tokens a pass and 1024 sequences on cards of 70 GiB or more that are not
+    # A100s, to 2048 and 256 elsewhere (vllm/engine/arg_utils.py, get_batch_defaults): its start-up profile,
+    # which sets the activation peak it reserves, differs by card, and so does "needed" in the table.
+    from vramgui.core.cards import card_table, fit_from_table
+    from vramgui.core.engines import ENGINES, batch_defaults
+    from vramgui.core.fit import fit
+    from vramgui.core.memory import estimate_memory
+    cat = default_catalog()
+    vllm = ENGINES["vllm"]
+    assert batch_defaults(vllm, cat.gpu("h100-sxm")) == (8192, 8192, 1024)
+    assert batch_defaults(vllm, cat.gpu("a100-80gb")) == (2048, 2048, 256)      # an A100, though 80 GB
+    assert batch_defaults(vllm, cat.gpu("rtx4090")) == (2048, 2048, 256)
+    s = Scenario(model=cat.model("llama3.1-8b"), gpu=cat.gpu("rtx4090"), weights="bf16", engine="vllm", batch=4)
+    # on the RTX 4090: a 2048-token pass's hidden states (3 copies of 4096 x 2 bytes a token) beside the largest
+    # transient, the sampler's warm-up of 256 sequences x 128,256 logits x 16 bytes (0.49 GiB); on an H100 1024
+    pass_2048 = 2048 * 4096 * 3 * 2
+    assert float(estimate_memory(s).activations) == pytest.approx(pass_2048 + 256 * 128_256 * 16, rel=1e-12)
+    big = estimate_memory(s.with_(gpu=cat.gpu("h100-sxm")))
+    assert float(big.activations) == pytest.approx(4 * pass_2048 + 1024 * 128_256 * 16, rel=1e-12)
+    gpus = list(cat.gpus.values())
+    t = card_table(s, gpus)
+    for i, g in enumerate(gpus):      # every row is the card's own estimate, whichever card is the scenario's
+        f, ft = fit(s.with_(gpu=g)), fit_from_table(s.with_(gpu=g), t, i)
+        assert (ft.needed_bytes, ft.max_batch, ft.max_prompt_tokens, ft.min_gpus) == pytest.approx(
+            (f.needed_bytes, f.max_batch, f.max_prompt_tokens, f.min_gpus))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .engines import batch_defaults
 from .fit import (
     FitResult,
     kv_capacity_tokens,
@@ -48,7 +49,7 @@ class CardTable:
     """Arrays aligned with ``gpus`` (bytes per card, tokens, sequences, tokens/s)."""
 
     gpus: list[GPU]
-    needed_bytes: float
+    needed_bytes: float | np.ndarray   # one figure, or per card where the engine's defaults depend on the card
     budget_bytes: np.ndarray
     fits: np.ndarray
     min_gpus: np.ndarray          # 0 where no count up to 64 fits
@@ -60,6 +61,11 @@ class CardTable:
     @property
     def headroom_bytes(self) -> np.ndarray:
         return self.budget_bytes - self.needed_bytes
+
+    @property
+    def needed_each(self) -> np.ndarray:
+        """Needed bytes per card, aligned with ``gpus``."""
+        return np.broadcast_to(np.asarray(self.needed_bytes, dtype=np.float64), (len(self.gpus),))
 
 
 def budgets(s: Scenario, gpus: list[GPU]) -> np.ndarray:
@@ -87,6 +93,9 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
     known (from a table of a scenario that differs only in prompt tokens, resp. batch),
     ``counts`` the scenario's :func:`count_terms`, and ``guesses`` likely values of those
     two columns (the last table's) for the searches to confirm: see :class:`CardTables`."""
+    split = _by_batch_defaults(s, gpus)
+    if split:
+        return _merged(s, gpus, split, max_prompt, max_batch, counts, guesses)
     budget = budgets(s, gpus)
     needed = float(estimate_memory(s).total)
     n, terms_n = counts if counts is not None else count_terms(s)
@@ -106,6 +115,43 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
                      min_gpus=min_gpus, max_prompt_tokens=max_prompt, max_batch=max_batch,
                      decode_tokens_per_s=1.0 / decode_steps(s, gpus, peaks),
                      compute_known=np.array([p is not None for p in peaks]))
+
+
+def _by_batch_defaults(s: Scenario, gpus: list[GPU]) -> list[list[int]] | None:
+    """The cards' positions grouped by the engine's batch defaults (vLLM's larger batch on big
+    cards), the scenario's own card's group first; None when every card gets the same."""
+    if not s.profile.small_card_batch or len(gpus) < 2:
+        return None
+    groups: dict[tuple, list[int]] = {}
+    for i, g in enumerate(gpus):
+        groups.setdefault(batch_defaults(s.profile, g), []).append(i)
+    if len(groups) == 1:
+        return None
+    own = batch_defaults(s.profile, s.gpu)
+    return sorted(groups.values(), key=lambda idx: batch_defaults(s.profile, gpus[idx[0]]) != own)
+
+
+def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, max_batch, counts, guesses) -> CardTable:
+    """:func:`card_table` of each group of cards (with a card of the group as the scenario's),
+    put back in the cards' order; the given fewest-cards terms are the scenario's card's group's."""
+    def pick(a, idx):
+        return None if a is None else np.asarray(a)[idx]
+    own = batch_defaults(s.profile, s.gpu)
+    parts = []
+    for idx in split:
+        sub = [gpus[i] for i in idx]
+        mine = batch_defaults(s.profile, sub[0]) == own
+        sg = s if mine else s.with_(gpu=sub[0])
+        parts.append((idx, card_table(sg, sub, pick(max_prompt, idx), pick(max_batch, idx),
+                                      counts if mine else None, (pick(guesses[0], idx), pick(guesses[1], idx)))))
+    order = np.concatenate([np.array(idx) for idx in split])
+    back = np.argsort(order)
+
+    def field(name: str) -> np.ndarray:
+        return np.concatenate([np.broadcast_to(np.asarray(getattr(t, name)), (len(idx),)) for idx, t in parts])[back]
+    return CardTable(gpus=list(gpus), **{f: field(f) for f in ("needed_bytes", "budget_bytes", "fits", "min_gpus",
+                                                              "max_prompt_tokens", "max_batch", "decode_tokens_per_s",
+                                                              "compute_known")})
 
 
 def decode_steps(s: Scenario, gpus: list[GPU], peaks: list[float | None]) -> np.ndarray:
@@ -178,7 +224,8 @@ def fit_from_table(s: Scenario, t: CardTable, i: int) -> FitResult:
     budget = float(t.budget_bytes[i])
     mp = int(t.max_prompt_tokens[i])
     cap = kv_capacity_tokens(s, budget)
-    return FitResult(budget_bytes=budget, needed_bytes=t.needed_bytes, headroom_bytes=budget - t.needed_bytes,
+    needed = float(t.needed_each[i])
+    return FitResult(budget_bytes=budget, needed_bytes=needed, headroom_bytes=budget - needed,
                      fits=bool(t.fits[i]), max_prompt_tokens=None if mp < 0 else mp,
                      max_context=None if mp < 0 else mp + s.output_tokens, max_batch=int(t.max_batch[i]),
                      min_gpus=int(t.min_gpus[i]) or None, kv_capacity_tokens=cap,

@@ -89,6 +89,10 @@ class EngineProfile(BaseModel):
     logits_all_positions: bool = Field(False, description="prefill computes logits for every prompt token")
     logits_bytes: float = Field(4.0, ge=0, description="bytes per logit (fp32 upcast + copies)")
     sampler_seqs: int = Field(0, ge=0, description="sequences the sampler's warm-up holds logits for")
+    small_card_batch: tuple[int, int] | None = Field(None, description=(
+        "(tokens per pass, sequences) the engine defaults to on cards of under 70 GiB and on A100s, in place of "
+        "profile_tokens / prefill_chunk_tokens and sampler_seqs (vLLM's get_batch_defaults); None: the same on "
+        "every card"))
     sampler_bytes_per_logit: float = Field(0.0, ge=0)
     allocator_fraction: float = Field(0.0, ge=0, le=1, description="caching-allocator fragmentation, as a "
                                                                    "share of the transient peak")
@@ -144,6 +148,16 @@ def default_share(p: EngineProfile, card_bytes, n_gpus: int) -> float | np.ndarr
         tp = n_gpus if p.parallel == "tensor" else 1
         return sglang_static_fraction(np.asarray(card_bytes, dtype=np.float64) / MIB, tp)
     return p.util_fraction
+
+
+def batch_defaults(p: EngineProfile, gpu) -> tuple[int | None, int | None, int]:
+    """(tokens of the start-up profiling pass, prefill chunk, sequences of the sampler's
+    warm-up) the engine uses on ``gpu``: vLLM picks its larger batch only on cards of 70 GiB
+    or more that are not A100s."""
+    if p.small_card_batch and (gpu.memory_bytes < 70 * GIB or "a100" in gpu.name.lower()):
+        tokens, seqs = p.small_card_batch
+        return tokens, tokens, seqs
+    return p.profile_tokens, p.prefill_chunk_tokens, p.sampler_seqs
 
 
 FP8_SCALED_BYTES = 1.0 + 4.0 / 128   # an FP8 value and an fp32 scale per 128 (indexer keys, FlashMLA's fp8 latent)
@@ -206,7 +220,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16,
         util_fraction=0.90, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
-        sampler_seqs=1024, sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0, rope_table=True,
+        sampler_seqs=1024, small_card_batch=(2048, 256), sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0,
+        rope_table=True,
         sparse_attention=True, index_key_bytes=FP8_SCALED_BYTES, packed_fp8_latent=True,
         framework_bytes=0.25 * GIB, multi_gpu_bytes=1.8 * GIB, cuda_graph_bytes=0.9 * GIB,
         notes="Serving engine: a share of the card is profiled at start-up and what is left becomes "
@@ -226,7 +241,10 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
             "activations": "At start-up a dummy forward pass of max_num_batched_tokens (8192, chunked "
                            "prefill) and a sampler warm-up for max_num_seqs (1024) sequences × vocabulary "
                            "(fp32 logits, probabilities and sort buffers, ≈ 16 bytes per logit) set the "
-                           "activation peak.  Flash attention always.",
+                           "activation peak; on cards of under 70 GiB and on A100s the server defaults to 2048 "
+                           "tokens and 256 sequences (vllm/engine/arg_utils.py, get_batch_defaults: 'For GPUs like "
+                           "H100 and MI300x, use larger default values', A100s left out for their throughput).  "
+                           "Flash attention always.",
             "overhead": "Non-torch memory (≈ 0.25 GiB; ≈ 2 GiB per card with NCCL and custom all-reduce "
                         "buffers when tensor parallel) is measured at start-up; CUDA graphs take ≈ 0.9 GiB "
                         "beyond the budget (vLLM V1 logs).",

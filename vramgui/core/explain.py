@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .architecture import layout_note
-from .engines import engine_share
+from .engines import batch_defaults, engine_share
 from .fit import budget_bytes
 from .formats import K_FALLBACK
 from .memory import (
@@ -362,8 +362,9 @@ def _activations(s: Scenario, m) -> Explanation:
             f"= 0 in the budget; {_g(held)} per card held back for them and the CUDA graphs "
             f"(card − already taken − usable).",
             "", tuple(assumptions))
-    if p.prefill_chunk_tokens or p.profile_tokens:
-        tokens = p.profile_tokens or p.prefill_chunk_tokens
+    profile_tokens, chunk, _ = batch_defaults(p, s.gpu)
+    if chunk or profile_tokens:
+        tokens = profile_tokens or chunk
         assumptions.append(Assumption("Tokens per forward pass", f"{tokens:,} ({p.name})", p.sources["activations"]))
     return Explanation(
         "activations", "Activations", f"{_g(float(m.activations))} per card",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .architecture import Architecture
-from .engines import FP8_SCALED_BYTES, EngineProfile
+from .engines import FP8_SCALED_BYTES, EngineProfile, batch_defaults
 from .params import count_params
 from .scenario import Scenario
 from .weights import WeightBytes, weight_bytes
@@ -107,6 +107,7 @@ class MemoryTerms:
     logits: ArrayLike         # bytes per row of logits
     sampler: ArrayLike        # the sampler's warm-up, bytes
     overhead: ArrayLike       # CUDA context, engine buffers, graphs
+    profile_tokens: ArrayLike = 0.0   # tokens of the engine's start-up profiling pass on this card (0: none)
 
 
 def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
@@ -131,6 +132,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     attention = (h * widest + 2 * kv_heads_live * max(a.v_head_dim, widest)) * act
     if not eager:
         attention += h * 4.0          # flash/sdpa keep one fp32 log-sum-exp per row and head
+    profile_tokens, _, sampler_seqs = batch_defaults(p, s.gpu)
     return MemoryTerms(
         weights=weights_per_card(s, wb),
         kv_full=kv_full,
@@ -142,8 +144,9 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         scores=(h * p.eager_score_bytes + p.mask_bytes) if eager else 0.0,
         mlp=f_widest / tp * p.mlp_copies * (1.0 if a.gated_mlp else 2.0 / 3.0) * act,
         logits=a.vocab_size * p.logits_bytes,
-        sampler=float(p.sampler_seqs) * a.vocab_size * p.sampler_bytes_per_logit,
+        sampler=float(sampler_seqs) * a.vocab_size * p.sampler_bytes_per_logit,
         overhead=overhead_bytes(s),
+        profile_tokens=float(profile_tokens or 0),
     )
 
 
@@ -314,7 +317,7 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
     if p.static_fraction:                     # SGLang runs them in the memory its share leaves out
         return np.zeros(np.broadcast(prompt, b, output).shape)
     if p.profile_tokens is not None:          # engine reserves its start-up profile's peak
-        tokens = np.full(np.broadcast(prompt, b).shape, float(p.profile_tokens))
+        tokens = np.full(np.broadcast(prompt, b).shape, 1.0) * t.profile_tokens
         rows_q, s_kv, n_seq = tokens, tokens, 1.0
     elif p.kv_allocation == "context":         # worst-case graph: n_ubatch tokens vs the full n_ctx
         n_ctx = allocated_tokens(p, prompt + output) * b

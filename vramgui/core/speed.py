@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engines import EngineProfile
+from .engines import EngineProfile, batch_defaults
 from .formats import GGUF_BITS, WeightFormat
 from .memory import (
     MemoryTerms,
@@ -426,7 +426,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         kv_sparse=kv_sparse, sparse_flops=sparse_flops, sparse_tokens=sparse_tokens, index_flops=index_flops,
         attention_peak=attention_peak(s.gpu, s.weight_format), micro_batches=float(s.stages),
         stage_sends=float(s.stages - 1), stage_bytes=a.hidden_size * 2.0 if s.stages > 1 else 0.0,
-        chunk=prof.prefill_chunk_tokens, **engine_terms(speed_key(prof, s.gpu), s),
+        chunk=batch_defaults(prof, s.gpu)[1], **engine_terms(speed_key(prof, s.gpu), s),
     )
 
 

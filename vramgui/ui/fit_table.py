@@ -115,7 +115,8 @@ class CardTableModel(QtGui.QStandardItemModel):
         max_prompt, max_batch = t.max_prompt_tokens.tolist(), t.max_batch.tolist()
         budget, headroom = t.budget_bytes.tolist(), t.headroom_bytes.tolist()
         decode, known = t.decode_tokens_per_s.tolist(), t.compute_known.tolist()
-        needed_text = f"{num(t.needed_bytes / GIB, 1)} GiB"
+        needed = t.needed_each.tolist()
+        texts: dict[float, str] = {}    # (one figure for most tables, or a few: vLLM's batch differs by card)
         language = current_language()
         rows = []
         for r, g in enumerate(t.gpus):
@@ -131,7 +132,11 @@ class CardTableModel(QtGui.QStandardItemModel):
                 tok_s = plan.tokens_per_s if plan.level != "none" else float("nan")
             speed = 0.0 if tok_s != tok_s else tok_s  # NaN in a training table
             tok_text = "-" if tok_s != tok_s else num(tok_s, 1)
-            sort = (status * 1e9 - speed, g.name, t.needed_bytes, budget[r], headroom[r],
+            need = needed[r]
+            needed_text = texts.get(need)
+            if needed_text is None:
+                needed_text = texts[need] = f"{num(need / GIB, 1)} GiB"
+            sort = (status * 1e9 - speed, g.name, need, budget[r], headroom[r],
                     n or 10**6, -1 if ctx is None else ctx, max_batch[r], speed)
             text = (verdict, g.name, needed_text, f"{num(budget[r] / GIB, 1)} GiB",
                     f"{signed(headroom[r] / GIB, 1)} GiB", str(n) if n else "> 64",
