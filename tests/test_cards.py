@@ -118,9 +118,9 @@ def test_fewest_cards_is_the_first_count_that_fits(model, engine, prompt, output
     budget = budgets(s, GPUS)
     valid = set(valid_gpu_counts(s))
     want = []
-    for b in budget:
+    for g, b in zip(GPUS, budget, strict=True):     # each card with its own engine defaults (vLLM's by card)
         first = next((n for n in _COUNT_CANDIDATES if n in valid
-                      and float(estimate_memory(s.with_(n_gpus=n)).total) <= b), 0)
+                      and float(estimate_memory(s.with_(gpu=g, n_gpus=n)).total) <= b), 0)
         want.append(first)
     assert t.min_gpus.tolist() == want
     assert (t.min_gpus[t.fits] == 1).all()          # what fits on one card needs one

@@ -29,8 +29,8 @@ def test_budget_subtracts_reserved_and_caps_by_engine(scenario):
     assert budget_bytes(s) == 24564 * MIB
     assert budget_bytes(s.with_(reserved_mib=1024)) == (24564 - 1024) * MIB
     v = scenario("llama2-7b", "a100-80gb", engine="vllm")
-    # vLLM: 0.9 × 81,920 MiB for tensors, CUDA graphs (0.9 GiB) allocated beyond the cap
-    assert budget_bytes(v) == pytest.approx(0.9 * 81920 * MIB + 0.9 * GIB)
+    # vLLM: 0.92 × 81,920 MiB for tensors, CUDA graphs (0.9 GiB) allocated beyond the cap
+    assert budget_bytes(v) == pytest.approx(0.92 * 81920 * MIB + 0.9 * GIB)
     assert budget_bytes(v.with_(gpu_util=0.5)) == pytest.approx(0.5 * 81920 * MIB + 0.9 * GIB)
 
 
@@ -43,17 +43,17 @@ def test_unified_memory_counts_only_what_the_gpu_may_wire(scenario, cat):
     # the fit table's column agrees; a discrete card keeps all its memory beside it
     got = budgets(m, [cat.gpu("m2-ultra-192gb"), cat.gpu("rtx4090")])
     np.testing.assert_array_equal(got, [0.75 * 196608 * MIB, 24564 * MIB])
-    # an engine cap below the share still applies (vLLM's 0.9 is above it: the share wins)
+    # an engine cap below the share still applies (vLLM's 0.92 is above it: the share wins)
     assert budget_bytes(m.with_(gpu_util=0.5)) == 0.5 * 196608 * MIB
     # a preset may state its platform's share (a machine that gives the GPU 96 of 128 GB)
     src = cat.gpu("m2-ultra-192gb")
     g = type(src)(**{**src.model_dump(), "gpu_memory_share": 0.9,
                      "sources": {**src.sources, "gpu_share": "a test's own figure"}})
     assert budget_bytes(m.with_(gpu=g)) == pytest.approx(0.9 * 196608 * MIB)
-    # DGX Spark: CUDA reports 121.69 GiB of the 128 GiB (share 0.95); vLLM's 0.9 cap is lower
+    # DGX Spark: CUDA reports 121.69 GiB of the 128 GiB (share 0.95); vLLM's 0.92 cap is lower
     spark = m.with_(gpu=cat.gpu("dgx-spark"), engine="generic")
     assert budget_bytes(spark) == pytest.approx(0.95 * 128 * GIB)
-    assert budget_bytes(spark.with_(engine="vllm")) == pytest.approx(0.9 * 128 * GIB + 0.9 * GIB)
+    assert budget_bytes(spark.with_(engine="vllm")) == pytest.approx(0.92 * 128 * GIB + 0.9 * GIB)
     # Ryzen AI Max+ 395: 96 GB of its 128 GB as Variable Graphics Memory
     assert budget_bytes(m.with_(gpu=cat.gpu("ryzen-ai-max-395-128gb"))) == pytest.approx(96 * GIB)
 
@@ -112,7 +112,7 @@ def test_kv_capacity_matches_vllm_arithmetic(scenario):
 
 def test_fewest_cards_for_llama2_70b_fp16(scenario):
     # 68.98 B × 2 bytes = 137.95 GB = 128.5 GiB of weights.  vLLM's cap on one A100 80GB is
-    # 0.9 × 80 GiB = 72 GiB: one card cannot hold them; two hold 64.2 GiB each plus ~2.1 GiB of
+    # 0.92 × 80 GiB = 73.6 GiB: one card cannot hold them; two hold 64.2 GiB each plus ~2.1 GiB of
     # activation peak and ~2 GiB of non-torch memory, leaving room for a 4k-token sequence.
     s = scenario("llama2-70b", "a100-80gb", engine="vllm", weights="fp16", prompt_tokens=4096)
     f = fit(s)

@@ -1298,10 +1298,6 @@ Source: {source}</source>
         <translation>教科书式估算：不含任何引擎的分配与开销</translation>
     </message>
     <message>
-        <source>Serving engine: 90 % of the card, the rest after weights becomes KV blocks; steps run as CUDA graphs</source>
-        <translation>推理服务引擎：使用显卡的 90%，权重之外的剩余部分作为 KV 块；每步以 CUDA 图运行</translation>
-    </message>
-    <message>
         <source>Serving engine: a static share of the free memory (mem_fraction_static, by default from the card&apos;s size) holds the weights and the KV pool; activations and CUDA graphs run in the rest</source>
         <translation>推理服务引擎：空闲显存的固定份额（mem_fraction_static，默认按显卡容量确定）容纳权重和 KV 池；激活和 CUDA 图使用其余部分</translation>
     </message>
@@ -1320,6 +1316,10 @@ Source: {source}</source>
     <message>
         <source>stages</source>
         <translation>级</translation>
+    </message>
+    <message>
+        <source>Serving engine: 92 % of the card (90 % before 2026), the rest after weights becomes KV blocks; steps run as CUDA graphs</source>
+        <translation>推理服务引擎：使用显卡的 92%（2026 年以前为 90%），权重之外的剩余部分作为 KV 块；每步以 CUDA 图运行</translation>
     </message>
     <message>
         <source>Current builds: the whole context&apos;s cache at load, flash attention on; decode measured per backend (CUDA graphs on NVIDIA, Metal on Apple, ROCm on AMD)</source>

@@ -204,7 +204,7 @@ def test_sglang_budget_reaches_the_chart_the_strip_and_the_table(qtbot, win):
     assert win.memory_chart.budget.value() == pytest.approx((0.9 * (81559 * 2**20 - before) + before) / GIB)
     p.util.setValue(0.0)
     choose(qtbot, win, p.engine, "vllm")
-    assert p.util.text() == "engine default (0.90)"
+    assert p.util.text() == "engine default (0.92)"
 
 
 CAT_NAMES = {g.id: g.name for g in default_catalog().gpus.values()}

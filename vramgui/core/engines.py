@@ -219,7 +219,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     ),
     EngineProfile(
         id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16,
-        util_fraction=0.90, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
+        util_fraction=0.92, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
         sampler_seqs=1024, small_card_batch=(2048, 256), sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0,
         rope_table=True,
         sparse_attention=True, index_key_bytes=FP8_SCALED_BYTES, packed_fp8_latent=True,
@@ -248,7 +248,10 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
             "overhead": "Non-torch memory (≈ 0.25 GiB; ≈ 2 GiB per card with NCCL and custom all-reduce "
                         "buffers when tensor parallel) is measured at start-up; CUDA graphs take ≈ 0.9 GiB "
                         "beyond the budget (vLLM V1 logs).",
-            "budget": "gpu_memory_utilization (default 0.9) × card memory is the budget.",
+            "budget": "gpu_memory_utilization × card memory is the budget, a limit per instance: 0.92 by default "
+                      "(docs.vllm.ai/en/stable/cli/serve: 'If unspecified, will use the default value of 0.92'; the "
+                      "vLLM 0.27.1 and 0.29.0 logs of the measured corpus run at it), 0.9 in the releases before "
+                      "(docs v0.6.4 to 2025): set that as the memory cap for them.",
             "parallel": "Tensor parallel (--tensor-parallel-size), pipeline stages (--pipeline-parallel-size).",
             "sparse_attention": "DeepSeek-V3.2 and GLM-5 run FlashMLA's sparse attention kernel over the lightning "
                                 "indexer's top-k tokens, the indexer on DeepGEMM's FP8 kernels (vLLM blog, "

@@ -360,8 +360,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             "generic": self.tr("Textbook estimate: no engine's allocations or overheads"),
             "hf": self.tr("model.generate() in PyTorch: the cache grows with the tokens; Python launches every "
                           "kernel (about 0.5 ms a layer on a desktop, 0.83 ms on a data-centre card's server)"),
-            "vllm": self.tr("Serving engine: 90 % of the card, the rest after weights becomes KV blocks; steps run "
-                            "as CUDA graphs"),
+            "vllm": self.tr("Serving engine: 92 % of the card (90 % before 2026), the rest after weights becomes KV "
+                            "blocks; steps run as CUDA graphs"),
             "sglang": self.tr("Serving engine: a static share of the free memory (mem_fraction_static, by default "
                               "from the card's size) holds the weights and the KV pool; activations and CUDA graphs "
                               "run in the rest"),
