@@ -131,6 +131,23 @@ def _by_batch_defaults(s: Scenario, gpus: list[GPU]) -> list[list[int]] | None:
     return sorted(groups.values(), key=lambda idx: batch_defaults(s.profile, gpus[idx[0]]) != own)
 
 
+_OTHER_COUNTS: list[tuple[tuple, tuple]] = []   # (scenario key, count_terms) of the other group of cards
+
+
+def _other_counts(s: Scenario) -> tuple:
+    """:func:`count_terms` for the group of cards that is not the scenario's own, kept while only
+    prompt, output or batch change (as :class:`CardTables` keeps the own group's; keys compare
+    by equality, their models being unhashable)."""
+    key = s.key(prompt_tokens=0, batch=1, output_tokens=0)
+    for k, hit in _OTHER_COUNTS:
+        if k == key:
+            return hit
+    hit = count_terms(s)
+    _OTHER_COUNTS.insert(0, (key, hit))
+    del _OTHER_COUNTS[4:]
+    return hit
+
+
 def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, max_batch, counts, guesses) -> CardTable:
     """:func:`card_table` of each group of cards (with a card of the group as the scenario's),
     put back in the cards' order; the given fewest-cards terms are the scenario's card's group's."""
@@ -143,7 +160,8 @@ def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, ma
         mine = batch_defaults(s.profile, sub[0]) == own
         sg = s if mine else s.with_(gpu=sub[0])
         parts.append((idx, card_table(sg, sub, pick(max_prompt, idx), pick(max_batch, idx),
-                                      counts if mine else None, (pick(guesses[0], idx), pick(guesses[1], idx)))))
+                                      counts if mine else _other_counts(sg),
+                                      (pick(guesses[0], idx), pick(guesses[1], idx)))))
     order = np.concatenate([np.array(idx) for idx in split])
     back = np.argsort(order)
 
