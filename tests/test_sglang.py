@@ -114,3 +114,17 @@ def test_cli_estimate_with_sglang(capsys):
     s = scenario()
     assert out["fit"]["budget_bytes"] == pytest.approx(budget_bytes(s))
     assert out["memory"]["activations"] == 0.0
+
+
+def test_prefill_chunk_follows_the_card():
+    # SGLang's chunked_prefill_size by the card's memory (server_args.py): 2048 below 35 GiB, 4096 below
+    # 60, 8192 below 160, 16384 above; a 4096-token prompt on an RTX 4090 takes two passes, each reading
+    # the weights again
+    from vramgui.core.engines import batch_defaults
+    from vramgui.core.speed import prefill_parts, speed_terms
+    p = ENGINES["sglang"]
+    chunks = {g: batch_defaults(p, CAT.gpu(g))[1] for g in ("rtx4090", "l40s", "h100-sxm", "b200")}
+    assert chunks == {"rtx4090": 2048, "l40s": 4096, "h100-sxm": 8192, "b200": 16384}
+    s = scenario(gpu="rtx4090", prompt_tokens=4096)
+    parts = prefill_parts(speed_terms(s), 4096, 1, 1.0, 0.0)
+    assert float(parts.passes) == 2

@@ -153,10 +153,14 @@ def default_share(p: EngineProfile, card_bytes, n_gpus: int) -> float | np.ndarr
 def batch_defaults(p: EngineProfile, gpu) -> tuple[int | None, int | None, int]:
     """(tokens of the start-up profiling pass, prefill chunk, sequences of the sampler's
     warm-up) the engine uses on ``gpu``: vLLM picks its larger batch only on cards of 70 GiB
-    or more that are not A100s."""
+    or more that are not A100s; SGLang its chunk by the card's memory (:data:`SGLANG_TIERS`)."""
     if p.small_card_batch and (gpu.memory_bytes < 70 * GIB or "a100" in gpu.name.lower()):
         tokens, seqs = p.small_card_batch
         return tokens, tokens, seqs
+    if p.util_rule == "sglang":
+        mib = gpu.memory_bytes / MIB
+        chunk = next(t[1] for t in SGLANG_TIERS if mib < t[0])
+        return p.profile_tokens, chunk, p.sampler_seqs
     return p.profile_tokens, p.prefill_chunk_tokens, p.sampler_seqs
 
 
