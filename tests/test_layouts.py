@@ -125,3 +125,13 @@ def test_pipeline_stages_trade_a_prompts_wait_for_room():
     rows = {r.stages: r for r in layouts(s, 16) if r.replicas == 1}
     assert rows[2].max_batch >= 2 * rows[1].max_batch
     assert rows[2].ttft_s > rows[1].ttft_s
+
+
+def test_the_most_a_replica_serves_is_what_the_engine_schedules():
+    # Llama 3.1 8B on eight H100s as one group: memory holds 1,679 sequences, but vLLM schedules at most
+    # max_num_seqs = 1024 at once on such cards (get_batch_defaults): "tokens/s at most" is at 1024
+    s = scenario("llama3.1-8b")
+    row = next(r for r in layouts(s, 8) if r.replicas == 1 and r.stages == 1)
+    assert row.max_batch > 1024
+    assert row.peak_tokens_per_s == pytest.approx(float(served(s.with_(n_gpus=8), 1024).throughput_tokens_per_s),
+                                                  rel=1e-12)

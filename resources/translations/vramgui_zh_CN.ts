@@ -621,8 +621,8 @@
         <translation>此负载下整机每秒生成的 token 数</translation>
     </message>
     <message>
-        <source>... with every replica at the largest batch it holds</source>
-        <translation>……每个副本都处于其可容纳的最大批次时</translation>
+        <source>... with every replica at the largest batch it holds (at most what the engine schedules at once: vLLM&apos;s max_num_seqs)</source>
+        <translation>……每个副本都处于其可容纳的最大批次时（不超过引擎一次调度的数量：vLLM 的 max_num_seqs）</translation>
     </message>
     <message>
         <source>One prompt&apos;s prefill on an idle replica</source>

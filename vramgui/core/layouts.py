@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from .engines import batch_defaults
 from .fit import fit, valid_gpu_counts
 from .scenario import Scenario
 from .speed import cost_per_million_tokens, prefill_time, served
@@ -42,7 +43,7 @@ class Layout:
     load_fits: bool             # the load's sequences fit their replicas
     tpot_s: float               # time per output token at the load (nan: does not fit)
     tokens_per_s: float         # generated tokens per second, all replicas, at the load
-    peak_tokens_per_s: float    # ... each replica at its largest batch
+    peak_tokens_per_s: float    # ... each replica at its largest batch (at most the engine schedules)
     ttft_s: float               # one prompt's prefill on an idle replica (nan: FLOP/s unknown, or no fit)
     cost_per_million: float | None = None   # at the load, at the user's price per card-hour
 
@@ -89,7 +90,8 @@ def layouts(s: Scenario, total_gpus: int, load: int | None = None,
             rates = sv.throughput_tokens_per_s
             tpot = float(sv.tpot_s[0] if fuller else sv.tpot_s[1])
             tps = float(fuller * rates[0] + (replicas - fuller) * (rates[1] if low else 0.0))
-            peak = float(served(si, f.max_batch).throughput_tokens_per_s) * replicas
+            most = min(f.max_batch, engine_seqs(si)) if engine_seqs(si) else f.max_batch
+            peak = float(served(si, most).throughput_tokens_per_s) * replicas
         known = si.gpu.peak_flops(si.weight_format.kernel) is not None
         ttft = float(prefill_time(si, si.prompt_tokens, 1)) if known and one else nan
         cost = (float(cost_per_million_tokens(tps, total_gpus, price_per_card_hour))
@@ -99,6 +101,12 @@ def layouts(s: Scenario, total_gpus: int, load: int | None = None,
                           tpot_s=tpot if f.fits else nan, tokens_per_s=tps if f.fits else nan,
                           peak_tokens_per_s=peak, ttft_s=ttft, cost_per_million=cost))
     return out
+
+
+def engine_seqs(s: Scenario) -> int:
+    """The most sequences the engine schedules at once by default (vLLM's max_num_seqs on the
+    card: :func:`~vramgui.core.engines.batch_defaults`); 0: no such cap."""
+    return batch_defaults(s.profile, s.gpu)[2] if s.profile.small_card_batch else 0
 
 
 def layout_dicts(rows: list[Layout]) -> list[dict]:

@@ -31,7 +31,8 @@ TIPS = (QT_TRANSLATE_NOOP("Layouts", "Replicas serving side by side × the cards
         QT_TRANSLATE_NOOP("Layouts", "Sequences each replica serves at the load (the batch spread evenly)"),
         QT_TRANSLATE_NOOP("Layouts", "Time per output token at the load, served (other requests' prompts included)"),
         QT_TRANSLATE_NOOP("Layouts", "Generated tokens per second of the whole machine at the load"),
-        QT_TRANSLATE_NOOP("Layouts", "... with every replica at the largest batch it holds"),
+        QT_TRANSLATE_NOOP("Layouts", "... with every replica at the largest batch it holds (at most what the engine "
+                                     "schedules at once: vLLM's max_num_seqs)"),
         QT_TRANSLATE_NOOP("Layouts", "One prompt's prefill on an idle replica"),
         QT_TRANSLATE_NOOP("Layouts", "Cost of a million generated tokens at the load, at your price per card-hour"))
 RIGHT = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
