@@ -409,8 +409,8 @@
         <translation>GPU 型号（显存按驱动报告的值）</translation>
     </message>
     <message>
-        <source>Memory the scenario needs per card (GiB = 2^30 bytes)</source>
-        <translation>该场景每卡所需显存（GiB = 2^30 字节）</translation>
+        <source>Memory the scenario needs per card (GiB = 2^30 bytes; vLLM&apos;s start-up reserve depends on the card)</source>
+        <translation>该场景每张卡所需的显存（GiB = 2^30 字节；vLLM 启动时预留的部分因卡而异）</translation>
     </message>
     <message>
         <source>Memory the engine may use per card</source>

@@ -19,7 +19,8 @@ COLUMNS = ("", QT_TRANSLATE_NOOP("FitTable", "Card"), QT_TRANSLATE_NOOP("FitTabl
 TRAINING_COLUMNS = {"Max context": QT_TRANSLATE_NOOP("FitTable", "Max seq"), "Decode tok/s": ""}
 TIPS = (QT_TRANSLATE_NOOP("FitTable", "Fits on one card (green), on several (amber), or not within 64 cards (red)"),
         QT_TRANSLATE_NOOP("FitTable", "GPU model (memory as the driver reports it)"),
-        QT_TRANSLATE_NOOP("FitTable", "Memory the scenario needs per card (GiB = 2^30 bytes)"),
+        QT_TRANSLATE_NOOP("FitTable", "Memory the scenario needs per card (GiB = 2^30 bytes; vLLM's start-up "
+                                      "reserve depends on the card)"),
         QT_TRANSLATE_NOOP("FitTable", "Memory the engine may use per card"),
         QT_TRANSLATE_NOOP("FitTable", "Usable minus needed"),
         QT_TRANSLATE_NOOP("FitTable", "Fewest cards of this kind that fit"),
