@@ -128,3 +128,10 @@ def test_prefill_chunk_follows_the_card():
     s = scenario(gpu="rtx4090", prompt_tokens=4096)
     parts = prefill_parts(speed_terms(s), 4096, 1, 1.0, 0.0)
     assert float(parts.passes) == 2
+
+
+def test_default_share_with_pipeline_stages():
+    # two stages of four H100s: the graph batch follows the stage's tensor-parallel size (4: up to 512),
+    # the parallel term all eight cards: 512 + 12288 + 2 x 512 + 1024 x 8 / 8 = 14848 MiB held back
+    s = scenario(n_gpus=8, pipeline=2)
+    assert budget_bytes(s) == pytest.approx(0.818 * (81559 * MIB - 1.15 * GIB) + 1.15 * GIB, rel=1e-12)

@@ -118,18 +118,23 @@ SGLANG_TIERS = ((20 * 1024, 2048, 8, 8), (35 * 1024, 2048, 24, 80), (60 * 1024, 
                 (90 * 1024, 8192, 256, 512), (160 * 1024, 8192, 256, 512), (float("inf"), 16384, 512, 512))
 
 
-def sglang_static_fraction(card_mib, tp: int) -> np.ndarray:
+def _sglang_tier(mib) -> np.ndarray:
+    """Rows of :data:`SGLANG_TIERS` for cards of ``mib`` MiB (the first bound above each)."""
+    return np.searchsorted(np.array([t[0] for t in SGLANG_TIERS]), mib, side="right")
+
+
+def sglang_static_fraction(card_mib, tp: int, cards: int | None = None) -> np.ndarray:
     """SGLang's default ``mem_fraction_static`` for cards of ``card_mib`` MiB (a number or an
-    array) at tensor-parallel size ``tp``: it holds back, in MiB, 512 (the attention backend's
-    metadata) + 1.5 × max(chunk, 2048) (a prefill chunk's activations) + 2 × the largest
-    CUDA-graph batch + 1024 × tp / 8, and at least 10 GiB on cards over 60 GiB, and keeps the
-    rest of the card, rounded to three decimals."""
+    array) at tensor-parallel size ``tp`` over ``cards`` cards in all (tp × pipeline stages;
+    default ``tp``): it holds back, in MiB, 512 (the attention backend's metadata) + 1.5 ×
+    max(chunk, 2048) (a prefill chunk's activations) + 2 × the largest CUDA-graph batch +
+    1024 × cards / 8, and at least 10 GiB on cards over 60 GiB, and keeps the rest of the
+    card, rounded to three decimals."""
     mib = np.asarray(card_mib, dtype=np.float64)
-    bounds = np.array([t[0] for t in SGLANG_TIERS])
-    tier = np.searchsorted(bounds, mib, side="right")
+    tier = _sglang_tier(mib)
     chunk = np.array([t[1] for t in SGLANG_TIERS])[tier]
     graphs = np.array([t[2] if tp < 4 else t[3] for t in SGLANG_TIERS])[tier]
-    held = 512.0 + 1.5 * np.maximum(chunk, 2048) + 2.0 * graphs + 1024.0 * tp / 8
+    held = 512.0 + 1.5 * np.maximum(chunk, 2048) + 2.0 * graphs + 1024.0 * (cards or tp) / 8
     held = np.where(mib > 60 * 1024, np.maximum(held, 10 * 1024), held)
     return np.round((mib - held) / mib, 3)
 
@@ -139,14 +144,15 @@ def engine_share(s, card_bytes) -> float | np.ndarray:
     array): the user's memory cap, else the profile's default (SGLang's depends on the card)."""
     if s.gpu_util is not None:
         return float(s.gpu_util)
-    return default_share(s.profile, card_bytes, s.n_gpus)
+    return default_share(s, card_bytes)
 
 
-def default_share(p: EngineProfile, card_bytes, n_gpus: int) -> float | np.ndarray:
-    """The profile's own utilization share on cards of ``card_bytes`` split ``n_gpus`` ways."""
+def default_share(s, card_bytes) -> float | np.ndarray:
+    """The engine's own utilization share for ``s`` on cards of ``card_bytes`` (SGLang's from
+    the card's memory, its tensor-parallel size and its count of cards)."""
+    p = s.profile
     if p.util_rule == "sglang":
-        tp = n_gpus if p.parallel == "tensor" else 1
-        return sglang_static_fraction(np.asarray(card_bytes, dtype=np.float64) / MIB, tp)
+        return sglang_static_fraction(np.asarray(card_bytes, dtype=np.float64) / MIB, s.tensor_parallel, s.n_gpus)
     return p.util_fraction
 
 
@@ -158,9 +164,7 @@ def batch_defaults(p: EngineProfile, gpu) -> tuple[int | None, int | None, int]:
         tokens, seqs = p.small_card_batch
         return tokens, tokens, seqs
     if p.util_rule == "sglang":
-        mib = gpu.memory_bytes / MIB
-        chunk = next(t[1] for t in SGLANG_TIERS if mib < t[0])
-        return p.profile_tokens, chunk, p.sampler_seqs
+        return p.profile_tokens, SGLANG_TIERS[int(_sglang_tier(gpu.memory_bytes / MIB))][1], p.sampler_seqs
     return p.profile_tokens, p.prefill_chunk_tokens, p.sampler_seqs
 
 
@@ -254,7 +258,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "beyond the budget (vLLM V1 logs).",
             "budget": "gpu_memory_utilization × card memory is the budget, a limit per instance: 0.92 by default "
                       "(docs.vllm.ai/en/stable/cli/serve: 'If unspecified, will use the default value of 0.92'; the "
-                      "vLLM 0.27.1 and 0.29.0 logs of the measured corpus run at it), 0.9 in the releases before "
+                      "vLLM 0.27.1 log of the measured corpus runs at it), 0.9 in the releases before "
                       "(docs v0.6.4 to 2025): set that as the memory cap for them.",
             "parallel": "Tensor parallel (--tensor-parallel-size), pipeline stages (--pipeline-parallel-size).",
             "sparse_attention": "DeepSeek-V3.2 and GLM-5 run FlashMLA's sparse attention kernel over the lightning "
@@ -307,7 +311,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
             "budget": "mem_fraction_static × (the card's free memory − the CUDA context and what loading adds) + "
                       "those: by default "
                       "SGLang holds back 512 MiB + 1.5 × the prefill chunk + 2 × the largest CUDA-graph batch + "
-                      "1 GiB × TP / 8 (at least 10 GiB on cards over 60 GiB) of the card's MiB "
+                      "1 GiB × cards / 8 (tensor × pipeline; at least 10 GiB on cards over 60 GiB) of the card's MiB "
                       "(server_args.py, _handle_gpu_memory_settings, v0.5.x): 0.835 on an H100 80GB (as SGLang's "
                       "Offline Engine API notebook prints on its Hopper runner, Feb 2026: mem_fraction_static=0.835, "
                       "chunked_prefill_size=8192; and 0.86 on an H100 NVL, as SGLang 0.5.10.post1 printed it, "

@@ -485,7 +485,7 @@ def _extras(t, allreduce_s: float, passes: float = 1.0) -> str:
     """The terms added to the roofline's max(), in words, with their values."""
     out = ""
     if allreduce_s:
-        out += (" + all-reduces and sends between stages " if float(t.stage_sends) else " + all-reduces ") \
+        out += (" + all-reduces and sends between stages " if float(t.stages) > 1 else " + all-reduces ") \
             + _ms(allreduce_s)
     if float(t.host_floor):
         out += f", at least the host floor {_ms(float(t.host_floor) * passes)}"

@@ -153,8 +153,7 @@ def report_markdown(d: dict) -> str:
             return "-" if x is None else format(x, fmt)
         for r in d["layouts"]:
             verdict = "fits" if r["load_fits"] else "one sequence fits" if r["fits"] else "does not fit"
-            name = f"{r['replicas']} × {r['cards']}" + (f" ({r['stages']} stages)" if r["stages"] > 1 else "")
-            lines.append(f"| {name} | {verdict} | {g(r['needed_bytes'])} | "
+            lines.append(f"| {r['name']} | {verdict} | {g(r['needed_bytes'])} | "
                          f"{r['max_sequences']:,} | {num(r['tpot_s'] and r['tpot_s'] * 1e3, ',.1f')} | "
                          f"{num(r['tokens_per_s'], ',.0f')} | {num(r['peak_tokens_per_s'], ',.0f')} |")
     lines += ["", f"Model source: {d['model']['source']}", f"vramgui {d['version']}"]

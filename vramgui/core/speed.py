@@ -362,16 +362,15 @@ class SpeedTerms:
     index_flops: ArrayLike = 0.0      # per (query, key) pair: the sparse indexer's scoring, over every key
     attention_peak: ArrayLike = 1.0   # the attention math's peak as a share of the weights' (:func:`attention_peak`)
     attention_efficiency: ArrayLike = 0.5  # share of that peak attention sustains (:data:`FLOPS_EFFICIENCY`)
-    micro_batches: ArrayLike = 1.0    # pipeline stages, each working on its own share of the batch
-    stage_sends: ArrayLike = 0.0      # sends between pipeline stages per pass (stages - 1)
-    stage_bytes: ArrayLike = 0.0      # bytes one token's hidden state takes (d x 2)
+    stages: ArrayLike = 1.0           # pipeline stages: one micro-batch each, a send from each to the next
+    stage_bytes: ArrayLike = 0.0      # bytes one token's hidden state takes on such a send (d x 2)
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
 def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     """The coefficients of ``s`` (see :class:`SpeedTerms`); ``mt``: its memory terms, if known."""
     a, prof = s.model.architecture, s.profile
-    tp = n = s.tensor_parallel
+    tp = s.tensor_parallel
     dense, expert, e, k = weights_read_terms(s)
     mt = mt or memory_terms(s)
     # a layer split or pipeline stages: the cards read their shares in turn, a step reads the whole model's
@@ -421,11 +420,11 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         state=mt.state * whole,
         matmul_flops=2.0 * (p.active - p.embedding) / tp,
         attention_flops=full_flops, window_flops=window_flops,
-        allreduce_bytes=2.0 * (n - 1) / n * a.hidden_size * 2.0 if split else 0.0,
+        allreduce_bytes=2.0 * (tp - 1) / tp * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
         kv_sparse=kv_sparse, sparse_flops=sparse_flops, sparse_tokens=sparse_tokens, index_flops=index_flops,
-        attention_peak=attention_peak(s.gpu, s.weight_format), micro_batches=float(s.stages),
-        stage_sends=float(s.stages - 1), stage_bytes=a.hidden_size * 2.0 if s.stages > 1 else 0.0,
+        attention_peak=attention_peak(s.gpu, s.weight_format), stages=float(s.stages),
+        stage_bytes=a.hidden_size * 2.0,
         chunk=batch_defaults(prof, s.gpu)[1], **engine_terms(speed_key(prof, s.gpu), s),
     )
 
@@ -500,9 +499,10 @@ def _allreduce(t: SpeedTerms, tokens: np.ndarray, link: float, latency: float) -
     """The tensor-parallel all-reduces, and the sends of the hidden states from each pipeline
     stage to the next (a small message, taken at the link's all-reduce latency)."""
     out = t.allreduces * (t.allreduce_bytes * tokens / link + latency)
-    if _zero(t.stage_sends):
+    sends = t.stages - 1.0
+    if _zero(sends):
         return out
-    return out + t.stage_sends * (t.stage_bytes * tokens / link + latency)
+    return out + sends * (t.stage_bytes * tokens / link + latency)
 
 
 @dataclass(frozen=True)
@@ -522,7 +522,7 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
     """One decode step at ``batch`` sequences of ``context`` tokens.  A recurrent state
     (Gated DeltaNet, Mamba-2) is read and written back whole by every step; its update's
     FLOPs (about ``7 · h_v · d_k · d_v`` a layer, under 2 % of Qwen3-Next's ``2 · P_active``)
-    are left out.  Pipeline stages (``micro_batches``) split the batch: a sequence's step is one
+    are left out.  Pipeline stages (``stages``) split the batch: a sequence's step is one
     micro-batch's pass through every stage."""
     b = _micro_batch(t, batch)
     c = np.asarray(context, dtype=np.float64)
@@ -539,7 +539,7 @@ def _micro_batch(t: SpeedTerms, batch: ArrayLike) -> np.ndarray:
     """Sequences one pipeline micro-batch carries: ``batch`` spread over the stages, each stage
     busy with one micro-batch while the others work on theirs (all of it without stages)."""
     b = np.asarray(batch, dtype=np.float64)
-    return b if _zero(t.micro_batches - 1.0) else np.ceil(b / t.micro_batches)
+    return b if _zero(t.stages - 1.0) else np.ceil(b / t.stages)
 
 
 def _zero(x: ArrayLike) -> bool:

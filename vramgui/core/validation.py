@@ -22,7 +22,7 @@ from .architecture import architecture_from_hf_config
 from .catalog import Catalog
 from .engines import ENGINES
 from .errors import InputError
-from .fit import kv_capacity_tokens
+from .fit import budget_bytes, kv_capacity_tokens
 from .jsonfile import json_lines
 from .memory import communication_bytes, estimate_memory
 from .presets import GPU, ModelPreset
@@ -192,20 +192,18 @@ def _estimate(p: dict, s: Scenario) -> float | str:
     w, kv, act = float(m.weights), float(m.kv_cache), float(m.activations)
     prof = s.profile
     non_torch = prof.framework_bytes + communication_bytes(s)
-    vllm_kv = (s.gpu_util or prof.util_fraction) * s.gpu.memory_bytes - w - act - non_torch
-    per_token = m.kv_bytes_per_token
+    room = budget_bytes(s) - w - act - float(m.overhead)     # what the engine leaves its KV pool (vLLM, SGLang)
     table = {
         "weights_mib": w / MIB, "kv_mib": kv / MIB, "compute_buffer_mib": act / MIB,
         "total_mib": (w + kv + act) / MIB, "weights_gib": w / GIB, "activation_peak_gib": act / GIB,
-        "non_torch_gib": non_torch / GIB, "kv_cache_gib": vllm_kv / GIB, "cuda_graph_gib": prof.cuda_graph_bytes / GIB,
+        "non_torch_gib": non_torch / GIB, "kv_cache_gib": room / GIB, "cuda_graph_gib": prof.cuda_graph_bytes / GIB,
         "non_kv_total_gib": (w + act + non_torch) / GIB,
-        "kv_cache_tokens": math.floor(vllm_kv / per_token / 16) * 16,   # per card = the TP group's
-        "gpu_blocks": math.floor(vllm_kv / per_token / 16),
     }
-    if prof.static_fraction and q == "kv_cache_tokens":     # SGLang's pool: the core's capacity
-        return kv_capacity_tokens(s)
     if q in table:
         return table[q]
+    if q in ("kv_cache_tokens", "gpu_blocks"):      # per card = the TP group's
+        tokens = kv_capacity_tokens(s)
+        return tokens if q == "kv_cache_tokens" else tokens // prof.kv_block_tokens
     if q == "peak_alloc_gib":
         gen = int(extra.get("decode_length") or extra.get("max_new_tokens") or 0)
         if "prompt_tokens" not in extra and "prefill_length" not in extra and "~" not in str(extra.get("prompt", "")):

@@ -620,7 +620,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
     def _show_default_share(self, s) -> None:
         """The memory cap's "engine default" names the share it stands for (SGLang's depends on
         the card and the tensor-parallel size)."""
-        share = float(default_share(s.profile, s.gpu.memory_bytes, s.n_gpus))
+        share = float(default_share(s, s.gpu.memory_bytes))
         text = self.tr("engine default ({share})").format(share=num(share, 3 if s.profile.util_rule != "fixed" else 2))
         if self.util.specialValueText() != text:
             self.util.setSpecialValueText(text)
