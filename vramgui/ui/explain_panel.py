@@ -2,10 +2,9 @@
 formula with the user's numbers, and where every assumption comes from.
 
 The content comes from ``core.explain`` (the source of the breakdown's tooltips too) and
-is built only while the panel is visible: a redraw with the panel hidden stores a
-callable and nothing more, so slider drags cost nothing extra.  With the panel open, a
-rebuild (about 10 ms, mostly Qt's text layout) runs after the charts have been drawn and
-at most every ``THROTTLE_MS`` during a drag: fast enough to read, never in every frame.
+is built only while the panel is visible (:class:`~vramgui.ui.lazy.RebuildWhenShown`): a
+redraw with the panel hidden stores a callable and nothing more, so slider drags cost
+nothing extra.  With the panel open, a rebuild takes about 10 ms, mostly Qt's text layout.
 """
 
 from __future__ import annotations
@@ -16,8 +15,7 @@ from html import escape
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core.explain import Explanation
-
-THROTTLE_MS = 80
+from .lazy import RebuildWhenShown
 
 
 def muted_colour(palette: QtGui.QPalette) -> str:
@@ -54,7 +52,7 @@ def render_html(heading: str, items: Sequence[Explanation], muted: str, source_w
     return "\n".join(out)
 
 
-class ExplainPanel(QtWidgets.QTextBrowser):
+class ExplainPanel(RebuildWhenShown, QtWidgets.QTextBrowser):
     """Read-only rich text; :meth:`set_source` hands it a way to build the items."""
 
     def __init__(self, parent=None):
@@ -64,39 +62,21 @@ class ExplainPanel(QtWidgets.QTextBrowser):
         self.setMinimumWidth(300)
         self._make: Callable[[], Sequence[Explanation]] | None = None
         self._heading = ""
-        self._stale = False
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(THROTTLE_MS)
-        self._timer.timeout.connect(self.rebuild)
+        self._init_rebuild()
 
     def set_source(self, heading: str, make: Callable[[], Sequence[Explanation]]) -> None:
         """The scenario changed: remember how to explain it; rebuild soon if shown."""
-        self._heading, self._make, self._stale = heading, make, True
-        if self.isVisible() and not self._timer.isActive():   # a throttle: a drag does not restart it
-            self._timer.start()
-
-    def restyle(self) -> None:
-        """The palette or the language changed: the muted colour and words follow."""
-        self._stale = True
-        if self.isVisible():
-            self._timer.start()
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._stale:
-            self._timer.start(0)          # just opened: at once (the next turn of the event loop)
+        self._heading, self._make = heading, make
+        self.mark_stale()
 
     def changeEvent(self, event) -> None:  # noqa: N802
         if event.type() in (QtCore.QEvent.Type.PaletteChange, QtCore.QEvent.Type.LanguageChange):
-            self.restyle()
+            self.mark_stale()         # the muted colour and words follow
         super().changeEvent(event)
 
     def rebuild(self) -> None:
-        self._timer.setInterval(THROTTLE_MS)       # start(0) on show changed it
-        if self._make is None or not self.isVisible():
+        if self._make is None or not self._start_rebuild():
             return
-        self._stale = False
         bar = self.verticalScrollBar()
         keep = bar.value()            # stay where the reader is while a slider moves
         self.setHtml(render_html(self._heading, self._make(), muted_colour(self.palette()), self.tr("Source:"),

@@ -1,8 +1,7 @@
 """The layouts panel: the scenario's cards split every way the engine allows — groups of n
 cards side by side — at the same load, from ``core.layouts``.
 
-Like the explain panel it is built only while visible (a hidden panel stores the scenario
-and nothing more) and at most every ``THROTTLE_MS`` during a drag.
+Like the explain panel it is built only while visible (:class:`~vramgui.ui.lazy.RebuildWhenShown`).
 """
 
 from __future__ import annotations
@@ -14,8 +13,8 @@ from ..core.layouts import Layout, layouts
 from ..core.scenario import Scenario
 from ..core.units import GIB
 from .i18n import Retranslates, duration, integer, num, translate
+from .lazy import RebuildWhenShown
 
-THROTTLE_MS = 80
 COLUMNS = (QT_TRANSLATE_NOOP("Layouts", "Layout"), QT_TRANSLATE_NOOP("Layouts", "At this load"),
            QT_TRANSLATE_NOOP("Layouts", "Needed"), QT_TRANSLATE_NOOP("Layouts", "Usable"),
            QT_TRANSLATE_NOOP("Layouts", "Max seqs"), QT_TRANSLATE_NOOP("Layouts", "Per replica"),
@@ -38,7 +37,7 @@ TIPS = (QT_TRANSLATE_NOOP("Layouts", "Replicas serving side by side × the cards
 RIGHT = QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter
 
 
-class LayoutsPanel(Retranslates, QtWidgets.QWidget):
+class LayoutsPanel(Retranslates, RebuildWhenShown, QtWidgets.QWidget):
     """A heading line and a read-only table, one row per layout."""
 
     def __init__(self, parent=None):
@@ -60,39 +59,25 @@ class LayoutsPanel(Retranslates, QtWidgets.QWidget):
         self.rows: list[Layout] = []
         self._scenario: Scenario | None = None
         self._price = 0.0
-        self._stale = False
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(THROTTLE_MS)
-        self._timer.timeout.connect(self.rebuild)
+        self._init_rebuild()
         self.retranslate()
 
     def retranslate(self) -> None:
         self.table.setHorizontalHeaderLabels([translate("Layouts", c) for c in COLUMNS])
         for c, tip in enumerate(TIPS):
             self.table.horizontalHeaderItem(c).setToolTip(translate("Layouts", tip))
-        self._stale = True
-        if self.isVisible():
-            self._timer.start()
+        self.mark_stale()
 
     def set_source(self, s: Scenario | None, price_per_card_hour: float) -> None:
         """The scenario changed (None: fine-tuning): remember it; rebuild soon if shown."""
-        self._scenario, self._price, self._stale = s, price_per_card_hour, True
-        if self.isVisible() and not self._timer.isActive():    # a throttle: a drag does not restart it
-            self._timer.start()
-
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        super().showEvent(event)
-        if self._stale:
-            self._timer.start(0)
+        self._scenario, self._price = s, price_per_card_hour
+        self.mark_stale()
 
     def rebuild(self, force: bool = False) -> None:
         """Fill the table (only while shown, unless ``force``)."""
-        self._timer.setInterval(THROTTLE_MS)
-        s = self._scenario
-        if not (self.isVisible() or force):
+        if not self._start_rebuild(force):
             return
-        self._stale = False
+        s = self._scenario
         if s is None:
             self.rows = []
             self.table.setRowCount(0)
