@@ -146,7 +146,7 @@ def _print_estimate(d: dict) -> None:
     print(f"parameters: {d['model']['params_total'] / 1e9:,.2f} B total, "
           f"{d['model']['params_active'] / 1e9:,.2f} B active"
           + (f"; image encoder {vision / 1e9:,.2f} B{loaded}" if vision else ""))
-    for note in (d["model"]["layout_note"], d["scenario"]["context_note"]):
+    for note in (d["model"]["layout_note"], d["scenario"]["context_note"], d["scenario"]["nodes_note"]):
         if note:
             print("note: " + note)
     rows = [("weights", _gib(m["weights"])), ("KV cache", _gib(m["kv_cache"])),
@@ -282,7 +282,8 @@ def cmd_layouts(args, cat: Catalog) -> int:
         return "-" if x != x else f"{x:,.0f}"
     def cost(r) -> tuple[str]:
         return (f"{r.cost_per_million:,.3f}" if r.cost_per_million is not None else "-",)
-    table = [(r.name.replace("×", "x"), "fits" if r.load_fits else "one fits" if r.fits else "does not fit",
+    table = [(r.name.replace("×", "x") + (" *" if r.tp_nodes > 1 else ""),
+              "fits" if r.load_fits else "one fits" if r.fits else "does not fit",
               _gib(r.needed_bytes), _gib(r.budget_bytes), f"{r.max_sequences:,}", f"{r.batch:,}", ms(r.tpot_s),
               rate(r.tokens_per_s), rate(r.peak_tokens_per_s), ms(r.ttft_s))
              + (cost(r) if args.price_per_hour else ()) for r in rows]
@@ -291,6 +292,9 @@ def cmd_layouts(args, cat: Catalog) -> int:
     print(_table(table, ("replicas x cards", "at this load", "needed/card", "usable/card", "max sequences",
                          "per replica", "ms/token", "tok/s", "tok/s at most", "first token")
                  + (("cost/M tokens",) if args.price_per_hour else ())))
+    if any(r.tp_nodes > 1 for r in rows):
+        print(f"* the tensor-parallel group spans nodes ({s.gpu.cards_per_node} cards a node): its all-reduces "
+              "cross the network, which these speeds do not model (see `estimate` for such a layout)")
     return 0
 
 

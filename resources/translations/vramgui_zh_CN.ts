@@ -648,6 +648,10 @@
         <translation>只有一张卡：将 GPU 数量设为整机卡数，即可比较不同的拆分方式。</translation>
     </message>
     <message>
+        <source>Each group&apos;s tensor parallel spans {k} nodes of {m} cards: its all-reduces cross the network, which these speeds do not model (likely slower than shown)</source>
+        <translation>每组的张量并行跨越 {k} 个节点（每节点 {m} 张卡）：其 all-reduce 经过节点间网络，此处的速度未对此建模（实际可能更慢）</translation>
+    </message>
+    <message>
         <source>fits</source>
         <translation>放得下</translation>
     </message>
@@ -658,6 +662,10 @@
     <message>
         <source>does not fit</source>
         <translation>放不下</translation>
+    </message>
+    <message>
+        <source>· {k} nodes</source>
+        <translation>· {k} 个节点</translation>
     </message>
     <message>
         <source>({n} stages)</source>
@@ -1504,6 +1512,18 @@ Source: {source}</source>
     <message>
         <source>Not fully checked: part of the count is estimated (see the tooltip).</source>
         <translation>未完全核验：部分计数为估算（见提示）。</translation>
+    </message>
+    <message>
+        <source>Tensor parallel over {n} cards spans {k} nodes: decode is likely slower than shown (see the tooltip).</source>
+        <translation>{n} 张卡的张量并行跨越 {k} 个节点：解码可能比显示的更慢（见提示）。</translation>
+    </message>
+    <message>
+        <source>A node joins {m} of these cards with their own links; a tensor-parallel group of {n} sends its all-reduces over the network between nodes, which the speeds here do not model. One measured run (DeepSeek R1 with SGLang on 2 nodes of 8 H100) took {ms} ms a token, {x} times this model&apos;s figure.</source>
+        <translation>一个节点用卡自身的互连连接 {m} 张这种卡；{n} 张卡的张量并行组的 all-reduce 需经节点间网络，此处的速度未对此建模。一次实测（DeepSeek R1，SGLang，2 个节点各 8 张 H100）每个 token 耗时 {ms} ms，是本模型估计值的 {x} 倍。</translation>
+    </message>
+    <message>
+        <source>Set stages to {stages} to keep each group within a node.</source>
+        <translation>将流水线阶段数设为 {stages}，可使每组都在一个节点之内。</translation>
     </message>
     <message>
         <source>engine default ({share})</source>

@@ -340,6 +340,33 @@ def test_pipeline_stages_through_the_panel(qtbot, win):
     assert (s.engine, s.n_gpus, s.pipeline) == ("vllm", 3, 1) and p.pipeline.value() == 1
 
 
+def test_a_tensor_parallel_group_across_nodes_is_flagged(qtbot, win):
+    """16 H100s in one tensor-parallel group span two HGX boards: a caution under the card count
+    (its tooltip naming the stages that avoid it) and the layout marked; two stages clear it."""
+    from vramgui.core.layouts import layouts
+    p = win.panel
+    drive(qtbot, win, gpus=8, batch=32, model="llama3.1-70b", gpu="h100-sxm", weights="bf16", engine="vllm")
+    assert not p.nodes_caution.isVisible()
+    p.gpus.setValue(16)
+    settle(qtbot, win)
+    assert win.state.scenario.tp_nodes == 2
+    assert p.nodes_caution.isVisible()
+    assert p.nodes_caution.text().startswith("Tensor parallel over 16 cards spans 2 nodes")
+    assert "23.1 ms" in p.nodes_caution.toolTip() and "Set stages to 2" in p.nodes_caution.toolTip()
+    panel = win.layouts_panel
+    win.bottom_tabs.setCurrentWidget(panel)
+    rows = layouts(win.state.scenario, 16)
+    qtbot.waitUntil(lambda: panel.table.rowCount() == len(rows), timeout=2000)
+    names = {panel.table.item(r, 0).text(): panel.table.item(r, 0) for r in range(len(rows))}
+    assert "1 × 16 · 2 nodes" in names and "1 × 16 (2 stages)" in names
+    assert "spans 2 nodes of 8 cards" in names["1 × 16 · 2 nodes"].toolTip()
+    assert names["1 × 16 (2 stages)"].toolTip() == ""
+    p.pipeline.setValue(2)                  # tensor parallel 8 within each node
+    settle(qtbot, win)
+    assert win.state.scenario.tp_nodes == 1 and not p.nodes_caution.isVisible()
+    win.bottom_tabs.setCurrentWidget(win.fit_panel)
+
+
 def test_compare_cards_draw_capacity_and_usable_lines(qtbot, win):
     acts = {a.data(): a for a in win.panel.compare.menu().actions()}
     acts["a100-80gb"].setChecked(True)

@@ -46,6 +46,8 @@ class Layout:
     peak_tokens_per_s: float    # ... each replica at its largest batch (at most the engine schedules)
     ttft_s: float               # one prompt's prefill on an idle replica (nan: FLOP/s unknown, or no fit)
     cost_per_million: float | None = None   # at the load, at the user's price per card-hour
+    tp_nodes: int = 1           # nodes one tensor-parallel group spans (over 1: its all-reduces cross the
+    #                             network, which the speeds do not model: report.nodes_note)
 
     @property
     def name(self) -> str:
@@ -99,7 +101,7 @@ def layouts(s: Scenario, total_gpus: int, load: int | None = None,
         out.append(Layout(cards=n, replicas=replicas, stages=k, fits=one, needed_bytes=f.needed_bytes,
                           budget_bytes=f.budget_bytes, max_batch=f.max_batch, batch=per, load_fits=f.fits,
                           tpot_s=tpot if f.fits else nan, tokens_per_s=tps if f.fits else nan,
-                          peak_tokens_per_s=peak, ttft_s=ttft, cost_per_million=cost))
+                          peak_tokens_per_s=peak, ttft_s=ttft, cost_per_million=cost, tp_nodes=si.tp_nodes))
     return out
 
 

@@ -20,6 +20,13 @@ UNIFIED_GPU_SHARE_SOURCE = ("macOS default: Metal's recommendedMaxWorkingSetSize
                             "machines (147,456 MB of a 192 GB M2 Ultra in XiongjieDai's "
                             "GPU-Benchmarks-on-LLM-Inference notebooks); `sudo sysctl iogpu.wired_limit_mb` raises it")
 SCHEMA_VERSION = 1
+#: Cards one node joins with their own links where a preset does not say (``GPU.node_cards``):
+#: the NVLink domain of an HGX / DGX board, and the usual count of a PCIe GPU server.
+NODE_CARDS = 8
+NODE_CARDS_SOURCE = ("NVIDIA's HGX H100 8-GPU board: eight H100s fully connected by four NVSwitches (NVIDIA "
+                     "technical blog 'Introducing NVIDIA HGX H100', reproduced at dynasys.com.hk); DGX H100 / H200 "
+                     "/ B200 systems hold eight GPUs each (supercluster.blog, 'NVIDIA DGX H100 hardware'); eight "
+                     "for PCIe servers is an assumption")
 
 
 class GPU(BaseModel):
@@ -42,6 +49,9 @@ class GPU(BaseModel):
     int8_tensor_tops: float | None = Field(None, gt=0, le=100_000)
     interconnect: str | None = None
     interconnect_gb_s: float | None = Field(None, gt=0, le=100_000, description="per direction [GB/s]")
+    node_cards: int | None = Field(
+        None, ge=1, le=4096, description="cards one node joins with the card's own links (an NVLink domain); "
+                                         "None: NODE_CARDS")
     unified_memory: bool = False
     gpu_memory_share: float | None = Field(
         None, gt=0, le=1, description="unified memory: the share the GPU may use by default "
@@ -60,6 +70,8 @@ class GPU(BaseModel):
             need.add("interconnect")
         if self.gpu_memory_share is not None:
             need.add("gpu_share")
+        if self.node_cards is not None:
+            need.add("node")
         missing = sorted(k for k in need if not self.sources.get(k, "").strip())
         if missing and not self.sources.get("all", "").strip():
             raise ValueError(f"sources lacks {', '.join(missing)} (every number needs a source)")
@@ -77,6 +89,11 @@ class GPU(BaseModel):
         if not self.unified_memory:
             return 1.0
         return UNIFIED_GPU_SHARE if self.gpu_memory_share is None else self.gpu_memory_share
+
+    @property
+    def cards_per_node(self) -> int:
+        """Cards one node joins with the card's own links (:data:`NODE_CARDS` unless the preset says)."""
+        return self.node_cards or NODE_CARDS
 
     @property
     def bandwidth_bytes_per_s(self) -> float:

@@ -12,7 +12,7 @@ from .layouts import layout_dicts, layouts
 from .memory import estimate_memory
 from .params import count_params
 from .scenario import Scenario
-from .speed import SpeedResult, costs, estimate_speed, served
+from .speed import CROSS_NODE_RUN, SpeedResult, costs, estimate_speed, served
 from .units import GIB
 
 
@@ -52,7 +52,8 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
         "scenario": {"model": s.model.id, "gpu": s.gpu.id, "gpus": s.n_gpus, "pipeline": s.stages, "weights": s.weights,
                      "kv_dtype": s.kv_dtype, "engine": s.engine, "attention": s.attention_impl,
                      "prompt_tokens": s.prompt_tokens, "output_tokens": s.output_tokens, "batch": s.batch,
-                     "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s)},
+                     "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s),
+                     "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -101,6 +102,19 @@ def context_note(s) -> str | None:
             "not trained on positions past it (estimated as if it ran)")
 
 
+def nodes_note(s) -> str | None:
+    """A warning where one tensor-parallel group spans nodes (None within one node)."""
+    k = s.tp_nodes
+    if k <= 1:
+        return None
+    run = CROSS_NODE_RUN
+    return (f"the tensor-parallel group of {s.tensor_parallel} cards spans {k} nodes of {s.gpu.cards_per_node}: its "
+            "all-reduces cross the network between nodes, which the speeds here do not model (they assume the "
+            f"card's own links); one measured run (DeepSeek R1, SGLang, 2 nodes of 8 H100) took {run['tpot_ms']} ms "
+            f"a token, {run['times_estimate']} times this model's figure. Keep tensor parallel within a node and "
+            "put pipeline stages across nodes" + (f" (--pipeline {s.node_stages})" if s.node_stages else ""))
+
+
 def largest_context_text(tokens: int | None, limit: int) -> str:
     """The largest context in words: capped at the model's own limit, saying what memory allows."""
     if tokens is None:
@@ -118,7 +132,8 @@ def report_markdown(d: dict) -> str:
         "",
         f"{sc['weights']} weights, {sc['kv_dtype']} KV cache, {sc['engine']} engine ({sc['attention']} attention), "
         f"prompt {sc['prompt_tokens']:,} + output {sc['output_tokens']:,} tokens, batch {sc['batch']}."
-        + (f" Note: {sc['context_note']}." if sc["context_note"] else ""),
+        + (f" Note: {sc['context_note']}." if sc["context_note"] else "")
+        + (f" Note: {sc['nodes_note']}." if sc["nodes_note"] else ""),
         "",
         "| memory per card | GiB |", "| --- | ---: |",
         f"| weights | {g(m['weights'])} |", f"| KV cache | {g(m['kv_cache'])} |",

@@ -94,6 +94,25 @@ class Scenario(BaseModel):
         return self.n_gpus // self.stages if self.profile.parallel == "tensor" else 1
 
     @property
+    def tp_nodes(self) -> int:
+        """Nodes one tensor-parallel group spans (:attr:`GPU.cards_per_node` cards a node): more
+        than one sends the group's all-reduces over the network between nodes, which the speed
+        estimate does not model (:func:`~vramgui.core.report.nodes_note`)."""
+        return -(-self.tensor_parallel // self.gpu.cards_per_node)
+
+    @property
+    def node_stages(self) -> int | None:
+        """The fewest pipeline stages (no fewer than now) whose tensor-parallel groups each stay
+        within one node and split the heads evenly; None where no count does (at most one
+        stage a layer, and the UI's 16)."""
+        a = self.model.architecture
+        for p in range(self.stages, min(16, a.num_layers, self.n_gpus) + 1):
+            tp = self.n_gpus // p
+            if self.n_gpus % p == 0 and tp <= self.gpu.cards_per_node and a.num_heads % tp == 0:
+                return p
+        return None
+
+    @property
     def context_tokens(self) -> int:
         return self.prompt_tokens + self.output_tokens
 

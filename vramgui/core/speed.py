@@ -135,6 +135,14 @@ for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, LAYE
 for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, HOST_S_PER_LAYER, LAYER_S, MOE_LAYER_S):
     _table["sglang"] = _table["vllm"]
 
+#: A tensor-parallel group spanning nodes (:attr:`Scenario.tp_nodes`): its all-reduces cross the
+#: network, which the speed model does not add (it keeps the card's own links).  The one measured
+#: run of the corpus that does so, and how many times this model's figure for it the run took
+#: (``tests/test_nodes.py`` recomputes the ratio), for the estimate's caution to quote.
+CROSS_NODE_RUN = {"id": "sglang-r1-0528-16xh100-2nodes-conc1-tpot", "tpot_ms": 23.1, "times_estimate": 3.5,
+                  "source": "github.com/tenstorrent/tt-inference-server/issues/356 (DeepSeek-R1-0528, SGLang, 16 "
+                            "H100 in 2 nodes over InfiniBand, one request at a time)"}
+
 #: One all-reduce's latency [s] by link (NCCL small-message latency, NVLink vs PCIe).
 ALLREDUCE_LATENCY_S = {"nvlink": 10e-6, "pcie": 25e-6}
 DEFAULT_LINK_GB_S = 16.0   # when a preset names no interconnect: PCIe 3.0 x16, per direction

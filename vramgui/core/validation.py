@@ -186,8 +186,9 @@ def _estimate(p: dict, s: Scenario) -> float | str:
     """The point's quantity as the core estimates it, in the point's unit, or a skip reason."""
     q = p["quantity"]
     extra = p.get("extra") or {}
-    if int(extra.get("nodes") or 1) > 1 and q not in MEMORY_QUANTITIES:   # (memory per card is the same)
-        return "tensor parallel across nodes (all-reduces over the network) is not modelled"
+    if s.tp_nodes > 1 and q not in MEMORY_QUANTITIES:   # (memory per card is the same)
+        return ("tensor parallel across nodes: the network's all-reduces are not modelled (the estimate's "
+                "caution quotes this run)")
     m = estimate_memory(s)
     w, kv, act = float(m.weights), float(m.kv_cache), float(m.activations)
     prof = s.profile

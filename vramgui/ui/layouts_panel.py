@@ -105,6 +105,12 @@ class LayoutsPanel(Retranslates, RebuildWhenShown, QtWidgets.QWidget):
                 if c == 1:
                     item.setForeground(QtGui.QBrush(QtGui.QColor(
                         "#009E73" if row.load_fits else "#E69F00" if row.fits else "#D55E00")))
+                if c == 0 and row.tp_nodes > 1:     # the speeds assume one node's links: say where they do not
+                    item.setForeground(QtGui.QBrush(QtGui.QColor("#E69F00")))
+                    item.setToolTip(self.tr("Each group's tensor parallel spans {k} nodes of {m} cards: its "
+                                            "all-reduces cross the network, which these speeds do not model "
+                                            "(likely slower than shown)").format(
+                        k=integer(row.tp_nodes), m=integer(s.gpu.cards_per_node)))
                 self.table.setItem(r, c, item)
 
     def _cells(self, row: Layout) -> tuple[str, ...]:
@@ -115,6 +121,8 @@ class LayoutsPanel(Retranslates, RebuildWhenShown, QtWidgets.QWidget):
         name = f"{integer(row.replicas)} × {integer(row.cards)}"
         if row.stages > 1:
             name += " " + self.tr("({n} stages)").format(n=integer(row.stages))
+        if row.tp_nodes > 1:
+            name += " " + self.tr("· {k} nodes").format(k=integer(row.tp_nodes))
         return (name, verdict,
                 f"{num(row.needed_bytes / GIB, 1)} GiB", f"{num(row.budget_bytes / GIB, 1)} GiB",
                 integer(row.max_sequences), integer(row.batch),
