@@ -1514,8 +1514,16 @@ Source: {source}</source>
         <translation>未完全核验：部分计数为估算（见提示）。</translation>
     </message>
     <message>
-        <source>Tensor parallel over {n} cards spans {k} nodes: decode is likely slower than shown (see the tooltip).</source>
-        <translation>{n} 张卡的张量并行跨越 {k} 个节点：解码可能比显示的更慢（见提示）。</translation>
+        <source>TP {n} spans {k} nodes: decode likely slower than shown.</source>
+        <translation>TP {n} 跨越 {k} 个节点：解码可能比显示的更慢。</translation>
+    </message>
+    <message>
+        <source>Every card caches all sequences: DP attention holds up to {n}×.</source>
+        <translation>每张卡都缓存全部序列：DP 注意力最多可容纳 {n} 倍。</translation>
+    </message>
+    <message>
+        <source>(Hover for more.)</source>
+        <translation>（悬停查看详情。）</translation>
     </message>
     <message>
         <source>A node joins {m} of these cards with their own links; a tensor-parallel group of {n} sends its all-reduces over the network between nodes, which the speeds here do not model. One measured run (DeepSeek R1 with SGLang on 2 nodes of 8 H100) took {ms} ms a token, {x} times this model&apos;s figure.</source>
@@ -1524,6 +1532,10 @@ Source: {source}</source>
     <message>
         <source>Set stages to {stages} to keep each group within a node.</source>
         <translation>将流水线阶段数设为 {stages}，可使每组都在一个节点之内。</translation>
+    </message>
+    <message>
+        <source>This model&apos;s attention caches one latent per token (one KV head), which tensor parallel cannot split: every card of the group holds every sequence&apos;s cache, so the group caches what one card holds. Data-parallel attention (vLLM --data-parallel-size {n} --enable-expert-parallel, SGLang --enable-dp-attention) gives each card its own sequences: up to {n} times as many ({x} times in one measured pair of start-ups: DeepSeek-V4-Flash on 8 B200, vLLM). vramgui does not model it.</source>
+        <translation>此模型的注意力每个 token 只缓存一个潜向量（一个 KV 头），张量并行无法切分：组内每张卡都保存全部序列的缓存，因此整组只能缓存一张卡所能容纳的量。数据并行注意力（vLLM --data-parallel-size {n} --enable-expert-parallel，SGLang --enable-dp-attention）让每张卡只保存自己的序列：最多可达 {n} 倍（一组实测启动日志中为 {x} 倍：DeepSeek-V4-Flash，8 张 B200，vLLM）。vramgui 未对此建模。</translation>
     </message>
     <message>
         <source>engine default ({share})</source>

@@ -346,13 +346,14 @@ def test_a_tensor_parallel_group_across_nodes_is_flagged(qtbot, win):
     from vramgui.core.layouts import layouts
     p = win.panel
     drive(qtbot, win, gpus=8, batch=32, model="llama3.1-70b", gpu="h100-sxm", weights="bf16", engine="vllm")
-    assert not p.nodes_caution.isVisible()
+    assert not p.parallel_caution.isVisible()
     p.gpus.setValue(16)
     settle(qtbot, win)
     assert win.state.scenario.tp_nodes == 2
-    assert p.nodes_caution.isVisible()
-    assert p.nodes_caution.text().startswith("Tensor parallel over 16 cards spans 2 nodes")
-    assert "23.1 ms" in p.nodes_caution.toolTip() and "Set stages to 2" in p.nodes_caution.toolTip()
+    assert p.parallel_caution.isVisible()
+    assert p.parallel_caution.text().startswith("TP 16 spans 2 nodes")
+    assert "MLA" not in p.parallel_caution.toolTip()     # Llama's KV heads split across the cards
+    assert "23.1 ms" in p.parallel_caution.toolTip() and "Set stages to 2" in p.parallel_caution.toolTip()
     panel = win.layouts_panel
     win.bottom_tabs.setCurrentWidget(panel)
     rows = layouts(win.state.scenario, 16)
@@ -363,8 +364,21 @@ def test_a_tensor_parallel_group_across_nodes_is_flagged(qtbot, win):
     assert names["1 × 16 (2 stages)"].toolTip() == ""
     p.pipeline.setValue(2)                  # tensor parallel 8 within each node
     settle(qtbot, win)
-    assert win.state.scenario.tp_nodes == 1 and not p.nodes_caution.isVisible()
+    assert win.state.scenario.tp_nodes == 1 and not p.parallel_caution.isVisible()
     win.bottom_tabs.setCurrentWidget(win.fit_panel)
+
+
+def test_an_mla_latent_on_every_card_is_flagged(qtbot, win):
+    """DeepSeek R1 over 8 H200s: every card caches every sequence's latent; the caution names
+    data-parallel attention (and goes with one card, or a model whose KV heads split)."""
+    p = win.panel
+    drive(qtbot, win, gpus=8, batch=8, model="deepseek-r1", gpu="h200", weights="fp8", engine="sglang")
+    assert p.parallel_caution.isVisible()
+    assert p.parallel_caution.text().startswith("Every card caches all sequences: DP attention holds up to 8×")
+    assert "--enable-dp-attention" in p.parallel_caution.toolTip() and "7.7 times" in p.parallel_caution.toolTip()
+    p.gpus.setValue(1)
+    settle(qtbot, win)
+    assert not p.parallel_caution.isVisible()
 
 
 def test_compare_cards_draw_capacity_and_usable_lines(qtbot, win):

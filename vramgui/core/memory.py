@@ -168,6 +168,14 @@ def stack_terms(terms: list[MemoryTerms]) -> MemoryTerms:
 
 # --- KV cache -----------------------------------------------------------------------
 
+def replicates_latent(s: Scenario) -> bool:
+    """Every card of a tensor-parallel group holds every token's cache: an MLA latent (where the
+    engine caches it: :attr:`EngineProfile.mla_latent_cache`) or a DeepSeek-V4 entry, one KV head
+    that does not split across cards."""
+    a = s.model.architecture
+    return s.tensor_parallel > 1 and (a.compressed is not None or (a.mla is not None and s.profile.mla_latent_cache))
+
+
 def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False) -> float:
     """KV elements one token adds to one layer on one card (``full``: to one of the
     full-attention layers that :attr:`Architecture.global_attention` shapes)."""

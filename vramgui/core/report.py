@@ -9,10 +9,10 @@ from .. import __version__
 from .architecture import layout_note
 from .fit import fit
 from .layouts import layout_dicts, layouts
-from .memory import estimate_memory
+from .memory import estimate_memory, replicates_latent
 from .params import count_params
 from .scenario import Scenario
-from .speed import CROSS_NODE_RUN, SpeedResult, costs, estimate_speed, served
+from .speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, SpeedResult, costs, estimate_speed, served
 from .units import GIB
 
 
@@ -53,7 +53,8 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "kv_dtype": s.kv_dtype, "engine": s.engine, "attention": s.attention_impl,
                      "prompt_tokens": s.prompt_tokens, "output_tokens": s.output_tokens, "batch": s.batch,
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s),
-                     "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s)},
+                     "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
+                     "data_parallel_note": data_parallel_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -115,6 +116,19 @@ def nodes_note(s) -> str | None:
             "put pipeline stages across nodes" + (f" (--pipeline {s.node_stages})" if s.node_stages else ""))
 
 
+def data_parallel_note(s) -> str | None:
+    """Where data-parallel attention would hold more sequences than the tensor parallel estimated
+    (None elsewhere)."""
+    if not replicates_latent(s):
+        return None
+    d = DATA_PARALLEL_MLA
+    return (f"every one of the {s.tensor_parallel} cards holds every sequence's cache (an MLA latent or DeepSeek-V4 "
+            "entry: one KV head does not split), so the group caches what one card holds; data-parallel attention "
+            f"(vLLM --data-parallel-size {s.tensor_parallel} --enable-expert-parallel, SGLang --enable-dp-attention) "
+            f"gives each card its own sequences, up to {s.tensor_parallel} times as many ({d['times']} times measured "
+            f"on {d['cards']} B200 with DeepSeek-V4-Flash), which vramgui does not model")
+
+
 def largest_context_text(tokens: int | None, limit: int) -> str:
     """The largest context in words: capped at the model's own limit, saying what memory allows."""
     if tokens is None:
@@ -133,7 +147,8 @@ def report_markdown(d: dict) -> str:
         f"{sc['weights']} weights, {sc['kv_dtype']} KV cache, {sc['engine']} engine ({sc['attention']} attention), "
         f"prompt {sc['prompt_tokens']:,} + output {sc['output_tokens']:,} tokens, batch {sc['batch']}."
         + (f" Note: {sc['context_note']}." if sc["context_note"] else "")
-        + (f" Note: {sc['nodes_note']}." if sc["nodes_note"] else ""),
+        + (f" Note: {sc['nodes_note']}." if sc["nodes_note"] else "")
+        + (f" Note: {sc['data_parallel_note']}." if sc["data_parallel_note"] else ""),
         "",
         "| memory per card | GiB |", "| --- | ---: |",
         f"| weights | {g(m['weights'])} |", f"| KV cache | {g(m['kv_cache'])} |",

@@ -143,6 +143,15 @@ CROSS_NODE_RUN = {"id": "sglang-r1-0528-16xh100-2nodes-conc1-tpot", "tpot_ms": 2
                   "source": "github.com/tenstorrent/tt-inference-server/issues/356 (DeepSeek-R1-0528, SGLang, 16 "
                             "H100 in 2 nodes over InfiniBand, one request at a time)"}
 
+#: An MLA model under tensor parallel: every card holds every sequence's latent (one KV head
+#: does not split), so the group holds what one card holds.  Data-parallel attention gives each
+#: card its own sequences; not modelled here.  What one measured start-up log pair showed:
+DATA_PARALLEL_MLA = {"times": 7.7, "cards": 8,
+                     "source": "github.com/vllm-project/recipes/issues/762 and vllm-project/vllm/issues/51454 "
+                               "(DeepSeek-V4-Flash-0731 on 8 B200, vLLM 0.25.0: maximum concurrency at 1M tokens "
+                               "20.43x with TP 8 + EP 8, 156.9x with --data-parallel-size 8 "
+                               "--enable-expert-parallel, from the start-up logs)"}
+
 #: One all-reduce's latency [s] by link (NCCL small-message latency, NVLink vs PCIe).
 ALLREDUCE_LATENCY_S = {"nvlink": 10e-6, "pcie": 25e-6}
 DEFAULT_LINK_GB_S = 16.0   # when a preset names no interconnect: PCIe 3.0 x16, per direction

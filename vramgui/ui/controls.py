@@ -10,7 +10,8 @@ from PySide6 import QtCore, QtWidgets
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
 from ..core.engines import default_share
-from ..core.speed import CROSS_NODE_RUN
+from ..core.memory import replicates_latent
+from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
@@ -186,15 +187,16 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         cards_lay.addWidget(self.pipeline_label)
         cards_lay.addWidget(self.pipeline)
         self._row(cards, key=self.gpus)
-        # a tensor-parallel group wider than a node: its all-reduces cross the network (shown only then)
-        self.nodes_caution = QtWidgets.QLabel()
-        self.nodes_caution.setWordWrap(True)
-        self.nodes_caution.setStyleSheet("font-size: 8pt; font-weight: bold;")
-        self.nodes_caution.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
+        # what the estimate leaves out for this split of the cards (a group across nodes, an MLA latent on
+        # every card): shown only then
+        self.parallel_caution = QtWidgets.QLabel()
+        self.parallel_caution.setWordWrap(True)
+        self.parallel_caution.setStyleSheet("font-size: 8pt; font-weight: bold;")
+        self.parallel_caution.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
                                          QtWidgets.QSizePolicy.Policy.Preferred)
-        form.addRow("", self.nodes_caution)
-        form.setRowVisible(self.nodes_caution, False)
-        self._nodes_shown = False
+        form.addRow("", self.parallel_caution)
+        form.setRowVisible(self.parallel_caution, False)
+        self._parallel_shown = False
 
         self.weights = _combo([*WEIGHT_FORMATS, "file"])
         self._row(self.weights)
@@ -626,33 +628,49 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 with QtCore.QSignalBlocker(w):
                     w.setValue(v)
         self._show_default_share(s)
-        self._show_nodes_caution(s, training)
+        self._show_parallel_caution(s, training)
 
-    def _show_nodes_caution(self, s, training: bool) -> None:
-        """Below the card count while one tensor-parallel group spans nodes (its speeds assume the
-        card's own links; the tooltip quotes a measured run and names the stages that avoid it)."""
+    def _show_parallel_caution(self, s, training: bool) -> None:
+        """Below the card count: where one tensor-parallel group spans nodes (its speeds assume the
+        card's own links) and where an MLA model's latent is held on every card of the group
+        (data-parallel attention would hold more sequences); the tooltip says more."""
+        lines, tips = [], []
         k = 1 if training else s.tp_nodes
         if k > 1:
             run = CROSS_NODE_RUN
-            text = self.tr("Tensor parallel over {n} cards spans {k} nodes: decode is likely slower than shown "
-                           "(see the tooltip).").format(n=integer(s.tensor_parallel), k=integer(k))
+            lines.append(self.tr("TP {n} spans {k} nodes: decode likely slower than shown.").format(
+                n=integer(s.tensor_parallel), k=integer(k)))
             tip = self.tr("A node joins {m} of these cards with their own links; a tensor-parallel group of {n} "
                           "sends its all-reduces over the network between nodes, which the speeds here do not "
                           "model. One measured run (DeepSeek R1 with SGLang on 2 nodes of 8 H100) took {ms} ms a "
                           "token, {x} times this model's figure.").format(m=integer(s.gpu.cards_per_node),
-                                                                  n=integer(s.tensor_parallel),
-                                                                  ms=num(run["tpot_ms"], 1),
-                                                                  x=num(run["times_estimate"], 1))
+                                                                        n=integer(s.tensor_parallel),
+                                                                        ms=num(run["tpot_ms"], 1),
+                                                                        x=num(run["times_estimate"], 1))
             if s.node_stages:
                 tip += " " + self.tr("Set stages to {stages} to keep each group within a node.").format(
                     stages=integer(s.node_stages))
-            if self.nodes_caution.text() != text:
-                self.nodes_caution.setText(text)
-            if self.nodes_caution.toolTip() != tip:
-                self.nodes_caution.setToolTip(tip)
-        if self._nodes_shown != (k > 1):
-            self._nodes_shown = k > 1
-            self.form.setRowVisible(self.nodes_caution, k > 1)
+            tips.append(tip)
+        if not training and replicates_latent(s):
+            d = DATA_PARALLEL_MLA
+            lines.append(self.tr("Every card caches all sequences: DP attention holds up to {n}×.").format(
+                n=integer(s.tensor_parallel)))
+            tips.append(self.tr("This model's attention caches one latent per token (one KV head), which tensor "
+                                "parallel cannot split: every card of the group holds every sequence's cache, so the "
+                                "group caches what one card holds. Data-parallel attention (vLLM "
+                                "--data-parallel-size {n} --enable-expert-parallel, SGLang --enable-dp-attention) "
+                                "gives each card its own sequences: up to {n} times as many ({x} times in one "
+                                "measured pair of start-ups: DeepSeek-V4-Flash on 8 B200, vLLM). vramgui does "
+                                "not model it.").format(n=integer(s.tensor_parallel), x=num(d["times"], 1)))
+        text = "\n".join(lines) + (" " + self.tr("(Hover for more.)") if lines else "")
+        tip = "\n\n".join(tips)
+        if self.parallel_caution.text() != text:
+            self.parallel_caution.setText(text)
+        if self.parallel_caution.toolTip() != tip:
+            self.parallel_caution.setToolTip(tip)
+        if self._parallel_shown != bool(lines):
+            self._parallel_shown = bool(lines)
+            self.form.setRowVisible(self.parallel_caution, bool(lines))
 
     def _show_default_share(self, s) -> None:
         """The memory cap's "engine default" names the share it stands for (SGLang's depends on
