@@ -49,7 +49,8 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
     # its dequantizing GEMMs; the roofline overstates them (worst +423 %).  Current llama.cpp within
     # 21 % (MoE too, with its small expert GEMMs; Metal too; quantized weights on NVIDIA at the int8
     # rate: b10809 on an RTX 5090 -19 % and -45 %, the Vulkan build -4 to -27 %), on AMD's within 12 %
-    # under RADV, +74 % under AMD's Windows driver.  Median 22 %; see README "Validation".
+    # under RADV, +74 % under AMD's Windows driver; a Ryzen AI Max+ 395 under ROCm (b8038) -29 to +48 %
+    # (its peak from RDNA 3's per-CU matrix rate).  Median 24 %; see README "Validation".
     "prefill_tok_s": (60, 450),
 }
 # (quantity, engine) -> bounds, where an engine's points are looser than the quantity's: SGLang's
