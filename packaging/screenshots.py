@@ -92,6 +92,18 @@ def main() -> int:
     w4.layouts_panel.rebuild()
     settle(w4)
     w4.grab().save("docs/layouts-llama3.1-70b-8xh100-1366x768.png")
+    # two HGX boards: tensor parallel 16 spans both nodes (flagged, and marked in the layouts), and
+    # DeepSeek R1's latent is cached on every card of a group
+    w5 = make_window(initial_scenario(parse_args(["--model", "deepseek-r1", "--gpu", "h100-sxm", "--gpus", "16",
+                                                  "--weights", "fp8", "--engine", "sglang", "--batch", "32",
+                                                  "--prompt", "1024", "--output", "1024"])))
+    w5.resize(1366, 768)
+    w5.show()
+    w5.bottom_tabs.setCurrentWidget(w5.layouts_panel)
+    settle(w5)
+    w5.layouts_panel.rebuild()
+    settle(w5)
+    w5.grab().save("docs/layouts-deepseek-r1-16xh100-1366x768.png")
     app_main(["--screenshot", "docs/window-dark-1366x768.png", "--size", "1366x768", "--theme", "dark"])
     app_main(["--screenshot", "docs/explain-panel-1366x768.png", "--size", "1366x768", "--explain"])
     chinese_window(app_main)

@@ -362,6 +362,9 @@ def test_a_tensor_parallel_group_across_nodes_is_flagged(qtbot, win):
     assert "1 × 16 · 2 nodes" in names and "1 × 16 (2 stages)" in names
     assert "spans 2 nodes of 8 cards" in names["1 × 16 · 2 nodes"].toolTip()
     assert names["1 × 16 (2 stages)"].toolTip() == ""
+    own = names["1 × 16 · 2 nodes"]              # the plan's own row: bold, and scrolled into view
+    assert own.font().bold()
+    qtbot.waitUntil(lambda: panel.table.visualItemRect(own).intersects(panel.table.viewport().rect()), timeout=2000)
     p.pipeline.setValue(2)                  # tensor parallel 8 within each node
     settle(qtbot, win)
     assert win.state.scenario.tp_nodes == 1 and not p.parallel_caution.isVisible()

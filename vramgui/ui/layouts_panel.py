@@ -57,6 +57,7 @@ class LayoutsPanel(Retranslates, RebuildWhenShown, QtWidgets.QWidget):
         lay.addWidget(self.heading)
         lay.addWidget(self.table, 1)
         self.rows: list[Layout] = []
+        self._names: tuple = ()
         self._scenario: Scenario | None = None
         self._price = 0.0
         self._init_rebuild()
@@ -93,12 +94,14 @@ class LayoutsPanel(Retranslates, RebuildWhenShown, QtWidgets.QWidget):
         self.heading.setText(text)
         self.table.setColumnHidden(len(COLUMNS) - 1, not self._price)
         self.table.setRowCount(len(self.rows))
+        own = None
         for r, row in enumerate(self.rows):
             for c, value in enumerate(self._cells(row)):
                 item = QtWidgets.QTableWidgetItem(value)
                 if c > 1:
                     item.setTextAlignment(RIGHT)
                 if row.replicas == 1 and row.stages == s.stages:   # the plan's own layout
+                    own = r
                     font = item.font()
                     font.setBold(True)
                     item.setFont(font)
@@ -112,6 +115,22 @@ class LayoutsPanel(Retranslates, RebuildWhenShown, QtWidgets.QWidget):
                                             "(likely slower than shown)").format(
                         k=integer(row.tp_nodes), m=integer(s.gpu.cards_per_node)))
                 self.table.setItem(r, c, item)
+        # a new set of layouts (another machine or engine) opens at the plan's own row; the same set
+        # keeps where the user scrolled
+        names = tuple((row.cards, row.stages) for row in self.rows)
+        if names != self._names:
+            self._names = names
+            if own is not None:     # (once the table is laid out: a table just shown has no height yet)
+                QtCore.QTimer.singleShot(0, lambda r=own: self._show_row(r))
+
+    def _show_row(self, r: int, tries: int = 20) -> None:
+        if r >= self.table.rowCount():
+            return
+        if self.table.viewport().height() < 2 * self.table.rowHeight(r) and tries:   # not laid out yet
+            QtCore.QTimer.singleShot(25, lambda: self._show_row(r, tries - 1))
+            return
+        self.table.doItemsLayout()      # (the scroll range follows the new rows only after a layout)
+        self.table.scrollToItem(self.table.item(r, 0), QtWidgets.QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _cells(self, row: Layout) -> tuple[str, ...]:
         def rate(x: float) -> str:
