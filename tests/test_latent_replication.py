@@ -53,3 +53,11 @@ def test_json_and_cli(capsys):
     assert main(["estimate", "--model", "deepseek-r1", "--gpu", "h200", "--gpus", "8", "--weights", "fp8",
                  "--engine", "sglang"]) == 0
     assert "note: every one of the 8 cards holds every sequence's cache" in capsys.readouterr().out
+
+
+def test_the_explain_panels_kv_item_carries_the_note():
+    from vramgui.core.explain import explain_items
+    kv = {e.key: e for e in explain_items(scenario("deepseek-r1", weights="fp8"))}["kv_cache"]
+    assert "Every one of the 8 cards holds every sequence's cache" in kv.note
+    kv = {e.key: e for e in explain_items(scenario("deepseek-r1", n=1, weights="fp8"))}["kv_cache"]
+    assert "data-parallel" not in kv.note

@@ -134,3 +134,11 @@ def test_stages_for_a_model_whose_heads_do_not_split_eight_ways():
     s = scenario(model="llama3.1-70b", n_gpus=32, weights="bf16", engine="vllm").with_(gpu=one)
     assert s.node_stages is None
     assert "--pipeline" not in nodes_note(s)
+
+
+def test_the_explain_panels_decode_item_carries_the_note():
+    from vramgui.core.explain import explain_items
+    decode = {e.key: e for e in explain_items(scenario(n_gpus=16))}["decode"]
+    assert "The tensor-parallel group of 16 cards spans 2 nodes of 8" in decode.note
+    decode = {e.key: e for e in explain_items(scenario(n_gpus=16, pipeline=2))}["decode"]
+    assert "spans" not in decode.note

@@ -31,6 +31,7 @@ from .memory import (
 )
 from .params import count_params
 from .presets import UNIFIED_GPU_SHARE_SOURCE
+from .report import data_parallel_note, nodes_note
 from .scenario import Scenario
 from .speed import (
     BW_EFFICIENCY,
@@ -274,6 +275,8 @@ def _kv(s: Scenario, m) -> Explanation:
              + (f", blocks of {p.kv_block_tokens}" if p.kv_block_tokens > 1 else "") + ")."]
     if latent:
         notes.append("MLA caches one latent vector per token and layer instead of expanded K and V.")
+    if data_parallel_note(s):
+        notes.append(_sentence(data_parallel_note(s)).strip())
     if x is not None and packed_latent_bytes(a, s):
         notes.append(f"With an fp8 cache {p.name}'s sparse backend packs each latent as FlashMLA's record: "
                      f"{a.mla.kv_lora_rank} FP8 values with an fp32 scale per 128 and the {a.mla.qk_rope_head_dim} "
@@ -513,8 +516,14 @@ def _decode(s: Scenario, sp) -> Explanation:
         f"{_extras(t, allreduce)} = {_ms(step)} per token; {1 / step:,.1f} tokens/s per sequence, "
         f"{s.batch / step:,.1f} tokens/s for the batch of {s.batch}.",
         f"{sp.decode_bound.capitalize()}-bound at batch {s.batch} and context {s.context_tokens:,}; speed of "
-        f"light (η = 1, no per-step costs) {_ms(float(sp.sol_decode_step_s))}." + _sparse_note(s, t),
+        f"light (η = 1, no per-step costs) {_ms(float(sp.sol_decode_step_s))}." + _sparse_note(s, t)
+        + _sentence(nodes_note(s)),
         tuple(_efficiency_assumptions(s, t)))
+
+
+def _sentence(note: str | None) -> str:
+    """`` Note.`` from a report note (lower-case, no full stop), or nothing."""
+    return f" {note[0].upper()}{note[1:]}." if note else ""
 
 
 def _one_rate(t) -> bool:
