@@ -89,6 +89,20 @@ def test_default_config_counts_equal_transformers(model_type):
     assert p.total + p.vision == hf_count(config, vision=p.vision > 0)
 
 
+@pytest.mark.parametrize("model_type", DEFAULTS)
+def test_a_saved_config_without_its_defaults_counts_the_same(model_type):
+    """A config.json as transformers saves it leaves out what equals the defaults (SmolLM3-3B's has
+    no tie_word_embeddings: tied); vramgui must read the omissions as transformers does."""
+    config = CONFIG_MAPPING[model_type](**OVERRIDES.get(model_type, {}))
+    saved = json.loads(config.to_json_string(use_diff=True))
+    if saved.get("tie_word_embeddings") is True:    # transformers 4 left out a value equal to its base default
+        del saved["tie_word_embeddings"]
+    a = architecture_from_hf_config({"model_type": model_type, **saved}, source=f"{model_type} saved")
+    p = count_params(a)
+    read_back = CONFIG_MAPPING[model_type].from_dict(saved)      # as transformers reads that file
+    assert p.total + p.vision == hf_count(read_back, vision=p.vision > 0)
+
+
 @pytest.mark.parametrize("wrapper", ["gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "llama4",
                                      "mistral3", "llava", "llava_next", *VLM_TEXT.values()])
 def test_vision_language_defaults(wrapper):

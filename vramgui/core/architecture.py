@@ -503,6 +503,15 @@ CHECKED_MODEL_TYPES = frozenset({
 })
 
 
+#: Model types whose config ties the embeddings when ``tie_word_embeddings`` is absent (transformers'
+#: defaults; ``tests/test_transformers_counts.py`` compares every checked type's).
+TIED_BY_DEFAULT = frozenset({
+    "bloom", "cohere", "cohere2", "ernie4_5", "ernie4_5_moe", "falcon", "gemma", "gemma2", "gemma3_text",
+    "gemma4_text", "gpt-sw3", "gpt2", "gpt_bigcode", "granite_swa", "minicpm3", "opt", "qwen3_vl_moe_text",
+    "smollm3", "starcoder2", "vaultgemma", "youtu",
+})
+
+
 def layout_note(a: Architecture, encoder: bool = True) -> str | None:
     """A caution for a model type vramgui has not checked, or (with ``encoder``) an image encoder it only
     estimates; None when the whole count is checked."""
@@ -633,8 +642,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     if mt == "chatglm":
         max_ctx = get("seq_length", "max_position_embeddings", default=max_ctx)
 
-    tie_default = mt in ("gemma", "gemma2", "gemma3_text", "gemma4_text", "gpt_bigcode", "gpt2", "falcon",
-                         "starcoder2")
+    # the types whose transformers config ties the output layer to the token table when config.json does not
+    # say (a saved config omits a key equal to the default: SmolLM3-3B's has no tie_word_embeddings)
+    tie_default = mt in TIED_BY_DEFAULT
     tie = bool(get("tie_word_embeddings", default=tie_default))
     if mt == "chatglm":
         tie = False  # separate output_layer
