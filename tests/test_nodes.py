@@ -142,3 +142,16 @@ def test_the_explain_panels_decode_item_carries_the_note():
     assert "The tensor-parallel group of 16 cards spans 2 nodes of 8" in decode.note
     decode = {e.key: e for e in explain_items(scenario(n_gpus=16, pipeline=2))}["decode"]
     assert "spans" not in decode.note
+
+
+def test_the_scenario_may_say_how_many_cards_a_node_holds(capsys):
+    # a PCIe server of 4 L40S: tensor parallel over 8 spans two of them
+    s = scenario(model="llama3.1-70b", gpu="l40s", n_gpus=8, weights="bf16", engine="vllm")
+    assert s.tp_nodes == 1 and s.with_(node_cards=4).tp_nodes == 2
+    assert s.with_(node_cards=4).node_stages == 2
+    assert main(["estimate", "--model", "llama3.1-70b", "--gpu", "l40s", "--gpus", "8", "--engine", "vllm",
+                 "--node-cards", "4", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)["scenario"]
+    assert (d["node_cards"], d["tp_nodes"]) == (4, 2) and "spans 2 nodes of 4" in d["nodes_note"]
+    assert main(["estimate", "--model", "llama3.1-70b", "--gpu", "l40s", "--node-cards", "0"]) != 0
+    assert "--node-cards must be at least 1" in capsys.readouterr().err

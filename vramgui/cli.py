@@ -59,6 +59,9 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
     g.add_argument("--pipeline", type=int, default=1, metavar="STAGES",
                    help="pipeline-parallel stages the cards form (vLLM, SGLang, generic: --gpus / STAGES cards "
                         "per stage, tensor parallel within it; default 1)")
+    g.add_argument("--node-cards", type=int, default=None, metavar="N",
+                   help="cards one node joins with their own links (NVLink domain or server; default: the card's, "
+                        "8 for most, 72 for GB200 NVL72): a tensor-parallel group of more spans nodes")
     g.add_argument("--weights", default=None, choices=[*WEIGHT_FORMATS, "file"], metavar="FORMAT",
                    help=f"weight format: {' '.join(WEIGHT_FORMATS)}, or file (as stored in an imported "
                         ".safetensors/.gguf; the default for those); default fp16")
@@ -102,7 +105,8 @@ def _scenario(args, cat: Catalog, gpu: GPU | None = None) -> Scenario:
     model = model_from_path(Path(args.model_file)) if args.model_file else cat.model(args.model)
     gpu = gpu or _gpu(args, cat)
     for name, value, low in (("--gpus", args.gpus, 1), ("--pipeline", args.pipeline, 1), ("--batch", args.batch, 1),
-                             ("--prompt", args.prompt, 0), ("--output", args.output, 0)):
+                             ("--prompt", args.prompt, 0), ("--output", args.output, 0),
+                             ("--node-cards", 1 if args.node_cards is None else args.node_cards, 1)):
         if value < low:
             raise CliError(f"{name} must be at least {low}, got {value}")
     if args.gpu_util is not None and not 0 < args.gpu_util <= 1:
@@ -114,7 +118,7 @@ def _scenario(args, cat: Catalog, gpu: GPU | None = None) -> Scenario:
                     kv_dtype=args.kv_dtype,
                     engine=args.engine, attention=args.attention, prompt_tokens=args.prompt,
                     output_tokens=args.output, batch=args.batch, gpu_util=args.gpu_util,
-                    reserved_mib=args.reserved_mib)
+                    reserved_mib=args.reserved_mib, node_cards=args.node_cards)
 
 
 # --- formatting ---------------------------------------------------------------------------
@@ -294,7 +298,7 @@ def cmd_layouts(args, cat: Catalog) -> int:
                          "per replica", "ms/token", "tok/s", "tok/s at most", "first token")
                  + (("cost/M tokens",) if args.price_per_hour else ())))
     if any(r.tp_nodes > 1 for r in rows):
-        print(f"* the tensor-parallel group spans nodes ({s.gpu.cards_per_node} cards a node): its all-reduces "
+        print(f"* the tensor-parallel group spans nodes ({s.cards_per_node} cards a node): its all-reduces "
               "cross the network, which these speeds do not model (see `estimate` for such a layout)")
     return 0
 

@@ -53,7 +53,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "kv_dtype": s.kv_dtype, "engine": s.engine, "attention": s.attention_impl,
                      "prompt_tokens": s.prompt_tokens, "output_tokens": s.output_tokens, "batch": s.batch,
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s),
-                     "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
+                     "node_cards": s.cards_per_node, "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
                      "data_parallel_note": data_parallel_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
@@ -109,7 +109,7 @@ def nodes_note(s) -> str | None:
     if k <= 1:
         return None
     run = CROSS_NODE_RUN
-    return (f"the tensor-parallel group of {s.tensor_parallel} cards spans {k} nodes of {s.gpu.cards_per_node}: its "
+    return (f"the tensor-parallel group of {s.tensor_parallel} cards spans {k} nodes of {s.cards_per_node}: its "
             "all-reduces cross the network between nodes, which the speeds here do not model (they assume the "
             f"card's own links); one measured run (DeepSeek R1, SGLang, 2 nodes of 8 H100) took {run['tpot_ms']} ms "
             f"a token, {run['times_estimate']} times this model's figure. Keep tensor parallel within a node and "

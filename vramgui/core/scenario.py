@@ -36,6 +36,8 @@ class Scenario(BaseModel):
     batch: int = Field(1, ge=1, le=1_000_000, description="concurrent sequences")
     gpu_util: float | None = Field(None, gt=0, le=1, description="engine memory cap, None: engine default")
     reserved_mib: float = Field(0.0, ge=0, description="memory already taken on each card (desktop, others)")
+    node_cards: int | None = Field(None, ge=1, le=4096, description=(
+        "cards one node joins with their own links, None: the card's (GPU.cards_per_node)"))
 
     @field_validator("weights", "kv_dtype", "engine")
     @classmethod
@@ -95,10 +97,15 @@ class Scenario(BaseModel):
 
     @property
     def tp_nodes(self) -> int:
-        """Nodes one tensor-parallel group spans (:attr:`GPU.cards_per_node` cards a node): more
+        """Nodes one tensor-parallel group spans (:attr:`cards_per_node` cards a node): more
         than one sends the group's all-reduces over the network between nodes, which the speed
         estimate does not model (:func:`~vramgui.core.report.nodes_note`)."""
-        return -(-self.tensor_parallel // self.gpu.cards_per_node)
+        return -(-self.tensor_parallel // self.cards_per_node)
+
+    @property
+    def cards_per_node(self) -> int:
+        """Cards one node joins with their own links: the scenario's ``node_cards``, else the card's."""
+        return self.node_cards or self.gpu.cards_per_node
 
     @property
     def node_stages(self) -> int | None:
@@ -108,7 +115,7 @@ class Scenario(BaseModel):
         a = self.model.architecture
         for p in range(self.stages, min(16, a.num_layers, self.n_gpus) + 1):
             tp = self.n_gpus // p
-            if self.n_gpus % p == 0 and tp <= self.gpu.cards_per_node and a.num_heads % tp == 0:
+            if self.n_gpus % p == 0 and tp <= self.cards_per_node and a.num_heads % tp == 0:
                 return p
         return None
 

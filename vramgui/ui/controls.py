@@ -643,7 +643,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             tip = self.tr("A node joins {m} of these cards with their own links; a tensor-parallel group of {n} "
                           "sends its all-reduces over the network between nodes, which the speeds here do not "
                           "model. One measured run (DeepSeek R1 with SGLang on 2 nodes of 8 H100) took {ms} ms a "
-                          "token, {x} times this model's figure.").format(m=integer(s.gpu.cards_per_node),
+                          "token, {x} times this model's figure.").format(m=integer(s.cards_per_node),
                                                                         n=integer(s.tensor_parallel),
                                                                         ms=num(run["tpot_ms"], 1),
                                                                         x=num(run["times_estimate"], 1))

@@ -113,7 +113,7 @@ class LayoutsPanel(Retranslates, RebuildWhenShown, QtWidgets.QWidget):
                     item.setToolTip(self.tr("Each group's tensor parallel spans {k} nodes of {m} cards: its "
                                             "all-reduces cross the network, which these speeds do not model "
                                             "(likely slower than shown)").format(
-                        k=integer(row.tp_nodes), m=integer(s.gpu.cards_per_node)))
+                        k=integer(row.tp_nodes), m=integer(s.cards_per_node)))
                 self.table.setItem(r, c, item)
         # a new set of layouts (another machine or engine) opens at the plan's own row; the same set
         # keeps where the user scrolled
