@@ -39,7 +39,8 @@ NOMINAL_SIZES = {"qwen-7b": "'70亿' (7 B) on the card; its config counts 7.72 B
                  "phi4-14b": "'a 14-billion parameter language model'; the bf16 checkpoint holds 14.66 B",
                  "gemma4-e2b": "'5.1B with Per-Layer Embeddings' counts the image and audio encoders too (see "
                                "test_params for the language model's exact count)",
-                 "gemma4-e4b": "'8B total' counts the image and audio encoders too (see test_params)"}
+                 "gemma4-e4b": "'8B total' counts the image and audio encoders too (see test_params)",
+                 "ernie4.5-21b-a3b": "'21B total parameters' on the card; its config counts 21.83 B"}
 
 
 def _rounding(published: float) -> float:
