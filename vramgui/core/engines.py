@@ -63,6 +63,9 @@ class EngineProfile(BaseModel):
     swa_pool_ratio: float | None = Field(None, gt=0, le=1, description=(
         "windowed layers get a pool of this share of the full layers' tokens (SGLang's hybrid SWA pool, "
         "swa_full_tokens_ratio) instead of keeping only their window; None: the window"))
+    kv_group_padding: bool = Field(False, description=(
+        "windowed and full attention layers are cached in groups of one size, each kind padded with empty "
+        "layers to a whole number of groups (vLLM's hybrid KV cache manager: kv_group_slots)"))
     parallel: Literal["tensor", "layer"] = Field(description="what several cards do")
     embedding_on_host: bool = Field(False, description="token-embedding table stays in system RAM")
     rope_table: bool = Field(False, description="rotary cos/sin tables precomputed for every position the config "
@@ -226,7 +229,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         },
     ),
     EngineProfile(
-        id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16,
+        id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16, kv_group_padding=True,
         util_fraction=0.92, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
         sampler_seqs=1024, small_card_batch=(2048, 256), sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0,
         rope_table=True,

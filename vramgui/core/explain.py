@@ -24,6 +24,7 @@ from .memory import (
     estimate_memory,
     heads_per_card,
     kv_elements_per_token_layer,
+    kv_group_slots,
     layer_share,
     packed_latent_bytes,
     rope_table_bytes,
@@ -250,8 +251,9 @@ def _kv(s: Scenario, m) -> Explanation:
     tokens = int(float(m.kv_tokens_per_seq))
     share = layer_share(s)
     latent = a.mla is not None and p.mla_latent_cache
+    slots = kv_group_slots(s)        # the engine's padding layers hold cache too
     chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.attention_layers}" if latent
-             else _kv_heads(a, a.attention_layers, h_kv, a.head_dim))
+             else _kv_heads(a, sum(slots) if slots else a.attention_layers, h_kv, a.head_dim))
     # an indexer's keys in the engine's own format, as a share of the cache dtype's elements
     in_own_format = f" × {p.index_key_bytes:.4g}/{kv.bytes_per_element:.4g}" if p.index_key_bytes else ""
     x = a.indexer
@@ -291,6 +293,11 @@ def _kv(s: Scenario, m) -> Explanation:
         notes.append(f"{a.sliding_window_layers} windowed layers hold at most {cells:,.0f} tokens"
                      + (f" (the {a.sliding_window:,}-token window and the {p.prefill_chunk_tokens}-token batch being "
                         f"evaluated, in cells of {p.kv_block_tokens})" if cells != a.sliding_window else "") + ".")
+    if slots and sum(slots) > sum(a.cache_layers):
+        notes.append(f"{p.name} caches the windowed and full layers in groups of {min(slots)}: "
+                     f"{sum(slots) - sum(a.cache_layers)} empty padding layers hold cache too (its log: "
+                     f"\"Add {sum(slots) - sum(a.cache_layers)} padding layers\"), and its token count divides "
+                     f"by {sum(slots)} layers.")
     if a.kv_shared_layers:
         notes.append(f"The last {a.kv_shared_layers} layers reuse an earlier layer's cache and keep none of their own.")
     if wide is not None:

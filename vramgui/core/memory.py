@@ -110,14 +110,35 @@ class MemoryTerms:
     profile_tokens: ArrayLike = 0.0   # tokens of the engine's start-up profiling pass on this card (0: none)
 
 
+def kv_group_slots(s: Scenario) -> tuple[int, int] | None:
+    """(windowed, full) layer slots the engine allocates where it caches both kinds in groups of
+    one size (:attr:`EngineProfile.kv_group_padding`, vLLM): the group holds as many layers as the
+    smaller kind has (the larger kind's count if that is under 1.5 times it), and each kind is
+    padded with empty layers to whole groups.  Gemma 3 27B's 52 windowed and 10 full layers take
+    60 + 10 slots ("Add 8 padding layers" in vLLM's log; vllm/v1/core/kv_cache_utils.py).  None
+    where not applicable: one kind only, or layers of two sizes (their own heads, DeepSeek-V4)."""
+    a, p = s.model.architecture, s.profile
+    if not (p.kv_group_padding and a.sliding_window and p.honors_sliding_window) or a.global_attention \
+            or a.compressed:
+        return None
+    windowed, full = a.cache_layers
+    if not windowed or not full:
+        return None
+    group = min(windowed, full)
+    if max(windowed, full) < 1.5 * group:
+        group = max(windowed, full)
+    return -(-windowed // group) * group, -(-full // group) * group
+
+
 def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
-    """The coefficients of ``s`` (see :class:`MemoryTerms`)."""
+    """The coefficients of ``s`` (see :class:`MemoryTerms`); the KV terms are what the engine
+    allocates (padding layers included: :func:`kv_group_slots`)."""
     a, p = s.model.architecture, s.profile
     share = layer_share(s)
     per_layer = kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element * share
     per_global = kv_elements_per_token_layer(a, s, full=True) * s.kv.bytes_per_element * share
     windowed = a.sliding_window_layers if (a.sliding_window and p.honors_sliding_window) else 0
-    own_windowed, own_full = a.cache_layers
+    own_windowed, own_full = kv_group_slots(s) or a.cache_layers
     full_each = per_global if a.global_attention else per_layer
     kv_windowed = own_windowed * per_layer if windowed else 0.0
     kv_full = own_full * full_each + (0.0 if windowed else own_windowed * per_layer)

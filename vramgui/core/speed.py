@@ -26,6 +26,7 @@ from .memory import (
     compressed_kv_elements,
     index_key_elements,
     kv_elements_per_token_layer,
+    kv_group_slots,
     layer_share,
     memory_terms,
 )
@@ -402,6 +403,10 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
             reread_full = (a.attention_layers - a.sliding_window_layers) / own_full
         else:                # windowed layers counted with the full ones
             reread_full = a.attention_layers / (own_windowed + own_full)
+    slots = kv_group_slots(s)
+    if slots:     # the memory terms count the engine's padding layers, which a step does not read
+        own_windowed, own_full = a.cache_layers
+        reread_windowed, reread_full = reread_windowed * own_windowed / slots[0], reread_full * own_full / slots[1]
     kv_full, kv_windowed = mt.kv_full * whole * reread_full, mt.kv_windowed * whole * reread_windowed
     windowed = np.isfinite(mt.window)
     window = float(a.sliding_window) if windowed else mt.window   # a step reads and attends to the window only
