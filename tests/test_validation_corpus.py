@@ -34,6 +34,13 @@ SKIP = {
     # pad the experts' matrices per rank (their rounding is not sourced here); the run's KV pool is within 0.5 %
     "vllm-v0190-gpt-oss-20b-h100-tp2-weights": "vLLM pads gpt-oss's MXFP4 expert matrices per rank for its "
                                                "kernels (not modelled): -8.2 %",
+    # vLLM's CUDA-graph pool: the profile's 0.9 GiB is Llama 3.1 8B's; 70B-class models at TP 2-4 and
+    # DeepSeek-V2-Lite capture 1.6-1.8 GiB (vLLM 0.19.0). The pool lies outside the KV budget in these logs
+    # (KV = util x card - the non-KV total, which leaves it out), so their KV pools stay within 1 %.
+    **{f"vllm-v0190-{run}-cuda-graph": "vLLM 0.19.0's CUDA-graph pool grows with the model (1.57-1.79 GiB); "
+                                        "the profile keeps Llama 3.1 8B's 0.9 GiB, outside the KV budget"
+       for run in ("llama33-70b-fp8dyn-h100-tp2", "llama33-70b-fp8dyn-h100-tp4", "dsv2-lite-chat-h100-tp1",
+                   "qwen25-72b-h100-tp2")},
 }
 
 BOUNDS = {  # quantity -> (median bound %, worst bound %)
@@ -47,7 +54,9 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
     # dequantized on a card without FP4 math, experts' GEMMs at 16-64 tokens each are not modelled)
     "tpot_ms": (12, 55),
     # coarse parts of the model, bounded so a regression shows:
-    "compute_buffer_mib": (20, 20), "activation_peak_gib": (20, 75), "non_torch_gib": (10, 90),
+    # vLLM's start-up activation peak: the sampler's warm-up where it dominates (dense models: within 3.5 %),
+    # MoE models' forward-pass transients 13-30 % low, vLLM V0's profile -61 %
+    "compute_buffer_mib": (20, 20), "activation_peak_gib": (10, 75), "non_torch_gib": (10, 90),
     "cuda_graph_gib": (5, 5), "avg_gen_tok_s": (60, 100),
     # prefill: the corpus's 2023 prefill figures include warm-up and old cuBLAS paths, and AutoAWQ's
     # its dequantizing GEMMs; the roofline overstates them (worst +423 %).  Current llama.cpp within
@@ -62,7 +71,11 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
 # what loading took printed, within 1.2 % (Qwen3-30B-A3B, QwQ-32B on L4s, Llama 3.1 8B); an RTX 3090
 # under Windows' WSL2 +5 % (the desktop holds part of the card); gpt-oss-120b on an RTX PRO 6000 at the
 # default share +5.2 %; Qwen3-235B-A22B-FP8 on 4 x H100 +8.6 %, a run that printed only its KV line.
-ENGINE_BOUNDS = {("kv_cache_tokens", "SGLang"): (5, 10)}
+# vLLM's V1 pools: median within 1 %; the worst are Qwen2.5-72B on two H100s, a 3 GiB pool beside 72 GiB of
+# the rest (0.1 GiB of error there reads as 3 %), and Qwen3-30B-A3B, whose start-up activation peak (its
+# fused-MoE transients) the estimate puts 13 % low (+2.4 %).
+ENGINE_BOUNDS = {("kv_cache_tokens", "SGLang"): (5, 10),
+                 ("kv_cache_gib", "vLLM (V1 engine)"): (1, 3.5), ("kv_cache_tokens", "vLLM (V1 engine)"): (1, 3.5)}
 
 
 @pytest.fixture(scope="module")

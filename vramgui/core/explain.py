@@ -378,8 +378,10 @@ def _activations(s: Scenario, m) -> Explanation:
         assumptions.append(Assumption("Tokens per forward pass", f"{tokens:,} ({p.name})", p.sources["activations"]))
     return Explanation(
         "activations", "Activations", f"{_g(float(m.activations))} per card",
-        "Activation peak of one forward pass = hidden states + the largest of attention transients, MLP "
-        "intermediates, logits" + (", sampler warm-up" if p.sampler_seqs else "")
+        ("Activation peak = the larger of one forward pass (hidden states + the largest of attention transients, "
+         "MLP intermediates, logits) and the sampler's warm-up after it" if p.sampler_seqs else
+         "Activation peak of one forward pass = hidden states + the largest of attention transients, MLP "
+         "intermediates, logits")
         + (f"; + {p.allocator_fraction:.0%} allocator fragmentation" if p.allocator_fraction else ""),
         f"= {_g(float(m.activations))} with {s.attention_impl} attention, prompt {s.prompt_tokens:,} × batch "
         f"{s.batch}.",
