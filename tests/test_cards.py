@@ -79,6 +79,17 @@ def test_cached_tables_equal_fresh_ones(model, steps):
             np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=f"{name} after {field}")
 
 
+def test_cached_fewest_cards_follow_the_primary_cards_group():
+    # vLLM's start-up profile differs by card (8192 tokens / 1024 sequences on an H100-class card, 2048 / 256
+    # on an A10): the fewest-cards terms kept during a drag are the primary card's group's, so a new primary
+    # of the other group must not reuse them (a T4 read "2 cards" here where one holds Llama 2 7B)
+    s = Scenario(model=CAT.model("llama2-7b"), gpu=CAT.gpu("b200"), engine="vllm")
+    tables = CardTables()
+    for step in ({}, {"gpu": CAT.gpu("a10")}, {"gpu": CAT.gpu("a10"), "batch": 2}):
+        t = s.with_(**step)
+        np.testing.assert_array_equal(tables.table(t, GPUS).min_gpus, card_table(t, GPUS).min_gpus)
+
+
 def test_cache_skips_the_search_that_cannot_change(scenario, cat, monkeypatch):
     from vramgui.core import cards
 

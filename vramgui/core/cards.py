@@ -223,7 +223,9 @@ class CardTables:
         if self._last[0] == base:
             return self._last[1]
         prompt_key, batch_key = s.key(gpu=card, prompt_tokens=0), s.key(gpu=card, batch=1)
-        counts_key = s.key(gpu=card, prompt_tokens=0, batch=1, output_tokens=0)
+        # (the counts are the primary card's group's: with vLLM's batch defaults by card, its group is in the key)
+        counts_key = (s.key(gpu=card, prompt_tokens=0, batch=1, output_tokens=0),
+                      batch_defaults(s.profile, s.gpu) if s.profile.small_card_batch else None)
         max_prompt = self._prompt[1] if self._prompt[0] == prompt_key else None
         max_batch = self._batch[1] if self._batch[0] == batch_key else None
         if self._counts[0] != counts_key:
