@@ -62,3 +62,21 @@ def test_padding_holds_memory_and_counts_in_the_tokens_but_is_not_read():
     assert 19.53 * 2**30 / kv_bytes_per_token(s) == pytest.approx(36_560, rel=0.001)
     t = speed_terms(s)                                       # a step reads the 52 + 10 real layers
     assert float(t.kv_windowed) == 52 * per_layer and float(t.kv_full) == 10 * per_layer
+
+
+def test_moe_workspaces_stay_beside_the_samplers_warm_up():
+    # Mixtral 8x7B on two H100s (vLLM 0.19.0 measured 1.21 GiB): the sampler's 1,024 x 32,000 logits x
+    # 16 bytes, plus 8,192 tokens x [2 experts x (max(7,168, 4,096) + max(14,336, 4,096)) + 4,096 output]
+    # x 2 bytes of fused-expert workspaces (each card holds half of every expert's 14,336-wide layer)
+    from vramgui.core.memory import estimate_memory, moe_workspace_bytes
+    s = Scenario(model=CAT.model("mixtral-8x7b"), gpu=CAT.gpu("h100-sxm"), engine="vllm", weights="bf16",
+                 n_gpus=2, prompt_tokens=512)
+    per_token = (2 * (7168 + 14336) + 4096) * 2
+    assert moe_workspace_bytes(s) == per_token
+    expected = 1024 * 32_000 * 16 + 8192 * per_token
+    assert float(estimate_memory(s).activations) == pytest.approx(expected, rel=1e-12)
+    assert expected / 2**30 == pytest.approx(1.21, abs=0.01)
+    # gpt-oss's MXFP4 experts run through vLLM's own kernels; dense models and other engines have none
+    assert moe_workspace_bytes(scenario("gpt-oss-20b").with_(weights="mxfp4")) == 0.0
+    assert moe_workspace_bytes(scenario("llama3.1-8b")) == 0.0
+    assert moe_workspace_bytes(s.with_(engine="sglang")) == 0.0

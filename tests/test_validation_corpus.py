@@ -55,7 +55,7 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
     "tpot_ms": (12, 55),
     # coarse parts of the model, bounded so a regression shows:
     # vLLM's start-up activation peak: the sampler's warm-up where it dominates (dense models: within 3.5 %),
-    # MoE models' forward-pass transients 13-30 % low, vLLM V0's profile -61 %
+    # with MoE models' fused-expert workspaces beside it (within 6.3 %), vLLM V0's profile -61 %
     "compute_buffer_mib": (20, 20), "activation_peak_gib": (10, 75), "non_torch_gib": (10, 90),
     "cuda_graph_gib": (5, 5), "avg_gen_tok_s": (60, 100),
     # prefill: the corpus's 2023 prefill figures include warm-up and old cuBLAS paths, and AutoAWQ's
@@ -71,9 +71,8 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
 # what loading took printed, within 1.2 % (Qwen3-30B-A3B, QwQ-32B on L4s, Llama 3.1 8B); an RTX 3090
 # under Windows' WSL2 +5 % (the desktop holds part of the card); gpt-oss-120b on an RTX PRO 6000 at the
 # default share +5.2 %; Qwen3-235B-A22B-FP8 on 4 x H100 +8.6 %, a run that printed only its KV line.
-# vLLM's V1 pools: median within 1 %; the worst are Qwen2.5-72B on two H100s, a 3 GiB pool beside 72 GiB of
-# the rest (0.1 GiB of error there reads as 3 %), and Qwen3-30B-A3B, whose start-up activation peak (its
-# fused-MoE transients) the estimate puts 13 % low (+2.4 %).
+# vLLM's V1 pools: median within 1 %; the worst is Qwen2.5-72B on two H100s, a 3 GiB pool beside 72 GiB of
+# the rest (0.1 GiB of error there reads as 3 %).
 ENGINE_BOUNDS = {("kv_cache_tokens", "SGLang"): (5, 10),
                  ("kv_cache_gib", "vLLM (V1 engine)"): (1, 3.5), ("kv_cache_tokens", "vLLM (V1 engine)"): (1, 3.5)}
 

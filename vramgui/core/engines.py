@@ -97,6 +97,9 @@ class EngineProfile(BaseModel):
         "profile_tokens / prefill_chunk_tokens and sampler_seqs (vLLM's get_batch_defaults); None: the same on "
         "every card"))
     sampler_bytes_per_logit: float = Field(0.0, ge=0)
+    moe_workspace: bool = Field(False, description=(
+        "an MoE model's fused-expert workspaces, sized for the start-up pass's tokens, are still allocated "
+        "during the sampler's warm-up (vLLM's modular fused-MoE kernels): memory.moe_workspace_bytes"))
     allocator_fraction: float = Field(0.0, ge=0, le=1, description="caching-allocator fragmentation, as a "
                                                                    "share of the transient peak")
 
@@ -230,6 +233,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     ),
     EngineProfile(
         id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16, kv_group_padding=True,
+        moe_workspace=True,
         util_fraction=0.92, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
         sampler_seqs=1024, small_card_batch=(2048, 256), sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0,
         rope_table=True,
@@ -254,7 +258,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                            "(fp32 logits, probabilities and sort buffers, ≈ 16 bytes per logit) set the "
                            "activation peak, the larger of the two (they run one after the other: Llama 3.3 70B at "
                            "TP 2 and 4 and Llama 3.1 8B peak at the sampler's 1.96 GiB, Qwen2.5 72B at 2.29 against "
-                           "2.32, Gemma 3 at 3.94-3.99 against 4.00; vLLM 0.19.0 on H100s, measured corpus); on "
+                           "2.32, Gemma 3 at 3.94-3.99 against 4.00; an MoE model's fused-expert workspaces stay "
+                           "beside the sampler: Mixtral 8x7B at TP 2 1.21 GiB; vLLM 0.19.0 on H100s, measured "
+                           "corpus); on "
                            "cards of under 70 GiB and on A100s the server defaults to 2048 "
                            "tokens and 256 sequences (vllm/engine/arg_utils.py, get_batch_defaults: 'For GPUs like "
                            "H100 and MI300x, use larger default values', A100s left out for their throughput).  "

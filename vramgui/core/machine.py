@@ -31,6 +31,7 @@ from .memory import (
     activations_from_terms,
     kv_from_terms,
     memory_terms,
+    moe_workspace_for,
     stack_terms,
     total_from_terms,
     weights_per_card,
@@ -159,7 +160,11 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
         wbs = [weight_bytes(a, w) for a in archs for w in wfs]
         per_model = [memory_terms(s) for s in base]
         weights = [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(base) for j in range(len(wfs))]
-        mem = replace(stack_terms(per_model), weights=np.array(weights).reshape(shape))
+        # (the fused-expert workspaces depend on the format too: none for MXFP4 experts)
+        workspaces = [moe_workspace_for(s.model.architecture, s.profile, s.tensor_parallel, f) for s in base
+                      for f in fmts]
+        mem = replace(stack_terms(per_model), weights=np.array(weights).reshape(shape),
+                      moe_workspace=np.array(workspaces).reshape(shape))
         mem1 = mem   # the offload plan counts one card; only llama.cpp's group offloads
         if n > 1 and eng in LLAMACPP:
             ones = [_scenario(m, gpu, fmts[0], eng, 1, kv) for m in models]

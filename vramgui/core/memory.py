@@ -108,6 +108,7 @@ class MemoryTerms:
     sampler: ArrayLike        # the sampler's warm-up, bytes
     overhead: ArrayLike       # CUDA context, engine buffers, graphs
     profile_tokens: ArrayLike = 0.0   # tokens of the engine's start-up profiling pass on this card (0: none)
+    moe_workspace: ArrayLike = 0.0    # bytes per token of the fused-expert workspaces kept beside the sampler
 
 
 def kv_group_slots(s: Scenario) -> tuple[int, int] | None:
@@ -168,7 +169,25 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         sampler=float(sampler_seqs) * a.vocab_size * p.sampler_bytes_per_logit,
         overhead=overhead_bytes(s),
         profile_tokens=float(profile_tokens or 0),
+        moe_workspace=moe_workspace_bytes(s),
     )
+
+
+def moe_workspace_bytes(s: Scenario) -> float:
+    """Bytes per token of an MoE layer's fused-expert workspaces where the engine keeps them through the
+    sampler's warm-up (:attr:`EngineProfile.moe_workspace`): vLLM's modular kernels take (tokens, top-k,
+    max(I, K)) and (tokens, top-k, max(2I, K)) activations and a (tokens, K) output, I the experts' width
+    on the card and K the hidden size (vllm/model_executor/layers/fused_moe, ``workspace_shapes``).
+    Not for MXFP4 experts, which vLLM runs through its own kernels (gpt-oss)."""
+    return moe_workspace_for(s.model.architecture, s.profile, s.tensor_parallel, s.weights)
+
+
+def moe_workspace_for(a: Architecture, p: EngineProfile, tp: int, weights: str) -> float:
+    """:func:`moe_workspace_bytes` from its parts (the machine view's grid varies the format alone)."""
+    if not (p.moe_workspace and a.moe) or weights == "mxfp4":
+        return 0.0
+    i, k = a.moe.expert_intermediate_size / tp, a.hidden_size
+    return (a.moe.experts_per_token * (max(i, k) + max(2 * i, k)) + k) * p.activation_bytes
 
 
 def window_cells(a: Architecture, p: EngineProfile) -> float:
@@ -364,7 +383,8 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
     attn = tokens * t.attention + (n_seq * rows_q * s_kv) * t.scores
     logit_rows = tokens if p.logits_all_positions else n_seq
     forward = tokens * t.hidden + np.maximum(np.maximum(attn, tokens * t.mlp), logit_rows * t.logits)
-    peak = np.maximum(forward, t.sampler)   # the sampler's warm-up runs once the forward pass is done
+    # the sampler's warm-up runs once the forward pass is done, beside the fused-expert workspaces it keeps
+    peak = np.maximum(forward, t.sampler + tokens * t.moe_workspace)
     return peak * (1.0 + p.allocator_fraction)
 
 
