@@ -380,8 +380,8 @@ def _activations(s: Scenario, m) -> Explanation:
     return Explanation(
         "activations", "Activations", f"{_g(float(m.activations))} per card",
         ("Activation peak = the larger of one forward pass (hidden states + the largest of attention transients, "
-         "MLP intermediates, logits) and the sampler's warm-up after it,"
-         + (" beside the fused-expert workspaces" if moe_workspace_bytes(s) else "") if p.sampler_seqs else
+         "MLP intermediates, logits) and the sampler's warm-up after it"
+         + (", beside the fused-expert workspaces" if moe_workspace_bytes(s) else "") if p.sampler_seqs else
          "Activation peak of one forward pass = hidden states + the largest of attention transients, MLP "
          "intermediates, logits")
         + (f"; + {p.allocator_fraction:.0%} allocator fragmentation" if p.allocator_fraction else ""),
