@@ -99,7 +99,8 @@ def _models_table(path: Path | None) -> dict[str, ModelPreset]:
 
 def _weights(precision: str) -> str | None:
     p = precision.lower()
-    table = [("mxfp4", "mxfp4"), ("awq", "awq-int4"), ("gptq", None), ("bitsandbytes load_in_4bit", "nf4-nodq"),
+    table = [("mxfp4", "mxfp4"), ("awq", "awq-int4"), ("int4 w4a16", "gptq-int4"), ("int8 w8a8", "int8"),
+             ("gptq", None), ("bitsandbytes load_in_4bit", "nf4-nodq"),
              ("load_in_8bit", "int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"), ("q3_k_m", "q3_k_m"),
              ("q5_k_m", "q5_k_m"), ("q6_k", "q6_k"),
              ("fp8", "fp8"), ("fp32", "fp32"), ("bf16", "bf16"), ("f16", "fp16"), ("fp16", "fp16")]
