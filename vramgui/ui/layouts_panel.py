@@ -120,14 +120,11 @@ class LayoutsPanel(Retranslates, RebuildWhenShown, QtWidgets.QWidget):
         names = tuple((row.cards, row.stages) for row in self.rows)
         if names != self._names:
             self._names = names
-            if own is not None:     # (once the table is laid out: a table just shown has no height yet)
+            if own is not None:     # (on the next turn of the event loop: a table just shown has no height yet)
                 QtCore.QTimer.singleShot(0, lambda r=own: self._show_row(r))
 
-    def _show_row(self, r: int, tries: int = 20) -> None:
+    def _show_row(self, r: int) -> None:
         if r >= self.table.rowCount():
-            return
-        if self.table.viewport().height() < 2 * self.table.rowHeight(r) and tries:   # not laid out yet
-            QtCore.QTimer.singleShot(25, lambda: self._show_row(r, tries - 1))
             return
         self.table.doItemsLayout()      # (the scroll range follows the new rows only after a layout)
         self.table.scrollToItem(self.table.item(r, 0), QtWidgets.QAbstractItemView.ScrollHint.PositionAtCenter)
