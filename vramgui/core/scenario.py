@@ -16,6 +16,10 @@ DEFAULT_PROMPT_TOKENS = 4096
 DEFAULT_OUTPUT_TOKENS = 256
 
 
+#: Pipeline stages the window offers (its stages box) and the most the cross-node caution suggests.
+MAX_STAGES = 16
+
+
 class Scenario(BaseModel):
     """Everything an estimate depends on.  Edits re-validate:
     ``Scenario.model_validate({**s.model_dump(), **change})`` or :meth:`with_`."""
@@ -111,9 +115,9 @@ class Scenario(BaseModel):
     def node_stages(self) -> int | None:
         """The fewest pipeline stages (no fewer than now) whose tensor-parallel groups each stay
         within one node and split the heads evenly; None where no count does (at most one
-        stage a layer, and the UI's 16)."""
+        stage a layer, and :data:`MAX_STAGES`)."""
         a = self.model.architecture
-        for p in range(self.stages, min(16, a.num_layers, self.n_gpus) + 1):
+        for p in range(self.stages, min(MAX_STAGES, a.num_layers, self.n_gpus) + 1):
             tp = self.n_gpus // p
             if self.n_gpus % p == 0 and tp <= self.cards_per_node and a.num_heads % tp == 0:
                 return p

@@ -11,6 +11,7 @@ from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
 from ..core.engines import default_share
 from ..core.memory import replicates_latent
+from ..core.scenario import MAX_STAGES
 from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
@@ -178,7 +179,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.gpus.setRange(1, 64)
         # pipeline stages beside the card count (a row of its own would not fit a 768-pixel screen)
         self.pipeline = QtWidgets.QSpinBox()
-        self.pipeline.setRange(1, 16)
+        self.pipeline.setRange(1, MAX_STAGES)
         self.pipeline_label = QtWidgets.QLabel()
         cards = QtWidgets.QWidget()
         cards_lay = QtWidgets.QHBoxLayout(cards)
