@@ -80,30 +80,27 @@ def main() -> int:
     w3.tabs.setCurrentWidget(w3.compare_tab)
     settle(w3)
     w3.grab().save("docs/compare-pinned-1366x768.png")
+    def layouts_shot(args, path, price=None):
+        w = make_window(initial_scenario(parse_args(args)))
+        w.resize(1366, 768)
+        w.show()
+        if price is not None:
+            w.state.set_price(price)
+        w.bottom_tabs.setCurrentWidget(w.layouts_panel)
+        settle(w)
+        w.layouts_panel.rebuild()
+        settle(w)
+        w.grab().save(path)
+
     # the layouts tab: 8 x H100 split every way for Llama 3.1 70B, at 64 sequences and a price per card-hour
-    w4 = make_window(initial_scenario(parse_args(["--model", "llama3.1-70b", "--gpu", "h100-sxm", "--gpus", "8",
-                                                  "--weights", "bf16", "--engine", "vllm", "--batch", "64",
-                                                  "--prompt", "2048", "--output", "512"])))
-    w4.resize(1366, 768)
-    w4.show()
-    w4.state.set_price(2.5)
-    w4.bottom_tabs.setCurrentWidget(w4.layouts_panel)
-    settle(w4)
-    w4.layouts_panel.rebuild()
-    settle(w4)
-    w4.grab().save("docs/layouts-llama3.1-70b-8xh100-1366x768.png")
+    layouts_shot(["--model", "llama3.1-70b", "--gpu", "h100-sxm", "--gpus", "8", "--weights", "bf16", "--engine",
+                  "vllm", "--batch", "64", "--prompt", "2048", "--output", "512"],
+                 "docs/layouts-llama3.1-70b-8xh100-1366x768.png", price=2.5)
     # two HGX boards: tensor parallel 16 spans both nodes (flagged, and marked in the layouts), and
     # DeepSeek R1's latent is cached on every card of a group
-    w5 = make_window(initial_scenario(parse_args(["--model", "deepseek-r1", "--gpu", "h100-sxm", "--gpus", "16",
-                                                  "--weights", "fp8", "--engine", "sglang", "--batch", "32",
-                                                  "--prompt", "1024", "--output", "1024"])))
-    w5.resize(1366, 768)
-    w5.show()
-    w5.bottom_tabs.setCurrentWidget(w5.layouts_panel)
-    settle(w5)
-    w5.layouts_panel.rebuild()
-    settle(w5)
-    w5.grab().save("docs/layouts-deepseek-r1-16xh100-1366x768.png")
+    layouts_shot(["--model", "deepseek-r1", "--gpu", "h100-sxm", "--gpus", "16", "--weights", "fp8", "--engine",
+                  "sglang", "--batch", "32", "--prompt", "1024", "--output", "1024"],
+                 "docs/layouts-deepseek-r1-16xh100-1366x768.png")
     app_main(["--screenshot", "docs/window-dark-1366x768.png", "--size", "1366x768", "--theme", "dark"])
     app_main(["--screenshot", "docs/explain-panel-1366x768.png", "--size", "1366x768", "--explain"])
     chinese_window(app_main)
