@@ -129,6 +129,10 @@ def _engine(engine: str, version: str = "") -> str | None:
         return "hf"
     if e.startswith("calm"):
         return "generic"
+    if e.startswith("lmdeploy turbomind"):
+        # LMDeploy's C++ engine: a paged KV cache, continuous batching and fused CUDA kernels, the kind of
+        # engine the vLLM profile times (there is no LMDeploy profile; only its speed is in the corpus)
+        return "vllm"
     return None
 
 
@@ -148,7 +152,7 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
         gpu = cat.gpus["a100-80gb"]  # memory quantities below do not depend on the card
     if gpu is None:
         return None, f"gpu_ref {p.get('gpu_ref')!r} is not in the catalog and no memory size is given"
-    tp = int(extra.get("tensor_parallel_size") or 1)
+    tp = int(extra.get("tensor_parallel_size") or p.get("tp") or 1)     # (a batch sweep names "tp")
     pp = int(extra.get("pipeline_parallel_size") or 1)
     kv = str(p.get("kv_dtype") or "fp16").lower()
     kv = "fp8" if "fp8" in kv else "bf16" if "bf" in kv else "fp16"
@@ -159,18 +163,18 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
     flash = p.get("flash_attn")
     attention = None if engine in ("vllm", "sglang") else ("flash" if flash else "eager" if flash is False else None)
     n_ctx = int(p.get("n_ctx") or extra.get("max_model_len") or 2048)
-    prompt = extra.get("prompt_tokens", extra.get("prefill_length"))   # 0 is a prompt (llama-bench tg)
+    prompt = extra.get("prompt_tokens", extra.get("prefill_length", p.get("prompt_tokens")))  # 0 is a prompt
     tensor = ENGINES[engine].parallel == "tensor"
     s = Scenario(model=model, gpu=gpu, n_gpus=tp * pp if tensor else max(tp, pp), pipeline=pp if tensor else 1,
                  weights=fmt, kv_dtype=kv, engine=engine,
                  attention=attention, prompt_tokens=n_ctx if prompt is None else int(prompt),
-                 batch=int(p.get("batch") or 1), gpu_util=util)
+                 output_tokens=int(p.get("gen_tokens") or 0), batch=int(p.get("batch") or 1), gpu_util=util)
     return s, None
 
 
 def _gpu(p: dict, cat: Catalog) -> GPU | None:
-    ref = p.get("gpu_ref")
     extra = p.get("extra") or {}
+    ref = p.get("gpu_ref") or next(iter(extra.get("gpu_ref_candidates") or []), None)   # the first named
     if ref in GPU_REFS and GPU_REFS[ref] in cat.gpus:
         gpu = cat.gpus[GPU_REFS[ref]]
     elif extra.get("total_gpu_memory_gib"):
@@ -226,6 +230,8 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         return 1.0 / float(step)
     if q == "tpot_ms":     # a served run's mean time per output token (the other requests' prompts included)
         return float(served(s.with_(output_tokens=int(extra.get("generated_tokens") or 1))).tpot_s) * 1e3
+    if q in BATCH_SWEEP_QUANTITIES:
+        return _batch_sweep(p, s)
     if q == "prefill_tok_s":
         if s.gpu.peak_flops(s.weight_format.kernel) is None:
             return "the card's preset has no FLOP/s figure: prefill is not estimated"
@@ -236,6 +242,34 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         t = float(prefill_time(s, 1, 1)) + gen * float(decode_step(s, 1, gen / 2)[0])
         return gen / t
     return f"quantity {q!r} is not modelled"
+
+
+#: A batch sweep's quantities (``batch.jsonl``: concurrent requests of ``prompt_tokens`` in and
+#: ``gen_tokens`` out, streamed one after another by each of ``batch`` client threads)
+BATCH_SWEEP_QUANTITIES = {"step_ms_p50", "decode_tok_s_total", "ttft_ms_avg"}
+
+
+def _batch_sweep(p: dict, s: Scenario) -> float | str:
+    """``step_ms_p50``: the median time between a request's tokens, a decode step of the batch at
+    the requests' mean length (prompt + half the output); ``decode_tok_s_total``: generated tokens
+    over the run's wall time, prompts included (:func:`served`); ``ttft_ms_avg`` of one request:
+    its prompt's prefill."""
+    q, b = p["quantity"], s.batch
+    if q == "ttft_ms_avg":
+        if b > 1:
+            return ("first-token latency with several client threads: their first requests arrive at once and "
+                    "queue behind each other's prompts (not modelled)")
+        return float(prefill_time(s, s.prompt_tokens, 1)) * 1e3
+    mean_len = s.prompt_tokens + s.output_tokens / 2
+    m = estimate_memory(s)
+    room = s.gpu.memory_bytes - float(m.weights)            # the whole card beside the weights, per card
+    need = b * mean_len * float(m.kv_bytes_per_token)
+    if need > room:
+        return (f"{b} requests of {mean_len:,.0f} tokens on average need {need / GIB:,.1f} GiB of KV cache per card, "
+                f"more than the card holds beside the weights ({room / GIB:,.1f} GiB): the engine ran fewer at once")
+    if q == "step_ms_p50":
+        return float(decode_step(s, b, mean_len)[0]) * 1e3
+    return float(served(s).throughput_tokens_per_s)
 
 
 def run_corpus(points: list[dict], cat: Catalog, models_path: str | Path | None = None,
