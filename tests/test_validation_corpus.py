@@ -171,10 +171,25 @@ def test_a_cold_and_a_warm_compile_cache_bracket_the_estimate(results):
     # start-up profile measured a 1.18 GiB activation peak with torch.compile's cache cold and 0.19 GiB with it
     # warm, so the KV cache got 35,792 and 43,040 tokens.  vramgui's peak (a 2048-token pass and a 256-sequence
     # sampler, vLLM's defaults on a 24 GB card) must lie between the two, and so must the cache.
-    got = {p["id"].rsplit("-run", 1)[1]: p for p in results["points"] if p["id"] in _bound_groups()}
+    group = {i for i, g in _bound_groups().items() if g == "torch.compile cache cold or warm"}
+    got = {p["id"].rsplit("-run", 1)[1]: p for p in results["points"] if p["id"] in group}
     assert len(got) == 5
     for quantity in ("kv-cache-tokens", "activation-peak-gib"):
         cold, warm = got[f"0-coldcompile-{quantity}"], got[f"1-warmcache-{quantity}"]
         low, high = sorted((cold["measured"], warm["measured"]))
         assert low <= cold["estimated"] == warm["estimated"] <= high
     assert abs(got["0-coldcompile-weights-gib"]["error_pct"]) < 1
+
+
+def test_llamacpp_batched_decode_is_a_stated_miss(results):
+    # llama-bench at microbatch sizes 1-16 (Llama 3 8B Q4_0; one sequence's prompt b tokens a step, which
+    # multiplies the weights as b sequences do): one token a step reads within 5 %, more are over-estimated,
+    # more so with every column the mat-vec kernel adds (RTX 3090, b <= 8), 34-38 % under MMQ (RTX 4090,
+    # 10-16).  Not modelled: the estimate's caution quotes these (core.speed.LLAMACPP_BATCHED).
+    group = {i for i, g in _bound_groups().items() if g == "llamacpp-batched"}
+    err = {int(p["id"].split("-ub")[1].split("-")[0]): p["error_pct"] for p in results["points"] if p["id"] in group}
+    assert sorted(err) == [*range(1, 9), *range(10, 17)]
+    assert abs(err[1]) < 5
+    small = [err[b] for b in range(2, 9)]
+    assert small == sorted(small) and 5 < small[0] < 15 and 100 < small[-1] < 120
+    assert all(30 < err[b] < 40 for b in range(10, 17))

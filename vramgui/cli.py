@@ -151,7 +151,7 @@ def _print_estimate(d: dict) -> None:
           f"{d['model']['params_active'] / 1e9:,.2f} B active"
           + (f"; image encoder {vision / 1e9:,.2f} B{loaded}" if vision else ""))
     for note in (d["model"]["layout_note"], d["scenario"]["context_note"], d["scenario"]["nodes_note"],
-                 d["scenario"]["data_parallel_note"]):
+                 d["scenario"]["data_parallel_note"], d["scenario"]["batched_decode_note"]):
         if note:
             print("note: " + note)
     rows = [("weights", _gib(m["weights"])), ("KV cache", _gib(m["kv_cache"])),

@@ -1522,6 +1522,18 @@ Source: {source}</source>
         <translation>每张卡都缓存全部序列：DP 注意力最多可容纳 {n} 倍。</translation>
     </message>
     <message>
+        <source>llama.cpp with {n} sequences: decode likely slower than shown.</source>
+        <translation>llama.cpp 同时 {n} 个序列：解码可能比所示更慢。</translation>
+    </message>
+    <message>
+        <source>{x} with {b} on an {card}</source>
+        <translation>{card} 上 {b} 个序列时为 {x}</translation>
+    </message>
+    <message>
+        <source>llama.cpp&apos;s quantized matrix kernels pay for every sequence in a step, so a step grows with the batch long before the roofline turns compute bound; vramgui does not model it. Measured with llama-bench (Llama 3 8B Q4_0), throughput as a fraction of this model&apos;s, by number of sequences: {runs}.</source>
+        <translation>llama.cpp 的量化矩阵内核在每一步中要为每个序列付出时间，因此早在屋顶线模型进入计算瓶颈之前，单步时间就随批大小增长；vramgui 未对此建模。llama-bench 实测（Llama 3 8B Q4_0）吞吐量占本模型估算值的比例，按序列数：{runs}。</translation>
+    </message>
+    <message>
         <source>(Hover for more.)</source>
         <translation>（悬停查看详情。）</translation>
     </message>

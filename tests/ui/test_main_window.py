@@ -384,6 +384,28 @@ def test_an_mla_latent_on_every_card_is_flagged(qtbot, win):
     assert not p.parallel_caution.isVisible()
 
 
+def test_llamacpp_batches_are_flagged_under_the_batch(qtbot, win):
+    """llama.cpp with several sequences of quantized weights: a caution under the batch size whose
+    tooltip quotes the measured fractions; one sequence, or 16-bit weights, clear it."""
+    p = win.panel
+    drive(qtbot, win, gpus=1, batch=1, model="llama3-8b", gpu="rtx3090", weights="q4_0", engine="llamacpp")
+    assert not p.batch_caution.isVisible()
+    p.batch.spin.setValue(4)
+    settle(qtbot, win)
+    assert p.batch_caution.isVisible()
+    assert p.batch_caution.text().startswith("llama.cpp with 4 sequences: decode likely slower than shown.")
+    tip = p.batch_caution.toolTip()
+    assert "0.76 with 4 on an RTX 3090; 0.47 with 8 on an RTX 3090; 0.74 with 10-16 on an RTX 4090" in tip
+    assert win.state.scenario.batch == 4 and not p.parallel_caution.isVisible()
+    choose(qtbot, win, p.weights, "fp16")
+    assert not p.batch_caution.isVisible()
+    choose(qtbot, win, p.weights, "q4_k_m")
+    assert p.batch_caution.isVisible()
+    p.batch.spin.setValue(1)
+    settle(qtbot, win)
+    assert not p.batch_caution.isVisible()
+
+
 def test_compare_cards_draw_capacity_and_usable_lines(qtbot, win):
     acts = {a.data(): a for a in win.panel.compare.menu().actions()}
     acts["a100-80gb"].setChecked(True)

@@ -7,12 +7,13 @@ import numpy as np
 
 from .. import __version__
 from .architecture import layout_note
+from .engines import LLAMACPP
 from .fit import fit
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
 from .params import count_params
 from .scenario import Scenario
-from .speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, SpeedResult, costs, estimate_speed, served
+from .speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED, SpeedResult, costs, estimate_speed, served
 from .units import GIB
 
 
@@ -54,7 +55,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "prompt_tokens": s.prompt_tokens, "output_tokens": s.output_tokens, "batch": s.batch,
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s),
                      "node_cards": s.cards_per_node, "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
-                     "data_parallel_note": data_parallel_note(s)},
+                     "data_parallel_note": data_parallel_note(s), "batched_decode_note": batched_decode_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -129,6 +130,20 @@ def data_parallel_note(s) -> str | None:
             f"on {d['cards']} B200 with DeepSeek-V4-Flash), which vramgui does not model")
 
 
+def batched_decode_note(s) -> str | None:
+    """Where llama.cpp decodes several sequences at once with quantized weights (None at batch 1,
+    for 16-bit weights and for other engines)."""
+    if s.engine not in LLAMACPP or s.batch <= 1 or s.weights in ("fp32", "fp16", "bf16"):
+        return None
+    by_card: dict[str, list[str]] = {}
+    for r in LLAMACPP_BATCHED:
+        by_card.setdefault(r["card"], []).append(f"{r['ratio']:.2f} with {r['batch']}")
+    runs = "; ".join(f"{' and '.join(v)} on an {card}" for card, v in by_card.items())
+    return (f"llama.cpp decodes {s.batch} sequences at once slower than this estimate: its quantized matrix kernels "
+            "pay for every sequence in a step, which the roofline does not model (llama-bench with Llama 3 8B Q4_0, "
+            f"measured throughput as a fraction of this model's, by number of sequences: {runs})")
+
+
 def largest_context_text(tokens: int | None, limit: int) -> str:
     """The largest context in words: capped at the model's own limit, saying what memory allows."""
     if tokens is None:
@@ -148,7 +163,8 @@ def report_markdown(d: dict) -> str:
         f"prompt {sc['prompt_tokens']:,} + output {sc['output_tokens']:,} tokens, batch {sc['batch']}."
         + (f" Note: {sc['context_note']}." if sc["context_note"] else "")
         + (f" Note: {sc['nodes_note']}." if sc["nodes_note"] else "")
-        + (f" Note: {sc['data_parallel_note']}." if sc["data_parallel_note"] else ""),
+        + (f" Note: {sc['data_parallel_note']}." if sc["data_parallel_note"] else "")
+        + (f" Note: {sc['batched_decode_note']}." if sc["batched_decode_note"] else ""),
         "",
         "| memory per card | GiB |", "| --- | ---: |",
         f"| weights | {g(m['weights'])} |", f"| KV cache | {g(m['kv_cache'])} |",

@@ -230,6 +230,13 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         return 1.0 / float(step)
     if q == "tpot_ms":     # a served run's mean time per output token (the other requests' prompts included)
         return float(served(s.with_(output_tokens=int(extra.get("generated_tokens") or 1))).tpot_s) * 1e3
+    if q == "ubatch_tok_s":
+        # llama-bench's pp test with -ub b: one sequence's prompt evaluated b tokens a step; a step multiplies
+        # the weights by b columns as b parallel sequences do but reads the one sequence's KV (depth / 2 deep
+        # on average), which a step of b sequences at depth / 2b reads too
+        depth = float(extra.get("depth_tokens") or s.prompt_tokens)
+        step, _ = decode_step(s, s.batch, depth / 2 / s.batch)
+        return s.batch / float(step)
     if q in BATCH_SWEEP_QUANTITIES:
         return _batch_sweep(p, s)
     if q == "prefill_tok_s":

@@ -11,8 +11,9 @@ from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
 from ..core.engines import default_share
 from ..core.memory import replicates_latent
+from ..core.report import batched_decode_note
 from ..core.scenario import MAX_STAGES
-from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA
+from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
@@ -190,14 +191,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._row(cards, key=self.gpus)
         # what the estimate leaves out for this split of the cards (a group across nodes, an MLA latent on
         # every card): shown only then
-        self.parallel_caution = QtWidgets.QLabel()
-        self.parallel_caution.setWordWrap(True)
-        self.parallel_caution.setStyleSheet("font-size: 8pt; font-weight: bold;")
-        self.parallel_caution.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored,
-                                         QtWidgets.QSizePolicy.Policy.Preferred)
-        form.addRow("", self.parallel_caution)
-        form.setRowVisible(self.parallel_caution, False)
-        self._parallel_shown = False
+        self._caution_shown: dict[QtWidgets.QLabel, bool] = {}
+        self.parallel_caution = self._caution_row()
 
         self.weights = _combo([*WEIGHT_FORMATS, "file"])
         self._row(self.weights)
@@ -215,6 +210,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.batch = LogSliderSpin(1, 1024)
         self.batch.spin.setRange(1, 1_000_000)
         self._row(self.batch)
+        # what the speeds leave out at this batch (llama.cpp's kernels per sequence): shown only then
+        self.batch_caution = self._caution_row()
 
         self.util = QtWidgets.QDoubleSpinBox()
         self.util.setDecimals(3)        # (SGLang picks three: 0.835)
@@ -630,6 +627,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                     w.setValue(v)
         self._show_default_share(s)
         self._show_parallel_caution(s, training)
+        self._show_batch_caution(s, training)
 
     def _show_parallel_caution(self, s, training: bool) -> None:
         """Below the card count: where one tensor-parallel group spans nodes (its speeds assume the
@@ -663,15 +661,45 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                 "gives each card its own sequences: up to {n} times as many ({x} times in one "
                                 "measured pair of start-ups: DeepSeek-V4-Flash on 8 B200, vLLM). vramgui does "
                                 "not model it.").format(n=integer(s.tensor_parallel), x=num(d["times"], 1)))
+        self._show_caution(self.parallel_caution, lines, tips)
+
+    def _show_batch_caution(self, s, training: bool) -> None:
+        """Below the batch size: llama.cpp decoding several sequences of quantized weights, slower
+        than the roofline (core.report.batched_decode_note); the tooltip quotes the measurements."""
+        lines, tips = [], []
+        if not training and batched_decode_note(s):
+            lines.append(self.tr("llama.cpp with {n} sequences: decode likely slower than shown.").format(
+                n=integer(s.batch)))
+            runs = "; ".join(self.tr("{x} with {b} on an {card}").format(x=num(r["ratio"], 2), b=r["batch"],
+                                                                       card=r["card"]) for r in LLAMACPP_BATCHED)
+            tips.append(self.tr("llama.cpp's quantized matrix kernels pay for every sequence in a step, so a step "
+                                "grows with the batch long before the roofline turns compute bound; vramgui does not "
+                                "model it. Measured with llama-bench (Llama 3 8B Q4_0), throughput as a fraction of "
+                                "this model's, by number of sequences: {runs}.").format(runs=runs))
+        self._show_caution(self.batch_caution, lines, tips)
+
+    def _caution_row(self) -> QtWidgets.QLabel:
+        """A small bold line under the control above it, hidden until it has something to say."""
+        label = QtWidgets.QLabel()
+        label.setWordWrap(True)
+        label.setStyleSheet("font-size: 8pt; font-weight: bold;")
+        label.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.form.addRow("", label)
+        self.form.setRowVisible(label, False)
+        self._caution_shown[label] = False
+        return label
+
+    def _show_caution(self, label: QtWidgets.QLabel, lines: list[str], tips: list[str]) -> None:
+        """Set a caution row's text and tooltip and show it where it has lines (written only on change)."""
         text = "\n".join(lines) + (" " + self.tr("(Hover for more.)") if lines else "")
         tip = "\n\n".join(tips)
-        if self.parallel_caution.text() != text:
-            self.parallel_caution.setText(text)
-        if self.parallel_caution.toolTip() != tip:
-            self.parallel_caution.setToolTip(tip)
-        if self._parallel_shown != bool(lines):
-            self._parallel_shown = bool(lines)
-            self.form.setRowVisible(self.parallel_caution, bool(lines))
+        if label.text() != text:
+            label.setText(text)
+        if label.toolTip() != tip:
+            label.setToolTip(tip)
+        if self._caution_shown[label] != bool(lines):
+            self._caution_shown[label] = bool(lines)
+            self.form.setRowVisible(label, bool(lines))
 
     def _show_default_share(self, s) -> None:
         """The memory cap's "engine default" names the share it stands for (SGLang's depends on
