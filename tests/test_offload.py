@@ -31,13 +31,14 @@ def llama2_70b_layer_bytes() -> float:
 def test_llama2_70b_q4km_on_one_24gb_card_with_64gb_ram():
     plan = plan_offload(scenario("llama2-70b"), ram_gb=64)
     # Hand count.  KV per layer at n_ctx 4096: 2 · 1024 · 2 bytes · 4096 = 16 MiB.  Fixed on the card:
-    # CUDA context 300 MiB + compute buffer (512-token batch vs 4096 cells: 64 heads · 512 · 4096 · 8 B
-    # = 1024 MiB, + Q and hidden 2 · 512 · 8192 · 4 B = 32 MiB) = 1356 MiB of 24,564 MiB.  All 80
+    # CUDA context 300 MiB + compute buffer (512-token batch vs 4096 cells: 64 heads · 512 · 4096 · 4 B of
+    # scores = 512 MiB, the f32 mask 512 · 4096 · 4 B = 8 MiB, Q and three hidden states beside them
+    # 4 · 512 · 8192 · 4 B = 64 MiB, + the hidden state 16 MiB) = 900 MiB of 24,564 MiB.  All 80
     # layers plus the Q6_K output layer cannot fit, so the output stays in RAM and
-    # floor(23,208 MiB / (layer + KV)) layers go to the card.
+    # floor(23,664 MiB / (layer + KV)) layers go to the card.
     per_layer = llama2_70b_layer_bytes() + 16 * MIB
-    expected_gpu = int((24564 - 1356) * MIB // per_layer)
-    assert plan.level == "partial" and plan.gpu_layers == expected_gpu == 45 and plan.cpu_layers == 35
+    expected_gpu = int((24564 - 900) * MIB // per_layer)
+    assert plan.level == "partial" and plan.gpu_layers == expected_gpu == 46 and plan.cpu_layers == 34
     assert not plan.output_on_gpu
     gpu, ram = plan.devices
     assert gpu.used_bytes <= gpu.budget_bytes and ram.used_bytes <= 64 * GB
@@ -45,11 +46,11 @@ def test_llama2_70b_q4km_on_one_24gb_card_with_64gb_ram():
     # from RAM.  GPU at 1,008 GB/s × 89 % (llama.cpp with CUDA graphs), RAM at 76.8 GB/s × 65 %, + the
     # engine's fixed 38 µs for each of the 80 layers.
     head = 32000 * 8192 * 6.5625 / 8
-    t_gpu = 45 * per_layer / (1008e9 * 0.89)
-    t_cpu = (35 * per_layer + head) / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY)
+    t_gpu = 46 * per_layer / (1008e9 * 0.89)
+    t_cpu = (34 * per_layer + head) / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY)
     assert plan.decode_s == pytest.approx(t_gpu + t_cpu + 80 * 38e-6, rel=0.01)
     assert t_cpu / plan.decode_s > 0.85                    # the CPU part dominates
-    assert plan.describe() == "partly offloaded (45 of 80 layers on GPU)"
+    assert plan.describe() == "partly offloaded (46 of 80 layers on GPU)"
 
 
 def test_not_enough_ram_either():
@@ -88,9 +89,9 @@ def test_two_unequal_cards_split_by_free_memory_never_pooled():
     big, small, ram = p.devices
     assert big.used_bytes <= big.budget_bytes and small.used_bytes <= small.budget_bytes
     per_layer = llama2_70b_layer_bytes() + 16 * MIB
-    free_small = small.budget_bytes - 1356 * MIB
+    free_small = small.budget_bytes - 900 * MIB           # (the context and compute buffer, as above)
     assert small.layers == int(free_small // per_layer)     # each card takes what it can hold
-    assert big.layers == 45 and p.gpu_layers == 45 + small.layers and ram.layers == 80 - p.gpu_layers
+    assert big.layers == 46 and p.gpu_layers == 46 + small.layers and ram.layers == 80 - p.gpu_layers
     one = plan_offload(s, ram_gb=64)
     assert p.tokens_per_s > one.tokens_per_s
 
@@ -109,7 +110,7 @@ def test_cli_offload_json(capsys):
     rc = main(["estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--engine",
                "llamacpp", "--attention", "eager", "--prompt", "4000", "--output", "96", "--ram", "64", "--json"])
     o = json.loads(capsys.readouterr().out)["offload"]
-    assert rc == 0 and (o["gpu_layers"], o["cpu_layers"], o["level"]) == (45, 35, "partial")
+    assert rc == 0 and (o["gpu_layers"], o["cpu_layers"], o["level"]) == (46, 34, "partial")
     assert [d["device"] for d in o["per_device"]] == ["NVIDIA GeForce RTX 4090", "system RAM"]
     rc = main(["estimate", "--model", "mixtral-8x7b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--engine",
                "llamacpp", "--ram", "64", "--experts-on-cpu", "--offload", "auto", "--json"])

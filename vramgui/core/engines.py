@@ -89,6 +89,9 @@ class EngineProfile(BaseModel):
     eager_score_bytes: float = Field(4.0, ge=0, description="bytes per attention-score element in eager "
                                                             "attention, all copies alive at the peak")
     mask_bytes: float = Field(0.0, ge=0, description="bytes per (query, key) pair of the attention mask")
+    attention_hidden_copies: float = Field(0.0, ge=0, description="b·s·d tensors alive beside the attention "
+                                                                  "block's own (its input, residual and output), "
+                                                                  "where they outlast the other phases' peak")
     logits_all_positions: bool = Field(False, description="prefill computes logits for every prompt token")
     logits_bytes: float = Field(4.0, ge=0, description="bytes per logit (fp32 upcast + copies)")
     sampler_seqs: int = Field(0, ge=0, description="sequences the sampler's warm-up holds logits for")
@@ -342,7 +345,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         embedding_on_host=True, loads_vision=False, default_attention="flash", prefill_chunk_tokens=512,
         activation_bytes=4.0,
         kv_written_to_cache=True,
-        hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=8.0, logits_bytes=4.0, logits_all_positions=True,
+        hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=4.0, mask_bytes=4.0, attention_hidden_copies=3.0,
+        logits_bytes=4.0, logits_all_positions=True,
         cuda_context_bytes=300 * MIB,
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
               "worst-case compute buffer.  Decode speed: current builds, which launch each step as a CUDA "
@@ -357,9 +361,13 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "the n_ubatch (512) tokens being evaluated, padded to 256 (llama-kv-cache-iswa.cpp: "
                         "Gemma's 1,024-token window takes 1,536 cells).",
             "activations": "The compute buffer is sized for a worst-case batch of n_ubatch (512) tokens "
-                           "against the full n_ctx: without flash attention it holds the f32 KQ product and "
-                           "its softmax (8 bytes per score) next to an f32 hidden state (llama.cpp logs: "
-                           "70.5 MiB for Llama 2 7B, 145 MiB for 70B at n_ctx 512).  Flash attention is on "
+                           "against the full n_ctx: without flash attention it holds one f32 score matrix per "
+                           "head (4 bytes a score: the softmax does not keep a second copy) and the f32 mask "
+                           "(4 bytes per query-key pair) beside Q and three f32 hidden states (input, residual, "
+                           "attention output); at the logits only the normed hidden state is left.  llama.cpp "
+                           "logs: 70.5 MiB for Llama 2 7B (the logits' peak) and 145 MiB for 70B at n_ctx 512 "
+                           "(Dec 2023 builds); 560 MiB for Llama 3 8B at n_ctx 8192 (May 2024 builds, the "
+                           "same on 18 machines), where 8 bytes a score would give 1,042.  Flash attention is on "
                            "by default since Aug 2025 (-fa auto, ggml-org/llama.cpp PR #15434); builds "
                            "before it ran without.  The worst-case graph also holds f32 logits for every token "
                            "of the batch (llama-context.cpp reserves it with graph_reserve(n_tokens, n_seqs, "

@@ -151,7 +151,8 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     kv_heads_live = 0.0 if p.kv_written_to_cache else (h if eager else h_kv)   # eager HF repeats K/V to h heads
     widest = max(a.q_head_dim, a.global_attention.head_dim if a.global_attention else 0)
     f_widest = _mlp_width(a) * (2 if a.wide_mlp_layers else 1)
-    attention = (h * widest + 2 * kv_heads_live * max(a.v_head_dim, widest)) * act
+    attention = (h * widest + 2 * kv_heads_live * max(a.v_head_dim, widest)
+                 + a.hidden_size * p.attention_hidden_copies) * act
     if not eager:
         attention += h * 4.0          # flash/sdpa keep one fp32 log-sum-exp per row and head
     profile_tokens, _, sampler_seqs = batch_defaults(p, s.gpu)

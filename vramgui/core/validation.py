@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .architecture import architecture_from_hf_config
 from .catalog import Catalog
-from .engines import ENGINES
+from .engines import ENGINES, LLAMACPP
 from .errors import InputError
 from .fit import budget_bytes, kv_capacity_tokens
 from .jsonfile import json_lines
@@ -37,7 +37,9 @@ GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h
             "h200": "h200", "mi300x": "mi300x", "rtx-pro-6000-blackwell": "rtx-pro-6000-blackwell",
             "m3-max-40c-64gb": "m3-max-64gb", "m2-ultra-76c-192gb": "m2-ultra-192gb", "rx7900xtx": "rx7900xtx",
             "ryzen-ai-max-395-128gb": "ryzen-ai-max-395-128gb", "rtx5090": "rtx5090", "h20": "h20",
-            "arc-a770": "arc-a770-16gb", "rx7800xt": "rx7800xt", "rx9070xt": "rx9070xt", "l4": "l4"}
+            "arc-a770": "arc-a770-16gb", "rx7800xt": "rx7800xt", "rx9070xt": "rx9070xt", "l4": "l4",
+            "a40": "a40", "m1-max-32c-64gb": "m1-max-64gb", "rtx3070": "rtx3070", "rtx3080-10gb": "rtx3080-10gb",
+            "rtx4000-ada": "rtx4000-ada", "rtx4080": "rtx4080", "rtx5000-ada": "rtx5000-ada", "rtx4070ti": "rtx4070ti"}
 
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
@@ -165,7 +167,9 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
     n_ctx = int(p.get("n_ctx") or extra.get("max_model_len") or 2048)
     prompt = extra.get("prompt_tokens", extra.get("prefill_length", p.get("prompt_tokens")))  # 0 is a prompt
     tensor = ENGINES[engine].parallel == "tensor"
-    s = Scenario(model=model, gpu=gpu, n_gpus=tp * pp if tensor else max(tp, pp), pipeline=pp if tensor else 1,
+    # llama.cpp's cards: the point's own count (-sm layer over every card it sees; its figures are per device)
+    cards = tp * pp if tensor else max(tp, pp, int(p.get("n_gpus") or 1) if engine in LLAMACPP else 1)
+    s = Scenario(model=model, gpu=gpu, n_gpus=cards, pipeline=pp if tensor else 1,
                  weights=fmt, kv_dtype=kv, engine=engine,
                  attention=attention, prompt_tokens=n_ctx if prompt is None else int(prompt),
                  output_tokens=int(p.get("gen_tokens") or 0), batch=int(p.get("batch") or 1), gpu_util=util)
@@ -288,7 +292,8 @@ def run_corpus(points: list[dict], cat: Catalog, models_path: str | Path | None 
     results = []
     for p in points:
         measured = float(p["value"])
-        s, why = _scenario(p, models, cat)
+        kept = (p.get("extra") or {}).get("skip")   # a suspect run, or a figure not per card: kept, not compared
+        s, why = (None, str(kept)) if kept else _scenario(p, models, cat)
         est: float | str = why if s is None else _estimate(p, s)
         if isinstance(est, str):
             results.append(PointResult(p["id"], p["quantity"], str(p.get("engine")), measured, math.nan, est))
