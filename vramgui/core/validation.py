@@ -119,8 +119,10 @@ def _engine(engine: str, version: str = "") -> str | None:
     if e.startswith("llama.cpp") and "vulkan" in e:     # "llama.cpp (llama-bench, Vulkan)"
         return "llamacpp-vulkan"
     if e.startswith("llama.cpp (main)") or e.startswith("llama.cpp (llama-bench)"):
-        # CUDA graphs arrived in May 2024 (ggml-org/llama.cpp PR #6766); the corpus's builds are
-        # from Dec 2023 (16xx) or from Oct 2024 on (38xx and later): 3000 separates them
+        # CUDA graphs arrived in May 2024 (ggml-org/llama.cpp PR #6766); the corpus's builds are from Dec 2023
+        # (16xx), May 2024 (2795-2843: XiongjieDai's LLaMA 3 runs, compiled with GGML_CUDA_USE_GRAPHS but with
+        # kernels older than the graphs profile's Sep 2025 calibration; the no-graphs profile reads them closer,
+        # decode median 12 % against 16 %) or from Oct 2024 on (38xx and later): 3000 separates them
         build = re.search(r"(?:\bb|\bbuild )(\d+)", version or "")   # "b4011", "build 1680 (afefa31)"
         return "llamacpp-2023" if build and int(build.group(1)) < 3000 else "llamacpp"
     if e.startswith("vllm"):
