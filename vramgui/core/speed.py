@@ -148,16 +148,16 @@ CROSS_NODE_RUN = {"id": "sglang-r1-0528-16xh100-2nodes-conc1-tpot", "tpot_ms": 2
 #: sequence (column) in a step (MMVQ, a mat-vec kernel, up to 8 columns; MMQ above), so a step
 #: grows with the batch long before the roofline turns compute bound, and throughput rises far
 #: less than linearly.  Not modelled; the estimate's caution quotes what llama-bench measured
-#: against this model's figure (measured / estimated throughput; ``tests/test_speed.py``
-#: recomputes each ratio from the corpus points named).
+#: against this model's figure (measured / estimated throughput; ``tests/test_llamacpp_batched.py``
+#: recomputes each ratio from the corpus points named: llama-bench pp512 at microbatch sizes 1-16
+#: with Llama 3 8B Q4_0, on an RTX 3090 in github.com/ggml-org/llama.cpp/pull/15802, Sep 2025, and
+#: on an RTX 4090 in pull/15131, Aug 2025).
 LLAMACPP_BATCHED = (
     {"card": "RTX 3090", "batch": "4", "ratio": 0.76, "ids": ("llamacpp-pr15802-llama3-8b-q4_0-rtx3090-ub4-pp512",)},
     {"card": "RTX 3090", "batch": "8", "ratio": 0.47, "ids": ("llamacpp-pr15802-llama3-8b-q4_0-rtx3090-ub8-pp512",)},
     {"card": "RTX 4090", "batch": "10-16", "ratio": 0.74,
      "ids": tuple(f"llamacpp-pr15131-llama3-8b-q4_0-rtx4090-ub{b}-pp512" for b in range(10, 17))},
 )
-LLAMACPP_BATCHED_SOURCE = ("llama-bench pp512 at microbatch sizes 1-16 with Llama 3 8B Q4_0: RTX 3090, "
-                           "github.com/ggml-org/llama.cpp/pull/15802 (Sep 2025); RTX 4090, pull/15131 (Aug 2025)")
 
 #: An MLA model under tensor parallel: every card holds every sequence's latent (one KV head
 #: does not split), so the group holds what one card holds.  Data-parallel attention gives each
