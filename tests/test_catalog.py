@@ -61,7 +61,9 @@ def test_counted_parameters_match_the_published_ones(cat):
         p = count_params(m.architecture)
         if m.published_params and m.id not in NOMINAL_SIZES:
             tol = _rounding(m.published_params) + 0.01
-            assert abs(p.total / m.published_params - 1) <= tol, (m.id, p.total, m.published_params)
+            # a card counts the image encoder or not (Llama 3.2 11B Vision's "10.6B": 9.78 B + 0.90 B)
+            totals = (p.total, p.total + p.vision)
+            assert min(abs(t / m.published_params - 1) for t in totals) <= tol, (m.id, p.total, m.published_params)
             checked += 1
         if m.published_params_active:
             tol = _rounding(m.published_params_active) + 0.01

@@ -104,7 +104,8 @@ def test_a_saved_config_without_its_defaults_counts_the_same(model_type):
 
 
 @pytest.mark.parametrize("wrapper", ["gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "llama4",
-                                     "mistral3", "llava", "llava_next", *VLM_TEXT.values()])
+                                     "mistral3", "llava", "llava_next", "mllama", "qwen2_vl", "qwen2_5_vl",
+                                     *VLM_TEXT.values()])
 def test_vision_language_defaults(wrapper):
     # the whole checkpoint where vramgui counts the image encoder from its modules; the language model alone
     # (transformers' parameters under language_model and the LM head) where it estimates the encoder
@@ -120,6 +121,22 @@ def test_vision_language_defaults(wrapper):
     language = sum(t.numel() for n, t in model.named_parameters() if "language_model" in n or n.startswith("lm_head"))
     assert p.total == language
     assert "estimated as a generic ViT" in layout_note(a)
+
+
+def test_qwen2_5_vl_as_released_reads_as_transformers_nests_it():
+    # Qwen2.5-VL's released config.json keeps the language model's keys at the top level and names no vision type;
+    # transformers moves them into text_config.  Both layouts count the same (q/k/v biases, the encoder counted
+    # from its modules), and the released sliding_window 32768 under use_sliding_window false windows no layer
+    flat = CAT.model("qwen2.5-vl-7b").config
+    vision = flat["vision_config"]
+    text = {k: v for k, v in flat.items() if k not in ("vision_config", "architectures", "model_type")}
+    nested = {"model_type": "qwen2_5_vl", "tie_word_embeddings": False,
+              "text_config": {**text, "model_type": "qwen2_5_vl_text"},
+              "vision_config": {**vision, "model_type": "qwen2_5_vl_vision"}}
+    a, b = (architecture_from_hf_config(c, source="test") for c in (flat, nested))
+    assert count_params(a) == count_params(b) and a.vision.exact and a.vision.kind == "qwen2_5_vl_vision"
+    assert a.sliding_window is None and flat["sliding_window"] == 32768 and flat["use_sliding_window"] is False
+    assert count_params(a).total + count_params(a).vision == 8_292_166_656    # transformers; the card: 8.29 B
 
 
 def test_llama_3_2_vision_cross_attention_layers_hold_no_context_cache():

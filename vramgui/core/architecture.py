@@ -438,6 +438,8 @@ class Architecture(BaseModel):
 
 # --- Hugging Face config.json -------------------------------------------------------
 
+# vision-language types whose released config.json keeps the language model's keys at the top level
+_FLAT_VL = {"qwen2_vl", "qwen2_5_vl"}
 # LLaVA-style wrappers whose projector is two matrices over a CLIP tower's features
 _LLAVA = {"llava", "llava_next", "llava_next_video"}
 # Model types whose MLP has two matrices (up, down) rather than three.
@@ -575,6 +577,10 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         cfg = {**cfg["text_config"], "model_type": cfg["text_config"].get("model_type", cfg.get("model_type"))}
         if isinstance(top.get("tie_word_embeddings"), bool):   # the wrapper builds the LM head: its word wins
             cfg["tie_word_embeddings"] = top["tie_word_embeddings"]
+    elif str(cfg.get("model_type") or "").lower() in _FLAT_VL:
+        # Qwen2-VL / Qwen2.5-VL as released: the language model's keys at the top level beside vision_config
+        # (transformers moves them into text_config when it loads the file)
+        cfg = {**cfg, "model_type": str(cfg["model_type"]).lower() + "_text"}
     mt = str(cfg.get("model_type") or "unknown").lower()
     if mt == "mimo_v2":   # Xiaomi's releases after MiMo-V2-Flash name the same layout so
         mt = "mimo_v2_flash"
@@ -677,7 +683,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     if mt == "llama4_text":   # chunked local attention: a layer attends within its chunk, never further back
         sw = get("attention_chunk_size")
     sw_layers = 0
-    if mt in ("qwen2", "qwen2_moe", "qwen3", "qwen3_moe") and not get("use_sliding_window", default=False):
+    if mt in ("qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "qwen2_vl_text", "qwen2_5_vl_text") \
+            and not get("use_sliding_window", default=False):
         sw = None
     if sw is not None:
         sw = _int(sw, source, "sliding_window")
@@ -956,8 +963,9 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
 
 def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> VisionEncoder | None:
     """The image encoder of ``vision_config`` (``top``: the whole config, whose keys shape some projectors):
-    SigLIP (Gemma 3), the Qwen3-VL / Qwen3.5 encoder, Gemma 4's, Llama 4's, Pixtral (Mistral 3) and CLIP
-    under a LLaVA projector counted from their modules as transformers builds them; any other ViT from its depth and
+    SigLIP (Gemma 3), the Qwen3-VL / Qwen3.5 encoder, Qwen2-VL / Qwen2.5-VL's, GLM-4V's, Gemma 4's, Llama 4's,
+    Llama 3.2 Vision's, Pixtral (Mistral 3) and CLIP under a LLaVA projector counted from their modules as
+    transformers builds them; any other ViT from its depth and
     widths (attention and a plain MLP with biases, two LayerNorms a block, a patch convolution,
     a position table and one projector matrix into the language model): an estimate, marked as
     such.  None when the block has no depth or width (a stub such as a processor's settings)."""
@@ -968,6 +976,9 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         return default if value is None else _int(value, source, f"vision_config.{field}")
 
     kind = str(v.get("model_type") or "vision").lower()[:64]
+    top_type = str(top.get("model_type") or "").lower()
+    if top_type in _FLAT_VL and kind in ("vision", top_type):   # the released files name no vision type
+        kind = f"{top_type}_vision"
     layers = num("num_hidden_layers", "num_hidden_layers", "depth", "num_layers")
     d = num("hidden_size", "embed_dim", "hidden_size", "width")   # Qwen2-VL: embed_dim; its hidden_size is the LM's
     if not layers or not d:
@@ -976,7 +987,6 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
     patch = num("patch_size", "patch_size", default=0)
     channels = num("num_channels", "num_channels", "in_channels", "in_chans", default=3)
     out = num("out_hidden_size", "out_hidden_size", "projector_output_dim", default=text_hidden)
-    top_type = str(top.get("model_type") or "").lower()
     # the plain ViT block (CLIP, Llama 4, the generic estimate): biased q/k/v/o, a two-matrix MLP with biases,
     # two LayerNorms
     block_linear, block_other = 4 * d * d + 2 * d * f, 4 * d + f + d + 2 * 2 * d
@@ -1046,6 +1056,23 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         linear = layers * block_linear + channels * patch * patch * d + f * p_in + p_in * p_out + v_out * text_hidden
         other = layers * block_other + d + positions * d + 4 * d
         return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
+    if kind == "mllama_vision_model":
+        # Llama 3.2 Vision: a bias-free patch convolution, a class token, a gated (image / patch)² + 1 position
+        # table with a per-tile copy for every aspect ratio, gated pre- and post-tile embeddings, LayerNorms
+        # before and after; bias-free q/k/v/o, a two-matrix MLP with biases and two LayerNorms a block, in the
+        # local encoder and in the global one (whose blocks add two gates); one biased matrix from
+        # vision_output_dim into the language model
+        tiles = num("max_num_tiles", "max_num_tiles", default=4)
+        ratio_rows = len(v.get("supported_aspect_ratios") or []) + 1      # max_aspect_ratio_id + 1
+        global_layers = num("num_global_layers", "num_global_layers", default=8)
+        positions = (num("image_size", "image_size", default=0) // max(patch, 1)) ** 2 + 1
+        picked = v.get("intermediate_layers_indices") or []
+        v_out = num("vision_output_dim", "vision_output_dim", default=d * (len(picked) + 1))
+        blocks = layers + global_layers
+        linear = blocks * (4 * d * d + 2 * d * f) + channels * patch * patch * d + v_out * text_hidden
+        other = (blocks * (f + d + 2 * 2 * d) + 2 * global_layers + d + 1 + positions * d
+                 + ratio_rows * tiles * positions * d + 2 * (ratio_rows * tiles * d + 1) + 2 * 2 * d + text_hidden)
+        return VisionEncoder(kind=kind, layers=blocks, hidden_size=d, linear=linear, other=other, exact=True)
     if kind == "gemma4_vision":
         # Gemma 4: bias-free q/k/v/o and a gated MLP, four RMSNorms and q/k norms a block, a linear patch
         # embedding, a 2 x position_embedding_size position table, the standardizing scale and bias, and
