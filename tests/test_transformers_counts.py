@@ -139,6 +139,18 @@ def test_qwen2_5_vl_as_released_reads_as_transformers_nests_it():
     assert count_params(a).total + count_params(a).vision == 8_292_166_656    # transformers; the card: 8.29 B
 
 
+@pytest.mark.parametrize("wrapper", ["qwen2_vl", "qwen2_5_vl"])
+def test_flat_qwen_vl_configs_count_as_transformers_builds_them(wrapper):
+    # the layout Qwen released (text keys at the top level, no vision model_type), from transformers' defaults
+    config = json.loads(CONFIG_MAPPING[wrapper]().to_json_string(use_diff=False))
+    text = {k: v for k, v in config.pop("text_config").items() if k != "model_type"}
+    config["vision_config"].pop("model_type", None)
+    flat = {**text, **config}
+    a = architecture_from_hf_config(flat, source=f"{wrapper} flat")
+    assert a.vision.exact and a.vision.kind == f"{wrapper}_vision"
+    assert count_params(a).total + count_params(a).vision == hf_count(CONFIG_MAPPING[wrapper](), vision=True)
+
+
 def test_llama_3_2_vision_cross_attention_layers_hold_no_context_cache():
     # Llama 3.2 Vision 11B's language model: 40 layers, 8 of them (3, 8, ... 38) attend to the image's states; the
     # cache that grows with the context is the other 32 layers' K and V: 32 × 2 × 8 heads × 128 × 2 bytes a token
