@@ -34,7 +34,7 @@ from .core.errors import InputError, pydantic_message
 from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
 from .core.presets import GPU
-from .core.report import estimate_dict, largest_context_text, offload_dict
+from .core.report import NOTE_KEYS, estimate_dict, largest_context_text, offload_dict
 from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 from .core.speed import estimate_speed
 from .core.units import GIB
@@ -150,8 +150,7 @@ def _print_estimate(d: dict) -> None:
     print(f"parameters: {d['model']['params_total'] / 1e9:,.2f} B total, "
           f"{d['model']['params_active'] / 1e9:,.2f} B active"
           + (f"; image encoder {vision / 1e9:,.2f} B{loaded}" if vision else ""))
-    for note in (d["model"]["layout_note"], d["scenario"]["context_note"], d["scenario"]["nodes_note"],
-                 d["scenario"]["data_parallel_note"], d["scenario"]["batched_decode_note"]):
+    for note in (d["model"]["layout_note"], *(d["scenario"][k] for k in NOTE_KEYS)):
         if note:
             print("note: " + note)
     rows = [("weights", _gib(m["weights"])), ("KV cache", _gib(m["kv_cache"])),

@@ -104,6 +104,10 @@ def context_note(s) -> str | None:
             "not trained on positions past it (estimated as if it ran)")
 
 
+#: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
+NOTE_KEYS = ("context_note", "nodes_note", "data_parallel_note", "batched_decode_note")
+
+
 def nodes_note(s) -> str | None:
     """A warning where one tensor-parallel group spans nodes (None within one node)."""
     k = s.tp_nodes
@@ -133,7 +137,7 @@ def data_parallel_note(s) -> str | None:
 def batched_decode_note(s) -> str | None:
     """Where llama.cpp decodes several sequences at once with quantized weights (None at batch 1,
     for 16-bit weights and for other engines)."""
-    if s.engine not in LLAMACPP or s.batch <= 1 or s.weights in ("fp32", "fp16", "bf16"):
+    if s.engine not in LLAMACPP or s.batch <= 1 or s.weight_format.kernel in ("fp16", "fp32"):
         return None
     by_card: dict[str, list[str]] = {}
     for r in LLAMACPP_BATCHED:
@@ -161,10 +165,7 @@ def report_markdown(d: dict) -> str:
         "",
         f"{sc['weights']} weights, {sc['kv_dtype']} KV cache, {sc['engine']} engine ({sc['attention']} attention), "
         f"prompt {sc['prompt_tokens']:,} + output {sc['output_tokens']:,} tokens, batch {sc['batch']}."
-        + (f" Note: {sc['context_note']}." if sc["context_note"] else "")
-        + (f" Note: {sc['nodes_note']}." if sc["nodes_note"] else "")
-        + (f" Note: {sc['data_parallel_note']}." if sc["data_parallel_note"] else "")
-        + (f" Note: {sc['batched_decode_note']}." if sc["batched_decode_note"] else ""),
+        + "".join(f" Note: {sc[k]}." for k in NOTE_KEYS if sc[k]),
         "",
         "| memory per card | GiB |", "| --- | ---: |",
         f"| weights | {g(m['weights'])} |", f"| KV cache | {g(m['kv_cache'])} |",
