@@ -101,7 +101,7 @@ def test_the_menu_switches_the_language_at_once_and_back(qtbot, win):
     assert win.panel.labels[win.panel.batch].text() == "批大小"
     assert win.panel.labels[win.panel.kv].text() == "KV 缓存"
     assert win.panel.mode.itemText(1) == "微调"
-    assert win.fit_panel.model.horizontalHeaderItem(1).text() == "显卡"
+    assert win.fit_panel.model.headerData(1, QtCore.Qt.Orientation.Horizontal) == "显卡"
     assert win.breakdown.verdict.text() == "放得下"                  # Llama 2 7B fp16 on a 24 GB card
     assert win.memory_chart.getPlotItem().titleLabel.text == "每卡显存随提示词长度的变化"
     assert win.speed_chart.thr.getAxis("left").labelText == "吞吐量 (tokens/s)"

@@ -194,8 +194,8 @@ def test_sglang_budget_reaches_the_chart_the_strip_and_the_table(qtbot, win):
     assert win.memory_chart.budget.value() == pytest.approx(h100 / GIB)
     assert win.breakdown.values["activations"].text() == "0.00 GiB"
     assert p.util.text() == "engine default (0.835)"      # the cap names the share it stands for
-    rows = {win.fit_panel.proxy.index(r, 1).data(): win.fit_panel.proxy.index(r, 3).data()
-            for r in range(win.fit_panel.proxy.rowCount())}
+    rows = {win.fit_panel.model.index(r, 1).data(): win.fit_panel.model.index(r, 3).data()
+            for r in range(win.fit_panel.model.rowCount())}
     rtx4090 = 0.847 * (24564 * 2**20 - before) + before
     assert rows[CAT_NAMES["rtx4090"]] == f"{rtx4090 / GIB:.1f} GiB"
     assert rows[CAT_NAMES["h100-sxm"]] == f"{h100 / GIB:.1f} GiB"
@@ -235,19 +235,52 @@ def test_layouts_tab_splits_the_plans_cards_at_the_plans_load(qtbot, win):
 def test_fit_table_rows_and_choosing_a_row(qtbot, win):
     panel = win.fit_panel
     cat = win.state.catalog
-    assert panel.proxy.rowCount() == len(cat.gpus)
+    assert panel.model.rowCount() == len(cat.gpus)
     verdicts = dict(panel.row_texts())
     assert verdicts["NVIDIA GeForce RTX 4090"] == "fits"
     panel.category.setCurrentIndex(panel.category.findData("apple"))
-    assert panel.proxy.rowCount() == sum(1 for g in cat.gpus.values() if g.category == "apple")
+    assert panel.model.rowCount() == sum(1 for g in cat.gpus.values() if g.category == "apple")
     panel.category.setCurrentIndex(0)
     panel.search.setText("H100 80GB HBM3")
-    assert panel.proxy.rowCount() == 1
-    rect = panel.view.visualRect(panel.proxy.index(0, 1))
+    assert panel.model.rowCount() == 1
+    rect = panel.view.visualRect(panel.model.index(0, 1))
     qtbot.mouseClick(panel.view.viewport(), QtCore.Qt.MouseButton.LeftButton, pos=rect.center())
     settle(qtbot, win)
     assert win.state.scenario.gpu.id == "h100-sxm"
     assert win.panel.gpu.currentData() == "h100-sxm"
+
+
+def test_fit_table_sorted_by_a_clicked_column_stays_sorted_as_the_scenario_changes(qtbot, win):
+    from vramgui.core.cards import card_table
+    panel = win.fit_panel
+    header = panel.view.horizontalHeader()
+    speed = 8                                      # "Decode tok/s"
+    # a click on "Decode tok/s" sorts ascending, a second click descending
+    for _ in range(2):
+        qtbot.mouseClick(header.viewport(), QtCore.Qt.MouseButton.LeftButton,
+                         pos=QtCore.QPoint(header.sectionViewportPosition(speed) + 10, header.height() // 2))
+    assert header.sortIndicatorSection() == speed
+    assert header.sortIndicatorOrder() == QtCore.Qt.SortOrder.DescendingOrder
+    for batch in (1, 64, 8):                      # the cards' order changes with the batch (compute vs bandwidth)
+        win.panel.batch.spin.setValue(batch)
+        settle(qtbot, win)
+        s = win.state.scenario
+        t = card_table(s, list(win.state.catalog.gpus.values()))
+        expected = sorted(((g.name, v) for g, v in zip(t.gpus, t.decode_tokens_per_s.tolist(), strict=True)),
+                          key=lambda nv: -nv[1])
+        shown = [(panel.model.index(r, 1).data(), float(panel.model.index(r, speed).data().replace(",", "")))
+                 for r in range(panel.model.rowCount())]
+        assert [v for _, v in shown] == pytest.approx([round(v, 1) for _, v in expected], abs=0.051)
+        assert {n for n, _ in shown} == {n for n, _ in expected}
+        # the primary card's row is the one highlighted, wherever the sort put it
+        rows = panel.view.selectionModel().selectedRows()
+        assert [panel.model.index(i.row(), 1).data() for i in rows] == [s.gpu.name]
+    panel.search.setText("RTX 40")                # a filter keeps the order of what it leaves
+    names = [panel.model.index(r, 1).data() for r in range(panel.model.rowCount())]
+    assert names and all("RTX 40" in n for n in names)
+    tok = [float(panel.model.index(r, speed).data().replace(",", "")) for r in range(panel.model.rowCount())]
+    assert tok == sorted(tok, reverse=True)
+    panel.search.setText("")
 
 
 def test_verdicts_for_a_big_model(qtbot, win):
@@ -543,7 +576,7 @@ def test_fine_tuning_mode(qtbot, win):
     assert win.batch_chart.limit.value() == pytest.approx(np.log10(f.max_batch))
     assert win.breakdown.values["trainable"].text().startswith(f"{training_memory(t).trainable_params / 1e6:,.1f} M of")
     assert "rank 8" in win.breakdown.tooltip("trainable")
-    header = win.fit_panel.model.horizontalHeaderItem(6).text()
+    header = win.fit_panel.model.headerData(6, QtCore.Qt.Orientation.Horizontal)
     assert header == "Max seq"
     assert win.fit_panel.view.isColumnHidden(8)           # no decode speed for a training job
     # the markers' labels clear of the two-row legend (it hid "largest sequence that fits")
@@ -714,7 +747,7 @@ def test_largest_context_stops_at_the_models_limit(qtbot, win):
     panel = win.fit_panel
 
     def context_text(name):
-        rows = {panel.proxy.index(r, 1).data(): panel.proxy.index(r, 6).data() for r in range(panel.proxy.rowCount())}
+        rows = {panel.model.index(r, 1).data(): panel.model.index(r, 6).data() for r in range(panel.model.rowCount())}
         return rows[name]
 
     s = win.state.scenario
