@@ -283,6 +283,33 @@ def test_fit_table_sorted_by_a_clicked_column_stays_sorted_as_the_scenario_chang
     panel.search.setText("")
 
 
+def test_fit_table_cells_paint_the_verdict_colour_and_the_selection(qtbot, win):
+    from vramgui.ui.fit_table import FIT, NOFIT, CellPainter
+    panel = win.fit_panel
+    choose(qtbot, win, win.panel.model, "llama2-70b")          # fp16 70B: fits on some cards, not on others
+    view = panel.view
+    view.scrollToTop()
+    image = view.viewport().grab().toImage()
+    rows = panel.model.rowCount()
+    swatch = CellPainter.MARGIN + CellPainter.SWATCH // 2
+    colours = {}
+    for r in range(rows):
+        rect = view.visualRect(panel.model.index(r, 0))
+        if 0 <= rect.top() and rect.bottom() < image.height():
+            colours[panel.model.index(r, 0).data()] = image.pixelColor(rect.left() + swatch, rect.center().y()).name()
+    assert colours["fits"] == FIT.name() and colours.get("does not fit", NOFIT.name()) == NOFIT.name()
+    # the primary card's row filled with the selection colour (a blank strip left of the right-aligned number)
+    row = next(r for r in range(rows) if panel.model.index(r, 1).data() == win.state.scenario.gpu.name)
+    view.scrollTo(panel.model.index(row, 0))
+    image = view.viewport().grab().toImage()
+    rect = view.visualRect(panel.model.index(row, 5))          # "Cards": a short number at the right
+    assert image.pixelColor(rect.left() + 2, rect.center().y()) == view.palette().color(
+        QtGui.QPalette.ColorRole.Highlight)
+    other = view.visualRect(panel.model.index(row - 1 if row else row + 1, 5))
+    assert image.pixelColor(other.left() + 2, other.center().y()) != view.palette().color(
+        QtGui.QPalette.ColorRole.Highlight)
+
+
 def test_verdicts_for_a_big_model(qtbot, win):
     choose(qtbot, win, win.panel.model, "llama2-70b")
     verdicts = dict(win.fit_panel.row_texts())
