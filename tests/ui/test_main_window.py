@@ -284,14 +284,14 @@ def test_fit_table_sorted_by_a_clicked_column_stays_sorted_as_the_scenario_chang
 
 
 def test_fit_table_cells_paint_the_verdict_colour_and_the_selection(qtbot, win):
-    from vramgui.ui.fit_table import FIT, NOFIT, CellPainter
+    from vramgui.ui.fit_table import FIT, NOFIT, CardTableView
     panel = win.fit_panel
     choose(qtbot, win, win.panel.model, "llama2-70b")          # fp16 70B: fits on some cards, not on others
     view = panel.view
     view.scrollToTop()
     image = view.viewport().grab().toImage()
     rows = panel.model.rowCount()
-    swatch = CellPainter.MARGIN + CellPainter.SWATCH // 2
+    swatch = CardTableView.MARGIN + CardTableView.SWATCH // 2
     colours = {}
     for r in range(rows):
         rect = view.visualRect(panel.model.index(r, 0))
