@@ -16,8 +16,7 @@ import numpy as np
 
 from .architecture import Architecture
 from .engines import FP8_SCALED_BYTES, EngineProfile, batch_defaults
-from .params import count_params
-from .scenario import Scenario
+from .scenario import Scenario, memo_terms
 from .weights import WeightBytes, weight_bytes
 
 ArrayLike = float | int | np.ndarray
@@ -131,6 +130,7 @@ def kv_group_slots(s: Scenario) -> tuple[int, int] | None:
     return -(-windowed // group) * group, -(-full // group) * group
 
 
+@memo_terms
 def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     """The coefficients of ``s`` (see :class:`MemoryTerms`); the KV terms are what the engine
     allocates (padding layers included: :func:`kv_group_slots`)."""
@@ -421,8 +421,7 @@ def estimate_memory(s: Scenario, prompt: ArrayLike | None = None, batch: ArrayLi
     output = np.asarray(s.output_tokens if output is None else output, dtype=np.float64)
     shape = np.broadcast(prompt, batch, output).shape
     ones = np.ones(shape)
-    a = s.model.architecture
-    t = memory_terms(s, weight_bytes(a, s.weight_format, count_params(a)))
+    t = memory_terms(s)
     context = prompt + output
     return MemoryBreakdown(
         weights=t.weights * ones,

@@ -141,3 +141,36 @@ class Scenario(BaseModel):
 
 
 _FIELDS = tuple(Scenario.model_fields)
+
+
+def memo_terms(fn):
+    """Memoise a function of a scenario's coefficients (``memory_terms``, ``speed_terms``):
+    they depend on the model, card, split, formats and engine but not on the load (prompt,
+    output, batch), which the coefficients are evaluated at afterwards (the fit searches rely
+    on the same).  A window redraw asks for them ~20 times for a few scenarios.  Only calls
+    without the optional argument are memoised; the last 32 results are kept, each with the
+    model and card objects it was computed for (an entry whose objects are not the caller's,
+    a replaced preset, is recomputed)."""
+    from collections import OrderedDict
+    from functools import wraps
+
+    cache: OrderedDict = OrderedDict()
+
+    @wraps(fn)
+    def wrapper(s: Scenario, *args, **kw):
+        if any(a is not None for a in args) or any(v is not None for v in kw.values()):
+            return fn(s, *args, **kw)
+        key = (id(s.model), id(s.gpu), s.n_gpus, s.pipeline, s.weights, s.kv_dtype, s.engine, s.attention,
+               s.gpu_util, s.reserved_mib, s.node_cards)
+        hit = cache.get(key)
+        if hit is not None and hit[0] is s.model and hit[1] is s.gpu:
+            cache.move_to_end(key)
+            return hit[2]
+        out = fn(s)
+        cache[key] = (s.model, s.gpu, out)
+        if len(cache) > 32:
+            cache.popitem(last=False)
+        return out
+
+    wrapper.cache = cache
+    return wrapper

@@ -32,7 +32,7 @@ from .memory import (
 )
 from .params import count_params
 from .presets import GPU
-from .scenario import Scenario
+from .scenario import Scenario, memo_terms
 from .weights import active_weight_bytes
 
 ArrayLike = float | int | np.ndarray
@@ -400,6 +400,7 @@ class SpeedTerms:
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
+@memo_terms
 def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     """The coefficients of ``s`` (see :class:`SpeedTerms`); ``mt``: its memory terms, if known."""
     a, prof = s.model.architecture, s.profile
