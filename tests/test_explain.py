@@ -55,9 +55,11 @@ def test_layer_split_names_the_share_in_the_product(scenario):
     s = scenario("llama2-7b", "rtx4090", engine="llamacpp", weights="q4_0", n_gpus=2, prompt_tokens=4096,
                  output_tokens=0)
     kv = by_key(s)["kv_cache"]
-    assert "× 50% of the layers" in kv.substituted
-    # llama.cpp: n_ctx 4096 (a multiple of 256) × 16 layers on the fullest card
-    assert kv.result == f"{2 * 16 * 32 * 128 * 2 * 4096 / GIB:,.2f} GiB per card"
+    # llama.cpp shares 32 layers + the output layer out as 33 units: layers 0-16 on the first card, 17-31 and
+    # the output on the second; n_ctx 4096 (a multiple of 256) × 17 layers on the card with the most
+    assert "× 17/32 of the layers" in kv.substituted
+    assert "holds 17 of the 32 layers" in kv.note and "17 + 15 layers" in kv.note
+    assert kv.result == f"{2 * 17 * 32 * 128 * 2 * 4096 / GIB:,.2f} GiB per card"
 
 
 SCENARIOS = list(itertools.product(

@@ -68,6 +68,10 @@ class EngineProfile(BaseModel):
         "layers to a whole number of groups (vLLM's hybrid KV cache manager: kv_group_slots)"))
     parallel: Literal["tensor", "layer"] = Field(description="what several cards do")
     embedding_on_host: bool = Field(False, description="token-embedding table stays in system RAM")
+    split_output_as_layer: bool = Field(False, description=(
+        "a layer split shares the layers and the output layer out as n_layer + 1 equal units, in order, the "
+        "output layer last (llama.cpp); otherwise the busiest card is taken to hold ceil(n_layer / cards) layers "
+        "and the larger edge (the embedding's or the output layer's)"))
     rope_table: bool = Field(False, description="rotary cos/sin tables precomputed for every position the config "
                                                 "allows, in the model's dtype (vLLM's get_rope)")
     loads_vision: bool = Field(True, description="a vision-language checkpoint's image encoder is loaded with "
@@ -343,7 +347,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="llamacpp", name="llama.cpp", parallel="layer", kv_allocation="context", kv_block_tokens=256,
         embedding_on_host=True, loads_vision=False, default_attention="flash", prefill_chunk_tokens=512,
-        activation_bytes=4.0,
+        split_output_as_layer=True, activation_bytes=4.0,
         kv_written_to_cache=True,
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=4.0, mask_bytes=4.0, attention_hidden_copies=3.0,
         logits_bytes=4.0, logits_all_positions=True,
@@ -374,7 +378,13 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                            "n_tokens): as many outputs as tokens): 250 MiB for Llama 3's 128K vocabulary.",
             "overhead": "The CUDA context (≈ 0.3 GiB, an assumption) is not part of llama.cpp's own totals.",
             "budget": "llama.cpp allocates until the card is full; no utilization cap.",
-            "parallel": "Several cards: layer split (-sm layer), cards work in turn.",
+            "parallel": "Several cards: layer split (-sm layer), cards work in turn.  The layers and the output "
+                        "layer are shared out as n_layer + 1 units in order, in proportion to the cards "
+                        "(llama-model.cpp, load_tensors: a layer's device is where il / (n_layer + 1) falls among "
+                        "the cumulative splits, the output layer being il = n_layer): on two equal cards Llama 3 "
+                        "8B's 32 layers go 17 to the first card and 15 with the output layer to the second, as "
+                        "the May 2024 two-card logs print (2,113 and 2,290 MiB of Q4_K_M weights).  Equal cards "
+                        "are assumed (the default split follows each card's free memory).",
         },
     ),
 ]}

@@ -29,6 +29,7 @@ from .memory import (
     moe_workspace_bytes,
     packed_latent_bytes,
     rope_table_bytes,
+    split_layers,
     window_cells,
 )
 from .params import count_params
@@ -318,9 +319,14 @@ def _kv(s: Scenario, m) -> Explanation:
                      + (f"; {a.mixerless_layers} more are MLP or MoE blocks without a mixer" if a.mixerless_layers
                         else "")
                      + f": {_mib(state)} per sequence per card, whatever the context.")
+    held = round(share * a.num_layers)
     if share < 1:
-        notes.append(f"Layer split: the fullest card holds {share:.0%} of the layers.")
-    scale = (f" × {share:.0%} of the layers" if share < 1 else "") + (", windowed layers capped" if windowed else "")
+        notes.append(f"Layer split: the fullest card holds {held} of the {a.num_layers} layers"
+                     + (f" (llama.cpp shares the layers and the output layer out in order: "
+                        f"{' + '.join(map(str, split_layers(a.num_layers, s.n_gpus)))} layers, the output layer "
+                        "with the last card's)." if p.parallel == "layer" and p.split_output_as_layer else "."))
+    scale = (f" × {held}/{a.num_layers} of the layers" if share < 1 else "") + \
+        (", windowed layers capped" if windowed else "")
     c = a.compressed
     if c is not None:
         notes.append(f"DeepSeek-V4: one {a.head_dim}-wide entry per token serves as key and value, and every layer "

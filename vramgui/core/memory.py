@@ -55,12 +55,27 @@ def layer_share(s: Scenario) -> float:
     if k == 1:
         return 1.0
     a = s.model.architecture
+    if s.profile.parallel == "layer" and s.profile.split_output_as_layer:
+        return max(split_layers(a.num_layers, k)) / a.num_layers
     return float(np.ceil(a.num_layers / k)) / a.num_layers
+
+
+def split_layers(n_layers: int, cards: int) -> list[int]:
+    """Layers per card when the layers and the output layer are shared out as ``n_layers + 1``
+    units in order over equal cards, the output layer last (llama.cpp's layer split:
+    :attr:`EngineProfile.split_output_as_layer`): layer i goes to card ``i * cards // (n_layers + 1)``.
+    32 layers on 2 cards: 17 and 15 (the second card also holds the output layer)."""
+    counts = [0] * cards
+    for i in range(n_layers):
+        counts[i * cards // (n_layers + 1)] += 1
+    return counts
 
 
 def weights_per_card(s: Scenario, wb: WeightBytes | None = None) -> float:
     """Weight bytes on the fullest card (an image encoder the engine loads: split like the
-    layers under tensor parallel, on the first card with the embedding under a layer split)."""
+    layers under tensor parallel, on the first card with the embedding under a layer split).
+    Under llama.cpp's layer split the memory estimate takes this card's weights and the card
+    with the most layers' KV cache: at most the busiest card's total, by a layer or two."""
     a, p, n = s.model.architecture, s.profile, s.n_gpus
     wb = wb or weight_bytes(a, s.weight_format)
     embedding = 0.0 if p.embedding_on_host else wb.embedding
@@ -74,6 +89,11 @@ def weights_per_card(s: Scenario, wb: WeightBytes | None = None) -> float:
     share = layer_share(s)
     if p.parallel == "tensor":   # pipeline stages: the first holds the embedding, the last the output layer
         return (wb.linear * share + max(embedding + vision, lm_head)) / s.tensor_parallel + wb.other * share + rope
+    if n > 1 and p.split_output_as_layer:    # each card its layers; the embedding on the first, the output on the last
+        per_layer = (wb.linear + wb.other) / a.num_layers
+        cards = split_layers(a.num_layers, n)
+        return max(k * per_layer + (embedding + vision if d == 0 else 0.0) + (lm_head if d == n - 1 else 0.0)
+                   for d, k in enumerate(cards)) + rope
     edge = max(embedding + vision, lm_head) if n > 1 else embedding + vision + lm_head
     return (wb.linear + wb.other) * share + edge + rope
 

@@ -134,7 +134,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         split = _proportional([max(f, 1.0) for f in free_all], n_gpu)
         output_on_gpu = n_gpu == L
     else:
-        with_head = [free_all[0] - head] + free_all[1:]  # everything on the GPUs, output on the first
+        with_head = free_all[:-1] + [free_all[-1] - head]  # everything on the GPUs, the output on the last
         split = _split(with_head, gpu_layer, L)
         output_on_gpu = sum(split) == L
         if not output_on_gpu:                        # the output layer stays in RAM: room for more layers
@@ -143,7 +143,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     n_cpu = L - n_gpu
     devices = []
     for g, b, k, i in zip(gpus, budgets, split, range(len(gpus)), strict=True):
-        used = (fixed if k or output_on_gpu else 0.0) + k * gpu_layer + (head if output_on_gpu and i == 0 else 0.0)
+        last = i == len(gpus) - 1
+        used = (fixed if k or output_on_gpu else 0.0) + k * gpu_layer + (head if output_on_gpu and last else 0.0)
         devices.append(Device(g.name, used, b, k))
     ram_used = (wb.embedding if one.profile.embedding_on_host or n_gpu == 0 else 0.0) \
         + n_cpu * (layer_w + kv_layer) + (0.0 if output_on_gpu else head) + expert_layer * n_gpu \
@@ -190,7 +191,7 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer,
         gpu_bytes = k * (read_layer - active_expert_layer + kv_layer)
         t += gpu_bytes / (g.bandwidth_bytes_per_s * eff)
     if output_on_gpu:
-        t += head / (gpus[0].bandwidth_bytes_per_s * eff)
+        t += head / (gpus[-1].bandwidth_bytes_per_s * eff)
     ram_bw = ram_bw_gb_s * GB * CPU_BW_EFFICIENCY
     cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
         + active_expert_layer * (L - n_cpu)
