@@ -216,7 +216,7 @@ class _Columns:
 def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Layer split over ``m.n_gpus`` identical cards and system RAM for every entry (the
     closed form of :func:`~vramgui.core.offload.plan_offload` for equal cards: whole layers,
-    the output layer on the first card only when every layer fits there too).
+    the output layer on one card, the last as llama.cpp puts it, only when every layer fits too).
     Returns (level, GPU layers, decode seconds)."""
     one = g.probe.with_(n_gpus=1)
     prof = one.profile
