@@ -58,3 +58,24 @@ def test_offload_puts_the_output_layer_on_the_last_card(scenario):
     fixed = float(m.overhead + m.activations)
     assert first.used_bytes == pytest.approx(fixed + first.layers * per_layer, rel=1e-9)
     assert second.used_bytes == pytest.approx(fixed + second.layers * per_layer + wb.lm_head, rel=1e-9)
+
+
+def test_pipeline_copies_of_each_cards_inputs(scenario):
+    # Llama 3 8B Q4_K_M, n_ctx 8,192, no flash attention (as the May 2024 logs ran): one card's compute buffer
+    # plus, on each of two cards, 3 more copies of the f32 mask (8,192 cells x 512 rows x 4 bytes) and 4 of the
+    # f32 hidden state it receives (512 x 4,096 x 4 bytes): 48 + 32 = 80 MiB (logs: 560 MiB on one card,
+    # 640.0 on each of two)
+    one = scenario("llama3-8b", "rtx4090", engine="llamacpp", weights="q4_k_m", attention="eager",
+                   prompt_tokens=8192)
+    two = one.with_(n_gpus=2)
+    extra = 3 * 8192 * 512 * 4 + 4 * 512 * 4096 * 4
+    assert float(estimate_memory(two).activations - estimate_memory(one).activations) == pytest.approx(extra,
+                                                                                                       rel=1e-12)
+    assert extra / MIB == 80
+    # at 131,072 tokens the masks dominate: 3 x 131,072 x 512 x 4 = 768 MiB more on each card
+    long1, long2 = one.with_(prompt_tokens=131_072), two.with_(prompt_tokens=131_072)
+    assert float(estimate_memory(long2).activations - estimate_memory(long1).activations) == pytest.approx(
+        3 * 131_072 * 512 * 4 + 4 * 512 * 4096 * 4, rel=1e-12)
+    # engines without llama.cpp's scheduler: nothing of the kind
+    hf = one.with_(engine="hf", weights="fp16")
+    assert float(estimate_memory(hf.with_(n_gpus=2)).activations) == float(estimate_memory(hf).activations)

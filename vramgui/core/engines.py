@@ -68,6 +68,9 @@ class EngineProfile(BaseModel):
         "layers to a whole number of groups (vLLM's hybrid KV cache manager: kv_group_slots)"))
     parallel: Literal["tensor", "layer"] = Field(description="what several cards do")
     embedding_on_host: bool = Field(False, description="token-embedding table stays in system RAM")
+    pipeline_copies: int = Field(1, ge=1, description=(
+        "copies of each card's compute-graph inputs when several cards split the layers and every layer is on a "
+        "card (llama.cpp's pipeline parallelism: n_copies = 4, GGML_SCHED_MAX_COPIES); 1: none"))
     split_output_as_layer: bool = Field(False, description=(
         "a layer split shares the layers and the output layer out as n_layer + 1 equal units, in order, the "
         "output layer last (llama.cpp); otherwise the busiest card is taken to hold ceil(n_layer / cards) layers "
@@ -347,7 +350,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="llamacpp", name="llama.cpp", parallel="layer", kv_allocation="context", kv_block_tokens=256,
         embedding_on_host=True, loads_vision=False, default_attention="flash", prefill_chunk_tokens=512,
-        split_output_as_layer=True, activation_bytes=4.0,
+        split_output_as_layer=True, pipeline_copies=4, activation_bytes=4.0,
         kv_written_to_cache=True,
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=4.0, mask_bytes=4.0, attention_hidden_copies=3.0,
         logits_bytes=4.0, logits_all_positions=True,
@@ -384,7 +387,14 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "the cumulative splits, the output layer being il = n_layer): on two equal cards Llama 3 "
                         "8B's 32 layers go 17 to the first card and 15 with the output layer to the second, as "
                         "the May 2024 two-card logs print (2,113 and 2,290 MiB of Q4_K_M weights).  Equal cards "
-                        "are assumed (the default split follows each card's free memory).",
+                        "are assumed (the default split follows each card's free memory).  With every layer "
+                        "on the cards, builds since March 2024 run the cards as a pipeline (the log prints "
+                        "'pipeline parallelism enabled (n_copies=4)'): the scheduler keeps four copies of each "
+                        "card's graph inputs, so each card's compute buffer holds three more copies of the f32 "
+                        "attention mask (n_kv × 512 × 4 bytes) and four of the f32 hidden state it receives (512 "
+                        "× hidden × 4 bytes; ggml-backend's scheduler, 'create a copy of the input in the split's "
+                        "backend').  The May 2024 two-card logs: 640.0 MiB on both cards where one card takes "
+                        "560 (Llama 3 8B, n_ctx 8192: 3 × 16 + 4 × 8 = 80 MiB).",
         },
     ),
 ]}

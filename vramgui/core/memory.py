@@ -128,6 +128,8 @@ class MemoryTerms:
     overhead: ArrayLike       # CUDA context, engine buffers, graphs
     profile_tokens: ArrayLike = 0.0   # tokens of the engine's start-up profiling pass on this card (0: none)
     moe_workspace: ArrayLike = 0.0    # bytes per token of the fused-expert workspaces kept beside the sampler
+    copy_hidden: ArrayLike = 0.0      # pipeline input copies: bytes per token of the batch (the hidden state's)
+    copy_mask: ArrayLike = 0.0        # ... and bytes per (token, KV cell) (the attention mask's)
 
 
 def kv_group_slots(s: Scenario) -> tuple[int, int] | None:
@@ -176,6 +178,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     if not eager:
         attention += h * 4.0          # flash/sdpa keep one fp32 log-sum-exp per row and head
     profile_tokens, _, sampler_seqs = batch_defaults(p, s.gpu)
+    copies = p.pipeline_copies if (p.parallel == "layer" and s.n_gpus > 1) else 1
     return MemoryTerms(
         weights=weights_per_card(s, wb),
         kv_full=kv_full,
@@ -191,6 +194,8 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         overhead=overhead_bytes(s),
         profile_tokens=float(profile_tokens or 0),
         moe_workspace=moe_workspace_bytes(s),
+        copy_hidden=copies * a.hidden_size * 4.0 if copies > 1 else 0.0,
+        copy_mask=(copies - 1) * 4.0,
     )
 
 
@@ -395,17 +400,23 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
         n_ctx = allocated_tokens(p, prompt + output) * b
         tokens = np.minimum(float(p.prefill_chunk_tokens or 512), n_ctx)
         rows_q, s_kv, n_seq = tokens, n_ctx, 1.0
+        # a pipeline of cards: more copies of the inputs each card receives (the hidden state, the f32 mask
+        # over every cell, its rows padded to 64; a windowed cache has a mask of its own)
+        cells = n_ctx + np.where(np.asarray(t.kv_windowed) > 0, np.minimum(t.window * b, n_ctx), 0.0)
+        copies = tokens * t.copy_hidden + np.ceil(tokens / 64.0) * 64.0 * cells * t.copy_mask
     else:
         chunk = p.prefill_chunk_tokens
         q = np.minimum(prompt, chunk) if chunk else prompt
         q = np.maximum(q, 1.0)
         tokens = q * b
         rows_q, s_kv, n_seq = q, np.maximum(prompt, 1.0), b
+    if p.kv_allocation != "context":
+        copies = 0.0
     attn = tokens * t.attention + (n_seq * rows_q * s_kv) * t.scores
     logit_rows = tokens if p.logits_all_positions else n_seq
     forward = tokens * t.hidden + np.maximum(np.maximum(attn, tokens * t.mlp), logit_rows * t.logits)
     # the sampler's warm-up runs once the forward pass is done, beside the fused-expert workspaces it keeps
-    peak = np.maximum(forward, t.sampler + tokens * t.moe_workspace)
+    peak = np.maximum(forward, t.sampler + tokens * t.moe_workspace) + copies
     return peak * (1.0 + p.allocator_fraction)
 
 
