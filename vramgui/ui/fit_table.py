@@ -42,17 +42,15 @@ class CardTableModel(QtCore.QAbstractTableModel):
     """Every card as a row, in the order shown: the model sorts and filters its rows itself.
 
     An update computes each row's figures and keys in Python, puts the rows in order and
-    reports one ``dataChanged`` for the cells; the view then asks for the cells it shows
-    (a screenful).  A row whose card moved in the order is simply a row whose data changed,
-    so nothing is laid out again.  (Measured: writing every cell into C++ items and letting a
-    sorting proxy re-sort them, which told the view its layout changed on most updates, took
-    about a third of a change's time; asking Python for the visible cells costs ~0.5 ms a
-    repaint at 1366 x 768.)"""
+    reports one ``dataChanged`` for the cells; the view then paints the rows it shows (a
+    screenful), whose texts are formatted then (:meth:`cell`).  A row whose card moved in the
+    order is simply a row whose data changed, so nothing is laid out again.  (Measured: writing
+    every cell into C++ items and letting a sorting proxy re-sort them, which told the view its
+    layout changed on most updates, took about a third of a change's time.)"""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.table: CardTable | None = None
-        self.plans: dict = {}
         self._headers: tuple | None = None
         self._titles: list[tuple[str, str]] = [("", "")] * len(COLUMNS)   # (title, tip) per column
         self._rows: list[tuple] = []             # (figures, sort keys, colour, tooltip, id) per card
@@ -109,20 +107,19 @@ class CardTableModel(QtCore.QAbstractTableModel):
 
     def _reorder(self) -> None:
         self.layoutAboutToBeChanged.emit()
-        self._order = self._ordered()
+        self._order = self._ordered(self.table, self._rows)
         self.layoutChanged.emit()
 
-    def _ordered(self) -> list[int]:
+    def _ordered(self, table: CardTable | None, rows: list[tuple]) -> list[int]:
         """Indices of the rows that pass the filter, sorted by the sort column's keys."""
-        if self.table is None:
+        if table is None:
             return []
         category, text = self._filter
-        keep = [r for r, g in enumerate(self.table.gpus)
+        keep = [r for r, g in enumerate(table.gpus)
                 if (not category or g.category == category)
                 and (not text or text in g.name.lower() or text in g.vendor.lower() or text in g.id)]
         column, order = self._sort
         if 0 <= column < len(COLUMNS):
-            rows = self._rows
             keep.sort(key=lambda r: rows[r][1][column], reverse=order == QtCore.Qt.SortOrder.DescendingOrder)
         return keep
 
@@ -143,23 +140,20 @@ class CardTableModel(QtCore.QAbstractTableModel):
     def set_table(self, table: CardTable, output_tokens: int, plans: dict | None = None,
                   limit: int | None = None) -> None:
         """``limit``: the model's context limit (the largest context shown is capped there)."""
-        reset = self.table is None or len(table.gpus) != len(self.table.gpus) or \
-            [g.id for g in table.gpus] != [g.id for g in self.table.gpus]
+        rows = self._texts(table, output_tokens, plans or {}, limit)
+        order = self._ordered(table, rows)
         old = [self._rows[r] for r in self._order]
+        # other cards (the catalog changed), or another number of them shown (a card renamed under a filter)
+        reset = self.table is None or [g.id for g in table.gpus] != [g.id for g in self.table.gpus] or \
+            len(order) != len(old)
         if reset:
             self.beginResetModel()
-        self.table = table
-        self.plans = plans or {}
-        self._rows = self._texts(table, output_tokens, self.plans, limit)
-        self._order = self._ordered()
+        self.table, self._rows, self._order, self._cached = table, rows, order, {}
         if reset:
             self.endResetModel()
-        elif len(self._order) != len(old):        # (a card renamed under a filter: rare)
-            self.beginResetModel()
-            self.endResetModel()
-        elif any(self._rows[r] != o for r, o in zip(self._order, old, strict=True)):
+        elif any(rows[r] != o for r, o in zip(order, old, strict=True)):
             # (nothing to repaint when only the primary card moved)
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._order) - 1, len(COLUMNS) - 1))
+            self.dataChanged.emit(self.index(0, 0), self.index(len(order) - 1, len(COLUMNS) - 1))
 
     def _texts(self, t: CardTable, output_tokens: int, plans: dict, limit: int | None) -> list[tuple]:
         """(figures, sort keys, colour, tooltip, id) of every row.  The figures are formatted
@@ -173,7 +167,6 @@ class CardTableModel(QtCore.QAbstractTableModel):
         decode, known = t.decode_tokens_per_s.tolist(), t.compute_known.tolist()
         needed = t.needed_each.tolist()
         language = current_language()
-        self._cached = {}
         rows = []
         for r, g in enumerate(t.gpus):
             plan = plans.get(g.id)
