@@ -228,8 +228,11 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     gpu_layer = g.layer_bytes + kv_layer
     free = budget - fixed
     per_card = np.maximum(np.floor(free / gpu_layer), 0.0)
-    first_with_head = np.maximum(np.floor((free - g.lm_head) / gpu_layer), 0.0)
-    output_on_gpu = np.minimum(first_with_head + (m.n_gpus - 1) * per_card, L) == L
+    # every layer and the output on several cards: llama.cpp's pipeline copies (in the N-card terms)
+    piped = (activations_from_terms(g.mem, prof, m.context, m.batch) - act) if m.n_gpus > 1 else 0.0
+    per_card_piped = np.maximum(np.floor((free - piped) / gpu_layer), 0.0)
+    first_with_head = np.maximum(np.floor((free - piped - g.lm_head) / gpu_layer), 0.0)
+    output_on_gpu = np.minimum(first_with_head + (m.n_gpus - 1) * per_card_piped, L) == L
     n_gpu = np.where(output_on_gpu, L, np.minimum(m.n_gpus * per_card, L))
     n_cpu = L - n_gpu
     ram_used = (np.where(prof.embedding_on_host | (n_gpu == 0), g.embedding, 0.0)

@@ -129,22 +129,29 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     fixed = float(m.overhead + m.activations) + embed_gpu
     budgets = [gpu_budget(one, g) for g in gpus]
     free_all = [b - fixed for b in budgets]
+    # every layer and the output on several cards: llama.cpp runs them as a pipeline, whose copies of each
+    # card's inputs take room in its compute buffer (EngineProfile.pipeline_copies)
+    piped = 0.0
+    if len(gpus) > 1:
+        piped = float(estimate_memory(one.with_(n_gpus=len(gpus))).activations) - float(m.activations)
     if gpu_layers is not None:                       # -ngl N: N layers, shared by free memory
         n_gpu = min(max(gpu_layers, 0), L)
         split = _proportional([max(f, 1.0) for f in free_all], n_gpu)
         output_on_gpu = n_gpu == L
     else:
-        with_head = free_all[:-1] + [free_all[-1] - head]  # everything on the GPUs, the output on the last
+        free_piped = [f - piped for f in free_all]
+        with_head = free_piped[:-1] + [free_piped[-1] - head]  # everything on the GPUs, the output on the last
         split = _split(with_head, gpu_layer, L)
         output_on_gpu = sum(split) == L
         if not output_on_gpu:                        # the output layer stays in RAM: room for more layers
             split = _split(free_all, gpu_layer, L)
         n_gpu = sum(split)
     n_cpu = L - n_gpu
+    fixed_each = fixed + (piped if output_on_gpu else 0.0)
     devices = []
     for g, b, k, i in zip(gpus, budgets, split, range(len(gpus)), strict=True):
         last = i == len(gpus) - 1
-        used = (fixed if k or output_on_gpu else 0.0) + k * gpu_layer + (head if output_on_gpu and last else 0.0)
+        used = (fixed_each if k or output_on_gpu else 0.0) + k * gpu_layer + (head if output_on_gpu and last else 0.0)
         devices.append(Device(g.name, used, b, k))
     ram_used = (wb.embedding if one.profile.embedding_on_host or n_gpu == 0 else 0.0) \
         + n_cpu * (layer_w + kv_layer) + (0.0 if output_on_gpu else head) + expert_layer * n_gpu \
