@@ -24,7 +24,7 @@ from .engines import ENGINES, LLAMACPP
 from .errors import InputError
 from .fit import budget_bytes, kv_capacity_tokens
 from .jsonfile import json_lines
-from .memory import communication_bytes, estimate_memory
+from .memory import communication_bytes, estimate_memory, layer_share
 from .presets import GPU, ModelPreset
 from .scenario import Scenario
 from .speed import decode_step, prefill_time, served
@@ -202,6 +202,8 @@ def _estimate(p: dict, s: Scenario) -> float | str:
                 "caution quotes this run)")
     m = estimate_memory(s)
     w, kv, act = float(m.weights), float(m.kv_cache), float(m.activations)
+    if q == "kv_mib" and extra.get("device") == "total":   # llama.cpp's line totals every card's cache
+        kv /= layer_share(s)
     prof = s.profile
     non_torch = prof.framework_bytes + communication_bytes(s)
     room = budget_bytes(s) - w - act - float(m.overhead)     # what the engine leaves its KV pool (vLLM, SGLang)
