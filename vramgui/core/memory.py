@@ -393,6 +393,7 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
     b = np.asarray(batch, dtype=np.float64)
     if p.static_fraction:                     # SGLang runs them in the memory its share leaves out
         return np.zeros(np.broadcast(prompt, b, output).shape)
+    copies = 0.0
     if p.profile_tokens is not None:          # engine reserves its start-up profile's peak
         tokens = np.full(np.broadcast(prompt, b).shape, 1.0) * t.profile_tokens
         rows_q, s_kv, n_seq = tokens, tokens, 1.0
@@ -401,7 +402,8 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
         tokens = np.minimum(float(p.prefill_chunk_tokens or 512), n_ctx)
         rows_q, s_kv, n_seq = tokens, n_ctx, 1.0
         # a pipeline of cards: more copies of the inputs each card receives (the hidden state, the f32 mask
-        # over every cell, its rows padded to 64; a windowed cache has a mask of its own)
+        # over every cell, its rows padded to a multiple of GGML_KQ_MASK_PAD, taken as 64: an assumption that
+        # only matters below 512 tokens, the batch being a multiple of it; a windowed cache has a mask of its own)
         cells = n_ctx + np.where(np.asarray(t.kv_windowed) > 0, np.minimum(t.window * b, n_ctx), 0.0)
         copies = tokens * t.copy_hidden + np.ceil(tokens / 64.0) * 64.0 * cells * t.copy_mask
     else:
@@ -410,8 +412,6 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
         q = np.maximum(q, 1.0)
         tokens = q * b
         rows_q, s_kv, n_seq = q, np.maximum(prompt, 1.0), b
-    if p.kv_allocation != "context":
-        copies = 0.0
     attn = tokens * t.attention + (n_seq * rows_q * s_kv) * t.scores
     logit_rows = tokens if p.logits_all_positions else n_seq
     forward = tokens * t.hidden + np.maximum(np.maximum(attn, tokens * t.mlp), logit_rows * t.logits)

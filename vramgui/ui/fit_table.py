@@ -140,7 +140,7 @@ class CardTableModel(QtCore.QAbstractTableModel):
     def set_table(self, table: CardTable, output_tokens: int, plans: dict | None = None,
                   limit: int | None = None) -> None:
         """``limit``: the model's context limit (the largest context shown is capped there)."""
-        rows = self._texts(table, output_tokens, plans or {}, limit)
+        rows = self._figures(table, output_tokens, plans or {}, limit)
         order = self._ordered(table, rows)
         old = [self._rows[r] for r in self._order]
         # other cards (the catalog changed), or another number of them shown (a card renamed under a filter)
@@ -155,7 +155,7 @@ class CardTableModel(QtCore.QAbstractTableModel):
             # (nothing to repaint when only the primary card moved)
             self.dataChanged.emit(self.index(0, 0), self.index(len(order) - 1, len(COLUMNS) - 1))
 
-    def _texts(self, t: CardTable, output_tokens: int, plans: dict, limit: int | None) -> list[tuple]:
+    def _figures(self, t: CardTable, output_tokens: int, plans: dict, limit: int | None) -> list[tuple]:
         """(figures, sort keys, colour, tooltip, id) of every row.  The figures are formatted
         into texts only for the rows the view asks for (:meth:`_cells`: a screenful, where
         formatting all 82 rows took as long as the view's repaint).  The table's arrays are
@@ -248,11 +248,10 @@ class CardTableView(QtWidgets.QTableView):
     def __init__(self, model: CardTableModel, parent=None):
         super().__init__(parent)
         self.setModel(model)
-        self.cards = model
         self._elided: dict[tuple, str] = {}
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        model = self.cards
+        model = self.model()
         n = model.rowCount()
         vp = self.viewport()
         if n == 0:
