@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vramgui.core import budget_bytes, estimate_memory, fit, max_batch, max_prompt_tokens
-from vramgui.core.fit import largest_fitting, largest_within
+from vramgui.core.fit import largest_between, largest_fitting, largest_within
 from vramgui.core.units import GB, GIB, MIB
 
 
@@ -98,6 +98,30 @@ def test_vectorised_search_finds_every_bracket_at_once(xs, probes):
     budget = np.array(xs, dtype=np.float64)
     got = largest_within(lambda x: x.astype(np.float64), budget, 1, 2**24, probes)
     assert got.tolist() == np.clip(budget, 0, 2**24).astype(np.int64).tolist()
+
+
+@settings(max_examples=300, deadline=None)
+@given(budget=st.integers(-5, 2**27 + 300), block=st.sampled_from([1, 16, 256]), under=st.integers(0, 2**27),
+       over=st.integers(0, 2**27), known=st.sampled_from(["none", "below", "above", "both"]))
+def test_search_between_known_bounds(budget, block, under, over, known):
+    # memory in blocks: the total at x is x rounded up to the block, so the last x that fits is the
+    # budget rounded down to the block, clamped to [lo - 1, hi]; a point known to fit (``under`` below
+    # the answer) or not to (``over`` above the one after it) must not change the answer, and a
+    # narrow bracket takes one round
+    lo, hi = 0, 2**27
+    want = int(np.clip(budget // block * block, lo - 1, hi))
+    below = max(want - under, lo) if known in ("below", "both") and want >= lo else lo - 1
+    above = min(want + 1 + over, hi) if known in ("above", "both") and want < hi else hi + 1
+    calls = []
+
+    def total_at(xs):
+        calls.append(xs.shape[-1])
+        return -(-xs // block) * block
+
+    got = largest_between(total_at, np.array([float(budget)]), np.array([below]), np.array([above]), lo, hi, 1024)
+    assert got.tolist() == [want]
+    if known == "both" and want >= lo and want < hi and above - below <= 1024:
+        assert len(calls) <= 2                   # the ends, then one round over the bracket
 
 
 def test_kv_capacity_matches_vllm_arithmetic(scenario):

@@ -80,7 +80,9 @@ def count_terms(s: Scenario) -> tuple[np.ndarray, MemoryTerms]:
     depend on prompt, output or batch, so a drag can keep them."""
     valid = set(valid_gpu_counts(s))
     counts = [c for c in _COUNT_CANDIDATES if c in valid]
-    return np.array(counts, dtype=np.int64), stack_terms([memory_terms(s.with_(n_gpus=n)) for n in counts])
+    # (copies without validating again: the counts are valid ones, and only the count changes)
+    return np.array(counts, dtype=np.int64), stack_terms([memory_terms(s.model_copy(update={"n_gpus": n}))
+                                                          for n in counts])
 
 
 def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = None,
@@ -110,11 +112,11 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
     if max_batch is None:
         max_batch = max_batch_from_terms(terms, s.profile, budget, s.prompt_tokens, s.output_tokens, _PROBES,
                                          guesses[1])
-    peaks = [g.peak_flops(s.weight_format.kernel) for g in gpus]
+    cards = _cards(gpus, s.weight_format.kernel)
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
                      min_gpus=min_gpus, max_prompt_tokens=max_prompt, max_batch=max_batch,
-                     decode_tokens_per_s=1.0 / decode_steps(s, gpus, peaks),
-                     compute_known=np.array([p is not None for p in peaks]))
+                     decode_tokens_per_s=1.0 / decode_steps(s, gpus, cards),
+                     compute_known=np.isfinite(cards.peak))
 
 
 def _by_batch_defaults(s: Scenario, gpus: list[GPU]) -> list[list[int]] | None:
@@ -172,7 +174,38 @@ def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, ma
                                                               "compute_known")})
 
 
-def decode_steps(s: Scenario, gpus: list[GPU], peaks: list[float | None]) -> np.ndarray:
+@dataclass(frozen=True)
+class _Cards:
+    """The figures of a list of cards that a table's speed column reads, as arrays."""
+
+    bandwidth: np.ndarray    # bytes/s
+    peak: np.ndarray         # FLOP/s of the weight format's math (inf: no sourced figure)
+    link: np.ndarray         # interconnect bytes/s per direction
+    latency: np.ndarray      # all-reduce latency, s
+
+
+_CARDS: list[tuple[tuple, _Cards]] = []   # ((card objects' ids, kernel), arrays), the last few
+
+
+def _cards(gpus: list[GPU], kernel: str) -> _Cards:
+    """:class:`_Cards` for ``gpus``, kept for the few lists and weight kernels last asked for
+    (the window asks for the same catalog on every change; the objects are kept alive with
+    the key, so an id is not reused while it is kept)."""
+    key = (tuple(id(g) for g in gpus), kernel)
+    for k, hit in _CARDS:
+        if k == key:
+            return hit[1]
+    peaks = [g.peak_flops(kernel) for g in gpus]
+    link, lat = zip(*(link_of(g) for g in gpus), strict=True) if gpus else ((), ())
+    out = _Cards(bandwidth=np.array([g.bandwidth_bytes_per_s for g in gpus], dtype=np.float64),
+                 peak=np.array([p or np.inf for p in peaks], dtype=np.float64),
+                 link=np.array(link, dtype=np.float64), latency=np.array(lat, dtype=np.float64))
+    _CARDS.insert(0, (key, (list(gpus), out)))
+    del _CARDS[4:]
+    return out
+
+
+def decode_steps(s: Scenario, gpus: list[GPU], cards: _Cards | None = None) -> np.ndarray:
     """Decode step time [s] of ``s`` on each card in one numpy call; where the cards use
     different rows of the speed tables (:func:`speed_key`: llama.cpp's CUDA-graph, Metal,
     ROCm or no-graphs costs by vendor), the engine's fields are per-card arrays."""
@@ -186,11 +219,9 @@ def decode_steps(s: Scenario, gpus: list[GPU], peaks: list[float | None]) -> np.
                                                           for k, g in zip(keys, gpus, strict=True)]))
     if s.weight_format.kernel in LOW_BIT_KERNELS:    # its attention's share of the peak depends on the card
         terms = replace(terms, attention_peak=np.array([attention_peak(g, s.weight_format) for g in gpus]))
-    bw = np.array([g.bandwidth_bytes_per_s for g in gpus])
-    peak = np.array([p or np.inf for p in peaks])
-    link, lat = (np.array(x) for x in zip(*(link_of(g) for g in gpus), strict=True))
-    step, _ = decode_from_terms(terms, s.batch, s.context_tokens, (bw, peak, link, lat))
-    return np.broadcast_to(step, bw.shape)
+    c = cards or _cards(gpus, s.weight_format.kernel)
+    step, _ = decode_from_terms(terms, s.batch, s.context_tokens, (c.bandwidth, c.peak, c.link, c.latency))
+    return np.broadcast_to(step, c.bandwidth.shape)
 
 
 class CardTables:
@@ -198,11 +229,12 @@ class CardTables:
     a slider drag does.  The largest prompt per card does not depend on the prompt, nor the
     largest batch on the batch: each is searched again only when a setting it depends on
     changed (the two searches are two thirds of a table's time); the memory terms of every
-    candidate card count are kept while only prompt, output or batch change, and the whole
-    table while only the primary card changes (the table is the same for every primary).
-    When a search must run, the last answers are its guesses: a drag of the batch moves the
-    largest prompt of most cards by nothing or little, and a guess that is still right costs
-    one evaluation instead of a search."""
+    candidate card count are kept for the last eight settings other than prompt, output and
+    batch (a user switching back and forth between two formats or engines finds them kept),
+    and the whole table while only the primary card changes (the table is the same for every
+    primary).  When a search must run, the last answers are its guesses: a drag of the batch
+    moves the largest prompt of most cards by nothing or little, and a guess that is still
+    right costs one evaluation instead of a search; a wrong one still bounds the search."""
 
     def __init__(self) -> None:
         self._gpus: list[GPU] = []
@@ -210,7 +242,7 @@ class CardTables:
         self._last: tuple[tuple | None, CardTable | None] = (None, None)
         self._prompt: tuple[tuple | None, np.ndarray | None] = (None, None)
         self._batch: tuple[tuple | None, np.ndarray | None] = (None, None)
-        self._counts: tuple[tuple | None, tuple | None] = (None, None)
+        self._counts: list[tuple[tuple, tuple]] = []   # (key, count_terms), the last few settings'
 
     def table(self, s: Scenario, gpus: list[GPU]) -> CardTable:
         if len(gpus) != len(self._gpus) or any(a is not b for a, b in zip(gpus, self._gpus, strict=True)):
@@ -228,10 +260,13 @@ class CardTables:
                       batch_defaults(s.profile, s.gpu) if s.profile.small_card_batch else None)
         max_prompt = self._prompt[1] if self._prompt[0] == prompt_key else None
         max_batch = self._batch[1] if self._batch[0] == batch_key else None
-        if self._counts[0] != counts_key:
-            self._counts = (counts_key, count_terms(s))
+        counts = next((hit for k, hit in self._counts if k == counts_key), None)
+        if counts is None:
+            counts = count_terms(s)
+            self._counts.insert(0, (counts_key, counts))
+            del self._counts[8:]
         guesses = (self._prompt[1], self._batch[1])     # the last answers: a drag moves them little
-        t = card_table(s, gpus, max_prompt, max_batch, self._counts[1], guesses)
+        t = card_table(s, gpus, max_prompt, max_batch, counts, guesses)
         self._last = (base, t)
         self._prompt = (prompt_key, t.max_prompt_tokens)
         self._batch = (batch_key, t.max_batch)

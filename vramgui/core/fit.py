@@ -93,58 +93,82 @@ def largest_within(total_at, budget, lo: int, hi: int, probes: int = _PROBES) ->
     takes int64 candidates of shape ``budget.shape + (n,)``, returns totals of that shape
     and is non-decreasing in x."""
     budget = np.asarray(budget, dtype=np.float64)
+    unknown = np.broadcast_to(np.int64(lo - 1), budget.shape)
+    return largest_between(total_at, budget, unknown, np.broadcast_to(np.int64(hi + 1), budget.shape), lo, hi,
+                           probes)
+
+
+def largest_between(total_at, budget: np.ndarray, below: np.ndarray, above: np.ndarray, lo: int, hi: int,
+                    probes: int = _PROBES) -> np.ndarray:
+    """:func:`largest_within` where some totals are already known: per entry, ``below`` is an x
+    known to fit (``lo - 1``: none known) and ``above`` one known not to (``hi + 1``: none), so
+    the answer is searched between them only (fewer rounds than over [lo, hi])."""
     b = budget[..., None]
 
     def fits(xs: np.ndarray) -> np.ndarray:
         return np.asarray(total_at(xs)) <= b
 
-    first = fits(np.full(budget.shape + (1,), lo, dtype=np.int64))[..., 0]
-    last = fits(np.full(budget.shape + (1,), hi, dtype=np.int64))[..., 0]
-    found = largest_fitting(fits, np.full(budget.shape, lo, dtype=np.int64), np.where(first & ~last, hi, lo), probes)
+    start = np.maximum(below, lo)
+    end = np.minimum(above, hi)
+    # where a side is unknown its end of the range is tried (both in one evaluation)
+    ends = fits(np.stack([start, end], axis=-1))
+    first = (below >= lo) | ends[..., 0]
+    last = (above > hi) & ends[..., 1]
+    found = largest_fitting(fits, start, np.where(first & ~last, end, start), probes)
     return np.where(~first, lo - 1, np.where(last, hi, found))
 
 
 def _largest_within_terms(t: MemoryTerms, budget, lo: int, hi: int, total_at, probes: int,
-                          guess=None) -> np.ndarray:
+                          guess=None, step: int = 1) -> np.ndarray:
     """:func:`largest_within` for (stacked) memory terms: ``total_at(terms, x)``.
 
     ``guess``: a likely answer per entry (the last one, during a slider drag).  Where the
     total fits at the guess and not one above it (or, for ``lo - 1``, not at ``lo``; for
-    ``hi``, at ``hi``), the guess is the answer, by monotonicity.  Elsewhere the two totals
-    give a straight line to where the total meets the budget, and that point is checked
-    the same way (memory grows linearly with batch, and with prompt unless attention is
-    eager or the KV cache comes in blocks).  The search runs only for entries neither
-    settles: in the benchmark's drags 60 searches of 845 (a search is five or six
-    evaluations, a guess one or two)."""
+    ``hi``, at ``hi``), the guess is the answer, by monotonicity.  Elsewhere the totals at
+    the guess and ``step`` above it (the allocation's granularity: a KV block) give a straight
+    line to where the total meets the budget, and that point is checked the same way (memory
+    grows linearly with batch, and with prompt unless attention is eager or the KV cache comes
+    in blocks).  Where neither settles it, the points tried bound the answer (``step`` either
+    side of the line's point is tried too, which brackets a total in steps of ``step``), and the
+    search runs between those bounds only."""
     budget = np.asarray(budget, dtype=np.float64)
     shape = np.broadcast(t.weights, t.kv_full, budget).shape
-    t3 = MemoryTerms(**{f: np.broadcast_to(np.asarray(getattr(t, f), dtype=np.float64), shape)[..., None]
+    t3 = MemoryTerms(**{f: np.asarray(getattr(t, f), dtype=np.float64)[..., None]
                         for f in MemoryTerms.__dataclass_fields__})
     budget = np.broadcast_to(budget, shape)
     if guess is None:
         return largest_within(lambda xs: total_at(t3, xs), budget, lo, hi, probes)
     g = np.clip(np.broadcast_to(np.asarray(guess, dtype=np.int64), shape), lo - 1, hi)
-    xs = np.stack([np.maximum(g, lo), np.minimum(np.maximum(g, lo) + 1, hi)], axis=-1)
+    g0 = np.maximum(g, lo)
+    xs = np.stack([g0, np.minimum(g0 + 1, hi), np.minimum(g0 + step, hi)], axis=-1)
     total = np.asarray(total_at(t3, xs), dtype=np.float64)
     ok = total <= budget[..., None]
     settled = np.where(g < lo, ~ok[..., 0], np.where(g >= hi, ok[..., 0], ok[..., 0] & ~ok[..., 1]))
     out = np.array(g)
-    # where the total rises at the guess, a straight line through the two points says where it
+    # where the total rises from the guess, a straight line through the two points says where it
     # meets the budget (exact where memory is linear in x, as in batch): confirm that point too
-    slope = total[..., 1] - total[..., 0]
+    dx = xs[..., 2] - xs[..., 0]
+    slope = (total[..., 2] - total[..., 0]) / np.maximum(dx, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        step = np.floor((budget - total[..., 0]) / slope)
-    line = ~settled & (slope > 0) & np.isfinite(step)
+        jump = np.floor((budget - total[..., 0]) / slope)
+    line = ~settled & (slope > 0) & np.isfinite(jump)
     if line.any():
-        x = np.clip(xs[..., 0] + np.where(line, step, 0).astype(np.int64), lo, hi)
-        ok2 = np.asarray(total_at(t3, np.stack([x, np.minimum(x + 1, hi)], axis=-1))) <= budget[..., None]
+        x = np.clip(xs[..., 0] + np.where(line, jump, 0).astype(np.int64), lo, hi)
+        more = np.stack([x, np.minimum(x + 1, hi), np.maximum(x - step, lo), np.minimum(x + step, hi)], axis=-1)
+        ok2 = np.asarray(total_at(t3, more)) <= budget[..., None]
         hit = line & ok2[..., 0] & (~ok2[..., 1] | (x >= hi))
         out = np.where(hit, x, out)
         settled = settled | hit
+        xs, ok = np.concatenate([xs, more], axis=-1), np.concatenate([ok, ok2], axis=-1)
     todo = ~settled
     if todo.any():
-        sub = MemoryTerms(**{f: getattr(t3, f)[todo] for f in MemoryTerms.__dataclass_fields__})
-        out[todo] = largest_within(lambda xs: total_at(sub, xs), budget[todo], lo, hi, probes)
+        # the total is non-decreasing: the answer is at or above every point that fits, below every one that does not
+        below = np.where(ok, xs, lo - 1).max(axis=-1)
+        above = np.where(ok, hi + 1, xs).min(axis=-1)
+        sub = MemoryTerms(**{f: np.broadcast_to(getattr(t3, f), shape + (1,))[todo]
+                             for f in MemoryTerms.__dataclass_fields__})
+        out[todo] = largest_between(lambda xs: total_at(sub, xs), budget[todo], below[todo], above[todo], lo, hi,
+                                    probes)
     return out
 
 
@@ -155,7 +179,8 @@ def max_prompt_tokens_from_terms(t: MemoryTerms, profile: EngineProfile, budget,
     or one entry per card); -1 where even an empty prompt does not fit.  ``guess``: see
     :func:`_largest_within_terms`."""
     return _largest_within_terms(t, budget, 0, MAX_TOKENS,
-                           lambda t3, x: total_from_terms(t3, profile, x, batch, output), probes, guess)
+                                 lambda t3, x: total_from_terms(t3, profile, x, batch, output), probes, guess,
+                                 profile.kv_block_tokens)
 
 
 def max_batch_from_terms(t: MemoryTerms, profile: EngineProfile, budget, prompt, output=0,
@@ -163,7 +188,7 @@ def max_batch_from_terms(t: MemoryTerms, profile: EngineProfile, budget, prompt,
     """Largest number of sequences that fit ``budget`` per card, for every entry at once;
     0 where not even one does."""
     return _largest_within_terms(t, budget, 1, MAX_BATCH,
-                           lambda t3, x: total_from_terms(t3, profile, prompt, x, output), probes, guess)
+                                 lambda t3, x: total_from_terms(t3, profile, prompt, x, output), probes, guess)
 
 
 def max_prompt_tokens(s: Scenario, budget: float | None = None) -> int | None:
