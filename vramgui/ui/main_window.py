@@ -33,6 +33,9 @@ from .machine_tab import MachineTab
 from .state import ScenarioState
 from .wording import core_name, money
 
+#: The event a change posts to have the window redrawn (:meth:`MainWindow.schedule`).
+REDRAW_EVENT = QtCore.QEvent.Type(QtCore.QEvent.registerEventType())
+
 
 class MainWindow(QtWidgets.QMainWindow):
     redrawn = QtCore.Signal(float)  # seconds the last redraw took
@@ -103,11 +106,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.machine_tab.opened.connect(self.open_option)
         self._build_menus()
         self._build_view_extras()
-        self._pending = False
-        self._timer = QtCore.QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(0)
-        self._timer.timeout.connect(self.redraw)
+        self._pending = False          # a redraw event is posted and not yet served
         self._table = None
         self._tables = CardTables()
         self.measured: list = []
@@ -240,13 +239,26 @@ class MainWindow(QtWidgets.QMainWindow):
 
     # --- drawing -------------------------------------------------------------------------
     def schedule(self) -> None:
-        """Coalesce: however many changes arrive before the event loop runs, draw once."""
-        if not self._timer.isActive():
-            self._timer.start()
+        """Coalesce: however many changes arrive before the event loop runs, draw once.
+
+        The redraw is a posted event of normal priority, which Qt serves before the window's
+        repaint request (posted at low priority by the edited control's own update): the
+        window then repaints once, control and views together.  (A zero timer fired after that
+        request, so each change repainted the window twice: the control, then the views.)"""
+        if not self._pending:
+            self._pending = True
+            QtCore.QCoreApplication.postEvent(self, QtCore.QEvent(REDRAW_EVENT))
+
+    def event(self, e: QtCore.QEvent) -> bool:
+        if e.type() == REDRAW_EVENT:
+            self._pending = False
+            self.redraw()
+            return True
+        return super().event(e)
 
     def busy(self) -> bool:
         """True while a redraw is scheduled."""
-        return self._timer.isActive()
+        return self._pending
 
     def redraw(self) -> None:
         """Charts, breakdown and table in one go, so the window repaints once per change
@@ -257,6 +269,21 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.redraw_inference()
         self.redraw_table()
+        self._flush_scenes()
+
+    def _flush_scenes(self) -> None:
+        """Have the window repaint once, views and all.  A chart's scene turns its items'
+        changes into a repaint of its view on a queued call, which then has the window's pending
+        repaint served at once (QGraphicsScene's "immediately dispatch all pending update
+        requests"): each chart got a repaint of the window of its own, before the other's
+        changes were known.  Here the window's pending repaint request is taken back, both
+        scenes' changes are turned into dirty regions now, and one request is posted again."""
+        app = QtCore.QCoreApplication
+        update = QtCore.QEvent.Type.UpdateRequest
+        app.removePostedEvents(self, update)
+        for chart in (self.memory_chart, self.speed_chart, self.batch_chart):
+            app.sendPostedEvents(chart.scene(), QtCore.QEvent.Type.MetaCall)
+        app.postEvent(self, QtCore.QEvent(update), QtCore.Qt.EventPriority.LowEventPriority.value)
 
     def redraw_training(self) -> None:
         """Fine-tuning: memory vs sequence length and vs micro-batch, and the table judging
