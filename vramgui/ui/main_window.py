@@ -53,6 +53,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self.memory_chart = MemoryChart()
         self.speed_chart = SpeedChart()
         self.batch_chart = TrainingBatchChart()
+        # A change moves curves across the whole plot: the charts repaint their whole view instead of
+        # the scene first mapping every changed item's rectangle into a region (pyqtgraph's minimal mode)
+        for chart in (self.memory_chart, self.speed_chart, self.batch_chart):
+            chart.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.second_chart = QtWidgets.QStackedWidget()
         self.second_chart.addWidget(self.speed_chart)
         self.second_chart.addWidget(self.batch_chart)
