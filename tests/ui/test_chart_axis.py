@@ -158,6 +158,36 @@ def test_curve_bounds_equal_pyqtgraphs(win, qtbot):
     assert compared > 200
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_curve_data_bounds_equal_pyqtgraphs(qtbot, seed):
+    """:meth:`Curve.dataBounds` keeps each data set's extent instead of pyqtgraph's NaN-aware
+    pass on every call: the same bounds, with NaN and inf in the data (log10 of 0 is -inf), a
+    fill level, and pens whose width counts (non-cosmetic) or not; all-NaN data has none."""
+    from vramgui.ui.charts import Curve
+
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.uniform(1, 1e5, 160))
+    y = rng.normal(10, 5, 160)
+    if seed % 2:
+        y[rng.integers(0, 160, 5)] = np.nan
+    if seed % 3 == 0:
+        y[0] = 0.0                        # -inf on a log-y curve
+    pen = pg.mkPen("#123456", width=3)
+    pen.setCosmetic(seed < 3)
+    c = Curve(log_y=seed % 3 == 0, pen=pen, fillLevel=[None, 0.0, 25.0][seed % 3])
+    c.setData(x, y)
+    for ax in (0, 1):
+        c._boundsCache = [None, None]
+        assert c.dataBounds(ax) == pytest.approx(pg.PlotCurveItem.dataBounds(c, ax), rel=1e-12)
+        c._boundsCache = [None, None]
+        assert tuple(c.dataBounds(ax, 0.5)) == pytest.approx(tuple(pg.PlotCurveItem.dataBounds(c, ax, 0.5)))  # its own
+    c.setData(x, y * 2)                   # new data: new extents
+    c._boundsCache = [None, None]
+    assert c.dataBounds(1) == pytest.approx(pg.PlotCurveItem.dataBounds(c, 1), rel=1e-12)
+    c.setData(x, np.full(160, np.nan))
+    assert c.dataBounds(1) == (None, None)
+
+
 def test_stacked_bands_have_no_seams(win, qtbot):
     """The weights band is one opaque colour all along: pyqtgraph filled areas in chunks of
     50 points, and the anti-aliased edges where chunks met left lighter vertical lines (at
