@@ -831,8 +831,9 @@ def test_price_per_card_hour_gives_the_cost_of_a_million_tokens(qtbot, win, tmp_
     assert f"Cost {cost:,.4g} per million generated tokens (served) at 2.49 per card-hour" in win.copy_summary()
     report = win.export_report(tmp_path / "r.json")
     assert json.loads(report.read_text())["speed"]["cost_per_million_tokens"] == pytest.approx(cost, rel=1e-9)
-    # a card without a FLOP/s figure (the A10G's preset) cannot time the prompts: the cost says so
-    drive(qtbot, win, model="llama3.1-8b", gpu="a10g", weights="fp16", gpus=1, batch=4)
+    # a card without a FLOP/s figure (the Tesla P40's preset: no tensor cores, FP16 at 1/64 rate) cannot time the
+    # prompts: the cost says so
+    drive(qtbot, win, model="llama3.1-8b", gpu="tesla-p40", weights="fp16", gpus=1, batch=4)
     assert p.cost.text().split("\n")[0].endswith("per million tokens at batch 4, decode only")
     assert "The prompts' time is not counted: this card has no FLOP/s figure." in p.cost.toolTip()
     p.price.setValue(0)
