@@ -331,8 +331,6 @@ class CardTableView(QtWidgets.QTableView):
         p.end()
 
 
-
-
 class FitPanel(Retranslates, QtWidgets.QWidget):
     """Filter row + sortable table.  ``gpuChosen`` carries the id of a clicked row.
 
