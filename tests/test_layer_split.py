@@ -77,6 +77,10 @@ def test_pipeline_copies_of_each_cards_inputs(scenario):
     long1, long2 = one.with_(prompt_tokens=131_072), two.with_(prompt_tokens=131_072)
     assert float(estimate_memory(long2).activations - estimate_memory(long1).activations) == pytest.approx(
         3 * 131_072 * 512 * 4 + 4 * 512 * 4096 * 4, rel=1e-12)
+    # the Vulkan build too: its backend reports async compute and events, which the pipeline needs
+    vk = two.with_(engine="llamacpp-vulkan")
+    assert float(estimate_memory(vk).activations - estimate_memory(one.with_(engine="llamacpp-vulkan")).activations
+                 ) == pytest.approx(extra, rel=1e-12)
     # engines without llama.cpp's scheduler: nothing of the kind
     hf = one.with_(engine="hf", weights="fp16")
     assert float(estimate_memory(hf.with_(n_gpus=2)).activations) == float(estimate_memory(hf).activations)

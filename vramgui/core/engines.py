@@ -417,7 +417,11 @@ ENGINES["llamacpp-vulkan"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="llamacpp-vulkan", name="llama.cpp (Vulkan)",
     sources={**ENGINES["llamacpp"].sources,
              "overhead": "The Vulkan driver's own context, taken as the CUDA context's ≈ 0.3 GiB (an assumption), "
-                         "is not part of llama.cpp's own totals."},
+                         "is not part of llama.cpp's own totals.",
+             "parallel": ENGINES["llamacpp"].sources["parallel"] + "  A Vulkan build runs the pipeline too: "
+                         "llama-context.cpp enables it only where every card's backend reports async compute and "
+                         "events, and ggml-vulkan.cpp's ggml_backend_vk_device_get_props reports both (async = "
+                         "true, events = true; current builds' source, not a measured log)."},
     notes="llama.cpp built with its Vulkan backend (GGML_VULKAN): the same allocations as the llama.cpp profile; "
           "decode speed calibrated on 2025-2026 builds (b6111-b8163) on NVIDIA and AMD cards, and on Intel's "
           "Arc A770 apart (its driver issues each op far more slowly)."))
