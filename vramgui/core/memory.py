@@ -194,8 +194,8 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         overhead=overhead_bytes(s),
         profile_tokens=float(profile_tokens or 0),
         moe_workspace=moe_workspace_bytes(s),
-        copy_hidden=copies * a.hidden_size * 4.0 if copies > 1 else 0.0,
-        copy_mask=(copies - 1) * 4.0,
+        copy_hidden=copies * a.hidden_size * act if copies > 1 else 0.0,     # the hidden state, in its dtype
+        copy_mask=(copies - 1) * p.mask_bytes,
     )
 
 
