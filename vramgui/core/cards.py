@@ -133,21 +133,26 @@ def _by_batch_defaults(s: Scenario, gpus: list[GPU]) -> list[list[int]] | None:
     return sorted(groups.values(), key=lambda idx: batch_defaults(s.profile, gpus[idx[0]]) != own)
 
 
+def _kept(cache: list, key, make, size: int):
+    """The value kept in ``cache`` (a short list of (key, value), newest first) under ``key``,
+    else ``make()``'s, kept there with the ``size - 1`` newest others.  Keys compare by equality:
+    they hold scenario settings, whose models are unhashable."""
+    for k, hit in cache:
+        if k == key:
+            return hit
+    hit = make()
+    cache.insert(0, (key, hit))
+    del cache[size:]
+    return hit
+
+
 _OTHER_COUNTS: list[tuple[tuple, tuple]] = []   # (scenario key, count_terms) of the other group of cards
 
 
 def _other_counts(s: Scenario) -> tuple:
     """:func:`count_terms` for the group of cards that is not the scenario's own, kept while only
-    prompt, output or batch change (as :class:`CardTables` keeps the own group's; keys compare
-    by equality, their models being unhashable)."""
-    key = s.key(prompt_tokens=0, batch=1, output_tokens=0)
-    for k, hit in _OTHER_COUNTS:
-        if k == key:
-            return hit
-    hit = count_terms(s)
-    _OTHER_COUNTS.insert(0, (key, hit))
-    del _OTHER_COUNTS[4:]
-    return hit
+    prompt, output or batch change (as :class:`CardTables` keeps the own group's)."""
+    return _kept(_OTHER_COUNTS, s.key(prompt_tokens=0, batch=1, output_tokens=0), lambda: count_terms(s), 4)
 
 
 def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, max_batch, counts, guesses) -> CardTable:
@@ -184,25 +189,20 @@ class _Cards:
     latency: np.ndarray      # all-reduce latency, s
 
 
-_CARDS: list[tuple[tuple, _Cards]] = []   # ((card objects' ids, kernel), arrays), the last few
+_CARDS: list[tuple[tuple, tuple]] = []   # ((card objects' ids, kernel), (the cards, arrays)), the last few
 
 
 def _cards(gpus: list[GPU], kernel: str) -> _Cards:
     """:class:`_Cards` for ``gpus``, kept for the few lists and weight kernels last asked for
     (the window asks for the same catalog on every change; the objects are kept alive with
     the key, so an id is not reused while it is kept)."""
-    key = (tuple(id(g) for g in gpus), kernel)
-    for k, hit in _CARDS:
-        if k == key:
-            return hit[1]
-    peaks = [g.peak_flops(kernel) for g in gpus]
-    link, lat = zip(*(link_of(g) for g in gpus), strict=True) if gpus else ((), ())
-    out = _Cards(bandwidth=np.array([g.bandwidth_bytes_per_s for g in gpus], dtype=np.float64),
-                 peak=np.array([p or np.inf for p in peaks], dtype=np.float64),
-                 link=np.array(link, dtype=np.float64), latency=np.array(lat, dtype=np.float64))
-    _CARDS.insert(0, (key, (list(gpus), out)))
-    del _CARDS[4:]
-    return out
+    def make() -> tuple[list[GPU], _Cards]:
+        peaks = [g.peak_flops(kernel) for g in gpus]
+        link, lat = zip(*(link_of(g) for g in gpus), strict=True) if gpus else ((), ())
+        return list(gpus), _Cards(bandwidth=np.array([g.bandwidth_bytes_per_s for g in gpus], dtype=np.float64),
+                                  peak=np.array([p or np.inf for p in peaks], dtype=np.float64),
+                                  link=np.array(link, dtype=np.float64), latency=np.array(lat, dtype=np.float64))
+    return _kept(_CARDS, (tuple(id(g) for g in gpus), kernel), make, 4)[1]
 
 
 def decode_steps(s: Scenario, gpus: list[GPU], cards: _Cards | None = None) -> np.ndarray:
@@ -260,11 +260,7 @@ class CardTables:
                       batch_defaults(s.profile, s.gpu) if s.profile.small_card_batch else None)
         max_prompt = self._prompt[1] if self._prompt[0] == prompt_key else None
         max_batch = self._batch[1] if self._batch[0] == batch_key else None
-        counts = next((hit for k, hit in self._counts if k == counts_key), None)
-        if counts is None:
-            counts = count_terms(s)
-            self._counts.insert(0, (counts_key, counts))
-            del self._counts[8:]
+        counts = _kept(self._counts, counts_key, lambda: count_terms(s), 8)
         guesses = (self._prompt[1], self._batch[1])     # the last answers: a drag moves them little
         t = card_table(s, gpus, max_prompt, max_batch, counts, guesses)
         self._last = (base, t)
