@@ -29,11 +29,9 @@ TIPS = (QT_TRANSLATE_NOOP("FitTable", "Fits on one card (green), on several (amb
         QT_TRANSLATE_NOOP("FitTable", "Most concurrent sequences that fit"),
         QT_TRANSLATE_NOOP("FitTable", "Expected decode speed of one sequence at this batch"))
 FIT, SPLIT, NOFIT = QtGui.QColor("#009E73"), QtGui.QColor("#E69F00"), QtGui.QColor("#D55E00")
-SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1     # a cell's sort key (the machine tab's table sorts by it)
 RIGHT = int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
 
-
-ID_ROLE = QtCore.Qt.ItemDataRole.UserRole + 2
 _DISPLAY, _ALIGN = QtCore.Qt.ItemDataRole.DisplayRole, QtCore.Qt.ItemDataRole.TextAlignmentRole
 _DECORATION, _TOOLTIP = QtCore.Qt.ItemDataRole.DecorationRole, QtCore.Qt.ItemDataRole.ToolTipRole
 
@@ -79,10 +77,6 @@ class CardTableModel(QtCore.QAbstractTableModel):
             return row[2] if c == 0 else None
         if role == _TOOLTIP:
             return row[3] if c == 1 else None
-        if role == SORT_ROLE:
-            return row[1][c]
-        if role == ID_ROLE:
-            return row[4]
         return None
 
     def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802

@@ -55,7 +55,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self.batch_chart = TrainingBatchChart()
         # A change moves curves across the whole plot: the charts repaint their whole view instead of
         # the scene first mapping every changed item's rectangle into a region (pyqtgraph's minimal mode)
-        for chart in (self.memory_chart, self.speed_chart, self.batch_chart):
+        self._charts = (self.memory_chart, self.speed_chart, self.batch_chart)
+        for chart in self._charts:
             chart.setViewportUpdateMode(QtWidgets.QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.second_chart = QtWidgets.QStackedWidget()
         self.second_chart.addWidget(self.speed_chart)
@@ -285,7 +286,7 @@ class MainWindow(QtWidgets.QMainWindow):
         app = QtCore.QCoreApplication
         update = QtCore.QEvent.Type.UpdateRequest
         app.removePostedEvents(self, update)
-        for chart in (self.memory_chart, self.speed_chart, self.batch_chart):
+        for chart in self._charts:
             app.sendPostedEvents(chart.scene(), QtCore.QEvent.Type.MetaCall)
         app.postEvent(self, QtCore.QEvent(update), QtCore.Qt.EventPriority.LowEventPriority.value)
 
