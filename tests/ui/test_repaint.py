@@ -8,8 +8,9 @@ fail when such a request comes back."""
 
 from collections import Counter
 
+import numpy as np
 import pytest
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from vramgui.ui.main_window import MainWindow
 
@@ -71,3 +72,49 @@ def test_an_edit_paints_each_view_once_and_lays_out_nothing(win, qtbot, edit):
     # control's own repaint, and each chart's scene had the window repaint for its view alone: three passes)
     assert events.repaints[win] == 1, f"{edit}: {events.repaints[win]} repaints of the window"
     assert events.paints[win] == 1, f"{edit}: {events.paints[win]} passes over the window"
+
+
+def _pixels(image) -> np.ndarray:
+    image = image.convertToFormat(QtGui.QImage.Format.Format_RGB32)
+    return np.frombuffer(image.constBits(), np.uint32).reshape(image.height(), -1)[:, :image.width()].copy()
+
+
+def _next_row_card(win: MainWindow) -> str:
+    table = win.fit_panel
+    row = table.model.row_of(win.state.scenario.gpu.id)
+    assert 0 <= table.view.rowViewportPosition(row)
+    assert table.view.rowViewportPosition(row + 1) + table.view.rowHeight(row + 1) <= table.view.viewport().height()
+    return table.model.gpu_id(row + 1)
+
+
+SHOWN_EDITS = {
+    **EDITS,
+    # a new primary card changes no figure of the table, only its highlighted row (the old row stayed
+    # highlighted when the selection was made with its signals blocked): the card in the row below,
+    # on screen (a card out of sight scrolls the table, which repaints it all)
+    "GPU picker": lambda p: p.gpu.setCurrentIndex(p.gpu.findData(_next_row_card(p.window()))),
+    "model picker": lambda p: p.model.setCurrentIndex(p.model.findData("mixtral-8x7b")),
+    "number of GPUs": lambda p: p.gpus.setValue(2),
+}
+
+
+@pytest.mark.parametrize("edit", SHOWN_EDITS)
+def test_the_window_shows_after_an_edit_what_a_fresh_render_shows(win, qtbot, edit):
+    """The window repaints only what an edit changed (the charts, the table's rows, the
+    strip's numbers, the edited control) into what it showed before; the result must be
+    the window as a whole repaint draws it, to the pixel.  (The offscreen platform's
+    window grab is that backing store, as the user would see it.)"""
+    table = win.fit_panel
+    table.view.scrollTo(table.model.index(table.model.row_of(win.state.scenario.gpu.id), 0),
+                        QtWidgets.QAbstractItemView.ScrollHint.PositionAtTop)      # the primary's row in sight
+    idle(qtbot, win)
+    before = win.state.scenario
+    SHOWN_EDITS[edit](win.panel)
+    idle(qtbot, win)
+    assert win.state.scenario != before, "the edit changed nothing: not a test"
+    shown = _pixels(win.screen().grabWindow(win.winId()).toImage())
+    fresh = _pixels(win.grab().toImage())
+    assert shown.shape == fresh.shape
+    ys, xs = np.nonzero(shown != fresh)
+    assert len(ys) == 0, (f"{edit}: {len(ys)} pixels left stale in x {xs.min()}-{xs.max()}, "
+                          f"y {ys.min()}-{ys.max()}")

@@ -146,7 +146,7 @@ class CardTableModel(QtCore.QAbstractTableModel):
         if reset:
             self.endResetModel()
         elif any(rows[r] != o for r, o in zip(order, old, strict=True)):
-            # (nothing to repaint when only the primary card moved)
+            # (when only the primary card moved, the selection repaints its rows: _select_primary)
             self.dataChanged.emit(self.index(0, 0), self.index(len(order) - 1, len(COLUMNS) - 1))
 
     def _figures(self, t: CardTable, output_tokens: int, plans: dict, limit: int | None) -> list[tuple]:
@@ -422,10 +422,10 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         row = self.model.row_of(self._primary)
         if row is not None:
             idx = self.model.index(row, 0)
-            sel = self.view.selectionModel()
-            with QtCore.QSignalBlocker(sel):
-                sel.select(idx, QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
-                           | QtCore.QItemSelectionModel.SelectionFlag.Rows)
+            # (the view hears of it and repaints the row left and the row chosen: with the signals blocked,
+            # a new primary card from the picker, which changes no figure, left the old row highlighted)
+            self.view.selectionModel().select(idx, QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                              | QtCore.QItemSelectionModel.SelectionFlag.Rows)
             self.view.scrollTo(idx, QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
 
     def _fit_verdicts(self) -> None:
