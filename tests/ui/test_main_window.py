@@ -490,6 +490,32 @@ def test_compare_cards_draw_capacity_and_usable_lines(qtbot, win):
     assert "NVIDIA L4: usable {u} of 22.5 GiB".format(u=f"{expected[1]:.1f}") in texts
 
 
+def test_a_compared_cards_label_shown_again_follows_ranges_moved_while_hidden(qtbot, win):
+    """The labels of hidden lines are not moved on each range change: one shown again after
+    the ranges moved must stand where pyqtgraph's placement puts it, at the new range."""
+    from pyqtgraph.graphicsItems.InfiniteLine import InfLineLabel
+
+    acts = {a.data(): a for a in win.panel.compare.menu().actions()}
+    acts["a100-80gb"].setChecked(True)
+    settle(qtbot, win)
+    chart = win.memory_chart
+    line = next(line for line in chart.compare_budgets if line.isVisible())
+    before = line.label.pos().x()
+    acts["a100-80gb"].setChecked(False)
+    settle(qtbot, win)
+    assert not line.isVisible()
+    x_range = chart.getPlotItem().vb.viewRange()[0]
+    choose(qtbot, win, win.panel.model, "llama3.1-405b")       # a longer context: the x axis reaches further
+    assert chart.getPlotItem().vb.viewRange()[0] != x_range
+    acts["a100-80gb"].setChecked(True)
+    settle(qtbot, win)
+    assert line.isVisible()
+    shown = (line.label.pos().x(), line.label.pos().y())
+    InfLineLabel.updatePosition(line.label)                    # where pyqtgraph puts it now
+    assert shown == pytest.approx((line.label.pos().x(), line.label.pos().y()))
+    assert shown[0] != pytest.approx(before)                   # (it did have to move)
+
+
 def label_rect(chart, line):
     """A rule label's rectangle in the view box's coordinates."""
     return line.label.mapRectToItem(chart.getPlotItem().vb, line.label.boundingRect())

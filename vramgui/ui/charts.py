@@ -607,7 +607,18 @@ class MarkerLabel(InfLineLabel):
     """A marker's label that moves without pyqtgraph's general geometry: its line is
     horizontal or vertical, so the point along it comes from the line's bounding rectangle
     (see :class:`Marker`), the view rectangle is asked for only when the label has two
-    anchors to choose from, and an anchor set again is not laid out again."""
+    anchors to choose from, and an anchor set again is not laid out again.  While its line
+    is hidden (a compared card's line with no card to compare) a range change leaves it be;
+    it is placed when the line is shown (:meth:`Marker.setVisible`)."""
+
+    stale = False        # a range changed while the line was hidden
+
+    def viewTransformChanged(self):  # noqa: N802 (pyqtgraph's name)
+        if not self.line.isVisible():
+            self.stale = True
+            return
+        self.stale = False
+        super().viewTransformChanged()
 
     def updatePosition(self):  # noqa: N802 (pyqtgraph's name)
         self._endpoints = (None, None)
@@ -641,6 +652,12 @@ class Marker(pg.InfiniteLine):
         self.setZValue(1)            # over the bands (0 and below) and a chart's veils
         if label is not None:
             self.label = MarkerLabel(self, text=label, **(labelOpts or {}))
+
+    def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt's name)
+        super().setVisible(visible)
+        label = getattr(self, "label", None)
+        if visible and isinstance(label, MarkerLabel) and label.stale:
+            label.viewTransformChanged()
 
     def _computeBoundingRect(self):  # noqa: N802
         vb = self.getViewBox()
