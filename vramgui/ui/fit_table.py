@@ -203,6 +203,10 @@ class CardTableModel(QtCore.QAbstractTableModel):
         """The text of a shown cell."""
         return self._cells(self._order[row])[column]
 
+    def row_cells(self, row: int) -> tuple[str, ...]:
+        """The texts of a shown row, one per column."""
+        return self._cells(self._order[row])
+
     def colour(self, row: int) -> QtGui.QColor:
         """The verdict colour of a shown row."""
         return self._rows[self._order[row]][2]
@@ -243,7 +247,7 @@ class CardTableView(QtWidgets.QTableView):
     def __init__(self, model: CardTableModel, parent=None):
         super().__init__(parent)
         self.setModel(model)
-        self._texts: dict[tuple, QtGui.QStaticText] = {}     # (text, room, font) -> its laid-out, elided text
+        self._texts: dict[tuple, tuple] = {}     # (text, room, font) -> its laid-out, elided text and its width
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         model = self.model()
@@ -275,6 +279,17 @@ class CardTableView(QtWidgets.QTableView):
         tall = fm.height()                         # a line of text, centred as Qt's delegate centres it
         right = (columns[-1][1] + columns[-1][2]) if columns else 0
         line = 1 if self.showGrid() else 0        # a cell leaves its last row and column of pixels to the grid
+        # per shown column: (column, left edge of its text, room for it, right-aligned); the verdict's text
+        # starts after its colour swatch
+        cells = []
+        for c, x, w in columns:
+            x0, x1 = x + self.MARGIN, x + w - line - 1 - self.MARGIN
+            if c == 0:
+                x0 += self.SWATCH + 2 * self.MARGIN
+            cells.append((c, x0, x1 - x0 + 1, c >= 2))
+        swatch_x = columns[0][1] + self.MARGIN if columns and columns[0][0] == 0 else None
+        texts = self._texts
+        point = QtCore.QPointF
         p = QtGui.QPainter(vp)
         for r in range(first, last + 1):
             y = self.rowViewportPosition(r)
@@ -282,26 +297,23 @@ class CardTableView(QtWidgets.QTableView):
             sel = r in selected
             p.fillRect(QtCore.QRect(0, y, right, h), fills[2] if sel else fills[r % 2])
             p.setPen(inks[sel])
-            for c, x, w in columns:
-                x0, x1 = x + self.MARGIN, x + w - line - 1 - self.MARGIN
-                if c == 0:
-                    p.fillRect(QtCore.QRect(x0, y + (h - self.SWATCH) // 2, self.SWATCH, self.SWATCH),
-                               model.colour(r))
-                    x0 += self.SWATCH + 2 * self.MARGIN
-                text = model.cell(r, c)
-                room = x1 - x0 + 1
-                key = (text, room, font_key)
-                shown = self._texts.get(key)
+            if swatch_x is not None:
+                p.fillRect(QtCore.QRect(swatch_x, y + (h - self.SWATCH) // 2, self.SWATCH, self.SWATCH),
+                           model.colour(r))
+            row = model.row_cells(r)
+            top = y + (h - tall) // 2
+            for c, x0, room, right_aligned in cells:
+                key = (row[c], room, font_key)
+                shown = texts.get(key)
                 if shown is None:
-                    if len(self._texts) > 4096:
-                        self._texts.clear()
-                    shown = self._texts[key] = QtGui.QStaticText(
-                        fm.elidedText(text, QtCore.Qt.TextElideMode.ElideMiddle, room))
-                    shown.setTextFormat(QtCore.Qt.TextFormat.PlainText)
-                    shown.prepare(QtGui.QTransform(), font)
+                    if len(texts) > 4096:
+                        texts.clear()
+                    static = QtGui.QStaticText(fm.elidedText(row[c], QtCore.Qt.TextElideMode.ElideMiddle, room))
+                    static.setTextFormat(QtCore.Qt.TextFormat.PlainText)
+                    static.prepare(QtGui.QTransform(), font)
+                    shown = texts[key] = (static, static.size().width())
                 # (placed as drawText places a line in a rectangle: right-aligned numbers end at its right edge)
-                left = x0 + room - shown.size().width() if c >= 2 else x0
-                p.drawStaticText(QtCore.QPointF(left, y + (h - tall) // 2), shown)
+                p.drawStaticText(point(x0 + room - shown[1] if right_aligned else x0, top), shown[0])
         current = self.currentIndex()
         if self.hasFocus() and current.isValid() and first <= current.row() <= last:   # the keyboard's cell
             rect = self.visualRect(current)           # (the text's part of the cell, as Qt frames it)
