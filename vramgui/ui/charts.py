@@ -603,6 +603,36 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         return image
 
 
+class Veil(QtWidgets.QGraphicsRectItem):
+    """A translucent band across the whole height of a plot between two x values (data
+    units), under the markers: a plain Qt rectangle, painted by Qt without a call into
+    Python (pyqtgraph's LinearRegionItem measured its bounds from the view on every repaint,
+    a sixth of a memory chart's paint).  Its height follows the plot's y range."""
+
+    def __init__(self, plot: pg.PlotItem, brush: QtGui.QBrush):
+        super().__init__()
+        self._region = (0.0, 1.0)
+        self.setPen(QtGui.QPen(QtCore.Qt.PenStyle.NoPen))
+        self.setBrush(brush)
+        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+        self.vb = plot.vb
+        plot.addItem(self, ignoreBounds=True)
+        self.vb.sigYRangeChanged.connect(self._fit)
+
+    def getRegion(self) -> tuple[float, float]:  # noqa: N802 (pyqtgraph's name, as LinearRegionItem)
+        return self._region
+
+    def setRegion(self, region: tuple[float, float]) -> None:  # noqa: N802
+        self._region = (float(region[0]), float(region[1]))
+        self._fit()
+
+    def _fit(self, *_) -> None:
+        (x0, x1), (y0, y1) = self._region, self.vb.viewRange()[1]
+        rect = QtCore.QRectF(x0, y0, x1 - x0, y1 - y0)
+        if rect != self.rect():
+            self.setRect(rect)
+
+
 class MarkerLabel(InfLineLabel):
     """A marker's label that moves without pyqtgraph's general geometry: its line is
     horizontal or vertical, so the point along it comes from the line's bounding rectangle
@@ -826,14 +856,12 @@ class MemoryChart(pg.PlotWidget):
         self.spill.setVisible(False)
         # prompts whose context (prompt + output) passes the model's own limit: a grey veil,
         # named at its foot on the right (the legend and the markers' labels hold the top)
-        self.beyond = pg.LinearRegionItem(orientation="vertical", movable=False, brush=_fill(GREY, 40),
-                                          pen=pg.mkPen(None))
+        self.beyond = Veil(p, _fill(GREY, 40))
         self.beyond.setZValue(0.5)            # over the bands, under the markers
         self.beyond.setVisible(False)
         self.beyond_label = pg.TextItem("", color="#404040", fill=pg.mkBrush(255, 255, 255, 200), anchor=(1, 1))
         self.beyond_label.setZValue(20)       # over the markers that cross it
         self.beyond_label.setVisible(False)
-        p.addItem(self.beyond, ignoreBounds=True)
         p.addItem(self.beyond_label, ignoreBounds=True)
         cache_static_items(p)
         self.readout = pg.TextItem(color="#202020", fill=pg.mkBrush(255, 255, 255, 220), anchor=(0, 0))
