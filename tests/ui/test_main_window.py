@@ -283,6 +283,18 @@ def test_fit_table_sorted_by_a_clicked_column_stays_sorted_as_the_scenario_chang
     panel.search.setText("")
 
 
+def test_the_window_opens_with_the_primary_cards_row_in_sight(qtbot, win):
+    """The RTX 4090 is the 28th card by decode speed: the table scrolls to it (a scroll asked
+    for as the window was built, before the table had its size, was lost)."""
+    settle(qtbot, win)
+    view, model = win.fit_panel.view, win.fit_panel.model
+    row = model.row_of("rtx4090")
+    assert row > view.viewport().height() // view.rowHeight(0)          # (below the first screenful)
+    top = view.rowViewportPosition(row)
+    assert 0 <= top and top + view.rowHeight(row) <= view.viewport().height()
+    assert [i.row() for i in view.selectionModel().selectedRows()] == [row]
+
+
 def test_fit_table_cells_paint_the_verdict_colour_and_the_selection(qtbot, win):
     from vramgui.ui.fit_table import FIT, NOFIT, CardTableView
     panel = win.fit_panel

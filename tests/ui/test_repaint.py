@@ -80,11 +80,15 @@ def _pixels(image) -> np.ndarray:
 
 
 def _next_row_card(win: MainWindow) -> str:
-    table = win.fit_panel
-    row = table.model.row_of(win.state.scenario.gpu.id)
-    assert 0 <= table.view.rowViewportPosition(row)
-    assert table.view.rowViewportPosition(row + 1) + table.view.rowHeight(row + 1) <= table.view.viewport().height()
-    return table.model.gpu_id(row + 1)
+    """The card of a row next to the primary card's, both in sight."""
+    view, model = win.fit_panel.view, win.fit_panel.model
+    row = model.row_of(win.state.scenario.gpu.id)
+
+    def shown(r: int) -> bool:
+        return 0 <= r < model.rowCount() and 0 <= view.rowViewportPosition(r) and \
+            view.rowViewportPosition(r) + view.rowHeight(r) <= view.viewport().height()
+    assert shown(row)
+    return model.gpu_id(next(r for r in (row + 1, row - 1) if shown(r)))
 
 
 SHOWN_EDITS = {
@@ -118,3 +122,21 @@ def test_the_window_shows_after_an_edit_what_a_fresh_render_shows(win, qtbot, ed
     ys, xs = np.nonzero(shown != fresh)
     assert len(ys) == 0, (f"{edit}: {len(ys)} pixels left stale in x {xs.min()}-{xs.max()}, "
                           f"y {ys.min()}-{ys.max()}")
+
+
+def test_a_new_primary_card_repaints_the_rows_not_the_column_titles(win, qtbot):
+    """Choosing another card moves the table's highlight; the column titles stay as they are
+    (sharing the table's selection, the header repainted itself whenever the highlighted
+    row moved, on most edits)."""
+    app = QtWidgets.QApplication.instance()
+    idle(qtbot, win)
+    events = Events()
+    app.installEventFilter(events)
+    try:
+        SHOWN_EDITS["GPU picker"](win.panel)
+        idle(qtbot, win)
+    finally:
+        app.removeEventFilter(events)
+    view = win.fit_panel.view
+    assert events.paints[view.viewport()] == 1
+    assert events.paints[view.horizontalHeader().viewport()] == 0

@@ -363,6 +363,14 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         for col, width in enumerate((self.VERDICT_MIN, 240, 80, 80, 84, 48, 112, 76, 96)):
             self.view.setColumnWidth(col, width)
         header.setStretchLastSection(False)
+        # Column titles in bold, as Qt draws the titles of columns that hold a selected cell (with a whole
+        # row selected, all of them).  The header keeps a selection of its own: sharing the table's, it
+        # repainted itself whenever the primary card's row moved, a quarter of a change's table paint.
+        header.setHighlightSections(False)
+        header.setSelectionModel(QtCore.QItemSelectionModel(self.model, header))
+        bold = header.font()
+        bold.setBold(True)
+        header.setFont(bold)
         # a name too long for its cell loses its middle ("NVIDIA H100 80…HBM3 (SXM5)"): the end
         # tells cards of one family apart, the start their vendor
         self.view.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
@@ -438,7 +446,15 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
             # a new primary card from the picker, which changes no figure, left the old row highlighted)
             self.view.selectionModel().select(idx, QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
                                               | QtCore.QItemSelectionModel.SelectionFlag.Rows)
-            self.view.scrollTo(idx, QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
+            self._show_primary()
+
+    def _show_primary(self) -> None:
+        """Scroll the primary card's row into sight, if it is not.  Also when the table gets its
+        size: a scroll asked for before (the first table, as the window is built) was lost, and
+        the window opened on the top rows, the primary card's not among them."""
+        row = self.model.row_of(self._primary)
+        if row is not None:
+            self.view.scrollTo(self.model.index(row, 0), QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
 
     def _fit_verdicts(self) -> None:
         """Size the verdict column to the verdicts shown: the width of the short ones
@@ -480,6 +496,7 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
         if obj is self.view.viewport() and event.type() == QtCore.QEvent.Type.Resize:
             self._fit_card_column()
+            self._show_primary()
         return False
 
     def row_texts(self) -> list[tuple[str, str]]:
