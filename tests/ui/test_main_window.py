@@ -295,6 +295,30 @@ def test_the_window_opens_with_the_primary_cards_row_in_sight(qtbot, win):
     assert [i.row() for i in view.selectionModel().selectedRows()] == [row]
 
 
+def test_fit_table_card_tooltips_give_memory_bandwidth_and_a_missing_flops_figure(qtbot, win):
+    """Each card's name carries its memory (MiB, as the driver reports it: 24,564 for the RTX 4090,
+    11,264 for the GTX 1080 Ti, presets/gpus) and bandwidth; a card with no FLOP/s figure for the
+    weights' math (the GTX 1080 Ti has none) says its speed is bandwidth-only.  Kept per card list,
+    format and language: they follow a format change and a language switch."""
+    from test_i18n import choose_language
+
+    panel = win.fit_panel
+
+    def tip(gpu_id: str) -> str:
+        return panel.model.index(panel.model.row_of(gpu_id), 1).data(QtCore.Qt.ItemDataRole.ToolTipRole)
+    settle(qtbot, win)
+    assert tip("rtx4090") == "NVIDIA GeForce RTX 4090: 24,564 MiB (as the driver reports it), 1,008 GB/s"
+    assert tip("gtx1080ti") == ("NVIDIA GeForce GTX 1080 Ti: 11,264 MiB (as the driver reports it), 484 GB/s"
+                                "; no FLOP/s figure: speed is bandwidth-only")
+    choose(qtbot, win, win.panel.weights, "int8")
+    assert tip("rtx4090").endswith("1,008 GB/s") and tip("gtx1080ti").endswith("bandwidth-only")
+    choose_language(qtbot, win, "zh_CN")
+    try:
+        assert "MiB" in tip("rtx4090") and "as the driver reports it" not in tip("rtx4090")
+    finally:
+        choose_language(qtbot, win, "en")
+
+
 def test_fit_table_cells_paint_the_verdict_colour_and_the_selection(qtbot, win):
     from vramgui.ui.fit_table import FIT, NOFIT, CardTableView
     panel = win.fit_panel

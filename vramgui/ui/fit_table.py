@@ -55,7 +55,8 @@ class CardTableModel(QtCore.QAbstractTableModel):
         self._order: list[int] = []              # the rows shown, as indices into _rows
         self._sort = (0, QtCore.Qt.SortOrder.AscendingOrder)
         self._filter = ("", "")                  # (category, lower-case text)
-        self._tips: dict[tuple, str] = {}        # (card's shown facts, FLOP/s known, language) -> tip
+        self._tips: tuple = (None, [], [])       # (cards, FLOP/s known, language), the cards' tips, the cards
+        self._verdict_texts: tuple[str | None, dict] = (None, {})   # (language, (fits, cards) -> verdict)
         self._cached: dict[int, tuple] = {}      # texts of the rows formatted since the update
 
     # --- Qt's model interface -------------------------------------------------------------
@@ -161,6 +162,10 @@ class CardTableModel(QtCore.QAbstractTableModel):
         decode, known = t.decode_tokens_per_s.tolist(), t.compute_known.tolist()
         needed = t.needed_each.tolist()
         language = current_language()
+        tips = self._card_tips(t.gpus, known, language)
+        if self._verdict_texts[0] != language:
+            self._verdict_texts = (language, {})
+        verdicts = self._verdict_texts[1]              # (fits, fewest cards) -> its words
         rows = []
         for r, g in enumerate(t.gpus):
             plan = plans.get(g.id)
@@ -168,7 +173,9 @@ class CardTableModel(QtCore.QAbstractTableModel):
             ctx = None if max_prompt[r] < 0 else max_prompt[r] + output_tokens
             status = 0 if fits[r] else 1 if n else 2
             tok_s = decode[r]
-            verdict = fit_verdict(fits[r], n)
+            verdict = verdicts.get((fits[r], n))
+            if verdict is None:
+                verdict = verdicts[fits[r], n] = fit_verdict(fits[r], n)
             if plan is not None and not fits[r]:          # partial offload instead of more cards
                 verdict = plan_cell(plan)
                 status = {"gpu": 0, "partial": 1, "cpu": 2, "none": 2}[plan.level]
@@ -177,16 +184,24 @@ class CardTableModel(QtCore.QAbstractTableModel):
             sort = (status * 1e9 - speed, g.name, needed[r], budget[r], headroom[r],
                     n or 10**6, -1 if ctx is None else ctx, max_batch[r], speed)
             figures = (verdict, g.name, needed[r], budget[r], headroom[r], n, ctx, limit, max_batch[r], tok_s, language)
-            key = (g.name, g.memory_mib, g.memory_mib_basis, g.memory_bandwidth_gb_s, known[r], language)
-            tip = self._tips.get(key)
-            if tip is None:
+            rows.append((figures, sort, (FIT, SPLIT, NOFIT)[status], tips[r], g.id))
+        return rows
+
+    def _card_tips(self, gpus: list, known: list[bool], language: str) -> list[str]:
+        """Each card's tooltip (its memory, how that figure was read, its bandwidth, and whether
+        its speed is bandwidth-only), kept while the cards, which of them have a FLOP/s figure
+        for the weight format, and the language stay the same."""
+        key = (tuple(id(g) for g in gpus), tuple(known), language)
+        if self._tips[0] != key:
+            tips = []
+            for g, k in zip(gpus, known, strict=True):
                 basis = translate("Formats", MEMORY_BASIS.get(g.memory_mib_basis, g.memory_mib_basis))
                 tip = f"{g.name}: {num(g.memory_mib)} MiB ({basis}), {num(g.memory_bandwidth_gb_s)} GB/s"
-                if not known[r]:
+                if not k:
                     tip += translate("FitTable", "; no FLOP/s figure: speed is bandwidth-only")
-                self._tips[key] = tip
-            rows.append((figures, sort, (FIT, SPLIT, NOFIT)[status], tip, g.id))
-        return rows
+                tips.append(tip)
+            self._tips = (key, tips, list(gpus))        # (the cards kept with their ids: no id is reused)
+        return self._tips[1]
 
     def _cells(self, r: int) -> tuple[str, ...]:
         """The texts of row ``r`` (an index into the rows), formatted once per update."""
@@ -376,6 +391,7 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         self.view.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         self.view.setWordWrap(False)     # (a wrapped text is elided per line: "Apple M3 …40-core …")
         self._verdict_width = self.VERDICT_MIN
+        self._advances: tuple = (None, {})      # (font, language), text -> width in pixels
         self._names: frozenset = frozenset()
         self._name_width = 240                  # the longest name's, once a table is shown
         self.view.viewport().installEventFilter(self)
@@ -465,9 +481,18 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         if not verdicts:
             return
         fm = self.view.fontMetrics()
-        short = max(fm.horizontalAdvance(v) for v in (fit_verdict(True, None), fit_verdict(False, 64),
-                                                        fit_verdict(False, None)))
-        widest = max(short, *(fm.horizontalAdvance(v) for v in verdicts))
+        key = (self.view.font().key(), current_language())
+        if self._advances[0] != key:                     # (text widths, kept per font and language)
+            self._advances = (key, {})
+        advances = self._advances[1]
+
+        def advance(text: str) -> int:
+            width = advances.get(text)
+            if width is None:
+                width = advances[text] = fm.horizontalAdvance(text)
+            return width
+        short = max(advance(v) for v in (fit_verdict(True, None), fit_verdict(False, 64), fit_verdict(False, None)))
+        widest = max(short, *(advance(v) for v in verdicts))
         icon = self.view.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_SmallIconSize)
         width = min(max(widest + icon + 24, self.VERDICT_MIN), self.VERDICT_MAX)
         if width != self._verdict_width:
