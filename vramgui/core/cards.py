@@ -23,7 +23,7 @@ from .fit import (
     usable_bytes,
     valid_gpu_counts,
 )
-from .memory import MemoryTerms, estimate_memory, memory_terms, stack_terms, total_from_terms
+from .memory import MemoryTerms, memory_terms, stack_terms, total_from_terms
 from .presets import GPU
 from .scenario import Scenario
 from .speed import (
@@ -98,21 +98,21 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
     split = _by_batch_defaults(s, gpus)
     if split:
         return _merged(s, gpus, split, max_prompt, max_batch, counts, guesses)
-    budget = budgets(s, gpus)
-    needed = float(estimate_memory(s).total)
+    cards = _cards(gpus, s.weight_format.kernel)
+    budget = usable_bytes(s, cards.memory, cards.share)
+    terms = memory_terms(s)
+    needed = float(total_from_terms(terms, s.profile, s.prompt_tokens, s.batch, s.output_tokens))
     n, terms_n = counts if counts is not None else count_terms(s)
     # needed per card with n cards, for every candidate n at once; the first n that fits each card
     need_n = total_from_terms(terms_n, s.profile, s.prompt_tokens, s.batch, s.output_tokens)[:, 0]
     ok = need_n[None, :] <= budget[:, None]
     min_gpus = np.where(ok.any(axis=1), n[np.argmax(ok, axis=1)], 0) if n.size else np.zeros(len(gpus), np.int64)
-    terms = memory_terms(s)
     if max_prompt is None:
         max_prompt = max_prompt_tokens_from_terms(terms, s.profile, budget, s.batch, s.output_tokens, _PROBES,
                                                   guesses[0])
     if max_batch is None:
         max_batch = max_batch_from_terms(terms, s.profile, budget, s.prompt_tokens, s.output_tokens, _PROBES,
                                          guesses[1])
-    cards = _cards(gpus, s.weight_format.kernel)
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
                      min_gpus=min_gpus, max_prompt_tokens=max_prompt, max_batch=max_batch,
                      decode_tokens_per_s=1.0 / decode_steps(s, gpus, cards),
@@ -187,6 +187,8 @@ class _Cards:
     peak: np.ndarray         # FLOP/s of the weight format's math (inf: no sourced figure)
     link: np.ndarray         # interconnect bytes/s per direction
     latency: np.ndarray      # all-reduce latency, s
+    memory: np.ndarray       # bytes
+    share: np.ndarray        # the share of it the GPU may use (unified memory)
 
 
 _CARDS: list[tuple[tuple, tuple]] = []   # ((card objects' ids, kernel), (the cards, arrays)), the last few
@@ -201,8 +203,13 @@ def _cards(gpus: list[GPU], kernel: str) -> _Cards:
         link, lat = zip(*(link_of(g) for g in gpus), strict=True) if gpus else ((), ())
         return list(gpus), _Cards(bandwidth=np.array([g.bandwidth_bytes_per_s for g in gpus], dtype=np.float64),
                                   peak=np.array([p or np.inf for p in peaks], dtype=np.float64),
-                                  link=np.array(link, dtype=np.float64), latency=np.array(lat, dtype=np.float64))
+                                  link=np.array(link, dtype=np.float64), latency=np.array(lat, dtype=np.float64),
+                                  memory=np.array([g.memory_bytes for g in gpus], dtype=np.float64),
+                                  share=np.array([g.gpu_share for g in gpus], dtype=np.float64))
     return _kept(_CARDS, (tuple(id(g) for g in gpus), kernel), make, 4)[1]
+
+
+_KEYS: list[tuple[tuple, tuple]] = []   # ((engine, card objects' ids), (their speed_key, the cards)), the last few
 
 
 def decode_steps(s: Scenario, gpus: list[GPU], cards: _Cards | None = None) -> np.ndarray:
@@ -210,7 +217,8 @@ def decode_steps(s: Scenario, gpus: list[GPU], cards: _Cards | None = None) -> n
     different rows of the speed tables (:func:`speed_key`: llama.cpp's CUDA-graph, Metal,
     ROCm or no-graphs costs by vendor), the engine's fields are per-card arrays."""
     terms = speed_terms(s)
-    keys = [speed_key(s.profile, g) for g in gpus]
+    keys = _kept(_KEYS, (s.profile.id, tuple(id(g) for g in gpus)),
+                 lambda: ([speed_key(s.profile, g) for g in gpus], list(gpus)), 4)[0]
     if len(set(keys)) > 1:
         rows = {k: engine_terms(k, s) for k in set(keys)}
         terms = replace(terms, **{f: np.array([rows[k][f] for k in keys]) for f in ENGINE_FIELDS})
