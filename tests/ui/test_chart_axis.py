@@ -242,3 +242,34 @@ def test_band_fills_look_as_pyqtgraphs(win, qtbot):
     edges[:, :-1] |= grad
     edges[:, 1:] |= grad
     assert not (diff > 0)[~edges].any()
+
+
+def test_kept_grid_images_match_a_fresh_render(win, qtbot):
+    """The grid keeps each side's lines and the row of vertical lines by that side's range,
+    and the image by both: after each of 40 random edits (ranges moving on one side, the
+    other or both) every plot's image is the one drawn from scratch for its ranges now."""
+    import random
+
+    rng = random.Random(9)
+    p = win.panel
+    edits = [lambda: p.prompt.slider.setValue(rng.randrange(0, 1001)),
+             lambda: p.batch.slider.setValue(rng.randrange(0, 1001)),
+             lambda: p.model.setCurrentIndex(rng.randrange(p.model.count())),
+             lambda: p.gpu.setCurrentIndex(rng.randrange(p.gpu.count())),
+             lambda: p.output.slider.setValue(rng.randrange(0, 1001))]
+    plots = [win.memory_chart.getPlotItem(), win.speed_chart.thr, win.speed_chart.step]
+    checked = 0
+    for _ in range(40):
+        rng.choice(edits)()
+        settle(qtbot, win)
+        win.memory_chart.viewport().repaint()
+        win.speed_chart.viewport().repaint()
+        for plot in plots:
+            grid = plot.chart_grid
+            rect = grid.boundingRect()
+            w, h = rect.width(), rect.height()
+            ratio = grid._image[1].devicePixelRatio()
+            fresh = grid._render(int(w * ratio), int(h * ratio), ratio, grid.lines(w, "x"), grid.lines(h, "y"))
+            assert grid._image[1] == fresh
+            checked += 1
+    assert checked == 120

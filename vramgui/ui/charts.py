@@ -504,7 +504,8 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
         self.ink, self.alpha, self.background = QtGui.QColor("#202020"), alpha, QtGui.QColor("#ffffff")
         self._image: tuple[tuple, QtGui.QImage] | None = None
-        self._lines: tuple[tuple, list, list] | None = None      # (range, size, alpha) -> x and y lines
+        self._lines: list[tuple[tuple, list] | None] = [None, None]   # per side: (range, length, ...), its lines
+        self._row: tuple[tuple, np.ndarray] | None = None             # (x side, colours), the vertical lines' row
         plot.vb.sigResized.connect(self._resized)
         plot.vb.sigRangeChanged.connect(lambda *_: self.update())
 
@@ -536,16 +537,22 @@ class PlotGrid(QtWidgets.QGraphicsObject):
                     out.append(((frac if orientation == "x" else 1.0 - frac) * length, alpha))
         return out
 
+    def _side(self, axis: int, length: float) -> tuple[tuple, list]:
+        """(key, lines) of one side (0: x, the vertical lines; 1: y), kept while its range, length,
+        alpha and log mode stay: most changes move one range of a plot, not both."""
+        name = "bottom" if axis == 0 else "left"
+        key = (tuple(self.plot.vb.viewRange()[axis]), length, self.alpha, self.plot.getAxis(name).logMode)
+        kept = self._lines[axis]
+        if kept is None or kept[0] != key:
+            kept = self._lines[axis] = (key, self.lines(length, "x" if axis == 0 else "y"))
+        return kept
+
     def paint(self, p, opt, widget=None):
         rect = self.boundingRect()
         w, h = rect.width(), rect.height()
         if w < 1 or h < 1:
             return
-        key = (tuple(map(tuple, self.plot.vb.viewRange())), w, h, self.alpha,
-               self.plot.getAxis("bottom").logMode, self.plot.getAxis("left").logMode)
-        if self._lines is None or self._lines[0] != key:
-            self._lines = (key, self.lines(w, "x"), self.lines(h, "y"))
-        xs, ys = self._lines[1], self._lines[2]
+        (x_key, xs), (y_key, ys) = self._side(0, w), self._side(1, h)
         if widget is None:      # an export (the grid is never cached): vector lines over its background
             pen = QtGui.QPen()
             pen.setCosmetic(True)
@@ -562,9 +569,12 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         # whole device pixels, drawn at their own size without smoothing: a copy (0.04 ms); into the
         # box's fractional size Qt scales the image (0.16 ms, 1 ms smoothed).  A fraction of a pixel
         # left at the right and bottom edges shows the chart's background, the same colour.
-        image_key = (key, ratio, self.ink.rgb(), self.background.rgb())     # (the lines follow from ``key``)
-        if self._image is None or self._image[0] != image_key:
-            self._image = (image_key, self._render(int(w * ratio), int(h * ratio), ratio, xs, ys))
+        colours = (ratio, self.ink.rgb(), self.background.rgb())
+        if self._image is None or self._image[0] != (x_key, y_key, colours):
+            row_key = (x_key, colours)
+            if self._row is None or self._row[0] != row_key:      # the vertical lines: one row, kept
+                self._row = (row_key, self._row_rgb(int(w * ratio), ratio, xs))
+            self._image = ((x_key, y_key, colours), self._render_rows(self._row[1], int(h * ratio), ratio, ys))
         smooth = QtGui.QPainter.RenderHint.SmoothPixmapTransform
         was_smooth = p.testRenderHint(smooth)
         p.setRenderHint(smooth, False)
@@ -575,26 +585,36 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         """The background with the grid blended in, ``w`` x ``h`` device pixels: a row with
         the vertical lines repeated down the image, and the rows of the horizontal lines
         blended over it (lines on one pixel blend as if drawn one over the other)."""
+        return self._render_rows(self._row_rgb(w, ratio, xs), h, ratio, ys)
+
+    @staticmethod
+    def _coverage(lines, n: int, ratio: float) -> np.ndarray:
+        """Alpha of the ink on each of ``n`` pixels: 1 - product of (1 - alpha) over its lines."""
+        clear = np.ones(n)
+        if lines:
+            at, alpha = np.array(lines, dtype=np.float64).T
+            np.multiply.at(clear, np.clip((at * ratio).astype(np.int64), 0, n - 1), 1.0 - alpha)
+        return 1.0 - clear
+
+    def _row_rgb(self, w: int, ratio: float, xs) -> np.ndarray:
+        """One row of ``w`` pixels: the background with the vertical lines blended in, (w, 3) floats."""
         bg = np.array(self.background.getRgb()[:3], dtype=np.float64)
         ink = np.array(self.ink.getRgb()[:3], dtype=np.float64)
+        cols = self._coverage(xs, w, ratio)[:, None]
+        return bg * (1 - cols) + ink * cols
 
-        def coverage(lines, n: int) -> np.ndarray:
-            """Alpha of the ink on each of ``n`` pixels: 1 - product of (1 - alpha) over its lines."""
-            clear = np.ones(n)
-            if lines:
-                at, alpha = np.array(lines, dtype=np.float64).T
-                np.multiply.at(clear, np.clip((at * ratio).astype(np.int64), 0, n - 1), 1.0 - alpha)
-            return 1.0 - clear
+    def _render_rows(self, row: np.ndarray, h: int, ratio: float, ys) -> QtGui.QImage:
+        """``row`` repeated down ``h`` pixels, the horizontal lines blended over it."""
+        ink = np.array(self.ink.getRgb()[:3], dtype=np.float64)
 
         def packed(rgb: np.ndarray) -> np.ndarray:
             px = np.rint(rgb).astype(np.uint32)
             return (0xFF << 24) | (px[..., 0] << 16) | (px[..., 1] << 8) | px[..., 2]
 
-        cols = coverage(xs, w)[:, None]
-        row = bg * (1 - cols) + ink * cols                         # (w, 3)
+        w = row.shape[0]
         pixels = np.empty((h, w), dtype=np.uint32)
         pixels[:] = packed(row)
-        rows = coverage(ys, h)
+        rows = self._coverage(ys, h, ratio)
         for a in np.unique(rows[rows > 0]):     # (a few tick levels: one blended row each)
             pixels[rows == a] = packed(row * (1 - a) + ink * a)
         image = QtGui.QImage(pixels.data, w, h, 4 * w, QtGui.QImage.Format.Format_RGB32)
