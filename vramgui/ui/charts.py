@@ -224,9 +224,11 @@ class ChartAxis(pg.AxisItem):
     an axis here, :meth:`generateDrawSpecs` about half); scenarios come back to the same few
     ranges (power-of-two sweep tops, quarter decades, 1-2-2.5-5 tops), so the recorded
     picture is kept for the last ``KEEP`` ranges and replayed when one returns.  The key
-    holds everything the drawing depends on: range, log mode, geometry, pens and style."""
+    holds everything the drawing depends on: range, log mode, geometry, pens and style.
+    A picture is about 2 KB; over 1,500 random edits 256 kept pictures an axis lay the ticks
+    out 0.19 times an edit, 48 kept 0.31 times."""
 
-    KEEP = 48
+    KEEP = 256
 
     def __init__(self, *args, **kw):
         self._style_key: tuple | None = None     # the style dict as a key (set in _picture_key)
