@@ -273,3 +273,32 @@ def test_kept_grid_images_match_a_fresh_render(win, qtbot):
             assert grid._image[1] == fresh
             checked += 1
     assert checked == 120
+
+
+def test_chart_texts_stay_unscaled_through_edits_and_resizes(win, qtbot):
+    """Marker labels, read-outs and notes keep an unscaled, upright transform in the scene (one
+    scene unit a pixel) whatever the plots' ranges and sizes: they follow the view's transform
+    when it changes, not by a check on every repaint."""
+    import random
+
+    from vramgui.ui.charts import ChartText, MarkerLabel
+
+    rng = random.Random(5)
+    p = win.panel
+    edits = [lambda: p.prompt.slider.setValue(rng.randrange(0, 1001)),
+             lambda: p.batch.slider.setValue(rng.randrange(0, 1001)),
+             lambda: p.model.setCurrentIndex(rng.randrange(p.model.count())),
+             lambda: win.resize(rng.randrange(1100, 1700), rng.randrange(700, 1000))]
+    checked = 0
+    for _ in range(30):
+        rng.choice(edits)()
+        settle(qtbot, win)
+        win.memory_chart.viewport().repaint()
+        win.speed_chart.viewport().repaint()
+        for chart in (win.memory_chart, win.speed_chart):
+            for item in chart.scene().items():
+                if isinstance(item, ChartText | MarkerLabel) and item.isVisible():
+                    t = item.sceneTransform()
+                    assert (t.m11(), t.m12(), t.m21(), t.m22()) == pytest.approx((1, 0, 0, 1), abs=1e-9)
+                    checked += 1
+    assert checked > 100

@@ -655,7 +655,26 @@ class Veil(QtWidgets.QGraphicsRectItem):
             self.setRect(rect)
 
 
-class MarkerLabel(InfLineLabel):
+class _Unhooked:
+    """For text items: keep them upright and unscaled as pyqtgraph's TextItem does (its
+    transform follows the view's, on a view transform change and when shown), without also
+    checking that on every repaint of the chart (pyqtgraph hooks each text item to the scene's
+    "about to paint" signal; a dozen items a chart, 0.08 ms a change)."""
+
+    def paint(self, p, *args):
+        scene = self.scene()
+        if scene is not self._lastScene:         # (pyqtgraph's first paint in a scene, less the hook)
+            self._lastScene = scene
+            self.updateTransform()
+            p.setTransform(self.sceneTransform())
+        super().paint(p, *args)
+
+
+class ChartText(_Unhooked, pg.TextItem):
+    """A chart's text (read-outs, notes): pyqtgraph's TextItem, see :class:`_Unhooked`."""
+
+
+class MarkerLabel(_Unhooked, InfLineLabel):
     """A marker's label that moves without pyqtgraph's general geometry: its line is
     horizontal or vertical, so the point along it comes from the line's bounding rectangle
     (see :class:`Marker`), the view rectangle is asked for only when the label has two
@@ -881,12 +900,12 @@ class MemoryChart(pg.PlotWidget):
         self.beyond = Veil(p, _fill(GREY, 40))
         self.beyond.setZValue(0.5)            # over the bands, under the markers
         self.beyond.setVisible(False)
-        self.beyond_label = pg.TextItem("", color="#404040", fill=pg.mkBrush(255, 255, 255, 200), anchor=(1, 1))
+        self.beyond_label = ChartText("", color="#404040", fill=pg.mkBrush(255, 255, 255, 200), anchor=(1, 1))
         self.beyond_label.setZValue(20)       # over the markers that cross it
         self.beyond_label.setVisible(False)
         p.addItem(self.beyond_label, ignoreBounds=True)
         cache_static_items(p)
-        self.readout = pg.TextItem(color="#202020", fill=pg.mkBrush(255, 255, 255, 220), anchor=(0, 0))
+        self.readout = ChartText(color="#202020", fill=pg.mkBrush(255, 255, 255, 220), anchor=(0, 0))
         self.readout.setZValue(50)
         self.readout.setVisible(False)
         p.addItem(self.readout, ignoreBounds=True)
@@ -1221,7 +1240,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             cache_static_items(p)
         # Top left (the step curve rises to the right), in a box drawn over the marker lines and
         # under the curves: a line crossing the text passes under it, a curve stays whole.
-        self.ttft = pg.TextItem(color="#202020", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 215))
+        self.ttft = ChartText(color="#202020", anchor=(0, 0), fill=pg.mkBrush(255, 255, 255, 215))
         self.ttft.setZValue(-5)
         for line in (lines[1] for lines in self.markers.values()):
             line.setZValue(-10)
@@ -1239,7 +1258,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.thr.vb.sigXRangeChanged.connect(lambda *_: self._updating or self.place_labels())
         self.step.vb.sigXRangeChanged.connect(lambda *_: self._updating or self.place_legend())
         # hover: the numbers at the batch under the pointer, in whichever plot it is
-        self.readout = pg.TextItem(color="#202020", fill=pg.mkBrush(255, 255, 255, 225), anchor=(0, 0))
+        self.readout = ChartText(color="#202020", fill=pg.mkBrush(255, 255, 255, 225), anchor=(0, 0))
         self.readout.setZValue(50)
         self.readout.setVisible(False)
         self._readout_in = self.thr
