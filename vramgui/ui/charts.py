@@ -655,11 +655,23 @@ class Veil(QtWidgets.QGraphicsRectItem):
             self.setRect(rect)
 
 
+def _quiet(item: QtWidgets.QGraphicsItem) -> None:
+    """No itemChange call into Python for each move or transform of ``item``: pyqtgraph's
+    graphics objects ask for them to tell their view box that their bounds moved, for an
+    auto-range the charts never use (their ranges are set; marker lines and texts are added
+    without bounds), 40 calls a change."""
+    item.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges, False)
+
+
 class _Unhooked:
     """For text items: keep them upright and unscaled as pyqtgraph's TextItem does (its
     transform follows the view's, on a view transform change and when shown), without also
     checking that on every repaint of the chart (pyqtgraph hooks each text item to the scene's
-    "about to paint" signal; a dozen items a chart, 0.08 ms a change)."""
+    "about to paint" signal; a dozen items a chart, 0.08 ms a change); and :func:`_quiet`."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        _quiet(self)
 
     def paint(self, p, *args):
         scene = self.scene()
@@ -720,6 +732,7 @@ class Marker(pg.InfiniteLine):
 
     def __init__(self, *args, label=None, labelOpts=None, **kw):  # noqa: N803 (pyqtgraph's name)
         super().__init__(*args, **kw)
+        _quiet(self)
         self.setZValue(1)            # over the bands (0 and below) and a chart's veils
         if label is not None:
             self.label = MarkerLabel(self, text=label, **(labelOpts or {}))
