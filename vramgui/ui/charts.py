@@ -507,7 +507,7 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
         self.ink, self.alpha, self.background = QtGui.QColor("#202020"), alpha, QtGui.QColor("#ffffff")
         self._image: tuple[tuple, QtGui.QImage] | None = None
-        self._lines: list[tuple[tuple, list] | None] = [None, None]   # per side: (range, length, ...), its lines
+        self._lines: tuple[dict, dict] = ({}, {})     # per side: (range, length, ...) -> its lines
         self._row: tuple[tuple, np.ndarray] | None = None             # (x side, colours), the vertical lines' row
         plot.vb.sigResized.connect(self._resized)
         plot.vb.sigRangeChanged.connect(lambda *_: self.update())
@@ -541,14 +541,17 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         return out
 
     def _side(self, axis: int, length: float) -> tuple[tuple, list]:
-        """(key, lines) of one side (0: x, the vertical lines; 1: y), kept while its range, length,
-        alpha and log mode stay: most changes move one range of a plot, not both."""
+        """(key, lines) of one side (0: x, the vertical lines; 1: y), kept by its range, length,
+        alpha and log mode: most changes move one range of a plot, not both, and ranges recur."""
         name = "bottom" if axis == 0 else "left"
         key = (tuple(self.plot.vb.viewRange()[axis]), length, self.alpha, self.plot.getAxis(name).logMode)
         kept = self._lines[axis]
-        if kept is None or kept[0] != key:
-            kept = self._lines[axis] = (key, self.lines(length, "x" if axis == 0 else "y"))
-        return kept
+        lines = kept.get(key)
+        if lines is None:
+            if len(kept) >= ChartAxis.KEEP:        # (the ranges come back, as the axes' do)
+                kept.pop(next(iter(kept)))
+            lines = kept[key] = self.lines(length, "x" if axis == 0 else "y")
+        return key, lines
 
     def paint(self, p, opt, widget=None):
         rect = self.boundingRect()
