@@ -493,3 +493,17 @@ def test_layers_reusing_a_cache_read_it_again(cat):
     t = speed_terms(s)
     assert float(t.kv_full) == (7 * 2 * 2 * 512) * 2
     assert float(t.kv_windowed) == (35 * 2 * 2 * 256) * 2
+
+
+def test_log_sweep_is_kept_read_only_and_spreads_integers_evenly_on_a_log_scale():
+    from vramgui.core.speed import log_sweep
+
+    b = log_sweep(1, 1024, 160)
+    assert b[0] == 1 and b[-1] == 1024
+    assert np.all(np.diff(b) > 0) and np.all(b == np.round(b))
+    # 160 points over 3.01 decades: consecutive points 1024^(1/159) = 1.0446 apart, so from ~23
+    # upwards (where one step exceeds one) every point is its own integer
+    assert len(b) == len(np.unique(np.geomspace(1, 1024, 160).round()))
+    assert log_sweep(1, 1024, 160) is b          # kept
+    with pytest.raises(ValueError):
+        b[0] = 2                                 # shared: nobody may change it

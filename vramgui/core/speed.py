@@ -16,6 +16,7 @@ its launch loop, which is what bounds small models on fast cards.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -719,6 +720,15 @@ def prefill_time(s: Scenario, prompt: ArrayLike, batch: ArrayLike, efficient: bo
     return prefill_from_terms(speed_terms(s), prompt, batch, card_of(s), efficient)
 
 
+@lru_cache(maxsize=64)
+def log_sweep(lo: float, hi: float, points: int) -> np.ndarray:
+    """Integers from ``lo`` to ``hi`` spread evenly on a log scale (``points`` of them, fewer
+    where they round to the same), read-only: kept, the charts sweep the same few ranges."""
+    out = np.unique(np.geomspace(lo, hi, points).round())
+    out.setflags(write=False)
+    return out
+
+
 def knee_batch(s: Scenario, context: float | None = None, terms: SpeedTerms | None = None) -> float:
     """Smallest batch at which decode turns compute bound (inf if it never does below 2^20).
 
@@ -727,7 +737,7 @@ def knee_batch(s: Scenario, context: float | None = None, terms: SpeedTerms | No
     scenario's :func:`speed_terms`, if known."""
     c = float(s.context_tokens if context is None else context)
     t, card = terms or speed_terms(s), card_of(s)
-    grid = np.unique(np.geomspace(1, 2**20, 512).round())
+    grid = log_sweep(1, 2**20, 512)
     _, bound = decode_from_terms(t, grid, c, card, efficient=False)
     if not bound.any():
         return float("inf")
@@ -826,7 +836,7 @@ def cheapest_batch(s: Scenario, max_batch: int, price_per_card_hour: float,
     1..max_batch."""
     if max_batch < 1:
         raise ValueError("not even one sequence fits; no cost can be given")
-    b = np.unique(np.geomspace(1, max_batch, min(max_batch, 512)).round())
+    b = log_sweep(1, max_batch, min(max_batch, 512))
     cost = cost_per_million_tokens(served(s, b, terms).throughput_tokens_per_s, s.n_gpus, price_per_card_hour)
     i = int(np.argmin(cost))
     return int(b[i]), float(cost[i])

@@ -16,7 +16,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from ..core import Scenario, estimate_memory
 from ..core.cards import budgets
 from ..core.presets import GPU
-from ..core.speed import SpeedResult, estimate_speed, prefill_time
+from ..core.speed import SpeedResult, estimate_speed, log_sweep, prefill_time
 from ..core.units import GIB
 from . import theme
 from .i18n import Retranslates, duration, integer, num, signed, translate
@@ -985,7 +985,7 @@ class MemoryChart(pg.PlotWidget):
         self._texts(self.tr("Fine-tuning memory per card vs sequence length"), self.tr("sequence length (tokens)"))
         ctx = t.model.architecture.max_context
         top = int(min(max(4 * ctx, 2 * t.seq, min(int(max_seq * 1.25), 64 * ctx)), 2**24))
-        x = np.unique(np.geomspace(MIN_PROMPT, top, SWEEP_POINTS).round())
+        x = log_sweep(MIN_PROMPT, top, SWEEP_POINTS)
         m = training_memory(t, seq=x)
         stack = self._draw_stack(x, [m.weights, m.gradients, m.optimizer, m.activations, m.overhead])
         self._lines(t.gpu, t.gpu.memory_bytes, t.seq, self.tr("sequence {n}"), max_seq if max_seq >= 1 else None,
@@ -1001,7 +1001,7 @@ class MemoryChart(pg.PlotWidget):
         top = sweep_top(s, max_prompt)
         key = (s.key(prompt_tokens=0), top)   # the sweep does not depend on the prompt: a prompt drag keeps it
         if key != self._sweep_key:
-            x = np.unique(np.geomspace(MIN_PROMPT, top, SWEEP_POINTS).round())
+            x = log_sweep(MIN_PROMPT, top, SWEEP_POINTS)
             m = estimate_memory(s, prompt=x)
             self._draw_stack(x, [m.weights, m.kv_cache, m.activations, m.overhead])
             self._sweep_key = key
@@ -1454,7 +1454,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         key = (s.key(batch=1), top)       # the sweep does not depend on the batch: a batch drag keeps it
         if key != self._sweep_key:
             self._sweep_key = key
-            b = np.unique(np.geomspace(1, top, 160).round())
+            b = log_sweep(1, top, 160)
             sp = self.result = estimate_speed(s, batch=b, with_prefill=False)
             thr = sp.throughput_tokens_per_s
             sol_thr = b / sp.sol_decode_step_s
@@ -1684,7 +1684,7 @@ class TrainingBatchChart(Retranslates, pg.PlotWidget):
         from ..core.training import training_memory
 
         top = int(2 ** np.ceil(np.log2(max(64, 2 * t.batch, 2 * max_batch))))
-        b = np.unique(np.geomspace(1, top, 96).round())
+        b = log_sweep(1, top, 96)
         m = training_memory(t, batch=b)
         stack = np.cumsum(np.vstack([m.weights, m.gradients, m.optimizer, m.activations, m.overhead]), axis=0) / GIB
         for curve, y in zip(self.curves, stack, strict=True):
