@@ -212,10 +212,11 @@ def _cards(gpus: list[GPU], kernel: str) -> _Cards:
 _KEYS: list[tuple[tuple, tuple]] = []   # ((engine, card objects' ids), (their speed_key, the cards)), the last few
 
 
-def decode_steps(s: Scenario, gpus: list[GPU], cards: _Cards | None = None) -> np.ndarray:
-    """Decode step time [s] of ``s`` on each card in one numpy call; where the cards use
-    different rows of the speed tables (:func:`speed_key`: llama.cpp's CUDA-graph, Metal,
-    ROCm or no-graphs costs by vendor), the engine's fields are per-card arrays."""
+_DECODE_TERMS: list[tuple[tuple, tuple]] = []   # ((settings, card objects' ids), (their speed terms, the cards))
+
+
+def _card_speed_terms(s: Scenario, gpus: list[GPU]):
+    """:func:`speed_terms` of ``s`` with the fields that differ by card as per-card arrays."""
     terms = speed_terms(s)
     keys = _kept(_KEYS, (s.profile.id, tuple(id(g) for g in gpus)),
                  lambda: ([speed_key(s.profile, g) for g in gpus], list(gpus)), 4)[0]
@@ -227,6 +228,16 @@ def decode_steps(s: Scenario, gpus: list[GPU], cards: _Cards | None = None) -> n
                                                           for k, g in zip(keys, gpus, strict=True)]))
     if s.weight_format.kernel in LOW_BIT_KERNELS:    # its attention's share of the peak depends on the card
         terms = replace(terms, attention_peak=np.array([attention_peak(g, s.weight_format) for g in gpus]))
+    return terms
+
+
+def decode_steps(s: Scenario, gpus: list[GPU], cards: _Cards | None = None) -> np.ndarray:
+    """Decode step time [s] of ``s`` on each card in one numpy call; where the cards use
+    different rows of the speed tables (:func:`speed_key`: llama.cpp's CUDA-graph, Metal,
+    ROCm or no-graphs costs by vendor), the engine's fields are per-card arrays.  These terms
+    do not depend on prompt, output or batch: they are kept for the last few settings."""
+    key = (s.key(prompt_tokens=0, batch=1, output_tokens=0), tuple(id(g) for g in gpus))
+    terms = _kept(_DECODE_TERMS, key, lambda: (_card_speed_terms(s, gpus), list(gpus)), 8)[0]
     c = cards or _cards(gpus, s.weight_format.kernel)
     step, _ = decode_from_terms(terms, s.batch, s.context_tokens, (c.bandwidth, c.peak, c.link, c.latency))
     return np.broadcast_to(step, c.bandwidth.shape)

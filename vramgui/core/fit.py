@@ -165,8 +165,9 @@ def _largest_within_terms(t: MemoryTerms, budget, lo: int, hi: int, total_at, pr
         # the total is non-decreasing: the answer is at or above every point that fits, below every one that does not
         below = np.where(ok, xs, lo - 1).max(axis=-1)
         above = np.where(ok, hi + 1, xs).min(axis=-1)
-        sub = MemoryTerms(**{f: np.broadcast_to(getattr(t3, f), shape + (1,))[todo]
-                             for f in MemoryTerms.__dataclass_fields__})
+        sub = t3 if all(np.size(getattr(t3, f)) == 1 for f in MemoryTerms.__dataclass_fields__) else \
+            MemoryTerms(**{f: np.broadcast_to(getattr(t3, f), shape + (1,))[todo]
+                           for f in MemoryTerms.__dataclass_fields__})     # (one scenario's terms: as they are)
         out[todo] = largest_between(lambda xs: total_at(sub, xs), budget[todo], below[todo], above[todo], lo, hi,
                                     probes)
     return out
