@@ -1537,14 +1537,23 @@ def _curves_px(vb: pg.ViewBox, curves) -> list[tuple[np.ndarray, np.ndarray]]:
     if w_px < 10 or h_px < 10:
         return []
     (x0, x1), (y0, y1) = vb.viewRange()
-    return [((x - x0) / (x1 - x0) * w_px, (y1 - np.nan_to_num(y, nan=-1e9, neginf=-1e9)) / (y1 - y0) * h_px)
+    return [((x - x0) / (x1 - x0) * w_px,
+             (y1 - (y if np.isfinite(y).all() else np.nan_to_num(y, nan=-1e9, neginf=-1e9))) / (y1 - y0) * h_px)
             for x, y in (c.getData() for c in curves) if x is not None and len(x)]
 
 
 def _heights(curves: list[tuple[np.ndarray, np.ndarray]], left: float, right: float, samples: int) -> list:
-    """Each curve's height (pixels) at ``samples`` points from ``left`` to ``right``."""
-    grid = np.linspace(left, right, samples)
+    """Each curve's height (pixels) at ``samples`` points from ``left`` to ``right`` (evenly
+    spread, as ``np.linspace`` spreads them, without its per-call checks)."""
+    steps = _STEPS.get(samples)
+    if steps is None:
+        steps = _STEPS[samples] = np.arange(samples, dtype=np.float64)
+    grid = left + steps * ((right - left) / (samples - 1))
+    grid[-1] = right
     return [np.interp(grid, xs, ys) for xs, ys in curves]
+
+
+_STEPS: dict[int, np.ndarray] = {}
 
 
 def _crossings(heights: list, top: float, bottom: float) -> int:
