@@ -77,13 +77,14 @@ def finish(app, win, repaints: Repaints) -> None:
 def drive(changes: int, seed: int) -> list[float]:
     from PySide6 import QtWidgets
 
-    from vramgui.ui.app import initial_scenario, make_window, parse_args
+    from vramgui.ui.app import freeze_startup_objects, initial_scenario, make_window, parse_args
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     win = make_window(initial_scenario(parse_args([])))
     win.resize(1366, 768)
     win.show()
     app.processEvents()
+    freeze_startup_objects()          # (as the app does once its window is up)
     p = win.panel
     rng = random.Random(seed)
     models = [m for m in ("llama2-7b", "llama2-13b", "llama3.1-8b", "mistral-7b", "qwen2.5-14b", "mixtral-8x7b",
@@ -117,13 +118,14 @@ def drag() -> list[float]:
     steps (where steady axes matter most), timed like :func:`drive`."""
     from PySide6 import QtWidgets
 
-    from vramgui.ui.app import initial_scenario, make_window, parse_args
+    from vramgui.ui.app import freeze_startup_objects, initial_scenario, make_window, parse_args
 
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
     win = make_window(initial_scenario(parse_args([])))
     win.resize(1366, 768)
     win.show()
     app.processEvents()
+    freeze_startup_objects()
     repaints = Repaints(win)
     times = []
     for slider in (win.panel.batch.slider, win.panel.prompt.slider, win.panel.output.slider):
