@@ -302,3 +302,37 @@ def test_chart_texts_stay_unscaled_through_edits_and_resizes(win, qtbot):
                     assert (t.m11(), t.m12(), t.m21(), t.m22()) == pytest.approx((1, 0, 0, 1), abs=1e-9)
                     checked += 1
     assert checked > 100
+
+
+def test_marker_lines_drawn_by_qt_span_the_plot_after_edits(win, qtbot):
+    """A marker's line is a Qt line item whose ends follow range changes and moves: after
+    each of 30 random edits (and a window resize) every shown marker's line runs between the
+    ends pyqtgraph's own geometry gives, in the marker's pen."""
+    import random
+
+    from vramgui.ui.charts import Marker
+
+    rng = random.Random(11)
+    p = win.panel
+    edits = [lambda: p.prompt.slider.setValue(rng.randrange(0, 1001)),
+             lambda: p.batch.slider.setValue(rng.randrange(0, 1001)),
+             lambda: p.model.setCurrentIndex(rng.randrange(p.model.count())),
+             lambda: p.gpu.setCurrentIndex(rng.randrange(p.gpu.count())),
+             lambda: win.resize(rng.randrange(1100, 1700), rng.randrange(700, 1000))]
+    checked = 0
+    for _ in range(30):
+        rng.choice(edits)()
+        settle(qtbot, win)
+        for chart in (win.memory_chart, win.speed_chart):
+            chart.viewport().repaint()
+            for item in chart.scene().items():
+                if not isinstance(item, Marker) or not item.isVisible():
+                    continue
+                line = item._stroke.line()
+                pg.InfiniteLine._computeBoundingRect(item)      # pyqtgraph's ends, now
+                left, right = item._endPoints
+                assert (line.x1(), line.y1(), line.x2(), line.y2()) == pytest.approx((left, 0, right, 0), rel=1e-9)
+                assert item._stroke.pen().color() == item.currentPen.color()
+                assert item._stroke.pen().widthF() == item.currentPen.widthF()
+                checked += 1
+    assert checked > 100

@@ -732,25 +732,65 @@ class Marker(pg.InfiniteLine):
     measuring a pixel there, on every range change and move (with the labels' positions
     about 1.5 ms of each change under cProfile); for a line along an axis both come straight from the
     view range and the view box's size (``tests/ui/test_chart_axis.py`` checks the two
-    agree)."""
+    agree).  The line itself is a Qt line item drawn by Qt, the pen's and ends pyqtgraph's
+    paint would use, set as they change (pyqtgraph draws it in a paint call into Python, three
+    or four a chart on every repaint); the marker draws nothing of its own."""
 
     def __init__(self, *args, label=None, labelOpts=None, **kw):  # noqa: N803 (pyqtgraph's name)
+        self._stroke: QtWidgets.QGraphicsLineItem | None = None
         super().__init__(*args, **kw)
         _quiet(self)
+        self._stroke = QtWidgets.QGraphicsLineItem(self)
+        self._stroke.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+        self._stroke_pen()
+        self.setFlag(QtWidgets.QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
         self.setZValue(1)            # over the bands (0 and below) and a chart's veils
         if label is not None:
             self.label = MarkerLabel(self, text=label, **(labelOpts or {}))
 
+    def _stroke_pen(self) -> None:
+        if self._stroke is not None:
+            pen = QtGui.QPen(self.currentPen)
+            pen.setJoinStyle(QtCore.Qt.PenJoinStyle.MiterJoin)
+            self._stroke.setPen(pen)
+
+    def setPen(self, *args, **kw) -> None:  # noqa: N802 (pyqtgraph's name)
+        super().setPen(*args, **kw)
+        self._stroke_pen()
+
+    def setMouseHover(self, hover) -> None:  # noqa: N802
+        super().setMouseHover(hover)
+        self._stroke_pen()
+
+    def viewTransformChanged(self) -> None:  # noqa: N802
+        """A range change or a move: the drawn line's ends follow at once (nothing asks the
+        bounds of an item that draws nothing before its line is drawn)."""
+        super().viewTransformChanged()
+        if self._stroke is not None and self.isVisible():
+            self.boundingRect()
+
     def setVisible(self, visible: bool) -> None:  # noqa: N802 (Qt's name)
         super().setVisible(visible)
+        if visible and self._stroke is not None:
+            self.boundingRect()
         label = getattr(self, "label", None)
         if visible and isinstance(label, MarkerLabel) and label.stale:
             label.viewTransformChanged()
 
+    def _end_points(self, left: float, right: float) -> None:
+        self._endPoints = (left, right)
+        if self._stroke is not None:
+            line = QtCore.QLineF(left, 0.0, right, 0.0)
+            if self._stroke.line() != line:
+                self._stroke.setLine(line)
+
     def _computeBoundingRect(self):  # noqa: N802
         vb = self.getViewBox()
         if self.angle % 90 != 0 or not isinstance(vb, pg.ViewBox) or vb.width() <= 0 or vb.height() <= 0:
-            return super()._computeBoundingRect()
+            br = super()._computeBoundingRect()
+            if self._endPoints[0] is not None:
+                self._end_points(*self._endPoints)
+            return br
         (x0, x1), (y0, y1) = vb.viewRange()
         v = self.value()
         if self.angle % 180 == 0:          # along x; across: data y, less the line's value
@@ -769,7 +809,7 @@ class Marker(pg.InfiniteLine):
             self._bounds = br
             self._lastViewSize = vs
             self.prepareGeometryChange()
-        self._endPoints = (left, right)
+        self._end_points(left, right)
         self._lastViewRect = vr
         return self._bounds
 
