@@ -58,6 +58,7 @@ class CardTableModel(QtCore.QAbstractTableModel):
         self._tips: tuple = (None, [], [])       # (cards, FLOP/s known, language), the cards' tips, the cards
         self._verdict_texts: tuple[str | None, dict] = (None, {})   # (language, (fits, cards) -> verdict)
         self._cached: dict[int, tuple] = {}      # texts of the rows formatted since the update
+        self._inputs: tuple | None = None         # what the rows were made from besides the table
 
     # --- Qt's model interface -------------------------------------------------------------
     def rowCount(self, parent=QtCore.QModelIndex()) -> int:  # noqa: N802, B008 (Qt's names)
@@ -135,6 +136,10 @@ class CardTableModel(QtCore.QAbstractTableModel):
     def set_table(self, table: CardTable, output_tokens: int, plans: dict | None = None,
                   limit: int | None = None) -> None:
         """``limit``: the model's context limit (the largest context shown is capped there)."""
+        inputs = (output_tokens, plans or {}, limit, current_language())
+        if table is self.table and inputs == self._inputs:
+            return                     # (only the primary card changed: the rows stay, the panel moves its highlight)
+        self._inputs = inputs
         rows = self._figures(table, output_tokens, plans or {}, limit)
         order = self._ordered(table, rows)
         old = [self._rows[r] for r in self._order]
