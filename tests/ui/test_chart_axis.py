@@ -244,26 +244,36 @@ def test_band_fills_look_as_pyqtgraphs(win, qtbot):
     assert not (diff > 0)[~edges].any()
 
 
-def test_kept_grid_images_match_a_fresh_render(win, qtbot):
-    """The grid keeps each side's lines and the row of vertical lines by that side's range,
-    and the image by both: after each of 40 random edits (ranges moving on one side, the
-    other or both) every plot's image is the one drawn from scratch for its ranges now."""
+def random_edits(win, qtbot, seed: int, rounds: int, resize: bool = False):
+    """``rounds`` random edits through the widgets (prompt, batch and output sliders, model
+    and card pickers; with ``resize`` the window's size too), each settled and both charts
+    repainted before the caller looks."""
     import random
 
-    rng = random.Random(9)
+    rng = random.Random(seed)
     p = win.panel
     edits = [lambda: p.prompt.slider.setValue(rng.randrange(0, 1001)),
              lambda: p.batch.slider.setValue(rng.randrange(0, 1001)),
+             lambda: p.output.slider.setValue(rng.randrange(0, 1001)),
              lambda: p.model.setCurrentIndex(rng.randrange(p.model.count())),
-             lambda: p.gpu.setCurrentIndex(rng.randrange(p.gpu.count())),
-             lambda: p.output.slider.setValue(rng.randrange(0, 1001))]
-    plots = [win.memory_chart.getPlotItem(), win.speed_chart.thr, win.speed_chart.step]
-    checked = 0
-    for _ in range(40):
+             lambda: p.gpu.setCurrentIndex(rng.randrange(p.gpu.count()))]
+    if resize:
+        edits.append(lambda: win.resize(rng.randrange(1100, 1700), rng.randrange(700, 1000)))
+    for _ in range(rounds):
         rng.choice(edits)()
         settle(qtbot, win)
         win.memory_chart.viewport().repaint()
         win.speed_chart.viewport().repaint()
+        yield
+
+
+def test_kept_grid_images_match_a_fresh_render(win, qtbot):
+    """The grid keeps each side's lines and the row of vertical lines by that side's range,
+    and the image by both: after each of 40 random edits (ranges moving on one side, the
+    other or both) every plot's image is the one drawn from scratch for its ranges now."""
+    plots = [win.memory_chart.getPlotItem(), win.speed_chart.thr, win.speed_chart.step]
+    checked = 0
+    for _ in random_edits(win, qtbot, seed=9, rounds=40):
         for plot in plots:
             grid = plot.chart_grid
             rect = grid.boundingRect()
@@ -279,22 +289,10 @@ def test_chart_texts_stay_unscaled_through_edits_and_resizes(win, qtbot):
     """Marker labels, read-outs and notes keep an unscaled, upright transform in the scene (one
     scene unit a pixel) whatever the plots' ranges and sizes: they follow the view's transform
     when it changes, not by a check on every repaint."""
-    import random
-
     from vramgui.ui.charts import ChartText, MarkerLabel
 
-    rng = random.Random(5)
-    p = win.panel
-    edits = [lambda: p.prompt.slider.setValue(rng.randrange(0, 1001)),
-             lambda: p.batch.slider.setValue(rng.randrange(0, 1001)),
-             lambda: p.model.setCurrentIndex(rng.randrange(p.model.count())),
-             lambda: win.resize(rng.randrange(1100, 1700), rng.randrange(700, 1000))]
     checked = 0
-    for _ in range(30):
-        rng.choice(edits)()
-        settle(qtbot, win)
-        win.memory_chart.viewport().repaint()
-        win.speed_chart.viewport().repaint()
+    for _ in random_edits(win, qtbot, seed=5, rounds=30, resize=True):
         for chart in (win.memory_chart, win.speed_chart):
             for item in chart.scene().items():
                 if isinstance(item, ChartText | MarkerLabel) and item.isVisible():
@@ -306,25 +304,13 @@ def test_chart_texts_stay_unscaled_through_edits_and_resizes(win, qtbot):
 
 def test_marker_lines_drawn_by_qt_span_the_plot_after_edits(win, qtbot):
     """A marker's line is a Qt line item whose ends follow range changes and moves: after
-    each of 30 random edits (and a window resize) every shown marker's line runs between the
+    each of 30 random edits (and window resizes) every shown marker's line runs between the
     ends pyqtgraph's own geometry gives, in the marker's pen."""
-    import random
-
     from vramgui.ui.charts import Marker
 
-    rng = random.Random(11)
-    p = win.panel
-    edits = [lambda: p.prompt.slider.setValue(rng.randrange(0, 1001)),
-             lambda: p.batch.slider.setValue(rng.randrange(0, 1001)),
-             lambda: p.model.setCurrentIndex(rng.randrange(p.model.count())),
-             lambda: p.gpu.setCurrentIndex(rng.randrange(p.gpu.count())),
-             lambda: win.resize(rng.randrange(1100, 1700), rng.randrange(700, 1000))]
     checked = 0
-    for _ in range(30):
-        rng.choice(edits)()
-        settle(qtbot, win)
+    for _ in random_edits(win, qtbot, seed=11, rounds=30, resize=True):
         for chart in (win.memory_chart, win.speed_chart):
-            chart.viewport().repaint()
             for item in chart.scene().items():
                 if not isinstance(item, Marker) or not item.isVisible():
                     continue
