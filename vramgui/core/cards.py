@@ -151,8 +151,8 @@ _OTHER_COUNTS: list[tuple[tuple, tuple]] = []   # (scenario key, count_terms) of
 
 def _other_counts(s: Scenario) -> tuple:
     """:func:`count_terms` for the group of cards that is not the scenario's own, kept while only
-    prompt, output or batch change (as :class:`CardTables` keeps the own group's)."""
-    return _kept(_OTHER_COUNTS, s.key(prompt_tokens=0, batch=1, output_tokens=0), lambda: count_terms(s), 4)
+    prompt, output, batch or the card count change (as :class:`CardTables` keeps the own group's)."""
+    return _kept(_OTHER_COUNTS, s.key(prompt_tokens=0, batch=1, output_tokens=0, n_gpus=1), lambda: count_terms(s), 4)
 
 
 def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, max_batch, counts, guesses) -> CardTable:
@@ -248,7 +248,7 @@ class CardTables:
     a slider drag does.  The largest prompt per card does not depend on the prompt, nor the
     largest batch on the batch: each is searched again only when a setting it depends on
     changed (the two searches are two thirds of a table's time); the memory terms of every
-    candidate card count are kept for the last eight settings other than prompt, output and
+    candidate card count are kept for the last eight settings other than prompt, output, card count and
     batch (a user switching back and forth between two formats or engines finds them kept),
     and the whole table while only the primary card changes (the table is the same for every
     primary).  When a search must run, the last answers are its guesses: a drag of the batch
@@ -274,8 +274,9 @@ class CardTables:
         if self._last[0] == base:
             return self._last[1]
         prompt_key, batch_key = s.key(gpu=card, prompt_tokens=0), s.key(gpu=card, batch=1)
-        # (the counts are the primary card's group's: with vLLM's batch defaults by card, its group is in the key)
-        counts_key = (s.key(gpu=card, prompt_tokens=0, batch=1, output_tokens=0),
+        # (the counts are the primary card's group's: with vLLM's batch defaults by card, its group is in the key;
+        # every candidate count is tried whatever the scenario's own, which is left out)
+        counts_key = (s.key(gpu=card, prompt_tokens=0, batch=1, output_tokens=0, n_gpus=1),
                       batch_defaults(s.profile, s.gpu) if s.profile.small_card_batch else None)
         max_prompt = self._prompt[1] if self._prompt[0] == prompt_key else None
         max_batch = self._batch[1] if self._batch[0] == batch_key else None
