@@ -107,12 +107,19 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
     need_n = total_from_terms(terms_n, s.profile, s.prompt_tokens, s.batch, s.output_tokens)[:, 0]
     ok = need_n[None, :] <= budget[:, None]
     min_gpus = np.where(ok.any(axis=1), n[np.argmax(ok, axis=1)], 0) if n.size else np.zeros(len(gpus), np.int64)
-    if max_prompt is None:
-        max_prompt = max_prompt_tokens_from_terms(terms, s.profile, budget, s.batch, s.output_tokens, _PROBES,
-                                                  guesses[0])
-    if max_batch is None:
-        max_batch = max_batch_from_terms(terms, s.profile, budget, s.prompt_tokens, s.output_tokens, _PROBES,
-                                         guesses[1])
+    if max_prompt is None or max_batch is None:
+        # the searches depend on a card only through its budget: each distinct budget is searched once
+        # (101 cards have 54 memory sizes), the answers spread back to every card of that budget
+        each, first, back = np.unique(budget, return_index=True, return_inverse=True)
+
+        def guess(g):
+            return None if g is None else np.asarray(g)[first]
+        if max_prompt is None:
+            max_prompt = max_prompt_tokens_from_terms(terms, s.profile, each, s.batch, s.output_tokens, _PROBES,
+                                                      guess(guesses[0]))[back]
+        if max_batch is None:
+            max_batch = max_batch_from_terms(terms, s.profile, each, s.prompt_tokens, s.output_tokens, _PROBES,
+                                             guess(guesses[1]))[back]
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
                      min_gpus=min_gpus, max_prompt_tokens=max_prompt, max_batch=max_batch,
                      decode_tokens_per_s=1.0 / decode_steps(s, gpus, cards),
