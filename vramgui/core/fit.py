@@ -110,10 +110,14 @@ def largest_between(total_at, budget: np.ndarray, below: np.ndarray, above: np.n
 
     start = np.maximum(below, lo)
     end = np.minimum(above, hi)
-    # where a side is unknown its end of the range is tried (both in one evaluation)
-    ends = fits(np.stack([start, end], axis=-1))
-    first = (below >= lo) | ends[..., 0]
-    last = (above > hi) & ends[..., 1]
+    # where a side is unknown its end of the range is tried (both in one evaluation; none when every
+    # side is known, as after a wrong guess)
+    if ((below < lo) | (above > hi)).any():
+        ends = fits(np.stack([start, end], axis=-1))
+        first = (below >= lo) | ends[..., 0]
+        last = (above > hi) & ends[..., 1]
+    else:
+        first, last = np.ones(np.shape(start), dtype=bool), np.zeros(np.shape(start), dtype=bool)
     found = largest_fitting(fits, start, np.where(first & ~last, end, start), probes)
     return np.where(~first, lo - 1, np.where(last, hi, found))
 
