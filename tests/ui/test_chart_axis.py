@@ -305,7 +305,7 @@ def test_chart_texts_stay_unscaled_through_edits_and_resizes(win, qtbot):
 def test_marker_lines_drawn_by_qt_span_the_plot_after_edits(win, qtbot):
     """A marker's line is a Qt line item whose ends follow range changes and moves: after
     each of 30 random edits (and window resizes) every shown marker's line runs between the
-    ends pyqtgraph's own geometry gives, in the marker's pen."""
+    ends pyqtgraph's own geometry gives, in the marker's pen, its label showing its text."""
     from vramgui.ui.charts import Marker
 
     checked = 0
@@ -320,5 +320,8 @@ def test_marker_lines_drawn_by_qt_span_the_plot_after_edits(win, qtbot):
                 assert (line.x1(), line.y1(), line.x2(), line.y2()) == pytest.approx((left, 0, right, 0), rel=1e-9)
                 assert item._stroke.pen().color() == item.currentPen.color()
                 assert item._stroke.pen().widthF() == item.currentPen.widthF()
+                label = getattr(item, "label", None)
+                if label is not None:        # its text set only when it changes, but always the current one
+                    assert label.textItem.toPlainText() == label.format.format(value=item.value())
                 checked += 1
     assert checked > 100
