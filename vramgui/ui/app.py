@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         print(f"vramgui: {problem}", file=sys.stderr)
         return 1
-    from PySide6 import QtGui, QtWidgets
+    from PySide6 import QtCore, QtGui, QtWidgets
     app = QtWidgets.QApplication.instance() or QtWidgets.QApplication(sys.argv[:1])
     app.setApplicationName("vramgui")
     app.setWindowIcon(QtGui.QIcon(str(data_dir("resources") / "icons" / "vramgui.svg")))
@@ -232,7 +232,6 @@ def main(argv: list[str] | None = None) -> int:
     win.set_recent_imports(session.load_recent_imports())
     win.remember_session = True
     win.show()
-    from PySide6 import QtCore
     QtCore.QTimer.singleShot(500, freeze_startup_objects)      # (once the window has painted)
     if os.environ.get("VRAMGUI_EXIT_AFTER_SHOW"):   # start-up timing (packaging/measure_start.py)
         app.processEvents()
