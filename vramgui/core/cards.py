@@ -69,9 +69,9 @@ class CardTable:
 
 
 def budgets(s: Scenario, gpus: list[GPU]) -> np.ndarray:
-    """Usable bytes per card for the scenario's engine."""
-    return usable_bytes(s, np.array([g.memory_bytes for g in gpus], dtype=np.float64),
-                        np.array([g.gpu_share for g in gpus], dtype=np.float64))
+    """Usable bytes per card for the scenario's engine (from the cards' kept figures)."""
+    cards = _cards(gpus, s.weight_format.kernel)
+    return usable_bytes(s, cards.memory, cards.share)
 
 
 def count_terms(s: Scenario) -> tuple[np.ndarray, MemoryTerms]:
@@ -98,8 +98,7 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
     split = _by_batch_defaults(s, gpus)
     if split:
         return _merged(s, gpus, split, max_prompt, max_batch, counts, guesses)
-    cards = _cards(gpus, s.weight_format.kernel)
-    budget = usable_bytes(s, cards.memory, cards.share)
+    budget = budgets(s, gpus)
     terms = memory_terms(s)
     needed = float(total_from_terms(terms, s.profile, s.prompt_tokens, s.batch, s.output_tokens))
     n, terms_n = counts if counts is not None else count_terms(s)
@@ -120,6 +119,7 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
         if max_batch is None:
             max_batch = max_batch_from_terms(terms, s.profile, each, s.prompt_tokens, s.output_tokens, _PROBES,
                                              guess(guesses[1]))[back]
+    cards = _cards(gpus, s.weight_format.kernel)
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
                      min_gpus=min_gpus, max_prompt_tokens=max_prompt, max_batch=max_batch,
                      decode_tokens_per_s=1.0 / decode_steps(s, gpus, cards),

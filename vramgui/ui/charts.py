@@ -215,6 +215,21 @@ def human(x: float) -> str:
     return f"{x:.0f}" if x >= 1 else f"{x:.2g}"
 
 
+#: Ranges an axis or a grid keeps what it drew for (the charts' ranges come back: see ChartAxis).
+KEPT_RANGES = 256
+
+
+def _kept(cache: dict, key, make, size: int = KEPT_RANGES):
+    """``cache[key]``, else ``make()``'s value kept there, the oldest entry dropped once the
+    cache holds ``size``."""
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= size:
+            cache.pop(next(iter(cache)))
+        value = cache[key] = make()
+    return value
+
+
 class ChartAxis(pg.AxisItem):
     """The charts' axis: log axes labelled 1-2-5 per decade in plain numbers (no 3·10¹
     clutter), and the drawn ticks and labels kept per range (the grid is the plot's
@@ -228,7 +243,7 @@ class ChartAxis(pg.AxisItem):
     A picture is about 2 KB; over 1,500 random edits 256 kept pictures an axis lay the ticks
     out 0.19 times an edit, 48 kept 0.31 times."""
 
-    KEEP = 256
+    KEEP = KEPT_RANGES
 
     def __init__(self, *args, **kw):
         self._style_key: tuple | None = None     # the style dict as a key (set in _picture_key)
@@ -404,17 +419,11 @@ class ChartAxis(pg.AxisItem):
         return axis_spec, tick_specs, text_specs
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
-        """pyqtgraph's tick values, kept for the last 256 ranges (as the pictures, :attr:`KEEP`):
+        """pyqtgraph's tick values, kept for the last :data:`KEPT_RANGES` ranges (as the pictures):
         the axis and the plot's grid (:class:`PlotGrid`) ask for the same ones, and over 1,500
         random edits they are worked out 0.19 times an edit (0.57 keeping 16)."""
         key = (minVal, maxVal, size, self.logMode, self.scale, repr(self._tickSpacing), self.style["maxTickLevel"])
-        cache = self._tick_values
-        levels = cache.get(key)
-        if levels is None:
-            if len(cache) >= self.KEEP:
-                cache.pop(next(iter(cache)))
-            levels = cache[key] = super().tickValues(minVal, maxVal, size)
-        return levels
+        return _kept(self._tick_values, key, lambda: super(ChartAxis, self).tickValues(minVal, maxVal, size))
 
     def tickStrings(self, values, scale, spacing):
         if not self.logMode:
@@ -545,13 +554,7 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         alpha and log mode: most changes move one range of a plot, not both, and ranges recur."""
         name = "bottom" if axis == 0 else "left"
         key = (tuple(self.plot.vb.viewRange()[axis]), length, self.alpha, self.plot.getAxis(name).logMode)
-        kept = self._lines[axis]
-        lines = kept.get(key)
-        if lines is None:
-            if len(kept) >= ChartAxis.KEEP:        # (the ranges come back, as the axes' do)
-                kept.pop(next(iter(kept)))
-            lines = kept[key] = self.lines(length, "x" if axis == 0 else "y")
-        return key, lines
+        return key, _kept(self._lines[axis], key, lambda: self.lines(length, "x" if axis == 0 else "y"))
 
     def paint(self, p, opt, widget=None):
         rect = self.boundingRect()

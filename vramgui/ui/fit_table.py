@@ -219,10 +219,6 @@ class CardTableModel(QtCore.QAbstractTableModel):
                 integer(max_batch), "-" if tok_s != tok_s else num(tok_s, 1))
         return texts
 
-    def cell(self, row: int, column: int) -> str:
-        """The text of a shown cell."""
-        return self._cells(self._order[row])[column]
-
     def row_cells(self, row: int) -> tuple[str, ...]:
         """The texts of a shown row, one per column."""
         return self._cells(self._order[row])
@@ -396,7 +392,6 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         self.view.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         self.view.setWordWrap(False)     # (a wrapped text is elided per line: "Apple M3 …40-core …")
         self._verdict_width = self.VERDICT_MIN
-        self._advances: tuple = (None, {})      # (font, language), text -> width in pixels
         self._names: frozenset = frozenset()
         self._name_width = 240                  # the longest name's, once a table is shown
         self.view.viewport().installEventFilter(self)
@@ -486,18 +481,9 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         if not verdicts:
             return
         fm = self.view.fontMetrics()
-        key = (self.view.font().key(), current_language())
-        if self._advances[0] != key:                     # (text widths, kept per font and language)
-            self._advances = (key, {})
-        advances = self._advances[1]
-
-        def advance(text: str) -> int:
-            width = advances.get(text)
-            if width is None:
-                width = advances[text] = fm.horizontalAdvance(text)
-            return width
-        short = max(advance(v) for v in (fit_verdict(True, None), fit_verdict(False, 64), fit_verdict(False, None)))
-        widest = max(short, *(advance(v) for v in verdicts))
+        short = max(fm.horizontalAdvance(v) for v in (fit_verdict(True, None), fit_verdict(False, 64),
+                                                        fit_verdict(False, None)))
+        widest = max(short, *(fm.horizontalAdvance(v) for v in verdicts))
         icon = self.view.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_SmallIconSize)
         width = min(max(widest + icon + 24, self.VERDICT_MIN), self.VERDICT_MAX)
         if width != self._verdict_width:
