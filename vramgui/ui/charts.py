@@ -517,7 +517,8 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         self.ink, self.alpha, self.background = QtGui.QColor("#202020"), alpha, QtGui.QColor("#ffffff")
         self._image: tuple[tuple, QtGui.QImage] | None = None
         self._lines: tuple[dict, dict] = ({}, {})     # per side: (range, length, ...) -> its lines
-        self._row: tuple[tuple, np.ndarray] | None = None             # (x side, colours), the vertical lines' row
+        self._row: tuple[tuple, np.ndarray, dict] | None = None   # ((x side, colours), the vertical lines' row,
+        #                                                            its packed pixels: see _render_rows)
         plot.vb.sigResized.connect(self._resized)
         plot.vb.sigRangeChanged.connect(lambda *_: self.update())
 
@@ -582,8 +583,9 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         if self._image is None or self._image[0] != (x_key, y_key, colours):
             row_key = (x_key, colours)
             if self._row is None or self._row[0] != row_key:      # the vertical lines: one row, kept
-                self._row = (row_key, self._row_rgb(int(w * ratio), ratio, xs))
-            self._image = ((x_key, y_key, colours), self._render_rows(self._row[1], int(h * ratio), ratio, ys))
+                self._row = (row_key, self._row_rgb(int(w * ratio), ratio, xs), {})
+            self._image = ((x_key, y_key, colours), self._render_rows(self._row[1], int(h * ratio), ratio, ys,
+                                                                      self._row[2]))
         smooth = QtGui.QPainter.RenderHint.SmoothPixmapTransform
         was_smooth = p.testRenderHint(smooth)
         p.setRenderHint(smooth, False)
@@ -600,9 +602,8 @@ class PlotGrid(QtWidgets.QGraphicsObject):
     def _coverage(lines, n: int, ratio: float) -> np.ndarray:
         """Alpha of the ink on each of ``n`` pixels: 1 - product of (1 - alpha) over its lines."""
         clear = np.ones(n)
-        if lines:
-            at, alpha = np.array(lines, dtype=np.float64).T
-            np.multiply.at(clear, np.clip((at * ratio).astype(np.int64), 0, n - 1), 1.0 - alpha)
+        for at, alpha in lines:          # (a few dozen lines: a loop is quicker than np.multiply.at)
+            clear[min(max(int(at * ratio), 0), n - 1)] *= 1.0 - alpha
         return 1.0 - clear
 
     def _row_rgb(self, w: int, ratio: float, xs) -> np.ndarray:
@@ -612,20 +613,28 @@ class PlotGrid(QtWidgets.QGraphicsObject):
         cols = self._coverage(xs, w, ratio)[:, None]
         return bg * (1 - cols) + ink * cols
 
-    def _render_rows(self, row: np.ndarray, h: int, ratio: float, ys) -> QtGui.QImage:
-        """``row`` repeated down ``h`` pixels, the horizontal lines blended over it."""
-        ink = np.array(self.ink.getRgb()[:3], dtype=np.float64)
+    def _render_rows(self, row: np.ndarray, h: int, ratio: float, ys, packed_rows: dict | None = None
+                     ) -> QtGui.QImage:
+        """``row`` repeated down ``h`` pixels, the horizontal lines blended over it.
+        ``packed_rows``: the row's pixels, plain (key None) and with the ink blended in at an
+        alpha (key: the alpha), kept with the row by the caller: a y range that moves over the
+        same x range (most range changes) then only copies rows (half the render's time)."""
+        kept = {} if packed_rows is None else packed_rows
 
-        def packed(rgb: np.ndarray) -> np.ndarray:
-            px = np.rint(rgb).astype(np.uint32)
-            return (0xFF << 24) | (px[..., 0] << 16) | (px[..., 1] << 8) | px[..., 2]
+        def packed(a) -> np.ndarray:
+            px = kept.get(a)
+            if px is None:
+                rgb = row if a is None else row * (1 - a) + np.array(self.ink.getRgb()[:3], dtype=np.float64) * a
+                px = np.rint(rgb).astype(np.uint32)
+                px = kept[a] = (0xFF << 24) | (px[..., 0] << 16) | (px[..., 1] << 8) | px[..., 2]
+            return px
 
         w = row.shape[0]
         pixels = np.empty((h, w), dtype=np.uint32)
-        pixels[:] = packed(row)
+        pixels[:] = packed(None)
         rows = self._coverage(ys, h, ratio)
         for a in np.unique(rows[rows > 0]):     # (a few tick levels: one blended row each)
-            pixels[rows == a] = packed(row * (1 - a) + ink * a)
+            pixels[rows == a] = packed(float(a))
         image = QtGui.QImage(pixels.data, w, h, 4 * w, QtGui.QImage.Format.Format_RGB32)
         image.setDevicePixelRatio(ratio)
         image.pixels = pixels          # (the image reads the array's memory: keep it alive with it)
