@@ -8,8 +8,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from support import settle
 
 from vramgui.core import Scenario, default_catalog, estimate_memory, fit
-from vramgui.core.speed import estimate_speed
+from vramgui.core.speed import estimate_speed, prefill_time
 from vramgui.core.units import GIB
+from vramgui.ui import i18n
 
 pytestmark = pytest.mark.gui
 
@@ -123,6 +124,9 @@ def test_batch_and_gpus_reach_the_speed_chart(qtbot, win):
     current = win.speed_chart.markers["current"][0]
     assert current.value() == pytest.approx(np.log10(16))
     assert win.speed_chart.markers["memory"][0].value() == pytest.approx(np.log10(fit(s).max_batch))
+    # the time to first token of the 16 prompts, as the core works it out
+    ttft = prefill_time(s, s.prompt_tokens, 16)
+    assert win.speed_chart.ttft.toPlainText().endswith(": " + i18n.duration(float(ttft)))
     # per-card weights halve on two cards (generic profile: tensor parallel)
     one = estimate_memory(s.with_(n_gpus=1)).weights
     assert win.memory_chart.curves[0].getOriginalDataset()[1][0] == pytest.approx(float(one) / 2 / GIB, rel=0.001)

@@ -1510,14 +1510,16 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             self._readout_in = plot
         place_readout(self.readout, plot.vb, pt)
 
-    def update_from(self, s: Scenario, max_batch: int) -> SpeedResult:
+    def update_from(self, s: Scenario, max_batch: int, ttft_s: float | None = None) -> SpeedResult:
+        """``ttft_s``: the scenario's time to first token, where the caller has it (the window's
+        breakdown works it out too)."""
         self._updating = True
         try:
-            return self._update_from(s, max_batch)
+            return self._update_from(s, max_batch, ttft_s)
         finally:
             self._updating = False
 
-    def _update_from(self, s: Scenario, max_batch: int) -> SpeedResult:
+    def _update_from(self, s: Scenario, max_batch: int, ttft_s: float | None) -> SpeedResult:
         top = int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch, 2 * max_batch))))  # powers of two: a still axis
         key = (s.key(batch=1), top)       # the sweep does not depend on the batch: a batch drag keeps it
         if key != self._sweep_key:
@@ -1550,7 +1552,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         if sp.compute_known:
             text = self.tr("time to first token ({n} tokens × {batch}): {time}").format(
                 n=integer(s.prompt_tokens), batch=integer(s.batch),
-                time=duration(float(prefill_time(s, s.prompt_tokens, s.batch))))
+                time=duration(float(prefill_time(s, s.prompt_tokens, s.batch) if ttft_s is None else ttft_s)))
         else:
             text = self.tr("time to first token: unknown (no FLOP/s figure for this card)")
         if text != self.ttft.toPlainText():     # (every setText lays the text out again)

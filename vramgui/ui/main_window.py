@@ -325,8 +325,8 @@ class MainWindow(QtWidgets.QMainWindow):
                                       spill=plan is not None)
         self.second_chart.setCurrentWidget(self.speed_chart)
         self.fit_panel.set_headers(False)
-        self.speed_chart.update_from(s, f.max_batch)
         sp = estimate_speed(s, with_knee=False)
+        self.speed_chart.update_from(s, f.max_batch, float(sp.prefill_s))
         self.breakdown.update_from(s, estimate_memory(s), f, sp, plan)
         self._show_cost(s, f.max_batch)
         self.explain_panel.set_source(self._explain_heading(s), lambda: explain_items(s))   # built only if shown
