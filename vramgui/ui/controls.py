@@ -114,6 +114,8 @@ def _name(combo: QtWidgets.QComboBox, names: dict) -> None:
 
 
 def _select(combo: QtWidgets.QComboBox, ident) -> None:
+    if combo.currentData() == ident:     # (most calls: one look-up instead of a search of the items)
+        return
     i = combo.findData(ident)
     if i >= 0 and combo.currentIndex() != i:
         with QtCore.QSignalBlocker(combo):
