@@ -1066,7 +1066,7 @@ class MemoryChart(pg.PlotWidget):
                     spill: bool = False) -> None:
         self.set_bands(BANDS)
         self._texts(self.tr("Memory per card vs prompt length"), self.tr("prompt tokens"))
-        top = sweep_top(s, max_prompt)
+        top = sticky_end(self._sweep_key[1] if self._sweep_key else None, sweep_top(s, max_prompt))
         key = (s.key(prompt_tokens=0), top)   # the sweep does not depend on the prompt: a prompt drag keeps it
         if key != self._sweep_key:
             x = log_sweep(MIN_PROMPT, top, SWEEP_POINTS)
@@ -1520,7 +1520,8 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             self._updating = False
 
     def _update_from(self, s: Scenario, max_batch: int, ttft_s: float | None) -> SpeedResult:
-        top = int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch, 2 * max_batch))))  # powers of two: a still axis
+        top = sticky_end(self._sweep_key[1] if self._sweep_key else None,   # powers of two: a still axis
+                         int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch, 2 * max_batch)))))
         key = (s.key(batch=1), top)       # the sweep does not depend on the batch: a batch drag keeps it
         if key != self._sweep_key:
             self._sweep_key = key
@@ -1676,6 +1677,12 @@ def memory_axis_top(x: np.ndarray, total: np.ndarray, current: float, cards: flo
     bottom seventh of the plot."""
     here = float(np.interp(np.log(max(current, 1.0)), np.log(x), total))
     return max(cards, min(float(total.max()), reach * max(cards, here)))
+
+
+def sticky_end(current: int | None, needed: int, slack: int = 4) -> int:
+    """The right end of a power-of-two x axis: the current one while it holds ``needed`` and
+    is at most ``slack`` times it, else ``needed``."""
+    return current if current is not None and needed <= current <= slack * needed else needed
 
 
 def sticky_top(plot: pg.PlotItem, needed: float) -> float:
