@@ -175,6 +175,31 @@ def test_drags_keep_the_sweep_they_do_not_move(qtbot, win, monkeypatch):
     assert calls == {"speed": 4, "memory": 5}
 
 
+def test_speed_axis_end_stays_through_small_moves_and_grows_at_once(qtbot, win):
+    """The speed chart's x axis ends at a power of two: twice the largest batch that fits,
+    at least 1,024.  Llama 2 7B fp16 on an MI300X with 256 output tokens: with the window's
+    4,096-token prompt 72 sequences fit and 1,024 will do; a 16-token prompt lets 1,333 sequences fit, and the
+    axis moves to 4,096 at once; a 128-token prompt lets 902 fit (2,048 would do, 4,096 is
+    kept: within four times it), a 2,048-token one 137 (1,024 would do: kept too).  The sweep
+    and the memory-limit marker follow the axis."""
+    from vramgui.ui.charts import sticky_end
+
+    assert [sticky_end(None, 1024), sticky_end(4096, 2048), sticky_end(4096, 1024), sticky_end(4096, 512),
+            sticky_end(1024, 4096)] == [1024, 4096, 4096, 512, 4096]
+    choose(qtbot, win, win.panel.gpu, "mi300x")
+    for prompt, top in ((4096, 1024), (16, 4096), (128, 4096), (2048, 4096)):
+        win.panel.prompt.spin.setValue(prompt)
+        settle(qtbot, win)
+        assert 10 ** win.speed_chart.thr.vb.viewRange()[0][1] == pytest.approx(top, rel=1e-9)
+        b = win.speed_chart.thr_curve.getOriginalDataset()[0]
+        assert (b[0], b[-1]) == (1, top)
+        max_batch = fit(win.state.scenario).max_batch
+        assert max_batch == {4096: 72, 16: 1333, 128: 902, 2048: 137}[prompt]
+        assert 2 * max_batch <= top
+        memory = win.speed_chart.markers["memory"][0]
+        assert memory.isVisible() and 10 ** memory.value() == pytest.approx(max_batch)
+
+
 def test_memory_cap_and_reserved_move_the_budget(qtbot, win):
     p = win.panel
     choose(qtbot, win, p.engine, "vllm")
