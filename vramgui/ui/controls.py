@@ -4,8 +4,9 @@ the panel re-reads the state on every change (echo blocked with QSignalBlocker).
 from __future__ import annotations
 
 import math
+import re
 
-from PySide6 import QtCore, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
@@ -20,6 +21,98 @@ from .state import MAX_PRICE, ScenarioState
 from .wording import CATEGORIES, core_name
 
 _STEPS = 1000
+
+
+def two_lines(text: str, fm: QtGui.QFontMetrics, width: int) -> tuple[str, ...]:
+    """``text`` in at most two lines of ``width`` pixels: whole where it fits on one; else the
+    first line broken after the last space, slash or middle dot that fits (at the last character
+    that fits where none does; a dot at the break is left out) and the rest on the second,
+    elided in the middle where too long (an address keeps its start and its file name)."""
+    if width <= 0 or fm.horizontalAdvance(text) <= width:
+        return (text,)
+    lo, hi = 1, len(text)                      # the longest prefix that fits: text[:lo]
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fm.horizontalAdvance(text[:mid]) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    cut = max(text.rfind(sep, 0, lo) for sep in (" ", "/", "·"))
+    k = cut + 1 if cut > 0 else lo
+    first, rest = text[:k].rstrip(), text[k:].lstrip()
+    first, rest = first.removesuffix("·").rstrip(), rest.removeprefix("·").lstrip()   # (the break separates)
+    return (first, fm.elidedText(rest, QtCore.Qt.TextElideMode.ElideMiddle, width))
+
+
+_REVISION = re.compile(r"/(?:blob|blame|resolve|raw|tree)/[^/\s]+/")
+
+
+def short_source(text: str) -> str:
+    """A source as the note under the model picker shows it: addresses without their scheme,
+    and a repository file's branch or commit left out (``huggingface.co/Qwen/Qwen-7B ·
+    config.json`` for ``https://huggingface.co/Qwen/Qwen-7B/blob/d4efd21…/config.json``); the
+    tooltip keeps the whole address."""
+    return _REVISION.sub(" · ", re.sub(r"\bhttps?://", "", text))
+
+
+class SourceNote(QtWidgets.QWidget):
+    """Where the chosen model's figures come from, under the model picker: small faint text
+    in two lines at most (:func:`short_source`, :func:`two_lines`), always two lines high, the
+    whole text in the tooltip.  A word-wrapped QLabel took one to four lines for the catalog's sources (a
+    config.json address at a commit took four), so the rows below moved up and down as the
+    user went through the models, and each new text asked the window for a new layout (see
+    ``breakdown.ValueLabel``); this one only repaints itself."""
+
+    LINES = 2
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        font = self.font()
+        font.setPointSizeF(8.0)
+        self.setFont(font)
+        self._text = ""
+        self._lines: tuple[int, tuple[str, ...]] = (-1, ())     # (width, the lines shown at that width)
+        self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
+        self._fix_height()
+
+    def _fix_height(self) -> None:
+        self.setFixedHeight(self.LINES * self.fontMetrics().lineSpacing() + 2)
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        return QtCore.QSize(120, self.height())
+
+    def text(self) -> str:
+        """The whole text (the lines shown may be shortened)."""
+        return self._text
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        if text != self._text:
+            self._text = text
+            self._lines = (-1, ())
+            self.setAccessibleName(text)
+            self.update()
+
+    def lines(self) -> tuple[str, ...]:
+        """The lines shown at the current width."""
+        width = self.contentsRect().width()
+        if self._lines[0] != width:
+            self._lines = (width, two_lines(short_source(self._text), self.fontMetrics(), width))
+        return self._lines[1]
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.FontChange:
+            self._lines = (-1, ())
+            self._fix_height()
+        super().changeEvent(event)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        p = QtGui.QPainter(self)
+        p.setPen(self.palette().color(QtGui.QPalette.ColorRole.Mid))
+        r = self.contentsRect()
+        step = self.fontMetrics().lineSpacing()
+        for i, line in enumerate(self.lines()):
+            p.drawText(QtCore.QRect(r.left(), r.top() + i * step, r.width(), step),
+                       int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter), line)
 
 
 class LogSliderSpin(QtWidgets.QWidget):
@@ -149,10 +242,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         filter_row.addWidget(self.import_button)
         self._row(filter_row, "model")
         form.addRow("", self.model)
-        self.provenance = QtWidgets.QLabel()
-        self.provenance.setWordWrap(True)
-        self.provenance.setStyleSheet("color: palette(mid); font-size: 8pt;")
-        self.provenance.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Preferred)
+        self.provenance = SourceNote()
         form.addRow("", self.provenance)
         # a count vramgui has not fully checked: in the text colour, not the provenance's faint one
         self.caution = QtWidgets.QLabel()
@@ -587,7 +677,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                 self.tr("{source} · {size} GiB in {n} tensors ({dtype})").format(
                                     source=s.model.source, size=num(fw.total_bytes / GIB, 2),
                                     n=integer(fw.n_tensors), dtype=fw.main_dtype))
-        self.provenance.setToolTip(s.model.source_note or s.model.source)
+        note = s.model.source_note
+        self.provenance.setToolTip(s.model.source if not note or note == s.model.source else
+                                   f"{s.model.source}\n\n{note}")
         note = layout_note(s.model.architecture)   # stays beside the picker while the model is chosen
         self.caution.setText(self.tr("Not fully checked: part of the count is estimated (see the tooltip).")
                              if note else "")
