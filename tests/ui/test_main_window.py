@@ -200,6 +200,24 @@ def test_speed_axis_end_stays_through_small_moves_and_grows_at_once(qtbot, win):
         assert memory.isVisible() and 10 ** memory.value() == pytest.approx(max_batch)
 
 
+def test_memory_axis_end_stays_while_the_largest_prompt_shrinks_a_little(qtbot, win):
+    """The memory chart's x axis ends at a power of two past four times the model's limit and
+    1.25 times the largest prompt that fits (:func:`sweep_top`).  Llama 2 7B on the RTX 4090:
+    at batch 1 a prompt of 18,879 tokens fits (axis to 32,768); at batch 2 one of 9,330
+    (16,384 would do: the axis stays, within four times it), and the sweep with it."""
+    from vramgui.ui.charts import sweep_top
+
+    plot = win.memory_chart.getPlotItem()
+    for batch, max_prompt, needed in ((1, 18879, 32768), (2, 9330, 16384)):
+        win.panel.batch.spin.setValue(batch)
+        settle(qtbot, win)
+        s = win.state.scenario
+        assert fit(s).max_prompt_tokens == max_prompt
+        assert sweep_top(s, max_prompt) == needed
+        assert 10 ** plot.vb.viewRange()[0][1] == pytest.approx(32768, rel=1e-9)
+        assert win.memory_chart.curves[-1].getOriginalDataset()[0][-1] == 32768
+
+
 def test_memory_cap_and_reserved_move_the_budget(qtbot, win):
     p = win.panel
     choose(qtbot, win, p.engine, "vllm")
