@@ -1681,7 +1681,10 @@ def memory_axis_top(x: np.ndarray, total: np.ndarray, current: float, cards: flo
 
 def sticky_end(current: int | None, needed: int, slack: int = 4) -> int:
     """The right end of a power-of-two x axis: the current one while it holds ``needed`` and
-    is at most ``slack`` times it, else ``needed``."""
+    is at most ``slack`` times it, else ``needed``.  An edit that moves the largest prompt or
+    batch back and forth across a power of two leaves the axis still (a range change redraws
+    the axes, the grid and the labels: about a millisecond of an edit); the chart may then show
+    up to ``slack`` times more than a fresh window would."""
     return current if current is not None and needed <= current <= slack * needed else needed
 
 
