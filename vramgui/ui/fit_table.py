@@ -462,13 +462,15 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
             # a new primary card from the picker, which changes no figure, left the old row highlighted)
             self.view.selectionModel().select(idx, QtCore.QItemSelectionModel.SelectionFlag.ClearAndSelect
                                               | QtCore.QItemSelectionModel.SelectionFlag.Rows)
-            self._show_primary()
+            self._show_primary(row)
 
-    def _show_primary(self) -> None:
-        """Scroll the primary card's row into sight, if it is not.  Also when the table gets its
-        size: a scroll asked for before (the first table, as the window is built) was lost, and
-        the window opened on the top rows, the primary card's not among them."""
-        row = self.model.row_of(self._primary)
+    def _show_primary(self, row: int | None = None) -> None:
+        """Scroll the primary card's row (``row``, where the caller found it) into sight, if it is
+        not.  Also when the table gets its size: a scroll asked for before (the first table, as
+        the window is built) was lost, and the window opened on the top rows, the primary card's
+        not among them."""
+        if row is None:
+            row = self.model.row_of(self._primary)
         if row is not None:
             self.view.scrollTo(self.model.index(row, 0), QtWidgets.QAbstractItemView.ScrollHint.EnsureVisible)
 
