@@ -58,8 +58,8 @@ def short_source(text: str) -> str:
 class SourceNote(QtWidgets.QWidget):
     """Where the chosen model's figures come from, under the model picker: small faint text
     in two lines at most (:func:`short_source`, :func:`two_lines`), always two lines high, the
-    whole text in the tooltip.  A word-wrapped QLabel took one to four lines for the catalog's sources (a
-    config.json address at a commit took four), so the rows below moved up and down as the
+    whole text in the tooltip.  A word-wrapped QLabel took two to four lines for the catalog's
+    sources (a config.json address at a commit took four), so the rows below moved up and down as the
     user went through the models, and each new text asked the window for a new layout (see
     ``breakdown.ValueLabel``); this one only repaints itself."""
 
