@@ -140,3 +140,29 @@ def test_a_new_primary_card_repaints_the_rows_not_the_column_titles(win, qtbot):
     view = win.fit_panel.view
     assert events.paints[view.viewport()] == 1
     assert events.paints[view.horizontalHeader().viewport()] == 0
+
+
+def test_a_batch_axis_moved_alone_repaints_the_speed_chart_once(win, qtbot):
+    """The step plot follows the throughput plot's batch axis through pyqtgraph's link: a new
+    batch range with both plots' y ranges unchanged (a batch or prompt edit that moves the
+    largest batch past a power of two) used to leave the step plot's view transform to its
+    paint, where moving its texts asked for a second repaint of the chart."""
+    from vramgui.ui.charts import set_range
+
+    app = QtWidgets.QApplication.instance()
+    chart = win.speed_chart
+    idle(qtbot, win)
+    (x0, x1), thr_y = chart.thr.vb.viewRange()
+    step_y = chart.step.vb.viewRange()[1]
+    events = Events()
+    app.installEventFilter(events)
+    try:
+        wider = (x0, x1 + 1.0)            # (log10 of the batch: ten times the batches)
+        set_range(chart.thr, wider, thr_y)
+        set_range(chart.step, wider, step_y)  # as SpeedChart.update_from sets them: the same x, its own y
+        win._flush_scenes()
+        idle(qtbot, win)
+    finally:
+        app.removeEventFilter(events)
+    assert chart.step.vb.viewRange()[0] == list(wider)
+    assert events.paints[chart.viewport()] == 1, f"painted {events.paints[chart.viewport()]} times"

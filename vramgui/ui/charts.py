@@ -1660,11 +1660,13 @@ def set_range(plot: pg.PlotItem, x: tuple[float, float], y: tuple[float, float])
     """Set the view range only when it differs from the current one: every ``setRange``
     makes the axes regenerate their ticks and repaint, even for the same numbers.  The new
     view transform is applied at once: left to the paint, it moves the marker labels during
-    the paint, and they repaint the chart a second time."""
+    the paint, and they repaint the chart a second time.  So too where a linked plot already
+    moved the range (the step plot follows the throughput plot's batch axis): the range is
+    the one wanted, its transform still pending (``updateMatrix`` does nothing if none is)."""
     (x0, x1), (y0, y1) = plot.vb.viewRange()
     if (x0, x1, y0, y1) != (float(x[0]), float(x[1]), float(y[0]), float(y[1])):
         plot.setRange(xRange=x, yRange=y, padding=0)
-        plot.vb.updateMatrix()
+    plot.vb.updateMatrix()
 
 
 def memory_axis_top(x: np.ndarray, total: np.ndarray, current: float, cards: float,
