@@ -630,6 +630,33 @@ def test_rule_labels_of_same_size_cards_do_not_overlap(qtbot, win):
         assert min(abs(rect.top() - y), abs(rect.bottom() - y)) < 4
 
 
+def test_a_long_card_name_keeps_its_label_on_its_line(qtbot, win):
+    """Qwen2.5 14B Q8_0 with llama.cpp on an M2 Ultra: the card's label (300 px of a 528 px
+    plot) met the largest prompt's label wherever it went above its line, and was lifted
+    below it, onto the usable-memory line, whose label it seemed to be.  The markers' labels
+    now take other heights: both rules' labels on their own lines, no label over another."""
+    win.state.set_model("qwen2.5-14b")
+    win.state.set_gpu("m2-ultra-192gb")
+    win.state.update(weights="q8_0", engine="llamacpp", batch=4)
+    settle(qtbot, win)
+    chart = win.memory_chart
+    qtbot.wait(50)
+    vb = chart.getPlotItem().vb
+    rules = [chart.capacity, chart.budget]
+    assert chart.budget.value() < chart.capacity.value() - 40, "the lines are far apart: not the case"
+    for line, above in zip(rules, (True, False), strict=True):
+        rect = label_rect(chart, line)
+        y = vb.mapViewToScene(QtCore.QPointF(0, line.value())).y() - vb.sceneBoundingRect().top()
+        edge = rect.bottom() if above else rect.top()
+        assert abs(edge - y) < 4, f"{line.label.format!r}: its label's edge {edge:.0f} px, its line {y:.0f} px"
+    shown = [line for line in (*rules, chart.limit, chart.current) if line.isVisible()]
+    assert len(shown) == 4
+    rects = [label_rect(chart, line).adjusted(0, 3, 0, -3) for line in shown]   # (a text box's margins)
+    for i, a in enumerate(rects):
+        for b in rects[i + 1:]:
+            assert not a.intersects(b), (a, b)
+
+
 def test_chart_exports_scale_everything_and_stay_vector(qtbot, win, tmp_path):
     """A PNG at twice the chart's width draws the legend twice as big too (pyqtgraph's
     legends ignore the export's scale: its swatch had the same area at 1x and 2x), an SVG

@@ -1169,19 +1169,47 @@ class MemoryChart(pg.PlotWidget):
         nor the prompt markers' labels: beside the line (the capacity above, the usable
         memory below, compared cards above; else the other side) at the first free place
         along it, else lifted off it by a line or more (cards of the same size stack their
-        labels in their lines' colours instead of writing their names over each other)."""
+        labels in their lines' colours instead of writing their names over each other).
+
+        The markers' labels are placed first (their preferred heights), and the rules' labels
+        around them; where that leaves a rule's label off its line (lifted next to another rule,
+        whose label it then seemed to be: a long card name beside the largest prompt's label),
+        the rules' labels go first and the markers' labels take the next free heights, if every
+        one finds one."""
         vb = self.getPlotItem().vb
         w_px, h_px = vb.width(), vb.height()
         if w_px < 10 or h_px < 10:
             return
-        y0, y1 = vb.viewRange()[1]
         legends = [legend.mapRectToParent(legend.boundingRect()) for legend in (self.legend, self.pin_legend)
                    if legend.isVisible()]
-        taken = legends + place_marker_labels(vb, [(self.limit, 0.85), (self.current, 0.70)], legends)
+        markers = [(self.limit, 0.85), (self.current, 0.70)]
+        marker_places, _ = marker_label_places(vb, markers, legends)
+        rule_places = self._rule_places(vb, legends + [rect for _, _, rect in marker_places])
+        if any(lift for _, _, _, lift, _ in rule_places):
+            rules_first = self._rule_places(vb, legends)
+            if not any(lift for _, _, _, lift, _ in rules_first):
+                moved, all_free = marker_label_places(vb, markers, legends + [p[4] for p in rules_first])
+                if all_free:
+                    marker_places, rule_places = moved, rules_first
+        apply_marker_places(marker_places)
+        for label, side, at, lift, _ in rule_places:
+            anchor = (0, 1 + lift) if side else (0, -lift)     # (anchors past the text lift it off the line)
+            if label.anchors[0] != anchor or abs(label.orthoPos - at) > 1e-6:
+                label.anchors = [anchor, anchor]
+                label.setPosition(at)
+
+    def _rule_places(self, vb: pg.ViewBox, taken: list[QtCore.QRectF]) -> list[tuple]:
+        """(label, above, position along the line, lines lifted off it, rectangle) of each shown
+        rule's label, first free place first (see :meth:`place_rule_labels`); ``taken``: the
+        rectangles to keep clear of, in the view box's pixels."""
+        w_px, h_px = vb.width(), vb.height()
+        y0, y1 = vb.viewRange()[1]
+        taken = list(taken)
         rules = [(self.capacity, True), (self.budget, False)] + [(line, True) for line in self.compare_budgets]
         to_px = (lambda v: (y1 - v) / (y1 - y0) * h_px)
         rule_px = {line: to_px(line.value()) for line in (self.capacity, self.budget, *self.compare_lines,
                                                           *self.compare_budgets) if line.isVisible()}
+        out = []
         for line, above in rules:
             if not line.isVisible():
                 continue
@@ -1205,10 +1233,8 @@ class MemoryChart(pg.PlotWidget):
                 chosen = (above, at, 0, QtCore.QRectF(at * w_px, y - h if above else y, w, h))
             side, at, lift, rect = chosen
             taken.append(rect)
-            anchor = (0, 1 + lift) if side else (0, -lift)     # (anchors past the text lift it off the line)
-            if label.anchors[0] != anchor or abs(label.orthoPos - at) > 1e-6:
-                label.anchors = [anchor, anchor]
-                label.setPosition(at)
+            out.append((label, side, at, lift, rect))
+        return out
 
     def set_pins(self, pins: list) -> None:
         """Total memory per card of each pinned scenario, on the current prompt axis."""
@@ -1577,11 +1603,20 @@ def place_marker_labels(vb: pg.ViewBox, lines: list[tuple[Marker, float]], avoid
     to the first height where they overlap neither ``avoid`` (the legends, in the view box's
     pixels) nor each other: a fine-tuning legend of two rows hid the "largest that fits"
     label under its box.  Returns the labels' rectangles, for the next labels to avoid."""
+    places, _ = marker_label_places(vb, lines, avoid)
+    apply_marker_places(places)
+    return [rect for _, _, rect in places]
+
+
+def marker_label_places(vb: pg.ViewBox, lines: list[tuple[Marker, float]], avoid: list[QtCore.QRectF]
+                        ) -> tuple[list[tuple], bool]:
+    """Where :func:`place_marker_labels` puts each label, (label, height, rectangle), without
+    moving it; and whether every one found a free height (else it keeps its preferred one)."""
     w_px, h_px = vb.width(), vb.height()
     if w_px < 10 or h_px < 10:
-        return []
+        return [], True
     x0, x1 = vb.viewRange()[0]
-    taken, placed = list(avoid), []
+    taken, placed, free = list(avoid), [], True
     for line, first in lines:
         if not line.isVisible() or line.label is None:
             continue
@@ -1597,12 +1632,17 @@ def place_marker_labels(vb: pg.ViewBox, lines: list[tuple[Marker, float]], avoid
             if rect.top() >= 0 and rect.bottom() <= h_px and not any(inner.intersects(r) for r in taken):
                 chosen = (at, rect)
                 break
+        free = free and chosen is not None
         at, rect = chosen or (first, QtCore.QRectF(left, (1 - first) * h_px - h / 2, w, h))
         taken.append(rect)
-        placed.append(rect)
+        placed.append((label, at, rect))
+    return placed, free
+
+
+def apply_marker_places(places: list[tuple]) -> None:
+    for label, at, _ in places:
         if abs(label.orthoPos - at) > 1e-6:
             label.setPosition(at)
-    return placed
 
 
 def _curves_px(vb: pg.ViewBox, curves) -> list[tuple[np.ndarray, np.ndarray]]:
