@@ -657,6 +657,25 @@ def test_a_long_card_name_keeps_its_label_on_its_line(qtbot, win):
             assert not a.intersects(b), (a, b)
 
 
+def test_a_card_line_at_the_plots_foot_keeps_its_label_off_the_limit_note(qtbot, win):
+    """DeepSeek-V3 in FP8 on one V100 32GB: 32 GiB against an axis to 1,200 GiB puts the card's
+    line at the foot of the plot, where the note on the prompts past the model's limit sits;
+    the card's label was written over that note."""
+    win.state.set_model("deepseek-v3")
+    win.state.set_gpu("v100-32gb")
+    win.state.update(weights="fp8", engine="hf", prompt_tokens=498, batch=16)
+    settle(qtbot, win)
+    chart = win.memory_chart
+    qtbot.wait(50)
+    vb = chart.getPlotItem().vb
+    assert chart.beyond_label.isVisible() and chart.getPlotItem().vb.viewRange()[1][1] > 20 * 32
+    note = chart.beyond_label.mapRectToItem(vb, chart.beyond_label.boundingRect())
+    for line in (chart.capacity, chart.budget):
+        if line.isVisible():
+            rect = label_rect(chart, line).adjusted(0, 3, 0, -3)      # (a text box's margins)
+            assert not rect.intersects(note), (line.label.format, rect, note)
+
+
 def test_chart_exports_scale_everything_and_stay_vector(qtbot, win, tmp_path):
     """A PNG at twice the chart's width draws the legend twice as big too (pyqtgraph's
     legends ignore the export's scale: its swatch had the same area at 1x and 2x), an SVG

@@ -1169,7 +1169,8 @@ class MemoryChart(pg.PlotWidget):
         nor the prompt markers' labels: beside the line (the capacity above, the usable
         memory below, compared cards above; else the other side) at the first free place
         along it, else lifted off it by a line or more (cards of the same size stack their
-        labels in their lines' colours instead of writing their names over each other).
+        labels in their lines' colours instead of writing their names over each other).  The
+        note on the veiled prompts past the model's limit is kept clear too.
 
         The markers' labels are placed first (their preferred heights), and the rules' labels
         around them; where that leaves a rule's label off its line (lifted next to another rule,
@@ -1180,15 +1181,22 @@ class MemoryChart(pg.PlotWidget):
         w_px, h_px = vb.width(), vb.height()
         if w_px < 10 or h_px < 10:
             return
-        legends = [legend.mapRectToParent(legend.boundingRect()) for legend in (self.legend, self.pin_legend)
-                   if legend.isVisible()]
+        # what every label keeps clear of: the legends, and the note on the veil
+        fixed = [legend.mapRectToParent(legend.boundingRect()) for legend in (self.legend, self.pin_legend)
+                 if legend.isVisible()]
+        if self.beyond_label.isVisible():       # (at the plot's foot: a small card's lines run there)
+            # its bottom right corner is the veil's right end at the plot's foot (worked out from the
+            # range: on a resize its own transform follows only after this placement)
+            (x0, x1), br = vb.viewRange()[0], self.beyond_label.boundingRect()
+            right = (self.beyond.getRegion()[1] - x0) / (x1 - x0) * w_px
+            fixed.append(QtCore.QRectF(right - br.width(), h_px - br.height(), br.width(), br.height()))
         markers = [(self.limit, 0.85), (self.current, 0.70)]
-        marker_places, _ = marker_label_places(vb, markers, legends)
-        rule_places = self._rule_places(vb, legends + [rect for _, _, rect in marker_places])
+        marker_places, _ = marker_label_places(vb, markers, fixed)
+        rule_places = self._rule_places(vb, fixed + [rect for _, _, rect in marker_places])
         if any(lift for _, _, _, lift, _ in rule_places):
-            rules_first = self._rule_places(vb, legends)
+            rules_first = self._rule_places(vb, fixed)
             if not any(lift for _, _, _, lift, _ in rules_first):
-                moved, all_free = marker_label_places(vb, markers, legends + [p[4] for p in rules_first])
+                moved, all_free = marker_label_places(vb, markers, fixed + [p[4] for p in rules_first])
                 if all_free:
                     marker_places, rule_places = moved, rules_first
         apply_marker_places(marker_places)
