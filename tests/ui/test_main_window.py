@@ -676,6 +676,26 @@ def test_a_card_line_at_the_plots_foot_keeps_its_label_off_the_limit_note(qtbot,
             assert not rect.intersects(note), (line.label.format, rect, note)
 
 
+def test_a_small_model_on_a_big_card_leaves_its_lines_clear_of_the_legend(qtbot, win):
+    """Qwen 14B in Q4_0 on 8 B300 (268.6 GiB) with vLLM: the bands stay near the foot, so the axis
+    ended 5 % above the card (at 300 GiB) and its line ran under the bands' legend; its label,
+    with no room above, went below the usable-memory line instead.  Both labels now sit on their
+    own lines, the legend clear of the card's line and label."""
+    win.state.set_model("qwen-14b")
+    win.state.set_gpu("b300")
+    win.state.update(weights="q4_0", engine="vllm", n_gpus=8, prompt_tokens=330, batch=2)
+    settle(qtbot, win)
+    chart = win.memory_chart
+    qtbot.wait(50)
+    vb = chart.getPlotItem().vb
+    legend = chart.legend.mapRectToParent(chart.legend.boundingRect())
+    for line, above in ((chart.capacity, True), (chart.budget, False)):
+        rect = label_rect(chart, line)
+        y = vb.mapViewToScene(QtCore.QPointF(0, line.value())).y() - vb.sceneBoundingRect().top()
+        assert abs((rect.bottom() if above else rect.top()) - y) < 4, line.label.format
+        assert y > legend.bottom() and not rect.adjusted(0, 3, 0, -3).intersects(legend)
+
+
 def test_chart_exports_scale_everything_and_stay_vector(qtbot, win, tmp_path):
     """A PNG at twice the chart's width draws the legend twice as big too (pyqtgraph's
     legends ignore the export's scale: its swatch had the same area at 1x and 2x), an SVG

@@ -1156,9 +1156,20 @@ class MemoryChart(pg.PlotWidget):
             set_label(usable, (self.tr("{card}: {size} GiB, all usable") if whole else
                                self.tr("{card}: usable {usable} of {size} GiB")).format(
                 card=g.name, size=num(size, 1), usable=num(use, 1)))
-        ymax = sticky_top(self.getPlotItem(), memory_axis_top(
-            self.x, stack[-1], current, max([card, *(g.memory_bytes / GIB for g in compare)])) * 1.05)
+        cards = max([card, *(g.memory_bytes / GIB for g in compare)])
+        ymax = sticky_top(self.getPlotItem(), max(memory_axis_top(self.x, stack[-1], current, cards) * 1.05,
+                                                  cards * self._headroom()))
         set_range(self.getPlotItem(), (np.log10(MIN_PROMPT), np.log10(top)), (0, ymax))
+
+    def _headroom(self) -> float:
+        """How far above the highest card's line the axis must reach for that line to pass under
+        the bands' legend with room for its label between them (a small model on a big card:
+        the curve stays low, the axis ends 5 % above the card, and the line ran under the legend,
+        its label pushed down onto the usable-memory line).  At most 1.5 (a very short plot)."""
+        h_px = self.getPlotItem().vb.height()
+        room = self.legend.mapRectToParent(self.legend.boundingRect()).bottom() + \
+            self.capacity.label.boundingRect().height() + 2
+        return min(h_px / (h_px - room), 1.5) if h_px > 2 * room else 1.5
 
     #: Where a rule's label may sit along its line (fraction of the plot's width), first choice first.
     RULE_LABEL_AT = tuple(np.round(np.arange(0.02, 0.9, 0.07), 2))
