@@ -1403,45 +1403,26 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
     def place_labels(self) -> None:
         """Put each marker's label where it covers neither curve nor another label: beside
         its line (right, else left), as low as possible, which on a rising throughput curve
-        is the empty corner below it."""
+        is the empty corner below it.  The labels are placed one by one from the left; where
+        one then finds no place clear of the curves and the other lines, they are placed again
+        from the right and the arrangement that covers the curves least is kept (a knee and a
+        memory limit close together: the knee's label, placed first, took the corner the
+        memory limit's needed, which then sat on the curve's flat top)."""
         vb = self.thr.vb
         w_px, h_px = vb.width(), vb.height()
         curves = _curves_px(vb, (self.thr_curve, self.thr_sol, *(c for c in self.pins if c.isVisible())))
         if not curves:
             return
         x0, x1 = vb.viewRange()[0]
-        taken: list[QtCore.QRectF] = []
         lines = sorted((line for key in ("knee", "memory", "current") for line in self.markers[key][:1]
                         if line.isVisible()), key=lambda line: line.value())
         at_px = {line: (line.value() - x0) / (x1 - x0) * w_px for line in lines}
-        for line in lines:
-            label = line.label
-            w, h = label.boundingRect().width(), label.boundingRect().height()
-            at = at_px[line]
-            chosen = None
-            for avoid_curves in (True, False):       # if nowhere is free, a curve or line may pass, a label not
-                for right in (True, False):
-                    left = at + 3 if right else at - w - 3
-                    if left < 0 or left + w > w_px:
-                        continue
-                    if avoid_curves and any(left - 2 <= x <= left + w + 2 for o, x in at_px.items() if o is not line):
-                        continue                     # another marker line runs through this side
-                    heights = _heights(curves, left, left + w, 12) if avoid_curves else []
-                    for top in np.arange(h_px - h - 3, 2, -h / 2):
-                        rect = QtCore.QRectF(left, top, w, h)
-                        if _crossings(heights, top, top + h):
-                            continue                     # a curve runs through it
-                        if not any(rect.adjusted(-2, -2, 2, 2).intersects(r) for r in taken):
-                            chosen = (right, rect)
-                            break
-                    if chosen:
-                        break
-                if chosen:
-                    break
-            if chosen is None:
-                continue
-            right, rect = chosen
-            taken.append(rect)
+        places, cost = _label_places(lines, at_px, curves, w_px, h_px)
+        if cost:
+            places_back, cost_back = _label_places(lines[::-1], at_px, curves, w_px, h_px)
+            if cost_back < cost:
+                places = places_back
+        for label, right, rect in places:
             anchor = (0, 0) if right else (1, 0)
             position = 1 - rect.top() / h_px
             if label.anchors[0] != anchor or abs(label.orthoPos - position) > 1e-6:
@@ -1662,6 +1643,46 @@ def apply_marker_places(places: list[tuple]) -> None:
     for label, at, _ in places:
         if abs(label.orthoPos - at) > 1e-6:
             label.setPosition(at)
+
+
+def _label_places(lines: list, at_px: dict, curves: list, w_px: float, h_px: float) -> tuple[list, float]:
+    """The speed chart's marker labels placed in the order of ``lines`` (see
+    :meth:`SpeedChart.place_labels`): (label, right of its line, rectangle) each, and what the
+    arrangement covers: the curve points under its labels, and a tenth for each other marker
+    line through one.  A label goes beside its line, right if it fits, as low as it is free of
+    curves, other lines and labels; failing that, where it covers the fewest curve points
+    (other lines allowed), never over another label."""
+    taken: list[QtCore.QRectF] = []
+    places, cost = [], 0.0
+    for line in lines:
+        label = line.label
+        br = label.boundingRect()
+        w, h = br.width(), br.height()
+        at = at_px[line]
+        sides = [(right, at + 3 if right else at - w - 3) for right in (True, False)]
+        sides = [(right, left) for right, left in sides if 0 <= left and left + w <= w_px]
+        best = None                 # (curve points covered, lines through it, right, rect)
+        for right, left in sides:
+            crossed = sum(left - 2 <= x <= left + w + 2 for o, x in at_px.items() if o is not line)
+            heights = _heights(curves, left, left + w, 12)
+            for top in np.arange(h_px - h - 3, 2, -h / 2):
+                rect = QtCore.QRectF(left, top, w, h)
+                if any(rect.adjusted(-2, -2, 2, 2).intersects(r) for r in taken):
+                    continue
+                hits = _crossings(heights, top, top + h)
+                if best is None or (hits, crossed) < best[:2]:
+                    best = (hits, crossed, right, rect)
+                if not hits:
+                    break           # (the lowest free height of this side)
+            if best is not None and best[:2] == (0, 0):
+                break               # clear of everything: no need to try the other side
+        if best is None:
+            continue
+        hits, crossed, right, rect = best
+        taken.append(rect)
+        places.append((label, right, rect))
+        cost += hits + 0.1 * crossed
+    return places, cost
 
 
 def _curves_px(vb: pg.ViewBox, curves) -> list[tuple[np.ndarray, np.ndarray]]:
