@@ -1,0 +1,86 @@
+"""A survey of the charts' labels over many scenarios (seeded, random models, cards, formats,
+engines, card counts, prompts and batches), at 1366 x 768: the tests of single scenarios
+found the cases someone thought of; this one finds the crowded ones.  Run over 220 scenarios
+(2026-12-03), it found a throughput curve through a marker label in 27, a card's label over
+the note on the veiled prompts in 10 and a card's label pushed onto the wrong line; after the
+fixes, 4 curves through a label (a marker at the plot's left edge) and none of the others."""
+
+import random
+
+import numpy as np
+import pytest
+from PySide6 import QtCore
+from support import settle
+
+ENGINES = ["generic", "hf", "vllm", "sglang", "llamacpp"]
+FORMATS = ["fp16", "bf16", "fp8", "int8", "gptq-int4", "awq-int4", "q8_0", "q4_k_m", "q4_0", "nf4", "mxfp4"]
+
+
+def scenarios(win, n: int, seed: int):
+    """Put the window on ``n`` random scenarios in turn; yields a name for each."""
+    st = win.state
+    rng = random.Random(seed)
+    models, gpus = sorted(st.catalog.models), sorted(st.catalog.gpus)
+    for _ in range(n):
+        st.set_model(rng.choice(models))
+        st.set_gpu(rng.choice(gpus))
+        change = dict(engine=rng.choice(ENGINES), weights=rng.choice(FORMATS),
+                      prompt_tokens=int(10 ** rng.uniform(1.5, 5)), batch=2 ** rng.randrange(0, 9),
+                      n_gpus=rng.choice([1, 1, 2, 4, 8]))
+        if not st.update(**change):          # (a format the model cannot take, an engine it cannot split)
+            change.pop("weights")
+            st.update(**change)
+        yield win
+
+
+def rect_in(vb, item) -> QtCore.QRectF:
+    return item.mapRectToItem(vb, item.boundingRect())
+
+
+def text_rect(vb, item) -> QtCore.QRectF:
+    """A text item's rectangle less the few pixels of margin its box has above and below."""
+    return rect_in(vb, item).adjusted(0, 3, 0, -3)
+
+
+def memory_overlaps(chart) -> list[str]:
+    """Pairs of the memory chart's labels (the rules', the markers', the note on the veil,
+    the legend) that overlap."""
+    vb = chart.getPlotItem().vb
+    boxes = {name: text_rect(vb, getattr(chart, name).label) for name in ("capacity", "budget", "current", "limit")
+             if getattr(chart, name).isVisible() and getattr(chart, name).label.toPlainText()}
+    if chart.beyond_label.isVisible():
+        boxes["note"] = text_rect(vb, chart.beyond_label)
+    boxes["legend"] = chart.legend.mapRectToParent(chart.legend.boundingRect())
+    names = list(boxes)
+    return [f"{a} and {b}" for i, a in enumerate(names) for b in names[i + 1:] if boxes[a].intersects(boxes[b])]
+
+
+def curve_through_label(chart) -> bool:
+    """Whether a throughput curve runs through one of the speed chart's marker labels."""
+    vb = chart.thr.vb
+    rects = [line.label.sceneBoundingRect() for key in ("knee", "memory", "current") for line in chart.markers[key][:1]
+             if line.isVisible() and line.label.toPlainText()]
+    for curve in (chart.thr_curve, chart.thr_sol):
+        batch, thr = curve.getOriginalDataset()
+        xs = np.linspace(np.log10(batch[0]), np.log10(batch[-1]), 300)
+        ys = np.interp(xs, np.log10(batch), np.log10(np.maximum(thr, 1e-12)))
+        pts = [vb.mapViewToScene(QtCore.QPointF(float(x), float(y))) for x, y in zip(xs, ys, strict=True)]
+        if any(r.contains(p) for r in rects for p in pts):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("seed", [0, 7])
+def test_labels_stay_clear_over_random_scenarios(win, qtbot, seed):
+    overlaps, on_curve, shown = [], [], 0
+    for _ in scenarios(win, 40, seed):
+        settle(qtbot, win)
+        s = win.state.scenario
+        name = f"{s.model.id} {s.weights} {s.engine} on {s.n_gpus} x {s.gpu.id}, p {s.prompt_tokens}, b {s.batch}"
+        overlaps += [f"{name}: {pair}" for pair in memory_overlaps(win.memory_chart)]
+        if curve_through_label(win.speed_chart):
+            on_curve.append(name)
+        shown += 1
+    assert shown == 40
+    assert not overlaps, overlaps
+    assert len(on_curve) <= 2, on_curve          # (a marker at the plot's left edge has nowhere else to go)
