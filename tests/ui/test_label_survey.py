@@ -3,7 +3,8 @@ engines, card counts, prompts and batches), at 1366 x 768: the tests of single s
 found the cases someone thought of; this one finds the crowded ones.  Run over 220 scenarios
 (2026-12-03), it found a throughput curve through a marker label in 27, a card's label over
 the note on the veiled prompts in 10 and a card's label pushed onto the wrong line; after the
-fixes, 4 curves through a label (a marker at the plot's left edge) and none of the others."""
+fixes, 4 curves through a label (a marker at the plot's left edge) and none of the others.
+No step curve ran under the (compacted) line-style legend in any."""
 
 import random
 
@@ -70,9 +71,22 @@ def curve_through_label(chart) -> bool:
     return False
 
 
+def step_curve_under_legend(chart) -> bool:
+    """Whether a step-time curve runs under the speed chart's line-style legend."""
+    vb, rect = chart.step.vb, chart.legend.sceneBoundingRect()
+    for curve in (chart.step_curve, chart.step_sol):
+        batch, ms = curve.getOriginalDataset()
+        xs = np.linspace(np.log10(batch[0]), np.log10(batch[-1]), 300)
+        ys = np.interp(xs, np.log10(batch), np.log10(ms))
+        pts = (vb.mapViewToScene(QtCore.QPointF(float(x), float(y))) for x, y in zip(xs, ys, strict=True))
+        if any(rect.contains(p) for p in pts):
+            return True
+    return False
+
+
 @pytest.mark.parametrize("seed", [0, 7])
 def test_labels_stay_clear_over_random_scenarios(win, qtbot, seed):
-    overlaps, on_curve, shown = [], [], 0
+    overlaps, on_curve, under_legend, shown = [], [], [], 0
     for _ in scenarios(win, 40, seed):
         settle(qtbot, win)
         s = win.state.scenario
@@ -80,7 +94,10 @@ def test_labels_stay_clear_over_random_scenarios(win, qtbot, seed):
         overlaps += [f"{name}: {pair}" for pair in memory_overlaps(win.memory_chart)]
         if curve_through_label(win.speed_chart):
             on_curve.append(name)
+        if step_curve_under_legend(win.speed_chart):
+            under_legend.append(name)
         shown += 1
     assert shown == 40
     assert not overlaps, overlaps
     assert len(on_curve) <= 2, on_curve          # (a marker at the plot's left edge has nowhere else to go)
+    assert not under_legend, under_legend
