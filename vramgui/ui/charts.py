@@ -1186,8 +1186,8 @@ class MemoryChart(pg.PlotWidget):
         The markers' labels are placed first (their preferred heights), and the rules' labels
         around them; where that leaves a rule's label off its line (lifted next to another rule,
         whose label it then seemed to be: a long card name beside the largest prompt's label),
-        the rules' labels go first and the markers' labels take the next free heights, if every
-        one finds one."""
+        the rules' labels are placed first too, and kept if they are lifted fewer lines in all
+        and the markers' labels each find another free height."""
         vb = self.getPlotItem().vb
         w_px, h_px = vb.width(), vb.height()
         if w_px < 10 or h_px < 10:
@@ -1204,9 +1204,10 @@ class MemoryChart(pg.PlotWidget):
         markers = [(self.limit, 0.85), (self.current, 0.70)]
         marker_places, _ = marker_label_places(vb, markers, fixed)
         rule_places = self._rule_places(vb, fixed + [rect for _, _, rect in marker_places])
-        if any(lift for _, _, _, lift, _ in rule_places):
+        lifted = sum(lift for _, _, _, lift, _ in rule_places)
+        if lifted:
             rules_first = self._rule_places(vb, fixed)
-            if not any(lift for _, _, _, lift, _ in rules_first):
+            if sum(lift for _, _, _, lift, _ in rules_first) < lifted:
                 moved, all_free = marker_label_places(vb, markers, fixed + [p[4] for p in rules_first])
                 if all_free:
                     marker_places, rule_places = moved, rules_first
@@ -1238,7 +1239,7 @@ class MemoryChart(pg.PlotWidget):
             y = rule_px[line]
             others = [v for o, v in rule_px.items() if o is not line]
             places = ((side, at, lift, QtCore.QRectF(at * w_px, top, w, h))
-                      for lift in range(4)                  # on its line if at all possible,
+                      for lift in range(6)                  # on its line if at all possible,
                       for cross_rules in (False, True)      # else over another rule (a box hides a stretch)
                       for side in (above, not above)
                       for top in (y - h - lift * h if side else y + lift * h,)
