@@ -1661,10 +1661,11 @@ def _label_places(lines: list, at_px: dict, curves: list, w_px: float, h_px: flo
         w, h = br.width(), br.height()
         at = at_px[line]
         sides = [(right, at + 3 if right else at - w - 3) for right in (True, False)]
-        sides = [(right, left) for right, left in sides if 0 <= left and left + w <= w_px]
+        sides = sorted(((sum(left - 2 <= x <= left + w + 2 for o, x in at_px.items() if o is not line), right, left)
+                        for right, left in sides if 0 <= left and left + w <= w_px),
+                       key=lambda side: side[0])   # (a side no other line crosses first; else the right)
         best = None                 # (curve points covered, lines through it, right, rect)
-        for right, left in sides:
-            crossed = sum(left - 2 <= x <= left + w + 2 for o, x in at_px.items() if o is not line)
+        for crossed, right, left in sides:
             heights = _heights(curves, left, left + w, 12)
             for top in np.arange(h_px - h - 3, 2, -h / 2):
                 rect = QtCore.QRectF(left, top, w, h)
