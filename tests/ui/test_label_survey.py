@@ -2,9 +2,9 @@
 engines, card counts, prompts and batches), at 1366 x 768: the tests of single scenarios
 found the cases someone thought of; this one finds the crowded ones.  Run over 220 scenarios
 (2026-12-03), it found a throughput curve through a marker label in 27, a card's label over
-the note on the veiled prompts in 10 and a card's label pushed onto the wrong line; after the
-fixes, 4 curves through a label (a marker at the plot's left edge) and none of the others.
-No step curve ran under the (compacted) line-style legend in any."""
+the note on the veiled prompts in 18; after the fixes, 4 curves through a label (a marker at
+the plot's left edge) and no label over the note.  No step curve ran under the (compacted)
+line-style legend in any of them."""
 
 import random
 
