@@ -1087,3 +1087,26 @@ def test_startup_objects_are_set_aside_from_full_garbage_collections(qtbot, win)
         assert len(gc.get_objects()) < frozen / 4           # what a full collection still walks
     finally:
         gc.unfreeze()
+
+
+def test_compare_button_text_clears_its_menu_arrow(qtbot, win):
+    """The style draws a tool button's menu arrow in its bottom right corner; a button only as
+    wide as its text had the arrow under the text's last letters ("Compare with…").  The
+    arrow (what the button draws more than a plain button of its size, text and font) starts
+    right of the text's last inked column."""
+    settle(qtbot, win)
+    button = win.panel.compare
+    plain = QtWidgets.QToolButton()
+    qtbot.addWidget(plain)
+    plain.setText(button.text())
+    plain.setFont(button.font())
+    plain.resize(button.size())
+    shown, bare = button.grab().toImage(), plain.grab().toImage()
+    w, h = shown.width(), shown.height()
+    assert (bare.width(), bare.height()) == (w, h)
+    face = QtGui.QColor(bare.pixel(w // 2, 2)).lightness()
+    inner = [(x, y) for x in range(3, w - 3) for y in range(3, h - 3)]
+    text = [x for x, y in inner if QtGui.QColor(bare.pixel(x, y)).lightness() < face - 60]
+    arrow = [x for x, y in inner if shown.pixel(x, y) != bare.pixel(x, y)]
+    assert text and arrow, "no text or no arrow found: not a test"
+    assert max(text) + 2 < min(arrow), (max(text), min(arrow))

@@ -55,6 +55,17 @@ def short_source(text: str) -> str:
     return _REVISION.sub(" · ", re.sub(r"\bhttps?://", "", text))
 
 
+class MenuButton(QtWidgets.QToolButton):
+    """A tool button that opens its menu, as wide as its text plus the menu's arrow: the style
+    draws the arrow in the button's bottom right corner, over the text's last letters ("Compare
+    with…" ended under it) when the button is only as wide as its text."""
+
+    def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
+        hint = super().sizeHint()
+        arrow = self.style().pixelMetric(QtWidgets.QStyle.PixelMetric.PM_MenuButtonIndicator, None, self)
+        return QtCore.QSize(hint.width() + arrow, hint.height())
+
+
 class SourceNote(QtWidgets.QWidget):
     """Where the chosen model's figures come from, under the model picker: small faint text
     in two lines at most (:func:`short_source`, :func:`two_lines`), always two lines high, the
@@ -257,7 +268,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._fill_gpus()
         self._row(self.gpu)
 
-        self.compare = QtWidgets.QToolButton()
+        self.compare = MenuButton()
         self.compare.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
         menu = QtWidgets.QMenu(self.compare)
         for g in sorted(cat.gpus.values(), key=lambda g: (g.category, -g.memory_mib)):
