@@ -1110,3 +1110,33 @@ def test_compare_button_text_clears_its_menu_arrow(qtbot, win):
     arrow = [x for x, y in inner if shown.pixel(x, y) != bare.pixel(x, y)]
     assert text and arrow, "no text or no arrow found: not a test"
     assert max(text) + 2 < min(arrow), (max(text), min(arrow))
+
+
+def test_pinned_legend_keeps_clear_of_the_bands_and_the_pinned_curves(qtbot, win):
+    """Llama 2 13B in Q8_0 and Q4_K_M (llama.cpp) pinned beside Llama 2 7B in FP16 (vLLM) on an
+    RTX 4090, as in the README's screenshot: the pinned scenarios' legend, fixed in the bottom
+    right corner, lay over the bands and the pinned curves rising through that corner.  It now
+    sits where no band reaches into its box and no pinned or total curve runs through it."""
+    st = win.state
+    st.set_model("llama2-13b")
+    st.update(weights="q8_0", engine="llamacpp")
+    st.pin()
+    st.update(weights="q4_k_m")
+    st.pin()
+    st.set_model("llama2-7b")
+    st.update(weights="fp16", engine="vllm")
+    settle(qtbot, win)
+    qtbot.wait(50)
+    chart = win.memory_chart
+    vb = chart.getPlotItem().vb
+    assert chart.pin_legend.isVisible()
+    box = chart.pin_legend.sceneBoundingRect()
+    for curve in (chart.curves[-1], *[c for c in chart.pins if c.isVisible()]):
+        x, y = curve.getOriginalDataset()           # (prompt tokens, GiB)
+        xs = np.linspace(np.log10(x[0]), np.log10(x[-1]), 400)
+        ys = np.interp(xs, np.log10(x), y)
+        pts = [vb.mapViewToScene(QtCore.QPointF(float(a), float(b))) for a, b in zip(xs, ys, strict=True)]
+        assert not [p for p in pts if box.contains(p)], "a curve runs through the pinned scenarios' legend"
+        if curve is chart.curves[-1]:               # the bands fill the plot up to the total: all of it under the box
+            under = [p for p in pts if box.left() <= p.x() <= box.right()]
+            assert under and all(p.y() > box.bottom() for p in under), "the bands reach into the legend's box"

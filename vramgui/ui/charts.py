@@ -972,8 +972,10 @@ class MemoryChart(pg.PlotWidget):
             self.compare_budgets.append(usable)
         self.measured = _measured_item(p)
         self.pins = pin_curves(p)
-        # pinned scenarios get their own legend, bottom right, so the bands' legend stays short
+        # pinned scenarios get their own legend, so the bands' legend stays short; where it sits:
+        # see place_pin_legend
         self.pin_legend = pg.LegendItem(offset=(-10, -40), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 225))
+        self._pin_corner = 0
         self.pin_legend.setParentItem(p.vb)
         self.pin_legend.setVisible(False)      # until a scenario is pinned (an empty legend is a stray box)
         hatch = QtGui.QBrush(QtGui.QColor("#D55E00"), QtCore.Qt.BrushStyle.BDiagPattern)
@@ -1174,6 +1176,43 @@ class MemoryChart(pg.PlotWidget):
     #: Where a rule's label may sit along its line (fraction of the plot's width), first choice first.
     RULE_LABEL_AT = tuple(np.round(np.arange(0.02, 0.9, 0.07), 2))
 
+    #: Where the pinned scenarios' legend may sit, first choice first: (its corner, the plot's
+    #: corner, offset in pixels; None: under the bands' legend).  Bottom right leaves room for the
+    #: note on the prompts past the model's limit.
+    PIN_LEGEND_AT = (((1, 1), (1, 1), (-10, -40)), ((0, 0), (0, 0), (10, None)), ((1, 0), (1, 0), (-10, None)),
+                     ((0, 1), (0, 1), (10, -40)))
+
+    def place_pin_legend(self) -> None:
+        """Put the pinned scenarios' legend where it covers neither the bands (they fill the plot
+        up to the total) nor a pinned curve nor the total's, first choice first, else where it
+        covers least: fixed in the bottom right corner, it sat over the bands and over the
+        pinned curves rising through that corner."""
+        if not self.pin_legend.isVisible():
+            return
+        vb = self.getPlotItem().vb
+        w_px, h_px = vb.width(), vb.height()
+        curves = _curves_px(vb, (self.curves[-1], *(c for c in self.pins if c.isVisible())))
+        if not curves:
+            return
+        br = self.pin_legend.boundingRect()
+        w, h = br.width(), br.height()
+        under = self.legend.mapRectToParent(self.legend.boundingRect()).bottom() + 6
+        best = None
+        for i, (item, parent, (dx, dy)) in enumerate(self.PIN_LEGEND_AT):
+            left = parent[0] * w_px + dx - item[0] * w
+            top = parent[1] * h_px + (under if dy is None else dy) - item[1] * h
+            heights = _heights(curves, left, left + w, 16)
+            # (the bands reach into the box where the total's curve is above the box's foot)
+            cost = _crossings(heights, top, top + h) + 100 * int((heights[0] < top + h).any())
+            if best is None or cost < best[0]:
+                best = (cost, i)
+            if cost == 0:
+                break
+        if best[1] != self._pin_corner:
+            self._pin_corner = best[1]
+            item, parent, (dx, dy) = self.PIN_LEGEND_AT[best[1]]
+            self.pin_legend.anchor(item, parent, (dx, under if dy is None else dy))
+
     def place_rule_labels(self) -> None:
         """Put the labels of the horizontal rules (the card's capacity and usable memory, the
         compared cards' usable memory) where they overlap neither each other nor the legends
@@ -1266,6 +1305,11 @@ class MemoryChart(pg.PlotWidget):
             else:
                 curve.setVisible(False)
         self._pin_legend(pins)
+        if pins:
+            corner = self._pin_corner
+            self.place_pin_legend()
+            if corner != self._pin_corner:
+                self.place_rule_labels()          # (the labels keep clear of the legend where it is now)
 
     def _pin_legend(self, pins: list) -> None:
         names = tuple(pin_label(i, s) for i, s in enumerate(pins))
