@@ -997,6 +997,7 @@ class MemoryChart(pg.PlotWidget):
         self.readout.setVisible(False)
         p.addItem(self.readout, ignoreBounds=True)
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60, slot=self._hover)
+        p.vb.sigResized.connect(self.place_pin_legend)        # (first: the labels keep clear of it)
         p.vb.sigResized.connect(self.place_rule_labels)
         self.x = np.array([1.0])
         self.stack = np.zeros((4, 1))
