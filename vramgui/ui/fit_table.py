@@ -392,6 +392,7 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         self.view.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         self.view.setWordWrap(False)     # (a wrapped text is elided per line: "Apple M3 …40-core …")
         self._verdict_width = self.VERDICT_MIN
+        self._verdicts_shown: tuple | None = None     # (verdicts, font, language) the width was fitted to
         self._names: frozenset = frozenset()
         self._name_width = 240                  # the longest name's, once a table is shown
         self.view.viewport().installEventFilter(self)
@@ -482,6 +483,10 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         verdicts = self.model.verdicts()
         if not verdicts:
             return
+        key = (frozenset(verdicts), self.view.font().key(), current_language())
+        if key == self._verdicts_shown:          # (the same verdicts as last time: the same width)
+            return
+        self._verdicts_shown = key
         fm = self.view.fontMetrics()
         short = max(fm.horizontalAdvance(v) for v in (fit_verdict(True, None), fit_verdict(False, 64),
                                                         fit_verdict(False, None)))
