@@ -1140,3 +1140,25 @@ def test_pinned_legend_keeps_clear_of_the_bands_and_the_pinned_curves(qtbot, win
         if curve is chart.curves[-1]:               # the bands fill the plot up to the total: all of it under the box
             under = [p for p in pts if box.left() <= p.x() <= box.right()]
             assert under and all(p.y() > box.bottom() for p in under), "the bands reach into the legend's box"
+
+
+def test_prompt_markers_labels_are_boxed_over_the_bands(qtbot, win):
+    """Where the bands rise steeply the prompt markers' labels sit on them (Qwen3 14B with HF on
+    eight RTX 2080 Ti: both over the activations band); in a box of the chart's panel colour, as
+    the cards' labels are, they stay legible.  The pixels right of the label's text, inside its box,
+    are the panel's white over the band, not the band's colour."""
+    win.state.set_model("qwen3-14b")
+    win.state.set_gpu("rtx2080ti")
+    win.state.update(weights="fp16", engine="hf", n_gpus=8, prompt_tokens=1414, batch=64)
+    settle(qtbot, win)
+    qtbot.wait(50)
+    chart = win.memory_chart
+    image = chart.grab().toImage()
+    for line in (chart.current, chart.limit):
+        label = line.label
+        box = chart.mapFromScene(label.sceneBoundingRect()).boundingRect()
+        text = label.textItem.mapRectToScene(label.textItem.boundingRect())
+        # a pixel of the box's inner margin (between the text's frame and the box's edge): the panel's colour
+        x, y = box.center().x(), chart.mapFromScene(text.topLeft()).y() + 2
+        colour = QtGui.QColor(image.pixel(int(x), int(y)))
+        assert colour.lightness() > 200, (label.toPlainText(), colour.name())

@@ -1015,7 +1015,8 @@ class MemoryChart(pg.PlotWidget):
         for capacity, usable, colour in zip(self.compare_lines, self.compare_budgets, COMPARE_COLOURS, strict=True):
             theme.recolour(capacity, c.line(colour))
             theme.recolour(usable, c.line(colour), c.label(colour))
-        for line in (self.capacity, self.budget, *self.compare_budgets):   # boxed: they often sit on the bands
+        # boxed: they often sit on the bands, the prompt markers' too where the bands rise steeply
+        for line in (self.capacity, self.budget, *self.compare_budgets, self.current, self.limit):
             line.label.fill = pg.mkBrush(*c.panel)
             line.label.update()
         _recolour_pins(self.pins, c)
