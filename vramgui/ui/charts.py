@@ -1687,6 +1687,7 @@ def marker_label_places(vb: pg.ViewBox, lines: list[tuple[Marker, float]], avoid
 
 
 def apply_marker_places(places: list[tuple]) -> None:
+    """Move each label to its height from :func:`marker_label_places` (where it is not there)."""
     for label, at, _ in places:
         if abs(label.orthoPos - at) > 1e-6:
             label.setPosition(at)
