@@ -789,6 +789,7 @@ Source: {source}</source>
     <name>MainWindow</name>
     <message>
         <source>Reading the charts</source>
+        <extracomment>The event a change posts to have the window redrawn (:meth:`MainWindow.schedule`).</extracomment>
         <translation>如何阅读图表</translation>
     </message>
     <message>
@@ -1074,7 +1075,7 @@ Source: {source}</source>
     <name>MemoryChart</name>
     <message>
         <source>Fine-tuning memory per card vs sequence length</source>
-        <extracomment>Size of each tick label as the painter measures it, per (font, text): laying out the ticks measured every label anew (41 measurements for a linear memory axis).</extracomment>
+        <extracomment>Ranges an axis or a grid keeps what it drew for (the charts&apos; ranges come back: see ChartAxis). Size of each tick label as the painter measures it, per (font, text): laying out the ticks measured every label anew (41 measurements for a linear memory axis).</extracomment>
         <translation>微调时每卡显存随序列长度的变化</translation>
     </message>
     <message>
@@ -1139,7 +1140,7 @@ Source: {source}</source>
     </message>
     <message>
         <source>{n} tokens</source>
-        <extracomment>Where a rule&apos;s label may sit along its line (fraction of the plot&apos;s width), first choice first.</extracomment>
+        <extracomment>Where a rule&apos;s label may sit along its line (fraction of the plot&apos;s width), first choice first. Where the pinned scenarios&apos; legend may sit, first choice first: (its corner, the plot&apos;s corner, offset in pixels; None: under the bands&apos; legend). Bottom right leaves room for the note on the prompts past the model&apos;s limit.</extracomment>
         <translation>{n} 个 token</translation>
     </message>
     <message>
@@ -1664,12 +1665,20 @@ Source: {source}</source>
         <translation>显存限制 {n}</translation>
     </message>
     <message>
+        <source>time to first token: unknown</source>
+        <translation>首字延迟：未知</translation>
+    </message>
+    <message>
         <source>batch {n}</source>
         <translation>批大小 {n}</translation>
     </message>
     <message>
         <source>time to first token ({n} tokens × {batch}): {time}</source>
         <translation>首字延迟（{n} 个 token × {batch}）：{time}</translation>
+    </message>
+    <message>
+        <source>time to first token: {time}</source>
+        <translation>首字延迟：{time}</translation>
     </message>
     <message>
         <source>time to first token: unknown (no FLOP/s figure for this card)</source>

@@ -217,9 +217,10 @@ def test_numbers_follow_the_locale(qtbot, win):
     assert win.breakdown.values["weights"].text() == "12.55 GiB"
 
 
-def test_durations_read_in_ms_then_seconds(qtbot, win):
-    assert [i18n.duration(t) for t in (0.0042, 0.5901, 9.4, 25.04, 188.276, 3600)] == \
-        ["4.2 ms", "590 ms", "9,400 ms", "25.0 s", "188 s", "3,600 s"]
+def test_durations_read_in_ms_then_seconds_minutes_hours(qtbot, win):
+    # 3,600 s = 60 min; 15,711 s = 261.85 min, past a hundred: 15,711 / 3,600 = 4.36 h
+    assert [i18n.duration(t) for t in (0.0042, 0.5901, 9.4, 25.04, 188.276, 999, 3600, 15711)] == \
+        ["4.2 ms", "590 ms", "9,400 ms", "25.0 s", "188 s", "999 s", "60 min", "4.4 h"]
     # Llama 2 7B fp16, 4,096-token prompt x 64 on the RTX 4090: 2 x 6.74 G x 262,144 tokens
     # = 3.5 PFLOP of matmuls alone at 165 TFLOP/s x 0.6 -> tens of seconds: shown in seconds
     win.panel.batch.spin.setValue(64)

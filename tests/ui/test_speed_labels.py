@@ -136,3 +136,36 @@ def test_legend_moves_to_a_free_corner(win, qtbot):
     assert chart.legend.pos().y() > vb.height() / 2            # a bottom corner
     y_scene = vb.mapViewToScene(QtCore.QPointF(x0, np.log10(top))).y()
     assert not rect.top() <= y_scene <= rect.bottom()
+
+
+def test_time_to_first_token_stays_inside_the_step_plot(win, qtbot):
+    """A long prompt and a big batch (Llama 3.1 8B, 120,000 tokens x 256 on an RTX 4090) made the
+    line too long for the step plot at 1366 x 768, its time cut off at the plot's edge; it then
+    reads in short, the whole line inside the plot and still ending with the time."""
+    from vramgui.core.speed import prefill_time
+    from vramgui.ui import i18n
+
+    win.state.set_model("llama3.1-8b")
+    win.state.set_gpu("rtx4090")
+    win.state.update(weights="q4_k_m", engine="vllm", prompt_tokens=120_000, batch=256)
+    settle(qtbot, win)
+    chart = win.speed_chart
+    s = win.state.scenario
+    text = chart.ttft.toPlainText()
+    assert text.endswith(": " + i18n.duration(float(prefill_time(s, s.prompt_tokens, s.batch))))
+    assert text.endswith(" h") or text.endswith(" min")      # (hours of prefill: 120,000 x 256 tokens)
+    plot = chart.step.vb.sceneBoundingRect()
+    box = chart.ttft.textItem.mapRectToScene(chart.ttft.textItem.boundingRect())
+    assert plot.left() - 1 <= box.left() and box.right() <= plot.right() + 1, (box, plot)
+
+
+def test_unknown_time_to_first_token_stays_inside_the_step_plot(win, qtbot):
+    """On a card without a FLOP/s figure (a Tesla P40) the line says the time is unknown and
+    why: at 1366 x 768 that ran past the step plot's right edge; the short form fits."""
+    win.state.set_gpu("tesla-p40")
+    settle(qtbot, win)
+    chart = win.speed_chart
+    assert chart.ttft.toPlainText().startswith("time to first token: unknown")
+    plot = chart.step.vb.sceneBoundingRect()
+    box = chart.ttft.textItem.mapRectToScene(chart.ttft.textItem.boundingRect())
+    assert box.right() <= plot.right() + 1, (box, plot)

@@ -1427,10 +1427,12 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             line.setZValue(-10)
         self.step.addItem(self.ttft, ignoreBounds=True)
         cache_static_items(self.ttft)
+        self._ttft_texts: tuple[str, ...] = ()   # the time to first token, in full and in short
         self.result: SpeedResult | None = None  # the sweep over batch (decode only)
         self._sweep_key: tuple | None = None
         self.thr.vb.sigResized.connect(self.place_labels)
         self.step.vb.sigResized.connect(self.place_legend)
+        self.step.vb.sigResized.connect(self._fit_ttft)
         # The plots share their x range through pyqtgraph's link, which lines up screen pixels:
         # while the layout settles (the window shown, resized) the link moves a range after the
         # last resize, and labels placed for the old range sat on the curves.  Ranges set by
@@ -1628,15 +1630,29 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.place_labels()
         self.place_legend()
         if sp.compute_known:
-            text = self.tr("time to first token ({n} tokens × {batch}): {time}").format(
-                n=integer(s.prompt_tokens), batch=integer(s.batch),
-                time=duration(float(prefill_time(s, s.prompt_tokens, s.batch) if ttft_s is None else ttft_s)))
+            time = duration(float(prefill_time(s, s.prompt_tokens, s.batch) if ttft_s is None else ttft_s))
+            self._ttft_texts = (self.tr("time to first token ({n} tokens × {batch}): {time}").format(
+                n=integer(s.prompt_tokens), batch=integer(s.batch), time=time),
+                self.tr("time to first token: {time}").format(time=time))
         else:
-            text = self.tr("time to first token: unknown (no FLOP/s figure for this card)")
-        if text != self.ttft.toPlainText():     # (every setText lays the text out again)
-            self.ttft.setText(text)
+            self._ttft_texts = (self.tr("time to first token: unknown (no FLOP/s figure for this card)"),
+                                self.tr("time to first token: unknown"))
+        self._fit_ttft()
         self.ttft.setPos(0.0, self.step.vb.viewRange()[1][1])
         return sp
+
+    def _fit_ttft(self) -> None:
+        """The time to first token in full where the line fits the step plot's width, else in
+        short (a long prompt and a big batch, or a card without a FLOP/s figure, ran it past the
+        plot's right edge at 1366 x 768)."""
+        if not self._ttft_texts:
+            return
+        room = self.step.vb.width()
+        fm = QtGui.QFontMetricsF(self.ttft.textItem.font())
+        margins = 2 * self.ttft.textItem.document().documentMargin()
+        text = next((t for t in self._ttft_texts if fm.horizontalAdvance(t) + margins <= room), self._ttft_texts[-1])
+        if text != self.ttft.toPlainText():     # (every setText lays the text out again)
+            self.ttft.setText(text)
 
 
 #: Heights (fractions of the plot's, from the bottom) a vertical marker's label may take, first

@@ -145,12 +145,17 @@ def num(value: float, decimals: int = 0) -> str:
 
 
 def duration(seconds: float) -> str:
-    """A time as people read it: ``590 ms`` below ten seconds, else ``18.8 s`` / ``188 s``
-    (a 188,276 ms prefill is easier to read, and fits the chart, as 188 s)."""
-    ms = float(seconds) * 1e3
-    if ms < 10_000:
-        return f"{num(ms, 1 if ms < 10 else 0)} ms"
-    return f"{num(ms / 1e3, 1 if ms < 100_000 else 0)} s"
+    """A time as people read it: ``590 ms`` below ten seconds, ``18.8 s`` / ``188 s`` below a
+    thousand, then ``17 min`` below a hundred minutes, then ``4.4 h`` (a 188,276 ms prefill is
+    easier to read, and fits the chart, as 188 s; a 15,711 s one as 4.4 h)."""
+    s = float(seconds)
+    if s < 10:
+        return f"{num(s * 1e3, 1 if s < 0.01 else 0)} ms"
+    if s < 1000:
+        return f"{num(s, 1 if s < 100 else 0)} s"
+    if s < 6000:
+        return f"{num(s / 60, 0)} min"
+    return f"{num(s / 3600, 1 if s < 360_000 else 0)} h"
 
 
 def signed(value: float, decimals: int = 0) -> str:
