@@ -91,7 +91,7 @@ def step_curve_under_legend(chart) -> bool:
 
 @pytest.mark.parametrize("seed", [0, 7])
 def test_labels_stay_clear_over_random_scenarios(win, qtbot, seed):
-    overlaps, on_curve, under_legend, shown = [], [], [], 0
+    overlaps, on_curve, under_legend, clipped, shown = [], [], [], [], 0
     for _ in scenarios(win, 40, seed):
         settle(qtbot, win)
         s = win.state.scenario
@@ -101,11 +101,15 @@ def test_labels_stay_clear_over_random_scenarios(win, qtbot, seed):
             on_curve.append(name)
         if step_curve_under_legend(win.speed_chart):
             under_legend.append(name)
+        ttft = win.speed_chart.ttft.textItem
+        if ttft.mapRectToScene(ttft.boundingRect()).right() > win.speed_chart.step.vb.sceneBoundingRect().right() + 1:
+            clipped.append(name)
         shown += 1
     assert shown == 40
     assert not overlaps, overlaps
     assert len(on_curve) <= 2, on_curve          # (a marker at the plot's left edge has nowhere else to go)
     assert not under_legend, under_legend
+    assert not clipped, clipped                  # (the time to first token cut off at the plot's edge)
 
 
 @pytest.mark.parametrize("seed", [3, 11])
