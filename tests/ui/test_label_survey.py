@@ -4,7 +4,8 @@ found the cases someone thought of; this one finds the crowded ones.  Run over 2
 (2026-12-03), it found a throughput curve through a marker label in 27, a card's label over
 the note on the veiled prompts in 18; after the fixes, 4 curves through a label (a marker at
 the plot's left edge) and no label over the note.  No step curve ran under the (compacted)
-line-style legend in any of them."""
+line-style legend in any of them.  The time to first token ran past the step plot's edge in 2 of
+each seed's 40 below (a card without a FLOP/s figure, or a long prefill in seconds); now in none."""
 
 import random
 
