@@ -108,7 +108,9 @@ def test_labels_stay_clear_over_random_scenarios(win, qtbot, seed):
         shown += 1
     assert shown == 40
     assert not overlaps, overlaps
-    assert len(on_curve) <= 2, on_curve          # (a marker at the plot's left edge has nowhere else to go)
+    # (a marker at the plot's left edge has nowhere else to go: 0-2 a seed now, 5-6 before; the bound leaves
+    # room for the scenarios drawn to change as presets are added)
+    assert len(on_curve) <= 3, on_curve
     assert not under_legend, under_legend
     assert not clipped, clipped                  # (the time to first token cut off at the plot's edge)
 
@@ -127,4 +129,4 @@ def test_compared_cards_labels_stay_clear_over_random_scenarios(win, qtbot, seed
         overlaps = memory_overlaps(win.memory_chart)
         if overlaps:
             crowded.append(f"{s.model.id} on {s.gpu.id} and {[g.id for g in win.state.compare]}: {overlaps}")
-    assert len(crowded) <= 4, crowded
+    assert len(crowded) <= 6, crowded            # (4 and 3 now, 9 and 5 before; room for new presets)
