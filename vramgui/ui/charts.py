@@ -975,7 +975,7 @@ class MemoryChart(pg.PlotWidget):
         # pinned scenarios get their own legend, so the bands' legend stays short; where it sits:
         # see place_pin_legend
         self.pin_legend = pg.LegendItem(offset=(-10, -40), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 225))
-        self._pin_corner = 0
+        self._pin_anchor = self.PIN_LEGEND_AT[0]      # (its corner, the plot's, offset): where it is anchored
         self.pin_legend.setParentItem(p.vb)
         self.pin_legend.setVisible(False)      # until a scenario is pinned (an empty legend is a stray box)
         hatch = QtGui.QBrush(QtGui.QColor("#D55E00"), QtCore.Qt.BrushStyle.BDiagPattern)
@@ -1171,9 +1171,12 @@ class MemoryChart(pg.PlotWidget):
         the curve stays low, the axis ends 5 % above the card, and the line ran under the legend,
         its label pushed down onto the usable-memory line).  At most 1.5 (a very short plot)."""
         h_px = self.getPlotItem().vb.height()
-        room = self.legend.mapRectToParent(self.legend.boundingRect()).bottom() + \
-            self.capacity.label.boundingRect().height() + 2
+        room = self._legend_bottom() + self.capacity.label.boundingRect().height() + 2
         return min(h_px / (h_px - room), 1.5) if h_px > 2 * room else 1.5
+
+    def _legend_bottom(self) -> float:
+        """The foot of the bands' legend (its one or two rows), in the view box's pixels."""
+        return self.legend.mapRectToParent(self.legend.boundingRect()).bottom()
 
     #: Where a rule's label may sit along its line (fraction of the plot's width), first choice first.
     RULE_LABEL_AT = tuple(np.round(np.arange(0.02, 0.9, 0.07), 2))
@@ -1198,22 +1201,17 @@ class MemoryChart(pg.PlotWidget):
             return
         br = self.pin_legend.boundingRect()
         w, h = br.width(), br.height()
-        under = self.legend.mapRectToParent(self.legend.boundingRect()).bottom() + 6
-        best = None
-        for i, (item, parent, (dx, dy)) in enumerate(self.PIN_LEGEND_AT):
-            left = parent[0] * w_px + dx - item[0] * w
-            top = parent[1] * h_px + (under if dy is None else dy) - item[1] * h
+        under = self._legend_bottom() + 6
+        corners = [(item, parent, (dx, under if dy is None else dy)) for item, parent, (dx, dy) in self.PIN_LEGEND_AT]
+
+        def cost(left: float, top: float) -> int:
             heights = _heights(curves, left, left + w, 16)
             # (the bands reach into the box where the total's curve is above the box's foot)
-            cost = _crossings(heights, top, top + h) + 100 * int((heights[0] < top + h).any())
-            if best is None or cost < best[0]:
-                best = (cost, i)
-            if cost == 0:
-                break
-        if best[1] != self._pin_corner:
-            self._pin_corner = best[1]
-            item, parent, (dx, dy) = self.PIN_LEGEND_AT[best[1]]
-            self.pin_legend.anchor(item, parent, (dx, under if dy is None else dy))
+            return _crossings(heights, top, top + h) + 100 * int((heights[0] < top + h).any())
+        anchor = corners[least_covered(corners, w, h, w_px, h_px, cost)]
+        if anchor != self._pin_anchor:
+            self._pin_anchor = anchor
+            self.pin_legend.anchor(*anchor)
 
     def place_rule_labels(self) -> None:
         """Put the labels of the horizontal rules (the card's capacity and usable memory, the
@@ -1308,9 +1306,9 @@ class MemoryChart(pg.PlotWidget):
                 curve.setVisible(False)
         self._pin_legend(pins)
         if pins:
-            corner = self._pin_corner
+            anchor = self._pin_anchor
             self.place_pin_legend()
-            if corner != self._pin_corner:
+            if anchor != self._pin_anchor:
                 self.place_rule_labels()          # (the labels keep clear of the legend where it is now)
 
     def _pin_legend(self, pins: list) -> None:
@@ -1493,18 +1491,11 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             return
         br = self.legend.boundingRect()
         w, h = br.width(), br.height()
-        best = None
-        for i, (item, parent, (dx, dy)) in enumerate(self.LEGEND_CORNERS):
-            left, top = parent[0] * w_px + dx - item[0] * w, parent[1] * h_px + dy - item[1] * h
-            hits = _crossings(_heights(curves, left, left + w, 16), top, top + h)
-            if best is None or hits < best[0]:
-                best = (hits, i)
-            if hits == 0:
-                break
-        if best[1] != self._legend_corner:
-            self._legend_corner = best[1]
-            item, parent, offset = self.LEGEND_CORNERS[best[1]]
-            self.legend.anchor(item, parent, offset)
+        corner = least_covered(self.LEGEND_CORNERS, w, h, w_px, h_px,
+                               lambda left, top: _crossings(_heights(curves, left, left + w, 16), top, top + h))
+        if corner != self._legend_corner:
+            self._legend_corner = corner
+            self.legend.anchor(*self.LEGEND_CORNERS[corner])
 
     def retranslate(self) -> None:
         """Titles and legend in the current language (the marker labels follow on the next update)."""
@@ -1748,6 +1739,20 @@ def _label_places(lines: list, at_px: dict, curves: list, w_px: float, h_px: flo
         places.append((label, right, rect))
         cost += hits + 0.1 * crossed
     return places, cost
+
+
+def least_covered(corners, w: float, h: float, w_px: float, h_px: float, cost) -> int:
+    """Which of ``corners`` ((the box's corner, the plot's corner, (dx, dy) in pixels), first choice
+    first) a ``w`` x ``h`` box in a ``w_px`` x ``h_px`` plot takes: the first where ``cost(left,
+    top)`` is nothing, else the cheapest (the charts' legends)."""
+    best = None
+    for i, (item, parent, (dx, dy)) in enumerate(corners):
+        c = cost(parent[0] * w_px + dx - item[0] * w, parent[1] * h_px + dy - item[1] * h)
+        if best is None or c < best[0]:
+            best = (c, i)
+        if c == 0:
+            break
+    return best[1]
 
 
 def _curves_px(vb: pg.ViewBox, curves) -> list[tuple[np.ndarray, np.ndarray]]:
