@@ -74,6 +74,14 @@
         <translation>{ms} ms · {rate} tok/s</translation>
     </message>
     <message>
+        <source>{ms} ms · {rate}/s</source>
+        <translation>{ms} ms · {rate}/s</translation>
+    </message>
+    <message>
+        <source>{ms} ms</source>
+        <translation>{ms} ms</translation>
+    </message>
+    <message>
         <source>Needs {needed} GiB of {usable} GiB usable per card; headroom {headroom} GiB</source>
         <translation>每卡需要 {needed} GiB，可用 {usable} GiB；余量 {headroom} GiB</translation>
     </message>
@@ -104,6 +112,10 @@
     <message>
         <source>{trainable} M of {total} B</source>
         <translation>{trainable} M / 共 {total} B</translation>
+    </message>
+    <message>
+        <source>{trainable} M / {total} B</source>
+        <translation>{trainable} M / {total} B</translation>
     </message>
     <message>
         <source>Needs {needed} GiB of {usable} GiB per card</source>

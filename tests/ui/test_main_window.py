@@ -1162,3 +1162,28 @@ def test_prompt_markers_labels_are_boxed_over_the_bands(qtbot, win):
         x, y = box.center().x(), chart.mapFromScene(text.topLeft()).y() + 2
         colour = QtGui.QColor(image.pixel(int(x), int(y)))
         assert colour.lightness() > 200, (label.toPlainText(), colour.name())
+
+
+def test_breakdown_values_fit_their_slots_on_a_narrow_window(qtbot, win):
+    """At the window's narrowest the strip's slots are narrower than "83.30 / 80.00 GiB" or
+    "47.7 ms · 168 tok/s" (they ran into the next slot, clipped): each value shows its longest
+    form that fits, whole, and the full text stays the value's text.  Llama 2 70B fp16 on two
+    A100 80GB at prompt 8,192, batch 8; at 1,366 px every value shows in full."""
+    drive(qtbot, win, model="llama2-70b", gpu="a100-80gb", gpus=2, batch=8)
+    win.panel.prompt.spin.setValue(8192)
+    settle(qtbot, win)
+    s = win.state.scenario
+    m, f = estimate_memory(s), fit(s)
+    step = float(estimate_speed(s, with_knee=False).decode_step_s)
+    used, usable = float(m.total) / GIB, f.budget_bytes / GIB
+    total, decode = win.breakdown.values["total"], win.breakdown.values["decode"]
+    assert total.text() == f"{used:,.2f} / {usable:,.2f} GiB"                      # 83.30 / 80.00 GiB (2 × A100)
+    assert decode.text() == f"{step * 1e3:,.1f} ms · {8 / step:,.0f} tok/s"
+    qtbot.waitUntil(lambda: all(v.shown_text() == v.text() for v in win.breakdown.values.values()), timeout=3000)
+    win.resize(win.minimumSizeHint().width(), 700)
+    qtbot.waitUntil(lambda: win.width() < 1200, timeout=3000)
+    for key, v in win.breakdown.values.items():
+        shown = v.shown_text()
+        assert "…" not in shown and v.fontMetrics().horizontalAdvance(shown) <= v.width(), (key, shown, v.width())
+    assert total.shown_text() in (f"{used:,.1f} / {usable:,.1f} GiB", f"{used:,.1f}/{usable:,.1f}")
+    assert decode.shown_text() in (f"{step * 1e3:,.1f} ms · {8 / step:,.0f}/s", f"{step * 1e3:,.1f} ms")

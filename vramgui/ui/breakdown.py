@@ -28,12 +28,19 @@ class ValueLabel(QtWidgets.QWidget):
     A QLabel asks its parents for a new layout on every ``setText`` (whatever its size
     policy), and that request climbs to the main window, which then repaints all of itself:
     twice the painting of a change.  This one only repaints itself; its size is fixed by
-    the widest text it is meant to show."""
+    the widest text it is meant to show.
+
+    The slots share the strip's width, so on a narrow window (1,280 px, or the window's
+    minimum) a long value can be wider than its slot: it then shows the first of its
+    shorter forms that fits (``setText(text, *shorter)``), and elides the last one only if
+    none does.  :meth:`text` stays the whole value (it is the accessible name too)."""
 
     def __init__(self, font: QtGui.QFont, widest: str, parent=None):
         super().__init__(parent)
         self.setFont(font)
         self._text = ""
+        self._forms: tuple[str, ...] = ("",)
+        self._shown: tuple[tuple[str, ...], int, str] | None = None     # (forms, width) -> the form drawn
         fm = self.fontMetrics()
         self._hint = QtCore.QSize(fm.horizontalAdvance(widest), fm.height())
         self.setMinimumWidth(fm.horizontalAdvance("000.00 GiB"))
@@ -46,17 +53,29 @@ class ValueLabel(QtWidgets.QWidget):
     def text(self) -> str:
         return self._text
 
-    def setText(self, text: str) -> None:  # noqa: N802
-        if text != self._text:
-            self._text = text
+    def setText(self, text: str, *shorter: str) -> None:  # noqa: N802
+        forms = (text, *shorter)
+        if forms != self._forms:
+            self._text, self._forms = text, forms
             self.setAccessibleName(text)
             self.update()
+
+    def shown_text(self) -> str:
+        """The form of the value that fits the label's width now (what it draws)."""
+        room = self.width()
+        if self._shown is None or self._shown[:2] != (self._forms, room):
+            fm = self.fontMetrics()
+            shown = next((f for f in self._forms if fm.horizontalAdvance(f) <= room), None)
+            if shown is None:
+                shown = fm.elidedText(self._forms[-1], QtCore.Qt.TextElideMode.ElideRight, room)
+            self._shown = (self._forms, room, shown)
+        return self._shown[2]
 
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QtGui.QPainter(self)
         p.setPen(self.palette().color(QtGui.QPalette.ColorRole.WindowText))
         p.drawText(self.rect(), int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter),
-                   self._text)
+                   self.shown_text())
 
 
 class Badge(ValueLabel):
@@ -150,7 +169,10 @@ class BreakdownStrip(QtWidgets.QFrame):
         return self._tip(val.property("explain_key")) if self._explain and val is not None else ""
 
     # --- content -------------------------------------------------------------------------
-    def _set(self, items: list[tuple[str, str, str]], explain_fn, verdict: str, colour: str, verdict_tip: str):
+    def _set(self, items: list[tuple[str, str | tuple[str, ...], str]], explain_fn, verdict: str, colour: str,
+             verdict_tip: str):
+        """``items``: (heading, value, explanation keys) per slot; a value is its text, or its
+        text and shorter forms for a narrow slot (see :class:`ValueLabel`)."""
         self.values = {}
         for i, (head, val) in enumerate(zip(self.heads, self.slots, strict=True)):
             visible = i < len(items)
@@ -159,7 +181,7 @@ class BreakdownStrip(QtWidgets.QFrame):
             if visible:
                 title, text, keys = items[i]
                 head.setText(title)
-                val.setText(text)
+                val.setText(*((text,) if isinstance(text, str) else text))
                 if val.property("explain_key") != keys:   # (a property or style sheet set again, even
                     val.setProperty("explain_key", keys)  # to the same value, re-polishes and repaints)
                 self.values[keys.split()[0]] = val
@@ -174,10 +196,13 @@ class BreakdownStrip(QtWidgets.QFrame):
         items = [(self.tr("Weights"), _g(m.weights), "weights"), (self.tr("KV cache"), _g(m.kv_cache), "kv_cache"),
                  (self.tr("Activations"), _g(m.activations), "activations"),
                  (self.tr("Overhead"), _g(m.overhead), "overhead"), (self.tr("First token"), first, "prefill"),
-                 (self.tr("Total / usable"), self.tr("{used} / {usable} GiB").format(
-                     used=num(float(m.total) / GIB, 2), usable=num(f.budget_bytes / GIB, 2)), "total"),
-                 (self.tr("Decode"), self.tr("{ms} ms · {rate} tok/s").format(
-                     ms=num(step * 1e3, 1), rate=num(s.batch / step)), "decode served")]
+                 (self.tr("Total / usable"), _of(self.tr("{used} / {usable} GiB"), float(m.total) / GIB,
+                                                 f.budget_bytes / GIB), "total"),
+                 (self.tr("Decode"), (self.tr("{ms} ms · {rate} tok/s").format(ms=num(step * 1e3, 1),
+                                                                              rate=num(s.batch / step)),
+                                      self.tr("{ms} ms · {rate}/s").format(ms=num(step * 1e3, 1),
+                                                                          rate=num(s.batch / step)),
+                                      self.tr("{ms} ms").format(ms=num(step * 1e3, 1))), "decode served")]
         colour = "#009E73" if f.fits else "#E69F00" if f.min_gpus else "#D55E00"
         verdict = fit_verdict(f.fits, f.min_gpus)
         tip = self.tr("Needs {needed} GiB of {usable} GiB usable per card; headroom {headroom} GiB").format(
@@ -201,10 +226,12 @@ class BreakdownStrip(QtWidgets.QFrame):
                  (self.tr("Optimizer"), _g(m.optimizer), "optimizer"),
                  (self.tr("Activations"), _g(m.activations), "activations"),
                  (self.tr("Overhead"), _g(m.overhead), "overhead"),
-                 (self.tr("Total / card"), self.tr("{used} / {usable} GiB").format(
-                     used=num(float(m.total) / GIB, 2), usable=num(f.budget_bytes / GIB, 2)), "total"),
-                 (self.tr("Trainable parameters"), self.tr("{trainable} M of {total} B").format(
-                     trainable=num(m.trainable_params / 1e6, 1), total=num(_params(t) / 1e9, 2)), "trainable")]
+                 (self.tr("Total / card"), _of(self.tr("{used} / {usable} GiB"), float(m.total) / GIB,
+                                               f.budget_bytes / GIB), "total"),
+                 (self.tr("Trainable parameters"), tuple(
+                     form.format(trainable=num(m.trainable_params / 1e6, 1), total=num(_params(t) / 1e9, 2))
+                     for form in (self.tr("{trainable} M of {total} B"), self.tr("{trainable} M / {total} B"))),
+                  "trainable")]
         verdict = fit_verdict(f.fits, None)
         self._set(items, lambda: explain_training(t), verdict, "#009E73" if f.fits else "#D55E00",
                   self.tr("Needs {needed} GiB of {usable} GiB per card").format(needed=num(f.needed_bytes / GIB, 2),
@@ -223,5 +250,13 @@ def _params(t) -> float:
     return count_params(t.model.architecture).total
 
 
-def _g(x) -> str:
-    return f"{num(float(x) / GIB, 2)} GiB"
+def _g(x) -> tuple[str, str]:
+    """Bytes in GiB, with two decimals and (for a narrow slot) one."""
+    return f"{num(float(x) / GIB, 2)} GiB", f"{num(float(x) / GIB, 1)} GiB"
+
+
+def _of(form: str, used: float, usable: float) -> tuple[str, ...]:
+    """"used / usable GiB" in ``form`` (translated) with two decimals, and shorter: one
+    decimal, then without the unit and spaces."""
+    two, one = (form.format(used=num(used, d), usable=num(usable, d)) for d in (2, 1))
+    return two, one, f"{num(used, 1)}/{num(usable, 1)}"
