@@ -228,3 +228,23 @@ def test_packed_fp8_latent_is_spelled_out(scenario):
     assert "FlashMLA's record" in kv.note
     plain = {e.key: e for e in explain_items(s.with_(kv_dtype="bf16"))}["kv_cache"]
     assert "576 latent × 61" in plain.substituted and "FlashMLA" not in plain.note
+
+
+def test_a_long_prefill_reads_in_seconds_as_the_window_shows_it(scenario):
+    """Llama 3.1 8B fp16 on an RTX 4090, four 100,000-token prompts: (6,003.94 + 10,485.76) TFLOP of
+    matmuls and attention ÷ (165.2 TFLOP/s × 0.60) = 166.4 s.  The explanation's heading said
+    "166,360.97 ms" where the breakdown shows "166 s"; it now reads as the breakdown, the sum
+    keeping the milliseconds with the seconds beside them (and the CLI and the report the same)."""
+    from vramgui.core.units import duration_text
+
+    s = scenario("llama3.1-8b", "rtx4090", prompt_tokens=100_000, batch=4)
+    prefill = {e.key: e for e in explain_items(s)}["prefill"]
+    seconds = float(estimate_speed(s).prefill_s)
+    assert seconds == pytest.approx(16_489.70 / (165.2 * 0.60), rel=0.005)
+    assert prefill.result == f"{seconds:,.0f} s" == "166 s"
+    assert f"= {seconds * 1e3:,.2f} ms (166 s) for 4 × 100,000 tokens" in prefill.substituted
+    # a short one stays in milliseconds with two decimals: 1,000 tokens, compute bound, ~0.1 s
+    short = {e.key: e for e in explain_items(s.with_(prompt_tokens=1000, batch=1))}["prefill"]
+    assert short.result.endswith(" ms") and "(" not in short.substituted.split(" = ")[-1]
+    assert [duration_text(t) for t in (0.0042, 4.72412, 41.6, 188.276, 1000, 15711, 400_000)] == \
+        ["4.2 ms", "4,724 ms", "41.6 s", "188 s", "17 min", "4.4 h", "111 h"]

@@ -37,7 +37,7 @@ from .core.presets import GPU
 from .core.report import NOTE_KEYS, estimate_dict, largest_context_text, offload_dict
 from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 from .core.speed import estimate_speed
-from .core.units import GIB
+from .core.units import GIB, duration_text
 
 
 class CliError(Exception):
@@ -162,7 +162,7 @@ def _print_estimate(d: dict) -> None:
     print(f"verdict: {f['verdict'].upper()} | largest context {ctx} | largest batch {f['max_batch']:,} | "
           f"fewest cards {f['min_gpus'] or '> 64'} | KV capacity {f['kv_capacity_tokens']:,} tokens")
     prefill = "unknown (no FLOP/s figure for this card)" if sp["prefill_seconds"] is None else \
-        f"{sp['prefill_seconds'] * 1e3:,.1f} ms"
+        duration_text(sp["prefill_seconds"])
     knee = "-" if sp["knee_batch"] is None else f"{sp['knee_batch']:,.0f}"
     line = (f"speed: prefill {prefill}, decode "
             f"{sp['decode_seconds_per_token'] * 1e3:,.2f} ms/token ({sp['decode_tokens_per_second']:,.1f} "
@@ -289,7 +289,7 @@ def cmd_layouts(args, cat: Catalog) -> int:
     table = [(r.name.replace("×", "x") + (" *" if r.tp_nodes > 1 else ""),
               "fits" if r.load_fits else "one fits" if r.fits else "does not fit",
               _gib(r.needed_bytes), _gib(r.budget_bytes), f"{r.max_sequences:,}", f"{r.batch:,}", ms(r.tpot_s),
-              rate(r.tokens_per_s), rate(r.peak_tokens_per_s), ms(r.ttft_s))
+              rate(r.tokens_per_s), rate(r.peak_tokens_per_s), "-" if r.ttft_s != r.ttft_s else duration_text(r.ttft_s))
              + (cost(r) if args.price_per_hour else ()) for r in rows]
     print(f"{s.model.name} on {args.gpus} x {s.gpu.name}, {args.batch:,} concurrent sequences of "
           f"{s.prompt_tokens:,} + {s.output_tokens:,} tokens, {s.profile.name}")
@@ -413,7 +413,7 @@ def cmd_machine(args, cat: Catalog) -> int:
         return 0
     print(_table([(o.model.id, o.weights, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
                    _context_text(o.max_context, o.model.architecture.max_context), f"{o.decode_tokens_per_s:,.1f}",
-                   "-" if o.ttft_s is None else f"{o.ttft_s * 1e3:,.0f} ms") for o in rows],
+                   "-" if o.ttft_s is None else duration_text(o.ttft_s)) for o in rows],
                  ("model", "format", "bits", "runs", "needed", "max context", "tok/s", "first token")))
     return 0
 

@@ -57,7 +57,7 @@ from .speed import (
     speed_key,
     speed_terms,
 )
-from .units import GIB, MIB
+from .units import GIB, MIB, duration_text
 from .weights import linear_roles, weight_bytes
 
 
@@ -101,6 +101,11 @@ def _mib(x: float) -> str:
 
 def _ms(x: float) -> str:
     return f"{x * 1e3:,.2f} ms"
+
+
+def _time(x: float) -> str:
+    """A time in ms with two decimals below ten seconds, else as people read it (s, min, h)."""
+    return _ms(x) if x < 10 else duration_text(x)
 
 
 def _gpu_source(gpu, key: str) -> str:
@@ -594,18 +599,20 @@ def _prefill(s: Scenario, sp) -> Explanation:
     eb = float(t.bw_efficiency)
     allreduce = float(parts.allreduce_s)
     known = sp.compute_known
-    result = _ms(float(sp.prefill_s)) if known else "unknown"
+    # the heading as the breakdown shows it (a long prefill in s, min or h), the sum in ms with that beside it
+    result = _time(float(sp.prefill_s)) if known else "unknown"
+    total = _ms(float(sp.prefill_s)) + ("" if result.endswith(" ms") else f" ({result})")
     chunked = f" in {passes:,.0f} passes of {t.chunk:,} tokens" if t.chunk and passes > 1 else ""
     return Explanation(
         "prefill", "Time to first token", result,
         "Time to first token = max(FLOPs ÷ (peak × η_flops), weight reads ÷ (bandwidth × η_bw)) + per-step "
         "costs; FLOPs = 2 × active params × prompt tokens × batch + causal attention" + _attention_rate(t),
         (f"= max({_compute(t, parts, peak, 1e12, 'TFLOP', slow)}, "
-         f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})){_extras(t, allreduce, passes)} = {result}"
+         f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})){_extras(t, allreduce, passes)} = {total}"
          f" for {s.batch} × {s.prompt_tokens:,} tokens{chunked}." if known else
          "= unknown: this card has no sourced FLOP/s figure."),
         "Prefill is compute bound except for tiny prompts; speed of light "
-        + (_ms(float(sp.sol_prefill_s)) if known else "unknown") + ".",
+        + (_time(float(sp.sol_prefill_s)) if known else "unknown") + ".",
         tuple(_efficiency_assumptions(s, t) + _expert_gemm_assumption(s, t)))
 
 

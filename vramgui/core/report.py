@@ -14,7 +14,7 @@ from .memory import estimate_memory, replicates_latent
 from .params import count_params
 from .scenario import Scenario
 from .speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED, SpeedResult, costs, estimate_speed, served
-from .units import GIB
+from .units import GIB, duration_text
 
 
 def offload_dict(plan) -> dict:
@@ -185,7 +185,7 @@ def report_markdown(d: dict) -> str:
            else " (prompts not counted: no FLOP/s figure for this card)."),
     ]
     if sp["prefill_seconds"] is not None:
-        lines.append(f"Time to first token {sp['prefill_seconds'] * 1e3:,.1f} ms.")
+        lines.append(f"Time to first token {duration_text(sp['prefill_seconds'])}.")
     if "cost_per_million_tokens" in sp:
         cheapest = (f"; cheapest at batch {sp['cheapest_batch']:,} ({sp['cheapest_cost_per_million_tokens']:,.4g})"
                     if "cheapest_batch" in sp else "")

@@ -25,6 +25,7 @@ from pathlib import Path
 from PySide6 import QtCore
 
 from ..core.catalog import data_dir
+from ..core.units import duration_parts
 
 translate = QtCore.QCoreApplication.translate
 
@@ -145,17 +146,10 @@ def num(value: float, decimals: int = 0) -> str:
 
 
 def duration(seconds: float) -> str:
-    """A time as people read it: ``590 ms`` below ten seconds, ``18.8 s`` / ``188 s`` below a
-    thousand, then ``17 min`` below a hundred minutes, then ``4.4 h`` (a 188,276 ms prefill is
-    easier to read, and fits the chart, as 188 s; a 15,711 s one as 4.4 h)."""
-    s = float(seconds)
-    if s < 10:
-        return f"{num(s * 1e3, 1 if s < 0.01 else 0)} ms"
-    if s < 1000:
-        return f"{num(s, 1 if s < 100 else 0)} s"
-    if s < 6000:
-        return f"{num(s / 60, 0)} min"
-    return f"{num(s / 3600, 1 if s < 360_000 else 0)} h"
+    """A time as people read it (``590 ms``, ``18.8 s``, ``17 min``, ``4.4 h``: see
+    :func:`~vramgui.core.units.duration_parts`), in the locale's figures."""
+    value, decimals, unit = duration_parts(seconds)
+    return f"{num(value, decimals)} {unit}"
 
 
 def signed(value: float, decimals: int = 0) -> str:

@@ -9,7 +9,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from ..core.machine import GGUF, Machine, machine_table
 from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
-from .i18n import Retranslates, integer, num, translate
+from .i18n import Retranslates, duration, integer, num, translate
 from .wording import context_cell, layer_split_cell
 
 COLUMNS = (QT_TRANSLATE_NOOP("MachineTab", "Model"), QT_TRANSLATE_NOOP("MachineTab", "Format"),
@@ -163,7 +163,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                      (f"{num(o.needed_bytes / GIB, 1)} GiB", o.needed_bytes),
                      (context_cell(o.max_context, o.model.architecture.max_context), o.max_context or -1),
                      (num(o.decode_tokens_per_s, 1), o.decode_tokens_per_s),
-                     ("-" if o.ttft_s is None else f"{num(o.ttft_s * 1e3)} ms", o.ttft_s or 1e9))
+                     ("-" if o.ttft_s is None else duration(o.ttft_s), o.ttft_s or 1e9))
             items = []
             for c, (label, key) in enumerate(cells):
                 it = QtGui.QStandardItem(label)
