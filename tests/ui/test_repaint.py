@@ -71,7 +71,10 @@ def test_an_edit_paints_each_view_once_and_lays_out_nothing(win, qtbot, edit):
     # one pass over the window, the edited control and the views together (a zero timer's redraw came after the
     # control's own repaint, and each chart's scene had the window repaint for its view alone: three passes)
     assert events.repaints[win] == 1, f"{edit}: {events.repaints[win]} repaints of the window"
-    assert events.paints[win] == 1, f"{edit}: {events.paints[win]} passes over the window"
+    assert events.paints[win] <= 1, f"{edit}: {events.paints[win]} passes over the window"
+    # the strip's numbers paint their own background: the strip, the window and the four containers
+    # between were painted under the changed numbers on every edit (six paint events of ~25 an edit)
+    assert events.paints[win.breakdown] == 0, f"{edit}: the breakdown strip was painted under its numbers"
 
 
 def _pixels(image) -> np.ndarray:

@@ -46,6 +46,9 @@ class ValueLabel(QtWidgets.QWidget):
         self.setMinimumWidth(fm.horizontalAdvance("000.00 GiB"))
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
         self.setFixedHeight(fm.height() + 2)
+        # it paints its whole rectangle (the window's colour under the text): Qt then paints none of
+        # the six widgets under it (window, tabs, splitters, strip) where a value changed
+        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
         return self._hint
@@ -73,7 +76,9 @@ class ValueLabel(QtWidgets.QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QtGui.QPainter(self)
-        p.setPen(self.palette().color(QtGui.QPalette.ColorRole.WindowText))
+        pal = self.palette()
+        p.fillRect(self.rect(), pal.color(QtGui.QPalette.ColorRole.Window))
+        p.setPen(pal.color(QtGui.QPalette.ColorRole.WindowText))
         p.drawText(self.rect(), int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter),
                    self.shown_text())
 
@@ -95,6 +100,7 @@ class Badge(ValueLabel):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         p = QtGui.QPainter(self)
+        p.fillRect(self.rect(), self.palette().color(QtGui.QPalette.ColorRole.Window))   # (opaque: the corners)
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         p.setPen(QtCore.Qt.PenStyle.NoPen)
         p.setBrush(self.colour)
