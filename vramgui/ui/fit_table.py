@@ -391,6 +391,10 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         # tells cards of one family apart, the start their vendor
         self.view.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         self.view.setWordWrap(False)     # (a wrapped text is elided per line: "Apple M3 …40-core …")
+        # The scroll bar's container fills its own background (as the window's would show through):
+        # a scroll (the primary card's row kept in sight when a change re-sorts the rows) no longer
+        # has Qt paint the window and the six containers down to the table under the bar
+        self.view.verticalScrollBar().parentWidget().setAutoFillBackground(True)
         self._verdict_width = self.VERDICT_MIN
         self._verdicts_shown: tuple | None = None     # (verdicts, font, language) the width was fitted to
         self._names: frozenset = frozenset()
