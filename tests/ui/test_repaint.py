@@ -193,3 +193,26 @@ def test_a_table_kept_on_the_primary_card_scrolls_without_painting_the_window(wi
         pytest.fail("no batch edit scrolled the table: not a test")
     assert events.paints[bar] == 1
     assert events.paints[win] == 0, f"the window was painted {events.paints[win]} times under the scroll bar"
+
+
+def test_a_model_with_another_context_limit_lays_out_nothing(win, qtbot):
+    """A model change gives the prompt box a new range (the sweep runs to four times the model's
+    limit: 16,384 for Llama 2 7B, 524,288 for Llama 3.1 8B); the box took its width from the
+    range, and every model change had the whole scenario panel laid out again (70 of 100 model
+    changes in bench_ui).  It is now as wide as eight digits, fixed."""
+    app = QtWidgets.QApplication.instance()
+    p = win.panel
+    idle(qtbot, win)
+    for model in ("mistral-7b", "llama3.1-8b", "llama2-7b"):
+        top = p.prompt.spin.maximum()
+        events = Events()
+        app.installEventFilter(events)
+        try:
+            p.model.setCurrentIndex(p.model.findData(model))
+            idle(qtbot, win)
+        finally:
+            app.removeEventFilter(events)
+        assert p.prompt.spin.maximum() != top, "the range did not change: not a test"
+        assert events.layouts == [], f"{model}: layout requests {events.layouts}"
+    # (as wide as the widest value a range here holds: Llama 4 Scout's 10 M tokens, swept four times)
+    assert p.prompt.spin.fontMetrics().horizontalAdvance("41,943,040") < p.prompt.spin.width()

@@ -137,7 +137,14 @@ class LogSliderSpin(QtWidgets.QWidget):
         self.slider.setRange(0, _STEPS)
         self.spin = QtWidgets.QSpinBox()
         self.spin.setGroupSeparatorShown(True)
-        self.spin.setMinimumWidth(92)
+        # as wide as the widest value any range here can hold (eight digits: Llama 4 Scout's 10 M
+        # context, swept four times over), and fixed in size: a new range (the prompt's, on every model
+        # change) then re-lays out nothing; with a width from its size hint, each one had the
+        # whole panel laid out again
+        probe = QtWidgets.QSpinBox()
+        probe.setGroupSeparatorShown(True)
+        probe.setRange(0, 99_999_999)
+        self.spin.setFixedSize(max(92, probe.sizeHint().width()), probe.sizeHint().height())
         self.slider.setMinimumWidth(90)
         self.spin.setKeyboardTracking(False)
         for w in (self.slider, self.spin):
