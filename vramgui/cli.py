@@ -294,7 +294,7 @@ def cmd_layouts(args, cat: Catalog) -> int:
     print(f"{s.model.name} on {args.gpus} x {s.gpu.name}, {args.batch:,} concurrent sequences of "
           f"{s.prompt_tokens:,} + {s.output_tokens:,} tokens, {s.profile.name}")
     print(_table(table, ("replicas x cards", "at this load", "needed/card", "usable/card", "max sequences",
-                         "per replica", "ms/token", "tok/s", "tok/s at most", "first token")
+                         "per replica", "ms/token", "tok/s", "tok/s at most", "first token, 1 prompt")
                  + (("cost/M tokens",) if args.price_per_hour else ())))
     if any(r.tp_nodes > 1 for r in rows):
         print(f"* the tensor-parallel group spans nodes ({s.cards_per_node} cards a node): its all-reduces "

@@ -565,10 +565,6 @@
         <translation>每副本</translation>
     </message>
     <message>
-        <source>First token</source>
-        <translation>首字延迟</translation>
-    </message>
-    <message>
         <source>Layout</source>
         <translation>布局</translation>
     </message>
@@ -595,6 +591,10 @@
     <message>
         <source>tok/s at most</source>
         <translation>最高 tok/s</translation>
+    </message>
+    <message>
+        <source>First token, 1 prompt</source>
+        <translation>首字延迟（单个提示）</translation>
     </message>
     <message>
         <source>Cost/M tok</source>

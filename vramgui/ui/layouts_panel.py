@@ -19,7 +19,7 @@ COLUMNS = (QT_TRANSLATE_NOOP("Layouts", "Layout"), QT_TRANSLATE_NOOP("Layouts", 
            QT_TRANSLATE_NOOP("Layouts", "Needed"), QT_TRANSLATE_NOOP("Layouts", "Usable"),
            QT_TRANSLATE_NOOP("Layouts", "Max seqs"), QT_TRANSLATE_NOOP("Layouts", "Per replica"),
            QT_TRANSLATE_NOOP("Layouts", "ms/token"), QT_TRANSLATE_NOOP("Layouts", "tok/s"),
-           QT_TRANSLATE_NOOP("Layouts", "tok/s at most"), QT_TRANSLATE_NOOP("Layouts", "First token"),
+           QT_TRANSLATE_NOOP("Layouts", "tok/s at most"), QT_TRANSLATE_NOOP("Layouts", "First token, 1 prompt"),
            QT_TRANSLATE_NOOP("Layouts", "Cost/M tok"))
 TIPS = (QT_TRANSLATE_NOOP("Layouts", "Replicas serving side by side × the cards each one splits the model over "
                                      "(tensor parallel; layers for llama.cpp and HF)"),
