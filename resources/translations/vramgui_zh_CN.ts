@@ -106,7 +106,7 @@
         <translation>总计 / 每卡</translation>
     </message>
     <message>
-        <source>Trainable parameters</source>
+        <source>Trainable</source>
         <translation>可训练参数</translation>
     </message>
     <message>
@@ -116,6 +116,10 @@
     <message>
         <source>{trainable} M / {total} B</source>
         <translation>{trainable} M / {total} B</translation>
+    </message>
+    <message>
+        <source>{trainable} M</source>
+        <translation>{trainable} M</translation>
     </message>
     <message>
         <source>Needs {needed} GiB of {usable} GiB per card</source>

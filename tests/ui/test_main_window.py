@@ -1187,3 +1187,12 @@ def test_breakdown_values_fit_their_slots_on_a_narrow_window(qtbot, win):
         assert "…" not in shown and v.fontMetrics().horizontalAdvance(shown) <= v.width(), (key, shown, v.width())
     assert total.shown_text() in (f"{used:,.1f} / {usable:,.1f} GiB", f"{used:,.1f}/{usable:,.1f}")
     assert decode.shown_text() in (f"{step * 1e3:,.1f} ms · {8 / step:,.0f}/s", f"{step * 1e3:,.1f} ms")
+    # fine-tuning's strip too: "65.5 M of 68.98 B" trainable (LoRA on Llama 2 70B) was elided to "65.5 M / …"
+    choose(qtbot, win, win.panel.mode, "training")
+    trainable = win.breakdown.values["trainable"]
+    assert trainable.text().endswith(" B") and " M of " in trainable.text()
+    for key, v in win.breakdown.values.items():
+        shown = v.shown_text()
+        assert "…" not in shown and v.fontMetrics().horizontalAdvance(shown) <= v.width(), (key, shown, v.width())
+    head = win.breakdown.heads[list(win.breakdown.values).index("trainable")]
+    assert head.fontMetrics().horizontalAdvance(head.text()) <= head.width(), head.text()

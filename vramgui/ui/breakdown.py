@@ -234,9 +234,10 @@ class BreakdownStrip(QtWidgets.QFrame):
                  (self.tr("Overhead"), _g(m.overhead), "overhead"),
                  (self.tr("Total / card"), _of(self.tr("{used} / {usable} GiB"), float(m.total) / GIB,
                                                f.budget_bytes / GIB), "total"),
-                 (self.tr("Trainable parameters"), tuple(
+                 (self.tr("Trainable"), tuple(
                      form.format(trainable=num(m.trainable_params / 1e6, 1), total=num(_params(t) / 1e9, 2))
-                     for form in (self.tr("{trainable} M of {total} B"), self.tr("{trainable} M / {total} B"))),
+                     for form in (self.tr("{trainable} M of {total} B"), self.tr("{trainable} M / {total} B"),
+                                  self.tr("{trainable} M"))),
                   "trainable")]
         verdict = fit_verdict(f.fits, None)
         self._set(items, lambda: explain_training(t), verdict, "#009E73" if f.fits else "#D55E00",
