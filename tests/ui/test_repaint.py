@@ -71,10 +71,10 @@ def test_an_edit_paints_each_view_once_and_lays_out_nothing(win, qtbot, edit):
     # one pass over the window, the edited control and the views together (a zero timer's redraw came after the
     # control's own repaint, and each chart's scene had the window repaint for its view alone: three passes)
     assert events.repaints[win] == 1, f"{edit}: {events.repaints[win]} repaints of the window"
+    # (the breakdown strip fills its own background: the window and the four containers down to the strip
+    # were painted under the changed numbers on every edit, five paint events of ~25 an edit)
     assert events.paints[win] == 0, f"{edit}: the window was painted {events.paints[win]} times under its views"
-    # the strip's numbers paint their own background: the strip, the window and the four containers
-    # between were painted under the changed numbers on every edit (six paint events of ~25 an edit)
-    assert events.paints[win.breakdown] == 0, f"{edit}: the breakdown strip was painted under its numbers"
+    assert events.paints[win.breakdown] <= 1, f"{edit}: the breakdown strip was painted {events.paints[win.breakdown]}"
 
 
 def _pixels(image) -> np.ndarray:
@@ -193,6 +193,14 @@ def test_a_table_kept_on_the_primary_card_scrolls_without_painting_the_window(wi
         pytest.fail("no batch edit scrolled the table: not a test")
     assert events.paints[bar] == 1
     assert events.paints[win] == 0, f"the window was painted {events.paints[win]} times under the scroll bar"
+    # only where the style is Fusion (whose frame shows the window's colour behind the bar's gaps):
+    # a native style may paint the frame's inside in another colour, and keeps Qt's way
+    view, container = win.fit_panel.view, bar.parentWidget()
+    assert container.autoFillBackground()
+    view.setStyle(QtWidgets.QStyleFactory.create("Windows"))
+    assert not container.autoFillBackground()
+    view.setStyle(QtWidgets.QStyleFactory.create("Fusion"))
+    assert container.autoFillBackground()
 
 
 def test_a_model_with_another_context_limit_lays_out_nothing(win, qtbot):

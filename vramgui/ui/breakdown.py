@@ -46,9 +46,6 @@ class ValueLabel(QtWidgets.QWidget):
         self.setMinimumWidth(fm.horizontalAdvance("000.00 GiB"))
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Ignored, QtWidgets.QSizePolicy.Policy.Fixed)
         self.setFixedHeight(fm.height() + 2)
-        # it paints its whole rectangle (the window's colour under the text): Qt then paints none of
-        # the six widgets under it (window, tabs, splitters, strip) where a value changed
-        self.setAttribute(QtCore.Qt.WidgetAttribute.WA_OpaquePaintEvent)
 
     def sizeHint(self) -> QtCore.QSize:  # noqa: N802 (Qt's name)
         return self._hint
@@ -76,9 +73,7 @@ class ValueLabel(QtWidgets.QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QtGui.QPainter(self)
-        pal = self.palette()
-        p.fillRect(self.rect(), pal.color(QtGui.QPalette.ColorRole.Window))
-        p.setPen(pal.color(QtGui.QPalette.ColorRole.WindowText))
+        p.setPen(self.palette().color(QtGui.QPalette.ColorRole.WindowText))
         p.drawText(self.rect(), int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter),
                    self.shown_text())
 
@@ -100,7 +95,6 @@ class Badge(ValueLabel):
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         p = QtGui.QPainter(self)
-        p.fillRect(self.rect(), self.palette().color(QtGui.QPalette.ColorRole.Window))   # (opaque: the corners)
         p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
         p.setPen(QtCore.Qt.PenStyle.NoPen)
         p.setBrush(self.colour)
@@ -113,6 +107,10 @@ class BreakdownStrip(QtWidgets.QFrame):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setFrameShape(QtWidgets.QFrame.Shape.StyledPanel)
+        # the strip fills its own background (the window's colour) before its frame: a changed number
+        # then repaints the number and the strip under it, not the window, the tabs, the stacked page
+        # and both splitters as well (seven paint events an edit for each number, two now)
+        self.setAutoFillBackground(True)
         lay = QtWidgets.QHBoxLayout(self)
         lay.setContentsMargins(6, 3, 6, 3)
         lay.setSpacing(4)

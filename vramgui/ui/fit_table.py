@@ -264,6 +264,24 @@ class CardTableView(QtWidgets.QTableView):
         super().__init__(parent)
         self.setModel(model)
         self._texts: dict[tuple, tuple] = {}     # (text, room, font) -> its laid-out, elided text and its width
+        self._fill_under_bar()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if event.type() == QtCore.QEvent.Type.StyleChange:
+            self._fill_under_bar()
+        super().changeEvent(event)
+
+    def _fill_under_bar(self) -> None:
+        """Under Fusion (Linux, and the dark theme everywhere) the scroll bar's container fills its
+        own background with the window's colour, which is what shows through the bar's gaps: a
+        scroll (the primary card's row kept in sight when a change re-sorts the rows, about every
+        other batch edit) then no longer has Qt paint the window and six containers down to the
+        table under the bar.  Native styles may draw the frame's inside in another colour, and
+        keep Qt's way."""
+        fusion = self.style().name().lower() == "fusion"
+        container = self.verticalScrollBar().parentWidget()
+        if container is not None and container.autoFillBackground() != fusion:
+            container.setAutoFillBackground(fusion)
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         model = self.model()
@@ -391,10 +409,6 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         # tells cards of one family apart, the start their vendor
         self.view.setTextElideMode(QtCore.Qt.TextElideMode.ElideMiddle)
         self.view.setWordWrap(False)     # (a wrapped text is elided per line: "Apple M3 …40-core …")
-        # The scroll bar's container fills its own background (as the window's would show through):
-        # a scroll (the primary card's row kept in sight when a change re-sorts the rows) no longer
-        # has Qt paint the window and the six containers down to the table under the bar
-        self.view.verticalScrollBar().parentWidget().setAutoFillBackground(True)
         self._verdict_width = self.VERDICT_MIN
         self._verdicts_shown: tuple | None = None     # (verdicts, font, language) the width was fitted to
         self._names: frozenset = frozenset()
