@@ -1196,3 +1196,26 @@ def test_breakdown_values_fit_their_slots_on_a_narrow_window(qtbot, win):
         assert "…" not in shown and v.fontMetrics().horizontalAdvance(shown) <= v.width(), (key, shown, v.width())
     head = win.breakdown.heads[list(win.breakdown.values).index("trainable")]
     assert head.fontMetrics().horizontalAdvance(head.text()) <= head.width(), head.text()
+
+
+def test_card_names_keep_their_model_in_a_narrow_table(qtbot, win):
+    """At the window's smallest width the card column is ~120 px: an elided middle cut out the
+    model that tells rows apart ("NVIDIA …TX 4090", "AMD Ins…t MI100", "NVIDIA … (SXM5)" for both
+    the H100 and the H800).  A name now loses its maker, then its product line, before its middle."""
+    from vramgui.ui.fit_table import name_forms
+
+    assert name_forms("NVIDIA GeForce RTX 4090") == ("NVIDIA GeForce RTX 4090", "GeForce RTX 4090", "RTX 4090")
+    assert name_forms("AMD Radeon Instinct MI50 (32GB)")[-1] == "MI50 (32GB)"
+    assert name_forms("NVIDIA H100 80GB HBM3 (SXM5)") == ("NVIDIA H100 80GB HBM3 (SXM5)", "H100 80GB HBM3 (SXM5)")
+    assert name_forms("Custom card") == ("Custom card",)
+    win.resize(win.minimumSizeHint().width(), 700)
+    qtbot.waitUntil(lambda: win.width() < 1200, timeout=3000)
+    settle(qtbot, win)
+    view, model = win.fit_panel.view, win.fit_panel.model
+    shown = {model.gpu_id(r): view.shown_text(r, 1) for r in range(model.rowCount())}
+    room = view.columnWidth(1)
+    assert room < view.fontMetrics().horizontalAdvance("NVIDIA H100 80GB HBM3 (SXM5)")   # (narrow: a test)
+    for gpu_id, model_name in (("rtx4090", "RTX 4090"), ("mi100", "MI100"), ("h100-sxm", "H100"),
+                               ("h800-sxm", "H800"), ("rtx3090ti", "3090 Ti")):
+        assert model_name in shown[gpu_id], (gpu_id, shown[gpu_id])
+    assert shown["h100-sxm"] != shown["h800-sxm"]

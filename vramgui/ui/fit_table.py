@@ -243,6 +243,39 @@ class CardTableModel(QtCore.QAbstractTableModel):
         return None
 
 
+#: Words a card's name can do without in a narrow column, dropped in turn: the maker, then the
+#: product line ("NVIDIA GeForce RTX 4090" -> "GeForce RTX 4090" -> "RTX 4090").
+MAKERS = ("NVIDIA ", "AMD ", "Apple ", "Intel ")
+LINES = ("GeForce ", "Radeon Instinct ", "Radeon ", "Instinct ", "Tesla ", "Ryzen ", "Jetson ")
+
+
+def name_forms(name: str) -> tuple[str, ...]:
+    """A card's name, then shorter: without its maker, then without its product line; the
+    model ("RTX 4090", "MI300X", "H100 80GB HBM3 (SXM5)") is what tells rows apart, and an
+    elided middle cut it out ("NVIDIA …TX 4090", "AMD Ins…t MI100", "NVIDIA … (SXM5)" twice)."""
+    forms = [name]
+    rest = next((name[len(m):] for m in MAKERS if name.startswith(m)), name)
+    if rest != name:
+        forms.append(rest)
+    line = next((rest[len(w):] for w in LINES if rest.startswith(w)), rest)
+    if line != rest and line:
+        forms.append(line)
+    return tuple(forms)
+
+
+def fitted_text(text: str, room: int, fm: QtGui.QFontMetrics, card: bool = False) -> str:
+    """``text`` as a cell of ``room`` pixels shows it: whole where it fits, else (a card's name)
+    its first shorter form that fits (:func:`name_forms`), else its shortest elided: at the end
+    where the maker was dropped (the model then leads: "AI PRO R9700 (3…"), in the middle
+    otherwise (the start and the end tell apart names of one maker)."""
+    forms = name_forms(text) if card else (text,)
+    for form in forms:
+        if fm.horizontalAdvance(form) <= room:
+            return form
+    mode = QtCore.Qt.TextElideMode.ElideRight if len(forms) > 1 else QtCore.Qt.TextElideMode.ElideMiddle
+    return fm.elidedText(forms[-1], mode, room)
+
+
 class CardTableView(QtWidgets.QTableView):
     """The table view, painting its rows itself straight from the model: the row's
     background (alternating, or the selection's), the verdict's colour swatch, the texts
@@ -283,6 +316,27 @@ class CardTableView(QtWidgets.QTableView):
         if container is not None and container.autoFillBackground() != fusion:
             container.setAutoFillBackground(fusion)
 
+    def _columns(self) -> tuple[list, list]:
+        """The shown columns, (column, left edge, width) each, and their cells' texts' places:
+        (column, left edge of the text, room for it, right-aligned); the verdict's text starts
+        after its colour swatch."""
+        header = self.horizontalHeader()
+        columns = [(c, header.sectionViewportPosition(c), header.sectionSize(c))
+                   for c in range(header.count()) if not header.isSectionHidden(c)]
+        line = 1 if self.showGrid() else 0        # a cell leaves its last row and column of pixels to the grid
+        cells = []
+        for c, x, w in columns:
+            x0, x1 = x + self.MARGIN, x + w - line - 1 - self.MARGIN
+            if c == 0:
+                x0 += self.SWATCH + 2 * self.MARGIN
+            cells.append((c, x0, x1 - x0 + 1, c >= 2))
+        return columns, cells
+
+    def shown_text(self, row: int, column: int) -> str:
+        """The text a cell shows at the column's width now (a card's name maybe shortened)."""
+        room = next(room for c, _, room, _ in self._columns()[1] if c == column)
+        return fitted_text(self.model().row_cells(row)[column], room, self.fontMetrics(), column == 1)
+
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         model = self.model()
         n = model.rowCount()
@@ -292,9 +346,7 @@ class CardTableView(QtWidgets.QTableView):
         first = max(self.rowAt(event.rect().top()), 0)
         last = self.rowAt(event.rect().bottom())
         last = n - 1 if last < 0 else last
-        header = self.horizontalHeader()
-        columns = [(c, header.sectionViewportPosition(c), header.sectionSize(c))
-                   for c in range(header.count()) if not header.isSectionHidden(c)]
+        columns, cells = self._columns()
         selected = {i.row() for i in self.selectionModel().selectedRows()}
         pal = self.palette()
         group = QtGui.QPalette.ColorGroup.Active if self.isActiveWindow() else QtGui.QPalette.ColorGroup.Inactive
@@ -313,14 +365,6 @@ class CardTableView(QtWidgets.QTableView):
         tall = fm.height()                         # a line of text, centred as Qt's delegate centres it
         right = (columns[-1][1] + columns[-1][2]) if columns else 0
         line = 1 if self.showGrid() else 0        # a cell leaves its last row and column of pixels to the grid
-        # per shown column: (column, left edge of its text, room for it, right-aligned); the verdict's text
-        # starts after its colour swatch
-        cells = []
-        for c, x, w in columns:
-            x0, x1 = x + self.MARGIN, x + w - line - 1 - self.MARGIN
-            if c == 0:
-                x0 += self.SWATCH + 2 * self.MARGIN
-            cells.append((c, x0, x1 - x0 + 1, c >= 2))
         swatch_x = columns[0][1] + self.MARGIN if columns and columns[0][0] == 0 else None
         texts = self._texts
         point = QtCore.QPointF
@@ -342,7 +386,7 @@ class CardTableView(QtWidgets.QTableView):
                 if shown is None:
                     if len(texts) > 4096:
                         texts.clear()
-                    static = QtGui.QStaticText(fm.elidedText(row[c], QtCore.Qt.TextElideMode.ElideMiddle, room))
+                    static = QtGui.QStaticText(fitted_text(row[c], room, fm, c == 1))
                     static.setTextFormat(QtCore.Qt.TextFormat.PlainText)
                     static.prepare(QtGui.QTransform(), font)
                     shown = texts[key] = (static, static.size().width())
