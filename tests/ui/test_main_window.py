@@ -856,6 +856,9 @@ def test_machine_tab_lists_and_opens(qtbot, win):
     texts = {(mt.proxy.index(r, 1).data(), mt.proxy.index(r, 3).data()) for r in range(mt.row_count())}
     assert ("q8_0", "fits on GPU") in texts and ("q4_k_m", "fits on GPU") in texts
     assert not any(fmt == "bf16" for fmt, _ in texts)            # 26 GB of bf16 weights: not on a 24 GB card
+    # the verdict sits beside its colour swatch (right-aligned like the numbers, it sat a column's width away)
+    align = QtCore.Qt.ItemDataRole.TextAlignmentRole
+    assert mt.proxy.index(0, 3).data(align) is None and mt.proxy.index(0, 4).data(align) is not None
     row = next(r for r in range(mt.row_count()) if mt.proxy.index(r, 1).data() == "q8_0")
     mt.view.doubleClicked.emit(mt.proxy.index(row, 0))
     settle(qtbot, win)

@@ -169,7 +169,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                 it = QtGui.QStandardItem(label)
                 it.setEditable(False)
                 it.setData(key, SORT_ROLE)
-                if c >= 2:
+                if c >= 2 and c != 3:       # numbers right-aligned; the verdict beside its colour swatch
                     it.setData(RIGHT, QtCore.Qt.ItemDataRole.TextAlignmentRole)
                 items.append(it)
             items[0].setData((o.model.id, o.weights), QtCore.Qt.ItemDataRole.UserRole)
