@@ -74,7 +74,10 @@ def finish(app, win, repaints: Repaints) -> None:
             break
 
 
-def drive(changes: int, seed: int) -> list[float]:
+def drive(changes: int, seed: int, moved: list[int] | None = None) -> list[float]:
+    """The times of ``changes`` random changes (ms); ``moved``, where given, gets how many of
+    the charts' axis ranges each change moved (memory x and y, throughput x and y, step y),
+    read before and after the timed change."""
     from PySide6 import QtWidgets
 
     from vramgui.ui.app import freeze_startup_objects, initial_scenario, make_window, parse_args
@@ -104,12 +107,20 @@ def drive(changes: int, seed: int) -> list[float]:
         lambda: p.gpu.setCurrentIndex(p.gpu.findData(rng.choice(gpus))),
     ]
     repaints = Repaints(win)
+    boxes = (win.memory_chart.getPlotItem().vb, win.speed_chart.thr.vb, win.speed_chart.step.vb)
+
+    def ranges() -> list:
+        return [r for vb in boxes for r in vb.viewRange()][:5]       # (the step plot's x is the throughput's)
+
     times = []
     for _ in range(changes):
+        before = ranges() if moved is not None else None
         t0 = time.perf_counter()
         rng.choice(actions)()
         finish(app, win, repaints)
         times.append((time.perf_counter() - t0) * 1e3)
+        if moved is not None:
+            moved.append(sum(a != b for a, b in zip(before, ranges(), strict=True)))
     return times
 
 
@@ -145,11 +156,17 @@ def main() -> None:
     args = ap.parse_args()
     import numpy as np
 
-    times = np.array(drive(args.changes, args.seed))
+    moved: list[int] = []
+    times = np.array(drive(args.changes, args.seed, moved))
     dragged = np.array(drag())
     start = cold_start()
     p50, p90, p99 = np.percentile(times, [50, 90, 99])
     print(f"{args.changes} changes: p50 {p50:.2f} ms, p90 {p90:.2f} ms, p99 {p99:.2f} ms, max {times.max():.2f} ms")
+    moved_n = np.array(moved)
+    print("by axis ranges moved: " + ", ".join(
+        f"{label} {int(sel.sum())} at p50 {np.percentile(times[sel], 50):.2f} ms"
+        for label, sel in (("none", moved_n == 0), ("one", moved_n == 1), ("two", moved_n == 2),
+                           ("three or more", moved_n >= 3)) if sel.any()))
     d50, d99 = np.percentile(dragged, [50, 99])
     print(f"{dragged.size} drag steps (three sliders swept and back): p50 {d50:.2f} ms, p99 {d99:.2f} ms")
     print(f"cold start to a shown window: {start:.2f} s (best of 3)")
