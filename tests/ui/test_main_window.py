@@ -1205,7 +1205,7 @@ def test_card_names_keep_their_model_in_a_narrow_table(qtbot, win):
     """At the window's smallest width the card column is ~120 px: an elided middle cut out the
     model that tells rows apart ("NVIDIA …TX 4090", "AMD Ins…t MI100", "NVIDIA … (SXM5)" for both
     the H100 and the H800).  A name now loses its maker, then its product line, before its middle."""
-    from vramgui.ui.fit_table import name_forms
+    from vramgui.ui.wording import name_forms
 
     assert name_forms("NVIDIA GeForce RTX 4090") == ("NVIDIA GeForce RTX 4090", "GeForce RTX 4090", "RTX 4090")
     assert name_forms("AMD Radeon Instinct MI50 (32GB)")[-1] == "MI50 (32GB)"
@@ -1222,3 +1222,23 @@ def test_card_names_keep_their_model_in_a_narrow_table(qtbot, win):
                                ("h800-sxm", "H800"), ("rtx3090ti", "3090 Ti")):
         assert model_name in shown[gpu_id], (gpu_id, shown[gpu_id])
     assert shown["h100-sxm"] != shown["h800-sxm"]
+
+
+def test_pickers_show_their_choice_whole_or_shortened_never_cut(qtbot, win):
+    """Fusion drew the chosen card cut off mid-word ("NVIDIA GeForce RTX 4090  (24 Gi") at
+    1366 px; the pickers now draw it shortened as the fit table does, or elided, to fit."""
+    p = win.panel
+    fm = p.gpu.fontMetrics()
+    full = p.gpu.currentText()
+    assert full.startswith("NVIDIA GeForce RTX 4090") and "(24 GiB)" in full       # the list keeps it all
+    shown = p.gpu.shown_text()
+    assert shown == full.removeprefix("NVIDIA ") or shown == full.removeprefix("NVIDIA GeForce ")
+    for combo in (p.gpu, p.model, p.weights, p.kv, p.engine, p.attention):
+        opt = QtWidgets.QStyleOptionComboBox()
+        combo.initStyleOption(opt)
+        assert fm.horizontalAdvance(combo.shown_text()) <= combo._label_room(opt), combo.currentText()
+    choose(qtbot, win, p.weights, "fp8")
+    assert p.weights.shown_text() == p.weights.currentText() == "FP8 (E4M3, per-tensor scale)"   # it fits: whole
+    win.resize(win.minimumSizeHint().width(), 700)            # the narrowest window: the card keeps its model
+    qtbot.waitUntil(lambda: win.width() < 1200, timeout=3000)
+    assert "RTX 4090" in p.gpu.shown_text()

@@ -18,7 +18,7 @@ from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
-from .wording import CATEGORIES, core_name
+from .wording import CATEGORIES, core_name, fitted_text
 
 _STEPS = 1000
 
@@ -202,6 +202,38 @@ class LogSliderSpin(QtWidgets.QWidget):
         self.valueChanged.emit(value)
 
 
+class FittingCombo(QtWidgets.QComboBox):
+    """A picker whose chosen entry is drawn to fit its box: a card's name shortened as the fit
+    table shortens it (``cards``: "GeForce RTX 4090  (24 GiB)"), any other text elided at its
+    end.  Qt's Fusion cut it off mid-word ("NVIDIA GeForce RTX 4090  (24 Gi" at 1366 px); the
+    list that drops down keeps the whole names."""
+
+    def __init__(self, cards: bool = False, parent=None):
+        super().__init__(parent)
+        self._cards = cards
+
+    def _label_room(self, opt: QtWidgets.QStyleOptionComboBox) -> int:
+        rect = self.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_ComboBox, opt,
+                                           QtWidgets.QStyle.SubControl.SC_ComboBoxEditField, self)
+        icon = opt.iconSize.width() + 4 if not opt.currentIcon.isNull() else 0
+        return rect.width() - 2 - icon          # (the style draws the text a pixel in from each side)
+
+    def shown_text(self) -> str:
+        """The chosen entry as the box draws it now."""
+        opt = QtWidgets.QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        return fitted_text(opt.currentText, self._label_room(opt), self.fontMetrics(), self._cards)
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        p = QtWidgets.QStylePainter(self)
+        p.setPen(self.palette().color(QtGui.QPalette.ColorRole.Text))
+        opt = QtWidgets.QStyleOptionComboBox()
+        self.initStyleOption(opt)
+        p.drawComplexControl(QtWidgets.QStyle.ComplexControl.CC_ComboBox, opt)
+        opt.currentText = fitted_text(opt.currentText, self._label_room(opt), self.fontMetrics(), self._cards)
+        p.drawControl(QtWidgets.QStyle.ControlElement.CE_ComboBoxLabel, opt)
+
+
 def _narrow(c: QtWidgets.QComboBox) -> QtWidgets.QComboBox:
     """Let a combo box with long entries shrink to the panel (the popup stays wide)."""
     c.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -211,7 +243,7 @@ def _narrow(c: QtWidgets.QComboBox) -> QtWidgets.QComboBox:
 
 def _combo(idents) -> QtWidgets.QComboBox:
     """A combo box of choices by id; :meth:`ScenarioPanel.retranslate` writes their names."""
-    c = _narrow(QtWidgets.QComboBox())
+    c = _narrow(FittingCombo())
     for ident in idents:
         c.addItem("", ident)
     return c
@@ -250,7 +282,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
 
         self.model_filter = QtWidgets.QLineEdit()
         self.model_filter.setClearButtonEnabled(True)
-        self.model = _narrow(QtWidgets.QComboBox())
+        self.model = _narrow(FittingCombo())
         self.model.setMaxVisibleItems(24)
         self._fill_models("")
         self.import_button = QtWidgets.QPushButton()
@@ -270,7 +302,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.caution.hide()
         form.addRow("", self.caution)
 
-        self.gpu = _narrow(QtWidgets.QComboBox())
+        self.gpu = _narrow(FittingCombo(cards=True))
         self.gpu.setMaxVisibleItems(24)
         self._fill_gpus()
         self._row(self.gpu)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from ..core.cards import CardTable
 from ..core.units import GIB
 from .i18n import Retranslates, current_language, integer, num, signed, translate
-from .wording import CATEGORIES, MEMORY_BASIS, context_cell, fit_verdict, plan_cell
+from .wording import CATEGORIES, MEMORY_BASIS, context_cell, fit_verdict, fitted_text, plan_cell
 
 # English column titles (translated where shown, context "FitTable"), and their tooltips
 COLUMNS = ("", QT_TRANSLATE_NOOP("FitTable", "Card"), QT_TRANSLATE_NOOP("FitTable", "Needed"),
@@ -241,39 +241,6 @@ class CardTableModel(QtCore.QAbstractTableModel):
             if self._rows[r][4] == gpu_id:
                 return i
         return None
-
-
-#: Words a card's name can do without in a narrow column, dropped in turn: the maker, then the
-#: product line ("NVIDIA GeForce RTX 4090" -> "GeForce RTX 4090" -> "RTX 4090").
-MAKERS = ("NVIDIA ", "AMD ", "Apple ", "Intel ")
-LINES = ("GeForce ", "Radeon Instinct ", "Radeon ", "Instinct ", "Tesla ", "Ryzen ", "Jetson ")
-
-
-def name_forms(name: str) -> tuple[str, ...]:
-    """A card's name, then shorter: without its maker, then without its product line; the
-    model ("RTX 4090", "MI300X", "H100 80GB HBM3 (SXM5)") is what tells rows apart, and an
-    elided middle cut it out ("NVIDIA …TX 4090", "AMD Ins…t MI100", "NVIDIA … (SXM5)" twice)."""
-    forms = [name]
-    rest = next((name[len(m):] for m in MAKERS if name.startswith(m)), name)
-    if rest != name:
-        forms.append(rest)
-    line = next((rest[len(w):] for w in LINES if rest.startswith(w)), rest)
-    if line != rest and line:
-        forms.append(line)
-    return tuple(forms)
-
-
-def fitted_text(text: str, room: int, fm: QtGui.QFontMetrics, card: bool = False) -> str:
-    """``text`` as a cell of ``room`` pixels shows it: whole where it fits, else (a card's name)
-    its first shorter form that fits (:func:`name_forms`), else its shortest elided: at the end
-    where the maker was dropped (the model then leads: "AI PRO R9700 (3…"), in the middle
-    otherwise (the start and the end tell apart names of one maker)."""
-    forms = name_forms(text) if card else (text,)
-    for form in forms:
-        if fm.horizontalAdvance(form) <= room:
-            return form
-    mode = QtCore.Qt.TextElideMode.ElideRight if len(forms) > 1 else QtCore.Qt.TextElideMode.ElideMiddle
-    return fm.elidedText(forms[-1], mode, room)
 
 
 class CardTableView(QtWidgets.QTableView):

@@ -8,6 +8,7 @@ they can be translated.  The English wording here is the core's, word for word.
 
 from __future__ import annotations
 
+from PySide6 import QtCore
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from .i18n import integer, num, translate
@@ -100,3 +101,37 @@ def context_cell(tokens: int | None, limit: int | None, short: bool = False) -> 
 def money(x: float) -> str:
     """A cost: two decimals, more below 1 (0.0274) so a cheap token does not read 0.00."""
     return num(x, 2 if x >= 1 else 3 if x >= 0.1 else 4)
+
+
+#: Words a card's name can do without in a narrow column, dropped in turn: the maker, then the
+#: product line ("NVIDIA GeForce RTX 4090" -> "GeForce RTX 4090" -> "RTX 4090").
+MAKERS = ("NVIDIA ", "AMD ", "Apple ", "Intel ")
+LINES = ("GeForce ", "Radeon Instinct ", "Radeon ", "Instinct ", "Tesla ", "Ryzen ", "Jetson ")
+
+
+def name_forms(name: str) -> tuple[str, ...]:
+    """A card's name, then shorter: without its maker, then without its product line; the
+    model ("RTX 4090", "MI300X", "H100 80GB HBM3 (SXM5)") is what tells rows apart, and an
+    elided middle cut it out ("NVIDIA …TX 4090", "AMD Ins…t MI100", "NVIDIA … (SXM5)" twice)."""
+    forms = [name]
+    rest = next((name[len(m):] for m in MAKERS if name.startswith(m)), name)
+    if rest != name:
+        forms.append(rest)
+    line = next((rest[len(w):] for w in LINES if rest.startswith(w)), rest)
+    if line != rest and line:
+        forms.append(line)
+    return tuple(forms)
+
+
+def fitted_text(text: str, room: int, fm, card: bool = False) -> str:
+    """``text`` as a table cell or a picker ``room`` pixels wide shows it (``fm``: its font's
+    metrics): whole where it fits, else (a card's name) its first shorter form that fits
+    (:func:`name_forms`), else its shortest elided: at the end where the maker was dropped (the
+    model then leads: "AI PRO R9700 (3…"), in the middle otherwise (the start and the end tell
+    apart names of one maker)."""
+    forms = name_forms(text) if card else (text,)
+    for form in forms:
+        if fm.horizontalAdvance(form) <= room:
+            return form
+    mode = QtCore.Qt.TextElideMode.ElideRight if len(forms) > 1 else QtCore.Qt.TextElideMode.ElideMiddle
+    return fm.elidedText(forms[-1], mode, room)
