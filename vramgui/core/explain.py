@@ -57,7 +57,7 @@ from .speed import (
     speed_key,
     speed_terms,
 )
-from .units import GIB, MIB, duration_text
+from .units import GIB, MIB, duration_parts, duration_text
 from .weights import linear_roles, weight_bytes
 
 
@@ -104,8 +104,9 @@ def _ms(x: float) -> str:
 
 
 def _time(x: float) -> str:
-    """A time in ms with two decimals below ten seconds, else as people read it (s, min, h)."""
-    return _ms(x) if x < 10 else duration_text(x)
+    """A time in ms with two decimals where people read it in ms, else as they read it (s, min,
+    h: :func:`~vramgui.core.units.duration_parts`)."""
+    return _ms(x) if duration_parts(x)[2] == "ms" else duration_text(x)
 
 
 def _gpu_source(gpu, key: str) -> str:

@@ -3,6 +3,7 @@ the panel re-reads the state on every change (echo blocked with QSignalBlocker).
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -126,6 +127,19 @@ class SourceNote(QtWidgets.QWidget):
                        int(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter), line)
 
 
+@functools.cache
+def _number_box_size() -> QtCore.QSize:
+    """The sliders' number boxes' size: as wide as the widest value any range here can hold (eight
+    digits: Llama 4 Scout's 10 M context, swept four times over), and fixed: a new range (the
+    prompt's, on every model change) then re-lays out nothing; with a width from its size hint,
+    each one had the whole panel laid out again.  Measured once, on a probe box."""
+    probe = QtWidgets.QSpinBox()
+    probe.setGroupSeparatorShown(True)
+    probe.setRange(0, 99_999_999)
+    hint = probe.sizeHint()
+    return QtCore.QSize(max(92, hint.width()), hint.height())
+
+
 class LogSliderSpin(QtWidgets.QWidget):
     """A log-scale slider and a spin box showing one integer, kept in step."""
 
@@ -137,14 +151,7 @@ class LogSliderSpin(QtWidgets.QWidget):
         self.slider.setRange(0, _STEPS)
         self.spin = QtWidgets.QSpinBox()
         self.spin.setGroupSeparatorShown(True)
-        # as wide as the widest value any range here can hold (eight digits: Llama 4 Scout's 10 M
-        # context, swept four times over), and fixed in size: a new range (the prompt's, on every model
-        # change) then re-lays out nothing; with a width from its size hint, each one had the
-        # whole panel laid out again
-        probe = QtWidgets.QSpinBox()
-        probe.setGroupSeparatorShown(True)
-        probe.setRange(0, 99_999_999)
-        self.spin.setFixedSize(max(92, probe.sizeHint().width()), probe.sizeHint().height())
+        self.spin.setFixedSize(_number_box_size())
         self.slider.setMinimumWidth(90)
         self.spin.setKeyboardTracking(False)
         for w in (self.slider, self.spin):
@@ -218,19 +225,22 @@ class FittingCombo(QtWidgets.QComboBox):
         icon = opt.iconSize.width() + 4 if not opt.currentIcon.isNull() else 0
         return rect.width() - 2 - icon          # (the style draws the text a pixel in from each side)
 
-    def shown_text(self) -> str:
-        """The chosen entry as the box draws it now."""
+    def _option(self) -> tuple[QtWidgets.QStyleOptionComboBox, str]:
+        """The box's style option, and its chosen entry fitted to the box."""
         opt = QtWidgets.QStyleOptionComboBox()
         self.initStyleOption(opt)
-        return fitted_text(opt.currentText, self._label_room(opt), self.fontMetrics(), self._cards)
+        return opt, fitted_text(opt.currentText, self._label_room(opt), self.fontMetrics(), self._cards)
+
+    def shown_text(self) -> str:
+        """The chosen entry as the box draws it now."""
+        return self._option()[1]
 
     def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         p = QtWidgets.QStylePainter(self)
         p.setPen(self.palette().color(QtGui.QPalette.ColorRole.Text))
-        opt = QtWidgets.QStyleOptionComboBox()
-        self.initStyleOption(opt)
+        opt, text = self._option()
         p.drawComplexControl(QtWidgets.QStyle.ComplexControl.CC_ComboBox, opt)
-        opt.currentText = fitted_text(opt.currentText, self._label_room(opt), self.fontMetrics(), self._cards)
+        opt.currentText = text
         p.drawControl(QtWidgets.QStyle.ControlElement.CE_ComboBoxLabel, opt)
 
 
