@@ -1,6 +1,7 @@
 """The main window, driven through its widgets; assertions against the core's numbers."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -1242,3 +1243,30 @@ def test_pickers_show_their_choice_whole_or_shortened_never_cut(qtbot, win):
     win.resize(win.minimumSizeHint().width(), 700)            # the narrowest window: the card keeps its model
     qtbot.waitUntil(lambda: win.width() < 1200, timeout=3000)
     assert "RTX 4090" in p.gpu.shown_text()
+
+
+def test_card_picker_never_cuts_the_memory_size(qtbot, win):
+    """At 1366 px a long card name ran the picker's memory size off its end ("H100 80GB HBM3
+    (SXM5)  (80 …", "RTX 6000 Ada Generation  (48…"): a sizing tool's user reads that first.
+    Now a name that states its memory goes without the size, and another is elided before it."""
+    from vramgui.ui.controls import FittingCombo
+
+    p = win.panel
+    fm = p.gpu.fontMetrics()
+    opt = QtWidgets.QStyleOptionComboBox()
+    p.gpu.initStyleOption(opt)
+    room = p.gpu._label_room(opt)
+    shown = {}
+    for i in range(p.gpu.count()):
+        parts = p.gpu.itemData(i, FittingCombo.CARD_ROLE)
+        if parts is None:                 # (a heading: Data centre, Workstation, ...)
+            continue
+        p.gpu.setCurrentIndex(i)
+        text = shown[p.gpu.itemData(i)] = p.gpu.shown_text()
+        name, size, _ = parts
+        assert fm.horizontalAdvance(text) <= room, text
+        # the size whole at the end, or the name's own "80GB" whole and nothing elided
+        assert text.endswith(f"  {size}") or ("…" not in text and re.search(r"\d[GT]B\b", text)), (name, text)
+    assert shown["h100-sxm"] == "H100 80GB HBM3 (SXM5)"                      # its name says 80GB
+    assert shown["rtx4090"] == "GeForce RTX 4090  (24 GiB)"                 # (fits whole, less the maker)
+    assert shown["rtx6000-ada"].startswith("RTX 6000 Ada") and shown["rtx6000-ada"].endswith("…  (48 GiB)")

@@ -19,7 +19,7 @@ from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
-from .wording import CATEGORIES, core_name, fitted_text
+from .wording import CATEGORIES, core_name, fitted_card, fitted_text
 
 _STEPS = 1000
 
@@ -225,11 +225,19 @@ class FittingCombo(QtWidgets.QComboBox):
         icon = opt.iconSize.width() + 4 if not opt.currentIcon.isNull() else 0
         return rect.width() - 2 - icon          # (the style draws the text a pixel in from each side)
 
+    #: Item role of a card's (name, memory size, mark): the parts :func:`fitted_card` fits.
+    CARD_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
+
     def _option(self) -> tuple[QtWidgets.QStyleOptionComboBox, str]:
         """The box's style option, and its chosen entry fitted to the box."""
         opt = QtWidgets.QStyleOptionComboBox()
         self.initStyleOption(opt)
-        return opt, fitted_text(opt.currentText, self._label_room(opt), self.fontMetrics(), self._cards)
+        room, fm = self._label_room(opt), self.fontMetrics()
+        parts = self.itemData(self.currentIndex(), self.CARD_ROLE) if self._cards else None
+        if parts:
+            name, size, mark = parts
+            return opt, fitted_card(name, size, room, fm, mark)
+        return opt, fitted_text(opt.currentText, room, fm, self._cards)
 
     def shown_text(self) -> str:
         """The chosen entry as the box draws it now."""
@@ -619,7 +627,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 self._header(self.gpu, translate("Formats", CATEGORIES[category]))
                 for g in gpus:
                     mark = "  ★" if g.id in cat.user_ids else ""
-                    self.gpu.addItem(f"{g.name}  ({num(g.memory_mib * 2**20 / GIB)} GiB){mark}", g.id)
+                    size = f"({num(g.memory_mib * 2**20 / GIB)} GiB)"
+                    self.gpu.addItem(f"{g.name}  {size}{mark}", g.id)
+                    self.gpu.setItemData(self.gpu.count() - 1, (g.name, size, mark), FittingCombo.CARD_ROLE)
         _select(self.gpu, self.state.scenario.gpu.id)
 
     def _fill_models(self, text: str) -> None:

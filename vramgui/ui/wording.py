@@ -8,6 +8,8 @@ they can be translated.  The English wording here is the core's, word for word.
 
 from __future__ import annotations
 
+import re
+
 from PySide6 import QtCore
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
@@ -135,3 +137,31 @@ def fitted_text(text: str, room: int, fm, card: bool = False) -> str:
             return form
     mode = QtCore.Qt.TextElideMode.ElideRight if len(forms) > 1 else QtCore.Qt.TextElideMode.ElideMiddle
     return fm.elidedText(forms[-1], mode, room)
+
+
+#: A memory size in a card's name ("H100 80GB HBM3 (SXM5)", "M3 Ultra (80-core GPU, 512GB)").
+_SIZE_IN_NAME = re.compile(r"\d\s?[GT]B\b")
+
+
+def fitted_card(name: str, size: str, room: int, fm, mark: str = "") -> str:
+    """A card picker's chosen entry in ``room`` pixels: its name (:func:`name_forms`, longest
+    first) and its memory ``size`` ("(80 GiB)"), then, where the name states its memory
+    ("H100 80GB HBM3 (SXM5)"), the name alone; else the name elided at its end before the
+    size ("RTX 6000 Ada Gen…  (48 GiB)"): the size is what a sizing tool's user reads, and an
+    elided end cut it ("H100 80GB HBM3 (SXM5)  (80 …").  ``mark`` (a user preset's star)
+    stays at the end."""
+    def whole(form: str) -> str:
+        return f"{form}  {size}{mark}"
+
+    forms = name_forms(name)
+    for form in forms:
+        if fm.horizontalAdvance(whole(form)) <= room:
+            return whole(form)
+    if _SIZE_IN_NAME.search(name):
+        for form in forms:
+            if fm.horizontalAdvance(form + mark) <= room:
+                return form + mark
+    left = room - fm.horizontalAdvance(whole(""))
+    if left >= fm.horizontalAdvance(forms[-1][:3] + "…"):
+        return fm.elidedText(forms[-1], QtCore.Qt.TextElideMode.ElideRight, left) + whole("")
+    return fm.elidedText(whole(forms[-1]), QtCore.Qt.TextElideMode.ElideRight, room)
