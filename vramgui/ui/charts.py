@@ -1372,13 +1372,83 @@ def place_readout(item: pg.TextItem, vb: pg.ViewBox, pt: QtCore.QPointF) -> None
     item.setVisible(True)
 
 
+class LineKey(pg.GraphicsWidget):
+    """A key of line styles in one row, for a chart's heading: a short line, its name, the
+    next ("── expected  - - speed of light").  Its size is its text's, fixed."""
+
+    SAMPLE, SPACE, GAP = 20, 4, 12          # pixels: a line's sample, sample to name, entry to next entry
+
+    def __init__(self, pens: list[QtGui.QPen], parent=None):
+        super().__init__(parent)
+        self.pens = [QtGui.QPen(pen) for pen in pens]
+        self.names = [""] * len(pens)
+        self.ink = QtGui.QColor("#202020")
+        self.font = QtGui.QFont()
+        self.font.setPointSizeF(9)
+        self.setAcceptedMouseButtons(QtCore.Qt.MouseButton.NoButton)
+        self.setCacheMode(QtWidgets.QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_names(self, names: list[str]) -> None:
+        self.names = list(names)
+        fm = QtGui.QFontMetricsF(self.font)
+        width = sum(self.SAMPLE + self.SPACE + fm.horizontalAdvance(n) for n in self.names)
+        size = QtCore.QSizeF(math.ceil(width + self.GAP * (len(self.names) - 1)), math.ceil(fm.height()) + 2)
+        self.setMinimumSize(size)
+        self.setMaximumSize(size)
+        self.update()
+
+    def set_ink(self, colour: str) -> None:
+        """Lines and names in the theme's ink."""
+        self.ink = QtGui.QColor(colour)
+        for pen in self.pens:
+            pen.setColor(self.ink)
+        self.update()
+
+    def entries(self) -> list[tuple[QtGui.QPen, str, QtCore.QRectF]]:
+        """(pen, name, the name's rectangle) of each entry, in the key's coordinates."""
+        fm = QtGui.QFontMetricsF(self.font)
+        h, x, out = self.size().height(), 0.0, []
+        for pen, name in zip(self.pens, self.names, strict=True):
+            x += self.SAMPLE + self.SPACE
+            width = fm.horizontalAdvance(name)
+            out.append((pen, name, QtCore.QRectF(x, 0, width, h)))
+            x += width + self.GAP
+        return out
+
+    def paint(self, p, *args):
+        p.setRenderHint(QtGui.QPainter.RenderHint.Antialiasing)
+        p.setFont(self.font)
+        mid = self.size().height() / 2
+        flags = QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter
+        for pen, name, rect in self.entries():
+            p.setPen(pen)
+            p.drawLine(QtCore.QPointF(rect.left() - self.SPACE - self.SAMPLE, mid),
+                       QtCore.QPointF(rect.left() - self.SPACE, mid))
+            p.setPen(self.ink)
+            p.drawText(rect, flags, name)
+
+
 class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
     """Throughput (top) and decode step time (bottom) vs batch on log axes."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.thr = self.addPlot(row=0, col=0, axisItems=_axes("bottom", "left"))
-        self.step = self.addPlot(row=1, col=0, axisItems=_axes("bottom", "left"))
+        # The heading: the title, and the key of the line styles (solid: expected, dashed: speed of
+        # light), which hold for both plots, beside it where the chart is wide enough, else under it.
+        # In a corner of the step plot the key covered a curve wherever the curves left no corner
+        # free: at 1280 x 720 in 5 of 80 random scenarios, at the window's smallest width in 32.
+        left, _, right, bottom = self.ci.layout.getContentsMargins()
+        self.ci.layout.setContentsMargins(left, 0, right, bottom)     # (the title level with the memory chart's)
+        self.heading = self.ci.addLayout(row=0, col=0)
+        self.heading.setContentsMargins(0, 2, 0, 0)
+        self.heading.layout.setSpacing(0)
+        self.heading.setSizePolicy(QtWidgets.QSizePolicy.Policy.Preferred, QtWidgets.QSizePolicy.Policy.Fixed)
+        self.title = self.heading.addLabel("", row=0, col=0, size="11pt")
+        self.key = LineKey([_pen(GREY, 2.5), _pen(GREY, 1.0, QtCore.Qt.PenStyle.DashLine)])
+        self.heading.addItem(self.key, row=0, col=1)
+        self._key_beside = True
+        self.thr = self.addPlot(row=1, col=0, axisItems=_axes("bottom", "left"))
+        self.step = self.addPlot(row=2, col=0, axisItems=_axes("bottom", "left"))
         self.step.setXLink(self.thr)
         setup_plot(self.thr, "", "", None, log_y=True)
         setup_plot(self.step, "", "", "", log_y=True)
@@ -1388,19 +1458,6 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.thr_sol = add_curve(self.thr, True, pen=_pen(BLUE, 1.0, QtCore.Qt.PenStyle.DashLine))
         self.step_curve = add_curve(self.step, True, pen=_pen(VERMILION, 2.5))
         self.step_sol = add_curve(self.step, True, pen=_pen(VERMILION, 1.0, QtCore.Qt.PenStyle.DashLine))
-        # One legend for both plots, of the line styles (solid: expected, dashed: speed of light),
-        # in a box over the step plot's marker lines (which their labels above explain), in the
-        # corner its curves leave free (see place_legend); the top-left corner, under the time to
-        # first token, is free for most scenarios (the step time rises to the right).  Its box is
-        # kept tight (pyqtgraph's margins made it 62 px high, two fifths of the plot at 1366 x 768,
-        # and a curve rising from corner to corner then crossed it wherever it went).
-        self.legend = self.step.addLegend(offset=(8, 26), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 215))
-        self.legend.layout.setContentsMargins(5, 2, 6, 2)
-        self.legend.layout.setVerticalSpacing(-4)
-        self.styles = (Curve(pen=_pen(GREY, 2.5)), Curve(pen=_pen(GREY, 1.0, QtCore.Qt.PenStyle.DashLine)))
-        for sample in self.styles:
-            self.legend.addItem(sample, " ")
-        self._legend_corner = 0        # index into LEGEND_CORNERS
         self.markers = {}
         for key, colour, style, pos in (("knee", GREEN, QtCore.Qt.PenStyle.DashLine, 0.12),
                                         ("memory", VERMILION, QtCore.Qt.PenStyle.DashLine, 0.3),
@@ -1415,7 +1472,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.pins = pin_curves(self.thr, log_y=True)
         self.measured_thr = _measured_item(self.thr)
         self.measured_step = _measured_item(self.step)
-        for p in (self.thr, self.step):
+        for p in (self.heading, self.thr, self.step):
             cache_static_items(p)
         # Top left (the step curve rises to the right), in a box drawn over the marker lines and
         # under the curves: a line crossing the text passes under it, a curve stays whole.
@@ -1429,7 +1486,6 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.result: SpeedResult | None = None  # the sweep over batch (decode only)
         self._sweep_key: tuple | None = None
         self.thr.vb.sigResized.connect(self.place_labels)
-        self.step.vb.sigResized.connect(self.place_legend)
         self.step.vb.sigResized.connect(self._fit_ttft)
         # The plots share their x range through pyqtgraph's link, which lines up screen pixels:
         # while the layout settles (the window shown, resized) the link moves a range after the
@@ -1437,7 +1493,6 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         # update_from are followed by its own placement.
         self._updating = False
         self.thr.vb.sigXRangeChanged.connect(lambda *_: self._updating or self.place_labels())
-        self.step.vb.sigXRangeChanged.connect(lambda *_: self._updating or self.place_legend())
         # hover: the numbers at the batch under the pointer, in whichever plot it is
         self.readout = ChartText(color="#202020", fill=pg.mkBrush(255, 255, 255, 225), anchor=(0, 0))
         self.readout.setZValue(50)
@@ -1476,35 +1531,37 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                 label.anchors = [anchor, anchor]
                 label.setPosition(position)
 
-    #: Where the step plot's legend may sit: (its corner, the plot's corner, offset in pixels),
-    #: first choice first; the top ones leave room for the time to first token.
-    LEGEND_CORNERS = (((0, 0), (0, 0), (8, 26)), ((1, 1), (1, 1), (-8, -8)), ((1, 0), (1, 0), (-8, 26)),
-                      ((0, 1), (0, 1), (8, -8)))
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        # arranged before pyqtgraph sizes the layout to the view: beside the title, the key makes the
+        # heading wider than a narrow chart, and the layout, sized to that, stayed wider than the view
+        if hasattr(self, "key"):        # (pyqtgraph resizes the view while it is being built)
+            self._arrange_heading()
+        super().resizeEvent(event)
 
-    def place_legend(self) -> None:
-        """Put the step plot's legend in the first corner that neither step curve crosses
-        (the least crossed if every corner is)."""
-        vb = self.step.vb
-        w_px, h_px = vb.width(), vb.height()
-        curves = _curves_px(vb, (self.step_curve, self.step_sol))
-        if not curves:
+    def _arrange_heading(self, again: bool = False) -> None:
+        """The key beside the title where both fit the chart's width, else under the title
+        (``again``: placed anew, as after a change of language)."""
+        left, _, right, _ = self.ci.layout.getContentsMargins()
+        room = self.width() - left - right
+        beside = self.title.item.boundingRect().width() + self.key.minimumWidth() + 2 * LineKey.GAP <= room
+        if beside == self._key_beside and not again:
             return
-        br = self.legend.boundingRect()
-        w, h = br.width(), br.height()
-        corner = least_covered(self.LEGEND_CORNERS, w, h, w_px, h_px,
-                               lambda left, top: _crossings(_heights(curves, left, left + w, 16), top, top + h))
-        if corner != self._legend_corner:
-            self._legend_corner = corner
-            self.legend.anchor(*self.LEGEND_CORNERS[corner])
+        self._key_beside = beside
+        self.heading.removeItem(self.key)
+        self.heading.addItem(self.key, row=0 if beside else 1, col=1 if beside else 0)
+        a = QtCore.Qt.AlignmentFlag
+        self.heading.layout.setAlignment(self.key, (a.AlignRight if beside else a.AlignHCenter) | a.AlignVCenter)
+        self.heading.layout.invalidate()       # (a row more or less: the chart lays its rows out again)
+        self.heading.updateGeometry()
 
     def retranslate(self) -> None:
-        """Titles and legend in the current language (the marker labels follow on the next update)."""
-        self.thr.setTitle(self.tr("Speed vs batch size"))
+        """Titles and key in the current language (the marker labels follow on the next update)."""
+        self.title.setText(self.tr("Speed vs batch size"))
         self.thr.setLabel("left", self.tr("throughput (tokens/s)"))
         self.step.setLabel("left", self.tr("decode step (ms)"))
         self.step.setLabel("bottom", self.tr("batch size (concurrent sequences)"))
-        rename_legend(self.legend, [(self.styles[0], self.tr("expected")),
-                                    (self.styles[1], self.tr("speed of light"))])
+        self.key.set_names([self.tr("expected"), self.tr("speed of light")])
+        self._arrange_heading(again=True)
 
     def apply_colours(self, c: theme.ChartColours) -> None:
         """Re-colour for a theme (see :meth:`MemoryChart.apply_colours`)."""
@@ -1522,9 +1579,9 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             theme.style_markers(item, c)
         theme.style_text(self.ttft, c, boxed=True)
         theme.style_text(self.readout, c, boxed=True)
-        for sample in self.styles:          # the legend's line styles, in the theme's ink
-            theme.recolour(sample, c.foreground)
-        theme.style_legend(self.legend, c)
+        self.title.setAttr("color", c.foreground)
+        self.title.setText(self.title.text)
+        self.key.set_ink(c.foreground)
 
     def set_pins(self, pins: list) -> None:
         """Throughput of each pinned scenario against batch (its own speed model)."""
@@ -1619,7 +1676,6 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                     if getattr(line, "label", None) is not None:   # (the step plot's lines have none)
                         set_label(line, fmt.format(n=num(value)))
         self.place_labels()
-        self.place_legend()
         if sp.compute_known:
             time = duration(float(prefill_time(s, s.prompt_tokens, s.batch) if ttft_s is None else ttft_s))
             self._ttft_texts = (self.tr("time to first token ({n} tokens × {batch}): {time}").format(
