@@ -609,8 +609,9 @@ def label_rect(chart, line):
 
 
 def test_rule_labels_of_same_size_cards_do_not_overlap(qtbot, win):
-    """RTX 4090 primary, RTX 3090 (24 GB too) and L4 (22.5 GB) compared with vLLM: five
-    labelled rules within 3 GiB of each other.  Placed one by one, no two labels overlap
+    """RTX 4090 primary, RTX 3090 (24 GB too) and L4 (22.5 GB) compared with vLLM: labelled
+    rules within 3 GiB of each other.  The RTX 3090's lines are the RTX 4090's (the same 24 GiB,
+    the same 23.0 usable): one label names both.  Placed one by one, no two labels overlap
     and each primary label stays on its own line (4 px: its box's edge)."""
     choose(qtbot, win, win.panel.engine, "vllm")
     acts = {a.data(): a for a in win.panel.compare.menu().actions()}
@@ -620,7 +621,9 @@ def test_rule_labels_of_same_size_cards_do_not_overlap(qtbot, win):
     chart = win.memory_chart
     qtbot.wait(50)                         # (the labels take their places as the chart paints)
     lines = [chart.capacity, chart.budget] + [line for line in chart.compare_budgets if line.isVisible()]
-    assert len(lines) == 4 and all(line.isVisible() for line in lines)
+    assert len(lines) == 3 and all(line.isVisible() for line in lines)
+    assert chart.capacity.label.format == "NVIDIA GeForce RTX 4090 / RTX 3090: 24.0 GiB"
+    assert lines[2].label.format.startswith("NVIDIA L4: usable ")
     rects = [label_rect(chart, line) for line in lines]
     for i, a in enumerate(rects):
         for b in rects[i + 1:]:
@@ -629,6 +632,37 @@ def test_rule_labels_of_same_size_cards_do_not_overlap(qtbot, win):
     for line, rect in zip(lines[:2], rects[:2], strict=True):
         y = vb.mapViewToScene(QtCore.QPointF(0, line.value())).y() - vb.sceneBoundingRect().top()
         assert min(abs(rect.top() - y), abs(rect.bottom() - y)) < 4
+
+
+def test_compared_cards_of_one_size_share_one_labelled_line(qtbot, win):
+    """Three 16 GB cards compared (Tesla P100 and RX 7800 XT 16,384 MiB, RX 7900 GRE 16,368 as its
+    driver reports it: 16 MiB apart, under the 0.05 GiB that tells two lines apart; all of it usable
+    with the generic engine) drew three labels for one line at 16 GiB, one over another or lifted
+    far from it.  The first card's line carries one label naming all three (the others' names
+    shortened); their own lines are not drawn again under it."""
+    from vramgui.core import fit
+
+    win.state.set_model("mixtral-8x7b")
+    win.state.set_gpu("radeon-ai-pro-r9700")
+    win.state.update(prompt_tokens=20_000)
+    acts = {a.data(): a for a in win.panel.compare.menu().actions()}
+    for gpu_id in ("rx7900gre", "p100-16gb", "rx7800xt"):
+        acts[gpu_id].setChecked(True)
+    settle(qtbot, win)
+    cat = win.state.catalog
+    mib = {g: cat.gpu(g).memory_mib for g in ("rx7900gre", "p100-16gb", "rx7800xt")}
+    assert mib == {"rx7900gre": 16_368, "p100-16gb": 16_384, "rx7800xt": 16_384}
+    s = win.state.scenario
+    for g, size in mib.items():
+        assert fit(s.with_(gpu=cat.gpu(g))).budget_bytes == size * 2**20        # all usable
+    chart = win.memory_chart
+    shown = [line for line in chart.compare_budgets if line.isVisible()]
+    assert len(shown) == 1 and shown[0].value() == pytest.approx(mib[win.state.compare[0].id] / 1024)
+    order = [g.id for g in win.state.compare]
+    names = {"rx7900gre": "RX 7900 GRE", "p100-16gb": "P100 16GB (PCIe)", "rx7800xt": "RX 7800 XT"}
+    first = cat.gpu(order[0]).name
+    assert shown[0].label.format == f"{first} / {names[order[1]]} / {names[order[2]]}: 16.0 GiB, all usable"
+    assert not any(line.isVisible() for line in chart.compare_lines)
 
 
 def test_a_long_card_name_keeps_its_label_on_its_line(qtbot, win):

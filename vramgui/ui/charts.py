@@ -20,6 +20,7 @@ from ..core.speed import SpeedResult, estimate_speed, log_sweep, prefill_time
 from ..core.units import GIB
 from . import theme
 from .i18n import Retranslates, duration, integer, num, signed, translate
+from .wording import name_forms
 
 # Okabe-Ito colour-blind-safe palette
 BLUE, ORANGE, GREEN, VERMILION, SKY, PURPLE, YELLOW, GREY = (
@@ -1128,10 +1129,13 @@ class MemoryChart(pg.PlotWidget):
         ``compare_budgets`` the usable bytes of each compared card."""
         card = gpu.memory_bytes / GIB
         same = abs(budget / GIB - card) < 0.05
+        shown = list(zip(compare, compare_budgets, strict=True))
+        lead = same_lines([(gpu, budget), *shown])      # (0: the card's own lines)
         self.capacity.setValue(card)
         set_label(self.capacity,
             (self.tr("{card}: {size} GiB, all usable") if same else self.tr("{card}: {size} GiB")).format(
-                card=gpu.name, size=num(card, 1)))
+                card=joined_names(gpu, [g for (g, _), k in zip(shown, lead[1:], strict=True) if k == 0]),
+                size=num(card, 1)))
         self.budget.setValue(budget / GIB)
         self.budget.setVisible(not same)
         set_label(self.budget, self.tr("usable {size} GiB").format(size=num(budget / GIB, 1)))
@@ -1144,11 +1148,10 @@ class MemoryChart(pg.PlotWidget):
             self.limit.setVisible(True)
         else:
             self.limit.setVisible(False)
-        shown = list(zip(compare, compare_budgets, strict=True))
-        for capacity, usable, other in zip(self.compare_lines, self.compare_budgets, shown + [None] * 4,
-                                           strict=False):
-            usable.setVisible(other is not None)
-            if other is None:
+        for i, (capacity, usable, other) in enumerate(zip(self.compare_lines, self.compare_budgets,
+                                                          shown + [None] * 4, strict=False), start=1):
+            usable.setVisible(other is not None and lead[i] == i)
+            if other is None or lead[i] != i:   # (a card whose lines are another's: that one's label names it)
                 capacity.setVisible(False)
                 continue
             g, use = other[0], other[1] / GIB
@@ -1157,9 +1160,10 @@ class MemoryChart(pg.PlotWidget):
             capacity.setValue(size)
             capacity.setVisible(not whole)      # (one line where the whole card is usable)
             usable.setValue(use)
+            others = [o for (o, _), k in zip(shown, lead[1:], strict=True) if k == i and o is not g]
             set_label(usable, (self.tr("{card}: {size} GiB, all usable") if whole else
                                self.tr("{card}: usable {usable} of {size} GiB")).format(
-                card=g.name, size=num(size, 1), usable=num(use, 1)))
+                card=joined_names(g, others), size=num(size, 1), usable=num(use, 1)))
         cards = max([card, *(g.memory_bytes / GIB for g in compare)])
         ymax = sticky_top(self.getPlotItem(), max(memory_axis_top(self.x, stack[-1], current, cards) * 1.05,
                                                   cards * self._headroom()))
@@ -1353,6 +1357,24 @@ class MemoryChart(pg.PlotWidget):
             lines.append(self.tr("beyond the model's limit"))
         self.readout.setText("\n".join(lines))
         place_readout(self.readout, vb, pt)
+
+
+def same_lines(cards: list[tuple[GPU, float]]) -> list[int]:
+    """For each (card, usable bytes), the first card whose lines it shares (its own index
+    where none): the same memory and the same usable memory, within 0.05 GiB.  Three 16 GB
+    cards compared drew three labels for one line, one over another or far from it."""
+    lead: list[int] = []
+    for i, (g, use) in enumerate(cards):
+        lead.append(next((k for k in range(i) if lead[k] == k
+                          and abs(cards[k][1] - use) < 0.05 * GIB
+                          and abs(cards[k][0].memory_bytes - g.memory_bytes) < 0.05 * GIB), i))
+    return lead
+
+
+def joined_names(card: GPU, others: list[GPU]) -> str:
+    """A line's label for ``card`` and the cards whose lines it shares: its name, then theirs
+    without maker and product line ("AMD Radeon RX 7900 GRE / RX 7800 XT / P100 16GB (PCIe)")."""
+    return " / ".join([card.name, *(name_forms(g.name)[-1] for g in others)])
 
 
 def place_readout(item: pg.TextItem, vb: pg.ViewBox, pt: QtCore.QPointF) -> None:
