@@ -1327,6 +1327,10 @@ Source: {source}</source>
         <translation>推理服务引擎：空闲显存的固定份额（mem_fraction_static，默认按显卡容量确定）容纳权重和 KV 池；激活和 CUDA 图使用其余部分</translation>
     </message>
     <message>
+        <source>Pipeline-parallel stages the cards form: each stage holds a share of the layers on cards / stages cards (tensor parallel within it); a step passes every stage, the batch is split into one micro-batch per stage. vLLM, SGLang and the generic engine; HF and llama.cpp split the layers over the cards already</source>
+        <translation>这些卡组成的流水线并行级数：每一级在（卡数 / 级数）张卡上持有一部分层（级内为张量并行）；每一步都要经过所有级，批次按级拆分为微批次。适用于 vLLM、SGLang 和通用引擎；HF 和 llama.cpp 本身已按层把模型分到各卡上</translation>
+    </message>
+    <message>
         <source>Share of the card the engine may use (vLLM gpu_memory_utilization; SGLang mem_fraction_static, a share of the free memory)</source>
         <translation>引擎可使用的显卡显存份额（vLLM 的 gpu_memory_utilization；SGLang 的 mem_fraction_static，为空闲显存的份额）</translation>
     </message>
@@ -1340,6 +1344,7 @@ Source: {source}</source>
     </message>
     <message>
         <source>stages</source>
+        <extracomment>Item role of a card&apos;s (name, memory size, mark): the parts :func:`fitted_card` fits.</extracomment>
         <translation>级</translation>
     </message>
     <message>
@@ -1445,10 +1450,6 @@ Source: {source}</source>
     <message>
         <source>Concurrent sequences (log scale, 1-1024; type more in the box)</source>
         <translation>并发序列数（对数刻度，1–1024；更大的值可在输入框中键入）</translation>
-    </message>
-    <message>
-        <source>Pipeline-parallel stages the cards form: each stage holds a share of the layers on cards / stages cards (tensor parallel within it); a step passes every stage, the batch is split into one micro-batch per stage</source>
-        <translation>这些卡组成的流水线并行级数：每一级在（卡数 / 级数）张卡上持有一部分层（级内为张量并行）；每一步都要经过所有级，批次按级拆分为微批次</translation>
     </message>
     <message>
         <source>Memory other programs already hold on each card (desktop, other jobs)</source>
@@ -1633,7 +1634,6 @@ Source: {source}</source>
     <name>SpeedChart</name>
     <message>
         <source>Speed vs batch size</source>
-        <extracomment>Where the step plot&apos;s legend may sit: (its corner, the plot&apos;s corner, offset in pixels), first choice first; the top ones leave room for the time to first token.</extracomment>
         <translation>速度随批大小的变化</translation>
     </message>
     <message>

@@ -478,8 +478,8 @@ def test_pipeline_stages_through_the_panel(qtbot, win):
     settle(qtbot, win)
     assert win.state.scenario.n_gpus == 8
     assert "7 cards do not form 2 pipeline stages" in p.message.text()
-    choose(qtbot, win, p.engine, "llamacpp")    # layers are split already: no stages to set
-    assert not p.pipeline.isVisible()
+    choose(qtbot, win, p.engine, "llamacpp")    # layers are split already: no stages to set (greyed, in place)
+    assert p.pipeline.isVisible() and not p.pipeline.isEnabled() and not p.pipeline_label.isEnabled()
     p.gpus.setValue(3)                          # three cards split by layers: fine for llama.cpp
     settle(qtbot, win)
     choose(qtbot, win, p.engine, "vllm")        # back to vLLM: the two stages no longer fit, one stage

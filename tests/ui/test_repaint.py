@@ -48,6 +48,8 @@ EDITS = {
     "output box": lambda p: p.output.spin.setValue(p.output.value() + 100),
     "weights": lambda p: p.weights.setCurrentIndex(p.weights.findData("int8")),
     "KV dtype": lambda p: p.kv.setCurrentIndex(p.kv.findData("fp8")),
+    # (the pipeline stages, hidden for an engine that splits layers itself, laid the panel out again)
+    "engine": lambda p: p.engine.setCurrentIndex(p.engine.findData("hf")),
 }
 
 

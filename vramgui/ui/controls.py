@@ -577,7 +577,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.batch, self.tr("Concurrent sequences (log scale, 1-1024; type more in the box)")),
                 (self.pipeline, self.tr("Pipeline-parallel stages the cards form: each stage holds a share of "
                                         "the layers on cards / stages cards (tensor parallel within it); a step "
-                                        "passes every stage, the batch is split into one micro-batch per stage")),
+                                        "passes every stage, the batch is split into one micro-batch per stage. "
+                                        "vLLM, SGLang and the generic engine; HF and llama.cpp split the layers "
+                                        "over the cards already")),
                 (self.util, self.tr("Share of the card the engine may use (vLLM gpu_memory_utilization; SGLang "
                                     "mem_fraction_static, a share of the free memory)")),
                 (self.reserved, self.tr("Memory other programs already hold on each card (desktop, other jobs)")),
@@ -780,10 +782,14 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             with QtCore.QSignalBlocker(self.experts_on_cpu):
                 self.experts_on_cpu.setChecked(self.state.experts_on_cpu)
         self.experts_on_cpu.setEnabled(s.model.architecture.moe is not None)
-        staged = not training and s.profile.parallel == "tensor"
-        for w, shown in ((self.pipeline, staged), (self.pipeline_label, staged)):
-            if w.isVisibleTo(self) != shown:
-                w.setVisible(shown)
+        # stages with a tensor-parallel engine only, greyed (not hidden) with another: hiding them widened the
+        # card count's box and laid the whole panel out again on every such engine change; none in fine-tuning
+        staged = s.profile.parallel == "tensor"
+        for w in (self.pipeline, self.pipeline_label):
+            if w.isVisibleTo(self) == training:
+                w.setVisible(not training)
+            if w.isEnabled() != staged:
+                w.setEnabled(staged)
         for w, v in ((self.gpus, n), (self.pipeline, s.pipeline), (self.util, s.gpu_util or 0.0),
                      (self.reserved, int(s.reserved_mib))):
             if w.value() != v:
