@@ -1259,6 +1259,24 @@ def test_card_names_keep_their_model_in_a_narrow_table(qtbot, win):
     assert shown["h100-sxm"] != shown["h800-sxm"]
 
 
+def test_the_fit_table_needs_no_sideways_scroll_at_the_smallest_width(qtbot, win):
+    """At the window's smallest width (1175 px) the columns overran the table by ~23 px: a
+    horizontal scroll bar, the decode column cut ("Decode to").  The card column now gives way
+    down to 96 px (names keep their model: see above) so that every column shows."""
+    win.state.set_model("llama3.1-405b")
+    win.state.set_gpu("h100-sxm")
+    win.state.update(n_gpus=8, weights="fp8", engine="vllm")   # (long verdicts and contexts: "131,072 (limit)")
+    win.resize(win.minimumSizeHint().width(), 700)
+    qtbot.waitUntil(lambda: win.width() < 1200, timeout=3000)
+    settle(qtbot, win)
+    view = win.fit_panel.view
+    header = view.horizontalHeader()
+    total = sum(header.sectionSize(c) for c in range(header.count()) if not header.isSectionHidden(c))
+    assert total <= view.viewport().width(), (total, view.viewport().width())
+    assert not view.horizontalScrollBar().isVisible()
+    assert header.sectionSize(1) >= win.fit_panel.CARD_MIN
+
+
 def test_pickers_show_their_choice_whole_or_shortened_never_cut(qtbot, win):
     """Fusion drew the chosen card cut off mid-word ("NVIDIA GeForce RTX 4090  (24 Gi") at
     1366 px; the pickers now draw it shortened as the fit table does, or elided, to fit."""

@@ -390,7 +390,9 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
     its longest name (:meth:`_fit_card_column`)."""
 
     gpuChosen = QtCore.Signal(str)
-    VERDICT_MIN, VERDICT_MAX, CARD_MIN = 110, 320, 120      # pixels
+    # pixels; the card column gives way down to 96 so that every column shows at the window's smallest
+    # width (at 120 the columns overran a 1,175 px window by ~23 px: a sideways scroll bar)
+    VERDICT_MIN, VERDICT_MAX, CARD_MIN = 110, 320, 96
 
     def __init__(self, parent=None):
         super().__init__(parent)
