@@ -665,6 +665,33 @@ def test_compared_cards_of_one_size_share_one_labelled_line(qtbot, win):
     assert not any(line.isVisible() for line in chart.compare_lines)
 
 
+def test_a_shorter_window_raises_the_memory_axis_for_the_cards_label(qtbot, win):
+    """The axis leaves room above the card's line for its label under the legend, worked out for
+    the plot's height in pixels (MemoryChart._headroom); a window made shorter after the edit kept
+    the old top, and at 1175 x 700 Llama 3.1 405B on 8 H100s had the card's label under its line,
+    the usable-memory line (5 GiB = 16 px lower) running through it.  A resize raises the top."""
+    win.state.set_model("llama3.1-405b")
+    win.state.set_gpu("h100-sxm")
+    win.state.update(n_gpus=8, weights="fp8", engine="vllm")
+    settle(qtbot, win)
+    chart = win.memory_chart
+    vb = chart.getPlotItem().vb
+    tall = vb.height()
+    win.resize(win.minimumSizeHint().width(), 700)
+    qtbot.waitUntil(lambda: vb.height() < tall - 40, timeout=3000)
+    settle(qtbot, win)
+    qtbot.wait(50)
+    y0, y1 = vb.viewRange()[1]
+    to_px = lambda v: (y1 - v) / (y1 - y0) * vb.height()    # noqa: E731
+    card, usable = label_rect(chart, chart.capacity), label_rect(chart, chart.budget)
+    assert chart.budget.isVisible() and to_px(chart.budget.value()) - to_px(chart.capacity.value()) < card.height()
+    assert card.bottom() <= to_px(chart.capacity.value()) + 1          # above its line
+    assert not card.top() < to_px(chart.budget.value()) < card.bottom()  # the usable line not through it
+    assert not card.intersects(usable)
+    legend = chart.legend.mapRectToParent(chart.legend.boundingRect())
+    assert not card.intersects(legend)
+
+
 def test_a_long_card_name_keeps_its_label_on_its_line(qtbot, win):
     """Qwen2.5 14B Q8_0 with llama.cpp on an M2 Ultra: the card's label (300 px of a 528 px
     plot) met the largest prompt's label wherever it went above its line, and was lifted

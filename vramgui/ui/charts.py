@@ -998,7 +998,9 @@ class MemoryChart(pg.PlotWidget):
         self.readout.setVisible(False)
         p.addItem(self.readout, ignoreBounds=True)
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60, slot=self._hover)
-        p.vb.sigResized.connect(self.place_pin_legend)        # (first: the labels keep clear of it)
+        self._y_wanted: tuple[float, float] | None = None   # (the curve's top, the highest card) as last drawn
+        p.vb.sigResized.connect(self._keep_headroom)          # (first: the labels are placed for the range)
+        p.vb.sigResized.connect(self.place_pin_legend)        # (then: the labels keep clear of it)
         p.vb.sigResized.connect(self.place_rule_labels)
         self.x = np.array([1.0])
         self.stack = np.zeros((4, 1))
@@ -1165,9 +1167,23 @@ class MemoryChart(pg.PlotWidget):
                                self.tr("{card}: usable {usable} of {size} GiB")).format(
                 card=joined_names(g, others), size=num(size, 1), usable=num(use, 1)))
         cards = max([card, *(g.memory_bytes / GIB for g in compare)])
-        ymax = sticky_top(self.getPlotItem(), max(memory_axis_top(self.x, stack[-1], current, cards) * 1.05,
-                                                  cards * self._headroom()))
+        self._y_wanted = (memory_axis_top(self.x, stack[-1], current, cards) * 1.05, cards)
+        ymax = sticky_top(self.getPlotItem(), max(self._y_wanted[0], cards * self._headroom()))
         set_range(self.getPlotItem(), (np.log10(MIN_PROMPT), np.log10(top)), (0, ymax))
+
+    def _keep_headroom(self) -> None:
+        """On a resize, raise the y axis where the highest card's line no longer passes under the
+        legend with room for its label (:meth:`_headroom` depends on the plot's height in pixels):
+        a window made shorter after an edit left the card's label under its line, across the
+        usable-memory line (Llama 3.1 405B on 8 H100s at 1175 x 700)."""
+        if self._y_wanted is None:
+            return
+        curve_top, cards = self._y_wanted
+        p = self.getPlotItem()
+        (x0, x1), (_, top) = p.vb.viewRange()
+        needed = max(curve_top, cards * self._headroom())
+        if needed > top:
+            set_range(p, (x0, x1), (0, nice_ceil(needed)))
 
     def _headroom(self) -> float:
         """How far above the highest card's line the axis must reach for that line to pass under
