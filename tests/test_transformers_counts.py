@@ -74,6 +74,8 @@ DEFAULTS = sorted(CHECKED_MODEL_TYPES - HAND_COUNTED - set(PRESET_ONLY) - set(VL
 # defaults that leave a width unset, from which transformers' own model cannot be built: set as the
 # released models have them (Ministral 8B's and Hunyuan-7B's heads of 128, Minitron's 8 KV heads)
 OVERRIDES = {"ministral": {"head_dim": 128}, "hunyuan_v1_dense": {"head_dim": 128},
+             # the shared MLP beside the experts (the default has none: vramgui left it out, 12.6 M a layer short)
+             "granitemoeshared": {"shared_intermediate_size": 1024},
              "nemotron": {"num_key_value_heads": 8},
              # Hunyuan-A13B's shape (its default has one expert): 64 experts, top 8 given per layer as its
              # config.json does, 3,072 wide; 80.9 B ("80 billion total" on its model card)

@@ -1169,6 +1169,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         shared = int(n_shared) * int(get("moe_shared_expert_intermediate_size", default=expert_f))
     elif get("shared_expert_intermediate_size"):
         shared, gate = int(get("shared_expert_intermediate_size")), True
+    elif mt == "granitemoeshared":   # a shared MLP beside the experts, without a gate
+        shared = int(get("shared_intermediate_size", default=0))
     dense_layers = int(get("first_k_dense_replace", "num_dense_layers", default=0))
     if mt == "ernie4_5_moe":   # experts in every interval-th layer from the start index to the end index
         start, end = int(get("moe_layer_start_index", default=0)), int(get("moe_layer_end_index", default=L - 1))
