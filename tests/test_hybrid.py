@@ -169,7 +169,7 @@ def test_llamacpp_metal_decode_pays_for_each_gated_deltanet_layer(scenario, monk
 
 
 @pytest.mark.parametrize("cfg", [
-    {"model_type": "granitemoehybrid", "layer_types": ["mamba", "attention"], "hidden_size": 4096},
+    {"model_type": "bamba", "layers_block_type": ["mamba", "attention"], "hidden_size": 4096},
     {"model_type": "jamba", "attn_layer_offset": 4, "hidden_size": 4096},
     {"model_type": "some_new_hybrid", "mamba_num_heads": 128, "hidden_size": 4096},
 ])
@@ -221,6 +221,64 @@ def test_nemotron3_nano_cache_is_six_layers_of_kv_and_a_mamba_state(scenario):
     assert t.state == 23 * (64 * 64 * 128 * 4 + 3 * 6144 * 2)
     a = s.model.architecture
     assert (a.attention_layers, a.mamba.layers, a.moe_layers, a.dense_ffn_layers) == (6, 23, 23, 0)
+
+
+# Granite 4.0-H's layout (ibm-granite/granite-4.0-h-tiny's shape, smaller): each layer a Mamba-2 or an
+# attention mixer, and every layer its MoE and shared MLP whichever the mixer
+GRANITE_H = {"model_type": "granitemoehybrid", "hidden_size": 512, "intermediate_size": 1024, "num_hidden_layers": 8,
+             "num_attention_heads": 8, "num_key_value_heads": 2, "vocab_size": 49152, "tie_word_embeddings": True,
+             "layer_types": ["mamba"] * 3 + ["attention"] + ["mamba"] * 3 + ["attention"], "mamba_n_heads": 8,
+             "mamba_d_head": 128, "mamba_d_state": 128, "mamba_n_groups": 1, "mamba_d_conv": 4, "mamba_expand": 2,
+             "num_local_experts": 8, "num_experts_per_tok": 2, "shared_intermediate_size": 512,
+             "position_embedding_type": "nope", "max_position_embeddings": 131072}
+
+
+def test_granite_4_h_parameters_by_hand():
+    a = architecture_from_hf_config(GRANITE_H)
+    d, V, L = 512, 49152, 8
+    heads, head_dim, n, groups, k = 8, 128, 128, 1, 4
+    d_inner, conv_dim = heads * head_dim, heads * head_dim + 2 * groups * n          # 1024, 1280
+    mamba = (d * (2 * d_inner + 2 * groups * n + heads)   # in_proj: z, x, B, C, a time step per head
+             + conv_dim * k + conv_dim                    # the causal convolution and its bias
+             + 3 * heads + d_inner                        # A_log, D, dt_bias; the gated norm before out_proj
+             + d_inner * d)                               # out_proj
+    attention = d * 8 * 64 + 2 * d * 2 * 64 + 8 * 64 * d  # q, k, v (2 KV heads of 64), o
+    ffn = 8 * 3 * 512 * 1024 + 8 * d + 3 * d * 512        # 8 experts (gate+up, down), router, shared MLP
+    total = V * d + 6 * mamba + 2 * attention + L * (ffn + 2 * d) + d    # tied table, 2 norms a layer, final norm
+    assert count_params(a).total == total == 143_765_648   # = transformers' GraniteMoeHybridForCausalLM (meta device)
+    assert (a.mamba.layers, a.attention_layers, a.moe_layers, a.rope_table_elements) == (6, 2, 8, 0)
+    # no experts (Granite 4.0-H Micro): every layer's MLP is the shared one
+    dense = architecture_from_hf_config(dict(GRANITE_H, num_local_experts=0))
+    assert dense.moe is None and dense.intermediate_size == 512 and dense.dense_ffn_layers == 8
+    assert count_params(dense).total == total - L * (ffn - 3 * d * 512)
+
+
+def test_granite_4_h_cache_is_its_attention_layers_and_a_mamba_state(scenario):
+    from vramgui.core import Scenario, load_catalog
+    from vramgui.core.presets import ModelPreset
+    cat = load_catalog()
+    preset = ModelPreset(id="granite-h-test", name="Granite H test", family="Granite", source="test",
+                         config=GRANITE_H)
+    s = Scenario(model=preset, gpu=cat.gpu("h100-sxm"), engine="vllm", weights="bf16", prompt_tokens=1000)
+    t = memory_terms(s)
+    assert t.kv_full == 2 * 2 * 2 * 64 * 2            # 2 attention layers × K and V × 2 KV heads × 64 × bf16
+    # per sequence: 6 layers × (8 heads × 128 × 128 states + 3 × 1,280 convolution inputs), both in bf16
+    assert t.state == 6 * (8 * 128 * 128 * 2 + 3 * 1280 * 2)
+
+
+def test_granite_4_h_import_reads_its_layer_kinds_and_rejects_a_bad_list():
+    # transformers 5 writes the kinds as linear_attention / full_attention; the released files say mamba / attention
+    renamed = dict(GRANITE_H, layer_types=["linear_attention" if t == "mamba" else "full_attention"
+                                           for t in GRANITE_H["layer_types"]])
+    assert architecture_from_hf_config(renamed) == architecture_from_hf_config(GRANITE_H)
+    auto = architecture_from_hf_config(dict(GRANITE_H, mamba_d_head="auto", mamba_n_heads=16))
+    assert auto.mamba.head_dim == 2 * 512 // 16
+    for bad, field in ((dict(GRANITE_H, layer_types=["mamba", "attention"]), "layer_types"),
+                       (dict(GRANITE_H, layer_types=["mamba"] * 7 + ["mlp"]), "layer_types"),
+                       (dict(GRANITE_H, mamba_d_head="auto", mamba_n_heads=3), "mamba_n_heads")):
+        with pytest.raises(ConfigError) as e:
+            architecture_from_hf_config(bad, source="granite/config.json")
+        assert field in str(e.value) and "granite/config.json" in str(e.value)
 
 
 def test_nemotron_h_import_reads_a_block_list_too():

@@ -76,6 +76,10 @@ DEFAULTS = sorted(CHECKED_MODEL_TYPES - HAND_COUNTED - set(PRESET_ONLY) - set(VL
 OVERRIDES = {"ministral": {"head_dim": 128}, "hunyuan_v1_dense": {"head_dim": 128},
              # the shared MLP beside the experts (the default has none: vramgui left it out, 12.6 M a layer short)
              "granitemoeshared": {"shared_intermediate_size": 1024},
+             # Granite 4.0-H's mix (the default has only Mamba layers): every fourth layer attention
+             # (time_step_limit unset: transformers saves its default (0, inf) as {"__float__": "Infinity"} and
+             # cannot read that back)
+             "granitemoehybrid": {"layer_types": ["mamba", "mamba", "mamba", "attention"] * 8, "time_step_limit": None},
              "nemotron": {"num_key_value_heads": 8},
              # Hunyuan-A13B's shape (its default has one expert): 64 experts, top 8 given per layer as its
              # config.json does, 3,072 wide; 80.9 B ("80 billion total" on its model card)

@@ -473,7 +473,7 @@ _ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
 _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Mamba, Mamba-2 and RWKV
 # hybrids, lightning attention): refused by name rather than estimated as a plain transformer
-_UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "bamba", "granitemoehybrid", "falcon_h1",
+_UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "bamba", "falcon_h1",
                 "zamba", "zamba2", "plamo2", "lfm2", "lfm2_moe", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
                 "recurrent_gemma", "xlstm", "minimax", "mamba_ssm", "lfm3"}
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
@@ -495,13 +495,13 @@ CHECKED_MODEL_TYPES = frozenset({
     "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon",
     "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4v_text",
     "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa",
-    "granitemoe", "granitemoe_swa", "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax",
-    "internlm3", "iquestcoder", "jais2", "llama", "llama4_text", "mellum", "mimo_v2_flash", "minicpm3", "minimax_m2",
-    "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron", "nemotron_h", "olmo", "olmo2",
-    "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text",
-    "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text",
-    "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
-    "chatglm", "qwen", "kimi_k2"
+    "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense",
+    "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "llama", "llama4_text", "mellum",
+    "mimo_v2_flash", "minicpm3", "minimax_m2", "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model",
+    "nemotron", "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen2",
+    "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe",
+    "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3",
+    "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu", "chatglm", "qwen", "kimi_k2",
 })
 
 
@@ -586,11 +586,12 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         mt = "mimo_v2_flash"
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
     ssm_key = next((k for k in _SSM_KEYS if k in cfg), None)
-    if mt in _UNSUPPORTED or (ssm_key and mt not in _GATED_DELTANET and mt != "nemotron_h"):
+    if mt in _UNSUPPORTED or (ssm_key and mt not in _GATED_DELTANET and mt not in ("nemotron_h", "granitemoehybrid")):
         raise ConfigError(f"'{mt}' is a state-space or recurrent hybrid (Mamba, RWKV or similar layers"
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
-                          "(Qwen3-Next, Qwen3.5) and Nemotron-H are supported.", source=source, field="model_type")
+                          "(Qwen3-Next, Qwen3.5), Nemotron-H and Granite 4.0-H are supported.", source=source,
+                          field="model_type")
     if mt in _UNCOUNTED_LAYOUTS:
         raise ConfigError(f"'{mt}' has a layout vramgui does not count yet ({_UNCOUNTED_LAYOUTS[mt]}); estimating "
                           "it as a plain transformer would be far off", source=source, field="model_type")
@@ -637,6 +638,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     if f is None and mt in _UNGATED:
         f = 4 * d
     moe = _moe_from_hf(cfg, mt, source, L, blocks)
+    if mt == "granitemoehybrid" and moe is None:   # no experts: every layer's MLP is the shared one
+        f = _need(cfg, source, "shared_intermediate_size")
     if f is None and moe is not None:
         f = moe.expert_intermediate_size
     if f is None:
@@ -750,8 +753,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
             indexer=indexer, compressed=compressed,
             attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET or mt == "afmoe")),
-            linear_attention=None if blocks else _linear_attention_from_hf(cfg, source, L),
-            mamba=_mamba_from_hf(cfg, source, blocks) if blocks else None,
+            linear_attention=None if blocks or mt == "granitemoehybrid" else _linear_attention_from_hf(cfg, source, L),
+            mamba=_mamba_from_hf(cfg, source, blocks) if blocks else
+            _granite_mamba_from_hf(cfg, source, L, d) if mt == "granitemoehybrid" else None,
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
             global_attention=mimo.get("global_attention") if mimo else
@@ -912,6 +916,8 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
     YaRN, the short and the long table for LongRoPE; Gemma 3 adds its local layers' unscaled
     table.  0 for models without rotary positions."""
     if mt in _NO_ROPE or learned_positions or cfg.get("alibi"):
+        return 0
+    if mt == "granitemoehybrid" and cfg.get("position_embedding_type") != "rope":   # ("nope": no positions)
         return 0
     max_ctx = _int(max_ctx, source, "max_position_embeddings")
     scaling = _first(cfg, "rope_scaling", "rope_parameters")
@@ -1169,7 +1175,7 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         shared = int(n_shared) * int(get("moe_shared_expert_intermediate_size", default=expert_f))
     elif get("shared_expert_intermediate_size"):
         shared, gate = int(get("shared_expert_intermediate_size")), True
-    elif mt == "granitemoeshared":   # a shared MLP beside the experts, without a gate
+    elif mt in ("granitemoeshared", "granitemoehybrid"):   # a shared MLP beside the experts, without a gate
         shared = int(get("shared_intermediate_size", default=0))
     dense_layers = int(get("first_k_dense_replace", "num_dense_layers", default=0))
     if mt == "ernie4_5_moe":   # experts in every interval-th layer from the start index to the end index
@@ -1254,6 +1260,47 @@ def _mamba_from_hf(cfg: dict, source: str, blocks: str) -> Mamba2 | None:
             conv_bias=bool(get("use_conv_bias", "mamba_conv_bias", default=True)),
             proj_bias=bool(get("mamba_proj_bias", default=False)),
             state_bytes=state_bytes)
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+_GRANITE_MIXERS = {"mamba": True, "linear_attention": True, "attention": False, "full_attention": False}
+
+
+def _granite_mamba_from_hf(cfg: dict, source: str, L: int, d: int) -> Mamba2 | None:  # noqa: N803
+    """Granite 4.0-H's Mamba-2 layers: ``layer_types`` names each layer's mixer ("mamba" or
+    "attention"; transformers 5 writes "linear_attention" / "full_attention", and without the
+    key every layer is Mamba), and each layer keeps its MLP or MoE whichever its mixer (unlike
+    Nemotron-H's blocks).  The heads' width ``mamba_d_head`` may be "auto": ``mamba_expand`` ×
+    hidden_size over the heads, as transformers reads it."""
+    field = "layer_types" if "layer_types" in cfg else "layers_block_type"
+    types = cfg.get(field)
+    if types is None:
+        types = ["mamba"] * L
+    if not isinstance(types, list) or len(types) != L:
+        raise ConfigError(f"expected a list of {L} layer kinds", source=source, field=field)
+    unknown = sorted({str(t) for t in types} - set(_GRANITE_MIXERS))
+    if unknown:
+        raise ConfigError(f"unknown layer kinds {unknown} (expected mamba or attention)", source=source, field=field)
+    layers = sum(1 for t in types if _GRANITE_MIXERS[t])
+    if layers == 0:
+        return None
+    heads = _int(cfg.get("mamba_n_heads", 128), source, "mamba_n_heads")
+    expand = _int(cfg.get("mamba_expand", 2), source, "mamba_expand")
+    head_dim = cfg.get("mamba_d_head", "auto")
+    if head_dim == "auto":
+        if heads < 1 or (expand * d) % heads:
+            raise ConfigError(f"must divide mamba_expand × hidden_size = {expand * d}", source=source,
+                              field="mamba_n_heads")
+        head_dim = expand * d // heads
+    try:
+        return Mamba2(layers=layers, num_heads=heads, head_dim=_int(head_dim, source, "mamba_d_head"),
+                      state_size=_int(cfg.get("mamba_d_state", 256), source, "mamba_d_state"),
+                      n_groups=_int(cfg.get("mamba_n_groups", 1), source, "mamba_n_groups"),
+                      conv_kernel=_int(cfg.get("mamba_d_conv", 4), source, "mamba_d_conv"),
+                      conv_bias=bool(cfg.get("mamba_conv_bias", True)),
+                      proj_bias=bool(cfg.get("mamba_proj_bias", False)),
+                      state_bytes=_state_dtype_bytes(cfg, source, "mamba_ssm_cache_dtype"))
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
 
