@@ -591,8 +591,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
                           "(Qwen3-Next, Qwen3.5), Nemotron-H and Granite 4.0-H (from its config.json) are supported.",
-                          source=source,
-                          field="model_type")
+                          source=source, field="model_type")
     if mt in _UNCOUNTED_LAYOUTS:
         raise ConfigError(f"'{mt}' has a layout vramgui does not count yet ({_UNCOUNTED_LAYOUTS[mt]}); estimating "
                           "it as a plain transformer would be far off", source=source, field="model_type")
