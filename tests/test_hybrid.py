@@ -169,7 +169,7 @@ def test_llamacpp_metal_decode_pays_for_each_gated_deltanet_layer(scenario, monk
 
 
 @pytest.mark.parametrize("cfg", [
-    {"model_type": "bamba", "layers_block_type": ["mamba", "attention"], "hidden_size": 4096},
+    {"model_type": "falcon_h1", "mamba_d_ssm": 3072, "hidden_size": 4096},
     {"model_type": "jamba", "attn_layer_offset": 4, "hidden_size": 4096},
     {"model_type": "some_new_hybrid", "mamba_num_heads": 128, "hidden_size": 4096},
 ])
@@ -266,16 +266,22 @@ def test_granite_4_h_cache_is_its_attention_layers_and_a_mamba_state(scenario):
     assert t.state == 6 * (8 * 128 * 128 * 2 + 3 * 1280 * 2)
 
 
-def test_granite_4_h_import_reads_its_layer_kinds_and_rejects_a_bad_list():
+def test_granite_4_h_and_bamba_import_read_their_layer_kinds_and_reject_a_bad_list():
     # transformers 5 writes the kinds as linear_attention / full_attention; the released files say mamba / attention
     renamed = dict(GRANITE_H, layer_types=["linear_attention" if t == "mamba" else "full_attention"
                                            for t in GRANITE_H["layer_types"]])
     assert architecture_from_hf_config(renamed) == architecture_from_hf_config(GRANITE_H)
     auto = architecture_from_hf_config(dict(GRANITE_H, mamba_d_head="auto", mamba_n_heads=16))
     assert auto.mamba.head_dim == 2 * 512 // 16
+    # Bamba: the same layers, its attention ones listed by number
+    bamba = dict(GRANITE_H, model_type="bamba", attn_layer_indices=[3, 7], num_local_experts=0)
+    del bamba["layer_types"]
+    b = architecture_from_hf_config(bamba)
+    assert (b.mamba, b.attention_layers, b.moe) == (architecture_from_hf_config(GRANITE_H).mamba, 2, None)
     for bad, field in ((dict(GRANITE_H, layer_types=["mamba", "attention"]), "layer_types"),
                        (dict(GRANITE_H, layer_types=["mamba"] * 7 + ["mlp"]), "layer_types"),
-                       (dict(GRANITE_H, mamba_d_head="auto", mamba_n_heads=3), "mamba_n_heads")):
+                       (dict(GRANITE_H, mamba_d_head="auto", mamba_n_heads=3), "mamba_n_heads"),
+                       (dict(bamba, attn_layer_indices=[3, 8]), "attn_layer_indices")):
         with pytest.raises(ConfigError) as e:
             architecture_from_hf_config(bad, source="granite/config.json")
         assert field in str(e.value) and "granite/config.json" in str(e.value)

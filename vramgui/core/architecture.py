@@ -473,13 +473,15 @@ _ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
 _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Mamba, Mamba-2 and RWKV
 # hybrids, lightning attention): refused by name rather than estimated as a plain transformer
-_UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "bamba", "falcon_h1",
+_UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "falcon_h1",
                 "zamba", "zamba2", "plamo2", "lfm2", "lfm2_moe", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
                 "recurrent_gemma", "xlstm", "minimax", "mamba_ssm", "lfm3"}
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
 # attention experts): refused by name until they are counted
 _UNCOUNTED_LAYOUTS = {"longcat_flash": "two attention blocks per layer and zero-computation experts",
                       "jetmoe": "mixture-of-attention-heads experts"}
+# Mamba-2 hybrids whose every layer keeps its MLP or MoE beside a Mamba-2 or an attention mixer
+_MAMBA_PER_LAYER = ("granitemoehybrid", "bamba")
 _SSM_KEYS = ("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_d_state", "ssm_state_size",
              "attn_layer_indices", "mamba_expand")
 _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "half": 2}
@@ -491,7 +493,7 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 # remote-code families tests/test_params.py checks by hand (ChatGLM, Qwen v1, Kimi K2).  Any other
 # model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
 CHECKED_MODEL_TYPES = frozenset({
-    "afmoe", "apertus", "arcee", "bloom", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2", "deepseek_v3",
+    "afmoe", "apertus", "arcee", "bamba", "bloom", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2", "deepseek_v3",
     "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon",
     "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4v_text",
     "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa",
@@ -586,12 +588,12 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         mt = "mimo_v2_flash"
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
     ssm_key = next((k for k in _SSM_KEYS if k in cfg), None)
-    if mt in _UNSUPPORTED or (ssm_key and mt not in _GATED_DELTANET and mt not in ("nemotron_h", "granitemoehybrid")):
+    if mt in _UNSUPPORTED or (ssm_key and mt not in _GATED_DELTANET and mt not in ("nemotron_h", *_MAMBA_PER_LAYER)):
         raise ConfigError(f"'{mt}' is a state-space or recurrent hybrid (Mamba, RWKV or similar layers"
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
-                          "(Qwen3-Next, Qwen3.5), Nemotron-H and Granite 4.0-H (from its config.json) are supported.",
-                          source=source, field="model_type")
+                          "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H and Bamba (from their config.json) "
+                          "are supported.", source=source, field="model_type")
     if mt in _UNCOUNTED_LAYOUTS:
         raise ConfigError(f"'{mt}' has a layout vramgui does not count yet ({_UNCOUNTED_LAYOUTS[mt]}); estimating "
                           "it as a plain transformer would be far off", source=source, field="model_type")
@@ -753,9 +755,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
             indexer=indexer, compressed=compressed,
             attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET or mt == "afmoe")),
-            linear_attention=None if blocks or mt == "granitemoehybrid" else _linear_attention_from_hf(cfg, source, L),
+            linear_attention=None if blocks or mt in _MAMBA_PER_LAYER else _linear_attention_from_hf(cfg, source, L),
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else
-            _granite_mamba_from_hf(cfg, source, L, d) if mt == "granitemoehybrid" else None,
+            _mamba_per_layer_from_hf(cfg, mt, source, L, d) if mt in _MAMBA_PER_LAYER else None,
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
             global_attention=mimo.get("global_attention") if mimo else
@@ -1267,22 +1269,33 @@ def _mamba_from_hf(cfg: dict, source: str, blocks: str) -> Mamba2 | None:
 _GRANITE_MIXERS = {"mamba": True, "linear_attention": True, "attention": False, "full_attention": False}
 
 
-def _granite_mamba_from_hf(cfg: dict, source: str, L: int, d: int) -> Mamba2 | None:  # noqa: N803
-    """Granite 4.0-H's Mamba-2 layers: ``layer_types`` names each layer's mixer ("mamba" or
-    "attention"; transformers 5 writes "linear_attention" / "full_attention", and without the
-    key every layer is Mamba), and each layer keeps its MLP or MoE whichever its mixer (unlike
-    Nemotron-H's blocks).  The heads' width ``mamba_d_head`` may be "auto": ``mamba_expand`` ×
-    hidden_size over the heads, as transformers reads it."""
+def _mamba_kinds(cfg: dict, mt: str, source: str, L: int) -> list[bool]:  # noqa: N803
+    """Which layers' mixer is Mamba-2.  Granite 4.0-H names each layer's mixer in ``layer_types``
+    ("mamba" / "attention"; transformers 5 writes "linear_attention" / "full_attention"); Bamba
+    lists its attention layers in ``attn_layer_indices``.  Without the key every layer is Mamba."""
+    if mt == "bamba":
+        indices = cfg.get("attn_layer_indices") or []
+        if not isinstance(indices, list) or any(not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < L
+                                                for i in indices):
+            raise ConfigError(f"expected layer numbers from 0 to {L - 1}", source=source, field="attn_layer_indices")
+        return [i not in indices for i in range(L)]
     field = "layer_types" if "layer_types" in cfg else "layers_block_type"
     types = cfg.get(field)
     if types is None:
-        types = ["mamba"] * L
+        return [True] * L
     if not isinstance(types, list) or len(types) != L:
         raise ConfigError(f"expected a list of {L} layer kinds", source=source, field=field)
     unknown = sorted({str(t) for t in types} - set(_GRANITE_MIXERS))
     if unknown:
         raise ConfigError(f"unknown layer kinds {unknown} (expected mamba or attention)", source=source, field=field)
-    layers = sum(1 for t in types if _GRANITE_MIXERS[t])
+    return [_GRANITE_MIXERS[t] for t in types]
+
+
+def _mamba_per_layer_from_hf(cfg: dict, mt: str, source: str, L: int, d: int) -> Mamba2 | None:  # noqa: N803
+    """The Mamba-2 layers of Granite 4.0-H and Bamba, where each layer keeps its MLP (or MoE)
+    whichever its mixer (unlike Nemotron-H's blocks).  The heads' width ``mamba_d_head`` may be
+    "auto": ``mamba_expand`` × hidden_size over the heads, as transformers reads it."""
+    layers = sum(_mamba_kinds(cfg, mt, source, L))
     if layers == 0:
         return None
     heads = _int(cfg.get("mamba_n_heads", 128), source, "mamba_n_heads")
