@@ -287,6 +287,73 @@ def test_granite_4_h_and_bamba_import_read_their_layer_kinds_and_reject_a_bad_li
         assert field in str(e.value) and "granite/config.json" in str(e.value)
 
 
+def _granite_gguf(**extra):
+    # the keys llama.cpp's converter writes for GRANITE_H (GraniteHybridModel.set_gguf_parameters): the
+    # per-layer KV heads (0 for a Mamba-2 layer), the Mamba heads as ssm.time_step_rank, mamba_expand × hidden
+    # as ssm.inner_size, the experts' and the shared MLP's widths; no RoPE: a context of 2^20
+    a = "granitehybrid"
+    kv = [0 if t == "mamba" else 2 for t in GRANITE_H["layer_types"]]
+    return {"general.architecture": a, f"{a}.block_count": 8, f"{a}.embedding_length": 512,
+            f"{a}.context_length": 2**20, f"{a}.attention.head_count": 8, f"{a}.attention.head_count_kv": kv,
+            f"{a}.feed_forward_length": 1024, f"{a}.attention.layer_norm_rms_epsilon": 1e-5,
+            f"{a}.ssm.conv_kernel": 4, f"{a}.ssm.inner_size": 1024, f"{a}.ssm.state_size": 128,
+            f"{a}.ssm.time_step_rank": 8, f"{a}.ssm.group_count": 1, f"{a}.expert_count": 8,
+            f"{a}.expert_used_count": 2, f"{a}.expert_shared_feed_forward_length": 512,
+            f"{a}.rope.scaling.finetuned": False, "tokenizer.ggml.tokens": 49152, **extra}
+
+
+def test_granite_4_h_gguf_reads_its_layer_kinds_from_the_kv_heads(tmp_path):
+    # llama.cpp names Granite 4.0-H and Bamba GGUFs granitehybrid: it was refused as an unknown Mamba hybrid
+    tied = {"token_embd.weight", "blk.0.ssm_in.weight", "output_norm.weight"}      # (no output.weight: tied)
+    a = architecture_from_hf_config(gguf_config(_granite_gguf(), tmp_path / "granite-4.0-h-tiny-Q4_K_M.gguf", tied))
+    ref = architecture_from_hf_config(GRANITE_H)
+    assert (a.mamba, a.attention_layers, a.moe, a.num_kv_heads) == (ref.mamba, 2, ref.moe, 2)
+    assert count_params(a).total == count_params(ref).total and a.max_context == 2**20   # (llama.cpp's, no RoPE)
+    # the dense Micro: the shared MLP alone, written as the layers' MLP
+    dense = gguf_config(_granite_gguf(**{"granitehybrid.expert_count": 0}), tmp_path / "micro.gguf", tied)
+    assert count_params(architecture_from_hf_config(dense)).total == \
+        count_params(architecture_from_hf_config(dict(GRANITE_H, num_local_experts=0))).total
+    # Bamba: neither experts nor a shared MLP; its attention layers by number
+    b = gguf_config(_granite_gguf(**{"granitehybrid.expert_count": None,
+                                     "granitehybrid.expert_shared_feed_forward_length": None}), tmp_path / "bamba.gguf")
+    assert b["model_type"] == "bamba" and b["attn_layer_indices"] == [3, 7] and "tie_word_embeddings" not in b
+    assert not gguf_config(_granite_gguf(), tmp_path / "x.gguf", tied | {"output.weight"})["tie_word_embeddings"]
+    with pytest.raises(ImportError_, match="Mamba-2 heads") as e:
+        gguf_config(_granite_gguf(**{"granitehybrid.ssm.time_step_rank": 3}), tmp_path / "bad.gguf")
+    assert "granitehybrid.ssm.time_step_rank" in str(e.value)
+
+
+def test_a_granite_4_h_gguf_file_imports(tmp_path):
+    # a real file written with the gguf library: the metadata of _granite_gguf and two tensors (no output.weight)
+    import gguf
+
+    from vramgui.core.model_files import model_from_path
+    path = tmp_path / "granite-h.gguf"
+    w = gguf.GGUFWriter(str(path), "granitehybrid")
+    for key, value in _granite_gguf().items():
+        if key in ("general.architecture", "tokenizer.ggml.tokens"):
+            continue
+        if isinstance(value, list):
+            w.add_array(key, value)
+        elif isinstance(value, bool):
+            w.add_bool(key, value)
+        elif isinstance(value, float):
+            w.add_float32(key, value)
+        else:
+            w.add_uint32(key, value)
+    w.add_token_list([f"t{i}" for i in range(49152)])
+    w.add_tensor("token_embd.weight", np.zeros((49152, 512), dtype=np.float16))
+    w.add_tensor("output_norm.weight", np.ones(512, dtype=np.float32))
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    preset = model_from_path(path)
+    a = preset.architecture
+    assert (a.model_type, a.tie_embeddings, a.mamba.layers, a.attention_layers) == ("granitemoehybrid", True, 6, 2)
+    assert preset.file_weights.total_bytes == 49152 * 512 * 2 + 512 * 4
+
+
 def test_nemotron_h_import_reads_a_block_list_too():
     base = {"model_type": "nemotron_h", "hidden_size": 256, "vocab_size": 1000, "num_attention_heads": 4,
             "num_key_value_heads": 2, "head_dim": 64, "intermediate_size": 512, "mamba_num_heads": 8,

@@ -592,8 +592,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         raise ConfigError(f"'{mt}' is a state-space or recurrent hybrid (Mamba, RWKV or similar layers"
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
-                          "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H and Bamba (from their config.json) "
-                          "are supported.", source=source, field="model_type")
+                          "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H and Bamba are supported.", source=source,
+                          field="model_type")
     if mt in _UNCOUNTED_LAYOUTS:
         raise ConfigError(f"'{mt}' has a layout vramgui does not count yet ({_UNCOUNTED_LAYOUTS[mt]}); estimating "
                           "it as a plain transformer would be far off", source=source, field="model_type")

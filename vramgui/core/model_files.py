@@ -376,6 +376,8 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
         return _gemma4_gguf_config(meta, path, tensor_names or set())
     if arch in ("nemotron_h", "nemotron_h_moe"):
         return _nemotron_gguf_config(meta, path, arch)
+    if arch == "granitehybrid":
+        return _granitehybrid_gguf_config(meta, path, tensor_names)
     if arch == "mimo2":
         return _mimo2_gguf_config(meta, path)
     if arch == "deepseek4":
@@ -482,6 +484,45 @@ def _nemotron_gguf_config(meta: dict, path: Path, arch: str) -> dict:
                    moe_intermediate_size=get("expert_feed_forward_length"),
                    moe_shared_expert_intermediate_size=get("expert_shared_feed_forward_length"),
                    n_shared_experts=get("expert_shared_count", 1 if get("expert_shared_feed_forward_length") else 0))
+    return {k: v for k, v in cfg.items() if v is not None}
+
+
+def _granitehybrid_gguf_config(meta: dict, path: Path, tensor_names: set[str] | None) -> dict:
+    """Granite 4.0-H's and Bamba's GGUF keys (llama.cpp's granitehybrid): a layer's mixer shows in the
+    per-layer ``attention.head_count_kv`` (0 for a Mamba-2 layer); the mixer's heads as ``ssm.time_step_rank``
+    and its width as ``ssm.inner_size``; experts with a shared MLP (``expert_shared_feed_forward_length``)
+    for Granite's MoE models, the shared MLP alone for its dense ones, a plain MLP (neither key) for Bamba.
+    A model without RoPE is written with a context of 2^20 (``rope.scaling.finetuned`` false).  The output
+    layer shares the token table where the file holds no ``output.weight`` (Granite 4.0's are tied)."""
+    arch = "granitehybrid"
+
+    def get(key, default=None):
+        return meta.get(f"{arch}.{key}", default)
+
+    L = _gguf_layers(meta, arch, path)   # noqa: N806
+    kv = _gguf_per_layer(meta, arch, "attention.head_count_kv", L, path, scalar=True)
+    heads, inner = get("ssm.time_step_rank"), get("ssm.inner_size")
+    if 0 in kv and not (isinstance(heads, int) and isinstance(inner, int) and heads > 0 and inner % heads == 0):
+        raise ImportError_("the Mamba-2 heads must divide ssm.inner_size", source=str(path),
+                           field=f"{arch}.ssm.time_step_rank")
+    experts, shared = get("expert_count") or 0, get("expert_shared_feed_forward_length")
+    bamba = not experts and shared is None
+    cfg = {"model_type": "bamba" if bamba else "granitemoehybrid", "hidden_size": get("embedding_length"),
+           "num_hidden_layers": L, "num_attention_heads": get("attention.head_count"),
+           "num_key_value_heads": max(kv) or None, "intermediate_size": get("feed_forward_length"),
+           "max_position_embeddings": get("context_length"),
+           "rms_norm_eps": get("attention.layer_norm_rms_epsilon", 1e-5),
+           "vocab_size": get("vocab_size") or meta.get("tokenizer.ggml.tokens"),
+           "mamba_n_heads": heads, "mamba_d_head": inner // heads if heads and inner else None,
+           "mamba_d_state": get("ssm.state_size"), "mamba_n_groups": get("ssm.group_count"),
+           "mamba_d_conv": get("ssm.conv_kernel"),
+           "tie_word_embeddings": None if tensor_names is None else "output.weight" not in tensor_names}
+    if bamba:
+        cfg["attn_layer_indices"] = [i for i, k in enumerate(kv) if k]
+    else:
+        cfg.update(layer_types=["attention" if k else "mamba" for k in kv], num_local_experts=experts,
+                   num_experts_per_tok=get("expert_used_count"), shared_intermediate_size=shared,
+                   position_embedding_type="rope" if get("rope.scaling.finetuned") else "nope")
     return {k: v for k, v in cfg.items() if v is not None}
 
 
