@@ -251,6 +251,10 @@ def test_granite_4_h_parameters_by_hand():
     dense = architecture_from_hf_config(dict(GRANITE_H, num_local_experts=0))
     assert dense.moe is None and dense.intermediate_size == 512 and dense.dense_ffn_layers == 8
     assert count_params(dense).total == total - L * (ffn - 3 * d * 512)
+    # a config without the shared MLP's width has transformers' default, 1,024 (not none)
+    unsaid = {k: v for k, v in GRANITE_H.items() if k != "shared_intermediate_size"}
+    assert architecture_from_hf_config(unsaid).moe.shared_intermediate_size == 1024
+    assert architecture_from_hf_config(dict(unsaid, num_local_experts=0)).intermediate_size == 1024
 
 
 def test_granite_4_h_cache_is_its_attention_layers_and_a_mamba_state(scenario):

@@ -482,6 +482,8 @@ _UNCOUNTED_LAYOUTS = {"longcat_flash": "two attention blocks per layer and zero-
                       "jetmoe": "mixture-of-attention-heads experts"}
 # Mamba-2 hybrids whose every layer keeps its MLP or MoE beside a Mamba-2 or an attention mixer
 _MAMBA_PER_LAYER = ("granitemoehybrid", "bamba")
+# transformers' GraniteMoeHybridConfig: a shared MLP 1,024 wide unless the config says (GraniteMoeShared's: none)
+_GRANITE_SHARED_DEFAULT = 1024
 _SSM_KEYS = ("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_d_state", "ssm_state_size",
              "attn_layer_indices", "mamba_expand")
 _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "half": 2}
@@ -641,7 +643,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         f = 4 * d
     moe = _moe_from_hf(cfg, mt, source, L, blocks)
     if mt == "granitemoehybrid" and moe is None:   # no experts: every layer's MLP is the shared one
-        f = _need(cfg, source, "shared_intermediate_size")
+        f = cfg.get("shared_intermediate_size", _GRANITE_SHARED_DEFAULT)
     if f is None and moe is not None:
         f = moe.expert_intermediate_size
     if f is None:
@@ -1178,7 +1180,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
     elif get("shared_expert_intermediate_size"):
         shared, gate = int(get("shared_expert_intermediate_size")), True
     elif mt in ("granitemoeshared", "granitemoehybrid"):   # a shared MLP beside the experts, without a gate
-        shared = int(get("shared_intermediate_size", default=0))
+        shared = int(get("shared_intermediate_size",
+                         default=_GRANITE_SHARED_DEFAULT if mt == "granitemoehybrid" else 0))
     dense_layers = int(get("first_k_dense_replace", "num_dense_layers", default=0))
     if mt == "ernie4_5_moe":   # experts in every interval-th layer from the start index to the end index
         start, end = int(get("moe_layer_start_index", default=0)), int(get("moe_layer_end_index", default=L - 1))
