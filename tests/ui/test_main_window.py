@@ -624,6 +624,11 @@ def test_rule_labels_of_same_size_cards_do_not_overlap(qtbot, win):
     assert len(lines) == 3 and all(line.isVisible() for line in lines)
     assert chart.capacity.label.format == "NVIDIA GeForce RTX 4090 / RTX 3090: 24.0 GiB"
     assert lines[2].label.format.startswith("NVIDIA L4: usable ")
+    acts["rtx4090"].setChecked(True)         # the card itself compared: its line, named once
+    acts["rtx3090"].setChecked(False)
+    settle(qtbot, win)
+    assert chart.capacity.label.format == "NVIDIA GeForce RTX 4090: 24.0 GiB"
+    assert [line.label.format for line in chart.compare_budgets if line.isVisible()] == [lines[2].label.format]
     rects = [label_rect(chart, line) for line in lines]
     for i, a in enumerate(rects):
         for b in rects[i + 1:]:

@@ -1389,8 +1389,14 @@ def same_lines(cards: list[tuple[GPU, float]]) -> list[int]:
 
 def joined_names(card: GPU, others: list[GPU]) -> str:
     """A line's label for ``card`` and the cards whose lines it shares: its name, then theirs
-    without maker and product line ("AMD Radeon RX 7900 GRE / RX 7800 XT / P100 16GB (PCIe)")."""
-    return " / ".join([card.name, *(name_forms(g.name)[-1] for g in others)])
+    without maker and product line ("AMD Radeon RX 7900 GRE / RX 7800 XT / P100 16GB (PCIe)");
+    the card itself compared again is not named twice."""
+    seen, names = {card.id}, [card.name]
+    for g in others:
+        if g.id not in seen:
+            seen.add(g.id)
+            names.append(name_forms(g.name)[-1])
+    return " / ".join(names)
 
 
 def place_readout(item: pg.TextItem, vb: pg.ViewBox, pt: QtCore.QPointF) -> None:
