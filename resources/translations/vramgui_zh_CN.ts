@@ -1673,6 +1673,14 @@ Source: {source}</source>
         <translation>每步 {ms} ms（理论上限 {sol} ms）</translation>
     </message>
     <message>
+        <source>not one sequence fits in memory</source>
+        <translation>显存连一个序列也放不下</translation>
+    </message>
+    <message>
+        <source>more than memory holds ({n} at most)</source>
+        <translation>超出显存容量（最多 {n} 个）</translation>
+    </message>
+    <message>
         <source>knee {n}</source>
         <translation>拐点 {n}</translation>
     </message>

@@ -1102,9 +1102,12 @@ def test_hover_read_outs_give_the_core_numbers(qtbot, win):
     assert abs(np.log10(b / 64)) < 0.05
     assert lines[1] == f"{b / step:,.0f} tokens/s in all" and lines[2] == f"{1 / step:,.1f} tokens/s per sequence"
     assert lines[3].startswith(f"step {step * 1e3:,.2f} ms")
-    # the step plot takes the read-out along
-    sc._hover((sc.step.vb.mapViewToScene(QPointF(np.log10(8), 1.5)),))
-    assert sc.readout.isVisible() and sc.readout.toPlainText().startswith("batch 8")
+    # 64 sequences of 4,352 tokens do not fit on the card (4 do): the read-out says so
+    assert win.last_fit.max_batch == 4 and lines[4] == "more than memory holds (4 at most)"
+    # the step plot takes the read-out along; 2 sequences fit: no such line
+    sc._hover((sc.step.vb.mapViewToScene(QPointF(np.log10(2), 1.5)),))
+    assert sc.readout.isVisible() and sc.readout.toPlainText().startswith("batch 2")
+    assert len(sc.readout.toPlainText().split("\n")) == 4
     # Memory chart at a prompt of ~1,000 tokens: the bands and the total of the core's estimate.
     mc = win.memory_chart
     mc._hover((mc.getPlotItem().vb.mapViewToScene(QPointF(3.0, 10.0)),))

@@ -1529,6 +1529,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self._ttft_texts: tuple[str, ...] = ()   # the time to first token, in full and in short
         self.result: SpeedResult | None = None  # the sweep over batch (decode only)
         self._sweep_key: tuple | None = None
+        self._max_batch = 0                    # the largest batch memory holds, as last drawn
         self.thr.vb.sigResized.connect(self.place_labels)
         self.step.vb.sigResized.connect(self._fit_ttft)
         # The plots share their x range through pyqtgraph's link, which lines up screen pixels:
@@ -1670,11 +1671,16 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         b = np.asarray(sp.batch, dtype=np.float64)
         i = int(np.argmin(np.abs(np.log10(b) - pt.x())))
         step, sol = float(sp.decode_step_s[i]), float(sp.sol_decode_step_s[i])
-        self.readout.setText("\n".join((
-            self.tr("batch {n}").format(n=integer(b[i])),
-            self.tr("{rate} tokens/s in all").format(rate=num(b[i] / step)),
-            self.tr("{rate} tokens/s per sequence").format(rate=num(1 / step, 1)),
-            self.tr("step {ms} ms (speed of light {sol} ms)").format(ms=num(step * 1e3, 2), sol=num(sol * 1e3, 2)))))
+        lines = [self.tr("batch {n}").format(n=integer(b[i])),
+                 self.tr("{rate} tokens/s in all").format(rate=num(b[i] / step)),
+                 self.tr("{rate} tokens/s per sequence").format(rate=num(1 / step, 1)),
+                 self.tr("step {ms} ms (speed of light {sol} ms)").format(ms=num(step * 1e3, 2), sol=num(sol * 1e3, 2))]
+        # past the memory limit the numbers are the speed model's, not a batch the card can hold
+        if self._max_batch < 1:
+            lines.append(self.tr("not one sequence fits in memory"))
+        elif b[i] > self._max_batch:
+            lines.append(self.tr("more than memory holds ({n} at most)").format(n=integer(self._max_batch)))
+        self.readout.setText("\n".join(lines))
         if plot is not self._readout_in:       # the read-out moves to the plot under the pointer
             self._readout_in.removeItem(self.readout)
             plot.addItem(self.readout, ignoreBounds=True)
@@ -1691,6 +1697,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             self._updating = False
 
     def _update_from(self, s: Scenario, max_batch: int, ttft_s: float | None) -> SpeedResult:
+        self._max_batch = max_batch
         top = sticky_end(self._sweep_key[1] if self._sweep_key else None,   # powers of two: a still axis
                          int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch, 2 * max_batch)))))
         key = (s.key(batch=1), top)       # the sweep does not depend on the batch: a batch drag keeps it
