@@ -1168,6 +1168,10 @@ Source: {source}</source>
         <translation>总计 {size} GiB</translation>
     </message>
     <message>
+        <source>more than the card&apos;s usable {size} GiB</source>
+        <translation>超出显卡可用的 {size} GiB</translation>
+    </message>
+    <message>
         <source>beyond the model&apos;s limit</source>
         <translation>超出模型上限</translation>
     </message>

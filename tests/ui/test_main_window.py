@@ -1118,6 +1118,12 @@ def test_hover_read_outs_give_the_core_numbers(qtbot, win):
     # past 4,096 - 256 tokens the context passes Llama 2's limit, and the read-out says so
     mc._hover((mc.getPlotItem().vb.mapViewToScene(QPointF(4.0, 10.0)),))
     assert mc.readout.toPlainText().split("\n")[-1] == "beyond the model's limit"
+    # past the largest prompt that fits (18,879 on the card's 24.0 GiB) the total is more than the card holds
+    fits = win.last_fit.max_prompt_tokens
+    mc._hover((mc.getPlotItem().vb.mapViewToScene(QPointF(np.log10(fits * 1.5), 10.0)),))
+    lines = mc.readout.toPlainText().split("\n")
+    x = int(lines[0].split()[0].replace(",", ""))
+    assert x > fits and lines[-2] == "more than the card's usable 24.0 GiB" and lines[-1] == "beyond the model's limit"
 
 
 def test_a_hybrid_models_small_cache_reaches_the_chart_and_the_strip(qtbot, win):

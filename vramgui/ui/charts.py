@@ -999,6 +999,7 @@ class MemoryChart(pg.PlotWidget):
         p.addItem(self.readout, ignoreBounds=True)
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60, slot=self._hover)
         self._y_wanted: tuple[float, float] | None = None   # (the curve's top, the highest card) as last drawn
+        self._usable_gib = float("inf")                      # the card's usable memory, as last drawn
         p.vb.sigResized.connect(self._keep_headroom)          # (first: the labels are placed for the range)
         p.vb.sigResized.connect(self.place_pin_legend)        # (then: the labels keep clear of it)
         p.vb.sigResized.connect(self.place_rule_labels)
@@ -1130,6 +1131,7 @@ class MemoryChart(pg.PlotWidget):
         """``current_text`` and ``limit_text`` are translated formats with an ``{n}``;
         ``compare_budgets`` the usable bytes of each compared card."""
         card = gpu.memory_bytes / GIB
+        self._usable_gib = budget / GIB      # (for the read-out)
         same = abs(budget / GIB - card) < 0.05
         shown = list(zip(compare, compare_budgets, strict=True))
         lead = same_lines([(gpu, budget), *shown])      # (0: the card's own lines)
@@ -1369,6 +1371,8 @@ class MemoryChart(pg.PlotWidget):
             self.tr("{band} {size} GiB").format(band=translate("Charts", label), size=num(v, 2))
             for (_, label, _), v in zip(self.bands, parts, strict=True)]
         lines.append(self.tr("total {size} GiB").format(size=num(self.stack[-1, i], 2)))
+        if self.stack[-1, i] > self._usable_gib:
+            lines.append(self.tr("more than the card's usable {size} GiB").format(size=num(self._usable_gib, 1)))
         if self.beyond.isVisible() and np.log10(self.x[i]) >= self.beyond.getRegion()[0]:
             lines.append(self.tr("beyond the model's limit"))
         self.readout.setText("\n".join(lines))
