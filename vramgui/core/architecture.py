@@ -1269,7 +1269,8 @@ def _mamba_from_hf(cfg: dict, source: str, blocks: str) -> Mamba2 | None:
         raise ConfigError(pydantic_message(exc), source=source) from None
 
 
-_GRANITE_MIXERS = {"mamba": True, "linear_attention": True, "attention": False, "full_attention": False}
+# a Granite 4.0-H layer's mixer, from the names Nemotron-H's blocks use too: Mamba-2 or attention
+_GRANITE_MIXERS = {kind: block == "M" for kind, block in _NEMOTRON_BLOCKS.items() if block in "M*"}
 
 
 def _mamba_kinds(cfg: dict, mt: str, source: str, L: int) -> list[bool]:  # noqa: N803
