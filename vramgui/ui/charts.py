@@ -1135,11 +1135,12 @@ class MemoryChart(pg.PlotWidget):
         same = abs(budget / GIB - card) < 0.05
         shown = list(zip(compare, compare_budgets, strict=True))
         lead = same_lines([(gpu, budget), *shown])      # (0: the card's own lines)
+        # the cards that share each line (index 0: the card's own), named in its label
+        sharing = [[g for (g, _), k in zip(shown, lead[1:], strict=True) if k == j] for j in range(len(lead))]
         self.capacity.setValue(card)
         set_label(self.capacity,
             (self.tr("{card}: {size} GiB, all usable") if same else self.tr("{card}: {size} GiB")).format(
-                card=joined_names(gpu, [g for (g, _), k in zip(shown, lead[1:], strict=True) if k == 0]),
-                size=num(card, 1)))
+                card=joined_names(gpu, sharing[0]), size=num(card, 1)))
         self.budget.setValue(budget / GIB)
         self.budget.setVisible(not same)
         set_label(self.budget, self.tr("usable {size} GiB").format(size=num(budget / GIB, 1)))
@@ -1164,14 +1165,19 @@ class MemoryChart(pg.PlotWidget):
             capacity.setValue(size)
             capacity.setVisible(not whole)      # (one line where the whole card is usable)
             usable.setValue(use)
-            others = [o for (o, _), k in zip(shown, lead[1:], strict=True) if k == i and o is not g]
             set_label(usable, (self.tr("{card}: {size} GiB, all usable") if whole else
                                self.tr("{card}: usable {usable} of {size} GiB")).format(
-                card=joined_names(g, others), size=num(size, 1), usable=num(use, 1)))
+                card=joined_names(g, sharing[i]), size=num(size, 1), usable=num(use, 1)))
         cards = max([card, *(g.memory_bytes / GIB for g in compare)])
         self._y_wanted = (memory_axis_top(self.x, stack[-1], current, cards) * 1.05, cards)
-        ymax = sticky_top(self.getPlotItem(), max(self._y_wanted[0], cards * self._headroom()))
+        ymax = sticky_top(self.getPlotItem(), self._y_needed())
         set_range(self.getPlotItem(), (np.log10(MIN_PROMPT), np.log10(top)), (0, ymax))
+
+    def _y_needed(self) -> float:
+        """How high the y axis must reach: the curve's top as last drawn, and the highest card's
+        line with :meth:`_headroom` above it at the plot's height now."""
+        curve_top, cards = self._y_wanted
+        return max(curve_top, cards * self._headroom())
 
     def _keep_headroom(self) -> None:
         """On a resize, raise the y axis where the highest card's line no longer passes under the
@@ -1180,10 +1186,9 @@ class MemoryChart(pg.PlotWidget):
         usable-memory line (Llama 3.1 405B on 8 H100s at 1175 x 700)."""
         if self._y_wanted is None:
             return
-        curve_top, cards = self._y_wanted
         p = self.getPlotItem()
         (x0, x1), (_, top) = p.vb.viewRange()
-        needed = max(curve_top, cards * self._headroom())
+        needed = self._y_needed()
         if needed > top:
             set_range(p, (x0, x1), (0, nice_ceil(needed)))
 
