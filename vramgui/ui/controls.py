@@ -19,7 +19,7 @@ from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
-from .wording import CATEGORIES, core_name, fitted_card, fitted_text
+from .wording import CATEGORIES, card_entry, core_name, fitted_card, fitted_text
 
 _STEPS = 1000
 
@@ -210,14 +210,10 @@ class LogSliderSpin(QtWidgets.QWidget):
 
 
 class FittingCombo(QtWidgets.QComboBox):
-    """A picker whose chosen entry is drawn to fit its box: a card's name shortened as the fit
-    table shortens it (``cards``: "GeForce RTX 4090  (24 GiB)"), any other text elided at its
-    end.  Qt's Fusion cut it off mid-word ("NVIDIA GeForce RTX 4090  (24 Gi" at 1366 px); the
+    """A picker whose chosen entry is drawn to fit its box: a card (an entry with its parts under
+    ``CARD_ROLE``) by :func:`fitted_card` ("GeForce RTX 4090  (24 GiB)"), any other text elided at
+    its end.  Qt's Fusion cut it off mid-word ("NVIDIA GeForce RTX 4090  (24 Gi" at 1366 px); the
     list that drops down keeps the whole names."""
-
-    def __init__(self, cards: bool = False, parent=None):
-        super().__init__(parent)
-        self._cards = cards
 
     def _label_room(self, opt: QtWidgets.QStyleOptionComboBox) -> int:
         rect = self.style().subControlRect(QtWidgets.QStyle.ComplexControl.CC_ComboBox, opt,
@@ -233,11 +229,11 @@ class FittingCombo(QtWidgets.QComboBox):
         opt = QtWidgets.QStyleOptionComboBox()
         self.initStyleOption(opt)
         room, fm = self._label_room(opt), self.fontMetrics()
-        parts = self.itemData(self.currentIndex(), self.CARD_ROLE) if self._cards else None
+        parts = self.itemData(self.currentIndex(), self.CARD_ROLE)
         if parts:
             name, size, mark = parts
             return opt, fitted_card(name, size, room, fm, mark)
-        return opt, fitted_text(opt.currentText, room, fm, self._cards)
+        return opt, fitted_text(opt.currentText, room, fm)
 
     def shown_text(self) -> str:
         """The chosen entry as the box draws it now."""
@@ -320,7 +316,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.caution.hide()
         form.addRow("", self.caution)
 
-        self.gpu = _narrow(FittingCombo(cards=True))
+        self.gpu = _narrow(FittingCombo())
         self.gpu.setMaxVisibleItems(24)
         self._fill_gpus()
         self._row(self.gpu)
@@ -630,7 +626,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 for g in gpus:
                     mark = "  ★" if g.id in cat.user_ids else ""
                     size = f"({num(g.memory_mib * 2**20 / GIB)} GiB)"
-                    self.gpu.addItem(f"{g.name}  {size}{mark}", g.id)
+                    self.gpu.addItem(card_entry(g.name, size, mark), g.id)
                     self.gpu.setItemData(self.gpu.count() - 1, (g.name, size, mark), FittingCombo.CARD_ROLE)
         _select(self.gpu, self.state.scenario.gpu.id)
 

@@ -143,6 +143,11 @@ def fitted_text(text: str, room: int, fm, card: bool = False) -> str:
 _SIZE_IN_NAME = re.compile(r"\d\s?[GT]B\b")
 
 
+def card_entry(name: str, size: str, mark: str = "") -> str:
+    """A card as the GPU picker lists it: "NVIDIA GeForce RTX 4090  (24 GiB)", a user preset's star last."""
+    return f"{name}  {size}{mark}"
+
+
 def fitted_card(name: str, size: str, room: int, fm, mark: str = "") -> str:
     """A card picker's chosen entry in ``room`` pixels: its name (:func:`name_forms`, longest
     first) and its memory ``size`` ("(80 GiB)"), then, where the name states its memory
@@ -151,7 +156,7 @@ def fitted_card(name: str, size: str, room: int, fm, mark: str = "") -> str:
     elided end cut it ("H100 80GB HBM3 (SXM5)  (80 …").  ``mark`` (a user preset's star)
     stays at the end."""
     def whole(form: str) -> str:
-        return f"{form}  {size}{mark}"
+        return card_entry(form, size, mark)
 
     forms = name_forms(name)
     for form in forms:
