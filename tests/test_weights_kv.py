@@ -83,6 +83,12 @@ def test_sliding_window_caps_windowed_layers(scenario):
     oss = scenario("gpt-oss-120b", "h100-sxm", weights="mxfp4", prompt_tokens=8192)
     assert float(estimate_memory(oss).kv_cache) == 2 * 8 * 64 * 2 * (18 * 8192 + 18 * 128)
 
+    # Command R7B (cohere2): three layers windowed at 4,096 tokens, then one global (sliding_window_pattern 4, as
+    # transformers' Cohere2Config and llama.cpp read it): 24 + 8 of 32 layers; 8 KV heads of 128 (a 16k prompt).
+    # (Read as all 32 windowed before: the 8 global layers' cache past 4,096 tokens was missing.)
+    r7 = scenario("command-r7b", "a100-80gb", prompt_tokens=16384)
+    assert float(estimate_memory(r7).kv_cache) == 2 * 8 * 128 * 2 * (8 * 16384 + 24 * 4096)
+
     # Llama 4 Scout: chunked attention (8,192-token chunks) on the 36 layers with rotary
     # positions, every fourth layer global; 8 KV heads of 128 (a 32k prompt)
     l4 = scenario("llama4-scout", "h100-sxm", prompt_tokens=32768)

@@ -699,8 +699,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             sw_layers = sum(1 for t in cfg["layer_types"] if "sliding" in str(t))
         elif mt in ("gemma2", "gpt_oss"):
             sw_layers = math.ceil(L / 2)  # even-numbered layers use the local window
-        elif mt in ("gemma3_text",):
-            pattern = _int(get("sliding_window_pattern", default=6), source, "sliding_window_pattern")
+        elif mt in ("gemma3_text", "cohere2"):   # every pattern-th layer global (transformers' defaults: 6, 4)
+            pattern = _int(get("sliding_window_pattern", default=6 if mt == "gemma3_text" else 4), source,
+                           "sliding_window_pattern")
             sw_layers = L - L // pattern
         elif mt == "llama4_text":
             sw_layers = _llama4_chunked_layers(cfg, L, source)
