@@ -119,6 +119,38 @@ def test_errors_are_one_line_and_non_zero(capsys, argv, message):
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
 
 
+@pytest.mark.parametrize("kind, typed, meant", [
+    # what people type for a model or card: case, spaces and dashes differ from the id
+    ("model", "llama-2-7b", ["llama2-7b"]),
+    ("model", "Llama 3.1 70B", ["llama3.1-70b"]),
+    ("model", "lama2-7b", ["llama2-7b"]),                        # a letter missing
+    ("model", "mixtral-8x7b-instruct", ["mixtral-8x7b"]),      # a suffix the id leaves out
+    ("gpu", "RTX 4090", ["rtx4090", "rtx4090d", "rtx4090-laptop"]),   # the exact one first, then longer ids
+    ("gpu", "rtx-4090", ["rtx4090", "rtx4090d", "rtx4090-laptop"]),
+    ("gpu", "H100 SXM", ["h100-sxm"]),
+    ("gpu", "a100", ["a100-40gb", "a100-80gb", "a100-80gb-pcie", "a10"]),
+    ("model", "xyz", []),                                      # no guess is better than a wild one
+])
+def test_unknown_ids_suggest_the_ones_meant(capsys, kind, typed, meant):
+    flags = ["--model", typed, "--gpu", "rtx4090"] if kind == "model" else ["--model", "llama2-7b", "--gpu", typed]
+    rc, _, err = run(capsys, "estimate", *flags)
+    hint = f" (did you mean: {', '.join(meant)}?)" if meant else ""
+    assert rc == 2 and err == f"vramgui-cli: error: unknown {kind} '{typed}'{hint}; `vramgui-cli {kind}s` lists them\n"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--model", "config.json", "--gpu", "rtx4090"], "--model takes a preset id; to read the file 'config.json', "
+                                                      "use --model-file PATH"),
+    (["--model", "models/Qwen3-8B", "--gpu", "rtx4090"], "use --model-file PATH"),
+    (["--model", "llama2-7b", "--gpu", "my-card.json"], "--gpu takes a preset id; to read the file 'my-card.json', "
+                                                        "use --gpu-file PATH"),
+])
+def test_a_file_given_for_an_id_points_to_the_file_flag(capsys, argv, message):
+    for command in ("estimate", "train"):
+        rc, out, err = run(capsys, command, *argv)
+        assert rc == 2 and out == "" and message in err and err.count("\n") == 1
+
+
 def test_models_and_gpus_lists(capsys):
     rc, out, _ = run(capsys, "models", "--json")
     assert rc == 0 and any(m["id"] == "llama2-70b" for m in json.loads(out))

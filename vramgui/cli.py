@@ -33,7 +33,7 @@ from .core.catalog import Catalog, read_preset
 from .core.errors import InputError, pydantic_message
 from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
-from .core.presets import GPU
+from .core.presets import GPU, ModelPreset
 from .core.report import NOTE_KEYS, estimate_dict, largest_context_text, offload_dict
 from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 from .core.speed import estimate_speed
@@ -93,16 +93,30 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                    help="your price per card-hour, for cost per million tokens (no prices are shipped)")
 
 
+def _looks_like_file(ident: str, suffixes: tuple[str, ...]) -> bool:
+    return "/" in ident or "\\" in ident or ident.lower().endswith(suffixes) or Path(ident).exists()
+
+
+def _model(args, cat: Catalog) -> ModelPreset:
+    if args.model_file:
+        return model_from_path(Path(args.model_file))
+    if args.model not in cat.models and _looks_like_file(args.model, (".json", ".gguf", ".safetensors")):
+        raise CliError(f"--model takes a preset id; to read the file {args.model!r}, use --model-file PATH")
+    return cat.model(args.model)
+
+
 def _gpu(args, cat: Catalog) -> GPU | None:
     if getattr(args, "gpu_file", None):
         return read_preset(Path(args.gpu_file), GPU)
     if getattr(args, "gpu", None):
+        if args.gpu not in cat.gpus and _looks_like_file(args.gpu, (".json",)):
+            raise CliError(f"--gpu takes a preset id; to read the file {args.gpu!r}, use --gpu-file PATH")
         return cat.gpu(args.gpu)
     return None
 
 
 def _scenario(args, cat: Catalog, gpu: GPU | None = None) -> Scenario:
-    model = model_from_path(Path(args.model_file)) if args.model_file else cat.model(args.model)
+    model = _model(args, cat)
     gpu = gpu or _gpu(args, cat)
     for name, value, low in (("--gpus", args.gpus, 1), ("--pipeline", args.pipeline, 1), ("--batch", args.batch, 1),
                              ("--prompt", args.prompt, 0), ("--output", args.output, 0),
@@ -334,7 +348,7 @@ def cmd_sweep(args, cat: Catalog) -> int:
 def cmd_train(args, cat: Catalog) -> int:
     from .core.training import TrainingSetup, rule_of_thumb_bytes, training_fit, training_memory
 
-    model = model_from_path(Path(args.model_file)) if args.model_file else cat.model(args.model)
+    model = _model(args, cat)
     for name, value in (("--gpus", args.gpus), ("--seq", args.seq), ("--batch", args.batch),
                         ("--lora-rank", args.lora_rank)):
         if value < 1:
@@ -420,7 +434,7 @@ def cmd_machine(args, cat: Catalog) -> int:
 
 def cmd_best_format(args, cat: Catalog) -> int:
     from .core.machine import best_format
-    model = model_from_path(Path(args.model_file)) if args.model_file else cat.model(args.model)
+    model = _model(args, cat)
     r = best_format(_machine(args, cat), model)
     out = {k: (None if r[k] is None else _option_dict(r[k])) for k in ("highest_precision", "fastest")}
     out["options"] = [_option_dict(o) for o in r["options"]]

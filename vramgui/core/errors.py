@@ -41,12 +41,38 @@ class UnknownIdError(VramguiError, KeyError):
     def __init__(self, kind: str, ident: str, known: list[str]):
         self.kind = kind
         self.ident = ident
-        close = [k for k in known if ident.lower() in k.lower() or k.lower() in ident.lower()][:5]
+        close = close_ids(ident, known)
         hint = f" (did you mean: {', '.join(close)}?)" if close else ""
         ValueError.__init__(self, f"unknown {kind} '{ident}'{hint}; `vramgui-cli {kind}s` lists them")
 
     def __str__(self) -> str:  # KeyError would quote the message
         return self.args[0]
+
+
+def _folded(text: str) -> str:
+    """Lower case, letters and digits only: 'Llama-2 7B' and 'llama2-7b' fold alike."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def close_ids(ident: str, known: list[str], n: int = 5) -> list[str]:
+    """The known ids a mistyped one most likely meant, best first: those equal to it but for
+    case, spaces and dashes ('RTX 4090', 'llama-2-7b'), then those holding it ('h100' in
+    'h100-sxm'), then those it holds ('mixtral-8x7b' in 'mixtral-8x7b-instruct'), then near
+    spellings ('lama2-7b')."""
+    import difflib
+
+    want = _folded(ident)
+    if not want:
+        return []
+    folded = {k: _folded(k) for k in known}
+    tiers = ([k for k, f in folded.items() if f == want],
+             sorted((k for k, f in folded.items() if want in f and f != want), key=lambda k: len(folded[k])),
+             sorted((k for k, f in folded.items() if f and f in want and f != want), key=lambda k: -len(folded[k])))
+    out = [k for tier in tiers for k in tier]
+    if not out:
+        by_fold = {f: k for k, f in folded.items()}
+        out = [by_fold[f] for f in difflib.get_close_matches(want, list(by_fold), n=n, cutoff=0.75)]
+    return out[:n]
 
 
 def pydantic_message(exc, source: str | None = None) -> str:
