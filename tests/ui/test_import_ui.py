@@ -189,3 +189,46 @@ def test_partial_offload_in_the_window(qtbot, win):
     settle(qtbot, win)
     assert not win.memory_chart.spill.isVisible()
     assert dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"] == "needs 2 cards"
+
+
+APP_RUN = """
+import json, sys
+import vramgui.ui.app as app
+seen = {}
+def shot(win, path, size):      # (instead of saving a picture: what the window holds)
+    s = win.state.scenario
+    seen.update(name=s.model.name, weights=s.weights, picked=win.panel.model.currentData() == s.model.id,
+                gpu=s.gpu.id, recent=[str(p) for p in win.recent_imports])
+app.screenshot = shot
+rc = app.main(sys.argv[1:])
+print(json.dumps(dict(seen, rc=rc)))
+"""
+
+
+def _app(*argv):
+    import json
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    r = subprocess.run([sys.executable, "-c", APP_RUN, *argv], capture_output=True, text=True, env=env, timeout=120)
+    return json.loads(r.stdout.strip().splitlines()[-1]) if r.stdout.strip() else {}, r.stderr
+
+
+def test_vramgui_model_takes_a_model_file(tmp_path):
+    """`vramgui --model PATH` opens the window on that file (a GGUF here: its own weights), the
+    same as File → Import; a broken file is an error line naming the file, and no window."""
+    gguf = write_gguf(tmp_path / "tiny.gguf", "Q8_0")
+    seen, _ = _app("--model", str(gguf), "--gpu", "l4", "--screenshot", str(tmp_path / "x.png"))
+    assert seen == {"name": "tiny-gguf", "weights": "file", "picked": True, "gpu": "l4",
+                    "recent": [str(gguf.absolute())], "rc": 0}
+    folder = tmp_path / "hf"
+    write_safetensors(folder)
+    seen, _ = _app("--model", str(folder), "--screenshot", str(tmp_path / "x.png"))
+    assert seen["rc"] == 0 and seen["picked"] and seen["name"] != "Llama 2 7B"
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF\x03\x00\x00\x00")
+    seen, err = _app("--model", str(bad), "--screenshot", str(tmp_path / "x.png"))
+    assert seen == {"rc": 2} and err.startswith(f"vramgui: error: {bad}: field ") and "Traceback" not in err
+    seen, err = _app("--model", "llama-2-7b", "--screenshot", str(tmp_path / "x.png"))
+    assert seen == {"rc": 2} and "unknown model 'llama-2-7b' (did you mean: llama2-7b?)" in err

@@ -19,7 +19,9 @@ from ..core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="vramgui", description="Will this LLM run on this GPU, and how fast?")
-    ap.add_argument("--model", default="llama2-7b")
+    ap.add_argument("--model", default="llama2-7b", metavar="ID|PATH",
+                    help="a model preset id, or a model file to import (config.json, *.safetensors, "
+                         "model.safetensors.index.json, *.gguf, or a folder holding one)")
     ap.add_argument("--gpu", default="rtx4090")
     ap.add_argument("--gpus", type=int, default=1)
     ap.add_argument("--pipeline", type=int, default=1, help="pipeline-parallel stages the cards form")
@@ -57,9 +59,20 @@ def app_catalog():
 _CATALOG = None
 
 
+def model_file_arg(args: argparse.Namespace) -> Path | None:
+    """The file ``--model`` names, where it names a file or folder rather than a preset id."""
+    if args.model in app_catalog().models:
+        return None
+    path = Path(args.model)
+    return path if path.exists() or path.suffix.lower() in (".json", ".gguf", ".safetensors") else None
+
+
 def initial_scenario(args: argparse.Namespace) -> Scenario:
+    """The scenario the command line asks for (with ``--model PATH``, the default model: the
+    window then imports the file, see :func:`main`)."""
     cat = app_catalog()
-    return Scenario(model=cat.model(args.model), gpu=cat.gpu(args.gpu), n_gpus=args.gpus, pipeline=args.pipeline,
+    model = cat.model("llama2-7b" if model_file_arg(args) else args.model)
+    return Scenario(model=model, gpu=cat.gpu(args.gpu), n_gpus=args.gpus, pipeline=args.pipeline,
                     weights=args.weights,
                     kv_dtype=args.kv_dtype, engine=args.engine, attention=args.attention,
                     prompt_tokens=args.prompt, output_tokens=args.output, batch=args.batch)
@@ -206,7 +219,12 @@ def main(argv: list[str] | None = None) -> int:
     from .theme import apply_theme
     apply_theme(app, args.theme or (session.load_theme() if interactive else "light"))
     try:
+        from ..core.model_files import model_from_path
+        model_file = model_file_arg(args)
+        imported = model_from_path(model_file) if model_file else None   # (a bad file: an error line, no window)
         win = make_window(initial_scenario(args))
+        if imported is not None:
+            win.use_imported(imported, model_file)
         win.state.set_mode(args.mode)
         if args.measured and not win.load_measured(Path(args.measured)):
             return 2
@@ -231,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
                                         15000)
     win.set_recent_imports(session.load_recent_imports())
     win.remember_session = True
+    if model_file is not None:           # (a file opened from the command line joins File → Recent imports)
+        win.add_recent_import(model_file)
     win.show()
     QtCore.QTimer.singleShot(500, freeze_startup_objects)      # (once the window has painted)
     if os.environ.get("VRAMGUI_EXIT_AFTER_SHOW"):   # start-up timing (packaging/measure_start.py)

@@ -475,6 +475,11 @@ class MainWindow(QtWidgets.QMainWindow):
         except InputError as exc:
             self._report(self.tr("Model not imported"), str(exc))
             return False
+        self.use_imported(model, Path(path))
+        return True
+
+    def use_imported(self, model, path: Path) -> None:
+        """Select a model read from ``path`` (added to the picker and the recent imports)."""
         self.state.add_model(model)
         self.state.set_model(model.id)
         self.add_recent_import(Path(path))
@@ -485,7 +490,6 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.statusBar().showMessage(self.tr("Imported {name} ({source}).").format(name=model.name,
                                                                                        source=model.source), 8000)
-        return True
 
     # --- recent imports ------------------------------------------------------------------------
     MAX_RECENT = 8
