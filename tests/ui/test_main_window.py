@@ -1338,6 +1338,33 @@ def test_pickers_show_their_choice_whole_or_shortened_never_cut(qtbot, win):
     assert "RTX 4090" in p.gpu.shown_text()
 
 
+def test_model_picker_keeps_the_name_and_shortens_the_remark(qtbot, win):
+    """A model name too long for the picker lost its middle: "Granite 4.0 H … Mamba hybrid)" (Small or Tiny?),
+    "Llama 4 Scout 1… Instruct (MoE)" (which size?).  A name's start tells models apart (family, size),
+    its bracketed remark describes them: the remark gives way first, then the name's end."""
+    p = win.panel
+    fm = p.model.fontMetrics()
+    opt = QtWidgets.QStyleOptionComboBox()
+    p.model.initStyleOption(opt)
+    room = p.model._label_room(opt)
+    shown = {}
+    for i in range(p.model.count()):
+        if not p.model.itemData(i):          # (a family heading)
+            continue
+        p.model.setCurrentIndex(i)
+        full, text = p.model.currentText(), p.model.shown_text()
+        shown[p.model.itemData(i)] = text
+        assert fm.horizontalAdvance(text) <= room, text
+        if text != full and full.endswith(")"):
+            assert text.endswith("…") and full.startswith(text[:-1]), (full, text)
+            head = full.rsplit(" (", 1)[0]
+            if fm.horizontalAdvance(head + " (…") <= room:
+                assert text.startswith(head + " ("), (full, text)
+    assert sum(s.endswith("…") for s in shown.values()) >= 5       # (the check above met some long names)
+    assert shown["granite4.0-h-small"].startswith("Granite 4.0 H Small (")
+    assert shown["llama4-scout"].startswith("Llama 4 Scout 17B-16E")
+
+
 def test_card_picker_never_cuts_the_memory_size(qtbot, win):
     """At 1366 px a long card name ran the picker's memory size off its end ("H100 80GB HBM3
     (SXM5)  (80 …", "RTX 6000 Ada Generation  (48…"): a sizing tool's user reads that first.

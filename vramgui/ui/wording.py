@@ -129,14 +129,23 @@ def fitted_text(text: str, room: int, fm, card: bool = False) -> str:
     """``text`` as a table cell or a picker ``room`` pixels wide shows it (``fm``: its font's
     metrics): whole where it fits, else (a card's name) its first shorter form that fits
     (:func:`name_forms`), else its shortest elided: at the end where the maker was dropped (the
-    model then leads: "AI PRO R9700 (3…"), in the middle otherwise (the start and the end tell
-    apart names of one maker)."""
+    model then leads: "AI PRO R9700 (3…") or where another text's remark in brackets can give
+    way (below), in the middle otherwise (the start and the end tell apart names of one maker)."""
     forms = name_forms(text) if card else (text,)
     for form in forms:
         if fm.horizontalAdvance(form) <= room:
             return form
+    if not card and _REMARK.search(text):       # (a card's brackets hold its memory or form factor: kept)
+        # a trailing remark gives way first, then the name's end: "Granite 4.0 H Small (MoE, Ma…", not
+        # "Granite 4.0 H … Mamba hybrid)", and "Llama 4 Scout 17B-16E Ins…", not "Llama 4 Scout 1… Instruct (MoE)"
+        # (a model's name leads with what tells it apart: family, size); "131,072 (li…" keeps the number
+        return fm.elidedText(text, QtCore.Qt.TextElideMode.ElideRight, room)
     mode = QtCore.Qt.TextElideMode.ElideRight if len(forms) > 1 else QtCore.Qt.TextElideMode.ElideMiddle
     return fm.elidedText(forms[-1], mode, room)
+
+
+#: A text ending in a remark in brackets ("Qwen3-Next 80B-A3B (MoE, hybrid)", "4,096 (limit)").
+_REMARK = re.compile(r"\S \([^()]*\)$")
 
 
 #: A memory size in a card's name ("H100 80GB HBM3 (SXM5)", "M3 Ultra (80-core GPU, 512GB)").
