@@ -1318,6 +1318,13 @@ def test_the_fit_table_needs_no_sideways_scroll_at_the_smallest_width(qtbot, win
     assert header.sectionSize(1) >= win.fit_panel.CARD_MIN
 
 
+def label_room(combo) -> int:
+    """The pixels a picker's chosen entry may take."""
+    opt = QtWidgets.QStyleOptionComboBox()
+    combo.initStyleOption(opt)
+    return combo._label_room(opt)
+
+
 def test_pickers_show_their_choice_whole_or_shortened_never_cut(qtbot, win):
     """Fusion drew the chosen card cut off mid-word ("NVIDIA GeForce RTX 4090  (24 Gi") at
     1366 px; the pickers now draw it shortened as the fit table does, or elided, to fit."""
@@ -1328,9 +1335,7 @@ def test_pickers_show_their_choice_whole_or_shortened_never_cut(qtbot, win):
     shown = p.gpu.shown_text()
     assert shown == full.removeprefix("NVIDIA ") or shown == full.removeprefix("NVIDIA GeForce ")
     for combo in (p.gpu, p.model, p.weights, p.kv, p.engine, p.attention):
-        opt = QtWidgets.QStyleOptionComboBox()
-        combo.initStyleOption(opt)
-        assert fm.horizontalAdvance(combo.shown_text()) <= combo._label_room(opt), combo.currentText()
+        assert fm.horizontalAdvance(combo.shown_text()) <= label_room(combo), combo.currentText()
     choose(qtbot, win, p.weights, "fp8")
     assert p.weights.shown_text() == p.weights.currentText() == "FP8 (E4M3, per-tensor scale)"   # it fits: whole
     win.resize(win.minimumSizeHint().width(), 700)            # the narrowest window: the card keeps its model
@@ -1343,10 +1348,7 @@ def test_model_picker_keeps_the_name_and_shortens_the_remark(qtbot, win):
     "Llama 4 Scout 1… Instruct (MoE)" (which size?).  A name's start tells models apart (family, size),
     its bracketed remark describes them: the remark gives way first, then the name's end."""
     p = win.panel
-    fm = p.model.fontMetrics()
-    opt = QtWidgets.QStyleOptionComboBox()
-    p.model.initStyleOption(opt)
-    room = p.model._label_room(opt)
+    fm, room = p.model.fontMetrics(), label_room(p.model)
     shown = {}
     for i in range(p.model.count()):
         if not p.model.itemData(i):          # (a family heading)
@@ -1372,10 +1374,7 @@ def test_card_picker_never_cuts_the_memory_size(qtbot, win):
     from vramgui.ui.controls import FittingCombo
 
     p = win.panel
-    fm = p.gpu.fontMetrics()
-    opt = QtWidgets.QStyleOptionComboBox()
-    p.gpu.initStyleOption(opt)
-    room = p.gpu._label_room(opt)
+    fm, room = p.gpu.fontMetrics(), label_room(p.gpu)
     shown = {}
     for i in range(p.gpu.count()):
         parts = p.gpu.itemData(i, FittingCombo.CARD_ROLE)
