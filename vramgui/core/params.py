@@ -36,6 +36,8 @@ class ParamGroups:
     recurrent: int = 0              # Gated DeltaNet / Mamba-2 convolution kernels, decays, dt biases
     hyper: int = 0                  # hyper-connections' stream-mixing weights (DeepSeek-V4, kept in fp32)
     per_layer_table: int = 0        # Gemma 4 E2B / E4B's per-layer token table: part of ``embedding``
+    tied_output: int = 0            # a tied embedding's token rows, which the output layer multiplies by: part of
+                                    # ``embedding``, read whole by every decode step (V·d; 0 when untied)
     vision: int = 0                 # a vision-language checkpoint's image encoder and projector: not
                                     # part of ``total`` (the language model a decode step runs)
 
@@ -236,5 +238,6 @@ def count_params(a: Architecture) -> ParamGroups:
         recurrent=n_lin * lin_small + n_mamba * mamba_small,
         hyper=hyper_connection_params(a) if a.compressed else 0,
         per_layer_table=per_layer_table,
+        tied_output=a.vocab_size * d if a.tie_embeddings else 0,
         vision=a.vision.params if a.vision else 0,
     )

@@ -457,7 +457,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         dense_bytes=dense, expert_bytes=expert, num_experts=e, experts_per_token=k,
         kv_full=kv_full, kv_windowed=kv_windowed, window=window,
         state=mt.state * whole,
-        matmul_flops=2.0 * (p.active - p.embedding) / tp,
+        matmul_flops=2.0 * (p.active - p.embedding + p.tied_output) / tp,   # (a tied table: the output layer)
         attention_flops=full_flops, window_flops=window_flops,
         allreduce_bytes=2.0 * (tp - 1) / tp * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.num_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
