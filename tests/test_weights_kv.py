@@ -64,6 +64,20 @@ def test_kv_dtypes_scale_the_cache(scenario, kv, factor):
     assert float(other) == pytest.approx(float(base) * factor, rel=1e-12)
 
 
+@pytest.mark.parametrize("model, printed_gib", [("gpt-oss-120b", 59.02), ("gpt-oss-20b", 11.27)])
+def test_gguf_mxfp4_is_the_size_of_llama_cpps_gpt_oss_files(cat, model, printed_gib):
+    """llama.cpp's gpt-oss GGUFs keep the experts MXFP4 (4.25 bits) and store every other matrix,
+    the embedding and the output layer Q8_0 (8.5 bits), norms, biases and sinks F32: llama-bench
+    printed 59.02 and 11.27 GiB for ggml-org's files (benches/dgx-spark.md), to two decimals."""
+    from vramgui.core.weights import weight_bytes
+    wb = weight_bytes(cat.model(model).architecture, WEIGHT_FORMATS["gguf-mxfp4"])
+    assert wb.total / GIB == pytest.approx(printed_gib, abs=0.005)
+    # the experts alone at 4.25 bits: 36 x 128 experts x (2,880 x 5,760 + 2,880 x 2,880) weights for the 120B
+    if model == "gpt-oss-120b":
+        assert wb.linear - 36 * (2880 * 4096 * 2 + 2 * 2880 * 512) * 8.5 / 8 == \
+            pytest.approx(36 * 128 * (2880 * 5760 + 2880 * 2880) * 4.25 / 8, rel=1e-12)
+
+
 def test_sliding_window_caps_windowed_layers(scenario):
     # Mistral 7B v0.1: every layer windowed at 4,096 tokens; at 16k the cache holds 4,096 tokens
     s = scenario("mistral-7b", "a100-80gb", prompt_tokens=16384)

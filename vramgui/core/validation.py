@@ -39,7 +39,8 @@ GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h
             "ryzen-ai-max-395-128gb": "ryzen-ai-max-395-128gb", "rtx5090": "rtx5090", "h20": "h20",
             "arc-a770": "arc-a770-16gb", "rx7800xt": "rx7800xt", "rx9070xt": "rx9070xt", "l4": "l4",
             "a40": "a40", "m1-max-32c-64gb": "m1-max-64gb", "rtx3070": "rtx3070", "rtx3080-10gb": "rtx3080-10gb",
-            "rtx4000-ada": "rtx4000-ada", "rtx4080": "rtx4080", "rtx5000-ada": "rtx5000-ada", "rtx4070ti": "rtx4070ti"}
+            "rtx4000-ada": "rtx4000-ada", "rtx4080": "rtx4080", "rtx5000-ada": "rtx5000-ada", "rtx4070ti": "rtx4070ti",
+            "dgx-spark": "dgx-spark"}
 
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
@@ -101,7 +102,8 @@ def _models_table(path: Path | None) -> dict[str, ModelPreset]:
 
 def _weights(precision: str) -> str | None:
     p = precision.lower()
-    table = [("mxfp4", "mxfp4"), ("awq", "awq-int4"), ("int4 w4a16", "gptq-int4"), ("int8 w8a8", "int8"),
+    table = [("gguf-mxfp4", "gguf-mxfp4"), ("mxfp4", "mxfp4"), ("awq", "awq-int4"), ("int4 w4a16", "gptq-int4"),
+             ("int8 w8a8", "int8"),
              ("gptq", None), ("bitsandbytes load_in_4bit", "nf4-nodq"),
              ("load_in_8bit", "int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"), ("q3_k_m", "q3_k_m"),
              ("q5_k_m", "q5_k_m"), ("q6_k", "q6_k"),

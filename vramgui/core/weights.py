@@ -88,8 +88,10 @@ def _role_bits(fmt: WeightFormat, role: str, row: int) -> float:
     """Effective bits of one role's tensors in ``fmt`` (a llama.cpp mix: with its fallback
     types for rows a K-quant's block does not divide)."""
     g = fmt.gguf
+    if role.startswith("expert") and fmt.expert_bits is not None:   # (stored apart: MXFP4, in a GGUF too)
+        return fmt.expert_bits
     if g is None:
-        return fmt.expert_bits if role.startswith("expert") and fmt.expert_bits is not None else fmt.linear_bits
+        return fmt.linear_bits
     base = gguf_type_bits(g.base, row)
     if role == "v":
         return (1 - g.v_share) * base + g.v_share * gguf_type_bits(g.v, row)
