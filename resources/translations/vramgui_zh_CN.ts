@@ -500,6 +500,10 @@
         <translation>MXFP4 专家权重（gpt-oss）</translation>
     </message>
     <message>
+        <source>GGUF MXFP4 experts, Q8_0 rest (gpt-oss)</source>
+        <translation>GGUF MXFP4 专家权重，其余 Q8_0（gpt-oss）</translation>
+    </message>
+    <message>
         <source>Data centre</source>
         <translation>数据中心</translation>
     </message>

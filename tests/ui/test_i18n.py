@@ -130,6 +130,24 @@ def test_no_english_text_is_left_after_the_switch(qtbot, win):
         assert "Plan" in visible_texts(win)
 
 
+# The core's names that stay as they are in every language: symbols (FP16, GGUF Q4_K_M) and products.
+KEPT_NAMES = {"FP32", "FP16", "BF16", "INT8 (LLM.int8 / W8A16)", "GGUF Q8_0", "GGUF Q6_K", "GGUF Q5_K_M",
+              "GGUF Q5_0", "GGUF Q4_K_M", "GGUF Q4_0", "GGUF Q3_K_M", "GGUF Q2_K", "HF transformers", "vLLM",
+              "SGLang", "llama.cpp", "llama.cpp (Vulkan)", "FP8 (E4M3/E5M2)", "Q8_0 (llama.cpp)", "Q4_0 (llama.cpp)"}
+
+
+def test_every_core_name_is_translated_or_kept():
+    """A weight format, engine or cache type the core adds shows its name in the pickers: one with
+    words must be listed for translation (wording.CORE_NAMES, which lupdate reads), one that is a
+    symbol or a product's name in KEPT_NAMES.  (A new format's name went untranslated, silently:
+    the .ts check only sees the strings the UI code lists.)"""
+    from vramgui.core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
+    from vramgui.ui.wording import CORE_NAMES
+    names = {x.name for table in (WEIGHT_FORMATS, ENGINES, KV_DTYPES) for x in table.values()}
+    assert sorted(names - set(CORE_NAMES) - KEPT_NAMES) == []
+    assert set(CORE_NAMES) & KEPT_NAMES == set()
+
+
 def test_the_translation_file_matches_the_code_and_is_complete(tmp_path):
     """Extract the strings of vramgui/ui again: a new or changed string that the committed
     .ts lacks, a string it still holds that the code dropped, or any untranslated entry

@@ -25,7 +25,8 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "AWQ int4 (group 128)"),
               QT_TRANSLATE_NOOP("Formats", "bitsandbytes NF4 (double quant)"),
               QT_TRANSLATE_NOOP("Formats", "bitsandbytes 4-bit (no double quant)"),
-              QT_TRANSLATE_NOOP("Formats", "MXFP4 experts (gpt-oss)"))
+              QT_TRANSLATE_NOOP("Formats", "MXFP4 experts (gpt-oss)"),
+              QT_TRANSLATE_NOOP("Formats", "GGUF MXFP4 experts, Q8_0 rest (gpt-oss)"))
 CATEGORIES = {"datacenter": QT_TRANSLATE_NOOP("Formats", "Data centre"),
               "workstation": QT_TRANSLATE_NOOP("Formats", "Workstation"),
               "consumer": QT_TRANSLATE_NOOP("Formats", "Consumer"), "apple": QT_TRANSLATE_NOOP("Formats", "Apple"),
