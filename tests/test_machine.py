@@ -126,9 +126,10 @@ def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context,
     cat = default_catalog()
     m = Machine(gpu=cat.gpu(gpu), n_gpus=n, ram_gb=ram, engine=engine, context=context, batch=batch, kv_dtype=kv)
     rows = machine_table(m, cat)
-    # 11 formats for every model, and MXFP4 (routed experts apart) for the models that have experts
+    # 11 formats for every model, and MXFP4 (routed experts apart: as released, and llama.cpp's GGUF) for the
+    # models that have experts
     moe = sum(1 for model in cat.models.values() if count_params(model.architecture).experts)
-    assert len(rows) == len(cat.models) * 11 + moe and moe >= 8
+    assert len(rows) == len(cat.models) * 11 + 2 * moe and moe >= 8
     levels = set()
     if engine == "llamacpp-2023":    # the GGUF rows run as builds without CUDA graphs, the others on vLLM
         from vramgui.core.machine import _engine_for
@@ -210,6 +211,13 @@ def test_mxfp4_rows_only_for_models_with_experts():
     options = {o.weights: o for o in best_format(m, cat.model("gpt-oss-120b"))["options"]}
     assert options["mxfp4"].level == "gpu" and options["fp8"].level != "gpu"   # fp8: 117 GB of weights
     assert "mxfp4" not in {o.weights for o in best_format(m, cat.model("llama3.1-8b"))["options"]}
+    # llama.cpp's gpt-oss GGUF (the rest Q8_0): 59.02 GiB over 116.83 B parameters, as llama-bench prints it, and it
+    # runs on llama.cpp, whatever engine the machine names for the other formats
+    gguf = rows[("gpt-oss-120b", "gguf-mxfp4")]
+    assert gguf.bits == pytest.approx(59.02 * 2**30 * 8 / 116.83e9, rel=0.002)
+    from vramgui.core.machine import _engine_for
+    assert _engine_for("vllm", "gguf-mxfp4") == "llamacpp" and ("llama3.1-8b", "gguf-mxfp4") not in rows
+    assert options["gguf-mxfp4"].level == "gpu"
 
 
 def test_stacked_terms_are_kept_per_card():

@@ -58,8 +58,8 @@ from .weights import weight_bytes
 
 # Formats the machine view compares (16-bit, 8-bit, 4-bit families of both worlds).
 MACHINE_FORMATS = ("bf16", "fp8", "int8", "mxfp4", "awq-int4", "nf4", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m",
-                   "q2_k")
-GGUF = {"q8_0", "q6_k", "q5_k_m", "q5_0", "q4_k_m", "q4_0", "q3_k_m", "q2_k"}
+                   "q2_k", "gguf-mxfp4")
+GGUF = {"q8_0", "q6_k", "q5_k_m", "q5_0", "q4_k_m", "q4_0", "q3_k_m", "q2_k", "gguf-mxfp4"}
 _SEARCH_PROBES = 64     # points per round of the whole-grid context search (27 bits: 5 rounds)
 
 
