@@ -126,6 +126,7 @@ class _Group:
     lm_head: np.ndarray
     embedding: np.ndarray
     read_layer: np.ndarray          # active weights read per layer (without the output layer)
+    bits: list[list[tuple[float, float] | None]]   # format_bits of each model x format
 
 
 _GROUPS: OrderedDict = OrderedDict()   # a few stacked catalogs, most recent last
@@ -191,6 +192,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             # the active weights one token reads (k routed experts), less the output layer, per layer
             # (used by llama.cpp's layer split only, where a card-by-card read is the whole model)
             read_layer=(read[..., 0] + read[..., 1] * read[..., 3] - arr([w.lm_head for w in wbs])) / layers,
+            bits=[[_bits(a, wf, wbs[i * len(wfs) + j]) for j, wf in enumerate(wfs)] for i, a in enumerate(archs)],
         ))
     _GROUPS[key] = ((*models, gpu), groups)
     while len(_GROUPS) > 8:
@@ -292,7 +294,7 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
         for j, col in enumerate(g.columns):
             fmt = formats[col]
             for i, model in enumerate(models):
-                both = format_bits(model.architecture, fmt)
+                both = g.bits[i][j]
                 if both is None:
                     continue
                 bits, linear_bits = both
@@ -314,11 +316,15 @@ def format_bits(a, fmt: str) -> tuple[float, float] | None:
     the second ranks precision (a small model's 16-bit embedding does not make its 4-bit
     layers more precise).  None where a format that stores the routed experts apart (MXFP4)
     would only repeat 16-bit (a model without experts)."""
-    f = WEIGHT_FORMATS[fmt]
+    return _bits(a, WEIGHT_FORMATS[fmt])
+
+
+def _bits(a, f, w=None) -> tuple[float, float] | None:
+    """:func:`format_bits` with the format object (and its weight bytes, where known)."""
     p = count_params(a)
     if f.expert_bits is not None and not p.experts:
         return None
-    w = weight_bytes(a, f, p)
+    w = w or weight_bytes(a, f, p)
     return w.total * 8.0 / p.total, w.linear * 8.0 / p.linear
 
 

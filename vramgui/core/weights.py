@@ -28,7 +28,8 @@ class WeightBytes:
         return self.embedding + self.lm_head + self.linear + self.other
 
 
-def linear_roles(a: Architecture) -> list[tuple[str, int, int]]:
+@lru_cache(maxsize=1024)
+def linear_roles(a: Architecture) -> tuple[tuple[str, int, int], ...]:
     """(role, weights, row length) of every group of linear tensors: the roles K-quant mixes
     treat apart ("v" attn_v, "o" attn_output, "down" ffn_down, "expert" and "expert_down" the
     routed experts', "base" the rest), and the row length a block must divide (the tensor's
@@ -81,7 +82,7 @@ def linear_roles(a: Architecture) -> list[tuple[str, int, int]]:
         if count:
             roles += [(kind or "base", count * (mats - 1) * d * f, d),
                       ((kind + "_down") if kind else "down", count * f * d, f)]
-    return roles
+    return tuple(roles)
 
 
 def _role_bits(fmt: WeightFormat, role: str, row: int) -> float:
@@ -102,7 +103,7 @@ def _role_bits(fmt: WeightFormat, role: str, row: int) -> float:
     return base
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=4096)     # (the machine view asks for every catalog model in 13 formats: 1,469 of them)
 def weight_bytes(a: Architecture, fmt: WeightFormat, params: ParamGroups | None = None) -> WeightBytes:
     """Weight bytes of ``a`` stored as ``fmt``.
 
@@ -139,7 +140,7 @@ def vision_bits(fmt: WeightFormat) -> float:
     return 32.0 if fmt.linear_bits >= 32 else 16.0
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=8192)     # (the machine view: two per model and format)
 def active_weight_bytes(a: Architecture, fmt: WeightFormat, experts_touched: float | None = None) -> float:
     """Bytes of weights read for one decode step when ``experts_touched`` experts per MoE
     layer are used (default: the experts one token uses).  Dense models: all weights but
@@ -159,6 +160,7 @@ def active_weight_bytes(a: Architecture, fmt: WeightFormat, experts_touched: flo
     return read - unused
 
 
+@lru_cache(maxsize=4096)
 def expert_bits(a: Architecture, fmt: WeightFormat) -> float:
     """Effective bits of a routed expert's weights in ``fmt``."""
     if a.moe is None:
