@@ -1,6 +1,7 @@
 """Importing files in the window, user presets, custom cards, and no network."""
 
 import socket
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -191,6 +192,8 @@ def test_partial_offload_in_the_window(qtbot, win):
     assert dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"] == "needs 2 cards"
 
 
+ROOT_PRESETS = Path(__file__).resolve().parents[2] / "presets"
+
 APP_RUN = """
 import json, sys
 import vramgui.ui.app as app
@@ -232,3 +235,19 @@ def test_vramgui_model_takes_a_model_file(tmp_path):
     assert seen == {"rc": 2} and err.startswith(f"vramgui: error: {bad}: field ") and "Traceback" not in err
     seen, err = _app("--model", "llama-2-7b", "--screenshot", str(tmp_path / "x.png"))
     assert seen == {"rc": 2} and "unknown model 'llama-2-7b' (did you mean: llama2-7b?)" in err
+
+
+def test_vramgui_gpu_takes_a_card_file(tmp_path):
+    """`vramgui --gpu my-card.json` opens the window on a card of the user's (a GPU preset file, as
+    `vramgui-cli --gpu-file` reads); a broken one is an error line naming the file and the field."""
+    import json
+    card = json.loads((ROOT_PRESETS / "gpus" / "l4.json").read_text(encoding="utf-8"))
+    card.update(id="my-l4", name="My L4 (lab)")
+    path = tmp_path / "my-l4.json"
+    path.write_text(json.dumps(card), encoding="utf-8")
+    seen, _ = _app("--gpu", str(path), "--model", "llama2-13b", "--screenshot", str(tmp_path / "x.png"))
+    assert (seen["gpu"], seen["name"], seen["rc"]) == ("my-l4", "Llama 2 13B", 0)
+    card["memory_mib"] = -5
+    path.write_text(json.dumps(card), encoding="utf-8")
+    seen, err = _app("--gpu", str(path), "--screenshot", str(tmp_path / "x.png"))
+    assert seen == {"rc": 2} and str(path) in err and "memory_mib" in err and "Traceback" not in err

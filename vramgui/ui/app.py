@@ -22,7 +22,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--model", default="llama2-7b", metavar="ID|PATH",
                     help="a model preset id, or a model file to import (config.json, *.safetensors, "
                          "model.safetensors.index.json, *.gguf, or a folder holding one)")
-    ap.add_argument("--gpu", default="rtx4090")
+    ap.add_argument("--gpu", default="rtx4090", metavar="ID|PATH",
+                    help="a GPU preset id, or a GPU preset file (JSON, as presets/gpus/ or vramgui-cli --gpu-file "
+                         "read) for this session")
     ap.add_argument("--gpus", type=int, default=1)
     ap.add_argument("--pipeline", type=int, default=1, help="pipeline-parallel stages the cards form")
     ap.add_argument("--weights", default="fp16", choices=list(WEIGHT_FORMATS))
@@ -67,12 +69,21 @@ def model_file_arg(args: argparse.Namespace) -> Path | None:
     return path if path.exists() or path.suffix.lower() in (".json", ".gguf", ".safetensors") else None
 
 
+def gpu_file_arg(args: argparse.Namespace) -> Path | None:
+    """The preset file ``--gpu`` names, where it names one rather than a preset id."""
+    if args.gpu in app_catalog().gpus:
+        return None
+    path = Path(args.gpu)
+    return path if path.is_file() or path.suffix.lower() == ".json" else None
+
+
 def initial_scenario(args: argparse.Namespace) -> Scenario:
-    """The scenario the command line asks for (with ``--model PATH``, the default model: the
-    window then imports the file, see :func:`main`)."""
+    """The scenario the command line asks for (with ``--model PATH`` or ``--gpu PATH``, the default
+    model or card: the window then takes the file's, see :func:`main`)."""
     cat = app_catalog()
     model = cat.model("llama2-7b" if model_file_arg(args) else args.model)
-    return Scenario(model=model, gpu=cat.gpu(args.gpu), n_gpus=args.gpus, pipeline=args.pipeline,
+    gpu = cat.gpu("rtx4090" if gpu_file_arg(args) else args.gpu)
+    return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, pipeline=args.pipeline,
                     weights=args.weights,
                     kv_dtype=args.kv_dtype, engine=args.engine, attention=args.attention,
                     prompt_tokens=args.prompt, output_tokens=args.output, batch=args.batch)
@@ -219,12 +230,18 @@ def main(argv: list[str] | None = None) -> int:
     from .theme import apply_theme
     apply_theme(app, args.theme or (session.load_theme() if interactive else "light"))
     try:
+        from ..core.catalog import read_preset
         from ..core.model_files import model_from_path
-        model_file = model_file_arg(args)
+        from ..core.presets import GPU
+        model_file, gpu_file = model_file_arg(args), gpu_file_arg(args)
         imported = model_from_path(model_file) if model_file else None   # (a bad file: an error line, no window)
+        card = read_preset(gpu_file, GPU) if gpu_file else None
         win = make_window(initial_scenario(args))
         if imported is not None:
             win.use_imported(imported, model_file)
+        if card is not None:                # (for this session: File → Add a custom GPU… saves one)
+            win.state.add_gpu(card)
+            win.state.set_gpu(card.id)
         win.state.set_mode(args.mode)
         if args.measured and not win.load_measured(Path(args.measured)):
             return 2
