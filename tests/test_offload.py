@@ -69,6 +69,21 @@ def test_small_model_fits_on_gpu():
     assert p.level == "gpu" and p.gpu_layers == 32 and p.output_on_gpu
 
 
+def test_a_tied_output_layer_is_a_copy_on_the_card():
+    """llama.cpp keeps the token table in RAM and gives the output layer's card a copy of it where the
+    two are tied (Gemma 3, Llama 3.2 1B / 3B): the plan counted no output layer at all for them, so a
+    model that fit said 1.08 GiB less on the card than the memory estimate and the fit table (Gemma 3
+    27B Q4_K_M: 262,208 x 5,376 rows at Q6_K, the mix's output type).  Every layer on the card: the
+    plan's card holds what the estimate says, and the RAM the table alone."""
+    from vramgui.core import estimate_memory
+    s = scenario("gemma3-27b", prompt_tokens=4096, output_tokens=0, attention=None)
+    plan = plan_offload(s, ram_gb=64)
+    assert plan.level == "gpu" and plan.output_on_gpu
+    assert plan.devices[0].used_bytes == pytest.approx(float(estimate_memory(s).total), rel=1e-12)
+    table = 262_208 * 5_376 * 6.5625 / 8
+    assert plan.devices[-1].used_bytes == pytest.approx(table, rel=1e-12)          # the table, once, in RAM
+
+
 def test_mixtral_experts_on_cpu():
     p = plan_offload(scenario("mixtral-8x7b"), ram_gb=64, experts_on_cpu=True)
     # 32 layers × 8 experts × 3 · 4096 · 14336 weights: gate and up Q4_K, down half Q6_K

@@ -54,7 +54,7 @@ from .speed import (
     weights_read_terms,
 )
 from .units import GB
-from .weights import weight_bytes
+from .weights import output_layer_bytes, weight_bytes
 
 # Formats the machine view compares (16-bit, 8-bit, 4-bit families of both worlds).
 MACHINE_FORMATS = ("bf16", "fp8", "int8", "mxfp4", "awq-int4", "nf4", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m",
@@ -123,7 +123,8 @@ class _Group:
     speed: object                   # SpeedTerms
     layers: np.ndarray              # (M, 1)
     layer_bytes: np.ndarray         # linear + norms/biases per layer, whole model / L
-    lm_head: np.ndarray
+    lm_head: np.ndarray             # the output layer's bytes (a tied table's rows: llama.cpp copies them)
+    tied: np.ndarray                # (M, 1): the output layer is the embedding table (no copy of it in RAM)
     embedding: np.ndarray
     read_layer: np.ndarray          # active weights read per layer (without the output layer)
     bits: list[list[tuple[float, float] | None]]   # format_bits of each model x format
@@ -185,13 +186,16 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             return np.array(values, dtype=np.float64).reshape(shape)
 
         layers = arr([a.num_layers for a in archs], (len(models), 1))
+        heads = arr([output_layer_bytes(archs[i], wbs[i * len(wfs) + j]) for i in range(len(archs))
+                     for j in range(len(wfs))])
         groups.append(_Group(
             engine=eng, columns=cols, formats=fmts, probe=base[0], mem=mem, mem1=mem1, speed=speed, layers=layers,
             layer_bytes=arr([w.linear + w.other for w in wbs]) / layers,
-            lm_head=arr([w.lm_head for w in wbs]), embedding=arr([w.embedding for w in wbs]),
+            lm_head=heads, tied=np.array([[a.tie_embeddings] for a in archs]),
+            embedding=arr([w.embedding for w in wbs]),
             # the active weights one token reads (k routed experts), less the output layer, per layer
             # (used by llama.cpp's layer split only, where a card-by-card read is the whole model)
-            read_layer=(read[..., 0] + read[..., 1] * read[..., 3] - arr([w.lm_head for w in wbs])) / layers,
+            read_layer=(read[..., 0] + read[..., 1] * read[..., 3] - heads) / layers,
             bits=[[_bits(a, wf, wbs[i * len(wfs) + j]) for j, wf in enumerate(wfs)] for i, a in enumerate(archs)],
         ))
     _GROUPS[key] = ((*models, gpu), groups)
@@ -238,7 +242,7 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     n_gpu = np.where(output_on_gpu, L, np.minimum(m.n_gpus * per_card, L))
     n_cpu = L - n_gpu
     ram_used = (np.where(prof.embedding_on_host | (n_gpu == 0), g.embedding, 0.0)
-                + n_cpu * (g.layer_bytes + kv_layer) + np.where(output_on_gpu, 0.0, g.lm_head)
+                + n_cpu * (g.layer_bytes + kv_layer) + np.where(output_on_gpu | g.tied, 0.0, g.lm_head)
                 + np.where(n_cpu > 0, act, 0.0))
     ram_budget = m.ram_gb * GB
     ram_bw = DEFAULT_RAM_BANDWIDTH_GB_S

@@ -17,7 +17,7 @@ import numpy as np
 from .architecture import Architecture
 from .engines import FP8_SCALED_BYTES, EngineProfile, batch_defaults
 from .scenario import Scenario, memo_terms
-from .weights import WeightBytes, weight_bytes
+from .weights import WeightBytes, output_layer_bytes, weight_bytes
 
 ArrayLike = float | int | np.ndarray
 
@@ -82,7 +82,7 @@ def weights_per_card(s: Scenario, wb: WeightBytes | None = None) -> float:
     vision = wb.vision if p.loads_vision else 0.0
     lm_head = wb.lm_head
     if a.tie_embeddings and p.embedding_on_host:   # the tied table is duplicated as the output layer on the GPU
-        lm_head = wb.embedding - wb.per_layer_table
+        lm_head = output_layer_bytes(a, wb)
     rope = rope_table_bytes(s)
     if p.parallel == "tensor" and s.stages == 1:
         return (wb.linear + embedding + lm_head + vision) / n + wb.other + rope

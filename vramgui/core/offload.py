@@ -24,7 +24,7 @@ from .presets import GPU
 from .scenario import Scenario
 from .speed import bandwidth_efficiency, engine_time, fixed_step_s, host_floor_s, speed_key
 from .units import GB
-from .weights import active_weight_bytes, expert_bits, weight_bytes
+from .weights import active_weight_bytes, expert_bits, output_layer_bytes, weight_bytes
 
 #: Default system-RAM bandwidth [GB/s]: dual-channel DDR5-4800, 4800 MT/s × 8 bytes × 2
 #: channels = 76.8 GB/s peak (JEDEC DDR5 data rate; a hand calculation).
@@ -124,7 +124,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         expert_total = n_moe * a.moe.num_experts * one_expert * expert_bits(a, one.weight_format) / 8
         expert_layer = expert_total / L
     gpu_layer = layer_w - expert_layer + kv_layer
-    head = wb.lm_head
+    head = output_layer_bytes(a, wb, p)   # (a tied table's rows: llama.cpp copies them to the output layer's card)
     embed_gpu = 0.0 if one.profile.embedding_on_host else wb.embedding
     fixed = float(m.overhead + m.activations) + embed_gpu
     budgets = [gpu_budget(one, g) for g in gpus]
@@ -154,7 +154,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         used = (fixed_each if k or output_on_gpu else 0.0) + k * gpu_layer + (head if output_on_gpu and last else 0.0)
         devices.append(Device(g.name, used, b, k))
     ram_used = (wb.embedding if one.profile.embedding_on_host or n_gpu == 0 else 0.0) \
-        + n_cpu * (layer_w + kv_layer) + (0.0 if output_on_gpu else head) + expert_layer * n_gpu \
+        + n_cpu * (layer_w + kv_layer) + (0.0 if output_on_gpu or a.tie_embeddings else head) \
+        + expert_layer * n_gpu \
         + (float(m.activations) if n_cpu else 0.0)
     ram_budget = ram_gb * GB
     if all(g.unified_memory for g in gpus):   # one pool: the CPU gets what the GPU may not wire

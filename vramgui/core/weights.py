@@ -140,6 +140,16 @@ def vision_bits(fmt: WeightFormat) -> float:
     return 32.0 if fmt.linear_bits >= 32 else 16.0
 
 
+def output_layer_bytes(a: Architecture, wb: WeightBytes, p: ParamGroups | None = None) -> float:
+    """Bytes of the output layer: the model's own LM head, or where the embedding is tied to it,
+    the table's token rows (which the output layer multiplies by, and which llama.cpp, keeping
+    the table in system RAM, copies to the card holding the output layer)."""
+    if not a.tie_embeddings:
+        return wb.lm_head
+    p = p or count_params(a)
+    return wb.embedding * p.tied_output / p.embedding if p.embedding else 0.0
+
+
 @lru_cache(maxsize=8192)     # (the machine view: two per model and format)
 def active_weight_bytes(a: Architecture, fmt: WeightFormat, experts_touched: float | None = None) -> float:
     """Bytes of weights read for one decode step when ``experts_touched`` experts per MoE
@@ -149,7 +159,7 @@ def active_weight_bytes(a: Architecture, fmt: WeightFormat, experts_touched: flo
     fifth of the 4B's bytes)."""
     p = count_params(a)
     w = weight_bytes(a, fmt, p)
-    read = w.total - w.embedding + (w.embedding * p.tied_output / p.embedding if p.tied_output else 0.0)
+    read = w.total - w.embedding + (output_layer_bytes(a, w, p) if a.tie_embeddings else 0.0)
     if a.moe is None or p.experts == 0:
         return read
     n_moe = a.moe_layers
