@@ -132,8 +132,8 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
                  source="llama.cpp's gpt-oss GGUFs (ggml-org/gpt-oss-20b-GGUF, -120b-GGUF): the routed experts "
                         "stay MXFP4 as released (4.25 bits: ggml's MXFP4 block, 32 E2M1 values and one E8M0 "
                         "scale in 17 bytes), every other matrix, the embedding and the output layer Q8_0, norms, "
-                        "biases and sinks F32; the files' sizes that llama-bench prints, 11.27 and 59.02 GiB "
-                        "(ggml-org/llama.cpp benches/dgx-spark.md), are this layout's 11.26 and 58.99; on a dense "
+                        "biases and sinks F32: the files' sizes that llama-bench prints, 11.27 and 59.02 GiB "
+                        "(ggml-org/llama.cpp benches/dgx-spark.md), are this layout's to the hundredth; on a dense "
                         "model this is plain Q8_0"),
     WeightFormat(id="q8_0", name="GGUF Q8_0", **{**_mix("q8_0", "q8_0", "q8_0", out="q8_0")}, source=_LLAMA_CPP),
     WeightFormat(id="q6_k", name="GGUF Q6_K", **_mix("q6_k", "q6_k", "q6_k"), source=_LLAMA_CPP),
