@@ -40,7 +40,9 @@ GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h
             "arc-a770": "arc-a770-16gb", "rx7800xt": "rx7800xt", "rx9070xt": "rx9070xt", "l4": "l4",
             "a40": "a40", "m1-max-32c-64gb": "m1-max-64gb", "rtx3070": "rtx3070", "rtx3080-10gb": "rtx3080-10gb",
             "rtx4000-ada": "rtx4000-ada", "rtx4080": "rtx4080", "rtx5000-ada": "rtx5000-ada", "rtx4070ti": "rtx4070ti",
-            "dgx-spark": "dgx-spark"}
+            "dgx-spark": "dgx-spark", "m1-ultra-128gb": "m1-ultra-128gb", "m2-pro-32gb": "m2-pro-32gb",
+            "m2-max-96gb": "m2-max-96gb", "m3-ultra-96gb": "m3-ultra-96gb", "m3-ultra-512gb": "m3-ultra-512gb",
+            "m4-pro-48gb": "m4-pro-48gb", "m4-max-128gb": "m4-max-128gb"}
 
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
