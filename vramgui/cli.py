@@ -590,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--ram", type=float, default=0.0, metavar="GB", help="system RAM for partial offload")
         p.add_argument("--engine", default="llamacpp", choices=list(ENGINES),
                        help="engine for non-GGUF formats (GGUF formats use llama.cpp, or llamacpp-2023 if "
-                            "named here)")
+                            "named here; on an Apple chip only hf's 16-bit formats, or generic's, run beside GGUF)")
         p.add_argument("--context", type=int, default=4096, metavar="N", help="target context (default 4096)")
         p.add_argument("--batch", type=int, default=1, metavar="N")
         p.add_argument("--json", action="store_true")

@@ -804,6 +804,10 @@ Source: {source}</source>
         <source>{n} model × format combinations run on {cards} × {card} with {ram} GB of RAM at {context} tokens. No quality is scored: bits per weight are shown as they are; a ✓ marks a format with a published perplexity (hover it).</source>
         <translation>在 {cards} × {card}、{ram} GB 内存、{context} 个 token 的上下文下，有 {n} 种模型 × 格式组合可以运行。这里不评估模型质量：每权重位数按原样列出；带 ✓ 的格式附有已发表的困惑度（鼠标悬停查看）。</translation>
     </message>
+    <message>
+        <source>On an Apple chip: llama.cpp&apos;s GGUF formats, and with HF transformers its 16-bit ones (vLLM and SGLang do not run on its GPU).</source>
+        <translation>在 Apple 芯片上：列出 llama.cpp 的 GGUF 格式，以及使用 HF transformers 时的 16 位格式（vLLM 和 SGLang 不在其 GPU 上运行）。</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>

@@ -935,6 +935,24 @@ def test_machine_tab_lists_and_opens(qtbot, win):
     assert win.tabs.currentIndex() == 0
 
 
+def test_machine_tab_on_a_mac_lists_what_runs_on_its_gpu(qtbot, win):
+    """An Apple card lists llama.cpp's GGUF formats (and with the HF engine its 16-bit ones), and says so:
+    vLLM's macOS build runs on the CPU, so its formats (AWQ, FP8, bitsandbytes) are not offered."""
+    mt = win.machine_tab
+    win.tabs.setCurrentIndex(1)
+    mt.engine.setCurrentIndex(mt.engine.findData("vllm"))
+    mt.gpu.setCurrentIndex(mt.gpu.findData("m4-max-128gb"))
+    mt.filter.setText("Llama 3.1 8B")
+    qtbot.waitUntil(lambda: "Apple" in mt.summary.text() and mt.row_count() > 0, timeout=5000)
+    formats = {mt.proxy.index(r, 1).data() for r in range(mt.row_count())}
+    assert formats == {"q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m", "q2_k"}
+    assert "vLLM and SGLang do not run on its GPU" in mt.summary.text()
+    mt.engine.setCurrentIndex(mt.engine.findData("hf"))
+    qtbot.waitUntil(lambda: any(mt.proxy.index(r, 1).data() == "bf16" for r in range(mt.row_count())), timeout=5000)
+    mt.gpu.setCurrentIndex(mt.gpu.findData("rtx4090"))
+    qtbot.waitUntil(lambda: "Apple chip" not in mt.summary.text(), timeout=5000)
+
+
 def test_machine_tab_follows_each_edit_and_shows_published_quality(qtbot, win):
     # No Update click: editing the machine recomputes the table (a burst coalesced into one update).
     mt = win.machine_tab

@@ -100,6 +100,18 @@ class Option:
         return count_params(self.model.architecture).total
 
 
+def runs_on(engine: str, fmt: str, gpu: GPU) -> bool:
+    """Whether the machine runs ``fmt`` on its card: everywhere, but on an Apple chip only what
+    runs on its GPU there: llama.cpp's GGUF formats (Metal), HF transformers' 16-bit ones (PyTorch's
+    MPS device) and, in the generic theory profile, any.  vLLM runs on a Mac's CPU only ("the CPU
+    implementation for macOS supports FP32 and FP16 datatypes", docs.vllm.ai, installation, CPU,
+    Apple silicon; GPU inference there is the community vllm-metal plugin on MLX, not this profile)
+    and SGLang not at all."""
+    if gpu.vendor.strip().lower() != "apple" or fmt in GGUF:
+        return True
+    return engine == "generic" or (engine == "hf" and WEIGHT_FORMATS[fmt].kernel == "fp16")
+
+
 def _engine_for(engine: str, fmt: str) -> str:
     """GGUF formats run on llama.cpp (the machine's llama.cpp profile, if it names one), the
     others on the machine's engine (or vLLM)."""
@@ -287,8 +299,8 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
 
 
 def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS) -> list[Option]:
-    """Every model × format on the machine, models outer, formats inner."""
-    formats = tuple(formats)
+    """Every model × format that runs on the machine (:func:`runs_on`), models outer, formats inner."""
+    formats = tuple(f for f in formats if runs_on(m.engine, f, m.gpu))
     if not models:
         return []
     cells: list[list] = [[None] * len(formats) for _ in models]
@@ -335,6 +347,8 @@ def _bits(a, f, w=None) -> tuple[float, float] | None:
 def evaluate(m: Machine, model: ModelPreset, fmt: str) -> Option:
     """One model in one format on the machine."""
     options = machine_grid(m, [model], (fmt,))
+    if not options and not runs_on(m.engine, fmt, m.gpu):
+        raise ValueError(f"{fmt} does not run on {m.gpu.name} with the {m.engine} engine")
     if not options:
         raise ValueError(f"{fmt} stores routed experts apart; {model.name} has none (it would be 16-bit)")
     return options[0]
@@ -387,4 +401,4 @@ def best_format(m: Machine, model: ModelPreset, formats=tuple(WEIGHT_FORMATS)) -
 
 
 __all__ = ["MACHINE_FORMATS", "GGUF", "MAX_TOKENS", "SORT_KEYS", "Machine", "Option", "machine_grid", "machine_table",
-           "evaluate", "sort_options", "best_format"]
+           "evaluate", "sort_options", "best_format", "runs_on"]

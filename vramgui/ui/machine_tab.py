@@ -190,7 +190,9 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.summary.setText(self.tr("{n} model × format combinations run on {cards} × {card} with {ram} GB of RAM "
                                      "at {context} tokens. No quality is scored: bits per weight are shown as they "
                                      "are; a ✓ marks a format with a published perplexity (hover it).").format(
-            n=integer(len(rows)), cards=m.n_gpus, card=m.gpu.name, ram=num(m.ram_gb), context=integer(m.context)))
+            n=integer(len(rows)), cards=m.n_gpus, card=m.gpu.name, ram=num(m.ram_gb), context=integer(m.context))
+            + (" " + self.tr("On an Apple chip: llama.cpp's GGUF formats, and with HF transformers its 16-bit ones "
+                             "(vLLM and SGLang do not run on its GPU).") if m.gpu.vendor == "Apple" else ""))
 
     def _open(self, index: QtCore.QModelIndex) -> None:
         src = self.proxy.mapToSource(index)
