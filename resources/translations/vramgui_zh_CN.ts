@@ -1564,6 +1564,14 @@ Source: {source}</source>
         <translation>llama.cpp 的量化矩阵内核在每一步中要为每个序列付出时间，因此早在屋顶线模型进入计算瓶颈之前，单步时间就随批大小增长；vramgui 未对此建模。llama-bench 实测（Llama 3 8B Q4_0）吞吐量占本模型估算值的比例，按序列数：{runs}。</translation>
     </message>
     <message>
+        <source>{engine} does not run on this chip&apos;s GPU.</source>
+        <translation>{engine} 不能在此芯片的 GPU 上运行。</translation>
+    </message>
+    <message>
+        <source>vLLM&apos;s macOS build runs on the CPU only, and SGLang has no Apple backend: the figures time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp (GGUF formats) and HF transformers (PyTorch&apos;s MPS device) run on the GPU.</source>
+        <translation>vLLM 的 macOS 版本只在 CPU 上运行，SGLang 没有 Apple 后端：这些数字按该引擎在 NVIDIA 和 AMD 显卡上的运行来计时。在 Mac 上，llama.cpp（GGUF 格式）和 HF transformers（PyTorch 的 MPS 设备）在 GPU 上运行。</translation>
+    </message>
+    <message>
         <source>(Hover for more.)</source>
         <translation>（悬停查看详情。）</translation>
     </message>

@@ -531,6 +531,25 @@ def test_an_mla_latent_on_every_card_is_flagged(qtbot, win):
     assert not p.parallel_caution.isVisible()
 
 
+def test_an_engine_that_does_not_run_on_the_card_is_flagged_under_the_engine(qtbot, win):
+    """vLLM or SGLang on an Apple chip (vLLM's macOS build runs on the CPU only, SGLang has no Apple
+    backend): a caution under the engine; llama.cpp, HF transformers, or an NVIDIA card clear it."""
+    p = win.panel
+    drive(qtbot, win, gpus=1, batch=1, model="llama3.1-8b", gpu="m4-max-128gb", weights="fp16", engine="vllm")
+    assert p.engine_caution.isVisible()
+    assert p.engine_caution.text().startswith("vLLM does not run on this chip's GPU.")
+    assert "macOS build runs on the CPU only" in p.engine_caution.toolTip()
+    choose(qtbot, win, p.engine, "sglang")
+    assert p.engine_caution.text().startswith("SGLang does not run on this chip's GPU.")
+    for engine in ("llamacpp", "hf"):
+        choose(qtbot, win, p.engine, engine)
+        assert not p.engine_caution.isVisible(), engine
+    choose(qtbot, win, p.engine, "vllm")
+    assert p.engine_caution.isVisible()
+    choose(qtbot, win, p.gpu, "rtx4090")
+    assert not p.engine_caution.isVisible()
+
+
 def test_llamacpp_batches_are_flagged_under_the_batch(qtbot, win):
     """llama.cpp with several sequences of quantized weights: a caution under the batch size whose
     tooltip quotes the measured fractions; one sequence, or 16-bit weights, clear it."""

@@ -55,7 +55,8 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "prompt_tokens": s.prompt_tokens, "output_tokens": s.output_tokens, "batch": s.batch,
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s),
                      "node_cards": s.cards_per_node, "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
-                     "data_parallel_note": data_parallel_note(s), "batched_decode_note": batched_decode_note(s)},
+                     "data_parallel_note": data_parallel_note(s), "batched_decode_note": batched_decode_note(s),
+                     "engine_note": engine_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -105,7 +106,7 @@ def context_note(s) -> str | None:
 
 
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
-NOTE_KEYS = ("context_note", "nodes_note", "data_parallel_note", "batched_decode_note")
+NOTE_KEYS = ("context_note", "nodes_note", "data_parallel_note", "batched_decode_note", "engine_note")
 
 
 def nodes_note(s) -> str | None:
@@ -146,6 +147,16 @@ def batched_decode_note(s) -> str | None:
     return (f"llama.cpp decodes {s.batch} sequences at once slower than this estimate: its quantized matrix kernels "
             "pay for every sequence in a step, which the roofline does not model (llama-bench with Llama 3 8B Q4_0, "
             f"measured throughput as a fraction of this model's, by number of sequences: {runs})")
+
+
+def engine_note(s) -> str | None:
+    """Where the engine does not run on the card's GPU: vLLM or SGLang on an Apple chip (None elsewhere)."""
+    if s.gpu.vendor.strip().lower() != "apple" or s.engine not in ("vllm", "sglang"):
+        return None
+    why = "its macOS build runs on the CPU only" if s.engine == "vllm" else "it has no Apple backend"
+    return (f"{s.profile.name} does not run on an Apple chip's GPU ({why}): these figures time it as it runs on "
+            "NVIDIA and AMD cards; on a Mac, llama.cpp (GGUF) and HF transformers (PyTorch's MPS device) run on the "
+            "GPU")
 
 
 def largest_context_text(tokens: int | None, limit: int) -> str:

@@ -13,7 +13,7 @@ from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
 from ..core.engines import default_share
 from ..core.memory import replicates_latent
-from ..core.report import batched_decode_note
+from ..core.report import batched_decode_note, engine_note
 from ..core.scenario import MAX_STAGES
 from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED
 from ..core.units import GIB
@@ -356,6 +356,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._row(self.kv)
         self.engine = _combo(ENGINES)
         self._row(self.engine)
+        # an engine that does not run on the card's GPU (vLLM, SGLang on an Apple chip): shown only then
+        self.engine_caution = self._caution_row()
         self.attention = _combo(("", "eager", "sdpa", "flash"))
         self._row(self.attention)
 
@@ -794,6 +796,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._show_default_share(s)
         self._show_parallel_caution(s, training)
         self._show_batch_caution(s, training)
+        self._show_engine_caution(s, training)
 
     def _show_parallel_caution(self, s, training: bool) -> None:
         """Below the card count: where one tensor-parallel group spans nodes (its speeds assume the
@@ -843,6 +846,17 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                 "model it. Measured with llama-bench (Llama 3 8B Q4_0), throughput as a fraction of "
                                 "this model's, by number of sequences: {runs}.").format(runs=runs))
         self._show_caution(self.batch_caution, lines, tips)
+
+    def _show_engine_caution(self, s, training: bool) -> None:
+        """Below the engine: vLLM or SGLang on an Apple chip, which they do not run on
+        (core.report.engine_note)."""
+        lines, tips = [], []
+        if not training and engine_note(s):
+            lines.append(self.tr("{engine} does not run on this chip's GPU.").format(engine=core_name(s.profile.name)))
+            tips.append(self.tr("vLLM's macOS build runs on the CPU only, and SGLang has no Apple backend: the figures "
+                                "time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp (GGUF "
+                                "formats) and HF transformers (PyTorch's MPS device) run on the GPU."))
+        self._show_caution(self.engine_caution, lines, tips)
 
     def _caution_row(self) -> QtWidgets.QLabel:
         """A small bold line under the control above it, hidden until it has something to say."""
