@@ -107,7 +107,7 @@ def runs_on(engine: str, fmt: str, gpu: GPU) -> bool:
     implementation for macOS supports FP32 and FP16 datatypes", docs.vllm.ai, installation, CPU,
     Apple silicon; GPU inference there is the community vllm-metal plugin on MLX, not this profile)
     and SGLang not at all."""
-    if gpu.vendor.strip().lower() != "apple" or fmt in GGUF:
+    if not gpu.apple or fmt in GGUF:
         return True
     return engine == "generic" or (engine == "hf" and WEIGHT_FORMATS[fmt].kernel == "fp16")
 

@@ -96,6 +96,11 @@ class GPU(BaseModel):
         return self.node_cards or NODE_CARDS
 
     @property
+    def apple(self) -> bool:
+        """An Apple chip: its GPU runs llama.cpp (Metal) and PyTorch (MPS), not vLLM or SGLang."""
+        return self.vendor.strip().lower() == "apple"
+
+    @property
     def bandwidth_bytes_per_s(self) -> float:
         return self.memory_bandwidth_gb_s * GB
 

@@ -151,7 +151,7 @@ def batched_decode_note(s) -> str | None:
 
 def engine_note(s) -> str | None:
     """Where the engine does not run on the card's GPU: vLLM or SGLang on an Apple chip (None elsewhere)."""
-    if s.gpu.vendor.strip().lower() != "apple" or s.engine not in ("vllm", "sglang"):
+    if not s.gpu.apple or s.engine not in ("vllm", "sglang"):
         return None
     why = "its macOS build runs on the CPU only" if s.engine == "vllm" else "it has no Apple backend"
     return (f"{s.profile.name} does not run on an Apple chip's GPU ({why}): these figures time it as it runs on "

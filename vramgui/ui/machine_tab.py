@@ -192,7 +192,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                                      "are; a ✓ marks a format with a published perplexity (hover it).").format(
             n=integer(len(rows)), cards=m.n_gpus, card=m.gpu.name, ram=num(m.ram_gb), context=integer(m.context))
             + (" " + self.tr("On an Apple chip: llama.cpp's GGUF formats, and with HF transformers its 16-bit ones "
-                             "(vLLM and SGLang do not run on its GPU).") if m.gpu.vendor == "Apple" else ""))
+                             "(vLLM and SGLang do not run on its GPU).") if m.gpu.apple else ""))
 
     def _open(self, index: QtCore.QModelIndex) -> None:
         src = self.proxy.mapToSource(index)
