@@ -29,7 +29,7 @@ from .core import (
     estimate_memory,
     fit,
 )
-from .core.catalog import Catalog, read_preset
+from .core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, Catalog, names_a_file, read_preset
 from .core.errors import InputError, pydantic_message
 from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
@@ -93,14 +93,10 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                    help="your price per card-hour, for cost per million tokens (no prices are shipped)")
 
 
-def _looks_like_file(ident: str, suffixes: tuple[str, ...]) -> bool:
-    return "/" in ident or "\\" in ident or ident.lower().endswith(suffixes) or Path(ident).exists()
-
-
 def _model(args, cat: Catalog) -> ModelPreset:
     if args.model_file:
         return model_from_path(Path(args.model_file))
-    if args.model not in cat.models and _looks_like_file(args.model, (".json", ".gguf", ".safetensors")):
+    if args.model not in cat.models and names_a_file(args.model, MODEL_FILE_SUFFIXES):
         raise CliError(f"--model takes a preset id; to read the file {args.model!r}, use --model-file PATH")
     return cat.model(args.model)
 
@@ -109,7 +105,7 @@ def _gpu(args, cat: Catalog) -> GPU | None:
     if getattr(args, "gpu_file", None):
         return read_preset(Path(args.gpu_file), GPU)
     if getattr(args, "gpu", None):
-        if args.gpu not in cat.gpus and _looks_like_file(args.gpu, (".json",)):
+        if args.gpu not in cat.gpus and names_a_file(args.gpu, GPU_FILE_SUFFIXES):
             raise CliError(f"--gpu takes a preset id; to read the file {args.gpu!r}, use --gpu-file PATH")
         return cat.gpu(args.gpu)
     return None

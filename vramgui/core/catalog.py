@@ -36,6 +36,17 @@ def data_dir(name: str) -> Path:
                             f"{', '.join(str(c) for c in candidates)})")
 
 
+#: Endings of the files a model argument may name (config.json, index, safetensors, GGUF), and a card's.
+MODEL_FILE_SUFFIXES = (".json", ".gguf", ".safetensors")
+GPU_FILE_SUFFIXES = (".json",)
+
+
+def names_a_file(ident: str, suffixes: tuple[str, ...]) -> bool:
+    """Whether an argument given where a preset id goes names a file or folder instead: a path
+    separator, one of ``suffixes``, or a path that exists (the caller checks the catalog first)."""
+    return "/" in ident or "\\" in ident or ident.lower().endswith(suffixes) or Path(ident).exists()
+
+
 def read_preset(path: Path, kind: type[T]) -> T:
     """Read and validate one preset file; errors name the file and the field."""
     data = read_json(path, PresetError, max_bytes=MAX_PRESET_BYTES, what="a preset", want_object=False)

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS, Scenario, VramguiError
-from ..core.catalog import data_dir
+from ..core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, data_dir, names_a_file
 from ..core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 
 
@@ -63,18 +63,14 @@ _CATALOG = None
 
 def model_file_arg(args: argparse.Namespace) -> Path | None:
     """The file ``--model`` names, where it names a file or folder rather than a preset id."""
-    if args.model in app_catalog().models:
-        return None
-    path = Path(args.model)
-    return path if path.exists() or path.suffix.lower() in (".json", ".gguf", ".safetensors") else None
+    named = args.model not in app_catalog().models and names_a_file(args.model, MODEL_FILE_SUFFIXES)
+    return Path(args.model) if named else None
 
 
 def gpu_file_arg(args: argparse.Namespace) -> Path | None:
     """The preset file ``--gpu`` names, where it names one rather than a preset id."""
-    if args.gpu in app_catalog().gpus:
-        return None
-    path = Path(args.gpu)
-    return path if path.is_file() or path.suffix.lower() == ".json" else None
+    named = args.gpu not in app_catalog().gpus and names_a_file(args.gpu, GPU_FILE_SUFFIXES)
+    return Path(args.gpu) if named else None
 
 
 def initial_scenario(args: argparse.Namespace) -> Scenario:
