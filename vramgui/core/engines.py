@@ -401,6 +401,11 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
 
 #: The llama.cpp profiles (one engine: allocations alike, speed by build).
 LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan"})
+#: Engines with no GPU backend on Apple chips: vLLM's macOS build runs on the CPU only ("the CPU
+#: implementation for macOS supports FP32 and FP16 datatypes", docs.vllm.ai, installation, CPU, Apple
+#: silicon; GPU inference there is the community vllm-metal plugin on MLX, not this profile), SGLang not
+#: at all.  llama.cpp runs there on Metal, HF transformers on PyTorch's MPS device (16-bit weights).
+NO_APPLE_GPU = frozenset({"vllm", "sglang"})
 
 # The same engine as builds without CUDA graphs ran it (Dec 2023, the figures the speed issue
 # quotes): every allocation as above; only its speed differs (core/speed.py's tables).

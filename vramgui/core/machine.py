@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .catalog import Catalog
-from .engines import LLAMACPP
+from .engines import LLAMACPP, NO_APPLE_GPU
 from .fit import MAX_TOKENS, budget_bytes, max_prompt_tokens_from_terms
 from .formats import WEIGHT_FORMATS
 from .memory import (
@@ -102,14 +102,12 @@ class Option:
 
 def runs_on(engine: str, fmt: str, gpu: GPU) -> bool:
     """Whether the machine runs ``fmt`` on its card: everywhere, but on an Apple chip only what
-    runs on its GPU there: llama.cpp's GGUF formats (Metal), HF transformers' 16-bit ones (PyTorch's
-    MPS device) and, in the generic theory profile, any.  vLLM runs on a Mac's CPU only ("the CPU
-    implementation for macOS supports FP32 and FP16 datatypes", docs.vllm.ai, installation, CPU,
-    Apple silicon; GPU inference there is the community vllm-metal plugin on MLX, not this profile)
-    and SGLang not at all."""
-    if not gpu.apple or fmt in GGUF:
+    runs on its GPU there (:data:`~vramgui.core.engines.NO_APPLE_GPU`): llama.cpp's GGUF formats,
+    HF transformers' 16-bit ones and, in the generic theory profile, any."""
+    eng = _engine_for(engine, fmt)
+    if not gpu.apple or eng in LLAMACPP:
         return True
-    return engine == "generic" or (engine == "hf" and WEIGHT_FORMATS[fmt].kernel == "fp16")
+    return eng not in NO_APPLE_GPU and (eng != "hf" or WEIGHT_FORMATS[fmt].kernel == "fp16")
 
 
 def _engine_for(engine: str, fmt: str) -> str:

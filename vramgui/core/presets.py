@@ -97,7 +97,7 @@ class GPU(BaseModel):
 
     @property
     def apple(self) -> bool:
-        """An Apple chip: its GPU runs llama.cpp (Metal) and PyTorch (MPS), not vLLM or SGLang."""
+        """An Apple chip (which engines run on its GPU: :data:`~vramgui.core.engines.NO_APPLE_GPU`)."""
         return self.vendor.strip().lower() == "apple"
 
     @property

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import __version__
 from .architecture import layout_note
-from .engines import LLAMACPP
+from .engines import LLAMACPP, NO_APPLE_GPU
 from .fit import fit
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
@@ -151,7 +151,7 @@ def batched_decode_note(s) -> str | None:
 
 def engine_note(s) -> str | None:
     """Where the engine does not run on the card's GPU: vLLM or SGLang on an Apple chip (None elsewhere)."""
-    if not s.gpu.apple or s.engine not in ("vllm", "sglang"):
+    if not s.gpu.apple or s.engine not in NO_APPLE_GPU:
         return None
     why = "its macOS build runs on the CPU only" if s.engine == "vllm" else "it has no Apple backend"
     return (f"{s.profile.name} does not run on an Apple chip's GPU ({why}): these figures time it as it runs on "
