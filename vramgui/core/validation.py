@@ -30,7 +30,7 @@ from .scenario import Scenario
 from .speed import decode_step, prefill_time, served
 from .units import GB, GIB, MIB
 
-# gpu_ref of the corpus -> catalog id
+# gpu_ref of the corpus -> catalog id, where the two differ or were checked to agree
 GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h100-80gb-sxm": "h100-sxm",
             "h100-pcie": "h100-pcie", "rtx4090": "rtx4090", "rtx3090": "rtx3090", "rtx3090ti": "rtx3090ti",
             "rtx-a6000": "a6000", "l40s": "l40s", "rtx6000-ada": "rtx6000-ada", "t4": "t4", "v100": "v100-32gb",
@@ -159,6 +159,8 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
     if gpu is None and p["quantity"] in MEMORY_QUANTITIES and "a100-80gb" in cat.gpus:
         gpu = cat.gpus["a100-80gb"]  # memory quantities below do not depend on the card
     if gpu is None:
+        if p.get("gpu_ref") is None:
+            return None, f"the run's card ({p.get('gpu')!r}) is not one the catalog names and no memory size is given"
         return None, f"gpu_ref {p.get('gpu_ref')!r} is not in the catalog and no memory size is given"
     tp = int(extra.get("tensor_parallel_size") or p.get("tp") or 1)     # (a batch sweep names "tp")
     pp = int(extra.get("pipeline_parallel_size") or 1)
@@ -185,8 +187,8 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
 def _gpu(p: dict, cat: Catalog) -> GPU | None:
     extra = p.get("extra") or {}
     ref = p.get("gpu_ref") or next(iter(extra.get("gpu_ref_candidates") or []), None)   # the first named
-    if ref in GPU_REFS and GPU_REFS[ref] in cat.gpus:
-        gpu = cat.gpus[GPU_REFS[ref]]
+    if GPU_REFS.get(ref, ref) in cat.gpus:      # (a ref that is a catalog id maps to itself)
+        gpu = cat.gpus[GPU_REFS.get(ref, ref)]
     elif extra.get("total_gpu_memory_gib"):
         gpu = cat.gpus.get("a100-80gb") or next(iter(cat.gpus.values()))
     else:
