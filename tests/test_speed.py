@@ -526,3 +526,30 @@ def test_log_sweep_is_kept_read_only_and_spreads_integers_evenly_on_a_log_scale(
     assert log_sweep(1, 1024, 160) is b          # kept
     with pytest.raises(ValueError):
         b[0] = 2                                 # shared: nobody may change it
+
+
+def test_llamacpp_2023_prompt_gemms_accumulate_in_fp16(cat, scenario):
+    from vramgui.core.speed import compute_efficiency, fp16_accumulate_ratio, speed_key
+    # llama.cpp builds before MMQ ran on the tensor cores multiply a prompt's weights (16-bit or dequantized) with
+    # cuBLAS in fp16 with fp16 accumulation.  GeForce presets give the fp32-accumulate rate, half of it: the
+    # fp16-accumulate rate is half the int8 one (RTX 3090: 284 / 2 = 142 against the preset's 71.2; RTX 4090:
+    # 660.6 / 2 = 330.3 against 165.2); workstation and data-centre cards already give it (A6000 309.7 / 2 =
+    # 154.85 against 154.8, A100 624 / 2 = 312); no int8 figure (V100) or not NVIDIA: 1
+    assert fp16_accumulate_ratio(cat.gpu("rtx3090")) == pytest.approx(142 / 71.2)
+    assert fp16_accumulate_ratio(cat.gpu("rtx4090")) == pytest.approx(330.3 / 165.2)
+    assert fp16_accumulate_ratio(cat.gpu("a6000")) == pytest.approx(1.0, abs=1e-3)
+    assert fp16_accumulate_ratio(cat.gpu("a100-80gb")) == 1.0
+    assert fp16_accumulate_ratio(cat.gpu("titan-rtx")) == 1.0
+    assert fp16_accumulate_ratio(cat.gpu("v100-32gb")) == 1.0
+    assert fp16_accumulate_ratio(cat.gpu("b300")) == 1.0          # (its int8 rate was cut: 150 TOPS)
+    assert fp16_accumulate_ratio(cat.gpu("m2-ultra-192gb")) == 1.0
+    old = scenario("llama3-8b", "rtx3090", weights="fp16", engine="llamacpp-2023", attention="eager", prompt_tokens=512)
+    eff = lambda s: compute_efficiency(speed_key(s.profile, s.gpu), s.weight_format, s.gpu)  # noqa: E731
+    assert eff(old) == pytest.approx(0.40 * 142 / 71.2)
+    assert eff(old.with_(engine="llamacpp")) == 0.40      # (current builds: bf16 / f16 through cuBLAS at fp32 rate)
+    # measured, llama-bench pp512, builds 2795-2843 (May 2024; XiongjieDai's notebooks, measured corpus): Llama 3 8B
+    # F16 on an RTX 3090 4,444.65 and an RTX 4090 9,382; Q4_K_M on an RTX 3080 Ti 3,690 tokens/s.  Within 25 %
+    # (at the fp32-accumulate rate -58 %, -54 % and -51 %)
+    for gpu, fmt, measured in (("rtx3090", "fp16", 4444.65), ("rtx4090", "fp16", 9382), ("rtx3080ti", "q4_k_m", 3690)):
+        s = old.with_(gpu=cat.gpu(gpu), weights=fmt)
+        assert 512 / float(prefill_time(s, 512, 1)) == pytest.approx(measured, rel=0.25)

@@ -28,6 +28,7 @@ from .presets import GPU
 from .scenario import Scenario
 from .speed import (
     ENGINE_FIELDS,
+    FP16_ACCUMULATE_KEYS,
     INT8_RATE_EFFICIENCY,
     LOW_BIT_KERNELS,
     attention_peak,
@@ -230,7 +231,7 @@ def _card_speed_terms(s: Scenario, gpus: list[GPU]):
     if len(set(keys)) > 1:
         rows = {k: engine_terms(k, s) for k in set(keys)}
         terms = replace(terms, **{f: np.array([rows[k][f] for k in keys]) for f in ENGINE_FIELDS})
-    if any(k in INT8_RATE_EFFICIENCY for k in keys):    # its compute efficiency depends on the card
+    if any(k in INT8_RATE_EFFICIENCY or k in FP16_ACCUMULATE_KEYS for k in keys):   # efficiency depends on the card
         terms = replace(terms, flops_efficiency=np.array([compute_efficiency(k, s.weight_format, g)
                                                           for k, g in zip(keys, gpus, strict=True)]))
     if s.weight_format.kernel in LOW_BIT_KERNELS:    # its attention's share of the peak depends on the card

@@ -40,6 +40,7 @@ from .speed import (
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
     FLOPS_EFFICIENCY,
+    FP16_ACCUMULATE_KEYS,
     GDN_LAYER_S,
     GGUF_BW_CURVES,
     HOST_S_PER_LAYER,
@@ -465,8 +466,9 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                       if np.isfinite(peak)
                       else "unknown: the preset has no FLOP/s figure", _gpu_source(gpu, "compute")),
            Assumption("Compute efficiency η_flops", f"{float(t.flops_efficiency):.2f} ({p.name})",
-                      SOURCES["INT8_RATE_EFFICIENCY"] if float(t.flops_efficiency) != FLOPS_EFFICIENCY.get(key, 0.5)
-                      else SOURCES["FLOPS_EFFICIENCY"])]
+                      SOURCES["FLOPS_EFFICIENCY"] if float(t.flops_efficiency) == FLOPS_EFFICIENCY.get(key, 0.5)
+                      else SOURCES["FP16_ACCUMULATE_KEYS"] if key in FP16_ACCUMULATE_KEYS
+                      else SOURCES["INT8_RATE_EFFICIENCY"])]
     a = s.model.architecture
     step, moe = STEP_OVERHEAD_S.get(key, 0.0), MOE_LAYER_S.get(key, 0.0) * a.moe_layers
     layers = LAYER_S.get(key, 0.0) * a.num_layers

@@ -80,6 +80,12 @@ FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40,
 #: fp16 figure (:func:`compute_efficiency`).
 INT8_RATE_EFFICIENCY = {"llamacpp": 0.20, "llamacpp-vulkan": 0.20}
 
+#: Rows whose prompt GEMMs accumulate in fp16: llama.cpp's CUDA builds before its MMQ kernels ran on the
+#: tensor cores (2023 to mid-2024) dequantize a prompt's weights to fp16 and multiply them with cuBLAS in
+#: fp16 with fp16 accumulation (16-bit weights too).  GeForce presets give the rate with fp32 accumulation,
+#: half of that one (:func:`fp16_accumulate_ratio`).
+FP16_ACCUMULATE_KEYS = frozenset({"llamacpp-2023"})
+
 #: Fixed cost of a decode step (scheduling, sampling, launch of a captured graph) [s].
 STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
 
@@ -215,6 +221,16 @@ SOURCES = {
                             "issues/28196; -19 %, was -59 % at 40 % of fp16); the Vulkan build on an RTX 3090 "
                             "Llama 3.1 8B Q4_0 at 4,753 (-22 %, was -61 %) and on an RTX 5090 gpt-oss-20b at "
                             "10,027 (-4 %, was -51 %) (measured corpus)",
+    "FP16_ACCUMULATE_KEYS": "llama.cpp's CUDA code before MMQ on tensor cores: ggml_cuda_op_mul_mat_cublas "
+                            "converts the weights (16-bit or dequantized) and the activations to fp16 and calls "
+                            "cublasGemmEx with CUBLAS_COMPUTE_16F on Volta and newer for batches over 32 "
+                            "(MMQ_MAX_BATCH_SIZE; github.com/ggerganov/llama.cpp/blob/005de593ad4aa2c8db115cbb41a37bd"
+                            "a2fb20b77/ggml-cuda.cu). GeForce rates with fp16 accumulation are twice those with "
+                            "fp32 (NVIDIA's GA102 whitepaper, Appendix A: RTX 3090 142 and 71 TFLOP/s dense; "
+                            "int8 284). Measured (corpus, XiongjieDai's May 2024 builds): GeForce prefill read "
+                            "-44 % (quantized) and -54 % (F16) at the fp32-accumulate rate, +10 % and -12 % at "
+                            "this one; workstation and data-centre cards are unchanged (+42 % and +60 %: "
+                            "power-limited Ada boards and H100s these kernels did not fill)",
     "STEP_OVERHEAD_S": "assumption: round figures for scheduling, sampling and graph launch (vLLM "
                        "0.5 ms; llama.cpp without CUDA graphs 0.2 ms per step; with them its layers' cost "
                        "holds it)",
@@ -324,12 +340,26 @@ def compute_efficiency(key: str, fmt: WeightFormat | None = None, gpu: GPU | Non
     """Share of the card's peak (for the format's math) that prefill GEMMs sustain with this
     engine (:func:`speed_key`): :data:`FLOPS_EFFICIENCY`, or for llama.cpp's quantized matmuls
     on an NVIDIA card :data:`INT8_RATE_EFFICIENCY` of its int8 peak, as a share of the fp16 one."""
+    if key in FP16_ACCUMULATE_KEYS and gpu is not None:
+        return FLOPS_EFFICIENCY.get(key, 0.5) * fp16_accumulate_ratio(gpu)
     quantized = fmt is not None and (fmt.expert_bits or fmt.linear_bits) < 16   # (ggml types, MXFP4 experts)
     if key in INT8_RATE_EFFICIENCY and quantized and gpu is not None and gpu.vendor.strip().lower() == "nvidia":
         f16, i8 = gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops, gpu.int8_tensor_tops
         if f16 and i8:
             return INT8_RATE_EFFICIENCY[key] * i8 / f16
     return FLOPS_EFFICIENCY.get(key, 0.5)
+
+
+def fp16_accumulate_ratio(gpu: GPU) -> float:
+    """An NVIDIA card's fp16 tensor rate with fp16 accumulation over its preset's fp16 figure.  On
+    every tensor-core generation since Turing the fp16-accumulate rate is half the int8 one; GeForce
+    cards run fp32 accumulation at half that, the figure their presets give (int8 four times it), so
+    2; Titan RTX, workstation and data-centre cards run both at one rate (int8 twice it), so 1.  1
+    where the card has no int8 figure (Volta, Pascal) or is not NVIDIA's."""
+    if gpu.vendor.strip().lower() != "nvidia":
+        return 1.0
+    f16, i8 = gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops, gpu.int8_tensor_tops
+    return max(1.0, i8 / 2 / f16) if f16 and i8 else 1.0
 
 
 @dataclass(frozen=True)
