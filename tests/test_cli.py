@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from vramgui.cli import main
+from vramgui.core import WEIGHT_FORMATS
 from vramgui.core.units import GIB
 
 
@@ -164,6 +165,20 @@ def test_an_engine_that_does_not_run_on_the_card_is_noted(capsys):
     for engine, gpu in (("llamacpp", "m4-max-128gb"), ("hf", "m4-max-128gb"), ("vllm", "rtx4090")):
         rc, out, _ = run(capsys, "estimate", "--model", "llama3.1-8b", "--gpu", gpu, "--engine", engine, "--json")
         assert json.loads(out)["scenario"]["engine_note"] is None, (engine, gpu)
+    # HF transformers on the chip: FP8 (no float8 dtypes on PyTorch's MPS device) and AWQ (AutoAWQ's kernels are
+    # NVIDIA and AMD only) do not run there; GPTQ is not claimed either way
+    for weights, why in (("fp8", "PyTorch's MPS device has no float8 dtypes"),
+                         ("awq-int4", "AutoAWQ's kernels are built for NVIDIA and AMD cards only")):
+        rc, out, _ = run(capsys, "estimate", "--model", "llama3.1-8b", "--gpu", "m4-max-128gb", "--engine", "hf",
+                         "--weights", weights, "--json")
+        note = json.loads(out)["scenario"]["engine_note"]
+        assert note.startswith(f"{WEIGHT_FORMATS[weights].name} weights do not run on an Apple chip's GPU with HF "
+                               f"transformers ({why}; "), note
+        assert "github.com/" in note
+    for weights, gpu in (("gptq-int4", "m4-max-128gb"), ("fp8", "h100-sxm")):
+        rc, out, _ = run(capsys, "estimate", "--model", "llama3.1-8b", "--gpu", gpu, "--engine", "hf", "--weights",
+                         weights, "--json")
+        assert json.loads(out)["scenario"]["engine_note"] is None, (weights, gpu)
 
 
 def test_models_and_gpus_lists(capsys):

@@ -1564,6 +1564,22 @@ Source: {source}</source>
         <translation>llama.cpp 的量化矩阵内核在每一步中要为每个序列付出时间，因此早在屋顶线模型进入计算瓶颈之前，单步时间就随批大小增长；vramgui 未对此建模。llama-bench 实测（Llama 3 8B Q4_0）吞吐量占本模型估算值的比例，按序列数：{runs}。</translation>
     </message>
     <message>
+        <source>{format} weights do not run on this chip&apos;s GPU with {engine}.</source>
+        <translation>{format} 权重无法用 {engine} 在此芯片的 GPU 上运行。</translation>
+    </message>
+    <message>
+        <source>PyTorch&apos;s MPS device has no float8 dtypes.</source>
+        <translation>PyTorch 的 MPS 设备没有 float8 数据类型。</translation>
+    </message>
+    <message>
+        <source>AutoAWQ&apos;s kernels are built for NVIDIA and AMD cards only.</source>
+        <translation>AutoAWQ 的内核只为 NVIDIA 和 AMD 显卡构建。</translation>
+    </message>
+    <message>
+        <source>The figures time these weights as they run on NVIDIA and AMD cards. On a Mac, 16-bit weights with HF transformers and llama.cpp&apos;s GGUF formats run on the GPU.</source>
+        <translation>这些数字按这些权重在 NVIDIA 和 AMD 显卡上的运行来计时。在 Mac 上，HF transformers 的 16 位权重和 llama.cpp 的 GGUF 格式在 GPU 上运行。</translation>
+    </message>
+    <message>
         <source>{engine} does not run on this chip&apos;s GPU.</source>
         <translation>{engine} 不能在此芯片的 GPU 上运行。</translation>
     </message>

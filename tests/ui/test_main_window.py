@@ -533,7 +533,8 @@ def test_an_mla_latent_on_every_card_is_flagged(qtbot, win):
 
 def test_an_engine_that_does_not_run_on_the_card_is_flagged_under_the_engine(qtbot, win):
     """vLLM or SGLang on an Apple chip (vLLM's macOS build runs on the CPU only, SGLang has no Apple
-    backend): a caution under the engine; llama.cpp, HF transformers, or an NVIDIA card clear it."""
+    backend), or HF transformers there with FP8 or AWQ weights: a caution under the engine; llama.cpp,
+    HF transformers with 16-bit weights, or an NVIDIA card clear it."""
     p = win.panel
     drive(qtbot, win, gpus=1, batch=1, model="llama3.1-8b", gpu="m4-max-128gb", weights="fp16", engine="vllm")
     assert p.engine_caution.isVisible()
@@ -547,6 +548,21 @@ def test_an_engine_that_does_not_run_on_the_card_is_flagged_under_the_engine(qtb
     choose(qtbot, win, p.engine, "vllm")
     assert p.engine_caution.isVisible()
     choose(qtbot, win, p.gpu, "rtx4090")
+    assert not p.engine_caution.isVisible()
+    # HF transformers on the chip with FP8 or AWQ weights (no float8 dtypes on PyTorch's MPS device; AutoAWQ's
+    # kernels NVIDIA and AMD only): flagged too; its 16-bit weights, or the same formats on an NVIDIA card, are not
+    drive(qtbot, win, gpus=1, batch=1, model="llama3.1-8b", gpu="m4-max-128gb", weights="fp8", engine="hf")
+    assert p.engine_caution.isVisible()
+    assert p.engine_caution.text().startswith("FP8 (E4M3, per-tensor scale) weights do not run on this chip's GPU "
+                                              "with HF transformers.")
+    assert "no float8 dtypes" in p.engine_caution.toolTip() and "148420" in p.engine_caution.toolTip()
+    choose(qtbot, win, p.weights, "awq-int4")
+    assert "AutoAWQ's kernels are built for NVIDIA and AMD cards only" in p.engine_caution.toolTip()
+    for weights in ("bf16", "fp16"):
+        choose(qtbot, win, p.weights, weights)
+        assert not p.engine_caution.isVisible(), weights
+    choose(qtbot, win, p.weights, "fp8")
+    choose(qtbot, win, p.gpu, "h100-sxm")
     assert not p.engine_caution.isVisible()
 
 

@@ -407,6 +407,17 @@ LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan"})
 #: at all.  llama.cpp runs there on Metal, HF transformers on PyTorch's MPS device (16-bit weights).
 NO_APPLE_GPU = frozenset({"vllm", "sglang"})
 
+#: Weight formats HF transformers cannot run on PyTorch's MPS device (an Apple chip's GPU): (why, source).  (GPTQ
+#: and bitsandbytes are left out: their Apple support is changing and no source here says either way.)
+HF_NO_MPS = {
+    "fp8": ("PyTorch's MPS device has no float8 dtypes",
+            "github.com/pytorch/pytorch issues 132624 and 148420, open: 'Trying to convert Float8_e4m3fn to the MPS "
+            "backend but it does not have support for that dtype'"),
+    "awq-int4": ("AutoAWQ's kernels are built for NVIDIA and AMD cards only",
+                 "its maintainer in github.com/casper-hansen/AutoAWQ issue 476: 'Mac's M-series is not supported. You "
+                 "need an Nvidia or AMD GPU.'"),
+}
+
 # The same engine as builds without CUDA graphs ran it (Dec 2023, the figures the speed issue
 # quotes): every allocation as above; only its speed differs (core/speed.py's tables).
 ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(

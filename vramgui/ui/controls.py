@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
-from ..core.engines import default_share
+from ..core.engines import HF_NO_MPS, default_share
 from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note
 from ..core.scenario import MAX_STAGES
@@ -848,10 +848,18 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._show_caution(self.batch_caution, lines, tips)
 
     def _show_engine_caution(self, s, training: bool) -> None:
-        """Below the engine: vLLM or SGLang on an Apple chip, which they do not run on
-        (core.report.engine_note)."""
+        """Below the engine: vLLM or SGLang on an Apple chip, which they do not run on, or HF
+        transformers there with FP8 or AWQ weights (core.report.engine_note)."""
         lines, tips = [], []
-        if not training and engine_note(s):
+        if not training and engine_note(s) and s.weights in HF_NO_MPS:
+            lines.append(self.tr("{format} weights do not run on this chip's GPU with {engine}.").format(
+                format=core_name(s.weight_format.name), engine=core_name(s.profile.name)))
+            why = {"fp8": self.tr("PyTorch's MPS device has no float8 dtypes."),
+                   "awq-int4": self.tr("AutoAWQ's kernels are built for NVIDIA and AMD cards only.")}[s.weights]
+            tips.append(why + " " + self.tr("The figures time these weights as they run on NVIDIA and AMD cards. On a "
+                                            "Mac, 16-bit weights with HF transformers and llama.cpp's GGUF formats run "
+                                            "on the GPU.") + "\n(" + HF_NO_MPS[s.weights][1] + ")")
+        elif not training and engine_note(s):
             lines.append(self.tr("{engine} does not run on this chip's GPU.").format(engine=core_name(s.profile.name)))
             tips.append(self.tr("vLLM's macOS build runs on the CPU only, and SGLang has no Apple backend: the figures "
                                 "time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp (GGUF "
