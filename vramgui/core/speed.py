@@ -230,7 +230,9 @@ SOURCES = {
                             "int8 284). Measured (corpus, XiongjieDai's May 2024 builds): GeForce prefill read "
                             "-44 % (quantized) and -54 % (F16) at the fp32-accumulate rate, +10 % and -12 % at "
                             "this one; workstation and data-centre cards are unchanged (+42 % and +60 %: "
-                            "power-limited Ada boards and H100s these kernels did not fill)",
+                            "power-limited Ada boards and H100s these kernels did not fill). An Oct 2023 build on an "
+                            "RTX 3090 Ti (LLaMA 7B F16, pp512 4,851.38 tokens/s; github.com/ggml-org/llama.cpp/pull/"
+                            "3816, a proposal of fp32 accumulation, closed): -2 % at this rate",
     "STEP_OVERHEAD_S": "assumption: round figures for scheduling, sampling and graph launch (vLLM "
                        "0.5 ms; llama.cpp without CUDA graphs 0.2 ms per step; with them its layers' cost "
                        "holds it)",
