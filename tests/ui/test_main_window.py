@@ -562,6 +562,9 @@ def test_an_engine_that_does_not_run_on_the_card_is_flagged_under_the_engine(qtb
         choose(qtbot, win, p.weights, weights)
         assert not p.engine_caution.isVisible(), weights
     choose(qtbot, win, p.weights, "fp8")
+    choose(qtbot, win, p.engine, "vllm")                  # (vLLM's own reason, whatever the weights)
+    assert p.engine_caution.text().startswith("vLLM does not run on this chip's GPU.")
+    choose(qtbot, win, p.engine, "hf")
     choose(qtbot, win, p.gpu, "h100-sxm")
     assert not p.engine_caution.isVisible()
 

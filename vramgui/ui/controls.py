@@ -851,7 +851,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         """Below the engine: vLLM or SGLang on an Apple chip, which they do not run on, or HF
         transformers there with FP8 or AWQ weights (core.report.engine_note)."""
         lines, tips = [], []
-        if not training and engine_note(s) and s.weights in HF_NO_MPS:
+        if not training and s.engine == "hf" and engine_note(s):      # (its weights are among HF_NO_MPS)
             lines.append(self.tr("{format} weights do not run on this chip's GPU with {engine}.").format(
                 format=core_name(s.weight_format.name), engine=core_name(s.profile.name)))
             why = {"fp8": self.tr("PyTorch's MPS device has no float8 dtypes."),
