@@ -30,19 +30,10 @@ from .scenario import Scenario
 from .speed import decode_step, prefill_time, served
 from .units import GB, GIB, MIB
 
-# gpu_ref of the corpus -> catalog id, where the two differ or were checked to agree
-GPU_REFS = {"a100-80gb-pcie": "a100-80gb-pcie", "a100-80gb-sxm": "a100-80gb", "h100-80gb-sxm": "h100-sxm",
-            "h100-pcie": "h100-pcie", "rtx4090": "rtx4090", "rtx3090": "rtx3090", "rtx3090ti": "rtx3090ti",
-            "rtx-a6000": "a6000", "l40s": "l40s", "rtx6000-ada": "rtx6000-ada", "t4": "t4", "v100": "v100-32gb",
-            "h200": "h200", "mi300x": "mi300x", "rtx-pro-6000-blackwell": "rtx-pro-6000-blackwell",
-            "m3-max-40c-64gb": "m3-max-64gb", "m2-ultra-76c-192gb": "m2-ultra-192gb", "rx7900xtx": "rx7900xtx",
-            "ryzen-ai-max-395-128gb": "ryzen-ai-max-395-128gb", "rtx5090": "rtx5090", "h20": "h20",
-            "arc-a770": "arc-a770-16gb", "rx7800xt": "rx7800xt", "rx9070xt": "rx9070xt", "l4": "l4",
-            "a40": "a40", "m1-max-32c-64gb": "m1-max-64gb", "rtx3070": "rtx3070", "rtx3080-10gb": "rtx3080-10gb",
-            "rtx4000-ada": "rtx4000-ada", "rtx4080": "rtx4080", "rtx5000-ada": "rtx5000-ada", "rtx4070ti": "rtx4070ti",
-            "dgx-spark": "dgx-spark", "m1-ultra-128gb": "m1-ultra-128gb", "m2-pro-32gb": "m2-pro-32gb",
-            "m2-max-96gb": "m2-max-96gb", "m3-ultra-96gb": "m3-ultra-96gb", "m3-ultra-512gb": "m3-ultra-512gb",
-            "m4-pro-48gb": "m4-pro-48gb", "m4-max-128gb": "m4-max-128gb"}
+# gpu_ref of the corpus -> catalog id, where the two differ (a ref that is a catalog id names that card)
+GPU_REFS = {"a100-80gb-sxm": "a100-80gb", "h100-80gb-sxm": "h100-sxm", "rtx-a6000": "a6000", "v100": "v100-32gb",
+            "m3-max-40c-64gb": "m3-max-64gb", "m2-ultra-76c-192gb": "m2-ultra-192gb", "arc-a770": "arc-a770-16gb",
+            "m1-max-32c-64gb": "m1-max-64gb"}
 
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
@@ -187,8 +178,9 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
 def _gpu(p: dict, cat: Catalog) -> GPU | None:
     extra = p.get("extra") or {}
     ref = p.get("gpu_ref") or next(iter(extra.get("gpu_ref_candidates") or []), None)   # the first named
-    if GPU_REFS.get(ref, ref) in cat.gpus:      # (a ref that is a catalog id maps to itself)
-        gpu = cat.gpus[GPU_REFS.get(ref, ref)]
+    card = GPU_REFS.get(ref, ref)
+    if card in cat.gpus:
+        gpu = cat.gpus[card]
     elif extra.get("total_gpu_memory_gib"):
         gpu = cat.gpus.get("a100-80gb") or next(iter(cat.gpus.values()))
     else:
