@@ -504,6 +504,14 @@
         <translation>GGUF MXFP4 专家权重，其余 Q8_0（gpt-oss）</translation>
     </message>
     <message>
+        <source>PyTorch&apos;s MPS device has no float8 dtypes</source>
+        <translation>PyTorch 的 MPS 设备没有 float8 数据类型</translation>
+    </message>
+    <message>
+        <source>AutoAWQ&apos;s kernels are built for NVIDIA and AMD cards only</source>
+        <translation>AutoAWQ 的内核只为 NVIDIA 和 AMD 显卡构建</translation>
+    </message>
+    <message>
         <source>Data centre</source>
         <translation>数据中心</translation>
     </message>
@@ -1566,14 +1574,6 @@ Source: {source}</source>
     <message>
         <source>{format} weights do not run on this chip&apos;s GPU with {engine}.</source>
         <translation>{format} 权重无法用 {engine} 在此芯片的 GPU 上运行。</translation>
-    </message>
-    <message>
-        <source>PyTorch&apos;s MPS device has no float8 dtypes.</source>
-        <translation>PyTorch 的 MPS 设备没有 float8 数据类型。</translation>
-    </message>
-    <message>
-        <source>AutoAWQ&apos;s kernels are built for NVIDIA and AMD cards only.</source>
-        <translation>AutoAWQ 的内核只为 NVIDIA 和 AMD 显卡构建。</translation>
     </message>
     <message>
         <source>The figures time these weights as they run on NVIDIA and AMD cards. On a Mac, 16-bit weights with HF transformers and llama.cpp&apos;s GGUF formats run on the GPU.</source>

@@ -851,15 +851,15 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         """Below the engine: vLLM or SGLang on an Apple chip, which they do not run on, or HF
         transformers there with FP8 or AWQ weights (core.report.engine_note)."""
         lines, tips = [], []
-        if not training and s.engine == "hf" and engine_note(s):      # (its weights are among HF_NO_MPS)
+        noted = not training and engine_note(s) is not None
+        if noted and s.engine == "hf":      # (its weights are among HF_NO_MPS)
+            why, source = HF_NO_MPS[s.weights]
             lines.append(self.tr("{format} weights do not run on this chip's GPU with {engine}.").format(
                 format=core_name(s.weight_format.name), engine=core_name(s.profile.name)))
-            why = {"fp8": self.tr("PyTorch's MPS device has no float8 dtypes."),
-                   "awq-int4": self.tr("AutoAWQ's kernels are built for NVIDIA and AMD cards only.")}[s.weights]
-            tips.append(why + " " + self.tr("The figures time these weights as they run on NVIDIA and AMD cards. On a "
-                                            "Mac, 16-bit weights with HF transformers and llama.cpp's GGUF formats run "
-                                            "on the GPU.") + "\n(" + HF_NO_MPS[s.weights][1] + ")")
-        elif not training and engine_note(s):
+            tips.append(core_name(why) + ". " + self.tr("The figures time these weights as they run on NVIDIA and AMD "
+                                                        "cards. On a Mac, 16-bit weights with HF transformers and "
+                                                        "llama.cpp's GGUF formats run on the GPU.") + f"\n({source})")
+        elif noted:
             lines.append(self.tr("{engine} does not run on this chip's GPU.").format(engine=core_name(s.profile.name)))
             tips.append(self.tr("vLLM's macOS build runs on the CPU only, and SGLang has no Apple backend: the figures "
                                 "time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp (GGUF "

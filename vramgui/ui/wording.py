@@ -26,7 +26,10 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "bitsandbytes NF4 (double quant)"),
               QT_TRANSLATE_NOOP("Formats", "bitsandbytes 4-bit (no double quant)"),
               QT_TRANSLATE_NOOP("Formats", "MXFP4 experts (gpt-oss)"),
-              QT_TRANSLATE_NOOP("Formats", "GGUF MXFP4 experts, Q8_0 rest (gpt-oss)"))
+              QT_TRANSLATE_NOOP("Formats", "GGUF MXFP4 experts, Q8_0 rest (gpt-oss)"),
+              # why a format does not run with HF transformers on an Apple chip (core.engines.HF_NO_MPS)
+              QT_TRANSLATE_NOOP("Formats", "PyTorch's MPS device has no float8 dtypes"),
+              QT_TRANSLATE_NOOP("Formats", "AutoAWQ's kernels are built for NVIDIA and AMD cards only"))
 CATEGORIES = {"datacenter": QT_TRANSLATE_NOOP("Formats", "Data centre"),
               "workstation": QT_TRANSLATE_NOOP("Formats", "Workstation"),
               "consumer": QT_TRANSLATE_NOOP("Formats", "Consumer"), "apple": QT_TRANSLATE_NOOP("Formats", "Apple"),
