@@ -340,16 +340,21 @@ def bandwidth_efficiency(key: str, fmt: WeightFormat) -> float:
 
 def compute_efficiency(key: str, fmt: WeightFormat | None = None, gpu: GPU | None = None) -> float:
     """Share of the card's peak (for the format's math) that prefill GEMMs sustain with this
-    engine (:func:`speed_key`): :data:`FLOPS_EFFICIENCY`, or for llama.cpp's quantized matmuls
-    on an NVIDIA card :data:`INT8_RATE_EFFICIENCY` of its int8 peak, as a share of the fp16 one."""
+    engine (:func:`speed_key`): :data:`FLOPS_EFFICIENCY`; for llama.cpp's quantized matmuls on an
+    NVIDIA card :data:`INT8_RATE_EFFICIENCY` of its int8 peak, and for the rows of
+    :data:`FP16_ACCUMULATE_KEYS` the efficiency at its fp16-accumulate rate, both as a share of the
+    fp16 figure."""
     if key in FP16_ACCUMULATE_KEYS and gpu is not None:
         return FLOPS_EFFICIENCY.get(key, 0.5) * fp16_accumulate_ratio(gpu)
     quantized = fmt is not None and (fmt.expert_bits or fmt.linear_bits) < 16   # (ggml types, MXFP4 experts)
-    if key in INT8_RATE_EFFICIENCY and quantized and gpu is not None and gpu.vendor.strip().lower() == "nvidia":
-        f16, i8 = gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops, gpu.int8_tensor_tops
-        if f16 and i8:
-            return INT8_RATE_EFFICIENCY[key] * i8 / f16
-    return FLOPS_EFFICIENCY.get(key, 0.5)
+    ratio = _int8_ratio(gpu) if key in INT8_RATE_EFFICIENCY and quantized and gpu is not None else None
+    return INT8_RATE_EFFICIENCY[key] * ratio if ratio else FLOPS_EFFICIENCY.get(key, 0.5)
+
+
+def _int8_ratio(gpu: GPU) -> float | None:
+    """An NVIDIA card's int8 tensor peak over its preset's fp16 figure (None: not NVIDIA's, or a figure missing)."""
+    f16, i8 = gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops, gpu.int8_tensor_tops
+    return i8 / f16 if gpu.vendor.strip().lower() == "nvidia" and f16 and i8 else None
 
 
 def fp16_accumulate_ratio(gpu: GPU) -> float:
@@ -358,10 +363,8 @@ def fp16_accumulate_ratio(gpu: GPU) -> float:
     cards run fp32 accumulation at half that, the figure their presets give (int8 four times it), so
     2; Titan RTX, workstation and data-centre cards run both at one rate (int8 twice it), so 1.  1
     where the card has no int8 figure (Volta, Pascal) or is not NVIDIA's."""
-    if gpu.vendor.strip().lower() != "nvidia":
-        return 1.0
-    f16, i8 = gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops, gpu.int8_tensor_tops
-    return max(1.0, i8 / 2 / f16) if f16 and i8 else 1.0
+    ratio = _int8_ratio(gpu)
+    return max(1.0, ratio / 2) if ratio else 1.0
 
 
 @dataclass(frozen=True)
