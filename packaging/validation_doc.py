@@ -1,9 +1,12 @@
-"""Rewrite docs/validation.md's two tables from ``vramgui-cli validate`` (its prose is kept).
+"""Rewrite docs/validation.md's two tables and the README's summary from ``vramgui-cli validate``
+(the prose around them is kept).
 
     python packaging/validation_doc.py      # from the repository root, after changing the corpus or the model
 
-The corpus table goes in the first fenced block, the batch sweep's in the second; the batch
-sweep's InternLM-20B points (no architecture in models.json) are summed up in one line.
+The corpus table goes in the doc's first fenced block, the batch sweep's in the second; the batch
+sweep's InternLM-20B points (no architecture in models.json) are summed up in one line.  The
+README's ``text`` block that starts with the quantity table gets the corpus's two summary tables
+(by quantity and by engine), without the list of skipped points.
 """
 
 import subprocess
@@ -11,6 +14,7 @@ import sys
 from pathlib import Path
 
 DOC = Path("docs/validation.md")
+README = Path("README.md")
 
 
 def validate(corpus: str) -> list[str]:
@@ -32,6 +36,12 @@ def main() -> None:
                      "models.json)")
     out = lines[:fences[0] + 1] + corpus + lines[fences[1]:fences[2] + 1] + batch + lines[fences[3]:]
     DOC.write_text("\n".join(out), encoding="utf-8")
+    summary = corpus[next(i for i, line in enumerate(corpus) if line.startswith("quantity ")):
+                     next(i for i, line in enumerate(corpus) if line.startswith("skipped"))]
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```text\nquantity ") + len("```text\n")
+    end = text.index("```", start)
+    README.write_text(text[:start] + "\n".join(summary).rstrip() + "\n" + text[end:], encoding="utf-8")
 
 
 if __name__ == "__main__":
