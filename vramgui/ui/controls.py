@@ -356,7 +356,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._row(self.kv)
         self.engine = _combo(ENGINES)
         self._row(self.engine)
-        # an engine that does not run on the card's GPU (vLLM, SGLang on an Apple chip): shown only then
+        # an engine, or its weights, that do not run on the card's GPU (vLLM, SGLang, or HF with FP8 / AWQ on an
+        # Apple chip): shown only then
         self.engine_caution = self._caution_row()
         self.attention = _combo(("", "eager", "sdpa", "flash"))
         self._row(self.attention)
