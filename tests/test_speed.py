@@ -559,3 +559,39 @@ def test_llamacpp_2023_prompt_gemms_accumulate_in_fp16(cat, scenario):
     ti = scenario("llama2-7b", "rtx3090ti", weights="fp16", engine="llamacpp-2023", attention="eager",
                   prompt_tokens=512)
     assert 512 / float(prefill_time(ti, 512, 1)) == pytest.approx(4851.38, rel=0.10)
+
+
+def test_prefill_after_cached_tokens_by_hand(scenario):
+    # Llama 2 7B fp16 on an A100 80GB (312 TFLOP/s fp16, 2,039 GB/s), speed of light: 512 new tokens
+    # after 4,096 already in the cache.  Matmuls: 2 x (6,738,415,616 - 32,000 x 4,096 embedding) per
+    # token; attention: 4 x 32 layers x 4,096 (heads x head width) per (query, key) pair, and the 512
+    # queries see the 4,096 cached keys and on average half of their own 512: 512 x 4,352 pairs.
+    s = scenario("llama2-7b", "a100-80gb", weights="fp16", engine="vllm")
+    flops = 2 * (6_738_415_616 - 32_000 * 4096) * 512 + 4 * 32 * 4096 * 512 * (4096 + 256)
+    assert float(prefill_time(s, 512, 1, efficient=False, cached=4096)) == pytest.approx(flops / 312e12, rel=1e-3)
+    # with nothing cached the attention term is the prompt's own causal half only
+    fresh = 2 * (6_738_415_616 - 32_000 * 4096) * 512 + 4 * 32 * 4096 * 512 * 256
+    assert float(prefill_time(s, 512, 1, efficient=False)) == pytest.approx(fresh / 312e12, rel=1e-3)
+
+
+@pytest.mark.parametrize("model", ["llama2-7b", "qwen3-8b", "gemma3-12b", "qwen3-next-80b-a3b"])
+def test_one_token_after_a_cache_costs_a_decode_step(scenario, model):
+    # a 1-token "prompt" after c cached tokens is a decode step at context c: the weights read once,
+    # the cache read once, c pairs of attention (speed of light, no engine costs: the same roofline;
+    # the half pair a prompt's token has with itself is the only difference, and a recurrent state,
+    # which a decode step reads and writes and a prefill pass is not charged for)
+    s = scenario(model, "h100-sxm", weights="bf16", engine="vllm")
+    for c in (1000, 30_000):
+        assert float(prefill_time(s, 1, 1, efficient=False, cached=c)) == pytest.approx(
+            float(decode_step(s, 1, c, efficient=False)[0]), rel=0.02)
+
+
+def test_windowed_layers_attend_to_the_window_only_after_a_deep_cache(scenario):
+    # Gemma 3 12B: 40 of its 48 layers attend to the last 1,024 tokens only.  Past the window, a deeper
+    # cache adds attention work in the 8 global layers alone: 2 x 16 heads x 8 layers x (256 + 256)
+    # FLOPs per pair, 512 queries x 32,768 more keys
+    s = scenario("gemma3-12b", "h100-sxm", weights="bf16", engine="vllm")
+    t = speed_terms(s)
+    link = card_of(s)[2:]
+    deep, deeper = (float(prefill_parts(t, 512, 1, *link, cached=c).attention_flops) for c in (32_768, 65_536))
+    assert deeper - deep == pytest.approx(2 * 16 * 8 * 512 * 512 * 32_768, rel=1e-9)

@@ -638,23 +638,34 @@ def _pairs(p: ArrayLike, cap: ArrayLike) -> np.ndarray:
     return m * m / 2.0 + (p - m) * m
 
 
-def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, latency) -> StepParts:
+def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, latency,
+                  cached: ArrayLike = 0.0) -> StepParts:
     """The prefill of ``batch`` prompts of ``prompt`` tokens, in passes of the engine's chunk
     (pipeline stages work on their share of the prompts at once: one prompt takes its pass
-    through every stage)."""
+    through every stage).
+
+    ``cached``: tokens of each sequence already in the KV cache (an earlier turn of a chat, a
+    prefix the engine kept; llama-bench's ``-d``).  The new tokens attend to them as well: a
+    query at position i sees i keys, so the pairs are ``p · cached + p² / 2``; and each pass
+    reads the cached keys and values once (a 1-token prompt then costs what a decode step at
+    that context does)."""
     p = np.maximum(np.asarray(prompt, dtype=np.float64), 1.0)
+    c = np.asarray(cached, dtype=np.float64)
     b = _micro_batch(t, batch)
     tokens = p * b
     passes = np.ceil(tokens / t.chunk) if t.chunk else np.ones_like(tokens)
     touched = np.minimum(tokens, t.chunk) if t.chunk else tokens
-    causal = tokens * p / 2.0       # every query sees the keys before it (the causal half)
+    causal = tokens * (c + p / 2.0)     # every query sees the cached keys and those before it (the causal half)
     attention = (t.attention_flops + t.index_flops) * causal
     if not _zero(t.window_flops):
-        attention = attention + t.window_flops * _pairs(p, t.window) * b
+        attention = attention + t.window_flops * (_pairs(c + p, t.window) - _pairs(c, t.window)) * b
     if not _zero(t.sparse_flops):
-        attention = attention + t.sparse_flops * _pairs(p, t.sparse_tokens) * b
-    return StepParts(bytes_moved=_weights_read(t, touched) * passes, matmul_flops=t.matmul_flops * tokens,
-                     attention_flops=attention,
+        attention = attention + t.sparse_flops * (_pairs(c + p, t.sparse_tokens) - _pairs(c, t.sparse_tokens)) * b
+    read = _weights_read(t, touched) * passes
+    if np.any(c):
+        read = read + (t.kv_full * c + _capped(t.kv_windowed, c, t.window)
+                       + _capped(t.kv_sparse, c, t.sparse_tokens)) * b * passes
+    return StepParts(bytes_moved=read, matmul_flops=t.matmul_flops * tokens, attention_flops=attention,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
                      slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0))
 
@@ -698,10 +709,12 @@ def decode_from_terms(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, card:
 
 
 def prefill_from_terms(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, card: tuple,
-                       efficient: bool = True) -> np.ndarray:
-    """Time to first token [s] for ``batch`` prompts of ``prompt`` tokens, from the coefficients."""
+                       efficient: bool = True, cached: ArrayLike = 0.0) -> np.ndarray:
+    """Time to first token [s] for ``batch`` prompts of ``prompt`` tokens after ``cached``
+    tokens already in the cache (:func:`prefill_parts`), from the coefficients."""
     link, lat = (np.asarray(x, dtype=np.float64) for x in card[2:])
-    return _roofline(t, prefill_parts(t, prompt, batch, link, lat if efficient else 0.0), card, efficient)[0]
+    return _roofline(t, prefill_parts(t, prompt, batch, link, lat if efficient else 0.0, cached), card,
+                     efficient)[0]
 
 
 # --- the scenario's own card ---------------------------------------------------------------------
@@ -750,9 +763,11 @@ def decode_step(s: Scenario, batch: ArrayLike, context: ArrayLike, efficient: bo
     return decode_from_terms(speed_terms(s), batch, context, card or card_of(s), efficient)
 
 
-def prefill_time(s: Scenario, prompt: ArrayLike, batch: ArrayLike, efficient: bool = True) -> np.ndarray:
-    """Time to first token [s] for ``batch`` prompts of ``prompt`` tokens."""
-    return prefill_from_terms(speed_terms(s), prompt, batch, card_of(s), efficient)
+def prefill_time(s: Scenario, prompt: ArrayLike, batch: ArrayLike, efficient: bool = True,
+                 cached: ArrayLike = 0.0) -> np.ndarray:
+    """Time to first token [s] for ``batch`` prompts of ``prompt`` tokens, each after ``cached``
+    tokens already in the KV cache (0: a fresh prompt)."""
+    return prefill_from_terms(speed_terms(s), prompt, batch, card_of(s), efficient, cached)
 
 
 @lru_cache(maxsize=64)

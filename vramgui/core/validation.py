@@ -248,7 +248,8 @@ def _estimate(p: dict, s: Scenario) -> float | str:
     if q == "prefill_tok_s":
         if s.gpu.peak_flops(s.weight_format.kernel) is None:
             return "the card's preset has no FLOP/s figure: prefill is not estimated"
-        t = float(prefill_time(s, s.prompt_tokens, s.batch))
+        # llama-bench's "pp512 @ d32768": the prompt's tokens after that many already in the cache
+        t = float(prefill_time(s, s.prompt_tokens, s.batch, cached=float(extra.get("depth_tokens") or 0)))
         return s.prompt_tokens * s.batch / t
     if q == "avg_gen_tok_s":
         gen = 2048
