@@ -220,6 +220,25 @@ def test_attention_shows_its_own_rate_where_it_differs(scenario):
     assert "16-bit tensor rate" not in bf16["prefill"].formula
 
 
+
+def test_llamacpp_rocm_attention_shows_its_measured_rate(scenario):
+    # llama.cpp on an RX 7900 XTX (122.8 TFLOP/s fp16): its GEMMs at 0.40 of that, flash attention at 0.07
+    # (measured on a Radeon 8060S, speed.ATTENTION_EFFICIENCY).  Llama 3.1 8B, a 4,096-token prompt: 4 × 32 ×
+    # 32 × 128 × 4,096² / 2 = 4.40 TFLOP of attention, 2 × 7,504,924,672 × 4,096 = 61.48 TFLOP of matmuls
+    items = {e.key: e for e in explain_items(scenario("llama3.1-8b", "rx7900xtx", engine="llamacpp", weights="q4_k_m",
+                                                      prompt_tokens=4096))}
+    pre = items["prefill"]
+    assert "61.48 TFLOP ÷ (122.8 TFLOP/s × 0.40) + attention 4.40 TFLOP ÷ (122.8 TFLOP/s × 0.07)" in pre.substituted
+    assert "shader cores" in pre.formula and "16-bit tensor rate" not in pre.formula
+    assumed = {a.name: a for a in pre.assumptions}
+    assert assumed["Attention efficiency η_attention"].value.startswith("0.07")
+    assert "Radeon 8060S" in assumed["Attention efficiency η_attention"].source
+    # CUDA: attention at the GEMMs' share, no such row
+    cuda = {e.key: e for e in explain_items(scenario("llama3.1-8b", "rtx4090", engine="llamacpp", weights="q4_k_m",
+                                                     prompt_tokens=4096))}["prefill"]
+    assert "shader cores" not in cuda.formula
+    assert "Attention efficiency η_attention" not in {a.name for a in cuda.assumptions}
+
 def test_packed_fp8_latent_is_spelled_out(scenario):
     # DeepSeek-V3.2 on vLLM with an fp8 cache: 656 bytes a latent (512 FP8 + 4 fp32 scales + 64 bf16 RoPE values)
     s = scenario("deepseek-v3.2", "h200", engine="vllm", weights="fp8", kv_dtype="fp8", n_gpus=8, prompt_tokens=1000)

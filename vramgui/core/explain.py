@@ -37,6 +37,7 @@ from .presets import UNIFIED_GPU_SHARE_SOURCE
 from .report import batched_decode_note, data_parallel_note, engine_note, nodes_note
 from .scenario import Scenario
 from .speed import (
+    ATTENTION_EFFICIENCY,
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
     FLOPS_EFFICIENCY,
@@ -469,6 +470,9 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                       SOURCES["FLOPS_EFFICIENCY"] if float(t.flops_efficiency) == FLOPS_EFFICIENCY.get(key, 0.5)
                       else SOURCES["FP16_ACCUMULATE_KEYS"] if key in FP16_ACCUMULATE_KEYS
                       else SOURCES["INT8_RATE_EFFICIENCY"])]
+    if key in ATTENTION_EFFICIENCY:
+        out.append(Assumption("Attention efficiency η_attention", f"{float(t.attention_efficiency):.2f} ({p.name}"
+                              f"{_row_name(p, key)})", SOURCES["ATTENTION_EFFICIENCY"]))
     a = s.model.architecture
     step, moe = STEP_OVERHEAD_S.get(key, 0.0), MOE_LAYER_S.get(key, 0.0) * a.moe_layers
     layers = LAYER_S.get(key, 0.0) * a.num_layers
@@ -536,7 +540,7 @@ def _decode(s: Scenario, sp) -> Explanation:
         "Decode step = max(bytes moved ÷ (bandwidth × η_bw), FLOPs ÷ (peak × η_flops)) + per-step costs; "
         "bytes moved = active weights + the KV cache of every sequence"
         + (" + its recurrent state, read and written" if float(t.state) else "")
-        + "; FLOPs = 2 × active params × batch + attention" + _attention_rate(t),
+        + "; FLOPs = 2 × active params × batch + attention" + _attention_rate(t, s),
         f"= max({moved / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f}), {compute})"
         f"{_extras(t, allreduce)} = {_ms(step)} per token; {1 / step:,.1f} tokens/s per sequence, "
         f"{s.batch / step:,.1f} tokens/s for the batch of {s.batch}.",
@@ -569,10 +573,14 @@ def _compute(t, parts, peak: float, unit: float, name: str, slow: float = 0.0) -
             f"({peak * float(t.attention_peak) / 1e12:,.1f} TFLOP/s × {float(t.attention_efficiency):.2f})")
 
 
-def _attention_rate(t) -> str:
+def _attention_rate(t, s: Scenario) -> str:
     """Where attention's rate differs from the matmuls', why."""
-    return "" if _one_rate(t) else \
-        " (attention on the 16-bit tensor rate: it multiplies activations by the cache, not weights)"
+    why = []
+    if float(t.attention_peak) != 1.0:
+        why.append("attention on the 16-bit tensor rate: it multiplies activations by the cache, not weights")
+    if speed_key(s.profile, s.gpu) in ATTENTION_EFFICIENCY:
+        why.append("the engine's flash attention runs on the shader cores, not the matrix units: η_attention")
+    return f" ({'; '.join(why)})" if why else ""
 
 
 def _sparse_note(s: Scenario, t) -> str:
@@ -609,7 +617,7 @@ def _prefill(s: Scenario, sp) -> Explanation:
     return Explanation(
         "prefill", "Time to first token", result,
         "Time to first token = max(FLOPs ÷ (peak × η_flops), weight reads ÷ (bandwidth × η_bw)) + per-step "
-        "costs; FLOPs = 2 × active params × prompt tokens × batch + causal attention" + _attention_rate(t),
+        "costs; FLOPs = 2 × active params × prompt tokens × batch + causal attention" + _attention_rate(t, s),
         (f"= max({_compute(t, parts, peak, 1e12, 'TFLOP', slow)}, "
          f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})){_extras(t, allreduce, passes)} = {total}"
          f" for {s.batch} × {s.prompt_tokens:,} tokens{chunked}." if known else

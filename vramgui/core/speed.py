@@ -73,6 +73,11 @@ FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40,
                     "llamacpp-metal": 0.75, "llamacpp-rocm": 0.40, "llamacpp-vulkan": 0.40,
                     "llamacpp-vulkan-intel": 0.40}
 
+#: Share of the attention math's peak (:func:`attention_peak`) that prefill's attention sustains, where it
+#: differs from the GEMMs' (:data:`FLOPS_EFFICIENCY`, the default): llama.cpp's ROCm builds run flash
+#: attention on a Radeon's shader cores, not its matrix units (measured on a Radeon 8060S, RDNA 3.5).
+ATTENTION_EFFICIENCY = {"llamacpp-rocm": 0.07}
+
 #: On NVIDIA cards llama.cpp's quantized (GGUF, MXFP4) matmuls run at a rate tied to the card's int8 tensor
 #: peak, not its fp16 one: the CUDA build's MMQ kernels multiply int8 on the tensor cores, the Vulkan
 #: build's matrix cores accumulate in fp16 (half the int8 rate; GeForce presets give the fp16 rate with
@@ -293,6 +298,17 @@ SOURCES = {
               "(SGLang, 1k in / 1k out, 8-64 requests) and Qwen3-Next on 4 x H20 (vLLM, 32 requests) move 1-10 "
               "points closer with them. The prefill is added to the steps rather than hidden under their weight "
               "reads (chunked prefill in the same step): the measurements agree with the sum",
+    "ATTENTION_EFFICIENCY": "llama.cpp ROCm (b6865, Oct 2025, a Radeon 8060S of a Ryzen AI Max+ 395, flash attention "
+                            "on; lhl/strix-halo-testing, measured corpus): 512-token prompts after 1,024 to 65,536 "
+                            "cached tokens take longer than the same prompt from empty by what attention at 6-8 % of "
+                            "the card's 59.4 TFLOP/s gives, in both builds (plain HIP and rocWMMA) and both models "
+                            "(Llama 3.2 1B Q4_K_M, 4,703 tokens/s from empty, 424.8 after 65,536; gpt-oss-20b, "
+                            "1,472 and 277.6): the kernels run on the shader cores. 7 % is assumed for every AMD "
+                            "card under llama.cpp (other Radeons share the kernels; not measured on Instinct "
+                            "cards). Other rows: the GEMMs' share (FLOPS_EFFICIENCY); llama.cpp's CUDA build on an "
+                            "RTX 3090 (Llama 3 8B Q4_0, 512 tokens after 32,768 at 1,470.93 tokens/s, "
+                            "github.com/ggml-org/llama.cpp/pull/17505) reads -21 % with it: no sign there of "
+                            "attention slower than the GEMMs",
     "ALLREDUCE_LATENCY_S": "assumption: order of magnitude of NCCL's small-message all-reduce latency, "
                            "NVLink vs PCIe",
     "DEFAULT_LINK_GB_S": "PCIe 3.0 x16 per direction, when a card's preset names no interconnect",
@@ -508,6 +524,11 @@ ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficien
                  "attention_efficiency")
 
 
+def attention_efficiency(key: str) -> float:
+    """Share of its peak that the engine row ``key``'s prefill attention sustains."""
+    return ATTENTION_EFFICIENCY.get(key, FLOPS_EFFICIENCY.get(key, 0.5))
+
+
 def engine_terms(key: str, s: Scenario) -> dict:
     """The fields of :class:`SpeedTerms` that the engine's row ``key`` of the speed tables
     sets (:func:`speed_key`) on the scenario's card: the only ones that differ between cards
@@ -516,7 +537,7 @@ def engine_terms(key: str, s: Scenario) -> dict:
     return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a), fixed_step_s(key, a),
                                     bandwidth_efficiency(key, s.weight_format),
                                     compute_efficiency(key, s.weight_format, s.gpu),
-                                    MOE_GEMM_TOKENS.get(key, 0.0), FLOPS_EFFICIENCY.get(key, 0.5)), strict=True))
+                                    MOE_GEMM_TOKENS.get(key, 0.0), attention_efficiency(key)), strict=True))
 
 
 def host_floor_s(engine: str, a) -> float:
