@@ -42,6 +42,22 @@ def test_estimate_json_keys_and_values(capsys):
     assert d["fit"]["budget_bytes"] == 24564 * 2**20
 
 
+def test_a_cached_prefix_in_json_text_and_report(capsys, tmp_path):
+    # a chat's next turn: 8,192 tokens of which 8,000 are cached.  Llama 2 7B fp16 on an RTX 4090 (generic
+    # profile, 165.2 TFLOP/s × 0.60): 192 new tokens' matmuls, 2 × 6,607,343,616 each, and their attention,
+    # 4 × 32 × 4,096 per pair over 192 × (8,000 + 96) pairs: 2.537 + 0.815 TFLOP ÷ 99.12 TFLOP/s = 33.8 ms
+    argv = ("estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--prompt", "8192", "--cached", "8000",
+            "--output", "0")
+    rc, out, _ = run(capsys, *argv, "--json")
+    d = json.loads(out)
+    assert rc == 0 and d["scenario"]["cached_tokens"] == 8000
+    flops = 2 * 6_607_343_616 * 192 + 4 * 32 * 4096 * 192 * (8000 + 96)
+    assert d["speed"]["prefill_seconds"] == pytest.approx(flops / (165.2e12 * 0.60), rel=0.01)
+    assert d["memory"]["kv_cache"] == 8192 * 524288           # the cache holds the whole prompt
+    rc, out, _ = run(capsys, *argv)
+    assert "prompt 8,192 (8,000 of them cached) + output 0 tokens" in out
+
+
 def test_estimate_table_says_gib(capsys):
     rc, out, _ = run(capsys, "estimate", "--model", "llama2-13b", "--gpu", "a100-80gb")
     assert rc == 0 and "GiB" in out and "verdict: FITS" in out
@@ -113,6 +129,9 @@ def test_unchecked_model_type_carries_a_note(capsys, tmp_path, cat):
     (["estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--batch", "0"], "--batch must be at least 1"),
     (["estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--gpu-util", "1.5"], "--gpu-util"),
     (["estimate", "--model-file", "/nonexistent/config.json", "--gpu", "rtx4090"], "/nonexistent/config.json"),
+    (["estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--prompt", "100", "--cached", "100"],
+     "--cached must be below --prompt (100)"),
+    (["estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--cached", "-1"], "--cached must be at least 0"),
 ])
 def test_errors_are_one_line_and_non_zero(capsys, argv, message):
     rc, out, err = run(capsys, *argv)

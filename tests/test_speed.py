@@ -566,12 +566,14 @@ def test_prefill_after_cached_tokens_by_hand(scenario):
     # after 4,096 already in the cache.  Matmuls: 2 x (6,738,415,616 - 32,000 x 4,096 embedding) per
     # token; attention: 4 x 32 layers x 4,096 (heads x head width) per (query, key) pair, and the 512
     # queries see the 4,096 cached keys and on average half of their own 512: 512 x 4,352 pairs.
-    s = scenario("llama2-7b", "a100-80gb", weights="fp16", engine="vllm")
+    s = scenario("llama2-7b", "a100-80gb", weights="fp16", engine="vllm", prompt_tokens=4608, cached_tokens=4096)
     flops = 2 * (6_738_415_616 - 32_000 * 4096) * 512 + 4 * 32 * 4096 * 512 * (4096 + 256)
-    assert float(prefill_time(s, 512, 1, efficient=False, cached=4096)) == pytest.approx(flops / 312e12, rel=1e-3)
+    assert float(prefill_time(s, 4608, 1, efficient=False)) == pytest.approx(flops / 312e12, rel=1e-3)
+    assert float(estimate_speed(s).sol_prefill_s) == pytest.approx(flops / 312e12, rel=1e-3)
     # with nothing cached the attention term is the prompt's own causal half only
     fresh = 2 * (6_738_415_616 - 32_000 * 4096) * 512 + 4 * 32 * 4096 * 512 * 256
-    assert float(prefill_time(s, 512, 1, efficient=False)) == pytest.approx(fresh / 312e12, rel=1e-3)
+    assert float(prefill_time(s.with_(cached_tokens=0), 512, 1, efficient=False)) == pytest.approx(fresh / 312e12,
+                                                                                                 rel=1e-3)
 
 
 @pytest.mark.parametrize("model", ["llama2-7b", "qwen3-8b", "gemma3-12b", "qwen3-next-80b-a3b"])
@@ -582,7 +584,7 @@ def test_one_token_after_a_cache_costs_a_decode_step(scenario, model):
     # which a decode step reads and writes and a prefill pass is not charged for)
     s = scenario(model, "h100-sxm", weights="bf16", engine="vllm")
     for c in (1000, 30_000):
-        assert float(prefill_time(s, 1, 1, efficient=False, cached=c)) == pytest.approx(
+        assert float(prefill_time(s.with_(cached_tokens=c), c + 1, 1, efficient=False)) == pytest.approx(
             float(decode_step(s, 1, c, efficient=False)[0]), rel=0.02)
 
 
@@ -595,3 +597,22 @@ def test_windowed_layers_attend_to_the_window_only_after_a_deep_cache(scenario):
     link = card_of(s)[2:]
     deep, deeper = (float(prefill_parts(t, 512, 1, *link, cached=c).attention_flops) for c in (32_768, 65_536))
     assert deeper - deep == pytest.approx(2 * 16 * 8 * 512 * 512 * 32_768, rel=1e-9)
+
+
+def test_a_cached_prefix_is_not_prefilled_again(scenario):
+    # Llama 3.1 8B bf16 on an H100 SXM under vLLM, a 16,384-token prompt of which 15,360 are cached (a chat's
+    # earlier turns): the 1,024 new tokens' matmuls (2 x 7,504,924,672 per token) and their attention to the
+    # cached keys and each other (4 x 32 x 4,096 per pair, 1,024 x (15,360 + 512) pairs), at speed of light
+    # on 989.4 TFLOP/s
+    s = scenario("llama3.1-8b", "h100-sxm", weights="bf16", engine="vllm", prompt_tokens=16_384, cached_tokens=15_360)
+    flops = 2 * 7_504_924_672 * 1024 + 4 * 32 * 4096 * 1024 * (15_360 + 512)
+    assert float(estimate_speed(s).sol_prefill_s) == pytest.approx(flops / 989.4e12, rel=1e-3)
+    # served: each of 8 requests prefills its new tokens only (about a thirteenth of the work: the attention
+    # to the cache stays), and memory is unchanged
+    fresh = s.with_(cached_tokens=0)
+    assert float(served(s, 8).prefill_s) == pytest.approx(float(prefill_time(s, 16_384, 8)), rel=1e-12)
+    assert float(served(s, 8).prefill_s) < float(served(fresh, 8).prefill_s) / 10
+    assert estimate_memory(s).total == estimate_memory(fresh).total
+    # a prefix as long as the prompt leaves its last token to prefill
+    whole = s.with_(cached_tokens=16_384)
+    assert float(prefill_time(whole, 16_384, 1)) == float(prefill_time(s.with_(cached_tokens=16_383), 16_384, 1))

@@ -34,7 +34,7 @@ from .core.errors import InputError, pydantic_message
 from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
 from .core.presets import GPU, ModelPreset
-from .core.report import NOTE_KEYS, estimate_dict, largest_context_text, offload_dict
+from .core.report import NOTE_KEYS, cached_text, estimate_dict, largest_context_text, offload_dict
 from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 from .core.speed import estimate_speed
 from .core.units import GIB, duration_text
@@ -73,6 +73,9 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                    help="attention implementation (default: the engine's)")
     g.add_argument("--prompt", type=int, default=DEFAULT_PROMPT_TOKENS, metavar="TOKENS",
                    help=f"prompt tokens (default {DEFAULT_PROMPT_TOKENS}, as the window)")
+    g.add_argument("--cached", type=int, default=0, metavar="TOKENS",
+                   help="of the prompt, tokens already in the KV cache (a chat's earlier turns, a kept system "
+                        "prompt): only the rest is prefilled (default 0; at most the prompt less one)")
     g.add_argument("--output", type=int, default=DEFAULT_OUTPUT_TOKENS, metavar="TOKENS",
                    help=f"generated tokens (default {DEFAULT_OUTPUT_TOKENS}, as the window)")
     g.add_argument("--batch", type=int, default=1, metavar="N", help="concurrent sequences (default 1)")
@@ -115,10 +118,13 @@ def _scenario(args, cat: Catalog, gpu: GPU | None = None) -> Scenario:
     model = _model(args, cat)
     gpu = gpu or _gpu(args, cat)
     for name, value, low in (("--gpus", args.gpus, 1), ("--pipeline", args.pipeline, 1), ("--batch", args.batch, 1),
-                             ("--prompt", args.prompt, 0), ("--output", args.output, 0),
+                             ("--prompt", args.prompt, 0), ("--output", args.output, 0), ("--cached", args.cached, 0),
                              ("--node-cards", 1 if args.node_cards is None else args.node_cards, 1)):
         if value < low:
             raise CliError(f"{name} must be at least {low}, got {value}")
+    if args.cached and args.cached >= args.prompt:
+        raise CliError(f"--cached must be below --prompt ({args.prompt:,}): the prompt's last token is always "
+                       f"prefilled, got {args.cached:,}")
     if args.gpu_util is not None and not 0 < args.gpu_util <= 1:
         raise CliError(f"--gpu-util must be in (0, 1], got {args.gpu_util}")
     if args.price_per_hour is not None and args.price_per_hour < 0:
@@ -127,7 +133,7 @@ def _scenario(args, cat: Catalog, gpu: GPU | None = None) -> Scenario:
     return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, pipeline=args.pipeline, weights=weights,
                     kv_dtype=args.kv_dtype,
                     engine=args.engine, attention=args.attention, prompt_tokens=args.prompt,
-                    output_tokens=args.output, batch=args.batch, gpu_util=args.gpu_util,
+                    cached_tokens=args.cached, output_tokens=args.output, batch=args.batch, gpu_util=args.gpu_util,
                     reserved_mib=args.reserved_mib, node_cards=args.node_cards)
 
 
@@ -152,8 +158,8 @@ def _table(rows: list[tuple[str, ...]], header: tuple[str, ...] | None = None) -
 def _print_estimate(d: dict) -> None:
     m, f, sp, sc = d["memory"], d["fit"], d["speed"], d["scenario"]
     head = (f"{d['model']['name']} on {sc['gpus']} x {d['gpu']['name']} - {sc['weights']} weights, "
-            f"{sc['kv_dtype']} KV, {sc['engine']} ({sc['attention']}), prompt {sc['prompt_tokens']:,} + "
-            f"output {sc['output_tokens']:,} tokens, batch {sc['batch']}")
+            f"{sc['kv_dtype']} KV, {sc['engine']} ({sc['attention']}), prompt {sc['prompt_tokens']:,}"
+            f"{cached_text(sc)} + output {sc['output_tokens']:,} tokens, batch {sc['batch']}")
     print(head)
     vision = d["model"]["params_vision"]
     loaded = " (loaded)" if ENGINES[sc["engine"]].loads_vision else " (not loaded by this engine: a separate file)"

@@ -1368,6 +1368,14 @@ Source: {source}</source>
         <translation>级</translation>
     </message>
     <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Of them cached</source>
+        <translation>其中已缓存</translation>
+    </message>
+    <message>
         <source>Serving engine: 92 % of the card (90 % before 2026), the rest after weights becomes KV blocks; steps run as CUDA graphs</source>
         <translation>推理服务引擎：使用显卡的 92%（2026 年以前为 90%），权重之外的剩余部分作为 KV 块；每步以 CUDA 图运行</translation>
     </message>
@@ -1462,6 +1470,10 @@ Source: {source}</source>
     <message>
         <source>Prompt tokens per sequence (log scale)</source>
         <translation>每个序列的提示词 token 数（对数刻度）</translation>
+    </message>
+    <message>
+        <source>Tokens at the start of the prompt already in the KV cache (a chat&apos;s earlier turns, a system prompt the engine&apos;s prefix cache kept): only the rest is prefilled, so the time to first token falls; the memory holds the whole prompt either way. At most the prompt less one token</source>
+        <translation>提示词开头已在 KV 缓存中的 token（对话的前几轮、引擎前缀缓存保留的系统提示词）：只预填充其余部分，首字延迟随之缩短；显存无论如何都容纳整个提示词。最多为提示词长度减一</translation>
     </message>
     <message>
         <source>Generated tokens per sequence (log scale)</source>
@@ -1723,6 +1735,10 @@ Source: {source}</source>
     <message>
         <source>memory limit {n}</source>
         <translation>显存限制 {n}</translation>
+    </message>
+    <message>
+        <source>time to first token ({n} new tokens × {batch}, {cached} cached): {time}</source>
+        <translation>首字延迟（{n} 个新 token × {batch}，{cached} 个已缓存）：{time}</translation>
     </message>
     <message>
         <source>time to first token: unknown</source>

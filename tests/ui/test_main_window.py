@@ -59,6 +59,35 @@ def test_prompt_spin_moves_current_and_limit_markers(qtbot, win):
     assert f"{f.max_prompt_tokens:,}" in win.memory_chart.limit.label.format
 
 
+def test_cached_prefix_shortens_the_first_token_only(qtbot, win):
+    # a chat's next turn: a 32,768-token prompt of which 32,000 are already in the cache
+    p = win.panel
+    choose(qtbot, win, p.model, "llama3.1-8b")
+    p.prompt.spin.setValue(32_768)
+    settle(qtbot, win)
+    before_memory = stacked_total(win).copy()
+    full_ttft = float(prefill_time(win.state.scenario, 32_768, 1))
+    p.cached.setValue(32_000)
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert s.cached_tokens == 32_000
+    ttft = float(prefill_time(s, 32_768, 1))
+    assert ttft < full_ttft / 5                  # 768 new tokens instead of 32,768 (the cached keys attended to)
+    assert win.breakdown.values["prefill"].text() == i18n.duration(ttft)
+    # (the full text where the step plot is wide enough, else the short one)
+    assert win.speed_chart._ttft_texts[0] == \
+        f"time to first token (768 new tokens × 1, 32,000 cached): {i18n.duration(ttft)}"
+    assert win.speed_chart.ttft.toPlainText() in win.speed_chart._ttft_texts
+    assert "after 32,000 cached" in win.breakdown.tooltip("prefill")
+    np.testing.assert_array_equal(stacked_total(win), before_memory)      # the cache holds the whole prompt
+    # a shorter prompt: the box shows the prefix the estimate keeps (the prompt less its last token)
+    p.prompt.spin.setValue(10_000)
+    settle(qtbot, win)
+    assert p.cached.value() == 9_999 and win.state.scenario.cached_tokens == 32_000   # (kept for a longer prompt)
+    one_new = win.state.scenario.with_(cached_tokens=9_999)
+    assert win.breakdown.values["prefill"].text() == i18n.duration(float(prefill_time(one_new, 10_000, 1)))
+
+
 def test_prompt_slider_is_log_scale(qtbot, win):
     slider = win.panel.prompt.slider
     slider.setValue(slider.maximum())

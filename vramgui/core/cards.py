@@ -277,14 +277,17 @@ class CardTables:
             self._last = self._prompt = self._batch = (None, None)
         if not gpus:
             return card_table(s, gpus)
-        card = self._gpus[0]                       # keys name one fixed card: any primary gives the same table
-        base = s.key(gpu=card)
+        # keys name one fixed card (any primary gives the same table) and no cached prefix (the table shows
+        # no time to first token)
+        card = self._gpus[0]
+        base = s.key(gpu=card, cached_tokens=0)
         if self._last[0] == base:
             return self._last[1]
-        prompt_key, batch_key = s.key(gpu=card, prompt_tokens=0), s.key(gpu=card, batch=1)
+        prompt_key, batch_key = s.key(gpu=card, cached_tokens=0, prompt_tokens=0), s.key(gpu=card, cached_tokens=0,
+                                                                                          batch=1)
         # (the counts are the primary card's group's: with vLLM's batch defaults by card, its group is in the key;
         # every candidate count is tried whatever the scenario's own, which is left out)
-        counts_key = (s.key(gpu=card, prompt_tokens=0, batch=1, output_tokens=0, n_gpus=1),
+        counts_key = (s.key(gpu=card, cached_tokens=0, prompt_tokens=0, batch=1, output_tokens=0, n_gpus=1),
                       batch_defaults(s.profile, s.gpu) if s.profile.small_card_batch else None)
         max_prompt = self._prompt[1] if self._prompt[0] == prompt_key else None
         max_batch = self._batch[1] if self._batch[0] == batch_key else None

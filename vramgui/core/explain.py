@@ -55,6 +55,7 @@ from .speed import (
     estimate_speed,
     expert_gemm_efficiency,
     prefill_parts,
+    prompt_split,
     served,
     speed_key,
     speed_terms,
@@ -604,7 +605,8 @@ def _sparse_note(s: Scenario, t) -> str:
 def _prefill(s: Scenario, sp) -> Explanation:
     t = speed_terms(s)
     bw, peak, link, lat = card_of(s)
-    parts = prefill_parts(t, s.prompt_tokens, s.batch, link, lat)     # what the estimate weighs
+    new, cached = (float(x) for x in prompt_split(s.prompt_tokens, s.cached_tokens))
+    parts = prefill_parts(t, new, s.batch, link, lat, cached)     # what the estimate weighs
     passes, read = float(parts.passes), float(parts.bytes_moved)
     slow = float(parts.slow_flops)
     eb = float(t.bw_efficiency)
@@ -617,21 +619,28 @@ def _prefill(s: Scenario, sp) -> Explanation:
     return Explanation(
         "prefill", "Time to first token", result,
         "Time to first token = max(FLOPs ÷ (peak × η_flops), weight reads ÷ (bandwidth × η_bw)) + per-step "
-        "costs; FLOPs = 2 × active params × prompt tokens × batch + causal attention" + _attention_rate(t, s),
+        "costs; FLOPs = 2 × active params × prompt tokens × batch + causal attention" + _attention_rate(t, s)
+        + ("; a cached prefix is not prefilled again: the new tokens attend to it, and each pass reads it"
+           if cached else ""),
         (f"= max({_compute(t, parts, peak, 1e12, 'TFLOP', slow)}, "
          f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})){_extras(t, allreduce, passes)} = {total}"
-         f" for {s.batch} × {s.prompt_tokens:,} tokens{chunked}." if known else
+         f" for {s.batch} × {new:,.0f} tokens{_after(cached)}{chunked}." if known else
          "= unknown: this card has no sourced FLOP/s figure."),
         "Prefill is compute bound except for tiny prompts; speed of light "
         + (_time(float(sp.sol_prefill_s)) if known else "unknown") + ".",
         tuple(_efficiency_assumptions(s, t) + _expert_gemm_assumption(s, t)))
 
 
+def _after(cached: float) -> str:
+    return f" after {cached:,.0f} cached" if cached else ""
+
+
 def _expert_gemm_assumption(s: Scenario, t) -> list[Assumption]:
     """The routed experts' GEMMs at a few tokens each, where the engine's figure applies."""
     if not float(t.expert_flops) or not float(t.moe_gemm_tokens):
         return []
-    touched = min(s.prompt_tokens * s.batch, t.chunk or s.prompt_tokens * s.batch)
+    tokens = float(prompt_split(s.prompt_tokens, s.cached_tokens)[0]) * s.batch
+    touched = min(tokens, t.chunk or tokens)
     per_expert = touched * float(t.experts_per_token) / float(t.num_experts)
     eff = float(expert_gemm_efficiency(t, touched))
     return [Assumption("Expert GEMMs in prefill", f"{per_expert:,.0f} tokens per expert per pass → {eff:.2f} of "

@@ -27,6 +27,11 @@ def offload_dict(plan) -> dict:
             "decode_tokens_per_second": plan.tokens_per_s}
 
 
+def cached_text(sc: dict) -> str:
+    """`` (1,000 of them cached)`` after a prompt's length, where the scenario keeps a prefix."""
+    return f" ({sc['cached_tokens']:,} of them cached)" if sc.get("cached_tokens") else ""
+
+
 def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None) -> dict:
     """The JSON object of ``estimate --json`` (bytes, seconds, tokens).  ``offload`` is an
     :class:`~vramgui.core.offload.OffloadPlan` to report under ``offload``."""
@@ -52,7 +57,8 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
         "version": __version__,
         "scenario": {"model": s.model.id, "gpu": s.gpu.id, "gpus": s.n_gpus, "pipeline": s.stages, "weights": s.weights,
                      "kv_dtype": s.kv_dtype, "engine": s.engine, "attention": s.attention_impl,
-                     "prompt_tokens": s.prompt_tokens, "output_tokens": s.output_tokens, "batch": s.batch,
+                     "prompt_tokens": s.prompt_tokens, "cached_tokens": s.cached_tokens,
+                     "output_tokens": s.output_tokens, "batch": s.batch,
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s),
                      "node_cards": s.cards_per_node, "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
                      "data_parallel_note": data_parallel_note(s), "batched_decode_note": batched_decode_note(s),
@@ -182,7 +188,7 @@ def report_markdown(d: dict) -> str:
         f"# {d['model']['name']} on {sc['gpus']} × {d['gpu']['name']}",
         "",
         f"{sc['weights']} weights, {sc['kv_dtype']} KV cache, {sc['engine']} engine ({sc['attention']} attention), "
-        f"prompt {sc['prompt_tokens']:,} + output {sc['output_tokens']:,} tokens, batch {sc['batch']}."
+        f"prompt {sc['prompt_tokens']:,}{cached_text(sc)} + output {sc['output_tokens']:,} tokens, batch {sc['batch']}."
         + "".join(f" Note: {sc[k]}." for k in NOTE_KEYS if sc[k]),
         "",
         "| memory per card | GiB |", "| --- | ---: |",

@@ -36,6 +36,10 @@ class Scenario(BaseModel):
     engine: str = Field("generic", description="engine profile id")
     attention: Literal["eager", "sdpa", "flash"] | None = Field(None, description="None: engine default")
     prompt_tokens: int = Field(512, ge=0, le=100_000_000)
+    cached_tokens: int = Field(0, ge=0, le=100_000_000, description=(
+        "tokens at the start of the prompt already in the KV cache (a chat's earlier turns, a system prompt the "
+        "engine's prefix cache kept): only the rest is prefilled, attending to them; the cache holds the whole "
+        "prompt either way.  At most the prompt less its last token (the one whose logits start the output)"))
     output_tokens: int = Field(0, ge=0, le=100_000_000)
     batch: int = Field(1, ge=1, le=1_000_000, description="concurrent sequences")
     gpu_util: float | None = Field(None, gt=0, le=1, description="engine memory cap, None: engine default")

@@ -784,11 +784,20 @@ def decode_step(s: Scenario, batch: ArrayLike, context: ArrayLike, efficient: bo
     return decode_from_terms(speed_terms(s), batch, context, card or card_of(s), efficient)
 
 
-def prefill_time(s: Scenario, prompt: ArrayLike, batch: ArrayLike, efficient: bool = True,
-                 cached: ArrayLike = 0.0) -> np.ndarray:
-    """Time to first token [s] for ``batch`` prompts of ``prompt`` tokens, each after ``cached``
-    tokens already in the KV cache (0: a fresh prompt)."""
-    return prefill_from_terms(speed_terms(s), prompt, batch, card_of(s), efficient, cached)
+def prompt_split(prompt: ArrayLike, cached: float) -> tuple[np.ndarray, np.ndarray]:
+    """(tokens to prefill, tokens already in the cache) of ``prompt``-token prompts whose first
+    ``cached`` tokens the cache holds (:attr:`Scenario.cached_tokens`): the last token is always
+    prefilled, its logits start the output."""
+    p = np.asarray(prompt, dtype=np.float64)
+    c = np.minimum(float(cached), np.maximum(p - 1.0, 0.0))
+    return p - c, c
+
+
+def prefill_time(s: Scenario, prompt: ArrayLike, batch: ArrayLike, efficient: bool = True) -> np.ndarray:
+    """Time to first token [s] for ``batch`` prompts of ``prompt`` tokens, of which the first
+    :attr:`Scenario.cached_tokens` are already in the KV cache (:func:`prompt_split`)."""
+    new, cached = prompt_split(prompt, s.cached_tokens)
+    return prefill_from_terms(speed_terms(s), new, batch, card_of(s), efficient, cached)
 
 
 @lru_cache(maxsize=64)
@@ -835,7 +844,8 @@ def estimate_speed(s: Scenario, batch: ArrayLike | None = None, context: ArrayLi
     sol, _ = decode_from_terms(t, b, c, card, efficient=False)
     shape = np.broadcast(b, c, p).shape
     if with_prefill:
-        prefill, sol_prefill = (prefill_from_terms(t, p, b, card, efficient=e) for e in (True, False))
+        new, cached = prompt_split(p, s.cached_tokens)
+        prefill, sol_prefill = (prefill_from_terms(t, new, b, card, efficient=e, cached=cached) for e in (True, False))
     else:
         prefill = sol_prefill = np.full(shape, np.nan)
     return SpeedResult(
@@ -886,9 +896,10 @@ def served(s: Scenario, batch: ArrayLike | None = None, terms: SpeedTerms | None
     contexts = prompt + (np.arange(OUTPUT_SLICES) + 0.5) / OUTPUT_SLICES * out
     step = decode_from_terms(t, b[..., None], contexts, card)[0].mean(axis=-1)
     known = s.gpu.peak_flops(s.weight_format.kernel) is not None
-    if known:
-        prompts = prefill_from_terms(t, prompt, b, card)
-        others = np.where(b > 1, prefill_from_terms(t, prompt, np.maximum(b - 1, 1), card), 0.0)
+    if known:     # (a prefix the cache keeps is prefilled once for all requests: not each time)
+        new, cached = prompt_split(prompt, s.cached_tokens)
+        prompts = prefill_from_terms(t, new, b, card, cached=cached)
+        others = np.where(b > 1, prefill_from_terms(t, new, np.maximum(b - 1, 1), card, cached=cached), 0.0)
     else:
         prompts = others = np.zeros_like(b)
     busy = out * step + prompts
@@ -937,5 +948,5 @@ def costs(s: Scenario, price_per_card_hour: float, max_batch: int) -> Costs:
                  prompts_counted=sv.compute_known)
 
 
-__all__ = ["SpeedResult", "estimate_speed", "decode_step", "prefill_time", "knee_batch", "served", "Served",
-           "cost_per_million_tokens", "cheapest_batch", "costs", "Costs", "bandwidth_efficiency", "GGUF_BITS"]
+__all__ = ["SpeedResult", "estimate_speed", "decode_step", "prefill_time", "prompt_split", "knee_batch", "served",
+           "Served", "cost_per_million_tokens", "cheapest_batch", "costs", "Costs", "bandwidth_efficiency", "GGUF_BITS"]

@@ -249,8 +249,9 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         if s.gpu.peak_flops(s.weight_format.kernel) is None:
             return "the card's preset has no FLOP/s figure: prefill is not estimated"
         # llama-bench's "pp512 @ d32768": the prompt's tokens after that many already in the cache
-        t = float(prefill_time(s, s.prompt_tokens, s.batch, cached=float(extra.get("depth_tokens") or 0)))
-        return s.prompt_tokens * s.batch / t
+        depth = int(extra.get("depth_tokens") or 0)
+        deep = s.with_(prompt_tokens=s.prompt_tokens + depth, cached_tokens=depth)
+        return s.prompt_tokens * s.batch / float(prefill_time(deep, deep.prompt_tokens, s.batch))
     if q == "avg_gen_tok_s":
         gen = 2048
         t = float(prefill_time(s, 1, 1)) + gen * float(decode_step(s, 1, gen / 2)[0])

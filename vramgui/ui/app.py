@@ -32,6 +32,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--engine", default="generic", choices=list(ENGINES))
     ap.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None)
     ap.add_argument("--prompt", type=int, default=DEFAULT_PROMPT_TOKENS)
+    ap.add_argument("--cached", type=int, default=0, help="of the prompt, tokens already in the KV cache")
     ap.add_argument("--output", type=int, default=DEFAULT_OUTPUT_TOKENS)
     ap.add_argument("--batch", type=int, default=1)
     ap.add_argument("--mode", choices=["inference", "training"], default="inference")
@@ -82,7 +83,8 @@ def initial_scenario(args: argparse.Namespace) -> Scenario:
     return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, pipeline=args.pipeline,
                     weights=args.weights,
                     kv_dtype=args.kv_dtype, engine=args.engine, attention=args.attention,
-                    prompt_tokens=args.prompt, output_tokens=args.output, batch=args.batch)
+                    prompt_tokens=args.prompt, cached_tokens=args.cached, output_tokens=args.output,
+                    batch=args.batch)
 
 
 def startup_language(args: argparse.Namespace) -> str:

@@ -16,7 +16,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from ..core import Scenario, estimate_memory
 from ..core.cards import budgets
 from ..core.presets import GPU
-from ..core.speed import SpeedResult, estimate_speed, log_sweep, prefill_time
+from ..core.speed import SpeedResult, estimate_speed, log_sweep, prefill_time, prompt_split
 from ..core.units import GIB
 from . import theme
 from .i18n import Retranslates, duration, integer, num, signed, translate
@@ -1738,9 +1738,11 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.place_labels()
         if sp.compute_known:
             time = duration(float(prefill_time(s, s.prompt_tokens, s.batch) if ttft_s is None else ttft_s))
-            self._ttft_texts = (self.tr("time to first token ({n} tokens × {batch}): {time}").format(
-                n=integer(s.prompt_tokens), batch=integer(s.batch), time=time),
-                self.tr("time to first token: {time}").format(time=time))
+            new, cached = (int(x) for x in prompt_split(s.prompt_tokens, s.cached_tokens))
+            full = self.tr("time to first token ({n} tokens × {batch}): {time}") if not cached else \
+                self.tr("time to first token ({n} new tokens × {batch}, {cached} cached): {time}")
+            self._ttft_texts = (full.format(n=integer(new), batch=integer(s.batch), cached=integer(cached), time=time),
+                                self.tr("time to first token: {time}").format(time=time))
         else:
             self._ttft_texts = (self.tr("time to first token: unknown (no FLOP/s figure for this card)"),
                                 self.tr("time to first token: unknown"))

@@ -364,6 +364,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
 
         self.prompt = LogSliderSpin(0, 1_048_576)
         self._row(self.prompt)
+        # of the prompt, a prefix already in the cache (an earlier turn of a chat): only the rest is prefilled
+        self.cached = QtWidgets.QSpinBox()
+        self.cached.setRange(0, 1_048_575)
+        self.cached.setSingleStep(1024)
+        self.cached.setGroupSeparatorShown(True)
+        self._row(self.cached)
         self.output = LogSliderSpin(0, 131_072)
         self._row(self.output)
         self.batch = LogSliderSpin(1, 1024)
@@ -399,7 +405,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                               self.train_attention, self.zero, self.seq, self.micro_batch]
         for w in self.training_rows:
             self._row(w)
-        self.inference_rows = [self.weights, self.kv, self.engine, self.attention, self.prompt, self.output,
+        self.inference_rows = [self.weights, self.kv, self.engine, self.attention, self.prompt, self.cached,
+                               self.output,
                                self.batch, self.util, self.reserved]
 
         self.ram = QtWidgets.QDoubleSpinBox()
@@ -456,6 +463,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.attention.currentIndexChanged.connect(
             lambda: self._update(attention=self.attention.currentData() or None))
         self.prompt.valueChanged.connect(lambda v: self._update(prompt_tokens=v))
+        self.cached.valueChanged.connect(lambda v: self._update(cached_tokens=v))
         self.output.valueChanged.connect(lambda v: self._update(output_tokens=v))
         self.batch.valueChanged.connect(lambda v: self._update(batch=v))
         self.util.valueChanged.connect(lambda v: self._update(gpu_util=v or None))
@@ -484,6 +492,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.ram.setSpecialValueText(self.tr("no offload"))
         self.ram_bw.setSpecialValueText(self.tr("platform default"))
         self.price.setSpecialValueText(self.tr("not set"))
+        self.cached.setSpecialValueText(self.tr("none"))
         self.experts_on_cpu.setText(self.tr("MoE experts in system RAM"))
         self._compare_text()
         self._fill_gpus()
@@ -509,6 +518,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.gpus, self.tr("Number of GPUs")), (self.weights, self.tr("Weights")),
                 (self.kv, self.tr("KV cache")), (self.engine, self.tr("Engine")),
                 (self.attention, self.tr("Attention")), (self.prompt, self.tr("Prompt tokens")),
+                (self.cached, self.tr("Of them cached")),
                 (self.output, self.tr("Output tokens")), (self.batch, self.tr("Batch size")),
                 (self.util, self.tr("Memory cap")), (self.reserved, self.tr("Already used")),
                 (self.method, self.tr("Method")), (self.optimizer, self.tr("Optimizer")),
@@ -572,6 +582,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.attention, self.tr("Eager attention materialises the score matrix (quadratic in the prompt); "
                                          "sdpa/flash do not")),
                 (self.prompt, self.tr("Prompt tokens per sequence (log scale)")),
+                (self.cached, self.tr("Tokens at the start of the prompt already in the KV cache (a chat's earlier "
+                                      "turns, a system prompt the engine's prefix cache kept): only the rest is "
+                                      "prefilled, so the time to first token falls; the memory holds the whole "
+                                      "prompt either way. At most the prompt less one token")),
                 (self.output, self.tr("Generated tokens per sequence (log scale)")),
                 (self.batch, self.tr("Concurrent sequences (log scale, 1-1024; type more in the box)")),
                 (self.pipeline, self.tr("Pipeline-parallel stages the cards form: each stage holds a share of "
@@ -789,8 +803,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 w.setVisible(not training)
             if w.isEnabled() != staged:
                 w.setEnabled(staged)
+        # the prefix the estimate keeps (the prompt's last token is always prefilled): a larger one is shown
+        # clamped, and the scenario keeps it for a longer prompt again.  (The box's range stays: a new maximum
+        # would change its width hint and lay the whole window out again on every prompt edit.)
+        top = max(s.prompt_tokens - 1, 0)
         for w, v in ((self.gpus, n), (self.pipeline, s.pipeline), (self.util, s.gpu_util or 0.0),
-                     (self.reserved, int(s.reserved_mib))):
+                     (self.reserved, int(s.reserved_mib)), (self.cached, min(s.cached_tokens, top))):
             if w.value() != v:
                 with QtCore.QSignalBlocker(w):
                     w.setValue(v)

@@ -134,11 +134,12 @@ class CardTableModel(QtCore.QAbstractTableModel):
         self.headerDataChanged.emit(QtCore.Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
 
     def set_table(self, table: CardTable, output_tokens: int, plans: dict | None = None,
-                  limit: int | None = None) -> None:
-        """``limit``: the model's context limit (the largest context shown is capped there)."""
+                  limit: int | None = None) -> bool:
+        """``limit``: the model's context limit (the largest context shown is capped there).
+        False when the table and its inputs are the ones shown."""
         inputs = (output_tokens, plans or {}, limit, current_language())
         if table is self.table and inputs == self._inputs:
-            return                     # (only the primary card changed: the rows stay, the panel moves its highlight)
+            return False               # (only the primary card changed: the rows stay, the panel moves its highlight)
         self._inputs = inputs
         rows = self._figures(table, output_tokens, plans or {}, limit)
         order = self._ordered(table, rows)
@@ -154,6 +155,7 @@ class CardTableModel(QtCore.QAbstractTableModel):
         elif any(rows[r] != o for r, o in zip(order, old, strict=True)):
             # (when only the primary card moved, the selection repaints its rows: _select_primary)
             self.dataChanged.emit(self.index(0, 0), self.index(len(order) - 1, len(COLUMNS) - 1))
+        return True
 
     def _figures(self, t: CardTable, output_tokens: int, plans: dict, limit: int | None) -> list[tuple]:
         """(figures, sort keys, colour, tooltip, id) of every row.  The figures are formatted
@@ -479,7 +481,8 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
 
     def set_table(self, table: CardTable, output_tokens: int, primary: str, plans: dict | None = None,
                   limit: int | None = None) -> None:
-        self.model.set_table(table, output_tokens, plans, limit)
+        if not self.model.set_table(table, output_tokens, plans, limit) and primary == self._primary:
+            return          # (the same rows and row chosen: selecting it again repainted the table)
         self._fit_verdicts()
         self._fit_names(table)
         self._primary = primary

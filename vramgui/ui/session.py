@@ -21,7 +21,7 @@ from ..core.user_presets import user_dir
 from .i18n import CODES, translate
 
 SCENARIO_KEYS = ("n_gpus", "pipeline", "weights", "kv_dtype", "engine", "attention", "prompt_tokens",
-                 "output_tokens", "batch", "gpu_util", "reserved_mib")
+                 "cached_tokens", "output_tokens", "batch", "gpu_util", "reserved_mib")
 TRAINING_KEYS = ("n_gpus", "method", "optimizer", "lora_rank", "lora_targets", "checkpointing", "attention", "zero",
                  "seq", "batch")
 
