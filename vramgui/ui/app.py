@@ -146,7 +146,8 @@ def self_test(win) -> int:
              lambda: p.kv.setCurrentIndex(p.kv.findData("q8_0")),
              lambda: p.engine.setCurrentIndex(p.engine.findData("llamacpp")),
              lambda: p.attention.setCurrentIndex(p.attention.findData("flash")),
-             lambda: p.prompt.spin.setValue(8000), lambda: p.output.spin.setValue(500),
+             lambda: p.prompt.spin.setValue(8000), lambda: p.cached.setValue(4000),
+             lambda: p.output.spin.setValue(500),
              lambda: p.batch.spin.setValue(4), lambda: p.gpus.setValue(2), lambda: p.util.setValue(0.8),
              lambda: p.reserved.setValue(512), lambda: p.ram.setValue(64), lambda: p.ram_bw.setValue(100),
              lambda: p.price.setValue(2.5)]
@@ -166,6 +167,7 @@ def self_test(win) -> int:
         "2 × 1", "1 × 2"]
     s = win.state.scenario
     ok = ok and s.model.id.startswith("llama2-13b") and s.weights == "q4_k_m" and s.n_gpus == 2
+    ok = ok and s.cached_tokens == 4000
     ok = ok and win.state.ram_gb == 64 and win.state.price == 2.5 and bool(p.cost.text())
     print("self-test:", "ok" if ok else "FAILED")
     return 0 if ok else 1
