@@ -616,3 +616,16 @@ def test_a_cached_prefix_is_not_prefilled_again(scenario):
     # a prefix as long as the prompt leaves its last token to prefill
     whole = s.with_(cached_tokens=16_384)
     assert float(prefill_time(whole, 16_384, 1)) == float(prefill_time(s.with_(cached_tokens=16_383), 16_384, 1))
+
+
+def test_llamacpp_rocm_attention_by_architecture(scenario):
+    # llama.cpp's ROCm flash attention: RDNA 4 runs it on its WMMA units at 15 % of the card's peak (an RX 9060 XT,
+    # PR #28102), other Radeons on their shader cores at 7 % (a Radeon 8060S); CUDA at the GEMMs' 40 %
+    from vramgui.core.speed import speed_terms
+    eff = {g: float(speed_terms(scenario("llama3-8b", g, weights="q4_0", engine="llamacpp")).attention_efficiency)
+           for g in ("rx9070xt", "radeon-ai-pro-r9700", "rx7900xtx", "ryzen-ai-max-395-128gb", "rtx4090")}
+    assert eff == {"rx9070xt": 0.15, "radeon-ai-pro-r9700": 0.15, "rx7900xtx": 0.07, "ryzen-ai-max-395-128gb": 0.07,
+                   "rtx4090": 0.40}
+    # the Vulkan build keeps the GEMMs' share on every vendor's card
+    assert float(speed_terms(scenario("llama3-8b", "rx7900xtx", weights="q4_0",
+                                      engine="llamacpp-vulkan")).attention_efficiency) == 0.40

@@ -298,6 +298,15 @@ def test_prefill_after_a_deep_cache(results):
     assert abs(err["llamacpp-pr17505-llama3-8b-q4_0-rtx3090-ub512-pp512-d32768"]) <= 25
 
 
+def test_rdna4_prefill_after_a_deep_cache(results):
+    # llama.cpp PR #28102 (2026): an RX 9060 XT, Llama 3 8B Q4_0, 1,024 tokens after 4,096 to 32,768 cached.  Its
+    # native flash attention on RDNA 4's WMMA units: the run at 32,768 (674.64 tokens/s) sets 15 %
+    # (speed.RDNA4_ATTENTION_EFFICIENCY; -1.5 %), the shallower ones check the slope: -5.7 to 0 %.  At the
+    # 7 % of the Radeon 8060S's shader-core kernels they read -30 to -47 %.
+    got = {p["id"]: p["error_pct"] for p in results["points"] if "-rx9060xt-ub512-pp1024-d" in p["id"]}
+    assert len(got) == 4 and all(-7 <= e <= 1 for e in got.values()), got
+
+
 
 def test_decode_after_a_deep_cache(results):
     # the same HIP runs' "tg128 @ dN" rows (128 tokens after N cached, N = 0 to 65,536): the step reads the cache

@@ -27,10 +27,12 @@ from .memory import MemoryTerms, memory_terms, stack_terms, total_from_terms
 from .presets import GPU
 from .scenario import Scenario
 from .speed import (
+    ATTENTION_EFFICIENCY,
     ENGINE_FIELDS,
     FP16_ACCUMULATE_KEYS,
     INT8_RATE_EFFICIENCY,
     LOW_BIT_KERNELS,
+    attention_efficiency,
     attention_peak,
     compute_efficiency,
     decode_from_terms,
@@ -234,6 +236,9 @@ def _card_speed_terms(s: Scenario, gpus: list[GPU]):
     if any(k in INT8_RATE_EFFICIENCY or k in FP16_ACCUMULATE_KEYS for k in keys):   # efficiency depends on the card
         terms = replace(terms, flops_efficiency=np.array([compute_efficiency(k, s.weight_format, g)
                                                           for k, g in zip(keys, gpus, strict=True)]))
+    if any(k in ATTENTION_EFFICIENCY for k in keys):    # (llama.cpp's ROCm attention: RDNA 4 or not)
+        terms = replace(terms, attention_efficiency=np.array([attention_efficiency(k, g)
+                                                              for k, g in zip(keys, gpus, strict=True)]))
     if s.weight_format.kernel in LOW_BIT_KERNELS:    # its attention's share of the peak depends on the card
         terms = replace(terms, attention_peak=np.array([attention_peak(g, s.weight_format) for g in gpus]))
     return terms

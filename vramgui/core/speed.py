@@ -75,8 +75,12 @@ FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40,
 
 #: Share of the attention math's peak (:func:`attention_peak`) that prefill's attention sustains, where it
 #: differs from the GEMMs' (:data:`FLOPS_EFFICIENCY`, the default): llama.cpp's ROCm builds run flash
-#: attention on a Radeon's shader cores, not its matrix units (measured on a Radeon 8060S, RDNA 3.5).
+#: attention on a Radeon's shader cores, not its matrix units (measured on a Radeon 8060S, RDNA 3.5) ...
 ATTENTION_EFFICIENCY = {"llamacpp-rocm": 0.07}
+#: ... but for RDNA 4's (gfx12), whose WMMA units its native flash-attention kernel uses (2026 builds;
+#: measured on an RX 9060 XT): the catalog's RDNA 4 cards, and their share.
+RDNA4_CARDS = frozenset({"rx9070xt", "rx9070", "rx9060xt-16gb", "radeon-ai-pro-r9700"})
+RDNA4_ATTENTION_EFFICIENCY = 0.15
 
 #: On NVIDIA cards llama.cpp's quantized (GGUF, MXFP4) matmuls run at a rate tied to the card's int8 tensor
 #: peak, not its fp16 one: the CUDA build's MMQ kernels multiply int8 on the tensor cores, the Vulkan
@@ -303,11 +307,19 @@ SOURCES = {
                             "cached tokens take longer than the same prompt from empty by what attention at 6-8 % of "
                             "the card's 59.4 TFLOP/s gives, in both builds (plain HIP and rocWMMA) and both models "
                             "(Llama 3.2 1B Q4_K_M, 4,703 tokens/s from empty, 424.8 after 65,536; gpt-oss-20b, "
-                            "1,472 and 277.6): the kernels run on the shader cores. 7 % is assumed for every AMD "
-                            "card under llama.cpp (other Radeons share the kernels; not measured on Instinct "
-                            "cards). Other rows: the GEMMs' share (FLOPS_EFFICIENCY); llama.cpp's CUDA build on an "
-                            "RTX 3090 (Llama 3 8B Q4_0, 512 tokens after 32,768 at 1,470.93 tokens/s, "
-                            "github.com/ggml-org/llama.cpp/pull/17505) reads -21 % with it: no sign there of "
+                            "1,472 and 277.6): the kernels run on the shader cores. A July 2026 build on the same "
+                            "chip (lemonade-sdk/lemonade issue #2624, rocWMMA off: a Qwen3.5-35B-A3B fine-tune, "
+                            "IQ4_XS, pp512 1,152.00 and 626.35 after 30,000 cached tokens) slows by 0.54 where 7 "
+                            "% gives 0.50. 7 % is assumed for every AMD card under llama.cpp but RDNA 4's (other "
+                            "Radeons share the kernels; not measured on Instinct cards). RDNA 4 (RX 9070 XT, 9070, "
+                            "9060 XT, Radeon AI PRO R9700): 15 %, from an RX 9060 XT (102.6 TFLOP/s) in "
+                            "github.com/ggml-org/llama.cpp/pull/28102 (2026, the master column: Llama 3 8B Q4_0, "
+                            "1,024 tokens after 32,768 cached at 674.64 tokens/s, -1 % with 15 %; after 4,096, "
+                            "8,192 and 16,384 at 2,009.40, 1,502.39 and 1,056.29: -6, 0 and 0 %), where native "
+                            "flash-attention kernels on its WMMA units had replaced rocWMMA's (pull/26046). Other "
+                            "rows: the GEMMs' share (FLOPS_EFFICIENCY); llama.cpp's CUDA build on an RTX 3090 "
+                            "(Llama 3 8B Q4_0, 512 tokens after 32,768 at 1,470.93 tokens/s, "
+                            "github.com/ggml-org/llama.cpp/pull/17505) reads -22 % with it: no sign there of "
                             "attention slower than the GEMMs",
     "ALLREDUCE_LATENCY_S": "assumption: order of magnitude of NCCL's small-message all-reduce latency, "
                            "NVLink vs PCIe",
@@ -524,8 +536,10 @@ ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficien
                  "attention_efficiency")
 
 
-def attention_efficiency(key: str) -> float:
-    """Share of its peak that the engine row ``key``'s prefill attention sustains."""
+def attention_efficiency(key: str, gpu: GPU | None = None) -> float:
+    """Share of its peak that the engine row ``key``'s attention sustains on ``gpu``."""
+    if key == "llamacpp-rocm" and gpu is not None and gpu.id in RDNA4_CARDS:
+        return RDNA4_ATTENTION_EFFICIENCY
     return ATTENTION_EFFICIENCY.get(key, FLOPS_EFFICIENCY.get(key, 0.5))
 
 
@@ -537,7 +551,7 @@ def engine_terms(key: str, s: Scenario) -> dict:
     return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a), fixed_step_s(key, a),
                                     bandwidth_efficiency(key, s.weight_format),
                                     compute_efficiency(key, s.weight_format, s.gpu),
-                                    MOE_GEMM_TOKENS.get(key, 0.0), attention_efficiency(key)), strict=True))
+                                    MOE_GEMM_TOKENS.get(key, 0.0), attention_efficiency(key, s.gpu)), strict=True))
 
 
 def host_floor_s(engine: str, a) -> float:
