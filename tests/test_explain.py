@@ -229,14 +229,14 @@ def test_llamacpp_rocm_attention_shows_its_measured_rate(scenario):
                                                       prompt_tokens=4096))}
     pre = items["prefill"]
     assert "61.48 TFLOP ÷ (122.8 TFLOP/s × 0.40) + attention 4.40 TFLOP ÷ (122.8 TFLOP/s × 0.07)" in pre.substituted
-    assert "shader cores" in pre.formula and "16-bit tensor rate" not in pre.formula
+    assert "flash-attention kernels reach less of it" in pre.formula and "16-bit tensor rate" not in pre.formula
     assumed = {a.name: a for a in pre.assumptions}
     assert assumed["Attention efficiency η_attention"].value.startswith("0.07")
     assert "Radeon 8060S" in assumed["Attention efficiency η_attention"].source
     # CUDA: attention at the GEMMs' share, no such row
     cuda = {e.key: e for e in explain_items(scenario("llama3.1-8b", "rtx4090", engine="llamacpp", weights="q4_k_m",
                                                      prompt_tokens=4096))}["prefill"]
-    assert "shader cores" not in cuda.formula
+    assert "η_attention" not in cuda.formula
     assert "Attention efficiency η_attention" not in {a.name for a in cuda.assumptions}
 
 def test_packed_fp8_latent_is_spelled_out(scenario):

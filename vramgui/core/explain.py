@@ -580,7 +580,8 @@ def _attention_rate(t, s: Scenario) -> str:
     if float(t.attention_peak) != 1.0:
         why.append("attention on the 16-bit tensor rate: it multiplies activations by the cache, not weights")
     if speed_key(s.profile, s.gpu) in ATTENTION_EFFICIENCY:
-        why.append("the engine's flash attention runs on the shader cores, not the matrix units: η_attention")
+        why.append("attention at its own share of the peak, η_attention: the engine's flash-attention kernels "
+                   "reach less of it than its GEMMs on this card")
     return f" ({'; '.join(why)})" if why else ""
 
 

@@ -1075,7 +1075,8 @@ class MemoryChart(pg.PlotWidget):
         self.set_bands(BANDS)
         self._texts(self.tr("Memory per card vs prompt length"), self.tr("prompt tokens"))
         top = sticky_end(self._sweep_key[1] if self._sweep_key else None, sweep_top(s, max_prompt))
-        key = (s.key(prompt_tokens=0), top)   # the sweep does not depend on the prompt: a prompt drag keeps it
+        # the sweep depends on neither the prompt nor its cached share: a prompt drag keeps it
+        key = (s.key(prompt_tokens=0, cached_tokens=0), top)
         if key != self._sweep_key:
             x = log_sweep(MIN_PROMPT, top, SWEEP_POINTS)
             m = estimate_memory(s, prompt=x)
