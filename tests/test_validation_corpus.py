@@ -314,3 +314,17 @@ def test_decode_after_a_deep_cache(results):
     # 64.62: the cache read dominates), gpt-oss-20b -6.4 to -0.1 % (49.92 to 34.76)
     got = {p["id"]: p["error_pct"] for p in results["points"] if "-radeon8060s-rocm-hip-tg128" in p["id"]}
     assert len(got) == 10 and all(-18 <= e <= 0 for e in got.values()), got
+
+
+def test_current_llamacpp_prefill_on_geforce_is_a_stated_miss(results):
+    # llama.cpp's CUDA builds of 2026 prefill quantized models on GeForce cards faster than the row's share of the
+    # int8 peak (20 %, from an RTX PRO 6000 on b6413, Sep 2025) says: an RTX 5090 (Llama 3 8B Q4_0, PR #20586,
+    # Mar 2026) -34 %, an RTX 4080 and an RTX 3080 (Qwen3 14B Q4_K_M, b8828) -30 and -29 %, the RTX 5090's
+    # b10809 Qwen3.5 27B -19 %; the RTX 3090's 32k-deep prompt (PR #17505) -22 %.  Not refitted: the workstation
+    # and data-centre cards of late 2025 read -20 to +18 % with it (builds and boards both differ; see README,
+    # weak spots).  Bounded so that a change which moves them shows.
+    ids = ("llamacpp-pr20586-llama3-8b-q4_0-rtx5090-ub512-pp512", "llamacpp-b8828-qwen3-14b-q4_k_m-rtx4080-pp512",
+           "llamacpp-b8828-qwen3-14b-q4_k_m-rtx3080-10gb-pp512", "llamacpp-b10809-qwen3.5-27b-q4_k_m-rtx5090-pp1024",
+           "llamacpp-pr17505-llama3-8b-q4_0-rtx3090-ub512-pp512-d32768")
+    err = {p["id"]: p["error_pct"] for p in results["points"] if p["id"] in ids}
+    assert len(err) == len(ids) and all(-36 <= e <= -17 for e in err.values()), err
