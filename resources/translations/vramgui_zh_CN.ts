@@ -985,6 +985,10 @@ Source: {source}</source>
         <translation>主题(&amp;T)</translation>
     </message>
     <message>
+        <source>{prompt} ({cached} cached)</source>
+        <translation>{prompt}（{cached} 个已缓存）</translation>
+    </message>
+    <message>
         <source>{model} on {n} × {gpu}
 {weights} · {engine} · prompt {prompt} + output {output} · batch {batch}</source>
         <translation>{model}，{n} × {gpu}

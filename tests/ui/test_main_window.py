@@ -79,6 +79,7 @@ def test_cached_prefix_shortens_the_first_token_only(qtbot, win):
         f"time to first token (768 new tokens × 1, 32,000 cached): {i18n.duration(ttft)}"
     assert win.speed_chart.ttft.toPlainText() in win.speed_chart._ttft_texts
     assert "after 32,000 cached" in win.breakdown.tooltip("prefill")
+    assert "prompt 32,768 (32,000 cached) + output" in win._explain_heading(s)
     np.testing.assert_array_equal(stacked_total(win), before_memory)      # the cache holds the whole prompt
     # a shorter prompt: the box shows the prefix the estimate keeps (the prompt less its last token)
     p.prompt.spin.setValue(10_000)
@@ -883,6 +884,7 @@ def test_scenario_file_names():
     cat = default_catalog()
     s = Scenario(model=cat.model("llama2-70b"), gpu=cat.gpu("a100-80gb"), weights="gptq-int4", prompt_tokens=4096)
     assert scenario_stem(s) == "llama2-70b_gptq-int4_1xa100-80gb_p4096_b1"
+    assert scenario_stem(s.with_(cached_tokens=4000)) == "llama2-70b_gptq-int4_1xa100-80gb_p4096c4000_b1"
 
 
 def test_self_test_passes(qtbot, win):

@@ -19,8 +19,10 @@ from ..core.report import estimate_dict, report_markdown
 
 
 def scenario_stem(s: Scenario) -> str:
-    """``llama2-70b_gptq-int4_1xa100-80gb_p4096_b1``: safe on every file system."""
-    raw = f"{s.model.id}_{s.weights}_{s.n_gpus}x{s.gpu.id}_p{s.prompt_tokens}_b{s.batch}"
+    """``llama2-70b_gptq-int4_1xa100-80gb_p4096_b1`` (``_p4096c4000_`` with a cached prefix): safe on
+    every file system."""
+    cached = f"c{s.cached_tokens}" if s.cached_tokens else ""
+    raw = f"{s.model.id}_{s.weights}_{s.n_gpus}x{s.gpu.id}_p{s.prompt_tokens}{cached}_b{s.batch}"
     return re.sub(r"[^A-Za-z0-9._-]+", "-", raw)
 
 

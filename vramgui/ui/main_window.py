@@ -17,7 +17,7 @@ from ..core.explain import explain_cost, explain_items, explain_training_items
 from ..core.measured import load_measured
 from ..core.model_files import model_from_path
 from ..core.report import estimate_dict, report_markdown
-from ..core.speed import costs, estimate_speed
+from ..core.speed import costs, estimate_speed, prompt_split
 from ..core.user_presets import remove_preset, save_preset
 from . import i18n, theme
 from .breakdown import BreakdownStrip
@@ -427,11 +427,14 @@ class MainWindow(QtWidgets.QMainWindow):
             act.setChecked(act.data() == self.theme.setting)
 
     def _explain_heading(self, s) -> str:
+        cached = int(prompt_split(s.prompt_tokens, s.cached_tokens)[1])     # (the prefix the estimate keeps)
+        prompt = i18n.integer(s.prompt_tokens) if not cached else self.tr("{prompt} ({cached} cached)").format(
+            prompt=i18n.integer(s.prompt_tokens), cached=i18n.integer(cached))
         return self.tr("{model} on {n} × {gpu}\n{weights} · {engine} · prompt {prompt} + output {output} · "
                        "batch {batch}").format(model=s.model.name, weights=core_name(s.weight_format.name),
                                                n=s.n_gpus, gpu=s.gpu.name, engine=core_name(s.profile.name),
-                                               prompt=i18n.integer(s.prompt_tokens),
-                                               output=i18n.integer(s.output_tokens), batch=i18n.integer(s.batch))
+                                               prompt=prompt, output=i18n.integer(s.output_tokens),
+                                               batch=i18n.integer(s.batch))
 
     remember_session = False   # the app sets it; test windows do not write the user's settings
 
