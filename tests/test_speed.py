@@ -629,3 +629,32 @@ def test_llamacpp_rocm_attention_by_architecture(scenario):
     # the Vulkan build keeps the GEMMs' share on every vendor's card
     assert float(speed_terms(scenario("llama3-8b", "rx7900xtx", weights="q4_0",
                                       engine="llamacpp-vulkan")).attention_efficiency) == 0.40
+
+
+def test_a_cached_prefix_is_read_once_per_pass_of_its_own_sequence(scenario):
+    # 256 prompts of 4,096 tokens, the first 2,048 of each cached, under llama.cpp (passes of 512 tokens): each
+    # sequence's 2,048 new tokens take 4 passes, each reading that sequence's cache once: 256 × 4 × 2,048 tokens'
+    # worth (Llama 3.2 3B, f16: 2 × 28 layers × 8 heads × 128 × 2 bytes = 114,688 a token), not once per pass of
+    # the whole batch's 1,024 passes (a first version read every sequence's cache in each: ~26 TB, an hour)
+    s = scenario("llama3.2-3b", "rtx4090", weights="q4_k_m", engine="llamacpp", prompt_tokens=4096, batch=256)
+    t = speed_terms(s)
+    link = card_of(s)[2:]
+    fresh = prefill_parts(t, 2048, 256, *link)
+    deep = prefill_parts(t, 2048, 256, *link, cached=2048)
+    assert float(deep.bytes_moved - fresh.bytes_moved) == pytest.approx(256 * 4 * 2048 * 114_688, rel=1e-9)
+    # and so the cached half saves time: prefill(4,096 with 2,048 cached) < prefill(4,096 from empty)
+    cached = s.with_(cached_tokens=2048)
+    assert float(prefill_time(cached, 4096, 256)) < float(prefill_time(s, 4096, 256))
+
+
+@pytest.mark.parametrize("engine", ["llamacpp", "vllm", "hf", "sglang"])
+def test_a_cached_prefix_never_slows_a_prefill(scenario, engine):
+    # however large the batch or prompt: what a cached prefix adds (its keys read, attended to) is less than what
+    # prefilling it costs (within 0.1 %: a 2-token prompt's one cached token, read rather than recomputed)
+    for model, gpu in (("llama3.1-8b", "h100-sxm"), ("gemma3-12b", "rtx4090"), ("qwen3-30b-a3b", "a100-80gb")):
+        for batch in (1, 64, 4096):
+            for prompt in (2, 4096, 131_072):
+                s = scenario(model, gpu, weights="bf16", engine=engine, prompt_tokens=prompt, batch=batch)
+                full = float(prefill_time(s, prompt, batch))
+                for cached in (1, prompt // 2, prompt - 1):
+                    assert float(prefill_time(s.with_(cached_tokens=cached), prompt, batch)) <= full * 1.001

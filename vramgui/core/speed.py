@@ -682,8 +682,8 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     ``cached``: tokens of each sequence already in the KV cache (an earlier turn of a chat, a
     prefix the engine kept; llama-bench's ``-d``).  The new tokens attend to them as well: a
     query at position i sees i keys, so the pairs are ``p · cached + p² / 2``; and each pass
-    reads the cached keys and values once (a 1-token prompt then costs what a decode step at
-    that context does)."""
+    that holds a sequence's new tokens reads that sequence's cached keys and values once (a
+    1-token prompt then costs what a decode step at that context does)."""
     p = np.maximum(np.asarray(prompt, dtype=np.float64), 1.0)
     c = np.asarray(cached, dtype=np.float64)
     b = _micro_batch(t, batch)
@@ -697,9 +697,10 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     if not _zero(t.sparse_flops):
         attention = attention + t.sparse_flops * (_pairs(c + p, t.sparse_tokens) - _pairs(c, t.sparse_tokens)) * b
     read = _weights_read(t, touched) * passes
-    if np.any(c):
+    if np.any(c):   # every sequence's cache, once per pass its prompt spans (once where a pass holds several)
+        spans = np.ceil(p / t.chunk) if t.chunk else 1.0
         read = read + (t.kv_full * c + _capped(t.kv_windowed, c, t.window)
-                       + _capped(t.kv_sparse, c, t.sparse_tokens)) * b * passes
+                       + _capped(t.kv_sparse, c, t.sparse_tokens)) * b * spans
     return StepParts(bytes_moved=read, matmul_flops=t.matmul_flops * tokens, attention_flops=attention,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
                      slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0))
