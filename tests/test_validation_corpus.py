@@ -331,3 +331,12 @@ def test_current_llamacpp_prefill_on_geforce_is_a_stated_miss(results):
            "llamacpp-pr17505-llama3-8b-q4_0-rtx3090-ub512-pp512-d32768")
     err = {p["id"]: p["error_pct"] for p in results["points"] if p["id"] in ids}
     assert len(err) == len(ids) and all(-36 <= e <= -17 for e in err.values()), err
+
+
+def test_metal_decode_after_a_deep_cache(results):
+    # llama.cpp PR #26570 (Aug 2026, merged): Qwen3 0.6B Q8_0 on an M2 Ultra, 32 tokens after 0 to 32,768 cached
+    # (240.28 tokens/s from empty, 98.94 after 32,768, its per-device flash-attention vec kernels): -20.5 to
+    # -0.7 %, the cache read taking over from the 28 layers' fixed cost (148 us each on Metal) as it grows.
+    # Master before the PR (64.97 after 32,768) would read +51 % there: its kernels left bandwidth unused.
+    got = {p["id"]: p["error_pct"] for p in results["points"] if p["id"].startswith("llamacpp-pr26570-")}
+    assert len(got) == 6 and all(-22 <= e <= 0 for e in got.values()), got
