@@ -11,6 +11,7 @@ from vramgui.core.speed import (
     decode_step,
     estimate_speed,
     knee_batch,
+    prefill_from_terms,
     prefill_parts,
     prefill_time,
     served,
@@ -658,3 +659,18 @@ def test_a_cached_prefix_never_slows_a_prefill(scenario, engine):
                 full = float(prefill_time(s, prompt, batch))
                 for cached in (1, prompt // 2, prompt - 1):
                     assert float(prefill_time(s.with_(cached_tokens=cached), prompt, batch)) <= full * 1.001
+
+
+@settings(max_examples=150, deadline=None)
+@given(model=st.sampled_from(["llama2-7b", "mixtral-8x7b", "gemma3-12b", "qwen3-next-80b-a3b"]),
+       engine=st.sampled_from(["generic", "hf", "vllm", "llamacpp"]), b=st.integers(1, 512),
+       p=st.integers(1, 50_000), dp=st.integers(1, 20_000), c=st.integers(0, 100_000), dc=st.integers(1, 50_000))
+def test_prefill_never_shortens_with_more_new_or_cached_tokens(model, engine, b, p, dp, c, dc):
+    # more tokens to prefill, or the same ones after a deeper cache (more keys to attend to and read), never
+    # take less time
+    cat = default_catalog()
+    s = Scenario(model=cat.model(model), gpu=cat.gpu("h100-sxm"), engine=engine)
+    t, card = speed_terms(s), card_of(s)
+    times = [float(prefill_from_terms(t, new, b, card, cached=cached)) for new, cached in ((p, c), (p + dp, c),
+                                                                                           (p, c + dc))]
+    assert times[1] >= times[0] and times[2] >= times[0]
