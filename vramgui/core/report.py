@@ -27,9 +27,9 @@ def offload_dict(plan) -> dict:
             "decode_tokens_per_second": plan.tokens_per_s}
 
 
-def cached_text(sc: dict) -> str:
+def cached_text(cached: int) -> str:
     """`` (1,000 of them cached)`` after a prompt's length, where the scenario keeps a prefix."""
-    return f" ({sc['cached_tokens']:,} of them cached)" if sc.get("cached_tokens") else ""
+    return f" ({cached:,} of them cached)" if cached else ""
 
 
 def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None) -> dict:
@@ -188,7 +188,8 @@ def report_markdown(d: dict) -> str:
         f"# {d['model']['name']} on {sc['gpus']} × {d['gpu']['name']}",
         "",
         f"{sc['weights']} weights, {sc['kv_dtype']} KV cache, {sc['engine']} engine ({sc['attention']} attention), "
-        f"prompt {sc['prompt_tokens']:,}{cached_text(sc)} + output {sc['output_tokens']:,} tokens, batch {sc['batch']}."
+        f"prompt {sc['prompt_tokens']:,}{cached_text(sc['cached_tokens'])} + output {sc['output_tokens']:,} tokens, "
+        f"batch {sc['batch']}."
         + "".join(f" Note: {sc[k]}." for k in NOTE_KEYS if sc[k]),
         "",
         "| memory per card | GiB |", "| --- | ---: |",
