@@ -135,3 +135,10 @@ def test_the_most_a_replica_serves_is_what_the_engine_schedules():
     assert row.max_batch > 1024
     assert row.peak_tokens_per_s == pytest.approx(float(served(s.with_(n_gpus=8), 1024).throughput_tokens_per_s),
                                                   rel=1e-12)
+
+
+def test_cli_layouts_name_a_cached_prefix(capsys):
+    from vramgui.cli import main
+    assert main(["layouts", "--model", "llama3.1-8b", "--gpu", "h100-sxm", "--gpus", "2", "--engine", "vllm",
+                 "--prompt", "4096", "--cached", "4000"]) == 0
+    assert "sequences of 4,096 (4,000 of them cached) + 256 tokens" in capsys.readouterr().out.splitlines()[0]
