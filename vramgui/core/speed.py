@@ -78,9 +78,10 @@ FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40,
 #: attention on a Radeon's shader cores, not its matrix units (measured on a Radeon 8060S, RDNA 3.5) ...
 ATTENTION_EFFICIENCY = {"llamacpp-rocm": 0.07}
 #: ... but for RDNA 4's (gfx12), whose WMMA units its native flash-attention kernel uses (2026 builds;
-#: measured on an RX 9060 XT): the catalog's RDNA 4 cards, and their share.
-RDNA4_CARDS = frozenset({"rx9070xt", "rx9070", "rx9060xt-16gb", "radeon-ai-pro-r9700"})
+#: measured on an RX 9060 XT): a row's share on particular cards, by catalog id.
 RDNA4_ATTENTION_EFFICIENCY = 0.15
+ATTENTION_EFFICIENCY_BY_CARD = {"llamacpp-rocm": {card: RDNA4_ATTENTION_EFFICIENCY for card in (
+    "rx9070xt", "rx9070", "rx9060xt-16gb", "radeon-ai-pro-r9700")}}
 
 #: On NVIDIA cards llama.cpp's quantized (GGUF, MXFP4) matmuls run at a rate tied to the card's int8 tensor
 #: peak, not its fp16 one: the CUDA build's MMQ kernels multiply int8 on the tensor cores, the Vulkan
@@ -538,8 +539,9 @@ ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficien
 
 def attention_efficiency(key: str, gpu: GPU | None = None) -> float:
     """Share of its peak that the engine row ``key``'s attention sustains on ``gpu``."""
-    if key == "llamacpp-rocm" and gpu is not None and gpu.id in RDNA4_CARDS:
-        return RDNA4_ATTENTION_EFFICIENCY
+    by_card = ATTENTION_EFFICIENCY_BY_CARD.get(key, {})
+    if gpu is not None and gpu.id in by_card:
+        return by_card[gpu.id]
     return ATTENTION_EFFICIENCY.get(key, FLOPS_EFFICIENCY.get(key, 0.5))
 
 
