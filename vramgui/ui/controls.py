@@ -15,7 +15,7 @@ from ..core.engines import HF_NO_MPS, default_share
 from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note
 from ..core.scenario import MAX_STAGES
-from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED
+from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED, prompt_split
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
@@ -803,12 +803,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 w.setVisible(not training)
             if w.isEnabled() != staged:
                 w.setEnabled(staged)
-        # the prefix the estimate keeps (the prompt's last token is always prefilled): a larger one is shown
-        # clamped, and the scenario keeps it for a longer prompt again.  (The box's range stays: a new maximum
-        # would change its width hint and lay the whole window out again on every prompt edit.)
-        top = max(s.prompt_tokens - 1, 0)
+        # the prefix the estimate keeps (core.speed.prompt_split): a larger one is shown clamped, and the scenario
+        # keeps it for a longer prompt again.  (The box's range stays: a new maximum would change its width hint
+        # and lay the whole window out again on every prompt edit.)
+        kept = int(prompt_split(s.prompt_tokens, s.cached_tokens)[1])
         for w, v in ((self.gpus, n), (self.pipeline, s.pipeline), (self.util, s.gpu_util or 0.0),
-                     (self.reserved, int(s.reserved_mib)), (self.cached, min(s.cached_tokens, top))):
+                     (self.reserved, int(s.reserved_mib)), (self.cached, kept)):
             if w.value() != v:
                 with QtCore.QSignalBlocker(w):
                     w.setValue(v)
