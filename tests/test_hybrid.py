@@ -169,7 +169,7 @@ def test_llamacpp_metal_decode_pays_for_each_gated_deltanet_layer(scenario, monk
 
 
 @pytest.mark.parametrize("cfg", [
-    {"model_type": "falcon_h1", "mamba_d_ssm": 3072, "hidden_size": 4096},
+    {"model_type": "falcon_mamba", "state_size": 16, "hidden_size": 4096},
     {"model_type": "jamba", "attn_layer_offset": 4, "hidden_size": 4096},
     {"model_type": "some_new_hybrid", "mamba_num_heads": 128, "hidden_size": 4096},
 ])
@@ -184,13 +184,14 @@ def test_mamba_and_other_recurrent_hybrids_are_refused_by_name(cfg):
 
 
 def test_gguf_of_a_mamba_hybrid_is_refused(tmp_path):
-    meta = {"general.architecture": "falcon-h1", "falcon-h1.embedding_length": 1024, "falcon-h1.block_count": 4,
-            "falcon-h1.feed_forward_length": 2048, "falcon-h1.attention.head_count": 8,
-            "falcon-h1.attention.head_count_kv": 2, "falcon-h1.ssm.state_size": 128, "falcon-h1.ssm.group_count": 1,
-            "falcon-h1.ssm.time_step_rank": 16, "tokenizer.ggml.tokens": 1000}
+    # Jamba (Mamba-1 layers beside attention and experts): not counted yet
+    meta = {"general.architecture": "jamba", "jamba.embedding_length": 1024, "jamba.block_count": 4,
+            "jamba.feed_forward_length": 2048, "jamba.attention.head_count": 8,
+            "jamba.attention.head_count_kv": 2, "jamba.ssm.state_size": 16, "jamba.ssm.inner_size": 2048,
+            "jamba.ssm.time_step_rank": 64, "tokenizer.ggml.tokens": 1000}
     with pytest.raises(ConfigError) as e:
-        architecture_from_hf_config(gguf_config(meta, tmp_path / "falcon-h1.gguf"), source="falcon-h1.gguf")
-    assert "ssm_state_size" in str(e.value) and "falcon-h1.gguf" in str(e.value)
+        architecture_from_hf_config(gguf_config(meta, tmp_path / "jamba.gguf"), source="jamba.gguf")
+    assert "ssm_state_size" in str(e.value) and "jamba.gguf" in str(e.value)
 
 
 def test_nemotron3_nano_parameters_by_hand(cat):
@@ -428,3 +429,92 @@ def test_nemotron_h_gguf_reads_its_layer_kinds_from_the_arrays(cat, tmp_path):
     # a short array names the key
     with pytest.raises(ImportError_, match="52 whole numbers"):
         gguf_config(_nano_gguf(**{"nemotron_h_moe.feed_forward_length": NANO_FF[:10]}), tmp_path / "bad.gguf")
+
+
+# Falcon-H1 7B (the preset): every one of its 44 layers runs attention (12 heads, 2 KV heads of 128) and a
+# Mamba-2 mixer (24 heads of 128 channels, state 256, one group, a 4-wide convolution) side by side, then a
+# gated MLP 12,288 wide
+FH_D, FH_L, FH_V, FH_F = 3072, 44, 130048, 12288
+FH_HEADS, FH_KV, FH_DH = 12, 2, 128
+FH_MH, FH_MDH, FH_STATE, FH_CONV = 24, 128, 256, 4
+FH_INNER = FH_MH * FH_MDH                         # 3,072 (mamba_d_ssm)
+FH_CONV_DIM = FH_INNER + 2 * FH_STATE             # x, B and C through the convolution: 3,584
+
+
+def test_falcon_h1_parameters_by_hand(cat):
+    attention = FH_D * FH_HEADS * FH_DH + 2 * FH_D * FH_KV * FH_DH + FH_HEADS * FH_DH * FH_D
+    # in_proj to z, x, B, C and a time step per head; out_proj; the convolution with its bias; A_log, D, dt_bias;
+    # the gated RMSNorm (mamba_rms_norm)
+    mamba = FH_D * (FH_INNER + FH_CONV_DIM + FH_MH) + FH_INNER * FH_D + FH_CONV_DIM * (FH_CONV + 1) + 3 * FH_MH \
+        + FH_INNER
+    layer = attention + mamba + 3 * FH_D * FH_F + 2 * FH_D        # + gated MLP, the two layer norms
+    total = FH_L * layer + 2 * FH_V * FH_D + FH_D                 # untied embedding and head, final norm
+    a = cat.model("falcon-h1-7b").architecture
+    assert count_params(a).total == total == 7_585_648_736        # transformers' FalconH1ForCausalLM: the same
+    assert (a.attention_layers, a.mamba.layers, a.num_layers) == (44, 44, 44)
+    # Falcon-H1's own switches: no gated norm (the 0.5B's mamba_rms_norm false), a bias on out_proj alone
+    # (projectors_bias) or on in_proj alone (mamba_proj_bias)
+    cfg = cat.model("falcon-h1-7b").config
+    plain = architecture_from_hf_config(dict(cfg, mamba_rms_norm=False))
+    assert count_params(a).total - count_params(plain).total == FH_L * FH_INNER
+    out_only = architecture_from_hf_config(dict(cfg, projectors_bias=True))
+    in_only = architecture_from_hf_config(dict(cfg, mamba_proj_bias=True))
+    assert count_params(out_only).total - count_params(a).total == FH_L * FH_D
+    assert count_params(in_only).total - count_params(a).total == FH_L * (FH_INNER + FH_CONV_DIM + FH_MH)
+
+
+def test_falcon_h1_caches_every_layer_and_keeps_a_mamba_state(scenario):
+    s = scenario("falcon-h1-7b", "rtx4090", weights="bf16", prompt_tokens=1000)
+    t = memory_terms(s)
+    assert t.kv_full == 2 * FH_L * FH_KV * FH_DH * 2            # K and V in all 44 layers, bf16: 45,056 a token
+    # per sequence and layer: 24 × 128 × 256 state values and the convolution's last 3 inputs of 3,584 channels
+    assert t.state == FH_L * (FH_MH * FH_MDH * FH_STATE * 2 + (FH_CONV - 1) * FH_CONV_DIM * 2) == 70_152_192
+    # a decode step reads the whole cache of every layer: 45,056 bytes more per token of context
+    from vramgui.core.speed import decode_parts, speed_terms
+    st = speed_terms(s)
+    short, long = (decode_parts(st, 1, c, 1.0, 0.0).bytes_moved for c in (0, 1000))
+    assert float(long - short) == pytest.approx(1000 * 2 * FH_L * FH_KV * FH_DH * 2, rel=1e-12)
+
+
+def test_falcon_h1_import_reads_its_mixer_width_as_transformers_does():
+    base = {"model_type": "falcon_h1", "hidden_size": 1024, "num_hidden_layers": 4, "num_attention_heads": 8,
+            "num_key_value_heads": 2, "head_dim": 64, "intermediate_size": 2048, "vocab_size": 1000,
+            "max_position_embeddings": 4096, "mamba_n_heads": 16, "mamba_d_state": 64}
+    # transformers' FalconH1Config: mamba_d_ssm 1,024 when absent; null: mamba_expand × hidden_size (2 × 1,024)
+    assert architecture_from_hf_config(base).mamba.d_inner == 1024
+    assert architecture_from_hf_config(dict(base, mamba_d_ssm=None)).mamba.d_inner == 2048
+    assert architecture_from_hf_config(dict(base, mamba_d_ssm=1536, mamba_d_head=96)).mamba.head_dim == 96
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(dict(base, mamba_d_ssm=1536, mamba_d_head=64), source="h1/config.json")
+    assert "h1/config.json" in str(e.value) and "mamba_d_head" in str(e.value) and "1536" in str(e.value)
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(dict(base, mamba_n_heads=7), source="h1/config.json")
+    assert "mamba_n_heads" in str(e.value) and "mamba_d_ssm = 1024" in str(e.value)
+
+
+def test_falcon_h1_gguf_reads_the_same_model(tmp_path, cat):
+    # llama.cpp's falcon-h1 keys for the 7B: the mixer's heads as ssm.time_step_rank, its width as ssm.inner_size
+    meta = {"general.architecture": "falcon-h1", "falcon-h1.embedding_length": FH_D, "falcon-h1.block_count": FH_L,
+            "falcon-h1.feed_forward_length": FH_F, "falcon-h1.attention.head_count": FH_HEADS,
+            "falcon-h1.attention.head_count_kv": FH_KV, "falcon-h1.attention.key_length": FH_DH,
+            "falcon-h1.context_length": 262144, "falcon-h1.ssm.conv_kernel": FH_CONV,
+            "falcon-h1.ssm.inner_size": FH_INNER, "falcon-h1.ssm.state_size": FH_STATE,
+            "falcon-h1.ssm.time_step_rank": FH_MH, "falcon-h1.ssm.group_count": 1, "falcon-h1.vocab_size": FH_V}
+    names = {"token_embd.weight", "output.weight", "blk.0.ssm_norm.weight", "blk.0.ssm_in.weight"}
+    a = architecture_from_hf_config(gguf_config(meta, tmp_path / "Falcon-H1-7B-Instruct-Q4_K_M.gguf", names))
+    ref = cat.model("falcon-h1-7b").architecture
+    assert (a.mamba, a.parallel_mamba, a.attention_layers) == (ref.mamba, True, FH_L)
+    assert count_params(a).total == count_params(ref).total
+    # no ssm_norm tensors: no gated norm; no output.weight: the head shares the token table
+    bare = architecture_from_hf_config(gguf_config(meta, tmp_path / "x.gguf", {"token_embd.weight"}))
+    assert count_params(ref).total - count_params(bare).total == FH_L * FH_INNER + FH_V * FH_D
+    with pytest.raises(ImportError_, match="Mamba-2 heads") as e:
+        gguf_config(dict(meta, **{"falcon-h1.ssm.time_step_rank": 5}), tmp_path / "bad.gguf")
+    assert "falcon-h1.ssm.time_step_rank" in str(e.value)
+
+
+def test_explain_says_each_falcon_h1_layer_has_both(scenario):
+    from vramgui.core.explain import explain_items
+    text = "\n".join(i.text for i in explain_items(scenario("falcon-h1-7b", "rtx4090", prompt_tokens=1000)))
+    assert "Each of the 44 layers runs attention and a Mamba-2 mixer side by side" in text
+    assert "44 of the 44 layers are Mamba-2" not in text

@@ -170,6 +170,10 @@ class Mamba2(_RecurrentMixer):
     n_groups: int = Field(1, ge=1, le=10_000, description="groups sharing B and C")
     conv_bias: bool = True
     proj_bias: bool = False
+    out_proj_bias: bool | None = Field(None, description=(
+        "a bias on the output projection; None: as proj_bias (Falcon-H1 sets it apart: projectors_bias)"))
+    gated_norm: bool = Field(True, description=(
+        "a gated RMSNorm over the heads' channels before the output projection (Falcon-H1: mamba_rms_norm)"))
 
     @property
     def d_inner(self) -> int:
@@ -271,6 +275,9 @@ class Architecture(BaseModel):
         "sliding_window_layers), one K=V head of head_dim"))
     linear_attention: LinearAttention | None = None
     mamba: Mamba2 | None = None
+    parallel_mamba: bool = Field(False, description=(
+        "every layer runs its attention and a Mamba-2 mixer side by side on the same input and adds their "
+        "outputs (Falcon-H1): each layer keeps a KV cache and a Mamba state"))
     mixerless_layers: int = Field(0, ge=0, description="blocks with only an MLP or MoE (Nemotron-H's '-', 'E')")
     ffnless_layers: int = Field(0, ge=0, description="blocks with only a mixer (Nemotron-H's 'M', '*')")
     global_attention: GlobalAttention | None = Field(
@@ -308,6 +315,9 @@ class Architecture(BaseModel):
             raise ValueError("moe.dense_layers cannot exceed the layers with an MLP")
         if self.attention_layers < 0:
             raise ValueError("linear-attention, Mamba and MLP-only layers cannot exceed num_layers")
+        if self.parallel_mamba and (self.mamba is None or self.mamba.layers != self.num_layers
+                                    or self.linear_attention or self.mixerless_layers):
+            raise ValueError("parallel Mamba layers need a Mamba-2 mixer in every layer, beside attention only")
         if self.sliding_window_layers > self.attention_layers:
             raise ValueError("sliding_window_layers cannot exceed the attention layers")
         if self.global_attention and self.num_heads % self.global_attention.num_kv_heads:
@@ -395,7 +405,10 @@ class Architecture(BaseModel):
 
     @property
     def attention_layers(self) -> int:
-        """Layers with softmax attention (and so a KV cache): all but the recurrent and MLP-only ones."""
+        """Layers with softmax attention (and so a KV cache): all but the recurrent and MLP-only ones
+        (every layer where the Mamba mixers run beside attention)."""
+        if self.parallel_mamba:
+            return self.num_layers
         return self.num_layers - self.recurrent_layers - self.mixerless_layers
 
     @property
@@ -473,15 +486,16 @@ _ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
 _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Mamba, Mamba-2 and RWKV
 # hybrids, lightning attention): refused by name rather than estimated as a plain transformer
-_UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba", "falcon_h1",
+_UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba",
                 "zamba", "zamba2", "plamo2", "lfm2", "lfm2_moe", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
                 "recurrent_gemma", "xlstm", "minimax", "mamba_ssm", "lfm3"}
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
 # attention experts): refused by name until they are counted
 _UNCOUNTED_LAYOUTS = {"longcat_flash": "two attention blocks per layer and zero-computation experts",
                       "jetmoe": "mixture-of-attention-heads experts"}
-# Mamba-2 hybrids whose every layer keeps its MLP or MoE beside a Mamba-2 or an attention mixer
-_MAMBA_PER_LAYER = ("granitemoehybrid", "bamba")
+# Mamba-2 hybrids whose every layer keeps its MLP or MoE beside a Mamba-2 or an attention mixer (Falcon-H1:
+# beside both, side by side)
+_MAMBA_PER_LAYER = ("granitemoehybrid", "bamba", "falcon_h1")
 # transformers' GraniteMoeHybridConfig: a shared MLP 1,024 wide unless the config says (GraniteMoeShared's: none)
 _GRANITE_SHARED_DEFAULT = 1024
 _SSM_KEYS = ("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_d_state", "ssm_state_size",
@@ -497,6 +511,7 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 CHECKED_MODEL_TYPES = frozenset({
     "afmoe", "apertus", "arcee", "bamba", "bloom", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2", "deepseek_v3",
     "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon",
+    "falcon_h1",
     "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4v_text",
     "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa",
     "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense",
@@ -594,8 +609,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         raise ConfigError(f"'{mt}' is a state-space or recurrent hybrid (Mamba, RWKV or similar layers"
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
-                          "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H and Bamba are supported.", source=source,
-                          field="model_type")
+                          "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H, Bamba and Falcon-H1 are supported.",
+                          source=source, field="model_type")
     if mt in _UNCOUNTED_LAYOUTS:
         raise ConfigError(f"'{mt}' has a layout vramgui does not count yet ({_UNCOUNTED_LAYOUTS[mt]}); estimating "
                           "it as a plain transformer would be far off", source=source, field="model_type")
@@ -761,6 +776,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             linear_attention=None if blocks or mt in _MAMBA_PER_LAYER else _linear_attention_from_hf(cfg, source, L),
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else
             _mamba_per_layer_from_hf(cfg, mt, source, L, d) if mt in _MAMBA_PER_LAYER else None,
+            parallel_mamba=mt == "falcon_h1",
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
             global_attention=mimo.get("global_attention") if mimo else
@@ -1278,6 +1294,8 @@ def _mamba_kinds(cfg: dict, mt: str, source: str, L: int) -> list[bool]:  # noqa
     """Which layers' mixer is Mamba-2.  Granite 4.0-H names each layer's mixer in ``layer_types``
     ("mamba" / "attention"; transformers 5 writes "linear_attention" / "full_attention"); Bamba
     lists its attention layers in ``attn_layer_indices``.  Without the key every layer is Mamba."""
+    if mt == "falcon_h1":    # every layer runs both mixers ("hybrid")
+        return [True] * L
     if mt == "bamba":
         indices = cfg.get("attn_layer_indices") or []
         if not isinstance(indices, list) or any(not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < L
@@ -1297,20 +1315,28 @@ def _mamba_kinds(cfg: dict, mt: str, source: str, L: int) -> list[bool]:  # noqa
 
 
 def _mamba_per_layer_from_hf(cfg: dict, mt: str, source: str, L: int, d: int) -> Mamba2 | None:  # noqa: N803
-    """The Mamba-2 layers of Granite 4.0-H and Bamba, where each layer keeps its MLP (or MoE)
-    whichever its mixer (unlike Nemotron-H's blocks).  The heads' width ``mamba_d_head`` may be
-    "auto": ``mamba_expand`` × hidden_size over the heads, as transformers reads it."""
+    """The Mamba-2 layers of Granite 4.0-H, Bamba and Falcon-H1, where each layer keeps its MLP (or
+    MoE) whichever its mixer (unlike Nemotron-H's blocks).  The heads' width ``mamba_d_head`` may be
+    "auto": the mixer's width over the heads, as transformers reads it; that width is ``mamba_expand``
+    × hidden_size, or Falcon-H1's ``mamba_d_ssm`` (transformers' default 1,024 where the key is absent,
+    the expanded width where it is null)."""
     layers = sum(_mamba_kinds(cfg, mt, source, L))
     if layers == 0:
         return None
+    falcon = mt == "falcon_h1"
     heads = _int(cfg.get("mamba_n_heads", 128), source, "mamba_n_heads")
     expand = _int(cfg.get("mamba_expand", 2), source, "mamba_expand")
+    width, width_key = expand * d, "mamba_expand × hidden_size"
+    if falcon and cfg.get("mamba_d_ssm", 1024) is not None:
+        width, width_key = _int(cfg.get("mamba_d_ssm", 1024), source, "mamba_d_ssm"), "mamba_d_ssm"
     head_dim = cfg.get("mamba_d_head", "auto")
     if head_dim == "auto":
-        if heads < 1 or (expand * d) % heads:
-            raise ConfigError(f"must divide mamba_expand × hidden_size = {expand * d}", source=source,
-                              field="mamba_n_heads")
-        head_dim = expand * d // heads
+        if heads < 1 or width % heads:
+            raise ConfigError(f"must divide {width_key} = {width}", source=source, field="mamba_n_heads")
+        head_dim = width // heads
+    elif falcon and _int(head_dim, source, "mamba_d_head") * heads != width:
+        raise ConfigError(f"mamba_d_head × mamba_n_heads = {_int(head_dim, source, 'mamba_d_head') * heads} must be "
+                          f"{width_key} = {width}", source=source, field="mamba_d_head")
     try:
         return Mamba2(layers=layers, num_heads=heads, head_dim=_int(head_dim, source, "mamba_d_head"),
                       state_size=_int(cfg.get("mamba_d_state", 256), source, "mamba_d_state"),
@@ -1318,6 +1344,8 @@ def _mamba_per_layer_from_hf(cfg: dict, mt: str, source: str, L: int, d: int) ->
                       conv_kernel=_int(cfg.get("mamba_d_conv", 4), source, "mamba_d_conv"),
                       conv_bias=bool(cfg.get("mamba_conv_bias", True)),
                       proj_bias=bool(cfg.get("mamba_proj_bias", False)),
+                      out_proj_bias=bool(cfg.get("projectors_bias", False)) if falcon else None,
+                      gated_norm=bool(cfg.get("mamba_rms_norm", False)) if falcon else True,
                       state_bytes=_state_dtype_bytes(cfg, source, "mamba_ssm_cache_dtype"))
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None

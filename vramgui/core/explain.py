@@ -321,7 +321,12 @@ def _kv(s: Scenario, m) -> Explanation:
                      f"+ the convolution's last {g.conv_kernel - 1} inputs per layer = {_mib(state)} per sequence "
                      "per card, whatever the context.")
     mb = a.mamba
-    if mb is not None:
+    if mb is not None and a.parallel_mamba:
+        notes.append(f"Each of the {a.num_layers} layers runs attention and a Mamba-2 mixer side by side: the KV cache "
+                     f"above for every layer, and beside it a fixed Mamba state per sequence, {mb.num_heads} heads × "
+                     f"{mb.head_dim} × {mb.state_size} + the convolution's last {mb.conv_kernel - 1} inputs per layer: "
+                     f"{_mib(state)} per sequence per card, whatever the context.")
+    elif mb is not None:
         notes.append(f"{mb.layers} of the {a.num_layers} layers are Mamba-2: no KV cache, but a fixed state per "
                      f"sequence, {mb.num_heads} heads × {mb.head_dim} × {mb.state_size} + the convolution's last "
                      f"{mb.conv_kernel - 1} inputs per layer"

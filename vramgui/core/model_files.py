@@ -378,6 +378,8 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
         return _nemotron_gguf_config(meta, path, arch)
     if arch == "granitehybrid":
         return _granitehybrid_gguf_config(meta, path, tensor_names)
+    if arch == "falcon-h1":
+        return _falconh1_gguf_config(meta, path, tensor_names)
     if arch == "mimo2":
         return _mimo2_gguf_config(meta, path)
     if arch == "deepseek4":
@@ -523,6 +525,34 @@ def _granitehybrid_gguf_config(meta: dict, path: Path, tensor_names: set[str] | 
         cfg.update(layer_types=["attention" if k else "mamba" for k in kv], num_local_experts=experts,
                    num_experts_per_tok=get("expert_used_count"), shared_intermediate_size=shared,
                    position_embedding_type="rope" if get("rope.scaling.finetuned") else "nope")
+    return {k: v for k, v in cfg.items() if v is not None}
+
+
+def _falconh1_gguf_config(meta: dict, path: Path, tensor_names: set[str] | None) -> dict:
+    """Falcon-H1's GGUF keys (llama.cpp's falcon-h1): attention and a Mamba-2 mixer in every layer, the
+    mixer's heads as ``ssm.time_step_rank``, its width as ``ssm.inner_size``, the attention heads' width as
+    ``attention.key_length``; the mixer's gated norm where the file holds its ``ssm_norm`` tensors, the output
+    layer shared with the token table where it holds no ``output.weight``."""
+    def get(key, default=None):
+        return meta.get(f"falcon-h1.{key}", default)
+
+    heads, inner = get("ssm.time_step_rank"), get("ssm.inner_size")
+    if not (isinstance(heads, int) and isinstance(inner, int) and heads > 0 and inner % heads == 0):
+        raise ImportError_("the Mamba-2 heads must divide ssm.inner_size", source=str(path),
+                           field="falcon-h1.ssm.time_step_rank")
+    names = tensor_names or set()
+    cfg = {"model_type": "falcon_h1", "hidden_size": get("embedding_length"),
+           "num_hidden_layers": _gguf_layers(meta, "falcon-h1", path),
+           "num_attention_heads": get("attention.head_count"), "num_key_value_heads": get("attention.head_count_kv"),
+           "head_dim": get("attention.key_length"), "intermediate_size": get("feed_forward_length"),
+           "max_position_embeddings": get("context_length"),
+           "rms_norm_eps": get("attention.layer_norm_rms_epsilon", 1e-5),
+           "vocab_size": get("vocab_size") or meta.get("tokenizer.ggml.tokens"),
+           "mamba_n_heads": heads, "mamba_d_ssm": inner, "mamba_d_head": inner // heads,
+           "mamba_d_state": get("ssm.state_size"), "mamba_n_groups": get("ssm.group_count"),
+           "mamba_d_conv": get("ssm.conv_kernel"),
+           "mamba_rms_norm": None if tensor_names is None else "blk.0.ssm_norm.weight" in names,
+           "tie_word_embeddings": None if tensor_names is None else "output.weight" not in names}
     return {k: v for k, v in cfg.items() if v is not None}
 
 

@@ -138,7 +138,9 @@ def mamba_params_per_layer(a: Architecture) -> tuple[int, int]:
         return 0, 0
     small = m.conv_dim * m.conv_kernel + (m.conv_dim if m.conv_bias else 0) + 3 * m.num_heads
     if m.proj_bias:
-        small += m.in_proj_width + d
+        small += m.in_proj_width
+    if m.proj_bias if m.out_proj_bias is None else m.out_proj_bias:
+        small += d
     return d * m.in_proj_width + m.out_width * d, small
 
 
@@ -177,7 +179,7 @@ def norm_params(a: Architecture) -> int:
         n += a.per_layer_input + a.num_layers * a.hidden_size
     if a.linear_attention:
         n += a.linear_attention.layers * a.linear_attention.value_head_dim
-    if a.mamba:
+    if a.mamba and a.mamba.gated_norm:
         n += a.mamba.layers * a.mamba.d_inner          # the gated RMSNorm before out_proj
     if a.compressed:
         n += compressed_attention_params(a)[2]
