@@ -113,6 +113,11 @@ class _RecurrentMixer(BaseModel):
         sequence and layer."""
         return self.conv_dim * (self.conv_kernel - 1)
 
+    @property
+    def inner_linears(self) -> tuple[tuple[int, int], ...]:
+        """(inputs, outputs) of the mixer's matrices other than its input and output projections."""
+        return ()
+
 
 class LinearAttention(_RecurrentMixer):
     """Gated DeltaNet mixer layers (Qwen3-Next, Qwen3.5): in place of attention, a short
@@ -199,6 +204,42 @@ class Mamba2(_RecurrentMixer):
         return self.d_inner * self.state_size
 
 
+class Mamba1(_RecurrentMixer):
+    """Mamba (S6) mixer layers (Mamba, Falcon Mamba, Jamba): an input projection to x and a gate z,
+    a short causal convolution over x, a projection of x to a low-rank time step and to B and C,
+    the time step's projection back to every channel, and a state of ``d_inner · d_state`` per
+    sequence that does not grow with the context: no KV cache."""
+
+    d_inner: int = Field(ge=1, le=1_000_000, description="channels of the mixer (expand × hidden size)")
+    state_size: int = Field(ge=1, le=100_000, description="d_state")
+    dt_rank: int = Field(ge=1, le=1_000_000, description="width of the time step's low-rank projection")
+    conv_bias: bool = True
+    proj_bias: bool = False
+    dt_norms: bool = Field(False, description="RMSNorm weights on the time step, B and C (Jamba)")
+
+    @property
+    def conv_dim(self) -> int:
+        return self.d_inner
+
+    @property
+    def in_proj_width(self) -> int:
+        """Outputs of the input projection from d: x and z."""
+        return 2 * self.d_inner
+
+    @property
+    def out_width(self) -> int:
+        return self.d_inner
+
+    @property
+    def state_elements(self) -> int:
+        return self.d_inner * self.state_size
+
+    @property
+    def inner_linears(self) -> tuple[tuple[int, int], ...]:
+        """x_proj (x to the time step's rank, B and C) and dt_proj (the rank back to every channel)."""
+        return (self.d_inner, self.dt_rank + 2 * self.state_size), (self.dt_rank, self.d_inner)
+
+
 class GlobalAttention(BaseModel):
     """The full-attention layers' own head geometry where it differs from the windowed layers'
     (Gemma 4): wider heads, fewer KV heads, and with ``k_eq_v`` no value projection (the key
@@ -275,6 +316,7 @@ class Architecture(BaseModel):
         "sliding_window_layers), one K=V head of head_dim"))
     linear_attention: LinearAttention | None = None
     mamba: Mamba2 | None = None
+    mamba1: Mamba1 | None = Field(None, description="Mamba (S6) mixer layers (Jamba, pure Mamba models)")
     parallel_mamba: bool = Field(False, description=(
         "every layer runs its attention and a Mamba-2 mixer side by side on the same input and adds their "
         "outputs (Falcon-H1): each layer keeps a KV cache and a Mamba state"))
@@ -316,7 +358,7 @@ class Architecture(BaseModel):
         if self.attention_layers < 0:
             raise ValueError("linear-attention, Mamba and MLP-only layers cannot exceed num_layers")
         if self.parallel_mamba and (self.mamba is None or self.mamba.layers != self.num_layers
-                                    or self.linear_attention or self.mixerless_layers):
+                                    or self.linear_attention or self.mamba1 or self.mixerless_layers):
             raise ValueError("parallel Mamba layers need a Mamba-2 mixer in every layer, beside attention only")
         if self.sliding_window_layers > self.attention_layers:
             raise ValueError("sliding_window_layers cannot exceed the attention layers")
@@ -391,8 +433,8 @@ class Architecture(BaseModel):
 
     @property
     def recurrent_mixers(self) -> tuple[_RecurrentMixer, ...]:
-        """The mixers that keep a fixed state instead of a KV cache (Gated DeltaNet, Mamba-2)."""
-        return tuple(m for m in (self.linear_attention, self.mamba) if m is not None)
+        """The mixers that keep a fixed state instead of a KV cache (Gated DeltaNet, Mamba-2, Mamba)."""
+        return tuple(m for m in (self.linear_attention, self.mamba, self.mamba1) if m is not None)
 
     @property
     def gated_deltanet_layers(self) -> int:
@@ -486,13 +528,17 @@ _ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
 _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Mamba, Mamba-2 and RWKV
 # hybrids, lightning attention): refused by name rather than estimated as a plain transformer
-_UNSUPPORTED = {"mamba", "mamba2", "falcon_mamba", "jamba",
-                "zamba", "zamba2", "plamo2", "lfm2", "lfm2_moe", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
+_UNSUPPORTED = {"zamba", "zamba2", "plamo2", "lfm2", "lfm2_moe", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
                 "recurrent_gemma", "xlstm", "minimax", "mamba_ssm", "lfm3"}
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
 # attention experts): refused by name until they are counted
 _UNCOUNTED_LAYOUTS = {"longcat_flash": "two attention blocks per layer and zero-computation experts",
                       "jetmoe": "mixture-of-attention-heads experts"}
+# Models of Mamba blocks alone (a norm and a mixer a layer: no attention, no MLP)
+_PURE_SSM = {"mamba", "falcon_mamba", "mamba2"}
+#: The context limit of a model without positions or a trained length in its config (pure Mamba): what
+#: llama.cpp's converter writes for Mamba models ("arbitrary", convert_hf_to_gguf.py), vramgui too
+NO_POSITION_LIMIT = 2**20
 # Mamba-2 hybrids whose every layer keeps its MLP or MoE beside a Mamba-2 or an attention mixer (Falcon-H1:
 # beside both, side by side)
 _MAMBA_PER_LAYER = ("granitemoehybrid", "bamba", "falcon_h1")
@@ -511,7 +557,7 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 CHECKED_MODEL_TYPES = frozenset({
     "afmoe", "apertus", "arcee", "bamba", "bloom", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2", "deepseek_v3",
     "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon",
-    "falcon_h1",
+    "falcon_h1", "falcon_mamba", "jamba", "mamba", "mamba2",
     "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4v_text",
     "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa",
     "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense",
@@ -604,12 +650,16 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     if mt == "mimo_v2":   # Xiaomi's releases after MiMo-V2-Flash name the same layout so
         mt = "mimo_v2_flash"
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
+    if mt in _PURE_SSM:
+        return _pure_ssm_from_hf(cfg, mt, source)
     ssm_key = next((k for k in _SSM_KEYS if k in cfg), None)
-    if mt in _UNSUPPORTED or (ssm_key and mt not in _GATED_DELTANET and mt not in ("nemotron_h", *_MAMBA_PER_LAYER)):
+    if mt in _UNSUPPORTED or (ssm_key and mt not in _GATED_DELTANET
+                              and mt not in ("nemotron_h", "jamba", *_MAMBA_PER_LAYER)):
         raise ConfigError(f"'{mt}' is a state-space or recurrent hybrid (Mamba, RWKV or similar layers"
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
-                          "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H, Bamba and Falcon-H1 are supported.",
+                          "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H, Bamba, Falcon-H1, Jamba and pure "
+                          "Mamba / Mamba-2 models are supported.",
                           source=source, field="model_type")
     if mt in _UNCOUNTED_LAYOUTS:
         raise ConfigError(f"'{mt}' has a layout vramgui does not count yet ({_UNCOUNTED_LAYOUTS[mt]}); estimating "
@@ -776,6 +826,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             linear_attention=None if blocks or mt in _MAMBA_PER_LAYER else _linear_attention_from_hf(cfg, source, L),
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else
             _mamba_per_layer_from_hf(cfg, mt, source, L, d) if mt in _MAMBA_PER_LAYER else None,
+            mamba1=_jamba_mamba_from_hf(cfg, source, L, d) if mt == "jamba" else None,
             parallel_mamba=mt == "falcon_h1",
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
@@ -926,7 +977,7 @@ def _global_attention(cfg: dict, d_h: int, h_kv: int, source: str) -> GlobalAtte
         raise ConfigError(pydantic_message(exc), source=source) from None
 
 
-_NO_ROPE = {"gpt2", "gpt_bigcode", "opt", "bloom", "mpt", "nemotron_h"}   # learned, ALiBi or no positions
+_NO_ROPE = {"gpt2", "gpt_bigcode", "opt", "bloom", "mpt", "nemotron_h", "jamba"}   # learned, ALiBi or no positions
 
 
 def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | None, learned_positions: int,
@@ -1215,6 +1266,9 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
             step = int(get("interleave_moe_layer_step", default=1))
             moe_layers = list(range(step - 1, L, step))
         dense_layers = L - len(moe_layers)
+    if mt == "jamba":   # experts where i % expert_layer_period == expert_layer_offset, a dense MLP elsewhere
+        period, offset = _jamba_period(cfg, source, "expert_layer_period", 2, "expert_layer_offset", 1)
+        dense_layers = L - sum(1 for i in range(L) if i % period == offset)
     if (mt in ("qwen2_moe", "qwen3_moe") or mt in _GATED_DELTANET) and cfg.get("mlp_only_layers"):
         dense_layers = len(cfg["mlp_only_layers"])
     if blocks is not None:
@@ -1347,6 +1401,80 @@ def _mamba_per_layer_from_hf(cfg: dict, mt: str, source: str, L: int, d: int) ->
                       out_proj_bias=bool(cfg.get("projectors_bias", False)) if falcon else None,
                       gated_norm=bool(cfg.get("mamba_rms_norm", False)) if falcon else True,
                       state_bytes=_state_dtype_bytes(cfg, source, "mamba_ssm_cache_dtype"))
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+def _jamba_period(cfg: dict, source: str, period_key: str, period: int, offset_key: str, offset: int
+                  ) -> tuple[int, int]:
+    """Jamba's (period, offset) of a kind of layer: layer i is of that kind where i % period == offset."""
+    p, o = _int(cfg.get(period_key, period), source, period_key), _int(cfg.get(offset_key, offset), source, offset_key)
+    if p < 1 or not 0 <= o < p:
+        raise ConfigError(f"must be below {period_key} ({p})", source=source, field=offset_key)
+    return p, o
+
+
+def _mamba1_from_hf(cfg: dict, source: str, layers: int, d: int, prefix: str, dt_norms: bool) -> Mamba1:
+    """A Mamba (S6) mixer from transformers' keys (Jamba's with ``prefix`` "mamba_"): the width
+    ``expand`` × hidden_size (transformers ignores a saved intermediate_size), the time step's rank
+    ``time_step_rank`` / ``mamba_dt_rank`` ("auto": hidden_size / 16 rounded up)."""
+    rank_key = "mamba_dt_rank" if prefix else "time_step_rank"
+    rank = cfg.get(rank_key, "auto")
+    rank = math.ceil(d / 16) if rank == "auto" else _int(rank, source, rank_key)
+    bias_key = "mamba_proj_bias" if prefix else "use_bias"
+    conv_bias_key = "mamba_conv_bias" if prefix else "use_conv_bias"
+    try:
+        return Mamba1(layers=layers, d_inner=_int(cfg.get(f"{prefix}expand", 2), source, f"{prefix}expand") * d,
+                      state_size=_int(cfg.get(f"{prefix}d_state" if prefix else "state_size", 16), source,
+                                      f"{prefix}d_state" if prefix else "state_size"),
+                      dt_rank=rank, conv_kernel=_int(cfg.get(f"{prefix}d_conv" if prefix else "conv_kernel", 4), source,
+                                                     f"{prefix}d_conv" if prefix else "conv_kernel"),
+                      conv_bias=bool(cfg.get(conv_bias_key, True)), proj_bias=bool(cfg.get(bias_key, False)),
+                      dt_norms=dt_norms)
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+def _jamba_mamba_from_hf(cfg: dict, source: str, L: int, d: int) -> Mamba1 | None:  # noqa: N803
+    """Jamba's Mamba layers: every layer but those where i % attn_layer_period == attn_layer_offset."""
+    period, offset = _jamba_period(cfg, source, "attn_layer_period", 8, "attn_layer_offset", 4)
+    layers = sum(1 for i in range(L) if i % period != offset)
+    return _mamba1_from_hf(cfg, source, layers, d, "mamba_", dt_norms=True) if layers else None
+
+
+def _pure_ssm_from_hf(cfg: dict, mt: str, source: str) -> Architecture:
+    """Mamba, Falcon Mamba and Mamba-2 models: each layer a norm and a mixer, no attention, no MLP; no
+    positions (the context limit :data:`NO_POSITION_LIMIT` unless the config names one).  Defaults as
+    transformers' MambaConfig / FalconMambaConfig (tied embeddings) and Mamba2Config (untied)."""
+    d = _int(_need(cfg, source, "hidden_size", "d_model"), source, "hidden_size")
+    L = _int(_need(cfg, source, "num_hidden_layers", "n_layer"), source, "num_hidden_layers")  # noqa: N806
+    V = _int(_need(cfg, source, "vocab_size"), source, "vocab_size")  # noqa: N806
+    expand = _int(cfg.get("expand", 2), source, "expand")
+    mamba1 = mamba2 = None
+    if mt == "mamba2":
+        heads, head_dim = _int(cfg.get("num_heads", 128), source, "num_heads"), _int(cfg.get("head_dim", 64), source,
+                                                                                     "head_dim")
+        if heads * head_dim != expand * d:
+            raise ConfigError(f"num_heads × head_dim = {heads * head_dim} must be hidden_size × expand = {expand * d}",
+                              source=source, field="head_dim")
+        try:
+            mamba2 = Mamba2(layers=L, num_heads=heads, head_dim=head_dim,
+                            state_size=_int(cfg.get("state_size", 128), source, "state_size"),
+                            n_groups=_int(cfg.get("n_groups", 8), source, "n_groups"),
+                            conv_kernel=_int(cfg.get("conv_kernel", 4), source, "conv_kernel"),
+                            conv_bias=bool(cfg.get("use_conv_bias", True)), proj_bias=bool(cfg.get("use_bias", False)))
+        except ValidationError as exc:
+            raise ConfigError(pydantic_message(exc), source=source) from None
+    else:   # (Falcon Mamba's norms on the time step, B and C have no weights)
+        mamba1 = _mamba1_from_hf(cfg, source, L, d, "", dt_norms=False)
+    try:
+        return Architecture(
+            model_type=mt, vocab_size=V, hidden_size=d, intermediate_size=expand * d, num_layers=L, num_heads=1,
+            num_kv_heads=1, head_dim=1,
+            max_context=_int(cfg.get("max_position_embeddings") or NO_POSITION_LIMIT, source,
+                             "max_position_embeddings"),
+            tie_embeddings=bool(cfg.get("tie_word_embeddings", mt != "mamba2")), gated_mlp=False, norms_per_layer=1,
+            mamba=mamba2, mamba1=mamba1, ffnless_layers=L)
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
 

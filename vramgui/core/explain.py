@@ -326,13 +326,26 @@ def _kv(s: Scenario, m) -> Explanation:
                      f"above for every layer, and beside it a fixed Mamba state per sequence, {mb.num_heads} heads × "
                      f"{mb.head_dim} × {mb.state_size} + the convolution's last {mb.conv_kernel - 1} inputs per layer: "
                      f"{_mib(state)} per sequence per card, whatever the context.")
-    elif mb is not None:
+    elif mb is not None and a.attention_layers:
         notes.append(f"{mb.layers} of the {a.num_layers} layers are Mamba-2: no KV cache, but a fixed state per "
                      f"sequence, {mb.num_heads} heads × {mb.head_dim} × {mb.state_size} + the convolution's last "
                      f"{mb.conv_kernel - 1} inputs per layer"
                      + (f"; {a.mixerless_layers} more are MLP or MoE blocks without a mixer" if a.mixerless_layers
                         else "")
                      + f": {_mib(state)} per sequence per card, whatever the context.")
+    m1 = a.mamba1
+    if m1 is not None:
+        notes.append((f"Every one of the {a.num_layers} layers is a Mamba block (no attention, no position limit: "
+                      f"{a.max_context:,} tokens assumed)" if m1.layers == a.num_layers else
+                      f"{m1.layers} of the {a.num_layers} layers are Mamba")
+                     + f": no KV cache, but a fixed state per sequence, {m1.d_inner:,} channels × {m1.state_size} "
+                     f"+ the convolution's last {m1.conv_kernel - 1} inputs per layer: {_mib(state)} per sequence per "
+                     "card, whatever the context.")
+    elif mb is not None and not a.attention_layers:
+        notes.append(f"Every one of the {a.num_layers} layers is a Mamba-2 block (no attention, no position limit: "
+                     f"{a.max_context:,} tokens assumed): no KV cache, but a fixed state per sequence, {mb.num_heads} "
+                     f"heads × {mb.head_dim} × {mb.state_size} + the convolution's last {mb.conv_kernel - 1} inputs "
+                     f"per layer: {_mib(state)} per sequence per card, whatever the context.")
     held = round(share * a.num_layers)
     if share < 1:
         notes.append(f"Layer split: the fullest card holds {held} of the {a.num_layers} layers"
@@ -361,7 +374,10 @@ def _kv(s: Scenario, m) -> Explanation:
                        f"({entry:g} + {c.index_head_dim}{in_own_format}) / {c.csa_rate} + {c.hca_layers} × {entry:g} / "
                        f"{c.hca_rate}) × {tokens:,}) × {kv.bytes_per_element:.4g} bytes × {s.batch}"
                        f"{scale.replace(', windowed layers capped', '')} = {_g(float(m.kv_cache))} per card")
-    elif g is None and mb is None:
+    elif not a.attention_layers:      # (Mamba blocks alone: nothing grows with the context)
+        formula = "KV cache = recurrent state × batch"
+        substituted = f"= {_mib(state)} × {s.batch} = {_g(float(m.kv_cache))} per card"
+    elif not a.recurrent_mixers:
         formula = "KV cache = 2 × layers × KV heads × head dim × bytes per element × tokens × batch"
         substituted = (f"= {chain} × {kv.bytes_per_element:.4g} bytes × {tokens:,} tokens × "
                        f"{s.batch}{scale} = {_g(float(m.kv_cache))} per card")
@@ -375,7 +391,8 @@ def _kv(s: Scenario, m) -> Explanation:
         " ".join(notes),
         (Assumption("KV-cache element", f"{kv.name}: {kv.bytes_per_element:.4g} bytes", kv.source),
          Assumption("Architecture", f"{a.num_layers} layers, {a.num_heads} attention heads ({a.num_kv_heads} KV), "
-                    f"head dim {a.head_dim}", s.model.source),
+                    f"head dim {a.head_dim}" if a.attention_layers else f"{a.num_layers} layers, no attention",
+                   s.model.source),
          Assumption(f"{p.name}: cache allocation", p.kv_allocation, p.sources["kv_cache"])))
 
 

@@ -380,6 +380,11 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
         return _granitehybrid_gguf_config(meta, path, tensor_names)
     if arch == "falcon-h1":
         return _falconh1_gguf_config(meta, path, tensor_names)
+    if arch in ("mamba", "mamba2"):
+        return _mamba_gguf_config(meta, path, arch, tensor_names)
+    if arch == "jamba":
+        raise ImportError_("a Jamba GGUF is not read yet (its layer kinds and experts per layer are not mapped): "
+                           "import the model's config.json instead", source=str(path), field="general.architecture")
     if arch == "mimo2":
         return _mimo2_gguf_config(meta, path)
     if arch == "deepseek4":
@@ -525,6 +530,32 @@ def _granitehybrid_gguf_config(meta: dict, path: Path, tensor_names: set[str] | 
         cfg.update(layer_types=["attention" if k else "mamba" for k in kv], num_local_experts=experts,
                    num_experts_per_tok=get("expert_used_count"), shared_intermediate_size=shared,
                    position_embedding_type="rope" if get("rope.scaling.finetuned") else "nope")
+    return {k: v for k, v in cfg.items() if v is not None}
+
+
+def _mamba_gguf_config(meta: dict, path: Path, arch: str, tensor_names: set[str] | None) -> dict:
+    """Pure Mamba models' GGUF keys (llama.cpp's mamba, which Falcon Mamba's converter writes too, and
+    mamba2): the mixer's width ``ssm.inner_size`` (a whole multiple of the hidden size), the time step's rank
+    (Mamba-2: its heads) as ``ssm.time_step_rank``; tied where the file holds no ``output.weight``."""
+    def get(key, default=None):
+        return meta.get(f"{arch}.{key}", default)
+
+    d, inner, rank = get("embedding_length"), get("ssm.inner_size"), get("ssm.time_step_rank")
+    if not (isinstance(d, int) and isinstance(inner, int) and d > 0 and inner % d == 0):
+        raise ImportError_("expected a whole multiple of embedding_length", source=str(path),
+                           field=f"{arch}.ssm.inner_size")
+    if not (isinstance(rank, int) and rank > 0 and (arch == "mamba" or inner % rank == 0)):
+        raise ImportError_("expected a positive number" + (" dividing ssm.inner_size" if arch == "mamba2" else ""),
+                           source=str(path), field=f"{arch}.ssm.time_step_rank")
+    cfg = {"model_type": arch, "hidden_size": d, "num_hidden_layers": _gguf_layers(meta, arch, path),
+           "expand": inner // d, "state_size": get("ssm.state_size"), "conv_kernel": get("ssm.conv_kernel"),
+           "max_position_embeddings": get("context_length"),
+           "vocab_size": get("vocab_size") or meta.get("tokenizer.ggml.tokens"),
+           "tie_word_embeddings": None if tensor_names is None else "output.weight" not in tensor_names}
+    if arch == "mamba":
+        cfg["time_step_rank"] = rank
+    else:
+        cfg.update(num_heads=rank, head_dim=inner // rank, n_groups=get("ssm.group_count"))
     return {k: v for k, v in cfg.items() if v is not None}
 
 

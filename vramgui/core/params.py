@@ -144,6 +144,21 @@ def mamba_params_per_layer(a: Architecture) -> tuple[int, int]:
     return d * m.in_proj_width + m.out_width * d, small
 
 
+def mamba1_params_per_layer(a: Architecture) -> tuple[int, int]:
+    """(linear weights, small tensors) of one Mamba (S6) mixer: the input projection to x and z, x_proj
+    (to the time step's rank, B and C) and dt_proj (back to every channel), the output projection; the
+    depthwise convolution over x (with its bias), dt_proj's bias, A_log (a row of d_state per channel), D,
+    the input and output projections' biases with ``proj_bias``."""
+    m, d = a.mamba1, a.hidden_size
+    if m is None:
+        return 0, 0
+    weights = d * m.in_proj_width + sum(i * o for i, o in m.inner_linears) + m.out_width * d
+    small = m.conv_dim * m.conv_kernel + (m.conv_dim if m.conv_bias else 0) + m.d_inner * (2 + m.state_size)
+    if m.proj_bias:
+        small += m.in_proj_width + d
+    return weights, small
+
+
 def mlp_params(d: int, f: int, gated: bool, bias: bool) -> tuple[int, int]:
     """(weights, biases) of one MLP of width ``f``: 3·d·f gated, 2·d·f plain."""
     mats = 3 if gated else 2
@@ -181,6 +196,8 @@ def norm_params(a: Architecture) -> int:
         n += a.linear_attention.layers * a.linear_attention.value_head_dim
     if a.mamba and a.mamba.gated_norm:
         n += a.mamba.layers * a.mamba.d_inner          # the gated RMSNorm before out_proj
+    if a.mamba1 and a.mamba1.dt_norms:                 # Jamba: RMSNorms on the time step, B and C
+        n += a.mamba1.layers * (a.mamba1.dt_rank + 2 * a.mamba1.state_size)
     if a.compressed:
         n += compressed_attention_params(a)[2]
     return n
@@ -195,6 +212,8 @@ def count_params(a: Architecture) -> ParamGroups:
     n_lin = a.gated_deltanet_layers
     mamba_w, mamba_small = mamba_params_per_layer(a)
     n_mamba = a.mamba.layers if a.mamba else 0
+    mamba1_w, mamba1_small = mamba1_params_per_layer(a)
+    n_mamba1 = a.mamba1.layers if a.mamba1 else 0
     n_moe, n_dense = a.moe_layers, a.dense_ffn_layers
     mlp_w, mlp_b = mlp_params(d, a.intermediate_size, a.gated_mlp, a.mlp_bias)
     experts = experts_active = shared = router = expert_b = expert_b_active = 0
@@ -227,7 +246,7 @@ def count_params(a: Architecture) -> ParamGroups:
     return ParamGroups(
         embedding=embedding,
         lm_head=0 if a.tie_embeddings else a.vocab_size * d,
-        attention=attn_w + n_lin * lin_w + n_mamba * mamba_w + index_w,
+        attention=attn_w + n_lin * lin_w + n_mamba * mamba_w + n_mamba1 * mamba1_w + index_w,
         mlp=n_dense * mlp_w + wide_w + per_layer,
         experts=experts,
         shared_experts=shared,
@@ -237,7 +256,7 @@ def count_params(a: Architecture) -> ParamGroups:
         experts_active=experts_active,
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,
-        recurrent=n_lin * lin_small + n_mamba * mamba_small,
+        recurrent=n_lin * lin_small + n_mamba * mamba_small + n_mamba1 * mamba1_small,
         hyper=hyper_connection_params(a) if a.compressed else 0,
         per_layer_table=per_layer_table,
         tied_output=a.vocab_size * d if a.tie_embeddings else 0,

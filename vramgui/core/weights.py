@@ -69,6 +69,7 @@ def linear_roles(a: Architecture) -> tuple[tuple[str, int, int], ...]:
                   ("base", a.indexer_layers * (x.head_dim + x.heads) * d, d)]
     for g in a.recurrent_mixers:
         roles += [("base", g.layers * d * g.in_proj_width, d), ("base", g.layers * g.out_width * d, g.out_width)]
+        roles += [("base", g.layers * rows * cols, rows) for rows, cols in g.inner_linears]
     if a.per_layer_input:   # Gemma 4 E2B / E4B: to every layer's input, each layer's gate and projection back
         w = a.per_layer_input
         roles += [("base", a.num_layers * d * w * 2, d), ("base", a.num_layers * w * d, w)]
