@@ -526,8 +526,8 @@ _LAYER_NORM = {"starcoder2", "phimoe", "nemotron"}
 _ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
 # four norms per layer: before and after both the attention and the MLP
 _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
-# Recurrent / state-space families whose layers vramgui does not count yet (Mamba, Mamba-2 and RWKV
-# hybrids, lightning attention): refused by name rather than estimated as a plain transformer
+# Recurrent / state-space families whose layers vramgui does not count yet (Zamba's shared blocks, RWKV,
+# LFM2's convolutions, lightning attention): refused by name rather than estimated as a plain transformer
 _UNSUPPORTED = {"zamba", "zamba2", "plamo2", "lfm2", "lfm2_moe", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
                 "recurrent_gemma", "xlstm", "minimax", "mamba_ssm", "lfm3"}
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
@@ -555,18 +555,17 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 # remote-code families tests/test_params.py checks by hand (ChatGLM, Qwen v1, Kimi K2).  Any other
 # model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
 CHECKED_MODEL_TYPES = frozenset({
-    "afmoe", "apertus", "arcee", "bamba", "bloom", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2", "deepseek_v3",
-    "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon",
-    "falcon_h1", "falcon_mamba", "jamba", "mamba", "mamba2",
-    "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4v_text",
-    "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa",
-    "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense",
-    "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "llama", "llama4_text", "mellum",
-    "mimo_v2_flash", "minicpm3", "minimax_m2", "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model",
-    "nemotron", "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen2",
-    "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe",
-    "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3",
-    "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu", "chatglm", "qwen", "kimi_k2",
+    "afmoe", "apertus", "arcee", "bamba", "bloom", "chatglm", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2",
+    "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4",
+    "exaone_moe", "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text",
+    "glm", "glm4", "glm4_moe", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss",
+    "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium",
+    "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2",
+    "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3", "minimax_m2", "ministral",
+    "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron", "nemotron_h", "olmo", "olmo2", "olmo3",
+    "olmoe", "opt", "phi", "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3",
+    "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla",
+    "sarvam_moe", "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
 })
 
 
