@@ -60,26 +60,70 @@ def test_qwen3_next_kv_and_state_by_hand(scenario):
 
 
 def test_state_dtype_follows_the_config_or_the_engine(scenario):
-    # vLLM: convolution state and (without mamba_ssm_dtype) the recurrent state in bf16: Qwen3-Next
-    nxt = memory_terms(scenario("qwen3-next-80b-a3b", "h200", engine="vllm", weights="bf16"))
+    # SGLang (states in a pool of their own, each its size): convolution state and (without mamba_ssm_dtype) the
+    # recurrent state in bf16: Qwen3-Next
+    nxt = memory_terms(scenario("qwen3-next-80b-a3b", "h200", engine="sglang", weights="bf16"))
     assert nxt.state == N_LIN * ((K - 1) * CONV_DIM * 2 + HV * DK * DV * 2)
     # Qwen3.5 asks for a float32 recurrent state (mamba_ssm_dtype); its 27B has 48 value heads
-    q27 = memory_terms(scenario("qwen3.5-27b", "h200", engine="vllm", weights="bf16"))
+    q27 = memory_terms(scenario("qwen3.5-27b", "h200", engine="sglang", weights="bf16"))
     conv = 2 * 16 * 128 + 48 * 128
     assert q27.state == 48 * (3 * conv * 2 + 48 * 128 * 128 * 4)
-    # tensor parallel splits the heads, and with them the state and the KV heads
-    tp = memory_terms(scenario("qwen3-next-80b-a3b", "h200", engine="vllm", weights="bf16", n_gpus=2))
-    assert tp.state == pytest.approx(nxt.state / 2) and tp.kv_full == pytest.approx(nxt.kv_full / 2)
+    # tensor parallel splits the heads, and with them the state and the KV heads (vLLM's pages too)
+    for engine in ("sglang", "vllm"):
+        one = memory_terms(scenario("qwen3-next-80b-a3b", "h200", engine=engine, weights="bf16"))
+        tp = memory_terms(scenario("qwen3-next-80b-a3b", "h200", engine=engine, weights="bf16", n_gpus=2))
+        assert tp.state == pytest.approx(one.state / 2) and tp.kv_full == pytest.approx(one.kv_full / 2)
+
+
+def test_vllm_pages_the_states_in_its_kv_blocks():
+    # A vLLM 0.17.0 server's log (a 2026-08-30 write-up of its KV cache): a 40-layer hybrid, 10 full-attention
+    # layers with 2 KV heads of 256 in fp8 and 30 Gated DeltaNet layers (Qwen3.5 35B-A3B's shape: 16 key and 32
+    # value heads of 128, fp32 recurrent state), 6.08 GiB of KV cache: "Setting attention block size to 2096
+    # tokens", 304 blocks of ten layers, "GPU KV cache size: 159,296 tokens", "Maximum concurrency for 65,536
+    # tokens per request: 8.00x".  By hand: one layer's state is 3 × (2 × 2,048 + 4,096) bf16 convolution inputs
+    # + 32 × 128 × 128 fp32 = 2,146,304 bytes, a token of one attention layer 2 × 2 × 256 = 1,024 bytes, so the
+    # block is 16 × ceil(2,146,304 / 16,384) = 2,096 tokens and the page 2,146,304 bytes (no padding); ten layers
+    # a group: one attention group, three state groups; a sequence of 65,536 tokens takes ceil(65,536 / 2,096) = 32
+    # blocks and 2 per state group ('align' prefix caching): 38
+    from vramgui.core import Scenario, load_catalog
+    from vramgui.core.fit import kv_capacity_tokens, max_concurrency
+    from vramgui.core.memory import state_paging
+    cat = load_catalog()
+    s = Scenario(model=cat.model("qwen3.5-35b-a3b"), gpu=cat.gpu("h100-sxm"), engine="vllm", weights="bf16",
+                 kv_dtype="fp8", prompt_tokens=65536)
+    paging = state_paging(s)
+    assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups) == \
+        (2096, 2_146_304, 10, 1, 3)
+    m = estimate_memory(s)
+    budget = 6.08 * 2**30 + float(m.weights + m.activations + m.overhead)     # 6.08 GiB left for the cache
+    blocks = int(6.08 * 2**30 // (2_146_304 * 10))
+    assert blocks == 304
+    assert kv_capacity_tokens(s, budget) == 304 // 4 * 2096 == 159_296
+    assert max_concurrency(s, budget, 0) == pytest.approx(304 / 38, abs=0.005)          # "8.00x"
+    # what a sequence holds: its context in whole blocks over the ten attention layers, six state pages a group
+    t = memory_terms(s)
+    assert float(m.kv_cache) == 32 * 2096 * 10 * 1024 + 3 * 2 * 10 * 2_146_304
+    assert t.state == 3 * 2 * 10 * 2_146_304 and t.block == 2096
+    # SGLang and llama.cpp keep each state at its size
+    assert memory_terms(s.with_(engine="sglang")).state == 30 * 2_146_304
+    # Qwen3-Next (bf16 states): 36 × (3 × 8,192 + 32 × 128 × 128) × 2 bytes = 1,097,728 a layer, a token of one
+    # of its 12 attention layers 2 × 2 × 256 × 2 = 2,048 bytes: blocks of 16 × ceil(1,097,728 / 32,768) = 544
+    # tokens, the state padded to 544 × 2,048 = 1,114,112 bytes (+1.5 %); twelve layers a group, three state groups
+    q = state_paging(Scenario(model=cat.model("qwen3-next-80b-a3b"), gpu=cat.gpu("h200"), engine="vllm",
+                              weights="bf16"))
+    assert (q.block, q.page, q.group, q.attention_groups, q.state_groups) == (544, 544 * 2048, 12, 1, 3)
+    # the Mamba hybrids' prefix caching is not modelled: their states stay apart, each its size
+    assert state_paging(Scenario(model=cat.model("falcon-h1-7b"), gpu=cat.gpu("h100-sxm"), engine="vllm")) is None
 
 
 def test_state_counts_once_per_sequence_in_concurrency(scenario):
-    s = scenario("qwen3.5-27b", "h200", engine="vllm", weights="bf16", prompt_tokens=32000, output_tokens=768)
+    s = scenario("qwen3.5-27b", "h200", engine="sglang", weights="bf16", prompt_tokens=32000, output_tokens=768)
     f = fit(s)
     m = estimate_memory(s)
     room = f.budget_bytes - float(m.weights + m.activations + m.overhead)
     per_seq = 32768 * m.kv_bytes_per_token + m.state_bytes_per_seq
     assert f.max_concurrency == pytest.approx(room / per_seq, rel=1e-9)
-    assert f.kv_capacity_tokens == (room - m.state_bytes_per_seq) // m.kv_bytes_per_token // 16 * 16
+    assert f.kv_capacity_tokens == (room - m.state_bytes_per_seq) // m.kv_bytes_per_token
     # and the batch the solver finds holds that many sequences' caches, one more does not
     assert abs(f.max_batch - f.max_concurrency) < 1.0
 

@@ -66,6 +66,12 @@ class EngineProfile(BaseModel):
     kv_group_padding: bool = Field(False, description=(
         "windowed and full attention layers are cached in groups of one size, each kind padded with empty "
         "layers to a whole number of groups (vLLM's hybrid KV cache manager: kv_group_slots)"))
+    state_blocks: int = Field(0, ge=0, le=8, description=(
+        "where a model has Gated DeltaNet layers beside attention, the engine pages their "
+        "state in the cache's blocks (vLLM's hybrid allocator): the attention block grows to a multiple of "
+        "kv_block_tokens whose bytes hold one layer's state, each state is padded to that page, the layers are "
+        "grouped as kv_group_padding groups them, and each sequence holds this many state blocks per group "
+        "(2: prefix caching's 'align' mode); 0: states apart, each its own size"))
     parallel: Literal["tensor", "layer"] = Field(description="what several cards do")
     embedding_on_host: bool = Field(False, description="token-embedding table stays in system RAM")
     pipeline_copies: int = Field(1, ge=1, description=(
@@ -243,7 +249,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     ),
     EngineProfile(
         id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16, kv_group_padding=True,
-        moe_workspace=True,
+        state_blocks=2, moe_workspace=True,
         util_fraction=0.92, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
         sampler_seqs=1024, small_card_batch=(2048, 256), sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0,
         rope_table=True,
@@ -262,7 +268,20 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                        "10,485,760 positions × 128 make 2.5 GiB (loading it on two H100 NVL, vLLM issue #16712, ran "
                        "out of memory allocating 1.25 GiB: 10,485,760 × 64 bf16 values, half that table).",
             "kv_cache": "What is left of the budget becomes KV blocks of 16 tokens (vLLM V1 logs, llm-d "
-                        "benchmark on H100); MLA caches the latent.",
+                        "benchmark on H100); MLA caches the latent.  A model with Gated DeltaNet layers "
+                        "beside attention (Qwen3-Next, Qwen3.5; hybrid allocator, vllm/model_executor/models/config.py "
+                        "HybridAttentionMambaModelConfig): the attention block grows to 16 × ceil(one layer's "
+                        "state / (16 × one layer's bytes a token)) tokens and each state is padded to that page; "
+                        "the layers are grouped as for sliding windows (10 full + 30 linear layers: four groups "
+                        "of ten); the blocks are the budget / (page × layers a group), a sequence takes "
+                        "ceil(context / block) blocks for its attention and two per state group (prefix caching's "
+                        "'align' mode), and the log's 'GPU KV cache size' is blocks / groups × block tokens. "
+                        "Checked on a vLLM 0.17.0 log (a 40-layer hybrid, 2 KV heads of 256 in fp8, fp32 states, "
+                        "6.08 GiB of cache: 'Setting attention block size to 2096 tokens', 304 blocks, 'GPU KV "
+                        "cache size: 159,296 tokens', 'Maximum concurrency for 65,536 tokens per request: "
+                        "8.00x'; a 2026-08-30 write-up of the v0.17.0 source and its server's log).  Mamba "
+                        "hybrids' states are counted apart, each its size (their prefix caching, 'all' mode, "
+                        "caches a state every block: not modelled).",
             "activations": "At start-up a dummy forward pass of max_num_batched_tokens (8192, chunked "
                            "prefill) and a sampler warm-up for max_num_seqs (1024) sequences × vocabulary "
                            "(fp32 logits, probabilities and sort buffers, ≈ 16 bytes per logit) set the "

@@ -30,6 +30,7 @@ from .memory import (
     packed_latent_bytes,
     rope_table_bytes,
     split_layers,
+    state_paging,
     window_cells,
 )
 from .params import count_params
@@ -284,8 +285,17 @@ def _kv(s: Scenario, m) -> Explanation:
         chain = _kv_heads(a, own_windowed + own_full, h_kv, a.head_dim)
     state = float(m.state_bytes_per_seq)
     g = a.linear_attention
+    paging = state_paging(s)
     notes = [f"{p.name} reserves {tokens:,} tokens per sequence ({p.kv_allocation} allocation"
-             + (f", blocks of {p.kv_block_tokens}" if p.kv_block_tokens > 1 else "") + ")."]
+             + (f", blocks of {paging.block:,}" if paging else
+                f", blocks of {p.kv_block_tokens}" if p.kv_block_tokens > 1 else "") + ")."]
+    if paging:
+        notes.append(f"{p.name} pages the recurrent states in its KV blocks: a block is {paging.block:,} tokens, "
+                     f"whose bytes in one attention layer ({_mib(paging.page)}) hold one layer's state; the layers "
+                     f"go in groups of {paging.group} ({paging.attention_groups} of attention, {paging.state_groups} "
+                     f"of state) and a sequence holds {p.state_blocks} state blocks a group (prefix caching's "
+                     f"'align' mode). Its log's 'GPU KV cache size' is the blocks over the {paging.groups} groups × "
+                     f"{paging.block:,} tokens.")
     if latent:
         notes.append("MLA caches one latent vector per token and layer instead of expanded K and V.")
     if data_parallel_note(s):

@@ -16,6 +16,7 @@ import numpy as np
 from .engines import EngineProfile, engine_share
 from .memory import (
     MemoryTerms,
+    allocated_tokens,
     estimate_memory,
     kv_bytes_per_token,
     memory_terms,
@@ -265,7 +266,11 @@ def kv_capacity_tokens(s: Scenario, budget: float | None = None) -> int:
     (vLLM: "GPU blocks × block size"), rounded down to the engine's block size; beside one
     sequence's recurrent state where the model has one."""
     budget = budget_bytes(s) if budget is None else budget
-    left = _kv_room(s, budget) - memory_terms(s).state
+    t = memory_terms(s)
+    if t.groups:    # vLLM with states paged in the cache: its log's figure, the blocks shared out over the groups
+        blocks = max(_kv_room(s, budget), 0.0) // t.block_bytes
+        return int(blocks // t.groups * t.block)
+    left = _kv_room(s, budget) - t.state
     per_token = kv_bytes_per_token(s)
     if left <= 0 or per_token <= 0:
         return 0
@@ -278,7 +283,11 @@ def max_concurrency(s: Scenario, budget: float, capacity: int) -> float:
     concurrency"): ``capacity`` tokens over the context, or with a recurrent state, the
     room over one sequence's tokens plus its state."""
     ctx = max(s.context_tokens, 1)
-    state = float(memory_terms(s).state)
+    t = memory_terms(s)
+    state = float(t.state)
+    if t.groups:    # vLLM's: the blocks over those a sequence takes (its context in whole blocks, its state blocks)
+        return max(_kv_room(s, budget), 0.0) // t.block_bytes / (
+            (float(allocated_tokens(s.profile, ctx, t.block)) * t.kv_full + state) / t.block_bytes)
     if state <= 0:
         return capacity / ctx
     return max(_kv_room(s, budget), 0.0) / (ctx * kv_bytes_per_token(s) + state)

@@ -130,6 +130,51 @@ class MemoryTerms:
     moe_workspace: ArrayLike = 0.0    # bytes per token of the fused-expert workspaces kept beside the sampler
     copy_hidden: ArrayLike = 0.0      # pipeline input copies: bytes per token of the batch (the hidden state's)
     copy_mask: ArrayLike = 0.0        # ... and bytes per (token, KV cell) (the attention mask's)
+    block: ArrayLike = 0.0            # tokens of a KV block where the engine pages recurrent states with the cache
+    block_bytes: ArrayLike = 0.0      # ... the bytes of one such block over a group's layers
+    groups: ArrayLike = 0.0           # ... and the number of layer groups (0: the profile's blocks, states apart)
+
+
+@dataclass(frozen=True)
+class StatePaging:
+    """How an engine that pages recurrent states in the cache's blocks lays out a hybrid model on a card
+    (:attr:`EngineProfile.state_blocks`, vLLM): the attention block in tokens, the page (one layer's block)
+    in bytes, the layers a group holds, and the attention and state groups."""
+
+    block: int
+    page: float
+    group: int
+    attention_groups: int
+    state_groups: int
+
+    @property
+    def groups(self) -> int:
+        return self.attention_groups + self.state_groups
+
+
+def state_paging(s: Scenario) -> StatePaging | None:
+    """vLLM's layout of a model with Mamba or Gated DeltaNet layers beside attention (None otherwise, or
+    for an engine that keeps states apart): one attention layer's bytes a token ``b`` and one recurrent
+    layer's state ``m`` on a card give the block, 16 × ceil(m / (16 b)) tokens, and the page, block × b
+    bytes (the state padded to it); the layers group as :func:`kv_group_slots` groups windowed and full
+    ones (vllm/model_executor/models/config.py, vllm/v1/core/kv_cache_utils.py).  Gated DeltaNet hybrids
+    only (Qwen3-Next, Qwen3.5), whose 'align' prefix caching a vLLM 0.17 log shows; the Mamba hybrids'
+    prefix caching ('all' mode: a state cached every block) is not modelled, their states stay apart.  Not
+    with windowed or wider full-attention layers too (no such model is read)."""
+    a, p = s.model.architecture, s.profile
+    if not p.state_blocks or a.linear_attention is None or a.mamba or a.mamba1 or not a.attention_layers \
+            or a.sliding_window_layers or a.global_attention or a.compressed or a.kv_shared_layers:
+        return None
+    per_token = kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element
+    state = recurrent_state_bytes(a, p.activation_bytes) / a.recurrent_layers / s.tensor_parallel
+    align = p.kv_block_tokens
+    block = max(align * int(np.ceil(state / (align * per_token))), align)
+    n_attn, n_rec = a.attention_layers, a.recurrent_layers
+    group = min(n_attn, n_rec)
+    if max(n_attn, n_rec) < 1.5 * group:
+        group = max(n_attn, n_rec)
+    return StatePaging(block=block, page=block * per_token, group=group, attention_groups=-(-n_attn // group),
+                       state_groups=-(-n_rec // group))
 
 
 def kv_group_slots(s: Scenario) -> tuple[int, int] | None:
@@ -167,6 +212,12 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     kv_full = own_full * full_each + (0.0 if windowed else own_windowed * per_layer)
     kv_full += compressed_kv_elements(a, s) * s.kv.bytes_per_element * share
     tp = s.tensor_parallel
+    paging = state_paging(s)
+    if paging:      # the attention layers padded to whole groups; each state group's blocks, a page a layer
+        kv_full = paging.attention_groups * paging.group * per_layer
+        state = paging.state_groups * paging.group * paging.page * p.state_blocks * share
+    else:
+        state = recurrent_state_bytes(a, p.activation_bytes) * share / tp
     h, h_kv = heads_per_card(a, tp, p)
     act = p.activation_bytes
     eager = s.attention_impl == "eager"
@@ -184,7 +235,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         kv_full=kv_full,
         kv_windowed=kv_windowed,
         window=window_cells(a, p) if windowed else float("inf"),
-        state=recurrent_state_bytes(a, act) * share / tp,
+        state=state,
         hidden=a.hidden_size * p.hidden_copies * act,
         attention=attention,
         scores=(h * p.eager_score_bytes + p.mask_bytes) if eager else 0.0,
@@ -196,6 +247,9 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         moe_workspace=moe_workspace_bytes(s),
         copy_hidden=copies * a.hidden_size * act if copies > 1 else 0.0,     # the hidden state, in its dtype
         copy_mask=(copies - 1) * p.mask_bytes,
+        block=float(paging.block) if paging else 0.0,
+        block_bytes=paging.page * paging.group * share if paging else 0.0,
+        groups=float(paging.groups) if paging else 0.0,
     )
 
 
@@ -334,12 +388,13 @@ def recurrent_state_bytes(a: Architecture, act_bytes: float) -> float:
                                  + g.conv_state_elements * act_bytes) for g in a.recurrent_mixers))
 
 
-def allocated_tokens(profile: EngineProfile, tokens: ArrayLike) -> np.ndarray:
-    """Tokens per sequence the engine reserves for ``tokens`` of context."""
+def allocated_tokens(profile: EngineProfile, tokens: ArrayLike, block: ArrayLike = 0.0) -> np.ndarray:
+    """Tokens per sequence the engine reserves for ``tokens`` of context (``block``: the terms' own block
+    where the engine pages recurrent states with the cache, 0: the profile's)."""
     t = np.asarray(tokens, dtype=np.float64)
-    blk = profile.kv_block_tokens
-    if blk > 1:
-        t = np.maximum(np.ceil(t / blk), 1.0) * blk
+    blk = np.where(np.asarray(block) > 0, block, profile.kv_block_tokens)
+    if np.any(blk > 1):
+        t = np.where(blk > 1, np.maximum(np.ceil(t / blk), 1.0) * blk, t)
     return t
 
 
@@ -347,7 +402,7 @@ def kv_from_terms(t: MemoryTerms, profile: EngineProfile, tokens: ArrayLike, bat
                   allocated: bool = True) -> np.ndarray:
     """KV-cache bytes per card for ``batch`` sequences of ``tokens`` each (windowed layers
     capped at their window, or in SGLang's hybrid pool holding a fixed share of the tokens)."""
-    n = allocated_tokens(profile, tokens) if allocated else np.asarray(tokens, dtype=np.float64)
+    n = allocated_tokens(profile, tokens, t.block) if allocated else np.asarray(tokens, dtype=np.float64)
     held = profile.swa_pool_ratio * n if profile.swa_pool_ratio else np.minimum(n, t.window)
     cells = t.kv_full * n + t.kv_windowed * held + t.state
     return cells * np.asarray(batch, dtype=np.float64)
