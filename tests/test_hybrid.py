@@ -608,11 +608,12 @@ def test_pure_mamba_models_count_as_transformers_and_hold_no_kv_cache(scenario):
     from vramgui.core import Scenario, load_catalog
     from vramgui.core.explain import explain_items
     from vramgui.core.presets import ModelPreset
-    # Falcon Mamba 7B's shape: 64 Mamba blocks of width 4,096 (8,192 channels, state 16, rank 256), a vocabulary
-    # of 65,024, untied; each block a norm and the mixer, no attention, no MLP
+    # Falcon Mamba 7B's config.json (tiiuae/falcon-mamba-7b, as copied in test helpers): 64 Mamba blocks of width
+    # 4,096, 8,192 channels (intermediate_size, which transformers reads over the file's "expand": 16), state 16,
+    # rank 256, a vocabulary of 65,024, untied; each block a norm and the mixer, no attention, no MLP
     cfg = {"model_type": "falcon_mamba", "hidden_size": 4096, "num_hidden_layers": 64, "vocab_size": 65024,
-           "state_size": 16, "conv_kernel": 4, "expand": 2, "time_step_rank": 256, "tie_word_embeddings": False,
-           "intermediate_size": 8192}
+           "state_size": 16, "conv_kernel": 4, "expand": 16, "time_step_rank": 256, "tie_word_embeddings": False,
+           "intermediate_size": 8192, "use_bias": False, "use_conv_bias": True}
     mixer = 4096 * 16384 + 8192 * (256 + 32) + 256 * 8192 + 8192 * 4096 + 8192 * 5 + 8192 + 8192 * 16 + 8192
     assert count_params(architecture_from_hf_config(cfg)).total == 64 * (mixer + 4096) + 2 * 65024 * 4096 + 4096 \
         == 7_272_665_088                                  # transformers' FalconMambaForCausalLM: the same

@@ -1414,16 +1414,21 @@ def _jamba_period(cfg: dict, source: str, period_key: str, period: int, offset_k
 
 
 def _mamba1_from_hf(cfg: dict, source: str, layers: int, d: int, prefix: str, dt_norms: bool) -> Mamba1:
-    """A Mamba (S6) mixer from transformers' keys (Jamba's with ``prefix`` "mamba_"): the width
-    ``expand`` × hidden_size (transformers ignores a saved intermediate_size), the time step's rank
-    ``time_step_rank`` / ``mamba_dt_rank`` ("auto": hidden_size / 16 rounded up)."""
+    """A Mamba (S6) mixer from transformers' keys (Jamba's with ``prefix`` "mamba_"): the width a saved
+    ``intermediate_size`` (Mamba, Falcon Mamba: transformers reads it over ``expand``; Falcon Mamba 7B's file
+    says expand 16 and intermediate_size 8,192, the width its weights have), else ``expand`` × hidden_size
+    (Jamba: always); the time step's rank ``time_step_rank`` / ``mamba_dt_rank`` ("auto": hidden_size / 16
+    rounded up)."""
+    width = _int(cfg.get(f"{prefix}expand", 2), source, f"{prefix}expand") * d
+    if not prefix and cfg.get("intermediate_size") is not None:
+        width = _int(cfg["intermediate_size"], source, "intermediate_size")
     rank_key = "mamba_dt_rank" if prefix else "time_step_rank"
     rank = cfg.get(rank_key, "auto")
     rank = math.ceil(d / 16) if rank == "auto" else _int(rank, source, rank_key)
     bias_key = "mamba_proj_bias" if prefix else "use_bias"
     conv_bias_key = "mamba_conv_bias" if prefix else "use_conv_bias"
     try:
-        return Mamba1(layers=layers, d_inner=_int(cfg.get(f"{prefix}expand", 2), source, f"{prefix}expand") * d,
+        return Mamba1(layers=layers, d_inner=width,
                       state_size=_int(cfg.get(f"{prefix}d_state" if prefix else "state_size", 16), source,
                                       f"{prefix}d_state" if prefix else "state_size"),
                       dt_rank=rank, conv_kernel=_int(cfg.get(f"{prefix}d_conv" if prefix else "conv_kernel", 4), source,
@@ -1449,7 +1454,7 @@ def _pure_ssm_from_hf(cfg: dict, mt: str, source: str) -> Architecture:
     L = _int(_need(cfg, source, "num_hidden_layers", "n_layer"), source, "num_hidden_layers")  # noqa: N806
     V = _int(_need(cfg, source, "vocab_size"), source, "vocab_size")  # noqa: N806
     expand = _int(cfg.get("expand", 2), source, "expand")
-    mamba1 = mamba2 = None
+    mamba1 = mamba2 = None      # (Mamba-2's width is expand × hidden_size whatever intermediate_size says)
     if mt == "mamba2":
         heads, head_dim = _int(cfg.get("num_heads", 128), source, "num_heads"), _int(cfg.get("head_dim", 64), source,
                                                                                      "head_dim")
@@ -1468,7 +1473,8 @@ def _pure_ssm_from_hf(cfg: dict, mt: str, source: str) -> Architecture:
         mamba1 = _mamba1_from_hf(cfg, source, L, d, "", dt_norms=False)
     try:
         return Architecture(
-            model_type=mt, vocab_size=V, hidden_size=d, intermediate_size=expand * d, num_layers=L, num_heads=1,
+            model_type=mt, vocab_size=V, hidden_size=d,
+            intermediate_size=mamba1.d_inner if mamba1 else expand * d, num_layers=L, num_heads=1,
             num_kv_heads=1, head_dim=1,
             max_context=_int(cfg.get("max_position_embeddings") or NO_POSITION_LIMIT, source,
                              "max_position_embeddings"),
