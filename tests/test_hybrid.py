@@ -629,6 +629,11 @@ def test_pure_mamba_models_count_as_transformers_and_hold_no_kv_cache(scenario):
     assert "Every one of the 64 layers is a Mamba block" in text
     kv = next(i for i in explain_items(s) if i.key == "kv_cache")
     assert kv.formula == "KV cache = recurrent state × batch" and "19.0 MiB × 1" in kv.substituted
+    # the CLI and the report say there is no KV capacity to speak of, not "0 tokens"
+    from vramgui.core.report import estimate_dict, kv_capacity_text, report_markdown
+    assert kv_capacity_text(estimate_dict(s)) == "none (no attention: a fixed state per sequence)"
+    assert "KV capacity none (no attention" in report_markdown(estimate_dict(s))
+    assert kv_capacity_text(estimate_dict(s.with_(model=cat.model("jamba-1.5-mini")))).endswith(" tokens")
     # Mamba-2 alone (Mamba-Codestral's type): num_heads × head_dim must be the expanded width
     with pytest.raises(ConfigError) as e:
         architecture_from_hf_config({"model_type": "mamba2", "hidden_size": 1024, "num_hidden_layers": 4,

@@ -34,7 +34,7 @@ from .core.errors import InputError, pydantic_message
 from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
 from .core.presets import GPU, ModelPreset
-from .core.report import NOTE_KEYS, cached_text, estimate_dict, largest_context_text, offload_dict
+from .core.report import NOTE_KEYS, cached_text, estimate_dict, kv_capacity_text, largest_context_text, offload_dict
 from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 from .core.speed import estimate_speed
 from .core.units import GIB, duration_text
@@ -176,7 +176,7 @@ def _print_estimate(d: dict) -> None:
     print(_table(rows, ("memory", "GiB = 2^30 bytes")))
     ctx = largest_context_text(f["max_context"], d["model"]["architecture"]["max_context"])
     print(f"verdict: {f['verdict'].upper()} | largest context {ctx} | largest batch {f['max_batch']:,} | "
-          f"fewest cards {f['min_gpus'] or '> 64'} | KV capacity {f['kv_capacity_tokens']:,} tokens")
+          f"fewest cards {f['min_gpus'] or '> 64'} | KV capacity {kv_capacity_text(d)}")
     prefill = "unknown (no FLOP/s figure for this card)" if sp["prefill_seconds"] is None else \
         duration_text(sp["prefill_seconds"])
     knee = "-" if sp["knee_batch"] is None else f"{sp['knee_batch']:,.0f}"

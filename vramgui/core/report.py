@@ -179,6 +179,14 @@ def largest_context_text(tokens: int | None, limit: int) -> str:
     return f"{limit:,} tokens (the model's limit; memory allows {tokens:,})" if tokens > limit else f"{tokens:,} tokens"
 
 
+def kv_capacity_text(d: dict) -> str:
+    """The KV capacity of :func:`estimate_dict`'s output in words: tokens, or none where nothing is cached per
+    token (a model of Mamba blocks alone)."""
+    if not d["memory"]["kv_bytes_per_token"]:
+        return "none (no attention: a fixed state per sequence)"
+    return f"{d['fit']['kv_capacity_tokens']:,} tokens"
+
+
 def report_markdown(d: dict) -> str:
     """A human report of :func:`estimate_dict`'s output (GiB = 2^30 bytes)."""
     sc, m, f, sp = d["scenario"], d["memory"], d["fit"], d["speed"]
@@ -198,7 +206,7 @@ def report_markdown(d: dict) -> str:
         f"| **total** | **{g(m['total'])}** |", f"| usable | {g(f['budget_bytes'])} |",
         "",
         f"**Verdict: {f['verdict']}.** Largest context {ctx}; largest batch {f['max_batch']:,}; "
-        f"fewest cards {f['min_gpus'] or 'more than 64'}; KV capacity {f['kv_capacity_tokens']:,} tokens.",
+        f"fewest cards {f['min_gpus'] or 'more than 64'}; KV capacity {kv_capacity_text(d)}.",
         "",
         f"Decode {sp['decode_seconds_per_token'] * 1e3:,.2f} ms/token ({sp['decode_tokens_per_second']:,.1f} "
         f"tokens/s per sequence, {sp['throughput_tokens_per_second']:,.0f} tokens/s in all); speed of light "
