@@ -340,3 +340,17 @@ def test_metal_decode_after_a_deep_cache(results):
     # Master before the PR (64.97 after 32,768) would read +51 % there: its kernels left bandwidth unused.
     got = {p["id"]: p["error_pct"] for p in results["points"] if p["id"].startswith("llamacpp-pr26570-")}
     assert len(got) == 6 and all(-22 <= e <= 0 for e in got.values()), got
+
+
+def test_falcon_h1_early_cuda_decode_is_a_stated_miss(results):
+    # Falcon-H1 7B Q4_0 on an RTX A5000 (llama.cpp PR #14602, July 2025: the PR that let SSM_SCAN run on the GPU for
+    # its state of 256): llama-bench tg128 70.36 and pp512 2,384 tokens/s.  The decode reads +74 %: the roofline and
+    # the per-layer costs give 8.2 ms a token where it took 14.2, about 137 us more for each of its 44 Mamba-2
+    # mixers (a cost the speed tables have for Gated DeltaNet layers, core.speed.GDN_LAYER_S, but not for Mamba
+    # layers: one early-build point is no ground to set it, and the GDN rows show how much builds moved it).  Kept
+    # as measured, bounded here so a change of the model shows.
+    group = {i for i, g in _bound_groups().items() if g == "llama.cpp CUDA Mamba-2 ops, July 2025"}
+    err = {p["id"].rsplit("-", 1)[1]: p["error_pct"] for p in results["points"] if p["id"] in group}
+    assert sorted(err) == ["pp512", "tg128"]
+    assert 60 < err["tg128"] < 90
+    assert abs(err["pp512"]) < 35
