@@ -164,17 +164,32 @@ class LinearAttention(_RecurrentMixer):
         return self.num_value_heads * self.key_head_dim * self.value_head_dim
 
 
-class Mamba2(_RecurrentMixer):
+class _Mamba(_RecurrentMixer):
+    """What Mamba and Mamba-2 mixers share: ``d_inner`` channels (a field or the heads' product) with
+    a state of ``d_state`` values each, and the output projection from them back to d."""
+
+    state_size: int = Field(ge=1, le=100_000, description="d_state")
+    conv_bias: bool = True
+    proj_bias: bool = False
+
+    @property
+    def out_width(self) -> int:
+        """Inputs of the output projection back to d."""
+        return self.d_inner
+
+    @property
+    def state_elements(self) -> int:
+        return self.d_inner * self.state_size
+
+
+class Mamba2(_Mamba):
     """Mamba-2 mixer layers (Nemotron-H): an input projection to x, z, B, C and a time step per
     head, a short causal convolution over x, B and C, and a state of ``h · d_head · d_state``
     per sequence that does not grow with the context: no KV cache."""
 
     num_heads: int = Field(ge=1, le=10_000, description="SSM heads (h)")
     head_dim: int = Field(ge=1, le=100_000, description="channels per head (d_head)")
-    state_size: int = Field(ge=1, le=100_000, description="d_state")
     n_groups: int = Field(1, ge=1, le=10_000, description="groups sharing B and C")
-    conv_bias: bool = True
-    proj_bias: bool = False
     out_proj_bias: bool | None = Field(None, description=(
         "a bias on the output projection; None: as proj_bias (Falcon-H1 sets it apart: projectors_bias)"))
     gated_norm: bool = Field(True, description=(
@@ -194,27 +209,15 @@ class Mamba2(_RecurrentMixer):
         """Outputs of the input projection from d: z, x, B, C and a time step per head."""
         return 2 * self.d_inner + 2 * self.n_groups * self.state_size + self.num_heads
 
-    @property
-    def out_width(self) -> int:
-        """Inputs of the output projection back to d."""
-        return self.d_inner
 
-    @property
-    def state_elements(self) -> int:
-        return self.d_inner * self.state_size
-
-
-class Mamba1(_RecurrentMixer):
+class Mamba1(_Mamba):
     """Mamba (S6) mixer layers (Mamba, Falcon Mamba, Jamba): an input projection to x and a gate z,
     a short causal convolution over x, a projection of x to a low-rank time step and to B and C,
     the time step's projection back to every channel, and a state of ``d_inner · d_state`` per
     sequence that does not grow with the context: no KV cache."""
 
     d_inner: int = Field(ge=1, le=1_000_000, description="channels of the mixer (expand × hidden size)")
-    state_size: int = Field(ge=1, le=100_000, description="d_state")
     dt_rank: int = Field(ge=1, le=1_000_000, description="width of the time step's low-rank projection")
-    conv_bias: bool = True
-    proj_bias: bool = False
     dt_norms: bool = Field(False, description="RMSNorm weights on the time step, B and C (Jamba)")
 
     @property
@@ -225,14 +228,6 @@ class Mamba1(_RecurrentMixer):
     def in_proj_width(self) -> int:
         """Outputs of the input projection from d: x and z."""
         return 2 * self.d_inner
-
-    @property
-    def out_width(self) -> int:
-        return self.d_inner
-
-    @property
-    def state_elements(self) -> int:
-        return self.d_inner * self.state_size
 
     @property
     def inner_linears(self) -> tuple[tuple[int, int], ...]:
