@@ -153,8 +153,8 @@ class StatePaging:
 
 
 def state_paging(s: Scenario) -> StatePaging | None:
-    """vLLM's layout of a model with Mamba or Gated DeltaNet layers beside attention (None otherwise, or
-    for an engine that keeps states apart): one attention layer's bytes a token ``b`` and one recurrent
+    """vLLM's layout of a model with Gated DeltaNet layers beside attention (None otherwise, or for an
+    engine that keeps states apart): one attention layer's bytes a token ``b`` and one recurrent
     layer's state ``m`` on a card give the block, 16 × ceil(m / (16 b)) tokens, and the page, block × b
     bytes (the state padded to it); the layers group as :func:`kv_group_slots` groups windowed and full
     ones (vllm/model_executor/models/config.py, vllm/v1/core/kv_cache_utils.py).  Gated DeltaNet hybrids
@@ -392,10 +392,11 @@ def allocated_tokens(profile: EngineProfile, tokens: ArrayLike, block: ArrayLike
     """Tokens per sequence the engine reserves for ``tokens`` of context (``block``: the terms' own block
     where the engine pages recurrent states with the cache, 0: the profile's)."""
     t = np.asarray(tokens, dtype=np.float64)
+    if np.ndim(block) == 0:     # (one scenario's terms, or none paged: the common case, kept cheap)
+        blk = block or profile.kv_block_tokens
+        return np.maximum(np.ceil(t / blk), 1.0) * blk if blk > 1 else t
     blk = np.where(np.asarray(block) > 0, block, profile.kv_block_tokens)
-    if np.any(blk > 1):
-        t = np.where(blk > 1, np.maximum(np.ceil(t / blk), 1.0) * blk, t)
-    return t
+    return np.where(blk > 1, np.maximum(np.ceil(t / blk), 1.0) * blk, t)
 
 
 def kv_from_terms(t: MemoryTerms, profile: EngineProfile, tokens: ArrayLike, batch: ArrayLike,
