@@ -235,10 +235,7 @@ def test_gguf_of_a_mamba_hybrid_is_refused(tmp_path):
     with pytest.raises(ConfigError) as e:
         architecture_from_hf_config(gguf_config(meta, tmp_path / "zamba2.gguf"), source="zamba2.gguf")
     assert "ssm_state_size" in str(e.value) and "zamba2.gguf" in str(e.value)
-    # a Jamba GGUF: its layer kinds are not mapped yet; refused naming the file and the key (its config.json is read)
-    with pytest.raises(ImportError_) as e:
-        gguf_config({"general.architecture": "jamba", "jamba.block_count": 32}, tmp_path / "jamba.gguf")
-    assert "jamba.gguf" in str(e.value) and "general.architecture" in str(e.value) and "config.json" in str(e.value)
+
 
 
 def test_nemotron3_nano_parameters_by_hand(cat):
@@ -655,3 +652,24 @@ def test_mamba_gguf_files_read_as_their_configs(tmp_path):
     with pytest.raises(ImportError_) as e:
         gguf_config(dict(meta, **{"mamba.ssm.inner_size": 5000}), tmp_path / "bad.gguf")
     assert "mamba.ssm.inner_size" in str(e.value) and "bad.gguf" in str(e.value)
+
+
+def test_jamba_gguf_reads_its_layers_from_the_kv_heads_and_routers(tmp_path, cat):
+    # llama.cpp's converter writes Jamba's attention layers as the non-zero entries of a per-layer
+    # attention.head_count_kv, the Mamba width as ssm.inner_size; the experts show in which layers hold a router
+    meta = {"general.architecture": "jamba", "jamba.block_count": J_L, "jamba.embedding_length": J_D,
+            "jamba.feed_forward_length": J_F, "jamba.attention.head_count": 32,
+            "jamba.attention.head_count_kv": [8 if i % 8 == 4 else 0 for i in range(J_L)],
+            "jamba.context_length": 262144, "jamba.ssm.conv_kernel": J_K, "jamba.ssm.inner_size": J_INNER,
+            "jamba.ssm.state_size": J_N, "jamba.ssm.time_step_rank": J_R, "jamba.expert_count": 16,
+            "jamba.expert_used_count": 2, "jamba.vocab_size": J_V}
+    names = {"token_embd.weight", "output.weight"} | {f"blk.{i}.ffn_gate_inp.weight" for i in range(1, J_L, 2)}
+    a = architecture_from_hf_config(gguf_config(meta, tmp_path / "Jamba-1.5-Mini-Q4_K_M.gguf", names))
+    ref = cat.model("jamba-1.5-mini").architecture
+    assert (a.attention_layers, a.mamba1, a.moe_layers) == (J_ATTN, ref.mamba1, J_MOE)
+    assert count_params(a).total == count_params(ref).total == 51_570_323_328
+    # a placement that is not every n-th layer is refused, naming the key
+    odd = dict(meta, **{"jamba.attention.head_count_kv": [8 if i in (4, 12, 13) else 0 for i in range(J_L)]})
+    with pytest.raises(ImportError_) as e:
+        gguf_config(odd, tmp_path / "odd.gguf", names)
+    assert "jamba.attention.head_count_kv" in str(e.value) and "odd.gguf" in str(e.value)

@@ -383,8 +383,7 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
     if arch in ("mamba", "mamba2"):
         return _mamba_gguf_config(meta, path, arch, tensor_names)
     if arch == "jamba":
-        raise ImportError_("a Jamba GGUF is not read yet (its layer kinds and experts per layer are not mapped): "
-                           "import the model's config.json instead", source=str(path), field="general.architecture")
+        return _jamba_gguf_config(meta, path, tensor_names)
     if arch == "mimo2":
         return _mimo2_gguf_config(meta, path)
     if arch == "deepseek4":
@@ -556,6 +555,54 @@ def _mamba_gguf_config(meta: dict, path: Path, arch: str, tensor_names: set[str]
         cfg["time_step_rank"] = rank
     else:
         cfg.update(num_heads=rank, head_dim=inner // rank, n_groups=get("ssm.group_count"))
+    return {k: v for k, v in cfg.items() if v is not None}
+
+
+def _every(layers: list[int], L: int, path: Path, field: str) -> tuple[int, int]:  # noqa: N803
+    """(period, offset) such that exactly ``layers`` of ``L`` have i % period == offset (Jamba's way of
+    placing its attention layers and experts); a placement not of that form is refused naming ``field``."""
+    if not layers:
+        return L + 1, L
+    period = layers[1] - layers[0] if len(layers) > 1 else L
+    offset = layers[0]
+    if offset >= period or layers != list(range(offset, L, period)):
+        raise ImportError_(f"layers {layers[:6]}... are not every n-th layer from one offset (Jamba's "
+                           "period and offset)", source=str(path), field=field)
+    return period, offset
+
+
+def _jamba_gguf_config(meta: dict, path: Path, tensor_names: set[str] | None) -> dict:
+    """Jamba's GGUF keys (llama.cpp's jamba): attention where the per-layer ``attention.head_count_kv`` is not
+    0, a Mamba mixer elsewhere (``ssm.inner_size`` wide, a whole multiple of the hidden size; the time step's
+    rank ``ssm.time_step_rank``); experts in the layers whose router (``blk.N.ffn_gate_inp``) the file holds,
+    without the tensors' names every other layer from the second (transformers' default); tied where the file
+    holds no ``output.weight``."""
+    def get(key, default=None):
+        return meta.get(f"jamba.{key}", default)
+
+    L = _gguf_layers(meta, "jamba", path)   # noqa: N806
+    kv = _gguf_per_layer(meta, "jamba", "attention.head_count_kv", L, path, scalar=True)
+    attn_period, attn_offset = _every([i for i, k in enumerate(kv) if k], L, path, "jamba.attention.head_count_kv")
+    d, inner = get("embedding_length"), get("ssm.inner_size")
+    if not (isinstance(d, int) and isinstance(inner, int) and d > 0 and inner % d == 0):
+        raise ImportError_("expected a whole multiple of embedding_length", source=str(path),
+                           field="jamba.ssm.inner_size")
+    experts = get("expert_count") or 0
+    moe_period, moe_offset = 2, 1
+    if tensor_names is not None and experts > 1:
+        moe_period, moe_offset = _every([i for i in range(L) if f"blk.{i}.ffn_gate_inp.weight" in tensor_names], L,
+                                        path, "blk.N.ffn_gate_inp.weight")
+    cfg = {"model_type": "jamba", "hidden_size": d, "num_hidden_layers": L,
+           "num_attention_heads": get("attention.head_count"), "num_key_value_heads": max(kv) or None,
+           "intermediate_size": get("feed_forward_length"), "max_position_embeddings": get("context_length"),
+           "rms_norm_eps": get("attention.layer_norm_rms_epsilon", 1e-6),
+           "vocab_size": get("vocab_size") or meta.get("tokenizer.ggml.tokens"),
+           "attn_layer_period": attn_period, "attn_layer_offset": attn_offset,
+           "expert_layer_period": moe_period, "expert_layer_offset": moe_offset,
+           "num_experts": experts or 1, "num_experts_per_tok": get("expert_used_count") or 1,
+           "mamba_expand": inner // d, "mamba_d_state": get("ssm.state_size"), "mamba_d_conv": get("ssm.conv_kernel"),
+           "mamba_dt_rank": get("ssm.time_step_rank"),
+           "tie_word_embeddings": None if tensor_names is None else "output.weight" not in tensor_names}
     return {k: v for k, v in cfg.items() if v is not None}
 
 
