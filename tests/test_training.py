@@ -181,3 +181,20 @@ def test_lora_on_gemma4_value_projections_skips_the_layers_without_one():
     assert lora_params(a, 16, ("v",)) == 16 * (5376 + 4096) * 50 == 7_577_600
     # q: 50 layers 5,376 -> 8,192 and 10 layers 5,376 -> 16,384
     assert lora_params(a, 16, ("q",)) == 16 * ((5376 + 8192) * 50 + (5376 + 16384) * 10)
+
+
+def test_lora_on_a_model_without_attention_adapts_the_mixers():
+    # Falcon Mamba 7B: 64 Mamba blocks of width 4,096 with 8,192 channels and no attention; LoRA's default q, v would
+    # adapt nothing (0 trainable parameters); the adapters go on each mixer's in_proj (4,096 -> 16,384) and
+    # out_proj (8,192 -> 4,096): rank 16 × ((4,096 + 16,384) + (8,192 + 4,096)) × 64 = 33,554,432
+    from vramgui.core.explain import explain_training_items
+    cat = default_catalog()
+    t = TrainingSetup(model=cat.model("falcon-mamba-7b"), gpu=cat.gpu("rtx4090"), method="lora", lora_rank=16)
+    assert t.lora_targets == ("q", "v") and t.adapted_targets == ("in_proj", "out_proj")
+    assert training_memory(t).trainable_params == 16 * ((4096 + 16384) + (8192 + 4096)) * 64 == 33_554_432
+    text = " ".join(i.text for i in explain_training_items(t))
+    assert "over in_proj, out_proj in every layer (no attention: q, v would adapt nothing)" in text
+    # a model with attention keeps what was asked for, even where it has mixers too (Jamba)
+    j = t.with_(model=cat.model("jamba-1.5-mini"))
+    assert j.adapted_targets == ("q", "v") and training_memory(j).trainable_params == 16 * 4 * (
+        (4096 + 32 * 128) + (4096 + 8 * 128))

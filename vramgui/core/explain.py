@@ -737,6 +737,8 @@ def explain_training(t) -> dict[str, str]:
         "overhead": f"CUDA context and communication buffers: {_g(float(m.overhead))} per card.",
         "total": f"Total = weights + gradients + optimizer + activations + overhead = {_g(float(m.total))} per card.",
         "trainable": (f"Trainable parameters: {n:,}"
-                      + (f" = rank {t.lora_rank} × (d_in + d_out) over {', '.join(t.lora_targets)} in every layer"
+                      + (f" = rank {t.lora_rank} × (d_in + d_out) over {', '.join(t.adapted_targets)} in every layer"
+                         + (f" (no attention: {', '.join(t.lora_targets)} would adapt nothing)"
+                            if t.adapted_targets != t.lora_targets else "")
                          if t.method != "full" else " (every parameter)") + "."),
     }

@@ -127,6 +127,16 @@ class TrainingSetup(BaseModel):
     def with_(self, **change) -> TrainingSetup:
         return TrainingSetup.model_validate({**dict(self), **change})
 
+    @property
+    def adapted_targets(self) -> tuple[str, ...]:
+        """The LoRA targets the adapters go on: those asked for, except in a model without attention (Mamba
+        blocks alone) where none of them exists: there the mixers' input and output projections, the
+        blocks' own large matrices (the default q, v would adapt nothing)."""
+        a = self.model.architecture
+        if not a.attention_layers and a.recurrent_mixers and not adapted_layers(a, self.lora_targets):
+            return ("in_proj", "out_proj")
+        return self.lora_targets
+
 
 def linear_shapes(a: Architecture) -> dict[str, list[tuple[int, int, int]]]:
     """Per role, the (d_in, d_out, count in the model) of the linear layers LoRA can
@@ -249,7 +259,7 @@ def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
         opt = trainable * o_b if t.optimizer != "adafactor" else _adafactor_bytes(a)
         weights = trainable * w_b
     else:
-        trainable = lora_params(a, t.lora_rank, t.lora_targets)
+        trainable = lora_params(a, t.lora_rank, t.adapted_targets)
         fmt = WEIGHT_FORMATS["nf4" if t.method == "qlora" else "bf16"]
         frozen_bytes = weight_bytes(a, fmt, p).total
         # adapters A (r × d_in) and B (d_out × r): factored moments are r + d per matrix
@@ -278,7 +288,7 @@ def _activations(t: TrainingSetup, a: Architecture, s: np.ndarray, b: np.ndarray
     else:                                   # layer inputs kept, one layer recomputed at a time
         stored = a.num_layers * 2 * s * b * a.hidden_size + layer
     if t.method != "full":                  # adapters' own inputs to the rank-r matmuls
-        stored = stored + adapted_layers(a, t.lora_targets) * 2 * s * b * t.lora_rank
+        stored = stored + adapted_layers(a, t.adapted_targets) * 2 * s * b * t.lora_rank
     logits = s * b * a.vocab_size * LOGIT_BYTES
     return (stored + logits) * (1.0 + ALLOCATOR_FRACTION)
 
