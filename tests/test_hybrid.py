@@ -673,3 +673,44 @@ def test_jamba_gguf_reads_its_layers_from_the_kv_heads_and_routers(tmp_path, cat
     with pytest.raises(ImportError_) as e:
         gguf_config(odd, tmp_path / "odd.gguf", names)
     assert "jamba.attention.head_count_kv" in str(e.value) and "odd.gguf" in str(e.value)
+
+
+# LFM2 1.2B (the preset): 16 layers of width 2,048; attention (32 heads, 8 KV heads of 64, per-head q/k norms) in
+# layers 2, 5, 8, 10, 12 and 14, a short convolution in the other 10 (in_proj to 3 × 2,048, a depthwise
+# convolution of 3, out_proj); every layer a gated MLP two thirds of block_ff_dim 12,288 wide: 8,192
+LF_D, LF_L, LF_V, LF_F, LF_ATTN, LF_CONV = 2048, 16, 65536, 8192, 6, 10
+
+
+def test_lfm2_parameters_and_cache_by_hand(cat, scenario):
+    attention = LF_D * 32 * 64 + 2 * LF_D * 8 * 64 + 32 * 64 * LF_D + 2 * 64      # + q and k norms
+    conv = LF_D * 3 * LF_D + LF_D * LF_D + LF_D * 3                               # no biases (conv_bias false)
+    total = LF_ATTN * attention + LF_CONV * conv + LF_L * (3 * LF_D * LF_F + 2 * LF_D) + LF_V * LF_D + LF_D
+    a = cat.model("lfm2-1.2b").architecture
+    assert count_params(a).total == total == 1_170_340_608      # transformers' Lfm2ForCausalLM: the same
+    assert (a.attention_layers, a.short_conv.layers, a.intermediate_size, a.tie_embeddings) == (6, 10, 8192, True)
+    # the cache: 6 layers × K and V × 8 heads × 64 in fp16 a token; a sequence's state: the convolution's last
+    # 2 inputs of 2,048 channels in each of the 10 conv layers (llama.cpp keeps them in f32)
+    t = memory_terms(scenario("lfm2-1.2b", "rtx4090", engine="llamacpp", weights="q8_0", prompt_tokens=1000))
+    assert t.kv_full == 2 * LF_ATTN * 8 * 64 * 2 == 12_288 and t.state == LF_CONV * 2 * LF_D * 4 == 163_840
+    # a saved config with intermediate_size and no block keys adjusts as transformers does; without layer kinds
+    # every layer attends (transformers' default)
+    base = {"model_type": "lfm2", "hidden_size": 1024, "num_hidden_layers": 4, "num_attention_heads": 16,
+            "num_key_value_heads": 8, "vocab_size": 1000, "intermediate_size": 6912}
+    assert architecture_from_hf_config(base).intermediate_size == 4608 and \
+        architecture_from_hf_config(base).short_conv is None
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(dict(base, layer_types=["conv", "mamba", "conv", "full_attention"]),
+                                    source="lfm/config.json")
+    assert "lfm/config.json" in str(e.value) and "layer_types" in str(e.value)
+
+
+def test_lfm2_gguf_reads_the_same_model(tmp_path, cat):
+    # llama.cpp's lfm2 keys: 0 KV heads for a conv layer, the MLP width as the weights have it
+    kv = [8 if i in (2, 5, 8, 10, 12, 14) else 0 for i in range(LF_L)]
+    meta = {"general.architecture": "lfm2", "lfm2.block_count": LF_L, "lfm2.embedding_length": LF_D,
+            "lfm2.feed_forward_length": LF_F, "lfm2.attention.head_count": 32, "lfm2.attention.head_count_kv": kv,
+            "lfm2.context_length": 128000, "lfm2.shortconv.l_cache": 3, "lfm2.vocab_size": LF_V}
+    a = architecture_from_hf_config(gguf_config(meta, tmp_path / "LFM2-1.2B-Q4_K_M.gguf", {"token_embd.weight"}))
+    ref = cat.model("lfm2-1.2b").architecture
+    assert (a.short_conv, a.attention_layers, a.intermediate_size) == (ref.short_conv, 6, 8192)
+    assert count_params(a).total == count_params(ref).total

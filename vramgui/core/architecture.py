@@ -235,6 +235,31 @@ class Mamba1(_Mamba):
         return (self.d_inner, self.dt_rank + 2 * self.state_size), (self.dt_rank, self.d_inner)
 
 
+class ShortConv(_RecurrentMixer):
+    """LFM2's short-convolution layers: an input projection to three d-wide parts (two gates and the
+    input), a depthwise causal convolution over the gated input and an output projection; the state is
+    the convolution's last ``kernel - 1`` inputs, no KV cache and no state matrix."""
+
+    channels: int = Field(ge=1, le=1_000_000, description="channels of the convolution (the hidden size)")
+    bias: bool = Field(False, description="biases on the projections and the convolution (conv_bias)")
+
+    @property
+    def conv_dim(self) -> int:
+        return self.channels
+
+    @property
+    def in_proj_width(self) -> int:
+        return 3 * self.channels
+
+    @property
+    def out_width(self) -> int:
+        return self.channels
+
+    @property
+    def state_elements(self) -> int:
+        return 0
+
+
 class GlobalAttention(BaseModel):
     """The full-attention layers' own head geometry where it differs from the windowed layers'
     (Gemma 4): wider heads, fewer KV heads, and with ``k_eq_v`` no value projection (the key
@@ -312,6 +337,7 @@ class Architecture(BaseModel):
     linear_attention: LinearAttention | None = None
     mamba: Mamba2 | None = None
     mamba1: Mamba1 | None = Field(None, description="Mamba (S6) mixer layers (Jamba, pure Mamba models)")
+    short_conv: ShortConv | None = Field(None, description="short-convolution mixer layers (LFM2)")
     parallel_mamba: bool = Field(False, description=(
         "every layer runs its attention and a Mamba-2 mixer side by side on the same input and adds their "
         "outputs (Falcon-H1): each layer keeps a KV cache and a Mamba state"))
@@ -428,8 +454,9 @@ class Architecture(BaseModel):
 
     @property
     def recurrent_mixers(self) -> tuple[_RecurrentMixer, ...]:
-        """The mixers that keep a fixed state instead of a KV cache (Gated DeltaNet, Mamba-2, Mamba)."""
-        return tuple(m for m in (self.linear_attention, self.mamba, self.mamba1) if m is not None)
+        """The mixers that keep a fixed state instead of a KV cache (Gated DeltaNet, Mamba-2, Mamba, LFM2's
+        short convolutions)."""
+        return tuple(m for m in (self.linear_attention, self.mamba, self.mamba1, self.short_conv) if m is not None)
 
     @property
     def gated_deltanet_layers(self) -> int:
@@ -507,7 +534,7 @@ _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gp
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
-_QK_NORM = {"qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4", "exaone_moe", "afmoe",
+_QK_NORM = {"lfm2", "qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4", "exaone_moe", "afmoe",
             "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "qwen3_vl_text", "qwen3_vl_moe_text"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "minimax_m2"}
@@ -522,8 +549,8 @@ _ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
 # four norms per layer: before and after both the attention and the MLP
 _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Zamba's shared blocks, RWKV,
-# LFM2's convolutions, lightning attention): refused by name rather than estimated as a plain transformer
-_UNSUPPORTED = {"zamba", "zamba2", "plamo2", "lfm2", "lfm2_moe", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
+# LFM2's experts, lightning attention): refused by name rather than estimated as a plain transformer
+_UNSUPPORTED = {"zamba", "zamba2", "plamo2", "lfm2_moe", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
                 "recurrent_gemma", "xlstm", "minimax", "mamba_ssm", "lfm3"}
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
 # attention experts): refused by name until they are counted
@@ -556,11 +583,11 @@ CHECKED_MODEL_TYPES = frozenset({
     "glm", "glm4", "glm4_moe", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss",
     "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium",
     "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2",
-    "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3", "minimax_m2", "ministral",
-    "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron", "nemotron_h", "olmo", "olmo2", "olmo3",
-    "olmoe", "opt", "phi", "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3",
-    "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla",
-    "sarvam_moe", "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
+    "lfm2", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3", "minimax_m2",
+    "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron", "nemotron_h", "olmo", "olmo2",
+    "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text",
+    "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text",
+    "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
 })
 
 
@@ -569,7 +596,7 @@ CHECKED_MODEL_TYPES = frozenset({
 TIED_BY_DEFAULT = frozenset({
     "bloom", "cohere", "cohere2", "ernie4_5", "ernie4_5_moe", "falcon", "gemma", "gemma2", "gemma3_text",
     "gemma4_text", "gpt-sw3", "gpt2", "gpt_bigcode", "granite_swa", "minicpm3", "opt", "qwen3_vl_moe_text",
-    "smollm3", "starcoder2", "vaultgemma", "youtu",
+    "lfm2", "smollm3", "starcoder2", "vaultgemma", "youtu",
 })
 
 
@@ -652,7 +679,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         raise ConfigError(f"'{mt}' is a state-space or recurrent hybrid (Mamba, RWKV or similar layers"
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
-                          "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H, Bamba, Falcon-H1, Jamba and pure "
+                          "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H, Bamba, Falcon-H1, Jamba, LFM2 and pure "
                           "Mamba / Mamba-2 models are supported.",
                           source=source, field="model_type")
     if mt in _UNCOUNTED_LAYOUTS:
@@ -705,6 +732,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         f = cfg.get("shared_intermediate_size", _GRANITE_SHARED_DEFAULT)
     if f is None and moe is not None:
         f = moe.expert_intermediate_size
+    if mt == "lfm2":
+        f = _lfm2_mlp_width(cfg, source)
     if f is None:
         raise ConfigError("missing (also looked for: ffn_hidden_size, n_inner)", source=source,
                           field="intermediate_size")
@@ -717,7 +746,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     # the types whose transformers config ties the output layer to the token table when config.json does not
     # say (a saved config omits a key equal to the default: SmolLM3-3B's has no tie_word_embeddings)
     tie_default = mt in TIED_BY_DEFAULT
-    tie = bool(get("tie_word_embeddings", default=tie_default))
+    tie = bool(get("tie_word_embeddings", "tie_embedding", default=tie_default))
     if mt == "chatglm":
         tie = False  # separate output_layer
 
@@ -821,6 +850,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else
             _mamba_per_layer_from_hf(cfg, mt, source, L, d) if mt in _MAMBA_PER_LAYER else None,
             mamba1=_jamba_mamba_from_hf(cfg, source, L, d) if mt == "jamba" else None,
+            short_conv=_lfm2_conv_from_hf(cfg, source, L, d) if mt == "lfm2" else None,
             parallel_mamba=mt == "falcon_h1",
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
@@ -1439,6 +1469,45 @@ def _jamba_mamba_from_hf(cfg: dict, source: str, L: int, d: int) -> Mamba1 | Non
     period, offset = _jamba_period(cfg, source, "attn_layer_period", 8, "attn_layer_offset", 4)
     layers = sum(1 for i in range(L) if i % period != offset)
     return _mamba1_from_hf(cfg, source, layers, d, "mamba_", dt_norms=True) if layers else None
+
+
+def _lfm2_mlp_width(cfg: dict, source: str) -> int:
+    """LFM2's MLP width as transformers builds it: ``block_ff_dim`` (or intermediate_size), with
+    block_auto_adjust_ff_dim two thirds of it, times block_ffn_dim_multiplier, rounded up to a multiple
+    of block_multiple_of."""
+    f = _int(_first(cfg, "block_ff_dim", "intermediate_size", default=12288), source, "block_ff_dim")
+    if cfg.get("block_auto_adjust_ff_dim", True):
+        f = int(2 * f / 3)
+        mult = cfg.get("block_ffn_dim_multiplier", 1.0)
+        if mult is not None:
+            step = _int(cfg.get("block_multiple_of", 256), source, "block_multiple_of")
+            f = step * -(-int(float(mult) * f) // step)
+    return f
+
+
+def _lfm2_conv_from_hf(cfg: dict, source: str, L: int, d: int) -> ShortConv | None:  # noqa: N803
+    """LFM2's short-convolution layers: those ``layer_types`` names "conv", or without it every layer
+    not in ``full_attn_idxs`` (transformers: without either, every layer attends)."""
+    types = cfg.get("layer_types")
+    if types is not None:
+        if not isinstance(types, list) or len(types) != L or set(types) - {"conv", "full_attention"}:
+            raise ConfigError(f"expected {L} entries of conv or full_attention", source=source, field="layer_types")
+        layers = types.count("conv")
+    else:
+        idxs = cfg.get("full_attn_idxs")
+        if idxs is None:
+            return None
+        if not isinstance(idxs, list) or any(not isinstance(i, int) or not 0 <= i < L for i in idxs):
+            raise ConfigError(f"expected layer numbers from 0 to {L - 1}", source=source, field="full_attn_idxs")
+        layers = L - len(set(idxs))
+    if not layers:
+        return None
+    try:
+        return ShortConv(layers=layers, channels=d, conv_kernel=_int(cfg.get("conv_L_cache", 3), source,
+                                                                     "conv_L_cache"),
+                         bias=bool(cfg.get("conv_bias", False)))
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(exc), source=source) from None
 
 
 def _pure_ssm_from_hf(cfg: dict, mt: str, source: str) -> Architecture:

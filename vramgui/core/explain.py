@@ -351,6 +351,11 @@ def _kv(s: Scenario, m) -> Explanation:
                      + f": no KV cache, but a fixed state per sequence, {m1.d_inner:,} channels × {m1.state_size} "
                      f"+ the convolution's last {m1.conv_kernel - 1} inputs per layer: {_mib(state)} per sequence per "
                      "card, whatever the context.")
+    sc = a.short_conv
+    if sc is not None:
+        notes.append(f"{sc.layers} of the {a.num_layers} layers are short convolutions (LFM2): no KV cache, only the "
+                     f"convolution's last {sc.conv_kernel - 1} inputs of {sc.channels:,} channels per layer: "
+                     f"{_mib(state)} per sequence per card, whatever the context.")
     elif mb is not None and not a.attention_layers:
         notes.append(f"Every one of the {a.num_layers} layers is a Mamba-2 block (no attention, no position limit: "
                      f"{a.max_context:,} tokens assumed): no KV cache, but a fixed state per sequence, {mb.num_heads} "

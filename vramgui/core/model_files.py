@@ -384,6 +384,8 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
         return _mamba_gguf_config(meta, path, arch, tensor_names)
     if arch == "jamba":
         return _jamba_gguf_config(meta, path, tensor_names)
+    if arch == "lfm2":
+        return _lfm2_gguf_config(meta, path, tensor_names)
     if arch == "mimo2":
         return _mimo2_gguf_config(meta, path)
     if arch == "deepseek4":
@@ -602,6 +604,25 @@ def _jamba_gguf_config(meta: dict, path: Path, tensor_names: set[str] | None) ->
            "num_experts": experts or 1, "num_experts_per_tok": get("expert_used_count") or 1,
            "mamba_expand": inner // d, "mamba_d_state": get("ssm.state_size"), "mamba_d_conv": get("ssm.conv_kernel"),
            "mamba_dt_rank": get("ssm.time_step_rank"),
+           "tie_word_embeddings": None if tensor_names is None else "output.weight" not in tensor_names}
+    return {k: v for k, v in cfg.items() if v is not None}
+
+
+def _lfm2_gguf_config(meta: dict, path: Path, tensor_names: set[str] | None) -> dict:
+    """LFM2's GGUF keys (llama.cpp's lfm2): attention where the per-layer ``attention.head_count_kv`` is not 0, a
+    short convolution elsewhere (its width ``shortconv.l_cache``); ``feed_forward_length`` is the MLP's width as
+    the weights have it (no adjustment left to make); tied where the file holds no ``output.weight``."""
+    def get(key, default=None):
+        return meta.get(f"lfm2.{key}", default)
+
+    L = _gguf_layers(meta, "lfm2", path)   # noqa: N806
+    kv = _gguf_per_layer(meta, "lfm2", "attention.head_count_kv", L, path, scalar=True)
+    cfg = {"model_type": "lfm2", "hidden_size": get("embedding_length"), "num_hidden_layers": L,
+           "num_attention_heads": get("attention.head_count"), "num_key_value_heads": max(kv) or None,
+           "block_ff_dim": get("feed_forward_length"), "block_auto_adjust_ff_dim": False,
+           "max_position_embeddings": get("context_length"), "conv_L_cache": get("shortconv.l_cache"),
+           "layer_types": ["full_attention" if k else "conv" for k in kv],
+           "vocab_size": get("vocab_size") or meta.get("tokenizer.ggml.tokens"),
            "tie_word_embeddings": None if tensor_names is None else "output.weight" not in tensor_names}
     return {k: v for k, v in cfg.items() if v is not None}
 

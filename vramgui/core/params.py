@@ -159,6 +159,17 @@ def mamba1_params_per_layer(a: Architecture) -> tuple[int, int]:
     return weights, small
 
 
+def short_conv_params_per_layer(a: Architecture) -> tuple[int, int]:
+    """(linear weights, small tensors) of one LFM2 short-convolution mixer: the input projection to
+    three d-wide parts and the output projection; the depthwise convolution; with ``bias`` a bias on each."""
+    c = a.short_conv
+    if c is None:
+        return 0, 0
+    d = a.hidden_size
+    small = c.conv_dim * c.conv_kernel + ((c.in_proj_width + c.conv_dim + d) if c.bias else 0)
+    return d * c.in_proj_width + c.out_width * d, small
+
+
 def mlp_params(d: int, f: int, gated: bool, bias: bool) -> tuple[int, int]:
     """(weights, biases) of one MLP of width ``f``: 3·d·f gated, 2·d·f plain."""
     mats = 3 if gated else 2
@@ -214,6 +225,8 @@ def count_params(a: Architecture) -> ParamGroups:
     n_mamba = a.mamba.layers if a.mamba else 0
     mamba1_w, mamba1_small = mamba1_params_per_layer(a)
     n_mamba1 = a.mamba1.layers if a.mamba1 else 0
+    conv_w, conv_small = short_conv_params_per_layer(a)
+    n_conv = a.short_conv.layers if a.short_conv else 0
     n_moe, n_dense = a.moe_layers, a.dense_ffn_layers
     mlp_w, mlp_b = mlp_params(d, a.intermediate_size, a.gated_mlp, a.mlp_bias)
     experts = experts_active = shared = router = expert_b = expert_b_active = 0
@@ -246,7 +259,7 @@ def count_params(a: Architecture) -> ParamGroups:
     return ParamGroups(
         embedding=embedding,
         lm_head=0 if a.tie_embeddings else a.vocab_size * d,
-        attention=attn_w + n_lin * lin_w + n_mamba * mamba_w + n_mamba1 * mamba1_w + index_w,
+        attention=attn_w + n_lin * lin_w + n_mamba * mamba_w + n_mamba1 * mamba1_w + n_conv * conv_w + index_w,
         mlp=n_dense * mlp_w + wide_w + per_layer,
         experts=experts,
         shared_experts=shared,
@@ -256,7 +269,7 @@ def count_params(a: Architecture) -> ParamGroups:
         experts_active=experts_active,
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,
-        recurrent=n_lin * lin_small + n_mamba * mamba_small + n_mamba1 * mamba1_small,
+        recurrent=n_lin * lin_small + n_mamba * mamba_small + n_mamba1 * mamba1_small + n_conv * conv_small,
         hyper=hyper_connection_params(a) if a.compressed else 0,
         per_layer_table=per_layer_table,
         tied_output=a.vocab_size * d if a.tie_embeddings else 0,
