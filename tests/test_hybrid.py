@@ -714,3 +714,20 @@ def test_lfm2_gguf_reads_the_same_model(tmp_path, cat):
     ref = cat.model("lfm2-1.2b").architecture
     assert (a.short_conv, a.attention_layers, a.intermediate_size) == (ref.short_conv, 6, 8192)
     assert count_params(a).total == count_params(ref).total
+
+
+def test_lfm2_moe_counts_its_experts_and_router_bias_by_hand():
+    # LFM2's MoE: the first num_dense_layers keep a dense MLP intermediate_size wide (no two-thirds adjustment),
+    # the others route among num_experts of moe_intermediate_size with a per-expert bias (use_expert_bias)
+    cfg = {"model_type": "lfm2_moe", "hidden_size": 64, "num_hidden_layers": 4, "num_attention_heads": 4,
+           "num_key_value_heads": 2, "vocab_size": 100, "intermediate_size": 96, "moe_intermediate_size": 16,
+           "num_experts": 4, "num_experts_per_tok": 2, "num_dense_layers": 1,
+           "layer_types": ["conv", "full_attention", "conv", "full_attention"]}
+    d, hd = 64, 16
+    attention = d * 4 * hd + 2 * d * 2 * hd + 4 * hd * d + 2 * hd
+    conv = d * 3 * d + d * d + d * 3
+    moe = 4 * 3 * d * 16 + 4 * d + 4          # experts, router, expert bias
+    total = 2 * attention + 2 * conv + 3 * d * 96 + 3 * moe + 4 * 2 * d + 100 * d + d   # tied (the default)
+    p = count_params(architecture_from_hf_config(cfg))
+    assert p.total == total                    # transformers' Lfm2MoeForCausalLM builds the same
+    assert p.total - count_params(architecture_from_hf_config(dict(cfg, use_expert_bias=False))).total == 3 * 4

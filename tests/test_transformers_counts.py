@@ -84,6 +84,8 @@ OVERRIDES = {"ministral": {"head_dim": 128}, "hunyuan_v1_dense": {"head_dim": 12
              "bamba": {"attn_layer_indices": [9, 18, 27], "time_step_limit": None},
              "falcon_h1": {"time_step_limit": None},
              "mamba2": {"time_step_limit": [0.0, 1e9]},     # (its type allows no None; a finite bound saves)
+             # LFM2's MoE: its default names no layer kinds (transformers cannot build it): LFM2's pattern
+             "lfm2_moe": {"layer_types": ["conv", "conv", "full_attention", "conv"] * 8},
              "nemotron": {"num_key_value_heads": 8},
              # Hunyuan-A13B's shape (its default has one expert): 64 experts, top 8 given per layer as its
              # config.json does, 3,072 wide; 80.9 B ("80 billion total" on its model card)

@@ -534,8 +534,9 @@ _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gp
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
-_QK_NORM = {"lfm2", "qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4", "exaone_moe", "afmoe",
-            "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "qwen3_vl_text", "qwen3_vl_moe_text"} | _GATED_DELTANET
+_QK_NORM = {"lfm2", "lfm2_moe", "qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4", "exaone_moe",
+            "afmoe", "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "qwen3_vl_text",
+            "qwen3_vl_moe_text"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "minimax_m2"}
 # q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
@@ -549,8 +550,8 @@ _ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
 # four norms per layer: before and after both the attention and the MLP
 _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Zamba's shared blocks, RWKV,
-# LFM2's experts, lightning attention): refused by name rather than estimated as a plain transformer
-_UNSUPPORTED = {"zamba", "zamba2", "plamo2", "lfm2_moe", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
+# lightning attention): refused by name rather than estimated as a plain transformer
+_UNSUPPORTED = {"zamba", "zamba2", "plamo2", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
                 "recurrent_gemma", "xlstm", "minimax", "mamba_ssm", "lfm3"}
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
 # attention experts): refused by name until they are counted
@@ -583,7 +584,7 @@ CHECKED_MODEL_TYPES = frozenset({
     "glm", "glm4", "glm4_moe", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss",
     "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium",
     "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2",
-    "lfm2", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3", "minimax_m2",
+    "lfm2", "lfm2_moe", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3", "minimax_m2",
     "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron", "nemotron_h", "olmo", "olmo2",
     "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text",
     "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text",
@@ -596,7 +597,7 @@ CHECKED_MODEL_TYPES = frozenset({
 TIED_BY_DEFAULT = frozenset({
     "bloom", "cohere", "cohere2", "ernie4_5", "ernie4_5_moe", "falcon", "gemma", "gemma2", "gemma3_text",
     "gemma4_text", "gpt-sw3", "gpt2", "gpt_bigcode", "granite_swa", "minicpm3", "opt", "qwen3_vl_moe_text",
-    "lfm2", "smollm3", "starcoder2", "vaultgemma", "youtu",
+    "lfm2", "lfm2_moe", "smollm3", "starcoder2", "vaultgemma", "youtu",
 })
 
 
@@ -679,8 +680,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         raise ConfigError(f"'{mt}' is a state-space or recurrent hybrid (Mamba, RWKV or similar layers"
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
-                          "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H, Bamba, Falcon-H1, Jamba, LFM2 and pure "
-                          "Mamba / Mamba-2 models are supported.",
+                          "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H, Bamba, Falcon-H1, Jamba, LFM2 (and its "
+                          "MoE) and pure Mamba / Mamba-2 models are supported.",
                           source=source, field="model_type")
     if mt in _UNCOUNTED_LAYOUTS:
         raise ConfigError(f"'{mt}' has a layout vramgui does not count yet ({_UNCOUNTED_LAYOUTS[mt]}); estimating "
@@ -850,7 +851,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else
             _mamba_per_layer_from_hf(cfg, mt, source, L, d) if mt in _MAMBA_PER_LAYER else None,
             mamba1=_jamba_mamba_from_hf(cfg, source, L, d) if mt == "jamba" else None,
-            short_conv=_lfm2_conv_from_hf(cfg, source, L, d) if mt == "lfm2" else None,
+            short_conv=_lfm2_conv_from_hf(cfg, source, L, d) if mt in ("lfm2", "lfm2_moe") else None,
             parallel_mamba=mt == "falcon_h1",
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
@@ -1313,6 +1314,7 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
                    expert_intermediate_size=_int(expert_f, source, "moe_intermediate_size"),
                    shared_intermediate_size=shared, shared_expert_gate=gate, dense_layers=dense_layers,
                    router_bias=mt in _ROUTER_BIAS or cfg.get("topk_method") == "noaux_tc"
+                   or (mt == "lfm2_moe" and bool(cfg.get("use_expert_bias", True)))
                    or mt == "gemma4_text",   # Gemma 4: a learned scale per expert
                    expert_bias=mt == "gpt_oss")
     except ValidationError as exc:
