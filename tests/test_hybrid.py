@@ -731,3 +731,29 @@ def test_lfm2_moe_counts_its_experts_and_router_bias_by_hand():
     p = count_params(architecture_from_hf_config(cfg))
     assert p.total == total                    # transformers' Lfm2MoeForCausalLM builds the same
     assert p.total - count_params(architecture_from_hf_config(dict(cfg, use_expert_bias=False))).total == 3 * 4
+
+
+def test_lfm3_counts_its_gated_heads_sandwich_norms_and_windows_by_hand(scenario):
+    # LFM3: LFM2's short convolutions (7 wide by default) beside full and windowed attention layers (a window of
+    # 256 by default) whose heads (128 wide by default) each get a sigmoid gate from a d -> h projection (g_proj);
+    # a norm before and after both the mixer and the MLP (use_sandwich_norm); the MLP intermediate_size as is
+    from vramgui.core import Scenario, load_catalog
+    from vramgui.core.presets import ModelPreset
+    cfg = {"model_type": "lfm3", "hidden_size": 64, "num_hidden_layers": 4, "num_attention_heads": 4,
+           "num_key_value_heads": 2, "head_dim": 16, "intermediate_size": 96, "vocab_size": 100,
+           "layer_types": ["conv", "sliding_attention", "full_attention", "conv"]}
+    d, hd = 64, 16
+    attention = d * 4 * hd + 2 * d * 2 * hd + 4 * hd * d + d * 4 + 2 * hd       # q, k, v, o, the gate, q/k norms
+    conv = d * 3 * d + d * d + d * 7
+    total = 2 * attention + 2 * conv + 4 * 3 * d * 96 + 4 * 4 * d + 100 * d + d     # tied (the default)
+    a = architecture_from_hf_config(cfg)
+    assert count_params(a).total == total       # transformers' Lfm3ForCausalLM builds the same
+    assert (a.attention_layers, a.sliding_window_layers, a.sliding_window, a.short_conv.conv_kernel) == (2, 1, 256, 7)
+    off = architecture_from_hf_config(dict(cfg, use_attention_gate=False, use_sandwich_norm=False))
+    assert count_params(a).total - count_params(off).total == 2 * d * 4 + 4 * 2 * d
+    # the windowed layer holds 256 tokens of cache whatever the prompt; the full one grows
+    cat = load_catalog()
+    s = Scenario(model=ModelPreset(id="lfm3-test", name="LFM3 test", family="LFM", source="test", config=cfg),
+                 gpu=cat.gpu("rtx4090"), engine="generic", prompt_tokens=10_000)
+    t = memory_terms(s)
+    assert t.kv_full == t.kv_windowed == 2 * 2 * hd * 2 and t.window == 256

@@ -328,6 +328,7 @@ class Architecture(BaseModel):
     sliding_window: int | None = Field(None, ge=1, description="attention window of the windowed layers")
     sliding_window_layers: int = Field(0, ge=0, description="how many layers use the window")
     attn_output_gate: bool = Field(False, description="q_proj also yields a sigmoid gate on the attention output")
+    head_gate: bool = Field(False, description="a d -> h projection gates each head's output (LFM3's g_proj)")
     moe: MoE | None = None
     mla: MLA | None = None
     indexer: SparseIndexer | None = None
@@ -534,8 +535,8 @@ _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gp
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
-_QK_NORM = {"lfm2", "lfm2_moe", "qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4", "exaone_moe",
-            "afmoe", "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "qwen3_vl_text",
+_QK_NORM = {"lfm2", "lfm2_moe", "lfm3", "qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4",
+            "exaone_moe", "afmoe", "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "qwen3_vl_text",
             "qwen3_vl_moe_text"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "minimax_m2"}
@@ -552,11 +553,13 @@ _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "af
 # Recurrent / state-space families whose layers vramgui does not count yet (Zamba's shared blocks, RWKV,
 # lightning attention): refused by name rather than estimated as a plain transformer
 _UNSUPPORTED = {"zamba", "zamba2", "plamo2", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
-                "recurrent_gemma", "xlstm", "minimax", "mamba_ssm", "lfm3"}
+                "recurrent_gemma", "xlstm", "minimax", "mamba_ssm"}
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
 # attention experts): refused by name until they are counted
 _UNCOUNTED_LAYOUTS = {"longcat_flash": "two attention blocks per layer and zero-computation experts",
                       "jetmoe": "mixture-of-attention-heads experts"}
+# LFM2 and LFM3: short-convolution layers beside attention
+_SHORT_CONV = ("lfm2", "lfm2_moe", "lfm3")
 # Models of Mamba blocks alone (a norm and a mixer a layer: no attention, no MLP)
 _PURE_SSM = {"mamba", "falcon_mamba", "mamba2"}
 #: The context limit of a model without positions or a trained length in its config (pure Mamba): what
@@ -584,11 +587,12 @@ CHECKED_MODEL_TYPES = frozenset({
     "glm", "glm4", "glm4_moe", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss",
     "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium",
     "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2",
-    "lfm2", "lfm2_moe", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3", "minimax_m2",
-    "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron", "nemotron_h", "olmo", "olmo2",
-    "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text",
-    "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text",
-    "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
+    "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3",
+    "minimax_m2", "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron", "nemotron_h",
+    "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe",
+    "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text",
+    "qwen3_vl_text", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2",
+    "vaultgemma", "youtu",
 })
 
 
@@ -597,7 +601,7 @@ CHECKED_MODEL_TYPES = frozenset({
 TIED_BY_DEFAULT = frozenset({
     "bloom", "cohere", "cohere2", "ernie4_5", "ernie4_5_moe", "falcon", "gemma", "gemma2", "gemma3_text",
     "gemma4_text", "gpt-sw3", "gpt2", "gpt_bigcode", "granite_swa", "minicpm3", "opt", "qwen3_vl_moe_text",
-    "lfm2", "lfm2_moe", "smollm3", "starcoder2", "vaultgemma", "youtu",
+    "lfm2", "lfm2_moe", "lfm3", "smollm3", "starcoder2", "vaultgemma", "youtu",
 })
 
 
@@ -681,7 +685,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
                           "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H, Bamba, Falcon-H1, Jamba, LFM2 (and its "
-                          "MoE) and pure Mamba / Mamba-2 models are supported.",
+                          "MoE), LFM3 and pure Mamba / Mamba-2 models are supported.",
                           source=source, field="model_type")
     if mt in _UNCOUNTED_LAYOUTS:
         raise ConfigError(f"'{mt}' has a layout vramgui does not count yet ({_UNCOUNTED_LAYOUTS[mt]}); estimating "
@@ -714,7 +718,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     else:
         h_kv = _int(get("num_key_value_heads", "num_kv_heads", "n_head_kv", default=h), source, "num_key_value_heads")
 
-    head_dim = get("head_dim", "kv_channels")
+    head_dim = get("head_dim", "kv_channels", default=128 if mt == "lfm3" else None)   # (Lfm3Config's default)
     d_h = _int(head_dim, source, "head_dim") if head_dim is not None else d // h
     if head_dim is None and d % h:
         raise ConfigError(f"hidden_size {d} is not a multiple of num_attention_heads {h}; give head_dim",
@@ -764,6 +768,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         norm_kind = "none"   # OLMo 1's LayerNorm learns nothing
 
     norms_per_layer = 4 if mt in _FOUR_NORMS else 1 if mt in _ONE_NORM else 2
+    if mt == "lfm3" and cfg.get("use_sandwich_norm", True):
+        norms_per_layer = 4     # a norm after the mixer and after the MLP too
     if mt == "hyperclovax" and get("use_post_norm", default=False):
         norms_per_layer = 4
     if mt == "gemma4_text" and moe is not None:
@@ -775,7 +781,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     qk_norm = mt in _QK_NORM or cfg.get("use_qk_norm") is True
     qk_full = mt in _QK_NORM_FULL or (mt in ("cohere", "cohere2") and qk_norm)
 
-    sw = get("sliding_window")
+    sw = get("sliding_window", default=256 if mt == "lfm3" else None)     # (Lfm3Config's default)
     if mt == "llama4_text":   # chunked local attention: a layer attends within its chunk, never further back
         sw = get("attention_chunk_size")
     sw_layers = 0
@@ -786,6 +792,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         sw = _int(sw, source, "sliding_window")
         if isinstance(cfg.get("layer_types"), list):
             sw_layers = sum(1 for t in cfg["layer_types"] if "sliding" in str(t))
+        elif mt == "lfm3":
+            sw_layers = _lfm3_layer_types(L).count("sliding_attention")
         elif mt in ("gemma2", "gpt_oss"):
             sw_layers = math.ceil(L / 2)  # even-numbered layers use the local window
         elif mt in ("gemma3_text", "cohere2"):   # every pattern-th layer global (transformers' defaults: 6, 4)
@@ -847,11 +855,12 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
             indexer=indexer, compressed=compressed,
             attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET or mt == "afmoe")),
+            head_gate=mt == "lfm3" and bool(cfg.get("use_attention_gate", True)),
             linear_attention=None if blocks or mt in _MAMBA_PER_LAYER else _linear_attention_from_hf(cfg, source, L),
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else
             _mamba_per_layer_from_hf(cfg, mt, source, L, d) if mt in _MAMBA_PER_LAYER else None,
             mamba1=_jamba_mamba_from_hf(cfg, source, L, d) if mt == "jamba" else None,
-            short_conv=_lfm2_conv_from_hf(cfg, source, L, d) if mt in ("lfm2", "lfm2_moe") else None,
+            short_conv=_lfm2_conv_from_hf(cfg, source, L, d, mt) if mt in _SHORT_CONV else None,
             parallel_mamba=mt == "falcon_h1",
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
@@ -1487,13 +1496,24 @@ def _lfm2_mlp_width(cfg: dict, source: str) -> int:
     return f
 
 
-def _lfm2_conv_from_hf(cfg: dict, source: str, L: int, d: int) -> ShortConv | None:  # noqa: N803
+def _lfm3_layer_types(L: int) -> list[str]:  # noqa: N803
+    """transformers' Lfm3Config default: full attention where i % 4 == 2, a window where i % 4 == 0 (not the
+    first layer), a short convolution elsewhere."""
+    return ["full_attention" if i % 4 == 2 else "sliding_attention" if i % 4 == 0 and i > 0 else "conv"
+            for i in range(L)]
+
+
+def _lfm2_conv_from_hf(cfg: dict, source: str, L: int, d: int, mt: str = "lfm2") -> ShortConv | None:  # noqa: N803
     """LFM2's short-convolution layers: those ``layer_types`` names "conv", or without it every layer
-    not in ``full_attn_idxs`` (transformers: without either, every layer attends)."""
+    not in ``full_attn_idxs`` (transformers: without either, every layer attends; LFM3: its pattern)."""
     types = cfg.get("layer_types")
+    if types is None and mt == "lfm3":
+        types = _lfm3_layer_types(L)
+    kinds = {"conv", "full_attention"} | ({"sliding_attention"} if mt == "lfm3" else set())
     if types is not None:
-        if not isinstance(types, list) or len(types) != L or set(types) - {"conv", "full_attention"}:
-            raise ConfigError(f"expected {L} entries of conv or full_attention", source=source, field="layer_types")
+        if not isinstance(types, list) or len(types) != L or set(types) - kinds:
+            raise ConfigError(f"expected {L} entries of {', '.join(sorted(kinds))}", source=source,
+                              field="layer_types")
         layers = types.count("conv")
     else:
         idxs = cfg.get("full_attn_idxs")
@@ -1505,8 +1525,8 @@ def _lfm2_conv_from_hf(cfg: dict, source: str, L: int, d: int) -> ShortConv | No
     if not layers:
         return None
     try:
-        return ShortConv(layers=layers, channels=d, conv_kernel=_int(cfg.get("conv_L_cache", 3), source,
-                                                                     "conv_L_cache"),
+        return ShortConv(layers=layers, channels=d, conv_kernel=_int(cfg.get("conv_L_cache", 7 if mt == "lfm3" else 3),
+                                                                     source, "conv_L_cache"),
                          bias=bool(cfg.get("conv_bias", False)))
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None

@@ -114,7 +114,8 @@ def attention_params(a: Architecture) -> tuple[int, int]:
     for n, head, kv, has_k, has_v in a.attention_groups:
         v = a.value_width(head)
         q_out, k_out, v_out = h * head, kv * head * int(has_k), kv * v * int(has_v)
-        weights += n * (d * q_out * (2 if a.attn_output_gate else 1) + d * (k_out + v_out) + h * v * d)
+        weights += n * (d * q_out * (2 if a.attn_output_gate else 1) + d * (k_out + v_out) + h * v * d
+                        + (d * h if a.head_gate else 0))
         biases += n * ((q_out + k_out + v_out if a.qkv_bias else 0) + (d if a.o_bias else 0))
     return weights, biases + a.sink_layers * h   # a sink logit per head: a bias of the softmax
 

@@ -60,7 +60,7 @@ def linear_roles(a: Architecture) -> tuple[tuple[str, int, int], ...]:
     else:
         for n, head, kv, has_k, has_v in a.attention_groups:
             q_out, kv_out, v = h * head, kv * head, a.value_width(head)
-            roles += [("base", n * d * q_out * (2 if a.attn_output_gate else 1), d),
+            roles += [("base", n * d * (q_out * (2 if a.attn_output_gate else 1) + (h if a.head_gate else 0)), d),
                       ("base", n * d * kv_out if has_k else 0, d),
                       ("v", n * d * kv * v if has_v else 0, d), ("o", n * h * v * d, h * v)]
     if a.indexer:   # DeepSeek sparse attention's indexer: queries from the query latent, one key, a weight per head
