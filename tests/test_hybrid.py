@@ -757,3 +757,37 @@ def test_lfm3_counts_its_gated_heads_sandwich_norms_and_windows_by_hand(scenario
                  gpu=cat.gpu("rtx4090"), engine="generic", prompt_tokens=10_000)
     t = memory_terms(s)
     assert t.kv_full == t.kv_windowed == 2 * 2 * hd * 2 and t.window == 256
+
+
+def test_kimi_linear_counts_its_delta_attention_and_mla_layers(scenario):
+    # Kimi Linear as its checkpoint's config.json writes it (Moonshot's keys; the layer lists in linear_attn_config,
+    # numbered from 1): 6 layers of width 2,304, full MLA attention in layers 3 and 6 (kv latent 512 + 64 RoPE,
+    # 32 heads of 128 + 64 / 128), Kimi Delta Attention in the other 4 (8 heads of 64, a 4-wide convolution), a
+    # dense MLP 9,216 wide in the first two, 16 experts of 1,024 (2 active) and a shared one after them
+    from vramgui.core import Scenario, load_catalog
+    from vramgui.core.explain import explain_items
+    from vramgui.core.presets import ModelPreset
+    cfg = {"model_type": "kimi_linear", "num_hidden_layers": 6, "hidden_size": 2304, "vocab_size": 163840,
+           "linear_attn_config": {"full_attn_layers": [3, 6], "kda_layers": [1, 2, 4, 5], "head_dim": 64,
+                                  "num_heads": 8, "short_conv_kernel_size": 4},
+           "num_experts": 16, "num_experts_per_token": 2, "num_shared_experts": 1, "first_k_dense_replace": 2,
+           "intermediate_size": 9216, "moe_intermediate_size": 1024, "num_attention_heads": 32,
+           "num_key_value_heads": 32, "kv_lora_rank": 512, "qk_rope_head_dim": 64, "v_head_dim": 128,
+           "qk_nope_head_dim": 128}
+    d, w, dh = 2304, 8 * 64, 64
+    kda = d * (3 * w + 8 + 2 * dh) + 2 * dh * w + w * d + 3 * w * 4 + w + 8 + dh
+    mla = d * 32 * 192 + d * (512 + 64) + 512 * 32 * (128 + 128) + 32 * 128 * d + 512    # + the latent's norm
+    mlp = 3 * d * 9216
+    moe = 16 * 3 * d * 1024 + 3 * d * 1024 + 16 * d + 16     # experts, the shared one, router and its bias
+    total = 4 * kda + 2 * mla + 2 * mlp + 4 * moe + 6 * 2 * d + d + 2 * 163840 * d
+    a = architecture_from_hf_config(cfg)
+    assert count_params(a).total == total == 1_442_497_120     # transformers' KimiLinearForCausalLM: the same
+    assert (a.attention_layers, a.kimi_delta.layers, a.moe_layers) == (2, 4, 4)
+    cat = load_catalog()
+    s = Scenario(model=ModelPreset(id="kimi-linear-test", name="Kimi Linear test", family="Kimi", source="test",
+                                   config=cfg), gpu=cat.gpu("h100-sxm"), engine="sglang", weights="bf16")
+    t = memory_terms(s)
+    # the cache: MLA's latent (512 + 64) in the 2 attention layers; each KDA layer's state 8 × 64 × 64 in fp32 and
+    # the convolution's last 3 inputs of q, k and v (3 × 512) in bf16
+    assert t.kv_full == 2 * 576 * 2 and t.state == 4 * (8 * 64 * 64 * 4 + 3 * 3 * w * 2)
+    assert "4 of the 6 layers are Kimi Delta Attention" in " ".join(i.text for i in explain_items(s))

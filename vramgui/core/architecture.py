@@ -235,6 +235,43 @@ class Mamba1(_Mamba):
         return (self.d_inner, self.dt_rank + 2 * self.state_size), (self.dt_rank, self.d_inner)
 
 
+class KimiDelta(_RecurrentMixer):
+    """Kimi Delta Attention layers (Kimi Linear): q, k and v projections to ``h · d_h`` each through a short
+    causal convolution, a gate per head (b), a low-rank forget gate per channel (d -> d_h -> h · d_h) and a
+    low-rank output gate the same shape, a gated norm over each head and the output projection; a state of
+    ``d_h × d_h`` per head that does not grow with the context: no KV cache."""
+
+    num_heads: int = Field(ge=1, le=10_000)
+    head_dim: int = Field(ge=1, le=100_000)
+
+    @property
+    def width(self) -> int:
+        return self.num_heads * self.head_dim
+
+    @property
+    def conv_dim(self) -> int:
+        """Channels of the convolution: q, k and v."""
+        return 3 * self.width
+
+    @property
+    def in_proj_width(self) -> int:
+        """Outputs of the projections from d: q, k, v, a gate per head, and the two gates' low-rank inputs."""
+        return 3 * self.width + self.num_heads + 2 * self.head_dim
+
+    @property
+    def out_width(self) -> int:
+        return self.width
+
+    @property
+    def state_elements(self) -> int:
+        return self.num_heads * self.head_dim * self.head_dim
+
+    @property
+    def inner_linears(self) -> tuple[tuple[int, int], ...]:
+        """The forget and output gates' low-rank second halves (d_h -> h · d_h)."""
+        return (self.head_dim, self.width), (self.head_dim, self.width)
+
+
 class ShortConv(_RecurrentMixer):
     """LFM2's short-convolution layers: an input projection to three d-wide parts (two gates and the
     input), a depthwise causal convolution over the gated input and an output projection; the state is
@@ -339,6 +376,7 @@ class Architecture(BaseModel):
     mamba: Mamba2 | None = None
     mamba1: Mamba1 | None = Field(None, description="Mamba (S6) mixer layers (Jamba, pure Mamba models)")
     short_conv: ShortConv | None = Field(None, description="short-convolution mixer layers (LFM2)")
+    kimi_delta: KimiDelta | None = Field(None, description="Kimi Delta Attention layers (Kimi Linear)")
     parallel_mamba: bool = Field(False, description=(
         "every layer runs its attention and a Mamba-2 mixer side by side on the same input and adds their "
         "outputs (Falcon-H1): each layer keeps a KV cache and a Mamba state"))
@@ -457,7 +495,8 @@ class Architecture(BaseModel):
     def recurrent_mixers(self) -> tuple[_RecurrentMixer, ...]:
         """The mixers that keep a fixed state instead of a KV cache (Gated DeltaNet, Mamba-2, Mamba, LFM2's
         short convolutions)."""
-        return tuple(m for m in (self.linear_attention, self.mamba, self.mamba1, self.short_conv) if m is not None)
+        return tuple(m for m in (self.linear_attention, self.mamba, self.mamba1, self.short_conv, self.kimi_delta)
+                     if m is not None)
 
     @property
     def gated_deltanet_layers(self) -> int:
@@ -530,8 +569,8 @@ _QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starc
 _NO_O_BIAS = {"glm", "glm4", "glm4_moe", "glm4v_text"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
 _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gpt_oss", "glm4_moe", "nemotron_h",
-                "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe", "sarvam_mla", "sarvam_moe",
-                "solar_open"}
+                "kimi_linear", "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe", "sarvam_mla",
+                "sarvam_moe", "solar_open"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
@@ -552,7 +591,7 @@ _ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
 _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Zamba's shared blocks, RWKV,
 # lightning attention): refused by name rather than estimated as a plain transformer
-_UNSUPPORTED = {"zamba", "zamba2", "plamo2", "kimi_linear", "rwkv", "rwkv5", "rwkv6", "rwkv7",
+_UNSUPPORTED = {"zamba", "zamba2", "plamo2", "rwkv", "rwkv5", "rwkv6", "rwkv7",
                 "recurrent_gemma", "xlstm", "minimax", "mamba_ssm"}
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
 # attention experts): refused by name until they are counted
@@ -587,12 +626,12 @@ CHECKED_MODEL_TYPES = frozenset({
     "glm", "glm4", "glm4_moe", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss",
     "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium",
     "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2",
-    "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3",
-    "minimax_m2", "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron", "nemotron_h",
-    "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe",
-    "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text",
-    "qwen3_vl_text", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2",
-    "vaultgemma", "youtu",
+    "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash",
+    "minicpm3", "minimax_m2", "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron",
+    "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen", "qwen2",
+    "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe",
+    "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3",
+    "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
 })
 
 
@@ -684,8 +723,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         raise ConfigError(f"'{mt}' is a state-space or recurrent hybrid (Mamba, RWKV or similar layers"
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
-                          "(Qwen3-Next, Qwen3.5), Nemotron-H, Granite 4.0-H, Bamba, Falcon-H1, Jamba, LFM2 (and its "
-                          "MoE), LFM3 and pure Mamba / Mamba-2 models are supported.",
+                          "(Qwen3-Next, Qwen3.5), Kimi Linear, Nemotron-H, Granite 4.0-H, Bamba, Falcon-H1, Jamba, "
+                          "LFM2 (and its MoE), LFM3 and pure Mamba / Mamba-2 models are supported.",
                           source=source, field="model_type")
     if mt in _UNCOUNTED_LAYOUTS:
         raise ConfigError(f"'{mt}' has a layout vramgui does not count yet ({_UNCOUNTED_LAYOUTS[mt]}); estimating "
@@ -856,7 +895,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             indexer=indexer, compressed=compressed,
             attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET or mt == "afmoe")),
             head_gate=mt == "lfm3" and bool(cfg.get("use_attention_gate", True)),
-            linear_attention=None if blocks or mt in _MAMBA_PER_LAYER else _linear_attention_from_hf(cfg, source, L),
+            linear_attention=None if blocks or mt in _MAMBA_PER_LAYER or mt == "kimi_linear"
+            else _linear_attention_from_hf(cfg, source, L),
+            kimi_delta=_kimi_delta_from_hf(cfg, source, L) if mt == "kimi_linear" else None,
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else
             _mamba_per_layer_from_hf(cfg, mt, source, L, d) if mt in _MAMBA_PER_LAYER else None,
             mamba1=_jamba_mamba_from_hf(cfg, source, L, d) if mt == "jamba" else None,
@@ -1307,6 +1348,10 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         dense_layers = len(cfg["mlp_only_layers"])
     if blocks is not None:
         dense_layers = blocks.count("-")
+    if mt == "kimi_linear":     # mlp_layer_types ("dense" / "sparse"), else the first first_k_dense_replace dense
+        kinds = cfg.get("mlp_layer_types")
+        dense_layers = sum(1 for t in kinds[:L] if t == "dense") if isinstance(kinds, list) else \
+            min(int(get("first_k_dense_replace", default=1)), L)
     if mt == "mimo_v2_flash":   # transformers' mlp_layer_types ("dense" / "sparse"), the release's moe_layer_freq
         kinds, freq = cfg.get("mlp_layer_types"), cfg.get("moe_layer_freq")
         if isinstance(kinds, list):
@@ -1494,6 +1539,48 @@ def _lfm2_mlp_width(cfg: dict, source: str) -> int:
             step = _int(cfg.get("block_multiple_of", 256), source, "block_multiple_of")
             f = step * -(-int(float(mult) * f) // step)
     return f
+
+
+def _kimi_layer_types(cfg: dict, source: str, L: int) -> list[str]:  # noqa: N803
+    """Kimi Linear's layer kinds as transformers reads them: ``layer_types``, else the checkpoint's
+    ``linear_attn_config`` lists (``full_attn_layers`` and ``kda_layers``, numbered from 1), else full
+    attention in every fourth layer from the fifth (i % 4 == 0, i > 0)."""
+    types = cfg.get("layer_types")
+    nested = cfg.get("linear_attn_config") if isinstance(cfg.get("linear_attn_config"), dict) else {}
+    if types is None and "full_attn_layers" in nested and "kda_layers" in nested:
+        types = [None] * L
+        for key, kind in (("full_attn_layers", "full_attention"), ("kda_layers", "linear_attention")):
+            for i in nested[key]:
+                if not isinstance(i, int) or not 1 <= i <= L:
+                    raise ConfigError(f"expected layer numbers from 1 to {L}", source=source,
+                                      field=f"linear_attn_config.{key}")
+                types[i - 1] = kind
+    if types is None:
+        types = ["full_attention" if i and i % 4 == 0 else "linear_attention" for i in range(L)]
+    if not isinstance(types, list) or len(types) != L or set(types) - {"full_attention", "linear_attention"}:
+        raise ConfigError(f"expected {L} entries of full_attention or linear_attention", source=source,
+                          field="layer_types")
+    return types
+
+
+def _kimi_delta_from_hf(cfg: dict, source: str, L: int) -> KimiDelta | None:  # noqa: N803
+    """Kimi Linear's KDA layers: their heads, width and convolution from ``linear_*`` keys or the checkpoint's
+    ``linear_attn_config`` (num_heads, head_dim, short_conv_kernel_size)."""
+    layers = _kimi_layer_types(cfg, source, L).count("linear_attention")
+    if not layers:
+        return None
+    nested = cfg.get("linear_attn_config") if isinstance(cfg.get("linear_attn_config"), dict) else {}
+    try:
+        return KimiDelta(layers=layers,
+                         num_heads=_int(nested.get("num_heads", cfg.get("linear_num_heads", 32)), source,
+                                        "linear_num_heads"),
+                         head_dim=_int(nested.get("head_dim", cfg.get("linear_head_dim", 128)), source,
+                                       "linear_head_dim"),
+                         conv_kernel=_int(nested.get("short_conv_kernel_size", cfg.get("linear_conv_kernel_dim", 4)),
+                                          source, "linear_conv_kernel_dim"),
+                         state_bytes=4)     # (the recurrent state in fp32, as the FLA kernels keep it)
+    except ValidationError as exc:
+        raise ConfigError(pydantic_message(exc), source=source) from None
 
 
 def _lfm3_layer_types(L: int) -> list[str]:  # noqa: N803

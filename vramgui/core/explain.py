@@ -351,6 +351,12 @@ def _kv(s: Scenario, m) -> Explanation:
                      + f": no KV cache, but a fixed state per sequence, {m1.d_inner:,} channels × {m1.state_size} "
                      f"+ the convolution's last {m1.conv_kernel - 1} inputs per layer: {_mib(state)} per sequence per "
                      "card, whatever the context.")
+    kd = a.kimi_delta
+    if kd is not None:
+        notes.append(f"{kd.layers} of the {a.num_layers} layers are Kimi Delta Attention (linear attention): no KV "
+                     f"cache, but a fixed state per sequence, {kd.num_heads} heads × {kd.head_dim} × {kd.head_dim} in "
+                     f"fp32 + the convolution's last {kd.conv_kernel - 1} inputs of q, k and v per layer: "
+                     f"{_mib(state)} per sequence per card, whatever the context.")
     sc = a.short_conv
     if sc is not None:
         notes.append(f"{sc.layers} of the {a.num_layers} layers are short convolutions (LFM2): no KV cache, only the "

@@ -171,6 +171,17 @@ def short_conv_params_per_layer(a: Architecture) -> tuple[int, int]:
     return d * c.in_proj_width + c.out_width * d, small
 
 
+def kimi_delta_params_per_layer(a: Architecture) -> tuple[int, int]:
+    """(linear weights, small tensors) of one Kimi Delta Attention mixer: q, k, v, the per-head gate and the
+    two gates' low-rank halves from d, their second halves, the output projection; the convolution over q, k
+    and v (no bias), a dt bias per channel, a decay per head and the gated norm over a head."""
+    k, d = a.kimi_delta, a.hidden_size
+    if k is None:
+        return 0, 0
+    weights = d * k.in_proj_width + sum(i * o for i, o in k.inner_linears) + k.out_width * d
+    return weights, k.conv_dim * k.conv_kernel + k.width + k.num_heads + k.head_dim
+
+
 def mlp_params(d: int, f: int, gated: bool, bias: bool) -> tuple[int, int]:
     """(weights, biases) of one MLP of width ``f``: 3·d·f gated, 2·d·f plain."""
     mats = 3 if gated else 2
@@ -182,18 +193,16 @@ _NORM_VECTORS = {"rms": 1, "layer": 2, "none": 0}   # learned vectors per norm: 
 
 
 def norm_params_per_layer(a: Architecture) -> int:
-    """Norms of one layer, the q/k norms apart (see :func:`norm_params`)."""
-    per_norm = a.hidden_size * _NORM_VECTORS[a.norm_kind]
-    extra = 0
-    if a.mla:
-        extra += a.mla.kv_lora_rank + (a.mla.q_lora_rank or 0)
-    return a.norms_per_layer * per_norm + extra
+    """Norms of one layer, the q/k norms and MLA's latent norms apart (see :func:`norm_params`)."""
+    return a.norms_per_layer * a.hidden_size * _NORM_VECTORS[a.norm_kind]
 
 
 def norm_params(a: Architecture) -> int:
     """Every layer's norms: q/k norms only where attention is, a gated norm over the value
     head width in each Gated DeltaNet layer."""
     n = a.num_layers * (norm_params_per_layer(a) + a.scalars_per_layer)
+    if a.mla:   # the latent's norms, in the attention layers only (Kimi Linear's KDA layers have none)
+        n += a.attention_layers * (a.mla.kv_lora_rank + (a.mla.q_lora_rank or 0))
     if a.qk_norm and a.mla:
         n += a.attention_layers * 2 * a.head_dim
     elif a.qk_norm_full:   # one norm over all query heads, one over all key heads
@@ -228,6 +237,8 @@ def count_params(a: Architecture) -> ParamGroups:
     n_mamba1 = a.mamba1.layers if a.mamba1 else 0
     conv_w, conv_small = short_conv_params_per_layer(a)
     n_conv = a.short_conv.layers if a.short_conv else 0
+    kda_w, kda_small = kimi_delta_params_per_layer(a)
+    n_kda = a.kimi_delta.layers if a.kimi_delta else 0
     n_moe, n_dense = a.moe_layers, a.dense_ffn_layers
     mlp_w, mlp_b = mlp_params(d, a.intermediate_size, a.gated_mlp, a.mlp_bias)
     experts = experts_active = shared = router = expert_b = expert_b_active = 0
@@ -260,7 +271,8 @@ def count_params(a: Architecture) -> ParamGroups:
     return ParamGroups(
         embedding=embedding,
         lm_head=0 if a.tie_embeddings else a.vocab_size * d,
-        attention=attn_w + n_lin * lin_w + n_mamba * mamba_w + n_mamba1 * mamba1_w + n_conv * conv_w + index_w,
+        attention=attn_w + n_lin * lin_w + n_mamba * mamba_w + n_mamba1 * mamba1_w + n_conv * conv_w + n_kda * kda_w
+        + index_w,
         mlp=n_dense * mlp_w + wide_w + per_layer,
         experts=experts,
         shared_experts=shared,
@@ -270,7 +282,8 @@ def count_params(a: Architecture) -> ParamGroups:
         experts_active=experts_active,
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,
-        recurrent=n_lin * lin_small + n_mamba * mamba_small + n_mamba1 * mamba1_small + n_conv * conv_small,
+        recurrent=n_lin * lin_small + n_mamba * mamba_small + n_mamba1 * mamba1_small + n_conv * conv_small
+        + n_kda * kda_small,
         hyper=hyper_connection_params(a) if a.compressed else 0,
         per_layer_table=per_layer_table,
         tied_output=a.vocab_size * d if a.tie_embeddings else 0,
