@@ -216,6 +216,9 @@ def test_llamacpp_metal_decode_pays_for_each_gated_deltanet_layer(scenario, monk
     {"model_type": "zamba2", "mamba_d_state": 64, "hidden_size": 4096},
     {"model_type": "rwkv7", "hidden_size": 4096},
     {"model_type": "some_new_hybrid", "mamba_num_heads": 128, "hidden_size": 4096},
+    # Kimi Delta Attention layers in a family not read yet (Kimi K3, GLM-5 Next): refused by the key
+    {"model_type": "kimi_k3", "linear_attn_config": {"kda_layers": [1], "full_attn_layers": [2]},
+     "hidden_size": 4096},
 ])
 def test_mamba_and_other_recurrent_hybrids_are_refused_by_name(cfg):
     # counted as plain transformers they would come out wildly wrong (every block an attention layer

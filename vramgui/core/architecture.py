@@ -610,7 +610,7 @@ _MAMBA_PER_LAYER = ("granitemoehybrid", "bamba", "falcon_h1")
 # transformers' GraniteMoeHybridConfig: a shared MLP 1,024 wide unless the config says (GraniteMoeShared's: none)
 _GRANITE_SHARED_DEFAULT = 1024
 _SSM_KEYS = ("hybrid_override_pattern", "layers_block_type", "mamba_num_heads", "mamba_d_state", "ssm_state_size",
-             "attn_layer_indices", "mamba_expand")
+             "attn_layer_indices", "mamba_expand", "linear_attn_config")
 _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "half": 2}
 
 
@@ -719,7 +719,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         return _pure_ssm_from_hf(cfg, mt, source)
     ssm_key = next((k for k in _SSM_KEYS if k in cfg), None)
     if mt in _UNSUPPORTED or (ssm_key and mt not in _GATED_DELTANET
-                              and mt not in ("nemotron_h", "jamba", *_MAMBA_PER_LAYER)):
+                              and mt not in ("nemotron_h", "jamba", "kimi_linear", *_MAMBA_PER_LAYER)):
         raise ConfigError(f"'{mt}' is a state-space or recurrent hybrid (Mamba, RWKV or similar layers"
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
