@@ -794,3 +794,16 @@ def test_kimi_linear_counts_its_delta_attention_and_mla_layers(scenario):
     # the convolution's last 3 inputs of q, k and v (3 × 512) in bf16
     assert t.kv_full == 2 * 576 * 2 and t.state == 4 * (8 * 64 * 64 * 4 + 3 * 3 * w * 2)
     assert "4 of the 6 layers are Kimi Delta Attention" in " ".join(i.text for i in explain_items(s))
+
+
+def test_kimi_linear_48b_preset_reads_its_checkpoint_config(cat, scenario):
+    # the released config.json: 7 MLA layers (4, 8, ..., 24 and 27, numbered from 1) among 27, KDA in the other 20;
+    # no max_position_embeddings (model_max_length 1,048,576, KimiLinearConfig's default too)
+    a = cat.model("kimi-linear-48b-a3b").architecture
+    assert (a.attention_layers, a.kimi_delta.layers, a.moe_layers, a.max_context) == (7, 20, 26, 1_048_576)
+    assert count_params(a).total == 49_122_681_728           # transformers' KimiLinearForCausalLM: the same
+    # at a million tokens the cache is the 7 MLA layers' latent (576 values) in bf16: 7 × 576 × 2 = 8,064 bytes a
+    # token; each of the 20 KDA layers keeps 32 × 128 × 128 fp32 state values and 3 × 3 × 4,096 bf16 inputs
+    t = memory_terms(scenario("kimi-linear-48b-a3b", "h200", engine="sglang", weights="bf16",
+                              prompt_tokens=1_000_000))
+    assert t.kv_full == 7 * 576 * 2 and t.state == 20 * (32 * 128 * 128 * 4 + 3 * 3 * 4096 * 2)

@@ -783,7 +783,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
                           field="intermediate_size")
     f = _int(f, source, "intermediate_size")
 
-    max_ctx = get("max_position_embeddings", "seq_length", "n_positions", "max_sequence_length", default=4096)
+    max_ctx = get("max_position_embeddings", "seq_length", "n_positions", "max_sequence_length",
+                  default=1_048_576 if mt == "kimi_linear" else 4096)    # (KimiLinearConfig's default)
     if mt == "chatglm":
         max_ctx = get("seq_length", "max_position_embeddings", default=max_ctx)
 
