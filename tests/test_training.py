@@ -198,3 +198,13 @@ def test_lora_on_a_model_without_attention_adapts_the_mixers():
     j = t.with_(model=cat.model("jamba-1.5-mini"))
     assert j.adapted_targets == ("q", "v") and training_memory(j).trainable_params == 16 * 4 * (
         (4096 + 32 * 128) + (4096 + 8 * 128))
+
+
+def test_lora_on_kimi_linear_adapts_the_delta_attention_projections_too():
+    # Kimi Linear's KDA layers name their projections q_proj, k_proj, v_proj and o_proj (4,096 wide: 32 heads of
+    # 128), so q and v adapt those of its 20 KDA layers as well as its 7 MLA layers' (q 2,304 -> 32 × 192 = 6,144, v
+    # 2,304 -> 4,096 as the MLA rows read it); in_proj / out_proj name nothing in it
+    cat = default_catalog()
+    a = cat.model("kimi-linear-48b-a3b").architecture
+    assert lora_params(a, 16, ("q", "v")) == 16 * (7 * ((2304 + 6144) + (2304 + 4096)) + 20 * 2 * (2304 + 4096))
+    assert lora_params(a, 16, ("in_proj", "out_proj")) == 0

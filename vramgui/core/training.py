@@ -173,8 +173,13 @@ def linear_shapes(a: Architecture) -> dict[str, list[tuple[int, int, int]]]:
     if a.gated_mlp:
         shapes["gate"] = [(d, f, c) for f, c in widths]
     parts = IN_PROJ_MODULES.get(a.model_type, 1)
-    shapes["in_proj"] = [(parts * d, g.in_proj_width, g.layers) for g in a.recurrent_mixers]
-    shapes["out_proj"] = [(g.out_width, d, g.layers) for g in a.recurrent_mixers]
+    mixers = [g for g in a.recurrent_mixers if g is not a.kimi_delta]
+    shapes["in_proj"] = [(parts * d, g.in_proj_width, g.layers) for g in mixers]
+    shapes["out_proj"] = [(g.out_width, d, g.layers) for g in mixers]
+    kd = a.kimi_delta
+    if kd:   # Kimi Delta Attention names its projections q_proj, k_proj, v_proj and o_proj, as attention does
+        for role, shape in (("q", (d, kd.width)), ("k", (d, kd.width)), ("v", (d, kd.width)), ("o", (kd.width, d))):
+            shapes[role] = [*shapes[role], (*shape, kd.layers)]
     return shapes
 
 
@@ -186,9 +191,11 @@ def adapted_layers(a: Architecture, targets: tuple[str, ...]) -> int:
     two = 2 if a.compressed else 1   # DeepSeek-V4: two query and two output matrices a layer, K=V one
     if a.compressed:
         with_v = 0
-    per = {"q": two * a.attention_layers, "k": with_k, "v": with_v, "o": two * a.attention_layers,
+    kda = a.kimi_delta.layers if a.kimi_delta else 0    # (its q, k, v and o projections are named as attention's)
+    per = {"q": two * a.attention_layers + kda, "k": with_k + kda, "v": with_v + kda,
+           "o": two * a.attention_layers + kda,
            "gate": a.ffn_layers if a.gated_mlp else 0, "up": a.ffn_layers, "down": a.ffn_layers,
-           "in_proj": a.recurrent_layers, "out_proj": a.recurrent_layers}
+           "in_proj": a.recurrent_layers - kda, "out_proj": a.recurrent_layers - kda}
     return sum(per[t] for t in targets)
 
 
