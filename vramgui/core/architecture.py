@@ -171,6 +171,12 @@ class _Mamba(_RecurrentMixer):
     state_size: int = Field(ge=1, le=100_000, description="d_state")
     conv_bias: bool = True
     proj_bias: bool = False
+    out_proj_bias: bool | None = Field(None, description=(
+        "a bias on the output projection; None: as proj_bias (Falcon-H1 sets it apart: projectors_bias)"))
+
+    @property
+    def out_bias(self) -> bool:
+        return self.proj_bias if self.out_proj_bias is None else self.out_proj_bias
 
     @property
     def out_width(self) -> int:
@@ -190,8 +196,6 @@ class Mamba2(_Mamba):
     num_heads: int = Field(ge=1, le=10_000, description="SSM heads (h)")
     head_dim: int = Field(ge=1, le=100_000, description="channels per head (d_head)")
     n_groups: int = Field(1, ge=1, le=10_000, description="groups sharing B and C")
-    out_proj_bias: bool | None = Field(None, description=(
-        "a bias on the output projection; None: as proj_bias (Falcon-H1 sets it apart: projectors_bias)"))
     gated_norm: bool = Field(True, description=(
         "a gated RMSNorm over the heads' channels before the output projection (Falcon-H1: mamba_rms_norm)"))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .architecture import Architecture
+from .architecture import Architecture, KimiDelta, LinearAttention, Mamba2, ShortConv, _RecurrentMixer
 
 
 @dataclass(frozen=True)
@@ -120,66 +120,30 @@ def attention_params(a: Architecture) -> tuple[int, int]:
     return weights, biases + a.sink_layers * h   # a sink logit per head: a bias of the softmax
 
 
-def linear_attention_params_per_layer(a: Architecture) -> tuple[int, int]:
-    """(linear weights, small tensors) of one Gated DeltaNet mixer: q/k/v/z projections and
-    a b/a projection per value head from d, the output projection back to d; the causal
-    convolution over q/k/v (no bias), and a decay and a dt bias per value head."""
-    g, d = a.linear_attention, a.hidden_size
-    if g is None:
-        return 0, 0
-    return d * g.in_proj_width + g.out_width * d, g.conv_dim * g.conv_kernel + 2 * g.num_value_heads
+def mixer_params(g: _RecurrentMixer, d: int) -> tuple[int, int]:
+    """(linear weights, small tensors) of one layer of a recurrent mixer: its input projections from d
+    (:attr:`in_proj_width` outputs, however many modules), its inner matrices, the output projection back
+    to d; its depthwise convolution, and what each kind keeps besides:
 
-
-def mamba_params_per_layer(a: Architecture) -> tuple[int, int]:
-    """(linear weights, small tensors) of one Mamba-2 mixer: the input projection to z, x, B, C
-    and a time step per head, the output projection (their biases with ``proj_bias``); the
-    depthwise convolution over x, B and C (with its bias), and A_log, D and dt_bias per head."""
-    m, d = a.mamba, a.hidden_size
-    if m is None:
-        return 0, 0
-    small = m.conv_dim * m.conv_kernel + (m.conv_dim if m.conv_bias else 0) + 3 * m.num_heads
-    if m.proj_bias:
-        small += m.in_proj_width
-    if m.proj_bias if m.out_proj_bias is None else m.out_proj_bias:
-        small += d
-    return d * m.in_proj_width + m.out_width * d, small
-
-
-def mamba1_params_per_layer(a: Architecture) -> tuple[int, int]:
-    """(linear weights, small tensors) of one Mamba (S6) mixer: the input projection to x and z, x_proj
-    (to the time step's rank, B and C) and dt_proj (back to every channel), the output projection; the
-    depthwise convolution over x (with its bias), dt_proj's bias, A_log (a row of d_state per channel), D,
-    the input and output projections' biases with ``proj_bias``."""
-    m, d = a.mamba1, a.hidden_size
-    if m is None:
-        return 0, 0
-    weights = d * m.in_proj_width + sum(i * o for i, o in m.inner_linears) + m.out_width * d
-    small = m.conv_dim * m.conv_kernel + (m.conv_dim if m.conv_bias else 0) + m.d_inner * (2 + m.state_size)
-    if m.proj_bias:
-        small += m.in_proj_width + d
+    - Gated DeltaNet: a decay and a dt bias per value head;
+    - Mamba-2 and Mamba: the convolution's bias, the projections' biases (``proj_bias``, the output's
+      apart where set), and per head A_log, D and dt_bias (Mamba-2) or per channel dt_proj's bias, D and a
+      row of d_state in A_log (Mamba);
+    - LFM2's short convolution: with ``bias`` a bias on each projection and on the convolution;
+    - Kimi Delta Attention: a dt bias per channel, a decay per head and the gated norm over a head."""
+    weights = d * g.in_proj_width + sum(i * o for i, o in g.inner_linears) + g.out_width * d
+    small = g.conv_dim * g.conv_kernel
+    if isinstance(g, LinearAttention):
+        small += 2 * g.num_value_heads
+    elif isinstance(g, KimiDelta):
+        small += g.width + g.num_heads + g.head_dim
+    elif isinstance(g, ShortConv):
+        small += (g.in_proj_width + g.conv_dim + d) if g.bias else 0
+    else:   # Mamba-2, Mamba
+        small += (g.conv_dim if g.conv_bias else 0) + (g.in_proj_width if g.proj_bias else 0) \
+            + (d if g.out_bias else 0)
+        small += 3 * g.num_heads if isinstance(g, Mamba2) else g.d_inner * (2 + g.state_size)
     return weights, small
-
-
-def short_conv_params_per_layer(a: Architecture) -> tuple[int, int]:
-    """(linear weights, small tensors) of one LFM2 short-convolution mixer: the input projection to
-    three d-wide parts and the output projection; the depthwise convolution; with ``bias`` a bias on each."""
-    c = a.short_conv
-    if c is None:
-        return 0, 0
-    d = a.hidden_size
-    small = c.conv_dim * c.conv_kernel + ((c.in_proj_width + c.conv_dim + d) if c.bias else 0)
-    return d * c.in_proj_width + c.out_width * d, small
-
-
-def kimi_delta_params_per_layer(a: Architecture) -> tuple[int, int]:
-    """(linear weights, small tensors) of one Kimi Delta Attention mixer: q, k, v, the per-head gate and the
-    two gates' low-rank halves from d, their second halves, the output projection; the convolution over q, k
-    and v (no bias), a dt bias per channel, a decay per head and the gated norm over a head."""
-    k, d = a.kimi_delta, a.hidden_size
-    if k is None:
-        return 0, 0
-    weights = d * k.in_proj_width + sum(i * o for i, o in k.inner_linears) + k.out_width * d
-    return weights, k.conv_dim * k.conv_kernel + k.width + k.num_heads + k.head_dim
 
 
 def mlp_params(d: int, f: int, gated: bool, bias: bool) -> tuple[int, int]:
@@ -229,16 +193,7 @@ def count_params(a: Architecture) -> ParamGroups:
     """Exact parameter counts of ``a`` by group (cached: architectures are frozen)."""
     d = a.hidden_size
     attn_w, attn_b = attention_params(a)
-    lin_w, lin_small = linear_attention_params_per_layer(a)
-    n_lin = a.gated_deltanet_layers
-    mamba_w, mamba_small = mamba_params_per_layer(a)
-    n_mamba = a.mamba.layers if a.mamba else 0
-    mamba1_w, mamba1_small = mamba1_params_per_layer(a)
-    n_mamba1 = a.mamba1.layers if a.mamba1 else 0
-    conv_w, conv_small = short_conv_params_per_layer(a)
-    n_conv = a.short_conv.layers if a.short_conv else 0
-    kda_w, kda_small = kimi_delta_params_per_layer(a)
-    n_kda = a.kimi_delta.layers if a.kimi_delta else 0
+    mixers = [(g.layers, *mixer_params(g, d)) for g in a.recurrent_mixers]
     n_moe, n_dense = a.moe_layers, a.dense_ffn_layers
     mlp_w, mlp_b = mlp_params(d, a.intermediate_size, a.gated_mlp, a.mlp_bias)
     experts = experts_active = shared = router = expert_b = expert_b_active = 0
@@ -271,8 +226,7 @@ def count_params(a: Architecture) -> ParamGroups:
     return ParamGroups(
         embedding=embedding,
         lm_head=0 if a.tie_embeddings else a.vocab_size * d,
-        attention=attn_w + n_lin * lin_w + n_mamba * mamba_w + n_mamba1 * mamba1_w + n_conv * conv_w + n_kda * kda_w
-        + index_w,
+        attention=attn_w + sum(n * w for n, w, _ in mixers) + index_w,
         mlp=n_dense * mlp_w + wide_w + per_layer,
         experts=experts,
         shared_experts=shared,
@@ -282,8 +236,7 @@ def count_params(a: Architecture) -> ParamGroups:
         experts_active=experts_active,
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,
-        recurrent=n_lin * lin_small + n_mamba * mamba_small + n_mamba1 * mamba1_small + n_conv * conv_small
-        + n_kda * kda_small,
+        recurrent=sum(n * small for n, _, small in mixers),
         hyper=hyper_connection_params(a) if a.compressed else 0,
         per_layer_table=per_layer_table,
         tied_output=a.vocab_size * d if a.tie_embeddings else 0,
