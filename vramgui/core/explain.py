@@ -336,7 +336,12 @@ def _kv(s: Scenario, m) -> Explanation:
                      f"above for every layer, and beside it a fixed Mamba state per sequence, {mb.num_heads} heads × "
                      f"{mb.head_dim} × {mb.state_size} + the convolution's last {mb.conv_kernel - 1} inputs per layer: "
                      f"{_mib(state)} per sequence per card, whatever the context.")
-    elif mb is not None and a.attention_layers:
+    elif mb is not None and not a.attention_layers:
+        notes.append(f"Every one of the {a.num_layers} layers is a Mamba-2 block (no attention, no position limit: "
+                     f"{a.max_context:,} tokens assumed): no KV cache, but a fixed state per sequence, {mb.num_heads} "
+                     f"heads × {mb.head_dim} × {mb.state_size} + the convolution's last {mb.conv_kernel - 1} inputs "
+                     f"per layer: {_mib(state)} per sequence per card, whatever the context.")
+    elif mb is not None:
         notes.append(f"{mb.layers} of the {a.num_layers} layers are Mamba-2: no KV cache, but a fixed state per "
                      f"sequence, {mb.num_heads} heads × {mb.head_dim} × {mb.state_size} + the convolution's last "
                      f"{mb.conv_kernel - 1} inputs per layer"
@@ -362,11 +367,6 @@ def _kv(s: Scenario, m) -> Explanation:
         notes.append(f"{sc.layers} of the {a.num_layers} layers are short convolutions (LFM2): no KV cache, only the "
                      f"convolution's last {sc.conv_kernel - 1} inputs of {sc.channels:,} channels per layer: "
                      f"{_mib(state)} per sequence per card, whatever the context.")
-    elif mb is not None and not a.attention_layers:
-        notes.append(f"Every one of the {a.num_layers} layers is a Mamba-2 block (no attention, no position limit: "
-                     f"{a.max_context:,} tokens assumed): no KV cache, but a fixed state per sequence, {mb.num_heads} "
-                     f"heads × {mb.head_dim} × {mb.state_size} + the convolution's last {mb.conv_kernel - 1} inputs "
-                     f"per layer: {_mib(state)} per sequence per card, whatever the context.")
     held = round(share * a.num_layers)
     if share < 1:
         notes.append(f"Layer split: the fullest card holds {held} of the {a.num_layers} layers"

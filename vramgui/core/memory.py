@@ -217,7 +217,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         kv_full = paging.attention_groups * paging.group * per_layer
         state = paging.state_groups * paging.group * paging.page * p.state_blocks * share
     else:
-        state = recurrent_state_bytes(a, p.activation_bytes) * share / tp
+        state = state_bytes(s)
     h, h_kv = heads_per_card(a, tp, p)
     act = p.activation_bytes
     eager = s.attention_impl == "eager"
@@ -386,6 +386,12 @@ def recurrent_state_bytes(a: Architecture, act_bytes: float) -> float:
     its activation dtype)."""
     return float(sum(g.layers * (g.state_elements * max(g.state_bytes or 0, act_bytes)
                                  + g.conv_state_elements * act_bytes) for g in a.recurrent_mixers))
+
+
+def state_bytes(s: Scenario) -> float:
+    """One sequence's recurrent state on a card at its size: what a decode step reads and writes (an
+    engine that pages states in its KV blocks holds more of them: :func:`state_paging`)."""
+    return recurrent_state_bytes(s.model.architecture, s.profile.activation_bytes) * layer_share(s) / s.tensor_parallel
 
 
 def allocated_tokens(profile: EngineProfile, tokens: ArrayLike, block: ArrayLike = 0.0) -> np.ndarray:

@@ -30,7 +30,7 @@ from .memory import (
     kv_group_slots,
     layer_share,
     memory_terms,
-    recurrent_state_bytes,
+    state_bytes,
     state_paging,
 )
 from .params import count_params
@@ -491,9 +491,8 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         own_windowed, own_full = a.cache_layers
         reread_windowed, reread_full = reread_windowed * own_windowed / slots[0], reread_full * own_full / slots[1]
     paging = state_paging(s)
-    if paging:    # states paged in the cache's blocks: a step reads the attention layers' cache and the states
-        reread_full *= a.attention_layers / (paging.attention_groups * paging.group)   # (not the padding)
-    state = recurrent_state_bytes(a, prof.activation_bytes) * layer_share(s) / tp if paging else mt.state
+    if paging:    # states paged in the cache's blocks: a step reads the attention layers' cache (not the padding)
+        reread_full *= a.attention_layers / (paging.attention_groups * paging.group)
     kv_full, kv_windowed = mt.kv_full * whole * reread_full, mt.kv_windowed * whole * reread_windowed
     windowed = np.isfinite(mt.window)
     window = float(a.sliding_window) if windowed else mt.window   # a step reads and attends to the window only
@@ -526,7 +525,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     return SpeedTerms(
         dense_bytes=dense, expert_bytes=expert, num_experts=e, experts_per_token=k,
         kv_full=kv_full, kv_windowed=kv_windowed, window=window,
-        state=state * whole,
+        state=state_bytes(s) * whole,     # (at its size: a paged pool's padding and spare blocks are not read)
         matmul_flops=2.0 * (p.active - p.embedding + p.tied_output) / tp,   # (a tied table: the output layer)
         attention_flops=full_flops, window_flops=window_flops,
         allreduce_bytes=2.0 * (tp - 1) / tp * a.hidden_size * 2.0 if split else 0.0,
