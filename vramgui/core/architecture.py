@@ -1499,28 +1499,28 @@ def _jamba_period(cfg: dict, source: str, period_key: str, period: int, offset_k
     return p, o
 
 
-def _mamba1_from_hf(cfg: dict, source: str, layers: int, d: int, prefix: str, dt_norms: bool) -> Mamba1:
-    """A Mamba (S6) mixer from transformers' keys (Jamba's with ``prefix`` "mamba_"): the width a saved
+#: The Mamba mixer's keys: Mamba's and Falcon Mamba's config, Jamba's
+_MAMBA1_KEYS = {False: ("expand", "state_size", "conv_kernel", "time_step_rank", "use_bias", "use_conv_bias"),
+                True: ("mamba_expand", "mamba_d_state", "mamba_d_conv", "mamba_dt_rank", "mamba_proj_bias",
+                       "mamba_conv_bias")}
+
+
+def _mamba1_from_hf(cfg: dict, source: str, layers: int, d: int, jamba: bool) -> Mamba1:
+    """A Mamba (S6) mixer from transformers' keys (:data:`_MAMBA1_KEYS`): the width a saved
     ``intermediate_size`` (Mamba, Falcon Mamba: transformers reads it over ``expand``; Falcon Mamba 7B's file
     says expand 16 and intermediate_size 8,192, the width its weights have), else ``expand`` × hidden_size
-    (Jamba: always); the time step's rank ``time_step_rank`` / ``mamba_dt_rank`` ("auto": hidden_size / 16
-    rounded up)."""
-    width = _int(cfg.get(f"{prefix}expand", 2), source, f"{prefix}expand") * d
-    if not prefix and cfg.get("intermediate_size") is not None:
+    (Jamba: always); the time step's rank ("auto": hidden_size / 16 rounded up); Jamba's RMSNorms on the
+    time step, B and C."""
+    expand, state, conv, rank_key, bias, conv_bias = _MAMBA1_KEYS[jamba]
+    width = _int(cfg.get(expand, 2), source, expand) * d
+    if not jamba and cfg.get("intermediate_size") is not None:
         width = _int(cfg["intermediate_size"], source, "intermediate_size")
-    rank_key = "mamba_dt_rank" if prefix else "time_step_rank"
     rank = cfg.get(rank_key, "auto")
-    rank = math.ceil(d / 16) if rank == "auto" else _int(rank, source, rank_key)
-    bias_key = "mamba_proj_bias" if prefix else "use_bias"
-    conv_bias_key = "mamba_conv_bias" if prefix else "use_conv_bias"
     try:
-        return Mamba1(layers=layers, d_inner=width,
-                      state_size=_int(cfg.get(f"{prefix}d_state" if prefix else "state_size", 16), source,
-                                      f"{prefix}d_state" if prefix else "state_size"),
-                      dt_rank=rank, conv_kernel=_int(cfg.get(f"{prefix}d_conv" if prefix else "conv_kernel", 4), source,
-                                                     f"{prefix}d_conv" if prefix else "conv_kernel"),
-                      conv_bias=bool(cfg.get(conv_bias_key, True)), proj_bias=bool(cfg.get(bias_key, False)),
-                      dt_norms=dt_norms)
+        return Mamba1(layers=layers, d_inner=width, state_size=_int(cfg.get(state, 16), source, state),
+                      dt_rank=math.ceil(d / 16) if rank == "auto" else _int(rank, source, rank_key),
+                      conv_kernel=_int(cfg.get(conv, 4), source, conv), conv_bias=bool(cfg.get(conv_bias, True)),
+                      proj_bias=bool(cfg.get(bias, False)), dt_norms=jamba)
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
 
@@ -1529,7 +1529,7 @@ def _jamba_mamba_from_hf(cfg: dict, source: str, L: int, d: int) -> Mamba1 | Non
     """Jamba's Mamba layers: every layer but those where i % attn_layer_period == attn_layer_offset."""
     period, offset = _jamba_period(cfg, source, "attn_layer_period", 8, "attn_layer_offset", 4)
     layers = sum(1 for i in range(L) if i % period != offset)
-    return _mamba1_from_hf(cfg, source, layers, d, "mamba_", dt_norms=True) if layers else None
+    return _mamba1_from_hf(cfg, source, layers, d, jamba=True) if layers else None
 
 
 def _lfm2_mlp_width(cfg: dict, source: str) -> int:
@@ -1648,7 +1648,7 @@ def _pure_ssm_from_hf(cfg: dict, mt: str, source: str) -> Architecture:
         except ValidationError as exc:
             raise ConfigError(pydantic_message(exc), source=source) from None
     else:   # (Falcon Mamba's norms on the time step, B and C have no weights)
-        mamba1 = _mamba1_from_hf(cfg, source, L, d, "", dt_norms=False)
+        mamba1 = _mamba1_from_hf(cfg, source, L, d, jamba=False)
     try:
         return Architecture(
             model_type=mt, vocab_size=V, hidden_size=d,
