@@ -534,6 +534,16 @@ def _granitehybrid_gguf_config(meta: dict, path: Path, tensor_names: set[str] | 
     return {k: v for k, v in cfg.items() if v is not None}
 
 
+def _ssm_width(meta: dict, arch: str, path: Path) -> tuple[int, int]:
+    """(hidden size, the Mamba mixer's width ``ssm.inner_size``): a whole multiple of it (transformers'
+    ``expand``), else refused naming the key."""
+    d, inner = meta.get(f"{arch}.embedding_length"), meta.get(f"{arch}.ssm.inner_size")
+    if not (isinstance(d, int) and isinstance(inner, int) and d > 0 and inner % d == 0):
+        raise ImportError_("expected a whole multiple of embedding_length", source=str(path),
+                           field=f"{arch}.ssm.inner_size")
+    return d, inner
+
+
 def _mamba_gguf_config(meta: dict, path: Path, arch: str, tensor_names: set[str] | None) -> dict:
     """Pure Mamba models' GGUF keys (llama.cpp's mamba, which Falcon Mamba's converter writes too, and
     mamba2): the mixer's width ``ssm.inner_size`` (a whole multiple of the hidden size), the time step's rank
@@ -541,10 +551,8 @@ def _mamba_gguf_config(meta: dict, path: Path, arch: str, tensor_names: set[str]
     def get(key, default=None):
         return meta.get(f"{arch}.{key}", default)
 
-    d, inner, rank = get("embedding_length"), get("ssm.inner_size"), get("ssm.time_step_rank")
-    if not (isinstance(d, int) and isinstance(inner, int) and d > 0 and inner % d == 0):
-        raise ImportError_("expected a whole multiple of embedding_length", source=str(path),
-                           field=f"{arch}.ssm.inner_size")
+    d, inner = _ssm_width(meta, arch, path)
+    rank = get("ssm.time_step_rank")
     if not (isinstance(rank, int) and rank > 0 and (arch == "mamba" or inner % rank == 0)):
         raise ImportError_("expected a positive number" + (" dividing ssm.inner_size" if arch == "mamba2" else ""),
                            source=str(path), field=f"{arch}.ssm.time_step_rank")
@@ -585,10 +593,7 @@ def _jamba_gguf_config(meta: dict, path: Path, tensor_names: set[str] | None) ->
     L = _gguf_layers(meta, "jamba", path)   # noqa: N806
     kv = _gguf_per_layer(meta, "jamba", "attention.head_count_kv", L, path, scalar=True)
     attn_period, attn_offset = _every([i for i, k in enumerate(kv) if k], L, path, "jamba.attention.head_count_kv")
-    d, inner = get("embedding_length"), get("ssm.inner_size")
-    if not (isinstance(d, int) and isinstance(inner, int) and d > 0 and inner % d == 0):
-        raise ImportError_("expected a whole multiple of embedding_length", source=str(path),
-                           field="jamba.ssm.inner_size")
+    d, inner = _ssm_width(meta, "jamba", path)
     experts = get("expert_count") or 0
     moe_period, moe_offset = 2, 1
     if tensor_names is not None and experts > 1:
