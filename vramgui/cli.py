@@ -159,7 +159,8 @@ def _print_estimate(d: dict) -> None:
     m, f, sp, sc = d["memory"], d["fit"], d["speed"], d["scenario"]
     head = (f"{d['model']['name']} on {sc['gpus']} x {d['gpu']['name']} - {sc['weights']} weights, "
             f"{sc['kv_dtype']} KV, {sc['engine']} ({sc['attention']}), prompt {sc['prompt_tokens']:,}"
-            f"{cached_text(sc['cached_tokens'])} + output {sc['output_tokens']:,} tokens, batch {sc['batch']}")
+            f"{cached_text(sc['prompt_tokens'], sc['cached_tokens'])} + output {sc['output_tokens']:,} tokens, "
+            f"batch {sc['batch']}")
     print(head)
     vision = d["model"]["params_vision"]
     loaded = " (loaded)" if ENGINES[sc["engine"]].loads_vision else " (not loaded by this engine: a separate file)"
@@ -308,7 +309,7 @@ def cmd_layouts(args, cat: Catalog) -> int:
               rate(r.tokens_per_s), rate(r.peak_tokens_per_s), "-" if r.ttft_s != r.ttft_s else duration_text(r.ttft_s))
              + (cost(r) if args.price_per_hour else ()) for r in rows]
     print(f"{s.model.name} on {args.gpus} x {s.gpu.name}, {args.batch:,} concurrent sequences of "
-          f"{s.prompt_tokens:,}{cached_text(s.cached_tokens)} + {s.output_tokens:,} tokens, "
+          f"{s.prompt_tokens:,}{cached_text(s.prompt_tokens, s.cached_tokens)} + {s.output_tokens:,} tokens, "
           f"{s.profile.name}")
     print(_table(table, ("replicas x cards", "at this load", "needed/card", "usable/card", "max sequences",
                          "per replica", "ms/token", "tok/s", "tok/s at most", "first token, 1 prompt")

@@ -885,6 +885,9 @@ def test_scenario_file_names():
     s = Scenario(model=cat.model("llama2-70b"), gpu=cat.gpu("a100-80gb"), weights="gptq-int4", prompt_tokens=4096)
     assert scenario_stem(s) == "llama2-70b_gptq-int4_1xa100-80gb_p4096_b1"
     assert scenario_stem(s.with_(cached_tokens=4000)) == "llama2-70b_gptq-int4_1xa100-80gb_p4096c4000_b1"
+    # a prefix kept from a longer prompt names what the estimate keeps: the prompt less its last token
+    assert scenario_stem(s.with_(prompt_tokens=1000, cached_tokens=4000)) == \
+        "llama2-70b_gptq-int4_1xa100-80gb_p1000c999_b1"
 
 
 def test_self_test_passes(qtbot, win):

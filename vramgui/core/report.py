@@ -13,7 +13,16 @@ from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
 from .params import count_params
 from .scenario import Scenario
-from .speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED, SpeedResult, costs, estimate_speed, served
+from .speed import (
+    CROSS_NODE_RUN,
+    DATA_PARALLEL_MLA,
+    LLAMACPP_BATCHED,
+    SpeedResult,
+    costs,
+    estimate_speed,
+    prompt_split,
+    served,
+)
 from .units import GIB, duration_text
 
 
@@ -27,9 +36,11 @@ def offload_dict(plan) -> dict:
             "decode_tokens_per_second": plan.tokens_per_s}
 
 
-def cached_text(cached: int) -> str:
-    """`` (1,000 of them cached)`` after a prompt's length, where the scenario keeps a prefix."""
-    return f" ({cached:,} of them cached)" if cached else ""
+def cached_text(prompt: int, cached: int) -> str:
+    """`` (1,000 of them cached)`` after a prompt's length, where the scenario keeps a prefix (as the estimate
+    keeps it: at most the prompt less one token, :func:`~vramgui.core.speed.prompt_split`)."""
+    kept = int(prompt_split(prompt, cached)[1])
+    return f" ({kept:,} of them cached)" if kept else ""
 
 
 def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None) -> dict:
@@ -196,8 +207,8 @@ def report_markdown(d: dict) -> str:
         f"# {d['model']['name']} on {sc['gpus']} × {d['gpu']['name']}",
         "",
         f"{sc['weights']} weights, {sc['kv_dtype']} KV cache, {sc['engine']} engine ({sc['attention']} attention), "
-        f"prompt {sc['prompt_tokens']:,}{cached_text(sc['cached_tokens'])} + output {sc['output_tokens']:,} tokens, "
-        f"batch {sc['batch']}."
+        f"prompt {sc['prompt_tokens']:,}{cached_text(sc['prompt_tokens'], sc['cached_tokens'])} + output "
+        f"{sc['output_tokens']:,} tokens, batch {sc['batch']}."
         + "".join(f" Note: {sc[k]}." for k in NOTE_KEYS if sc[k]),
         "",
         "| memory per card | GiB |", "| --- | ---: |",

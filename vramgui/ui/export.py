@@ -16,12 +16,14 @@ from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 from ..core import Scenario, estimate_memory
 from ..core.report import estimate_dict, report_markdown
+from ..core.speed import prompt_split
 
 
 def scenario_stem(s: Scenario) -> str:
     """``llama2-70b_gptq-int4_1xa100-80gb_p4096_b1`` (``_p4096c4000_`` with a cached prefix): safe on
     every file system."""
-    cached = f"c{s.cached_tokens}" if s.cached_tokens else ""
+    kept = int(prompt_split(s.prompt_tokens, s.cached_tokens)[1])      # (the prefix the estimate keeps)
+    cached = f"c{kept}" if kept else ""
     raw = f"{s.model.id}_{s.weights}_{s.n_gpus}x{s.gpu.id}_p{s.prompt_tokens}{cached}_b{s.batch}"
     return re.sub(r"[^A-Za-z0-9._-]+", "-", raw)
 
