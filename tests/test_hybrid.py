@@ -707,6 +707,22 @@ def test_lfm2_parameters_and_cache_by_hand(cat, scenario):
     assert "lfm/config.json" in str(e.value) and "layer_types" in str(e.value)
 
 
+@pytest.mark.parametrize("model, d, heads, layers, attn, mlp, card", [
+    # LiquidAI's table of its LFM2 models (LFM2-2.6B-Exp model card): parameters to the unit. The MLP widths as
+    # transformers builds them: two thirds of block_ff_dim rounded up to 256 (6,656 -> 4,608; 10,240 -> 6,912),
+    # the 2.6B's 10,752 as given (block_auto_adjust_ff_dim false); 8 attention layers of 30 in the 2.6B
+    ("lfm2-350m", 1024, 16, 16, 6, 4608, 354_483_968), ("lfm2-700m", 1536, 24, 16, 6, 6912, 742_489_344),
+    ("lfm2-1.2b", 2048, 32, 16, 6, 8192, 1_170_340_608), ("lfm2-2.6b", 2048, 32, 30, 8, 10752, 2_569_272_320)])
+def test_lfm2_sizes_count_liquids_published_parameters_exactly(cat, model, d, heads, layers, attn, mlp, card):
+    hd = d // heads
+    attention = d * heads * hd + 2 * d * 8 * hd + heads * hd * d + 2 * hd         # 8 KV heads; q and k norms
+    conv = d * 3 * d + d * d + d * 3
+    by_hand = attn * attention + (layers - attn) * conv + layers * (3 * d * mlp + 2 * d) + LF_V * d + d
+    a = cat.model(model).architecture
+    assert (a.num_layers, a.attention_layers, a.intermediate_size) == (layers, attn, mlp)
+    assert count_params(a).total == by_hand == card
+
+
 def test_lfm2_gguf_reads_the_same_model(tmp_path, cat):
     # llama.cpp's lfm2 keys: 0 KV heads for a conv layer, the MLP width as the weights have it
     kv = [8 if i in (2, 5, 8, 10, 12, 14) else 0 for i in range(LF_L)]
