@@ -112,8 +112,127 @@ def test_vllm_pages_the_states_in_its_kv_blocks():
     q = state_paging(Scenario(model=cat.model("qwen3-next-80b-a3b"), gpu=cat.gpu("h200"), engine="vllm",
                               weights="bf16"))
     assert (q.block, q.page, q.group, q.attention_groups, q.state_groups) == (544, 544 * 2048, 12, 1, 3)
-    # the Mamba hybrids' prefix caching is not modelled: their states stay apart, each its size
-    assert state_paging(Scenario(model=cat.model("falcon-h1-7b"), gpu=cat.gpu("h100-sxm"), engine="vllm")) is None
+    # the Mamba hybrids' states are paged the same way (below); Kimi Linear's (MLA beside KDA) and LFM2's short
+    # convolutions keep theirs apart, each its size (no log of either)
+    for model in ("kimi-linear-48b-a3b", "lfm2-1.2b"):
+        assert state_paging(Scenario(model=cat.model(model), gpu=cat.gpu("h200"), engine="vllm")) is None
+
+
+def _log_budget(s, blocks: int) -> float:
+    """A card budget that leaves ``blocks`` of the scenario's paged KV blocks (and a byte more) for the cache."""
+    m, t = estimate_memory(s), memory_terms(s)
+    return blocks * t.block_bytes + 1 + float(m.weights + m.activations + m.overhead)
+
+
+def test_vllm_pages_nemotron_h_states_as_its_log_shows(scenario):
+    # vLLM 0.19.1 serving Nemotron-Cascade-2-30B-A3B ("post-trained from Nemotron-3-Nano-30B-A3B-Base": the same
+    # layers) in NVFP4 on one H100 of a Slurm gpu_h100 partition, kv_cache_dtype fp8, mamba_ssm_cache_dtype float32,
+    # max_model_len 262,144 (an exported agent session, ses_236fa6617ffe4j4Ab3cP9X0e3b, 2026-04-26): "Setting
+    # attention block size to 4176 tokens", "Padding mamba page size by 0.19%", "Add 1 padding layers", "Available
+    # KV cache memory: 68.97 GiB", "GPU KV cache size: 4,819,104 tokens", "Maximum concurrency for 262,144 tokens per
+    # request: 86.16x".  By hand: a Mamba layer's state is 3 × (4,096 + 2 × 8 × 128) bf16 convolution inputs + 64
+    # heads × 64 × 128 float32 = 2,134,016 bytes, a token of an attention layer 2 × 2 × 128 fp8 = 512 bytes: the
+    # block is 16 × ceil(2,134,016 / 8,192) = 4,176 tokens, the page 4,176 × 512 = 2,138,112 (+0.19 %); 6 attention
+    # and 23 Mamba layers make groups of six, the Mamba layers padded to four groups (one layer added); a block of a
+    # group is 6 pages.  The log's figures are those of 5,773 blocks (68.975 GiB: printed 68.97): 5,773 // 5 ×
+    # 4,176 tokens, and 5,773 / (ceil(262,144 / 4,176) + 4 state blocks) sequences; no prefix caching, one
+    # state block a group
+    from vramgui.core.fit import kv_capacity_tokens, max_concurrency
+    from vramgui.core.memory import state_paging
+    s = scenario("nemotron3-nano-30b-a3b", "h100-sxm", engine="vllm", weights="fp8", kv_dtype="fp8",
+                 prompt_tokens=262_144 - 256, output_tokens=256)
+    paging = state_paging(s)
+    assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups,
+            paging.state_blocks) == (4176, 4176 * 512, 6, 1, 4, 1)
+    assert paging.page / 2_134_016 - 1 == pytest.approx(0.0019, abs=0.00005)          # "by 0.19%"
+    t = memory_terms(s)
+    assert t.block_bytes == 6 * 2_138_112 and 5773 * t.block_bytes / 2**30 == pytest.approx(68.97, abs=0.005)
+    budget = _log_budget(s, 5773)
+    assert kv_capacity_tokens(s, budget) == 5773 // 5 * 4176 == 4_819_104
+    assert max_concurrency(s, budget, 0) == pytest.approx(5773 / 67, rel=1e-9) == pytest.approx(86.16, abs=0.005)
+    # what a sequence holds: its context in whole blocks over six attention layers, one state page a Mamba layer
+    # (the padding layer's included)
+    assert t.state == 4 * 6 * 2_138_112 and t.kv_full == 6 * 512
+    # SGLang keeps each state at its size
+    assert memory_terms(s.with_(engine="sglang")).state == 23 * 2_134_016
+
+
+def test_vllm_pages_a_smaller_nemotron_h_and_granite_4_h_as_their_logs_show():
+    # NVIDIA-Nemotron-3-Nano-4B-FP8 on vLLM 0.13.0 (NVIDIA's 26.01 container on a GB10), kv_cache_dtype fp8,
+    # max_model_len 8,192 ("Updating mamba_ssm_cache_dtype to 'float16' for NemotronH model"), a user's docker log
+    # of 2026-03-18: "Setting attention block size to 992 tokens", "Padding mamba page size by 0.35%", "Add 3
+    # padding layers", "Available KV cache memory: 11.15 GiB", "GPU KV cache size: 208,320 tokens", "Maximum
+    # concurrency for 8,192 tokens per request: 98.20x".  The model's shape as NVIDIA's Megatron-Bridge recipe
+    # builds it (recipes/nemotronh/h100/nemotron_3_nano_4b.py): 42 blocks 'M-M-M-MM-M-M*-M-M*-M-M-M*-M-M-MM*-MMM-M-M-'
+    # (21 Mamba, 4 attention), width 3,136, 40 heads, 8 KV heads of 128, Mamba 96 heads of 80, 8 groups, state 128.
+    # By hand: a state 3 × (7,680 + 2 × 8 × 128) × 2 + 96 × 80 × 128 × 2 = 2,024,448 bytes, a token 2 × 8 × 128 =
+    # 2,048 bytes in fp8: block 16 × ceil(2,024,448 / 32,768) = 992, page 2,031,616 (+0.35 %); groups of four,
+    # 21 Mamba layers padded to 24 (three added); 1,473 blocks (11.148 GiB): 1,473 // 7 × 992 tokens and
+    # 1,473 / (9 + 6) sequences
+    from vramgui.core import Scenario, load_catalog
+    from vramgui.core.fit import kv_capacity_tokens, max_concurrency
+    from vramgui.core.memory import state_paging
+    from vramgui.core.presets import ModelPreset
+    cat = load_catalog()
+    nano4 = {"model_type": "nemotron_h", "hidden_size": 3136, "intermediate_size": 12544, "num_attention_heads": 40,
+             "num_key_value_heads": 8, "head_dim": 128, "vocab_size": 131072, "tie_word_embeddings": False,
+             "hybrid_override_pattern": "M-M-M-MM-M-M*-M-M*-M-M-M*-M-M-MM*-MMM-M-M-", "mamba_num_heads": 96,
+             "mamba_head_dim": 80, "n_groups": 8, "ssm_state_size": 128, "conv_kernel": 4,
+             "max_position_embeddings": 262144, "mamba_ssm_cache_dtype": "float16", "num_hidden_layers": 42}
+    model = ModelPreset(id="nano4", name="Nemotron 3 Nano 4B", family="Nemotron", source="test", config=nano4)
+    s = Scenario(model=model, gpu=cat.gpu("h100-sxm"), engine="vllm", weights="fp8", kv_dtype="fp8",
+                 prompt_tokens=8192 - 256, output_tokens=256)
+    paging = state_paging(s)
+    assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups) == \
+        (992, 992 * 2048, 4, 1, 6)
+    assert paging.page / 2_024_448 - 1 == pytest.approx(0.0035, abs=0.00005)          # "by 0.35%"
+    assert 1473 * memory_terms(s).block_bytes / 2**30 == pytest.approx(11.15, abs=0.005)
+    budget = _log_budget(s, 1473)
+    assert kv_capacity_tokens(s, budget) == 1473 // 7 * 992 == 208_320
+    assert max_concurrency(s, budget, 0) == pytest.approx(98.20, abs=0.005)
+    # ibm-granite/granite-4.0-h-1b in bf16 on vLLM 0.19.0 (an RTX 3060 12GB, max_model_len 4,096, a project's
+    # write-up of its server, 2026-04-06): "Setting attention block size to 400 tokens", "Padding mamba page size by
+    # 1.59%", "Available KV cache memory: 4.09 GiB", "GPU KV cache size: 53,200 tokens", "Maximum concurrency for
+    # 4,096 tokens per request: 66.95x".  Its shape (copies of its config.json): 40 layers of width 1,536, attention
+    # in layers 5, 15, 25 and 35 (12 heads, 4 KV heads of 128), Mamba 48 heads of 64, one group, state 128.  A state
+    # 3 × (3,072 + 256) × 2 + 48 × 64 × 128 × 2 = 806,400 bytes, a token 2 × 4 × 128 × 2 = 2,048: block 400, page
+    # 819,200 (+1.59 %); groups of four, nine of state; 1,339 blocks (4.086 GiB): 1,339 // 10 × 400 tokens,
+    # 1,339 / (11 + 9) sequences
+    kinds = ["attention" if i in (5, 15, 25, 35) else "mamba" for i in range(40)]
+    g1b = {"model_type": "granitemoehybrid", "hidden_size": 1536, "intermediate_size": 4096, "num_hidden_layers": 40,
+           "num_attention_heads": 12, "num_key_value_heads": 4, "vocab_size": 100352, "tie_word_embeddings": True,
+           "layer_types": kinds, "mamba_n_heads": 48, "mamba_d_head": 64, "mamba_d_state": 128, "mamba_n_groups": 1,
+           "mamba_d_conv": 4, "mamba_expand": 2, "num_local_experts": 0, "shared_intermediate_size": 4096,
+           "position_embedding_type": "nope", "max_position_embeddings": 131072}
+    model = ModelPreset(id="g1b", name="Granite 4.0-H 1B", family="Granite", source="test", config=g1b)
+    s = Scenario(model=model, gpu=cat.gpu("rtx3060-12gb"), engine="vllm", weights="bf16", prompt_tokens=4096 - 256,
+                 output_tokens=256)
+    paging = state_paging(s)
+    assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups) == \
+        (400, 400 * 2048, 4, 1, 9)
+    assert paging.page / 806_400 - 1 == pytest.approx(0.0159, abs=0.00005)            # "by 1.59%"
+    assert 1339 * memory_terms(s).block_bytes / 2**30 == pytest.approx(4.09, abs=0.005)
+    budget = _log_budget(s, 1339)
+    assert kv_capacity_tokens(s, budget) == 1339 // 10 * 400 == 53_200
+    assert max_concurrency(s, budget, 0) == pytest.approx(66.95, abs=0.005)
+    # Falcon-H1 3B (attention and Mamba-2 side by side in all 32 layers; the transformers docs' table: width 2,560,
+    # 2 KV heads of 128, 32 Mamba heads of 128, state 256) on vLLM 0.29.0 in bf16: "Setting attention block size to
+    # 2080 tokens", "Padding mamba page size by 0.24%" (a 2026-09-15 research note): 3 × (4,096 + 2 × 256) × 2 + 32
+    # × 128 × 256 × 2 = 2,124,800 bytes over 1,024 a token: 16 × ceil(129.7) = 2,080; one group of each kind
+    h1 = {"model_type": "falcon_h1", "hidden_size": 2560, "intermediate_size": 6144, "num_hidden_layers": 32,
+          "num_attention_heads": 10, "num_key_value_heads": 2, "head_dim": 128, "vocab_size": 65537,
+          "mamba_d_ssm": 4096, "mamba_n_heads": 32, "mamba_d_head": 128, "mamba_d_state": 256, "mamba_n_groups": 1,
+          "mamba_d_conv": 4, "mamba_expand": 2, "max_position_embeddings": 131072}
+    model = ModelPreset(id="h1-3b", name="Falcon-H1 3B", family="Falcon", source="test", config=h1)
+    paging = state_paging(Scenario(model=model, gpu=cat.gpu("rtx4090"), engine="vllm", weights="bf16"))
+    assert (paging.block, paging.group, paging.attention_groups, paging.state_groups) == (2080, 32, 1, 1)
+    assert paging.page / 2_124_800 - 1 == pytest.approx(0.0024, abs=0.00005)          # "by 0.24%"
+    # Granite 4.0-H Small (the preset) on vLLM 0.11.1rc6 under ROCm, bf16 (ROCm/ROCm issue #5590): "Setting
+    # attention block size to 528 tokens", "Padding mamba page size by 0.69%": 3 × (8,192 + 256) × 2 + 128 × 64 ×
+    # 128 × 2 = 2,147,840 bytes over 2 × 8 × 128 × 2 = 4,096 a token: 16 × ceil(32.8) = 528
+    paging = state_paging(Scenario(model=cat.model("granite4.0-h-small"), gpu=cat.gpu("h100-sxm"), engine="vllm",
+                                   weights="bf16"))
+    assert paging.block == 528 and paging.page / 2_147_840 - 1 == pytest.approx(0.0069, abs=0.00005)
 
 
 def test_state_counts_once_per_sequence_in_concurrency(scenario):
@@ -261,11 +380,12 @@ def test_nemotron3_nano_parameters_by_hand(cat):
 
 
 def test_nemotron3_nano_cache_is_six_layers_of_kv_and_a_mamba_state(scenario):
-    s = scenario("nemotron3-nano-30b-a3b", "h100-sxm", engine="vllm", weights="bf16")
+    s = scenario("nemotron3-nano-30b-a3b", "h100-sxm", engine="sglang", weights="bf16")
     t = memory_terms(s)
     assert t.kv_full == 6 * 2 * 2 * 128 * 2                  # 6,144 bytes a token: 6 attention layers, 2 KV heads
     # per sequence: 23 layers × (64 heads × 64 × 128 states in float32 (mamba_ssm_cache_dtype) + 3 × 6144
-    # convolution inputs in bf16) = 49.1 MB, whatever the context
+    # convolution inputs in bf16) = 49.1 MB, whatever the context (SGLang's pool; vLLM pads them to its pages:
+    # test_vllm_pages_nemotron_h_states_as_its_log_shows)
     assert t.state == 23 * (64 * 64 * 128 * 4 + 3 * 6144 * 2)
     a = s.model.architecture
     assert (a.attention_layers, a.mamba.layers, a.moe_layers, a.dense_ffn_layers) == (6, 23, 23, 0)
@@ -311,11 +431,15 @@ def test_granite_4_h_cache_is_its_attention_layers_and_a_mamba_state(scenario):
     cat = load_catalog()
     preset = ModelPreset(id="granite-h-test", name="Granite H test", family="Granite", source="test",
                          config=GRANITE_H)
-    s = Scenario(model=preset, gpu=cat.gpu("h100-sxm"), engine="vllm", weights="bf16", prompt_tokens=1000)
+    s = Scenario(model=preset, gpu=cat.gpu("h100-sxm"), engine="sglang", weights="bf16", prompt_tokens=1000)
     t = memory_terms(s)
     assert t.kv_full == 2 * 2 * 2 * 64 * 2            # 2 attention layers × K and V × 2 KV heads × 64 × bf16
     # per sequence: 6 layers × (8 heads × 128 × 128 states + 3 × 1,280 convolution inputs), both in bf16
     assert t.state == 6 * (8 * 128 * 128 * 2 + 3 * 1280 * 2)
+    # vLLM pads each to its page: blocks of 16 × ceil(269,824 / (16 × 512)) = 528 tokens (270,336 bytes a layer),
+    # groups of two layers: one of attention, three of state, a state block each
+    v = memory_terms(s.with_(engine="vllm"))
+    assert (v.block, v.kv_full, v.state, v.groups) == (528, 2 * 512, 3 * 2 * 528 * 512, 4)
 
 
 def test_granite_4_h_and_bamba_import_read_their_layer_kinds_and_reject_a_bad_list():
@@ -593,15 +717,21 @@ def test_jamba_parameters_by_hand(cat):
 
 
 def test_jamba_caches_its_four_attention_layers_and_keeps_a_mamba_state(scenario):
-    s = scenario("jamba-1.5-mini", "h100-sxm", weights="bf16", engine="vllm", prompt_tokens=1000)
+    s = scenario("jamba-1.5-mini", "h100-sxm", weights="bf16", engine="sglang", prompt_tokens=1000)
     t = memory_terms(s)
     assert t.kv_full == 2 * J_ATTN * 8 * 128 * 2           # 16,384 bytes a token: 4 of the 32 layers attend
     # per sequence, each Mamba layer: 8,192 × 16 state values and the convolution's last 3 inputs, bf16
     assert t.state == J_MAMBA * (J_INNER * J_N * 2 + (J_K - 1) * J_INNER * 2) == 8_716_288
+    # vLLM pages them: 311,296 bytes a layer over 4,096 a token: blocks of 16 × ceil(4.75) = 80 tokens (327,680
+    # bytes a page); groups of four layers, one of attention and seven of state
+    v = memory_terms(s.with_(engine="vllm"))
+    assert (v.block, v.state, v.groups) == (80, 7 * 4 * 80 * 4096, 8)
+    from vramgui.core.memory import state_bytes
     from vramgui.core.speed import decode_parts, speed_terms
-    st = speed_terms(s)
-    empty = decode_parts(st, np.array([1.0, 2.0]), 0, 1.0, 0.0).bytes_moved
-    assert float(empty[1] - empty[0]) > 2 * t.state       # one more sequence: its state read and written
+    for engine in ("sglang", "vllm"):         # one more sequence: its state read and written, at its size
+        st = speed_terms(s.with_(engine=engine))
+        empty = decode_parts(st, np.array([1.0, 2.0]), 0, 1.0, 0.0).bytes_moved
+        assert float(empty[1] - empty[0]) > 2 * state_bytes(s) == 2 * 8_716_288
 
 
 def test_pure_mamba_models_count_as_transformers_and_hold_no_kv_cache(scenario):

@@ -67,11 +67,12 @@ class EngineProfile(BaseModel):
         "windowed and full attention layers are cached in groups of one size, each kind padded with empty "
         "layers to a whole number of groups (vLLM's hybrid KV cache manager: kv_group_slots)"))
     state_blocks: int = Field(0, ge=0, le=8, description=(
-        "where a model has Gated DeltaNet layers beside attention, the engine pages their "
-        "state in the cache's blocks (vLLM's hybrid allocator): the attention block grows to a multiple of "
+        "where a model has recurrent layers (Gated DeltaNet, Mamba-2, Mamba) beside attention, the engine pages "
+        "their state in the cache's blocks (vLLM's hybrid allocator): the attention block grows to a multiple of "
         "kv_block_tokens whose bytes hold one layer's state, each state is padded to that page, the layers are "
         "grouped as kv_group_padding groups them, and each sequence holds this many state blocks per group "
-        "(2: prefix caching's 'align' mode); 0: states apart, each its own size"))
+        "of a Gated DeltaNet model (2: prefix caching's 'align' mode; a Mamba model's one: served without prefix "
+        "caching); 0: states apart, each its own size"))
     parallel: Literal["tensor", "layer"] = Field(description="what several cards do")
     embedding_on_host: bool = Field(False, description="token-embedding table stays in system RAM")
     pipeline_copies: int = Field(1, ge=1, description=(
@@ -279,9 +280,15 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "Checked on a vLLM 0.17.0 log (a 40-layer hybrid, 2 KV heads of 256 in fp8, fp32 states, "
                         "6.08 GiB of cache: 'Setting attention block size to 2096 tokens', 304 blocks, 'GPU KV "
                         "cache size: 159,296 tokens', 'Maximum concurrency for 65,536 tokens per request: "
-                        "8.00x'; a 2026-08-30 write-up of the v0.17.0 source and its server's log).  Mamba "
-                        "hybrids' states are counted apart, each its size (their prefix caching, 'all' mode, "
-                        "caches a state every block: not modelled).",
+                        "8.00x'; a 2026-08-30 write-up of the v0.17.0 source and its server's log).  The Mamba "
+                        "hybrids (Nemotron-H, Granite 4.0-H, Falcon-H1, Jamba) are paged the same way, served without "
+                        "prefix caching (one state block a group; 'enable_prefix_caching=False' in the engine config "
+                        "of their 0.19 logs, not asked for): checked on Nemotron-Cascade-2-30B-A3B on an H100 (vLLM "
+                        "0.19.1: 4,176-token blocks, 'GPU KV cache size: 4,819,104 tokens', '86.16x'), Nemotron 3 "
+                        "Nano 4B (0.13.0: 992, 208,320, '98.20x'), Granite 4.0-H 1B (0.19.0: 400, 53,200, '66.95x') "
+                        "and Falcon-H1 3B's block (0.29.0: 2,080).  From vLLM 0.20.1 the log's token figure is the "
+                        "concurrency × max_model_len instead; vramgui gives the earlier figure.  Their prefix "
+                        "caching when asked for ('all' mode: a state cached every block) is not modelled.",
             "activations": "At start-up a dummy forward pass of max_num_batched_tokens (8192, chunked "
                            "prefill) and a sampler warm-up for max_num_seqs (1024) sequences × vocabulary "
                            "(fp32 logits, probabilities and sort buffers, ≈ 16 bytes per logit) set the "

@@ -146,6 +146,7 @@ class StatePaging:
     group: int
     attention_groups: int
     state_groups: int
+    state_blocks: int       # state blocks a sequence holds in each state group
 
     @property
     def groups(self) -> int:
@@ -153,17 +154,21 @@ class StatePaging:
 
 
 def state_paging(s: Scenario) -> StatePaging | None:
-    """vLLM's layout of a model with Gated DeltaNet layers beside attention (None otherwise, or for an
-    engine that keeps states apart): one attention layer's bytes a token ``b`` and one recurrent
-    layer's state ``m`` on a card give the block, 16 × ceil(m / (16 b)) tokens, and the page, block × b
-    bytes (the state padded to it); the layers group as :func:`kv_group_slots` groups windowed and full
-    ones (vllm/model_executor/models/config.py, vllm/v1/core/kv_cache_utils.py).  Gated DeltaNet hybrids
-    only (Qwen3-Next, Qwen3.5), whose 'align' prefix caching a vLLM 0.17 log shows; the Mamba hybrids'
-    prefix caching ('all' mode: a state cached every block) is not modelled, their states stay apart.  Not
-    with windowed or wider full-attention layers too (no such model is read)."""
+    """vLLM's layout of a model with recurrent layers beside attention (None otherwise, or for an engine
+    that keeps states apart): one attention layer's bytes a token ``b`` and one recurrent layer's state
+    ``m`` on a card give the block, 16 × ceil(m / (16 b)) tokens, and the page, block × b bytes (the state
+    padded to it); the layers group as :func:`kv_group_slots` groups windowed and full ones
+    (vllm/model_executor/models/config.py HybridAttentionMambaModelConfig, vllm/v1/core/kv_cache_utils.py).
+    Gated DeltaNet hybrids (Qwen3-Next, Qwen3.5) keep two state blocks a group, prefix caching's 'align'
+    mode (a vLLM 0.17 log); Mamba-2 and Mamba hybrids (Nemotron-H, Granite 4.0-H, Falcon-H1, Jamba) one,
+    vLLM serving them without prefix caching unless asked ('enable_prefix_caching=False' in the engine
+    config of its 0.19 logs, not set by their users).  Not with windowed or wider full-attention layers, MLA
+    or shared caches too (no such model is read), nor Kimi Delta Attention or LFM2's convolutions (no log)."""
     a, p = s.model.architecture, s.profile
-    if not p.state_blocks or a.linear_attention is None or a.mamba or a.mamba1 or not a.attention_layers \
-            or a.sliding_window_layers or a.global_attention or a.compressed or a.kv_shared_layers:
+    mixers = (a.linear_attention, a.mamba, a.mamba1)
+    if not p.state_blocks or sum(m is not None for m in mixers) != 1 or a.kimi_delta or a.short_conv \
+            or not a.attention_layers or a.sliding_window_layers or a.global_attention or a.compressed \
+            or a.kv_shared_layers or a.mla:
         return None
     per_token = kv_elements_per_token_layer(a, s) * s.kv.bytes_per_element
     state = recurrent_state_bytes(a, p.activation_bytes) / a.recurrent_layers / s.tensor_parallel
@@ -174,7 +179,8 @@ def state_paging(s: Scenario) -> StatePaging | None:
     if max(n_attn, n_rec) < 1.5 * group:
         group = max(n_attn, n_rec)
     return StatePaging(block=block, page=block * per_token, group=group, attention_groups=-(-n_attn // group),
-                       state_groups=-(-n_rec // group))
+                       state_groups=-(-n_rec // group),
+                       state_blocks=p.state_blocks if a.linear_attention is not None else 1)
 
 
 def kv_group_slots(s: Scenario) -> tuple[int, int] | None:
@@ -215,7 +221,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     paging = state_paging(s)
     if paging:      # the attention layers padded to whole groups; each state group's blocks, a page a layer
         kv_full = paging.attention_groups * paging.group * per_layer
-        state = paging.state_groups * paging.group * paging.page * p.state_blocks * share
+        state = paging.state_groups * paging.group * paging.page * paging.state_blocks * share
     else:
         state = state_bytes(s)
     h, h_kv = heads_per_card(a, tp, p)
