@@ -2,7 +2,8 @@
 
 import pytest
 
-from vramgui.core import architecture_from_hf_config, count_params, default_catalog
+from vramgui.core import Scenario, architecture_from_hf_config, count_params, default_catalog
+from vramgui.core.memory import memory_terms
 
 
 @pytest.mark.parametrize("model, published, rel", [
@@ -308,3 +309,102 @@ def test_qwen2_5_vl_image_encoder_by_hand():
     merger = d + (5120 * 5120 + 5120) + (5120 * 3584 + 3584)
     encoder = _vision_from_hf(vc, {"model_type": "qwen2_5_vl"}, 3584, "config.json")
     assert encoder.exact and encoder.params == 32 * block + 3 * 2 * 14 * 14 * d + merger == 676_550_144
+
+
+def _decilm_width(ffn_mult: float, d: int) -> int:
+    """modeling_decilm.py's MLP width: two thirds of ffn_mult × d, truncated, rounded up to 256."""
+    w = int(2 * ffn_mult * d / 3)
+    return w + (-w % 256)
+
+
+def test_nemotron_nas_layers_counted_one_by_one(cat):
+    # Llama-3.3-Nemotron-Super-49B-v1 (its config.json as NVIDIA NeMo copies it): width 8,192, 64 query heads of
+    # 128, vocabulary 128,256, untied; 80 layers, 49 with attention (n_heads_in_group 8: 8 KV heads) and a norm
+    # before it, 31 without (no_op: neither); every layer a gated MLP (and its norm) by ffn_mult: 5.25 in 49
+    # layers, 1.3125 in 10, 1.0 in 8, 2.625 in 6, 0.5 in 6, 3.28125 in 1
+    d, V = 8192, 128256
+    attention = 2 * d * d + 2 * d * 8 * 128 + d
+    mults = {5.25: 49, 1.3125: 10, 1.0: 8, 2.625: 6, 0.5: 6, 3.28125: 1}
+    assert [_decilm_width(m, d) for m in mults] == [28672, 7168, 5632, 14336, 2816, 17920]
+    mlps = sum(n * (3 * d * _decilm_width(m, d) + d) for m, n in mults.items())
+    a = cat.model("llama3.3-nemotron-super-49b").architecture
+    p = count_params(a)
+    assert p.total == 2 * V * d + d + 49 * attention + mlps == 49_867_145_216
+    assert p.total == pytest.approx(49.87e9, abs=0.005e9)      # llama.cpp's load log: "model params = 49.87 B"
+    assert (a.attention_layers, a.ffn_layers, a.num_kv_heads, a.intermediate_size) == (49, 80, 8, 28672)
+    # the cache: 49 layers × K and V × 8 heads × 128 in bf16 (an unpruned Llama 3.3 70B: 80 layers, 327,680)
+    s = Scenario(model=cat.model("llama3.3-nemotron-super-49b"), gpu=cat.gpu("h200"), engine="vllm", weights="bf16")
+    assert memory_terms(s).kv_full == 49 * 2 * 8 * 128 * 2 == 200_704
+    # fine-tuning: what a layer keeps for the backward pass (Korthikanti et al.'s terms, fused attention), each part
+    # with its norm in the share of the layers that have it: attention in 49 of 80, an MLP in all 80 at their mean
+    # width (the empty attention blocks keep nothing)
+    from vramgui.core.training import layer_activation_bytes
+    sb, f = 2048, sum(n * _decilm_width(m, d) for m, n in mults.items()) / 80
+    attn = 7 * sb * d + 4 * sb * 8 * 128 + 4 * 64 * sb
+    mlp = 3 * sb * d + 6 * sb * f
+    assert float(layer_activation_bytes(a, 2048, 1, "flash")) == pytest.approx(
+        49 / 80 * (attn + 2 * sb * d) + mlp + 2 * sb * d, rel=1e-12)
+    # Llama-3.1-Nemotron-Ultra-253B-v1: width 16,384, 128 heads; 162 layers, 64 with attention (n_heads_in_group 16:
+    # 8 KV heads), 81 with an MLP (81 layers are empty: no_op both), ffn_mult by count as below (FFN fusion: four
+    # MLPs 27.6-39 times wide). A contributor's spreadsheet in llama.cpp PR #12843 counts an attention layer at
+    # 570,441,728 parameters and a 0.4875 MLP at 264,257,536, norms included
+    d = 16384
+    attention = 2 * d * d + 2 * d * 8 * 128 + d
+    assert attention == 570_441_728 and 3 * d * _decilm_width(0.4875, d) + d == 264_257_536
+    mults = {4.875: 34, 2.4375: 19, 1.95: 10, 1.4625: 6, 3.4125: 4, 2.925: 2, 0.4875: 1, 0.975: 1, 36.5625: 1,
+             39.0: 1, 31.40625: 1, 27.5625: 1}
+    assert sum(mults.values()) == 81
+    mlps = sum(n * (3 * d * _decilm_width(m, d) + d) for m, n in mults.items())
+    a = cat.model("llama3.1-nemotron-ultra-253b").architecture
+    p = count_params(a)
+    assert p.total == 2 * V * d + d + 64 * attention + mlps == 253_401_268_224
+    # ik_llama.cpp's load log of a UD-Q3_K_XL file: "model params = 253.401 B", "repeating layers = ... 249.199 B
+    # parameters" (all but the token table, the output layer and the final norm)
+    assert p.total == pytest.approx(253.401e9, abs=0.0005e9)
+    assert p.total - p.embedding - p.lm_head - d == pytest.approx(249.199e9, abs=0.0005e9)
+    assert (a.attention_layers, a.ffn_layers, a.noop_blocks, a.intermediate_size) == (64, 81, 179, 425_984)
+    # a decode step's per-layer costs count the blocks that run: 64 attention and 81 MLP blocks, 72.5 layers' worth
+    # (not 162), and tensor parallel all-reduces after each of the 145
+    from vramgui.core.speed import LAYER_S, STEP_OVERHEAD_S, fixed_step_s, speed_key, speed_terms
+    s = Scenario(model=cat.model("llama3.1-nemotron-ultra-253b"), gpu=cat.gpu("h100-sxm"), engine="vllm",
+                 weights="fp8", n_gpus=8)
+    key = speed_key(s.profile, s.gpu)
+    assert fixed_step_s(key, a) == pytest.approx(STEP_OVERHEAD_S.get(key, 0.0) + LAYER_S[key] * 72.5, rel=1e-12)
+    assert speed_terms(s).allreduces == 145
+
+
+def test_nemotron_nas_q4_k_m_file_and_bad_blocks(cat, tmp_path):
+    from vramgui.core.errors import ConfigError
+    from vramgui.core.formats import WEIGHT_FORMATS
+    from vramgui.core.model_files import gguf_config
+    from vramgui.core.weights import weight_bytes
+    ultra = cat.model("llama3.1-nemotron-ultra-253b")
+    # llama.cpp PR #12843, Ultra in Q4_K_M: "file size = 140.56 GiB (4.76 BPW)"; within 2 %
+    q4 = weight_bytes(ultra.architecture, WEIGHT_FORMATS["q4_k_m"], count_params(ultra.architecture)).total
+    assert q4 / 2**30 == pytest.approx(140.56, rel=0.02)
+    # a llama.cpp deci GGUF holds the layout as per-layer arrays: no query heads for a layer without attention, no
+    # MLP width for one without an MLP; it reads as the same model
+    blocks = ultra.config["block_configs"]
+    heads = [0 if b["attention"]["no_op"] else 128 for b in blocks]
+    meta = {"general.architecture": "deci", "deci.block_count": 162, "deci.embedding_length": 16384,
+            "deci.attention.head_count": heads, "deci.attention.head_count_kv": [h // 16 for h in heads],
+            "deci.feed_forward_length": [0 if b["ffn"]["no_op"] else _decilm_width(b["ffn"]["ffn_mult"], 16384)
+                                         for b in blocks],
+            "deci.context_length": 131072, "deci.attention.key_length": 128, "deci.vocab_size": 128256}
+    a = architecture_from_hf_config(gguf_config(meta, tmp_path / "Ultra-Q4_K_M.gguf"))
+    assert count_params(a).total == 253_401_268_224 and a.num_kv_heads == 8 and a.attention_layers == 64
+    # Nemotron-51B's linear stand-ins for attention (KV heads 0 beside query heads) are refused by field
+    meta["deci.attention.head_count_kv"] = [0 if i == 0 else h // 16 for i, h in enumerate(heads)]
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(gguf_config(meta, tmp_path / "x.gguf"), source="x.gguf")
+    assert "block_configs[0].attention.replace_with_linear" in str(e.value) and "x.gguf" in str(e.value)
+    # a config.json with too few blocks, or attention layers with different KV heads, is refused naming the field
+    cfg = dict(cat.model("llama3.3-nemotron-super-49b").config)
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(dict(cfg, block_configs=cfg["block_configs"][:79]), source="nas/config.json")
+    assert "block_configs" in str(e.value) and "nas/config.json" in str(e.value)
+    mixed = [dict(b, attention=dict(b["attention"], n_heads_in_group=4)) if i == 0 else b
+             for i, b in enumerate(cfg["block_configs"])]
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(dict(cfg, block_configs=mixed), source="nas/config.json")
+    assert "different KV heads" in str(e.value)

@@ -29,7 +29,7 @@ from transformers.models.auto.configuration_auto import CONFIG_MAPPING  # noqa: 
 
 # remote-code families (their modelling code is not in transformers): tests/test_params.py counts them by
 # hand or against the published checkpoint
-HAND_COUNTED = {"chatglm", "qwen", "kimi_k2"}
+HAND_COUNTED = {"chatglm", "qwen", "kimi_k2", "nemotron-nas"}
 # checked through presets only: the library's default config is not a released model's
 PRESET_ONLY = {
     "deepseek_v2": "the default sets no num_experts_per_tok (transformers still builds experts)",

@@ -398,6 +398,12 @@ class Architecture(BaseModel):
     extra_token_rows: int = Field(0, ge=0, le=1_000_000, description=(
         "rows the token table has beyond vocab_size (Llama 3.2 Vision: 8); the LM head has vocab_size"))
     wide_mlp_layers: int = Field(0, ge=0, description="layers whose dense MLP is twice intermediate_size wide")
+    mlp_widths: tuple[tuple[int, int], ...] = Field((), description=(
+        "(width, layers) of each width of dense MLP where the layers' MLPs differ (Nemotron-NAS's ffn_mult per "
+        "layer); empty: intermediate_size (twice that in the wide layers)"))
+    noop_blocks: int = Field(0, ge=0, description=(
+        "sub-blocks that are the identity (Nemotron-NAS's no_op attention or MLP): no weights, no norm, "
+        "nothing stored for the backward pass; counted in mixerless_layers / ffnless_layers too"))
     per_layer_input: int = Field(0, ge=0, le=1_000_000, description=(
         "width of the per-layer embeddings (Gemma 4 E2B / E4B): a second token table with this many "
         "values per layer, a projection of the hidden state to them, and a gate and projection per layer"))
@@ -434,6 +440,12 @@ class Architecture(BaseModel):
             raise ValueError("kv_shared_windowed cannot exceed the shared or the windowed layers")
         if self.wide_mlp_layers > self.dense_ffn_layers:
             raise ValueError("wide_mlp_layers cannot exceed the layers with a dense MLP")
+        if self.mlp_widths and (sum(n for _, n in self.mlp_widths) != self.dense_ffn_layers or self.wide_mlp_layers
+                                or any(w < 1 or n < 1 for w, n in self.mlp_widths)
+                                or self.intermediate_size != max(w for w, _ in self.mlp_widths)):
+            raise ValueError("mlp_widths must give every dense MLP layer a width, intermediate_size the largest")
+        if self.noop_blocks > self.mixerless_layers + self.ffnless_layers:
+            raise ValueError("noop_blocks cannot exceed the layers without a mixer or an MLP")
         if self.cross_attention_layers and (self.cross_attention_layers + self.kv_shared_layers >= self.attention_layers
                                             or self.sliding_window_layers or self.global_attention):
             raise ValueError("cross_attention_layers leave too few self-attention layers, or meet windows")
@@ -535,6 +547,22 @@ class Architecture(BaseModel):
         return self.ffn_layers - self.moe_layers
 
     @property
+    def compute_layers(self) -> float:
+        """Layers whose work a step runs, for the per-layer costs of a step (kernel launches, all-reduces):
+        every layer, less half a layer for each empty sub-block (Nemotron-NAS: Ultra's 162 layers run 145
+        attention and MLP blocks, 72.5 layers' worth)."""
+        return self.num_layers - self.noop_blocks / 2
+
+    @property
+    def dense_mlp_widths(self) -> tuple[tuple[int, int], ...]:
+        """(width, layers) of the dense MLPs: :attr:`mlp_widths`, else intermediate_size (twice it in the
+        wide layers)."""
+        if self.mlp_widths:
+            return self.mlp_widths
+        return tuple((f, n) for f, n in ((self.intermediate_size, self.dense_ffn_layers - self.wide_mlp_layers),
+                                         (2 * self.intermediate_size, self.wide_mlp_layers)) if n)
+
+    @property
     def is_moe(self) -> bool:
         return self.moe is not None
 
@@ -621,7 +649,7 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 # Model types whose parameter count tests/test_transformers_counts.py checks, tensor by tensor, against
 # transformers' own model built from a config (a preset's or the library's default; a vision-language
 # wrapper's language model through the wrapper's), and the
-# remote-code families tests/test_params.py checks by hand (ChatGLM, Qwen v1, Kimi K2).  Any other
+# remote-code families tests/test_params.py checks by hand (ChatGLM, Qwen v1, Kimi K2, Nemotron-NAS).  Any other
 # model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
 CHECKED_MODEL_TYPES = frozenset({
     "afmoe", "apertus", "arcee", "bamba", "bloom", "chatglm", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2",
@@ -632,7 +660,7 @@ CHECKED_MODEL_TYPES = frozenset({
     "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2",
     "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash",
     "minicpm3", "minimax_m2", "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron",
-    "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen", "qwen2",
+    "nemotron_h", "nemotron-nas", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen", "qwen2",
     "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe",
     "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3",
     "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
@@ -782,6 +810,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         f = moe.expert_intermediate_size
     if mt == "lfm2":
         f = _lfm2_mlp_width(cfg, source)
+    nas = _nas_from_hf(cfg, source, L, d, h) if mt == "nemotron-nas" else {}
+    if nas:
+        f, h_kv = max(w for w, _ in nas["mlp_widths"]), nas.pop("num_kv_heads")
     if f is None:
         raise ConfigError("missing (also looked for: ffn_hidden_size, n_inner)", source=source,
                           field="intermediate_size")
@@ -908,8 +939,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             mamba1=_jamba_mamba_from_hf(cfg, source, L, d) if mt == "jamba" else None,
             short_conv=_lfm2_conv_from_hf(cfg, source, L, d, mt) if mt in _SHORT_CONV else None,
             parallel_mamba=mt == "falcon_h1",
-            mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else 0,
-            ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else 0,
+            mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else nas.get("mixerless_layers", 0),
+            ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else nas.get("ffnless_layers", 0),
+            mlp_widths=nas.get("mlp_widths", ()), noop_blocks=nas.get("noop_blocks", 0),
             global_attention=mimo.get("global_attention") if mimo else
             _global_attention(cfg, d_h, h_kv, source) if sw_layers else None,
             **_shared_kv_and_per_layer_inputs(cfg, mt, L, V, source),
@@ -1530,6 +1562,66 @@ def _jamba_mamba_from_hf(cfg: dict, source: str, L: int, d: int) -> Mamba1 | Non
     period, offset = _jamba_period(cfg, source, "attn_layer_period", 8, "attn_layer_offset", 4)
     layers = sum(1 for i in range(L) if i % period != offset)
     return _mamba1_from_hf(cfg, source, layers, d, jamba=True) if layers else None
+
+
+#: Nemotron-NAS block options vramgui does not count (each would change a block's weights or cache)
+_NAS_UNCOUNTED = ("replace_with_linear", "sparsify", "window_length", "num_sink_tokens", "mamba", "moe", "llama4",
+                  "parallel_blocks")
+
+
+def _nas_from_hf(cfg: dict, source: str, L: int, d: int, h: int) -> dict:  # noqa: N803
+    """Nemotron-NAS (DeciLM: Llama-3.3-Nemotron-Super-49B, Llama-3.1-Nemotron-Ultra-253B) from its
+    ``block_configs``, one per layer: an attention sub-block with ``num_attention_heads //
+    n_heads_in_group`` KV heads or ``no_op`` (no attention, no norm before it), and an MLP sub-block
+    ``ffn_mult`` wide or ``no_op``.  The MLP's width as modeling_decilm.py builds it: two thirds of
+    ``ffn_mult × hidden_size``, truncated, rounded up to a multiple of 256 (or ``intermediate_size``
+    where a block gives the width itself, as vLLM reads it).  Blocks replaced by a linear
+    layer (Nemotron-51B), windowed, sparse or Mamba / MoE blocks are refused, as are attention layers with
+    different KV heads."""
+    blocks = cfg.get("block_configs")
+    if not isinstance(blocks, list) or len(blocks) != L:
+        raise ConfigError(f"expected a list of one block per layer ({L})", source=source, field="block_configs")
+    groups, widths, no_attn, no_ffn = set(), {}, 0, 0
+    for i, b in enumerate(blocks):
+        where = f"block_configs[{i}]"
+        attn, ffn = (b.get(k) if isinstance(b, dict) else None for k in ("attention", "ffn"))
+        if not isinstance(attn, dict) or not isinstance(ffn, dict):
+            raise ConfigError("expected an object with 'attention' and 'ffn' objects", source=source, field=where)
+        for part, sub in (("attention", attn), ("ffn", ffn)):
+            odd = next((k for k in _NAS_UNCOUNTED if sub.get(k) not in (None, False)), None)
+            if odd:
+                raise ConfigError(f"'{odd}' blocks are not counted yet; estimating them as plain layers would be "
+                                  "wrong", source=source, field=f"{where}.{part}.{odd}")
+        if attn.get("no_op"):
+            no_attn += 1
+        else:
+            g = _int(attn.get("n_heads_in_group"), source, f"{where}.attention.n_heads_in_group")
+            if g < 1 or h % g:
+                raise ConfigError(f"must divide num_attention_heads ({h}), got {g}", source=source,
+                                  field=f"{where}.attention.n_heads_in_group")
+            groups.add(g)
+        if ffn.get("no_op"):
+            no_ffn += 1
+            continue
+        mult = ffn.get("ffn_mult")
+        if mult is None and ffn.get("intermediate_size") is not None:    # the width itself (a GGUF's, say)
+            w = _int(ffn["intermediate_size"], source, f"{where}.ffn.intermediate_size")
+            if w < 1:
+                raise ConfigError(f"must be at least 1, got {w}", source=source, field=f"{where}.ffn.intermediate_size")
+            widths[w] = widths.get(w, 0) + 1
+            continue
+        if isinstance(mult, bool) or not isinstance(mult, (int, float)) or not 0 < mult < 1e4:
+            raise ConfigError(f"expected a positive number, got {mult!r}", source=source, field=f"{where}.ffn.ffn_mult")
+        w = int(2 * mult * d / 3)
+        w += -w % 256
+        widths[w] = widths.get(w, 0) + 1
+    if len(groups) > 1:
+        raise ConfigError(f"attention layers with different KV heads ({sorted(h // g for g in groups)}) are not "
+                          "counted yet", source=source, field="block_configs")
+    if not widths or not groups:
+        raise ConfigError("at least one layer needs attention and one an MLP", source=source, field="block_configs")
+    return {"num_kv_heads": h // groups.pop(), "mlp_widths": tuple(sorted(widths.items())),
+            "mixerless_layers": no_attn, "ffnless_layers": no_ffn, "noop_blocks": no_attn + no_ffn}
 
 
 def _lfm2_mlp_width(cfg: dict, source: str) -> int:

@@ -369,6 +369,10 @@ def _kv(s: Scenario, m) -> Explanation:
         notes.append(f"{sc.layers} of the {a.num_layers} layers are short convolutions (LFM2): no KV cache, only the "
                      f"convolution's last {sc.conv_kernel - 1} inputs of {sc.channels:,} channels per layer: "
                      f"{_mib(state)} per sequence per card, whatever the context.")
+    if a.noop_blocks and a.mixerless_layers:
+        notes.append(f"{a.mixerless_layers} of the {a.num_layers} layers skip attention (Nemotron-NAS, pruned by "
+                     "architecture search): no KV cache there, only in the other "
+                     f"{a.attention_layers}.")
     held = round(share * a.num_layers)
     if share < 1:
         notes.append(f"Layer split: the fullest card holds {held} of the {a.num_layers} layers"

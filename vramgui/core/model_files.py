@@ -390,6 +390,8 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
         return _mimo2_gguf_config(meta, path)
     if arch == "deepseek4":
         return _deepseek4_gguf_config(meta, path)
+    if arch == "deci":
+        return _deci_gguf_config(meta, path)
 
     cfg = {"model_type": _GGUF_MODEL_TYPES.get(arch, arch),
            "hidden_size": get("embedding_length"), "num_hidden_layers": get("block_count"),
@@ -492,6 +494,28 @@ def _nemotron_gguf_config(meta: dict, path: Path, arch: str) -> dict:
                    moe_intermediate_size=get("expert_feed_forward_length"),
                    moe_shared_expert_intermediate_size=get("expert_shared_feed_forward_length"),
                    n_shared_experts=get("expert_shared_count", 1 if get("expert_shared_feed_forward_length") else 0))
+    return {k: v for k, v in cfg.items() if v is not None}
+
+
+def _deci_gguf_config(meta: dict, path: Path) -> dict:
+    """Nemotron-NAS (llama.cpp's ``deci``: Llama-3.3-Nemotron-Super-49B, Llama-3.1-Nemotron-Ultra-253B) as
+    the ``block_configs`` of its config.json: per layer, no query heads for a layer without attention, no KV
+    heads beside query heads for one replaced by a linear layer (Nemotron-51B's: refused on reading), and no
+    MLP width for one without an MLP."""
+    L = _gguf_layers(meta, "deci", path)    # noqa: N806
+    heads = _gguf_per_layer(meta, "deci", "attention.head_count", L, path, scalar=True)
+    kv = _gguf_per_layer(meta, "deci", "attention.head_count_kv", L, path, scalar=True)
+    ff = _gguf_per_layer(meta, "deci", "feed_forward_length", L, path, scalar=True)
+    blocks = []
+    for n, k, f in zip(heads, kv, ff, strict=True):
+        attn = {"no_op": True} if n == 0 else {"replace_with_linear": True} if k == 0 else \
+            {"n_heads_in_group": n // k if n % k == 0 else n / k}
+        blocks.append({"attention": attn, "ffn": {"no_op": True} if f == 0 else {"intermediate_size": f}})
+    cfg = {"model_type": "nemotron-nas", "hidden_size": meta.get("deci.embedding_length"), "num_hidden_layers": L,
+           "num_attention_heads": max(heads), "head_dim": meta.get("deci.attention.key_length"),
+           "max_position_embeddings": meta.get("deci.context_length"),
+           "rms_norm_eps": meta.get("deci.attention.layer_norm_rms_epsilon", 1e-5),
+           "vocab_size": meta.get("deci.vocab_size") or meta.get("tokenizer.ggml.tokens"), "block_configs": blocks}
     return {k: v for k, v in cfg.items() if v is not None}
 
 

@@ -165,6 +165,7 @@ def norm_params(a: Architecture) -> int:
     """Every layer's norms: q/k norms only where attention is, a gated norm over the value
     head width in each Gated DeltaNet layer."""
     n = a.num_layers * (norm_params_per_layer(a) + a.scalars_per_layer)
+    n -= a.noop_blocks * a.hidden_size * _NORM_VECTORS[a.norm_kind]    # an empty sub-block has no norm before it
     if a.mla:   # the latent's norms, in the attention layers only (Kimi Linear's KDA layers have none)
         n += a.attention_layers * (a.mla.kv_lora_rank + (a.mla.q_lora_rank or 0))
     if a.qk_norm and a.mla:
@@ -194,8 +195,8 @@ def count_params(a: Architecture) -> ParamGroups:
     d = a.hidden_size
     attn_w, attn_b = attention_params(a)
     mixers = [(g.layers, *mixer_params(g, d)) for g in a.recurrent_mixers]
-    n_moe, n_dense = a.moe_layers, a.dense_ffn_layers
-    mlp_w, mlp_b = mlp_params(d, a.intermediate_size, a.gated_mlp, a.mlp_bias)
+    n_moe = a.moe_layers
+    dense = [(n, *mlp_params(d, f, a.gated_mlp, a.mlp_bias)) for f, n in a.dense_mlp_widths]
     experts = experts_active = shared = router = expert_b = expert_b_active = 0
     if a.moe:
         m = a.moe
@@ -210,7 +211,6 @@ def count_params(a: Architecture) -> ParamGroups:
         if a.compressed and a.compressed.hash_layers:   # hash-routed layers: a token -> k experts table, no bias
             hashed = a.compressed.hash_layers
             router += hashed * (a.vocab_size * m.experts_per_token - (m.num_experts if m.router_bias else 0))
-    wide_w = a.wide_mlp_layers * (mlp_params(d, 2 * a.intermediate_size, a.gated_mlp, a.mlp_bias)[0] - mlp_w)
     per_layer = 0
     if a.per_layer_input:   # projection to every layer's input, and each layer's gate and projection back
         per_layer = d * a.num_layers * a.per_layer_input + a.num_layers * 2 * d * a.per_layer_input
@@ -227,12 +227,12 @@ def count_params(a: Architecture) -> ParamGroups:
         embedding=embedding,
         lm_head=0 if a.tie_embeddings else a.vocab_size * d,
         attention=attn_w + sum(n * w for n, w, _ in mixers) + index_w,
-        mlp=n_dense * mlp_w + wide_w + per_layer,
+        mlp=sum(n * w for n, w, _ in dense) + per_layer,
         experts=experts,
         shared_experts=shared,
         router=router,
         norms=norm_params(a) + final_norm + index_norm,
-        biases=attn_b + n_dense * mlp_b + (a.vocab_size if a.lm_head_bias else 0),
+        biases=attn_b + sum(n * b for n, _, b in dense) + (a.vocab_size if a.lm_head_bias else 0),
         experts_active=experts_active,
         expert_biases=expert_b,
         expert_biases_active=expert_b_active,

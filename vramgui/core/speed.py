@@ -529,7 +529,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         matmul_flops=2.0 * (p.active - p.embedding + p.tied_output) / tp,   # (a tied table: the output layer)
         attention_flops=full_flops, window_flops=window_flops,
         allreduce_bytes=2.0 * (tp - 1) / tp * a.hidden_size * 2.0 if split else 0.0,
-        allreduces=2.0 * a.num_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
+        allreduces=2.0 * a.compute_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
         kv_sparse=kv_sparse, sparse_flops=sparse_flops, sparse_tokens=sparse_tokens, index_flops=index_flops,
         attention_peak=attention_peak(s.gpu, s.weight_format), stages=float(s.stages),
         stage_bytes=a.hidden_size * 2.0,
@@ -564,13 +564,13 @@ def engine_terms(key: str, s: Scenario) -> dict:
 def host_floor_s(engine: str, a) -> float:
     """The engine's (:func:`speed_key`) host launch loop per decode step [s]: a floor under
     the step's time."""
-    return HOST_S_PER_LAYER.get(engine, 0.0) * a.num_layers
+    return HOST_S_PER_LAYER.get(engine, 0.0) * a.compute_layers
 
 
 def fixed_step_s(engine: str, a) -> float:
     """The engine's (:func:`speed_key`) fixed cost of one decode step [s]: per step, per
     layer, per MoE layer, per linear-attention layer."""
-    return (STEP_OVERHEAD_S.get(engine, 0.0) + LAYER_S.get(engine, 0.0) * a.num_layers
+    return (STEP_OVERHEAD_S.get(engine, 0.0) + LAYER_S.get(engine, 0.0) * a.compute_layers
             + MOE_LAYER_S.get(engine, 0.0) * a.moe_layers + GDN_LAYER_S.get(engine, 0.0) * a.gated_deltanet_layers)
 
 

@@ -146,8 +146,7 @@ def linear_shapes(a: Architecture) -> dict[str, list[tuple[int, int, int]]]:
     d = a.hidden_size
     q_out, kv_out = a.num_heads * a.q_head_dim * (2 if a.attn_output_gate else 1), a.num_kv_heads * a.head_dim
     n_moe, n_attn = a.moe_layers, a.attention_layers
-    widths = [(a.intermediate_size, a.dense_ffn_layers - a.wide_mlp_layers),
-              (2 * a.intermediate_size, a.wide_mlp_layers)]
+    widths = list(a.dense_mlp_widths)
     if a.moe:
         widths.append((a.moe.expert_intermediate_size, n_moe * a.moe.num_experts))
         if a.moe.shared_intermediate_size:
@@ -235,13 +234,18 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     Korthikanti et al. (2022) terms, per architecture: attention
     ``7·sbd + 4·sb·d_kv`` (+ ``5·h·s²·b`` for the softmax input/output and dropout mask
     when attention is not fused), MLP ``3·sbd + 4·sbf`` (plain) or ``3·sbd + 6·sbf``
-    (gated: gate, up and activation outputs), two norms ``4·sbd``."""
+    (gated: gate, up and activation outputs), two norms ``4·sbd``; with Nemotron-NAS's empty
+    sub-blocks, each part (and its norm) in the share of the layers that have it."""
     s = np.asarray(seq, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
     d = a.hidden_size
     d_kv = a.num_kv_heads * a.head_dim
     f = a.intermediate_size if a.moe is None else (a.moe.experts_per_token * a.moe.expert_intermediate_size
                                                    + a.moe.shared_intermediate_size)
+    attn_share = ffn_share = 1.0     # of the layers, those with attention / an MLP
+    if a.noop_blocks:   # Nemotron-NAS: an empty sub-block stores nothing, each MLP its own width (their mean here)
+        attn_share, ffn_share = a.attention_layers / a.num_layers, a.ffn_layers / a.num_layers
+        f = sum(w * n for w, n in a.dense_mlp_widths) / a.ffn_layers
     sb = s * b
     attn = 7 * sb * d + 4 * sb * d_kv
     if attention == "eager":
@@ -249,7 +253,7 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     else:
         attn = attn + 4 * a.num_heads * sb   # fp32 log-sum-exp per row and head
     mlp = 3 * sb * d + (6 if a.gated_mlp else 4) * sb * f
-    return attn + mlp + 4 * sb * d
+    return attn_share * (attn + 2 * sb * d) + ffn_share * (mlp + 2 * sb * d)
 
 
 def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:

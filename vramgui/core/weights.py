@@ -73,8 +73,7 @@ def linear_roles(a: Architecture) -> tuple[tuple[str, int, int], ...]:
     if a.per_layer_input:   # Gemma 4 E2B / E4B: to every layer's input, each layer's gate and projection back
         w = a.per_layer_input
         roles += [("base", a.num_layers * d * w * 2, d), ("base", a.num_layers * w * d, w)]
-    ffns = [(a.dense_ffn_layers - a.wide_mlp_layers, a.intermediate_size, ""),
-            (a.wide_mlp_layers, 2 * a.intermediate_size, "")]
+    ffns = [(n, f, "") for f, n in a.dense_mlp_widths]
     if a.moe:
         ffns.append((a.moe_layers * a.moe.num_experts, a.moe.expert_intermediate_size, "expert"))
         if a.moe.shared_intermediate_size:
