@@ -84,7 +84,8 @@ def test_vllm_pages_the_states_in_its_kv_blocks():
     # + 32 × 128 × 128 fp32 = 2,146,304 bytes, a token of one attention layer 2 × 2 × 256 = 1,024 bytes, so the
     # block is 16 × ceil(2,146,304 / 16,384) = 2,096 tokens and the page 2,146,304 bytes (no padding); ten layers
     # a group: one attention group, three state groups; a sequence of 65,536 tokens takes ceil(65,536 / 2,096) = 32
-    # blocks and 2 per state group ('align' prefix caching): 38
+    # blocks and, with that server's prefix caching ('align' mode), 2 per state group: 38.  vramgui follows vLLM's
+    # later default, no prefix caching for hybrids: one state block a group, 35 (Qwen3.5-9B's 0.19 log, below)
     from vramgui.core import Scenario, load_catalog
     from vramgui.core.fit import kv_capacity_tokens, max_concurrency
     from vramgui.core.memory import state_paging
@@ -92,20 +93,39 @@ def test_vllm_pages_the_states_in_its_kv_blocks():
     s = Scenario(model=cat.model("qwen3.5-35b-a3b"), gpu=cat.gpu("h100-sxm"), engine="vllm", weights="bf16",
                  kv_dtype="fp8", prompt_tokens=65536)
     paging = state_paging(s)
-    assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups) == \
-        (2096, 2_146_304, 10, 1, 3)
+    assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups,
+            paging.state_blocks) == (2096, 2_146_304, 10, 1, 3, 1)
     m = estimate_memory(s)
     budget = 6.08 * 2**30 + float(m.weights + m.activations + m.overhead)     # 6.08 GiB left for the cache
     blocks = int(6.08 * 2**30 // (2_146_304 * 10))
     assert blocks == 304
     assert kv_capacity_tokens(s, budget) == 304 // 4 * 2096 == 159_296
-    assert max_concurrency(s, budget, 0) == pytest.approx(304 / 38, abs=0.005)          # "8.00x"
-    # what a sequence holds: its context in whole blocks over the ten attention layers, six state pages a group
+    assert 304 / (32 + 2 * paging.state_groups) == pytest.approx(8.00, abs=0.005)       # the log's, 'align'
+    assert max_concurrency(s, budget, 0) == pytest.approx(304 / 35, abs=0.005)          # without prefix caching
+    # what a sequence holds: its context in whole blocks over the ten attention layers, a state page a layer
     t = memory_terms(s)
-    assert float(m.kv_cache) == 32 * 2096 * 10 * 1024 + 3 * 2 * 10 * 2_146_304
-    assert t.state == 3 * 2 * 10 * 2_146_304 and t.block == 2096
+    assert float(m.kv_cache) == 32 * 2096 * 10 * 1024 + 3 * 10 * 2_146_304
+    assert t.state == 3 * 10 * 2_146_304 and t.block == 2096
     # SGLang and llama.cpp keep each state at its size
     assert memory_terms(s.with_(engine="sglang")).state == 30 * 2_146_304
+    # vLLM 0.19.0 serving Qwen/Qwen3.5-9B with its defaults (bf16, max model len 262,144, enable_prefix_caching=False;
+    # a write-up of an offline run, 2026-04-07): "Setting attention block size to 528 tokens", "Padding mamba page
+    # size by 0.76%", "Available KV cache memory: 20.27 GiB", "GPU KV cache size: 165,792 tokens", "Maximum
+    # concurrency for 262,144 tokens per request: 2.52x".  Its 8 attention layers (4 KV heads of 256) and 24 Gated
+    # DeltaNet layers hold the same 2,146,304-byte state over 4,096 bytes a token: 16 × ceil(32.75) = 528 tokens,
+    # the page 2,162,688 (+0.76 %); groups of eight; 1,258 blocks (20.27 GiB): 1,258 // 4 × 528 tokens and
+    # 1,258 / (ceil(262,144 / 528) + 3) sequences: one state block a group
+    q = Scenario(model=cat.model("qwen3.5-9b"), gpu=cat.gpu("h100-sxm"), engine="vllm", weights="bf16",
+                 prompt_tokens=262_144 - 256, output_tokens=256)
+    paging = state_paging(q)
+    assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups) == \
+        (528, 2_162_688, 8, 1, 3)
+    assert paging.page / 2_146_304 - 1 == pytest.approx(0.0076, abs=0.00005)          # "by 0.76%"
+    assert 1258 * memory_terms(q).block_bytes / 2**30 == pytest.approx(20.27, abs=0.005)
+    budget = _log_budget(q, 1258)
+    assert kv_capacity_tokens(q, budget) == 1258 // 4 * 528 == 165_792
+    assert max_concurrency(q, budget, 0) == pytest.approx(2.52, abs=0.005)
+    assert 1258 / (497 + 2 * 3) == pytest.approx(2.50, abs=0.005)         # (with 'align': not the log's)
     # Qwen3-Next (bf16 states): 36 × (3 × 8,192 + 32 × 128 × 128) × 2 bytes = 1,097,728 a layer, a token of one
     # of its 12 attention layers 2 × 2 × 256 × 2 = 2,048 bytes: blocks of 16 × ceil(1,097,728 / 32,768) = 544
     # tokens, the state padded to 544 × 2,048 = 1,114,112 bytes (+1.5 %); twelve layers a group, three state groups

@@ -70,9 +70,9 @@ class EngineProfile(BaseModel):
         "where a model has recurrent layers (Gated DeltaNet, Mamba-2, Mamba) beside attention, the engine pages "
         "their state in the cache's blocks (vLLM's hybrid allocator): the attention block grows to a multiple of "
         "kv_block_tokens whose bytes hold one layer's state, each state is padded to that page, the layers are "
-        "grouped as kv_group_padding groups them, and each sequence holds this many state blocks per group "
-        "of a Gated DeltaNet model (2: prefix caching's 'align' mode; a Mamba model's one: served without prefix "
-        "caching); 0: states apart, each its own size"))
+        "grouped as kv_group_padding groups them, and each sequence holds this many state blocks per state group "
+        "(1: no prefix caching, vLLM's default for hybrid models in its 0.19 logs; prefix caching's 'align' mode, "
+        "the default of its 0.17 logs for Qwen3.5, holds 2); 0: states apart, each its own size"))
     parallel: Literal["tensor", "layer"] = Field(description="what several cards do")
     embedding_on_host: bool = Field(False, description="token-embedding table stays in system RAM")
     pipeline_copies: int = Field(1, ge=1, description=(
@@ -250,7 +250,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     ),
     EngineProfile(
         id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16, kv_group_padding=True,
-        state_blocks=2, moe_workspace=True,
+        state_blocks=1, moe_workspace=True,
         util_fraction=0.92, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
         sampler_seqs=1024, small_card_batch=(2048, 256), sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0,
         rope_table=True,
@@ -269,26 +269,27 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                        "10,485,760 positions × 128 make 2.5 GiB (loading it on two H100 NVL, vLLM issue #16712, ran "
                        "out of memory allocating 1.25 GiB: 10,485,760 × 64 bf16 values, half that table).",
             "kv_cache": "What is left of the budget becomes KV blocks of 16 tokens (vLLM V1 logs, llm-d "
-                        "benchmark on H100); MLA caches the latent.  A model with Gated DeltaNet layers "
-                        "beside attention (Qwen3-Next, Qwen3.5; hybrid allocator, vllm/model_executor/models/config.py "
-                        "HybridAttentionMambaModelConfig): the attention block grows to 16 × ceil(one layer's "
-                        "state / (16 × one layer's bytes a token)) tokens and each state is padded to that page; "
-                        "the layers are grouped as for sliding windows (10 full + 30 linear layers: four groups "
-                        "of ten); the blocks are the budget / (page × layers a group), a sequence takes "
-                        "ceil(context / block) blocks for its attention and two per state group (prefix caching's "
-                        "'align' mode), and the log's 'GPU KV cache size' is blocks / groups × block tokens. "
-                        "Checked on a vLLM 0.17.0 log (a 40-layer hybrid, 2 KV heads of 256 in fp8, fp32 states, "
-                        "6.08 GiB of cache: 'Setting attention block size to 2096 tokens', 304 blocks, 'GPU KV "
-                        "cache size: 159,296 tokens', 'Maximum concurrency for 65,536 tokens per request: "
-                        "8.00x'; a 2026-08-30 write-up of the v0.17.0 source and its server's log).  The Mamba "
-                        "hybrids (Nemotron-H, Granite 4.0-H, Falcon-H1, Jamba) are paged the same way, served without "
-                        "prefix caching (one state block a group; 'enable_prefix_caching=False' in the engine config "
-                        "of their 0.19 logs, not asked for): checked on Nemotron-Cascade-2-30B-A3B on an H100 (vLLM "
-                        "0.19.1: 4,176-token blocks, 'GPU KV cache size: 4,819,104 tokens', '86.16x'), Nemotron 3 "
-                        "Nano 4B (0.13.0: 992, 208,320, '98.20x'), Granite 4.0-H 1B (0.19.0: 400, 53,200, '66.95x') "
-                        "and Falcon-H1 3B's block (0.29.0: 2,080).  From vLLM 0.20.1 the log's token figure is the "
-                        "concurrency × max_model_len instead; vramgui gives the earlier figure.  Their prefix "
-                        "caching when asked for ('all' mode: a state cached every block) is not modelled.",
+                        "benchmark on H100); MLA caches the latent.  A hybrid model, its Gated DeltaNet (Qwen3-Next, "
+                        "Qwen3.5) or Mamba layers (Nemotron-H, Granite 4.0-H, Falcon-H1, Jamba) beside attention "
+                        "(hybrid allocator, vllm/model_executor/models/config.py HybridAttentionMambaModelConfig): "
+                        "the attention block grows to 16 × ceil(one layer's state / (16 × one layer's bytes a "
+                        "token)) tokens and each state is padded to that page; the layers are grouped as for sliding "
+                        "windows (10 full + 30 linear layers: four groups of ten); the blocks are the budget / (page "
+                        "× layers a group), a sequence takes ceil(context / block) blocks for its attention and one "
+                        "per state group (prefix caching is off for hybrid models unless asked: 'Hybrid models do "
+                        "not support prefix caching since the feature is still experimental', "
+                        "ModelConfig.is_prefix_caching_supported; 'enable_prefix_caching=False' in the engine config "
+                        "of the 0.19 logs below), and the log's 'GPU KV cache size' is blocks / groups × block "
+                        "tokens.  Checked on vLLM 0.19.0 serving Qwen3.5-9B (528-token blocks, 'Padding mamba page "
+                        "size by 0.76%', 20.27 GiB: 'GPU KV cache size: 165,792 tokens', 'Maximum concurrency for "
+                        "262,144 tokens per request: 2.52x'), Nemotron-Cascade-2-30B-A3B on an H100 (0.19.1: 4,176, "
+                        "4,819,104 tokens, '86.16x'), Nemotron 3 Nano 4B (0.13.0: 992, 208,320, '98.20x'), Granite "
+                        "4.0-H 1B (0.19.0: 400, 53,200, '66.95x'), the blocks of Granite 4.0-H Small and Falcon-H1 3B "
+                        "(528, 2,080), and a vLLM 0.17.0 log of a 40-layer Gated DeltaNet hybrid (2,096-token blocks, "
+                        "'GPU KV cache size: 159,296 tokens'; its prefix caching in 'align' mode, two state blocks a "
+                        "group, gives its '8.00x').  From vLLM 0.20.1 the log's token figure is the concurrency × "
+                        "max_model_len instead; vramgui gives the earlier figure.  Prefix caching asked for is not "
+                        "modelled ('align': two state blocks a group; 'all': a state cached every block).",
             "activations": "At start-up a dummy forward pass of max_num_batched_tokens (8192, chunked "
                            "prefill) and a sampler warm-up for max_num_seqs (1024) sequences × vocabulary "
                            "(fp32 logits, probabilities and sort buffers, ≈ 16 bytes per logit) set the "

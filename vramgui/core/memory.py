@@ -159,10 +159,9 @@ def state_paging(s: Scenario) -> StatePaging | None:
     ``m`` on a card give the block, 16 × ceil(m / (16 b)) tokens, and the page, block × b bytes (the state
     padded to it); the layers group as :func:`kv_group_slots` groups windowed and full ones
     (vllm/model_executor/models/config.py HybridAttentionMambaModelConfig, vllm/v1/core/kv_cache_utils.py).
-    Gated DeltaNet hybrids (Qwen3-Next, Qwen3.5) keep two state blocks a group, prefix caching's 'align'
-    mode (a vLLM 0.17 log); Mamba-2 and Mamba hybrids (Nemotron-H, Granite 4.0-H, Falcon-H1, Jamba) one,
-    vLLM serving them without prefix caching unless asked ('enable_prefix_caching=False' in the engine
-    config of its 0.19 logs, not set by their users).  Not with windowed or wider full-attention layers, MLA
+    Gated DeltaNet (Qwen3-Next, Qwen3.5), Mamba-2 and Mamba hybrids (Nemotron-H, Granite 4.0-H, Falcon-H1,
+    Jamba) alike, each sequence holding :attr:`EngineProfile.state_blocks` state blocks a group (vLLM serves
+    hybrids without prefix caching unless asked: one).  Not with windowed or wider full-attention layers, MLA
     or shared caches too (no such model is read), nor Kimi Delta Attention or LFM2's convolutions (no log)."""
     a, p = s.model.architecture, s.profile
     mixers = (a.linear_attention, a.mamba, a.mamba1)
@@ -180,7 +179,7 @@ def state_paging(s: Scenario) -> StatePaging | None:
         group = max(n_attn, n_rec)
     return StatePaging(block=block, page=block * per_token, group=group, attention_groups=-(-n_attn // group),
                        state_groups=-(-n_rec // group),
-                       state_blocks=p.state_blocks if a.linear_attention is not None else 1)
+                       state_blocks=p.state_blocks)
 
 
 def kv_group_slots(s: Scenario) -> tuple[int, int] | None:
