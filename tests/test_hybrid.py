@@ -117,14 +117,7 @@ def test_vllm_pages_the_states_in_its_kv_blocks():
     # 1,258 / (ceil(262,144 / 528) + 3) sequences: one state block a group
     q = Scenario(model=cat.model("qwen3.5-9b"), gpu=cat.gpu("h100-sxm"), engine="vllm", weights="bf16",
                  prompt_tokens=262_144 - 256, output_tokens=256)
-    paging = state_paging(q)
-    assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups) == \
-        (528, 2_162_688, 8, 1, 3)
-    assert paging.page / 2_146_304 - 1 == pytest.approx(0.0076, abs=0.00005)          # "by 0.76%"
-    assert 1258 * memory_terms(q).block_bytes / 2**30 == pytest.approx(20.27, abs=0.005)
-    budget = _log_budget(q, 1258)
-    assert kv_capacity_tokens(q, budget) == 1258 // 4 * 528 == 165_792
-    assert max_concurrency(q, budget, 0) == pytest.approx(2.52, abs=0.005)
+    _assert_vllm_log(q, (528, 2_162_688, 8, 1, 3), 2_146_304, 0.76, 1258, 20.27, 1258 // 4 * 528, 2.52)
     assert 1258 / (497 + 2 * 3) == pytest.approx(2.50, abs=0.005)         # (with 'align': not the log's)
     # Qwen3-Next (bf16 states): 36 × (3 × 8,192 + 32 × 128 × 128) × 2 bytes = 1,097,728 a layer, a token of one
     # of its 12 attention layers 2 × 2 × 256 × 2 = 2,048 bytes: blocks of 16 × ceil(1,097,728 / 32,768) = 544
@@ -144,6 +137,22 @@ def _log_budget(s, blocks: int) -> float:
     return blocks * t.block_bytes + 1 + float(m.weights + m.activations + m.overhead)
 
 
+def _assert_vllm_log(s, layout: tuple, state: int, padding: float, blocks: int, available_gib: float,
+                     tokens: int, concurrency: float) -> None:
+    """A vLLM start-up log of a hybrid model, reproduced: the layout (block tokens, page bytes, layers a group,
+    attention and state groups), one layer's ``state`` padded to the page by the printed ``padding`` (%), and
+    ``blocks`` of cache (as many as the printed available GiB hold) giving the log's token and concurrency lines."""
+    from vramgui.core.fit import kv_capacity_tokens, max_concurrency
+    from vramgui.core.memory import state_paging
+    paging = state_paging(s)
+    assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups) == layout
+    assert round(100 * (paging.page / state - 1), 2) == padding
+    assert blocks * memory_terms(s).block_bytes / 2**30 == pytest.approx(available_gib, abs=0.005)
+    budget = _log_budget(s, blocks)
+    assert kv_capacity_tokens(s, budget) == tokens
+    assert max_concurrency(s, budget, 0) == pytest.approx(concurrency, abs=0.005)
+
+
 def test_vllm_pages_nemotron_h_states_as_its_log_shows(scenario):
     # vLLM 0.19.1 serving Nemotron-Cascade-2-30B-A3B ("post-trained from Nemotron-3-Nano-30B-A3B-Base": the same
     # layers) in NVFP4 on one H100 of a Slurm gpu_h100 partition, kv_cache_dtype fp8, mamba_ssm_cache_dtype float32,
@@ -157,19 +166,14 @@ def test_vllm_pages_nemotron_h_states_as_its_log_shows(scenario):
     # group is 6 pages.  The log's figures are those of 5,773 blocks (68.975 GiB: printed 68.97): 5,773 // 5 ×
     # 4,176 tokens, and 5,773 / (ceil(262,144 / 4,176) + 4 state blocks) sequences; no prefix caching, one
     # state block a group
-    from vramgui.core.fit import kv_capacity_tokens, max_concurrency
     from vramgui.core.memory import state_paging
     s = scenario("nemotron3-nano-30b-a3b", "h100-sxm", engine="vllm", weights="fp8", kv_dtype="fp8",
                  prompt_tokens=262_144 - 256, output_tokens=256)
-    paging = state_paging(s)
-    assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups,
-            paging.state_blocks) == (4176, 4176 * 512, 6, 1, 4, 1)
-    assert paging.page / 2_134_016 - 1 == pytest.approx(0.0019, abs=0.00005)          # "by 0.19%"
+    assert state_paging(s).state_blocks == 1
+    _assert_vllm_log(s, (4176, 4176 * 512, 6, 1, 4), 2_134_016, 0.19, 5773, 68.97, 5773 // 5 * 4176, 86.16)
+    assert 5773 // 5 * 4176 == 4_819_104 and 5773 / 67 == pytest.approx(86.16, abs=0.005)
     t = memory_terms(s)
-    assert t.block_bytes == 6 * 2_138_112 and 5773 * t.block_bytes / 2**30 == pytest.approx(68.97, abs=0.005)
-    budget = _log_budget(s, 5773)
-    assert kv_capacity_tokens(s, budget) == 5773 // 5 * 4176 == 4_819_104
-    assert max_concurrency(s, budget, 0) == pytest.approx(5773 / 67, rel=1e-9) == pytest.approx(86.16, abs=0.005)
+    assert t.block_bytes == 6 * 2_138_112
     # what a sequence holds: its context in whole blocks over six attention layers, one state page a Mamba layer
     # (the padding layer's included)
     assert t.state == 4 * 6 * 2_138_112 and t.kv_full == 6 * 512
@@ -190,7 +194,6 @@ def test_vllm_pages_a_smaller_nemotron_h_and_granite_4_h_as_their_logs_show():
     # 21 Mamba layers padded to 24 (three added); 1,473 blocks (11.148 GiB): 1,473 // 7 × 992 tokens and
     # 1,473 / (9 + 6) sequences
     from vramgui.core import Scenario, load_catalog
-    from vramgui.core.fit import kv_capacity_tokens, max_concurrency
     from vramgui.core.memory import state_paging
     from vramgui.core.presets import ModelPreset
     cat = load_catalog()
@@ -202,14 +205,8 @@ def test_vllm_pages_a_smaller_nemotron_h_and_granite_4_h_as_their_logs_show():
     model = ModelPreset(id="nano4", name="Nemotron 3 Nano 4B", family="Nemotron", source="test", config=nano4)
     s = Scenario(model=model, gpu=cat.gpu("h100-sxm"), engine="vllm", weights="fp8", kv_dtype="fp8",
                  prompt_tokens=8192 - 256, output_tokens=256)
-    paging = state_paging(s)
-    assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups) == \
-        (992, 992 * 2048, 4, 1, 6)
-    assert paging.page / 2_024_448 - 1 == pytest.approx(0.0035, abs=0.00005)          # "by 0.35%"
-    assert 1473 * memory_terms(s).block_bytes / 2**30 == pytest.approx(11.15, abs=0.005)
-    budget = _log_budget(s, 1473)
-    assert kv_capacity_tokens(s, budget) == 1473 // 7 * 992 == 208_320
-    assert max_concurrency(s, budget, 0) == pytest.approx(98.20, abs=0.005)
+    _assert_vllm_log(s, (992, 992 * 2048, 4, 1, 6), 2_024_448, 0.35, 1473, 11.15, 1473 // 7 * 992, 98.20)
+    assert 1473 // 7 * 992 == 208_320
     # ibm-granite/granite-4.0-h-1b in bf16 on vLLM 0.19.0 (an RTX 3060 12GB, max_model_len 4,096, a project's
     # write-up of its server, 2026-04-06): "Setting attention block size to 400 tokens", "Padding mamba page size by
     # 1.59%", "Available KV cache memory: 4.09 GiB", "GPU KV cache size: 53,200 tokens", "Maximum concurrency for
@@ -227,14 +224,8 @@ def test_vllm_pages_a_smaller_nemotron_h_and_granite_4_h_as_their_logs_show():
     model = ModelPreset(id="g1b", name="Granite 4.0-H 1B", family="Granite", source="test", config=g1b)
     s = Scenario(model=model, gpu=cat.gpu("rtx3060-12gb"), engine="vllm", weights="bf16", prompt_tokens=4096 - 256,
                  output_tokens=256)
-    paging = state_paging(s)
-    assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups) == \
-        (400, 400 * 2048, 4, 1, 9)
-    assert paging.page / 806_400 - 1 == pytest.approx(0.0159, abs=0.00005)            # "by 1.59%"
-    assert 1339 * memory_terms(s).block_bytes / 2**30 == pytest.approx(4.09, abs=0.005)
-    budget = _log_budget(s, 1339)
-    assert kv_capacity_tokens(s, budget) == 1339 // 10 * 400 == 53_200
-    assert max_concurrency(s, budget, 0) == pytest.approx(66.95, abs=0.005)
+    _assert_vllm_log(s, (400, 400 * 2048, 4, 1, 9), 806_400, 1.59, 1339, 4.09, 1339 // 10 * 400, 66.95)
+    assert 1339 // 10 * 400 == 53_200
     # Falcon-H1 3B (attention and Mamba-2 side by side in all 32 layers; the transformers docs' table: width 2,560,
     # 2 KV heads of 128, 32 Mamba heads of 128, state 256) on vLLM 0.29.0 in bf16: "Setting attention block size to
     # 2080 tokens", "Padding mamba page size by 0.24%" (a 2026-09-15 research note): 3 × (4,096 + 2 × 256) × 2 + 32
