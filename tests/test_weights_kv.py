@@ -302,3 +302,24 @@ def test_linear_roles_add_up_to_the_linear_count_for_every_preset(cat):
     for model_id in cat.models:
         a = cat.model(model_id).architecture
         assert sum(n for _, n, _ in linear_roles(a)) == count_params(a).linear, model_id
+
+
+def test_nvfp4_matches_published_checkpoints(cat, scenario):
+    # NVFP4: 4-bit E2M1 values and one FP8 scale per 16 (4 + 8/16 = 4.5 bits; NeMo: "0.5625 bytes per
+    # parameter"), the embeddings, LM head, routers and norms in 16 bits
+    assert WEIGHT_FORMATS["nvfp4"].linear_bits == 4.5
+    # ThakiCloud/Qwen3-Coder-30B-A3B-NVFP4 (llm-compressor, routers and LM head ignored): "61.08 GB" in BF16,
+    # "18.11 GB" in NVFP4; within 1 %
+    a = cat.model("qwen3-coder-30b-a3b").architecture
+    assert weight_bytes(a, WEIGHT_FORMATS["bf16"]).total / GB == pytest.approx(61.08, rel=0.01)
+    assert weight_bytes(a, WEIGHT_FORMATS["nvfp4"]).total / GB == pytest.approx(18.11, rel=0.01)
+    # an NVFP4 Llama of Llama 3.1 8B's shape (AlphaOxO/Llama-3.3-8B-Instruct-NVFP4, llm-compressor) served by vLLM
+    # 0.17.1 on an RTX 5090: "VRAM Usage 14.99 GiB 5.69 GiB" (BF16 | NVFP4); vLLM's weights with its rotary tables
+    s = scenario("llama3.1-8b", "rtx5090", engine="vllm", weights="bf16")
+    assert float(estimate_memory(s).weights) / GIB == pytest.approx(14.99, abs=0.005)
+    assert float(estimate_memory(s.with_(weights="nvfp4")).weights) / GIB == pytest.approx(5.69, rel=0.02)
+    # NVIDIA's own checkpoints of hybrid models keep more in 16 bits: Nemotron-Cascade-2 30B-A3B (Nemotron 3 Nano's
+    # shape) took 18.03 GiB in vLLM 0.19.1 (its attention layers, the Mamba layers before them and the
+    # convolutions stay bf16), above this format's count of every linear layer in NVFP4
+    nano = weight_bytes(cat.model("nemotron3-nano-30b-a3b").architecture, WEIGHT_FORMATS["nvfp4"]).total / GIB
+    assert 0.9 * 18.03 < nano < 18.03

@@ -496,6 +496,10 @@
         <translation>bitsandbytes 4 位（无双重量化）</translation>
     </message>
     <message>
+        <source>NVFP4 (FP4, group 16)</source>
+        <translation>NVFP4（FP4，每组 16）</translation>
+    </message>
+    <message>
         <source>MXFP4 experts (gpt-oss)</source>
         <translation>MXFP4 专家权重（gpt-oss）</translation>
     </message>

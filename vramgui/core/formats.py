@@ -121,6 +121,16 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
                  kernel="w4a16", source="QLoRA (Dettmers et al., 2023) §3: without double quantization the "
                                         "fp32 absmax per 64-weight block costs 32/64 = 0.5 bits; this is "
                                         "transformers' load_in_4bit default", **_HF16),
+    WeightFormat(id="nvfp4", name="NVFP4 (FP4, group 16)", linear_bits=4.0 + 8 / 16, kernel="w4a16",
+                 source="NVIDIA's NVFP4 (developer.nvidia.com/blog/introducing-nvfp4-for-efficient-and-accurate-low-"
+                        "precision-inference: 4-bit E2M1 values 'plus 1 shared FP8 scale per 16 value block', and an "
+                        "fp32 scale per tensor; NVIDIA NeMo's docs: '0.5625 bytes per parameter') = 4.5 bits, as "
+                        "TensorRT Model Optimizer and llm-compressor checkpoints store it (vLLM modelopt_fp4 / "
+                        "compressed-tensors); their default keeps the LM head, the embeddings and MoE routers in 16 "
+                        "bits. Some published checkpoints keep more in 16 bits (NVIDIA's hybrid models: their "
+                        "attention layers): for those this is a lower bound. Timed as weight-only 4-bit, as vLLM runs "
+                        "it through Marlin before Blackwell; Blackwell's FP4 tensor cores prefill faster than shown",
+                 **_HF16),
     WeightFormat(id="mxfp4", name="MXFP4 experts (gpt-oss)", linear_bits=16.0, expert_bits=4.0 + 8 / 32,
                  kernel="w4a16", source="OCP Microscaling (MX) spec v1.0: MXFP4 = 32 FP4 (E2M1) elements sharing "
                                         "one 8-bit E8M0 scale, 4 + 8/32 = 4.25 bits; gpt-oss releases its routed "

@@ -25,6 +25,7 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "AWQ int4 (group 128)"),
               QT_TRANSLATE_NOOP("Formats", "bitsandbytes NF4 (double quant)"),
               QT_TRANSLATE_NOOP("Formats", "bitsandbytes 4-bit (no double quant)"),
+              QT_TRANSLATE_NOOP("Formats", "NVFP4 (FP4, group 16)"),
               QT_TRANSLATE_NOOP("Formats", "MXFP4 experts (gpt-oss)"),
               QT_TRANSLATE_NOOP("Formats", "GGUF MXFP4 experts, Q8_0 rest (gpt-oss)"),
               # why a format does not run with HF transformers on an Apple chip (core.engines.HF_NO_MPS)
