@@ -964,3 +964,31 @@ def test_kimi_linear_48b_preset_reads_its_checkpoint_config(cat, scenario):
     t = memory_terms(scenario("kimi-linear-48b-a3b", "h200", engine="sglang", weights="bf16",
                               prompt_tokens=1_000_000))
     assert t.kv_full == 7 * 576 * 2 and t.state == 20 * (32 * 128 * 128 * 4 + 3 * 3 * 4096 * 2)
+
+
+def test_minimax_lightning_attention_by_hand(cat, scenario):
+    # MiniMax-M1 (its config.json): width 6,144, 80 layers, seven lightning attention layers then one softmax
+    # attention layer (attn_type_list), 64 heads of 128 (8 KV heads in the softmax layers), in every layer 32
+    # experts 9,216 wide, top 2, and two norms; vocabulary 200,064, untied
+    d, w, V, f = 6144, 64 * 128, 200064, 9216
+    lightning = d * 3 * w + d * w + w * d + w        # q, k and v; the output gate; out_proj; the norm over the heads
+    softmax = d * w + 2 * d * 8 * 128 + w * d
+    moe = 32 * 3 * d * f + d * 32
+    total = 70 * lightning + 10 * softmax + 80 * (moe + 2 * d) + 2 * V * d + d
+    a = cat.model("minimax-m1").architecture
+    p = count_params(a)
+    assert p.total == total == 456_089_655_296      # the card: "456 billion parameters in total"
+    # "45.9 billion parameters activated per token": 2 of 32 experts, without the token table and output layer
+    assert p.active - 2 * V * d == total - 80 * 30 * 3 * d * f - 2 * V * d == pytest.approx(45.9e9, abs=0.05e9)
+    assert (a.attention_layers, a.lightning.layers, a.rope_table_elements) == (10, 70, 10_240_000 * 64)
+    # the cache: 10 softmax layers × K and V × 8 heads × 128 in bf16 a token (an all-softmax 80 layers: 327,680);
+    # each lightning layer a 128 × 128 state a head (SGLang keeps each state at its size)
+    t = memory_terms(scenario("minimax-m1", "h200", engine="sglang", weights="bf16", n_gpus=8))
+    assert t.kv_full == 10 * 2 * 8 * 128 * 2 / 8 and t.state == 70 * 64 * 128 * 128 * 2 / 8
+    # transformers' layer_types name the same kinds; its default alternates full and linear layers
+    keys = {k: v for k, v in cat.model("minimax-m1").config.items() if k != "attn_type_list"}
+    kinds = ["full_attention" if k else "linear_attention" for k in cat.model("minimax-m1").config["attn_type_list"]]
+    assert architecture_from_hf_config(dict(keys, model_type="minimax", layer_types=kinds)) == a
+    with pytest.raises(ConfigError) as e:
+        architecture_from_hf_config(dict(keys, attn_type_list=[0, 1] * 3), source="m1/config.json")
+    assert "attn_type_list" in str(e.value) and "m1/config.json" in str(e.value)

@@ -54,8 +54,14 @@ def hf_count(config, vision: bool = False) -> int:
         transformers.logging.set_verbosity_error()
         model = (AutoModelForImageTextToText if vision else AutoModelForCausalLM).from_config(config)
     names = {n for n, _ in model.named_parameters(remove_duplicate=False)}
-    buffers = sum(t.numel() for n, t in model.state_dict().items() if n not in names)
+    buffers = sum(t.numel() for n, t in model.state_dict().items()
+                  if n not in names and n.rsplit(".", 1)[-1] not in DERIVED_BUFFERS)
     return sum(p.numel() for p in model.parameters()) + buffers
+
+
+# buffers that are constants of the config, not weights: MiniMax's lightning attention decay tables (slopes by
+# head and layer, powers of them over a 256-token block), which MiniMax's own code and vLLM compute at start-up
+DERIVED_BUFFERS = {"slope_rate", "query_decay", "key_decay", "diagonal_decay"}
 
 
 PRESETS = sorted(m for m in CAT.models if _raw(m)["model_type"] in CONFIG_MAPPING)

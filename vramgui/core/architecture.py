@@ -276,6 +276,38 @@ class KimiDelta(_RecurrentMixer):
         return (self.head_dim, self.width), (self.head_dim, self.width)
 
 
+class Lightning(_RecurrentMixer):
+    """MiniMax's lightning attention layers (MiniMax-Text-01, MiniMax-M1): a fused q, k, v projection and an
+    output gate from d (``h · d_h`` each), an RMSNorm over the heads and the output projection; a state of
+    ``d_h × d_h`` per head (the running sum of kᵀv) that does not grow with the context, no convolution: no KV
+    cache."""
+
+    conv_kernel: int = Field(1, ge=1, le=1, description="no convolution")
+    num_heads: int = Field(ge=1, le=10_000)
+    head_dim: int = Field(ge=1, le=100_000)
+
+    @property
+    def width(self) -> int:
+        return self.num_heads * self.head_dim
+
+    @property
+    def conv_dim(self) -> int:
+        return 0
+
+    @property
+    def in_proj_width(self) -> int:
+        """Outputs of the projections from d: q, k and v, and the output gate."""
+        return 4 * self.width
+
+    @property
+    def out_width(self) -> int:
+        return self.width
+
+    @property
+    def state_elements(self) -> int:
+        return self.num_heads * self.head_dim * self.head_dim
+
+
 class ShortConv(_RecurrentMixer):
     """LFM2's short-convolution layers: an input projection to three d-wide parts (two gates and the
     input), a depthwise causal convolution over the gated input and an output projection; the state is
@@ -381,6 +413,7 @@ class Architecture(BaseModel):
     mamba1: Mamba1 | None = Field(None, description="Mamba (S6) mixer layers (Jamba, pure Mamba models)")
     short_conv: ShortConv | None = Field(None, description="short-convolution mixer layers (LFM2)")
     kimi_delta: KimiDelta | None = Field(None, description="Kimi Delta Attention layers (Kimi Linear)")
+    lightning: Lightning | None = Field(None, description="lightning attention layers (MiniMax-Text-01, M1)")
     parallel_mamba: bool = Field(False, description=(
         "every layer runs its attention and a Mamba-2 mixer side by side on the same input and adds their "
         "outputs (Falcon-H1): each layer keeps a KV cache and a Mamba state"))
@@ -511,8 +544,8 @@ class Architecture(BaseModel):
     def recurrent_mixers(self) -> tuple[_RecurrentMixer, ...]:
         """The mixers that keep a fixed state instead of a KV cache (Gated DeltaNet, Mamba-2, Mamba, LFM2's
         short convolutions)."""
-        return tuple(m for m in (self.linear_attention, self.mamba, self.mamba1, self.short_conv, self.kimi_delta)
-                     if m is not None)
+        return tuple(m for m in (self.linear_attention, self.mamba, self.mamba1, self.short_conv, self.kimi_delta,
+                                 self.lightning) if m is not None)
 
     @property
     def gated_deltanet_layers(self) -> int:
@@ -622,9 +655,9 @@ _ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
 # four norms per layer: before and after both the attention and the MLP
 _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Zamba's shared blocks, RWKV,
-# lightning attention): refused by name rather than estimated as a plain transformer
+# xLSTM): refused by name rather than estimated as a plain transformer
 _UNSUPPORTED = {"zamba", "zamba2", "plamo2", "rwkv", "rwkv5", "rwkv6", "rwkv7",
-                "recurrent_gemma", "xlstm", "minimax", "mamba_ssm"}
+                "recurrent_gemma", "xlstm", "mamba_ssm"}
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
 # attention experts): refused by name until they are counted
 _UNCOUNTED_LAYOUTS = {"longcat_flash": "two attention blocks per layer and zero-computation experts",
@@ -659,8 +692,9 @@ CHECKED_MODEL_TYPES = frozenset({
     "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium",
     "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2",
     "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash",
-    "minicpm3", "minimax_m2", "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model", "nemotron",
-    "nemotron_h", "nemotron-nas", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen", "qwen2",
+    "minicpm3", "minimax", "minimax_m2", "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model",
+    "nemotron", "nemotron_h", "nemotron-nas", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen",
+    "qwen2",
     "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe",
     "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3",
     "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
@@ -746,6 +780,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     mt = str(cfg.get("model_type") or "unknown").lower()
     if mt == "mimo_v2":   # Xiaomi's releases after MiMo-V2-Flash name the same layout so
         mt = "mimo_v2_flash"
+    if mt == "minimax_m1":   # MiniMax-M1's own code: transformers' MiniMax layout, its layer kinds as attn_type_list
+        mt = "minimax"
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
     if mt in _PURE_SSM:
         return _pure_ssm_from_hf(cfg, mt, source)
@@ -755,8 +791,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         raise ConfigError(f"'{mt}' is a state-space or recurrent hybrid (Mamba, RWKV or similar layers"
                           + (f", '{ssm_key}'" if ssm_key else "") + "): vramgui does not count those layers yet, "
                           "and estimating it as a plain transformer would be wrong. Gated DeltaNet hybrids "
-                          "(Qwen3-Next, Qwen3.5), Kimi Linear, Nemotron-H, Granite 4.0-H, Bamba, Falcon-H1, Jamba, "
-                          "LFM2 (and its MoE), LFM3 and pure Mamba / Mamba-2 models are supported.",
+                          "(Qwen3-Next, Qwen3.5), Kimi Linear, MiniMax-Text-01 / M1, Nemotron-H, Granite 4.0-H, Bamba, "
+                          "Falcon-H1, Jamba, LFM2 (and its MoE), LFM3 and pure Mamba / Mamba-2 models are supported.",
                           source=source, field="model_type")
     if mt in _UNCOUNTED_LAYOUTS:
         raise ConfigError(f"'{mt}' has a layout vramgui does not count yet ({_UNCOUNTED_LAYOUTS[mt]}); estimating "
@@ -931,8 +967,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             indexer=indexer, compressed=compressed,
             attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET or mt == "afmoe")),
             head_gate=mt == "lfm3" and bool(cfg.get("use_attention_gate", True)),
-            linear_attention=None if blocks or mt in _MAMBA_PER_LAYER or mt == "kimi_linear"
+            linear_attention=None if blocks or mt in _MAMBA_PER_LAYER or mt in ("kimi_linear", "minimax")
             else _linear_attention_from_hf(cfg, source, L),
+            lightning=_lightning_from_hf(cfg, source, L, h, d_h) if mt == "minimax" else None,
             kimi_delta=_kimi_delta_from_hf(cfg, source, L) if mt == "kimi_linear" else None,
             mamba=_mamba_from_hf(cfg, source, blocks) if blocks else
             _mamba_per_layer_from_hf(cfg, mt, source, L, d) if mt in _MAMBA_PER_LAYER else None,
@@ -1678,6 +1715,28 @@ def _kimi_delta_from_hf(cfg: dict, source: str, L: int) -> KimiDelta | None:  # 
                          state_bytes=4)     # (the recurrent state in fp32, as the FLA kernels keep it)
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+def _lightning_from_hf(cfg: dict, source: str, L: int, h: int, d_h: int) -> Lightning | None:  # noqa: N803
+    """MiniMax's lightning attention layers, as many as ``layer_types`` says 'linear_attention' (transformers)
+    or ``attn_type_list`` says 0 (MiniMax's own code: 1 for softmax attention); transformers' default
+    alternates full and linear layers.  Their heads are the attention's."""
+    types = cfg.get("layer_types")
+    if types is None and cfg.get("attn_type_list") is not None:
+        kinds = cfg["attn_type_list"]
+        if not isinstance(kinds, list) or len(kinds) != L or any(k not in (0, 1) for k in kinds):
+            raise ConfigError(f"expected {L} entries of 0 (lightning) or 1 (softmax attention)", source=source,
+                              field="attn_type_list")
+        layers = kinds.count(0)
+    elif types is None:
+        layers = L // 2      # (MiniMaxConfig: full attention in the even layers)
+    else:
+        if not isinstance(types, list) or len(types) != L or any(t not in ("full_attention", "linear_attention")
+                                                                 for t in types):
+            raise ConfigError(f"expected {L} entries of full_attention or linear_attention", source=source,
+                              field="layer_types")
+        layers = types.count("linear_attention")
+    return Lightning(layers=layers, num_heads=h, head_dim=d_h) if layers else None
 
 
 def _lfm3_layer_types(L: int) -> list[str]:  # noqa: N803

@@ -364,6 +364,11 @@ def _kv(s: Scenario, m) -> Explanation:
                      f"cache, but a fixed state per sequence, {kd.num_heads} heads × {kd.head_dim} × {kd.head_dim} in "
                      f"fp32 + the convolution's last {kd.conv_kernel - 1} inputs of q, k and v per layer: "
                      f"{_mib(state)} per sequence per card, whatever the context.")
+    lt = a.lightning
+    if lt is not None:
+        notes.append(f"{lt.layers} of the {a.num_layers} layers are lightning attention (linear attention): no KV "
+                     f"cache, but a fixed state per sequence, {lt.num_heads} heads × {lt.head_dim} × {lt.head_dim} "
+                     f"per layer: {_mib(state)} per sequence per card, whatever the context.")
     sc = a.short_conv
     if sc is not None:
         notes.append(f"{sc.layers} of the {a.num_layers} layers are short convolutions (LFM2): no KV cache, only the "

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .architecture import Architecture, KimiDelta, LinearAttention, Mamba2, ShortConv, _RecurrentMixer
+from .architecture import Architecture, KimiDelta, Lightning, LinearAttention, Mamba2, ShortConv, _RecurrentMixer
 
 
 @dataclass(frozen=True)
@@ -139,6 +139,8 @@ def mixer_params(g: _RecurrentMixer, d: int) -> tuple[int, int]:
         small += g.width + g.num_heads + g.head_dim
     elif isinstance(g, ShortConv):
         small += (g.in_proj_width + g.conv_dim + d) if g.bias else 0
+    elif isinstance(g, Lightning):
+        pass        # (its decay rates are buffers, not weights; its norm is counted with the norms)
     else:   # Mamba-2, Mamba
         small += (g.conv_dim if g.conv_bias else 0) + (g.in_proj_width if g.proj_bias else 0) \
             + (d if g.out_bias else 0)
@@ -180,6 +182,8 @@ def norm_params(a: Architecture) -> int:
         n += a.per_layer_input + a.num_layers * a.hidden_size
     if a.linear_attention:
         n += a.linear_attention.layers * a.linear_attention.value_head_dim
+    if a.lightning:      # an RMSNorm over all heads before the output gate
+        n += a.lightning.layers * a.lightning.width
     if a.mamba and a.mamba.gated_norm:
         n += a.mamba.layers * a.mamba.d_inner          # the gated RMSNorm before out_proj
     if a.mamba1 and a.mamba1.dt_norms:                 # Jamba: RMSNorms on the time step, B and C
