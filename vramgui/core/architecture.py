@@ -239,11 +239,9 @@ class Mamba1(_Mamba):
         return (self.d_inner, self.dt_rank + 2 * self.state_size), (self.dt_rank, self.d_inner)
 
 
-class KimiDelta(_RecurrentMixer):
-    """Kimi Delta Attention layers (Kimi Linear): q, k and v projections to ``h · d_h`` each through a short
-    causal convolution, a gate per head (b), a low-rank forget gate per channel (d -> d_h -> h · d_h) and a
-    low-rank output gate the same shape, a gated norm over each head and the output projection; a state of
-    ``d_h × d_h`` per head that does not grow with the context: no KV cache."""
+class _HeadStates(_RecurrentMixer):
+    """Linear-attention mixers that keep a ``d_h × d_h`` state per head (Kimi Delta Attention, MiniMax's
+    lightning attention), their heads ``h · d_h`` wide in all."""
 
     num_heads: int = Field(ge=1, le=10_000)
     head_dim: int = Field(ge=1, le=100_000)
@@ -251,6 +249,21 @@ class KimiDelta(_RecurrentMixer):
     @property
     def width(self) -> int:
         return self.num_heads * self.head_dim
+
+    @property
+    def out_width(self) -> int:
+        return self.width
+
+    @property
+    def state_elements(self) -> int:
+        return self.num_heads * self.head_dim * self.head_dim
+
+
+class KimiDelta(_HeadStates):
+    """Kimi Delta Attention layers (Kimi Linear): q, k and v projections to ``h · d_h`` each through a short
+    causal convolution, a gate per head (b), a low-rank forget gate per channel (d -> d_h -> h · d_h) and a
+    low-rank output gate the same shape, a gated norm over each head and the output projection; a state of
+    ``d_h × d_h`` per head that does not grow with the context: no KV cache."""
 
     @property
     def conv_dim(self) -> int:
@@ -263,32 +276,18 @@ class KimiDelta(_RecurrentMixer):
         return 3 * self.width + self.num_heads + 2 * self.head_dim
 
     @property
-    def out_width(self) -> int:
-        return self.width
-
-    @property
-    def state_elements(self) -> int:
-        return self.num_heads * self.head_dim * self.head_dim
-
-    @property
     def inner_linears(self) -> tuple[tuple[int, int], ...]:
         """The forget and output gates' low-rank second halves (d_h -> h · d_h)."""
         return (self.head_dim, self.width), (self.head_dim, self.width)
 
 
-class Lightning(_RecurrentMixer):
+class Lightning(_HeadStates):
     """MiniMax's lightning attention layers (MiniMax-Text-01, MiniMax-M1): a fused q, k, v projection and an
     output gate from d (``h · d_h`` each), an RMSNorm over the heads and the output projection; a state of
     ``d_h × d_h`` per head (the running sum of kᵀv) that does not grow with the context, no convolution: no KV
     cache."""
 
     conv_kernel: int = Field(1, ge=1, le=1, description="no convolution")
-    num_heads: int = Field(ge=1, le=10_000)
-    head_dim: int = Field(ge=1, le=100_000)
-
-    @property
-    def width(self) -> int:
-        return self.num_heads * self.head_dim
 
     @property
     def conv_dim(self) -> int:
@@ -298,14 +297,6 @@ class Lightning(_RecurrentMixer):
     def in_proj_width(self) -> int:
         """Outputs of the projections from d: q, k and v, and the output gate."""
         return 4 * self.width
-
-    @property
-    def out_width(self) -> int:
-        return self.width
-
-    @property
-    def state_elements(self) -> int:
-        return self.num_heads * self.head_dim * self.head_dim
 
 
 class ShortConv(_RecurrentMixer):
