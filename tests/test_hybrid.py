@@ -94,7 +94,7 @@ def test_vllm_pages_the_states_in_its_kv_blocks():
                  kv_dtype="fp8", prompt_tokens=65536)
     paging = state_paging(s)
     assert (paging.block, paging.page, paging.group, paging.attention_groups, paging.state_groups,
-            paging.state_blocks) == (2096, 2_146_304, 10, 1, 3, 1)
+            s.profile.state_blocks) == (2096, 2_146_304, 10, 1, 3, 1)
     m = estimate_memory(s)
     budget = 6.08 * 2**30 + float(m.weights + m.activations + m.overhead)     # 6.08 GiB left for the cache
     blocks = int(6.08 * 2**30 // (2_146_304 * 10))
@@ -166,10 +166,9 @@ def test_vllm_pages_nemotron_h_states_as_its_log_shows(scenario):
     # group is 6 pages.  The log's figures are those of 5,773 blocks (68.975 GiB: printed 68.97): 5,773 // 5 ×
     # 4,176 tokens, and 5,773 / (ceil(262,144 / 4,176) + 4 state blocks) sequences; no prefix caching, one
     # state block a group
-    from vramgui.core.memory import state_paging
     s = scenario("nemotron3-nano-30b-a3b", "h100-sxm", engine="vllm", weights="fp8", kv_dtype="fp8",
                  prompt_tokens=262_144 - 256, output_tokens=256)
-    assert state_paging(s).state_blocks == 1
+    assert s.profile.state_blocks == 1
     _assert_vllm_log(s, (4176, 4176 * 512, 6, 1, 4), 2_134_016, 0.19, 5773, 68.97, 5773 // 5 * 4176, 86.16)
     assert 5773 // 5 * 4176 == 4_819_104 and 5773 / 67 == pytest.approx(86.16, abs=0.005)
     t = memory_terms(s)

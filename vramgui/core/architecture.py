@@ -425,9 +425,10 @@ class Architecture(BaseModel):
     mlp_widths: tuple[tuple[int, int], ...] = Field((), description=(
         "(width, layers) of each width of dense MLP where the layers' MLPs differ (Nemotron-NAS's ffn_mult per "
         "layer); empty: intermediate_size (twice that in the wide layers)"))
-    noop_blocks: int = Field(0, ge=0, description=(
-        "sub-blocks that are the identity (Nemotron-NAS's no_op attention or MLP): no weights, no norm, "
-        "nothing stored for the backward pass; counted in mixerless_layers / ffnless_layers too"))
+    empty_sub_blocks: bool = Field(False, description=(
+        "each layer is an attention and an MLP sub-block, each with its norm, and the mixerless / ffnless "
+        "layers' missing one is the identity (Nemotron-NAS's no_op): no weights, no norm, nothing stored for "
+        "the backward pass"))
     per_layer_input: int = Field(0, ge=0, le=1_000_000, description=(
         "width of the per-layer embeddings (Gemma 4 E2B / E4B): a second token table with this many "
         "values per layer, a projection of the hidden state to them, and a gate and projection per layer"))
@@ -468,8 +469,6 @@ class Architecture(BaseModel):
                                 or any(w < 1 or n < 1 for w, n in self.mlp_widths)
                                 or self.intermediate_size != max(w for w, _ in self.mlp_widths)):
             raise ValueError("mlp_widths must give every dense MLP layer a width, intermediate_size the largest")
-        if self.noop_blocks > self.mixerless_layers + self.ffnless_layers:
-            raise ValueError("noop_blocks cannot exceed the layers without a mixer or an MLP")
         if self.cross_attention_layers and (self.cross_attention_layers + self.kv_shared_layers >= self.attention_layers
                                             or self.sliding_window_layers or self.global_attention):
             raise ValueError("cross_attention_layers leave too few self-attention layers, or meet windows")
@@ -569,6 +568,11 @@ class Architecture(BaseModel):
     def dense_ffn_layers(self) -> int:
         """Layers with a dense MLP."""
         return self.ffn_layers - self.moe_layers
+
+    @property
+    def noop_blocks(self) -> int:
+        """Empty sub-blocks (:attr:`empty_sub_blocks`): the layers without attention and those without an MLP."""
+        return self.mixerless_layers + self.ffnless_layers if self.empty_sub_blocks else 0
 
     @property
     def compute_layers(self) -> float:
@@ -685,8 +689,7 @@ CHECKED_MODEL_TYPES = frozenset({
     "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash",
     "minicpm3", "minimax", "minimax_m2", "ministral", "ministral3", "mistral", "mixtral", "mllama_text_model",
     "nemotron", "nemotron_h", "nemotron-nas", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi", "phi3", "phimoe", "qwen",
-    "qwen2",
-    "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe",
+    "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe",
     "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3",
     "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
 })
@@ -839,7 +842,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         f = _lfm2_mlp_width(cfg, source)
     nas = _nas_from_hf(cfg, source, L, d, h) if mt == "nemotron-nas" else {}
     if nas:
-        f, h_kv = max(w for w, _ in nas["mlp_widths"]), nas.pop("num_kv_heads")
+        f, h_kv = max(w for w, _ in nas["mlp_widths"]), nas["num_kv_heads"]
     if f is None:
         raise ConfigError("missing (also looked for: ffn_hidden_size, n_inner)", source=source,
                           field="intermediate_size")
@@ -969,7 +972,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             parallel_mamba=mt == "falcon_h1",
             mixerless_layers=sum(1 for b in blocks if b in "-E") if blocks else nas.get("mixerless_layers", 0),
             ffnless_layers=sum(1 for b in blocks if b in "M*") if blocks else nas.get("ffnless_layers", 0),
-            mlp_widths=nas.get("mlp_widths", ()), noop_blocks=nas.get("noop_blocks", 0),
+            mlp_widths=nas.get("mlp_widths", ()), empty_sub_blocks=bool(nas),
             global_attention=mimo.get("global_attention") if mimo else
             _global_attention(cfg, d_h, h_kv, source) if sw_layers else None,
             **_shared_kv_and_per_layer_inputs(cfg, mt, L, V, source),
@@ -1636,12 +1639,11 @@ def _nas_from_hf(cfg: dict, source: str, L: int, d: int, h: int) -> dict:  # noq
             w = _int(ffn["intermediate_size"], source, f"{where}.ffn.intermediate_size")
             if w < 1:
                 raise ConfigError(f"must be at least 1, got {w}", source=source, field=f"{where}.ffn.intermediate_size")
-            widths[w] = widths.get(w, 0) + 1
-            continue
-        if isinstance(mult, bool) or not isinstance(mult, (int, float)) or not 0 < mult < 1e4:
+        elif isinstance(mult, bool) or not isinstance(mult, (int, float)) or not 0 < mult < 1e4:
             raise ConfigError(f"expected a positive number, got {mult!r}", source=source, field=f"{where}.ffn.ffn_mult")
-        w = int(2 * mult * d / 3)
-        w += -w % 256
+        else:
+            w = int(2 * mult * d / 3)
+            w += -w % 256
         widths[w] = widths.get(w, 0) + 1
     if len(groups) > 1:
         raise ConfigError(f"attention layers with different KV heads ({sorted(h // g for g in groups)}) are not "
@@ -1649,7 +1651,7 @@ def _nas_from_hf(cfg: dict, source: str, L: int, d: int, h: int) -> dict:  # noq
     if not widths or not groups:
         raise ConfigError("at least one layer needs attention and one an MLP", source=source, field="block_configs")
     return {"num_kv_heads": h // groups.pop(), "mlp_widths": tuple(sorted(widths.items())),
-            "mixerless_layers": no_attn, "ffnless_layers": no_ffn, "noop_blocks": no_attn + no_ffn}
+            "mixerless_layers": no_attn, "ffnless_layers": no_ffn}
 
 
 def _lfm2_mlp_width(cfg: dict, source: str) -> int:

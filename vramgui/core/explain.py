@@ -293,8 +293,8 @@ def _kv(s: Scenario, m) -> Explanation:
         notes.append(f"{p.name} pages the recurrent states in its KV blocks: a block is {paging.block:,} tokens, "
                      f"whose bytes in one attention layer ({_mib(paging.page)}) hold one layer's state; the layers "
                      f"go in groups of {paging.group} ({paging.attention_groups} of attention, {paging.state_groups} "
-                     f"of state) and a sequence holds {paging.state_blocks} state block"
-                     + ("s a group (prefix caching's 'align' mode)" if paging.state_blocks > 1 else
+                     f"of state) and a sequence holds {p.state_blocks} state block"
+                     + ("s a group (prefix caching's 'align' mode)" if p.state_blocks > 1 else
                         " a group (no prefix caching)")
                      + f". Its log's 'GPU KV cache size' is the blocks over the {paging.groups} groups × "
                        f"{paging.block:,} tokens.")

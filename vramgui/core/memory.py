@@ -146,7 +146,6 @@ class StatePaging:
     group: int
     attention_groups: int
     state_groups: int
-    state_blocks: int       # state blocks a sequence holds in each state group
 
     @property
     def groups(self) -> int:
@@ -178,8 +177,7 @@ def state_paging(s: Scenario) -> StatePaging | None:
     if max(n_attn, n_rec) < 1.5 * group:
         group = max(n_attn, n_rec)
     return StatePaging(block=block, page=block * per_token, group=group, attention_groups=-(-n_attn // group),
-                       state_groups=-(-n_rec // group),
-                       state_blocks=p.state_blocks)
+                       state_groups=-(-n_rec // group))
 
 
 def kv_group_slots(s: Scenario) -> tuple[int, int] | None:
@@ -220,7 +218,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     paging = state_paging(s)
     if paging:      # the attention layers padded to whole groups; each state group's blocks, a page a layer
         kv_full = paging.attention_groups * paging.group * per_layer
-        state = paging.state_groups * paging.group * paging.page * paging.state_blocks * share
+        state = paging.state_groups * paging.group * paging.page * p.state_blocks * share
     else:
         state = state_bytes(s)
     h, h_kv = heads_per_card(a, tp, p)
