@@ -166,6 +166,7 @@ def test_llama_bench_tg128_decodes_from_an_empty_context(results):
     ("build 1680 (afefa31)", "llamacpp-2023"),         # Dec 2023: before CUDA graphs (May 2024)
     ("b4011", "llamacpp"), ("b6413 (233d773d0)", "llamacpp"),
     ("master of 2025-08-27 (build not printed)", "llamacpp"),   # a date is not a build number
+    ("commit b8e09f0 (Aug 2025 or later)", "llamacpp"),          # nor a commit hash that starts with "b" and a digit
     ("not stated", "llamacpp"),
 ])
 def test_llamacpp_build_picks_the_profile(version, profile):

@@ -118,7 +118,7 @@ def _engine(engine: str, version: str = "") -> str | None:
         # (16xx), May 2024 (2795-2843: XiongjieDai's LLaMA 3 runs, compiled with GGML_CUDA_USE_GRAPHS but with
         # kernels older than the graphs profile's Sep 2025 calibration; the no-graphs profile reads them closer,
         # decode median 12 % against 16 %) or from Oct 2024 on (38xx and later): 3000 separates them
-        build = re.search(r"(?:\bb|\bbuild )(\d+)", version or "")   # "b4011", "build 1680 (afefa31)"
+        build = re.search(r"(?:\bb|\bbuild )(\d+)\b", version or "")   # "b4011", "build 1680 (afefa31)"
         return "llamacpp-2023" if build and int(build.group(1)) < 3000 else "llamacpp"
     if e.startswith("vllm"):
         return "vllm"
