@@ -99,7 +99,7 @@ def _weights(precision: str) -> str | None:
              ("int8 w8a8", "int8"),
              ("gptq", None), ("bitsandbytes load_in_4bit", "nf4-nodq"),
              ("load_in_8bit", "int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"), ("q3_k_m", "q3_k_m"),
-             ("q5_k_m", "q5_k_m"), ("q6_k", "q6_k"),
+             ("q5_k_m", "q5_k_m"), ("q5_0", "q5_0"), ("q6_k", "q6_k"),
              ("fp8", "fp8"), ("fp32", "fp32"), ("bf16", "bf16"), ("f16", "fp16"), ("fp16", "fp16")]
     for key, fmt in table:
         if key in p:
