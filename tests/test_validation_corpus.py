@@ -72,11 +72,12 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
     "compute_buffer_mib": (2, 4), "activation_peak_gib": (10, 75), "non_torch_gib": (10, 90),
     "cuda_graph_gib": (5, 5), "avg_gen_tok_s": (60, 100),
     # prefill: the corpus's 2023 prefill figures include warm-up and old cuBLAS paths, and AutoAWQ's
-    # its dequantizing GEMMs; the roofline overstates them (worst +423 %).  Current llama.cpp within
-    # 21 % (MoE too, with its small expert GEMMs; Metal too; quantized weights on NVIDIA at the int8
-    # rate: b10809 on an RTX 5090 -19 % and -45 %, the Vulkan build -4 to -27 %), on AMD's within 12 %
-    # under RADV, +74 % under AMD's Windows driver; a Ryzen AI Max+ 395 under ROCm (b8038) -29 to +48 %
-    # (its peak from RDNA 3's per-CU matrix rate).  Median 26 %; see README "Validation".
+    # its dequantizing GEMMs; the roofline overstates them (worst +423 %).  Current llama.cpp: median
+    # 9.5 % over 146 points (quantized weights on NVIDIA at the int8 rate, GeForce 30 % of it and other
+    # cards 23 %: the CUDA scoreboard's 25 cards with flash attention median 7 %, a T4 +70 %; b10809's MoE
+    # prompt on an RTX 5090 -29 %; the Vulkan build -4 to -27 %), on AMD's within 12 % under RADV, +74 %
+    # under AMD's Windows driver; a Ryzen AI Max+ 395 under ROCm (b8038) -29 to +48 % (its peak from RDNA
+    # 3's per-CU matrix rate).  Median 21 %; see README "Validation".
     "prefill_tok_s": (60, 450),
 }
 # (quantity, engine) -> bounds, where an engine's points are looser than the quantity's: SGLang's
@@ -294,9 +295,8 @@ def test_prefill_after_a_deep_cache(results):
     # at 16,384 and 65,536 tokens, where attention takes 75-90 % of the time, within 28 %
     deep = [e for i, e in err.items() if "llama3.2-1b" in i and i.endswith(("-d16384", "-d65536"))]
     assert len(deep) == 4 and all(abs(e) <= 28 for e in deep), deep
-    # CUDA: attention at the GEMMs' 40 % of the fp16 rate reads -22 %, as its prompts from empty read on
-    # GeForce cards (see the prefill bound above)
-    assert abs(err["llamacpp-pr17505-llama3-8b-q4_0-rtx3090-ub512-pp512-d32768"]) <= 25
+    # CUDA: attention at 40 % of the fp16 rate, the GEMMs at 30 % of the int8 one (GeForce): -14 %
+    assert abs(err["llamacpp-pr17505-llama3-8b-q4_0-rtx3090-ub512-pp512-d32768"]) <= 20
 
 
 def test_rdna4_prefill_after_a_deep_cache(results):
@@ -317,21 +317,43 @@ def test_decode_after_a_deep_cache(results):
     assert len(got) == 10 and all(-18 <= e <= 0 for e in got.values()), got
 
 
-def test_current_llamacpp_prefill_on_geforce_is_a_stated_miss(results):
-    # llama.cpp's CUDA builds of 2026 prefill quantized models on GeForce cards faster than the row's share of the
-    # int8 peak (20 %, from an RTX PRO 6000 on b6413, Sep 2025) says: an RTX 5090 (Llama 3 8B Q4_0, PR #20586,
-    # Mar 2026) -34 %, an RTX 4090 (Llama 3 8B Q4_K_S, PR #24127, Jun 2026) -32 %, an RTX 4080 and an RTX 3080
-    # (Qwen3 14B Q4_K_M, b8828) -30 and -29 %, the RTX 5090's b10809 Qwen3.5 27B -19 %; the RTX 3090's 32k-deep
-    # prompt (PR #17505) -22 %.  Not refitted: 2025 builds read -20 to +18 % with it (an RTX PRO 6000, an L40S, an
-    # RTX 2080 Ti), and 28 % (what the 2026 GeForce runs imply) would read those +11 to +63 % and the median of the
-    # row's NVIDIA prefill points 23.0 % instead of 21.3 % (see README, weak spots).  Bounded so that a change which
-    # moves them shows.
+def test_current_llamacpp_prefill_on_geforce(results):
+    # llama.cpp's CUDA builds of 2026 on GeForce cards, quantized dense models: an RTX 5090 (Llama 3 8B Q4_0, PR
+    # #20586, Mar 2026), an RTX 4090 (Llama 3 8B Q4_K_S, PR #24127, Jun 2026), an RTX 4080 and an RTX 3080 (Qwen3
+    # 14B Q4_K_M, b8828), the RTX 5090's b10809 Qwen3.5 27B and the RTX 3090's 32k-deep prompt (PR #17505).  At the
+    # 20 % of the int8 peak that one RTX PRO 6000 set (b6413) they read -19 to -34 %; GeForce cards run 30 % of it
+    # (the scoreboard below): within 20 %.
     ids = ("llamacpp-pr20586-llama3-8b-q4_0-rtx5090-ub512-pp512",
            "llamacpp-pr24127-llama3-8b-q4_k_s-rtx4090-ub512-pp512", "llamacpp-b8828-qwen3-14b-q4_k_m-rtx4080-pp512",
            "llamacpp-b8828-qwen3-14b-q4_k_m-rtx3080-10gb-pp512", "llamacpp-b10809-qwen3.5-27b-q4_k_m-rtx5090-pp1024",
            "llamacpp-pr17505-llama3-8b-q4_0-rtx3090-ub512-pp512-d32768")
     err = {p["id"]: p["error_pct"] for p in results["points"] if p["id"] in ids}
-    assert len(err) == len(ids) and all(-36 <= e <= -17 for e in err.values()), err
+    assert len(err) == len(ids) and all(abs(e) <= 20 for e in err.values()), err
+
+
+def test_llamacpp_cuda_scoreboard_prefill(results):
+    # llama.cpp's CUDA scoreboard (discussion #15013, Aug 2025 on; Llama 2 7B Q4_0, llama-bench pp512 with and
+    # without flash attention) on 27 cards, GeForce, workstation and data-centre, read through a parsed copy and two
+    # transcriptions that agree.  Every point is estimated but the RTX PRO 4000's (its preset has no FLOP/s figure).
+    got = {p["id"]: p for p in results["points"]
+           if p["id"].startswith("llamacpp-15013-") and p["id"].endswith("-pp512")}
+    assert len(got) == 52
+    assert [i for i, p in got.items() if p["skipped"]] == ["llamacpp-15013-llama2-7b-q4_0-rtxpro4000-nofa-pp512"]
+    err = {i.removeprefix("llamacpp-15013-llama2-7b-q4_0-").removesuffix("-pp512"): p["error_pct"]
+           for i, p in got.items() if not p["skipped"]}
+    # with flash attention (llama.cpp's default since Aug 2025): median within 10 %, every card within 30 % but
+    # the T4, a 70 W card that cannot hold its clock (+70 %)
+    fa = {c: e for c, e in err.items() if c.endswith("-fa")}
+    assert len(fa) == 25 and statistics.median(map(abs, fa.values())) <= 10
+    assert [c for c, e in fa.items() if abs(e) > 30] == ["t4-fa"] and 60 < fa["t4-fa"] < 80, fa
+    # without it the same prompts run 5-23 % slower, which the estimate does not split (flash attention or not,
+    # a 512-token prompt's time is in its GEMMs): median +4 to +15 %
+    nofa = [e for c, e in err.items() if c.endswith("-nofa") and c != "t4-nofa"]
+    assert len(nofa) == 25 and 4 <= statistics.median(nofa) <= 15
+    # the three cards on one commit (5143fa8): an A100 80GB, an H100 and an RTX PRO 6000, 5,285.96, 11,263.29 and
+    # 16,618.98 tokens/s with flash attention: the data-centre chips at the graphics chips' int8 rate per SM (at
+    # their own int8 peaks, 624 and 1,978.9 TOPS, they read +73 and +146 %)
+    assert all(abs(fa[c]) <= 30 for c in ("a100-fa", "h100-fa", "rtxpro6000-fa")), fa
 
 
 def test_metal_decode_after_a_deep_cache(results):
@@ -354,4 +376,31 @@ def test_falcon_h1_early_cuda_decode_is_a_stated_miss(results):
     err = {p["id"].rsplit("-", 1)[1]: p["error_pct"] for p in results["points"] if p["id"] in group}
     assert sorted(err) == ["pp512", "tg128"]
     assert 60 < err["tg128"] < 90
-    assert abs(err["pp512"]) < 35
+    assert abs(err["pp512"]) < 50          # (+47 %: the workstation share of the int8 peak, which its scan missed)
+
+
+def test_mamba_layers_decode_on_current_cuda_builds(results):
+    # llama.cpp PR #22478 (Apr 2026, merged; its master column): one RTX PRO 6000 Blackwell, Q4_K_M, tg128.  A dense
+    # control (Mistral-NeMo-Minitron 8B), a Mamba-1 model (Mamba 2.8B, 64 layers) and a Mamba-2 one (Mamba Codestral
+    # 7B, 64 layers) read within 5 %: the roofline and the layers' fixed cost hold for Mamba layers, with no cost
+    # of their own (the July 2025 build above still paid ~137 us a layer).  The MoE hybrids within 25 %: Nemotron 3
+    # Nano 30B-A3B -19 %, Granite 4.0-H Small +16 %, Qwen3-Next (Gated DeltaNet) -7 %.
+    got = {p["id"].removeprefix("llamacpp-pr22478-").removesuffix("-q4_k_m-rtxpro6000-tg128-master"): p
+           for p in results["points"] if p["id"].startswith("llamacpp-pr22478-")}
+    assert got["nemotron-h-8b"]["skipped"]          # (no verified config.json for Nemotron-H 8B Reasoning)
+    err = {m: p["error_pct"] for m, p in got.items() if not p["skipped"]}
+    assert sorted(err) == ["granite4-h-small", "mamba-codestral-7b", "mamba2.8b", "mistral-nemo-minitron-8b",
+                           "nemotron3-nano-30b-a3b", "qwen3-next-80b-a3b"]
+    assert all(abs(err[m]) <= 5 for m in ("mistral-nemo-minitron-8b", "mamba2.8b", "mamba-codestral-7b")), err
+    assert all(abs(e) <= 25 for e in err.values()), err
+
+
+def test_vulkan_ssm_scan_before_its_optimisation_is_a_stated_miss(results):
+    # Granite 4.0-H Tiny Q8_0 on an RTX 5090 under Vulkan, the run before llama.cpp PR #16645 ("vulkan: Optimize
+    # SSM_SCAN", Oct 2025): pp512 7,110.83 and tg128 193.79 tokens/s.  Its 36 Mamba-2 layers' scan then ran in a
+    # slow shader: the prompt reads +223 % (the estimate has no scan cost), the decode +26 %.  Bounded so that a
+    # change of the model shows.
+    group = {i for i, g in _bound_groups().items() if g == "llama.cpp Vulkan SSM_SCAN before PR #16645, Oct 2025"}
+    err = {p["id"].split("-")[-2]: p["error_pct"] for p in results["points"] if p["id"] in group}
+    assert sorted(err) == ["pp512", "tg128"]
+    assert 150 < err["pp512"] < 300 and 10 < err["tg128"] < 40, err

@@ -41,8 +41,6 @@ from .speed import (
     ATTENTION_EFFICIENCY,
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
-    FLOPS_EFFICIENCY,
-    FP16_ACCUMULATE_KEYS,
     GDN_LAYER_S,
     GGUF_BW_CURVES,
     HOST_S_PER_LAYER,
@@ -52,6 +50,7 @@ from .speed import (
     STEP_OVERHEAD_S,
     Costs,
     card_of,
+    compute_efficiency_sources,
     decode_parts,
     estimate_speed,
     expert_gemm_efficiency,
@@ -522,9 +521,7 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                       if np.isfinite(peak)
                       else "unknown: the preset has no FLOP/s figure", _gpu_source(gpu, "compute")),
            Assumption("Compute efficiency η_flops", f"{float(t.flops_efficiency):.2f} ({p.name})",
-                      SOURCES["FLOPS_EFFICIENCY"] if float(t.flops_efficiency) == FLOPS_EFFICIENCY.get(key, 0.5)
-                      else SOURCES["FP16_ACCUMULATE_KEYS"] if key in FP16_ACCUMULATE_KEYS
-                      else SOURCES["INT8_RATE_EFFICIENCY"])]
+                      "; ".join(SOURCES[n] for n in compute_efficiency_sources(key, fmt, gpu)))]
     if key in ATTENTION_EFFICIENCY:
         out.append(Assumption("Attention efficiency η_attention", f"{float(t.attention_efficiency):.2f} ({p.name}"
                               f"{_row_name(p, key)})", SOURCES["ATTENTION_EFFICIENCY"]))

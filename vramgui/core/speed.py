@@ -90,7 +90,22 @@ ATTENTION_EFFICIENCY_BY_CARD = {"llamacpp-rocm": {card: RDNA4_ATTENTION_EFFICIEN
 #: build's matrix cores accumulate in fp16 (half the int8 rate; GeForce presets give the fp16 rate with
 #: fp32 accumulation, a quarter of it).  Share of the int8 peak they sustain; shown as a share of the
 #: fp16 figure (:func:`compute_efficiency`).
-INT8_RATE_EFFICIENCY = {"llamacpp": 0.20, "llamacpp-vulkan": 0.20}
+INT8_RATE_EFFICIENCY = {"llamacpp": 0.23, "llamacpp-vulkan": 0.20}
+#: ... and on GeForce cards (category "consumer"), which run their prompts at a larger share of it.
+CONSUMER_INT8_RATE_EFFICIENCY = {"llamacpp": 0.30}
+
+#: ... at the int8 rate per SM per clock of NVIDIA's graphics chips, 2,048 dense operations (TU102, GA10x, AD10x,
+#: GB20x: their int8 peaks count so many): GA100 and GH100 do twice and four times that in their datasheets, which
+#: these kernels (mma.sync, the instructions every chip since Turing runs) do not reach, and the L40's datasheet
+#: counts half of what its AD102 does.  Factor on a card's int8 peak for the CUDA row, by catalog id (1 elsewhere).
+MMQ_INT8_RATE = {**{c: 0.5 for c in ("a100-40gb", "a100-80gb-pcie", "a100-80gb", "a800-80gb", "a30")},
+                 **{c: 0.25 for c in ("h100-sxm", "h100-pcie", "h100-nvl", "h800-sxm", "h200", "h200-nvl", "gh200",
+                                      "gh200-144gb")},
+                 "l40": 2.0}
+
+#: Share of the preset's 16-bit tensor rate that llama.cpp's current CUDA builds sustain on 16-bit weights, which
+#: cuBLAS multiplies (its quantized kernels aside).
+CUBLAS_16BIT_EFFICIENCY = {"llamacpp": 0.65}
 
 #: Rows whose prompt GEMMs accumulate in fp16: llama.cpp's CUDA builds before its MMQ kernels ran on the
 #: tensor cores (2023 to mid-2024) dequantize a prompt's weights to fp16 and multiply them with cuBLAS in
@@ -129,7 +144,7 @@ GDN_LAYER_S = {"llamacpp": 37e-6, "llamacpp-metal": 257e-6, "llamacpp-rocm": 150
 #: Prefill's routed-expert GEMMs reach the compute efficiency of large GEMMs only from about
 #: this many tokens per expert per pass; with m tokens they run at m / this of it [tokens]
 #: (0: not modelled).  llama.cpp's passes of 512 tokens give an expert 512 k / E of them.
-MOE_GEMM_TOKENS = {"llamacpp": 190.0, "llamacpp-2023": 190.0, "llamacpp-rocm": 190.0, "llamacpp-metal": 60.0,
+MOE_GEMM_TOKENS = {"llamacpp": 218.0, "llamacpp-2023": 190.0, "llamacpp-rocm": 190.0, "llamacpp-metal": 60.0,
                    "llamacpp-vulkan": 190.0, "llamacpp-vulkan-intel": 190.0}
 
 #: llama.cpp's Vulkan backend, where its rows above come from (shown with each of them).
@@ -225,14 +240,38 @@ SOURCES = {
                         "Metal: 75 %, from Qwen2.5 Coder 7B Q8_0 prefilling 512 tokens at 1,419.54 tokens/s on "
                         "an M2 Ultra (27.2 TFLOP/s; github.com/ggml-org/llama.cpp/pull/15616, measured corpus); "
                         "Dec 2023 builds reached 59-67 % there (Llama 2 7B Q4_0 / F16, XiongjieDai's tables)",
-    "INT8_RATE_EFFICIENCY": "llama.cpp on NVIDIA cards, quantized weights: 20 % of the int8 tensor peak, set so "
-                            "that the RTX PRO 6000 Blackwell calibration (b6413; int8 twice its fp16 rate, 40 % "
-                            "of fp16) is unchanged. On GeForce cards, whose presets give the fp16 rate with fp32 "
-                            "accumulation (a quarter of int8), that is 80 % of the fp16 figure: b10809 on an RTX "
-                            "5090 prefills Qwen3.5 27B Q4_K_M at 3,972 tokens/s (github.com/ggml-org/llama.cpp/"
-                            "issues/28196; -19 %, was -59 % at 40 % of fp16); the Vulkan build on an RTX 3090 "
-                            "Llama 3.1 8B Q4_0 at 4,753 (-22 %, was -61 %) and on an RTX 5090 gpt-oss-20b at "
-                            "10,027 (-4 %, was -51 %) (measured corpus)",
+    "INT8_RATE_EFFICIENCY": "llama.cpp on NVIDIA cards, quantized weights: 23 % of the int8 tensor peak on "
+                            "workstation and data-centre cards, the median of llama.cpp's CUDA scoreboard "
+                            "(github.com/ggml-org/llama.cpp/discussions/15013: Llama 2 7B Q4_0, pp512 with flash "
+                            "attention, Aug 2025 on; measured corpus) on an RTX PRO 6000 Blackwell, RTX 6000 Ada, "
+                            "RTX A6000, A5000, A40, L40, A100, A30 and H100 (each within 26 %), which reads the b6413 "
+                            "RTX PRO 6000 runs -9 to +9 %. The Vulkan build: 20 %, from the RTX PRO 6000's b6413 "
+                            "runs; it reads the Vulkan build on an RTX 3090 Llama 3.1 8B Q4_0 at 4,753 tokens/s "
+                            "-22 % and on an RTX 5090 gpt-oss-20b at 10,027 -4 % (measured corpus)",
+    "CONSUMER_INT8_RATE_EFFICIENCY": "llama.cpp's CUDA scoreboard (above) on 14 GeForce cards from the RTX 3060 to "
+                                     "the RTX 5090: at the other cards' 23 % their prompts read 25 % slow "
+                                     "(median), at 30 % within 10 % but two (the RTX 3090 +11 %, the RTX 5090 +18 %), "
+                                     "median 6 %; GeForce boards hold higher clocks and power per SM than workstation "
+                                     "and data-centre ones. 2026 builds: an RTX 5090 (Llama 3 8B Q4_0, PR #20586) "
+                                     "-3 %, an RTX 4090 (PR #24127) +1 %, an RTX 4080 and 3080 (b8828) +5 and +6 %, "
+                                     "b10809 Qwen3.5 27B +20 % (it read -34 to -19 % at 20 %)",
+    "MMQ_INT8_RATE": "int8 peaks per SM per clock, the datasheets' peaks over SMs x boost clock: RTX 4090 660.6 "
+                     "TOPS = 128 x 2.52 GHz x 2,048, RTX 3090 284 = 82 x 1.695 GHz x 2,048, RTX 5090 838 = 170 x "
+                     "2.41 GHz x 2,048; A100 624 = 108 x 1.41 GHz x 4,096; GH100's SM twice GA100's per clock "
+                     "(NVIDIA's H100 whitepaper); the L40's 362 (NVIDIA's L40 datasheet) is half its sibling L40S's "
+                     "733, one AD102 of 142 SMs. Measured on one "
+                     "commit (5143fa8, llama.cpp's CUDA scoreboard, pp512 with flash attention): an A100 80GB 5,285.96 "
+                     "tokens/s, an H100 11,263.29, an RTX PRO 6000 16,618.98 - at their int8 peaks the A100 and H100 "
+                     "read +73 % and +146 %, at these rates +1 % and -25 %; an A30 -8 %; the L40 +19 % (-47 % at its "
+                     "datasheet's figure), beside the same chip's RTX 6000 Ada +15 %. llama.cpp's MMQ kernels issue "
+                     "mma.sync, whose rate on GH100 is below its wgmma peak. Blackwell data-centre chips (B200, GB200) "
+                     "not measured: their datasheet int8 peak is used",
+    "CUBLAS_16BIT_EFFICIENCY": "llama.cpp's CUDA code multiplies 16-bit weights with cuBLAS (ggml_cuda_mul_mat_cublas: "
+                               "BF16 with fp32 accumulation, the rate GeForce presets give; F16 with fp16 "
+                               "accumulation, twice that on GeForce cards - not measured, read at the same share). "
+                               "Measured (corpus): an RTX 3090 prefills Llama 3.2 1B BF16, 512 tokens at 17,751.37 "
+                               "tokens/s (llama.cpp PR #24216's master, June 2026) and an RTX 5090 Qwen3.5 9B BF16 at "
+                               "8,542.8 (PR #22587): 65 % reads them +1 % and -3 % (at 40 %: -37 and -40 %)",
     "FP16_ACCUMULATE_KEYS": "llama.cpp's CUDA code before MMQ on tensor cores: ggml_cuda_op_mul_mat_cublas "
                             "converts the weights (16-bit or dequantized) and the activations to fp16 and calls "
                             "cublasGemmEx with CUBLAS_COMPUTE_16F on Volta and newer for batches over 32 "
@@ -292,8 +331,12 @@ SOURCES = {
     "MOE_GEMM_TOKENS": "llama.cpp's CUDA kernels (HIP builds compile the same ones), b6413 on an RTX PRO 6000 "
                        "Blackwell (measured corpus): Qwen3 30B-A3B Q4_K_M prefills 512 tokens at 7,432 tokens/s "
                        "(32 tokens per expert per pass) and gpt-oss-120b at 2,419 (16): 3.7 and 4.9 times "
-                       "below the roofline, as if the expert GEMMs saturated at 206 and 177 tokens; 190 reads "
-                       "them +7 % and -7 %. Metal's kernels lose less: Qwen3 30B-A3B Q8_0 on an M2 Ultra prefills 512 "
+                       "below the roofline, as if the expert GEMMs saturated at 206 and 177 tokens at the 20 % of "
+                       "the int8 peak first set for that card; 190 read them +7 % and -7 %, and at its 23 % (above) "
+                       "218 reads them +9 % and -6 % (the CUDA row; ROCm's and the no-graphs row's GEMM shares did "
+                       "not change: 190). b10809 (Sep 2026) on an RTX 5090 prefills Qwen3 30B-A3B 29 % faster than "
+                       "this gives (its MoE kernels since improved). Metal's kernels lose less: Qwen3 30B-A3B Q8_0 "
+                       "on an M2 Ultra prefills 512 "
                        "tokens at 2,045 tokens/s (github.com/ggml-org/llama.cpp/pull/15616, measured corpus), "
                        "which 60 reads +2 % with Metal's 75 % (from the same run's dense model). The no-graphs row "
                        "keeps 190 (the same kernels' forerunners: an assumption). Other engines: not measured, "
@@ -372,14 +415,34 @@ def bandwidth_efficiency(key: str, fmt: WeightFormat) -> float:
 def compute_efficiency(key: str, fmt: WeightFormat | None = None, gpu: GPU | None = None) -> float:
     """Share of the card's peak (for the format's math) that prefill GEMMs sustain with this
     engine (:func:`speed_key`): :data:`FLOPS_EFFICIENCY`; for llama.cpp's quantized matmuls on an
-    NVIDIA card :data:`INT8_RATE_EFFICIENCY` of its int8 peak, and for the rows of
-    :data:`FP16_ACCUMULATE_KEYS` the efficiency at its fp16-accumulate rate, both as a share of the
-    fp16 figure."""
+    NVIDIA card :data:`INT8_RATE_EFFICIENCY` of its int8 peak (:data:`CONSUMER_INT8_RATE_EFFICIENCY`
+    on GeForce cards; on the CUDA row times :data:`MMQ_INT8_RATE`), for its current CUDA builds'
+    16-bit weights :data:`CUBLAS_16BIT_EFFICIENCY`, and for the rows of :data:`FP16_ACCUMULATE_KEYS`
+    the efficiency at its fp16-accumulate rate, each as a share of the fp16 figure."""
+    return _compute_efficiency(key, fmt, gpu)[0]
+
+
+def compute_efficiency_sources(key: str, fmt: WeightFormat | None = None, gpu: GPU | None = None) -> tuple[str, ...]:
+    """The :data:`SOURCES` entries behind :func:`compute_efficiency` of the same arguments."""
+    return _compute_efficiency(key, fmt, gpu)[1]
+
+
+def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> tuple[float, tuple[str, ...]]:
     if key in FP16_ACCUMULATE_KEYS and gpu is not None:
-        return FLOPS_EFFICIENCY.get(key, 0.5) * fp16_accumulate_ratio(gpu)
+        return FLOPS_EFFICIENCY.get(key, 0.5) * fp16_accumulate_ratio(gpu), ("FP16_ACCUMULATE_KEYS",)
     quantized = fmt is not None and (fmt.expert_bits or fmt.linear_bits) < 16   # (ggml types, MXFP4 experts)
+    if key in CUBLAS_16BIT_EFFICIENCY and fmt is not None and fmt.kernel == "fp16" and not quantized:
+        return CUBLAS_16BIT_EFFICIENCY[key], ("CUBLAS_16BIT_EFFICIENCY",)
     ratio = _int8_ratio(gpu) if key in INT8_RATE_EFFICIENCY and quantized and gpu is not None else None
-    return INT8_RATE_EFFICIENCY[key] * ratio if ratio else FLOPS_EFFICIENCY.get(key, 0.5)
+    if not ratio:
+        return FLOPS_EFFICIENCY.get(key, 0.5), ("FLOPS_EFFICIENCY",)
+    names = ("INT8_RATE_EFFICIENCY",)
+    share = INT8_RATE_EFFICIENCY[key]
+    if gpu.category == "consumer" and key in CONSUMER_INT8_RATE_EFFICIENCY:
+        share, names = CONSUMER_INT8_RATE_EFFICIENCY[key], ("CONSUMER_INT8_RATE_EFFICIENCY",)
+    if key == "llamacpp" and gpu.id in MMQ_INT8_RATE:
+        ratio, names = ratio * MMQ_INT8_RATE[gpu.id], (*names, "MMQ_INT8_RATE")
+    return share * ratio, names
 
 
 def _int8_ratio(gpu: GPU) -> float | None:
