@@ -236,6 +236,18 @@ def test_llamacpp_compute_share_names_what_sets_it(scenario):
     assert value == "0.65" and source == SOURCES["CUBLAS_16BIT_EFFICIENCY"]
 
 
+def test_llamacpp_decode_cap_is_sourced_where_it_binds(scenario):
+    # an H100's η_bw under llama.cpp's CUDA row is its 7 bytes per SM per clock (0.50), sourced; an RTX 4090's is
+    # its curve's 0.89 with no cap named
+    def eta(s):
+        a = next(a for a in by_key(s)["decode"].assumptions if a.name == "Bandwidth efficiency η_bw")
+        return a.value.split()[0], a.source
+    value, source = eta(scenario("llama2-7b", "h100-sxm", weights="q4_0", engine="llamacpp"))
+    assert value == "0.50" and source.endswith(SOURCES["MMVQ_BYTES_PER_SM_CLOCK"])
+    value, source = eta(scenario("llama2-7b", "rtx4090", weights="q4_0", engine="llamacpp"))
+    assert value == "0.89" and SOURCES["MMVQ_BYTES_PER_SM_CLOCK"] not in source
+
+
 def test_llamacpp_rocm_attention_shows_its_measured_rate(scenario):
     # llama.cpp on an RX 7900 XTX (122.8 TFLOP/s fp16): its GEMMs at 0.40 of that, flash attention at 0.07
     # (measured on a Radeon 8060S, speed.ATTENTION_EFFICIENCY).  Llama 3.1 8B, a 4,096-token prompt: 4 × 32 ×

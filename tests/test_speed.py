@@ -186,6 +186,26 @@ def test_llamacpp_quantized_prefill_runs_at_the_int8_rate(scenario):
         assert 512 / float(prefill_time(s, 512, 1)) == pytest.approx(measured, rel=0.30)
 
 
+def test_llamacpp_cuda_decode_draws_at_most_7_bytes_per_sm_per_clock(scenario):
+    from vramgui.core.speed import bandwidth_efficiency, speed_key
+    eta = lambda s: bandwidth_efficiency(speed_key(s.profile, s.gpu), s.weight_format, s.gpu)  # noqa: E731
+    # SMs x clock from the int8 peak at 2,048 a SM a clock (an H100's at a quarter, an A100's at half): an H100 SXM
+    # draws at most 7 x 1,978.9e12 x 0.25 / 2,048 = 1,691 GB/s of its 3,350, an A100 80GB 7 x 624e12 x 0.5 / 2,048
+    # = 1,066 of its 2,039; an RTX 4090 (7 x 660.6e12 / 2,048 = 2,258 of 1,008) keeps its share, 0.89 at Q4_0
+    h100 = scenario("llama2-7b", "h100-sxm", weights="q4_0", engine="llamacpp", prompt_tokens=0)
+    assert eta(h100) == pytest.approx(7 * 1978.9e12 * 0.25 / 2048 / 3350e9)
+    a100 = h100.with_(gpu=scenario("llama2-7b", "a100-80gb").gpu)
+    assert eta(a100) == pytest.approx(7 * 624e12 * 0.5 / 2048 / 2039e9)
+    assert eta(h100.with_(gpu=scenario("llama2-7b", "rtx4090").gpu)) == pytest.approx(0.89)
+    # vLLM's kernels reach an H100's bandwidth (its row: 0.85); AMD's cards are not capped (an MI300X: ROCm's 0.87)
+    assert eta(h100.with_(engine="vllm", weights="fp16")) == pytest.approx(0.85)
+    assert eta(h100.with_(gpu=scenario("llama2-7b", "mi300x").gpu)) == pytest.approx(0.87)
+    # measured (llama.cpp's CUDA scoreboard, Llama 2 7B Q4_0 tg128 with flash attention; corpus): an A100 80GB 200.90
+    # tokens/s, an H100 280.74 (+51 % and +43 % at their bandwidth's share); within 10 %
+    for s, measured in ((a100, 200.90), (h100, 280.74)):
+        assert 1 / float(decode_step(s.with_(attention="flash"), 1, 128)[0]) == pytest.approx(measured, rel=0.10)
+
+
 def test_llamacpp_16bit_prefill_runs_through_cublas(scenario):
     # current CUDA builds multiply 16-bit weights with cuBLAS (ggml_cuda_mul_mat_cublas: BF16 with fp32
     # accumulation, the rate GeForce presets give): measured (corpus) an RTX 3090 prefilling Llama 3.2 1B BF16,

@@ -404,3 +404,22 @@ def test_vulkan_ssm_scan_before_its_optimisation_is_a_stated_miss(results):
     err = {p["id"].split("-")[-2]: p["error_pct"] for p in results["points"] if p["id"] in group}
     assert sorted(err) == ["pp512", "tg128"]
     assert 150 < err["pp512"] < 300 and 10 < err["tg128"] < 40, err
+
+
+def test_llamacpp_cuda_scoreboard_decode(results):
+    # The scoreboard's tg128 rows (Llama 2 7B Q4_0, 128 tokens from an empty cache), the same 27 cards: every point
+    # estimated.  GDDR cards from the RTX 3060 to the RTX 5090 within 14 % (with flash attention within 10 %); the
+    # A100, H100 and A30 (HBM, capped at 7 bytes per SM per clock: they read +31 to +59 % at their bandwidth's
+    # share) within 10 %; the V100 (no int8 figure to count its SMs by, so not capped) +25 and +30 %; the T4, a
+    # 70 W card, +49 and +57 %.
+    got = {p["id"].removeprefix("llamacpp-15013-llama2-7b-q4_0-").removesuffix("-tg128"): p
+           for p in results["points"] if p["id"].startswith("llamacpp-15013-") and p["id"].endswith("-tg128")}
+    assert len(got) == 52 and not [c for c, p in got.items() if p["skipped"]]
+    err = {c: p["error_pct"] for c, p in got.items()}
+    hbm = {c: e for c, e in err.items() if c.split("-")[0] in ("a100", "h100", "a30")}
+    assert len(hbm) == 6 and all(abs(e) <= 10 for e in hbm.values()), hbm
+    odd = {c: e for c, e in err.items() if c.split("-")[0] in ("v100", "t4")}
+    assert all(20 <= e <= 60 for e in odd.values()), odd
+    gddr = {c: e for c, e in err.items() if c not in hbm and c not in odd}
+    assert len(gddr) == 42 and all(abs(e) <= 14 for e in gddr.values()), gddr
+    assert all(abs(e) <= 10 for c, e in gddr.items() if c.endswith("-fa")), gddr

@@ -32,8 +32,10 @@ from .speed import (
     FP16_ACCUMULATE_KEYS,
     INT8_RATE_EFFICIENCY,
     LOW_BIT_KERNELS,
+    MMVQ_BYTES_PER_SM_CLOCK,
     attention_efficiency,
     attention_peak,
+    bandwidth_efficiency,
     compute_efficiency,
     decode_from_terms,
     engine_terms,
@@ -236,6 +238,9 @@ def _card_speed_terms(s: Scenario, gpus: list[GPU]):
     if any(k in INT8_RATE_EFFICIENCY or k in FP16_ACCUMULATE_KEYS for k in keys):   # efficiency depends on the card
         terms = replace(terms, flops_efficiency=np.array([compute_efficiency(k, s.weight_format, g)
                                                           for k, g in zip(keys, gpus, strict=True)]))
+    if any(k in MMVQ_BYTES_PER_SM_CLOCK for k in keys):   # (llama.cpp's CUDA decode: at most so much per SM)
+        terms = replace(terms, bw_efficiency=np.array([bandwidth_efficiency(k, s.weight_format, g)
+                                                       for k, g in zip(keys, gpus, strict=True)]))
     if any(k in ATTENTION_EFFICIENCY for k in keys):    # (llama.cpp's ROCm attention: RDNA 4 or not)
         terms = replace(terms, attention_efficiency=np.array([attention_efficiency(k, g)
                                                               for k, g in zip(keys, gpus, strict=True)]))

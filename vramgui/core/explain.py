@@ -49,6 +49,7 @@ from .speed import (
     SOURCES,
     STEP_OVERHEAD_S,
     Costs,
+    bandwidth_efficiency,
     card_of,
     compute_efficiency_sources,
     decode_parts,
@@ -512,6 +513,8 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
         {"w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
     if factor:
         bw_source += "; " + SOURCES[factor]
+    if bandwidth_efficiency(key, fmt, gpu) < bandwidth_efficiency(key, fmt):      # (llama.cpp's CUDA decode cap)
+        bw_source += "; " + SOURCES["MMVQ_BYTES_PER_SM_CLOCK"]
     peak = card_of(s)[1]
     out = [Assumption("Memory bandwidth", f"{gpu.memory_bandwidth_gb_s:,.0f} GB/s", _gpu_source(gpu, "bandwidth")),
            Assumption("Bandwidth efficiency η_bw", f"{float(t.bw_efficiency):.2f} ({p.name}"

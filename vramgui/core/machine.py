@@ -189,7 +189,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
                                           (len(models), 1)),
                         dense_bytes=read[..., 0], expert_bytes=read[..., 1],
                         num_experts=read[..., 2], experts_per_token=read[..., 3],
-                        bw_efficiency=np.array([[bandwidth_efficiency(row, w) for w in wfs]]),
+                        bw_efficiency=np.array([[bandwidth_efficiency(row, w, gpu) for w in wfs]]),
                         attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]))
 
         def arr(values, shape=shape):

@@ -193,13 +193,15 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer,
     if expert_layer and a.moe:
         active_expert_layer = expert_layer * a.moe.experts_per_token / a.moe.num_experts
     key = speed_key(s.profile, gpus[0])
-    eff = bandwidth_efficiency(key, one.weight_format)
+
+    def eff(g):
+        return bandwidth_efficiency(key, one.weight_format, g)
     t = 0.0
     for g, k in zip(gpus, split, strict=True):
         gpu_bytes = k * (read_layer - active_expert_layer + kv_layer)
-        t += gpu_bytes / (g.bandwidth_bytes_per_s * eff)
+        t += gpu_bytes / (g.bandwidth_bytes_per_s * eff(g))
     if output_on_gpu:
-        t += head / (gpus[-1].bandwidth_bytes_per_s * eff)
+        t += head / (gpus[-1].bandwidth_bytes_per_s * eff(gpus[-1]))
     ram_bw = ram_bw_gb_s * GB * CPU_BW_EFFICIENCY
     cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
         + active_expert_layer * (L - n_cpu)

@@ -103,6 +103,16 @@ MMQ_INT8_RATE = {**{c: 0.5 for c in ("a100-40gb", "a100-80gb-pcie", "a100-80gb",
                                       "gh200-144gb")},
                  "l40": 2.0}
 
+#: Dense int8 operations per SM per clock of NVIDIA's graphics chips (TU102, GA10x, AD10x, GB20x), the rate
+#: :data:`MMQ_INT8_RATE` brings every card's int8 peak to.
+INT8_OPS_PER_SM_CLOCK = 2048
+
+#: llama.cpp's CUDA decode kernels (mat-vec over the weights, the attention's over the cache) draw at most this
+#: many bytes from memory per SM per clock [bytes]: data-centre cards with HBM offer twice that and reach it,
+#: GDDR cards offer less (3-7) and reach their bandwidth's share.  SMs x clock from the int8 peak
+#: (:data:`INT8_OPS_PER_SM_CLOCK`).
+MMVQ_BYTES_PER_SM_CLOCK = {"llamacpp": 7.0}
+
 #: Share of the preset's 16-bit tensor rate that llama.cpp's current CUDA builds sustain on 16-bit weights, which
 #: cuBLAS multiplies (its quantized kernels aside).
 CUBLAS_16BIT_EFFICIENCY = {"llamacpp": 0.65}
@@ -266,6 +276,15 @@ SOURCES = {
                      "datasheet's figure), beside the same chip's RTX 6000 Ada +15 %. llama.cpp's MMQ kernels issue "
                      "mma.sync, whose rate on GH100 is below its wgmma peak. Blackwell data-centre chips (B200, GB200) "
                      "not measured: their datasheet int8 peak is used",
+    "MMVQ_BYTES_PER_SM_CLOCK": "llama.cpp's CUDA scoreboard (github.com/ggml-org/llama.cpp/discussions/15013, Llama 2 "
+                               "7B Q4_0 tg128 with flash attention; measured corpus): an A100 80GB decodes 200.90 "
+                               "tokens/s, an H100 280.74 and an A30 131.93 - at their bandwidth's share they read "
+                               "+51, +43 and +31 % - where 20 GDDR cards from an RTX 3060 to an RTX 5090 read within "
+                               "10 % (a 70 W T4 +57 %). Less the layers' fixed cost, their weights stream at 6.7, 6.8 "
+                               "and 7.5 bytes per SM per clock where their bandwidth offers 13.4, 13.9 and 11.6 (SMs "
+                               "x clock: their int8 peak at the graphics chips' rate, 2,048 per SM per clock; GDDR "
+                               "cards offer 3 to 7.3 and reach their share): 7 reads them +5, +3 and -4 %. Cards "
+                               "without an int8 figure (V100: +25 %) are not capped",
     "CUBLAS_16BIT_EFFICIENCY": "llama.cpp's CUDA code multiplies 16-bit weights with cuBLAS (ggml_cuda_mul_mat_cublas: "
                                "BF16 with fp32 accumulation, the rate GeForce presets give; F16 with fp16 "
                                "accumulation, twice that on GeForce cards - not measured, read at the same share). "
@@ -396,9 +415,24 @@ def speed_key(profile: EngineProfile, gpu: GPU) -> str:
     return LLAMACPP_BACKEND.get(gpu.vendor.strip().lower(), "llamacpp-2023")
 
 
-def bandwidth_efficiency(key: str, fmt: WeightFormat) -> float:
+def bandwidth_efficiency(key: str, fmt: WeightFormat, gpu: GPU | None = None) -> float:
     """Expected share of peak memory bandwidth for decode with this engine (:func:`speed_key`)
-    and format."""
+    and format; on ``gpu``, at most what :data:`MMVQ_BYTES_PER_SM_CLOCK` lets the engine draw."""
+    eff = _bandwidth_share(key, fmt)
+    per_sm = MMVQ_BYTES_PER_SM_CLOCK.get(key)
+    sm_clocks = _sm_clocks_per_s(gpu) if per_sm and gpu is not None else None
+    return min(eff, per_sm * sm_clocks / gpu.bandwidth_bytes_per_s) if sm_clocks else eff
+
+
+def _sm_clocks_per_s(gpu: GPU) -> float | None:
+    """An NVIDIA card's SMs x boost clock [1/s], from its int8 peak at the graphics chips' rate per SM
+    (:data:`MMQ_INT8_RATE`); None without an int8 figure."""
+    if gpu.vendor.strip().lower() != "nvidia" or not gpu.int8_tensor_tops:
+        return None
+    return gpu.int8_tensor_tops * 1e12 * MMQ_INT8_RATE.get(gpu.id, 1.0) / INT8_OPS_PER_SM_CLOCK
+
+
+def _bandwidth_share(key: str, fmt: WeightFormat) -> float:
     base = BW_EFFICIENCY.get(key, 0.8)
     if fmt.kernel == "gguf" or key in GGUF_BW_CURVES:    # llama.cpp runs every weight as a ggml type
         curve = GGUF_BW_CURVES.get(key, GGUF_BW_CURVES[DEFAULT_GGUF_CURVE])
@@ -619,7 +653,7 @@ def engine_terms(key: str, s: Scenario) -> dict:
     for one scenario (with the compute efficiency, :func:`compute_efficiency`)."""
     a = s.model.architecture
     return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a), fixed_step_s(key, a),
-                                    bandwidth_efficiency(key, s.weight_format),
+                                    bandwidth_efficiency(key, s.weight_format, s.gpu),
                                     compute_efficiency(key, s.weight_format, s.gpu),
                                     MOE_GEMM_TOKENS.get(key, 0.0), attention_efficiency(key, s.gpu)), strict=True))
 
