@@ -433,15 +433,20 @@ def _sm_clocks_per_s(gpu: GPU) -> float | None:
 
 
 def _bandwidth_share(key: str, fmt: WeightFormat) -> float:
+    return _share_of(key, fmt.kernel, fmt.expert_bits or fmt.linear_bits)   # (MXFP4: the experts, most of the bytes)
+
+
+@lru_cache(maxsize=256)
+def _share_of(key: str, kernel: str, bits: float) -> float:
+    """(kept: the fit table asks it for every card on every edit)"""
     base = BW_EFFICIENCY.get(key, 0.8)
-    if fmt.kernel == "gguf" or key in GGUF_BW_CURVES:    # llama.cpp runs every weight as a ggml type
+    if kernel == "gguf" or key in GGUF_BW_CURVES:    # llama.cpp runs every weight as a ggml type
         curve = GGUF_BW_CURVES.get(key, GGUF_BW_CURVES[DEFAULT_GGUF_CURVE])
         xs, ys = zip(*curve, strict=False)
-        bits = fmt.expert_bits or fmt.linear_bits     # (MXFP4: the experts, most of the bytes)
         return float(np.interp(bits, xs, ys)) * base / curve[-1][1]
-    if fmt.kernel == "w4a16":
+    if kernel == "w4a16":
         return base * W4_FACTOR.get(key, 0.8)
-    if fmt.kernel in ("int8", "fp8"):
+    if kernel in ("int8", "fp8"):
         return base * W8_FACTOR
     return base
 
