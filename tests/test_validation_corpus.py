@@ -73,11 +73,11 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
     "cuda_graph_gib": (5, 5), "avg_gen_tok_s": (60, 100),
     # prefill: the corpus's 2023 prefill figures include warm-up and old cuBLAS paths, and AutoAWQ's
     # its dequantizing GEMMs; the roofline overstates them (worst +423 %).  Current llama.cpp: median
-    # 9.5 % over 146 points (quantized weights on NVIDIA at the int8 rate, GeForce 30 % of it and other
+    # 8.4 % over 146 points (quantized weights on NVIDIA at the int8 rate, GeForce 30 % of it and other
     # cards 23 %: the CUDA scoreboard's 25 cards with flash attention median 7 %, a T4 +70 %; b10809's MoE
     # prompt on an RTX 5090 -29 %; the Vulkan build -4 to -27 %), on AMD's within 12 % under RADV, +74 %
     # under AMD's Windows driver; a Ryzen AI Max+ 395 under ROCm (b8038) -29 to +48 % (its peak from RDNA
-    # 3's per-CU matrix rate).  Median 21 %; see README "Validation".
+    # 3's per-CU matrix rate).  Median 15 %; see README "Validation".
     "prefill_tok_s": (60, 450),
 }
 # (quantity, engine) -> bounds, where an engine's points are looser than the quantity's: SGLang's
@@ -235,15 +235,16 @@ def test_llamacpp_may_2024_builds(results):
     # M3 Max's; an M1 Max's GPU reads memory slower, and an M2 Ultra's small-model steps cost more than the row's)
     assert max(map(abs, errs("decode_tok_s", {"m3-max-40c-64gb"}))) <= 30
     assert max(map(abs, errs("decode_tok_s", apple))) <= 70
-    # prefill (llama-bench pp and main's first prompt): median 32 %, worst 240 % (2024's kernels; README "weak spots")
+    # prefill (llama-bench pp and main's first prompt): median 23 %, worst 154 % (main's first prompts with start-up;
+    # without flash attention, the score matrices' traffic counted: README "weak spots")
     pre = errs("prefill_tok_s")
-    assert statistics.median(map(abs, pre)) <= 35 and max(map(abs, pre)) <= 250
-    # GeForce cards at their fp16-accumulate rate (these builds' cuBLAS prompt GEMMs; twice the rate their presets
-    # give): median 14 % (it was 47 % at the presets' rate); the worst are main's first prompts on an RTX 4090
-    # (+113 %, +132 % on two: start-up counted) and 8k prompts on Ada cards (up to +69 %: eager attention)
+    assert statistics.median(map(abs, pre)) <= 26 and max(map(abs, pre)) <= 170
+    # GeForce cards at 46 % of their fp16-accumulate rate (these builds' cuBLAS prompt GEMMs; twice the rate their
+    # presets give): median 13 % (it was 47 % at the presets' rate); the worst are main's first prompts on RTX 4090s
+    # (start-up counted) and Llama 3 70B on two cards (+25 to +62 %: the pipeline seemingly idle)
     geforce = errs("prefill_tok_s", {"rtx3070", "rtx3080-10gb", "rtx3080ti", "rtx3090", "rtx4070ti", "rtx4080",
                                      "rtx4090"})
-    assert len(geforce) == 72 and statistics.median(map(abs, geforce)) <= 16
+    assert len(geforce) == 72 and statistics.median(map(abs, geforce)) <= 15
 
 
 def test_a_point_kept_but_not_compared_says_why(results):
@@ -346,10 +347,10 @@ def test_llamacpp_cuda_scoreboard_prefill(results):
     fa = {c: e for c, e in err.items() if c.endswith("-fa")}
     assert len(fa) == 25 and statistics.median(map(abs, fa.values())) <= 10
     assert [c for c, e in fa.items() if abs(e) > 30] == ["t4-fa"] and 60 < fa["t4-fa"] < 80, fa
-    # without it the same prompts run 5-23 % slower, which the estimate does not split (flash attention or not,
-    # a 512-token prompt's time is in its GEMMs): median +4 to +15 %
+    # without it the same prompts run 5-23 % slower: the score matrices cross memory (speed.EAGER_SCORE_TRAFFIC;
+    # read without that term these rows were +10 % in the median): within 25 %, median 6 %
     nofa = [e for c, e in err.items() if c.endswith("-nofa") and c != "t4-nofa"]
-    assert len(nofa) == 25 and 4 <= statistics.median(nofa) <= 15
+    assert len(nofa) == 25 and statistics.median(map(abs, nofa)) <= 8 and max(map(abs, nofa)) <= 25, nofa
     # the three cards on one commit (5143fa8): an A100 80GB, an H100 and an RTX PRO 6000, 5,285.96, 11,263.29 and
     # 16,618.98 tokens/s with flash attention: the data-centre chips at the graphics chips' int8 rate per SM (at
     # their own int8 peaks, 624 and 1,978.9 TOPS, they read +73 and +146 %)

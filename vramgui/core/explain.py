@@ -55,6 +55,7 @@ from .speed import (
     decode_parts,
     estimate_speed,
     expert_gemm_efficiency,
+    overlap_factor,
     prefill_parts,
     prompt_split,
     served,
@@ -568,9 +569,9 @@ BACKEND_NAMES = {"llamacpp": " with CUDA graphs", "llamacpp-metal": " on Metal",
                  "llamacpp-vulkan": " on NVIDIA and AMD cards", "llamacpp-vulkan-intel": " on Intel cards"}
 
 
-def _extras(t, allreduce_s: float, passes: float = 1.0) -> str:
+def _extras(t, allreduce_s: float, passes: float = 1.0, scores_s: float = 0.0, overlap: float = 1.0) -> str:
     """The terms added to the roofline's max(), in words, with their values."""
-    out = ""
+    out = f" + eager attention's scores through memory {_ms(scores_s)}" if scores_s else ""
     if allreduce_s:
         out += (" + all-reduces and sends between stages " if float(t.stages) > 1 else " + all-reduces ") \
             + _ms(allreduce_s)
@@ -578,6 +579,9 @@ def _extras(t, allreduce_s: float, passes: float = 1.0) -> str:
         out += f", at least the host floor {_ms(float(t.host_floor) * passes)}"
     if float(t.step_overhead):
         out += f" + per-step cost {_ms(float(t.step_overhead))}"
+    if overlap != 1.0:
+        out += (f"; × {overlap:.3f}, the cards working on {float(t.pipeline_overlap):.0f} passes at once "
+                "(llama.cpp's pipeline)")
     return out
 
 
@@ -597,7 +601,8 @@ def _decode(s: Scenario, sp) -> Explanation:
         + (" + its recurrent state, read and written" if float(t.state) else "")
         + "; FLOPs = 2 × active params × batch + attention" + _attention_rate(t, s),
         f"= max({moved / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f}), {compute})"
-        f"{_extras(t, allreduce)} = {_ms(step)} per token; {1 / step:,.1f} tokens/s per sequence, "
+        f"{_extras(t, allreduce, scores_s=float(parts.score_bytes) / (bw * eb))} = {_ms(step)} per token; "
+        f"{1 / step:,.1f} tokens/s per sequence, "
         f"{s.batch / step:,.1f} tokens/s for the batch of {s.batch}.",
         f"{sp.decode_bound.capitalize()}-bound at batch {s.batch} and context {s.context_tokens:,}; speed of "
         f"light (η = 1, no per-step costs) {_ms(float(sp.sol_decode_step_s))}." + _sparse_note(s, t)
@@ -678,7 +683,9 @@ def _prefill(s: Scenario, sp) -> Explanation:
         + ("; a cached prefix is not prefilled again: the new tokens attend to it, and each pass reads it"
            if cached else ""),
         (f"= max({_compute(t, parts, peak, 1e12, 'TFLOP', slow)}, "
-         f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})){_extras(t, allreduce, passes)} = {total}"
+         f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f}))"
+         f"{_extras(t, allreduce, passes, float(parts.score_bytes) / (bw * eb), float(overlap_factor(t, passes)))}"
+         f" = {total}"
          f" for {s.batch} × {new:,.0f} tokens{_after(cached)}{chunked}." if known else
          "= unknown: this card has no sourced FLOP/s figure."),
         "Prefill is compute bound except for tiny prompts; speed of light "

@@ -122,6 +122,8 @@ CUBLAS_16BIT_EFFICIENCY = {"llamacpp": 0.65}
 #: fp16 with fp16 accumulation (16-bit weights too).  GeForce presets give the rate with fp32 accumulation,
 #: half of that one (:func:`fp16_accumulate_ratio`).
 FP16_ACCUMULATE_KEYS = frozenset({"llamacpp-2023"})
+#: ... at these shares of that rate on NVIDIA's GeForce cards (category "consumer") and its others.
+FP16_ACCUMULATE_EFFICIENCY = {"llamacpp-2023": {"consumer": 0.46, "other": 0.32}}
 
 #: Fixed cost of a decode step (scheduling, sampling, launch of a captured graph) [s].
 STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
@@ -150,6 +152,17 @@ MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "lla
 #: attention layer's extra small ops (convolution, l2 norms, gates, the delta-rule update, the
 #: gated norm), latency-bound at batch 1.  Not measured for other engines (0).
 GDN_LAYER_S = {"llamacpp": 37e-6, "llamacpp-metal": 257e-6, "llamacpp-rocm": 150e-6, "llamacpp-vulkan": 250e-6}
+
+#: Bytes that eager attention moves through memory per score element (one head, one query-key pair, one
+#: layer), by engine row: its kernels write the scores, the softmax reads and writes them, the values'
+#: product reads them (with flash attention they stay on chip: 0).  llama.cpp's sequence (an f32 product,
+#: an f32 softmax, an f16 copy for the values' GEMM) counts 20; 10, half of it (the rest served from the L2
+#: cache), reads the May 2024 runs' prompts as they slow from 512 to 8,192 tokens.  HF transformers' (a
+#: 16-bit product upcast to fp32 for the softmax and back) counts 16: 8 assumed, the same half.  Its mask
+#: is read once a layer.
+EAGER_SCORE_TRAFFIC = {"generic": 8.0, "hf": 8.0, "hf-server": 8.0, "llamacpp": 10.0, "llamacpp-2023": 10.0,
+                       "llamacpp-metal": 10.0, "llamacpp-rocm": 10.0, "llamacpp-vulkan": 10.0,
+                       "llamacpp-vulkan-intel": 10.0}
 
 #: Prefill's routed-expert GEMMs reach the compute efficiency of large GEMMs only from about
 #: this many tokens per expert per pass; with m tokens they run at m / this of it [tokens]
@@ -297,12 +310,37 @@ SOURCES = {
                             "(MMQ_MAX_BATCH_SIZE; github.com/ggerganov/llama.cpp/blob/005de593ad4aa2c8db115cbb41a37bd"
                             "a2fb20b77/ggml-cuda.cu). GeForce rates with fp16 accumulation are twice those with "
                             "fp32 (NVIDIA's GA102 whitepaper, Appendix A: RTX 3090 142 and 71 TFLOP/s dense; "
-                            "int8 284). Measured (corpus, XiongjieDai's May 2024 builds): GeForce prefill read "
-                            "-44 % (quantized) and -54 % (F16) at the fp32-accumulate rate, +10 % and -12 % at "
-                            "this one; workstation and data-centre cards are unchanged (+42 % and +60 %: "
-                            "power-limited Ada boards and H100s these kernels did not fill). An Oct 2023 build on an "
-                            "RTX 3090 Ti (LLaMA 7B F16, pp512 4,851.38 tokens/s; github.com/ggml-org/llama.cpp/pull/"
-                            "3816, a proposal of fp32 accumulation, closed): -2 % at this rate",
+                            "int8 284). Measured (corpus, XiongjieDai's May 2024 builds, flash attention off, "
+                            "with the scores' traffic of EAGER_SCORE_TRAFFIC): at the fp32-accumulate rate GeForce "
+                            "prefill read -44 % (quantized) and -54 % (F16); at this one, 46 % of it on GeForce "
+                            "cards and 32 % on the others (power-limited Ada boards and H100s these kernels did not "
+                            "fill; 40 % read them +22 to +38 %), one card's Llama 3 8B prompts of 512 to 8,192 "
+                            "tokens read 0 to +4 % (GeForce) and -1 to +18 % (the others) in each length's median, "
+                            "Llama 3 70B +7 to +18 %. An Oct 2023 build on an RTX 3090 Ti (LLaMA 7B F16, pp512 "
+                            "4,851.38 tokens/s; github.com/ggml-org/llama.cpp/pull/3816, a proposal of fp32 "
+                            "accumulation, closed): +8 %",
+    "FP16_ACCUMULATE_EFFICIENCY": "as FP16_ACCUMULATE_KEYS: the medians of XiongjieDai's May 2024 llama-bench runs "
+                                  "by card class (GeForce: RTX 3070 to 4090; others: RTX A6000 to H100), the ratio of "
+                                  "the two (1.4) near the current builds' (CONSUMER_INT8_RATE_EFFICIENCY: 1.3)",
+    "PIPELINE_PASSES_PER_CALL": "llama.cpp's pipeline parallelism (github.com/ggml-org/llama.cpp/pull/6017: "
+                                "n_copies 4, a layer split's cards each on its own micro-batch) within one decode "
+                                "call of n_batch 2,048 tokens (common.h defaults: n_batch 2048, n_ubatch 512). "
+                                "Measured (XiongjieDai's May 2024 runs, two cards; measured corpus): Llama 3 8B "
+                                "Q4_K_M on two RTX 4090s pp512 7,004, pp1024 8,545, pp4096 8,422, pp8192 6,896 "
+                                "tokens/s (one card: 7,139, 6,899, 5,266, 4,040): 1.24, 1.60 and 1.71 times one card "
+                                "where this model gives 1.33, 1.60 and 1.60 (two cards' runs read +12 to +22 % in each "
+                                "length's median); Llama 3 70B on two RTX 3090s or 4090s gains little from longer "
+                                "prompts (+25 to +62 %: not explained)",
+    "EAGER_SCORE_TRAFFIC": "llama.cpp's ggml graph without flash attention: ggml_mul_mat (K x Q, f32 out), "
+                           "ggml_soft_max_ext (f32 in and out, with the mask), ggml_mul_mat (V x the scores, "
+                           "converted to f16 for cuBLAS) - 20 bytes an element counted; XiongjieDai's May 2024 "
+                           "runs (Llama 3 8B Q4_K_M, llama-bench pp512 and pp8192 without flash attention, measured "
+                           "corpus) keep 0.57, 0.63, 0.61, 0.68 and 0.53 of their rate at 8k on an RTX 4090, RTX "
+                           "3090, RTX 6000 Ada, A100 PCIe and L40S: 10 bytes reads each within 0.08 (20 bytes too "
+                           "steep, none too flat: 0.79-0.89). The CUDA scoreboard's runs without flash attention "
+                           "(discussion #15013, pp512) then read median 6 % (were +10 %). HF transformers: assumed "
+                           "(half its 16 counted, as llama.cpp's)",
+
     "STEP_OVERHEAD_S": "assumption: round figures for scheduling, sampling and graph launch (vLLM "
                        "0.5 ms; llama.cpp without CUDA graphs 0.2 ms per step; with them its layers' cost "
                        "holds it)",
@@ -468,7 +506,10 @@ def compute_efficiency_sources(key: str, fmt: WeightFormat | None = None, gpu: G
 
 def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> tuple[float, tuple[str, ...]]:
     if key in FP16_ACCUMULATE_KEYS and gpu is not None:
-        return FLOPS_EFFICIENCY.get(key, 0.5) * fp16_accumulate_ratio(gpu), ("FP16_ACCUMULATE_KEYS",)
+        share = FLOPS_EFFICIENCY.get(key, 0.5)
+        if gpu.vendor.strip().lower() == "nvidia" and key in FP16_ACCUMULATE_EFFICIENCY:
+            share = FP16_ACCUMULATE_EFFICIENCY[key]["consumer" if gpu.category == "consumer" else "other"]
+        return share * fp16_accumulate_ratio(gpu), ("FP16_ACCUMULATE_KEYS",)
     quantized = fmt is not None and (fmt.expert_bits or fmt.linear_bits) < 16   # (ggml types, MXFP4 experts)
     if key in CUBLAS_16BIT_EFFICIENCY and fmt is not None and fmt.kernel == "fp16" and not quantized:
         return CUBLAS_16BIT_EFFICIENCY[key], ("CUBLAS_16BIT_EFFICIENCY",)
@@ -566,6 +607,9 @@ class SpeedTerms:
     attention_efficiency: ArrayLike = 0.5  # share of that peak attention sustains (:data:`FLOPS_EFFICIENCY`)
     stages: ArrayLike = 1.0           # pipeline stages: one micro-batch each, a send from each to the next
     stage_bytes: ArrayLike = 0.0      # bytes one token's hidden state takes on such a send (d x 2)
+    score_bytes: ArrayLike = 0.0      # eager attention: bytes its scores move per (query, key) pair, full layers
+    window_score_bytes: ArrayLike = 0.0   # ... over the windowed layers, keys capped at ``window``
+    pipeline_overlap: ArrayLike = 1.0     # prompt passes a layer split's cards work on at once (llama.cpp's copies)
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -624,6 +668,12 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
             sparse_flops, sparse_tokens = csa_flops, float(c.index_topk * c.csa_rate)
         else:                       # top-k as a mask (HF): every entry read and scored
             full_flops += csa_flops
+    score_bytes = window_score_bytes = 0.0
+    if s.attention_impl == "eager":   # the score matrices cross memory (flash and sdpa keep them on chip)
+        per_layer = EAGER_SCORE_TRAFFIC.get(speed_key(prof, s.gpu), 8.0) * a.num_heads / tp + prof.mask_bytes
+        window_layers = a.sliding_window_layers if windowed else 0
+        score_bytes = per_layer * (a.attention_layers - window_layers)
+        window_score_bytes = per_layer * window_layers
     return SpeedTerms(
         dense_bytes=dense, expert_bytes=expert, num_experts=e, experts_per_token=k,
         kv_full=kv_full, kv_windowed=kv_windowed, window=window,
@@ -634,7 +684,8 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         allreduces=2.0 * a.compute_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
         kv_sparse=kv_sparse, sparse_flops=sparse_flops, sparse_tokens=sparse_tokens, index_flops=index_flops,
         attention_peak=attention_peak(s.gpu, s.weight_format), stages=float(s.stages),
-        stage_bytes=a.hidden_size * 2.0,
+        stage_bytes=a.hidden_size * 2.0, score_bytes=score_bytes, window_score_bytes=window_score_bytes,
+        pipeline_overlap=pipeline_overlap(s),
         chunk=batch_defaults(prof, s.gpu)[1], **engine_terms(speed_key(prof, s.gpu), s),
     )
 
@@ -734,6 +785,7 @@ class StepParts:
     allreduce_s: np.ndarray      # the tensor-parallel all-reduces and the pipeline stages' sends
     passes: np.ndarray           # forward passes (prefill chunks; 1 for decode)
     slow_flops: ArrayLike = 0.0  # FLOPs the small expert GEMMs take beyond their count (prefill)
+    score_bytes: ArrayLike = 0.0  # eager attention's score matrices, written and read after the matmuls
 
 
 def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, latency) -> StepParts:
@@ -748,9 +800,11 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
           + 2.0 * t.state) * b   # the cache filled
     attention = (t.attention_flops * c + _capped(t.window_flops, c, t.window)
                  + _capped(t.sparse_flops, c, t.sparse_tokens) + _some(t.index_flops, c))
+    scores = 0.0 if _zero(t.score_bytes) and _zero(t.window_score_bytes) else \
+        (t.score_bytes * c + _capped(t.window_score_bytes, c, t.window)) * b
     return StepParts(bytes_moved=_weights_read(t, b) + kv, matmul_flops=t.matmul_flops * b,
                      attention_flops=attention * b, allreduce_s=_allreduce(t, b, link, latency),
-                     passes=np.ones_like(b))
+                     passes=np.ones_like(b), score_bytes=scores)
 
 
 def _micro_batch(t: SpeedTerms, batch: ArrayLike) -> np.ndarray:
@@ -810,9 +864,18 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
         spans = np.ceil(p / t.chunk) if t.chunk else 1.0
         read = read + (t.kv_full * c + _capped(t.kv_windowed, c, t.window)
                        + _capped(t.kv_sparse, c, t.sparse_tokens)) * b * spans
+    scores = 0.0
+    if not (_zero(t.score_bytes) and _zero(t.window_score_bytes)):
+        # eager attention scores every key of a pass's cache for each query, the masked ones too: a pass of u of
+        # the prompt's tokens sees the cached ones and the prompt up to its own end
+        u = np.minimum(p, t.chunk) if t.chunk else p
+        scores = t.score_bytes * tokens * (c + (p + u) / 2.0)
+        if not _zero(t.window_score_bytes):
+            scores = scores + t.window_score_bytes * (_pairs(c + p, t.window) - _pairs(c, t.window)) * b
     return StepParts(bytes_moved=read, matmul_flops=t.matmul_flops * tokens, attention_flops=attention,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
-                     slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0))
+                     slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0),
+                     score_bytes=scores)
 
 
 def expert_gemm_efficiency(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
@@ -834,7 +897,7 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
     t_mem = parts.bytes_moved / (bw * eb)
     slow = parts.slow_flops if efficient else 0.0
     t_comp = (parts.matmul_flops + slow) / (peak * ef) + parts.attention_flops / (peak * t.attention_peak * ea)
-    time = np.maximum(t_mem, t_comp) + parts.allreduce_s
+    time = np.maximum(t_mem, t_comp) + parts.score_bytes / (bw * eb) + parts.allreduce_s
     if efficient:
         time = engine_time(time, t.host_floor * parts.passes, t.step_overhead)
     return time, t_comp >= t_mem
@@ -858,8 +921,33 @@ def prefill_from_terms(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, card:
     """Time to first token [s] for ``batch`` prompts of ``prompt`` tokens after ``cached``
     tokens already in the cache (:func:`prefill_parts`), from the coefficients."""
     link, lat = (np.asarray(x, dtype=np.float64) for x in card[2:])
-    return _roofline(t, prefill_parts(t, prompt, batch, link, lat if efficient else 0.0, cached), card,
-                     efficient)[0]
+    parts = prefill_parts(t, prompt, batch, link, lat if efficient else 0.0, cached)
+    return _roofline(t, parts, card, efficient)[0] * overlap_factor(t, parts.passes)
+
+
+#: Prompt passes (micro-batches) that one call of llama.cpp's decode holds: its default logical batch of
+#: 2,048 tokens over micro-batches of 512 (common.h: n_batch 2048, n_ubatch 512).  The pipeline of a layer
+#: split fills and drains within a call.
+PIPELINE_PASSES_PER_CALL = 4
+
+
+def overlap_factor(t: SpeedTerms, passes: ArrayLike) -> ArrayLike:
+    """The share of its passes' sequential time a prompt takes where a layer split's cards work on
+    several passes at once (:func:`pipeline_overlap`): in each call of q passes the first crosses
+    every card and each next one finishes a card's share later: ``(1 + (q - 1) / m) / q`` with ``m``
+    in flight and q at most :data:`PIPELINE_PASSES_PER_CALL`."""
+    if _zero(t.pipeline_overlap - 1.0):
+        return 1.0
+    q = np.minimum(np.asarray(passes, dtype=np.float64), PIPELINE_PASSES_PER_CALL)
+    return (1.0 + (q - 1.0) / t.pipeline_overlap) / q
+
+
+def pipeline_overlap(s: Scenario) -> float:
+    """Prompt passes a layer split's cards work on at once: llama.cpp's pipeline parallelism keeps
+    ``pipeline_copies`` of a pass's inputs, so up to that many passes are in flight, one on each card
+    (ggml-org/llama.cpp PR #6017); 1 for one card and for other engines."""
+    p = s.profile
+    return float(min(s.n_gpus, p.pipeline_copies)) if p.parallel == "layer" and s.n_gpus > 1 else 1.0
 
 
 # --- the scenario's own card ---------------------------------------------------------------------
