@@ -122,8 +122,10 @@ CUBLAS_16BIT_EFFICIENCY = {"llamacpp": 0.65}
 #: fp16 with fp16 accumulation (16-bit weights too).  GeForce presets give the rate with fp32 accumulation,
 #: half of that one (:func:`fp16_accumulate_ratio`).
 FP16_ACCUMULATE_KEYS = frozenset({"llamacpp-2023"})
-#: ... at these shares of that rate on NVIDIA's GeForce cards (category "consumer") and its others.
-FP16_ACCUMULATE_EFFICIENCY = {"llamacpp-2023": {"consumer": 0.46, "other": 0.32}}
+#: ... at this share of that rate on NVIDIA's cards (:data:`FLOPS_EFFICIENCY` on others) ...
+FP16_ACCUMULATE_EFFICIENCY = {"llamacpp-2023": 0.32}
+#: ... and at this one on its GeForce cards (category "consumer").
+CONSUMER_FP16_ACCUMULATE_EFFICIENCY = {"llamacpp-2023": 0.46}
 
 #: Fixed cost of a decode step (scheduling, sampling, launch of a captured graph) [s].
 STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
@@ -319,7 +321,8 @@ SOURCES = {
                             "Llama 3 70B +7 to +18 %. An Oct 2023 build on an RTX 3090 Ti (LLaMA 7B F16, pp512 "
                             "4,851.38 tokens/s; github.com/ggml-org/llama.cpp/pull/3816, a proposal of fp32 "
                             "accumulation, closed): +8 %",
-    "FP16_ACCUMULATE_EFFICIENCY": "as FP16_ACCUMULATE_KEYS: the medians of XiongjieDai's May 2024 llama-bench runs "
+    "FP16_ACCUMULATE_EFFICIENCY": "GeForce 46 % (CONSUMER_FP16_ACCUMULATE_EFFICIENCY), other NVIDIA cards 32 %, as "
+                                  "FP16_ACCUMULATE_KEYS says: the medians of XiongjieDai's May 2024 llama-bench runs "
                                   "by card class (GeForce: RTX 3070 to 4090; others: RTX A6000 to H100), the ratio of "
                                   "the two (1.4) near the current builds' (CONSUMER_INT8_RATE_EFFICIENCY: 1.3)",
     "PIPELINE_PASSES_PER_CALL": "llama.cpp's pipeline parallelism (github.com/ggml-org/llama.cpp/pull/6017: "
@@ -463,11 +466,9 @@ def bandwidth_efficiency(key: str, fmt: WeightFormat, gpu: GPU | None = None) ->
 
 
 def _sm_clocks_per_s(gpu: GPU) -> float | None:
-    """An NVIDIA card's SMs x boost clock [1/s], from its int8 peak at the graphics chips' rate per SM
-    (:data:`MMQ_INT8_RATE`); None without an int8 figure."""
-    if gpu.vendor.strip().lower() != "nvidia" or not gpu.int8_tensor_tops:
-        return None
-    return gpu.int8_tensor_tops * 1e12 * MMQ_INT8_RATE.get(gpu.id, 1.0) / INT8_OPS_PER_SM_CLOCK
+    """An NVIDIA card's SMs x boost clock [1/s] (:func:`_graphics_int8_tops`); None without an int8 figure."""
+    i8 = _graphics_int8_tops(gpu)
+    return i8 * 1e12 / INT8_OPS_PER_SM_CLOCK if i8 else None
 
 
 def _bandwidth_share(key: str, fmt: WeightFormat) -> float:
@@ -506,29 +507,51 @@ def compute_efficiency_sources(key: str, fmt: WeightFormat | None = None, gpu: G
 
 def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> tuple[float, tuple[str, ...]]:
     if key in FP16_ACCUMULATE_KEYS and gpu is not None:
-        share = FLOPS_EFFICIENCY.get(key, 0.5)
-        if gpu.vendor.strip().lower() == "nvidia" and key in FP16_ACCUMULATE_EFFICIENCY:
-            share = FP16_ACCUMULATE_EFFICIENCY[key]["consumer" if gpu.category == "consumer" else "other"]
-        return share * fp16_accumulate_ratio(gpu), ("FP16_ACCUMULATE_KEYS",)
+        if _nvidia(gpu) and key in FP16_ACCUMULATE_EFFICIENCY:
+            share = _class_share(key, gpu, FP16_ACCUMULATE_EFFICIENCY, CONSUMER_FP16_ACCUMULATE_EFFICIENCY)
+            return share * fp16_accumulate_ratio(gpu), ("FP16_ACCUMULATE_KEYS", "FP16_ACCUMULATE_EFFICIENCY")
+        return FLOPS_EFFICIENCY.get(key, 0.5) * fp16_accumulate_ratio(gpu), ("FP16_ACCUMULATE_KEYS",)
     quantized = fmt is not None and (fmt.expert_bits or fmt.linear_bits) < 16   # (ggml types, MXFP4 experts)
     if key in CUBLAS_16BIT_EFFICIENCY and fmt is not None and fmt.kernel == "fp16" and not quantized:
         return CUBLAS_16BIT_EFFICIENCY[key], ("CUBLAS_16BIT_EFFICIENCY",)
-    ratio = _int8_ratio(gpu) if key in INT8_RATE_EFFICIENCY and quantized and gpu is not None else None
-    if not ratio:
+    f16 = (gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops) if gpu is not None else None
+    # llama.cpp's CUDA kernels at the graphics chips' int8 rate per SM, its Vulkan build at the card's int8 peak
+    i8 = (_graphics_int8_tops(gpu) if key == "llamacpp" else _int8_tops(gpu)) \
+        if key in INT8_RATE_EFFICIENCY and quantized and f16 else None
+    if not i8:
         return FLOPS_EFFICIENCY.get(key, 0.5), ("FLOPS_EFFICIENCY",)
-    names = ("INT8_RATE_EFFICIENCY",)
-    share = INT8_RATE_EFFICIENCY[key]
-    if gpu.category == "consumer" and key in CONSUMER_INT8_RATE_EFFICIENCY:
-        share, names = CONSUMER_INT8_RATE_EFFICIENCY[key], ("CONSUMER_INT8_RATE_EFFICIENCY",)
+    geforce = gpu.category == "consumer" and key in CONSUMER_INT8_RATE_EFFICIENCY
+    names = ("CONSUMER_INT8_RATE_EFFICIENCY" if geforce else "INT8_RATE_EFFICIENCY",)
     if key == "llamacpp" and gpu.id in MMQ_INT8_RATE:
-        ratio, names = ratio * MMQ_INT8_RATE[gpu.id], (*names, "MMQ_INT8_RATE")
-    return share * ratio, names
+        names = (*names, "MMQ_INT8_RATE")
+    return _class_share(key, gpu, INT8_RATE_EFFICIENCY, CONSUMER_INT8_RATE_EFFICIENCY) * i8 / f16, names
+
+
+def _class_share(key: str, gpu: GPU, shares: dict, geforce: dict) -> float:
+    """The row's share on ``gpu``: ``geforce``'s on a GeForce card (category "consumer"), ``shares``' elsewhere."""
+    return geforce[key] if gpu.category == "consumer" and key in geforce else shares[key]
+
+
+def _nvidia(gpu: GPU) -> bool:
+    return gpu.vendor.strip().lower() == "nvidia"
+
+
+def _int8_tops(gpu: GPU) -> float | None:
+    """An NVIDIA card's int8 tensor peak [TOPS] (None: not NVIDIA's, or no figure)."""
+    return gpu.int8_tensor_tops if _nvidia(gpu) and gpu.int8_tensor_tops else None
+
+
+def _graphics_int8_tops(gpu: GPU) -> float | None:
+    """An NVIDIA card's int8 peak at the graphics chips' rate per SM (:data:`MMQ_INT8_RATE`): what llama.cpp's
+    CUDA kernels reach, and SMs x clock x :data:`INT8_OPS_PER_SM_CLOCK`."""
+    i8 = _int8_tops(gpu)
+    return i8 * MMQ_INT8_RATE.get(gpu.id, 1.0) if i8 else None
 
 
 def _int8_ratio(gpu: GPU) -> float | None:
     """An NVIDIA card's int8 tensor peak over its preset's fp16 figure (None: not NVIDIA's, or a figure missing)."""
-    f16, i8 = gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops, gpu.int8_tensor_tops
-    return i8 / f16 if gpu.vendor.strip().lower() == "nvidia" and f16 and i8 else None
+    f16, i8 = gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops, _int8_tops(gpu)
+    return i8 / f16 if f16 and i8 else None
 
 
 def fp16_accumulate_ratio(gpu: GPU) -> float:
@@ -897,7 +920,9 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
     t_mem = parts.bytes_moved / (bw * eb)
     slow = parts.slow_flops if efficient else 0.0
     t_comp = (parts.matmul_flops + slow) / (peak * ef) + parts.attention_flops / (peak * t.attention_peak * ea)
-    time = np.maximum(t_mem, t_comp) + parts.score_bytes / (bw * eb) + parts.allreduce_s
+    time = np.maximum(t_mem, t_comp) + parts.allreduce_s
+    if not _zero(parts.score_bytes):     # (eager attention only: the charts evaluate this thousands of times)
+        time = time + parts.score_bytes / (bw * eb)
     if efficient:
         time = engine_time(time, t.host_floor * parts.passes, t.step_overhead)
     return time, t_comp >= t_mem
