@@ -1584,14 +1584,6 @@ Source: {source}</source>
         <translation>llama.cpp 同时 {n} 个序列：解码可能比所示更慢。</translation>
     </message>
     <message>
-        <source>{x} with {b} on an {card}</source>
-        <translation>{card} 上 {b} 个序列时为 {x}</translation>
-    </message>
-    <message>
-        <source>llama.cpp&apos;s quantized matrix kernels pay for every sequence in a step, so a step grows with the batch long before the roofline turns compute bound; vramgui does not model it. Measured with llama-bench (Llama 3 8B Q4_0), throughput as a fraction of this model&apos;s, by number of sequences: {runs}.</source>
-        <translation>llama.cpp 的量化矩阵内核在每一步中要为每个序列付出时间，因此早在屋顶线模型进入计算瓶颈之前，单步时间就随批大小增长；vramgui 未对此建模。llama-bench 实测（Llama 3 8B Q4_0）吞吐量占本模型估算值的比例，按序列数：{runs}。</translation>
-    </message>
-    <message>
         <source>{format} weights do not run on this chip&apos;s GPU with {engine}.</source>
         <translation>{format} 权重无法用 {engine} 在此芯片的 GPU 上运行。</translation>
     </message>
@@ -1622,6 +1614,18 @@ Source: {source}</source>
     <message>
         <source>This model&apos;s attention caches one latent per token (one KV head), which tensor parallel cannot split: every card of the group holds every sequence&apos;s cache, so the group caches what one card holds. Data-parallel attention (vLLM --data-parallel-size {n} --enable-expert-parallel, SGLang --enable-dp-attention) gives each card its own sequences: up to {n} times as many ({x} times in one measured pair of start-ups: DeepSeek-V4-Flash on 8 B200, vLLM). vramgui does not model it.</source>
         <translation>此模型的注意力每个 token 只缓存一个潜向量（一个 KV 头），张量并行无法切分：组内每张卡都保存全部序列的缓存，因此整组只能缓存一张卡所能容纳的量。数据并行注意力（vLLM --data-parallel-size {n} --enable-expert-parallel，SGLang --enable-dp-attention）让每张卡只保存自己的序列：最多可达 {n} 倍（一组实测启动日志中为 {x} 倍：DeepSeek-V4-Flash，8 张 B200，vLLM）。vramgui 未对此建模。</translation>
+    </message>
+    <message>
+        <source> and </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>{b} sequences {x} times</source>
+        <translation>{b} 个序列为单序列吞吐量的 {x} 倍</translation>
+    </message>
+    <message>
+        <source>llama.cpp&apos;s quantized matrix kernels pay for every sequence in a step, so a step grows with the batch long before the roofline turns compute bound; vramgui models it on NVIDIA cards with an int8 figure only. Measured with llama-bench (Llama 3 8B Q4_0 on an {card}): {runs} one sequence&apos;s throughput.</source>
+        <translation>llama.cpp 的量化矩阵内核在每一步中为每个序列付出代价，因此远在屋顶线模型转为计算受限之前，单步时间就随批大小增长；vramgui 仅在有 int8 数据的 NVIDIA 显卡上对此建模。llama-bench 实测（Llama 3 8B Q4_0，{card}）：{runs}。</translation>
     </message>
     <message>
         <source>engine default ({share})</source>

@@ -33,6 +33,7 @@ from .speed import (
     INT8_RATE_EFFICIENCY,
     LOW_BIT_KERNELS,
     MMVQ_BYTES_PER_SM_CLOCK,
+    MMVQ_OPS_PER_SM_CLOCK,
     attention_efficiency,
     attention_peak,
     bandwidth_efficiency,
@@ -40,6 +41,7 @@ from .speed import (
     decode_from_terms,
     engine_terms,
     link_of,
+    small_batch_kernels,
     speed_key,
     speed_terms,
 )
@@ -241,6 +243,10 @@ def _card_speed_terms(s: Scenario, gpus: list[GPU]):
     if any(k in MMVQ_BYTES_PER_SM_CLOCK for k in keys):   # (llama.cpp's CUDA decode: at most so much per SM)
         terms = replace(terms, bw_efficiency=np.array([bandwidth_efficiency(k, s.weight_format, g)
                                                        for k, g in zip(keys, gpus, strict=True)]))
+    if any(k in MMVQ_OPS_PER_SM_CLOCK for k in keys):    # (llama.cpp's CUDA kernels at several sequences)
+        rate, load = zip(*(small_batch_kernels(k, s.weight_format, g) for k, g in zip(keys, gpus, strict=True)),
+                           strict=True)
+        terms = replace(terms, mmvq_rate=np.array(rate), mmq_load=np.array(load))
     if any(k in ATTENTION_EFFICIENCY for k in keys):    # (llama.cpp's ROCm attention: RDNA 4 or not)
         terms = replace(terms, attention_efficiency=np.array([attention_efficiency(k, g)
                                                               for k, g in zip(keys, gpus, strict=True)]))

@@ -10,7 +10,7 @@ profiles (``EngineProfile.sources``) and the speed model (``speed.SOURCES``) car
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -45,6 +45,9 @@ from .speed import (
     GGUF_BW_CURVES,
     HOST_S_PER_LAYER,
     LAYER_S,
+    MMQ_WEIGHTS_PER_SM_CLOCK,
+    MMVQ_MAX_COLUMNS,
+    MMVQ_OPS_PER_SM_CLOCK,
     MOE_LAYER_S,
     SOURCES,
     STEP_OVERHEAD_S,
@@ -58,6 +61,7 @@ from .speed import (
     overlap_factor,
     prefill_parts,
     prompt_split,
+    roofline_time,
     served,
     speed_key,
     speed_terms,
@@ -544,6 +548,15 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     if gdn:
         out.append(Assumption("Linear-attention layers' fixed cost", f"{_ms(gdn)} ({a.gated_deltanet_layers} layers × "
                               f"{GDN_LAYER_S[key] * 1e6:.0f} µs)", SOURCES["GDN_LAYER_S"]))
+    if float(t.mmvq_rate) and s.batch > 1:
+        if s.batch <= MMVQ_MAX_COLUMNS:
+            out.append(Assumption("Mat-vec kernel per sequence", f"{MMVQ_OPS_PER_SM_CLOCK[key]:.0f} operations per SM "
+                                  f"per clock ({float(t.mmvq_rate) / 1e12:,.1f} TOPS on this card) for each sequence "
+                                  f"past the first, up to {MMVQ_MAX_COLUMNS}",
+                                  SOURCES["MMVQ_OPS_PER_SM_CLOCK"] + "; " + SOURCES["MMVQ_MAX_COLUMNS"]))
+        out.append(Assumption("Tile kernel at a few sequences", f"math after the weights' load, converting "
+                              f"{MMQ_WEIGHTS_PER_SM_CLOCK[key]:.0f} weights per SM per clock",
+                              SOURCES["MMQ_WEIGHTS_PER_SM_CLOCK"] + "; " + SOURCES["MMVQ_MAX_COLUMNS"]))
     if float(t.host_floor):
         out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step ({a.num_layers} layers × "
                               f"{HOST_S_PER_LAYER[key] * 1e3:.2f} ms{_row_name(p, key)})",
@@ -594,13 +607,31 @@ def _decode(s: Scenario, sp) -> Explanation:
     allreduce = float(parts.allreduce_s)
     step = float(sp.decode_step_s)
     compute = _compute(t, parts, peak, 1e9, "GFLOP") if np.isfinite(peak) else "no FLOP/s figure"
+    memory = f"{moved / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})"
+    kernel, column = float(parts.kernel), float(parts.column_s)
+    plain = float(roofline_time(t, replace(parts, kernel=0.0), (bw, peak, link, lat)))
+    mmq = kernel == 2.0 or (kernel == 1.0 and not np.isclose(step, plain + column, rtol=1e-9, atol=0.0))
+    column = column if kernel == 1.0 and not mmq else 0.0
+    if mmq:   # llama.cpp's MMQ at a few sequences: the matmuls' math after the weights' load
+        attention = float(parts.attention_flops) / 1e9
+        roofline = (f"max({memory}, attention {attention:,.2f} GFLOP ÷ ({peak * float(t.attention_peak) / 1e12:,.1f}"
+                    f" TFLOP/s × {float(t.attention_efficiency):.2f}), converting the weights "
+                    f"{_ms(float(parts.load_s))}) + matmuls {float(parts.matmul_flops) / 1e9:,.2f}"
+                    f" GFLOP ÷ ({peak / 1e12:,.1f} TFLOP/s × {float(t.flops_efficiency):.2f})")
+    else:
+        roofline = f"max({memory}, {compute})"
+    kernels = (f" + llama.cpp's mat-vec kernel on {s.batch - 1} more sequences {_ms(column)}" if column else "")
     return Explanation(
         "decode", "Decode step", f"{_ms(step)} per token · {s.batch / step:,.0f} tokens/s",
         "Decode step = max(bytes moved ÷ (bandwidth × η_bw), FLOPs ÷ (peak × η_flops)) + per-step costs; "
         "bytes moved = active weights + the KV cache of every sequence"
         + (" + its recurrent state, read and written" if float(t.state) else "")
-        + "; FLOPs = 2 × active params × batch + attention" + _attention_rate(t, s),
-        f"= max({moved / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f}), {compute})"
+        + "; FLOPs = 2 × active params × batch + attention" + _attention_rate(t, s)
+        + ("; llama.cpp's quantized kernels at 2-8 sequences (MMVQ) pay for each one past the first"
+           if column else "")
+        + ("; llama.cpp's tile kernel (MMQ, above 8 sequences or where faster) does its matmuls' math after "
+           "loading and converting the weights, so that adds to the memory time" if mmq else ""),
+        f"= {roofline}{kernels}"
         f"{_extras(t, allreduce, scores_s=float(parts.score_bytes) / (bw * eb))} = {_ms(step)} per token; "
         f"{1 / step:,.1f} tokens/s per sequence, "
         f"{s.batch / step:,.1f} tokens/s for the batch of {s.batch}.",

@@ -48,6 +48,7 @@ from .speed import (
     link_of,
     peak_flops,
     prefill_from_terms,
+    small_batch_kernels,
     speed_key,
     speed_terms,
     stack_speed_terms,
@@ -190,6 +191,8 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
                         dense_bytes=read[..., 0], expert_bytes=read[..., 1],
                         num_experts=read[..., 2], experts_per_token=read[..., 3],
                         bw_efficiency=np.array([[bandwidth_efficiency(row, w, gpu) for w in wfs]]),
+                        mmvq_rate=np.array([[small_batch_kernels(row, w, gpu)[0] for w in wfs]]),
+                        mmq_load=np.array([[small_batch_kernels(row, w, gpu)[1] for w in wfs]]),
                         attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]))
 
         def arr(values, shape=shape):

@@ -22,6 +22,8 @@ from .speed import (
     estimate_speed,
     prompt_split,
     served,
+    small_batch_kernels,
+    speed_key,
 )
 from .units import GIB, duration_text
 
@@ -153,17 +155,18 @@ def data_parallel_note(s) -> str | None:
 
 
 def batched_decode_note(s) -> str | None:
-    """Where llama.cpp decodes several sequences at once with quantized weights (None at batch 1,
-    for 16-bit weights and for other engines)."""
+    """Where llama.cpp decodes several sequences at once with quantized weights and the speed model does not
+    follow its kernels there (other backends than CUDA, cards without an int8 figure); None at batch 1, for
+    16-bit weights, for other engines and where it does (:func:`speed.small_batch_kernels`)."""
     if s.engine not in LLAMACPP or s.batch <= 1 or s.weight_format.kernel in ("fp16", "fp32"):
         return None
-    by_card: dict[str, list[str]] = {}
-    for r in LLAMACPP_BATCHED:
-        by_card.setdefault(r["card"], []).append(f"{r['ratio']:.2f} with {r['batch']}")
-    runs = "; ".join(f"{' and '.join(v)} on an {card}" for card, v in by_card.items())
-    return (f"llama.cpp decodes {s.batch} sequences at once slower than this estimate: its quantized matrix kernels "
-            "pay for every sequence in a step, which the roofline does not model (llama-bench with Llama 3 8B Q4_0, "
-            f"measured throughput as a fraction of this model's, by number of sequences: {runs})")
+    if small_batch_kernels(speed_key(s.profile, s.gpu), s.weight_format, s.gpu)[0] > 0:
+        return None
+    runs = " and ".join(f"{r['batch']} sequences {r['speedup']:.2f} times" for r in LLAMACPP_BATCHED)
+    return (f"llama.cpp likely decodes {s.batch} sequences at once slower than this estimate: its quantized matrix "
+            "kernels pay for every sequence in a step, which vramgui models on NVIDIA cards with an int8 figure "
+            f"only (llama-bench with Llama 3 8B Q4_0 on an {LLAMACPP_BATCHED[0]['card']}: {runs} one sequence's "
+            "throughput)")
 
 
 def engine_note(s) -> str | None:

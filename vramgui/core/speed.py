@@ -113,6 +113,21 @@ INT8_OPS_PER_SM_CLOCK = 2048
 #: (:data:`INT8_OPS_PER_SM_CLOCK`).
 MMVQ_BYTES_PER_SM_CLOCK = {"llamacpp": 7.0}
 
+#: llama.cpp's CUDA decode of several sequences with quantized weights (one column of the activations each): up
+#: to this many columns its mat-vec kernel MMVQ runs (mmvq.cuh: MMVQ_MAX_BATCH_SIZE), above it MMQ, the
+#: tile kernel its prompts run on.
+MMVQ_MAX_COLUMNS = 8
+
+#: ... MMVQ unpacks each weight again for every column past the first, at this many operations (2 per weight)
+#: per SM per clock: a step of b columns takes (b - 1) x 2 P / (SMs x clock x this) beyond one column's
+#: (SMs x clock from the int8 peak, :data:`INT8_OPS_PER_SM_CLOCK`).
+MMVQ_OPS_PER_SM_CLOCK = {"llamacpp": 130.0}
+
+#: ... and MMQ, at a few columns, loads and converts each tile of weights before its int8 math on them: the
+#: math adds to the weights' load, which takes the longer of their read and their conversion at this many
+#: weights per SM per clock.  Builds pick the faster kernel at 2-8 columns (per chip and type since mid-2026).
+MMQ_WEIGHTS_PER_SM_CLOCK = {"llamacpp": 4.0}
+
 #: Share of the preset's 16-bit tensor rate that llama.cpp's current CUDA builds sustain on 16-bit weights, which
 #: cuBLAS multiplies (its quantized kernels aside).
 CUBLAS_16BIT_EFFICIENCY = {"llamacpp": 0.65}
@@ -203,19 +218,17 @@ CROSS_NODE_RUN = {"id": "sglang-r1-0528-16xh100-2nodes-conc1-tpot", "tpot_ms": 2
                   "source": "github.com/tenstorrent/tt-inference-server/issues/356 (DeepSeek-R1-0528, SGLang, 16 "
                             "H100 in 2 nodes over InfiniBand, one request at a time)"}
 
-#: llama.cpp decoding several sequences at once: its quantized matrix kernels pay for every
-#: sequence (column) in a step (MMVQ, a mat-vec kernel, up to 8 columns; MMQ above), so a step
-#: grows with the batch long before the roofline turns compute bound, and throughput rises far
-#: less than linearly.  Not modelled; the estimate's caution quotes what llama-bench measured
-#: against this model's figure (measured / estimated throughput; ``tests/test_llamacpp_batched.py``
-#: recomputes each ratio from the corpus points named: llama-bench pp512 at microbatch sizes 1-16
-#: with Llama 3 8B Q4_0, on an RTX 3090 in github.com/ggml-org/llama.cpp/pull/15802, Sep 2025, and
-#: on an RTX 4090 in pull/15131, Aug 2025).
+#: llama.cpp decoding several sequences at once with quantized weights, as llama-bench measured it on a CUDA
+#: card (one sequence's prompt b tokens a step, which multiplies the weights as b sequences do): throughput at
+#: b over throughput at 1 (``tests/test_llamacpp_batched.py`` recomputes each from the corpus points named).
+#: Modelled on NVIDIA cards with an int8 figure (:data:`MMVQ_OPS_PER_SM_CLOCK`,
+#: :data:`MMQ_WEIGHTS_PER_SM_CLOCK`); quoted by the estimate's caution where it is not (other backends, cards
+#: without the figure).
 LLAMACPP_BATCHED = (
-    {"card": "RTX 3090", "batch": "4", "ratio": 0.76, "ids": ("llamacpp-pr15802-llama3-8b-q4_0-rtx3090-ub4-pp512",)},
-    {"card": "RTX 3090", "batch": "8", "ratio": 0.47, "ids": ("llamacpp-pr15802-llama3-8b-q4_0-rtx3090-ub8-pp512",)},
-    {"card": "RTX 4090", "batch": "10-16", "ratio": 0.74,
-     "ids": tuple(f"llamacpp-pr15131-llama3-8b-q4_0-rtx4090-ub{b}-pp512" for b in range(10, 17))},
+    {"card": "RTX 3090", "batch": 4, "speedup": 3.01, "ids": ("llamacpp-pr15802-llama3-8b-q4_0-rtx3090-ub1-pp512",
+                                                              "llamacpp-pr15802-llama3-8b-q4_0-rtx3090-ub4-pp512")},
+    {"card": "RTX 3090", "batch": 8, "speedup": 3.73, "ids": ("llamacpp-pr15802-llama3-8b-q4_0-rtx3090-ub1-pp512",
+                                                              "llamacpp-pr15802-llama3-8b-q4_0-rtx3090-ub8-pp512")},
 )
 
 #: An MLA model under tensor parallel: every card holds every sequence's latent (one KV head
@@ -291,6 +304,31 @@ SOURCES = {
                      "datasheet's figure), beside the same chip's RTX 6000 Ada +15 %. llama.cpp's MMQ kernels issue "
                      "mma.sync, whose rate on GH100 is below its wgmma peak. Blackwell data-centre chips (B200, GB200) "
                      "not measured: their datasheet int8 peak is used",
+    "MMVQ_MAX_COLUMNS": "llama.cpp's CUDA code (ggml/src/ggml-cuda/mmvq.cuh, MMVQ_MAX_BATCH_SIZE 8; its author in "
+                        "github.com/ggml-org/llama.cpp/pull/26079, Jul 2026: quantized decode 'uses mul_mat_vec_q "
+                        "while ne11 <= MMVQ_MAX_BATCH_SIZE (8), and MMQ above that'; that PR and later ones move the "
+                        "switch earlier for K-quants on some chips, not modelled)",
+    "MMVQ_OPS_PER_SM_CLOCK": "llama-bench pp512 at microbatch sizes 1-8 (measured corpus; Llama 3 8B Q4_0 on an RTX "
+                             "3090, github.com/ggml-org/llama.cpp/pull/15802, Sep 2025): 156.56, 279.89, 390.96, "
+                             "470.48, 509.70, 541.57, 559.30 and 583.77 tokens/s, a step 6.4 ms at 1 column and "
+                             "13.7 ms at 8; 130 operations per SM per clock reads all eight within 12 % (the plain "
+                             "roofline read 8 columns +111 %). Checked on 2024 builds with IQ3_XXS (pull/8215), each "
+                             "card's 2, 4 and 8 columns from its own measured one: an RTX 4090 reads at most +8 %, "
+                             "an RTX 3090 up to +17 % (IQ3_XXS unpacks more per weight than Q4_0). One card and "
+                             "type calibrate it; K-quants cost more per column (a V100 with Q2_K, pull/28912: about "
+                             "2.5 times)",
+    "MMQ_WEIGHTS_PER_SM_CLOCK": "llama-bench pp512 at microbatch sizes 10-16 (measured corpus; Llama 3 8B Q4_0 on "
+                                "an RTX 4090, github.com/ggml-org/llama.cpp/pull/15131, Aug 2025): 1,216.63 to "
+                                "1,930.50 tokens/s, a step of 8.2-8.5 ms where one column takes about 6 and the "
+                                "math at the prompt's int8 rate 0.8-1.2 ms: converting 4 weights per SM per clock "
+                                "reads all seven within 4 % (the plain roofline +13 to +38 %). Checked on its Q5_0 "
+                                "at 16-256 (pull/24127, June 2026) within 8 %, where the larger of the read and the "
+                                "math read -38 to -52 % from 32 columns on. It makes MMQ slower than MMVQ at 8 "
+                                "columns of Q4_0 on an RTX 3090, as llama.cpp's authors found on the cards they "
+                                "measured (pull/26079, issue 28090), but about a tenth faster on an RTX 4090, where "
+                                "they measured MMVQ ahead: within the model's error. Prompts keep the larger of "
+                                "read and math: their efficiency is calibrated at 512 tokens a pass, where the "
+                                "load is a small share",
     "MMVQ_BYTES_PER_SM_CLOCK": "llama.cpp's CUDA scoreboard (github.com/ggml-org/llama.cpp/discussions/15013, Llama 2 "
                                "7B Q4_0 tg128 with flash attention; measured corpus): an A100 80GB decodes 200.90 "
                                "tokens/s, an H100 280.74 and an A30 131.93 - at their bandwidth's share they read "
@@ -511,7 +549,7 @@ def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> 
             share = _class_share(key, gpu, FP16_ACCUMULATE_EFFICIENCY, CONSUMER_FP16_ACCUMULATE_EFFICIENCY)
             return share * fp16_accumulate_ratio(gpu), ("FP16_ACCUMULATE_KEYS", "FP16_ACCUMULATE_EFFICIENCY")
         return FLOPS_EFFICIENCY.get(key, 0.5) * fp16_accumulate_ratio(gpu), ("FP16_ACCUMULATE_KEYS",)
-    quantized = fmt is not None and (fmt.expert_bits or fmt.linear_bits) < 16   # (ggml types, MXFP4 experts)
+    quantized = _quantized(fmt)
     if key in CUBLAS_16BIT_EFFICIENCY and fmt is not None and fmt.kernel == "fp16" and not quantized:
         return CUBLAS_16BIT_EFFICIENCY[key], ("CUBLAS_16BIT_EFFICIENCY",)
     f16 = (gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops) if gpu is not None else None
@@ -633,6 +671,8 @@ class SpeedTerms:
     score_bytes: ArrayLike = 0.0      # eager attention: bytes its scores move per (query, key) pair, full layers
     window_score_bytes: ArrayLike = 0.0   # ... over the windowed layers, keys capped at ``window``
     pipeline_overlap: ArrayLike = 1.0     # prompt passes a layer split's cards work on at once (llama.cpp's copies)
+    mmvq_rate: ArrayLike = 0.0    # FLOP/s of llama.cpp's mat-vec kernel on each column past the first (0: none)
+    mmq_load: ArrayLike = 0.0     # s per weight byte llama.cpp's tile kernel takes to convert its weights (0: none)
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -715,7 +755,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
 
 #: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
 ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens",
-                 "attention_efficiency")
+                 "attention_efficiency", "mmvq_rate", "mmq_load")
 
 
 def attention_efficiency(key: str, gpu: GPU | None = None) -> float:
@@ -734,7 +774,28 @@ def engine_terms(key: str, s: Scenario) -> dict:
     return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a), fixed_step_s(key, a),
                                     bandwidth_efficiency(key, s.weight_format, s.gpu),
                                     compute_efficiency(key, s.weight_format, s.gpu),
-                                    MOE_GEMM_TOKENS.get(key, 0.0), attention_efficiency(key, s.gpu)), strict=True))
+                                    MOE_GEMM_TOKENS.get(key, 0.0), attention_efficiency(key, s.gpu),
+                                    *small_batch_kernels(key, s.weight_format, s.gpu)), strict=True))
+
+
+def small_batch_kernels(key: str, fmt: WeightFormat, gpu: GPU | None) -> tuple[float, float]:
+    """(FLOP/s of llama.cpp's mat-vec kernel on each column past the first, seconds its tile kernel takes to
+    convert a byte of weights) for the engine row ``key``'s quantized weights on ``gpu``
+    (:data:`MMVQ_OPS_PER_SM_CLOCK`, :data:`MMQ_WEIGHTS_PER_SM_CLOCK`); (0, 0) where not modelled: other rows,
+    16-bit weights (other kernels), cards without an int8 figure (SMs x clock unknown)."""
+    per_sm = MMVQ_OPS_PER_SM_CLOCK.get(key)
+    if not per_sm or gpu is None or not _quantized(fmt):
+        return 0.0, 0.0
+    sm_clocks = _sm_clocks_per_s(gpu)
+    if not sm_clocks:
+        return 0.0, 0.0
+    weights_per_byte = 8.0 / (fmt.expert_bits or fmt.linear_bits)
+    return per_sm * sm_clocks, weights_per_byte / (sm_clocks * MMQ_WEIGHTS_PER_SM_CLOCK[key])
+
+
+def _quantized(fmt: WeightFormat | None) -> bool:
+    """Weights below 16 bits (ggml types, MXFP4 experts): llama.cpp runs them through its quantized kernels."""
+    return fmt is not None and (fmt.expert_bits or fmt.linear_bits) < 16
 
 
 def host_floor_s(engine: str, a) -> float:
@@ -809,6 +870,9 @@ class StepParts:
     passes: np.ndarray           # forward passes (prefill chunks; 1 for decode)
     slow_flops: ArrayLike = 0.0  # FLOPs the small expert GEMMs take beyond their count (prefill)
     score_bytes: ArrayLike = 0.0  # eager attention's score matrices, written and read after the matmuls
+    column_s: ArrayLike = 0.0     # llama.cpp's mat-vec kernel (MMVQ) on the columns past the first [s] (decode)
+    load_s: ArrayLike = 0.0       # its tile kernel (MMQ) converting the weights it reads [s] (decode)
+    kernel: ArrayLike = 0.0       # 0: the roofline; 1: the faster of MMVQ and MMQ; 2: MMQ (llama.cpp, decode)
 
 
 def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, latency) -> StepParts:
@@ -825,9 +889,18 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
                  + _capped(t.sparse_flops, c, t.sparse_tokens) + _some(t.index_flops, c))
     scores = 0.0 if _zero(t.score_bytes) and _zero(t.window_score_bytes) else \
         (t.score_bytes * c + _capped(t.window_score_bytes, c, t.window)) * b
-    return StepParts(bytes_moved=_weights_read(t, b) + kv, matmul_flops=t.matmul_flops * b,
+    weights = _weights_read(t, b)
+    column_s = load_s = kernel = 0.0
+    if not _zero(t.mmvq_rate):   # llama.cpp's quantized kernels at several sequences: MMVQ up to 8, MMQ above
+        rate = np.asarray(t.mmvq_rate, dtype=np.float64)   # (per card in the fit table: 0 where not modelled)
+        modelled = (b >= 2.0) & (rate > 0)
+        mmvq = modelled & (b <= MMVQ_MAX_COLUMNS)
+        column_s = np.where(mmvq, (b - 1.0) * t.matmul_flops / np.where(rate > 0, rate, 1.0), 0.0)
+        load_s = weights * t.mmq_load
+        kernel = np.where(mmvq, 1.0, np.where(modelled, 2.0, 0.0))
+    return StepParts(bytes_moved=weights + kv, matmul_flops=t.matmul_flops * b,
                      attention_flops=attention * b, allreduce_s=_allreduce(t, b, link, latency),
-                     passes=np.ones_like(b), score_bytes=scores)
+                     passes=np.ones_like(b), score_bytes=scores, column_s=column_s, load_s=load_s, kernel=kernel)
 
 
 def _micro_batch(t: SpeedTerms, batch: ArrayLike) -> np.ndarray:
@@ -919,13 +992,25 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
     ea = t.attention_efficiency if efficient else 1.0
     t_mem = parts.bytes_moved / (bw * eb)
     slow = parts.slow_flops if efficient else 0.0
-    t_comp = (parts.matmul_flops + slow) / (peak * ef) + parts.attention_flops / (peak * t.attention_peak * ea)
+    t_matmul = (parts.matmul_flops + slow) / (peak * ef)
+    t_attention = parts.attention_flops / (peak * t.attention_peak * ea)
+    t_comp = t_matmul + t_attention
     time = np.maximum(t_mem, t_comp) + parts.allreduce_s
+    if efficient and not _zero(parts.kernel):   # llama.cpp's quantized kernels at several sequences
+        mmq = np.maximum(np.maximum(t_mem, t_attention), parts.load_s) + t_matmul + parts.allreduce_s
+        mmvq = time + parts.column_s
+        time = np.where(parts.kernel == 2.0, mmq, np.where(parts.kernel == 1.0, np.minimum(mmvq, mmq), time))
     if not _zero(parts.score_bytes):     # (eager attention only: the charts evaluate this thousands of times)
         time = time + parts.score_bytes / (bw * eb)
     if efficient:
         time = engine_time(time, t.host_floor * parts.passes, t.step_overhead)
     return time, t_comp >= t_mem
+
+
+def roofline_time(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool = True) -> np.ndarray:
+    """The time [s] :func:`decode_from_terms` and :func:`prefill_from_terms` give ``parts`` (the explain
+    panel weighs variants of them)."""
+    return _roofline(t, parts, card, efficient)[0]
 
 
 def engine_time(device_s: ArrayLike, host_floor: ArrayLike, step_overhead: ArrayLike) -> np.ndarray:

@@ -852,18 +852,20 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._show_caution(self.parallel_caution, lines, tips)
 
     def _show_batch_caution(self, s, training: bool) -> None:
-        """Below the batch size: llama.cpp decoding several sequences of quantized weights, slower
-        than the roofline (core.report.batched_decode_note); the tooltip quotes the measurements."""
+        """Below the batch size: llama.cpp decoding several sequences of quantized weights where the speed
+        model does not follow its kernels (core.report.batched_decode_note); the tooltip quotes the measurements."""
         lines, tips = [], []
         if not training and batched_decode_note(s):
             lines.append(self.tr("llama.cpp with {n} sequences: decode likely slower than shown.").format(
                 n=integer(s.batch)))
-            runs = "; ".join(self.tr("{x} with {b} on an {card}").format(x=num(r["ratio"], 2), b=r["batch"],
-                                                                       card=r["card"]) for r in LLAMACPP_BATCHED)
+            runs = self.tr(" and ").join(self.tr("{b} sequences {x} times").format(x=num(r["speedup"], 2),
+                                                                                 b=integer(r["batch"]))
+                                         for r in LLAMACPP_BATCHED)
             tips.append(self.tr("llama.cpp's quantized matrix kernels pay for every sequence in a step, so a step "
-                                "grows with the batch long before the roofline turns compute bound; vramgui does not "
-                                "model it. Measured with llama-bench (Llama 3 8B Q4_0), throughput as a fraction of "
-                                "this model's, by number of sequences: {runs}.").format(runs=runs))
+                                "grows with the batch long before the roofline turns compute bound; vramgui models "
+                                "it on NVIDIA cards with an int8 figure only. Measured with llama-bench (Llama 3 8B "
+                                "Q4_0 on an {card}): {runs} one sequence's throughput.").format(
+                                    card=LLAMACPP_BATCHED[0]["card"], runs=runs))
         self._show_caution(self.batch_caution, lines, tips)
 
     def _show_engine_caution(self, s, training: bool) -> None:
