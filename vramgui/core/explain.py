@@ -548,8 +548,8 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     if gdn:
         out.append(Assumption("Linear-attention layers' fixed cost", f"{_ms(gdn)} ({a.gated_deltanet_layers} layers × "
                               f"{GDN_LAYER_S[key] * 1e6:.0f} µs)", SOURCES["GDN_LAYER_S"]))
-    if float(t.mmvq_rate) and s.batch > 1:
-        if s.batch <= MMVQ_MAX_COLUMNS:
+    if float(t.mmvq_rate):
+        if 1 < s.batch <= MMVQ_MAX_COLUMNS:
             out.append(Assumption("Mat-vec kernel per sequence", f"{MMVQ_OPS_PER_SM_CLOCK[key]:.0f} operations per SM "
                                   f"per clock ({float(t.mmvq_rate) / 1e12:,.1f} TOPS on this card) for each sequence "
                                   f"past the first, up to {MMVQ_MAX_COLUMNS}",
@@ -612,14 +612,7 @@ def _decode(s: Scenario, sp) -> Explanation:
     plain = float(roofline_time(t, replace(parts, kernel=0.0), (bw, peak, link, lat)))
     mmq = kernel == 2.0 or (kernel == 1.0 and not np.isclose(step, plain + column, rtol=1e-9, atol=0.0))
     column = column if kernel == 1.0 and not mmq else 0.0
-    if mmq:   # llama.cpp's MMQ at a few sequences: the matmuls' math after the weights' load
-        attention = float(parts.attention_flops) / 1e9
-        roofline = (f"max({memory}, attention {attention:,.2f} GFLOP ÷ ({peak * float(t.attention_peak) / 1e12:,.1f}"
-                    f" TFLOP/s × {float(t.attention_efficiency):.2f}), converting the weights "
-                    f"{_ms(float(parts.load_s))}) + matmuls {float(parts.matmul_flops) / 1e9:,.2f}"
-                    f" GFLOP ÷ ({peak / 1e12:,.1f} TFLOP/s × {float(t.flops_efficiency):.2f})")
-    else:
-        roofline = f"max({memory}, {compute})"
+    roofline = _tile_kernel(t, parts, memory, peak, 1e9, "GFLOP") if mmq else f"max({memory}, {compute})"
     kernels = (f" + llama.cpp's mat-vec kernel on {s.batch - 1} more sequences {_ms(column)}" if column else "")
     return Explanation(
         "decode", "Decode step", f"{_ms(step)} per token · {s.batch / step:,.0f} tokens/s",
@@ -639,6 +632,17 @@ def _decode(s: Scenario, sp) -> Explanation:
         f"light (η = 1, no per-step costs) {_ms(float(sp.sol_decode_step_s))}." + _sparse_note(s, t)
         + _sentence(nodes_note(s)) + _sentence(batched_decode_note(s)) + _sentence(engine_note(s)),
         tuple(_efficiency_assumptions(s, t)))
+
+
+def _tile_kernel(t, parts, memory: str, peak: float, unit: float, name: str, slow: float = 0.0) -> str:
+    """llama.cpp's MMQ in numbers: its matmuls' math after the longest of the weights' read, the attention
+    and their conversion (:data:`~vramgui.core.speed.MMQ_WEIGHTS_PER_SM_CLOCK`)."""
+    attention = float(parts.attention_flops) / unit
+    expert = f" + small expert GEMMs {slow / unit:,.2f}" if slow else ""
+    return (f"max({memory}, attention {attention:,.2f} {name} ÷ ({peak * float(t.attention_peak) / 1e12:,.1f}"
+            f" TFLOP/s × {float(t.attention_efficiency):.2f}), converting the weights {_ms(float(parts.load_s))})"
+            f" + matmuls ({float(parts.matmul_flops) / unit:,.2f}{expert}) {name} ÷ ({peak / 1e12:,.1f} TFLOP/s × "
+            f"{float(t.flops_efficiency):.2f})")
 
 
 def _sentence(note: str | None) -> str:
@@ -707,14 +711,19 @@ def _prefill(s: Scenario, sp) -> Explanation:
     result = _time(float(sp.prefill_s)) if known else "unknown"
     total = _ms(float(sp.prefill_s)) + ("" if result.endswith(" ms") else f" ({result})")
     chunked = f" in {passes:,.0f} passes of {t.chunk:,} tokens" if t.chunk and passes > 1 else ""
+    memory = f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})"
+    mmq = float(parts.kernel) == 2.0     # (llama.cpp's tile kernel, pass by pass)
+    roofline = (_tile_kernel(t, parts, memory, peak, 1e12, "TFLOP", slow) if mmq else
+                f"max({_compute(t, parts, peak, 1e12, 'TFLOP', slow)}, {memory})")
     return Explanation(
         "prefill", "Time to first token", result,
         "Time to first token = max(FLOPs ÷ (peak × η_flops), weight reads ÷ (bandwidth × η_bw)) + per-step "
         "costs; FLOPs = 2 × active params × prompt tokens × batch + causal attention" + _attention_rate(t, s)
         + ("; a cached prefix is not prefilled again: the new tokens attend to it, and each pass reads it"
-           if cached else ""),
-        (f"= max({_compute(t, parts, peak, 1e12, 'TFLOP', slow)}, "
-         f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f}))"
+           if cached else "")
+        + ("; llama.cpp's tile kernel (MMQ) does each pass's matmuls after loading and converting the weights, "
+           "so their math adds to that" if mmq else ""),
+        (f"= {roofline}"
          f"{_extras(t, allreduce, passes, float(parts.score_bytes) / (bw * eb), float(overlap_factor(t, passes)))}"
          f" = {total}"
          f" for {s.batch} × {new:,.0f} tokens{_after(cached)}{chunked}." if known else

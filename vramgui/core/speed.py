@@ -90,9 +90,9 @@ ATTENTION_EFFICIENCY_BY_CARD = {"llamacpp-rocm": {card: RDNA4_ATTENTION_EFFICIEN
 #: build's matrix cores accumulate in fp16 (half the int8 rate; GeForce presets give the fp16 rate with
 #: fp32 accumulation, a quarter of it).  Share of the int8 peak they sustain; shown as a share of the
 #: fp16 figure (:func:`compute_efficiency`).
-INT8_RATE_EFFICIENCY = {"llamacpp": 0.23, "llamacpp-vulkan": 0.20}
+INT8_RATE_EFFICIENCY = {"llamacpp": 0.255, "llamacpp-vulkan": 0.20}
 #: ... and on GeForce cards (category "consumer"), which run their prompts at a larger share of it.
-CONSUMER_INT8_RATE_EFFICIENCY = {"llamacpp": 0.30}
+CONSUMER_INT8_RATE_EFFICIENCY = {"llamacpp": 0.35}
 
 #: ... at the int8 rate per SM per clock of NVIDIA's graphics chips, 2,048 dense operations (TU102, GA10x, AD10x,
 #: GB20x: their int8 peaks count so many): GA100 and GH100 do twice and four times that in their datasheets, which
@@ -123,9 +123,10 @@ MMVQ_MAX_COLUMNS = 8
 #: (SMs x clock from the int8 peak, :data:`INT8_OPS_PER_SM_CLOCK`).
 MMVQ_OPS_PER_SM_CLOCK = {"llamacpp": 130.0}
 
-#: ... and MMQ, at a few columns, loads and converts each tile of weights before its int8 math on them: the
-#: math adds to the weights' load, which takes the longer of their read and their conversion at this many
-#: weights per SM per clock.  Builds pick the faster kernel at 2-8 columns (per chip and type since mid-2026).
+#: ... and MMQ, the kernel of a prompt's passes too, loads and converts each tile of weights before its int8
+#: math on them: the math adds to the weights' load, which takes the longer of their read and their
+#: conversion at this many weights per SM per clock (the dense weights; the routed experts' small GEMMs have
+#: :data:`MOE_GEMM_TOKENS`).  Builds pick the faster kernel at 2-8 columns (per chip and type since mid-2026).
 MMQ_WEIGHTS_PER_SM_CLOCK = {"llamacpp": 4.0}
 
 #: Share of the preset's 16-bit tensor rate that llama.cpp's current CUDA builds sustain on 16-bit weights, which
@@ -278,21 +279,23 @@ SOURCES = {
                         "Metal: 75 %, from Qwen2.5 Coder 7B Q8_0 prefilling 512 tokens at 1,419.54 tokens/s on "
                         "an M2 Ultra (27.2 TFLOP/s; github.com/ggml-org/llama.cpp/pull/15616, measured corpus); "
                         "Dec 2023 builds reached 59-67 % there (Llama 2 7B Q4_0 / F16, XiongjieDai's tables)",
-    "INT8_RATE_EFFICIENCY": "llama.cpp on NVIDIA cards, quantized weights: 23 % of the int8 tensor peak on "
-                            "workstation and data-centre cards, the median of llama.cpp's CUDA scoreboard "
-                            "(github.com/ggml-org/llama.cpp/discussions/15013: Llama 2 7B Q4_0, pp512 with flash "
-                            "attention, Aug 2025 on; measured corpus) on an RTX PRO 6000 Blackwell, RTX 6000 Ada, "
-                            "RTX A6000, A5000, A40, L40, A100, A30 and H100 (each within 26 %), which reads the b6413 "
-                            "RTX PRO 6000 runs -9 to +9 %. The Vulkan build: 20 %, from the RTX PRO 6000's b6413 "
-                            "runs; it reads the Vulkan build on an RTX 3090 Llama 3.1 8B Q4_0 at 4,753 tokens/s "
+    "INT8_RATE_EFFICIENCY": "llama.cpp on NVIDIA cards, quantized weights: 25.5 % of the int8 tensor peak on "
+                            "workstation and data-centre cards (after each pass's load of the weights, "
+                            "MMQ_WEIGHTS_PER_SM_CLOCK; 23 % as the larger of read and math), the median of llama.cpp's "
+                            "CUDA scoreboard (github.com/ggml-org/llama.cpp/discussions/15013: Llama 2 7B Q4_0, pp512 "
+                            "with flash attention, Aug 2025 on; measured corpus) on an RTX PRO 6000 Blackwell, RTX "
+                            "6000 Ada, RTX A6000, A5000, A40, L40, A100, A30 and H100 (each within 27 %), which reads "
+                            "the b6413 RTX PRO 6000 runs -10 to +4 %. The Vulkan build: 20 %, from the RTX PRO 6000's "
+                            "b6413 runs; it reads the Vulkan build on an RTX 3090 Llama 3.1 8B Q4_0 at 4,753 tokens/s "
                             "-22 % and on an RTX 5090 gpt-oss-20b at 10,027 -4 % (measured corpus)",
     "CONSUMER_INT8_RATE_EFFICIENCY": "llama.cpp's CUDA scoreboard (above) on 14 GeForce cards from the RTX 3060 to "
-                                     "the RTX 5090: at the other cards' 23 % their prompts read 25 % slow "
-                                     "(median), at 30 % within 10 % but two (the RTX 3090 +11 %, the RTX 5090 +18 %), "
-                                     "median 6 %; GeForce boards hold higher clocks and power per SM than workstation "
-                                     "and data-centre ones. 2026 builds: an RTX 5090 (Llama 3 8B Q4_0, PR #20586) "
-                                     "-3 %, an RTX 4090 (PR #24127) +1 %, an RTX 4080 and 3080 (b8828) +5 and +6 %, "
-                                     "b10809 Qwen3.5 27B +20 % (it read -34 to -19 % at 20 %)",
+                                     "the RTX 5090: at the other cards' share their prompts read about 25 % slow "
+                                     "(median); at 35 % (after each pass's load of the weights; 30 % as the larger of "
+                                     "read and math) within 8 % but two (the RTX 3090 +13 %, the RTX 5090 +21 %), "
+                                     "median 4.7 %; GeForce boards hold higher clocks and power per SM than "
+                                     "workstation and data-centre ones. 2026 builds: an RTX 5090 (Llama 3 8B Q4_0, PR "
+                                     "#20586) -1 %, an RTX 4090 (PR #24127) +1 %, an RTX 4080 and 3080 (b8828) +5 and "
+                                     "+6 %, b10809 Qwen3.5 27B +19 % (it read -34 to -19 % at 20 %)",
     "MMQ_INT8_RATE": "int8 peaks per SM per clock, the datasheets' peaks over SMs x boost clock: RTX 4090 660.6 "
                      "TOPS = 128 x 2.52 GHz x 2,048, RTX 3090 284 = 82 x 1.695 GHz x 2,048, RTX 5090 838 = 170 x "
                      "2.41 GHz x 2,048; A100 624 = 108 x 1.41 GHz x 4,096; GH100's SM twice GA100's per clock "
@@ -300,8 +303,8 @@ SOURCES = {
                      "733, one AD102 of 142 SMs. Measured on one "
                      "commit (5143fa8, llama.cpp's CUDA scoreboard, pp512 with flash attention): an A100 80GB 5,285.96 "
                      "tokens/s, an H100 11,263.29, an RTX PRO 6000 16,618.98 - at their int8 peaks the A100 and H100 "
-                     "read +73 % and +146 %, at these rates +1 % and -25 %; an A30 -8 %; the L40 +19 % (-47 % at its "
-                     "datasheet's figure), beside the same chip's RTX 6000 Ada +15 %. llama.cpp's MMQ kernels issue "
+                     "read +73 % and +146 %, at these rates 0 % and -26 %; an A30 -9 %; the L40 +19 % (-47 % at its "
+                     "datasheet's figure), beside the same chip's RTX 6000 Ada +14 %. llama.cpp's MMQ kernels issue "
                      "mma.sync, whose rate on GH100 is below its wgmma peak. Blackwell data-centre chips (B200, GB200) "
                      "not measured: their datasheet int8 peak is used",
     "MMVQ_MAX_COLUMNS": "llama.cpp's CUDA code (ggml/src/ggml-cuda/mmvq.cuh, MMVQ_MAX_BATCH_SIZE 8; its author in "
@@ -320,15 +323,15 @@ SOURCES = {
     "MMQ_WEIGHTS_PER_SM_CLOCK": "llama-bench pp512 at microbatch sizes 10-16 (measured corpus; Llama 3 8B Q4_0 on "
                                 "an RTX 4090, github.com/ggml-org/llama.cpp/pull/15131, Aug 2025): 1,216.63 to "
                                 "1,930.50 tokens/s, a step of 8.2-8.5 ms where one column takes about 6 and the "
-                                "math at the prompt's int8 rate 0.8-1.2 ms: converting 4 weights per SM per clock "
-                                "reads all seven within 4 % (the plain roofline +13 to +38 %). Checked on its Q5_0 "
+                                "math at the prompt's int8 rate about 1 ms: converting 4 weights per SM per clock "
+                                "reads all seven within 5 % (the plain roofline +34 to +38 %). Checked on its Q5_0 "
                                 "at 16-256 (pull/24127, June 2026) within 8 %, where the larger of the read and the "
                                 "math read -38 to -52 % from 32 columns on. It makes MMQ slower than MMVQ at 8 "
                                 "columns of Q4_0 on an RTX 3090, as llama.cpp's authors found on the cards they "
                                 "measured (pull/26079, issue 28090), but about a tenth faster on an RTX 4090, where "
-                                "they measured MMVQ ahead: within the model's error. Prompts keep the larger of "
-                                "read and math: their efficiency is calibrated at 512 tokens a pass, where the "
-                                "load is a small share",
+                                "they measured MMVQ ahead: within the model's error. A prompt's passes (512 tokens) "
+                                "load the dense weights the same way (the routed experts' small GEMMs carry theirs "
+                                "in MOE_GEMM_TOKENS): the int8 shares are fitted with the load counted",
     "MMVQ_BYTES_PER_SM_CLOCK": "llama.cpp's CUDA scoreboard (github.com/ggml-org/llama.cpp/discussions/15013, Llama 2 "
                                "7B Q4_0 tg128 with flash attention; measured corpus): an A100 80GB decodes 200.90 "
                                "tokens/s, an H100 280.74 and an A30 131.93 - at their bandwidth's share they read "
@@ -672,7 +675,7 @@ class SpeedTerms:
     window_score_bytes: ArrayLike = 0.0   # ... over the windowed layers, keys capped at ``window``
     pipeline_overlap: ArrayLike = 1.0     # prompt passes a layer split's cards work on at once (llama.cpp's copies)
     mmvq_rate: ArrayLike = 0.0    # FLOP/s of llama.cpp's mat-vec kernel on each column past the first (0: none)
-    mmq_load: ArrayLike = 0.0     # s per weight byte llama.cpp's tile kernel takes to convert its weights (0: none)
+    mmq_load: ArrayLike = 0.0     # s per dense weight byte llama.cpp's tile kernel takes to convert (0: none)
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -780,17 +783,16 @@ def engine_terms(key: str, s: Scenario) -> dict:
 
 def small_batch_kernels(key: str, fmt: WeightFormat, gpu: GPU | None) -> tuple[float, float]:
     """(FLOP/s of llama.cpp's mat-vec kernel on each column past the first, seconds its tile kernel takes to
-    convert a byte of weights) for the engine row ``key``'s quantized weights on ``gpu``
+    convert a byte of the dense weights) for the engine row ``key``'s quantized weights on ``gpu``
     (:data:`MMVQ_OPS_PER_SM_CLOCK`, :data:`MMQ_WEIGHTS_PER_SM_CLOCK`); (0, 0) where not modelled: other rows,
-    16-bit weights (other kernels), cards without an int8 figure (SMs x clock unknown)."""
+    16-bit dense weights (cuBLAS), cards without an int8 figure (SMs x clock unknown)."""
     per_sm = MMVQ_OPS_PER_SM_CLOCK.get(key)
-    if not per_sm or gpu is None or not _quantized(fmt):
+    if not per_sm or gpu is None or fmt.linear_bits >= 16:
         return 0.0, 0.0
     sm_clocks = _sm_clocks_per_s(gpu)
     if not sm_clocks:
         return 0.0, 0.0
-    weights_per_byte = 8.0 / (fmt.expert_bits or fmt.linear_bits)
-    return per_sm * sm_clocks, weights_per_byte / (sm_clocks * MMQ_WEIGHTS_PER_SM_CLOCK[key])
+    return per_sm * sm_clocks, 8.0 / fmt.linear_bits / (sm_clocks * MMQ_WEIGHTS_PER_SM_CLOCK[key])
 
 
 def _quantized(fmt: WeightFormat | None) -> bool:
@@ -896,7 +898,7 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
         modelled = (b >= 2.0) & (rate > 0)
         mmvq = modelled & (b <= MMVQ_MAX_COLUMNS)
         column_s = np.where(mmvq, (b - 1.0) * t.matmul_flops / np.where(rate > 0, rate, 1.0), 0.0)
-        load_s = weights * t.mmq_load
+        load_s = t.dense_bytes * t.mmq_load   # (the routed experts' conversion is not counted)
         kernel = np.where(mmvq, 1.0, np.where(modelled, 2.0, 0.0))
     return StepParts(bytes_moved=weights + kv, matmul_flops=t.matmul_flops * b,
                      attention_flops=attention * b, allreduce_s=_allreduce(t, b, link, latency),
@@ -968,10 +970,19 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
         scores = t.score_bytes * tokens * (c + (p + u) / 2.0)
         if not _zero(t.window_score_bytes):
             scores = scores + t.window_score_bytes * (_pairs(c + p, t.window) - _pairs(c, t.window)) * b
+    column_s = load_s = kernel = 0.0
+    if not _zero(t.mmq_load):   # llama.cpp's quantized kernels, pass by pass (MMVQ for passes of 2-8 tokens)
+        # (the dense weights' load: the routed experts' small GEMMs carry theirs in MOE_GEMM_TOKENS' share)
+        load_s = t.dense_bytes * passes * t.mmq_load
+        rate = np.asarray(t.mmvq_rate, dtype=np.float64)
+        modelled = rate > 0
+        mmvq = modelled & (touched >= 2.0) & (touched <= MMVQ_MAX_COLUMNS)
+        column_s = np.where(mmvq, passes * (touched - 1.0) * t.matmul_flops / np.where(modelled, rate, 1.0), 0.0)
+        kernel = np.where(mmvq, 1.0, np.where(modelled & (touched > MMVQ_MAX_COLUMNS), 2.0, 0.0))
     return StepParts(bytes_moved=read, matmul_flops=t.matmul_flops * tokens, attention_flops=attention,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
                      slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0),
-                     score_bytes=scores)
+                     score_bytes=scores, column_s=column_s, load_s=load_s, kernel=kernel)
 
 
 def expert_gemm_efficiency(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
