@@ -782,3 +782,24 @@ def test_prefill_never_shortens_with_more_new_or_cached_tokens(model, engine, b,
     times = [float(prefill_from_terms(t, new, b, card, cached=cached)) for new, cached in ((p, c), (p + dp, c),
                                                                                            (p, c + dc))]
     assert times[1] >= times[0] and times[2] >= times[0]
+
+
+def test_speed_of_light_is_the_peak_the_matmuls_run_on(scenario):
+    from vramgui.core.speed import decode_step, prefill_time
+    # llama.cpp multiplies quantized weights in int8 on NVIDIA cards: its speed of light is the int8 peak.  Llama 3
+    # 8B Q4_0 on an RTX 3090, a 512-token prompt: 512 x 2 x 7,504,924,672 / 284e12 = 27.06 ms of matmuls + the
+    # causal attention, 4 x 32 layers x 32 heads x 128 x 512 x 256.5 pairs = 69.0 GFLOP at the fp16 71.2 TFLOP/s
+    s = scenario("llama3-8b", "rtx3090", weights="q4_0", engine="llamacpp", prompt_tokens=512)
+    attention = 4 * 32 * 32 * 128 * 512 * (512 / 2)
+    by_hand = 512 * 2 * 7_504_924_672 / 284e12 + attention / 71.2e12
+    assert float(prefill_time(s, 512, 1, efficient=False)) == pytest.approx(by_hand, rel=0.01)
+    # (the fp16 figure would give 108 ms, slower than the expected 92 ms)
+    assert float(prefill_time(s, 512, 1, efficient=False)) < float(prefill_time(s, 512, 1))
+    # the speed of light is never slower than the expected time, whatever the engine, format or card
+    for engine, weights in (("llamacpp", "q4_0"), ("llamacpp", "q8_0"), ("llamacpp", "fp16"), ("llamacpp-2023", "q4_0"),
+                            ("llamacpp-vulkan", "q4_k_m"), ("vllm", "fp8"), ("vllm", "awq-int4"), ("hf", "int8")):
+        for gpu in ("rtx3090", "rtx4090", "a100-80gb", "h100-sxm", "l40s", "mi300x", "m2-ultra-192gb"):
+            t = scenario("llama3-8b", gpu, weights=weights, engine=engine, prompt_tokens=512)
+            for b in (1, 4, 16, 256):
+                assert float(decode_step(t, b, 600, efficient=False)[0]) <= float(decode_step(t, b, 600)[0])
+                assert float(prefill_time(t, 512, b, efficient=False)) <= float(prefill_time(t, 512, b))

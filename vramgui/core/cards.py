@@ -42,6 +42,7 @@ from .speed import (
     engine_terms,
     link_of,
     small_batch_kernels,
+    sol_compute_factor,
     speed_key,
     speed_terms,
 )
@@ -239,7 +240,9 @@ def _card_speed_terms(s: Scenario, gpus: list[GPU]):
         terms = replace(terms, **{f: np.array([rows[k][f] for k in keys]) for f in ENGINE_FIELDS})
     if any(k in INT8_RATE_EFFICIENCY or k in FP16_ACCUMULATE_KEYS for k in keys):   # efficiency depends on the card
         terms = replace(terms, flops_efficiency=np.array([compute_efficiency(k, s.weight_format, g)
-                                                          for k, g in zip(keys, gpus, strict=True)]))
+                                                          for k, g in zip(keys, gpus, strict=True)]),
+                        sol_flops=np.array([sol_compute_factor(k, s.weight_format, g)
+                                            for k, g in zip(keys, gpus, strict=True)]))
     if any(k in MMVQ_BYTES_PER_SM_CLOCK for k in keys):   # (llama.cpp's CUDA decode: at most so much per SM)
         terms = replace(terms, bw_efficiency=np.array([bandwidth_efficiency(k, s.weight_format, g)
                                                        for k, g in zip(keys, gpus, strict=True)]))

@@ -676,6 +676,7 @@ class SpeedTerms:
     pipeline_overlap: ArrayLike = 1.0     # prompt passes a layer split's cards work on at once (llama.cpp's copies)
     mmvq_rate: ArrayLike = 0.0    # FLOP/s of llama.cpp's mat-vec kernel on each column past the first (0: none)
     mmq_load: ArrayLike = 0.0     # s per dense weight byte llama.cpp's tile kernel takes to convert (0: none)
+    sol_flops: ArrayLike = 1.0    # the peak the engine's matmuls run on, over the preset's figure (speed of light)
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -758,7 +759,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
 
 #: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
 ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens",
-                 "attention_efficiency", "mmvq_rate", "mmq_load")
+                 "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops")
 
 
 def attention_efficiency(key: str, gpu: GPU | None = None) -> float:
@@ -778,7 +779,8 @@ def engine_terms(key: str, s: Scenario) -> dict:
                                     bandwidth_efficiency(key, s.weight_format, s.gpu),
                                     compute_efficiency(key, s.weight_format, s.gpu),
                                     MOE_GEMM_TOKENS.get(key, 0.0), attention_efficiency(key, s.gpu),
-                                    *small_batch_kernels(key, s.weight_format, s.gpu)), strict=True))
+                                    *small_batch_kernels(key, s.weight_format, s.gpu),
+                                    sol_compute_factor(key, s.weight_format, s.gpu)), strict=True))
 
 
 def small_batch_kernels(key: str, fmt: WeightFormat, gpu: GPU | None) -> tuple[float, float]:
@@ -793,6 +795,20 @@ def small_batch_kernels(key: str, fmt: WeightFormat, gpu: GPU | None) -> tuple[f
     if not sm_clocks:
         return 0.0, 0.0
     return per_sm * sm_clocks, 8.0 / fmt.linear_bits / (sm_clocks * MMQ_WEIGHTS_PER_SM_CLOCK[key])
+
+
+def sol_compute_factor(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> float:
+    """The peak the engine row ``key``'s matmuls run on, over the preset's figure for the format's math
+    (:func:`peak_flops`): the speed of light's compute.  The int8 peak for rows that multiply quantized
+    weights in int8 (:data:`INT8_RATE_EFFICIENCY`, on NVIDIA cards), the fp16-accumulate rate for rows that
+    use it (:data:`FP16_ACCUMULATE_KEYS`); 1 elsewhere."""
+    if gpu is None:
+        return 1.0
+    if key in FP16_ACCUMULATE_KEYS:
+        return fp16_accumulate_ratio(gpu)
+    if key in INT8_RATE_EFFICIENCY and _quantized(fmt) and fmt.kernel not in LOW_BIT_KERNELS:
+        return max(1.0, _int8_ratio(gpu) or 1.0)
+    return 1.0
 
 
 def _quantized(fmt: WeightFormat | None) -> bool:
@@ -999,7 +1015,7 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
     with ``efficient`` the engine's efficiencies, host floor and per-step cost."""
     bw, peak = (np.asarray(x, dtype=np.float64) for x in card[:2])
     eb = t.bw_efficiency if efficient else 1.0
-    ef = t.flops_efficiency if efficient else 1.0
+    ef = t.flops_efficiency if efficient else t.sol_flops
     ea = t.attention_efficiency if efficient else 1.0
     t_mem = parts.bytes_moved / (bw * eb)
     slow = parts.slow_flops if efficient else 0.0
