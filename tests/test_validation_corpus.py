@@ -198,7 +198,12 @@ def test_llamacpp_batched_decode(results):
     # MMQ_WEIGHTS_PER_SM_CLOCK):
     group = {i for i, g in _bound_groups().items() if g == "llamacpp-batched"}
     err = {p["id"]: p["error_pct"] for p in results["points"] if p["id"] in group}
-    assert len(err) == 23 and all(e is not None for e in err.values())
+    assert len(err) == 39 and all(e is not None for e in err.values())
+    # 512 tokens after 32,768 in the cache on an RTX 3090 (PRs #17505 and #17891, Nov-Dec 2025: Llama 3 8B at 2-256
+    # tokens a pass, Llama 2 7B at 1-128), where the cache's read and attention join the kernels: within 25 %
+    deep = {i: e for i, e in err.items() if i.endswith("-d32768")}
+    assert len(deep) == 16 and all(abs(e) < 25 for e in deep.values()), deep
+    err = {i: e for i, e in err.items() if i not in deep}
     mmvq = [e for i, e in err.items() if "rtx3090" in i]
     mmq_q4_0 = [e for i, e in err.items() if "pr15131" in i]
     mmq_2026 = [e for i, e in err.items() if "pr24127" in i]
@@ -207,8 +212,8 @@ def test_llamacpp_batched_decode(results):
     assert all(abs(e) < 5 for e in mmq_q4_0)      # the 4090's Q4_0 at 10-16 (Aug 2025)
     q5_0 = [e for i, e in err.items() if "pr24127" in i and "q5_0" in i]
     assert len(q5_0) == 5 and all(abs(e) < 10 for e in q5_0)       # the 4090's Q5_0 at 16-256 (June 2026)
-    # and its Q4_K_S at 64-256, read as Q4_K_M (8 % more bytes a weight): -13 to -20 %
-    assert all(-21 < e < 0 for e in mmq_2026 if e not in q5_0)
+    # and its Q4_K_S at 64-256, read as Q4_K_M (8 % more bytes a weight): -4 to -15 %
+    assert all(-16 < e < 0 for e in mmq_2026 if e not in q5_0)
 
 
 def test_llamacpp_may_2024_builds(results):
@@ -294,7 +299,7 @@ def test_prefill_after_a_deep_cache(results):
     # ROCm's attention at 7 % of the card's peak (speed.ATTENTION_EFFICIENCY: its slope gives 6.8-7.1 %);
     # the other runs check it.  At the GEMMs' 40 % the ROCm runs at 65,536 read +188 to +488 %.
     pts = {p["id"]: p for p in results["points"] if ("-radeon8060s-rocm-" in p["id"] and "-pp512" in p["id"])
-           or "pr17505-" in p["id"]}
+           or ("pr17505-" in p["id"] and p["quantity"] == "prefill_tok_s")}
     assert len(pts) == 21 and not [i for i, p in pts.items() if p["skipped"]]
     err = {i: p["error_pct"] for i, p in pts.items()}
     oss = [e for i, e in err.items() if "gpt-oss-20b" in i]

@@ -1030,7 +1030,7 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
     if not _zero(parts.score_bytes):     # (eager attention only: the charts evaluate this thousands of times)
         time = time + parts.score_bytes / (bw * eb)
     if efficient:
-        time = engine_time(time, t.host_floor * parts.passes, t.step_overhead)
+        time = engine_time(time, t.host_floor * parts.passes, t.step_overhead * parts.passes)   # (per pass)
     return time, t_comp >= t_mem
 
 

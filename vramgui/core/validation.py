@@ -15,7 +15,7 @@ import json
 import math
 import re
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .architecture import architecture_from_hf_config
@@ -27,7 +27,7 @@ from .jsonfile import json_lines
 from .memory import communication_bytes, estimate_memory, layer_share
 from .presets import GPU, ModelPreset
 from .scenario import Scenario
-from .speed import decode_step, prefill_time, served
+from .speed import card_of, decode_step, prefill_from_terms, prefill_time, served, speed_terms
 from .units import GB, GIB, MIB
 
 # gpu_ref of the corpus -> catalog id, where the two differ (a ref that is a catalog id names that card)
@@ -237,12 +237,15 @@ def _estimate(p: dict, s: Scenario) -> float | str:
     if q == "tpot_ms":     # a served run's mean time per output token (the other requests' prompts included)
         return float(served(s.with_(output_tokens=int(extra.get("generated_tokens") or 1))).tpot_s) * 1e3
     if q == "ubatch_tok_s":
-        # llama-bench's pp test with -ub b: one sequence's prompt evaluated b tokens a step; a step multiplies
-        # the weights by b columns as b parallel sequences do but reads the one sequence's KV (depth / 2 deep
-        # on average), which a step of b sequences at depth / 2b reads too
-        depth = float(extra.get("depth_tokens") or s.prompt_tokens)
-        step, _ = decode_step(s, s.batch, depth / 2 / s.batch)
-        return s.batch / float(step)
+        # llama-bench's pp test with -ub b ("pp512", "pp512@d32768": 512 tokens after 32,768 in the cache): one
+        # sequence's prompt in passes of b tokens, each multiplying the weights by b columns as a step of b
+        # sequences does
+        test = re.fullmatch(r"pp(\d+)(?:@d(\d+))?", str(extra.get("test") or ""))
+        if not test:
+            return f"test {extra.get('test')!r} is not a prompt test"
+        prompt, cached = int(test[1]), int(test[2] or 0)
+        terms = replace(speed_terms(s), chunk=int(extra.get("n_ubatch") or s.batch))
+        return prompt / float(prefill_from_terms(terms, prompt, 1, card_of(s), cached=cached))
     if q in BATCH_SWEEP_QUANTITIES:
         return _batch_sweep(p, s)
     if q == "prefill_tok_s":
