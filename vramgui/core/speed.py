@@ -888,9 +888,9 @@ class StepParts:
     passes: np.ndarray           # forward passes (prefill chunks; 1 for decode)
     slow_flops: ArrayLike = 0.0  # FLOPs the small expert GEMMs take beyond their count (prefill)
     score_bytes: ArrayLike = 0.0  # eager attention's score matrices, written and read after the matmuls
-    column_s: ArrayLike = 0.0     # llama.cpp's mat-vec kernel (MMVQ) on the columns past the first [s] (decode)
-    load_s: ArrayLike = 0.0       # its tile kernel (MMQ) converting the weights it reads [s] (decode)
-    kernel: ArrayLike = 0.0       # 0: the roofline; 1: the faster of MMVQ and MMQ; 2: MMQ (llama.cpp, decode)
+    column_s: ArrayLike = 0.0     # llama.cpp's mat-vec kernel (MMVQ) on the columns past the first [s]
+    load_s: ArrayLike = 0.0       # its tile kernel (MMQ) converting the dense weights [s]
+    kernel: ArrayLike = 0.0       # 0: the roofline; 1: the faster of MMVQ and MMQ; 2: MMQ (:func:`_kernels`)
 
 
 def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, latency) -> StepParts:
@@ -907,18 +907,26 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
                  + _capped(t.sparse_flops, c, t.sparse_tokens) + _some(t.index_flops, c))
     scores = 0.0 if _zero(t.score_bytes) and _zero(t.window_score_bytes) else \
         (t.score_bytes * c + _capped(t.window_score_bytes, c, t.window)) * b
-    weights = _weights_read(t, b)
-    column_s = load_s = kernel = 0.0
-    if not _zero(t.mmvq_rate):   # llama.cpp's quantized kernels at several sequences: MMVQ up to 8, MMQ above
-        rate = np.asarray(t.mmvq_rate, dtype=np.float64)   # (per card in the fit table: 0 where not modelled)
-        modelled = (b >= 2.0) & (rate > 0)
-        mmvq = modelled & (b <= MMVQ_MAX_COLUMNS)
-        column_s = np.where(mmvq, (b - 1.0) * t.matmul_flops / np.where(rate > 0, rate, 1.0), 0.0)
-        load_s = t.dense_bytes * t.mmq_load   # (the routed experts' conversion is not counted)
-        kernel = np.where(mmvq, 1.0, np.where(modelled, 2.0, 0.0))
-    return StepParts(bytes_moved=weights + kv, matmul_flops=t.matmul_flops * b,
+    return StepParts(bytes_moved=_weights_read(t, b) + kv, matmul_flops=t.matmul_flops * b,
                      attention_flops=attention * b, allreduce_s=_allreduce(t, b, link, latency),
-                     passes=np.ones_like(b), score_bytes=scores, column_s=column_s, load_s=load_s, kernel=kernel)
+                     passes=np.ones_like(b), score_bytes=scores, **_kernels(t, b, 1.0))
+
+
+def _kernels(t: SpeedTerms, columns: ArrayLike, passes: ArrayLike) -> dict:
+    """:class:`StepParts`' fields for llama.cpp's quantized kernels (none where ``t`` has no rate for them:
+    other engines, 16-bit weights, per card in the fit table): ``passes`` forward passes of ``columns`` tokens
+    (sequences in a decode step, a prompt's tokens in a pass) run its mat-vec kernel MMVQ from 2 to
+    :data:`MMVQ_MAX_COLUMNS`, paying for each column past the first (or MMQ, if faster), and MMQ above, which
+    converts the dense weights before its math (the routed experts' small GEMMs carry theirs in
+    :data:`MOE_GEMM_TOKENS`); 1 column is the plain roofline."""
+    if _zero(t.mmvq_rate):
+        return {}
+    rate = np.asarray(t.mmvq_rate, dtype=np.float64)
+    n = np.asarray(columns, dtype=np.float64)
+    modelled = (n >= 2.0) & (rate > 0)
+    mmvq = modelled & (n <= MMVQ_MAX_COLUMNS)
+    return {"column_s": np.where(mmvq, passes * (n - 1.0) * t.matmul_flops / np.where(rate > 0, rate, 1.0), 0.0),
+            "load_s": t.dense_bytes * passes * t.mmq_load, "kernel": np.where(mmvq, 1.0, np.where(modelled, 2.0, 0.0))}
 
 
 def _micro_batch(t: SpeedTerms, batch: ArrayLike) -> np.ndarray:
@@ -986,19 +994,10 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
         scores = t.score_bytes * tokens * (c + (p + u) / 2.0)
         if not _zero(t.window_score_bytes):
             scores = scores + t.window_score_bytes * (_pairs(c + p, t.window) - _pairs(c, t.window)) * b
-    column_s = load_s = kernel = 0.0
-    if not _zero(t.mmq_load):   # llama.cpp's quantized kernels, pass by pass (MMVQ for passes of 2-8 tokens)
-        # (the dense weights' load: the routed experts' small GEMMs carry theirs in MOE_GEMM_TOKENS' share)
-        load_s = t.dense_bytes * passes * t.mmq_load
-        rate = np.asarray(t.mmvq_rate, dtype=np.float64)
-        modelled = rate > 0
-        mmvq = modelled & (touched >= 2.0) & (touched <= MMVQ_MAX_COLUMNS)
-        column_s = np.where(mmvq, passes * (touched - 1.0) * t.matmul_flops / np.where(modelled, rate, 1.0), 0.0)
-        kernel = np.where(mmvq, 1.0, np.where(modelled & (touched > MMVQ_MAX_COLUMNS), 2.0, 0.0))
     return StepParts(bytes_moved=read, matmul_flops=t.matmul_flops * tokens, attention_flops=attention,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
                      slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0),
-                     score_bytes=scores, column_s=column_s, load_s=load_s, kernel=kernel)
+                     score_bytes=scores, **_kernels(t, touched, passes))
 
 
 def expert_gemm_efficiency(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
