@@ -75,9 +75,9 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
     # its dequantizing GEMMs; the roofline overstates them (worst +423 %).  Current llama.cpp: median
     # 8.4 % over 151 points (quantized weights on NVIDIA: each pass's weights loaded, then multiplied at the
     # int8 rate, GeForce 35 % of it and other cards 25.5 %: the CUDA scoreboard's 25 cards with flash attention
-    # median 6 %, a T4 +69 %; b10809's MoE prompt on an RTX 5090 -31 %; the Vulkan build -4 to -27 %), on AMD's within 12 % under RADV, +74 %
-    # under AMD's Windows driver; a Ryzen AI Max+ 395 under ROCm (b8038) -29 to +48 % (its peak from RDNA
-    # 3's per-CU matrix rate).  Median 15 %; see README "Validation".
+    # median 6 %, a T4 +69 %; b10809's MoE prompt on an RTX 5090 -31 %; the Vulkan build -4 to -27 %), on AMD's
+    # within 12 % under RADV, +74 % under AMD's Windows driver; a Ryzen AI Max+ 395 under ROCm (b8038) -29 to
+    # +48 % (its peak from RDNA 3's per-CU matrix rate).  Median 15 %; see README "Validation".
     "prefill_tok_s": (60, 450),
 }
 # (quantity, engine) -> bounds, where an engine's points are looser than the quantity's: SGLang's
