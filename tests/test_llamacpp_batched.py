@@ -170,3 +170,6 @@ def test_a_prompts_passes_load_the_weights_before_their_math():
     assert got > 1.8 * plain
     # a 512-token pass: the load is about a fifth of the math (the int8 shares are fitted with it counted)
     assert load / (512 * TWO_P / (0.35 * 284e12)) == pytest.approx(0.18, abs=0.02)
+    # and a longer prompt never takes less time, across the kernels' switch at 8 tokens
+    times = [float(prefill_time(s, p, 1)) for p in range(1, 65)]
+    assert all(b >= a for a, b in zip(times, times[1:], strict=False))
