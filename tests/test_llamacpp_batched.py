@@ -154,7 +154,7 @@ def test_a_prompts_passes_load_the_weights_before_their_math():
     # prefill runs the same tile kernel pass by pass: a 64-token prompt on an RTX 3090 converts the weights
     # (13.5-14 ms, as in decode) and then multiplies 64 x 2P at 35 % of the int8 rate (8.7 ms); the plain
     # roofline gave the larger of the read and the math alone
-    from vramgui.core.speed import prefill_parts, prefill_time, roofline_time
+    from vramgui.core.speed import prefill_from_terms, prefill_parts, prefill_time
     s = scenario(prompt_tokens=64)
     t, card = speed_terms(s), card_of(s)
     load = float(t.dense_bytes) * 8 / 4.5 / (SM_CLOCKS_3090 * 4)
@@ -166,7 +166,7 @@ def test_a_prompts_passes_load_the_weights_before_their_math():
     assert attention < 0.01 * math
     got = float(prefill_time(s, 64, 1))
     assert got == pytest.approx(load + math + float(t.step_overhead), rel=1e-6)   # (attention under the load)
-    plain = float(roofline_time(t, replace(parts, kernel=0.0), card))
+    plain = float(prefill_from_terms(replace(t, mmvq_rate=0.0, mmq_load=0.0), 64, 1, card))   # (kernels off)
     assert got > 1.8 * plain
     # a 512-token pass: the load is about a fifth of the math (the int8 shares are fitted with it counted)
     assert load / (512 * TWO_P / (0.35 * 284e12)) == pytest.approx(0.18, abs=0.02)

@@ -10,7 +10,7 @@ profiles (``EngineProfile.sources``) and the speed model (``speed.SOURCES``) car
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -58,10 +58,10 @@ from .speed import (
     decode_parts,
     estimate_speed,
     expert_gemm_efficiency,
+    kernel_used,
     overlap_factor,
     prefill_parts,
     prompt_split,
-    roofline_time,
     served,
     speed_key,
     speed_terms,
@@ -608,10 +608,8 @@ def _decode(s: Scenario, sp) -> Explanation:
     step = float(sp.decode_step_s)
     compute = _compute(t, parts, peak, 1e9, "GFLOP") if np.isfinite(peak) else "no FLOP/s figure"
     memory = f"{moved / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})"
-    kernel, column = float(parts.kernel), float(parts.column_s)
-    plain = float(roofline_time(t, replace(parts, kernel=0.0), (bw, peak, link, lat)))
-    mmq = kernel == 2.0 or (kernel == 1.0 and not np.isclose(step, plain + column, rtol=1e-9, atol=0.0))
-    column = column if kernel == 1.0 and not mmq else 0.0
+    kernel = kernel_used(t, parts, (bw, peak, link, lat))
+    mmq, column = kernel == "mmq", float(parts.column_s) if kernel == "mmvq" else 0.0
     roofline = _tile_kernel(t, parts, memory, peak, 1e9, "GFLOP") if mmq else f"max({memory}, {compute})"
     kernels = (f" + llama.cpp's mat-vec kernel on {s.batch - 1} more sequences {_ms(column)}" if column else "")
     return Explanation(
@@ -638,11 +636,12 @@ def _tile_kernel(t, parts, memory: str, peak: float, unit: float, name: str, slo
     """llama.cpp's MMQ in numbers: its matmuls' math after the longest of the weights' read, the attention
     and their conversion (:data:`~vramgui.core.speed.MMQ_WEIGHTS_PER_SM_CLOCK`)."""
     attention = float(parts.attention_flops) / unit
-    expert = f" + small expert GEMMs {slow / unit:,.2f}" if slow else ""
+    matmuls = f"{float(parts.matmul_flops) / unit:,.2f}"
+    if slow:
+        matmuls = f"({matmuls} + small expert GEMMs {slow / unit:,.2f})"
     return (f"max({memory}, attention {attention:,.2f} {name} ÷ ({peak * float(t.attention_peak) / 1e12:,.1f}"
             f" TFLOP/s × {float(t.attention_efficiency):.2f}), converting the weights {_ms(float(parts.load_s))})"
-            f" + matmuls ({float(parts.matmul_flops) / unit:,.2f}{expert}) {name} ÷ ({peak / 1e12:,.1f} TFLOP/s × "
-            f"{float(t.flops_efficiency):.2f})")
+            f" + matmuls {matmuls} {name} ÷ ({peak / 1e12:,.1f} TFLOP/s × {float(t.flops_efficiency):.2f})")
 
 
 def _sentence(note: str | None) -> str:

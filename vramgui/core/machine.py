@@ -186,13 +186,13 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             ).reshape(shape))
         read = np.array([weights_read_terms(s, w) for s in base for w in wfs]).reshape(shape + (4,))
         row = speed_key(base[0].profile, gpu)
+        kernels = np.array([[small_batch_kernels(row, w, gpu) for w in wfs]])   # (1, formats, 2)
         speed = replace(stack_speed_terms([speed_terms(s, t) for s, t in zip(base, per_model, strict=True)],
                                           (len(models), 1)),
                         dense_bytes=read[..., 0], expert_bytes=read[..., 1],
                         num_experts=read[..., 2], experts_per_token=read[..., 3],
                         bw_efficiency=np.array([[bandwidth_efficiency(row, w, gpu) for w in wfs]]),
-                        mmvq_rate=np.array([[small_batch_kernels(row, w, gpu)[0] for w in wfs]]),
-                        mmq_load=np.array([[small_batch_kernels(row, w, gpu)[1] for w in wfs]]),
+                        mmvq_rate=kernels[..., 0], mmq_load=kernels[..., 1],
                         attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]))
 
         def arr(values, shape=shape):

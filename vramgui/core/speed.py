@@ -1009,34 +1009,54 @@ def expert_gemm_efficiency(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
     return np.where(sat > 0, np.minimum(1.0, per_expert / np.where(sat > 0, sat, 1.0)), 1.0)
 
 
-def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
-    """(time [s], compute-bound flag): the slower of memory and compute, plus the all-reduces;
-    with ``efficient`` the engine's efficiencies, host floor and per-step cost."""
+def _device_times(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
+    """(memory, matmul, attention) times [s] of ``parts`` on ``card``, at the engine's efficiencies or (speed of
+    light) at 1 on the peak its matmuls run on."""
     bw, peak = (np.asarray(x, dtype=np.float64) for x in card[:2])
     eb = t.bw_efficiency if efficient else 1.0
     ef = t.flops_efficiency if efficient else t.sol_flops
     ea = t.attention_efficiency if efficient else 1.0
-    t_mem = parts.bytes_moved / (bw * eb)
     slow = parts.slow_flops if efficient else 0.0
-    t_matmul = (parts.matmul_flops + slow) / (peak * ef)
-    t_attention = parts.attention_flops / (peak * t.attention_peak * ea)
+    return (parts.bytes_moved / (bw * eb), (parts.matmul_flops + slow) / (peak * ef),
+            parts.attention_flops / (peak * t.attention_peak * ea))
+
+
+def _kernel_times(parts: StepParts, t_mem, t_matmul, t_attention, plain):
+    """(MMVQ, MMQ) times [s] of llama.cpp's quantized kernels (:func:`_kernels`): the roofline plus MMVQ's cost per
+    column, and MMQ's math after the longest of the read, the attention and its conversion of the weights."""
+    return (plain + parts.column_s,
+            np.maximum(np.maximum(t_mem, t_attention), parts.load_s) + t_matmul + parts.allreduce_s)
+
+
+def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
+    """(time [s], compute-bound flag): the slower of memory and compute, plus the all-reduces;
+    with ``efficient`` the engine's efficiencies, host floor and per-step cost."""
+    t_mem, t_matmul, t_attention = _device_times(t, parts, card, efficient)
     t_comp = t_matmul + t_attention
     time = np.maximum(t_mem, t_comp) + parts.allreduce_s
     if efficient and not _zero(parts.kernel):   # llama.cpp's quantized kernels at several sequences
-        mmq = np.maximum(np.maximum(t_mem, t_attention), parts.load_s) + t_matmul + parts.allreduce_s
-        mmvq = time + parts.column_s
+        mmvq, mmq = _kernel_times(parts, t_mem, t_matmul, t_attention, time)
         time = np.where(parts.kernel == 2.0, mmq, np.where(parts.kernel == 1.0, np.minimum(mmvq, mmq), time))
     if not _zero(parts.score_bytes):     # (eager attention only: the charts evaluate this thousands of times)
-        time = time + parts.score_bytes / (bw * eb)
+        time = time + parts.score_bytes / (np.asarray(card[0], dtype=np.float64)
+                                           * (t.bw_efficiency if efficient else 1.0))
     if efficient:
         time = engine_time(time, t.host_floor * parts.passes, t.step_overhead * parts.passes)   # (per pass)
     return time, t_comp >= t_mem
 
 
-def roofline_time(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool = True) -> np.ndarray:
-    """The time [s] :func:`decode_from_terms` and :func:`prefill_from_terms` give ``parts`` (the explain
-    panel weighs variants of them)."""
-    return _roofline(t, parts, card, efficient)[0]
+def kernel_used(t: SpeedTerms, parts: StepParts, card: tuple) -> str | None:
+    """Which of llama.cpp's quantized kernels the estimate of ``parts`` (one scenario) takes: "mmvq", "mmq",
+    or None where :func:`_kernels` gives none (the plain roofline)."""
+    kernel = float(parts.kernel)
+    if kernel == 0.0:
+        return None
+    if kernel == 2.0:
+        return "mmq"
+    t_mem, t_matmul, t_attention = _device_times(t, parts, card, True)
+    mmvq, mmq = _kernel_times(parts, t_mem, t_matmul, t_attention,
+                              np.maximum(t_mem, t_matmul + t_attention) + parts.allreduce_s)
+    return "mmvq" if float(mmvq) <= float(mmq) else "mmq"
 
 
 def engine_time(device_s: ArrayLike, host_floor: ArrayLike, step_overhead: ArrayLike) -> np.ndarray:
