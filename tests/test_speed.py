@@ -789,7 +789,7 @@ def test_speed_of_light_is_the_peak_the_matmuls_run_on(scenario):
     from vramgui.core.speed import decode_step, prefill_time
     # llama.cpp multiplies quantized weights in int8 on NVIDIA cards: its speed of light is the int8 peak.  Llama 3
     # 8B Q4_0 on an RTX 3090, a 512-token prompt: 512 x 2 x 7,504,924,672 / 284e12 = 27.06 ms of matmuls + the
-    # causal attention, 4 x 32 layers x 32 heads x 128 x 512 x 256.5 pairs = 69.0 GFLOP at the fp16 71.2 TFLOP/s
+    # causal attention, 4 x 32 layers x 32 heads x 128 x 512 x 256 pairs = 68.7 GFLOP at the fp16 71.2 TFLOP/s
     s = scenario("llama3-8b", "rtx3090", weights="q4_0", engine="llamacpp", prompt_tokens=512)
     attention = 4 * 32 * 32 * 128 * 512 * (512 / 2)
     by_hand = 512 * 2 * 7_504_924_672 / 284e12 + attention / 71.2e12
