@@ -5,6 +5,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -278,3 +279,57 @@ def test_defaults_are_the_windows_and_past_the_limit_is_noted(capsys):
     assert "note:" not in out
     rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090")
     assert "\nnote: prompt + output = 4,352 tokens, beyond the model's 4,096-token context" in out
+
+
+def test_every_json_key_is_documented_in_the_readme(capsys):
+    # the JSON keys are a public interface: each key estimate --json prints (with every optional part present:
+    # several cards, a price, RAM offload) is named in the README as `section.key`, the offload devices' keys and
+    # the layouts' (as `vramgui-cli layouts --json` prints them) as `key`; a preset's architecture block is the
+    # model schema's, documented in presets/schema
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--gpus", "2", "--weights",
+                     "q4_k_m", "--engine", "llamacpp", "--ram", "64", "--price-per-hour", "2", "--json")
+    d = json.loads(out)
+    assert rc == 0 and d["offload"] is not None and d["layouts"] and "cheapest_batch" in d["speed"]
+    names = [k for k, v in d.items() if not isinstance(v, dict)]
+    names += [f"{k}.{kk}" for k, v in d.items() if isinstance(v, dict) for kk in v]
+    names += list(d["offload"]["per_device"][0]) + list(d["layouts"][0])
+    missing = [n for n in names if f"`{n}`" not in readme]
+    assert missing == []
+
+
+def _readme_bullet(command: str) -> str:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    return readme.split(f"\n- `{command} --json`:", 1)[1].split("\n- ", 1)[0]
+
+
+def _keys(x, named_by_data: bool = False) -> set[str]:
+    """Every key of a JSON object, the keys of objects nested in it and in its lists (not their paths); the
+    keys of validate's tables by quantity and by engine are the data's (the quantities, the engines' names)."""
+    if isinstance(x, list):
+        return set().union(*(_keys(v) for v in x)) if x else set()
+    if not isinstance(x, dict):
+        return set()
+    return (set() if named_by_data else set(x)) | set().union(
+        *(_keys(v, k in ("by_quantity", "by_engine")) for k, v in x.items()))
+
+
+@pytest.mark.parametrize("argv", [
+    ["fit", "--model", "llama2-70b", "--weights", "q4_k_m", "--engine", "llamacpp", "--ram", "64"],
+    ["train", "--model", "llama2-7b", "--gpu", "rtx4090", "--method", "lora"],
+    ["machine", "--gpu", "rtx4090", "--ram", "64", "--all"],          # (with published perplexities)
+    ["best-format", "--model", "llama3.1-8b", "--gpu", "rtx4090"],
+    ["models"],
+    ["validate", str(Path(__file__).parent / "data" / "measured" / "batch.jsonl")],
+])
+def test_every_other_commands_json_key_is_documented(capsys, argv):
+    # each command's --json keys are named in its README bullet (a fit row's offload plan is estimate's, whose
+    # keys the test above holds; best-format's rows are machine's)
+    rc, out, _ = run(capsys, *argv, "--json")
+    data = json.loads(out)
+    assert rc == 0 and (argv[0] != "fit" or any(r["offload"] for r in data))
+    if argv[0] == "fit":
+        data = [{k: v for k, v in r.items() if k != "offload"} | {"offload": None} for r in data]
+    bullet = _readme_bullet(argv[0]) + (_readme_bullet("machine") if argv[0] == "best-format" else "")
+    missing = sorted(k for k in _keys(data) if f"`{k}`" not in bullet)
+    assert missing == []
