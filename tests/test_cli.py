@@ -333,3 +333,16 @@ def test_every_other_commands_json_key_is_documented(capsys, argv):
     bullet = _readme_bullet(argv[0]) + (_readme_bullet("machine") if argv[0] == "best-format" else "")
     missing = sorted(k for k in _keys(data) if f"`{k}`" not in bullet)
     assert missing == []
+
+
+def test_every_flag_is_documented_in_the_readme():
+    # the flags are a public interface too: each long option of each subcommand is named in the README
+    import argparse
+
+    from vramgui.cli import build_parser
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    flags = {(name, o) for name, p in sub.choices.items() for a in p._actions for o in a.option_strings
+             if o.startswith("--") and o != "--help"}
+    assert len(flags) > 60
+    assert sorted(f for f in flags if f"`{f[1]}" not in readme) == []
