@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -346,3 +347,11 @@ def test_every_flag_is_documented_in_the_readme():
              if o.startswith("--") and o != "--help"}
     assert len(flags) > 60
     assert sorted(f for f in flags if f"`{f[1]}" not in readme) == []
+
+
+def test_every_window_flag_is_documented_in_the_readme():
+    from vramgui.ui.app import build_parser
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    flags = [o for a in build_parser()._actions for o in a.option_strings if o.startswith("--") and o != "--help"]
+    # (as `--flag` or in a command line: `vramgui --flag ...`)
+    assert len(flags) > 15 and [f for f in flags if not re.search(rf"[` ]{re.escape(f)}\b", readme)] == []

@@ -18,6 +18,11 @@ from ..core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The window's flags: the scenario it opens with (as vramgui-cli's), and what to do with it."""
     ap = argparse.ArgumentParser(prog="vramgui", description="Will this LLM run on this GPU, and how fast?")
     ap.add_argument("--model", default="llama2-7b", metavar="ID|PATH",
                     help="a model preset id, or a model file to import (config.json, *.safetensors, "
@@ -25,20 +30,26 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--gpu", default="rtx4090", metavar="ID|PATH",
                     help="a GPU preset id, or a GPU preset file (JSON, as presets/gpus/ or vramgui-cli --gpu-file "
                          "read) for this session")
-    ap.add_argument("--gpus", type=int, default=1)
-    ap.add_argument("--pipeline", type=int, default=1, help="pipeline-parallel stages the cards form")
-    ap.add_argument("--weights", default="fp16", choices=list(WEIGHT_FORMATS))
-    ap.add_argument("--kv-dtype", default="fp16", choices=list(KV_DTYPES))
-    ap.add_argument("--engine", default="generic", choices=list(ENGINES))
-    ap.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None)
-    ap.add_argument("--prompt", type=int, default=DEFAULT_PROMPT_TOKENS)
-    ap.add_argument("--cached", type=int, default=0, help="of the prompt, tokens already in the KV cache")
-    ap.add_argument("--output", type=int, default=DEFAULT_OUTPUT_TOKENS)
-    ap.add_argument("--batch", type=int, default=1)
-    ap.add_argument("--mode", choices=["inference", "training"], default="inference")
+    ap.add_argument("--gpus", type=int, default=1, metavar="N", help="cards to split the model over (default 1)")
+    ap.add_argument("--pipeline", type=int, default=1, metavar="STAGES", help="pipeline-parallel stages the cards form")
+    ap.add_argument("--weights", default="fp16", choices=list(WEIGHT_FORMATS), help="weight format (default fp16)")
+    ap.add_argument("--kv-dtype", default="fp16", choices=list(KV_DTYPES), help="KV-cache dtype (default fp16)")
+    ap.add_argument("--engine", default="generic", choices=list(ENGINES), help="engine profile (default generic)")
+    ap.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None,
+                    help="attention implementation (default: the engine's)")
+    ap.add_argument("--prompt", type=int, default=DEFAULT_PROMPT_TOKENS, metavar="TOKENS",
+                    help=f"prompt tokens (default {DEFAULT_PROMPT_TOKENS})")
+    ap.add_argument("--cached", type=int, default=0, metavar="TOKENS",
+                    help="of the prompt, tokens already in the KV cache")
+    ap.add_argument("--output", type=int, default=DEFAULT_OUTPUT_TOKENS, metavar="TOKENS",
+                    help=f"generated tokens (default {DEFAULT_OUTPUT_TOKENS})")
+    ap.add_argument("--batch", type=int, default=1, metavar="N", help="concurrent sequences (default 1)")
+    ap.add_argument("--mode", choices=["inference", "training"], default="inference",
+                    help="open on inference (the default) or fine-tuning")
     ap.add_argument("--measured", metavar="PATH", help="overlay a CSV/JSONL of measured points")
     ap.add_argument("--screenshot", metavar="PATH", help="save a screenshot of the window and exit")
-    ap.add_argument("--size", default="1600x960", help="window size for --screenshot, WIDTHxHEIGHT")
+    ap.add_argument("--size", default="1600x960", metavar="WIDTHxHEIGHT",
+                    help="window size for --screenshot (default 1600x960)")
     ap.add_argument("--lang", choices=["system", "en", "zh_CN"], default=None,
                     help="language of the window (default: the one chosen in View > Language, else the system's)")
     ap.add_argument("--theme", choices=["system", "light", "dark"], default=None,
@@ -46,7 +57,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                          "light for --screenshot and --self-test)")
     ap.add_argument("--explain", action="store_true", help="open the explain panel (formulas and sources)")
     ap.add_argument("--self-test", action="store_true", help="drive every control, export, check, exit 0/1")
-    return ap.parse_args(argv)
+    return ap
 
 
 def app_catalog():
