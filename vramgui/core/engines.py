@@ -107,6 +107,9 @@ class EngineProfile(BaseModel):
                                                                   "block's own (its input, residual and output), "
                                                                   "where they outlast the other phases' peak")
     logits_all_positions: bool = Field(False, description="prefill computes logits for every prompt token")
+    prompt_logits_last: bool = Field(False, description=(
+        "prefill runs the output layer on each prompt's last token only (the one the sampler draws from): a "
+        "prompt's pass without such a token does not read it (speed; False: every pass reads it)"))
     logits_bytes: float = Field(4.0, ge=0, description="bytes per logit (fp32 upcast + copies)")
     sampler_seqs: int = Field(0, ge=0, description="sequences the sampler's warm-up holds logits for")
     small_card_batch: tuple[int, int] | None = Field(None, description=(
@@ -222,7 +225,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     ),
     EngineProfile(
         id="hf", name="HF transformers", parallel="layer", kv_allocation="grow", default_attention="sdpa",
-        eager_score_bytes=8.0, mask_bytes=4.0, logits_all_positions=False, logits_bytes=6.0,
+        eager_score_bytes=8.0, mask_bytes=4.0, logits_all_positions=False, logits_bytes=6.0, prompt_logits_last=True,
         mla_latent_cache=False,
         allocator_fraction=0.10, cuda_context_bytes=512 * MIB,
         notes="model.generate() on PyTorch: the cache grows as tokens are generated.",
@@ -250,7 +253,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     ),
     EngineProfile(
         id="vllm", name="vLLM", parallel="tensor", kv_allocation="pool", kv_block_tokens=16, kv_group_padding=True,
-        state_blocks=1, moe_workspace=True,
+        state_blocks=1, moe_workspace=True, prompt_logits_last=True,
         util_fraction=0.92, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
         sampler_seqs=1024, small_card_batch=(2048, 256), sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0,
         rope_table=True,
@@ -327,7 +330,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         },
     ),
     EngineProfile(
-        id="sglang", name="SGLang", parallel="tensor", kv_allocation="pool", kv_block_tokens=1,
+        id="sglang", name="SGLang", parallel="tensor", kv_allocation="pool", kv_block_tokens=1, prompt_logits_last=True,
         static_fraction=True, util_rule="sglang", swa_pool_ratio=0.8,
         default_attention="flash", prefill_chunk_tokens=8192, rope_table=True,
         sparse_attention=True, index_key_bytes=FP8_SCALED_BYTES, packed_fp8_latent=True,
@@ -380,7 +383,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         split_output_as_layer=True, pipeline_copies=4, activation_bytes=4.0,
         kv_written_to_cache=True,
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=4.0, mask_bytes=4.0, attention_hidden_copies=3.0,
-        logits_bytes=4.0, logits_all_positions=True,
+        logits_bytes=4.0, logits_all_positions=True, prompt_logits_last=True,
         cuda_context_bytes=300 * MIB,
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
               "worst-case compute buffer.  Decode speed: current builds, which launch each step as a CUDA "
@@ -448,7 +451,7 @@ HF_NO_MPS = {
 # The same engine as builds without CUDA graphs ran it (Dec 2023, the figures the speed issue
 # quotes): every allocation as above; only its speed differs (core/speed.py's tables).
 ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
-    id="llamacpp-2023", name="llama.cpp (no CUDA graphs)", default_attention="eager",
+    id="llamacpp-2023", name="llama.cpp (no CUDA graphs)", default_attention="eager", prompt_logits_last=False,
     notes="llama.cpp as builds before May 2024 ran on every card (the host launches each op: about 0.2 ms "
           "a layer); the llama.cpp profile also runs this way on Intel cards (SYCL). Decode speed "
           "calibrated on Dec 2023 CUDA builds; memory as the llama.cpp profile, without flash attention "

@@ -720,6 +720,9 @@ def _prefill(s: Scenario, sp) -> Explanation:
         "costs; FLOPs = 2 × active params × prompt tokens × batch + causal attention" + _attention_rate(t, s)
         + ("; a cached prefix is not prefilled again: the new tokens attend to it, and each pass reads it"
            if cached else "")
+        + (f"; {s.profile.name} runs the output layer on each prompt's last token only, so of the {passes:,.0f} "
+           f"passes only those holding one read its {float(t.head_bytes) / GIB:,.2f} GiB"
+           if float(t.head_bytes) and passes > s.batch else "")
         + ("; llama.cpp's tile kernel (MMQ) does each pass's matmuls after loading and converting the weights, "
            "so their math adds to that" if mmq else ""),
         (f"= {roofline}"

@@ -48,6 +48,7 @@ from .speed import (
     link_of,
     peak_flops,
     prefill_from_terms,
+    prompt_head_bytes,
     small_batch_kernels,
     speed_key,
     speed_terms,
@@ -193,7 +194,8 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
                         num_experts=read[..., 2], experts_per_token=read[..., 3],
                         bw_efficiency=np.array([[bandwidth_efficiency(row, w, gpu) for w in wfs]]),
                         mmvq_rate=kernels[..., 0], mmq_load=kernels[..., 1],
-                        attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]))
+                        attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]),
+                        head_bytes=np.array([prompt_head_bytes(s, w) for s in base for w in wfs]).reshape(shape))
 
         def arr(values, shape=shape):
             return np.array(values, dtype=np.float64).reshape(shape)

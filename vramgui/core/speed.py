@@ -36,7 +36,7 @@ from .memory import (
 from .params import count_params
 from .presets import GPU
 from .scenario import Scenario, memo_terms
-from .weights import active_weight_bytes
+from .weights import active_weight_bytes, output_layer_bytes, weight_bytes
 
 ArrayLike = float | int | np.ndarray
 
@@ -121,7 +121,7 @@ MMVQ_MAX_COLUMNS = 8
 #: ... MMVQ unpacks each weight again for every column past the first, at this many operations (2 per weight)
 #: per SM per clock: a step of b columns takes (b - 1) x 2 P / (SMs x clock x this) beyond one column's
 #: (SMs x clock from the int8 peak, :data:`INT8_OPS_PER_SM_CLOCK`).
-MMVQ_OPS_PER_SM_CLOCK = {"llamacpp": 130.0}
+MMVQ_OPS_PER_SM_CLOCK = {"llamacpp": 105.0}
 
 #: ... and MMQ, the kernel of a prompt's passes too, loads and converts each tile of weights before its int8
 #: math on them: the math adds to the weights' load, which takes the longer of their read and their
@@ -257,7 +257,8 @@ SOURCES = {
                      "leave two unknowns, 89 % of peak bandwidth and 38 us per layer (LAYER_S). Checks: b4011 "
                      "Llama 2 7B Q4_0 on an RTX 3090 / 4090 within 5 % (measured corpus); Llama 3 8B BF16 at "
                      "micro-batch 1 on a 4090 (65.2 tokens/s, github.com/ggml-org/llama.cpp/pull/15131) 9 % "
-                     "faster than 89 % gives. F16 and Q8_0 at 89 % too and the 2.625-bit point (74 %, the "
+                     "faster than 89 % gives (its passes read the output layer once: 17 % faster counting it in "
+                     "each). F16 and Q8_0 at 89 % too and the 2.625-bit point (74 %, the "
                      "2023 curve's ratio) are assumptions. Metal (Apple): Llama 2 7B Q4_0 on an M2 with 10 GPU "
                      "cores (100 GB/s, b4011) at 21.67 tokens/s and on an M3 Max with 40 (400 GB/s) at 66.31 "
                      "leave 91 % and 148 us a layer (LAYER_S); checks: M3 Pro with 18 cores (150 GB/s) 30.74 "
@@ -314,10 +315,12 @@ SOURCES = {
     "MMVQ_OPS_PER_SM_CLOCK": "llama-bench pp512 at microbatch sizes 1-8 (measured corpus; Llama 3 8B Q4_0 on an RTX "
                              "3090, github.com/ggml-org/llama.cpp/pull/15802, Sep 2025): 156.56, 279.89, 390.96, "
                              "470.48, 509.70, 541.57, 559.30 and 583.77 tokens/s, a step 6.4 ms at 1 column and "
-                             "13.7 ms at 8; 130 operations per SM per clock reads all eight within 12 % (the plain "
-                             "roofline read 8 columns +111 %). Checked on 2024 builds with IQ3_XXS (pull/8215), each "
-                             "card's 2, 4 and 8 columns from its own measured one: an RTX 4090 reads at most +8 %, "
-                             "an RTX 3090 up to +17 % (IQ3_XXS unpacks more per weight than Q4_0). One card and "
+                             "13.7 ms at 8; 105 operations per SM per clock reads all eight within 8 % (the plain "
+                             "roofline read 8 columns +111 %; the one-column pass +7.7 %, as this card's decode on the "
+                             "CUDA scoreboard reads +7 to +10 %). Checked on 2024 builds with IQ3_XXS (pull/8215: "
+                             "143.46, 242.70, 367.51, 527.16 tokens/s on an RTX 3090 at 1, 2, 4, 8 columns; 235.58, "
+                             "403.91, 731.84, 1,162.57 on an RTX 4090), each card's 2, 4 and 8 columns from its own "
+                             "measured one: the RTX 3090 within +3 to +8 %, the RTX 4090 -6 to +6 %. One card and "
                              "type calibrate it; K-quants cost more per column (a V100 with Q2_K, pull/28912: about "
                              "2.5 times)",
     "MMQ_WEIGHTS_PER_SM_CLOCK": "llama-bench pp512 at microbatch sizes 10-16 (measured corpus; Llama 3 8B Q4_0 on "
@@ -677,6 +680,8 @@ class SpeedTerms:
     mmvq_rate: ArrayLike = 0.0    # FLOP/s of llama.cpp's mat-vec kernel on each column past the first (0: none)
     mmq_load: ArrayLike = 0.0     # s per dense weight byte llama.cpp's tile kernel takes to convert (0: none)
     sol_flops: ArrayLike = 1.0    # the peak the engine's matmuls run on, over the preset's figure (speed of light)
+    head_bytes: ArrayLike = 0.0   # the output layer's part of ``dense_bytes``, which a prompt's pass without a prompt's
+    #                               last token does not read (0: every pass reads it; :func:`prompt_head_bytes`)
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -752,7 +757,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         kv_sparse=kv_sparse, sparse_flops=sparse_flops, sparse_tokens=sparse_tokens, index_flops=index_flops,
         attention_peak=attention_peak(s.gpu, s.weight_format), stages=float(s.stages),
         stage_bytes=a.hidden_size * 2.0, score_bytes=score_bytes, window_score_bytes=window_score_bytes,
-        pipeline_overlap=pipeline_overlap(s),
+        pipeline_overlap=pipeline_overlap(s), head_bytes=prompt_head_bytes(s),
         chunk=batch_defaults(prof, s.gpu)[1], **engine_terms(speed_key(prof, s.gpu), s),
     )
 
@@ -842,6 +847,20 @@ def weights_read_terms(s: Scenario, fmt: WeightFormat | None = None) -> tuple[fl
     dense = active_weight_bytes(a, fmt, 0.0)
     expert = active_weight_bytes(a, fmt, 1.0) - dense
     return dense / tp, expert / tp, float(a.moe.num_experts), float(a.moe.experts_per_token)
+
+
+def prompt_head_bytes(s: Scenario, fmt: WeightFormat | None = None) -> float:
+    """Bytes of the output layer per card with the weights in ``fmt`` (default the scenario's), where the engine
+    runs it on each prompt's last token only (``prompt_logits_last``: the sampler wants that token's logits alone;
+    llama.cpp since 2024, vLLM, SGLang, HF transformers' generate with logits_to_keep), so that a prompt's pass
+    holding no such token does not read it; 0 where every pass does.  Tensor parallel splits the layer (its
+    vocabulary); a layer split's last card holds it whole.  (The FLOPs stay 2 · P_active a token, the count the
+    prompt efficiencies were fitted to: a compute-bound pass is timed as calibrated.)"""
+    if not s.profile.prompt_logits_last:
+        return 0.0
+    a = s.model.architecture
+    p = count_params(a)
+    return output_layer_bytes(a, weight_bytes(a, fmt or s.weight_format, p), p) / s.tensor_parallel
 
 
 def stack_speed_terms(terms: list[SpeedTerms], shape: tuple[int, ...]) -> SpeedTerms:
@@ -968,7 +987,9 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     prefix the engine kept; llama-bench's ``-d``).  The new tokens attend to them as well: a
     query at position i sees i keys, so the pairs are ``p · cached + p² / 2``; and each pass
     that holds a sequence's new tokens reads that sequence's cached keys and values once (a
-    1-token prompt then costs what a decode step at that context does)."""
+    1-token prompt then costs what a decode step at that context does).  A pass holding no
+    sequence's last prompt token skips the output layer where the engine runs it on that token
+    only (``head_bytes``): memory-bound passes of a few tokens read less."""
     p = np.maximum(np.asarray(prompt, dtype=np.float64), 1.0)
     c = np.asarray(cached, dtype=np.float64)
     b = _micro_batch(t, batch)
@@ -982,6 +1003,8 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     if not _zero(t.sparse_flops):
         attention = attention + t.sparse_flops * (_pairs(c + p, t.sparse_tokens) - _pairs(c, t.sparse_tokens)) * b
     read = _weights_read(t, touched) * passes
+    if not _zero(t.head_bytes):   # (the passes holding a sequence's last token: one per sequence at most)
+        read = read - t.head_bytes * (passes - np.minimum(passes, b))
     if np.any(c):   # every sequence's cache, once per pass its prompt spans (once where a pass holds several)
         spans = np.ceil(p / t.chunk) if t.chunk else 1.0
         read = read + (t.kv_full * c + _capped(t.kv_windowed, c, t.window)
