@@ -224,7 +224,7 @@ def test_attention_shows_its_own_rate_where_it_differs(scenario):
 def test_llamacpp_compute_share_names_what_sets_it(scenario):
     # η_flops of a llama.cpp prompt on NVIDIA cards: quantized weights on an H100 at 25.5 % of a quarter of its
     # int8 peak (0.255 × 0.25 × 1,978.9 / 989.4 = 0.13 of fp16), sourced to both rows; on a GeForce card 35 % of it
-    # (0.35 × 660.6 / 165.2 = 1.40); 16-bit weights through cuBLAS (0.65)
+    # (0.35 × 660.6 / 165.2 = 1.40); 16-bit weights through cuBLAS (0.70)
     def eta(s):
         a = next(a for a in by_key(s)["prefill"].assumptions if a.name == "Compute efficiency η_flops")
         return a.value.split()[0], a.source
@@ -233,7 +233,7 @@ def test_llamacpp_compute_share_names_what_sets_it(scenario):
     value, source = eta(scenario("llama2-7b", "rtx4090", weights="q4_0", engine="llamacpp"))
     assert value == "1.40" and source == SOURCES["CONSUMER_INT8_RATE_EFFICIENCY"]
     value, source = eta(scenario("llama2-7b", "rtx4090", weights="bf16", engine="llamacpp"))
-    assert value == "0.65" and source == SOURCES["CUBLAS_16BIT_EFFICIENCY"]
+    assert value == "0.70" and source == SOURCES["CUBLAS_16BIT_EFFICIENCY"]
 
 
 def test_llamacpp_decode_cap_is_sourced_where_it_binds(scenario):

@@ -41,6 +41,7 @@ from .speed import (
     ATTENTION_EFFICIENCY,
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
+    EXPOSED_16BIT_SHARE,
     GDN_LAYER_S,
     GGUF_BW_CURVES,
     HOST_S_PER_LAYER,
@@ -58,6 +59,7 @@ from .speed import (
     decode_parts,
     estimate_speed,
     expert_gemm_efficiency,
+    exposed_time,
     kernel_used,
     overlap_factor,
     prefill_parts,
@@ -544,6 +546,9 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     if moe:
         out.append(Assumption("MoE layers' fixed cost", f"{_ms(moe)} ({a.moe_layers} layers × "
                               f"{MOE_LAYER_S[key] * 1e6:.0f} µs)", SOURCES["MOE_LAYER_S"]))
+    if float(t.exposed):
+        out.append(Assumption("Read and math overlap", f"{EXPOSED_16BIT_SHARE[key]:.0%} of the shorter exposed "
+                              f"({p.name}{_row_name(p, key)}, {fmt.name})", SOURCES["EXPOSED_16BIT_SHARE"]))
     gdn = GDN_LAYER_S.get(key, 0.0) * a.gated_deltanet_layers
     if gdn:
         out.append(Assumption("Linear-attention layers' fixed cost", f"{_ms(gdn)} ({a.gated_deltanet_layers} layers × "
@@ -582,16 +587,20 @@ BACKEND_NAMES = {"llamacpp": " with CUDA graphs", "llamacpp-metal": " on Metal",
                  "llamacpp-vulkan": " on NVIDIA and AMD cards", "llamacpp-vulkan-intel": " on Intel cards"}
 
 
-def _extras(t, allreduce_s: float, passes: float = 1.0, scores_s: float = 0.0, overlap: float = 1.0) -> str:
+def _extras(t, allreduce_s: float, passes: float = 1.0, scores_s: float = 0.0, overlap: float = 1.0,
+            exposed_s: float = 0.0) -> str:
     """The terms added to the roofline's max(), in words, with their values."""
-    out = f" + eager attention's scores through memory {_ms(scores_s)}" if scores_s else ""
+    out = (f" + {float(t.exposed):.0%} of the shorter of read and math, not hidden under the longer "
+           f"{_ms(exposed_s)}" if exposed_s else "")
+    out += f" + eager attention's scores through memory {_ms(scores_s)}" if scores_s else ""
     if allreduce_s:
         out += (" + all-reduces and sends between stages " if float(t.stages) > 1 else " + all-reduces ") \
             + _ms(allreduce_s)
     if float(t.host_floor):
         out += f", at least the host floor {_ms(float(t.host_floor) * passes)}"
     if float(t.step_overhead):
-        out += f" + per-step cost {_ms(float(t.step_overhead))}"
+        out += f" + per-step cost {_ms(float(t.step_overhead))}" + (
+            f" × {passes:,.0f} passes = {_ms(float(t.step_overhead) * passes)}" if passes > 1 else "")
     if overlap != 1.0:
         out += (f"; × {overlap:.3f}, the cards working on {float(t.pipeline_overlap):.0f} passes at once "
                 "(llama.cpp's pipeline)")
@@ -608,6 +617,7 @@ def _decode(s: Scenario, sp) -> Explanation:
     step = float(sp.decode_step_s)
     compute = _compute(t, parts, peak, 1e9, "GFLOP") if np.isfinite(peak) else "no FLOP/s figure"
     memory = f"{moved / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})"
+    exposed = exposed_time(t, parts, (bw, peak, link, lat)) if np.isfinite(peak) else 0.0
     kernel = kernel_used(t, parts, (bw, peak, link, lat))
     mmq, column = kernel == "mmq", float(parts.column_s) if kernel == "mmvq" else 0.0
     roofline = _tile_kernel(t, parts, memory, peak, 1e9, "GFLOP") if mmq else f"max({memory}, {compute})"
@@ -623,7 +633,8 @@ def _decode(s: Scenario, sp) -> Explanation:
         + ("; llama.cpp's tile kernel (MMQ, above 8 sequences or where faster) does its matmuls' math after "
            "loading and converting the weights, so that adds to the memory time" if mmq else ""),
         f"= {roofline}{kernels}"
-        f"{_extras(t, allreduce, scores_s=float(parts.score_bytes) / (bw * eb))} = {_ms(step)} per token; "
+        f"{_extras(t, allreduce, scores_s=float(parts.score_bytes) / (bw * eb), exposed_s=exposed)}"
+        f" = {_ms(step)} per token; "
         f"{1 / step:,.1f} tokens/s per sequence, "
         f"{s.batch / step:,.1f} tokens/s for the batch of {s.batch}.",
         f"{sp.decode_bound.capitalize()}-bound at batch {s.batch} and context {s.context_tokens:,}; speed of "
@@ -712,6 +723,8 @@ def _prefill(s: Scenario, sp) -> Explanation:
     chunked = f" in {passes:,.0f} passes of {t.chunk:,} tokens" if t.chunk and passes > 1 else ""
     memory = f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})"
     mmq = float(parts.kernel) == 2.0     # (llama.cpp's tile kernel, pass by pass)
+    exposed = exposed_time(t, parts, (bw, peak, link, lat)) if known else 0.0
+    overlap = float(overlap_factor(t, passes))
     roofline = (_tile_kernel(t, parts, memory, peak, 1e12, "TFLOP", slow) if mmq else
                 f"max({_compute(t, parts, peak, 1e12, 'TFLOP', slow)}, {memory})")
     return Explanation(
@@ -726,7 +739,7 @@ def _prefill(s: Scenario, sp) -> Explanation:
         + ("; llama.cpp's tile kernel (MMQ) does each pass's matmuls after loading and converting the weights, "
            "so their math adds to that" if mmq else ""),
         (f"= {roofline}"
-         f"{_extras(t, allreduce, passes, float(parts.score_bytes) / (bw * eb), float(overlap_factor(t, passes)))}"
+         f"{_extras(t, allreduce, passes, float(parts.score_bytes) / (bw * eb), overlap, exposed)}"
          f" = {total}"
          f" for {s.batch} × {new:,.0f} tokens{_after(cached)}{chunked}." if known else
          "= unknown: this card has no sourced FLOP/s figure."),

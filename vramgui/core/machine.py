@@ -45,6 +45,7 @@ from .speed import (
     bandwidth_efficiency,
     decode_from_terms,
     engine_time,
+    exposed_share,
     link_of,
     peak_flops,
     prefill_from_terms,
@@ -194,6 +195,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
                         num_experts=read[..., 2], experts_per_token=read[..., 3],
                         bw_efficiency=np.array([[bandwidth_efficiency(row, w, gpu) for w in wfs]]),
                         mmvq_rate=kernels[..., 0], mmq_load=kernels[..., 1],
+                        exposed=np.array([[exposed_share(row, w) for w in wfs]]),
                         attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]),
                         head_bytes=np.array([prompt_head_bytes(s, w) for s in base for w in wfs]).reshape(shape))
 

@@ -131,7 +131,12 @@ MMQ_WEIGHTS_PER_SM_CLOCK = {"llamacpp": 4.0}
 
 #: Share of the preset's 16-bit tensor rate that llama.cpp's current CUDA builds sustain on 16-bit weights, which
 #: cuBLAS multiplies (its quantized kernels aside).
-CUBLAS_16BIT_EFFICIENCY = {"llamacpp": 0.65}
+CUBLAS_16BIT_EFFICIENCY = {"llamacpp": 0.70}
+
+#: ... and its 16-bit matmuls (the mat-vec kernels at a few columns, cuBLAS above) leave this share of the shorter
+#: of a pass's weight read and its math exposed beside the longer: time = max(read, math) + share x min(read, math)
+#: (a decode step of several sequences, a prompt's pass; one sequence's math is too short to matter).
+EXPOSED_16BIT_SHARE = {"llamacpp": 0.6}
 
 #: Rows whose prompt GEMMs accumulate in fp16: llama.cpp's CUDA builds before its MMQ kernels ran on the
 #: tensor cores (2023 to mid-2024) dequantize a prompt's weights to fp16 and multiply them with cuBLAS in
@@ -349,7 +354,18 @@ SOURCES = {
                                "accumulation, twice that on GeForce cards - not measured, read at the same share). "
                                "Measured (corpus): an RTX 3090 prefills Llama 3.2 1B BF16, 512 tokens at 17,751.37 "
                                "tokens/s (llama.cpp PR #24216's master, June 2026) and an RTX 5090 Qwen3.5 9B BF16 at "
-                               "8,542.8 (PR #22587): 65 % reads them +1 % and -3 % (at 40 %: -37 and -40 %)",
+                               "8,542.8 (PR #22587): 70 %, with the read's exposed share (EXPOSED_16BIT_SHARE), "
+                               "reads them +2 % and -6 % (65 % without it +1 and -3 %; at 40 %: -37 and -40 %)",
+    "EXPOSED_16BIT_SHARE": "llama-bench pp512 at microbatch sizes 1-512 with 16-bit weights (measured corpus): "
+                           "Llama 3 8B BF16 on an RTX 4090 at 1-9 tokens a pass and F16 on an RTX 3090 at 8-16 "
+                           "(github.com/ggml-org/llama.cpp/pull/15131, Aug 2025), BF16 on an RTX 3090 at 1-2 "
+                           "(pull/14262, June 2025), Llama 3.2 1B F16 / BF16 on an RTX 3090 at 1-512 and BF16 on an "
+                           "RTX 5090 at 1 (pull/24216, June 2026). A pass takes more than the larger of its read and "
+                           "its math (that roofline read the 3090's 8B passes of 9-16 tokens +11 to +16 % and the "
+                           "1B's of 16-128 +19 to +44 %) and less than their sum: 60 % of the shorter exposed, with "
+                           "cuBLAS at 70 % (CUBLAS_16BIT_EFFICIENCY), reads the 28 passes of 2 tokens and more "
+                           "within -6 to +9 % (median 1.5 %). One-token passes read 5-17 % slow: 16-bit mat-vec "
+                           "reaches more of the bandwidth (93-98 % on these cards) than the 89 % Q4_0 sets",
     "FP16_ACCUMULATE_KEYS": "llama.cpp's CUDA code before MMQ on tensor cores: ggml_cuda_op_mul_mat_cublas "
                             "converts the weights (16-bit or dequantized) and the activations to fp16 and calls "
                             "cublasGemmEx with CUBLAS_COMPUTE_16F on Volta and newer for batches over 32 "
@@ -680,6 +696,7 @@ class SpeedTerms:
     mmvq_rate: ArrayLike = 0.0    # FLOP/s of llama.cpp's mat-vec kernel on each column past the first (0: none)
     mmq_load: ArrayLike = 0.0     # s per dense weight byte llama.cpp's tile kernel takes to convert (0: none)
     sol_flops: ArrayLike = 1.0    # the peak the engine's matmuls run on, over the preset's figure (speed of light)
+    exposed: ArrayLike = 0.0      # share of the shorter of read and math not hidden under the longer (exposed_share)
     head_bytes: ArrayLike = 0.0   # the output layer's part of ``dense_bytes``, which a prompt's pass without a prompt's
     #                               last token does not read (0: every pass reads it; :func:`prompt_head_bytes`)
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
@@ -764,7 +781,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
 
 #: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
 ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens",
-                 "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops")
+                 "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops", "exposed")
 
 
 def attention_efficiency(key: str, gpu: GPU | None = None) -> float:
@@ -785,7 +802,16 @@ def engine_terms(key: str, s: Scenario) -> dict:
                                     compute_efficiency(key, s.weight_format, s.gpu),
                                     MOE_GEMM_TOKENS.get(key, 0.0), attention_efficiency(key, s.gpu),
                                     *small_batch_kernels(key, s.weight_format, s.gpu),
-                                    sol_compute_factor(key, s.weight_format, s.gpu)), strict=True))
+                                    sol_compute_factor(key, s.weight_format, s.gpu),
+                                    exposed_share(key, s.weight_format)), strict=True))
+
+
+def exposed_share(key: str, fmt: WeightFormat) -> float:
+    """Share of the shorter of a step's weight read and math that the engine row ``key``'s kernels leave exposed
+    beside the longer (:data:`EXPOSED_16BIT_SHARE`: llama.cpp's CUDA 16-bit matmuls); 0 elsewhere (the roofline's
+    max, or the quantized kernels' own terms)."""
+    share = EXPOSED_16BIT_SHARE.get(key, 0.0)
+    return share if share and fmt.kernel == "fp16" and not _quantized(fmt) else 0.0
 
 
 def small_batch_kernels(key: str, fmt: WeightFormat, gpu: GPU | None) -> tuple[float, float]:
@@ -1057,6 +1083,8 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
     t_mem, t_matmul, t_attention = _device_times(t, parts, card, efficient)
     t_comp = t_matmul + t_attention
     time = np.maximum(t_mem, t_comp) + parts.allreduce_s
+    if efficient and not _zero(t.exposed):     # (llama.cpp's 16-bit matmuls)
+        time = time + _exposed(t, t_mem, t_comp)
     if efficient and not _zero(parts.kernel):   # llama.cpp's quantized kernels at several sequences
         mmvq, mmq = _kernel_times(parts, t_mem, t_matmul, t_attention, time)
         time = np.where(parts.kernel == 2.0, mmq, np.where(parts.kernel == 1.0, np.minimum(mmvq, mmq), time))
@@ -1066,6 +1094,19 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
     if efficient:
         time = engine_time(time, t.host_floor * parts.passes, t.step_overhead * parts.passes)   # (per pass)
     return time, t_comp >= t_mem
+
+
+def _exposed(t: SpeedTerms, t_mem, t_comp):
+    return t.exposed * np.minimum(t_mem, t_comp)
+
+
+def exposed_time(t: SpeedTerms, parts: StepParts, card: tuple) -> float:
+    """The part of a step's read or math that the engine's kernels leave exposed beside the other
+    (:func:`exposed_share`) [s], as the estimate of ``parts`` (one scenario) adds it; 0 where it has none."""
+    if _zero(t.exposed):
+        return 0.0
+    t_mem, t_matmul, t_attention = _device_times(t, parts, card, True)
+    return float(_exposed(t, t_mem, t_matmul + t_attention))
 
 
 def kernel_used(t: SpeedTerms, parts: StepParts, card: tuple) -> str | None:
