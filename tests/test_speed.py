@@ -729,12 +729,15 @@ def test_a_cached_prefix_is_not_prefilled_again(scenario):
 
 def test_llamacpp_rocm_attention_by_architecture(scenario):
     # llama.cpp's ROCm flash attention: RDNA 4 runs it on its WMMA units at 15 % of the card's peak (an RX 9060 XT,
-    # PR #28102), other Radeons on their shader cores at 7 % (a Radeon 8060S); CUDA at the GEMMs' 40 %
+    # PR #28102), Navi 31 (RDNA 3, gfx1100) at 25 % (an RX 7900 XTX, PR #26284: the same chip on the XT, GRE and
+    # PRO W7900), other Radeons (the Radeon 8060S measured; Navi 32 / 33 not) at 7 %; CUDA at the GEMMs' 40 %
     from vramgui.core.speed import speed_terms
+    cards = {"rx9070xt": 0.15, "radeon-ai-pro-r9700": 0.15, "rx7900xtx": 0.25, "rx7900xt": 0.25, "rx7900gre": 0.25,
+             "radeon-pro-w7900": 0.25, "rx7800xt": 0.07, "rx7600xt": 0.07, "ryzen-ai-max-395-128gb": 0.07,
+             "rtx4090": 0.40}
     eff = {g: float(speed_terms(scenario("llama3-8b", g, weights="q4_0", engine="llamacpp")).attention_efficiency)
-           for g in ("rx9070xt", "radeon-ai-pro-r9700", "rx7900xtx", "ryzen-ai-max-395-128gb", "rtx4090")}
-    assert eff == {"rx9070xt": 0.15, "radeon-ai-pro-r9700": 0.15, "rx7900xtx": 0.07, "ryzen-ai-max-395-128gb": 0.07,
-                   "rtx4090": 0.40}
+           for g in cards}
+    assert eff == cards
     # the Vulkan build keeps the GEMMs' share on every vendor's card
     assert float(speed_terms(scenario("llama3-8b", "rx7900xtx", weights="q4_0",
                                       engine="llamacpp-vulkan")).attention_efficiency) == 0.40

@@ -82,8 +82,12 @@ ATTENTION_EFFICIENCY = {"llamacpp-rocm": 0.07}
 #: ... but for RDNA 4's (gfx12), whose WMMA units its native flash-attention kernel uses (2026 builds;
 #: measured on an RX 9060 XT): a row's share on particular cards, by catalog id.
 RDNA4_ATTENTION_EFFICIENCY = 0.15
-ATTENTION_EFFICIENCY_BY_CARD = {"llamacpp-rocm": {card: RDNA4_ATTENTION_EFFICIENCY for card in (
-    "rx9070xt", "rx9070", "rx9060xt-16gb", "radeon-ai-pro-r9700")}}
+#: ... and Navi 31's (RDNA 3, gfx1100: the RX 7900 XTX, XT and GRE and the Radeon PRO W7900), whose WMMA units
+#: 2026 builds use too (measured on an RX 7900 XTX).
+NAVI31_ATTENTION_EFFICIENCY = 0.25
+ATTENTION_EFFICIENCY_BY_CARD = {"llamacpp-rocm": {
+    **{card: RDNA4_ATTENTION_EFFICIENCY for card in ("rx9070xt", "rx9070", "rx9060xt-16gb", "radeon-ai-pro-r9700")},
+    **{card: NAVI31_ATTENTION_EFFICIENCY for card in ("rx7900xtx", "rx7900xt", "rx7900gre", "radeon-pro-w7900")}}}
 
 #: On NVIDIA cards llama.cpp's quantized (GGUF, MXFP4) matmuls run at a rate tied to the card's int8 tensor
 #: peak, not its fp16 one: the CUDA build's MMQ kernels multiply int8 on the tensor cores, the Vulkan
@@ -482,7 +486,12 @@ SOURCES = {
                             "github.com/ggml-org/llama.cpp/pull/28102 (2026, the master column: Llama 3 8B Q4_0, "
                             "1,024 tokens after 32,768 cached at 674.64 tokens/s, -1 % with 15 %; after 4,096, "
                             "8,192 and 16,384 at 2,009.40, 1,502.39 and 1,056.29: -6, 0 and 0 %), where native "
-                            "flash-attention kernels on its WMMA units had replaced rocWMMA's (pull/26046). Other "
+                            "flash-attention kernels on its WMMA units had replaced rocWMMA's (pull/26046). Navi 31 "
+                            "(RDNA 3, gfx1100: RX 7900 XTX, XT, GRE, Radeon PRO W7900): 25 %, from an RX 7900 XTX "
+                            "(122.8 TFLOP/s) in github.com/ggml-org/llama.cpp/pull/26284 (2026, the PR's column: "
+                            "Llama 3 8B Q4_K_M, 2,048 tokens in passes of 512 at 3,226.54 tokens/s from empty and "
+                            "2,693.13 after 4,096 cached, in passes of 1,024 at 3,390.81 and 2,796.20: the cached "
+                            "keys' cost reads within 1 % at 25 %, 7 % read them -41 and -43 %). Other "
                             "rows: the GEMMs' share (FLOPS_EFFICIENCY); llama.cpp's CUDA build on an RTX 3090 "
                             "(Llama 3 8B Q4_0, 512 tokens after 32,768 at 1,470.93 tokens/s, "
                             "github.com/ggml-org/llama.cpp/pull/17505) reads -22 % with it: no sign there of "
