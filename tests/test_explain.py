@@ -249,17 +249,21 @@ def test_llamacpp_decode_cap_is_sourced_where_it_binds(scenario):
 
 
 def test_llamacpp_rocm_attention_shows_its_measured_rate(scenario):
-    # llama.cpp on an RX 7900 XTX (122.8 TFLOP/s fp16): its GEMMs at 0.40 of that, flash attention at 0.07
-    # (measured on a Radeon 8060S, speed.ATTENTION_EFFICIENCY).  Llama 3.1 8B, a 4,096-token prompt: 4 × 32 ×
-    # 32 × 128 × 4,096² / 2 = 4.40 TFLOP of attention, 2 × 7,504,924,672 × 4,096 = 61.48 TFLOP of matmuls
-    items = {e.key: e for e in explain_items(scenario("llama3.1-8b", "rx7900xtx", engine="llamacpp", weights="q4_k_m",
-                                                      prompt_tokens=4096))}
-    pre = items["prefill"]
-    assert "61.48 TFLOP ÷ (122.8 TFLOP/s × 0.40) + attention 4.40 TFLOP ÷ (122.8 TFLOP/s × 0.07)" in pre.substituted
-    assert "flash-attention kernels reach less of it" in pre.formula and "16-bit tensor rate" not in pre.formula
-    assumed = {a.name: a for a in pre.assumptions}
-    assert assumed["Attention efficiency η_attention"].value.startswith("0.07")
-    assert "Radeon 8060S" in assumed["Attention efficiency η_attention"].source
+    # llama.cpp on an RX 7800 XT (74.6 TFLOP/s fp16): its GEMMs at 0.40 of that, flash attention at 0.07
+    # (measured on a Radeon 8060S, speed.ATTENTION_EFFICIENCY); on an RX 7900 XTX (122.8) at Navi 31's 0.25.
+    # Llama 3.1 8B, a 4,096-token prompt: 4 × 32 × 32 × 128 × 4,096² / 2 = 4.40 TFLOP of attention,
+    # 2 × 7,504,924,672 × 4,096 = 61.48 TFLOP of matmuls
+    for gpu, peak, eta in (("rx7800xt", "74.6", "0.07"), ("rx7900xtx", "122.8", "0.25")):
+        items = {e.key: e for e in explain_items(scenario("llama3.1-8b", gpu, engine="llamacpp", weights="q4_k_m",
+                                                          prompt_tokens=4096))}
+        pre = items["prefill"]
+        assert (f"61.48 TFLOP ÷ ({peak} TFLOP/s × 0.40) + attention 4.40 TFLOP ÷ ({peak} TFLOP/s × {eta})"
+                in pre.substituted)
+        assert "flash-attention kernels reach less of it" in pre.formula and "16-bit tensor rate" not in pre.formula
+        assumed = {a.name: a for a in pre.assumptions}
+        assert assumed["Attention efficiency η_attention"].value.startswith(eta)
+        assert "Radeon 8060S" in assumed["Attention efficiency η_attention"].source
+        assert "RX 7900 XTX" in assumed["Attention efficiency η_attention"].source
     # CUDA: attention at the GEMMs' share, no such row
     cuda = {e.key: e for e in explain_items(scenario("llama3.1-8b", "rtx4090", engine="llamacpp", weights="q4_k_m",
                                                      prompt_tokens=4096))}["prefill"]
