@@ -227,3 +227,13 @@ def test_explain_shows_the_exposed_share():
     assert a.value.startswith("60% of the shorter exposed") and a.source == SOURCES["EXPOSED_16BIT_SHARE"]
     # quantized weights: no such line
     assert "not hidden" not in next(e for e in explain_items(scenario(batch=16)) if e.key == "decode").substituted
+
+
+def test_the_fit_table_carries_the_exposed_share_card_by_card():
+    # 16-bit weights at 16 sequences: NVIDIA cards (CUDA) expose 60 % of the shorter term, a Radeon (ROCm) and an
+    # Apple chip (Metal) none; each row of the table is its card's own estimate
+    gpus = [CAT.gpu(g) for g in ("rtx3090", "rx7900xtx", "m2-ultra-192gb", "h100-sxm")]
+    s = scenario(weights="bf16", batch=16)
+    own = [float(decode_step(s.with_(gpu=g), 16, s.context_tokens)[0]) for g in gpus]
+    np.testing.assert_allclose(decode_steps(s, gpus), own, rtol=1e-12)
+    assert [float(speed_terms(s.with_(gpu=g)).exposed) for g in gpus] == [0.6, 0.0, 0.0, 0.6]
