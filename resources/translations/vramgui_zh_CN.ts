@@ -555,8 +555,8 @@
         <translation>&lt;p&gt;&lt;b&gt;每卡显存随提示词长度的变化。&lt;/b&gt;堆叠面积表示在每个提示词长度下单张卡上要放的内容：权重（固定不变）、KV 缓存（随每个序列的每个 token 增长）、一次前向传播的激活峰值（使用 eager 注意力时随提示词长度呈平方增长）以及运行时开销（CUDA 上下文、引擎缓冲区）。黑色实线是卡的显存容量；引擎限制可用显存时（vLLM），虚线表示可用预算。灰色竖线是当前提示词长度，红色虚线是放得下的最长提示词。设置了&lt;i&gt;系统内存&lt;/i&gt;后，卡容量线以上的斜线阴影带表示卸载到系统内存中运行的部分。&lt;/p&gt;</translation>
     </message>
     <message>
-        <source>&lt;p&gt;&lt;b&gt;Speed vs batch size.&lt;/b&gt; Top: tokens per second of all sequences together; bottom: the time of one decode step. Solid lines are the expected speed, dashed ones the speed of light (peak bandwidth and FLOP/s). Throughput rises almost linearly while decode is memory-bound and flattens at the &lt;i&gt;knee&lt;/i&gt;, where it turns compute-bound; the red dashed line is the largest batch memory allows.&lt;/p&gt;</source>
-        <translation>&lt;p&gt;&lt;b&gt;速度随批大小的变化。&lt;/b&gt;上图：所有序列合计每秒生成的 token 数；下图：一次解码步的耗时。实线是预期速度，虚线是理论上限（峰值带宽和 FLOP/s）。解码受访存带宽限制时，吞吐量几乎随批大小线性增长，到&lt;i&gt;拐点&lt;/i&gt;处转为受算力限制而趋于平缓；红色虚线是显存允许的最大批大小。&lt;/p&gt;</translation>
+        <source>&lt;p&gt;&lt;b&gt;Speed vs batch size.&lt;/b&gt; Top: tokens per second of all sequences together; bottom: the time of one decode step. Solid lines are the expected speed, dashed ones the speed of light (peak bandwidth and FLOP/s). Throughput rises almost linearly while decode is memory-bound and flattens at the &lt;i&gt;knee&lt;/i&gt;, where it turns compute-bound; the red dashed line is the largest batch memory allows. At long contexts each sequence&apos;s cache read grows with the batch as fast as its math, and decode stays memory-bound at every batch: the step plot&apos;s corner then says &lt;i&gt;no knee&lt;/i&gt; (or where a knee past the chart lies).&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;b&gt;速度随批大小的变化。&lt;/b&gt;上图：所有序列合计每秒生成的 token 数；下图：一次解码步的耗时。实线是预期速度，虚线是理论上限（峰值带宽和 FLOP/s）。解码受访存带宽限制时，吞吐量几乎随批大小线性增长，到&lt;i&gt;拐点&lt;/i&gt;处转为受算力限制而趋于平缓；红色虚线是显存允许的最大批大小。上下文较长时，每个序列读取的缓存与其计算量随批大小同步增长，解码在所有批大小下都受访存带宽限制：此时下图的角落会显示&lt;i&gt;无拐点&lt;/i&gt;（或图外拐点所在的位置）。&lt;/p&gt;</translation>
     </message>
     <message>
         <source>&lt;p&gt;&lt;b&gt;Will it fit?&lt;/b&gt; Every card: fits, needs N cards, partly offloaded, or does not fit; needed and usable memory, the largest context and batch, and expected tokens/s. Click a row to plan for that card.&lt;/p&gt;</source>
@@ -1755,6 +1755,22 @@ Source: {source}</source>
     <message>
         <source>time to first token: unknown</source>
         <translation>首字延迟：未知</translation>
+    </message>
+    <message>
+        <source>knee at batch {n}, past the chart</source>
+        <translation>拐点在批大小 {n}，超出图表范围</translation>
+    </message>
+    <message>
+        <source>knee at {n}</source>
+        <translation>拐点 {n}</translation>
+    </message>
+    <message>
+        <source>no knee: memory-bound at every batch</source>
+        <translation>无拐点：所有批大小均受访存带宽限制</translation>
+    </message>
+    <message>
+        <source>no knee</source>
+        <translation>无拐点</translation>
     </message>
     <message>
         <source>batch {n}</source>

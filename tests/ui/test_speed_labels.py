@@ -173,3 +173,46 @@ def test_unknown_time_to_first_token_stays_inside_the_step_plot(win, qtbot):
     plot = chart.step.vb.sceneBoundingRect()
     box = chart.ttft.textItem.mapRectToScene(chart.ttft.textItem.boundingRect())
     assert box.right() <= plot.right() + 1, (box, plot)
+
+
+def _box(item):
+    return item.textItem.mapRectToScene(item.textItem.boundingRect())
+
+
+def test_a_missing_knee_is_said_in_the_step_plots_corner(win, qtbot):
+    """Llama 2 7B fp16 on an RTX 4090 at 4,096 + 256 tokens: each sequence's cache read grows with the batch as fast
+    as its math, so the speed of light never turns compute bound and the knee's marker has no place (the core's
+    knee: inf).  The step plot's bottom right corner says so, clear of the step curves; with a 128-token prompt
+    the knee lies at batch 2,362, past the chart's 1,024 (said with its number); with 16 tokens on an H100 it is
+    in the chart, marked, and the note goes."""
+    from vramgui.core.speed import estimate_speed
+
+    chart = win.speed_chart
+    s = win.state.scenario
+    assert float(estimate_speed(s).knee_batch) == np.inf
+    assert chart.no_knee.isVisible() and not chart.markers["knee"][0].isVisible()
+    assert chart.no_knee.toPlainText() in ("no knee: memory-bound at every batch", "no knee")
+    plot, box = chart.step.vb.sceneBoundingRect(), _box(chart.no_knee)
+    assert plot.contains(box.adjusted(1, 1, -1, -1)), (box, plot)
+    assert box.right() > plot.right() - 10 and box.bottom() > plot.bottom() - 10      # (the bottom right corner)
+    for curve in (chart.step_curve, chart.step_sol):
+        x, y = curve.getData()
+        pts = [chart.step.vb.mapViewToScene(QtCore.QPointF(float(a), float(b))) for a, b in zip(x, y, strict=True)]
+        assert not any(box.contains(p) for p in pts)
+    # a 128-token prompt, 16 generated: the knee past the chart, with its number
+    win.panel.prompt.spin.setValue(128)
+    win.panel.output.spin.setValue(16)
+    settle(qtbot, win)
+    s = win.state.scenario
+    knee = float(estimate_speed(s).knee_batch)
+    assert knee == 2362 and chart.result.batch[-1] == 1024
+    assert chart.no_knee.isVisible() and not chart.markers["knee"][0].isVisible()
+    assert chart.no_knee.toPlainText() in ("knee at batch 2,362, past the chart", "knee at 2,362")
+    # on an H100 with 16 tokens of prompt the knee is in the chart: marked there, no note
+    win.panel.prompt.spin.setValue(16)
+    win.panel.gpu.setCurrentIndex(win.panel.gpu.findData("h100-sxm"))
+    settle(qtbot, win)
+    knee = float(estimate_speed(win.state.scenario).knee_batch)
+    assert 1 < knee <= 1024
+    assert chart.markers["knee"][0].isVisible() and chart.markers["knee"][0].value() == pytest.approx(np.log10(knee))
+    assert not chart.no_knee.isVisible()

@@ -1536,12 +1536,21 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             line.setZValue(-10)
         self.step.addItem(self.ttft, ignoreBounds=True)
         cache_static_items(self.ttft)
+        # Bottom right of the step plot (the step rises to the right, the corner under it is free): where the
+        # speed of light never turns compute bound within the chart, the knee's marker has no place; this says so.
+        self.no_knee = ChartText(color=GREEN, anchor=(1, 1))
+        self.no_knee.setZValue(-5)
+        self.no_knee.setVisible(False)
+        self._no_knee_texts: tuple[str, ...] = ()     # in full and in short
+        self.step.addItem(self.no_knee, ignoreBounds=True)
+        cache_static_items(self.no_knee)
         self._ttft_texts: tuple[str, ...] = ()   # the time to first token, in full and in short
         self.result: SpeedResult | None = None  # the sweep over batch (decode only)
         self._sweep_key: tuple | None = None
         self._max_batch = 0                    # the largest batch memory holds, as last drawn
         self.thr.vb.sigResized.connect(self.place_labels)
         self.step.vb.sigResized.connect(self._fit_ttft)
+        self.step.vb.sigResized.connect(self._fit_no_knee)
         # The plots share their x range through pyqtgraph's link, which lines up screen pixels:
         # while the layout settles (the window shown, resized) the link moves a range after the
         # last resize, and labels placed for the old range sat on the curves.  Ranges set by
@@ -1634,6 +1643,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             theme.style_markers(item, c)
         theme.style_text(self.ttft, c, boxed=True)
         theme.style_text(self.readout, c, boxed=True)
+        self.no_knee.setColor(c.label(GREEN))
         self.title.setAttr("color", c.foreground)
         self.title.setText(self.title.text)
         self.key.set_ink(c.foreground)
@@ -1737,6 +1747,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                     if getattr(line, "label", None) is not None:   # (the step plot's lines have none)
                         set_label(line, fmt.format(n=num(value)))
         self.place_labels()
+        self._show_no_knee(sp.knee_batch if sp.compute_known else None, top)
         if sp.compute_known:
             time = duration(float(prefill_time(s, s.prompt_tokens, s.batch) if ttft_s is None else ttft_s))
             new, cached = (int(x) for x in prompt_split(s.prompt_tokens, s.cached_tokens))
@@ -1750,6 +1761,34 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self._fit_ttft()
         self.ttft.setPos(0.0, self.step.vb.viewRange()[1][1])
         return sp
+
+    def _show_no_knee(self, knee: float | None, top: int) -> None:
+        """Where the knee lies past the chart's batches (or nowhere: the speed of light memory-bound at every
+        batch, as at long contexts, where each sequence's cache read grows with the batch), say so in the step
+        plot's bottom right corner; hidden where the knee's marker shows it, or without a FLOP/s figure."""
+        if knee is None or (np.isfinite(knee) and knee <= top):
+            self._no_knee_texts = ()
+            self.no_knee.setVisible(False)
+            return
+        self._no_knee_texts = ((self.tr("knee at batch {n}, past the chart").format(n=integer(knee)),
+                                self.tr("knee at {n}").format(n=integer(knee))) if np.isfinite(knee) else
+                               (self.tr("no knee: memory-bound at every batch"), self.tr("no knee")))
+        self._fit_no_knee()
+        self.no_knee.setPos(np.log10(top), self.step.vb.viewRange()[1][0])
+        self.no_knee.setVisible(True)
+
+    def _fit_no_knee(self) -> None:
+        """The note in full where it takes at most half the step plot's width (the step curve rises through the
+        rest), else in short."""
+        if not self._no_knee_texts:
+            return
+        room = self.step.vb.width() / 2
+        fm = QtGui.QFontMetricsF(self.no_knee.textItem.font())
+        margins = 2 * self.no_knee.textItem.document().documentMargin()
+        full, short = self._no_knee_texts
+        text = full if fm.horizontalAdvance(full) + margins <= room else short
+        if text != self.no_knee.toPlainText():
+            self.no_knee.setText(text)
 
     def _fit_ttft(self) -> None:
         """The time to first token in full where the line fits the step plot's width, else in
