@@ -114,9 +114,9 @@ GUIDE_PARTS = (
                                " the speed of light (peak bandwidth and FLOP/s). Throughput rises almost linearly "
                                "while decode is memory-bound and flattens at the <i>knee</i>, where it turns "
                                "compute-bound; the red dashed line is the largest batch memory allows. At long "
-                               "contexts each sequence's cache read grows with the batch as fast as its math, and "
-                               "decode stays memory-bound at every batch: the step plot's corner then says "
-                               "<i>no knee</i> (or where a knee past the chart lies).</p>"),
+                               "contexts each sequence adds more cache to read than math to do, and decode stays "
+                               "memory-bound at every batch: the step plot's corner then says <i>no knee</i> (or "
+                               "where a knee past the chart lies).</p>"),
     QT_TRANSLATE_NOOP("Guide", "<p><b>Will it fit?</b> Every card: fits, needs N cards, partly offloaded, or does "
                                "not fit; needed and usable memory, the largest context and batch, and expected "
                                "tokens/s. Click a row to plan for that card.</p>"),
