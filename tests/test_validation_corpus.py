@@ -344,9 +344,9 @@ def test_navi31_prompts_2026(results):
     # llama.cpp PR #26284 (2026): an RX 7900 XTX (HIP), Llama 3 8B Q4_K_M, 2,048 tokens in passes of 512 and 1,024
     # from empty and after 4,096 cached, decode of 64 tokens, and Q5_K_M in passes of 64.  With Navi 31's flash
     # attention at 25 % (speed.NAVI31_ATTENTION_EFFICIENCY) the cached keys cost what was measured: the prompts
-    # read -7 to -10 % from empty and after the cache alike (at 7 %: -41 and -43 % after it); decode -12 and -11 %
-    # (2026 builds beside the b4008 calibration).  Passes of 64 tokens read +21 to +26 %: the ROCm row has no
-    # small-batch kernel terms (README "weak spots")
+    # read -6 to -10 % from empty and after the cache alike (at 7 %: -41 and -43 % after it); decode -2.5 and
+    # -1.8 % (with the ROCm row's 130 us a layer from 2025-2026 builds; at b4008's 162 us -12 and -11 %).  Passes
+    # of 64 tokens read +25 to +31 %: the ROCm row has no small-batch kernel terms (README "weak spots")
     group = {i for i, g in _bound_groups().items() if g == "llamacpp-rocm-2026"}
     err = {p["id"]: p["error_pct"] for p in results["points"] if p["id"] in group}
     assert len(err) == 8 and all(e is not None for e in err.values())
@@ -355,16 +355,17 @@ def test_navi31_prompts_2026(results):
     small = {i: e for i, e in err.items() if "-ub64-" in i}
     assert (len(prompts), len(decode), len(small)) == (4, 2, 2)
     assert all(-11 < e < -6 for e in prompts.values()), prompts
-    assert all(-13 < e < -10 for e in decode.values()), decode
-    assert all(20 < e < 27 for e in small.values()), small
+    assert all(-4 < e < 0 for e in decode.values()), decode
+    assert all(20 < e < 32 for e in small.values()), small
 
 
 def test_decode_after_a_deep_cache(results):
     # the same HIP runs' "tg128 @ dN" rows (128 tokens after N cached, N = 0 to 65,536): the step reads the cache
-    # the context holds.  Llama 3.2 1B -17.5 % from empty to -2.3 % at 65,536 (from 195.65 tokens/s down to
-    # 64.62: the cache read dominates), gpt-oss-20b -6.4 to -0.1 % (49.92 to 34.76)
+    # the context holds.  Llama 3.2 1B -10.0 % from empty to +1.0 % at 65,536 (from 195.65 tokens/s down to
+    # 64.62: the cache read dominates), gpt-oss-20b -2.9 to +2.6 % (49.92 to 34.76); at b4008's 162 us a layer
+    # (the ROCm row before its 2025-2026 refit) the 1B read -17.5 % from empty
     got = {p["id"]: p["error_pct"] for p in results["points"] if "-radeon8060s-rocm-hip-tg128" in p["id"]}
-    assert len(got) == 10 and all(-18 <= e <= 0 for e in got.values()), got
+    assert len(got) == 10 and all(-11 <= e <= 3 for e in got.values()), got
 
 
 def test_current_llamacpp_prefill_on_geforce(results):

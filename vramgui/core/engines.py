@@ -388,7 +388,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
               "worst-case compute buffer.  Decode speed: current builds, which launch each step as a CUDA "
               "graph on NVIDIA cards (calibrated on b6413, Sep 2025); on Apple chips the Metal backend "
-              "and on AMD cards the ROCm backend (b4008-4011); on Intel cards the step runs as builds "
+              "and on AMD cards the ROCm backend (b4011 and b4008; ROCm's per-layer cost from 2025-2026 "
+              "HIP builds); on Intel cards the step runs as builds "
               "without graphs did.",
         sources={
             "weights": "The token-embedding table stays in host memory (get_rows runs on the CPU).  A "

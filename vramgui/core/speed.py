@@ -167,7 +167,7 @@ HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "hf-server": 0.83e-3, "vllm": 
 #: few µs each, and small GEMVs fall short of peak bandwidth; llama.cpp's Metal and ROCm
 #: backends also pay for issuing each op (measured: ~150 µs a layer).
 LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacpp-2023": 0.0,
-           "llamacpp-metal": 148e-6, "llamacpp-rocm": 162e-6, "llamacpp-vulkan": 57e-6, "llamacpp-vulkan-intel": 600e-6}
+           "llamacpp-metal": 148e-6, "llamacpp-rocm": 130e-6, "llamacpp-vulkan": 57e-6, "llamacpp-vulkan-intel": 600e-6}
 
 #: Fixed time per MoE layer per decode step on top of ``LAYER_S`` [s]: routing, top-k, token
 #: permutation and the experts' small-batch GEMM kernels, latency-bound at low batch.
@@ -178,7 +178,7 @@ MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "lla
 #: Fixed time per Gated DeltaNet layer per decode step on top of ``LAYER_S`` [s]: the linear-
 #: attention layer's extra small ops (convolution, l2 norms, gates, the delta-rule update, the
 #: gated norm), latency-bound at batch 1.  Not measured for other engines (0).
-GDN_LAYER_S = {"llamacpp": 37e-6, "llamacpp-metal": 257e-6, "llamacpp-rocm": 150e-6, "llamacpp-vulkan": 250e-6}
+GDN_LAYER_S = {"llamacpp": 37e-6, "llamacpp-metal": 257e-6, "llamacpp-rocm": 190e-6, "llamacpp-vulkan": 250e-6}
 
 #: Bytes that eager attention moves through memory per score element (one head, one query-key pair, one
 #: layer), by engine row: its kernels write the scores, the softmax reads and writes them, the values'
@@ -272,10 +272,13 @@ SOURCES = {
                      "cores (100 GB/s, b4011) at 21.67 tokens/s and on an M3 Max with 40 (400 GB/s) at 66.31 "
                      "leave 91 % and 148 us a layer (LAYER_S); checks: M3 Pro with 18 cores (150 GB/s) 30.74 "
                      "(+0.6 %), M2 Ultra with 76 cores 94.27 (+7 %) (measured corpus and tests/test_speed.py). ROCm "
-                     "(AMD; same table, b4008): a Radeon 780M (89.6 GB/s) at 18.61 and an RX 7900 XTX (960 GB/s) "
-                     "at 102.92 leave 87 % and 162 us a layer; checks: Radeon Pro W7900 (864 GB/s) 95.56 "
-                     "(+2 %), one MI300X (b3891, llm-tracker) 183.18 (-9 %), a Ryzen AI Max+ 395 (2025, llm-tracker) "
-                     "48.72 (-7 %). "
+                     "(AMD): 87 % (same table, b4008: a Radeon 780M at 89.6 GB/s, 18.61 tokens/s, and an RX 7900 "
+                     "XTX at 960, 102.92, left 87 % and 162 us a layer) and 130 us a layer, refitted on the "
+                     "2025-2026 HIP builds of the measured corpus (a Radeon 8060S at b6865 and b8038, Llama 3.2 1B "
+                     "to Qwen3 235B, 0-65,536 cached tokens; an RX 7900 XTX in 2026, pull/26284): 18 decode runs "
+                     "median -1.7 %, -10 to +7 % (at 162 us median -6 %, down to -17.5 %). b4008's discrete cards "
+                     "then read +12 to +14 % (the RX 7900 XTX, a Radeon Pro W7900 at 95.56; one MI300X, b3891, "
+                     "183.18: +10 %): older builds ran slower. "
                      "Without CUDA graphs (Dec 2023 builds, and Vulkan or SYCL): RTX 4090, Mistral 7B: "
                      "F16 82 %, Q8_0 71 %, Q4_0 58 % of peak bandwidth (llama.cpp CUDA benchmarks; the 2.625-bit "
                      "point an assumption below them)",
@@ -432,8 +435,8 @@ SOURCES = {
                "measured corpus, gpustack's performance lab) 40 us over its 36 layers; gpt-oss-120b MXFP4 on "
                "8 x MI300X (vLLM 0.17, 1 request, ~249 tokens/s: 4.0 ms; "
                "github.com/SemiAnalysisAI/InferenceX/pull/1092) 43 us. llama.cpp with CUDA graphs: 38 us "
-               "(with its 89 %, from two b6413 runs; GGUF_BW_CURVES); on Metal 148 us, on ROCm 162 us (the same "
-               "curves' source). "
+               "(with its 89 %, from two b6413 runs; GGUF_BW_CURVES); on Metal 148 us, on ROCm 130 us (the same "
+               "curves' source: 2025-2026 HIP builds). "
                "HF transformers and llama.cpp without "
                "graphs carry their per-layer cost in the host floor",
     "MOE_LAYER_S": "served MoE decode beyond the per-layer cost, per MoE layer: DeepSeek-R1 FP8 on 8 x H200 "
@@ -450,7 +453,8 @@ SOURCES = {
                    "Feb 2026) leaves 236, 280 and 256 us in Q4_0, Q4_K_M and Q8_0 (50.39, 46.43, 43.78 tokens/s): "
                    "257; on ROCm, Qwen3-Coder-Next Q4_K_M on a Ryzen AI Max+ 395 (39.5 tokens/s, ROCm 7.2, b8038; "
                    "github.com/visorcraft/strix-halo-llm-perf, whose same-build Llama 2 7B, Llama 3.1 70B and "
-                   "Qwen3-235B-A22B the ROCm row reads within 3 %) leaves 150. Builds before Feb 2026 were "
+                   "Qwen3-235B-A22B the ROCm row reads +3 to +7 %) leaves 190 beside the row's 130 us a layer. "
+                   "Builds before Feb 2026 were "
                    "slower (no tuned graph). Other engines: not measured, not applied",
     "MOE_GEMM_TOKENS": "llama.cpp's CUDA kernels (HIP builds compile the same ones), b6413 on an RTX PRO 6000 "
                        "Blackwell (measured corpus): Qwen3 30B-A3B Q4_K_M prefills 512 tokens at 7,432 tokens/s "
