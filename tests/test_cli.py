@@ -355,3 +355,20 @@ def test_every_window_flag_is_documented_in_the_readme():
     flags = [o for a in build_parser()._actions for o in a.option_strings if o.startswith("--") and o != "--help"]
     # (as `--flag` or in a command line: `vramgui --flag ...`)
     assert len(flags) > 15 and [f for f in flags if not re.search(rf"[` ]{re.escape(f)}\b", readme)] == []
+
+
+def test_estimate_says_where_the_knee_is(capsys):
+    # the core's knee as the text line puts it: Llama 2 7B fp16 on an RTX 4090 at 4,096 + 256 tokens never turns
+    # compute bound (each added sequence: 2.3 ms of cache reads, 0.1 ms of math); with 16 + 16 tokens on an H100
+    # the knee is a batch; a Tesla P40 has no FLOP/s figure
+    for argv, expected in ((["--gpu", "rtx4090"], "no knee at any batch"),
+                           (["--gpu", "h100-sxm", "--prompt", "16", "--output", "16"], None),
+                           (["--gpu", "tesla-p40"], "knee unknown (no FLOP/s figure)")):
+        rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", *argv, "--json")
+        knee = json.loads(out)["speed"]["knee_batch"]
+        rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", *argv)
+        line = next(x for x in out.splitlines() if x.startswith("speed:"))
+        if expected is None:
+            assert knee is not None and 1 < knee < 1024 and line.endswith(f"-bound, knee at batch {knee:,.0f}")
+        else:
+            assert knee is None and line.endswith(f"-bound, {expected}")

@@ -180,12 +180,13 @@ def _print_estimate(d: dict) -> None:
           f"fewest cards {f['min_gpus'] or '> 64'} | KV capacity {kv_capacity_text(d)}")
     prefill = "unknown (no FLOP/s figure for this card)" if sp["prefill_seconds"] is None else \
         duration_text(sp["prefill_seconds"])
-    knee = "-" if sp["knee_batch"] is None else f"{sp['knee_batch']:,.0f}"
+    knee = (f"knee at batch {sp['knee_batch']:,.0f}" if sp["knee_batch"] is not None else
+            "no knee at any batch" if sp["compute_known"] else "knee unknown (no FLOP/s figure)")
     line = (f"speed: prefill {prefill}, decode "
             f"{sp['decode_seconds_per_token'] * 1e3:,.2f} ms/token ({sp['decode_tokens_per_second']:,.1f} "
             f"tokens/s per sequence, {sp['throughput_tokens_per_second']:,.0f} tokens/s total; speed of "
             f"light {sp['speed_of_light_decode_seconds_per_token'] * 1e3:,.2f} ms), {sp['decode_bound']}-"
-            f"bound, knee at batch {knee}")
+            f"bound, {knee}")
     print(line)
     prompts = (f"{sp['served_prefill_share']:.0%} of the time on prompts" if sp["served_prefill_share"] is not None
                else "prompts not counted: no FLOP/s figure for this card")
