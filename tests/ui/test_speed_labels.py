@@ -205,7 +205,12 @@ def test_a_missing_knee_is_said_in_the_step_plots_corner(win, qtbot):
     settle(qtbot, win)
     s = win.state.scenario
     knee = float(estimate_speed(s).knee_batch)
-    assert knee == 2362 and chart.result.batch[-1] == 1024
+    # by hand, at the speed of light: 13,214,687,232 bytes of weights (2 x (6,738,415,616 - 32,000 x 4,096)) at
+    # 1,008 GB/s, and per sequence 144 tokens x 512 KiB of cache against 2 x 6,607,343,616 + 4 x 32 x 32 x 128 x 144
+    # FLOPs at 165.2 TFLOP/s: compute overtakes memory past b = 13.11 ms / (80.45 - 74.90 us) = 2,361.8
+    weights, per_seq = 2 * (6_738_415_616 - 32_000 * 4_096), 2 * 6_607_343_616 + 4 * 32 * 32 * 128 * 144
+    crossing = (weights / 1008e9) / (per_seq / 165.2e12 - 144 * 524_288 / 1008e9)
+    assert knee == np.ceil(crossing) == 2362 and chart.result.batch[-1] == 1024
     assert chart.no_knee.isVisible() and not chart.markers["knee"][0].isVisible()
     assert chart.no_knee.toPlainText() in ("knee at batch 2,362, past the chart", "knee at 2,362")
     # on an H100 with 16 tokens of prompt the knee is in the chart: marked there, no note
