@@ -187,6 +187,8 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
                 [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(ones) for j in range(len(wfs))]
             ).reshape(shape))
         read = np.array([weights_read_terms(s, w) for s in base for w in wfs]).reshape(shape + (4,))
+        heads = np.array([output_layer_bytes(archs[i], wbs[i * len(wfs) + j]) for i in range(len(archs))
+                          for j in range(len(wfs))], dtype=np.float64).reshape(shape)
         row = speed_key(base[0].profile, gpu)
         kernels = np.array([[small_batch_kernels(row, w, gpu) for w in wfs]])   # (1, formats, 2)
         speed = replace(stack_speed_terms([speed_terms(s, t) for s, t in zip(base, per_model, strict=True)],
@@ -197,14 +199,13 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
                         mmvq_rate=kernels[..., 0], mmq_load=kernels[..., 1],
                         exposed=np.array([[exposed_share(row, w) for w in wfs]]),
                         attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]),
-                        head_bytes=np.array([prompt_head_bytes(s, w) for s in base for w in wfs]).reshape(shape))
+                        head_bytes=np.array([[prompt_head_bytes(s, w, heads[i, j]) for j, w in enumerate(wfs)]
+                                             for i, s in enumerate(base)]))
 
         def arr(values, shape=shape):
             return np.array(values, dtype=np.float64).reshape(shape)
 
         layers = arr([a.num_layers for a in archs], (len(models), 1))
-        heads = arr([output_layer_bytes(archs[i], wbs[i * len(wfs) + j]) for i in range(len(archs))
-                     for j in range(len(wfs))])
         groups.append(_Group(
             engine=eng, columns=cols, formats=fmts, probe=base[0], mem=mem, mem1=mem1, speed=speed, layers=layers,
             layer_bytes=arr([w.linear + w.other for w in wbs]) / layers,

@@ -585,7 +585,7 @@ def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> 
             return share * fp16_accumulate_ratio(gpu), ("FP16_ACCUMULATE_KEYS", "FP16_ACCUMULATE_EFFICIENCY")
         return FLOPS_EFFICIENCY.get(key, 0.5) * fp16_accumulate_ratio(gpu), ("FP16_ACCUMULATE_KEYS",)
     quantized = _quantized(fmt)
-    if key in CUBLAS_16BIT_EFFICIENCY and fmt is not None and fmt.kernel == "fp16" and not quantized:
+    if key in CUBLAS_16BIT_EFFICIENCY and _dense_16bit(fmt):
         return CUBLAS_16BIT_EFFICIENCY[key], ("CUBLAS_16BIT_EFFICIENCY",)
     f16 = (gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops) if gpu is not None else None
     # llama.cpp's CUDA kernels at the graphics chips' int8 rate per SM, its Vulkan build at the card's int8 peak
@@ -823,8 +823,7 @@ def exposed_share(key: str, fmt: WeightFormat) -> float:
     """Share of the shorter of a step's weight read and math that the engine row ``key``'s kernels leave exposed
     beside the longer (:data:`EXPOSED_16BIT_SHARE`: llama.cpp's CUDA 16-bit matmuls); 0 elsewhere (the roofline's
     max, or the quantized kernels' own terms)."""
-    share = EXPOSED_16BIT_SHARE.get(key, 0.0)
-    return share if share and fmt.kernel == "fp16" and not _quantized(fmt) else 0.0
+    return EXPOSED_16BIT_SHARE.get(key, 0.0) if _dense_16bit(fmt) else 0.0
 
 
 def small_batch_kernels(key: str, fmt: WeightFormat, gpu: GPU | None) -> tuple[float, float]:
@@ -860,6 +859,11 @@ def _quantized(fmt: WeightFormat | None) -> bool:
     return fmt is not None and (fmt.expert_bits or fmt.linear_bits) < 16
 
 
+def _dense_16bit(fmt: WeightFormat | None) -> bool:
+    """16-bit weights throughout (fp16 / bf16): llama.cpp's CUDA build multiplies them with its 16-bit kernels."""
+    return fmt is not None and fmt.kernel == "fp16" and not _quantized(fmt)
+
+
 def host_floor_s(engine: str, a) -> float:
     """The engine's (:func:`speed_key`) host launch loop per decode step [s]: a floor under
     the step's time."""
@@ -888,8 +892,9 @@ def weights_read_terms(s: Scenario, fmt: WeightFormat | None = None) -> tuple[fl
     return dense / tp, expert / tp, float(a.moe.num_experts), float(a.moe.experts_per_token)
 
 
-def prompt_head_bytes(s: Scenario, fmt: WeightFormat | None = None) -> float:
-    """Bytes of the output layer per card with the weights in ``fmt`` (default the scenario's), where the engine
+def prompt_head_bytes(s: Scenario, fmt: WeightFormat | None = None, whole: float | None = None) -> float:
+    """Bytes of the output layer per card with the weights in ``fmt`` (default the scenario's; ``whole``: the
+    whole model's output layer in that format, where the caller has it), where the engine
     runs it on each prompt's last token only (``prompt_logits_last``: the sampler wants that token's logits alone;
     llama.cpp since 2024, vLLM, SGLang, HF transformers' generate with logits_to_keep), so that a prompt's pass
     holding no such token does not read it; 0 where every pass does.  Tensor parallel splits the layer (its
@@ -897,9 +902,11 @@ def prompt_head_bytes(s: Scenario, fmt: WeightFormat | None = None) -> float:
     prompt efficiencies were fitted to: a compute-bound pass is timed as calibrated.)"""
     if not s.profile.prompt_logits_last:
         return 0.0
-    a = s.model.architecture
-    p = count_params(a)
-    return output_layer_bytes(a, weight_bytes(a, fmt or s.weight_format, p), p) / s.tensor_parallel
+    if whole is None:
+        a = s.model.architecture
+        p = count_params(a)
+        whole = output_layer_bytes(a, weight_bytes(a, fmt or s.weight_format, p), p)
+    return whole / s.tensor_parallel
 
 
 def stack_speed_terms(terms: list[SpeedTerms], shape: tuple[int, ...]) -> SpeedTerms:

@@ -1780,28 +1780,24 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
     def _fit_no_knee(self) -> None:
         """The note in full where it takes at most half the step plot's width (the step curve rises through the
         rest), else in short."""
-        if not self._no_knee_texts:
-            return
-        room = self.step.vb.width() / 2
-        fm = QtGui.QFontMetricsF(self.no_knee.textItem.font())
-        margins = 2 * self.no_knee.textItem.document().documentMargin()
-        full, short = self._no_knee_texts
-        text = full if fm.horizontalAdvance(full) + margins <= room else short
-        if text != self.no_knee.toPlainText():
-            self.no_knee.setText(text)
+        if self._no_knee_texts:
+            fit_text(self.no_knee, self._no_knee_texts, self.step.vb.width() / 2)
 
     def _fit_ttft(self) -> None:
         """The time to first token in full where the line fits the step plot's width, else in
         short (a long prompt and a big batch, or a card without a FLOP/s figure, ran it past the
         plot's right edge at 1366 x 768)."""
-        if not self._ttft_texts:
-            return
-        room = self.step.vb.width()
-        fm = QtGui.QFontMetricsF(self.ttft.textItem.font())
-        margins = 2 * self.ttft.textItem.document().documentMargin()
-        text = next((t for t in self._ttft_texts if fm.horizontalAdvance(t) + margins <= room), self._ttft_texts[-1])
-        if text != self.ttft.toPlainText():     # (every setText lays the text out again)
-            self.ttft.setText(text)
+        if self._ttft_texts:
+            fit_text(self.ttft, self._ttft_texts, self.step.vb.width())
+
+
+def fit_text(item: pg.TextItem, texts: tuple[str, ...], room: float) -> None:
+    """Show the first of ``texts`` (longest first) that fits ``room`` pixels, else the last."""
+    fm = QtGui.QFontMetricsF(item.textItem.font())
+    margins = 2 * item.textItem.document().documentMargin()
+    text = next((t for t in texts if fm.horizontalAdvance(t) + margins <= room), texts[-1])
+    if text != item.toPlainText():     # (every setText lays the text out again)
+        item.setText(text)
 
 
 #: Heights (fractions of the plot's, from the bottom) a vertical marker's label may take, first
