@@ -455,8 +455,9 @@ ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="llamacpp-2023", name="llama.cpp (no CUDA graphs)", default_attention="eager", prompt_logits_last=False,
     notes="llama.cpp as builds before May 2024 ran on every card (the host launches each op: about 0.2 ms "
           "a layer); the llama.cpp profile also runs this way on Intel cards (SYCL). Decode speed "
-          "calibrated on Dec 2023 CUDA builds; memory as the llama.cpp profile, without flash attention "
-          "(those builds' default)."))
+          "calibrated on Dec 2023 CUDA builds; on Apple chips, which never had CUDA graphs, the Metal "
+          "backend's (as the llama.cpp profile there). Memory as the llama.cpp profile, without flash "
+          "attention (those builds' default)."))
 
 # The same engine built with its Vulkan backend (any vendor's card: AMD on Windows, Intel, NVIDIA):
 # every allocation as above; its speed has its own rows (core/speed.py).

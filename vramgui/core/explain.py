@@ -41,6 +41,7 @@ from .speed import (
     ATTENTION_EFFICIENCY,
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
+    EAGER_KV_READS_PER_HEAD,
     EXPOSED_16BIT_SHARE,
     GDN_LAYER_S,
     GGUF_BW_CURVES,
@@ -549,6 +550,10 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     if float(t.exposed):
         out.append(Assumption("Read and math overlap", f"{EXPOSED_16BIT_SHARE[key]:.0%} of the shorter exposed "
                               f"({p.name}{_row_name(p, key)}, {fmt.name})", SOURCES["EXPOSED_16BIT_SHARE"]))
+    if float(t.kv_reads) != 1.0:
+        out.append(Assumption("Cache reads without flash attention", f"{float(t.kv_reads):.1f} a step "
+                              f"({EAGER_KV_READS_PER_HEAD[key]:.1f} per query head × {a.num_heads // a.num_kv_heads} "
+                              f"query heads per KV head{_row_name(p, key)})", SOURCES["EAGER_KV_READS_PER_HEAD"]))
     gdn = GDN_LAYER_S.get(key, 0.0) * a.gated_deltanet_layers
     if gdn:
         out.append(Assumption("Linear-attention layers' fixed cost", f"{_ms(gdn)} ({a.gated_deltanet_layers} layers × "
@@ -579,7 +584,7 @@ MATH = {"fp8": "fp8", "int8": "int8", "fp32": "tf32/fp32"}   # the math each wei
 # which of llama.cpp's measured rows the card gets (speed_key)
 def _row_name(p, key: str) -> str:
     """The card's row of the speed tables, for the profiles whose row depends on the card."""
-    return BACKEND_NAMES.get(key, "") if p.id in ("llamacpp", "llamacpp-vulkan", "hf") else ""
+    return BACKEND_NAMES.get(key, "") if p.id in ("llamacpp", "llamacpp-vulkan", "hf") or key != p.id else ""
 
 
 BACKEND_NAMES = {"llamacpp": " with CUDA graphs", "llamacpp-metal": " on Metal", "llamacpp-rocm": " on ROCm",
@@ -626,6 +631,7 @@ def _decode(s: Scenario, sp) -> Explanation:
         "decode", "Decode step", f"{_ms(step)} per token · {s.batch / step:,.0f} tokens/s",
         "Decode step = max(bytes moved ÷ (bandwidth × η_bw), FLOPs ÷ (peak × η_flops)) + per-step costs; "
         "bytes moved = active weights + the KV cache of every sequence"
+        + (f" (read {float(t.kv_reads):.1f} times: once per query head)" if float(t.kv_reads) != 1.0 else "")
         + (" + its recurrent state, read and written" if float(t.state) else "")
         + "; FLOPs = 2 × active params × batch + attention" + _attention_rate(t, s)
         + ("; llama.cpp's quantized kernels at 2-8 sequences (MMVQ) pay for each one past the first"

@@ -191,6 +191,12 @@ EAGER_SCORE_TRAFFIC = {"generic": 8.0, "hf": 8.0, "hf-server": 8.0, "llamacpp": 
                        "llamacpp-metal": 10.0, "llamacpp-rocm": 10.0, "llamacpp-vulkan": 10.0,
                        "llamacpp-vulkan-intel": 10.0}
 
+#: Without flash attention, llama.cpp's Metal backend multiplies each query head by its group's keys and values
+#: on its own (ggml_mul_mat broadcast over a group's heads, one mat-vec per head): a decode step reads a layer's
+#: cache once per query head, n_heads / n_kv_heads times, in thin mat-vecs that read at a lower share of the
+#: bandwidth than the weights.  Reads per query head, in the weights' bandwidth share; other rows: 1 read a step.
+EAGER_KV_READS_PER_HEAD = {"llamacpp-metal": 1.6}
+
 #: Prefill's routed-expert GEMMs reach the compute efficiency of large GEMMs only from about
 #: this many tokens per expert per pass; with m tokens they run at m / this of it [tokens]
 #: (0: not modelled).  llama.cpp's passes of 512 tokens give an expert 512 k / E of them.
@@ -410,6 +416,14 @@ SOURCES = {
                            "steep, none too flat: 0.79-0.89). The CUDA scoreboard's runs without flash attention "
                            "(discussion #15013, pp512) then read median 6 % (were +10 %). HF transformers: assumed "
                            "(half its 16 counted, as llama.cpp's)",
+    "EAGER_KV_READS_PER_HEAD": "ggml's non-flash attention graph multiplies K by the queries and V by the scores "
+                               "with ggml_mul_mat broadcast over each group's query heads (one mat-vec per head "
+                               "on Metal). XiongjieDai's May 2024 runs (llama-bench tg512-8192 without flash "
+                               "attention, measured corpus) slow from tg2048 to tg8192 by 6.4-7.8 times the "
+                               "cache's one read for Llama 3 8B (4 query heads a KV head) and 12.4-13.5 times for "
+                               "70B (8) on an M2 Ultra, M3 Max and M1 Max: 1.6 reads a query head (each within "
+                               "0.35, but 70B Q4_K_M on the 64 GB M1 Max, 1.05); the M3 Max's decode then reads "
+                               "-5 to +13 % at every length (was -28 to +23 %). Not measured on other backends",
 
     "STEP_OVERHEAD_S": "assumption: round figures for scheduling, sampling and graph launch (vLLM "
                        "0.5 ms; llama.cpp without CUDA graphs 0.2 ms per step; with them its layers' cost "
@@ -524,9 +538,12 @@ def speed_key(profile: EngineProfile, gpu: GPU) -> str:
         return "hf-server"
     if profile.id == "llamacpp-vulkan":
         return "llamacpp-vulkan-intel" if gpu.vendor.strip().lower() == "intel" else "llamacpp-vulkan"
+    vendor = gpu.vendor.strip().lower()
+    if profile.id == "llamacpp-2023" and vendor == "apple":    # (no CUDA graphs on Metal: the same backend)
+        return "llamacpp-metal"
     if profile.id != "llamacpp":
         return profile.id
-    return LLAMACPP_BACKEND.get(gpu.vendor.strip().lower(), "llamacpp-2023")
+    return LLAMACPP_BACKEND.get(vendor, "llamacpp-2023")
 
 
 def bandwidth_efficiency(key: str, fmt: WeightFormat, gpu: GPU | None = None) -> float:
@@ -710,6 +727,7 @@ class SpeedTerms:
     mmq_load: ArrayLike = 0.0     # s per dense weight byte llama.cpp's tile kernel takes to convert (0: none)
     sol_flops: ArrayLike = 1.0    # the peak the engine's matmuls run on, over the preset's figure (speed of light)
     exposed: ArrayLike = 0.0      # share of the shorter of read and math not hidden under the longer (exposed_share)
+    kv_reads: ArrayLike = 1.0     # times a step reads its cache (:func:`kv_reads`: eager attention on Metal)
     head_bytes: ArrayLike = 0.0   # the output layer's part of ``dense_bytes``, which a prompt's pass without a prompt's
     #                               last token does not read (0: every pass reads it; :func:`prompt_head_bytes`)
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
@@ -794,7 +812,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
 
 #: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
 ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens",
-                 "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops", "exposed")
+                 "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops", "exposed", "kv_reads")
 
 
 def attention_efficiency(key: str, gpu: GPU | None = None) -> float:
@@ -816,7 +834,17 @@ def engine_terms(key: str, s: Scenario) -> dict:
                                     MOE_GEMM_TOKENS.get(key, 0.0), attention_efficiency(key, s.gpu),
                                     *small_batch_kernels(key, s.weight_format, s.gpu),
                                     sol_compute_factor(key, s.weight_format, s.gpu),
-                                    exposed_share(key, s.weight_format)), strict=True))
+                                    exposed_share(key, s.weight_format), kv_reads(key, s)), strict=True))
+
+
+def kv_reads(key: str, s: Scenario) -> float:
+    """Times a decode step reads its KV cache on the engine row ``key``: once, except for eager attention on the
+    rows of :data:`EAGER_KV_READS_PER_HEAD` (once per query head, at their share)."""
+    per_head = EAGER_KV_READS_PER_HEAD.get(key)
+    if not per_head or s.attention_impl != "eager":
+        return 1.0
+    a = s.model.architecture
+    return per_head * a.num_heads / a.num_kv_heads
 
 
 def exposed_share(key: str, fmt: WeightFormat) -> float:
@@ -966,8 +994,8 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
     micro-batch's pass through every stage."""
     b = _micro_batch(t, batch)
     c = np.asarray(context, dtype=np.float64)
-    kv = (t.kv_full * c + _capped(t.kv_windowed, c, t.window) + _capped(t.kv_sparse, c, t.sparse_tokens)
-          + 2.0 * t.state) * b   # the cache filled
+    kv = ((t.kv_full * c + _capped(t.kv_windowed, c, t.window)) * t.kv_reads
+          + _capped(t.kv_sparse, c, t.sparse_tokens) + 2.0 * t.state) * b   # the cache filled
     attention = (t.attention_flops * c + _capped(t.window_flops, c, t.window)
                  + _capped(t.sparse_flops, c, t.sparse_tokens) + _some(t.index_flops, c))
     scores = 0.0 if _zero(t.score_bytes) and _zero(t.window_score_bytes) else \
@@ -1053,7 +1081,7 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
         read = read - t.head_bytes * (passes - np.minimum(passes, b))
     if np.any(c):   # every sequence's cache, once per pass its prompt spans (once where a pass holds several)
         spans = np.ceil(p / t.chunk) if t.chunk else 1.0
-        read = read + (t.kv_full * c + _capped(t.kv_windowed, c, t.window)
+        read = read + ((t.kv_full * c + _capped(t.kv_windowed, c, t.window)) * t.kv_reads
                        + _capped(t.kv_sparse, c, t.sparse_tokens)) * b * spans
     scores = 0.0
     if not (_zero(t.score_bytes) and _zero(t.window_score_bytes)):
