@@ -234,6 +234,44 @@ def test_llamacpp_16bit_passes(results):
     # that Q4_0 sets for every format (README "weak spots")
     assert all(-18 < e < -4 for e in one.values()), one
 
+def test_vllm_bursts_of_long_prompts(results):
+    # GPUStack's performance lab (vLLM v0.11.0, default settings): 100 prompts of 32,000 tokens or 500 of 4,000 /
+    # 2,000 sent at once, Qwen3-14B and Qwen3-32B in BF16 on one card; the engine runs as many at a time as its
+    # sequence cap and KV cache allow (Qwen3-32B at 32k: one at a time on either card)
+    group = {i for i, g in _bound_groups().items() if g == "gpustack-vllm-bursts"}
+    err = {p["id"]: p["error_pct"] for p in results["points"] if p["id"] in group}
+    assert len(err) == 12 and all(e is not None for e in err.values())
+    a100 = [e for i, e in err.items() if "-a100-" in i]
+    h100 = [e for i, e in err.items() if "-h100-" in i]
+    # on an A100 (312 TFLOP/s) the prompts at vLLM's 55 % of the peak: within 20 %, median under 10 %
+    assert max(map(abs, a100)) < 20 and statistics.median(map(abs, a100)) < 10
+    # on the H100 SXM the same lab measured 1.5-1.9 times the A100's rate where the datasheets say 3.2 (published
+    # GEMM and attention kernels reach 2.6-3.4): the estimate reads +41 to +71 % there, kept as a stated weak spot
+    assert all(35 < e < 75 for e in h100)
+
+
+def test_a_burst_is_served_at_what_the_engine_and_memory_allow(cat):
+    # the estimate of a burst: steady serving of as many requests as vLLM's cap (256 sequences on an A100, 1,024 on
+    # an H100) and the KV cache allow; 500 prompts of 3,996 tokens and 200 outputs of Qwen3-14B on an A100 80GB:
+    # fewer than 256 fit, so memory sets it
+    from vramgui.core import Scenario
+    from vramgui.core.fit import max_batch
+    from vramgui.core.speed import served
+    from vramgui.core.validation import run_corpus
+    point = next(json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()
+                 if '"gpustack-qwen3-14b-a100-vllm-burst-rand4k-otps"' in line)
+    s = Scenario(model=cat.model("qwen3-14b"), gpu=cat.gpu("a100-80gb"), weights="bf16", engine="vllm",
+                 prompt_tokens=3996, output_tokens=200)
+    room = max_batch(s)
+    assert 1 < room < 256
+    (got,) = run_corpus([point], cat, corpus_dir=CORPUS.parent)
+    assert got.estimated == pytest.approx(float(served(s.with_(batch=room)).throughput_tokens_per_s), rel=1e-12)
+    # with fewer requests than fit, all of them at once
+    few = {**point, "extra": {**point["extra"], "requests": 3}}
+    (got,) = run_corpus([few], cat, corpus_dir=CORPUS.parent)
+    assert got.estimated == pytest.approx(float(served(s.with_(batch=3)).throughput_tokens_per_s), rel=1e-12)
+
+
 def test_llamacpp_may_2024_builds(results):
     # XiongjieDai's LLaMA 3 notebooks (llama.cpp builds 2795-2843, May 2024, flash attention off): Llama 3 8B /
     # 70B in Q4_K_M and F16 on 20 machines, llama-bench pp512-8192 / tg512-8192 and main's timings.  Read with the
@@ -483,3 +521,23 @@ def test_llamacpp_cuda_scoreboard_decode(results):
     gddr = {c: e for c, e in err.items() if c not in hbm and c not in odd}
     assert len(gddr) == 42 and all(abs(e) <= 14 for e in gddr.values()), gddr
     assert all(abs(e) <= 10 for c, e in gddr.items() if c.endswith("-fa")), gddr
+
+
+def test_a_prompt_run_in_its_own_microbatches(cat):
+    # llama-bench -ub 2048 -p 2048 runs the prompt as one pass of 2,048 tokens, not the profile's 512: each expert of
+    # gpt-oss-120b (128 experts, 4 a token) then multiplies 64 tokens at once, not 16, which its GEMMs run faster at
+    from dataclasses import replace
+
+    from vramgui.core import Scenario
+    from vramgui.core.speed import card_of, prefill_from_terms, prefill_time, speed_terms
+    from vramgui.core.validation import run_corpus
+    point = next(json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()
+                 if '"llamacpp-b6918-gpt-oss-120b-dgx-spark-pp2048"' in line)
+    point = {**point, "gpu_ref": "rtx-pro-6000-blackwell"}     # (a card with a FLOP/s figure)
+    (got,) = run_corpus([point], cat, corpus_dir=CORPUS.parent)
+    s = Scenario(model=cat.model("gpt-oss-120b"), gpu=cat.gpu("rtx-pro-6000-blackwell"), weights="gguf-mxfp4",
+                 engine="llamacpp", attention="flash", prompt_tokens=2048)
+    assert s.profile.prefill_chunk_tokens == 512
+    one_pass = 2048 / float(prefill_from_terms(replace(speed_terms(s), chunk=2048), 2048, 1, card_of(s)))
+    assert got.estimated == pytest.approx(one_pass, rel=1e-12)
+    assert got.estimated > 1.5 * 2048 / float(prefill_time(s, 2048, 1))

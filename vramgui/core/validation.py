@@ -20,9 +20,9 @@ from pathlib import Path
 
 from .architecture import architecture_from_hf_config
 from .catalog import Catalog
-from .engines import ENGINES, LLAMACPP
+from .engines import ENGINES, LLAMACPP, batch_defaults
 from .errors import InputError
-from .fit import budget_bytes, kv_capacity_tokens
+from .fit import budget_bytes, kv_capacity_tokens, max_batch
 from .jsonfile import json_lines
 from .memory import communication_bytes, estimate_memory, layer_share
 from .presets import GPU, ModelPreset
@@ -234,6 +234,16 @@ def _estimate(p: dict, s: Scenario) -> float | str:
             ctx = {2048: 2000, 4096: 4000, 16384: 16000}.get(int(p.get("n_ctx") or 0), int(p.get("n_ctx") or 0))
         step, _ = decode_step(s, s.batch, ctx)
         return 1.0 / float(step)
+    if q == "burst_output_tok_s":
+        # a serving benchmark's requests sent at once (vllm bench serve at an unlimited rate): the engine runs as many
+        # at a time as its sequence cap and its KV cache allow, new prompts prefilled between the others' steps
+        # (served(): steady serving of that many; the last requests' tail, fewer at once, is not modelled)
+        burst = s.with_(output_tokens=int(extra.get("generated_tokens") or 1))
+        n = int(extra["requests"])
+        at_once = min(n, batch_defaults(prof, s.gpu)[2] or n, max_batch(burst))
+        if at_once < 1:
+            return "not one request fits in the KV cache"
+        return float(served(burst.with_(batch=at_once)).throughput_tokens_per_s)
     if q == "tpot_ms":     # a served run's mean time per output token (the other requests' prompts included)
         return float(served(s.with_(output_tokens=int(extra.get("generated_tokens") or 1))).tpot_s) * 1e3
     if q == "ubatch_tok_s":
@@ -254,6 +264,10 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         # llama-bench's "pp512 @ d32768": the prompt's tokens after that many already in the cache
         depth = int(extra.get("depth_tokens") or 0)
         deep = s.with_(prompt_tokens=s.prompt_tokens + depth, cached_tokens=depth)
+        if extra.get("n_ubatch"):    # the run's passes (llama-bench -ub), not the engine's default chunk
+            terms = replace(speed_terms(deep), chunk=int(extra["n_ubatch"]))
+            return s.prompt_tokens * s.batch / float(prefill_from_terms(terms, s.prompt_tokens, s.batch, card_of(deep),
+                                                                        cached=depth))
         return s.prompt_tokens * s.batch / float(prefill_time(deep, deep.prompt_tokens, s.batch))
     if q == "avg_gen_tok_s":
         gen = 2048
