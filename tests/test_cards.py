@@ -206,3 +206,19 @@ def test_vllm_batch_defaults_differ_by_card_and_the_table_follows():
         f, ft = fit(s.with_(gpu=g)), fit_from_table(s.with_(gpu=g), t, i)
         assert (ft.needed_bytes, ft.max_batch, ft.max_prompt_tokens, ft.min_gpus) == pytest.approx(
             (f.needed_bytes, f.max_batch, f.max_prompt_tokens, f.min_gpus))
+
+
+@pytest.mark.parametrize("engine, weights, runs_on_apple", [
+    ("vllm", "bf16", False), ("sglang", "fp8", False),          # no Apple GPU backend
+    ("hf", "fp8", False), ("hf", "awq-int4", False),            # PyTorch's MPS device: no float8; AutoAWQ: no Apple
+    ("hf", "bf16", True), ("llamacpp", "q4_k_m", True), ("llamacpp-vulkan", "q4_0", True), ("generic", "fp16", True)])
+def test_the_table_marks_the_cards_an_engine_does_not_run_on(scenario, cat, engine, weights, runs_on_apple):
+    # every Apple chip of the list gets the same answer, every other card runs the engine; the single-card note
+    # (report.engine_note) is given exactly where the table says no
+    from vramgui.core.report import engine_note
+    s = scenario("llama3.1-8b", "rtx4090", engine=engine, weights=weights)
+    gpus = list(cat.gpus.values())
+    t = card_table(s, gpus)
+    for g, runs in zip(gpus, t.engine_runs.tolist(), strict=True):
+        assert runs == (runs_on_apple or g.vendor != "Apple"), g.id
+        assert (engine_note(s.with_(gpu=g)) is None) == runs, g.id

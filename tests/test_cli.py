@@ -202,6 +202,24 @@ def test_an_engine_that_does_not_run_on_the_card_is_noted(capsys):
         assert json.loads(out)["scenario"]["engine_note"] is None, (weights, gpu)
 
 
+def test_fit_lists_the_cards_an_engine_does_not_run_on_last(capsys):
+    # vLLM has no Apple GPU backend: every Apple chip is "no backend" (memory figures kept, no speed), after every
+    # other card; llama.cpp runs on them (Metal)
+    from vramgui.core import default_catalog
+    apple = {g.id for g in default_catalog().gpus.values() if g.vendor == "Apple"}
+    rc, out, _ = run(capsys, "fit", "--model", "llama3.1-8b", "--engine", "vllm", "--json")
+    rows = json.loads(out)
+    assert rc == 0 and {r["gpu"] for r in rows if not r["engine_runs"]} == apple
+    assert [r["engine_runs"] for r in rows] == sorted((r["engine_runs"] for r in rows), reverse=True)   # last
+    m2 = next(r for r in rows if r["gpu"] == "m2-ultra-192gb")
+    assert m2["verdict"] == "no backend" and m2["fits"] and m2["needed_bytes"] > 0
+    rc, out, _ = run(capsys, "fit", "--model", "llama3.1-8b", "--engine", "vllm")
+    line = next(x for x in out.splitlines() if x.startswith("m2-ultra-192gb "))
+    assert "no backend" in line and line.rstrip().endswith("-")
+    rc, out, _ = run(capsys, "fit", "--model", "llama3.1-8b", "--engine", "llamacpp", "--weights", "q4_k_m", "--json")
+    assert all(r["engine_runs"] for r in json.loads(out))
+
+
 def test_models_and_gpus_lists(capsys):
     rc, out, _ = run(capsys, "models", "--json")
     assert rc == 0 and any(m["id"] == "llama2-70b" for m in json.loads(out))

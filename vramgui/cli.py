@@ -30,6 +30,7 @@ from .core import (
     fit,
 )
 from .core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, Catalog, names_a_file, read_preset
+from .core.engines import runs_on_gpu
 from .core.errors import InputError, pydantic_message
 from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
@@ -249,8 +250,10 @@ def fit_rows(base_args, cat: Catalog) -> list[dict]:
         f = fit(s)
         sp = estimate_speed(s)
         plan = _offload(base_args, s)
+        runs = runs_on_gpu(s.engine, s.weights, gpu)
         rows.append({"gpu": gpu.id, "name": gpu.name, "vendor": gpu.vendor, "category": gpu.category,
-                     "gpus": s.n_gpus, "fits": f.fits, "verdict": f.verdict, "needed_bytes": f.needed_bytes,
+                     "gpus": s.n_gpus, "fits": f.fits, "engine_runs": runs,
+                     "verdict": f.verdict if runs else "no backend", "needed_bytes": f.needed_bytes,
                      "budget_bytes": f.budget_bytes, "headroom_bytes": f.headroom_bytes,
                      "min_gpus": f.min_gpus, "max_context": f.max_context,
                      "model_context_limit": s.model.architecture.max_context, "max_batch": f.max_batch,
@@ -258,7 +261,7 @@ def fit_rows(base_args, cat: Catalog) -> list[dict]:
                      "decode_tokens_per_second": float(sp.decode_tokens_per_s),
                      "offload": None if plan is None else offload_dict(plan)})
     level = {"gpu": 0, "partial": 1, "cpu": 2, "none": 3}
-    rows.sort(key=lambda r: (not r["fits"], level[r["offload"]["level"]] if r["offload"] else 0,
+    rows.sort(key=lambda r: (not r["engine_runs"], not r["fits"], level[r["offload"]["level"]] if r["offload"] else 0,
                              r["min_gpus"] or 10**6, -r["headroom_bytes"]))
     return rows
 
@@ -278,10 +281,13 @@ def cmd_fit(args, cat: Catalog) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     def speed(r):
+        if not r["engine_runs"]:
+            return "-"
         if r["offload"] and r["offload"]["level"] != "gpu":
             return f"{r['offload']['decode_tokens_per_second']:,.1f}"
         return f"{r['decode_tokens_per_second']:,.1f}"
-    table = [(r["gpu"], r["offload"]["description"] if r["offload"] and not r["fits"] else r["verdict"],
+    table = [(r["gpu"], r["offload"]["description"] if r["offload"] and not r["fits"] and r["engine_runs"]
+              else r["verdict"],
               _gib(r["needed_bytes"]), _gib(r["budget_bytes"]), _gib(r["headroom_bytes"]),
               _context_text(r["max_context"], r["model_context_limit"]), f"{r['max_batch']:,}", speed(r))
              for r in rows]

@@ -417,8 +417,8 @@
         <translation>最大序列长度</translation>
     </message>
     <message>
-        <source>Fits on one card (green), on several (amber), or not within 64 cards (red)</source>
-        <translation>单卡放得下（绿色）、需要多卡（琥珀色）、64 张卡以内都放不下（红色）</translation>
+        <source>Fits on one card (green), on several (amber), or not within 64 cards (red); grey: the engine does not run on that GPU</source>
+        <translation>单卡放得下（绿色）、需要多卡（琥珀色）、64 张卡以内都放不下（红色）；灰色：所选引擎不能在该 GPU 上运行</translation>
     </message>
     <message>
         <source>GPU model (memory as the driver reports it)</source>
@@ -451,6 +451,10 @@
     <message>
         <source>Expected decode speed of one sequence at this batch</source>
         <translation>当前批大小下单个序列的预期解码速度</translation>
+    </message>
+    <message>
+        <source>; the chosen engine does not run on this GPU: memory figures only</source>
+        <translation>；所选引擎不能在此 GPU 上运行：仅显示显存数据</translation>
     </message>
     <message>
         <source>; no FLOP/s figure: speed is bandwidth-only</source>
@@ -1856,6 +1860,10 @@ Source: {source}</source>
     <message>
         <source>needs {n} cards</source>
         <translation>需要 {n} 张卡</translation>
+    </message>
+    <message>
+        <source>no backend</source>
+        <translation>无后端</translation>
     </message>
     <message>
         <source>partly offloaded (experts on CPU)</source>

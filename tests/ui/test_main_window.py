@@ -331,6 +331,32 @@ def test_fit_table_rows_and_choosing_a_row(qtbot, win):
     assert win.panel.gpu.currentData() == "h100-sxm"
 
 
+def test_fit_table_greys_out_cards_the_engine_does_not_run_on(qtbot, win):
+    """vLLM has no Apple GPU backend (its macOS build runs on the CPU): with vLLM chosen, every Apple chip's row
+    says so in grey, shows no speed and sorts after every other card; with llama.cpp (Metal) the same chips fit."""
+    from vramgui.ui.fit_table import ELSEWHERE
+    panel, model = win.fit_panel, win.fit_panel.model
+    cat = win.state.catalog
+    apple = {g.name for g in cat.gpus.values() if g.vendor == "Apple"}
+    assert len(apple) >= 10
+    choose(qtbot, win, win.panel.engine, "vllm")
+    settle(qtbot, win)
+    rows = panel.row_texts()
+    assert {name for name, verdict in rows if verdict == "no backend"} == apple
+    assert [verdict for _, verdict in rows[-len(apple):]] == ["no backend"] * len(apple)   # last
+    row = model.row_of("m2-ultra-192gb")
+    assert model.index(row, 8).data() == "-"                        # no speed
+    assert model.index(row, 2).data().endswith("GiB")               # its memory figures stay
+    assert model.colour(row) == ELSEWHERE
+    assert model.index(row, 1).data(QtCore.Qt.ItemDataRole.ToolTipRole).endswith(
+        "; the chosen engine does not run on this GPU: memory figures only")
+    assert dict(rows)["NVIDIA GeForce RTX 4090"] != "no backend"
+    choose(qtbot, win, win.panel.engine, "llamacpp")
+    settle(qtbot, win)
+    assert not [name for name, verdict in panel.row_texts() if verdict == "no backend"]
+    assert dict(panel.row_texts())["Apple M2 Ultra (76-core GPU, 192GB)"] == "fits"
+
+
 def test_fit_table_sorted_by_a_clicked_column_stays_sorted_as_the_scenario_changes(qtbot, win):
     from vramgui.core.cards import card_table
     panel = win.fit_panel

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .engines import batch_defaults
+from .engines import batch_defaults, runs_on_gpu
 from .fit import (
     FitResult,
     kv_capacity_tokens,
@@ -65,6 +65,7 @@ class CardTable:
     max_batch: np.ndarray         # 0 where not one sequence fits
     decode_tokens_per_s: np.ndarray
     compute_known: np.ndarray
+    engine_runs: np.ndarray       # False where the engine does not run on the card's GPU (vLLM on an Apple chip)
 
     @property
     def headroom_bytes(self) -> np.ndarray:
@@ -131,7 +132,7 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
                      min_gpus=min_gpus, max_prompt_tokens=max_prompt, max_batch=max_batch,
                      decode_tokens_per_s=1.0 / decode_steps(s, gpus, cards),
-                     compute_known=np.isfinite(cards.peak))
+                     compute_known=np.isfinite(cards.peak), engine_runs=engine_runs(s, gpus))
 
 
 def _by_batch_defaults(s: Scenario, gpus: list[GPU]) -> list[list[int]] | None:
@@ -191,7 +192,7 @@ def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, ma
         return np.concatenate([np.broadcast_to(np.asarray(getattr(t, name)), (len(idx),)) for idx, t in parts])[back]
     return CardTable(gpus=list(gpus), **{f: field(f) for f in ("needed_bytes", "budget_bytes", "fits", "min_gpus",
                                                               "max_prompt_tokens", "max_batch", "decode_tokens_per_s",
-                                                              "compute_known")})
+                                                              "compute_known", "engine_runs")})
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,17 @@ def _cards(gpus: list[GPU], kernel: str) -> _Cards:
                                   memory=np.array([g.memory_bytes for g in gpus], dtype=np.float64),
                                   share=np.array([g.gpu_share for g in gpus], dtype=np.float64))
     return _kept(_CARDS, (tuple(id(g) for g in gpus), kernel), make, 4)[1]
+
+
+_RUNS: list[tuple[tuple, tuple]] = []   # ((engine, weights, card objects' ids), (engine_runs, the cards))
+
+
+def engine_runs(s: Scenario, gpus: list[GPU]) -> np.ndarray:
+    """Per card, whether the scenario's engine runs its weights on that card's GPU (:func:`runs_on_gpu`), kept
+    for the last few engines and formats."""
+    return _kept(_RUNS, (s.engine, s.weights, tuple(id(g) for g in gpus)),
+                 lambda: (np.array([runs_on_gpu(s.engine, s.weights, g) for g in gpus], dtype=bool), list(gpus)),
+                 4)[0]
 
 
 _KEYS: list[tuple[tuple, tuple]] = []   # ((engine, card objects' ids), (their speed_key, the cards)), the last few

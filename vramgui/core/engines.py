@@ -449,6 +449,17 @@ HF_NO_MPS = {
                  "need an Nvidia or AMD GPU.'"),
 }
 
+
+
+def runs_on_gpu(engine: str, weights: str, gpu) -> bool:
+    """Whether the engine runs ``weights`` on the card's GPU: not vLLM or SGLang on an Apple chip
+    (:data:`NO_APPLE_GPU`), nor HF transformers there with weights PyTorch's MPS device cannot run
+    (:data:`HF_NO_MPS`); everywhere else it does."""
+    if not gpu.apple:
+        return True
+    return engine not in NO_APPLE_GPU and not (engine == "hf" and weights in HF_NO_MPS)
+
+
 # The same engine as builds without CUDA graphs ran it (Dec 2023, the figures the speed issue
 # quotes): every allocation as above; only its speed differs (core/speed.py's tables).
 ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(

@@ -7,7 +7,7 @@ import numpy as np
 
 from .. import __version__
 from .architecture import layout_note
-from .engines import HF_NO_MPS, LLAMACPP, NO_APPLE_GPU
+from .engines import HF_NO_MPS, LLAMACPP, runs_on_gpu
 from .fit import fit
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
@@ -172,14 +172,12 @@ def batched_decode_note(s) -> str | None:
 def engine_note(s) -> str | None:
     """Where the engine does not run on the card's GPU: vLLM or SGLang on an Apple chip, or HF transformers
     there with weights PyTorch's MPS device cannot run (:data:`engines.HF_NO_MPS`); None elsewhere."""
-    if not s.gpu.apple:
+    if runs_on_gpu(s.engine, s.weights, s.gpu):
         return None
-    if s.engine == "hf" and s.weights in HF_NO_MPS:
+    if s.engine == "hf":
         return (f"{s.weight_format.name} weights do not run on an Apple chip's GPU with {s.profile.name} "
                 f"({'; '.join(HF_NO_MPS[s.weights])}): these figures time them as they run on NVIDIA and AMD "
                 "cards; on a Mac, 16-bit weights with HF transformers and llama.cpp's GGUF formats run on the GPU")
-    if s.engine not in NO_APPLE_GPU:
-        return None
     why = "its macOS build runs on the CPU only" if s.engine == "vllm" else "it has no Apple backend"
     return (f"{s.profile.name} does not run on an Apple chip's GPU ({why}): these figures time it as it runs on "
             "NVIDIA and AMD cards; on a Mac, llama.cpp (GGUF) and HF transformers (PyTorch's MPS device) run on the "

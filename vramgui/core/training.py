@@ -363,4 +363,5 @@ def training_card_table(t: TrainingSetup, gpus: list[GPU]):
     max_batch = np.maximum(largest_within(lambda x: training_memory(t, batch=x).total, budget, 1, 2**20), 0)
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
                      min_gpus=min_gpus, max_prompt_tokens=np.where(max_seq < 1, -1, max_seq), max_batch=max_batch,
-                     decode_tokens_per_s=np.full(len(gpus), np.nan), compute_known=np.ones(len(gpus), dtype=bool))
+                     decode_tokens_per_s=np.full(len(gpus), np.nan), compute_known=np.ones(len(gpus), dtype=bool),
+                     engine_runs=np.ones(len(gpus), dtype=bool))     # (training names no inference engine)

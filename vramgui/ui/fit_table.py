@@ -9,7 +9,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from ..core.cards import CardTable
 from ..core.units import GIB
 from .i18n import Retranslates, current_language, integer, num, signed, translate
-from .wording import CATEGORIES, MEMORY_BASIS, context_cell, fit_verdict, fitted_text, plan_cell
+from .wording import CATEGORIES, MEMORY_BASIS, context_cell, fit_verdict, fitted_text, no_gpu_backend, plan_cell
 
 # English column titles (translated where shown, context "FitTable"), and their tooltips
 COLUMNS = ("", QT_TRANSLATE_NOOP("FitTable", "Card"), QT_TRANSLATE_NOOP("FitTable", "Needed"),
@@ -17,7 +17,8 @@ COLUMNS = ("", QT_TRANSLATE_NOOP("FitTable", "Card"), QT_TRANSLATE_NOOP("FitTabl
            QT_TRANSLATE_NOOP("FitTable", "Cards"), QT_TRANSLATE_NOOP("FitTable", "Max context"),
            QT_TRANSLATE_NOOP("FitTable", "Max batch"), QT_TRANSLATE_NOOP("FitTable", "Decode tok/s"))
 TRAINING_COLUMNS = {"Max context": QT_TRANSLATE_NOOP("FitTable", "Max seq"), "Decode tok/s": ""}
-TIPS = (QT_TRANSLATE_NOOP("FitTable", "Fits on one card (green), on several (amber), or not within 64 cards (red)"),
+TIPS = (QT_TRANSLATE_NOOP("FitTable", "Fits on one card (green), on several (amber), or not within 64 cards (red); "
+                                      "grey: the engine does not run on that GPU"),
         QT_TRANSLATE_NOOP("FitTable", "GPU model (memory as the driver reports it)"),
         QT_TRANSLATE_NOOP("FitTable", "Memory the scenario needs per card (GiB = 2^30 bytes; vLLM's start-up "
                                       "reserve depends on the card)"),
@@ -29,6 +30,7 @@ TIPS = (QT_TRANSLATE_NOOP("FitTable", "Fits on one card (green), on several (amb
         QT_TRANSLATE_NOOP("FitTable", "Most concurrent sequences that fit"),
         QT_TRANSLATE_NOOP("FitTable", "Expected decode speed of one sequence at this batch"))
 FIT, SPLIT, NOFIT = QtGui.QColor("#009E73"), QtGui.QColor("#E69F00"), QtGui.QColor("#D55E00")
+ELSEWHERE = QtGui.QColor("#999999")     # the engine does not run on the card's GPU (vLLM on an Apple chip)
 SORT_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1     # a cell's sort key (the machine tab's table sorts by it)
 RIGHT = int(QtCore.Qt.AlignmentFlag.AlignRight | QtCore.Qt.AlignmentFlag.AlignVCenter)
 
@@ -167,7 +169,7 @@ class CardTableModel(QtCore.QAbstractTableModel):
         max_prompt, max_batch = t.max_prompt_tokens.tolist(), t.max_batch.tolist()
         budget, headroom = t.budget_bytes.tolist(), t.headroom_bytes.tolist()
         decode, known = t.decode_tokens_per_s.tolist(), t.compute_known.tolist()
-        needed = t.needed_each.tolist()
+        needed, runs = t.needed_each.tolist(), t.engine_runs.tolist()
         language = current_language()
         tips = self._card_tips(t.gpus, known, language)
         if self._verdict_texts[0] != language:
@@ -187,11 +189,15 @@ class CardTableModel(QtCore.QAbstractTableModel):
                 verdict = plan_cell(plan)
                 status = {"gpu": 0, "partial": 1, "cpu": 2, "none": 2}[plan.level]
                 tok_s = plan.tokens_per_s if plan.level != "none" else float("nan")
+            tip = tips[r]
+            if not runs[r]:      # the engine does not run on this GPU: its memory figures only, last in the order
+                verdict, status, tok_s = no_gpu_backend(), 3, float("nan")
+                tip += translate("FitTable", "; the chosen engine does not run on this GPU: memory figures only")
             speed = 0.0 if tok_s != tok_s else tok_s  # NaN in a training table
             sort = (status * 1e9 - speed, g.name, needed[r], budget[r], headroom[r],
                     n or 10**6, -1 if ctx is None else ctx, max_batch[r], speed)
             figures = (verdict, g.name, needed[r], budget[r], headroom[r], n, ctx, limit, max_batch[r], tok_s, language)
-            rows.append((figures, sort, (FIT, SPLIT, NOFIT)[status], tips[r], g.id))
+            rows.append((figures, sort, (FIT, SPLIT, NOFIT, ELSEWHERE)[status], tip, g.id))
         return rows
 
     def _card_tips(self, gpus: list, known: list[bool], language: str) -> list[str]:

@@ -55,6 +55,11 @@ def fit_verdict(fits: bool, min_gpus: int | None) -> str:
     return translate("Verdict", "does not fit")
 
 
+def no_gpu_backend() -> str:
+    """The verdict of a card whose GPU the engine does not run on (vLLM on an Apple chip)."""
+    return translate("Verdict", "no backend")
+
+
 def plan_description(plan) -> str:
     """An offload plan (:class:`~vramgui.core.offload.OffloadPlan`) in words."""
     if plan.level == "gpu":
