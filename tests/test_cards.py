@@ -222,3 +222,26 @@ def test_the_table_marks_the_cards_an_engine_does_not_run_on(scenario, cat, engi
     for g, runs in zip(gpus, t.engine_runs.tolist(), strict=True):
         assert runs == (runs_on_apple or g.vendor != "Apple"), g.id
         assert (engine_note(s.with_(gpu=g)) is None) == runs, g.id
+
+
+def test_hopper_cards_prompt_at_a_smaller_share(scenario, cat):
+    # vLLM's prompts: 55 % of the dense peak on an A100 (312 TFLOP/s), 0.7 of that on the Hopper cards
+    # (HOPPER_PROMPT_FACTOR: the same prompts measured on both put an H100 SXM at 0.59-0.77 of the A100's share);
+    # a compute-bound step of 256 sequences shows it, each row of the table as its card's own estimate
+    from vramgui.core.speed import compute_efficiency, compute_efficiency_sources, estimate_speed, speed_key
+    s = scenario("qwen3-14b", "a100-80gb", engine="vllm", weights="bf16", prompt_tokens=512, batch=256)
+    assert float(estimate_speed(s.with_(gpu=cat.gpu("h100-sxm"))).compute_bound)
+    for gpu, share in (("a100-80gb", 0.55), ("h100-sxm", 0.385), ("h200", 0.385), ("gh200", 0.55),
+                       ("rtx4090", 0.55)):
+        g = cat.gpu(gpu)
+        assert compute_efficiency(speed_key(s.profile, g), s.weight_format, g) == pytest.approx(share, rel=1e-12)
+    # llama.cpp's rows keep their own measured rates on an H100 (its int8 path, its cuBLAS share)
+    h100 = cat.gpu("h100-sxm")
+    for engine, weights in (("llamacpp", "q4_k_m"), ("llamacpp", "bf16")):
+        q = s.with_(engine=engine, weights=weights)
+        assert "HOPPER_PROMPT_FACTOR" not in compute_efficiency_sources(speed_key(q.profile, h100), q.weight_format,
+                                                                        h100)
+    gpus = [cat.gpu(g) for g in ("a100-80gb", "h100-sxm", "h200", "rtx4090")]
+    t = card_table(s, gpus)
+    for g, tok_s in zip(gpus, t.decode_tokens_per_s, strict=True):
+        assert tok_s == pytest.approx(float(estimate_speed(s.with_(gpu=g)).decode_tokens_per_s[()]), rel=1e-12)

@@ -205,18 +205,18 @@ def test_an_estimated_image_encoder_is_not_called_an_unchecked_model_type(cat):
 
 
 def test_attention_shows_its_own_rate_where_it_differs(scenario):
-    # fp8 weights on an H100 SXM: the matmuls at the fp8 1,978.9 TFLOP/s, attention at bf16's 989.4 (both at vLLM's
-    # 0.55); a 4,096-token prompt of Llama 3.1 8B holds 2 × 7,504,924,672 × 4,096 = 61.48 TFLOP of matmuls and
-    # 4 × 32 × 32 × 128 × 4,096² / 2 = 4.40 TFLOP of attention
+    # fp8 weights on an H100 SXM: the matmuls at the fp8 1,978.9 TFLOP/s and at vLLM's 0.55 × the Hopper factor 0.7
+    # = 0.385, attention at bf16's 989.4 and 0.55; a 4,096-token prompt of Llama 3.1 8B holds
+    # 2 × 7,504,924,672 × 4,096 = 61.48 TFLOP of matmuls and 4 × 32 × 32 × 128 × 4,096² / 2 = 4.40 TFLOP of attention
     items = {e.key: e for e in explain_items(scenario("llama3.1-8b", "h100-sxm", engine="vllm", weights="fp8",
                                                       prompt_tokens=4096))}
     text = items["prefill"].substituted
-    assert "61.48 TFLOP ÷ (1,978.9 TFLOP/s × 0.55) + attention 4.40 TFLOP ÷ (989.4 TFLOP/s × 0.55)" in text
+    assert "61.48 TFLOP ÷ (1,978.9 TFLOP/s × 0.39) + attention 4.40 TFLOP ÷ (989.4 TFLOP/s × 0.55)" in text
     assert "16-bit tensor rate" in items["prefill"].formula
-    # 16-bit weights: one rate for both, as before
-    bf16 = {e.key: e for e in explain_items(scenario("llama3.1-8b", "h100-sxm", engine="vllm", weights="bf16",
+    # 16-bit weights on an A100 (no Hopper factor): one rate for both, as before
+    bf16 = {e.key: e for e in explain_items(scenario("llama3.1-8b", "a100-80gb", engine="vllm", weights="bf16",
                                                      prompt_tokens=4096))}
-    assert "(61.48 + 4.40) TFLOP ÷ (989.4 TFLOP/s × 0.55)" in bf16["prefill"].substituted
+    assert "(61.48 + 4.40) TFLOP ÷ (312.0 TFLOP/s × 0.55)" in bf16["prefill"].substituted
     assert "16-bit tensor rate" not in bf16["prefill"].formula
 
 

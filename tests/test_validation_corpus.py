@@ -245,9 +245,9 @@ def test_vllm_bursts_of_long_prompts(results):
     h100 = [e for i, e in err.items() if "-h100-" in i]
     # on an A100 (312 TFLOP/s) the prompts at vLLM's 55 % of the peak: within 20 %, median under 10 %
     assert max(map(abs, a100)) < 20 and statistics.median(map(abs, a100)) < 10
-    # on the H100 SXM the same lab measured 1.5-1.9 times the A100's rate where the datasheets say 3.2 (published
-    # GEMM and attention kernels reach 2.6-3.4): the estimate reads +41 to +71 % there, kept as a stated weak spot
-    assert all(35 < e < 75 for e in h100)
+    # on the H100 SXM the same lab measured 1.5-1.9 times the A100's rate where the datasheets say 3.2: at the
+    # Hopper factor (0.7 of the share, HOPPER_PROMPT_FACTOR) +12 to +45 % (at the A100's share +41 to +71 %)
+    assert all(10 < e < 50 for e in h100) and statistics.median(h100) < 25
 
 
 def test_a_burst_is_served_at_what_the_engine_and_memory_allow(cat):

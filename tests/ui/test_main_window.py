@@ -1188,7 +1188,7 @@ def test_price_per_card_hour_gives_the_cost_of_a_million_tokens(qtbot, win, tmp_
     rate = float(served(s).throughput_tokens_per_s)
     assert rate < 32 / float(estimate_speed(s).decode_step_s)   # the prompts take time too
     cost = 2.49 * 2 / 3600 / rate * 1e6
-    assert 0.5 < cost < 3
+    assert 0.5 < cost < 5       # (a sanity range: 3.47 with the Hopper prompt share)
     first, second = p.cost.text().split("\n")
 
     def money(x):        # two decimals, three below 1, four below 0.1

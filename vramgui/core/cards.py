@@ -30,6 +30,8 @@ from .speed import (
     ATTENTION_EFFICIENCY,
     ENGINE_FIELDS,
     FP16_ACCUMULATE_KEYS,
+    HOPPER_CARDS,
+    HOPPER_ROWS,
     INT8_RATE_EFFICIENCY,
     LOW_BIT_KERNELS,
     MMVQ_BYTES_PER_SM_CLOCK,
@@ -250,7 +252,9 @@ def _card_speed_terms(s: Scenario, gpus: list[GPU]):
     if len(set(keys)) > 1:
         rows = {k: engine_terms(k, s) for k in set(keys)}
         terms = replace(terms, **{f: np.array([rows[k][f] for k in keys]) for f in ENGINE_FIELDS})
-    if any(k in INT8_RATE_EFFICIENCY or k in FP16_ACCUMULATE_KEYS for k in keys):   # efficiency depends on the card
+    if any(k in INT8_RATE_EFFICIENCY or k in FP16_ACCUMULATE_KEYS for k in keys) or \
+            any(k in HOPPER_ROWS and g.id in HOPPER_CARDS for k, g in zip(keys, gpus, strict=True)):
+        # (the efficiency depends on the card)
         terms = replace(terms, flops_efficiency=np.array([compute_efficiency(k, s.weight_format, g)
                                                           for k, g in zip(keys, gpus, strict=True)]),
                         sol_flops=np.array([sol_compute_factor(k, s.weight_format, g)

@@ -75,6 +75,14 @@ FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40,
                     "llamacpp-metal": 0.75, "llamacpp-rocm": 0.40, "llamacpp-vulkan": 0.40,
                     "llamacpp-vulkan-intel": 0.40}
 
+#: Hopper cards reach a smaller share of their datasheet peak in these engines' prompts than an A100 does (the
+#: peak counts every SM at the boost clock; at 700 W their matmuls are power-limited): the same prompts measured on
+#: both, same method, put an H100 SXM at 0.59 and 0.77 of the A100's share.  Factor on FLOPS_EFFICIENCY for the
+#: rows of HOPPER_ROWS on the cards of HOPPER_CARDS (llama.cpp's rows have their own measured rates).
+HOPPER_PROMPT_FACTOR = 0.7
+HOPPER_CARDS = frozenset({"h100-sxm", "h100-pcie", "h100-nvl", "h200", "h200-nvl", "h800-sxm"})
+HOPPER_ROWS = frozenset({"generic", "hf", "hf-server", "vllm", "sglang"})
+
 #: Share of the attention math's peak (:func:`attention_peak`) that prefill's attention sustains, where it
 #: differs from the GEMMs' (:data:`FLOPS_EFFICIENCY`, the default): llama.cpp's ROCm builds run flash
 #: attention on a Radeon's shader cores, not its matrix units (measured on a Radeon 8060S, RDNA 3.5) ...
@@ -298,6 +306,17 @@ SOURCES = {
                         "Metal: 75 %, from Qwen2.5 Coder 7B Q8_0 prefilling 512 tokens at 1,419.54 tokens/s on "
                         "an M2 Ultra (27.2 TFLOP/s; github.com/ggml-org/llama.cpp/pull/15616, measured corpus); "
                         "Dec 2023 builds reached 59-67 % there (Llama 2 7B Q4_0 / F16, XiongjieDai's tables)",
+    "HOPPER_PROMPT_FACTOR": "the same prompts measured on an H100 SXM and an A100 by the same people, same method: "
+                            "GPUStack's performance lab (vLLM v0.11.0 defaults, bursts of 100 x 32k and 500 x 4k / "
+                            "2k prompts, Qwen3-14B and Qwen3-32B BF16; measured corpus) 1.5-1.9 times the A100's "
+                            "rate, 0.59 of its share of the peak; Argonne's LLM-Inference-Bench (vLLM "
+                            "benchmark_latency, 16 x 1,024-token prompts of Llama 3 8B, Llama 2 7B and Mistral 7B; "
+                            "github.com/argonne-lcf/LLM-Inference-Bench Plots/Fig_21/all_results_TTFT.csv at "
+                            "4de4e87) 38,490 vs 15,723 tokens/s for Llama 3 8B, 0.77 if its H100 is an SXM. 0.7 "
+                            "between them: the GPUStack H100 bursts then read +12 to +45 % (were +41 to +71 %), "
+                            "the Argonne H100 runs about -27 %. Published kernels reach more (cuBLAS BF16 ~676 "
+                            "TFLOP/s sustained, FlashAttention-3 740): the engines' prompts do not. Attention "
+                            "keeps its share (not measured apart); other Hopper cards (GH200, H20) not measured",
     "INT8_RATE_EFFICIENCY": "llama.cpp on NVIDIA cards, quantized weights: 25.5 % of the int8 tensor peak on "
                             "workstation and data-centre cards (after each pass's load of the weights, "
                             "MMQ_WEIGHTS_PER_SM_CLOCK; 23 % as the larger of read and math), the median of llama.cpp's "
@@ -609,6 +628,8 @@ def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> 
     i8 = (_graphics_int8_tops(gpu) if key == "llamacpp" else _int8_tops(gpu)) \
         if key in INT8_RATE_EFFICIENCY and quantized and f16 else None
     if not i8:
+        if key in HOPPER_ROWS and gpu is not None and gpu.id in HOPPER_CARDS:
+            return FLOPS_EFFICIENCY.get(key, 0.5) * HOPPER_PROMPT_FACTOR, ("FLOPS_EFFICIENCY", "HOPPER_PROMPT_FACTOR")
         return FLOPS_EFFICIENCY.get(key, 0.5), ("FLOPS_EFFICIENCY",)
     geforce = gpu.category == "consumer" and key in CONSUMER_INT8_RATE_EFFICIENCY
     names = ("CONSUMER_INT8_RATE_EFFICIENCY" if geforce else "INT8_RATE_EFFICIENCY",)
