@@ -316,7 +316,9 @@ SOURCES = {
                             "between them: the GPUStack H100 bursts then read +12 to +45 % (were +41 to +71 %), "
                             "the Argonne H100 runs about -27 %. Published kernels reach more (cuBLAS BF16 ~676 "
                             "TFLOP/s sustained, FlashAttention-3 740): the engines' prompts do not. Attention "
-                            "keeps its share (not measured apart); other Hopper cards (GH200, H20) not measured",
+                            "keeps its share (not measured apart). The GH200 (up to 1,000 W) is left out: Argonne's "
+                            "table runs it 1.13 times its H100 (43,330 tokens/s, 0.61 of the peak, at vLLM's 55 % "
+                            "-10 %); the H20 (148 TFLOP/s) is not power-limited this way",
     "INT8_RATE_EFFICIENCY": "llama.cpp on NVIDIA cards, quantized weights: 25.5 % of the int8 tensor peak on "
                             "workstation and data-centre cards (after each pass's load of the weights, "
                             "MMQ_WEIGHTS_PER_SM_CLOCK; 23 % as the larger of read and math), the median of llama.cpp's "
