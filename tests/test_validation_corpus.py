@@ -250,6 +250,21 @@ def test_vllm_bursts_of_long_prompts(results):
     assert all(10 < e < 50 for e in h100) and statistics.median(h100) < 25
 
 
+def test_vllm_offline_prefill_of_a_batch(results):
+    # Argonne's LLM-Inference-Bench: vLLM benchmark_latency, 16 prompts of 1,024 tokens, 1 output token, on one A100,
+    # H100 and GH200 (Llama 2 7B, Llama 3 8B, Mistral 7B): the estimate is slow by 13-35 % everywhere. vLLM's 55 % is
+    # a serving share (the GPUStack bursts above: within 20 % on an A100); this offline call reaches ~0.68 of an
+    # A100's peak. The H100 reads slowest (-27 to -35 %: the Hopper factor, which GPUStack's H100 bursts ask for,
+    # here pulls the other way), the GH200 (no factor) -13 to -18 %
+    group = {i for i, g in _bound_groups().items() if g == "argonne-vllm-prefill"}
+    err = {p["id"]: p["error_pct"] for p in results["points"] if p["id"] in group}
+    assert len(err) == 9 and all(e is not None for e in err.values())
+    assert all(-40 < e < -10 for e in err.values())
+    by_card = {card: statistics.median(e for i, e in err.items() if f"-{card}-" in i)
+               for card in ("a100", "h100", "gh200")}
+    assert by_card["gh200"] > by_card["a100"] > by_card["h100"]
+
+
 def test_a_burst_is_served_at_what_the_engine_and_memory_allow(cat):
     # the estimate of a burst: steady serving of as many requests as vLLM's cap (256 sequences on an A100, 1,024 on
     # an H100) and the KV cache allow; 500 prompts of 3,996 tokens and 200 outputs of Qwen3-14B on an A100 80GB:
