@@ -94,6 +94,10 @@
         <translation>{device} 已用 {used} / {usable} GiB</translation>
     </message>
     <message>
+        <source>The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and AMD cards</source>
+        <translation>所选引擎不能在此 GPU 上运行：这些数字按它在 NVIDIA 和 AMD 显卡上的运行来估算</translation>
+    </message>
+    <message>
         <source>Gradients</source>
         <translation>梯度</translation>
     </message>

@@ -351,8 +351,14 @@ def test_fit_table_greys_out_cards_the_engine_does_not_run_on(qtbot, win):
     assert model.index(row, 1).data(QtCore.Qt.ItemDataRole.ToolTipRole).endswith(
         "; the chosen engine does not run on this GPU: memory figures only")
     assert dict(rows)["NVIDIA GeForce RTX 4090"] != "no backend"
+    # the primary card (an M2 Ultra) says so too, in the breakdown strip's verdict
+    choose(qtbot, win, win.panel.gpu, "m2-ultra-192gb")
+    settle(qtbot, win)
+    assert win.breakdown.verdict.text() == "NO BACKEND"
+    assert win.breakdown.verdict.toolTip().startswith("The chosen engine does not run on this GPU")
     choose(qtbot, win, win.panel.engine, "llamacpp")
     settle(qtbot, win)
+    assert win.breakdown.verdict.text() == "FITS"
     assert not [name for name, verdict in panel.row_texts() if verdict == "no backend"]
     assert dict(panel.row_texts())["Apple M2 Ultra (76-core GPU, 192GB)"] == "fits"
 

@@ -8,12 +8,14 @@ from collections.abc import Callable
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import MemoryBreakdown, Scenario
+from ..core.engines import runs_on_gpu
 from ..core.explain import explain
 from ..core.fit import FitResult
 from ..core.speed import SpeedResult
 from ..core.units import GIB
+from .fit_table import ELSEWHERE
 from .i18n import duration, num, signed
-from .wording import fit_verdict, plan_badge, plan_description
+from .wording import fit_verdict, no_gpu_backend, plan_badge, plan_description
 
 SLOTS = 7
 # a wide text of each slot (inference / fine-tuning): the slots share the strip's width in
@@ -220,6 +222,10 @@ class BreakdownStrip(QtWidgets.QFrame):
                 devices=", ".join(self.tr("{device} {used} of {usable} GiB").format(
                     device=d.name, used=num(d.used_bytes / GIB, 1), usable=num(d.budget_bytes / GIB, 1))
                     for d in plan.devices))
+        if not runs_on_gpu(s.engine, s.weights, s.gpu):    # (as the fit table's row says: core.report.engine_note)
+            verdict, colour = no_gpu_backend(), ELSEWHERE.name()
+            tip = self.tr("The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and "
+                          "AMD cards") + "\n" + tip
         self._set(items, lambda: explain(s), verdict, colour, tip)
 
     def update_training(self, t, m, f) -> None:
