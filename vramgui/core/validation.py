@@ -253,9 +253,7 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         test = re.fullmatch(r"pp(\d+)(?:@d(\d+))?", str(extra.get("test") or ""))
         if not test:
             return f"test {extra.get('test')!r} is not a prompt test"
-        prompt, cached = int(test[1]), int(test[2] or 0)
-        terms = replace(speed_terms(s), chunk=int(extra.get("n_ubatch") or s.batch))
-        return prompt / float(prefill_from_terms(terms, prompt, 1, card_of(s), cached=cached))
+        return _prompt_rate(s, int(test[1]), 1, int(test[2] or 0), int(extra.get("n_ubatch") or s.batch))
     if q in BATCH_SWEEP_QUANTITIES:
         return _batch_sweep(p, s)
     if q == "prefill_tok_s":
@@ -264,16 +262,22 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         # llama-bench's "pp512 @ d32768": the prompt's tokens after that many already in the cache
         depth = int(extra.get("depth_tokens") or 0)
         deep = s.with_(prompt_tokens=s.prompt_tokens + depth, cached_tokens=depth)
-        if extra.get("n_ubatch"):    # the run's passes (llama-bench -ub), not the engine's default chunk
-            terms = replace(speed_terms(deep), chunk=int(extra["n_ubatch"]))
-            return s.prompt_tokens * s.batch / float(prefill_from_terms(terms, s.prompt_tokens, s.batch, card_of(deep),
-                                                                        cached=depth))
-        return s.prompt_tokens * s.batch / float(prefill_time(deep, deep.prompt_tokens, s.batch))
+        # (in the run's passes where it names them, llama-bench -ub; else the engine's own chunk)
+        return _prompt_rate(deep, s.prompt_tokens, s.batch, depth, int(extra.get("n_ubatch") or 0))
     if q == "avg_gen_tok_s":
         gen = 2048
         t = float(prefill_time(s, 1, 1)) + gen * float(decode_step(s, 1, gen / 2)[0])
         return gen / t
     return f"quantity {q!r} is not modelled"
+
+
+def _prompt_rate(s: Scenario, prompt: int, batch: int, cached: int, chunk: int = 0) -> float:
+    """Prompt tokens a second: ``batch`` prompts of ``prompt`` new tokens, each after ``cached`` tokens already in
+    the cache, in passes of ``chunk`` tokens (0: the engine's own)."""
+    terms = speed_terms(s)
+    if chunk:
+        terms = replace(terms, chunk=chunk)
+    return prompt * batch / float(prefill_from_terms(terms, prompt, batch, card_of(s), cached=cached))
 
 
 #: A batch sweep's quantities (``batch.jsonl``: concurrent requests of ``prompt_tokens`` in and
