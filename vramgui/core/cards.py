@@ -29,16 +29,13 @@ from .scenario import Scenario
 from .speed import (
     ATTENTION_EFFICIENCY,
     ENGINE_FIELDS,
-    FP16_ACCUMULATE_KEYS,
-    HOPPER_CARDS,
-    HOPPER_ROWS,
-    INT8_RATE_EFFICIENCY,
     LOW_BIT_KERNELS,
     MMVQ_BYTES_PER_SM_CLOCK,
     MMVQ_OPS_PER_SM_CLOCK,
     attention_efficiency,
     attention_peak,
     bandwidth_efficiency,
+    compute_class,
     compute_efficiency,
     decode_from_terms,
     engine_terms,
@@ -252,18 +249,15 @@ def _card_speed_terms(s: Scenario, gpus: list[GPU]):
     if len(set(keys)) > 1:
         rows = {k: engine_terms(k, s) for k in set(keys)}
         terms = replace(terms, **{f: np.array([rows[k][f] for k in keys]) for f in ENGINE_FIELDS})
-    if any(k in INT8_RATE_EFFICIENCY or k in FP16_ACCUMULATE_KEYS for k in keys):   # efficiency depends on the card
-        terms = replace(terms, flops_efficiency=np.array([compute_efficiency(k, s.weight_format, g)
-                                                          for k, g in zip(keys, gpus, strict=True)]),
-                        sol_flops=np.array([sol_compute_factor(k, s.weight_format, g)
-                                            for k, g in zip(keys, gpus, strict=True)]))
-    elif any(k in HOPPER_ROWS for k in keys):   # ... or on whether the card is a Hopper (HOPPER_PROMPT_FACTOR)
-        hopper = [g.id in HOPPER_CARDS for g in gpus]
-        cards = {}                              # (row, Hopper or not) -> a card of that kind
-        for k, h, g in zip(keys, hopper, gpus, strict=True):
-            cards.setdefault((k, h), g)
-        share = {kind: compute_efficiency(kind[0], s.weight_format, g) for kind, g in cards.items()}
-        terms = replace(terms, flops_efficiency=np.array([share[k, h] for k, h in zip(keys, hopper, strict=True)]))
+    kinds = [(k, compute_class(k, g)) for k, g in zip(keys, gpus, strict=True)]
+    if any(c is not None for _, c in kinds):      # the compute efficiency depends on the card: once per kind of card
+        cards = {}
+        for kind, g in zip(kinds, gpus, strict=True):
+            cards.setdefault(kind, g)
+        share = {kind: (compute_efficiency(kind[0], s.weight_format, g),
+                        sol_compute_factor(kind[0], s.weight_format, g)) for kind, g in cards.items()}
+        terms = replace(terms, flops_efficiency=np.array([share[kind][0] for kind in kinds]),
+                        sol_flops=np.array([share[kind][1] for kind in kinds]))
     if any(k in MMVQ_BYTES_PER_SM_CLOCK for k in keys):   # (llama.cpp's CUDA decode: at most so much per SM)
         terms = replace(terms, bw_efficiency=np.array([bandwidth_efficiency(k, s.weight_format, g)
                                                        for k, g in zip(keys, gpus, strict=True)]))

@@ -319,7 +319,9 @@ SOURCES = {
                             "TFLOP/s sustained, FlashAttention-3 740): the engines' prompts do not. Attention "
                             "keeps its share (not measured apart). The GH200 (up to 1,000 W) is left out: Argonne's "
                             "table runs it 1.13 times its H100 (43,330 tokens/s, 0.61 of the peak, at vLLM's 55 % "
-                            "-10 %); the H20 (148 TFLOP/s) is not power-limited this way",
+                            "-10 %); the H20 (148 TFLOP/s) is not power-limited this way. Only H100 SXM runs "
+                            "were measured: the factor is applied, unmeasured, to the H100 PCIe and NVL, H200, "
+                            "H200 NVL and H800 by the same argument (the same Hopper die near its power limit)",
     "INT8_RATE_EFFICIENCY": "llama.cpp on NVIDIA cards, quantized weights: 25.5 % of the int8 tensor peak on "
                             "workstation and data-centre cards (after each pass's load of the weights, "
                             "MMQ_WEIGHTS_PER_SM_CLOCK; 23 % as the larger of read and math), the median of llama.cpp's "
@@ -610,6 +612,17 @@ def compute_efficiency(key: str, fmt: WeightFormat | None = None, gpu: GPU | Non
     16-bit weights :data:`CUBLAS_16BIT_EFFICIENCY`, and for the rows of :data:`FP16_ACCUMULATE_KEYS`
     the efficiency at its fp16-accumulate rate, each as a share of the fp16 figure."""
     return _compute_efficiency(key, fmt, gpu)[0]
+
+
+def compute_class(key: str, gpu: GPU) -> object:
+    """What of ``gpu`` the engine row ``key``'s :func:`compute_efficiency` and :func:`sol_compute_factor` depend on
+    (cards of one class share them): the card itself where the row reads its int8 or fp16-accumulate rates, whether
+    it is one of :data:`HOPPER_CARDS` for :data:`HOPPER_ROWS`, nothing elsewhere (None)."""
+    if key in INT8_RATE_EFFICIENCY or key in FP16_ACCUMULATE_KEYS:
+        return id(gpu)
+    if key in HOPPER_ROWS:
+        return gpu.id in HOPPER_CARDS
+    return None
 
 
 def compute_efficiency_sources(key: str, fmt: WeightFormat | None = None, gpu: GPU | None = None) -> tuple[str, ...]:
