@@ -31,13 +31,20 @@ def test_cpu_path_writes_corpus_points(config, tmp_path):
     pytest.importorskip("transformers")
     out = tmp_path / "points.jsonl"
     r = run("--config", str(config), "--out", str(out), "--device", "cpu", "--dtype", "float32",
-            "--prompts", "16,32", "--batches", "1,2", "--decode-steps", "2", "--attention", "eager")
+            "--prompts", "16,32", "--generate", "1:16:3,2:8:3", "--repeats", "1", "--attention", "eager")
     assert r.returncode == 0, r.stderr
     points = load_corpus(out)
     assert [p["quantity"] for p in points] == ["prefill_tok_s", "prefill_tok_s", "decode_tok_s", "decode_tok_s"]
     assert all(p["value"] > 0 and p["engine"].startswith("HF transformers") for p in points)
     assert [p["batch"] for p in points[2:]] == [1, 2] and points[0]["n_ctx"] == 16
-    assert points[2]["extra"]["ms_per_token"] > 0
+    assert [p["extra"]["prompt_tokens"] for p in points] == [16, 32, 16, 8]
+    assert points[0]["precision"] == "fp32" and points[0]["id"].endswith("-fp32-eager-prefill-p16")
+    assert points[2]["extra"]["ms_per_token"] > 0 and points[3]["extra"]["generated_tokens"] == 3
+
+
+def test_bad_generate_case_is_refused(config, tmp_path):
+    r = run("--config", str(config), "--out", str(tmp_path / "w.jsonl"), "--device", "cpu", "--generate", "1:16")
+    assert r.returncode == 2 and "batch:prompt:new_tokens" in r.stderr
 
 
 def test_refuses_without_a_gpu(config, tmp_path):
@@ -59,3 +66,16 @@ def test_refuses_without_torch(config, tmp_path):
 def test_missing_config(tmp_path):
     r = run("--config", str(tmp_path / "nope.json"), "--out", str(tmp_path / "z.jsonl"))
     assert r.returncode == 2 and "no such config.json" in r.stderr
+
+
+def test_a_point_of_a_catalog_model_validates_without_models_json(tmp_path, capsys):
+    # what the tool writes for a preset (--model-ref llama2-7b, torch's dtype name): the estimate reads the
+    # catalog's preset; its weights are 6,738,415,616 parameters x 2 bytes = 12.551 GiB
+    from vramgui.cli import main
+    point = {"id": "mine", "quantity": "weights_gib", "value": 12.55, "unit": "GiB", "model_ref": "llama2-7b",
+             "engine": "HF transformers (vramgui measure_gpu)", "precision": "bfloat16", "gpu_ref": "h200"}
+    path = tmp_path / "mine.jsonl"
+    path.write_text(json.dumps(point) + "\n", encoding="utf-8")
+    assert main(["validate", str(path), "--json"]) == 0
+    (result,) = json.loads(capsys.readouterr().out)["points"]
+    assert result["estimated"] == pytest.approx(6_738_415_616 * 2 / 2**30, rel=1e-4)

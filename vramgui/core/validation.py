@@ -37,7 +37,8 @@ GPU_REFS = {"a100-80gb-sxm": "a100-80gb", "h100-80gb-sxm": "h100-sxm", "rtx-a600
 
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
-                     "cuda_graph_gib", "non_kv_total_gib", "peak_alloc_gib", "total_gb"}
+                     "cuda_graph_gib", "non_kv_total_gib", "peak_alloc_gib", "total_gb",
+                     "context_gib"}
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def _weights(precision: str) -> str | None:
              ("gptq", None), ("bitsandbytes load_in_4bit", "nf4-nodq"),
              ("load_in_8bit", "int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"), ("q3_k_m", "q3_k_m"),
              ("q5_k_m", "q5_k_m"), ("q5_0", "q5_0"), ("q6_k", "q6_k"),
-             ("fp8", "fp8"), ("fp32", "fp32"), ("bf16", "bf16"), ("f16", "fp16"), ("fp16", "fp16")]
+             ("fp8", "fp8"), ("fp32", "fp32"), ("float32", "fp32"), ("bf16", "bf16"), ("bfloat16", "bf16"),
+             ("f16", "fp16"), ("fp16", "fp16"), ("float16", "fp16")]
     for key, fmt in table:
         if key in p:
             if key == "gptq":
@@ -136,9 +138,10 @@ def _engine(engine: str, version: str = "") -> str | None:
 
 
 def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Scenario | None, str | None]:
-    model = models.get(p.get("model_ref") or "")
+    ref = p.get("model_ref") or ""
+    model = models.get(ref) or cat.models.get(ref)      # models.json first, then the catalog's presets
     if model is None:
-        return None, f"model_ref {p.get('model_ref')!r} has no architecture in models.json"
+        return None, f"model_ref {p.get('model_ref')!r} has no architecture in models.json or the catalog"
     fmt = _weights(str(p.get("precision", "")))
     if fmt is None:
         return None, f"weight format {p.get('precision')!r} is not modelled"
@@ -210,6 +213,8 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         "total_mib": (w + kv + act) / MIB, "weights_gib": w / GIB, "activation_peak_gib": act / GIB,
         "non_torch_gib": non_torch / GIB, "kv_cache_gib": room / GIB, "cuda_graph_gib": prof.cuda_graph_bytes / GIB,
         "non_kv_total_gib": (w + act + non_torch) / GIB,
+        # the device's used memory beside torch's allocator (measure_gpu): the CUDA context, libraries' handles
+        "context_gib": (prof.cuda_context_bytes + prof.framework_bytes) / GIB,
     }
     if q in table:
         return table[q]

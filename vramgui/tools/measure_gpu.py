@@ -7,7 +7,7 @@ memory, the device's used memory as nvidia-smi reports it (total − free), pref
 tokens/s and decode ms/token.  Needs ``torch`` and ``transformers`` only when run::
 
     python -m vramgui.tools.measure_gpu --config path/to/config.json --out points.jsonl \\
-        --dtype float16 --attention sdpa --prompts 512,2048,8192 --batches 1,8,32
+        --dtype float16 --attention sdpa --prompts 512,2048,8192 --generate 1:512:128,8:2048:64
 
 then ``vramgui-cli validate points.jsonl --models models.json`` compares them with the
 estimates.  ``--device cpu`` runs the same code on the CPU (for testing the script).
@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 GIB = 2**30
+PRECISION = {"float16": "fp16", "bfloat16": "bf16", "float32": "fp32"}   # torch's names -> the corpus's
 
 
 class MeasureError(RuntimeError):
@@ -80,63 +81,125 @@ def build_model(torch, transformers, config_path: Path, dtype: str, attention: s
     return model, cfg
 
 
+def _median(values: list[float]) -> float:
+    values = sorted(values)
+    mid = len(values) // 2
+    return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+
+
+def _timed(torch, device, fn, repeats: int, warmup: bool = True) -> float:
+    """The median wall time of ``fn()`` over ``repeats`` runs [s], the device synchronised around each,
+    after one untimed run (a new shape's first run picks its kernels: 0.4 s for a 512-token prompt)."""
+    if warmup:
+        fn()
+    times = []
+    for _ in range(repeats):
+        _sync(torch, device)
+        t0 = time.perf_counter()
+        fn()
+        _sync(torch, device)
+        times.append(time.perf_counter() - t0)
+    return _median(times)
+
+
+def _generate_cases(text: str) -> list[tuple[int, int, int]]:
+    """``"1:512:128,16:512:128"``: (batch, prompt tokens, new tokens) per generate run."""
+    cases = []
+    for part in text.split(","):
+        try:
+            b, p, n = (int(v) for v in part.split(":"))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected batch:prompt:new_tokens triples, got {part!r}") from None
+        if min(b, p) < 1 or n < 2:
+            raise argparse.ArgumentTypeError(f"batch and prompt must be positive and new tokens at least 2: {part!r}")
+        cases.append((b, p, n))
+    return cases
+
+
 def measure(args) -> list[dict]:
+    """Measure and append each point to ``args.out`` as soon as it is taken (a run cut short keeps
+    what it measured); returns the points."""
     torch, transformers = _imports()
     device = _device(torch, args.device)
+    cuda = device.type == "cuda"
+    if cuda:
+        torch.cuda.init()
+        torch.zeros(1, device=device)           # the context and the allocator exist from here
+        free0, total0 = torch.cuda.mem_get_info(device)
     model, cfg = build_model(torch, transformers, args.config, args.dtype, args.attention, device)
     vocab = int(getattr(cfg, "vocab_size", 32000))
-    gpu = torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu"
+    gpu = torch.cuda.get_device_name(device) if cuda else platform.processor() or "cpu"
     common = {
         "model": args.name or Path(args.config).parent.name, "model_ref": args.model_ref,
         "engine": "HF transformers (vramgui measure_gpu)", "engine_version": transformers.__version__,
-        "precision": args.dtype, "kv_dtype": args.dtype, "flash_attn": args.attention != "eager",
+        "precision": PRECISION[args.dtype], "kv_dtype": PRECISION[args.dtype], "flash_attn": args.attention != "eager",
         "gpu": gpu, "gpu_ref": args.gpu_ref, "n_gpus": 1,
         "source": f"vramgui tools/measure_gpu.py, {_dt.date.today().isoformat()}, torch {torch.__version__}",
     }
     points: list[dict] = []
 
     def add(ident: str, quantity: str, value: float, unit: str, n_ctx: int, batch: int, extra: dict) -> None:
-        points.append({"id": ident, "quantity": quantity, "value": round(float(value), 4), "unit": unit,
-                       **({"value_mib": round(float(value) * 1024, 2)} if unit == "GiB" else {}),
-                       "n_ctx": n_ctx, "batch": batch, **common,
-                       "extra": {"attention": args.attention, **extra}, "quote": ""})
+        point = {"id": ident, "quantity": quantity, "value": round(float(value), 4), "unit": unit,
+                 **({"value_mib": round(float(value) * 1024, 2)} if unit == "GiB" else {}),
+                 "n_ctx": n_ctx, "batch": batch, **common,
+                 "extra": {"attention": args.attention, **extra}, "quote": ""}
+        points.append(point)
+        with open(args.out, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(point) + "\n")
 
-    tag = f"{common['model']}-{args.dtype}-{args.attention}"
+    tag = f"{common['model']}-{PRECISION[args.dtype]}-{args.attention}"
+    if cuda:
+        weights = torch.cuda.memory_allocated(device)
+        add(f"{tag}-weights", "weights_gib", weights / GIB, "GiB", 0, 1,
+            {"meaning": "torch.cuda.memory_allocated() once the model is built (its parameters and buffers)"})
+    # generate() as a user runs it: greedy, no end-of-sequence stop (random weights would stop anywhere)
+    model.generation_config.eos_token_id = None
+    model.generation_config.pad_token_id = 0
+
+    def generate(ids, new: int):
+        return model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=new, min_new_tokens=new,
+                              do_sample=False)
+
     with torch.inference_mode():
+        generate(torch.randint(0, vocab, (1, 16), device=device), 4)          # warm-up: kernels, handles
         for s in args.prompts:
             ids = torch.randint(0, vocab, (1, s), device=device)
-            if device.type == "cuda":
+            # the prompt's pass as generate() runs it: the cache written, the logits of the last token only
+            kw = {"logits_to_keep": 1} if "logits_to_keep" in inspect.signature(model.forward).parameters else {}
+            dt = _timed(torch, device, lambda ids=ids, kw=kw: model(ids, use_cache=True, **kw), args.repeats)
+            add(f"{tag}-prefill-p{s}", "prefill_tok_s", s / dt, "tok/s", s, 1,
+                {"prompt_tokens": s, "repeats": args.repeats, "meaning": "one forward pass of the prompt "
+                 "(cache written, last token's logits), median of the repeats"})
+        for b, p, n in args.generate:
+            ids = torch.randint(0, vocab, (b, p), device=device)
+            generate(ids, 2)                           # (the prompt's shape and the first steps, untimed)
+            if cuda:
                 torch.cuda.empty_cache()
                 torch.cuda.reset_peak_memory_stats(device)
-            _sync(torch, device)
-            t0 = time.perf_counter()
-            model(ids, use_cache=True)
-            _sync(torch, device)
-            dt = time.perf_counter() - t0
-            mem = _memory(torch, device)
-            add(f"{tag}-prefill-p{s}", "prefill_tok_s", s / dt, "tok/s", s, 1, {"prompt_tokens": s})
-            for key, value in mem.items():
-                if key != "total_gib":
-                    add(f"{tag}-p{s}-{key}", key, value, "GiB", s, 1,
-                        {"prompt_tokens": s, "meaning": f"torch {key} after a {s}-token prefill"})
-        # transformers 5 renamed past_key_values to cache (argument and output)
-        cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
-        for b in args.batches:
-            ids = torch.randint(0, vocab, (b, args.decode_context), device=device)
-            out = model(ids, use_cache=True)
-            past = out[cache_arg]
-            nxt = out.logits[:, -1:].argmax(-1)
-            _sync(torch, device)
-            t0 = time.perf_counter()
-            for _ in range(args.decode_steps):
-                out = model(nxt, use_cache=True, **{cache_arg: past})
-                past = out[cache_arg]
-                nxt = out.logits[:, -1:].argmax(-1)
-            _sync(torch, device)
-            step = (time.perf_counter() - t0) / args.decode_steps
-            add(f"{tag}-decode-b{b}", "decode_tok_s", 1.0 / step, "tok/s", args.decode_context, b,
-                {"ms_per_token": round(step * 1e3, 3), "context": args.decode_context,
-                 "steps": args.decode_steps, "meaning": "tokens/s of one sequence (batch b decodes b at once)"})
+            full = _timed(torch, device, lambda ids=ids, n=n: generate(ids, n), args.repeats, warmup=False)
+            if cuda:
+                peak = torch.cuda.max_memory_allocated(device)
+                reserved = torch.cuda.max_memory_reserved(device)
+            first = _timed(torch, device, lambda ids=ids: generate(ids, 1), args.repeats, warmup=False)
+            step = (full - first) / (n - 1)
+            case = f"b{b}-p{p}-n{n}"
+            add(f"{tag}-decode-{case}", "decode_tok_s", 1.0 / step, "tok/s", p + n, b,
+                {"prompt_tokens": p, "generated_tokens": n, "ms_per_token": round(step * 1e3, 3),
+                 "generate_s": round(full, 4), "first_token_s": round(first, 4), "repeats": args.repeats,
+                 "meaning": "tokens/s of one sequence (b decode at once): (generate of n tokens - generate of 1) "
+                            "/ (n - 1), medians of the repeats"})
+            if cuda:
+                extra = {"prompt_tokens": p, "max_new_tokens": n}
+                add(f"{tag}-peak-{case}", "peak_alloc_gib", peak / GIB, "GiB", p + n, b,
+                    {**extra, "meaning": "torch.cuda.max_memory_allocated() over generate() (weights included)"})
+                add(f"{tag}-reserved-{case}", "peak_reserved_gib", reserved / GIB, "GiB", p + n, b,
+                    {**extra, "meaning": "torch.cuda.max_memory_reserved() over generate() (weights included)"})
+    if cuda:
+        free, total = torch.cuda.mem_get_info(device)
+        add(f"{tag}-context", "context_gib", (total - free - torch.cuda.memory_reserved(device)) / GIB, "GiB", 0,
+            1, {"meaning": "at the end, the device's used memory (total - free) less what torch's allocator holds: "
+                           "the CUDA context, cuBLAS's and the other libraries' handles and workspaces",
+                "before_model_gib": round((total0 - free0) / GIB, 4)})
     return points
 
 
@@ -158,9 +221,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--dtype", default="float16", choices=["float16", "bfloat16", "float32"])
     ap.add_argument("--attention", default="sdpa", choices=["eager", "sdpa", "flash_attention_2"])
     ap.add_argument("--prompts", type=_ints, default=[512, 2048], help="prefill lengths, e.g. 512,2048,8192")
-    ap.add_argument("--batches", type=_ints, default=[1, 8], help="decode batch sizes, e.g. 1,8,32")
-    ap.add_argument("--decode-context", type=int, default=128, help="tokens already in the cache when decoding")
-    ap.add_argument("--decode-steps", type=int, default=32)
+    ap.add_argument("--generate", type=_generate_cases, default=[(1, 512, 128), (8, 512, 128)],
+                    help="generate() runs as batch:prompt:new_tokens, e.g. 1:512:128,16:2048:64: decode speed "
+                         "and peak memory of each")
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs of each case (the median is kept)")
     ap.add_argument("--name", default=None, help="model name to record (default: the config's folder)")
     ap.add_argument("--model-ref", default=None, help="id of the model in vramgui's catalog or models.json")
     ap.add_argument("--gpu-ref", default=None, help="id of the card in vramgui's catalog")
@@ -177,9 +241,6 @@ def main(argv=None) -> int:
     except MeasureError as exc:
         print(f"measure_gpu: error: {exc}", file=sys.stderr)
         return 2
-    with open(args.out, "a", encoding="utf-8") as fh:
-        for p in points:
-            fh.write(json.dumps(p) + "\n")
     print(f"measure_gpu: wrote {len(points)} points to {args.out}")
     return 0
 

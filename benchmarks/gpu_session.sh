@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# One lent GPU session's measurements (run from the repository root on the GPU machine):
+# HF transformers inference (tools/measure_gpu.py) and fine-tuning memory
+# (benchmarks/measure_training.py) of randomly initialised models built from presets'
+# configs (round 1 or 2, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
+# each point is written as soon as it is measured, so a run cut short keeps what it took.
+set -u
+OUT=${OUT:-gpu_out}
+mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1 PYTHONPATH=$PWD
+GPU_REF=${GPU_REF:-h200}
+{
+  date -u; nvidia-smi; nvidia-smi -q -d CLOCK,POWER | grep -E "Max|Limit|Graphics|Memory" | head -20
+  lscpu | grep -E "Model name|^CPU\(s\)"; python3 -c "import torch, transformers, sys; print(sys.version); \
+print('torch', torch.__version__, 'transformers', transformers.__version__)"
+} > "$OUT/env.txt" 2>&1
+
+config() {   # presets/models/<id>.json's config -> /tmp/cfg/<id>/config.json
+  mkdir -p "/tmp/cfg/$1"
+  python3 -c "import json; print(json.dumps(json.load(open('presets/models/$1.json'))['config']))" \
+    > "/tmp/cfg/$1/config.json"
+}
+
+infer() {    # infer <preset id> <prompts> <generate cases>
+  config "$1"
+  echo "== $1 $(date -u +%T)" | tee -a "$OUT/log.txt"
+  python3 -m vramgui.tools.measure_gpu --config "/tmp/cfg/$1/config.json" --out "$OUT/infer.jsonl" \
+    --dtype bfloat16 --attention sdpa --prompts "$2" --generate "$3" --repeats "${R:-2}" \
+    --name "$1" --model-ref "$1" --gpu-ref "$GPU_REF" >> "$OUT/log.txt" 2>&1 || echo "FAILED $1" >> "$OUT/log.txt"
+}
+
+train() {    # train <preset id> <case> [<case> ...]
+  local id=$1; shift
+  echo "== train $id $(date -u +%T)" | tee -a "$OUT/log.txt"
+  local cases=()
+  for c in "$@"; do cases+=(--case "$c"); done
+  python3 benchmarks/measure_training.py --model "$id" "${cases[@]}" --out "$OUT/train.jsonl" \
+    >> "$OUT/log.txt" 2>&1 || echo "FAILED train $id" >> "$OUT/log.txt"
+}
+
+host() {     # host <layers>: a narrow llama (GPU work ~0) of that many layers, HF's host cost per decode step
+  mkdir -p "/tmp/cfg/host$1"
+  echo "{\"model_type\": \"llama\", \"hidden_size\": 256, \"intermediate_size\": 512, \"num_attention_heads\": 4, \
+\"num_key_value_heads\": 4, \"num_hidden_layers\": $1, \"vocab_size\": 32000, \"max_position_embeddings\": 4096}" \
+    > "/tmp/cfg/host$1/config.json"
+  echo "== host $1 $(date -u +%T)" | tee -a "$OUT/log.txt"
+  python3 -m vramgui.tools.measure_gpu --config "/tmp/cfg/host$1/config.json" --out "$OUT/host.jsonl" \
+    --dtype bfloat16 --attention sdpa --prompts 128 --generate 1:128:64 --repeats 3 --name "host$1" \
+    >> "$OUT/log.txt" 2>&1 || echo "FAILED host $1" >> "$OUT/log.txt"
+}
+
+case "${1:-1}" in
+1)  # 2026-12-04, first round: memory and speed of seven models, fine-tuning memory
+infer llama3-8b 512,2048,8192 1:512:128,16:512:64,8:2048:64,1:8000:32
+infer llama2-7b 512,2048,4000 1:512:128,16:512:64,8:2048:64,1:4000:32
+train llama3.2-1b full:none:2048:4 full:full:2048:4 lora:none:2048:4
+infer qwen2.5-7b 512,2048,8192 1:512:128,16:512:64,8:2048:64,1:8000:32
+infer mixtral-8x7b 512,2048 1:512:64,16:512:32
+infer qwen3-32b 512,2048 1:512:64,16:512:32
+train llama2-7b full:full:2048:2 lora:full:2048:4 lora:none:2048:2
+infer llama2-13b 512,2048 1:512:64,16:512:32,8:2048:32
+;;
+2)  # the second round: HF's host cost per layer; prompts at 512-16k tokens, each shape warmed up once
+host 16; host 32; host 64
+R=5
+infer llama3-8b 512,1024,2048,4096,8192,16384 1:512:64
+infer qwen2.5-7b 512,1024,2048,4096,8192,16384 1:512:64
+infer qwen3-32b 512,1024,2048,4096,8192 1:512:32
+infer llama2-13b 512,1024,2048,4096 1:512:64
+infer mixtral-8x7b 512,1024,2048,4096 1:512:32,4:512:32
+;;
+esac
+echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"

@@ -1,0 +1,127 @@
+"""Measure fine-tuning memory of a randomly initialised model built from a preset's config.
+
+For each case, runs a few training steps (forward with labels, backward, optimizer step) of
+HF transformers with PyTorch's AdamW on a model built from ``presets/models/<id>.json``
+directly on the device (no weights downloaded), and prints one JSON line per case with
+torch's peak allocated and reserved memory, the device's used memory and the step time::
+
+    python benchmarks/measure_training.py --model llama3.2-1b --case full:none:2048:4 \\
+        --case full:full:2048:4 --case lora:full:2048:4 --out training_points.jsonl
+
+A case is ``method:checkpointing:seq:micro_batch`` (method full or lora; checkpointing none or
+full). LoRA adapts q_proj and v_proj at rank 16 (peft). The parameters are bf16 and AdamW
+keeps its moments in the parameters' dtype (vramgui's ``adamw-bf16``). ``--device cpu`` runs
+a tiny config on the CPU to test the script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+GIB = 2**30
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _case(text: str) -> tuple[str, str, int, int]:
+    try:
+        method, ckpt, seq, batch = text.split(":")
+        seq_n, batch_n = int(seq), int(batch)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected method:checkpointing:seq:batch, got {text!r}") from None
+    if method not in ("full", "lora") or ckpt not in ("none", "full") or min(seq_n, batch_n) < 1:
+        raise argparse.ArgumentTypeError(f"method full|lora, checkpointing none|full, positive sizes: {text!r}")
+    return method, ckpt, seq_n, batch_n
+
+
+def build(torch, transformers, config: dict, device, lora: bool):
+    cfg = transformers.AutoConfig.for_model(**config)
+    with torch.device(device):
+        model = transformers.AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16, attn_implementation="sdpa")
+    if lora:
+        import peft
+        model = peft.get_peft_model(model, peft.LoraConfig(r=16, lora_alpha=32, target_modules=["q_proj", "v_proj"],
+                                                           lora_dropout=0.0, task_type="CAUSAL_LM"))
+    return model, cfg
+
+
+def run_case(torch, transformers, config: dict, device, case, steps: int) -> dict:
+    method, ckpt, seq, batch = case
+    cuda = device.type == "cuda"
+    if cuda:
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
+    model, cfg = build(torch, transformers, config, device, method == "lora")
+    if ckpt == "full":
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        if method == "lora":
+            model.enable_input_require_grads()
+    model.train()
+    weights = torch.cuda.memory_allocated(device) if cuda else 0
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW(trainable, lr=1e-5)
+    ids = torch.randint(0, int(cfg.vocab_size), (batch, seq), device=device)
+    times = []
+    for _ in range(steps):
+        if cuda:
+            torch.cuda.synchronize(device)
+        t0 = time.perf_counter()
+        loss = model(input_ids=ids, labels=ids, use_cache=False).loss
+        loss.backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        if cuda:
+            torch.cuda.synchronize(device)
+        times.append(time.perf_counter() - t0)
+    out = {"method": method, "checkpointing": ckpt, "seq_len": seq, "micro_batch": batch, "steps": steps,
+           "trainable_params": sum(p.numel() for p in trainable),
+           "params": sum(p.numel() for p in model.parameters()),
+           "step_s": sorted(times)[len(times) // 2], "loss_finite": bool(torch.isfinite(loss).item())}
+    if cuda:
+        free, total = torch.cuda.mem_get_info(device)
+        out.update({"weights_gib": weights / GIB,
+                    "peak_alloc_gib": torch.cuda.max_memory_allocated(device) / GIB,
+                    "peak_reserved_gib": torch.cuda.max_memory_reserved(device) / GIB,
+                    "used_gib_at_end": (total - free) / GIB})
+    del model, opt, loss, trainable
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", required=True, help="a preset id (presets/models/<id>.json)")
+    ap.add_argument("--case", type=_case, action="append", required=True)
+    ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--out", type=Path, required=True)
+    args = ap.parse_args(argv)
+    import torch
+    import transformers
+    preset = json.loads((ROOT / "presets" / "models" / f"{args.model}.json").read_text(encoding="utf-8"))
+    config = dict(preset["config"])
+    config.pop("quantization_config", None)
+    device = torch.device(args.device)
+    if device.type == "cpu":      # the script's own test: the preset's shape, shrunk
+        config.update(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+                      num_key_value_heads=2, vocab_size=256, head_dim=16)
+    else:
+        torch.zeros(1, device=device)
+    for case in args.case:
+        point = {"model_ref": args.model, "torch": torch.__version__, "transformers": transformers.__version__,
+                 "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+                 **run_case(torch, transformers, config, device, case, args.steps)}
+        with open(args.out, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(point) + "\n")
+        print(json.dumps(point), flush=True)
+        import gc
+        gc.collect()
+        if device.type == "cuda":
+            torch.cuda.empty_cache()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

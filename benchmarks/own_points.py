@@ -1,0 +1,72 @@
+"""The measured corpus's points from vramgui's own GPU runs, derived from the raw files.
+
+``benchmarks/gpu_session.sh`` writes what ``tools/measure_gpu.py`` measured, verbatim, into
+``tests/data/measured/<card>-<date>/round<N>-infer.jsonl``; this script turns the lines the
+corpus keeps into corpus points (ids prefixed ``own-``, the raw line quoted, the run's
+settings and machine named) and prints them, one JSON line each::
+
+    python benchmarks/own_points.py > /tmp/own.jsonl
+
+``tests/test_own_measurements.py`` checks that every ``own-`` point of the corpus is what this
+script derives, so a value can only change with the raw file it was read from.
+
+What is kept: the memory of both rounds (allocated bytes do not depend on warm-up), and the
+speed of round 2 only. Round 1 timed each prompt length's first pass (the kernels' selection
+for a new shape, 0.4 s at 512 tokens) and took the middle of two runs; round 2 runs every
+shape once untimed and keeps the median of five.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = {  # folder -> (the machine, {round: quantities kept})
+    "h200-2026-12-04": (
+        "one NVIDIA H200 SXM 141 GB (700 W limit, driver 580.159.04, CUDA 13.0) in a lent Firecracker VM, 16 "
+        "vCPUs ('Intel(R) Xeon(R) Processor'); Python 3.12.3, torch 2.11.0+cu130, transformers 5.17.0",
+        {1: {"weights_gib", "peak_alloc_gib"},
+         2: {"prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"}}),
+}
+MEANING = {"non_torch_gib": "context_gib"}   # round 2 wrote the context under vLLM's name for a different figure
+PRECISION = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}   # round 1 wrote torch's names
+
+
+def points() -> list[dict]:
+    out = []
+    for folder, (machine, rounds) in RUNS.items():
+        for n, kept in rounds.items():
+            raw = ROOT / "tests" / "data" / "measured" / folder / f"round{n}-infer.jsonl"
+            for line in raw.read_text(encoding="utf-8").splitlines():
+                p = json.loads(line)
+                quantity = MEANING.get(p["quantity"], p["quantity"])
+                if quantity not in kept:
+                    continue
+                precision = PRECISION.get(p["precision"], p["precision"])
+                ident = p["id"].replace("bfloat16", "bf16")
+                out.append({
+                    **p, "id": f"own-{folder}-r{n}-{ident}", "quantity": quantity,
+                    "precision": precision, "kv_dtype": PRECISION.get(p["kv_dtype"], p["kv_dtype"]),
+                    "engine": "HF transformers (generate, sdpa)",
+                    "source": f"vramgui's own run: benchmarks/gpu_session.sh round {n} (tools/measure_gpu.py; "
+                              f"randomly initialised weights built from the preset's config.json), {machine}; raw "
+                              f"file tests/data/measured/{folder}/round{n}-infer.jsonl",
+                    "extra": {**p["extra"], "bound_group": "own-hf-h200" if quantity in (
+                        "prefill_tok_s", "decode_tok_s") else None},
+                    "quote": line,
+                })
+                if out[-1]["extra"]["bound_group"] is None:
+                    del out[-1]["extra"]["bound_group"]
+    return out
+
+
+def main() -> int:
+    for p in points():
+        sys.stdout.write(json.dumps(p) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
