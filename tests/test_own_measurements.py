@@ -72,11 +72,17 @@ def test_generate_peak_memory(own):
 def test_hf_prompts_on_an_h200(own):
     # one prompt's forward pass (cache written, the last token's logits), each shape run once untimed, the
     # median of five: dense models at 1,024-16,384 tokens reach 0.5 of the H200's 989 TFLOP/s (Llama 3 8B at
-    # 2,048: 34,062 tokens/s x ~15.5 GFLOP a token = 528 TFLOP/s)
+    # 2,048: 34,062 tokens/s x ~15.5 GFLOP a token = 528 TFLOP/s). At HF's 45 % (no Hopper factor for HF: with
+    # it, 0.315, they read -34 to -43 %) the estimate is 6-22 % slow, median 15 %
     err = errors(own, "prefill_tok_s")
     assert len(err) == 25
-    dense_long = {i: e for i, e in err.items() if "mixtral" not in i and "-p512" not in i}
-    assert len(dense_long) == 17 and all(-45 < e < -33 for e in dense_long.values())
+    dense = {i: e for i, e in err.items() if "mixtral" not in i}
+    assert len(dense) == 21 and all(-23 < e < 0 for e in dense.values())
+    assert 10 < statistics.median(map(abs, dense.values())) < 18
+    # Mixtral: HF runs the experts one after another, each on its share of the tokens (128 of a 512-token
+    # prompt's at two of eight experts): +118 % at 512 tokens, +7 % at 4,096
+    moe = [err[f"r2-mixtral-8x7b-bf16-sdpa-prefill-p{n}"] for n in (512, 1024, 2048, 4096)]
+    assert moe == sorted(moe, reverse=True) and 100 < moe[0] < 130 and 0 < moe[-1] < 15
 
 
 def test_hf_decode_on_an_h200(own):

@@ -78,10 +78,11 @@ FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40,
 #: Hopper cards reach a smaller share of their datasheet peak in these engines' prompts than an A100 does (the
 #: peak counts every SM at the boost clock; at 700 W their matmuls are power-limited): the same prompts measured on
 #: both, same method, put an H100 SXM at 0.59 and 0.77 of the A100's share.  Factor on FLOPS_EFFICIENCY for the
-#: rows of HOPPER_ROWS on the cards of HOPPER_CARDS (llama.cpp's rows have their own measured rates).
+#: rows of HOPPER_ROWS on the cards of HOPPER_CARDS (llama.cpp's rows have their own measured rates; HF
+#: transformers' one prompt reached ~0.5 of an H200's peak in vramgui's own runs, above its 45 %: no factor).
 HOPPER_PROMPT_FACTOR = 0.7
 HOPPER_CARDS = frozenset({"h100-sxm", "h100-pcie", "h100-nvl", "h200", "h200-nvl", "h800-sxm"})
-HOPPER_ROWS = frozenset({"generic", "hf", "hf-server", "vllm", "sglang"})
+HOPPER_ROWS = frozenset({"generic", "vllm", "sglang"})
 
 #: Share of the attention math's peak (:func:`attention_peak`) that prefill's attention sustains, where it
 #: differs from the GEMMs' (:data:`FLOPS_EFFICIENCY`, the default): llama.cpp's ROCm builds run flash
@@ -300,7 +301,9 @@ SOURCES = {
                  "33.9 tokens/s); Marlin-class kernels in vLLM reach ~80 % of fp16's",
     "W8_FACTOR": "assumption: int8/fp8 kernels read one scale per group or tensor next to the weights; "
                  "no measurement in the validation corpus",
-    "FLOPS_EFFICIENCY": "assumption: typical share of dense tensor peak that large prefill GEMMs sustain; "
+    "FLOPS_EFFICIENCY": "assumption: typical share of dense tensor peak that large prefill GEMMs sustain "
+                        "(HF transformers: its 45 % reads vramgui's own H200 runs of six models, one prompt of "
+                        "512-16,384 tokens, 2-21 % slow, median 15 %; measured corpus); "
                         "the validation corpus (docs/validation.md, prefill rows) shows time to first "
                         "token off by up to several times: read it as an order of magnitude. llama.cpp on "
                         "Metal: 75 %, from Qwen2.5 Coder 7B Q8_0 prefilling 512 tokens at 1,419.54 tokens/s on "
@@ -321,7 +324,10 @@ SOURCES = {
                             "table runs it 1.13 times its H100 (43,330 tokens/s, 0.61 of the peak, at vLLM's 55 % "
                             "-10 %); the H20 (148 TFLOP/s) is not power-limited this way. Only H100 SXM runs "
                             "were measured: the factor is applied, unmeasured, to the H100 PCIe and NVL, H200, "
-                            "H200 NVL and H800 by the same argument (the same Hopper die near its power limit)",
+                            "H200 NVL and H800 by the same argument (the same Hopper die near its power limit). "
+                            "Not to HF transformers: one prompt of 1,024-16,384 tokens (torch 2.11 SDPA) reached "
+                            "~0.5 of an H200's peak in vramgui's own runs (Llama 3 8B at 2,048 tokens: 34,062 "
+                            "tokens/s; measured corpus, own- points), where the factor would read them 34-43 % slow",
     "INT8_RATE_EFFICIENCY": "llama.cpp on NVIDIA cards, quantized weights: 25.5 % of the int8 tensor peak on "
                             "workstation and data-centre cards (after each pass's load of the weights, "
                             "MMQ_WEIGHTS_PER_SM_CLOCK; 23 % as the larger of read and math), the median of llama.cpp's "
