@@ -194,12 +194,18 @@ def batch_defaults(p: EngineProfile, gpu) -> tuple[int | None, int | None, int]:
     return p.profile_tokens, p.prefill_chunk_tokens, p.sampler_seqs
 
 
+#: A PyTorch process's memory beside its caching allocator once it has run a model: the CUDA context, cuBLAS's
+#: and the other libraries' handles and workspaces.  Measured by vramgui on an H200 (torch 2.11.0+cu130, driver
+#: 580): 0.68-0.69 GiB after generate() of six models (0.61 GiB before the first matmul); cards with fewer SMs
+#: reserve less per-thread local memory, so this reads a small card on the safe side.
+TORCH_CONTEXT_BYTES = 0.69 * GIB
+
 FP8_SCALED_BYTES = 1.0 + 4.0 / 128   # an FP8 value and an fp32 scale per 128 (indexer keys, FlashMLA's fp8 latent)
 
 ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="generic", name="Generic (theory)", parallel="tensor", kv_allocation="grow",
-        default_attention="sdpa", eager_score_bytes=4.0, cuda_context_bytes=512 * MIB, sparse_attention=True,
+        default_attention="sdpa", eager_score_bytes=4.0, cuda_context_bytes=TORCH_CONTEXT_BYTES, sparse_attention=True,
         index_key_bytes=FP8_SCALED_BYTES,
         notes="Textbook estimate: weights + KV cache for the tokens held + the transient peak of one "
               "forward pass + a CUDA context.",
@@ -210,8 +216,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "engine-specific allocation.",
             "activations": "Textbook peak of one forward pass; eager attention keeps the fp16 scores and their "
                            "softmax (4 bytes per score).",
-            "overhead": "Assumption: a CUDA context with cuBLAS handles ≈ 0.5 GiB per card, the HF "
-                        "transformers figure.",
+            "overhead": "A CUDA context with cuBLAS handles, 0.69 GiB per card: the HF transformers figure.",
             "budget": "Assumption: the whole card is usable.",
             "parallel": "Tensor parallel over N cards (every layer split, as in Megatron-LM); with pipeline stages "
                         "each stage's cards hold its share of the layers, the batch passing them as one micro-batch "
@@ -227,7 +232,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         id="hf", name="HF transformers", parallel="layer", kv_allocation="grow", default_attention="sdpa",
         eager_score_bytes=8.0, mask_bytes=4.0, logits_all_positions=False, logits_bytes=6.0, prompt_logits_last=True,
         mla_latent_cache=False,
-        allocator_fraction=0.10, cuda_context_bytes=512 * MIB,
+        allocator_fraction=0.10, cuda_context_bytes=TORCH_CONTEXT_BYTES,
         notes="model.generate() on PyTorch: the cache grows as tokens are generated.",
         sources={
             "weights": "Every tensor on the GPU (device_map places them); a vision-language checkpoint loads as "
@@ -240,7 +245,9 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                            "only (logits_to_keep); they are upcast to fp32 (6 bytes per logit with the fp16 "
                            "original).  The PyTorch caching allocator fragments large transient blocks (about "
                            "10 % of the transient peak).",
-            "overhead": "CUDA context + cuBLAS handles ≈ 0.5 GiB per card.",
+            "overhead": "CUDA context + cuBLAS handles: 0.69 GiB per card, measured by vramgui on an H200 "
+                        "(torch 2.11.0+cu130: the device's used memory less torch's reserved pool after generate() "
+                        "of six models, 0.68-0.69 GiB; measured corpus, own- points).",
             "budget": "PyTorch may allocate the whole card.",
             "parallel": "device_map='auto' places whole layers per card (pipeline, one card busy at a time).",
             "sparse_attention": "DeepSeek-V3.2 / GLM-5 in its default sdpa (and eager) attention: the indexer's "
