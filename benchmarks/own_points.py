@@ -5,7 +5,8 @@
 corpus keeps into corpus points (ids prefixed ``own-``, the raw line quoted, the run's
 settings and machine named) and prints them, one JSON line each::
 
-    python benchmarks/own_points.py > /tmp/own.jsonl
+    python benchmarks/own_points.py > /tmp/own.jsonl               # corpus.jsonl's
+    python benchmarks/own_points.py training > /tmp/own-train.jsonl  # training.jsonl's
 
 ``tests/test_own_measurements.py`` checks that every ``own-`` point of the corpus is what this
 script derives, so a value can only change with the raw file it was read from.
@@ -62,8 +63,45 @@ def points() -> list[dict]:
     return out
 
 
+def training_points() -> list[dict]:
+    """``training.jsonl``'s points from the runs' ``round<N>-train.jsonl`` (benchmarks/measure_training.py): the
+    device's used memory at the end of three steps, which is torch's peak reserved pool plus the context."""
+    out = []
+    for folder, (machine, _rounds) in RUNS.items():
+        raw = ROOT / "tests" / "data" / "measured" / folder / "round1-train.jsonl"
+        for line in raw.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            lora = r["method"] == "lora"
+            ident = (f"own-{folder}-{r['model_ref']}-{r['method']}-ckpt{r['checkpointing']}-s{r['seq_len']}"
+                     f"-b{r['micro_batch']}")
+            out.append({
+                "id": ident, "quantity": "used_per_gpu", "value": round(r["used_gib_at_end"], 4), "unit": "GiB",
+                "value_gib": round(r["used_gib_at_end"], 4),
+                "value_gib_how": "the device's used memory (total - free) after the steps: torch's peak reserved pool "
+                                 "(it is not given back) plus the CUDA context",
+                "memory_scope": "per_gpu", "evidence": "measured", "model": r["model_ref"], "model_ref": r["model_ref"],
+                "method": r["method"], "lora_rank": 16 if lora else None,
+                "lora_targets": "q_proj, v_proj" if lora else None,
+                "precision": "bf16 (parameters, gradients and AdamW's moments)", "base_quant": None,
+                "optimizer": "torch.optim.AdamW defaults (foreach), moments in the parameters' bf16",
+                "checkpointing": ("full activation checkpointing (non-reentrant)" if r["checkpointing"] == "full"
+                                  else "none"),
+                "flash_attn": "PyTorch SDPA", "seq_len": r["seq_len"], "micro_batch": r["micro_batch"], "grad_accum": 1,
+                "n_gpus": 1, "zero_stage": None, "sharding": None, "cpu_offload": None, "gpu": r["gpu"],
+                "framework": "HF transformers + peft (a plain training loop)",
+                "framework_version": f"transformers {r['transformers']}, torch {r['torch']}",
+                "measured_how": "torch.cuda.mem_get_info() after 3 steps (peak allocated and reserved in quote)",
+                "source": f"vramgui's own run: benchmarks/gpu_session.sh round 1 (benchmarks/measure_training.py; "
+                          f"random weights built from the preset's config.json), {machine}; raw file "
+                          f"tests/data/measured/{folder}/round1-train.jsonl",
+                "quote": line, "notes": None,
+            })
+    return out
+
+
 def main() -> int:
-    for p in points():
+    which = sys.argv[1] if len(sys.argv) > 1 else "corpus"
+    for p in (training_points() if which == "training" else points()):
         sys.stdout.write(json.dumps(p) + "\n")
     return 0
 

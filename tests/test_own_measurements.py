@@ -107,3 +107,42 @@ def test_hf_decode_on_an_h200(own):
     # runs one after another (68.9 ms a step): the estimate's step does not grow with the experts a batch wakes
     assert 0 < err["r2-mixtral-8x7b-bf16-sdpa-decode-b1-p512-n32"] < 15
     assert err["r2-mixtral-8x7b-bf16-sdpa-decode-b4-p512-n32"] > 100
+
+
+def training_runs():
+    return [json.loads(line) for line in (CORPUS.parent / "training.jsonl").read_text(encoding="utf-8").splitlines()
+            if line.startswith('{"id": "own-')]
+
+
+def test_training_points_are_what_the_raw_file_says():
+    assert training_runs() == _own_points_module().training_points()
+
+
+def test_fine_tuning_memory_on_an_h200():
+    # three steps of a plain loop (torch.optim.AdamW defaults, bf16 parameters and moments: vramgui's adamw-bf16;
+    # SDPA; LoRA r16 on q/v) against the device's used memory after them (torch's peak reserved pool + the context)
+    from vramgui.core.catalog import load_catalog
+    from vramgui.core.training import CUDA_CONTEXT_BYTES, TrainingSetup, training_memory
+    cat = load_catalog()
+    err = {}
+    for r in training_runs():
+        t = TrainingSetup(model=cat.model(r["model_ref"]), gpu=cat.gpu("h200"), method=r["method"],
+                          optimizer="adamw-bf16", lora_rank=16, lora_targets=("q", "v"),
+                          checkpointing="full" if r["checkpointing"].startswith("full") else "none", attention="sdpa",
+                          seq=r["seq_len"], batch=r["micro_batch"])
+        err[r["id"].split("2026-12-04-")[1]] = (float(training_memory(t).total) / 2**30 / r["value_gib"] - 1) * 100
+        # the context beside the pool: 0.749 GiB in every run (used - reserved), the estimate's overhead
+        quote = json.loads(r["quote"])
+        assert quote["used_gib_at_end"] - quote["peak_reserved_gib"] == pytest.approx(CUDA_CONTEXT_BYTES / 2**30,
+                                                                                     abs=0.002)
+    assert len(err) == 6
+    # Llama 2 7B full fine-tuning, checkpointed: the step's peak is AdamW's, not the activations': PyTorch's
+    # default (foreach) AdamW takes the square root of every second moment into a new tensor (2 bytes a parameter
+    # here), 10 bytes a parameter in all: 6,738,415,616 x 10 = 62.76 GiB, measured 62.82 allocated. The estimate
+    # (8 bytes a parameter + activations, a fused step's) is 18 % short: stated, not modelled (HF's Trainer
+    # steps fused since transformers 4.46)
+    assert -20 < err["llama2-7b-full-ckptfull-s2048-b2"] < -15
+    # the rest within 15 %, all short: PyTorch's pool holds 1.2-5.6 GiB more than it allocated at the peak (the
+    # estimate adds 10 % of the activations)
+    rest = [e for i, e in err.items() if i != "llama2-7b-full-ckptfull-s2048-b2"]
+    assert all(-15 < e < 0 for e in rest), err
