@@ -45,6 +45,9 @@ def test_cpu_path_writes_corpus_points(config, tmp_path):
 def test_bad_generate_case_is_refused(config, tmp_path):
     r = run("--config", str(config), "--out", str(tmp_path / "w.jsonl"), "--device", "cpu", "--generate", "1:16")
     assert r.returncode == 2 and "batch:prompt:new_tokens" in r.stderr
+    r = run("--config", str(config), "--out", str(tmp_path / "w.jsonl"), "--device", "cpu", "--repeats", "0")
+    assert r.returncode == 2 and "--repeats: expected positive whole numbers" in r.stderr
+    assert not (tmp_path / "w.jsonl").exists()
 
 
 def test_refuses_without_a_gpu(config, tmp_path):

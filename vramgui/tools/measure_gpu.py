@@ -1,16 +1,20 @@
 """Measure a model on your own GPU and write the points in vramgui's corpus format.
 
 Builds a randomly initialised model from a ``config.json`` directly on the device (no
-weights are downloaded), runs prefill at a list of prompt lengths and decode at a list of
-batch sizes with HF transformers, and records torch's peak allocated and reserved
-memory, the device's used memory as nvidia-smi reports it (total − free), prefill
-tokens/s and decode ms/token.  Needs ``torch`` and ``transformers`` only when run::
+weights are downloaded), times one prompt's forward pass at a list of prompt lengths and
+``generate()`` at a list of (batch, prompt, new tokens) cases with HF transformers (each
+shape run once untimed first, the median of the repeats kept), and records the weights'
+memory, torch's peak allocated and reserved memory over each ``generate()``, the CUDA
+context beside torch's pool, prefill tokens/s and decode ms/token, writing each point as it
+is taken.  Needs ``torch`` and ``transformers`` only when run::
 
-    python -m vramgui.tools.measure_gpu --config path/to/config.json --out points.jsonl \\
-        --dtype float16 --attention sdpa --prompts 512,2048,8192 --generate 1:512:128,8:2048:64
+    python -m vramgui.tools.measure_gpu --config path/to/config.json --out points.jsonl \
+        --dtype bfloat16 --attention sdpa --prompts 512,2048,8192 --generate 1:512:128,8:2048:64 \
+        --model-ref llama3-8b --gpu-ref h200
 
-then ``vramgui-cli validate points.jsonl --models models.json`` compares them with the
-estimates.  ``--device cpu`` runs the same code on the CPU (for testing the script).
+then ``vramgui-cli validate points.jsonl`` compares them with the estimates (``--models
+models.json`` for a model the catalog lacks).  ``--device cpu`` runs the same code on the
+CPU (for testing the script).
 """
 
 from __future__ import annotations
@@ -51,15 +55,6 @@ def _device(torch, name: str):
         raise MeasureError("no CUDA GPU is visible to PyTorch (torch.cuda.is_available() is False); "
                            "use --device cpu only to test this script")
     return torch.device(name)
-
-
-def _memory(torch, device) -> dict:
-    if device.type != "cuda":
-        return {}
-    free, total = torch.cuda.mem_get_info(device)
-    return {"peak_alloc_gib": torch.cuda.max_memory_allocated(device) / GIB,
-            "peak_reserved_gib": torch.cuda.max_memory_reserved(device) / GIB,
-            "used_gib": (total - free) / GIB, "total_gib": total / GIB}
 
 
 def _sync(torch, device) -> None:
@@ -224,7 +219,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--generate", type=_generate_cases, default=[(1, 512, 128), (8, 512, 128)],
                     help="generate() runs as batch:prompt:new_tokens, e.g. 1:512:128,16:2048:64: decode speed "
                          "and peak memory of each")
-    ap.add_argument("--repeats", type=int, default=3, help="timed runs of each case (the median is kept)")
+    ap.add_argument("--repeats", type=lambda v: _ints(v)[0], default=3,
+                    help="timed runs of each case (the median is kept)")
     ap.add_argument("--name", default=None, help="model name to record (default: the config's folder)")
     ap.add_argument("--model-ref", default=None, help="id of the model in vramgui's catalog or models.json")
     ap.add_argument("--gpu-ref", default=None, help="id of the card in vramgui's catalog")
