@@ -9,7 +9,7 @@ from vramgui.cli import main
 from vramgui.core import default_catalog
 from vramgui.core.presets import ModelPreset
 from vramgui.core.training import TrainingSetup, layer_activation_bytes, lora_params, training_fit, training_memory
-from vramgui.core.units import GB
+from vramgui.core.units import GB, GIB
 
 
 def llama1(name: str, d: int, f: int, layers: int, heads: int) -> ModelPreset:
@@ -168,6 +168,20 @@ def test_cli_train_json(capsys):
     assert d["fit"]["fits"] and d["fit"]["max_batch"] >= 2 and d["fit"]["max_seq"] >= 2048
 
 
+def test_cli_train_optimizer_step(capsys):
+    # the foreach step's copy of the bf16 second moments, beyond the activations: 6,738,415,616 x 2 B - act
+    args = ["train", "--model", "llama2-7b", "--gpu", "h200", "--optimizer", "adamw-bf16", "--checkpointing", "full",
+            "--seq", "2048", "--batch", "2", "--json"]
+    assert main(args) == 0
+    fused = json.loads(capsys.readouterr().out)
+    assert main([*args, "--optimizer-step", "foreach"]) == 0
+    foreach = json.loads(capsys.readouterr().out)
+    assert (fused["scenario"]["optimizer_step"], foreach["scenario"]["optimizer_step"]) == ("fused", "foreach")
+    act = foreach["memory"]["activations"]
+    assert foreach["memory"]["optimizer"] - fused["memory"]["optimizer"] == pytest.approx(6_738_415_616 * 2 - act)
+    assert main(args[:-1]) == 0 and "adamw-bf16 (fused step)" in capsys.readouterr().out
+
+
 def test_cli_train_bad_target(capsys):
     rc = main(["train", "--model", "llama2-7b", "--gpu", "a100-80gb", "--method", "lora", "--lora-targets", "qq"])
     err = capsys.readouterr().err
@@ -208,3 +222,33 @@ def test_lora_on_kimi_linear_adapts_the_delta_attention_projections_too():
     a = cat.model("kimi-linear-48b-a3b").architecture
     assert lora_params(a, 16, ("q", "v")) == 16 * (7 * ((2304 + 6144) + (2304 + 4096)) + 20 * 2 * (2304 + 4096))
     assert lora_params(a, 16, ("in_proj", "out_proj")) == 0
+
+
+def test_foreach_adamw_steps_with_a_copy_of_the_second_moments():
+    # Llama 2 7B, full fine-tuning in pure bf16 (8 bytes a parameter), checkpointed, 2 x 2,048 tokens: the
+    # activations are the layer inputs (32 x 2 x 4,096 x 4,096 B = 1.07 GB) + one layer + the logits (2 x 2,048
+    # x 32,000 x 10 B = 1.31 GB), x 1.1: about 3 GiB. torch.optim.AdamW's foreach step then takes the square root
+    # of every bf16 second moment into a new tensor: 6,738,415,616 x 2 B = 12.55 GiB, once the activations are
+    # freed: it adds 12.55 - act to the peak (vramgui's H200 run: 62.82 GiB allocated = 10 bytes a parameter)
+    n = 6_738_415_616
+    fused = setup("llama2-7b", gpu="h200", optimizer="adamw-bf16", checkpointing="full", seq=2048, batch=2)
+    foreach = fused.with_(optimizer_step="foreach")
+    mf, mg = training_memory(fused), training_memory(foreach)
+    act = float(mf.activations)
+    assert act / GIB == pytest.approx(3.0, abs=0.1)
+    assert float(mg.optimizer - mf.optimizer) == pytest.approx(n * 2 - act, rel=1e-9)
+    assert float(mg.weights + mg.gradients + mg.optimizer + mg.activations) == pytest.approx(n * 10, rel=1e-9)
+    # mixed precision: fp32 moments, a 4-byte copy; sharded with the states under ZeRO-1 over 4 cards
+    mixed = foreach.with_(optimizer="adamw")
+    assert float(training_memory(mixed).optimizer - training_memory(mixed.with_(optimizer_step="fused")).optimizer) \
+        == pytest.approx(n * 4 - act, rel=1e-9)
+    z1 = mixed.with_(n_gpus=4, zero=1)
+    assert float(training_memory(z1).optimizer) == pytest.approx(n * 12 / 4 + n * 4 / 4 - act, rel=1e-9)
+    # a step smaller than the activations it follows adds nothing: LoRA's adapters, or no checkpointing
+    for t in (foreach.with_(method="lora"), foreach.with_(checkpointing="none", batch=4)):
+        assert float(training_memory(t).total) == pytest.approx(float(training_memory(
+            t.with_(optimizer_step="fused")).total), rel=1e-12)
+    # 8-bit AdamW, Adafactor and SGD update in place
+    for opt in ("adamw-8bit", "adafactor", "sgd-momentum", "sgd"):
+        assert float(training_memory(foreach.with_(optimizer=opt)).total) == pytest.approx(float(training_memory(
+            fused.with_(optimizer=opt)).total), rel=1e-12)

@@ -365,14 +365,16 @@ def cmd_train(args, cat: Catalog) -> int:
         if value < 1:
             raise CliError(f"{name} must be at least 1, got {value}")
     t = TrainingSetup(model=model, gpu=_gpu(args, cat), n_gpus=args.gpus, method=args.method,
-                      optimizer=args.optimizer, lora_rank=args.lora_rank, lora_targets=args.lora_targets,
+                      optimizer=args.optimizer, optimizer_step=args.optimizer_step, lora_rank=args.lora_rank,
+                      lora_targets=args.lora_targets,
                       checkpointing=args.checkpointing, attention=args.attention, zero=args.zero, seq=args.seq,
                       batch=args.batch)
     m = training_memory(t)
     f = training_fit(t)
     p = count_params(model.architecture)
     d = {"scenario": {"model": model.id, "gpu": t.gpu.id, "gpus": t.n_gpus, "method": t.method,
-                      "optimizer": t.optimizer, "lora_rank": t.lora_rank, "lora_targets": list(t.lora_targets),
+                      "optimizer": t.optimizer, "optimizer_step": t.optimizer_step, "lora_rank": t.lora_rank,
+                      "lora_targets": list(t.lora_targets),
                       "checkpointing": t.checkpointing, "attention": t.attention, "zero": t.zero, "seq": t.seq,
                       "batch": t.batch},
          "model": {"params_total": p.total, "params_trainable": m.trainable_params},
@@ -384,7 +386,8 @@ def cmd_train(args, cat: Catalog) -> int:
     if args.json:
         print(json.dumps(d, indent=2))
         return 0
-    print(f"{model.name}: {t.method} fine-tuning with {t.optimizer} on {t.n_gpus} x {t.gpu.name}, "
+    step = f" ({t.optimizer_step} step)" if t.optimizer in ("adamw", "adamw-bf16") else ""
+    print(f"{model.name}: {t.method} fine-tuning with {t.optimizer}{step} on {t.n_gpus} x {t.gpu.name}, "
           f"seq {t.seq:,} x micro-batch {t.batch}, checkpointing {t.checkpointing}, ZeRO-{t.zero}")
     print(f"trainable parameters: {m.trainable_params:,} of {p.total:,}")
     mem = d["memory"]
@@ -581,6 +584,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--method", choices=["full", "lora", "qlora"], default="full")
     t.add_argument("--optimizer", choices=["adamw", "adamw-bf16", "adamw-8bit", "adafactor", "sgd-momentum", "sgd"],
                    default="adamw", help="adamw = mixed precision with fp32 master weights (default)")
+    t.add_argument("--optimizer-step", choices=["fused", "foreach"], default="fused",
+                   help="AdamW's step: fused (in place; HF's Trainer, default) or foreach (torch.optim.AdamW's "
+                        "default: a copy of the second moments at the step)")
     t.add_argument("--lora-rank", type=int, default=16)
     t.add_argument("--lora-targets", default="q,v",
                    help="comma list of q,k,v,o,gate,up,down,in_proj,out_proj (in_proj/out_proj: the recurrent "

@@ -1392,6 +1392,10 @@ Source: {source}</source>
         <translation>其中已缓存</translation>
     </message>
     <message>
+        <source>Optimizer step</source>
+        <translation>优化器步骤</translation>
+    </message>
+    <message>
         <source>Serving engine: 92 % of the card (90 % before 2026), the rest after weights becomes KV blocks; steps run as CUDA graphs</source>
         <translation>推理服务引擎：使用显卡的 92%（2026 年以前为 90%），权重之外的剩余部分作为 KV 块；每步以 CUDA 图运行</translation>
     </message>
@@ -1430,6 +1434,14 @@ Source: {source}</source>
     <message>
         <source>SGD + momentum</source>
         <translation>SGD + 动量</translation>
+    </message>
+    <message>
+        <source>fused (in place)</source>
+        <translation>fused（原地更新）</translation>
+    </message>
+    <message>
+        <source>foreach (PyTorch&apos;s default)</source>
+        <translation>foreach（PyTorch 默认）</translation>
     </message>
     <message>
         <source>off</source>
@@ -1510,6 +1522,10 @@ Source: {source}</source>
     <message>
         <source>Optimizer states per trainable parameter: 12 bytes for mixed-precision AdamW down to none for plain SGD</source>
         <translation>每个可训练参数的优化器状态：混合精度 AdamW 为 12 字节，普通 SGD 则没有</translation>
+    </message>
+    <message>
+        <source>AdamW&apos;s step: fused updates in place (fused=True, HF&apos;s Trainer); torch.optim.AdamW&apos;s default (foreach) takes the square root of every second moment into a new tensor once the activations are freed: one more moment&apos;s bytes a parameter, when that exceeds them</source>
+        <translation>AdamW 的更新步骤：fused 原地更新（fused=True，HF Trainer 的默认）；torch.optim.AdamW 的默认（foreach）在激活释放后把每个二阶矩的平方根存入新张量：每个参数多占一份矩的字节数（超出激活所占时计入）</translation>
     </message>
     <message>
         <source>LoRA rank r: each adapted matrix gains r × (d_in + d_out) parameters</source>

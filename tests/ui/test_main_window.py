@@ -977,6 +977,38 @@ def test_fine_tuning_mode(qtbot, win):
     assert not win.fit_panel.view.isColumnHidden(8)
 
 
+def test_fine_tuning_optimizer_step(qtbot, win):
+    # Llama 2 7B full fine-tuning in pure bf16, checkpointed, 2 x 2,048 tokens on an H200: PyTorch's foreach
+    # AdamW step adds its copy of the second moments (6,738,415,616 x 2 B) beyond the ~3 GiB of activations
+    from vramgui.core.training import training_memory
+    p = win.panel
+    choose(qtbot, win, p.mode, "training")
+    choose(qtbot, win, p.gpu, "h200")
+    choose(qtbot, win, p.method, "full")
+    choose(qtbot, win, p.optimizer, "adamw-bf16")
+    choose(qtbot, win, p.checkpointing, "full")
+    p.seq.spin.setValue(2048)
+    p.micro_batch.spin.setValue(2)
+    settle(qtbot, win)
+    assert p.optimizer_step.isVisible() and p.optimizer_step.isEnabled()
+    assert win.state.training.optimizer_step == "fused"
+    fused = float(training_memory(win.state.training).total)
+    choose(qtbot, win, p.optimizer_step, "foreach")
+    settle(qtbot, win)
+    t = win.state.training
+    assert t.optimizer_step == "foreach"
+    act = float(training_memory(t).activations)
+    assert float(training_memory(t).total) - fused == pytest.approx(6_738_415_616 * 2 - act, rel=1e-9)
+    x, y = win.memory_chart.curves[-1].getOriginalDataset()
+    np.testing.assert_allclose(y, training_memory(t, seq=x).total / GIB, rtol=1e-12)
+    assert "foreach step" in win.breakdown.tooltip("optimizer")
+    # 8-bit AdamW updates in place: the choice is greyed out, and counts nothing
+    choose(qtbot, win, p.optimizer, "adamw-8bit")
+    settle(qtbot, win)
+    assert not p.optimizer_step.isEnabled()
+    choose(qtbot, win, p.mode, "inference")
+
+
 def test_measured_overlay_and_error_on_hover(qtbot, win, monkeypatch, tmp_path):
     from vramgui.core.catalog import data_dir
     from vramgui.core.speed import decode_step

@@ -784,7 +784,9 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
                            TRAINING_SOURCES["OPTIMIZER_BYTES" if t.method == "full" else "ADAPTER_BYTES"])
     card = Assumption("Card memory", f"{t.gpu.name}: {t.gpu.memory_mib:,.0f} MiB ({t.gpu.memory_mib_basis})",
                       _gpu_source(t.gpu, "memory"))
-    extra = {"weights": (per_param,), "gradients": (per_param,), "optimizer": (per_param,),
+    step = (Assumption("Optimizer step", "foreach: a copy of the second moments at the step",
+                       TRAINING_SOURCES["FOREACH_STEP_BYTES"]),) if t.optimizer_step == "foreach" else ()
+    extra = {"weights": (per_param,), "gradients": (per_param,), "optimizer": (per_param, *step),
              "activations": (Assumption("Activations per layer", f"{t.attention} attention, checkpointing "
                                         f"'{t.checkpointing}'", TRAINING_SOURCES["activations"]),),
              "overhead": (Assumption("Fixed memory", _g(float(m.overhead)), TRAINING_SOURCES["overhead"]),),
@@ -801,12 +803,21 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
 
 def explain_training(t) -> dict[str, str]:
     """Keys: weights, gradients, optimizer, activations, overhead, total, trainable."""
-    from .training import ADAPTER_BYTES, LOGIT_BYTES, OPTIMIZER_BYTES, layer_activation_bytes, training_memory
+    from .training import (
+        ADAPTER_BYTES,
+        LOGIT_BYTES,
+        OPTIMIZER_BYTES,
+        layer_activation_bytes,
+        optimizer_step_bytes,
+        training_memory,
+    )
 
     a = t.model.architecture
     m = training_memory(t)
     w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
     n = m.trainable_params
+    step = optimizer_step_bytes(t, n)
+    step_extra = max(step - float(m.activations), 0.0)
     zero = f" ÷ {t.n_gpus} cards (ZeRO-{t.zero})" if t.zero and t.n_gpus > 1 else ""
     base = {"full": "", "lora": "frozen bf16 base + ", "qlora": "frozen NF4 base (4.13 bits) + "}[t.method]
     layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention))
@@ -816,9 +827,13 @@ def explain_training(t) -> dict[str, str]:
         "gradients": f"Gradients = {n:,} trainable × {g_b:g} bytes{zero if t.zero >= 2 else ''} = "
                      f"{_g(float(m.gradients))}.",
         "optimizer": f"Optimizer states ({t.optimizer}) = {n:,} × {o_b:g} bytes{zero if t.zero >= 1 else ''} = "
-                     f"{_g(float(m.optimizer))}"
+                     f"{_g(float(m.optimizer) - step_extra)}"
                      + (" (fp32 master copy + two fp32 moments)" if t.optimizer == "adamw" and t.method == "full"
-                        else "") + ".",
+                        else "") + "."
+                     + (f" The foreach step's square roots of the second moments ({_g(step)}) outgrow the "
+                        f"activations it follows by {_g(step_extra)}: counted here." if step_extra > 0 else
+                        f" The foreach step's square roots of the second moments ({_g(step)}) fit in the memory the "
+                        f"activations leave." if step > 0 else ""),
         "activations": ("Activations: one layer stores s·b·(7d + 4·d_kv + 3d + 4d) + MLP terms"
                         + (" + 5·h·s²·b (eager scores)" if t.attention == "eager" else "")
                         + f" = {_g(layer)} (Korthikanti et al., 2022); checkpointing '{t.checkpointing}'; logits "

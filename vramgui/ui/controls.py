@@ -16,6 +16,7 @@ from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note
 from ..core.scenario import MAX_STAGES
 from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED, prompt_split
+from ..core.training import FOREACH_STEP_BYTES
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
@@ -393,6 +394,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         # --- fine-tuning rows (shown in fine-tuning mode) ---
         self.method = _combo(("full", "lora", "qlora"))
         self.optimizer = _combo(("adamw", "adamw-bf16", "adamw-8bit", "adafactor", "sgd-momentum", "sgd"))
+        self.optimizer_step = _combo(("fused", "foreach"))
         self.lora_rank = QtWidgets.QSpinBox()
         self.lora_rank.setRange(1, 1024)
         self.lora_targets = QtWidgets.QLineEdit()
@@ -401,8 +403,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.zero = _combo((0, 1, 2, 3))
         self.seq = LogSliderSpin(16, 1_048_576)
         self.micro_batch = LogSliderSpin(1, 1024)
-        self.training_rows = [self.method, self.optimizer, self.lora_rank, self.lora_targets, self.checkpointing,
-                              self.train_attention, self.zero, self.seq, self.micro_batch]
+        self.training_rows = [self.method, self.optimizer, self.optimizer_step, self.lora_rank, self.lora_targets,
+                              self.checkpointing, self.train_attention, self.zero, self.seq, self.micro_batch]
         for w in self.training_rows:
             self._row(w)
         self.inference_rows = [self.weights, self.kv, self.engine, self.attention, self.prompt, self.cached,
@@ -443,6 +445,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.mode.currentIndexChanged.connect(lambda: self.state.set_mode(self.mode.currentData()))
         self.method.currentIndexChanged.connect(lambda: self._train(method=self.method.currentData()))
         self.optimizer.currentIndexChanged.connect(lambda: self._train(optimizer=self.optimizer.currentData()))
+        self.optimizer_step.currentIndexChanged.connect(
+            lambda: self._train(optimizer_step=self.optimizer_step.currentData()))
         self.lora_rank.valueChanged.connect(lambda v: self._train(lora_rank=v))
         self.lora_targets.editingFinished.connect(lambda: self._train(lora_targets=self.lora_targets.text()))
         self.checkpointing.currentIndexChanged.connect(
@@ -522,6 +526,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.output, self.tr("Output tokens")), (self.batch, self.tr("Batch size")),
                 (self.util, self.tr("Memory cap")), (self.reserved, self.tr("Already used")),
                 (self.method, self.tr("Method")), (self.optimizer, self.tr("Optimizer")),
+                (self.optimizer_step, self.tr("Optimizer step")),
                 (self.lora_rank, self.tr("LoRA rank")), (self.lora_targets, self.tr("LoRA targets")),
                 (self.checkpointing, self.tr("Checkpointing")), (self.train_attention, self.tr("Attention")),
                 (self.zero, self.tr("ZeRO")), (self.seq, self.tr("Sequence length")),
@@ -559,6 +564,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         _name(self.optimizer, {"adamw": self.tr("AdamW (mixed precision)"), "adamw-bf16": self.tr("AdamW (pure bf16)"),
                                "adamw-8bit": self.tr("AdamW 8-bit"), "adafactor": "Adafactor",
                                "sgd-momentum": self.tr("SGD + momentum"), "sgd": "SGD"})
+        _name(self.optimizer_step, {"fused": self.tr("fused (in place)"),
+                                    "foreach": self.tr("foreach (PyTorch's default)")})
         _name(self.checkpointing, {"none": self.tr("off"), "selective": self.tr("selective"),
                                    "full": self.tr("full")})
         _name(self.train_attention, {"flash": "flash / sdpa", "eager": "eager"})
@@ -600,6 +607,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                       "4-bit base")),
                 (self.optimizer, self.tr("Optimizer states per trainable parameter: 12 bytes for mixed-precision "
                                          "AdamW down to none for plain SGD")),
+                (self.optimizer_step, self.tr("AdamW's step: fused updates in place (fused=True, HF's Trainer); "
+                                              "torch.optim.AdamW's default (foreach) takes the square root of "
+                                              "every second moment into a new tensor once the activations are "
+                                              "freed: one more moment's bytes a parameter, when that exceeds "
+                                              "them")),
                 (self.lora_rank, self.tr("LoRA rank r: each adapted matrix gains r × (d_in + d_out) parameters")),
                 (self.lora_targets, self.tr("Adapted matrices, comma-separated: q, k, v, o, gate, up, down, in_proj, "
                                             "out_proj (the recurrent mixers of hybrid models) or all-linear")),
@@ -741,6 +753,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                      "for HF and llama.cpp)"))
         t = self.state.training
         for combo, value in ((self.method, t.method), (self.optimizer, t.optimizer),
+                             (self.optimizer_step, t.optimizer_step),
                              (self.checkpointing, t.checkpointing), (self.train_attention,
                                                                      "eager" if t.attention == "eager" else "flash"),
                              (self.zero, t.zero)):
@@ -753,6 +766,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             self.lora_targets.setText(targets)
         for w in (self.lora_rank, self.lora_targets):
             w.setEnabled(t.method != "full")
+        self.optimizer_step.setEnabled(t.optimizer in FOREACH_STEP_BYTES)
         for w, v in ((self.seq, t.seq), (self.micro_batch, t.batch)):
             if w.value() != v:
                 w.setValue(v)
