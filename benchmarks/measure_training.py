@@ -8,10 +8,10 @@ torch's peak allocated and reserved memory, the device's used memory and the ste
     python benchmarks/measure_training.py --model llama3.2-1b --case full:none:2048:4 \\
         --case full:full:2048:4 --case lora:full:2048:4 --out training_points.jsonl
 
-A case is ``method:checkpointing:seq:micro_batch`` (method full or lora; checkpointing none or
-full). LoRA adapts q_proj and v_proj at rank 16 (peft). The parameters are bf16 and AdamW
-keeps its moments in the parameters' dtype (vramgui's ``adamw-bf16``). ``--device cpu`` runs
-a tiny config on the CPU to test the script.
+A case is ``method:checkpointing:seq:micro_batch[:step]`` (method full or lora; checkpointing none
+or full; AdamW's step foreach, PyTorch's default, or fused). LoRA adapts q_proj and v_proj at
+rank 16 (peft). The parameters are bf16 and AdamW keeps its moments in the parameters' dtype
+(vramgui's ``adamw-bf16``). ``--device cpu`` runs a tiny config on the CPU to test the script.
 """
 
 from __future__ import annotations
@@ -26,15 +26,18 @@ GIB = 2**30
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _case(text: str) -> tuple[str, str, int, int]:
+def _case(text: str) -> tuple[str, str, int, int, str]:
     try:
-        method, ckpt, seq, batch = text.split(":")
+        method, ckpt, seq, batch, *step = text.split(":")
         seq_n, batch_n = int(seq), int(batch)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected method:checkpointing:seq:batch, got {text!r}") from None
-    if method not in ("full", "lora") or ckpt not in ("none", "full") or min(seq_n, batch_n) < 1:
-        raise argparse.ArgumentTypeError(f"method full|lora, checkpointing none|full, positive sizes: {text!r}")
-    return method, ckpt, seq_n, batch_n
+        raise argparse.ArgumentTypeError(f"expected method:checkpointing:seq:batch[:step], got {text!r}") from None
+    step = step[0] if step else "foreach"
+    if (method not in ("full", "lora") or ckpt not in ("none", "full") or min(seq_n, batch_n) < 1
+            or step not in ("foreach", "fused") or text.count(":") > 4):
+        raise argparse.ArgumentTypeError(f"method full|lora, checkpointing none|full, positive sizes, step "
+                                         f"foreach|fused: {text!r}")
+    return method, ckpt, seq_n, batch_n, step
 
 
 def build(torch, transformers, config: dict, device, lora: bool):
@@ -49,7 +52,7 @@ def build(torch, transformers, config: dict, device, lora: bool):
 
 
 def run_case(torch, transformers, config: dict, device, case, steps: int) -> dict:
-    method, ckpt, seq, batch = case
+    method, ckpt, seq, batch, step = case
     cuda = device.type == "cuda"
     if cuda:
         torch.cuda.empty_cache()
@@ -62,7 +65,7 @@ def run_case(torch, transformers, config: dict, device, case, steps: int) -> dic
     model.train()
     weights = torch.cuda.memory_allocated(device) if cuda else 0
     trainable = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.AdamW(trainable, lr=1e-5)
+    opt = torch.optim.AdamW(trainable, lr=1e-5, **({"fused": True} if step == "fused" else {}))
     ids = torch.randint(0, int(cfg.vocab_size), (batch, seq), device=device)
     times = []
     for _ in range(steps):
@@ -77,6 +80,7 @@ def run_case(torch, transformers, config: dict, device, case, steps: int) -> dic
             torch.cuda.synchronize(device)
         times.append(time.perf_counter() - t0)
     out = {"method": method, "checkpointing": ckpt, "seq_len": seq, "micro_batch": batch, "steps": steps,
+           "optimizer_step": step,
            "trainable_params": sum(p.numel() for p in trainable),
            "params": sum(p.numel() for p in model.parameters()),
            "step_s": sorted(times)[len(times) // 2], "loss_finite": bool(torch.isfinite(loss).item())}

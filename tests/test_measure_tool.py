@@ -82,3 +82,25 @@ def test_a_point_of_a_catalog_model_validates_without_models_json(tmp_path, caps
     assert main(["validate", str(path), "--json"]) == 0
     (result,) = json.loads(capsys.readouterr().out)["points"]
     assert result["estimated"] == pytest.approx(6_738_415_616 * 2 / 2**30, rel=1e-4)
+
+
+def test_training_script_cpu_path(tmp_path):
+    # benchmarks/measure_training.py on a preset's shape shrunk for the CPU: one JSON line per case, the
+    # trainable parameters counted (2 layers of hidden 64, MLP 128, 4 heads of 16, 2 KV heads, vocab 256, tied:
+    # embedding 16,384 + per layer q 4,096 + k, v 2,048 each + o 4,096 + MLP 3 x 8,192 + 2 norms 128 = 36,992
+    # x 2 + final norm 64 = 90,432)
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from pathlib import Path
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "measure_training.py"
+    out = tmp_path / "train.jsonl"
+    r = subprocess.run([sys.executable, str(script), "--model", "llama3.2-1b", "--case", "full:none:32:2:fused",
+                        "--case", "full:full:32:2", "--device", "cpu", "--out", str(out)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(x["checkpointing"], x["optimizer_step"]) for x in rows] == [("none", "fused"), ("full", "foreach")]
+    assert all(x["trainable_params"] == x["params"] == 90_432 and x["loss_finite"] for x in rows)
+    r = subprocess.run([sys.executable, str(script), "--model", "llama3.2-1b", "--case", "full:none:32:2:fast",
+                        "--device", "cpu", "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 2 and "step foreach|fused" in r.stderr
