@@ -96,7 +96,7 @@ def test_hf_prompts_on_an_h200(own):
 def test_hf_decode_on_an_h200(own):
     # generate() at batch 1 is host-bound on this machine: a 32-layer Llama 3 8B steps in 22.0 ms, the narrow
     # 32-layer model of round2-host.jsonl (hidden 256: no GPU work to speak of) in 21.9 ms; 16 layers 14.9 ms,
-    # 64 layers 39.1 ms, 0.50 ms a layer + 6.9 ms a step. The hf-server row's 0.83 ms a layer (a server median)
+    # 64 layers 39.1 ms, 0.51 ms a layer + 6.4 ms a step. The hf-server row's 0.83 ms a layer (a server median)
     # reads the Llama-family models 17-25 % slow, Qwen3-32B (two more norms a layer) 14 % fast
     err = errors(own, "decode_tok_s")
     assert len(err) == 6
@@ -144,3 +144,24 @@ def test_fine_tuning_memory_on_an_h200():
     # every run within 15 %, all short: PyTorch's pool holds 1.2-5.6 GiB more than it allocated at the peak (the
     # estimate adds 10 % of the activations); the 1B models' steps fit in what their activations leave
     assert all(-15 < e < 0 for e in err.values()), err
+
+
+def test_hf_host_cost_per_layer_on_the_h200():
+    # round2-host.jsonl: narrow Llama models (hidden 256: next to no GPU work) of 16, 32 and 64 layers; their
+    # generate() steps (14.95, 21.94, 39.05 ms) lie on 0.51 ms a layer + 6.4 ms a step (least squares: mean
+    # layers 37.33, mean step 25.31 ms; slope = sum((n - 37.33)(t - 25.31)) / sum((n - 37.33)^2) = 0.507)
+    raw = CORPUS.parent / "h200-2026-12-04" / "round2-host.jsonl"
+    steps = {}
+    for line in raw.read_text(encoding="utf-8").splitlines():
+        p = json.loads(line)
+        if p["quantity"] == "decode_tok_s":
+            steps[int(p["model"].removeprefix("host"))] = p["extra"]["ms_per_token"]
+    assert sorted(steps) == [16, 32, 64]
+    layers = sorted(steps)
+    mean_l = sum(layers) / 3
+    mean_t = sum(steps.values()) / 3
+    slope = sum((n - mean_l) * (steps[n] - mean_t) for n in layers) / sum((n - mean_l) ** 2 for n in layers)
+    intercept = mean_t - slope * mean_l
+    assert slope == pytest.approx(0.507, abs=0.005) and intercept == pytest.approx(6.4, abs=0.2)
+    # the real 32-layer Llama 3 8B steps as the narrow 32-layer model does: host-bound
+    assert 1 / (0.0219 + 0.0005) < 45.5 < 1 / (0.0219 - 0.0005)

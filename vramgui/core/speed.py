@@ -471,7 +471,7 @@ SOURCES = {
                         "estimate (~25 kernels per decoder layer launched from Python at ~20 µs each) that the "
                         "published RTX 4090 and A6000 runs, bandwidth-bound, stay above. vramgui's own runs on a "
                         "lent H200 VM (transformers 5.17, torch 2.11; narrow Llama models of 16, 32 and 64 layers, "
-                        "next to no GPU work) stepped in 14.9, 21.9 and 39.1 ms: 0.50 ms a layer + 6.9 ms a step, "
+                        "next to no GPU work) stepped in 14.9, 21.9 and 39.1 ms: 0.51 ms a layer + 6.4 ms a step, "
                         "where the server median reads its Llama-family 7-13B models 17-25 % slow; "
                         "llama.cpp without CUDA graphs (builds before May 2024, and on Intel cards) "
                         "spends ~0.2 ms per layer launching its ops (Llama 2 7B Q4_0: 7.35 ms/token on "
