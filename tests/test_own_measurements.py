@@ -124,7 +124,7 @@ def test_fine_tuning_memory_on_an_h200():
     from vramgui.core.catalog import load_catalog
     from vramgui.core.training import CUDA_CONTEXT_BYTES, TrainingSetup, training_memory
     cat = load_catalog()
-    err = {}
+    err, err_alloc = {}, {}
     for r in training_runs():
         t = TrainingSetup(model=cat.model(r["model_ref"]), gpu=cat.gpu("h200"), method=r["method"],
                           optimizer="adamw-bf16", optimizer_step="foreach", lora_rank=16, lora_targets=("q", "v"),
@@ -133,6 +133,8 @@ def test_fine_tuning_memory_on_an_h200():
         err[r["id"].split("2026-12-04-")[1]] = (float(training_memory(t).total) / 2**30 / r["value_gib"] - 1) * 100
         # the context beside the pool: 0.749 GiB in every run (used - reserved), the estimate's overhead
         quote = json.loads(r["quote"])
+        err_alloc[r["id"]] = (float(training_memory(t).total) / 2**30 / (quote["peak_alloc_gib"]
+                                                                       + CUDA_CONTEXT_BYTES / 2**30) - 1) * 100
         assert quote["used_gib_at_end"] - quote["peak_reserved_gib"] == pytest.approx(CUDA_CONTEXT_BYTES / 2**30,
                                                                                      abs=0.002)
     assert len(err) == 6
@@ -144,6 +146,8 @@ def test_fine_tuning_memory_on_an_h200():
     # every run within 15 %, all short: PyTorch's pool holds 1.2-5.6 GiB more than it allocated at the peak (the
     # estimate adds 10 % of the activations); the 1B models' steps fit in what their activations leave
     assert all(-15 < e < 0 for e in err.values()), err
+    # against the allocated peak + the context (what PyTorch cannot give back): -6 to +9 %, median |4.3 %|
+    assert all(-7 < e < 10 for e in err_alloc.values()) and 3 < statistics.median(map(abs, err_alloc.values())) < 5
 
 
 def test_hf_host_cost_per_layer_on_the_h200():
