@@ -17,6 +17,7 @@ rank 16 (peft). The parameters are bf16 and AdamW keeps its moments in the param
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
@@ -120,7 +121,6 @@ def main(argv=None) -> int:
         with open(args.out, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(point) + "\n")
         print(json.dumps(point), flush=True)
-        import gc
         gc.collect()
         if device.type == "cuda":
             torch.cuda.empty_cache()

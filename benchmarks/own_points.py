@@ -23,6 +23,8 @@ import json
 import sys
 from pathlib import Path
 
+from vramgui.tools.measure_gpu import PRECISION  # torch's dtype names -> the corpus's (round 1 wrote torch's)
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = {  # folder -> (the machine, {round: quantities kept})
     "h200-2026-12-04": (
@@ -32,7 +34,6 @@ RUNS = {  # folder -> (the machine, {round: quantities kept})
          2: {"prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"}}),
 }
 MEANING = {"non_torch_gib": "context_gib"}   # round 2 wrote the context under vLLM's name for a different figure
-PRECISION = {"bfloat16": "bf16", "float16": "fp16", "float32": "fp32"}   # round 1 wrote torch's names
 
 
 def points() -> list[dict]:
@@ -47,6 +48,9 @@ def points() -> list[dict]:
                     continue
                 precision = PRECISION.get(p["precision"], p["precision"])
                 ident = p["id"].replace("bfloat16", "bf16")
+                extra = dict(p["extra"])
+                if quantity in ("prefill_tok_s", "decode_tok_s"):
+                    extra["bound_group"] = "own-hf-h200"
                 out.append({
                     **p, "id": f"own-{folder}-r{n}-{ident}", "quantity": quantity,
                     "precision": precision, "kv_dtype": PRECISION.get(p["kv_dtype"], p["kv_dtype"]),
@@ -54,12 +58,8 @@ def points() -> list[dict]:
                     "source": f"vramgui's own run: benchmarks/gpu_session.sh round {n} (tools/measure_gpu.py; "
                               f"randomly initialised weights built from the preset's config.json), {machine}; raw "
                               f"file tests/data/measured/{folder}/round{n}-infer.jsonl",
-                    "extra": {**p["extra"], "bound_group": "own-hf-h200" if quantity in (
-                        "prefill_tok_s", "decode_tok_s") else None},
-                    "quote": line,
+                    "extra": extra, "quote": line,
                 })
-                if out[-1]["extra"]["bound_group"] is None:
-                    del out[-1]["extra"]["bound_group"]
     return out
 
 

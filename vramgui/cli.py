@@ -357,7 +357,7 @@ def cmd_sweep(args, cat: Catalog) -> int:
 
 
 def cmd_train(args, cat: Catalog) -> int:
-    from .core.training import TrainingSetup, rule_of_thumb_bytes, training_fit, training_memory
+    from .core.training import FOREACH_STEP_BYTES, TrainingSetup, rule_of_thumb_bytes, training_fit, training_memory
 
     model = _model(args, cat)
     for name, value in (("--gpus", args.gpus), ("--seq", args.seq), ("--batch", args.batch),
@@ -386,7 +386,7 @@ def cmd_train(args, cat: Catalog) -> int:
     if args.json:
         print(json.dumps(d, indent=2))
         return 0
-    step = f" ({t.optimizer_step} step)" if t.optimizer in ("adamw", "adamw-bf16") else ""
+    step = f" ({t.optimizer_step} step)" if t.optimizer in FOREACH_STEP_BYTES else ""
     print(f"{model.name}: {t.method} fine-tuning with {t.optimizer}{step} on {t.n_gpus} x {t.gpu.name}, "
           f"seq {t.seq:,} x micro-batch {t.batch}, checkpointing {t.checkpointing}, ZeRO-{t.zero}")
     print(f"trainable parameters: {m.trainable_params:,} of {p.total:,}")

@@ -196,8 +196,9 @@ def batch_defaults(p: EngineProfile, gpu) -> tuple[int | None, int | None, int]:
 
 #: A PyTorch process's memory beside its caching allocator once it has run a model: the CUDA context, cuBLAS's
 #: and the other libraries' handles and workspaces.  Measured by vramgui on an H200 (torch 2.11.0+cu130, driver
-#: 580): 0.68-0.69 GiB after generate() of six models (0.61 GiB before the first matmul); cards with fewer SMs
-#: reserve less per-thread local memory, so this reads a small card on the safe side.
+#: 580): 0.68-0.69 GiB after generate() of six models (0.61 GiB before the first matmul).  Only that card was
+#: measured; the driver's share grows with the card's threads, so smaller cards presumably hold less (read on the
+#: safe side).
 TORCH_CONTEXT_BYTES = 0.69 * GIB
 
 FP8_SCALED_BYTES = 1.0 + 4.0 / 128   # an FP8 value and an fp32 scale per 128 (indexer keys, FlashMLA's fp8 latent)
