@@ -26,7 +26,7 @@ infer() {    # infer <preset id> <prompts> <generate cases>
   echo "== $1 $(date -u +%T)" | tee -a "$OUT/log.txt"
   python3 -m vramgui.tools.measure_gpu --config "/tmp/cfg/$1/config.json" --out "$OUT/infer.jsonl" \
     --dtype bfloat16 --attention "${ATT:-sdpa}" --prompts "$2" --generate "$3" --repeats "${R:-2}" \
-    --name "$1" --model-ref "$1" --gpu-ref "$GPU_REF" >> "$OUT/log.txt" 2>&1 || echo "FAILED $1" >> "$OUT/log.txt"
+    --name "$1" --model-ref "$1" --gpu-ref "$GPU_REF" ${EXPERTS:+--experts "$EXPERTS"} >> "$OUT/log.txt" 2>&1 || echo "FAILED $1" >> "$OUT/log.txt"
 }
 
 train() {    # train <preset id> <case> [<case> ...]
@@ -69,7 +69,7 @@ infer qwen3-32b 512,1024,2048,4096,8192 1:512:32
 infer llama2-13b 512,1024,2048,4096 1:512:64
 infer mixtral-8x7b 512,1024,2048,4096 1:512:32,4:512:32
 ;;
-3)  # prepared, not run yet: batched decode with warm-up, eager attention's score matrices, sliding-window and MLA
+3)  # the third round: batched decode with warm-up, eager attention's score matrices, sliding-window and MLA
     # caches in HF, a 128-expert MoE, and AdamW's fused step beside the foreach one
 R=3
 infer llama3-8b 512 4:512:64,16:512:64,64:512:32
@@ -80,6 +80,17 @@ infer deepseek-v2-lite 512 1:4096:32
 infer qwen3-30b-a3b 512,2048 1:512:32
 train llama2-7b full:full:2048:2:fused full:full:2048:2:foreach
 train llama3.2-1b full:none:2048:4:fused
+;;
+4)  # the fourth: Gemma 3's windowed layers at more lengths (HF keeps the prompt's whole cache as a view until the
+    # first step), eager attention's score bytes at 8k and with MHA, HF's MoE decode over the batch with its
+    # default experts kernel and with the per-expert loop
+R=3
+infer gemma3-4b 2048 1:2048:32,1:16000:16,2:8000:16
+infer qwen3-30b-a3b 4096 4:512:32,16:512:32,64:512:16
+EXPERTS=eager infer qwen3-30b-a3b 512 1:512:32,4:512:32
+ATT=eager infer llama3-8b 512 1:8192:4
+ATT=eager infer llama2-7b 512 1:4096:8,4:2048:8
+EXPERTS=eager infer mixtral-8x7b 512 1:512:32,4:512:32
 ;;
 esac
 echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"

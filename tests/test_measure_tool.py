@@ -42,6 +42,27 @@ def test_cpu_path_writes_corpus_points(config, tmp_path):
     assert points[2]["extra"]["ms_per_token"] > 0 and points[3]["extra"]["generated_tokens"] == 3
 
 
+def test_an_moe_model_records_its_experts_kernel(tmp_path):
+    # transformers 5 runs a MoE layer's experts with a kernel of its choosing (grouped_mm by default); --experts
+    # picks another (eager: a Python loop over the experts a batch wakes), which the points and their ids name
+    pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    if int(transformers.__version__.split(".")[0]) < 5:
+        pytest.skip("experts_implementation is transformers 5's")
+    cfg = tmp_path / "moe" / "config.json"
+    cfg.parent.mkdir()
+    cfg.write_text(json.dumps({**TINY, "model_type": "qwen3_moe", "moe_intermediate_size": 32, "num_experts": 4,
+                               "num_experts_per_tok": 2, "head_dim": 16}))
+    for experts, tag in ((None, "moe-fp32-sdpa-"), ("eager", "moe-fp32-sdpa-experts-eager-")):
+        out = tmp_path / f"{experts}.jsonl"
+        r = run("--config", str(cfg), "--out", str(out), "--device", "cpu", "--dtype", "float32", "--prompts", "8",
+                "--generate", "2:8:3", "--repeats", "1", *(["--experts", experts] if experts else []))
+        assert r.returncode == 0, r.stderr
+        points = load_corpus(out)
+        assert len(points) == 2 and all(p["id"].startswith(tag) for p in points)
+        assert {p["extra"]["experts_implementation"] for p in points} == {experts or "grouped_mm"}
+
+
 def test_bad_generate_case_is_refused(config, tmp_path):
     r = run("--config", str(config), "--out", str(tmp_path / "w.jsonl"), "--device", "cpu", "--generate", "1:16")
     assert r.returncode == 2 and "batch:prompt:new_tokens" in r.stderr

@@ -62,18 +62,25 @@ def _sync(torch, device) -> None:
         torch.cuda.synchronize(device)
 
 
-def build_model(torch, transformers, config_path: Path, dtype: str, attention: str, device):
+def build_model(torch, transformers, config_path: Path, dtype: str, attention: str, device,
+                experts: str | None = None):
     cfg_dict = json.loads(Path(config_path).read_text(encoding="utf-8"))
     cfg_dict.pop("quantization_config", None)
     cfg = transformers.AutoConfig.for_model(**cfg_dict)
     torch_dtype = getattr(torch, dtype)
     # transformers 5 calls the argument dtype; 4.x calls it torch_dtype
     dtype_arg = "dtype" if int(transformers.__version__.split(".")[0]) >= 5 else "torch_dtype"
+    kwargs = {dtype_arg: torch_dtype, **({"experts_implementation": experts} if experts else {})}
     with torch.device(device):
-        model = transformers.AutoModelForCausalLM.from_config(cfg, attn_implementation=attention,
-                                                              **{dtype_arg: torch_dtype})
+        model = transformers.AutoModelForCausalLM.from_config(cfg, attn_implementation=attention, **kwargs)
     model.eval()
     return model, cfg
+
+
+def _is_moe(cfg) -> bool:
+    """The config names routed experts (Mixtral, Qwen MoE, DeepSeek, ... ; a multimodal one's text part)."""
+    text = cfg.get_text_config() if hasattr(cfg, "get_text_config") else cfg
+    return any(getattr(text, k, None) for k in ("num_local_experts", "num_experts", "n_routed_experts"))
 
 
 def _median(values: list[float]) -> float:
@@ -121,7 +128,7 @@ def measure(args) -> list[dict]:
         torch.cuda.init()
         torch.zeros(1, device=device)           # the context and the allocator exist from here
         free0, total0 = torch.cuda.mem_get_info(device)
-    model, cfg = build_model(torch, transformers, args.config, args.dtype, args.attention, device)
+    model, cfg = build_model(torch, transformers, args.config, args.dtype, args.attention, device, args.experts)
     vocab = int(getattr(cfg, "vocab_size", 32000))
     gpu = torch.cuda.get_device_name(device) if cuda else platform.processor() or "cpu"
     common = {
@@ -132,17 +139,21 @@ def measure(args) -> list[dict]:
         "source": f"vramgui tools/measure_gpu.py, {_dt.date.today().isoformat()}, torch {torch.__version__}",
     }
     points: list[dict] = []
+    used = getattr(model.config, "_experts_implementation", None)      # transformers 5 (MoE models' kernels)
+    experts = {"experts_implementation": used} if used and _is_moe(cfg) else {}
 
     def add(ident: str, quantity: str, value: float, unit: str, n_ctx: int, batch: int, extra: dict) -> None:
         point = {"id": ident, "quantity": quantity, "value": round(float(value), 4), "unit": unit,
                  **({"value_mib": round(float(value) * 1024, 2)} if unit == "GiB" else {}),
                  "n_ctx": n_ctx, "batch": batch, **common,
-                 "extra": {"attention": args.attention, **extra}, "quote": ""}
+                 "extra": {"attention": args.attention, **experts, **extra}, "quote": ""}
         points.append(point)
         with open(args.out, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(point) + "\n")
 
     tag = f"{common['model']}-{PRECISION[args.dtype]}-{args.attention}"
+    if args.experts:
+        tag += f"-experts-{args.experts}"
     if cuda:
         weights = torch.cuda.memory_allocated(device)
         add(f"{tag}-weights", "weights_gib", weights / GIB, "GiB", 0, 1,
@@ -215,6 +226,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--device", default="cuda", help="cuda, cuda:N or cpu (cpu: for testing the script)")
     ap.add_argument("--dtype", default="float16", choices=["float16", "bfloat16", "float32"])
     ap.add_argument("--attention", default="sdpa", choices=["eager", "sdpa", "flash_attention_2"])
+    ap.add_argument("--experts", default=None,
+                    help="transformers 5's experts_implementation for MoE models (eager: a loop over the experts; "
+                         "grouped_mm, batched_mm); default: the library's")
     ap.add_argument("--prompts", type=_ints, default=[512, 2048], help="prefill lengths, e.g. 512,2048,8192")
     ap.add_argument("--generate", type=_generate_cases, default=[(1, 512, 128), (8, 512, 128)],
                     help="generate() runs as batch:prompt:new_tokens, e.g. 1:512:128,16:2048:64: decode speed "
