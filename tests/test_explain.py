@@ -28,6 +28,20 @@ def test_llama2_7b_kv_line_is_the_hand_calculation(scenario):
     assert kv.result == "2.12 GiB per card"
 
 
+def test_hf_windowed_layers_holding_the_prompt_are_explained(scenario):
+    # Gemma 3 4B in HF transformers with a prompt longer than its 1,024-token window: the 29 windowed layers hold
+    # the 8,000-token prompt at the peak; with a short prompt they are capped as in every engine
+    s = scenario("gemma3-4b", "h200", engine="hf", weights="bf16", kv_dtype="bf16", prompt_tokens=8000,
+                 output_tokens=32)
+    kv = by_key(s)["kv_cache"]
+    assert "at the peak they hold the 8,000-token prompt" in kv.note
+    assert "windowed layers holding the prompt = " in kv.substituted
+    hand = 2 * 4 * 256 * 2 * (5 * 8032 + 29 * 8000)    # 1,114,767,360 bytes
+    assert kv.result == f"{hand / GIB:,.2f} GiB per card" == "1.04 GiB per card"
+    short = by_key(s.with_(prompt_tokens=512))["kv_cache"]
+    assert "hold the" not in short.note and "windowed layers capped = " in short.substituted
+
+
 def test_llama2_7b_weights_and_decode_lines(scenario):
     s = scenario("llama2-7b", "rtx4090", prompt_tokens=4096, output_tokens=256)
     items = by_key(s)

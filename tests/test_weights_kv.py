@@ -323,3 +323,27 @@ def test_nvfp4_matches_published_checkpoints(cat, scenario):
     # convolutions stay bf16), above this format's count of every linear layer in NVFP4
     nano = weight_bytes(cat.model("nemotron3-nano-30b-a3b").architecture, WEIGHT_FORMATS["nvfp4"]).total / GIB
     assert 0.9 * 18.03 < nano < 18.03
+
+
+def test_hf_windowed_layers_hold_the_prompt_at_the_peak(scenario):
+    # HF transformers' sliding-window layer keeps its window as a slice (a view) of the prompt's concatenated keys
+    # and values, so after the prompt's pass each windowed layer still holds the whole prompt until the first
+    # generated token replaces it. Gemma 3 4B: 29 of 34 layers windowed at 1,024 tokens, 4 KV heads of 256, bf16:
+    # 4,096 bytes a token a layer. An 8,000-token prompt and 32 new tokens: the 5 full layers hold 8,032 tokens,
+    # the 29 windowed ones the 8,000 of the prompt (vramgui's own H200 run measured the peak 0.87 GiB above the
+    # capped figure; 29 x 4,096 x (8,000 - 1,024) = 0.77 GiB of it)
+    per_layer = 2 * 4 * 256 * 2
+    hf = scenario("gemma3-4b", "h200", engine="hf", weights="bf16", kv_dtype="bf16", prompt_tokens=8000,
+                  output_tokens=32)
+    assert float(estimate_memory(hf).kv_cache) == per_layer * (5 * 8032 + 29 * 8000)
+    # four sequences of 4,096 + 32
+    assert float(estimate_memory(hf.with_(prompt_tokens=4096, batch=4)).kv_cache) == \
+        4 * per_layer * (5 * 4128 + 29 * 4096)
+    # a prompt shorter than the window: the windowed layers' cache is capped as before (1,024 of 2,512 tokens)
+    short = hf.with_(prompt_tokens=512, output_tokens=2000)
+    assert float(estimate_memory(short).kv_cache) == per_layer * (5 * 2512 + 29 * 1024)
+    # the fit's searches see the same figure: the largest prompt that fits on a 24 GB card counts the prompt too
+    from vramgui.core.memory import memory_terms, total_from_terms
+    assert float(total_from_terms(memory_terms(hf), hf.profile, 8000, 1, 32)) == float(estimate_memory(hf).total)
+    # an engine that keeps only the window (the generic profile): capped
+    assert float(estimate_memory(hf.with_(engine="generic")).kv_cache) == per_layer * (5 * 8032 + 29 * 1024)

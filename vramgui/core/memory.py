@@ -409,11 +409,15 @@ def allocated_tokens(profile: EngineProfile, tokens: ArrayLike, block: ArrayLike
 
 
 def kv_from_terms(t: MemoryTerms, profile: EngineProfile, tokens: ArrayLike, batch: ArrayLike,
-                  allocated: bool = True) -> np.ndarray:
+                  allocated: bool = True, prompt: ArrayLike | None = None) -> np.ndarray:
     """KV-cache bytes per card for ``batch`` sequences of ``tokens`` each (windowed layers
-    capped at their window, or in SGLang's hybrid pool holding a fixed share of the tokens)."""
+    capped at their window, or in SGLang's hybrid pool holding a fixed share of the tokens; in an
+    engine whose windowed layers keep the prompt (:attr:`EngineProfile.window_keeps_prompt`), at
+    least its ``prompt`` tokens, all ``tokens`` where the prompt is not given)."""
     n = allocated_tokens(profile, tokens, t.block) if allocated else np.asarray(tokens, dtype=np.float64)
     held = profile.swa_pool_ratio * n if profile.swa_pool_ratio else np.minimum(n, t.window)
+    if profile.window_keeps_prompt:
+        held = np.maximum(held, n if prompt is None else np.minimum(prompt, n))
     cells = t.kv_full * n + t.kv_windowed * held + t.state
     return cells * np.asarray(batch, dtype=np.float64)
 
@@ -521,7 +525,7 @@ def estimate_memory(s: Scenario, prompt: ArrayLike | None = None, batch: ArrayLi
     context = prompt + output
     return MemoryBreakdown(
         weights=t.weights * ones,
-        kv_cache=kv_from_terms(t, s.profile, context, batch) * ones,
+        kv_cache=kv_from_terms(t, s.profile, context, batch, prompt=prompt) * ones,
         activations=activations_from_terms(t, s.profile, prompt, batch, output) * ones,
         overhead=t.overhead * ones,
         kv_tokens_per_seq=allocated_tokens(s.profile, context) * ones,
@@ -534,5 +538,5 @@ def total_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: ArrayLike, 
                      output: ArrayLike = 0) -> np.ndarray:
     """The four bands' sum, from the coefficients (what the fit searches evaluate)."""
     prompt = np.asarray(prompt, dtype=np.float64)
-    return (t.weights + kv_from_terms(t, profile, prompt + output, batch)
+    return (t.weights + kv_from_terms(t, profile, prompt + output, batch, prompt=prompt)
             + activations_from_terms(t, profile, prompt, batch, output) + t.overhead)
