@@ -24,6 +24,25 @@ def test_llama2_70b_4bit_hf_eager_on_a100_80gb(scenario):
     assert max_prompt_tokens(s.with_(attention="sdpa")) > 5 * limit
 
 
+def test_hf_eager_scores_in_bf16_hold_an_fp32_copy(scenario):
+    # softmax(scores, dtype=float32) fuses the upcast only for fp16 on CUDA; a bf16 input is first copied to fp32,
+    # so the bf16 scores (2 bytes), that copy (4) and the fp32 result (4) are alive together: 10 bytes a score
+    # against fp16's 8. Llama 3 8B (32 heads), one 4,096-token prompt: 32 x 4,096^2 x 2 bytes more, with HF's 10 %
+    # allocator share on the transient peak
+    bf16 = scenario("llama3-8b", "h200", weights="bf16", kv_dtype="bf16", engine="hf", attention="eager",
+                    prompt_tokens=4096, output_tokens=8)
+    fp16 = bf16.with_(weights="fp16", kv_dtype="fp16")
+    more = float(estimate_memory(bf16).activations - estimate_memory(fp16).activations)
+    assert more == pytest.approx(32 * 4096**2 * 2 * 1.10, rel=1e-9)          # 1.10 GiB
+    # vramgui's own H200 run of that scenario: generate() peaked at 20.71 GiB allocated; the estimate of the
+    # tensors (weights + cache + transient) 21.2 GiB, 2.5 % above (with 8 bytes a score it was 2.8 % below)
+    m = estimate_memory(bf16)
+    assert float(m.weights + m.kv_cache + m.activations) / GIB == pytest.approx(20.71 * 1.025, rel=0.01)
+    # sdpa holds no scores: the same in both dtypes
+    assert float(estimate_memory(bf16.with_(attention="sdpa")).activations) == \
+        float(estimate_memory(fp16.with_(attention="sdpa")).activations)
+
+
 def test_budget_subtracts_reserved_and_caps_by_engine(scenario):
     s = scenario("llama2-7b", "rtx4090")
     assert budget_bytes(s) == 24564 * MIB

@@ -105,6 +105,8 @@ class EngineProfile(BaseModel):
                                                      "product); two thirds of it for a plain MLP")
     eager_score_bytes: float = Field(4.0, ge=0, description="bytes per attention-score element in eager "
                                                             "attention, all copies alive at the peak")
+    eager_score_bytes_bf16: float | None = Field(None, ge=0, description=(
+        "the same where the model runs in bf16 (its cache's dtype), if that differs; None: eager_score_bytes"))
     mask_bytes: float = Field(0.0, ge=0, description="bytes per (query, key) pair of the attention mask")
     attention_hidden_copies: float = Field(0.0, ge=0, description="b·s·d tensors alive beside the attention "
                                                                   "block's own (its input, residual and output), "
@@ -234,8 +236,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     ),
     EngineProfile(
         id="hf", name="HF transformers", parallel="layer", kv_allocation="grow", default_attention="sdpa",
-        eager_score_bytes=8.0, mask_bytes=4.0, logits_all_positions=False, logits_bytes=6.0, prompt_logits_last=True,
-        mla_latent_cache=False, window_keeps_prompt=True,
+        eager_score_bytes=8.0, eager_score_bytes_bf16=10.0, mask_bytes=4.0, logits_all_positions=False,
+        logits_bytes=6.0, prompt_logits_last=True, mla_latent_cache=False, window_keeps_prompt=True,
         allocator_fraction=0.10, cuda_context_bytes=TORCH_CONTEXT_BYTES,
         notes="model.generate() on PyTorch: the cache grows as tokens are generated.",
         sources={
@@ -251,7 +253,12 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "within 0.1 GiB of its windowed layers holding the whole prompt (measured corpus, own- "
                         "points).",
             "activations": "Eager attention materialises b·h·s·s scores: the fp16 product, its fp32 softmax and "
-                           "the fp16 copy are alive together (8 bytes per score, four times the fp16 matrix), "
+                           "the fp16 copy are alive together (8 bytes per score, four times the fp16 matrix); in "
+                           "bf16 10 bytes: softmax(..., dtype=float32) fuses the upcast for fp16 inputs on CUDA only "
+                           "and first copies a bf16 input to fp32 (ATen SoftMax.cpp), so the bf16 scores, that copy "
+                           "and the fp32 result are alive together (vramgui's own H200 runs: Llama 3 8B at "
+                           "2,048-8,192 tokens and Llama 2 7B at 1 x 4,096 and 4 x 2,048 peak 9.6-10.4 bytes a "
+                           "score above the weights and cache; measured corpus, own- points), "
                            "plus a b·1·s·s fp16 causal mask and its expanded copy (4 bytes per pair).  sdpa/flash "
                            "never hold the matrix.  Recent versions compute prompt logits for the last token "
                            "only (logits_to_keep); they are upcast to fp32 (6 bytes per logit with the fp16 "

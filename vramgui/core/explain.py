@@ -21,6 +21,7 @@ from .formats import K_FALLBACK
 from .memory import (
     communication_bytes,
     compressed_entry_elements,
+    eager_score_bytes,
     estimate_memory,
     heads_per_card,
     kv_elements_per_token_layer,
@@ -469,7 +470,7 @@ def _activations(s: Scenario, m) -> Explanation:
         + (f"; + {p.allocator_fraction:.0%} allocator fragmentation" if p.allocator_fraction else ""),
         f"= {_g(float(m.activations))} with {s.attention_impl} attention, prompt {s.prompt_tokens:,} × batch "
         f"{s.batch}.",
-        (f"Eager attention holds batch × heads × prompt × prompt scores ({p.eager_score_bytes:g} bytes each): "
+        (f"Eager attention holds batch × heads × prompt × prompt scores ({eager_score_bytes(s):g} bytes each): "
          "quadratic in the prompt." if eager else
          "sdpa/flash attention never holds the score matrix: linear in the prompt."),
         tuple(assumptions))

@@ -241,7 +241,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         state=state,
         hidden=a.hidden_size * p.hidden_copies * act,
         attention=attention,
-        scores=(h * p.eager_score_bytes + p.mask_bytes) if eager else 0.0,
+        scores=(h * eager_score_bytes(s) + p.mask_bytes) if eager else 0.0,
         mlp=f_widest / tp * p.mlp_copies * (1.0 if a.gated_mlp else 2.0 / 3.0) * act,
         logits=a.vocab_size * p.logits_bytes,
         sampler=float(sampler_seqs) * a.vocab_size * p.sampler_bytes_per_logit,
@@ -254,6 +254,13 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         block_bytes=paging.page * paging.group * share if paging else 0.0,
         groups=float(paging.groups) if paging else 0.0,
     )
+
+
+def eager_score_bytes(s: Scenario) -> float:
+    """Bytes of one eager-attention score alive at the peak in the scenario's engine and dtype (the model
+    runs in its cache's dtype: :attr:`EngineProfile.eager_score_bytes_bf16` where that is bf16)."""
+    p = s.profile
+    return p.eager_score_bytes_bf16 if (s.kv_dtype == "bf16" and p.eager_score_bytes_bf16) else p.eager_score_bytes
 
 
 def moe_workspace_bytes(s: Scenario) -> float:
