@@ -46,6 +46,7 @@ from .speed import (
     EXPOSED_16BIT_SHARE,
     GDN_LAYER_S,
     GGUF_BW_CURVES,
+    HOST_S_PER_EXPERT_SLOT,
     HOST_S_PER_LAYER,
     LAYER_S,
     MMQ_WEIGHTS_PER_SM_CLOCK,
@@ -574,9 +575,12 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                               f"{MMQ_WEIGHTS_PER_SM_CLOCK[key]:.0f} weights per SM per clock",
                               SOURCES["MMQ_WEIGHTS_PER_SM_CLOCK"] + "; " + SOURCES["MMVQ_MAX_COLUMNS"]))
     if float(t.host_floor):
-        out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step ({a.num_layers} layers × "
-                              f"{HOST_S_PER_LAYER[key] * 1e3:.2f} ms{_row_name(p, key)})",
-                              SOURCES["HOST_S_PER_LAYER"]))
+        slot = HOST_S_PER_EXPERT_SLOT.get(key, 0.0) if a.moe else 0.0
+        experts = (f" + {a.moe_layers} MoE layers × {a.moe.experts_per_token} experts a token picks × "
+                   f"{slot * 1e3:.2f} ms" if slot else "")
+        out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step ({a.compute_layers:g} layers × "
+                              f"{HOST_S_PER_LAYER[key] * 1e3:.2f} ms{experts}{_row_name(p, key)})",
+                              SOURCES["HOST_S_PER_LAYER"] + ("; " + SOURCES["HOST_S_PER_EXPERT_SLOT"] if slot else "")))
     if float(t.allreduces):
         link = gpu.interconnect_gb_s or DEFAULT_LINK_GB_S
         out.append(Assumption("Interconnect", f"{link:,.0f} GB/s per direction ({gpu.interconnect or 'PCIe'})",
