@@ -578,8 +578,8 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
         slot = HOST_S_PER_EXPERT_SLOT.get(key, 0.0) if a.moe else 0.0
         experts = (f" + {a.moe_layers} MoE layers × {a.moe.experts_per_token} experts a token picks × "
                    f"{slot * 1e3:.2f} ms" if slot else "")
-        out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step ({a.compute_layers:g} layers × "
-                              f"{HOST_S_PER_LAYER[key] * 1e3:.2f} ms{experts}{_row_name(p, key)})",
+        out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step ({a.compute_layers:g} "
+                              f"layers × {HOST_S_PER_LAYER[key] * 1e3:.2f} ms{experts}{_row_name(p, key)})",
                               SOURCES["HOST_S_PER_LAYER"] + ("; " + SOURCES["HOST_S_PER_EXPERT_SLOT"] if slot else "")))
     if float(t.allreduces):
         link = gpu.interconnect_gb_s or DEFAULT_LINK_GB_S
