@@ -27,6 +27,7 @@ from .memory import (
     kv_elements_per_token_layer,
     kv_group_slots,
     layer_share,
+    memory_terms,
     moe_workspace_bytes,
     packed_latent_bytes,
     rope_table_bytes,
@@ -326,7 +327,7 @@ def _kv(s: Scenario, m) -> Explanation:
         notes.append(f"{a.sliding_window_layers} windowed layers hold at most {cells:,.0f} tokens"
                      + (f" (the {a.sliding_window:,}-token window and the {p.prefill_chunk_tokens}-token batch being "
                         f"evaluated, in cells of {p.kv_block_tokens})" if cells != a.sliding_window else "") + ".")
-        if p.window_keeps_prompt and s.prompt_tokens > cells:
+        if float(memory_terms(s).keeps_prompt) and s.prompt_tokens > cells:
             notes.append(f"{p.name} keeps each windowed layer's whole prompt until the first generated token "
                          f"replaces it (the window is a view of the prompt's keys and values): at the peak they "
                          f"hold the {s.prompt_tokens:,}-token prompt.")
@@ -400,7 +401,8 @@ def _kv(s: Scenario, m) -> Explanation:
                         "with the last card's)." if p.parallel == "layer" and p.split_output_as_layer else "."))
     scale = (f" × {held}/{a.num_layers} of the layers" if share < 1 else "") + \
         ("" if not windowed else ", windowed layers holding the prompt"
-          if p.window_keeps_prompt and s.prompt_tokens > window_cells(a, p) else ", windowed layers capped")
+          if float(memory_terms(s).keeps_prompt) and s.prompt_tokens > window_cells(a, p)
+          else ", windowed layers capped")
     c = a.compressed
     if c is not None:
         notes.append(f"DeepSeek-V4: one {a.head_dim}-wide entry per token serves as key and value, and every layer "

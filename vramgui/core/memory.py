@@ -133,6 +133,7 @@ class MemoryTerms:
     block: ArrayLike = 0.0            # tokens of a KV block where the engine pages recurrent states with the cache
     block_bytes: ArrayLike = 0.0      # ... the bytes of one such block over a group's layers
     groups: ArrayLike = 0.0           # ... and the number of layer groups (0: the profile's blocks, states apart)
+    keeps_prompt: ArrayLike = 0.0     # 1: the windowed layers hold the prompt at the peak (window_keeps_prompt)
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         block=float(paging.block) if paging else 0.0,
         block_bytes=paging.page * paging.group * share if paging else 0.0,
         groups=float(paging.groups) if paging else 0.0,
+        keeps_prompt=1.0 if (windowed and p.window_keeps_prompt and not a.compressed) else 0.0,
     )
 
 
@@ -419,12 +421,14 @@ def kv_from_terms(t: MemoryTerms, profile: EngineProfile, tokens: ArrayLike, bat
                   allocated: bool = True, prompt: ArrayLike | None = None) -> np.ndarray:
     """KV-cache bytes per card for ``batch`` sequences of ``tokens`` each (windowed layers
     capped at their window, or in SGLang's hybrid pool holding a fixed share of the tokens; in an
-    engine whose windowed layers keep the prompt (:attr:`EngineProfile.window_keeps_prompt`), at
-    least its ``prompt`` tokens, all ``tokens`` where the prompt is not given)."""
+    engine whose sliding-window layers keep the prompt (:attr:`EngineProfile.window_keeps_prompt`;
+    not DeepSeek-V4's compressed ones), at least its ``prompt`` tokens, all ``tokens`` where the
+    prompt is not given)."""
     n = allocated_tokens(profile, tokens, t.block) if allocated else np.asarray(tokens, dtype=np.float64)
     held = profile.swa_pool_ratio * n if profile.swa_pool_ratio else np.minimum(n, t.window)
-    if profile.window_keeps_prompt:
-        held = np.maximum(held, n if prompt is None else np.minimum(prompt, n))
+    if np.any(t.keeps_prompt):
+        held = np.where(np.asarray(t.keeps_prompt) > 0,
+                        np.maximum(held, n if prompt is None else np.minimum(prompt, n)), held)
     cells = t.kv_full * n + t.kv_windowed * held + t.state
     return cells * np.asarray(batch, dtype=np.float64)
 
