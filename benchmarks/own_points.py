@@ -11,10 +11,12 @@ settings and machine named) and prints them, one JSON line each::
 ``tests/test_own_measurements.py`` checks that every ``own-`` point of the corpus is what this
 script derives, so a value can only change with the raw file it was read from.
 
-What is kept: the memory of both rounds (allocated bytes do not depend on warm-up), and the
-speed of round 2 only. Round 1 timed each prompt length's first pass (the kernels' selection
-for a new shape, 0.4 s at 512 tokens) and took the middle of two runs; round 2 runs every
-shape once untimed and keeps the median of five.
+What is kept: the memory of every round (allocated bytes do not depend on warm-up), and the
+speed of rounds 2-4. Round 1 timed each prompt length's first pass (the kernels' selection
+for a new shape, 0.4 s at 512 tokens) and took the middle of two runs; the later rounds run
+every shape once untimed and keep the median of five (round 2) or three. Round 4's MoE runs
+with transformers' per-expert loop (``--experts eager``) keep their memory only: the speed
+model times the library's default kernel (grouped_mm).
 """
 
 from __future__ import annotations
@@ -31,7 +33,9 @@ RUNS = {  # folder -> (the machine, {round: quantities kept})
         "one NVIDIA H200 SXM 141 GB (700 W limit, driver 580.159.04, CUDA 13.0) in a lent Firecracker VM, 16 "
         "vCPUs ('Intel(R) Xeon(R) Processor'); Python 3.12.3, torch 2.11.0+cu130, transformers 5.17.0",
         {1: {"weights_gib", "peak_alloc_gib"},
-         2: {"prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"}}),
+         2: {"prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"},
+         3: {"weights_gib", "prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"},
+         4: {"weights_gib", "prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"}}),
 }
 MEANING = {"non_torch_gib": "context_gib"}   # round 2 wrote the context under vLLM's name for a different figure
 
@@ -46,6 +50,9 @@ def points() -> list[dict]:
                 quantity = MEANING.get(p["quantity"], p["quantity"])
                 if quantity not in kept:
                     continue
+                looped = p["extra"].get("experts_implementation", "grouped_mm") != "grouped_mm"
+                if quantity.endswith("tok_s") and looped:
+                    continue     # the per-expert loop (--experts eager) is not what transformers 5 runs by default
                 precision = PRECISION.get(p["precision"], p["precision"])
                 ident = p["id"].replace("bfloat16", "bf16")
                 extra = dict(p["extra"])
@@ -54,7 +61,7 @@ def points() -> list[dict]:
                 out.append({
                     **p, "id": f"own-{folder}-r{n}-{ident}", "quantity": quantity,
                     "precision": precision, "kv_dtype": PRECISION.get(p["kv_dtype"], p["kv_dtype"]),
-                    "engine": "HF transformers (generate, sdpa)",
+                    "engine": f"HF transformers (generate, {p['extra']['attention']})",
                     "source": f"vramgui's own run: benchmarks/gpu_session.sh round {n} (tools/measure_gpu.py; "
                               f"randomly initialised weights built from the preset's config.json), {machine}; raw "
                               f"file tests/data/measured/{folder}/round{n}-infer.jsonl",
@@ -67,36 +74,45 @@ def training_points() -> list[dict]:
     """``training.jsonl``'s points from the runs' ``round<N>-train.jsonl`` (benchmarks/measure_training.py): the
     device's used memory at the end of three steps, which is torch's peak reserved pool plus the context."""
     out = []
-    for folder, (machine, _rounds) in RUNS.items():
-        raw = ROOT / "tests" / "data" / "measured" / folder / "round1-train.jsonl"
-        for line in raw.read_text(encoding="utf-8").splitlines():
-            r = json.loads(line)
-            lora = r["method"] == "lora"
-            ident = (f"own-{folder}-{r['model_ref']}-{r['method']}-ckpt{r['checkpointing']}-s{r['seq_len']}"
-                     f"-b{r['micro_batch']}")
-            out.append({
-                "id": ident, "quantity": "used_per_gpu", "value": round(r["used_gib_at_end"], 4), "unit": "GiB",
-                "value_gib": round(r["used_gib_at_end"], 4),
-                "value_gib_how": "the device's used memory (total - free) after the steps: torch's peak reserved pool "
-                                 "(it is not given back) plus the CUDA context",
-                "memory_scope": "per_gpu", "evidence": "measured", "model": r["model_ref"], "model_ref": r["model_ref"],
-                "method": r["method"], "lora_rank": 16 if lora else None,
-                "lora_targets": "q_proj, v_proj" if lora else None,
-                "precision": "bf16 (parameters, gradients and AdamW's moments)", "base_quant": None,
-                "optimizer": "torch.optim.AdamW defaults (foreach), moments in the parameters' bf16",
-                "checkpointing": ("full activation checkpointing (non-reentrant)" if r["checkpointing"] == "full"
-                                  else "none"),
-                "flash_attn": "PyTorch SDPA", "seq_len": r["seq_len"], "micro_batch": r["micro_batch"], "grad_accum": 1,
-                "n_gpus": 1, "zero_stage": None, "sharding": None, "cpu_offload": None, "gpu": r["gpu"],
-                "framework": "HF transformers + peft (a plain training loop)",
-                "framework_version": f"transformers {r['transformers']}, torch {r['torch']}",
-                "measured_how": "torch.cuda.mem_get_info() after 3 steps (peak allocated and reserved in quote)",
-                "source": f"vramgui's own run: benchmarks/gpu_session.sh round 1 (benchmarks/measure_training.py; "
-                          f"random weights built from the preset's config.json), {machine}; raw file "
-                          f"tests/data/measured/{folder}/round1-train.jsonl",
-                "quote": line, "notes": None,
-            })
+    for folder, (machine, rounds) in RUNS.items():
+        for n in rounds:
+            raw = ROOT / "tests" / "data" / "measured" / folder / f"round{n}-train.jsonl"
+            if raw.exists():
+                out += [_training_point(folder, machine, n, line)
+                        for line in raw.read_text(encoding="utf-8").splitlines()]
     return out
+
+
+def _training_point(folder: str, machine: str, n: int, line: str) -> dict:
+    r = json.loads(line)
+    lora = r["method"] == "lora"
+    step = r.get("optimizer_step", "foreach")      # round 1's tool ran torch's default (foreach) alone
+    ident = (f"own-{folder}-{r['model_ref']}-{r['method']}-ckpt{r['checkpointing']}-s{r['seq_len']}"
+             f"-b{r['micro_batch']}" + (f"-r{n}-{step}" if n > 1 else ""))
+    return {
+        "id": ident, "quantity": "used_per_gpu", "value": round(r["used_gib_at_end"], 4), "unit": "GiB",
+        "value_gib": round(r["used_gib_at_end"], 4),
+        "value_gib_how": "the device's used memory (total - free) after the steps: torch's peak reserved pool "
+                         "(it is not given back) plus the CUDA context",
+        "memory_scope": "per_gpu", "evidence": "measured", "model": r["model_ref"], "model_ref": r["model_ref"],
+        "method": r["method"], "lora_rank": 16 if lora else None,
+        "lora_targets": "q_proj, v_proj" if lora else None,
+        "precision": "bf16 (parameters, gradients and AdamW's moments)", "base_quant": None,
+        "optimizer": (f"torch.optim.AdamW {'(fused=True)' if step == 'fused' else 'defaults (foreach)'}, "
+                      "moments in the parameters' bf16"),
+        "optimizer_step": step,
+        "checkpointing": ("full activation checkpointing (non-reentrant)" if r["checkpointing"] == "full"
+                          else "none"),
+        "flash_attn": "PyTorch SDPA", "seq_len": r["seq_len"], "micro_batch": r["micro_batch"], "grad_accum": 1,
+        "n_gpus": 1, "zero_stage": None, "sharding": None, "cpu_offload": None, "gpu": r["gpu"],
+        "framework": "HF transformers + peft (a plain training loop)",
+        "framework_version": f"transformers {r['transformers']}, torch {r['torch']}",
+        "measured_how": "torch.cuda.mem_get_info() after 3 steps (peak allocated and reserved in quote)",
+        "source": f"vramgui's own run: benchmarks/gpu_session.sh round {n} (benchmarks/measure_training.py; "
+                  f"random weights built from the preset's config.json), {machine}; raw file "
+                  f"tests/data/measured/{folder}/round{n}-train.jsonl",
+        "quote": line, "notes": None,
+    }
 
 
 def main() -> int:
