@@ -2,7 +2,7 @@
 # One lent GPU session's measurements (run from the repository root on the GPU machine):
 # HF transformers inference (tools/measure_gpu.py) and fine-tuning memory
 # (benchmarks/measure_training.py) of randomly initialised models built from presets'
-# configs (round 1 or 2, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
+# configs (the round, 1-5, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
 # each point is written as soon as it is measured, so a run cut short keeps what it took.
 set -u
 OUT=${OUT:-gpu_out}
@@ -25,7 +25,7 @@ infer() {    # infer <preset id> <prompts> <generate cases>
   config "$1"
   echo "== $1 $(date -u +%T)" | tee -a "$OUT/log.txt"
   python3 -m vramgui.tools.measure_gpu --config "/tmp/cfg/$1/config.json" --out "$OUT/infer.jsonl" \
-    --dtype bfloat16 --attention "${ATT:-sdpa}" --prompts "$2" --generate "$3" --repeats "${R:-2}" \
+    --dtype "${DTYPE:-bfloat16}" --attention "${ATT:-sdpa}" --prompts "$2" --generate "$3" --repeats "${R:-2}" \
     --name "$1" --model-ref "$1" --gpu-ref "$GPU_REF" ${EXPERTS:+--experts "$EXPERTS"} >> "$OUT/log.txt" 2>&1 || echo "FAILED $1" >> "$OUT/log.txt"
 }
 
@@ -91,6 +91,12 @@ EXPERTS=eager infer qwen3-30b-a3b 512 1:512:32,4:512:32
 ATT=eager infer llama3-8b 512 1:8192:4
 ATT=eager infer llama2-7b 512 1:4096:8,4:2048:8
 EXPERTS=eager infer mixtral-8x7b 512 1:512:32,4:512:32
+;;
+5)  # the fifth: fp16's eager attention (its softmax fuses the upcast: 8 bytes a score held, 24 moved, against
+    # bf16's 10 and 32), beside SDPA's prompts at the same lengths
+R=3
+DTYPE=float16 infer llama3-8b 1024,2048,4096 1:4096:8
+DTYPE=float16 ATT=eager infer llama3-8b 1024,2048,4096 1:4096:8,1:2048:8
 ;;
 esac
 echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"
