@@ -198,14 +198,12 @@ GDN_LAYER_S = {"llamacpp": 37e-6, "llamacpp-metal": 257e-6, "llamacpp-rocm": 190
 #: product reads them (with flash attention they stay on chip: 0).  llama.cpp's sequence (an f32 product,
 #: an f32 softmax, an f16 copy for the values' GEMM) counts 20; 10, half of it (the rest served from the L2
 #: cache), reads the May 2024 runs' prompts as they slow from 512 to 8,192 tokens.  HF transformers' eager
-#: attention (a 16-bit product, scaled, masked, upcast to fp32 for the softmax and back) counts 24 in fp16
-#: and 32 in bf16 (:data:`EAGER_SCORE_TRAFFIC_BF16`), all of it moved: its tensors are far larger than the
-#: L2 cache.  Its mask is read once a layer.
-EAGER_SCORE_TRAFFIC = {"generic": 8.0, "hf": 24.0, "hf-server": 24.0, "llamacpp": 10.0, "llamacpp-2023": 10.0,
+#: attention (a 16-bit product, scaled, masked, upcast to fp32 for the softmax and back) counts 32 in bf16,
+#: all of it moved (its tensors are far larger than the L2 cache), and times the same in fp16.  Its mask is
+#: read once a layer.
+EAGER_SCORE_TRAFFIC = {"generic": 8.0, "hf": 32.0, "hf-server": 32.0, "llamacpp": 10.0, "llamacpp-2023": 10.0,
                        "llamacpp-metal": 10.0, "llamacpp-rocm": 10.0, "llamacpp-vulkan": 10.0,
                        "llamacpp-vulkan-intel": 10.0}
-#: ... where the model runs in bf16 (its cache's dtype): PyTorch's softmax copies a bf16 input to fp32 first.
-EAGER_SCORE_TRAFFIC_BF16 = {"hf": 32.0, "hf-server": 32.0}
 
 #: Without flash attention, llama.cpp's Metal backend multiplies each query head by its group's keys and values
 #: on its own (ggml_mul_mat broadcast over a group's heads, one mat-vec per head): a decode step reads a layer's
@@ -455,11 +453,12 @@ SOURCES = {
                            "eager_attention_forward: the product written (2 bytes), scaled (2 + 2), masked (2 + 2), "
                            "softmax(dtype=float32) - on CUDA fused with the upcast for fp16 (2 + 4), for bf16 after "
                            "an fp32 copy (2 + 4, then 4 + 4) - cast back (4 + 2) and read by the values' product "
-                           "(2): 24 bytes in fp16, 32 in bf16. vramgui's own H200 runs (Llama 3 8B in bf16, "
-                           "transformers 5.17, measured corpus, own- points): eager prompts of 1,024 and 2,048 "
-                           "tokens take 12.6 and 47.1 ms more than SDPA's, 32 bytes a score at the bandwidth's "
-                           "efficiency reads both within 0.3 % (8 bytes, the assumption before: +18 and +33 %); "
-                           "fp16's count not measured",
+                           "(2): 24 bytes in fp16, 32 in bf16. vramgui's own H200 runs (Llama 3 8B, transformers "
+                           "5.17, measured corpus, own- points): in bf16 eager prompts of 1,024 and 2,048 tokens "
+                           "take 12.6 and 47.1 ms more than SDPA's, which 32 bytes a score at the bandwidth's "
+                           "efficiency reads within 0.3 % (8 bytes, the assumption before: +18 and +33 %); in fp16 "
+                           "6.9, 49.7 and 158.6 ms at 1,024-4,096 tokens: no faster for its 8 bytes fewer, 32 "
+                           "bytes reads them -5 to +5 % (24: 0 to +14 %)",
     "EAGER_KV_READS_PER_HEAD": "ggml's non-flash attention graph multiplies K by the queries and V by the scores "
                                "with ggml_mul_mat broadcast over each group's query heads (one mat-vec per head "
                                "on Metal). XiongjieDai's May 2024 runs (llama-bench tg512-8192 without flash "
@@ -862,9 +861,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
             full_flops += csa_flops
     score_bytes = window_score_bytes = 0.0
     if s.attention_impl == "eager":   # the score matrices cross memory (flash and sdpa keep them on chip)
-        key = speed_key(prof, s.gpu)
-        traffic = EAGER_SCORE_TRAFFIC_BF16.get(key) if s.kv_dtype == "bf16" else None
-        per_layer = (traffic or EAGER_SCORE_TRAFFIC.get(key, 8.0)) * a.num_heads / tp + prof.mask_bytes
+        per_layer = EAGER_SCORE_TRAFFIC.get(speed_key(prof, s.gpu), 8.0) * a.num_heads / tp + prof.mask_bytes
         window_layers = a.sliding_window_layers if windowed else 0
         score_bytes = per_layer * (a.attention_layers - window_layers)
         window_score_bytes = per_layer * window_layers
