@@ -35,7 +35,8 @@ RUNS = {  # folder -> (the machine, {round: quantities kept})
         {1: {"weights_gib", "peak_alloc_gib"},
          2: {"prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"},
          3: {"weights_gib", "prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"},
-         4: {"weights_gib", "prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"}}),
+         4: {"weights_gib", "prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"},
+         5: {"weights_gib", "prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"}}),
 }
 MEANING = {"non_torch_gib": "context_gib"}   # round 2 wrote the context under vLLM's name for a different figure
 

@@ -30,7 +30,7 @@ def test_the_corpus_holds_what_the_raw_files_say():
     assert not [p for p in own if "-r1-" in p["id"] and p["quantity"].endswith("tok_s")]
     # nor the timings of transformers' per-expert loop (round 4's --experts eager): not its default kernel
     assert not [p for p in own if "experts-eager" in p["id"] and p["quantity"].endswith("tok_s")]
-    assert len(own) == 148
+    assert len(own) == 164
     # (round 3's tool did not record the experts kernel; round 4's did: transformers 5.17 picks grouped_mm)
     assert {p["extra"]["experts_implementation"] for p in own if "r4-qwen3-30b" in p["id"]} == {"grouped_mm", "eager"}
 
@@ -59,7 +59,7 @@ def test_weights_as_torch_allocates_them(own):
     # torch.cuda.memory_allocated() once the model is built: every parameter in bf16, 2 bytes each
     # (Llama 3 8B: 8,030,261,248 parameters x 2 = 14.958 GiB, measured 14.9575); Gemma 3 4B with its image encoder
     err = errors(own, "weights_gib")
-    assert len(err) == 18 and max(map(abs, err.values())) < 0.6
+    assert len(err) == 20 and max(map(abs, err.values())) < 0.6
     assert own["r1-llama3-8b-bf16-sdpa-weights"]["measured"] == pytest.approx(8_030_261_248 * 2 / 2**30, abs=1e-3)
 
 
@@ -71,14 +71,18 @@ def test_generate_peak_memory(own):
     # -13 % when capped at the window)
     sdpa = {i: e for i, e in errors(own, "peak_alloc_gib", only=("sdpa",), exclude=("experts-eager",)).items()
             if not any(m in i for m in MOE) or "-b1-" in i}
-    assert len(sdpa) == 34 and max(map(abs, sdpa.values())) < 3
+    assert len(sdpa) == 35 and max(map(abs, sdpa.values())) < 3
     assert statistics.median(map(abs, sdpa.values())) < 0.5
     windowed = {i: e for i, e in sdpa.items() if "gemma3" in i or "mistral" in i}
     assert len(windowed) == 6 and all(-3 < e < 0 for e in windowed.values())
     # eager attention in bf16: 10 bytes a score (PyTorch's softmax copies bf16 scores to fp32 first) and HF's 10 %
-    # allocator share: 0 to +6 % above the allocated peak (Llama 3 8B at 1,024-8,192 tokens, Llama 2 7B's MHA)
-    eager = errors(own, "peak_alloc_gib", only=("bf16-eager-",))
-    assert len(eager) == 6 and all(0 <= e < 7 for e in eager.values())
+    # allocator share: 0 to +6 % above the allocated peak (Llama 3 8B at 1,024-8,192 tokens, Llama 2 7B's MHA);
+    # in fp16 8 bytes (the upcast fused): round 5's 4,096-token prompt peaks 1.00 GiB below bf16's, 32 heads x
+    # 4,096^2 x 2 bytes
+    eager = errors(own, "peak_alloc_gib", only=("-eager-peak",), exclude=("experts-eager",))
+    assert len(eager) == 8 and all(0 <= e < 7 for e in eager.values())
+    assert own["r3-llama3-8b-bf16-eager-peak-b1-p4096-n8"]["measured"] - \
+        own["r5-llama3-8b-fp16-eager-peak-b1-p4096-n8"]["measured"] == pytest.approx(32 * 4096**2 * 2 / 2**30, abs=0.01)
     # batched MoE: routing index tensors the estimate does not count: Mixtral -2.5 % at 4 sequences, -9 % at
     # 16; Qwen3-30B-A3B -0.4 / -1.3 / -4.5 % at 4 / 16 / 64
     moe = errors(own, "peak_alloc_gib", exclude=("-b1-",), only=("sdpa-peak",))
@@ -92,9 +96,9 @@ def test_generate_peak_memory(own):
 
 def test_the_cuda_context_beside_torchs_pool(own):
     # the device's used memory less torch's reserved pool after generate(): 0.67-0.69 GiB for every model over
-    # three machine starts (0.606 before the first matmul); the HF profile's context is 0.69 GiB
+    # four machine starts (0.606 before the first matmul); the HF profile's context is 0.69 GiB
     err = errors(own, "context_gib")
-    assert len(err) == 17 and all(abs(e) < 3 for e in err.values())
+    assert len(err) == 19 and all(abs(e) < 3 for e in err.values())
     assert all(0.67 < own[i]["measured"] < 0.693 for i in err)
 
 
@@ -104,12 +108,14 @@ def test_hf_prompts_on_an_h200(own):
     # (Llama 3 8B at 2,048: 34,062 tokens/s x ~15.5 GFLOP a token = 528 TFLOP/s). At HF's 45 % (no Hopper factor
     # for HF: with it, 0.315, they read -34 to -43 %) the estimate is 0-22 % slow, median 15 %
     err = errors(own, "prefill_tok_s", only=("sdpa",), exclude=MOE + ("gemma3",))
-    assert len(err) == 23 and all(-23 < e < 2 for e in err.values())
+    assert len(err) == 26 and all(-23 < e < 2 for e in err.values())
     assert 10 < statistics.median(map(abs, err.values())) < 18
-    # eager attention in bf16 moves each score 32 bytes through memory: Llama 3 8B's eager prompts of 1,024 and
-    # 2,048 tokens within 1 %; at 512 (both models) the prompt's short pass reads 15-18 % slow as SDPA's do
-    eager = errors(own, "prefill_tok_s", only=("bf16-eager-",))
-    assert len(eager) == 4 and all(abs(eager[f"r3-llama3-8b-bf16-eager-prefill-p{n}"]) < 1 for n in (1024, 2048))
+    # eager attention moves each score 32 bytes through memory: Llama 3 8B's eager prompts of 1,024 and 2,048
+    # tokens in bf16 within 1 %, of 1,024-4,096 in fp16 within 6 %; at 512 (both models) the prompt's short pass
+    # reads 15-18 % slow as SDPA's do
+    eager = errors(own, "prefill_tok_s", only=("-eager-prefill",))
+    assert len(eager) == 7 and all(abs(eager[f"r3-llama3-8b-bf16-eager-prefill-p{n}"]) < 1 for n in (1024, 2048))
+    assert all(abs(eager[f"r5-llama3-8b-fp16-eager-prefill-p{n}"]) < 6 for n in (1024, 2048, 4096))
     assert all(-20 < eager[f"r4-{m}-bf16-eager-prefill-p512"] < -10 for m in ("llama3-8b", "llama2-7b"))
     # not modelled, bounded as stated misses: HF's grouped expert GEMMs on a prompt (Mixtral +99 % at 512 tokens
     # falling to +7 % at 4,096; Qwen3-30B-A3B -5 / +18 / +105 % at 512 / 2,048 / 4,096; DeepSeek-V2-Lite +38 % at
@@ -132,9 +138,12 @@ def test_hf_decode_on_an_h200(own):
     # reads the Llama-family models 2-27 % slow at 1 to 64 sequences (the step hardly grows: 19.6 ms at 64),
     # eager attention too; Qwen3-32B (two more norms a layer) 14 % fast
     err = errors(own, "decode_tok_s")
-    assert len(err) == 26
-    llama_like = {i: e for i, e in err.items() if not any(m in i for m in MOE + ("qwen3-32b", "gemma3"))}
-    assert len(llama_like) == 13 and all(-27 < e < 0 for e in llama_like.values())
+    assert len(err) == 29
+    llama_like = {i: e for i, e in err.items() if not any(m in i for m in MOE + ("qwen3-32b", "gemma3", "fp16-sdpa"))}
+    assert len(llama_like) == 15 and all(-27 < e < 0 for e in llama_like.values())
+    # one fp16 SDPA run at 4,096 tokens stepped in 34.8 ms, 9-13 ms slower than bf16's and fp16 eager's at that
+    # length (unexplained, one run): +31 %
+    assert 25 < err["r5-llama3-8b-fp16-sdpa-decode-b1-p4096-n8"] < 40
     assert 5 < err["r2-qwen3-32b-bf16-sdpa-decode-b1-p512-n32"] < 20
     # MoE layers add 0.09 ms a routed expert a token picks (transformers' grouped_mm dispatch): Mixtral at one
     # sequence, DeepSeek-V2-Lite and Qwen3-30B-A3B at 1-16 read -5 to -20 %, as the dense ones do (were +10 to +59 %)
