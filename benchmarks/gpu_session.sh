@@ -2,7 +2,7 @@
 # One lent GPU session's measurements (run from the repository root on the GPU machine):
 # HF transformers inference (tools/measure_gpu.py) and fine-tuning memory
 # (benchmarks/measure_training.py) of randomly initialised models built from presets'
-# configs (the round, 1-5, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
+# configs (the round, 1-6, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
 # each point is written as soon as it is measured, so a run cut short keeps what it took.
 set -u
 OUT=${OUT:-gpu_out}
@@ -47,6 +47,16 @@ host() {     # host <layers>: a narrow llama (GPU work ~0) of that many layers, 
   python3 -m vramgui.tools.measure_gpu --config "/tmp/cfg/host$1/config.json" --out "$OUT/host.jsonl" \
     --dtype bfloat16 --attention sdpa --prompts 128 --generate 1:128:64 --repeats 3 --name "host$1" \
     >> "$OUT/log.txt" 2>&1 || echo "FAILED host $1" >> "$OUT/log.txt"
+}
+
+narrow() {   # narrow <name> <layers> <config keys>: a narrow model of that kind (GPU work ~0), its host cost a step
+  mkdir -p "/tmp/cfg/$1-$2"
+  echo "{\"hidden_size\": 256, \"intermediate_size\": 512, \"num_attention_heads\": 4, \"num_key_value_heads\": 4, \
+\"num_hidden_layers\": $2, \"vocab_size\": 32000, \"max_position_embeddings\": 4096, $3}" > "/tmp/cfg/$1-$2/config.json"
+  echo "== narrow $1 $2 $(date -u +%T)" | tee -a "$OUT/log.txt"
+  python3 -m vramgui.tools.measure_gpu --config "/tmp/cfg/$1-$2/config.json" --out "$OUT/host.jsonl" \
+    --dtype bfloat16 --attention sdpa --prompts 128 --generate 1:128:32 --repeats 3 --name "narrow-$1-$2" \
+    >> "$OUT/log.txt" 2>&1 || echo "FAILED narrow $1 $2" >> "$OUT/log.txt"
 }
 
 case "${1:-1}" in
@@ -97,6 +107,17 @@ EXPERTS=eager infer mixtral-8x7b 512 1:512:32,4:512:32
 R=3
 DTYPE=float16 infer llama3-8b 1024,2048,4096 1:4096:8
 DTYPE=float16 ATT=eager infer llama3-8b 1024,2048,4096 1:4096:8,1:2048:8
+;;
+6)  # the sixth: HF's host cost a decode step by the kind of layer, from narrow models of 16 and 48 layers (next to
+    # no GPU work): Llama's two norms a layer, Qwen3's q/k norms, Gemma 3's four norms, q/k norms and windowed
+    # mask, and the experts' dispatch of Qwen3-MoE (top-8 of 128) and Mixtral (top-2 of 8)
+for n in 16 48; do
+  narrow llama $n '"model_type": "llama"'
+  narrow qwen3 $n '"model_type": "qwen3", "head_dim": 64'
+  narrow gemma3 $n '"model_type": "gemma3_text", "head_dim": 64, "sliding_window": 1024, "query_pre_attn_scalar": 64'
+  narrow qwen3moe $n '"model_type": "qwen3_moe", "head_dim": 64, "num_experts": 128, "num_experts_per_tok": 8, "moe_intermediate_size": 64'
+  narrow mixtral $n '"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2'
+done
 ;;
 esac
 echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"
