@@ -44,10 +44,10 @@ from .speed import (
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
     EAGER_KV_READS_PER_HEAD,
+    EXPERT_SLOT_S,
     EXPOSED_16BIT_SHARE,
     GDN_LAYER_S,
     GGUF_BW_CURVES,
-    HOST_S_PER_EXPERT_SLOT,
     HOST_S_PER_LAYER,
     LAYER_S,
     MMQ_WEIGHTS_PER_SM_CLOCK,
@@ -577,12 +577,12 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                               f"{MMQ_WEIGHTS_PER_SM_CLOCK[key]:.0f} weights per SM per clock",
                               SOURCES["MMQ_WEIGHTS_PER_SM_CLOCK"] + "; " + SOURCES["MMVQ_MAX_COLUMNS"]))
     if float(t.host_floor):
-        slot = HOST_S_PER_EXPERT_SLOT.get(key, 0.0) if a.moe else 0.0
+        slot = EXPERT_SLOT_S.get(key, 0.0) if a.moe else 0.0
         experts = (f" + {a.moe_layers} MoE layers × {a.moe.experts_per_token} experts a token picks × "
-                   f"{slot * 1e3:.2f} ms" if slot else "")
+                   f"{slot * 1e3:.2f} ms of expert kernels" if slot else "")
         out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step ({a.compute_layers:g} "
                               f"layers × {HOST_S_PER_LAYER[key] * 1e3:.2f} ms{experts}{_row_name(p, key)})",
-                              SOURCES["HOST_S_PER_LAYER"] + ("; " + SOURCES["HOST_S_PER_EXPERT_SLOT"] if slot else "")))
+                              SOURCES["HOST_S_PER_LAYER"] + ("; " + SOURCES["EXPERT_SLOT_S"] if slot else "")))
     if float(t.allreduces):
         link = gpu.interconnect_gb_s or DEFAULT_LINK_GB_S
         out.append(Assumption("Interconnect", f"{link:,.0f} GB/s per direction ({gpu.interconnect or 'PCIe'})",
