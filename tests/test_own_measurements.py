@@ -213,16 +213,19 @@ def test_fine_tuning_memory_on_an_h200():
         quotes["llama3.2-1b-full-ckptnone-s2048-b4"]["peak_alloc_gib"], rel=0.01)
 
 
+def host_steps(name: str, prefix: str) -> dict[str, float]:
+    """A host file's generate() step per model [ms], the model's name less ``prefix``."""
+    raw = CORPUS.parent / "h200-2026-12-04" / name
+    points = [json.loads(line) for line in raw.read_text(encoding="utf-8").splitlines()]
+    return {p["model"].removeprefix(prefix): p["extra"]["ms_per_token"] for p in points
+            if p["quantity"] == "decode_tok_s"}
+
+
 def test_hf_host_cost_per_layer_on_the_h200():
     # round2-host.jsonl: narrow Llama models (hidden 256: next to no GPU work) of 16, 32 and 64 layers; their
     # generate() steps (14.95, 21.94, 39.05 ms) lie on 0.51 ms a layer + 6.4 ms a step (least squares: mean
     # layers 37.33, mean step 25.31 ms; slope = sum((n - 37.33)(t - 25.31)) / sum((n - 37.33)^2) = 0.507)
-    raw = CORPUS.parent / "h200-2026-12-04" / "round2-host.jsonl"
-    steps = {}
-    for line in raw.read_text(encoding="utf-8").splitlines():
-        p = json.loads(line)
-        if p["quantity"] == "decode_tok_s":
-            steps[int(p["model"].removeprefix("host"))] = p["extra"]["ms_per_token"]
+    steps = {int(k): v for k, v in host_steps("round2-host.jsonl", "host").items()}
     assert sorted(steps) == [16, 32, 64]
     layers = sorted(steps)
     mean_l = sum(layers) / 3
@@ -244,12 +247,7 @@ def test_narrow_models_host_cost_by_kind_of_layer():
     # short at 48 layers (Llama's 60.2 ms there disagrees with round 2's 0.51 ms a layer + 6.4 ms, 30.9 ms: the host
     # differs between machine starts and within a run, so only the 16-layer runs, taken one after another, are
     # compared)
-    raw = CORPUS.parent / "h200-2026-12-04" / "round6-host.jsonl"
-    step = {}
-    for line in raw.read_text(encoding="utf-8").splitlines():
-        p = json.loads(line)
-        if p["quantity"] == "decode_tok_s":
-            step[p["model"].removeprefix("narrow-")] = p["extra"]["ms_per_token"]
+    step = host_steps("round6-host.jsonl", "narrow-")
     assert {k for k in step if k.endswith("-16")} == {f"{k}-16" for k in ("llama", "qwen3", "gemma3", "qwen3moe",
                                                                           "mixtral")}
     assert step["mixtral-16"] / step["llama-16"] == pytest.approx(1.0, abs=0.02)
