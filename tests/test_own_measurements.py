@@ -117,15 +117,14 @@ def test_hf_prompts_on_an_h200(own):
     assert len(eager) == 7 and all(abs(eager[f"r3-llama3-8b-bf16-eager-prefill-p{n}"]) < 1 for n in (1024, 2048))
     assert all(abs(eager[f"r5-llama3-8b-fp16-eager-prefill-p{n}"]) < 6 for n in (1024, 2048, 4096))
     assert all(-20 < eager[f"r4-{m}-bf16-eager-prefill-p512"] < -10 for m in ("llama3-8b", "llama2-7b"))
-    # not modelled, bounded as stated misses: HF's grouped expert GEMMs on a prompt (Mixtral +99 % at 512 tokens
-    # falling to +7 % at 4,096; Qwen3-30B-A3B -5 / +18 / +105 % at 512 / 2,048 / 4,096; DeepSeek-V2-Lite +38 % at
-    # 512), and Gemma 3 4B's prompts (a fixed ~50 ms a pass beside the roofline: +106 % at 512, +37 % at 2,048-4,096)
-    moe = [err_ for i, err_ in errors(own, "prefill_tok_s", only=("mixtral",)).items()]
-    assert moe == sorted(moe, reverse=True) and 85 < moe[0] < 110 and 0 < moe[-1] < 15
-    qwen = [errors(own, "prefill_tok_s", only=("qwen3-30b", f"p{n}"))for n in (512, 2048, 4096)]
-    assert [len(q) for q in qwen] == [1, 1, 1]
-    assert -10 < next(iter(qwen[0].values())) < 0 < next(iter(qwen[1].values())) < 25
-    assert 90 < next(iter(qwen[2].values())) < 120
+    # HF's grouped expert kernels on a prompt: the 0.09 ms an expert slot a layer (added on top of the pass) leaves
+    # stated misses, bounded: Mixtral +82 % at 512 tokens falling to +5 % at 4,096; Qwen3-30B-A3B -5 / +18 / +45 % at
+    # 512 / 2,048 / 4,096; DeepSeek-V2-Lite +38 % at 512. And Gemma 3 4B's prompts (a fixed ~50 ms a pass beside the
+    # roofline: +106 % at 512, +37 % at 2,048-4,096)
+    moe = list(errors(own, "prefill_tok_s", only=("mixtral",)).values())
+    assert moe == sorted(moe, reverse=True) and 75 < moe[0] < 90 and 0 < moe[-1] < 10
+    qwen = [own[f"r{r}-qwen3-30b-a3b-bf16-sdpa-prefill-p{n}"]["error_pct"] for r, n in ((3, 512), (3, 2048), (4, 4096))]
+    assert -10 < qwen[0] < 0 < qwen[1] < 25 and 35 < qwen[2] < 55
     assert 30 < own["r3-deepseek-v2-lite-bf16-sdpa-prefill-p512"]["error_pct"] < 45
     gemma = errors(own, "prefill_tok_s", only=("gemma3",))
     assert len(gemma) == 3 and all(30 < e < 115 for e in gemma.values())

@@ -170,10 +170,7 @@ STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "
 HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "hf-server": 0.83e-3, "vllm": 0.0, "llamacpp": 0.0,
                     "llamacpp-2023": 0.2e-3}
 
-#: Time per MoE layer per step for each routed expert a token picks (its top-k) [s], added to the launch
-#: floor of ``HOST_S_PER_LAYER``: HF transformers' grouped expert kernels with a few rows per expert (not
-#: its host: narrow MoE models with next to no expert weights step as fast as dense ones).
-EXPERT_SLOT_S = {"hf": 90e-6, "hf-server": 90e-6}
+
 
 #: Fixed time per decoder layer per decode step [s], added to the roofline: in an engine that
 #: launches the step as a CUDA graph the layer's small kernels (norms, rotary, KV-cache write,
@@ -188,6 +185,10 @@ LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacp
 MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "llamacpp-2023": 0.0,
                "llamacpp-metal": 19e-6, "llamacpp-rocm": 19e-6, "llamacpp-vulkan": 19e-6,
                "llamacpp-vulkan-intel": 19e-6}
+#: ... and for each routed expert a token picks (its top-k) [s]: HF transformers' grouped expert kernels with
+#: a few rows per expert, which the step waits for on top of its launch loop (not its host: narrow MoE models
+#: with next to no expert weights step as fast as dense ones).
+EXPERT_SLOT_S = {"hf": 90e-6, "hf-server": 90e-6}
 
 #: Fixed time per Gated DeltaNet layer per decode step on top of ``LAYER_S`` [s]: the linear-
 #: attention layer's extra small ops (convolution, l2 norms, gates, the delta-rule update, the
@@ -496,14 +497,15 @@ SOURCES = {
                      "layer's decode step took 0.20 ms more for Mixtral 8x7B (top-2 of 8), 0.54 for DeepSeek-V2-Lite "
                      "(top-6 of 64) and 0.62-0.67 for Qwen3-30B-A3B (top-8 of 128, 1-16 sequences): 0.08-0.10 ms for "
                      "each expert a token picks, whatever the experts' count or size, 90 us taken for both HF rows "
-                     "(the server median of HOST_S_PER_LAYER then reads these runs 6-19 % slow, as it does the dense "
-                     "ones). Not the host's Python: narrow 16-layer models (hidden 256, experts 64 wide) stepped in "
-                     "17.6 ms as Mixtral-type and 20.2 ms as Qwen3-MoE-type, their dense counterparts 17.8 and 20.0 "
-                     "(round6-host.jsonl); the time is the expert kernels' with real weights. Transformers' per-expert "
-                     "loop (experts_implementation='eager', the 4.x way) is slower still: Qwen3-30B-A3B 135.9 ms a "
-                     "step (grouped_mm 60.4), Mixtral 45.3 (29.1). Not modelled: with more sequences the grouped "
-                     "kernels fall far below the bandwidth (Mixtral at 4 sequences 68.9 ms a step, Qwen3-30B-A3B at "
-                     "64 159.6 ms), nor their prompts (Qwen3-30B-A3B's 4,096 tokens take 152 ms)",
+                     "(added on top of HOST_S_PER_LAYER's floor, the server median then reads these runs 6-19 % slow, "
+                     "as it does the dense ones). Not the host's Python: narrow 16-layer models (hidden 256, experts "
+                     "64 wide) stepped in 17.6 ms as Mixtral-type and 20.2 ms as Qwen3-MoE-type, their dense "
+                     "counterparts 17.8 and 20.0 (round6-host.jsonl); the time is the expert kernels' with real "
+                     "weights. Transformers' per-expert loop (experts_implementation='eager', the 4.x way) is slower "
+                     "still: Qwen3-30B-A3B 135.9 ms a step (grouped_mm 60.4), Mixtral 45.3 (29.1). Not modelled: with "
+                     "more sequences the grouped kernels fall far below the bandwidth (Mixtral at 4 sequences 68.9 ms "
+                     "a step, Qwen3-30B-A3B at 64 159.6 ms); on a prompt the same term leaves Mixtral +82 % at 512 "
+                     "tokens (+5 % at 4,096) and Qwen3-30B-A3B +45 % at 4,096 (152 ms)",
     "LAYER_S": "served decode beyond the roofline and the per-step cost at low concurrency, per layer: "
                "Qwen3-8B bf16 on one H100 SXM (vLLM v0.11.0, 1 request, 7.28 ms a token; SGLang 7.19 ms at 4; "
                "measured corpus, gpustack's performance lab) 40 us over its 36 layers; gpt-oss-120b MXFP4 on "
@@ -968,15 +970,21 @@ def _dense_16bit(fmt: WeightFormat | None) -> bool:
 def host_floor_s(engine: str, a) -> float:
     """The engine's (:func:`speed_key`) host launch loop per decode step [s]: a floor under
     the step's time."""
-    experts = EXPERT_SLOT_S.get(engine, 0.0) * a.moe_layers * a.moe.experts_per_token if a.moe else 0.0
-    return HOST_S_PER_LAYER.get(engine, 0.0) * a.compute_layers + experts
+    return HOST_S_PER_LAYER.get(engine, 0.0) * a.compute_layers
 
 
 def fixed_step_s(engine: str, a) -> float:
     """The engine's (:func:`speed_key`) fixed cost of one decode step [s]: per step, per
-    layer, per MoE layer, per linear-attention layer."""
+    layer, per MoE layer and expert a token picks there, per linear-attention layer."""
     return (STEP_OVERHEAD_S.get(engine, 0.0) + LAYER_S.get(engine, 0.0) * a.compute_layers
-            + MOE_LAYER_S.get(engine, 0.0) * a.moe_layers + GDN_LAYER_S.get(engine, 0.0) * a.gated_deltanet_layers)
+            + moe_fixed_s(engine, a) + GDN_LAYER_S.get(engine, 0.0) * a.gated_deltanet_layers)
+
+
+def moe_fixed_s(engine: str, a) -> float:
+    """The MoE layers' part of :func:`fixed_step_s` [s]: per layer and per expert a token picks."""
+    if not a.moe:
+        return 0.0
+    return (MOE_LAYER_S.get(engine, 0.0) + EXPERT_SLOT_S.get(engine, 0.0) * a.moe.experts_per_token) * a.moe_layers
 
 
 def weights_read_terms(s: Scenario, fmt: WeightFormat | None = None) -> tuple[float, float, float, float]:
