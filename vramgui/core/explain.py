@@ -323,12 +323,14 @@ def _kv(s: Scenario, m) -> Explanation:
                      + (f"({p.index_key_bytes:.4g} bytes a value: FP8 with a scale per 128) " if p.index_key_bytes
                         else "") + f"and scores every cached token; each query attends to the best {x.topk:,}.")
     windowed = bool(a.sliding_window and p.honors_sliding_window)
+    # (HF: the windowed layers still hold a prompt longer than their window at the peak)
+    holds_prompt = windowed and bool(memory_terms(s).keeps_prompt) and s.prompt_tokens > window_cells(a, p)
     if windowed and not a.compressed:
         cells = window_cells(a, p)
         notes.append(f"{a.sliding_window_layers} windowed layers hold at most {cells:,.0f} tokens"
                      + (f" (the {a.sliding_window:,}-token window and the {p.prefill_chunk_tokens}-token batch being "
                         f"evaluated, in cells of {p.kv_block_tokens})" if cells != a.sliding_window else "") + ".")
-        if float(memory_terms(s).keeps_prompt) and s.prompt_tokens > cells:
+        if holds_prompt:
             notes.append(f"{p.name} keeps each windowed layer's whole prompt until the first generated token "
                          f"replaces it (the window is a view of the prompt's keys and values): at the peak they "
                          f"hold the {s.prompt_tokens:,}-token prompt.")
@@ -401,9 +403,7 @@ def _kv(s: Scenario, m) -> Explanation:
                         f"{' + '.join(map(str, split_layers(a.num_layers, s.n_gpus)))} layers, the output layer "
                         "with the last card's)." if p.parallel == "layer" and p.split_output_as_layer else "."))
     scale = (f" × {held}/{a.num_layers} of the layers" if share < 1 else "") + \
-        ("" if not windowed else ", windowed layers holding the prompt"
-          if float(memory_terms(s).keeps_prompt) and s.prompt_tokens > window_cells(a, p)
-          else ", windowed layers capped")
+        ("" if not windowed else ", windowed layers holding the prompt" if holds_prompt else ", windowed layers capped")
     c = a.compressed
     if c is not None:
         notes.append(f"DeepSeek-V4: one {a.head_dim}-wide entry per token serves as key and value, and every layer "

@@ -97,9 +97,9 @@ SOURCES = {
                           "bytes = 62.76 GiB (weights, gradients, two moments and the copy; tests/data/measured/"
                           "training.jsonl own- points)",
     "overhead": "CUDA context and libraries' handles 0.75 GiB per card, measured by vramgui (the device's used "
-                "memory less torch's reserved pool after training steps on an H200, torch 2.11: 0.749 GiB in all six "
-                "runs, tests/data/measured/training.jsonl own- points; inference processes hold 0.69), plus ≈ 0.25 "
-                "GiB of NCCL and DDP/FSDP buckets when data parallel (an assumption)",
+                "memory less torch's reserved pool after training steps on an H200, torch 2.11: 0.749 GiB in all "
+                "nine runs, tests/data/measured/training.jsonl own- points; inference processes hold 0.69), plus "
+                "≈ 0.25 GiB of NCCL and DDP/FSDP buckets when data parallel (an assumption)",
 }
 
 
