@@ -35,9 +35,10 @@ def test_hf_eager_scores_in_bf16_hold_an_fp32_copy(scenario):
     more = float(estimate_memory(bf16).activations - estimate_memory(fp16).activations)
     assert more == pytest.approx(32 * 4096**2 * 2 * 1.10, rel=1e-9)          # 1.10 GiB
     # vramgui's own H200 run of that scenario: generate() peaked at 20.71 GiB allocated; the estimate of the
-    # tensors (weights + cache + transient) 21.2 GiB, 2.5 % above (with 8 bytes a score it was 2.8 % below)
+    # tensors (weights + cache + transient) must not fall below it and stay within 5 % above (the allocator share
+    # is counted on top; with 8 bytes a score it was 2.8 % below)
     m = estimate_memory(bf16)
-    assert float(m.weights + m.kv_cache + m.activations) / GIB == pytest.approx(20.71 * 1.025, rel=0.01)
+    assert 0 < float(m.weights + m.kv_cache + m.activations) / GIB / 20.71 - 1 < 0.05
     # sdpa holds no scores: the same in both dtypes
     assert float(estimate_memory(bf16.with_(attention="sdpa")).activations) == \
         float(estimate_memory(fp16.with_(attention="sdpa")).activations)
