@@ -38,26 +38,17 @@ train() {    # train <preset id> <case> [<case> ...]
     >> "$OUT/log.txt" 2>&1 || echo "FAILED train $id" >> "$OUT/log.txt"
 }
 
-host() {     # host <layers>: a narrow llama (GPU work ~0) of that many layers, HF's host cost per decode step
-  mkdir -p "/tmp/cfg/host$1"
-  echo "{\"model_type\": \"llama\", \"hidden_size\": 256, \"intermediate_size\": 512, \"num_attention_heads\": 4, \
-\"num_key_value_heads\": 4, \"num_hidden_layers\": $1, \"vocab_size\": 32000, \"max_position_embeddings\": 4096}" \
-    > "/tmp/cfg/host$1/config.json"
-  echo "== host $1 $(date -u +%T)" | tee -a "$OUT/log.txt"
-  python3 -m vramgui.tools.measure_gpu --config "/tmp/cfg/host$1/config.json" --out "$OUT/host.jsonl" \
-    --dtype bfloat16 --attention sdpa --prompts 128 --generate 1:128:64 --repeats 3 --name "host$1" \
-    >> "$OUT/log.txt" 2>&1 || echo "FAILED host $1" >> "$OUT/log.txt"
+narrow() {   # narrow <name> <layers> <new tokens> <config keys>: a narrow model (hidden 256: GPU work ~0) of that
+             # kind and depth, whose generate() steps are HF's host cost
+  mkdir -p "/tmp/cfg/$1"
+  echo "{\"hidden_size\": 256, \"intermediate_size\": 512, \"num_attention_heads\": 4, \"num_key_value_heads\": 4, \
+\"num_hidden_layers\": $2, \"vocab_size\": 32000, \"max_position_embeddings\": 4096, $4}" > "/tmp/cfg/$1/config.json"
+  echo "== $1 $(date -u +%T)" | tee -a "$OUT/log.txt"
+  python3 -m vramgui.tools.measure_gpu --config "/tmp/cfg/$1/config.json" --out "$OUT/host.jsonl" \
+    --dtype bfloat16 --attention sdpa --prompts 128 --generate "1:128:$3" --repeats 3 --name "$1" \
+    >> "$OUT/log.txt" 2>&1 || echo "FAILED $1" >> "$OUT/log.txt"
 }
 
-narrow() {   # narrow <name> <layers> <config keys>: a narrow model of that kind (GPU work ~0), its host cost a step
-  mkdir -p "/tmp/cfg/$1-$2"
-  echo "{\"hidden_size\": 256, \"intermediate_size\": 512, \"num_attention_heads\": 4, \"num_key_value_heads\": 4, \
-\"num_hidden_layers\": $2, \"vocab_size\": 32000, \"max_position_embeddings\": 4096, $3}" > "/tmp/cfg/$1-$2/config.json"
-  echo "== narrow $1 $2 $(date -u +%T)" | tee -a "$OUT/log.txt"
-  python3 -m vramgui.tools.measure_gpu --config "/tmp/cfg/$1-$2/config.json" --out "$OUT/host.jsonl" \
-    --dtype bfloat16 --attention sdpa --prompts 128 --generate 1:128:32 --repeats 3 --name "narrow-$1-$2" \
-    >> "$OUT/log.txt" 2>&1 || echo "FAILED narrow $1 $2" >> "$OUT/log.txt"
-}
 
 case "${1:-1}" in
 1)  # 2026-12-04, first round: memory and speed of seven models, fine-tuning memory
@@ -71,7 +62,7 @@ train llama2-7b full:full:2048:2 lora:full:2048:4 lora:none:2048:2
 infer llama2-13b 512,2048 1:512:64,16:512:32,8:2048:32
 ;;
 2)  # the second round: HF's host cost per layer; prompts at 512-16k tokens, each shape warmed up once
-host 16; host 32; host 64
+for n in 16 32 64; do narrow "host$n" $n 64 '"model_type": "llama"'; done
 R=5
 infer llama3-8b 512,1024,2048,4096,8192,16384 1:512:64
 infer qwen2.5-7b 512,1024,2048,4096,8192,16384 1:512:64
@@ -112,11 +103,13 @@ DTYPE=float16 ATT=eager infer llama3-8b 1024,2048,4096 1:4096:8,1:2048:8
     # no GPU work): Llama's two norms a layer, Qwen3's q/k norms, Gemma 3's four norms, q/k norms and windowed
     # mask, and the experts' dispatch of Qwen3-MoE (top-8 of 128) and Mixtral (top-2 of 8)
 for n in 16 48; do
-  narrow llama $n '"model_type": "llama"'
-  narrow qwen3 $n '"model_type": "qwen3", "head_dim": 64'
-  narrow gemma3 $n '"model_type": "gemma3_text", "head_dim": 64, "sliding_window": 1024, "query_pre_attn_scalar": 64'
-  narrow qwen3moe $n '"model_type": "qwen3_moe", "head_dim": 64, "num_experts": 128, "num_experts_per_tok": 8, "moe_intermediate_size": 64'
-  narrow mixtral $n '"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2'
+  narrow "narrow-llama-$n" $n 32 '"model_type": "llama"'
+  narrow "narrow-qwen3-$n" $n 32 '"model_type": "qwen3", "head_dim": 64'
+  narrow "narrow-gemma3-$n" $n 32 \
+    '"model_type": "gemma3_text", "head_dim": 64, "sliding_window": 1024, "query_pre_attn_scalar": 64'
+  narrow "narrow-qwen3moe-$n" $n 32 \
+    '"model_type": "qwen3_moe", "head_dim": 64, "num_experts": 128, "num_experts_per_tok": 8, "moe_intermediate_size": 64'
+  narrow "narrow-mixtral-$n" $n 32 '"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2'
 done
 ;;
 esac
