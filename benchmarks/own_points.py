@@ -28,15 +28,14 @@ from pathlib import Path
 from vramgui.tools.measure_gpu import PRECISION  # torch's dtype names -> the corpus's (round 1 wrote torch's)
 
 ROOT = Path(__file__).resolve().parent.parent
+KEPT = {"weights_gib", "peak_alloc_gib", "context_gib", "prefill_tok_s", "decode_tok_s"}
 RUNS = {  # folder -> (the machine, {round: quantities kept})
     "h200-2026-12-04": (
         "one NVIDIA H200 SXM 141 GB (700 W limit, driver 580.159.04, CUDA 13.0) in a lent Firecracker VM, 16 "
         "vCPUs ('Intel(R) Xeon(R) Processor'); Python 3.12.3, torch 2.11.0+cu130, transformers 5.17.0",
-        {1: {"weights_gib", "peak_alloc_gib"},
-         2: {"prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"},
-         3: {"weights_gib", "prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"},
-         4: {"weights_gib", "prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"},
-         5: {"weights_gib", "prefill_tok_s", "decode_tok_s", "peak_alloc_gib", "context_gib"}}),
+        {1: {"weights_gib", "peak_alloc_gib"},        # (no warm-up then: its timings are not kept)
+         2: KEPT - {"weights_gib"},                   # (its models' weights are round 1's)
+         3: KEPT, 4: KEPT, 5: KEPT}),
 }
 MEANING = {"non_torch_gib": "context_gib"}   # round 2 wrote the context under vLLM's name for a different figure
 
