@@ -2,7 +2,7 @@
 # One lent GPU session's measurements (run from the repository root on the GPU machine):
 # HF transformers inference (tools/measure_gpu.py) and fine-tuning memory
 # (benchmarks/measure_training.py) of randomly initialised models built from presets'
-# configs (the round, 1-6, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
+# configs (the round, 1-7, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
 # each point is written as soon as it is measured, so a run cut short keeps what it took.
 set -u
 OUT=${OUT:-gpu_out}
@@ -111,6 +111,12 @@ for n in 16 48; do
     '"model_type": "qwen3_moe", "head_dim": 64, "num_experts": 128, "num_experts_per_tok": 8, "moe_intermediate_size": 64'
   narrow "narrow-mixtral-$n" $n 32 '"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2'
 done
+;;
+7)  # the seventh: Llama 3 8B's SDPA decode in fp16 and bf16 on one machine start, at 512 and 4,096 tokens with 32
+    # new tokens (round 5's one fp16 SDPA decode, 8 tokens after a 4,096-token prompt, stepped 9-13 ms slower)
+R=3
+DTYPE=float16 infer llama3-8b 512 1:512:32,1:4096:32
+infer llama3-8b 512 1:512:32,1:4096:32
 ;;
 esac
 echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"
