@@ -50,6 +50,18 @@ narrow() {   # narrow <name> <layers> <new tokens> <config keys>: a narrow model
 }
 
 
+narrow_kinds() {   # round 6's narrow models: five kinds of layer at 16 and 48 layers
+  for n in 16 48; do
+    narrow "narrow-llama-$n" $n 32 '"model_type": "llama"'
+    narrow "narrow-qwen3-$n" $n 32 '"model_type": "qwen3", "head_dim": 64'
+    narrow "narrow-gemma3-$n" $n 32 \
+      '"model_type": "gemma3_text", "head_dim": 64, "sliding_window": 1024, "query_pre_attn_scalar": 64'
+    narrow "narrow-qwen3moe-$n" $n 32 \
+      '"model_type": "qwen3_moe", "head_dim": 64, "num_experts": 128, "num_experts_per_tok": 8, "moe_intermediate_size": 64'
+    narrow "narrow-mixtral-$n" $n 32 '"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2'
+  done
+}
+
 case "${1:-1}" in
 1)  # 2026-12-04, first round: memory and speed of seven models, fine-tuning memory
 infer llama3-8b 512,2048,8192 1:512:128,16:512:64,8:2048:64,1:8000:32
@@ -102,18 +114,12 @@ DTYPE=float16 ATT=eager infer llama3-8b 1024,2048,4096 1:4096:8,1:2048:8
 6)  # the sixth: HF's host cost a decode step by the kind of layer, from narrow models of 16 and 48 layers (next to
     # no GPU work): Llama's two norms a layer, Qwen3's q/k norms, Gemma 3's four norms, q/k norms and windowed
     # mask, and the experts' dispatch of Qwen3-MoE (top-8 of 128) and Mixtral (top-2 of 8)
-for n in 16 48; do
-  narrow "narrow-llama-$n" $n 32 '"model_type": "llama"'
-  narrow "narrow-qwen3-$n" $n 32 '"model_type": "qwen3", "head_dim": 64'
-  narrow "narrow-gemma3-$n" $n 32 \
-    '"model_type": "gemma3_text", "head_dim": 64, "sliding_window": 1024, "query_pre_attn_scalar": 64'
-  narrow "narrow-qwen3moe-$n" $n 32 \
-    '"model_type": "qwen3_moe", "head_dim": 64, "num_experts": 128, "num_experts_per_tok": 8, "moe_intermediate_size": 64'
-  narrow "narrow-mixtral-$n" $n 32 '"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2'
-done
+narrow_kinds
 ;;
-7)  # the seventh: Llama 3 8B's SDPA decode in fp16 and bf16 on one machine start, at 512 and 4,096 tokens with 32
-    # new tokens (round 5's one fp16 SDPA decode, 8 tokens after a 4,096-token prompt, stepped 9-13 ms slower)
+7)  # the seventh: the sixth whole on a fresh machine start (the sixth was cut short), then Llama 3 8B's SDPA decode
+    # in fp16 and bf16 on that start, at 512 and 4,096 tokens with 32 new tokens (round 5's one fp16 SDPA decode,
+    # 8 tokens after a 4,096-token prompt, stepped 9-13 ms slower than bf16's)
+narrow_kinds
 R=3
 DTYPE=float16 infer llama3-8b 512 1:512:32,1:4096:32
 infer llama3-8b 512 1:512:32,1:4096:32

@@ -12,9 +12,10 @@ settings and machine named) and prints them, one JSON line each::
 script derives, so a value can only change with the raw file it was read from.
 
 What is kept: the memory of every round (allocated bytes do not depend on warm-up), and the
-speed of rounds 2-4. Round 1 timed each prompt length's first pass (the kernels' selection
-for a new shape, 0.4 s at 512 tokens) and took the middle of two runs; the later rounds run
-every shape once untimed and keep the median of five (round 2) or three. Round 4's MoE runs
+speed of rounds 2-5 and 7 (round 6 ran narrow models alone, into ``round6-host.jsonl``). Round 1
+timed each prompt length's first pass (the kernels' selection for a new shape, 0.4 s at 512
+tokens) and took the middle of two runs; the later rounds run every shape once untimed and keep
+the median of five (round 2) or three. Round 4's MoE runs
 with transformers' per-expert loop (``--experts eager``) keep their memory only: the speed
 model times the library's default kernel (grouped_mm).
 """
@@ -35,7 +36,8 @@ RUNS = {  # folder -> (the machine, {round: quantities kept})
         "vCPUs ('Intel(R) Xeon(R) Processor'); Python 3.12.3, torch 2.11.0+cu130, transformers 5.17.0",
         {1: {"weights_gib", "peak_alloc_gib"},        # (no warm-up then: its timings are not kept)
          2: KEPT - {"weights_gib"},                   # (its models' weights are round 1's)
-         3: KEPT, 4: KEPT, 5: KEPT}),
+         3: KEPT, 4: KEPT, 5: KEPT,
+         7: KEPT - {"weights_gib"}}),              # (Llama 3 8B's weights again)
 }
 MEANING = {"non_torch_gib": "context_gib"}   # round 2 wrote the context under vLLM's name for a different figure
 

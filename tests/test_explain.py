@@ -173,22 +173,32 @@ def test_hf_names_the_host_its_launch_loop_runs_on(scenario):
         assert floor.endswith(f"(32 layers × {per_layer} ms{host})")
 
 
-def test_hf_moe_layers_add_their_expert_kernels_to_the_floor(scenario):
-    # Qwen3-30B-A3B: 48 layers, each an MoE layer whose tokens pick 8 of 128 experts. HF's launch floor on a server
-    # host, 48 x 0.83 ms = 39.84 ms, then 48 x 8 x 0.09 ms of grouped expert kernels = 34.56 ms on top: 74.40 ms a
-    # step (vramgui's own H200 runs: 60.4-63.2 ms at 1-16 sequences); the card's roofline (~6 GB in ~1.5 ms) is
-    # under the floor
+def test_hf_host_floor_counts_the_kernels_a_layer_launches(scenario):
+    # HF's launch loop per layer is a Llama layer's 40 kernels (benchmarks/count_hf_kernels.py); each RMSNorm beyond
+    # two launches 8 more, an MoE block 16 more. Gemma 3 4B: 34 layers of four norms + q/k norms (4 more): 72
+    # kernels, x 1.80: 34 x 0.83 x 1.8 = 50.796 ms on a server host (vramgui's own H200 runs stepped in 40-47 ms)
+    gemma = scenario("gemma3-4b", "h200", weights="bf16", kv_dtype="bf16", engine="hf", prompt_tokens=2048,
+                     output_tokens=32)
+    values = {a.name: a.value for a in by_key(gemma)["decode"].assumptions}
+    assert values["Host launch floor"] == ("50.80 ms per step (34 layers × 0.83 ms × 1.80: 72 kernels a layer against "
+                                           "a Llama layer's 40 on a server host)")
+    assert float(estimate_speed(gemma).decode_step_s) * 1e3 == pytest.approx(34 * 0.83 * 72 / 40, rel=1e-9)
+    # Qwen3-30B-A3B: 48 layers with q/k norms (56 kernels) and an MoE block each (16 more): 48 x 0.83 x 72 / 40 =
+    # 71.71 ms (own runs: 60.4-63.2 ms at 1-16 sequences); its roofline (~6 GB in ~1.5 ms) is under the floor
     s = scenario("qwen3-30b-a3b", "h200", weights="bf16", kv_dtype="bf16", engine="hf", prompt_tokens=512,
                  output_tokens=32)
     values = {a.name: a.value for a in by_key(s)["decode"].assumptions}
-    assert values["Host launch floor"] == "39.84 ms per step (48 layers × 0.83 ms on a server host)"
-    assert values["MoE layers' fixed cost"] == "34.56 ms (48 layers × 8 experts a token picks × 90 µs)"
-    assert float(estimate_speed(s).decode_step_s) * 1e3 == pytest.approx(48 * 0.83 + 48 * 8 * 0.09, rel=1e-9)
-    # Mixtral 8x7B picks 2 of 8: 32 x (0.83 + 2 x 0.09) = 32.32 ms; a dense model adds nothing (Llama 3 8B 26.56)
+    assert values["Host launch floor"] == ("71.71 ms per step (48 layers × 0.83 ms × 1.80: 72 kernels a layer, its "
+                                           "MoE block's included, against a Llama layer's 40 on a server host)")
+    assert "MoE layers' fixed cost" not in values
+    assert float(estimate_speed(s).decode_step_s) * 1e3 == pytest.approx(48 * 0.83 * 72 / 40, rel=1e-9)
+    # Mixtral 8x7B: two norms, 32 MoE blocks: 32 x 0.83 x 56 / 40 = 37.18 ms; Llama 3 8B as counted, 26.56 ms
     mixtral = scenario("mixtral-8x7b", "h200", weights="bf16", kv_dtype="bf16", engine="hf", prompt_tokens=512)
-    assert float(estimate_speed(mixtral).decode_step_s) * 1e3 == pytest.approx(32 * (0.83 + 2 * 0.09), rel=1e-9)
+    assert float(estimate_speed(mixtral).decode_step_s) * 1e3 == pytest.approx(32 * 0.83 * 56 / 40, rel=1e-9)
     llama = scenario("llama3-8b", "h200", weights="bf16", kv_dtype="bf16", engine="hf", prompt_tokens=512)
     assert float(estimate_speed(llama).decode_step_s) * 1e3 == pytest.approx(32 * 0.83, rel=1e-9)
+    assert {a.name: a.value for a in by_key(llama)["decode"].assumptions}["Host launch floor"] == \
+        "26.56 ms per step (32 layers × 0.83 ms on a server host)"
     # vLLM launches its steps as CUDA graphs: no host floor
     assert "Host launch floor" not in {a.name for a in by_key(s.with_(engine="vllm"))["decode"].assumptions}
 

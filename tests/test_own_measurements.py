@@ -30,7 +30,7 @@ def test_the_corpus_holds_what_the_raw_files_say():
     assert not [p for p in own if "-r1-" in p["id"] and p["quantity"].endswith("tok_s")]
     # nor the timings of transformers' per-expert loop (round 4's --experts eager): not its default kernel
     assert not [p for p in own if "experts-eager" in p["id"] and p["quantity"].endswith("tok_s")]
-    assert len(own) == 164
+    assert len(own) == 176
     # (round 3's tool did not record the experts kernel; round 4's did: transformers 5.17 picks grouped_mm)
     assert {p["extra"]["experts_implementation"] for p in own if "r4-qwen3-30b" in p["id"]} == {"grouped_mm", "eager"}
 
@@ -71,7 +71,7 @@ def test_generate_peak_memory(own):
     # -13 % when capped at the window)
     sdpa = {i: e for i, e in errors(own, "peak_alloc_gib", only=("sdpa",), exclude=("experts-eager",)).items()
             if not any(m in i for m in MOE) or "-b1-" in i}
-    assert len(sdpa) == 35 and max(map(abs, sdpa.values())) < 3
+    assert len(sdpa) == 39 and max(map(abs, sdpa.values())) < 3
     assert statistics.median(map(abs, sdpa.values())) < 0.5
     windowed = {i: e for i, e in sdpa.items() if "gemma3" in i or "mistral" in i}
     assert len(windowed) == 6 and all(-3 < e < 0 for e in windowed.values())
@@ -96,9 +96,9 @@ def test_generate_peak_memory(own):
 
 def test_the_cuda_context_beside_torchs_pool(own):
     # the device's used memory less torch's reserved pool after generate(): 0.67-0.69 GiB for every model over
-    # four machine starts (0.606 before the first matmul); the HF profile's context is 0.69 GiB
+    # five machine starts (0.606 before the first matmul); the HF profile's context is 0.69 GiB
     err = errors(own, "context_gib")
-    assert len(err) == 19 and all(abs(e) < 3 for e in err.values())
+    assert len(err) == 21 and all(abs(e) < 3 for e in err.values())
     assert all(0.67 < own[i]["measured"] < 0.693 for i in err)
 
 
@@ -106,8 +106,9 @@ def test_hf_prompts_on_an_h200(own):
     # one prompt's forward pass (cache written, the last token's logits), each shape run once untimed, the
     # median of five (round 2) or three: dense models at 1,024-16,384 tokens reach 0.5 of the H200's 989 TFLOP/s
     # (Llama 3 8B at 2,048: 34,062 tokens/s x ~15.5 GFLOP a token = 528 TFLOP/s). At HF's 45 % (no Hopper factor
-    # for HF: with it, 0.315, they read -34 to -43 %) the estimate is 0-22 % slow, median 15 %
-    err = errors(own, "prefill_tok_s", only=("sdpa",), exclude=MOE + ("gemma3",))
+    # for HF: with it, 0.315, they read -34 to -43 %) the estimate is 0-22 % slow, median 15 % (round 7's slower
+    # machine start apart: test_a_slower_machine_start)
+    err = errors(own, "prefill_tok_s", only=("sdpa",), exclude=MOE + ("gemma3", "r7-"))
     assert len(err) == 26 and all(-23 < e < 2 for e in err.values())
     assert 10 < statistics.median(map(abs, err.values())) < 18
     # eager attention moves each score 32 bytes through memory: Llama 3 8B's eager prompts of 1,024 and 2,048
@@ -117,45 +118,60 @@ def test_hf_prompts_on_an_h200(own):
     assert len(eager) == 7 and all(abs(eager[f"r3-llama3-8b-bf16-eager-prefill-p{n}"]) < 1 for n in (1024, 2048))
     assert all(abs(eager[f"r5-llama3-8b-fp16-eager-prefill-p{n}"]) < 6 for n in (1024, 2048, 4096))
     assert all(-20 < eager[f"r4-{m}-bf16-eager-prefill-p512"] < -10 for m in ("llama3-8b", "llama2-7b"))
-    # HF's grouped expert kernels on a prompt: the 0.09 ms an expert slot a layer (added on top of the pass) leaves
-    # stated misses, bounded: Mixtral +82 % at 512 tokens falling to +5 % at 4,096; Qwen3-30B-A3B -5 / +18 / +45 % at
-    # 512 / 2,048 / 4,096; DeepSeek-V2-Lite +38 % at 512. And Gemma 3 4B's prompts (a fixed ~50 ms a pass beside the
-    # roofline: +106 % at 512, +37 % at 2,048-4,096)
-    moe = list(errors(own, "prefill_tok_s", only=("mixtral",)).values())
-    assert moe == sorted(moe, reverse=True) and 75 < moe[0] < 90 and 0 < moe[-1] < 10
-    qwen = [own[f"r{r}-qwen3-30b-a3b-bf16-sdpa-prefill-p{n}"]["error_pct"] for r, n in ((3, 512), (3, 2048), (4, 4096))]
-    assert -10 < qwen[0] < 0 < qwen[1] < 25 and 35 < qwen[2] < 55
-    assert 30 < own["r3-deepseek-v2-lite-bf16-sdpa-prefill-p512"]["error_pct"] < 45
+    # Gemma 3 4B's pass is its host's at 512 tokens (34 layers launching 84 kernels each, counted as 72): +15 %
+    # (+106 % with its layers counted as Llama's), -1 % at 2,048; at 4,096 +37 % (not the host: not modelled)
     gemma = errors(own, "prefill_tok_s", only=("gemma3",))
-    assert len(gemma) == 3 and all(30 < e < 115 for e in gemma.values())
+    assert len(gemma) == 3 and 5 < gemma["r3-gemma3-4b-bf16-sdpa-prefill-p512"] < 25
+    assert abs(gemma["r4-gemma3-4b-bf16-sdpa-prefill-p2048"]) < 5
+    assert 30 < gemma["r3-gemma3-4b-bf16-sdpa-prefill-p4096"] < 45
+    # not modelled, bounded as stated misses: HF's grouped expert kernels on a prompt, far below the card's math
+    # with hundreds of rows an expert: Mixtral +73 % at 512 tokens falling to +7 % at 4,096; Qwen3-30B-A3B -1 / +23 /
+    # +113 % at 512 / 2,048 / 4,096; DeepSeek-V2-Lite +62 % at 512
+    moe = list(errors(own, "prefill_tok_s", only=("mixtral",)).values())
+    assert moe == sorted(moe, reverse=True) and 65 < moe[0] < 80 and 0 < moe[-1] < 10
+    qwen = [own[f"r{r}-qwen3-30b-a3b-bf16-sdpa-prefill-p{n}"]["error_pct"] for r, n in ((3, 512), (3, 2048), (4, 4096))]
+    assert -10 < qwen[0] < 5 and 15 < qwen[1] < 30 and 100 < qwen[2] < 125
+    assert 55 < own["r3-deepseek-v2-lite-bf16-sdpa-prefill-p512"]["error_pct"] < 70
 
 
 def test_hf_decode_on_an_h200(own):
     # generate() at batch 1 is host-bound on this machine: a 32-layer Llama 3 8B steps in 22.0 ms, the narrow
     # 32-layer model of round2-host.jsonl (hidden 256: no GPU work to speak of) in 21.9 ms; 16 layers 14.9 ms,
-    # 64 layers 39.1 ms, 0.51 ms a layer + 6.4 ms a step. The hf-server row's 0.83 ms a layer (a server median)
-    # reads the Llama-family models 2-27 % slow at 1 to 64 sequences (the step hardly grows: 19.6 ms at 64),
-    # eager attention too; Qwen3-32B (two more norms a layer) 14 % fast
-    err = errors(own, "decode_tok_s")
+    # 64 layers 39.1 ms, 0.51 ms a layer + 6.4 ms a step. The hf-server row's 0.83 ms a Llama layer (a server
+    # median; other layers by the kernels they launch) reads the dense models 2-27 % slow at 1 to 64 sequences (the
+    # step hardly grows: 19.6 ms at 64), eager attention too: Qwen3-32B (q/k norms, 56 kernels a layer) -19 % (+14 %
+    # with its layers counted as Llama's), Gemma 3 4B (84 kernels a layer, counted 72) -7 to -21 % (was +42 to +67 %)
+    err = errors(own, "decode_tok_s", exclude=("r7-",))
     assert len(err) == 29
-    llama_like = {i: e for i, e in err.items() if not any(m in i for m in MOE + ("qwen3-32b", "gemma3", "fp16-sdpa"))}
-    assert len(llama_like) == 15 and all(-27 < e < 0 for e in llama_like.values())
-    # one fp16 SDPA run at 4,096 tokens stepped in 34.8 ms, 9-13 ms slower than bf16's and fp16 eager's at that
-    # length (unexplained, one run): +31 %
-    assert 25 < err["r5-llama3-8b-fp16-sdpa-decode-b1-p4096-n8"] < 40
-    assert 5 < err["r2-qwen3-32b-bf16-sdpa-decode-b1-p512-n32"] < 20
-    # MoE layers add 0.09 ms a routed expert a token picks (transformers' grouped_mm kernels): Mixtral at one
-    # sequence, DeepSeek-V2-Lite and Qwen3-30B-A3B at 1-16 read -5 to -20 %, as the dense ones do (were +10 to +59 %)
+    dense = {i: e for i, e in err.items() if not any(m in i for m in MOE + ("fp16-sdpa",))}
+    assert len(dense) == 21 and all(-27 < e < 0 for e in dense.values())
+    assert -25 < err["r2-qwen3-32b-bf16-sdpa-decode-b1-p512-n32"] < -12
+    assert all(-25 < e < -5 for i, e in dense.items() if "gemma3" in i)
+    # MoE layers launch 16 kernels more (router, top-k, sort, histogram, gathers, scatter, two grouped GEMMs):
+    # Mixtral at one sequence, DeepSeek-V2-Lite and Qwen3-30B-A3B at 1-16 read -22 to +10 %
     moe = {i: e for i, e in err.items() if any(m in i for m in MOE) and ("-b1-" in i or "qwen3" in i)}
     moe.pop("r4-qwen3-30b-a3b-bf16-sdpa-decode-b64-p512-n16")
-    assert len(moe) == 5 and all(-20 < e < -5 for e in moe.values())
+    assert len(moe) == 5 and all(-25 < e < 12 for e in moe.values())
     # not modelled, bounded as stated misses: the grouped expert kernels with more rows fall far below the
-    # bandwidth (Mixtral at 4 sequences 68.9 ms a step, +113 %; Qwen3-30B-A3B at 64 159.6 ms, +115 %), and Gemma 3
-    # 4B's host cost (34 layers with six norms each and the windowed mask: 40-47 ms a step, +42 to +67 %)
-    assert 100 < err["r2-mixtral-8x7b-bf16-sdpa-decode-b4-p512-n32"] < 130
-    assert 100 < err["r4-qwen3-30b-a3b-bf16-sdpa-decode-b64-p512-n16"] < 130
-    gemma = errors(own, "decode_tok_s", only=("gemma3",))
-    assert len(gemma) == 5 and all(35 < e < 75 for e in gemma.values())
+    # bandwidth (Mixtral at 4 sequences 68.9 ms a step, +85 %; Qwen3-30B-A3B at 64 159.6 ms, +123 %)
+    assert 75 < err["r2-mixtral-8x7b-bf16-sdpa-decode-b4-p512-n32"] < 95
+    assert 110 < err["r4-qwen3-30b-a3b-bf16-sdpa-decode-b64-p512-n16"] < 135
+    # one fp16 SDPA run of round 5 stepped in 34.8 ms, 9-13 ms slower than bf16's and fp16 eager's there: +31 %.
+    # Not fp16's: on round 7's start fp16 stepped faster than bf16 (below)
+    assert 25 < err["r5-llama3-8b-fp16-sdpa-decode-b1-p4096-n8"] < 40
+
+
+def test_a_slower_machine_start(own):
+    # round 7's machine start (the same VM type, driver, torch and transformers): Llama 3 8B's decode steps took
+    # 27.6-32.9 ms (round 2's start: 22.0), its 512-token prompt 29-32 ms (round 2's: 21.1): the estimate reads
+    # +4 to +24 % there, on the other side of the -2 to -27 % of the other starts; the host's speed is the spread
+    r7 = {i: p["error_pct"] for i, p in own.items() if i.startswith("r7-") and p["quantity"].endswith("tok_s")}
+    assert len(r7) == 6 and all(0 < e < 30 for e in r7.values())
+    # fp16 and bf16 run the same kernels' count: fp16 stepped faster here (29.4 / 27.6 ms at 512 / 4,096 tokens,
+    # bf16 32.9 / 32.5), slower on round 5's start: the host, not the type
+    step = {i: 1000 / own[i]["measured"] for i in own if i.startswith("r7-") and "-decode-" in i}
+    for n in (512, 4096):
+        assert step[f"r7-llama3-8b-fp16-sdpa-decode-b1-p{n}-n32"] < step[f"r7-llama3-8b-bf16-sdpa-decode-b1-p{n}-n32"]
 
 
 def training_runs():
@@ -237,18 +253,33 @@ def test_hf_host_cost_per_layer_on_the_h200():
 
 
 def test_narrow_models_host_cost_by_kind_of_layer():
-    # round6-host.jsonl: narrow models (hidden 256, 16 layers: next to no GPU work) of five kinds, one after another
-    # on one machine start. Their generate() steps: Llama 17.85 ms, Qwen3 (q/k norms) 19.97, Gemma 3 text (four norms
-    # a layer, q/k norms, windowed layers) 31.09, Qwen3-MoE (top-8 of 128, experts 64 wide) 20.17, Mixtral (top-2 of
-    # 8) 17.58. The MoE layers cost the host next to nothing beyond their dense counterparts' (within 2 %): the real
-    # models' 0.09 ms an expert slot (speed.EXPERT_SLOT_S) is their expert kernels' time. Gemma 3's 13 ms beyond
-    # Llama's is the host's (its real 4B model's 40 ms steps read +42 to +67 %: a stated miss). The round was cut
-    # short at 48 layers (Llama's 60.2 ms there disagrees with round 2's 0.51 ms a layer + 6.4 ms, 30.9 ms: the host
-    # differs between machine starts and within a run, so only the 16-layer runs, taken one after another, are
-    # compared)
-    step = host_steps("round6-host.jsonl", "narrow-")
-    assert {k for k in step if k.endswith("-16")} == {f"{k}-16" for k in ("llama", "qwen3", "gemma3", "qwen3moe",
-                                                                          "mixtral")}
-    assert step["mixtral-16"] / step["llama-16"] == pytest.approx(1.0, abs=0.02)
-    assert step["qwen3moe-16"] / step["qwen3-16"] == pytest.approx(1.0, abs=0.02)
-    assert 10 < step["gemma3-16"] - step["llama-16"] < 16
+    # narrow models (hidden 256: next to no GPU work) of five kinds, one after another on one machine start:
+    # round6-host.jsonl at 16 layers (cut short there), round7-host.jsonl at 16 and 48 on another start. Their
+    # generate() steps [ms]:
+    #                  round 6, 16   round 7, 16   round 7, 48    kernels a layer (count_hf_kernels.py)
+    #   Llama              17.85          8.80         25.31         40
+    #   Qwen3              19.97         13.58         33.06         56 (q/k norms)
+    #   Gemma 3 text       31.09         15.74         81.83         84 (six norms of 10)
+    #   Qwen3-MoE          20.17         14.84         99.47         72
+    #   Mixtral            17.58         14.65         63.47         58
+    # The host's speed drifts within a run (round 6's Llama stepped 60.2 ms at 48 layers where round 2's fit gives
+    # 30.9; round 7's later runs read slower), so the steps' ratios scatter, but around the kernels' ratios: Qwen3
+    # over Llama 1.12-1.54 (kernels 1.40), Gemma 3 over Llama 1.74-3.23 (2.10), MoE over its dense kind 0.98-3.01
+    # (1.29 and 1.45): speed.host_layers scales HF's launch loop by the kernels, not by measured ratios
+    r6 = host_steps("round6-host.jsonl", "narrow-")
+    r7 = host_steps("round7-host.jsonl", "narrow-")
+    assert len(r6) == 6 and len(r7) == 10
+    runs = [(r6, 16), (r7, 16), (r7, 48)]
+
+    def ratios(kind, base):
+        return [run[f"{kind}-{n}"] / run[f"{base}-{n}"] for run, n in runs]
+
+    counted = {"llama": 40, "qwen3": 56, "gemma3": 84, "qwen3moe": 72, "mixtral": 58}
+    for kind, base in (("qwen3", "llama"), ("gemma3", "llama"), ("qwen3moe", "qwen3"), ("mixtral", "llama")):
+        r = ratios(kind, base)
+        assert min(r) < counted[kind] / counted[base] < max(r), (kind, r)
+    assert all(1.1 < r < 1.6 for r in ratios("qwen3", "llama"))
+    assert all(1.7 < r < 3.3 for r in ratios("gemma3", "llama"))
+    # the per-layer slope of Llama on round 7's start, 16 to 48 layers: (25.31 - 8.80) / 32 = 0.516 ms, round 2's
+    # 0.507 (test_hf_host_cost_per_layer_on_the_h200)
+    assert (r7["llama-48"] - r7["llama-16"]) / 32 == pytest.approx(0.516, abs=0.002)

@@ -44,10 +44,10 @@ from .speed import (
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
     EAGER_KV_READS_PER_HEAD,
-    EXPERT_SLOT_S,
     EXPOSED_16BIT_SHARE,
     GDN_LAYER_S,
     GGUF_BW_CURVES,
+    HF_LAYER_KERNELS,
     HOST_S_PER_LAYER,
     LAYER_S,
     MMQ_WEIGHTS_PER_SM_CLOCK,
@@ -64,8 +64,8 @@ from .speed import (
     estimate_speed,
     expert_gemm_efficiency,
     exposed_time,
+    host_layers,
     kernel_used,
-    moe_fixed_s,
     overlap_factor,
     prefill_parts,
     prompt_split,
@@ -547,7 +547,7 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
         out.append(Assumption("Attention efficiency η_attention", f"{float(t.attention_efficiency):.2f} ({p.name}"
                               f"{_row_name(p, key)})", SOURCES["ATTENTION_EFFICIENCY"]))
     a = s.model.architecture
-    step, moe = STEP_OVERHEAD_S.get(key, 0.0), moe_fixed_s(key, a)
+    step, moe = STEP_OVERHEAD_S.get(key, 0.0), MOE_LAYER_S.get(key, 0.0) * a.moe_layers
     layers = LAYER_S.get(key, 0.0) * a.num_layers
     if step:
         out.append(Assumption("Per-step cost", _ms(step), SOURCES["STEP_OVERHEAD_S"]))
@@ -555,14 +555,8 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
         out.append(Assumption("Layers' fixed cost", f"{_ms(layers)} ({a.num_layers} layers × "
                               f"{LAYER_S[key] * 1e6:.0f} µs)", SOURCES["LAYER_S"]))
     if moe:
-        per_layer, slot = MOE_LAYER_S.get(key, 0.0), EXPERT_SLOT_S.get(key, 0.0)
-        parts = ([f"{per_layer * 1e6:.0f} µs"] if per_layer else []) + \
-            ([f"{a.moe.experts_per_token} experts a token picks × {slot * 1e6:.0f} µs"] if slot else [])
         out.append(Assumption("MoE layers' fixed cost", f"{_ms(moe)} ({a.moe_layers} layers × "
-                              f"({' + '.join(parts)}))" if len(parts) > 1 else
-                              f"{_ms(moe)} ({a.moe_layers} layers × {parts[0]})",
-                              "; ".join(SOURCES[n] for n, v in (("MOE_LAYER_S", per_layer), ("EXPERT_SLOT_S", slot))
-                                        if v)))
+                              f"{MOE_LAYER_S[key] * 1e6:.0f} µs)", SOURCES["MOE_LAYER_S"]))
     if float(t.exposed):
         out.append(Assumption("Read and math overlap", f"{EXPOSED_16BIT_SHARE[key]:.0%} of the shorter exposed "
                               f"({p.name}{_row_name(p, key)}, {fmt.name})", SOURCES["EXPOSED_16BIT_SHARE"]))
@@ -584,9 +578,13 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                               f"{MMQ_WEIGHTS_PER_SM_CLOCK[key]:.0f} weights per SM per clock",
                               SOURCES["MMQ_WEIGHTS_PER_SM_CLOCK"] + "; " + SOURCES["MMVQ_MAX_COLUMNS"]))
     if float(t.host_floor):
+        ratio = host_layers(key, a) / a.compute_layers
+        kernels = "" if ratio == 1 else (f" × {ratio:.2f}: {ratio * HF_LAYER_KERNELS:.0f} kernels a layer"
+                                         + (", its MoE block's included," if a.moe else "")
+                                         + f" against a Llama layer's {HF_LAYER_KERNELS}")
         out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step ({a.compute_layers:g} "
-                              f"layers × {HOST_S_PER_LAYER[key] * 1e3:.2f} ms{_row_name(p, key)})",
-                              SOURCES["HOST_S_PER_LAYER"]))
+                              f"layers × {HOST_S_PER_LAYER[key] * 1e3:.2f} ms{kernels}{_row_name(p, key)})",
+                              SOURCES["HOST_S_PER_LAYER"] + ("; " + SOURCES["HF_LAYER_KERNELS"] if kernels else "")))
     if float(t.allreduces):
         link = gpu.interconnect_gb_s or DEFAULT_LINK_GB_S
         out.append(Assumption("Interconnect", f"{link:,.0f} GB/s per direction ({gpu.interconnect or 'PCIe'})",

@@ -170,6 +170,17 @@ STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "
 HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "hf-server": 0.83e-3, "vllm": 0.0, "llamacpp": 0.0,
                     "llamacpp-2023": 0.2e-3}
 
+#: Kernels HF transformers launches for one Llama decoder layer of a decode step (projections, rotary, cache
+#: write, attention, MLP, residual adds and two RMSNorms), which ``HOST_S_PER_LAYER``'s HF rows time ...
+HF_LAYER_KERNELS = 40
+#: ... of them each RMSNorm's (fp32 upcast, square, mean, eps, rsqrt, scale, downcast, weight): a layer with more
+#: norms (Gemma 2 / 3's four, Qwen3's and OLMo 2's q/k norms) launches these more for each ...
+HF_NORM_KERNELS = 8
+#: ... and an MoE block's (router softmax, top-k, sort, histogram, offsets, gathers, scatter, two grouped GEMMs)
+#: beyond the gated MLP's it replaces.  Counted by ``benchmarks/count_hf_kernels.py``; the host's launch loop
+#: grows with them (:func:`host_layers`).
+HF_MOE_KERNELS = 16
+
 
 
 #: Fixed time per decoder layer per decode step [s], added to the roofline: in an engine that
@@ -185,10 +196,6 @@ LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacp
 MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "llamacpp-2023": 0.0,
                "llamacpp-metal": 19e-6, "llamacpp-rocm": 19e-6, "llamacpp-vulkan": 19e-6,
                "llamacpp-vulkan-intel": 19e-6}
-#: ... and for each routed expert a token picks (its top-k) [s]: HF transformers' grouped expert kernels with
-#: a few rows per expert, which the step waits for on top of its launch loop (not its host: narrow MoE models
-#: with next to no expert weights step as fast as dense ones).
-EXPERT_SLOT_S = {"hf": 90e-6, "hf-server": 90e-6}
 
 #: Fixed time per Gated DeltaNet layer per decode step on top of ``LAYER_S`` [s]: the linear-
 #: attention layer's extra small ops (convolution, l2 norms, gates, the delta-rule update, the
@@ -483,7 +490,7 @@ SOURCES = {
                         "qwen.readthedocs.io, benchmark/speed_benchmark) and the Lookahead README's Llama 2 7B (40.6; "
                         "github.com/alipay/PainlessInferenceAcceleration): a 0.5B model runs barely faster than a "
                         "14B one, and an H100 no faster than an A100. On a desktop (every other card) 0.5 ms, an "
-                        "estimate (~25 kernels per decoder layer launched from Python at ~20 µs each) that the "
+                        "estimate (a Llama layer's 40 kernels, HF_LAYER_KERNELS, launched at ~12 µs each) that the "
                         "published RTX 4090 and A6000 runs, bandwidth-bound, stay above. vramgui's own runs on a "
                         "lent H200 VM (transformers 5.17, torch 2.11; narrow Llama models of 16, 32 and 64 layers, "
                         "next to no GPU work) stepped in 14.9, 21.9 and 39.1 ms: 0.51 ms a layer + 6.4 ms a step, "
@@ -492,20 +499,23 @@ SOURCES = {
                         "spends ~0.2 ms per layer launching its ops (Llama 2 7B Q4_0: 7.35 ms/token on "
                         "an A100 PCIe and 6.66 ms on an RTX 4090, Dec 2023); with graphs the step is launched at "
                         "once",
-    "EXPERT_SLOT_S": "vramgui's own runs on a lent H200 VM (transformers 5.17 with its default grouped_mm experts "
-                     "kernel, torch 2.11; measured corpus, own- points): beyond the dense layers' 0.51 ms, an MoE "
-                     "layer's decode step took 0.20 ms more for Mixtral 8x7B (top-2 of 8), 0.54 for DeepSeek-V2-Lite "
-                     "(top-6 of 64) and 0.62-0.67 for Qwen3-30B-A3B (top-8 of 128, 1-16 sequences): 0.08-0.10 ms for "
-                     "each expert a token picks, whatever the experts' count or size, 90 us taken for both HF rows "
-                     "(added on top of HOST_S_PER_LAYER's floor, the server median then reads these runs 6-19 % slow, "
-                     "as it does the dense ones). Not the host's Python: narrow 16-layer models (hidden 256, experts "
-                     "64 wide) stepped in 17.6 ms as Mixtral-type and 20.2 ms as Qwen3-MoE-type, their dense "
-                     "counterparts 17.8 and 20.0 (round6-host.jsonl); the time is the expert kernels' with real "
-                     "weights. Transformers' per-expert loop (experts_implementation='eager', the 4.x way) is slower "
-                     "still: Qwen3-30B-A3B 135.9 ms a step (grouped_mm 60.4), Mixtral 45.3 (29.1). Not modelled: with "
-                     "more sequences the grouped kernels fall far below the bandwidth (Mixtral at 4 sequences 68.9 ms "
-                     "a step, Qwen3-30B-A3B at 64 159.6 ms); on a prompt the same term leaves Mixtral +82 % at 512 "
-                     "tokens (+5 % at 4,096) and Qwen3-30B-A3B +45 % at 4,096 (152 ms)",
+    "HF_LAYER_KERNELS": "counted, not fitted: benchmarks/count_hf_kernels.py runs generate() of narrow models "
+                        "(transformers 5.24, torch 2.13, bf16, SDPA) under a dispatch mode that sees every ATen "
+                        "operation; per decode step a Llama layer launches 40 kernels (7 matmuls, rotary, cache "
+                        "appends, attention, SiLU gate, residual adds, two RMSNorms of 8 each), a Qwen3 layer 56 "
+                        "(q/k norms: 2 x 8 more), a Gemma 3 layer 84 (six norms of 10: its weight is applied as "
+                        "1 + w in fp32; the rule's 8 gives 72), a Qwen3-MoE layer 16 more than Qwen3's and a Mixtral "
+                        "layer 18 more than Llama's (router softmax, top-k, sort, histogram, offsets, gathers, "
+                        "scatter, two grouped GEMMs for the MLP's three). The host's launch loop grows with them: "
+                        "vramgui's own narrow models on a lent H200 VM (hidden 256, next to no GPU work; "
+                        "round6-host.jsonl, round7-host.jsonl) stepped 1.1-1.6 times slower per layer as Qwen3 "
+                        "than as Llama and 1.8-3.3 times as Gemma 3 text (the host's speed drifts within a run); "
+                        "Gemma 3 4B's decode read +42 to +67 % and its prompts up to +106 % with layers counted "
+                        "alike, -7 to -21 % and +15 % counted by kernels, Qwen3-32B +14 % then -19 % now, and "
+                        "the MoE models at one to 16 sequences -12 to -22 % (DeepSeek-V2-Lite +10 %), beside the "
+                        "dense Llama-family runs' -2 to -27 %. Transformers' per-expert loop (experts_implementation"
+                        "='eager', the 4.x way) launches kernels for each expert picked and is slower still, not "
+                        "modelled: Qwen3-30B-A3B 135.9 ms a step (grouped_mm 60.4), Mixtral 45.3 (29.1)",
     "LAYER_S": "served decode beyond the roofline and the per-step cost at low concurrency, per layer: "
                "Qwen3-8B bf16 on one H100 SXM (vLLM v0.11.0, 1 request, 7.28 ms a token; SGLang 7.19 ms at 4; "
                "measured corpus, gpustack's performance lab) 40 us over its 36 layers; gpt-oss-120b MXFP4 on "
@@ -970,21 +980,26 @@ def _dense_16bit(fmt: WeightFormat | None) -> bool:
 def host_floor_s(engine: str, a) -> float:
     """The engine's (:func:`speed_key`) host launch loop per decode step [s]: a floor under
     the step's time."""
-    return HOST_S_PER_LAYER.get(engine, 0.0) * a.compute_layers
+    return HOST_S_PER_LAYER.get(engine, 0.0) * host_layers(engine, a)
+
+
+def host_layers(engine: str, a) -> float:
+    """``a``'s layers as the engine's host sees them [Llama layers]: for HF transformers, the
+    kernels its layers launch over a Llama layer's (:data:`HF_LAYER_KERNELS`): RMSNorms beyond
+    two and MoE blocks launch more; other engines' host loops count layers."""
+    if engine not in ("hf", "hf-server"):
+        return a.compute_layers
+    norms = max(a.norms_per_layer - 2, 0) if a.norm_kind == "rms" else 0
+    norms += 2 * (a.qk_norm or a.qk_norm_full)
+    return (a.compute_layers * (HF_LAYER_KERNELS + HF_NORM_KERNELS * norms)
+            + a.moe_layers * HF_MOE_KERNELS) / HF_LAYER_KERNELS
 
 
 def fixed_step_s(engine: str, a) -> float:
     """The engine's (:func:`speed_key`) fixed cost of one decode step [s]: per step, per
-    layer, per MoE layer and expert a token picks there, per linear-attention layer."""
+    layer, per MoE layer, per linear-attention layer."""
     return (STEP_OVERHEAD_S.get(engine, 0.0) + LAYER_S.get(engine, 0.0) * a.compute_layers
-            + moe_fixed_s(engine, a) + GDN_LAYER_S.get(engine, 0.0) * a.gated_deltanet_layers)
-
-
-def moe_fixed_s(engine: str, a) -> float:
-    """The MoE layers' part of :func:`fixed_step_s` [s]: per layer and per expert a token picks."""
-    if not a.moe:
-        return 0.0
-    return (MOE_LAYER_S.get(engine, 0.0) + EXPERT_SLOT_S.get(engine, 0.0) * a.moe.experts_per_token) * a.moe_layers
+            + MOE_LAYER_S.get(engine, 0.0) * a.moe_layers + GDN_LAYER_S.get(engine, 0.0) * a.gated_deltanet_layers)
 
 
 def weights_read_terms(s: Scenario, fmt: WeightFormat | None = None) -> tuple[float, float, float, float]:
