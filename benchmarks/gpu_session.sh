@@ -2,7 +2,7 @@
 # One lent GPU session's measurements (run from the repository root on the GPU machine):
 # HF transformers inference (tools/measure_gpu.py) and fine-tuning memory
 # (benchmarks/measure_training.py) of randomly initialised models built from presets'
-# configs (the round, 1-7, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
+# configs (the round, 1-8, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
 # each point is written as soon as it is measured, so a run cut short keeps what it took.
 set -u
 OUT=${OUT:-gpu_out}
@@ -123,6 +123,12 @@ narrow_kinds
 R=3
 DTYPE=float16 infer llama3-8b 512 1:512:32,1:4096:32
 infer llama3-8b 512 1:512:32,1:4096:32
+;;
+8)  # the eighth: HF's host floor by kernels (speed.host_layers), out of sample: real models whose layers launch
+    # more kernels than Llama's (Qwen3 8B: q/k norms; Gemma 2 9B: four norms; OLMo 3 7B: post-norms and q/k norms
+    # over all heads) at one sequence, Llama 3 8B first and last (the host drifts within a run)
+R=3
+for m in llama3-8b qwen3-8b gemma2-9b olmo3-7b llama3-8b; do infer $m 512 1:512:32; done
 ;;
 esac
 echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"
