@@ -513,9 +513,12 @@ SOURCES = {
                         "Gemma 3 4B's decode read +42 to +67 % and its prompts up to +106 % with layers counted "
                         "alike, -7 to -21 % and +15 % counted by kernels, Qwen3-32B +14 % then -19 % now, and "
                         "the MoE models at one to 16 sequences -12 to -22 % (DeepSeek-V2-Lite +10 %), beside the "
-                        "dense Llama-family runs' -2 to -27 %. Transformers' per-expert loop (experts_implementation"
-                        "='eager', the 4.x way) launches kernels for each expert picked and is slower still, not "
-                        "modelled: Qwen3-30B-A3B 135.9 ms a step (grouped_mm 60.4), Mixtral 45.3 (29.1)",
+                        "dense Llama-family runs' -2 to -27 %. Out of sample (round8-infer.jsonl, one start): "
+                        "Qwen3 8B stepped 1.59 times Llama 3 8B's time (the rule: 1.58), Gemma 2 9B 1.88 (1.84), "
+                        "OLMo 3 7B 1.22 (1.40; layers counted alike: 1.13, 1.31, 1.0). Transformers' per-expert "
+                        "loop (experts_implementation='eager', the 4.x way) launches kernels for each expert picked "
+                        "and is slower still, not modelled: Qwen3-30B-A3B 135.9 ms a step (grouped_mm 60.4), "
+                        "Mixtral 45.3 (29.1)",
     "LAYER_S": "served decode beyond the roofline and the per-step cost at low concurrency, per layer: "
                "Qwen3-8B bf16 on one H100 SXM (vLLM v0.11.0, 1 request, 7.28 ms a token; SGLang 7.19 ms at 4; "
                "measured corpus, gpustack's performance lab) 40 us over its 36 layers; gpt-oss-120b MXFP4 on "
