@@ -2,7 +2,7 @@
 # One lent GPU session's measurements (run from the repository root on the GPU machine):
 # HF transformers inference (tools/measure_gpu.py) and fine-tuning memory
 # (benchmarks/measure_training.py) of randomly initialised models built from presets'
-# configs (the round, 1-8, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
+# configs (the round, 1-9, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
 # each point is written as soon as it is measured, so a run cut short keeps what it took.
 set -u
 OUT=${OUT:-gpu_out}
@@ -129,6 +129,12 @@ infer llama3-8b 512 1:512:32,1:4096:32
     # over all heads) at one sequence, Llama 3 8B first and last (the host drifts within a run)
 R=3
 for m in llama3-8b qwen3-8b gemma2-9b olmo3-7b llama3-8b; do infer $m 512 1:512:32; done
+;;
+9)  # the ninth: the same out of sample for an MoE model and layers launching no more kernels than Llama's (the
+    # rule's 1.0): Phi-3.5-MoE (LayerNorm, 16 experts, top-2: 56 by the rule, 59 counted), Falcon 7B (one LayerNorm,
+    # fused QKV, parallel attention and MLP: 36 counted), Phi-3 mini (fused QKV and gate-up: 39 counted)
+R=3
+for m in llama3-8b phi3.5-moe falcon-7b phi3-mini llama3-8b; do infer $m 512 1:512:32; done
 ;;
 esac
 echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"
