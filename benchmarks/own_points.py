@@ -12,7 +12,7 @@ settings and machine named) and prints them, one JSON line each::
 script derives, so a value can only change with the raw file it was read from.
 
 What is kept: the memory of every round (allocated bytes do not depend on warm-up), and the
-speed of rounds 2-5, 7 and 8 (round 6 ran narrow models alone, into ``round6-host.jsonl``). Round 1
+speed of rounds 2-5 and 7-9 (round 6 ran narrow models alone, into ``round6-host.jsonl``). Round 1
 timed each prompt length's first pass (the kernels' selection for a new shape, 0.4 s at 512
 tokens) and took the middle of two runs; the later rounds run every shape once untimed and keep
 the median of five (round 2) or three. Round 4's MoE runs
@@ -38,7 +38,7 @@ RUNS = {  # folder -> (the machine, {round: quantities kept})
          2: KEPT - {"weights_gib"},                   # (its models' weights are round 1's)
          3: KEPT, 4: KEPT, 5: KEPT,
          7: KEPT - {"weights_gib"},               # (Llama 3 8B's weights again)
-         8: KEPT}),
+         8: KEPT, 9: KEPT}),
 }
 MEANING = {"non_torch_gib": "context_gib"}   # round 2 wrote the context under vLLM's name for a different figure
 
@@ -59,7 +59,7 @@ def points() -> list[dict]:
                     continue     # the per-expert loop (--experts eager) is not what transformers 5 runs by default
                 precision = PRECISION.get(p["precision"], p["precision"])
                 ident = p["id"].replace("bfloat16", "bf16")
-                ident = f"{ident}-again" if ident in seen else ident     # a model run twice in a round (round 8)
+                ident = f"{ident}-again" if ident in seen else ident     # a model run twice in a round (rounds 8, 9)
                 seen.add(ident)
                 extra = dict(p["extra"])
                 if quantity in ("prefill_tok_s", "decode_tok_s"):

@@ -30,7 +30,7 @@ def test_the_corpus_holds_what_the_raw_files_say():
     assert not [p for p in own if "-r1-" in p["id"] and p["quantity"].endswith("tok_s")]
     # nor the timings of transformers' per-expert loop (round 4's --experts eager): not its default kernel
     assert not [p for p in own if "experts-eager" in p["id"] and p["quantity"].endswith("tok_s")]
-    assert len(own) == 201
+    assert len(own) == 226
     # (round 3's tool did not record the experts kernel; round 4's did: transformers 5.17 picks grouped_mm)
     assert {p["extra"]["experts_implementation"] for p in own if "r4-qwen3-30b" in p["id"]} == {"grouped_mm", "eager"}
 
@@ -59,7 +59,7 @@ def test_weights_as_torch_allocates_them(own):
     # torch.cuda.memory_allocated() once the model is built: every parameter in bf16, 2 bytes each
     # (Llama 3 8B: 8,030,261,248 parameters x 2 = 14.958 GiB, measured 14.9575); Gemma 3 4B with its image encoder
     err = errors(own, "weights_gib")
-    assert len(err) == 25 and max(map(abs, err.values())) < 0.6
+    assert len(err) == 30 and max(map(abs, err.values())) < 0.6
     assert own["r1-llama3-8b-bf16-sdpa-weights"]["measured"] == pytest.approx(8_030_261_248 * 2 / 2**30, abs=1e-3)
 
 
@@ -71,7 +71,7 @@ def test_generate_peak_memory(own):
     # -13 % when capped at the window)
     sdpa = {i: e for i, e in errors(own, "peak_alloc_gib", only=("sdpa",), exclude=("experts-eager",)).items()
             if not any(m in i for m in MOE) or "-b1-" in i}
-    assert len(sdpa) == 44 and max(map(abs, sdpa.values())) < 3
+    assert len(sdpa) == 49 and max(map(abs, sdpa.values())) < 3
     assert statistics.median(map(abs, sdpa.values())) < 0.5
     windowed = {i: e for i, e in sdpa.items() if "gemma3" in i or "mistral" in i}
     assert len(windowed) == 6 and all(-3 < e < 0 for e in windowed.values())
@@ -96,9 +96,9 @@ def test_generate_peak_memory(own):
 
 def test_the_cuda_context_beside_torchs_pool(own):
     # the device's used memory less torch's reserved pool after generate(): 0.67-0.69 GiB for every model over
-    # six machine starts (0.606 before the first matmul); the HF profile's context is 0.69 GiB
+    # seven machine starts (0.606 before the first matmul); the HF profile's context is 0.69 GiB
     err = errors(own, "context_gib")
-    assert len(err) == 26 and all(abs(e) < 3 for e in err.values())
+    assert len(err) == 31 and all(abs(e) < 3 for e in err.values())
     assert all(0.67 < own[i]["measured"] < 0.693 for i in err)
 
 
@@ -107,8 +107,8 @@ def test_hf_prompts_on_an_h200(own):
     # median of five (round 2) or three: dense models at 1,024-16,384 tokens reach 0.5 of the H200's 989 TFLOP/s
     # (Llama 3 8B at 2,048: 34,062 tokens/s x ~15.5 GFLOP a token = 528 TFLOP/s). At HF's 45 % (no Hopper factor
     # for HF: with it, 0.315, they read -34 to -43 %) the estimate is 0-22 % slow, median 15 % (round 7's slower
-    # machine start apart: test_a_slower_machine_start; round 8's: test_layers_with_more_kernels_out_of_sample)
-    err = errors(own, "prefill_tok_s", only=("sdpa",), exclude=MOE + ("gemma3", "r7-", "r8-"))
+    # machine start apart: test_a_slower_machine_start; rounds 8 and 9: test_host_floor_by_kernels_out_of_sample)
+    err = errors(own, "prefill_tok_s", only=("sdpa",), exclude=MOE + ("gemma3", "r7-", "r8-", "r9-"))
     assert len(err) == 26 and all(-23 < e < 2 for e in err.values())
     assert 10 < statistics.median(map(abs, err.values())) < 18
     # eager attention moves each score 32 bytes through memory: Llama 3 8B's eager prompts of 1,024 and 2,048
@@ -141,7 +141,7 @@ def test_hf_decode_on_an_h200(own):
     # median; other layers by the kernels they launch) reads the dense models 2-27 % slow at 1 to 64 sequences (the
     # step hardly grows: 19.6 ms at 64), eager attention too: Qwen3-32B (q/k norms, 56 kernels a layer) -19 % (+14 %
     # with its layers counted as Llama's), Gemma 3 4B (84 kernels a layer, counted 72) -7 to -21 % (was +42 to +67 %)
-    err = errors(own, "decode_tok_s", exclude=("r7-", "r8-"))
+    err = errors(own, "decode_tok_s", exclude=("r7-", "r8-", "r9-"))
     assert len(err) == 29
     dense = {i: e for i, e in err.items() if not any(m in i for m in MOE + ("fp16-sdpa",))}
     assert len(dense) == 21 and all(-27 < e < 0 for e in dense.values())
@@ -174,27 +174,43 @@ def test_a_slower_machine_start(own):
         assert step[f"r7-llama3-8b-fp16-sdpa-decode-b1-p{n}-n32"] < step[f"r7-llama3-8b-bf16-sdpa-decode-b1-p{n}-n32"]
 
 
-def test_layers_with_more_kernels_out_of_sample(own):
-    # round 8, after the host floor was scaled by kernels (speed.host_layers), on one machine start: Llama 3 8B
-    # first and last (24.44 and 21.16 ms a step: the host drifts), Qwen3 8B (36 layers with q/k norms: 56 kernels
-    # a layer by the rule), Gemma 2 9B (42 layers of four norms: 56) and OLMo 3 7B (32 layers, post-norms and q/k
-    # norms: 56; 61.5 counted) between them, one sequence after 512 tokens
-    step = {i.removeprefix("r8-").split("-bf16")[0] + ("-again" if i.endswith("-again") else ""): 1000 / p["measured"]
-            for i, p in own.items() if i.startswith("r8-") and "-decode-" in i}
-    llama = (step["llama3-8b"] + step["llama3-8b-again"]) / 2                   # 22.80 ms
-    # the estimate's step ratios (its floors: 50.4, 58.8 and 44.8 Llama layers' launches against 32) against the
-    # measured: Qwen3 8B 1.575 / 1.594, Gemma 2 9B 1.838 / 1.877, OLMo 3 7B 1.400 / 1.215 (its layers launch fewer
-    # kernels than the count says or launch them faster: +15 %). With every layer counted as a Llama layer's the
-    # ratios would be 1.125, 1.313 and 1.0: -29 %, -30 % and -18 %
-    for model, layers in (("qwen3-8b", 36 * 56 / 40), ("gemma2-9b", 42 * 56 / 40), ("olmo3-7b", 32 * 56 / 40)):
-        measured = step[model] / llama
-        assert layers / 32 == pytest.approx(measured, rel=0.05 if model != "olmo3-7b" else 0.17), model
-    # the estimates (0.83 ms a Llama layer, the server median) read every decode -8 to -26 %, as the dense models
-    # of the other starts do, the prompts of 512 tokens -25 to +9 %
-    r8 = errors(own, "decode_tok_s", only=("r8-",))
-    assert len(r8) == 5 and all(-27 < e < -5 for e in r8.values())
-    prompts = errors(own, "prefill_tok_s", only=("r8-",))
-    assert len(prompts) == 5 and all(-26 < e < 10 for e in prompts.values())
+def steps_of_round(own, n: int) -> dict[str, float]:
+    """Round ``n``'s decode steps [ms] by model (a second run of a model: ``<model>-again``)."""
+    return {i.removeprefix(f"r{n}-").split("-bf16")[0] + ("-again" if i.endswith("-again") else ""):
+            1000 / p["measured"] for i, p in own.items() if i.startswith(f"r{n}-") and "-decode-" in i}
+
+
+def test_host_floor_by_kernels_out_of_sample(own):
+    # rounds 8 and 9, after the host floor was scaled by kernels (speed.host_layers), each on one machine start:
+    # Llama 3 8B first and last (round 8: 24.44 and 21.16 ms a step, round 9: 29.19 and 24.30: the host drifts),
+    # other models between, one sequence after 512 tokens. The estimate's floor in Llama layers' launches (the
+    # rule: 40 kernels a layer, 8 more for each RMSNorm beyond two, 16 more for an MoE block) against Llama's 32:
+    #   Qwen3 8B      36 layers, q/k norms               36 x 56 / 40 = 50.4   1.575, measured 1.594
+    #   Gemma 2 9B    42 layers, four norms              42 x 56 / 40 = 58.8   1.838, measured 1.877
+    #   OLMo 3 7B     32 layers, post- and q/k norms     32 x 56 / 40 = 44.8   1.400, measured 1.215
+    #   Phi-3.5-MoE   32 layers, LayerNorm, MoE          32 x 56 / 40 = 44.8   1.400, measured 1.627
+    #   Falcon 7B     32 layers, one LayerNorm           32                    1.0,   measured 1.202
+    #   Phi-3 mini    32 layers, fused QKV and gate-up   32                    1.0,   measured 1.085
+    # within 17 % (counting every layer as a Llama layer's: Qwen3 8B and Gemma 2 9B -29 and -30 %)
+    rule = {"qwen3-8b": 50.4, "gemma2-9b": 58.8, "olmo3-7b": 44.8, "phi3.5-moe": 44.8, "falcon-7b": 32,
+            "phi3-mini": 32}
+    for n, models, within in ((8, ("qwen3-8b", "gemma2-9b"), 0.05), (8, ("olmo3-7b",), 0.17),
+                              (9, ("phi3.5-moe", "falcon-7b"), 0.17), (9, ("phi3-mini",), 0.08)):
+        step = steps_of_round(own, n)
+        llama = (step["llama3-8b"] + step["llama3-8b-again"]) / 2       # 22.80 ms (round 8), 26.75 (round 9)
+        for model in models:
+            assert rule[model] / 32 == pytest.approx(step[model] / llama, rel=within), model
+    # the estimates (0.83 ms a Llama layer, the server median) read round 8's decodes -8 to -26 %, as the dense
+    # models of the other starts do, round 9's (a slower start: Llama 3 8B 26.75 ms against 22.80) -9 to +21 %
+    r8, r9 = (errors(own, "decode_tok_s", only=(f"r{n}-",)) for n in (8, 9))
+    assert len(r8) == len(r9) == 5 and all(-27 < e < -5 for e in r8.values()) and all(-10 < e < 22 for e in r9.values())
+    # their 512-token prompts -29 to +16 %, but for two stated misses: Phi-3.5-MoE's grouped experts (+89 %) and
+    # Falcon 7B's pass (55 ms against Llama 3 8B's 19-27: +108 %, not modelled)
+    prompts = {i: e for n in (8, 9) for i, e in errors(own, "prefill_tok_s", only=(f"r{n}-",)).items()}
+    assert len(prompts) == 10
+    assert 80 < prompts.pop("r9-phi3.5-moe-bf16-sdpa-prefill-p512") < 100
+    assert 95 < prompts.pop("r9-falcon-7b-bf16-sdpa-prefill-p512") < 120
+    assert all(-30 < e < 17 for e in prompts.values())
 
 
 def training_runs():

@@ -515,7 +515,9 @@ SOURCES = {
                         "the MoE models at one to 16 sequences -12 to -22 % (DeepSeek-V2-Lite +10 %), beside the "
                         "dense Llama-family runs' -2 to -27 %. Out of sample (round8-infer.jsonl, one start): "
                         "Qwen3 8B stepped 1.59 times Llama 3 8B's time (the rule: 1.58), Gemma 2 9B 1.88 (1.84), "
-                        "OLMo 3 7B 1.22 (1.40; layers counted alike: 1.13, 1.31, 1.0). Transformers' per-expert "
+                        "OLMo 3 7B 1.22 (1.40; layers counted alike: 1.13, 1.31, 1.0); on another start "
+                        "(round9-infer.jsonl) Phi-3.5-MoE 1.63 (1.40), Falcon 7B 1.20 and Phi-3 mini 1.09 (1.0). "
+                        "Transformers' per-expert "
                         "loop (experts_implementation='eager', the 4.x way) launches kernels for each expert picked "
                         "and is slower still, not modelled: Qwen3-30B-A3B 135.9 ms a step (grouped_mm 60.4), "
                         "Mixtral 45.3 (29.1)",
