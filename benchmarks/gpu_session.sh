@@ -2,7 +2,7 @@
 # One lent GPU session's measurements (run from the repository root on the GPU machine):
 # HF transformers inference (tools/measure_gpu.py) and fine-tuning memory
 # (benchmarks/measure_training.py) of randomly initialised models built from presets'
-# configs (the round, 1-9, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
+# configs (the round, 1-10, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
 # each point is written as soon as it is measured, so a run cut short keeps what it took.
 set -u
 OUT=${OUT:-gpu_out}
@@ -135,6 +135,11 @@ for m in llama3-8b qwen3-8b gemma2-9b olmo3-7b llama3-8b; do infer $m 512 1:512:
     # fused QKV, parallel attention and MLP: 36 counted), Phi-3 mini (fused QKV and gate-up: 39 counted)
 R=3
 for m in llama3-8b phi3.5-moe falcon-7b phi3-mini llama3-8b; do infer $m 512 1:512:32; done
+;;
+10) # the tenth: fine-tuning memory out of the Llama family (the training estimate's runs so far are Llama's):
+    # Qwen2.5 7B (a 152k vocabulary: large logits) full without and with checkpointing and LoRA, Qwen3 4B (q/k norms)
+train qwen2.5-7b full:none:2048:2 full:full:2048:4 lora:none:2048:4
+train qwen3-4b lora:none:2048:4 full:full:2048:4
 ;;
 esac
 echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"
