@@ -38,7 +38,8 @@ RUNS = {  # folder -> (the machine, {round: quantities kept})
          2: KEPT - {"weights_gib"},                   # (its models' weights are round 1's)
          3: KEPT, 4: KEPT, 5: KEPT,
          7: KEPT - {"weights_gib"},               # (Llama 3 8B's weights again)
-         8: KEPT, 9: KEPT}),
+         8: KEPT, 9: KEPT,
+         10: set()}),                                 # (fine-tuning alone: round10-train.jsonl)
 }
 MEANING = {"non_torch_gib": "context_gib"}   # round 2 wrote the context under vLLM's name for a different figure
 
@@ -48,6 +49,8 @@ def points() -> list[dict]:
     for folder, (machine, rounds) in RUNS.items():
         for n, kept in rounds.items():
             raw = ROOT / "tests" / "data" / "measured" / folder / f"round{n}-infer.jsonl"
+            if not kept:
+                continue
             seen = set()
             for line in raw.read_text(encoding="utf-8").splitlines():
                 p = json.loads(line)

@@ -55,6 +55,19 @@ def test_korthikanti_layer_activations():
     assert float(layer_activation_bytes(gpt, s, b, "flash")) == s * b * d * 34 + 4 * h * s * b
 
 
+def test_queries_wider_than_the_model_and_qk_norms():
+    # Qwen3 4B: width 2,560, 32 query heads x 128 = 4,096 (wider than the model), 8 KV heads x 128 = 1,024, MLP
+    # 9,728, q/k norms. Per token, fused attention: 3 x 2,560 + 4 x 4,096 + 4 x 1,024 + 4 x (4,096 + 1,024) (the q/k
+    # norms' fp32 inputs) + 4 x 32 = 48,768; MLP 3 x 2,560 + 6 x 9,728 = 66,048; two norms 4 x 2,560 = 10,240
+    a = default_catalog().model("qwen3-4b").architecture
+    assert float(layer_activation_bytes(a, 2048, 4, "flash")) == 2048 * 4 * (48_768 + 66_048 + 10_240)
+    # a model whose queries are as wide as it is (Llama 2 7B) keeps Korthikanti's 34·sbd + 4·h·sb with flash
+    # attention, its gated MLP 11,008 wide instead of 4d: 7d + 4d (K, V) + 3d + 6f + 4d
+    llama = default_catalog().model("llama2-7b").architecture
+    d, f = 4096, 11008
+    assert float(layer_activation_bytes(llama, 1, 1, "flash")) == 7 * d + 4 * d + 4 * 32 + 3 * d + 6 * f + 4 * d
+
+
 def test_recomputation_keeps_only_layer_inputs():
     t = setup("llama2-7b", seq=4096, batch=1, checkpointing="none", attention="eager")
     full = setup("llama2-7b", seq=4096, batch=1, checkpointing="full", attention="eager")

@@ -98,7 +98,7 @@ SOURCES = {
                           "training.jsonl own- points)",
     "overhead": "CUDA context and libraries' handles 0.75 GiB per card, measured by vramgui (the device's used "
                 "memory less torch's reserved pool after training steps on an H200, torch 2.11: 0.749 GiB in all "
-                "nine runs, tests/data/measured/training.jsonl own- points; inference processes hold 0.69), plus "
+                "14 runs, tests/data/measured/training.jsonl own- points; inference processes hold 0.69), plus "
                 "≈ 0.25 GiB of NCCL and DDP/FSDP buckets when data parallel (an assumption)",
 }
 
@@ -248,10 +248,15 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     """Activations one layer stores for the backward pass, 16-bit, no recomputation.
 
     Korthikanti et al. (2022) terms, per architecture: attention
-    ``7·sbd + 4·sb·d_kv`` (+ ``5·h·s²·b`` for the softmax input/output and dropout mask
-    when attention is not fused), MLP ``3·sbd + 4·sbf`` (plain) or ``3·sbd + 6·sbf``
-    (gated: gate, up and activation outputs), two norms ``4·sbd``; with Nemotron-NAS's empty
-    sub-blocks, each part (and its norm) in the share of the layers that have it."""
+    ``3·sbd + 4·sb·d_q + 4·sb·d_kv`` (the input and its dropout mask; the queries and the
+    attention's output, ``d_q = h·d_h``, which is d for most models but not all: Qwen3 4B's 4,096
+    against 2,560; keys and values) (+ ``5·h·s²·b`` for the softmax input/output and dropout
+    mask when attention is not fused), MLP ``3·sbd + 4·sbf`` (plain) or ``3·sbd + 6·sbf``
+    (gated: gate, up and activation outputs), two norms ``4·sbd``; q/k norms (Qwen3, OLMo 2,
+    Gemma 3) keep their inputs as HF's RMSNorm computes them, in fp32: ``4·sb·(d_q + d_kv)``
+    (counted with saved-tensor hooks on transformers' Qwen3 layer, LoRA and full); with
+    Nemotron-NAS's empty sub-blocks, each part (and its norm) in the share of the layers that
+    have it."""
     s = np.asarray(seq, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
     d = a.hidden_size
@@ -262,8 +267,11 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     if a.noop_blocks:   # Nemotron-NAS: an empty sub-block stores nothing, each MLP its own width (their mean here)
         attn_share, ffn_share = a.attention_layers / a.num_layers, a.ffn_layers / a.num_layers
         f = sum(w * n for w, n in a.dense_mlp_widths) / a.ffn_layers
+    d_q = a.num_heads * a.head_dim
     sb = s * b
-    attn = 7 * sb * d + 4 * sb * d_kv
+    attn = 3 * sb * d + 4 * sb * d_q + 4 * sb * d_kv
+    if a.qk_norm or a.qk_norm_full:
+        attn = attn + 4 * sb * (d_q + d_kv)
     if attention == "eager":
         attn = attn + 5 * a.num_heads * s * s * b
     else:

@@ -1,0 +1,78 @@
+"""Count the bytes a decoder layer keeps for the backward pass in HF transformers, by kind of layer.
+
+Builds narrow bf16 models (SDPA, random weights) of a kind at 2 and 4 layers, runs one forward pass
+with labels under ``torch.autograd.graph.saved_tensors_hooks`` and sums the distinct storages the
+autograd graph keeps (parameters excluded); the difference over two layers is one layer's bytes,
+printed per token. ``--adapted q,v`` trains only those projections' weights (what LoRA on q and v
+keeps: the frozen layers save no inputs for their weights' gradients); the default trains all.
+Runs on the CPU in seconds::
+
+    python benchmarks/count_hf_activations.py                  # Llama and Qwen3, all weights trained
+    python benchmarks/count_hf_activations.py --adapted q,v    # only q_proj and v_proj
+
+The shape keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values 1,024, MLP 9,728)
+divided by 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+SHAPE = {"hidden_size": 160, "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 32,
+         "intermediate_size": 608, "vocab_size": 1000, "max_position_embeddings": 4096, "tie_word_embeddings": False}
+KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"}}
+TOKENS = (64, 2)   # sequence, batch
+
+
+def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...]):
+    keys = dict(SHAPE, num_hidden_layers=layers, **KINDS[kind])
+    config = transformers.AutoConfig.for_model(keys.pop("model_type"), **keys)
+    config._attn_implementation = "sdpa"
+    torch.manual_seed(0)
+    model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16).train()
+    if adapted:
+        for name, p in model.named_parameters():
+            p.requires_grad_(any(f"{t}_proj.weight" in name for t in adapted))
+    return model
+
+
+def _saved_bytes(torch, model) -> int:
+    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    storages: dict[int, int] = {}
+
+    def pack(t):
+        st = t.untyped_storage()
+        if st.data_ptr() not in params:
+            storages[st.data_ptr()] = max(storages.get(st.data_ptr(), 0), st.nbytes())
+        return t
+
+    ids = torch.randint(0, SHAPE["vocab_size"], TOKENS[::-1])
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model(input_ids=ids, labels=ids)
+    return sum(storages.values())
+
+
+def layer_bytes_per_token(kind: str, adapted: tuple[str, ...] = ()) -> float:
+    """One layer's saved bytes per token for ``kind`` (all weights trained, or only ``adapted``)."""
+    import torch
+    import transformers
+    transformers.logging.set_verbosity_error()
+    two, four = (_saved_bytes(torch, _model(torch, transformers, kind, n, adapted)) for n in (2, 4))
+    return (four - two) / 2 / (TOKENS[0] * TOKENS[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--adapted", default="", help="comma list of projections whose weights train (default: all)")
+    args = ap.parse_args(argv)
+    adapted = tuple(t for t in args.adapted.split(",") if t)
+    for kind in KINDS:
+        sys.stdout.write(json.dumps({"kind": kind, "adapted": list(adapted) or "all", "shape": SHAPE,
+                                     "layer_bytes_per_token": layer_bytes_per_token(kind, adapted)}) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
