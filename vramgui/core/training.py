@@ -248,9 +248,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     """Activations one layer stores for the backward pass, 16-bit, no recomputation.
 
     Korthikanti et al. (2022) terms, per architecture: attention
-    ``3·sbd + 4·sb·d_q + 4·sb·d_kv`` (the input and its dropout mask; the queries and the
-    attention's output, ``d_q = h·d_h``, which is d for most models but not all: Qwen3 4B's 4,096
-    against 2,560; keys and values) (+ ``5·h·s²·b`` for the softmax input/output and dropout
+    ``3·sbd + 2·sb·d_q + 2·sb·d_o + 4·sb·d_kv`` (the input and its dropout mask; the queries,
+    ``d_q = h·d_h``, and the attention's output, ``d_o = h·d_v``, which are d for most models but
+    not all: Qwen3 4B's 4,096 against 2,560; keys and values) (+ ``5·h·s²·b`` for the softmax input/output and dropout
     mask when attention is not fused), MLP ``3·sbd + 4·sbf`` (plain) or ``3·sbd + 6·sbf``
     (gated: gate, up and activation outputs), two norms ``4·sbd``; q/k norms (Qwen3, OLMo 2,
     Gemma 3) keep their inputs as HF's RMSNorm computes them, in fp32: ``4·sb·(d_q + d_kv)``
@@ -267,9 +267,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     if a.noop_blocks:   # Nemotron-NAS: an empty sub-block stores nothing, each MLP its own width (their mean here)
         attn_share, ffn_share = a.attention_layers / a.num_layers, a.ffn_layers / a.num_layers
         f = sum(w * n for w, n in a.dense_mlp_widths) / a.ffn_layers
-    d_q = a.num_heads * a.head_dim
+    d_q, d_o = a.num_heads * a.head_dim, a.num_heads * a.value_width(a.head_dim)
     sb = s * b
-    attn = 3 * sb * d + 4 * sb * d_q + 4 * sb * d_kv
+    attn = 3 * sb * d + 2 * sb * d_q + 2 * sb * d_o + 4 * sb * d_kv
     if a.qk_norm or a.qk_norm_full:
         attn = attn + 4 * sb * (d_q + d_kv)
     if attention == "eager":
