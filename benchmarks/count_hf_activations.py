@@ -3,12 +3,13 @@
 Builds narrow bf16 models (SDPA, random weights) of a kind at 2 and 4 layers, runs one forward pass
 with labels under ``torch.autograd.graph.saved_tensors_hooks`` and sums the distinct storages the
 autograd graph keeps (parameters excluded); the difference over two layers is one layer's bytes,
-printed per token. ``--adapted q,v`` trains only those projections' weights (what LoRA on q and v
-keeps: the frozen layers save no inputs for their weights' gradients); the default trains all.
-Runs on the CPU in seconds::
+printed per token. ``--adapted q,v`` trains only those projections' weights (the frozen layers
+save no inputs for their weights' gradients); ``--lora q,v`` puts peft's LoRA adapters (r16, its
+defaults: fp32 adapters) on them instead; the default trains all. Runs on the CPU in seconds::
 
     python benchmarks/count_hf_activations.py                  # Llama and Qwen3, all weights trained
     python benchmarks/count_hf_activations.py --adapted q,v    # only q_proj and v_proj
+    python benchmarks/count_hf_activations.py --lora q,k,v,o,gate,up,down   # peft LoRA (needs peft)
 
 The shape keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values 1,024, MLP 9,728)
 divided by 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
@@ -24,9 +25,10 @@ SHAPE = {"hidden_size": 160, "num_attention_heads": 8, "num_key_value_heads": 2,
          "intermediate_size": 608, "vocab_size": 1000, "max_position_embeddings": 4096, "tie_word_embeddings": False}
 KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"}}
 TOKENS = (64, 2)   # sequence, batch
+LORA_RANK = 16
 
 
-def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...]):
+def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...], lora: tuple[str, ...] = ()):
     keys = dict(SHAPE, num_hidden_layers=layers, **KINDS[kind])
     config = transformers.AutoConfig.for_model(keys.pop("model_type"), **keys)
     config._attn_implementation = "sdpa"
@@ -35,6 +37,14 @@ def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...]
     if adapted:
         for name, p in model.named_parameters():
             p.requires_grad_(any(f"{t}_proj.weight" in name for t in adapted))
+    if lora:
+        import warnings
+
+        import peft
+        with warnings.catch_warnings():     # (peft 0.21 asks transformers 5 a deprecated question)
+            warnings.simplefilter("ignore", FutureWarning)
+            model = peft.get_peft_model(model, peft.LoraConfig(r=LORA_RANK, lora_dropout=0.0,
+                                                               target_modules=[f"{t}_proj" for t in lora]))
     return model
 
 
@@ -54,23 +64,27 @@ def _saved_bytes(torch, model) -> int:
     return sum(storages.values())
 
 
-def layer_bytes_per_token(kind: str, adapted: tuple[str, ...] = ()) -> float:
-    """One layer's saved bytes per token for ``kind`` (all weights trained, or only ``adapted``)."""
+def layer_bytes_per_token(kind: str, adapted: tuple[str, ...] = (), lora: tuple[str, ...] = ()) -> float:
+    """One layer's saved bytes per token for ``kind`` (all weights trained, only ``adapted``, or peft LoRA
+    adapters on ``lora``)."""
     import torch
     import transformers
     transformers.logging.set_verbosity_error()
-    two, four = (_saved_bytes(torch, _model(torch, transformers, kind, n, adapted)) for n in (2, 4))
+    two, four = (_saved_bytes(torch, _model(torch, transformers, kind, n, adapted, lora)) for n in (2, 4))
     return (four - two) / 2 / (TOKENS[0] * TOKENS[1])
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--adapted", default="", help="comma list of projections whose weights train (default: all)")
+    ap.add_argument("--lora", default="", help="comma list of projections with peft LoRA adapters (r16)")
     args = ap.parse_args(argv)
     adapted = tuple(t for t in args.adapted.split(",") if t)
+    lora = tuple(t for t in args.lora.split(",") if t)
     for kind in KINDS:
-        sys.stdout.write(json.dumps({"kind": kind, "adapted": list(adapted) or "all", "shape": SHAPE,
-                                     "layer_bytes_per_token": layer_bytes_per_token(kind, adapted)}) + "\n")
+        trained = list(adapted) or ("adapters" if lora else "all")
+        sys.stdout.write(json.dumps({"kind": kind, "trained": trained, "lora": list(lora), "shape": SHAPE,
+                                     "layer_bytes_per_token": layer_bytes_per_token(kind, adapted, lora)}) + "\n")
     return 0
 
 

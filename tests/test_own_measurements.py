@@ -257,22 +257,26 @@ def test_fine_tuning_memory_on_an_h200():
         quotes["llama2-7b-full-ckptfull-s2048-b2-r3-fused"]["peak_alloc_gib"]
     assert saved == pytest.approx(6_738_415_616 * 2 / 2**30, rel=0.04)
     assert 0 < err["llama2-7b-full-ckptfull-s2048-b2-r3-fused"] < 3
-    # round 10, out of the Llama family: Qwen2.5 7B full without checkpointing -1.2 %, LoRA -7.5 %; Qwen3 4B LoRA
-    # -8.3 % (-20.8 % before the queries' width, 4,096 against the model's 2,560, and the q/k norms' fp32 inputs
-    # were counted: test_hf_activations). Full fine-tuning with checkpointing of both: PyTorch's pool holds 16.6 and
-    # 16.0 GiB more than it allocated (the 152k-vocabulary logits' blocks): -17.2 and -16.0 % against used memory,
-    # +1.9 and +18.6 % against the allocated peak (Qwen3 4B's logits, 12.4 GB, are freed before the step's copy)
+    # LoRA (peft, q and v, r16): each adapted matrix keeps the token's input in fp32 (peft's adapters are fp32:
+    # training.adapter_activation_bytes) and the estimate meets the device's used memory within 6 %: -5.8 % to +4.6 %
+    # (-1.7 to -13.6 % before those inputs were counted), +2 to +8 % above the allocated peak
+    lora = {i: e for i, e in err.items() if "-lora-" in i}
+    assert len(lora) == 5 and all(-7 < e < 5 for e in lora.values()), lora
+    # round 10, out of the Llama family: Qwen2.5 7B full without checkpointing -1.2 %; Qwen3 4B LoRA +1.4 %
+    # (-20.8 % before the queries' width, 4,096 against the model's 2,560, and the q/k norms' fp32 inputs were
+    # counted: test_hf_activations). Full fine-tuning with checkpointing of both: PyTorch's pool holds 16.6 and 16.0
+    # GiB more than it allocated (the 152k-vocabulary logits' blocks): -17.2 and -16.0 % against used memory, +1.9
+    # and +18.6 % against the allocated peak (Qwen3 4B's logits, 12.4 GB, are freed before the step's copy)
     big_vocab_ckpt = {"qwen2.5-7b-full-ckptfull-s2048-b4-r10-foreach", "qwen3-4b-full-ckptfull-s2048-b4-r10-foreach"}
-    assert -10 < err["qwen3-4b-lora-ckptnone-s2048-b4-r10-foreach"] < -5
     assert all(-19 < err[i] < -15 for i in big_vocab_ckpt)
-    # every other run within 15 %, all short: PyTorch's pool holds 1.2-5.6 GiB more than it allocated at the peak
-    # (the estimate adds 10 % of the activations); the 1B models' steps fit in what their activations leave
-    assert all(-15 < e < 0 for i, e in err.items()
-               if i != "llama2-7b-full-ckptfull-s2048-b2-r3-fused" and i not in big_vocab_ckpt), err
-    # against the allocated peak + the context (what PyTorch cannot give back): -6 to +12 %, median |4.2 %|, but
+    # every other full run within 15 %, all short: PyTorch's pool holds 1.2-5.6 GiB more than it allocated at the
+    # peak (the estimate adds 10 % of the activations); the 1B models' steps fit in what their activations leave
+    full = {i: e for i, e in err.items() if "-full-" in i and i not in big_vocab_ckpt}
+    assert len(full) == 7 and all(-15 < e < 0 for i, e in full.items() if not i.endswith("-r3-fused")), err
+    # against the allocated peak + the context (what PyTorch cannot give back): -4 to +12 %, median |5.7 %|, but
     # Qwen3 4B's checkpointed full run (+18.6 %)
     alloc = {i: e for i, e in err_alloc.items() if "qwen3-4b-full" not in i}
-    assert all(-7 < e < 13 for e in alloc.values()) and 3 < statistics.median(map(abs, alloc.values())) < 5
+    assert all(-5 < e < 13 for e in alloc.values()) and 5 < statistics.median(map(abs, err_alloc.values())) < 6.5
     assert 15 < err_alloc["own-h200-2026-12-04-qwen3-4b-full-ckptfull-s2048-b4-r10-foreach"] < 22
     # the fused 1B run allocates what the foreach one does: its step's copy fits in what the activations leave
     assert quotes["llama3.2-1b-full-ckptnone-s2048-b4-r3-fused"]["peak_alloc_gib"] == pytest.approx(

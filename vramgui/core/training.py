@@ -76,6 +76,8 @@ ADAPTER_BYTES = {**OPTIMIZER_BYTES, "adamw": (2.0, 2.0, 8.0)}
 #: Trainer default ``adamw_torch_fused``) and bitsandbytes' 8-bit AdamW update in place.
 FOREACH_STEP_BYTES = {"adamw": 4.0, "adamw-bf16": 2.0}
 OptimizerStep = Literal["fused", "foreach"]
+#: Bytes an element of an adapted matrix's input (and of lora_A's output) that peft's fp32 adapters keep
+ADAPTER_ACT_BYTES = 4.0
 LOGIT_BYTES = 10.0           # bf16 logits 2 + fp32 upcast 4 + fp32 gradient of the loss 4, per element
 CUDA_CONTEXT_BYTES = 0.75 * GIB     # measured: a training process's memory beside torch's pool (H200, torch 2.11)
 DATA_PARALLEL_BYTES = 256 * MIB   # NCCL buffers and DDP/FSDP communication buckets per card
@@ -154,17 +156,19 @@ class TrainingSetup(BaseModel):
         return self.lora_targets
 
 
-def linear_shapes(a: Architecture) -> dict[str, list[tuple[int, int, int]]]:
+def linear_shapes(a: Architecture, passed: bool = False) -> dict[str, list[tuple[int, int, int]]]:
     """Per role, the (d_in, d_out, count in the model) of the linear layers LoRA can
-    target; MoE layers list their experts' and shared experts' matrices; a recurrent
-    mixer's input projections (:data:`IN_PROJ_MODULES` modules side by side) count as one
-    matrix of their summed outputs plus ``d`` inputs for each further module."""
+    target; MoE layers list their experts' and shared experts' matrices (with ``passed``,
+    the experts a token passes: its top-k); a recurrent mixer's input projections
+    (:data:`IN_PROJ_MODULES` modules side by side) count as one matrix of their summed
+    outputs plus ``d`` inputs for each further module."""
     d = a.hidden_size
     q_out, kv_out = a.num_heads * a.q_head_dim * (2 if a.attn_output_gate else 1), a.num_kv_heads * a.head_dim
     n_moe, n_attn = a.moe_layers, a.attention_layers
     widths = list(a.dense_mlp_widths)
     if a.moe:
-        widths.append((a.moe.expert_intermediate_size, n_moe * a.moe.num_experts))
+        widths.append((a.moe.expert_intermediate_size,
+                       n_moe * (a.moe.experts_per_token if passed else a.moe.num_experts)))
         if a.moe.shared_intermediate_size:
             widths.append((a.moe.shared_intermediate_size, n_moe))
     widths = [(f, c) for f, c in widths if c]
@@ -326,16 +330,26 @@ def optimizer_step_bytes(t: TrainingSetup, trainable: float) -> float:
     return step / t.n_gpus if t.zero >= 1 else step
 
 
+def adapter_activation_bytes(a: Architecture, targets: tuple[str, ...], rank: int, seq, batch) -> np.ndarray:
+    """What LoRA's adapters keep for the backward pass, per layer (the model's mean): peft
+    builds them in fp32 (``get_peft_model``'s ``autocast_adapter_dtype``, its default), so each
+    adapted matrix a token passes casts the token's input to fp32 and keeps it for lora_A's
+    gradient, and lora_A's fp32 output for lora_B's: ``ADAPTER_ACT_BYTES·(d_in + r)`` each
+    (counted with saved-tensor hooks: ``benchmarks/count_hf_activations.py --lora``)."""
+    shapes = linear_shapes(a, passed=True)
+    per_token = sum(c * ADAPTER_ACT_BYTES * (x + rank) for t in targets for x, _, c in shapes.get(t, []))
+    return np.asarray(seq, dtype=np.float64) * np.asarray(batch, dtype=np.float64) * per_token / a.num_layers
+
+
 def _activations(t: TrainingSetup, a: Architecture, s: np.ndarray, b: np.ndarray) -> np.ndarray:
-    layer = layer_activation_bytes(a, s, b, t.attention)
+    adapters = adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, s, b) if t.method != "full" else 0.0
+    layer = layer_activation_bytes(a, s, b, t.attention) + adapters
     if t.checkpointing == "none":
         stored = a.num_layers * layer
     elif t.checkpointing == "selective":   # recompute the attention core (scores) only
-        stored = a.num_layers * layer_activation_bytes(a, s, b, "flash")
+        stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash") + adapters)
     else:                                   # layer inputs kept, one layer recomputed at a time
         stored = a.num_layers * 2 * s * b * a.hidden_size + layer
-    if t.method != "full":                  # adapters' own inputs to the rank-r matmuls
-        stored = stored + adapted_layers(a, t.adapted_targets) * 2 * s * b * t.lora_rank
     logits = s * b * a.vocab_size * LOGIT_BYTES
     return (stored + logits) * (1.0 + ALLOCATOR_FRACTION)
 
