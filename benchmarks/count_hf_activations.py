@@ -7,7 +7,7 @@ printed per token. ``--adapted q,v`` trains only those projections' weights (the
 save no inputs for their weights' gradients); ``--lora q,v`` puts peft's LoRA adapters (r16, its
 defaults: fp32 adapters) on them instead; the default trains all. Runs on the CPU in seconds::
 
-    python benchmarks/count_hf_activations.py                  # Llama and Qwen3, all weights trained
+    python benchmarks/count_hf_activations.py                  # Llama, Qwen3, Gemma 3: all weights trained
     python benchmarks/count_hf_activations.py --adapted q,v    # only q_proj and v_proj
     python benchmarks/count_hf_activations.py --lora q,k,v,o,gate,up,down   # peft LoRA (needs peft)
 
@@ -23,7 +23,8 @@ import sys
 
 SHAPE = {"hidden_size": 160, "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 32,
          "intermediate_size": 608, "vocab_size": 1000, "max_position_embeddings": 4096, "tie_word_embeddings": False}
-KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"}}
+KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
+         "gemma3": {"model_type": "gemma3_text", "query_pre_attn_scalar": 32, "sliding_window": 4096}}
 TOKENS = (64, 2)   # sequence, batch
 LORA_RANK = 16
 

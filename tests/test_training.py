@@ -61,6 +61,12 @@ def test_queries_wider_than_the_model_and_qk_norms():
     # norms' fp32 inputs) + 4 x 32 = 48,768; MLP 3 x 2,560 + 6 x 9,728 = 66,048; two norms 4 x 2,560 = 10,240
     a = default_catalog().model("qwen3-4b").architecture
     assert float(layer_activation_bytes(a, 2048, 4, "flash")) == 2048 * 4 * (48_768 + 66_048 + 10_240)
+    # Gemma 3 4B: 8 query heads x 256 = 2,048 (narrower than the model's 2,560), 4 KV heads x 256, MLP 10,240, q/k
+    # norms, and four RMSNorms a layer: the two beyond Llama's keep their fp32 inputs, 4 x 2,560 each. Attention
+    # 3 x 2,560 + 2 x 2,048 + 2 x 2,048 + 4 x 1,024 + 4 x (2,048 + 1,024) + 4 x 8 = 32,288; MLP 3 x 2,560 +
+    # 6 x 10,240 = 69,120; norms 4 x 2,560 + 2 x 4 x 2,560 = 30,720: 132,128 bytes a token
+    gemma = default_catalog().model("gemma3-4b").architecture
+    assert float(layer_activation_bytes(gemma, 1, 1, "flash")) == 32_288 + 69_120 + 30_720 == 132_128
     # a model whose queries are as wide as it is (Llama 2 7B) keeps Korthikanti's 34·sbd + 4·h·sb with flash
     # attention, its gated MLP 11,008 wide instead of 4d: 7d + 4d (K, V) + 3d + 6f + 4d
     llama = default_catalog().model("llama2-7b").architecture

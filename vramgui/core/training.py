@@ -256,8 +256,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     ``d_q = h·d_h``, and the attention's output, ``d_o = h·d_v``, which are d for most models but
     not all: Qwen3 4B's 4,096 against 2,560; keys and values) (+ ``5·h·s²·b`` for the softmax input/output and dropout
     mask when attention is not fused), MLP ``3·sbd + 4·sbf`` (plain) or ``3·sbd + 6·sbf``
-    (gated: gate, up and activation outputs), two norms ``4·sbd``; q/k norms (Qwen3, OLMo 2,
-    Gemma 3) keep their inputs as HF's RMSNorm computes them, in fp32: ``4·sb·(d_q + d_kv)``
+    (gated: gate, up and activation outputs), two norms ``4·sbd``, each further RMSNorm (Gemma 2
+    and 3's four a layer) ``4·sbd``; q/k norms (Qwen3, OLMo 2, Gemma 3) keep their inputs as HF's
+    RMSNorm computes them, in fp32, as those further norms do: ``4·sb·(d_q + d_kv)``
     (counted with saved-tensor hooks on transformers' Qwen3 layer, LoRA and full); with
     Nemotron-NAS's empty sub-blocks, each part (and its norm) in the share of the layers that
     have it."""
@@ -281,7 +282,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     else:
         attn = attn + 4 * a.num_heads * sb   # fp32 log-sum-exp per row and head
     mlp = 3 * sb * d + (6 if a.gated_mlp else 4) * sb * f
-    return attn_share * (attn + 2 * sb * d) + ffn_share * (mlp + 2 * sb * d)
+    # RMSNorms beyond two (Gemma 2 / 3's post-attention and post-MLP norms) keep their fp32 inputs
+    extra_norms = max(a.norms_per_layer - 2, 0) if a.norm_kind == "rms" else 0
+    return attn_share * (attn + 2 * sb * d) + ffn_share * (mlp + 2 * sb * d) + extra_norms * 4 * sb * d
 
 
 def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
