@@ -224,14 +224,16 @@ def test_training_points_are_what_the_raw_file_says():
 
 def test_fine_tuning_memory_on_an_h200():
     # three steps of a plain loop (torch.optim.AdamW defaults, bf16 parameters and moments: vramgui's adamw-bf16;
-    # SDPA; LoRA r16 on q/v) against the device's used memory after them (torch's peak reserved pool + the context)
+    # LoRA r16 on q/v with peft's default fp32 adapters and moments: vramgui's adamw; SDPA) against the device's
+    # used memory after them (torch's peak reserved pool + the context)
     from vramgui.core.catalog import load_catalog
     from vramgui.core.training import CUDA_CONTEXT_BYTES, TrainingSetup, training_memory
     cat = load_catalog()
     err, err_alloc = {}, {}
     for r in training_runs():
         t = TrainingSetup(model=cat.model(r["model_ref"]), gpu=cat.gpu("h200"), method=r["method"],
-                          optimizer="adamw-bf16", optimizer_step=r["optimizer_step"], lora_rank=16,
+                          optimizer="adamw" if r["method"] == "lora" else "adamw-bf16",
+                          optimizer_step=r["optimizer_step"], lora_rank=16,
                           lora_targets=("q", "v"),
                           checkpointing="full" if r["checkpointing"].startswith("full") else "none", attention="sdpa",
                           seq=r["seq_len"], batch=r["micro_batch"])

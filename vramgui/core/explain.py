@@ -822,6 +822,7 @@ def explain_training(t) -> dict[str, str]:
         LOGIT_BYTES,
         OPTIMIZER_BYTES,
         adapter_activation_bytes,
+        fp32_adapters,
         layer_activation_bytes,
         optimizer_step_bytes,
         training_memory,
@@ -836,7 +837,8 @@ def explain_training(t) -> dict[str, str]:
     zero = f" ÷ {t.n_gpus} cards (ZeRO-{t.zero})" if t.zero and t.n_gpus > 1 else ""
     base = {"full": "", "lora": "frozen bf16 base + ", "qlora": "frozen NF4 base (4.13 bits) + "}[t.method]
     layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention))
-    adapters = float(adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, t.seq, t.batch))
+    fp32 = fp32_adapters(t)
+    adapters = float(adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, t.seq, t.batch, fp32))
     return {
         "weights": f"Weights = {base}{n:,} trainable × {w_b:g} bytes{zero if t.zero >= 3 else ''} = "
                    f"{_g(float(m.weights))} per card.",
@@ -855,8 +857,9 @@ def explain_training(t) -> dict[str, str]:
                         + " + 3d + 4d) + MLP terms"
                         + (" + 5·h·s²·b (eager scores)" if t.attention == "eager" else "")
                         + f" = {_g(layer)} (Korthikanti et al., 2022)"
-                        + (f", and its adapters' inputs in fp32 (peft's adapters are fp32: 4·(d_in + r) a matrix) "
-                           f"{_g(adapters)}" if t.method != "full" else "")
+                        + ((", and its adapters' inputs in fp32 (peft's fp32 adapters: 4·(d_in + r) a matrix) "
+                            if fp32 else ", and its bf16 adapters' outputs (2·r a matrix) ") + _g(adapters)
+                           if t.method != "full" else "")
                         + f"; checkpointing '{t.checkpointing}'; logits "
                         f"{t.seq:,} × {t.batch} × {a.vocab_size:,} × {LOGIT_BYTES:g} bytes; +10 % allocator → "
                         f"{_g(float(m.activations))}."),

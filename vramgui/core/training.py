@@ -15,8 +15,9 @@ sgd-momentum   bf16 weights 2 + grads 2 + momentum 2                       6
 sgd            bf16 weights 2 + grads 2                                    4
 =============  ==========================================================  ===========
 
-LoRA and QLoRA adapters with ``adamw`` keep bf16 weights and fp32 moments without a
-master copy (12 bytes per trainable parameter), as the QLoRA recipe does.
+LoRA and QLoRA adapters with ``adamw`` are peft's default fp32 adapters: fp32 weights,
+gradients and moments without a master copy (16 bytes per trainable parameter); with
+``adamw-bf16`` bf16 adapters and moments (8).
 
 The popular "8 bytes per parameter" rule is the pure-bf16 AdamW row (weights, grads and
 two bf16 moments); the 16-byte figure adds the fp32 master copy and fp32 moments that
@@ -66,9 +67,11 @@ OPTIMIZER_BYTES = {
     "adamw": (2.0, 2.0, 12.0), "adamw-bf16": (2.0, 2.0, 4.0), "adamw-8bit": (2.0, 2.0, 2.0),
     "adafactor": (2.0, 2.0, 0.0), "sgd-momentum": (2.0, 2.0, 2.0), "sgd": (2.0, 2.0, 0.0),
 }
-# LoRA/QLoRA adapters are the trainable weights themselves, kept in bf16 next to fp32 Adam
-# moments with no separate master copy (the QLoRA recipe: bf16 adapters, 32-bit paged AdamW).
-ADAPTER_BYTES = {**OPTIMIZER_BYTES, "adamw": (2.0, 2.0, 8.0)}
+# LoRA/QLoRA adapters are the trainable weights themselves, with no separate master copy: under
+# mixed-precision AdamW as peft builds them by default, in fp32 (get_peft_model's
+# autocast_adapter_dtype) with fp32 gradients and moments; "adamw-bf16" is bf16 adapters and moments
+# (torchtune's, or peft's cast to bf16).
+ADAPTER_BYTES = {**OPTIMIZER_BYTES, "adamw": (4.0, 4.0, 8.0)}
 #: Bytes per trainable parameter that PyTorch's foreach AdamW (``torch.optim.AdamW``'s default on CUDA) allocates
 #: at its step: the square root of every second moment in a new tensor, in the moments' dtype
 #: (``torch._foreach_sqrt(exp_avg_sqs)`` in torch/optim/adam.py's multi-tensor path), alive with the weights,
@@ -76,7 +79,8 @@ ADAPTER_BYTES = {**OPTIMIZER_BYTES, "adamw": (2.0, 2.0, 8.0)}
 #: Trainer default ``adamw_torch_fused``) and bitsandbytes' 8-bit AdamW update in place.
 FOREACH_STEP_BYTES = {"adamw": 4.0, "adamw-bf16": 2.0}
 OptimizerStep = Literal["fused", "foreach"]
-#: Bytes an element of an adapted matrix's input (and of lora_A's output) that peft's fp32 adapters keep
+#: Bytes an element of an adapted matrix's input (and of lora_A's output) that fp32 adapters keep (every
+#: optimizer but "adamw-bf16", whose bf16 adapters read the token's bf16 input the formula already counts)
 ADAPTER_ACT_BYTES = 4.0
 LOGIT_BYTES = 10.0           # bf16 logits 2 + fp32 upcast 4 + fp32 gradient of the loss 4, per element
 CUDA_CONTEXT_BYTES = 0.75 * GIB     # measured: a training process's memory beside torch's pool (H200, torch 2.11)
@@ -88,8 +92,10 @@ ALLOCATOR_FRACTION = 0.10         # PyTorch caching-allocator fragmentation on t
 SOURCES = {
     "OPTIMIZER_BYTES": "ZeRO paper §3 (Rajbhandari et al., 2020) for mixed-precision AdamW (16 bytes per "
                        "parameter); the other optimizers count the states they keep",
-    "ADAPTER_BYTES": "the QLoRA recipe (Dettmers et al., 2023): bf16 adapters with 32-bit paged AdamW, no "
-                     "master copy",
+    "ADAPTER_BYTES": "peft's get_peft_model keeps adapters in fp32 by default (autocast_adapter_dtype=True, "
+                     "peft 0.21), so mixed-precision AdamW holds fp32 weights, gradients and moments and needs no "
+                     "master copy; 'adamw-bf16' is bf16 adapters and moments (torchtune's LoRA recipes; the QLoRA "
+                     "recipe, Dettmers et al., 2023, kept bf16 adapters beside 32-bit paged AdamW)",
     "activations": "Korthikanti et al., 2022, \"Reducing Activation Recomputation in Large Transformer "
                    "Models\", §4.1, written for the actual architecture",
     "lora": "LoRA (Hu et al., 2021): rank r adapters add r · (d_in + d_out) parameters per matrix",
@@ -333,19 +339,28 @@ def optimizer_step_bytes(t: TrainingSetup, trainable: float) -> float:
     return step / t.n_gpus if t.zero >= 1 else step
 
 
-def adapter_activation_bytes(a: Architecture, targets: tuple[str, ...], rank: int, seq, batch) -> np.ndarray:
-    """What LoRA's adapters keep for the backward pass, per layer (the model's mean): peft
-    builds them in fp32 (``get_peft_model``'s ``autocast_adapter_dtype``, its default), so each
-    adapted matrix a token passes casts the token's input to fp32 and keeps it for lora_A's
-    gradient, and lora_A's fp32 output for lora_B's: ``ADAPTER_ACT_BYTES·(d_in + r)`` each
-    (counted with saved-tensor hooks: ``benchmarks/count_hf_activations.py --lora``)."""
+def adapter_activation_bytes(a: Architecture, targets: tuple[str, ...], rank: int, seq, batch,
+                             fp32: bool = True) -> np.ndarray:
+    """What LoRA's adapters keep for the backward pass, per layer (the model's mean). fp32
+    adapters (peft's default: ``get_peft_model``'s ``autocast_adapter_dtype``) make each adapted
+    matrix a token passes cast the token's input to fp32 and keep it for lora_A's gradient, and
+    lora_A's fp32 output for lora_B's: ``ADAPTER_ACT_BYTES·(d_in + r)`` each (counted with
+    saved-tensor hooks: ``benchmarks/count_hf_activations.py --lora``); bf16 adapters read the
+    bf16 input the layer keeps anyway and add lora_A's output, ``2·r``."""
     shapes = linear_shapes(a, passed=True)
-    per_token = sum(c * ADAPTER_ACT_BYTES * (x + rank) for t in targets for x, _, c in shapes.get(t, []))
+    per = (lambda x: ADAPTER_ACT_BYTES * (x + rank)) if fp32 else (lambda x: 2.0 * rank)
+    per_token = sum(c * per(x) for t in targets for x, _, c in shapes.get(t, []))
     return np.asarray(seq, dtype=np.float64) * np.asarray(batch, dtype=np.float64) * per_token / a.num_layers
 
 
+def fp32_adapters(t: TrainingSetup) -> bool:
+    """LoRA's adapters in fp32 (peft's default) unless the optimizer keeps everything in bf16."""
+    return t.optimizer != "adamw-bf16"
+
+
 def _activations(t: TrainingSetup, a: Architecture, s: np.ndarray, b: np.ndarray) -> np.ndarray:
-    adapters = adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, s, b) if t.method != "full" else 0.0
+    adapters = (adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, s, b, fp32_adapters(t))
+                if t.method != "full" else 0.0)
     layer = layer_activation_bytes(a, s, b, t.attention) + adapters
     if t.checkpointing == "none":
         stored = a.num_layers * layer
