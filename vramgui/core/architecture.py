@@ -575,6 +575,17 @@ class Architecture(BaseModel):
         return self.mixerless_layers + self.ffnless_layers if self.empty_sub_blocks else 0
 
     @property
+    def extra_rms_norms(self) -> int:
+        """RMSNorms a layer has beyond the usual two (Gemma 2 / 3's post-attention and post-MLP norms; q/k norms
+        apart: :attr:`has_qk_norms`)."""
+        return max(self.norms_per_layer - 2, 0) if self.norm_kind == "rms" else 0
+
+    @property
+    def has_qk_norms(self) -> bool:
+        """A norm on the queries and one on the keys, per head (Qwen3) or over all heads (OLMo 2)."""
+        return self.qk_norm or self.qk_norm_full
+
+    @property
     def compute_layers(self) -> float:
         """Layers whose work a step runs, for the per-layer costs of a step (kernel launches, all-reduces):
         every layer, less half a layer for each empty sub-block (Nemotron-NAS: Ultra's 162 layers run 145

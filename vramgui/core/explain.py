@@ -853,7 +853,7 @@ def explain_training(t) -> dict[str, str]:
                         f" The foreach step's square roots of the second moments ({_g(step)}) fit in the memory the "
                         f"activations leave." if step > 0 else ""),
         "activations": ("Activations: one layer stores s·b·(3d + 2·d_q + 2·d_o + 4·d_kv"
-                        + (" + 4·(d_q + d_kv) q/k norms in fp32" if a.qk_norm or a.qk_norm_full else "")
+                        + (" + 4·(d_q + d_kv) q/k norms in fp32" if a.has_qk_norms else "")
                         + " + 3d + 4d) + MLP terms"
                         + (" + 5·h·s²·b (eager scores)" if t.attention == "eager" else "")
                         + f" = {_g(layer)} (Korthikanti et al., 2022)"

@@ -180,7 +180,8 @@ HF_NORM_KERNELS = 8
 #: beyond the gated MLP's it replaces.  Counted by ``benchmarks/count_hf_kernels.py``; the host's launch loop
 #: grows with them (:func:`host_layers`).
 HF_MOE_KERNELS = 16
-
+#: The speed rows whose host floor those counts scale (:func:`host_layers`).
+HOST_BY_KERNELS = frozenset({"hf", "hf-server"})
 
 
 #: Fixed time per decoder layer per decode step [s], added to the roofline: in an engine that
@@ -992,10 +993,9 @@ def host_layers(engine: str, a) -> float:
     """``a``'s layers as the engine's host sees them [Llama layers]: for HF transformers, the
     kernels its layers launch over a Llama layer's (:data:`HF_LAYER_KERNELS`): RMSNorms beyond
     two and MoE blocks launch more; other engines' host loops count layers."""
-    if engine not in ("hf", "hf-server"):
+    if engine not in HOST_BY_KERNELS:
         return a.compute_layers
-    norms = max(a.norms_per_layer - 2, 0) if a.norm_kind == "rms" else 0
-    norms += 2 * (a.qk_norm or a.qk_norm_full)
+    norms = a.extra_rms_norms + 2 * a.has_qk_norms
     return (a.compute_layers * (HF_LAYER_KERNELS + HF_NORM_KERNELS * norms)
             + a.moe_layers * HF_MOE_KERNELS) / HF_LAYER_KERNELS
 

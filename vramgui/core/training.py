@@ -281,7 +281,7 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     d_q, d_o = a.num_heads * a.head_dim, a.num_heads * a.value_width(a.head_dim)
     sb = s * b
     attn = 3 * sb * d + 2 * sb * d_q + 2 * sb * d_o + 4 * sb * d_kv
-    if a.qk_norm or a.qk_norm_full:
+    if a.has_qk_norms:
         attn = attn + 4 * sb * (d_q + d_kv)
     if attention == "eager":
         attn = attn + 5 * a.num_heads * s * s * b
@@ -289,8 +289,7 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         attn = attn + 4 * a.num_heads * sb   # fp32 log-sum-exp per row and head
     mlp = 3 * sb * d + (6 if a.gated_mlp else 4) * sb * f
     # RMSNorms beyond two (Gemma 2 / 3's post-attention and post-MLP norms) keep their fp32 inputs
-    extra_norms = max(a.norms_per_layer - 2, 0) if a.norm_kind == "rms" else 0
-    return attn_share * (attn + 2 * sb * d) + ffn_share * (mlp + 2 * sb * d) + extra_norms * 4 * sb * d
+    return attn_share * (attn + 2 * sb * d) + ffn_share * (mlp + 2 * sb * d) + a.extra_rms_norms * 4 * sb * d
 
 
 def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
