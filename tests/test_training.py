@@ -74,6 +74,23 @@ def test_queries_wider_than_the_model_and_qk_norms():
     assert float(layer_activation_bytes(llama, 1, 1, "flash")) == 7 * d + 4 * d + 4 * 32 + 3 * d + 6 * f + 4 * d
 
 
+def test_lora_adapters_are_fp32_but_with_pure_bf16_adamw():
+    # peft's adapters are fp32 whatever the optimizer (Llama 2 7B, q and v at r16: 32 layers x 2 x 16 x (4,096 +
+    # 4,096) = 8,388,608 parameters): 8-bit AdamW keeps 4 + 4 bytes and 2 of moments a parameter, and each adapted
+    # matrix keeps the token's input in fp32; pure-bf16 AdamW's adapters are bf16 (2 + 2 + 4) and keep 2·r
+    n = 32 * 2 * 16 * (4096 + 4096)
+    eight = setup("llama2-7b", method="lora", optimizer="adamw-8bit", lora_rank=16, lora_targets="q,v", seq=1024,
+                  batch=1)
+    bf16 = eight.with_(optimizer="adamw-bf16")
+    m8, m16 = training_memory(eight), training_memory(bf16)
+    assert m8.trainable_params == n
+    assert float(m8.gradients) == 4 * n and float(m16.gradients) == 2 * n
+    assert float(m8.optimizer) == 2 * n and float(m16.optimizer) == 4 * n
+    # the activations differ by the adapters' inputs: 64 matrices x 1,024 tokens x (4 x (4,096 + 16) - 2 x 16),
+    # with the 10 % allocator share
+    assert float(m8.activations - m16.activations) == pytest.approx(64 * 1024 * (4 * (4096 + 16) - 2 * 16) * 1.1)
+
+
 def test_recomputation_keeps_only_layer_inputs():
     t = setup("llama2-7b", seq=4096, batch=1, checkpointing="none", attention="eager")
     full = setup("llama2-7b", seq=4096, batch=1, checkpointing="full", attention="eager")

@@ -15,9 +15,9 @@ sgd-momentum   bf16 weights 2 + grads 2 + momentum 2                       6
 sgd            bf16 weights 2 + grads 2                                    4
 =============  ==========================================================  ===========
 
-LoRA and QLoRA adapters with ``adamw`` are peft's default fp32 adapters: fp32 weights,
-gradients and moments without a master copy (16 bytes per trainable parameter); with
-``adamw-bf16`` bf16 adapters and moments (8).
+LoRA and QLoRA adapters are peft's default fp32 adapters: fp32 weights and gradients, the
+optimizer's states without a master copy (``adamw``: 16 bytes per trainable parameter);
+with ``adamw-bf16`` bf16 adapters and moments (8).
 
 The popular "8 bytes per parameter" rule is the pure-bf16 AdamW row (weights, grads and
 two bf16 moments); the 16-byte figure adds the fp32 master copy and fp32 moments that
@@ -67,11 +67,12 @@ OPTIMIZER_BYTES = {
     "adamw": (2.0, 2.0, 12.0), "adamw-bf16": (2.0, 2.0, 4.0), "adamw-8bit": (2.0, 2.0, 2.0),
     "adafactor": (2.0, 2.0, 0.0), "sgd-momentum": (2.0, 2.0, 2.0), "sgd": (2.0, 2.0, 0.0),
 }
-# LoRA/QLoRA adapters are the trainable weights themselves, with no separate master copy: under
-# mixed-precision AdamW as peft builds them by default, in fp32 (get_peft_model's
-# autocast_adapter_dtype) with fp32 gradients and moments; "adamw-bf16" is bf16 adapters and moments
-# (torchtune's, or peft's cast to bf16).
-ADAPTER_BYTES = {**OPTIMIZER_BYTES, "adamw": (4.0, 4.0, 8.0)}
+# LoRA/QLoRA adapters are the trainable weights themselves, with no separate master copy: as peft builds
+# them by default, in fp32 (get_peft_model's autocast_adapter_dtype) with fp32 gradients and the optimizer's
+# states in their dtype (8-bit AdamW's one byte a moment); "adamw-bf16" is bf16 adapters and moments
+# (torchtune's, or peft's cast to bf16). The weights' bytes say which (:func:`fp32_adapters`).
+ADAPTER_BYTES = {"adamw": (4.0, 4.0, 8.0), "adamw-bf16": (2.0, 2.0, 4.0), "adamw-8bit": (4.0, 4.0, 2.0),
+                 "adafactor": (4.0, 4.0, 0.0), "sgd-momentum": (4.0, 4.0, 4.0), "sgd": (4.0, 4.0, 0.0)}
 #: Bytes per trainable parameter that PyTorch's foreach AdamW (``torch.optim.AdamW``'s default on CUDA) allocates
 #: at its step: the square root of every second moment in a new tensor, in the moments' dtype
 #: (``torch._foreach_sqrt(exp_avg_sqs)`` in torch/optim/adam.py's multi-tensor path), alive with the weights,
@@ -79,8 +80,8 @@ ADAPTER_BYTES = {**OPTIMIZER_BYTES, "adamw": (4.0, 4.0, 8.0)}
 #: Trainer default ``adamw_torch_fused``) and bitsandbytes' 8-bit AdamW update in place.
 FOREACH_STEP_BYTES = {"adamw": 4.0, "adamw-bf16": 2.0}
 OptimizerStep = Literal["fused", "foreach"]
-#: Bytes an element of an adapted matrix's input (and of lora_A's output) that fp32 adapters keep (every
-#: optimizer but "adamw-bf16", whose bf16 adapters read the token's bf16 input the formula already counts)
+#: Bytes an element of an adapted matrix's input (and of lora_A's output) that fp32 adapters keep (bf16
+#: adapters read the token's bf16 input the formula already counts)
 ADAPTER_ACT_BYTES = 4.0
 LOGIT_BYTES = 10.0           # bf16 logits 2 + fp32 upcast 4 + fp32 gradient of the loss 4, per element
 CUDA_CONTEXT_BYTES = 0.75 * GIB     # measured: a training process's memory beside torch's pool (H200, torch 2.11)
@@ -354,7 +355,7 @@ def adapter_activation_bytes(a: Architecture, targets: tuple[str, ...], rank: in
 
 def fp32_adapters(t: TrainingSetup) -> bool:
     """LoRA's adapters in fp32 (peft's default) unless the optimizer keeps everything in bf16."""
-    return t.optimizer != "adamw-bf16"
+    return ADAPTER_BYTES[t.optimizer][0] == 4.0
 
 
 def _activations(t: TrainingSetup, a: Architecture, s: np.ndarray, b: np.ndarray) -> np.ndarray:
