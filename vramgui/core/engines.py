@@ -201,7 +201,7 @@ def batch_defaults(p: EngineProfile, gpu) -> tuple[int | None, int | None, int]:
 
 #: A PyTorch process's memory beside its caching allocator once it has run a model: the CUDA context, cuBLAS's
 #: and the other libraries' handles and workspaces.  Measured by vramgui on an H200 (torch 2.11.0+cu130, driver
-#: 580): 0.67-0.69 GiB after generate() of ten models on three machine starts (0.61 GiB before the first
+#: 580): 0.67-0.69 GiB after generate() of 16 models on seven machine starts (0.61 GiB before the first
 #: matmul).  Only that card was measured; the driver's share grows with the card's threads, so smaller cards
 #: presumably hold less (read on the safe side).
 TORCH_CONTEXT_BYTES = 0.69 * GIB
@@ -266,7 +266,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                            "10 % of the transient peak).",
             "overhead": "CUDA context + cuBLAS handles: 0.69 GiB per card, measured by vramgui on an H200 "
                         "(torch 2.11.0+cu130: the device's used memory less torch's reserved pool after generate() "
-                        "of ten models on three machine starts, 0.67-0.69 GiB; measured corpus, own- points).",
+                        "of 16 models on seven machine starts, 0.67-0.69 GiB; measured corpus, own- points).",
             "budget": "PyTorch may allocate the whole card.",
             "parallel": "device_map='auto' places whole layers per card (pipeline, one card busy at a time).",
             "sparse_attention": "DeepSeek-V3.2 / GLM-5 in its default sdpa (and eager) attention: the indexer's "
