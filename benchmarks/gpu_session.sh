@@ -2,7 +2,7 @@
 # One lent GPU session's measurements (run from the repository root on the GPU machine):
 # HF transformers inference (tools/measure_gpu.py) and fine-tuning memory
 # (benchmarks/measure_training.py) of randomly initialised models built from presets'
-# configs (the round, 1-10, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
+# configs (the round, 1-11, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
 # each point is written as soon as it is measured, so a run cut short keeps what it took.
 set -u
 OUT=${OUT:-gpu_out}
@@ -34,7 +34,7 @@ train() {    # train <preset id> <case> [<case> ...]
   echo "== train $id $(date -u +%T)" | tee -a "$OUT/log.txt"
   local cases=()
   for c in "$@"; do cases+=(--case "$c"); done
-  python3 benchmarks/measure_training.py --model "$id" "${cases[@]}" --out "$OUT/train.jsonl" \
+  python3 benchmarks/measure_training.py --model "$id" "${cases[@]}" --out "$OUT/train.jsonl" ${CAPS:+--caps "$CAPS"} \
     >> "$OUT/log.txt" 2>&1 || echo "FAILED train $id" >> "$OUT/log.txt"
 }
 
@@ -140,6 +140,21 @@ for m in llama3-8b phi3.5-moe falcon-7b phi3-mini llama3-8b; do infer $m 512 1:5
     # Qwen2.5 7B (a 152k vocabulary: large logits) full without and with checkpointing and LoRA, Qwen3 4B (q/k norms)
 train qwen2.5-7b full:none:2048:2 full:full:2048:4 lora:none:2048:4
 train qwen3-4b lora:none:2048:4 full:full:2048:4
+;;
+11) # the eleventh: what fine-tuning *needs* against what a roomy card's pool holds (round 10's checkpointed Qwen
+    # runs reserved 16 GiB above their allocated peaks). First PyTorch's expandable segments (no pool of
+    # fixed-size blocks to fragment), then the default allocator with its pool capped at multiples of the
+    # allocated peak, smallest first, until a run completes (benchmarks/measure_training.py --caps)
+export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
+train qwen2.5-7b full:full:2048:4 full:none:2048:2 lora:none:2048:4
+train qwen3-4b full:full:2048:4
+train llama2-7b full:full:2048:2
+unset PYTORCH_CUDA_ALLOC_CONF
+CAPS=1.0,1.03,1.1,1.25
+train qwen2.5-7b full:full:2048:4 full:none:2048:2
+train qwen3-4b full:full:2048:4
+train llama2-7b full:full:2048:2
+train llama3.2-1b full:none:2048:4
 ;;
 esac
 echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"

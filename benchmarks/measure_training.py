@@ -12,6 +12,13 @@ A case is ``method:checkpointing:seq:micro_batch[:step]`` (method full or lora; 
 or full; AdamW's step foreach, PyTorch's default, or fused). LoRA adapts q_proj and v_proj at
 rank 16 (peft). The parameters are bf16 and AdamW keeps its moments in the parameters' dtype
 (vramgui's ``adamw-bf16``). ``--device cpu`` runs a tiny config on the CPU to test the script.
+
+``--caps 1.0,1.02,1.05`` asks how much memory a case *needs*, which a roomy card's pool does not
+show (the caching allocator keeps every block it once reserved and only frees cached blocks and
+retries when an allocation fails): after the uncapped run, the case runs again with torch's pool
+capped (``torch.cuda.set_per_process_memory_fraction``) at each multiple of the uncapped peak
+allocated, smallest first, until one completes; one line per try (``cap_gib``, ``ok``). The
+allocator's settings (``PYTORCH_CUDA_ALLOC_CONF``, e.g. ``expandable_segments:True``) are recorded.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -87,10 +95,13 @@ def run_case(torch, transformers, config: dict, device, case, steps: int) -> dic
            "step_s": sorted(times)[len(times) // 2], "loss_finite": bool(torch.isfinite(loss).item())}
     if cuda:
         free, total = torch.cuda.mem_get_info(device)
+        stats = torch.cuda.memory_stats(device)
         out.update({"weights_gib": weights / GIB,
                     "peak_alloc_gib": torch.cuda.max_memory_allocated(device) / GIB,
                     "peak_reserved_gib": torch.cuda.max_memory_reserved(device) / GIB,
-                    "used_gib_at_end": (total - free) / GIB})
+                    "used_gib_at_end": (total - free) / GIB,
+                    "alloc_retries": stats.get("num_alloc_retries", 0),
+                    "peak_inactive_split_gib": stats.get("inactive_split_bytes.all.peak", 0) / GIB})
     del model, opt, loss, trainable
     return out
 
@@ -102,6 +113,8 @@ def main(argv=None) -> int:
     ap.add_argument("--steps", type=int, default=3)
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--caps", type=lambda t: [float(x) for x in t.split(",")], default=[],
+                    help="multiples of the uncapped peak allocated to cap torch's pool at, smallest first")
     args = ap.parse_args(argv)
     import torch
     import transformers
@@ -114,17 +127,45 @@ def main(argv=None) -> int:
                       num_key_value_heads=2, vocab_size=256, head_dim=16)
     else:
         torch.zeros(1, device=device)
+    head = {"model_ref": args.model, "torch": torch.__version__, "transformers": transformers.__version__,
+            "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
+            "alloc_conf": os.environ.get("PYTORCH_CUDA_ALLOC_CONF", "")}
     for case in args.case:
-        point = {"model_ref": args.model, "torch": torch.__version__, "transformers": transformers.__version__,
-                 "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
-                 **run_case(torch, transformers, config, device, case, args.steps)}
-        with open(args.out, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(point) + "\n")
-        print(json.dumps(point), flush=True)
-        gc.collect()
-        if device.type == "cuda":
-            torch.cuda.empty_cache()
+        point = {**head, **run_case(torch, transformers, config, device, case, args.steps)}
+        _write(args.out, point)
+        _release(torch, device)
+        for ratio in args.caps if device.type == "cuda" else []:
+            cap = point["peak_alloc_gib"] * ratio * GIB
+            total = torch.cuda.mem_get_info(device)[1]
+            torch.cuda.set_per_process_memory_fraction(min(1.0, cap / total), device)
+            tried = {**head, "cap_ratio": ratio, "cap_gib": cap / GIB}
+            try:
+                tried.update(ok=True, **run_case(torch, transformers, config, device, case, args.steps))
+            except (torch.cuda.OutOfMemoryError, RuntimeError) as e:    # cuBLAS's workspace fails as RuntimeError
+                if "out of memory" not in str(e).lower():
+                    raise
+                tried.update(ok=False, method=case[0], checkpointing=case[1], seq_len=case[2], micro_batch=case[3],
+                             optimizer_step=case[4], error=str(e).splitlines()[0][:300],
+                             alloc_retries=torch.cuda.memory_stats(device).get("num_alloc_retries", 0))
+            _release(torch, device)
+            torch.cuda.set_per_process_memory_fraction(1.0, device)
+            _write(args.out, tried)
+            if tried["ok"]:
+                break
     return 0
+
+
+def _write(out: Path, point: dict) -> None:
+    with open(out, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(point) + "\n")
+    print(json.dumps(point), flush=True)
+
+
+def _release(torch, device) -> None:
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats(device)
 
 
 if __name__ == "__main__":
