@@ -2,7 +2,7 @@
 # One lent GPU session's measurements (run from the repository root on the GPU machine):
 # HF transformers inference (tools/measure_gpu.py) and fine-tuning memory
 # (benchmarks/measure_training.py) of randomly initialised models built from presets'
-# configs (the round, 1-11, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
+# configs (the round, 1-15, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
 # each point is written as soon as it is measured, so a run cut short keeps what it took.
 set -u
 OUT=${OUT:-gpu_out}
@@ -35,6 +35,7 @@ train() {    # train <preset id> <case> [<case> ...]
   local cases=()
   for c in "$@"; do cases+=(--case "$c"); done
   python3 benchmarks/measure_training.py --model "$id" "${cases[@]}" --out "$OUT/train.jsonl" ${CAPS:+--caps "$CAPS"} \
+    ${ACCUM:+--grad-accum "$ACCUM"} \
     >> "$OUT/log.txt" 2>&1 || echo "FAILED train $id" >> "$OUT/log.txt"
 }
 
@@ -150,11 +151,34 @@ train qwen2.5-7b full:full:2048:4 full:none:2048:2 lora:none:2048:4
 train qwen3-4b full:full:2048:4
 train llama2-7b full:full:2048:2
 unset PYTORCH_CUDA_ALLOC_CONF
+CAPS=1.0,1.03,1.1,1.25    # (round 11's caps failed at set_per_process_memory_fraction: it wants the device's index)
+;&
+12) # the twelfth: round 11's capped pools alone, the script fixed
 CAPS=1.0,1.03,1.1,1.25
 train qwen2.5-7b full:full:2048:4 full:none:2048:2
 train qwen3-4b full:full:2048:4
 train llama2-7b full:full:2048:2
 train llama3.2-1b full:none:2048:4
+;;
+13) # the thirteenth: round 12's brackets narrowed (each case's caps start above its last failing one), and LoRA's
+CAPS=1.01,1.02,1.03 train qwen2.5-7b full:full:2048:4
+CAPS=1.01,1.02,1.03 train llama2-7b full:full:2048:2
+CAPS=1.05,1.07,1.1 train qwen2.5-7b full:none:2048:2
+CAPS=1.05,1.07,1.1 train llama3.2-1b full:none:2048:4
+CAPS=1.15,1.2,1.25 train qwen3-4b full:full:2048:4
+CAPS=1.0,1.02,1.05,1.1,1.2 train qwen2.5-7b lora:none:2048:4
+CAPS=1.0,1.02,1.05,1.1,1.2 train qwen3-4b lora:none:2048:4
+;;
+14) # the fourteenth: the capped pools with expandable segments (does mapping pages on demand lower the need?)
+export PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True
+CAPS=1.0,1.02,1.05,1.1,1.15,1.2 train qwen3-4b full:full:2048:4
+CAPS=1.0,1.02,1.05 train qwen2.5-7b full:none:2048:2
+CAPS=1.0,1.02,1.05,1.1 train qwen3-4b lora:none:2048:4
+;;
+15) # the fifteenth: gradient accumulation (two micro-batches a step): the gradients stay through the second
+    # forward pass, so the loss's phase holds them too (training_memory's rule for grad_accum > 1)
+ACCUM=2 train qwen3-4b full:full:2048:4
+ACCUM=2 train llama3.2-1b full:none:2048:4 full:full:2048:4
 ;;
 esac
 echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"

@@ -13,6 +13,8 @@ or full; AdamW's step foreach, PyTorch's default, or fused). LoRA adapts q_proj 
 rank 16 (peft). The parameters are bf16 and AdamW keeps its moments in the parameters' dtype
 (vramgui's ``adamw-bf16``). ``--device cpu`` runs a tiny config on the CPU to test the script.
 
+``--grad-accum N`` sums N micro-batches' gradients into each step.
+
 ``--caps 1.0,1.02,1.05`` asks how much memory a case *needs*, which a roomy card's pool does not
 show (the caching allocator keeps every block it once reserved and only frees cached blocks and
 retries when an allocation fails): after the uncapped run, the case runs again with torch's pool
@@ -60,7 +62,7 @@ def build(torch, transformers, config: dict, device, lora: bool):
     return model, cfg
 
 
-def run_case(torch, transformers, config: dict, device, case, steps: int) -> dict:
+def run_case(torch, transformers, config: dict, device, case, steps: int, accum: int = 1) -> dict:
     method, ckpt, seq, batch, step = case
     cuda = device.type == "cuda"
     if cuda:
@@ -81,14 +83,16 @@ def run_case(torch, transformers, config: dict, device, case, steps: int) -> dic
         if cuda:
             torch.cuda.synchronize(device)
         t0 = time.perf_counter()
-        loss = model(input_ids=ids, labels=ids, use_cache=False).loss
-        loss.backward()
+        for _ in range(accum):      # gradient accumulation: the gradients stay through the next forward pass
+            loss = model(input_ids=ids, labels=ids, use_cache=False).loss / accum
+            loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
         if cuda:
             torch.cuda.synchronize(device)
         times.append(time.perf_counter() - t0)
     out = {"method": method, "checkpointing": ckpt, "seq_len": seq, "micro_batch": batch, "steps": steps,
+           **({"grad_accum": accum} if accum > 1 else {}),
            "optimizer_step": step,
            "trainable_params": sum(p.numel() for p in trainable),
            "params": sum(p.numel() for p in model.parameters()),
@@ -111,6 +115,7 @@ def main(argv=None) -> int:
     ap.add_argument("--model", required=True, help="a preset id (presets/models/<id>.json)")
     ap.add_argument("--case", type=_case, action="append", required=True)
     ap.add_argument("--steps", type=int, default=3)
+    ap.add_argument("--grad-accum", type=int, default=1, help="micro-batches a step (their losses' gradients summed)")
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--caps", type=lambda t: [float(x) for x in t.split(",")], default=[],
@@ -131,16 +136,17 @@ def main(argv=None) -> int:
             "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
             "alloc_conf": os.environ.get("PYTORCH_CUDA_ALLOC_CONF", "")}
     for case in args.case:
-        point = {**head, **run_case(torch, transformers, config, device, case, args.steps)}
+        point = {**head, **run_case(torch, transformers, config, device, case, args.steps, args.grad_accum)}
         _write(args.out, point)
         _release(torch, device)
         for ratio in args.caps if device.type == "cuda" else []:
             cap = point["peak_alloc_gib"] * ratio * GIB
             total = torch.cuda.mem_get_info(device)[1]
-            torch.cuda.set_per_process_memory_fraction(min(1.0, cap / total), device)
+            torch.cuda.set_per_process_memory_fraction(min(1.0, cap / total), device.index or 0)
             tried = {**head, "cap_ratio": ratio, "cap_gib": cap / GIB}
             try:
-                tried.update(ok=True, **run_case(torch, transformers, config, device, case, args.steps))
+                tried.update(ok=True, **run_case(torch, transformers, config, device, case, args.steps,
+                                                 args.grad_accum))
             except (torch.cuda.OutOfMemoryError, RuntimeError) as e:    # cuBLAS's workspace fails as RuntimeError
                 if "out of memory" not in str(e).lower():
                     raise
@@ -148,7 +154,7 @@ def main(argv=None) -> int:
                              optimizer_step=case[4], error=str(e).splitlines()[0][:300],
                              alloc_retries=torch.cuda.memory_stats(device).get("num_alloc_retries", 0))
             _release(torch, device)
-            torch.cuda.set_per_process_memory_fraction(1.0, device)
+            torch.cuda.set_per_process_memory_fraction(1.0, device.index or 0)
             _write(args.out, tried)
             if tried["ok"]:
                 break
