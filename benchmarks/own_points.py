@@ -39,7 +39,7 @@ RUNS = {  # folder -> (the machine, {round: quantities kept})
          3: KEPT, 4: KEPT, 5: KEPT,
          7: KEPT - {"weights_gib"},               # (Llama 3 8B's weights again)
          8: KEPT, 9: KEPT,
-         10: set()}),                                 # (fine-tuning alone: round10-train.jsonl)
+         **{n: set() for n in range(10, 16)}}),      # (fine-tuning alone: round<N>-train.jsonl)
 }
 MEANING = {"non_torch_gib": "context_gib"}   # round 2 wrote the context under vLLM's name for a different figure
 
@@ -81,28 +81,67 @@ def points() -> list[dict]:
 
 def training_points() -> list[dict]:
     """``training.jsonl``'s points from the runs' ``round<N>-train.jsonl`` (benchmarks/measure_training.py): the
-    device's used memory at the end of three steps, which is torch's peak reserved pool plus the context."""
+    device's used memory at the end of three steps, which is torch's peak reserved pool plus the context; and from
+    the runs with torch's pool capped (``--caps``), one "needed" point a case: the smallest cap that completed,
+    beside the largest that failed."""
     out = []
     for folder, (machine, rounds) in RUNS.items():
         for n in rounds:
             raw = ROOT / "tests" / "data" / "measured" / folder / f"round{n}-train.jsonl"
-            if raw.exists():
-                out += [_training_point(folder, machine, n, line)
-                        for line in raw.read_text(encoding="utf-8").splitlines()]
+            if not raw.exists():
+                continue
+            lines = raw.read_text(encoding="utf-8").splitlines()
+            out += [_training_point(folder, machine, n, line) for line in lines if '"cap_gib"' not in line]
+            series: dict[tuple, list[str]] = {}
+            for line in lines:
+                if '"cap_gib"' in line:
+                    r = json.loads(line)
+                    series.setdefault((r["model_ref"], r["method"], r["checkpointing"], r["seq_len"],
+                                       r["micro_batch"], r["optimizer_step"], r["alloc_conf"]), []).append(line)
+            # the context: used - reserved of the round's uncapped runs (a capped run's pool shrinks when it retries)
+            context = max(json.loads(line)["used_gib_at_end"] - json.loads(line)["peak_reserved_gib"]
+                          for line in lines if '"cap_gib"' not in line) if series else 0.0
+            out += [_needed_point(folder, machine, n, tries, context) for tries in series.values()
+                    if any(json.loads(t)["ok"] for t in tries)]
     return out
+
+
+def _needed_point(folder: str, machine: str, n: int, tries: list[str], context: float) -> dict:
+    """The memory a case needs: torch's pool capped (torch.cuda.set_per_process_memory_fraction) at multiples of
+    its uncapped allocated peak, smallest first, until a run completed; ``context`` (the CUDA context beside the
+    pool, GiB) added to the caps."""
+    ok = [json.loads(t) for t in tries if json.loads(t)["ok"]][0]
+    failed = [json.loads(t)["cap_gib"] for t in tries if not json.loads(t)["ok"]]
+    point = _training_point(folder, machine, n, [t for t in tries if json.loads(t)["ok"]][0])
+    point.update({
+        "id": point["id"] + "-needed", "quantity": "needed_per_gpu",
+        "value": round(ok["cap_gib"] + context, 4), "value_gib": round(ok["cap_gib"] + context, 4),
+        "value_gib_how": "torch's pool capped at the smallest multiple of the uncapped allocated peak that let three "
+                         "steps complete, plus the CUDA context (used - reserved of the round's uncapped runs)",
+        "fails_at_gib": round(max(failed) + context, 4) if failed else None,
+        "measured_how": "benchmarks/measure_training.py --caps: the case run again with "
+                        "torch.cuda.set_per_process_memory_fraction at each cap, smallest first (quote: the run "
+                        "that completed; quote_failed: those that ran out of memory)",
+        "quote_failed": [t for t in tries if not json.loads(t)["ok"]],
+    })
+    return point
 
 
 def _training_point(folder: str, machine: str, n: int, line: str) -> dict:
     r = json.loads(line)
     lora = r["method"] == "lora"
     step = r.get("optimizer_step", "foreach")      # round 1's tool ran torch's default (foreach) alone
+    expandable = "expandable_segments:True" in r.get("alloc_conf", "")
     ident = (f"own-{folder}-{r['model_ref']}-{r['method']}-ckpt{r['checkpointing']}-s{r['seq_len']}"
-             f"-b{r['micro_batch']}" + (f"-r{n}-{step}" if n > 1 else ""))
+             f"-b{r['micro_batch']}" + (f"-accum{r['grad_accum']}" if r.get("grad_accum", 1) > 1 else "")
+             + (f"-r{n}-{step}" if n > 1 else "") + ("-expandable" if expandable else ""))
     return {
         "id": ident, "quantity": "used_per_gpu", "value": round(r["used_gib_at_end"], 4), "unit": "GiB",
         "value_gib": round(r["used_gib_at_end"], 4),
         "value_gib_how": "the device's used memory (total - free) after the steps: torch's peak reserved pool "
                          "(it is not given back) plus the CUDA context",
+        "allocator": "expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True)" if expandable
+                     else "PyTorch's caching allocator (default)",
         "memory_scope": "per_gpu", "evidence": "measured", "model": r["model_ref"], "model_ref": r["model_ref"],
         "method": r["method"], "lora_rank": 16 if lora else None,
         "lora_targets": "q_proj, v_proj" if lora else None,
@@ -112,7 +151,8 @@ def _training_point(folder: str, machine: str, n: int, line: str) -> dict:
         "optimizer_step": step,
         "checkpointing": ("full activation checkpointing (non-reentrant)" if r["checkpointing"] == "full"
                           else "none"),
-        "flash_attn": "PyTorch SDPA", "seq_len": r["seq_len"], "micro_batch": r["micro_batch"], "grad_accum": 1,
+        "flash_attn": "PyTorch SDPA", "seq_len": r["seq_len"], "micro_batch": r["micro_batch"],
+        "grad_accum": r.get("grad_accum", 1),
         "n_gpus": 1, "zero_stage": None, "sharding": None, "cpu_offload": None, "gpu": r["gpu"],
         "framework": "HF transformers + peft (a plain training loop)",
         "framework_version": f"transformers {r['transformers']}, torch {r['torch']}",

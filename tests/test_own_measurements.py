@@ -222,67 +222,88 @@ def test_training_points_are_what_the_raw_file_says():
     assert training_runs() == _own_points_module().training_points()
 
 
-def test_fine_tuning_memory_on_an_h200():
-    # three steps of a plain loop (torch.optim.AdamW defaults, bf16 parameters and moments: vramgui's adamw-bf16;
-    # LoRA r16 on q/v with peft's default fp32 adapters and moments: vramgui's adamw; SDPA) against the device's
-    # used memory after them (torch's peak reserved pool + the context)
+def _training_estimate(r: dict):
+    """The estimate of a training.jsonl own- point's run: torch.optim.AdamW's defaults (foreach) or fused, bf16
+    parameters and moments (vramgui's adamw-bf16; LoRA r16 on q/v with peft's default fp32 adapters and moments:
+    vramgui's adamw), SDPA, the run's allocator."""
     from vramgui.core.catalog import load_catalog
-    from vramgui.core.training import CUDA_CONTEXT_BYTES, TrainingSetup, training_memory
+    from vramgui.core.training import TrainingSetup, training_memory
     cat = load_catalog()
-    err, err_alloc = {}, {}
-    for r in training_runs():
-        t = TrainingSetup(model=cat.model(r["model_ref"]), gpu=cat.gpu("h200"), method=r["method"],
-                          optimizer="adamw" if r["method"] == "lora" else "adamw-bf16",
-                          optimizer_step=r["optimizer_step"], lora_rank=16,
-                          lora_targets=("q", "v"),
-                          checkpointing="full" if r["checkpointing"].startswith("full") else "none", attention="sdpa",
-                          seq=r["seq_len"], batch=r["micro_batch"])
-        err[r["id"].split("2026-12-04-")[1]] = (float(training_memory(t).total) / 2**30 / r["value_gib"] - 1) * 100
-        # the context beside the pool: 0.749 GiB in every run (used - reserved), the estimate's overhead
+    t = TrainingSetup(model=cat.model(r["model_ref"]), gpu=cat.gpu("h200"), method=r["method"],
+                      optimizer="adamw" if r["method"] == "lora" else "adamw-bf16",
+                      optimizer_step=r["optimizer_step"], lora_rank=16, lora_targets=("q", "v"),
+                      checkpointing="full" if r["checkpointing"].startswith("full") else "none", attention="sdpa",
+                      seq=r["seq_len"], batch=r["micro_batch"], grad_accum=r["grad_accum"],
+                      allocator="expandable" if r["allocator"].startswith("expandable") else "caching")
+    return training_memory(t)
+
+
+def test_fine_tuning_allocated_peaks_on_an_h200():
+    # three steps of a plain loop: torch's allocated peak against the estimate less what it adds for the allocator
+    # and the context, i.e. the largest of the step's phases (the loss with every stored activation and the
+    # logits; the backward pass; the optimizer's step) beyond the weights and optimizer states. Every run, 16 setups
+    # of four models (full and LoRA, with and without checkpointing, foreach and fused steps, both allocators, one and
+    # two micro-batches a step): within -1.1 to +0.5 % (the former sum of every part, gradients beside activations:
+    # -6 to +19 %). Round 15's accumulating runs were estimated before they ran (45.29, 34.22 and 21.45 GiB where
+    # torch allocated 45.57, 34.41 and 21.64: the gradients alive through the second forward pass)
+    from vramgui.core.training import CUDA_CONTEXT_BYTES
+    runs = [r for r in training_runs() if r["quantity"] == "used_per_gpu"]
+    assert len(runs) == 41 and len({(r["model_ref"], r["method"], r["checkpointing"], r["micro_batch"],
+                                     r["optimizer_step"], r["grad_accum"]) for r in runs}) == 16
+    err = {}
+    for r in runs:
+        m = _training_estimate(r)
         quote = json.loads(r["quote"])
-        err_alloc[r["id"]] = (float(training_memory(t).total) / 2**30 / (quote["peak_alloc_gib"]
-                                                                       + CUDA_CONTEXT_BYTES / 2**30) - 1) * 100
+        allocated = float(m.total - m.fragmentation - CUDA_CONTEXT_BYTES) / 2**30
+        err[r["id"]] = (allocated / quote["peak_alloc_gib"] - 1) * 100
+        # the context beside the pool: 0.749 GiB in every run (used - reserved), the estimate's overhead
         assert quote["used_gib_at_end"] - quote["peak_reserved_gib"] == pytest.approx(CUDA_CONTEXT_BYTES / 2**30,
                                                                                      abs=0.002)
-    assert len(err) == 14
-    # Llama 2 7B full fine-tuning, checkpointed: the peak is AdamW's step, not the activations': PyTorch's default
-    # (foreach) AdamW takes the square root of every second moment into a new tensor (2 bytes a parameter here),
-    # 10 bytes a parameter in all: 6,738,415,616 x 10 = 62.76 GiB, measured 62.82 allocated; counted (step
-    # "foreach") the estimate is 3.6 % short (round 3's repeat: 2.9 %)
-    assert -5 < err["llama2-7b-full-ckptfull-s2048-b2"] < -2
-    assert -5 < err["llama2-7b-full-ckptfull-s2048-b2-r3-foreach"] < -2
-    # round 3 ran the same step fused (AdamW(fused=True)): 12.15 GiB less allocated, the 2-byte copy of
-    # 6,738,415,616 parameters (12.55 GiB) less the little the fused step keeps; the estimate with step "fused"
-    # 1.2 % above the device's used memory
-    quotes = {r["id"].split("2026-12-04-")[1]: json.loads(r["quote"]) for r in training_runs()}
-    saved = quotes["llama2-7b-full-ckptfull-s2048-b2-r3-foreach"]["peak_alloc_gib"] - \
-        quotes["llama2-7b-full-ckptfull-s2048-b2-r3-fused"]["peak_alloc_gib"]
-    assert saved == pytest.approx(6_738_415_616 * 2 / 2**30, rel=0.04)
-    assert 0 < err["llama2-7b-full-ckptfull-s2048-b2-r3-fused"] < 3
-    # LoRA (peft, q and v, r16): each adapted matrix keeps the token's input in fp32 (peft's adapters are fp32:
-    # training.adapter_activation_bytes) and the estimate meets the device's used memory within 6 %: -5.8 % to +4.7 %
-    # (-1.7 to -13.6 % before those inputs were counted), +2 to +8 % above the allocated peak
-    lora = {i: e for i, e in err.items() if "-lora-" in i}
-    assert len(lora) == 5 and all(-7 < e < 5 for e in lora.values()), lora
-    # round 10, out of the Llama family: Qwen2.5 7B full without checkpointing -1.2 %; Qwen3 4B LoRA +1.5 %
-    # (-20.8 % before the queries' width, 4,096 against the model's 2,560, and the q/k norms' fp32 inputs were
-    # counted: test_hf_activations). Full fine-tuning with checkpointing of both: PyTorch's pool holds 16.6 and 16.0
-    # GiB more than it allocated (the 152k-vocabulary logits' blocks): -17.2 and -16.0 % against used memory, +1.9
-    # and +18.6 % against the allocated peak (Qwen3 4B's logits, 12.4 GB, are freed before the step's copy)
-    big_vocab_ckpt = {"qwen2.5-7b-full-ckptfull-s2048-b4-r10-foreach", "qwen3-4b-full-ckptfull-s2048-b4-r10-foreach"}
-    assert all(-19 < err[i] < -15 for i in big_vocab_ckpt)
-    # every other full run within 15 %, all short: PyTorch's pool holds 1.2-5.6 GiB more than it allocated at the
-    # peak (the estimate adds 10 % of the activations); the 1B models' steps fit in what their activations leave
-    full = {i: e for i, e in err.items() if "-full-" in i and i not in big_vocab_ckpt}
-    assert len(full) == 7 and all(-15 < e < 0 for i, e in full.items() if not i.endswith("-r3-fused")), err
-    # against the allocated peak + the context (what PyTorch cannot give back): -4 to +12 %, median |5.7 %|, but
-    # Qwen3 4B's checkpointed full run (+18.6 %)
-    alloc = {i: e for i, e in err_alloc.items() if "qwen3-4b-full" not in i}
-    assert all(-5 < e < 13 for e in alloc.values()) and 5 < statistics.median(map(abs, err_alloc.values())) < 6.5
-    assert 15 < err_alloc["own-h200-2026-12-04-qwen3-4b-full-ckptfull-s2048-b4-r10-foreach"] < 22
-    # the fused 1B run allocates what the foreach one does: its step's copy fits in what the activations leave
-    assert quotes["llama3.2-1b-full-ckptnone-s2048-b4-r3-fused"]["peak_alloc_gib"] == pytest.approx(
-        quotes["llama3.2-1b-full-ckptnone-s2048-b4"]["peak_alloc_gib"], rel=0.01)
+    assert all(-1.2 < e < 0.6 for e in err.values()), err
+    assert statistics.median(map(abs, err.values())) < 0.5
+
+
+def test_fine_tuning_memory_a_job_needs_on_an_h200():
+    # what a job needs is not what a roomy card shows: the caching allocator keeps every block it reserved and frees
+    # its cache (and retries) only when an allocation fails. Capping torch's pool at multiples of the allocated peak
+    # (benchmarks/measure_training.py --caps) brackets the need: the largest cap that ran out of memory, the
+    # smallest that completed (both + the context). Per setup, the brackets of its rounds joined
+    brackets: dict[tuple, tuple[float, float, float]] = {}
+    for r in training_runs():
+        if r["quantity"] == "needed_per_gpu":
+            key = (r["model_ref"], r["method"], r["checkpointing"], r["micro_batch"], r["allocator"][:10])
+            low, high, _ = brackets.get(key, (0.0, float("inf"), 0.0))
+            brackets[key] = (max(low, r["fails_at_gib"] or 0.0), min(high, r["value_gib"]),
+                             float(_training_estimate(r).total) / 2**30)
+    assert len(brackets) == 10
+    err = {k: ((est / low - 1) * 100, (est / high - 1) * 100) for k, (low, high, est) in brackets.items()}
+    # Qwen3 4B full fine-tuning with checkpointing under the caching allocator needs 15-20 % above its allocated
+    # peak (its logits' phase, 13.9 GiB in blocks of 2.3 and 4.6 GiB, and the step's 15.0 GiB in tensors of each
+    # parameter's size, alike in size: the pool cannot serve one from the other); the estimate's 8 % leaves it
+    # 11-15 % short. Stated, not fitted: no other setup needs more than 10 %
+    miss = err.pop(("qwen3-4b", "full", "full activation checkpointing (non-reentrant)", 4, "PyTorch's "))
+    assert -16 < miss[1] < miss[0] < -10, miss
+    # every other setup, both allocators: the estimate at or above the largest cap that failed (0.0 to +4.0 %) and
+    # at most 1.1 % above the smallest that completed: not short of what the job needs, not much over
+    assert all(lo > -0.5 and hi < 1.5 for lo, hi in err.values()), err
+    # expandable segments need 0-2 % above the allocated peak where the caching pool needed 2-20 %
+    for model, method, ckpt, batch in (("qwen3-4b", "full", "full", 4), ("qwen2.5-7b", "full", "none", 2),
+                                       ("qwen3-4b", "lora", "none", 4)):
+        ckpt = "full activation checkpointing (non-reentrant)" if ckpt == "full" else "none"
+        caching, expandable = (brackets[(model, method, ckpt, batch, a)] for a in ("PyTorch's ", "expandable"))
+        assert expandable[1] < caching[0]
+
+
+def test_a_roomy_cards_pool_holds_more_than_a_job_needs():
+    # the device's used memory after the steps on the 141 GB card against the smallest cap that completed (+ the
+    # context): Qwen2.5 7B full fine-tuning with checkpointing held 88.58 GiB and needed 74.06 (its 152k-vocabulary
+    # logits' blocks stay cached beside the step's tensors); the estimate, 73.95, is what "will it fit" asks
+    used = {r["id"]: r["value_gib"] for r in training_runs() if r["quantity"] == "used_per_gpu"}
+    needed = {r["id"]: r["value_gib"] for r in training_runs() if r["quantity"] == "needed_per_gpu"}
+    key = "own-h200-2026-12-04-qwen2.5-7b-full-ckptfull-s2048-b4-r12-foreach"
+    assert used[key] == pytest.approx(88.58, abs=0.01) and needed[key + "-needed"] == pytest.approx(74.06, abs=0.01)
+    r = next(r for r in training_runs() if r["id"] == key)
+    assert float(_training_estimate(r).total) / 2**30 == pytest.approx(73.95, abs=0.02)
 
 
 def host_steps(name: str, prefix: str) -> dict[str, float]:

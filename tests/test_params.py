@@ -335,15 +335,17 @@ def test_nemotron_nas_layers_counted_one_by_one(cat):
     # the cache: 49 layers × K and V × 8 heads × 128 in bf16 (an unpruned Llama 3.3 70B: 80 layers, 327,680)
     s = Scenario(model=cat.model("llama3.3-nemotron-super-49b"), gpu=cat.gpu("h200"), engine="vllm", weights="bf16")
     assert memory_terms(s).kv_full == 49 * 2 * 8 * 128 * 2 == 200_704
-    # fine-tuning: what a layer keeps for the backward pass (Korthikanti et al.'s terms, fused attention), each part
-    # with its norm in the share of the layers that have it: attention in 49 of 80, an MLP in all 80 at their mean
-    # width (the empty attention blocks keep nothing)
+    # fine-tuning: what a layer keeps for the backward pass (a frozen base, fused attention: the roped queries, keys,
+    # values and output, SDPA's log-sum-exp; the gated MLP's 6f; each RMSNorm's fp32 input and inverse RMS 4d + 4),
+    # each part with its norm in the share of the layers that have it: attention in 49 of 80, an MLP in all 80 at
+    # their mean width (the empty attention blocks keep nothing)
     from vramgui.core.training import layer_activation_bytes
     sb, f = 2048, sum(n * _decilm_width(m, d) for m, n in mults.items()) / 80
-    attn = 7 * sb * d + 4 * sb * 8 * 128 + 4 * 64 * sb
-    mlp = 3 * sb * d + 6 * sb * f
+    attn = sb * (2 * d + 4 * 8 * 128 + 2 * d + 4 * 64)
+    mlp = 6 * sb * f
+    norm = sb * (4 * d + 4)
     assert float(layer_activation_bytes(a, 2048, 1, "flash")) == pytest.approx(
-        49 / 80 * (attn + 2 * sb * d) + mlp + 2 * sb * d, rel=1e-12)
+        49 / 80 * (attn + norm) + mlp + norm, rel=1e-12)
     # Llama-3.1-Nemotron-Ultra-253B-v1: width 16,384, 128 heads; 162 layers, 64 with attention (n_heads_in_group 16:
     # 8 KV heads), 81 with an MLP (81 layers are empty: no_op both), ffn_mult by count as below (FFN fusion: four
     # MLPs 27.6-39 times wide). A contributor's spreadsheet in llama.cpp PR #12843 counts an attention layer at

@@ -9,7 +9,7 @@ from vramgui.cli import main
 from vramgui.core import default_catalog
 from vramgui.core.presets import ModelPreset
 from vramgui.core.training import TrainingSetup, layer_activation_bytes, lora_params, training_fit, training_memory
-from vramgui.core.units import GB, GIB
+from vramgui.core.units import GB
 
 
 def llama1(name: str, d: int, f: int, layers: int, heads: int) -> ModelPreset:
@@ -45,33 +45,44 @@ def test_full_finetuning_16_vs_8_bytes_per_param():
 
 
 def test_korthikanti_layer_activations():
-    # Korthikanti et al. (2022) Table 2: s·b·h·(34 + 5·a·s/h) bytes per layer, GPT layer with a 4h MLP.
+    # Korthikanti et al. (2022) Table 2: s·b·h·(34 + 5·a·s/h) bytes per layer, GPT layer with a 4h MLP, of which two
+    # dropout masks (1 byte each: after the attention's and the MLP's output) HF's layers do not keep (no dropout
+    # in fine-tuning) and to which LayerNorm adds its fp32 mean and rstd, 8 bytes a row each norm: full fine-tuning
+    # (every weight trains) keeps s·b·(32·d + 16) + 5·a·s²·b
     gpt = ModelPreset(id="gpt", name="gpt", family="GPT", source="https://arxiv.org/abs/2205.05198",
                       config=dict(model_type="gpt2", n_embd=4096, n_layer=2, n_head=32, vocab_size=50257,
                                   layer_norm_epsilon=1e-5)).architecture
     s, b, d, h = 2048, 4, 4096, 32
-    assert float(layer_activation_bytes(gpt, s, b, "eager")) == s * b * d * (34 + 5 * h * s / d)
+    assert float(layer_activation_bytes(gpt, s, b, "eager", trained=True)) == s * b * (32 * d + 16) + 5 * h * s * s * b
     # flash attention keeps no s² scores (one fp32 log-sum-exp per row and head instead)
-    assert float(layer_activation_bytes(gpt, s, b, "flash")) == s * b * d * 34 + 4 * h * s * b
+    assert float(layer_activation_bytes(gpt, s, b, "flash", trained=True)) == s * b * (32 * d + 16) + 4 * h * s * b
+    # a frozen base keeps neither the norms' outputs (2 x 2d) nor the second matrix's input (4d x 2): 12d less
+    assert float(layer_activation_bytes(gpt, s, b, "flash")) == s * b * (20 * d + 16) + 4 * h * s * b
 
 
 def test_queries_wider_than_the_model_and_qk_norms():
     # Qwen3 4B: width 2,560, 32 query heads x 128 = 4,096 (wider than the model), 8 KV heads x 128 = 1,024, MLP
-    # 9,728, q/k norms. Per token, fused attention: 3 x 2,560 + 4 x 4,096 + 4 x 1,024 + 4 x (4,096 + 1,024) (the q/k
-    # norms' fp32 inputs) + 4 x 32 = 48,768; MLP 3 x 2,560 + 6 x 9,728 = 66,048; two norms 4 x 2,560 = 10,240
+    # 9,728, q/k norms. Per token with a frozen base (LoRA), fused attention: 2 x 4,096 + 4 x 1,024 + 2 x 4,096 +
+    # 4 x 32 = 20,608; the q/k norms' fp32 inputs and a scale a head 4 x (4,096 + 1,024) + 4 x (32 + 8) = 20,640;
+    # MLP 6 x 9,728 = 58,368; two norms 2 x (4 x 2,560 + 4) = 20,488: 120,104
     a = default_catalog().model("qwen3-4b").architecture
-    assert float(layer_activation_bytes(a, 2048, 4, "flash")) == 2048 * 4 * (48_768 + 66_048 + 10_240)
+    assert float(layer_activation_bytes(a, 2048, 4, "flash")) == 2048 * 4 * (20_608 + 20_640 + 58_368 + 20_488)
+    # full fine-tuning adds the q/k norms' normalized inputs 2 x 5,120, down's input 2 x 9,728 and each norm's
+    # normalized input and output 2 x (2 x 2,560 + 2 x 2,560): 170,280
+    assert float(layer_activation_bytes(a, 1, 1, "flash", trained=True)) == 120_104 + 10_240 + 19_456 + 20_480
     # Gemma 3 4B: 8 query heads x 256 = 2,048 (narrower than the model's 2,560), 4 KV heads x 256, MLP 10,240, q/k
-    # norms, and four RMSNorms a layer: the two beyond Llama's keep their fp32 inputs, 4 x 2,560 each. Attention
-    # 3 x 2,560 + 2 x 2,048 + 2 x 2,048 + 4 x 1,024 + 4 x (2,048 + 1,024) + 4 x 8 = 32,288; MLP 3 x 2,560 +
-    # 6 x 10,240 = 69,120; norms 4 x 2,560 + 2 x 4 x 2,560 = 30,720: 132,128 bytes a token
+    # norms, and four RMSNorms a layer. Frozen: attention 2 x 2,048 + 4 x 1,024 + 2 x 2,048 + 4 x 8 = 12,320, q/k
+    # norms 4 x 3,072 + 4 x 12 = 12,336, MLP 61,440, norms 4 x (4 x 2,560 + 4) = 40,976: 127,072
     gemma = default_catalog().model("gemma3-4b").architecture
-    assert float(layer_activation_bytes(gemma, 1, 1, "flash")) == 32_288 + 69_120 + 30_720 == 132_128
-    # a model whose queries are as wide as it is (Llama 2 7B) keeps Korthikanti's 34·sbd + 4·h·sb with flash
-    # attention, its gated MLP 11,008 wide instead of 4d: 7d + 4d (K, V) + 3d + 6f + 4d
+    assert float(layer_activation_bytes(gemma, 1, 1, "flash")) == 12_320 + 12_336 + 61_440 + 40_976 == 127_072
+    # trained: Gemma's norms multiply by (1 + weight) in fp32, their normalized inputs 4 bytes (q/k 4 x 3,072, the
+    # four norms 4 x 4 x 2,560), down's input 2 x 10,240 and the two input norms' outputs 2 x 2 x 2,560
+    assert float(layer_activation_bytes(gemma, 1, 1, "flash", trained=True)) == \
+        127_072 + 12_288 + 40_960 + 20_480 + 10_240 == 211_040
+    # Llama 2 7B (queries as wide as the model, MHA, gated MLP 11,008): 8d + 4 x 32 + 6f + 2 x (4d + 4)
     llama = default_catalog().model("llama2-7b").architecture
     d, f = 4096, 11008
-    assert float(layer_activation_bytes(llama, 1, 1, "flash")) == 7 * d + 4 * d + 4 * 32 + 3 * d + 6 * f + 4 * d
+    assert float(layer_activation_bytes(llama, 1, 1, "flash")) == 8 * d + 4 * 32 + 6 * f + 2 * (4 * d + 4)
 
 
 def test_lora_adapters_are_fp32_but_with_pure_bf16_adamw():
@@ -86,20 +97,48 @@ def test_lora_adapters_are_fp32_but_with_pure_bf16_adamw():
     assert m8.trainable_params == n
     assert float(m8.gradients) == 4 * n and float(m16.gradients) == 2 * n
     assert float(m8.optimizer) == 2 * n and float(m16.optimizer) == 4 * n
-    # the activations differ by the adapters' inputs: 64 matrices x 1,024 tokens x (4 x (4,096 + 16) - 2 x 16),
-    # with the 10 % allocator share
-    assert float(m8.activations - m16.activations) == pytest.approx(64 * 1024 * (4 * (4096 + 16) - 2 * 16) * 1.1)
-
+    # what the layers keep differs by the adapters' inputs: 64 matrices x 1,024 tokens x (4 x (4,096 + 16) - 2 x 16)
+    assert float(m8.stored - m16.stored) == 64 * 1024 * (4 * (4096 + 16) - 2 * 16)
 
 def test_recomputation_keeps_only_layer_inputs():
     t = setup("llama2-7b", seq=4096, batch=1, checkpointing="none", attention="eager")
     full = setup("llama2-7b", seq=4096, batch=1, checkpointing="full", attention="eager")
     a = t.model.architecture
-    logits = 4096 * 32000 * 10
-    layer = float(layer_activation_bytes(a, 4096, 1, "eager"))
-    assert float(training_memory(t).activations) == pytest.approx((32 * layer + logits) * 1.1)
-    assert float(training_memory(full).activations) == pytest.approx((32 * 2 * 4096 * 4096 + layer + logits) * 1.1)
-    assert float(training_memory(full).activations) < float(training_memory(t).activations) / 5
+    logits = 4096 * 32000 * 12          # at the loss: fp32 log-probabilities, their gradient and its input's
+    layer = float(layer_activation_bytes(a, 4096, 1, "eager", trained=True))
+    m, mf = training_memory(t), training_memory(full)
+    assert float(m.stored) == 32 * layer and float(m.logits) == logits
+    assert float(mf.stored) == 32 * 2 * 4096 * 4096
+    assert float(mf.loss_phase) == 32 * 2 * 4096 * 4096 + logits
+    # the backward pass recomputes one layer while the gradients (2 bytes a parameter, adamw's) grow
+    assert float(mf.backward_phase) == 6_738_415_616 * 2 + layer
+    assert float(mf.stored) < float(m.stored) / 30
+
+
+def test_the_peak_is_the_largest_phase():
+    # Llama 2 7B full fine-tuning in pure bf16 (8 bytes a parameter), no checkpointing, foreach step. At 2 x 2,048
+    # tokens the loss's phase (32 layers x 4,096 tokens x 186,504 bytes + the logits, 4,096 x 32,000 x 12: 26.02 GB
+    # beyond the weights and moments) is smaller than the step's (the gradients and the moments' square roots, 4
+    # bytes a parameter: 26.95 GB): the step is the peak; at 8 x 2,048 the loss is
+    n = 6_738_415_616
+    t = setup("llama2-7b", gpu="h200", optimizer="adamw-bf16", optimizer_step="foreach", seq=2048, batch=2)
+    m = training_memory(t)
+    assert float(m.loss_phase) == 32 * 4096 * 186_504 + 4096 * 32000 * 12
+    assert float(m.step_phase) == 4 * n and m.peak_phase == "step"
+    assert float(m.total - m.overhead) == pytest.approx(10 * n)   # weights, moments, gradients, square roots
+    big = training_memory(t.with_(batch=8))
+    assert big.peak_phase == "loss"
+    assert float(big.total - big.overhead) == pytest.approx(6 * n + 4 * (32 * 4096 * 186_504 + 4096 * 32000 * 12))
+    # the breakdown adds up to the peak: activations are what the loss needs beyond the gradients and the step
+    assert float(big.activations) == pytest.approx(float(big.loss_phase) - 4 * n)
+    # with gradient accumulation the gradients are alive through the forward passes after the first: + 2 bytes a
+    # parameter on the loss's phase
+    acc = training_memory(t.with_(batch=8, grad_accum=4))
+    assert float(acc.loss_phase - big.loss_phase) == 2 * n
+    # PyTorch's caching allocator needs 8 % of the phase on top, expandable segments 2 %
+    assert float(big.fragmentation) == pytest.approx(0.08 * float(big.loss_phase))
+    exp = training_memory(t.with_(batch=8, allocator="expandable"))
+    assert float(big.total - exp.total) == pytest.approx(0.06 * float(big.loss_phase))
 
 
 def test_lora_adapter_counts_by_hand():
@@ -166,7 +205,8 @@ def test_zero3_over_8_divides_states_by_8():
     eight = training_memory(setup("llama2-13b", optimizer="adamw", n_gpus=8, zero=3))
     for key in ("weights", "gradients", "optimizer"):
         assert float(getattr(eight, key)) == pytest.approx(float(getattr(one, key)) / 8)
-    assert float(eight.activations) == float(one.activations)       # data parallel: activations stay
+    # data parallel: what the layers keep stays
+    assert float(eight.stored) == float(one.stored) and float(eight.logits) == float(one.logits)
     z1 = training_memory(setup("llama2-13b", optimizer="adamw", n_gpus=8, zero=1))
     assert float(z1.optimizer) == pytest.approx(float(one.optimizer) / 8)
     assert float(z1.gradients) == float(one.gradients)
@@ -266,26 +306,25 @@ def test_lora_on_kimi_linear_adapts_the_delta_attention_projections_too():
 
 
 def test_foreach_adamw_steps_with_a_copy_of_the_second_moments():
-    # Llama 2 7B, full fine-tuning in pure bf16 (8 bytes a parameter), checkpointed, 2 x 2,048 tokens: the
-    # activations are the layer inputs (32 x 2 x 4,096 x 4,096 B = 1.07 GB) + one layer + the logits (2 x 2,048
-    # x 32,000 x 10 B = 1.31 GB), x 1.1: about 3 GiB. torch.optim.AdamW's foreach step then takes the square root
-    # of every bf16 second moment into a new tensor: 6,738,415,616 x 2 B = 12.55 GiB, once the activations are
-    # freed: it adds 12.55 - act to the peak (vramgui's H200 run: 62.82 GiB allocated = 10 bytes a parameter)
+    # Llama 2 7B, full fine-tuning in pure bf16 (8 bytes a parameter), checkpointed, 2 x 2,048 tokens.
+    # torch.optim.AdamW's foreach step takes the square root of every bf16 second moment into a new tensor:
+    # 6,738,415,616 x 2 B = 12.55 GiB beside the gradients, once the activations are freed: the step is the peak,
+    # 10 bytes a parameter (vramgui's H200 run: 62.82 GiB allocated; 6,738,415,616 x 10 B = 62.76 GiB)
     n = 6_738_415_616
     fused = setup("llama2-7b", gpu="h200", optimizer="adamw-bf16", checkpointing="full", seq=2048, batch=2)
     foreach = fused.with_(optimizer_step="foreach")
     mf, mg = training_memory(fused), training_memory(foreach)
-    act = float(mf.activations)
-    assert act / GIB == pytest.approx(3.0, abs=0.1)
-    assert float(mg.optimizer - mf.optimizer) == pytest.approx(n * 2 - act, rel=1e-9)
+    assert float(mg.optimizer - mf.optimizer) == n * 2 and mg.peak_phase == "step"
     assert float(mg.weights + mg.gradients + mg.optimizer + mg.activations) == pytest.approx(n * 10, rel=1e-9)
+    # fused, the peak is the backward pass: the gradients and the layer being recomputed
+    assert mf.peak_phase == "backward" and float(mf.activations) == float(mf.backward_phase) - 2 * n
     # mixed precision: fp32 moments, a 4-byte copy; sharded with the states under ZeRO-1 over 4 cards
     mixed = foreach.with_(optimizer="adamw")
     assert float(training_memory(mixed).optimizer - training_memory(mixed.with_(optimizer_step="fused")).optimizer) \
-        == pytest.approx(n * 4 - act, rel=1e-9)
+        == pytest.approx(n * 4, rel=1e-9)
     z1 = mixed.with_(n_gpus=4, zero=1)
-    assert float(training_memory(z1).optimizer) == pytest.approx(n * 12 / 4 + n * 4 / 4 - act, rel=1e-9)
-    # a step smaller than the activations it follows adds nothing: LoRA's adapters, or no checkpointing
+    assert float(training_memory(z1).optimizer) == pytest.approx(n * 12 / 4 + n * 4 / 4, rel=1e-9)
+    # a step smaller than the phase it follows adds nothing: LoRA's adapters, or no checkpointing at 4 x 2,048
     for t in (foreach.with_(method="lora"), foreach.with_(checkpointing="none", batch=4)):
         assert float(training_memory(t).total) == pytest.approx(float(training_memory(
             t.with_(optimizer_step="fused")).total), rel=1e-12)

@@ -361,14 +361,14 @@ def cmd_train(args, cat: Catalog) -> int:
 
     model = _model(args, cat)
     for name, value in (("--gpus", args.gpus), ("--seq", args.seq), ("--batch", args.batch),
-                        ("--lora-rank", args.lora_rank)):
+                        ("--lora-rank", args.lora_rank), ("--grad-accum", args.grad_accum)):
         if value < 1:
             raise CliError(f"{name} must be at least 1, got {value}")
     t = TrainingSetup(model=model, gpu=_gpu(args, cat), n_gpus=args.gpus, method=args.method,
                       optimizer=args.optimizer, optimizer_step=args.optimizer_step, lora_rank=args.lora_rank,
                       lora_targets=args.lora_targets,
                       checkpointing=args.checkpointing, attention=args.attention, zero=args.zero, seq=args.seq,
-                      batch=args.batch)
+                      batch=args.batch, grad_accum=args.grad_accum, allocator=args.allocator)
     m = training_memory(t)
     f = training_fit(t)
     p = count_params(model.architecture)
@@ -376,10 +376,12 @@ def cmd_train(args, cat: Catalog) -> int:
                       "optimizer": t.optimizer, "optimizer_step": t.optimizer_step, "lora_rank": t.lora_rank,
                       "lora_targets": list(t.lora_targets),
                       "checkpointing": t.checkpointing, "attention": t.attention, "zero": t.zero, "seq": t.seq,
-                      "batch": t.batch},
+                      "batch": t.batch, "grad_accum": t.grad_accum, "allocator": t.allocator},
          "model": {"params_total": p.total, "params_trainable": m.trainable_params},
          "memory": {"per_card": True, **{k: float(getattr(m, k)) for k in
-                                         ("weights", "gradients", "optimizer", "activations", "overhead", "total")}},
+                                         ("weights", "gradients", "optimizer", "activations", "overhead", "total")},
+                    "peak_phase": m.peak_phase, "fragmentation": float(m.fragmentation),
+                    "phases": {k: float(getattr(m, f"{k}_phase")) for k in ("loss", "backward", "step")}},
          "fit": {"fits": f.fits, "budget_bytes": f.budget_bytes, "headroom_bytes": f.budget_bytes - f.needed_bytes,
                  "max_batch": f.max_batch, "max_seq": f.max_seq},
          "rules_of_thumb": rule_of_thumb_bytes(p.total)}
@@ -388,12 +390,18 @@ def cmd_train(args, cat: Catalog) -> int:
         return 0
     step = f" ({t.optimizer_step} step)" if t.optimizer in FOREACH_STEP_BYTES else ""
     print(f"{model.name}: {t.method} fine-tuning with {t.optimizer}{step} on {t.n_gpus} x {t.gpu.name}, "
-          f"seq {t.seq:,} x micro-batch {t.batch}, checkpointing {t.checkpointing}, ZeRO-{t.zero}")
+          f"seq {t.seq:,} x micro-batch {t.batch}"
+          + (f" x {t.grad_accum} accumulated" if t.grad_accum > 1 else "")
+          + f", checkpointing {t.checkpointing}, ZeRO-{t.zero}, {t.allocator} allocator")
     print(f"trainable parameters: {m.trainable_params:,} of {p.total:,}")
     mem = d["memory"]
     rows = [(k, _gib(mem[k])) for k in ("weights", "gradients", "optimizer", "activations", "overhead")]
     rows += [("total per card", _gib(mem["total"])), ("card memory", _gib(f.budget_bytes))]
     print(_table(rows, ("memory", "GiB = 2^30 bytes")))
+    ph = mem["phases"]
+    print(f"peak: the {m.peak_phase} phase (beyond weights and optimizer states: loss {_gib(ph['loss'])}, backward "
+          f"{_gib(ph['backward'])}, step {_gib(ph['step'])}); {t.allocator} allocator "
+          f"{_gib(mem['fragmentation'])} in overhead")
     print(f"verdict: {'FITS' if f.fits else 'DOES NOT FIT'} | largest micro-batch {f.max_batch:,} | "
           f"largest sequence {f.max_seq:,} tokens")
     r = d["rules_of_thumb"]
@@ -596,6 +604,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--zero", type=int, choices=[0, 1, 2, 3], default=0)
     t.add_argument("--seq", type=int, default=2048, help="tokens per sequence (default 2048)")
     t.add_argument("--batch", type=int, default=1, help="micro-batch per card (default 1)")
+    t.add_argument("--grad-accum", type=int, default=1,
+                   help="micro-batches a step (default 1; more keep the gradients through the forward passes)")
+    t.add_argument("--allocator", choices=["caching", "expandable"], default="caching",
+                   help="PyTorch's allocator: the default caching pool, or expandable segments "
+                        "(PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True)")
     t.add_argument("--json", action="store_true")
     mc = sub.add_parser("machine", help="which catalog models run on this machine, in which format, how fast")
     bf = sub.add_parser("best-format", help="the best weight format of one model for this machine")

@@ -1396,6 +1396,14 @@ Source: {source}</source>
         <translation>优化器步骤</translation>
     </message>
     <message>
+        <source>Gradient accumulation</source>
+        <translation>梯度累积</translation>
+    </message>
+    <message>
+        <source>PyTorch allocator</source>
+        <translation>PyTorch 分配器</translation>
+    </message>
+    <message>
         <source>Serving engine: 92 % of the card (90 % before 2026), the rest after weights becomes KV blocks; steps run as CUDA graphs</source>
         <translation>推理服务引擎：使用显卡的 92%（2026 年以前为 90%），权重之外的剩余部分作为 KV 块；每步以 CUDA 图运行</translation>
     </message>
@@ -1454,6 +1462,14 @@ Source: {source}</source>
     <message>
         <source>full</source>
         <translation>完全</translation>
+    </message>
+    <message>
+        <source>caching (default)</source>
+        <translation>缓存池（默认）</translation>
+    </message>
+    <message>
+        <source>expandable segments</source>
+        <translation>可扩展段</translation>
     </message>
     <message>
         <source>Plan serving (memory and speed) or fine-tuning (weights, gradients, optimizer states, activations)</source>
@@ -1550,6 +1566,14 @@ Source: {source}</source>
     <message>
         <source>Sequences per card per step (log scale)</source>
         <translation>每卡每步的序列数（对数刻度）</translation>
+    </message>
+    <message>
+        <source>Micro-batches summed into one optimizer step: from the second on, the gradients stay in memory through the forward pass</source>
+        <translation>一次优化器更新累加的微批次数：从第二个起，梯度在前向传播期间一直留在显存中</translation>
+    </message>
+    <message>
+        <source>PyTorch&apos;s allocator: its default caching pool needs about 8 % of a step&apos;s transient memory on top of what it allocates; expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about 2 %</source>
+        <translation>PyTorch 的分配器：默认的缓存池在已分配的显存之外还需要约一步临时显存的 8 %；可扩展段（PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True）约 2 %</translation>
     </message>
     <message>
         <source>System RAM (GB): plan llama.cpp-style partial offload — the layers that do not fit on the card run from RAM</source>

@@ -802,8 +802,13 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
                        TRAINING_SOURCES["FOREACH_STEP_BYTES"]),) if t.optimizer_step == "foreach" else ()
     extra = {"weights": (per_param,), "gradients": (per_param,), "optimizer": (per_param, *step),
              "activations": (Assumption("Activations per layer", f"{t.attention} attention, checkpointing "
-                                        f"'{t.checkpointing}'", TRAINING_SOURCES["activations"]),),
-             "overhead": (Assumption("Fixed memory", _g(float(m.overhead)), TRAINING_SOURCES["overhead"]),),
+                                        f"'{t.checkpointing}'", TRAINING_SOURCES["activations"]),
+                             Assumption("Peak phase", f"{m.peak_phase}, {t.grad_accum} micro-batch"
+                                        f"{'es' if t.grad_accum > 1 else ''} a step", TRAINING_SOURCES["phases"])),
+             "overhead": (Assumption("Fixed memory", _g(float(m.overhead - m.fragmentation)),
+                                     TRAINING_SOURCES["overhead"]),
+                          Assumption("Allocator", f"{t.allocator}: {_g(float(m.fragmentation))}",
+                                     TRAINING_SOURCES["ALLOCATOR_FRACTION"])),
              "total": (card,),
              "trainable": (Assumption("Adapters", f"rank {t.lora_rank}", TRAINING_SOURCES["lora"]),)
              if t.method != "full" else ()}
@@ -819,6 +824,8 @@ def explain_training(t) -> dict[str, str]:
     """Keys: weights, gradients, optimizer, activations, overhead, total, trainable."""
     from .training import (
         ADAPTER_BYTES,
+        ALLOCATOR_FRACTION,
+        CUDA_CONTEXT_BYTES,
         LOGIT_BYTES,
         OPTIMIZER_BYTES,
         adapter_activation_bytes,
@@ -833,37 +840,50 @@ def explain_training(t) -> dict[str, str]:
     w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
     n = m.trainable_params
     step = optimizer_step_bytes(t, n)
-    step_extra = max(step - float(m.activations), 0.0)
     zero = f" ÷ {t.n_gpus} cards (ZeRO-{t.zero})" if t.zero and t.n_gpus > 1 else ""
     base = {"full": "", "lora": "frozen bf16 base + ", "qlora": "frozen NF4 base (4.13 bits) + "}[t.method]
-    layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention))
+    trained = t.method == "full"
+    layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention, trained))
     fp32 = fp32_adapters(t)
     adapters = float(adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, t.seq, t.batch, fp32))
+    stored = {"none": f"{a.num_layers} layers × {_g(layer + adapters)}",
+              "selective": f"{a.num_layers} layers without the attention's scores",
+              "full": f"each layer's input, {a.num_layers} × 2·s·b·d, one layer recomputed at a time"}[t.checkpointing]
+    phases = {"loss": f"the loss ({'the gradients of earlier micro-batches + ' if t.grad_accum > 1 else ''}"
+                      f"stored {_g(float(m.stored))} + logits {_g(float(m.logits))}) {_g(float(m.loss_phase))}",
+              "backward": f"the backward pass {_g(float(m.backward_phase))}",
+              "step": f"the step (gradients{' + its temporaries' if step else ''}) {_g(float(m.step_phase))}"}
+    frag = float(m.fragmentation)
+    dp = float(m.overhead) - frag - CUDA_CONTEXT_BYTES
     return {
         "weights": f"Weights = {base}{n:,} trainable × {w_b:g} bytes{zero if t.zero >= 3 else ''} = "
                    f"{_g(float(m.weights))} per card.",
         "gradients": f"Gradients = {n:,} trainable × {g_b:g} bytes{zero if t.zero >= 2 else ''} = "
                      f"{_g(float(m.gradients))}.",
         "optimizer": f"Optimizer states ({t.optimizer}) = {n:,} × {o_b:g} bytes{zero if t.zero >= 1 else ''} = "
-                     f"{_g(float(m.optimizer) - step_extra)}"
+                     f"{_g(float(m.optimizer) - step)}"
                      + (" (fp32 master copy + two fp32 moments)" if t.optimizer == "adamw" and t.method == "full"
                         else "") + "."
-                     + (f" The foreach step's square roots of the second moments ({_g(step)}) outgrow the "
-                        f"activations it follows by {_g(step_extra)}: counted here." if step_extra > 0 else
-                        f" The foreach step's square roots of the second moments ({_g(step)}) fit in the memory the "
-                        f"activations leave." if step > 0 else ""),
-        "activations": ("Activations: one layer stores s·b·(3d + 2·d_q + 2·d_o + 4·d_kv"
-                        + (" + 4·(d_q + d_kv) q/k norms in fp32" if a.has_qk_norms else "")
-                        + " + 3d + 4d) + MLP terms"
-                        + (" + 5·h·s²·b (eager scores)" if t.attention == "eager" else "")
-                        + f" = {_g(layer)} (Korthikanti et al., 2022)"
+                     + (f" The foreach step adds the square roots of the second moments, {_g(step)}, once the "
+                        f"activations are freed." if step > 0 else ""),
+        "activations": ("Activations: one layer keeps s·b·(2·d_q + 4·d_kv + 2·d_o + 4h"
+                        + (" + 5·h·s (eager scores)" if t.attention == "eager" else "")
+                        + (" + q/k norms" if a.has_qk_norms else "")
+                        + (" + 8f + each norm's input, normalized input and output (every weight trains)"
+                           if trained else " + 6f + each norm's fp32 input (a frozen base)")
+                        + f") = {_g(layer)}, as HF transformers' layers keep it"
                         + ((", and its adapters' inputs in fp32 (peft's fp32 adapters: 4·(d_in + r) a matrix) "
                             if fp32 else ", and its bf16 adapters' outputs (2·r a matrix) ") + _g(adapters)
                            if t.method != "full" else "")
-                        + f"; checkpointing '{t.checkpointing}'; logits "
-                        f"{t.seq:,} × {t.batch} × {a.vocab_size:,} × {LOGIT_BYTES:g} bytes; +10 % allocator → "
-                        f"{_g(float(m.activations))}."),
-        "overhead": f"CUDA context and communication buffers: {_g(float(m.overhead))} per card.",
+                        + f"; checkpointing '{t.checkpointing}': {stored}; logits {t.seq:,} × {t.batch} × "
+                        f"{a.vocab_size:,} × {LOGIT_BYTES:g} bytes at the loss. The peak is the largest phase "
+                        f"beyond the weights and optimizer states: {'; '.join(phases.values())}"
+                        f" — here {m.peak_phase}. Counted here: what it needs beyond the gradients and the "
+                        f"step's temporaries = {_g(float(m.activations))}."),
+        "overhead": f"CUDA context {_g(CUDA_CONTEXT_BYTES)}"
+                    + (f" + communication buffers {_g(dp)}" if dp > 0 else "")
+                    + f" + PyTorch's {t.allocator} allocator, {ALLOCATOR_FRACTION[t.allocator]:.0%} of the peak "
+                    f"phase {_g(frag)} = {_g(float(m.overhead))} per card.",
         "total": f"Total = weights + gradients + optimizer + activations + overhead = {_g(float(m.total))} per card.",
         "trainable": (f"Trainable parameters: {n:,}"
                       + (f" = rank {t.lora_rank} × (d_in + d_out) over {', '.join(t.adapted_targets)} in every layer"

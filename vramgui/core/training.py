@@ -23,13 +23,23 @@ The popular "8 bytes per parameter" rule is the pure-bf16 AdamW row (weights, gr
 two bf16 moments); the 16-byte figure adds the fp32 master copy and fp32 moments that
 mixed-precision training keeps.
 
-Activations per layer without recomputation (Korthikanti et al., 2022, "Reducing
-Activation Recomputation in Large Transformer Models", §4.1, 16-bit activations):
-``s·b·d·(34 + 5·h·s/d)`` bytes for a GPT layer with a 4d MLP: attention 11·sbd +
-5·h·s²·b, MLP 19·sbd, two layer norms 4·sbd.  Here each term is written for the actual
-architecture (GQA's smaller K/V, a gated MLP of width f); flash attention drops the
-``5·h·s²·b`` scores and dropout mask; full recomputation keeps the ``2·s·b·d`` input of
-each layer and recomputes one layer at a time.
+Activations per layer without recomputation: the terms of Korthikanti et al. (2022), "Reducing
+Activation Recomputation in Large Transformer Models", §4.1, written for the actual architecture
+(GQA's smaller K/V, a gated MLP of width f) and for what HF transformers' layers keep for the
+backward pass, counted with saved-tensor hooks (``benchmarks/count_hf_activations.py``): no
+dropout masks; an RMSNorm keeps its fp32 input; what a weight's gradient needs (a norm's
+normalized input, a projection's input) is kept only when that weight trains, so full
+fine-tuning keeps more a layer than a frozen base with LoRA.  Flash / SDPA attention drops the
+``5·h·s²·b`` scores; full recomputation keeps each layer's ``2·s·b·d`` input and recomputes one
+layer at a time.
+
+The peak is the largest of a step's three phases (:func:`training_memory`): the loss at the
+backward pass's start (every stored activation and the logits; PyTorch's ``zero_grad`` has set
+the gradients to None), the backward pass (the gradients grow as the activations are freed) and
+the optimizer's step (the gradients and the step's own temporaries); the weights and optimizer
+states are alive throughout.  With gradient accumulation the gradients are alive through every
+micro-batch after the first.  PyTorch's caching allocator adds what its pool cannot reuse
+(:data:`ALLOCATOR_FRACTION`).
 """
 
 from __future__ import annotations
@@ -83,10 +93,22 @@ OptimizerStep = Literal["fused", "foreach"]
 #: Bytes an element of an adapted matrix's input (and of lora_A's output) that fp32 adapters keep (bf16
 #: adapters read the token's bf16 input the formula already counts)
 ADAPTER_ACT_BYTES = 4.0
-LOGIT_BYTES = 10.0           # bf16 logits 2 + fp32 upcast 4 + fp32 gradient of the loss 4, per element
+#: Bytes per logit at the backward pass's start: the loss keeps its fp32 log-probabilities (4), its gradient
+#: is a dense fp32 tensor (4) and log_softmax's input gradient another (4); the bf16 logits and their fp32
+#: copy are gone by then (transformers' ForCausalLMLoss; fits vramgui's measured peaks, SOURCES["phases"])
+LOGIT_BYTES = 12.0
 CUDA_CONTEXT_BYTES = 0.75 * GIB     # measured: a training process's memory beside torch's pool (H200, torch 2.11)
 DATA_PARALLEL_BYTES = 256 * MIB   # NCCL buffers and DDP/FSDP communication buckets per card
-ALLOCATOR_FRACTION = 0.10         # PyTorch caching-allocator fragmentation on the activation peak
+#: What PyTorch's allocator needs beyond the allocated peak, as a share of the step's transient memory (the
+#: largest phase beyond the weights and optimizer states): the default caching allocator, and expandable
+#: segments (``PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True``), measured (SOURCES["ALLOCATOR_FRACTION"])
+ALLOCATOR_FRACTION = {"caching": 0.08, "expandable": 0.02}
+Allocator = Literal["caching", "expandable"]
+#: Model types whose RMSNorm multiplies by (1 + weight) in fp32 (Gemma's): the weight's gradient needs the
+#: normalized input in fp32, 4 bytes, not the bf16 2 (transformers' modeling_gemma*.py, modeling_qwen3_next.py,
+#: modeling_qwen3_5*.py)
+FP32_NORM_WEIGHT = frozenset({"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemma", "vaultgemma",
+                              "qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"})
 
 #: Where the figures above come from, shown in the explain panel ("assumption": a round
 #: figure no measurement pins down).
@@ -98,7 +120,20 @@ SOURCES = {
                      "master copy; 'adamw-bf16' is bf16 adapters and moments (torchtune's LoRA recipes; the QLoRA "
                      "recipe, Dettmers et al., 2023, kept bf16 adapters beside 32-bit paged AdamW)",
     "activations": "Korthikanti et al., 2022, \"Reducing Activation Recomputation in Large Transformer "
-                   "Models\", §4.1, written for the actual architecture",
+                   "Models\", §4.1, written for the actual architecture and for what HF transformers' layers keep "
+                   "(counted with saved-tensor hooks, benchmarks/count_hf_activations.py: a Llama layer keeps "
+                   "16d + 8 + 2·d_q + 4·d_kv + 2·d_o + 4h + 8f bytes a token when every weight trains, "
+                   "8d + 8 + 2·d_q + 4·d_kv + 2·d_o + 4h + 6f with a frozen base)",
+    "phases": "measured by vramgui on an H200 (torch 2.11, transformers 5.17): the allocated peaks of 13 "
+              "fine-tuning runs (Llama 3.2 1B, Llama 2 7B, Qwen2.5 7B, Qwen3 4B; full and LoRA, with and "
+              "without checkpointing, foreach and fused steps) meet the largest phase within -1.1 to +0.5 % "
+              "(tests/data/measured/training.jsonl own- points)",
+    "ALLOCATOR_FRACTION": "measured by vramgui on an H200 (torch 2.11): torch's pool capped at multiples of "
+                          "the allocated peak until the run completes (benchmarks/measure_training.py --caps); "
+                          "the caching allocator needed 2-5 % above the allocated peak in six of seven runs, "
+                          "5-8 % of the step's transient memory (Qwen3 4B full fine-tuning with checkpointing "
+                          "15-20 %, its logits' and step's phases alike in size), expandable segments 0-2 % "
+                          "in all three (tests/data/measured/training.jsonl own- 'needed' points)",
     "lora": "LoRA (Hu et al., 2021): rank r adapters add r · (d_in + d_out) parameters per matrix",
     "FOREACH_STEP_BYTES": "PyTorch's multi-tensor AdamW step (torch/optim/adam.py: torch._foreach_sqrt of the second "
                           "moments into new tensors); measured by vramgui on an H200 (torch 2.11): Llama 2 7B full "
@@ -126,6 +161,10 @@ class TrainingSetup(BaseModel):
     lora_rank: int = Field(16, ge=1, le=4096)
     lora_targets: tuple[str, ...] = ("q", "v")
     checkpointing: Checkpointing = "none"
+    grad_accum: int = Field(1, ge=1, le=65536, description="micro-batches a step: with more than one the "
+                                                            "gradients are alive through every forward pass")
+    allocator: Allocator = Field("caching", description="PyTorch's allocator: the default caching one, or "
+                                                        "expandable segments (PYTORCH_CUDA_ALLOC_CONF)")
     attention: Literal["eager", "sdpa", "flash"] = "flash"
     zero: int = Field(0, ge=0, le=3, description="ZeRO stage")
     seq: int = Field(2048, ge=1, le=10_000_000, description="tokens per sequence")
@@ -241,7 +280,15 @@ def _adafactor_bytes(a: Architecture) -> float:
 
 @dataclass(frozen=True)
 class TrainingMemory:
-    """Bytes per card; arrays broadcast over swept sequence length and micro-batch."""
+    """Bytes per card at a step's peak; arrays broadcast over swept sequence length and micro-batch.
+
+    ``weights`` + ``optimizer`` (its states and the step's temporaries) + ``gradients`` +
+    ``activations`` + ``overhead`` is the peak: ``activations`` is what the largest phase needs
+    beyond the gradients and the step's temporaries, which are made once the activations it
+    stored are freed (zero when the step is the peak); ``overhead`` holds the CUDA context, the
+    data-parallel buffers and ``fragmentation``, what PyTorch's allocator cannot reuse.  The three
+    phases beyond the weights and optimizer states: ``loss_phase`` (the backward pass's start:
+    every stored activation and the logits), ``backward_phase`` and ``step_phase``."""
 
     weights: np.ndarray
     gradients: np.ndarray
@@ -249,26 +296,39 @@ class TrainingMemory:
     activations: np.ndarray
     overhead: np.ndarray
     trainable_params: int
+    loss_phase: np.ndarray
+    backward_phase: np.ndarray
+    step_phase: np.ndarray
+    fragmentation: np.ndarray
+    stored: np.ndarray          # what the layers keep for the backward pass (part of loss_phase)
+    logits: np.ndarray          # the logits' bytes at the loss (part of loss_phase)
 
     @property
     def total(self) -> np.ndarray:
         return self.weights + self.gradients + self.optimizer + self.activations + self.overhead
 
+    @property
+    def peak_phase(self) -> str:
+        """The phase that sets the peak (of the first element when swept): loss, backward or step."""
+        phases = {"loss": self.loss_phase, "backward": self.backward_phase, "step": self.step_phase}
+        return max(phases, key=lambda k: float(np.ravel(phases[k])[0]))
 
-def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager") -> np.ndarray:
-    """Activations one layer stores for the backward pass, 16-bit, no recomputation.
 
-    Korthikanti et al. (2022) terms, per architecture: attention
-    ``3·sbd + 2·sb·d_q + 2·sb·d_o + 4·sb·d_kv`` (the input and its dropout mask; the queries,
-    ``d_q = h·d_h``, and the attention's output, ``d_o = h·d_v``, which are d for most models but
-    not all: Qwen3 4B's 4,096 against 2,560; keys and values) (+ ``5·h·s²·b`` for the softmax input/output and dropout
-    mask when attention is not fused), MLP ``3·sbd + 4·sbf`` (plain) or ``3·sbd + 6·sbf``
-    (gated: gate, up and activation outputs), two norms ``4·sbd``, each further RMSNorm (Gemma 2
-    and 3's four a layer) ``4·sbd``; q/k norms (Qwen3, OLMo 2, Gemma 3) keep their inputs as HF's
-    RMSNorm computes them, in fp32, as those further norms do: ``4·sb·(d_q + d_kv)``
-    (counted with saved-tensor hooks on transformers' Qwen3 layer, LoRA and full); with
-    Nemotron-NAS's empty sub-blocks, each part (and its norm) in the share of the layers that
-    have it."""
+def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager", trained: bool = False) -> np.ndarray:
+    """What one layer keeps for the backward pass, 16-bit activations, no recomputation.
+
+    Per token, as HF transformers' layers keep it (saved-tensor hooks:
+    ``benchmarks/count_hf_activations.py``): the attention's ``2·d_q + 4·d_kv + 2·d_o`` (the roped
+    queries, ``d_q = h·d_h``, keys and values, and the output, ``d_o = h·d_v``: Qwen3 4B's 4,096
+    against its d of 2,560) + ``4h`` (SDPA's fp32 log-sum-exp; eager attention keeps ``5·h·s``
+    of scores instead); the MLP's ``6f`` (gated: gate, up and the activation's output) or ``2f``
+    (plain: the activation's input); every RMSNorm its fp32 input and inverse RMS, ``4d + 4``
+    (a LayerNorm its bf16 input, mean and rstd, ``2d + 8``); q/k norms likewise on ``d_q + d_kv``.
+    When the weights train (``trained``: full fine-tuning) their gradients need their inputs as
+    well: each RMSNorm's normalized input (``2d``; ``4d`` where the weight multiplies in fp32,
+    :data:`FP32_NORM_WEIGHT`), each input norm's output (``2d``, the projections' input) and the
+    down projection's input (``2f``; a plain MLP's second matrix's).  Nemotron-NAS's empty
+    sub-blocks keep nothing: each part (and its norm) in the share of the layers that have it."""
     s = np.asarray(seq, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
     d = a.hidden_size
@@ -280,21 +340,37 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         attn_share, ffn_share = a.attention_layers / a.num_layers, a.ffn_layers / a.num_layers
         f = sum(w * n for w, n in a.dense_mlp_widths) / a.ffn_layers
     d_q, d_o = a.num_heads * a.head_dim, a.num_heads * a.value_width(a.head_dim)
-    sb = s * b
-    attn = 3 * sb * d + 2 * sb * d_q + 2 * sb * d_o + 4 * sb * d_kv
+    rms = a.norm_kind == "rms"
+    normalized = (4 if a.model_type in FP32_NORM_WEIGHT else 2) if trained and rms else 0
+
+    def norm(width, rows=1):    # one norm over `width` a token (`rows` inverse RMS / mean-and-rstd rows)
+        return (4 * width + 4 * rows if rms else 2 * width + 8 * rows) + normalized * width
+
+    attn = 2 * d_q + 4 * d_kv + 2 * d_o + (5 * a.num_heads * s if attention == "eager" else 4 * a.num_heads)
     if a.has_qk_norms:
-        attn = attn + 4 * sb * (d_q + d_kv)
-    if attention == "eager":
-        attn = attn + 5 * a.num_heads * s * s * b
-    else:
-        attn = attn + 4 * a.num_heads * sb   # fp32 log-sum-exp per row and head
-    mlp = 3 * sb * d + (6 if a.gated_mlp else 4) * sb * f
-    # RMSNorms beyond two (Gemma 2 / 3's post-attention and post-MLP norms) keep their fp32 inputs
-    return attn_share * (attn + 2 * sb * d) + ffn_share * (mlp + 2 * sb * d) + a.extra_rms_norms * 4 * sb * d
+        attn = attn + norm(d_q + d_kv, a.num_heads + a.num_kv_heads if a.qk_norm else 2)
+    mlp = (6 if a.gated_mlp else 2) * f + (2 * f if trained else 0)
+    inputs = min(a.norms_per_layer, 2)      # the norms before attention and MLP (one before both: parallel)
+    feed = norm(d) + (2 * d if trained else 0)     # an input norm and, when the projections train, its output
+    per_token = attn_share * attn + ffn_share * mlp + (a.norms_per_layer - inputs) * norm(d)
+    if inputs == 2:
+        per_token = per_token + (attn_share + ffn_share) * feed
+    elif inputs == 1:
+        per_token = per_token + feed
+    return s * b * per_token
 
 
 def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
-    """Memory per card of the fine-tuning job ``t``, swept over ``seq`` and ``batch``."""
+    """Memory per card of the fine-tuning job ``t`` at its peak, swept over ``seq`` and ``batch``.
+
+    The weights and the optimizer's states are alive throughout; beyond them the peak is the
+    largest of three phases: the loss (the backward pass's start: every stored activation and the
+    logits, :data:`LOGIT_BYTES`; PyTorch's ``zero_grad`` has set the gradients to None), the
+    backward pass (the gradients grow as the stored activations are freed: the larger of the two,
+    plus the layer being recomputed under checkpointing) and the optimizer's step (the gradients
+    and the step's own temporaries, :func:`optimizer_step_bytes`).  With gradient accumulation
+    (``grad_accum`` > 1) the gradients are alive through every phase.  PyTorch's allocator needs
+    :data:`ALLOCATOR_FRACTION` of that phase on top."""
     a = t.model.architecture
     p = count_params(a)
     s = np.asarray(t.seq if seq is None else seq, dtype=np.float64)
@@ -303,7 +379,6 @@ def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
     w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
     if t.method == "full":
         trainable = p.total
-        frozen_bytes = 0.0
         opt = trainable * o_b if t.optimizer != "adafactor" else _adafactor_bytes(a)
         weights = trainable * w_b
     else:
@@ -321,13 +396,21 @@ def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
         grads /= n
     if t.zero >= 3:
         weights /= n
-    act = _activations(t, a, s, b)
-    # the step's own copy (foreach AdamW) comes after the activations are freed: it adds what it needs beyond them
+    stored, work, logits = activation_parts(t, a, s, b)
     step = optimizer_step_bytes(t, trainable)
-    opt = opt + np.maximum(step - act, 0.0)
-    overhead = CUDA_CONTEXT_BYTES + (DATA_PARALLEL_BYTES if n > 1 else 0.0)
-    return TrainingMemory(weights=weights * ones, gradients=grads * ones, optimizer=opt * ones,
-                          activations=act * ones, overhead=overhead * ones, trainable_params=int(trainable))
+    if t.grad_accum > 1:
+        loss, backward = grads + stored + logits, grads + stored + work
+    else:
+        loss, backward = stored + logits, np.maximum(stored, grads) + work
+    step_phase = (grads + step) * ones
+    transient = np.maximum(np.maximum(loss, backward), step_phase)
+    fragmentation = ALLOCATOR_FRACTION[t.allocator] * transient
+    overhead = CUDA_CONTEXT_BYTES + (DATA_PARALLEL_BYTES if n > 1 else 0.0) + fragmentation
+    return TrainingMemory(weights=weights * ones, gradients=grads * ones, optimizer=(opt + step) * ones,
+                          activations=(transient - grads - step) * ones, overhead=overhead * ones,
+                          trainable_params=int(trainable), loss_phase=loss * ones, backward_phase=backward * ones,
+                          step_phase=step_phase, fragmentation=fragmentation * ones, stored=stored * ones,
+                          logits=logits * ones)
 
 
 def optimizer_step_bytes(t: TrainingSetup, trainable: float) -> float:
@@ -358,18 +441,21 @@ def fp32_adapters(t: TrainingSetup) -> bool:
     return ADAPTER_BYTES[t.optimizer][0] == 4.0
 
 
-def _activations(t: TrainingSetup, a: Architecture, s: np.ndarray, b: np.ndarray) -> np.ndarray:
+def activation_parts(t: TrainingSetup, a: Architecture, s, b) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(stored, work, logits)``: what the layers keep for the backward pass, what recomputing one
+    layer adds in it (full checkpointing), and the logits' bytes at the loss."""
+    trained = t.method == "full"
     adapters = (adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, s, b, fp32_adapters(t))
                 if t.method != "full" else 0.0)
-    layer = layer_activation_bytes(a, s, b, t.attention) + adapters
+    layer = layer_activation_bytes(a, s, b, t.attention, trained) + adapters
+    work = np.zeros_like(layer)
     if t.checkpointing == "none":
         stored = a.num_layers * layer
     elif t.checkpointing == "selective":   # recompute the attention core (scores) only
-        stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash") + adapters)
+        stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash", trained) + adapters)
     else:                                   # layer inputs kept, one layer recomputed at a time
-        stored = a.num_layers * 2 * s * b * a.hidden_size + layer
-    logits = s * b * a.vocab_size * LOGIT_BYTES
-    return (stored + logits) * (1.0 + ALLOCATOR_FRACTION)
+        stored, work = a.num_layers * 2 * s * b * a.hidden_size, layer
+    return stored, work, s * b * a.vocab_size * LOGIT_BYTES
 
 
 @dataclass(frozen=True)
@@ -406,7 +492,7 @@ def rule_of_thumb_bytes(params: float) -> dict[str, float]:
 
 
 __all__ = ["TrainingSetup", "TrainingMemory", "TrainingFit", "training_memory", "training_fit", "lora_params",
-           "layer_activation_bytes", "rule_of_thumb_bytes", "GIB"]
+           "layer_activation_bytes", "activation_parts", "rule_of_thumb_bytes", "GIB"]
 
 
 def training_card_table(t: TrainingSetup, gpus: list[GPU]):

@@ -403,8 +403,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.zero = _combo((0, 1, 2, 3))
         self.seq = LogSliderSpin(16, 1_048_576)
         self.micro_batch = LogSliderSpin(1, 1024)
+        self.grad_accum = QtWidgets.QSpinBox()
+        self.grad_accum.setRange(1, 65536)
+        self.allocator = _combo(("caching", "expandable"))
         self.training_rows = [self.method, self.optimizer, self.optimizer_step, self.lora_rank, self.lora_targets,
-                              self.checkpointing, self.train_attention, self.zero, self.seq, self.micro_batch]
+                              self.checkpointing, self.train_attention, self.zero, self.seq, self.micro_batch,
+                              self.grad_accum, self.allocator]
         for w in self.training_rows:
             self._row(w)
         self.inference_rows = [self.weights, self.kv, self.engine, self.attention, self.prompt, self.cached,
@@ -456,6 +460,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.zero.currentIndexChanged.connect(lambda: self._train(zero=self.zero.currentData()))
         self.seq.valueChanged.connect(lambda v: self._train(seq=v))
         self.micro_batch.valueChanged.connect(lambda v: self._train(batch=v))
+        self.grad_accum.valueChanged.connect(lambda v: self._train(grad_accum=v))
+        self.allocator.currentIndexChanged.connect(lambda: self._train(allocator=self.allocator.currentData()))
         self.model_filter.textChanged.connect(self._fill_models)
         self.model.currentIndexChanged.connect(lambda: self._edit(self.state.set_model, self.model.currentData()))
         self.gpu.currentIndexChanged.connect(lambda: self._edit(self.state.set_gpu, self.gpu.currentData()))
@@ -530,7 +536,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.lora_rank, self.tr("LoRA rank")), (self.lora_targets, self.tr("LoRA targets")),
                 (self.checkpointing, self.tr("Checkpointing")), (self.train_attention, self.tr("Attention")),
                 (self.zero, self.tr("ZeRO")), (self.seq, self.tr("Sequence length")),
-                (self.micro_batch, self.tr("Micro-batch")), (self.ram, self.tr("System RAM")),
+                (self.micro_batch, self.tr("Micro-batch")),
+                (self.grad_accum, self.tr("Gradient accumulation")), (self.allocator, self.tr("PyTorch allocator")),
+                (self.ram, self.tr("System RAM")),
                 (self.ram_bw, self.tr("RAM bandwidth")), (self.price, self.tr("Price / card-hour"))):
             self.labels[key].setText(text)
 
@@ -570,6 +578,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                    "full": self.tr("full")})
         _name(self.train_attention, {"flash": "flash / sdpa", "eager": "eager"})
         _name(self.zero, {0: self.tr("off"), 1: "ZeRO-1", 2: "ZeRO-2", 3: "ZeRO-3 / FSDP"})
+        _name(self.allocator, {"caching": self.tr("caching (default)"), "expandable": self.tr("expandable segments")})
 
     def _set_tips(self) -> None:
         for w, tip in (
@@ -621,6 +630,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                     "data-parallel cards")),
                 (self.seq, self.tr("Tokens per training sequence (log scale)")),
                 (self.micro_batch, self.tr("Sequences per card per step (log scale)")),
+                (self.grad_accum, self.tr("Micro-batches summed into one optimizer step: from the second on, the "
+                                          "gradients stay in memory through the forward pass")),
+                (self.allocator, self.tr("PyTorch's allocator: its default caching pool needs about 8 % of a step's "
+                                         "transient memory on top of what it allocates; expandable segments "
+                                         "(PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about 2 %")),
                 (self.ram, self.tr("System RAM (GB): plan llama.cpp-style partial offload — the layers that do "
                                    "not fit on the card run from RAM")),
                 (self.experts_on_cpu, self.tr("Keep every expert tensor in RAM and attention on the GPU "
@@ -756,8 +770,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                              (self.optimizer_step, t.optimizer_step),
                              (self.checkpointing, t.checkpointing), (self.train_attention,
                                                                      "eager" if t.attention == "eager" else "flash"),
-                             (self.zero, t.zero)):
+                             (self.zero, t.zero), (self.allocator, t.allocator)):
             _select(combo, value)
+        if self.grad_accum.value() != t.grad_accum:
+            with QtCore.QSignalBlocker(self.grad_accum):
+                self.grad_accum.setValue(t.grad_accum)
         if self.lora_rank.value() != t.lora_rank:
             with QtCore.QSignalBlocker(self.lora_rank):
                 self.lora_rank.setValue(t.lora_rank)
