@@ -11,8 +11,9 @@ defaults: fp32 adapters) on them instead; the default trains all. Runs on the CP
     python benchmarks/count_hf_activations.py --adapted q,v    # only q_proj and v_proj
     python benchmarks/count_hf_activations.py --lora q,k,v,o,gate,up,down   # peft LoRA (needs peft)
 
-The shape keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values 1,024, MLP 9,728)
-divided by 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
+Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral and GPT-NeoX (LayerNorm). The shape
+keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values 1,024, MLP 9,728) divided by
+16, so the terms of ``training.layer_activation_bytes`` can be told apart.
 """
 
 from __future__ import annotations
@@ -24,7 +25,16 @@ import sys
 SHAPE = {"hidden_size": 160, "num_attention_heads": 8, "num_key_value_heads": 2, "head_dim": 32,
          "intermediate_size": 608, "vocab_size": 1000, "max_position_embeddings": 4096, "tie_word_embeddings": False}
 KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
-         "gemma3": {"model_type": "gemma3_text", "query_pre_attn_scalar": 32, "sliding_window": 4096}}
+         "gemma3": {"model_type": "gemma3_text", "query_pre_attn_scalar": 32, "sliding_window": 4096},
+         # OLMo 2: post-norms only, q/k norms over all heads, the norms' weights multiplied in fp32
+         "olmo2": {"model_type": "olmo2"},
+         # MoE layers with transformers' grouped experts: 8 experts, top 2 (Qwen3-MoE's of width 96, Mixtral's 608)
+         "qwen3_moe": {"model_type": "qwen3_moe", "num_experts": 8, "num_experts_per_tok": 2,
+                       "moe_intermediate_size": 96, "decoder_sparse_step": 1, "mlp_only_layers": []},
+         "mixtral": {"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2},
+         # LayerNorm (bf16 input, fp32 mean and rstd), a plain MLP, fused QKV, parallel attention and MLP
+         "gpt_neox": {"model_type": "gpt_neox", "rotary_pct": 0.25}}
+FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only
 TOKENS = (64, 2)   # sequence, batch
 LORA_RANK = 16
 
@@ -83,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     adapted = tuple(t for t in args.adapted.split(",") if t)
     lora = tuple(t for t in args.lora.split(",") if t)
     for kind in KINDS:
+        if (adapted or lora) and kind in FUSED_QKV:
+            continue
         trained = list(adapted) or ("adapters" if lora else "all")
         sys.stdout.write(json.dumps({"kind": kind, "trained": trained, "lora": list(lora), "shape": SHAPE,
                                      "layer_bytes_per_token": layer_bytes_per_token(kind, adapted, lora)}) + "\n")

@@ -104,11 +104,13 @@ DATA_PARALLEL_BYTES = 256 * MIB   # NCCL buffers and DDP/FSDP communication buck
 #: segments (``PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True``), measured (SOURCES["ALLOCATOR_FRACTION"])
 ALLOCATOR_FRACTION = {"caching": 0.08, "expandable": 0.02}
 Allocator = Literal["caching", "expandable"]
-#: Model types whose RMSNorm multiplies by (1 + weight) in fp32 (Gemma's): the weight's gradient needs the
-#: normalized input in fp32, 4 bytes, not the bf16 2 (transformers' modeling_gemma*.py, modeling_qwen3_next.py,
-#: modeling_qwen3_5*.py)
+#: Model types whose RMSNorm multiplies by its weight in fp32 before casting back (Gemma's ``1 + weight``, OLMo 2's
+#: ``(weight * x).to(dtype)``): the weight's gradient needs the normalized input in fp32, 4 bytes, not the bf16 2
+#: (transformers' modeling_gemma*.py, modeling_qwen3_next.py, modeling_qwen3_5*.py, modeling_olmo2.py,
+#: modeling_olmo3.py, modeling_gpt_oss.py; counted for Gemma 3 and OLMo 2)
 FP32_NORM_WEIGHT = frozenset({"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemma", "vaultgemma",
-                              "qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"})
+                              "qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text",
+                              "olmo2", "olmo3", "flex_olmo", "gpt_oss", "afmoe"})
 
 #: Where the figures above come from, shown in the explain panel ("assumption": a round
 #: figure no measurement pins down).
@@ -327,8 +329,11 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     When the weights train (``trained``: full fine-tuning) their gradients need their inputs as
     well: each RMSNorm's normalized input (``2d``; ``4d`` where the weight multiplies in fp32,
     :data:`FP32_NORM_WEIGHT`), each input norm's output (``2d``, the projections' input) and the
-    down projection's input (``2f``; a plain MLP's second matrix's).  Nemotron-NAS's empty
-    sub-blocks keep nothing: each part (and its norm) in the share of the layers that have it."""
+    down projection's input (``2f``; a plain MLP's second matrix's).  An MoE layer (transformers'
+    grouped experts) keeps its router's fp32 probabilities (``4E``) and each routed expert's
+    output for its routing weight's gradient (``2d·k``), and when the experts train the token's
+    copy each expert reads (``2d·k`` more).  Nemotron-NAS's empty sub-blocks keep nothing: each
+    part (and its norm) in the share of the layers that have it."""
     s = np.asarray(seq, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
     d = a.hidden_size
@@ -352,6 +357,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     mlp = (6 if a.gated_mlp else 2) * f + (2 * f if trained else 0)
     inputs = min(a.norms_per_layer, 2)      # the norms before attention and MLP (one before both: parallel)
     feed = norm(d) + (2 * d if trained else 0)     # an input norm and, when the projections train, its output
+    if a.moe is not None:   # (counted on narrow Qwen3-MoE and Mixtral layers: 70-90 bytes of indices left out)
+        mlp = mlp + a.moe_layers / a.num_layers * (4 * a.moe.num_experts
+                                                   + (4 if trained else 2) * d * a.moe.experts_per_token)
     per_token = attn_share * attn + ffn_share * mlp + (a.norms_per_layer - inputs) * norm(d)
     if inputs == 2:
         per_token = per_token + (attn_share + ffn_share) * feed
