@@ -357,7 +357,8 @@ def cmd_sweep(args, cat: Catalog) -> int:
 
 
 def cmd_train(args, cat: Catalog) -> int:
-    from .core.training import FOREACH_STEP_BYTES, TrainingSetup, rule_of_thumb_bytes, training_fit, training_memory
+    from .core.report import training_dict
+    from .core.training import FOREACH_STEP_BYTES, TrainingSetup, training_fit, training_memory
 
     model = _model(args, cat)
     for name, value in (("--gpus", args.gpus), ("--seq", args.seq), ("--batch", args.batch),
@@ -369,22 +370,9 @@ def cmd_train(args, cat: Catalog) -> int:
                       lora_targets=args.lora_targets,
                       checkpointing=args.checkpointing, attention=args.attention, zero=args.zero, seq=args.seq,
                       batch=args.batch, grad_accum=args.grad_accum, allocator=args.allocator)
-    m = training_memory(t)
-    f = training_fit(t)
+    d = training_dict(t)
+    m, f = training_memory(t), training_fit(t)
     p = count_params(model.architecture)
-    d = {"scenario": {"model": model.id, "gpu": t.gpu.id, "gpus": t.n_gpus, "method": t.method,
-                      "optimizer": t.optimizer, "optimizer_step": t.optimizer_step, "lora_rank": t.lora_rank,
-                      "lora_targets": list(t.lora_targets),
-                      "checkpointing": t.checkpointing, "attention": t.attention, "zero": t.zero, "seq": t.seq,
-                      "batch": t.batch, "grad_accum": t.grad_accum, "allocator": t.allocator},
-         "model": {"params_total": p.total, "params_trainable": m.trainable_params},
-         "memory": {"per_card": True, **{k: float(getattr(m, k)) for k in
-                                         ("weights", "gradients", "optimizer", "activations", "overhead", "total")},
-                    "peak_phase": m.peak_phase, "fragmentation": float(m.fragmentation),
-                    "phases": {k: float(getattr(m, f"{k}_phase")) for k in ("loss", "backward", "step")}},
-         "fit": {"fits": f.fits, "budget_bytes": f.budget_bytes, "headroom_bytes": f.budget_bytes - f.needed_bytes,
-                 "max_batch": f.max_batch, "max_seq": f.max_seq},
-         "rules_of_thumb": rule_of_thumb_bytes(p.total)}
     if args.json:
         print(json.dumps(d, indent=2))
         return 0

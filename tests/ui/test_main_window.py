@@ -916,6 +916,44 @@ def test_exports(qtbot, win, tmp_path):
     assert "Llama 2 7B" in win.copy_summary()
 
 
+def test_fine_tuning_exports_the_job(qtbot, win, tmp_path):
+    # in fine-tuning mode the data, the report and the summary are the training job's (they were the inference
+    # scenario's): the CSV sweeps sequence length with the job's bands, the JSON is train --json's object
+    import csv as csv_module
+
+    from vramgui.core.report import training_dict
+    from vramgui.core.training import training_memory
+    from vramgui.ui.export import training_stem
+    p = win.panel
+    choose(qtbot, win, p.mode, "training")
+    choose(qtbot, win, p.method, "full")
+    p.grad_accum.setValue(4)
+    choose(qtbot, win, p.allocator, "expandable")
+    settle(qtbot, win)
+    t = win.state.training
+    assert (t.grad_accum, t.allocator) == (4, "expandable")
+    rows = list(csv_module.reader(win.export_data(tmp_path / "d.csv").read_text().splitlines()))
+    assert rows[0] == ["seq_tokens", "weights_bytes", "gradients_bytes", "optimizer_bytes", "activations_bytes",
+                       "overhead_bytes", "total_bytes"]
+    seq, total = int(rows[10][0]), float(rows[10][-1])
+    assert total == pytest.approx(float(training_memory(t, seq=seq).total), rel=1e-12)
+    d = json.loads(win.export_report(tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert d == json.loads(json.dumps(training_dict(t)))
+    assert d["scenario"]["grad_accum"] == 4 and d["memory"]["total"] == pytest.approx(float(training_memory(t).total))
+    md = win.export_report(tmp_path / "r.md").read_text(encoding="utf-8")
+    assert md.startswith("# Fine-tuning Llama 2 7B on 1 × NVIDIA GeForce RTX 4090")
+    assert "× 4 accumulated" in md and "expandable allocator" in md
+    assert win.copy_summary() == md
+    assert training_stem(t) == "llama2-7b_full_1xrtx4090_s2048_b1x4_training"
+    # without ZeRO more data-parallel cards do not lower the memory per card: a card the job does not fit shows "-"
+    # as its fewest cards (it showed "> 64", one count tried)
+    model = win.fit_panel.model
+    cells = [model.row_cells(i) for i in range(model.rowCount())]
+    assert {c[5] for c in cells if c[0] == "does not fit"} == {"-"}
+    choose(qtbot, win, p.mode, "inference")
+    assert win.export_data(tmp_path / "i.csv").read_text().startswith("prompt_tokens,")
+
+
 def test_scenario_file_names():
     from vramgui.ui.export import scenario_stem
     cat = default_catalog()

@@ -65,6 +65,7 @@ class CardTable:
     decode_tokens_per_s: np.ndarray
     compute_known: np.ndarray
     engine_runs: np.ndarray       # False where the engine does not run on the card's GPU (vLLM on an Apple chip)
+    most_cards: int = 64          # the largest count tried (1 for fine-tuning without ZeRO: more cards do not help)
 
     @property
     def headroom_bytes(self) -> np.ndarray:

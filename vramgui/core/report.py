@@ -1,5 +1,6 @@
 """The scenario report: one JSON-ready dict (bytes, seconds) shared by the CLI's
-``estimate --json`` and the window's report export, and its Markdown rendering."""
+``estimate --json`` and the window's report export, and its Markdown rendering; the same
+for a fine-tuning job (``train --json``, the window's report in fine-tuning mode)."""
 
 from __future__ import annotations
 
@@ -249,4 +250,59 @@ def report_markdown(d: dict) -> str:
                          f"{r['max_sequences']:,} | {num(r['tpot_s'] and r['tpot_s'] * 1e3, ',.1f')} | "
                          f"{num(r['tokens_per_s'], ',.0f')} | {num(r['peak_tokens_per_s'], ',.0f')} |")
     lines += ["", f"Model source: {d['model']['source']}", f"vramgui {d['version']}"]
+    return "\n".join(lines) + "\n"
+
+
+def training_dict(t) -> dict:
+    """The JSON object of ``train --json`` for the fine-tuning job ``t`` (bytes per card)."""
+    from .training import rule_of_thumb_bytes, training_fit, training_memory
+
+    m, f = training_memory(t), training_fit(t)
+    p = count_params(t.model.architecture)
+    return {"scenario": {"model": t.model.id, "gpu": t.gpu.id, "gpus": t.n_gpus, "method": t.method,
+                         "optimizer": t.optimizer, "optimizer_step": t.optimizer_step, "lora_rank": t.lora_rank,
+                         "lora_targets": list(t.lora_targets),
+                         "checkpointing": t.checkpointing, "attention": t.attention, "zero": t.zero, "seq": t.seq,
+                         "batch": t.batch, "grad_accum": t.grad_accum, "allocator": t.allocator},
+            "model": {"params_total": p.total, "params_trainable": m.trainable_params},
+            "memory": {"per_card": True, **{k: float(getattr(m, k)) for k in
+                                            ("weights", "gradients", "optimizer", "activations", "overhead",
+                                             "total")},
+                       "peak_phase": m.peak_phase, "fragmentation": float(m.fragmentation),
+                       "phases": {k: float(getattr(m, f"{k}_phase")) for k in ("loss", "backward", "step")}},
+            "fit": {"fits": f.fits, "budget_bytes": f.budget_bytes, "headroom_bytes": f.budget_bytes - f.needed_bytes,
+                    "max_batch": f.max_batch, "max_seq": f.max_seq},
+            "rules_of_thumb": rule_of_thumb_bytes(p.total)}
+
+
+def training_markdown(d: dict, model_name: str, gpu_name: str, source: str) -> str:
+    """A human report of :func:`training_dict`'s output (GiB = 2^30 bytes)."""
+    sc, m, f = d["scenario"], d["memory"], d["fit"]
+    g = lambda x: f"{x / GIB:,.2f} GiB"  # noqa: E731
+    method = {"full": "Full fine-tuning", "lora": "LoRA", "qlora": "QLoRA (NF4 base)"}[sc["method"]]
+    adapters = (f", rank {sc['lora_rank']} on {', '.join(sc['lora_targets'])}" if sc["method"] != "full" else "")
+    zero = f", ZeRO-{sc['zero']}" if sc["zero"] else ""
+    lines = [
+        f"# Fine-tuning {model_name} on {sc['gpus']} × {gpu_name}",
+        "",
+        f"{method}{adapters}; optimizer {sc['optimizer']} ({sc['optimizer_step']} step); checkpointing "
+        f"{sc['checkpointing']}; {sc['attention']} attention{zero}; sequence {sc['seq']:,} × micro-batch "
+        f"{sc['batch']}" + (f" × {sc['grad_accum']} accumulated" if sc["grad_accum"] > 1 else "")
+        + f"; PyTorch's {sc['allocator']} allocator. Trainable parameters {d['model']['params_trainable']:,} of "
+        f"{d['model']['params_total']:,}.",
+        "",
+        "| memory per card | GiB |", "| --- | ---: |",
+        *(f"| {k} | {g(m[k])} |" for k in ("weights", "gradients", "optimizer", "activations", "overhead")),
+        f"| **total** | **{g(m['total'])}** |", f"| card | {g(f['budget_bytes'])} |",
+        "",
+        f"Peak: the {m['peak_phase']} phase (beyond the weights and optimizer states: loss "
+        f"{g(m['phases']['loss'])}, backward {g(m['phases']['backward'])}, step {g(m['phases']['step'])}); the "
+        f"allocator's share of the overhead {g(m['fragmentation'])}.",
+        "",
+        f"**Verdict: {'fits' if f['fits'] else 'does not fit'}** (headroom {g(f['headroom_bytes'])}). Largest "
+        f"micro-batch {f['max_batch']:,} at this sequence length; largest sequence {f['max_seq']:,} tokens at "
+        "this micro-batch.",
+        "",
+        f"Model source: {source}", f"vramgui {__version__}",
+    ]
     return "\n".join(lines) + "\n"

@@ -526,4 +526,5 @@ def training_card_table(t: TrainingSetup, gpus: list[GPU]):
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
                      min_gpus=min_gpus, max_prompt_tokens=np.where(max_seq < 1, -1, max_seq), max_batch=max_batch,
                      decode_tokens_per_s=np.full(len(gpus), np.nan), compute_known=np.ones(len(gpus), dtype=bool),
-                     engine_runs=np.ones(len(gpus), dtype=bool))     # (training names no inference engine)
+                     engine_runs=np.ones(len(gpus), dtype=bool),     # (training names no inference engine)
+                     most_cards=max(counts))

@@ -1,5 +1,6 @@
-"""Exports: charts to PNG/SVG, the sweep to CSV, the scenario report to Markdown/JSON.
-File names derive from the scenario."""
+"""Exports: charts to PNG/SVG, the sweep to CSV, the scenario report to Markdown/JSON (in
+fine-tuning mode the job's: its sequence sweep and ``train --json``'s object).  File names
+derive from the scenario or the job."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pyqtgraph.exporters import ImageExporter
 from PySide6 import QtCore, QtGui, QtSvg, QtWidgets
 
 from ..core import Scenario, estimate_memory
-from ..core.report import estimate_dict, report_markdown
+from ..core.report import estimate_dict, report_markdown, training_dict, training_markdown
 from ..core.speed import prompt_split
 
 
@@ -26,6 +27,42 @@ def scenario_stem(s: Scenario) -> str:
     cached = f"c{kept}" if kept else ""
     raw = f"{s.model.id}_{s.weights}_{s.n_gpus}x{s.gpu.id}_p{s.prompt_tokens}{cached}_b{s.batch}"
     return re.sub(r"[^A-Za-z0-9._-]+", "-", raw)
+
+
+def training_stem(t) -> str:
+    """``llama2-7b_lora_1xrtx4090_s2048_b1_training`` (``_b1x4_`` with gradient accumulation)."""
+    accum = f"x{t.grad_accum}" if t.grad_accum > 1 else ""
+    raw = f"{t.model.id}_{t.method}_{t.n_gpus}x{t.gpu.id}_s{t.seq}_b{t.batch}{accum}_training"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", raw)
+
+
+def export_training_csv(t, path: Path, points: int = 200) -> Path:
+    """The fine-tuning job's memory bands over a sequence sweep (as its chart's), bytes per card."""
+    from ..core.training import training_memory
+    top = max(4 * t.model.architecture.max_context, 2 * t.seq, 1024)
+    x = np.unique(np.geomspace(16, top, points).round())
+    m = training_memory(t, seq=x)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["seq_tokens", "weights_bytes", "gradients_bytes", "optimizer_bytes", "activations_bytes",
+                    "overhead_bytes", "total_bytes"])
+        for i, xi in enumerate(x):
+            w.writerow([int(xi), m.weights[i], m.gradients[i], m.optimizer[i], m.activations[i], m.overhead[i],
+                        m.total[i]])
+    return path
+
+
+def training_report_text(t) -> str:
+    """The fine-tuning job's report in Markdown."""
+    return training_markdown(training_dict(t), t.model.name, t.gpu.name, t.model.source)
+
+
+def export_training_report(t, path: Path) -> Path:
+    """Markdown for ``.md``, JSON otherwise (the object of ``vramgui-cli train --json``)."""
+    text = (training_report_text(t) if path.suffix.lower() == ".md"
+            else json.dumps(training_dict(t), indent=2) + "\n")
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 @contextmanager

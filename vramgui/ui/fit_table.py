@@ -196,7 +196,8 @@ class CardTableModel(QtCore.QAbstractTableModel):
             speed = 0.0 if tok_s != tok_s else tok_s  # NaN in a training table
             sort = (status * 1e9 - speed, g.name, needed[r], budget[r], headroom[r],
                     n or 10**6, -1 if ctx is None else ctx, max_batch[r], speed)
-            figures = (verdict, g.name, needed[r], budget[r], headroom[r], n, ctx, limit, max_batch[r], tok_s, language)
+            figures = (verdict, g.name, needed[r], budget[r], headroom[r], n, ctx, limit, max_batch[r], tok_s, language,
+                       t.most_cards)
             rows.append((figures, sort, (FIT, SPLIT, NOFIT, ELSEWHERE)[status], tip, g.id))
         return rows
 
@@ -220,10 +221,11 @@ class CardTableModel(QtCore.QAbstractTableModel):
         """The texts of row ``r`` (an index into the rows), formatted once per update."""
         texts = self._cached.get(r)
         if texts is None:
-            verdict, name, need, budget, headroom, n, ctx, limit, max_batch, tok_s, _ = self._rows[r][0]
-            texts = self._cached[r] = (
+            verdict, name, need, budget, headroom, n, ctx, limit, max_batch, tok_s, _, most = self._rows[r][0]
+            texts = self._cached[r] = (   # (no count helps where one card was all there was to try: "-")
                 verdict, name, f"{num(need / GIB, 1)} GiB", f"{num(budget / GIB, 1)} GiB",
-                f"{signed(headroom / GIB, 1)} GiB", str(n) if n else "> 64", context_cell(ctx, limit, short=True),
+                f"{signed(headroom / GIB, 1)} GiB", str(n) if n else f"> {most}" if most > 1 else "-",
+                context_cell(ctx, limit, short=True),
                 integer(max_batch), "-" if tok_s != tok_s else num(tok_s, 1))
         return texts
 

@@ -26,7 +26,17 @@ from .compare_tab import CompareTab
 from .controls import ScenarioPanel
 from .dialogs import CustomGpuDialog, about_text, guide_text, show_text
 from .explain_panel import ExplainPanel
-from .export import export_csv, export_png, export_report, export_svg, scenario_stem
+from .export import (
+    export_csv,
+    export_png,
+    export_report,
+    export_svg,
+    export_training_csv,
+    export_training_report,
+    scenario_stem,
+    training_report_text,
+    training_stem,
+)
 from .fit_table import FitPanel
 from .layouts_panel import LayoutsPanel
 from .machine_tab import MachineTab
@@ -664,20 +674,30 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _save_path(self, title: str, suffix: str, filters: str) -> Path | None:
         """Ask where to save, proposing a name derived from the scenario."""
-        chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self, title, f"{scenario_stem(self.state.scenario)}{suffix}",
-                                                          filters)
+        stem = training_stem(self.state.training) if self.state.mode == "training" else scenario_stem(
+            self.state.scenario)
+        chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self, title, f"{stem}{suffix}", filters)
         return Path(chosen) if chosen else None
 
     def export_data(self, path: Path | None = None) -> Path | None:
         path = path or self._save_path(self.tr("Export data"), ".csv", "CSV (*.csv)")
-        return None if path is None else export_csv(self.state.scenario, path)
+        if path is None:
+            return None
+        if self.state.mode == "training":
+            return export_training_csv(self.state.training, path)
+        return export_csv(self.state.scenario, path)
 
     def export_report(self, path: Path | None = None) -> Path | None:
         path = path or self._save_path(self.tr("Export report"), ".md", "Markdown (*.md);;JSON (*.json)")
-        return None if path is None else export_report(self.state.scenario, path, self.state.pins, self.state.price)
+        if path is None:
+            return None
+        if self.state.mode == "training":
+            return export_training_report(self.state.training, path)
+        return export_report(self.state.scenario, path, self.state.pins, self.state.price)
 
     def copy_summary(self) -> str:
-        text = report_markdown(estimate_dict(self.state.scenario, self.state.price))
+        text = (training_report_text(self.state.training) if self.state.mode == "training" else
+                report_markdown(estimate_dict(self.state.scenario, self.state.price)))
         QtWidgets.QApplication.clipboard().setText(text)
         self.statusBar().showMessage(self.tr("Summary copied to the clipboard."), 4000)
         return text
