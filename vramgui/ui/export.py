@@ -42,13 +42,17 @@ def export_training_csv(t, path: Path, points: int = 200) -> Path:
     top = max(4 * t.model.architecture.max_context, 2 * t.seq, 1024)
     x = np.unique(np.geomspace(16, top, points).round())
     m = training_memory(t, seq=x)
+    return _write_sweep(path, "seq_tokens", x, {k: getattr(m, k) for k in (
+        "weights", "gradients", "optimizer", "activations", "overhead", "total")})
+
+
+def _write_sweep(path: Path, x_name: str, x: np.ndarray, bands: dict[str, np.ndarray]) -> Path:
+    """A CSV of ``x`` and each band's bytes (``<band>_bytes`` columns) at it."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["seq_tokens", "weights_bytes", "gradients_bytes", "optimizer_bytes", "activations_bytes",
-                    "overhead_bytes", "total_bytes"])
+        w.writerow([x_name, *(f"{k}_bytes" for k in bands)])
         for i, xi in enumerate(x):
-            w.writerow([int(xi), m.weights[i], m.gradients[i], m.optimizer[i], m.activations[i], m.overhead[i],
-                        m.total[i]])
+            w.writerow([int(xi), *(v[i] for v in bands.values())])
     return path
 
 
@@ -123,13 +127,9 @@ def export_csv(s: Scenario, path: Path, points: int = 256) -> Path:
     top = max(4 * s.model.architecture.max_context, 2 * s.prompt_tokens, 1024)
     x = np.unique(np.geomspace(1, top, points).round())
     m = estimate_memory(s, prompt=x)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["prompt_tokens", "weights_bytes", "kv_cache_bytes", "activations_bytes", "overhead_bytes",
-                    "total_bytes"])
-        for i, xi in enumerate(x):
-            w.writerow([int(xi), m.weights[i], m.kv_cache[i], m.activations[i], m.overhead[i], m.total[i]])
-    return path
+    return _write_sweep(path, "prompt_tokens", x, {"weights": m.weights, "kv_cache": m.kv_cache,
+                                                    "activations": m.activations, "overhead": m.overhead,
+                                                    "total": m.total})
 
 
 def export_report(s: Scenario, path: Path, pins: list | None = None, price: float | None = None) -> Path:
