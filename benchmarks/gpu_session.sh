@@ -2,7 +2,7 @@
 # One lent GPU session's measurements (run from the repository root on the GPU machine):
 # HF transformers inference (tools/measure_gpu.py) and fine-tuning memory
 # (benchmarks/measure_training.py) of randomly initialised models built from presets'
-# configs (the round, 1-15, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
+# configs (the round, 1-16, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
 # each point is written as soon as it is measured, so a run cut short keeps what it took.
 set -u
 OUT=${OUT:-gpu_out}
@@ -179,6 +179,12 @@ CAPS=1.0,1.02,1.05,1.1 train qwen3-4b lora:none:2048:4
     # forward pass, so the loss's phase holds them too (training_memory's rule for grad_accum > 1)
 ACCUM=2 train qwen3-4b full:full:2048:4
 ACCUM=2 train llama3.2-1b full:none:2048:4 full:full:2048:4
+;;
+16) # the sixteenth: the activation rules out of sample, estimated before the run: an MoE model's LoRA (Qwen3-30B-A3B,
+    # 128 experts, top 8: the router's probabilities and the routed outputs) and OLMo 3 7B (post-norms, q/k norms
+    # over all heads, the norms' weights multiplied in fp32) with LoRA and fully trained
+train qwen3-30b-a3b lora:none:2048:2
+train olmo3-7b lora:none:2048:4 full:none:2048:2
 ;;
 esac
 echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"
