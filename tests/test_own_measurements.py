@@ -124,13 +124,15 @@ def test_hf_prompts_on_an_h200(own):
     assert len(gemma) == 3 and 5 < gemma["r3-gemma3-4b-bf16-sdpa-prefill-p512"] < 25
     assert abs(gemma["r4-gemma3-4b-bf16-sdpa-prefill-p2048"]) < 5
     assert 30 < gemma["r3-gemma3-4b-bf16-sdpa-prefill-p4096"] < 45
-    # not modelled, bounded as stated misses: HF's grouped expert kernels on a prompt, far below the card's math
-    # with hundreds of rows an expert: Mixtral +73 % at 512 tokens falling to +7 % at 4,096; Qwen3-30B-A3B -1 / +23 /
-    # +113 % at 512 / 2,048 / 4,096; DeepSeek-V2-Lite +62 % at 512
-    moe = list(errors(own, "prefill_tok_s", only=("mixtral",)).values())
-    assert moe == sorted(moe, reverse=True) and 65 < moe[0] < 80 and 0 < moe[-1] < 10
+    # HF's grouped expert kernels on a prompt, far below the card's math with a few hundred rows an expert: with m
+    # tokens an expert at m / (m + 150) of the large-GEMM rate (speed.MOE_GEMM_HALF, fitted here) Mixtral's prompts of
+    # 512-4,096 tokens read +7, -7, -6, -5 % (+73, +41, +18, +7 % at the full rate)
+    moe = errors(own, "prefill_tok_s", only=("mixtral",))
+    assert len(moe) == 4 and all(abs(e) < 8 for e in moe.values()), moe
+    # Qwen3-30B-A3B's small experts (width 768) lose more than Mixtral's: +69 % at 4,096 (was +113 %); its 512 and
+    # 2,048 and DeepSeek-V2-Lite's 512 sit at the host's floor, unchanged (-1, +23, +62 %): stated misses
     qwen = [own[f"r{r}-qwen3-30b-a3b-bf16-sdpa-prefill-p{n}"]["error_pct"] for r, n in ((3, 512), (3, 2048), (4, 4096))]
-    assert -10 < qwen[0] < 5 and 15 < qwen[1] < 30 and 100 < qwen[2] < 125
+    assert -10 < qwen[0] < 5 and 15 < qwen[1] < 30 and 60 < qwen[2] < 75
     assert 55 < own["r3-deepseek-v2-lite-bf16-sdpa-prefill-p512"]["error_pct"] < 70
 
 
@@ -204,11 +206,12 @@ def test_host_floor_by_kernels_out_of_sample(own):
     # models of the other starts do, round 9's (a slower start: Llama 3 8B 26.75 ms against 22.80) -9 to +21 %
     r8, r9 = (errors(own, "decode_tok_s", only=(f"r{n}-",)) for n in (8, 9))
     assert len(r8) == len(r9) == 5 and all(-27 < e < -5 for e in r8.values()) and all(-10 < e < 22 for e in r9.values())
-    # their 512-token prompts -29 to +16 %, but for two stated misses: Phi-3.5-MoE's grouped experts (+89 %) and
-    # Falcon 7B's pass (55 ms against Llama 3 8B's 19-27: +108 %, not modelled)
+    # their 512-token prompts -29 to +16 %, but for two stated misses: Phi-3.5-MoE's grouped experts (64 tokens an
+    # expert: +67 % with speed.MOE_GEMM_HALF's rate, out of its fit; +89 % at the full rate) and Falcon 7B's pass
+    # (55 ms against Llama 3 8B's 19-27: +108 %, not modelled)
     prompts = {i: e for n in (8, 9) for i, e in errors(own, "prefill_tok_s", only=(f"r{n}-",)).items()}
     assert len(prompts) == 10
-    assert 80 < prompts.pop("r9-phi3.5-moe-bf16-sdpa-prefill-p512") < 100
+    assert 60 < prompts.pop("r9-phi3.5-moe-bf16-sdpa-prefill-p512") < 75
     assert 95 < prompts.pop("r9-falcon-7b-bf16-sdpa-prefill-p512") < 120
     assert all(-30 < e < 17 for e in prompts.values())
 

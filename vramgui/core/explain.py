@@ -774,14 +774,16 @@ def _after(cached: float) -> str:
 
 def _expert_gemm_assumption(s: Scenario, t) -> list[Assumption]:
     """The routed experts' GEMMs at a few tokens each, where the engine's figure applies."""
-    if not float(t.expert_flops) or not float(t.moe_gemm_tokens):
+    half = float(t.moe_gemm_half)
+    if not float(t.expert_flops) or not (float(t.moe_gemm_tokens) or half):
         return []
     tokens = float(prompt_split(s.prompt_tokens, s.cached_tokens)[0]) * s.batch
     touched = min(tokens, t.chunk or tokens)
     per_expert = touched * float(t.experts_per_token) / float(t.num_experts)
     eff = float(expert_gemm_efficiency(t, touched))
+    rule = f"half of it at {half:,.0f}" if half else f"full from {float(t.moe_gemm_tokens):,.0f}"
     return [Assumption("Expert GEMMs in prefill", f"{per_expert:,.0f} tokens per expert per pass → {eff:.2f} of "
-                       f"the large-GEMM rate (full from {float(t.moe_gemm_tokens):,.0f})", SOURCES["MOE_GEMM_TOKENS"])]
+                       f"the large-GEMM rate ({rule})", SOURCES["MOE_GEMM_HALF" if half else "MOE_GEMM_TOKENS"])]
 
 
 def explain_training_items(t) -> tuple[Explanation, ...]:

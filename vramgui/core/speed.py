@@ -227,6 +227,11 @@ EAGER_KV_READS_PER_HEAD = {"llamacpp-metal": 1.6}
 MOE_GEMM_TOKENS = {"llamacpp": 218.0, "llamacpp-2023": 190.0, "llamacpp-rocm": 190.0, "llamacpp-metal": 60.0,
                    "llamacpp-vulkan": 190.0, "llamacpp-vulkan-intel": 190.0}
 
+#: HF transformers' grouped experts (``grouped_mm``, its default since 5.0) in prefill: with m tokens an expert
+#: runs at m / (m + this) of the large-GEMM rate [tokens] (half of it at this many), fitted on vramgui's own
+#: Mixtral 8x7B prompts (SOURCES["MOE_GEMM_HALF"]); rows without it: MOE_GEMM_TOKENS's linear rule or none.
+MOE_GEMM_HALF = {"hf": 150.0, "hf-server": 150.0}
+
 #: llama.cpp's Vulkan backend, where its rows above come from (shown with each of them).
 VULKAN_SOURCE = (
     "Vulkan (the llama.cpp (Vulkan) profile; measured corpus): eleven llama-bench decode runs on NVIDIA and AMD "
@@ -548,6 +553,12 @@ SOURCES = {
                    "Qwen3-235B-A22B the ROCm row reads +3 to +7 %) leaves 190 beside the row's 130 us a layer. "
                    "Builds before Feb 2026 were "
                    "slower (no tuned graph). Other engines: not measured, not applied",
+    "MOE_GEMM_HALF": "vramgui's own HF transformers 5.17 runs on an H200 (tests/data/measured/corpus.jsonl own- "
+                     "points, prefill tokens/s): Mixtral 8x7B's prompts of 512-4,096 tokens (128-1,024 tokens per "
+                     "expert) read +73, +41, +18 and +7 % with the experts at the large-GEMM rate, +7, -7, -6 and -5 % "
+                     "with 150; out of the fit, Phi-3.5-MoE's 512 (64 an expert) +89 -> +67 % and Qwen3-30B-A3B's "
+                     "4,096 (256 an expert of width 768) +113 -> +69 % (its small experts lose more; its 2,048 and "
+                     "DeepSeek-V2-Lite's 512 sit at the host's floor, unchanged)",
     "MOE_GEMM_TOKENS": "llama.cpp's CUDA kernels (HIP builds compile the same ones), b6413 on an RTX PRO 6000 "
                        "Blackwell (measured corpus): Qwen3 30B-A3B Q4_K_M prefills 512 tokens at 7,432 tokens/s "
                        "(32 tokens per expert per pass) and gpt-oss-120b at 2,419 (16): 3.7 and 4.9 times "
@@ -801,6 +812,7 @@ class SpeedTerms:
     flops_efficiency: ArrayLike
     expert_flops: ArrayLike = 0.0     # per token: 2 · routed expert params one token uses (0: dense)
     moe_gemm_tokens: ArrayLike = 0.0  # :data:`MOE_GEMM_TOKENS` of the engine
+    moe_gemm_half: ArrayLike = 0.0    # :data:`MOE_GEMM_HALF` of the engine
     state: ArrayLike = 0.0            # recurrent state per sequence: read and written each step
     window_flops: ArrayLike = 0.0     # per (query, key) pair over the windowed layers, keys capped at ``window``
     kv_sparse: ArrayLike = 0.0        # cache bytes per token of which a step reads ``sparse_tokens`` at most
@@ -902,7 +914,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
 
 
 #: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
-ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens",
+ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens", "moe_gemm_half",
                  "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops", "exposed", "kv_reads")
 
 
@@ -922,7 +934,8 @@ def engine_terms(key: str, s: Scenario) -> dict:
     return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a), fixed_step_s(key, a),
                                     bandwidth_efficiency(key, s.weight_format, s.gpu),
                                     compute_efficiency(key, s.weight_format, s.gpu),
-                                    MOE_GEMM_TOKENS.get(key, 0.0), attention_efficiency(key, s.gpu),
+                                    MOE_GEMM_TOKENS.get(key, 0.0), MOE_GEMM_HALF.get(key, 0.0),
+                                    attention_efficiency(key, s.gpu),
                                     *small_batch_kernels(key, s.weight_format, s.gpu),
                                     sol_compute_factor(key, s.weight_format, s.gpu),
                                     exposed_share(key, s.weight_format), kv_reads(key, s)), strict=True))
@@ -1201,11 +1214,15 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
 
 def expert_gemm_efficiency(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
     """Share of the large-GEMM efficiency that the routed experts' GEMMs reach with ``tokens``
-    per pass: each expert gets ``tokens · k / E`` of them (:data:`MOE_GEMM_TOKENS`; 1 for a
-    dense model or an engine without the figure)."""
+    per pass: each expert gets ``m = tokens · k / E`` of them; ``m / (m + half)`` on the rows of
+    :data:`MOE_GEMM_HALF`, ``min(1, m / sat)`` on those of :data:`MOE_GEMM_TOKENS`, 1 for a dense
+    model or an engine without either figure."""
     per_expert = np.asarray(tokens, dtype=np.float64) * t.experts_per_token / t.num_experts
     sat = np.asarray(t.moe_gemm_tokens, dtype=np.float64)
-    return np.where(sat > 0, np.minimum(1.0, per_expert / np.where(sat > 0, sat, 1.0)), 1.0)
+    half = np.asarray(t.moe_gemm_half, dtype=np.float64)
+    linear = np.where(sat > 0, np.minimum(1.0, per_expert / np.where(sat > 0, sat, 1.0)), 1.0)
+    moe = np.asarray(t.num_experts, dtype=np.float64) > 1
+    return np.where((half > 0) & moe, per_expert / (per_expert + half), linear)
 
 
 def _device_times(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
