@@ -126,15 +126,16 @@ SOURCES = {
                    "(counted with saved-tensor hooks, benchmarks/count_hf_activations.py: a Llama layer keeps "
                    "16d + 8 + 2·d_q + 4·d_kv + 2·d_o + 4h + 8f bytes a token when every weight trains, "
                    "8d + 8 + 2·d_q + 4·d_kv + 2·d_o + 4h + 6f with a frozen base)",
-    "phases": "measured by vramgui on an H200 (torch 2.11, transformers 5.17): the allocated peaks of 13 "
-              "fine-tuning runs (Llama 3.2 1B, Llama 2 7B, Qwen2.5 7B, Qwen3 4B; full and LoRA, with and "
-              "without checkpointing, foreach and fused steps) meet the largest phase within -1.1 to +0.5 % "
+    "phases": "measured by vramgui on an H200 (torch 2.11, transformers 5.17): the allocated peaks of 41 "
+              "fine-tuning runs of 16 setups (Llama 3.2 1B, Llama 2 7B, Qwen2.5 7B, Qwen3 4B; full and LoRA, with "
+              "and without checkpointing, foreach and fused steps, one and two micro-batches a step, the latter "
+              "estimated before they ran) meet the largest phase within -1.1 to +0.5 % "
               "(tests/data/measured/training.jsonl own- points)",
     "ALLOCATOR_FRACTION": "measured by vramgui on an H200 (torch 2.11): torch's pool capped at multiples of "
                           "the allocated peak until the run completes (benchmarks/measure_training.py --caps); "
-                          "the caching allocator needed 2-5 % above the allocated peak in six of seven runs, "
-                          "5-8 % of the step's transient memory (Qwen3 4B full fine-tuning with checkpointing "
-                          "15-20 %, its logits' and step's phases alike in size), expandable segments 0-2 % "
+                          "the caching allocator needed 2-10 % above the allocated peak in six of seven setups, "
+                          "4-12 % of the peak phase (Qwen3 4B full fine-tuning with checkpointing 15-20 % of the "
+                          "allocated peak, its logits' and step's phases alike in size), expandable segments 0-2 % "
                           "in all three (tests/data/measured/training.jsonl own- 'needed' points)",
     "lora": "LoRA (Hu et al., 2021): rank r adapters add r · (d_in + d_out) parameters per matrix",
     "FOREACH_STEP_BYTES": "PyTorch's multi-tensor AdamW step (torch/optim/adam.py: torch._foreach_sqrt of the second "
