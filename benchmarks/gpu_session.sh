@@ -2,7 +2,7 @@
 # One lent GPU session's measurements (run from the repository root on the GPU machine):
 # HF transformers inference (tools/measure_gpu.py) and fine-tuning memory
 # (benchmarks/measure_training.py) of randomly initialised models built from presets'
-# configs (the round, 1-16, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
+# configs (the round, 1-17, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
 # each point is written as soon as it is measured, so a run cut short keeps what it took.
 set -u
 OUT=${OUT:-gpu_out}
@@ -185,6 +185,13 @@ ACCUM=2 train llama3.2-1b full:none:2048:4 full:full:2048:4
     # over all heads, the norms' weights multiplied in fp32) with LoRA and fully trained
 train qwen3-30b-a3b lora:none:2048:2
 train olmo3-7b lora:none:2048:4 full:none:2048:2
+;;
+17) # the seventeenth: when does the caching pool need more? Qwen3 4B's checkpointed full fine-tuning needed 15-20 %
+    # above its allocated peak at 4 x 2,048 tokens, where its loss's phase (the logits' large blocks) and its step's
+    # are alike in size (15.3 and 15.0 GiB); at 2, 6 and 8 sequences they are not. Gemma 2 2B: a 256k vocabulary
+CAPS=1.02,1.05,1.1,1.15,1.2,1.3
+for b in 2 6 8; do train qwen3-4b full:full:2048:$b; done
+train gemma2-2b full:full:2048:4
 ;;
 esac
 echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"
