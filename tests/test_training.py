@@ -277,6 +277,27 @@ def test_cli_train_optimizer_step(capsys):
     assert main(args[:-1]) == 0 and "adamw-bf16 (fused step)" in capsys.readouterr().out
 
 
+def test_cli_train_accumulation_and_allocator(capsys):
+    # two micro-batches a step keep the gradients (2 bytes a parameter, pure bf16) through the second forward pass:
+    # the loss's phase grows by them; expandable segments need 2 % of the peak phase where the caching pool needs 8 %
+    args = ["train", "--model", "llama2-7b", "--gpu", "h200", "--optimizer", "adamw-bf16", "--seq", "4096",
+            "--batch", "4", "--json"]
+    assert main(args) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert main([*args, "--grad-accum", "2", "--allocator", "expandable"]) == 0
+    two = json.loads(capsys.readouterr().out)
+    assert (two["scenario"]["grad_accum"], two["scenario"]["allocator"]) == (2, "expandable")
+    assert two["memory"]["phases"]["loss"] - one["memory"]["phases"]["loss"] == 6_738_415_616 * 2
+    assert one["memory"]["peak_phase"] == two["memory"]["peak_phase"] == "loss"
+    assert one["memory"]["fragmentation"] == pytest.approx(0.08 * one["memory"]["phases"]["loss"])
+    assert two["memory"]["fragmentation"] == pytest.approx(0.02 * two["memory"]["phases"]["loss"])
+    assert main([*args[:-1], "--grad-accum", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "x 2 accumulated" in text and "peak: the loss phase" in text
+    assert main([*args, "--grad-accum", "0"]) == 2
+    assert "--grad-accum must be at least 1, got 0" in capsys.readouterr().err
+
+
 def test_cli_train_bad_target(capsys):
     rc = main(["train", "--model", "llama2-7b", "--gpu", "a100-80gb", "--method", "lora", "--lora-targets", "qq"])
     err = capsys.readouterr().err
