@@ -91,3 +91,24 @@ def test_exception_hook_shows_the_error_logs_it_and_goes_on(qtbot, tmp_path, mon
     w = window(qtbot)                      # the app still works
     w.state.update(prompt_tokens=2048)
     assert w.state.scenario.prompt_tokens == 2048
+
+
+def test_a_bad_fine_tuning_value_loses_only_itself(qtbot, tmp_path):
+    # a session file edited by hand (or by an older version): a gradient accumulation of -1 is skipped with the
+    # notice, the job's other settings come back
+    import json
+    store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = window(qtbot)
+    w.state.update_training(method="lora", lora_rank=32, lora_targets="q,k,v,o")
+    session.save_session(w, store)
+    data = json.loads(store.value("session/scenario"))
+    data["training"]["grad_accum"] = -1
+    store.setValue("session/scenario", json.dumps(data))
+    fresh = window(qtbot)
+    notes = session.restore_session(fresh, store)
+    assert notes == ["some settings of the last session were not valid and were skipped"]
+    t = fresh.state.training
+    assert (t.method, t.lora_rank, t.lora_targets, t.grad_accum) == ("lora", 32, ("q", "k", "v", "o"), 1)
+    # an unchanged job restores without a notice (its targets saved as a list, held as a tuple)
+    session.save_session(fresh, store)
+    assert session.restore_session(window(qtbot), store) == []

@@ -156,8 +156,10 @@ def _apply(state, data: dict) -> list[str]:
         if not _quiet_equal(state.scenario, change):
             notes.append(translate("Session", "some settings of the last session were not valid and were skipped"))
     tchange = {k: v for k, v in (data.get("training") or {}).items() if k in TRAINING_KEYS}
-    if tchange:
-        state.update_training(**tchange)
+    if tchange and not state.update_training(**tchange) and not _quiet_equal(state.training, tchange):
+        for k, v in tchange.items():     # one by one: a value that does not validate loses only itself
+            state.update_training(**{k: v})
+        notes.append(translate("Session", "some settings of the last session were not valid and were skipped"))
     state.compare = [cat.gpus[i] for i in data.get("compare") or [] if isinstance(i, str) and i in cat.gpus][:4]
     state.pins = []
     for pin in (data.get("pins") or [])[:4]:
@@ -178,8 +180,9 @@ def _apply(state, data: dict) -> list[str]:
     return notes
 
 
-def _quiet_equal(scenario, change: dict) -> bool:
-    return all(getattr(scenario, k, None) == v for k, v in change.items())
+def _quiet_equal(setup, change: dict) -> bool:
+    """Whether ``setup`` (a scenario or a fine-tuning job) already holds ``change`` (lists as saved, tuples as held)."""
+    return all(getattr(setup, k, None) == (tuple(v) if isinstance(v, list) else v) for k, v in change.items())
 
 
 # --- crash safety ---------------------------------------------------------------------------
