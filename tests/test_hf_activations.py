@@ -74,8 +74,7 @@ def test_other_kinds_of_layer(count):
     # routed expert's output 2 x 160 x 2 (for its routing weight's gradient) and, trained, each expert's copy of
     # the token 2 x 160 x 2; 70-90 bytes of sort indices a token left out: within 1 % under
     for kind in ("qwen3_moe", "mixtral"):
-        assert estimate(count, kind, trained=True) / count.layer_bytes_per_token(kind) == pytest.approx(0.993,
-                                                                                                   abs=0.004)
+        assert 0.99 < estimate(count, kind, trained=True) / count.layer_bytes_per_token(kind) < 1.0
 
 
 @pytest.mark.parametrize("targets", [("q", "v"), ("q", "k", "v", "o", "gate", "up", "down")])

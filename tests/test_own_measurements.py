@@ -300,13 +300,16 @@ def test_fine_tuning_memory_a_job_needs_on_an_h200():
 def test_a_roomy_cards_pool_holds_more_than_a_job_needs():
     # the device's used memory after the steps on the 141 GB card against the smallest cap that completed (+ the
     # context): Qwen2.5 7B full fine-tuning with checkpointing held 88.58 GiB and needed 74.06 (its 152k-vocabulary
-    # logits' blocks stay cached beside the step's tensors); the estimate, 73.95, is what "will it fit" asks
+    # logits' blocks stay cached beside the step's tensors; 73.35 failed, rounds 12 and 13): the estimate lands
+    # between the cap that failed and the one that completed, what "will it fit" asks, 14.6 GiB under the used memory
     used = {r["id"]: r["value_gib"] for r in training_runs() if r["quantity"] == "used_per_gpu"}
-    needed = {r["id"]: r["value_gib"] for r in training_runs() if r["quantity"] == "needed_per_gpu"}
+    needed = {r["id"]: r for r in training_runs() if r["quantity"] == "needed_per_gpu"}
     key = "own-h200-2026-12-04-qwen2.5-7b-full-ckptfull-s2048-b4-r12-foreach"
-    assert used[key] == pytest.approx(88.58, abs=0.01) and needed[key + "-needed"] == pytest.approx(74.06, abs=0.01)
+    high = needed[key + "-needed"]["value_gib"]
+    low = needed[key.replace("-r12-", "-r13-") + "-needed"]["fails_at_gib"]
+    assert used[key] == pytest.approx(88.58, abs=0.01) and (low, high) == pytest.approx((73.35, 74.06), abs=0.01)
     r = next(r for r in training_runs() if r["id"] == key)
-    assert float(_training_estimate(r).total) / 2**30 == pytest.approx(73.95, abs=0.02)
+    assert low < float(_training_estimate(r).total) / 2**30 <= high
 
 
 def host_steps(name: str, prefix: str) -> dict[str, float]:
