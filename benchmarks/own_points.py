@@ -91,28 +91,28 @@ def training_points() -> list[dict]:
             if not raw.exists():
                 continue
             lines = raw.read_text(encoding="utf-8").splitlines()
-            out += [_training_point(folder, machine, n, line) for line in lines if '"cap_gib"' not in line]
-            series: dict[tuple, list[str]] = {}
-            for line in lines:
-                if '"cap_gib"' in line:
-                    r = json.loads(line)
+            runs = [(line, json.loads(line)) for line in lines]
+            out += [_training_point(folder, machine, n, line) for line, r in runs if "cap_gib" not in r]
+            series: dict[tuple, list[tuple[str, dict]]] = {}
+            for line, r in runs:
+                if "cap_gib" in r:
                     series.setdefault((r["model_ref"], r["method"], r["checkpointing"], r["seq_len"],
-                                       r["micro_batch"], r["optimizer_step"], r["alloc_conf"]), []).append(line)
+                                       r["micro_batch"], r["optimizer_step"], r["alloc_conf"]), []).append((line, r))
             # the context: used - reserved of the round's uncapped runs (a capped run's pool shrinks when it retries)
-            context = max(json.loads(line)["used_gib_at_end"] - json.loads(line)["peak_reserved_gib"]
-                          for line in lines if '"cap_gib"' not in line) if series else 0.0
+            context = max((r["used_gib_at_end"] - r["peak_reserved_gib"] for _, r in runs if "cap_gib" not in r),
+                          default=0.0)
             out += [_needed_point(folder, machine, n, tries, context) for tries in series.values()
-                    if any(json.loads(t)["ok"] for t in tries)]
+                    if any(r["ok"] for _, r in tries)]
     return out
 
 
-def _needed_point(folder: str, machine: str, n: int, tries: list[str], context: float) -> dict:
+def _needed_point(folder: str, machine: str, n: int, tries: list[tuple[str, dict]], context: float) -> dict:
     """The memory a case needs: torch's pool capped (torch.cuda.set_per_process_memory_fraction) at multiples of
-    its uncapped allocated peak, smallest first, until a run completed; ``context`` (the CUDA context beside the
-    pool, GiB) added to the caps."""
-    ok = [json.loads(t) for t in tries if json.loads(t)["ok"]][0]
-    failed = [json.loads(t)["cap_gib"] for t in tries if not json.loads(t)["ok"]]
-    point = _training_point(folder, machine, n, [t for t in tries if json.loads(t)["ok"]][0])
+    its uncapped allocated peak, smallest first, until a run completed (``tries``: each try's raw line and its
+    parsed run); ``context`` (the CUDA context beside the pool, GiB) added to the caps."""
+    line, ok = next((line, r) for line, r in tries if r["ok"])
+    failed = [r["cap_gib"] for _, r in tries if not r["ok"]]
+    point = _training_point(folder, machine, n, line)
     point.update({
         "id": point["id"] + "-needed", "quantity": "needed_per_gpu",
         "value": round(ok["cap_gib"] + context, 4), "value_gib": round(ok["cap_gib"] + context, 4),
@@ -122,7 +122,7 @@ def _needed_point(folder: str, machine: str, n: int, tries: list[str], context: 
         "measured_how": "benchmarks/measure_training.py --caps: the case run again with "
                         "torch.cuda.set_per_process_memory_fraction at each cap, smallest first (quote: the run "
                         "that completed; quote_failed: those that ran out of memory)",
-        "quote_failed": [t for t in tries if not json.loads(t)["ok"]],
+        "quote_failed": [line for line, r in tries if not r["ok"]],
     })
     return point
 

@@ -358,7 +358,7 @@ def cmd_sweep(args, cat: Catalog) -> int:
 
 def cmd_train(args, cat: Catalog) -> int:
     from .core.report import training_dict
-    from .core.training import FOREACH_STEP_BYTES, TrainingSetup, training_fit, training_memory
+    from .core.training import FOREACH_STEP_BYTES, TrainingSetup
 
     model = _model(args, cat)
     for name, value in (("--gpus", args.gpus), ("--seq", args.seq), ("--batch", args.batch),
@@ -370,28 +370,26 @@ def cmd_train(args, cat: Catalog) -> int:
                       lora_targets=args.lora_targets,
                       checkpointing=args.checkpointing, attention=args.attention, zero=args.zero, seq=args.seq,
                       batch=args.batch, grad_accum=args.grad_accum, allocator=args.allocator)
-    d = training_dict(t)
-    m, f = training_memory(t), training_fit(t)
-    p = count_params(model.architecture)
+    d = training_dict(t)      # (the text below reads the same figures)
     if args.json:
         print(json.dumps(d, indent=2))
         return 0
+    mem, f, params = d["memory"], d["fit"], d["model"]
     step = f" ({t.optimizer_step} step)" if t.optimizer in FOREACH_STEP_BYTES else ""
     print(f"{model.name}: {t.method} fine-tuning with {t.optimizer}{step} on {t.n_gpus} x {t.gpu.name}, "
           f"seq {t.seq:,} x micro-batch {t.batch}"
           + (f" x {t.grad_accum} accumulated" if t.grad_accum > 1 else "")
           + f", checkpointing {t.checkpointing}, ZeRO-{t.zero}, {t.allocator} allocator")
-    print(f"trainable parameters: {m.trainable_params:,} of {p.total:,}")
-    mem = d["memory"]
+    print(f"trainable parameters: {params['params_trainable']:,} of {params['params_total']:,}")
     rows = [(k, _gib(mem[k])) for k in ("weights", "gradients", "optimizer", "activations", "overhead")]
-    rows += [("total per card", _gib(mem["total"])), ("card memory", _gib(f.budget_bytes))]
+    rows += [("total per card", _gib(mem["total"])), ("card memory", _gib(f["budget_bytes"]))]
     print(_table(rows, ("memory", "GiB = 2^30 bytes")))
     ph = mem["phases"]
-    print(f"peak: the {m.peak_phase} phase (beyond weights and optimizer states: loss {_gib(ph['loss'])}, backward "
-          f"{_gib(ph['backward'])}, step {_gib(ph['step'])}); {t.allocator} allocator "
+    print(f"peak: the {mem['peak_phase']} phase (beyond weights and optimizer states: loss {_gib(ph['loss'])}, "
+          f"backward {_gib(ph['backward'])}, step {_gib(ph['step'])}); {t.allocator} allocator "
           f"{_gib(mem['fragmentation'])} in overhead")
-    print(f"verdict: {'FITS' if f.fits else 'DOES NOT FIT'} | largest micro-batch {f.max_batch:,} | "
-          f"largest sequence {f.max_seq:,} tokens")
+    print(f"verdict: {'FITS' if f['fits'] else 'DOES NOT FIT'} | largest micro-batch {f['max_batch']:,} | "
+          f"largest sequence {f['max_seq']:,} tokens")
     r = d["rules_of_thumb"]
     print(f"rules of thumb (weights+grads+optimizer only): 16 B/param {_gib(r['mixed_precision_adamw'])}, "
           f"8 B/param {_gib(r['bf16_adamw'])}")

@@ -1572,10 +1572,6 @@ Source: {source}</source>
         <translation>一次优化器更新累加的微批次数：从第二个起，梯度在前向传播期间一直留在显存中</translation>
     </message>
     <message>
-        <source>PyTorch&apos;s allocator: its default caching pool needs about 8 % of a step&apos;s transient memory on top of what it allocates; expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about 2 %</source>
-        <translation>PyTorch 的分配器：默认的缓存池在已分配的显存之外还需要约一步临时显存的 8 %；可扩展段（PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True）约 2 %</translation>
-    </message>
-    <message>
         <source>System RAM (GB): plan llama.cpp-style partial offload — the layers that do not fit on the card run from RAM</source>
         <translation>系统内存 (GB)：按 llama.cpp 的方式规划部分卸载——卡上放不下的层在内存中运行</translation>
     </message>
@@ -1654,6 +1650,10 @@ Source: {source}</source>
     <message>
         <source>A node joins {m} of these cards with their own links; a tensor-parallel group of {n} sends its all-reduces over the network between nodes, which the speeds here do not model. One measured run (DeepSeek R1 with SGLang on 2 nodes of 8 H100) took {ms} ms a token, {x} times this model&apos;s figure.</source>
         <translation>一个节点用卡自身的互连连接 {m} 张这种卡；{n} 张卡的张量并行组的 all-reduce 需经节点间网络，此处的速度未对此建模。一次实测（DeepSeek R1，SGLang，2 个节点各 8 张 H100）每个 token 耗时 {ms} ms，是本模型估计值的 {x} 倍。</translation>
+    </message>
+    <message>
+        <source>PyTorch&apos;s allocator: its default caching pool needs about {caching} % of a step&apos;s transient memory on top of what it allocates; expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about {expandable} %</source>
+        <translation>PyTorch 的分配器：默认的缓存池在已分配的显存之外还需要约一步临时显存的 {caching} %；可扩展段（PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True）约 {expandable} %</translation>
     </message>
     <message>
         <source>Set stages to {stages} to keep each group within a node.</source>

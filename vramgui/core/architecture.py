@@ -581,6 +581,12 @@ class Architecture(BaseModel):
         return max(self.norms_per_layer - 2, 0) if self.norm_kind == "rms" else 0
 
     @property
+    def fp32_norm_weight(self) -> bool:
+        """Its RMSNorms multiply by their weight in fp32 (:data:`_FP32_NORM_WEIGHT`): the weight's gradient
+        needs the normalized input in fp32."""
+        return self.norm_kind == "rms" and self.model_type in _FP32_NORM_WEIGHT
+
+    @property
     def has_qk_norms(self) -> bool:
         """A norm on the queries and one on the keys, per head (Qwen3) or over all heads (OLMo 2)."""
         return self.qk_norm or self.qk_norm_full
@@ -660,6 +666,12 @@ _LAYER_NORM = {"starcoder2", "phimoe", "nemotron"}
 _ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
 # four norms per layer: before and after both the attention and the MLP
 _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
+# RMSNorms that multiply by their weight in fp32 before casting back (Gemma's 1 + weight, OLMo 2's
+# (weight * x).to(dtype)): transformers' modeling_gemma*.py, modeling_qwen3_next.py, modeling_qwen3_5*.py,
+# modeling_olmo2.py, modeling_olmo3.py, modeling_gpt_oss.py
+_FP32_NORM_WEIGHT = {"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemma", "vaultgemma", "qwen3_next",
+                     "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text", "olmo2", "olmo3", "flex_olmo",
+                     "gpt_oss", "afmoe"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Zamba's shared blocks, RWKV,
 # xLSTM): refused by name rather than estimated as a plain transformer
 _UNSUPPORTED = {"zamba", "zamba2", "plamo2", "rwkv", "rwkv5", "rwkv6", "rwkv7",

@@ -828,6 +828,7 @@ def explain_training(t) -> dict[str, str]:
         ADAPTER_BYTES,
         ALLOCATOR_FRACTION,
         CUDA_CONTEXT_BYTES,
+        DATA_PARALLEL_BYTES,
         LOGIT_BYTES,
         OPTIMIZER_BYTES,
         adapter_activation_bytes,
@@ -856,7 +857,7 @@ def explain_training(t) -> dict[str, str]:
               "backward": f"the backward pass {_g(float(m.backward_phase))}",
               "step": f"the step (gradients{' + its temporaries' if step else ''}) {_g(float(m.step_phase))}"}
     frag = float(m.fragmentation)
-    dp = float(m.overhead) - frag - CUDA_CONTEXT_BYTES
+    dp = DATA_PARALLEL_BYTES if t.n_gpus > 1 else 0.0
     return {
         "weights": f"Weights = {base}{n:,} trainable × {w_b:g} bytes{zero if t.zero >= 3 else ''} = "
                    f"{_g(float(m.weights))} per card.",

@@ -1215,14 +1215,13 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
 def expert_gemm_efficiency(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
     """Share of the large-GEMM efficiency that the routed experts' GEMMs reach with ``tokens``
     per pass: each expert gets ``m = tokens · k / E`` of them; ``m / (m + half)`` on the rows of
-    :data:`MOE_GEMM_HALF`, ``min(1, m / sat)`` on those of :data:`MOE_GEMM_TOKENS`, 1 for a dense
-    model or an engine without either figure."""
+    :data:`MOE_GEMM_HALF`, ``min(1, m / sat)`` on those of :data:`MOE_GEMM_TOKENS`, 1 on an engine
+    without either figure (a dense model's ``expert_flops`` are 0: the share slows nothing)."""
     per_expert = np.asarray(tokens, dtype=np.float64) * t.experts_per_token / t.num_experts
     sat = np.asarray(t.moe_gemm_tokens, dtype=np.float64)
     half = np.asarray(t.moe_gemm_half, dtype=np.float64)
     linear = np.where(sat > 0, np.minimum(1.0, per_expert / np.where(sat > 0, sat, 1.0)), 1.0)
-    moe = np.asarray(t.num_experts, dtype=np.float64) > 1
-    return np.where((half > 0) & moe, per_expert / (per_expert + half), linear)
+    return np.where(half > 0, per_expert / (per_expert + half), linear)
 
 
 def _device_times(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):

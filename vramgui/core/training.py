@@ -104,13 +104,6 @@ DATA_PARALLEL_BYTES = 256 * MIB   # NCCL buffers and DDP/FSDP communication buck
 #: segments (``PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True``), measured (SOURCES["ALLOCATOR_FRACTION"])
 ALLOCATOR_FRACTION = {"caching": 0.08, "expandable": 0.02}
 Allocator = Literal["caching", "expandable"]
-#: Model types whose RMSNorm multiplies by its weight in fp32 before casting back (Gemma's ``1 + weight``, OLMo 2's
-#: ``(weight * x).to(dtype)``): the weight's gradient needs the normalized input in fp32, 4 bytes, not the bf16 2
-#: (transformers' modeling_gemma*.py, modeling_qwen3_next.py, modeling_qwen3_5*.py, modeling_olmo2.py,
-#: modeling_olmo3.py, modeling_gpt_oss.py; counted for Gemma 3 and OLMo 2)
-FP32_NORM_WEIGHT = frozenset({"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemma", "vaultgemma",
-                              "qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text",
-                              "olmo2", "olmo3", "flex_olmo", "gpt_oss", "afmoe"})
 
 #: Where the figures above come from, shown in the explain panel ("assumption": a round
 #: figure no measurement pins down).
@@ -329,7 +322,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     (a LayerNorm its bf16 input, mean and rstd, ``2d + 8``); q/k norms likewise on ``d_q + d_kv``.
     When the weights train (``trained``: full fine-tuning) their gradients need their inputs as
     well: each RMSNorm's normalized input (``2d``; ``4d`` where the weight multiplies in fp32,
-    :data:`FP32_NORM_WEIGHT`), each input norm's output (``2d``, the projections' input) and the
+    :attr:`~vramgui.core.architecture.Architecture.fp32_norm_weight`: Gemma's, OLMo 2's; counted), each
+    input norm's output (``2d``, the projections' input) and the
     down projection's input (``2f``; a plain MLP's second matrix's).  An MoE layer (transformers'
     grouped experts) keeps its router's fp32 probabilities (``4E``) and each routed expert's
     output for its routing weight's gradient (``2d·k``), and when the experts train the token's
@@ -347,7 +341,7 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         f = sum(w * n for w, n in a.dense_mlp_widths) / a.ffn_layers
     d_q, d_o = a.num_heads * a.head_dim, a.num_heads * a.value_width(a.head_dim)
     rms = a.norm_kind == "rms"
-    normalized = (4 if a.model_type in FP32_NORM_WEIGHT else 2) if trained and rms else 0
+    normalized = (4 if a.fp32_norm_weight else 2) if trained and rms else 0
 
     def norm(width, rows=1):    # one norm over `width` a token (`rows` inverse RMS / mean-and-rstd rows)
         return (4 * width + 4 * rows if rms else 2 * width + 8 * rows) + normalized * width

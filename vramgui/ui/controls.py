@@ -16,7 +16,7 @@ from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note
 from ..core.scenario import MAX_STAGES
 from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED, prompt_split
-from ..core.training import FOREACH_STEP_BYTES
+from ..core.training import ALLOCATOR_FRACTION, FOREACH_STEP_BYTES
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
@@ -632,9 +632,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.micro_batch, self.tr("Sequences per card per step (log scale)")),
                 (self.grad_accum, self.tr("Micro-batches summed into one optimizer step: from the second on, the "
                                           "gradients stay in memory through the forward pass")),
-                (self.allocator, self.tr("PyTorch's allocator: its default caching pool needs about 8 % of a step's "
-                                         "transient memory on top of what it allocates; expandable segments "
-                                         "(PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about 2 %")),
+                (self.allocator, self.tr("PyTorch's allocator: its default caching pool needs about {caching} % of a "
+                                         "step's transient memory on top of what it allocates; expandable segments "
+                                         "(PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about {expandable} %")
+                 .format(**{k: num(100 * v) for k, v in ALLOCATOR_FRACTION.items()})),
                 (self.ram, self.tr("System RAM (GB): plan llama.cpp-style partial offload — the layers that do "
                                    "not fit on the card run from RAM")),
                 (self.experts_on_cpu, self.tr("Keep every expert tensor in RAM and attention on the GPU "
