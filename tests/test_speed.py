@@ -245,6 +245,43 @@ def test_hf_host_loop_is_a_servers_on_datacentre_cards(scenario):
     assert _ms(rtx) == pytest.approx(16.17, rel=0.06)
 
 
+def test_bitsandbytes_layers_in_hf(scenario):
+    # Llama 3.1 8B in bitsandbytes' NF4 (no double quantization) on an H100 SXM, a server's host (0.83 ms a Llama
+    # layer of 40 kernels). Its 32 layers hold 7 quantized linear layers each (224), of 4096 x 4096 (q, o),
+    # 4096 x 1024 (k, v) and 3 x 4096 x 14336 (MLP) weights: 6,979,321,856 in all.
+    s = scenario("llama3.1-8b", "h100-sxm", weights="nf4-nodq", engine="hf", prompt_tokens=96)
+    per_kernel = 0.83e-3 / 40
+    # one sequence: each layer's fused mat-vec and its Python, 2 kernels' worth beyond the 16-bit matmul (bnb's
+    # benchmark: 33.1 ms a step against bf16's 24.4)
+    one = 32 * 0.83e-3 + 224 * 2.0 * per_kernel
+    assert float(decode_step(s, 1, 96)[0]) == pytest.approx(one, rel=1e-9)
+    # eight: dequantized, then multiplied: 4.75 kernels' worth; the device's dequantization (6.98 G weights at
+    # 345 G a second, 20.2 ms, slower than their 4.5 bits read and 16 bits written at 80 % of 3.35 TB/s, 6.7 ms)
+    # and the 16-bit matmuls' read (5.2 ms) stay under the host's 48.6 ms
+    weights = 32 * (2 * 4096 * 4096 + 2 * 4096 * 1024 + 3 * 4096 * 14336)
+    assert weights == 6_979_321_856
+    eight = 32 * 0.83e-3 + 224 * 4.75 * per_kernel
+    assert float(decode_step(s, 8, 96)[0]) == pytest.approx(eight, rel=1e-9)
+    assert 1 / eight == pytest.approx(21.01, rel=0.03)        # measured: 168.05 tokens/s over 8 sequences
+    # Llama 3.1 70B at eight: the device's dequantization bounds the step: 68.45 G weights at 345 G a second
+    # (198.4 ms) + their 16-bit read (136.9 GB at 2.68 TB/s, 51.1 ms) + the rest of the roofline (the bf16 output
+    # layer, 2.10 GB at 80 % x 55 % of 3.35 TB/s, 1.43 ms; the cache, next to nothing)
+    big = scenario("llama3.1-70b", "h100-sxm", weights="nf4-nodq", engine="hf", prompt_tokens=96)
+    w70 = 80 * (2 * 8192 * 8192 + 2 * 8192 * 1024 + 3 * 8192 * 28672)
+    head = 128256 * 8192 * 2
+    dq = w70 / 345e9 + 2 * w70 / (3.35e12 * 0.8) + head / (3.35e12 * 0.8 * 0.55)
+    assert float(decode_step(big, 8, 96)[0]) == pytest.approx(dq, rel=0.01)
+    assert 1 / dq == pytest.approx(4.26, rel=0.08)            # measured: 34.07 tokens/s over 8 sequences
+    # LLM.int8() (bnb-int8, outlier threshold 6.0) at one sequence: 12.3 kernels' worth a layer
+    i8 = scenario("llama3.1-8b", "h100-sxm", weights="bnb-int8", engine="hf", prompt_tokens=96)
+    assert float(decode_step(i8, 1, 96)[0]) == pytest.approx(32 * 0.83e-3 + 224 * 12.3 * per_kernel, rel=1e-9)
+    # the same weights in vLLM, or int8 weights GPTQ wrote: no bitsandbytes layer, the roofline and the host as
+    # before (AutoGPTQ's int8 Qwen-7B decodes as fast as its bf16 one in HF)
+    for other in (s.with_(engine="vllm"), s.with_(weights="int8")):
+        assert float(speed_terms(other).host_extra_rows) == 0 and float(speed_terms(other).dequant_weights) == 0
+    assert float(decode_step(s.with_(weights="int8"), 1, 96)[0]) == pytest.approx(32 * 0.83e-3, rel=1e-9)
+
+
 @pytest.mark.parametrize("model, gpu, ms", HF_MISSES)
 @pytest.mark.xfail(strict=True, reason="host-bound runs whose host differs from the server median: ChatGLM3 on the "
                                        "A100 at 0.64 ms a layer (+29 %), the V100 runs at 1.14-1.28 (-28, -35 %)")

@@ -26,10 +26,6 @@ SKIP = {
     # that are not A100s, 2048 and 256 on the others), and this run does not name its card
     "vllm-pr10511-llama3-8b-tp1-kv-cache": "vLLM V0's start-up profile (8192 tokens, 256 sequences) on an unnamed "
                                            "80 GB-class card: neither of V1's defaults the profile models",
-    # bitsandbytes' LLM.int8() quantizes every step's activations and runs int8 GEMMs: on the H100 it
-    # decodes at batch 1 2.1x slower than bf16; vramgui's int8 format is a weight-only int8 kernel
-    "hf-bnb-llama3.1-8b-int8-h100-b1-decode": "LLM.int8() is not the weight-only kernel the int8 format models",
-    "hf-bnb-llama3.1-8b-int8-rtx4090-b1-decode": "LLM.int8() is not the weight-only kernel the int8 format models",
     # gpt-oss-20b in two ranks: 7.01 GiB each where the checkpoint's bytes give 6.43; vLLM's MXFP4 MoE kernels
     # pad the experts' matrices per rank (their rounding is not sourced here); the run's KV pool is within 0.5 %
     "vllm-v0190-gpt-oss-20b-h100-tp2-weights": "vLLM pads gpt-oss's MXFP4 expert matrices per rank for its "
@@ -236,6 +232,49 @@ def test_llamacpp_16bit_passes(results):
     # one token a pass reads 5-17 % slow: 16-bit mat-vec reaches 93-98 % of these cards' bandwidth, above the 89 %
     # that Q4_0 sets for every format (README "weak spots")
     assert all(-18 < e < -4 for e in one.values()), one
+
+def test_bitsandbytes_decode_in_hf_transformers(results):
+    # bitsandbytes' own benchmark (v0.45.0, transformers 4.46.3, optimum-benchmark; 64 tokens in, 64 out), one
+    # sequence's tokens/s at 1, 8 and 32 sequences: 16-bit, NF4, NF4 with double quantization, LLM.int8() with and
+    # without its outlier columns, on a T4, an RTX 4090 and an H100 SXM. Their host cost per quantized layer
+    # (BNB_LINEAR_KERNELS) is fitted on Llama 3.1 8B on the H100, the 4-bit dequantization's rate
+    # (BNB_DEQUANT_WEIGHTS_PER_S) on Qwen2.5 32B and Llama 3.1 70B there; the rest is out of the fit. Before both,
+    # the quantized rows read -11 to +540 % (4-bit layers timed as fused mat-vecs at every batch, LLM.int8() as a
+    # weight-only int8 kernel)
+    group = {i for i, g in _bound_groups().items() if g == "hf-bnb"}
+    points = {p["id"]: p for p in results["points"] if p["id"] in group}
+    assert len(points) == 80
+    # LLM.int8() with threshold 0 (no outlier columns) is not transformers' default: kept, not compared
+    skipped = {i for i, p in points.items() if p["skipped"]}
+    assert skipped == {i for i in points if "-int8-" in i} and len(skipped) == 17
+    err = {i: p["error_pct"] for i, p in points.items() if i not in skipped}
+
+    def rows(card, sixteen):
+        return {i: e for i, e in err.items() if f"-{card}-" in i and ("-bf16-" in i or "-fp16-" in i) == sixteen}
+    # the H100 (a server's host): every row within -9 to +18 %, median under 5 %; the fitted model's (Llama 3.1
+    # 8B) within 9 % (its bf16 row -8.1 %: the server hosts' median layer cost, HOST_S_PER_LAYER)
+    h100 = {**rows("h100", True), **rows("h100", False)}
+    assert len(h100) == 33 and all(-9 < e < 18 for e in h100.values()), h100
+    assert statistics.median(map(abs, h100.values())) < 5
+    assert all(abs(e) < 9 for i, e in h100.items() if "llama3.1-8b" in i)
+    # the RTX 4090 (a desktop's host): NF4 at one sequence -32 to -35 % (host-bound there: that host runs its
+    # layers a third faster than the desktop figure, 0.5 ms a Llama layer, which LLM.int8() at one sequence reads
+    # within -15 %); at 8 and 32 sequences, bandwidth-bound, within 12 %
+    q4090 = rows("rtx4090", False)
+    assert len(q4090) == 15
+    one = {i: e for i, e in q4090.items() if "-b1-" in i}
+    assert all(-36 < e < -30 for i, e in one.items() if "-nf4" in i), one
+    assert all(-16 < e < -10 for i, e in one.items() if "-int8decomp-" in i), one
+    assert all(abs(e) < 12 for i, e in q4090.items() if i not in one), q4090
+    # its 16-bit rows: +13 % at one sequence, +28 and +59 % at 8 and 32 (HF's 16-bit matmuls at several rows
+    # slower than the read: not modelled, README "weak spots")
+    assert [round(rows("rtx4090", True)[f"hf-bnb-llama3.1-8b-bf16-rtx4090-b{b}-decode"]) for b in (1, 8, 32)] \
+        == [13, 28, 59]
+    # the T4's host is slower than the server median (its fp16 rows +30 to +101 %): the quantized rows +50 to +105 %
+    t4 = rows("t4", False)
+    assert len(t4) == 9 and all(50 < e < 106 for e in t4.values()), t4
+    assert all(30 < e < 102 for e in rows("t4", True).values())
+
 
 def test_vllm_bursts_of_long_prompts(results):
     # GPUStack's performance lab (vLLM v0.11.0, default settings): 100 prompts of 32,000 tokens or 500 of 4,000 /

@@ -484,6 +484,14 @@
         <translation>FP8（E4M3，逐张量缩放）</translation>
     </message>
     <message>
+        <source>INT8 (W8A16, per-row scale)</source>
+        <translation>INT8（W8A16，逐行缩放）</translation>
+    </message>
+    <message>
+        <source>bitsandbytes 8-bit (LLM.int8)</source>
+        <translation>bitsandbytes 8 位（LLM.int8）</translation>
+    </message>
+    <message>
         <source>INT4 (symmetric, group 128)</source>
         <translation>INT4（对称，分组 128）</translation>
     </message>

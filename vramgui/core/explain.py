@@ -41,6 +41,8 @@ from .report import batched_decode_note, data_parallel_note, engine_note, nodes_
 from .scenario import Scenario
 from .speed import (
     ATTENTION_EFFICIENCY,
+    BNB_DEQUANT_WEIGHTS_PER_S,
+    BNB_LINEAR_KERNELS,
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
     EAGER_KV_READS_PER_HEAD,
@@ -58,9 +60,11 @@ from .speed import (
     STEP_OVERHEAD_S,
     Costs,
     bandwidth_efficiency,
+    bnb_layers,
     card_of,
     compute_efficiency_sources,
     decode_parts,
+    dequant_time,
     estimate_speed,
     expert_gemm_efficiency,
     exposed_time,
@@ -582,9 +586,22 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
         kernels = "" if ratio == 1 else (f" × {ratio:.2f}: {ratio * HF_LAYER_KERNELS:.0f} kernels a layer"
                                          + (", its MoE block's included," if a.moe else "")
                                          + f" against a Llama layer's {HF_LAYER_KERNELS}")
+        bnb = " + bitsandbytes' layers, below" if bnb_layers(key, a, fmt, 0) else ""
         out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step ({a.compute_layers:g} "
-                              f"layers × {HOST_S_PER_LAYER[key] * 1e3:.2f} ms{kernels}{_row_name(p, key)})",
+                              f"layers × {HOST_S_PER_LAYER[key] * 1e3:.2f} ms{kernels}{_row_name(p, key)}{bnb})",
                               SOURCES["HOST_S_PER_LAYER"] + ("; " + SOURCES["HF_LAYER_KERNELS"] if kernels else "")))
+    layers_bnb = bnb_layers(key, a, fmt, 0)
+    if layers_bnb:
+        one, several = BNB_LINEAR_KERNELS[fmt.id]
+        linears = round(layers_bnb * HF_LAYER_KERNELS / one)
+        out.append(Assumption("bitsandbytes layers on the host", f"{linears} quantized layers × {one:g} kernels' "
+                              f"worth each at one sequence, {several:g} at several ({fmt.name}), at "
+                              f"{HOST_S_PER_LAYER[key] / HF_LAYER_KERNELS * 1e6:.1f} µs a kernel{_row_name(p, key)}",
+                              SOURCES["BNB_LINEAR_KERNELS"]))
+    if float(t.dequant_weights):
+        out.append(Assumption("4-bit dequantization", f"{float(t.dequant_weights) / 1e9:,.2f} G weights in a pass of "
+                              f"several rows, at most {BNB_DEQUANT_WEIGHTS_PER_S / 1e9:,.0f} G a second, then "
+                              "read again in 16 bits by the matmuls", SOURCES["BNB_DEQUANT_WEIGHTS_PER_S"]))
     if float(t.allreduces):
         link = gpu.interconnect_gb_s or DEFAULT_LINK_GB_S
         out.append(Assumption("Interconnect", f"{link:,.0f} GB/s per direction ({gpu.interconnect or 'PCIe'})",
@@ -607,16 +624,22 @@ BACKEND_NAMES = {"llamacpp": " with CUDA graphs", "llamacpp-metal": " on Metal",
 
 
 def _extras(t, allreduce_s: float, passes: float = 1.0, scores_s: float = 0.0, overlap: float = 1.0,
-            exposed_s: float = 0.0) -> str:
-    """The terms added to the roofline's max(), in words, with their values."""
+            exposed_s: float = 0.0, parts=None, bandwidth: float = 0.0) -> str:
+    """The terms added to the roofline's max(), in words, with their values (``parts``: the step's
+    :class:`~vramgui.core.speed.StepParts`, for bitsandbytes' terms, on a card of ``bandwidth``)."""
     out = (f" + {float(t.exposed):.0%} of the shorter of read and math, not hidden under the longer "
            f"{_ms(exposed_s)}" if exposed_s else "")
     out += f" + eager attention's scores through memory {_ms(scores_s)}" if scores_s else ""
+    dequant = float(dequant_time(t, parts, bandwidth)) if parts is not None else 0.0
+    if dequant:
+        out += (f" + bitsandbytes dequantizing {float(parts.dequant_weights) / 1e9:,.2f} G weights to 16 bits "
+                f"and its matmuls reading them {_ms(dequant)}")
+    host = float(t.host_floor) * passes + (float(parts.host_extra) if parts is not None else 0.0)
     if allreduce_s:
         out += (" + all-reduces and sends between stages " if float(t.stages) > 1 else " + all-reduces ") \
             + _ms(allreduce_s)
-    if float(t.host_floor):
-        out += f", at least the host floor {_ms(float(t.host_floor) * passes)}"
+    if host:
+        out += f", at least the host floor {_ms(host)}"
     if float(t.step_overhead):
         out += f" + per-step cost {_ms(float(t.step_overhead))}" + (
             f" × {passes:,.0f} passes = {_ms(float(t.step_overhead) * passes)}" if passes > 1 else "")
@@ -653,7 +676,7 @@ def _decode(s: Scenario, sp) -> Explanation:
         + ("; llama.cpp's tile kernel (MMQ, above 8 sequences or where faster) does its matmuls' math after "
            "loading and converting the weights, so that adds to the memory time" if mmq else ""),
         f"= {roofline}{kernels}"
-        f"{_extras(t, allreduce, scores_s=float(parts.score_bytes) / (bw * eb), exposed_s=exposed)}"
+        f"{_extras(t, allreduce, 1.0, float(parts.score_bytes) / (bw * eb), 1.0, exposed, parts, bw)}"
         f" = {_ms(step)} per token; "
         f"{1 / step:,.1f} tokens/s per sequence, "
         f"{s.batch / step:,.1f} tokens/s for the batch of {s.batch}.",
@@ -759,7 +782,7 @@ def _prefill(s: Scenario, sp) -> Explanation:
         + ("; llama.cpp's tile kernel (MMQ) does each pass's matmuls after loading and converting the weights, "
            "so their math adds to that" if mmq else ""),
         (f"= {roofline}"
-         f"{_extras(t, allreduce, passes, float(parts.score_bytes) / (bw * eb), overlap, exposed)}"
+         f"{_extras(t, allreduce, passes, float(parts.score_bytes) / (bw * eb), overlap, exposed, parts, bw)}"
          f" = {total}"
          f" for {s.batch} × {new:,.0f} tokens{_after(cached)}{chunked}." if known else
          "= unknown: this card has no sourced FLOP/s figure."),

@@ -99,9 +99,16 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
     WeightFormat(id="fp8", name="FP8 (E4M3, per-tensor scale)", linear_bits=8.0, kernel="fp8",
                  source="vLLM fp8 quantization: linear weights in FP8 E4M3 with one fp32 scale per tensor; "
                         "embeddings and LM head stay 16-bit", **_HF16),
-    WeightFormat(id="int8", name="INT8 (LLM.int8 / W8A16)", linear_bits=8.0 + 32 / 4096, kernel="int8",
-                 source="bitsandbytes LLM.int8 (Dettmers et al., 2022): int8 weights plus one fp32 scale per "
-                        "row (≈ 32/d_in bits); embeddings and LM head stay 16-bit", **_HF16),
+    WeightFormat(id="int8", name="INT8 (W8A16, per-row scale)", linear_bits=8.0 + 32 / 4096, kernel="int8",
+                 source="int8 weights plus one fp32 scale per output row (≈ 32/d_in bits), as weight-only int8 "
+                        "kernels (GPTQ int8, W8A16) and LLM.int8 (Dettmers et al., 2022) store them; embeddings "
+                        "and LM head stay 16-bit", **_HF16),
+    WeightFormat(id="bnb-int8", name="bitsandbytes 8-bit (LLM.int8)", linear_bits=8.0 + 32 / 4096, kernel="int8",
+                 source="bitsandbytes LLM.int8() (Dettmers et al., 2022), transformers' load_in_8bit: int8 weights "
+                        "plus one fp32 scale per row (≈ 32/d_in bits); embeddings and LM head stay 16-bit. Each "
+                        "step quantizes the activations, multiplies in int8 and the outlier columns (above "
+                        "llm_int8_threshold, 6.0 by default) in 16 bits: in HF transformers far slower than the "
+                        "weights' read (BNB_LINEAR_KERNELS)", **_HF16),
     WeightFormat(id="int4", name="INT4 (symmetric, group 128)", linear_bits=4.0 + 16 / 128,
                  kernel="w4a16", source="generic symmetric group-wise int4 (W4A16 as in TensorRT-LLM): 4 bits "
                                         "+ one fp16 scale per 128 weights = 4.125 bits; embeddings and LM head "

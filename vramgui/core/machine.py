@@ -44,8 +44,11 @@ from .speed import (
     attention_peak,
     bandwidth_efficiency,
     decode_from_terms,
+    dequantized,
     engine_time,
     exposed_share,
+    host_extra_rows_s,
+    host_floor_s,
     link_of,
     peak_flops,
     prefill_from_terms,
@@ -200,7 +203,12 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
                         exposed=np.array([[exposed_share(row, w) for w in wfs]]),
                         attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]),
                         head_bytes=np.array([[prompt_head_bytes(s, w, heads[i, j]) for j, w in enumerate(wfs)]
-                                             for i, s in enumerate(base)]))
+                                             for i, s in enumerate(base)]),
+                        # (bitsandbytes' layers in HF transformers: their host cost and dequantization)
+                        host_floor=np.array([[host_floor_s(row, a, w) for w in wfs] for a in archs]),
+                        host_extra_rows=np.array([[host_extra_rows_s(row, a, w) for w in wfs] for a in archs]),
+                        **{f: np.array([[dequantized(s, w).get(f, 0.0) for w in wfs] for s in base])
+                           for f in ("dequant_weights", "dequant_bytes")})
 
         def arr(values, shape=shape):
             return np.array(values, dtype=np.float64).reshape(shape)

@@ -206,4 +206,4 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer,
     cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
         + active_expert_layer * (L - n_cpu)
     t += cpu_bytes / ram_bw
-    return float(engine_time(t, host_floor_s(key, a), fixed_step_s(key, a)))
+    return float(engine_time(t, host_floor_s(key, a, one.weight_format), fixed_step_s(key, a)))

@@ -36,6 +36,7 @@ from .memory import (
 from .params import count_params
 from .presets import GPU
 from .scenario import Scenario, memo_terms
+from .training import linear_shapes
 from .weights import active_weight_bytes, output_layer_bytes, weight_bytes
 
 ArrayLike = float | int | np.ndarray
@@ -231,6 +232,20 @@ MOE_GEMM_TOKENS = {"llamacpp": 218.0, "llamacpp-2023": 190.0, "llamacpp-rocm": 1
 #: runs at m / (m + this) of the large-GEMM rate [tokens] (half of it at this many), fitted on vramgui's own
 #: Mixtral 8x7B prompts (SOURCES["MOE_GEMM_HALF"]); rows without it: MOE_GEMM_TOKENS's linear rule or none.
 MOE_GEMM_HALF = {"hf": 150.0, "hf-server": 150.0}
+
+#: bitsandbytes under HF transformers (its formats: NF4 with and without double quantization, LLM.int8() with
+#: transformers' default outlier threshold of 6.0): each quantized linear layer costs the host this many kernels'
+#: worth (HOST_S_PER_LAYER / HF_LAYER_KERNELS each) beyond the 16-bit layer's one matmul, (in a pass of one row, of
+#: several rows).  One row's 4-bit layer is a fused mat-vec (gemv_4bit) and its Python, several rows' a
+#: dequantization and a matmul; double quantization dequantizes the scales first; LLM.int8() quantizes the
+#: activations, multiplies in int8, dequantizes the product and multiplies the outlier columns apart
+#: (SOURCES["BNB_LINEAR_KERNELS"]).
+BNB_LINEAR_KERNELS = {"nf4-nodq": (2.0, 4.75), "nf4": (3.6, 6.7), "bnb-int8": (12.3, 12.9)}
+#: ... and a pass of several rows dequantizes each 4-bit layer's weights to 16 bits (dequantize_4bit: the 4-bit read
+#: and a 16-bit write, at most this many weights a second), then multiplies them (a 16-bit read).
+BNB_DEQUANT_WEIGHTS_PER_S = 345e9
+#: The speed rows that run bitsandbytes' layers so (HF transformers').
+BNB_ROWS = frozenset({"hf", "hf-server"})
 
 #: llama.cpp's Vulkan backend, where its rows above come from (shown with each of them).
 VULKAN_SOURCE = (
@@ -553,6 +568,24 @@ SOURCES = {
                    "Qwen3-235B-A22B the ROCm row reads +3 to +7 %) leaves 190 beside the row's 130 us a layer. "
                    "Builds before Feb 2026 were "
                    "slower (no tuned graph). Other engines: not measured, not applied",
+    "BNB_LINEAR_KERNELS": "fitted on bitsandbytes' own benchmark (github.com/bitsandbytes-foundation/bitsandbytes, "
+                          "benchmarking/README.md, 'Results (as of v0.45.0)': optimum-benchmark's PyTorch backend, "
+                          "transformers 4.46.3, torch 2.5.1, 64 tokens in and 64 out; measured corpus, hf-bnb- "
+                          "points): Llama 3.1 8B on an H100 SXM steps in 24.4-26.1 ms in bf16 at 1, 8 and 32 "
+                          "sequences, in NF4 33.1 ms at one and 47.6-48.6 ms at 8 and 32 (2.0 and 4.75 kernels' worth "
+                          "a layer beyond bf16's at the server's 0.83 ms / 40), with double quantization 41.1 and "
+                          "56.6-57.7 ms (3.6, 6.7), in LLM.int8() 81.7-86.4 ms (12.3, 12.9; with threshold 0, no "
+                          "outlier columns, 51.5-54.5 ms: 6). On that host Qwen2.5 32B and Llama 3.1 70B (whose 4-bit "
+                          "rows at several sequences set BNB_DEQUANT_WEIGHTS_PER_S) read -7 to +18 %; on an RTX 4090 "
+                          "(a desktop's host, 0.5 ms a layer) NF4 at one sequence -32 to -35 % (that host runs these "
+                          "layers a third faster), the rest -15 to +7 %; on a T4 +50 to +105 % (its host slower than a "
+                          "server's: its fp16 rows too, +30 to +101 %). Fused projections (Phi-3's qkv and gate_up) "
+                          "are counted as their separate matrices",
+    "BNB_DEQUANT_WEIGHTS_PER_S": "fitted on the same benchmark: NF4 at 8 and 32 sequences on an H100 SXM steps Qwen2.5 "
+                                 "32B in 115.4 and 124.6 ms and Llama 3.1 70B in 234.8 and 249.1 ms; beside the 16-bit "
+                                 "matmuls' read and the output layer that leaves 312-376 G weights dequantized a "
+                                 "second (median 345), a third of what the card's bandwidth allows. On an RTX 4090 the "
+                                 "bandwidth bounds it (Llama 3.1 8B NF4 at 8 sequences: 42.5 ms measured, within 2 %)",
     "MOE_GEMM_HALF": "vramgui's own HF transformers 5.17 runs on an H200 (tests/data/measured/corpus.jsonl own- "
                      "points, prefill tokens/s): Mixtral 8x7B's prompts of 512-4,096 tokens (128-1,024 tokens per "
                      "expert) read +73, +41, +18 and +7 % with the experts at the large-GEMM rate, +7, -7, -6 and -5 % "
@@ -833,6 +866,10 @@ class SpeedTerms:
     kv_reads: ArrayLike = 1.0     # times a step reads its cache (:func:`kv_reads`: eager attention on Metal)
     head_bytes: ArrayLike = 0.0   # the output layer's part of ``dense_bytes``, which a prompt's pass without a prompt's
     #                               last token does not read (0: every pass reads it; :func:`prompt_head_bytes`)
+    host_extra_rows: ArrayLike = 0.0     # s: the host's further cost of a pass of several rows (bitsandbytes' layers)
+    dequant_efficiency: ArrayLike = 0.0  # bandwidth share of bitsandbytes' dequantization and 16-bit matmuls
+    dequant_weights: ArrayLike = 0.0     # weights a pass of several rows dequantizes to 16 bits first (bnb's 4-bit)
+    dequant_bytes: ArrayLike = 0.0       # ... their bytes as stored (part of ``dense_bytes``)
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -909,13 +946,27 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         attention_peak=attention_peak(s.gpu, s.weight_format), stages=float(s.stages),
         stage_bytes=a.hidden_size * 2.0, score_bytes=score_bytes, window_score_bytes=window_score_bytes,
         pipeline_overlap=pipeline_overlap(s), head_bytes=prompt_head_bytes(s),
-        chunk=batch_defaults(prof, s.gpu)[1], **engine_terms(speed_key(prof, s.gpu), s),
+        chunk=batch_defaults(prof, s.gpu)[1], **dequantized(s), **engine_terms(speed_key(prof, s.gpu), s),
     )
+
+
+def dequantized(s: Scenario, fmt: WeightFormat | None = None) -> dict:
+    """:class:`SpeedTerms`' ``dequant_weights`` and ``dequant_bytes``: the 4-bit linear weights a pass reads (the
+    routed experts a token passes) where the engine runs them as bitsandbytes' layers (HF transformers' NF4), which
+    a pass of several rows dequantizes before multiplying (:data:`BNB_DEQUANT_WEIGHTS_PER_S`); none elsewhere.
+    ``fmt``: the weights' format (default the scenario's)."""
+    fmt = fmt or s.weight_format
+    if speed_key(s.profile, s.gpu) not in BNB_ROWS or fmt.id not in BNB_LINEAR_KERNELS or fmt.kernel != "w4a16":
+        return {}
+    weights = sum(d_in * d_out * n for shapes in linear_shapes(s.model.architecture, passed=True).values()
+                  for d_in, d_out, n in shapes) / layer_share(s) / s.tensor_parallel
+    return {"dequant_weights": weights, "dequant_bytes": weights * fmt.linear_bits / 8.0}
 
 
 #: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
 ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens", "moe_gemm_half",
-                 "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops", "exposed", "kv_reads")
+                 "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops", "exposed", "kv_reads",
+                 "host_extra_rows", "dequant_efficiency")
 
 
 def attention_efficiency(key: str, gpu: GPU | None = None) -> float:
@@ -931,14 +982,16 @@ def engine_terms(key: str, s: Scenario) -> dict:
     sets (:func:`speed_key`) on the scenario's card: the only ones that differ between cards
     for one scenario (with the compute efficiency, :func:`compute_efficiency`)."""
     a = s.model.architecture
-    return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a), fixed_step_s(key, a),
+    return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a, s.weight_format), fixed_step_s(key, a),
                                     bandwidth_efficiency(key, s.weight_format, s.gpu),
                                     compute_efficiency(key, s.weight_format, s.gpu),
                                     MOE_GEMM_TOKENS.get(key, 0.0), MOE_GEMM_HALF.get(key, 0.0),
                                     attention_efficiency(key, s.gpu),
                                     *small_batch_kernels(key, s.weight_format, s.gpu),
                                     sol_compute_factor(key, s.weight_format, s.gpu),
-                                    exposed_share(key, s.weight_format), kv_reads(key, s)), strict=True))
+                                    exposed_share(key, s.weight_format), kv_reads(key, s),
+                                    host_extra_rows_s(key, a, s.weight_format),
+                                    _share_of(key, "fp16", 16.0) if key in BNB_ROWS else 0.0), strict=True))
 
 
 def kv_reads(key: str, s: Scenario) -> float:
@@ -996,10 +1049,28 @@ def _dense_16bit(fmt: WeightFormat | None) -> bool:
     return fmt is not None and fmt.kernel == "fp16" and not _quantized(fmt)
 
 
-def host_floor_s(engine: str, a) -> float:
+def host_floor_s(engine: str, a, fmt: WeightFormat | None = None) -> float:
     """The engine's (:func:`speed_key`) host launch loop per decode step [s]: a floor under
-    the step's time."""
-    return HOST_S_PER_LAYER.get(engine, 0.0) * host_layers(engine, a)
+    the step's time; with ``fmt``, bitsandbytes' layers' cost in a pass of one row
+    (:data:`BNB_LINEAR_KERNELS`)."""
+    return HOST_S_PER_LAYER.get(engine, 0.0) * (host_layers(engine, a) + bnb_layers(engine, a, fmt, 0))
+
+
+def host_extra_rows_s(engine: str, a, fmt: WeightFormat | None) -> float:
+    """What a pass of several rows costs the host beyond one row's (:func:`host_floor_s`) [s]: bitsandbytes'
+    4-bit layers dequantize their weights then multiply them (:data:`BNB_LINEAR_KERNELS`); 0 elsewhere."""
+    extra = bnb_layers(engine, a, fmt, 1) - bnb_layers(engine, a, fmt, 0)
+    return HOST_S_PER_LAYER.get(engine, 0.0) * extra
+
+
+def bnb_layers(engine: str, a, fmt: WeightFormat | None, several: int) -> float:
+    """bitsandbytes' quantized linear layers as the host sees them [Llama layers] (:func:`host_layers`): each one's
+    :data:`BNB_LINEAR_KERNELS` (in a pass of one row, ``several`` = 0, or of several, 1) over a Llama layer's
+    kernels; 0 for other formats and engines."""
+    if fmt is None or engine not in BNB_ROWS or fmt.id not in BNB_LINEAR_KERNELS:
+        return 0.0
+    linears = sum(n for shapes in linear_shapes(a, passed=True).values() for _, _, n in shapes)
+    return linears * BNB_LINEAR_KERNELS[fmt.id][several] / HF_LAYER_KERNELS
 
 
 def host_layers(engine: str, a) -> float:
@@ -1099,6 +1170,9 @@ class StepParts:
     column_s: ArrayLike = 0.0     # llama.cpp's mat-vec kernel (MMVQ) on the columns past the first [s]
     load_s: ArrayLike = 0.0       # its tile kernel (MMQ) converting the dense weights [s]
     kernel: ArrayLike = 0.0       # 0: the roofline; 1: the faster of MMVQ and MMQ; 2: MMQ (:func:`_kernels`)
+    host_extra: ArrayLike = 0.0       # the host's cost of its passes of several rows beyond the floor's [s]
+    dequant_weights: ArrayLike = 0.0  # weights dequantized to 16 bits before their matmuls (:func:`dequant_time`)
+    dequant_bytes: ArrayLike = 0.0    # ... their bytes as stored (read by the dequantization, not in bytes_moved)
 
 
 def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, latency) -> StepParts:
@@ -1115,9 +1189,43 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
                  + _capped(t.sparse_flops, c, t.sparse_tokens) + _some(t.index_flops, c))
     scores = 0.0 if _zero(t.score_bytes) and _zero(t.window_score_bytes) else \
         (t.score_bytes * c + _capped(t.window_score_bytes, c, t.window)) * b
-    return StepParts(bytes_moved=_weights_read(t, b) + kv, matmul_flops=t.matmul_flops * b,
-                     attention_flops=attention * b, allreduce_s=_allreduce(t, b, link, latency),
-                     passes=np.ones_like(b), score_bytes=scores, **_kernels(t, b, 1.0))
+    return StepParts(bytes_moved=_weights_read(t, b) + kv - _dequantized_read(t, b, 1.0),
+                     matmul_flops=t.matmul_flops * b, attention_flops=attention * b,
+                     allreduce_s=_allreduce(t, b, link, latency), passes=np.ones_like(b), score_bytes=scores,
+                     **_kernels(t, b, 1.0), **_several_rows(t, b, 1.0))
+
+
+def _dequantized_read(t: SpeedTerms, rows: ArrayLike, passes: ArrayLike) -> ArrayLike:
+    """The stored bytes of the weights bitsandbytes dequantizes in ``passes`` passes of ``rows`` tokens (read by
+    the dequantization, :func:`dequant_time`, not by the matmul's roofline)."""
+    if _zero(t.dequant_weights):
+        return 0.0
+    return np.where(np.asarray(rows, dtype=np.float64) > 1.0, t.dequant_bytes * passes, 0.0)
+
+
+def _several_rows(t: SpeedTerms, rows: ArrayLike, passes: ArrayLike) -> dict:
+    """:class:`StepParts`' fields for bitsandbytes' layers (none elsewhere): ``passes`` forward passes of ``rows``
+    tokens each; a pass of several rows costs the host more (``host_extra_rows``) and, for 4-bit weights,
+    dequantizes them to 16 bits and multiplies those (:func:`dequant_time`) instead of reading them in its
+    mat-vec (the stored bytes leave ``bytes_moved``)."""
+    if _zero(t.host_extra_rows) and _zero(t.dequant_weights):
+        return {}
+    several = np.asarray(rows, dtype=np.float64) > 1.0
+    out = {"host_extra": np.where(several, t.host_extra_rows * passes, 0.0)}
+    if not _zero(t.dequant_weights):
+        out.update(dequant_weights=np.where(several, t.dequant_weights * passes, 0.0),
+                   dequant_bytes=np.where(several, t.dequant_bytes * passes, 0.0))
+    return out
+
+
+def dequant_time(t: SpeedTerms, parts: StepParts, bandwidth: ArrayLike) -> ArrayLike:
+    """The time [s] bitsandbytes' passes of several rows take to dequantize their 4-bit weights (the stored bytes
+    read and 16 bits written, at the bandwidth's share or :data:`BNB_DEQUANT_WEIGHTS_PER_S`, whichever is slower)
+    and to read those 16 bits in their matmuls; 0 where none are dequantized."""
+    if _zero(parts.dequant_weights):
+        return 0.0
+    w, bw = parts.dequant_weights, np.asarray(bandwidth, dtype=np.float64) * t.dequant_efficiency
+    return np.maximum((parts.dequant_bytes + 2.0 * w) / bw, w / BNB_DEQUANT_WEIGHTS_PER_S) + 2.0 * w / bw
 
 
 def _kernels(t: SpeedTerms, columns: ArrayLike, passes: ArrayLike) -> dict:
@@ -1191,7 +1299,7 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
         attention = attention + t.window_flops * (_pairs(c + p, t.window) - _pairs(c, t.window)) * b
     if not _zero(t.sparse_flops):
         attention = attention + t.sparse_flops * (_pairs(c + p, t.sparse_tokens) - _pairs(c, t.sparse_tokens)) * b
-    read = _weights_read(t, touched) * passes
+    read = _weights_read(t, touched) * passes - _dequantized_read(t, touched, passes)
     if not _zero(t.head_bytes):   # (the passes holding a sequence's last token: one per sequence at most)
         read = read - t.head_bytes * (passes - np.minimum(passes, b))
     if np.any(c):   # every sequence's cache, once per pass its prompt spans (once where a pass holds several)
@@ -1209,7 +1317,7 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     return StepParts(bytes_moved=read, matmul_flops=t.matmul_flops * tokens, attention_flops=attention,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
                      slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0),
-                     score_bytes=scores, **_kernels(t, touched, passes))
+                     score_bytes=scores, **_kernels(t, touched, passes), **_several_rows(t, touched, passes))
 
 
 def expert_gemm_efficiency(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
@@ -1232,7 +1340,8 @@ def _device_times(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool)
     ef = t.flops_efficiency if efficient else t.sol_flops
     ea = t.attention_efficiency if efficient else 1.0
     slow = parts.slow_flops if efficient else 0.0
-    return (parts.bytes_moved / (bw * eb), (parts.matmul_flops + slow) / (peak * ef),
+    moved = parts.bytes_moved if efficient else parts.bytes_moved + parts.dequant_bytes
+    return (moved / (bw * eb), (parts.matmul_flops + slow) / (peak * ef),
             parts.attention_flops / (peak * t.attention_peak * ea))
 
 
@@ -1258,7 +1367,8 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
         time = time + parts.score_bytes / (np.asarray(card[0], dtype=np.float64)
                                            * (t.bw_efficiency if efficient else 1.0))
     if efficient:
-        time = engine_time(time, t.host_floor * parts.passes, t.step_overhead * parts.passes)   # (per pass)
+        time = time + dequant_time(t, parts, card[0])
+        time = engine_time(time, t.host_floor * parts.passes + parts.host_extra, t.step_overhead * parts.passes)
     return time, t_comp >= t_mem
 
 

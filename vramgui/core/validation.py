@@ -98,9 +98,9 @@ def _weights(precision: str) -> str | None:
     p = precision.lower()
     table = [("gguf-mxfp4", "gguf-mxfp4"), ("mxfp4", "mxfp4"), ("awq", "awq-int4"), ("int4 w4a16", "gptq-int4"),
              ("int8 w8a8", "int8"),
-             ("gptq", None), ("bitsandbytes load_in_4bit", "nf4-nodq"),
-             ("load_in_8bit", "int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"), ("q3_k_m", "q3_k_m"),
-             ("q5_k_m", "q5_k_m"), ("q5_0", "q5_0"), ("q6_k", "q6_k"),
+             ("gptq", None), ("double quant", "nf4"), ("bitsandbytes load_in_4bit", "nf4-nodq"),
+             ("load_in_8bit", "bnb-int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"),
+             ("q3_k_m", "q3_k_m"), ("q5_k_m", "q5_k_m"), ("q5_0", "q5_0"), ("q6_k", "q6_k"),
              ("fp8", "fp8"), ("fp32", "fp32"), ("float32", "fp32"), ("bf16", "bf16"), ("bfloat16", "bf16"),
              ("f16", "fp16"), ("fp16", "fp16"), ("float16", "fp16")]
     for key, fmt in table:
@@ -231,6 +231,9 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         m2 = estimate_memory(s.with_(prompt_tokens=1, output_tokens=2048))
         return float(m2.weights + m2.kv_cache + m2.activations) / GB
     if q == "decode_tok_s":
+        if extra.get("llm_int8_threshold") == 0 and s.weights == "bnb-int8":
+            return ("LLM.int8() without its outlier columns (threshold 0): the bnb-int8 format times "
+                    "transformers' default, threshold 6.0 (BNB_LINEAR_KERNELS)")
         ctx = min(s.prompt_tokens + int(extra.get("generated_tokens") or extra.get("decode_length") or 0) / 2,
                   int(p.get("n_ctx") or 10**9))
         if "first32" in p["id"]:

@@ -20,6 +20,8 @@ from .i18n import integer, num, translate
 CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "llama.cpp (no CUDA graphs)"),
               QT_TRANSLATE_NOOP("Formats", "FP8 (E4M3, per-tensor scale)"),
+              QT_TRANSLATE_NOOP("Formats", "INT8 (W8A16, per-row scale)"),
+              QT_TRANSLATE_NOOP("Formats", "bitsandbytes 8-bit (LLM.int8)"),
               QT_TRANSLATE_NOOP("Formats", "INT4 (symmetric, group 128)"),
               QT_TRANSLATE_NOOP("Formats", "GPTQ int4 (group 128)"),
               QT_TRANSLATE_NOOP("Formats", "AWQ int4 (group 128)"),
