@@ -92,7 +92,9 @@ def training_points() -> list[dict]:
                 continue
             lines = raw.read_text(encoding="utf-8").splitlines()
             runs = [(line, json.loads(line)) for line in lines]
-            out += [_training_point(folder, machine, n, line) for line, r in runs if "cap_gib" not in r]
+            for line, r in runs:
+                if "cap_gib" not in r:
+                    out += [_training_point(folder, machine, n, line), _allocated_point(folder, machine, n, line)]
             series: dict[tuple, list[tuple[str, dict]]] = {}
             for line, r in runs:
                 if "cap_gib" in r:
@@ -124,6 +126,16 @@ def _needed_point(folder: str, machine: str, n: int, tries: list[tuple[str, dict
                         "that completed; quote_failed: those that ran out of memory)",
         "quote_failed": [line for line, r in tries if not r["ok"]],
     })
+    return point
+
+
+def _allocated_point(folder: str, machine: str, n: int, line: str) -> dict:
+    """The run's allocated peak (torch.cuda.max_memory_allocated over the steps): what its tensors held at once."""
+    point = _training_point(folder, machine, n, line)
+    alloc = round(json.loads(line)["peak_alloc_gib"], 4)
+    point.update({"id": point["id"] + "-allocated", "quantity": "peak_allocated_per_gpu", "value": alloc,
+                  "value_gib": alloc, "value_gib_how": "torch.cuda.max_memory_allocated() over the steps, GiB",
+                  "measured_how": "torch.cuda.max_memory_allocated() over 3 steps (quote: peak_alloc_gib)"})
     return point
 
 
@@ -161,6 +173,13 @@ def _training_point(folder: str, machine: str, n: int, line: str) -> dict:
                   f"random weights built from the preset's config.json), {machine}; raw file "
                   f"tests/data/measured/{folder}/round{n}-train.jsonl",
         "quote": line, "notes": None,
+        # the run in vramgui's terms (TrainingSetup; core/validation.py): LoRA r16 on q/v with peft's default fp32
+        # adapters and moments (vramgui's adamw), full fine-tuning with bf16 moments (adamw-bf16)
+        "setup": {"method": r["method"], "optimizer": "adamw" if lora else "adamw-bf16", "optimizer_step": step,
+                  "lora_rank": 16, "lora_targets": ["q", "v"], "checkpointing": r["checkpointing"],
+                  "attention": "sdpa", "seq": r["seq_len"], "batch": r["micro_batch"],
+                  "grad_accum": r.get("grad_accum", 1), "allocator": "expandable" if expandable else "caching",
+                  "gpu_ref": {"NVIDIA H200": "h200"}[r["gpu"]]},
     }
 
 

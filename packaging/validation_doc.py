@@ -3,8 +3,9 @@
 
     python packaging/validation_doc.py      # from the repository root, after changing the corpus or the model
 
-The corpus table goes in the doc's first fenced block, the batch sweep's in the second; the batch
-sweep's InternLM-20B points (no architecture in models.json) are summed up in one line.  The
+The corpus table goes in the doc's first fenced block, the batch sweep's in the second, the fine-tuning
+corpus's in the third; the batch sweep's InternLM-20B points (no architecture in models.json) are summed up
+in one line.  The
 README's ``text`` block that starts with the quantity table gets the corpus's two summary tables
 (by quantity and by engine), without the list of skipped points.
 """
@@ -34,7 +35,9 @@ def main() -> None:
         batch = [line for line in batch if "internlm-20b" not in line]
         batch.append(f"  (and the {len(intern)} InternLM-20B points: model_ref None has no architecture in "
                      "models.json)")
-    out = lines[:fences[0] + 1] + corpus + lines[fences[1]:fences[2] + 1] + batch + lines[fences[3]:]
+    training = validate("tests/data/measured/training.jsonl")
+    out = (lines[:fences[0] + 1] + corpus + lines[fences[1]:fences[2] + 1] + batch + lines[fences[3]:fences[4] + 1]
+           + training + lines[fences[5]:])
     DOC.write_text("\n".join(out), encoding="utf-8")
     summary = corpus[next(i for i, line in enumerate(corpus) if line.startswith("quantity ")):
                      next(i for i, line in enumerate(corpus) if line.startswith("skipped"))]

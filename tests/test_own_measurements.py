@@ -226,19 +226,13 @@ def test_training_points_are_what_the_raw_file_says():
 
 
 def _training_estimate(r: dict):
-    """The estimate of a training.jsonl own- point's run: torch.optim.AdamW's defaults (foreach) or fused, bf16
-    parameters and moments (vramgui's adamw-bf16; LoRA r16 on q/v with peft's default fp32 adapters and moments:
-    vramgui's adamw), SDPA, the run's allocator."""
+    """The estimate of a training.jsonl own- point's run, from its ``setup`` (own_points.py: torch.optim.AdamW's
+    defaults (foreach) or fused, bf16 parameters and moments, vramgui's adamw-bf16; LoRA r16 on q/v with peft's
+    default fp32 adapters and moments, vramgui's adamw; SDPA; the run's allocator)."""
     from vramgui.core.catalog import load_catalog
-    from vramgui.core.training import TrainingSetup, training_memory
-    cat = load_catalog()
-    t = TrainingSetup(model=cat.model(r["model_ref"]), gpu=cat.gpu("h200"), method=r["method"],
-                      optimizer="adamw" if r["method"] == "lora" else "adamw-bf16",
-                      optimizer_step=r["optimizer_step"], lora_rank=16, lora_targets=("q", "v"),
-                      checkpointing="full" if r["checkpointing"].startswith("full") else "none", attention="sdpa",
-                      seq=r["seq_len"], batch=r["micro_batch"], grad_accum=r["grad_accum"],
-                      allocator="expandable" if r["allocator"].startswith("expandable") else "caching")
-    return training_memory(t)
+    from vramgui.core.training import training_memory
+    from vramgui.core.validation import training_setup
+    return training_memory(training_setup(r, load_catalog()))
 
 
 def test_fine_tuning_allocated_peaks_on_an_h200():
@@ -251,6 +245,7 @@ def test_fine_tuning_allocated_peaks_on_an_h200():
     # torch allocated 45.57, 34.41 and 21.64: the gradients alive through the second forward pass)
     from vramgui.core.training import CUDA_CONTEXT_BYTES
     runs = [r for r in training_runs() if r["quantity"] == "used_per_gpu"]
+    assert len(runs) == 41 and len([r for r in training_runs() if r["quantity"] == "peak_allocated_per_gpu"]) == 41
     assert len(runs) == 41 and len({(r["model_ref"], r["method"], r["checkpointing"], r["micro_batch"],
                                      r["optimizer_step"], r["grad_accum"]) for r in runs}) == 16
     err = {}

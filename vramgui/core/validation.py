@@ -28,6 +28,7 @@ from .memory import communication_bytes, estimate_memory, layer_share
 from .presets import GPU, ModelPreset
 from .scenario import Scenario
 from .speed import card_of, decode_step, prefill_from_terms, prefill_time, served, speed_terms
+from .training import CUDA_CONTEXT_BYTES, TrainingSetup, training_memory
 from .units import GB, GIB, MIB
 
 # gpu_ref of the corpus -> catalog id, where the two differ (a ref that is a catalog id names that card)
@@ -316,14 +317,71 @@ def _batch_sweep(p: dict, s: Scenario) -> float | str:
     return float(served(s).throughput_tokens_per_s)
 
 
+#: What a fine-tuning point's counter is compared with (``training.jsonl``; GiB per card):
+#: torch's allocated peak with what the estimate's tensors hold at once (its total less the
+#: allocator's share and the CUDA context), a pool's peak (reserved, or a counter the source
+#: does not name) with the pool the job needs (the total less the context), a job's need
+#: (vramgui's capped runs: the smallest cap that completed, plus the context) with the total.
+TRAINING_QUANTITIES = {"peak_allocated_per_gpu": "allocated", "peak_active_per_gpu": "allocated",
+                       "peak_reserved_per_gpu": "pool", "peak_memory_per_gpu": "pool", "needed_per_gpu": "total"}
+
+
+def training_setup(p: dict, cat: Catalog, models: dict[str, ModelPreset] | None = None) -> TrainingSetup | str:
+    """A fine-tuning point's run as a :class:`TrainingSetup` (its ``setup``: the run's settings in
+    vramgui's terms and the card's catalog id, ``gpu_ref``), or why it is not modelled
+    (``setup_skip``, or a model or card the catalog lacks)."""
+    if p.get("setup_skip"):
+        return str(p["setup_skip"])
+    setup = dict(p.get("setup") or {})
+    if not setup:
+        return "no setup: the run's settings are not given in vramgui's terms"
+    ref = p.get("model_ref") or ""
+    model = (models or {}).get(ref) or cat.models.get(ref)
+    if model is None:
+        return f"model_ref {p.get('model_ref')!r} has no architecture in models.json or the catalog"
+    gpu = cat.gpus.get(GPU_REFS.get(setup.get("gpu_ref"), setup.get("gpu_ref")))
+    if gpu is None:
+        return f"setup.gpu_ref {setup.get('gpu_ref')!r} is not in the catalog"
+    setup.pop("gpu_ref")
+    try:
+        return TrainingSetup(model=model, gpu=gpu, **setup)
+    except ValueError as exc:
+        raise InputError(f"point {p['id']}: {exc}", field="setup") from None
+
+
+def _training_estimate(p: dict, t: TrainingSetup) -> float | str:
+    """A fine-tuning point's quantity as the estimate gives it [GiB] (:data:`TRAINING_QUANTITIES`)."""
+    q = p["quantity"]
+    if q == "used_per_gpu":
+        return ("the device's used memory on a roomy card: torch's caching pool keeps every block it reserved "
+                "(the run is compared through its allocated peak and the memory it needed)")
+    what = TRAINING_QUANTITIES.get(q)
+    if what is None:
+        return f"quantity {q!r} is not modelled"
+    m = training_memory(t)
+    total = float(m.total)
+    if what == "allocated":
+        return (total - float(m.fragmentation) - CUDA_CONTEXT_BYTES) / GIB
+    return (total - CUDA_CONTEXT_BYTES) / GIB if what == "pool" else total / GIB
+
+
 def run_corpus(points: list[dict], cat: Catalog, models_path: str | Path | None = None,
                corpus_dir: Path | None = None) -> list[PointResult]:
     """Every point's estimate, or its skip reason.  ``models.json`` defaults to the file
-    beside the corpus."""
+    beside the corpus.  A fine-tuning point (one with a ``method``) is estimated by
+    :func:`~vramgui.core.training.training_memory` (:func:`training_setup`)."""
     models = _models_table(Path(models_path) if models_path else (corpus_dir / "models.json" if corpus_dir
                                                                    else None))
     results = []
     for p in points:
+        if "method" in p:
+            t = training_setup(p, cat, models)
+            est = t if isinstance(t, str) else _training_estimate(p, t)
+            measured = float(p.get("value_gib", p["value"]))
+            results.append(PointResult(p["id"], p["quantity"], str(p.get("framework")), measured,
+                                       math.nan if isinstance(est, str) else float(est),
+                                       est if isinstance(est, str) else None))
+            continue
         measured = float(p["value"])
         kept = (p.get("extra") or {}).get("skip")   # a suspect run, or a figure not per card: kept, not compared
         s, why = (None, str(kept)) if kept else _scenario(p, models, cat)
