@@ -228,6 +228,25 @@ def test_sweeps_are_vectorised_and_monotone():
     assert m.total.shape == (255,) and np.all(np.diff(m.total) > 0)
 
 
+def test_qlora_16bit_weights_upcast_by_kbit_preparation():
+    # peft's prepare_model_for_kbit_training casts every 16-bit parameter that is not 4-bit to fp32: Llama 3.1 8B's
+    # embedding and untied LM head (2 x 128,256 x 4,096 = 1,050,673,152) and its 65 RMSNorm weights (65 x 4,096 =
+    # 266,240) gain 2 bytes each: 2,101,878,784 bytes (1.96 GiB), persistent
+    t = setup("llama3.1-8b", gpu="rtx4090", method="qlora", lora_targets="all-linear", checkpointing="full",
+              seq=2048, batch=2)
+    assert t.kbit_upcast       # (the default: TRL's SFTTrainer, Axolotl and the QLoRA scripts call it)
+    up, kept = training_memory(t), training_memory(t.with_(kbit_upcast=False))
+    assert float(up.weights - kept.weights) == pytest.approx(2 * (1_050_673_152 + 266_240), rel=1e-12)
+    assert float(up.total - kept.total) == pytest.approx(float(up.weights - kept.weights), rel=1e-12)
+    # under ZeRO-3 the cast weights are sharded with the rest; LoRA and full fine-tuning have nothing to cast
+    z3 = t.with_(n_gpus=4, zero=3)
+    assert float(training_memory(z3).weights - training_memory(z3.with_(kbit_upcast=False)).weights) == \
+        pytest.approx(2 * (1_050_673_152 + 266_240) / 4, rel=1e-12)
+    for method in ("lora", "full"):
+        other = t.with_(method=method)
+        assert float(training_memory(other).total) == float(training_memory(other.with_(kbit_upcast=False)).total)
+
+
 def test_torchtune_lora_measurement():
     # torchtune README (llama2 7B LoRA, RTX 4090): r 8 on q/v, bf16 everywhere, full activation
     # checkpointing, seq 2048 × batch 4: peak 19.837 GiB.  Within 10 %.
@@ -261,6 +280,18 @@ def test_cli_train_json(capsys):
                                                           "overhead")))
     assert d["model"]["params_trainable"] == 4_194_304
     assert d["fit"]["fits"] and d["fit"]["max_batch"] >= 2 and d["fit"]["max_seq"] >= 2048
+
+
+def test_cli_train_kbit_upcast(capsys):
+    args = ["train", "--model", "llama3.1-8b", "--gpu", "rtx4090", "--method", "qlora", "--json"]
+    assert main(args) == 0
+    up = json.loads(capsys.readouterr().out)
+    assert main([*args, "--no-kbit-upcast"]) == 0
+    kept = json.loads(capsys.readouterr().out)
+    assert (up["scenario"]["kbit_upcast"], kept["scenario"]["kbit_upcast"]) == (True, False)
+    assert up["memory"]["weights"] - kept["memory"]["weights"] == pytest.approx(2 * (1_050_673_152 + 266_240))
+    assert main(args[:-1]) == 0
+    assert "16-bit weights upcast to fp32" in capsys.readouterr().out
 
 
 def test_cli_train_optimizer_step(capsys):

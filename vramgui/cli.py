@@ -369,7 +369,8 @@ def cmd_train(args, cat: Catalog) -> int:
                       optimizer=args.optimizer, optimizer_step=args.optimizer_step, lora_rank=args.lora_rank,
                       lora_targets=args.lora_targets,
                       checkpointing=args.checkpointing, attention=args.attention, zero=args.zero, seq=args.seq,
-                      batch=args.batch, grad_accum=args.grad_accum, allocator=args.allocator)
+                      batch=args.batch, grad_accum=args.grad_accum, allocator=args.allocator,
+                      kbit_upcast=args.kbit_upcast)
     d = training_dict(t)      # (the text below reads the same figures)
     if args.json:
         print(json.dumps(d, indent=2))
@@ -379,7 +380,9 @@ def cmd_train(args, cat: Catalog) -> int:
     print(f"{model.name}: {t.method} fine-tuning with {t.optimizer}{step} on {t.n_gpus} x {t.gpu.name}, "
           f"seq {t.seq:,} x micro-batch {t.batch}"
           + (f" x {t.grad_accum} accumulated" if t.grad_accum > 1 else "")
-          + f", checkpointing {t.checkpointing}, ZeRO-{t.zero}, {t.allocator} allocator")
+          + f", checkpointing {t.checkpointing}, ZeRO-{t.zero}, {t.allocator} allocator"
+          + (", 16-bit weights upcast to fp32 (prepare_model_for_kbit_training)" if t.method == "qlora"
+             and t.kbit_upcast else ""))
     print(f"trainable parameters: {params['params_trainable']:,} of {params['params_total']:,}")
     rows = [(k, _gib(mem[k])) for k in ("weights", "gradients", "optimizer", "activations", "overhead")]
     rows += [("total per card", _gib(mem["total"])), ("card memory", _gib(f["budget_bytes"]))]
@@ -595,6 +598,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--allocator", choices=["caching", "expandable"], default="caching",
                    help="PyTorch's allocator: the default caching pool, or expandable segments "
                         "(PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True)")
+    t.add_argument("--no-kbit-upcast", dest="kbit_upcast", action="store_false",
+                   help="QLoRA: keep the embeddings, LM head and norms in 16 bits (torchtune, Unsloth, a plain "
+                        "peft loop); by default they are fp32, as peft's prepare_model_for_kbit_training casts them "
+                        "(TRL's SFTTrainer, Axolotl, the QLoRA scripts)")
     t.add_argument("--json", action="store_true")
     mc = sub.add_parser("machine", help="which catalog models run on this machine, in which format, how fast")
     bf = sub.add_parser("best-format", help="the best weight format of one model for this machine")

@@ -1396,12 +1396,20 @@ Source: {source}</source>
         <translation>无</translation>
     </message>
     <message>
+        <source>16-bit weights in fp32</source>
+        <translation>16 位权重升为 fp32</translation>
+    </message>
+    <message>
         <source>Of them cached</source>
         <translation>其中已缓存</translation>
     </message>
     <message>
         <source>Optimizer step</source>
         <translation>优化器步骤</translation>
+    </message>
+    <message>
+        <source>QLoRA upcast</source>
+        <translation>QLoRA 升精度</translation>
     </message>
     <message>
         <source>Gradient accumulation</source>
@@ -1554,6 +1562,10 @@ Source: {source}</source>
     <message>
         <source>LoRA rank r: each adapted matrix gains r × (d_in + d_out) parameters</source>
         <translation>LoRA 秩 r：每个被适配的矩阵增加 r × (d_in + d_out) 个参数</translation>
+    </message>
+    <message>
+        <source>QLoRA: peft&apos;s prepare_model_for_kbit_training casts the weights left in 16 bits (embeddings, LM head, norms) to fp32, two bytes more each; TRL&apos;s SFTTrainer, Axolotl and the QLoRA scripts call it, torchtune and Unsloth do not</source>
+        <translation>QLoRA：peft 的 prepare_model_for_kbit_training 把仍为 16 位的权重（嵌入、LM 头、归一化）转为 fp32，每个多占两个字节；TRL 的 SFTTrainer、Axolotl 和 QLoRA 脚本会调用它，torchtune 和 Unsloth 不会</translation>
     </message>
     <message>
         <source>Gradient checkpointing: recompute activations in the backward pass</source>

@@ -995,6 +995,17 @@ def test_fine_tuning_mode(qtbot, win):
     assert win.batch_chart.limit.value() == pytest.approx(np.log10(f.max_batch))
     assert win.breakdown.values["trainable"].text().startswith(f"{training_memory(t).trainable_params / 1e6:,.1f} M of")
     assert "rank 8" in win.breakdown.tooltip("trainable")
+    # QLoRA's 16-bit weights cast to fp32 (peft's k-bit preparation, on by default): the box turns it off
+    assert p.kbit_upcast.isEnabled() and p.kbit_upcast.isChecked() and t.kbit_upcast
+    p.kbit_upcast.click()
+    settle(qtbot, win)
+    assert not win.state.training.kbit_upcast
+    x, y = win.memory_chart.curves[-1].getOriginalDataset()
+    np.testing.assert_allclose(y, training_memory(win.state.training, seq=x).total / GIB, rtol=1e-12)
+    assert float(training_memory(t).weights - training_memory(win.state.training).weights) > 0
+    p.kbit_upcast.click()
+    settle(qtbot, win)
+    assert win.state.training == t
     header = win.fit_panel.model.headerData(6, QtCore.Qt.Orientation.Horizontal)
     assert header == "Max seq"
     assert win.fit_panel.view.isColumnHidden(8)           # no decode speed for a training job

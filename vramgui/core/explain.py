@@ -17,7 +17,7 @@ import numpy as np
 from .architecture import layout_note
 from .engines import batch_defaults, engine_share
 from .fit import budget_bytes
-from .formats import K_FALLBACK
+from .formats import K_FALLBACK, WEIGHT_FORMATS
 from .memory import (
     communication_bytes,
     compressed_entry_elements,
@@ -825,7 +825,9 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
                       _gpu_source(t.gpu, "memory"))
     step = (Assumption("Optimizer step", "foreach: a copy of the second moments at the step",
                        TRAINING_SOURCES["FOREACH_STEP_BYTES"]),) if t.optimizer_step == "foreach" else ()
-    extra = {"weights": (per_param,), "gradients": (per_param,), "optimizer": (per_param, *step),
+    upcast = (Assumption("QLoRA's 16-bit weights", "fp32: peft's prepare_model_for_kbit_training",
+                         TRAINING_SOURCES["kbit_upcast"]),) if t.method == "qlora" and t.kbit_upcast else ()
+    extra = {"weights": (per_param, *upcast), "gradients": (per_param,), "optimizer": (per_param, *step),
              "activations": (Assumption("Activations per layer", f"{t.attention} attention, checkpointing "
                                         f"'{t.checkpointing}'", TRAINING_SOURCES["activations"]),
                              Assumption("Peak phase", f"{m.peak_phase}, {t.grad_accum} micro-batch"
@@ -856,6 +858,7 @@ def explain_training(t) -> dict[str, str]:
         OPTIMIZER_BYTES,
         adapter_activation_bytes,
         fp32_adapters,
+        kbit_upcast_bytes,
         layer_activation_bytes,
         optimizer_step_bytes,
         training_memory,
@@ -867,7 +870,9 @@ def explain_training(t) -> dict[str, str]:
     n = m.trainable_params
     step = optimizer_step_bytes(t, n)
     zero = f" ÷ {t.n_gpus} cards (ZeRO-{t.zero})" if t.zero and t.n_gpus > 1 else ""
-    base = {"full": "", "lora": "frozen bf16 base + ", "qlora": "frozen NF4 base (4.13 bits) + "}[t.method]
+    upcast = kbit_upcast_bytes(t, weight_bytes(a, WEIGHT_FORMATS["nf4"]))
+    base = {"full": "", "lora": "frozen bf16 base + ", "qlora": "frozen NF4 base (4.13 bits) + "
+            + (f"its embeddings, LM head and norms cast to fp32 (+{_g(upcast)}) + " if upcast else "")}[t.method]
     trained = t.method == "full"
     layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention, trained))
     fp32 = fp32_adapters(t)

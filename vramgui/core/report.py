@@ -263,7 +263,8 @@ def training_dict(t) -> dict:
                          "optimizer": t.optimizer, "optimizer_step": t.optimizer_step, "lora_rank": t.lora_rank,
                          "lora_targets": list(t.lora_targets),
                          "checkpointing": t.checkpointing, "attention": t.attention, "zero": t.zero, "seq": t.seq,
-                         "batch": t.batch, "grad_accum": t.grad_accum, "allocator": t.allocator},
+                         "batch": t.batch, "grad_accum": t.grad_accum, "allocator": t.allocator,
+                         "kbit_upcast": t.kbit_upcast},
             "model": {"params_total": p.total, "params_trainable": m.trainable_params},
             "memory": {"per_card": True, **{k: float(getattr(m, k)) for k in
                                             ("weights", "gradients", "optimizer", "activations", "overhead",
@@ -280,6 +281,8 @@ def training_markdown(d: dict, model_name: str, gpu_name: str, source: str) -> s
     sc, m, f = d["scenario"], d["memory"], d["fit"]
     g = lambda x: f"{x / GIB:,.2f} GiB"  # noqa: E731
     method = {"full": "Full fine-tuning", "lora": "LoRA", "qlora": "QLoRA (NF4 base)"}[sc["method"]]
+    if sc["method"] == "qlora" and sc["kbit_upcast"]:
+        method += ", its 16-bit weights in fp32 (prepare_model_for_kbit_training)"
     adapters = (f", rank {sc['lora_rank']} on {', '.join(sc['lora_targets'])}" if sc["method"] != "full" else "")
     zero = f", ZeRO-{sc['zero']}" if sc["zero"] else ""
     lines = [

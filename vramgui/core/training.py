@@ -131,6 +131,12 @@ SOURCES = {
                           "allocated peak, its logits' and step's phases alike in size), expandable segments 0-2 % "
                           "in all three (tests/data/measured/training.jsonl own- 'needed' points)",
     "lora": "LoRA (Hu et al., 2021): rank r adapters add r · (d_in + d_out) parameters per matrix",
+    "kbit_upcast": "peft's prepare_model_for_kbit_training (peft 0.21, utils/other.py: 'cast all non INT8 "
+                   "parameters to fp32', every float16 / bfloat16 parameter that is not a bitsandbytes Params4bit), "
+                   "which the QLoRA paper's qlora.py, TRL's SFTTrainer given a 4-bit model and Axolotl call; "
+                   "torchtune, Unsloth and a plain peft loop without it keep them in 16 bits. Counted from the "
+                   "source, not measured: the fp32 norms' effect on the activations (their outputs in fp32) and "
+                   "autocast's 16-bit copy of an fp32 LM head are not added",
     "FOREACH_STEP_BYTES": "PyTorch's multi-tensor AdamW step (torch/optim/adam.py: torch._foreach_sqrt of the second "
                           "moments into new tensors); measured by vramgui on an H200 (torch 2.11): Llama 2 7B full "
                           "fine-tuning with bf16 moments peaked at 62.82 GiB allocated, 6,738,415,616 parameters x 10 "
@@ -162,6 +168,8 @@ class TrainingSetup(BaseModel):
     allocator: Allocator = Field("caching", description="PyTorch's allocator: the default caching one, or "
                                                         "expandable segments (PYTORCH_CUDA_ALLOC_CONF)")
     attention: Literal["eager", "sdpa", "flash"] = "flash"
+    kbit_upcast: bool = Field(True, description="QLoRA: peft's prepare_model_for_kbit_training casts the weights "
+                                                "kept in 16 bits (embeddings, LM head, norms) to fp32")
     zero: int = Field(0, ge=0, le=3, description="ZeRO stage")
     seq: int = Field(2048, ge=1, le=10_000_000, description="tokens per sequence")
     batch: int = Field(1, ge=1, le=1_000_000, description="micro-batch per card")
@@ -387,7 +395,8 @@ def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
     else:
         trainable = lora_params(a, t.lora_rank, t.adapted_targets)
         fmt = WEIGHT_FORMATS["nf4" if t.method == "qlora" else "bf16"]
-        frozen_bytes = weight_bytes(a, fmt, p).total
+        wb = weight_bytes(a, fmt, p)
+        frozen_bytes = wb.total + kbit_upcast_bytes(t, wb)
         # adapters A (r × d_in) and B (d_out × r): factored moments are r + d per matrix
         opt = trainable * o_b if t.optimizer != "adafactor" else 4.0 * trainable * 2 / max(t.lora_rank, 1)
         weights = frozen_bytes + trainable * w_b
@@ -414,6 +423,16 @@ def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
                           trainable_params=int(trainable), loss_phase=loss * ones, backward_phase=backward * ones,
                           step_phase=step_phase, fragmentation=fragmentation * ones, stored=stored * ones,
                           logits=logits * ones)
+
+
+def kbit_upcast_bytes(t: TrainingSetup, wb) -> float:
+    """What QLoRA's frozen weights gain from peft's ``prepare_model_for_kbit_training`` (``t.kbit_upcast``; the
+    QLoRA scripts, TRL's SFTTrainer with a 4-bit model and Axolotl call it): every parameter that is not 4-bit
+    (the embeddings, the LM head, norms and biases, 16-bit in ``wb``) cast to fp32, two bytes more each
+    (SOURCES["kbit_upcast"]); 0 for other methods or without it."""
+    if t.method != "qlora" or not t.kbit_upcast:
+        return 0.0
+    return wb.embedding + wb.lm_head + wb.other
 
 
 def optimizer_step_bytes(t: TrainingSetup, trainable: float) -> float:

@@ -398,6 +398,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.lora_rank = QtWidgets.QSpinBox()
         self.lora_rank.setRange(1, 1024)
         self.lora_targets = QtWidgets.QLineEdit()
+        self.kbit_upcast = QtWidgets.QCheckBox()
         self.checkpointing = _combo(("none", "selective", "full"))
         self.train_attention = _combo(("flash", "eager"))
         self.zero = _combo((0, 1, 2, 3))
@@ -407,8 +408,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.grad_accum.setRange(1, 65536)
         self.allocator = _combo(("caching", "expandable"))
         self.training_rows = [self.method, self.optimizer, self.optimizer_step, self.lora_rank, self.lora_targets,
-                              self.checkpointing, self.train_attention, self.zero, self.seq, self.micro_batch,
-                              self.grad_accum, self.allocator]
+                              self.kbit_upcast, self.checkpointing, self.train_attention, self.zero, self.seq,
+                              self.micro_batch, self.grad_accum, self.allocator]
         for w in self.training_rows:
             self._row(w)
         self.inference_rows = [self.weights, self.kv, self.engine, self.attention, self.prompt, self.cached,
@@ -453,6 +454,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             lambda: self._train(optimizer_step=self.optimizer_step.currentData()))
         self.lora_rank.valueChanged.connect(lambda v: self._train(lora_rank=v))
         self.lora_targets.editingFinished.connect(lambda: self._train(lora_targets=self.lora_targets.text()))
+        self.kbit_upcast.toggled.connect(lambda v: self._train(kbit_upcast=v))
         self.checkpointing.currentIndexChanged.connect(
             lambda: self._train(checkpointing=self.checkpointing.currentData()))
         self.train_attention.currentIndexChanged.connect(
@@ -504,6 +506,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.price.setSpecialValueText(self.tr("not set"))
         self.cached.setSpecialValueText(self.tr("none"))
         self.experts_on_cpu.setText(self.tr("MoE experts in system RAM"))
+        self.kbit_upcast.setText(self.tr("16-bit weights in fp32"))
         self._compare_text()
         self._fill_gpus()
         self.sync()
@@ -534,6 +537,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.method, self.tr("Method")), (self.optimizer, self.tr("Optimizer")),
                 (self.optimizer_step, self.tr("Optimizer step")),
                 (self.lora_rank, self.tr("LoRA rank")), (self.lora_targets, self.tr("LoRA targets")),
+                (self.kbit_upcast, self.tr("QLoRA upcast")),
                 (self.checkpointing, self.tr("Checkpointing")), (self.train_attention, self.tr("Attention")),
                 (self.zero, self.tr("ZeRO")), (self.seq, self.tr("Sequence length")),
                 (self.micro_batch, self.tr("Micro-batch")),
@@ -624,6 +628,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.lora_rank, self.tr("LoRA rank r: each adapted matrix gains r × (d_in + d_out) parameters")),
                 (self.lora_targets, self.tr("Adapted matrices, comma-separated: q, k, v, o, gate, up, down, in_proj, "
                                             "out_proj (the recurrent mixers of hybrid models) or all-linear")),
+                (self.kbit_upcast, self.tr("QLoRA: peft's prepare_model_for_kbit_training casts the weights left "
+                                           "in 16 bits (embeddings, LM head, norms) to fp32, two bytes more each; "
+                                           "TRL's SFTTrainer, Axolotl and the QLoRA scripts call it, torchtune and "
+                                           "Unsloth do not")),
                 (self.checkpointing, self.tr("Gradient checkpointing: recompute activations in the backward pass")),
                 (self.train_attention, self.tr("Eager attention stores the s² score matrix per layer")),
                 (self.zero, self.tr("Shard optimizer states (1), gradients (2) and weights (3) across the "
@@ -784,6 +792,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             self.lora_targets.setText(targets)
         for w in (self.lora_rank, self.lora_targets):
             w.setEnabled(t.method != "full")
+        if self.kbit_upcast.isChecked() != t.kbit_upcast:
+            with QtCore.QSignalBlocker(self.kbit_upcast):
+                self.kbit_upcast.setChecked(t.kbit_upcast)
+        self.kbit_upcast.setEnabled(t.method == "qlora")
         self.optimizer_step.setEnabled(t.optimizer in FOREACH_STEP_BYTES)
         for w, v in ((self.seq, t.seq), (self.micro_batch, t.batch)):
             if w.value() != v:
