@@ -272,6 +272,10 @@ def test_bitsandbytes_layers_in_hf(scenario):
     dq = w70 / 345e9 + 2 * w70 / (3.35e12 * 0.8) + head / (3.35e12 * 0.8 * 0.55)
     assert float(decode_step(big, 8, 96)[0]) == pytest.approx(dq, rel=0.01)
     assert 1 / dq == pytest.approx(4.26, rel=0.08)            # measured: 34.07 tokens/s over 8 sequences
+    # over two cards HF splits the layers: a step dequantizes the whole model's, card after card, as it reads them
+    two = big.with_(n_gpus=2, gpu=big.gpu)
+    assert float(speed_terms(two).dequant_weights) == pytest.approx(w70, rel=1e-12)
+    assert float(speed_terms(two).dequant_weights) == float(speed_terms(big).dequant_weights)
     # LLM.int8() (bnb-int8, outlier threshold 6.0) at one sequence: 12.3 kernels' worth a layer
     i8 = scenario("llama3.1-8b", "h100-sxm", weights="bnb-int8", engine="hf", prompt_tokens=96)
     assert float(decode_step(i8, 1, 96)[0]) == pytest.approx(32 * 0.83e-3 + 224 * 12.3 * per_kernel, rel=1e-9)

@@ -958,8 +958,10 @@ def dequantized(s: Scenario, fmt: WeightFormat | None = None) -> dict:
     fmt = fmt or s.weight_format
     if speed_key(s.profile, s.gpu) not in BNB_ROWS or fmt.id not in BNB_LINEAR_KERNELS or fmt.kernel != "w4a16":
         return {}
+    # (the whole model's, card after card under a layer split, as weights_read_terms reads them; tensor parallel
+    # splits them)
     weights = sum(d_in * d_out * n for shapes in linear_shapes(s.model.architecture, passed=True).values()
-                  for d_in, d_out, n in shapes) / layer_share(s) / s.tensor_parallel
+                  for d_in, d_out, n in shapes) / s.tensor_parallel
     return {"dequant_weights": weights, "dequant_bytes": weights * fmt.linear_bits / 8.0}
 
 
