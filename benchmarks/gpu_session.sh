@@ -2,7 +2,7 @@
 # One lent GPU session's measurements (run from the repository root on the GPU machine):
 # HF transformers inference (tools/measure_gpu.py) and fine-tuning memory
 # (benchmarks/measure_training.py) of randomly initialised models built from presets'
-# configs (the round, 1-17, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
+# configs (the round, 1-18, the first argument). Writes infer.jsonl, host.jsonl, train.jsonl and env.txt under $OUT (default ./gpu_out);
 # each point is written as soon as it is measured, so a run cut short keeps what it took.
 set -u
 OUT=${OUT:-gpu_out}
@@ -26,7 +26,8 @@ infer() {    # infer <preset id> <prompts> <generate cases>
   echo "== $1 $(date -u +%T)" | tee -a "$OUT/log.txt"
   python3 -m vramgui.tools.measure_gpu --config "/tmp/cfg/$1/config.json" --out "$OUT/infer.jsonl" \
     --dtype "${DTYPE:-bfloat16}" --attention "${ATT:-sdpa}" --prompts "$2" --generate "$3" --repeats "${R:-2}" \
-    --name "$1" --model-ref "$1" --gpu-ref "$GPU_REF" ${EXPERTS:+--experts "$EXPERTS"} >> "$OUT/log.txt" 2>&1 || echo "FAILED $1" >> "$OUT/log.txt"
+    --name "$1" --model-ref "$1" --gpu-ref "$GPU_REF" ${EXPERTS:+--experts "$EXPERTS"} ${BNB:+--bnb "$BNB"} \
+    >> "$OUT/log.txt" 2>&1 || echo "FAILED $1" >> "$OUT/log.txt"
 }
 
 train() {    # train <preset id> <case> [<case> ...]
@@ -192,6 +193,24 @@ train olmo3-7b lora:none:2048:4 full:none:2048:2
 CAPS=1.02,1.05,1.1,1.15,1.2,1.3
 for b in 2 6 8; do train qwen3-4b full:full:2048:$b; done
 train gemma2-2b full:full:2048:4
+;;
+18) # the eighteenth: bitsandbytes in HF transformers on another host (BNB_LINEAR_KERNELS and BNB_DEQUANT_WEIGHTS_PER_S
+    # were fitted on bitsandbytes' own H100 benchmark) and QLoRA's k-bit preparation (TrainingSetup.kbit_upcast,
+    # counted from peft's source). Needs bitsandbytes: where the machine lacks it, the wheel carried in .wheels/
+    # (here: `pip download bitsandbytes==0.50.2 --no-deps -d .wheels`, `echo /.wheels/ >> .git/info/exclude`, then
+    # run with carry [".wheels"]). Estimated before the run (commit of this round): Llama 3.1 8B at 64 + 32 tokens,
+    # one sequence's tokens/s at 1, 8 and 32 sequences: bf16 37.65 (all three), NF4 27.89 / 20.56 / 20.56, NF4 with
+    # double quantization 23.10 / 17.33 / 17.33, LLM.int8() 11.94 / 11.56 / 11.56 (the server's host cost, 0.83 ms a
+    # layer: this VM's host ran Llama layers faster, 0.51 ms + 6.4 ms a step, so the ratios to bf16 are the test);
+    # QLoRA r16 on q/v with checkpointing, 2 x 1,024 tokens, allocated 10.78 GiB with the k-bit preparation and
+    # 8.82 without (weights 7.29 / 5.34 GiB)
+python3 -c "import bitsandbytes" 2>/dev/null || pip install --no-deps --quiet .wheels/bitsandbytes-*.whl \
+  >> "$OUT/log.txt" 2>&1 || echo "FAILED bitsandbytes install" >> "$OUT/log.txt"
+R=2
+infer llama3.1-8b 64 1:64:32,8:64:32,32:64:32
+for f in nf4-nodq nf4; do BNB=$f infer llama3.1-8b 64 1:64:32,8:64:32,32:64:32; done
+DTYPE=float16 BNB=bnb-int8 infer llama3.1-8b 64 1:64:32,8:64:32,32:64:32
+train llama3.1-8b qlora:full:1024:2 qlora-raw:full:1024:2
 ;;
 esac
 echo "== done $(date -u +%T)" | tee -a "$OUT/log.txt"

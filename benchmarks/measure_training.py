@@ -8,10 +8,13 @@ torch's peak allocated and reserved memory, the device's used memory and the ste
     python benchmarks/measure_training.py --model llama3.2-1b --case full:none:2048:4 \\
         --case full:full:2048:4 --case lora:full:2048:4 --out training_points.jsonl
 
-A case is ``method:checkpointing:seq:micro_batch[:step]`` (method full or lora; checkpointing none
-or full; AdamW's step foreach, PyTorch's default, or fused). LoRA adapts q_proj and v_proj at
-rank 16 (peft). The parameters are bf16 and AdamW keeps its moments in the parameters' dtype
-(vramgui's ``adamw-bf16``). ``--device cpu`` runs a tiny config on the CPU to test the script.
+A case is ``method:checkpointing:seq:micro_batch[:step]`` (method full, lora, qlora or qlora-raw;
+checkpointing none or full; AdamW's step foreach, PyTorch's default, or fused). LoRA adapts q_proj
+and v_proj at rank 16 (peft). The parameters are bf16 and AdamW keeps its moments in the parameters'
+dtype (vramgui's ``adamw-bf16``). QLoRA quantizes the linear layers but the output layer to NF4 with
+double quantization (bitsandbytes, as ``load_in_4bit`` loads a checkpoint), then ``qlora`` runs
+peft's ``prepare_model_for_kbit_training`` (every other 16-bit weight cast to fp32) and ``qlora-raw``
+does not; the loop runs without autocast. ``--device cpu`` runs a tiny config on the CPU to test the script.
 
 ``--grad-accum N`` sums N micro-batches' gradients into each step.
 
@@ -44,18 +47,26 @@ def _case(text: str) -> tuple[str, str, int, int, str]:
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected method:checkpointing:seq:batch[:step], got {text!r}") from None
     step = step[0] if step else "foreach"
-    if (method not in ("full", "lora") or ckpt not in ("none", "full") or min(seq_n, batch_n) < 1
+    if (method not in ("full", "lora", "qlora", "qlora-raw") or ckpt not in ("none", "full") or min(seq_n, batch_n) < 1
             or step not in ("foreach", "fused") or text.count(":") > 4):
-        raise argparse.ArgumentTypeError(f"method full|lora, checkpointing none|full, positive sizes, step "
-                                         f"foreach|fused: {text!r}")
+        raise argparse.ArgumentTypeError(f"method full|lora|qlora|qlora-raw, checkpointing none|full, positive "
+                                         f"sizes, step foreach|fused: {text!r}")
     return method, ckpt, seq_n, batch_n, step
 
 
-def build(torch, transformers, config: dict, device, lora: bool):
+def build(torch, transformers, config: dict, device, method: str):
     cfg = transformers.AutoConfig.for_model(**config)
     with torch.device(device):
         model = transformers.AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16, attn_implementation="sdpa")
-    if lora:
+    if method.startswith("qlora"):
+        import peft
+
+        from vramgui.tools.measure_gpu import quantize_bnb
+        quantize_bnb(torch, model, "nf4", device)
+        gc.collect()
+        if method == "qlora":     # (checkpointing is the case's, set after)
+            model = peft.prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    if method != "full":
         import peft
         model = peft.get_peft_model(model, peft.LoraConfig(r=16, lora_alpha=32, target_modules=["q_proj", "v_proj"],
                                                            lora_dropout=0.0, task_type="CAUSAL_LM"))
@@ -68,10 +79,10 @@ def run_case(torch, transformers, config: dict, device, case, steps: int, accum:
     if cuda:
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats(device)
-    model, cfg = build(torch, transformers, config, device, method == "lora")
+    model, cfg = build(torch, transformers, config, device, method)
     if ckpt == "full":
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
-        if method == "lora":
+        if method != "full":
             model.enable_input_require_grads()
     model.train()
     weights = torch.cuda.memory_allocated(device) if cuda else 0

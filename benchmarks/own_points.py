@@ -141,7 +141,8 @@ def _allocated_point(folder: str, machine: str, n: int, line: str) -> dict:
 
 def _training_point(folder: str, machine: str, n: int, line: str) -> dict:
     r = json.loads(line)
-    lora = r["method"] == "lora"
+    lora = r["method"] != "full"
+    qlora = r["method"].startswith("qlora")      # (qlora: with peft's k-bit preparation; qlora-raw: without)
     step = r.get("optimizer_step", "foreach")      # round 1's tool ran torch's default (foreach) alone
     expandable = "expandable_segments:True" in r.get("alloc_conf", "")
     ident = (f"own-{folder}-{r['model_ref']}-{r['method']}-ckpt{r['checkpointing']}-s{r['seq_len']}"
@@ -155,9 +156,12 @@ def _training_point(folder: str, machine: str, n: int, line: str) -> dict:
         "allocator": "expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True)" if expandable
                      else "PyTorch's caching allocator (default)",
         "memory_scope": "per_gpu", "evidence": "measured", "model": r["model_ref"], "model_ref": r["model_ref"],
-        "method": r["method"], "lora_rank": 16 if lora else None,
+        "method": "qlora" if qlora else r["method"], "lora_rank": 16 if lora else None,
         "lora_targets": "q_proj, v_proj" if lora else None,
-        "precision": "bf16 (parameters, gradients and AdamW's moments)", "base_quant": None,
+        "precision": "bf16 (parameters, gradients and AdamW's moments)",
+        "base_quant": ("bitsandbytes NF4 with double quantization, the output layer in bf16" + (
+            "; peft's prepare_model_for_kbit_training (the other 16-bit weights in fp32)" if r["method"] == "qlora"
+            else "; without prepare_model_for_kbit_training")) if qlora else None,
         "optimizer": (f"torch.optim.AdamW {'(fused=True)' if step == 'fused' else 'defaults (foreach)'}, "
                       "moments in the parameters' bf16"),
         "optimizer_step": step,
@@ -175,7 +179,8 @@ def _training_point(folder: str, machine: str, n: int, line: str) -> dict:
         "quote": line, "notes": None,
         # the run in vramgui's terms (TrainingSetup; core/validation.py): LoRA r16 on q/v with peft's default fp32
         # adapters and moments (vramgui's adamw), full fine-tuning with bf16 moments (adamw-bf16)
-        "setup": {"method": r["method"], "optimizer": "adamw" if lora else "adamw-bf16", "optimizer_step": step,
+        "setup": {"method": "qlora" if qlora else r["method"], "optimizer": "adamw" if lora else "adamw-bf16",
+                  **({"kbit_upcast": r["method"] == "qlora"} if qlora else {}), "optimizer_step": step,
                   "lora_rank": 16, "lora_targets": ["q", "v"], "checkpointing": r["checkpointing"],
                   "attention": "sdpa", "seq": r["seq_len"], "batch": r["micro_batch"],
                   "grad_accum": r.get("grad_accum", 1), "allocator": "expandable" if expandable else "caching",

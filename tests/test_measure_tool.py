@@ -87,6 +87,40 @@ def test_refuses_without_torch(config, tmp_path):
     assert r.returncode == 2 and "PyTorch is not installed" in r.stderr
 
 
+def test_bitsandbytes_layers_refused_without_bitsandbytes(config, tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    code = ("import sys; sys.modules['bitsandbytes'] = None; from vramgui.tools.measure_gpu import main; "
+            f"sys.exit(main(['--config', {str(config)!r}, '--out', {str(tmp_path / 'b.jsonl')!r}, '--device', "
+            "'cpu', '--bnb', 'nf4']))")
+    r = run(code=code)
+    assert r.returncode == 2 and "bitsandbytes is not installed" in r.stderr
+    assert not (tmp_path / "b.jsonl").exists()
+
+
+def test_bitsandbytes_layers_cpu_path(config, tmp_path):
+    # every linear layer but the output layer replaced (2 layers x 7) and quantized; the points name the format as
+    # the corpus reads it back
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("bitsandbytes")
+    from vramgui.core.validation import _weights
+    for fmt in ("nf4", "nf4-nodq", "bnb-int8"):
+        out = tmp_path / f"{fmt}.jsonl"
+        r = run("--config", str(config), "--out", str(out), "--device", "cpu", "--bnb", fmt, "--prompts", "16",
+                "--generate", "2:8:3", "--repeats", "1", "--dtype", "float16" if fmt == "bnb-int8" else "bfloat16")
+        assert r.returncode == 0, r.stderr
+        points = load_corpus(out)
+        assert len(points) == 2 and all(_weights(p["precision"]) == fmt and fmt in p["id"] for p in points)
+    import torch
+    import transformers
+
+    from vramgui.tools.measure_gpu import build_model, quantize_bnb
+    model, _ = build_model(torch, transformers, config, "bfloat16", "sdpa", torch.device("cpu"))
+    assert quantize_bnb(torch, model, "nf4", torch.device("cpu")) == 14 and model.is_loaded_in_4bit
+    assert type(model.get_output_embeddings()) is torch.nn.Linear
+
+
 def test_missing_config(tmp_path):
     r = run("--config", str(tmp_path / "nope.json"), "--out", str(tmp_path / "z.jsonl"))
     assert r.returncode == 2 and "no such config.json" in r.stderr
@@ -125,3 +159,22 @@ def test_training_script_cpu_path(tmp_path):
     r = subprocess.run([sys.executable, str(script), "--model", "llama3.2-1b", "--case", "full:none:32:2:fast",
                         "--device", "cpu", "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert r.returncode == 2 and "step foreach|fused" in r.stderr
+
+
+def test_training_script_qlora_cpu_path(tmp_path):
+    # QLoRA: the linear layers but the output layer in NF4, LoRA r16 on q and v (2 layers x (16 x (64 + 64) +
+    # 16 x (64 + 32)) = 7,168 trainable), with and without peft's k-bit preparation
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("peft")
+    pytest.importorskip("bitsandbytes")
+    from pathlib import Path
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "measure_training.py"
+    out = tmp_path / "q.jsonl"
+    r = subprocess.run([sys.executable, str(script), "--model", "llama3.2-1b", "--case", "qlora:full:32:2",
+                        "--case", "qlora-raw:none:32:2", "--device", "cpu", "--out", str(out)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [x["method"] for x in rows] == ["qlora", "qlora-raw"]
+    assert all(x["trainable_params"] == 7_168 and x["loss_finite"] for x in rows)

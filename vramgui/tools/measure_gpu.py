@@ -14,13 +14,17 @@ is taken.  Needs ``torch`` and ``transformers`` only when run::
 
 then ``vramgui-cli validate points.jsonl`` compares them with the estimates (``--models
 models.json`` for a model the catalog lacks).  ``--device cpu`` runs the same code on the
-CPU (for testing the script).
+CPU (for testing the script).  ``--bnb nf4|nf4-nodq|bnb-int8`` replaces the model's linear
+layers by bitsandbytes' (NF4 with or without double quantization, LLM.int8() at transformers'
+default threshold), as ``load_in_4bit`` / ``load_in_8bit`` load a checkpoint (needs
+``bitsandbytes``).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import gc
 import inspect
 import json
 import platform
@@ -30,6 +34,10 @@ from pathlib import Path
 
 GIB = 2**30
 PRECISION = {"float16": "fp16", "bfloat16": "bf16", "float32": "fp32"}   # torch's names -> the corpus's
+#: bitsandbytes' formats (vramgui's ids) -> the corpus's precision text (core/validation.py reads them back)
+BNB_PRECISION = {"nf4": "bitsandbytes load_in_4bit nf4 with double quant (bnb_4bit_use_double_quant)",
+                 "nf4-nodq": "bitsandbytes load_in_4bit nf4",
+                 "bnb-int8": "bitsandbytes load_in_8bit (llm_int8_threshold 6.0, transformers' default)"}
 
 
 class MeasureError(RuntimeError):
@@ -75,6 +83,41 @@ def build_model(torch, transformers, config_path: Path, dtype: str, attention: s
         model = transformers.AutoModelForCausalLM.from_config(cfg, attn_implementation=attention, **kwargs)
     model.eval()
     return model, cfg
+
+
+def quantize_bnb(torch, model, fmt: str, device) -> int:
+    """Replace ``model``'s linear layers, all but its output layer (transformers keeps ``lm_head`` in 16 bits), by
+    bitsandbytes' in format ``fmt`` (:data:`BNB_PRECISION`), quantizing their weights on ``device`` as loading a
+    checkpoint with ``load_in_4bit`` / ``load_in_8bit`` does; returns how many were replaced."""
+    try:
+        import bitsandbytes as bnb
+    except ImportError:
+        raise MeasureError("bitsandbytes is not installed: `pip install bitsandbytes`") from None
+    head = model.get_output_embeddings()
+    replaced = 0
+    for module in list(model.modules()):
+        for name, child in list(module.named_children()):
+            if type(child) is not torch.nn.Linear or child is head:
+                continue
+            bias = child.bias is not None
+            if fmt == "bnb-int8":       # (Int8Params quantize when moved from the CPU)
+                q = bnb.nn.Linear8bitLt(child.in_features, child.out_features, bias=bias, has_fp16_weights=False,
+                                        threshold=6.0)
+                q.weight = bnb.nn.Int8Params(child.weight.data.to("cpu", torch.float16), requires_grad=False,
+                                             has_fp16_weights=False)
+            else:
+                double = fmt == "nf4"
+                q = bnb.nn.Linear4bit(child.in_features, child.out_features, bias=bias,
+                                      compute_dtype=child.weight.dtype, quant_type="nf4", compress_statistics=double)
+                q.weight = bnb.nn.Params4bit(child.weight.data, requires_grad=False, quant_type="nf4",
+                                             compress_statistics=double)
+            if bias:
+                q.bias = torch.nn.Parameter(child.bias.data, requires_grad=False)
+            setattr(module, name, q.to(device))
+            replaced += 1
+    # (peft's QLoRA and k-bit preparation read these as loading a quantized checkpoint sets them)
+    model.is_loaded_in_4bit, model.is_loaded_in_8bit = fmt != "bnb-int8", fmt == "bnb-int8"
+    return replaced
 
 
 def _is_moe(cfg) -> bool:
@@ -129,12 +172,18 @@ def measure(args) -> list[dict]:
         torch.zeros(1, device=device)           # the context and the allocator exist from here
         free0, total0 = torch.cuda.mem_get_info(device)
     model, cfg = build_model(torch, transformers, args.config, args.dtype, args.attention, device, args.experts)
+    if args.bnb:
+        quantize_bnb(torch, model, args.bnb, device)
+        gc.collect()
+        if cuda:
+            torch.cuda.empty_cache()
+    precision = BNB_PRECISION[args.bnb] if args.bnb else PRECISION[args.dtype]
     vocab = int(getattr(cfg, "vocab_size", 32000))
     gpu = torch.cuda.get_device_name(device) if cuda else platform.processor() or "cpu"
     common = {
         "model": args.name or Path(args.config).parent.name, "model_ref": args.model_ref,
         "engine": "HF transformers (vramgui measure_gpu)", "engine_version": transformers.__version__,
-        "precision": PRECISION[args.dtype], "kv_dtype": PRECISION[args.dtype], "flash_attn": args.attention != "eager",
+        "precision": precision, "kv_dtype": PRECISION[args.dtype], "flash_attn": args.attention != "eager",
         "gpu": gpu, "gpu_ref": args.gpu_ref, "n_gpus": 1,
         "source": f"vramgui tools/measure_gpu.py, {_dt.date.today().isoformat()}, torch {torch.__version__}",
     }
@@ -151,7 +200,7 @@ def measure(args) -> list[dict]:
         with open(args.out, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(point) + "\n")
 
-    tag = f"{common['model']}-{PRECISION[args.dtype]}-{args.attention}"
+    tag = f"{common['model']}-{args.bnb or PRECISION[args.dtype]}-{args.attention}"
     if args.experts:
         tag += f"-experts-{args.experts}"
     if cuda:
@@ -229,6 +278,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--experts", default=None,
                     help="transformers 5's experts_implementation for MoE models (eager: a loop over the experts; "
                          "grouped_mm, batched_mm); default: the library's")
+    ap.add_argument("--bnb", default=None, choices=sorted(BNB_PRECISION),
+                    help="bitsandbytes' linear layers (nf4: with double quantization; bnb-int8: LLM.int8()); "
+                         "the model's other weights stay in --dtype")
     ap.add_argument("--prompts", type=_ints, default=[512, 2048], help="prefill lengths, e.g. 512,2048,8192")
     ap.add_argument("--generate", type=_generate_cases, default=[(1, 512, 128), (8, 512, 128)],
                     help="generate() runs as batch:prompt:new_tokens, e.g. 1:512:128,16:2048:64: decode speed "
