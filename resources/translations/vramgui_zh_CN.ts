@@ -1035,6 +1035,10 @@ Source: {source}</source>
         <translation>已导入 {name}。注意：{note}</translation>
     </message>
     <message>
+        <source>Imported {name}: weights {format}, as its quantization_config states.</source>
+        <translation>已导入 {name}：权重为 {format}，按其 quantization_config 所述。</translation>
+    </message>
+    <message>
         <source>Imported {name} ({source}).</source>
         <translation>已导入 {name}（{source}）。</translation>
     </message>

@@ -51,6 +51,27 @@ def test_import_gguf_selects_it_with_exact_bytes(qtbot, win, tmp_path):
     assert win.state.scenario.weights == "fp16"
 
 
+def test_an_imported_quantized_config_selects_its_format(qtbot, win, tmp_path):
+    # a checkpoint saved with load_in_4bit (NF4, double quantization): its weights as stored, and the status bar
+    # says why; a config without a quantization_config keeps the format the user had
+    import json
+    qc = {"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "nf4",
+          "bnb_4bit_use_double_quant": True}
+    (tmp_path / "config.json").write_text(json.dumps({**win.state.catalog.model("llama3.1-8b").config,
+                                                      "quantization_config": qc}))
+    assert win.state.scenario.weights == "fp16"
+    assert win.import_model(tmp_path / "config.json")
+    settle(qtbot, win)
+    assert win.state.scenario.weights == "nf4" and win.panel.weights.currentData() == "nf4"
+    assert "as its quantization_config states" in win.statusBar().currentMessage()
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "config.json").write_text(json.dumps(win.state.catalog.model("llama3.1-8b").config))
+    assert win.import_model(plain / "config.json")
+    settle(qtbot, win)
+    assert win.state.scenario.weights == "nf4"
+
+
 def test_an_unchecked_model_type_says_so_beside_the_picker(qtbot, win, tmp_path):
     import json
     cfg = dict(win.state.catalog.model("llama2-7b").config, model_type="newfamily")

@@ -164,6 +164,42 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
                                                       down_share=1.0), source=_LLAMA_CPP),
 ]}
 
+def stored_format(config: dict) -> str | None:
+    """The weight format a checkpoint's ``config.json`` says its weights are stored in, where one of
+    :data:`WEIGHT_FORMATS` is it: its ``quantization_config`` as transformers reads it
+    (``utils/quantization_config.py``: ``quant_method`` bitsandbytes with ``load_in_8bit`` /
+    ``load_in_4bit``, ``bnb_4bit_quant_type`` nf4 and ``bnb_4bit_use_double_quant``; gptq and awq
+    with their ``bits``; fp8; mxfp4; nvfp4; compressed-tensors' ``config_groups`` by their weights'
+    ``num_bits`` and ``type``); None for a 16-bit checkpoint or another scheme (bitsandbytes' fp4,
+    2- and 3-bit GPTQ, HQQ, ...)."""
+    qc = config.get("quantization_config")
+    if not isinstance(qc, dict):
+        return None
+    method = str(qc.get("quant_method", "")).lower()
+    bits = qc.get("bits")
+    if method == "bitsandbytes":
+        if qc.get("load_in_8bit"):
+            return "bnb-int8"
+        if qc.get("load_in_4bit") and qc.get("bnb_4bit_quant_type", "fp4") == "nf4":
+            return "nf4" if qc.get("bnb_4bit_use_double_quant") else "nf4-nodq"
+        return None
+    if method in ("gptq", "awq"):
+        return {4: f"{method}-int4", 8: "int8"}.get(bits)
+    if method in ("fp8", "mxfp4", "nvfp4"):
+        return method
+    if method == "compressed-tensors":
+        groups = [g for g in (qc.get("config_groups") or {}).values() if isinstance(g, dict)]
+        weights = [g.get("weights") for g in groups if isinstance(g.get("weights"), dict)]
+        kinds = {(w.get("num_bits"), w.get("type"), w.get("symmetric", True)) for w in weights}
+        if len(kinds) != 1:
+            return None
+        (n, kind, symmetric), = kinds
+        table = {(8, "float"): "fp8", (4, "float"): "nvfp4", (8, "int"): "int8",
+                 (4, "int"): "int4" if symmetric else "gptq-int4"}
+        return table.get((n, kind))
+    return None
+
+
 # The ids the issue tracker and the CLI promise (the catalog may hold more).
 REQUIRED_FORMAT_IDS = ("fp32 fp16 bf16 fp8 int8 int4 gptq-int4 awq-int4 nf4 q8_0 q6_k q5_k_m q5_0 "
                        "q4_k_m q4_0 q3_k_m q2_k").split()

@@ -14,6 +14,7 @@ from ..core.cards import CardTables, fit_from_table
 from ..core.catalog import data_dir
 from ..core.errors import InputError
 from ..core.explain import explain_cost, explain_items, explain_training_items
+from ..core.formats import WEIGHT_FORMATS, stored_format
 from ..core.measured import load_measured
 from ..core.model_files import model_from_path
 from ..core.report import estimate_dict, report_markdown
@@ -495,11 +496,19 @@ class MainWindow(QtWidgets.QMainWindow):
         """Select a model read from ``path`` (added to the picker and the recent imports)."""
         self.state.add_model(model)
         self.state.set_model(model.id)
+        stored = stored_format(model.config) if model.file_weights is None else None
+        if stored:    # a quantized checkpoint's config.json: its weights as it stores them
+            self.state.update(weights=stored)
         self.add_recent_import(Path(path))
         note = layout_note(model.architecture)
         if note:   # counted with the generic layout: say so where the user looks right after importing
             self.statusBar().showMessage(self.tr("Imported {name}. Note: {note}").format(name=model.name, note=note),
                                          20000)
+        elif stored:
+            self.statusBar().showMessage(self.tr("Imported {name}: weights {format}, as its quantization_config "
+                                                 "states.").format(name=model.name,
+                                                                   format=core_name(WEIGHT_FORMATS[stored].name)),
+                                         8000)
         else:
             self.statusBar().showMessage(self.tr("Imported {name} ({source}).").format(name=model.name,
                                                                                        source=model.source), 8000)

@@ -1,0 +1,66 @@
+"""A checkpoint's config.json names the format its weights are stored in (its quantization_config, with the
+keys transformers' quantization configs write, transformers/utils/quantization_config.py): an imported
+config.json's estimate starts from it."""
+
+import json
+
+import pytest
+
+from vramgui.cli import main
+from vramgui.core import default_catalog
+from vramgui.core.formats import WEIGHT_FORMATS, stored_format
+
+BNB_4BIT = {"quant_method": "bitsandbytes", "load_in_4bit": True, "load_in_8bit": False,
+            "bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": True, "bnb_4bit_compute_dtype": "bfloat16",
+            "llm_int8_threshold": 6.0}
+
+
+@pytest.mark.parametrize("qc, fmt", [
+    (BNB_4BIT, "nf4"),
+    ({**BNB_4BIT, "bnb_4bit_use_double_quant": False}, "nf4-nodq"),
+    ({**BNB_4BIT, "bnb_4bit_quant_type": "fp4"}, None),             # bitsandbytes' FP4: no such format here
+    ({"quant_method": "bitsandbytes", "load_in_8bit": True, "load_in_4bit": False}, "bnb-int8"),
+    ({"quant_method": "awq", "bits": 4, "group_size": 128, "zero_point": True, "version": "gemm"}, "awq-int4"),
+    ({"quant_method": "gptq", "bits": 4, "group_size": 128, "desc_act": False, "sym": True}, "gptq-int4"),
+    ({"quant_method": "gptq", "bits": 8, "group_size": 128}, "int8"),
+    ({"quant_method": "gptq", "bits": 3, "group_size": 128}, None),
+    ({"quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic", "weight_block_size": [128, 128]}, "fp8"),
+    ({"quant_method": "mxfp4", "modules_to_not_convert": ["lm_head"]}, "mxfp4"),
+    ({"quant_method": "compressed-tensors", "config_groups": {"group_0": {
+        "weights": {"num_bits": 8, "type": "float", "strategy": "channel", "symmetric": True}}}}, "fp8"),
+    ({"quant_method": "compressed-tensors", "config_groups": {"group_0": {
+        "weights": {"num_bits": 4, "type": "int", "group_size": 128, "symmetric": True}}}}, "int4"),
+    ({"quant_method": "compressed-tensors", "config_groups": {"group_0": {
+        "weights": {"num_bits": 4, "type": "int", "group_size": 128, "symmetric": False}}}}, "gptq-int4"),
+    ({"quant_method": "compressed-tensors", "config_groups": {"group_0": {
+        "weights": {"num_bits": 4, "type": "float", "group_size": 16}}}}, "nvfp4"),
+    ({"quant_method": "compressed-tensors", "config_groups": {       # two kinds of group: no one format
+        "group_0": {"weights": {"num_bits": 4, "type": "int"}},
+        "group_1": {"weights": {"num_bits": 8, "type": "int"}}}}, None),
+    ({"quant_method": "hqq", "nbits": 4}, None),
+    (None, None),
+])
+def test_a_configs_quantization_names_its_format(qc, fmt):
+    config = {"model_type": "llama", **({"quantization_config": qc} if qc is not None else {})}
+    assert stored_format(config) == fmt
+    assert fmt is None or fmt in WEIGHT_FORMATS
+
+
+def test_the_catalogs_quantized_releases():
+    # the presets that keep their release's quantization_config: gpt-oss's MXFP4 experts, DeepSeek V4's FP8
+    found = {m.id: stored_format(m.config) for m in default_catalog().models.values() if stored_format(m.config)}
+    assert found == {"gpt-oss-20b": "mxfp4", "gpt-oss-120b": "mxfp4", "deepseek-v4-flash": "fp8",
+                     "deepseek-v4-pro": "fp8"}
+
+
+def test_an_imported_config_starts_from_its_stored_format(capsys, tmp_path):
+    cat = default_catalog()
+    (tmp_path / "config.json").write_text(json.dumps({**cat.model("llama3.1-8b").config,
+                                                      "quantization_config": BNB_4BIT}))
+    assert main(["estimate", "--model-file", str(tmp_path), "--gpu", "rtx4090", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["scenario"]["weights"] == "nf4"
+    assert main(["estimate", "--model-file", str(tmp_path), "--gpu", "rtx4090", "--weights", "bf16", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["scenario"]["weights"] == "bf16"
+    # a built-in preset keeps the default: the user picks the format to plan for
+    assert main(["estimate", "--model", "gpt-oss-20b", "--gpu", "rtx4090", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["scenario"]["weights"] == "fp16"
