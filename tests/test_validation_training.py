@@ -67,3 +67,15 @@ def test_torchtune_runs(results):
     tt = {i: p["error_pct"] for i, p in results.items() if p["engine"] == "torchtune" and not p["skipped"]}
     assert {i: round(e) for i, e in tt.items()} == {"tt32-l32-3b-packed": -4, "tt2m-l2-7b-lora-4090": -10,
                                                     "tt2m-l2-7b-qlora-4090": -21, "tt2m-l2-7b-full-4x4090": -33}
+
+
+@pytest.mark.parametrize("setup, says", [([1, 2], "not an object"), ({"method": "dora", "gpu_ref": "h200"}, "method"),
+                                         ({"seq": 0, "gpu_ref": "h200"}, "seq")])
+def test_a_bad_setup_names_the_point_and_the_field(tmp_path, capsys, setup, says):
+    point = {"id": "mine-1", "quantity": "peak_allocated_per_gpu", "value": 10.0, "value_gib": 10.0,
+             "model_ref": "llama3.2-1b", "method": "full", "setup": setup}
+    path = tmp_path / "mine.jsonl"
+    path.write_text(json.dumps(point) + "\n", encoding="utf-8")
+    assert main(["validate", str(path)]) != 0
+    err = capsys.readouterr().err
+    assert "mine-1" in err and "setup" in err and says in err

@@ -18,10 +18,12 @@ import statistics
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from .architecture import architecture_from_hf_config
 from .catalog import Catalog
 from .engines import ENGINES, LLAMACPP, batch_defaults
-from .errors import InputError
+from .errors import InputError, pydantic_message
 from .fit import budget_bytes, kv_capacity_tokens, max_batch
 from .jsonfile import json_lines
 from .memory import communication_bytes, estimate_memory, layer_share
@@ -332,7 +334,10 @@ def training_setup(p: dict, cat: Catalog, models: dict[str, ModelPreset] | None 
     (``setup_skip``, or a model or card the catalog lacks)."""
     if p.get("setup_skip"):
         return str(p["setup_skip"])
-    setup = dict(p.get("setup") or {})
+    try:
+        setup = dict(p.get("setup") or {})
+    except (TypeError, ValueError):
+        raise InputError(f"point {p.get('id')}: not an object of TrainingSetup's fields", field="setup") from None
     if not setup:
         return "no setup: the run's settings are not given in vramgui's terms"
     ref = p.get("model_ref") or ""
@@ -345,7 +350,9 @@ def training_setup(p: dict, cat: Catalog, models: dict[str, ModelPreset] | None 
     setup.pop("gpu_ref")
     try:
         return TrainingSetup(model=model, gpu=gpu, **setup)
-    except ValueError as exc:
+    except ValidationError as exc:
+        raise InputError(f"point {p['id']}: {pydantic_message(exc)}", field="setup") from None
+    except TypeError as exc:
         raise InputError(f"point {p['id']}: {exc}", field="setup") from None
 
 
