@@ -313,7 +313,10 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
 
 
 def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS) -> list[Option]:
-    """Every model × format that runs on the machine (:func:`runs_on`), models outer, formats inner."""
+    """Every model × format that runs on the machine (:func:`runs_on`), models outer, formats inner.  With
+    HF transformers, 8-bit weights are bitsandbytes' LLM.int8() (``load_in_8bit``, its way to 8 bits)."""
+    if m.engine == "hf":
+        formats = tuple("bnb-int8" if f == "int8" else f for f in formats)
     formats = tuple(f for f in formats if runs_on(m.engine, f, m.gpu))
     if not models:
         return []
