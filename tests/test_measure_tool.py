@@ -146,19 +146,24 @@ def test_training_script_cpu_path(tmp_path):
     # x 2 + final norm 64 = 90,432)
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
+    r, rows = run_training(tmp_path, "full:none:32:2:fused", "full:full:32:2")
+    assert r.returncode == 0, r.stderr
+    assert [(x["checkpointing"], x["optimizer_step"]) for x in rows] == [("none", "fused"), ("full", "foreach")]
+    assert all(x["trainable_params"] == x["params"] == 90_432 and x["loss_finite"] for x in rows)
+    r, _ = run_training(tmp_path, "full:none:32:2:fast")
+    assert r.returncode == 2 and "step foreach|fused" in r.stderr
+
+
+def run_training(tmp_path, *cases):
+    """benchmarks/measure_training.py's CPU path on ``cases``: (the process, the lines it wrote)."""
     from pathlib import Path
     script = Path(__file__).resolve().parent.parent / "benchmarks" / "measure_training.py"
     out = tmp_path / "train.jsonl"
-    r = subprocess.run([sys.executable, str(script), "--model", "llama3.2-1b", "--case", "full:none:32:2:fused",
-                        "--case", "full:full:32:2", "--device", "cpu", "--out", str(out)],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr
-    rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert [(x["checkpointing"], x["optimizer_step"]) for x in rows] == [("none", "fused"), ("full", "foreach")]
-    assert all(x["trainable_params"] == x["params"] == 90_432 and x["loss_finite"] for x in rows)
-    r = subprocess.run([sys.executable, str(script), "--model", "llama3.2-1b", "--case", "full:none:32:2:fast",
-                        "--device", "cpu", "--out", str(out)], capture_output=True, text=True, timeout=600)
-    assert r.returncode == 2 and "step foreach|fused" in r.stderr
+    out.unlink(missing_ok=True)
+    args = [a for c in cases for a in ("--case", c)]
+    r = subprocess.run([sys.executable, str(script), "--model", "llama3.2-1b", *args, "--device", "cpu", "--out",
+                        str(out)], capture_output=True, text=True, timeout=600)
+    return r, [json.loads(line) for line in out.read_text().splitlines()] if out.exists() else []
 
 
 def test_training_script_qlora_cpu_path(tmp_path):
@@ -168,13 +173,7 @@ def test_training_script_qlora_cpu_path(tmp_path):
     pytest.importorskip("transformers")
     pytest.importorskip("peft")
     pytest.importorskip("bitsandbytes")
-    from pathlib import Path
-    script = Path(__file__).resolve().parent.parent / "benchmarks" / "measure_training.py"
-    out = tmp_path / "q.jsonl"
-    r = subprocess.run([sys.executable, str(script), "--model", "llama3.2-1b", "--case", "qlora:full:32:2",
-                        "--case", "qlora-raw:none:32:2", "--device", "cpu", "--out", str(out)],
-                       capture_output=True, text=True, timeout=600)
+    r, rows = run_training(tmp_path, "qlora:full:32:2", "qlora-raw:none:32:2")
     assert r.returncode == 0, r.stderr
-    rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [x["method"] for x in rows] == ["qlora", "qlora-raw"]
     assert all(x["trainable_params"] == 7_168 and x["loss_finite"] for x in rows)
