@@ -202,8 +202,9 @@ train gemma2-2b full:full:2048:4
     # one sequence's tokens/s at 1, 8 and 32 sequences: bf16 37.65 (all three), NF4 27.89 / 20.56 / 20.56, NF4 with
     # double quantization 23.10 / 17.33 / 17.33, LLM.int8() 11.94 / 11.56 / 11.56 (the server's host cost, 0.83 ms a
     # layer: this VM's host ran Llama layers faster, 0.51 ms + 6.4 ms a step, so the ratios to bf16 are the test);
-    # QLoRA r16 on q/v with checkpointing, 2 x 1,024 tokens, allocated 10.78 GiB with the k-bit preparation and
-    # 8.82 without (weights 7.29 / 5.34 GiB)
+    # QLoRA r16 on q/v with checkpointing, 2 x 1,024 tokens, under bf16 autocast (as HF's Trainer with bf16=True):
+    # allocated 10.78 GiB with the k-bit preparation and 8.82 without (weights 7.29 / 5.34 GiB; the fp32 weights'
+    # effect on the activations and autocast's 16-bit copies are not in the estimate: the gap measures them)
 python3 -c "import bitsandbytes" 2>/dev/null || pip install --no-deps --quiet .wheels/bitsandbytes-*.whl \
   >> "$OUT/log.txt" 2>&1 || echo "FAILED bitsandbytes install" >> "$OUT/log.txt"
 R=2

@@ -14,7 +14,9 @@ and v_proj at rank 16 (peft). The parameters are bf16 and AdamW keeps its moment
 dtype (vramgui's ``adamw-bf16``). QLoRA quantizes the linear layers but the output layer to NF4 with
 double quantization (bitsandbytes, as ``load_in_4bit`` loads a checkpoint), then ``qlora`` runs
 peft's ``prepare_model_for_kbit_training`` (every other 16-bit weight cast to fp32) and ``qlora-raw``
-does not; the loop runs without autocast. ``--device cpu`` runs a tiny config on the CPU to test the script.
+does not; QLoRA's forward passes run under bf16 autocast, as HF's Trainer with ``bf16=True`` runs them
+(the fp32 weights' matmuls in bf16), the other methods' without. ``--device cpu`` runs a tiny config on
+the CPU to test the script.
 
 ``--grad-accum N`` sums N micro-batches' gradients into each step.
 
@@ -29,6 +31,7 @@ allocator's settings (``PYTORCH_CUDA_ALLOC_CONF``, e.g. ``expandable_segments:Tr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -89,13 +92,18 @@ def run_case(torch, transformers, config: dict, device, case, steps: int, accum:
     trainable = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(trainable, lr=1e-5, **({"fused": True} if step == "fused" else {}))
     ids = torch.randint(0, int(cfg.vocab_size), (batch, seq), device=device)
+    autocast = method.startswith("qlora")
+
+    def forward(model=model):
+        with torch.autocast(device.type, dtype=torch.bfloat16) if autocast else contextlib.nullcontext():
+            return model(input_ids=ids, labels=ids, use_cache=False).loss
     times = []
     for _ in range(steps):
         if cuda:
             torch.cuda.synchronize(device)
         t0 = time.perf_counter()
         for _ in range(accum):      # gradient accumulation: the gradients stay through the next forward pass
-            loss = model(input_ids=ids, labels=ids, use_cache=False).loss / accum
+            loss = forward() / accum
             loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
@@ -104,7 +112,7 @@ def run_case(torch, transformers, config: dict, device, case, steps: int, accum:
         times.append(time.perf_counter() - t0)
     out = {"method": method, "checkpointing": ckpt, "seq_len": seq, "micro_batch": batch, "steps": steps,
            **({"grad_accum": accum} if accum > 1 else {}),
-           "optimizer_step": step,
+           "optimizer_step": step, **({"autocast": "bf16"} if autocast else {}),
            "trainable_params": sum(p.numel() for p in trainable),
            "params": sum(p.numel() for p in model.parameters()),
            "step_s": sorted(times)[len(times) // 2], "loss_finite": bool(torch.isfinite(loss).item())}
@@ -117,7 +125,7 @@ def run_case(torch, transformers, config: dict, device, case, steps: int, accum:
                     "used_gib_at_end": (total - free) / GIB,
                     "alloc_retries": stats.get("num_alloc_retries", 0),
                     "peak_inactive_split_gib": stats.get("inactive_split_bytes.all.peak", 0) / GIB})
-    del model, opt, loss, trainable
+    del model, opt, loss, trainable, forward
     return out
 
 

@@ -158,7 +158,8 @@ def _training_point(folder: str, machine: str, n: int, line: str) -> dict:
         "memory_scope": "per_gpu", "evidence": "measured", "model": r["model_ref"], "model_ref": r["model_ref"],
         "method": "qlora" if qlora else r["method"], "lora_rank": 16 if lora else None,
         "lora_targets": "q_proj, v_proj" if lora else None,
-        "precision": "bf16 (parameters, gradients and AdamW's moments)",
+        "precision": ("the forward passes under bf16 autocast; peft's fp32 adapters and AdamW's moments" if qlora
+                      else "bf16 (parameters, gradients and AdamW's moments)"),
         "base_quant": ("bitsandbytes NF4 with double quantization, the output layer in bf16" + (
             "; peft's prepare_model_for_kbit_training (the other 16-bit weights in fp32)" if r["method"] == "qlora"
             else "; without prepare_model_for_kbit_training")) if qlora else None,

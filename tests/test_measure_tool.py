@@ -175,5 +175,5 @@ def test_training_script_qlora_cpu_path(tmp_path):
     pytest.importorskip("bitsandbytes")
     r, rows = run_training(tmp_path, "qlora:full:32:2", "qlora-raw:none:32:2")
     assert r.returncode == 0, r.stderr
-    assert [x["method"] for x in rows] == ["qlora", "qlora-raw"]
+    assert [x["method"] for x in rows] == ["qlora", "qlora-raw"] and all(x["autocast"] == "bf16" for x in rows)
     assert all(x["trainable_params"] == 7_168 and x["loss_finite"] for x in rows)
