@@ -60,7 +60,7 @@ from .speed import (
     STEP_OVERHEAD_S,
     Costs,
     bandwidth_efficiency,
-    bnb_layers,
+    bnb_linears,
     card_of,
     compute_efficiency_sources,
     decode_parts,
@@ -586,14 +586,13 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
         kernels = "" if ratio == 1 else (f" × {ratio:.2f}: {ratio * HF_LAYER_KERNELS:.0f} kernels a layer"
                                          + (", its MoE block's included," if a.moe else "")
                                          + f" against a Llama layer's {HF_LAYER_KERNELS}")
-        bnb = " + bitsandbytes' layers, below" if bnb_layers(key, a, fmt, 0) else ""
+        bnb = " + bitsandbytes' layers, below" if bnb_linears(key, a, fmt) else ""
         out.append(Assumption("Host launch floor", f"{_ms(float(t.host_floor))} per step ({a.compute_layers:g} "
                               f"layers × {HOST_S_PER_LAYER[key] * 1e3:.2f} ms{kernels}{_row_name(p, key)}{bnb})",
                               SOURCES["HOST_S_PER_LAYER"] + ("; " + SOURCES["HF_LAYER_KERNELS"] if kernels else "")))
-    layers_bnb = bnb_layers(key, a, fmt, 0)
-    if layers_bnb:
+    linears = bnb_linears(key, a, fmt)
+    if linears:
         one, several = BNB_LINEAR_KERNELS[fmt.id]
-        linears = round(layers_bnb * HF_LAYER_KERNELS / one)
         out.append(Assumption("bitsandbytes layers on the host", f"{linears} quantized layers × {one:g} kernels' "
                               f"worth each at one sequence, {several:g} at several ({fmt.name}), at "
                               f"{HOST_S_PER_LAYER[key] / HF_LAYER_KERNELS * 1e6:.1f} µs a kernel{_row_name(p, key)}",

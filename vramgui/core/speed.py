@@ -956,12 +956,12 @@ def dequantized(s: Scenario, fmt: WeightFormat | None = None) -> dict:
     a pass of several rows dequantizes before multiplying (:data:`BNB_DEQUANT_WEIGHTS_PER_S`); none elsewhere.
     ``fmt``: the weights' format (default the scenario's)."""
     fmt = fmt or s.weight_format
-    if speed_key(s.profile, s.gpu) not in BNB_ROWS or fmt.id not in BNB_LINEAR_KERNELS or fmt.kernel != "w4a16":
+    a = s.model.architecture
+    if fmt.kernel != "w4a16" or not bnb_linears(speed_key(s.profile, s.gpu), a, fmt):
         return {}
     # (the whole model's, card after card under a layer split, as weights_read_terms reads them; tensor parallel
     # splits them)
-    weights = sum(d_in * d_out * n for shapes in linear_shapes(s.model.architecture, passed=True).values()
-                  for d_in, d_out, n in shapes) / s.tensor_parallel
+    weights = _linear_matrices(a)[1] / s.tensor_parallel
     return {"dequant_weights": weights, "dequant_bytes": weights * fmt.linear_bits / 8.0}
 
 
@@ -1055,24 +1055,40 @@ def host_floor_s(engine: str, a, fmt: WeightFormat | None = None) -> float:
     """The engine's (:func:`speed_key`) host launch loop per decode step [s]: a floor under
     the step's time; with ``fmt``, bitsandbytes' layers' cost in a pass of one row
     (:data:`BNB_LINEAR_KERNELS`)."""
-    return HOST_S_PER_LAYER.get(engine, 0.0) * (host_layers(engine, a) + bnb_layers(engine, a, fmt, 0))
+    one = bnb_kernels(engine, a, fmt)[0]
+    return HOST_S_PER_LAYER.get(engine, 0.0) * (host_layers(engine, a) + one / HF_LAYER_KERNELS)
 
 
 def host_extra_rows_s(engine: str, a, fmt: WeightFormat | None) -> float:
     """What a pass of several rows costs the host beyond one row's (:func:`host_floor_s`) [s]: bitsandbytes'
     4-bit layers dequantize their weights then multiply them (:data:`BNB_LINEAR_KERNELS`); 0 elsewhere."""
-    extra = bnb_layers(engine, a, fmt, 1) - bnb_layers(engine, a, fmt, 0)
-    return HOST_S_PER_LAYER.get(engine, 0.0) * extra
+    one, several = bnb_kernels(engine, a, fmt)
+    return HOST_S_PER_LAYER.get(engine, 0.0) * (several - one) / HF_LAYER_KERNELS
 
 
-def bnb_layers(engine: str, a, fmt: WeightFormat | None, several: int) -> float:
-    """bitsandbytes' quantized linear layers as the host sees them [Llama layers] (:func:`host_layers`): each one's
-    :data:`BNB_LINEAR_KERNELS` (in a pass of one row, ``several`` = 0, or of several, 1) over a Llama layer's
-    kernels; 0 for other formats and engines."""
+def bnb_linears(engine: str, a, fmt: WeightFormat | None) -> int:
+    """The quantized linear layers a token passes where the engine row runs ``fmt`` as bitsandbytes' layers
+    (:data:`BNB_ROWS`, :data:`BNB_LINEAR_KERNELS`); 0 for other formats and engines."""
     if fmt is None or engine not in BNB_ROWS or fmt.id not in BNB_LINEAR_KERNELS:
-        return 0.0
-    linears = sum(n for shapes in linear_shapes(a, passed=True).values() for _, _, n in shapes)
-    return linears * BNB_LINEAR_KERNELS[fmt.id][several] / HF_LAYER_KERNELS
+        return 0
+    return _linear_matrices(a)[0]
+
+
+def bnb_kernels(engine: str, a, fmt: WeightFormat | None) -> tuple[float, float]:
+    """Kernels' worth bitsandbytes' layers cost the host beyond 16-bit ones, (in a pass of one row, of several)
+    (:data:`BNB_LINEAR_KERNELS` for each of :func:`bnb_linears`); (0, 0) elsewhere."""
+    n = bnb_linears(engine, a, fmt)
+    if not n:
+        return 0.0, 0.0
+    one, several = BNB_LINEAR_KERNELS[fmt.id]
+    return n * one, n * several
+
+
+def _linear_matrices(a) -> tuple[int, float]:
+    """(linear matrices a token passes, their weights): :func:`~vramgui.core.training.linear_shapes`, the routed
+    experts a token passes counted."""
+    shapes = [shape for group in linear_shapes(a, passed=True).values() for shape in group]
+    return sum(n for _, _, n in shapes), float(sum(d_in * d_out * n for d_in, d_out, n in shapes))
 
 
 def host_layers(engine: str, a) -> float:
