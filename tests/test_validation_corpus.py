@@ -270,10 +270,14 @@ def test_bitsandbytes_decode_in_hf_transformers(results):
     # slower than the read: not modelled, README "weak spots")
     assert [round(rows("rtx4090", True)[f"hf-bnb-llama3.1-8b-bf16-rtx4090-b{b}-decode"]) for b in (1, 8, 32)] \
         == [13, 28, 59]
-    # the T4's host is slower than the server median (its fp16 rows +30 to +101 %): the quantized rows +50 to +105 %
+    # the T4 on its years' server host (HOST_S_PER_LAYER "hf-server-old", 1.14 ms a Llama layer; at the server
+    # median of the later cards' hosts its fp16 rows read +30 to +101 %, the quantized ones +50 to +105 %): fp16 at
+    # 1 and 8 sequences within 6 %, at 32 +47 % (the 16-bit matmuls of several rows, as on the RTX 4090); the
+    # quantized rows +9 to +53 %
     t4 = rows("t4", False)
-    assert len(t4) == 9 and all(50 < e < 106 for e in t4.values()), t4
-    assert all(30 < e < 102 for e in rows("t4", True).values())
+    assert len(t4) == 9 and all(9 < e < 54 for e in t4.values()), t4
+    fp16 = [rows("t4", True)[f"hf-bnb-qwen2.5-3b-fp16-t4-b{b}-decode"] for b in (1, 8, 32)]
+    assert abs(fp16[0]) < 6 and abs(fp16[1]) < 6 and 40 < fp16[2] < 50, fp16
 
 
 def test_vllm_bursts_of_long_prompts(results):

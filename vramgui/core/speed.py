@@ -47,7 +47,13 @@ ArrayLike = float | int | np.ndarray
 # The tables are keyed by :func:`speed_key`: the engine profile's id, except that llama.cpp
 # runs its Metal backend on Apple chips ("llamacpp-metal"), its ROCm backend on AMD's
 # ("llamacpp-rocm"), and on Intel's as builds without CUDA graphs did ("llamacpp-2023"); and
-# HF transformers on a data-centre card runs on a server's host CPU ("hf-server").
+# HF transformers on a data-centre card runs on a server's host CPU ("hf-server"), on a card from
+# before the A100's generation (2020) on a server of that card's years ("hf-server-old").
+
+#: HF transformers' rows: the same kernels, hosts of three speeds (:data:`HOST_S_PER_LAYER`).
+HF_ROWS = ("hf", "hf-server", "hf-server-old")
+#: The first year of the cards whose servers run HF transformers' host loop at "hf-server"'s speed.
+HF_SERVER_FROM_YEAR = 2020
 
 #: Share of peak bandwidth 16-bit decode reaches, per engine.
 BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.89, "llamacpp-2023": 0.82,
@@ -167,9 +173,9 @@ STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "
 
 #: Host time per layer per step [s]: the launch loop that bounds the step from below.  HF
 #: transformers' Python loop runs on one host core: a server's (data-centre cards) is slower
-#: per thread than a desktop's.
-HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "hf-server": 0.83e-3, "vllm": 0.0, "llamacpp": 0.0,
-                    "llamacpp-2023": 0.2e-3}
+#: per thread than a desktop's, and the servers of the cards before 2020 (V100, T4, P100) slower still.
+HOST_S_PER_LAYER = {"generic": 0.0, "hf": 0.5e-3, "hf-server": 0.83e-3, "hf-server-old": 1.14e-3, "vllm": 0.0,
+                    "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
 
 #: Kernels HF transformers launches for one Llama decoder layer of a decode step (projections, rotary, cache
 #: write, attention, MLP, residual adds and two RMSNorms), which ``HOST_S_PER_LAYER``'s HF rows time ...
@@ -182,7 +188,7 @@ HF_NORM_KERNELS = 8
 #: grows with them (:func:`host_layers`).
 HF_MOE_KERNELS = 16
 #: The speed rows whose host floor those counts scale (:func:`host_layers`).
-HOST_BY_KERNELS = frozenset({"hf", "hf-server"})
+HOST_BY_KERNELS = frozenset(HF_ROWS)
 
 
 #: Fixed time per decoder layer per decode step [s], added to the roofline: in an engine that
@@ -212,7 +218,7 @@ GDN_LAYER_S = {"llamacpp": 37e-6, "llamacpp-metal": 257e-6, "llamacpp-rocm": 190
 #: attention (a 16-bit product, scaled, masked, upcast to fp32 for the softmax and back) counts 32 in bf16,
 #: all of it moved (its tensors are far larger than the L2 cache), and times the same in fp16.  Its mask is
 #: read once a layer.
-EAGER_SCORE_TRAFFIC = {"generic": 8.0, "hf": 32.0, "hf-server": 32.0, "llamacpp": 10.0, "llamacpp-2023": 10.0,
+EAGER_SCORE_TRAFFIC = {"generic": 8.0, "hf": 32.0, "llamacpp": 10.0, "llamacpp-2023": 10.0,
                        "llamacpp-metal": 10.0, "llamacpp-rocm": 10.0, "llamacpp-vulkan": 10.0,
                        "llamacpp-vulkan-intel": 10.0}
 
@@ -231,7 +237,7 @@ MOE_GEMM_TOKENS = {"llamacpp": 218.0, "llamacpp-2023": 190.0, "llamacpp-rocm": 1
 #: HF transformers' grouped experts (``grouped_mm``, its default since 5.0) in prefill: with m tokens an expert
 #: runs at m / (m + this) of the large-GEMM rate [tokens] (half of it at this many), fitted on vramgui's own
 #: Mixtral 8x7B prompts (SOURCES["MOE_GEMM_HALF"]); rows without it: MOE_GEMM_TOKENS's linear rule or none.
-MOE_GEMM_HALF = {"hf": 150.0, "hf-server": 150.0}
+MOE_GEMM_HALF = {"hf": 150.0}
 
 #: bitsandbytes under HF transformers (its formats: NF4 with and without double quantization, LLM.int8() with
 #: transformers' default outlier threshold of 6.0): each quantized linear layer costs the host this many kernels'
@@ -245,7 +251,7 @@ BNB_LINEAR_KERNELS = {"nf4-nodq": (2.0, 4.75), "nf4": (3.6, 6.7), "bnb-int8": (1
 #: and a 16-bit write, at most this many weights a second), then multiplies them (a 16-bit read).
 BNB_DEQUANT_WEIGHTS_PER_S = 345e9
 #: The speed rows that run bitsandbytes' layers so (HF transformers').
-BNB_ROWS = frozenset({"hf", "hf-server"})
+BNB_ROWS = frozenset(HF_ROWS)
 
 #: llama.cpp's Vulkan backend, where its rows above come from (shown with each of them).
 VULKAN_SOURCE = (
@@ -263,8 +269,10 @@ VULKAN_SOURCE = (
     "Prefill: on AMD and Intel cards 40 % of the fp16 peak as the other backends (an assumption; an RX 9070 XT "
     "under RADV reads within 12 %), on NVIDIA cards at the int8 rate (INT8_RATE_EFFICIENCY)")
 # HF transformers on a server host: the same kernels as on a desktop's (only the host differs)
-for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, LAYER_S, MOE_LAYER_S):
-    _table["hf-server"] = _table["hf"]
+for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, LAYER_S, MOE_LAYER_S, EAGER_SCORE_TRAFFIC,
+               MOE_GEMM_HALF):
+    for _row in HF_ROWS[1:]:
+        _table[_row] = _table["hf"]
 # SGLang: vLLM's design (steps as CUDA graphs, paged cache, FlashInfer / FlashAttention kernels); the
 # served measurements behind vLLM's rows include SGLang's (LAYER_S, MOE_LAYER_S, "served")
 for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, HOST_S_PER_LAYER, LAYER_S, MOE_LAYER_S):
@@ -510,7 +518,13 @@ SOURCES = {
                         "benchmarks of Qwen2 and Qwen2.5 0.5B, 7B and 14B (transformers 4.38 / 4.46; "
                         "qwen.readthedocs.io, benchmark/speed_benchmark) and the Lookahead README's Llama 2 7B (40.6; "
                         "github.com/alipay/PainlessInferenceAcceleration): a 0.5B model runs barely faster than a "
-                        "14B one, and an H100 no faster than an A100. On a desktop (every other card) 0.5 ms, an "
+                        "14B one, and an H100 no faster than an A100. On the cards before the A100's generation "
+                        "(released before 2020: V100, T4, P100, P40, MI50), whose servers are of those years, "
+                        "1.14 ms, the median of three host-bound batch-1 runs: ChatGLM3-6B and Qwen-7B on a V100 "
+                        "32GB (32 and 41 ms a token over 28 and 32 layers: 1.14 and 1.28 ms, the published "
+                        "single-card figures beside their RTX 4090 and A100 runs) and bitsandbytes' fp16 Qwen2.5 3B on "
+                        "a T4 (25.66 tokens/s over 36 layers: 1.08 ms; measured corpus). On a desktop (every other "
+                        "card) 0.5 ms, an "
                         "estimate (a Llama layer's 40 kernels, HF_LAYER_KERNELS, launched at ~12 µs each) that the "
                         "published RTX 4090 and A6000 runs, bandwidth-bound, stay above. vramgui's own runs on a "
                         "lent H200 VM (transformers 5.17, torch 2.11; narrow Llama models of 16, 32 and 64 layers, "
@@ -655,9 +669,10 @@ def speed_key(profile: EngineProfile, gpu: GPU) -> str:
     llama.cpp launches its step as a CUDA graph on NVIDIA cards only; on Apple chips (Metal) and
     AMD cards (ROCm, HIP graphs off by default) each backend has its own measured costs, and
     elsewhere (SYCL on Intel) it runs as builds without graphs did; the Vulkan build has its own
-    row, Intel's cards apart; and HF transformers' host loop is a server's on a data-centre card."""
+    row, Intel's cards apart; and HF transformers' host loop is a server's on a data-centre card, an older
+    server's on a card from before :data:`HF_SERVER_FROM_YEAR`."""
     if profile.id == "hf" and gpu.category == "datacenter":
-        return "hf-server"
+        return "hf-server-old" if (gpu.release_year or HF_SERVER_FROM_YEAR) < HF_SERVER_FROM_YEAR else "hf-server"
     if profile.id == "llamacpp-vulkan":
         return "llamacpp-vulkan-intel" if gpu.vendor.strip().lower() == "intel" else "llamacpp-vulkan"
     vendor = gpu.vendor.strip().lower()
