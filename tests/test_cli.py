@@ -60,6 +60,36 @@ def test_a_cached_prefix_in_json_text_and_report(capsys, tmp_path):
     assert "prompt 8,192 (8,000 of them cached) + output 0 tokens" in out
 
 
+def test_hf_host_flag_in_json_text_and_report(capsys):
+    # ChatGLM3-6B (28 layers) on a V100 under HF transformers: by the card an older server's host, 28 x 1.14 ms;
+    # --host desktop: 28 x 0.5 = 14 ms, under the read of its weights less the embedding table (65,024 x 4,096 x 2
+    # bytes; a step reads one row of it) at 80 % of 900 GB/s (16.6 ms): the read bounds it
+    argv = ("estimate", "--model", "chatglm3-6b", "--gpu", "v100-32gb", "--engine", "hf", "--prompt", "64",
+            "--output", "0")
+    rc, out, _ = run(capsys, *argv, "--json")
+    d = json.loads(out)
+    assert rc == 0 and (d["scenario"]["host"], d["scenario"]["host_from_card"]) == ("older-server", True)
+    assert d["speed"]["decode_seconds_per_token"] == pytest.approx(28 * 1.14e-3, rel=1e-6)
+    rc, out, _ = run(capsys, *argv, "--host", "desktop", "--json")
+    d = json.loads(out)
+    assert (d["scenario"]["host"], d["scenario"]["host_from_card"]) == ("desktop", False)
+    read = d["memory"]["weights"] - 65024 * 4096 * 2
+    assert d["speed"]["decode_seconds_per_token"] == pytest.approx(read / (900e9 * 0.8), rel=0.01)
+    assert 28 * 0.5e-3 < d["speed"]["decode_seconds_per_token"] < 28 * 1.14e-3
+    rc, out, _ = run(capsys, *argv)
+    assert "hf (sdpa; host: older server, by the card)" in out.splitlines()[0]
+    # the window's Markdown report says it too
+    from vramgui.core.report import report_markdown
+    rc, out, _ = run(capsys, *argv, "--host", "server", "--json")
+    assert "hf engine (sdpa attention; host: server), prompt 64" in report_markdown(json.loads(out))
+    # other engines: no host
+    rc, out, _ = run(capsys, "estimate", "--model", "chatglm3-6b", "--gpu", "v100-32gb", "--json")
+    assert json.loads(out)["scenario"]["host"] is None
+    with pytest.raises(SystemExit):
+        main(["estimate", "--model", "chatglm3-6b", "--gpu", "v100-32gb", "--host", "laptop"])
+    assert "argument --host: invalid choice: 'laptop'" in capsys.readouterr().err
+
+
 def test_estimate_table_says_gib(capsys):
     rc, out, _ = run(capsys, "estimate", "--model", "llama2-13b", "--gpu", "a100-80gb")
     assert rc == 0 and "GiB" in out and "verdict: FITS" in out

@@ -21,7 +21,7 @@ def test_key_tells_every_setting_apart(s):
     changes = {"model": cat.model("llama2-13b"), "gpu": cat.gpu("a100-80gb"), "n_gpus": 2, "pipeline": 2,
                "weights": "int8", "kv_dtype": "fp8", "engine": "vllm", "attention": "eager", "prompt_tokens": 1,
                "cached_tokens": 100, "output_tokens": 1, "batch": 2, "gpu_util": 0.5, "reserved_mib": 1.0,
-               "node_cards": 4}
+               "node_cards": 4, "host": "desktop"}
     assert set(changes) == set(Scenario.model_fields)        # every field is tried
     keys = {name: s.key(**{name: value}) for name, value in changes.items()}
     values = list(keys.values())

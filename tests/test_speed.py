@@ -269,6 +269,34 @@ def test_hf_host_loop_on_the_cards_before_2020_is_their_servers(scenario, cat):
     assert speed_key(hf, own) == "hf-server"
 
 
+def test_the_user_names_hf_transformers_host(scenario, cat):
+    # Llama 2 7B fp16 on an A100 (13.2 GB read at 80 % of 2,039 GB/s: 8.1 ms, under every host's floor), batch 1:
+    # its 32 layers at a desktop's 0.5 ms = 16.0 ms, a server's 0.83 = 26.56, an older server's 1.14 = 36.48
+    from vramgui.core.speed import card_host, host_of, speed_terms
+    a100 = scenario("llama2-7b", "a100-80gb", weights="fp16", engine="hf", prompt_tokens=384)
+    for host, ms in ((None, 32 * 0.83), ("desktop", 32 * 0.5), ("server", 32 * 0.83), ("older-server", 32 * 1.14)):
+        s = a100.with_(host=host)
+        assert _ms(s) == pytest.approx(ms, rel=1e-6)
+        assert host_of(s) == (host or "server")
+    # the memoised terms follow the host (they are kept per scenario without its load)
+    assert float(speed_terms(a100.with_(host="desktop")).host_floor) == pytest.approx(32 * 0.5e-3, rel=1e-9)
+    assert float(speed_terms(a100).host_floor) == pytest.approx(32 * 0.83e-3, rel=1e-9)
+    # by the card: GeForce and workstation cards sit in desktops, data-centre cards in servers of their years
+    assert [card_host(cat.gpu(g)) for g in ("rtx4090", "a6000", "a100-80gb", "t4")] == \
+        ["desktop", "desktop", "server", "older-server"]
+    # no other engine has a host to name: vLLM launches its steps as CUDA graphs
+    vllm = a100.with_(engine="vllm")
+    assert host_of(vllm) is None and _ms(vllm.with_(host="older-server")) == _ms(vllm)
+    # the fit table's cards all run on the named host: an RTX 4090 in a server steps at 26.56 ms, not 16.6
+    from vramgui.core.cards import card_table
+    gpus = [cat.gpu("rtx4090"), cat.gpu("a100-80gb")]
+    t = card_table(a100.with_(host="server"), gpus)
+    assert [1 / v for v in t.decode_tokens_per_s.tolist()] == pytest.approx([32 * 0.83e-3] * 2, rel=1e-6)
+    t = card_table(a100, gpus)
+    assert 1 / t.decode_tokens_per_s[1] == pytest.approx(32 * 0.83e-3, rel=1e-6)
+    assert 1 / t.decode_tokens_per_s[0] == pytest.approx(_ms(a100.with_(gpu=gpus[0])) / 1e3, rel=1e-6)
+
+
 def test_bitsandbytes_layers_in_hf(scenario):
     # Llama 3.1 8B in bitsandbytes' NF4 (no double quantization) on an H100 SXM, a server's host (0.83 ms a Llama
     # layer of 40 kernels). Its 32 layers hold 7 quantized linear layers each (224), of 4096 x 4096 (q, o),

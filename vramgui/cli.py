@@ -36,7 +36,15 @@ from .core.formats import stored_format
 from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
 from .core.presets import GPU, ModelPreset
-from .core.report import NOTE_KEYS, cached_text, estimate_dict, kv_capacity_text, largest_context_text, offload_dict
+from .core.report import (
+    NOTE_KEYS,
+    cached_text,
+    estimate_dict,
+    host_text,
+    kv_capacity_text,
+    largest_context_text,
+    offload_dict,
+)
 from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 from .core.speed import estimate_speed
 from .core.units import GIB, duration_text
@@ -74,6 +82,11 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                    help=f"engine profile: {' '.join(ENGINES)} (default generic)")
     g.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None,
                    help="attention implementation (default: the engine's)")
+    g.add_argument("--host", choices=["desktop", "server", "older-server"], default=None,
+                   help="the CPU HF transformers launches its kernels from, which bounds its decode from below: "
+                        "desktop (0.5 ms a layer), server (0.83), older-server (1.14, the servers of the cards "
+                        "before 2020); default: by the card (data-centre cards a server of their years, others a "
+                        "desktop)")
     g.add_argument("--prompt", type=int, default=DEFAULT_PROMPT_TOKENS, metavar="TOKENS",
                    help=f"prompt tokens (default {DEFAULT_PROMPT_TOKENS}, as the window)")
     g.add_argument("--cached", type=int, default=0, metavar="TOKENS",
@@ -139,7 +152,7 @@ def _scenario(args, cat: Catalog, gpu: GPU | None = None) -> Scenario:
                     kv_dtype=args.kv_dtype,
                     engine=args.engine, attention=args.attention, prompt_tokens=args.prompt,
                     cached_tokens=args.cached, output_tokens=args.output, batch=args.batch, gpu_util=args.gpu_util,
-                    reserved_mib=args.reserved_mib, node_cards=args.node_cards)
+                    reserved_mib=args.reserved_mib, node_cards=args.node_cards, host=args.host)
 
 
 # --- formatting ---------------------------------------------------------------------------
@@ -163,7 +176,7 @@ def _table(rows: list[tuple[str, ...]], header: tuple[str, ...] | None = None) -
 def _print_estimate(d: dict) -> None:
     m, f, sp, sc = d["memory"], d["fit"], d["speed"], d["scenario"]
     head = (f"{d['model']['name']} on {sc['gpus']} x {d['gpu']['name']} - {sc['weights']} weights, "
-            f"{sc['kv_dtype']} KV, {sc['engine']} ({sc['attention']}), prompt {sc['prompt_tokens']:,}"
+            f"{sc['kv_dtype']} KV, {sc['engine']} ({sc['attention']}{host_text(sc)}), prompt {sc['prompt_tokens']:,}"
             f"{cached_text(sc['prompt_tokens'], sc['cached_tokens'])} + output {sc['output_tokens']:,} tokens, "
             f"batch {sc['batch']}")
     print(head)

@@ -143,6 +143,31 @@ def test_weights_kv_engine_attention_reach_the_breakdown(qtbot, win):
     assert "Serving the batch's requests" in texts["served"]
 
 
+def test_host_picker_reaches_the_breakdown_and_the_table(qtbot, win):
+    # HF transformers on an A100: by the card a server's host (32 layers x 0.83 ms = 26.56 ms a step for Llama 2
+    # 7B); the picker's first entry names it, and "desktop" makes it 32 x 0.5 = 16.0 ms, in the breakdown and in
+    # every row of the fit table; other engines grey the picker out
+    from vramgui.core.cards import card_table
+    p = win.panel
+    choose(qtbot, win, p.engine, "vllm")
+    assert not p.host.isEnabled()
+    choose(qtbot, win, p.gpu, "a100-80gb")
+    choose(qtbot, win, p.engine, "hf")
+    assert p.host.isEnabled() and p.host.itemText(0) == "auto (server)" and win.state.scenario.host is None
+    assert win.breakdown.values["decode"].text().startswith("26.6 ms")
+    choose(qtbot, win, p.host, "desktop")
+    s = win.state.scenario
+    assert s.host == "desktop" and win.breakdown.values["decode"].text().startswith("16.0 ms")
+    t = card_table(s, list(win.state.catalog.gpus.values()))
+    row = [r for r in range(win.fit_panel.model.rowCount()) if win.fit_panel.model.index(r, 1).data() == s.gpu.name]
+    shown = float(win.fit_panel.model.index(row[0], 8).data().replace(",", ""))
+    assert shown == pytest.approx(1 / 0.016, abs=0.051)
+    assert shown == pytest.approx(t.decode_tokens_per_s[t.gpus.index(s.gpu)], abs=0.051)
+    choose(qtbot, win, p.gpu, "t4")          # auto follows the card
+    choose(qtbot, win, p.host, "")
+    assert p.host.itemText(0) == "auto (older server)" and win.state.scenario.host is None
+
+
 def test_batch_and_gpus_reach_the_speed_chart(qtbot, win):
     p = win.panel
     p.batch.spin.setValue(16)

@@ -24,7 +24,8 @@ def test_round_trip(qtbot, tmp_path):
     w = window(qtbot)
     w.state.set_model("mixtral-8x7b")
     w.state.set_gpu("a100-80gb")
-    w.state.update(weights="q4_k_m", engine="llamacpp", prompt_tokens=12345, cached_tokens=12000, batch=3)
+    w.state.update(weights="q4_k_m", engine="llamacpp", prompt_tokens=12345, cached_tokens=12000, batch=3,
+                   host="desktop")
     w.state.update_training(method="qlora", lora_rank=32, grad_accum=8, allocator="expandable")
     w.state.set_offload(ram_gb=64, experts_on_cpu=True)
     w.state.set_compare(["h100-sxm"])
@@ -33,8 +34,8 @@ def test_round_trip(qtbot, tmp_path):
     fresh = window(qtbot)
     assert session.restore_session(fresh, store) == []
     s = fresh.state.scenario
-    assert (s.model.id, s.gpu.id, s.weights, s.engine, s.prompt_tokens, s.cached_tokens, s.batch) == \
-        ("mixtral-8x7b", "a100-80gb", "q4_k_m", "llamacpp", 12345, 12000, 3)
+    assert (s.model.id, s.gpu.id, s.weights, s.engine, s.prompt_tokens, s.cached_tokens, s.batch, s.host) == \
+        ("mixtral-8x7b", "a100-80gb", "q4_k_m", "llamacpp", 12345, 12000, 3, "desktop")
     t = fresh.state.training
     assert (t.method, t.lora_rank, t.grad_accum, t.allocator) == ("qlora", 32, 8, "expandable")
     assert (fresh.state.ram_gb, fresh.state.experts_on_cpu) == (64, True)

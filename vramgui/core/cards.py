@@ -245,8 +245,8 @@ _DECODE_TERMS: list[tuple[tuple, tuple]] = []   # ((settings, card objects' ids)
 def _card_speed_terms(s: Scenario, gpus: list[GPU]):
     """:func:`speed_terms` of ``s`` with the fields that differ by card as per-card arrays."""
     terms = speed_terms(s)
-    keys = _kept(_KEYS, (s.profile.id, tuple(id(g) for g in gpus)),
-                 lambda: ([speed_key(s.profile, g) for g in gpus], list(gpus)), 4)[0]
+    keys = _kept(_KEYS, (s.profile.id, s.host, tuple(id(g) for g in gpus)),
+                 lambda: ([speed_key(s.profile, g, s.host) for g in gpus], list(gpus)), 4)[0]
     if len(set(keys)) > 1:
         rows = {k: engine_terms(k, s) for k in set(keys)}
         terms = replace(terms, **{f: np.array([rows[k][f] for k in keys]) for f in ENGINE_FIELDS})

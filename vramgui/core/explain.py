@@ -529,7 +529,7 @@ def _total(s: Scenario, m) -> Explanation:
 
 def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     p, fmt, gpu = s.profile, s.weight_format, s.gpu
-    key = speed_key(p, gpu)
+    key = speed_key(p, gpu, s.host)
     bw_source = SOURCES["BW_EFFICIENCY"]
     factor = "GGUF_BW_CURVES" if fmt.kernel == "gguf" or key in GGUF_BW_CURVES else \
         {"w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
@@ -726,7 +726,7 @@ def _attention_rate(t, s: Scenario) -> str:
     why = []
     if float(t.attention_peak) != 1.0:
         why.append("attention on the 16-bit tensor rate: it multiplies activations by the cache, not weights")
-    if speed_key(s.profile, s.gpu) in ATTENTION_EFFICIENCY:
+    if speed_key(s.profile, s.gpu, s.host) in ATTENTION_EFFICIENCY:
         why.append("attention at its own share of the peak, η_attention: the engine's flash-attention kernels "
                    "reach less of it than its GEMMs on this card")
     return f" ({'; '.join(why)})" if why else ""

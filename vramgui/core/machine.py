@@ -192,7 +192,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
         read = np.array([weights_read_terms(s, w) for s in base for w in wfs]).reshape(shape + (4,))
         heads = np.array([output_layer_bytes(archs[i], wbs[i * len(wfs) + j]) for i in range(len(archs))
                           for j in range(len(wfs))], dtype=np.float64).reshape(shape)
-        row = speed_key(base[0].profile, gpu)
+        row = speed_key(base[0].profile, gpu, base[0].host)
         kernels = np.array([[small_batch_kernels(row, w, gpu) for w in wfs]])   # (1, formats, 2)
         speed = replace(stack_speed_terms([speed_terms(s, t) for s, t in zip(base, per_model, strict=True)],
                                           (len(models), 1)),

@@ -192,7 +192,7 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer,
     active_expert_layer = 0.0
     if expert_layer and a.moe:
         active_expert_layer = expert_layer * a.moe.experts_per_token / a.moe.num_experts
-    key = speed_key(s.profile, gpus[0])
+    key = speed_key(s.profile, gpus[0], s.host)
 
     def eff(g):
         return bandwidth_efficiency(key, one.weight_format, g)

@@ -21,6 +21,7 @@ from .speed import (
     SpeedResult,
     costs,
     estimate_speed,
+    host_of,
     prompt_split,
     served,
     small_batch_kernels,
@@ -71,6 +72,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
         "version": __version__,
         "scenario": {"model": s.model.id, "gpu": s.gpu.id, "gpus": s.n_gpus, "pipeline": s.stages, "weights": s.weights,
                      "kv_dtype": s.kv_dtype, "engine": s.engine, "attention": s.attention_impl,
+                     "host": host_of(s), "host_from_card": s.host is None,
                      "prompt_tokens": s.prompt_tokens, "cached_tokens": s.cached_tokens,
                      "output_tokens": s.output_tokens, "batch": s.batch,
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s),
@@ -161,7 +163,7 @@ def batched_decode_note(s) -> str | None:
     16-bit weights, for other engines and where it does (:func:`speed.small_batch_kernels`)."""
     if s.engine not in LLAMACPP or s.batch <= 1 or s.weight_format.kernel in ("fp16", "fp32"):
         return None
-    if small_batch_kernels(speed_key(s.profile, s.gpu), s.weight_format, s.gpu)[0] > 0:
+    if small_batch_kernels(speed_key(s.profile, s.gpu, s.host), s.weight_format, s.gpu)[0] > 0:
         return None
     runs = " and ".join(f"{r['batch']} sequences {r['speedup']:.2f} times" for r in LLAMACPP_BATCHED)
     return (f"llama.cpp likely decodes {s.batch} sequences at once slower than this estimate: its quantized matrix "
@@ -200,6 +202,14 @@ def kv_capacity_text(d: dict) -> str:
     return f"{d['fit']['kv_capacity_tokens']:,} tokens"
 
 
+def host_text(sc: dict) -> str:
+    """HF transformers' host after its attention (:func:`estimate_dict`'s scenario): '; host: server, by the
+    card'; '' for the other engines."""
+    if sc["host"] is None:
+        return ""
+    return f"; host: {sc['host'].replace('-', ' ')}" + (", by the card" if sc["host_from_card"] else "")
+
+
 def report_markdown(d: dict) -> str:
     """A human report of :func:`estimate_dict`'s output (GiB = 2^30 bytes)."""
     sc, m, f, sp = d["scenario"], d["memory"], d["fit"], d["speed"]
@@ -208,7 +218,8 @@ def report_markdown(d: dict) -> str:
     lines = [
         f"# {d['model']['name']} on {sc['gpus']} × {d['gpu']['name']}",
         "",
-        f"{sc['weights']} weights, {sc['kv_dtype']} KV cache, {sc['engine']} engine ({sc['attention']} attention), "
+        f"{sc['weights']} weights, {sc['kv_dtype']} KV cache, {sc['engine']} engine "
+        f"({sc['attention']} attention{host_text(sc)}), "
         f"prompt {sc['prompt_tokens']:,}{cached_text(sc['prompt_tokens'], sc['cached_tokens'])} + output "
         f"{sc['output_tokens']:,} tokens, batch {sc['batch']}."
         + "".join(f" Note: {sc[k]}." for k in NOTE_KEYS if sc[k]),

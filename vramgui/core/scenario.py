@@ -46,6 +46,10 @@ class Scenario(BaseModel):
     reserved_mib: float = Field(0.0, ge=0, description="memory already taken on each card (desktop, others)")
     node_cards: int | None = Field(None, ge=1, le=4096, description=(
         "cards one node joins with their own links, None: the card's (GPU.cards_per_node)"))
+    host: Literal["desktop", "server", "older-server"] | None = Field(None, description=(
+        "the host CPU HF transformers' Python loop launches its kernels from (its decode floor, "
+        "speed.HOST_S_PER_LAYER): a desktop's, a current server's or a server of the cards before 2020; "
+        "None: by the card (data-centre cards a server's of their years, others a desktop's)"))
 
     @field_validator("weights", "kv_dtype", "engine")
     @classmethod
@@ -165,7 +169,7 @@ def memo_terms(fn):
         if any(a is not None for a in args) or any(v is not None for v in kw.values()):
             return fn(s, *args, **kw)
         key = (id(s.model), id(s.gpu), s.n_gpus, s.pipeline, s.weights, s.kv_dtype, s.engine, s.attention,
-               s.gpu_util, s.reserved_mib, s.node_cards)
+               s.gpu_util, s.reserved_mib, s.node_cards, s.host)
         hit = cache.get(key)
         if hit is not None and hit[0] is s.model and hit[1] is s.gpu:
             cache.move_to_end(key)

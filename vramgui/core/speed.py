@@ -54,6 +54,8 @@ ArrayLike = float | int | np.ndarray
 HF_ROWS = ("hf", "hf-server", "hf-server-old")
 #: The first year of the cards whose servers run HF transformers' host loop at "hf-server"'s speed.
 HF_SERVER_FROM_YEAR = 2020
+#: A scenario's ``host`` (the user's word for it) and the HF row it picks.
+HF_HOST_ROWS = {"desktop": "hf", "server": "hf-server", "older-server": "hf-server-old"}
 
 #: Share of peak bandwidth 16-bit decode reaches, per engine.
 BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.89, "llamacpp-2023": 0.82,
@@ -664,15 +666,30 @@ for _name in ("BW_EFFICIENCY", "GGUF_BW_CURVES", "LAYER_S", "MOE_LAYER_S", "GDN_
 LLAMACPP_BACKEND = {"nvidia": "llamacpp", "apple": "llamacpp-metal", "amd": "llamacpp-rocm"}
 
 
-def speed_key(profile: EngineProfile, gpu: GPU) -> str:
+def card_host(gpu: GPU) -> str:
+    """The host a card sits in, by its kind (a key of :data:`HF_HOST_ROWS`): a data-centre card in a server of
+    its years (before :data:`HF_SERVER_FROM_YEAR`, an older server's; no year given, a current one's), any
+    other card in a desktop."""
+    if gpu.category != "datacenter":
+        return "desktop"
+    return "older-server" if (gpu.release_year or HF_SERVER_FROM_YEAR) < HF_SERVER_FROM_YEAR else "server"
+
+
+def host_of(s) -> str | None:
+    """The host the scenario's estimate puts HF transformers' launch loop on: its ``host``, else the card's
+    (:func:`card_host`); None for the other engines."""
+    return (s.host or card_host(s.gpu)) if s.engine == "hf" else None
+
+
+def speed_key(profile: EngineProfile, gpu: GPU, host: str | None = None) -> str:
     """The row of the speed tables for ``profile`` on ``gpu``: the profile's id, except that
     llama.cpp launches its step as a CUDA graph on NVIDIA cards only; on Apple chips (Metal) and
     AMD cards (ROCm, HIP graphs off by default) each backend has its own measured costs, and
     elsewhere (SYCL on Intel) it runs as builds without graphs did; the Vulkan build has its own
-    row, Intel's cards apart; and HF transformers' host loop is a server's on a data-centre card, an older
-    server's on a card from before :data:`HF_SERVER_FROM_YEAR`."""
-    if profile.id == "hf" and gpu.category == "datacenter":
-        return "hf-server-old" if (gpu.release_year or HF_SERVER_FROM_YEAR) < HF_SERVER_FROM_YEAR else "hf-server"
+    row, Intel's cards apart; and HF transformers' host loop is the scenario's ``host``'s, else the
+    card's (:func:`card_host`; :data:`HF_HOST_ROWS`)."""
+    if profile.id == "hf":
+        return HF_HOST_ROWS[host or card_host(gpu)]
     if profile.id == "llamacpp-vulkan":
         return "llamacpp-vulkan-intel" if gpu.vendor.strip().lower() == "intel" else "llamacpp-vulkan"
     vendor = gpu.vendor.strip().lower()
@@ -945,7 +962,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
             full_flops += csa_flops
     score_bytes = window_score_bytes = 0.0
     if s.attention_impl == "eager":   # the score matrices cross memory (flash and sdpa keep them on chip)
-        per_layer = EAGER_SCORE_TRAFFIC.get(speed_key(prof, s.gpu), 8.0) * a.num_heads / tp + prof.mask_bytes
+        per_layer = EAGER_SCORE_TRAFFIC.get(speed_key(prof, s.gpu, s.host), 8.0) * a.num_heads / tp + prof.mask_bytes
         window_layers = a.sliding_window_layers if windowed else 0
         score_bytes = per_layer * (a.attention_layers - window_layers)
         window_score_bytes = per_layer * window_layers
@@ -961,7 +978,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         attention_peak=attention_peak(s.gpu, s.weight_format), stages=float(s.stages),
         stage_bytes=a.hidden_size * 2.0, score_bytes=score_bytes, window_score_bytes=window_score_bytes,
         pipeline_overlap=pipeline_overlap(s), head_bytes=prompt_head_bytes(s),
-        chunk=batch_defaults(prof, s.gpu)[1], **dequantized(s), **engine_terms(speed_key(prof, s.gpu), s),
+        chunk=batch_defaults(prof, s.gpu)[1], **dequantized(s), **engine_terms(speed_key(prof, s.gpu, s.host), s),
     )
 
 
@@ -972,7 +989,7 @@ def dequantized(s: Scenario, fmt: WeightFormat | None = None) -> dict:
     ``fmt``: the weights' format (default the scenario's)."""
     fmt = fmt or s.weight_format
     a = s.model.architecture
-    if fmt.kernel != "w4a16" or not bnb_linears(speed_key(s.profile, s.gpu), a, fmt):
+    if fmt.kernel != "w4a16" or not bnb_linears(speed_key(s.profile, s.gpu, s.host), a, fmt):
         return {}
     # (the whole model's, card after card under a layer split, as weights_read_terms reads them; tensor parallel
     # splits them)

@@ -37,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--engine", default="generic", choices=list(ENGINES), help="engine profile (default generic)")
     ap.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None,
                     help="attention implementation (default: the engine's)")
+    ap.add_argument("--host", choices=["desktop", "server", "older-server"], default=None,
+                    help="the CPU HF transformers launches its kernels from (default: by the card)")
     ap.add_argument("--prompt", type=int, default=DEFAULT_PROMPT_TOKENS, metavar="TOKENS",
                     help=f"prompt tokens (default {DEFAULT_PROMPT_TOKENS})")
     ap.add_argument("--cached", type=int, default=0, metavar="TOKENS",
@@ -93,7 +95,7 @@ def initial_scenario(args: argparse.Namespace) -> Scenario:
     gpu = cat.gpu("rtx4090" if gpu_file_arg(args) else args.gpu)
     return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, pipeline=args.pipeline,
                     weights=args.weights,
-                    kv_dtype=args.kv_dtype, engine=args.engine, attention=args.attention,
+                    kv_dtype=args.kv_dtype, engine=args.engine, attention=args.attention, host=args.host,
                     prompt_tokens=args.prompt, cached_tokens=args.cached, output_tokens=args.output,
                     batch=args.batch)
 
@@ -157,6 +159,7 @@ def self_test(win) -> int:
              lambda: p.kv.setCurrentIndex(p.kv.findData("q8_0")),
              lambda: p.engine.setCurrentIndex(p.engine.findData("llamacpp")),
              lambda: p.attention.setCurrentIndex(p.attention.findData("flash")),
+             lambda: p.host.setCurrentIndex(p.host.findData("server")),
              lambda: p.prompt.spin.setValue(8000), lambda: p.cached.setValue(4000),
              lambda: p.output.spin.setValue(500),
              lambda: p.batch.spin.setValue(4), lambda: p.gpus.setValue(2), lambda: p.util.setValue(0.8),

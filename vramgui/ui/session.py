@@ -20,7 +20,7 @@ from PySide6 import QtCore, QtWidgets
 from ..core.user_presets import user_dir
 from .i18n import CODES, translate
 
-SCENARIO_KEYS = ("n_gpus", "pipeline", "weights", "kv_dtype", "engine", "attention", "prompt_tokens",
+SCENARIO_KEYS = ("n_gpus", "pipeline", "weights", "kv_dtype", "engine", "attention", "host", "prompt_tokens",
                  "cached_tokens", "output_tokens", "batch", "gpu_util", "reserved_mib")
 TRAINING_KEYS = ("n_gpus", "method", "optimizer", "optimizer_step", "lora_rank", "lora_targets", "checkpointing",
                  "attention", "zero", "seq", "batch", "grad_accum", "allocator", "kbit_upcast")
