@@ -169,8 +169,8 @@ def test_hf_names_the_host_its_launch_loop_runs_on(scenario):
     # a data-centre card sits in a server: 32 layers × 0.83 ms; a V100 in a server of its years: × 1.14 ms; an RTX
     # 4090 in a desktop: × 0.5 ms
     for gpu, host, per_layer in (("a100-80gb", " on a server host", "0.83"),
-                                 ("v100-32gb", " on a server of the card's years (before 2020)", "1.14"),
-                                 ("rtx4090", "", "0.50")):
+                                 ("v100-32gb", " on an older server host (the cards before 2020 sit in them)",
+                                  "1.14"), ("rtx4090", " on a desktop host", "0.50")):
         decode = by_key(scenario("llama2-7b", gpu, weights="fp16", engine="hf"))["decode"]
         floor = {a.name: a.value for a in decode.assumptions}["Host launch floor"]
         assert floor.endswith(f"(32 layers × {per_layer} ms{host})")

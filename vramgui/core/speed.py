@@ -50,12 +50,13 @@ ArrayLike = float | int | np.ndarray
 # HF transformers on a data-centre card runs on a server's host CPU ("hf-server"), on a card from
 # before the A100's generation (2020) on a server of that card's years ("hf-server-old").
 
-#: HF transformers' rows: the same kernels, hosts of three speeds (:data:`HOST_S_PER_LAYER`).
-HF_ROWS = ("hf", "hf-server", "hf-server-old")
-#: The first year of the cards whose servers run HF transformers' host loop at "hf-server"'s speed.
-HF_SERVER_FROM_YEAR = 2020
-#: A scenario's ``host`` (the user's word for it) and the HF row it picks.
+#: HF transformers' rows, the same kernels on hosts of three speeds (:data:`HOST_S_PER_LAYER`), by a scenario's
+#: ``host`` (the user's word for it) ...
 HF_HOST_ROWS = {"desktop": "hf", "server": "hf-server", "older-server": "hf-server-old"}
+HF_ROWS = tuple(HF_HOST_ROWS.values())
+#: ... and by the card where the scenario names none: the first year of the cards whose servers run the loop at
+#: "hf-server"'s speed (:func:`card_host`).
+HF_SERVER_FROM_YEAR = 2020
 
 #: Share of peak bandwidth 16-bit decode reaches, per engine.
 BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.89, "llamacpp-2023": 0.82,
@@ -526,7 +527,7 @@ SOURCES = {
                         "32GB (32 and 41 ms a token over 28 and 32 layers: 1.14 and 1.28 ms, the published "
                         "single-card figures beside their RTX 4090 and A100 runs) and bitsandbytes' fp16 Qwen2.5 3B on "
                         "a T4 (25.66 tokens/s over 36 layers: 1.08 ms; measured corpus). On a desktop (every other "
-                        "card) 0.5 ms, an "
+                        "card; the Host CPU picker and --host name another host than the card's) 0.5 ms, an "
                         "estimate (a Llama layer's 40 kernels, HF_LAYER_KERNELS, launched at ~12 µs each) that the "
                         "published RTX 4090 and A6000 runs, bandwidth-bound, stay above. vramgui's own runs on a "
                         "lent H200 VM (transformers 5.17, torch 2.11; narrow Llama models of 16, 32 and 64 layers, "
