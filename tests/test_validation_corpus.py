@@ -280,6 +280,18 @@ def test_bitsandbytes_decode_in_hf_transformers(results):
     assert abs(fp16[0]) < 6 and abs(fp16[1]) < 6 and 40 < fp16[2] < 50, fp16
 
 
+def test_hf_batch1_decode_on_an_a100_server(results):
+    # PIA Lookahead's baseline (HF generate without lookahead, transformers 4.30.2, fp16, one sequence) on an A100
+    # 80GB: Llama 2 7B and 13B and ChatGLM2-6B on two datasets each. Host-bound at the server median (0.83 ms a Llama
+    # layer): all six within 12 % (the Llama 2 7B Dolly run is one of the nine the median comes from). ChatGLM2-6B,
+    # ChatGLM3-6B's layer shapes, at 43.0 tokens/s against 45.6 and 43.3: 0.78 ms a layer on this A100's host, where
+    # the ChatGLM3 run of the issue's table read 0.64 (its expected miss, test_speed.HF_MISSES)
+    group = {i for i, g in _bound_groups().items() if g == "lookahead-hf"}
+    err = {p["id"]: p["error_pct"] for p in results["points"] if p["id"] in group}
+    assert len(err) == 6 and all(-12 < e < 0 for e in err.values()), err
+    assert all(abs(e) < 6 for i, e in err.items() if "chatglm2" in i)
+
+
 def test_vllm_bursts_of_long_prompts(results):
     # GPUStack's performance lab (vLLM v0.11.0, default settings): 100 prompts of 32,000 tokens or 500 of 4,000 /
     # 2,000 sent at once, Qwen3-14B and Qwen3-32B in BF16 on one card; the engine runs as many at a time as its
