@@ -98,7 +98,8 @@ def _reference(m: Machine, model, fmt: str):
     from vramgui.core.speed import decode_step, prefill_time
 
     s = Scenario(model=model, gpu=m.gpu, n_gpus=m.n_gpus, weights=fmt, kv_dtype=m.kv_dtype,
-                 engine=_engine_for(m.engine, fmt), prompt_tokens=m.context, output_tokens=0, batch=m.batch)
+                 engine=_engine_for(m.engine, fmt), prompt_tokens=m.context, output_tokens=0, batch=m.batch,
+                 host=m.host)
     needed, budget = float(estimate_memory(s).total), budget_bytes(s)
     if needed <= budget:
         level, layers, tok_s = "gpu", model.architecture.num_layers, 1.0 / float(decode_step(s, m.batch, m.context)[0])
@@ -113,18 +114,20 @@ def _reference(m: Machine, model, fmt: str):
     return level, needed, budget, mp, tok_s, ttft, layers
 
 
-@pytest.mark.parametrize("gpu, n, ram, engine, context, batch, kv", [
-    ("rtx4090", 1, 64, "llamacpp", 4096, 1, "fp16"),        # offload of the big models
-    ("rtx4090", 1, 0, "llamacpp", 32768, 4, "fp16"),         # no RAM: GPU or nothing
-    ("a100-80gb", 2, 256, "vllm", 8192, 1, "fp16"),          # tensor parallel, GGUF layer split
-    ("h100-sxm", 8, 1024, "hf", 131072, 8, "fp8"),           # eager-free HF, fp8 KV, long context
-    ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16"),     # unified memory
-    ("rtx3060-12gb", 3, 16, "generic", 16384, 2, "fp16"),    # three small cards, little RAM
-    ("rtx3090", 1, 32, "llamacpp-2023", 8192, 1, "fp16"),    # GGUF as builds without CUDA graphs
+@pytest.mark.parametrize("gpu, n, ram, engine, context, batch, kv, host", [
+    ("rtx4090", 1, 64, "llamacpp", 4096, 1, "fp16", None),        # offload of the big models
+    ("rtx4090", 1, 0, "llamacpp", 32768, 4, "fp16", None),         # no RAM: GPU or nothing
+    ("a100-80gb", 2, 256, "vllm", 8192, 1, "fp16", None),          # tensor parallel, GGUF layer split
+    ("h100-sxm", 8, 1024, "hf", 131072, 8, "fp8", None),           # eager-free HF, fp8 KV, long context
+    ("a100-80gb", 1, 0, "hf", 4096, 1, "fp16", "desktop"),         # HF on a named host
+    ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16", None),     # unified memory
+    ("rtx3060-12gb", 3, 16, "generic", 16384, 2, "fp16", None),    # three small cards, little RAM
+    ("rtx3090", 1, 32, "llamacpp-2023", 8192, 1, "fp16", None),    # GGUF as builds without CUDA graphs
 ])
-def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv):
+def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv, host):
     cat = default_catalog()
-    m = Machine(gpu=cat.gpu(gpu), n_gpus=n, ram_gb=ram, engine=engine, context=context, batch=batch, kv_dtype=kv)
+    m = Machine(gpu=cat.gpu(gpu), n_gpus=n, ram_gb=ram, engine=engine, context=context, batch=batch, kv_dtype=kv,
+                host=host)
     rows = machine_table(m, cat)
     # 11 formats for every model, and MXFP4 (routed experts apart: as released, and llama.cpp's GGUF) for the
     # models that have experts
@@ -274,3 +277,24 @@ def test_hf_machines_eight_bits_are_llm_int8(cat):
     assert "int8" in {o.weights for o in vllm} and "bnb-int8" not in {o.weights for o in vllm}
     (row,) = [o for o in hf if o.model.id == "llama3.1-8b" and o.weights == "bnb-int8"]
     assert row.decode_tokens_per_s == pytest.approx(22.26, rel=0.15)
+
+
+def test_hf_machine_on_a_named_host(capsys):
+    cat = default_catalog()
+    # Llama 2 7B bf16 under HF on one A100 80GB at 4,096 tokens: host-bound, 32 layers x 0.83 ms on the server the
+    # card sits in (37.65 tokens/s), x 0.5 ms on a desktop (62.5), x 1.14 on an older server (27.41)
+    from vramgui.core.machine import evaluate
+    base = Machine(gpu=cat.gpu("a100-80gb"), engine="hf", context=4096)
+    for host, per_layer in ((None, 0.83e-3), ("desktop", 0.5e-3), ("older-server", 1.14e-3)):
+        o = evaluate(Machine(**{**base.__dict__, "host": host}), cat.model("llama2-7b"), "bf16")
+        assert o.decode_tokens_per_s == pytest.approx(1 / (32 * per_layer), rel=1e-6)
+    # the CLI's machine and best-format take --host
+    from vramgui.cli import main
+    assert main(["machine", "--gpu", "a100-80gb", "--engine", "hf", "--family", "Llama 2", "--host", "desktop",
+                 "--json"]) == 0
+    rows = {(r["model"], r["weights"]): r for r in json.loads(capsys.readouterr().out)}
+    assert rows[("llama2-7b", "bf16")]["decode_tokens_per_second"] == pytest.approx(62.5, rel=1e-6)
+    assert main(["best-format", "--gpu", "a100-80gb", "--engine", "hf", "--model", "llama2-7b", "--host",
+                 "older-server", "--json"]) == 0
+    opts = {o["weights"]: o for o in json.loads(capsys.readouterr().out)["options"]}
+    assert opts["bf16"]["decode_tokens_per_second"] == pytest.approx(1 / (32 * 1.14e-3), rel=1e-6)

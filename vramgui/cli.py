@@ -421,7 +421,7 @@ def _machine(args, cat: Catalog):
     if args.gpus < 1 or args.context < 1 or args.batch < 1 or args.ram < 0:
         raise CliError("--gpus, --context and --batch must be at least 1, --ram not negative")
     return Machine(gpu=_gpu(args, cat), n_gpus=args.gpus, ram_gb=args.ram, engine=args.engine,
-                   context=args.context, batch=args.batch)
+                   context=args.context, batch=args.batch, host=args.host)
 
 
 def _option_dict(o) -> dict:
@@ -633,6 +633,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "named here; on an Apple chip only hf's 16-bit formats, or generic's, run beside GGUF)")
         p.add_argument("--context", type=int, default=4096, metavar="N", help="target context (default 4096)")
         p.add_argument("--batch", type=int, default=1, metavar="N")
+        p.add_argument("--host", choices=["desktop", "server", "older-server"], default=None,
+                       help="the CPU HF transformers launches its kernels from (as estimate's --host; default: by "
+                            "the card)")
         p.add_argument("--json", action="store_true")
     mc.add_argument("--family", default=None, help="only models whose family contains this text")
     mc.add_argument("--min-tokens-per-s", type=float, default=0.0)

@@ -771,6 +771,26 @@
         <translation>推理引擎</translation>
     </message>
     <message>
+        <source>Host CPU</source>
+        <translation>主机 CPU</translation>
+    </message>
+    <message>
+        <source>auto ({host})</source>
+        <translation>自动（{host}）</translation>
+    </message>
+    <message>
+        <source>desktop</source>
+        <translation>台式机</translation>
+    </message>
+    <message>
+        <source>server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <source>older server</source>
+        <translation>旧服务器</translation>
+    </message>
+    <message>
         <source> GB RAM</source>
         <translation> GB 内存</translation>
     </message>
@@ -813,6 +833,10 @@
     <message>
         <source>Engine for the non-GGUF formats (GGUF formats run on llama.cpp)</source>
         <translation>非 GGUF 格式使用的推理引擎（GGUF 格式在 llama.cpp 上运行）</translation>
+    </message>
+    <message>
+        <source>The CPU HF transformers launches its kernels from, which bounds its decode from below (auto: by the card)</source>
+        <translation>HF transformers 从这颗 CPU 启动内核，它给解码时间设了下限（自动：按卡判断）</translation>
     </message>
     <message>
         <source>Double-click (or press Enter on) a row to open it as the current scenario</source>

@@ -1154,6 +1154,35 @@ def test_machine_tab_lists_and_opens(qtbot, win):
     assert win.tabs.currentIndex() == 0
 
 
+def test_machine_tab_host_picker_times_hf_and_opens_with_it(qtbot, win):
+    # HF on one A100 80GB: the host picker is live only for HF; "desktop" times Llama 2 7B bf16 at 32 x 0.5 ms
+    # (62.5 tokens/s) where the card's server gives 37.65; opening the row carries the host to the plan
+    mt = win.machine_tab
+    win.tabs.setCurrentIndex(1)
+    for combo, ident in ((mt.gpu, "a100-80gb"), (mt.engine, "vllm")):
+        combo.setCurrentIndex(combo.findData(ident))
+    assert not mt.host.isEnabled()
+    mt.engine.setCurrentIndex(mt.engine.findData("hf"))
+    assert mt.host.isEnabled() and mt.host.itemText(0) == "auto (server)"
+    mt.filter.setText("Llama 2 7B")
+
+    def rate() -> float | None:
+        rows = [r for r in range(mt.row_count()) if mt.proxy.index(r, 1).data() == "bf16"
+                and mt.proxy.index(r, 0).data() == "Llama 2 7B"]
+        return float(mt.proxy.index(rows[0], 6).data()) if rows else None
+    qtbot.waitUntil(lambda: rate() == pytest.approx(1 / (32 * 0.83e-3), abs=0.051), timeout=5000)
+    mt.host.setCurrentIndex(mt.host.findData("desktop"))
+    qtbot.waitUntil(lambda: rate() == pytest.approx(62.5, abs=0.051), timeout=5000)
+    row = next(r for r in range(mt.row_count()) if mt.proxy.index(r, 1).data() == "bf16")
+    mt.view.doubleClicked.emit(mt.proxy.index(row, 0))
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert (s.model.id, s.engine, s.host, s.gpu.id) == ("llama2-7b", "hf", "desktop", "a100-80gb")
+    assert win.panel.host.currentData() == "desktop"
+    mt.gpu.setCurrentIndex(mt.gpu.findData("t4"))     # auto names the new card's kind
+    assert mt.host.itemText(0) == "auto (older server)"
+
+
 def test_machine_tab_on_a_mac_lists_what_runs_on_its_gpu(qtbot, win):
     """An Apple card lists llama.cpp's GGUF formats (and with the HF engine its 16-bit ones), and says so:
     vLLM's macOS build runs on the CPU, so its formats (AWQ, FP8, bitsandbytes) are not offered."""

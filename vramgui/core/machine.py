@@ -78,6 +78,7 @@ class Machine:
     context: int = 4096
     batch: int = 1
     kv_dtype: str = "fp16"
+    host: str | None = None     # HF transformers' host CPU (Scenario.host); None: by the card
 
 
 @dataclass(frozen=True)
@@ -149,18 +150,19 @@ class _Group:
 _GROUPS: OrderedDict = OrderedDict()   # a few stacked catalogs, most recent last
 
 
-def _scenario(model: ModelPreset, gpu: GPU, fmt: str, engine: str, n: int, kv: str) -> Scenario:
+def _scenario(model: ModelPreset, gpu: GPU, fmt: str, engine: str, n: int, kv: str,
+              host: str | None = None) -> Scenario:
     # ids come from the format and engine tables and the catalog: nothing to re-validate
     return Scenario.model_construct(model=model, gpu=gpu, n_gpus=n, weights=fmt, kv_dtype=kv, engine=engine,
                                     attention=None, prompt_tokens=0, output_tokens=0, batch=1, gpu_util=None,
-                                    reserved_mib=0.0)
+                                    reserved_mib=0.0, host=host)
 
 
 def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n: int, kv: str,
-            gpu: GPU) -> list[_Group]:
+            gpu: GPU, host: str | None = None) -> list[_Group]:
     """The stacked coefficients, built once per (models, formats, engine, cards, KV dtype, card
-    model): they do not depend on the RAM, the context or the batch."""
-    key = (tuple(id(m) for m in models), formats, engine, n, kv, id(gpu))
+    model, host): they do not depend on the RAM, the context or the batch."""
+    key = (tuple(id(m) for m in models), formats, engine, n, kv, id(gpu), host)
     hit = _GROUPS.get(key)
     if hit is not None and hit[0] == (*models, gpu):
         _GROUPS.move_to_end(key)
@@ -172,7 +174,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
         shape = (len(models), len(fmts))
         # the memory and speed terms depend on the format only through the weights: one set per
         # model (columns of one), the weight-dependent fields as models x formats
-        base = [_scenario(m, gpu, fmts[0], eng, n, kv) for m in models]
+        base = [_scenario(m, gpu, fmts[0], eng, n, kv, host) for m in models]
         archs = [m.architecture for m in models]
         wfs = [WEIGHT_FORMATS[f] for f in fmts]
         wbs = [weight_bytes(a, w) for a in archs for w in wfs]
@@ -185,7 +187,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
                       moe_workspace=np.array(workspaces).reshape(shape))
         mem1 = mem   # the offload plan counts one card; only llama.cpp's group offloads
         if n > 1 and eng in LLAMACPP:
-            ones = [_scenario(m, gpu, fmts[0], eng, 1, kv) for m in models]
+            ones = [_scenario(m, gpu, fmts[0], eng, 1, kv, host) for m in models]
             mem1 = replace(stack_terms([memory_terms(s) for s in ones]), weights=np.array(
                 [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(ones) for j in range(len(wfs))]
             ).reshape(shape))
@@ -322,7 +324,7 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
         return []
     cells: list[list] = [[None] * len(formats) for _ in models]
     n_layers = [model.architecture.num_layers for model in models]
-    for g in _groups(models, formats, m.engine, m.n_gpus, m.kv_dtype, m.gpu):
+    for g in _groups(models, formats, m.engine, m.n_gpus, m.kv_dtype, m.gpu, m.host):
         c = _evaluate_group(g, m)
         for j, col in enumerate(g.columns):
             fmt = formats[col]

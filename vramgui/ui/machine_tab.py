@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.machine import GGUF, Machine, machine_table
+from ..core.speed import card_host
 from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
 from .i18n import Retranslates, duration, integer, num, translate
@@ -49,9 +50,13 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.engine = QtWidgets.QComboBox()
         for ident in ("vllm", "sglang", "hf", "generic"):
             self.engine.addItem("", ident)
+        # HF transformers' host CPU (the Plan tab's picker, core.speed.card_host): greyed for the other engines
+        self.host = QtWidgets.QComboBox()
+        for ident in ("", "desktop", "server", "older-server"):
+            self.host.addItem("", ident)
         self.labels = {}
         for key, w in (("card", self.gpu), ("", self.gpus), ("", self.ram), ("context", self.context),
-                       ("engine", self.engine)):
+                       ("engine", self.engine), ("host", self.host)):
             if key:
                 self.labels[key] = QtWidgets.QLabel()
                 self.labels[key].setBuddy(w)
@@ -92,8 +97,10 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self._pending.setInterval(120)
         self._pending.timeout.connect(self._recompute_if_shown)
         for signal in (self.gpu.currentIndexChanged, self.gpus.valueChanged, self.ram.valueChanged,
-                       self.context.valueChanged, self.engine.currentIndexChanged):
+                       self.context.valueChanged, self.engine.currentIndexChanged, self.host.currentIndexChanged):
             signal.connect(self._pending.start)
+        for signal in (self.gpu.currentIndexChanged, self.engine.currentIndexChanged):
+            signal.connect(self._show_host)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.fits_only.toggled.connect(self._fill)
         self.view.activated.connect(self._open)
@@ -105,6 +112,12 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.labels["card"].setText(self.tr("Card"))
         self.labels["context"].setText(self.tr("Context"))
         self.labels["engine"].setText(self.tr("Engine"))
+        self.labels["host"].setText(self.tr("Host CPU"))
+        for i, name in enumerate((self.tr("auto ({host})"), self.tr("desktop"), self.tr("server"),
+                                  self.tr("older server"))):
+            self.host.setItemText(i, name)
+        self._auto_text = self.host.itemText(0)
+        self._show_host()
         self.ram.setSuffix(self.tr(" GB RAM"))
         self.context.setSuffix(self.tr(" tokens"))
         for i, name in enumerate(("vLLM", "SGLang", "HF transformers", self.tr("generic"))):
@@ -119,10 +132,12 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                        (self.ram, self.tr("System RAM, for partly offloaded GGUF models (0: GPU only)")),
                        (self.context, self.tr("Context you want to run at")),
                        (self.engine, self.tr("Engine for the non-GGUF formats (GGUF formats run on llama.cpp)")),
+                       (self.host, self.tr("The CPU HF transformers launches its kernels from, which bounds its "
+                                           "decode from below (auto: by the card)")),
                        (self.view, self.tr("Double-click (or press Enter on) a row to open it as the current "
                                            "scenario"))):
             w.setToolTip(tip)
-        for key, w in (("card", self.gpu), ("context", self.context), ("engine", self.engine)):
+        for key, w in (("card", self.gpu), ("context", self.context), ("engine", self.engine), ("host", self.host)):
             w.setAccessibleName(self.labels[key].text())
         for w in (self.gpus, self.ram):
             w.setAccessibleName(w.toolTip())
@@ -130,8 +145,17 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             self._fill()
 
     def machine(self) -> Machine:
+        hf = self.engine.currentData() == "hf"
         return Machine(gpu=self.state.catalog.gpus[self.gpu.currentData()], n_gpus=self.gpus.value(),
-                       ram_gb=float(self.ram.value()), engine=self.engine.currentData(), context=self.context.value())
+                       ram_gb=float(self.ram.value()), engine=self.engine.currentData(), context=self.context.value(),
+                       host=(self.host.currentData() or None) if hf else None)
+
+    def _show_host(self) -> None:
+        """The host picker: enabled with HF transformers only, its first entry naming the card's kind."""
+        self.host.setEnabled(self.engine.currentData() == "hf")
+        names = {"desktop": 1, "server": 2, "older-server": 3}
+        kind = card_host(self.state.catalog.gpus[self.gpu.currentData()])
+        self.host.setItemText(0, self._auto_text.format(host=self.host.itemText(names[kind])))
 
     def _recompute_if_shown(self) -> None:
         if self.isVisible() or self.options:

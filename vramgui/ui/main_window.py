@@ -465,7 +465,7 @@ class MainWindow(QtWidgets.QMainWindow):
         st.set_model(model_id)
         st.set_gpu(mt.gpu.currentData())
         st.update(weights=weights, engine=engine, n_gpus=mt.gpus.value(), prompt_tokens=mt.context.value(),
-                  output_tokens=0)
+                  output_tokens=0, **({"host": mt.machine().host} if engine == "hf" else {}))
         st.set_offload(ram_gb=float(mt.ram.value()))
         self.tabs.setCurrentIndex(0)
 
