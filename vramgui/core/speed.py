@@ -1241,25 +1241,18 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
                  + _capped(t.sparse_flops, c, t.sparse_tokens) + _some(t.index_flops, c))
     scores = 0.0 if _zero(t.score_bytes) and _zero(t.window_score_bytes) else \
         (t.score_bytes * c + _capped(t.window_score_bytes, c, t.window)) * b
-    return StepParts(bytes_moved=_weights_read(t, b) + kv - _dequantized_read(t, b, 1.0),
+    several = _several_rows(t, b, 1.0)
+    return StepParts(bytes_moved=_weights_read(t, b) + kv - several.get("dequant_bytes", 0.0),
                      matmul_flops=t.matmul_flops * b, attention_flops=attention * b,
                      allreduce_s=_allreduce(t, b, link, latency), passes=np.ones_like(b), score_bytes=scores,
-                     **_kernels(t, b, 1.0), **_several_rows(t, b, 1.0))
-
-
-def _dequantized_read(t: SpeedTerms, rows: ArrayLike, passes: ArrayLike) -> ArrayLike:
-    """The stored bytes of the weights bitsandbytes dequantizes in ``passes`` passes of ``rows`` tokens (read by
-    the dequantization, :func:`dequant_time`, not by the matmul's roofline)."""
-    if _zero(t.dequant_weights):
-        return 0.0
-    return np.where(np.asarray(rows, dtype=np.float64) > 1.0, t.dequant_bytes * passes, 0.0)
+                     **_kernels(t, b, 1.0), **several)
 
 
 def _several_rows(t: SpeedTerms, rows: ArrayLike, passes: ArrayLike) -> dict:
     """:class:`StepParts`' fields for bitsandbytes' layers (none elsewhere): ``passes`` forward passes of ``rows``
     tokens each; a pass of several rows costs the host more (``host_extra_rows``) and, for 4-bit weights,
     dequantizes them to 16 bits and multiplies those (:func:`dequant_time`) instead of reading them in its
-    mat-vec (the stored bytes leave ``bytes_moved``)."""
+    mat-vec (the stored bytes, ``dequant_bytes``, leave ``bytes_moved``: the dequantization reads them)."""
     if _zero(t.host_extra_rows) and _zero(t.dequant_weights):
         return {}
     several = np.asarray(rows, dtype=np.float64) > 1.0
@@ -1351,7 +1344,8 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
         attention = attention + t.window_flops * (_pairs(c + p, t.window) - _pairs(c, t.window)) * b
     if not _zero(t.sparse_flops):
         attention = attention + t.sparse_flops * (_pairs(c + p, t.sparse_tokens) - _pairs(c, t.sparse_tokens)) * b
-    read = _weights_read(t, touched) * passes - _dequantized_read(t, touched, passes)
+    several = _several_rows(t, touched, passes)
+    read = _weights_read(t, touched) * passes - several.get("dequant_bytes", 0.0)
     if not _zero(t.head_bytes):   # (the passes holding a sequence's last token: one per sequence at most)
         read = read - t.head_bytes * (passes - np.minimum(passes, b))
     if np.any(c):   # every sequence's cache, once per pass its prompt spans (once where a pass holds several)
@@ -1369,7 +1363,7 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     return StepParts(bytes_moved=read, matmul_flops=t.matmul_flops * tokens, attention_flops=attention,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
                      slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0),
-                     score_bytes=scores, **_kernels(t, touched, passes), **_several_rows(t, touched, passes))
+                     score_bytes=scores, **_kernels(t, touched, passes), **several)
 
 
 def expert_gemm_efficiency(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
