@@ -46,7 +46,7 @@ from .core.report import (
     offload_dict,
 )
 from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
-from .core.speed import estimate_speed
+from .core.speed import HF_HOST_ROWS, HOST_S_PER_LAYER, estimate_speed
 from .core.units import GIB, duration_text
 
 
@@ -84,9 +84,9 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                    help="attention implementation (default: the engine's)")
     g.add_argument("--host", choices=["desktop", "server", "older-server"], default=None,
                    help="the CPU HF transformers launches its kernels from, which bounds its decode from below: "
-                        "desktop (0.5 ms a layer), server (0.83), older-server (1.14, the servers of the cards "
-                        "before 2020); default: by the card (data-centre cards a server of their years, others a "
-                        "desktop)")
+                        + ", ".join(f"{h} ({HOST_S_PER_LAYER[r] * 1e3:g} ms a layer)" for h, r in HF_HOST_ROWS.items())
+                        + "; default: by the card (data-centre cards a server of their years, the cards before "
+                          "2020 an older one's, others a desktop)")
     g.add_argument("--prompt", type=int, default=DEFAULT_PROMPT_TOKENS, metavar="TOKENS",
                    help=f"prompt tokens (default {DEFAULT_PROMPT_TOKENS}, as the window)")
     g.add_argument("--cached", type=int, default=0, metavar="TOKENS",

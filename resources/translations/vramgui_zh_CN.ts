@@ -1399,6 +1399,10 @@ Source: {source}</source>
         <translation>推理服务引擎：空闲显存的固定份额（mem_fraction_static，默认按显卡容量确定）容纳权重和 KV 池；激活和 CUDA 图使用其余部分</translation>
     </message>
     <message>
+        <source>HF transformers launches every kernel from Python on one CPU core, which bounds its decode from below: about {desktop} ms a layer on a desktop, {server} on a server, {older} on an older server (those of the cards before 2020: V100, T4). Auto goes by the card: data-centre cards sit in servers of their years, the others in desktops. The other engines launch a step at once: no effect</source>
+        <translation>HF transformers 在一个 CPU 核心上由 Python 逐个启动内核，这给解码时间设了下限：台式机每层约 {desktop} ms，服务器 {server} ms，旧服务器（2020 年以前的卡所在的服务器：V100、T4）{older} ms。自动：按卡判断，数据中心卡装在同年代的服务器里，其他卡装在台式机里。其他引擎一次启动整个步骤：无影响</translation>
+    </message>
+    <message>
         <source>Pipeline-parallel stages the cards form: each stage holds a share of the layers on cards / stages cards (tensor parallel within it); a step passes every stage, the batch is split into one micro-batch per stage. vLLM, SGLang and the generic engine; HF and llama.cpp split the layers over the cards already</source>
         <translation>这些卡组成的流水线并行级数：每一级在（卡数 / 级数）张卡上持有一部分层（级内为张量并行）；每一步都要经过所有级，批次按级拆分为微批次。适用于 vLLM、SGLang 和通用引擎；HF 和 llama.cpp 本身已按层把模型分到各卡上</translation>
     </message>
@@ -1409,10 +1413,6 @@ Source: {source}</source>
     <message>
         <source>Adapted matrices, comma-separated: q, k, v, o, gate, up, down, in_proj, out_proj (the recurrent mixers of hybrid models) or all-linear</source>
         <translation>要适配的矩阵，用逗号分隔：q、k、v、o、gate、up、down、in_proj、out_proj（混合模型的循环混合层）或 all-linear</translation>
-    </message>
-    <message>
-        <source>model.generate() in PyTorch: the cache grows with the tokens; Python launches every kernel (about 0.5 ms a layer on a desktop, 0.83 ms on a data-centre card&apos;s server)</source>
-        <translation>PyTorch 中的 model.generate()：缓存随 token 增长；每个内核都由 Python 启动（台式机每层约 0.5 ms，数据中心卡所在服务器每层约 0.83 ms）</translation>
     </message>
     <message>
         <source>stages</source>
@@ -1450,6 +1450,10 @@ Source: {source}</source>
     <message>
         <source>PyTorch allocator</source>
         <translation>PyTorch 分配器</translation>
+    </message>
+    <message>
+        <source>model.generate() in PyTorch: the cache grows with the tokens; Python launches every kernel (about {desktop} ms a layer on a desktop, {server} ms on a data-centre card&apos;s server)</source>
+        <translation>PyTorch 中的 model.generate()：缓存随 token 增长；每个内核都由 Python 启动（台式机每层约 {desktop} ms，数据中心卡所在服务器每层约 {server} ms）</translation>
     </message>
     <message>
         <source>Serving engine: 92 % of the card (90 % before 2026), the rest after weights becomes KV blocks; steps run as CUDA graphs</source>
@@ -1574,10 +1578,6 @@ Source: {source}</source>
     <message>
         <source>Eager attention materialises the score matrix (quadratic in the prompt); sdpa/flash do not</source>
         <translation>eager 注意力会实际生成注意力分数矩阵（随提示词长度呈平方增长）；sdpa/flash 不会</translation>
-    </message>
-    <message>
-        <source>HF transformers launches every kernel from Python on one CPU core, which bounds its decode from below: about 0.5 ms a layer on a desktop, 0.83 on a server, 1.14 on an older server (those of the cards before 2020: V100, T4). Auto goes by the card: data-centre cards sit in servers of their years, the others in desktops. The other engines launch a step at once: no effect</source>
-        <translation>HF transformers 在一个 CPU 核心上由 Python 逐个启动内核，这给解码时间设了下限：台式机每层约 0.5 ms，服务器 0.83 ms，旧服务器（2020 年以前的卡所在的服务器：V100、T4）1.14 ms。自动：按卡判断，数据中心卡装在同年代的服务器里，其他卡装在台式机里。其他引擎一次启动整个步骤：无影响</translation>
     </message>
     <message>
         <source>Prompt tokens per sequence (log scale)</source>

@@ -154,6 +154,11 @@ def test_host_picker_reaches_the_breakdown_and_the_table(qtbot, win):
     choose(qtbot, win, p.gpu, "a100-80gb")
     choose(qtbot, win, p.engine, "hf")
     assert p.host.isEnabled() and p.host.itemText(0) == "auto (server)" and win.state.scenario.host is None
+    # its tooltip quotes the speed table's figures (0.5, 0.83 and 1.14 ms a layer), not copies of them
+    from vramgui.core.speed import HOST_S_PER_LAYER
+    ms = [f"{HOST_S_PER_LAYER[r] * 1e3:.2f}" for r in ("hf", "hf-server", "hf-server-old")]
+    assert f"about {ms[0]} ms a layer on a desktop, {ms[1]} on a server, {ms[2]} on an older server" in \
+        p.host.toolTip() and ms == ["0.50", "0.83", "1.14"]
     assert win.breakdown.values["decode"].text().startswith("26.6 ms")
     choose(qtbot, win, p.host, "desktop")
     s = win.state.scenario

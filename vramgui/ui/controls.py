@@ -15,7 +15,15 @@ from ..core.engines import HF_NO_MPS, default_share
 from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note
 from ..core.scenario import MAX_STAGES
-from ..core.speed import CROSS_NODE_RUN, DATA_PARALLEL_MLA, LLAMACPP_BATCHED, card_host, prompt_split
+from ..core.speed import (
+    CROSS_NODE_RUN,
+    DATA_PARALLEL_MLA,
+    HF_HOST_ROWS,
+    HOST_S_PER_LAYER,
+    LLAMACPP_BATCHED,
+    card_host,
+    prompt_split,
+)
 from ..core.training import ALLOCATOR_FRACTION, FOREACH_STEP_BYTES
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
@@ -254,6 +262,12 @@ def _narrow(c: QtWidgets.QComboBox) -> QtWidgets.QComboBox:
     c.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     c.setMinimumContentsLength(14)
     return c
+
+
+def _host_ms() -> dict[str, str]:
+    """HF transformers' host cost a Llama layer [ms] by host (core.speed.HOST_S_PER_LAYER), for the tooltips:
+    ``desktop``, ``server``, ``older``."""
+    return {h.replace("older-server", "older"): num(HOST_S_PER_LAYER[row] * 1e3, 2) for h, row in HF_HOST_ROWS.items()}
 
 
 def _combo(idents) -> QtWidgets.QComboBox:
@@ -562,7 +576,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         engine_tips = {
             "generic": self.tr("Textbook estimate: no engine's allocations or overheads"),
             "hf": self.tr("model.generate() in PyTorch: the cache grows with the tokens; Python launches every "
-                          "kernel (about 0.5 ms a layer on a desktop, 0.83 ms on a data-centre card's server)"),
+                          "kernel (about {desktop} ms a layer on a desktop, {server} ms on a data-centre card's "
+                          "server)").format(**_host_ms()),
             "vllm": self.tr("Serving engine: 92 % of the card (90 % before 2026), the rest after weights becomes KV "
                             "blocks; steps run as CUDA graphs"),
             "sglang": self.tr("Serving engine: a static share of the free memory (mem_fraction_static, by default "
@@ -612,10 +627,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.attention, self.tr("Eager attention materialises the score matrix (quadratic in the prompt); "
                                          "sdpa/flash do not")),
                 (self.host, self.tr("HF transformers launches every kernel from Python on one CPU core, which "
-                                    "bounds its decode from below: about 0.5 ms a layer on a desktop, 0.83 on a "
-                                    "server, 1.14 on an older server (those of the cards before 2020: V100, T4). "
-                                    "Auto goes by the card: data-centre cards sit in servers of their years, the "
-                                    "others in desktops. The other engines launch a step at once: no effect")),
+                                    "bounds its decode from below: about {desktop} ms a layer on a desktop, {server} "
+                                    "on a server, {older} on an older server (those of the cards before 2020: V100, "
+                                    "T4). Auto goes by the card: data-centre cards sit in servers of their years, the "
+                                    "others in desktops. The other engines launch a step at once: no effect")
+                 .format(**_host_ms())),
                 (self.prompt, self.tr("Prompt tokens per sequence (log scale)")),
                 (self.cached, self.tr("Tokens at the start of the prompt already in the KV cache (a chat's earlier "
                                       "turns, a system prompt the engine's prefix cache kept): only the rest is "
