@@ -207,6 +207,40 @@ def test_llamacpp_cuda_decode_draws_at_most_7_bytes_per_sm_per_clock(scenario):
         assert 1 / float(decode_step(s.with_(attention="flash"), 1, 128)[0]) == pytest.approx(measured, rel=0.10)
 
 
+def test_llamacpp_builds_without_graphs_draw_16bit_weights_at_6_2_bytes_per_sm_per_clock(scenario):
+    from vramgui.core.speed import bandwidth_efficiency, speed_key
+    eta = lambda s: bandwidth_efficiency(speed_key(s.profile, s.gpu), s.weight_format, s.gpu)  # noqa: E731
+    # their F16 mat-vec is SM-bound on HBM cards: an A100 80GB PCIe (SMs x clock from its int8 peak, 624e12 x 0.5 /
+    # 2,048 = 152.3e9 a second) draws 6.2 x 152.3e9 = 944 GB/s of its 1,935 (a share of 0.488, not the row's 0.82)
+    a100 = scenario("llama2-7b", "a100-80gb-pcie", weights="fp16", engine="llamacpp-2023", prompt_tokens=0)
+    assert eta(a100) == pytest.approx(6.2 * 624e12 * 0.5 / 2048 / 1935e9, rel=1e-9)
+    assert eta(a100) == pytest.approx(0.488, abs=0.001)
+    # an RTX 4090 offers 1,008 GB/s to 660.6e12 / 2,048 = 322.6e9 SM clocks (3.1 bytes each): its share stays
+    assert eta(a100.with_(gpu=scenario("llama2-7b", "rtx4090").gpu)) == pytest.approx(0.82)
+    # quantized weights ran on other kernels (not capped: the row's curve), and current builds' 16-bit weights on the
+    # 7 bytes of MMVQ_BYTES_PER_SM_CLOCK: 7 x 152.3e9 = 1,066 GB/s
+    from vramgui.core.speed import _bandwidth_share
+    q4 = a100.with_(weights="q4_0")
+    assert eta(q4) == pytest.approx(_bandwidth_share("llamacpp-2023", q4.weight_format))
+    assert eta(a100.with_(engine="llamacpp")) == pytest.approx(7 * 624e12 * 0.5 / 2048 / 1935e9, rel=1e-9)
+    # a prompt's passes multiplied by cuBLAS: their weights are read at the row's share, as without the cap; a step
+    # at the capped one
+    from dataclasses import replace
+    t = speed_terms(a100.with_(prompt_tokens=512))
+    assert float(t.prompt_bw_efficiency) == pytest.approx(0.82) and float(t.bw_efficiency) == pytest.approx(eta(a100))
+    plain = replace(t, bw_efficiency=0.82, prompt_bw_efficiency=0.0)
+    card = card_of(a100)
+    assert float(prefill_from_terms(t, 512, 1, card)) == pytest.approx(float(prefill_from_terms(plain, 512, 1, card)),
+                                                                       rel=1e-12)
+    from vramgui.core.speed import decode_from_terms
+    step, plain_step = (float(decode_from_terms(x, 1, 512, card)[0]) for x in (t, plain))
+    assert step > 1.5 * plain_step
+    # the explanation shows the capped share and names the kernel that caps it
+    from vramgui.core.explain import explain_items
+    (bw,) = [x for x in explain_items(a100)[5].assumptions if x.name.startswith("Bandwidth efficiency")]
+    assert bw.value.startswith("0.49 ") and "convert_mul_mat_vec_f16_cuda" in bw.source
+
+
 def test_llamacpp_16bit_prefill_runs_through_cublas(scenario):
     # current CUDA builds multiply 16-bit weights with cuBLAS (ggml_cuda_mul_mat_cublas: BF16 with fp32
     # accumulation, the rate GeForce presets give): measured (corpus) an RTX 3090 prefilling Llama 3.2 1B BF16,

@@ -30,8 +30,8 @@ from .speed import (
     ATTENTION_EFFICIENCY,
     ENGINE_FIELDS,
     LOW_BIT_KERNELS,
-    MMVQ_BYTES_PER_SM_CLOCK,
     MMVQ_OPS_PER_SM_CLOCK,
+    SM_CAPPED_KEYS,
     attention_efficiency,
     attention_peak,
     bandwidth_efficiency,
@@ -40,6 +40,7 @@ from .speed import (
     decode_from_terms,
     engine_terms,
     link_of,
+    prompt_bandwidth_efficiency,
     small_batch_kernels,
     sol_compute_factor,
     speed_key,
@@ -259,8 +260,10 @@ def _card_speed_terms(s: Scenario, gpus: list[GPU]):
                         sol_compute_factor(kind[0], s.weight_format, g)) for kind, g in cards.items()}
         terms = replace(terms, flops_efficiency=np.array([share[kind][0] for kind in kinds]),
                         sol_flops=np.array([share[kind][1] for kind in kinds]))
-    if any(k in MMVQ_BYTES_PER_SM_CLOCK for k in keys):   # (llama.cpp's CUDA decode: at most so much per SM)
+    if any(k in SM_CAPPED_KEYS for k in keys):   # (llama.cpp's CUDA decode: at most so much per SM)
         terms = replace(terms, bw_efficiency=np.array([bandwidth_efficiency(k, s.weight_format, g)
+                                                       for k, g in zip(keys, gpus, strict=True)]),
+                        prompt_bw_efficiency=np.array([prompt_bandwidth_efficiency(k, s.weight_format, g)
                                                        for k, g in zip(keys, gpus, strict=True)]))
     if any(k in MMVQ_OPS_PER_SM_CLOCK for k in keys):    # (llama.cpp's CUDA kernels at several sequences)
         rate, load = zip(*(small_batch_kernels(k, s.weight_format, g) for k, g in zip(keys, gpus, strict=True)),

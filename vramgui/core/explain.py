@@ -53,6 +53,7 @@ from .speed import (
     HOST_S_PER_LAYER,
     LAYER_S,
     MMQ_WEIGHTS_PER_SM_CLOCK,
+    MMVQ_BYTES_PER_SM_CLOCK,
     MMVQ_MAX_COLUMNS,
     MMVQ_OPS_PER_SM_CLOCK,
     MOE_LAYER_S,
@@ -536,7 +537,8 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     if factor:
         bw_source += "; " + SOURCES[factor]
     if bandwidth_efficiency(key, fmt, gpu) < bandwidth_efficiency(key, fmt):      # (llama.cpp's CUDA decode cap)
-        bw_source += "; " + SOURCES["MMVQ_BYTES_PER_SM_CLOCK"]
+        bw_source += "; " + SOURCES["MMVQ_BYTES_PER_SM_CLOCK" if key in MMVQ_BYTES_PER_SM_CLOCK else
+                                    "DMMV_16BIT_BYTES_PER_SM_CLOCK"]
     peak = card_of(s)[1]
     out = [Assumption("Memory bandwidth", f"{gpu.memory_bandwidth_gb_s:,.0f} GB/s", _gpu_source(gpu, "bandwidth")),
            Assumption("Bandwidth efficiency η_bw", f"{float(t.bw_efficiency):.2f} ({p.name}"

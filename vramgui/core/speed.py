@@ -15,7 +15,7 @@ its launch loop, which is what bounds small models on fast cards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -135,6 +135,13 @@ INT8_OPS_PER_SM_CLOCK = 2048
 #: GDDR cards offer less (3-7) and reach their bandwidth's share.  SMs x clock from the int8 peak
 #: (:data:`INT8_OPS_PER_SM_CLOCK`).
 MMVQ_BYTES_PER_SM_CLOCK = {"llamacpp": 7.0}
+
+#: llama.cpp builds without CUDA graphs (the "llamacpp-2023" row) multiplied 16-bit weights by one token with a
+#: kernel of one warp per row (dequantize_mul_mat_vec<1, 1, convert_f16>, two halves a thread a pass): its SMs,
+#: not the memory, bound it on HBM cards, at most this many bytes per SM per clock [bytes] ...
+DMMV_16BIT_BYTES_PER_SM_CLOCK = {"llamacpp-2023": 6.2}
+#: ... the rows whose decode one of those caps bounds (per card: :func:`bandwidth_efficiency`)
+SM_CAPPED_KEYS = frozenset(MMVQ_BYTES_PER_SM_CLOCK) | frozenset(DMMV_16BIT_BYTES_PER_SM_CLOCK)
 
 #: llama.cpp's CUDA decode of several sequences with quantized weights (one column of the activations each): up
 #: to this many columns its mat-vec kernel MMVQ runs (mmvq.cuh: MMVQ_MAX_BATCH_SIZE), above it MMQ, the
@@ -438,6 +445,17 @@ SOURCES = {
                                "x clock: their int8 peak at the graphics chips' rate, 2,048 per SM per clock; GDDR "
                                "cards offer 3 to 7.3 and reach their share): 7 reads them +5, +3 and -4 %. Cards "
                                "without an int8 figure (V100: +25 %) are not capped",
+    "DMMV_16BIT_BYTES_PER_SM_CLOCK": "llama.cpp builds before CUDA graphs multiplied F16 weights by one token in "
+                                     "convert_mul_mat_vec_f16_cuda: dequantize_mul_mat_vec<1, 1, convert_f16>, one "
+                                     "32-thread block a row (ggml-cuda.cu of those builds). Measured (corpus): F16 "
+                                     "decode on HBM cards, which the bandwidth share read 22-108 % fast while GDDR "
+                                     "cards of the same runs read within 15 %: Llama 2 7B and 13B on an A100 80GB "
+                                     "PCIe and an H100 PCIe (build 1680, Dec 2023: 6.6, 7.8, 6.2 and 7.3 bytes per SM "
+                                     "per clock) and Llama 3 8B on an A100 PCIe, an A100 SXM and an H100 PCIe (builds "
+                                     "2836-2843, May 2024, tg512: 5.5, 5.3 and 5.6); 6.2 is the median of the seven "
+                                     "runs (SMs x clock from the int8 peak, as MMVQ_BYTES_PER_SM_CLOCK). GDDR cards "
+                                     "draw less at their bandwidth's share (an RTX 3090 5.5 bytes per SM per clock at "
+                                     "82 % of its 936 GB/s, an RTX 4090 2.6) and keep it",
     "CUBLAS_16BIT_EFFICIENCY": "llama.cpp's CUDA code multiplies 16-bit weights with cuBLAS (ggml_cuda_mul_mat_cublas: "
                                "BF16 with fp32 accumulation, the rate GeForce presets give; F16 with fp16 "
                                "accumulation, twice that on GeForce cards - not measured, read at the same share). "
@@ -704,11 +722,30 @@ def speed_key(profile: EngineProfile, gpu: GPU, host: str | None = None) -> str:
 
 def bandwidth_efficiency(key: str, fmt: WeightFormat, gpu: GPU | None = None) -> float:
     """Expected share of peak memory bandwidth for decode with this engine (:func:`speed_key`)
-    and format; on ``gpu``, at most what :data:`MMVQ_BYTES_PER_SM_CLOCK` lets the engine draw."""
+    and format; on ``gpu``, at most what :data:`MMVQ_BYTES_PER_SM_CLOCK` (or, for 16-bit weights,
+    :data:`DMMV_16BIT_BYTES_PER_SM_CLOCK`) lets the engine draw."""
     eff = _bandwidth_share(key, fmt)
-    per_sm = MMVQ_BYTES_PER_SM_CLOCK.get(key)
+    per_sm = sm_cap_per_clock(key, fmt)
     sm_clocks = _sm_clocks_per_s(gpu) if per_sm and gpu is not None else None
     return min(eff, per_sm * sm_clocks / gpu.bandwidth_bytes_per_s) if sm_clocks else eff
+
+
+def prompt_bandwidth_efficiency(key: str, fmt: WeightFormat, gpu: GPU | None = None) -> float:
+    """The share of peak bandwidth a prompt's passes read the weights at where it is not a decode step's, else 0:
+    the mat-vec that :data:`DMMV_16BIT_BYTES_PER_SM_CLOCK` caps multiplies one token only (a prompt's passes ran
+    cuBLAS)."""
+    if key in DMMV_16BIT_BYTES_PER_SM_CLOCK and key not in MMVQ_BYTES_PER_SM_CLOCK:
+        uncapped = _bandwidth_share(key, fmt)
+        return uncapped if bandwidth_efficiency(key, fmt, gpu) < uncapped else 0.0
+    return 0.0
+
+
+def sm_cap_per_clock(key: str, fmt: WeightFormat) -> float | None:
+    """Bytes per SM per clock the engine row ``key``'s decode kernels draw at most with ``fmt``'s weights; None:
+    not capped."""
+    if key in DMMV_16BIT_BYTES_PER_SM_CLOCK and (fmt.expert_bits or fmt.linear_bits) == 16:
+        return DMMV_16BIT_BYTES_PER_SM_CLOCK[key]
+    return MMVQ_BYTES_PER_SM_CLOCK.get(key)
 
 
 def _sm_clocks_per_s(gpu: GPU) -> float | None:
@@ -904,6 +941,7 @@ class SpeedTerms:
     dequant_efficiency: ArrayLike = 0.0  # bandwidth share of bitsandbytes' dequantization and 16-bit matmuls
     dequant_weights: ArrayLike = 0.0     # weights a pass of several rows dequantizes to 16 bits first (bnb's 4-bit)
     dequant_bytes: ArrayLike = 0.0       # ... their bytes as stored (part of ``dense_bytes``)
+    prompt_bw_efficiency: ArrayLike = 0.0  # the share a prompt's passes read at where not a step's (0: bw_efficiency)
     chunk: int | None = None      # prefill tokens per pass (the engine's chunk)
 
 
@@ -1002,7 +1040,7 @@ def dequantized(s: Scenario, fmt: WeightFormat | None = None) -> dict:
 #: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
 ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens", "moe_gemm_half",
                  "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops", "exposed", "kv_reads",
-                 "host_extra_rows", "dequant_efficiency")
+                 "host_extra_rows", "dequant_efficiency", "prompt_bw_efficiency")
 
 
 def attention_efficiency(key: str, gpu: GPU | None = None) -> float:
@@ -1027,7 +1065,8 @@ def engine_terms(key: str, s: Scenario) -> dict:
                                     sol_compute_factor(key, s.weight_format, s.gpu),
                                     exposed_share(key, s.weight_format), kv_reads(key, s),
                                     host_extra_rows_s(key, a, s.weight_format),
-                                    _share_of(key, "fp16", 16.0) if key in BNB_ROWS else 0.0), strict=True))
+                                    _share_of(key, "fp16", 16.0) if key in BNB_ROWS else 0.0,
+                                    prompt_bandwidth_efficiency(key, s.weight_format, s.gpu)), strict=True))
 
 
 def kv_reads(key: str, s: Scenario) -> float:
@@ -1464,6 +1503,9 @@ def prefill_from_terms(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, card:
     tokens already in the cache (:func:`prefill_parts`), from the coefficients."""
     link, lat = (np.asarray(x, dtype=np.float64) for x in card[2:])
     parts = prefill_parts(t, prompt, batch, link, lat if efficient else 0.0, cached)
+    if efficient and not _zero(t.prompt_bw_efficiency):    # (a step's mat-vec is capped, a prompt's GEMMs are not)
+        t = replace(t, bw_efficiency=np.where(np.asarray(t.prompt_bw_efficiency) > 0, t.prompt_bw_efficiency,
+                                              t.bw_efficiency))
     return _roofline(t, parts, card, efficient)[0] * overlap_factor(t, parts.passes)
 
 
