@@ -239,6 +239,11 @@ def test_llamacpp_builds_without_graphs_draw_16bit_weights_at_6_2_bytes_per_sm_p
     from vramgui.core.explain import explain_items
     (bw,) = [x for x in explain_items(a100)[5].assumptions if x.name.startswith("Bandwidth efficiency")]
     assert bw.value.startswith("0.49 ") and "convert_mul_mat_vec_f16_cuda" in bw.source
+    # ... and the time to first token's, the row's share it is computed with
+    prefill = explain_items(a100.with_(prompt_tokens=512))[6]
+    (bw,) = [x for x in prefill.assumptions if x.name.startswith("Bandwidth efficiency")]
+    assert bw.value.startswith("0.82 ") and "convert_mul_mat_vec_f16_cuda" not in bw.source
+    assert "1,935 GB/s × 0.82)" in prefill.substituted
 
 
 def test_llamacpp_16bit_prefill_runs_through_cublas(scenario):

@@ -74,6 +74,7 @@ from .speed import (
     overlap_factor,
     prefill_parts,
     prompt_split,
+    prompt_terms,
     served,
     speed_key,
     speed_terms,
@@ -536,7 +537,7 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
         {"w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
     if factor:
         bw_source += "; " + SOURCES[factor]
-    if bandwidth_efficiency(key, fmt, gpu) < bandwidth_efficiency(key, fmt):      # (llama.cpp's CUDA decode cap)
+    if float(t.bw_efficiency) < bandwidth_efficiency(key, fmt):      # (llama.cpp's CUDA caps, where ``t`` has one)
         bw_source += "; " + SOURCES["MMVQ_BYTES_PER_SM_CLOCK" if key in MMVQ_BYTES_PER_SM_CLOCK else
                                     "DMMV_16BIT_BYTES_PER_SM_CLOCK"]
     peak = card_of(s)[1]
@@ -753,7 +754,7 @@ def _sparse_note(s: Scenario, t) -> str:
 
 
 def _prefill(s: Scenario, sp) -> Explanation:
-    t = speed_terms(s)
+    t = prompt_terms(speed_terms(s))
     bw, peak, link, lat = card_of(s)
     new, cached = (float(x) for x in prompt_split(s.prompt_tokens, s.cached_tokens))
     parts = prefill_parts(t, new, s.batch, link, lat, cached)     # what the estimate weighs

@@ -1503,10 +1503,16 @@ def prefill_from_terms(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, card:
     tokens already in the cache (:func:`prefill_parts`), from the coefficients."""
     link, lat = (np.asarray(x, dtype=np.float64) for x in card[2:])
     parts = prefill_parts(t, prompt, batch, link, lat if efficient else 0.0, cached)
-    if efficient and not _zero(t.prompt_bw_efficiency):    # (a step's mat-vec is capped, a prompt's GEMMs are not)
-        t = replace(t, bw_efficiency=np.where(np.asarray(t.prompt_bw_efficiency) > 0, t.prompt_bw_efficiency,
-                                              t.bw_efficiency))
-    return _roofline(t, parts, card, efficient)[0] * overlap_factor(t, parts.passes)
+    return _roofline(prompt_terms(t) if efficient else t, parts, card, efficient)[0] * overlap_factor(t, parts.passes)
+
+
+def prompt_terms(t: SpeedTerms) -> SpeedTerms:
+    """``t`` with the bandwidth share a prompt's passes read at (:func:`prompt_bandwidth_efficiency`: a step's
+    mat-vec may be capped where a prompt's GEMMs are not)."""
+    if _zero(t.prompt_bw_efficiency):
+        return t
+    return replace(t, bw_efficiency=np.where(np.asarray(t.prompt_bw_efficiency) > 0, t.prompt_bw_efficiency,
+                                             t.bw_efficiency))
 
 
 #: Prompt passes (micro-batches) that one call of llama.cpp's decode holds: its default logical batch of
