@@ -21,3 +21,20 @@ def scenario(cat):
     def make(model: str, gpu: str, **kw) -> Scenario:
         return Scenario(model=cat.model(model), gpu=cat.gpu(gpu), **kw)
     return make
+
+
+@pytest.fixture(scope="session")
+def validated():
+    """``vramgui-cli validate PATH --json`` as a user runs it, its output parsed (exit status 0 asserted)."""
+    import contextlib
+    import io
+    import json
+
+    from vramgui.cli import main
+
+    def run(path) -> dict:
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            assert main(["validate", str(path), "--json"]) == 0
+        return json.loads(buf.getvalue())
+    return run

@@ -8,25 +8,17 @@ TurboMind is timed with the vLLM profile's speed model (the same kind of engine;
 points was used to set it), on the SXM A100 (the doc names "A100-80G" in an 8-card server).
 """
 
-import contextlib
-import io
-import json
 import statistics
 from pathlib import Path
 
 import pytest
 
-from vramgui.cli import main
-
 SWEEP = Path(__file__).parent / "data" / "measured" / "batch.jsonl"
 
 
 @pytest.fixture(scope="module")
-def points():
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        assert main(["validate", str(SWEEP), "--json"]) == 0
-    return {p["id"]: p for p in json.loads(buf.getvalue())["points"]}
+def points(validated):
+    return {p["id"]: p for p in validated(SWEEP)["points"]}
 
 
 def _errors(points, model: str, quantity: str) -> dict[str, float]:

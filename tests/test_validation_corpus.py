@@ -11,8 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from vramgui.cli import main
-
 CORPUS = Path(__file__).parent / "data" / "measured" / "corpus.jsonl"
 
 # Points skipped on purpose, with the reason (never by editing the value).
@@ -91,14 +89,8 @@ ENGINE_BOUNDS = {("kv_cache_tokens", "SGLang"): (5, 10),
 
 
 @pytest.fixture(scope="module")
-def results():
-    import contextlib
-    import io
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        rc = main(["validate", str(CORPUS), "--json"])
-    assert rc == 0
-    return json.loads(buf.getvalue())
+def results(validated):
+    return validated(CORPUS)
 
 
 def _bound_groups() -> dict[str, str]:

@@ -2,8 +2,6 @@
 run in vramgui's terms (its ``setup``) or why it is not modelled (``setup_skip``), compared by the counter it
 measured (core/validation.py, TRAINING_QUANTITIES)."""
 
-import contextlib
-import io
 import json
 import statistics
 from pathlib import Path
@@ -16,11 +14,8 @@ TRAINING = Path(__file__).parent / "data" / "measured" / "training.jsonl"
 
 
 @pytest.fixture(scope="module")
-def results():
-    buf = io.StringIO()
-    with contextlib.redirect_stdout(buf):
-        assert main(["validate", str(TRAINING), "--json"]) == 0
-    return {p["id"]: p for p in json.loads(buf.getvalue())["points"]}
+def results(validated):
+    return {p["id"]: p for p in validated(TRAINING)["points"]}
 
 
 def test_every_point_is_compared_or_says_why(results):
