@@ -56,9 +56,10 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
     "decode_tok_s": (25, 60),
     # served decode (the other requests' prompts included): Qwen3-8B on one H100 within 7 % (its
     # vLLM run sets the per-layer cost); DeepSeek-R1 on 8 x H200 (SGLang) within 17 %; Qwen3-Next
-    # on 4 x H20 14 % short; gpt-oss-120b on one MI300X at 64-256 requests 35-51 % short (MXFP4
-    # dequantized on a card without FP4 math, experts' GEMMs at 16-64 tokens each are not modelled)
-    "tpot_ms": (12, 55),
+    # on 4 x H20 14 % short; on one MI300X (the ROCm row's 53 % of the bandwidth, from five of these
+    # runs) Gemma 4 31B, Qwen3Guard 8B and Ministral 3 8B within 18 %, gpt-oss-120b at 64-256
+    # requests 3-28 % short (MXFP4 dequantized on a card without FP4 math; the share falls with the requests)
+    "tpot_ms": (10, 30),
     # coarse parts of the model, bounded so a regression shows:
     # vLLM's start-up activation peak: the sampler's warm-up where it dominates (dense models: within 3.5 %),
     # with MoE models' fused-expert workspaces beside it (within 6.3 %), vLLM V0's profile -61 %

@@ -621,6 +621,7 @@ def _row_name(p, key: str) -> str:
 
 
 BACKEND_NAMES = {"llamacpp": " with CUDA graphs", "llamacpp-metal": " on Metal", "llamacpp-rocm": " on ROCm",
+                 "vllm-rocm": " on ROCm",
                  "llamacpp-2023": " without CUDA graphs", "hf": " on a desktop host", "hf-server": " on a server host",
                  "hf-server-old": " on an older server host (the cards before 2020 sit in them)",
                  "llamacpp-vulkan": " on NVIDIA and AMD cards", "llamacpp-vulkan-intel": " on Intel cards"}

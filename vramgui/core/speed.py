@@ -46,7 +46,8 @@ ArrayLike = float | int | np.ndarray
 
 # The tables are keyed by :func:`speed_key`: the engine profile's id, except that llama.cpp
 # runs its Metal backend on Apple chips ("llamacpp-metal"), its ROCm backend on AMD's
-# ("llamacpp-rocm"), and on Intel's as builds without CUDA graphs did ("llamacpp-2023"); and
+# ("llamacpp-rocm"), and on Intel's as builds without CUDA graphs did ("llamacpp-2023"); vLLM and
+# SGLang run on AMD's as ROCm builds ("vllm-rocm"); and
 # HF transformers on a data-centre card runs on a server's host CPU ("hf-server"), on a card from
 # before the A100's generation (2020) on a server of that card's years ("hf-server-old").
 
@@ -60,7 +61,8 @@ HF_SERVER_FROM_YEAR = 2020
 
 #: Share of peak bandwidth 16-bit decode reaches, per engine.
 BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.89, "llamacpp-2023": 0.82,
-                 "llamacpp-metal": 0.91, "llamacpp-rocm": 0.87, "llamacpp-vulkan": 0.90, "llamacpp-vulkan-intel": 0.85}
+                 "llamacpp-metal": 0.91, "llamacpp-rocm": 0.87, "llamacpp-vulkan": 0.90, "llamacpp-vulkan-intel": 0.85,
+                 "vllm-rocm": 0.53}
 
 #: llama.cpp decode share of peak bandwidth against bits per weight.  Without CUDA graphs
 #: (Dec 2023) it fell as bits shrank; with them (the default "llamacpp") Q4 reaches what the
@@ -287,6 +289,12 @@ for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, LAYE
 # served measurements behind vLLM's rows include SGLang's (LAYER_S, MOE_LAYER_S, "served")
 for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, HOST_S_PER_LAYER, LAYER_S, MOE_LAYER_S):
     _table["sglang"] = _table["vllm"]
+# vLLM and SGLang on AMD cards ("vllm-rocm"): the same design and fixed costs as on NVIDIA's, but the
+# share of the bandwidth their ROCm kernels draw is their own (BW_EFFICIENCY, measured on MI300X)
+for _table in (W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, HOST_S_PER_LAYER, LAYER_S, MOE_LAYER_S):
+    _table["vllm-rocm"] = _table["vllm"]
+#: The serving engines whose speed row on an AMD card is "vllm-rocm" (:func:`speed_key`).
+ROCM_SERVING = frozenset({"vllm", "sglang"})
 
 #: A tensor-parallel group spanning nodes (:attr:`Scenario.tp_nodes`): its all-reduces cross the
 #: network, which the speed model does not add (it keeps the card's own links).  The one measured
@@ -328,7 +336,18 @@ SOURCES = {
     "BW_EFFICIENCY": "llama.cpp with CUDA graphs: 89 % (below); llama.cpp without (Dec 2023 builds): 82 % on "
                      "an RTX 4090 (Mistral 7B F16, 17.1 ms/token, llama.cpp CUDA benchmarks); vLLM / well-tuned "
                      "CUDA kernels 80-90 % (calm's README: 7B fp16 at ~900 GB/s of 1008 on an RTX 4090); HF "
-                     "transformers 80 % and generic 85 % are assumptions within that range",
+                     "transformers 80 % and generic 85 % are assumptions within that range. vLLM and SGLang on AMD "
+                     "cards (their ROCm builds): 53 %, the median of the shares that five served runs on one MI300X "
+                     "(5,300 GB/s) leave with vLLM's per-step and per-layer costs and the other requests' prompts "
+                     "counted: Gemma 4 31B BF16 under SGLang 0.5.13.post1, 1,000 tokens in and out, at 1, 16 and 64 "
+                     "requests (21.49, 31.45 and 62.93 ms a token: 63, 53 and 43 %; "
+                     "github.com/sgl-project/sglang/pull/31216), Qwen3Guard-Gen-8B (a Qwen3 8B) and Ministral 3 8B "
+                     "Reasoning BF16 under vLLM's ROCm image, 32 requests of 1,024 in and out (9.42 and 11.88 ms: 62 "
+                     "and 46 %; github.com/vllm-project/recipes/pull/431 and /443). They then read -17 to +17 %; "
+                     "gpt-oss-120b MXFP4 under vLLM 0.17 at 64-256 requests (SemiAnalysisAI/InferenceX pull/1061, "
+                     "not fitted) -3 to -28 % (-35 to -51 % at 85 %). The share falls as requests are added (63 % at "
+                     "one, 43 % at 64: their caches are read slower still); measured on MI300X only, other AMD cards "
+                     "get it too (an assumption)",
     "GGUF_BW_CURVES": "llama.cpp with CUDA graphs (b6413, Sep 2025, RTX PRO 6000 Blackwell at 1,792 GB/s; "
                      "measured corpus): Llama 2 7B Q4_0 at 278.95 tokens/s and Llama 3.3 70B Q4_K_M at 34.05 "
                      "leave two unknowns, 89 % of peak bandwidth and 38 us per layer (LAYER_S). Checks: b4011 "
@@ -706,13 +725,15 @@ def speed_key(profile: EngineProfile, gpu: GPU, host: str | None = None) -> str:
     llama.cpp launches its step as a CUDA graph on NVIDIA cards only; on Apple chips (Metal) and
     AMD cards (ROCm, HIP graphs off by default) each backend has its own measured costs, and
     elsewhere (SYCL on Intel) it runs as builds without graphs did; the Vulkan build has its own
-    row, Intel's cards apart; and HF transformers' host loop is the scenario's ``host``'s, else the
-    card's (:func:`card_host`; :data:`HF_HOST_ROWS`)."""
+    row, Intel's cards apart; vLLM and SGLang on AMD cards share their ROCm row; and HF transformers' host loop is
+    the scenario's ``host``'s, else the card's (:func:`card_host`; :data:`HF_HOST_ROWS`)."""
     if profile.id == "hf":
         return HF_HOST_ROWS[host or card_host(gpu)]
     if profile.id == "llamacpp-vulkan":
         return "llamacpp-vulkan-intel" if gpu.vendor.strip().lower() == "intel" else "llamacpp-vulkan"
     vendor = gpu.vendor.strip().lower()
+    if profile.id in ROCM_SERVING and vendor == "amd":
+        return "vllm-rocm"
     if profile.id == "llamacpp-2023" and vendor == "apple":    # (no CUDA graphs on Metal: the same backend)
         return "llamacpp-metal"
     if profile.id != "llamacpp":
