@@ -301,6 +301,17 @@ def test_vllm_bursts_of_long_prompts(results):
     assert all(10 < e < 50 for e in h100) and statistics.median(h100) < 25
 
 
+def test_sglang_moe_on_several_mi300x(results):
+    # MiniMax-M2.7 FP8 under SGLang 0.5.13 (ROCm) on 2 and 4 MI300X, attention and experts split over the same cards:
+    # the estimate is fast by 15-48 %.  At one request the run takes 14.94 ms where the roofline at the ROCm row's
+    # 53 % (2.2 ms), the all-reduces (3.1 ms) and vLLM's fixed costs (0.5 ms + 62 layers x 65 us) leave 9.9: SGLang's
+    # MoE layers on ROCm cost more than the row's 25 us each (not modelled: these four runs are the only ones), and
+    # more again with the requests.  A dense model on one MI300X, Gemma 4 31B, is within 18 % (test_speed).
+    group = {i for i, g in _bound_groups().items() if g == "sglang-rocm-moe-tp"}
+    err = {p["id"]: p["error_pct"] for p in results["points"] if p["id"] in group}
+    assert len(err) == 4 and all(-50 < e < -10 for e in err.values()), err
+
+
 def test_vllm_offline_prefill_of_a_batch(results):
     # Argonne's LLM-Inference-Bench: vLLM benchmark_latency, 16 prompts of 1,024 tokens, 1 output token, on one A100,
     # H100 and GH200 (Llama 2 7B, Llama 3 8B, Mistral 7B): the estimate is slow by 13-35 % everywhere. vLLM's 55 % is
