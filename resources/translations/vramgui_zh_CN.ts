@@ -1452,6 +1452,10 @@ Source: {source}</source>
         <translation>PyTorch 分配器</translation>
     </message>
     <message>
+        <source>. On AMD cards (ROCm) its decode draws {share} % of the bandwidth (measured on an MI300X)</source>
+        <translation>。在 AMD 显卡（ROCm）上，其解码只用到带宽的 {share}%（在 MI300X 上测得）</translation>
+    </message>
+    <message>
         <source>model.generate() in PyTorch: the cache grows with the tokens; Python launches every kernel (about {desktop} ms a layer on a desktop, {server} ms on a data-centre card&apos;s server)</source>
         <translation>PyTorch 中的 model.generate()：缓存随 token 增长；每个内核都由 Python 启动（台式机每层约 {desktop} ms，数据中心卡所在服务器每层约 {server} ms）</translation>
     </message>

@@ -143,6 +143,24 @@ def test_weights_kv_engine_attention_reach_the_breakdown(qtbot, win):
     assert "Serving the batch's requests" in texts["served"]
 
 
+def test_serving_engines_on_an_amd_card(qtbot, win):
+    # vLLM on an MI300X draws the ROCm row's 53 % of its 5,300 GB/s, on an H100 SXM 85 % of 3,350: Llama 2 7B's
+    # step beyond the fixed costs (0.5 ms + 32 layers x 40 us) then takes (3,350 x 0.85) / (5,300 x 0.53) = 1.014
+    # times as long on the MI300X, where the datasheets' bandwidths would make it 0.63 times
+    from vramgui.core.speed import BW_EFFICIENCY
+    p = win.panel
+    choose(qtbot, win, p.engine, "vllm")
+    choose(qtbot, win, p.gpu, "h100-sxm")
+    h100 = float(win.breakdown.values["decode"].text().split(" ms")[0])
+    choose(qtbot, win, p.gpu, "mi300x")
+    mi300x = float(win.breakdown.values["decode"].text().split(" ms")[0])
+    fixed = 0.5 + 32 * 0.040
+    assert (mi300x - fixed) / (h100 - fixed) == pytest.approx(3350 * 0.85 / (5300 * 0.53), rel=0.01)
+    # the engine's tooltip says so, with the core's figure
+    tip = p.engine.itemData(p.engine.findData("vllm"), QtCore.Qt.ItemDataRole.ToolTipRole)
+    assert BW_EFFICIENCY["vllm-rocm"] == 0.53 and "On AMD cards (ROCm) its decode draws 53 % of the bandwidth" in tip
+
+
 def test_host_picker_reaches_the_breakdown_and_the_table(qtbot, win):
     # HF transformers on an A100: by the card a server's host (32 layers x 0.83 ms = 26.56 ms a step for Llama 2
     # 7B); the picker's first entry names it, and "desktop" makes it 32 x 0.5 = 16.0 ms, in the breakdown and in

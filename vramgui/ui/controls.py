@@ -16,6 +16,7 @@ from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note
 from ..core.scenario import MAX_STAGES
 from ..core.speed import (
+    BW_EFFICIENCY,
     CROSS_NODE_RUN,
     DATA_PARALLEL_MLA,
     HF_HOST_ROWS,
@@ -573,16 +574,18 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                              "file": self.tr("As stored in the imported file")})
         _name(self.kv, {k.id: core_name(k.name) for k in KV_DTYPES.values()})
         _name(self.engine, {e.id: core_name(e.name) for e in ENGINES.values()})
+        rocm = self.tr(". On AMD cards (ROCm) its decode draws {share} % of the bandwidth (measured on an "
+                       "MI300X)").format(share=num(BW_EFFICIENCY["vllm-rocm"] * 100, 0))
         engine_tips = {
             "generic": self.tr("Textbook estimate: no engine's allocations or overheads"),
             "hf": self.tr("model.generate() in PyTorch: the cache grows with the tokens; Python launches every "
                           "kernel (about {desktop} ms a layer on a desktop, {server} ms on a data-centre card's "
                           "server)").format(**_host_ms()),
             "vllm": self.tr("Serving engine: 92 % of the card (90 % before 2026), the rest after weights becomes KV "
-                            "blocks; steps run as CUDA graphs"),
+                            "blocks; steps run as CUDA graphs") + rocm,
             "sglang": self.tr("Serving engine: a static share of the free memory (mem_fraction_static, by default "
                               "from the card's size) holds the weights and the KV pool; activations and CUDA graphs "
-                              "run in the rest"),
+                              "run in the rest") + rocm,
             "llamacpp": self.tr("Current builds: the whole context's cache at load, flash attention on; decode "
                                 "measured per backend (CUDA graphs on NVIDIA, Metal on Apple, ROCm on AMD)"),
             "llamacpp-2023": self.tr("Builds before May 2024 (Dec 2023 measurements): the host launches every op, "
