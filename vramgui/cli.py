@@ -45,7 +45,7 @@ from .core.report import (
     largest_context_text,
     offload_dict,
 )
-from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
+from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, HOSTS
 from .core.speed import HF_HOST_ROWS, HOST_S_PER_LAYER, estimate_speed
 from .core.units import GIB, duration_text
 
@@ -82,7 +82,7 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                    help=f"engine profile: {' '.join(ENGINES)} (default generic)")
     g.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None,
                    help="attention implementation (default: the engine's)")
-    g.add_argument("--host", choices=["desktop", "server", "older-server"], default=None,
+    g.add_argument("--host", choices=HOSTS, default=None,
                    help="the CPU HF transformers launches its kernels from, which bounds its decode from below: "
                         + ", ".join(f"{h} ({HOST_S_PER_LAYER[r] * 1e3:g} ms a layer)" for h, r in HF_HOST_ROWS.items())
                         + "; default: by the card (data-centre cards a server of their years, the cards before "
@@ -633,7 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
                             "named here; on an Apple chip only hf's 16-bit formats, or generic's, run beside GGUF)")
         p.add_argument("--context", type=int, default=4096, metavar="N", help="target context (default 4096)")
         p.add_argument("--batch", type=int, default=1, metavar="N")
-        p.add_argument("--host", choices=["desktop", "server", "older-server"], default=None,
+        p.add_argument("--host", choices=HOSTS, default=None,
                        help="the CPU HF transformers launches its kernels from (as estimate's --host; default: by "
                             "the card)")
         p.add_argument("--json", action="store_true")

@@ -18,6 +18,8 @@ DEFAULT_OUTPUT_TOKENS = 256
 
 #: Pipeline stages the window offers (its stages box) and the most the cross-node caution suggests.
 MAX_STAGES = 16
+#: The host CPUs a scenario can name for HF transformers' launch loop (:attr:`Scenario.host`).
+HOSTS = ("desktop", "server", "older-server")
 
 
 class Scenario(BaseModel):
@@ -46,7 +48,7 @@ class Scenario(BaseModel):
     reserved_mib: float = Field(0.0, ge=0, description="memory already taken on each card (desktop, others)")
     node_cards: int | None = Field(None, ge=1, le=4096, description=(
         "cards one node joins with their own links, None: the card's (GPU.cards_per_node)"))
-    host: Literal["desktop", "server", "older-server"] | None = Field(None, description=(
+    host: Literal[HOSTS] | None = Field(None, description=(
         "the host CPU HF transformers' Python loop launches its kernels from (its decode floor, "
         "speed.HOST_S_PER_LAYER): a desktop's, a current server's or a server of the cards before 2020; "
         "None: by the card (data-centre cards a server's of their years, others a desktop's)"))

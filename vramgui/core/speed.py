@@ -35,7 +35,7 @@ from .memory import (
 )
 from .params import count_params
 from .presets import GPU
-from .scenario import Scenario, memo_terms
+from .scenario import HOSTS, Scenario, memo_terms
 from .training import linear_shapes
 from .weights import active_weight_bytes, output_layer_bytes, weight_bytes
 
@@ -53,7 +53,7 @@ ArrayLike = float | int | np.ndarray
 
 #: HF transformers' rows, the same kernels on hosts of three speeds (:data:`HOST_S_PER_LAYER`), by a scenario's
 #: ``host`` (the user's word for it) ...
-HF_HOST_ROWS = {"desktop": "hf", "server": "hf-server", "older-server": "hf-server-old"}
+HF_HOST_ROWS = dict(zip(HOSTS, ("hf", "hf-server", "hf-server-old"), strict=True))
 HF_ROWS = tuple(HF_HOST_ROWS.values())
 #: ... and by the card where the scenario names none: the first year of the cards whose servers run the loop at
 #: "hf-server"'s speed (:func:`card_host`).

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS, Scenario, VramguiError
 from ..core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, data_dir, names_a_file
-from ..core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
+from ..core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, HOSTS
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--engine", default="generic", choices=list(ENGINES), help="engine profile (default generic)")
     ap.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None,
                     help="attention implementation (default: the engine's)")
-    ap.add_argument("--host", choices=["desktop", "server", "older-server"], default=None,
+    ap.add_argument("--host", choices=HOSTS, default=None,
                     help="the CPU HF transformers launches its kernels from (default: by the card)")
     ap.add_argument("--prompt", type=int, default=DEFAULT_PROMPT_TOKENS, metavar="TOKENS",
                     help=f"prompt tokens (default {DEFAULT_PROMPT_TOKENS})")

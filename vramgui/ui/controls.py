@@ -14,7 +14,7 @@ from ..core.architecture import layout_note
 from ..core.engines import HF_NO_MPS, default_share
 from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note
-from ..core.scenario import MAX_STAGES
+from ..core.scenario import HOSTS, MAX_STAGES
 from ..core.speed import (
     BW_EFFICIENCY,
     CROSS_NODE_RUN,
@@ -379,7 +379,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._row(self.attention)
         # the CPU HF transformers' Python loop launches its kernels from (its decode floor); greyed for the other
         # engines
-        self.host = _combo(("", "desktop", "server", "older-server"))
+        self.host = _combo(("", *HOSTS))
         self._row(self.host)
 
         self.prompt = LogSliderSpin(0, 1_048_576)

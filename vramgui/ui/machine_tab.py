@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.machine import GGUF, Machine, machine_table
+from ..core.scenario import HOSTS
 from ..core.speed import card_host
 from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
@@ -52,7 +53,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             self.engine.addItem("", ident)
         # HF transformers' host CPU (the Plan tab's picker, core.speed.card_host): greyed for the other engines
         self.host = QtWidgets.QComboBox()
-        for ident in ("", "desktop", "server", "older-server"):
+        for ident in ("", *HOSTS):
             self.host.addItem("", ident)
         self.labels = {}
         for key, w in (("card", self.gpu), ("", self.gpus), ("", self.ram), ("context", self.context),
@@ -153,9 +154,8 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
     def _show_host(self) -> None:
         """The host picker: enabled with HF transformers only, its first entry naming the card's kind."""
         self.host.setEnabled(self.engine.currentData() == "hf")
-        names = {"desktop": 1, "server": 2, "older-server": 3}
         kind = card_host(self.state.catalog.gpus[self.gpu.currentData()])
-        self.host.setItemText(0, self._auto_text.format(host=self.host.itemText(names[kind])))
+        self.host.setItemText(0, self._auto_text.format(host=self.host.itemText(self.host.findData(kind))))
 
     def _recompute_if_shown(self) -> None:
         if self.isVisible() or self.options:
