@@ -204,15 +204,17 @@ def test_a_file_given_for_an_id_points_to_the_file_flag(capsys, argv, message):
 
 
 def test_an_engine_that_does_not_run_on_the_card_is_noted(capsys):
-    """vLLM and SGLang have no GPU backend on Apple chips (vLLM's macOS build runs on the CPU only): the
-    estimate says so, in the table and in the JSON; llama.cpp on the same chip, or vLLM on an NVIDIA card,
+    """vLLM and SGLang as modelled have no GPU backend on Apple chips (vLLM's macOS build runs on the CPU only,
+    SGLang's CUDA and ROCm kernels do not run there; their MLX paths are other runtimes): the estimate says so,
+    naming the MLX paths, in the table and in the JSON; llama.cpp on the same chip, or vLLM on an NVIDIA card,
     carry no such note."""
     rc, out, _ = run(capsys, "estimate", "--model", "llama3.1-8b", "--gpu", "m4-max-128gb", "--engine", "vllm",
                      "--json")
     note = json.loads(out)["scenario"]["engine_note"]
     assert rc == 0 and note.startswith("vLLM does not run on an Apple chip's GPU (its macOS build runs on the CPU")
     rc, out, _ = run(capsys, "estimate", "--model", "llama3.1-8b", "--gpu", "m4-max-128gb", "--engine", "sglang")
-    assert "\nnote: SGLang does not run on an Apple chip's GPU (it has no Apple backend)" in out
+    assert "\nnote: SGLang does not run on an Apple chip's GPU (its CUDA and ROCm kernels do not run there; its " \
+           "experimental MLX backend" in out and "pull request 20342" in out
     for engine, gpu in (("llamacpp", "m4-max-128gb"), ("hf", "m4-max-128gb"), ("vllm", "rtx4090")):
         rc, out, _ = run(capsys, "estimate", "--model", "llama3.1-8b", "--gpu", gpu, "--engine", engine, "--json")
         assert json.loads(out)["scenario"]["engine_note"] is None, (engine, gpu)

@@ -532,6 +532,14 @@
         <translation>AutoAWQ 的内核只为 NVIDIA 和 AMD 显卡构建</translation>
     </message>
     <message>
+        <source>its macOS build runs on the CPU only; on the GPU, the community vLLM-Metal plugin runs models through MLX, which vramgui does not model</source>
+        <translation>其 macOS 版本只在 CPU 上运行；在 GPU 上，社区维护的 vLLM-Metal 插件通过 MLX 运行模型，vramgui 未对其建模</translation>
+    </message>
+    <message>
+        <source>its CUDA and ROCm kernels do not run there; its experimental MLX backend (built from source, SGLANG_USE_MLX=1) runs models through mlx-lm, which vramgui does not model</source>
+        <translation>其 CUDA 和 ROCm 内核不能在此运行；其实验性的 MLX 后端（从源码构建，SGLANG_USE_MLX=1）通过 mlx-lm 运行模型，vramgui 未对其建模</translation>
+    </message>
+    <message>
         <source>Data centre</source>
         <translation>数据中心</translation>
     </message>
@@ -1716,10 +1724,6 @@ Source: {source}</source>
         <translation>{engine} 不能在此芯片的 GPU 上运行。</translation>
     </message>
     <message>
-        <source>vLLM&apos;s macOS build runs on the CPU only, and SGLang has no Apple backend: the figures time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp (GGUF formats) and HF transformers (PyTorch&apos;s MPS device) run on the GPU.</source>
-        <translation>vLLM 的 macOS 版本只在 CPU 上运行，SGLang 没有 Apple 后端：这些数字按该引擎在 NVIDIA 和 AMD 显卡上的运行来计时。在 Mac 上，llama.cpp（GGUF 格式）和 HF transformers（PyTorch 的 MPS 设备）在 GPU 上运行。</translation>
-    </message>
-    <message>
         <source>(Hover for more.)</source>
         <translation>（悬停查看详情。）</translation>
     </message>
@@ -1750,6 +1754,14 @@ Source: {source}</source>
     <message>
         <source>llama.cpp&apos;s quantized matrix kernels pay for every sequence in a step, so a step grows with the batch long before the roofline turns compute bound; vramgui models it on NVIDIA cards with an int8 figure only. Measured with llama-bench (Llama 3 8B Q4_0 on an {card}): {runs} one sequence&apos;s throughput.</source>
         <translation>llama.cpp 的量化矩阵内核在每一步中为每个序列付出代价，因此远在屋顶线模型转为计算受限之前，单步时间就随批大小增长；vramgui 仅在有 int8 数据的 NVIDIA 显卡上对此建模。llama-bench 实测（Llama 3 8B Q4_0，{card}）：{runs}。</translation>
+    </message>
+    <message>
+        <source>{engine}: {why}.</source>
+        <translation>{engine}：{why}。</translation>
+    </message>
+    <message>
+        <source>The figures time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp (GGUF formats) and HF transformers (PyTorch&apos;s MPS device) run on the GPU.</source>
+        <translation>这些数字按该引擎在 NVIDIA 和 AMD 显卡上的运行计时。在 Mac 上，llama.cpp（GGUF 格式）和 HF transformers（PyTorch 的 MPS 设备）在 GPU 上运行。</translation>
     </message>
     <message>
         <source>engine default ({share})</source>

@@ -642,16 +642,19 @@ def test_an_mla_latent_on_every_card_is_flagged(qtbot, win):
 
 
 def test_an_engine_that_does_not_run_on_the_card_is_flagged_under_the_engine(qtbot, win):
-    """vLLM or SGLang on an Apple chip (vLLM's macOS build runs on the CPU only, SGLang has no Apple
-    backend), or HF transformers there with FP8 or AWQ weights: a caution under the engine; llama.cpp,
-    HF transformers with 16-bit weights, or an NVIDIA card clear it."""
+    """vLLM or SGLang on an Apple chip (vLLM's macOS build runs on the CPU only, SGLang's CUDA and ROCm
+    kernels do not run there; the tooltip names their MLX paths), or HF transformers there with FP8 or AWQ
+    weights: a caution under the engine; llama.cpp, HF transformers with 16-bit weights, or an NVIDIA card
+    clear it."""
     p = win.panel
     drive(qtbot, win, gpus=1, batch=1, model="llama3.1-8b", gpu="m4-max-128gb", weights="fp16", engine="vllm")
     assert p.engine_caution.isVisible()
     assert p.engine_caution.text().startswith("vLLM does not run on this chip's GPU.")
-    assert "macOS build runs on the CPU only" in p.engine_caution.toolTip()
+    assert p.engine_caution.toolTip().startswith("vLLM: its macOS build runs on the CPU only; on the GPU, the "
+                                                 "community vLLM-Metal plugin runs models through MLX")
     choose(qtbot, win, p.engine, "sglang")
     assert p.engine_caution.text().startswith("SGLang does not run on this chip's GPU.")
+    assert "experimental MLX backend" in p.engine_caution.toolTip() and "20342" in p.engine_caution.toolTip()
     for engine in ("llamacpp", "hf"):
         choose(qtbot, win, p.engine, engine)
         assert not p.engine_caution.isVisible(), engine

@@ -458,11 +458,21 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
 
 #: The llama.cpp profiles (one engine: allocations alike, speed by build).
 LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan"})
-#: Engines with no GPU backend on Apple chips: vLLM's macOS build runs on the CPU only ("the CPU
-#: implementation for macOS supports FP32 and FP16 datatypes", docs.vllm.ai, installation, CPU, Apple
-#: silicon; GPU inference there is the community vllm-metal plugin on MLX, not this profile), SGLang not
-#: at all.  llama.cpp runs there on Metal, HF transformers on PyTorch's MPS device (16-bit weights).
-NO_APPLE_GPU = frozenset({"vllm", "sglang"})
+#: Engines whose builds vramgui models have no GPU backend on Apple chips: (why, source).  llama.cpp
+#: runs there on Metal, HF transformers on PyTorch's MPS device (16-bit weights).  The MLX paths named
+#: here are other runtimes (mlx-lm's kernels, MLX's memory pool), which the profiles do not describe.
+NO_APPLE_GPU = {
+    "vllm": ("its macOS build runs on the CPU only; on the GPU, the community vLLM-Metal plugin runs models "
+             "through MLX, which vramgui does not model",
+             "docs.vllm.ai, installation: CPU, Apple silicon ('the CPU implementation for macOS supports FP32 and "
+             "FP16 datatypes'); GPU, Apple Silicon ('use vLLM-Metal, a community-maintained hardware plugin that "
+             "uses MLX as the compute backend')"),
+    "sglang": ("its CUDA and ROCm kernels do not run there; its experimental MLX backend (built from source, "
+               "SGLANG_USE_MLX=1) runs models through mlx-lm, which vramgui does not model",
+               "github.com/sgl-project/sglang pull request 20342 ('Add native MLX execution backend for Apple "
+               "Silicon Mac', merged March 2026); docs.sglang.io, hardware platforms, Apple Metal (install from "
+               "source)"),
+}
 
 #: Weight formats HF transformers cannot run on PyTorch's MPS device (an Apple chip's GPU): (why, source).  (GPTQ
 #: and bitsandbytes are left out: their Apple support is changing and no source here says either way.)

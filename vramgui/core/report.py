@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import __version__
 from .architecture import layout_note
-from .engines import HF_NO_MPS, LLAMACPP, runs_on_gpu
+from .engines import HF_NO_MPS, LLAMACPP, NO_APPLE_GPU, runs_on_gpu
 from .fit import fit
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
@@ -181,10 +181,10 @@ def engine_note(s) -> str | None:
         return (f"{s.weight_format.name} weights do not run on an Apple chip's GPU with {s.profile.name} "
                 f"({'; '.join(HF_NO_MPS[s.weights])}): these figures time them as they run on NVIDIA and AMD "
                 "cards; on a Mac, 16-bit weights with HF transformers and llama.cpp's GGUF formats run on the GPU")
-    why = "its macOS build runs on the CPU only" if s.engine == "vllm" else "it has no Apple backend"
-    return (f"{s.profile.name} does not run on an Apple chip's GPU ({why}): these figures time it as it runs on "
-            "NVIDIA and AMD cards; on a Mac, llama.cpp (GGUF) and HF transformers (PyTorch's MPS device) run on the "
-            "GPU")
+    why, source = NO_APPLE_GPU[s.engine]
+    return (f"{s.profile.name} does not run on an Apple chip's GPU ({why}; {source}): these figures time it as it "
+            "runs on NVIDIA and AMD cards; on a Mac, llama.cpp (GGUF) and HF transformers (PyTorch's MPS device) run "
+            "on the GPU")
 
 
 def largest_context_text(tokens: int | None, limit: int) -> str:

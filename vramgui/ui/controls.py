@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
-from ..core.engines import HF_NO_MPS, default_share
+from ..core.engines import HF_NO_MPS, NO_APPLE_GPU, default_share
 from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note
 from ..core.scenario import HOSTS, MAX_STAGES
@@ -959,7 +959,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._show_caution(self.batch_caution, lines, tips)
 
     def _show_engine_caution(self, s, training: bool) -> None:
-        """Below the engine: vLLM or SGLang on an Apple chip, which they do not run on, or HF
+        """Below the engine: vLLM or SGLang on an Apple chip, whose GPU their modelled builds do not run on, or HF
         transformers there with FP8 or AWQ weights (core.report.engine_note)."""
         lines, tips = [], []
         noted = not training and engine_note(s) is not None
@@ -971,10 +971,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                                         "cards. On a Mac, 16-bit weights with HF transformers and "
                                                         "llama.cpp's GGUF formats run on the GPU.") + f"\n({source})")
         elif noted:
+            why, source = NO_APPLE_GPU[s.engine]
             lines.append(self.tr("{engine} does not run on this chip's GPU.").format(engine=core_name(s.profile.name)))
-            tips.append(self.tr("vLLM's macOS build runs on the CPU only, and SGLang has no Apple backend: the figures "
-                                "time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp (GGUF "
-                                "formats) and HF transformers (PyTorch's MPS device) run on the GPU."))
+            tips.append(self.tr("{engine}: {why}.").format(engine=core_name(s.profile.name), why=core_name(why)) + " "
+                        + self.tr("The figures time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp "
+                                  "(GGUF formats) and HF transformers (PyTorch's MPS device) run on the GPU.")
+                        + f"\n({source})")
         self._show_caution(self.engine_caution, lines, tips)
 
     def _caution_row(self) -> QtWidgets.QLabel:

@@ -32,7 +32,13 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "GGUF MXFP4 experts, Q8_0 rest (gpt-oss)"),
               # why a format does not run with HF transformers on an Apple chip (core.engines.HF_NO_MPS)
               QT_TRANSLATE_NOOP("Formats", "PyTorch's MPS device has no float8 dtypes"),
-              QT_TRANSLATE_NOOP("Formats", "AutoAWQ's kernels are built for NVIDIA and AMD cards only"))
+              QT_TRANSLATE_NOOP("Formats", "AutoAWQ's kernels are built for NVIDIA and AMD cards only"),
+              # why vLLM and SGLang do not run on an Apple chip's GPU as modelled (core.engines.NO_APPLE_GPU)
+              QT_TRANSLATE_NOOP("Formats", "its macOS build runs on the CPU only; on the GPU, the community "
+                                           "vLLM-Metal plugin runs models through MLX, which vramgui does not model"),
+              QT_TRANSLATE_NOOP("Formats", "its CUDA and ROCm kernels do not run there; its experimental MLX backend "
+                                           "(built from source, SGLANG_USE_MLX=1) runs models through mlx-lm, which "
+                                           "vramgui does not model"))
 CATEGORIES = {"datacenter": QT_TRANSLATE_NOOP("Formats", "Data centre"),
               "workstation": QT_TRANSLATE_NOOP("Formats", "Workstation"),
               "consumer": QT_TRANSLATE_NOOP("Formats", "Consumer"), "apple": QT_TRANSLATE_NOOP("Formats", "Apple"),
