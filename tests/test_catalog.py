@@ -86,6 +86,42 @@ def test_gpu_facts(cat, gpu, mib, gb_s):
     assert g.memory_mib == mib and g.memory_bandwidth_gb_s == gb_s
 
 
+# Compute capabilities as NVIDIA's tables list them (developer.nvidia.com/cuda-gpus and cuda-legacy-gpus) and
+# AMD's LLVM targets as ROCm's GPU specifications list them.
+@pytest.mark.parametrize("gpu, arch, cc", [
+    ("tesla-p40", "sm_61", (6, 1)), ("p100-16gb", "sm_60", (6, 0)), ("v100-32gb", "sm_70", (7, 0)),
+    ("t4", "sm_75", (7, 5)), ("a100-80gb", "sm_80", (8, 0)), ("rtx3090", "sm_86", (8, 6)),
+    ("jetson-agx-orin-64gb", "sm_87", (8, 7)), ("rtx4090", "sm_89", (8, 9)), ("h100-sxm", "sm_90", (9, 0)),
+    ("b200", "sm_100", (10, 0)), ("b300", "sm_103", (10, 3)), ("jetson-agx-thor", "sm_110", (11, 0)),
+    ("rtx5090", "sm_120", (12, 0)), ("dgx-spark", "sm_121", (12, 1)),
+    ("mi50-32gb", "gfx906", None), ("mi250x", "gfx90a", None), ("mi300x", "gfx942", None),
+    ("mi355x", "gfx950", None), ("rx6800xt", "gfx1030", None), ("rx7900xtx", "gfx1100", None),
+    ("rx9070xt", "gfx1201", None), ("ryzen-ai-max-395-128gb", "gfx1151", None),
+])
+def test_gpu_architectures(cat, gpu, arch, cc):
+    g = cat.gpu(gpu)
+    assert (g.arch, g.compute_capability) == (arch, cc)
+
+
+def test_every_nvidia_and_amd_card_names_its_architecture(cat):
+    """The engines' support cautions read it (core.engines.support_caution); Apple and Intel chips have none."""
+    for g in cat.gpus.values():
+        assert (g.arch is not None) == (g.vendor in ("NVIDIA", "AMD")), g.id
+        assert g.arch is None or g.sources["arch"], g.id
+
+
+def test_an_architecture_of_the_wrong_vendor_is_refused(tmp_path):
+    g = json.loads((data_dir("presets") / "gpus" / "rtx4090.json").read_text())
+    (tmp_path / "gpus").mkdir()
+    (tmp_path / "gpus" / "wrong.json").write_text(json.dumps(dict(g, id="wrong", arch="gfx1100")))
+    (tmp_path / "gpus" / "nosrc.json").write_text(json.dumps(dict(g, id="nosrc", sources={
+        k: v for k, v in g["sources"].items() if k != "arch"})))
+    cat = load_catalog(user_dir=tmp_path)
+    text = "\n".join(cat.problems)
+    assert "wrong.json" in text and "arch 'gfx1100' is not a target of a NVIDIA chip" in text
+    assert "nosrc.json" in text and "sources lacks arch" in text
+
+
 def test_user_presets_override_and_broken_files_are_skipped(tmp_path):
     builtin = data_dir("presets")
     (tmp_path / "gpus").mkdir()

@@ -57,6 +57,9 @@ class GPU(BaseModel):
         None, gt=0, le=1, description="unified memory: the share the GPU may use by default "
                                       "(None: 0.75, macOS's default wired limit)")
     release_year: int | None = Field(None, ge=1990, le=2100)
+    arch: str | None = Field(None, pattern=r"^(sm_[1-9][0-9]{1,2}|gfx[0-9]{2,3}[0-9a-f])$",
+                             description="the chip's compiler target: NVIDIA's sm_<compute capability> (sm_86 is "
+                                         "8.6, sm_100 is 10.0), AMD's LLVM target (gfx942); None for others")
     sources: dict[str, str]
     notes: str | None = None
 
@@ -72,6 +75,12 @@ class GPU(BaseModel):
             need.add("gpu_share")
         if self.node_cards is not None:
             need.add("node")
+        if self.arch is not None:
+            need.add("arch")
+            if self.arch.startswith("sm_") != (self.vendor == "NVIDIA") or \
+                    self.arch.startswith("gfx") != (self.vendor == "AMD"):
+                raise ValueError(f"arch {self.arch!r} is not a target of a {self.vendor} chip (NVIDIA: sm_XY, "
+                                 "AMD: gfxNNN)")
         missing = sorted(k for k in need if not self.sources.get(k, "").strip())
         if missing and not self.sources.get("all", "").strip():
             raise ValueError(f"sources lacks {', '.join(missing)} (every number needs a source)")
@@ -89,6 +98,15 @@ class GPU(BaseModel):
         if not self.unified_memory:
             return 1.0
         return UNIFIED_GPU_SHARE if self.gpu_memory_share is None else self.gpu_memory_share
+
+    @property
+    def compute_capability(self) -> tuple[int, int] | None:
+        """An NVIDIA chip's compute capability from its ``arch`` ((8, 6) for sm_86, (10, 3) for sm_103);
+        None for other vendors or where the preset does not say."""
+        if self.arch is None or not self.arch.startswith("sm_"):
+            return None
+        digits = self.arch[3:]
+        return int(digits[:-1]), int(digits[-1])
 
     @property
     def cards_per_node(self) -> int:
