@@ -224,6 +224,50 @@ def test_the_table_marks_the_cards_an_engine_does_not_run_on(scenario, cat, engi
         assert (engine_note(s.with_(gpu=g)) is None) == runs, g.id
 
 
+# The cards each rule leaves out of this catalog, written out from the rules' sources: vLLM's docs (NVIDIA compute
+# capability 7.5 or newer; AMD gfx90a, gfx942, gfx950, gfx1100/1101, gfx1200/1201, gfx1150/1151), sgl-kernel's
+# build (sm_80 and newer; gfx942 and gfx950) and FlashAttention-2's README (Ampere or newer).
+OLDER_NVIDIA = {"gtx1080ti", "p100-16gb", "tesla-p40", "v100-16gb", "v100-32gb"}
+TURING = {"t4", "rtx2080", "rtx2080ti", "titan-rtx", "quadro-rtx8000"}
+UNLISTED = {
+    "vllm": OLDER_NVIDIA | {"mi50-32gb", "mi100", "rx6800xt", "rx6900xt", "rx7600xt"},
+    "sglang": OLDER_NVIDIA | TURING | {"mi50-32gb", "mi100", "mi210", "mi250x", "rx6800xt", "rx6900xt", "rx7600xt",
+                                       "rx7800xt", "rx7900gre", "rx7900xt", "rx7900xtx", "radeon-pro-w7900",
+                                       "rx9060xt-16gb", "rx9070", "rx9070xt", "radeon-ai-pro-r9700",
+                                       "ryzen-ai-max-395-128gb"},
+    ("hf", "flash"): OLDER_NVIDIA | TURING,
+    ("hf", "sdpa"): set(), "llamacpp": set(), "llamacpp-vulkan": set(), "generic": set()}
+
+
+@pytest.mark.parametrize("key", list(UNLISTED))
+def test_the_table_marks_the_cards_an_engine_does_not_list(scenario, cat, key):
+    # exactly the cards outside the rule, Apple's and Intel's never judged; the single-card note (report.card_note)
+    # is given exactly where the table says so, naming the rule's list and the card's target
+    from vramgui.core.report import card_note
+    engine, attention = key if isinstance(key, tuple) else (key, None)
+    s = scenario("llama3.1-8b", "rtx4090", engine=engine, weights="fp16", attention=attention)
+    gpus = list(cat.gpus.values())
+    t = card_table(s, gpus)
+    assert {g.id for g, ok in zip(gpus, t.card_listed.tolist(), strict=True) if not ok} == UNLISTED[key]
+    for g in gpus:
+        note = card_note(s.with_(gpu=g))
+        assert (note is None) == (g.id not in UNLISTED[key]), g.id
+    note = card_note(s.with_(gpu=cat.gpu("tesla-p40")))
+    if engine == "vllm":
+        assert note.startswith("vLLM lists NVIDIA compute capability 7.5 or newer, and the NVIDIA Tesla P40 is "
+                               "compute capability 6.1 (sm_61) (docs.vllm.ai")
+        assert card_note(s.with_(gpu=cat.gpu("mi50-32gb"))).startswith(
+            "vLLM lists AMD's gfx90a, gfx942, gfx950, gfx1100, gfx1101, gfx1200, gfx1201, gfx1150 and gfx1151, and the "
+            "AMD Radeon Instinct MI50 (32GB) is gfx906 (")
+    if engine == "sglang":
+        assert card_note(s.with_(gpu=cat.gpu("rx7900xtx"))).startswith(
+            "SGLang lists AMD's gfx942 and gfx950, and the AMD Radeon RX 7900 XTX is gfx1100 (")
+    if key == ("hf", "flash"):
+        assert card_note(s.with_(gpu=cat.gpu("t4"))).endswith(
+            "'FlashAttention only supports Ampere GPUs or newer'): pick sdpa attention, which runs there and which "
+            "vramgui counts alike")
+
+
 def test_hopper_cards_prompt_at_a_smaller_share(scenario, cat):
     # vLLM's prompts: 55 % of the dense peak on an A100 (312 TFLOP/s), 0.7 of that on the Hopper cards
     # (HOPPER_PROMPT_FACTOR: the same prompts measured on both put an H100 SXM at 0.59-0.77 of the A100's share);

@@ -252,6 +252,25 @@ def test_fit_lists_the_cards_an_engine_does_not_run_on_last(capsys):
     assert all(r["engine_runs"] for r in json.loads(out))
 
 
+def test_cards_an_engine_does_not_list_are_marked(capsys):
+    # vLLM's docs list NVIDIA compute capability 7.5 and newer: the P40 (6.1) is marked in `fit` (a star and a
+    # footnote; card_listed_by in the JSON) and `estimate` on it carries the note; the T4 (7.5) is listed;
+    # llama.cpp lists no cards
+    rc, out, _ = run(capsys, "fit", "--model", "llama3.1-8b", "--engine", "vllm", "--weights", "fp16", "--json")
+    rows = {r["gpu"]: r for r in json.loads(out)}
+    assert (rows["tesla-p40"]["card_listed_by"], rows["t4"]["card_listed_by"]) == ("vLLM", None)
+    rc, out, _ = run(capsys, "fit", "--model", "llama3.1-8b", "--engine", "vllm", "--weights", "fp16")
+    lines = out.splitlines()
+    assert any(x.startswith("tesla-p40 * ") for x in lines) and any(x.startswith("t4 ") for x in lines)
+    assert lines[-1] == "* not among the cards vLLM lists: it may not run there (`estimate --gpu ID` gives the note)"
+    rc, out, _ = run(capsys, "estimate", "--model", "llama3.1-8b", "--gpu", "tesla-p40", "--engine", "vllm",
+                     "--weights", "fp16")
+    assert "\nnote: vLLM lists NVIDIA compute capability 7.5 or newer, and the NVIDIA Tesla P40 is compute " \
+           "capability 6.1 (sm_61) (" in out
+    rc, out, _ = run(capsys, "fit", "--model", "llama3.1-8b", "--engine", "llamacpp", "--json")
+    assert not any(r["card_listed_by"] for r in json.loads(out))
+
+
 def test_models_and_gpus_lists(capsys):
     rc, out, _ = run(capsys, "models", "--json")
     assert rc == 0 and any(m["id"] == "llama2-70b" for m in json.loads(out))

@@ -30,7 +30,7 @@ from .core import (
     fit,
 )
 from .core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, Catalog, names_a_file, read_preset
-from .core.engines import runs_on_gpu
+from .core.engines import runs_on_gpu, unlisted_card
 from .core.errors import InputError, pydantic_message
 from .core.formats import stored_format
 from .core.machine import SORT_KEYS
@@ -268,8 +268,10 @@ def fit_rows(base_args, cat: Catalog) -> list[dict]:
         sp = estimate_speed(s)
         plan = _offload(base_args, s)
         runs = runs_on_gpu(s.engine, s.weights, gpu)
+        rule = unlisted_card(s.engine, s.attention_impl, gpu)
         rows.append({"gpu": gpu.id, "name": gpu.name, "vendor": gpu.vendor, "category": gpu.category,
                      "gpus": s.n_gpus, "fits": f.fits, "engine_runs": runs,
+                     "card_listed_by": None if rule is None else rule.what,
                      "verdict": f.verdict if runs else "no backend", "needed_bytes": f.needed_bytes,
                      "budget_bytes": f.budget_bytes, "headroom_bytes": f.headroom_bytes,
                      "min_gpus": f.min_gpus, "max_context": f.max_context,
@@ -303,13 +305,17 @@ def cmd_fit(args, cat: Catalog) -> int:
         if r["offload"] and r["offload"]["level"] != "gpu":
             return f"{r['offload']['decode_tokens_per_second']:,.1f}"
         return f"{r['decode_tokens_per_second']:,.1f}"
-    table = [(r["gpu"], r["offload"]["description"] if r["offload"] and not r["fits"] and r["engine_runs"]
-              else r["verdict"],
+    table = [(r["gpu"] + (" *" if r["card_listed_by"] else ""),
+              r["offload"]["description"] if r["offload"] and not r["fits"] and r["engine_runs"] else r["verdict"],
               _gib(r["needed_bytes"]), _gib(r["budget_bytes"]), _gib(r["headroom_bytes"]),
               _context_text(r["max_context"], r["model_context_limit"]), f"{r['max_batch']:,}", speed(r))
              for r in rows]
     print(_table(table, ("gpu", "verdict", "needed", "usable", "headroom", "max context", "max batch",
                          "decode tok/s")))
+    unlisted = sorted({r["card_listed_by"] for r in rows if r["card_listed_by"]})
+    if unlisted:
+        print(f"* not among the cards {' or '.join(unlisted)} lists: it may not run there "
+              "(`estimate --gpu ID` gives the note)")
     return 0
 
 

@@ -457,6 +457,10 @@
         <translation>当前批大小下单个序列的预期解码速度</translation>
     </message>
     <message>
+        <source>; not among the cards the chosen engine lists: it may not run here (choose the card for why)</source>
+        <translation>；不在所选引擎列出的显卡之中：可能无法在此运行（选中该卡可查看原因）</translation>
+    </message>
+    <message>
         <source>; the chosen engine does not run on this GPU: memory figures only</source>
         <translation>；所选引擎不能在此 GPU 上运行：仅显示显存数据</translation>
     </message>
@@ -538,6 +542,14 @@
     <message>
         <source>its CUDA and ROCm kernels do not run there; its experimental MLX backend (built from source, SGLANG_USE_MLX=1) runs models through mlx-lm, which vramgui does not model</source>
         <translation>其 CUDA 和 ROCm 内核不能在此运行；其实验性的 MLX 后端（从源码构建，SGLANG_USE_MLX=1）通过 mlx-lm 运行模型，vramgui 未对其建模</translation>
+    </message>
+    <message>
+        <source>it may run from a build of one&apos;s own, or not at all; these figures time it as it runs on the cards it lists</source>
+        <translation>可能需要自行构建才能运行，也可能完全无法运行；这些数字按它在所列显卡上的运行计时</translation>
+    </message>
+    <message>
+        <source>pick sdpa attention, which runs there and which vramgui counts alike</source>
+        <translation>请选择 sdpa 注意力：它可在此运行，且 vramgui 对其计算相同</translation>
     </message>
     <message>
         <source>Data centre</source>
@@ -1722,6 +1734,26 @@ Source: {source}</source>
     <message>
         <source>{engine} does not run on this chip&apos;s GPU.</source>
         <translation>{engine} 不能在此芯片的 GPU 上运行。</translation>
+    </message>
+    <message>
+        <source>compute capability {cc}</source>
+        <translation>计算能力 {cc}</translation>
+    </message>
+    <message>
+        <source>{what} does not list this card ({target}).</source>
+        <translation>{what} 未列出此卡（{target}）。</translation>
+    </message>
+    <message>
+        <source>{what} lists NVIDIA compute capability {cc} or newer.</source>
+        <translation>{what} 列出的是计算能力 {cc} 或更新的 NVIDIA 显卡。</translation>
+    </message>
+    <message>
+        <source>{what} lists AMD&apos;s {targets}.</source>
+        <translation>{what} 列出的 AMD 目标为 {targets}。</translation>
+    </message>
+    <message>
+        <source>This card is {target}: {otherwise}.</source>
+        <translation>此卡为 {target}：{otherwise}。</translation>
     </message>
     <message>
         <source>(Hover for more.)</source>

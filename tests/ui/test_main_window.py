@@ -641,6 +641,37 @@ def test_an_mla_latent_on_every_card_is_flagged(qtbot, win):
     assert not p.parallel_caution.isVisible()
 
 
+def test_a_card_the_engine_does_not_list_is_flagged_under_the_engine(qtbot, win):
+    """vLLM on a Tesla P40 (compute capability 6.1; its docs list 7.5 and newer), SGLang on an RX 7900 XTX (gfx1100;
+    sgl-kernel builds for gfx942 and gfx950), HF transformers' flash attention on a T4 (FlashAttention-2: 8.0 and
+    newer): a caution under the engine naming the card's target, the list in the tooltip, and the fit table's row
+    tooltip says so; a listed card, llama.cpp, or sdpa clear it."""
+    p = win.panel
+    drive(qtbot, win, gpus=1, batch=1, model="llama3.1-8b", gpu="tesla-p40", weights="fp16", engine="vllm")
+    assert p.engine_caution.isVisible()
+    assert p.engine_caution.text().startswith("vLLM does not list this card (compute capability 6.1).")
+    tip = p.engine_caution.toolTip()
+    assert tip.startswith("vLLM lists NVIDIA compute capability 7.5 or newer. This card is compute capability 6.1: "
+                          "it may run from a build of one's own, or not at all") and "docs.vllm.ai" in tip
+    model = win.fit_panel.model
+    tips = {g: model.index(model.row_of(g), 1).data(QtCore.Qt.ItemDataRole.ToolTipRole) for g in ("tesla-p40", "t4")}
+    assert tips["tesla-p40"].endswith("; not among the cards the chosen engine lists: it may not run here (choose the "
+                                      "card for why)")
+    assert "not among the cards" not in tips["t4"]
+    choose(qtbot, win, p.gpu, "t4")
+    assert not p.engine_caution.isVisible()
+    drive(qtbot, win, gpus=1, batch=1, gpu="rx7900xtx", engine="sglang")
+    assert p.engine_caution.text().startswith("SGLang does not list this card (gfx1100).")
+    assert p.engine_caution.toolTip().startswith("SGLang lists AMD's gfx942, gfx950. This card is gfx1100:")
+    choose(qtbot, win, p.engine, "llamacpp")
+    assert not p.engine_caution.isVisible()
+    drive(qtbot, win, gpus=1, batch=1, gpu="t4", engine="hf", attention="flash")
+    assert p.engine_caution.text().startswith("FlashAttention-2 does not list this card (compute capability 7.5).")
+    assert "pick sdpa attention, which runs there" in p.engine_caution.toolTip()
+    choose(qtbot, win, p.attention, "sdpa")
+    assert not p.engine_caution.isVisible()
+
+
 def test_an_engine_that_does_not_run_on_the_card_is_flagged_under_the_engine(qtbot, win):
     """vLLM or SGLang on an Apple chip (vLLM's macOS build runs on the CPU only, SGLang's CUDA and ROCm
     kernels do not run there; the tooltip names their MLX paths), or HF transformers there with FP8 or AWQ

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .engines import batch_defaults, runs_on_gpu
+from .engines import batch_defaults, runs_on_gpu, unlisted_card
 from .fit import (
     FitResult,
     kv_capacity_tokens,
@@ -66,6 +66,7 @@ class CardTable:
     decode_tokens_per_s: np.ndarray
     compute_known: np.ndarray
     engine_runs: np.ndarray       # False where the engine does not run on the card's GPU (vLLM on an Apple chip)
+    card_listed: np.ndarray | None = None   # False where the engine's builds do not list the card (unlisted_card)
     most_cards: int = 64          # the largest count tried (1 for fine-tuning without ZeRO: more cards do not help)
 
     @property
@@ -133,7 +134,8 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
                      min_gpus=min_gpus, max_prompt_tokens=max_prompt, max_batch=max_batch,
                      decode_tokens_per_s=1.0 / decode_steps(s, gpus, cards),
-                     compute_known=np.isfinite(cards.peak), engine_runs=engine_runs(s, gpus))
+                     compute_known=np.isfinite(cards.peak), engine_runs=engine_runs(s, gpus),
+                     card_listed=card_listed(s, gpus))
 
 
 def _by_batch_defaults(s: Scenario, gpus: list[GPU]) -> list[list[int]] | None:
@@ -193,7 +195,7 @@ def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, ma
         return np.concatenate([np.broadcast_to(np.asarray(getattr(t, name)), (len(idx),)) for idx, t in parts])[back]
     return CardTable(gpus=list(gpus), **{f: field(f) for f in ("needed_bytes", "budget_bytes", "fits", "min_gpus",
                                                               "max_prompt_tokens", "max_batch", "decode_tokens_per_s",
-                                                              "compute_known", "engine_runs")})
+                                                              "compute_known", "engine_runs", "card_listed")})
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,17 @@ def engine_runs(s: Scenario, gpus: list[GPU]) -> np.ndarray:
     return _kept(_RUNS, (s.engine, s.weights, tuple(id(g) for g in gpus)),
                  lambda: (np.array([runs_on_gpu(s.engine, s.weights, g) for g in gpus], dtype=bool), list(gpus)),
                  4)[0]
+
+
+_LISTED: list[tuple[tuple, tuple]] = []   # ((engine, attention, card objects' ids), (card_listed, the cards))
+
+
+def card_listed(s: Scenario, gpus: list[GPU]) -> np.ndarray:
+    """Per card, whether the engine's builds (and HF transformers' FlashAttention-2) list it
+    (:func:`unlisted_card` finds no rule it falls outside of), kept for the last few engines."""
+    return _kept(_LISTED, (s.engine, s.attention_impl, tuple(id(g) for g in gpus)),
+                 lambda: (np.array([unlisted_card(s.engine, s.attention_impl, g) is None for g in gpus], dtype=bool),
+                          list(gpus)), 4)[0]
 
 
 _KEYS: list[tuple[tuple, tuple]] = []   # ((engine, card objects' ids), (their speed_key, the cards)), the last few

@@ -496,6 +496,79 @@ def runs_on_gpu(engine: str, weights: str, gpu) -> bool:
     return engine not in NO_APPLE_GPU and not (engine == "hf" and weights in HF_NO_MPS)
 
 
+class CardSupport(BaseModel):
+    """The cards a serving engine's own builds (or an attention kernel) list, by the card's compiler target
+    (:attr:`~vramgui.core.presets.GPU.arch`); a card outside the list gets a caution, not a refusal: community
+    and self-made builds run some of them."""
+
+    model_config = ConfigDict(frozen=True)
+    what: str
+    min_cc: tuple[int, int] = Field(description="NVIDIA: the least compute capability listed")
+    rocm: tuple[str, ...] | None = Field(description="AMD: the targets listed (None: the rule says nothing of AMD)")
+    source: str
+    otherwise: str = Field(description="what a user of an unlisted card can do, or expect")
+
+
+UNLISTED = ("it may run from a build of one's own, or not at all; these figures time it as it runs on the cards "
+            "it lists")
+#: What the serving engines' builds list (Intel's cards and Apple's chips are not judged here).
+ENGINE_CARDS = {
+    "vllm": CardSupport(
+        what="vLLM", min_cc=(7, 5),
+        rocm=("gfx90a", "gfx942", "gfx950", "gfx1100", "gfx1101", "gfx1200", "gfx1201", "gfx1150", "gfx1151"),
+        source="docs.vllm.ai, installation, GPU requirements: 'compute capability 7.5 or higher (e.g., T4, RTX20xx, "
+               "A100, L4, H100, B200, etc.)' (v0.14.0's docs said 7.0, the V100 included); 'MI200s (gfx90a), MI300 "
+               "(gfx942), MI350 (gfx950), Radeon RX 7900 series (gfx1100/1101), Radeon RX 9000 series "
+               "(gfx1200/1201), Ryzen AI MAX / AI 300 Series (gfx1151/1150)'",
+        otherwise=UNLISTED),
+    "sglang": CardSupport(
+        what="SGLang", min_cc=(8, 0), rocm=("gfx942", "gfx950"),
+        source="github.com/sgl-project/sglang, sgl-kernel: CMakeLists.txt compiles its CUDA kernels for sm_80, "
+               "sm_89, sm_90, sm_100 and sm_120 (sm_103, sm_110 and sm_121 with CUDA 13); setup_rocm.py stops on "
+               "any target but gfx942 and gfx950 ('Expected gfx942 or gfx950') unless AMDGPU_TARGET forces one",
+        otherwise=UNLISTED),
+}
+#: FlashAttention-2, which HF transformers runs for attention "flash" (attn_implementation="flash_attention_2").
+FLASH_ATTENTION_2 = CardSupport(
+    what="FlashAttention-2", min_cc=(8, 0), rocm=None,
+    source="github.com/Dao-AILab/flash-attention README: 'FlashAttention-2 with CUDA currently supports: Ampere, "
+           "Ada, or Hopper GPUs (e.g., A100, RTX 3090, RTX 4090, H100). For Turing GPUs (T4, RTX 2080), see the "
+           "separate flash-attention-turing repo, which supports a core subset'; its kernels stop older cards with "
+           "'FlashAttention only supports Ampere GPUs or newer'",
+    otherwise="pick sdpa attention, which runs there and which vramgui counts alike")
+
+
+def unlisted_card(engine: str, attention: str, gpu) -> CardSupport | None:
+    """The rule a card falls outside of: the serving engine's (:data:`ENGINE_CARDS`), or FlashAttention-2's
+    where HF transformers runs attention "flash" (:data:`FLASH_ATTENTION_2`); None where the card is listed,
+    the engine lists no cards (llama.cpp, HF transformers' own kernels) or the card names no ``arch``."""
+    rules = [ENGINE_CARDS[engine]] if engine in ENGINE_CARDS else []
+    if engine == "hf" and attention == "flash":
+        rules.append(FLASH_ATTENTION_2)
+    for rule in rules:
+        cc = gpu.compute_capability
+        if cc is not None and cc < rule.min_cc:
+            return rule
+        if gpu.arch and gpu.arch.startswith("gfx") and rule.rocm is not None and gpu.arch not in rule.rocm:
+            return rule
+    return None
+
+
+def card_target(gpu) -> str:
+    """The card's compiler target in words: 'compute capability 6.1 (sm_61)' or 'gfx906'."""
+    cc = gpu.compute_capability
+    return f"compute capability {cc[0]}.{cc[1]} ({gpu.arch})" if cc else str(gpu.arch)
+
+
+def listed_cards(rule: CardSupport, gpu) -> str:
+    """What a rule lists of the card's vendor, in words: 'NVIDIA compute capability 7.5 or newer' or
+    "AMD's gfx942 and gfx950"."""
+    if gpu.compute_capability is not None:
+        return f"NVIDIA compute capability {rule.min_cc[0]}.{rule.min_cc[1]} or newer"
+    return "AMD's " + (" and ".join(rule.rocm) if len(rule.rocm) == 2 else
+                       ", ".join(rule.rocm[:-1]) + " and " + rule.rocm[-1])
+
+
 # The same engine as builds without CUDA graphs ran it (Dec 2023, the figures the speed issue
 # quotes): every allocation as above; only its speed differs (core/speed.py's tables).
 ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(

@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import __version__
 from .architecture import layout_note
-from .engines import HF_NO_MPS, LLAMACPP, NO_APPLE_GPU, runs_on_gpu
+from .engines import HF_NO_MPS, LLAMACPP, NO_APPLE_GPU, card_target, listed_cards, runs_on_gpu, unlisted_card
 from .fit import fit
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
@@ -78,7 +78,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s),
                      "node_cards": s.cards_per_node, "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
                      "data_parallel_note": data_parallel_note(s), "batched_decode_note": batched_decode_note(s),
-                     "engine_note": engine_note(s)},
+                     "engine_note": engine_note(s), "card_note": card_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -128,7 +128,7 @@ def context_note(s) -> str | None:
 
 
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
-NOTE_KEYS = ("context_note", "nodes_note", "data_parallel_note", "batched_decode_note", "engine_note")
+NOTE_KEYS = ("context_note", "nodes_note", "data_parallel_note", "batched_decode_note", "engine_note", "card_note")
 
 
 def nodes_note(s) -> str | None:
@@ -185,6 +185,16 @@ def engine_note(s) -> str | None:
     return (f"{s.profile.name} does not run on an Apple chip's GPU ({why}; {source}): these figures time it as it "
             "runs on NVIDIA and AMD cards; on a Mac, llama.cpp (GGUF) and HF transformers (PyTorch's MPS device) run "
             "on the GPU")
+
+
+def card_note(s) -> str | None:
+    """Where the card is not among those the engine's builds (or HF transformers' FlashAttention-2) list
+    (:func:`engines.unlisted_card`): a caution, since community and self-made builds run some; None elsewhere."""
+    rule = unlisted_card(s.engine, s.attention_impl, s.gpu)
+    if rule is None:
+        return None
+    return (f"{rule.what} lists {listed_cards(rule, s.gpu)}, and the {s.gpu.name} is {card_target(s.gpu)} "
+            f"({rule.source}): {rule.otherwise}")
 
 
 def largest_context_text(tokens: int | None, limit: int) -> str:

@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
-from ..core.engines import HF_NO_MPS, NO_APPLE_GPU, default_share
+from ..core.engines import HF_NO_MPS, NO_APPLE_GPU, default_share, unlisted_card
 from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note
 from ..core.scenario import HOSTS, MAX_STAGES
@@ -960,7 +960,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
 
     def _show_engine_caution(self, s, training: bool) -> None:
         """Below the engine: vLLM or SGLang on an Apple chip, whose GPU their modelled builds do not run on, or HF
-        transformers there with FP8 or AWQ weights (core.report.engine_note)."""
+        transformers there with FP8 or AWQ weights (core.report.engine_note); a card the engine's builds, or HF
+        transformers' FlashAttention-2, do not list (core.report.card_note)."""
         lines, tips = [], []
         noted = not training and engine_note(s) is not None
         if noted and s.engine == "hf":      # (its weights are among HF_NO_MPS)
@@ -977,6 +978,16 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                         + self.tr("The figures time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp "
                                   "(GGUF formats) and HF transformers (PyTorch's MPS device) run on the GPU.")
                         + f"\n({source})")
+        rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu)
+        if rule is not None:           # (core.report.card_note)
+            cc = s.gpu.compute_capability
+            target = self.tr("compute capability {cc}").format(cc=f"{cc[0]}.{cc[1]}") if cc else s.gpu.arch
+            lines.append(self.tr("{what} does not list this card ({target}).").format(what=rule.what, target=target))
+            listed = (self.tr("{what} lists NVIDIA compute capability {cc} or newer.").format(
+                          what=rule.what, cc=f"{rule.min_cc[0]}.{rule.min_cc[1]}") if cc else
+                      self.tr("{what} lists AMD's {targets}.").format(what=rule.what, targets=", ".join(rule.rocm)))
+            tips.append(listed + " " + self.tr("This card is {target}: {otherwise}.").format(
+                target=target, otherwise=core_name(rule.otherwise)) + f"\n({rule.source})")
         self._show_caution(self.engine_caution, lines, tips)
 
     def _caution_row(self) -> QtWidgets.QLabel:

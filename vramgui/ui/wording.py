@@ -38,7 +38,11 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
                                            "vLLM-Metal plugin runs models through MLX, which vramgui does not model"),
               QT_TRANSLATE_NOOP("Formats", "its CUDA and ROCm kernels do not run there; its experimental MLX backend "
                                            "(built from source, SGLANG_USE_MLX=1) runs models through mlx-lm, which "
-                                           "vramgui does not model"))
+                                           "vramgui does not model"),
+              # what a card outside an engine's list can expect (core.engines.CardSupport.otherwise)
+              QT_TRANSLATE_NOOP("Formats", "it may run from a build of one's own, or not at all; these figures time "
+                                           "it as it runs on the cards it lists"),
+              QT_TRANSLATE_NOOP("Formats", "pick sdpa attention, which runs there and which vramgui counts alike"))
 CATEGORIES = {"datacenter": QT_TRANSLATE_NOOP("Formats", "Data centre"),
               "workstation": QT_TRANSLATE_NOOP("Formats", "Workstation"),
               "consumer": QT_TRANSLATE_NOOP("Formats", "Consumer"), "apple": QT_TRANSLATE_NOOP("Formats", "Apple"),
