@@ -579,6 +579,10 @@
         <source>as marketed</source>
         <translation>标称值</translation>
     </message>
+    <message>
+        <source>compute capability {cc}</source>
+        <translation>计算能力 {cc}</translation>
+    </message>
 </context>
 <context>
     <name>Guide</name>
@@ -879,6 +883,10 @@ Source: {source}</source>
     <message>
         <source>On an Apple chip: llama.cpp&apos;s GGUF formats, and with HF transformers its 16-bit ones (vLLM and SGLang do not run on its GPU).</source>
         <translation>在 Apple 芯片上：列出 llama.cpp 的 GGUF 格式，以及使用 HF transformers 时的 16 位格式（vLLM 和 SGLang 不在其 GPU 上运行）。</translation>
+    </message>
+    <message>
+        <source>{what} does not list this card ({target}): its rows time it as it runs on the cards it lists, and it may not run here at all.</source>
+        <translation>{what} 未列出此卡（{target}）：其各行按它在所列显卡上的运行计时，它也可能根本无法在此运行。</translation>
     </message>
 </context>
 <context>
@@ -1734,10 +1742,6 @@ Source: {source}</source>
     <message>
         <source>{engine} does not run on this chip&apos;s GPU.</source>
         <translation>{engine} 不能在此芯片的 GPU 上运行。</translation>
-    </message>
-    <message>
-        <source>compute capability {cc}</source>
-        <translation>计算能力 {cc}</translation>
     </message>
     <message>
         <source>{what} does not list this card ({target}).</source>

@@ -1258,6 +1258,22 @@ def test_machine_tab_on_a_mac_lists_what_runs_on_its_gpu(qtbot, win):
     qtbot.waitUntil(lambda: "Apple chip" not in mt.summary.text(), timeout=5000)
 
 
+def test_machine_tab_says_when_its_engine_does_not_list_the_card(qtbot, win):
+    """A Tesla P40 (compute capability 6.1) with vLLM, whose docs list 7.5 and newer: the summary says its rows
+    assume vLLM runs; with SGLang it says nothing on an MI300X (gfx942, listed) and names an RX 7900 XTX's gfx1100."""
+    mt = win.machine_tab
+    win.tabs.setCurrentIndex(1)
+    mt.engine.setCurrentIndex(mt.engine.findData("vllm"))
+    mt.gpu.setCurrentIndex(mt.gpu.findData("tesla-p40"))
+    caution = "vLLM does not list this card (compute capability 6.1): its rows time it as it runs on the cards it lists"
+    qtbot.waitUntil(lambda: caution in mt.summary.text(), timeout=5000)
+    mt.gpu.setCurrentIndex(mt.gpu.findData("mi300x"))
+    mt.engine.setCurrentIndex(mt.engine.findData("sglang"))
+    qtbot.waitUntil(lambda: "MI300X" in mt.summary.text() and "does not list" not in mt.summary.text(), timeout=5000)
+    mt.gpu.setCurrentIndex(mt.gpu.findData("rx7900xtx"))
+    qtbot.waitUntil(lambda: "SGLang does not list this card (gfx1100)" in mt.summary.text(), timeout=5000)
+
+
 def test_machine_tab_follows_each_edit_and_shows_published_quality(qtbot, win):
     # No Update click: editing the machine recomputes the table (a burst coalesced into one update).
     mt = win.machine_tab

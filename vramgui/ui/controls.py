@@ -29,7 +29,7 @@ from ..core.training import ALLOCATOR_FRACTION, FOREACH_STEP_BYTES
 from ..core.units import GIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
-from .wording import CATEGORIES, card_entry, core_name, fitted_card, fitted_text
+from .wording import CATEGORIES, card_entry, card_target, core_name, fitted_card, fitted_text
 
 _STEPS = 1000
 
@@ -980,8 +980,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                         + f"\n({source})")
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu)
         if rule is not None:           # (core.report.card_note)
-            cc = s.gpu.compute_capability
-            target = self.tr("compute capability {cc}").format(cc=f"{cc[0]}.{cc[1]}") if cc else s.gpu.arch
+            cc, target = s.gpu.compute_capability, card_target(s.gpu)
             lines.append(self.tr("{what} does not list this card ({target}).").format(what=rule.what, target=target))
             listed = (self.tr("{what} lists NVIDIA compute capability {cc} or newer.").format(
                           what=rule.what, cc=f"{rule.min_cc[0]}.{rule.min_cc[1]}") if cc else

@@ -6,13 +6,14 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
+from ..core.engines import ENGINES, unlisted_card
 from ..core.machine import GGUF, Machine, machine_table
 from ..core.scenario import HOSTS
 from ..core.speed import card_host
 from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
 from .i18n import Retranslates, duration, integer, num, translate
-from .wording import context_cell, layer_split_cell
+from .wording import card_target, context_cell, layer_split_cell
 
 COLUMNS = (QT_TRANSLATE_NOOP("MachineTab", "Model"), QT_TRANSLATE_NOOP("MachineTab", "Format"),
            QT_TRANSLATE_NOOP("MachineTab", "Bits/weight"), QT_TRANSLATE_NOOP("MachineTab", "Runs"),
@@ -216,7 +217,16 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                                      "are; a ✓ marks a format with a published perplexity (hover it).").format(
             n=integer(len(rows)), cards=m.n_gpus, card=m.gpu.name, ram=num(m.ram_gb), context=integer(m.context))
             + (" " + self.tr("On an Apple chip: llama.cpp's GGUF formats, and with HF transformers its 16-bit ones "
-                             "(vLLM and SGLang do not run on its GPU).") if m.gpu.apple else ""))
+                             "(vLLM and SGLang do not run on its GPU).") if m.gpu.apple else "")
+            + self._card_caution(m))
+
+    def _card_caution(self, m) -> str:
+        """A sentence where the engine of the non-GGUF rows does not list the card (core.report.card_note)."""
+        rule = unlisted_card(m.engine, ENGINES[m.engine].default_attention, m.gpu)
+        if rule is None:
+            return ""
+        return " " + self.tr("{what} does not list this card ({target}): its rows time it as it runs on the cards it "
+                             "lists, and it may not run here at all.").format(what=rule.what, target=card_target(m.gpu))
 
     def _open(self, index: QtCore.QModelIndex) -> None:
         src = self.proxy.mapToSource(index)

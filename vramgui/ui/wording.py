@@ -67,6 +67,12 @@ def fit_verdict(fits: bool, min_gpus: int | None) -> str:
     return translate("Verdict", "does not fit")
 
 
+def card_target(gpu) -> str:
+    """A card's compiler target in words: 'compute capability 6.1' (NVIDIA) or its AMD target ('gfx1100')."""
+    cc = gpu.compute_capability
+    return translate("Formats", "compute capability {cc}").format(cc=f"{cc[0]}.{cc[1]}") if cc else str(gpu.arch)
+
+
 def no_gpu_backend() -> str:
     """The verdict of a card whose GPU the engine does not run on (vLLM on an Apple chip)."""
     return translate("Verdict", "no backend")
