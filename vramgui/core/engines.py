@@ -524,8 +524,9 @@ ENGINE_CARDS = {
     "sglang": CardSupport(
         what="SGLang", min_cc=(8, 0), rocm=("gfx942", "gfx950"),
         source="github.com/sgl-project/sglang, sgl-kernel: CMakeLists.txt compiles its CUDA kernels for sm_80, "
-               "sm_89, sm_90, sm_100 and sm_120 (sm_103, sm_110 and sm_121 with CUDA 13); setup_rocm.py stops on "
-               "any target but gfx942 and gfx950 ('Expected gfx942 or gfx950') unless AMDGPU_TARGET forces one",
+               "sm_89, sm_90, sm_100 and sm_120 (sm_103 with CUDA 13; sm_110 and sm_121 on aarch64); setup_rocm.py "
+               "stops on any target but gfx942 and gfx950 ('Expected gfx942 or gfx950') unless AMDGPU_TARGET forces "
+               "one",
         otherwise=UNLISTED),
 }
 #: FlashAttention-2, which HF transformers runs for attention "flash" (attn_implementation="flash_attention_2").
