@@ -268,6 +268,21 @@ def test_the_table_marks_the_cards_an_engine_does_not_list(scenario, cat, key):
             "vramgui counts alike")
 
 
+def test_vllm_with_bf16_weights_leaves_out_the_cards_without_bfloat16(scenario, cat):
+    # vLLM's dtype check refuses bfloat16 below compute capability 8.0: with BF16 weights the Turing cards join the
+    # cards its docs leave out; with FP16 weights they run
+    from vramgui.core.report import card_note
+    s = scenario("llama3.1-8b", "rtx4090", engine="vllm", weights="bf16")
+    gpus = list(cat.gpus.values())
+    t = card_table(s, gpus)
+    assert {g.id for g, ok in zip(gpus, t.card_listed.tolist(), strict=True) if not ok} == UNLISTED["vllm"] | TURING
+    assert card_note(s.with_(gpu=cat.gpu("t4"))).startswith(
+        "vLLM with BF16 weights lists NVIDIA compute capability 8.0 or newer, and the NVIDIA T4 is compute capability "
+        "7.5 (sm_75) (vLLM's dtype check: 'Bfloat16 is only supported on GPUs with compute capability of at least 8.0")
+    assert card_note(s.with_(gpu=cat.gpu("tesla-p40"))).startswith("vLLM lists NVIDIA compute capability 7.5")
+    assert card_note(s.with_(gpu=cat.gpu("a100-80gb"))) is None
+
+
 def test_hopper_cards_prompt_at_a_smaller_share(scenario, cat):
     # vLLM's prompts: 55 % of the dense peak on an A100 (312 TFLOP/s), 0.7 of that on the Hopper cards
     # (HOPPER_PROMPT_FACTOR: the same prompts measured on both put an H100 SXM at 0.59-0.77 of the A100's share);

@@ -268,7 +268,7 @@ def fit_rows(base_args, cat: Catalog) -> list[dict]:
         sp = estimate_speed(s)
         plan = _offload(base_args, s)
         runs = runs_on_gpu(s.engine, s.weights, gpu)
-        rule = unlisted_card(s.engine, s.attention_impl, gpu)
+        rule = unlisted_card(s.engine, s.attention_impl, gpu, s.weights)
         rows.append({"gpu": gpu.id, "name": gpu.name, "vendor": gpu.vendor, "category": gpu.category,
                      "gpus": s.n_gpus, "fits": f.fits, "engine_runs": runs,
                      "card_listed_by": None if rule is None else rule.what,

@@ -552,6 +552,10 @@
         <translation>请选择 sdpa 注意力：它可在此运行，且 vramgui 对其计算相同</translation>
     </message>
     <message>
+        <source>choose FP16 weights (--dtype half), the same bytes, which it runs there</source>
+        <translation>请选择 FP16 权重（--dtype half）：字节数相同，且它可在此运行</translation>
+    </message>
+    <message>
         <source>Data centre</source>
         <translation>数据中心</translation>
     </message>

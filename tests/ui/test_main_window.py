@@ -660,6 +660,12 @@ def test_a_card_the_engine_does_not_list_is_flagged_under_the_engine(qtbot, win)
     assert "not among the cards" not in tips["t4"]
     choose(qtbot, win, p.gpu, "t4")
     assert not p.engine_caution.isVisible()
+    choose(qtbot, win, p.weights, "bf16")            # (vLLM refuses bfloat16 below compute capability 8.0)
+    assert p.engine_caution.text().startswith("vLLM with BF16 weights does not list this card (compute capability "
+                                              "7.5).")
+    assert "choose FP16 weights (--dtype half)" in p.engine_caution.toolTip()
+    choose(qtbot, win, p.weights, "fp16")
+    assert not p.engine_caution.isVisible()
     drive(qtbot, win, gpus=1, batch=1, gpu="rx7900xtx", engine="sglang")
     assert p.engine_caution.text().startswith("SGLang does not list this card (gfx1100).")
     assert p.engine_caution.toolTip().startswith("SGLang lists AMD's gfx942, gfx950. This card is gfx1100:")

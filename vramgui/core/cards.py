@@ -239,15 +239,15 @@ def engine_runs(s: Scenario, gpus: list[GPU]) -> np.ndarray:
                  4)[0]
 
 
-_LISTED: list[tuple[tuple, tuple]] = []   # ((engine, attention, card objects' ids), (card_listed, the cards))
+_LISTED: list[tuple[tuple, tuple]] = []   # ((engine, attention, weights, cards' ids), (card_listed, the cards))
 
 
 def card_listed(s: Scenario, gpus: list[GPU]) -> np.ndarray:
     """Per card, whether the engine's builds (and HF transformers' FlashAttention-2) list it
     (:func:`unlisted_card` finds no rule it falls outside of), kept for the last few engines."""
-    return _kept(_LISTED, (s.engine, s.attention_impl, tuple(id(g) for g in gpus)),
-                 lambda: (np.array([unlisted_card(s.engine, s.attention_impl, g) is None for g in gpus], dtype=bool),
-                          list(gpus)), 4)[0]
+    return _kept(_LISTED, (s.engine, s.attention_impl, s.weights, tuple(id(g) for g in gpus)),
+                 lambda: (np.array([unlisted_card(s.engine, s.attention_impl, g, s.weights) is None for g in gpus],
+                                   dtype=bool), list(gpus)), 4)[0]
 
 
 _KEYS: list[tuple[tuple, tuple]] = []   # ((engine, card objects' ids), (their speed_key, the cards)), the last few

@@ -539,11 +539,24 @@ FLASH_ATTENTION_2 = CardSupport(
     otherwise="pick sdpa attention, which runs there and which vramgui counts alike")
 
 
-def unlisted_card(engine: str, attention: str, gpu) -> CardSupport | None:
-    """The rule a card falls outside of: the serving engine's (:data:`ENGINE_CARDS`), or FlashAttention-2's
-    where HF transformers runs attention "flash" (:data:`FLASH_ATTENTION_2`); None where the card is listed,
-    the engine lists no cards (llama.cpp, HF transformers' own kernels) or the card names no ``arch``."""
+#: vLLM with BF16 weights: its dtype check refuses cards without bfloat16 arithmetic.
+VLLM_BF16 = CardSupport(
+    what="vLLM with BF16 weights", min_cc=(8, 0), rocm=None,
+    source="vLLM's dtype check: 'Bfloat16 is only supported on GPUs with compute capability of at least 8.0. Your "
+           "Tesla T4 GPU has compute capability 7.5. You can use float16 instead by explicitly setting the dtype "
+           "flag in CLI, for example: --dtype=half' (github.com/vllm-project/vllm issues 946 and 1157, "
+           "pull request 2374)",
+    otherwise="choose FP16 weights (--dtype half), the same bytes, which it runs there")
+
+
+def unlisted_card(engine: str, attention: str, gpu, weights: str | None = None) -> CardSupport | None:
+    """The rule a card falls outside of: the serving engine's (:data:`ENGINE_CARDS`), vLLM's with BF16 weights
+    (:data:`VLLM_BF16`), or FlashAttention-2's where HF transformers runs attention "flash"
+    (:data:`FLASH_ATTENTION_2`); None where the card is listed, the engine lists no cards (llama.cpp, HF
+    transformers' own kernels) or the card names no ``arch``."""
     rules = [ENGINE_CARDS[engine]] if engine in ENGINE_CARDS else []
+    if engine == "vllm" and weights == "bf16":
+        rules.append(VLLM_BF16)
     if engine == "hf" and attention == "flash":
         rules.append(FLASH_ATTENTION_2)
     for rule in rules:

@@ -190,7 +190,7 @@ def engine_note(s) -> str | None:
 def card_note(s) -> str | None:
     """Where the card is not among those the engine's builds (or HF transformers' FlashAttention-2) list
     (:func:`engines.unlisted_card`): a caution, since community and self-made builds run some; None elsewhere."""
-    rule = unlisted_card(s.engine, s.attention_impl, s.gpu)
+    rule = unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
     if rule is None:
         return None
     return (f"{rule.what} lists {listed_cards(rule, s.gpu)}, and the {s.gpu.name} is {card_target(s.gpu)} "

@@ -978,7 +978,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                         + self.tr("The figures time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp "
                                   "(GGUF formats) and HF transformers (PyTorch's MPS device) run on the GPU.")
                         + f"\n({source})")
-        rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu)
+        rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)
             cc, target = s.gpu.compute_capability, card_target(s.gpu)
             lines.append(self.tr("{what} does not list this card ({target}).").format(what=rule.what, target=target))
