@@ -556,6 +556,10 @@
         <translation>请选择 FP16 权重（--dtype half）：字节数相同，且它可在此运行</translation>
     </message>
     <message>
+        <source>vLLM with BF16 weights</source>
+        <translation>使用 BF16 权重的 vLLM</translation>
+    </message>
+    <message>
         <source>Data centre</source>
         <translation>数据中心</translation>
     </message>

@@ -133,7 +133,8 @@ def test_no_english_text_is_left_after_the_switch(qtbot, win):
 # The core's names that stay as they are in every language: symbols (FP16, GGUF Q4_K_M) and products.
 KEPT_NAMES = {"FP32", "FP16", "BF16", "GGUF Q8_0", "GGUF Q6_K", "GGUF Q5_K_M",
               "GGUF Q5_0", "GGUF Q4_K_M", "GGUF Q4_0", "GGUF Q3_K_M", "GGUF Q2_K", "HF transformers", "vLLM",
-              "SGLang", "llama.cpp", "llama.cpp (Vulkan)", "FP8 (E4M3/E5M2)", "Q8_0 (llama.cpp)", "Q4_0 (llama.cpp)"}
+              "SGLang", "llama.cpp", "llama.cpp (Vulkan)", "FlashAttention-2", "FP8 (E4M3/E5M2)", "Q8_0 (llama.cpp)",
+              "Q4_0 (llama.cpp)"}
 
 
 def test_every_core_name_is_translated_or_kept():
@@ -146,7 +147,8 @@ def test_every_core_name_is_translated_or_kept():
     from vramgui.ui.wording import CORE_NAMES
     names = {x.name for table in (WEIGHT_FORMATS, ENGINES, KV_DTYPES) for x in table.values()}
     names |= {why for why, _ in (*HF_NO_MPS.values(), *NO_APPLE_GPU.values())}     # (the engine caution's reasons)
-    names |= {rule.otherwise for rule in (*ENGINE_CARDS.values(), FLASH_ATTENTION_2, VLLM_BF16)}
+    rules = (*ENGINE_CARDS.values(), FLASH_ATTENTION_2, VLLM_BF16)
+    names |= {rule.otherwise for rule in rules} | {rule.what for rule in rules}
     assert sorted(names - set(CORE_NAMES) - KEPT_NAMES) == []
     assert set(CORE_NAMES) & KEPT_NAMES == set()
 

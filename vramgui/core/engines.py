@@ -537,8 +537,6 @@ FLASH_ATTENTION_2 = CardSupport(
            "separate flash-attention-turing repo, which supports a core subset'; its kernels stop older cards with "
            "'FlashAttention only supports Ampere GPUs or newer'",
     otherwise="pick sdpa attention, which runs there and which vramgui counts alike")
-
-
 #: vLLM with BF16 weights: its dtype check refuses cards without bfloat16 arithmetic.
 VLLM_BF16 = CardSupport(
     what="vLLM with BF16 weights", min_cc=(8, 0), rocm=None,
@@ -579,8 +577,8 @@ def listed_cards(rule: CardSupport, gpu) -> str:
     "AMD's gfx942 and gfx950"."""
     if gpu.compute_capability is not None:
         return f"NVIDIA compute capability {rule.min_cc[0]}.{rule.min_cc[1]} or newer"
-    return "AMD's " + (" and ".join(rule.rocm) if len(rule.rocm) == 2 else
-                       ", ".join(rule.rocm[:-1]) + " and " + rule.rocm[-1])
+    *first, last = rule.rocm
+    return "AMD's " + (f"{', '.join(first)} and {last}" if first else last)
 
 
 # The same engine as builds without CUDA graphs ran it (Dec 2023, the figures the speed issue

@@ -13,7 +13,7 @@ from ..core.speed import card_host
 from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
 from .i18n import Retranslates, duration, integer, num, translate
-from .wording import card_target, context_cell, layer_split_cell
+from .wording import card_target, context_cell, core_name, layer_split_cell
 
 COLUMNS = (QT_TRANSLATE_NOOP("MachineTab", "Model"), QT_TRANSLATE_NOOP("MachineTab", "Format"),
            QT_TRANSLATE_NOOP("MachineTab", "Bits/weight"), QT_TRANSLATE_NOOP("MachineTab", "Runs"),
@@ -226,7 +226,8 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         if rule is None:
             return ""
         return " " + self.tr("{what} does not list this card ({target}): its rows time it as it runs on the cards it "
-                             "lists, and it may not run here at all.").format(what=rule.what, target=card_target(m.gpu))
+                             "lists, and it may not run here at all.").format(what=core_name(rule.what),
+                                                                              target=card_target(m.gpu))
 
     def _open(self, index: QtCore.QModelIndex) -> None:
         src = self.proxy.mapToSource(index)

@@ -43,7 +43,8 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "it may run from a build of one's own, or not at all; these figures time "
                                            "it as it runs on the cards it lists"),
               QT_TRANSLATE_NOOP("Formats", "pick sdpa attention, which runs there and which vramgui counts alike"),
-              QT_TRANSLATE_NOOP("Formats", "choose FP16 weights (--dtype half), the same bytes, which it runs there"))
+              QT_TRANSLATE_NOOP("Formats", "choose FP16 weights (--dtype half), the same bytes, which it runs there"),
+              QT_TRANSLATE_NOOP("Formats", "vLLM with BF16 weights"))
 CATEGORIES = {"datacenter": QT_TRANSLATE_NOOP("Formats", "Data centre"),
               "workstation": QT_TRANSLATE_NOOP("Formats", "Workstation"),
               "consumer": QT_TRANSLATE_NOOP("Formats", "Consumer"), "apple": QT_TRANSLATE_NOOP("Formats", "Apple"),
