@@ -226,6 +226,21 @@ def test_mxfp4_rows_only_for_models_with_experts():
     assert options["gguf-mxfp4"].level == "gpu"
 
 
+def test_vllm_lists_no_bf16_below_compute_capability_8():
+    """vLLM's dtype check refuses bfloat16 below compute capability 8.0 ('Bfloat16 is only supported on GPUs with
+    compute capability of at least 8.0 ... --dtype=half'): on a T4 (7.5) the vLLM machine lists FP16 but not BF16;
+    HF transformers there, and vLLM on an A10 (8.6), list both."""
+    cat = default_catalog()
+    model = cat.model("llama3.1-8b")
+    def formats(gpu, engine):
+        return {o.weights for o in best_format(Machine(gpu=cat.gpu(gpu), engine=engine), model)["options"]}
+    assert "fp16" in formats("t4", "vllm") and "bf16" not in formats("t4", "vllm")
+    assert {"fp16", "bf16"} <= formats("t4", "hf") and {"fp16", "bf16"} <= formats("a10", "vllm")
+    from vramgui.core.machine import evaluate
+    with pytest.raises(ValueError, match="bf16 does not run on NVIDIA T4 with the vllm engine"):
+        evaluate(Machine(gpu=cat.gpu("t4"), engine="vllm"), model, "bf16")
+
+
 def test_a_mac_lists_what_runs_on_its_gpu():
     """On an Apple chip the machine view lists llama.cpp's GGUF formats (Metal) and, with the HF engine,
     the 16-bit formats PyTorch's MPS device runs; not vLLM's (its macOS build runs on the CPU only) nor

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .catalog import Catalog
-from .engines import LLAMACPP, NO_APPLE_GPU
+from .engines import LLAMACPP, NO_APPLE_GPU, VLLM_BF16
 from .fit import MAX_TOKENS, budget_bytes, max_prompt_tokens_from_terms
 from .formats import WEIGHT_FORMATS
 from .memory import (
@@ -111,8 +111,12 @@ class Option:
 def runs_on(engine: str, fmt: str, gpu: GPU) -> bool:
     """Whether the machine runs ``fmt`` on its card: everywhere, but on an Apple chip only what
     runs on its GPU there (:data:`~vramgui.core.engines.NO_APPLE_GPU`): llama.cpp's GGUF formats,
-    HF transformers' 16-bit ones and, in the generic theory profile, any."""
+    HF transformers' 16-bit ones and, in the generic theory profile, any; and not BF16 under vLLM on a
+    card below compute capability 8.0, which its dtype check refuses (:data:`~vramgui.core.engines.VLLM_BF16`)."""
     eng = _engine_for(engine, fmt)
+    cc = gpu.compute_capability
+    if eng == "vllm" and fmt == "bf16" and cc is not None and cc < VLLM_BF16.min_cc:
+        return False
     if not gpu.apple or eng in LLAMACPP:
         return True
     return eng not in NO_APPLE_GPU and (eng != "hf" or WEIGHT_FORMATS[fmt].kernel == "fp16")
