@@ -440,7 +440,9 @@ def test_apple_chips_prefill_from_their_shader_rates(results):
     # now has a FLOP/s figure (the M4 Max, M4 Pro, M3 Ultra and M2 Pro from third-party shader rates, each checked
     # here): all 30 are estimated, within 22 % (the Q8_0 / Q4_0 rows run 5-12 % slower than F16 on every chip, which
     # the estimate does not split)
-    got = [p for p in results["points"] if p["id"].startswith("llamacpp-4167-") and p["id"].endswith("-pp512")]
+    base = ("llamacpp-4167-m1-8c-", "llamacpp-4167-m2-10c-", "llamacpp-4167-m3-10c-", "llamacpp-4167-m4-10c-")
+    got = [p for p in results["points"] if p["id"].startswith("llamacpp-4167-") and p["id"].endswith("-pp512")
+           and not p["id"].startswith(base)]
     assert len(got) == 30 and not [p["id"] for p in got if p["skipped"]]
     assert max(abs(p["error_pct"]) for p in got) <= 22
     # F16 on the chips whose figure is new: M4 Max +4 %, M4 Pro -9 %, M3 Ultra 60 / 80-core +6 / +3 %, M2 Pro -1 %
@@ -448,6 +450,21 @@ def test_apple_chips_prefill_from_their_shader_rates(results):
     new = ("m4-max", "m4-pro", "m3-ultra", "m2-pro")
     assert sum(chip.startswith(new) for chip in f16) == 5          # (the M3 Ultra twice: 60 and 80 cores)
     assert all(abs(e) <= 10 for chip, e in f16.items() if chip.startswith(new)), f16
+
+
+def test_apple_base_chips(results):
+    # the same table's base chips (the MacBook Air / Mac mini M1 8-core, M2, M3 and M4 10-core GPUs), whose presets
+    # were added with their shader rates and bandwidths (68.25, 100, 100, 120 GB/s): decode within 8 % (-1.5 to
+    # +7.6 %), prefill within 25 % (the M1's Q8_0 / Q4_0 rows +24 %, with no F16 row to set it apart; the others
+    # -8 to +12 %)
+    base = ("llamacpp-4167-m1-8c-", "llamacpp-4167-m2-10c-", "llamacpp-4167-m3-10c-", "llamacpp-4167-m4-10c-")
+    got = [p for p in results["points"] if p["id"].startswith(base)]
+    assert len(got) == 20 and not [p["id"] for p in got if p["skipped"]]
+    decode = [p["error_pct"] for p in got if p["quantity"] == "decode_tok_s"]
+    prefill = {p["id"]: p["error_pct"] for p in got if p["quantity"] == "prefill_tok_s"}
+    assert len(decode) == 10 and max(abs(e) for e in decode) <= 8, decode
+    assert max(abs(e) for e in prefill.values()) <= 25, prefill
+    assert max(abs(e) for i, e in prefill.items() if "-m1-" not in i) <= 13, prefill
 
 
 def test_prefill_after_a_deep_cache(results):
