@@ -458,7 +458,8 @@ def test_the_window_opens_with_the_primary_cards_row_in_sight(qtbot, win):
 
 def test_fit_table_card_tooltips_give_memory_bandwidth_and_a_missing_flops_figure(qtbot, win):
     """Each card's name carries its memory (MiB, as the driver reports it: 24,564 for the RTX 4090,
-    11,264 for the GTX 1080 Ti, presets/gpus) and bandwidth; a card with no FLOP/s figure for the
+    11,264 for the GTX 1080 Ti, presets/gpus), bandwidth and compiler target (compute capability, AMD's gfx
+    name; none for Apple's chips); a card with no FLOP/s figure for the
     weights' math (the GTX 1080 Ti has none) says its speed is bandwidth-only.  Kept per card list,
     format and language: they follow a format change and a language switch."""
     from test_i18n import choose_language
@@ -468,11 +469,13 @@ def test_fit_table_card_tooltips_give_memory_bandwidth_and_a_missing_flops_figur
     def tip(gpu_id: str) -> str:
         return panel.model.index(panel.model.row_of(gpu_id), 1).data(QtCore.Qt.ItemDataRole.ToolTipRole)
     settle(qtbot, win)
-    assert tip("rtx4090") == "NVIDIA GeForce RTX 4090: 24,564 MiB (as the driver reports it), 1,008 GB/s"
-    assert tip("gtx1080ti") == ("NVIDIA GeForce GTX 1080 Ti: 11,264 MiB (as the driver reports it), 484 GB/s"
-                                "; no FLOP/s figure: speed is bandwidth-only")
+    assert tip("rtx4090") == ("NVIDIA GeForce RTX 4090: 24,564 MiB (as the driver reports it), 1,008 GB/s, compute "
+                              "capability 8.9")
+    assert tip("gtx1080ti") == ("NVIDIA GeForce GTX 1080 Ti: 11,264 MiB (as the driver reports it), 484 GB/s, compute "
+                                "capability 6.1; no FLOP/s figure: speed is bandwidth-only")
+    assert tip("rx7900xtx").endswith("960 GB/s, gfx1100") and tip("m2-ultra-192gb").endswith("800 GB/s")
     choose(qtbot, win, win.panel.weights, "int8")
-    assert tip("rtx4090").endswith("1,008 GB/s") and tip("gtx1080ti").endswith("bandwidth-only")
+    assert tip("rtx4090").endswith("1,008 GB/s, compute capability 8.9") and tip("gtx1080ti").endswith("bandwidth-only")
     choose_language(qtbot, win, "zh_CN")
     try:
         assert "MiB" in tip("rtx4090") and "as the driver reports it" not in tip("rtx4090")
@@ -655,6 +658,7 @@ def test_a_card_the_engine_does_not_list_is_flagged_under_the_engine(qtbot, win)
                           "it may run from a build of one's own, or not at all") and "docs.vllm.ai" in tip
     model = win.fit_panel.model
     tips = {g: model.index(model.row_of(g), 1).data(QtCore.Qt.ItemDataRole.ToolTipRole) for g in ("tesla-p40", "t4")}
+    assert "346 GB/s, compute capability 6.1;" in tips["tesla-p40"]
     assert tips["tesla-p40"].endswith("; not among the cards the chosen engine lists: it may not run here (choose the "
                                       "card for why)")
     assert "not among the cards" not in tips["t4"]

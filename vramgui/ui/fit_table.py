@@ -9,7 +9,16 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from ..core.cards import CardTable
 from ..core.units import GIB
 from .i18n import Retranslates, current_language, integer, num, signed, translate
-from .wording import CATEGORIES, MEMORY_BASIS, context_cell, fit_verdict, fitted_text, no_gpu_backend, plan_cell
+from .wording import (
+    CATEGORIES,
+    MEMORY_BASIS,
+    card_target,
+    context_cell,
+    fit_verdict,
+    fitted_text,
+    no_gpu_backend,
+    plan_cell,
+)
 
 # English column titles (translated where shown, context "FitTable"), and their tooltips
 COLUMNS = ("", QT_TRANSLATE_NOOP("FitTable", "Card"), QT_TRANSLATE_NOOP("FitTable", "Needed"),
@@ -215,6 +224,8 @@ class CardTableModel(QtCore.QAbstractTableModel):
             for g, k in zip(gpus, known, strict=True):
                 basis = translate("Formats", MEMORY_BASIS.get(g.memory_mib_basis, g.memory_mib_basis))
                 tip = f"{g.name}: {num(g.memory_mib)} MiB ({basis}), {num(g.memory_bandwidth_gb_s)} GB/s"
+                if g.arch:
+                    tip += f", {card_target(g)}"
                 if not k:
                     tip += translate("FitTable", "; no FLOP/s figure: speed is bandwidth-only")
                 tips.append(tip)
