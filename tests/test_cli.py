@@ -276,6 +276,10 @@ def test_models_and_gpus_lists(capsys):
     assert rc == 0 and any(m["id"] == "llama2-70b" for m in json.loads(out))
     rc, out, _ = run(capsys, "gpus")
     assert rc == 0 and "rtx4090" in out and "GiB" in out
+    # each card's compiler target (NVIDIA's table: the RTX 4090 is compute capability 8.9; ROCm's: gfx1100 for the RX
+    # 7900 XTX); none for Apple's chips
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:]}
+    assert "sm_89" in rows["rtx4090"] and "gfx1100" in rows["rx7900xtx"] and rows["m2-ultra-192gb"][6] == "-"
 
 
 def test_console_script_runs_as_module():

@@ -526,8 +526,8 @@ def cmd_gpus(args, cat: Catalog) -> int:
         print(json.dumps([g.model_dump() | {"user": g.id in cat.user_ids} for g in gpus], indent=2))
     else:
         print(_table([(g.id, g.category, f"{g.memory_mib * 2**20 / GIB:,.1f} GiB", f"{g.memory_bandwidth_gb_s:,.0f}",
-                       "-" if g.fp16_tensor_tflops is None else f"{g.fp16_tensor_tflops:,.1f}", g.name)
-                      for g in gpus], ("id", "category", "memory", "GB/s", "fp16 TFLOP/s", "name")))
+                       "-" if g.fp16_tensor_tflops is None else f"{g.fp16_tensor_tflops:,.1f}", g.arch or "-", g.name)
+                      for g in gpus], ("id", "category", "memory", "GB/s", "fp16 TFLOP/s", "arch", "name")))
     _report_problems(cat)
     return 0
 
