@@ -477,6 +477,15 @@ def test_an_rdna2_card_under_rocm(results):
     assert abs(pts["decode_tok_s"]) <= 5 and -35 <= pts["prefill_tok_s"] <= -25, pts
 
 
+def test_a_laptop_card(results):
+    # the RTX 4060 Laptop GPU (its preset: 256 GB/s, 29.1 TFLOP/s at the top boost clock) under llama.cpp's CUDA
+    # backend, b10121 (Sep 2026, Windows, AMSN88/llamacpp-cuda-kv-bench): Qwen-7B Q4_K_M tg128 46.03 t/s reads +4.8 %,
+    # pp512 2,178 (+-165 over five runs) +9.9 %
+    pts = {p["quantity"]: p["error_pct"] for p in results["points"] if "-rtx4060-laptop-" in p["id"]}
+    assert set(pts) == {"decode_tok_s", "prefill_tok_s"}
+    assert abs(pts["decode_tok_s"]) <= 8 and abs(pts["prefill_tok_s"]) <= 12, pts
+
+
 def test_prefill_after_a_deep_cache(results):
     # llama-bench's "pp512 @ dN": 512 prompt tokens after N already in the cache.  lhl/strix-halo-testing: b6865
     # (Oct 2025) under ROCm on a Radeon 8060S, two builds (plain HIP, rocWMMA) x two models x N = 0 to 65,536;
