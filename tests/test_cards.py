@@ -228,13 +228,13 @@ def test_the_table_marks_the_cards_an_engine_does_not_run_on(scenario, cat, engi
 # capability 7.5 or newer; AMD gfx90a, gfx942, gfx950, gfx1100/1101, gfx1200/1201, gfx1150/1151), sgl-kernel's
 # build (sm_80 and newer; gfx942 and gfx950) and FlashAttention-2's README (Ampere or newer).
 OLDER_NVIDIA = {"gtx1080ti", "p100-16gb", "tesla-p40", "v100-16gb", "v100-32gb"}
-TURING = {"t4", "rtx2080", "rtx2080ti", "titan-rtx", "quadro-rtx8000"}
+TURING = {"t4", "rtx2060-12gb", "rtx2080", "rtx2080ti", "titan-rtx", "quadro-rtx8000"}
 UNLISTED = {
-    "vllm": OLDER_NVIDIA | {"mi50-32gb", "mi100", "rx6700xt", "rx6800xt", "rx6900xt", "rx7600xt"},
-    "sglang": OLDER_NVIDIA | TURING | {"mi50-32gb", "mi100", "mi210", "mi250x", "rx6700xt", "rx6800xt", "rx6900xt",
-                                       "rx7600xt", "rx7700xt", "rx7800xt", "rx7900gre", "rx7900xt", "rx7900xtx",
-                                       "radeon-pro-w7900", "rx9060xt-16gb", "rx9070", "rx9070xt",
-                                       "radeon-ai-pro-r9700", "ryzen-ai-max-395-128gb"},
+    "vllm": OLDER_NVIDIA | {"mi50-32gb", "radeon-vii", "mi100", "rx6700xt", "rx6800xt", "rx6900xt", "rx7600xt"},
+    "sglang": OLDER_NVIDIA | TURING | {
+        "mi50-32gb", "radeon-vii", "mi100", "mi210", "mi250x", "rx6700xt", "rx6800xt", "rx6900xt", "rx7600xt",
+        "rx7700xt", "rx7800xt", "rx7900gre", "rx7900xt", "rx7900xtx", "radeon-pro-w7900", "rx9060xt-16gb", "rx9070",
+        "rx9070xt", "radeon-ai-pro-r9700", "ryzen-ai-max-395-128gb"},
     ("hf", "flash"): OLDER_NVIDIA | TURING,
     ("hf", "sdpa"): set(), "llamacpp": set(), "llamacpp-vulkan": set(), "generic": set()}
 
