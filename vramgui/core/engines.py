@@ -547,23 +547,30 @@ VLLM_BF16 = CardSupport(
     otherwise="choose FP16 weights (--dtype half), the same bytes, which it runs there")
 
 
-def unlisted_card(engine: str, attention: str, gpu, weights: str | None = None) -> CardSupport | None:
-    """The rule a card falls outside of: the serving engine's (:data:`ENGINE_CARDS`), vLLM's with BF16 weights
-    (:data:`VLLM_BF16`), or FlashAttention-2's where HF transformers runs attention "flash"
-    (:data:`FLASH_ATTENTION_2`); None where the card is listed, the engine lists no cards (llama.cpp, HF
-    transformers' own kernels) or the card names no ``arch``."""
+def card_rules(engine: str, attention: str | None = None, weights: str | None = None) -> list[CardSupport]:
+    """The card lists that apply: the serving engine's (:data:`ENGINE_CARDS`), vLLM's with BF16 weights
+    (:data:`VLLM_BF16`), FlashAttention-2's where HF transformers runs attention "flash" (:data:`FLASH_ATTENTION_2`)."""
     rules = [ENGINE_CARDS[engine]] if engine in ENGINE_CARDS else []
     if engine == "vllm" and weights == "bf16":
         rules.append(VLLM_BF16)
     if engine == "hf" and attention == "flash":
         rules.append(FLASH_ATTENTION_2)
-    for rule in rules:
-        cc = gpu.compute_capability
-        if cc is not None and cc < rule.min_cc:
-            return rule
-        if gpu.arch and gpu.arch.startswith("gfx") and rule.rocm is not None and gpu.arch not in rule.rocm:
-            return rule
-    return None
+    return rules
+
+
+def outside(rule: CardSupport, gpu) -> bool:
+    """Whether ``gpu`` falls outside ``rule``'s list: an NVIDIA card below its compute capability, an AMD card whose
+    target it does not name (where it names AMD's); a card with no ``arch`` never does."""
+    cc = gpu.compute_capability
+    if cc is not None:
+        return cc < rule.min_cc
+    return bool(gpu.arch) and gpu.arch.startswith("gfx") and rule.rocm is not None and gpu.arch not in rule.rocm
+
+
+def unlisted_card(engine: str, attention: str, gpu, weights: str | None = None) -> CardSupport | None:
+    """The first rule of :func:`card_rules` the card falls outside of; None where it is listed, the engine lists no
+    cards (llama.cpp, HF transformers' own kernels) or the card names no ``arch``."""
+    return next((rule for rule in card_rules(engine, attention, weights) if outside(rule, gpu)), None)
 
 
 def card_target(gpu) -> str:

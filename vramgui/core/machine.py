@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .catalog import Catalog
-from .engines import LLAMACPP, NO_APPLE_GPU, VLLM_BF16
+from .engines import LLAMACPP, NO_APPLE_GPU, VLLM_BF16, card_rules, outside
 from .fit import MAX_TOKENS, budget_bytes, max_prompt_tokens_from_terms
 from .formats import WEIGHT_FORMATS
 from .memory import (
@@ -114,8 +114,7 @@ def runs_on(engine: str, fmt: str, gpu: GPU) -> bool:
     HF transformers' 16-bit ones and, in the generic theory profile, any; and not BF16 under vLLM on a
     card below compute capability 8.0, which its dtype check refuses (:data:`~vramgui.core.engines.VLLM_BF16`)."""
     eng = _engine_for(engine, fmt)
-    cc = gpu.compute_capability
-    if eng == "vllm" and fmt == "bf16" and cc is not None and cc < VLLM_BF16.min_cc:
+    if VLLM_BF16 in card_rules(eng, weights=fmt) and outside(VLLM_BF16, gpu):
         return False
     if not gpu.apple or eng in LLAMACPP:
         return True
