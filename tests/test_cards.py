@@ -226,7 +226,11 @@ def test_the_table_marks_the_cards_an_engine_does_not_run_on(scenario, cat, engi
 
 # The cards each rule leaves out of this catalog, written out from the rules' sources: vLLM's docs (NVIDIA compute
 # capability 7.5 or newer; AMD gfx90a, gfx942, gfx950, gfx1100/1101, gfx1200/1201, gfx1150/1151), sgl-kernel's
-# build (sm_80 and newer; gfx942 and gfx950) and FlashAttention-2's README (Ampere or newer).
+# build (sm_80 and newer; gfx942 and gfx950) and FlashAttention-2's README (Ampere or newer; CUDA or ROCm, so no
+# Apple chip: HF transformers runs flash_attention_2 on no mps device).
+APPLE = {"m1-16gb", "m1-max-64gb", "m1-ultra-128gb", "m2-24gb", "m2-max-96gb", "m2-pro-32gb", "m2-ultra-192gb",
+         "m3-24gb", "m3-max-128gb", "m3-max-64gb", "m3-ultra-512gb", "m3-ultra-96gb", "m4-32gb", "m4-max-128gb",
+         "m4-max-64gb", "m4-pro-24gb", "m4-pro-48gb"}
 OLDER_NVIDIA = {"gtx1080ti", "p100-16gb", "tesla-p40", "v100-16gb", "v100-32gb"}
 TURING = {"t4", "rtx2060-12gb", "rtx2080", "rtx2080ti", "titan-rtx", "quadro-rtx8000"}
 UNLISTED = {
@@ -235,13 +239,14 @@ UNLISTED = {
         "mi50-32gb", "radeon-vii", "mi100", "mi210", "mi250x", "rx6700xt", "rx6800xt", "rx6900xt", "rx7600xt",
         "rx7700xt", "rx7800xt", "rx7900gre", "rx7900xt", "rx7900xtx", "radeon-pro-w7900", "rx9060xt-16gb", "rx9070",
         "rx9070xt", "radeon-ai-pro-r9700", "ryzen-ai-max-395-128gb"},
-    ("hf", "flash"): OLDER_NVIDIA | TURING,
+    ("hf", "flash"): OLDER_NVIDIA | TURING | APPLE,
     ("hf", "sdpa"): set(), "llamacpp": set(), "llamacpp-vulkan": set(), "generic": set()}
 
 
 @pytest.mark.parametrize("key", list(UNLISTED))
 def test_the_table_marks_the_cards_an_engine_does_not_list(scenario, cat, key):
-    # exactly the cards outside the rule, Apple's and Intel's never judged; the single-card note (report.card_note)
+    # exactly the cards outside the rule, Intel's never judged, Apple's only by FlashAttention-2; the single-card note
+    # (report.card_note)
     # is given exactly where the table says so, naming the rule's list and the card's target
     from vramgui.core.report import card_note
     engine, attention = key if isinstance(key, tuple) else (key, None)
@@ -264,8 +269,13 @@ def test_the_table_marks_the_cards_an_engine_does_not_list(scenario, cat, key):
             "SGLang lists AMD's gfx942 and gfx950, and the AMD Radeon RX 7900 XTX is gfx1100 (")
     if key == ("hf", "flash"):
         assert card_note(s.with_(gpu=cat.gpu("t4"))).endswith(
-            "'FlashAttention only supports Ampere GPUs or newer'): pick sdpa attention, which runs there and which "
-            "vramgui counts alike")
+            "'FlashAttention only supports Ampere GPUs or newer'; HF transformers 5.24 (modeling_flash_attention_utils."
+            "py, FLASH_ATTENTION_COMPATIBILITY_MATRIX) runs flash_attention_2 on cuda, mlu, musa, npu and xpu devices, "
+            "not on PyTorch's mps device): pick sdpa attention, which runs there and which vramgui counts alike")
+        assert card_note(s.with_(gpu=cat.gpu("m2-ultra-192gb"))).startswith(
+            "FlashAttention-2 lists no Apple chip, and the Apple M2 Ultra (76-core GPU, 192GB) is an Apple chip "
+            "(Metal; PyTorch's mps device) (github.com/Dao-AILab/flash-attention README: 'Requirements: CUDA "
+            "toolkit or ROCm toolkit'")
 
 
 def test_vllm_with_bf16_weights_leaves_out_the_cards_without_bfloat16(scenario, cat):

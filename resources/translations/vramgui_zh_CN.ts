@@ -588,6 +588,10 @@
         <translation>标称值</translation>
     </message>
     <message>
+        <source>an Apple chip</source>
+        <translation>Apple 芯片</translation>
+    </message>
+    <message>
         <source>compute capability {cc}</source>
         <translation>计算能力 {cc}</translation>
     </message>
@@ -1754,6 +1758,10 @@ Source: {source}</source>
     <message>
         <source>{what} does not list this card ({target}).</source>
         <translation>{what} 未列出此卡（{target}）。</translation>
+    </message>
+    <message>
+        <source>{what} runs on no Apple chip&apos;s GPU.</source>
+        <translation>{what} 不能在任何 Apple 芯片的 GPU 上运行。</translation>
     </message>
     <message>
         <source>{what} lists NVIDIA compute capability {cc} or newer.</source>

@@ -647,8 +647,9 @@ def test_an_mla_latent_on_every_card_is_flagged(qtbot, win):
 def test_a_card_the_engine_does_not_list_is_flagged_under_the_engine(qtbot, win):
     """vLLM on a Tesla P40 (compute capability 6.1; its docs list 7.5 and newer), SGLang on an RX 7900 XTX (gfx1100;
     sgl-kernel builds for gfx942 and gfx950), HF transformers' flash attention on a T4 (FlashAttention-2: 8.0 and
-    newer): a caution under the engine naming the card's target, the list in the tooltip, and the fit table's row
-    tooltip says so; a listed card, llama.cpp, or sdpa clear it."""
+    newer) or on an Apple chip (FlashAttention-2 needs CUDA or ROCm): a caution under the engine naming the card's
+    target, the list in the tooltip, and the fit table's row tooltip says so; a listed card, llama.cpp, or sdpa clear
+    it."""
     p = win.panel
     drive(qtbot, win, gpus=1, batch=1, model="llama3.1-8b", gpu="tesla-p40", weights="fp16", engine="vllm")
     assert p.engine_caution.isVisible()
@@ -678,6 +679,14 @@ def test_a_card_the_engine_does_not_list_is_flagged_under_the_engine(qtbot, win)
     drive(qtbot, win, gpus=1, batch=1, gpu="t4", engine="hf", attention="flash")
     assert p.engine_caution.text().startswith("FlashAttention-2 does not list this card (compute capability 7.5).")
     assert "pick sdpa attention, which runs there" in p.engine_caution.toolTip()
+    choose(qtbot, win, p.attention, "sdpa")
+    assert not p.engine_caution.isVisible()
+    # FlashAttention-2 needs CUDA or ROCm: no Apple chip, whatever HF transformers runs there with sdpa
+    drive(qtbot, win, gpus=1, batch=1, gpu="m4-max-128gb", engine="hf", attention="flash")
+    assert p.engine_caution.text().startswith("FlashAttention-2 does not list this card (an Apple chip).")
+    assert p.engine_caution.toolTip().startswith("FlashAttention-2 runs on no Apple chip's GPU. This card is an Apple "
+                                                 "chip: pick sdpa attention")
+    assert "'Requirements: CUDA toolkit or ROCm toolkit'" in p.engine_caution.toolTip()
     choose(qtbot, win, p.attention, "sdpa")
     assert not p.engine_caution.isVisible()
 

@@ -505,6 +505,8 @@ class CardSupport(BaseModel):
     what: str
     min_cc: tuple[int, int] = Field(description="NVIDIA: the least compute capability listed")
     rocm: tuple[str, ...] | None = Field(description="AMD: the targets listed (None: the rule says nothing of AMD)")
+    apple: bool | None = Field(default=None, description="Apple: whether it runs on their chips' GPUs (None: the "
+                                                         "rule says nothing of Apple)")
     source: str
     otherwise: str = Field(description="what a user of an unlisted card can do, or expect")
 
@@ -531,11 +533,13 @@ ENGINE_CARDS = {
 }
 #: FlashAttention-2, which HF transformers runs for attention "flash" (attn_implementation="flash_attention_2").
 FLASH_ATTENTION_2 = CardSupport(
-    what="FlashAttention-2", min_cc=(8, 0), rocm=None,
-    source="github.com/Dao-AILab/flash-attention README: 'FlashAttention-2 with CUDA currently supports: Ampere, "
-           "Ada, or Hopper GPUs (e.g., A100, RTX 3090, RTX 4090, H100). For Turing GPUs (T4, RTX 2080), see the "
-           "separate flash-attention-turing repo, which supports a core subset'; its kernels stop older cards with "
-           "'FlashAttention only supports Ampere GPUs or newer'",
+    what="FlashAttention-2", min_cc=(8, 0), rocm=None, apple=False,
+    source="github.com/Dao-AILab/flash-attention README: 'Requirements: CUDA toolkit or ROCm toolkit'; "
+           "'FlashAttention-2 with CUDA currently supports: Ampere, Ada, or Hopper GPUs (e.g., A100, RTX 3090, "
+           "RTX 4090, H100). For Turing GPUs (T4, RTX 2080), see the separate flash-attention-turing repo, which "
+           "supports a core subset'; its kernels stop older cards with 'FlashAttention only supports Ampere GPUs or "
+           "newer'; HF transformers 5.24 (modeling_flash_attention_utils.py, FLASH_ATTENTION_COMPATIBILITY_MATRIX) "
+           "runs flash_attention_2 on cuda, mlu, musa, npu and xpu devices, not on PyTorch's mps device",
     otherwise="pick sdpa attention, which runs there and which vramgui counts alike")
 #: vLLM with BF16 weights: its dtype check refuses cards without bfloat16 arithmetic.
 VLLM_BF16 = CardSupport(
@@ -560,7 +564,10 @@ def card_rules(engine: str, attention: str | None = None, weights: str | None = 
 
 def outside(rule: CardSupport, gpu) -> bool:
     """Whether ``gpu`` falls outside ``rule``'s list: an NVIDIA card below its compute capability, an AMD card whose
-    target it does not name (where it names AMD's); a card with no ``arch`` never does."""
+    target it does not name (where it names AMD's), an Apple chip where it runs on none; another card with no
+    ``arch`` never does."""
+    if gpu.apple:
+        return rule.apple is False
     cc = gpu.compute_capability
     if cc is not None:
         return cc < rule.min_cc
@@ -574,14 +581,18 @@ def unlisted_card(engine: str, attention: str, gpu, weights: str | None = None) 
 
 
 def card_target(gpu) -> str:
-    """The card's compiler target in words: 'compute capability 6.1 (sm_61)' or 'gfx906'."""
+    """The card's compiler target in words: 'compute capability 6.1 (sm_61)', 'gfx906' or 'an Apple chip'."""
+    if gpu.apple:
+        return "an Apple chip (Metal; PyTorch's mps device)"
     cc = gpu.compute_capability
     return f"compute capability {cc[0]}.{cc[1]} ({gpu.arch})" if cc else str(gpu.arch)
 
 
 def listed_cards(rule: CardSupport, gpu) -> str:
-    """What a rule lists of the card's vendor, in words: 'NVIDIA compute capability 7.5 or newer' or
-    "AMD's gfx942 and gfx950"."""
+    """What a rule lists of the card's vendor, in words: 'NVIDIA compute capability 7.5 or newer', "AMD's gfx942 and
+    gfx950" or, for an Apple chip, 'no Apple chip'."""
+    if gpu.apple:
+        return "no Apple chip"
     if gpu.compute_capability is not None:
         return f"NVIDIA compute capability {rule.min_cc[0]}.{rule.min_cc[1]} or newer"
     *first, last = rule.rocm

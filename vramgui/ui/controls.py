@@ -982,9 +982,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         if rule is not None:           # (core.report.card_note)
             cc, target, what = s.gpu.compute_capability, card_target(s.gpu), core_name(rule.what)
             lines.append(self.tr("{what} does not list this card ({target}).").format(what=what, target=target))
-            listed = (self.tr("{what} lists NVIDIA compute capability {cc} or newer.").format(
-                          what=what, cc=f"{rule.min_cc[0]}.{rule.min_cc[1]}") if cc else
-                      self.tr("{what} lists AMD's {targets}.").format(what=what, targets=", ".join(rule.rocm)))
+            if s.gpu.apple:
+                listed = self.tr("{what} runs on no Apple chip's GPU.").format(what=what)
+            elif cc:
+                listed = self.tr("{what} lists NVIDIA compute capability {cc} or newer.").format(
+                    what=what, cc=f"{rule.min_cc[0]}.{rule.min_cc[1]}")
+            else:
+                listed = self.tr("{what} lists AMD's {targets}.").format(what=what, targets=", ".join(rule.rocm))
             tips.append(listed + " " + self.tr("This card is {target}: {otherwise}.").format(
                 target=target, otherwise=core_name(rule.otherwise)) + f"\n({rule.source})")
         self._show_caution(self.engine_caution, lines, tips)

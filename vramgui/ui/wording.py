@@ -70,7 +70,10 @@ def fit_verdict(fits: bool, min_gpus: int | None) -> str:
 
 
 def card_target(gpu) -> str:
-    """A card's compiler target in words: 'compute capability 6.1' (NVIDIA) or its AMD target ('gfx1100')."""
+    """A card's compiler target in words: 'compute capability 6.1' (NVIDIA), its AMD target ('gfx1100') or 'an Apple
+    chip'."""
+    if gpu.apple:
+        return translate("Formats", "an Apple chip")
     cc = gpu.compute_capability
     return translate("Formats", "compute capability {cc}").format(cc=f"{cc[0]}.{cc[1]}") if cc else str(gpu.arch)
 
