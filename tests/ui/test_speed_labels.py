@@ -181,10 +181,10 @@ def _box(item):
 
 def test_a_missing_knee_is_said_in_the_step_plots_corner(win, qtbot):
     """Llama 2 7B fp16 on an RTX 4090 at 4,096 + 256 tokens: each sequence adds 4,352 x 512 KiB of cache to read,
-    2.3 ms at 1,008 GB/s, and 15.8 GFLOP of math, 0.1 ms at 165 TFLOP/s, so the speed of light never turns compute
-    bound and the knee's marker has no place (the core's knee: inf).  The step plot's bottom right corner says so,
-    clear of the step curves; with a 128-token prompt the knee lies at batch 2,362, past the chart's 1,024 (said
-    with its number); with 16 tokens on an H100 it is in the chart, marked, and the note goes."""
+    2.7 ms at 85 % of 1,008 GB/s, and 15.8 GFLOP of math, 0.16 ms at 60 % of 165 TFLOP/s, so the expected decode
+    never turns compute bound and the knee's marker has no place (the core's knee: inf).  The step plot's bottom
+    right corner says so, clear of the step curves; with a 184-token prompt the knee lies at batch 1,286, past the
+    chart's 1,024 (said with its number); with 16 tokens on an H100 it is in the chart, marked, and the note goes."""
     from vramgui.core.speed import estimate_speed
 
     chart = win.speed_chart
@@ -199,20 +199,21 @@ def test_a_missing_knee_is_said_in_the_step_plots_corner(win, qtbot):
         x, y = curve.getData()
         pts = [chart.step.vb.mapViewToScene(QtCore.QPointF(float(a), float(b))) for a, b in zip(x, y, strict=True)]
         assert not any(box.contains(p) for p in pts)
-    # a 128-token prompt, 16 generated: the knee past the chart, with its number
-    win.panel.prompt.spin.setValue(128)
+    # a 184-token prompt, 16 generated: the knee past the chart, with its number
+    win.panel.prompt.spin.setValue(184)
     win.panel.output.spin.setValue(16)
     settle(qtbot, win)
     s = win.state.scenario
     knee = float(estimate_speed(s).knee_batch)
-    # by hand, at the speed of light: 13,214,687,232 bytes of weights (2 x (6,738,415,616 - 32,000 x 4,096)) at
-    # 1,008 GB/s, and per sequence 144 tokens x 512 KiB of cache against 2 x 6,607,343,616 + 4 x 32 x 32 x 128 x 144
-    # FLOPs at 165.2 TFLOP/s: compute overtakes memory past b = 13.11 ms / (80.45 - 74.90 us) = 2,361.8
-    weights, per_seq = 2 * (6_738_415_616 - 32_000 * 4_096), 2 * 6_607_343_616 + 4 * 32 * 32 * 128 * 144
-    crossing = (weights / 1008e9) / (per_seq / 165.2e12 - 144 * 524_288 / 1008e9)
-    assert knee == np.ceil(crossing) == 2362 and chart.result.batch[-1] == 1024
+    # by hand, at the generic engine's shares (85 % of 1,008 GB/s, 60 % of 165.2 TFLOP/s): 13,214,687,232 bytes
+    # of weights (2 x (6,738,415,616 - 32,000 x 4,096)) take 15.42 ms, and per sequence 2 x 6,607,343,616 +
+    # 4 x 32 x 32 x 128 x 200 FLOPs take 134.38 us against 200 tokens x 512 KiB of cache, 122.38 us: compute
+    # overtakes memory past b = 15.42 ms / 12.00 us = 1,285.8
+    weights, per_seq = 2 * (6_738_415_616 - 32_000 * 4_096), 2 * 6_607_343_616 + 4 * 32 * 32 * 128 * 200
+    crossing = (weights / (1008e9 * 0.85)) / (per_seq / (165.2e12 * 0.6) - 200 * 524_288 / (1008e9 * 0.85))
+    assert knee == np.ceil(crossing) == 1286 and chart.result.batch[-1] == 1024
     assert chart.no_knee.isVisible() and not chart.markers["knee"][0].isVisible()
-    assert chart.no_knee.toPlainText() in ("knee at batch 2,362, past the chart", "knee at 2,362")
+    assert chart.no_knee.toPlainText() in ("knee at batch 1,286, past the chart", "knee at 1,286")
     # on an H100 with 16 tokens of prompt the knee is in the chart: marked there, no note
     win.panel.prompt.spin.setValue(16)
     win.panel.gpu.setCurrentIndex(win.panel.gpu.findData("h100-sxm"))

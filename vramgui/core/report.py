@@ -22,6 +22,7 @@ from .speed import (
     costs,
     estimate_speed,
     host_of,
+    knee_batch,
     prompt_split,
     served,
     small_batch_kernels,
@@ -56,6 +57,8 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
     f = fit(s)
     sp = estimate_speed(s)
     speed = _speed_dict(sp)
+    sol_knee = knee_batch(s, efficient=False)
+    speed["speed_of_light_knee_batch"] = sol_knee if sp.compute_known and np.isfinite(sol_knee) else None
     sv = served(s)
     speed.update({"served_seconds_per_token": float(sv.tpot_s),
                   "served_throughput_tokens_per_second": float(sv.throughput_tokens_per_s),

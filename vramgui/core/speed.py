@@ -1632,22 +1632,27 @@ def log_sweep(lo: float, hi: float, points: int) -> np.ndarray:
     return out
 
 
-def knee_batch(s: Scenario, context: float | None = None, terms: SpeedTerms | None = None) -> float:
+def knee_batch(s: Scenario, context: float | None = None, terms: SpeedTerms | None = None,
+               efficient: bool = True) -> float:
     """Smallest batch at which decode turns compute bound (inf if it never does below 2^20).
 
-    Searched on the speed-of-light roofline, where the ridge is a property of the card
-    (peak FLOP/s ÷ bandwidth) and the model, not of efficiency factors.  ``terms``: the
-    scenario's :func:`speed_terms`, if known."""
+    Searched on the expected roofline (the engine's shares of bandwidth and FLOP/s), where
+    the solid curves bend and where :attr:`SpeedResult.decode_bound` says "compute"; with
+    ``efficient=False`` on the speed of light's, where the ridge is a property of the card
+    (peak FLOP/s ÷ bandwidth) and the model alone.  The two differ by the ratio of the
+    shares: at long contexts, where each sequence adds nearly as many bytes to read as
+    math to do, the expected decode can turn compute bound where the speed of light never
+    does.  ``terms``: the scenario's :func:`speed_terms`, if known."""
     c = float(s.context_tokens if context is None else context)
     t, card = terms or speed_terms(s), card_of(s)
     grid = log_sweep(1, 2**20, 512)
-    _, bound = decode_from_terms(t, grid, c, card, efficient=False)
+    _, bound = decode_from_terms(t, grid, c, card, efficient=efficient)
     if not bound.any():
         return float("inf")
     i = int(np.argmax(bound))
     lo = 1.0 if i == 0 else grid[i - 1]
     fine = np.arange(lo, grid[i] + 1)
-    _, b2 = decode_from_terms(t, fine, c, card, efficient=False)
+    _, b2 = decode_from_terms(t, fine, c, card, efficient=efficient)
     return float(fine[int(np.argmax(b2))])
 
 

@@ -1537,7 +1537,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.step.addItem(self.ttft, ignoreBounds=True)
         cache_static_items(self.ttft)
         # Bottom right of the step plot (the step rises to the right, the corner under it is free): where the
-        # speed of light never turns compute bound within the chart, the knee's marker has no place; this says so.
+        # expected decode never turns compute bound within the chart, the knee's marker has no place; this says so.
         self.no_knee = ChartText(color=GREEN, anchor=(1, 1))
         self.no_knee.setZValue(-5)
         self.no_knee.setVisible(False)
@@ -1763,7 +1763,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         return sp
 
     def _show_no_knee(self, knee: float | None, top: int) -> None:
-        """Where the knee lies past the chart's batches (or nowhere: the speed of light memory-bound at every
+        """Where the knee lies past the chart's batches (or nowhere: the expected decode memory-bound at every
         batch, as at long contexts, where each sequence's cache read grows with the batch), say so in the step
         plot's bottom right corner; hidden where the knee's marker shows it, or without a FLOP/s figure."""
         if knee is None or (np.isfinite(knee) and knee <= top):
