@@ -187,6 +187,28 @@ def test_llamacpp_quantized_prefill_runs_at_the_int8_rate(scenario):
         assert 512 / float(prefill_time(s, 512, 1)) == pytest.approx(measured, rel=0.30)
 
 
+def test_turing_cards_prompt_at_a_smaller_share_of_their_int8_rate(scenario):
+    # llama.cpp's quantized prompts on compute capability 7.5 run at 0.63 of the later cards' share of the int8 peak
+    # (speed.TURING_MMQ_FACTOR): an RTX 2080 Ti (GeForce, 35 %) and a Quadro RTX 8000 (workstation, 25.5 %), each as
+    # a share of its fp16 figure; an RTX 3090 (Ampere) keeps the GeForce share, and 16-bit weights are not touched
+    from vramgui.core.speed import compute_efficiency, compute_efficiency_sources, speed_key
+    for gpu, share in (("rtx2080ti", 0.35 * 0.63), ("quadro-rtx8000", 0.255 * 0.63), ("rtx3090", 0.35)):
+        s = scenario("llama2-7b", gpu, weights="q4_0", engine="llamacpp")
+        g = s.gpu
+        key = speed_key(s.profile, g)
+        ratio = g.int8_tensor_tops / (g.fp16_tensor_tflops or g.bf16_tensor_tflops)
+        assert compute_efficiency(key, s.weight_format, g) == pytest.approx(share * ratio, rel=1e-12), gpu
+        assert ("TURING_MMQ_FACTOR" in compute_efficiency_sources(key, s.weight_format, g)) == (gpu != "rtx3090")
+    f16 = scenario("llama2-7b", "rtx2080ti", weights="fp16", engine="llamacpp")
+    assert "TURING_MMQ_FACTOR" not in compute_efficiency_sources(speed_key(f16.profile, f16.gpu), f16.weight_format,
+                                                                 f16.gpu)
+    # measured (the CUDA scoreboard, pp512 with flash attention): 3,107.61 tokens/s on the 2080 Ti, 3,052.35 on the
+    # Quadro RTX 8000, where the later cards' share read +54 and +45 %; within 10 %
+    for gpu, measured in (("rtx2080ti", 3107.61), ("quadro-rtx8000", 3052.35)):
+        s = scenario("llama2-7b", gpu, weights="q4_0", engine="llamacpp", attention="flash", prompt_tokens=512)
+        assert 512 / float(prefill_time(s, 512, 1)) == pytest.approx(measured, rel=0.10)
+
+
 def test_llamacpp_cuda_decode_draws_at_most_7_bytes_per_sm_per_clock(scenario):
     from vramgui.core.speed import bandwidth_efficiency, speed_key
     eta = lambda s: bandwidth_efficiency(speed_key(s.profile, s.gpu), s.weight_format, s.gpu)  # noqa: E731

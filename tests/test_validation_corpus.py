@@ -72,9 +72,9 @@ BOUNDS = {  # quantity -> (median bound %, worst bound %)
     # prefill: the corpus's 2023 prefill figures include warm-up and old cuBLAS paths, and AutoAWQ's
     # its dequantizing GEMMs; the roofline overstates them (worst +423 %).  Current llama.cpp: median
     # 8.4 % over 151 points (quantized weights on NVIDIA: each pass's weights loaded, then multiplied at the
-    # int8 rate, GeForce 35 % of it and other cards 25.5 %: the CUDA scoreboard's 25 cards with flash attention
-    # median 6 %, a T4 +69 %; b10809's MoE prompt on an RTX 5090 -31 %; the Vulkan build -4 to -27 %), on AMD's
-    # within 12 % under RADV, +74 % under AMD's Windows driver; a Ryzen AI Max+ 395 under ROCm (b8038) -29 to
+    # int8 rate, GeForce 35 % of it and other cards 25.5 %, Turing cards 0.63 of that: the CUDA scoreboard's 30
+    # cards with flash attention median 6 %; b10809's MoE prompt on an RTX 5090 -31 %; the Vulkan build -4 to -27 %),
+    # on AMD's within 12 % under RADV, +74 % under AMD's Windows driver; a Ryzen AI Max+ 395 under ROCm (b8038) -29 to
     # +48 % (its peak from RDNA 3's per-CU matrix rate).  Median 15 %; see README "Validation".
     "prefill_tok_s": (60, 450),
 }
@@ -571,27 +571,70 @@ def test_current_llamacpp_prefill_on_geforce(results):
 
 def test_llamacpp_cuda_scoreboard_prefill(results):
     # llama.cpp's CUDA scoreboard (discussion #15013, Aug 2025 on; Llama 2 7B Q4_0, llama-bench pp512 with and
-    # without flash attention) on 27 cards, GeForce, workstation and data-centre, read through a parsed copy and two
-    # transcriptions that agree.  Every point is estimated but the RTX PRO 4000's (its preset has no FLOP/s figure).
+    # without flash attention) on 34 cards, GeForce, workstation and data-centre, read through a parsed copy (27 of
+    # them also in two transcriptions that agree).  Every point is estimated but those of the cards whose presets
+    # have no FLOP/s figure: the RTX PRO 4000, the GTX 1080 Ti and the Tesla P40 (Pascal: no tensor cores).
     got = {p["id"]: p for p in results["points"]
            if p["id"].startswith("llamacpp-15013-") and p["id"].endswith("-pp512")}
-    assert len(got) == 52
-    assert [i for i, p in got.items() if p["skipped"]] == ["llamacpp-15013-llama2-7b-q4_0-rtxpro4000-nofa-pp512"]
+    assert len(got) == 66
+    assert sorted(i.removeprefix("llamacpp-15013-llama2-7b-q4_0-") for i, p in got.items() if p["skipped"]) == [
+        "gtx1080ti-fa-pp512", "gtx1080ti-nofa-pp512", "p40-fa-pp512", "p40-nofa-pp512", "rtxpro4000-nofa-pp512"]
     err = {i.removeprefix("llamacpp-15013-llama2-7b-q4_0-").removesuffix("-pp512"): p["error_pct"]
            for i, p in got.items() if not p["skipped"]}
-    # with flash attention (llama.cpp's default since Aug 2025): median within 10 %, every card within 30 % but
-    # the T4, a 70 W card that cannot hold its clock (+69 %)
+    # with flash attention (llama.cpp's default since Aug 2025): median within 10 %, every card within 30 %
     fa = {c: e for c, e in err.items() if c.endswith("-fa")}
-    assert len(fa) == 25 and statistics.median(map(abs, fa.values())) <= 10
-    assert [c for c, e in fa.items() if abs(e) > 30] == ["t4-fa"] and 60 < fa["t4-fa"] < 80, fa
+    assert len(fa) == 30 and statistics.median(map(abs, fa.values())) <= 10
+    assert max(map(abs, fa.values())) <= 30, fa
     # without it the same prompts run 5-23 % slower: the score matrices cross memory (speed.EAGER_SCORE_TRAFFIC;
-    # read without that term these rows were +10 % in the median): within 25 %, median 7 %
-    nofa = [e for c, e in err.items() if c.endswith("-nofa") and c != "t4-nofa"]
-    assert len(nofa) == 25 and statistics.median(map(abs, nofa)) <= 8 and max(map(abs, nofa)) <= 25, nofa
+    # read without that term these rows were +10 % in the median): within 27 % (the P100 -27 %), median 7 %
+    nofa = [e for c, e in err.items() if c.endswith("-nofa")]
+    assert len(nofa) == 31 and statistics.median(map(abs, nofa)) <= 8 and max(map(abs, nofa)) <= 27, nofa
     # the three cards on one commit (5143fa8): an A100 80GB, an H100 and an RTX PRO 6000, 5,285.96, 11,263.29 and
     # 16,618.98 tokens/s with flash attention: the data-centre chips at the graphics chips' int8 rate per SM (at
     # their own int8 peaks, 624 and 1,978.9 TOPS, they read +73 and +146 %)
     assert all(abs(fa[c]) <= 30 for c in ("a100-fa", "h100-fa", "rtxpro6000-fa")), fa
+    # Turing (a T4, an RTX 2080 Ti, a Quadro RTX 8000) at 0.63 of the later cards' share (speed.TURING_MMQ_FACTOR):
+    # within 17 %; at the same share they read +45 to +74 %
+    turing = {c: e for c, e in err.items() if c.split("-")[0] in ("t4", "rtx2080ti", "quadrortx8000")}
+    assert len(turing) == 6 and all(abs(e) <= 17 for e in turing.values()), turing
+
+
+def test_llamacpp_on_pascal_is_a_stated_miss(results):
+    # The scoreboard's Pascal cards (no tensor cores): decode reads fast, by +35 to +38 % on a Tesla P40, +60 to
+    # +63 % on a GTX 1080 Ti and +130 to +144 % on a Tesla P100, whose GP100 (compute capability 6.0) lacks the
+    # dp4a byte dot product llama.cpp's quantized kernels build on (ggml-cuda's GGML_CUDA_CC_DP4A is 610): the
+    # bandwidth roofline does not bound these cards' kernels.  The P100's prompts (its preset's 18.7 TFLOP/s of
+    # packed fp16, at the CUDA row's share) read -27 to -29 %; the P40's and 1080 Ti's are not estimated (no
+    # FLOP/s figure).  Bounded so that a change of the model shows.
+    group = {i for i, g in _bound_groups().items() if g == "llama.cpp CUDA on Pascal"}
+    got = {p["id"].removeprefix("llamacpp-15013-llama2-7b-q4_0-"): p for p in results["points"] if p["id"] in group}
+    assert len(got) == 12
+    err = {c: p["error_pct"] for c, p in got.items() if not p["skipped"]}
+    assert sorted(c for c, p in got.items() if p["skipped"]) == [
+        "gtx1080ti-fa-pp512", "gtx1080ti-nofa-pp512", "p40-fa-pp512", "p40-nofa-pp512"]
+    assert all(30 < err[f"p40-{fa}-tg128"] < 45 for fa in ("fa", "nofa")), err
+    assert all(50 < err[f"gtx1080ti-{fa}-tg128"] < 70 for fa in ("fa", "nofa")), err
+    assert all(120 < err[f"p100-{fa}-tg128"] < 150 for fa in ("fa", "nofa")), err
+    assert all(-35 < err[f"p100-{fa}-pp512"] < -20 for fa in ("fa", "nofa")), err
+
+
+def test_llamacpp_rocm_scoreboard(results):
+    # llama.cpp's ROCm scoreboard (discussion #15021, the same llama-bench runs of Llama 2 7B Q4_0 on AMD cards),
+    # six Radeon cards through the parsed copy.  Prompts: RDNA 3's RX 7900 XTX, 7900 XT and 7800 XT within 10 %;
+    # RDNA 2's RX 6900 XT and 6800 XT read slow by 20-33 % (the ROCm row's share is RDNA 3's); the RX 7900 GRE
+    # reads +68 / +79 %, where its 1,457 tokens/s trail the smaller RX 7800 XT's 2,152 on the same scoreboard (80
+    # CUs against 60: a throttled card or an older build, kept as listed).  Decode: within 13 % but the RX 7900 XTX,
+    # 167-170 tokens/s (66 % of its 960 GB/s for 3.82 GB a token) where the estimate gives 115: -31 / -32 %.
+    got = {p["id"].removeprefix("llamacpp-15021-llama2-7b-q4_0-"): p["error_pct"] for p in results["points"]
+           if p["id"].startswith("llamacpp-15021-")}
+    assert len(got) == 22 and all(e is not None for e in got.values())
+    pp = {c.removesuffix("-pp512"): e for c, e in got.items() if c.endswith("-pp512")}
+    assert all(abs(e) <= 10 for c, e in pp.items() if c.split("-")[0] in ("rx7900xtx", "rx7900xt", "rx7800xt")), pp
+    assert all(-35 < e < -15 for c, e in pp.items() if c.split("-")[0] in ("rx6900xt", "rx6800xt")), pp
+    assert all(60 < e < 85 for c, e in pp.items() if c.startswith("rx7900gre")), pp
+    tg = {c.removesuffix("-tg128"): e for c, e in got.items() if c.endswith("-tg128")}
+    assert all(-13 < e < 0 for c, e in tg.items() if not c.startswith("rx7900xtx-")), tg
+    assert all(-35 < e < -28 for c, e in tg.items() if c.startswith("rx7900xtx-")), tg
 
 
 def test_metal_decode_after_a_deep_cache(results):
@@ -645,20 +688,26 @@ def test_vulkan_ssm_scan_before_its_optimisation_is_a_stated_miss(results):
 
 
 def test_llamacpp_cuda_scoreboard_decode(results):
-    # The scoreboard's tg128 rows (Llama 2 7B Q4_0, 128 tokens from an empty cache), the same 27 cards: every point
-    # estimated.  GDDR cards from the RTX 3060 to the RTX 5090 within 14 % (with flash attention within 10 %); the
-    # A100, H100 and A30 (HBM, capped at 7 bytes per SM per clock: they read +31 to +59 % at their bandwidth's
-    # share) within 10 %; the V100 (no int8 figure to count its SMs by, so not capped) +25 and +30 %; the T4, a
-    # 70 W card, +49 and +57 %.
+    # The scoreboard's tg128 rows (Llama 2 7B Q4_0, 128 tokens from an empty cache), the same cards but the Pascal
+    # ones (their own test above): every point estimated.  GDDR cards from the RTX 3060 to the RTX 5090 within 14 %
+    # (with flash attention within 10 %), the RTX 2080 Ti and RTX A4000 within 15 %, the RTX A4500 and Quadro RTX
+    # 8000 +23 to +31 % (workstation boards at lower clocks); the A100, H100 and A30 (HBM, capped at 7 bytes per
+    # SM per clock: they read +31 to +59 % at their bandwidth's share) within 10 %; the V100 (no int8 figure to
+    # count its SMs by, so not capped) +25 and +30 %; the T4, a 70 W card, +49 and +57 %.
+    pascal = {i for i, g in _bound_groups().items() if g == "llama.cpp CUDA on Pascal"}
     got = {p["id"].removeprefix("llamacpp-15013-llama2-7b-q4_0-").removesuffix("-tg128"): p
-           for p in results["points"] if p["id"].startswith("llamacpp-15013-") and p["id"].endswith("-tg128")}
-    assert len(got) == 52 and not [c for c, p in got.items() if p["skipped"]]
+           for p in results["points"]
+           if p["id"].startswith("llamacpp-15013-") and p["id"].endswith("-tg128") and p["id"] not in pascal}
+    assert len(got) == 60 and not [c for c, p in got.items() if p["skipped"]]
     err = {c: p["error_pct"] for c, p in got.items()}
     hbm = {c: e for c, e in err.items() if c.split("-")[0] in ("a100", "h100", "a30")}
     assert len(hbm) == 6 and all(abs(e) <= 10 for e in hbm.values()), hbm
     odd = {c: e for c, e in err.items() if c.split("-")[0] in ("v100", "t4")}
     assert all(20 <= e <= 60 for e in odd.values()), odd
-    gddr = {c: e for c, e in err.items() if c not in hbm and c not in odd}
+    later = {c: e for c, e in err.items() if c.split("-")[0] in ("rtx2080ti", "rtxa4000", "rtxa4500", "quadrortx8000")}
+    assert all(abs(e) <= 15 for c, e in later.items() if c.split("-")[0] in ("rtx2080ti", "rtxa4000")), later
+    assert all(20 <= e <= 32 for c, e in later.items() if c.split("-")[0] in ("rtxa4500", "quadrortx8000")), later
+    gddr = {c: e for c, e in err.items() if c not in hbm and c not in odd and c not in later}
     assert len(gddr) == 42 and all(abs(e) <= 14 for e in gddr.values()), gddr
     assert all(abs(e) <= 10 for c, e in gddr.items() if c.endswith("-fa")), gddr
 
