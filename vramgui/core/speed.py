@@ -85,7 +85,7 @@ W8_FACTOR = 0.9
 #: Share of dense tensor peak that prefill GEMMs sustain, per engine.
 FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40, "llamacpp-2023": 0.40,
                     "llamacpp-metal": 0.75, "llamacpp-rocm": 0.40, "llamacpp-vulkan": 0.40,
-                    "llamacpp-vulkan-intel": 0.40}
+                    "llamacpp-vulkan-intel": 0.087}
 
 #: Hopper cards reach a smaller share of their datasheet peak in these engines' prompts than an A100 does (the
 #: peak counts every SM at the boost clock; at 700 W their matmuls are power-limited): the same prompts measured on
@@ -213,7 +213,7 @@ HOST_BY_KERNELS = frozenset(HF_ROWS)
 #: few µs each, and small GEMVs fall short of peak bandwidth; llama.cpp's Metal and ROCm
 #: backends also pay for issuing each op (measured: ~150 µs a layer).
 LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacpp-2023": 0.0,
-           "llamacpp-metal": 148e-6, "llamacpp-rocm": 130e-6, "llamacpp-vulkan": 57e-6, "llamacpp-vulkan-intel": 600e-6}
+           "llamacpp-metal": 148e-6, "llamacpp-rocm": 130e-6, "llamacpp-vulkan": 57e-6, "llamacpp-vulkan-intel": 200e-6}
 
 #: Fixed time per MoE layer per decode step on top of ``LAYER_S`` [s]: routing, top-k, token
 #: permutation and the experts' small-batch GEMM kernels, latency-bound at low batch.
@@ -277,13 +277,19 @@ VULKAN_SOURCE = (
     "2026), RTX 5090 (Llama 2 7B Q4_0 221.08, Llama 3.2 3B Q8_0 271.33; pull/14903, Aug 2025), a Ryzen AI Max+ "
     "395 under RADV (Llama 2 7B Q4_0 51.88, b6111, lhl/strix-halo-testing; Llama 2 7B Q4_K_M 47.25, Qwen2.5 7B "
     "Q6_K 36.71, Qwen2.5 14B Q4_K_M 24.47, Qwen3 30B-A3B 86.07, Llama 3.1 70B 5.10, b8038, "
-    "visorcraft/strix-halo-llm-perf). Intel's Arc A770 issues each op far more slowly: Llama 2 7B Q4_0 at 34.67 "
-    "tokens/s (b3999, Oct 2024) and gpt-oss-20b at 48.32 (pull/15355, Aug 2025) read within 10 % with 85 % (an "
-    "assumption) and 600 us a layer. The MoE layers' 19 us and the expert GEMMs' 190 tokens are the CUDA "
+    "visorcraft/strix-halo-llm-perf). Intel's cards issue each op more slowly: llama.cpp's Vulkan scoreboard "
+    "(github.com/ggml-org/llama.cpp/discussions/10879, Llama 2 7B Q4_0 without flash attention, 2025-2026 builds; "
+    "measured corpus) on an Arc B580 (tg128 70.14, pp512 620.94 tokens/s), Arc Pro B60 (68.55, 522.36), Arc A770 "
+    "(52.56, 1,073.85) and Arc B570 (49.64, 913.95) leaves 138, 148, 344 and 260 us a layer at 85 % of the "
+    "bandwidth (an assumption): 200 us, their median, reads them -12 to +33 %; their prompts reach 7.0, 7.0, "
+    "10.3 and 11.9 % of the fp16 (XMX) peak: 8.7 %, the median, reads them -29 to +21 % (40 % before, an "
+    "assumption: +186 to +390 %). Older builds ran slower: the A770's Llama 2 7B Q4_0 at 34.67 tokens/s (b3999, "
+    "Oct 2024) and gpt-oss-20b at 48.32 (pull/15355, Aug 2025) read +101 and +57 % (they set 600 us before). "
+    "The MoE layers' 19 us and the expert GEMMs' 190 tokens are the CUDA "
     "backend's (an assumption). Gated DeltaNet layers: Qwen3-Coder-Next UD Q6_K_XL (read as Q6_K, 5 % smaller "
     "than the file) at 36.80 tokens/s on the Ryzen AI Max+ 395 (b8163) leaves about 250 us each: one run. "
-    "Prefill: on AMD and Intel cards 40 % of the fp16 peak as the other backends (an assumption; an RX 9070 XT "
-    "under RADV reads within 12 %), on NVIDIA cards at the int8 rate (INT8_RATE_EFFICIENCY)")
+    "Prefill: on AMD cards 40 % of the fp16 peak as the other backends (an assumption; an RX 9070 XT under RADV "
+    "reads within 12 %), on Intel's 8.7 % (above), on NVIDIA cards at the int8 rate (INT8_RATE_EFFICIENCY)")
 # HF transformers on a server host: the same kernels as on a desktop's (only the host differs)
 for _table in (BW_EFFICIENCY, W4_FACTOR, FLOPS_EFFICIENCY, STEP_OVERHEAD_S, LAYER_S, MOE_LAYER_S, EAGER_SCORE_TRAFFIC,
                MOE_GEMM_HALF):
