@@ -428,13 +428,14 @@ SOURCES = {
                                      "#20586) -1 %, an RTX 4090 (PR #24127) +1 %, an RTX 4080 and 3080 (b8828) +5 and "
                                      "+6 %, b10809 Qwen3.5 27B +19 % (it read -34 to -19 % at 20 %)",
     "TURING_MMQ_FACTOR": "llama.cpp's quantized prompts on Turing cards at the share of the later cards read 45-74 % "
-                         "fast on three cards of two builds' worth of sources: the CUDA scoreboard (discussion 15013, "
-                         "Llama 2 7B Q4_0 pp512, with and without flash attention) on a Tesla T4 (+69 / +74 %), an "
-                         "RTX 2080 Ti (+54 / +58 %) and a Quadro RTX 8000 (+45 / +57 %), and an RTX 2080 Ti at b7474 "
-                         "(Llama 2 13B Q4_K_M pp512, +64 %): a 70 W card, a 250 W GeForce and a 295 W workstation "
-                         "card alike, so not their power. 0.63, the median of measured over estimated on those seven "
-                         "points, reads them within 10 %. The mechanism is not pinned down (Turing's int8 mma shapes "
-                         "and its 64 KiB of shared memory per SM are the candidates); later cards are not affected",
+                         "fast on three cards from two sources: the CUDA scoreboard (discussion 15013, Llama 2 7B "
+                         "Q4_0 pp512, with and without flash attention) on a Tesla T4 (+69 / +74 %), an RTX 2080 Ti "
+                         "(+54 / +58 %) and a Quadro RTX 8000 (+45 / +57 %), and an RTX 2080 Ti at b7474 (Llama 2 13B "
+                         "Q4_K_M pp512, +64 %): a 70 W card, a 250 W GeForce and a 295 W workstation card alike, so "
+                         "not their power. 0.63, the median of measured over estimated on those seven points, reads "
+                         "them within 17 % (the T4 the furthest). The mechanism is not pinned down (Turing's int8 mma "
+                         "shapes and its 64 KiB of shared memory per SM are the candidates); later cards are not "
+                         "affected",
     "MMQ_INT8_RATE": "int8 peaks per SM per clock, the datasheets' peaks over SMs x boost clock: RTX 4090 660.6 "
                      "TOPS = 128 x 2.52 GHz x 2,048, RTX 3090 284 = 82 x 1.695 GHz x 2,048, RTX 5090 838 = 170 x "
                      "2.41 GHz x 2,048; A100 624 = 108 x 1.41 GHz x 4,096; GH100's SM twice GA100's per clock "
