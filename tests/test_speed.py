@@ -226,6 +226,24 @@ def test_turing_cards_prompt_at_a_smaller_share_of_their_int8_rate(scenario):
         assert 512 / float(prefill_time(s, 512, 1)) == pytest.approx(measured, rel=0.10)
 
 
+def test_rdna2_cards_prompt_at_a_larger_share_of_their_fp16_figure(scenario):
+    # llama.cpp's quantized prompts on RDNA 2 (gfx103x) at 1.45 times the AMD rows' 40 % of the preset's fp16 figure
+    # (speed.RDNA2_PROMPT_FACTOR), under ROCm and Vulkan; RDNA 3 and 16-bit weights keep 40 %; the card table groups
+    # cards by it (compute_class)
+    from vramgui.core.speed import compute_class, compute_efficiency, speed_key
+    for gpu, engine, share in (("rx6900xt", "llamacpp", 0.58), ("rx6700xt", "llamacpp-vulkan", 0.58),
+                               ("rx7900xtx", "llamacpp", 0.40), ("rx7900xtx", "llamacpp-vulkan", 0.40)):
+        s = scenario("llama2-7b", gpu, weights="q4_0", engine=engine)
+        assert compute_efficiency(speed_key(s.profile, s.gpu), s.weight_format, s.gpu) == pytest.approx(share), gpu
+    f16 = scenario("llama2-7b", "rx6900xt", weights="fp16", engine="llamacpp")
+    assert compute_efficiency(speed_key(f16.profile, f16.gpu), f16.weight_format, f16.gpu) == pytest.approx(0.40)
+    key = speed_key(f16.profile, f16.gpu)
+    assert compute_class(key, f16.gpu) != compute_class(key, scenario("llama2-7b", "rx7900xtx").gpu)
+    # measured (ROCm scoreboard, pp512 with flash attention): the RX 6900 XT 1,948.31 tokens/s, -33 % at 40 %
+    s = scenario("llama2-7b", "rx6900xt", weights="q4_0", engine="llamacpp", attention="flash", prompt_tokens=512)
+    assert 512 / float(prefill_time(s, 512, 1)) == pytest.approx(1948.31, rel=0.10)
+
+
 def test_llamacpp_cuda_decode_draws_at_most_7_bytes_per_sm_per_clock(scenario):
     from vramgui.core.speed import bandwidth_efficiency, speed_key
     eta = lambda s: bandwidth_efficiency(speed_key(s.profile, s.gpu), s.weight_format, s.gpu)  # noqa: E731

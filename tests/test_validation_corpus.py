@@ -480,12 +480,12 @@ def test_apple_base_chips(results):
 
 def test_an_rdna2_card_under_rocm(results):
     # the RX 6700 XT (gfx1031, 384 GB/s) with llama.cpp's ROCm backend, March 2024 (PR #5835's comment): Mistral 7B
-    # Q4_0 decodes within 5 % (+4.3 %: the ROCm row's 87 % share of the bandwidth); its pp512 reads -31 % (1,017
-    # t/s measured: 14.7 TFLOP/s, 56 % of the card's 26.4 TFLOP/s vector fp16 rate), a stated miss: the row's prompt
-    # rates come from 2025 RDNA 3 / 3.5 runs and this is one 2024 build on RDNA 2
+    # Q4_0 decodes within 5 % (+4.3 %: the ROCm row's 87 % share of the bandwidth); its pp512 (1,017 t/s measured:
+    # 14.7 TFLOP/s, 56 % of the card's 26.4 TFLOP/s packed fp16 rate) read -31 % at the row's 40 % and within 5 %
+    # at RDNA 2's 1.45 times it (speed.RDNA2_PROMPT_FACTOR, set on this card and the ROCm scoreboard's two)
     pts = {p["quantity"]: p["error_pct"] for p in results["points"] if p["id"].startswith("llamacpp-pr5835-")}
     assert set(pts) == {"decode_tok_s", "prefill_tok_s"}
-    assert abs(pts["decode_tok_s"]) <= 5 and -35 <= pts["prefill_tok_s"] <= -25, pts
+    assert abs(pts["decode_tok_s"]) <= 5 and abs(pts["prefill_tok_s"]) <= 5, pts
 
 
 def test_a_laptop_card(results):
@@ -621,7 +621,8 @@ def test_llamacpp_on_pascal_is_a_stated_miss(results):
 def test_llamacpp_rocm_scoreboard(results):
     # llama.cpp's ROCm scoreboard (discussion #15021, the same llama-bench runs of Llama 2 7B Q4_0 on AMD cards),
     # six Radeon cards through the parsed copy.  Prompts: RDNA 3's RX 7900 XTX, 7900 XT and 7800 XT within 10 %;
-    # RDNA 2's RX 6900 XT and 6800 XT read slow by 20-33 % (the ROCm row's share is RDNA 3's); the RX 7900 GRE
+    # RDNA 2's RX 6900 XT and 6800 XT within 13 % at 1.45 times the row's share (speed.RDNA2_PROMPT_FACTOR; at the
+    # share itself they read -20 to -33 %); the RX 7900 GRE
     # reads +68 / +79 %, where its 1,457 tokens/s trail the smaller RX 7800 XT's 2,152 on the same scoreboard (80
     # CUs against 60: a throttled card or an older build, kept as listed).  Decode: within 13 % but the RX 7900 XTX,
     # 167-170 tokens/s (66 % of its 960 GB/s for 3.82 GB a token) where the estimate gives 115: -31 / -32 %.
@@ -630,7 +631,7 @@ def test_llamacpp_rocm_scoreboard(results):
     assert len(got) == 22 and all(e is not None for e in got.values())
     pp = {c.removesuffix("-pp512"): e for c, e in got.items() if c.endswith("-pp512")}
     assert all(abs(e) <= 10 for c, e in pp.items() if c.split("-")[0] in ("rx7900xtx", "rx7900xt", "rx7800xt")), pp
-    assert all(-35 < e < -15 for c, e in pp.items() if c.split("-")[0] in ("rx6900xt", "rx6800xt")), pp
+    assert all(abs(e) <= 13 for c, e in pp.items() if c.split("-")[0] in ("rx6900xt", "rx6800xt")), pp
     assert all(60 < e < 85 for c, e in pp.items() if c.startswith("rx7900gre")), pp
     tg = {c.removesuffix("-tg128"): e for c, e in got.items() if c.endswith("-tg128")}
     assert all(-13 < e < 0 for c, e in tg.items() if not c.startswith("rx7900xtx-")), tg
@@ -715,9 +716,10 @@ def test_llamacpp_cuda_scoreboard_decode(results):
 def test_llamacpp_vulkan_scoreboard(results):
     # llama.cpp's Vulkan scoreboard (discussion #10879: Llama 2 7B Q4_0, pp512 and tg128 without flash attention,
     # 2025-2026 builds) on eleven cards through the parsed copy.  NVIDIA's and AMD's: decode within 14 %, prompts
-    # within 15 % but the RX 6700 XT and the RTX 4060 Laptop GPU (-26 and -23 %: the estimate slow) and the Ryzen
-    # AI Max+ 395 (+32 %).  Intel's four Arc cards set their row (200 us a layer, prompts at 8.7 % of the peak:
-    # speed.VULKAN_SOURCE): decode -12 to +33 %, prompts -29 to +21 %.
+    # within 15 % (the RX 6700 XT at RDNA 2's factor, speed.RDNA2_PROMPT_FACTOR: +6 %, -26 % without it) but the
+    # RTX 4060 Laptop GPU (-23 %: the estimate slow) and the Ryzen AI Max+ 395 (+32 %).  Intel's four Arc cards set
+    # their row (200 us a layer, prompts at 8.7 % of the peak: speed.VULKAN_SOURCE): decode -12 to +33 %, prompts
+    # -29 to +21 %.
     got = {p["id"].removeprefix("llamacpp-10879-llama2-7b-q4_0-").removesuffix("-vulkan-pp512")
            .removesuffix("-vulkan-tg128") + ("/pp" if p["id"].endswith("pp512") else "/tg"): p["error_pct"]
            for p in results["points"] if p["id"].startswith("llamacpp-10879-")}
@@ -728,7 +730,7 @@ def test_llamacpp_vulkan_scoreboard(results):
     assert all(-30 < e < 25 for c, e in intel.items() if c.endswith("/pp")), intel
     rest = {c: e for c, e in got.items() if c not in intel}
     assert all(abs(e) <= 14 for c, e in rest.items() if c.endswith("/tg")), rest
-    wide = {"rx6700xt/pp": (-30, -20), "rtx4060laptop/pp": (-27, -18), "ryzenaimax395/pp": (25, 38)}
+    wide = {"rtx4060laptop/pp": (-27, -18), "ryzenaimax395/pp": (25, 38)}
     assert all(lo < rest[c] < hi for c, (lo, hi) in wide.items()), rest
     assert all(abs(e) <= 15 for c, e in rest.items() if c.endswith("/pp") and c not in wide), rest
 

@@ -132,6 +132,10 @@ MMQ_INT8_RATE = {**{c: 0.5 for c in ("a100-40gb", "a100-80gb-pcie", "a100-80gb",
 #: the same 2,048 operations per SM per clock as the later graphics chips').
 TURING_MMQ_FACTOR = {"llamacpp": 0.63}
 
+#: llama.cpp's quantized prompts on RDNA 2 cards (gfx103x: no matrix cores) reach this multiple of the AMD rows'
+#: share of the preset's fp16 figure, which is RDNA 2's packed fp16 rate, half its int8 dot-product rate.
+RDNA2_PROMPT_FACTOR = {"llamacpp-rocm": 1.45, "llamacpp-vulkan": 1.45}
+
 #: Dense int8 operations per SM per clock of NVIDIA's graphics chips (TU102, GA10x, AD10x, GB20x), the rate
 #: :data:`MMQ_INT8_RATE` brings every card's int8 peak to.
 INT8_OPS_PER_SM_CLOCK = 2048
@@ -427,6 +431,17 @@ SOURCES = {
                                      "workstation and data-centre ones. 2026 builds: an RTX 5090 (Llama 3 8B Q4_0, PR "
                                      "#20586) -1 %, an RTX 4090 (PR #24127) +1 %, an RTX 4080 and 3080 (b8828) +5 and "
                                      "+6 %, b10809 Qwen3.5 27B +19 % (it read -34 to -19 % at 20 %)",
+    "RDNA2_PROMPT_FACTOR": "llama.cpp's quantized prompts on three RDNA 2 cards at the AMD rows' 40 % of the fp16 "
+                           "figure read 20-33 % slow: the ROCm scoreboard (discussion 15021, Llama 2 7B Q4_0 pp512) "
+                           "on an RX 6900 XT (1,889.84 and 1,948.31 tokens/s without and with flash attention: -32 "
+                           "and -33 %) and an RX 6800 XT (1,447.07: -20 %), and an RX 6700 XT under ROCm 6.0 (PR "
+                           "5835, Mistral 7B Q4_0 pp512 1,017: -31 %); 1.45, the median of measured over estimated, "
+                           "reads them within 13 %. The Vulkan scoreboard's RX 6700 XT (discussion 10879, 1,051.2: "
+                           "-26 % before) reads +6 %. The presets' fp16 figure for these cards is their packed fp16 "
+                           "rate (no matrix cores); llama.cpp's quantized kernels multiply with int8 dot products "
+                           "(v_dot4_i32_i8), which the presets count at twice it: 0.58 of the fp16 figure is 29 % "
+                           "of that int8 rate, near the CUDA row's 25.5 % of NVIDIA's int8 peaks (mechanism "
+                           "inferred, not measured). 16-bit weights (fp16 GEMMs) keep the rows' share",
     "TURING_MMQ_FACTOR": "llama.cpp's quantized prompts on Turing cards at the share of the later cards read 45-74 % "
                          "fast on three cards from two sources: the CUDA scoreboard (discussion 15013, Llama 2 7B "
                          "Q4_0 pp512, with and without flash attention) on a Tesla T4 (+69 / +74 %), an RTX 2080 Ti "
@@ -831,6 +846,8 @@ def compute_class(key: str, gpu: GPU) -> object:
         return id(gpu)
     if key in HOPPER_ROWS:
         return gpu.id in HOPPER_CARDS
+    if key in RDNA2_PROMPT_FACTOR:
+        return _rdna2(gpu)
     return None
 
 
@@ -855,6 +872,8 @@ def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> 
     if not i8:
         if key in HOPPER_ROWS and gpu is not None and gpu.id in HOPPER_CARDS:
             return FLOPS_EFFICIENCY.get(key, 0.5) * HOPPER_PROMPT_FACTOR, ("FLOPS_EFFICIENCY", "HOPPER_PROMPT_FACTOR")
+        if key in RDNA2_PROMPT_FACTOR and quantized and gpu is not None and _rdna2(gpu):
+            return FLOPS_EFFICIENCY[key] * RDNA2_PROMPT_FACTOR[key], ("FLOPS_EFFICIENCY", "RDNA2_PROMPT_FACTOR")
         return FLOPS_EFFICIENCY.get(key, 0.5), ("FLOPS_EFFICIENCY",)
     geforce = gpu.category == "consumer" and key in CONSUMER_INT8_RATE_EFFICIENCY
     names = ("CONSUMER_INT8_RATE_EFFICIENCY" if geforce else "INT8_RATE_EFFICIENCY",)
@@ -869,6 +888,11 @@ def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> 
 def _class_share(key: str, gpu: GPU, shares: dict, geforce: dict) -> float:
     """The row's share on ``gpu``: ``geforce``'s on a GeForce card (category "consumer"), ``shares``' elsewhere."""
     return geforce[key] if gpu.category == "consumer" and key in geforce else shares[key]
+
+
+def _rdna2(gpu: GPU) -> bool:
+    """Whether the card is an RDNA 2 GPU (its compiler target gfx103x)."""
+    return bool(gpu.arch) and gpu.arch.startswith("gfx103")
 
 
 def _nvidia(gpu: GPU) -> bool:
