@@ -151,7 +151,7 @@ def test_llamacpp_vulkan_by_hand_and_by_vendor(scenario):
 
 def test_llamacpp_vulkan_on_intel_cards(scenario):
     # Intel's row (speed.VULKAN_SOURCE): 85 % of the bandwidth (assumed) and 200 us a layer, the median of what
-    # the Vulkan scoreboard's four Arc cards leave (2025-2026 builds); prompts at 8.7 % of the fp16 (XMX) peak.
+    # the Vulkan scoreboard's Arc cards leave (four set it, six keep it); prompts at 8.7 % of the fp16 (XMX) peak.
     # By hand, Llama 2 7B Q4_0 on an Arc B580 (456 GB/s): the weights + 64 tokens of KV at 85 %, + 32 x 200 us
     s = scenario("llama2-7b", "arc-b580", weights="q4_0", engine="llamacpp-vulkan", prompt_tokens=0)
     by_hand = (L2_7B_Q4_0_GPU_BYTES + 64 * L2_7B_KV_PER_TOKEN) / (456e9 * 0.85) + 32 * 200e-6
