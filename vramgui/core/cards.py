@@ -256,6 +256,9 @@ _KEYS: list[tuple[tuple, tuple]] = []   # ((engine, card objects' ids), (their s
 _DECODE_TERMS: list[tuple[tuple, tuple]] = []   # ((settings, card objects' ids), (their speed terms, the cards))
 
 
+_FACTORS: list[tuple[tuple, tuple]] = []   # ((engine, host, weight format, card objects' ids), (fields, the cards))
+
+
 def _card_speed_terms(s: Scenario, gpus: list[GPU]):
     """:func:`speed_terms` of ``s`` with the fields that differ by card as per-card arrays."""
     terms = speed_terms(s)
@@ -264,30 +267,38 @@ def _card_speed_terms(s: Scenario, gpus: list[GPU]):
     if len(set(keys)) > 1:
         rows = {k: engine_terms(k, s) for k in set(keys)}
         terms = replace(terms, **{f: np.array([rows[k][f] for k in keys]) for f in ENGINE_FIELDS})
+    fmt = s.weight_format
+    fields = _kept(_FACTORS, (s.profile.id, s.host, fmt, tuple(id(g) for g in gpus)),
+                   lambda: (_card_factors(keys, fmt, gpus), list(gpus)), 8)[0]
+    return replace(terms, **fields) if fields else terms
+
+
+def _card_factors(keys: list[str], fmt, gpus: list[GPU]) -> dict[str, np.ndarray]:
+    """The speed terms' fields that depend on the card, its engine row (``keys``, one per card) and the weight
+    format but not on the model, as per-card arrays (only those that differ by card for these rows): kept apart
+    from :func:`_card_speed_terms`, a change of model (or KV cache, attention, card count) finds them kept."""
+    out: dict[str, np.ndarray] = {}
     kinds = [(k, compute_class(k, g)) for k, g in zip(keys, gpus, strict=True)]
     if any(c is not None for _, c in kinds):      # the compute efficiency depends on the card: once per kind of card
         cards = {}
         for kind, g in zip(kinds, gpus, strict=True):
             cards.setdefault(kind, g)
-        share = {kind: (compute_efficiency(kind[0], s.weight_format, g),
-                        sol_compute_factor(kind[0], s.weight_format, g)) for kind, g in cards.items()}
-        terms = replace(terms, flops_efficiency=np.array([share[kind][0] for kind in kinds]),
-                        sol_flops=np.array([share[kind][1] for kind in kinds]))
+        share = {kind: (compute_efficiency(kind[0], fmt, g), sol_compute_factor(kind[0], fmt, g))
+                 for kind, g in cards.items()}
+        out["flops_efficiency"] = np.array([share[kind][0] for kind in kinds])
+        out["sol_flops"] = np.array([share[kind][1] for kind in kinds])
+    pairs = list(zip(keys, gpus, strict=True))
     if any(k in SM_CAPPED_KEYS for k in keys):   # (llama.cpp's CUDA decode: at most so much per SM)
-        terms = replace(terms, bw_efficiency=np.array([bandwidth_efficiency(k, s.weight_format, g)
-                                                       for k, g in zip(keys, gpus, strict=True)]),
-                        prompt_bw_efficiency=np.array([prompt_bandwidth_efficiency(k, s.weight_format, g)
-                                                       for k, g in zip(keys, gpus, strict=True)]))
+        out["bw_efficiency"] = np.array([bandwidth_efficiency(k, fmt, g) for k, g in pairs])
+        out["prompt_bw_efficiency"] = np.array([prompt_bandwidth_efficiency(k, fmt, g) for k, g in pairs])
     if any(k in MMVQ_OPS_PER_SM_CLOCK for k in keys):    # (llama.cpp's CUDA kernels at several sequences)
-        rate, load = zip(*(small_batch_kernels(k, s.weight_format, g) for k, g in zip(keys, gpus, strict=True)),
-                           strict=True)
-        terms = replace(terms, mmvq_rate=np.array(rate), mmq_load=np.array(load))
+        rate, load = zip(*(small_batch_kernels(k, fmt, g) for k, g in pairs), strict=True)
+        out["mmvq_rate"], out["mmq_load"] = np.array(rate), np.array(load)
     if any(k in ATTENTION_EFFICIENCY for k in keys):    # (llama.cpp's ROCm attention: RDNA 4 or not)
-        terms = replace(terms, attention_efficiency=np.array([attention_efficiency(k, g)
-                                                              for k, g in zip(keys, gpus, strict=True)]))
-    if s.weight_format.kernel in LOW_BIT_KERNELS:    # its attention's share of the peak depends on the card
-        terms = replace(terms, attention_peak=np.array([attention_peak(g, s.weight_format) for g in gpus]))
-    return terms
+        out["attention_efficiency"] = np.array([attention_efficiency(k, g) for k, g in pairs])
+    if fmt.kernel in LOW_BIT_KERNELS:    # its attention's share of the peak depends on the card
+        out["attention_peak"] = np.array([attention_peak(g, fmt) for g in gpus])
+    return out
 
 
 def decode_steps(s: Scenario, gpus: list[GPU], cards: _Cards | None = None) -> np.ndarray:
