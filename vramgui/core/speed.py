@@ -835,16 +835,18 @@ def compute_efficiency(key: str, fmt: WeightFormat | None = None, gpu: GPU | Non
     """Share of the card's peak (for the format's math) that prefill GEMMs sustain with this
     engine (:func:`speed_key`): :data:`FLOPS_EFFICIENCY`; for llama.cpp's quantized matmuls on an
     NVIDIA card :data:`INT8_RATE_EFFICIENCY` of its int8 peak (:data:`CONSUMER_INT8_RATE_EFFICIENCY`
-    on GeForce cards; on the CUDA row times :data:`MMQ_INT8_RATE`), for its current CUDA builds'
-    16-bit weights :data:`CUBLAS_16BIT_EFFICIENCY`, and for the rows of :data:`FP16_ACCUMULATE_KEYS`
-    the efficiency at its fp16-accumulate rate, each as a share of the fp16 figure."""
+    on GeForce cards; on the CUDA row times :data:`MMQ_INT8_RATE`, and on Turing cards times
+    :data:`TURING_MMQ_FACTOR`), on RDNA 2 cards :data:`RDNA2_PROMPT_FACTOR` times the AMD rows' share, for its
+    current CUDA builds' 16-bit weights :data:`CUBLAS_16BIT_EFFICIENCY`, and for the rows of
+    :data:`FP16_ACCUMULATE_KEYS` the efficiency at its fp16-accumulate rate, each as a share of the fp16 figure."""
     return _compute_efficiency(key, fmt, gpu)[0]
 
 
 def compute_class(key: str, gpu: GPU) -> object:
     """What of ``gpu`` the engine row ``key``'s :func:`compute_efficiency` and :func:`sol_compute_factor` depend on
     (cards of one class share them): the card itself where the row reads its int8 or fp16-accumulate rates, whether
-    it is one of :data:`HOPPER_CARDS` for :data:`HOPPER_ROWS`, nothing elsewhere (None)."""
+    it is one of :data:`HOPPER_CARDS` for :data:`HOPPER_ROWS`, whether it is RDNA 2 for the rows of
+    :data:`RDNA2_PROMPT_FACTOR`, nothing elsewhere (None)."""
     if key in INT8_RATE_EFFICIENCY or key in FP16_ACCUMULATE_KEYS:
         return id(gpu)
     if key in HOPPER_ROWS:
