@@ -264,6 +264,43 @@ def test_llamacpp_cuda_decode_draws_at_most_7_bytes_per_sm_per_clock(scenario):
         assert 1 / float(decode_step(s.with_(attention="flash"), 1, 128)[0]) == pytest.approx(measured, rel=0.10)
 
 
+def test_llamacpp_cards_before_ampere_decode_at_three_quarters_of_the_share(scenario):
+    # llama.cpp's CUDA decode of quantized weights on compute capability below 8.0 (Pascal, Volta, Turing) at 0.75 of
+    # the row's share (speed.PRE_AMPERE_DECODE_FACTOR); 16-bit weights, later cards and other rows keep theirs
+    from vramgui.core.speed import _bandwidth_share, bandwidth_efficiency, bandwidth_efficiency_sources, speed_key
+
+    def eta(s):
+        return bandwidth_efficiency(speed_key(s.profile, s.gpu), s.weight_format, s.gpu)
+
+    def names(s):
+        return bandwidth_efficiency_sources(speed_key(s.profile, s.gpu), s.weight_format, s.gpu)
+
+    p40 = scenario("llama2-7b", "tesla-p40", weights="q4_0", engine="llamacpp", attention="flash", prompt_tokens=0)
+    q4_share = _bandwidth_share("llamacpp", p40.weight_format)
+    assert q4_share == pytest.approx(0.89)                 # Q4_0, 4.5 bits a weight: the curve's top
+    for gpu in ("tesla-p40", "gtx1080ti", "p100-16gb", "v100-32gb", "titan-v", "t4", "rtx2080ti", "quadro-rtx8000"):
+        s = p40.with_(gpu=scenario("llama2-7b", gpu).gpu)
+        assert names(s)[0] == "PRE_AMPERE_DECODE_FACTOR", gpu
+        assert eta(s) <= 0.89 * 0.75 + 1e-12, gpu     # (a Turing card's SM cap may bind below it)
+    assert eta(p40) == pytest.approx(0.89 * 0.75, rel=1e-12)
+    for gpu in ("rtx3090", "rtx4090", "a100-80gb"):
+        assert "PRE_AMPERE_DECODE_FACTOR" not in names(p40.with_(gpu=scenario("llama2-7b", gpu).gpu)), gpu
+    assert eta(p40.with_(weights="fp16")) == pytest.approx(0.89)
+    assert eta(p40.with_(engine="vllm")) == pytest.approx(_bandwidth_share("vllm", p40.weight_format))
+    # hand calculation, Tesla P40 (346 GB/s), Llama 2 7B Q4_0 at the middle of tg128 (64 tokens cached): the
+    # weights a token reads (the 32 layers' 3.56 GiB file less the token table, of which one row is read) and
+    # 64 x 0.5 MiB of KV at 0.89 x 0.75 of the bandwidth, plus 32 layers x 38 us
+    from vramgui.core.speed import active_weight_bytes
+    weights = active_weight_bytes(p40.model.architecture, p40.weight_format)
+    assert weights == pytest.approx(3.56 * 2**30 - 32000 * 4096 * 18 / 32, rel=0.02)
+    step = (weights + 64 * 2**19) / (346e9 * 0.89 * 0.75) + 32 * 38e-6
+    assert float(decode_step(p40, 1, 64)[0]) == pytest.approx(step, rel=0.01)
+    # measured: 53.73 tokens/s with flash attention (the CUDA scoreboard, corpus; +38 % at the row's share), and
+    # 56.29 and 56.79 on the P40 of llama.cpp PR 4766 (Jan 2024, before and after the PR); within 8 %
+    for measured in (53.73, 56.29, 56.79):
+        assert 1 / step == pytest.approx(measured, rel=0.08)
+
+
 def test_llamacpp_builds_without_graphs_draw_16bit_weights_at_6_2_bytes_per_sm_per_clock(scenario):
     from vramgui.core.speed import bandwidth_efficiency, speed_key
     eta = lambda s: bandwidth_efficiency(speed_key(s.profile, s.gpu), s.weight_format, s.gpu)  # noqa: E731

@@ -605,22 +605,24 @@ def test_llamacpp_cuda_scoreboard_prefill(results):
     assert len(later) == 8 and all(abs(e) <= 24 for e in later.values()), later
 
 
-def test_llamacpp_on_pascal_is_a_stated_miss(results):
-    # The scoreboard's Pascal cards (no tensor cores): decode reads fast, by +35 to +38 % on a Tesla P40, +60 to
-    # +63 % on a GTX 1080 Ti and +130 to +144 % on a Tesla P100, whose GP100 (compute capability 6.0) lacks the
-    # dp4a byte dot product llama.cpp's quantized kernels build on (ggml-cuda's GGML_CUDA_CC_DP4A is 610): the
-    # bandwidth roofline does not bound these cards' kernels.  The P100's prompts (its preset's 18.7 TFLOP/s of
-    # packed fp16, at the CUDA row's share) read -27 to -29 %; the P40's and 1080 Ti's are not estimated (no
-    # FLOP/s figure).  Bounded so that a change of the model shows.
+def test_llamacpp_on_pascal(results):
+    # The scoreboard's Pascal cards (no tensor cores).  The GP102 cards decode at the factor of the cards before
+    # Ampere (speed.PRE_AMPERE_DECODE_FACTOR, set on Volta, Turing and these): a Tesla P40 within 6 %, a GTX 1080 Ti
+    # +24 / +26 % (at the row's share +35 / +38 % and +60 / +63 %).  The Tesla P100 is a stated miss: +80 / +91 %
+    # (+130 / +144 % at the share), its GP100 (compute capability 6.0) lacking the dp4a byte dot product that
+    # llama.cpp's quantized kernels build on (ggml-cuda's GGML_CUDA_CC_DP4A is 610; below it ggml_cuda_dp4a
+    # multiplies the four bytes one by one), so that its decode is bound by integer math, not by its 732 GB/s.
+    # The P100's prompts (its preset's 18.7 TFLOP/s of packed fp16, at the CUDA row's share) read -27 to -29 %;
+    # the P40's and 1080 Ti's are not estimated (no FLOP/s figure).  Bounded so that a change of the model shows.
     group = {i for i, g in _bound_groups().items() if g == "llama.cpp CUDA on Pascal"}
     got = {p["id"].removeprefix("llamacpp-15013-llama2-7b-q4_0-"): p for p in results["points"] if p["id"] in group}
     assert len(got) == 12
     err = {c: p["error_pct"] for c, p in got.items() if not p["skipped"]}
     assert sorted(c for c, p in got.items() if p["skipped"]) == [
         "gtx1080ti-fa-pp512", "gtx1080ti-nofa-pp512", "p40-fa-pp512", "p40-nofa-pp512"]
-    assert all(30 < err[f"p40-{fa}-tg128"] < 45 for fa in ("fa", "nofa")), err
-    assert all(50 < err[f"gtx1080ti-{fa}-tg128"] < 70 for fa in ("fa", "nofa")), err
-    assert all(120 < err[f"p100-{fa}-tg128"] < 150 for fa in ("fa", "nofa")), err
+    assert all(abs(err[f"p40-{fa}-tg128"]) <= 8 for fa in ("fa", "nofa")), err
+    assert all(20 < err[f"gtx1080ti-{fa}-tg128"] < 30 for fa in ("fa", "nofa")), err
+    assert all(70 < err[f"p100-{fa}-tg128"] < 100 for fa in ("fa", "nofa")), err
     assert all(-35 < err[f"p100-{fa}-pp512"] < -20 for fa in ("fa", "nofa")), err
 
 
@@ -697,12 +699,12 @@ def test_vulkan_ssm_scan_before_its_optimisation_is_a_stated_miss(results):
 def test_llamacpp_cuda_scoreboard_decode(results):
     # The scoreboard's tg128 rows (Llama 2 7B Q4_0, 128 tokens from an empty cache), the same cards but the Pascal
     # ones (their own test above): every point estimated.  GDDR cards from the RTX 3060 to the RTX 5090 within 14 %
-    # (with flash attention within 10 %), the RTX 2080 Ti, RTX 2070 SUPER and RTX A4000 within 15 %, the RTX A4500
-    # and Quadro RTX 8000, 6000 and 4000 +23 to +34 % (workstation boards at lower clocks), the TITAN V +15 / +19 %,
-    # the RTX 2060 SUPER +51 / +53 % (where the 2070 SUPER, same 448 GB/s, reads +6 %: one submitter's card); the
-    # A100, H100 and A30 (HBM, capped at 7 bytes per
-    # SM per clock: they read +31 to +59 % at their bandwidth's share) within 10 %; the V100 (no int8 figure to
-    # count its SMs by, so not capped) +25 and +30 %; the T4, a 70 W card, +49 and +57 %.
+    # (with flash attention within 10 %), the RTX A4000 within 15 %, the RTX A4500 +23 / +31 %; the A100, H100 and
+    # A30 (HBM, capped at 7 bytes per SM per clock: they read +31 to +59 % at their bandwidth's share) within 10 %.
+    # The cards before Ampere at 0.75 of the row's share (speed.PRE_AMPERE_DECODE_FACTOR): the V100, TITAN V, T4,
+    # RTX 2080 Ti, 2070 SUPER, 2060 SUPER and Quadro RTX 8000, 6000 and 4000 within 21 %, median within 3 %; at the
+    # share itself they read +6 to +57 % (V100 +25 / +30, TITAN V +15 / +19, T4 +49 / +57, RTX 2080 Ti +13 / +15,
+    # 2070 SUPER +6 / +7, 2060 SUPER +51 / +53, Quadro RTX 8000, 6000 and 4000 +27 to +33).
     pascal = {i for i, g in _bound_groups().items() if g == "llama.cpp CUDA on Pascal"}
     got = {p["id"].removeprefix("llamacpp-15013-llama2-7b-q4_0-").removesuffix("-tg128"): p
            for p in results["points"]
@@ -711,15 +713,16 @@ def test_llamacpp_cuda_scoreboard_decode(results):
     err = {c: p["error_pct"] for c, p in got.items()}
     hbm = {c: e for c, e in err.items() if c.split("-")[0] in ("a100", "h100", "a30")}
     assert len(hbm) == 6 and all(abs(e) <= 10 for e in hbm.values()), hbm
-    odd = {c: e for c, e in err.items() if c.split("-")[0] in ("v100", "t4")}
-    assert all(20 <= e <= 60 for e in odd.values()), odd
-    ranges = {"rtx2080ti": (-15, 15), "rtx2070super": (-15, 15), "rtxa4000": (-15, 15), "rtxa4500": (20, 35),
-              "quadrortx8000": (20, 35), "quadrortx6000": (20, 35), "quadrortx4000": (20, 35), "titanv": (10, 22),
-              "rtx2060super": (45, 60)}
+    before = {c: e for c, e in err.items() if c.split("-")[0] in (
+        "v100", "titanv", "t4", "rtx2080ti", "rtx2070super", "rtx2060super", "quadrortx8000", "quadrortx6000",
+        "quadrortx4000")}
+    assert len(before) == 18 and all(abs(e) <= 21 for e in before.values()), before
+    assert abs(statistics.median(before.values())) <= 3, before
+    ranges = {"rtxa4000": (-15, 15), "rtxa4500": (20, 35)}
     later = {c: e for c, e in err.items() if c.split("-")[0] in ranges}
-    assert len(later) == 18, later
+    assert len(later) == 4, later
     assert all(ranges[c.split("-")[0]][0] <= e <= ranges[c.split("-")[0]][1] for c, e in later.items()), later
-    gddr = {c: e for c, e in err.items() if c not in hbm and c not in odd and c not in later}
+    gddr = {c: e for c, e in err.items() if c not in hbm and c not in before and c not in later}
     assert len(gddr) == 42 and all(abs(e) <= 14 for e in gddr.values()), gddr
     assert all(abs(e) <= 10 for c, e in gddr.items() if c.endswith("-fa")), gddr
 

@@ -53,14 +53,15 @@ from .speed import (
     HOST_S_PER_LAYER,
     LAYER_S,
     MMQ_WEIGHTS_PER_SM_CLOCK,
-    MMVQ_BYTES_PER_SM_CLOCK,
     MMVQ_MAX_COLUMNS,
     MMVQ_OPS_PER_SM_CLOCK,
     MOE_LAYER_S,
+    PRE_AMPERE_DECODE_FACTOR,
     SOURCES,
     STEP_OVERHEAD_S,
     Costs,
     bandwidth_efficiency,
+    bandwidth_efficiency_sources,
     bnb_linears,
     card_of,
     compute_efficiency_sources,
@@ -537,14 +538,18 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
         {"w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
     if factor:
         bw_source += "; " + SOURCES[factor]
-    if float(t.bw_efficiency) < bandwidth_efficiency(key, fmt):      # (llama.cpp's CUDA caps, where ``t`` has one)
-        bw_source += "; " + SOURCES["MMVQ_BYTES_PER_SM_CLOCK" if key in MMVQ_BYTES_PER_SM_CLOCK else
-                                    "DMMV_16BIT_BYTES_PER_SM_CLOCK"]
+    names = bandwidth_efficiency_sources(key, fmt, gpu)      # (the pre-Ampere factor, llama.cpp's CUDA caps) ...
+    if float(t.bw_efficiency) > bandwidth_efficiency(key, fmt, gpu) * (1 + 1e-9):   # ... a cap but not in ``t``
+        names = tuple(n for n in names if n == "PRE_AMPERE_DECODE_FACTOR")
+    for name in names:
+        bw_source += "; " + SOURCES[name]
+    row = f"{_row_name(p, key)} {BW_EFFICIENCY.get(key, 0.8):.2f}"
+    if "PRE_AMPERE_DECODE_FACTOR" in names:     # (these builds ran no CUDA graphs on the card: the row's name aside)
+        row = f" on CUDA {BW_EFFICIENCY[key]:.2f} × {PRE_AMPERE_DECODE_FACTOR[key]:.2f} before Ampere"
     peak = card_of(s)[1]
     out = [Assumption("Memory bandwidth", f"{gpu.memory_bandwidth_gb_s:,.0f} GB/s", _gpu_source(gpu, "bandwidth")),
-           Assumption("Bandwidth efficiency η_bw", f"{float(t.bw_efficiency):.2f} ({p.name}"
-                      f"{_row_name(p, key)} "
-                      f"{BW_EFFICIENCY.get(key, 0.8):.2f}, {fmt.name})", bw_source),
+           Assumption("Bandwidth efficiency η_bw", f"{float(t.bw_efficiency):.2f} ({p.name}{row}, {fmt.name})",
+                      bw_source),
            Assumption("Peak tensor math", f"{peak / 1e12:,.1f} TFLOP/s ({MATH.get(fmt.kernel, 'fp16')} dense)"
                       if np.isfinite(peak)
                       else "unknown: the preset has no FLOP/s figure", _gpu_source(gpu, "compute")),

@@ -146,6 +146,10 @@ INT8_OPS_PER_SM_CLOCK = 2048
 #: (:data:`INT8_OPS_PER_SM_CLOCK`).
 MMVQ_BYTES_PER_SM_CLOCK = {"llamacpp": 7.0}
 
+#: llama.cpp's CUDA decode of quantized weights on NVIDIA cards before Ampere (compute capability below 8.0:
+#: Pascal, Volta, Turing) reaches this multiple of the row's bandwidth share (16-bit weights: not measured, kept).
+PRE_AMPERE_DECODE_FACTOR = {"llamacpp": 0.75}
+
 #: llama.cpp builds without CUDA graphs (the "llamacpp-2023" row) multiplied 16-bit weights by one token with a
 #: kernel of one warp per row (dequantize_mul_mat_vec<1, 1, convert_f16>, two halves a thread a pass): its SMs,
 #: not the memory, bound it on HBM cards, at most this many bytes per SM per clock [bytes] ...
@@ -501,6 +505,20 @@ SOURCES = {
                                "x clock: their int8 peak at the graphics chips' rate, 2,048 per SM per clock; GDDR "
                                "cards offer 3 to 7.3 and reach their share): 7 reads them +5, +3 and -4 %. Cards "
                                "without an int8 figure (V100: +25 %) are not capped",
+    "PRE_AMPERE_DECODE_FACTOR": "llama.cpp's CUDA scoreboard (github.com/ggml-org/llama.cpp/discussions/15013, "
+                                "Llama 2 7B Q4_0 tg128 with and without flash attention, Aug 2025 - 2026 builds; "
+                                "measured corpus): the cards before Ampere read fast at the row's share where 22 "
+                                "Ampere, Ada and Blackwell cards read within 10 % - a V100 +25 / +30 %, TITAN V +15 / "
+                                "+19 %, T4 +49 / +57 %, RTX 2080 Ti +13 / +15 %, 2070 SUPER +6 / +7 %, 2060 SUPER +51 "
+                                "/ +53 %, Quadro RTX 8000, 6000 and 4000 +27 to +33 %, Tesla P40 +35 / +38 %, GTX "
+                                "1080 Ti +60 / +63 % - GPUs of 70 to 295 W, GeForce, workstation and data-centre, "
+                                "GDDR5, GDDR5X, GDDR6 and HBM2 alike. 0.75, where the median of their 22 points' "
+                                "errors is zero, reads them within 26 % (the 1080 Ti's +24 / +26 % the furthest). The "
+                                "mechanism is not pinned down: these builds left CUDA graphs off below compute "
+                                "capability 8.0 (PR 25749, July 2026, turned them on for Volta and Turing; its "
+                                "author measured single-split decode on V100s mostly unchanged). The Tesla P100 "
+                                "(compute capability 6.0, no dp4a: ggml_cuda_dp4a multiplies the bytes one by one) "
+                                "still reads +80 / +91 %. 16-bit weights: not measured, not applied",
     "DMMV_16BIT_BYTES_PER_SM_CLOCK": "llama.cpp builds before CUDA graphs multiplied F16 weights by one token in "
                                      "convert_mul_mat_vec_f16_cuda: dequantize_mul_mat_vec<1, 1, convert_f16>, one "
                                      "32-thread block a row (ggml-cuda.cu of those builds). Measured (corpus): F16 "
@@ -780,12 +798,34 @@ def speed_key(profile: EngineProfile, gpu: GPU, host: str | None = None) -> str:
 
 def bandwidth_efficiency(key: str, fmt: WeightFormat, gpu: GPU | None = None) -> float:
     """Expected share of peak memory bandwidth for decode with this engine (:func:`speed_key`)
-    and format; on ``gpu``, at most what :data:`MMVQ_BYTES_PER_SM_CLOCK` (or, for 16-bit weights,
-    :data:`DMMV_16BIT_BYTES_PER_SM_CLOCK`) lets the engine draw."""
-    eff = _bandwidth_share(key, fmt)
+    and format; on ``gpu``, times :data:`PRE_AMPERE_DECODE_FACTOR` on the cards before Ampere, and at most what
+    :data:`MMVQ_BYTES_PER_SM_CLOCK` (or, for 16-bit weights, :data:`DMMV_16BIT_BYTES_PER_SM_CLOCK`) lets the
+    engine draw."""
+    return _bandwidth_efficiency(key, fmt, gpu)[0]
+
+
+def bandwidth_efficiency_sources(key: str, fmt: WeightFormat, gpu: GPU | None = None) -> tuple[str, ...]:
+    """The :data:`SOURCES` entries behind :func:`bandwidth_efficiency` of the same arguments beyond the row's
+    share and its format's factor: the pre-Ampere factor and the SM cap, where they apply."""
+    return _bandwidth_efficiency(key, fmt, gpu)[1]
+
+
+def _bandwidth_efficiency(key: str, fmt: WeightFormat, gpu: GPU | None) -> tuple[float, tuple[str, ...]]:
+    eff, names = _bandwidth_share(key, fmt), ()
+    if gpu is not None and key in PRE_AMPERE_DECODE_FACTOR and _quantized(fmt) and _pre_ampere(gpu):
+        eff, names = eff * PRE_AMPERE_DECODE_FACTOR[key], ("PRE_AMPERE_DECODE_FACTOR",)
     per_sm = sm_cap_per_clock(key, fmt)
     sm_clocks = _sm_clocks_per_s(gpu) if per_sm and gpu is not None else None
-    return min(eff, per_sm * sm_clocks / gpu.bandwidth_bytes_per_s) if sm_clocks else eff
+    if sm_clocks and per_sm * sm_clocks / gpu.bandwidth_bytes_per_s < eff:
+        cap = "MMVQ_BYTES_PER_SM_CLOCK" if key in MMVQ_BYTES_PER_SM_CLOCK else "DMMV_16BIT_BYTES_PER_SM_CLOCK"
+        return per_sm * sm_clocks / gpu.bandwidth_bytes_per_s, (*names, cap)
+    return eff, names
+
+
+def _pre_ampere(gpu: GPU) -> bool:
+    """Whether the card is an NVIDIA chip before Ampere (compute capability below 8.0)."""
+    cc = gpu.compute_capability
+    return cc is not None and cc < (8, 0)
 
 
 def prompt_bandwidth_efficiency(key: str, fmt: WeightFormat, gpu: GPU | None = None) -> float:
