@@ -264,6 +264,40 @@ def test_llamacpp_cuda_decode_draws_at_most_7_bytes_per_sm_per_clock(scenario):
         assert 1 / float(decode_step(s.with_(attention="flash"), 1, 128)[0]) == pytest.approx(measured, rel=0.10)
 
 
+def test_pascal_prompts_run_on_dp4a_at_the_cuda_rows_int8_shares(scenario):
+    # Pascal's GP102 has no tensor cores: llama.cpp's quantized prompts multiply with dp4a on the CUDA cores, at
+    # the presets' int8_dp4a_tops (the P40's 47 TOPS from NVIDIA; the 1080 Ti's 3,584 x 1.582 GHz x 8 = 45.4) and
+    # the CUDA row's int8 shares (data-centre 25.5 %, GeForce 35 %: speed.DP4A_ROWS)
+    from vramgui.core.speed import compute_efficiency, compute_efficiency_sources, peak_flops, speed_key
+    for gpu, tops, share in (("tesla-p40", 47.0, 0.255), ("gtx1080ti", 45.4, 0.35)):
+        s = scenario("llama2-7b", gpu, weights="q4_0", engine="llamacpp", attention="flash", prompt_tokens=512)
+        key = speed_key(s.profile, s.gpu)
+        assert peak_flops(s.gpu, s.weight_format) == pytest.approx(tops * 1e12)
+        assert compute_efficiency(key, s.weight_format, s.gpu) == pytest.approx(share, rel=1e-12)
+        assert "DP4A_ROWS" in compute_efficiency_sources(key, s.weight_format, s.gpu)
+        # 16-bit weights have no figure on these cards (fp16 at 1/64 of fp32): not estimated
+        assert s.gpu.peak_flops("fp16") is None and s.gpu.peak_flops("int8") is None
+    # hand calculation, the P40's 512-token prompt of Llama 2 7B Q4_0: the matmuls' 2 x 6.607e9 FLOPs a token (the
+    # 6.738e9 weights less the token table's 32,000 x 4,096, which is looked up) at 0.255 x 47 TOPS are 907
+    # tokens/s of math alone; the rest of the pass (attention, the layers' costs) brings the estimate to 899, 1 %
+    # less (measured 1,079.66 with flash attention on the CUDA scoreboard: -17 %, the 1080 Ti's +4 % beside it)
+    p40 = scenario("llama2-7b", "tesla-p40", weights="q4_0", engine="llamacpp", attention="flash")
+    rate = 512 / float(prefill_time(p40, 512, 1))
+    math_only = 0.255 * 47e12 / (2 * (6_738_415_616 - 32000 * 4096))
+    assert math_only == pytest.approx(907, abs=1)
+    assert 0.97 * math_only < rate < math_only
+    assert rate == pytest.approx(1079.66, rel=0.20)
+    # attention multiplies activations by the cache in fp32 on the CUDA cores: one multiply-add a core a clock where
+    # dp4a does four, so a quarter of the dp4a rate (the P40's 11.75 TFLOP/s, its datasheet's 11.76 fp32 figure)
+    from vramgui.core.speed import attention_peak
+    assert attention_peak(p40.gpu, p40.weight_format) == 0.25
+    assert 47e12 * attention_peak(p40.gpu, p40.weight_format) == pytest.approx(11.76e12, rel=0.001)
+    # the P100 (GP100: no dp4a) keeps its packed-fp16 figure at the row's share
+    p100 = p40.with_(gpu=scenario("llama2-7b", "p100-16gb").gpu)
+    assert "DP4A_ROWS" not in compute_efficiency_sources(speed_key(p100.profile, p100.gpu), p100.weight_format,
+                                                         p100.gpu)
+
+
 def test_llamacpp_cards_before_ampere_decode_at_three_quarters_of_the_share(scenario):
     # llama.cpp's CUDA decode of quantized weights on compute capability below 8.0 (Pascal, Volta, Turing) at 0.75 of
     # the row's share (speed.PRE_AMPERE_DECODE_FACTOR); 16-bit weights, later cards and other rows keep theirs

@@ -67,6 +67,7 @@ from .speed import (
     compute_efficiency_sources,
     decode_parts,
     dequant_time,
+    dp4a_peak,
     estimate_speed,
     expert_gemm_efficiency,
     exposed_time,
@@ -550,8 +551,9 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     out = [Assumption("Memory bandwidth", f"{gpu.memory_bandwidth_gb_s:,.0f} GB/s", _gpu_source(gpu, "bandwidth")),
            Assumption("Bandwidth efficiency η_bw", f"{float(t.bw_efficiency):.2f} ({p.name}{row}, {fmt.name})",
                       bw_source),
-           Assumption("Peak tensor math", f"{peak / 1e12:,.1f} TFLOP/s ({MATH.get(fmt.kernel, 'fp16')} dense)"
-                      if np.isfinite(peak)
+           Assumption("Peak math", f"{peak / 1e12:,.1f} TOPS (int8 dp4a on the CUDA cores: no tensor cores)"
+                      if dp4a_peak(gpu, fmt) else
+                      f"{peak / 1e12:,.1f} TFLOP/s ({MATH.get(fmt.kernel, 'fp16')} dense tensor)" if np.isfinite(peak)
                       else "unknown: the preset has no FLOP/s figure", _gpu_source(gpu, "compute")),
            Assumption("Compute efficiency η_flops", f"{float(t.flops_efficiency):.2f} ({p.name})",
                       "; ".join(SOURCES[n] for n in compute_efficiency_sources(key, fmt, gpu)))]
@@ -734,7 +736,9 @@ def _compute(t, parts, peak: float, unit: float, name: str, slow: float = 0.0) -
 def _attention_rate(t, s: Scenario) -> str:
     """Where attention's rate differs from the matmuls', why."""
     why = []
-    if float(t.attention_peak) != 1.0:
+    if dp4a_peak(s.gpu, s.weight_format):
+        why.append("attention in fp32 on the CUDA cores, a quarter of their dp4a rate (no tensor cores)")
+    elif float(t.attention_peak) != 1.0:
         why.append("attention on the 16-bit tensor rate: it multiplies activations by the cache, not weights")
     if speed_key(s.profile, s.gpu, s.host) in ATTENTION_EFFICIENCY:
         why.append("attention at its own share of the peak, η_attention: the engine's flash-attention kernels "

@@ -47,6 +47,10 @@ class GPU(BaseModel):
     bf16_tensor_tflops: float | None = Field(None, gt=0, le=100_000)
     fp8_tensor_tflops: float | None = Field(None, gt=0, le=100_000)
     int8_tensor_tops: float | None = Field(None, gt=0, le=100_000)
+    int8_dp4a_tops: float | None = Field(
+        None, gt=0, le=100_000, description="dense int8 dot products on the CUDA cores (dp4a) [TOPS], for NVIDIA "
+                                            "chips without int8 tensor cores (Pascal's GP102 / GP104): llama.cpp's "
+                                            "quantized kernels multiply with them")
     interconnect: str | None = None
     interconnect_gb_s: float | None = Field(None, gt=0, le=100_000, description="per direction [GB/s]")
     node_cards: int | None = Field(
@@ -67,7 +71,7 @@ class GPU(BaseModel):
     def _every_number_sourced(self) -> GPU:
         need = {"memory", "bandwidth"}
         if any(v is not None for v in (self.fp16_tensor_tflops, self.bf16_tensor_tflops,
-                                       self.fp8_tensor_tflops, self.int8_tensor_tops)):
+                                       self.fp8_tensor_tflops, self.int8_tensor_tops, self.int8_dp4a_tops)):
             need.add("compute")
         if self.interconnect_gb_s is not None:
             need.add("interconnect")
@@ -127,11 +131,11 @@ class GPU(BaseModel):
         return None if self.interconnect_gb_s is None else self.interconnect_gb_s * GB
 
     def peak_flops(self, kernel: str) -> float | None:
-        """Dense peak FLOP/s of the math a weight format runs on (fp16 tensor as fallback);
-        None when the preset has no sourced figure."""
+        """Dense peak FLOP/s of the math a weight format runs on (fp16 tensor as fallback; GGUF weights on a card
+        with no tensor figure, its dp4a rate); None when the preset has no sourced figure."""
         f16 = self.fp16_tensor_tflops or self.bf16_tensor_tflops
         table = {"fp8": self.fp8_tensor_tflops, "int8": self.int8_tensor_tops}
-        value = table.get(kernel) or f16
+        value = table.get(kernel) or f16 or (self.int8_dp4a_tops if kernel == "gguf" else None)
         if value is None:
             return None
         if kernel == "fp32":

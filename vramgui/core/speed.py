@@ -132,6 +132,10 @@ MMQ_INT8_RATE = {**{c: 0.5 for c in ("a100-40gb", "a100-80gb-pcie", "a100-80gb",
 #: the same 2,048 operations per SM per clock as the later graphics chips').
 TURING_MMQ_FACTOR = {"llamacpp": 0.63}
 
+#: Rows whose quantized prompts on NVIDIA cards without int8 tensor cores (Pascal's GP102 / GP104, the presets'
+#: ``int8_dp4a_tops``) run llama.cpp's MMQ kernels on the CUDA cores' dp4a at the int8 shares above.
+DP4A_ROWS = frozenset({"llamacpp"})
+
 #: llama.cpp's quantized prompts on RDNA 2 cards (gfx103x: no matrix cores) reach this multiple of the AMD rows'
 #: share of the preset's fp16 figure, which is RDNA 2's packed fp16 rate, half its int8 dot-product rate.
 RDNA2_PROMPT_FACTOR = {"llamacpp-rocm": 1.45, "llamacpp-vulkan": 1.45}
@@ -505,6 +509,12 @@ SOURCES = {
                                "x clock: their int8 peak at the graphics chips' rate, 2,048 per SM per clock; GDDR "
                                "cards offer 3 to 7.3 and reach their share): 7 reads them +5, +3 and -4 %. Cards "
                                "without an int8 figure (V100: +25 %) are not capped",
+    "DP4A_ROWS": "llama.cpp's CUDA scoreboard (github.com/ggml-org/llama.cpp/discussions/15013, Llama 2 7B Q4_0 "
+                 "pp512 with and without flash attention; measured corpus): a Tesla P40 1,079.66 / 1,007.42 tokens/s "
+                 "and a GTX 1080 Ti 1,138.14 / 1,084.41 - cards with no tensor cores, on which MMQ multiplies with "
+                 "dp4a (4 int8 multiply-adds per core per clock: NVIDIA's 47 TOPS for the P40, 3,840 cores x 1.531 "
+                 "GHz x 8). At the CUDA row's shares of the int8 peak, fitted on later cards' tensor cores (25.5 %, "
+                 "GeForce 35 %), of those dp4a rates they read -12 / -18 % and +4 / +9 %",
     "PRE_AMPERE_DECODE_FACTOR": "llama.cpp's CUDA scoreboard (github.com/ggml-org/llama.cpp/discussions/15013, "
                                 "Llama 2 7B Q4_0 tg128 with and without flash attention, Aug 2025 - 2026 builds; "
                                 "measured corpus): the cards before Ampere read fast at the row's share where 22 "
@@ -912,6 +922,11 @@ def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> 
         return CUBLAS_16BIT_EFFICIENCY[key], ("CUBLAS_16BIT_EFFICIENCY",)
     f16 = (gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops) if gpu is not None else None
     # llama.cpp's CUDA kernels at the graphics chips' int8 rate per SM, its Vulkan build at the card's int8 peak
+    if key in DP4A_ROWS and quantized and not f16 and gpu is not None and _nvidia(gpu) and gpu.int8_dp4a_tops:
+        # the card's peak for these weights is its dp4a rate (GPU.peak_flops): the row's int8 share of it
+        geforce = gpu.category == "consumer" and key in CONSUMER_INT8_RATE_EFFICIENCY
+        return (_class_share(key, gpu, INT8_RATE_EFFICIENCY, CONSUMER_INT8_RATE_EFFICIENCY),
+                ("CONSUMER_INT8_RATE_EFFICIENCY" if geforce else "INT8_RATE_EFFICIENCY", "DP4A_ROWS"))
     i8 = (_graphics_int8_tops(gpu) if key == "llamacpp" else _int8_tops(gpu)) \
         if key in INT8_RATE_EFFICIENCY and quantized and f16 else None
     if not i8:
@@ -1676,11 +1691,26 @@ def attention_peak(gpu, fmt: WeightFormat) -> float:
     Attention multiplies activations by the cached keys and values, not by weights: FlashAttention's
     kernels run in fp16 / bf16 whatever the weights' format (an fp32 model's in fp32), so an fp8 or
     int8 model's attention runs at the 16-bit tensor rate, half its matmuls' on most cards (1 where
-    the card gives one figure for both, or none)."""
+    the card gives one figure for both, or none); on a card whose matmuls run on dp4a (:func:`dp4a_peak`) it runs
+    in fp32 on the CUDA cores, a quarter of that rate (:data:`DP4A_OPS_PER_FP32_OP`)."""
+    if dp4a_peak(gpu, fmt):
+        return 1 / DP4A_OPS_PER_FP32_OP
     if fmt.kernel not in LOW_BIT_KERNELS:
         return 1.0
     weights, sixteen = gpu.peak_flops(fmt.kernel), gpu.peak_flops("fp16")
     return sixteen / weights if weights and sixteen else 1.0
+
+
+#: dp4a does four int8 multiply-adds a core a clock (8 operations), an fp32 fused multiply-add one (2): on a card
+#: whose peak for the weights is its dp4a rate (no tensor cores), attention's fp32 math runs at a quarter of it.
+DP4A_OPS_PER_FP32_OP = 4
+
+
+def dp4a_peak(gpu, fmt: WeightFormat) -> bool:
+    """Whether the card's peak for ``fmt``'s weights (:func:`peak_flops`) is its dp4a rate (the preset's
+    ``int8_dp4a_tops``): GGUF weights on a card with no tensor figure."""
+    return fmt.kernel == "gguf" and bool(gpu.int8_dp4a_tops) and not (
+        gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops or gpu.int8_tensor_tops)
 
 
 def card_of(s: Scenario) -> tuple[float, float, float, float]:
