@@ -231,7 +231,8 @@ def test_the_table_marks_the_cards_an_engine_does_not_run_on(scenario, cat, engi
 APPLE = {"m1-16gb", "m1-max-64gb", "m1-ultra-128gb", "m2-24gb", "m2-max-96gb", "m2-pro-32gb", "m2-ultra-192gb",
          "m3-24gb", "m3-max-128gb", "m3-max-64gb", "m3-ultra-512gb", "m3-ultra-96gb", "m4-32gb", "m4-max-128gb",
          "m4-max-64gb", "m4-pro-24gb", "m4-pro-48gb"}
-OLDER_NVIDIA = {"gtx1080ti", "p100-16gb", "tesla-p40", "v100-16gb", "v100-32gb", "titan-v"}
+OLDER_NVIDIA = {"gtx1080ti", "gtx1080", "gtx1070", "gtx1060-6gb", "titan-xp", "tesla-p4", "quadro-p6000", "p100-16gb",
+                "tesla-p40", "v100-16gb", "v100-32gb", "titan-v"}
 TURING = {"t4", "rtx2060-12gb", "rtx2060-super", "rtx2070-super", "rtx2080", "rtx2080ti", "titan-rtx", "quadro-rtx4000",
           "quadro-rtx6000", "quadro-rtx8000"}
 UNLISTED = {

@@ -86,6 +86,29 @@ def test_gpu_facts(cat, gpu, mib, gb_s):
     assert g.memory_mib == mib and g.memory_bandwidth_gb_s == gb_s
 
 
+# Pascal's dp4a rates (int8_dp4a_tops): NVIDIA's figures for the Tesla P40 (47 TOPS) and P4 (22), and for the cards
+# NVIDIA gives none, CUDA cores x boost clock x 8 (dp4a's four multiply-adds), as NVIDIA's P40 figure counts them
+# (3,840 x 1.531 GHz x 8 = 47.0)
+@pytest.mark.parametrize("gpu, tops", [
+    ("tesla-p40", 47.0), ("tesla-p4", 22.0), ("gtx1080ti", 3584 * 1.582 * 8 / 1000),
+    ("gtx1080", 2560 * 1.733 * 8 / 1000), ("gtx1070", 1920 * 1.683 * 8 / 1000),
+    ("gtx1060-6gb", 1280 * 1.708 * 8 / 1000), ("titan-xp", 3840 * 1.582 * 8 / 1000),
+    ("quadro-p6000", 3840 * 1.560 * 8 / 1000),
+])
+def test_pascal_dp4a_rates(cat, gpu, tops):
+    g = cat.gpu(gpu)
+    assert g.int8_dp4a_tops == pytest.approx(tops, abs=0.05)
+    assert g.compute_capability == (6, 1) and g.peak_flops("gguf") == pytest.approx(tops * 1e12, abs=0.05e12)
+    assert g.peak_flops("fp16") is None         # (no tensor cores: 16-bit math is not estimated on these cards)
+
+
+def test_only_cards_without_tensor_figures_carry_a_dp4a_rate(cat):
+    with_dp4a = {g.id for g in cat.gpus.values() if g.int8_dp4a_tops}
+    assert with_dp4a == {"tesla-p40", "tesla-p4", "gtx1080ti", "gtx1080", "gtx1070", "gtx1060-6gb", "titan-xp",
+                         "quadro-p6000"}
+    assert not [i for i in with_dp4a if cat.gpu(i).fp16_tensor_tflops or cat.gpu(i).int8_tensor_tops]
+
+
 # Compute capabilities as NVIDIA's tables list them (developer.nvidia.com/cuda-gpus and cuda-legacy-gpus) and
 # AMD's LLVM targets as ROCm's GPU specifications list them.
 @pytest.mark.parametrize("gpu, arch, cc", [
