@@ -410,3 +410,13 @@ def test_nemotron_nas_q4_k_m_file_and_bad_blocks(cat, tmp_path):
     with pytest.raises(ConfigError) as e:
         architecture_from_hf_config(dict(cfg, block_configs=mixed), source="nas/config.json")
     assert "different KV heads" in str(e.value)
+
+
+def test_qwen36_35b_a3b_equals_its_checkpoints_inventory(cat):
+    # A header-only inspection of the released BF16 shards (a public reference document for Qwen3.6-35B-A3B,
+    # section 2.7): token embedding 508,559,360 + 40 text decoder blocks 33,643,489,920 + final norm and lm_head
+    # 508,561,408 (the MTP module and the vision tower apart); the 8 selected experts in place of the 256 give
+    # 2,946,429,568 without the lm_head, whose 508,559,360 weights every token reads too.  Exact.
+    p = count_params(cat.model("qwen3.6-35b-a3b").architecture)
+    assert p.total == 508_559_360 + 33_643_489_920 + 508_561_408
+    assert p.active == 2_946_429_568 + 508_559_360
