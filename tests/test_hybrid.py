@@ -550,10 +550,14 @@ def test_nemotron_h_import_reads_a_block_list_too():
     with pytest.raises(ConfigError) as e:
         architecture_from_hf_config(dict(base, hybrid_override_pattern="M*X"), source="n/config.json")
     assert "hybrid_override_pattern" in str(e.value) and "n/config.json" in str(e.value)
-    with pytest.raises(ConfigError) as e:   # Nemotron 3 Super's latent experts are not counted yet
-        architecture_from_hf_config(dict(base, hybrid_override_pattern="ME", moe_latent_size=1024,
-                                         n_routed_experts=8, num_experts_per_tok=2, moe_intermediate_size=64))
-    assert "moe_latent_size" in str(e.value)
+    # Nemotron 3 Super's LatentMoE: the experts work in moe_latent_size (here 64 of 256), a projection down to it and
+    # one back up beside them; by hand: 8 experts x (2 x 64 x 96) (relu2: up and down) and 2 x 256 x 64
+    moe = dict(base, hybrid_override_pattern="ME", n_routed_experts=8, num_experts_per_tok=2, moe_intermediate_size=96)
+    plain, latent = (architecture_from_hf_config(dict(moe, **extra)) for extra in ({}, {"moe_latent_size": 64}))
+    assert (plain.expert_width, latent.expert_width, latent.moe.latent_size) == (256, 64, 64)
+    pp, pl = count_params(plain), count_params(latent)
+    assert (pp.experts, pl.experts) == (8 * 2 * 256 * 96, 8 * 2 * 64 * 96)
+    assert pl.shared_experts - pp.shared_experts == 2 * 256 * 64
 
 
 @pytest.mark.parametrize("fmt, gib, source", [

@@ -420,3 +420,20 @@ def test_qwen36_35b_a3b_equals_its_checkpoints_inventory(cat):
     p = count_params(cat.model("qwen3.6-35b-a3b").architecture)
     assert p.total == 508_559_360 + 33_643_489_920 + 508_561_408
     assert p.active == 2_946_429_568 + 508_559_360
+
+
+def test_nemotron3_super_latent_moe_equals_its_checkpoints_headers(cat):
+    # NVIDIA-Nemotron-3-Super-120B-A12B-BF16's safetensors headers (as a public parser's test records them): BF16
+    # weights 123,611,012,096, of which the multi-token-prediction layer 2,942,324,736 (not loaded for plain decoding)
+    # and the experts a token does not use 107,898,470,400; beside them F32 routing buffers, the 512 per-expert score
+    # biases of each of the 40 MoE layers (and of the MTP layer's), which vramgui counts with the router.  The routed
+    # experts work in the 1,024-wide latent (LatentMoE): 40 x (512 - 22) x (2 x 1,024 x 2,688) = 107,898,470,400.
+    a = cat.model("nemotron3-super-120b-a12b").architecture
+    assert a.moe.latent_size == 1024 and a.expert_width == 1024
+    p = count_params(a)
+    biases = 40 * 512
+    assert p.total == 123_611_012_096 - 2_942_324_736 + biases
+    assert p.total - p.active == 107_898_470_400
+    assert p.experts == 40 * 512 * 2 * 1024 * 2688
+    # the projections to the latent and back are read by every token, with the shared expert
+    assert p.shared_experts == 40 * (2 * 4096 * 5376 + 2 * 4096 * 1024)

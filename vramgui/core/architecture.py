@@ -34,6 +34,10 @@ class MoE(BaseModel):
     dense_layers: int = Field(0, ge=0, description="layers that use a dense MLP instead (first_k_dense_replace)")
     router_bias: bool = Field(False, description="per-expert score bias (DeepSeek-V3 e_score_correction_bias)")
     expert_bias: bool = Field(False, description="biases on each expert's matrices (gpt-oss)")
+    latent_size: int | None = Field(
+        None, ge=1, description="the width the routed experts work in (Nemotron 3 Super's LatentMoE, moe_latent_size): "
+                                "each MoE layer projects the hidden state down to it before the experts and back up "
+                                "after; None: the hidden size")
 
     @model_validator(mode="after")
     def _k_le_e(self) -> MoE:
@@ -560,6 +564,11 @@ class Architecture(BaseModel):
         return self.num_layers - self.ffnless_layers
 
     @property
+    def expert_width(self) -> int:
+        """The width a routed expert's matrices read and write: the MoE's latent width, else the hidden size."""
+        return (self.moe.latent_size if self.moe is not None and self.moe.latent_size else None) or self.hidden_size
+
+    @property
     def moe_layers(self) -> int:
         """Layers with routed experts."""
         return 0 if self.moe is None else self.ffn_layers - self.moe.dense_layers
@@ -815,9 +824,6 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         raise ConfigError(f"'{mt}' has a layout vramgui does not count yet ({_UNCOUNTED_LAYOUTS[mt]}); estimating "
                           "it as a plain transformer would be far off", source=source, field="model_type")
     blocks = _nemotron_blocks(cfg, source) if mt == "nemotron_h" else None   # Nemotron-H's layer kinds
-    if blocks is not None and cfg.get("moe_latent_size"):
-        raise ConfigError("latent MoE (experts working in a smaller latent width) is not counted yet",
-                          source=source, field="moe_latent_size")
 
     d = _int(_need(cfg, source, "hidden_size", "n_embd", "d_model"), source, "hidden_size")
     L = _int(_need(cfg, source, "num_hidden_layers", "num_layers", "n_layer"), source, "num_hidden_layers")
@@ -1461,7 +1467,9 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
                    router_bias=mt in _ROUTER_BIAS or cfg.get("topk_method") == "noaux_tc"
                    or (mt == "lfm2_moe" and bool(cfg.get("use_expert_bias", True)))
                    or mt == "gemma4_text",   # Gemma 4: a learned scale per expert
-                   expert_bias=mt == "gpt_oss")
+                   expert_bias=mt == "gpt_oss",
+                   latent_size=_int(cfg["moe_latent_size"], source, "moe_latent_size")
+                   if blocks is not None and cfg.get("moe_latent_size") else None)
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
 

@@ -278,7 +278,7 @@ def moe_workspace_for(a: Architecture, p: EngineProfile, tp: int, weights: str) 
     """:func:`moe_workspace_bytes` from its parts (the machine view's grid varies the format alone)."""
     if not (p.moe_workspace and a.moe) or weights == "mxfp4":
         return 0.0
-    i, k = a.moe.expert_intermediate_size / tp, a.hidden_size
+    i, k = a.moe.expert_intermediate_size / tp, a.expert_width
     return (a.moe.experts_per_token * (max(i, k) + max(2 * i, k)) + k) * p.activation_bytes
 
 

@@ -120,7 +120,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     expert_layer = 0.0
     if a.moe and experts_on_cpu:
         n_moe = a.moe_layers
-        one_expert = mlp_params(a.hidden_size, a.moe.expert_intermediate_size, a.gated_mlp, False)[0]
+        one_expert = mlp_params(a.expert_width, a.moe.expert_intermediate_size, a.gated_mlp, False)[0]
         expert_total = n_moe * a.moe.num_experts * one_expert * expert_bits(a, one.weight_format) / 8
         expert_layer = expert_total / L
     gpu_layer = layer_w - expert_layer + kv_layer

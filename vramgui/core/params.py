@@ -204,12 +204,14 @@ def count_params(a: Architecture) -> ParamGroups:
     experts = experts_active = shared = router = expert_b = expert_b_active = 0
     if a.moe:
         m = a.moe
-        one_expert, one_bias = mlp_params(d, m.expert_intermediate_size, a.gated_mlp, m.expert_bias)
+        one_expert, one_bias = mlp_params(a.expert_width, m.expert_intermediate_size, a.gated_mlp, m.expert_bias)
         experts = n_moe * m.num_experts * one_expert
         experts_active = n_moe * m.experts_per_token * one_expert
         expert_b, expert_b_active = n_moe * m.num_experts * one_bias, n_moe * m.experts_per_token * one_bias
         if m.shared_intermediate_size:
             shared = n_moe * mlp_params(d, m.shared_intermediate_size, a.gated_mlp, False)[0]
+        if m.latent_size:    # LatentMoE: down to the experts' width and back up, every token (with the shared ones)
+            shared += n_moe * 2 * d * m.latent_size
         router = n_moe * (d * m.num_experts + (d if m.shared_expert_gate else 0)
                           + (m.num_experts if m.router_bias else 0))
         if a.compressed and a.compressed.hash_layers:   # hash-routed layers: a token -> k experts table, no bias

@@ -215,13 +215,13 @@ def linear_shapes(a: Architecture, passed: bool = False) -> dict[str, list[tuple
     d = a.hidden_size
     q_out, kv_out = a.num_heads * a.q_head_dim * (2 if a.attn_output_gate else 1), a.num_kv_heads * a.head_dim
     n_moe, n_attn = a.moe_layers, a.attention_layers
-    widths = list(a.dense_mlp_widths)
+    widths = [(f, c, d) for f, c in a.dense_mlp_widths]
     if a.moe:
         widths.append((a.moe.expert_intermediate_size,
-                       n_moe * (a.moe.experts_per_token if passed else a.moe.num_experts)))
+                       n_moe * (a.moe.experts_per_token if passed else a.moe.num_experts), a.expert_width))
         if a.moe.shared_intermediate_size:
-            widths.append((a.moe.shared_intermediate_size, n_moe))
-    widths = [(f, c) for f, c in widths if c]
+            widths.append((a.moe.shared_intermediate_size, n_moe, d))
+    widths = [(f, c, w) for f, c, w in widths if c]
     c = a.compressed
     if c:   # DeepSeek-V4: q_a / q_b (the query latent), one K=V projection, the grouped output projection's two
         hv = a.num_heads * a.head_dim   # steps (o_a: each group of heads to o_lora_rank, o_b: all groups to d)
@@ -238,9 +238,9 @@ def linear_shapes(a: Architecture, passed: bool = False) -> dict[str, list[tuple
                   "k": [(d, kv * hd, n) for n, hd, kv, has_k, _ in groups if has_k],
                   "v": [(d, kv * a.value_width(hd), n) for n, hd, kv, _, has_v in groups if has_v],
                   "o": [(a.num_heads * a.value_width(hd), d, n) for n, hd, _, _, _ in groups]}
-    shapes.update({"up": [(d, f, c) for f, c in widths], "down": [(f, d, c) for f, c in widths]})
+    shapes.update({"up": [(w, f, c) for f, c, w in widths], "down": [(f, w, c) for f, c, w in widths]})
     if a.gated_mlp:
-        shapes["gate"] = [(d, f, c) for f, c in widths]
+        shapes["gate"] = [(w, f, c) for f, c, w in widths]
     parts = IN_PROJ_MODULES.get(a.model_type, 1)
     mixers = [g for g in a.recurrent_mixers if g is not a.kimi_delta]
     shapes["in_proj"] = [(parts * d, g.in_proj_width, g.layers) for g in mixers]

@@ -73,15 +73,18 @@ def linear_roles(a: Architecture) -> tuple[tuple[str, int, int], ...]:
     if a.per_layer_input:   # Gemma 4 E2B / E4B: to every layer's input, each layer's gate and projection back
         w = a.per_layer_input
         roles += [("base", a.num_layers * d * w * 2, d), ("base", a.num_layers * w * d, w)]
-    ffns = [(n, f, "") for f, n in a.dense_mlp_widths]
+    ffns = [(n, f, "", d) for f, n in a.dense_mlp_widths]
     if a.moe:
-        ffns.append((a.moe_layers * a.moe.num_experts, a.moe.expert_intermediate_size, "expert"))
+        ffns.append((a.moe_layers * a.moe.num_experts, a.moe.expert_intermediate_size, "expert", a.expert_width))
         if a.moe.shared_intermediate_size:
-            ffns.append((a.moe_layers, a.moe.shared_intermediate_size, ""))
-    for count, f, kind in ffns:
+            ffns.append((a.moe_layers, a.moe.shared_intermediate_size, "", d))
+        if a.moe.latent_size:   # LatentMoE's projections to the experts' width and back
+            w = a.moe.latent_size
+            roles += [("base", a.moe_layers * d * w, d), ("base", a.moe_layers * w * d, w)]
+    for count, f, kind, width in ffns:
         if count:
-            roles += [(kind or "base", count * (mats - 1) * d * f, d),
-                      ((kind + "_down") if kind else "down", count * f * d, f)]
+            roles += [(kind or "base", count * (mats - 1) * width * f, width),
+                      ((kind + "_down") if kind else "down", count * f * width, f)]
     return tuple(roles)
 
 
@@ -163,7 +166,7 @@ def active_weight_bytes(a: Architecture, fmt: WeightFormat, experts_touched: flo
     if a.moe is None or p.experts == 0:
         return read
     n_moe = a.moe_layers
-    one_expert, one_bias = mlp_params(a.hidden_size, a.moe.expert_intermediate_size, a.gated_mlp,
+    one_expert, one_bias = mlp_params(a.expert_width, a.moe.expert_intermediate_size, a.gated_mlp,
                                       a.moe.expert_bias)
     touched = a.moe.experts_per_token if experts_touched is None else experts_touched
     unused = n_moe * (a.moe.num_experts - touched) * (one_expert * expert_bits(a, fmt) + one_bias * fmt.other_bits) / 8
