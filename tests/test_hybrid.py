@@ -611,6 +611,10 @@ def test_nemotron_h_gguf_reads_its_layer_kinds_from_the_arrays(cat, tmp_path):
                         "nemotron_h_moe.attention.head_count_kv": NANO_KV + [2],
                         "nemotron_h_moe.feed_forward_length": NANO_FF + [1856]})
     assert gguf_config(mtp, tmp_path / "x.gguf")["hybrid_override_pattern"] == preset.config["hybrid_override_pattern"]
+    # a LatentMoE file (Nemotron 3 Super: llama.cpp's nemotron_h_moe.moe_latent_size) keeps its latent width
+    latent = architecture_from_hf_config(gguf_config(_nano_gguf(**{"nemotron_h_moe.moe_latent_size": 1024}),
+                                                     tmp_path / "latent.gguf"))
+    assert latent.moe.latent_size == latent.expert_width == 1024
     # a short array names the key
     with pytest.raises(ImportError_, match="52 whole numbers"):
         gguf_config(_nano_gguf(**{"nemotron_h_moe.feed_forward_length": NANO_FF[:10]}), tmp_path / "bad.gguf")

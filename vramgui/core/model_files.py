@@ -493,7 +493,8 @@ def _nemotron_gguf_config(meta: dict, path: Path, arch: str) -> dict:
         cfg.update(n_routed_experts=get("expert_count"), num_experts_per_tok=get("expert_used_count"),
                    moe_intermediate_size=get("expert_feed_forward_length"),
                    moe_shared_expert_intermediate_size=get("expert_shared_feed_forward_length"),
-                   n_shared_experts=get("expert_shared_count", 1 if get("expert_shared_feed_forward_length") else 0))
+                   n_shared_experts=get("expert_shared_count", 1 if get("expert_shared_feed_forward_length") else 0),
+                   moe_latent_size=get("moe_latent_size"))   # (Nemotron 3 Super's LatentMoE: llama.cpp's key)
     return {k: v for k, v in cfg.items() if v is not None}
 
 
