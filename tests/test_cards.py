@@ -49,6 +49,19 @@ def test_each_radeon_attends_at_its_own_rate(scenario, cat, primary):
         assert tok_s == pytest.approx(float(estimate_speed(s.with_(gpu=g)).decode_tokens_per_s[()]), rel=1e-12)
 
 
+@pytest.mark.parametrize("primary", ["tesla-p40", "rtx4090", "gtx1080ti"])
+def test_each_pascal_card_attends_at_its_own_rate(scenario, cat, primary):
+    # 256 sequences of 768 tokens under llama.cpp: compute bound, attention at a quarter of a Pascal card's dp4a
+    # rate (fp32 on its CUDA cores) and at the tensor rate elsewhere; each row as the one-card estimate on its card,
+    # whichever card is primary
+    from vramgui.core.speed import estimate_speed
+    s = scenario("llama3.1-8b", primary, weights="q4_k_m", engine="llamacpp", prompt_tokens=512, batch=256)
+    gpus = [cat.gpu(g) for g in ("tesla-p40", "gtx1080ti", "rtx4090", "v100-32gb", "p100-16gb")]
+    t = card_table(s, gpus)
+    for g, tok_s in zip(gpus, t.decode_tokens_per_s, strict=True):
+        assert tok_s == pytest.approx(float(estimate_speed(s.with_(gpu=g)).decode_tokens_per_s[()]), rel=1e-12)
+
+
 @pytest.mark.parametrize("primary", ["rtx4090", "mi300x", "m2-ultra-192gb"])
 def test_each_card_decodes_as_on_its_own(scenario, cat, primary):
     # llama.cpp launches its step as a CUDA graph on NVIDIA cards only (Metal on Apple, ROCm on

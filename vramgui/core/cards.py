@@ -38,6 +38,7 @@ from .speed import (
     compute_class,
     compute_efficiency,
     decode_from_terms,
+    dp4a_peak,
     engine_terms,
     link_of,
     prompt_bandwidth_efficiency,
@@ -296,8 +297,8 @@ def _card_factors(keys: list[str], fmt, gpus: list[GPU]) -> dict[str, np.ndarray
         out["mmvq_rate"], out["mmq_load"] = np.array(rate), np.array(load)
     if any(k in ATTENTION_EFFICIENCY for k in keys):    # (llama.cpp's ROCm attention: RDNA 4 or not)
         out["attention_efficiency"] = np.array([attention_efficiency(k, g) for k, g in pairs])
-    if fmt.kernel in LOW_BIT_KERNELS:    # its attention's share of the peak depends on the card
-        out["attention_peak"] = np.array([attention_peak(g, fmt) for g in gpus])
+    if fmt.kernel in LOW_BIT_KERNELS or any(dp4a_peak(g, fmt) for g in gpus):   # attention's share of the peak
+        out["attention_peak"] = np.array([attention_peak(g, fmt) for g in gpus])     # depends on the card
     return out
 
 
