@@ -437,3 +437,16 @@ def test_nemotron3_super_latent_moe_equals_its_checkpoints_headers(cat):
     assert p.experts == 40 * 512 * 2 * 1024 * 2688
     # the projections to the latent and back are read by every token, with the shared expert
     assert p.shared_experts == 40 * (2 * 4096 * 5376 + 2 * 4096 * 1024)
+
+
+def test_gemma4_12b_unified_is_a_gemma4_text_model(cat):
+    # Gemma 4 12B's text_config says "gemma4_unified_text", which transformers declares as Gemma4TextConfig under
+    # another name: read so, its 48 layers are 40 sliding ones (8 KV heads of 256) and 8 global ones (1 KV head of
+    # 512, keys reused as values), as SGLang's test of the released config asserts
+    preset = cat.model("gemma4-12b")
+    renamed = dict(preset.config, text_config=dict(preset.config["text_config"], model_type="gemma4_text"))
+    a = preset.architecture
+    assert a == architecture_from_hf_config(renamed)
+    assert a.attention_groups == ((40, 256, 8, True, True), (8, 512, 1, True, False))
+    # the model card's 11.95 B also holds the encoder-free image and audio projectors, not counted: 0.4 % short
+    assert count_params(a).total == pytest.approx(11.95e9, rel=0.005)

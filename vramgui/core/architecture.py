@@ -808,6 +808,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         mt = "mimo_v2_flash"
     if mt == "minimax_m1":   # MiniMax-M1's own code: transformers' MiniMax layout, its layer kinds as attn_type_list
         mt = "minimax"
+    if mt == "gemma4_unified_text":   # Gemma 4 12B ("Unified"): transformers' Gemma4UnifiedTextConfig is a
+        mt = "gemma4_text"           # Gemma4TextConfig under another name, its text model a dense Gemma 4 one
     get = lambda *k, default=None: _first(cfg, *k, default=default)  # noqa: E731
     if mt in _PURE_SSM:
         return _pure_ssm_from_hf(cfg, mt, source)
