@@ -448,5 +448,11 @@ def test_gemma4_12b_unified_is_a_gemma4_text_model(cat):
     a = preset.architecture
     assert a == architecture_from_hf_config(renamed)
     assert a.attention_groups == ((40, 256, 8, True, True), (8, 512, 1, True, False))
-    # the model card's 11.95 B also holds the encoder-free image and audio projectors, not counted: 0.4 % short
-    assert count_params(a).total == pytest.approx(11.95e9, rel=0.005)
+    # beside it the encoder-free embedders (no vision tower), by hand: a 1,120 x 2 x 3,840 position table, a LayerNorm
+    # over a 48 x 48 x 3 patch's 6,912 pixels, their dense layer to 3,840 (with bias), two LayerNorms of 3,840, the
+    # 3,840 -> 3,840 projection into the language model, and the audio frames' 640 -> 3,840: 52,379,904; with them
+    # the model card's 11.95 B
+    p = count_params(a)
+    embedders = 1120 * 2 * 3840 + 2 * 6912 + 6912 * 3840 + 3840 + 2 * 2 * 3840 + 3840 * 3840 + 640 * 3840
+    assert p.vision == embedders == 52_379_904
+    assert p.total + p.vision == pytest.approx(11.95e9, rel=0.001)

@@ -1213,6 +1213,26 @@ def _rope_table_elements(cfg: dict, mt: str, max_ctx: Any, d_h: int, mla: MLA | 
     return elements
 
 
+def _gemma4_unified_embedders(v: dict, top: dict, text_hidden: int, source: str) -> VisionEncoder:
+    """Gemma 4 12B ("Unified", encoder-free): no vision tower, an image's pixels embedded directly - a LayerNorm
+    over each model patch's pixels (``model_patch_size``^2 x 3), a dense layer to ``mm_embed_dim`` and a
+    LayerNorm, a learned table of ``mm_posemb_size`` x 2 positions with its LayerNorm, a projection from
+    ``output_proj_dims`` to the language model - and the audio frames' projection from the audio config's
+    ``output_proj_dims`` (transformers 5.24's Gemma4UnifiedForConditionalGeneration: embed_vision, embed_audio)."""
+    def num(cfg: dict, key: str, default: int, where: str) -> int:
+        value = cfg.get(key)
+        return default if value is None else _int(value, source, f"{where}.{key}")
+    e = num(v, "mm_embed_dim", text_hidden, "vision_config")
+    out = num(v, "output_proj_dims", e, "vision_config")
+    patch = num(v, "model_patch_size", 48, "vision_config") ** 2 * 3
+    positions = num(v, "mm_posemb_size", 1120, "vision_config")
+    audio = top.get("audio_config") if isinstance(top.get("audio_config"), dict) else {}
+    audio_out = num(audio, "output_proj_dims", 0, "audio_config") if audio else 0
+    return VisionEncoder(kind="gemma4_unified_vision", layers=0, hidden_size=e,
+                         linear=patch * e + out * text_hidden + audio_out * text_hidden,
+                         other=positions * 2 * e + 2 * patch + e + 2 * e + 2 * e, exact=True)
+
+
 def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> VisionEncoder | None:
     """The image encoder of ``vision_config`` (``top``: the whole config, whose keys shape some projectors):
     SigLIP (Gemma 3), the Qwen3-VL / Qwen3.5 encoder, Qwen2-VL / Qwen2.5-VL's, GLM-4V's, Gemma 4's, Llama 4's,
@@ -1231,6 +1251,8 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
     top_type = str(top.get("model_type") or "").lower()
     if top_type in _FLAT_VL and kind in ("vision", top_type):   # the released files name no vision type
         kind = f"{top_type}_vision"
+    if kind == "gemma4_unified_vision":   # Gemma 4 12B's encoder-free embedders, as transformers builds them
+        return _gemma4_unified_embedders(v, top, text_hidden, source)
     layers = num("num_hidden_layers", "num_hidden_layers", "depth", "num_layers")
     d = num("hidden_size", "embed_dim", "hidden_size", "width")   # Qwen2-VL: embed_dim; its hidden_size is the LM's
     if not layers or not d:
