@@ -566,7 +566,7 @@ class Architecture(BaseModel):
     @property
     def expert_width(self) -> int:
         """The width a routed expert's matrices read and write: the MoE's latent width, else the hidden size."""
-        return (self.moe.latent_size if self.moe is not None and self.moe.latent_size else None) or self.hidden_size
+        return self.moe.latent_size if self.moe is not None and self.moe.latent_size else self.hidden_size
 
     @property
     def moe_layers(self) -> int:
@@ -1230,7 +1230,8 @@ def _gemma4_unified_embedders(v: dict, top: dict, text_hidden: int, source: str)
     audio_out = num(audio, "output_proj_dims", 0, "audio_config") if audio else 0
     return VisionEncoder(kind="gemma4_unified_vision", layers=0, hidden_size=e,
                          linear=patch * e + out * text_hidden + audio_out * text_hidden,
-                         other=positions * 2 * e + 2 * patch + e + 2 * e + 2 * e, exact=True)
+                         # the position table, the patch LayerNorm, the dense layer's bias, two LayerNorms of e
+                         other=positions * 2 * e + 2 * patch + e + 2 * 2 * e, exact=True)
 
 
 def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> VisionEncoder | None:

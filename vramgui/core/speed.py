@@ -521,7 +521,7 @@ SOURCES = {
                                 "Ampere, Ada and Blackwell cards read within 10 % - a V100 +25 / +30 %, TITAN V +15 / "
                                 "+19 %, T4 +49 / +57 %, RTX 2080 Ti +13 / +15 %, 2070 SUPER +6 / +7 %, 2060 SUPER +51 "
                                 "/ +53 %, Quadro RTX 8000, 6000 and 4000 +27 to +33 %, Tesla P40 +35 / +38 %, GTX "
-                                "1080 Ti +60 / +63 % - GPUs of 70 to 295 W, GeForce, workstation and data-centre, "
+                                "1080 Ti +60 / +63 % - GPUs of 70 to 300 W, GeForce, workstation and data-centre, "
                                 "GDDR5, GDDR5X, GDDR6 and HBM2 alike. 0.75, where the median of their 22 points' "
                                 "errors is zero, reads them within 26 % (the 1080 Ti's +24 / +26 % the furthest). The "
                                 "mechanism is not pinned down: these builds left CUDA graphs off below compute "
@@ -826,9 +826,10 @@ def _bandwidth_efficiency(key: str, fmt: WeightFormat, gpu: GPU | None) -> tuple
         eff, names = eff * PRE_AMPERE_DECODE_FACTOR[key], ("PRE_AMPERE_DECODE_FACTOR",)
     per_sm = sm_cap_per_clock(key, fmt)
     sm_clocks = _sm_clocks_per_s(gpu) if per_sm and gpu is not None else None
-    if sm_clocks and per_sm * sm_clocks / gpu.bandwidth_bytes_per_s < eff:
-        cap = "MMVQ_BYTES_PER_SM_CLOCK" if key in MMVQ_BYTES_PER_SM_CLOCK else "DMMV_16BIT_BYTES_PER_SM_CLOCK"
-        return per_sm * sm_clocks / gpu.bandwidth_bytes_per_s, (*names, cap)
+    capped = per_sm * sm_clocks / gpu.bandwidth_bytes_per_s if sm_clocks else eff
+    if capped < eff:
+        return capped, (*names, "MMVQ_BYTES_PER_SM_CLOCK" if key in MMVQ_BYTES_PER_SM_CLOCK else
+                        "DMMV_16BIT_BYTES_PER_SM_CLOCK")
     return eff, names
 
 
@@ -921,14 +922,12 @@ def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> 
     if key in CUBLAS_16BIT_EFFICIENCY and _dense_16bit(fmt):
         return CUBLAS_16BIT_EFFICIENCY[key], ("CUBLAS_16BIT_EFFICIENCY",)
     f16 = (gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops) if gpu is not None else None
-    # llama.cpp's CUDA kernels at the graphics chips' int8 rate per SM, its Vulkan build at the card's int8 peak
-    if key in DP4A_ROWS and quantized and not f16 and gpu is not None and _nvidia(gpu) and gpu.int8_dp4a_tops:
-        # the card's peak for these weights is its dp4a rate (GPU.peak_flops): the row's int8 share of it
-        geforce = gpu.category == "consumer" and key in CONSUMER_INT8_RATE_EFFICIENCY
-        return (_class_share(key, gpu, INT8_RATE_EFFICIENCY, CONSUMER_INT8_RATE_EFFICIENCY),
-                ("CONSUMER_INT8_RATE_EFFICIENCY" if geforce else "INT8_RATE_EFFICIENCY", "DP4A_ROWS"))
-    i8 = (_graphics_int8_tops(gpu) if key == "llamacpp" else _int8_tops(gpu)) \
-        if key in INT8_RATE_EFFICIENCY and quantized and f16 else None
+    dp4a = key in DP4A_ROWS and gpu is not None and _nvidia(gpu) and dp4a_peak(gpu, fmt)
+    if dp4a:   # no tensor cores: the peak these weights run at is the dp4a rate, the row's int8 share of it
+        f16 = i8 = gpu.int8_dp4a_tops
+    else:      # llama.cpp's CUDA kernels at the graphics chips' int8 rate per SM, its Vulkan build at the int8 peak
+        i8 = (_graphics_int8_tops(gpu) if key == "llamacpp" else _int8_tops(gpu)) \
+            if key in INT8_RATE_EFFICIENCY and quantized and f16 else None
     if not i8:
         if key in HOPPER_ROWS and gpu is not None and gpu.id in HOPPER_CARDS:
             return FLOPS_EFFICIENCY.get(key, 0.5) * HOPPER_PROMPT_FACTOR, ("FLOPS_EFFICIENCY", "HOPPER_PROMPT_FACTOR")
@@ -942,7 +941,7 @@ def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> 
     share = _class_share(key, gpu, INT8_RATE_EFFICIENCY, CONSUMER_INT8_RATE_EFFICIENCY)
     if key in TURING_MMQ_FACTOR and gpu.compute_capability == (7, 5):
         share, names = share * TURING_MMQ_FACTOR[key], (*names, "TURING_MMQ_FACTOR")
-    return share * i8 / f16, names
+    return share * i8 / f16, (*names, "DP4A_ROWS") if dp4a else names
 
 
 def _class_share(key: str, gpu: GPU, shares: dict, geforce: dict) -> float:
@@ -1708,9 +1707,8 @@ DP4A_OPS_PER_FP32_OP = 4
 
 def dp4a_peak(gpu, fmt: WeightFormat) -> bool:
     """Whether the card's peak for ``fmt``'s weights (:func:`peak_flops`) is its dp4a rate (the preset's
-    ``int8_dp4a_tops``): GGUF weights on a card with no tensor figure."""
-    return fmt.kernel == "gguf" and bool(gpu.int8_dp4a_tops) and not (
-        gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops or gpu.int8_tensor_tops)
+    ``int8_dp4a_tops``): GGUF weights on a card with no 16-bit tensor figure, as ``GPU.peak_flops`` falls back."""
+    return fmt is not None and fmt.kernel == "gguf" and bool(gpu.int8_dp4a_tops) and gpu.peak_flops("fp16") is None
 
 
 def card_of(s: Scenario) -> tuple[float, float, float, float]:
