@@ -456,3 +456,24 @@ def test_gemma4_12b_unified_is_a_gemma4_text_model(cat):
     embedders = 1120 * 2 * 3840 + 2 * 6912 + 6912 * 3840 + 3840 + 2 * 2 * 3840 + 3840 * 3840 + 640 * 3840
     assert p.vision == embedders == 52_379_904
     assert p.total + p.vision == pytest.approx(11.95e9, rel=0.001)
+
+
+@pytest.mark.parametrize(("model_id", "hidden", "heads", "kv_heads", "ffn", "safetensors_total"), [
+    ("qwen3.5-0.8b", 1024, 8, 2, 3584, 873_438_784),
+    ("qwen3.5-2b", 2048, 8, 2, 6144, 2_274_069_824),
+    ("qwen3.5-4b", 2560, 16, 4, 9216, 4_659_865_088),
+])
+def test_qwen35_small_sizes_equal_their_checkpoints_totals(cat, model_id, hidden, heads, kv_heads, ffn,
+                                                           safetensors_total):
+    # The Hugging Face API's safetensors totals of the released checkpoints (quoted alike in several public
+    # files: Qwen3.5-0.8B 873,438,784, 2B 2,274,069,824, 4B 4,659,865,088) hold the language model, the image
+    # encoder and one multi-token-prediction layer, which vramgui leaves out (engines skip it unless speculative
+    # decoding uses it).  That layer by hand: one full-attention block (queries doubled by the output gate, heads of
+    # 256, per-head query/key norms of 256), its MLP, its two norms, the 2h -> h projection of the embedding and the
+    # hidden state side by side, and three more norms.  The tied embedding counts once.  Exact.
+    head = 256
+    attention = hidden * heads * head * 2 + 2 * hidden * kv_heads * head + heads * head * hidden + 2 * head
+    mtp = attention + 3 * hidden * ffn + 2 * hidden + 2 * hidden * hidden + 3 * hidden
+    p = count_params(cat.model(model_id).architecture)
+    assert p.total + p.vision + mtp == safetensors_total
+
