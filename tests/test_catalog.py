@@ -40,7 +40,9 @@ NOMINAL_SIZES = {"qwen-7b": "'70亿' (7 B) on the card; its config counts 7.72 B
                  "gemma4-e2b": "'5.1B with Per-Layer Embeddings' counts the image and audio encoders too (see "
                                "test_params for the language model's exact count)",
                  "gemma4-e4b": "'8B total' counts the image and audio encoders too (see test_params)",
-                 "ernie4.5-21b-a3b": "'21B total parameters' on the card; its config counts 21.83 B"}
+                 "ernie4.5-21b-a3b": "'21B total parameters' on the card; its config counts 21.83 B",
+                 "devstral2-123b": "'123' B in its card's table; its config counts 125.03 B (Mistral Large 2's "
+                                   "body with a 131,072-token vocabulary; its FP8 checkpoint's size agrees)"}
 
 
 def _rounding(published: float) -> float:

@@ -477,3 +477,14 @@ def test_qwen35_small_sizes_equal_their_checkpoints_totals(cat, model_id, hidden
     p = count_params(cat.model(model_id).architecture)
     assert p.total + p.vision + mtp == safetensors_total
 
+
+def test_devstral2_equals_its_fp8_checkpoints_size(cat):
+    # Ollama's catalog (ollama.com/api/tags, as a public gateway's model reference records it on 2026-06-30) gives
+    # devstral-2:123b as 128,249,391,520 bytes: the released FP8 checkpoint, whose linear weights take one byte each
+    # with one float32 scale per weight matrix (88 layers x 7), while the untied embedding and LM head and the norms
+    # stay in BF16.  By hand from vramgui's count, exact.
+    p = count_params(cat.model("devstral2-123b").architecture)
+    norms = 88 * 2 * 12288 + 12288
+    sixteen_bit = p.embedding + p.lm_head + norms
+    assert p.embedding == p.lm_head == 131072 * 12288
+    assert (p.total - sixteen_bit) * 1 + sixteen_bit * 2 + 88 * 7 * 4 == 128_249_391_520
