@@ -243,15 +243,17 @@ def test_the_table_marks_the_cards_an_engine_does_not_run_on(scenario, cat, engi
 # Apple chip: HF transformers runs flash_attention_2 on no mps device).
 APPLE = {"m1-16gb", "m1-max-64gb", "m1-ultra-128gb", "m2-24gb", "m2-max-96gb", "m2-pro-32gb", "m2-ultra-192gb",
          "m3-24gb", "m3-max-128gb", "m3-max-64gb", "m3-ultra-512gb", "m3-ultra-96gb", "m4-32gb", "m4-max-128gb",
-         "m4-max-64gb", "m4-pro-24gb", "m4-pro-48gb"}
+         "m4-max-64gb", "m4-pro-24gb", "m4-pro-48gb", "m5-16gb", "m5-32gb", "m5-pro-48gb", "m5-max-128gb"}
 OLDER_NVIDIA = {"gtx1080ti", "gtx1080", "gtx1070", "gtx1060-6gb", "titan-xp", "tesla-p4", "quadro-p6000", "p100-16gb",
                 "tesla-p40", "v100-16gb", "v100-32gb", "titan-v"}
 TURING = {"t4", "rtx2060-12gb", "rtx2060-super", "rtx2070-super", "rtx2080", "rtx2080ti", "titan-rtx", "quadro-rtx4000",
           "quadro-rtx6000", "quadro-rtx8000"}
 UNLISTED = {
-    "vllm": OLDER_NVIDIA | {"mi50-32gb", "radeon-vii", "mi100", "rx6700xt", "rx6800xt", "rx6900xt", "rx7600xt"},
+    "vllm": OLDER_NVIDIA | {"mi50-32gb", "radeon-vii", "mi100", "rx6700xt", "rx6800", "rx6800xt", "rx6900xt",
+                            "rx6950xt", "rx7600xt"},
     "sglang": OLDER_NVIDIA | TURING | {
-        "mi50-32gb", "radeon-vii", "mi100", "mi210", "mi250x", "rx6700xt", "rx6800xt", "rx6900xt", "rx7600xt",
+        "mi50-32gb", "radeon-vii", "mi100", "mi210", "mi250x", "rx6700xt", "rx6800", "rx6800xt", "rx6900xt", "rx6950xt",
+        "rx7600xt",
         "rx7700xt", "rx7800xt", "rx7900gre", "rx7900xt", "rx7900xtx", "radeon-pro-w7900", "rx9060xt-16gb", "rx9070",
         "rx9070xt", "radeon-ai-pro-r9700", "ryzen-ai-max-395-128gb"},
     ("hf", "flash"): OLDER_NVIDIA | TURING | APPLE,
