@@ -101,7 +101,7 @@ def test_cli_model_file_uses_the_file_bytes(tmp_path, capsys):
 def test_safetensors_needs_config(tmp_path):
     f = write_safetensors(tmp_path / "nc")
     (tmp_path / "nc" / "config.json").unlink()
-    with pytest.raises(ImportError_, match="needs a config.json beside it"):
+    with pytest.raises(ImportError_, match=r"needs a config.json \(or Mistral.s params.json\) beside it"):
         model_from_path(f)
 
 

@@ -272,3 +272,19 @@ def test_vramgui_gpu_takes_a_card_file(tmp_path):
     path.write_text(json.dumps(card), encoding="utf-8")
     seen, err = _app("--gpu", str(path), "--screenshot", str(tmp_path / "x.png"))
     assert seen == {"rc": 2} and str(path) in err and "memory_mib" in err and "Traceback" not in err
+
+
+def test_a_mistral_params_json_imports_with_its_assumed_context(qtbot, win, tmp_path):
+    # Mistral 7B v0.3's params.json (tests/data/mistral_params) names no context limit: the model is chosen,
+    # the picker's provenance tooltip says what was assumed, and the memory chart's limit is that context
+    import shutil
+    folder = tmp_path / "Mistral-7B-Instruct-v0.3"
+    folder.mkdir()
+    shutil.copy(Path(__file__).parents[1] / "data" / "mistral_params" / "mistral-7b-instruct-v0.3.json",
+                folder / "params.json")
+    assert win.import_model(folder)
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert s.model.name == "Mistral-7B-Instruct-v0.3" and s.model.architecture.max_context == 128_000
+    assert "params.json names no context limit: 128,000 tokens assumed" in win.panel.provenance.toolTip()
+    assert not win.warnings

@@ -1265,15 +1265,16 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
     # the plain ViT block (CLIP, Llama 4, the generic estimate): biased q/k/v/o, a two-matrix MLP with biases,
     # two LayerNorms
     block_linear, block_other = 4 * d * d + 2 * d * f, 4 * d + f + d + 2 * 2 * d
-    if kind == "pixtral" and top_type == "mistral3":
+    if kind == "pixtral" and top_type in ("mistral3", "llava"):
         # Pixtral: a bias-free patch convolution, an RMSNorm before; blocks of bias-free q/k/v/o, a gated MLP and
-        # two RMSNorms. Mistral 3's projector: an RMSNorm, the patch merger (merge² patches -> d) and two matrices
-        # into the language model (biases if multimodal_projector_bias)
-        merge = _int(top.get("spatial_merge_size", 2), source, "spatial_merge_size")
-        bias = bool(top.get("multimodal_projector_bias", False))
+        # two RMSNorms. The projector: two matrices into the language model (biases if multimodal_projector_bias,
+        # LLaVA's default); Mistral 3's adds an RMSNorm and the patch merger (merge² patches -> d) before them
+        merger = top_type == "mistral3"
+        merge = _int(top.get("spatial_merge_size", 2), source, "spatial_merge_size") if merger else 1
+        bias = bool(top.get("multimodal_projector_bias", not merger))
         linear = layers * (4 * d * d + 3 * d * f) + channels * patch * patch * d \
-            + d * merge * merge * d + d * text_hidden + text_hidden * text_hidden
-        other = layers * 2 * d + d + d + (2 * text_hidden if bias else 0)
+            + (d * merge * merge * d if merger else 0) + d * text_hidden + text_hidden * text_hidden
+        other = layers * 2 * d + d + (d if merger else 0) + (2 * text_hidden if bias else 0)
         return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
     if kind == "clip_vision_model" and top_type in _LLAVA:
         # CLIP: class token, bias-free patch convolution, (image / patch)² + 1 positions, LayerNorms before and

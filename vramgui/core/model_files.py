@@ -1,5 +1,5 @@
-"""Models from files on disk: ``config.json``, ``*.safetensors`` (single or sharded via
-``model.safetensors.index.json``), ``*.gguf``, or a folder holding them.
+"""Models from files on disk: ``config.json`` (or Mistral's ``params.json``), ``*.safetensors`` (single or
+sharded via ``model.safetensors.index.json``), ``*.gguf``, or a folder holding them.
 
 Only headers are read, never tensor data: a 140 GB checkpoint imports in milliseconds.
 The tensor table gives exact bytes per tensor group, so the estimate uses the file's own
@@ -65,9 +65,11 @@ _HEAD = ("lm_head", "embed_out", "output_layer")
 # a vision-language checkpoint's image encoder and projector (Gemma 3, LLaVA, Mistral 3: vision_tower and
 # multi_modal_projector; Qwen-VL and Qwen3.5: visual; Llama 4, InternVL, Idefics: vision_model)
 _VISION = ("vision_tower", "vision_model", "visual.", "multi_modal_projector", "mm_projector", "image_newline",
-           "embed_vision")   # Gemma 4's projector
+           "embed_vision",   # Gemma 4's projector
+           # Mistral's own format (consolidated*.safetensors): Pixtral's encoder, adapter, patch merger and norm
+           "vision_encoder.", "vision_language_adapter.", "patch_merger.", "pre_mm_projector_norm")
 _OTHER = ("norm", "ln_", ".ln", "ffn_gate_inp", "mlp.gate.weight", "router", "rope", "rotary", "e_score_correction",
-          "shared_expert_gate", "conv1d")
+          "shared_expert_gate", "conv1d")   # (and the routers named '<block>.gate.weight': Mixtral, Mistral's format)
 
 
 def tensor_group(name: str, shape: list[int]) -> str:
@@ -79,7 +81,7 @@ def tensor_group(name: str, shape: list[int]) -> str:
         return "embedding"
     if any(k in n for k in _HEAD) or n in ("output.weight",):
         return "lm_head"
-    if len(shape) <= 1 or n.endswith(".bias") or any(k in n for k in _OTHER):
+    if len(shape) <= 1 or n.endswith((".bias", ".gate.weight")) or any(k in n for k in _OTHER):
         return "other"
     return "linear"
 
@@ -791,6 +793,127 @@ def _gemma4_gguf_config(meta: dict, path: Path, tensor_names: set[str]) -> dict:
     return {k: v for k, v in cfg.items() if v is not None}
 
 
+# --- Mistral's own format (params.json) ----------------------------------------------------------
+
+#: The context vLLM assumes for a params.json that names none (its Mistral config parser, without a config.json
+#: beside the file): Mistral 7B's and Mixtral's first releases name no limit.
+MISTRAL_DEFAULT_CONTEXT = 128_000
+_MISTRAL_RENAMES = {"dim": "hidden_size", "n_layers": "num_hidden_layers", "n_heads": "num_attention_heads",
+                    "n_kv_heads": "num_key_value_heads", "hidden_dim": "intermediate_size", "norm_eps": "rms_norm_eps",
+                    "head_dim": "head_dim", "vocab_size": "vocab_size", "rope_theta": "rope_theta",
+                    "tied_embeddings": "tie_word_embeddings", "max_position_embeddings": "max_position_embeddings"}
+_MISTRAL_MLA = ("q_lora_rank", "kv_lora_rank", "qk_nope_head_dim", "qk_rope_head_dim", "v_head_dim")
+# a Large-3-style MoE block (shared experts, dense first layers) -> DeepSeek-V3's keys, as vLLM lifts them
+_MISTRAL_MOE = {"num_experts": "n_routed_experts", "num_experts_per_tok": "num_experts_per_tok",
+                "expert_hidden_dim": "moe_intermediate_size", "num_shared_experts": "n_shared_experts",
+                "first_k_dense_replace": "first_k_dense_replace", "route_every_n": "moe_layer_freq",
+                "routed_scale": "routed_scaling_factor", "num_expert_groups": "n_group",
+                "num_expert_groups_per_tok": "topk_group"}
+
+
+def mistral_params_config(params: dict, path: Path) -> tuple[dict, str | None]:
+    """A Hugging Face config for the checkpoint a Mistral ``params.json`` describes (the file Mistral ships with
+    ``consolidated*.safetensors``; Mistral Large 3 ships nothing else), keyed as transformers' Mistral, Mixtral,
+    DeepSeek-V3 (Large 3: latent attention and shared experts) and LLaVA / Mistral 3 (a Pixtral
+    ``vision_encoder``) configs are, the way vLLM's loader reads the file; and a note where the file leaves the
+    context limit out (``MISTRAL_DEFAULT_CONTEXT`` then, as vLLM).  Missing or bad keys raise
+    :class:`ImportError_` naming ``params.json``'s own key."""
+    src = str(path)
+
+    def whole(key: str, where: dict = params, prefix: str = "", optional: bool = False) -> int | None:
+        value = where.get(key)
+        if value is None and optional:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ImportError_("missing" if value is None else f"expected a whole number >= 1, got {value!r:.40}",
+                               source=src, field=prefix + key)
+        return value
+
+    if params.get("model_type") == "mamba" or "n_groups" in params:
+        raise ImportError_("a Mamba-2 checkpoint (Mamba-Codestral) in Mistral's format: import the config.json "
+                           "of its Hugging Face release instead", source=src, field="model_type")
+    for key in ("dim", "n_layers", "n_heads", "hidden_dim", "vocab_size"):
+        whole(key)
+    text = {_MISTRAL_RENAMES[k]: v for k, v in params.items() if k in _MISTRAL_RENAMES and v is not None}
+    text.setdefault("num_key_value_heads", params["n_heads"])
+    text.setdefault("tie_word_embeddings", False)
+    note = None
+    if "max_position_embeddings" not in text:
+        limit = params.get("max_seq_len")
+        if limit is None:
+            limit = MISTRAL_DEFAULT_CONTEXT
+            note = (f"params.json names no context limit: {MISTRAL_DEFAULT_CONTEXT:,} tokens assumed, as vLLM "
+                    "does for such a file")
+        text["max_position_embeddings"] = limit
+    window = params.get("sliding_window")
+    if isinstance(window, list):    # one entry a layer: null for the layers attending to the whole context
+        sizes = {w for w in window if w is not None}
+        if len(sizes) > 1 or any(isinstance(w, bool) or not isinstance(w, int) for w in sizes):
+            raise ImportError_("expected one window size (null for the full layers)", source=src,
+                               field="sliding_window")
+        if sizes:
+            n = params["n_layers"]
+            text["sliding_window"] = sizes.pop()
+            text["layer_types"] = ["full_attention" if window[i % len(window)] is None else "sliding_attention"
+                                   for i in range(n)]
+    elif window is not None:
+        text["sliding_window"] = window
+    yarn = params.get("yarn")
+    if isinstance(yarn, dict):
+        text["rope_scaling"] = {"rope_type": "yarn", "factor": yarn.get("factor"),
+                                "original_max_position_embeddings": yarn.get("original_max_position_embeddings")}
+    mla = any(params.get(k) is not None for k in _MISTRAL_MLA)
+    if mla:
+        for key in _MISTRAL_MLA:
+            if key != "q_lora_rank" or params.get(key) is not None:
+                whole(key)
+            text[key] = params.get(key)
+    moe = params.get("moe")
+    if moe is not None and not isinstance(moe, dict):
+        raise ImportError_("expected an object", source=src, field="moe")
+    if moe:
+        whole("num_experts", moe, "moe.")
+        whole("num_experts_per_tok", moe, "moe.")
+        if mla or moe.get("num_shared_experts"):
+            if not mla:
+                raise ImportError_("shared experts without latent attention: a layout vramgui does not read from "
+                                   "params.json", source=src, field="moe.num_shared_experts")
+            whole("expert_hidden_dim", moe, "moe.")
+            text.update({hf: moe[k] for k, hf in _MISTRAL_MOE.items() if moe.get(k) is not None})
+            text.update(model_type="deepseek_v3", scoring_func="softmax", norm_topk_prob=True)
+        else:   # Mixtral: every layer's feed-forward is the experts, hidden_dim wide
+            text.update(model_type="mixtral", num_local_experts=moe["num_experts"],
+                        num_experts_per_tok=moe["num_experts_per_tok"])
+    elif mla:   # latent attention over dense layers: DeepSeek-V3's keys with every layer dense
+        text.update(model_type="deepseek_v3", first_k_dense_replace=params["n_layers"], n_routed_experts=1,
+                    num_experts_per_tok=1, moe_intermediate_size=params["hidden_dim"])
+    else:
+        text["model_type"] = "mistral"
+    cfg = text
+    vision = params.get("vision_encoder")
+    if vision is not None:
+        if not isinstance(vision, dict):
+            raise ImportError_("expected an object", source=src, field="vision_encoder")
+        for key in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "patch_size"):
+            whole(key, vision, "vision_encoder.")
+        merge = whole("spatial_merge_size", vision, "vision_encoder.", optional=True) or 1
+        merger = merge > 1 or vision.get("mm_projector_id") == "patch_merge"
+        keep = ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size", "patch_size",
+                "image_size", "num_channels", "rope_theta", "head_dim")
+        cfg = {"model_type": "mistral3" if merger else "llava", "text_config": text,
+               "vision_config": {"model_type": "pixtral", **{k: vision[k] for k in keep if k in vision}},
+               "multimodal_projector_bias": bool(vision.get("adapter_bias", True)),
+               "tie_word_embeddings": text["tie_word_embeddings"]}   # (the wrapper builds the LM head)
+        if merger:
+            cfg["spatial_merge_size"] = merge
+    quant = params.get("quantization_config") or params.get("quantization")
+    if isinstance(quant, dict):
+        if str(quant.get("qformat_weight", "")).lower().startswith("fp8"):
+            quant = {"quant_method": "fp8"}
+        cfg["quantization_config"] = quant
+    return cfg, note
+
+
 # --- entry point ---------------------------------------------------------------------------------
 
 def _slug(text: str) -> str:
@@ -798,21 +921,42 @@ def _slug(text: str) -> str:
     return (s or "imported")[:64]
 
 
-def _preset(cfg: dict, name: str, source: str, path: Path, weights: FileWeights | None) -> ModelPreset:
+def _preset(cfg: dict, name: str, source: str, path: Path, weights: FileWeights | None,
+            note: str | None = None) -> ModelPreset:
     architecture_from_hf_config(cfg, source=str(path))   # errors name the file, not the preset
     try:
-        return ModelPreset(id=_slug(name), name=name, family="Imported", source=source, config=cfg,
-                           file_weights=weights)
+        return ModelPreset(id=_slug(name), name=name, family="Imported", source=source, source_note=note,
+                           config=cfg, file_weights=weights)
     except ValidationError as exc:
         raise ImportError_(pydantic_message(exc), source=str(path)) from None
+
+
+def _architecture_beside(folder: Path, for_path: Path) -> tuple[dict, Path, str | None]:
+    """The config describing the weights in ``folder``: its config.json, else Mistral's params.json (translated,
+    with its note)."""
+    cfg_path = folder / "config.json"
+    if cfg_path.is_file():
+        return read_json(cfg_path, ImportError_, max_bytes=MAX_CONFIG_BYTES, what="a config.json"), cfg_path, None
+    params = folder / "params.json"
+    if params.is_file():
+        raw = read_json(params, ImportError_, max_bytes=MAX_CONFIG_BYTES, what="Mistral's params.json")
+        cfg, note = mistral_params_config(raw, params)
+        return cfg, params, note
+    raise ImportError_("needs a config.json (or Mistral's params.json) beside it for the architecture",
+                       source=str(for_path))
+
+
+def _title(cfg: dict, fallback: str) -> str:
+    return str(cfg.get("_name_or_path") or fallback or "imported model").split("/")[-1][:120]
 
 
 def model_from_path(path: Path) -> ModelPreset:
     """A :class:`ModelPreset` from a file or folder; provenance in ``source``.
 
     - ``config.json``: the architecture;
-    - ``*.safetensors`` / ``model.safetensors.index.json`` (+ a ``config.json`` beside it):
-      the architecture and the exact bytes of every tensor;
+    - Mistral's ``params.json``: the same, translated (:func:`mistral_params_config`);
+    - ``*.safetensors`` / ``model.safetensors.index.json`` (+ a ``config.json`` or ``params.json`` beside
+      it): the architecture and the exact bytes of every tensor;
     - ``*.gguf``: architecture keys and every tensor's quantization type and bytes;
     - a folder: whichever of these it holds (GGUF first, then safetensors)."""
     p = Path(path)
@@ -830,15 +974,14 @@ def model_from_path(path: Path) -> ModelPreset:
         return _preset(cfg, title, f"from header of {p.resolve()}", p, _weights("gguf", p, tensors))
     if name.endswith(".safetensors") or name.endswith(".index.json"):
         tensors = read_safetensors_index(p) if name.endswith(".index.json") else read_safetensors_header(p)
-        cfg_path = p.parent / "config.json"
-        if not cfg_path.is_file():
-            raise ImportError_("needs a config.json beside it for the architecture", source=str(p))
-        cfg = read_json(cfg_path, ImportError_, max_bytes=MAX_CONFIG_BYTES, what="a config.json")
-        title = str(cfg.get("_name_or_path") or p.parent.name or p.stem).split("/")[-1][:120]
-        return _preset(cfg, title, f"from header of {p.resolve()}", cfg_path, _weights("safetensors", p, tensors))
+        cfg, cfg_path, note = _architecture_beside(p.parent, p)
+        return _preset(cfg, _title(cfg, p.parent.name or p.stem), f"from header of {p.resolve()}", cfg_path,
+                       _weights("safetensors", p, tensors), note)
     cfg = read_json(p, ImportError_, max_bytes=MAX_CONFIG_BYTES, what="a config.json")
-    title = str(cfg.get("_name_or_path") or p.parent.name or "imported model").split("/")[-1][:120]
-    return _preset(cfg, title, f"from {p.resolve()}", p, None)
+    if name == "params.json" or ("dim" in cfg and "n_layers" in cfg and "hidden_size" not in cfg):
+        cfg, note = mistral_params_config(cfg, p)     # Mistral's keys (a renamed params.json too)
+        return _preset(cfg, _title({}, p.parent.name), f"from {p.resolve()}", p, None, note)
+    return _preset(cfg, _title(cfg, p.parent.name), f"from {p.resolve()}", p, None)
 
 
 def _from_folder(folder: Path) -> ModelPreset:
@@ -852,15 +995,20 @@ def _from_folder(folder: Path) -> ModelPreset:
     index = folder / "model.safetensors.index.json"
     if index.is_file():
         return model_from_path(index)
+    # Mistral's repositories often hold one checkpoint twice: consolidated*.safetensors (its own format, described
+    # by params.json) beside the Hugging Face shards (config.json): take the set the chosen config describes
     shards = [e for e in entries if e.name.endswith(".safetensors")]
+    mistral = [e for e in shards if e.name.startswith("consolidated")]
+    hf = [e for e in shards if not e.name.startswith("consolidated")]
+    shards = (hf or mistral) if (folder / "config.json").is_file() else (mistral or hf)
     if len(shards) == 1:
         return model_from_path(shards[0])
     if len(shards) > 1:
         tensors = [t for s in shards for t in read_safetensors_header(s)]
-        cfg = read_json(folder / "config.json", ImportError_, max_bytes=MAX_CONFIG_BYTES, what="a config.json")
-        title = str(cfg.get("_name_or_path") or folder.name).split("/")[-1][:120]
-        return _preset(cfg, title, f"from headers of {folder.resolve()}", folder,
-                       _weights("safetensors", folder, tensors))
-    if (folder / "config.json").is_file():
-        return model_from_path(folder / "config.json")
-    raise ImportError_("holds no config.json, .safetensors or .gguf file", source=str(folder))
+        cfg, cfg_path, note = _architecture_beside(folder, folder)
+        return _preset(cfg, _title(cfg, folder.name), f"from headers of {folder.resolve()}", cfg_path,
+                       _weights("safetensors", folder, tensors), note)
+    for name in ("config.json", "params.json"):
+        if (folder / name).is_file():
+            return model_from_path(folder / name)
+    raise ImportError_("holds no config.json, params.json, .safetensors or .gguf file", source=str(folder))
