@@ -453,7 +453,7 @@ def test_apple_chips_prefill_from_their_shader_rates(results):
     # the estimate does not split)
     base = ("llamacpp-4167-m1-8c-", "llamacpp-4167-m2-10c-", "llamacpp-4167-m3-10c-", "llamacpp-4167-m4-10c-")
     got = [p for p in results["points"] if p["id"].startswith("llamacpp-4167-") and p["id"].endswith("-pp512")
-           and not p["id"].startswith(base)]
+           and not p["id"].startswith(base) and "-m5-" not in p["id"]]     # (the M5 family: its own test)
     assert len(got) == 30 and not [p["id"] for p in got if p["skipped"]]
     assert max(abs(p["error_pct"]) for p in got) <= 22
     # F16 on the chips whose figure is new: M4 Max +4 %, M4 Pro -9 %, M3 Ultra 60 / 80-core +6 / +3 %, M2 Pro -1 %
@@ -784,3 +784,21 @@ def test_a_prompt_run_in_its_own_microbatches(cat):
     one_pass = 2048 / float(prefill_from_terms(replace(speed_terms(s), chunk=2048), 2048, 1, card_of(s)))
     assert got.estimated == pytest.approx(one_pass, rel=1e-12)
     assert got.estimated > 1.5 * 2048 / float(prefill_time(s, 2048, 1))
+
+
+def test_apple_m5_chips(results):
+    # llama.cpp on the M5 family, whose GPU cores carry matrix units (Metal 4's tensor API, PR 16634): the
+    # #4167 table's M5 Pro and M5 Max rows (2026 builds, Llama 2 7B) and a base M5 in PR 16634 (Mistral 7B Q4_0).
+    # Prompts from the presets' lower-bound rates (Apple's "4x the M4's peak for AI"): +3 % (Pro), +16 % (Max),
+    # +28 % (base M5, an early tensor-API build).  Decode reads slow on the Pro and Max, more the smaller the
+    # weights (F16 -5 / -11 %, Q8_0 -14 / -20 %, Q4_0 -18 / -28 %): their rows imply a fixed cost per layer far
+    # below the 148 us fitted on M1-M4 rows of older builds (M5 Max: 27 ms F16, 8.3 ms Q4_0 a token = 84 % of
+    # 614 GB/s and about 30 us a layer), which the estimate does not split by build: a stated miss.  The base M5
+    # decodes +11 %.
+    got = {p["id"]: p for p in results["points"] if p["id"].startswith(("llamacpp-4167-m5-", "llamacpp-pr16634-"))}
+    assert len(got) == 10 and not [i for i, p in got.items() if p["skipped"]]
+    prefill = [p["error_pct"] for p in got.values() if p["quantity"] == "prefill_tok_s"]
+    decode = {i: p["error_pct"] for i, p in got.items() if p["quantity"] == "decode_tok_s"}
+    assert len(prefill) == 3 and 0 < min(prefill) and max(prefill) <= 30, prefill
+    assert all(-30 <= e <= -4 for i, e in decode.items() if "-m5-pro-" in i or "-m5-max-" in i), decode
+    assert 0 < decode["llamacpp-pr16634-mistral-7b-q4_0-m5-10c-metal4-tg128"] <= 15
