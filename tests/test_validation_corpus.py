@@ -802,3 +802,34 @@ def test_apple_m5_chips(results):
     assert len(prefill) == 3 and 0 < min(prefill) and max(prefill) <= 30, prefill
     assert all(-30 <= e <= -4 for i, e in decode.items() if "-m5-pro-" in i or "-m5-max-" in i), decode
     assert 0 < decode["llamacpp-pr16634-mistral-7b-q4_0-m5-10c-metal4-tg128"] <= 15
+
+
+def test_llamacpp_metal_2026_builds(results):
+    # Metal builds of 2026 (the GATED_DELTA_NET kernel from b8299): Qwen3.5-0.8B on an M4 Max (Q4_K_M tg128, PR
+    # 20244) +1 %, on an M2 Ultra (Aug 2026 master, PR 25788: Q8_0 tg32 at 0-8,192 cached tokens) -13 to -17 %
+    # as the small dense models there decode (Qwen3 0.6B -17 %: the M2 Ultra's fixed cost a layer is below the
+    # 148 us of the older builds' rows), and its prompts +2 to +19 % with the cache's depth; Llama 3.2 3B on an
+    # M1 Ultra (b7825) +12 / +13 %, as the Ultras' other rows read fast
+    got = {p["id"]: p for p in results["points"]
+           if p["id"].startswith(("llamacpp-pr25788-master-", "llamacpp-pr20244-", "llamacpp-b7825-"))}
+    assert len(got) == 11 and not [i for i, p in got.items() if p["skipped"]]
+    assert abs(got["llamacpp-pr20244-qwen3.5-0.8b-q4_k_m-m4max-tg128"]["error_pct"]) <= 5
+    ultra_decode = [p["error_pct"] for i, p in got.items() if "pr25788" in i and p["quantity"] == "decode_tok_s"]
+    assert len(ultra_decode) == 4 and all(-20 <= e <= -10 for e in ultra_decode), ultra_decode
+    prompts = [p["error_pct"] for i, p in got.items() if "pr25788" in i and p["quantity"] == "prefill_tok_s"]
+    assert len(prompts) == 4 and all(0 <= e <= 22 for e in prompts), prompts
+    assert all(5 <= p["error_pct"] <= 15 for i, p in got.items() if "b7825" in i)
+
+
+def test_metal_gated_deltanet_before_its_kernel_is_a_stated_miss(results):
+    # The Feb 2026 branch before Metal's GATED_DELTA_NET kernel (PR 19375: Qwen3-Next 80B-A3B on an M2 Ultra, tg32
+    # 50.39 / 46.43 / 43.78 tokens/s in Q4_0 / Q4_K_M / Q8_0) paid for each of the 36 linear-attention layers'
+    # small ops on every step: current builds, as estimated, decode 67-88 % faster.  What the branch paid beyond
+    # the estimate, by hand: (1/measured - 1/estimated) / 36, 236-280 us a layer
+    got = {p["id"]: p for p in results["points"]
+           if p["id"].startswith("llamacpp-metal-qwen3next-80b-") and p["id"].endswith("-m2ultra-tg32")}
+    assert len(got) == 3
+    for p in got.values():
+        assert 60 <= p["error_pct"] <= 95, p
+        per_layer = (1 / p["measured"] - 1 / p["estimated"]) / 36
+        assert 220e-6 <= per_layer <= 300e-6, (p["id"], per_layer)

@@ -48,6 +48,7 @@ from .speed import (
     EAGER_KV_READS_PER_HEAD,
     EXPOSED_16BIT_SHARE,
     GDN_LAYER_S,
+    GDN_PROMPT_LAYER_S,
     GGUF_BW_CURVES,
     HF_LAYER_KERNELS,
     HOST_S_PER_LAYER,
@@ -582,6 +583,11 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     if gdn:
         out.append(Assumption("Linear-attention layers' fixed cost", f"{_ms(gdn)} ({a.gated_deltanet_layers} layers × "
                               f"{GDN_LAYER_S[key] * 1e6:.0f} µs)", SOURCES["GDN_LAYER_S"]))
+    gdn_pass = GDN_PROMPT_LAYER_S.get(key, 0.0) * a.gated_deltanet_layers
+    if gdn_pass:
+        out.append(Assumption("Linear-attention layers in a prompt pass", f"{_ms(gdn_pass)} a pass "
+                              f"({a.gated_deltanet_layers} layers × {GDN_PROMPT_LAYER_S[key] * 1e6:.0f} µs)",
+                              SOURCES["GDN_PROMPT_LAYER_S"]))
     if float(t.mmvq_rate):
         if 1 < s.batch <= MMVQ_MAX_COLUMNS:
             out.append(Assumption("Mat-vec kernel per sequence", f"{MMVQ_OPS_PER_SM_CLOCK[key]:.0f} operations per SM "
@@ -654,6 +660,9 @@ def _extras(t, allreduce_s: float, passes: float = 1.0, scores_s: float = 0.0, o
     if float(t.step_overhead):
         out += f" + per-step cost {_ms(float(t.step_overhead))}" + (
             f" × {passes:,.0f} passes = {_ms(float(t.step_overhead) * passes)}" if passes > 1 else "")
+    pass_extra = float(parts.pass_extra_s) if parts is not None else 0.0
+    if pass_extra:
+        out += f" + the passes' linear-attention scans {_ms(pass_extra)}"
     if overlap != 1.0:
         out += (f"; × {overlap:.3f}, the cards working on {float(t.pipeline_overlap):.0f} passes at once "
                 "(llama.cpp's pipeline)")

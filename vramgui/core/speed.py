@@ -235,8 +235,12 @@ MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "lla
 
 #: Fixed time per Gated DeltaNet layer per decode step on top of ``LAYER_S`` [s]: the linear-
 #: attention layer's extra small ops (convolution, l2 norms, gates, the delta-rule update, the
-#: gated norm), latency-bound at batch 1.  Not measured for other engines (0).
-GDN_LAYER_S = {"llamacpp": 37e-6, "llamacpp-metal": 257e-6, "llamacpp-rocm": 190e-6, "llamacpp-vulkan": 250e-6}
+#: gated norm), latency-bound at batch 1.  Metal's current builds run the layer as one kernel
+#: (GATED_DELTA_NET, b8299): no cost beyond the layer's.  Not measured for other engines (0).
+GDN_LAYER_S = {"llamacpp": 37e-6, "llamacpp-rocm": 190e-6, "llamacpp-vulkan": 250e-6}
+#: ... and per Gated DeltaNet layer per prompt pass (a ubatch of up to 512 tokens) [s], where a pass costs more
+#: than a step: on Metal the delta rule's scan over the pass's tokens, one after another.
+GDN_PROMPT_LAYER_S = {"llamacpp-metal": 257e-6}
 
 #: Bytes that eager attention moves through memory per score element (one head, one query-key pair, one
 #: layer), by engine row: its kernels write the scores, the softmax reads and writes them, the values'
@@ -681,13 +685,24 @@ SOURCES = {
     "GDN_LAYER_S": "llama.cpp decode of Gated DeltaNet hybrids, beyond the roofline and the layers' costs, per "
                    "linear-attention layer (measured corpus): with CUDA graphs, Qwen3.5-9B BF16 on an RTX 5090 "
                    "(82.5 tokens/s, May 2026; github.com/ggml-org/llama.cpp/pull/22587) leaves 37 us over its 24; "
-                   "on Metal, Qwen3-Next 80B-A3B on an M2 Ultra (github.com/ggml-org/llama.cpp/pull/19375, "
-                   "Feb 2026) leaves 236, 280 and 256 us in Q4_0, Q4_K_M and Q8_0 (50.39, 46.43, 43.78 tokens/s): "
-                   "257; on ROCm, Qwen3-Coder-Next Q4_K_M on a Ryzen AI Max+ 395 (39.5 tokens/s, ROCm 7.2, b8038; "
+                   "on Metal none since its GATED_DELTA_NET kernel (b8299, Mar 2026, "
+                   "github.com/ggml-org/llama.cpp/pull/20361; first as PR 20244): Qwen3.5-0.8B Q4_K_M on an M4 "
+                   "Max then decodes at 213 tokens/s (170 before), which the layers' cost alone reads within 2 %, "
+                   "and Q8_0 on an M2 Ultra (Aug 2026 master, PR 25788) at 256 tokens/s, -17 % as the small dense "
+                   "models there; the Feb 2026 branch before it (Qwen3-Next 80B-A3B on an M2 Ultra, "
+                   "github.com/ggml-org/llama.cpp/pull/19375: 50.39, 46.43, 43.78 tokens/s in Q4_0, Q4_K_M, Q8_0) "
+                   "left 236-280 us a layer, now a stated miss; on ROCm, Qwen3-Coder-Next Q4_K_M on a Ryzen AI "
+                   "Max+ 395 (39.5 tokens/s, ROCm 7.2, b8038; "
                    "github.com/visorcraft/strix-halo-llm-perf, whose same-build Llama 2 7B, Llama 3.1 70B and "
                    "Qwen3-235B-A22B the ROCm row reads +3 to +7 %) leaves 190 beside the row's 130 us a layer. "
                    "Builds before Feb 2026 were "
                    "slower (no tuned graph). Other engines: not measured, not applied",
+    "GDN_PROMPT_LAYER_S": "llama.cpp's prompt passes of Gated DeltaNet hybrids on Metal, per linear-attention layer "
+                          "and pass beyond the layers' costs (measured corpus): Qwen3.5-0.8B Q8_0 on an M2 Ultra "
+                          "(Aug 2026 master, github.com/ggml-org/llama.cpp/pull/25788) prefills 512 tokens at "
+                          "10,907 tokens/s, 5.3 ms beyond the layers' costs over its 18: 294 us; the Feb 2026 "
+                          "branch's Qwen3-Next 80B-A3B pp512 (PR 19375) read with 257 us (-11 to -21 %), kept: a "
+                          "pass scans its tokens one after another, where a step has one",
     "BNB_LINEAR_KERNELS": "fitted on bitsandbytes' own benchmark (github.com/bitsandbytes-foundation/bitsandbytes, "
                           "benchmarking/README.md, 'Results (as of v0.45.0)': optimum-benchmark's PyTorch backend, "
                           "transformers 4.46.3, torch 2.5.1, 64 tokens in and 64 out; measured corpus, hf-bnb- "
@@ -1038,6 +1053,7 @@ class SpeedTerms:
     allreduces: ArrayLike         # per step: two per layer when tensor parallel
     host_floor: ArrayLike         # s: the host's launch loop per step
     step_overhead: ArrayLike      # s: the engine's fixed cost per step (with its layers' share)
+    pass_extra: ArrayLike         # s: a prompt pass's further fixed cost (:func:`prompt_pass_extra_s`)
     bw_efficiency: ArrayLike
     flops_efficiency: ArrayLike
     expert_flops: ArrayLike = 0.0     # per token: 2 · routed expert params one token uses (0: dense)
@@ -1164,8 +1180,8 @@ def dequantized(s: Scenario, fmt: WeightFormat | None = None) -> dict:
 
 
 #: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
-ENGINE_FIELDS = ("host_floor", "step_overhead", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens", "moe_gemm_half",
-                 "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops", "exposed", "kv_reads",
+ENGINE_FIELDS = ("host_floor", "step_overhead", "pass_extra", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens",
+                 "moe_gemm_half", "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops", "exposed", "kv_reads",
                  "host_extra_rows", "dequant_efficiency", "prompt_bw_efficiency")
 
 
@@ -1183,6 +1199,7 @@ def engine_terms(key: str, s: Scenario) -> dict:
     for one scenario (with the compute efficiency, :func:`compute_efficiency`)."""
     a = s.model.architecture
     return dict(zip(ENGINE_FIELDS, (host_floor_s(key, a, s.weight_format), fixed_step_s(key, a),
+                                    prompt_pass_extra_s(key, a),
                                     bandwidth_efficiency(key, s.weight_format, s.gpu),
                                     compute_efficiency(key, s.weight_format, s.gpu),
                                     MOE_GEMM_TOKENS.get(key, 0.0), MOE_GEMM_HALF.get(key, 0.0),
@@ -1308,6 +1325,12 @@ def fixed_step_s(engine: str, a) -> float:
             + MOE_LAYER_S.get(engine, 0.0) * a.moe_layers + GDN_LAYER_S.get(engine, 0.0) * a.gated_deltanet_layers)
 
 
+def prompt_pass_extra_s(engine: str, a) -> float:
+    """The engine's (:func:`speed_key`) cost of one prompt pass beyond a decode step's [s]
+    (:data:`GDN_PROMPT_LAYER_S` over the linear-attention layers)."""
+    return GDN_PROMPT_LAYER_S.get(engine, 0.0) * a.gated_deltanet_layers
+
+
 def weights_read_terms(s: Scenario, fmt: WeightFormat | None = None) -> tuple[float, float, float, float]:
     """(weight bytes a decode token reads besides the routed experts, bytes of one routed
     expert over the MoE layers, E, k), per card, with the weights in ``fmt`` (default the
@@ -1390,6 +1413,7 @@ class StepParts:
     host_extra: ArrayLike = 0.0       # the host's cost of its passes of several rows beyond the floor's [s]
     dequant_weights: ArrayLike = 0.0  # weights dequantized to 16 bits before their matmuls (:func:`dequant_time`)
     dequant_bytes: ArrayLike = 0.0    # ... their bytes as stored (read by the dequantization, not in bytes_moved)
+    pass_extra_s: ArrayLike = 0.0     # the prompt passes' fixed cost beyond a step's (:func:`prompt_pass_extra_s`) [s]
 
 
 def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, latency) -> StepParts:
@@ -1528,7 +1552,8 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     return StepParts(bytes_moved=read, matmul_flops=t.matmul_flops * tokens, attention_flops=attention,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
                      slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0),
-                     score_bytes=scores, **_kernels(t, touched, passes), **several)
+                     score_bytes=scores, pass_extra_s=t.pass_extra * passes, **_kernels(t, touched, passes),
+                     **several)
 
 
 def expert_gemm_efficiency(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
@@ -1579,7 +1604,8 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
                                            * (t.bw_efficiency if efficient else 1.0))
     if efficient:
         time = time + dequant_time(t, parts, card[0])
-        time = engine_time(time, t.host_floor * parts.passes + parts.host_extra, t.step_overhead * parts.passes)
+        time = engine_time(time, t.host_floor * parts.passes + parts.host_extra,
+                           t.step_overhead * parts.passes + parts.pass_extra_s)
     return time, t_comp >= t_mem
 
 
