@@ -60,7 +60,8 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
     g = p.add_argument_group("scenario")
     m = g.add_mutually_exclusive_group(required=True)
     m.add_argument("--model", metavar="ID", help="built-in or user model preset id (see `models`)")
-    m.add_argument("--model-file", metavar="PATH", help="a Hugging Face config.json, or a folder holding one")
+    m.add_argument("--model-file", metavar="PATH", help="a Hugging Face config.json, Mistral's params.json, a "
+                   ".safetensors or .gguf file, or a folder holding them")
     if with_gpu:   # `fit` evaluates every card, so it takes none
         c = g.add_mutually_exclusive_group(required=True)
         c.add_argument("--gpu", metavar="ID", help="GPU preset id (see `gpus`)")
