@@ -1115,3 +1115,20 @@ def test_speed_of_light_is_the_peak_the_matmuls_run_on(scenario):
             for b in (1, 4, 16, 256):
                 assert float(decode_step(t, b, 600, efficient=False)[0]) <= float(decode_step(t, b, 600)[0])
                 assert float(prefill_time(t, 512, b, efficient=False)) <= float(prefill_time(t, 512, b))
+
+
+def test_datacentre_blackwell_sms_come_from_the_16bit_peak(scenario):
+    from vramgui.core.speed import bandwidth_efficiency, speed_key
+    eta = lambda s: bandwidth_efficiency(speed_key(s.profile, s.gpu), s.weight_format, s.gpu)  # noqa: E731
+    # B200 and B300: 148 SMs at 1.86 GHz, 2.25e15 dense 16-bit FLOP/s over 8,192 a SM a clock = 274.7e9 SM clocks a
+    # second, whatever their int8 figures (B200's 4,500 TOPS counts 16,384 a SM a clock, B300's cut 150 about 540).
+    # llama.cpp's mat-vec draws 7 bytes a SM a clock: 7 x 274.7e9 = 1,923 GB/s of their 7,700, a share of 0.250,
+    # the same on both (B300's int8 figure had given it 0.067: slower decode than an RTX 4090's)
+    b200 = scenario("qwen3.6-27b", "b200", weights="q4_k_m", engine="llamacpp", prompt_tokens=0)
+    b300 = b200.with_(gpu=scenario("qwen3.6-27b", "b300").gpu)
+    share = 7 * 2250e12 / 8192 / 7700e9
+    assert share == pytest.approx(0.2497, abs=1e-4)
+    assert eta(b200) == pytest.approx(share, rel=1e-9) and eta(b300) == pytest.approx(share, rel=1e-9)
+    assert float(decode_step(b300, 1, 64)[0]) == pytest.approx(float(decode_step(b200, 1, 64)[0]), rel=1e-9)
+    # other engines keep the row's share (only llama.cpp's CUDA kernels are capped)
+    assert eta(b300.with_(engine="vllm")) > 0.5
