@@ -178,6 +178,8 @@ def test_a_folder_holding_both_formats_counts_one_copy(tmp_path):
 @pytest.mark.parametrize(("change", "field", "words"), [
     ({"dim": None}, "dim", "missing"),
     ({"n_layers": "32"}, "n_layers", "whole number"),
+    ({"max_seq_len": -5}, "max_seq_len", "whole number"),
+    ({"tied_embeddings": "yes"}, "tied_embeddings", "true or false"),
     ({"moe": [8, 2]}, "moe", "object"),
     ({"moe": {"num_experts": 8}}, "moe.num_experts_per_tok", "missing"),
     ({"moe": {"num_experts": 8, "num_experts_per_tok": 2, "num_shared_experts": 1}}, "moe.num_shared_experts",

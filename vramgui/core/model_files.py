@@ -834,6 +834,11 @@ def mistral_params_config(params: dict, path: Path) -> tuple[dict, str | None]:
                            "of its Hugging Face release instead", source=src, field="model_type")
     for key in ("dim", "n_layers", "n_heads", "hidden_dim", "vocab_size"):
         whole(key)
+    for key in ("n_kv_heads", "head_dim", "max_position_embeddings", "max_seq_len"):
+        whole(key, optional=True)
+    if not isinstance(params.get("tied_embeddings", False), bool):
+        raise ImportError_(f"expected true or false, got {params['tied_embeddings']!r:.40}", source=src,
+                           field="tied_embeddings")
     text = {_MISTRAL_RENAMES[k]: v for k, v in params.items() if k in _MISTRAL_RENAMES and v is not None}
     text.setdefault("num_key_value_heads", params["n_heads"])
     text.setdefault("tie_word_embeddings", False)
