@@ -36,6 +36,7 @@ PRESET_ONLY = {
     "glm4_moe": "the default has 96 heads over a width of 4,096 and no head_dim (vramgui asks for one)",
     "gemma4_text": "the default describes full layers through per_layer_config, which vramgui does not read",
     "nemotron_h": "the default names its blocks in a key vramgui reads from released configs only",
+    "mistral4": "transformers builds it only as Mistral 3's language model (no causal-LM class of its own)",
 }
 # vision-language wrappers: their language model's type (checked through the wrapper's default config)
 VLM_TEXT = {"qwen2_vl_text": "qwen2_vl", "qwen2_5_vl_text": "qwen2_5_vl", "qwen3_vl_text": "qwen3_vl",
