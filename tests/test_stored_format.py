@@ -47,10 +47,11 @@ def test_a_configs_quantization_names_its_format(qc, fmt):
 
 
 def test_the_catalogs_quantized_releases():
-    # the presets that keep their release's quantization_config: gpt-oss's MXFP4 experts, DeepSeek V4's FP8
+    # the presets that keep their release's quantization_config: gpt-oss's MXFP4 experts, DeepSeek V4's FP8,
+    # Mistral Small 4's FP8 (static activation scales, the vision tower and LM head left in BF16)
     found = {m.id: stored_format(m.config) for m in default_catalog().models.values() if stored_format(m.config)}
     assert found == {"gpt-oss-20b": "mxfp4", "gpt-oss-120b": "mxfp4", "deepseek-v4-flash": "fp8",
-                     "deepseek-v4-pro": "fp8"}
+                     "deepseek-v4-pro": "fp8", "mistral-small-4-119b": "fp8"}
 
 
 def test_an_imported_config_starts_from_its_stored_format(capsys, tmp_path):
