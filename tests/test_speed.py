@@ -1132,3 +1132,7 @@ def test_datacentre_blackwell_sms_come_from_the_16bit_peak(scenario):
     assert float(decode_step(b300, 1, 64)[0]) == pytest.approx(float(decode_step(b200, 1, 64)[0]), rel=1e-9)
     # other engines keep the row's share (only llama.cpp's CUDA kernels are capped)
     assert eta(b300.with_(engine="vllm")) > 0.5
+    # B200's prompts: its int8 figure (tcgen05's 16,384 a SM a clock) at mma.sync's graphics rate, an eighth, as
+    # GH100's at a quarter: 4,500 x 0.125 = 562.5 TOPS = the same SMs x clock x 2,048
+    from vramgui.core.speed import MMQ_INT8_RATE
+    assert 4500e12 * MMQ_INT8_RATE["b200"] / 2048 == pytest.approx(2250e12 / 8192, rel=1e-12)

@@ -122,10 +122,12 @@ CONSUMER_INT8_RATE_EFFICIENCY = {"llamacpp": 0.35}
 #: ... at the int8 rate per SM per clock of NVIDIA's graphics chips, 2,048 dense operations (TU102, GA10x, AD10x,
 #: GB20x: their int8 peaks count so many): GA100 and GH100 do twice and four times that in their datasheets, which
 #: these kernels (mma.sync, the instructions every chip since Turing runs) do not reach, and the L40's datasheet
-#: counts half of what its AD102 does.  Factor on a card's int8 peak for the CUDA row, by catalog id (1 elsewhere).
+#: counts half of what its AD102 does; GB100's (B200, GB200) eight times, tcgen05's rate (an extrapolation: no
+#: llama.cpp run on them measured).  Factor on a card's int8 peak for the CUDA row, by catalog id (1 elsewhere).
 MMQ_INT8_RATE = {**{c: 0.5 for c in ("a100-40gb", "a100-80gb-pcie", "a100-80gb", "a800-80gb", "a30")},
                  **{c: 0.25 for c in ("h100-sxm", "h100-pcie", "h100-nvl", "h800-sxm", "h200", "h200-nvl", "gh200",
                                       "gh200-144gb")},
+                 **{c: 0.125 for c in ("b200", "gb200")},
                  "l40": 2.0}
 
 #: ... and on Turing cards (compute capability 7.5), whose prompts reach this share of it (their int8 peak counts
@@ -474,7 +476,8 @@ SOURCES = {
     "MMQ_INT8_RATE": "int8 peaks per SM per clock, the datasheets' peaks over SMs x boost clock: RTX 4090 660.6 "
                      "TOPS = 128 x 2.52 GHz x 2,048, RTX 3090 284 = 82 x 1.695 GHz x 2,048, RTX 5090 838 = 170 x "
                      "2.41 GHz x 2,048; A100 624 = 108 x 1.41 GHz x 4,096; GH100's SM twice GA100's per clock "
-                     "(NVIDIA's H100 whitepaper); the L40's 362 (NVIDIA's L40 datasheet) is half its sibling L40S's "
+                     "(NVIDIA's H100 whitepaper); B200 4,500 = 148 x 1.86 GHz x 16,384 (FP16_OPS_PER_SM_CLOCK's "
+                     "SMs x clock); the L40's 362 (NVIDIA's L40 datasheet) is half its sibling L40S's "
                      "733, one AD102 of 142 SMs. Measured on one "
                      "commit (5143fa8, llama.cpp's CUDA scoreboard, pp512 with flash attention): an A100 80GB 5,285.96 "
                      "tokens/s, an H100 11,263.29, an RTX PRO 6000 16,618.98 - at their int8 peaks the A100 and H100 "
