@@ -197,3 +197,17 @@ def test_a_bad_params_json_names_the_file_and_its_key(tmp_path, change, field, w
     with pytest.raises(ImportError_) as e:
         model_from_path(path)
     assert e.value.field == field and words in str(e.value) and str(path) in str(e.value)
+
+
+def test_latent_attention_without_experts_reads_as_dense_layers():
+    # a params.json with MLA keys and no moe block: every layer dense (vLLM synthesizes the same).  By hand, per
+    # layer: q down 64x32 + its norm 32 + q up 32x(4 x 24) + kv down 64x(16 + 8) + its norm 16 + kv up 16x(4 x 32)
+    # + out 64x64 = 12,848; MLP 3 x 64 x 96; two norms of 64; a final norm, untied 320 x 64 table and head
+    params = {"dim": 64, "n_layers": 2, "n_heads": 4, "hidden_dim": 96, "vocab_size": 320, "norm_eps": 1e-6,
+              "q_lora_rank": 32, "kv_lora_rank": 16, "qk_nope_head_dim": 16, "qk_rope_head_dim": 8, "v_head_dim": 16,
+              "max_position_embeddings": 1024}
+    cfg, _ = mistral_params_config(params, Path("params.json"))
+    a = architecture_from_hf_config(cfg)
+    layer = 64 * 32 + 32 + 32 * 96 + 64 * 24 + 16 + 16 * 128 + 64 * 64
+    assert layer == 12_848 and a.moe is None and a.mla.kv_lora_rank == 16
+    assert count_params(a).total == 2 * (layer + 3 * 64 * 96 + 2 * 64) + 64 + 2 * 320 * 64
