@@ -833,3 +833,23 @@ def test_metal_gated_deltanet_before_its_kernel_is_a_stated_miss(results):
         assert 60 <= p["error_pct"] <= 95, p
         per_layer = (1 / p["measured"] - 1 / p["estimated"]) / 36
         assert 220e-6 <= per_layer <= 300e-6, (p["id"], per_layer)
+
+
+def test_qwen35_on_cuda_after_a_deep_cache_is_a_stated_miss(results):
+    # Qwen3.5 9B Q8_0 on an RTX 4090 (b8720, llama-bench -p 1024 -n 64 at 0 to 65,536 cached tokens): decode within
+    # 6 % at every depth, the prompt from empty +16 %; but 1,024 tokens after a deep cache run far slower than the
+    # estimate (+59 % at 16,384, +91 % at 65,536): the 8 full-attention layers' 16 heads of 256 attend at about 30
+    # TFLOP/s by hand ((65,536 x 1,024 x 8 x 16 x 256 x 4) FLOP over the 0.29 s the depth adds), 18 % of the card's
+    # 165 where the estimate takes 40 % - Llama 3 8B's heads of 128 on an RTX 3090 read -14 % at 40 %.  Whether
+    # the 256-wide heads or the card sets this, one run cannot say: a stated miss
+    got = {p["id"]: p for p in results["points"] if p["id"].startswith("llamacpp-b8720-qwen3.5-9b-q8_0-rtx4090-")}
+    assert len(got) == 8 and not [i for i, p in got.items() if p["skipped"]]
+    decode = [p["error_pct"] for p in got.values() if p["quantity"] == "decode_tok_s"]
+    assert len(decode) == 4 and max(abs(e) for e in decode) <= 6, decode
+    prefill = {i: p["error_pct"] for i, p in got.items() if p["quantity"] == "prefill_tok_s"}
+    assert abs(prefill["llamacpp-b8720-qwen3.5-9b-q8_0-rtx4090-pp1024"]) <= 20
+    assert all(50 <= e <= 100 for i, e in prefill.items() if "-d" in i.rsplit("-", 1)[-1]), prefill
+    d65536 = got["llamacpp-b8720-qwen3.5-9b-q8_0-rtx4090-pp1024-d65536"]["measured"]
+    d0 = got["llamacpp-b8720-qwen3.5-9b-q8_0-rtx4090-pp1024"]["measured"]
+    achieved = 65536 * 1024 * 8 * 16 * 256 * 4 / (1024 / d65536 - 1024 / d0)
+    assert achieved == pytest.approx(30.3e12, rel=0.02)
