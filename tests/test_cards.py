@@ -253,9 +253,8 @@ UNLISTED = {
                             "rx6950xt", "rx7600xt"},
     "sglang": OLDER_NVIDIA | TURING | {
         "mi50-32gb", "radeon-vii", "mi100", "mi210", "mi250x", "rx6700xt", "rx6800", "rx6800xt", "rx6900xt", "rx6950xt",
-        "rx7600xt",
-        "rx7700xt", "rx7800xt", "rx7900gre", "rx7900xt", "rx7900xtx", "radeon-pro-w7900", "rx9060xt-16gb", "rx9070",
-        "rx9070xt", "radeon-ai-pro-r9700", "ryzen-ai-max-395-128gb"},
+        "rx7600xt", "rx7700xt", "rx7800xt", "rx7900gre", "rx7900xt", "rx7900xtx", "radeon-pro-w7800",
+        "radeon-pro-w7900", "rx9060xt-16gb", "rx9070", "rx9070xt", "radeon-ai-pro-r9700", "ryzen-ai-max-395-128gb"},
     ("hf", "flash"): OLDER_NVIDIA | TURING | APPLE,
     ("hf", "sdpa"): set(), "llamacpp": set(), "llamacpp-vulkan": set(), "generic": set()}
 

@@ -1130,6 +1130,9 @@ def test_datacentre_blackwell_sms_come_from_the_16bit_peak(scenario):
     assert share == pytest.approx(0.2497, abs=1e-4)
     assert eta(b200) == pytest.approx(share, rel=1e-9) and eta(b300) == pytest.approx(share, rel=1e-9)
     assert float(decode_step(b300, 1, 64)[0]) == pytest.approx(float(decode_step(b200, 1, 64)[0]), rel=1e-9)
+    # GB300 (160 SMs at about 1.91 GHz: 2.5e15 / 8,192), int8 cut as the B300's: 7 x 305.2e9 of its 8,000 GB/s
+    gb300 = b200.with_(gpu=scenario("qwen3.6-27b", "gb300").gpu)
+    assert eta(gb300) == pytest.approx(7 * 2500e12 / 8192 / 8000e9, rel=1e-9)
     # other engines keep the row's share (only llama.cpp's CUDA kernels are capped)
     assert eta(b300.with_(engine="vllm")) > 0.5
     # B200's prompts: its int8 figure (tcgen05's 16,384 a SM a clock) at mma.sync's graphics rate, an eighth, as

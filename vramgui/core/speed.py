@@ -108,7 +108,8 @@ RDNA4_ATTENTION_EFFICIENCY = 0.15
 NAVI31_ATTENTION_EFFICIENCY = 0.25
 ATTENTION_EFFICIENCY_BY_CARD = {"llamacpp-rocm": {
     **{card: RDNA4_ATTENTION_EFFICIENCY for card in ("rx9070xt", "rx9070", "rx9060xt-16gb", "radeon-ai-pro-r9700")},
-    **{card: NAVI31_ATTENTION_EFFICIENCY for card in ("rx7900xtx", "rx7900xt", "rx7900gre", "radeon-pro-w7900")}}}
+    **{card: NAVI31_ATTENTION_EFFICIENCY for card in ("rx7900xtx", "rx7900xt", "rx7900gre", "radeon-pro-w7800",
+                                                      "radeon-pro-w7900")}}}
 
 #: On NVIDIA cards llama.cpp's quantized (GGUF, MXFP4) matmuls run at a rate tied to the card's int8 tensor
 #: peak, not its fp16 one: the CUDA build's MMQ kernels multiply int8 on the tensor cores, the Vulkan
