@@ -147,10 +147,11 @@ RDNA2_PROMPT_FACTOR = {"llamacpp-rocm": 1.45, "llamacpp-vulkan": 1.45}
 #: :data:`MMQ_INT8_RATE` brings every card's int8 peak to.
 INT8_OPS_PER_SM_CLOCK = 2048
 
-#: Dense 16-bit tensor operations per SM per clock of the data-centre Blackwell chips (sm_100 B200 / GB200, sm_103
-#: B300), from which their SMs x clock are taken: their int8 figures count tcgen05's rate (B200: 16,384 per SM per
-#: clock) or a rate Blackwell Ultra cut (B300: 150 TOPS, about 540), neither the graphics chips' 2,048.
-FP16_OPS_PER_SM_CLOCK = {"sm_100": 8192, "sm_103": 8192}
+#: Dense 16-bit tensor operations per SM per clock of Blackwell Ultra (sm_103: B300, GB300), from which its SMs x
+#: clock are taken: its int8 figure (150-165 TOPS, about 540 a SM a clock) is a rate the chip cut, not one that
+#: scales with its SMs as every other card's does (:data:`MMQ_INT8_RATE`; B200's 4,500 at an eighth gives the same
+#: 148 SMs x 1.86 GHz as its 2,250 TFLOP/s at 8,192).
+FP16_OPS_PER_SM_CLOCK = {"sm_103": 8192}
 
 #: llama.cpp's CUDA decode kernels (mat-vec over the weights, the attention's over the cache) draw at most this
 #: many bytes from memory per SM per clock [bytes]: data-centre cards with HBM offer twice that and reach it,
@@ -526,9 +527,9 @@ SOURCES = {
                              "and 2.25 PFLOP/s dense BF16 (NVIDIA's 4.5 sparse); 8,192 a SM a clock is the "
                              "convention that gives GB200's datasheet 2,500 at its clock "
                              "(github.com/ByteDance-Seed/VeOmni/pull/986: '148 SM x 8192 x 2.062 GHz = 2500.0 "
-                             "TFLOPS'), 1.86 GHz for the HGX B200 and B300. Their decode is then capped as the "
-                             "A100's and H100's are (MMVQ_BYTES_PER_SM_CLOCK): an extrapolation, no llama.cpp run "
-                             "on these cards measured",
+                             "TFLOPS'), 1.86 GHz for the HGX B200 and B300 (Blackwell Ultra, whose int8 was cut, "
+                             "read by it). Their decode is then capped as the A100's and H100's are "
+                             "(MMVQ_BYTES_PER_SM_CLOCK): an extrapolation, no llama.cpp run on these cards measured",
     "DP4A_ROWS": "llama.cpp's CUDA scoreboard (github.com/ggml-org/llama.cpp/discussions/15013, Llama 2 7B Q4_0 "
                  "pp512 with and without flash attention; measured corpus): a Tesla P40 1,079.66 / 1,007.42 tokens/s "
                  "and a GTX 1080 Ti 1,138.14 / 1,084.41 - cards with no tensor cores, on which MMQ multiplies with "
@@ -889,9 +890,9 @@ def sm_cap_per_clock(key: str, fmt: WeightFormat) -> float | None:
 
 
 def _sm_clocks_per_s(gpu: GPU) -> float | None:
-    """An NVIDIA card's SMs x boost clock [1/s]: from its 16-bit tensor peak on the chips whose int8 figure does
-    not scale with them (:data:`FP16_OPS_PER_SM_CLOCK`), else from its int8 peak (:func:`_graphics_int8_tops`);
-    None without such a figure."""
+    """An NVIDIA card's SMs x boost clock [1/s]: from its int8 peak at the graphics chips' rate
+    (:func:`_graphics_int8_tops`), or from its 16-bit peak on the chips whose int8 figure was cut
+    (:data:`FP16_OPS_PER_SM_CLOCK`); None without such a figure."""
     per_sm, f16 = FP16_OPS_PER_SM_CLOCK.get(gpu.arch or ""), gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops
     if per_sm and f16 and _nvidia(gpu):
         return f16 * 1e12 / per_sm
