@@ -1838,6 +1838,10 @@ Source: {source}</source>
         <translation>{file} 中保存的会话已损坏，已重置</translation>
     </message>
     <message>
+        <source>the machine described in the last session was not valid and was reset</source>
+        <translation>上次会话中描述的机器无效，已重置</translation>
+    </message>
+    <message>
         <source>the saved window layout was corrupt and was reset</source>
         <translation>保存的窗口布局已损坏，已重置</translation>
     </message>

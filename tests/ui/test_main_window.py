@@ -1319,6 +1319,41 @@ def test_machine_tab_follows_each_edit_and_shows_published_quality(qtbot, win):
     assert cells["awq-int4"] is None
 
 
+def test_machine_tab_starts_from_the_plans_machine(qtbot, win):
+    # Until the user describes the machine, each visit starts from the Plan tab's: two A100 80GB, 128 GB of RAM,
+    # prompt 4,096 + output 256 as the context, SGLang (the catalog's first card, an Apple M3 Ultra, was shown)
+    p, mt = win.panel, win.machine_tab
+    p.gpu.setCurrentIndex(p.gpu.findData("a100-80gb"))
+    p.gpus.setValue(2)
+    p.ram.setValue(128)
+    p.engine.setCurrentIndex(p.engine.findData("sglang"))
+    settle(qtbot, win)
+    win.tabs.setCurrentIndex(1)
+    assert mt.description() == {"gpu": "a100-80gb", "n_gpus": 2, "ram_gb": 128, "context": 4096 + 256,
+                                "engine": "sglang", "host": None}
+    assert not mt.described
+    qtbot.waitUntil(lambda: mt.row_count() > 0, timeout=5000)
+    assert "run on 2 × NVIDIA A100 80GB (SXM4) with 128 GB of RAM at 4,352 tokens" in mt.summary.text()
+    # a later plan is followed on the next visit; llama.cpp (the GGUF rows' engine whatever the pick) leaves the
+    # engine of the other rows as it was
+    win.tabs.setCurrentIndex(0)
+    p.gpu.setCurrentIndex(p.gpu.findData("h100-sxm"))
+    p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
+    settle(qtbot, win)
+    win.tabs.setCurrentIndex(1)
+    assert (mt.gpu.currentData(), mt.engine.currentData()) == ("h100-sxm", "sglang")
+    qtbot.waitUntil(lambda: "NVIDIA H100" in mt.summary.text(), timeout=5000)
+    # once the user edits the machine, it stays theirs
+    mt.gpu.setCurrentIndex(mt.gpu.findData("rtx3090"))
+    assert mt.described
+    win.tabs.setCurrentIndex(0)
+    p.gpu.setCurrentIndex(p.gpu.findData("l4"))
+    settle(qtbot, win)
+    win.tabs.setCurrentIndex(1)
+    assert mt.gpu.currentData() == "rtx3090"
+    qtbot.waitUntil(lambda: "RTX 3090" in mt.summary.text(), timeout=5000)
+
+
 def test_pinned_scenarios(qtbot, win, tmp_path):
     from vramgui.core.speed import estimate_speed
     st = win.state

@@ -1,6 +1,8 @@
 """The last session comes back; a corrupt settings file is reset with a notice; errors in
 slots show a dialog and the app goes on."""
 
+import json
+
 import pytest
 from PySide6 import QtCore
 
@@ -41,6 +43,51 @@ def test_round_trip(qtbot, tmp_path):
     assert (fresh.state.ram_gb, fresh.state.experts_on_cpu) == (64, True)
     assert [g.id for g in fresh.state.compare] == ["h100-sxm"]
     assert fresh.state.price == 2.49 and fresh.panel.price.value() == 2.49
+
+
+def test_the_described_machine_comes_back(qtbot, tmp_path):
+    # the My machine tab as the user described it; one never edited is not saved and follows the plan next time
+    store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = window(qtbot)
+    session.save_session(w, store)
+    assert "machine" not in json.loads(store.value("session/scenario"))
+    mt = w.machine_tab
+    mt.gpu.setCurrentIndex(mt.gpu.findData("rtx3090"))
+    mt.gpus.setValue(2)
+    mt.ram.setValue(96)
+    mt.context.setValue(8192)
+    mt.engine.setCurrentIndex(mt.engine.findData("hf"))
+    mt.host.setCurrentIndex(mt.host.findData("desktop"))
+    session.save_session(w, store)
+    fresh = window(qtbot)
+    assert session.restore_session(fresh, store) == []
+    assert fresh.machine_tab.described and fresh.machine_tab.description() == {
+        "gpu": "rtx3090", "n_gpus": 2, "ram_gb": 96, "context": 8192, "engine": "hf", "host": "desktop"}
+    fresh.show()
+    qtbot.waitExposed(fresh)
+    fresh.tabs.setCurrentIndex(1)       # a visit keeps it (the plan's card is an RTX 4090)
+    assert fresh.machine_tab.gpu.currentData() == "rtx3090" and fresh.state.scenario.gpu.id == "rtx4090"
+
+
+@pytest.mark.parametrize("machine", [
+    {"gpu": "no-such-card", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None},
+    {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 10**9, "engine": "vllm", "host": None},
+    {"gpu": "rtx4090", "n_gpus": True, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None},
+    {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "llamacpp", "host": None},
+    {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": "64", "context": 4096, "engine": "vllm", "host": None},
+    {"gpu": "rtx4090"}, ["rtx4090"]])
+def test_a_saved_machine_that_does_not_hold_is_reset_with_a_notice(qtbot, tmp_path, machine):
+    store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = window(qtbot)
+    session.save_session(w, store)
+    data = json.loads(store.value("session/scenario"))
+    data["machine"] = machine
+    store.setValue("session/scenario", json.dumps(data))
+    fresh = window(qtbot)
+    before = fresh.machine_tab.description()
+    assert session.restore_session(fresh, store) == [
+        "the machine described in the last session was not valid and was reset"]
+    assert not fresh.machine_tab.described and fresh.machine_tab.description() == before
 
 
 def test_corrupt_settings_are_reset_with_a_notice(qtbot, tmp_path):

@@ -26,14 +26,20 @@ LEVEL = {"gpu": (QT_TRANSLATE_NOOP("Verdict", "fits on GPU"), FIT),
 
 
 class MachineTab(Retranslates, QtWidgets.QWidget):
-    """``opened(model_id, weights, engine)`` when the user picks a row."""
+    """``opened(model_id, weights, engine)`` when the user picks a row.
+
+    Until the user describes the machine (edits a control here, or a saved session does), each visit starts
+    from the Plan tab's card, card count, system RAM, context and engine (:meth:`follow_plan`): the card a user
+    picked there is most likely the one in their machine, where the catalog's first card was an Apple M3 Ultra."""
 
     opened = QtCore.Signal(str, str, str)
+    ENGINES = ("vllm", "sglang", "hf", "generic")      # the engines of the non-GGUF rows
 
     def __init__(self, state, parent=None):
         super().__init__(parent)
         self.state = state
         self.options = []
+        self.described = False        # the user (or a restored session) set the machine: no longer follow the plan
         form = QtWidgets.QHBoxLayout()
         self.gpu = QtWidgets.QComboBox()
         for g in sorted(state.catalog.gpus.values(), key=lambda g: (g.category, -g.memory_mib)):
@@ -50,7 +56,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.context.setSingleStep(1024)
         self.context.setGroupSeparatorShown(True)
         self.engine = QtWidgets.QComboBox()
-        for ident in ("vllm", "sglang", "hf", "generic"):
+        for ident in self.ENGINES:
             self.engine.addItem("", ident)
         # HF transformers' host CPU (the Plan tab's picker, core.speed.card_host): greyed for the other engines
         self.host = QtWidgets.QComboBox()
@@ -101,6 +107,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         for signal in (self.gpu.currentIndexChanged, self.gpus.valueChanged, self.ram.valueChanged,
                        self.context.valueChanged, self.engine.currentIndexChanged, self.host.currentIndexChanged):
             signal.connect(self._pending.start)
+            signal.connect(self._mark_described)      # (follow_plan and describe set them with signals blocked)
         for signal in (self.gpu.currentIndexChanged, self.engine.currentIndexChanged):
             signal.connect(self._show_host)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
@@ -162,8 +169,71 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         if self.isVisible() or self.options:
             self.recompute()
 
+    def _mark_described(self) -> None:
+        self.described = True
+
+    def _controls(self) -> tuple:
+        return (self.gpu, self.gpus, self.ram, self.context, self.engine, self.host)
+
+    def _set(self, gpu: str, n_gpus: int, ram_gb: float, context: int, engine: str, host: str | None) -> bool:
+        """Set every control without a signal (no recompute per control, no mark of the user's); whether any
+        of them changed."""
+        before = self.description()
+        for w in self._controls():
+            w.blockSignals(True)
+        try:
+            self.gpu.setCurrentIndex(self.gpu.findData(gpu))
+            self.gpus.setValue(n_gpus)
+            self.ram.setValue(round(ram_gb))
+            self.context.setValue(context)
+            self.engine.setCurrentIndex(self.engine.findData(engine))
+            self.host.setCurrentIndex(max(0, self.host.findData(host or "")))
+        finally:
+            for w in self._controls():
+                w.blockSignals(False)
+        self._show_host()
+        return self.description() != before
+
+    def follow_plan(self) -> bool:
+        """Describe the machine as the Plan tab's scenario: its card and count, its system RAM (where it plans an
+        offload), its prompt + output as the context and its engine (where it is one of this tab's; llama.cpp
+        times the GGUF rows whatever the pick).  Whether anything changed."""
+        st = self.state
+        s = st.scenario
+        engine = s.engine if s.engine in self.ENGINES else self.engine.currentData()
+        return self._set(s.gpu.id, s.n_gpus, st.ram_gb if st.ram_gb > 0 else self.ram.value(),
+                         max(self.context.minimum(), min(s.prompt_tokens + s.output_tokens, self.context.maximum())),
+                         engine, s.host if engine == "hf" else self.host.currentData())
+
+    def description(self) -> dict:
+        """The machine as described, by ids and numbers (the session keeps it)."""
+        return {"gpu": self.gpu.currentData(), "n_gpus": self.gpus.value(), "ram_gb": self.ram.value(),
+                "context": self.context.value(), "engine": self.engine.currentData(),
+                "host": self.host.currentData() or None}
+
+    def describe(self, data) -> bool:
+        """Set the machine from a saved :meth:`description`; False (nothing set) where it does not hold a card of
+        the catalog, an engine of this tab's and numbers within the controls' ranges."""
+        try:
+            gpu, engine, host = data["gpu"], data["engine"], data.get("host")
+            numbers = [data[k] for k in ("n_gpus", "ram_gb", "context")]
+            ok = (gpu in self.state.catalog.gpus and engine in self.ENGINES and (host is None or host in HOSTS)
+                  and all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers)
+                  and all(w.minimum() <= v <= w.maximum() for w, v in zip((self.gpus, self.ram, self.context),
+                                                                          numbers, strict=True)))
+        except (KeyError, TypeError):
+            return False
+        if not ok:
+            return False
+        self._set(gpu, int(numbers[0]), float(numbers[1]), int(numbers[2]), engine, host)
+        self.described = True
+        if self.options:
+            self.recompute()
+        return True
+
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if not self.options:           # first visit: show what runs on the machine as described
+        followed = not self.described and self.follow_plan()
+        if not self.options or followed:    # first visit, or the plan's machine changed: show what runs on it
             QtCore.QTimer.singleShot(0, self.recompute)
         super().showEvent(event)
 

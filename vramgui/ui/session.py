@@ -100,6 +100,8 @@ def save_session(win, store: QtCore.QSettings | None = None) -> None:
             "compare": [g.id for g in st.compare],
             "pins": [{"model": p.model.id, "gpu": p.gpu.id, **{k: getattr(p, k) for k in SCENARIO_KEYS}}
                      for p in st.pins]}
+    if win.machine_tab.described:       # (else the tab follows the plan next time too)
+        data["machine"] = win.machine_tab.description()
     store.setValue("session/scenario", json.dumps(data))
     store.setValue("window/geometry", win.saveGeometry())
     store.setValue("window/state", win.saveState())
@@ -127,6 +129,9 @@ def restore_session(win, store: QtCore.QSettings | None = None) -> list[str]:
             return [translate("Session", "the saved session in {file} was corrupt and was reset").format(
                 file=store.fileName())]
         notes += _apply(win.state, data)
+        if data.get("machine") is not None and not win.machine_tab.describe(data["machine"]):
+            notes.append(translate("Session", "the machine described in the last session was not valid and was "
+                                              "reset"))
     geometry = store.value("window/geometry")
     if isinstance(geometry, QtCore.QByteArray) and not geometry.isEmpty():
         win.restoreGeometry(geometry)
