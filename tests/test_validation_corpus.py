@@ -808,8 +808,9 @@ def test_llamacpp_metal_2026_builds(results):
     # Metal builds of 2026 (the GATED_DELTA_NET kernel from b8299): Qwen3.5-0.8B on an M4 Max (Q4_K_M tg128, PR
     # 20244) +1 %, on an M2 Ultra (Aug 2026 master, PR 25788: Q8_0 tg32 at 0-8,192 cached tokens) -13 to -17 %
     # as the small dense models there decode (Qwen3 0.6B -17 %: the M2 Ultra's fixed cost a layer is below the
-    # 148 us of the older builds' rows), and its prompts +2 to +19 % with the cache's depth; Llama 3.2 3B on an
-    # M1 Ultra (b7825) +12 / +13 %, as the Ultras' other rows read fast
+    # 148 us of the older builds' rows), and its prompts +1 to +8 % with the cache's depth (Metal's attention at
+    # 48 %: test_metal_after_a_deep_cache_b7948; +2 to +19 % at the GEMMs' 75 %); Llama 3.2 3B on an M1 Ultra
+    # (b7825) +11 / +13 %, as the Ultras' other rows read fast
     got = {p["id"]: p for p in results["points"]
            if p["id"].startswith(("llamacpp-pr25788-master-", "llamacpp-pr20244-", "llamacpp-b7825-"))}
     assert len(got) == 11 and not [i for i, p in got.items() if p["skipped"]]
@@ -883,3 +884,35 @@ def test_qwen35_27b_on_cuda_after_a_deep_cache(results):
     # its 111.1 (the RTX 4090's Qwen3.5 9B run: 18 %, the stated miss above)
     assert achieved(1016.66, 735.68, 512) == pytest.approx(34.3e12, rel=0.01)
     assert -8 < err["qwen3.6-27b-q4_k_m-a5000-pp512"] < 0 and 8 < err["qwen3.6-27b-q4_k_m-a5000-pp512-d32768"] < 18
+
+
+def test_metal_after_a_deep_cache_b7948(results):
+    # llama.cpp's own M2 Ultra page (benches/mac-m2-ultra, b7948, early 2026): gpt-oss-20b and 120b, Qwen3-Coder-30B-A3B
+    # and Qwen2.5-Coder-7B in Q8_0, Gemma 3 4B QAT Q4_0; pp2048 (one pass) and tg32 after 0 to 32,768 cached tokens
+    group = {i for i, g in _bound_groups().items() if g == "llama.cpp Metal after a deep cache (b7948, M2 Ultra)"}
+    got = {p["id"].removeprefix("llamacpp-b7948-"): p for p in results["points"] if p["id"] in group}
+    assert len(got) == 50 and not [i for i, p in got.items() if p["skipped"]]
+    err = {i: p["error_pct"] for i, p in got.items()}
+    # The prompts set Metal's attention at 48 % of the peak (speed.ATTENTION_EFFICIENCY): by hand, gpt-oss-20b's 12
+    # full-attention layers of 64 heads of 64 attend at 12.3 TFLOP/s, 45 % of the chip's 27.2 (2,048 prompt tokens x
+    # 32,768 cached x 12 x 64 x 64 x 4 FLOP over the 1.07 s the depth adds); at the GEMMs' 75 % the prompts after
+    # 32,768 read +20 to +45 %
+    slow = 2048 / 1122.63 - 2048 / 2713.40
+    assert 2048 * 32768 * 12 * 64 * 64 * 4 / slow == pytest.approx(12.33e12, rel=0.01)
+    prompts = {i: e for i, e in err.items() if "-pp2048" in i}
+    assert len(prompts) == 25 and all(-16 < e < 15 for e in prompts.values()), prompts
+    for model in ("gpt-oss-20b", "gpt-oss-120b", "qwen3-coder-30b-a3b", "qwen2.5-coder-7b", "gemma3-4b"):
+        # the cache's depth costs what was measured: the error moves by at most 15 points from 0 to 32,768
+        assert abs(err[f"{model}-m2ultra-pp2048-d32768"] - err[f"{model}-m2ultra-pp2048"]) < 15, model
+    # Decode from empty within -14 to +6 %.  After the cache the step grew by more than reading it costs: Qwen3-Coder's
+    # 48 layers x 4 KV heads x 128 x 2 x 2 bytes over 32,784 tokens are 3.22 GB, 4.0 ms at the 800 GB/s peak, where the
+    # step grew by 9.4 ms (2.3 times): a build before PR #26570 (Aug 2026), whose flash-attention vector kernels read
+    # the cache at the bandwidth (test_metal_decode_after_a_deep_cache: its master before read +51 %).  A stated miss
+    # of the older build: +16 to +31 % after 32,768 for the MoE models, within 13 % for the dense ones
+    decode = {i: e for i, e in err.items() if "-tg32" in i}
+    assert len(decode) == 25 and all(-14 < e < 6 for i, e in decode.items() if i.endswith("-tg32")), decode
+    grew = 1 / 45.26 - 1 / 78.97
+    assert grew / (48 * 4 * 128 * 2 * 2 * 32784 / 800e9) == pytest.approx(2.34, abs=0.02)
+    moe = [err[f"{m}-m2ultra-tg32-d32768"] for m in ("gpt-oss-20b", "gpt-oss-120b", "qwen3-coder-30b-a3b")]
+    assert all(15 < e < 32 for e in moe), moe
+    assert all(abs(err[f"{m}-m2ultra-tg32-d32768"]) < 13 for m in ("qwen2.5-coder-7b", "gemma3-4b"))

@@ -98,8 +98,10 @@ HOPPER_ROWS = frozenset({"generic", "vllm", "sglang"})
 
 #: Share of the attention math's peak (:func:`attention_peak`) that prefill's attention sustains, where it
 #: differs from the GEMMs' (:data:`FLOPS_EFFICIENCY`, the default): llama.cpp's ROCm builds run flash
-#: attention on a Radeon's shader cores, not its matrix units (measured on a Radeon 8060S, RDNA 3.5) ...
-ATTENTION_EFFICIENCY = {"llamacpp-rocm": 0.07}
+#: attention on a Radeon's shader cores, not its matrix units (measured on a Radeon 8060S, RDNA 3.5); the Metal
+#: build's flash attention on an Apple GPU sustains less of its peak than its GEMMs' 75 % (measured on an M2
+#: Ultra) ...
+ATTENTION_EFFICIENCY = {"llamacpp-rocm": 0.07, "llamacpp-metal": 0.48}
 #: ... but for RDNA 4's (gfx12), whose WMMA units its native flash-attention kernel uses (2026 builds;
 #: measured on an RX 9060 XT): a row's share on particular cards, by catalog id.
 RDNA4_ATTENTION_EFFICIENCY = 0.15
@@ -783,7 +785,17 @@ SOURCES = {
                             "(122.8 TFLOP/s) in github.com/ggml-org/llama.cpp/pull/26284 (2026, the PR's column: "
                             "Llama 3 8B Q4_K_M, 2,048 tokens in passes of 512 at 3,226.54 tokens/s from empty and "
                             "2,693.13 after 4,096 cached, in passes of 1,024 at 3,390.81 and 2,796.20: the cached "
-                            "keys' cost reads within 1 % at 25 %, 7 % read them -41 and -43 %). Other "
+                            "keys' cost reads within 1 % at 25 %, 7 % read them -41 and -43 %). Metal (Apple): 48 "
+                            "%, from llama.cpp's own M2 Ultra benchmark page (benches/mac-m2-ultra, b7948, early "
+                            "2026, measured corpus): 2,048-token prompts after 4,096 to 32,768 cached tokens slow "
+                            "from empty by attention at 12.3 (gpt-oss-20b), 13.5 (Qwen3-Coder-30B-A3B) and 13.2 "
+                            "(Qwen2.5-Coder-7B) TFLOP/s by hand, 45-50 % of the chip's 27.2; Gemma 3 4B's heads of "
+                            "256, 39 %. At the GEMMs' 75 % they read +20 to +45 % after 32,768; at 48 % -8 to +9 %. "
+                            "Checked out of sample: an Aug 2026 master's Qwen3.5 0.8B after 2,048-8,192 cached "
+                            "(pull/25788: +5 to +19 %, now +1 to +8 %), and XiongjieDai's May 2024 prompts of "
+                            "512-8,192 tokens (Llama 3 8B and 70B): on the M1 Max and M3 Max the error rose with the "
+                            "prompt's length by 10-24 points, now 5-17; on the M2 Ultra it fell by 2-13, now 5-19 "
+                            "(its 8B F16 at 8,192 tokens -0.7 %, now -6.7 %). Other "
                             "rows: the GEMMs' share (FLOPS_EFFICIENCY); llama.cpp's CUDA build on an RTX 3090 "
                             "(Llama 3 8B Q4_0, 512 tokens after 32,768 at 1,470.93 tokens/s, "
                             "github.com/ggml-org/llama.cpp/pull/17505) reads -22 % with it: no sign there of "
