@@ -295,7 +295,7 @@ def _card_factors(keys: list[str], fmt, gpus: list[GPU]) -> dict[str, np.ndarray
     if any(k in MMVQ_OPS_PER_SM_CLOCK for k in keys):    # (llama.cpp's CUDA kernels at several sequences)
         rate, load = zip(*(small_batch_kernels(k, fmt, g) for k, g in pairs), strict=True)
         out["mmvq_rate"], out["mmq_load"] = np.array(rate), np.array(load)
-    if any(k in ATTENTION_EFFICIENCY for k in keys):    # (llama.cpp's ROCm attention: RDNA 4 or not)
+    if any(k in ATTENTION_EFFICIENCY for k in keys):    # (llama.cpp's ROCm attention, RDNA 4 or not; Metal's)
         out["attention_efficiency"] = np.array([attention_efficiency(k, g) for k, g in pairs])
     if fmt.kernel in LOW_BIT_KERNELS or any(dp4a_peak(g, fmt) for g in gpus):   # attention's share of the peak
         out["attention_peak"] = np.array([attention_peak(g, fmt) for g in gpus])     # depends on the card
