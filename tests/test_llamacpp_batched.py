@@ -35,7 +35,7 @@ SM_CLOCKS_3090 = 284e12 / 2048
 def scenario(**kw) -> Scenario:
     kw = {"weights": "q4_0", "engine": "llamacpp", "prompt_tokens": 512, "output_tokens": 128, **kw}
     gpu = kw.pop("gpu", "rtx3090")
-    return Scenario(model=CAT.model("llama3-8b"), gpu=CAT.gpu(gpu), **kw)
+    return Scenario(model=CAT.model(kw.pop("model", "llama3-8b")), gpu=CAT.gpu(gpu), **kw)
 
 
 def _without_kernels(s: Scenario, batch, context):
@@ -138,6 +138,9 @@ def test_a_microbatch_reads_one_sequences_cache():
     ({"batch": 4, "engine": "llamacpp-vulkan"}, True),       # (the same kernels' design on every backend)
     ({"batch": 4, "gpu": "mi300x"}, True),
     ({"batch": 4}, False), ({"batch": 64, "gpu": "h100-sxm"}, False),   # modelled
+    ({"batch": 4, "gpu": "m2-ultra-192gb"}, False), ({"batch": 64, "gpu": "m2-ultra-192gb"}, False),  # (Metal too)
+    ({"batch": 16, "gpu": "m2-ultra-192gb", "model": "gpt-oss-20b"}, False),   # experts a token at a time: modelled
+    ({"batch": 32, "gpu": "m2-ultra-192gb", "model": "gpt-oss-20b"}, True),    # ... their tile kernel: not
     ({"batch": 4, "weights": "fp16", "gpu": "v100-32gb"}, False),      # 16-bit weights: other kernels
     ({"batch": 4, "engine": "vllm", "weights": "fp16"}, False),
 ])

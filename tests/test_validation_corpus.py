@@ -397,9 +397,12 @@ def test_llamacpp_may_2024_builds(results):
     assert max(map(abs, errs("decode_tok_s", {"m1-max-32c-64gb"}, "f16"))) <= 25
     assert all(30 < e < 90 for e in errs("decode_tok_s", {"m1-max-32c-64gb"}, "q4_k_m"))
     # ... and their prompts at the Metal row's 75 % of the peak: F16 within 26 % (they read -32 to -52 % at the CUDA
-    # row's 40 %); Q4_K_M's slower prompt matmuls on the M1 Max and the M2 Ultra read up to 67 % fast
+    # row's 40 %); Q4_K_M's slower prompt matmuls on the M1 Max read up to 55 % fast (67 % before the tile kernel's
+    # conversion of the weights was paid on each pass: MMQ_WEIGHTS_PER_SM_CLOCK), the M2 Ultra's within +18 % (+46),
+    # the M3 Max's -11 to +7 % (was -1 to +19)
     assert max(map(abs, errs("prefill_tok_s", apple, "f16"))) <= 26
-    assert all(-5 < e < 70 for e in errs("prefill_tok_s", apple, "q4_k_m"))
+    assert all(-12 < e < 56 for e in errs("prefill_tok_s", apple, "q4_k_m"))
+    assert all(-12 < e < 19 for e in errs("prefill_tok_s", {"m2-ultra-76c-192gb", "m3-max-40c-64gb"}, "q4_k_m"))
     # prefill (llama-bench pp and main's first prompt): median 17 %, worst 154 % (main's first prompts with start-up;
     # without flash attention, the score matrices' traffic counted: README "weak spots")
     pre = errs("prefill_tok_s")
@@ -466,16 +469,18 @@ def test_apple_chips_prefill_from_their_shader_rates(results):
 def test_apple_base_chips(results):
     # the same table's base chips (the MacBook Air / Mac mini M1 8-core, M2, M3 and M4 10-core GPUs), whose presets
     # were added with their shader rates and bandwidths (68.25, 100, 100, 120 GB/s): decode within 8 % (-1.5 to
-    # +7.6 %), prefill within 25 % (the M1's Q8_0 / Q4_0 rows +24 %, with no F16 row to set it apart; the others
-    # -8 to +12 %)
+    # +7.6 %), prefill within 16 % (the M1's Q8_0 / Q4_0 rows +11 / +12 %, with no F16 row to set it apart; the M2's
+    # and M3's -4 to 0 %; the M4's Q8_0 / Q4_0 -15 %: since the tile kernel's conversion of the weights is paid on
+    # each pass, MMQ_WEIGHTS_PER_SM_CLOCK, at the cores x clock its preset's rate gives; -6 / -5 % before, when the
+    # M1's read +24 % and the M2's +11 %)
     base = ("llamacpp-4167-m1-8c-", "llamacpp-4167-m2-10c-", "llamacpp-4167-m3-10c-", "llamacpp-4167-m4-10c-")
     got = [p for p in results["points"] if p["id"].startswith(base)]
     assert len(got) == 20 and not [p["id"] for p in got if p["skipped"]]
     decode = [p["error_pct"] for p in got if p["quantity"] == "decode_tok_s"]
     prefill = {p["id"]: p["error_pct"] for p in got if p["quantity"] == "prefill_tok_s"}
     assert len(decode) == 10 and max(abs(e) for e in decode) <= 8, decode
-    assert max(abs(e) for e in prefill.values()) <= 25, prefill
-    assert max(abs(e) for i, e in prefill.items() if "-m1-" not in i) <= 13, prefill
+    assert max(abs(e) for e in prefill.values()) <= 16, prefill
+    assert max(abs(e) for i, e in prefill.items() if "-m2-" in i or "-m3-" in i) <= 5, prefill
 
 
 def test_an_rdna2_card_under_rocm(results):
@@ -789,8 +794,9 @@ def test_a_prompt_run_in_its_own_microbatches(cat):
 def test_apple_m5_chips(results):
     # llama.cpp on the M5 family, whose GPU cores carry matrix units (Metal 4's tensor API, PR 16634): the
     # #4167 table's M5 Pro and M5 Max rows (2026 builds, Llama 2 7B) and a base M5 in PR 16634 (Mistral 7B Q4_0).
-    # Prompts from the presets' lower-bound rates (Apple's "4x the M4's peak for AI"): +3 % (Pro), +16 % (Max),
-    # +28 % (base M5, an early tensor-API build).  Decode reads slow on the Pro and Max, more the smaller the
+    # Prompts from the presets' lower-bound rates (Apple's "4x the M4's peak for AI"): -8 % (Pro), +4 % (Max),
+    # +15 % (base M5, an early tensor-API build; +3 / +16 / +28 % before the tile kernel's conversion of the
+    # weights was paid on each pass).  Decode reads slow on the Pro and Max, more the smaller the
     # weights (F16 -5 / -11 %, Q8_0 -14 / -20 %, Q4_0 -18 / -28 %): their rows imply a fixed cost per layer far
     # below the 148 us fitted on M1-M4 rows of older builds (M5 Max: 27 ms F16, 8.3 ms Q4_0 a token = 84 % of
     # 614 GB/s and about 30 us a layer), which the estimate does not split by build: a stated miss.  The base M5
@@ -799,7 +805,7 @@ def test_apple_m5_chips(results):
     assert len(got) == 10 and not [i for i, p in got.items() if p["skipped"]]
     prefill = [p["error_pct"] for p in got.values() if p["quantity"] == "prefill_tok_s"]
     decode = {i: p["error_pct"] for i, p in got.items() if p["quantity"] == "decode_tok_s"}
-    assert len(prefill) == 3 and 0 < min(prefill) and max(prefill) <= 30, prefill
+    assert len(prefill) == 3 and -10 < min(prefill) and max(prefill) <= 16, prefill
     assert all(-30 <= e <= -4 for i, e in decode.items() if "-m5-pro-" in i or "-m5-max-" in i), decode
     assert 0 < decode["llamacpp-pr16634-mistral-7b-q4_0-m5-10c-metal4-tg128"] <= 15
 
@@ -808,9 +814,9 @@ def test_llamacpp_metal_2026_builds(results):
     # Metal builds of 2026 (the GATED_DELTA_NET kernel from b8299): Qwen3.5-0.8B on an M4 Max (Q4_K_M tg128, PR
     # 20244) +1 %, on an M2 Ultra (Aug 2026 master, PR 25788: Q8_0 tg32 at 0-8,192 cached tokens) -13 to -17 %
     # as the small dense models there decode (Qwen3 0.6B -17 %: the M2 Ultra's fixed cost a layer is below the
-    # 148 us of the older builds' rows), and its prompts +1 to +8 % with the cache's depth (Metal's attention at
+    # 148 us of the older builds' rows), and its prompts -7 to +8 % with the cache's depth (Metal's attention at
     # 48 %: test_metal_after_a_deep_cache_b7948; +2 to +19 % at the GEMMs' 75 %); Llama 3.2 3B on an M1 Ultra
-    # (b7825) +11 / +13 %, as the Ultras' other rows read fast
+    # (b7825) -0.4 / +13 %, as the Ultras' other decodes read fast
     got = {p["id"]: p for p in results["points"]
            if p["id"].startswith(("llamacpp-pr25788-master-", "llamacpp-pr20244-", "llamacpp-b7825-"))}
     assert len(got) == 11 and not [i for i, p in got.items() if p["skipped"]]
@@ -818,8 +824,9 @@ def test_llamacpp_metal_2026_builds(results):
     ultra_decode = [p["error_pct"] for i, p in got.items() if "pr25788" in i and p["quantity"] == "decode_tok_s"]
     assert len(ultra_decode) == 4 and all(-20 <= e <= -10 for e in ultra_decode), ultra_decode
     prompts = [p["error_pct"] for i, p in got.items() if "pr25788" in i and p["quantity"] == "prefill_tok_s"]
-    assert len(prompts) == 4 and all(0 <= e <= 22 for e in prompts), prompts
-    assert all(5 <= p["error_pct"] <= 15 for i, p in got.items() if "b7825" in i)
+    assert len(prompts) == 4 and all(-8 <= e <= 9 for e in prompts), prompts
+    b7825 = {p["quantity"]: p["error_pct"] for i, p in got.items() if "b7825" in i}
+    assert abs(b7825["prefill_tok_s"]) <= 3 and 10 <= b7825["decode_tok_s"] <= 15, b7825
 
 
 def test_metal_gated_deltanet_before_its_kernel_is_a_stated_miss(results):
@@ -916,3 +923,47 @@ def test_metal_after_a_deep_cache_b7948(results):
     moe = [err[f"{m}-m2ultra-tg32-d32768"] for m in ("gpt-oss-20b", "gpt-oss-120b", "qwen3-coder-30b-a3b")]
     assert all(15 < e < 32 for e in moe), moe
     assert all(abs(err[f"{m}-m2ultra-tg32-d32768"]) < 13 for m in ("qwen2.5-coder-7b", "gemma3-4b"))
+
+
+def test_metal_batched_decode_b7948(results):
+    # The same page's llama-batched-bench: 1-32 sequences decoding together after prompts of 512, 4,096 and 8,192
+    # tokens (one sequence's tokens/s, S_TG / B).  ggml-metal multiplies quantized weights by 2-8 columns with its
+    # mat-vec kernels (mul_mv_ext), each column past the first paid again, and by more with its tile kernel (mul_mm,
+    # ne11_mm_min = 8), which dequantizes each tile of weights first.  Under the plain roofline (weights read once
+    # for the batch) 2-32 sequences read +4 to +234 %
+    group = {i for i, g in _bound_groups().items() if g == "llama.cpp Metal batched decode (b7948, M2 Ultra)"}
+    got = {p["id"].removeprefix("llamacpp-b7948-"): p["error_pct"] for p in results["points"] if p["id"] in group}
+    assert len(got) == 90 and None not in got.values()
+    # by hand: Qwen2.5-Coder-7B's second sequence after 512 tokens adds 2.31 ms a step (78.17 tokens/s alone, 132.45
+    # for two), its 14.1 GFLOP a token at 6.1 TFLOP/s; the Metal row's 60 operations a GPU core a clock give 6.4
+    # (M2 Ultra: 27.2 TFLOP/s over 256 a core a clock, speed.APPLE_OPS_PER_CORE_CLOCK)
+    extra = 1 / (132.45 / 2) - 1 / 78.17
+    assert 14.14e9 / extra == pytest.approx(6.13e12, rel=0.01) and 60 * 27.2e12 / 256 == pytest.approx(6.375e12)
+    dense = [e for i, e in got.items() if i.startswith(("qwen2.5-coder-7b", "gemma3-4b")) and not i.endswith("-b1")]
+    assert len(dense) == 30 and statistics.median(map(abs, dense)) < 8 and max(map(abs, dense)) < 36, dense
+    # Routed experts: below 32 tokens MUL_MAT_ID runs one mat-vec per token and expert (mul_mv_id), so two tokens
+    # routed to one expert read it twice, and at 1.6 times one token's cost (speed.EXPERT_TOKEN_READS,
+    # EXPERT_TOKEN_READ_COST): 2-16 sequences within 16 % (+10 to +56 % with the reads alone, +19 to +165 % with
+    # the union the roofline reads)
+    moe = {i: e for i, e in got.items() if i.startswith(("gpt-oss", "qwen3-coder"))}
+    few = [e for i, e in moe.items() if i.rsplit("-b", 1)[1] in ("2", "4", "8", "16")]
+    assert len(few) == 36 and max(map(abs, few)) < 17, few
+    # ... and from 32 tokens its tile kernel (mul_mm_id), not modelled: the union at the plain roofline reads +39 to
+    # +112 % (a stated miss)
+    many = [e for i, e in moe.items() if i.endswith("-b32")]
+    assert len(many) == 9 and all(35 < e < 115 for e in many), many
+    # one sequence within 13 %, but gpt-oss-20b after 4,096 tokens (95.72 tokens/s, below its 116.46 after 8,192)
+    one = {i: e for i, e in got.items() if i.endswith("-b1")}
+    assert one.pop("gpt-oss-20b-m2ultra-batched-pp4096-b1") > 30 and max(map(abs, one.values())) < 14, one
+
+
+def test_metal_prompts_with_the_tile_kernels_load(results):
+    # Every Metal prompt of the corpus (llama-bench, main; M1 to M5, 2023-2026 builds; Qwen3-Next's stated miss
+    # aside): with the tile kernel's conversion of the weights paid on each pass (MMQ_WEIGHTS_PER_SM_CLOCK's 1.5
+    # weights a GPU core a clock, fitted on the batched decodes above) and the GEMMs' 75 %: median 6.9 %, mean
+    # +3.6 % over 129 (8.9 % and +9.2 % without the conversion)
+    raw = {json.loads(line)["id"]: json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()}
+    errs = [p["error_pct"] for p in results["points"] if p["quantity"] == "prefill_tok_s" and not p["skipped"]
+            and (raw[p["id"]].get("gpu_ref") or "").startswith("m") and "qwen3next" not in p["id"]]
+    assert len(errs) == 129
+    assert statistics.median(map(abs, errs)) < 7.5 and abs(statistics.mean(errs)) < 5

@@ -46,6 +46,7 @@ from .speed import (
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
     EAGER_KV_READS_PER_HEAD,
+    EXPERT_TOKEN_READ_COST,
     EXPOSED_16BIT_SHARE,
     GDN_LAYER_S,
     GDN_PROMPT_LAYER_S,
@@ -589,14 +590,20 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                               f"({a.gated_deltanet_layers} layers × {GDN_PROMPT_LAYER_S[key] * 1e6:.0f} µs)",
                               SOURCES["GDN_PROMPT_LAYER_S"]))
     if float(t.mmvq_rate):
+        unit = _kernel_names(key)[2]
         if 1 < s.batch <= MMVQ_MAX_COLUMNS:
-            out.append(Assumption("Mat-vec kernel per sequence", f"{MMVQ_OPS_PER_SM_CLOCK[key]:.0f} operations per SM "
-                                  f"per clock ({float(t.mmvq_rate) / 1e12:,.1f} TOPS on this card) for each sequence "
-                                  f"past the first, up to {MMVQ_MAX_COLUMNS}",
+            out.append(Assumption("Mat-vec kernel per sequence", f"{MMVQ_OPS_PER_SM_CLOCK[key]:g} operations per "
+                                  f"{unit} per clock ({float(t.mmvq_rate) / 1e12:,.1f} TOPS on this card) for each "
+                                  f"sequence past the first, up to {MMVQ_MAX_COLUMNS}",
                                   SOURCES["MMVQ_OPS_PER_SM_CLOCK"] + "; " + SOURCES["MMVQ_MAX_COLUMNS"]))
         out.append(Assumption("Tile kernel at a few sequences", f"math after the weights' load, converting "
-                              f"{MMQ_WEIGHTS_PER_SM_CLOCK[key]:.0f} weights per SM per clock",
+                              f"{MMQ_WEIGHTS_PER_SM_CLOCK[key]:g} weights per {unit} per clock",
                               SOURCES["MMQ_WEIGHTS_PER_SM_CLOCK"] + "; " + SOURCES["MMVQ_MAX_COLUMNS"]))
+    if float(t.expert_token_reads) and a.moe_layers and 1 < s.batch < float(t.expert_token_reads):
+        out.append(Assumption("Routed experts a token at a time", f"below {float(t.expert_token_reads):.0f} "
+                              f"sequences each token reads its {a.moe.experts_per_token} experts apart, at "
+                              f"{EXPERT_TOKEN_READ_COST:g} times one token's cost",
+                              SOURCES["EXPERT_TOKEN_READS"] + "; " + SOURCES["EXPERT_TOKEN_READ_COST"]))
     if float(t.host_floor):
         ratio = host_layers(key, a) / a.compute_layers
         kernels = "" if ratio == 1 else (f" × {ratio:.2f}: {ratio * HF_LAYER_KERNELS:.0f} kernels a layer"
@@ -684,6 +691,7 @@ def _decode(s: Scenario, sp) -> Explanation:
     mmq, column = kernel == "mmq", float(parts.column_s) if kernel == "mmvq" else 0.0
     roofline = _tile_kernel(t, parts, memory, peak, 1e9, "GFLOP") if mmq else f"max({memory}, {compute})"
     kernels = (f" + llama.cpp's mat-vec kernel on {s.batch - 1} more sequences {_ms(column)}" if column else "")
+    names = _kernel_names(speed_key(s.profile, s.gpu, s.host))
     return Explanation(
         "decode", "Decode step", f"{_ms(step)} per token · {s.batch / step:,.0f} tokens/s",
         "Decode step = max(bytes moved ÷ (bandwidth × η_bw), FLOPs ÷ (peak × η_flops)) + per-step costs; "
@@ -691,9 +699,9 @@ def _decode(s: Scenario, sp) -> Explanation:
         + (f" (read {float(t.kv_reads):.1f} times: once per query head)" if float(t.kv_reads) != 1.0 else "")
         + (" + its recurrent state, read and written" if float(t.state) else "")
         + "; FLOPs = 2 × active params × batch + attention" + _attention_rate(t, s)
-        + ("; llama.cpp's quantized kernels at 2-8 sequences (MMVQ) pay for each one past the first"
+        + (f"; llama.cpp's quantized kernels at 2-8 sequences ({names[0]}) pay for each one past the first"
            if column else "")
-        + ("; llama.cpp's tile kernel (MMQ, above 8 sequences or where faster) does its matmuls' math after "
+        + (f"; llama.cpp's tile kernel ({names[1]}, above 8 sequences or where faster) does its matmuls' math after "
            "loading and converting the weights, so that adds to the memory time" if mmq else ""),
         f"= {roofline}{kernels}"
         f"{_extras(t, allreduce, 1.0, float(parts.score_bytes) / (bw * eb), 1.0, exposed, parts, bw)}"
@@ -740,6 +748,11 @@ def _compute(t, parts, peak: float, unit: float, name: str, slow: float = 0.0) -
     head = f"({matmul / unit:,.2f}{expert})" if slow else f"{matmul / unit:,.2f}"
     return (f"{head} {name} ÷ {rate} + attention {attention / unit:,.2f} {name} ÷ "
             f"({peak * float(t.attention_peak) / 1e12:,.1f} TFLOP/s × {float(t.attention_efficiency):.2f})")
+
+
+def _kernel_names(key: str) -> tuple[str, str, str]:
+    """(mat-vec kernel, tile kernel, the unit their rates count in) of llama.cpp's row ``key``."""
+    return ("mul_mv_ext", "mul_mm", "GPU core") if key == "llamacpp-metal" else ("MMVQ", "MMQ", "SM")
 
 
 def _attention_rate(t, s: Scenario) -> str:
@@ -802,8 +815,8 @@ def _prefill(s: Scenario, sp) -> Explanation:
         + (f"; {s.profile.name} runs the output layer on each prompt's last token only, so of the {passes:,.0f} "
            f"passes only those holding one read its {float(t.head_bytes) / GIB:,.2f} GiB"
            if float(t.head_bytes) and passes > s.batch else "")
-        + ("; llama.cpp's tile kernel (MMQ) does each pass's matmuls after loading and converting the weights, "
-           "so their math adds to that" if mmq else ""),
+        + (f"; llama.cpp's tile kernel ({_kernel_names(speed_key(s.profile, s.gpu, s.host))[1]}) does each "
+           "pass's matmuls after loading and converting the weights, so their math adds to that" if mmq else ""),
         (f"= {roofline}"
          f"{_extras(t, allreduce, passes, float(parts.score_bytes) / (bw * eb), overlap, exposed, parts, bw)}"
          f" = {total}"

@@ -17,6 +17,7 @@ from .scenario import Scenario
 from .speed import (
     CROSS_NODE_RUN,
     DATA_PARALLEL_MLA,
+    EXPERT_TOKEN_READS,
     LLAMACPP_BATCHED,
     SpeedResult,
     costs,
@@ -162,17 +163,24 @@ def data_parallel_note(s) -> str | None:
 
 def batched_decode_note(s) -> str | None:
     """Where llama.cpp decodes several sequences at once with quantized weights and the speed model does not
-    follow its kernels there (other backends than CUDA, cards without an int8 figure); None at batch 1, for
-    16-bit weights, for other engines and where it does (:func:`speed.small_batch_kernels`)."""
+    follow its kernels there (other backends than CUDA and Metal, cards without an int8 figure; on Metal, a MoE
+    model's experts from 32 sequences on); None at batch 1, for 16-bit weights, for other engines and where it
+    does (:func:`speed.small_batch_kernels`)."""
     if s.engine not in LLAMACPP or s.batch <= 1 or s.weight_format.kernel in ("fp16", "fp32"):
         return None
-    if small_batch_kernels(speed_key(s.profile, s.gpu, s.host), s.weight_format, s.gpu)[0] > 0:
+    key = speed_key(s.profile, s.gpu, s.host)
+    if small_batch_kernels(key, s.weight_format, s.gpu)[0] > 0:
+        if s.model.architecture.moe and s.batch >= EXPERT_TOKEN_READS.get(key, np.inf):
+            return (f"llama.cpp's Metal build multiplies {s.batch} sequences' routed experts with its tile kernel "
+                    "(mul_mm_id from 32 tokens), which vramgui does not model: on an M2 Ultra it decoded 32 sequences "
+                    "of gpt-oss-20b, gpt-oss-120b and Qwen3-Coder-30B-A3B 1.4 to 2.1 times slower than this estimate "
+                    "gives")
         return None
     runs = " and ".join(f"{r['batch']} sequences {r['speedup']:.2f} times" for r in LLAMACPP_BATCHED)
     return (f"llama.cpp likely decodes {s.batch} sequences at once slower than this estimate: its quantized matrix "
             "kernels pay for every sequence in a step, which vramgui models on NVIDIA cards with an int8 figure "
-            f"only (llama-bench with Llama 3 8B Q4_0 on an {LLAMACPP_BATCHED[0]['card']}: {runs} one sequence's "
-            "throughput)")
+            f"and on Apple chips only (llama-bench with Llama 3 8B Q4_0 on an {LLAMACPP_BATCHED[0]['card']}: {runs} "
+            "one sequence's throughput)")
 
 
 def engine_note(s) -> str | None:

@@ -179,14 +179,31 @@ MMVQ_MAX_COLUMNS = 8
 
 #: ... MMVQ unpacks each weight again for every column past the first, at this many operations (2 per weight)
 #: per SM per clock: a step of b columns takes (b - 1) x 2 P / (SMs x clock x this) beyond one column's
-#: (SMs x clock from the int8 peak, :data:`INT8_OPS_PER_SM_CLOCK`).
-MMVQ_OPS_PER_SM_CLOCK = {"llamacpp": 105.0}
+#: (SMs x clock from the int8 peak, :data:`INT8_OPS_PER_SM_CLOCK`).  The Metal build's mat-vec kernels at 2-8
+#: columns (mul_mv_ext; ggml-metal's ne11_mm_min, 8, is the same switch) do the same per Apple GPU core per
+#: clock (:data:`APPLE_OPS_PER_CORE_CLOCK`).
+MMVQ_OPS_PER_SM_CLOCK = {"llamacpp": 105.0, "llamacpp-metal": 60.0}
 
 #: ... and MMQ, the kernel of a prompt's passes too, loads and converts each tile of weights before its int8
 #: math on them: the math adds to the weights' load, which takes the longer of their read and their
 #: conversion at this many weights per SM per clock (the dense weights; the routed experts' small GEMMs have
 #: :data:`MOE_GEMM_TOKENS`).  Builds pick the faster kernel at 2-8 columns (per chip and type since mid-2026).
-MMQ_WEIGHTS_PER_SM_CLOCK = {"llamacpp": 4.0}
+#: The Metal build's tile kernel (mul_mm) likewise dequantizes each tile of weights into threadgroup memory.
+MMQ_WEIGHTS_PER_SM_CLOCK = {"llamacpp": 4.0, "llamacpp-metal": 1.5}
+
+#: The Metal build multiplies a MoE layer's routed experts with one kernel for every token below this many tokens
+#: in the batch (ggml-metal's MUL_MAT_ID: a mat-vec per token and expert, mul_mv_id, below ne21_mm_id_min = 32;
+#: the tile kernel mul_mm_id from it on): two tokens routed to one expert read its weights twice.  Where set, a
+#: step of fewer tokens reads k experts per token, not the experts the batch touches (:func:`_experts_touched`).
+EXPERT_TOKEN_READS = {"llamacpp-metal": 32}
+#: ... those per-token mat-vecs of 2 or more tokens read their experts at this many times the cost of the weights'
+#: read at one token (the mat-vec's bandwidth share; the kernel's layout over tokens and experts).
+EXPERT_TOKEN_READ_COST = 1.6
+
+#: FLOP an Apple GPU core does a clock: 128 FP32 ALUs, a fused multiply-add each (Apple's M1: 8 cores, "128
+#: execution units", 2.6 TFLOPS at 1.278 GHz), fp16 at the same rate; the presets' 16-bit figure over this is
+#: cores x clock, the unit of the Metal row's small-batch kernels' rates.
+APPLE_OPS_PER_CORE_CLOCK = 256
 
 #: Share of the preset's 16-bit tensor rate that llama.cpp's current CUDA builds sustain on 16-bit weights, which
 #: cuBLAS multiplies (its quantized kernels aside).
@@ -515,7 +532,16 @@ SOURCES = {
                                 "measured (pull/26079, issue 28090), but about a tenth faster on an RTX 4090, where "
                                 "they measured MMVQ ahead: within the model's error. A prompt's passes (512 tokens) "
                                 "load the dense weights the same way (the routed experts' small GEMMs carry theirs "
-                                "in MOE_GEMM_TOKENS): the int8 shares are fitted with the load counted",
+                                "in MOE_GEMM_TOKENS): the int8 shares are fitted with the load counted. Metal (Apple): "
+                                "60 operations (MMVQ_OPS_PER_SM_CLOCK) and 1.5 weights (this) per GPU core per clock, "
+                                "fitted on llama-batched-bench's 2-32 sequences of the two dense models on "
+                                "llama.cpp's own M2 Ultra page (b7948, Qwen2.5-Coder-7B Q8_0 and Gemma 3 4B Q4_0 after "
+                                "prompts of 512-8,192 tokens, measured corpus): 30 points, median 5 %, -26 to +35 % "
+                                "(the roofline's +4 to +234 %); by hand the 7B's second sequence adds 2.31 ms for "
+                                "14.1 GFLOP. The "
+                                "conversion paid on each prompt pass then leaves the FLOPS_EFFICIENCY of 75 % centring "
+                                "the corpus's 129 Metal prompts (median 6.9 %, mean +3.6 %; 8.9 % and +9.2 % without "
+                                "it); the one run that had set 75 % (pull/15616's Qwen2.5 Coder 7B) now reads -11 %",
     "MMVQ_BYTES_PER_SM_CLOCK": "llama.cpp's CUDA scoreboard (github.com/ggml-org/llama.cpp/discussions/15013, Llama 2 "
                                "7B Q4_0 tg128 with flash attention; measured corpus): an A100 80GB decodes 200.90 "
                                "tokens/s, an H100 280.74 and an A30 131.93 - at their bandwidth's share they read "
@@ -746,6 +772,20 @@ SOURCES = {
                      "with 150; out of the fit, Phi-3.5-MoE's 512 (64 an expert) +89 -> +67 % and Qwen3-30B-A3B's "
                      "4,096 (256 an expert of width 768) +113 -> +69 % (its small experts lose more; its 2,048 and "
                      "DeepSeek-V2-Lite's 512 sit at the host's floor, unchanged)",
+    "EXPERT_TOKEN_READS": "ggml-metal's MUL_MAT_ID (ggml-metal-ops.cpp): no small-batch kernel for the routed "
+                          "experts; mul_mm_id only from ne21_mm_id_min = 32 tokens, mul_mv_id (a mat-vec per token and "
+                          "expert) below. llama-batched-bench on llama.cpp's own M2 Ultra page (b7948, gpt-oss-20b and "
+                          "Qwen3-Coder-30B-A3B Q8_0, measured corpus): each sequence past the first adds 2.8-4.3 ms "
+                          "(gpt-oss-20b) and 4.1-4.9 ms (Qwen3-Coder) a step where reading its experts once takes 1.7 "
+                          "and 2.7 ms at the mat-vec's share of 800 GB/s; with the union of experts the roofline reads "
+                          "2-16 sequences +19 to +165 %, with the reads per token +10 to +56 %",
+    "EXPERT_TOKEN_READ_COST": "the same runs: 1.6 reads 2-16 sequences of both models within -15 to +16 % (36 points, "
+                              "gpt-oss-120b's out of the fit): the per-token mat-vecs read the experts at about 57 % "
+                              "of the chip's bandwidth, where one token's read at 91 % (one sequence: +0 to +13 %); 32 "
+                              "sequences (mul_mm_id) are not modelled: +39 to +112 %",
+    "APPLE_OPS_PER_CORE_CLOCK": "Apple's M1 announcement (apple.com/newsroom, Nov 2020): an 8-core GPU with 128 "
+                                "execution units and 2.6 TFLOPS, at its 1.278 GHz: 2.6e12 / (8 x 1.278e9) = 254, a "
+                                "core's 128 ALUs a fused multiply-add each",
     "MOE_GEMM_TOKENS": "llama.cpp's CUDA kernels (HIP builds compile the same ones), b6413 on an RTX PRO 6000 "
                        "Blackwell (measured corpus): Qwen3 30B-A3B Q4_K_M prefills 512 tokens at 7,432 tokens/s "
                        "(32 tokens per expert per pass) and gpt-oss-120b at 2,419 (16): 3.7 and 4.9 times "
@@ -756,7 +796,9 @@ SOURCES = {
                        "this gives (its MoE kernels since improved). Metal's kernels lose less: Qwen3 30B-A3B Q8_0 "
                        "on an M2 Ultra prefills 512 "
                        "tokens at 2,045 tokens/s (github.com/ggml-org/llama.cpp/pull/15616, measured corpus), "
-                       "which 60 reads +2 % with Metal's 75 % (from the same run's dense model). The no-graphs row "
+                       "which 60 read +2 % with Metal's 75 % (from the same run's dense model; both -11 to -12 % "
+                       "since Metal's tile kernel's conversion is paid on each pass, MMQ_WEIGHTS_PER_SM_CLOCK). The "
+                       "no-graphs row "
                        "keeps 190 (the same kernels' forerunners: an assumption). Other engines: not measured, "
                        "not applied",
     "served": "a serving benchmark's mean time per output token (TPOT) holds the other requests' prefills: "
@@ -910,6 +952,13 @@ def _sm_clocks_per_s(gpu: GPU) -> float | None:
         return f16 * 1e12 / per_sm
     i8 = _graphics_int8_tops(gpu)
     return i8 * 1e12 / INT8_OPS_PER_SM_CLOCK if i8 else None
+
+
+def _apple_core_clocks_per_s(gpu: GPU) -> float | None:
+    """An Apple chip's GPU cores x clock [1/s], from its 16-bit peak (:data:`APPLE_OPS_PER_CORE_CLOCK`); None
+    for other cards or without the figure."""
+    f16 = gpu.fp16_tensor_tflops or gpu.bf16_tensor_tflops
+    return f16 * 1e12 / APPLE_OPS_PER_CORE_CLOCK if gpu.apple and f16 else None
 
 
 def _bandwidth_share(key: str, fmt: WeightFormat) -> float:
@@ -1111,6 +1160,7 @@ class SpeedTerms:
     sol_flops: ArrayLike = 1.0    # the peak the engine's matmuls run on, over the preset's figure (speed of light)
     exposed: ArrayLike = 0.0      # share of the shorter of read and math not hidden under the longer (exposed_share)
     kv_reads: ArrayLike = 1.0     # times a step reads its cache (:func:`kv_reads`: eager attention on Metal)
+    expert_token_reads: ArrayLike = 0.0  # a step of fewer tokens reads each token's experts apart (EXPERT_TOKEN_READS)
     head_bytes: ArrayLike = 0.0   # the output layer's part of ``dense_bytes``, which a prompt's pass without a prompt's
     #                               last token does not read (0: every pass reads it; :func:`prompt_head_bytes`)
     host_extra_rows: ArrayLike = 0.0     # s: the host's further cost of a pass of several rows (bitsandbytes' layers)
@@ -1216,7 +1266,7 @@ def dequantized(s: Scenario, fmt: WeightFormat | None = None) -> dict:
 #: The fields of :class:`SpeedTerms` that the engine's row of the speed tables sets.
 ENGINE_FIELDS = ("host_floor", "step_overhead", "pass_extra", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens",
                  "moe_gemm_half", "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops", "exposed", "kv_reads",
-                 "host_extra_rows", "dequant_efficiency", "prompt_bw_efficiency")
+                 "host_extra_rows", "dequant_efficiency", "prompt_bw_efficiency", "expert_token_reads")
 
 
 def attention_efficiency(key: str, gpu: GPU | None = None) -> float:
@@ -1243,7 +1293,8 @@ def engine_terms(key: str, s: Scenario) -> dict:
                                     exposed_share(key, s.weight_format), kv_reads(key, s),
                                     host_extra_rows_s(key, a, s.weight_format),
                                     _share_of(key, "fp16", 16.0) if key in BNB_ROWS else 0.0,
-                                    prompt_bandwidth_efficiency(key, s.weight_format, s.gpu)), strict=True))
+                                    prompt_bandwidth_efficiency(key, s.weight_format, s.gpu),
+                                    float(EXPERT_TOKEN_READS.get(key, 0))), strict=True))
 
 
 def kv_reads(key: str, s: Scenario) -> float:
@@ -1271,7 +1322,7 @@ def small_batch_kernels(key: str, fmt: WeightFormat, gpu: GPU | None) -> tuple[f
     per_sm = MMVQ_OPS_PER_SM_CLOCK.get(key)
     if not per_sm or gpu is None or fmt.linear_bits >= 16:
         return 0.0, 0.0
-    sm_clocks = _sm_clocks_per_s(gpu)
+    sm_clocks = _apple_core_clocks_per_s(gpu) if key == "llamacpp-metal" else _sm_clocks_per_s(gpu)
     if not sm_clocks:
         return 0.0, 0.0
     return per_sm * sm_clocks, 8.0 / fmt.linear_bits / (sm_clocks * MMQ_WEIGHTS_PER_SM_CLOCK[key])
@@ -1410,8 +1461,15 @@ def stack_speed_terms(terms: list[SpeedTerms], shape: tuple[int, ...]) -> SpeedT
 
 def _experts_touched(t: SpeedTerms, batch: np.ndarray) -> np.ndarray:
     """Expected distinct routed experts per MoE layer that ``batch`` tokens touch, with
-    uniform routing: ``E·(1 − (1 − k/E)^b)`` (1 for a dense model, whose expert bytes are 0)."""
-    return t.num_experts * (1.0 - (1.0 - t.experts_per_token / t.num_experts) ** batch)
+    uniform routing: ``E·(1 − (1 − k/E)^b)`` (1 for a dense model, whose expert bytes are 0); where the engine
+    reads each token's experts apart below ``expert_token_reads`` tokens (:data:`EXPERT_TOKEN_READS`), ``k·b``
+    expert reads there."""
+    union = t.num_experts * (1.0 - (1.0 - t.experts_per_token / t.num_experts) ** batch)
+    if _zero(t.expert_token_reads):
+        return union
+    b = np.asarray(batch, dtype=np.float64)
+    apart = t.experts_per_token * np.where(b >= 2.0, b * EXPERT_TOKEN_READ_COST, b)
+    return np.where(b < t.expert_token_reads, apart, union)
 
 
 def _weights_read(t: SpeedTerms, batch: ArrayLike) -> np.ndarray:
