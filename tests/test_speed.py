@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from vramgui.core import Scenario, default_catalog, estimate_memory
@@ -632,13 +632,20 @@ def test_throughput_linear_before_knee_flat_after(scenario):
        engine=st.sampled_from(["generic", "hf", "vllm", "llamacpp"]), b=st.integers(1, 2048),
        c=st.integers(1, 100_000), db=st.integers(1, 512), dc=st.integers(1, 50_000),
        gpus=st.sampled_from([1, 2, 8]), stages=st.sampled_from([1, 2]),
-       card=st.sampled_from(["h100-sxm", "rtx3090"]), weights=st.sampled_from(["fp16", "q4_0", "q8_0"]))
+       card=st.sampled_from(["h100-sxm", "rtx3090", "m2-ultra-192gb"]), weights=st.sampled_from(["fp16", "q4_0",
+                                                                                                  "q8_0"]))
 def test_step_time_never_decreases_with_batch_or_context(model, engine, b, c, db, dc, gpus, stages, card, weights):
-    # (llama.cpp with quantized weights on NVIDIA cards: its mat-vec kernel up to 8 sequences, the faster of it
-    # and its tile kernel there, the tile kernel above)
+    # (llama.cpp with quantized weights on NVIDIA cards and Apple chips: its mat-vec kernel up to 8 sequences, the
+    # faster of it and its tile kernel there, the tile kernel above)
     cat = default_catalog()
     s = Scenario(model=cat.model(model), gpu=cat.gpu(card), engine=engine, n_gpus=gpus, weights=weights,
                  pipeline=stages if gpus % stages == 0 else 1)   # (micro-batches of ceil(b / stages) sequences)
+    # The one exception, as llama.cpp's Metal build has it: a MoE model's routed experts, read a token at a time
+    # below 32 sequences (mul_mv_id) and once per touched expert from 32 on (mul_mm_id), step faster at 32 than at
+    # 31 (measured: gpt-oss-20b on an M2 Ultra at 49.06 ms for 16, 59.68 ms for 32, where 16 more tokens read a
+    # token at a time, as 2-16 were, would add 44 ms); the step at 32 is flagged (report.batched_decode_note)
+    assume(not (cat.gpu(card).apple and engine == "llamacpp" and weights != "fp16"
+                and cat.model(model).architecture.moe and b < 32 <= b + db))
     t, _ = decode_step(s, np.array([b, b + db, b]), np.array([c, c, c + dc]))
     assert t[1] >= t[0] and t[2] >= t[0]
 

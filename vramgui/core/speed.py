@@ -195,6 +195,8 @@ MMQ_WEIGHTS_PER_SM_CLOCK = {"llamacpp": 4.0, "llamacpp-metal": 1.5}
 #: in the batch (ggml-metal's MUL_MAT_ID: a mat-vec per token and expert, mul_mv_id, below ne21_mm_id_min = 32;
 #: the tile kernel mul_mm_id from it on): two tokens routed to one expert read its weights twice.  Where set, a
 #: step of fewer tokens reads k experts per token, not the experts the batch touches (:func:`_experts_touched`).
+#: A step of 32 can then take less than one of 31, as the two kernels do (the tile kernel's own cost from 32 on is
+#: not modelled: :func:`report.batched_decode_note` says so).
 EXPERT_TOKEN_READS = {"llamacpp-metal": 32}
 #: ... those per-token mat-vecs of 2 or more tokens read their experts at this many times the cost of the weights'
 #: read at one token (the mat-vec's bandwidth share; the kernel's layout over tokens and experts).
