@@ -240,3 +240,23 @@ def test_the_fit_table_carries_the_exposed_share_card_by_card():
     own = [float(decode_step(s.with_(gpu=g), 16, s.context_tokens)[0]) for g in gpus]
     np.testing.assert_allclose(decode_steps(s, gpus), own, rtol=1e-12)
     assert [float(speed_terms(s.with_(gpu=g)).exposed) for g in gpus] == [0.6, 0.0, 0.0, 0.6]
+
+
+def test_metal_reads_a_small_batchs_experts_a_token_at_a_time():
+    # gpt-oss-20b (24 layers, 32 experts of 3 x 2880 x 2880 MXFP4 weights, 4 a token) on an M4 Max: 16 sequences
+    # read 16 x 4 expert matrices a layer at 1.6 times one token's cost (EXPERT_TOKEN_READS, EXPERT_TOKEN_READ_COST)
+    # where the 16 touch 32 x (1 - (28/32)^16) = 28.2 of them; 32 sequences read each touched expert once (mul_mm_id).
+    # The speed of light reads each touched expert once at every batch: the kernels' way is not the hardware's
+    from vramgui.core.speed import _experts_touched
+    s = scenario(model="gpt-oss-20b", gpu="m4-max-128gb", weights="gguf-mxfp4")
+    t = speed_terms(s)
+    b = np.array([1.0, 16.0, 31.0, 32.0])
+    assert _experts_touched(t, b) == pytest.approx([4, 16 * 4 * 1.6, 31 * 4 * 1.6, 32 * (1 - (28 / 32) ** 32)])
+    assert 32 * (1 - (28 / 32) ** 16) == pytest.approx(28.22, abs=0.01)
+    card = card_of(s)
+    union = replace(t, expert_token_reads=0.0)
+    sol = decode_from_terms(t, b, np.full(4, 1000.0), card, efficient=False)[0]
+    np.testing.assert_allclose(sol, decode_from_terms(union, b, np.full(4, 1000.0), card, efficient=False)[0])
+    assert np.all(np.diff(sol) > 0)
+    step = decode_from_terms(t, b, np.full(4, 1000.0), card)[0]
+    assert step[2] > 2.5 * step[3]      # the kernels' switch at 32 (flagged by batched_decode_note)

@@ -1738,8 +1738,11 @@ def engine_time(device_s: ArrayLike, host_floor: ArrayLike, step_overhead: Array
 
 def decode_from_terms(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, card: tuple, efficient: bool = True):
     """(step time [s], compute-bound flag) of one decode step from the coefficients.
-    ``card`` = (bandwidth bytes/s, peak FLOP/s, link bytes/s, all-reduce latency s)."""
+    ``card`` = (bandwidth bytes/s, peak FLOP/s, link bytes/s, all-reduce latency s).  The speed of light
+    (``efficient`` False) reads each expert the batch touches once, whatever the engine's kernels do."""
     link, lat = (np.asarray(x, dtype=np.float64) for x in card[2:])
+    if not efficient and not _zero(t.expert_token_reads):
+        t = replace(t, expert_token_reads=0.0)
     return _roofline(t, decode_parts(t, batch, context, link, lat if efficient else 0.0), card, efficient)
 
 
