@@ -61,6 +61,8 @@ def main() -> int:
     w2.tabs.setCurrentIndex(1)
     mt.gpu.setCurrentIndex(mt.gpu.findData("rtx4090"))
     mt.ram.setValue(64)
+    mt.context.setValue(4096)     # (the tab starts from the plan's prompt + output: 4,352)
+    mt.engine.setCurrentIndex(mt.engine.findData("vllm"))
     mt.recompute()
     for _ in range(5):
         app.processEvents()
