@@ -1749,8 +1749,11 @@ def decode_from_terms(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, card:
 def prefill_from_terms(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, card: tuple,
                        efficient: bool = True, cached: ArrayLike = 0.0) -> np.ndarray:
     """Time to first token [s] for ``batch`` prompts of ``prompt`` tokens after ``cached``
-    tokens already in the cache (:func:`prefill_parts`), from the coefficients."""
+    tokens already in the cache (:func:`prefill_parts`), from the coefficients (the speed of light reads each
+    touched expert once, as :func:`decode_from_terms`'s)."""
     link, lat = (np.asarray(x, dtype=np.float64) for x in card[2:])
+    if not efficient and not _zero(t.expert_token_reads):
+        t = replace(t, expert_token_reads=0.0)
     parts = prefill_parts(t, prompt, batch, link, lat if efficient else 0.0, cached)
     return _roofline(prompt_terms(t) if efficient else t, parts, card, efficient)[0] * overlap_factor(t, parts.passes)
 
