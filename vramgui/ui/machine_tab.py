@@ -30,7 +30,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
 
     Until the user describes the machine (edits a control here, or a saved session does), each visit starts
     from the Plan tab's card, card count, system RAM, context and engine (:meth:`follow_plan`): the card a user
-    picked there is most likely the one in their machine, where the catalog's first card was an Apple M3 Ultra."""
+    picked there is more likely the one in their machine than the catalog's first."""
 
     opened = QtCore.Signal(str, str, str)
     ENGINES = ("vllm", "sglang", "hf", "generic")      # the engines of the non-GGUF rows
