@@ -241,9 +241,10 @@ def test_the_table_marks_the_cards_an_engine_does_not_run_on(scenario, cat, engi
 # capability 7.5 or newer; AMD gfx90a, gfx942, gfx950, gfx1100/1101, gfx1200/1201, gfx1150/1151), sgl-kernel's
 # build (sm_80 and newer; gfx942 and gfx950) and FlashAttention-2's README (Ampere or newer; CUDA or ROCm, so no
 # Apple chip: HF transformers runs flash_attention_2 on no mps device).
-APPLE = {"m1-16gb", "m1-max-64gb", "m1-ultra-128gb", "m2-24gb", "m2-max-96gb", "m2-pro-32gb", "m2-ultra-192gb",
-         "m3-24gb", "m3-max-128gb", "m3-max-64gb", "m3-ultra-512gb", "m3-ultra-96gb", "m4-32gb", "m4-max-128gb",
-         "m4-max-64gb", "m4-pro-24gb", "m4-pro-48gb", "m5-16gb", "m5-32gb", "m5-pro-48gb", "m5-max-128gb"}
+APPLE = {"m1-16gb", "m1-pro-32gb", "m1-max-64gb", "m1-ultra-128gb", "m2-24gb", "m2-max-96gb", "m2-pro-32gb",
+         "m2-ultra-192gb", "m3-24gb", "m3-pro-36gb", "m3-max-128gb", "m3-max-64gb", "m3-ultra-512gb", "m3-ultra-96gb",
+         "m4-32gb", "m4-max-128gb", "m4-max-64gb", "m4-pro-24gb", "m4-pro-48gb", "m5-16gb", "m5-32gb", "m5-pro-48gb",
+         "m5-max-128gb"}
 OLDER_NVIDIA = {"gtx1080ti", "gtx1080", "gtx1070", "gtx1060-6gb", "titan-xp", "tesla-p4", "quadro-p6000", "p100-16gb",
                 "tesla-p40", "v100-16gb", "v100-32gb", "titan-v"}
 TURING = {"t4", "rtx2060-12gb", "rtx2060-super", "rtx2070-super", "rtx2080", "rtx2080ti", "titan-rtx", "quadro-rtx4000",
