@@ -959,13 +959,33 @@ def test_metal_batched_decode_b7948(results):
 
 
 def test_metal_prompts_with_the_tile_kernels_load(results):
-    # Every Metal prompt of the corpus (llama-bench, main; M1 to M5, 2023-2026 builds; Qwen3-Next's stated miss
-    # aside): with the tile kernel's conversion of the weights paid on each pass (MMQ_WEIGHTS_PER_SM_CLOCK's 1.5
-    # weights a GPU core a clock, fitted on the batched decodes above) and the GEMMs' 75 %: median 6.9 %, mean
+    # Every Metal prompt of the corpus (llama-bench, main; M1 to M5, 2023-2026 builds; the stated misses of
+    # Qwen3-Next and of MLA aside): with the tile kernel's conversion of the weights paid on each pass
+    # (MMQ_WEIGHTS_PER_SM_CLOCK's 1.5 weights a GPU core a clock, fitted on the batched decodes above) and the
+    # GEMMs' 75 %: median 6.9 %, mean
     # +3.6 % over 129 (8.9 % and +9.2 % without the conversion); with the M1 Pro's and M3 Pro's six, added after
     # the fit (-6 to 0 %), 6.5 % and +3.3 % over 135
     raw = {json.loads(line)["id"]: json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()}
     errs = [p["error_pct"] for p in results["points"] if p["quantity"] == "prefill_tok_s" and not p["skipped"]
-            and (raw[p["id"]].get("gpu_ref") or "").startswith("m") and "qwen3next" not in p["id"]]
+            and (raw[p["id"]].get("gpu_ref") or "").startswith("m") and "qwen3next" not in p["id"]
+            and "glm4.7-flash" not in p["id"]]     # (MLA on Metal: test_metal_mla_is_a_stated_miss)
     assert len(errs) == 135
     assert statistics.median(map(abs, errs)) < 7.5 and abs(statistics.mean(errs)) < 5
+
+
+def test_metal_mla_is_a_stated_miss(results):
+    # GLM-4.7-Flash (MLA: the cache holds a 512-wide latent and 64 rope dims a token a layer; 20 heads attend over
+    # 576-wide keys and 512-wide values) on the same M2 Ultra page (b7948): one sequence decodes 28 % slower than the
+    # estimate from empty and 2.0 times slower after 32,768 tokens; its prompts 43 % to 2.3 times.  By hand the step
+    # after 32,768 grew by 29.1 ms, where reading the cache (47 layers x 576 x 2 bytes over 32,784 tokens, 1.78 GB)
+    # takes 2.2 ms at 800 GB/s: the attention math, 47 x 20 heads x (576 + 512) x 2 FLOP a cached token (67 GFLOP a
+    # step), ran at 2.3 TFLOP/s, 8 % of the chip's 27.2.  How Metal's kernels run MLA is not modelled: a stated miss
+    group = {i for i, g in _bound_groups().items() if g == "llama.cpp Metal MLA (b7948, M2 Ultra)"}
+    err = {p["id"].removeprefix("llamacpp-b7948-glm4.7-flash-m2ultra-"): p["error_pct"] for p in results["points"]
+           if p["id"] in group}
+    assert len(err) == 10 and None not in err.values()
+    grew = 1 / 21.81 - 1 / 59.58
+    assert 47 * 576 * 2 * 32784 / 800e9 == pytest.approx(2.22e-3, rel=0.01)
+    assert 47 * 20 * (576 + 512) * 2 * 32784 / grew == pytest.approx(2.31e12, rel=0.01)
+    assert 20 < err["tg32"] < 35 and 180 < err["tg32-d32768"] < 210
+    assert all(35 < e < 140 for i, e in err.items() if i.startswith("pp2048")), err

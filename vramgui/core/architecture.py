@@ -654,7 +654,8 @@ _QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starc
 # ``attention_bias`` gives q/k/v a bias but never the output projection (transformers' GLM code)
 _NO_O_BIAS = {"glm", "glm4", "glm4_moe", "glm4v_text"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
-_ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gpt_oss", "glm4_moe", "nemotron_h",
+_ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gpt_oss", "glm4_moe", "glm4_moe_lite",
+                "nemotron_h",
                 "kimi_linear", "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe", "sarvam_mla",
                 "sarvam_moe", "solar_open"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
@@ -715,7 +716,8 @@ CHECKED_MODEL_TYPES = frozenset({
     "afmoe", "apertus", "arcee", "bamba", "bloom", "chatglm", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2",
     "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4",
     "exaone_moe", "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text",
-    "glm", "glm4", "glm4_moe", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss",
+    "glm", "glm4", "glm4_moe", "glm4_moe_lite", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode",
+    "gpt_neox", "gpt_oss",
     "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium",
     "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2",
     "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash",
@@ -852,7 +854,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
 
     head_dim = get("head_dim", "kv_channels", default=128 if mt == "lfm3" else None)   # (Lfm3Config's default)
     d_h = _int(head_dim, source, "head_dim") if head_dim is not None else d // h
-    if head_dim is None and d % h:
+    if head_dim is None and d % h and get("kv_lora_rank") is None:   # (MLA's heads take their widths from it)
         raise ConfigError(f"hidden_size {d} is not a multiple of num_attention_heads {h}; give head_dim",
                           source=source, field="head_dim")
 
@@ -1471,7 +1473,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         dense_layers = len(cfg["mlp_only_layers"])
     if blocks is not None:
         dense_layers = blocks.count("-")
-    if mt == "kimi_linear":     # mlp_layer_types ("dense" / "sparse"), else the first first_k_dense_replace dense
+    if mt in ("kimi_linear", "glm4_moe_lite"):   # mlp_layer_types ("dense" / "sparse"), else the first
+        #                                         first_k_dense_replace dense (transformers' default: the first)
         kinds = cfg.get("mlp_layer_types")
         dense_layers = sum(1 for t in kinds[:L] if t == "dense") if isinstance(kinds, list) else \
             min(int(get("first_k_dense_replace", default=1)), L)
