@@ -204,7 +204,8 @@ EXPERT_TOKEN_READ_COST = 1.6
 
 #: FLOP an Apple GPU core does a clock: 128 FP32 ALUs, a fused multiply-add each (Apple's M1: 8 cores, "128
 #: execution units", 2.6 TFLOPS at 1.278 GHz), fp16 at the same rate; the presets' 16-bit figure over this is
-#: cores x clock, the unit of the Metal row's small-batch kernels' rates.
+#: cores x clock, the unit of the Metal row's small-batch kernels' rates.  (The M5 family's figure counts the Neural
+#: Accelerator in each core, 4 times the shader rate: its kernels' rates are taken to scale with it.)
 APPLE_OPS_PER_CORE_CLOCK = 256
 
 #: Share of the preset's 16-bit tensor rate that llama.cpp's current CUDA builds sustain on 16-bit weights, which
@@ -786,8 +787,13 @@ SOURCES = {
                               "of the chip's bandwidth, where one token's read at 91 % (one sequence: +0 to +13 %); 32 "
                               "sequences (mul_mm_id) are not modelled: +39 to +112 %",
     "APPLE_OPS_PER_CORE_CLOCK": "Apple's M1 announcement (apple.com/newsroom, Nov 2020): an 8-core GPU with 128 "
-                                "execution units and 2.6 TFLOPS, at its 1.278 GHz: 2.6e12 / (8 x 1.278e9) = 254, a "
-                                "core's 128 ALUs a fused multiply-add each",
+                                "execution units (128 ALUs a core) and 2.6 TFLOPS; the shader rates the presets take "
+                                "count 2 FLOP a fused multiply-add of each: hmc-tech.com's 10-core M3, '1280 Shaders', "
+                                "'1398MHz', 'FP32 3.58 TFLOPS' = 1,280 x 2 x 1.398 GHz (the m3-24gb preset). The M5 "
+                                "presets' figure is 4 times the shader rate (their Neural Accelerators, Metal 4's "
+                                "tensor API): the kernels' rates taken from it scale with it, an assumption the "
+                                "corpus's three M5 prompts support (-8, +4, +15 %; at the shader rate's cores x clock "
+                                "-31, -21, -14 %); no batched decode on an M5 is measured",
     "MOE_GEMM_TOKENS": "llama.cpp's CUDA kernels (HIP builds compile the same ones), b6413 on an RTX PRO 6000 "
                        "Blackwell (measured corpus): Qwen3 30B-A3B Q4_K_M prefills 512 tokens at 7,432 tokens/s "
                        "(32 tokens per expert per pass) and gpt-oss-120b at 2,419 (16): 3.7 and 4.9 times "
@@ -1741,9 +1747,13 @@ def decode_from_terms(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, card:
     ``card`` = (bandwidth bytes/s, peak FLOP/s, link bytes/s, all-reduce latency s).  The speed of light
     (``efficient`` False) reads each expert the batch touches once, whatever the engine's kernels do."""
     link, lat = (np.asarray(x, dtype=np.float64) for x in card[2:])
-    if not efficient and not _zero(t.expert_token_reads):
-        t = replace(t, expert_token_reads=0.0)
+    t = t if efficient else _hardware_reads(t)
     return _roofline(t, decode_parts(t, batch, context, link, lat if efficient else 0.0), card, efficient)
+
+
+def _hardware_reads(t: SpeedTerms) -> SpeedTerms:
+    """``t`` reading each touched expert once, the speed of light's way (the engine's per-token reads aside)."""
+    return t if _zero(t.expert_token_reads) else replace(t, expert_token_reads=0.0)
 
 
 def prefill_from_terms(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, card: tuple,
@@ -1752,8 +1762,7 @@ def prefill_from_terms(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, card:
     tokens already in the cache (:func:`prefill_parts`), from the coefficients (the speed of light reads each
     touched expert once, as :func:`decode_from_terms`'s)."""
     link, lat = (np.asarray(x, dtype=np.float64) for x in card[2:])
-    if not efficient and not _zero(t.expert_token_reads):
-        t = replace(t, expert_token_reads=0.0)
+    t = t if efficient else _hardware_reads(t)
     parts = prefill_parts(t, prompt, batch, link, lat if efficient else 0.0, cached)
     return _roofline(prompt_terms(t) if efficient else t, parts, card, efficient)[0] * overlap_factor(t, parts.passes)
 
