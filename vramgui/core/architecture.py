@@ -655,9 +655,8 @@ _QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starc
 _NO_O_BIAS = {"glm", "glm4", "glm4_moe", "glm4v_text"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
 _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gpt_oss", "glm4_moe", "glm4_moe_lite",
-                "nemotron_h",
-                "kimi_linear", "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe", "sarvam_mla",
-                "sarvam_moe", "solar_open"}
+                "nemotron_h", "kimi_linear", "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe",
+                "sarvam_mla", "sarvam_moe", "solar_open"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
@@ -714,10 +713,9 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 # model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
 CHECKED_MODEL_TYPES = frozenset({
     "afmoe", "apertus", "arcee", "bamba", "bloom", "chatglm", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2",
-    "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4",
-    "exaone_moe", "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text",
-    "glm", "glm4", "glm4_moe", "glm4_moe_lite", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode",
-    "gpt_neox", "gpt_oss",
+    "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe",
+    "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4",
+    "glm4_moe", "glm4_moe_lite", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss",
     "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium",
     "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2",
     "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash",
