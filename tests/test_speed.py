@@ -512,6 +512,40 @@ def test_hf_16bit_decode_batch1_known_misses(scenario, model, gpu, ms):
     assert _ms(scenario(model, gpu, weights="fp16", engine="hf", prompt_tokens=64)) == pytest.approx(ms, rel=0.25)
 
 
+def test_mla_heads_attend_over_the_latent_where_the_engine_absorbs(scenario):
+    from vramgui.core.explain import explain_items
+    from vramgui.core.speed import decode_parts, prefill_parts, speed_terms
+    # DeepSeek-V2-Lite: 27 layers of 16 heads, a 512-wide latent and 64 RoPE dimensions cached; up-projected heads
+    # of 128 + 64 query/key and 128 value dimensions take 2 x 16 x 27 x (192 + 128) = 276,480 FLOP a query-key
+    # pair; over the latent (the query absorbing the key up-projection) 2 x 16 x 27 x (576 + 512) = 940,032
+    up, latent = 2 * 16 * 27 * (192 + 128), 2 * 16 * 27 * (2 * 512 + 64)
+    assert (up, latent) == (276_480, 940_032)
+    c = 32_768
+
+    def flops(engine, weights):
+        t = speed_terms(scenario("deepseek-v2-lite", "h100-sxm", engine=engine, weights=weights, prompt_tokens=512))
+        step = decode_parts(t, 1, c, 1.0, 0.0).attention_flops - decode_parts(t, 1, 0, 1.0, 0.0).attention_flops
+        prompt = prefill_parts(t, 1024, 1, 1.0, 0.0, c).attention_flops
+        return float(step) / c, float(prompt) / (1024 * (c + 512))     # per pair (the prompt's causal half)
+    # llama.cpp (deepseek2.cpp with the MLA tensors) and DeepSeek's reference code: over the latent in every pass
+    assert flops("llamacpp", "q8_0") == pytest.approx((latent, latent), rel=1e-12)
+    assert flops("generic", "bf16") == pytest.approx((latent, latent), rel=1e-12)
+    # vLLM and SGLang: prompts up-projected (the compute-friendly path), decode steps over the latent
+    assert flops("vllm", "bf16") == pytest.approx((latent, up), rel=1e-12)
+    assert flops("sglang", "bf16") == pytest.approx((latent, up), rel=1e-12)
+    # HF transformers: up-projected throughout
+    assert flops("hf", "bf16") == pytest.approx((up, up), rel=1e-12)
+    # a model without MLA is unchanged: Llama 3 8B's 32 layers of 32 heads of 128, 2 x 32 x 32 x 256 either way
+    t = speed_terms(scenario("llama3-8b", "h100-sxm", engine="vllm", weights="bf16"))
+    assert float(t.attention_flops) == 2 * 32 * 32 * 256 and t.decode_attention_scale == 1.0
+    # the explain panel names the form counted, with the engine's source
+    s = scenario("deepseek-v2-lite", "h100-sxm", engine="vllm", weights="bf16", prompt_tokens=512)
+    mla = {e.key: a for e in explain_items(s) for a in e.assumptions if a.name == "MLA attention"}
+    assert mla["decode"].value.startswith("over the cached latent: 16 heads × (576 + 512)")
+    assert mla["prefill"].value.startswith("up-projected: 16 heads × (192 + 128)")
+    assert "vllm/v1/attention/backends/mla/common.py" in mla["prefill"].source
+
+
 def test_sparse_attention_reads_the_top_k_in_vllm_and_everything_in_hf(scenario):
     from vramgui.core.speed import decode_parts, prefill_parts, speed_terms
     # DeepSeek-V3.2 on 8 × H200 with vLLM, 16-bit cache: per token and layer MLA's latent 512 + rope 64 at 2 bytes and
@@ -525,10 +559,14 @@ def test_sparse_attention_reads_the_top_k_in_vllm_and_everything_in_hf(scenario)
     assert float(step(c).bytes_moved - step(0).bytes_moved) == pytest.approx(132 * 61 * c + 576 * 2 * 61 * 2048,
                                                                                rel=1e-12)
     # attention FLOPs over 2,048 keys, plus the indexer scoring all of them: 2 × 61 layers × 64 heads × 128 in FP8,
-    # counted as half as many at the 16-bit rate attention runs at (FP8 runs twice as fast), whatever the weights
+    # counted as half as many at the 16-bit rate attention runs at (FP8 runs twice as fast), whatever the weights.
+    # A prompt's pass runs up-projected heads (per pair 2 × 16 heads a rank × 61 × (192 + 128) = 624,640), a decode
+    # step attends over the latent (2 × 16 × 61 × (2 × 512 + 64) = 2,123,776: 3.4 times)
     v3 = speed_terms(scenario("deepseek-v3", "h200", engine="vllm", weights="fp8", n_gpus=8))
-    assert t.sparse_flops == v3.attention_flops and t.attention_flops == 0 and t.index_flops == 61 * 64 * 128
-    assert float(step(c).attention_flops) == pytest.approx(t.sparse_flops * 2048 + 61 * 64 * 128 * c, rel=1e-12)
+    assert t.sparse_flops == v3.attention_flops == 2 * 16 * 61 * 320 and t.attention_flops == 0
+    assert t.index_flops == 61 * 64 * 128 and t.decode_attention_scale == pytest.approx(1088 / 320, rel=1e-12)
+    assert float(step(c).attention_flops) == pytest.approx(2 * 16 * 61 * 1088 * 2048 + 61 * 64 * 128 * c,
+                                                           rel=1e-12)
     # a 10,000-token prompt: query i attends to min(i, 2,048) keys; the indexer scores the causal half of all pairs
     p = prefill_parts(t, 10_000, 1, 1.0, 0.0)
     pairs = 2048**2 / 2 + (10_000 - 2048) * 2048

@@ -530,6 +530,15 @@ class Architecture(BaseModel):
         return sum(n * (head + self.value_width(head)) for n, head, _, _, _ in self.attention_groups) \
             - self.cross_attention_layers * 2 * self.head_dim
 
+    @property
+    def absorbed_head_dims(self) -> int:
+        """:attr:`attention_head_dims` of an MLA model whose heads attend over the cached latent (the query
+        absorbing the key up-projection): keys of ``kv_lora_rank + qk_rope_head_dim``, values of ``kv_lora_rank``
+        (the up-projected heads' where the model has no MLA)."""
+        if not self.mla:
+            return self.attention_head_dims
+        return self.attention_layers * (2 * self.mla.kv_lora_rank + self.mla.qk_rope_head_dim)
+
     def value_width(self, head: int) -> int:
         """The value width of a layer whose query/key heads are ``head`` wide (the same, or value_head_dim)."""
         return self.value_head_dim or head

@@ -52,6 +52,13 @@ class EngineProfile(BaseModel):
         "fp8_ds_mla): the latent in FP8 with an fp32 scale per 128 values, the RoPE dimensions in bf16 (656 "
         "bytes for 512 + 64); DeepSeek-V4's entries as its own (FP8 with a UE8M0 scale per 64, RoPE in bf16, "
         "a pad byte: 584 for 448 + 64); False: at the cache's dtype"))
+    mla_absorbed: Literal["never", "decode", "always"] = Field("never", description=(
+        "where an MLA model's attention runs over the cached latent: each head's query absorbs the key "
+        "up-projection, so its keys are the latent with the RoPE dimensions and its values the latent, one KV "
+        "head for all (2 x (2 x kv_lora_rank + rope) FLOPs a query-key pair and head, where the up-projected "
+        "heads take 2 x (query head + value head); DeepSeek-V3's 1,088 against 320): 'decode' in decode steps, "
+        "prompts up-projected; 'always' in every pass; 'never' up-projected throughout. The source names the "
+        "code (sources['mla_attention'])"))
 
     # --- budget -------------------------------------------------------------------
     util_fraction: float = Field(1.0, gt=0, le=1, description="share of the card's memory the engine may use")
@@ -212,7 +219,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="generic", name="Generic (theory)", parallel="tensor", kv_allocation="grow",
         default_attention="sdpa", eager_score_bytes=4.0, cuda_context_bytes=TORCH_CONTEXT_BYTES, sparse_attention=True,
-        index_key_bytes=FP8_SCALED_BYTES,
+        index_key_bytes=FP8_SCALED_BYTES, mla_absorbed="always",
         notes="Textbook estimate: weights + KV cache for the tokens held + the transient peak of one "
               "forward pass + a CUDA context.",
         sources={
@@ -232,6 +239,10 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                                 "them; the indexer scores them all, in FP8 with its keys "
                                 "cached in FP8 and a scale per 128 values, as DeepSeek's reference inference code "
                                 "runs it.",
+            "mla_attention": "DeepSeek's reference inference code (github.com/deepseek-ai/DeepSeek-V3, inference/"
+                             "model.py: attn_impl 'absorb' by default, 'naive' the alternative) caches the latent and "
+                             "the RoPE key and attends over them in every pass, the query multiplied by the key "
+                             "up-projection first and the output by the value's after.",
         },
     ),
     EngineProfile(
@@ -283,7 +294,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         util_fraction=0.92, default_attention="flash", prefill_chunk_tokens=8192, profile_tokens=8192,
         sampler_seqs=1024, small_card_batch=(2048, 256), sampler_bytes_per_logit=16.0, cuda_context_bytes=0.0,
         rope_table=True,
-        sparse_attention=True, index_key_bytes=FP8_SCALED_BYTES, packed_fp8_latent=True,
+        sparse_attention=True, index_key_bytes=FP8_SCALED_BYTES, packed_fp8_latent=True, mla_absorbed="decode",
         framework_bytes=0.25 * GIB, multi_gpu_bytes=1.8 * GIB, cuda_graph_bytes=0.9 * GIB,
         notes="Serving engine: a share of the card is profiled at start-up and what is left becomes "
               "KV-cache blocks.",
@@ -353,13 +364,18 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                                 "cache) over the indexer's top-k compressed entries; each entry of its window and "
                                 "compressed caches is 584 bytes (448 FP8 values, 7 UE8M0 scales, 64 bf16 RoPE "
                                 "values, a pad byte: DeepseekV4 attention's head_bytes).",
+            "mla_attention": "vLLM's MLA backends (vllm/v1/attention/backends/mla/common.py, 'MLA Common "
+                             "Components'): prompts take the compute-friendly path, the latent up-projected into "
+                             "per-head keys and values for flash attention; decode steps the data-movement "
+                             "friendly one, the query absorbing the key up-projection so that every head attends "
+                             "over the cached latent ('the compute is similar to multi-query attention').",
         },
     ),
     EngineProfile(
         id="sglang", name="SGLang", parallel="tensor", kv_allocation="pool", kv_block_tokens=1, prompt_logits_last=True,
         static_fraction=True, util_rule="sglang", swa_pool_ratio=0.8,
         default_attention="flash", prefill_chunk_tokens=8192, rope_table=True,
-        sparse_attention=True, index_key_bytes=FP8_SCALED_BYTES, packed_fp8_latent=True,
+        sparse_attention=True, index_key_bytes=FP8_SCALED_BYTES, packed_fp8_latent=True, mla_absorbed="decode",
         cuda_context_bytes=1.0 * GIB, framework_bytes=0.15 * GIB,
         notes="Serving engine: a static share of the free memory holds the weights and a KV pool of token "
               "slots; activations and CUDA graphs run in the rest. Decode speed: vLLM's rows (the same design: "
@@ -401,13 +417,18 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
             "sparse_attention": "DeepSeek-V3.2 and GLM-5 run the NSA backend over the lightning indexer's top-k "
                                 "tokens on FlashMLA's sparse kernels (the indexer keys in FP8 with a scale per 128 "
                                 "values; with an fp8 cache, the latent as FlashMLA's 656-byte record), as vLLM does.",
+            "mla_attention": "SGLang's DeepSeek attention (python/sglang/srt/models/deepseek_common/"
+                             "attention_backend_handler.py): a prompt's extend without a cached prefix (or one "
+                             "beyond chunked_prefix_cache_threshold) runs multi-head attention over the up-projected "
+                             "latent (AttnForwardMethod.MHA_ONE_SHOT / MHA_CHUNKED_KV); decode steps the absorbed "
+                             "MLA path over the cached latent.",
         },
     ),
     EngineProfile(
         id="llamacpp", name="llama.cpp", parallel="layer", kv_allocation="context", kv_block_tokens=256,
         embedding_on_host=True, loads_vision=False, default_attention="flash", prefill_chunk_tokens=512,
         split_output_as_layer=True, pipeline_copies=4, activation_bytes=4.0,
-        kv_written_to_cache=True,
+        kv_written_to_cache=True, mla_absorbed="always",
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=4.0, mask_bytes=4.0, attention_hidden_copies=3.0,
         logits_bytes=4.0, logits_all_positions=True, prompt_logits_last=True,
         cuda_context_bytes=300 * MIB,
@@ -452,6 +473,11 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "× hidden × 4 bytes; ggml-backend's scheduler, 'create a copy of the input in the split's "
                         "backend').  The May 2024 two-card logs: 640.0 MiB on both cards where one card takes "
                         "560 (Llama 3 8B, n_ctx 8192: 3 × 16 + 4 × 8 = 80 MiB).",
+            "mla_attention": "llama.cpp's deepseek2 graph (src/models/deepseek2.cpp, used by DeepSeek-V2/V3, Kimi "
+                             "K2 and GLM-4.7-Flash GGUFs): with the MLA tensors (wk_b, wv_b) the query absorbs wk_b "
+                             "and attention runs over the cached latent and RoPE key, 'MLA with the absorption "
+                             "optimization converts into MQA', in prompts and decode alike, wv_b applied after. "
+                             "GGUFs converted before those tensors existed run up-projected heads (not modelled).",
         },
     ),
 ]}

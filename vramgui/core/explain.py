@@ -712,7 +712,24 @@ def _decode(s: Scenario, sp) -> Explanation:
         f"light (η = 1, no per-step costs) {_ms(float(sp.sol_decode_step_s))}." + _sparse_note(s, t)
         + _sentence(nodes_note(s)) + _sentence(batched_decode_note(s)) + _sentence(engine_note(s))
         + _sentence(card_note(s)),
-        tuple(_efficiency_assumptions(s, t)))
+        tuple(_efficiency_assumptions(s, t) + _mla_assumption(s, "decode")))
+
+
+def _mla_assumption(s: Scenario, phase: str) -> list[Assumption]:
+    """How the engine's heads attend in an MLA model's ``phase`` ("decode" or "prefill"): over the cached
+    latent, or up-projected (the FLOPs of each query-key pair the estimate counts)."""
+    a = s.model.architecture
+    if a.mla is None or a.compressed is not None:
+        return []
+    mode = s.profile.mla_absorbed
+    latent = mode == "always" or (mode == "decode" and phase == "decode")
+    m = a.mla
+    value = (f"over the cached latent: {a.num_heads} heads × ({m.kv_lora_rank + m.qk_rope_head_dim} + "
+             f"{m.kv_lora_rank}) a query-key pair and layer" if latent else
+             f"up-projected: {a.num_heads} heads × ({a.q_head_dim} + {a.v_head_dim}) a query-key pair and layer")
+    source = s.profile.sources.get("mla_attention", f"{s.profile.name} runs up-projected heads (no latent "
+                                                    "attention of it is cited)")
+    return [Assumption("MLA attention", value, source)]
 
 
 def _tile_kernel(t, parts, memory: str, peak: float, unit: float, name: str, slow: float = 0.0) -> str:
@@ -824,7 +841,7 @@ def _prefill(s: Scenario, sp) -> Explanation:
          "= unknown: this card has no sourced FLOP/s figure."),
         "Prefill is compute bound except for tiny prompts; speed of light "
         + (_time(float(sp.sol_prefill_s)) if known else "unknown") + ".",
-        tuple(_efficiency_assumptions(s, t) + _expert_gemm_assumption(s, t)))
+        tuple(_efficiency_assumptions(s, t) + _expert_gemm_assumption(s, t) + _mla_assumption(s, "prefill")))
 
 
 def _after(cached: float) -> str:

@@ -1156,6 +1156,8 @@ class SpeedTerms:
     sparse_flops: ArrayLike = 0.0     # per (query, key) pair where a query attends ``sparse_tokens`` keys at most
     sparse_tokens: ArrayLike = np.inf  # a sparse indexer's top-k, in tokens
     index_flops: ArrayLike = 0.0      # per (query, key) pair: the sparse indexer's scoring, over every key
+    decode_attention_scale: ArrayLike = 1.0  # a decode step's attention FLOPs per pair over a prompt's (MLA absorbed
+    #                                          in decode only: EngineProfile.mla_absorbed)
     attention_peak: ArrayLike = 1.0   # the attention math's peak as a share of the weights' (:func:`attention_peak`)
     attention_efficiency: ArrayLike = 0.5  # share of that peak attention sustains (:data:`FLOPS_EFFICIENCY`)
     stages: ArrayLike = 1.0           # pipeline stages: one micro-batch each, a send from each to the next
@@ -1210,7 +1212,12 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     window = float(a.sliding_window) if windowed else mt.window   # a step reads and attends to the window only
     per_pair = 2.0 * a.num_heads / tp     # a query-key product and a value product per head and width
     window_flops = per_pair * a.sliding_window_layers * (a.head_dim + a.v_head_dim) if windowed else 0.0
-    full_flops = per_pair * a.attention_head_dims - window_flops
+    # an MLA model's heads over the cached latent where the engine absorbs the key up-projection (prompts: the
+    # heads the engine runs them on; a decode step's at ``decode_attention_scale`` times theirs)
+    absorbed = a.mla is not None and a.compressed is None and prof.mla_absorbed != "never"
+    prompt_dims = a.absorbed_head_dims if absorbed and prof.mla_absorbed == "always" else a.attention_head_dims
+    decode_scale = a.absorbed_head_dims / prompt_dims if absorbed else 1.0
+    full_flops = per_pair * prompt_dims - window_flops
     kv_sparse, sparse_flops, sparse_tokens, index_flops, x = 0.0, 0.0, np.inf, 0.0, a.indexer
     # an indexer scores every key, a product per head (on every rank); in FP8 (at twice the 16-bit tensor rate
     # attention runs at) where the engine keeps its keys so
@@ -1245,7 +1252,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         kv_full=kv_full, kv_windowed=kv_windowed, window=window,
         state=state_bytes(s) * whole,     # (at its size: a paged pool's padding and spare blocks are not read)
         matmul_flops=2.0 * (p.active - p.embedding + p.tied_output) / tp,   # (a tied table: the output layer)
-        attention_flops=full_flops, window_flops=window_flops,
+        attention_flops=full_flops, window_flops=window_flops, decode_attention_scale=decode_scale,
         allreduce_bytes=2.0 * (tp - 1) / tp * a.hidden_size * 2.0 if split else 0.0,
         allreduces=2.0 * a.compute_layers if split else 0.0, expert_flops=2.0 * p.experts_active / tp,
         kv_sparse=kv_sparse, sparse_flops=sparse_flops, sparse_tokens=sparse_tokens, index_flops=index_flops,
@@ -1526,8 +1533,8 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
     c = np.asarray(context, dtype=np.float64)
     kv = ((t.kv_full * c + _capped(t.kv_windowed, c, t.window)) * t.kv_reads
           + _capped(t.kv_sparse, c, t.sparse_tokens) + 2.0 * t.state) * b   # the cache filled
-    attention = (t.attention_flops * c + _capped(t.window_flops, c, t.window)
-                 + _capped(t.sparse_flops, c, t.sparse_tokens) + _some(t.index_flops, c))
+    attention = ((t.attention_flops * c + _capped(t.sparse_flops, c, t.sparse_tokens)) * t.decode_attention_scale
+                 + _capped(t.window_flops, c, t.window) + _some(t.index_flops, c))
     scores = 0.0 if _zero(t.score_bytes) and _zero(t.window_score_bytes) else \
         (t.score_bytes * c + _capped(t.window_score_bytes, c, t.window)) * b
     several = _several_rows(t, b, 1.0)
