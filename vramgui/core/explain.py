@@ -40,7 +40,6 @@ from .presets import UNIFIED_GPU_SHARE_SOURCE
 from .report import batched_decode_note, card_note, data_parallel_note, engine_note, nodes_note
 from .scenario import Scenario
 from .speed import (
-    ATTENTION_EFFICIENCY,
     BNB_DEQUANT_WEIGHTS_PER_S,
     BNB_LINEAR_KERNELS,
     BW_EFFICIENCY,
@@ -76,6 +75,7 @@ from .speed import (
     host_layers,
     kernel_used,
     overlap_factor,
+    own_attention_rate,
     prefill_parts,
     prompt_split,
     prompt_terms,
@@ -559,7 +559,7 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                       else "unknown: the preset has no FLOP/s figure", _gpu_source(gpu, "compute")),
            Assumption("Compute efficiency η_flops", f"{float(t.flops_efficiency):.2f} ({p.name})",
                       "; ".join(SOURCES[n] for n in compute_efficiency_sources(key, fmt, gpu)))]
-    if key in ATTENTION_EFFICIENCY:
+    if own_attention_rate(key, gpu):
         out.append(Assumption("Attention efficiency η_attention", f"{float(t.attention_efficiency):.2f} ({p.name}"
                               f"{_row_name(p, key)})", SOURCES["ATTENTION_EFFICIENCY"]))
     a = s.model.architecture
@@ -779,9 +779,9 @@ def _attention_rate(t, s: Scenario) -> str:
         why.append("attention in fp32 on the CUDA cores, a quarter of their dp4a rate (no tensor cores)")
     elif float(t.attention_peak) != 1.0:
         why.append("attention on the 16-bit tensor rate: it multiplies activations by the cache, not weights")
-    if speed_key(s.profile, s.gpu, s.host) in ATTENTION_EFFICIENCY:
+    if own_attention_rate(speed_key(s.profile, s.gpu, s.host), s.gpu):
         why.append("attention at its own share of the peak, η_attention: the engine's flash-attention kernels "
-                   "reach less of it than its GEMMs on this card")
+                   "reach another share of it than its GEMMs on this card")
     return f" ({'; '.join(why)})" if why else ""
 
 

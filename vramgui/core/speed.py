@@ -108,10 +108,14 @@ RDNA4_ATTENTION_EFFICIENCY = 0.15
 #: ... and Navi 31's (RDNA 3, gfx1100: the RX 7900 XTX, XT and GRE and the Radeon PRO W7900), whose WMMA units
 #: 2026 builds use too (measured on an RX 7900 XTX).
 NAVI31_ATTENTION_EFFICIENCY = 0.25
+#: ... and, on the CUDA row (else the GEMMs' 40 %), the RTX 5090's flash attention: 62 % of its 16-bit peak, by hand
+#: from two models' prompts after a deep cache (SOURCES["ATTENTION_EFFICIENCY"]).
+RTX5090_ATTENTION_EFFICIENCY = 0.62
 ATTENTION_EFFICIENCY_BY_CARD = {"llamacpp-rocm": {
     **{card: RDNA4_ATTENTION_EFFICIENCY for card in ("rx9070xt", "rx9070", "rx9060xt-16gb", "radeon-ai-pro-r9700")},
     **{card: NAVI31_ATTENTION_EFFICIENCY for card in ("rx7900xtx", "rx7900xt", "rx7900gre", "radeon-pro-w7800",
-                                                      "radeon-pro-w7900")}}}
+                                                      "radeon-pro-w7900")}},
+    "llamacpp": {"rtx5090": RTX5090_ATTENTION_EFFICIENCY}}
 
 #: On NVIDIA cards llama.cpp's quantized (GGUF, MXFP4) matmuls run at a rate tied to the card's int8 tensor
 #: peak, not its fp16 one: the CUDA build's MMQ kernels multiply int8 on the tensor cores, the Vulkan
@@ -848,8 +852,17 @@ SOURCES = {
                             "(its 8B F16 at 8,192 tokens -0.7 %, now -6.7 %). Other "
                             "rows: the GEMMs' share (FLOPS_EFFICIENCY); llama.cpp's CUDA build on an RTX 3090 "
                             "(Llama 3 8B Q4_0, 512 tokens after 32,768 at 1,470.93 tokens/s, "
-                            "github.com/ggml-org/llama.cpp/pull/17505) reads -22 % with it: no sign there of "
-                            "attention slower than the GEMMs",
+                            "github.com/ggml-org/llama.cpp/pull/17505) reads -11 % with it: no sign there of "
+                            "attention slower than the GEMMs. The RTX 5090 (CUDA): 62 %, by hand from Qwen3.5 27B "
+                            "Q4_K_M's 4,096-token prompt after 32,768 cached tokens (its 16 layers of 24 heads of 256 "
+                            "attended at 130 TFLOP/s of the card's 209.5: 3,684.89 tokens/s from empty, 2,698.73 "
+                            "after; measured corpus); checked on GLM-4.7-Flash Q2_K_M, whose 20 heads attend over the "
+                            "MLA latent (576 + 512 wide), 512 tokens after 32,768 at 1,824.87 tokens/s "
+                            "(github.com/ggml-org/llama.cpp/pull/19092, Jan 2026): -11 % at 62 %, -39 % at the 40 "
+                            "% (by hand, if the rest of the estimate holds, it attended at about 150 TFLOP/s). The "
+                            "other CUDA cards measured after a deep cache keep the 40 %: the RTX 3090 above, an RTX "
+                            "A5000 (Qwen3.6 27B, 31 % by hand), an RTX 4090 (Qwen3.5 9B, 18 % by hand: a stated "
+                            "miss)",
     "ALLREDUCE_LATENCY_S": "assumption: order of magnitude of NCCL's small-message all-reduce latency, "
                            "NVLink vs PCIe",
     "DEFAULT_LINK_GB_S": "PCIe 3.0 x16 per direction, when a card's preset names no interconnect",
@@ -1282,6 +1295,12 @@ def dequantized(s: Scenario, fmt: WeightFormat | None = None) -> dict:
 ENGINE_FIELDS = ("host_floor", "step_overhead", "pass_extra", "bw_efficiency", "flops_efficiency", "moe_gemm_tokens",
                  "moe_gemm_half", "attention_efficiency", "mmvq_rate", "mmq_load", "sol_flops", "exposed", "kv_reads",
                  "host_extra_rows", "dequant_efficiency", "prompt_bw_efficiency", "expert_token_reads")
+
+
+def own_attention_rate(key: str, gpu: GPU | None = None) -> bool:
+    """Whether the engine row ``key``'s attention has a share of its own on ``gpu`` (:data:`ATTENTION_EFFICIENCY`,
+    :data:`ATTENTION_EFFICIENCY_BY_CARD`), not the GEMMs'."""
+    return key in ATTENTION_EFFICIENCY or (gpu is not None and gpu.id in ATTENTION_EFFICIENCY_BY_CARD.get(key, {}))
 
 
 def attention_efficiency(key: str, gpu: GPU | None = None) -> float:

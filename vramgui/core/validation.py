@@ -103,7 +103,7 @@ def _weights(precision: str) -> str | None:
              ("int8 w8a8", "int8"),
              ("gptq", None), ("double quant", "nf4"), ("bitsandbytes load_in_4bit", "nf4-nodq"),
              ("load_in_8bit", "bnb-int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"),
-             ("q3_k_m", "q3_k_m"), ("q5_k_m", "q5_k_m"), ("q5_0", "q5_0"), ("q6_k", "q6_k"),
+             ("q3_k_m", "q3_k_m"), ("q2_k", "q2_k"), ("q5_k_m", "q5_k_m"), ("q5_0", "q5_0"), ("q6_k", "q6_k"),
              ("fp8", "fp8"), ("fp32", "fp32"), ("float32", "fp32"), ("bf16", "bf16"), ("bfloat16", "bf16"),
              ("f16", "fp16"), ("fp16", "fp16"), ("float16", "fp16")]
     for key, fmt in table:
