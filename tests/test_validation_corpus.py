@@ -899,21 +899,26 @@ def test_qwen35_27b_on_cuda_after_a_deep_cache(results):
 
 
 def test_cuda_mla_after_a_deep_cache_on_an_rtx5090(results):
-    # GLM-4.7-Flash Q2_K_M under llama-bench on an RTX 5090: 512 tokens in one pass after 32,768 cached at 1,824.87
-    # tokens/s (PR #19092's table, Jan 2026).  llama.cpp's deepseek2 graph attends over the cached latent: per pair
+    # Two MLA models under llama-bench on an RTX 5090.  GLM-4.7-Flash Q2_K_M: 512 tokens in one pass after 32,768
+    # cached at 1,824.87 tokens/s (PR #19092's table, Jan 2026).  llama.cpp's deepseek2 graph attends over the cached
+    # latent: per pair
     # 47 layers x 20 heads x (576 + 512) x 2 = 2,045,440 FLOP, 34.6 TFLOP for the pass's 512 x (32,768 + 256) pairs
     # (the causal half of its own).  The estimate's matmuls and per-pass cost (its explain panel: 3.67 TFLOP dense and
     # 10.34 of small expert GEMMs at 293 TFLOP/s, 2.66 ms) leave the attention 230 ms of the pass's 281: about 150
     # TFLOP/s, 72 % of the card's 209.5 (by hand, if the rest holds).  At the card's 62 % (set on Qwen3.5 27B,
     # above) the point reads -11 %; at the CUDA row's 40 %, -39 %; counted over up-projected heads (256 + 256) at 40
-    # %, +15 % (the earlier estimate: right for the wrong reason)
+    # %, +15 % (the earlier estimate: right for the wrong reason).  DeepSeek-V2-Lite Q4_0 on the same card (PR
+    # #19057, Jan 2026: 3,851.28 tokens/s), 27 layers of 16 heads whose up-projected widths (192 + 128) are 3.4 times
+    # fewer than the latent's: up-projected +61 %, over the latent at 40 % -39 %, at 62 % -11 %
     pairs = 512 * (32768 + 256)
     assert pairs * 2_045_440 == pytest.approx(34.58e12, rel=0.01)
     attention_s = 512 / 1824.87 - (3.67e12 + 10.34e12) / 293e12 - 2.66e-3
     assert pairs * 2_045_440 / attention_s / 209.5e12 == pytest.approx(0.72, abs=0.02)
-    err = {p["id"]: p["error_pct"] for p in results["points"] if "-pr19092-" in p["id"]}
-    assert list(err) == ["llamacpp-pr19092-glm4.7-flash-q2_k_m-rtx5090-ub512-pp512-d32768"]
-    assert -16 < err["llamacpp-pr19092-glm4.7-flash-q2_k_m-rtx5090-ub512-pp512-d32768"] < -6
+    assert 27 * 16 * (576 + 512) / (27 * 16 * (192 + 128)) == pytest.approx(3.4)
+    err = {p["id"]: p["error_pct"] for p in results["points"] if "-pr19092-" in p["id"] or "-pr19057-" in p["id"]}
+    assert sorted(err) == ["llamacpp-pr19057-deepseek-v2-lite-q4_0-rtx5090-ub512-pp512-d32768",
+                           "llamacpp-pr19092-glm4.7-flash-q2_k_m-rtx5090-ub512-pp512-d32768"]
+    assert all(-16 < e < -6 for e in err.values()), err
 
 
 def test_metal_after_a_deep_cache_b7948(results):

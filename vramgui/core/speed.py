@@ -858,8 +858,9 @@ SOURCES = {
                             "attended at 130 TFLOP/s of the card's 209.5: 3,684.89 tokens/s from empty, 2,698.73 "
                             "after; measured corpus); checked on GLM-4.7-Flash Q2_K_M, whose 20 heads attend over the "
                             "MLA latent (576 + 512 wide), 512 tokens after 32,768 at 1,824.87 tokens/s "
-                            "(github.com/ggml-org/llama.cpp/pull/19092, Jan 2026): -11 % at 62 %, -39 % at the 40 "
-                            "% (by hand, if the rest of the estimate holds, it attended at about 150 TFLOP/s). The "
+                            "(github.com/ggml-org/llama.cpp/pull/19092, Jan 2026), and DeepSeek-V2-Lite Q4_0 at "
+                            "3,851.28 (pull/19057): -11 % each at 62 %, -39 % at the 40 % (by hand, if the rest of "
+                            "the estimate holds, GLM's attended at about 150 TFLOP/s). The "
                             "other CUDA cards measured after a deep cache keep the 40 %: the RTX 3090 above, an RTX "
                             "A5000 (Qwen3.6 27B, 31 % by hand), an RTX 4090 (Qwen3.5 9B, 18 % by hand: a stated "
                             "miss)",
