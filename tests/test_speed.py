@@ -512,6 +512,25 @@ def test_hf_16bit_decode_batch1_known_misses(scenario, model, gpu, ms):
     assert _ms(scenario(model, gpu, weights="fp16", engine="hf", prompt_tokens=64)) == pytest.approx(ms, rel=0.25)
 
 
+def test_small_expert_gemms_count_the_experts_a_pass_touches(scenario):
+    from vramgui.core.speed import MOE_GEMM_TOKENS, prefill_parts, speed_terms
+    # Qwen3 30B-A3B under llama.cpp (CUDA): 128 routed experts, 8 a token.  Each expert a prompt's pass touches runs
+    # its GEMM as if it had 218 tokens (MOE_GEMM_TOKENS); a pass of 16 tokens touches 128 (1 - (1 - 8/128)^16) = 82.4
+    # of them, not all 128: the FLOPs beyond the count are a token's in one expert x (82.4 x 218 - 16 x 8)
+    s = scenario("qwen3-30b-a3b", "rtx4090", engine="llamacpp", weights="q4_k_m", prompt_tokens=512)
+    t = speed_terms(s)
+    sat = MOE_GEMM_TOKENS["llamacpp"]
+    per_expert = float(t.expert_flops) / 8
+    for n in (1, 16, 512):
+        touched = 128 * (1 - (1 - 8 / 128) ** n)
+        slow = float(prefill_parts(t, n, 1, 1.0, 0.0).slow_flops)
+        assert slow == pytest.approx(per_expert * max(0.0, touched * sat - n * 8), rel=1e-9)
+    assert 128 * (1 - (1 - 8 / 128) ** 16) == pytest.approx(82.4, abs=0.05)
+    # at 512 tokens a pass every expert is touched (32 tokens each): the rule as fitted, 128 x 218 - 4,096
+    assert float(prefill_parts(t, 512, 1, 1.0, 0.0).slow_flops) == pytest.approx(per_expert * (128 * sat - 4096),
+                                                                                 rel=1e-6)
+
+
 def test_mla_heads_attend_over_the_latent_where_the_engine_absorbs(scenario):
     from vramgui.core.explain import explain_items
     from vramgui.core.speed import decode_parts, prefill_parts, speed_terms

@@ -915,10 +915,35 @@ def test_cuda_mla_after_a_deep_cache_on_an_rtx5090(results):
     attention_s = 512 / 1824.87 - (3.67e12 + 10.34e12) / 293e12 - 2.66e-3
     assert pairs * 2_045_440 / attention_s / 209.5e12 == pytest.approx(0.72, abs=0.02)
     assert 27 * 16 * (576 + 512) / (27 * 16 * (192 + 128)) == pytest.approx(3.4)
-    err = {p["id"]: p["error_pct"] for p in results["points"] if "-pr19092-" in p["id"] or "-pr19057-" in p["id"]}
+    err = {p["id"]: p["error_pct"] for p in results["points"] if p["id"].endswith("-rtx5090-ub512-pp512-d32768")}
     assert sorted(err) == ["llamacpp-pr19057-deepseek-v2-lite-q4_0-rtx5090-ub512-pp512-d32768",
                            "llamacpp-pr19092-glm4.7-flash-q2_k_m-rtx5090-ub512-pp512-d32768"]
     assert all(-16 < e < -6 for e in err.values()), err
+
+
+def test_cuda_mla_moe_passes_of_few_tokens_after_a_deep_cache(results):
+    # The same two PRs' tables at smaller microbatches (llama-bench -ub 1-256, 512 tokens after 32,768 cached):
+    # DeepSeek-V2-Lite Q4_0 and GLM-4.7-Flash Q2_K_M on an RTX 3090 and an RTX 5090, 28 points.  A pass of n tokens
+    # touches E (1 - (1 - k/E)^n) of the E routed experts (speed.MOE_GEMM_TOKENS: each touched expert's GEMM costs
+    # as if it had 218 tokens); counted over all E experts, as before, the one-token passes (each like a decode step
+    # at 32k) read -90 % (V2-Lite, 64 experts of which a token takes 6) and -90 % (GLM, 4 of 64), now -25 and +2 %
+    group = {i for i, g in _bound_groups().items() if g == "llama.cpp CUDA MLA MoE passes after a deep cache (2026)"}
+    got = {p["id"].removeprefix("llamacpp-"): p["error_pct"] for p in results["points"] if p["id"] in group}
+    assert len(got) == 28 and None not in got.values()
+    assert 64 * (1 - (1 - 6 / 64) ** 1) == pytest.approx(6)        # one token touches its own 6 experts, not 64
+
+    def err(gpu, ub):
+        return [e for i, e in got.items() if f"-{gpu}-ub{ub}-" in i]
+    assert all(-30 < e < 10 for ub in (1, 2) for e in err("rtx3090", ub)), got
+    # The 5090's passes of 128 and 256 read -5 to -13 % (as its passes of 512: the test above).  A stated miss below:
+    # passes of 4-64 tokens on the 5090 (1-6 tokens an expert) read -21 to -36 % (the experts' small GEMMs cost less
+    # than the saturation rule fitted at 16-32 tokens an expert gives), and the 3090's passes of 4-128 -24 to -61 %:
+    # there the attention alone, over the latent at the CUDA row's 40 % (28.4 TFLOP/s), would take 560 ms of
+    # V2-Lite's 496 at 128 a pass (15.9 TFLOP): the 3090 runs these heads faster than its 40 %, as the 5090 does
+    assert all(-15 < e < -3 for ub in (128, 256) for e in err("rtx5090", ub)), got
+    assert all(-40 < e < -15 for ub in (8, 16, 32, 64) for e in err("rtx5090", ub)), got
+    assert all(-65 < e < -20 for ub in (4, 8, 16, 32, 64, 128) for e in err("rtx3090", ub)), got
+    assert 512 * (32768 + 256) * 940_032 / 28.4e12 > 512 / 1033.12
 
 
 def test_metal_after_a_deep_cache_b7948(results):

@@ -812,7 +812,11 @@ SOURCES = {
                        "since Metal's tile kernel's conversion is paid on each pass, MMQ_WEIGHTS_PER_SM_CLOCK). The "
                        "no-graphs row "
                        "keeps 190 (the same kernels' forerunners: an assumption). Other engines: not measured, "
-                       "not applied",
+                       "not applied. A pass of n tokens touches E (1 - (1 - k/E)^n) of the E experts, each costing "
+                       "as if it had this many tokens: passes of one token (a decode step's work at 32,768 cached, "
+                       "github.com/ggml-org/llama.cpp/pull/19057 and pull/19092, DeepSeek-V2-Lite and GLM-4.7-Flash "
+                       "on an RTX 3090) read -25 and +2 %, where all E experts at the rule read -90 %; passes of "
+                       "4-64 tokens (1-6 an expert) still read 20-60 % slow (measured corpus: a stated miss)",
     "served": "a serving benchmark's mean time per output token (TPOT) holds the other requests' prefills: "
               "Qwen3-8B bf16 on one H100 SXM under vLLM v0.11.0 (ShareGPT, means 233 in / 221 out; gpustack's "
               "performance lab, measured corpus) gives 7.28 ms at 1 request and 7.71 at 8, where the decode step "
@@ -1661,6 +1665,7 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     if not _zero(t.sparse_flops):
         attention = attention + t.sparse_flops * (_pairs(c + p, t.sparse_tokens) - _pairs(c, t.sparse_tokens)) * b
     several = _several_rows(t, touched, passes)
+    kernels = _kernels(t, touched, passes)
     read = _weights_read(t, touched) * passes - several.get("dequant_bytes", 0.0)
     if not _zero(t.head_bytes):   # (the passes holding a sequence's last token: one per sequence at most)
         read = read - t.head_bytes * (passes - np.minimum(passes, b))
@@ -1678,9 +1683,26 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
             scores = scores + t.window_score_bytes * (_pairs(c + p, t.window) - _pairs(c, t.window)) * b
     return StepParts(bytes_moved=read, matmul_flops=t.matmul_flops * tokens, attention_flops=attention,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
-                     slow_flops=t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0),
-                     score_bytes=scores, pass_extra_s=t.pass_extra * passes, **_kernels(t, touched, passes),
-                     **several)
+                     slow_flops=_slow_expert_flops(t, touched, passes, tokens),
+                     score_bytes=scores, pass_extra_s=t.pass_extra * passes, **kernels, **several)
+
+
+def _slow_expert_flops(t: SpeedTerms, touched: ArrayLike, passes: ArrayLike, tokens: ArrayLike) -> ArrayLike:
+    """FLOPs the routed experts' small GEMMs take beyond their count in ``passes`` passes of ``touched`` tokens
+    (``tokens`` in all): at ``m / (m + half)`` of the large-GEMM rate (:data:`MOE_GEMM_HALF`); or (llama.cpp's
+    kernels, :data:`MOE_GEMM_TOKENS`) each expert a pass touches costs as if it had ``sat`` tokens, where a pass
+    of few tokens touches fewer experts than there are (the union of :func:`_experts_touched`)."""
+    if _zero(t.expert_flops):
+        return 0.0
+    general = t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0)
+    sat = np.asarray(t.moe_gemm_tokens, dtype=np.float64)
+    if not np.any(sat > 0):
+        return general
+    n = np.asarray(touched, dtype=np.float64)
+    union = t.num_experts * (1.0 - (1.0 - t.experts_per_token / t.num_experts) ** n)
+    per_expert = t.expert_flops / t.experts_per_token      # FLOPs a token takes in one expert
+    saturating = per_expert * np.maximum(0.0, union * sat - n * t.experts_per_token) * passes
+    return np.where(sat > 0, saturating, general)
 
 
 def expert_gemm_efficiency(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
