@@ -221,6 +221,58 @@ def test_deepseek_v3_gguf_metadata_gives_its_count():
     assert count_params(architecture_from_hf_config(gguf_config(old, Path("old.gguf")))).total == 671_026_419_200
 
 
+def test_a_deepseek_gguf_before_the_mla_tensors_caches_every_heads_keys_and_values(tmp_path, monkeypatch):
+    # DeepSeek-V2-Lite's keys as llama.cpp's converter wrote them before its MLA tensors (2024: key_length 192 =
+    # 128 + 64 rope, value_length 128, no _mla keys).  llama.cpp runs such a file on its non-MLA path
+    # (hparams.is_mla() needs the _mla keys): 16 heads of 192-wide keys and 128-wide values cached in each of 27
+    # layers, 16 x (192 + 128) x 2 bytes x 27 = 276,480 bytes a token in fp16, where a file converted since caches
+    # the latent, (512 + 64) x 2 x 27 = 31,104; and its heads attend up-projected.  Other engines keep their own
+    # cache (the flag describes how llama.cpp runs the file)
+    from pathlib import Path
+
+    from vramgui.core import Scenario, architecture_from_hf_config, default_catalog, estimate_memory
+    from vramgui.core.explain import explain_items
+    from vramgui.core.model_files import gguf_config
+    from vramgui.core.presets import ModelPreset
+    from vramgui.core.speed import speed_terms
+    k = {"block_count": 27, "context_length": 163840, "embedding_length": 2048, "feed_forward_length": 10944,
+         "attention.head_count": 16, "attention.head_count_kv": 16, "expert_used_count": 6,
+         "leading_dense_block_count": 1, "vocab_size": 102400, "attention.kv_lora_rank": 512,
+         "attention.key_length": 192, "attention.value_length": 128, "expert_feed_forward_length": 1408,
+         "expert_count": 64, "expert_shared_count": 2, "rope.dimension_count": 64,
+         "attention.layer_norm_rms_epsilon": 1e-6}
+    old = {"general.architecture": "deepseek2", **{f"deepseek2.{key}": v for key, v in k.items()}}
+    new = {**old, "deepseek2.attention.key_length": 576, "deepseek2.attention.value_length": 512,
+           "deepseek2.attention.key_length_mla": 192, "deepseek2.attention.value_length_mla": 128,
+           "deepseek2.attention.head_count_kv": 1}
+    cat = default_catalog()
+    a_old = architecture_from_hf_config(gguf_config(old, Path("old.gguf")))
+    a_new = architecture_from_hf_config(gguf_config(new, Path("new.gguf")))
+    assert a_old.mla.gguf_up_projected and not a_new.mla.gguf_up_projected
+
+    def scenario(a, engine):
+        cfg = gguf_config(old if a is a_old else new, Path("f.gguf"))
+        model = ModelPreset(id="imported", name="imported", family="Imported", source="test", config=cfg)
+        assert model.architecture == a
+        return Scenario(model=model, gpu=cat.gpu("rtx4090"), engine=engine, weights="q4_0", prompt_tokens=4096)
+    assert estimate_memory(scenario(a_old, "llamacpp")).kv_bytes_per_token == 16 * (192 + 128) * 2 * 27 == 276_480
+    assert estimate_memory(scenario(a_new, "llamacpp")).kv_bytes_per_token == (512 + 64) * 2 * 27 == 31_104
+    assert estimate_memory(scenario(a_old, "vllm")).kv_bytes_per_token == 31_104
+    up, latent = 2 * 16 * 27 * (192 + 128), 2 * 16 * 27 * (2 * 512 + 64)
+    t_old, t_new = speed_terms(scenario(a_old, "llamacpp")), speed_terms(scenario(a_new, "llamacpp"))
+    assert (float(t_old.attention_flops), float(t_old.decode_attention_scale)) == (up, 1.0)
+    assert (float(t_new.attention_flops), float(t_new.decode_attention_scale)) == (latent, 1.0)
+    mla = {a.name: a for e in explain_items(scenario(a_old, "llamacpp")) for a in e.assumptions}["MLA attention"]
+    assert mla.value.startswith("up-projected") and "predates llama.cpp's MLA tensors" in mla.source
+    # the import says so in the model's note (the header read, tensors aside)
+    import vramgui.core.model_files as mf
+    monkeypatch.setattr(mf, "read_gguf", lambda path: (old, []))
+    note = mf.model_from_path(tmp_path / "DeepSeek-V2-Lite-Chat.Q4_0.gguf").source_note
+    assert note.startswith("converted before llama.cpp's MLA tensors (no deepseek2.attention.key_length_mla)")
+    monkeypatch.setattr(mf, "read_gguf", lambda path: (new, []))
+    assert mf.model_from_path(tmp_path / "new.gguf").source_note is None
+
+
 def test_qwen3_moe_gguf_reads_as_the_checked_qwen3_moe_type():
     # llama.cpp names Qwen3-30B-A3B's architecture "qwen3moe": read as transformers' qwen3_moe (q/k norms, a
     # checked type, no caution), with the Hugging Face config's count

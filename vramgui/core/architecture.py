@@ -55,6 +55,13 @@ class MLA(BaseModel):
     qk_rope_head_dim: int = Field(ge=0, description="rotary part of each query/key head")
     qk_nope_head_dim: int = Field(ge=1, description="non-rotary part of each query/key head")
     v_head_dim: int = Field(ge=1, description="value head width")
+    gguf_up_projected: bool = Field(False, description=(
+        "a GGUF converted before llama.cpp's MLA tensors (no attention.key_length_mla): llama.cpp runs it with "
+        "up-projected heads and caches every head's keys and values (its non-MLA path), not the latent"))
+
+
+#: The config key a GGUF import sets for :attr:`MLA.gguf_up_projected` (not a Hugging Face key).
+GGUF_UP_PROJECTED_MLA = "vramgui_gguf_up_projected_mla"
 
 
 class SparseIndexer(BaseModel):
@@ -973,7 +980,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
                   q_lora_rank=get("q_lora_rank"),
                   qk_rope_head_dim=_int(get("qk_rope_head_dim", default=64), source, "qk_rope_head_dim"),
                   qk_nope_head_dim=_int(get("qk_nope_head_dim", default=128), source, "qk_nope_head_dim"),
-                  v_head_dim=_int(get("v_head_dim", default=128), source, "v_head_dim"))
+                  v_head_dim=_int(get("v_head_dim", default=128), source, "v_head_dim"),
+                  gguf_up_projected=bool(cfg.get(GGUF_UP_PROJECTED_MLA, False)))
         h_kv = h  # MLA expands to full heads; the cache holds the latent instead (see kvcache)
         d_h = mla.v_head_dim
     indexer = None

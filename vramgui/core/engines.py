@@ -475,8 +475,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "560 (Llama 3 8B, n_ctx 8192: 3 × 16 + 4 × 8 = 80 MiB).",
             "mla_attention": "llama.cpp's deepseek2 graph (src/models/deepseek2.cpp, used by DeepSeek-V2/V3, Kimi "
                              "K2 and GLM-4.7-Flash GGUFs): with the MLA tensors (wk_b, wv_b) the query absorbs wk_b "
-                             "and attention runs over the cached latent and RoPE key, 'MLA with the absorption "
-                             "optimization converts into MQA', in prompts and decode alike, wv_b applied after. "
+                             "and attention runs over the cached latent and RoPE key, multi-query attention with one "
+                             "KV head (the graph's own comment), in prompts and decode alike, wv_b applied after. "
                              "GGUFs converted before those tensors existed run up-projected heads (not modelled).",
         },
     ),
@@ -484,6 +484,24 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
 
 #: The llama.cpp profiles (one engine: allocations alike, speed by build).
 LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan"})
+
+
+def _up_projected_gguf(s) -> bool:
+    """llama.cpp running an MLA model from a GGUF converted before its MLA tensors (:attr:`MLA.gguf_up_projected`):
+    its non-MLA path, up-projected heads throughout."""
+    mla = s.model.architecture.mla
+    return mla is not None and mla.gguf_up_projected and s.engine in LLAMACPP
+
+
+def latent_cache(s) -> bool:
+    """Whether the scenario's engine caches an MLA model's latent (:attr:`EngineProfile.mla_latent_cache`), not
+    every head's keys and values."""
+    return s.model.architecture.mla is not None and s.profile.mla_latent_cache and not _up_projected_gguf(s)
+
+
+def mla_absorbed(s) -> str:
+    """Where the scenario's engine attends over an MLA model's latent (:attr:`EngineProfile.mla_absorbed`)."""
+    return "never" if _up_projected_gguf(s) else s.profile.mla_absorbed
 #: Engines whose builds vramgui models have no GPU backend on Apple chips: (why, source).  llama.cpp
 #: runs there on Metal, HF transformers on PyTorch's MPS device (16-bit weights).  The MLX paths named
 #: here are other runtimes (mlx-lm's kernels, MLX's memory pool), which the profiles do not describe.

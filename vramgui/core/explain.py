@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .architecture import layout_note
-from .engines import batch_defaults, engine_share
+from .engines import batch_defaults, engine_share, latent_cache, mla_absorbed
 from .fit import budget_bytes
 from .formats import K_FALLBACK, WEIGHT_FORMATS
 from .memory import (
@@ -284,7 +284,7 @@ def _kv(s: Scenario, m) -> Explanation:
     _, h_kv = heads_per_card(a, s.tensor_parallel, p)
     tokens = int(float(m.kv_tokens_per_seq))
     share = layer_share(s)
-    latent = a.mla is not None and p.mla_latent_cache
+    latent = latent_cache(s)
     slots = kv_group_slots(s)        # the engine's padding layers hold cache too
     chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.attention_layers}" if latent
              else _kv_heads(a, sum(slots) if slots else a.attention_layers, h_kv, a.head_dim))
@@ -721,7 +721,7 @@ def _mla_assumption(s: Scenario, phase: str) -> list[Assumption]:
     a = s.model.architecture
     if a.mla is None or a.compressed is not None:
         return []
-    mode = s.profile.mla_absorbed
+    mode = mla_absorbed(s)
     latent = mode == "always" or (mode == "decode" and phase == "decode")
     m = a.mla
     value = (f"over the cached latent: {a.num_heads} heads × ({m.kv_lora_rank + m.qk_rope_head_dim} + "
@@ -729,6 +729,9 @@ def _mla_assumption(s: Scenario, phase: str) -> list[Assumption]:
              f"up-projected: {a.num_heads} heads × ({a.q_head_dim} + {a.v_head_dim}) a query-key pair and layer")
     source = s.profile.sources.get("mla_attention", f"{s.profile.name} runs up-projected heads (no latent "
                                                     "attention of it is cited)")
+    if a.mla.gguf_up_projected and mode == "never" and s.profile.mla_absorbed != "never":
+        source = (f"the model's GGUF predates llama.cpp's MLA tensors: its non-MLA path runs up-projected heads "
+                  f"(src/models/deepseek2.cpp without wk_b); {source}")
     return [Assumption("MLA attention", value, source)]
 
 
@@ -855,11 +858,17 @@ def _expert_gemm_assumption(s: Scenario, t) -> list[Assumption]:
         return []
     tokens = float(prompt_split(s.prompt_tokens, s.cached_tokens)[0]) * s.batch
     touched = min(tokens, t.chunk or tokens)
-    per_expert = touched * float(t.experts_per_token) / float(t.num_experts)
-    eff = float(expert_gemm_efficiency(t, touched))
-    rule = f"half of it at {half:,.0f}" if half else f"full from {float(t.moe_gemm_tokens):,.0f}"
-    return [Assumption("Expert GEMMs in prefill", f"{per_expert:,.0f} tokens per expert per pass → {eff:.2f} of "
-                       f"the large-GEMM rate ({rule})", SOURCES["MOE_GEMM_HALF" if half else "MOE_GEMM_TOKENS"])]
+    k, e = float(t.experts_per_token), float(t.num_experts)
+    per_expert = touched * k / e
+    if half:
+        eff = float(expert_gemm_efficiency(t, touched))
+        return [Assumption("Expert GEMMs in prefill", f"{per_expert:,.0f} tokens per expert per pass → {eff:.2f} of "
+                           f"the large-GEMM rate (half of it at {half:,.0f})", SOURCES["MOE_GEMM_HALF"])]
+    sat = float(t.moe_gemm_tokens)
+    union = e * (1.0 - (1.0 - k / e) ** touched)      # the experts a pass touches
+    return [Assumption("Expert GEMMs in prefill", f"a pass of {touched:,.0f} tokens touches {union:,.0f} of the "
+                       f"{e:,.0f} experts, {touched * k / union:,.1f} tokens each; each runs as if it had "
+                       f"{max(sat, touched * k / union):,.0f}", SOURCES["MOE_GEMM_TOKENS"])]
 
 
 def explain_training_items(t) -> tuple[Explanation, ...]:

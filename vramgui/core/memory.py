@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .architecture import Architecture
-from .engines import FP8_SCALED_BYTES, EngineProfile, batch_defaults
+from .engines import FP8_SCALED_BYTES, EngineProfile, batch_defaults, latent_cache
 from .scenario import Scenario, memo_terms
 from .weights import WeightBytes, output_layer_bytes, weight_bytes
 
@@ -305,7 +305,7 @@ def replicates_latent(s: Scenario) -> bool:
     engine caches it: :attr:`EngineProfile.mla_latent_cache`) or a DeepSeek-V4 entry, one KV head
     that does not split across cards."""
     a = s.model.architecture
-    return s.tensor_parallel > 1 and (a.compressed is not None or (a.mla is not None and s.profile.mla_latent_cache))
+    return s.tensor_parallel > 1 and (a.compressed is not None or latent_cache(s))
 
 
 def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False) -> float:
@@ -321,7 +321,7 @@ def kv_elements_per_token_layer(a: Architecture, s: Scenario, full: bool = False
         return compressed_entry_elements(a, s)
     if a.mla:
         index = index_key_elements(a, s)
-        if p.mla_latent_cache:   # replicated on every rank
+        if latent_cache(s):   # replicated on every rank
             packed = packed_latent_bytes(a, s)
             if packed:                     # 1-byte elements
                 return packed + index
@@ -375,7 +375,7 @@ def packed_latent_bytes(a: Architecture, s: Scenario) -> float | None:
     """Bytes of one token's MLA latent in one layer where the engine packs a sparse-attention model's fp8 cache
     in FlashMLA's record (:attr:`EngineProfile.packed_fp8_latent`): the latent in FP8 with an fp32 scale per
     128 values, the RoPE dimensions in bf16 (656 for 512 + 64); None elsewhere."""
-    if not (a.mla and a.indexer and s.profile.mla_latent_cache and _packs_fp8(s)):
+    if not (a.mla and a.indexer and latent_cache(s) and _packs_fp8(s)):
         return None
     return a.mla.kv_lora_rank * FP8_SCALED_BYTES + 2.0 * a.mla.qk_rope_head_dim
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .architecture import architecture_from_hf_config
+from .architecture import GGUF_UP_PROJECTED_MLA, architecture_from_hf_config
 from .errors import ConfigError, pydantic_message
 from .jsonfile import read_json
 from .presets import FileWeights, ModelPreset
@@ -437,6 +437,8 @@ def gguf_config(meta: dict, path: Path, tensor_names: set[str] | None = None) ->
         key, value = get(f"attention.key_length{mla}"), get(f"attention.value_length{mla}")
         cfg.update(kv_lora_rank=get("attention.kv_lora_rank"), q_lora_rank=get("attention.q_lora_rank"),
                    qk_rope_head_dim=rope, v_head_dim=value)
+        if not mla:   # a file converted before the MLA tensors: llama.cpp runs it with up-projected heads
+            cfg[GGUF_UP_PROJECTED_MLA] = True
         if isinstance(key, int) and isinstance(rope, int):
             cfg.update(qk_nope_head_dim=key - rope, head_dim=key)
     for key, value in cfg.items():
@@ -976,7 +978,11 @@ def model_from_path(path: Path) -> ModelPreset:
         meta, tensors = read_gguf(p)
         cfg = gguf_config(meta, p, {t[0] for t in tensors})
         title = str(meta.get("general.name") or p.stem)[:120]
-        return _preset(cfg, title, f"from header of {p.resolve()}", p, _weights("gguf", p, tensors))
+        note = (f"converted before llama.cpp's MLA tensors (no {meta.get('general.architecture')}.attention."
+                "key_length_mla): llama.cpp runs it with up-projected heads and caches every head's keys and values, "
+                "not the latent; a file converted since (2025) caches the latent"
+                if cfg.get(GGUF_UP_PROJECTED_MLA) else None)
+        return _preset(cfg, title, f"from header of {p.resolve()}", p, _weights("gguf", p, tensors), note)
     if name.endswith(".safetensors") or name.endswith(".index.json"):
         tensors = read_safetensors_index(p) if name.endswith(".index.json") else read_safetensors_header(p)
         cfg, cfg_path, note = _architecture_beside(p.parent, p)

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .engines import EngineProfile, batch_defaults
+from .engines import EngineProfile, batch_defaults, mla_absorbed
 from .formats import GGUF_BITS, WeightFormat
 from .memory import (
     MemoryTerms,
@@ -1232,8 +1232,9 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     window_flops = per_pair * a.sliding_window_layers * (a.head_dim + a.v_head_dim) if windowed else 0.0
     # an MLA model's heads over the cached latent where the engine absorbs the key up-projection (prompts: the
     # heads the engine runs them on; a decode step's at ``decode_attention_scale`` times theirs)
-    absorbed = a.mla is not None and a.compressed is None and prof.mla_absorbed != "never"
-    prompt_dims = a.absorbed_head_dims if absorbed and prof.mla_absorbed == "always" else a.attention_head_dims
+    mode = mla_absorbed(s)
+    absorbed = a.mla is not None and a.compressed is None and mode != "never"
+    prompt_dims = a.absorbed_head_dims if absorbed and mode == "always" else a.attention_head_dims
     decode_scale = a.absorbed_head_dims / prompt_dims if absorbed else 1.0
     full_flops = per_pair * prompt_dims - window_flops
     kv_sparse, sparse_flops, sparse_tokens, index_flops, x = 0.0, 0.0, np.inf, 0.0, a.indexer
@@ -1665,7 +1666,6 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     if not _zero(t.sparse_flops):
         attention = attention + t.sparse_flops * (_pairs(c + p, t.sparse_tokens) - _pairs(c, t.sparse_tokens)) * b
     several = _several_rows(t, touched, passes)
-    kernels = _kernels(t, touched, passes)
     read = _weights_read(t, touched) * passes - several.get("dequant_bytes", 0.0)
     if not _zero(t.head_bytes):   # (the passes holding a sequence's last token: one per sequence at most)
         read = read - t.head_bytes * (passes - np.minimum(passes, b))
@@ -1684,7 +1684,8 @@ def prefill_parts(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, link, late
     return StepParts(bytes_moved=read, matmul_flops=t.matmul_flops * tokens, attention_flops=attention,
                      allreduce_s=_allreduce(t, tokens, link, latency), passes=passes,
                      slow_flops=_slow_expert_flops(t, touched, passes, tokens),
-                     score_bytes=scores, pass_extra_s=t.pass_extra * passes, **kernels, **several)
+                     score_bytes=scores, pass_extra_s=t.pass_extra * passes, **_kernels(t, touched, passes),
+                     **several)
 
 
 def _slow_expert_flops(t: SpeedTerms, touched: ArrayLike, passes: ArrayLike, tokens: ArrayLike) -> ArrayLike:
