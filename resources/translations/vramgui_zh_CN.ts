@@ -1732,6 +1732,10 @@ Source: {source}</source>
         <translation>未完全核验：部分计数为估算（见提示）。</translation>
     </message>
     <message>
+        <source>Pre-MLA GGUF: llama.cpp caches full keys and values (see the tooltip).</source>
+        <translation>早于 MLA 的 GGUF：llama.cpp 缓存完整的键和值（见提示）。</translation>
+    </message>
+    <message>
         <source>TP {n} spans {k} nodes: decode likely slower than shown.</source>
         <translation>TP {n} 跨越 {k} 个节点：解码可能比显示的更慢。</translation>
     </message>

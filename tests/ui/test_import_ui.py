@@ -87,6 +87,35 @@ def test_an_unchecked_model_type_says_so_beside_the_picker(qtbot, win, tmp_path)
     assert "Not fully checked" not in win.panel.caution.text() and not win.panel.caution.isVisible()
 
 
+def test_a_deepseek_gguf_before_the_mla_tensors_says_so_beside_the_picker(qtbot, win, tmp_path, monkeypatch):
+    # DeepSeek-V2-Lite's header as llama.cpp's converter wrote it before its MLA tensors (no key_length_mla): under
+    # llama.cpp every head's keys and values are cached, 16 x (192 + 128) x 2 bytes x 27 = 276,480 a token, not the
+    # 31,104-byte latent; the caution beside the picker and the status bar say why
+    import vramgui.core.model_files as mf
+    k = {"block_count": 27, "context_length": 163840, "embedding_length": 2048, "feed_forward_length": 10944,
+         "attention.head_count": 16, "attention.head_count_kv": 16, "expert_used_count": 6,
+         "leading_dense_block_count": 1, "vocab_size": 102400, "attention.kv_lora_rank": 512,
+         "attention.key_length": 192, "attention.value_length": 128, "expert_feed_forward_length": 1408,
+         "expert_count": 64, "expert_shared_count": 2, "rope.dimension_count": 64,
+         "attention.layer_norm_rms_epsilon": 1e-6}
+    monkeypatch.setattr(mf, "read_gguf", lambda path: (
+        {"general.architecture": "deepseek2", **{f"deepseek2.{key}": v for key, v in k.items()}}, []))
+    win.panel.engine.setCurrentIndex(win.panel.engine.findData("llamacpp"))
+    settle(qtbot, win)
+    assert win.import_model(tmp_path / "DeepSeek-V2-Lite-Chat.Q4_0.gguf")
+    settle(qtbot, win)
+    assert win.state.scenario.engine == "llamacpp"
+    assert win.panel.caution.text() == "Pre-MLA GGUF: llama.cpp caches full keys and values (see the tooltip)."
+    assert win.panel.caution.isVisible() and "no deepseek2.attention.key_length_mla" in win.panel.caution.toolTip()
+    assert "Note: converted before llama.cpp's MLA tensors" in win.statusBar().currentMessage()
+    from vramgui.core import estimate_memory
+    assert estimate_memory(win.state.scenario).kv_bytes_per_token == 16 * (192 + 128) * 2 * 27
+    win.panel.model.setCurrentIndex(win.panel.model.findData("deepseek-v2-lite"))   # the preset: the latent
+    settle(qtbot, win)
+    assert not win.panel.caution.isVisible()
+    assert estimate_memory(win.state.scenario).kv_bytes_per_token == (512 + 64) * 2 * 27
+
+
 def test_drop_a_safetensors_folder(qtbot, win, tmp_path):
     write_safetensors(tmp_path / "st")
     mime = QtCore.QMimeData()

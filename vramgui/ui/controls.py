@@ -855,10 +855,14 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.provenance.setToolTip(s.model.source if not note or note == s.model.source else
                                    f"{s.model.source}\n\n{note}")
         note = layout_note(s.model.architecture)   # stays beside the picker while the model is chosen
-        self.caution.setText(self.tr("Not fully checked: part of the count is estimated (see the tooltip).")
-                             if note else "")
-        self.caution.setToolTip(note or "")
-        self.caution.setVisible(bool(note))
+        mla = s.model.architecture.mla
+        up_projected = s.model.source_note if mla is not None and mla.gguf_up_projected else None
+        lines = ([self.tr("Not fully checked: part of the count is estimated (see the tooltip).")] if note else []) + \
+            ([self.tr("Pre-MLA GGUF: llama.cpp caches full keys and values (see the tooltip).")] if up_projected
+             else [])
+        self.caution.setText("\n".join(lines))
+        self.caution.setToolTip("\n\n".join(t for t in (note, up_projected) if t))
+        self.caution.setVisible(bool(lines))
         item = self.weights.model().item(self.weights.findData("file"))
         if item.isEnabled() != (fw is not None):
             item.setEnabled(fw is not None)

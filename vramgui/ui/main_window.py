@@ -500,8 +500,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if stored:    # a quantized checkpoint's config.json: its weights as it stores them
             self.state.update(weights=stored)
         self.add_recent_import(Path(path))
-        note = layout_note(model.architecture)
-        if note:   # counted with the generic layout: say so where the user looks right after importing
+        mla = model.architecture.mla
+        note = layout_note(model.architecture) or (model.source_note if mla and mla.gguf_up_projected else None)
+        if note:   # counted with the generic layout, or an MLA GGUF llama.cpp runs up-projected: say so where the user
+            #        looks right after importing
             self.statusBar().showMessage(self.tr("Imported {name}. Note: {note}").format(name=model.name, note=note),
                                          20000)
         elif stored:
