@@ -271,6 +271,20 @@ def test_a_deepseek_gguf_before_the_mla_tensors_caches_every_heads_keys_and_valu
     assert note.startswith("converted before llama.cpp's MLA tensors (no deepseek2.attention.key_length_mla)")
     monkeypatch.setattr(mf, "read_gguf", lambda path: (new, []))
     assert mf.model_from_path(tmp_path / "new.gguf").source_note is None
+    # estimate --json carries it as scenario.gguf_note under llama.cpp only (the CLI prints it as a note)
+    import contextlib
+    import io
+    import json
+
+    from vramgui.cli import main
+    monkeypatch.setattr(mf, "read_gguf", lambda path: (old, []))
+    for engine, noted, per_token in (("llamacpp", True, 276_480), ("vllm", False, 31_104)):
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            assert main(["estimate", "--model-file", str(tmp_path / "old.gguf"), "--gpu", "rtx4090", "--engine",
+                         engine, "--prompt", "4096", "--json"]) == 0
+        d = json.loads(buf.getvalue())
+        assert (d["scenario"]["gguf_note"] is not None) == noted and d["memory"]["kv_bytes_per_token"] == per_token
 
 
 def test_qwen3_moe_gguf_reads_as_the_checked_qwen3_moe_type():

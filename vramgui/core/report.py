@@ -8,7 +8,16 @@ import numpy as np
 
 from .. import __version__
 from .architecture import layout_note
-from .engines import HF_NO_MPS, LLAMACPP, NO_APPLE_GPU, card_target, listed_cards, runs_on_gpu, unlisted_card
+from .engines import (
+    HF_NO_MPS,
+    LLAMACPP,
+    NO_APPLE_GPU,
+    card_target,
+    latent_cache,
+    listed_cards,
+    runs_on_gpu,
+    unlisted_card,
+)
 from .fit import fit
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
@@ -82,7 +91,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s),
                      "node_cards": s.cards_per_node, "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
                      "data_parallel_note": data_parallel_note(s), "batched_decode_note": batched_decode_note(s),
-                     "engine_note": engine_note(s), "card_note": card_note(s)},
+                     "engine_note": engine_note(s), "card_note": card_note(s), "gguf_note": gguf_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -132,7 +141,8 @@ def context_note(s) -> str | None:
 
 
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
-NOTE_KEYS = ("context_note", "nodes_note", "data_parallel_note", "batched_decode_note", "engine_note", "card_note")
+NOTE_KEYS = ("context_note", "nodes_note", "data_parallel_note", "batched_decode_note", "engine_note", "card_note",
+             "gguf_note")
 
 
 def nodes_note(s) -> str | None:
@@ -196,6 +206,16 @@ def engine_note(s) -> str | None:
     return (f"{s.profile.name} does not run on an Apple chip's GPU ({why}; {source}): these figures time it as it "
             "runs on NVIDIA and AMD cards; on a Mac, llama.cpp (GGUF) and HF transformers (PyTorch's MPS device) run "
             "on the GPU")
+
+
+def gguf_note(s) -> str | None:
+    """Where llama.cpp runs an MLA model from a GGUF converted before its MLA tensors
+    (:attr:`~vramgui.core.architecture.MLA.gguf_up_projected`): the cache holds every head's keys and values."""
+    mla = s.model.architecture.mla
+    if mla is None or not mla.gguf_up_projected or latent_cache(s) or not s.profile.mla_latent_cache:
+        return None
+    return (s.model.source_note or "a GGUF converted before llama.cpp's MLA tensors: llama.cpp caches every head's "
+            "keys and values, not the latent")
 
 
 def card_note(s) -> str | None:
