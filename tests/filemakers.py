@@ -10,6 +10,15 @@ CFG = {"model_type": "llama", "vocab_size": 320, "hidden_size": 64, "intermediat
        "max_position_embeddings": 1024, "rms_norm_eps": 1e-6, "tie_word_embeddings": False,
        "_name_or_path": "tiny/llama-test"}
 
+#: DeepSeek-V2-Lite's GGUF header keys as llama.cpp's converter wrote them before its MLA tensors (2024: key_length
+#: 192 = 128 + 64 RoPE, value_length 128, no key_length_mla / value_length_mla)
+PRE_MLA_DEEPSEEK_GGUF = {"general.architecture": "deepseek2", **{f"deepseek2.{key}": v for key, v in {
+    "block_count": 27, "context_length": 163840, "embedding_length": 2048, "feed_forward_length": 10944,
+    "attention.head_count": 16, "attention.head_count_kv": 16, "expert_used_count": 6, "leading_dense_block_count": 1,
+    "vocab_size": 102400, "attention.kv_lora_rank": 512, "attention.key_length": 192, "attention.value_length": 128,
+    "expert_feed_forward_length": 1408, "expert_count": 64, "expert_shared_count": 2, "rope.dimension_count": 64,
+    "attention.layer_norm_rms_epsilon": 1e-6}.items()}}
+
 
 def hf_tensors(dtype=np.float16) -> dict[str, np.ndarray]:
     d, f, V, L, kv = 64, 96, 320, 2, 2 * 16

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from filemakers import CFG, hf_tensors, write_gguf, write_safetensors
+from filemakers import CFG, PRE_MLA_DEEPSEEK_GGUF, hf_tensors, write_gguf, write_safetensors
 
 from vramgui.cli import main
 from vramgui.core import Scenario, architecture_from_hf_config, count_params, default_catalog, estimate_memory
@@ -235,13 +235,7 @@ def test_a_deepseek_gguf_before_the_mla_tensors_caches_every_heads_keys_and_valu
     from vramgui.core.model_files import gguf_config
     from vramgui.core.presets import ModelPreset
     from vramgui.core.speed import speed_terms
-    k = {"block_count": 27, "context_length": 163840, "embedding_length": 2048, "feed_forward_length": 10944,
-         "attention.head_count": 16, "attention.head_count_kv": 16, "expert_used_count": 6,
-         "leading_dense_block_count": 1, "vocab_size": 102400, "attention.kv_lora_rank": 512,
-         "attention.key_length": 192, "attention.value_length": 128, "expert_feed_forward_length": 1408,
-         "expert_count": 64, "expert_shared_count": 2, "rope.dimension_count": 64,
-         "attention.layer_norm_rms_epsilon": 1e-6}
-    old = {"general.architecture": "deepseek2", **{f"deepseek2.{key}": v for key, v in k.items()}}
+    old = PRE_MLA_DEEPSEEK_GGUF
     new = {**old, "deepseek2.attention.key_length": 576, "deepseek2.attention.value_length": 512,
            "deepseek2.attention.key_length_mla": 192, "deepseek2.attention.value_length_mla": 128,
            "deepseek2.attention.head_count_kv": 1}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from filemakers import write_gguf, write_safetensors
+from filemakers import PRE_MLA_DEEPSEEK_GGUF, write_gguf, write_safetensors
 from PySide6 import QtCore, QtWidgets
 
 from vramgui.core import Scenario, estimate_memory, load_catalog
@@ -92,14 +92,7 @@ def test_a_deepseek_gguf_before_the_mla_tensors_says_so_beside_the_picker(qtbot,
     # llama.cpp every head's keys and values are cached, 16 x (192 + 128) x 2 bytes x 27 = 276,480 a token, not the
     # 31,104-byte latent; the caution beside the picker and the status bar say why
     import vramgui.core.model_files as mf
-    k = {"block_count": 27, "context_length": 163840, "embedding_length": 2048, "feed_forward_length": 10944,
-         "attention.head_count": 16, "attention.head_count_kv": 16, "expert_used_count": 6,
-         "leading_dense_block_count": 1, "vocab_size": 102400, "attention.kv_lora_rank": 512,
-         "attention.key_length": 192, "attention.value_length": 128, "expert_feed_forward_length": 1408,
-         "expert_count": 64, "expert_shared_count": 2, "rope.dimension_count": 64,
-         "attention.layer_norm_rms_epsilon": 1e-6}
-    monkeypatch.setattr(mf, "read_gguf", lambda path: (
-        {"general.architecture": "deepseek2", **{f"deepseek2.{key}": v for key, v in k.items()}}, []))
+    monkeypatch.setattr(mf, "read_gguf", lambda path: (PRE_MLA_DEEPSEEK_GGUF, []))
     win.panel.engine.setCurrentIndex(win.panel.engine.findData("llamacpp"))
     settle(qtbot, win)
     assert win.import_model(tmp_path / "DeepSeek-V2-Lite-Chat.Q4_0.gguf")
