@@ -39,8 +39,8 @@ from .speed import (
     decode_from_terms,
     dp4a_peak,
     engine_terms,
+    has_attention_rows,
     link_of,
-    own_attention_rate,
     prompt_bandwidth_efficiency,
     small_batch_kernels,
     sol_compute_factor,
@@ -295,8 +295,8 @@ def _card_factors(keys: list[str], fmt, gpus: list[GPU]) -> dict[str, np.ndarray
     if any(k in MMVQ_OPS_PER_SM_CLOCK for k in keys):    # (llama.cpp's CUDA kernels at several sequences)
         rate, load = zip(*(small_batch_kernels(k, fmt, g) for k, g in pairs), strict=True)
         out["mmvq_rate"], out["mmq_load"] = np.array(rate), np.array(load)
-    if any(own_attention_rate(k, g) for k, g in pairs):   # (llama.cpp's ROCm attention, RDNA 4 or not; Metal's;
-        #                                                     the RTX 5090's on CUDA)
+    if any(has_attention_rows(k) for k in keys):   # (llama.cpp's ROCm attention, RDNA 4 or not; Metal's; the RTX
+        #                                               5090's on CUDA: every card its own, whichever is primary)
         out["attention_efficiency"] = np.array([attention_efficiency(k, g) for k, g in pairs])
     if fmt.kernel in LOW_BIT_KERNELS or any(dp4a_peak(g, fmt) for g in gpus):   # attention's share of the peak
         out["attention_peak"] = np.array([attention_peak(g, fmt) for g in gpus])     # depends on the card

@@ -1303,6 +1303,12 @@ ENGINE_FIELDS = ("host_floor", "step_overhead", "pass_extra", "bw_efficiency", "
                  "host_extra_rows", "dequant_efficiency", "prompt_bw_efficiency", "expert_token_reads")
 
 
+def has_attention_rows(key: str) -> bool:
+    """Whether the engine row ``key``'s attention share differs from its GEMMs' on some card (the fit table then
+    gives each card its own)."""
+    return key in ATTENTION_EFFICIENCY or key in ATTENTION_EFFICIENCY_BY_CARD
+
+
 def own_attention_rate(key: str, gpu: GPU | None = None) -> bool:
     """Whether the engine row ``key``'s attention has a share of its own on ``gpu`` (:data:`ATTENTION_EFFICIENCY`,
     :data:`ATTENTION_EFFICIENCY_BY_CARD`), not the GEMMs'."""
