@@ -521,6 +521,7 @@ def test_small_expert_gemms_count_the_experts_a_pass_touches(scenario):
     t = speed_terms(s)
     sat = MOE_GEMM_TOKENS["llamacpp"]
     per_expert = float(t.expert_flops) / 8
+    assert per_expert == 2 * 3 * 2048 * 768 * 48      # a token in one expert: gate, up, down of 2,048 x 768, 48 layers
     for n in (1, 16, 512):
         touched = 128 * (1 - (1 - 8 / 128) ** n)
         slow = float(prefill_parts(t, n, 1, 1.0, 0.0).slow_flops)

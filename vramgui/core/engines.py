@@ -486,7 +486,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
 LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan"})
 
 
-def _up_projected_gguf(s) -> bool:
+def up_projected_gguf(s) -> bool:
     """llama.cpp running an MLA model from a GGUF converted before its MLA tensors (:attr:`MLA.gguf_up_projected`):
     its non-MLA path, up-projected heads throughout."""
     mla = s.model.architecture.mla
@@ -496,12 +496,12 @@ def _up_projected_gguf(s) -> bool:
 def latent_cache(s) -> bool:
     """Whether the scenario's engine caches an MLA model's latent (:attr:`EngineProfile.mla_latent_cache`), not
     every head's keys and values."""
-    return s.model.architecture.mla is not None and s.profile.mla_latent_cache and not _up_projected_gguf(s)
+    return s.model.architecture.mla is not None and s.profile.mla_latent_cache and not up_projected_gguf(s)
 
 
 def mla_absorbed(s) -> str:
     """Where the scenario's engine attends over an MLA model's latent (:attr:`EngineProfile.mla_absorbed`)."""
-    return "never" if _up_projected_gguf(s) else s.profile.mla_absorbed
+    return "never" if up_projected_gguf(s) else s.profile.mla_absorbed
 #: Engines whose builds vramgui models have no GPU backend on Apple chips: (why, source).  llama.cpp
 #: runs there on Metal, HF transformers on PyTorch's MPS device (16-bit weights).  The MLX paths named
 #: here are other runtimes (mlx-lm's kernels, MLX's memory pool), which the profiles do not describe.

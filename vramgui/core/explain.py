@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .architecture import layout_note
-from .engines import batch_defaults, engine_share, latent_cache, mla_absorbed
+from .engines import batch_defaults, engine_share, latent_cache, mla_absorbed, up_projected_gguf
 from .fit import budget_bytes
 from .formats import K_FALLBACK, WEIGHT_FORMATS
 from .memory import (
@@ -71,6 +71,7 @@ from .speed import (
     dp4a_peak,
     estimate_speed,
     expert_gemm_efficiency,
+    expert_union,
     exposed_time,
     host_layers,
     kernel_used,
@@ -729,7 +730,7 @@ def _mla_assumption(s: Scenario, phase: str) -> list[Assumption]:
              f"up-projected: {a.num_heads} heads × ({a.q_head_dim} + {a.v_head_dim}) a query-key pair and layer")
     source = s.profile.sources.get("mla_attention", f"{s.profile.name} runs up-projected heads (no latent "
                                                     "attention of it is cited)")
-    if a.mla.gguf_up_projected and mode == "never" and s.profile.mla_absorbed != "never":
+    if up_projected_gguf(s):
         source = (f"the model's GGUF predates llama.cpp's MLA tensors: its non-MLA path runs up-projected heads "
                   f"(src/models/deepseek2.cpp without wk_b); {source}")
     return [Assumption("MLA attention", value, source)]
@@ -865,7 +866,7 @@ def _expert_gemm_assumption(s: Scenario, t) -> list[Assumption]:
         return [Assumption("Expert GEMMs in prefill", f"{per_expert:,.0f} tokens per expert per pass → {eff:.2f} of "
                            f"the large-GEMM rate (half of it at {half:,.0f})", SOURCES["MOE_GEMM_HALF"])]
     sat = float(t.moe_gemm_tokens)
-    union = e * (1.0 - (1.0 - k / e) ** touched)      # the experts a pass touches
+    union = float(expert_union(t, touched))
     return [Assumption("Expert GEMMs in prefill", f"a pass of {touched:,.0f} tokens touches {union:,.0f} of the "
                        f"{e:,.0f} experts, {touched * k / union:,.1f} tokens each; each runs as if it had "
                        f"{max(sat, touched * k / union):,.0f}", SOURCES["MOE_GEMM_TOKENS"])]

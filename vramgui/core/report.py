@@ -13,10 +13,10 @@ from .engines import (
     LLAMACPP,
     NO_APPLE_GPU,
     card_target,
-    latent_cache,
     listed_cards,
     runs_on_gpu,
     unlisted_card,
+    up_projected_gguf,
 )
 from .fit import fit
 from .layouts import layout_dicts, layouts
@@ -208,14 +208,20 @@ def engine_note(s) -> str | None:
             "on the GPU")
 
 
-def gguf_note(s) -> str | None:
-    """Where llama.cpp runs an MLA model from a GGUF converted before its MLA tensors
-    (:attr:`~vramgui.core.architecture.MLA.gguf_up_projected`): the cache holds every head's keys and values."""
-    mla = s.model.architecture.mla
-    if mla is None or not mla.gguf_up_projected or latent_cache(s) or not s.profile.mla_latent_cache:
+def pre_mla_gguf_note(model) -> str | None:
+    """For an MLA model read from a GGUF converted before llama.cpp's MLA tensors
+    (:attr:`~vramgui.core.architecture.MLA.gguf_up_projected`), what llama.cpp does with it (the import's note);
+    None for other models."""
+    mla = model.architecture.mla
+    if mla is None or not mla.gguf_up_projected:
         return None
-    return (s.model.source_note or "a GGUF converted before llama.cpp's MLA tensors: llama.cpp caches every head's "
-            "keys and values, not the latent")
+    return model.source_note or ("a GGUF converted before llama.cpp's MLA tensors: llama.cpp caches every head's keys "
+                                 "and values, not the latent")
+
+
+def gguf_note(s) -> str | None:
+    """:func:`pre_mla_gguf_note` where the scenario's engine is llama.cpp (the cache it holds)."""
+    return pre_mla_gguf_note(s.model) if up_projected_gguf(s) else None
 
 
 def card_note(s) -> str | None:

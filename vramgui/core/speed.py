@@ -109,7 +109,7 @@ RDNA4_ATTENTION_EFFICIENCY = 0.15
 #: 2026 builds use too (measured on an RX 7900 XTX).
 NAVI31_ATTENTION_EFFICIENCY = 0.25
 #: ... and, on the CUDA row (else the GEMMs' 40 %), the RTX 5090's flash attention: 62 % of its 16-bit peak, by hand
-#: from two models' prompts after a deep cache (SOURCES["ATTENTION_EFFICIENCY"]).
+#: from Qwen3.5 27B's prompt after a deep cache, checked on two MLA models' (SOURCES["ATTENTION_EFFICIENCY"]).
 RTX5090_ATTENTION_EFFICIENCY = 0.62
 ATTENTION_EFFICIENCY_BY_CARD = {"llamacpp-rocm": {
     **{card: RDNA4_ATTENTION_EFFICIENCY for card in ("rx9070xt", "rx9070", "rx9060xt-16gb", "radeon-ai-pro-r9700")},
@@ -1505,12 +1505,17 @@ def stack_speed_terms(terms: list[SpeedTerms], shape: tuple[int, ...]) -> SpeedT
                          for f in fields}, chunk=chunks.pop() if chunks else None)
 
 
+def expert_union(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
+    """Expected distinct routed experts per MoE layer that ``tokens`` tokens touch, with uniform routing:
+    ``E·(1 − (1 − k/E)^n)`` (1 for a dense model, whose expert bytes are 0)."""
+    return t.num_experts * (1.0 - (1.0 - t.experts_per_token / t.num_experts) ** np.asarray(tokens, dtype=np.float64))
+
+
 def _experts_touched(t: SpeedTerms, batch: np.ndarray) -> np.ndarray:
-    """Expected distinct routed experts per MoE layer that ``batch`` tokens touch, with
-    uniform routing: ``E·(1 − (1 − k/E)^b)`` (1 for a dense model, whose expert bytes are 0); where the engine
-    reads each token's experts apart below ``expert_token_reads`` tokens (:data:`EXPERT_TOKEN_READS`), ``k·b``
-    expert reads there."""
-    union = t.num_experts * (1.0 - (1.0 - t.experts_per_token / t.num_experts) ** batch)
+    """Expert reads per MoE layer a step of ``batch`` tokens makes: their union (:func:`expert_union`); where the
+    engine reads each token's experts apart below ``expert_token_reads`` tokens (:data:`EXPERT_TOKEN_READS`),
+    ``k·b`` reads there."""
+    union = expert_union(t, batch)
     if _zero(t.expert_token_reads):
         return union
     b = np.asarray(batch, dtype=np.float64)
@@ -1698,18 +1703,17 @@ def _slow_expert_flops(t: SpeedTerms, touched: ArrayLike, passes: ArrayLike, tok
     """FLOPs the routed experts' small GEMMs take beyond their count in ``passes`` passes of ``touched`` tokens
     (``tokens`` in all): at ``m / (m + half)`` of the large-GEMM rate (:data:`MOE_GEMM_HALF`); or (llama.cpp's
     kernels, :data:`MOE_GEMM_TOKENS`) each expert a pass touches costs as if it had ``sat`` tokens, where a pass
-    of few tokens touches fewer experts than there are (the union of :func:`_experts_touched`)."""
+    of few tokens touches fewer experts than there are (:func:`expert_union`)."""
     if _zero(t.expert_flops):
         return 0.0
-    general = t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0)
     sat = np.asarray(t.moe_gemm_tokens, dtype=np.float64)
+    general = None if np.all(sat > 0) else t.expert_flops * tokens * (1.0 / expert_gemm_efficiency(t, touched) - 1.0)
     if not np.any(sat > 0):
         return general
     n = np.asarray(touched, dtype=np.float64)
-    union = t.num_experts * (1.0 - (1.0 - t.experts_per_token / t.num_experts) ** n)
     per_expert = t.expert_flops / t.experts_per_token      # FLOPs a token takes in one expert
-    saturating = per_expert * np.maximum(0.0, union * sat - n * t.experts_per_token) * passes
-    return np.where(sat > 0, saturating, general)
+    saturating = per_expert * np.maximum(0.0, expert_union(t, n) * sat - n * t.experts_per_token) * passes
+    return saturating if general is None else np.where(sat > 0, saturating, general)
 
 
 def expert_gemm_efficiency(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:

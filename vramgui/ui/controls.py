@@ -13,7 +13,7 @@ from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
 from ..core.engines import HF_NO_MPS, NO_APPLE_GPU, default_share, unlisted_card
 from ..core.memory import replicates_latent
-from ..core.report import batched_decode_note, engine_note
+from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note
 from ..core.scenario import HOSTS, MAX_STAGES
 from ..core.speed import (
     BW_EFFICIENCY,
@@ -855,8 +855,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.provenance.setToolTip(s.model.source if not note or note == s.model.source else
                                    f"{s.model.source}\n\n{note}")
         note = layout_note(s.model.architecture)   # stays beside the picker while the model is chosen
-        mla = s.model.architecture.mla
-        up_projected = s.model.source_note if mla is not None and mla.gguf_up_projected else None
+        up_projected = pre_mla_gguf_note(s.model)
         lines = ([self.tr("Not fully checked: part of the count is estimated (see the tooltip).")] if note else []) + \
             ([self.tr("Pre-MLA GGUF: llama.cpp caches full keys and values (see the tooltip).")] if up_projected
              else [])

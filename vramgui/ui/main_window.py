@@ -17,7 +17,7 @@ from ..core.explain import explain_cost, explain_items, explain_training_items
 from ..core.formats import WEIGHT_FORMATS, stored_format
 from ..core.measured import load_measured
 from ..core.model_files import model_from_path
-from ..core.report import estimate_dict, report_markdown
+from ..core.report import estimate_dict, pre_mla_gguf_note, report_markdown
 from ..core.speed import costs, estimate_speed, prompt_split
 from ..core.user_presets import remove_preset, save_preset
 from . import i18n, theme
@@ -500,8 +500,7 @@ class MainWindow(QtWidgets.QMainWindow):
         if stored:    # a quantized checkpoint's config.json: its weights as it stores them
             self.state.update(weights=stored)
         self.add_recent_import(Path(path))
-        mla = model.architecture.mla
-        note = layout_note(model.architecture) or (model.source_note if mla and mla.gguf_up_projected else None)
+        note = layout_note(model.architecture) or pre_mla_gguf_note(model)
         if note:   # counted with the generic layout, or an MLA GGUF llama.cpp runs up-projected: say so where the user
             #        looks right after importing
             self.statusBar().showMessage(self.tr("Imported {name}. Note: {note}").format(name=model.name, note=note),
