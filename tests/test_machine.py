@@ -6,7 +6,7 @@ import pytest
 
 from vramgui.cli import main
 from vramgui.core import count_params, default_catalog
-from vramgui.core.machine import GGUF, Machine, best_format, machine_table
+from vramgui.core.machine import GGUF, MLX_FORMATS, Machine, best_format, machine_table
 from vramgui.core.units import GIB
 
 
@@ -132,8 +132,8 @@ def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context,
     # 11 formats for every model, and MXFP4 (routed experts apart: as released, and llama.cpp's GGUF) for the
     # models that have experts
     moe = sum(1 for model in cat.models.values() if count_params(model.architecture).experts)
-    if cat.gpu(gpu).vendor == "Apple":     # on a Mac only llama.cpp's six GGUF formats (vLLM has no Metal backend)
-        assert len(rows) == len(cat.models) * 6 + moe and {o.weights for o in rows} <= GGUF
+    if cat.gpu(gpu).vendor == "Apple":     # on a Mac llama.cpp's six GGUF formats and MLX's three (vLLM: no Metal
+        assert len(rows) == len(cat.models) * 9 + moe and {o.weights for o in rows} <= GGUF | MLX_FORMATS   # backend)
     else:
         assert len(rows) == len(cat.models) * 11 + 2 * moe and moe >= 8
     levels = set()
@@ -242,19 +242,20 @@ def test_vllm_lists_no_bf16_below_compute_capability_8():
 
 
 def test_a_mac_lists_what_runs_on_its_gpu():
-    """On an Apple chip the machine view lists llama.cpp's GGUF formats (Metal) and, with the HF engine,
-    the 16-bit formats PyTorch's MPS device runs; not vLLM's (its macOS build runs on the CPU only) nor
-    bitsandbytes, AWQ or FP8. The same card count on an NVIDIA card lists them all."""
+    """On an Apple chip the machine view lists llama.cpp's GGUF formats (Metal), MLX's (mlx-lm) and, with
+    the HF engine, the 16-bit formats PyTorch's MPS device runs; not vLLM's (its macOS build runs on the CPU
+    only) nor bitsandbytes, AWQ or FP8. The same card count on an NVIDIA card lists them all but MLX's."""
     cat = default_catalog()
     model = cat.model("llama3.1-8b")
     formats = {eng: {o.weights for o in best_format(Machine(gpu=cat.gpu("m4-max-128gb"), engine=eng), model)["options"]}
                for eng in ("vllm", "sglang", "hf", "generic")}
     gguf = {"q8_0", "q6_k", "q5_k_m", "q5_0", "q4_k_m", "q4_0", "q3_k_m", "q2_k"}
-    assert formats["vllm"] == formats["sglang"] == gguf
-    assert formats["hf"] == gguf | {"fp16", "bf16"}
-    assert {"fp8", "awq-int4", "nf4"} <= formats["generic"]
-    nvidia = best_format(Machine(gpu=cat.gpu("rtx4090")), model)["options"]
-    assert {"fp8", "awq-int4", "nf4"} <= {o.weights for o in nvidia}
+    mlx = {"mlx-4bit", "mlx-6bit", "mlx-8bit"}
+    assert formats["vllm"] == formats["sglang"] == gguf | mlx
+    assert formats["hf"] == gguf | mlx | {"fp16", "bf16"}
+    assert {"fp8", "awq-int4", "nf4"} | mlx <= formats["generic"]
+    nvidia = {o.weights for o in best_format(Machine(gpu=cat.gpu("rtx4090")), model)["options"]}
+    assert {"fp8", "awq-int4", "nf4"} <= nvidia and not nvidia & mlx
     from vramgui.core.machine import evaluate
     with pytest.raises(ValueError, match="does not run on Apple M4 Max"):
         evaluate(Machine(gpu=cat.gpu("m4-max-128gb"), engine="vllm"), model, "awq-int4")

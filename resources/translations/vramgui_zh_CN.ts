@@ -94,6 +94,10 @@
         <translation>{device} 已用 {used} / {usable} GiB</translation>
     </message>
     <message>
+        <source>The chosen engine does not run on this GPU as modelled: the figures time it as it runs on Apple chips</source>
+        <translation>所选引擎在此 GPU 上的运行未被建模：这些数字按它在 Apple 芯片上的运行来估算</translation>
+    </message>
+    <message>
         <source>The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and AMD cards</source>
         <translation>所选引擎不能在此 GPU 上运行：这些数字按它在 NVIDIA 和 AMD 显卡上的运行来估算</translation>
     </message>
@@ -528,6 +532,18 @@
         <translation>GGUF MXFP4 专家权重，其余 Q8_0（gpt-oss）</translation>
     </message>
     <message>
+        <source>MLX 4-bit (group 64)</source>
+        <translation>MLX 4 位（每组 64）</translation>
+    </message>
+    <message>
+        <source>MLX 6-bit (group 64)</source>
+        <translation>MLX 6 位（每组 64）</translation>
+    </message>
+    <message>
+        <source>MLX 8-bit (group 64)</source>
+        <translation>MLX 8 位（每组 64）</translation>
+    </message>
+    <message>
         <source>PyTorch&apos;s MPS device has no float8 dtypes</source>
         <translation>PyTorch 的 MPS 设备没有 float8 数据类型</translation>
     </message>
@@ -536,12 +552,16 @@
         <translation>AutoAWQ 的内核只为 NVIDIA 和 AMD 显卡构建</translation>
     </message>
     <message>
-        <source>its macOS build runs on the CPU only; on the GPU, the community vLLM-Metal plugin runs models through MLX, which vramgui does not model</source>
-        <translation>其 macOS 版本只在 CPU 上运行；在 GPU 上，社区维护的 vLLM-Metal 插件通过 MLX 运行模型，vramgui 未对其建模</translation>
+        <source>its macOS build runs on the CPU only; on the GPU, the community vLLM-Metal plugin runs models through MLX (the MLX engine profile times mlx-lm&apos;s own generate, not the plugin)</source>
+        <translation>其 macOS 版本只在 CPU 上运行；在 GPU 上，社区维护的 vLLM-Metal 插件通过 MLX 运行模型（MLX 引擎配置计时的是 mlx-lm 自己的 generate，而非该插件）</translation>
     </message>
     <message>
-        <source>its CUDA and ROCm kernels do not run there; its experimental MLX backend (built from source, SGLANG_USE_MLX=1) runs models through mlx-lm, which vramgui does not model</source>
-        <translation>其 CUDA 和 ROCm 内核不能在此运行；其实验性的 MLX 后端（从源码构建，SGLANG_USE_MLX=1）通过 mlx-lm 运行模型，vramgui 未对其建模</translation>
+        <source>its CUDA and ROCm kernels do not run there; its experimental MLX backend (built from source, SGLANG_USE_MLX=1) runs models through mlx-lm (the MLX engine profile times mlx-lm&apos;s own generate, not SGLang&apos;s scheduler)</source>
+        <translation>其 CUDA 和 ROCm 内核不能在此运行；其实验性的 MLX 后端（从源码构建，SGLANG_USE_MLX=1）通过 mlx-lm 运行模型（MLX 引擎配置计时的是 mlx-lm 自己的 generate，而非 SGLang 的调度器）</translation>
+    </message>
+    <message>
+        <source>vramgui models its Metal backend on Apple chips; MLX&apos;s CUDA backend (Linux, NVIDIA SM 7.5 or newer) is not modelled, and it has none for AMD or Intel cards</source>
+        <translation>vramgui 只为 Apple 芯片上的 Metal 后端建模；MLX 的 CUDA 后端（Linux，NVIDIA SM 7.5 或更新）未建模，它也没有 AMD 或 Intel 显卡的后端</translation>
     </message>
     <message>
         <source>it may run from a build of one&apos;s own, or not at all; these figures time it as it runs on the cards it lists</source>
@@ -893,8 +913,8 @@ Source: {source}</source>
         <translation>在 {cards} × {card}、{ram} GB 内存、{context} 个 token 的上下文下，有 {n} 种模型 × 格式组合可以运行。这里不评估模型质量：每权重位数按原样列出；带 ✓ 的格式附有已发表的困惑度（鼠标悬停查看）。</translation>
     </message>
     <message>
-        <source>On an Apple chip: llama.cpp&apos;s GGUF formats, and with HF transformers its 16-bit ones (vLLM and SGLang do not run on its GPU).</source>
-        <translation>在 Apple 芯片上：列出 llama.cpp 的 GGUF 格式，以及使用 HF transformers 时的 16 位格式（vLLM 和 SGLang 不在其 GPU 上运行）。</translation>
+        <source>On an Apple chip: llama.cpp&apos;s GGUF formats, MLX&apos;s formats with mlx-lm, and with HF transformers its 16-bit ones (vLLM and SGLang do not run on its GPU).</source>
+        <translation>在 Apple 芯片上：llama.cpp 的 GGUF 格式、mlx-lm 运行的 MLX 格式，以及 HF transformers 的 16 位格式（vLLM 和 SGLang 不能在其 GPU 上运行）。</translation>
     </message>
     <message>
         <source>{what} does not list this card ({target}): its rows time it as it runs on the cards it lists, and it may not run here at all.</source>
@@ -1756,8 +1776,20 @@ Source: {source}</source>
         <translation>这些数字按这些权重在 NVIDIA 和 AMD 显卡上的运行来计时。在 Mac 上，HF transformers 的 16 位权重和 llama.cpp 的 GGUF 格式在 GPU 上运行。</translation>
     </message>
     <message>
+        <source>{engine} does not run on this card&apos;s GPU as modelled.</source>
+        <translation>{engine} 在此显卡 GPU 上的运行未被建模。</translation>
+    </message>
+    <message>
+        <source>The figures time the engine as it runs on Apple chips.</source>
+        <translation>这些数字按该引擎在 Apple 芯片上的运行计时。</translation>
+    </message>
+    <message>
         <source>{engine} does not run on this chip&apos;s GPU.</source>
         <translation>{engine} 不能在此芯片的 GPU 上运行。</translation>
+    </message>
+    <message>
+        <source>The figures time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp (GGUF formats), MLX (its own formats) and HF transformers (PyTorch&apos;s MPS device) run on the GPU.</source>
+        <translation>这些数字按该引擎在 NVIDIA 和 AMD 显卡上的运行计时。在 Mac 上，llama.cpp（GGUF 格式）、MLX（其自有格式）和 HF transformers（PyTorch 的 MPS 设备）在 GPU 上运行。</translation>
     </message>
     <message>
         <source>{what} does not list this card ({target}).</source>
@@ -1814,10 +1846,6 @@ Source: {source}</source>
     <message>
         <source>{engine}: {why}.</source>
         <translation>{engine}：{why}。</translation>
-    </message>
-    <message>
-        <source>The figures time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp (GGUF formats) and HF transformers (PyTorch&apos;s MPS device) run on the GPU.</source>
-        <translation>这些数字按该引擎在 NVIDIA 和 AMD 显卡上的运行计时。在 Mac 上，llama.cpp（GGUF 格式）和 HF transformers（PyTorch 的 MPS 设备）在 GPU 上运行。</translation>
     </message>
     <message>
         <source>engine default ({share})</source>

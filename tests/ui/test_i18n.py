@@ -134,7 +134,7 @@ def test_no_english_text_is_left_after_the_switch(qtbot, win):
 KEPT_NAMES = {"FP32", "FP16", "BF16", "GGUF Q8_0", "GGUF Q6_K", "GGUF Q5_K_M",
               "GGUF Q5_0", "GGUF Q4_K_M", "GGUF Q4_0", "GGUF Q3_K_M", "GGUF Q2_K", "HF transformers", "vLLM",
               "SGLang", "llama.cpp", "llama.cpp (Vulkan)", "FlashAttention-2", "FP8 (E4M3/E5M2)", "Q8_0 (llama.cpp)",
-              "Q4_0 (llama.cpp)"}
+              "Q4_0 (llama.cpp)", "MLX (mlx-lm)"}
 
 
 def test_every_core_name_is_translated_or_kept():
@@ -143,10 +143,10 @@ def test_every_core_name_is_translated_or_kept():
     symbol or a product's name in KEPT_NAMES.  (A new format's name went untranslated, silently:
     the .ts check only sees the strings the UI code lists.)"""
     from vramgui.core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
-    from vramgui.core.engines import ENGINE_CARDS, FLASH_ATTENTION_2, HF_NO_MPS, NO_APPLE_GPU, VLLM_BF16
+    from vramgui.core.engines import APPLE_ONLY, ENGINE_CARDS, FLASH_ATTENTION_2, HF_NO_MPS, NO_APPLE_GPU, VLLM_BF16
     from vramgui.ui.wording import CORE_NAMES
     names = {x.name for table in (WEIGHT_FORMATS, ENGINES, KV_DTYPES) for x in table.values()}
-    names |= {why for why, _ in (*HF_NO_MPS.values(), *NO_APPLE_GPU.values())}     # (the engine caution's reasons)
+    names |= {why for why, _ in (*HF_NO_MPS.values(), *NO_APPLE_GPU.values(), *APPLE_ONLY.values())}   # (cautions)
     rules = (*ENGINE_CARDS.values(), FLASH_ATTENTION_2, VLLM_BF16)
     names |= {rule.otherwise for rule in rules} | {rule.what for rule in rules}
     assert sorted(names - set(CORE_NAMES) - KEPT_NAMES) == []

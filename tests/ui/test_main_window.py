@@ -411,6 +411,37 @@ def test_fit_table_greys_out_cards_the_engine_does_not_run_on(qtbot, win):
     assert dict(panel.row_texts())["Apple M2 Ultra (76-core GPU, 192GB)"] == "fits"
 
 
+def test_mlx_runs_on_apple_chips_and_is_flagged_elsewhere(qtbot, win):
+    """MLX (mlx-lm) through the pickers: on an Apple chip its own formats fit and nothing is flagged; on an NVIDIA
+    card a caution under the engine names MLX's CUDA backend as not modelled, and the breakdown's verdict and
+    every card but Apple's say so."""
+    from vramgui.core.memory import estimate_memory
+    p, panel = win.panel, win.fit_panel
+    drive(qtbot, win, gpus=1, batch=1, model="qwen3-4b", gpu="m4-max-64gb", engine="mlx")
+    choose(qtbot, win, p.weights, "mlx-4bit")
+    settle(qtbot, win)
+    assert not p.engine_caution.isVisible()
+    assert win.breakdown.verdict.text() == "FITS"
+    s = win.state.scenario
+    assert (s.engine, s.weights) == ("mlx", "mlx-4bit")
+    assert win.breakdown.values["weights"].text() == f"{float(estimate_memory(s).weights) / 2**30:.2f} GiB"
+    rows = dict(panel.row_texts())
+    apple = {g.name for g in win.state.catalog.gpus.values() if g.vendor == "Apple"}
+    assert {name for name, verdict in rows.items() if verdict == "no backend"} == set(rows) - apple
+    assert rows["Apple M4 Max (40-core GPU, 64GB)"] == "fits"
+    choose(qtbot, win, p.gpu, "rtx4090")
+    settle(qtbot, win)
+    assert p.engine_caution.isVisible()
+    assert p.engine_caution.text().startswith("MLX (mlx-lm) does not run on this card's GPU as modelled.")
+    assert "SM 7.5" in p.engine_caution.toolTip() and "as it runs on Apple chips" in p.engine_caution.toolTip()
+    assert win.breakdown.verdict.text() == "NO BACKEND"
+    assert win.breakdown.verdict.toolTip().startswith("The chosen engine does not run on this GPU as modelled: the "
+                                                      "figures time it as it runs on Apple chips")
+    choose(qtbot, win, p.engine, "llamacpp")
+    settle(qtbot, win)
+    assert not p.engine_caution.isVisible()
+
+
 def test_fit_table_sorted_by_a_clicked_column_stays_sorted_as_the_scenario_changes(qtbot, win):
     from vramgui.core.cards import card_table
     panel = win.fit_panel
@@ -1260,8 +1291,9 @@ def test_machine_tab_host_picker_times_hf_and_opens_with_it(qtbot, win):
 
 
 def test_machine_tab_on_a_mac_lists_what_runs_on_its_gpu(qtbot, win):
-    """An Apple card lists llama.cpp's GGUF formats (and with the HF engine its 16-bit ones), and says so:
-    vLLM's macOS build runs on the CPU, so its formats (AWQ, FP8, bitsandbytes) are not offered."""
+    """An Apple card lists llama.cpp's GGUF formats and MLX's (and with the HF engine its 16-bit ones), and says
+    so: vLLM's macOS build runs on the CPU, so its formats (AWQ, FP8, bitsandbytes) are not offered; an NVIDIA
+    card lists no MLX format."""
     mt = win.machine_tab
     win.tabs.setCurrentIndex(1)
     mt.engine.setCurrentIndex(mt.engine.findData("vllm"))
@@ -1269,12 +1301,13 @@ def test_machine_tab_on_a_mac_lists_what_runs_on_its_gpu(qtbot, win):
     mt.filter.setText("Llama 3.1 8B")
     qtbot.waitUntil(lambda: "Apple" in mt.summary.text() and mt.row_count() > 0, timeout=5000)
     formats = {mt.proxy.index(r, 1).data() for r in range(mt.row_count())}
-    assert formats == {"q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m", "q2_k"}
+    assert formats == {"q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m", "q2_k", "mlx-8bit", "mlx-6bit", "mlx-4bit"}
     assert "vLLM and SGLang do not run on its GPU" in mt.summary.text()
     mt.engine.setCurrentIndex(mt.engine.findData("hf"))
     qtbot.waitUntil(lambda: any(mt.proxy.index(r, 1).data() == "bf16" for r in range(mt.row_count())), timeout=5000)
     mt.gpu.setCurrentIndex(mt.gpu.findData("rtx4090"))
     qtbot.waitUntil(lambda: "Apple chip" not in mt.summary.text(), timeout=5000)
+    assert not {mt.proxy.index(r, 1).data() for r in range(mt.row_count())} & {"mlx-8bit", "mlx-6bit", "mlx-4bit"}
 
 
 def test_machine_tab_says_when_its_engine_does_not_list_the_card(qtbot, win):

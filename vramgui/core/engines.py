@@ -480,6 +480,39 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                              "GGUFs converted before those tensors existed run up-projected heads (not modelled).",
         },
     ),
+    EngineProfile(
+        id="mlx", name="MLX (mlx-lm)", parallel="tensor", kv_allocation="grow", kv_block_tokens=256,
+        loads_vision=False, default_attention="flash", prefill_chunk_tokens=2048, prompt_logits_last=True,
+        cuda_context_bytes=0.0,
+        notes="Apple's array framework on the chip's GPU (Metal), through mlx-lm's generate(): the cache grows in "
+              "steps of 256 tokens, prompts run in passes of 2,048 tokens. Apple chips only.",
+        sources={
+            "weights": "Every weight in unified memory; mlx-lm's quantized checkpoints quantize the token embedding "
+                       "and the output layer too (the MLX formats). A vision-language checkpoint's image encoder is "
+                       "not loaded: mlx-lm runs the language model (mlx-vlm is another package).",
+            "kv_cache": "mlx-lm's KVCache (mlx_lm/models/cache.py): each layer's keys and values grow in steps of 256 "
+                        "tokens ('step = 256'; a pass of n tokens adds ceil(n / 256) steps), in the model's 16-bit "
+                        "dtype; sliding-window layers keep a RotatingKVCache of their window (the models' "
+                        "make_cache). --kv-bits quantizes it (QuantizedKVCache: group 64) from --quantized-kv-start "
+                        "(5,000 tokens) on: not modelled.",
+            "activations": "generate_step (mlx_lm/generate.py) runs all but the prompt's last token in passes of "
+                           "prefill_step_size = 2,048 tokens, evaluating only the cache after each (the passes' "
+                           "logits are never computed: MLX evaluates lazily), then the last token alone for the first "
+                           "logits; attention is mx.fast.scaled_dot_product_attention with a causal mask given by "
+                           "name, fused (no score matrix). The peak MLX reports (mx.get_peak_memory: its active "
+                           "allocations, not the buffers it keeps for reuse) is the weights, the cache and one pass's "
+                           "transients.",
+            "overhead": "None counted: mx.get_peak_memory counts MLX's own allocations; the process's Python, "
+                        "tokenizer and Metal set-up live in the rest of the unified memory.",
+            "budget": "macOS lets the GPU wire up to the chip's recommended working set (Metal's "
+                      "recommendedMaxWorkingSetSize: the card's usable share); mlx-lm's generate sets MLX's wired "
+                      "limit to it (mx.set_wired_limit(max_recommended_working_set_size), wired_limit in "
+                      "mlx_lm/generate.py) and warns above 0.9 of it that generation 'can be slow'.",
+            "parallel": "Several Macs: mlx-lm's sharded generation (mlx_lm/examples/sharded_generate.py, 'LLM model "
+                        "parallel inference', sharded_load over mx.distributed) splits every layer across the "
+                        "machines.",
+        },
+    ),
 ]}
 
 #: The llama.cpp profiles (one engine: allocations alike, speed by build).
@@ -503,16 +536,18 @@ def mla_absorbed(s) -> str:
     """Where the scenario's engine attends over an MLA model's latent (:attr:`EngineProfile.mla_absorbed`)."""
     return "never" if up_projected_gguf(s) else s.profile.mla_absorbed
 #: Engines whose builds vramgui models have no GPU backend on Apple chips: (why, source).  llama.cpp
-#: runs there on Metal, HF transformers on PyTorch's MPS device (16-bit weights).  The MLX paths named
-#: here are other runtimes (mlx-lm's kernels, MLX's memory pool), which the profiles do not describe.
+#: runs there on Metal, MLX (mlx-lm) on Metal too, HF transformers on PyTorch's MPS device (16-bit weights).  The
+#: MLX paths named here run other code on MLX (a vLLM plugin, SGLang's backend), which the MLX profile does not
+#: describe: it times mlx-lm's own generate().
 NO_APPLE_GPU = {
     "vllm": ("its macOS build runs on the CPU only; on the GPU, the community vLLM-Metal plugin runs models "
-             "through MLX, which vramgui does not model",
+             "through MLX (the MLX engine profile times mlx-lm's own generate, not the plugin)",
              "docs.vllm.ai, installation: CPU, Apple silicon ('the CPU implementation for macOS supports FP32 and "
              "FP16 datatypes'); GPU, Apple Silicon ('use vLLM-Metal, a community-maintained hardware plugin that "
              "uses MLX as the compute backend')"),
     "sglang": ("its CUDA and ROCm kernels do not run there; its experimental MLX backend (built from source, "
-               "SGLANG_USE_MLX=1) runs models through mlx-lm, which vramgui does not model",
+               "SGLANG_USE_MLX=1) runs models through mlx-lm (the MLX engine profile times mlx-lm's own generate, not "
+               "SGLang's scheduler)",
                "github.com/sgl-project/sglang pull request 20342 ('Add native MLX execution backend for Apple "
                "Silicon Mac', merged March 2026); docs.sglang.io, hardware platforms, Apple Metal (install from "
                "source)"),
@@ -531,12 +566,21 @@ HF_NO_MPS = {
 
 
 
+#: Engines vramgui models on Apple chips only: (why, source).  Elsewhere the fit table marks them as not running.
+APPLE_ONLY = {
+    "mlx": ("vramgui models its Metal backend on Apple chips; MLX's CUDA backend (Linux, NVIDIA SM 7.5 or newer) "
+            "is not modelled, and it has none for AMD or Intel cards",
+            "ml-explore.github.io/mlx, Build and Install: 'pip install mlx' for Apple silicon; 'MLX has a CUDA "
+            "backend which you can install with: pip install mlx[cuda12]', 'Nvidia architecture >= SM 7.5'"),
+}
+
+
 def runs_on_gpu(engine: str, weights: str, gpu) -> bool:
     """Whether the engine runs ``weights`` on the card's GPU: not vLLM or SGLang on an Apple chip
     (:data:`NO_APPLE_GPU`), nor HF transformers there with weights PyTorch's MPS device cannot run
-    (:data:`HF_NO_MPS`); everywhere else it does."""
+    (:data:`HF_NO_MPS`), nor MLX on any other card (:data:`APPLE_ONLY`); everywhere else it does."""
     if not gpu.apple:
-        return True
+        return engine not in APPLE_ONLY
     return engine not in NO_APPLE_GPU and not (engine == "hf" and weights in HF_NO_MPS)
 
 

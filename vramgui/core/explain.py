@@ -60,6 +60,7 @@ from .speed import (
     PRE_AMPERE_DECODE_FACTOR,
     SOURCES,
     STEP_OVERHEAD_S,
+    W8_FACTOR_BY_ROW,
     Costs,
     bandwidth_efficiency,
     bandwidth_efficiency_sources,
@@ -540,6 +541,8 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     bw_source = SOURCES["BW_EFFICIENCY"]
     factor = "GGUF_BW_CURVES" if fmt.kernel == "gguf" or key in GGUF_BW_CURVES else \
         {"w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
+    if factor == "W8_FACTOR" and key in W8_FACTOR_BY_ROW:
+        factor = "W8_FACTOR_BY_ROW"
     if factor:
         bw_source += "; " + SOURCES[factor]
     names = bandwidth_efficiency_sources(key, fmt, gpu)      # (the pre-Ampere factor, llama.cpp's CUDA caps) ...

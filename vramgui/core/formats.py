@@ -90,6 +90,12 @@ def _mix(base: str, v: str, down: str, out: str = "q6_k", o: str | None = None, 
 
 _LLAMA_CPP = "ggml block layouts (ggml-common.h) and llama.cpp llama_tensor_get_type"
 _HF16 = dict(embedding_bits=16.0, lm_head_bits=16.0, other_bits=16.0)
+_MLX = ("MLX's affine quantization (mlx.core.quantize, mode 'affine'): each group of 64 weights packed into uint32 "
+        "words with a scale and a bias in the model's 16-bit dtype, bits + 2 x 16 / 64 per weight; mlx-lm's load_model "
+        "quantizes every layer that can be (nn.quantize with the config's 'quantization': {'group_size': 64, 'bits': "
+        "4}): the linear layers, the token embedding (QuantizedEmbedding) and the output layer alike; norms stay "
+        "16-bit (github.com/ml-explore/mlx-lm, mlx_lm/utils.py). mlx-lm's convert defaults to 4 bits, group 64 "
+        "(mlx-community's -4bit and -8bit checkpoints)")
 
 WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
     WeightFormat(id="fp32", name="FP32", linear_bits=32, embedding_bits=32, lm_head_bits=32, other_bits=32,
@@ -152,6 +158,12 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
                         "biases and sinks F32: the files' sizes that llama-bench prints, 11.27 and 59.02 GiB "
                         "(ggml-org/llama.cpp benches/dgx-spark.md), are this layout's to the hundredth; on a dense "
                         "model this is plain Q8_0"),
+    WeightFormat(id="mlx-4bit", name="MLX 4-bit (group 64)", linear_bits=4.0 + 32 / 64, embedding_bits=4.0 + 32 / 64,
+                 lm_head_bits=4.0 + 32 / 64, other_bits=16.0, kernel="w4a16", source=_MLX),
+    WeightFormat(id="mlx-6bit", name="MLX 6-bit (group 64)", linear_bits=6.0 + 32 / 64, embedding_bits=6.0 + 32 / 64,
+                 lm_head_bits=6.0 + 32 / 64, other_bits=16.0, kernel="int8", source=_MLX),
+    WeightFormat(id="mlx-8bit", name="MLX 8-bit (group 64)", linear_bits=8.0 + 32 / 64, embedding_bits=8.0 + 32 / 64,
+                 lm_head_bits=8.0 + 32 / 64, other_bits=16.0, kernel="int8", source=_MLX),
     WeightFormat(id="q8_0", name="GGUF Q8_0", **{**_mix("q8_0", "q8_0", "q8_0", out="q8_0")}, source=_LLAMA_CPP),
     WeightFormat(id="q6_k", name="GGUF Q6_K", **_mix("q6_k", "q6_k", "q6_k"), source=_LLAMA_CPP),
     WeightFormat(id="q5_k_m", name="GGUF Q5_K_M", **_mix("q5_k", "q6_k", "q6_k"), source=_LLAMA_CPP),
@@ -170,8 +182,12 @@ def stored_format(config: dict) -> str | None:
     (``utils/quantization_config.py``: ``quant_method`` bitsandbytes with ``load_in_8bit`` /
     ``load_in_4bit``, ``bnb_4bit_quant_type`` nf4 and ``bnb_4bit_use_double_quant``; gptq and awq
     with their ``bits``; fp8; mxfp4; nvfp4; compressed-tensors' ``config_groups`` by their weights'
-    ``num_bits`` and ``type``); None for a 16-bit checkpoint or another scheme (bitsandbytes' fp4,
-    2- and 3-bit GPTQ, HQQ, ...)."""
+    ``num_bits`` and ``type``), or MLX's ``quantization`` (mlx-lm's checkpoints: affine, group 64,
+    4, 6 or 8 bits); None for a 16-bit checkpoint or another scheme (bitsandbytes' fp4, 2- and 3-bit
+    GPTQ, HQQ, MLX's other bit widths and group sizes, ...)."""
+    mlx = config.get("quantization")
+    if isinstance(mlx, dict) and mlx.get("group_size") == 64 and mlx.get("mode", "affine") == "affine":
+        return {4: "mlx-4bit", 6: "mlx-6bit", 8: "mlx-8bit"}.get(mlx.get("bits"))
     qc = config.get("quantization_config")
     if not isinstance(qc, dict):
         return None

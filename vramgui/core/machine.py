@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .catalog import Catalog
-from .engines import LLAMACPP, NO_APPLE_GPU, VLLM_BF16, card_rules, outside
+from .engines import APPLE_ONLY, LLAMACPP, NO_APPLE_GPU, VLLM_BF16, card_rules, outside
 from .fit import MAX_TOKENS, budget_bytes, max_prompt_tokens_from_terms
 from .formats import WEIGHT_FORMATS
 from .memory import (
@@ -63,10 +63,11 @@ from .speed import (
 from .units import GB
 from .weights import output_layer_bytes, weight_bytes
 
-# Formats the machine view compares (16-bit, 8-bit, 4-bit families of both worlds).
+# Formats the machine view compares (16-bit, 8-bit, 4-bit families of the three worlds).
 MACHINE_FORMATS = ("bf16", "fp8", "int8", "mxfp4", "awq-int4", "nf4", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m",
-                   "q2_k", "gguf-mxfp4")
+                   "q2_k", "gguf-mxfp4", "mlx-8bit", "mlx-6bit", "mlx-4bit")
 GGUF = {"q8_0", "q6_k", "q5_k_m", "q5_0", "q4_k_m", "q4_0", "q3_k_m", "q2_k", "gguf-mxfp4"}
+MLX_FORMATS = {"mlx-4bit", "mlx-6bit", "mlx-8bit"}       # mlx-lm's checkpoints: run by MLX
 _SEARCH_PROBES = 64     # points per round of the whole-grid context search (27 bits: 5 rounds)
 
 
@@ -110,23 +111,28 @@ class Option:
 
 def runs_on(engine: str, fmt: str, gpu: GPU) -> bool:
     """Whether the machine runs ``fmt`` on its card: everywhere, but on an Apple chip only what
-    runs on its GPU there (:data:`~vramgui.core.engines.NO_APPLE_GPU`): llama.cpp's GGUF formats,
-    HF transformers' 16-bit ones and, in the generic theory profile, any; and not BF16 under vLLM on a
+    runs on its GPU there (:data:`~vramgui.core.engines.NO_APPLE_GPU`): llama.cpp's GGUF formats, MLX's,
+    HF transformers' 16-bit ones and, in the generic theory profile, any; MLX's formats on Apple chips only
+    (:data:`~vramgui.core.engines.APPLE_ONLY`); and not BF16 under vLLM on a
     card below compute capability 8.0, which its dtype check refuses (:data:`~vramgui.core.engines.VLLM_BF16`)."""
     eng = _engine_for(engine, fmt)
     if VLLM_BF16 in card_rules(eng, weights=fmt) and outside(VLLM_BF16, gpu):
         return False
-    if not gpu.apple or eng in LLAMACPP:
+    if not gpu.apple:
+        return eng not in APPLE_ONLY
+    if eng in LLAMACPP:
         return True
     return eng not in NO_APPLE_GPU and (eng != "hf" or WEIGHT_FORMATS[fmt].kernel == "fp16")
 
 
 def _engine_for(engine: str, fmt: str) -> str:
-    """GGUF formats run on llama.cpp (the machine's llama.cpp profile, if it names one), the
-    others on the machine's engine (or vLLM)."""
+    """GGUF formats run on llama.cpp (the machine's llama.cpp profile, if it names one), MLX's on
+    MLX, the others on the machine's engine (or vLLM)."""
     if fmt in GGUF:
         return engine if engine in LLAMACPP else "llamacpp"
-    return engine if engine not in LLAMACPP else "vllm"
+    if fmt in MLX_FORMATS:
+        return "mlx"
+    return engine if engine not in LLAMACPP | {"mlx"} else "vllm"
 
 
 # --- the stacked catalog --------------------------------------------------------------------------
@@ -424,5 +430,5 @@ def best_format(m: Machine, model: ModelPreset, formats=tuple(WEIGHT_FORMATS)) -
     return {"highest_precision": best, "fastest": fastest, "options": options}
 
 
-__all__ = ["MACHINE_FORMATS", "GGUF", "MAX_TOKENS", "SORT_KEYS", "Machine", "Option", "machine_grid", "machine_table",
-           "evaluate", "sort_options", "best_format", "runs_on"]
+__all__ = ["MACHINE_FORMATS", "GGUF", "MLX_FORMATS", "MAX_TOKENS", "SORT_KEYS", "Machine", "Option", "machine_grid",
+           "machine_table", "evaluate", "sort_options", "best_format", "runs_on"]

@@ -9,6 +9,7 @@ import numpy as np
 from .. import __version__
 from .architecture import layout_note
 from .engines import (
+    APPLE_ONLY,
     HF_NO_MPS,
     LLAMACPP,
     NO_APPLE_GPU,
@@ -194,18 +195,23 @@ def batched_decode_note(s) -> str | None:
 
 
 def engine_note(s) -> str | None:
-    """Where the engine does not run on the card's GPU: vLLM or SGLang on an Apple chip, or HF transformers
-    there with weights PyTorch's MPS device cannot run (:data:`engines.HF_NO_MPS`); None elsewhere."""
+    """Where the engine does not run on the card's GPU: vLLM or SGLang on an Apple chip, HF transformers
+    there with weights PyTorch's MPS device cannot run (:data:`engines.HF_NO_MPS`), MLX on any other card
+    (:data:`engines.APPLE_ONLY`); None elsewhere."""
     if runs_on_gpu(s.engine, s.weights, s.gpu):
         return None
+    if s.engine in APPLE_ONLY:
+        why, source = APPLE_ONLY[s.engine]
+        return (f"{s.profile.name} does not run on this card's GPU as modelled ({why}; {source}): these figures time "
+                "it as it runs on Apple chips")
     if s.engine == "hf":
         return (f"{s.weight_format.name} weights do not run on an Apple chip's GPU with {s.profile.name} "
                 f"({'; '.join(HF_NO_MPS[s.weights])}): these figures time them as they run on NVIDIA and AMD "
                 "cards; on a Mac, 16-bit weights with HF transformers and llama.cpp's GGUF formats run on the GPU")
     why, source = NO_APPLE_GPU[s.engine]
     return (f"{s.profile.name} does not run on an Apple chip's GPU ({why}; {source}): these figures time it as it "
-            "runs on NVIDIA and AMD cards; on a Mac, llama.cpp (GGUF) and HF transformers (PyTorch's MPS device) run "
-            "on the GPU")
+            "runs on NVIDIA and AMD cards; on a Mac, llama.cpp (GGUF), MLX (its own formats) and HF transformers "
+            "(PyTorch's MPS device) run on the GPU")
 
 
 def pre_mla_gguf_note(model) -> str | None:

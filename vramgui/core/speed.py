@@ -62,7 +62,7 @@ HF_SERVER_FROM_YEAR = 2020
 #: Share of peak bandwidth 16-bit decode reaches, per engine.
 BW_EFFICIENCY = {"generic": 0.85, "hf": 0.80, "vllm": 0.85, "llamacpp": 0.89, "llamacpp-2023": 0.82,
                  "llamacpp-metal": 0.91, "llamacpp-rocm": 0.87, "llamacpp-vulkan": 0.90, "llamacpp-vulkan-intel": 0.85,
-                 "vllm-rocm": 0.53}
+                 "vllm-rocm": 0.53, "mlx": 0.91}
 
 #: llama.cpp decode share of peak bandwidth against bits per weight.  Without CUDA graphs
 #: (Dec 2023) it fell as bits shrank; with them (the default "llamacpp") Q4 reaches what the
@@ -77,15 +77,17 @@ DEFAULT_GGUF_CURVE = "llamacpp-2023"   # the curve's shape for an engine that ha
 
 #: 4-bit weight-only kernels (GPTQ / AWQ / NF4) relative to 16-bit ones: dequantization in
 #: the GEMV inner loop.
-W4_FACTOR = {"generic": 0.80, "hf": 0.55, "vllm": 0.80}   # (llama.cpp: its curve, GGUF_BW_CURVES)
+W4_FACTOR = {"generic": 0.80, "hf": 0.55, "vllm": 0.80, "mlx": 1.0}   # (llama.cpp: its curve, GGUF_BW_CURVES)
 
-#: int8 / fp8 weight kernels relative to 16-bit ones (scales read next to the weights).
+#: int8 / fp8 weight kernels relative to 16-bit ones (scales read next to the weights) ...
 W8_FACTOR = 0.9
+#: ... where an engine row's own measurements give another: MLX's 8- and 6-bit mat-vecs read as fast as its 16-bit.
+W8_FACTOR_BY_ROW = {"mlx": 1.0}
 
 #: Share of dense tensor peak that prefill GEMMs sustain, per engine.
 FLOPS_EFFICIENCY = {"generic": 0.60, "hf": 0.45, "vllm": 0.55, "llamacpp": 0.40, "llamacpp-2023": 0.40,
                     "llamacpp-metal": 0.75, "llamacpp-rocm": 0.40, "llamacpp-vulkan": 0.40,
-                    "llamacpp-vulkan-intel": 0.087}
+                    "llamacpp-vulkan-intel": 0.087, "mlx": 0.75}
 
 #: Hopper cards reach a smaller share of their datasheet peak in these engines' prompts than an A100 does (the
 #: peak counts every SM at the boost clock; at 700 W their matmuls are power-limited): the same prompts measured on
@@ -260,13 +262,14 @@ HOST_BY_KERNELS = frozenset(HF_ROWS)
 #: few µs each, and small GEMVs fall short of peak bandwidth; llama.cpp's Metal and ROCm
 #: backends also pay for issuing each op (measured: ~150 µs a layer).
 LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacpp-2023": 0.0,
-           "llamacpp-metal": 148e-6, "llamacpp-rocm": 130e-6, "llamacpp-vulkan": 57e-6, "llamacpp-vulkan-intel": 200e-6}
+           "llamacpp-metal": 148e-6, "llamacpp-rocm": 130e-6, "llamacpp-vulkan": 57e-6, "llamacpp-vulkan-intel": 200e-6,
+           "mlx": 63e-6}
 
 #: Fixed time per MoE layer per decode step on top of ``LAYER_S`` [s]: routing, top-k, token
 #: permutation and the experts' small-batch GEMM kernels, latency-bound at low batch.
 MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "llamacpp-2023": 0.0,
                "llamacpp-metal": 19e-6, "llamacpp-rocm": 19e-6, "llamacpp-vulkan": 19e-6,
-               "llamacpp-vulkan-intel": 19e-6}
+               "llamacpp-vulkan-intel": 19e-6, "mlx": 41e-6}
 
 #: Fixed time per Gated DeltaNet layer per decode step on top of ``LAYER_S`` [s]: the linear-
 #: attention layer's extra small ops (convolution, l2 norms, gates, the delta-rule update, the
@@ -411,7 +414,13 @@ SOURCES = {
                      "gpt-oss-120b MXFP4 under vLLM 0.17 at 64-256 requests (SemiAnalysisAI/InferenceX pull/1061, "
                      "not fitted) -3 to -28 % (-35 to -51 % at 85 %). The share falls as requests are added (63 % at "
                      "one, 43 % at 64: their caches are read slower still); measured on MI300X only, other AMD cards "
-                     "get it too (an assumption)",
+                     "get it too (an assumption). MLX (mlx-lm on Apple chips): 91 %, with 63 us a layer (LAYER_S), "
+                     "the two unknowns that Qwen3-4B-Instruct-2507 in BF16 and MLX 4-bit leave on a 64GB M4 Max "
+                     "(546 GB/s; mlx_lm.benchmark -p 2048 -g 128, mlx-lm 0.28.2: 52.47 and 134.52 tokens/s; "
+                     "mlx_lm/BENCHMARKS.md); its 8- and 6-bit runs then read +0.1 and +0.8 % (W8_FACTOR_BY_ROW), "
+                     "Llama 3.3 70B 4-bit on an M3 Max (400 GB/s; 260-24,246 tokens of context, mlx-lm 0.20.4, "
+                     "github.com/ml-explore/mlx-examples/issues/1029) -5 to +4 %, Llama 3 70B BF16 on an M2 "
+                     "Ultra +9 % (measured corpus)",
     "GGUF_BW_CURVES": "llama.cpp with CUDA graphs (b6413, Sep 2025, RTX PRO 6000 Blackwell at 1,792 GB/s; "
                      "measured corpus): Llama 2 7B Q4_0 at 278.95 tokens/s and Llama 3.3 70B Q4_K_M at 34.05 "
                      "leave two unknowns, 89 % of peak bandwidth and 38 us per layer (LAYER_S). Checks: b4011 "
@@ -434,9 +443,12 @@ SOURCES = {
                      "F16 82 %, Q8_0 71 %, Q4_0 58 % of peak bandwidth (llama.cpp CUDA benchmarks; the 2.625-bit "
                      "point an assumption below them)",
     "W4_FACTOR": "AutoAWQ's fused GEMM reaches ~45 % of a T4's bandwidth at batch 1 (Mistral 7B, "
-                 "33.9 tokens/s); Marlin-class kernels in vLLM reach ~80 % of fp16's",
+                 "33.9 tokens/s); Marlin-class kernels in vLLM reach ~80 % of fp16's; MLX's 4-bit mat-vec as much "
+                 "as its 16-bit one (BW_EFFICIENCY: the two runs it is fitted on)",
     "W8_FACTOR": "assumption: int8/fp8 kernels read one scale per group or tensor next to the weights; "
                  "no measurement in the validation corpus",
+    "W8_FACTOR_BY_ROW": "MLX's 8- and 6-bit mat-vecs: Qwen3-4B-Instruct-2507 in MLX 8-bit and 6-bit on a 64GB M4 Max "
+                        "(86.91 and 104.68 tokens/s, mlx_lm/BENCHMARKS.md) read +0.1 and +0.8 % at its 16-bit share",
     "FLOPS_EFFICIENCY": "assumption: typical share of dense tensor peak that large prefill GEMMs sustain "
                         "(HF transformers: its 45 % reads vramgui's own H200 runs of six models, one prompt of "
                         "512-16,384 tokens, 2-21 % slow, median 15 %; measured corpus); "
@@ -444,7 +456,11 @@ SOURCES = {
                         "token off by up to several times: read it as an order of magnitude. llama.cpp on "
                         "Metal: 75 %, from Qwen2.5 Coder 7B Q8_0 prefilling 512 tokens at 1,419.54 tokens/s on "
                         "an M2 Ultra (27.2 TFLOP/s; github.com/ggml-org/llama.cpp/pull/15616, measured corpus); "
-                        "Dec 2023 builds reached 59-67 % there (Llama 2 7B Q4_0 / F16, XiongjieDai's tables)",
+                        "Dec 2023 builds reached 59-67 % there (Llama 2 7B Q4_0 / F16, XiongjieDai's tables). "
+                        "MLX on Apple chips: the same 75 %, which its published prompts of 512-33,898 tokens "
+                        "(Qwen3 0.6B to Llama 3.3 70B on M2 Ultra, M3 Max, M4 Pro and M4 Max, 2024-2025; measured "
+                        "corpus) read -17 to +12 % (median -2 %); MoE passes of a few tokens an expert and "
+                        "prompts of a few dozen tokens run slower (test_mlx_prompts)",
     "HOPPER_PROMPT_FACTOR": "the same prompts measured on an H100 SXM and an A100 by the same people, same method: "
                             "GPUStack's performance lab (vLLM v0.11.0 defaults, bursts of 100 x 32k and 500 x 4k / "
                             "2k prompts, Qwen3-14B and Qwen3-32B BF16; measured corpus) 1.5-1.9 times the A100's "
@@ -724,7 +740,9 @@ SOURCES = {
                "8 x MI300X (vLLM 0.17, 1 request, ~249 tokens/s: 4.0 ms; "
                "github.com/SemiAnalysisAI/InferenceX/pull/1092) 43 us. llama.cpp with CUDA graphs: 38 us "
                "(with its 89 %, from two b6413 runs; GGUF_BW_CURVES); on Metal 148 us, on ROCm 130 us (the same "
-               "curves' source: 2025-2026 HIP builds). "
+               "curves' source: 2025-2026 HIP builds); MLX 63 us (with its 91 %, from two runs; BW_EFFICIENCY: "
+               "each layer's graph is built in Python as the previous step runs, its small ops are each a Metal "
+               "kernel). "
                "HF transformers and llama.cpp without "
                "graphs carry their per-layer cost in the host floor",
     "MOE_LAYER_S": "served MoE decode beyond the per-layer cost, per MoE layer: DeepSeek-R1 FP8 on 8 x H200 "
@@ -733,7 +751,10 @@ SOURCES = {
                    "graphs (b6413, RTX PRO 6000 Blackwell, measured corpus): Qwen3 30B-A3B Q4_K_M at 251.04 "
                    "tokens/s leaves 19.5 us per MoE layer, gpt-oss-120b at 193.30 leaves 18.0: 19 us. The same 19 us "
                    "on Metal (Qwen3 30B-A3B Q8_0 on an M2 Ultra, 76.31 tokens/s, "
-                   "github.com/ggml-org/llama.cpp/pull/15616: +5 %) and, an assumption, on ROCm",
+                   "github.com/ggml-org/llama.cpp/pull/15616: +5 %) and, an assumption, on ROCm. MLX: 41 us, the "
+                   "mean of what Qwen3-30B-A3B-Instruct-2507 in MLX 4- and 8-bit on a 64GB M4 Max (113.33 and 83.16 "
+                   "tokens/s, "
+                   "mlx_lm/BENCHMARKS.md) leave over 48 MoE layers beyond 63 us a layer: 40 and 43 us",
     "GDN_LAYER_S": "llama.cpp decode of Gated DeltaNet hybrids, beyond the roofline and the layers' costs, per "
                    "linear-attention layer (measured corpus): with CUDA graphs, Qwen3.5-9B BF16 on an RTX 5090 "
                    "(82.5 tokens/s, May 2026; github.com/ggml-org/llama.cpp/pull/22587) leaves 37 us over its 24; "
@@ -1002,7 +1023,7 @@ def _share_of(key: str, kernel: str, bits: float) -> float:
     if kernel == "w4a16":
         return base * W4_FACTOR.get(key, 0.8)
     if kernel in ("int8", "fp8"):
-        return base * W8_FACTOR
+        return base * W8_FACTOR_BY_ROW.get(key, W8_FACTOR)
     return base
 
 

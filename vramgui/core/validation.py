@@ -41,7 +41,7 @@ GPU_REFS = {"a100-80gb-sxm": "a100-80gb", "h100-80gb-sxm": "h100-sxm", "rtx-a600
 MEMORY_QUANTITIES = {"weights_mib", "kv_mib", "compute_buffer_mib", "total_mib", "weights_gib",
                      "activation_peak_gib", "non_torch_gib", "kv_cache_gib", "kv_cache_tokens", "gpu_blocks",
                      "cuda_graph_gib", "non_kv_total_gib", "peak_alloc_gib", "total_gb",
-                     "context_gib"}
+                     "context_gib", "peak_memory_gb"}
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,8 @@ def _models_table(path: Path | None) -> dict[str, ModelPreset]:
 
 def _weights(precision: str) -> str | None:
     p = precision.lower()
-    table = [("gguf-mxfp4", "gguf-mxfp4"), ("mxfp4", "mxfp4"), ("awq", "awq-int4"), ("int4 w4a16", "gptq-int4"),
+    table = [("mlx-4bit", "mlx-4bit"), ("mlx-6bit", "mlx-6bit"), ("mlx-8bit", "mlx-8bit"),
+             ("gguf-mxfp4", "gguf-mxfp4"), ("mxfp4", "mxfp4"), ("awq", "awq-int4"), ("int4 w4a16", "gptq-int4"),
              ("int8 w8a8", "int8"),
              ("gptq", None), ("double quant", "nf4"), ("bitsandbytes load_in_4bit", "nf4-nodq"),
              ("load_in_8bit", "bnb-int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"),
@@ -132,6 +133,8 @@ def _engine(engine: str, version: str = "") -> str | None:
         return "sglang"
     if e.startswith("hf transformers") or e.startswith("autoawq"):
         return "hf"
+    if e.startswith("mlx"):
+        return "mlx"
     if e.startswith("calm"):
         return "generic"
     if e.startswith("lmdeploy turbomind"):
@@ -231,6 +234,11 @@ def _estimate(p: dict, s: Scenario) -> float | str:
             return "prompt length not stated"
         m2 = estimate_memory(s.with_(output_tokens=gen))
         return float(m2.weights + m2.kv_cache + m2.activations) / GIB
+    if q == "peak_memory_gb":     # MLX's mx.get_peak_memory() / 1e9 over generate(): weights, cache, one pass
+        if extra.get("prompt_tokens") is None:
+            return "prompt length not stated"
+        m2 = estimate_memory(s.with_(output_tokens=int(extra.get("generated_tokens") or 0)))
+        return float(m2.weights + m2.kv_cache + m2.activations) / GB
     if q == "total_gb":
         m2 = estimate_memory(s.with_(prompt_tokens=1, output_tokens=2048))
         return float(m2.weights + m2.kv_cache + m2.activations) / GB

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import MemoryBreakdown, Scenario
-from ..core.engines import runs_on_gpu
+from ..core.engines import APPLE_ONLY, runs_on_gpu
 from ..core.explain import explain
 from ..core.fit import FitResult
 from ..core.speed import SpeedResult
@@ -224,8 +224,10 @@ class BreakdownStrip(QtWidgets.QFrame):
                     for d in plan.devices))
         if not runs_on_gpu(s.engine, s.weights, s.gpu):    # (as the fit table's row says: core.report.engine_note)
             verdict, colour = no_gpu_backend(), ELSEWHERE.name()
-            tip = self.tr("The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and "
-                          "AMD cards") + "\n" + tip
+            tip = (self.tr("The chosen engine does not run on this GPU as modelled: the figures time it as it runs on "
+                           "Apple chips") if s.engine in APPLE_ONLY else
+                   self.tr("The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and "
+                           "AMD cards")) + "\n" + tip
         self._set(items, lambda: explain(s), verdict, colour, tip)
 
     def update_training(self, t, m, f) -> None:

@@ -11,7 +11,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
-from ..core.engines import HF_NO_MPS, NO_APPLE_GPU, default_share, unlisted_card
+from ..core.engines import APPLE_ONLY, HF_NO_MPS, NO_APPLE_GPU, default_share, unlisted_card
 from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note
 from ..core.scenario import HOSTS, MAX_STAGES
@@ -974,12 +974,19 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             tips.append(core_name(why) + ". " + self.tr("The figures time these weights as they run on NVIDIA and AMD "
                                                         "cards. On a Mac, 16-bit weights with HF transformers and "
                                                         "llama.cpp's GGUF formats run on the GPU.") + f"\n({source})")
+        elif noted and s.engine in APPLE_ONLY:
+            why, source = APPLE_ONLY[s.engine]
+            lines.append(self.tr("{engine} does not run on this card's GPU as modelled.").format(
+                engine=core_name(s.profile.name)))
+            tips.append(self.tr("{engine}: {why}.").format(engine=core_name(s.profile.name), why=core_name(why)) + " "
+                        + self.tr("The figures time the engine as it runs on Apple chips.") + f"\n({source})")
         elif noted:
             why, source = NO_APPLE_GPU[s.engine]
             lines.append(self.tr("{engine} does not run on this chip's GPU.").format(engine=core_name(s.profile.name)))
             tips.append(self.tr("{engine}: {why}.").format(engine=core_name(s.profile.name), why=core_name(why)) + " "
                         + self.tr("The figures time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp "
-                                  "(GGUF formats) and HF transformers (PyTorch's MPS device) run on the GPU.")
+                                  "(GGUF formats), MLX (its own formats) and HF transformers (PyTorch's MPS device) "
+                                  "run on the GPU.")
                         + f"\n({source})")
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)

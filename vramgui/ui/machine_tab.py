@@ -286,8 +286,9 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                                      "at {context} tokens. No quality is scored: bits per weight are shown as they "
                                      "are; a ✓ marks a format with a published perplexity (hover it).").format(
             n=integer(len(rows)), cards=m.n_gpus, card=m.gpu.name, ram=num(m.ram_gb), context=integer(m.context))
-            + (" " + self.tr("On an Apple chip: llama.cpp's GGUF formats, and with HF transformers its 16-bit ones "
-                             "(vLLM and SGLang do not run on its GPU).") if m.gpu.apple else "")
+            + (" " + self.tr("On an Apple chip: llama.cpp's GGUF formats, MLX's formats with mlx-lm, and with HF "
+                             "transformers its 16-bit ones (vLLM and SGLang do not run on its GPU).") if m.gpu.apple
+               else "")
             + self._card_caution(m))
 
     def _card_caution(self, m) -> str:

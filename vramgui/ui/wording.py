@@ -30,15 +30,23 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "NVFP4 (FP4, group 16)"),
               QT_TRANSLATE_NOOP("Formats", "MXFP4 experts (gpt-oss)"),
               QT_TRANSLATE_NOOP("Formats", "GGUF MXFP4 experts, Q8_0 rest (gpt-oss)"),
+              QT_TRANSLATE_NOOP("Formats", "MLX 4-bit (group 64)"),
+              QT_TRANSLATE_NOOP("Formats", "MLX 6-bit (group 64)"),
+              QT_TRANSLATE_NOOP("Formats", "MLX 8-bit (group 64)"),
               # why a format does not run with HF transformers on an Apple chip (core.engines.HF_NO_MPS)
               QT_TRANSLATE_NOOP("Formats", "PyTorch's MPS device has no float8 dtypes"),
               QT_TRANSLATE_NOOP("Formats", "AutoAWQ's kernels are built for NVIDIA and AMD cards only"),
               # why vLLM and SGLang do not run on an Apple chip's GPU as modelled (core.engines.NO_APPLE_GPU)
               QT_TRANSLATE_NOOP("Formats", "its macOS build runs on the CPU only; on the GPU, the community "
-                                           "vLLM-Metal plugin runs models through MLX, which vramgui does not model"),
+                                           "vLLM-Metal plugin runs models through MLX (the MLX engine profile times "
+                                           "mlx-lm's own generate, not the plugin)"),
               QT_TRANSLATE_NOOP("Formats", "its CUDA and ROCm kernels do not run there; its experimental MLX backend "
-                                           "(built from source, SGLANG_USE_MLX=1) runs models through mlx-lm, which "
-                                           "vramgui does not model"),
+                                           "(built from source, SGLANG_USE_MLX=1) runs models through mlx-lm (the MLX "
+                                           "engine profile times mlx-lm's own generate, not SGLang's scheduler)"),
+              # why MLX is not timed on other cards (core.engines.APPLE_ONLY)
+              QT_TRANSLATE_NOOP("Formats", "vramgui models its Metal backend on Apple chips; MLX's CUDA backend "
+                                           "(Linux, NVIDIA SM 7.5 or newer) is not modelled, and it has none for AMD "
+                                           "or Intel cards"),
               # what a card outside an engine's list can expect (core.engines.CardSupport.otherwise)
               QT_TRANSLATE_NOOP("Formats", "it may run from a build of one's own, or not at all; these figures time "
                                            "it as it runs on the cards it lists"),
