@@ -89,3 +89,36 @@ def test_the_explain_panel_names_the_mlx_rows(scenario):
     assert bw.value == "0.91 (MLX (mlx-lm) 0.91, MLX 8-bit (group 64))"
     assert "MLX (mlx-lm on Apple chips): 91 %" in bw.source and "MLX's 8- and 6-bit mat-vecs" in bw.source
     assert by_name["MoE layers' fixed cost"].value == "1.97 ms (48 layers × 41 µs)"
+
+
+def test_an_mlx_checkpoint_imports_with_its_bytes_as_stored(tmp_path, scenario, cat):
+    # mlx-lm's 4-bit layout (mlx_lm/utils.py, nn.quantize): each quantized weight packed 8 to a uint32 with a 16-bit
+    # scale and bias per 64 weights ('.scales', '.biases' beside '.weight'), norms 16-bit; config.json names it
+    import numpy as np
+    from filemakers import CFG, hf_tensors
+    from safetensors.numpy import save_file
+
+    from vramgui.core.model_files import model_from_path
+    tensors = {}
+    for name, t in hf_tensors(np.float16).items():
+        if t.ndim == 2:
+            rows, cols = t.shape
+            stem = name.removesuffix(".weight")
+            tensors[name] = np.zeros((rows, cols // 8), dtype=np.uint32)
+            tensors[stem + ".scales"] = np.ones((rows, cols // 64), dtype=np.float16)
+            tensors[stem + ".biases"] = np.zeros((rows, cols // 64), dtype=np.float16)
+        else:
+            tensors[name] = t
+    save_file(tensors, str(tmp_path / "model.safetensors"))
+    (tmp_path / "config.json").write_text(json.dumps({**CFG, "quantization": {"group_size": 64, "bits": 4}}))
+    model = model_from_path(tmp_path)
+    assert stored_format(model.config) == "mlx-4bit"
+    fw = model.file_weights
+    stored = sum(t.nbytes for t in tensors.values())
+    assert fw.total_bytes == stored
+    # the scales and biases count with their matrices (embedding, output layer, linear layers): only the five
+    # 16-bit norms of 64 are "other"
+    assert fw.other_bytes == 5 * 64 * 2
+    assert fw.embedding_bytes == 320 * 64 / 2 + 2 * 320 * 1 * 2      # packed weights + one scale and bias a row
+    s = scenario("llama2-7b", "m4-max-64gb").with_(model=model, weights="file", engine="mlx")
+    assert float(estimate_memory(s).weights) == pytest.approx(stored, rel=1e-9)
