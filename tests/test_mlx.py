@@ -122,3 +122,13 @@ def test_an_mlx_checkpoint_imports_with_its_bytes_as_stored(tmp_path, scenario, 
     assert fw.embedding_bytes == 320 * 64 / 2 + 2 * 320 * 1 * 2      # packed weights + one scale and bias a row
     s = scenario("llama2-7b", "m4-max-64gb").with_(model=model, weights="file", engine="mlx")
     assert float(estimate_memory(s).weights) == pytest.approx(stored, rel=1e-9)
+
+
+def test_mlx_quantized_cache_takes_the_q8_0_and_q4_0_bytes(scenario):
+    # QuantizedKVCache (--kv-bits, group 64): 8 or 4 bits a value + a 16-bit scale and bias per 64 = 8.5 or 4.5 bits,
+    # what ggml's Q8_0 (34 bytes per 32) and Q4_0 (18 per 32) blocks hold: those cache types stand for it
+    from vramgui.core.formats import KV_DTYPES
+    q8, q4 = KV_DTYPES["q8_0"].bytes_per_element, KV_DTYPES["q4_0"].bytes_per_element
+    assert (q8 * 8, q4 * 8) == (8 + 32 / 64, 4 + 32 / 64)
+    s = scenario("qwen3-4b", "m4-max-64gb", weights="mlx-4bit", engine="mlx", prompt_tokens=8192, kv_dtype="q8_0")
+    assert float(estimate_memory(s).kv_cache) == pytest.approx(8192 * 36 * 2 * 8 * 128 * 8.5 / 8, rel=1e-12)

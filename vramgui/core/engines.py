@@ -493,8 +493,10 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
             "kv_cache": "mlx-lm's KVCache (mlx_lm/models/cache.py): each layer's keys and values grow in steps of 256 "
                         "tokens ('step = 256'; a pass of n tokens adds ceil(n / 256) steps), in the model's 16-bit "
                         "dtype; sliding-window layers keep a RotatingKVCache of their window (the models' "
-                        "make_cache). --kv-bits quantizes it (QuantizedKVCache: group 64) from --quantized-kv-start "
-                        "(5,000 tokens) on: not modelled.",
+                        "make_cache). --kv-bits 8 or 4 quantizes it (QuantizedKVCache: a 16-bit scale and bias per 64 "
+                        "values, 8.5 or 4.5 bits a value: the bytes of the Q8_0 and Q4_0 cache types, which stand "
+                        "for it) once the cache holds --quantized-kv-start tokens (mlx_lm.generate: 5,000; before "
+                        "that, 16-bit: not modelled).",
             "activations": "generate_step (mlx_lm/generate.py) runs all but the prompt's last token in passes of "
                            "prefill_step_size = 2,048 tokens, evaluating only the cache after each (the passes' "
                            "logits are never computed: MLX evaluates lazily), then the last token alone for the first "
