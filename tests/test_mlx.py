@@ -132,3 +132,16 @@ def test_mlx_quantized_cache_takes_the_q8_0_and_q4_0_bytes(scenario):
     assert (q8 * 8, q4 * 8) == (8 + 32 / 64, 4 + 32 / 64)
     s = scenario("qwen3-4b", "m4-max-64gb", weights="mlx-4bit", engine="mlx", prompt_tokens=8192, kv_dtype="q8_0")
     assert float(estimate_memory(s).kv_cache) == pytest.approx(8192 * 36 * 2 * 8 * 128 * 8.5 / 8, rel=1e-12)
+
+
+def test_weights_mlx_lm_converts_first_are_noted(scenario):
+    from vramgui.core.report import estimate_dict, format_note
+    s = scenario("qwen3-4b", "m4-max-64gb", engine="mlx", prompt_tokens=512)
+    for fmt in ("mlx-4bit", "mlx-6bit", "mlx-8bit", "bf16", "fp16", "awq-int4", "gptq-int4", "mxfp4"):
+        assert format_note(s.with_(weights=fmt)) is None, fmt
+    for fmt in ("q4_k_m", "nf4", "fp8", "int8", "nvfp4"):
+        note = format_note(s.with_(weights=fmt))
+        assert note.startswith(f"MLX (mlx-lm) does not load {s.with_(weights=fmt).weight_format.name} weights as "
+                               "stored") and "mlx_lm.convert" in note, fmt
+    assert format_note(s.with_(weights="q4_k_m", engine="llamacpp")) is None
+    assert estimate_dict(s.with_(weights="q4_k_m"))["scenario"]["format_note"].startswith("MLX (mlx-lm) does not load")

@@ -564,6 +564,10 @@
         <translation>vramgui 只为 Apple 芯片上的 Metal 后端建模；MLX 的 CUDA 后端（Linux，NVIDIA SM 7.5 或更新）未建模，它也没有 AMD 或 Intel 显卡的后端</translation>
     </message>
     <message>
+        <source>mlx-lm loads MLX&apos;s own formats, 16- and 32-bit weights and, transformed as it loads them, AWQ, GPTQ 4-bit and MXFP4 checkpoints; others are converted first (mlx_lm.convert, -q for MLX 4-bit): these figures count this format&apos;s bytes at MLX&apos;s speeds</source>
+        <translation>mlx-lm 直接加载 MLX 自有格式、16 位和 32 位权重，并在加载时转换 AWQ、GPTQ 4 位和 MXFP4 检查点；其他格式需先转换（mlx_lm.convert，-q 为 MLX 4 位）：这些数字按此格式的字节数和 MLX 的速度计算</translation>
+    </message>
+    <message>
         <source>it may run from a build of one&apos;s own, or not at all; these figures time it as it runs on the cards it lists</source>
         <translation>可能需要自行构建才能运行，也可能完全无法运行；这些数字按它在所列显卡上的运行计时</translation>
     </message>
@@ -1790,6 +1794,10 @@ Source: {source}</source>
     <message>
         <source>The figures time the engine as it runs on NVIDIA and AMD cards. On a Mac, llama.cpp (GGUF formats), MLX (its own formats) and HF transformers (PyTorch&apos;s MPS device) run on the GPU.</source>
         <translation>这些数字按该引擎在 NVIDIA 和 AMD 显卡上的运行计时。在 Mac 上，llama.cpp（GGUF 格式）、MLX（其自有格式）和 HF transformers（PyTorch 的 MPS 设备）在 GPU 上运行。</translation>
+    </message>
+    <message>
+        <source>{engine} does not load {format} weights as stored.</source>
+        <translation>{engine} 不能直接加载按原样存储的 {format} 权重。</translation>
     </message>
     <message>
         <source>{what} does not list this card ({target}).</source>

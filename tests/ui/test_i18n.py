@@ -143,10 +143,18 @@ def test_every_core_name_is_translated_or_kept():
     symbol or a product's name in KEPT_NAMES.  (A new format's name went untranslated, silently:
     the .ts check only sees the strings the UI code lists.)"""
     from vramgui.core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
-    from vramgui.core.engines import APPLE_ONLY, ENGINE_CARDS, FLASH_ATTENTION_2, HF_NO_MPS, NO_APPLE_GPU, VLLM_BF16
+    from vramgui.core.engines import (
+        APPLE_ONLY,
+        ENGINE_CARDS,
+        FLASH_ATTENTION_2,
+        HF_NO_MPS,
+        MLX_CONVERTS,
+        NO_APPLE_GPU,
+        VLLM_BF16,
+    )
     from vramgui.ui.wording import CORE_NAMES
     names = {x.name for table in (WEIGHT_FORMATS, ENGINES, KV_DTYPES) for x in table.values()}
-    names |= {why for why, _ in (*HF_NO_MPS.values(), *NO_APPLE_GPU.values(), *APPLE_ONLY.values())}   # (cautions)
+    names |= {why for why, _ in (*HF_NO_MPS.values(), *NO_APPLE_GPU.values(), *APPLE_ONLY.values(), MLX_CONVERTS)}
     rules = (*ENGINE_CARDS.values(), FLASH_ATTENTION_2, VLLM_BF16)
     names |= {rule.otherwise for rule in rules} | {rule.what for rule in rules}
     assert sorted(names - set(CORE_NAMES) - KEPT_NAMES) == []

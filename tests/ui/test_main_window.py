@@ -437,6 +437,12 @@ def test_mlx_runs_on_apple_chips_and_is_flagged_elsewhere(qtbot, win):
     assert win.breakdown.verdict.text() == "NO BACKEND"
     assert win.breakdown.verdict.toolTip().startswith("The chosen engine does not run on this GPU as modelled: the "
                                                       "figures time it as it runs on Apple chips")
+    # weights mlx-lm converts before it loads them: said under the engine, on the chip too
+    choose(qtbot, win, p.gpu, "m4-max-64gb")
+    choose(qtbot, win, p.weights, "q4_k_m")
+    settle(qtbot, win)
+    assert p.engine_caution.text().startswith("MLX (mlx-lm) does not load GGUF Q4_K_M weights as stored.")
+    assert "mlx_lm.convert" in p.engine_caution.toolTip()
     choose(qtbot, win, p.engine, "llamacpp")
     settle(qtbot, win)
     assert not p.engine_caution.isVisible()

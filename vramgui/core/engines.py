@@ -577,6 +577,18 @@ APPLE_ONLY = {
 }
 
 
+#: The weight formats mlx-lm loads as they are stored: its own, 16- and 32-bit weights, and (transformed as it loads
+#: them, mlx_lm/utils.py's load_model) AutoAWQ / GPTQ 4-bit and MXFP4 checkpoints.  Others it converts first: (why,
+#: source) of the caution (report.format_note).
+MLX_LOADS = frozenset({"mlx-4bit", "mlx-6bit", "mlx-8bit", "bf16", "fp16", "fp32", "awq-int4", "gptq-int4", "mxfp4"})
+MLX_CONVERTS = ("mlx-lm loads MLX's own formats, 16- and 32-bit weights and, transformed as it loads them, AWQ, GPTQ "
+                "4-bit and MXFP4 checkpoints; others are converted first (mlx_lm.convert, -q for MLX 4-bit): these "
+                "figures count this format's bytes at MLX's speeds",
+                "pypi.org/project/mlx-lm ('To quantize a model from the command line run: python -m mlx_lm.convert "
+                "--hf-path mistralai/Mistral-7B-v0.1 -q'); github.com/ml-explore/mlx-lm, mlx_lm/utils.py (load_model: "
+                "quant_method awq, gptq, mxfp4)")
+
+
 def runs_on_gpu(engine: str, weights: str, gpu) -> bool:
     """Whether the engine runs ``weights`` on the card's GPU: not vLLM or SGLang on an Apple chip
     (:data:`NO_APPLE_GPU`), nor HF transformers there with weights PyTorch's MPS device cannot run

@@ -12,6 +12,8 @@ from .engines import (
     APPLE_ONLY,
     HF_NO_MPS,
     LLAMACPP,
+    MLX_CONVERTS,
+    MLX_LOADS,
     NO_APPLE_GPU,
     card_target,
     listed_cards,
@@ -92,7 +94,8 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s),
                      "node_cards": s.cards_per_node, "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
                      "data_parallel_note": data_parallel_note(s), "batched_decode_note": batched_decode_note(s),
-                     "engine_note": engine_note(s), "card_note": card_note(s), "gguf_note": gguf_note(s)},
+                     "engine_note": engine_note(s), "card_note": card_note(s), "gguf_note": gguf_note(s),
+                     "format_note": format_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -143,7 +146,7 @@ def context_note(s) -> str | None:
 
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
 NOTE_KEYS = ("context_note", "nodes_note", "data_parallel_note", "batched_decode_note", "engine_note", "card_note",
-             "gguf_note")
+             "gguf_note", "format_note")
 
 
 def nodes_note(s) -> str | None:
@@ -223,6 +226,15 @@ def pre_mla_gguf_note(model) -> str | None:
         return None
     return model.source_note or ("a GGUF converted before llama.cpp's MLA tensors: llama.cpp caches every head's keys "
                                  "and values, not the latent")
+
+
+def format_note(s) -> str | None:
+    """Where the engine does not load the weights as stored: MLX with a format outside
+    :data:`engines.MLX_LOADS` (the bytes imported as stored, "file", aside); None elsewhere."""
+    if s.engine != "mlx" or s.weights in MLX_LOADS or s.weights == "file":
+        return None
+    why, source = MLX_CONVERTS
+    return f"{s.profile.name} does not load {s.weight_format.name} weights as stored ({why}; {source})"
 
 
 def gguf_note(s) -> str | None:

@@ -11,9 +11,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
-from ..core.engines import APPLE_ONLY, HF_NO_MPS, NO_APPLE_GPU, default_share, unlisted_card
+from ..core.engines import APPLE_ONLY, HF_NO_MPS, MLX_CONVERTS, NO_APPLE_GPU, default_share, unlisted_card
 from ..core.memory import replicates_latent
-from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note
+from ..core.report import batched_decode_note, engine_note, format_note, pre_mla_gguf_note
 from ..core.scenario import HOSTS, MAX_STAGES
 from ..core.speed import (
     BW_EFFICIENCY,
@@ -962,9 +962,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._show_caution(self.batch_caution, lines, tips)
 
     def _show_engine_caution(self, s, training: bool) -> None:
-        """Below the engine: vLLM or SGLang on an Apple chip, whose GPU their modelled builds do not run on, or HF
-        transformers there with FP8 or AWQ weights (core.report.engine_note); a card the engine's builds, or HF
-        transformers' FlashAttention-2, do not list (core.report.card_note)."""
+        """Below the engine: vLLM or SGLang on an Apple chip, whose GPU their modelled builds do not run on, HF
+        transformers there with FP8 or AWQ weights, MLX on another card (core.report.engine_note); weights MLX
+        converts before it loads them (core.report.format_note); a card the engine's builds, or HF transformers'
+        FlashAttention-2, do not list (core.report.card_note)."""
         lines, tips = [], []
         noted = not training and engine_note(s) is not None
         if noted and s.engine == "hf":      # (its weights are among HF_NO_MPS)
@@ -988,6 +989,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                   "(GGUF formats), MLX (its own formats) and HF transformers (PyTorch's MPS device) "
                                   "run on the GPU.")
                         + f"\n({source})")
+        if not training and format_note(s) is not None:
+            why, source = MLX_CONVERTS
+            lines.append(self.tr("{engine} does not load {format} weights as stored.").format(
+                engine=core_name(s.profile.name), format=core_name(s.weight_format.name)))
+            tips.append(core_name(why) + f".\n({source})")
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)
             cc, target, what = s.gpu.compute_capability, card_target(s.gpu), core_name(rule.what)

@@ -47,6 +47,11 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "vramgui models its Metal backend on Apple chips; MLX's CUDA backend "
                                            "(Linux, NVIDIA SM 7.5 or newer) is not modelled, and it has none for AMD "
                                            "or Intel cards"),
+              # which formats mlx-lm loads as stored (core.engines.MLX_CONVERTS)
+              QT_TRANSLATE_NOOP("Formats", "mlx-lm loads MLX's own formats, 16- and 32-bit weights and, transformed as "
+                                           "it loads them, AWQ, GPTQ 4-bit and MXFP4 checkpoints; others are converted "
+                                           "first (mlx_lm.convert, -q for MLX 4-bit): these figures count this "
+                                           "format's bytes at MLX's speeds"),
               # what a card outside an engine's list can expect (core.engines.CardSupport.otherwise)
               QT_TRANSLATE_NOOP("Formats", "it may run from a build of one's own, or not at all; these figures time "
                                            "it as it runs on the cards it lists"),
