@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .formats import MLX_FORMATS
 from .units import GIB, MIB
 
 Attention = Literal["eager", "sdpa", "flash"]
@@ -580,7 +581,7 @@ APPLE_ONLY = {
 #: The weight formats mlx-lm loads as they are stored: its own, 16- and 32-bit weights, and (transformed as it loads
 #: them, mlx_lm/utils.py's load_model) AutoAWQ / GPTQ 4-bit and MXFP4 checkpoints.  Others it converts first: (why,
 #: source) of the caution (report.format_note).
-MLX_LOADS = frozenset({"mlx-4bit", "mlx-6bit", "mlx-8bit", "bf16", "fp16", "fp32", "awq-int4", "gptq-int4", "mxfp4"})
+MLX_LOADS = MLX_FORMATS | {"bf16", "fp16", "fp32", "awq-int4", "gptq-int4", "mxfp4"}
 MLX_CONVERTS = ("mlx-lm loads MLX's own formats, 16- and 32-bit weights and, transformed as it loads them, AWQ, GPTQ "
                 "4-bit and MXFP4 checkpoints; others are converted first (mlx_lm.convert, -q for MLX 4-bit): these "
                 "figures count this format's bytes at MLX's speeds",

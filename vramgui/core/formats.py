@@ -176,6 +176,10 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
                                                       down_share=1.0), source=_LLAMA_CPP),
 ]}
 
+#: mlx-lm's own formats (MLX's affine quantization, group 64)
+MLX_FORMATS = frozenset(f for f in WEIGHT_FORMATS if f.startswith("mlx-"))
+
+
 def stored_format(config: dict) -> str | None:
     """The weight format a checkpoint's ``config.json`` says its weights are stored in, where one of
     :data:`WEIGHT_FORMATS` is it: its ``quantization_config`` as transformers reads it

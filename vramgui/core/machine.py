@@ -25,7 +25,7 @@ import numpy as np
 from .catalog import Catalog
 from .engines import APPLE_ONLY, LLAMACPP, NO_APPLE_GPU, VLLM_BF16, card_rules, outside
 from .fit import MAX_TOKENS, budget_bytes, max_prompt_tokens_from_terms
-from .formats import WEIGHT_FORMATS
+from .formats import MLX_FORMATS, WEIGHT_FORMATS
 from .memory import (
     MemoryTerms,
     activations_from_terms,
@@ -67,7 +67,6 @@ from .weights import output_layer_bytes, weight_bytes
 MACHINE_FORMATS = ("bf16", "fp8", "int8", "mxfp4", "awq-int4", "nf4", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m",
                    "q2_k", "gguf-mxfp4", "mlx-8bit", "mlx-6bit", "mlx-4bit")
 GGUF = {"q8_0", "q6_k", "q5_k_m", "q5_0", "q4_k_m", "q4_0", "q3_k_m", "q2_k", "gguf-mxfp4"}
-MLX_FORMATS = {"mlx-4bit", "mlx-6bit", "mlx-8bit"}       # mlx-lm's checkpoints: run by MLX
 _SEARCH_PROBES = 64     # points per round of the whole-grid context search (27 bits: 5 rounds)
 
 

@@ -457,10 +457,11 @@ SOURCES = {
                         "Metal: 75 %, from Qwen2.5 Coder 7B Q8_0 prefilling 512 tokens at 1,419.54 tokens/s on "
                         "an M2 Ultra (27.2 TFLOP/s; github.com/ggml-org/llama.cpp/pull/15616, measured corpus); "
                         "Dec 2023 builds reached 59-67 % there (Llama 2 7B Q4_0 / F16, XiongjieDai's tables). "
-                        "MLX on Apple chips: the same 75 %, which its published prompts of 512-33,898 tokens "
+                        "MLX on Apple chips: the same 75 %, which its published prompts of 260-33,898 tokens "
                         "(Qwen3 0.6B to Llama 3.3 70B on M2 Ultra, M3 Max, M4 Pro and M4 Max, 2024-2025; measured "
                         "corpus) read -17 to +12 % (median -2 %); MoE passes of a few tokens an expert and "
-                        "prompts of a few dozen tokens run slower (test_mlx_prompts)",
+                        "prompts of a few dozen tokens run slower (stated misses: tests/test_validation_corpus.py, "
+                        "test_mlx_on_apple_chips)",
     "HOPPER_PROMPT_FACTOR": "the same prompts measured on an H100 SXM and an A100 by the same people, same method: "
                             "GPUStack's performance lab (vLLM v0.11.0 defaults, bursts of 100 x 32k and 500 x 4k / "
                             "2k prompts, Qwen3-14B and Qwen3-32B BF16; measured corpus) 1.5-1.9 times the A100's "
@@ -740,9 +741,7 @@ SOURCES = {
                "8 x MI300X (vLLM 0.17, 1 request, ~249 tokens/s: 4.0 ms; "
                "github.com/SemiAnalysisAI/InferenceX/pull/1092) 43 us. llama.cpp with CUDA graphs: 38 us "
                "(with its 89 %, from two b6413 runs; GGUF_BW_CURVES); on Metal 148 us, on ROCm 130 us (the same "
-               "curves' source: 2025-2026 HIP builds); MLX 63 us (with its 91 %, from two runs; BW_EFFICIENCY: "
-               "each layer's graph is built in Python as the previous step runs, its small ops are each a Metal "
-               "kernel). "
+               "curves' source: 2025-2026 HIP builds); MLX 63 us (with its 91 %, from two runs; BW_EFFICIENCY). "
                "HF transformers and llama.cpp without "
                "graphs carry their per-layer cost in the host floor",
     "MOE_LAYER_S": "served MoE decode beyond the per-layer cost, per MoE layer: DeepSeek-R1 FP8 on 8 x H200 "
@@ -753,8 +752,7 @@ SOURCES = {
                    "on Metal (Qwen3 30B-A3B Q8_0 on an M2 Ultra, 76.31 tokens/s, "
                    "github.com/ggml-org/llama.cpp/pull/15616: +5 %) and, an assumption, on ROCm. MLX: 41 us, the "
                    "mean of what Qwen3-30B-A3B-Instruct-2507 in MLX 4- and 8-bit on a 64GB M4 Max (113.33 and 83.16 "
-                   "tokens/s, "
-                   "mlx_lm/BENCHMARKS.md) leave over 48 MoE layers beyond 63 us a layer: 40 and 43 us",
+                   "tokens/s, mlx_lm/BENCHMARKS.md) leave over 48 MoE layers beyond 63 us a layer: 40 and 43 us",
     "GDN_LAYER_S": "llama.cpp decode of Gated DeltaNet hybrids, beyond the roofline and the layers' costs, per "
                    "linear-attention layer (measured corpus): with CUDA graphs, Qwen3.5-9B BF16 on an RTX 5090 "
                    "(82.5 tokens/s, May 2026; github.com/ggml-org/llama.cpp/pull/22587) leaves 37 us over its 24; "
