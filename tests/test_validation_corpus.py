@@ -1056,8 +1056,9 @@ def test_metal_mla_prompts_attend_over_the_latent_and_its_decode_is_a_stated_mis
 def test_mlx_on_apple_chips(results):
     # mlx-lm's own printouts (mlx_lm.generate / mlx_lm.benchmark: tokens-per-sec, 'Peak memory' = mx.get_peak_memory()
     # / 1e9) on M2 Ultra, M3 Max, M3 Ultra, M4 Pro and M4 Max, 2024-2025 (measured corpus, bound group "mlx").
-    # The decode rows' 91 % and 63 us a layer are fitted on Qwen3-4B's BF16 and 4-bit runs, the MoE layers' 41 us on
-    # Qwen3-30B-A3B's 4- and 8-bit; every other decode point is out of sample.
+    # The decode rows' 91 % and 53 us a layer are fitted on Qwen3-4B's BF16 and 4-bit runs, the MoE layers' 46 us on
+    # Qwen3-30B-A3B's 4- and 8-bit, the cache's 1.55 on the slope of Llama 3.3 70B's series on an M3 Max; every other
+    # decode point is out of sample.
     raw = {json.loads(line)["id"]: json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines()}
     group = {i for i, g in _bound_groups().items() if g == "mlx"}
     got = {p["id"]: p for p in results["points"] if p["id"] in group}
@@ -1067,12 +1068,14 @@ def test_mlx_on_apple_chips(results):
     def of(quantity):
         return {i: e for i, e in err.items() if raw[i]["quantity"] == quantity}
     decode = of("decode_tok_s")
-    # decode: within 6 % on the M4 Max and M3 Max runs (Llama 3.3 70B 4-bit at 260-24,246 tokens of context: -5 to
-    # +4 %), Llama 3 70B BF16 on an M2 Ultra +9 %, Qwen2.5-72B 6-bit on an M4 Max +3 %; Llama 3.1 8B 4-bit on a
-    # Mac mini M4 Pro after a 32,159-token prompt +19 % (its cache read slower than the weights at that length)
-    assert len(decode) == 15 and statistics.median(abs(e) for e in decode.values()) < 3
-    assert all(abs(e) < 10 for i, e in decode.items() if "m4pro" not in i)
-    assert 10 < decode["mlx-exi1029-llama31-8b-4bit-m4pro-decode"] < 25
+    # decode: within 5 % on the M4 Max and M3 Max runs (Llama 3.3 70B 4-bit after 260-24,246 prompt tokens: -4.9 to
+    # -3.7 %, flat with the context), Llama 3.1 8B 4-bit on a Mac mini M4 Pro after a 32,159-token prompt -5 % (+19 %
+    # with the cache read at the weights' share), Llama 3 70B BF16 on an M2 Ultra +9 %, Qwen2.5-72B 6-bit +4 %
+    assert len(decode) == 15 and statistics.median(abs(e) for e in decode.values()) < 5
+    assert all(abs(e) < 10 for e in decode.values())
+    series = [decode[f"mlx-exi1029c-llama33-70b-4bit-m3max-decode-p{n}"] for n in range(1, 6)]
+    assert max(series) - min(series) < 2
+    assert -7 < decode["mlx-exi1029-llama31-8b-4bit-m4pro-decode"] < -2
     # peak memory: weights, the cache (steps of 256 tokens) and one pass of 2,048 tokens' transients, from 0.0 %
     # (Qwen2.5-72B 6-bit: 59.349 GB) to -18 % (Qwen3-4B 4-bit, 3.35 GB: 0.5-0.7 GB that the Qwen3 runs at 2,048 tokens
     # peak above the estimate, whatever the weights' format, is not modelled)

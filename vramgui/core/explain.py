@@ -535,6 +535,21 @@ def _total(s: Scenario, m) -> Explanation:
         tuple(assumptions))
 
 
+def _cache_reads(t, s: Scenario) -> str:
+    """How the decode formula counts the cache's bytes where not once at the weights' share."""
+    reads = float(t.kv_reads)
+    if reads == 1.0:
+        return ""
+    if _reads_per_head(speed_key(s.profile, s.gpu, s.host), s):
+        return f" (read {reads:.1f} times: once per query head)"
+    return f" (its bytes {reads:.2f} times: the engine's attention reads them slower than the weights)"
+
+
+def _reads_per_head(key: str, s: Scenario) -> bool:
+    """Whether the cache is read once per query head (:data:`EAGER_KV_READS_PER_HEAD`), not at a row's own factor."""
+    return key in EAGER_KV_READS_PER_HEAD and s.attention_impl == "eager"
+
+
 def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     p, fmt, gpu = s.profile, s.weight_format, s.gpu
     key = speed_key(p, gpu, s.host)
@@ -580,7 +595,10 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     if float(t.exposed):
         out.append(Assumption("Read and math overlap", f"{EXPOSED_16BIT_SHARE[key]:.0%} of the shorter exposed "
                               f"({p.name}{_row_name(p, key)}, {fmt.name})", SOURCES["EXPOSED_16BIT_SHARE"]))
-    if float(t.kv_reads) != 1.0:
+    if float(t.kv_reads) != 1.0 and not _reads_per_head(key, s):
+        out.append(Assumption("Cache read", f"{float(t.kv_reads):.2f} times the weights' time a byte ({p.name}'s "
+                              "decode attention)", SOURCES["KV_READ_FACTOR"]))
+    elif float(t.kv_reads) != 1.0:
         out.append(Assumption("Cache reads without flash attention", f"{float(t.kv_reads):.1f} a step "
                               f"({EAGER_KV_READS_PER_HEAD[key]:.1f} per query head × {a.num_heads // a.num_kv_heads} "
                               f"query heads per KV head{_row_name(p, key)})", SOURCES["EAGER_KV_READS_PER_HEAD"]))
@@ -700,7 +718,7 @@ def _decode(s: Scenario, sp) -> Explanation:
         "decode", "Decode step", f"{_ms(step)} per token · {s.batch / step:,.0f} tokens/s",
         "Decode step = max(bytes moved ÷ (bandwidth × η_bw), FLOPs ÷ (peak × η_flops)) + per-step costs; "
         "bytes moved = active weights + the KV cache of every sequence"
-        + (f" (read {float(t.kv_reads):.1f} times: once per query head)" if float(t.kv_reads) != 1.0 else "")
+        + _cache_reads(t, s)
         + (" + its recurrent state, read and written" if float(t.state) else "")
         + "; FLOPs = 2 × active params × batch + attention" + _attention_rate(t, s)
         + (f"; llama.cpp's quantized kernels at 2-8 sequences ({names[0]}) pay for each one past the first"

@@ -263,13 +263,13 @@ HOST_BY_KERNELS = frozenset(HF_ROWS)
 #: backends also pay for issuing each op (measured: ~150 µs a layer).
 LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 40e-6, "llamacpp": 38e-6, "llamacpp-2023": 0.0,
            "llamacpp-metal": 148e-6, "llamacpp-rocm": 130e-6, "llamacpp-vulkan": 57e-6, "llamacpp-vulkan-intel": 200e-6,
-           "mlx": 63e-6}
+           "mlx": 53e-6}
 
 #: Fixed time per MoE layer per decode step on top of ``LAYER_S`` [s]: routing, top-k, token
 #: permutation and the experts' small-batch GEMM kernels, latency-bound at low batch.
 MOE_LAYER_S = {"generic": 0.0, "hf": 0.0, "vllm": 25e-6, "llamacpp": 19e-6, "llamacpp-2023": 0.0,
                "llamacpp-metal": 19e-6, "llamacpp-rocm": 19e-6, "llamacpp-vulkan": 19e-6,
-               "llamacpp-vulkan-intel": 19e-6, "mlx": 41e-6}
+               "llamacpp-vulkan-intel": 19e-6, "mlx": 46e-6}
 
 #: Fixed time per Gated DeltaNet layer per decode step on top of ``LAYER_S`` [s]: the linear-
 #: attention layer's extra small ops (convolution, l2 norms, gates, the delta-rule update, the
@@ -297,6 +297,9 @@ EAGER_SCORE_TRAFFIC = {"generic": 8.0, "hf": 32.0, "llamacpp": 10.0, "llamacpp-2
 #: cache once per query head, n_heads / n_kv_heads times, in thin mat-vecs that read at a lower share of the
 #: bandwidth than the weights.  Reads per query head, in the weights' bandwidth share; other rows: 1 read a step.
 EAGER_KV_READS_PER_HEAD = {"llamacpp-metal": 1.6}
+#: Engine rows whose decode attention reads the cache slower than their mat-vecs read the weights: the cache's bytes
+#: count this many times at the weights' share (MLX's decode attention kernel, mx.fast.scaled_dot_product_attention).
+KV_READ_FACTOR = {"mlx": 1.55}
 
 #: Prefill's routed-expert GEMMs reach the compute efficiency of large GEMMs only from about
 #: this many tokens per expert per pass; with m tokens they run at m / this of it [tokens]
@@ -414,13 +417,14 @@ SOURCES = {
                      "gpt-oss-120b MXFP4 under vLLM 0.17 at 64-256 requests (SemiAnalysisAI/InferenceX pull/1061, "
                      "not fitted) -3 to -28 % (-35 to -51 % at 85 %). The share falls as requests are added (63 % at "
                      "one, 43 % at 64: their caches are read slower still); measured on MI300X only, other AMD cards "
-                     "get it too (an assumption). MLX (mlx-lm on Apple chips): 91 %, with 63 us a layer (LAYER_S), "
-                     "the two unknowns that Qwen3-4B-Instruct-2507 in BF16 and MLX 4-bit leave on a 64GB M4 Max "
-                     "(546 GB/s; mlx_lm.benchmark -p 2048 -g 128, mlx-lm 0.28.2: 52.47 and 134.52 tokens/s; "
-                     "mlx_lm/BENCHMARKS.md); its 8- and 6-bit runs then read +0.1 and +0.8 % (W8_FACTOR_BY_ROW), "
-                     "Llama 3.3 70B 4-bit on an M3 Max (400 GB/s; 260-24,246 tokens of context, mlx-lm 0.20.4, "
-                     "github.com/ml-explore/mlx-examples/issues/1029) -5 to +4 %, Llama 3 70B BF16 on an M2 "
-                     "Ultra +9 % (measured corpus)",
+                     "get it too (an assumption). MLX (mlx-lm on Apple chips): 91 %, with 53 us a layer (LAYER_S) "
+                     "and the cache read 1.55 times slower (KV_READ_FACTOR), the two unknowns that "
+                     "Qwen3-4B-Instruct-2507 in BF16 and MLX 4-bit leave on a 64GB M4 Max (546 GB/s; "
+                     "mlx_lm.benchmark -p 2048 -g 128, mlx-lm 0.28.2: 52.47 and 134.52 tokens/s; "
+                     "mlx_lm/BENCHMARKS.md); its 8- and 6-bit runs then read +0.2 and +1.0 % (W8_FACTOR_BY_ROW), "
+                     "Llama 3.3 70B 4-bit on an M3 Max (400 GB/s; 414-24,477 tokens of context, mlx-lm 0.20.4, "
+                     "github.com/ml-explore/mlx-examples/issues/1029) -4.9 to -3.7 %, Llama 3.1 8B 4-bit on an M4 "
+                     "Pro after a 32,159-token prompt -5 %, Llama 3 70B BF16 on an M2 Ultra +9 % (measured corpus)",
     "GGUF_BW_CURVES": "llama.cpp with CUDA graphs (b6413, Sep 2025, RTX PRO 6000 Blackwell at 1,792 GB/s; "
                      "measured corpus): Llama 2 7B Q4_0 at 278.95 tokens/s and Llama 3.3 70B Q4_K_M at 34.05 "
                      "leave two unknowns, 89 % of peak bandwidth and 38 us per layer (LAYER_S). Checks: b4011 "
@@ -448,7 +452,14 @@ SOURCES = {
     "W8_FACTOR": "assumption: int8/fp8 kernels read one scale per group or tensor next to the weights; "
                  "no measurement in the validation corpus",
     "W8_FACTOR_BY_ROW": "MLX's 8- and 6-bit mat-vecs: Qwen3-4B-Instruct-2507 in MLX 8-bit and 6-bit on a 64GB M4 Max "
-                        "(86.91 and 104.68 tokens/s, mlx_lm/BENCHMARKS.md) read +0.1 and +0.8 % at its 16-bit share",
+                        "(86.91 and 104.68 tokens/s, mlx_lm/BENCHMARKS.md) read +0.2 and +1.0 % at its 16-bit share",
+    "KV_READ_FACTOR": "MLX: Llama 3.3 70B 4-bit on a 64GB M3 Max decoding after 260, 2,173, 8,015, 16,003 and 24,246 "
+                      "prompt tokens (mlx-lm 0.20.4, one user's table: github.com/ml-explore/mlx-examples/issues/1029; "
+                      "measured corpus) steps 106.9, 109.6, 117.4, 128.6 and 140.4 ms: 1.39 us more a token of "
+                      "context, whose 327,680 cached bytes then pass at 235 GB/s, 59 % of the 400 GB/s where the "
+                      "weights read at 91 %: 1.55 times the weights' time a byte. The series then reads -4.9 to -3.7 % "
+                      "(at 1.0: -5 to +4 %, rising with the context), Llama 3.1 8B 4-bit on an M4 Pro after a "
+                      "32,159-token prompt -5 % (+19 % at 1.0; not used to set it)",
     "FLOPS_EFFICIENCY": "assumption: typical share of dense tensor peak that large prefill GEMMs sustain "
                         "(HF transformers: its 45 % reads vramgui's own H200 runs of six models, one prompt of "
                         "512-16,384 tokens, 2-21 % slow, median 15 %; measured corpus); "
@@ -741,7 +752,7 @@ SOURCES = {
                "8 x MI300X (vLLM 0.17, 1 request, ~249 tokens/s: 4.0 ms; "
                "github.com/SemiAnalysisAI/InferenceX/pull/1092) 43 us. llama.cpp with CUDA graphs: 38 us "
                "(with its 89 %, from two b6413 runs; GGUF_BW_CURVES); on Metal 148 us, on ROCm 130 us (the same "
-               "curves' source: 2025-2026 HIP builds); MLX 63 us (with its 91 %, from two runs; BW_EFFICIENCY). "
+               "curves' source: 2025-2026 HIP builds); MLX 53 us (with its 91 %, from two runs; BW_EFFICIENCY). "
                "HF transformers and llama.cpp without "
                "graphs carry their per-layer cost in the host floor",
     "MOE_LAYER_S": "served MoE decode beyond the per-layer cost, per MoE layer: DeepSeek-R1 FP8 on 8 x H200 "
@@ -750,9 +761,9 @@ SOURCES = {
                    "graphs (b6413, RTX PRO 6000 Blackwell, measured corpus): Qwen3 30B-A3B Q4_K_M at 251.04 "
                    "tokens/s leaves 19.5 us per MoE layer, gpt-oss-120b at 193.30 leaves 18.0: 19 us. The same 19 us "
                    "on Metal (Qwen3 30B-A3B Q8_0 on an M2 Ultra, 76.31 tokens/s, "
-                   "github.com/ggml-org/llama.cpp/pull/15616: +5 %) and, an assumption, on ROCm. MLX: 41 us, the "
+                   "github.com/ggml-org/llama.cpp/pull/15616: +5 %) and, an assumption, on ROCm. MLX: 46 us, the "
                    "mean of what Qwen3-30B-A3B-Instruct-2507 in MLX 4- and 8-bit on a 64GB M4 Max (113.33 and 83.16 "
-                   "tokens/s, mlx_lm/BENCHMARKS.md) leave over 48 MoE layers beyond 63 us a layer: 40 and 43 us",
+                   "tokens/s, mlx_lm/BENCHMARKS.md) leave over 48 MoE layers beyond 53 us a layer: 45 and 48 us",
     "GDN_LAYER_S": "llama.cpp decode of Gated DeltaNet hybrids, beyond the roofline and the layers' costs, per "
                    "linear-attention layer (measured corpus): with CUDA graphs, Qwen3.5-9B BF16 on an RTX 5090 "
                    "(82.5 tokens/s, May 2026; github.com/ggml-org/llama.cpp/pull/22587) leaves 37 us over its 24; "
@@ -1363,11 +1374,12 @@ def engine_terms(key: str, s: Scenario) -> dict:
 
 
 def kv_reads(key: str, s: Scenario) -> float:
-    """Times a decode step reads its KV cache on the engine row ``key``: once, except for eager attention on the
-    rows of :data:`EAGER_KV_READS_PER_HEAD` (once per query head, at their share)."""
+    """Times a decode step reads its KV cache on the engine row ``key``, at the weights' share of the bandwidth:
+    once, except for eager attention on the rows of :data:`EAGER_KV_READS_PER_HEAD` (once per query head, at their
+    share) and on the rows of :data:`KV_READ_FACTOR` (their attention's slower read)."""
     per_head = EAGER_KV_READS_PER_HEAD.get(key)
     if not per_head or s.attention_impl != "eager":
-        return 1.0
+        return KV_READ_FACTOR.get(key, 1.0)
     a = s.model.architecture
     return per_head * a.num_heads / a.num_kv_heads
 
