@@ -486,7 +486,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         loads_vision=False, default_attention="flash", prefill_chunk_tokens=2048, prompt_logits_last=True,
         cuda_context_bytes=0.0,
         notes="Apple's array framework on the chip's GPU (Metal), through mlx-lm's generate(): the cache grows in "
-              "steps of 256 tokens, prompts run in passes of 2,048 tokens. Apple chips only.",
+              "steps of 256 tokens, prompts run in passes of 2,048 tokens. Apple chips only. Several sequences at "
+              "once (mlx-lm's BatchGenerator, its server) follow the same rows, not measured.",
         sources={
             "weights": "Every weight in unified memory; mlx-lm's quantized checkpoints quantize the token embedding "
                        "and the output layer too (the MLX formats). A vision-language checkpoint's image encoder is "
