@@ -1084,7 +1084,7 @@ def test_mlx_on_apple_chips(results):
     assert all(abs(e) < 5 for i, e in peak.items() if "qwen3-4b" not in i)
     # prompts: at the 75 % of llama.cpp's Metal row, passes of 260-33,898 tokens -17 to +12 %; stated misses: MoE
     # passes of 512 tokens (Qwen3-30B-A3B: 32 tokens an expert) +36 %, DeepSeek-V2-Lite (March 2025 MoE kernels)
-    # +170 %, and prompts of 16 and 34 tokens, whose passes MLX runs far below the weights' read (+194 %, +125 %)
+    # +170 %, and prompts of 16 and 34 tokens, whose passes MLX runs far below the weights' read (+195 %, +126 %)
     prefill = of("prefill_tok_s")
     misses = {"mlx-lmpr406-qwen3-30b-a3b-4bit-m4max-prefill-p2", "mlx-lmpr52-deepseek-v2-lite-4bit-m3ultra-prefill-p2",
               "mlx-expr1069-llama3-70b-bf16-m2ultra-prefill", "mlx-exi1281-qwen25-72b-6bit-m4max-prefill"}
