@@ -121,6 +121,7 @@ def _reference(m: Machine, model, fmt: str):
     ("h100-sxm", 8, 1024, "hf", 131072, 8, "fp8", None),           # eager-free HF, fp8 KV, long context
     ("a100-80gb", 1, 0, "hf", 4096, 1, "fp16", "desktop"),         # HF on a named host
     ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16", None),     # unified memory
+    ("m4-max-64gb", 1, 64, "mlx", 8192, 1, "fp16", None),          # MLX: its formats, 16-bit, AWQ, MXFP4
     ("rtx3060-12gb", 3, 16, "generic", 16384, 2, "fp16", None),    # three small cards, little RAM
     ("rtx3090", 1, 32, "llamacpp-2023", 8192, 1, "fp16", None),    # GGUF as builds without CUDA graphs
 ])
@@ -132,9 +133,10 @@ def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context,
     # 11 formats for every model, and MXFP4 (routed experts apart: as released, and llama.cpp's GGUF) for the
     # models that have experts
     moe = sum(1 for model in cat.models.values() if count_params(model.architecture).experts)
-    if cat.gpu(gpu).vendor == "Apple":     # on a Mac llama.cpp's six GGUF formats and MLX's three (vLLM: no Metal
-        assert len(rows) == len(cat.models) * 9 + moe and {o.weights for o in rows} <= GGUF | MLX_FORMATS   # backend)
-    else:
+    if cat.gpu(gpu).vendor == "Apple" and engine != "mlx":   # on a Mac llama.cpp's six GGUF formats and MLX's three
+        assert len(rows) == len(cat.models) * 9 + moe and {o.weights for o in rows} <= GGUF | MLX_FORMATS   # (vLLM:
+        #                                                                                        no Metal backend)
+    else:   # (with MLX on a Mac: bf16, AWQ, six GGUF and three MLX formats, MXFP4 twice for MoE models: 11 too)
         assert len(rows) == len(cat.models) * 11 + 2 * moe and moe >= 8
     levels = set()
     if engine == "llamacpp-2023":    # the GGUF rows run as builds without CUDA graphs, the others on vLLM

@@ -146,3 +146,15 @@ def test_weights_mlx_lm_converts_first_are_noted(scenario):
                                "stored") and "mlx_lm.convert" in note, fmt
     assert format_note(s.with_(weights="q4_k_m", engine="llamacpp")) is None
     assert estimate_dict(s.with_(weights="q4_k_m"))["scenario"]["format_note"].startswith("MLX (mlx-lm) does not load")
+
+
+def test_a_mac_machine_with_mlx_lists_what_mlx_lm_loads(cat):
+    # with MLX as the machine's engine, what mlx-lm loads as stored runs on MLX too (16-bit, AWQ / GPTQ 4-bit,
+    # MXFP4), GGUF on llama.cpp; FP8 and bitsandbytes (converted first) do not run on the chip
+    from vramgui.core.machine import Machine, _engine_for, best_format
+    assert [_engine_for("mlx", f) for f in ("bf16", "awq-int4", "mlx-4bit", "q4_k_m", "fp8")] == \
+        ["mlx", "mlx", "mlx", "llamacpp", "vllm"]
+    options = best_format(Machine(gpu=cat.gpu("m4-max-64gb"), engine="mlx"), cat.model("llama3.1-8b"))["options"]
+    formats = {o.weights for o in options}
+    assert {"bf16", "fp16", "awq-int4", "gptq-int4", "mlx-4bit", "mlx-6bit", "mlx-8bit", "q4_k_m"} <= formats
+    assert not formats & {"fp8", "nf4", "bnb-int8", "int8"}

@@ -478,7 +478,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                              "K2 and GLM-4.7-Flash GGUFs): with the MLA tensors (wk_b, wv_b) the query absorbs wk_b "
                              "and attention runs over the cached latent and RoPE key, multi-query attention with one "
                              "KV head (the graph's own comment), in prompts and decode alike, wv_b applied after. "
-                             "GGUFs converted before those tensors existed run up-projected heads (not modelled).",
+                             "GGUFs converted before those tensors existed run up-projected heads "
+                             "(MLA.gguf_up_projected).",
         },
     ),
     EngineProfile(
@@ -589,6 +590,14 @@ MLX_CONVERTS = ("mlx-lm loads MLX's own formats, 16- and 32-bit weights and, tra
                 "pypi.org/project/mlx-lm ('To quantize a model from the command line run: python -m mlx_lm.convert "
                 "--hf-path mistralai/Mistral-7B-v0.1 -q'); github.com/ml-explore/mlx-lm, mlx_lm/utils.py (load_model: "
                 "quant_method awq, gptq, mxfp4)")
+
+
+def converts_first(engine: str, weights: str) -> tuple[str, str] | None:
+    """(why, source) where the engine converts ``weights`` before it loads them (MLX outside :data:`MLX_LOADS`; the
+    bytes imported as stored, "file", aside); None where it loads them as stored."""
+    if engine != "mlx" or weights in MLX_LOADS or weights == "file":
+        return None
+    return MLX_CONVERTS
 
 
 def runs_on_gpu(engine: str, weights: str, gpu) -> bool:

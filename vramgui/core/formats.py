@@ -90,6 +90,18 @@ def _mix(base: str, v: str, down: str, out: str = "q6_k", o: str | None = None, 
 
 _LLAMA_CPP = "ggml block layouts (ggml-common.h) and llama.cpp llama_tensor_get_type"
 _HF16 = dict(embedding_bits=16.0, lm_head_bits=16.0, other_bits=16.0)
+#: MLX's affine quantization: the bit widths mlx-lm's checkpoints come in, each with a 16-bit scale and bias per 64
+MLX_BITS = (4, 6, 8)
+
+
+def _mlx(bits: int) -> dict:
+    """An MLX format's fields: every matrix (the embedding and output layer too) at ``bits`` + 2 x 16 / 64, norms
+    16-bit; timed as 4-bit weight-only kernels at 4 bits, as 8-bit ones above."""
+    b = bits + 32 / 64
+    return dict(linear_bits=b, embedding_bits=b, lm_head_bits=b, other_bits=16.0,
+                kernel="w4a16" if bits == 4 else "int8", source=_MLX)
+
+
 _MLX = ("MLX's affine quantization (mlx.core.quantize, mode 'affine'): each group of 64 weights packed into uint32 "
         "words with a scale and a bias in the model's 16-bit dtype, bits + 2 x 16 / 64 per weight; mlx-lm's load_model "
         "quantizes every layer that can be (nn.quantize with the config's 'quantization': {'group_size': 64, 'bits': "
@@ -158,12 +170,7 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
                         "biases and sinks F32: the files' sizes that llama-bench prints, 11.27 and 59.02 GiB "
                         "(ggml-org/llama.cpp benches/dgx-spark.md), are this layout's to the hundredth; on a dense "
                         "model this is plain Q8_0"),
-    WeightFormat(id="mlx-4bit", name="MLX 4-bit (group 64)", linear_bits=4.0 + 32 / 64, embedding_bits=4.0 + 32 / 64,
-                 lm_head_bits=4.0 + 32 / 64, other_bits=16.0, kernel="w4a16", source=_MLX),
-    WeightFormat(id="mlx-6bit", name="MLX 6-bit (group 64)", linear_bits=6.0 + 32 / 64, embedding_bits=6.0 + 32 / 64,
-                 lm_head_bits=6.0 + 32 / 64, other_bits=16.0, kernel="int8", source=_MLX),
-    WeightFormat(id="mlx-8bit", name="MLX 8-bit (group 64)", linear_bits=8.0 + 32 / 64, embedding_bits=8.0 + 32 / 64,
-                 lm_head_bits=8.0 + 32 / 64, other_bits=16.0, kernel="int8", source=_MLX),
+    *(WeightFormat(id=f"mlx-{b}bit", name=f"MLX {b}-bit (group 64)", **_mlx(b)) for b in MLX_BITS),
     WeightFormat(id="q8_0", name="GGUF Q8_0", **{**_mix("q8_0", "q8_0", "q8_0", out="q8_0")}, source=_LLAMA_CPP),
     WeightFormat(id="q6_k", name="GGUF Q6_K", **_mix("q6_k", "q6_k", "q6_k"), source=_LLAMA_CPP),
     WeightFormat(id="q5_k_m", name="GGUF Q5_K_M", **_mix("q5_k", "q6_k", "q6_k"), source=_LLAMA_CPP),
@@ -191,7 +198,9 @@ def stored_format(config: dict) -> str | None:
     GPTQ, HQQ, MLX's other bit widths and group sizes, ...)."""
     mlx = config.get("quantization")
     if isinstance(mlx, dict) and mlx.get("group_size") == 64 and mlx.get("mode", "affine") == "affine":
-        return {4: "mlx-4bit", 6: "mlx-6bit", 8: "mlx-8bit"}.get(mlx.get("bits"))
+        bits = mlx.get("bits")
+        numeric = isinstance(bits, (int, float)) and not isinstance(bits, bool)
+        return f"mlx-{int(bits)}bit" if numeric and bits in MLX_BITS else None
     qc = config.get("quantization_config")
     if not isinstance(qc, dict):
         return None

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .catalog import Catalog
-from .engines import APPLE_ONLY, LLAMACPP, NO_APPLE_GPU, VLLM_BF16, card_rules, outside
+from .engines import APPLE_ONLY, LLAMACPP, MLX_LOADS, NO_APPLE_GPU, VLLM_BF16, card_rules, outside
 from .fit import MAX_TOKENS, budget_bytes, max_prompt_tokens_from_terms
 from .formats import MLX_FORMATS, WEIGHT_FORMATS
 from .memory import (
@@ -126,10 +126,11 @@ def runs_on(engine: str, fmt: str, gpu: GPU) -> bool:
 
 def _engine_for(engine: str, fmt: str) -> str:
     """GGUF formats run on llama.cpp (the machine's llama.cpp profile, if it names one), MLX's on
-    MLX, the others on the machine's engine (or vLLM)."""
+    MLX (and with MLX the machine's engine, what it loads as stored: 16-bit, AWQ, GPTQ, MXFP4), the others on
+    the machine's engine (or vLLM)."""
     if fmt in GGUF:
         return engine if engine in LLAMACPP else "llamacpp"
-    if fmt in MLX_FORMATS:
+    if fmt in MLX_FORMATS or (engine == "mlx" and fmt in MLX_LOADS):
         return "mlx"
     return engine if engine not in LLAMACPP | {"mlx"} else "vllm"
 

@@ -12,10 +12,9 @@ from .engines import (
     APPLE_ONLY,
     HF_NO_MPS,
     LLAMACPP,
-    MLX_CONVERTS,
-    MLX_LOADS,
     NO_APPLE_GPU,
     card_target,
+    converts_first,
     listed_cards,
     runs_on_gpu,
     unlisted_card,
@@ -229,11 +228,11 @@ def pre_mla_gguf_note(model) -> str | None:
 
 
 def format_note(s) -> str | None:
-    """Where the engine does not load the weights as stored: MLX with a format outside
-    :data:`engines.MLX_LOADS` (the bytes imported as stored, "file", aside); None elsewhere."""
-    if s.engine != "mlx" or s.weights in MLX_LOADS or s.weights == "file":
+    """Where the engine does not load the weights as stored (:func:`engines.converts_first`); None elsewhere."""
+    converts = converts_first(s.engine, s.weights)
+    if converts is None:
         return None
-    why, source = MLX_CONVERTS
+    why, source = converts
     return f"{s.profile.name} does not load {s.weight_format.name} weights as stored ({why}; {source})"
 
 

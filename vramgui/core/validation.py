@@ -232,16 +232,13 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         gen = int(extra.get("decode_length") or extra.get("max_new_tokens") or 0)
         if "prompt_tokens" not in extra and "prefill_length" not in extra and "~" not in str(extra.get("prompt", "")):
             return "prompt length not stated"
-        m2 = estimate_memory(s.with_(output_tokens=gen))
-        return float(m2.weights + m2.kv_cache + m2.activations) / GIB
+        return _allocated(s.with_(output_tokens=gen)) / GIB
     if q == "peak_memory_gb":     # MLX's mx.get_peak_memory() / 1e9 over generate(): weights, cache, one pass
         if extra.get("prompt_tokens") is None:
             return "prompt length not stated"
-        m2 = estimate_memory(s.with_(output_tokens=int(extra.get("generated_tokens") or 0)))
-        return float(m2.weights + m2.kv_cache + m2.activations) / GB
+        return _allocated(s.with_(output_tokens=int(extra.get("generated_tokens") or 0))) / GB
     if q == "total_gb":
-        m2 = estimate_memory(s.with_(prompt_tokens=1, output_tokens=2048))
-        return float(m2.weights + m2.kv_cache + m2.activations) / GB
+        return _allocated(s.with_(prompt_tokens=1, output_tokens=2048)) / GB
     if q == "decode_tok_s":
         if extra.get("llm_int8_threshold") == 0 and s.weights == "bnb-int8":
             return ("LLM.int8() without its outlier columns (threshold 0): the bnb-int8 format times "
@@ -289,6 +286,13 @@ def _estimate(p: dict, s: Scenario) -> float | str:
         t = float(prefill_time(s, 1, 1)) + gen * float(decode_step(s, 1, gen / 2)[0])
         return gen / t
     return f"quantity {q!r} is not modelled"
+
+
+def _allocated(s: Scenario) -> float:
+    """Bytes the engine's own allocator holds at the peak (weights, cache, transients; the context and the
+    engine's buffers beside it aside): what a framework's peak counter reports."""
+    m = estimate_memory(s)
+    return float(m.weights + m.kv_cache + m.activations)
 
 
 def _prompt_rate(s: Scenario, prompt: int, batch: int, cached: int, chunk: int = 0) -> float:

@@ -11,9 +11,9 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
-from ..core.engines import APPLE_ONLY, HF_NO_MPS, MLX_CONVERTS, NO_APPLE_GPU, default_share, unlisted_card
+from ..core.engines import APPLE_ONLY, HF_NO_MPS, NO_APPLE_GPU, converts_first, default_share, unlisted_card
 from ..core.memory import replicates_latent
-from ..core.report import batched_decode_note, engine_note, format_note, pre_mla_gguf_note
+from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note
 from ..core.scenario import HOSTS, MAX_STAGES
 from ..core.speed import (
     BW_EFFICIENCY,
@@ -989,8 +989,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                   "(GGUF formats), MLX (its own formats) and HF transformers (PyTorch's MPS device) "
                                   "run on the GPU.")
                         + f"\n({source})")
-        if not training and format_note(s) is not None:
-            why, source = MLX_CONVERTS
+        converts = None if training else converts_first(s.engine, s.weights)
+        if converts is not None:                # (core.report.format_note)
+            why, source = converts
             lines.append(self.tr("{engine} does not load {format} weights as stored.").format(
                 engine=core_name(s.profile.name), format=core_name(s.weight_format.name)))
             tips.append(core_name(why) + f".\n({source})")
