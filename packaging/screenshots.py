@@ -36,6 +36,8 @@ def main() -> int:
             app_main(["--screenshot", f"docs/{name}-{size}.png", "--size", size, *args])
     app_main(["--screenshot", "docs/window-mlx-qwen3-30b-a3b-m4max-1366x768.png", "--model", "qwen3-30b-a3b", "--gpu",
               "m4-max-64gb", "--weights", "mlx-4bit", "--engine", "mlx", "--prompt", "8192", "--size", "1366x768"])
+    app_main(["--screenshot", "docs/window-ollama-qwen3-14b-rtx4090-1366x768.png", "--model", "qwen3-14b", "--gpu",
+              "rtx4090", "--weights", "q4_k_m", "--engine", "ollama", "--size", "1366x768"])
     app_main(["--screenshot", "docs/window-finetuning-llama2-7b-rtx4090-1366x768.png", "--mode", "training",
               "--size", "1366x768"])
     app_main(["--screenshot", "docs/overlay-lmdeploy-llama2-7b-a100-1366x768.png", "--model", "llama2-7b", "--gpu",

@@ -134,7 +134,7 @@ def test_no_english_text_is_left_after_the_switch(qtbot, win):
 KEPT_NAMES = {"FP32", "FP16", "BF16", "GGUF Q8_0", "GGUF Q6_K", "GGUF Q5_K_M",
               "GGUF Q5_0", "GGUF Q4_K_M", "GGUF Q4_0", "GGUF Q3_K_M", "GGUF Q2_K", "HF transformers", "vLLM",
               "SGLang", "llama.cpp", "llama.cpp (Vulkan)", "FlashAttention-2", "FP8 (E4M3/E5M2)", "Q8_0 (llama.cpp)",
-              "Q4_0 (llama.cpp)", "MLX (mlx-lm)"}
+              "Q4_0 (llama.cpp)", "MLX (mlx-lm)", "Ollama"}
 
 
 def test_every_core_name_is_translated_or_kept():

@@ -448,6 +448,50 @@ def test_mlx_runs_on_apple_chips_and_is_flagged_elsewhere(qtbot, win):
     assert not p.engine_caution.isVisible()
 
 
+def test_ollama_holds_its_default_context_in_chart_table_and_caution(qtbot, win):
+    """Ollama through the pickers: on an RTX 4090 (24 GB: Ollama's 32,768-token default) the memory chart's cache is
+    flat up to that context and the breakdown holds 4 GiB of it for a 1,000-token prompt, a caution under the engine
+    says so, and the fit table gives a 16 GB card the 4,096-token default's smaller need."""
+    p, panel = win.panel, win.fit_panel
+    drive(qtbot, win, gpus=1, batch=1, model="llama3.1-8b", gpu="rtx4090", engine="ollama")
+    choose(qtbot, win, p.weights, "q4_k_m")
+    p.prompt.spin.setValue(1000)
+    p.output.spin.setValue(200)
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert (s.engine, s.prompt_tokens, s.output_tokens) == ("ollama", 1000, 200)
+    # 32,768 tokens x 32 layers x 8 KV heads x 128 x 2 (K, V) x 2 bytes = 4 GiB
+    assert win.breakdown.values["kv_cache"].text() == "4.00 GiB"
+    assert p.engine_caution.isVisible()
+    assert p.engine_caution.text().startswith("Ollama allocates 32,768 tokens of context a sequence.")
+    assert "24.0 GiB of GPU memory" in p.engine_caution.toolTip() and "num_ctx" in p.engine_caution.toolTip()
+    # the chart's total: weights + the same 4 GiB cache + ... wherever prompt + output stay within 32,768 tokens
+    x, y = win.memory_chart.curves[-1].getOriginalDataset()
+    np.testing.assert_allclose(y, estimate_memory(s, prompt=x).total / GIB, rtol=1e-12)
+    inside = x + 200 <= 32768
+    kv = estimate_memory(s, prompt=x).kv_cache
+    assert inside.any() and np.all(kv[inside] == 4 * GIB) and np.all(kv[~inside] > 4 * GIB)
+    # the table: the 16 GB RTX 4080 row needs 3.5 GiB less (4,096 tokens' cache, and the compute buffer's share)
+    from vramgui.core.cards import card_table
+    t = card_table(s, list(win.state.catalog.gpus.values()))
+    need = {g.id: float(n) for g, n in zip(t.gpus, t.needed_each, strict=True)}
+    assert need["rtx4090"] - need["rtx4080"] == pytest.approx(28672 * 131072, rel=0.02)
+    assert need["rtx4080"] == pytest.approx(float(estimate_memory(s.with_(gpu=win.state.catalog.gpu("rtx4080"))
+                                                                  ).total), rel=1e-12)
+    model = panel.model
+    rows = {model.index(r, 1).data(): model.index(r, 2).data() for r in range(model.rowCount())}
+    for gid in ("rtx4080", "rtx4090"):
+        assert rows[win.state.catalog.gpu(gid).name] == f"{need[gid] / GIB:.1f} GiB"
+    # a prompt past the default: the request's own context, no caution
+    p.prompt.spin.setValue(40000)
+    settle(qtbot, win)
+    assert not p.engine_caution.isVisible()
+    choose(qtbot, win, p.engine, "llamacpp")
+    p.prompt.spin.setValue(1000)
+    settle(qtbot, win)
+    assert not p.engine_caution.isVisible()
+
+
 def test_fit_table_sorted_by_a_clicked_column_stays_sorted_as_the_scenario_changes(qtbot, win):
     from vramgui.core.cards import card_table
     panel = win.fit_panel

@@ -10,10 +10,11 @@ one sequence.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 
-from .engines import batch_defaults, runs_on_gpu, unlisted_card
+from .engines import ENGINES, batch_defaults, context_for, runs_on_gpu, unlisted_card
 from .fit import (
     FitResult,
     kv_capacity_tokens,
@@ -139,18 +140,41 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
                      card_listed=card_listed(s, gpus))
 
 
+def by_card(s: Scenario) -> bool:
+    """Whether the scenario's engine picks defaults by the card (:func:`card_defaults`)."""
+    return bool(s.profile.small_card_batch or s.profile.default_context)
+
+
+def card_defaults(s: Scenario, g: GPU) -> tuple:
+    """What the engine picks by the card ``g`` for ``s``: vLLM's batch defaults (:func:`batch_defaults`), Ollama's
+    context at the scenario's card count and at every count the fewest-cards column tries (:func:`context_for`).
+    Cards alike in these get their table rows from one scenario's terms."""
+    p = s.profile
+    batch = batch_defaults(p, g) if p.small_card_batch else None
+    if not p.default_context:
+        return batch, ()
+    return batch, _contexts(p.id, g.memory_bytes * g.gpu_share, s.n_gpus, s.model.architecture.max_context)
+
+
+@lru_cache(maxsize=1024)
+def _contexts(engine: str, card_bytes: float, n_gpus: int, model_max: int) -> tuple[int, ...]:
+    return tuple(context_for(ENGINES[engine], card_bytes * n, model_max)
+                 for n in sorted({n_gpus, *_COUNT_CANDIDATES}))
+
+
 def _by_batch_defaults(s: Scenario, gpus: list[GPU]) -> list[list[int]] | None:
-    """The cards' positions grouped by the engine's batch defaults (vLLM's larger batch on big
-    cards), the scenario's own card's group first; None when every card gets the same."""
-    if not s.profile.small_card_batch or len(gpus) < 2:
+    """The cards' positions grouped by the engine's defaults by card (:func:`card_defaults`: vLLM's larger batch on
+    big cards, Ollama's context by the memory it sees), the scenario's own card's group first; None when every card
+    gets the same."""
+    if not by_card(s) or len(gpus) < 2:
         return None
     groups: dict[tuple, list[int]] = {}
     for i, g in enumerate(gpus):
-        groups.setdefault(batch_defaults(s.profile, g), []).append(i)
+        groups.setdefault(card_defaults(s, g), []).append(i)
     if len(groups) == 1:
         return None
-    own = batch_defaults(s.profile, s.gpu)
-    return sorted(groups.values(), key=lambda idx: batch_defaults(s.profile, gpus[idx[0]]) != own)
+    own = card_defaults(s, s.gpu)
+    return sorted(groups.values(), key=lambda idx: card_defaults(s, gpus[idx[0]]) != own)
 
 
 def _kept(cache: list, key, make, size: int):
@@ -180,11 +204,11 @@ def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, ma
     put back in the cards' order; the given fewest-cards terms are the scenario's card's group's."""
     def pick(a, idx):
         return None if a is None else np.asarray(a)[idx]
-    own = batch_defaults(s.profile, s.gpu)
+    own = card_defaults(s, s.gpu)
     parts = []
     for idx in split:
         sub = [gpus[i] for i in idx]
-        mine = batch_defaults(s.profile, sub[0]) == own
+        mine = card_defaults(s, sub[0]) == own
         sg = s if mine else s.with_(gpu=sub[0])
         parts.append((idx, card_table(sg, sub, pick(max_prompt, idx), pick(max_batch, idx),
                                       counts if mine else _other_counts(sg),
@@ -349,10 +373,10 @@ class CardTables:
             return self._last[1]
         prompt_key, batch_key = s.key(gpu=card, cached_tokens=0, prompt_tokens=0), s.key(gpu=card, cached_tokens=0,
                                                                                           batch=1)
-        # (the counts are the primary card's group's: with vLLM's batch defaults by card, its group is in the key;
+        # (the counts are the primary card's group's: with an engine's defaults by card, its group is in the key;
         # every candidate count is tried whatever the scenario's own, which is left out)
         counts_key = (s.key(gpu=card, cached_tokens=0, prompt_tokens=0, batch=1, output_tokens=0, n_gpus=1),
-                      batch_defaults(s.profile, s.gpu) if s.profile.small_card_batch else None)
+                      card_defaults(s, s.gpu) if by_card(s) else None)
         max_prompt = self._prompt[1] if self._prompt[0] == prompt_key else None
         max_batch = self._batch[1] if self._batch[0] == batch_key else None
         counts = _kept(self._counts, counts_key, lambda: count_terms(s), 8)

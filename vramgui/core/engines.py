@@ -36,6 +36,10 @@ class EngineProfile(BaseModel):
                     "up front (llama.cpp); pool: every byte left after weights, activation peak and "
                     "overhead becomes KV blocks (vLLM)")
     kv_block_tokens: int = Field(1, ge=1, description="allocation granularity of the cache, tokens")
+    default_context: tuple[tuple[float, int], ...] | None = Field(None, description=(
+        "(GiB, tokens) tiers, largest first: the context per sequence the engine allocates where the request asks "
+        "for less, by the memory of every card it sees together (the first tier whose GiB that reaches), at most "
+        "the model's trained context (Ollama's default num_ctx); None: the request's own context"))
     honors_sliding_window: bool = Field(True, description="windowed layers cache only the window")
     window_keeps_prompt: bool = Field(False, description=(
         "windowed layers hold the whole prompt's keys and values after the prompt's pass, until the first "
@@ -63,6 +67,9 @@ class EngineProfile(BaseModel):
 
     # --- budget -------------------------------------------------------------------
     util_fraction: float = Field(1.0, gt=0, le=1, description="share of the card's memory the engine may use")
+    free_margin_bytes: float = Field(0.0, ge=0, description=(
+        "memory the engine leaves free on each card when it places the model there (llama-server's --fit target, "
+        "which Ollama relies on): a model that needs more moves layers to the CPU"))
     static_fraction: bool = Field(False, description=(
         "the share caps the weights and the KV pool only, as a share of the memory free once the CUDA context "
         "and communication buffers exist (SGLang's mem_fraction_static); the engine runs its activations and "
@@ -193,6 +200,21 @@ def default_share(s, card_bytes) -> float | np.ndarray:
     if p.util_rule == "sglang":
         return sglang_static_fraction(np.asarray(card_bytes, dtype=np.float64) / MIB, s.tensor_parallel, s.n_gpus)
     return p.util_fraction
+
+
+def default_context(p: EngineProfile, gpu, n_gpus: int, model_max: int) -> int:
+    """Tokens per sequence the engine allocates at the least on ``n_gpus`` of ``gpu`` (:attr:`EngineProfile.
+    default_context`: Ollama's tier by the memory of every card together, the memory the GPU may use on an Apple
+    chip, at most the model's ``model_max``); 0 where the request's own context is what it allocates."""
+    return context_for(p, gpu.memory_bytes * gpu.gpu_share * n_gpus, model_max)
+
+
+def context_for(p: EngineProfile, seen_bytes: float, model_max: int) -> int:
+    """:func:`default_context` where the engine sees ``seen_bytes`` of GPU memory in all."""
+    if not p.default_context:
+        return 0
+    tokens = next((t for gib, t in p.default_context if seen_bytes >= gib * GIB), p.default_context[-1][1])
+    return min(tokens, model_max)
 
 
 def batch_defaults(p: EngineProfile, gpu) -> tuple[int | None, int | None, int]:
@@ -520,8 +542,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     ),
 ]}
 
-#: The llama.cpp profiles (one engine: allocations alike, speed by build).
-LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan"})
+#: The llama.cpp profiles (one engine: allocations alike, speed by build; Ollama runs its llama-server).
+LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan", "ollama"})
 
 
 def up_projected_gguf(s) -> bool:
@@ -736,3 +758,39 @@ ENGINES["llamacpp-vulkan"] = ENGINES["llamacpp"].model_copy(update=dict(
     notes="llama.cpp built with its Vulkan backend (GGML_VULKAN): the same allocations as the llama.cpp profile; "
           "decode speed calibrated on 2025-2026 builds (b6111-b8163) on NVIDIA and AMD cards, and on Intel's "
           "Arc A770 apart (its driver issues each op far more slowly)."))
+
+#: Ollama's default context per sequence by the GPU memory of every card it sees together (server/routes.go since
+#: v0.15.5, Feb 2026: thresholds of 47 and 23 GiB, "slightly lower ... to account for small differences in the exact
+#: value" of 48 and 24).
+OLLAMA_CONTEXT_TIERS = ((47.0, 262_144), (23.0, 32_768), (0.0, 4_096))
+
+# Ollama (0.34, Sep 2026) runs a GGUF model through a bundled llama-server: llama.cpp's allocations, at the context
+# Ollama picks when the request names none, with the margin llama-server's --fit keeps free.
+ENGINES["ollama"] = ENGINES["llamacpp"].model_copy(update=dict(
+    id="ollama", name="Ollama",
+    default_context=OLLAMA_CONTEXT_TIERS, free_margin_bytes=1024 * MIB, loads_vision=True,
+    sources={**ENGINES["llamacpp"].sources,
+             "weights": ENGINES["llamacpp"].sources["weights"].replace(
+                 "  A vision-language model's image encoder is a separate file (--mmproj), not counted here.",
+                 "  A vision-language model's projector (its mmproj, 16-bit) is loaded with it: Ollama passes it to "
+                 "llama-server and raises --fit's target by its size (homelabpostmortem.com, 2026-09-28, reading "
+                 "Ollama 0.34.4's llm/llama_server.go)."),
+             "kv_cache": "Ollama starts llama-server with -c num_ctx -np OLLAMA_NUM_PARALLEL (1 by default) -b 512 "
+                         "-ub 512 --flash-attn auto, f16 cache unless OLLAMA_KV_CACHE_TYPE (logged command lines, "
+                         "Ollama 0.34). Where neither the request, a Modelfile nor OLLAMA_CONTEXT_LENGTH sets num_ctx, "
+                         "it is picked by the GPU memory of every card together (server/routes.go, PR #13946, v0.15.5, "
+                         "Feb 2026: totalVRAM += gpu.TotalMemory - OLLAMA_GPU_OVERHEAD; 262,144 tokens from 47 GiB, "
+                         "32,768 from 23 GiB, else 4,096; logs: 'vram-based default context total_vram=\"23.5 GiB\" "
+                         "default_num_ctx=32768'), at most the model's trained context (qwen2.5:3b's 262,144 tier "
+                         "loaded 32,768 cells, its limit). Each parallel sequence gets that context. Then as "
+                         "llama.cpp: " + ENGINES["llamacpp"].sources["kv_cache"],
+             "budget": "Ollama passes no -ngl by default: llama-server's --fit places the layers so that 1,024 MiB "
+                       "(LLAMA_ARG_FIT_TARGET) stay free on each card ('common_params_fit_impl: will leave 5084 >= "
+                       "1024 MiB of free device memory, no changes needed'); a model that needs more runs some "
+                       "layers on the CPU ('58%/42% CPU/GPU' in ollama ps). OLLAMA_GPU_OVERHEAD does not reach it "
+                       "(homelabpostmortem.com, 2026-09-28: Ollama 0.34.4, RTX 2070 and qwen2.5:3b)."},
+    notes="Ollama as installed: its bundled llama-server runs the model (llama.cpp's allocations and speed, by "
+          "backend as the llama.cpp profile), with the whole context Ollama picks by the GPU memory it sees (4,096 "
+          "tokens under 23 GiB, 32,768 under 47 GiB, else 262,144, at most the model's own) even for a shorter "
+          "prompt, and 1 GiB left free on each card. With num_ctx set (a request's options, a Modelfile, "
+          "OLLAMA_CONTEXT_LENGTH) it allocates that instead: the llama.cpp profile at that context."))

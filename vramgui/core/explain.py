@@ -524,11 +524,16 @@ def _total(s: Scenario, m) -> Explanation:
         assumptions.append(Assumption(
             "GPU share of unified memory", f"{gpu.gpu_share:.0%}",
             _gpu_source(gpu, "gpu_share") if gpu.gpu_memory_share is not None else UNIFIED_GPU_SHARE_SOURCE))
+    margin = ""
+    if p.free_margin_bytes:
+        margin = " − margin left free"
+        assumptions.append(Assumption(f"{p.name}: margin left free", f"{p.free_margin_bytes / MIB:,.0f} MiB a card",
+                                      p.sources["budget"]))
     return Explanation(
         "total", "Total", f"{_g(float(m.total))} of {_g(budget)} usable per card",
         "Total = weights + KV cache + activations + overhead; usable = min(card − already taken"
         + (f"{unified}, usable share × (that − overhead) + overhead)" if p.static_fraction else
-           f"{unified}, usable share × card + CUDA graphs)"),
+           f"{unified}{margin}, usable share × card + CUDA graphs)"),
         f"= {_g(float(m.weights))} + {_g(float(m.kv_cache))} + {_g(float(m.activations))} + "
         f"{_g(float(m.overhead))} = {_g(float(m.total))} per card; usable {_g(budget)}: {verdict}.",
         "GiB = 2^30 bytes.",

@@ -42,11 +42,12 @@ def usable_bytes(s: Scenario, card_bytes, gpu_share=1.0):
     the memory free once its CUDA context and communication buffers exist (the overhead
     band), and holds the weights and the KV pool only.  Unified memory is further capped
     at the share the GPU may use (``gpu_share``, :attr:`GPU.gpu_share`: macOS wires at
-    most three quarters).
+    most three quarters).  An engine that places the model by what stays free (Ollama's llama-server, ``--fit``)
+    leaves its margin (:attr:`~vramgui.core.engines.EngineProfile.free_margin_bytes`) out.
     """
     card = np.asarray(card_bytes, dtype=np.float64)
-    free = np.minimum(card - s.reserved_mib * MIB, np.asarray(gpu_share, dtype=np.float64) * card)
     p = s.profile
+    free = np.minimum(card - s.reserved_mib * MIB, np.asarray(gpu_share, dtype=np.float64) * card) - p.free_margin_bytes
     share = engine_share(s, card)
     if p.static_fraction:       # SGLang: a share of the memory free once the context and buffers exist
         before = float(overhead_bytes(s))

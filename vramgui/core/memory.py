@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .architecture import Architecture
-from .engines import FP8_SCALED_BYTES, EngineProfile, batch_defaults, latent_cache
+from .engines import FP8_SCALED_BYTES, EngineProfile, batch_defaults, default_context, latent_cache
 from .scenario import Scenario, memo_terms
 from .weights import WeightBytes, output_layer_bytes, weight_bytes
 
@@ -134,6 +134,7 @@ class MemoryTerms:
     block_bytes: ArrayLike = 0.0      # ... the bytes of one such block over a group's layers
     groups: ArrayLike = 0.0           # ... and the number of layer groups (0: the profile's blocks, states apart)
     keeps_prompt: ArrayLike = 0.0     # 1: the windowed layers hold the prompt at the peak (window_keeps_prompt)
+    context_floor: ArrayLike = 0.0    # tokens per sequence the engine allocates at the least (Ollama's default)
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         block_bytes=paging.page * paging.group * share if paging else 0.0,
         groups=float(paging.groups) if paging else 0.0,
         keeps_prompt=1.0 if (windowed and p.window_keeps_prompt and not a.compressed) else 0.0,
+        context_floor=float(default_context(p, s.gpu, s.n_gpus, a.max_context)),
     )
 
 
@@ -424,7 +426,8 @@ def kv_from_terms(t: MemoryTerms, profile: EngineProfile, tokens: ArrayLike, bat
     engine whose sliding-window layers keep the prompt (:attr:`EngineProfile.window_keeps_prompt`;
     not DeepSeek-V4's compressed ones), at least its ``prompt`` tokens, all ``tokens`` where the
     prompt is not given)."""
-    n = allocated_tokens(profile, tokens, t.block) if allocated else np.asarray(tokens, dtype=np.float64)
+    n = allocated_tokens(profile, np.maximum(tokens, t.context_floor), t.block) if allocated \
+        else np.asarray(tokens, dtype=np.float64)
     held = profile.swa_pool_ratio * n if profile.swa_pool_ratio else np.minimum(n, t.window)
     if np.any(t.keeps_prompt):
         held = np.where(np.asarray(t.keeps_prompt) > 0,
@@ -478,7 +481,7 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
         tokens = np.full(np.broadcast(prompt, b).shape, 1.0) * t.profile_tokens
         rows_q, s_kv, n_seq = tokens, tokens, 1.0
     elif p.kv_allocation == "context":         # worst-case graph: n_ubatch tokens vs the full n_ctx
-        n_ctx = allocated_tokens(p, prompt + output) * b
+        n_ctx = allocated_tokens(p, np.maximum(prompt + output, t.context_floor)) * b
         tokens = np.minimum(float(p.prefill_chunk_tokens or 512), n_ctx)
         rows_q, s_kv, n_seq = tokens, n_ctx, 1.0
         # a pipeline of cards: more copies of the inputs each card receives (the hidden state, the f32 mask
@@ -539,7 +542,7 @@ def estimate_memory(s: Scenario, prompt: ArrayLike | None = None, batch: ArrayLi
         kv_cache=kv_from_terms(t, s.profile, context, batch, prompt=prompt) * ones,
         activations=activations_from_terms(t, s.profile, prompt, batch, output) * ones,
         overhead=t.overhead * ones,
-        kv_tokens_per_seq=allocated_tokens(s.profile, context) * ones,
+        kv_tokens_per_seq=allocated_tokens(s.profile, np.maximum(context, t.context_floor)) * ones,
         kv_bytes_per_token=per_token_bytes(t, s.profile),
         state_bytes_per_seq=float(t.state),
     )

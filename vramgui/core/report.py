@@ -15,6 +15,7 @@ from .engines import (
     NO_APPLE_GPU,
     card_target,
     converts_first,
+    default_context,
     listed_cards,
     runs_on_gpu,
     unlisted_card,
@@ -94,7 +95,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "node_cards": s.cards_per_node, "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
                      "data_parallel_note": data_parallel_note(s), "batched_decode_note": batched_decode_note(s),
                      "engine_note": engine_note(s), "card_note": card_note(s), "gguf_note": gguf_note(s),
-                     "format_note": format_note(s)},
+                     "format_note": format_note(s), "default_context_note": default_context_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -144,8 +145,21 @@ def context_note(s) -> str | None:
 
 
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
-NOTE_KEYS = ("context_note", "nodes_note", "data_parallel_note", "batched_decode_note", "engine_note", "card_note",
-             "gguf_note", "format_note")
+NOTE_KEYS = ("context_note", "default_context_note", "nodes_note", "data_parallel_note", "batched_decode_note",
+             "engine_note", "card_note", "gguf_note", "format_note")
+
+
+def default_context_note(s) -> str | None:
+    """Where the engine allocates a longer context than prompt + output (Ollama's default num_ctx by the GPU memory it
+    sees: :func:`engines.default_context`); None elsewhere."""
+    floor = default_context(s.profile, s.gpu, s.n_gpus, s.model.architecture.max_context)
+    if floor <= s.context_tokens:
+        return None
+    seen = s.gpu.memory_bytes * s.gpu.gpu_share * s.n_gpus / GIB
+    return (f"{s.profile.name} allocates its default context, {floor:,} tokens a sequence on {seen:.1f} GiB of GPU "
+            f"memory, not the {s.context_tokens:,} of prompt + output: the KV cache and the largest batch count it. "
+            "With num_ctx set (a request's options, a Modelfile, OLLAMA_CONTEXT_LENGTH) it allocates that instead, "
+            "as the llama.cpp profile estimates")
 
 
 def nodes_note(s) -> str | None:

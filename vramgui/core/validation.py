@@ -127,6 +127,10 @@ def _engine(engine: str, version: str = "") -> str | None:
         # decode median 12 % against 16 %) or from Oct 2024 on (38xx and later): 3000 separates them
         build = re.search(r"(?:\bb|\bbuild )(\d+)\b", version or "")   # "b4011", "build 1680 (afefa31)"
         return "llamacpp-2023" if build and int(build.group(1)) < 3000 else "llamacpp"
+    if e.startswith("ollama"):
+        # its llama-server (or the llama.cpp runner before it) allocates the context the point logs: the Ollama
+        # profile where that is Ollama's default for the card (extra.default_context), else llama.cpp's at it
+        return "ollama"
     if e.startswith("vllm"):
         return "vllm"
     if e.startswith("sglang"):
@@ -156,6 +160,8 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
     if engine is None:
         return None, f"engine {p.get('engine')!r} has no profile"
     extra = p.get("extra") or {}
+    if engine == "ollama" and not extra.get("default_context"):
+        engine = "llamacpp"
     gpu = _gpu(p, cat)
     if gpu is None and p["quantity"] in MEMORY_QUANTITIES and "a100-80gb" in cat.gpus:
         gpu = cat.gpus["a100-80gb"]  # memory quantities below do not depend on the card

@@ -11,7 +11,15 @@ from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
-from ..core.engines import APPLE_ONLY, HF_NO_MPS, NO_APPLE_GPU, converts_first, default_share, unlisted_card
+from ..core.engines import (
+    APPLE_ONLY,
+    HF_NO_MPS,
+    NO_APPLE_GPU,
+    converts_first,
+    default_context,
+    default_share,
+    unlisted_card,
+)
 from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note
 from ..core.scenario import HOSTS, MAX_STAGES
@@ -590,6 +598,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                 "measured per backend (CUDA graphs on NVIDIA, Metal on Apple, ROCm on AMD)"),
             "llamacpp-2023": self.tr("Builds before May 2024 (Dec 2023 measurements): the host launches every op, "
                                      "about 0.2 ms a layer"),
+            "ollama": self.tr("Ollama as installed: llama.cpp's llama-server with the whole context Ollama picks by "
+                              "the GPU memory it sees (4K tokens under 23 GiB, 32K under 47 GiB, else 256K, at most "
+                              "the model's own) and 1 GiB left free on each card"),
             "llamacpp-vulkan": self.tr("The Vulkan build (any vendor's card, AMD on Windows): the same memory; decode "
                                        "measured on 2025-2026 builds, Intel cards apart"),
         }
@@ -964,7 +975,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
     def _show_engine_caution(self, s, training: bool) -> None:
         """Below the engine: vLLM or SGLang on an Apple chip, whose GPU their modelled builds do not run on, HF
         transformers there with FP8 or AWQ weights, MLX on another card (core.report.engine_note); weights MLX
-        converts before it loads them (core.report.format_note); a card the engine's builds, or HF transformers'
+        converts before it loads them (core.report.format_note); Ollama's default context where it is longer than
+        prompt + output (core.report.default_context_note); a card the engine's builds, or HF transformers'
         FlashAttention-2, do not list (core.report.card_note)."""
         lines, tips = [], []
         noted = not training and engine_note(s) is not None
@@ -995,6 +1007,15 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             lines.append(self.tr("{engine} does not load {format} weights as stored.").format(
                 engine=core_name(s.profile.name), format=core_name(s.weight_format.name)))
             tips.append(core_name(why) + f".\n({source})")
+        floor = 0 if training else default_context(s.profile, s.gpu, s.n_gpus, s.model.architecture.max_context)
+        if floor > s.context_tokens:            # (core.report.default_context_note)
+            lines.append(self.tr("{engine} allocates {tokens} tokens of context a sequence.").format(
+                engine=core_name(s.profile.name), tokens=integer(floor)))
+            tips.append(self.tr("Its default context on {gib} GiB of GPU memory, whatever the prompt: the KV cache and "
+                                "the largest batch count it. With num_ctx set (a request's options, a Modelfile, "
+                                "OLLAMA_CONTEXT_LENGTH) it allocates that instead: pick llama.cpp and set the prompt "
+                                "to it.").format(gib=num(s.gpu.memory_bytes * s.gpu.gpu_share * s.n_gpus / GIB, 1))
+                        + "\n(" + self.tr("Ollama's server/routes.go since v0.15.5, PR #13946") + ")")
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)
             cc, target, what = s.gpu.compute_capability, card_target(s.gpu), core_name(rule.what)
