@@ -101,23 +101,28 @@ def count_terms(s: Scenario) -> tuple[np.ndarray, MemoryTerms]:
 def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = None,
                max_batch: np.ndarray | None = None,
                counts: tuple[np.ndarray, MemoryTerms] | None = None,
-               guesses: tuple[np.ndarray | None, np.ndarray | None] = (None, None)) -> CardTable:
+               guesses: tuple[np.ndarray | None, np.ndarray | None] = (None, None), one_group: bool = False
+               ) -> CardTable:
     """Needed vs usable, verdict, fewest cards, largest context and batch, decode speed.
 
     ``max_prompt`` / ``max_batch``: the largest-prompt / largest-batch columns when already
     known (from a table of a scenario that differs only in prompt tokens, resp. batch),
     ``counts`` the scenario's :func:`count_terms`, and ``guesses`` likely values of those
-    two columns (the last table's) for the searches to confirm: see :class:`CardTables`."""
-    split = _by_batch_defaults(s, gpus)
+    two columns (the last table's) for the searches to confirm: see :class:`CardTables`.
+    ``one_group``: the cards are known to get the same engine defaults (:func:`card_defaults`)."""
+    split = None if one_group else _by_batch_defaults(s, gpus)
     if split:
         return _merged(s, gpus, split, max_prompt, max_batch, counts, guesses)
     budget = budgets(s, gpus)
     terms = memory_terms(s)
     needed = float(total_from_terms(terms, s.profile, s.prompt_tokens, s.batch, s.output_tokens))
     n, terms_n = counts if counts is not None else count_terms(s)
-    # needed per card with n cards, for every candidate n at once; the first n that fits each card
-    need_n = total_from_terms(terms_n, s.profile, s.prompt_tokens, s.batch, s.output_tokens)[:, 0]
-    ok = need_n[None, :] <= budget[:, None]
+    if s.profile.default_context and n.size:     # Ollama: each card's default context at each count (counts x cards)
+        terms_n = replace(terms_n, context_floor=_count_floors(s, gpus, n))
+    # needed per card with n cards, for every candidate n at once (per card where the context depends on it);
+    # the first n that fits each card
+    need_n = total_from_terms(terms_n, s.profile, s.prompt_tokens, s.batch, s.output_tokens)
+    ok = np.broadcast_to(need_n, (n.size, len(gpus))).T <= budget[:, None]
     min_gpus = np.where(ok.any(axis=1), n[np.argmax(ok, axis=1)], 0) if n.size else np.zeros(len(gpus), np.int64)
     if max_prompt is None or max_batch is None:
         # the searches depend on a card only through its budget: each distinct budget is searched once
@@ -147,19 +152,29 @@ def by_card(s: Scenario) -> bool:
 
 def card_defaults(s: Scenario, g: GPU) -> tuple:
     """What the engine picks by the card ``g`` for ``s``: vLLM's batch defaults (:func:`batch_defaults`), Ollama's
-    context at the scenario's card count and at every count the fewest-cards column tries (:func:`context_for`).
-    Cards alike in these get their table rows from one scenario's terms."""
+    context at the scenario's card count (:func:`context_for`; the fewest-cards column takes each card's at each
+    count apart: :func:`_count_floors`).  Cards alike in these get their table rows from one scenario's terms."""
     p = s.profile
     batch = batch_defaults(p, g) if p.small_card_batch else None
     if not p.default_context:
-        return batch, ()
-    return batch, _contexts(p.id, g.memory_bytes * g.gpu_share, s.n_gpus, s.model.architecture.max_context)
+        return batch, 0
+    return batch, _contexts(s.engine, g.memory_bytes * g.gpu_share, (s.n_gpus,), s.model.architecture.max_context)[0]
+
+
+_FLOORS: list[tuple[tuple, tuple]] = []   # ((engine, counts, model limit, card objects' ids), (floors, the cards))
+
+
+def _count_floors(s: Scenario, gpus: list[GPU], counts: np.ndarray) -> np.ndarray:
+    """Ollama's default context for each candidate count (rows) on each card (columns), kept for the last few."""
+    cap, n = s.model.architecture.max_context, tuple(int(c) for c in counts)
+    return _kept(_FLOORS, (s.engine, n, cap, tuple(id(g) for g in gpus)), lambda: (np.array(
+        [_contexts(s.engine, g.memory_bytes * g.gpu_share, n, cap) for g in gpus], dtype=np.float64).T, list(gpus)),
+        8)[0]
 
 
 @lru_cache(maxsize=1024)
-def _contexts(engine: str, card_bytes: float, n_gpus: int, model_max: int) -> tuple[int, ...]:
-    return tuple(context_for(ENGINES[engine], card_bytes * n, model_max)
-                 for n in sorted({n_gpus, *_COUNT_CANDIDATES}))
+def _contexts(engine: str, card_bytes: float, counts: tuple[int, ...], model_max: int) -> tuple[int, ...]:
+    return tuple(context_for(ENGINES[engine], card_bytes * c, model_max) for c in counts)
 
 
 def _by_batch_defaults(s: Scenario, gpus: list[GPU]) -> list[list[int]] | None:
@@ -212,7 +227,7 @@ def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, ma
         sg = s if mine else s.with_(gpu=sub[0])
         parts.append((idx, card_table(sg, sub, pick(max_prompt, idx), pick(max_batch, idx),
                                       counts if mine else _other_counts(sg),
-                                      (pick(guesses[0], idx), pick(guesses[1], idx)))))
+                                      (pick(guesses[0], idx), pick(guesses[1], idx)), one_group=True)))
     order = np.concatenate([np.array(idx) for idx in split])
     back = np.argsort(order)
 
