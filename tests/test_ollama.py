@@ -51,8 +51,10 @@ def test_ollama_holds_its_default_context_whatever_the_prompt(scenario):
     assert float(m.kv_tokens_per_seq) == 32768
     # the weights and the overhead are llama.cpp's; the compute buffer is sized against the whole context
     assert float(m.weights) == float(cpp.weights) and float(m.overhead) == float(cpp.overhead)
-    assert float(m.activations) == float(estimate_memory(s.with_(engine="llamacpp", prompt_tokens=32768 - 200)
+    assert float(m.activations) == float(estimate_memory(s.with_(engine="ollama-num-ctx", prompt_tokens=32768 - 200)
                                                          ).activations)
+    # with num_ctx set, the request's context: Ollama's other profile holds llama.cpp's cache at 1,280 tokens
+    assert float(estimate_memory(s.with_(engine="ollama-num-ctx")).kv_cache) == float(cpp.kv_cache)
     # a longer prompt than the default: the context it needs (rounded to 256 cells, as llama.cpp pads)
     long = estimate_memory(s.with_(prompt_tokens=40000))
     assert float(long.kv_cache) == 40448 * LLAMA31_KV         # 40,200 padded to 158 x 256
@@ -61,6 +63,18 @@ def test_ollama_holds_its_default_context_whatever_the_prompt(scenario):
     # a 16 GB card gets 4,096 tokens
     assert float(estimate_memory(s.with_(gpu=s.gpu.model_copy(update={"memory_mib": 16376.0}))).kv_cache) == \
         4096 * LLAMA31_KV
+
+
+def test_llama_server_reserves_one_logits_row_a_sequence(scenario):
+    # llama.cpp's worst-case graph (llama-bench, llama-cli) holds f32 logits for all 512 tokens of a batch beside the
+    # normed hidden state: Llama 3.1 8B, 512 x 128,256 x 4 + 512 x 4,096 x 4 bytes = 258.5 MiB (its logs' figure with
+    # flash attention); llama-server since PR #23861 reserves one row a sequence, so Ollama's peak is the MLP's two
+    # f32 intermediates of 14,336 (512 x 14,336 x 2 x 4) beside the hidden state: 64 MiB
+    s = scenario("llama3.1-8b", "rtx4090", weights="q4_k_m", engine="ollama-num-ctx", prompt_tokens=4096,
+                 output_tokens=0)
+    assert float(estimate_memory(s.with_(engine="llamacpp")).activations) == (512 * 128256 * 4 + 512 * 4096 * 4)
+    assert (512 * 128256 * 4 + 512 * 4096 * 4) / MIB == 258.5
+    assert float(estimate_memory(s).activations) == 512 * 14336 * 2 * 4 + 512 * 4096 * 4 == 64 * MIB
 
 
 def test_llama_server_fit_keeps_a_gib_free(scenario):

@@ -323,6 +323,26 @@ def test_sglang_sparse_attention_moe_on_eight_mi300x(results):
     assert len(err) == 4 and all(-65 < e < -40 for e in err.values()), err
 
 
+def test_ollama_llama_server_runs(results):
+    # Ollama 0.32.13's llama-server (Aug 2026) on an RTX 5080, DeepSeek-Coder-V2-Lite Q5_K_M from the Ollama library
+    # (a GGUF from before llama.cpp's MLA tensors: up-projected heads, no flash attention) at num_ctx 2,048 / 4,096 /
+    # 8,192 set by the request ('Ollama (num_ctx set)'): weights, cache and llama-server's --fit projection of its
+    # total within 1.3 % (their quantities' bounds). Its compute buffer holds no 512-row logits (PR #23861: 200 MiB
+    # of this vocabulary; the llama.cpp profile's 204 MiB at 2,048 read +96 %); what the estimate gives is 14-16 %
+    # short (43,008 bytes a cell where the score matrix and mask take 34,816: this path's copies of K and V are not
+    # modelled); decode is 35 % fast at a 9-token prompt (4.95 ms a token where the MoE rows give 3.68: not modelled,
+    # no other llama.cpp decode of this model to tell its layers' cost from Blackwell's or Ollama's)
+    group = {i for i, g in _bound_groups().items() if g == "ollama-deepseek2-pre-mla"}
+    err = {p["id"]: p["error_pct"] for p in results["points"] if p["id"] in group}
+    compute = [e for i, e in err.items() if i.endswith("-compute")]
+    decode = [e for i, e in err.items() if i.endswith("-decode")]
+    assert len(compute) == 3 and all(-17 < e < -12 for e in compute), err
+    assert len(decode) == 3 and all(30 < e < 40 for e in decode), err
+    ollama = {p["id"]: p["error_pct"] for p in results["points"] if p["id"].startswith("ollama-")
+              and p["id"] not in group}
+    assert len(ollama) == 10 and all(abs(e) < 1.5 for e in ollama.values()), ollama
+
+
 def test_vllm_offline_prefill_of_a_batch(results):
     # Argonne's LLM-Inference-Bench: vLLM benchmark_latency, 16 prompts of 1,024 tokens, 1 output token, on one A100,
     # H100 and GH200 (Llama 2 7B, Llama 3 8B, Mistral 7B): the estimate is slow by 13-35 % everywhere. vLLM's 55 % is

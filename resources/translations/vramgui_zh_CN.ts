@@ -488,6 +488,10 @@
         <translation>llama.cpp（无 CUDA 图）</translation>
     </message>
     <message>
+        <source>Ollama (num_ctx set)</source>
+        <translation>Ollama（已设 num_ctx）</translation>
+    </message>
+    <message>
         <source>FP8 (E4M3, per-tensor scale)</source>
         <translation>FP8（E4M3，逐张量缩放）</translation>
     </message>
@@ -1540,6 +1544,10 @@ Source: {source}</source>
         <translation>按默认安装的 Ollama：llama.cpp 的 llama-server，上下文为 Ollama 按其看到的显存整体选定的长度（23 GiB 以下 4K token，47 GiB 以下 32K，其余 256K，不超过模型自身上限），每张卡留出 1 GiB 空闲</translation>
     </message>
     <message>
+        <source>Ollama with num_ctx set (a request&apos;s options, a Modelfile, OLLAMA_CONTEXT_LENGTH; Open WebUI sends 2,048 by default): the context is prompt + output</source>
+        <translation>设置了 num_ctx 的 Ollama（请求的 options、Modelfile 或 OLLAMA_CONTEXT_LENGTH；Open WebUI 默认发送 2,048）：上下文即提示 + 输出</translation>
+    </message>
+    <message>
         <source>The Vulkan build (any vendor&apos;s card, AMD on Windows): the same memory; decode measured on 2025-2026 builds, Intel cards apart</source>
         <translation>Vulkan 版本（任意厂商的显卡，Windows 上的 AMD）：内存相同；解码速度按 2025-2026 年的版本测得，Intel 显卡单独计算</translation>
     </message>
@@ -1808,10 +1816,6 @@ Source: {source}</source>
         <translation>{engine} 为每个序列分配 {tokens} 个 token 的上下文。</translation>
     </message>
     <message>
-        <source>Its default context on {gib} GiB of GPU memory, whatever the prompt: the KV cache and the largest batch count it. With num_ctx set (a request&apos;s options, a Modelfile, OLLAMA_CONTEXT_LENGTH) it allocates that instead: pick llama.cpp and set the prompt to it.</source>
-        <translation>这是它在 {gib} GiB 显存上的默认上下文，与提示长度无关：KV 缓存和最大批量都按它计算。设置了 num_ctx（请求的 options、Modelfile 或 OLLAMA_CONTEXT_LENGTH）时，它改为分配该长度：请选择 llama.cpp 并把提示长度设为该值。</translation>
-    </message>
-    <message>
         <source>Ollama&apos;s server/routes.go since v0.15.5, PR #13946</source>
         <translation>Ollama 的 server/routes.go，自 v0.15.5 起，PR #13946</translation>
     </message>
@@ -1870,6 +1874,10 @@ Source: {source}</source>
     <message>
         <source>{engine}: {why}.</source>
         <translation>{engine}：{why}。</translation>
+    </message>
+    <message>
+        <source>Its default context on {gib} GiB of GPU memory, whatever the prompt: the KV cache and the largest batch count it. With num_ctx set (a request&apos;s options, a Modelfile, OLLAMA_CONTEXT_LENGTH) it allocates that instead: pick Ollama (num_ctx set) and set the prompt to it.</source>
+        <translation>这是它在 {gib} GiB 显存上的默认上下文，与提示长度无关：KV 缓存和最大批量都按它计算。设置了 num_ctx（请求的 options、Modelfile 或 OLLAMA_CONTEXT_LENGTH）时，它改为分配该长度：请选择 Ollama（已设 num_ctx）并把提示长度设为该值。</translation>
     </message>
     <message>
         <source>engine default ({share})</source>

@@ -543,7 +543,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
 ]}
 
 #: The llama.cpp profiles (one engine: allocations alike, speed by build; Ollama runs its llama-server).
-LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan", "ollama"})
+LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan", "ollama", "ollama-num-ctx"})
 
 
 def up_projected_gguf(s) -> bool:
@@ -768,7 +768,7 @@ OLLAMA_CONTEXT_TIERS = ((47.0, 262_144), (23.0, 32_768), (0.0, 4_096))
 # Ollama picks when the request names none, with the margin llama-server's --fit keeps free.
 ENGINES["ollama"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="ollama", name="Ollama",
-    default_context=OLLAMA_CONTEXT_TIERS, free_margin_bytes=1024 * MIB, loads_vision=True,
+    default_context=OLLAMA_CONTEXT_TIERS, free_margin_bytes=1024 * MIB, loads_vision=True, logits_all_positions=False,
     sources={**ENGINES["llamacpp"].sources,
              "weights": ENGINES["llamacpp"].sources["weights"].replace(
                  "  A vision-language model's image encoder is a separate file (--mmproj), not counted here.",
@@ -792,5 +792,25 @@ ENGINES["ollama"] = ENGINES["llamacpp"].model_copy(update=dict(
     notes="Ollama as installed: its bundled llama-server runs the model (llama.cpp's allocations and speed, by "
           "backend as the llama.cpp profile), with the whole context Ollama picks by the GPU memory it sees (4,096 "
           "tokens under 23 GiB, 32,768 under 47 GiB, else 262,144, at most the model's own) even for a shorter "
-          "prompt, and 1 GiB left free on each card. With num_ctx set (a request's options, a Modelfile, "
-          "OLLAMA_CONTEXT_LENGTH) it allocates that instead: the llama.cpp profile at that context."))
+          "prompt, 1 GiB left free on each card, and logits reserved for one token a sequence. With num_ctx set (a "
+          "request's options, a Modelfile, OLLAMA_CONTEXT_LENGTH) it allocates that instead: the 'Ollama (num_ctx "
+          "set)' profile."))
+ENGINES["ollama"] = ENGINES["ollama"].model_copy(update=dict(sources={
+    **ENGINES["ollama"].sources,
+    "activations": ENGINES["llamacpp"].sources["activations"] + "  llama-server since June 2026 (ggml-org/llama.cpp PR "
+                   "#23861, 'only reserves logits space for n_seqs when possible', in server-context) reserves the "
+                   "logits of one token a sequence, not of every token of the batch: Ollama 0.32.13's llama-server "
+                   "printed 104.27 MiB of compute buffer for DeepSeek-Coder-V2-Lite at n_ctx 2,048, under the 200 MiB "
+                   "a 512-row logits reserve of its 102,400-token vocabulary alone would take."}))
+
+# The same with num_ctx set by the request, a Modelfile or OLLAMA_CONTEXT_LENGTH (Open WebUI sends its own, 2,048 by
+# default): the context is the prompt + output the scenario names.
+ENGINES["ollama-num-ctx"] = ENGINES["ollama"].model_copy(update=dict(
+    id="ollama-num-ctx", name="Ollama (num_ctx set)", default_context=None,
+    notes="Ollama with num_ctx set (a request's options, a Modelfile, OLLAMA_CONTEXT_LENGTH; Open WebUI sends its own, "
+          "2,048 by default): its llama-server allocates that context, prompt + output here, with the Ollama "
+          "profile's margin, projector and logits reserve.",
+    sources={**ENGINES["ollama"].sources,
+             "kv_cache": "num_ctx as set (-c num_ctx -np OLLAMA_NUM_PARALLEL on llama-server's command line; Ollama "
+                         "clamps it to the model's trained context), for every parallel sequence; then as llama.cpp: "
+                         + ENGINES["llamacpp"].sources["kv_cache"]}))

@@ -159,7 +159,7 @@ def default_context_note(s) -> str | None:
     return (f"{s.profile.name} allocates its default context, {floor:,} tokens a sequence on {seen:.1f} GiB of GPU "
             f"memory, not the {s.context_tokens:,} of prompt + output: the KV cache and the largest batch count it. "
             "With num_ctx set (a request's options, a Modelfile, OLLAMA_CONTEXT_LENGTH) it allocates that instead, "
-            "as the llama.cpp profile estimates")
+            "as the 'Ollama (num_ctx set)' profile estimates")
 
 
 def nodes_note(s) -> str | None:

@@ -943,7 +943,7 @@ def speed_key(profile: EngineProfile, gpu: GPU, host: str | None = None) -> str:
         return "vllm-rocm"
     if profile.id == "llamacpp-2023" and vendor == "apple":    # (no CUDA graphs on Metal: the same backend)
         return "llamacpp-metal"
-    if profile.id not in ("llamacpp", "ollama"):       # (Ollama runs llama.cpp's llama-server)
+    if profile.id not in ("llamacpp", "ollama", "ollama-num-ctx"):      # (Ollama runs llama.cpp's llama-server)
         return profile.id
     return LLAMACPP_BACKEND.get(vendor, "llamacpp-2023")
 

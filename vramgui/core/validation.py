@@ -128,8 +128,8 @@ def _engine(engine: str, version: str = "") -> str | None:
         build = re.search(r"(?:\bb|\bbuild )(\d+)\b", version or "")   # "b4011", "build 1680 (afefa31)"
         return "llamacpp-2023" if build and int(build.group(1)) < 3000 else "llamacpp"
     if e.startswith("ollama"):
-        # its llama-server (or the llama.cpp runner before it) allocates the context the point logs: the Ollama
-        # profile where that is Ollama's default for the card (extra.default_context), else llama.cpp's at it
+        # its llama-server allocates the context the point logs: Ollama's default for the card (the Ollama profile,
+        # where extra.default_context says so) or num_ctx as set
         return "ollama"
     if e.startswith("vllm"):
         return "vllm"
@@ -161,7 +161,7 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
         return None, f"engine {p.get('engine')!r} has no profile"
     extra = p.get("extra") or {}
     if engine == "ollama" and not extra.get("default_context"):
-        engine = "llamacpp"
+        engine = "ollama-num-ctx"
     gpu = _gpu(p, cat)
     if gpu is None and p["quantity"] in MEMORY_QUANTITIES and "a100-80gb" in cat.gpus:
         gpu = cat.gpus["a100-80gb"]  # memory quantities below do not depend on the card

@@ -601,6 +601,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             "ollama": self.tr("Ollama as installed: llama.cpp's llama-server with the whole context Ollama picks by "
                               "the GPU memory it sees (4K tokens under 23 GiB, 32K under 47 GiB, else 256K, at most "
                               "the model's own) and 1 GiB left free on each card"),
+            "ollama-num-ctx": self.tr("Ollama with num_ctx set (a request's options, a Modelfile, "
+                                      "OLLAMA_CONTEXT_LENGTH; Open WebUI sends 2,048 by default): the context is "
+                                      "prompt + output"),
             "llamacpp-vulkan": self.tr("The Vulkan build (any vendor's card, AMD on Windows): the same memory; decode "
                                        "measured on 2025-2026 builds, Intel cards apart"),
         }
@@ -1013,8 +1016,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 engine=core_name(s.profile.name), tokens=integer(floor)))
             tips.append(self.tr("Its default context on {gib} GiB of GPU memory, whatever the prompt: the KV cache and "
                                 "the largest batch count it. With num_ctx set (a request's options, a Modelfile, "
-                                "OLLAMA_CONTEXT_LENGTH) it allocates that instead: pick llama.cpp and set the prompt "
-                                "to it.").format(gib=num(s.gpu.memory_bytes * s.gpu.gpu_share * s.n_gpus / GIB, 1))
+                                "OLLAMA_CONTEXT_LENGTH) it allocates that instead: pick Ollama (num_ctx set) and set "
+                                "the prompt to it.").format(
+                            gib=num(s.gpu.memory_bytes * s.gpu.gpu_share * s.n_gpus / GIB, 1))
                         + "\n(" + self.tr("Ollama's server/routes.go since v0.15.5, PR #13946") + ")")
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)

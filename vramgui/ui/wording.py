@@ -19,6 +19,7 @@ from .i18n import integer, num, translate
 # symbols such as FP16 or GGUF Q4_K_M and stay as they are).
 CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "llama.cpp (no CUDA graphs)"),
+              QT_TRANSLATE_NOOP("Formats", "Ollama (num_ctx set)"),
               QT_TRANSLATE_NOOP("Formats", "FP8 (E4M3, per-tensor scale)"),
               QT_TRANSLATE_NOOP("Formats", "INT8 (W8A16, per-row scale)"),
               QT_TRANSLATE_NOOP("Formats", "bitsandbytes 8-bit (LLM.int8)"),
