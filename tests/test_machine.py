@@ -6,6 +6,7 @@ import pytest
 
 from vramgui.cli import main
 from vramgui.core import count_params, default_catalog
+from vramgui.core.engines import LLAMACPP
 from vramgui.core.machine import GGUF, MLX_FORMATS, Machine, best_format, machine_table
 from vramgui.core.units import GIB
 
@@ -98,12 +99,12 @@ def _reference(m: Machine, model, fmt: str):
     from vramgui.core.speed import decode_step, prefill_time
 
     s = Scenario(model=model, gpu=m.gpu, n_gpus=m.n_gpus, weights=fmt, kv_dtype=m.kv_dtype,
-                 engine=_engine_for(m.engine, fmt), prompt_tokens=m.context, output_tokens=0, batch=m.batch,
-                 host=m.host)
+                 engine=_engine_for(m.engine, fmt, m.gguf_engine), prompt_tokens=m.context, output_tokens=0,
+                 batch=m.batch, host=m.host)
     needed, budget = float(estimate_memory(s).total), budget_bytes(s)
     if needed <= budget:
         level, layers, tok_s = "gpu", model.architecture.num_layers, 1.0 / float(decode_step(s, m.batch, m.context)[0])
-    elif m.ram_gb > 0 and s.profile.id in ("llamacpp", "llamacpp-2023"):
+    elif m.ram_gb > 0 and s.engine in LLAMACPP:
         plan = plan_offload(s, m.ram_gb)
         level, layers, tok_s = plan.level, plan.gpu_layers, plan.tokens_per_s
     else:
@@ -114,21 +115,24 @@ def _reference(m: Machine, model, fmt: str):
     return level, needed, budget, mp, tok_s, ttft, layers
 
 
-@pytest.mark.parametrize("gpu, n, ram, engine, context, batch, kv, host", [
-    ("rtx4090", 1, 64, "llamacpp", 4096, 1, "fp16", None),        # offload of the big models
-    ("rtx4090", 1, 0, "llamacpp", 32768, 4, "fp16", None),         # no RAM: GPU or nothing
-    ("a100-80gb", 2, 256, "vllm", 8192, 1, "fp16", None),          # tensor parallel, GGUF layer split
-    ("h100-sxm", 8, 1024, "hf", 131072, 8, "fp8", None),           # eager-free HF, fp8 KV, long context
-    ("a100-80gb", 1, 0, "hf", 4096, 1, "fp16", "desktop"),         # HF on a named host
-    ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16", None),     # unified memory
-    ("m4-max-64gb", 1, 64, "mlx", 8192, 1, "fp16", None),          # MLX: its formats, 16-bit, AWQ, MXFP4
-    ("rtx3060-12gb", 3, 16, "generic", 16384, 2, "fp16", None),    # three small cards, little RAM
-    ("rtx3090", 1, 32, "llamacpp-2023", 8192, 1, "fp16", None),    # GGUF as builds without CUDA graphs
+@pytest.mark.parametrize("gpu, n, ram, engine, context, batch, kv, host, gguf", [
+    ("rtx4090", 1, 64, "llamacpp", 4096, 1, "fp16", None, "llamacpp"),        # offload of the big models
+    ("rtx4090", 1, 0, "llamacpp", 32768, 4, "fp16", None, "llamacpp"),         # no RAM: GPU or nothing
+    ("a100-80gb", 2, 256, "vllm", 8192, 1, "fp16", None, "llamacpp"),          # tensor parallel, GGUF layer split
+    ("h100-sxm", 8, 1024, "hf", 131072, 8, "fp8", None, "llamacpp"),           # eager-free HF, fp8 KV, long context
+    ("a100-80gb", 1, 0, "hf", 4096, 1, "fp16", "desktop", "llamacpp"),         # HF on a named host
+    ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16", None, "llamacpp"),     # unified memory
+    ("m4-max-64gb", 1, 64, "mlx", 8192, 1, "fp16", None, "llamacpp"),          # MLX: its formats, 16-bit, AWQ, MXFP4
+    ("rtx3060-12gb", 3, 16, "generic", 16384, 2, "fp16", None, "llamacpp"),    # three small cards, little RAM
+    ("rtx3090", 1, 32, "llamacpp-2023", 8192, 1, "fp16", None, "llamacpp"),    # GGUF as builds without CUDA graphs
+    ("rtx4090", 1, 64, "vllm", 4096, 1, "fp16", None, "ollama"),               # GGUF on Ollama: its 32k default
+    ("rtx3090", 2, 64, "sglang", 2048, 2, "fp16", None, "ollama"),             # two cards: 48 GiB, the top tier
+    ("rtx4080", 1, 32, "vllm", 8192, 1, "fp16", None, "ollama-num-ctx"),       # Ollama with num_ctx set
 ])
-def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv, host):
+def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv, host, gguf):
     cat = default_catalog()
     m = Machine(gpu=cat.gpu(gpu), n_gpus=n, ram_gb=ram, engine=engine, context=context, batch=batch, kv_dtype=kv,
-                host=host)
+                host=host, gguf_engine=gguf)
     rows = machine_table(m, cat)
     # 11 formats for every model, and MXFP4 (routed experts apart: as released, and llama.cpp's GGUF) for the
     # models that have experts

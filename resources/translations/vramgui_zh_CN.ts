@@ -835,6 +835,10 @@
         <translation>推理引擎</translation>
     </message>
     <message>
+        <source>GGUF on</source>
+        <translation>GGUF 运行于</translation>
+    </message>
+    <message>
         <source>Host CPU</source>
         <translation>主机 CPU</translation>
     </message>
@@ -895,8 +899,12 @@
         <translation>你想使用的上下文长度</translation>
     </message>
     <message>
-        <source>Engine for the non-GGUF formats (GGUF formats run on llama.cpp)</source>
-        <translation>非 GGUF 格式使用的推理引擎（GGUF 格式在 llama.cpp 上运行）</translation>
+        <source>Engine for the non-GGUF formats</source>
+        <translation>非 GGUF 格式所用的引擎</translation>
+    </message>
+    <message>
+        <source>What runs the GGUF formats: llama.cpp, or Ollama with the context it picks by the GPU memory (or with num_ctx set: the context here)</source>
+        <translation>运行 GGUF 格式的程序：llama.cpp，或按显存选定上下文的 Ollama（设置了 num_ctx 时：即此处的上下文）</translation>
     </message>
     <message>
         <source>The CPU HF transformers launches its kernels from, which bounds its decode from below (auto: by the card)</source>
@@ -923,6 +931,10 @@ Source: {source}</source>
     <message>
         <source>On an Apple chip: llama.cpp&apos;s GGUF formats, MLX&apos;s formats with mlx-lm, and with HF transformers its 16-bit ones (vLLM and SGLang do not run on its GPU).</source>
         <translation>在 Apple 芯片上：llama.cpp 的 GGUF 格式、mlx-lm 运行的 MLX 格式，以及 HF transformers 的 16 位格式（vLLM 和 SGLang 不能在其 GPU 上运行）。</translation>
+    </message>
+    <message>
+        <source>The GGUF rows run on Ollama, which holds its default context on {gib} GiB of GPU memory, {tokens} tokens a sequence (a model&apos;s own limit, where lower), whatever the context here.</source>
+        <translation>GGUF 行由 Ollama 运行：它在 {gib} GiB 显存上保持默认上下文，每个序列 {tokens} 个 token（模型自身上限更低时取其上限），与此处的上下文无关。</translation>
     </message>
     <message>
         <source>{what} does not list this card ({target}): its rows time it as it runs on the cards it lists, and it may not run here at all.</source>

@@ -1311,6 +1311,41 @@ def test_machine_tab_lists_and_opens(qtbot, win):
     assert win.tabs.currentIndex() == 0
 
 
+def test_machine_tab_runs_gguf_on_ollama(qtbot, win):
+    """The GGUF rows on Ollama: Qwen3 32B Q4_K_M on an RTX 4090 with 64 GB of RAM fits under llama.cpp at 4,096
+    tokens, but Ollama holds its 32,768-token default on a 24 GB card (8 GiB of cache) and spills 8 of 64 layers
+    (core.machine's figures, the plan's the same); with num_ctx set it fits again; opening a row keeps the runner."""
+    from vramgui.core.machine import Machine, evaluate
+    mt, cat = win.machine_tab, win.state.catalog
+    win.tabs.setCurrentIndex(1)
+    mt.gpu.setCurrentIndex(mt.gpu.findData("rtx4090"))
+    mt.ram.setValue(64)
+    mt.context.setValue(4096)
+    mt.filter.setText("Qwen3 32B")
+
+    def cell(col: int) -> str | None:
+        rows = [r for r in range(mt.row_count()) if mt.proxy.index(r, 1).data() == "q4_k_m"
+                and mt.proxy.index(r, 0).data() == "Qwen3 32B"]
+        return mt.proxy.index(rows[0], col).data() if rows else None
+    qtbot.waitUntil(lambda: cell(3) == "fits on GPU", timeout=5000)
+    mt.runner.setCurrentIndex(mt.runner.findData("ollama"))
+    o = evaluate(Machine(gpu=cat.gpu("rtx4090"), ram_gb=64, engine="vllm", context=4096, gguf_engine="ollama"),
+                 cat.model("qwen3-32b"), "q4_k_m")
+    assert (o.level, o.gpu_layers, o.n_layers) == ("partial", 56, 64)
+    qtbot.waitUntil(lambda: cell(4) == f"{o.needed_bytes / GIB:.1f} GiB", timeout=5000)
+    assert cell(3).endswith("56/64 layers on GPU") and cell(6) == f"{o.decode_tokens_per_s:.1f}"
+    assert "Ollama, which holds its default context on 24.0 GiB of GPU memory, 32,768 tokens" in mt.summary.text()
+    mt.runner.setCurrentIndex(mt.runner.findData("ollama-num-ctx"))
+    qtbot.waitUntil(lambda: cell(3) == "fits on GPU", timeout=5000)
+    mt.runner.setCurrentIndex(mt.runner.findData("ollama"))
+    qtbot.waitUntil(lambda: cell(3) != "fits on GPU", timeout=5000)
+    row = next(r for r in range(mt.row_count()) if mt.proxy.index(r, 1).data() == "q4_k_m")
+    mt.view.doubleClicked.emit(mt.proxy.index(row, 0))
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert (s.model.id, s.weights, s.engine) == ("qwen3-32b", "q4_k_m", "ollama")
+
+
 def test_machine_tab_host_picker_times_hf_and_opens_with_it(qtbot, win):
     # HF on one A100 80GB: the host picker is live only for HF; "desktop" times Llama 2 7B bf16 at 32 x 0.5 ms
     # (62.5 tokens/s) where the card's server gives 37.65; opening the row carries the host to the plan
@@ -1413,7 +1448,7 @@ def test_machine_tab_starts_from_the_plans_machine(qtbot, win):
     settle(qtbot, win)
     win.tabs.setCurrentIndex(1)
     assert mt.description() == {"gpu": "a100-80gb", "n_gpus": 2, "ram_gb": 128, "context": 4096 + 256,
-                                "engine": "sglang", "host": None}
+                                "engine": "sglang", "host": None, "gguf_engine": "llamacpp"}
     assert not mt.described
     qtbot.waitUntil(lambda: mt.row_count() > 0, timeout=5000)
     assert "run on 2 × NVIDIA A100 80GB (SXM4) with 128 GB of RAM at 4,352 tokens" in mt.summary.text()

@@ -58,11 +58,20 @@ def test_the_described_machine_comes_back(qtbot, tmp_path):
     mt.context.setValue(8192)
     mt.engine.setCurrentIndex(mt.engine.findData("hf"))
     mt.host.setCurrentIndex(mt.host.findData("desktop"))
+    mt.runner.setCurrentIndex(mt.runner.findData("ollama"))
     session.save_session(w, store)
     fresh = window(qtbot)
     assert session.restore_session(fresh, store) == []
     assert fresh.machine_tab.described and fresh.machine_tab.description() == {
-        "gpu": "rtx3090", "n_gpus": 2, "ram_gb": 96, "context": 8192, "engine": "hf", "host": "desktop"}
+        "gpu": "rtx3090", "n_gpus": 2, "ram_gb": 96, "context": 8192, "engine": "hf", "host": "desktop",
+        "gguf_engine": "ollama"}
+    # a session saved before the GGUF runner existed names none: llama.cpp
+    data = json.loads(store.value("session/scenario"))
+    del data["machine"]["gguf_engine"]
+    store.setValue("session/scenario", json.dumps(data))
+    older = window(qtbot)
+    assert session.restore_session(older, store) == []
+    assert older.machine_tab.description()["gguf_engine"] == "llamacpp"
     fresh.show()
     qtbot.waitExposed(fresh)
     fresh.tabs.setCurrentIndex(1)       # a visit keeps it (the plan's card is an RTX 4090)
@@ -75,6 +84,8 @@ def test_the_described_machine_comes_back(qtbot, tmp_path):
     {"gpu": "rtx4090", "n_gpus": True, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None},
     {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "llamacpp", "host": None},
     {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": "64", "context": 4096, "engine": "vllm", "host": None},
+    {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None,
+     "gguf_engine": "vllm"},
     {"gpu": "rtx4090"}, ["rtx4090"]])
 def test_a_saved_machine_that_does_not_hold_is_reset_with_a_notice(qtbot, tmp_path, machine):
     store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)

@@ -80,6 +80,7 @@ class Machine:
     batch: int = 1
     kv_dtype: str = "fp16"
     host: str | None = None     # HF transformers' host CPU (Scenario.host); None: by the card
+    gguf_engine: str = "llamacpp"   # what runs the GGUF rows where ``engine`` is not a llama.cpp profile (Ollama)
 
 
 @dataclass(frozen=True)
@@ -108,13 +109,13 @@ class Option:
         return count_params(self.model.architecture).total
 
 
-def runs_on(engine: str, fmt: str, gpu: GPU) -> bool:
+def runs_on(engine: str, fmt: str, gpu: GPU, gguf_engine: str = "llamacpp") -> bool:
     """Whether the machine runs ``fmt`` on its card: everywhere, but on an Apple chip only what
     runs on its GPU there (:data:`~vramgui.core.engines.NO_APPLE_GPU`): llama.cpp's GGUF formats, MLX's,
     HF transformers' 16-bit ones and, in the generic theory profile, any; MLX's formats on Apple chips only
     (:data:`~vramgui.core.engines.APPLE_ONLY`); and not BF16 under vLLM on a
     card below compute capability 8.0, which its dtype check refuses (:data:`~vramgui.core.engines.VLLM_BF16`)."""
-    eng = _engine_for(engine, fmt)
+    eng = _engine_for(engine, fmt, gguf_engine)
     if VLLM_BF16 in card_rules(eng, weights=fmt) and outside(VLLM_BF16, gpu):
         return False
     if not gpu.apple:
@@ -124,12 +125,13 @@ def runs_on(engine: str, fmt: str, gpu: GPU) -> bool:
     return eng not in NO_APPLE_GPU and (eng != "hf" or WEIGHT_FORMATS[fmt].kernel == "fp16")
 
 
-def _engine_for(engine: str, fmt: str) -> str:
-    """GGUF formats run on llama.cpp (the machine's llama.cpp profile, if it names one), MLX's on
+def _engine_for(engine: str, fmt: str, gguf_engine: str = "llamacpp") -> str:
+    """GGUF formats run on llama.cpp (the machine's llama.cpp profile, if it names one; else its GGUF runner,
+    ``gguf_engine``: llama.cpp or Ollama), MLX's on
     MLX (and with MLX the machine's engine, what it loads as stored: 16-bit, AWQ, GPTQ, MXFP4), the others on
     the machine's engine (or vLLM)."""
     if fmt in GGUF:
-        return engine if engine in LLAMACPP else "llamacpp"
+        return engine if engine in LLAMACPP else gguf_engine
     if fmt in MLX_FORMATS or (engine == "mlx" and fmt in MLX_LOADS):
         return "mlx"
     return engine if engine not in LLAMACPP | {"mlx"} else "vllm"
@@ -169,17 +171,17 @@ def _scenario(model: ModelPreset, gpu: GPU, fmt: str, engine: str, n: int, kv: s
 
 
 def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n: int, kv: str,
-            gpu: GPU, host: str | None = None) -> list[_Group]:
-    """The stacked coefficients, built once per (models, formats, engine, cards, KV dtype, card
+            gpu: GPU, host: str | None = None, gguf_engine: str = "llamacpp") -> list[_Group]:
+    """The stacked coefficients, built once per (models, formats, engines, cards, KV dtype, card
     model, host): they do not depend on the RAM, the context or the batch."""
-    key = (tuple(id(m) for m in models), formats, engine, n, kv, id(gpu), host)
+    key = (tuple(id(m) for m in models), formats, engine, n, kv, id(gpu), host, gguf_engine)
     hit = _GROUPS.get(key)
     if hit is not None and hit[0] == (*models, gpu):
         _GROUPS.move_to_end(key)
         return hit[1]
     groups = []
-    for eng in dict.fromkeys(_engine_for(engine, f) for f in formats):
-        cols = [i for i, f in enumerate(formats) if _engine_for(engine, f) == eng]
+    for eng in dict.fromkeys(_engine_for(engine, f, gguf_engine) for f in formats):
+        cols = [i for i, f in enumerate(formats) if _engine_for(engine, f, gguf_engine) == eng]
         fmts = tuple(formats[i] for i in cols)
         shape = (len(models), len(fmts))
         # the memory and speed terms depend on the format only through the weights: one set per
@@ -198,9 +200,10 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
         mem1 = mem   # the offload plan counts one card; only llama.cpp's group offloads
         if n > 1 and eng in LLAMACPP:
             ones = [_scenario(m, gpu, fmts[0], eng, 1, kv, host) for m in models]
+            # (Ollama's default context is the whole machine's: the N cards' terms hold it)
             mem1 = replace(stack_terms([memory_terms(s) for s in ones]), weights=np.array(
                 [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(ones) for j in range(len(wfs))]
-            ).reshape(shape))
+            ).reshape(shape), context_floor=mem.context_floor)
         read = np.array([weights_read_terms(s, w) for s in base for w in wfs]).reshape(shape + (4,))
         heads = np.array([output_layer_bytes(archs[i], wbs[i * len(wfs) + j]) for i in range(len(archs))
                           for j in range(len(wfs))], dtype=np.float64).reshape(shape)
@@ -330,12 +333,12 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
     HF transformers, 8-bit weights are bitsandbytes' LLM.int8() (``load_in_8bit``, its way to 8 bits)."""
     if m.engine == "hf":
         formats = tuple("bnb-int8" if f == "int8" else f for f in formats)
-    formats = tuple(f for f in formats if runs_on(m.engine, f, m.gpu))
+    formats = tuple(f for f in formats if runs_on(m.engine, f, m.gpu, m.gguf_engine))
     if not models:
         return []
     cells: list[list] = [[None] * len(formats) for _ in models]
     n_layers = [model.architecture.num_layers for model in models]
-    for g in _groups(models, formats, m.engine, m.n_gpus, m.kv_dtype, m.gpu, m.host):
+    for g in _groups(models, formats, m.engine, m.n_gpus, m.kv_dtype, m.gpu, m.host, m.gguf_engine):
         c = _evaluate_group(g, m)
         for j, col in enumerate(g.columns):
             fmt = formats[col]
@@ -377,7 +380,7 @@ def _bits(a, f, w=None) -> tuple[float, float] | None:
 def evaluate(m: Machine, model: ModelPreset, fmt: str) -> Option:
     """One model in one format on the machine."""
     options = machine_grid(m, [model], (fmt,))
-    if not options and not runs_on(m.engine, fmt, m.gpu):
+    if not options and not runs_on(m.engine, fmt, m.gpu, m.gguf_engine):
         raise ValueError(f"{fmt} does not run on {m.gpu.name} with the {m.engine} engine")
     if not options:
         raise ValueError(f"{fmt} stores routed experts apart; {model.name} has none (it would be 16-bit)")

@@ -16,9 +16,9 @@ in :mod:`~vramgui.core.speed`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from .memory import estimate_memory, kv_cache_bytes
+from .memory import activations_from_terms, estimate_memory, kv_from_terms, memory_terms
 from .params import count_params, mlp_params
 from .presets import GPU
 from .scenario import Scenario
@@ -114,8 +114,10 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     L = a.num_layers
     p = count_params(a)
     wb = weight_bytes(a, one.weight_format, p)
-    m = estimate_memory(one)
-    kv_layer = float(kv_cache_bytes(one, s.context_tokens, s.batch)) / L
+    # one card's terms, with the context the engine allocates on all of them (Ollama's default is the machine's)
+    t1 = replace(memory_terms(one), context_floor=memory_terms(s).context_floor)
+    act1 = float(activations_from_terms(t1, one.profile, s.prompt_tokens, s.batch, s.output_tokens))
+    kv_layer = float(kv_from_terms(t1, one.profile, s.context_tokens, s.batch)) / L
     layer_w = (wb.linear + wb.other) / L
     expert_layer = 0.0
     if a.moe and experts_on_cpu:
@@ -126,14 +128,14 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     gpu_layer = layer_w - expert_layer + kv_layer
     head = output_layer_bytes(a, wb, p)   # (a tied table's rows: llama.cpp copies them to the output layer's card)
     embed_gpu = 0.0 if one.profile.embedding_on_host else wb.embedding
-    fixed = float(m.overhead + m.activations) + embed_gpu
+    fixed = float(t1.overhead) + act1 + embed_gpu
     budgets = [gpu_budget(one, g) for g in gpus]
     free_all = [b - fixed for b in budgets]
     # every layer and the output on several cards: llama.cpp runs them as a pipeline, whose copies of each
     # card's inputs take room in its compute buffer (EngineProfile.pipeline_copies)
     piped = 0.0
     if len(gpus) > 1:
-        piped = float(estimate_memory(one.with_(n_gpus=len(gpus))).activations) - float(m.activations)
+        piped = float(estimate_memory(one.with_(n_gpus=len(gpus))).activations) - act1
     if gpu_layers is not None:                       # -ngl N: N layers, shared by free memory
         n_gpu = min(max(gpu_layers, 0), L)
         split = _proportional([max(f, 1.0) for f in free_all], n_gpu)
@@ -156,7 +158,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     ram_used = (wb.embedding if one.profile.embedding_on_host or n_gpu == 0 else 0.0) \
         + n_cpu * (layer_w + kv_layer) + (0.0 if output_on_gpu or a.tie_embeddings else head) \
         + expert_layer * n_gpu \
-        + (float(m.activations) if n_cpu else 0.0)
+        + (act1 if n_cpu else 0.0)
     ram_budget = ram_gb * GB
     if all(g.unified_memory for g in gpus):   # one pool: the CPU gets what the GPU may not wire
         pool = sum(g.memory_bytes for g in gpus) - sum(budgets)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-from ..core.engines import ENGINES, unlisted_card
+from ..core.engines import ENGINES, LLAMACPP, context_for, unlisted_card
 from ..core.machine import GGUF, Machine, machine_table
 from ..core.scenario import HOSTS
 from ..core.speed import card_host
@@ -34,6 +34,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
 
     opened = QtCore.Signal(str, str, str)
     ENGINES = ("vllm", "sglang", "hf", "generic")      # the engines of the non-GGUF rows
+    RUNNERS = ("llamacpp", "ollama", "ollama-num-ctx")  # what runs the GGUF rows
 
     def __init__(self, state, parent=None):
         super().__init__(parent)
@@ -58,18 +59,23 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.engine = QtWidgets.QComboBox()
         for ident in self.ENGINES:
             self.engine.addItem("", ident)
+        self.runner = QtWidgets.QComboBox()
+        for ident in self.RUNNERS:
+            self.runner.addItem(core_name(ENGINES[ident].name), ident)
         # HF transformers' host CPU (the Plan tab's picker, core.speed.card_host): greyed for the other engines
         self.host = QtWidgets.QComboBox()
         for ident in ("", *HOSTS):
             self.host.addItem("", ident)
         self.labels = {}
         for key, w in (("card", self.gpu), ("", self.gpus), ("", self.ram), ("context", self.context),
-                       ("engine", self.engine), ("host", self.host)):
+                       ("engine", self.engine), ("host", self.host), ("runner", self.runner)):
             if key:
                 self.labels[key] = QtWidgets.QLabel()
                 self.labels[key].setBuddy(w)
-                form.addWidget(self.labels[key])
-            form.addWidget(w)
+                if key != "runner":             # (on the filter's row: the first one is as wide as 1,366 px allow)
+                    form.addWidget(self.labels[key])
+            if key != "runner":
+                form.addWidget(w)
         form.addStretch(1)
         self.filter = QtWidgets.QLineEdit()
         self.filter.setClearButtonEnabled(True)
@@ -77,6 +83,8 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.fits_only.setChecked(True)
         row2 = QtWidgets.QHBoxLayout()
         row2.addWidget(self.filter, 1)
+        row2.addWidget(self.labels["runner"])
+        row2.addWidget(self.runner)
         row2.addWidget(self.fits_only)
         self.model = QtGui.QStandardItemModel(0, len(COLUMNS), self)
         self.proxy = QtCore.QSortFilterProxyModel(self)
@@ -105,7 +113,8 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self._pending.setInterval(120)
         self._pending.timeout.connect(self._recompute_if_shown)
         for signal in (self.gpu.currentIndexChanged, self.gpus.valueChanged, self.ram.valueChanged,
-                       self.context.valueChanged, self.engine.currentIndexChanged, self.host.currentIndexChanged):
+                       self.context.valueChanged, self.engine.currentIndexChanged, self.host.currentIndexChanged,
+                       self.runner.currentIndexChanged):
             signal.connect(self._pending.start)
             signal.connect(self._mark_described)      # (follow_plan and describe set them with signals blocked)
         for signal in (self.gpu.currentIndexChanged, self.engine.currentIndexChanged):
@@ -121,6 +130,9 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.labels["card"].setText(self.tr("Card"))
         self.labels["context"].setText(self.tr("Context"))
         self.labels["engine"].setText(self.tr("Engine"))
+        self.labels["runner"].setText(self.tr("GGUF on"))
+        for i, ident in enumerate(self.RUNNERS):
+            self.runner.setItemText(i, core_name(ENGINES[ident].name))
         self.labels["host"].setText(self.tr("Host CPU"))
         for i, name in enumerate((self.tr("auto ({host})"), self.tr("desktop"), self.tr("server"),
                                   self.tr("older server"))):
@@ -140,13 +152,16 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         for w, tip in ((self.gpu, self.tr("The card in your machine")), (self.gpus, self.tr("How many of these cards")),
                        (self.ram, self.tr("System RAM, for partly offloaded GGUF models (0: GPU only)")),
                        (self.context, self.tr("Context you want to run at")),
-                       (self.engine, self.tr("Engine for the non-GGUF formats (GGUF formats run on llama.cpp)")),
+                       (self.engine, self.tr("Engine for the non-GGUF formats")),
+                       (self.runner, self.tr("What runs the GGUF formats: llama.cpp, or Ollama with the context it "
+                                             "picks by the GPU memory (or with num_ctx set: the context here)")),
                        (self.host, self.tr("The CPU HF transformers launches its kernels from, which bounds its "
                                            "decode from below (auto: by the card)")),
                        (self.view, self.tr("Double-click (or press Enter on) a row to open it as the current "
                                            "scenario"))):
             w.setToolTip(tip)
-        for key, w in (("card", self.gpu), ("context", self.context), ("engine", self.engine), ("host", self.host)):
+        for key, w in (("card", self.gpu), ("context", self.context), ("runner", self.runner),
+                       ("engine", self.engine), ("host", self.host)):
             w.setAccessibleName(self.labels[key].text())
         for w in (self.gpus, self.ram):
             w.setAccessibleName(w.toolTip())
@@ -157,7 +172,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         hf = self.engine.currentData() == "hf"
         return Machine(gpu=self.state.catalog.gpus[self.gpu.currentData()], n_gpus=self.gpus.value(),
                        ram_gb=float(self.ram.value()), engine=self.engine.currentData(), context=self.context.value(),
-                       host=(self.host.currentData() or None) if hf else None)
+                       host=(self.host.currentData() or None) if hf else None, gguf_engine=self.runner.currentData())
 
     def _show_host(self) -> None:
         """The host picker: enabled with HF transformers only, its first entry naming the card's kind."""
@@ -173,9 +188,10 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.described = True
 
     def _controls(self) -> tuple:
-        return (self.gpu, self.gpus, self.ram, self.context, self.engine, self.host)
+        return (self.gpu, self.gpus, self.ram, self.context, self.engine, self.host, self.runner)
 
-    def _set(self, gpu: str, n_gpus: int, ram_gb: float, context: int, engine: str, host: str | None) -> bool:
+    def _set(self, gpu: str, n_gpus: int, ram_gb: float, context: int, engine: str, host: str | None,
+             runner: str) -> bool:
         """Set every control without a signal (no recompute per control, no mark of the user's); whether any
         of them changed."""
         before = self.description()
@@ -188,6 +204,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             self.context.setValue(context)
             self.engine.setCurrentIndex(self.engine.findData(engine))
             self.host.setCurrentIndex(max(0, self.host.findData(host or "")))
+            self.runner.setCurrentIndex(self.runner.findData(runner))
         finally:
             for w in self._controls():
                 w.blockSignals(False)
@@ -196,28 +213,34 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
 
     def follow_plan(self) -> bool:
         """Describe the machine as the Plan tab's scenario: its card and count, its system RAM (where it plans an
-        offload), its prompt + output as the context and its engine (where it is one of this tab's; llama.cpp
-        times the GGUF rows whatever the pick).  Whether anything changed."""
+        offload), its prompt + output as the context, its engine where it is one of this tab's and its GGUF runner
+        where it is llama.cpp or Ollama (a llama.cpp build's profile times the GGUF rows as llama.cpp).  Whether
+        anything changed."""
         st = self.state
         s = st.scenario
         engine = s.engine if s.engine in self.ENGINES else self.engine.currentData()
+        runner = s.engine if s.engine in self.RUNNERS else "llamacpp" if s.engine in LLAMACPP \
+            else self.runner.currentData()
         return self._set(s.gpu.id, s.n_gpus, st.ram_gb if st.ram_gb > 0 else self.ram.value(),
                          max(self.context.minimum(), min(s.prompt_tokens + s.output_tokens, self.context.maximum())),
-                         engine, s.host if engine == "hf" else self.host.currentData())
+                         engine, s.host if engine == "hf" else self.host.currentData(), runner)
 
     def description(self) -> dict:
         """The machine as described, by ids and numbers (the session keeps it)."""
         return {"gpu": self.gpu.currentData(), "n_gpus": self.gpus.value(), "ram_gb": self.ram.value(),
                 "context": self.context.value(), "engine": self.engine.currentData(),
-                "host": self.host.currentData() or None}
+                "host": self.host.currentData() or None, "gguf_engine": self.runner.currentData()}
 
     def describe(self, data) -> bool:
         """Set the machine from a saved :meth:`description`; False (nothing set) where it does not hold a card of
-        the catalog, an engine of this tab's and numbers within the controls' ranges."""
+        the catalog, an engine and a GGUF runner of this tab's (llama.cpp where a session before it names none) and
+        numbers within the controls' ranges."""
         try:
             gpu, engine, host = data["gpu"], data["engine"], data.get("host")
+            runner = data.get("gguf_engine", "llamacpp")
             numbers = [data[k] for k in ("n_gpus", "ram_gb", "context")]
-            ok = (gpu in self.state.catalog.gpus and engine in self.ENGINES and (host is None or host in HOSTS)
+            ok = (gpu in self.state.catalog.gpus and engine in self.ENGINES and runner in self.RUNNERS
+                  and (host is None or host in HOSTS)
                   and all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers)
                   and all(w.minimum() <= v <= w.maximum() for w, v in zip((self.gpus, self.ram, self.context),
                                                                           numbers, strict=True)))
@@ -225,7 +248,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             return False
         if not ok:
             return False
-        self._set(gpu, int(numbers[0]), float(numbers[1]), int(numbers[2]), engine, host)
+        self._set(gpu, int(numbers[0]), float(numbers[1]), int(numbers[2]), engine, host, runner)
         self.described = True
         if self.options:
             self.recompute()
@@ -289,7 +312,17 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             + (" " + self.tr("On an Apple chip: llama.cpp's GGUF formats, MLX's formats with mlx-lm, and with HF "
                              "transformers its 16-bit ones (vLLM and SGLang do not run on its GPU).") if m.gpu.apple
                else "")
-            + self._card_caution(m))
+            + self._runner_note(m) + self._card_caution(m))
+
+    def _runner_note(self, m) -> str:
+        """Where Ollama runs the GGUF rows with a longer default context than the tab's (core.engines.context_for)."""
+        seen = m.gpu.memory_bytes * m.gpu.gpu_share * m.n_gpus
+        tokens = context_for(ENGINES[m.gguf_engine], seen, 1 << 62)
+        if tokens <= m.context:
+            return ""
+        return " " + self.tr("The GGUF rows run on Ollama, which holds its default context on {gib} GiB of GPU memory, "
+                             "{tokens} tokens a sequence (a model's own limit, where lower), whatever the context "
+                             "here.").format(gib=num(seen / GIB, 1), tokens=integer(tokens))
 
     def _card_caution(self, m) -> str:
         """A sentence where the engine of the non-GGUF rows does not list the card (core.report.card_note)."""
@@ -303,7 +336,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
     def _open(self, index: QtCore.QModelIndex) -> None:
         src = self.proxy.mapToSource(index)
         model_id, weights = self.model.item(src.row(), 0).data(QtCore.Qt.ItemDataRole.UserRole)
-        engine = "llamacpp" if weights in GGUF else self.engine.currentData()
+        engine = self.runner.currentData() if weights in GGUF else self.engine.currentData()
         self.opened.emit(model_id, weights, engine)
 
     def row_count(self) -> int:
