@@ -128,6 +128,15 @@ def test_the_fit_table_gives_each_card_its_own_default(scenario, cat):
         assert int(t.max_batch[i]) == f.max_batch, g.id
         assert int(t.max_prompt_tokens[i]) == f.max_prompt_tokens, g.id
         assert int(t.min_gpus[i] or 0) == (f.min_gpus or 0), g.id
+    # the window's kept tables: the same rows whichever card is the primary (a 16 GB or a 24 GB one), and after a
+    # prompt drag that keeps the largest-prompt column
+    from vramgui.core.cards import CardTables
+    tables = CardTables()
+    for primary, prompt in (("rtx4090", 1000), ("rtx4080", 1000), ("rtx4080", 1500), ("a100-80gb", 1500)):
+        kept = tables.table(s.with_(gpu=cat.gpu(primary), prompt_tokens=prompt), gpus)
+        fresh = card_table(s.with_(gpu=cat.gpu("rtx4090"), prompt_tokens=prompt), gpus)
+        for name in ("needed_each", "budget_bytes", "min_gpus", "max_prompt_tokens", "max_batch"):
+            np.testing.assert_array_equal(getattr(kept, name), getattr(fresh, name), err_msg=f"{primary} {name}")
     needed = dict(zip([g.id for g in gpus], t.needed_each, strict=True))
     # 4 GiB of cache on the 24 GB cards, 0.5 GiB under 23 GiB, 16 GiB (131,072 tokens) on the 48+ GiB ones
     assert needed["rtx4090"] - needed["rtx4080"] == pytest.approx((32768 - 4096) * LLAMA31_KV, rel=0.02)
