@@ -330,14 +330,15 @@ def test_ollama_llama_server_runs(results):
     # total within 1.3 % (their quantities' bounds). Its compute buffer holds no 512-row logits (PR #23861: 200 MiB
     # of this vocabulary; the llama.cpp profile's 204 MiB at 2,048 read +96 %); what the estimate gives is 14-16 %
     # short (43,008 bytes a cell where the score matrix and mask take 34,816: this path's copies of K and V are not
-    # modelled); decode is 35 % fast at a 9-token prompt (4.95 ms a token where the MoE rows give 3.68: not modelled,
-    # no other llama.cpp decode of this model to tell its layers' cost from Blackwell's or Ollama's)
+    # modelled); decode is 8-9 % fast at a 9-token prompt (4.95 ms a token where the llama.cpp rows give 3.68 and
+    # llama-server's CPU sampling 0.9 more, SAMPLE_S, set from llama.cpp PR #25262's measurements, not from these;
+    # without it +35 %)
     group = {i for i, g in _bound_groups().items() if g == "ollama-deepseek2-pre-mla"}
     err = {p["id"]: p["error_pct"] for p in results["points"] if p["id"] in group}
     compute = [e for i, e in err.items() if i.endswith("-compute")]
     decode = [e for i, e in err.items() if i.endswith("-decode")]
     assert len(compute) == 3 and all(-17 < e < -12 for e in compute), err
-    assert len(decode) == 3 and all(30 < e < 40 for e in decode), err
+    assert len(decode) == 3 and all(5 < e < 12 for e in decode), err
     ollama = {p["id"]: p["error_pct"] for p in results["points"] if p["id"].startswith("ollama-")
               and p["id"] not in group}
     assert len(ollama) == 10 and all(abs(e) < 1.5 for e in ollama.values()), ollama

@@ -1479,6 +1479,10 @@ Source: {source}</source>
         <translation>推理服务引擎：空闲显存的固定份额（mem_fraction_static，默认按显卡容量确定）容纳权重和 KV 池；激活和 CUDA 图使用其余部分</translation>
     </message>
     <message>
+        <source>Ollama as installed: llama.cpp&apos;s llama-server with the whole context Ollama picks by the GPU memory it sees (4K tokens under 23 GiB, 32K under 47 GiB, else 256K, at most the model&apos;s own), 1 GiB left free on each card, and about 0.9 ms a token of sampling on the CPU</source>
+        <translation>按默认安装的 Ollama：llama.cpp 的 llama-server，上下文为 Ollama 按其看到的显存整体选定的长度（23 GiB 以下 4K token，47 GiB 以下 32K，其余 256K，不超过模型自身上限），每张卡留出 1 GiB 空闲，CPU 上的采样每个 token 约 0.9 ms</translation>
+    </message>
+    <message>
         <source>HF transformers launches every kernel from Python on one CPU core, which bounds its decode from below: about {desktop} ms a layer on a desktop, {server} on a server, {older} on an older server (those of the cards before 2020: V100, T4). Auto goes by the card: data-centre cards sit in servers of their years, the others in desktops. The other engines launch a step at once: no effect</source>
         <translation>HF transformers 在一个 CPU 核心上由 Python 逐个启动内核，这给解码时间设了下限：台式机每层约 {desktop} ms，服务器 {server} ms，旧服务器（2020 年以前的卡所在的服务器：V100、T4）{older} ms。自动：按卡判断，数据中心卡装在同年代的服务器里，其他卡装在台式机里。其他引擎一次启动整个步骤：无影响</translation>
     </message>
@@ -1550,10 +1554,6 @@ Source: {source}</source>
     <message>
         <source>Builds before May 2024 (Dec 2023 measurements): the host launches every op, about 0.2 ms a layer</source>
         <translation>2024 年 5 月之前的版本（2023 年 12 月实测）：主机逐个启动算子，每层约 0.2 ms</translation>
-    </message>
-    <message>
-        <source>Ollama as installed: llama.cpp&apos;s llama-server with the whole context Ollama picks by the GPU memory it sees (4K tokens under 23 GiB, 32K under 47 GiB, else 256K, at most the model&apos;s own) and 1 GiB left free on each card</source>
-        <translation>按默认安装的 Ollama：llama.cpp 的 llama-server，上下文为 Ollama 按其看到的显存整体选定的长度（23 GiB 以下 4K token，47 GiB 以下 32K，其余 256K，不超过模型自身上限），每张卡留出 1 GiB 空闲</translation>
     </message>
     <message>
         <source>Ollama with num_ctx set (a request&apos;s options, a Modelfile, OLLAMA_CONTEXT_LENGTH; Open WebUI sends 2,048 by default): the context is prompt + output</source>

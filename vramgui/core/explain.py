@@ -591,6 +591,9 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     layers = LAYER_S.get(key, 0.0) * a.num_layers
     if step:
         out.append(Assumption("Per-step cost", _ms(step), SOURCES["STEP_OVERHEAD_S"]))
+    if float(t.sample_s):
+        out.append(Assumption("Sampling", f"{_ms(float(t.sample_s))} a sequence a step ({p.name})",
+                              SOURCES["SAMPLE_S"]))
     if layers:
         out.append(Assumption("Layers' fixed cost", f"{_ms(layers)} ({a.num_layers} layers × "
                               f"{LAYER_S[key] * 1e6:.0f} µs)", SOURCES["LAYER_S"]))
@@ -694,6 +697,10 @@ def _extras(t, allreduce_s: float, passes: float = 1.0, scores_s: float = 0.0, o
     if float(t.step_overhead):
         out += f" + per-step cost {_ms(float(t.step_overhead))}" + (
             f" × {passes:,.0f} passes = {_ms(float(t.step_overhead) * passes)}" if passes > 1 else "")
+    sample = float(parts.sample_s) if parts is not None else 0.0
+    if sample:
+        out += f" + the host sampling each sequence's token {_ms(float(t.sample_s))}" + (
+            f" × {sample / float(t.sample_s):,.0f} sequences = {_ms(sample)}" if sample > float(t.sample_s) else "")
     pass_extra = float(parts.pass_extra_s) if parts is not None else 0.0
     if pass_extra:
         out += f" + the passes' linear-attention scans {_ms(pass_extra)}"

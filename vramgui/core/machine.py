@@ -299,7 +299,7 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     per_layer = g.read_layer + kv_layer
     decode = (n_gpu * per_layer / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0)
               + (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * CPU_BW_EFFICIENCY))
-    decode = engine_time(decode, g.speed.host_floor, g.speed.step_overhead)
+    decode = engine_time(decode, g.speed.host_floor, g.speed.step_overhead + g.speed.sample_s * m.batch)
     return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode)
 
 

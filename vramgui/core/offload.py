@@ -22,7 +22,7 @@ from .memory import activations_from_terms, estimate_memory, kv_from_terms, memo
 from .params import count_params, mlp_params
 from .presets import GPU
 from .scenario import Scenario
-from .speed import bandwidth_efficiency, engine_time, fixed_step_s, host_floor_s, speed_key
+from .speed import SAMPLE_S, bandwidth_efficiency, engine_time, fixed_step_s, host_floor_s, speed_key
 from .units import GB
 from .weights import active_weight_bytes, expert_bits, output_layer_bytes, weight_bytes
 
@@ -208,4 +208,5 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer,
     cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
         + active_expert_layer * (L - n_cpu)
     t += cpu_bytes / ram_bw
-    return float(engine_time(t, host_floor_s(key, a, one.weight_format), fixed_step_s(key, a)))
+    return float(engine_time(t, host_floor_s(key, a, one.weight_format),
+                             fixed_step_s(key, a) + SAMPLE_S.get(s.profile.id, 0.0) * s.batch))

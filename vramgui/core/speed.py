@@ -236,6 +236,11 @@ CONSUMER_FP16_ACCUMULATE_EFFICIENCY = {"llamacpp-2023": 0.46}
 #: Fixed cost of a decode step (scheduling, sampling, launch of a captured graph) [s].
 STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "llamacpp-2023": 0.2e-3}
 
+#: The host's sampling of each sequence's next token in a decode step [s], by engine profile (not by speed row: the
+#: llama.cpp rows are llama-bench's, which samples nothing): llama-server's sampler chain on the CPU, where Ollama's
+#: default repeat penalty keeps it.
+SAMPLE_S = {"ollama": 0.9e-3, "ollama-num-ctx": 0.9e-3}
+
 #: Host time per layer per step [s]: the launch loop that bounds the step from below.  HF
 #: transformers' Python loop runs on one host core: a server's (data-centre cards) is slower
 #: per thread than a desktop's, and the servers of the cards before 2020 (V100, T4, P100) slower still.
@@ -695,6 +700,18 @@ SOURCES = {
                                "0.35, but 70B Q4_K_M on the 64 GB M1 Max, 1.05); the M3 Max's decode then reads "
                                "-5 to +13 % at every length (was -28 to +23 %). Not measured on other backends",
 
+    "SAMPLE_S": "llama-server (Ollama's runner) times each token with its sampling, llama-bench without ('tokenization "
+                "and sampling are not included in the measurements', ggml-org/llama.cpp PR #16823); Ollama's default "
+                "options set repeat_penalty 1.1 (api/types.go DefaultOptions; a llama-server log under Ollama prints "
+                "'repeat_penalty = 1.100, repeat_last_n = 64', ollama/ollama issue #18123), and a penalty sampler ran "
+                "the whole chain on the CPU ('penalty sampling was CPU-only, which forced all subsequent samplers in "
+                "the chain to execute on the CPU as well', PR #25262, July 2026; sampling on the GPU is off by "
+                "default, issue #27050). 0.9 ms a sequence: the median of that PR's four measured costs of sampling "
+                "on the CPU against on the GPU (81.01 against 87.16, 13.62 against 13.84 and 57.87 against 61.22 "
+                "tokens/s on an RTX 4000 SFF: 0.87, 1.17 and 0.95 ms; 305.73 against 365.06 on an RTX PRO 6000: "
+                "0.53). Not fitted on the corpus: "
+                "Ollama 0.32.13 on an RTX 5080 took 1.27 ms a token more than the llama.cpp rows give "
+                "(DeepSeek-Coder-V2-Lite) and, in the same lab's tables, 1.78 (Llama 3.1 8B)",
     "STEP_OVERHEAD_S": "assumption: round figures for scheduling, sampling and graph launch (vLLM "
                        "0.5 ms; llama.cpp without CUDA graphs 0.2 ms per step; with them its layers' cost "
                        "holds it)",
@@ -1222,6 +1239,7 @@ class SpeedTerms:
     head_bytes: ArrayLike = 0.0   # the output layer's part of ``dense_bytes``, which a prompt's pass without a prompt's
     #                               last token does not read (0: every pass reads it; :func:`prompt_head_bytes`)
     host_extra_rows: ArrayLike = 0.0     # s: the host's further cost of a pass of several rows (bitsandbytes' layers)
+    sample_s: ArrayLike = 0.0            # s: the host sampling one sequence's next token, each step (:data:`SAMPLE_S`)
     dequant_efficiency: ArrayLike = 0.0  # bandwidth share of bitsandbytes' dequantization and 16-bit matmuls
     dequant_weights: ArrayLike = 0.0     # weights a pass of several rows dequantizes to 16 bits first (bnb's 4-bit)
     dequant_bytes: ArrayLike = 0.0       # ... their bytes as stored (part of ``dense_bytes``)
@@ -1309,6 +1327,7 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         stage_bytes=a.hidden_size * 2.0, score_bytes=score_bytes, window_score_bytes=window_score_bytes,
         pipeline_overlap=pipeline_overlap(s), head_bytes=prompt_head_bytes(s),
         chunk=batch_defaults(prof, s.gpu)[1], **dequantized(s), **engine_terms(speed_key(prof, s.gpu, s.host), s),
+        sample_s=SAMPLE_S.get(prof.id, 0.0),
     )
 
 
@@ -1588,6 +1607,7 @@ class StepParts:
     dequant_weights: ArrayLike = 0.0  # weights dequantized to 16 bits before their matmuls (:func:`dequant_time`)
     dequant_bytes: ArrayLike = 0.0    # ... their bytes as stored (read by the dequantization, not in bytes_moved)
     pass_extra_s: ArrayLike = 0.0     # the prompt passes' fixed cost beyond a step's (:func:`prompt_pass_extra_s`) [s]
+    sample_s: ArrayLike = 0.0         # the host sampling every sequence's next token (decode; :data:`SAMPLE_S`) [s]
 
 
 def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, latency) -> StepParts:
@@ -1608,6 +1628,7 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
     return StepParts(bytes_moved=_weights_read(t, b) + kv - several.get("dequant_bytes", 0.0),
                      matmul_flops=t.matmul_flops * b, attention_flops=attention * b,
                      allreduce_s=_allreduce(t, b, link, latency), passes=np.ones_like(b), score_bytes=scores,
+                     sample_s=0.0 if _zero(t.sample_s) else t.sample_s * np.asarray(batch, dtype=np.float64),
                      **_kernels(t, b, 1.0), **several)
 
 
@@ -1796,7 +1817,7 @@ def _roofline(t: SpeedTerms, parts: StepParts, card: tuple, efficient: bool):
     if efficient:
         time = time + dequant_time(t, parts, card[0])
         time = engine_time(time, t.host_floor * parts.passes + parts.host_extra,
-                           t.step_overhead * parts.passes + parts.pass_extra_s)
+                           t.step_overhead * parts.passes + parts.pass_extra_s + parts.sample_s)
     return time, t_comp >= t_mem
 
 

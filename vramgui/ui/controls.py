@@ -600,7 +600,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                      "about 0.2 ms a layer"),
             "ollama": self.tr("Ollama as installed: llama.cpp's llama-server with the whole context Ollama picks by "
                               "the GPU memory it sees (4K tokens under 23 GiB, 32K under 47 GiB, else 256K, at most "
-                              "the model's own) and 1 GiB left free on each card"),
+                              "the model's own), 1 GiB left free on each card, and about 0.9 ms a token of sampling "
+                              "on the CPU"),
             "ollama-num-ctx": self.tr("Ollama with num_ctx set (a request's options, a Modelfile, "
                                       "OLLAMA_CONTEXT_LENGTH; Open WebUI sends 2,048 by default): the context is "
                                       "prompt + output"),
