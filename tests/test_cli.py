@@ -333,13 +333,15 @@ def test_estimate_names_the_image_encoder_and_whether_the_engine_loads_it(capsys
 
 
 def test_readme_example_is_what_the_cli_prints(capsys):
-    # the README's estimate example is the CLI's output, line for line (the memory and speed it shows are tested
+    # the README's estimate examples are the CLI's output, line for line (the memory and speed they show are tested
     # against measurements elsewhere; this keeps the page true when they change)
     from pathlib import Path
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
-    block = readme.split("$ vramgui-cli estimate ", 1)[1].split("```", 1)[0].splitlines()
-    rc, out, _ = run(capsys, "estimate", *block[0].split())
-    assert rc == 0 and out.splitlines() == block[1:]
+    blocks = [b.split("```", 1)[0].splitlines() for b in readme.split("$ vramgui-cli estimate ")[1:]]
+    assert len(blocks) == 2 and "--engine ollama" in blocks[1][0]
+    for block in blocks:
+        rc, out, _ = run(capsys, "estimate", *block[0].split())
+        assert rc == 0 and out.splitlines() == block[1:], block[0]
 
 
 def test_defaults_are_the_windows_and_past_the_limit_is_noted(capsys):
