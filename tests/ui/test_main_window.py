@@ -1331,6 +1331,9 @@ def test_machine_tab_runs_gguf_on_ollama(qtbot, win):
     mt.runner.setCurrentIndex(mt.runner.findData("ollama"))
     o = evaluate(Machine(gpu=cat.gpu("rtx4090"), ram_gb=64, engine="vllm", context=4096, gguf_engine="ollama"),
                  cat.model("qwen3-32b"), "q4_k_m")
+    # by hand: 18.0 GiB of Q4_K_M weights + 64 layers x 8 KV heads x 128 x 2 x 2 bytes x 32,768 = 8 GiB of cache
+    # (+ 0.4 GiB of buffers) against the 23,540 MiB (22.99 GiB) --fit leaves: 3.4 GiB over, a layer's weights and
+    # cache ~0.40 GiB, about 8 layers to RAM
     assert (o.level, o.gpu_layers, o.n_layers) == ("partial", 56, 64)
     qtbot.waitUntil(lambda: cell(4) == f"{o.needed_bytes / GIB:.1f} GiB", timeout=5000)
     assert cell(3).endswith("56/64 layers on GPU") and cell(6) == f"{o.decode_tokens_per_s:.1f}"

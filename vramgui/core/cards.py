@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .engines import ENGINES, batch_defaults, context_for, runs_on_gpu, unlisted_card
+from .engines import ENGINES, batch_defaults, context_for, runs_on_gpu, seen_memory, unlisted_card
 from .fit import (
     FitResult,
     kv_capacity_tokens,
@@ -158,7 +158,7 @@ def card_defaults(s: Scenario, g: GPU) -> tuple:
     batch = batch_defaults(p, g) if p.small_card_batch else None
     if not p.default_context:
         return batch, 0
-    return batch, _contexts(s.engine, g.memory_bytes * g.gpu_share, (s.n_gpus,), s.model.architecture.max_context)[0]
+    return batch, _contexts(s.engine, seen_memory(g), (s.n_gpus,), s.model.architecture.max_context)[0]
 
 
 _FLOORS: list[tuple[tuple, tuple]] = []   # ((engine, counts, model limit, card objects' ids), (floors, the cards))
@@ -168,7 +168,7 @@ def _count_floors(s: Scenario, gpus: list[GPU], counts: np.ndarray) -> np.ndarra
     """Ollama's default context for each candidate count (rows) on each card (columns), kept for the last few."""
     cap, n = s.model.architecture.max_context, tuple(int(c) for c in counts)
     return _kept(_FLOORS, (s.engine, n, cap, tuple(id(g) for g in gpus)), lambda: (np.array(
-        [_contexts(s.engine, g.memory_bytes * g.gpu_share, n, cap) for g in gpus], dtype=np.float64).T, list(gpus)),
+        [_contexts(s.engine, seen_memory(g), n, cap) for g in gpus], dtype=np.float64).T, list(gpus)),
         8)[0]
 
 

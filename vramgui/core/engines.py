@@ -202,11 +202,17 @@ def default_share(s, card_bytes) -> float | np.ndarray:
     return p.util_fraction
 
 
+def seen_memory(gpu, n_gpus: int = 1) -> float:
+    """Bytes of GPU memory an engine sees on ``n_gpus`` of ``gpu`` together: on an Apple chip the share its GPU may
+    use (what Metal reports as the device's memory), elsewhere the card's."""
+    return gpu.memory_bytes * gpu.gpu_share * n_gpus
+
+
 def default_context(p: EngineProfile, gpu, n_gpus: int, model_max: int) -> int:
     """Tokens per sequence the engine allocates at the least on ``n_gpus`` of ``gpu`` (:attr:`EngineProfile.
-    default_context`: Ollama's tier by the memory of every card together, the memory the GPU may use on an Apple
-    chip, at most the model's ``model_max``); 0 where the request's own context is what it allocates."""
-    return context_for(p, gpu.memory_bytes * gpu.gpu_share * n_gpus, model_max)
+    default_context`: Ollama's tier by the memory of every card together, :func:`seen_memory`, at most the model's
+    ``model_max``); 0 where the request's own context is what it allocates."""
+    return context_for(p, seen_memory(gpu, n_gpus), model_max)
 
 
 def context_for(p: EngineProfile, seen_bytes: float, model_max: int) -> int:
@@ -542,8 +548,10 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     ),
 ]}
 
+#: The Ollama profiles: its default context, and num_ctx as set (both run llama.cpp's llama-server).
+OLLAMA = ("ollama", "ollama-num-ctx")
 #: The llama.cpp profiles (one engine: allocations alike, speed by build; Ollama runs its llama-server).
-LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan", "ollama", "ollama-num-ctx"})
+LLAMACPP = frozenset({"llamacpp", "llamacpp-2023", "llamacpp-vulkan", *OLLAMA})
 
 
 def up_projected_gguf(s) -> bool:

@@ -18,6 +18,7 @@ from .engines import (
     default_context,
     listed_cards,
     runs_on_gpu,
+    seen_memory,
     unlisted_card,
     up_projected_gguf,
 )
@@ -155,7 +156,7 @@ def default_context_note(s) -> str | None:
     floor = default_context(s.profile, s.gpu, s.n_gpus, s.model.architecture.max_context)
     if floor <= s.context_tokens:
         return None
-    seen = s.gpu.memory_bytes * s.gpu.gpu_share * s.n_gpus / GIB
+    seen = seen_memory(s.gpu, s.n_gpus) / GIB
     return (f"{s.profile.name} allocates its default context, {floor:,} tokens a sequence on {seen:.1f} GiB of GPU "
             f"memory, not the {s.context_tokens:,} of prompt + output: the KV cache and the largest batch count it. "
             "With num_ctx set (a request's options, a Modelfile, OLLAMA_CONTEXT_LENGTH) it allocates that instead, "

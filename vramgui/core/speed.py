@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .engines import EngineProfile, batch_defaults, mla_absorbed
+from .engines import OLLAMA, EngineProfile, batch_defaults, mla_absorbed
 from .formats import GGUF_BITS, WeightFormat
 from .memory import (
     MemoryTerms,
@@ -239,7 +239,7 @@ STEP_OVERHEAD_S = {"generic": 0.0, "hf": 0.0, "vllm": 0.5e-3, "llamacpp": 0.0, "
 #: The host's sampling of each sequence's next token in a decode step [s], by engine profile (not by speed row: the
 #: llama.cpp rows are llama-bench's, which samples nothing): llama-server's sampler chain on the CPU, where Ollama's
 #: default repeat penalty keeps it.
-SAMPLE_S = {"ollama": 0.9e-3, "ollama-num-ctx": 0.9e-3}
+SAMPLE_S = dict.fromkeys(OLLAMA, 0.9e-3)
 
 #: Host time per layer per step [s]: the launch loop that bounds the step from below.  HF
 #: transformers' Python loop runs on one host core: a server's (data-centre cards) is slower
@@ -960,7 +960,7 @@ def speed_key(profile: EngineProfile, gpu: GPU, host: str | None = None) -> str:
         return "vllm-rocm"
     if profile.id == "llamacpp-2023" and vendor == "apple":    # (no CUDA graphs on Metal: the same backend)
         return "llamacpp-metal"
-    if profile.id not in ("llamacpp", "ollama", "ollama-num-ctx"):      # (Ollama runs llama.cpp's llama-server)
+    if profile.id != "llamacpp" and profile.id not in OLLAMA:      # (Ollama runs llama.cpp's llama-server)
         return profile.id
     return LLAMACPP_BACKEND.get(vendor, "llamacpp-2023")
 

@@ -18,6 +18,7 @@ from ..core.engines import (
     converts_first,
     default_context,
     default_share,
+    seen_memory,
     unlisted_card,
 )
 from ..core.memory import replicates_latent
@@ -1019,7 +1020,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                 "the largest batch count it. With num_ctx set (a request's options, a Modelfile, "
                                 "OLLAMA_CONTEXT_LENGTH) it allocates that instead: pick Ollama (num_ctx set) and set "
                                 "the prompt to it.").format(
-                            gib=num(s.gpu.memory_bytes * s.gpu.gpu_share * s.n_gpus / GIB, 1))
+                            gib=num(seen_memory(s.gpu, s.n_gpus) / GIB, 1))
                         + "\n(" + self.tr("Ollama's server/routes.go since v0.15.5, PR #13946") + ")")
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-from ..core.engines import ENGINES, LLAMACPP, context_for, unlisted_card
+from ..core.engines import ENGINES, LLAMACPP, OLLAMA, context_for, seen_memory, unlisted_card
 from ..core.machine import GGUF, Machine, machine_table
 from ..core.scenario import HOSTS
 from ..core.speed import card_host
@@ -34,7 +34,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
 
     opened = QtCore.Signal(str, str, str)
     ENGINES = ("vllm", "sglang", "hf", "generic")      # the engines of the non-GGUF rows
-    RUNNERS = ("llamacpp", "ollama", "ollama-num-ctx")  # what runs the GGUF rows
+    RUNNERS = ("llamacpp", *OLLAMA)                     # what runs the GGUF rows
 
     def __init__(self, state, parent=None):
         super().__init__(parent)
@@ -316,7 +316,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
 
     def _runner_note(self, m) -> str:
         """Where Ollama runs the GGUF rows with a longer default context than the tab's (core.engines.context_for)."""
-        seen = m.gpu.memory_bytes * m.gpu.gpu_share * m.n_gpus
+        seen = seen_memory(m.gpu, m.n_gpus)
         tokens = context_for(ENGINES[m.gguf_engine], seen, 1 << 62)
         if tokens <= m.context:
             return ""
