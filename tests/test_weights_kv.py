@@ -140,14 +140,23 @@ def test_tensor_parallel_splits_weights_and_kv(scenario):
     assert float(sixteen.kv_cache) == pytest.approx(float(one.kv_cache) / 8)
 
 
-def test_llamacpp_compute_buffer_holds_a_batch_of_logits_with_flash_attention(scenario):
-    # Current llama.cpp (flash attention by default) reserves its worst-case graph with as many
-    # outputs as tokens (llama-context.cpp: graph_reserve(n_tokens, n_seqs, n_tokens)): f32 logits
-    # for the 512-token batch beside one f32 hidden state.  Llama 3.1 8B, vocabulary 128,256:
+def test_llamacpp_compute_buffer_reserves_a_logits_row_a_sequence(scenario):
+    # Current llama.cpp (flash attention by default): llama-server and llama-cli reserve the worst-case graph with
+    # one output a parallel sequence (PR #23861, June 2026: n_outputs_max = n_parallel), so at one sequence the peak
+    # is the MLP's two f32 intermediates beside the f32 hidden state.  Llama 3.1 8B (hidden 4,096, MLP 14,336,
+    # vocabulary 128,256), a 512-token batch: 512 x 14,336 x 2 x 4 + 512 x 4,096 x 4 bytes = 64 MiB
     s = scenario("llama3.1-8b", "rtx4090", engine="llamacpp", weights="q4_k_m", prompt_tokens=8000,
                  output_tokens=192)
     assert s.attention_impl == "flash"
-    assert float(estimate_memory(s).activations) == 512 * 128256 * 4 + 512 * 4096 * 4    # 258.5 MiB
+    hidden = 512 * 4096 * 4
+    assert float(estimate_memory(s).activations) == 512 * 14336 * 2 * 4 + hidden == 64 * 2**20
+    # 200 parallel sequences (-np 200): 200 logits rows, 97.9 MiB, outgrow the MLP's 56
+    assert float(estimate_memory(s.with_(batch=200)).activations) == 200 * 128256 * 4 + hidden
+    # llama-bench, llama-completion and the builds of 2023-2024 (the no-CUDA-graphs profile) reserve a row for every
+    # token of the batch (graph_reserve(n_tokens, n_seqs, n_tokens)): f32 logits for all 512 = 258.5 MiB
+    old = s.with_(engine="llamacpp-2023", attention="flash")
+    assert float(estimate_memory(old).activations) == 512 * 128256 * 4 + hidden
+    assert (512 * 128256 * 4 + hidden) / 2**20 == 258.5
     # without flash attention the 32 heads' f32 scores against the whole 8,192-token context dominate: 4 bytes a
     # score (512 MiB), the f32 mask (16 MiB), Q and three hidden states beside them (32 MiB) and the hidden state
     # (8 MiB): 568 MiB, where May 2024 builds logged 560.00 MiB for Llama 3 8B at n_ctx 8192 (corpus, 18 machines)

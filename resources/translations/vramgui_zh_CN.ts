@@ -1479,6 +1479,14 @@ Source: {source}</source>
         <translation>推理服务引擎：空闲显存的固定份额（mem_fraction_static，默认按显卡容量确定）容纳权重和 KV 池；激活和 CUDA 图使用其余部分</translation>
     </message>
     <message>
+        <source>Current builds (llama-server, llama-cli): the whole context&apos;s cache at load, flash attention on, logits for one token a sequence; decode measured per backend (CUDA graphs on NVIDIA, Metal on Apple, ROCm on AMD)</source>
+        <translation>当前版本（llama-server、llama-cli）：加载时即分配整个上下文的缓存，默认开启 flash attention，每个序列只预留一个词元的 logits；解码速度按后端实测（NVIDIA 用 CUDA 图，Apple 用 Metal，AMD 用 ROCm）</translation>
+    </message>
+    <message>
+        <source>Builds before May 2024 (Dec 2023 measurements): the host launches every op, about 0.2 ms a layer; logits for every token of a batch, as llama-bench still reserves</source>
+        <translation>2024 年 5 月之前的版本（2023 年 12 月实测）：主机逐个启动算子，每层约 0.2 ms；为批次中每个词元预留 logits（llama-bench 至今如此）</translation>
+    </message>
+    <message>
         <source>Ollama as installed: llama.cpp&apos;s llama-server with the whole context Ollama picks by the GPU memory it sees (4K tokens under 23 GiB, 32K under 47 GiB, else 256K, at most the model&apos;s own), 1 GiB left free on each card, and about 0.9 ms a token of sampling on the CPU</source>
         <translation>按默认安装的 Ollama：llama.cpp 的 llama-server，上下文为 Ollama 按其看到的显存整体选定的长度（23 GiB 以下 4K token，47 GiB 以下 32K，其余 256K，不超过模型自身上限），每张卡留出 1 GiB 空闲，CPU 上的采样每个 token 约 0.9 ms</translation>
     </message>
@@ -1546,14 +1554,6 @@ Source: {source}</source>
     <message>
         <source>Serving engine: 92 % of the card (90 % before 2026), the rest after weights becomes KV blocks; steps run as CUDA graphs</source>
         <translation>推理服务引擎：使用显卡的 92%（2026 年以前为 90%），权重之外的剩余部分作为 KV 块；每步以 CUDA 图运行</translation>
-    </message>
-    <message>
-        <source>Current builds: the whole context&apos;s cache at load, flash attention on; decode measured per backend (CUDA graphs on NVIDIA, Metal on Apple, ROCm on AMD)</source>
-        <translation>当前版本：加载时即分配整个上下文的缓存，默认开启 flash attention；解码速度按后端实测（NVIDIA 用 CUDA 图，Apple 用 Metal，AMD 用 ROCm）</translation>
-    </message>
-    <message>
-        <source>Builds before May 2024 (Dec 2023 measurements): the host launches every op, about 0.2 ms a layer</source>
-        <translation>2024 年 5 月之前的版本（2023 年 12 月实测）：主机逐个启动算子，每层约 0.2 ms</translation>
     </message>
     <message>
         <source>Ollama with num_ctx set (a request&apos;s options, a Modelfile, OLLAMA_CONTEXT_LENGTH; Open WebUI sends 2,048 by default): the context is prompt + output</source>

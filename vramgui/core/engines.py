@@ -459,7 +459,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         split_output_as_layer=True, pipeline_copies=4, activation_bytes=4.0,
         kv_written_to_cache=True, mla_absorbed="always",
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=4.0, mask_bytes=4.0, attention_hidden_copies=3.0,
-        logits_bytes=4.0, logits_all_positions=True, prompt_logits_last=True,
+        logits_bytes=4.0, logits_all_positions=False, prompt_logits_last=True,
         cuda_context_bytes=300 * MIB,
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
               "worst-case compute buffer.  Decode speed: current builds, which launch each step as a CUDA "
@@ -483,9 +483,14 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                            "(Dec 2023 builds); 560 MiB for Llama 3 8B at n_ctx 8192 (May 2024 builds, the "
                            "same on 18 machines), where 8 bytes a score would give 1,042.  Flash attention is on "
                            "by default since Aug 2025 (-fa auto, ggml-org/llama.cpp PR #15434); builds "
-                           "before it ran without.  The worst-case graph also holds f32 logits for every token "
-                           "of the batch (llama-context.cpp reserves it with graph_reserve(n_tokens, n_seqs, "
-                           "n_tokens): as many outputs as tokens): 250 MiB for Llama 3's 128K vocabulary.",
+                           "before it ran without.  The worst-case graph also holds f32 logits: llama-server and "
+                           "llama-cli (built on the server's code since Dec 2025) reserve one row a parallel "
+                           "sequence since June 2026 (ggml-org/llama.cpp PR #23861, 'only reserves logits space "
+                           "for n_seqs when possible': n_outputs_max = n_parallel without speculative decoding); "
+                           "llama-bench, llama-completion and earlier builds reserve a row for every token of the "
+                           "batch (graph_reserve(n_tokens, n_seqs, n_tokens)): 250 MiB more for Llama 3's 128K "
+                           "vocabulary, 512 MiB for Gemma 3's 262K (the 'no CUDA graphs' profile reserves them, as "
+                           "builds of 2023-2024 did).",
             "overhead": "The CUDA context (≈ 0.3 GiB, an assumption) is not part of llama.cpp's own totals.",
             "budget": "llama.cpp allocates until the card is full; no utilization cap.",
             "parallel": "Several cards: layer split (-sm layer), cards work in turn.  The layers and the output "
@@ -746,11 +751,13 @@ def listed_cards(rule: CardSupport, gpu) -> str:
 # quotes): every allocation as above; only its speed differs (core/speed.py's tables).
 ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="llamacpp-2023", name="llama.cpp (no CUDA graphs)", default_attention="eager", prompt_logits_last=False,
+    logits_all_positions=True,
     notes="llama.cpp as builds before May 2024 ran on every card (the host launches each op: about 0.2 ms "
           "a layer); the llama.cpp profile also runs this way on Intel cards (SYCL). Decode speed "
           "calibrated on Dec 2023 CUDA builds; on Apple chips, which never had CUDA graphs, the Metal "
           "backend's (as the llama.cpp profile there). Memory as the llama.cpp profile, without flash "
-          "attention (those builds' default)."))
+          "attention (those builds' default) and with a logits row for every token of a batch (as llama-bench "
+          "and llama-completion still reserve)."))
 
 # The same engine built with its Vulkan backend (any vendor's card: AMD on Windows, Intel, NVIDIA):
 # every allocation as above; its speed has its own rows (core/speed.py).
@@ -776,7 +783,7 @@ OLLAMA_CONTEXT_TIERS = ((47.0, 262_144), (23.0, 32_768), (0.0, 4_096))
 # Ollama picks when the request names none, with the margin llama-server's --fit keeps free.
 ENGINES["ollama"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="ollama", name="Ollama",
-    default_context=OLLAMA_CONTEXT_TIERS, free_margin_bytes=1024 * MIB, loads_vision=True, logits_all_positions=False,
+    default_context=OLLAMA_CONTEXT_TIERS, free_margin_bytes=1024 * MIB, loads_vision=True,
     sources={**ENGINES["llamacpp"].sources,
              "weights": ENGINES["llamacpp"].sources["weights"].replace(
                  "  A vision-language model's image encoder is a separate file (--mmproj), not counted here.",
@@ -800,16 +807,14 @@ ENGINES["ollama"] = ENGINES["llamacpp"].model_copy(update=dict(
     notes="Ollama as installed: its bundled llama-server runs the model (llama.cpp's allocations and speed, by "
           "backend as the llama.cpp profile), with the whole context Ollama picks by the GPU memory it sees (4,096 "
           "tokens under 23 GiB, 32,768 under 47 GiB, else 262,144, at most the model's own) even for a shorter "
-          "prompt, 1 GiB left free on each card, and logits reserved for one token a sequence. With num_ctx set (a "
+          "prompt and 1 GiB left free on each card. With num_ctx set (a "
           "request's options, a Modelfile, OLLAMA_CONTEXT_LENGTH) it allocates that instead: the 'Ollama (num_ctx "
           "set)' profile."))
 ENGINES["ollama"] = ENGINES["ollama"].model_copy(update=dict(sources={
     **ENGINES["ollama"].sources,
-    "activations": ENGINES["llamacpp"].sources["activations"] + "  llama-server since June 2026 (ggml-org/llama.cpp PR "
-                   "#23861, 'only reserves logits space for n_seqs when possible', in server-context) reserves the "
-                   "logits of one token a sequence, not of every token of the batch: Ollama 0.32.13's llama-server "
-                   "printed 104.27 MiB of compute buffer for DeepSeek-Coder-V2-Lite at n_ctx 2,048, under the 200 MiB "
-                   "a 512-row logits reserve of its 102,400-token vocabulary alone would take."}))
+    "activations": ENGINES["llamacpp"].sources["activations"] + "  Ollama 0.32.13's llama-server printed 104.27 "
+                   "MiB of compute buffer for DeepSeek-Coder-V2-Lite at n_ctx 2,048, under the 200 MiB a 512-row "
+                   "logits reserve of its 102,400-token vocabulary alone would take."}))
 
 # The same with num_ctx set by the request, a Modelfile or OLLAMA_CONTEXT_LENGTH (Open WebUI sends its own, 2,048 by
 # default): the context is the prompt + output the scenario names.

@@ -480,10 +480,12 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
     if p.profile_tokens is not None:          # engine reserves its start-up profile's peak
         tokens = np.full(np.broadcast(prompt, b).shape, 1.0) * t.profile_tokens
         rows_q, s_kv, n_seq = tokens, tokens, 1.0
+        outputs = n_seq
     elif p.kv_allocation == "context":         # worst-case graph: n_ubatch tokens vs the full n_ctx
         n_ctx = allocated_tokens(p, np.maximum(prompt + output, t.context_floor)) * b
         tokens = np.minimum(float(p.prefill_chunk_tokens or 512), n_ctx)
         rows_q, s_kv, n_seq = tokens, n_ctx, 1.0
+        outputs = np.minimum(tokens, b)         # llama-server's n_outputs_max: a logits row for each sequence
         # a pipeline of cards: more copies of the inputs each card receives (the hidden state, the f32 mask
         # over every cell, its rows padded to a multiple of GGML_KQ_MASK_PAD, taken as 64: an assumption that
         # only matters below 512 tokens, the batch being a multiple of it; a windowed cache has a mask of its own)
@@ -495,8 +497,9 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
         q = np.maximum(q, 1.0)
         tokens = q * b
         rows_q, s_kv, n_seq = q, np.maximum(prompt, 1.0), b
+        outputs = n_seq
     attn = tokens * t.attention + (n_seq * rows_q * s_kv) * t.scores
-    logit_rows = tokens if p.logits_all_positions else n_seq
+    logit_rows = tokens if p.logits_all_positions else outputs
     forward = tokens * t.hidden + np.maximum(np.maximum(attn, tokens * t.mlp), logit_rows * t.logits)
     # the sampler's warm-up runs once the forward pass is done, beside the fused-expert workspaces it keeps
     peak = np.maximum(forward, t.sampler + tokens * t.moe_workspace) + copies

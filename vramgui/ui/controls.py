@@ -595,10 +595,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             "sglang": self.tr("Serving engine: a static share of the free memory (mem_fraction_static, by default "
                               "from the card's size) holds the weights and the KV pool; activations and CUDA graphs "
                               "run in the rest") + rocm,
-            "llamacpp": self.tr("Current builds: the whole context's cache at load, flash attention on; decode "
-                                "measured per backend (CUDA graphs on NVIDIA, Metal on Apple, ROCm on AMD)"),
+            "llamacpp": self.tr("Current builds (llama-server, llama-cli): the whole context's cache at load, flash "
+                                "attention on, logits for one token a sequence; decode measured per backend (CUDA "
+                                "graphs on NVIDIA, Metal on Apple, ROCm on AMD)"),
             "llamacpp-2023": self.tr("Builds before May 2024 (Dec 2023 measurements): the host launches every op, "
-                                     "about 0.2 ms a layer"),
+                                     "about 0.2 ms a layer; logits for every token of a batch, as llama-bench still "
+                                     "reserves"),
             "ollama": self.tr("Ollama as installed: llama.cpp's llama-server with the whole context Ollama picks by "
                               "the GPU memory it sees (4K tokens under 23 GiB, 32K under 47 GiB, else 256K, at most "
                               "the model's own), 1 GiB left free on each card, and about 0.9 ms a token of sampling "
