@@ -149,7 +149,17 @@ def test_llamacpp_compute_buffer_reserves_a_logits_row_a_sequence(scenario):
                  output_tokens=192)
     assert s.attention_impl == "flash"
     hidden = 512 * 4096 * 4
-    assert float(estimate_memory(s).activations) == 512 * 14336 * 2 * 4 + hidden == 64 * 2**20
+    # (flash attention's f32 mask over the 8,192 cells and its f16 copy for the kernel, 512 x 8,192 x 6 = 24 MiB,
+    # beside Q and three f32 hidden states with the 32 heads' log-sum-exp, 512 x 65,664 = 32.06 MiB: 56.06 MiB,
+    # just over the MLP's 56)
+    attention = 512 * 8192 * 6 + 512 * (4 * 4096 * 4 + 32 * 4)
+    assert float(estimate_memory(s).activations) == attention + hidden
+    assert float(estimate_memory(s.with_(prompt_tokens=3000)).activations) == 512 * 14336 * 2 * 4 + hidden == 64 * 2**20
+    # at 32,768 cells the masks (96 MiB) make the peak: 136.06 MiB, where an Ollama llama-server of June 2026 (its
+    # --fit projection for Hermes 3 Llama 3.1 8B Q4_0 at n_ctx 32,768, every layer on an RTX 2060) printed 140
+    long = s.with_(prompt_tokens=32768 - 192)
+    assert float(estimate_memory(long).activations) == 512 * 32768 * 6 + 512 * 65664 + hidden
+    assert float(estimate_memory(long).activations) / 2**20 == pytest.approx(140, rel=0.03)
     # 200 parallel sequences (-np 200): 200 logits rows, 97.9 MiB, outgrow the MLP's 56
     assert float(estimate_memory(s.with_(batch=200)).activations) == 200 * 128256 * 4 + hidden
     # llama-bench, llama-completion and the builds of 2023-2024 (the no-CUDA-graphs profile) reserve a row for every
@@ -162,6 +172,13 @@ def test_llamacpp_compute_buffer_reserves_a_logits_row_a_sequence(scenario):
     # (8 MiB): 568 MiB, where May 2024 builds logged 560.00 MiB for Llama 3 8B at n_ctx 8192 (corpus, 18 machines)
     eager = float(estimate_memory(s.with_(attention="eager")).activations)
     assert eager == 512 * 8192 * (32 * 4 + 4) + 4 * 512 * 4096 * 4 + 512 * 4096 * 4 == 568 * 2**20
+    # two parallel sequences (-np 2): current builds give each its own cache stream (PR #14363), whose tokens score
+    # only their own 8,192 cells: the same 568 MiB; the builds of 2023-2024 held one cache of 16,384 cells that every
+    # token of the batch scored: 512 x 16,384 x 132 + 40 MiB = 1,096 MiB
+    two = s.with_(attention="eager", batch=2)
+    assert float(estimate_memory(two).activations) == 568 * 2**20
+    assert float(estimate_memory(two.with_(engine="llamacpp-2023")).activations) == \
+        512 * 16384 * (32 * 4 + 4) + 5 * 512 * 4096 * 4 == 1096 * 2**20
 
 
 def test_k_quants_fall_back_where_their_block_does_not_divide_a_row():

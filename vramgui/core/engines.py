@@ -123,6 +123,11 @@ class EngineProfile(BaseModel):
     eager_score_bytes_bf16: float | None = Field(None, ge=0, description=(
         "the same where the model runs in bf16 (its cache's dtype), if that differs; None: eager_score_bytes"))
     mask_bytes: float = Field(0.0, ge=0, description="bytes per (query, key) pair of the attention mask")
+    flash_mask_bytes: float = Field(0.0, ge=0, description="the same with flash attention (sdpa / flash), where "
+                                                           "the engine still builds a mask for the kernel")
+    kv_streams: bool = Field(False, description="each parallel sequence's cache is a stream of its own (llama.cpp's "
+                                                "non-unified KV cache): a batch's tokens attend their own "
+                                                "sequence's cells, not every sequence's")
     attention_hidden_copies: float = Field(0.0, ge=0, description="b·s·d tensors alive beside the attention "
                                                                   "block's own (its input, residual and output), "
                                                                   "where they outlast the other phases' peak")
@@ -458,7 +463,8 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         embedding_on_host=True, loads_vision=False, default_attention="flash", prefill_chunk_tokens=512,
         split_output_as_layer=True, pipeline_copies=4, activation_bytes=4.0,
         kv_written_to_cache=True, mla_absorbed="always",
-        hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=4.0, mask_bytes=4.0, attention_hidden_copies=3.0,
+        hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=4.0, mask_bytes=4.0, flash_mask_bytes=6.0,
+        attention_hidden_copies=3.0, kv_streams=True,
         logits_bytes=4.0, logits_all_positions=False, prompt_logits_last=True,
         cuda_context_bytes=300 * MIB,
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
@@ -483,7 +489,15 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                            "(Dec 2023 builds); 560 MiB for Llama 3 8B at n_ctx 8192 (May 2024 builds, the "
                            "same on 18 machines), where 8 bytes a score would give 1,042.  Flash attention is on "
                            "by default since Aug 2025 (-fa auto, ggml-org/llama.cpp PR #15434); builds "
-                           "before it ran without.  The worst-case graph also holds f32 logits: llama-server and "
+                           "before it ran without.  With it the kernel still takes a mask: the f32 input and its "
+                           "f16 copy (llama-graph.cpp: self_kq_mask_cnv = ggml_cast(self_kq_mask, F16)), 6 bytes a "
+                           "query-key pair, both alive at the attention's peak: at n_ctx 32,768 they make Llama 3.1 "
+                           "8B's peak 136 MiB, where an Ollama llama-server of June 2026 projected 140 for every "
+                           "layer of Hermes 3 Llama 3.1 8B Q4_0 on an RTX 2060 (its --fit log).  Since July 2025 "
+                           "(PR #14363) each sequence of -np N has a cache stream of its own (llama-server's "
+                           "--kv-unified is off where -np is given): a batch's tokens attend their own sequence's "
+                           "cells, so the masks and scores span one sequence's context, not all of them.  The "
+                           "worst-case graph also holds f32 logits: llama-server and "
                            "llama-cli (built on the server's code since Dec 2025) reserve one row a parallel "
                            "sequence since June 2026 (ggml-org/llama.cpp PR #23861, 'only reserves logits space "
                            "for n_seqs when possible': n_outputs_max = n_parallel without speculative decoding); "
@@ -751,13 +765,13 @@ def listed_cards(rule: CardSupport, gpu) -> str:
 # quotes): every allocation as above; only its speed differs (core/speed.py's tables).
 ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="llamacpp-2023", name="llama.cpp (no CUDA graphs)", default_attention="eager", prompt_logits_last=False,
-    logits_all_positions=True,
+    logits_all_positions=True, kv_streams=False,
     notes="llama.cpp as builds before May 2024 ran on every card (the host launches each op: about 0.2 ms "
           "a layer); the llama.cpp profile also runs this way on Intel cards (SYCL). Decode speed "
           "calibrated on Dec 2023 CUDA builds; on Apple chips, which never had CUDA graphs, the Metal "
           "backend's (as the llama.cpp profile there). Memory as the llama.cpp profile, without flash "
-          "attention (those builds' default) and with a logits row for every token of a batch (as llama-bench "
-          "and llama-completion still reserve)."))
+          "attention (those builds' default), with a logits row for every token of a batch (as llama-bench "
+          "and llama-completion still reserve) and one cache for every parallel sequence."))
 
 # The same engine built with its Vulkan backend (any vendor's card: AMD on Windows, Intel, NVIDIA):
 # every allocation as above; its speed has its own rows (core/speed.py).

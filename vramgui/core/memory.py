@@ -121,7 +121,7 @@ class MemoryTerms:
     state: ArrayLike          # bytes per sequence that do not grow with it: Gated DeltaNet / Mamba-2 state
     hidden: ArrayLike         # activation bytes per token in flight: hidden states alive at the peak
     attention: ArrayLike      # ... q/k/v transients (and flash/sdpa's fp32 log-sum-exp)
-    scores: ArrayLike         # bytes per (query, key) pair: eager scores + mask; 0 for sdpa/flash
+    scores: ArrayLike         # bytes per (query, key) pair: eager scores + mask; sdpa/flash: the mask, if any
     mlp: ArrayLike            # ... MLP intermediates
     logits: ArrayLike         # bytes per row of logits
     sampler: ArrayLike        # the sampler's warm-up, bytes
@@ -243,7 +243,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         state=state,
         hidden=a.hidden_size * p.hidden_copies * act,
         attention=attention,
-        scores=(h * eager_score_bytes(s) + p.mask_bytes) if eager else 0.0,
+        scores=(h * eager_score_bytes(s) + p.mask_bytes) if eager else p.flash_mask_bytes,
         mlp=f_widest / tp * p.mlp_copies * (1.0 if a.gated_mlp else 2.0 / 3.0) * act,
         logits=a.vocab_size * p.logits_bytes,
         sampler=float(sampler_seqs) * a.vocab_size * p.sampler_bytes_per_logit,
@@ -482,14 +482,18 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
         rows_q, s_kv, n_seq = tokens, tokens, 1.0
         outputs = n_seq
     elif p.kv_allocation == "context":         # worst-case graph: n_ubatch tokens vs the full n_ctx
-        n_ctx = allocated_tokens(p, np.maximum(prompt + output, t.context_floor)) * b
+        per_seq = allocated_tokens(p, np.maximum(prompt + output, t.context_floor))
+        n_ctx = per_seq * b
         tokens = np.minimum(float(p.prefill_chunk_tokens or 512), n_ctx)
-        rows_q, s_kv, n_seq = tokens, n_ctx, 1.0
+        # the batch's tokens attend every cell of one cache, or with a stream a sequence, their own sequence's
+        seen = per_seq if p.kv_streams else n_ctx
+        rows_q, s_kv, n_seq = tokens, seen, 1.0
         outputs = np.minimum(tokens, b)         # llama-server's n_outputs_max: a logits row for each sequence
         # a pipeline of cards: more copies of the inputs each card receives (the hidden state, the f32 mask
         # over every cell, its rows padded to a multiple of GGML_KQ_MASK_PAD, taken as 64: an assumption that
         # only matters below 512 tokens, the batch being a multiple of it; a windowed cache has a mask of its own)
-        cells = n_ctx + np.where(np.asarray(t.kv_windowed) > 0, np.minimum(t.window * b, n_ctx), 0.0)
+        cells = seen + np.where(np.asarray(t.kv_windowed) > 0, np.minimum(t.window * (1 if p.kv_streams else b),
+                                                                         seen), 0.0)
         copies = tokens * t.copy_hidden + np.ceil(tokens / 64.0) * 64.0 * cells * t.copy_mask
     else:
         chunk = p.prefill_chunk_tokens
