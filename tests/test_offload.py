@@ -34,23 +34,32 @@ def test_llama2_70b_q4km_on_one_24gb_card_with_64gb_ram():
     # CUDA context 300 MiB + compute buffer (512-token batch vs 4096 cells: 64 heads · 512 · 4096 · 4 B of
     # scores = 512 MiB, the f32 mask 512 · 4096 · 4 B = 8 MiB, Q and three hidden states beside them
     # 4 · 512 · 8192 · 4 B = 64 MiB, + the hidden state 16 MiB) = 900 MiB of 24,564 MiB.  All 80
-    # layers plus the Q6_K output layer cannot fit, so the output stays in RAM and
-    # floor(23,664 MiB / (layer + KV)) layers go to the card.
+    # layers plus the Q6_K output layer cannot fit; current llama.cpp (PR #18148, Dec 2025) puts the output
+    # layer (32,000 × 8,192 at 6.5625 bits: 205.1 MiB) on the card first, then
+    # floor((23,664 MiB - 205.1 MiB) / (layer + KV)) of the last layers: -ngl 47
     per_layer = llama2_70b_layer_bytes() + 16 * MIB
-    expected_gpu = int((24564 - 900) * MIB // per_layer)
-    assert plan.level == "partial" and plan.gpu_layers == expected_gpu == 46 and plan.cpu_layers == 34
-    assert not plan.output_on_gpu
-    gpu, ram = plan.devices
-    assert gpu.used_bytes <= gpu.budget_bytes and ram.used_bytes <= 64 * GB
-    # speed by hand: each side reads its layers (weights + KV) in turn; the Q6_K output layer is read
-    # from RAM.  GPU at 1,008 GB/s × 89 % (llama.cpp with CUDA graphs), RAM at 76.8 GB/s × 65 %, + the
-    # engine's fixed 38 µs for each of the 80 layers.
     head = 32000 * 8192 * 6.5625 / 8
-    t_gpu = 46 * per_layer / (1008e9 * 0.89)
-    t_cpu = (34 * per_layer + head) / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY)
+    expected_gpu = int(((24564 - 900) * MIB - head) // per_layer)
+    assert plan.level == "partial" and plan.gpu_layers == expected_gpu == 46 and plan.cpu_layers == 34
+    assert plan.output_on_gpu and plan.ngl == 47
+    gpu, ram = plan.devices
+    assert gpu.used_bytes == pytest.approx(900 * MIB + 46 * per_layer + head, rel=1e-3)
+    assert gpu.used_bytes <= gpu.budget_bytes
+    assert ram.used_bytes <= 64 * GB
+    # speed by hand: each side reads its layers (weights + KV) in turn; the Q6_K output layer is read
+    # from the card.  GPU at 1,008 GB/s × 89 % (llama.cpp with CUDA graphs), RAM at 76.8 GB/s × 65 %, + the
+    # engine's fixed 38 µs for each of the 80 layers.
+    t_gpu = (46 * per_layer + head) / (1008e9 * 0.89)
+    t_cpu = 34 * per_layer / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY)
     assert plan.decode_s == pytest.approx(t_gpu + t_cpu + 80 * 38e-6, rel=0.01)
     assert t_cpu / plan.decode_s > 0.85                    # the CPU part dominates
-    assert plan.describe() == "partly offloaded (46 of 80 layers on GPU)"
+    assert plan.describe() == "partly offloaded (46 of 80 layers and the output layer on GPU)"
+    # builds before Dec 2025 (the no-CUDA-graphs profile) offloaded the repeating layers first and the output layer
+    # only with all of them: the same 46 layers (floor(23,664 MiB / (layer + KV))), the output read from RAM
+    old = plan_offload(scenario("llama2-70b", engine="llamacpp-2023"), ram_gb=64)
+    assert (old.gpu_layers, old.output_on_gpu, old.ngl) == (int((24564 - 900) * MIB // per_layer), False, 46)
+    assert old.describe() == "partly offloaded (46 of 80 layers on GPU)"
+    assert old.devices[-1].used_bytes == pytest.approx(ram.used_bytes + head, rel=1e-9)
 
 
 def test_not_enough_ram_either():
@@ -58,8 +67,15 @@ def test_not_enough_ram_either():
 
 
 def test_forced_layers_and_cpu_only():
+    # -ngl 20 as current llama.cpp counts it: the output layer and the last 19 repeating layers; older builds
+    # put 20 repeating layers on the card, and the output layer only from -ngl 81 (n_layer + 1)
     p = plan_offload(scenario("llama2-70b"), ram_gb=64, gpu_layers=20)
-    assert (p.gpu_layers, p.cpu_layers) == (20, 60)
+    assert (p.gpu_layers, p.cpu_layers, p.output_on_gpu, p.ngl) == (19, 61, True, 20)
+    old = scenario("llama2-70b", engine="llamacpp-2023")
+    forced = [plan_offload(old, ram_gb=64, gpu_layers=n) for n in (20, 80, 81)]
+    assert [(q.gpu_layers, q.output_on_gpu) for q in forced] == [(20, False), (80, False), (80, True)]
+    one = plan_offload(scenario("llama2-70b"), ram_gb=64, gpu_layers=1)      # the output layer alone
+    assert (one.level, one.gpu_layers, one.output_on_gpu) == ("partial", 0, True)
     cpu = plan_offload(scenario("llama2-70b"), ram_gb=64, gpu_layers=0)
     assert cpu.level == "cpu" and cpu.tokens_per_s < p.tokens_per_s
 
@@ -126,7 +142,14 @@ def test_cli_offload_json(capsys):
                "llamacpp", "--attention", "eager", "--prompt", "4000", "--output", "96", "--ram", "64", "--json"])
     o = json.loads(capsys.readouterr().out)["offload"]
     assert rc == 0 and (o["gpu_layers"], o["cpu_layers"], o["level"]) == (46, 34, "partial")
+    assert (o["output_on_gpu"], o["ngl"]) == (True, 47)
     assert [d["device"] for d in o["per_device"]] == ["NVIDIA GeForce RTX 4090", "system RAM"]
+    # --offload N is llama.cpp's -ngl N (the output layer and N - 1 layers); none: all 80 and the output, or nothing
+    for flag, want in (("20", (19, True, "partial")), ("none", (80, True, "none"))):
+        rc = main(["estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--engine",
+                   "llamacpp", "--ram", "64", "--offload", flag, "--json"])
+        o = json.loads(capsys.readouterr().out)["offload"]
+        assert rc == 0 and (o["gpu_layers"], o["output_on_gpu"], o["level"]) == want, flag
     rc = main(["estimate", "--model", "mixtral-8x7b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--engine",
                "llamacpp", "--ram", "64", "--experts-on-cpu", "--offload", "auto", "--json"])
     assert json.loads(capsys.readouterr().out)["offload"]["experts_on_cpu"]

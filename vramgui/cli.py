@@ -107,7 +107,8 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                    help="system RAM bandwidth (default 76.8 GB/s, dual-channel DDR5-4800; unified memory: the chip's)")
     g.add_argument("--offload", default=None, metavar="auto|none|N",
                    help="layers on the GPU(s): auto (as many as fit; the default with --ram), none (all or "
-                        "nothing), or a number (like -ngl N)")
+                        "nothing), or a number, as llama.cpp's -ngl N counts them (current builds: the output "
+                        "layer first, then the last N - 1 layers)")
     g.add_argument("--experts-on-cpu", action="store_true", help="keep MoE expert tensors in system RAM")
     g.add_argument("--price-per-hour", type=float, default=None, metavar="PRICE",
                    help="your price per card-hour, for cost per million tokens (no prices are shipped)")
@@ -233,7 +234,7 @@ def _offload(args, s: Scenario):
         return None
     mode = args.offload or "auto"
     if mode == "none":
-        layers = s.model.architecture.num_layers
+        layers = s.model.architecture.num_layers + 1      # every layer and the output layer (-ngl n_layer + 1)
     elif mode == "auto":
         layers = None
     else:

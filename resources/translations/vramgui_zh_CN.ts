@@ -2138,6 +2138,10 @@ Source: {source}</source>
         <translation>内存也放不下</translation>
     </message>
     <message>
+        <source>partly offloaded ({gpu} of {n} layers and the output layer on GPU)</source>
+        <translation>部分卸载（{n} 层中有 {gpu} 层及输出层在 GPU 上）</translation>
+    </message>
+    <message>
         <source>partly offloaded ({gpu} of {n} layers on GPU)</source>
         <translation>部分卸载（{n} 层中有 {gpu} 层在 GPU 上）</translation>
     </message>

@@ -125,6 +125,9 @@ class EngineProfile(BaseModel):
     mask_bytes: float = Field(0.0, ge=0, description="bytes per (query, key) pair of the attention mask")
     flash_mask_bytes: float = Field(0.0, ge=0, description="the same with flash attention (sdpa / flash), where "
                                                            "the engine still builds a mask for the kernel")
+    output_layer_first: bool = Field(False, description="layers offloaded to a GPU (-ngl N) begin with the output "
+                                                        "layer, then the repeating layers from the last; else the "
+                                                        "repeating layers first and the output layer only with all")
     kv_streams: bool = Field(False, description="each parallel sequence's cache is a stream of its own (llama.cpp's "
                                                 "non-unified KV cache): a batch's tokens attend their own "
                                                 "sequence's cells, not every sequence's")
@@ -464,7 +467,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         split_output_as_layer=True, pipeline_copies=4, activation_bytes=4.0,
         kv_written_to_cache=True, mla_absorbed="always",
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=4.0, mask_bytes=4.0, flash_mask_bytes=6.0,
-        attention_hidden_copies=3.0, kv_streams=True,
+        attention_hidden_copies=3.0, kv_streams=True, output_layer_first=True,
         logits_bytes=4.0, logits_all_positions=False, prompt_logits_last=True,
         cuda_context_bytes=300 * MIB,
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
@@ -520,7 +523,13 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "attention mask (n_kv × 512 × 4 bytes) and four of the f32 hidden state it receives (512 "
                         "× hidden × 4 bytes; ggml-backend's scheduler, 'create a copy of the input in the split's "
                         "backend').  The May 2024 two-card logs: 640.0 MiB on both cards where one card takes "
-                        "560 (Llama 3 8B, n_ctx 8192: 3 × 16 + 4 × 8 = 80 MiB).",
+                        "560 (Llama 3 8B, n_ctx 8192: 3 × 16 + 4 × 8 = 80 MiB).  Part of a model on the GPU "
+                        "(-ngl N, or --fit's choice): since Dec 2025 the output layer goes first, then the "
+                        "repeating layers from the last (ggml-org/llama.cpp PR #18148, 'offload output layer to "
+                        "GPU first'; llama-model.cpp: i_gpu_start = n_layer + 1 - n_gpu_layers, the output layer "
+                        "being il = n_layer): -ngl 15 puts Llama 3.1 8B's output layer and its last 14 layers on "
+                        "the card, as an Ollama llama-server of June 2026 logged ('offloading output layer to GPU', "
+                        "'offloading 14 repeating layers to GPU', 2,049.43 MiB of Q4_0 and Q6_K weights).",
             "mla_attention": "llama.cpp's deepseek2 graph (src/models/deepseek2.cpp, used by DeepSeek-V2/V3, Kimi "
                              "K2 and GLM-4.7-Flash GGUFs): with the MLA tensors (wk_b, wv_b) the query absorbs wk_b "
                              "and attention runs over the cached latent and RoPE key, multi-query attention with one "
@@ -765,7 +774,7 @@ def listed_cards(rule: CardSupport, gpu) -> str:
 # quotes): every allocation as above; only its speed differs (core/speed.py's tables).
 ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="llamacpp-2023", name="llama.cpp (no CUDA graphs)", default_attention="eager", prompt_logits_last=False,
-    logits_all_positions=True, kv_streams=False,
+    logits_all_positions=True, kv_streams=False, output_layer_first=False,
     notes="llama.cpp as builds before May 2024 ran on every card (the host launches each op: about 0.2 ms "
           "a layer); the llama.cpp profile also runs this way on Intel cards (SYCL). Decode speed "
           "calibrated on Dec 2023 CUDA builds; on Apple chips, which never had CUDA graphs, the Metal "

@@ -264,8 +264,8 @@ class _Columns:
 def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Layer split over ``m.n_gpus`` identical cards and system RAM for every entry (the
     closed form of :func:`~vramgui.core.offload.plan_offload` for equal cards: whole layers,
-    the output layer on one card, the last as llama.cpp puts it, only when every layer fits too).
-    Returns (level, GPU layers, decode seconds)."""
+    the output layer on the last card, first where the engine offloads it first (current llama.cpp),
+    else only when every layer fits too).  Returns (level, GPU layers, decode seconds)."""
     one = g.probe.with_(n_gpus=1)
     prof = one.profile
     L = g.layers
@@ -280,8 +280,16 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     piped = (activations_from_terms(g.mem, prof, m.context, m.batch) - act) if m.n_gpus > 1 else 0.0
     per_card_piped = np.maximum(np.floor((free - piped) / gpu_layer), 0.0)
     first_with_head = np.maximum(np.floor((free - piped - g.lm_head) / gpu_layer), 0.0)
-    output_on_gpu = np.minimum(first_with_head + (m.n_gpus - 1) * per_card_piped, L) == L
-    n_gpu = np.where(output_on_gpu, L, np.minimum(m.n_gpus * per_card, L))
+    every = np.minimum(first_with_head + (m.n_gpus - 1) * per_card_piped, L) == L
+    if prof.output_layer_first:     # the output layer on the last card, then what room is left (not every layer)
+        head_fits = free >= g.lm_head
+        beside_head = np.maximum(np.floor((free - g.lm_head) / gpu_layer), 0.0)
+        some = np.where(head_fits, np.minimum(beside_head + (m.n_gpus - 1) * per_card, L - 1), 0.0)
+        output_on_gpu = every | head_fits
+    else:                           # the output layer in RAM unless every layer fits
+        some = np.minimum(m.n_gpus * per_card, L)
+        output_on_gpu = every
+    n_gpu = np.where(every, L, some)
     n_cpu = L - n_gpu
     ram_used = (np.where(prof.embedding_on_host | (n_gpu == 0), g.embedding, 0.0)
                 + n_cpu * (g.layer_bytes + kv_layer) + np.where(output_on_gpu | g.tied, 0.0, g.lm_head)
@@ -293,7 +301,7 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         ram_budget = min(ram_budget, pool) if m.ram_gb else pool
         ram_bw = m.gpu.memory_bandwidth_gb_s
     over_gpu = output_on_gpu & (g.lm_head > free)
-    level = np.select([(ram_used > ram_budget) | over_gpu, (n_cpu == 0) & output_on_gpu, n_gpu == 0],
+    level = np.select([(ram_used > ram_budget) | over_gpu, (n_cpu == 0) & output_on_gpu, (n_gpu == 0) & ~output_on_gpu],
                       ["none", "gpu", "cpu"], "partial")
     gpu_bw = m.gpu.bandwidth_bytes_per_s * g.speed.bw_efficiency
     per_layer = g.read_layer + kv_layer

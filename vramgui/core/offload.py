@@ -1,9 +1,11 @@
 """When it does not fit: layers split between GPU(s) and system RAM, MoE experts kept on
 the CPU, cards of different sizes, unified memory.
 
-llama.cpp-style engines place whole layers: ``-ngl N`` puts N repeating layers (with
-their KV cache) on the GPU(s) and leaves the rest, the token embedding and — unless
-every layer is offloaded — the output layer in system RAM.  Several cards of different
+llama.cpp-style engines place whole layers: current llama.cpp (since Dec 2025) gives ``-ngl N``
+the output layer first, then the last N - 1 repeating layers (with their KV cache), and leaves
+the rest and the token embedding in system RAM; its builds before that put N repeating layers
+on the GPU(s) and the output layer only when every layer was there
+(:attr:`~vramgui.core.engines.EngineProfile.output_layer_first`).  Several cards of different
 sizes share the GPU layers in proportion to their free memory (``--tensor-split``);
 they are never treated as one pool.  ``-ot exps=CPU`` style expert offload keeps every
 MoE expert tensor in RAM while attention, shared parts and the KV cache stay on the GPU.
@@ -61,6 +63,11 @@ class OffloadPlan:
         return 0.0 if self.decode_s == float("inf") else 1.0 / self.decode_s
 
     @property
+    def ngl(self) -> int:
+        """llama.cpp's ``-ngl`` for this split: the layers on the GPU(s), the output layer counted."""
+        return self.gpu_layers + int(self.output_on_gpu)
+
+    @property
     def ram_bytes(self) -> float:
         return self.devices[-1].used_bytes if self.devices else 0.0
 
@@ -68,9 +75,10 @@ class OffloadPlan:
         if self.level == "gpu":
             return "fits on GPU"
         if self.level == "partial":
-            what = "experts on CPU" if self.experts_on_cpu and self.cpu_layers == 0 else \
-                f"{self.gpu_layers} of {self.n_layers} layers on GPU"
-            return f"partly offloaded ({what})"
+            if self.experts_on_cpu and self.cpu_layers == 0:
+                return "partly offloaded (experts on CPU)"
+            head = " and the output layer" if self.output_on_gpu else ""
+            return f"partly offloaded ({self.gpu_layers} of {self.n_layers} layers{head} on GPU)"
         if self.level == "cpu":
             return "CPU only"
         return "does not fit in RAM either"
@@ -104,7 +112,8 @@ def _split(free: list[float], per_layer: float, n: int) -> list[int]:
 def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_layers: int | None = None,
                  experts_on_cpu: bool = False, ram_bandwidth_gb_s: float | None = None) -> OffloadPlan:
     """Best layer split of ``s`` over ``gpus`` (default: ``s.n_gpus`` × ``s.gpu``) and ``ram_gb``
-    of system RAM; ``gpu_layers`` forces ``-ngl`` (None: as many as fit)."""
+    of system RAM; ``gpu_layers`` forces ``-ngl`` as llama.cpp counts it, the output layer one of the
+    n_layer + 1 (None: as many as fit)."""
     gpus = gpus or [s.gpu] * s.n_gpus
     if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
         ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
@@ -136,20 +145,26 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     piped = 0.0
     if len(gpus) > 1:
         piped = float(estimate_memory(one.with_(n_gpus=len(gpus))).activations) - act1
-    if gpu_layers is not None:                       # -ngl N: N layers, shared by free memory
-        n_gpu = min(max(gpu_layers, 0), L)
+    first = one.profile.output_layer_first
+    if gpu_layers is not None:                       # -ngl N: its layers, shared by free memory
+        ngl = max(gpu_layers, 0)
+        n_gpu = min(ngl - 1, L) if first and ngl else min(ngl, L)
         split = _proportional([max(f, 1.0) for f in free_all], n_gpu)
-        output_on_gpu = n_gpu == L
+        output_on_gpu = ngl >= 1 if first else ngl > L
     else:
         free_piped = [f - piped for f in free_all]
         with_head = free_piped[:-1] + [free_piped[-1] - head]  # everything on the GPUs, the output on the last
         split = _split(with_head, gpu_layer, L)
         output_on_gpu = sum(split) == L
-        if not output_on_gpu:                        # the output layer stays in RAM: room for more layers
+        if not output_on_gpu and first:              # the output layer on the last card, then what room is left
+            output_on_gpu = free_all[-1] >= head     # (not every layer: no pipeline)
+            split = _split(free_all[:-1] + [free_all[-1] - head], gpu_layer, L - 1) if output_on_gpu \
+                else [0] * len(gpus)
+        elif not output_on_gpu:                      # the output layer stays in RAM: room for more layers
             split = _split(free_all, gpu_layer, L)
         n_gpu = sum(split)
     n_cpu = L - n_gpu
-    fixed_each = fixed + (piped if output_on_gpu else 0.0)
+    fixed_each = fixed + (piped if output_on_gpu and n_cpu == 0 else 0.0)   # (a pipeline: every layer on the cards)
     devices = []
     for g, b, k, i in zip(gpus, budgets, split, range(len(gpus)), strict=True):
         last = i == len(gpus) - 1
@@ -169,7 +184,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         level = "none"
     elif n_cpu == 0 and output_on_gpu and not expert_layer:
         level = "gpu"
-    elif n_gpu == 0:
+    elif n_gpu == 0 and not output_on_gpu:
         level = "cpu"
     else:
         level = "partial"

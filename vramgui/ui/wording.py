@@ -104,13 +104,17 @@ def plan_description(plan) -> str:
     if plan.level == "partial":
         if plan.experts_on_cpu and plan.cpu_layers == 0:
             return translate("Verdict", "partly offloaded (experts on CPU)")
-        return layers_on_gpu(plan.gpu_layers, plan.n_layers)
+        return layers_on_gpu(plan.gpu_layers, plan.n_layers, plan.output_on_gpu)
     if plan.level == "cpu":
         return translate("Verdict", "CPU only")
     return translate("Verdict", "does not fit in RAM either")
 
 
-def layers_on_gpu(gpu_layers: int, n_layers: int) -> str:
+def layers_on_gpu(gpu_layers: int, n_layers: int, output: bool = False) -> str:
+    """A partial offload in words; ``output``: the output layer is on the card too (current llama.cpp's -ngl)."""
+    if output:
+        return translate("Verdict", "partly offloaded ({gpu} of {n} layers and the output layer on GPU)").format(
+            gpu=gpu_layers, n=n_layers)
     return translate("Verdict", "partly offloaded ({gpu} of {n} layers on GPU)").format(gpu=gpu_layers, n=n_layers)
 
 
