@@ -247,8 +247,8 @@ APPLE = {"m1-16gb", "m1-pro-32gb", "m1-max-64gb", "m1-ultra-128gb", "m2-24gb", "
          "m5-max-128gb"}
 OLDER_NVIDIA = {"gtx1080ti", "gtx1080", "gtx1070", "gtx1060-6gb", "titan-xp", "tesla-p4", "quadro-p6000", "p100-16gb",
                 "tesla-p40", "v100-16gb", "v100-32gb", "titan-v"}
-TURING = {"t4", "rtx2060-12gb", "rtx2060-super", "rtx2070-super", "rtx2080", "rtx2080ti", "titan-rtx", "quadro-rtx4000",
-          "quadro-rtx6000", "quadro-rtx8000"}
+TURING = {"t4", "rtx2060", "rtx2060-12gb", "rtx2060-super", "rtx2070", "rtx2070-super", "rtx2080", "rtx2080ti",
+          "titan-rtx", "quadro-rtx4000", "quadro-rtx6000", "quadro-rtx8000", "gtx1660-super", "gtx1660ti", "gtx1650"}
 UNLISTED = {
     "vllm": OLDER_NVIDIA | {"mi50-32gb", "radeon-vii", "mi100", "rx6700xt", "rx6800", "rx6800xt", "rx6900xt",
                             "rx6950xt", "rx7600xt"},
