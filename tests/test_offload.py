@@ -184,3 +184,27 @@ def test_plan_on_the_gpu_keeps_the_engines_host_floor_and_moe_layer_cost():
     assert p.level == "gpu" and p.decode_s == pytest.approx(float(estimate_speed(moe).decode_step_s), rel=0.001)
     sol = float(estimate_speed(moe).sol_decode_step_s)          # bytes at full bandwidth, no floors
     assert p.decode_s - fixed == pytest.approx(sol / 0.85, rel=0.01)   # vLLM at 85 % of peak
+
+
+def test_the_output_layer_first_as_an_ollama_llama_server_placed_it():
+    """An Ollama llama-server log of 2026-06-28 (Hermes 3 Llama 3.1 8B Q4_0 with its Q6_K output layer, -c 32768 -np 1,
+    flash attention, an RTX 2060 with 5,141 MiB free once its CUDA context was up, 64 GB of RAM; posted in a GitHub
+    issue whose address was not kept): --fit kept 1,024 MiB free and chose -ngl 15, 'offloading output layer to GPU',
+    'offloading 14 repeating layers to GPU', a CUDA0 model buffer of 2,049.43 MiB and a KV buffer of 1,792 MiB."""
+    cat = default_catalog()
+    card = cat.gpu("rtx2060").model_copy(update={"memory_mib": 5141 + 300})   # the free 5,141 + the context counted
+    s = Scenario(model=cat.model("llama3.1-8b"), gpu=card, weights="q4_0", engine="ollama-num-ctx",
+                 prompt_tokens=32768 - 256, output_tokens=256)
+    plan = plan_offload(s, ram_gb=64)
+    assert (plan.level, plan.ngl, plan.gpu_layers, plan.output_on_gpu) == ("partial", 15, 14, True)
+    # by hand: a Q4_0 layer, 218,103,808 weights at 4.5 bits + two f32 norms = 117.03 MiB; the output layer, 128,256 x
+    # 4,096 at Q6_K's 6.5625 bits = 410.98 MiB; a layer's f16 cache at 32,768 cells, 32,768 x 2 x 1,024 x 2 = 128 MiB.
+    # The card: the budget 5,441 - 1,024 = 4,417 MiB, less the context (300) and the compute buffer (136.06, the
+    # estimate's: the log's partial-offload buffer is 248), less the output layer: floor(3,570 / 245.03) = 14 layers
+    layer = 218_103_808 * 4.5 / 8 + 2 * 4096 * 4
+    head = 128256 * 4096 * 6.5625 / 8
+    assert int((4417 * MIB - 436.0625 * MIB - head) // (layer + 128 * MIB)) == 14
+    fixed = 300 * MIB + 136.0625 * MIB
+    weights_on_card = plan.devices[0].used_bytes - fixed - 14 * 128 * MIB
+    assert weights_on_card == pytest.approx(14 * layer + head + 4096 * 4, rel=1e-4)
+    assert weights_on_card / MIB == pytest.approx(2049.43, rel=0.001)          # the log's CUDA0 model buffer
