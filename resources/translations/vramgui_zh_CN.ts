@@ -94,6 +94,10 @@
         <translation>{device} 已用 {used} / {usable} GiB</translation>
     </message>
     <message>
+        <source>llama.cpp&apos;s -ngl for this split: {ngl}</source>
+        <translation>此划分对应的 llama.cpp -ngl：{ngl}</translation>
+    </message>
+    <message>
         <source>The chosen engine does not run on this GPU as modelled: the figures time it as it runs on Apple chips</source>
         <translation>所选引擎在此 GPU 上的运行未被建模：这些数字按它在 Apple 芯片上的运行来估算</translation>
     </message>

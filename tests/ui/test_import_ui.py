@@ -223,6 +223,11 @@ def test_partial_offload_in_the_window(qtbot, win):
     assert small.startswith("offloaded: ") and 0 < int(small.split()[1].split("/")[0]) < 46
     assert verdicts["NVIDIA GeForce RTX 3070"] == "does not fit in RAM either"      # 8 GB: the rest outgrows 32 GB
     assert win.breakdown.verdict.text() == "OFFLOAD 46/80"
+    # its tooltip: the output layer on the card too (current llama.cpp offloads it first), and the -ngl that gives
+    # the split (46 + 1, tests/test_offload.py counts it by hand)
+    tip = win.breakdown.verdict.toolTip()
+    assert "partly offloaded (46 of 80 layers and the output layer on GPU)" in tip
+    assert tip.endswith("llama.cpp's -ngl for this split: 47")
     assert win.memory_chart.spill.isVisible()
     x, y = win.memory_chart.spill.getOriginalDataset()
     budget = win.last_fit.budget_bytes / GIB

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import MemoryBreakdown, Scenario
-from ..core.engines import APPLE_ONLY, runs_on_gpu
+from ..core.engines import APPLE_ONLY, LLAMACPP, runs_on_gpu
 from ..core.explain import explain
 from ..core.fit import FitResult
 from ..core.speed import SpeedResult
@@ -222,6 +222,8 @@ class BreakdownStrip(QtWidgets.QFrame):
                 devices=", ".join(self.tr("{device} {used} of {usable} GiB").format(
                     device=d.name, used=num(d.used_bytes / GIB, 1), usable=num(d.budget_bytes / GIB, 1))
                     for d in plan.devices))
+            if plan.level == "partial" and plan.cpu_layers and s.engine in LLAMACPP:
+                tip += "\n" + self.tr("llama.cpp's -ngl for this split: {ngl}").format(ngl=plan.ngl)
         if not runs_on_gpu(s.engine, s.weights, s.gpu):    # (as the fit table's row says: core.report.engine_note)
             verdict, colour = no_gpu_backend(), ELSEWHERE.name()
             tip = (self.tr("The chosen engine does not run on this GPU as modelled: the figures time it as it runs on "
