@@ -471,8 +471,10 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         logits_bytes=4.0, logits_all_positions=False, prompt_logits_last=True,
         cuda_context_bytes=300 * MIB,
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
-              "worst-case compute buffer.  Decode speed: current builds, which launch each step as a CUDA "
-              "graph on NVIDIA cards (calibrated on b6413, Sep 2025); on Apple chips the Metal backend "
+              "worst-case compute buffer, as llama-server and llama-cli reserve it (programs embedding the "
+              "library with its defaults, such as llama-cpp-python, also reserve logits for all 512 tokens of a "
+              "batch: 512 x vocabulary x 4 bytes more).  Decode speed: current builds, which launch each "
+              "step as a CUDA graph on NVIDIA cards (calibrated on b6413, Sep 2025); on Apple chips the Metal backend "
               "and on AMD cards the ROCm backend (b4011 and b4008; ROCm's per-layer cost from 2025-2026 "
               "HIP builds); on Intel cards the step runs as builds "
               "without graphs did.",
