@@ -235,3 +235,22 @@ def test_largest_context_fits_and_one_more_token_does_not(model, engine, gpu, ou
     else:
         assert float(estimate_memory(s, prompt=n).total) <= b
         assert float(estimate_memory(s, prompt=n + 1).total) > b
+
+
+def test_llama_server_fit_margin_note(scenario):
+    # llama-server and llama-cli place what the command line leaves unset so that 1,024 MiB stay free (--fit, PR
+    # #16653): a model that fits with less headroom runs partly offloaded unless -ngl is given.  Qwen3 32B Q4_K_M on
+    # an RTX 4090 under llama.cpp: with 21,024 tokens of context it fits with a few hundred MiB to spare
+    from vramgui.core.fit import auto_fit_headroom
+    from vramgui.core.report import fit_margin_note
+    s = scenario("qwen3-32b", "rtx4090", weights="q4_k_m", engine="llamacpp", prompt_tokens=20000, output_tokens=1024)
+    spare = budget_bytes(s) - float(estimate_memory(s).total)
+    assert 0 < spare < 1024 * 2**20 and auto_fit_headroom(s) == spare
+    assert fit_margin_note(s).startswith(f"{spare / 2**20:,.0f} MiB to spare, under the 1,024 MiB llama-server")
+    # more room (a shorter context), or none (the model does not fit): no note
+    assert auto_fit_headroom(s.with_(prompt_tokens=8000)) is None
+    assert budget_bytes(s) - float(estimate_memory(s.with_(prompt_tokens=24000)).total) < 0
+    assert auto_fit_headroom(s.with_(prompt_tokens=24000)) is None
+    # Ollama has the margin in its budget already, the builds of 2023-2024 had no --fit, vLLM its own share
+    for engine in ("ollama-num-ctx", "llamacpp-2023", "vllm"):
+        assert auto_fit_headroom(s.with_(engine=engine)) is None and fit_margin_note(s.with_(engine=engine)) is None

@@ -1836,6 +1836,18 @@ Source: {source}</source>
         <translation>Ollama 的 server/routes.go，自 v0.15.5 起，PR #13946</translation>
     </message>
     <message>
+        <source>Under {margin} MiB to spare: llama-server would move layers to RAM.</source>
+        <translation>余量不足 {margin} MiB：llama-server 会把部分层移到内存。</translation>
+    </message>
+    <message>
+        <source>{spare} MiB to spare, under the {margin} MiB llama-server and llama-cli keep free when they place the layers themselves (--fit, on by default since Dec 2025): they would move layers to the CPU. Give -ngl all to keep every layer on the card.</source>
+        <translation>余量 {spare} MiB，低于 llama-server 和 llama-cli 自行放置各层时保留的 {margin} MiB（--fit，2025 年 12 月起默认开启）：它们会把部分层移到 CPU。指定 -ngl all 可让所有层留在显卡上。</translation>
+    </message>
+    <message>
+        <source>llama.cpp PR #16653</source>
+        <translation>llama.cpp PR #16653</translation>
+    </message>
+    <message>
         <source>{what} does not list this card ({target}).</source>
         <translation>{what} 未列出此卡（{target}）。</translation>
     </message>

@@ -448,6 +448,26 @@ def test_mlx_runs_on_apple_chips_and_is_flagged_elsewhere(qtbot, win):
     assert not p.engine_caution.isVisible()
 
 
+def test_llama_server_fit_margin_caution(qtbot, win):
+    """llama.cpp with less than --fit's 1,024 MiB to spare: a caution under the engine says llama-server would move
+    layers to RAM (core.report.fit_margin_note; tests/test_fit.py has the threshold); more room, no caution."""
+    from vramgui.core.fit import auto_fit_headroom
+    p = win.panel
+    drive(qtbot, win, gpus=1, batch=1, model="qwen3-32b", gpu="rtx4090", engine="llamacpp")
+    choose(qtbot, win, p.weights, "q4_k_m")
+    p.prompt.spin.setValue(20000)
+    p.output.spin.setValue(1024)
+    settle(qtbot, win)
+    spare = auto_fit_headroom(win.state.scenario)
+    assert spare is not None and p.engine_caution.isVisible()
+    assert p.engine_caution.text().startswith("Under 1,024 MiB to spare: llama-server would move layers to RAM.")
+    assert p.engine_caution.toolTip().startswith(f"{round(spare / 2**20):,} MiB to spare") and \
+        "-ngl all" in p.engine_caution.toolTip()
+    p.prompt.spin.setValue(8000)
+    settle(qtbot, win)
+    assert not p.engine_caution.isVisible()
+
+
 def test_ollama_holds_its_default_context_in_chart_table_and_caution(qtbot, win):
     """Ollama through the pickers: on an RTX 4090 (24 GB: Ollama's 32,768-token default) the memory chart's cache is
     flat up to that context and the breakdown holds 4 GiB of it for a 1,000-token prompt, a caution under the engine

@@ -70,6 +70,10 @@ class EngineProfile(BaseModel):
     free_margin_bytes: float = Field(0.0, ge=0, description=(
         "memory the engine leaves free on each card when it places the model there (llama-server's --fit target, "
         "which Ollama relies on): a model that needs more moves layers to the CPU"))
+    auto_fit_margin_bytes: float = Field(0.0, ge=0, description=(
+        "memory the engine's automatic placement keeps free where the command line leaves the layers unset "
+        "(llama-server's and llama-cli's --fit, on by default): a model that fits with less headroom has layers "
+        "moved to the CPU unless they are given (-ngl); 0: none, or already in the budget (free_margin_bytes)"))
     static_fraction: bool = Field(False, description=(
         "the share caps the weights and the KV pool only, as a share of the memory free once the CUDA context "
         "and communication buffers exist (SGLang's mem_fraction_static); the engine runs its activations and "
@@ -467,7 +471,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         split_output_as_layer=True, pipeline_copies=4, activation_bytes=4.0,
         kv_written_to_cache=True, mla_absorbed="always",
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=4.0, mask_bytes=4.0, flash_mask_bytes=6.0,
-        attention_hidden_copies=3.0, kv_streams=True, output_layer_first=True,
+        attention_hidden_copies=3.0, kv_streams=True, output_layer_first=True, auto_fit_margin_bytes=1024 * MIB,
         logits_bytes=4.0, logits_all_positions=False, prompt_logits_last=True,
         cuda_context_bytes=300 * MIB,
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
@@ -511,7 +515,11 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                            "vocabulary, 512 MiB for Gemma 3's 262K (the 'no CUDA graphs' profile reserves them, as "
                            "builds of 2023-2024 did).",
             "overhead": "The CUDA context (≈ 0.3 GiB, an assumption) is not part of llama.cpp's own totals.",
-            "budget": "llama.cpp allocates until the card is full; no utilization cap.",
+            "budget": "llama.cpp allocates until the card is full; no utilization cap.  Since Dec 2025 "
+                      "llama-server and llama-cli fit what the command line leaves unset to the free memory "
+                      "(--fit on, ggml-org/llama.cpp PR #16653): they keep 1,024 MiB free (--fit-target), moving "
+                      "layers to the CPU, so a model that fits with less headroom runs partly offloaded unless "
+                      "-ngl is given ('will leave 1670 >= 1024 MiB of free device memory, no changes needed').",
             "parallel": "Several cards: layer split (-sm layer), cards work in turn.  The layers and the output "
                         "layer are shared out as n_layer + 1 units in order, in proportion to the cards "
                         "(llama-model.cpp, load_tensors: a layer's device is where il / (n_layer + 1) falls among "
@@ -776,7 +784,7 @@ def listed_cards(rule: CardSupport, gpu) -> str:
 # quotes): every allocation as above; only its speed differs (core/speed.py's tables).
 ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="llamacpp-2023", name="llama.cpp (no CUDA graphs)", default_attention="eager", prompt_logits_last=False,
-    logits_all_positions=True, kv_streams=False, output_layer_first=False,
+    logits_all_positions=True, kv_streams=False, output_layer_first=False, auto_fit_margin_bytes=0.0,
     notes="llama.cpp as builds before May 2024 ran on every card (the host launches each op: about 0.2 ms "
           "a layer); the llama.cpp profile also runs this way on Intel cards (SYCL). Decode speed "
           "calibrated on Dec 2023 CUDA builds; on Apple chips, which never had CUDA graphs, the Metal "
@@ -808,7 +816,7 @@ OLLAMA_CONTEXT_TIERS = ((47.0, 262_144), (23.0, 32_768), (0.0, 4_096))
 # Ollama picks when the request names none, with the margin llama-server's --fit keeps free.
 ENGINES["ollama"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="ollama", name="Ollama",
-    default_context=OLLAMA_CONTEXT_TIERS, free_margin_bytes=1024 * MIB, loads_vision=True,
+    default_context=OLLAMA_CONTEXT_TIERS, free_margin_bytes=1024 * MIB, auto_fit_margin_bytes=0.0, loads_vision=True,
     sources={**ENGINES["llamacpp"].sources,
              "weights": ENGINES["llamacpp"].sources["weights"].replace(
                  "  A vision-language model's image encoder is a separate file (--mmproj), not counted here.",

@@ -306,3 +306,14 @@ def fit(s: Scenario) -> FitResult:
         max_batch=max_batch(s, budget), min_gpus=min_gpus(s), kv_capacity_tokens=cap,
         max_concurrency=max_concurrency(s, budget, cap),
     )
+
+
+def auto_fit_headroom(s: Scenario) -> float | None:
+    """The headroom [bytes] where the model fits on its card(s) but with less than the engine's automatic placement
+    keeps free (:attr:`~vramgui.core.engines.EngineProfile.auto_fit_margin_bytes`: llama-server's --fit then moves
+    layers to the CPU unless -ngl is given); None elsewhere."""
+    margin = s.profile.auto_fit_margin_bytes
+    if not margin:
+        return None
+    headroom = budget_bytes(s) - float(estimate_memory(s).total)
+    return headroom if 0.0 <= headroom < margin else None

@@ -22,7 +22,7 @@ from .engines import (
     unlisted_card,
     up_projected_gguf,
 )
-from .fit import fit
+from .fit import auto_fit_headroom, fit
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
 from .params import count_params
@@ -42,7 +42,7 @@ from .speed import (
     small_batch_kernels,
     speed_key,
 )
-from .units import GIB, duration_text
+from .units import GIB, MIB, duration_text
 
 
 def offload_dict(plan) -> dict:
@@ -96,7 +96,8 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "node_cards": s.cards_per_node, "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
                      "data_parallel_note": data_parallel_note(s), "batched_decode_note": batched_decode_note(s),
                      "engine_note": engine_note(s), "card_note": card_note(s), "gguf_note": gguf_note(s),
-                     "format_note": format_note(s), "default_context_note": default_context_note(s)},
+                     "format_note": format_note(s), "default_context_note": default_context_note(s),
+                     "fit_margin_note": fit_margin_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -146,8 +147,8 @@ def context_note(s) -> str | None:
 
 
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
-NOTE_KEYS = ("context_note", "default_context_note", "nodes_note", "data_parallel_note", "batched_decode_note",
-             "engine_note", "card_note", "gguf_note", "format_note")
+NOTE_KEYS = ("context_note", "default_context_note", "fit_margin_note", "nodes_note", "data_parallel_note",
+             "batched_decode_note", "engine_note", "card_note", "gguf_note", "format_note")
 
 
 def default_context_note(s) -> str | None:
@@ -161,6 +162,18 @@ def default_context_note(s) -> str | None:
             f"memory, not the {s.context_tokens:,} of prompt + output: the KV cache and the largest batch count it. "
             "With num_ctx set (a request's options, a Modelfile, OLLAMA_CONTEXT_LENGTH) it allocates that instead, "
             "as the 'Ollama (num_ctx set)' profile estimates")
+
+
+def fit_margin_note(s) -> str | None:
+    """Where the model fits with less headroom than llama-server's automatic placement keeps free
+    (:func:`fit.auto_fit_headroom`); None elsewhere."""
+    headroom = auto_fit_headroom(s)
+    if headroom is None:
+        return None
+    margin = s.profile.auto_fit_margin_bytes
+    return (f"{headroom / MIB:,.0f} MiB to spare, under the {margin / MIB:,.0f} MiB llama-server and llama-cli keep "
+            "free when they place the layers themselves (--fit, on by default since Dec 2025): they would move "
+            "layers to the CPU; give -ngl all to keep every layer on the card")
 
 
 def nodes_note(s) -> str | None:

@@ -21,6 +21,7 @@ from ..core.engines import (
     seen_memory,
     unlisted_card,
 )
+from ..core.fit import auto_fit_headroom
 from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note
 from ..core.scenario import HOSTS, MAX_STAGES
@@ -35,7 +36,7 @@ from ..core.speed import (
     prompt_split,
 )
 from ..core.training import ALLOCATOR_FRACTION, FOREACH_STEP_BYTES
-from ..core.units import GIB
+from ..core.units import GIB, MIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
 from .wording import CATEGORIES, card_entry, card_target, core_name, fitted_card, fitted_text
@@ -1024,6 +1025,16 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                 "the prompt to it.").format(
                             gib=num(seen_memory(s.gpu, s.n_gpus) / GIB, 1))
                         + "\n(" + self.tr("Ollama's server/routes.go since v0.15.5, PR #13946") + ")")
+        spare = None if training else auto_fit_headroom(s)
+        if spare is not None:                   # (core.report.fit_margin_note)
+            margin = integer(round(s.profile.auto_fit_margin_bytes / MIB))
+            lines.append(self.tr("Under {margin} MiB to spare: llama-server would move layers to RAM.").format(
+                margin=margin))
+            tips.append(self.tr("{spare} MiB to spare, under the {margin} MiB llama-server and llama-cli keep free "
+                                "when they place the layers themselves (--fit, on by default since Dec 2025): they "
+                                "would move layers to the CPU. Give -ngl all to keep every layer on the card.").format(
+                            spare=integer(round(spare / MIB)), margin=margin)
+                        + "\n(" + self.tr("llama.cpp PR #16653") + ")")
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)
             cc, target, what = s.gpu.compute_capability, card_target(s.gpu), core_name(rule.what)
