@@ -256,6 +256,11 @@ TORCH_CONTEXT_BYTES = 0.69 * GIB
 
 FP8_SCALED_BYTES = 1.0 + 4.0 / 128   # an FP8 value and an fp32 scale per 128 (indexer keys, FlashMLA's fp8 latent)
 
+#: llama-server's and llama-cli's --fit target (--fit-target, LLAMA_ARG_FIT_TARGET): the memory their automatic
+#: placement leaves free on each card (ggml-org/llama.cpp PR #16653, Dec 2025; logs: 'will leave 1670 >= 1024 MiB of
+#: free device memory, no changes needed').
+FIT_TARGET_BYTES = 1024 * MIB
+
 ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="generic", name="Generic (theory)", parallel="tensor", kv_allocation="grow",
@@ -471,7 +476,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         split_output_as_layer=True, pipeline_copies=4, activation_bytes=4.0,
         kv_written_to_cache=True, mla_absorbed="always",
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=4.0, mask_bytes=4.0, flash_mask_bytes=6.0,
-        attention_hidden_copies=3.0, kv_streams=True, output_layer_first=True, auto_fit_margin_bytes=1024 * MIB,
+        attention_hidden_copies=3.0, kv_streams=True, output_layer_first=True, auto_fit_margin_bytes=FIT_TARGET_BYTES,
         logits_bytes=4.0, logits_all_positions=False, prompt_logits_last=True,
         cuda_context_bytes=300 * MIB,
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
@@ -816,7 +821,8 @@ OLLAMA_CONTEXT_TIERS = ((47.0, 262_144), (23.0, 32_768), (0.0, 4_096))
 # Ollama picks when the request names none, with the margin llama-server's --fit keeps free.
 ENGINES["ollama"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="ollama", name="Ollama",
-    default_context=OLLAMA_CONTEXT_TIERS, free_margin_bytes=1024 * MIB, auto_fit_margin_bytes=0.0, loads_vision=True,
+    default_context=OLLAMA_CONTEXT_TIERS, free_margin_bytes=FIT_TARGET_BYTES, auto_fit_margin_bytes=0.0,
+    loads_vision=True,
     sources={**ENGINES["llamacpp"].sources,
              "weights": ENGINES["llamacpp"].sources["weights"].replace(
                  "  A vision-language model's image encoder is a separate file (--mmproj), not counted here.",
@@ -832,6 +838,9 @@ ENGINES["ollama"] = ENGINES["llamacpp"].model_copy(update=dict(
                          "default_num_ctx=32768'), at most the model's trained context (qwen2.5:3b's 262,144 tier "
                          "loaded 32,768 cells, its limit). Each parallel sequence gets that context. Then as "
                          "llama.cpp: " + ENGINES["llamacpp"].sources["kv_cache"],
+             "activations": ENGINES["llamacpp"].sources["activations"] + "  Ollama 0.32.13's llama-server printed "
+                            "104.27 MiB of compute buffer for DeepSeek-Coder-V2-Lite at n_ctx 2,048, under the 200 MiB "
+                            "a 512-row logits reserve of its 102,400-token vocabulary alone would take.",
              "budget": "Ollama passes no -ngl by default: llama-server's --fit places the layers so that 1,024 MiB "
                        "(LLAMA_ARG_FIT_TARGET) stay free on each card ('common_params_fit_impl: will leave 5084 >= "
                        "1024 MiB of free device memory, no changes needed'); a model that needs more runs some "
@@ -843,12 +852,6 @@ ENGINES["ollama"] = ENGINES["llamacpp"].model_copy(update=dict(
           "prompt and 1 GiB left free on each card. With num_ctx set (a "
           "request's options, a Modelfile, OLLAMA_CONTEXT_LENGTH) it allocates that instead: the 'Ollama (num_ctx "
           "set)' profile."))
-ENGINES["ollama"] = ENGINES["ollama"].model_copy(update=dict(sources={
-    **ENGINES["ollama"].sources,
-    "activations": ENGINES["llamacpp"].sources["activations"] + "  Ollama 0.32.13's llama-server printed 104.27 "
-                   "MiB of compute buffer for DeepSeek-Coder-V2-Lite at n_ctx 2,048, under the 200 MiB a 512-row "
-                   "logits reserve of its 102,400-token vocabulary alone would take."}))
-
 # The same with num_ctx set by the request, a Modelfile or OLLAMA_CONTEXT_LENGTH (Open WebUI sends its own, 2,048 by
 # default): the context is the prompt + output the scenario names.
 ENGINES["ollama-num-ctx"] = ENGINES["ollama"].model_copy(update=dict(
