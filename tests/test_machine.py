@@ -62,6 +62,37 @@ def test_cli_machine_and_best_format(capsys):
     assert rc == 0 and d["highest_precision"]["bits_per_weight"] == pytest.approx(8.5, abs=0.001)
 
 
+def test_rows_short_of_llama_servers_fit_margin_are_marked(capsys):
+    """Llama 3.1 8B Q6_K on an RTX 4060 (8 GiB) at 8,192 tokens fits, but with less than the 1,024 MiB that llama-server
+    and llama-cli keep free when they place the layers themselves (--fit, PR #16653): without -ngl they would move
+    layers to the CPU.  By hand: 7,504,924,672 weights at Q6_K's 6.5625 bits (the 8.03 B less the token embedding,
+    which llama.cpp keeps in RAM; f32 norms) = 5,872 MiB, the cache 8,192 x 32 layers x 2 x 1,024 x 2 B = 1,024 MiB,
+    the CUDA context 300 and the compute buffer 64: 7,260 of 8,192, 932 to spare.  At 7,168 tokens the cache is 896
+    MiB and 1,060 are spare: no mark."""
+    def row(context):
+        assert main(["machine", "--gpu", "rtx4060", "--ram", "32", "--context", str(context), "--family", "Llama 3",
+                     "--json"]) == 0
+        return next(r for r in json.loads(capsys.readouterr().out)
+                    if (r["model"], r["weights"]) == ("llama3.1-8b", "q6_k"))
+    short, roomy = row(8192), row(7168)
+    assert short["level"] == "gpu" and short["headroom_bytes"] / 2**20 == pytest.approx(932, abs=2)
+    assert short["short_of_fit_margin"] and not roomy["short_of_fit_margin"]
+    assert roomy["level"] == "gpu" and roomy["headroom_bytes"] / 2**20 == pytest.approx(1060, abs=2)
+    # the table says it, with what it means under the table; best-format's table too
+    assert main(["machine", "--gpu", "rtx4060", "--ram", "32", "--context", "8192", "--family", "Llama 3"]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("llama3.1-8b ") and " q6_k " in ln)
+    assert "fits (-ngl all)" in line
+    assert "(-ngl all): fits with less to spare than the 1,024 MiB llama-server and llama-cli keep free" in out
+    assert main(["best-format", "--model", "llama3.1-8b", "--gpu", "rtx4060", "--ram", "32", "--context", "8192"]) == 0
+    out = capsys.readouterr().out
+    assert "fits (-ngl all)" in next(ln for ln in out.splitlines() if ln.startswith("q6_k ")) and "--fit" in out
+    # Ollama's rows carry no mark: its own budget keeps the margin free (the model then partly offloads)
+    assert main(["machine", "--gpu", "rtx4060", "--ram", "32", "--context", "8192", "--engine", "ollama-num-ctx",
+                 "--family", "Llama 3"]) == 0
+    assert "-ngl all" not in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("model, fmt, bpw", [("llama2-7b", "q4_0", 4.54), ("llama2-13b", "q4_0", 4.53),
                                              ("llama2-70b", "q4_0", 4.51), ("llama2-7b", "fp16", 16.00)])
 def test_bits_per_weight_are_what_llamacpp_prints(model, fmt, bpw):
@@ -91,7 +122,7 @@ def test_precision_ranks_by_the_linear_layers_bits():
 def _reference(m: Machine, model, fmt: str):
     """The machine view's numbers for one entry, composed from the one-scenario functions
     (estimate, budget, layer-offload plan, largest-prompt search, decode and prefill)."""
-    from vramgui.core.fit import budget_bytes, max_prompt_tokens
+    from vramgui.core.fit import auto_fit_headroom, budget_bytes, max_prompt_tokens
     from vramgui.core.machine import _engine_for
     from vramgui.core.memory import estimate_memory
     from vramgui.core.offload import plan_offload
@@ -112,7 +143,7 @@ def _reference(m: Machine, model, fmt: str):
     mp = max_prompt_tokens(s, budget) if level == "gpu" else None
     ttft = (float(prefill_time(s, m.context, m.batch))
             if level == "gpu" and s.gpu.peak_flops(s.weight_format.kernel) else None)
-    return level, needed, budget, mp, tok_s, ttft, layers
+    return level, needed, budget, mp, tok_s, ttft, layers, auto_fit_headroom(s) is not None
 
 
 @pytest.mark.parametrize("gpu, n, ram, engine, context, batch, kv, host, gguf", [
@@ -142,19 +173,23 @@ def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context,
         #                                                                                        no Metal backend)
     else:   # (with MLX on a Mac: bf16, AWQ, six GGUF and three MLX formats, MXFP4 twice for MoE models: 11 too)
         assert len(rows) == len(cat.models) * 11 + 2 * moe and moe >= 8
-    levels = set()
+    levels, shorts = set(), 0
     if engine == "llamacpp-2023":    # the GGUF rows run as builds without CUDA graphs, the others on vLLM
         from vramgui.core.machine import _engine_for
         assert (_engine_for(engine, "q4_k_m"), _engine_for(engine, "bf16")) == ("llamacpp-2023", "vllm")
     for o in rows:
-        level, needed, budget, mp, tok_s, ttft, layers = _reference(m, o.model, o.weights)
+        level, needed, budget, mp, tok_s, ttft, layers, short = _reference(m, o.model, o.weights)
         where = f"{o.model.id} {o.weights}"
-        assert (o.level, o.max_context, o.gpu_layers) == (level, mp, layers), where
+        assert (o.level, o.max_context, o.gpu_layers, o.short_of_fit_margin) == (level, mp, layers, short), where
         assert o.needed_bytes == pytest.approx(needed, rel=1e-9) and o.budget_bytes == pytest.approx(budget), where
         assert o.decode_tokens_per_s == pytest.approx(tok_s, rel=1e-9), where
         assert (o.ttft_s is None) == (ttft is None) and (ttft is None or o.ttft_s == pytest.approx(ttft, rel=1e-9))
         levels.add(o.level)
+        shorts += o.short_of_fit_margin
     assert "gpu" in levels and ("none" in levels or "partial" in levels)
+    # (rows short of llama-server's 1 GiB: only where current llama.cpp runs the GGUF rows, not its 2023 builds nor
+    # Ollama, whose budget keeps its margin, nor the other engines)
+    assert (shorts > 0) == (gguf == "llamacpp" and engine != "llamacpp-2023"), shorts
 
 
 def test_quality_is_shown_only_where_a_sourced_figure_is_attached(capsys):

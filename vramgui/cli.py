@@ -437,7 +437,8 @@ def _option_dict(o) -> dict:
             "params": o.params, "level": o.level, "needed_bytes": o.needed_bytes, "budget_bytes": o.budget_bytes,
             "headroom_bytes": o.headroom_bytes, "max_context": o.max_context, "gpu_layers": o.gpu_layers,
             "n_layers": o.n_layers, "decode_tokens_per_second": o.decode_tokens_per_s,
-            "time_to_first_token_seconds": o.ttft_s, "quality": _quality_dict(o)}
+            "time_to_first_token_seconds": o.ttft_s, "short_of_fit_margin": o.short_of_fit_margin,
+            "quality": _quality_dict(o)}
 
 
 def _quality_dict(o) -> dict | None:
@@ -446,8 +447,16 @@ def _quality_dict(o) -> dict | None:
 
 
 def _level_text(o) -> str:
-    return {"gpu": "fits", "partial": f"offload {o.gpu_layers}/{o.n_layers}", "cpu": "CPU only",
-            "none": "no"}[o.level]
+    return {"gpu": "fits (-ngl all)" if o.short_of_fit_margin else "fits",
+            "partial": f"offload {o.gpu_layers}/{o.n_layers}", "cpu": "CPU only", "none": "no"}[o.level]
+
+
+def _fit_margin_footnote(rows) -> None:
+    """Under a table of machine rows: what '(-ngl all)' means, where a row has it."""
+    short = next((o for o in rows if o.short_of_fit_margin), None)
+    if short is not None:
+        from .core.report import fit_margin_why
+        print(f"(-ngl all): fits with less to spare than the {fit_margin_why(short.fit_margin_bytes)}")
 
 
 def cmd_machine(args, cat: Catalog) -> int:
@@ -465,6 +474,7 @@ def cmd_machine(args, cat: Catalog) -> int:
                    _context_text(o.max_context, o.model.architecture.max_context), f"{o.decode_tokens_per_s:,.1f}",
                    "-" if o.ttft_s is None else duration_text(o.ttft_s)) for o in rows],
                  ("model", "format", "bits", "runs", "needed", "max context", "tok/s", "first token")))
+    _fit_margin_footnote(rows)
     return 0
 
 
@@ -493,6 +503,7 @@ def cmd_best_format(args, cat: Catalog) -> int:
     print(_table([(o.weights, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
                    f"{o.decode_tokens_per_s:,.1f}", ppl(o)) for o in sorted(r["options"], key=lambda o: -o.bits)],
                  ("format", "bits", "runs", "needed", "tok/s", "perplexity")))
+    _fit_margin_footnote(r["options"])
     sources = {(q.dataset, q.source) for q in model.quality}
     if sources:
         print("perplexity (published, not estimated): " + "; ".join(f"{d}, {src}" for d, src in sorted(sources)))

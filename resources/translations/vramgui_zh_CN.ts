@@ -1840,14 +1840,6 @@ Source: {source}</source>
         <translation>余量不足 {margin} MiB：llama-server 会把部分层移到内存。</translation>
     </message>
     <message>
-        <source>{spare} MiB to spare, under the {margin} MiB llama-server and llama-cli keep free when they place the layers themselves (--fit, on by default since Dec 2025): they would move layers to the CPU. Give -ngl all to keep every layer on the card.</source>
-        <translation>余量 {spare} MiB，低于 llama-server 和 llama-cli 自行放置各层时保留的 {margin} MiB（--fit，2025 年 12 月起默认开启）：它们会把部分层移到 CPU。指定 -ngl all 可让所有层留在显卡上。</translation>
-    </message>
-    <message>
-        <source>llama.cpp PR #16653</source>
-        <translation>llama.cpp PR #16653</translation>
-    </message>
-    <message>
         <source>{what} does not list this card ({target}).</source>
         <translation>{what} 未列出此卡（{target}）。</translation>
     </message>
@@ -2134,6 +2126,10 @@ Source: {source}</source>
         <translation>放不下</translation>
     </message>
     <message>
+        <source>fits on GPU with -ngl all</source>
+        <translation>指定 -ngl all 时全部在 GPU 上</translation>
+    </message>
+    <message>
         <source>fits</source>
         <translation>放得下</translation>
     </message>
@@ -2164,6 +2160,14 @@ Source: {source}</source>
     <message>
         <source>offloaded: {gpu}/{n} layers on GPU</source>
         <translation>部分卸载：{gpu}/{n} 层在 GPU 上</translation>
+    </message>
+    <message>
+        <source>{spare} MiB to spare, under the {margin} MiB llama-server and llama-cli keep free when they place the layers themselves (--fit, on by default since Dec 2025): they would move layers to the CPU. Give -ngl all to keep every layer on the card.</source>
+        <translation>余量 {spare} MiB，低于 llama-server 和 llama-cli 自行放置各层时保留的 {margin} MiB（--fit，2025 年 12 月起默认开启）：它们会把部分层移到 CPU。指定 -ngl all 可让所有层留在显卡上。</translation>
+    </message>
+    <message>
+        <source>llama.cpp PR #16653</source>
+        <translation>llama.cpp PR #16653</translation>
     </message>
     <message>
         <source>offload {gpu}/{n}</source>

@@ -1332,6 +1332,27 @@ def test_machine_tab_lists_and_opens(qtbot, win):
     assert win.tabs.currentIndex() == 0
 
 
+def test_machine_tab_marks_rows_short_of_llama_servers_fit_margin(qtbot, win):
+    """Llama 3.1 8B Q6_K on an RTX 4060 at 8,192 tokens: 932 MiB to spare (tests/test_machine.py's hand count), under
+    the 1,024 MiB llama-server keeps free when it places the layers: the verdict says -ngl all is needed, its tooltip
+    why; Q4_K_M (about 1,470 MiB less weights, 2,400 to spare) reads plain 'fits on GPU'."""
+    mt = win.machine_tab
+    win.tabs.setCurrentIndex(1)
+    mt.gpu.setCurrentIndex(mt.gpu.findData("rtx4060"))
+    mt.ram.setValue(32)
+    mt.context.setValue(8192)
+    mt.filter.setText("Llama 3.1 8B")
+
+    def verdicts():
+        return {mt.proxy.index(r, 1).data(): (mt.proxy.index(r, 3).data(),
+                                              mt.proxy.index(r, 3).data(QtCore.Qt.ItemDataRole.ToolTipRole))
+                for r in range(mt.row_count()) if mt.proxy.index(r, 0).data() == "Llama 3.1 8B"}
+    qtbot.waitUntil(lambda: verdicts().get("q6_k", ("",))[0] == "fits on GPU with -ngl all", timeout=5000)
+    text, tip = verdicts()["q6_k"]
+    assert tip.startswith("932 MiB to spare, under the 1,024 MiB llama-server") and "PR #16653" in tip
+    assert verdicts()["q4_k_m"] == ("fits on GPU", None)
+
+
 def test_machine_tab_runs_gguf_on_ollama(qtbot, win):
     """The GGUF rows on Ollama: Qwen3 32B Q4_K_M on an RTX 4090 with 64 GB of RAM fits under llama.cpp at 4,096
     tokens, but Ollama holds its 32,768-token default on a 24 GB card (8 GiB of cache) and spills 9 of 64 layers

@@ -99,10 +99,17 @@ class Option:
     ttft_s: float | None
     gpu_layers: int
     n_layers: int
+    fit_margin_bytes: float = 0.0   # what the row's engine keeps free when it places the layers itself (llama-server)
 
     @property
     def headroom_bytes(self) -> float:
         return self.budget_bytes - self.needed_bytes
+
+    @property
+    def short_of_fit_margin(self) -> bool:
+        """On the GPU with less to spare than the engine's automatic placement keeps free (llama-server's --fit
+        would move layers to the CPU unless -ngl is given): :func:`~vramgui.core.fit.auto_fit_headroom`'s test."""
+        return self.level == "gpu" and 0.0 <= self.headroom_bytes < self.fit_margin_bytes
 
     @property
     def params(self) -> int:
@@ -348,6 +355,7 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
     n_layers = [model.architecture.num_layers for model in models]
     for g in _groups(models, formats, m.engine, m.n_gpus, m.kv_dtype, m.gpu, m.host, m.gguf_engine):
         c = _evaluate_group(g, m)
+        margin = g.probe.profile.auto_fit_margin_bytes
         for j, col in enumerate(g.columns):
             fmt = formats[col]
             for i, model in enumerate(models):
@@ -362,7 +370,7 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
                     needed_bytes=float(c.needed[i, j]),
                     budget_bytes=c.budget, max_context=mc if mc >= 0 else None,
                     decode_tokens_per_s=float(c.tokens_per_s[i, j]), ttft_s=None if np.isnan(ttft) else ttft,
-                    gpu_layers=int(c.gpu_layers[i, j]), n_layers=n_layers[i])
+                    gpu_layers=int(c.gpu_layers[i, j]), n_layers=n_layers[i], fit_margin_bytes=margin)
     return [o for row in cells for o in row if o is not None]
 
 

@@ -170,10 +170,14 @@ def fit_margin_note(s) -> str | None:
     headroom = auto_fit_headroom(s)
     if headroom is None:
         return None
-    margin = s.profile.auto_fit_margin_bytes
-    return (f"{headroom / MIB:,.0f} MiB to spare, under the {margin / MIB:,.0f} MiB llama-server and llama-cli keep "
-            "free when they place the layers themselves (--fit, on by default since Dec 2025): they would move "
-            "layers to the CPU; give -ngl all to keep every layer on the card")
+    return f"{headroom / MIB:,.0f} MiB to spare, under the {fit_margin_why(s.profile.auto_fit_margin_bytes)}"
+
+
+def fit_margin_why(margin_bytes: float) -> str:
+    """What llama-server's automatic placement keeps free and does where a model leaves less (the CLI's notes)."""
+    return (f"{margin_bytes / MIB:,.0f} MiB llama-server and llama-cli keep free when they place the layers "
+            "themselves (--fit, on by default since Dec 2025): they would move layers to the CPU; give -ngl all to "
+            "keep every layer on the card")
 
 
 def nodes_note(s) -> str | None:

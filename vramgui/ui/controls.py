@@ -39,7 +39,7 @@ from ..core.training import ALLOCATOR_FRACTION, FOREACH_STEP_BYTES
 from ..core.units import GIB, MIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_PRICE, ScenarioState
-from .wording import CATEGORIES, card_entry, card_target, core_name, fitted_card, fitted_text
+from .wording import CATEGORIES, card_entry, card_target, core_name, fit_margin_tip, fitted_card, fitted_text
 
 _STEPS = 1000
 
@@ -1030,11 +1030,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             margin = integer(round(s.profile.auto_fit_margin_bytes / MIB))
             lines.append(self.tr("Under {margin} MiB to spare: llama-server would move layers to RAM.").format(
                 margin=margin))
-            tips.append(self.tr("{spare} MiB to spare, under the {margin} MiB llama-server and llama-cli keep free "
-                                "when they place the layers themselves (--fit, on by default since Dec 2025): they "
-                                "would move layers to the CPU. Give -ngl all to keep every layer on the card.").format(
-                            spare=integer(round(spare / MIB)), margin=margin)
-                        + "\n(" + self.tr("llama.cpp PR #16653") + ")")
+            tips.append(fit_margin_tip(spare, s.profile.auto_fit_margin_bytes))
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)
             cc, target, what = s.gpu.compute_capability, card_target(s.gpu), core_name(rule.what)

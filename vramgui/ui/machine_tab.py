@@ -13,7 +13,7 @@ from ..core.speed import card_host
 from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
 from .i18n import Retranslates, duration, integer, num, translate
-from .wording import card_target, context_cell, core_name, layer_split_cell
+from .wording import card_target, context_cell, core_name, fit_margin_tip, layer_split_cell
 
 COLUMNS = (QT_TRANSLATE_NOOP("MachineTab", "Model"), QT_TRANSLATE_NOOP("MachineTab", "Format"),
            QT_TRANSLATE_NOOP("MachineTab", "Bits/weight"), QT_TRANSLATE_NOOP("MachineTab", "Runs"),
@@ -276,6 +276,8 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             text = translate("Verdict", text)
             if o.level == "partial" and o.gpu_layers < o.n_layers:
                 text = layer_split_cell(o.gpu_layers, o.n_layers)
+            elif o.short_of_fit_margin:         # (core.machine.Option.short_of_fit_margin)
+                text = translate("Verdict", "fits on GPU with -ngl all")
             cells = ((o.model.name, o.model.family), (o.weights, o.weights), (num(o.bits, 2), o.bits),
                      (text, ("gpu", "partial", "cpu", "none").index(o.level)),
                      (f"{num(o.needed_bytes / GIB, 1)} GiB", o.needed_bytes),
@@ -294,6 +296,8 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             items[0].setToolTip(self.tr("{family}: {n} B parameters").format(family=o.model.family,
                                                                                n=num(o.params / 1e9, 2)))
             items[3].setData(colour, QtCore.Qt.ItemDataRole.DecorationRole)
+            if o.short_of_fit_margin:
+                items[3].setToolTip(fit_margin_tip(o.headroom_bytes, o.fit_margin_bytes))
             q = o.model.quality_for(o.weights)
             if q is not None:           # only published figures, with their source
                 items[1].setText(f"{o.weights} ✓")

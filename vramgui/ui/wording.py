@@ -13,6 +13,7 @@ import re
 from PySide6 import QtCore
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
+from ..core.units import MIB
 from .i18n import integer, num, translate
 
 # Names from the core's tables that hold words, listed for translation (the others are
@@ -128,6 +129,16 @@ def plan_cell(plan) -> str:
 
 def layer_split_cell(gpu_layers: int, n_layers: int) -> str:
     return translate("Verdict", "offloaded: {gpu}/{n} layers on GPU").format(gpu=gpu_layers, n=n_layers)
+
+
+def fit_margin_tip(spare: float, margin: float) -> str:
+    """Where a model fits with less to spare (bytes) than llama-server's automatic placement keeps free (``margin``,
+    core.fit.auto_fit_headroom): what it would do, and the source."""
+    return (translate("Verdict", "{spare} MiB to spare, under the {margin} MiB llama-server and llama-cli keep free "
+                                 "when they place the layers themselves (--fit, on by default since Dec 2025): they "
+                                 "would move layers to the CPU. Give -ngl all to keep every layer on the card.").format(
+                spare=integer(round(spare / MIB)), margin=integer(round(margin / MIB)))
+            + "\n(" + translate("Verdict", "llama.cpp PR #16653") + ")")
 
 
 def plan_badge(plan) -> str:
