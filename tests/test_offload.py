@@ -6,7 +6,8 @@ import pytest
 
 from vramgui.cli import main
 from vramgui.core import Scenario, default_catalog
-from vramgui.core.offload import CPU_BW_EFFICIENCY, DEFAULT_RAM_BANDWIDTH_GB_S, plan_offload
+from vramgui.core.memory import estimate_memory
+from vramgui.core.offload import CPU_BW_EFFICIENCY, DEFAULT_RAM_BANDWIDTH_GB_S, op_offload_copy_bytes, plan_offload
 from vramgui.core.speed import estimate_speed
 from vramgui.core.units import GB, MIB
 
@@ -35,15 +36,19 @@ def test_llama2_70b_q4km_on_one_24gb_card_with_64gb_ram():
     # scores = 512 MiB, the f32 mask 512 · 4096 · 4 B = 8 MiB, Q and three hidden states beside them
     # 4 · 512 · 8192 · 4 B = 64 MiB, + the hidden state 16 MiB) = 900 MiB of 24,564 MiB.  All 80
     # layers plus the Q6_K output layer cannot fit; current llama.cpp (PR #18148, Dec 2025) puts the output
-    # layer (32,000 × 8,192 at 6.5625 bits: 205.1 MiB) on the card first, then
-    # floor((23,664 MiB - 205.1 MiB) / (layer + KV)) of the last layers: -ngl 47
+    # layer (32,000 × 8,192 at 6.5625 bits: 205.1 MiB) on the card first, and the layers in RAM have a prompt's
+    # pass copy their largest tensor to it (op offload, PR #6083): ffn_down, 28,672 × 8,192 at the Q4_K / Q6_K mix
+    # (5.53 bits) = 154.9 MiB, more than a layer's K and V (16 MiB); then
+    # floor((23,664 MiB - 205.1 - 154.9 MiB) / (layer + KV)) of the last layers: -ngl 47
     per_layer = llama2_70b_layer_bytes() + 16 * MIB
     head = 32000 * 8192 * 6.5625 / 8
-    expected_gpu = int(((24564 - 900) * MIB - head) // per_layer)
+    copy = 28672 * 8192 * MIX / 8
+    assert copy / MIB == pytest.approx(154.875)
+    expected_gpu = int(((24564 - 900) * MIB - head - copy) // per_layer)
     assert plan.level == "partial" and plan.gpu_layers == expected_gpu == 46 and plan.cpu_layers == 34
     assert plan.output_on_gpu and plan.ngl == 47
     gpu, ram = plan.devices
-    assert gpu.used_bytes == pytest.approx(900 * MIB + 46 * per_layer + head, rel=1e-3)
+    assert gpu.used_bytes == pytest.approx(900 * MIB + copy + 46 * per_layer + head, rel=1e-3)
     assert gpu.used_bytes <= gpu.budget_bytes
     assert ram.used_bytes <= 64 * GB
     # speed by hand: each side reads its layers (weights + KV) in turn; the Q6_K output layer is read
@@ -91,7 +96,6 @@ def test_a_tied_output_layer_is_a_copy_on_the_card():
     model that fit said 1.08 GiB less on the card than the memory estimate and the fit table (Gemma 3
     27B Q4_K_M: 262,208 x 5,376 rows at Q6_K, the mix's output type).  Every layer on the card: the
     plan's card holds what the estimate says, and the RAM the table alone."""
-    from vramgui.core import estimate_memory
     s = scenario("gemma3-27b", prompt_tokens=4096, output_tokens=0, attention=None)
     plan = plan_offload(s, ram_gb=64)
     assert plan.level == "gpu" and plan.output_on_gpu
@@ -108,9 +112,39 @@ def test_mixtral_experts_on_cpu():
     assert p.level == "partial" and p.gpu_layers == 32 and p.experts_on_cpu
     embedding = 32000 * 4096 * Q4 / 8                      # token_embd stays on the host (llama.cpp)
     assert ram.used_bytes == pytest.approx(experts + embedding, rel=1e-9)
+    # the card: all but the experts, and a prompt's pass copies one stacked expert tensor at a time into its compute
+    # buffer (op offload): the largest, ffn_down_exps, 8 x 14,336 x 4,096 at the Q4_K / Q6_K mix = 309.75 MiB
+    copy = 8 * 14336 * 4096 * MIX / 8
+    assert copy / MIB == pytest.approx(309.75)
+    assert gpu.used_bytes == pytest.approx(float(estimate_memory(scenario("mixtral-8x7b")).total) - experts + copy,
+                                           rel=1e-9)
     # per token the CPU reads the 2 routed experts of 8 in every layer
     assert p.decode_s > experts * 2 / 8 / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY)
     assert p.describe() == "partly offloaded (experts on CPU)"
+
+
+def test_op_offload_copies_as_llama_servers_fit_breakdowns_printed():
+    """Qwen3.5-9B UD-Q4_K_XL at n_ctx 8,192 on Vulkan (llama.cpp build 9849, llama-server's --fit breakdowns,
+    HilbertraumAI/HilbertRaum issues #318 and #391): the compute buffer 416 MiB with every layer on the card, 447 with
+    31 of 33 (a GTX 1070 Ti), and with four cache streams of 2,048 cells 392 against 424 with 18 of 33 (an RTX 3060
+    Laptop GPU): 31 and 32 MiB more with layers in RAM.  The estimate's copy (at Q4_K_M, the nearest format): the
+    largest of a layer's tensors,
+    ffn_down 4,096 x 12,288 at the Q4_K / Q6_K mix (5.53 bits) = 33.19 MiB, against one attention layer's K and V,
+    8,192 cells x 4 heads x (256 + 256) x 2 B = 32 MiB.  (The same runs printed 498 with 20 of 33 and 481 with 19:
+    the buffer moves by 50 MiB with the layer count, which one tensor's copy does not follow.)"""
+    cat = default_catalog()
+    s = Scenario(model=cat.model("qwen3.5-9b"), gpu=cat.gpu("rtx3060-12gb"), weights="q4_k_m",
+                 engine="llamacpp-vulkan", prompt_tokens=8192 - 256, output_tokens=256)
+    copy = op_offload_copy_bytes(s, layers_in_ram=True)
+    assert copy == pytest.approx(4096 * 12288 * MIX / 8) and copy / MIB == pytest.approx(33.1875)
+    assert 4 * 512 * 2 * 8192 / MIB == 32.0 < copy / MIB
+    for printed in (447 - 416, 424 - 392):
+        assert copy / MIB == pytest.approx(printed, rel=0.08)
+    assert op_offload_copy_bytes(s, layers_in_ram=False) == 0.0        # every layer on the card: no copy
+    # builds before March 2024 (the no-CUDA-graphs profile) copied into the CUDA pool, not the compute buffer; Metal
+    # reads host memory
+    assert op_offload_copy_bytes(s.with_(engine="llamacpp-2023"), layers_in_ram=True) == 0.0
+    assert op_offload_copy_bytes(s.with_(gpu=cat.gpu("m2-max-96gb"), engine="llamacpp"), layers_in_ram=True) == 0.0
 
 
 def test_two_unequal_cards_split_by_free_memory_never_pooled():
@@ -123,6 +157,12 @@ def test_two_unequal_cards_split_by_free_memory_never_pooled():
     free_small = small.budget_bytes - 900 * MIB           # (the context and compute buffer, as above)
     assert small.layers == int(free_small // per_layer)     # each card takes what it can hold
     assert big.layers == 46 and p.gpu_layers == 46 + small.layers and ram.layers == 80 - p.gpu_layers
+    # a prompt's pass copies the RAM layers' largest tensor to the first card only (ffn_down: 154.9 MiB, as above);
+    # the output layer goes to the last
+    head = 32000 * 8192 * 6.5625 / 8
+    assert p.copy_bytes == pytest.approx(28672 * 8192 * MIX / 8)
+    assert big.used_bytes == pytest.approx(900 * MIB + p.copy_bytes + 46 * per_layer, rel=1e-5)
+    assert small.used_bytes == pytest.approx(900 * MIB + small.layers * per_layer + head, rel=1e-5)
     one = plan_offload(s, ram_gb=64)
     assert p.tokens_per_s > one.tokens_per_s
 
@@ -199,12 +239,16 @@ def test_the_output_layer_first_as_an_ollama_llama_server_placed_it():
     assert (plan.level, plan.ngl, plan.gpu_layers, plan.output_on_gpu) == ("partial", 15, 14, True)
     # by hand: a Q4_0 layer, 218,103,808 weights at 4.5 bits + two f32 norms = 117.03 MiB; the output layer, 128,256 x
     # 4,096 at Q6_K's 6.5625 bits = 410.98 MiB; a layer's f16 cache at 32,768 cells, 32,768 x 2 x 1,024 x 2 = 128 MiB.
-    # The card: the budget 5,441 - 1,024 = 4,417 MiB, less the context (300) and the compute buffer (136.06, the
-    # estimate's: the log's partial-offload buffer is 248), less the output layer: floor(3,570 / 245.03) = 14 layers
+    # The card: the budget 5,441 - 1,024 = 4,417 MiB, less the context (300) and the compute buffer: 136.06 with
+    # every layer on the card, and with layers in RAM a prompt's pass copies one of their layers' K and V to it (op
+    # offload: 128 MiB, more than its largest weight, ffn 14,336 x 4,096 at 4.5 bits = 31.5 MiB): 264.06, where the
+    # log printed 248 (+6.5 %); less the output layer: floor(3,442 / 245.03) = 14 layers
     layer = 218_103_808 * 4.5 / 8 + 2 * 4096 * 4
     head = 128256 * 4096 * 6.5625 / 8
-    assert int((4417 * MIB - 436.0625 * MIB - head) // (layer + 128 * MIB)) == 14
-    fixed = 300 * MIB + 136.0625 * MIB
+    compute = 136.0625 * MIB + 128 * MIB
+    assert compute / MIB == pytest.approx(248, rel=0.07)
+    assert int((4417 * MIB - 300 * MIB - compute - head) // (layer + 128 * MIB)) == 14
+    fixed = 300 * MIB + compute
     weights_on_card = plan.devices[0].used_bytes - fixed - 14 * 128 * MIB
     assert weights_on_card == pytest.approx(14 * layer + head + 4096 * 4, rel=1e-4)
     assert weights_on_card / MIB == pytest.approx(2049.43, rel=0.001)          # the log's CUDA0 model buffer

@@ -47,7 +47,7 @@ from .core.report import (
 )
 from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, HOSTS
 from .core.speed import HF_HOST_ROWS, HOST_S_PER_LAYER, estimate_speed
-from .core.units import GIB, duration_text
+from .core.units import GIB, MIB, duration_text
 
 
 class CliError(Exception):
@@ -216,6 +216,9 @@ def _print_estimate(d: dict) -> None:
         o = d["offload"]
         where = ", ".join(f"{x['device']} {_gib(x['bytes'])} of {_gib(x['budget_bytes'])}" for x in o["per_device"])
         print(f"offload: {o['description']} - {where}; decode {o['decode_tokens_per_second']:,.2f} tokens/s")
+        if o["copy_bytes"]:
+            print(f"  the first card's compute buffer holds {o['copy_bytes'] / MIB:,.0f} MiB more: a prompt's pass "
+                  "copies tensors of the part in RAM there (llama.cpp's op offload)")
     if "cost_per_million_tokens" in sp:
         print(f"cost: {sp['cost_per_million_tokens']:,.4f} per million generated tokens (served) "
               f"at {sp['price_per_hour']} per card-hour", end="")

@@ -98,6 +98,10 @@
         <translation>此划分对应的 llama.cpp -ngl：{ngl}</translation>
     </message>
     <message>
+        <source>The first card&apos;s compute buffer holds {mib} MiB more: a prompt&apos;s pass copies tensors of the part in RAM there.</source>
+        <translation>第一张显卡的计算缓冲区多占 {mib} MiB：处理提示词时会把内存中那部分的张量复制到卡上。</translation>
+    </message>
+    <message>
         <source>The chosen engine does not run on this GPU as modelled: the figures time it as it runs on Apple chips</source>
         <translation>所选引擎在此 GPU 上的运行未被建模：这些数字按它在 Apple 芯片上的运行来估算</translation>
     </message>

@@ -132,6 +132,10 @@ class EngineProfile(BaseModel):
     output_layer_first: bool = Field(False, description="layers offloaded to a GPU (-ngl N) begin with the output "
                                                         "layer, then the repeating layers from the last; else the "
                                                         "repeating layers first and the output layer only with all")
+    op_offload_copies: bool = Field(False, description=(
+        "with part of the model in system RAM, a prompt's pass runs the RAM-resident layers' work on the GPU and "
+        "copies its inputs there, into the GPU's compute buffer (llama.cpp's scheduler, op offload): the largest "
+        "of one layer's weight tensors or of one attention layer's K and V (core.offload.op_offload_copy_bytes)"))
     kv_streams: bool = Field(False, description="each parallel sequence's cache is a stream of its own (llama.cpp's "
                                                 "non-unified KV cache): a batch's tokens attend their own "
                                                 "sequence's cells, not every sequence's")
@@ -477,6 +481,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         kv_written_to_cache=True, mla_absorbed="always",
         hidden_copies=1.0, mlp_copies=2.0, eager_score_bytes=4.0, mask_bytes=4.0, flash_mask_bytes=6.0,
         attention_hidden_copies=3.0, kv_streams=True, output_layer_first=True, auto_fit_margin_bytes=FIT_TARGET_BYTES,
+        op_offload_copies=True,
         logits_bytes=4.0, logits_all_positions=False, prompt_logits_last=True,
         cuda_context_bytes=300 * MIB,
         notes="Everything is allocated at load: weights, the KV cache for the whole context and a "
@@ -545,6 +550,28 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "being il = n_layer): -ngl 15 puts Llama 3.1 8B's output layer and its last 14 layers on "
                         "the card, as an Ollama llama-server of June 2026 logged ('offloading output layer to GPU', "
                         "'offloading 14 repeating layers to GPU', 2,049.43 MiB of Q4_0 and Q6_K weights).",
+            "op_offload": "With layers (or -ot exps=CPU's experts) in system RAM, a pass of 32 tokens or more runs "
+                          "their work on the GPU: the scheduler moves an op whose weight is in host memory to the "
+                          "GPU where the backend asks for it (ggml-backend.cpp, 'check if a backend with higher "
+                          "prio wants to offload the op'; the CUDA backend's offload_op: a batch of at least 32) "
+                          "and copies the weight, and the layer's K and V where its cache is in RAM, into that "
+                          "GPU's compute buffer, one op's at a time ('by starting a new split, the memory of the "
+                          "previously offloaded weights can be reused').  'The weights are now copied to VRAM in "
+                          "the compute buffer ... the size of the compute buffers will increase significantly when "
+                          "offloading a model partially' (slaren, ggml-org/llama.cpp PR #6083, March 2024).  "
+                          "Estimated as the larger of the largest weight tensor and one attention layer's K and V "
+                          "at the allocated context, on the first card, not on Apple chips (Metal reads host "
+                          "memory).  Logs: Hermes 3 Llama 3.1 8B Q4_0 at n_ctx 32,768 with 14 of 32 layers on an RTX "
+                          "2060 (Ollama llama-server, June 2026): 248 MiB where every layer on the card took 140 "
+                          "(the estimate 264: K and V of one layer, 128 MiB); Qwen3.5-9B UD-Q4_K_XL at n_ctx 8,192 "
+                          "on Vulkan (build 9849, llama-server's --fit breakdown, HilbertraumAI/HilbertRaum issues "
+                          "#318 and #391): 416 MiB with every layer, 447 with 31 of 33, 498 with 20, and 392 / 424 "
+                          "/ 481 / 427 at 33 / 18 / 19 / 21 with four separate cache streams: one run's figures "
+                          "move by 50 MiB with the layer count, which the estimate (one tensor's copy) does "
+                          "not follow.  The copies go to the first card: Ollama 0.12 (Sept 2025) with 25 of "
+                          "gpt-oss-120b's layers on three cards printed 933 MiB of compute buffer on the first and "
+                          "166.5 on each of the others (ollama/ollama issue #12403), 767 more, of which the "
+                          "estimate's copy, one stacked MXFP4 expert tensor, is 538.",
             "mla_attention": "llama.cpp's deepseek2 graph (src/models/deepseek2.cpp, used by DeepSeek-V2/V3, Kimi "
                              "K2 and GLM-4.7-Flash GGUFs): with the MLA tensors (wk_b, wv_b) the query absorbs wk_b "
                              "and attention runs over the cached latent and RoPE key, multi-query attention with one "
@@ -790,6 +817,7 @@ def listed_cards(rule: CardSupport, gpu) -> str:
 ENGINES["llamacpp-2023"] = ENGINES["llamacpp"].model_copy(update=dict(
     id="llamacpp-2023", name="llama.cpp (no CUDA graphs)", default_attention="eager", prompt_logits_last=False,
     logits_all_positions=True, kv_streams=False, output_layer_first=False, auto_fit_margin_bytes=0.0,
+    op_offload_copies=False,
     notes="llama.cpp as builds before May 2024 ran on every card (the host launches each op: about 0.2 ms "
           "a layer); the llama.cpp profile also runs this way on Intel cards (SYCL). Decode speed "
           "calibrated on Dec 2023 CUDA builds; on Apple chips, which never had CUDA graphs, the Metal "

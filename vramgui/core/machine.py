@@ -29,6 +29,8 @@ from .formats import MLX_FORMATS, WEIGHT_FORMATS
 from .memory import (
     MemoryTerms,
     activations_from_terms,
+    allocated_tokens,
+    kv_elements_per_token_layer,
     kv_from_terms,
     memory_terms,
     moe_workspace_for,
@@ -61,7 +63,7 @@ from .speed import (
     weights_read_terms,
 )
 from .units import GB
-from .weights import output_layer_bytes, weight_bytes
+from .weights import largest_tensor_bytes, output_layer_bytes, weight_bytes
 
 # Formats the machine view compares (16-bit, 8-bit, 4-bit families of the three worlds).
 MACHINE_FORMATS = ("bf16", "fp8", "int8", "mxfp4", "awq-int4", "nf4", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m",
@@ -163,6 +165,8 @@ class _Group:
     tied: np.ndarray                # (M, 1): the output layer is the embedding table (no copy of it in RAM)
     embedding: np.ndarray
     read_layer: np.ndarray          # active weights read per layer (without the output layer)
+    copy_weight: np.ndarray         # the largest weight tensor of a layer (op offload's copy, llama.cpp)
+    kv_copy: np.ndarray             # (M, 1): one full-attention layer's K and V a token of a sequence (the same)
     bits: list[list[tuple[float, float] | None]]   # format_bits of each model x format
 
 
@@ -246,6 +250,9 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             # (used by llama.cpp's layer split only, where a card-by-card read is the whole model)
             read_layer=(read[..., 0] + read[..., 1] * read[..., 3] - heads) / layers,
             bits=[[_bits(a, wf, wbs[i * len(wfs) + j]) for j, wf in enumerate(wfs)] for i, a in enumerate(archs)],
+            copy_weight=arr([largest_tensor_bytes(a, w) for a in archs for w in wfs]),
+            kv_copy=arr([kv_elements_per_token_layer(a, s, full=a.global_attention is not None) * s.kv.bytes_per_element
+                         if a.attention_layers else 0.0 for a, s in zip(archs, base, strict=True)], (len(models), 1)),
         ))
     _GROUPS[key] = ((*models, gpu), groups)
     while len(_GROUPS) > 8:
@@ -283,18 +290,29 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     gpu_layer = g.layer_bytes + kv_layer
     free = budget - fixed
     per_card = np.maximum(np.floor(free / gpu_layer), 0.0)
+    # with layers in RAM, the first card's copies of their tensors (offload.op_offload_copy_bytes)
+    copy = 0.0
+    if prof.op_offload_copies and not m.gpu.unified_memory:
+        cells = allocated_tokens(prof, np.maximum(m.context, g.mem1.context_floor), g.mem1.block)
+        copy = np.maximum(g.copy_weight, g.kv_copy * cells * m.batch)
     # every layer and the output on several cards: llama.cpp's pipeline copies (in the N-card terms)
     piped = (activations_from_terms(g.mem, prof, m.context, m.batch) - act) if m.n_gpus > 1 else 0.0
     per_card_piped = np.maximum(np.floor((free - piped) / gpu_layer), 0.0)
     first_with_head = np.maximum(np.floor((free - piped - g.lm_head) / gpu_layer), 0.0)
     every = np.minimum(first_with_head + (m.n_gpus - 1) * per_card_piped, L) == L
+    # the first card's layers beside the copies, the others' (on one card: the same card)
+    first_card = np.maximum(np.floor((free - copy) / gpu_layer), 0.0)
     if prof.output_layer_first:     # the output layer on the last card, then what room is left (not every layer)
-        head_fits = free >= g.lm_head
-        beside_head = np.maximum(np.floor((free - g.lm_head) / gpu_layer), 0.0)
-        some = np.where(head_fits, np.minimum(beside_head + (m.n_gpus - 1) * per_card, L - 1), 0.0)
+        if m.n_gpus == 1:
+            head_fits = free - copy >= g.lm_head
+            some = np.maximum(np.floor((free - copy - g.lm_head) / gpu_layer), 0.0)
+        else:
+            head_fits = free >= g.lm_head
+            some = first_card + (m.n_gpus - 2) * per_card + np.maximum(np.floor((free - g.lm_head) / gpu_layer), 0.0)
+        some = np.where(head_fits, np.minimum(some, L - 1), 0.0)
         output_on_gpu = every | head_fits
     else:                           # the output layer in RAM unless every layer fits
-        some = np.minimum(m.n_gpus * per_card, L)
+        some = np.minimum(first_card + (m.n_gpus - 1) * per_card, L)
         output_on_gpu = every
     n_gpu = np.where(every, L, some)
     n_cpu = L - n_gpu

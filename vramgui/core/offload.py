@@ -20,13 +20,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .memory import activations_from_terms, estimate_memory, kv_from_terms, memory_terms
+from .memory import (
+    MemoryTerms,
+    activations_from_terms,
+    allocated_tokens,
+    estimate_memory,
+    kv_elements_per_token_layer,
+    kv_from_terms,
+    memory_terms,
+)
 from .params import count_params, mlp_params
 from .presets import GPU
 from .scenario import Scenario
 from .speed import SAMPLE_S, bandwidth_efficiency, engine_time, fixed_step_s, host_floor_s, speed_key
 from .units import GB
-from .weights import active_weight_bytes, expert_bits, output_layer_bytes, weight_bytes
+from .weights import active_weight_bytes, expert_bits, largest_tensor_bytes, output_layer_bytes, weight_bytes
 
 #: Default system-RAM bandwidth [GB/s]: dual-channel DDR5-4800, 4800 MT/s × 8 bytes × 2
 #: channels = 76.8 GB/s peak (JEDEC DDR5 data rate; a hand calculation).
@@ -57,6 +65,7 @@ class OffloadPlan:
     output_on_gpu: bool
     devices: list[Device] = field(default_factory=list)   # the GPUs, then "system RAM"
     decode_s: float = float("inf")
+    copy_bytes: float = 0.0          # of the first card's use: what a prompt's pass copies there (op offload)
 
     @property
     def tokens_per_s(self) -> float:
@@ -89,6 +98,27 @@ def gpu_budget(s: Scenario, gpu: GPU) -> float:
     :attr:`GPU.gpu_share`)."""
     from .fit import budget_bytes
     return budget_bytes(s.with_(gpu=gpu))
+
+
+def op_offload_copy_bytes(s: Scenario, layers_in_ram: bool, experts_in_ram: bool = False,
+                          terms: MemoryTerms | None = None) -> float:
+    """What a prompt's pass copies into the first GPU's compute buffer where part of the model stays in system RAM
+    (:attr:`~vramgui.core.engines.EngineProfile.op_offload_copies`: llama.cpp runs that part's work on the GPU,
+    one op at a time): the larger of the largest weight tensor of a layer in RAM (``experts_in_ram`` alone: of the
+    routed experts' stacked tensors) and, with layers in RAM, one attention layer's K and V at the allocated
+    context, every sequence's.  0 where nothing is in RAM, for other engines, and on unified memory (Metal reads
+    host memory).  ``terms``: the card's :func:`memory_terms` where known (its context floor: Ollama's)."""
+    one = s.with_(n_gpus=1)
+    if not one.profile.op_offload_copies or one.gpu.unified_memory or not (layers_in_ram or experts_in_ram):
+        return 0.0
+    a = s.model.architecture
+    copy = largest_tensor_bytes(a, one.weight_format, experts_only=not layers_in_ram)
+    if layers_in_ram and a.attention_layers:
+        t = terms or memory_terms(one)
+        cells = float(allocated_tokens(one.profile, max(s.context_tokens, float(t.context_floor)), t.block))
+        per_cell = kv_elements_per_token_layer(a, one, full=a.global_attention is not None) * one.kv.bytes_per_element
+        copy = max(copy, per_cell * cells * s.batch)
+    return copy
 
 
 def _split(free: list[float], per_layer: float, n: int) -> list[int]:
@@ -146,6 +176,9 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     if len(gpus) > 1:
         piped = float(estimate_memory(one.with_(n_gpus=len(gpus))).activations) - act1
     first = one.profile.output_layer_first
+    # with layers in RAM, the first card's compute buffer also holds what a prompt's pass copies of them
+    # (EngineProfile.op_offload_copies); with -ot exps=CPU alone, a copy of the experts' largest tensor
+    copy = op_offload_copy_bytes(s, True, bool(expert_layer), t1)
     if gpu_layers is not None:                       # -ngl N: its layers, shared by free memory
         ngl = max(gpu_layers, 0)
         n_gpu = min(ngl - 1, L) if first and ngl else min(ngl, L)
@@ -154,22 +187,25 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     else:
         free_piped = [f - piped for f in free_all]
         with_head = free_piped[:-1] + [free_piped[-1] - head]  # everything on the GPUs, the output on the last
+        with_head[0] -= op_offload_copy_bytes(s, False, bool(expert_layer), t1)
         split = _split(with_head, gpu_layer, L)
         output_on_gpu = sum(split) == L
+        free_rest = [free_all[0] - copy] + free_all[1:]   # (not every layer: the copies, and no pipeline)
         if not output_on_gpu and first:              # the output layer on the last card, then what room is left
-            output_on_gpu = free_all[-1] >= head     # (not every layer: no pipeline)
-            split = _split(free_all[:-1] + [free_all[-1] - head], gpu_layer, L - 1) if output_on_gpu \
+            output_on_gpu = free_rest[-1] >= head
+            split = _split(free_rest[:-1] + [free_rest[-1] - head], gpu_layer, L - 1) if output_on_gpu \
                 else [0] * len(gpus)
         elif not output_on_gpu:                      # the output layer stays in RAM: room for more layers
-            split = _split(free_all, gpu_layer, L)
+            split = _split(free_rest, gpu_layer, L)
         n_gpu = sum(split)
     n_cpu = L - n_gpu
+    copy = op_offload_copy_bytes(s, n_cpu > 0, bool(expert_layer), t1)
     fixed_each = fixed + (piped if output_on_gpu and n_cpu == 0 else 0.0)   # (a pipeline: every layer on the cards)
     devices = []
     for g, b, k, i in zip(gpus, budgets, split, range(len(gpus)), strict=True):
         last = i == len(gpus) - 1
         used = (fixed_each if k or output_on_gpu else 0.0) + k * gpu_layer + (head if output_on_gpu and last else 0.0)
-        devices.append(Device(g.name, used, b, k))
+        devices.append(Device(g.name, used + (copy if i == 0 and (k or output_on_gpu) else 0.0), b, k))
     ram_used = (wb.embedding if one.profile.embedding_on_host or n_gpu == 0 else 0.0) \
         + n_cpu * (layer_w + kv_layer) + (0.0 if output_on_gpu or a.tie_embeddings else head) \
         + expert_layer * n_gpu \
@@ -191,7 +227,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     decode = _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer, head, ram_bandwidth_gb_s)
     return OffloadPlan(level=level, n_layers=L, gpu_layers=n_gpu, cpu_layers=n_cpu,
                        experts_on_cpu=bool(expert_layer), output_on_gpu=output_on_gpu, devices=devices,
-                       decode_s=decode if level != "none" else float("inf"))
+                       decode_s=decode if level != "none" else float("inf"),
+                       copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0)
 
 
 def _proportional(budgets: list[float], n: int) -> list[int]:

@@ -49,7 +49,7 @@ def offload_dict(plan) -> dict:
     """``offload`` keys of the JSON output (bytes per device)."""
     return {"level": plan.level, "description": plan.describe(), "gpu_layers": plan.gpu_layers,
             "cpu_layers": plan.cpu_layers, "n_layers": plan.n_layers, "experts_on_cpu": plan.experts_on_cpu,
-            "output_on_gpu": plan.output_on_gpu, "ngl": plan.ngl,
+            "output_on_gpu": plan.output_on_gpu, "ngl": plan.ngl, "copy_bytes": plan.copy_bytes,
             "per_device": [{"device": d.name, "bytes": d.used_bytes, "budget_bytes": d.budget_bytes,
                             "layers": d.layers} for d in plan.devices],
             "decode_tokens_per_second": plan.tokens_per_s}

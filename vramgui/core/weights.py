@@ -88,6 +88,35 @@ def linear_roles(a: Architecture) -> tuple[tuple[str, int, int], ...]:
     return tuple(roles)
 
 
+def largest_tensor_bytes(a: Architecture, fmt: WeightFormat, experts_only: bool = False) -> float:
+    """Bytes of the largest single weight tensor of one layer in ``fmt`` (``experts_only``: of the routed experts'
+    stacked tensors, num_experts x width x intermediate each): what llama.cpp copies to the GPU for a prompt's
+    pass where that tensor stays in RAM (:attr:`~vramgui.core.engines.EngineProfile.op_offload_copies`).  The
+    attention's query and output projections (MLA's and DeepSeek-V4's are smaller than their layers' MLPs and
+    are not listed), a recurrent mixer's input and output projections, each MLP's matrices."""
+    d, h = a.hidden_size, a.num_heads
+    tensors: list[tuple[str, int, int]] = []     # (role, weights, row length) of one tensor
+    if a.moe:
+        m = a.moe
+        tensors += [("expert", m.num_experts * a.expert_width * m.expert_intermediate_size, a.expert_width),
+                    ("expert_down", m.num_experts * m.expert_intermediate_size * a.expert_width,
+                     m.expert_intermediate_size)]
+    if not experts_only:
+        widths = [f for f, _ in a.dense_mlp_widths]
+        if a.moe and a.moe.shared_intermediate_size:
+            widths.append(a.moe.shared_intermediate_size)
+        for f in widths:
+            tensors += [("base", d * f, d), ("down", f * d, f)]
+        if not (a.mla or a.compressed):
+            for _, head, _, _, _ in a.attention_groups:
+                q_out, v = h * head, a.value_width(head)
+                tensors += [("base", d * (q_out * (2 if a.attn_output_gate else 1) + (h if a.head_gate else 0)), d),
+                            ("o", h * v * d, h * v)]
+        for g in a.recurrent_mixers:
+            tensors += [("base", d * g.in_proj_width, d), ("base", g.out_width * d, g.out_width)]
+    return max((n * _role_bits(fmt, role, row) / 8 for role, n, row in tensors), default=0.0)
+
+
 def _role_bits(fmt: WeightFormat, role: str, row: int) -> float:
     """Effective bits of one role's tensors in ``fmt`` (a llama.cpp mix: with its fallback
     types for rows a K-quant's block does not divide)."""

@@ -12,9 +12,9 @@ from ..core.engines import APPLE_ONLY, LLAMACPP, runs_on_gpu
 from ..core.explain import explain
 from ..core.fit import FitResult
 from ..core.speed import SpeedResult
-from ..core.units import GIB
+from ..core.units import GIB, MIB
 from .fit_table import ELSEWHERE
-from .i18n import duration, num, signed
+from .i18n import duration, integer, num, signed
 from .wording import fit_verdict, no_gpu_backend, plan_badge, plan_description
 
 SLOTS = 7
@@ -224,6 +224,10 @@ class BreakdownStrip(QtWidgets.QFrame):
                     for d in plan.devices))
             if plan.level == "partial" and plan.cpu_layers and s.engine in LLAMACPP:
                 tip += "\n" + self.tr("llama.cpp's -ngl for this split: {ngl}").format(ngl=plan.ngl)
+            if plan.copy_bytes:          # (core.offload.op_offload_copy_bytes)
+                tip += "\n" + self.tr("The first card's compute buffer holds {mib} MiB more: a prompt's pass copies "
+                                       "tensors of the part in RAM there.").format(mib=integer(round(plan.copy_bytes
+                                                                                                    / MIB)))
         if not runs_on_gpu(s.engine, s.weights, s.gpu):    # (as the fit table's row says: core.report.engine_note)
             verdict, colour = no_gpu_backend(), ELSEWHERE.name()
             tip = (self.tr("The chosen engine does not run on this GPU as modelled: the figures time it as it runs on "
