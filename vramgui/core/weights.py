@@ -88,6 +88,7 @@ def linear_roles(a: Architecture) -> tuple[tuple[str, int, int], ...]:
     return tuple(roles)
 
 
+@lru_cache(maxsize=4096)     # (the machine view asks for every catalog model in 16 formats)
 def largest_tensor_bytes(a: Architecture, fmt: WeightFormat, experts_only: bool = False) -> float:
     """Bytes of the largest single weight tensor of one layer in ``fmt`` (``experts_only``: of the routed experts'
     stacked tensors, num_experts x width x intermediate each): what llama.cpp copies to the GPU for a prompt's
