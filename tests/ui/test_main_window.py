@@ -1332,6 +1332,28 @@ def test_machine_tab_lists_and_opens(qtbot, win):
     assert win.tabs.currentIndex() == 0
 
 
+def test_fit_table_says_which_cards_fit_with_less_than_llama_servers_margin(qtbot, win):
+    """The Plan tab's table: Llama 3.1 8B Q6_K under llama.cpp at 8,192 tokens fits an RTX 4060 with 932 MiB to spare
+    (tests/test_machine.py's hand count), under the 1,024 MiB llama-server's --fit keeps free: its verdict's tooltip
+    says so; the RTX 4090's (16.9 GiB to spare) says nothing, nor any row under vLLM."""
+    p = win.panel
+    choose(qtbot, win, p.model, "llama3.1-8b")
+    choose(qtbot, win, p.weights, "q6_k")
+    choose(qtbot, win, p.engine, "llamacpp")
+    p.prompt.spin.setValue(8192 - 256)
+    p.output.spin.setValue(256)
+    settle(qtbot, win)
+    model = win.fit_panel.model
+
+    def tip(card):
+        return model.index(model.row_of(card), 0).data(QtCore.Qt.ItemDataRole.ToolTipRole)
+    assert model.index(model.row_of("rtx4060"), 0).data() == "fits"
+    assert tip("rtx4060").startswith("932 MiB to spare, under the 1,024 MiB llama-server") and tip("rtx4090") is None
+    choose(qtbot, win, p.engine, "vllm")
+    settle(qtbot, win)
+    assert tip("rtx4060") is None
+
+
 def test_machine_tab_marks_rows_short_of_llama_servers_fit_margin(qtbot, win):
     """Llama 3.1 8B Q6_K on an RTX 4060 at 8,192 tokens: 932 MiB to spare (tests/test_machine.py's hand count), under
     the 1,024 MiB llama-server keeps free when it places the layers: the verdict says -ngl all is needed, its tooltip

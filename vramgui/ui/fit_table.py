@@ -14,6 +14,7 @@ from .wording import (
     MEMORY_BASIS,
     card_target,
     context_cell,
+    fit_margin_tip,
     fit_verdict,
     fitted_text,
     no_gpu_backend,
@@ -89,7 +90,7 @@ class CardTableModel(QtCore.QAbstractTableModel):
         if role == _DECORATION:
             return row[2] if c == 0 else None
         if role == _TOOLTIP:
-            return row[3] if c == 1 else None
+            return row[3] if c == 1 else row[5] if c == 0 else None
         return None
 
     def headerData(self, section, orientation, role=QtCore.Qt.ItemDataRole.DisplayRole):  # noqa: N802
@@ -145,14 +146,15 @@ class CardTableModel(QtCore.QAbstractTableModel):
         self.headerDataChanged.emit(QtCore.Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
 
     def set_table(self, table: CardTable, output_tokens: int, plans: dict | None = None,
-                  limit: int | None = None) -> bool:
-        """``limit``: the model's context limit (the largest context shown is capped there).
-        False when the table and its inputs are the ones shown."""
-        inputs = (output_tokens, plans or {}, limit, current_language())
+                  limit: int | None = None, fit_margin: float = 0.0) -> bool:
+        """``limit``: the model's context limit (the largest context shown is capped there); ``fit_margin``: what
+        the engine's automatic placement keeps free (core.fit.auto_fit_headroom: a card that fits with less says
+        so in its verdict's tooltip).  False when the table and its inputs are the ones shown."""
+        inputs = (output_tokens, plans or {}, limit, current_language(), fit_margin)
         if table is self.table and inputs == self._inputs:
             return False               # (only the primary card changed: the rows stay, the panel moves its highlight)
         self._inputs = inputs
-        rows = self._figures(table, output_tokens, plans or {}, limit)
+        rows = self._figures(table, output_tokens, plans or {}, limit, fit_margin)
         order = self._ordered(table, rows)
         old = [self._rows[r] for r in self._order]
         # other cards (the catalog changed), or another number of them shown (a card renamed under a filter)
@@ -168,8 +170,9 @@ class CardTableModel(QtCore.QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(order) - 1, len(COLUMNS) - 1))
         return True
 
-    def _figures(self, t: CardTable, output_tokens: int, plans: dict, limit: int | None) -> list[tuple]:
-        """(figures, sort keys, colour, tooltip, id) of every row.  The figures are formatted
+    def _figures(self, t: CardTable, output_tokens: int, plans: dict, limit: int | None,
+                 fit_margin: float = 0.0) -> list[tuple]:
+        """(figures, sort keys, colour, tooltip, id, the verdict's tooltip) of every row.  The figures are formatted
         into texts only for the rows the view asks for (:meth:`_cells`: a screenful, where
         formatting all 82 rows took as long as the view's repaint).  The table's arrays are
         turned into Python lists once (indexing numpy arrays row by row cost more), and the
@@ -211,7 +214,9 @@ class CardTableModel(QtCore.QAbstractTableModel):
                     n or 10**6, -1 if ctx is None else ctx, max_batch[r], speed)
             figures = (verdict, g.name, needed[r], budget[r], headroom[r], n, ctx, limit, max_batch[r], tok_s, language,
                        t.most_cards)
-            rows.append((figures, sort, (FIT, SPLIT, NOFIT, ELSEWHERE)[status], tip, g.id))
+            # (fits with less to spare than llama-server's --fit keeps: core.fit.auto_fit_headroom's test)
+            short = fit_margin_tip(headroom[r], fit_margin) if fits[r] and 0.0 <= headroom[r] < fit_margin else None
+            rows.append((figures, sort, (FIT, SPLIT, NOFIT, ELSEWHERE)[status], tip, g.id, short))
         return rows
 
     def _card_tips(self, gpus: list, known: list[bool], language: str) -> list[str]:
@@ -503,8 +508,8 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
             self._fit_card_column()
 
     def set_table(self, table: CardTable, output_tokens: int, primary: str, plans: dict | None = None,
-                  limit: int | None = None) -> None:
-        if not self.model.set_table(table, output_tokens, plans, limit) and primary == self._primary:
+                  limit: int | None = None, fit_margin: float = 0.0) -> None:
+        if not self.model.set_table(table, output_tokens, plans, limit, fit_margin) and primary == self._primary:
             return          # (the same rows and row chosen: selecting it again repainted the table)
         self._fit_verdicts()
         self._fit_names(table)
