@@ -237,6 +237,40 @@ def test_largest_context_fits_and_one_more_token_does_not(model, engine, gpu, ou
         assert float(estimate_memory(s, prompt=n + 1).total) > b
 
 
+def test_llama_server_without_c_allocates_what_fits_with_its_margin(scenario):
+    """llama-server started without -c (current llama.cpp, PR #16653): the model's training context, where it fits with
+    the 1,024 MiB --fit keeps free; else the largest that does, rounded down to 256 tokens, at least --fit-ctx's 4,096
+    (below which layers go to the CPU).  Llama 3.1 8B Q6_K on an RTX 4060 (8,192 MiB), by hand: 5,872 MiB of weights
+    (tests/test_machine.py), the CUDA context 300, the compute buffer 64 and 0.125 MiB of cache a token: at 7,424 tokens
+    928 MiB of cache, 1,028 MiB to spare; at 7,680, 960 and 996: 7,424."""
+    from vramgui.core.fit import server_context
+    from vramgui.core.report import server_context_note
+    s = scenario("llama3.1-8b", "rtx4060", weights="q6_k", engine="llamacpp", prompt_tokens=1000, output_tokens=0)
+    for tokens, spare in ((7424, 1028), (7680, 996)):
+        assert (8192 - 5872 - 300 - 64 - tokens * 0.125) == spare
+        at = s.with_(prompt_tokens=tokens)
+        assert budget_bytes(at) - float(estimate_memory(at).total) == pytest.approx(spare * 2**20, abs=2**20)
+    assert server_context(s) == (7424, True)
+    assert server_context(s.with_(prompt_tokens=30000, batch=4)) == (7424, True)   # not the load's
+    assert server_context_note(s) == ("llama-server without -c: 7,424 tokens of context, the most that fit with the "
+                                      "1,024 MiB its --fit keeps free (the model's own 131,072 do not; on by default "
+                                      "since Dec 2025)")
+    # room for the whole 131,072: Q4_K_M on an RTX 4090 (16 GiB of cache), no note
+    roomy = scenario("llama3.1-8b", "rtx4090", weights="q4_k_m", engine="llamacpp", prompt_tokens=131072,
+                     output_tokens=0)
+    assert budget_bytes(roomy) - float(estimate_memory(roomy).total) >= 1024 * 2**20
+    assert server_context(roomy) == (131072, True) and server_context_note(roomy) is None
+    # Llama 3.1 70B Q4_K_M on an RTX 4090: not even 4,096 tokens fit: 4,096, with layers on the CPU
+    huge = scenario("llama3.1-70b", "rtx4090", weights="q4_k_m", engine="llamacpp")
+    assert server_context(huge) == (4096, False)
+    assert server_context_note(huge).startswith("llama-server without -c: 4,096 tokens of context (--fit's least), "
+                                                "with layers moved to the CPU")
+    # a model trained on 4,096 tokens keeps them (no reduction below --fit-ctx); other engines: none
+    assert server_context(scenario("llama2-7b", "rtx4060", weights="q4_k_m", engine="llamacpp")) == (4096, True)
+    for engine in ("ollama", "llamacpp-2023", "vllm"):
+        assert server_context(s.with_(engine=engine)) is None and server_context_note(s.with_(engine=engine)) is None
+
+
 def test_llama_server_fit_margin_note(scenario):
     # llama-server and llama-cli place what the command line leaves unset so that 1,024 MiB stay free (--fit, PR
     # #16653): a model that fits with less headroom runs partly offloaded unless -ngl is given.  Qwen3 32B Q4_K_M on

@@ -1844,6 +1844,10 @@ Source: {source}</source>
         <translation>余量不足 {margin} MiB：llama-server 会把部分层移到内存。</translation>
     </message>
     <message>
+        <source>Started without -c, llama-server would instead allocate {tokens} tokens of context, the most that fit with that much free.</source>
+        <translation>若不加 -c 启动，llama-server 会改为分配 {tokens} 个 token 的上下文，即留出这么多空闲时能容纳的最大值。</translation>
+    </message>
+    <message>
         <source>{what} does not list this card ({target}).</source>
         <translation>{what} 未列出此卡（{target}）。</translation>
     </message>

@@ -463,6 +463,13 @@ def test_llama_server_fit_margin_caution(qtbot, win):
     assert p.engine_caution.text().startswith("Under 1,024 MiB to spare: llama-server would move layers to RAM.")
     assert p.engine_caution.toolTip().startswith(f"{round(spare / 2**20):,} MiB to spare") and \
         "-ngl all" in p.engine_caution.toolTip()
+    # and what llama-server would allocate without -c: the most that fits with 1,024 MiB free, rounded down to 256
+    # (core.fit.server_context; tests/test_fit.py counts one by hand): under the 21,024 asked for
+    from vramgui.core.fit import server_context
+    tokens, on_card = server_context(win.state.scenario)
+    assert on_card and 18432 <= tokens < 21024 and tokens % 256 == 0
+    assert f"Started without -c, llama-server would instead allocate {tokens:,} tokens of context" in \
+        p.engine_caution.toolTip()
     p.prompt.spin.setValue(8000)
     settle(qtbot, win)
     assert not p.engine_caution.isVisible()

@@ -264,6 +264,11 @@ FP8_SCALED_BYTES = 1.0 + 4.0 / 128   # an FP8 value and an fp32 scale per 128 (i
 #: placement leaves free on each card (ggml-org/llama.cpp PR #16653, Dec 2025; logs: 'will leave 1670 >= 1024 MiB of
 #: free device memory, no changes needed').
 FIT_TARGET_BYTES = 1024 * MIB
+#: ... and the least context it sets where the user gave none (--fit-ctx, LLAMA_ARG_FIT_CTX; common/common.h
+#: fit_params_min_ctx = 4096): without -c, llama-server starts from the model's training context and, where that does
+#: not fit with the margin free, takes the largest that does, rounded down to 256 tokens, before it moves any layer to
+#: the CPU (PR #16653's 'the code first tries reducing the context size and then starts moving weights').
+FIT_MIN_CONTEXT = 4096
 
 ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
@@ -529,7 +534,14 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                       "llama-server and llama-cli fit what the command line leaves unset to the free memory "
                       "(--fit on, ggml-org/llama.cpp PR #16653): they keep 1,024 MiB free (--fit-target), moving "
                       "layers to the CPU, so a model that fits with less headroom runs partly offloaded unless "
-                      "-ngl is given ('will leave 1670 >= 1024 MiB of free device memory, no changes needed').",
+                      "-ngl is given ('will leave 1670 >= 1024 MiB of free device memory, no changes needed').  "
+                      "Without -c (its default 0: the model's training context since the same PR) llama-server "
+                      "first shrinks the context to the most that fits with that margin, in steps of 256 tokens and "
+                      "not below --fit-ctx's 4,096, then moves layers ('the code first tries reducing the context "
+                      "size and then starts moving weights'; logs: 'context size reduced from 131072 to 31488', "
+                      "'entire model can be fit by reducing context'); its four default slots share one unified "
+                      "cache of that many cells ('n_parallel is set to auto, using n_parallel = 4 and kv_unified = "
+                      "true', PR #16736): core.fit.server_context.",
             "parallel": "Several cards: layer split (-sm layer), cards work in turn.  The layers and the output "
                         "layer are shared out as n_layer + 1 units in order, in proportion to the cards "
                         "(llama-model.cpp, load_tensors: a layer's device is where il / (n_layer + 1) falls among "

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engines import EngineProfile, engine_share
+from .engines import FIT_MIN_CONTEXT, EngineProfile, engine_share
 from .memory import (
     MemoryTerms,
     allocated_tokens,
@@ -306,6 +306,37 @@ def fit(s: Scenario) -> FitResult:
         max_batch=max_batch(s, budget), min_gpus=min_gpus(s), kv_capacity_tokens=cap,
         max_concurrency=max_concurrency(s, budget, cap),
     )
+
+
+_SERVER_CONTEXT: list[tuple[tuple, tuple]] = []    # (scenario key without the load, the answer), the last few
+
+
+def server_context(s: Scenario) -> tuple[int, bool] | None:
+    """(tokens, whether every layer stays on the card(s)): the context llama-server allocates when started without
+    -c (current llama.cpp: profiles whose automatic placement keeps a margin free,
+    :attr:`~vramgui.core.engines.EngineProfile.auto_fit_margin_bytes`): the model's training context where it fits
+    with the margin to spare, else the largest context that does, rounded down to 256 tokens, at least
+    :data:`~vramgui.core.engines.FIT_MIN_CONTEXT`; where even that does not fit, --fit then moves layers to the CPU.
+    Its default four slots share one unified cache of that many cells: one sequence's worth.  None for other
+    engines.  Kept for the last few scenarios alike but for prompt, output and batch (it depends on none of them)."""
+    margin = s.profile.auto_fit_margin_bytes
+    if not margin:
+        return None
+    key = s.key(prompt_tokens=0, output_tokens=0, cached_tokens=0, batch=1)
+    for k, hit in _SERVER_CONTEXT:
+        if k == key:
+            return hit
+    limit = s.model.architecture.max_context
+    t, budget = memory_terms(s), budget_bytes(s) - margin
+    if float(total_from_terms(t, s.profile, limit, 1)) <= budget:
+        tokens = limit
+    else:
+        largest = int(max_prompt_tokens_from_terms(t, s.profile, budget, 1))
+        tokens = min(limit, max(FIT_MIN_CONTEXT, largest // 256 * 256))
+    answer = (tokens, bool(float(total_from_terms(t, s.profile, tokens, 1)) <= budget))
+    _SERVER_CONTEXT.insert(0, (key, answer))
+    del _SERVER_CONTEXT[8:]
+    return answer
 
 
 def auto_fit_headroom(s: Scenario) -> float | None:

@@ -22,7 +22,7 @@ from .engines import (
     unlisted_card,
     up_projected_gguf,
 )
-from .fit import auto_fit_headroom, fit
+from .fit import auto_fit_headroom, fit, server_context
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
 from .params import count_params
@@ -97,7 +97,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "data_parallel_note": data_parallel_note(s), "batched_decode_note": batched_decode_note(s),
                      "engine_note": engine_note(s), "card_note": card_note(s), "gguf_note": gguf_note(s),
                      "format_note": format_note(s), "default_context_note": default_context_note(s),
-                     "fit_margin_note": fit_margin_note(s)},
+                     "fit_margin_note": fit_margin_note(s), "server_context_note": server_context_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -110,12 +110,16 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                 "needed_bytes": f.needed_bytes, "headroom_bytes": f.headroom_bytes,
                 "max_prompt_tokens": f.max_prompt_tokens, "max_context": f.max_context,
                 "max_batch": f.max_batch, "min_gpus": f.min_gpus, "kv_capacity_tokens": f.kv_capacity_tokens,
-                "max_concurrency": f.max_concurrency},
+                "max_concurrency": f.max_concurrency, "server_context_tokens": _first(server_context(s))},
         "speed": speed,
         "offload": None if offload is None else offload_dict(offload),
         # the same cards split every other way the engine allows, at the same load (several cards only)
         "layouts": layout_dicts(layouts(s, s.n_gpus, price_per_card_hour=price_per_hour)) if s.n_gpus > 1 else None,
     }
+
+
+def _first(pair: tuple | None):
+    return None if pair is None else pair[0]
 
 
 def _speed_dict(sp: SpeedResult) -> dict:
@@ -147,8 +151,8 @@ def context_note(s) -> str | None:
 
 
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
-NOTE_KEYS = ("context_note", "default_context_note", "fit_margin_note", "nodes_note", "data_parallel_note",
-             "batched_decode_note", "engine_note", "card_note", "gguf_note", "format_note")
+NOTE_KEYS = ("context_note", "default_context_note", "fit_margin_note", "server_context_note", "nodes_note",
+             "data_parallel_note", "batched_decode_note", "engine_note", "card_note", "gguf_note", "format_note")
 
 
 def default_context_note(s) -> str | None:
@@ -171,6 +175,22 @@ def fit_margin_note(s) -> str | None:
     if headroom is None:
         return None
     return f"{headroom / MIB:,.0f} MiB to spare, under the {fit_margin_why(s.profile.auto_fit_margin_bytes)}"
+
+
+def server_context_note(s) -> str | None:
+    """Where llama-server started without -c would allocate less than the model's training context
+    (:func:`fit.server_context`); None elsewhere."""
+    found = server_context(s)
+    limit = s.model.architecture.max_context
+    if found is None or found[0] >= limit:
+        return None
+    tokens, on_card = found
+    margin = s.profile.auto_fit_margin_bytes / MIB
+    if not on_card:
+        return (f"llama-server without -c: {tokens:,} tokens of context (--fit's least), with layers moved to the CPU: "
+                f"the model's {limit:,} do not fit with the {margin:,.0f} MiB it keeps free, nor do {tokens:,}")
+    return (f"llama-server without -c: {tokens:,} tokens of context, the most that fit with the {margin:,.0f} MiB its "
+            f"--fit keeps free (the model's own {limit:,} do not; on by default since Dec 2025)")
 
 
 def fit_margin_why(margin_bytes: float) -> str:

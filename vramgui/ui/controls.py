@@ -21,7 +21,7 @@ from ..core.engines import (
     seen_memory,
     unlisted_card,
 )
-from ..core.fit import auto_fit_headroom
+from ..core.fit import auto_fit_headroom, server_context
 from ..core.memory import replicates_latent
 from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note
 from ..core.scenario import HOSTS, MAX_STAGES
@@ -1030,7 +1030,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             margin = integer(round(s.profile.auto_fit_margin_bytes / MIB))
             lines.append(self.tr("Under {margin} MiB to spare: llama-server would move layers to RAM.").format(
                 margin=margin))
-            tips.append(fit_margin_tip(spare, s.profile.auto_fit_margin_bytes))
+            auto = server_context(s)                # (core.report.server_context_note)
+            more = self.tr("Started without -c, llama-server would instead allocate {tokens} tokens of context, the "
+                           "most that fit with that much free.").format(tokens=integer(auto[0])) \
+                if auto is not None and auto[1] and auto[0] < s.context_tokens else ""
+            tips.append(fit_margin_tip(spare, s.profile.auto_fit_margin_bytes, more))
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)
             cc, target, what = s.gpu.compute_capability, card_target(s.gpu), core_name(rule.what)

@@ -131,14 +131,14 @@ def layer_split_cell(gpu_layers: int, n_layers: int) -> str:
     return translate("Verdict", "offloaded: {gpu}/{n} layers on GPU").format(gpu=gpu_layers, n=n_layers)
 
 
-def fit_margin_tip(spare: float, margin: float) -> str:
+def fit_margin_tip(spare: float, margin: float, more: str = "") -> str:
     """Where a model fits with less to spare (bytes) than llama-server's automatic placement keeps free (``margin``,
-    core.fit.auto_fit_headroom): what it would do, and the source."""
+    core.fit.auto_fit_headroom): what it would do, ``more`` to say, and the source."""
     return (translate("Verdict", "{spare} MiB to spare, under the {margin} MiB llama-server and llama-cli keep free "
                                  "when they place the layers themselves (--fit, on by default since Dec 2025): they "
                                  "would move layers to the CPU. Give -ngl all to keep every layer on the card.").format(
                 spare=integer(round(spare / MIB)), margin=integer(round(margin / MIB)))
-            + "\n(" + translate("Verdict", "llama.cpp PR #16653") + ")")
+            + (" " + more if more else "") + "\n(" + translate("Verdict", "llama.cpp PR #16653") + ")")
 
 
 def plan_badge(plan) -> str:
