@@ -252,6 +252,10 @@ def shot(win, path, size):      # (instead of saving a picture: what the window 
     s = win.state.scenario
     seen.update(name=s.model.name, weights=s.weights, picked=win.panel.model.currentData() == s.model.id,
                 gpu=s.gpu.id, recent=[str(p) for p in win.recent_imports])
+    if win.state.ram_gb or win.state.experts_on_cpu:
+        win.redraw()       # (the real screenshot turns the event loop, which runs the coalesced redraw)
+        seen.update(ram=win.state.ram_gb, shown=win.panel.ram.value(), experts=win.state.experts_on_cpu,
+                    bandwidth=win.state.ram_bandwidth_gb_s, badge=win.breakdown.verdict.text())
 app.screenshot = shot
 rc = app.main(sys.argv[1:])
 print(json.dumps(dict(seen, rc=rc)))
@@ -301,6 +305,22 @@ def test_vramgui_gpu_takes_a_card_file(tmp_path):
     path.write_text(json.dumps(card), encoding="utf-8")
     seen, err = _app("--gpu", str(path), "--screenshot", str(tmp_path / "x.png"))
     assert seen == {"rc": 2} and str(path) in err and "memory_mib" in err and "Traceback" not in err
+
+
+def test_vramgui_takes_the_machines_ram(tmp_path):
+    """`vramgui --ram GB [--ram-bandwidth GB/S] [--experts-on-cpu]` opens the window with the offload planned, as
+    `vramgui-cli estimate --ram` plans it: Llama 2 70B Q4_K_M on an RTX 4090 with 64 GB, 46 of 80 layers on the card
+    at 4,000 + 96 tokens without flash attention (tests/test_offload.py's hand count); a bad figure is an error line."""
+    shot = str(tmp_path / "x.png")
+    seen, _ = _app("--model", "llama2-70b", "--weights", "q4_k_m", "--engine", "llamacpp", "--attention", "eager",
+                   "--prompt", "4000", "--output", "96", "--ram", "64", "--ram-bandwidth", "90", "--screenshot", shot)
+    assert (seen["rc"], seen["ram"], seen["shown"], seen["bandwidth"], seen["experts"]) == (0, 64, 64, 90, False)
+    assert seen["badge"] == "OFFLOAD 46/80"
+    seen, _ = _app("--model", "mixtral-8x7b", "--weights", "q4_k_m", "--engine", "llamacpp", "--experts-on-cpu",
+                   "--ram", "64", "--screenshot", shot)
+    assert seen["experts"] and seen["ram"] == 64
+    seen, err = _app("--ram", "-1", "--screenshot", shot)
+    assert seen == {"rc": 2} and "--ram must be 0 to 8,192 GB" in err and "Traceback" not in err
 
 
 def test_a_mistral_params_json_imports_with_its_assumed_context(qtbot, win, tmp_path):

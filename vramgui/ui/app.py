@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--output", type=int, default=DEFAULT_OUTPUT_TOKENS, metavar="TOKENS",
                     help=f"generated tokens (default {DEFAULT_OUTPUT_TOKENS})")
     ap.add_argument("--batch", type=int, default=1, metavar="N", help="concurrent sequences (default 1)")
+    ap.add_argument("--ram", type=float, default=None, metavar="GB",
+                    help="system RAM in GB: plan a layer split between the card(s) and RAM (llama.cpp -ngl)")
+    ap.add_argument("--ram-bandwidth", type=float, default=None, metavar="GB/S",
+                    help="system RAM bandwidth (default 76.8 GB/s, dual-channel DDR5-4800; unified memory: the chip's)")
+    ap.add_argument("--experts-on-cpu", action="store_true", help="keep MoE expert tensors in system RAM")
     ap.add_argument("--mode", choices=["inference", "training"], default="inference",
                     help="open on inference (the default) or fine-tuning")
     ap.add_argument("--measured", metavar="PATH", help="overlay a CSV/JSONL of measured points")
@@ -257,6 +262,12 @@ def main(argv: list[str] | None = None) -> int:
             win.state.add_gpu(card)
             win.state.set_gpu(card.id)
         win.state.set_mode(args.mode)
+        if args.ram is not None or args.ram_bandwidth is not None or args.experts_on_cpu:
+            if (args.ram is not None and not 0 <= args.ram <= 8192) or \
+                    (args.ram_bandwidth is not None and not 0 < args.ram_bandwidth <= 2000):
+                raise VramguiError("--ram must be 0 to 8,192 GB and --ram-bandwidth above 0, at most 2,000 GB/s")
+            win.state.set_offload(ram_gb=args.ram, experts_on_cpu=args.experts_on_cpu or None,
+                                  ram_bandwidth_gb_s=args.ram_bandwidth)
         if args.measured and not win.load_measured(Path(args.measured)):
             return 2
     except VramguiError as exc:
