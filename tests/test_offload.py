@@ -147,6 +147,26 @@ def test_op_offload_copies_as_llama_servers_fit_breakdowns_printed():
     assert op_offload_copy_bytes(s.with_(gpu=cat.gpu("m2-max-96gb"), engine="llamacpp"), layers_in_ram=True) == 0.0
 
 
+def test_op_offload_copies_a_layers_cache_where_it_is_the_largest():
+    """A public diagnostic note of an Ollama 0.33.1 load (Aug 2026; its repository not recorded): qwen2.5-coder:14b
+    Q3_K_S at context 16,384 on an RTX 5070 Laptop GPU, 'offloaded 30/49 layers to GPU', a CUDA KV cache of 1,856 MiB
+    and a CUDA compute buffer of 164.02 MiB.  -ngl 30 is the output layer and 29 repeating layers (PR #18148): their
+    cache 29 x 16,384 x 2 x 8 x 128 x 2 B = 29 x 64 = 1,856 MiB, as printed.  The compute buffer: 98.08 MiB with every
+    layer on the card (the estimate's, flash attention) and the K and V a prompt's pass copies of a layer in RAM, 64
+    MiB (more than its largest weight, ffn 13,824 x 5,120 at Q3_K: 30 MiB): 162.08, 1.2 % under the log.  (Q3_K_M
+    stands for Q3_K_S, which the catalog has not; the desktop RTX 5070 for the laptop's: with -ngl given neither the
+    weights' bytes nor the card's size enter these figures.)"""
+    cat = default_catalog()
+    s = Scenario(model=cat.model("qwen2.5-14b"), gpu=cat.gpu("rtx5070"), weights="q3_k_m", engine="ollama-num-ctx",
+                 prompt_tokens=16384 - 256, output_tokens=256)
+    plan = plan_offload(s, ram_gb=32, gpu_layers=30)
+    assert (plan.gpu_layers, plan.output_on_gpu, plan.ngl) == (29, True, 30)
+    assert 29 * 16384 * 2 * 8 * 128 * 2 / MIB == 1856
+    assert plan.copy_bytes == 16384 * 2 * 8 * 128 * 2 == 64 * MIB
+    compute = float(estimate_memory(s).activations) + plan.copy_bytes
+    assert compute / MIB == pytest.approx(164.02, rel=0.02)
+
+
 def test_two_unequal_cards_split_by_free_memory_never_pooled():
     cat = default_catalog()
     s = scenario("llama2-70b")
