@@ -1315,13 +1315,19 @@ def test_help_texts_and_accessible_names(qtbot, win):
     assert export.shortcut().toString() == "Ctrl+E"
 
 
-def test_machine_tab_lists_and_opens(qtbot, win):
+def describe_machine(win, gpu: str, ram: int, context: int, text: str):
+    """The My machine tab, shown, with its card, RAM and context set through its widgets and the list filtered."""
     mt = win.machine_tab
     win.tabs.setCurrentIndex(1)
-    mt.gpu.setCurrentIndex(mt.gpu.findData("rtx4090"))
-    mt.ram.setValue(64)
-    mt.context.setValue(4096)
-    mt.filter.setText("Llama 2 13B")
+    mt.gpu.setCurrentIndex(mt.gpu.findData(gpu))
+    mt.ram.setValue(ram)
+    mt.context.setValue(context)
+    mt.filter.setText(text)
+    return mt
+
+
+def test_machine_tab_lists_and_opens(qtbot, win):
+    mt = describe_machine(win, "rtx4090", 64, 4096, "Llama 2 13B")
     qtbot.waitUntil(lambda: any(mt.proxy.index(r, 1).data() == "q8_0" for r in range(mt.row_count())),
                     timeout=5000)     # the table follows the edits (no Update button)
     texts = {(mt.proxy.index(r, 1).data(), mt.proxy.index(r, 3).data()) for r in range(mt.row_count())}
@@ -1365,12 +1371,7 @@ def test_machine_tab_marks_rows_short_of_llama_servers_fit_margin(qtbot, win):
     """Llama 3.1 8B Q6_K on an RTX 4060 at 8,192 tokens: 932 MiB to spare (tests/test_machine.py's hand count), under
     the 1,024 MiB llama-server keeps free when it places the layers: the verdict says -ngl all is needed, its tooltip
     why; Q4_K_M (about 1,470 MiB less weights, 2,400 to spare) reads plain 'fits on GPU'."""
-    mt = win.machine_tab
-    win.tabs.setCurrentIndex(1)
-    mt.gpu.setCurrentIndex(mt.gpu.findData("rtx4060"))
-    mt.ram.setValue(32)
-    mt.context.setValue(8192)
-    mt.filter.setText("Llama 3.1 8B")
+    mt = describe_machine(win, "rtx4060", 32, 8192, "Llama 3.1 8B")
 
     def verdicts():
         return {mt.proxy.index(r, 1).data(): (mt.proxy.index(r, 3).data(),
