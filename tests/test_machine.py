@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from vramgui.cli import main
@@ -143,6 +144,8 @@ def _reference(m: Machine, model, fmt: str):
     mp = max_prompt_tokens(s, budget) if level == "gpu" else None
     ttft = (float(prefill_time(s, m.context, m.batch))
             if level == "gpu" and s.gpu.peak_flops(s.weight_format.kernel) else None)
+    if level in ("partial", "cpu") and np.isfinite(plan.prefill_s):    # (the passes' copies of the part in RAM)
+        ttft = plan.prefill_s
     return level, needed, budget, mp, tok_s, ttft, layers, auto_fit_headroom(s) is not None
 
 

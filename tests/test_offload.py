@@ -1,6 +1,7 @@
 """Partial offload with hand-worked splits (llama.cpp-style layer placement)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -165,6 +166,61 @@ def test_op_offload_copies_a_layers_cache_where_it_is_the_largest():
     assert plan.copy_bytes == 16384 * 2 * 8 * 128 * 2 == 64 * MIB
     compute = float(estimate_memory(s).activations) + plan.copy_bytes
     assert compute / MIB == pytest.approx(164.02, rel=0.02)
+
+
+def test_a_prompts_passes_copy_the_part_in_ram_to_the_card():
+    """Llama 3.1 8B Q8_0 on an RTX 4060 (PCIe 4.0 x8, 16 GB/s) with 32 GB of RAM at 8,000 + 192 tokens: 28 of 32
+    layers and the output layer on the card.  Each 512-token pass of the prompt (16 of them) copies the 4 layers in RAM,
+    4 x (218,103,808 weights at Q8_0's 8.5 bits + two f32 norms) = 927.1 MB, and their K and V so far, 4 x 4,096 B a
+    cell over 512 x 16 x 15 / 2 + 8,000 = 69,440 cells = 1.138 GB in all: 15.97 GB, at an assumed 30 % of the link
+    (PCIE_COPY_EFFICIENCY) 3.33 s on top of the 4.25 s the prompt takes with every layer on the card."""
+    from vramgui.core.offload import PCIE_COPY_EFFICIENCY
+    from vramgui.core.speed import prefill_time
+    cat = default_catalog()
+    s = Scenario(model=cat.model("llama3.1-8b"), gpu=cat.gpu("rtx4060"), weights="q8_0", engine="llamacpp",
+                 prompt_tokens=8000, output_tokens=192)
+    plan = plan_offload(s, ram_gb=32)
+    assert (plan.level, plan.gpu_layers, plan.output_on_gpu) == ("partial", 28, True)
+    layer = 218_103_808 * 8.5 / 8 + 2 * 4096 * 4 + 4096 * 4 / 32     # (the final norm's share of a layer)
+    cells = 512 * 16 * 15 / 2 + 8000
+    copied = 16 * 4 * layer + 4 * 4096 * cells
+    assert plan.prompt_copy_bytes == pytest.approx(copied, rel=1e-6) and copied / 1e9 == pytest.approx(15.97, abs=0.01)
+    assert plan.link_bytes_per_s == 16e9 and PCIE_COPY_EFFICIENCY == 0.3
+    gpu_only = float(prefill_time(s, 8000, 1))
+    assert plan.prefill_s == pytest.approx(gpu_only + copied / (16e9 * 0.3), rel=1e-9)
+    assert plan.prefill_s - gpu_only == pytest.approx(3.33, abs=0.01)
+    # every layer on the card: no copies; a prompt under 32 tokens: the CPU computes its part in RAM, no copies
+    assert plan_offload(s.with_(model=cat.model("llama3.2-3b")), ram_gb=32).prompt_copy_bytes == 0
+    assert plan_offload(s.with_(prompt_tokens=31), ram_gb=32).prompt_copy_bytes == 0
+
+
+def test_partial_offload_sweeps_copy_at_a_rate_of_their_own():
+    """Two llama-bench -ngl sweeps (tests/data/measured/partial_offload_sweeps.json): with every repeating layer
+    that stays in RAM the 512-token pass takes longer by the same time per byte, a rate of the machine's own, 7.0-8.3
+    GB/s on an RTX 5050 Laptop GPU (44-52 % of its PCIe 4.0 x8) and 1.59-1.71 GB/s on a Tesla P4 (10-11 % of PCIe
+    3.0 x16).  The assumed share, PCIE_COPY_EFFICIENCY, lies between them.  (The layers in RAM as current builds count
+    -ngl N: the output layer and N - 1 repeating layers on the card; the rows with fewer than 5 layers in RAM, whose
+    difference is within the runs' spread, are left out.)"""
+    from vramgui.core.formats import WEIGHT_FORMATS
+    from vramgui.core.offload import PCIE_COPY_EFFICIENCY
+    from vramgui.core.weights import weight_bytes
+    data = json.loads((Path(__file__).parent / "data" / "measured" / "partial_offload_sweeps.json").read_text())
+    cat = default_catalog()
+    shares = []
+    for sweep in data["sweeps"]:
+        a = cat.model(sweep["model_ref"]).architecture
+        wb = weight_bytes(a, WEIGHT_FORMATS[sweep["weights"]])
+        layer = (wb.linear + wb.other) / a.num_layers
+        full = 512 / sweep["pp512"]["99"]
+        rates = []
+        for ngl, pp in sweep["pp512"].items():
+            in_ram = a.num_layers - max(int(ngl) - 1, 0)
+            if int(ngl) < 99 and in_ram >= 5:
+                rates.append(in_ram * layer / (512 / pp - full))
+        assert max(rates) / min(rates) < 1.25, (sweep["gpu"], rates)     # the same rate at every split
+        shares += [r / (sweep["link_gb_s"] * 1e9) for r in rates]
+    assert min(shares) < PCIE_COPY_EFFICIENCY < max(shares)
+    assert 0.09 < min(shares) < 0.11 and 0.4 < max(shares) < 0.55
 
 
 def test_two_unequal_cards_split_by_free_memory_never_pooled():

@@ -35,6 +35,7 @@ from .core.errors import InputError, pydantic_message
 from .core.formats import stored_format
 from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
+from .core.offload import PCIE_COPY_EFFICIENCY
 from .core.presets import GPU, ModelPreset
 from .core.report import (
     NOTE_KEYS,
@@ -219,6 +220,10 @@ def _print_estimate(d: dict) -> None:
         if o["copy_bytes"]:
             print(f"  the first card's compute buffer holds {o['copy_bytes'] / MIB:,.0f} MiB more: a prompt's pass "
                   "copies tensors of the part in RAM there (llama.cpp's op offload)")
+        if o["prompt_copy_bytes"] and o["prefill_seconds"] is not None:
+            print(f"  first token {duration_text(o['prefill_seconds'])}: the prompt's passes copy "
+                  f"{o['prompt_copy_bytes'] / 1e9:,.1f} GB of the part in RAM to the card (at an assumed "
+                  f"{PCIE_COPY_EFFICIENCY:.0%} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
     if "cost_per_million_tokens" in sp:
         print(f"cost: {sp['cost_per_million_tokens']:,.4f} per million generated tokens (served) "
               f"at {sp['price_per_hour']} per card-hour", end="")

@@ -98,6 +98,10 @@
         <translation>此划分对应的 llama.cpp -ngl：{ngl}</translation>
     </message>
     <message>
+        <source>First token about {time}: the prompt&apos;s passes copy {gb} GB of the part in RAM to the card (at an assumed {share} of its {link} GB/s link).</source>
+        <translation>首个 token 约 {time}：处理提示词的各轮会把内存中那部分共 {gb} GB 复制到显卡（按其 {link} GB/s 链路的 {share} 估算）。</translation>
+    </message>
+    <message>
         <source>The first card&apos;s compute buffer holds {mib} MiB more: a prompt&apos;s pass copies tensors of the part in RAM there.</source>
         <translation>第一张显卡的计算缓冲区多占 {mib} MiB：处理提示词时会把内存中那部分的张量复制到卡上。</translation>
     </message>

@@ -13,6 +13,7 @@ from vramgui.core.catalog import read_preset
 from vramgui.core.presets import GPU, ModelPreset
 from vramgui.core.units import GIB
 from vramgui.ui.dialogs import CustomGpuDialog
+from vramgui.ui.i18n import duration
 from vramgui.ui.main_window import MainWindow
 from vramgui.ui.state import ScenarioState
 
@@ -227,9 +228,20 @@ def test_partial_offload_in_the_window(qtbot, win):
     # the split (46 + 1) and what a prompt's pass copies to the card of the layers in RAM (ffn_down, 154.9 MiB:
     # tests/test_offload.py counts both by hand)
     tip = win.breakdown.verdict.toolTip()
+    plan = win.state.offload_plan(win.state.scenario.gpu)
     assert "partly offloaded (46 of 80 layers and the output layer on GPU)" in tip
-    assert tip.endswith("llama.cpp's -ngl for this split: 47\nThe first card's compute buffer holds 155 MiB more: a "
-                        "prompt's pass copies tensors of the part in RAM there.")
+    lines = tip.split("\n")
+    assert lines[-3:-1] == ["llama.cpp's -ngl for this split: 47", (
+        f"First token about {duration(plan.prefill_s)}: the prompt's passes copy {plan.prompt_copy_bytes / 1e9:.1f} "
+        "GB of the part in RAM to the card (at an assumed 30% of its 32 GB/s link).")]
+    assert lines[-1] == ("The first card's compute buffer holds 155 MiB more: a prompt's pass copies tensors of the "
+                         "part in RAM there.")
+    # (the prompt's 8 passes each copy the 34 layers in RAM, 512.7 MB each (tests/test_offload.py's layer), and their
+    # cache so far: 34 x 4,096 B a cell over 512 x 8 x 7 / 2 + 4,000 cells)
+    d, kv, f = 8192, 1024, 28672
+    layer = ((2 * d * d + d * kv + 2 * d * f) * 4.5 + (d * kv + f * d) * (4.5 + 6.5625) / 2) / 8
+    layer += 2 * d * 4 + d * 4 / 80        # two f32 norms, and the final norm's share
+    assert plan.prompt_copy_bytes == pytest.approx(8 * 34 * layer + 34 * 4096 * (512 * 8 * 7 / 2 + 4000), rel=1e-6)
     assert win.memory_chart.spill.isVisible()
     x, y = win.memory_chart.spill.getOriginalDataset()
     budget = win.last_fit.budget_bytes / GIB

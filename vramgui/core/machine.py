@@ -38,7 +38,14 @@ from .memory import (
     total_from_terms,
     weights_per_card,
 )
-from .offload import CPU_BW_EFFICIENCY, DEFAULT_RAM_BANDWIDTH_GB_S, gpu_budget
+from .offload import (
+    CPU_BW_EFFICIENCY,
+    DEFAULT_RAM_BANDWIDTH_GB_S,
+    OP_OFFLOAD_MIN_BATCH,
+    PCIE_COPY_EFFICIENCY,
+    gpu_budget,
+    host_link_bytes_per_s,
+)
 from .params import count_params
 from .presets import GPU, ModelPreset
 from .scenario import Scenario
@@ -275,11 +282,12 @@ class _Columns:
     gpu_layers: np.ndarray
 
 
-def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Layer split over ``m.n_gpus`` identical cards and system RAM for every entry (the
     closed form of :func:`~vramgui.core.offload.plan_offload` for equal cards: whole layers,
     the output layer on the last card, first where the engine offloads it first (current llama.cpp),
-    else only when every layer fits too).  Returns (level, GPU layers, decode seconds)."""
+    else only when every layer fits too).  Returns (level, GPU layers, decode seconds, the seconds a prompt of the
+    context's length adds copying the part in RAM to the card: :func:`~vramgui.core.offload.prompt_copy_bytes`)."""
     one = g.probe.with_(n_gpus=1)
     prof = one.profile
     L = g.layers
@@ -333,7 +341,15 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     decode = (n_gpu * per_layer / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0)
               + (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * CPU_BW_EFFICIENCY))
     decode = engine_time(decode, g.speed.host_floor, g.speed.step_overhead + g.speed.sample_s * m.batch)
-    return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode)
+    # a prompt of the context's length: its passes copy the layers in RAM and their cache so far (prompt_copy_bytes)
+    chunk = min(prof.prefill_chunk_tokens or m.context, m.context)
+    copies = 0.0
+    if np.any(copy) and chunk >= OP_OFFLOAD_MIN_BATCH:
+        passes = -(-m.context // chunk)
+        cells = chunk * passes * (passes - 1) / 2 + m.context
+        copied = passes * n_cpu * g.layer_bytes + n_cpu * g.mem1.kv_full / L * cells * m.batch
+        copies = np.where(copy > 0, copied, 0.0) / (host_link_bytes_per_s(m.gpu) * PCIE_COPY_EFFICIENCY)
+    return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies
 
 
 def _evaluate_group(g: _Group, m: Machine) -> _Columns:
@@ -347,8 +363,9 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     level = np.where(fits, "gpu", "none").astype(object)
     layers = np.where(fits, g.layers, 0).astype(np.int64)
     tok_s = np.where(fits, 1.0 / step, 0.0)
+    copies = None
     if m.ram_gb > 0 and g.engine in LLAMACPP:
-        off_level, off_layers, off_decode = _offload(g, m)
+        off_level, off_layers, off_decode, copies = _offload(g, m)
         level = np.where(fits, level, off_level)
         layers = np.where(fits, layers, off_layers)
         tok_s = np.where(fits, tok_s, np.where(np.isfinite(off_decode), 1.0 / off_decode, 0.0))
@@ -356,7 +373,10 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     # the largest context only where the model runs on the GPU (elsewhere an empty bracket)
     mp = max_prompt_tokens_from_terms(g.mem, prof, np.where(on_gpu, budget, 0.0), m.batch, probes=_SEARCH_PROBES)
     ttft = prefill_from_terms(g.speed, m.context, m.batch, card)
-    ttft = np.where(on_gpu & np.isfinite(peaks), ttft, np.nan)
+    # (partly offloaded, or computed by the CPU with the card idle: the prompt's passes copy the part in RAM to it)
+    offloaded = ((level == "partial") | (level == "cpu")) & ~fits if copies is not None else False
+    ttft = np.where(on_gpu & np.isfinite(peaks), ttft,
+                    np.where(offloaded & np.isfinite(peaks), ttft + (copies if copies is not None else 0.0), np.nan))
     return _Columns(level=level, needed=needed, budget=budget, max_context=np.where(on_gpu, mp, -1),
                     tokens_per_s=tok_s, ttft=ttft, gpu_layers=layers)
 

@@ -32,7 +32,17 @@ from .memory import (
 from .params import count_params, mlp_params
 from .presets import GPU
 from .scenario import Scenario
-from .speed import SAMPLE_S, bandwidth_efficiency, engine_time, fixed_step_s, host_floor_s, speed_key
+from .speed import (
+    DEFAULT_LINK_GB_S,
+    SAMPLE_S,
+    bandwidth_efficiency,
+    engine_time,
+    fixed_step_s,
+    host_floor_s,
+    prefill_time,
+    prompt_split,
+    speed_key,
+)
 from .units import GB
 from .weights import active_weight_bytes, expert_bits, largest_tensor_bytes, output_layer_bytes, weight_bytes
 
@@ -43,6 +53,18 @@ DEFAULT_RAM_BANDWIDTH_GB_S = 76.8
 #: replaced by a measurement; the speed of light uses 1.
 CPU_BW_EFFICIENCY = 0.65
 LEVELS = ("gpu", "partial", "cpu", "none")
+#: Share of the card's host link (its PCIe, per direction) at which a prompt's passes copy the part in RAM to it (op
+#: offload, :func:`prompt_copy_bytes`) -- an assumption from four llama-bench -ngl sweeps, in each of which the time a
+#: pass takes beyond the full offload's grows in proportion to the bytes left in RAM (a copy rate per machine):
+#: Mistral 7B Q4_K_M on an RTX 5050 Laptop GPU with a Ryzen 7 260, 7.0-8.3 GB/s (ngl 0, 10, 20: 47 % of the CPU's PCIe
+#: 4.0 x8, 23 % of the card's 5.0 x8); PR #6083's RTX 3090 Ti under WSL, 5.6 GB/s for Llama 2 7B Q4_0 and 15.9 for
+#: Mixtral Q3_K_L (ngl 0 against 6 at 1,024-token passes: 17 and 50 % of PCIe 4.0 x16); Qwen2.5 7B Q4_K_M on a Tesla P4,
+#: 1.59-1.71 GB/s (ngl 0-28: 10 % of PCIe 3.0 x16).  Machines differ by 2-3x either way (pinned or pageable host
+#: memory, the CPU's copy rate, a VM); the speed of light copies at the link's full rate.
+PCIE_COPY_EFFICIENCY = 0.3
+#: The fewest tokens of a pass for which the CUDA backend runs an op whose weight is in RAM on the GPU (ggml-cuda.cu:
+#: offload_op, get_op_batch_size(op) >= op_offload_min_batch_size, 32 unless GGML_OP_OFFLOAD_MIN_BATCH says otherwise).
+OP_OFFLOAD_MIN_BATCH = 32
 
 
 @dataclass(frozen=True)
@@ -66,6 +88,9 @@ class OffloadPlan:
     devices: list[Device] = field(default_factory=list)   # the GPUs, then "system RAM"
     decode_s: float = float("inf")
     copy_bytes: float = 0.0          # of the first card's use: what a prompt's pass copies there (op offload)
+    prefill_s: float = float("nan")  # time to first token, the passes' copies counted (nan: no FLOP/s figure)
+    prompt_copy_bytes: float = 0.0   # what the prompt's passes copy to the card in all
+    link_bytes_per_s: float = 0.0    # the first card's host link (its PCIe), per direction
 
     @property
     def tokens_per_s(self) -> float:
@@ -225,10 +250,42 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     else:
         level = "partial"
     decode = _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer, head, ram_bandwidth_gb_s)
+    # a prompt's passes: as on the card, and the part in RAM copied to it for each (its weights, its layers' cache)
+    # (the cache a layer holds a token, over the layers: a hybrid's recurrent layers hold none)
+    copied = prompt_copy_bytes(s, n_cpu * layer_w + expert_layer * n_gpu, n_cpu * float(t1.kv_full) / L) \
+        if copy else 0.0
+    link = host_link_bytes_per_s(gpus[0])
+    prefill = float(prefill_time(s, s.prompt_tokens, s.batch)) if s.gpu.peak_flops(one.weight_format.kernel) \
+        else float("nan")
     return OffloadPlan(level=level, n_layers=L, gpu_layers=n_gpu, cpu_layers=n_cpu,
                        experts_on_cpu=bool(expert_layer), output_on_gpu=output_on_gpu, devices=devices,
                        decode_s=decode if level != "none" else float("inf"),
-                       copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0)
+                       copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0,
+                       prefill_s=prefill + copied / (link * PCIE_COPY_EFFICIENCY) if level != "none" else float("nan"),
+                       prompt_copy_bytes=copied, link_bytes_per_s=link)
+
+
+def host_link_bytes_per_s(g: GPU) -> float:
+    """The card's link to the host [bytes/s per direction]: its PCIe link where the preset names one, else
+    :data:`~vramgui.core.speed.DEFAULT_LINK_GB_S` (an NVLink card's preset names its NVLink instead)."""
+    pcie = g.interconnect and "pcie" in g.interconnect.lower() and g.interconnect_gb_s
+    return (g.interconnect_gb_s if pcie else DEFAULT_LINK_GB_S) * 1e9
+
+
+def prompt_copy_bytes(s: Scenario, weights: float, kv_per_cell: float) -> float:
+    """What a prompt's passes copy to the card in all where part of the model is in RAM (op offload: each pass of
+    the engine's prompt batch, 32 tokens or more, copies ``weights``, and the K and V of the cells filled so far,
+    ``kv_per_cell`` bytes a cell over the layers in RAM, every sequence's).  A prompt under 32 tokens copies
+    nothing: the CPU computes its part in RAM."""
+    new, cached = (float(x) for x in prompt_split(s.prompt_tokens, s.cached_tokens))
+    chunk = min(s.profile.prefill_chunk_tokens or new, new)
+    if chunk < OP_OFFLOAD_MIN_BATCH:
+        return 0.0
+    passes = -(-new // chunk)
+    # the cells pass i attends: the cached ones and i chunks of the prompt (the last pass: all of it)
+    cells = cached * passes + chunk * passes * (passes - 1) / 2 + new
+    return passes * weights + kv_per_cell * cells * s.batch
+
 
 
 def _proportional(budgets: list[float], n: int) -> list[int]:

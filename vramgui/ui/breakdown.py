@@ -11,6 +11,7 @@ from ..core import MemoryBreakdown, Scenario
 from ..core.engines import APPLE_ONLY, LLAMACPP, runs_on_gpu
 from ..core.explain import explain
 from ..core.fit import FitResult
+from ..core.offload import PCIE_COPY_EFFICIENCY
 from ..core.speed import SpeedResult
 from ..core.units import GIB, MIB
 from .fit_table import ELSEWHERE
@@ -224,6 +225,11 @@ class BreakdownStrip(QtWidgets.QFrame):
                     for d in plan.devices))
             if plan.level == "partial" and plan.cpu_layers and s.engine in LLAMACPP:
                 tip += "\n" + self.tr("llama.cpp's -ngl for this split: {ngl}").format(ngl=plan.ngl)
+            if plan.prompt_copy_bytes and plan.prefill_s == plan.prefill_s:     # (core.offload.prompt_copy_bytes)
+                tip += "\n" + self.tr("First token about {time}: the prompt's passes copy {gb} GB of the part in RAM "
+                                       "to the card (at an assumed {share} of its {link} GB/s link).").format(
+                    time=duration(plan.prefill_s), gb=num(plan.prompt_copy_bytes / 1e9, 1),
+                    share=f"{PCIE_COPY_EFFICIENCY:.0%}", link=num(plan.link_bytes_per_s / 1e9))
             if plan.copy_bytes:          # (core.offload.op_offload_copy_bytes)
                 tip += "\n" + self.tr("The first card's compute buffer holds {mib} MiB more: a prompt's pass copies "
                                        "tensors of the part in RAM there.").format(mib=integer(round(plan.copy_bytes
