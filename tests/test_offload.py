@@ -189,6 +189,9 @@ def test_a_prompts_passes_copy_the_part_in_ram_to_the_card():
     gpu_only = float(prefill_time(s, 8000, 1))
     assert plan.prefill_s == pytest.approx(gpu_only + copied / (16e9 * 0.3), rel=1e-9)
     assert plan.prefill_s - gpu_only == pytest.approx(3.33, abs=0.01)
+    # two prompts of 4,000 share the passes: the same 16 passes over the same 8,000 cells
+    from vramgui.core.offload import prompt_copy_bytes
+    assert prompt_copy_bytes(s.with_(prompt_tokens=4000, batch=2), 4 * layer, 4 * 4096) == pytest.approx(copied)
     # every layer on the card: no copies; a prompt under 32 tokens: the CPU computes its part in RAM, no copies
     assert plan_offload(s.with_(model=cat.model("llama3.2-3b")), ram_gb=32).prompt_copy_bytes == 0
     assert plan_offload(s.with_(prompt_tokens=31), ram_gb=32).prompt_copy_bytes == 0

@@ -342,12 +342,13 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
               + (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * CPU_BW_EFFICIENCY))
     decode = engine_time(decode, g.speed.host_floor, g.speed.step_overhead + g.speed.sample_s * m.batch)
     # a prompt of the context's length: its passes copy the layers in RAM and their cache so far (prompt_copy_bytes)
-    chunk = min(prof.prefill_chunk_tokens or m.context, m.context)
+    prompts = m.context * m.batch
+    chunk = min(prof.prefill_chunk_tokens or prompts, prompts)
     copies = 0.0
     if np.any(copy) and chunk >= OP_OFFLOAD_MIN_BATCH:
-        passes = -(-m.context // chunk)
-        cells = chunk * passes * (passes - 1) / 2 + m.context
-        copied = passes * n_cpu * g.layer_bytes + n_cpu * g.mem1.kv_full / L * cells * m.batch
+        passes = -(-prompts // chunk)
+        cells = chunk * passes * (passes - 1) / 2 + prompts
+        copied = passes * n_cpu * g.layer_bytes + n_cpu * g.mem1.kv_full / L * cells
         copies = np.where(copy > 0, copied, 0.0) / (host_link_bytes_per_s(m.gpu) * PCIE_COPY_EFFICIENCY)
     return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies
 

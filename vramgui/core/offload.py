@@ -275,17 +275,16 @@ def host_link_bytes_per_s(g: GPU) -> float:
 def prompt_copy_bytes(s: Scenario, weights: float, kv_per_cell: float) -> float:
     """What a prompt's passes copy to the card in all where part of the model is in RAM (op offload: each pass of
     the engine's prompt batch, 32 tokens or more, copies ``weights``, and the K and V of the cells filled so far,
-    ``kv_per_cell`` bytes a cell over the layers in RAM, every sequence's).  A prompt under 32 tokens copies
-    nothing: the CPU computes its part in RAM."""
-    new, cached = (float(x) for x in prompt_split(s.prompt_tokens, s.cached_tokens))
+    ``kv_per_cell`` bytes a cell over the layers in RAM; the batch's prompts share the passes).  A pass under 32
+    tokens copies nothing: the CPU computes its part in RAM."""
+    new, cached = (float(x) * s.batch for x in prompt_split(s.prompt_tokens, s.cached_tokens))
     chunk = min(s.profile.prefill_chunk_tokens or new, new)
     if chunk < OP_OFFLOAD_MIN_BATCH:
         return 0.0
     passes = -(-new // chunk)
-    # the cells pass i attends: the cached ones and i chunks of the prompt (the last pass: all of it)
+    # the cells pass i attends: the cached ones and i chunks of the prompts (the last pass: all of them)
     cells = cached * passes + chunk * passes * (passes - 1) / 2 + new
-    return passes * weights + kv_per_cell * cells * s.batch
-
+    return passes * weights + kv_per_cell * cells
 
 
 def _proportional(budgets: list[float], n: int) -> list[int]:
