@@ -114,6 +114,14 @@
         <translation>所选引擎不能在此 GPU 上运行：这些数字按它在 NVIDIA 和 AMD 显卡上的运行来估算</translation>
     </message>
     <message>
+        <source>, first token about {time}</source>
+        <translation>，首个 token 约 {time}</translation>
+    </message>
+    <message>
+        <source>These figures keep every layer on the card. As the offload plans it ({plan}): about {rate} tokens/s{first}.</source>
+        <translation>这些数字按所有层都在显卡上计算。按卸载方案（{plan}）：约 {rate} tokens/s{first}。</translation>
+    </message>
+    <message>
         <source>Gradients</source>
         <translation>梯度</translation>
     </message>

@@ -242,6 +242,11 @@ def test_partial_offload_in_the_window(qtbot, win):
     layer = ((2 * d * d + d * kv + 2 * d * f) * 4.5 + (d * kv + f * d) * (4.5 + 6.5625) / 2) / 8
     layer += 2 * d * 4 + d * 4 / 80        # two f32 norms, and the final norm's share
     assert plan.prompt_copy_bytes == pytest.approx(8 * 34 * layer + 34 * 4096 * (512 * 8 * 7 / 2 + 4000), rel=1e-6)
+    # the strip's decode and first token keep every layer on the card; their tooltips say what the offload gives
+    note = (f"These figures keep every layer on the card. As the offload plans it (offload 46/80): about "
+            f"{plan.tokens_per_s:.1f} tokens/s, first token about {duration(plan.prefill_s)}.")
+    assert win.breakdown.tooltip("decode").endswith("\n\n" + note) and win.breakdown.tooltip("prefill").endswith(note)
+    assert note not in win.breakdown.tooltip("weights")
     assert win.memory_chart.spill.isVisible()
     x, y = win.memory_chart.spill.getOriginalDataset()
     budget = win.last_fit.budget_bytes / GIB
