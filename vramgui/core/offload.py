@@ -122,7 +122,7 @@ def gpu_budget(s: Scenario, gpu: GPU) -> float:
     """Usable bytes on one card (unified memory: the share the GPU may use, see
     :attr:`GPU.gpu_share`)."""
     from .fit import budget_bytes
-    return budget_bytes(s.with_(gpu=gpu))
+    return budget_bytes(s if gpu is s.gpu else s.with_(gpu=gpu))
 
 
 def op_offload_copy_bytes(s: Scenario, layers_in_ram: bool, experts_in_ram: bool = False,
@@ -133,9 +133,9 @@ def op_offload_copy_bytes(s: Scenario, layers_in_ram: bool, experts_in_ram: bool
     routed experts' stacked tensors) and, with layers in RAM, one attention layer's K and V at the allocated
     context, every sequence's.  0 where nothing is in RAM, for other engines, and on unified memory (Metal reads
     host memory).  ``terms``: the card's :func:`memory_terms` where known (its context floor: Ollama's)."""
-    one = s.with_(n_gpus=1)
-    if not one.profile.op_offload_copies or one.gpu.unified_memory or not (layers_in_ram or experts_in_ram):
+    if not s.profile.op_offload_copies or s.gpu.unified_memory or not (layers_in_ram or experts_in_ram):
         return 0.0
+    one = s if s.n_gpus == 1 else s.with_(n_gpus=1)
     a = s.model.architecture
     copy = largest_tensor_bytes(a, one.weight_format, experts_only=not layers_in_ram)
     if layers_in_ram and a.attention_layers:
@@ -165,15 +165,17 @@ def _split(free: list[float], per_layer: float, n: int) -> list[int]:
 
 
 def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_layers: int | None = None,
-                 experts_on_cpu: bool = False, ram_bandwidth_gb_s: float | None = None) -> OffloadPlan:
+                 experts_on_cpu: bool = False, ram_bandwidth_gb_s: float | None = None,
+                 with_prefill: bool = True) -> OffloadPlan:
     """Best layer split of ``s`` over ``gpus`` (default: ``s.n_gpus`` × ``s.gpu``) and ``ram_gb``
     of system RAM; ``gpu_layers`` forces ``-ngl`` as llama.cpp counts it, the output layer one of the
-    n_layer + 1 (None: as many as fit)."""
+    n_layer + 1 (None: as many as fit).  ``with_prefill=False`` leaves the time to first token unset (nan): a
+    third of a plan's time, which a table of every card's plan does not show."""
     gpus = gpus or [s.gpu] * s.n_gpus
     if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
         ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
                               else DEFAULT_RAM_BANDWIDTH_GB_S)
-    one = s.with_(n_gpus=1)
+    one = s if s.n_gpus == 1 else s.with_(n_gpus=1)     # (a validated copy costs 30 us: only where it differs)
     a = s.model.architecture
     L = a.num_layers
     p = count_params(a)
@@ -255,8 +257,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     copied = prompt_copy_bytes(s, n_cpu * layer_w + expert_layer * n_gpu, n_cpu * float(t1.kv_full) / L) \
         if copy else 0.0
     link = host_link_bytes_per_s(gpus[0])
-    prefill = float(prefill_time(s, s.prompt_tokens, s.batch)) if s.gpu.peak_flops(one.weight_format.kernel) \
-        else float("nan")
+    prefill = float(prefill_time(s, s.prompt_tokens, s.batch)) \
+        if with_prefill and s.gpu.peak_flops(one.weight_format.kernel) else float("nan")
     return OffloadPlan(level=level, n_layers=L, gpu_layers=n_gpu, cpu_layers=n_cpu,
                        experts_on_cpu=bool(expert_layer), output_on_gpu=output_on_gpu, devices=devices,
                        decode_s=decode if level != "none" else float("inf"),

@@ -375,7 +375,8 @@ class MainWindow(QtWidgets.QMainWindow):
         table = self._table
         plans = None
         if self.state.mode == "inference" and (self.state.ram_gb > 0 or self.state.experts_on_cpu):
-            plans = {g.id: self.state.offload_plan(g) for g, fits in zip(table.gpus, table.fits, strict=True)
+            plans = {g.id: self.state.offload_plan(g, with_prefill=False)
+                     for g, fits in zip(table.gpus, table.fits, strict=True)
                      if not fits}
         margin = s.profile.auto_fit_margin_bytes if self.state.mode == "inference" else 0.0
         self.fit_panel.set_table(table, output, s.gpu.id, plans, s.model.architecture.max_context, margin)

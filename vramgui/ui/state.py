@@ -66,15 +66,17 @@ class ScenarioState(QtCore.QObject):
         """The price per card-hour, or None when not set."""
         return self.price_per_card_hour or None
 
-    def offload_plan(self, gpu=None):
+    def offload_plan(self, gpu=None, with_prefill: bool = True):
         """The offload plan for the current scenario on ``gpu`` (default: the primary), or None
-        when no system RAM is set."""
+        when no system RAM is set; ``with_prefill=False``: without its time to first token (the fit table's rows)."""
         if self.ram_gb <= 0 and not self.experts_on_cpu:
             return None
         from ..core.offload import plan_offload
-        s = self._scenario if gpu is None else self._scenario.with_(gpu=gpu)
+        # (another card changes nothing the scenario's checks look at: a copy without them, 15 times cheaper,
+        # for each of the fit table's rows)
+        s = self._scenario if gpu is None else self._scenario.model_copy(update={"gpu": gpu})
         return plan_offload(s, self.ram_gb, experts_on_cpu=self.experts_on_cpu,
-                            ram_bandwidth_gb_s=self.ram_bandwidth_gb_s)
+                            ram_bandwidth_gb_s=self.ram_bandwidth_gb_s, with_prefill=with_prefill)
 
     def set_mode(self, mode: str) -> None:
         if mode not in ("inference", "training") or mode == self.mode:
