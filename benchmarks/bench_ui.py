@@ -7,7 +7,7 @@ window in a fresh process.
 Also sweeps three sliders end to end in small steps, as a drag does.  Prints percentiles
 and ends with one line ``p50_ms=<x> p99_ms=<y> start_s=<z>`` (the random changes).
 
-    QT_QPA_PLATFORM=offscreen python benchmarks/bench_ui.py [--changes 1000] [--seed 1]
+    QT_QPA_PLATFORM=offscreen python benchmarks/bench_ui.py [--changes 1000] [--seed 1] [--ram GB]
 """
 
 from __future__ import annotations
@@ -74,10 +74,9 @@ def finish(app, win, repaints: Repaints) -> None:
             break
 
 
-def drive(changes: int, seed: int, moved: list[int] | None = None) -> list[float]:
-    """The times of ``changes`` random changes (ms); ``moved``, where given, gets how many of
-    the charts' axis ranges each change moved (memory x and y, throughput x and y, step y),
-    read before and after the timed change."""
+def window(ram: float = 0.0):
+    """(app, the window at 1366x768, shown, its start-up objects frozen as the app freezes them), with ``ram`` GB of
+    System RAM entered (0: none, the window's default)."""
     from PySide6 import QtWidgets
 
     from vramgui.ui.app import freeze_startup_objects, initial_scenario, make_window, parse_args
@@ -88,6 +87,18 @@ def drive(changes: int, seed: int, moved: list[int] | None = None) -> list[float
     win.show()
     app.processEvents()
     freeze_startup_objects()          # (as the app does once its window is up)
+    if ram:
+        win.panel.ram.setValue(ram)
+        win.redraw()
+        app.processEvents()
+    return app, win
+
+
+def drive(changes: int, seed: int, moved: list[int] | None = None, ram: float = 0.0) -> list[float]:
+    """The times of ``changes`` random changes (ms); ``moved``, where given, gets how many of
+    the charts' axis ranges each change moved (memory x and y, throughput x and y, step y),
+    read before and after the timed change."""
+    app, win = window(ram)
     p = win.panel
     rng = random.Random(seed)
     models = [m for m in ("llama2-7b", "llama2-13b", "llama3.1-8b", "mistral-7b", "qwen2.5-14b", "mixtral-8x7b",
@@ -124,19 +135,10 @@ def drive(changes: int, seed: int, moved: list[int] | None = None) -> list[float
     return times
 
 
-def drag() -> list[float]:
+def drag(ram: float = 0.0) -> list[float]:
     """A user's drag: the batch, prompt and output sliders swept end to end and back in small
     steps (where steady axes matter most), timed like :func:`drive`."""
-    from PySide6 import QtWidgets
-
-    from vramgui.ui.app import freeze_startup_objects, initial_scenario, make_window, parse_args
-
-    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
-    win = make_window(initial_scenario(parse_args([])))
-    win.resize(1366, 768)
-    win.show()
-    app.processEvents()
-    freeze_startup_objects()
+    app, win = window(ram)
     repaints = Repaints(win)
     times = []
     for slider in (win.panel.batch.slider, win.panel.prompt.slider, win.panel.output.slider):
@@ -153,12 +155,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--changes", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--ram", type=float, default=0.0, metavar="GB",
+                    help="System RAM entered first (the fit table then plans the offload of every card that does "
+                         "not fit; default none)")
     args = ap.parse_args()
     import numpy as np
 
+    if args.ram:
+        print(f"with {args.ram:g} GB of System RAM entered")
     moved: list[int] = []
-    times = np.array(drive(args.changes, args.seed, moved))
-    dragged = np.array(drag())
+    times = np.array(drive(args.changes, args.seed, moved, args.ram))
+    dragged = np.array(drag(args.ram))
     start = cold_start()
     p50, p90, p99 = np.percentile(times, [50, 90, 99])
     print(f"{args.changes} changes: p50 {p50:.2f} ms, p90 {p90:.2f} ms, p99 {p99:.2f} ms, max {times.max():.2f} ms")
