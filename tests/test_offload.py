@@ -1,6 +1,7 @@
 """Partial offload with hand-worked splits (llama.cpp-style layer placement)."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -224,6 +225,26 @@ def test_partial_offload_sweeps_copy_at_a_rate_of_their_own():
         shares += [r / (sweep["link_gb_s"] * 1e9) for r in rates]
     assert min(shares) < PCIE_COPY_EFFICIENCY < max(shares)
     assert 0.09 < min(shares) < 0.11 and 0.4 < max(shares) < 0.55
+
+
+@pytest.mark.parametrize("model, weights, engine, experts", [
+    ("llama2-70b", "q4_k_m", "llamacpp", False), ("mixtral-8x7b", "q4_k_m", "llamacpp", True),
+    ("qwen3-32b", "q4_k_m", "llamacpp-vulkan", False), ("llama3.1-70b", "q4_k_m", "ollama", False),
+    ("llama3.1-70b", "bf16", "hf", False), ("gemma3-27b", "q8_0", "llamacpp-2023", False)])
+def test_a_plan_for_every_card_equals_each_card_planned_alone(model, weights, engine, experts):
+    """The fit table plans every card in turn, and a plan keeps what it worked out before looking at the card for the
+    next card's (offload._shared): each card's plan is the one planned with nothing kept."""
+    from vramgui.core import offload
+    cat = default_catalog()
+    s = Scenario(model=cat.model(model), gpu=cat.gpu("rtx4090"), weights=weights, engine=engine, prompt_tokens=6000,
+                 output_tokens=200)
+    in_turn = [plan_offload(s.model_copy(update={"gpu": g}), 64, experts_on_cpu=experts, with_prefill=False)
+               for g in cat.gpus.values()]
+    for g, plan in zip(cat.gpus.values(), in_turn, strict=True):
+        offload._SHARED.clear()
+        alone = plan_offload(s.with_(gpu=g), 64, experts_on_cpu=experts, with_prefill=False)
+        assert replace(plan, prefill_s=0.0) == replace(alone, prefill_s=0.0), g.id     # (nan is not nan)
+    assert "partial" in {p.level for p in in_turn}
 
 
 def test_two_unequal_cards_split_by_free_memory_never_pooled():

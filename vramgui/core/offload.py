@@ -133,7 +133,14 @@ def op_offload_copy_bytes(s: Scenario, layers_in_ram: bool, experts_in_ram: bool
     routed experts' stacked tensors) and, with layers in RAM, one attention layer's K and V at the allocated
     context, every sequence's.  0 where nothing is in RAM, for other engines, and on unified memory (Metal reads
     host memory).  ``terms``: the card's :func:`memory_terms` where known (its context floor: Ollama's)."""
-    if not s.profile.op_offload_copies or s.gpu.unified_memory or not (layers_in_ram or experts_in_ram):
+    if s.gpu.unified_memory:
+        return 0.0
+    return _copy_bytes(s, layers_in_ram, experts_in_ram, terms)
+
+
+def _copy_bytes(s: Scenario, layers_in_ram: bool, experts_in_ram: bool, terms: MemoryTerms | None) -> float:
+    """:func:`op_offload_copy_bytes` on a card with memory of its own (whichever: the same for every such card)."""
+    if not s.profile.op_offload_copies or not (layers_in_ram or experts_in_ram):
         return 0.0
     one = s if s.n_gpus == 1 else s.with_(n_gpus=1)
     a = s.model.architecture
@@ -178,23 +185,9 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     one = s if s.n_gpus == 1 else s.with_(n_gpus=1)     # (a validated copy costs 30 us: only where it differs)
     a = s.model.architecture
     L = a.num_layers
-    p = count_params(a)
-    wb = weight_bytes(a, one.weight_format, p)
-    # one card's terms, with the context the engine allocates on all of them (Ollama's default is the machine's)
-    t1 = replace(memory_terms(one), context_floor=memory_terms(s).context_floor)
-    act1 = float(activations_from_terms(t1, one.profile, s.prompt_tokens, s.batch, s.output_tokens))
-    kv_layer = float(kv_from_terms(t1, one.profile, s.context_tokens, s.batch)) / L
-    layer_w = (wb.linear + wb.other) / L
-    expert_layer = 0.0
-    if a.moe and experts_on_cpu:
-        n_moe = a.moe_layers
-        one_expert = mlp_params(a.expert_width, a.moe.expert_intermediate_size, a.gated_mlp, False)[0]
-        expert_total = n_moe * a.moe.num_experts * one_expert * expert_bits(a, one.weight_format) / 8
-        expert_layer = expert_total / L
-    gpu_layer = layer_w - expert_layer + kv_layer
-    head = output_layer_bytes(a, wb, p)   # (a tied table's rows: llama.cpp copies them to the output layer's card)
-    embed_gpu = 0.0 if one.profile.embedding_on_host else wb.embedding
-    fixed = float(t1.overhead) + act1 + embed_gpu
+    sh = _shared(s, one, experts_on_cpu)
+    wb, t1, act1, kv_layer, layer_w, expert_layer = sh.wb, sh.t1, sh.act1, sh.kv_layer, sh.layer_w, sh.expert_layer
+    gpu_layer, head, fixed = sh.gpu_layer, sh.head, sh.fixed
     budgets = [gpu_budget(one, g) for g in gpus]
     free_all = [b - fixed for b in budgets]
     # every layer and the output on several cards: llama.cpp runs them as a pipeline, whose copies of each
@@ -205,7 +198,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     first = one.profile.output_layer_first
     # with layers in RAM, the first card's compute buffer also holds what a prompt's pass copies of them
     # (EngineProfile.op_offload_copies); with -ot exps=CPU alone, a copy of the experts' largest tensor
-    copy = op_offload_copy_bytes(s, True, bool(expert_layer), t1)
+    own_memory = not gpus[0].unified_memory           # (Metal reads host memory: no copies)
+    copy = sh.copy_layers if own_memory else 0.0
     if gpu_layers is not None:                       # -ngl N: its layers, shared by free memory
         ngl = max(gpu_layers, 0)
         n_gpu = min(ngl - 1, L) if first and ngl else min(ngl, L)
@@ -214,7 +208,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     else:
         free_piped = [f - piped for f in free_all]
         with_head = free_piped[:-1] + [free_piped[-1] - head]  # everything on the GPUs, the output on the last
-        with_head[0] -= op_offload_copy_bytes(s, False, bool(expert_layer), t1)
+        with_head[0] -= sh.copy_experts if own_memory else 0.0
         split = _split(with_head, gpu_layer, L)
         output_on_gpu = sum(split) == L
         free_rest = [free_all[0] - copy] + free_all[1:]   # (not every layer: the copies, and no pipeline)
@@ -226,7 +220,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
             split = _split(free_rest, gpu_layer, L)
         n_gpu = sum(split)
     n_cpu = L - n_gpu
-    copy = op_offload_copy_bytes(s, n_cpu > 0, bool(expert_layer), t1)
+    copy = 0.0 if not own_memory else sh.copy_layers if n_cpu > 0 else sh.copy_experts
     fixed_each = fixed + (piped if output_on_gpu and n_cpu == 0 else 0.0)   # (a pipeline: every layer on the cards)
     devices = []
     for g, b, k, i in zip(gpus, budgets, split, range(len(gpus)), strict=True):
@@ -265,6 +259,62 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
                        copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0,
                        prefill_s=prefill + copied / (link * PCIE_COPY_EFFICIENCY) if level != "none" else float("nan"),
                        prompt_copy_bytes=copied, link_bytes_per_s=link)
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What a plan works out before it looks at the cards: the same for every card of the fit table's (for an
+    engine whose defaults do not depend on the card)."""
+
+    wb: object
+    t1: MemoryTerms
+    act1: float
+    kv_layer: float
+    layer_w: float
+    expert_layer: float
+    gpu_layer: float
+    head: float
+    fixed: float
+    copy_layers: float      # op offload's copy with layers in RAM (on a card with memory of its own)
+    copy_experts: float     # ... with only -ot exps=CPU's experts there
+
+
+_SHARED: list[tuple[tuple, _Shared]] = []      # (the scenario's key without its card, the shared part), the last
+
+
+def _shared(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
+    """:class:`_Shared` for ``s``, kept for the next plan of the same scenario on another card (the fit table plans
+    every card in turn) where the engine picks nothing by the card."""
+    p = s.profile
+    # (layer-split engines without defaults by the card: their terms do not depend on which card it is)
+    key = None if p.small_card_batch or p.default_context or p.parallel != "layer" \
+        else (s.key(gpu=None), experts_on_cpu)
+    if key is not None and _SHARED and _SHARED[0][0] == key:
+        return _SHARED[0][1]
+    a = s.model.architecture
+    L = a.num_layers
+    params = count_params(a)
+    wb = weight_bytes(a, one.weight_format, params)
+    # one card's terms, with the context the engine allocates on all of them (Ollama's default is the machine's)
+    t1 = replace(memory_terms(one), context_floor=memory_terms(s).context_floor)
+    act1 = float(activations_from_terms(t1, one.profile, s.prompt_tokens, s.batch, s.output_tokens))
+    kv_layer = float(kv_from_terms(t1, one.profile, s.context_tokens, s.batch)) / L
+    layer_w = (wb.linear + wb.other) / L
+    expert_layer = 0.0
+    if a.moe and experts_on_cpu:
+        n_moe = a.moe_layers
+        one_expert = mlp_params(a.expert_width, a.moe.expert_intermediate_size, a.gated_mlp, False)[0]
+        expert_total = n_moe * a.moe.num_experts * one_expert * expert_bits(a, one.weight_format) / 8
+        expert_layer = expert_total / L
+    head = output_layer_bytes(a, wb, params)   # (a tied table's rows: llama.cpp copies them to the output's card)
+    embed_gpu = 0.0 if one.profile.embedding_on_host else wb.embedding
+    sh = _Shared(wb=wb, t1=t1, act1=act1, kv_layer=kv_layer, layer_w=layer_w, expert_layer=expert_layer,
+                 gpu_layer=layer_w - expert_layer + kv_layer, head=head, fixed=float(t1.overhead) + act1 + embed_gpu,
+                 copy_layers=_copy_bytes(s, True, bool(expert_layer), t1),
+                 copy_experts=_copy_bytes(s, False, bool(expert_layer), t1))
+    if key is not None:
+        _SHARED[:] = [(key, sh)]
+    return sh
 
 
 def host_link_bytes_per_s(g: GPU) -> float:
