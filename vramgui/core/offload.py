@@ -44,7 +44,14 @@ from .speed import (
     speed_key,
 )
 from .units import GB
-from .weights import active_weight_bytes, expert_bits, largest_tensor_bytes, output_layer_bytes, weight_bytes
+from .weights import (
+    WeightBytes,
+    active_weight_bytes,
+    expert_bits,
+    largest_tensor_bytes,
+    output_layer_bytes,
+    weight_bytes,
+)
 
 #: Default system-RAM bandwidth [GB/s]: dual-channel DDR5-4800, 4800 MT/s × 8 bytes × 2
 #: channels = 76.8 GB/s peak (JEDEC DDR5 data rate; a hand calculation).
@@ -266,7 +273,7 @@ class _Shared:
     """What a plan works out before it looks at the cards: the same for every card of the fit table's (for an
     engine whose defaults do not depend on the card)."""
 
-    wb: object
+    wb: WeightBytes
     t1: MemoryTerms
     act1: float
     kv_layer: float
