@@ -227,17 +227,18 @@ def test_partial_offload_sweeps_copy_at_a_rate_of_their_own():
     assert 0.09 < min(shares) < 0.11 and 0.4 < max(shares) < 0.55
 
 
-@pytest.mark.parametrize("model, weights, engine, experts", [
-    ("llama2-70b", "q4_k_m", "llamacpp", False), ("mixtral-8x7b", "q4_k_m", "llamacpp", True),
-    ("qwen3-32b", "q4_k_m", "llamacpp-vulkan", False), ("llama3.1-70b", "q4_k_m", "ollama", False),
-    ("llama3.1-70b", "bf16", "hf", False), ("gemma3-27b", "q8_0", "llamacpp-2023", False)])
-def test_a_plan_for_every_card_equals_each_card_planned_alone(model, weights, engine, experts):
+@pytest.mark.parametrize("model, weights, engine, experts, n", [
+    ("llama2-70b", "q4_k_m", "llamacpp", False, 1), ("mixtral-8x7b", "q4_k_m", "llamacpp", True, 1),
+    ("qwen3-32b", "q4_k_m", "llamacpp-vulkan", False, 1), ("llama3.1-70b", "q4_k_m", "ollama", False, 1),
+    ("llama3.1-70b", "bf16", "hf", False, 1), ("gemma3-27b", "q8_0", "llamacpp-2023", False, 1),
+    ("llama3.1-405b", "q4_k_m", "llamacpp", False, 2), ("llama3.1-70b", "bf16", "vllm", False, 2)])
+def test_a_plan_for_every_card_equals_each_card_planned_alone(model, weights, engine, experts, n):
     """The fit table plans every card in turn, and a plan keeps what it worked out before looking at the card for the
     next card's (offload._shared): each card's plan is the one planned with nothing kept."""
     from vramgui.core import offload
     cat = default_catalog()
-    s = Scenario(model=cat.model(model), gpu=cat.gpu("rtx4090"), weights=weights, engine=engine, prompt_tokens=6000,
-                 output_tokens=200)
+    s = Scenario(model=cat.model(model), gpu=cat.gpu("rtx4090"), n_gpus=n, weights=weights, engine=engine,
+                 prompt_tokens=6000, output_tokens=200)
     in_turn = [plan_offload(s.model_copy(update={"gpu": g}), 64, experts_on_cpu=experts, with_prefill=False)
                for g in cat.gpus.values()]
     for g, plan in zip(cat.gpus.values(), in_turn, strict=True):

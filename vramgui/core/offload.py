@@ -128,8 +128,8 @@ class OffloadPlan:
 def gpu_budget(s: Scenario, gpu: GPU) -> float:
     """Usable bytes on one card (unified memory: the share the GPU may use, see
     :attr:`GPU.gpu_share`)."""
-    from .fit import budget_bytes
-    return budget_bytes(s if gpu is s.gpu else s.with_(gpu=gpu))
+    from .fit import usable_bytes
+    return float(usable_bytes(s, gpu.memory_bytes, gpu.gpu_share))     # (fit.budget_bytes of s on that card)
 
 
 def op_offload_copy_bytes(s: Scenario, layers_in_ram: bool, experts_in_ram: bool = False,
@@ -189,7 +189,9 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
         ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
                               else DEFAULT_RAM_BANDWIDTH_GB_S)
-    one = s if s.n_gpus == 1 else s.with_(n_gpus=1)     # (a validated copy costs 30 us: only where it differs)
+    # (a validated copy costs 30 us: only where it differs, and none where no check can fail: layer split)
+    one = s if s.n_gpus == 1 else s.model_copy(update={"n_gpus": 1}) if s.profile.parallel == "layer" \
+        else s.with_(n_gpus=1)
     a = s.model.architecture
     L = a.num_layers
     sh = _shared(s, one, experts_on_cpu)
@@ -201,7 +203,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     # card's inputs take room in its compute buffer (EngineProfile.pipeline_copies)
     piped = 0.0
     if len(gpus) > 1:
-        piped = float(estimate_memory(one.with_(n_gpus=len(gpus))).activations) - act1
+        piped = sh.piped if len(gpus) == s.n_gpus else float(estimate_memory(one.with_(n_gpus=len(gpus))).activations) \
+            - act1
     first = one.profile.output_layer_first
     # with layers in RAM, the first card's compute buffer also holds what a prompt's pass copies of them
     # (EngineProfile.op_offload_copies); with -ot exps=CPU alone, a copy of the experts' largest tensor
@@ -284,6 +287,7 @@ class _Shared:
     fixed: float
     copy_layers: float      # op offload's copy with layers in RAM (on a card with memory of its own)
     copy_experts: float     # ... with only -ot exps=CPU's experts there
+    piped: float            # on the scenario's cards, every layer there: the pipeline's copies (else 0)
 
 
 _SHARED: list[tuple[tuple, _Shared]] = []      # (the scenario's key without its card, the shared part), the last
@@ -318,7 +322,8 @@ def _shared(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
     sh = _Shared(wb=wb, t1=t1, act1=act1, kv_layer=kv_layer, layer_w=layer_w, expert_layer=expert_layer,
                  gpu_layer=layer_w - expert_layer + kv_layer, head=head, fixed=float(t1.overhead) + act1 + embed_gpu,
                  copy_layers=_copy_bytes(s, True, bool(expert_layer), t1),
-                 copy_experts=_copy_bytes(s, False, bool(expert_layer), t1))
+                 copy_experts=_copy_bytes(s, False, bool(expert_layer), t1),
+                 piped=float(estimate_memory(s).activations) - act1 if s.n_gpus > 1 else 0.0)
     if key is not None:
         _SHARED[:] = [(key, sh)]
     return sh
