@@ -26,7 +26,7 @@ from .fit import (
 )
 from .memory import MemoryTerms, memory_terms, stack_terms, total_from_terms
 from .presets import GPU
-from .scenario import Scenario
+from .scenario import Scenario, kept
 from .speed import (
     ENGINE_FIELDS,
     LOW_BIT_KERNELS,
@@ -167,7 +167,7 @@ _FLOORS: list[tuple[tuple, tuple]] = []   # ((engine, counts, model limit, card 
 def _count_floors(s: Scenario, gpus: list[GPU], counts: np.ndarray) -> np.ndarray:
     """Ollama's default context for each candidate count (rows) on each card (columns), kept for the last few."""
     cap, n = s.model.architecture.max_context, tuple(int(c) for c in counts)
-    return _kept(_FLOORS, (s.engine, n, cap, tuple(id(g) for g in gpus)), lambda: (np.array(
+    return kept(_FLOORS, (s.engine, n, cap, tuple(id(g) for g in gpus)), lambda: (np.array(
         [_contexts(s.engine, seen_memory(g), n, cap) for g in gpus], dtype=np.float64).T, list(gpus)),
         8)[0]
 
@@ -192,26 +192,13 @@ def _by_card_defaults(s: Scenario, gpus: list[GPU]) -> list[list[int]] | None:
     return sorted(groups.values(), key=lambda idx: card_defaults(s, gpus[idx[0]]) != own)
 
 
-def _kept(cache: list, key, make, size: int):
-    """The value kept in ``cache`` (a short list of (key, value), newest first) under ``key``,
-    else ``make()``'s, kept there with the ``size - 1`` newest others.  Keys compare by equality:
-    they hold scenario settings, whose models are unhashable."""
-    for k, hit in cache:
-        if k == key:
-            return hit
-    hit = make()
-    cache.insert(0, (key, hit))
-    del cache[size:]
-    return hit
-
-
 _OTHER_COUNTS: list[tuple[tuple, tuple]] = []   # (scenario key, count_terms) of the other group of cards
 
 
 def _other_counts(s: Scenario) -> tuple:
     """:func:`count_terms` for the group of cards that is not the scenario's own, kept while only
     prompt, output, batch or the card count change (as :class:`CardTables` keeps the own group's)."""
-    return _kept(_OTHER_COUNTS, s.key(prompt_tokens=0, batch=1, output_tokens=0, n_gpus=1), lambda: count_terms(s), 4)
+    return kept(_OTHER_COUNTS, s.key(prompt_tokens=0, batch=1, output_tokens=0, n_gpus=1), lambda: count_terms(s), 4)
 
 
 def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, max_batch, counts, guesses) -> CardTable:
@@ -265,7 +252,7 @@ def _cards(gpus: list[GPU], kernel: str) -> _Cards:
                                   link=np.array(link, dtype=np.float64), latency=np.array(lat, dtype=np.float64),
                                   memory=np.array([g.memory_bytes for g in gpus], dtype=np.float64),
                                   share=np.array([g.gpu_share for g in gpus], dtype=np.float64))
-    return _kept(_CARDS, (tuple(id(g) for g in gpus), kernel), make, 4)[1]
+    return kept(_CARDS, (tuple(id(g) for g in gpus), kernel), make, 4)[1]
 
 
 _RUNS: list[tuple[tuple, tuple]] = []   # ((engine, weights, card objects' ids), (engine_runs, the cards))
@@ -274,7 +261,7 @@ _RUNS: list[tuple[tuple, tuple]] = []   # ((engine, weights, card objects' ids),
 def engine_runs(s: Scenario, gpus: list[GPU]) -> np.ndarray:
     """Per card, whether the scenario's engine runs its weights on that card's GPU (:func:`runs_on_gpu`), kept
     for the last few engines and formats."""
-    return _kept(_RUNS, (s.engine, s.weights, tuple(id(g) for g in gpus)),
+    return kept(_RUNS, (s.engine, s.weights, tuple(id(g) for g in gpus)),
                  lambda: (np.array([runs_on_gpu(s.engine, s.weights, g) for g in gpus], dtype=bool), list(gpus)),
                  4)[0]
 
@@ -285,7 +272,7 @@ _LISTED: list[tuple[tuple, tuple]] = []   # ((engine, attention, weights, cards'
 def card_listed(s: Scenario, gpus: list[GPU]) -> np.ndarray:
     """Per card, whether the engine's builds (and HF transformers' FlashAttention-2) list it
     (:func:`unlisted_card` finds no rule it falls outside of), kept for the last few engines."""
-    return _kept(_LISTED, (s.engine, s.attention_impl, s.weights, tuple(id(g) for g in gpus)),
+    return kept(_LISTED, (s.engine, s.attention_impl, s.weights, tuple(id(g) for g in gpus)),
                  lambda: (np.array([unlisted_card(s.engine, s.attention_impl, g, s.weights) is None for g in gpus],
                                    dtype=bool), list(gpus)), 4)[0]
 
@@ -302,13 +289,13 @@ _FACTORS: list[tuple[tuple, tuple]] = []   # ((engine, host, weight format, card
 def _card_speed_terms(s: Scenario, gpus: list[GPU]):
     """:func:`speed_terms` of ``s`` with the fields that differ by card as per-card arrays."""
     terms = speed_terms(s)
-    keys = _kept(_KEYS, (s.profile.id, s.host, tuple(id(g) for g in gpus)),
+    keys = kept(_KEYS, (s.profile.id, s.host, tuple(id(g) for g in gpus)),
                  lambda: ([speed_key(s.profile, g, s.host) for g in gpus], list(gpus)), 4)[0]
     if len(set(keys)) > 1:
         rows = {k: engine_terms(k, s) for k in set(keys)}
         terms = replace(terms, **{f: np.array([rows[k][f] for k in keys]) for f in ENGINE_FIELDS})
     fmt = s.weight_format
-    fields = _kept(_FACTORS, (s.profile.id, s.host, fmt, tuple(id(g) for g in gpus)),
+    fields = kept(_FACTORS, (s.profile.id, s.host, fmt, tuple(id(g) for g in gpus)),
                    lambda: (_card_factors(keys, fmt, gpus), list(gpus)), 8)[0]
     return replace(terms, **fields) if fields else terms
 
@@ -348,7 +335,7 @@ def decode_steps(s: Scenario, gpus: list[GPU], cards: _Cards | None = None) -> n
     ROCm or no-graphs costs by vendor), the engine's fields are per-card arrays.  These terms
     do not depend on prompt, output or batch: they are kept for the last few settings."""
     key = (s.key(prompt_tokens=0, batch=1, output_tokens=0), tuple(id(g) for g in gpus))
-    terms = _kept(_DECODE_TERMS, key, lambda: (_card_speed_terms(s, gpus), list(gpus)), 8)[0]
+    terms = kept(_DECODE_TERMS, key, lambda: (_card_speed_terms(s, gpus), list(gpus)), 8)[0]
     c = cards or _cards(gpus, s.weight_format.kernel)
     step, _ = decode_from_terms(terms, s.batch, s.context_tokens, (c.bandwidth, c.peak, c.link, c.latency))
     return np.broadcast_to(step, c.bandwidth.shape)
@@ -394,7 +381,7 @@ class CardTables:
                       card_defaults(s, s.gpu) if by_card(s) else None)
         max_prompt = self._prompt[1] if self._prompt[0] == prompt_key else None
         max_batch = self._batch[1] if self._batch[0] == batch_key else None
-        counts = _kept(self._counts, counts_key, lambda: count_terms(s), 8)
+        counts = kept(self._counts, counts_key, lambda: count_terms(s), 8)
         guesses = (self._prompt[1], self._batch[1])     # the last answers: a drag moves them little
         t = card_table(s, gpus, max_prompt, max_batch, counts, guesses)
         self._last = (base, t)

@@ -23,7 +23,7 @@ from .memory import (
     overhead_bytes,
     total_from_terms,
 )
-from .scenario import Scenario
+from .scenario import Scenario, kept
 from .units import MIB
 
 MAX_TOKENS = 2**27      # 134 M tokens: beyond any model's context
@@ -322,10 +322,11 @@ def server_context(s: Scenario) -> tuple[int, bool] | None:
     margin = s.profile.auto_fit_margin_bytes
     if not margin:
         return None
-    key = s.key(prompt_tokens=0, output_tokens=0, cached_tokens=0, batch=1)
-    for k, hit in _SERVER_CONTEXT:
-        if k == key:
-            return hit
+    return kept(_SERVER_CONTEXT, s.key(prompt_tokens=0, output_tokens=0, cached_tokens=0, batch=1),
+                lambda: _server_context(s, margin), 8)
+
+
+def _server_context(s: Scenario, margin: float) -> tuple[int, bool]:
     limit = s.model.architecture.max_context
     t, budget = memory_terms(s), budget_bytes(s) - margin
     if float(total_from_terms(t, s.profile, limit, 1)) <= budget:
@@ -333,10 +334,7 @@ def server_context(s: Scenario) -> tuple[int, bool] | None:
     else:
         largest = int(max_prompt_tokens_from_terms(t, s.profile, budget, 1))
         tokens = min(limit, max(FIT_MIN_CONTEXT, largest // 256 * 256))
-    answer = (tokens, bool(float(total_from_terms(t, s.profile, tokens, 1)) <= budget))
-    _SERVER_CONTEXT.insert(0, (key, answer))
-    del _SERVER_CONTEXT[8:]
-    return answer
+    return tokens, bool(float(total_from_terms(t, s.profile, tokens, 1)) <= budget)
 
 
 def auto_fit_headroom(s: Scenario) -> float | None:

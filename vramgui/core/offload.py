@@ -31,7 +31,7 @@ from .memory import (
 )
 from .params import count_params, mlp_params
 from .presets import GPU
-from .scenario import Scenario
+from .scenario import Scenario, kept
 from .speed import (
     DEFAULT_LINK_GB_S,
     SAMPLE_S,
@@ -298,10 +298,12 @@ def _shared(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
     every card in turn) where the engine picks nothing by the card."""
     p = s.profile
     # (layer-split engines without defaults by the card: their terms do not depend on which card it is)
-    key = None if p.small_card_batch or p.default_context or p.parallel != "layer" \
-        else (s.key(gpu=None), experts_on_cpu)
-    if key is not None and _SHARED and _SHARED[0][0] == key:
-        return _SHARED[0][1]
+    if p.small_card_batch or p.default_context or p.parallel != "layer":
+        return _work_out(s, one, experts_on_cpu)
+    return kept(_SHARED, (s.key(gpu=None), experts_on_cpu), lambda: _work_out(s, one, experts_on_cpu), 1)
+
+
+def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
     a = s.model.architecture
     L = a.num_layers
     params = count_params(a)
@@ -319,14 +321,12 @@ def _shared(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
         expert_layer = expert_total / L
     head = output_layer_bytes(a, wb, params)   # (a tied table's rows: llama.cpp copies them to the output's card)
     embed_gpu = 0.0 if one.profile.embedding_on_host else wb.embedding
-    sh = _Shared(wb=wb, t1=t1, act1=act1, kv_layer=kv_layer, layer_w=layer_w, expert_layer=expert_layer,
-                 gpu_layer=layer_w - expert_layer + kv_layer, head=head, fixed=float(t1.overhead) + act1 + embed_gpu,
-                 copy_layers=_copy_bytes(s, True, bool(expert_layer), t1),
-                 copy_experts=_copy_bytes(s, False, bool(expert_layer), t1),
-                 piped=float(estimate_memory(s).activations) - act1 if s.n_gpus > 1 else 0.0)
-    if key is not None:
-        _SHARED[:] = [(key, sh)]
-    return sh
+    return _Shared(wb=wb, t1=t1, act1=act1, kv_layer=kv_layer, layer_w=layer_w, expert_layer=expert_layer,
+                   gpu_layer=layer_w - expert_layer + kv_layer, head=head,
+                   fixed=float(t1.overhead) + act1 + embed_gpu,
+                   copy_layers=_copy_bytes(s, True, bool(expert_layer), t1),
+                   copy_experts=_copy_bytes(s, False, bool(expert_layer), t1),
+                   piped=float(estimate_memory(s).activations) - act1 if s.n_gpus > 1 else 0.0)
 
 
 def host_link_bytes_per_s(g: GPU) -> float:

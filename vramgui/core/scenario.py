@@ -153,6 +153,19 @@ class Scenario(BaseModel):
 _FIELDS = tuple(Scenario.model_fields)
 
 
+def kept(cache: list, key, make, size: int):
+    """The value kept in ``cache`` (a short list of (key, value), newest first) under ``key``,
+    else ``make()``'s, kept there with the ``size - 1`` newest others.  Keys compare by equality:
+    they hold scenario settings, whose models are unhashable."""
+    for k, hit in cache:
+        if k == key:
+            return hit
+    hit = make()
+    cache.insert(0, (key, hit))
+    del cache[size:]
+    return hit
+
+
 def memo_terms(fn):
     """Memoise a function of a scenario's coefficients (``memory_terms``, ``speed_terms``):
     they depend on the model, card, split, formats and engine but not on the load (prompt,
