@@ -345,4 +345,9 @@ def auto_fit_headroom(s: Scenario) -> float | None:
     if not margin:
         return None
     headroom = budget_bytes(s) - float(estimate_memory(s).total)
-    return headroom if 0.0 <= headroom < margin else None
+    return headroom if short_of_margin(headroom, margin) else None
+
+
+def short_of_margin(headroom: float, margin: float) -> bool:
+    """Whether a model that fits (``headroom`` >= 0) leaves less than the engine's automatic placement keeps free."""
+    return 0.0 <= headroom < margin

@@ -24,7 +24,7 @@ import numpy as np
 
 from .catalog import Catalog
 from .engines import APPLE_ONLY, LLAMACPP, MLX_LOADS, NO_APPLE_GPU, VLLM_BF16, card_rules, outside
-from .fit import MAX_TOKENS, budget_bytes, max_prompt_tokens_from_terms
+from .fit import MAX_TOKENS, budget_bytes, max_prompt_tokens_from_terms, short_of_margin
 from .formats import MLX_FORMATS, WEIGHT_FORMATS
 from .memory import (
     MemoryTerms,
@@ -118,7 +118,7 @@ class Option:
     def short_of_fit_margin(self) -> bool:
         """On the GPU with less to spare than the engine's automatic placement keeps free (llama-server's --fit
         would move layers to the CPU unless -ngl is given): :func:`~vramgui.core.fit.auto_fit_headroom`'s test."""
-        return self.level == "gpu" and 0.0 <= self.headroom_bytes < self.fit_margin_bytes
+        return self.level == "gpu" and short_of_margin(self.headroom_bytes, self.fit_margin_bytes)
 
     @property
     def params(self) -> int:

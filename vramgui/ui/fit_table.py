@@ -7,6 +7,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.cards import CardTable
+from ..core.fit import short_of_margin
 from ..core.units import GIB
 from .i18n import Retranslates, current_language, integer, num, signed, translate
 from .wording import (
@@ -214,8 +215,9 @@ class CardTableModel(QtCore.QAbstractTableModel):
                     n or 10**6, -1 if ctx is None else ctx, max_batch[r], speed)
             figures = (verdict, g.name, needed[r], budget[r], headroom[r], n, ctx, limit, max_batch[r], tok_s, language,
                        t.most_cards)
-            # (fits with less to spare than llama-server's --fit keeps: core.fit.auto_fit_headroom's test)
-            short = fit_margin_tip(headroom[r], fit_margin) if fits[r] and 0.0 <= headroom[r] < fit_margin else None
+            # (fits with less to spare than llama-server's --fit keeps)
+            short = fit_margin_tip(headroom[r], fit_margin) if fits[r] and short_of_margin(headroom[r], fit_margin) \
+                else None
             rows.append((figures, sort, (FIT, SPLIT, NOFIT, ELSEWHERE)[status], tip, g.id, short))
         return rows
 
