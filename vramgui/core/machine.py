@@ -30,7 +30,6 @@ from .memory import (
     MemoryTerms,
     activations_from_terms,
     allocated_tokens,
-    kv_elements_per_token_layer,
     kv_from_terms,
     memory_terms,
     moe_workspace_for,
@@ -41,10 +40,11 @@ from .memory import (
 from .offload import (
     CPU_BW_EFFICIENCY,
     DEFAULT_RAM_BANDWIDTH_GB_S,
-    OP_OFFLOAD_MIN_BATCH,
     PCIE_COPY_EFFICIENCY,
     gpu_budget,
     host_link_bytes_per_s,
+    kv_copy_per_cell,
+    passes_copy_bytes,
 )
 from .params import count_params
 from .presets import GPU, ModelPreset
@@ -258,8 +258,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             read_layer=(read[..., 0] + read[..., 1] * read[..., 3] - heads) / layers,
             bits=[[_bits(a, wf, wbs[i * len(wfs) + j]) for j, wf in enumerate(wfs)] for i, a in enumerate(archs)],
             copy_weight=arr([largest_tensor_bytes(a, w) for a in archs for w in wfs]),
-            kv_copy=arr([kv_elements_per_token_layer(a, s, full=a.global_attention is not None) * s.kv.bytes_per_element
-                         if a.attention_layers else 0.0 for a, s in zip(archs, base, strict=True)], (len(models), 1)),
+            kv_copy=arr([kv_copy_per_cell(s) for s in base], (len(models), 1)),
         ))
     _GROUPS[key] = ((*models, gpu), groups)
     while len(_GROUPS) > 8:
@@ -341,15 +340,10 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     decode = (n_gpu * per_layer / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0)
               + (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * CPU_BW_EFFICIENCY))
     decode = engine_time(decode, g.speed.host_floor, g.speed.step_overhead + g.speed.sample_s * m.batch)
-    # a prompt of the context's length: its passes copy the layers in RAM and their cache so far (prompt_copy_bytes)
-    prompts = m.context * m.batch
-    chunk = min(prof.prefill_chunk_tokens or prompts, prompts)
-    copies = 0.0
-    if np.any(copy) and chunk >= OP_OFFLOAD_MIN_BATCH:
-        passes = -(-prompts // chunk)
-        cells = chunk * passes * (passes - 1) / 2 + prompts
-        copied = passes * n_cpu * g.layer_bytes + n_cpu * g.mem1.kv_full / L * cells
-        copies = np.where(copy > 0, copied, 0.0) / (host_link_bytes_per_s(m.gpu) * PCIE_COPY_EFFICIENCY)
+    # a prompt of the context's length: its passes copy the layers in RAM and their cache so far
+    copied = passes_copy_bytes(prof, float(m.context * m.batch), 0.0, n_cpu * g.layer_bytes,
+                               n_cpu * g.mem1.kv_full / L) if np.any(copy) else 0.0
+    copies = np.where(copy > 0, copied, 0.0) / (host_link_bytes_per_s(m.gpu) * PCIE_COPY_EFFICIENCY)
     return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies
 
 
@@ -364,7 +358,7 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     level = np.where(fits, "gpu", "none").astype(object)
     layers = np.where(fits, g.layers, 0).astype(np.int64)
     tok_s = np.where(fits, 1.0 / step, 0.0)
-    copies = None
+    copies = 0.0
     if m.ram_gb > 0 and g.engine in LLAMACPP:
         off_level, off_layers, off_decode, copies = _offload(g, m)
         level = np.where(fits, level, off_level)
@@ -375,9 +369,8 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     mp = max_prompt_tokens_from_terms(g.mem, prof, np.where(on_gpu, budget, 0.0), m.batch, probes=_SEARCH_PROBES)
     ttft = prefill_from_terms(g.speed, m.context, m.batch, card)
     # (partly offloaded, or computed by the CPU with the card idle: the prompt's passes copy the part in RAM to it)
-    offloaded = ((level == "partial") | (level == "cpu")) & ~fits if copies is not None else False
-    ttft = np.where(on_gpu & np.isfinite(peaks), ttft,
-                    np.where(offloaded & np.isfinite(peaks), ttft + (copies if copies is not None else 0.0), np.nan))
+    offloaded = (level == "partial") | (level == "cpu")
+    ttft = np.where(np.isfinite(peaks) & (on_gpu | offloaded), ttft + np.where(offloaded, copies, 0.0), np.nan)
     return _Columns(level=level, needed=needed, budget=budget, max_context=np.where(on_gpu, mp, -1),
                     tokens_per_s=tok_s, ttft=ttft, gpu_layers=layers)
 

@@ -155,8 +155,7 @@ def _copy_bytes(s: Scenario, layers_in_ram: bool, experts_in_ram: bool, terms: M
     if layers_in_ram and a.attention_layers:
         t = terms or memory_terms(one)
         cells = float(allocated_tokens(one.profile, max(s.context_tokens, float(t.context_floor)), t.block))
-        per_cell = kv_elements_per_token_layer(a, one, full=a.global_attention is not None) * one.kv.bytes_per_element
-        copy = max(copy, per_cell * cells * s.batch)
+        copy = max(copy, kv_copy_per_cell(one) * cells * s.batch)
     return copy
 
 
@@ -342,13 +341,27 @@ def prompt_copy_bytes(s: Scenario, weights: float, kv_per_cell: float) -> float:
     ``kv_per_cell`` bytes a cell over the layers in RAM; the batch's prompts share the passes).  A pass under 32
     tokens copies nothing: the CPU computes its part in RAM."""
     new, cached = (float(x) * s.batch for x in prompt_split(s.prompt_tokens, s.cached_tokens))
-    chunk = min(s.profile.prefill_chunk_tokens or new, new)
+    return passes_copy_bytes(s.profile, new, cached, weights, kv_per_cell)
+
+
+def passes_copy_bytes(profile, new: float, cached: float, weights, kv_per_cell):
+    """:func:`prompt_copy_bytes` for ``new`` prompt tokens after ``cached`` ones, all sequences' together
+    (``weights`` and ``kv_per_cell`` numbers or arrays: the My machine grid passes one per model and format)."""
+    chunk = min(profile.prefill_chunk_tokens or new, new)
     if chunk < OP_OFFLOAD_MIN_BATCH:
         return 0.0
     passes = -(-new // chunk)
     # the cells pass i attends: the cached ones and i chunks of the prompts (the last pass: all of them)
     cells = cached * passes + chunk * passes * (passes - 1) / 2 + new
     return passes * weights + kv_per_cell * cells
+
+
+def kv_copy_per_cell(one: Scenario) -> float:
+    """Bytes of one full-attention layer's K and V a cell on one card (what op offload copies of a layer in RAM)."""
+    a = one.model.architecture
+    if not a.attention_layers:
+        return 0.0
+    return kv_elements_per_token_layer(a, one, full=a.global_attention is not None) * one.kv.bytes_per_element
 
 
 def _proportional(budgets: list[float], n: int) -> list[int]:
