@@ -240,17 +240,17 @@ class BreakdownStrip(QtWidgets.QFrame):
                            "Apple chips") if s.engine in APPLE_ONLY else
                    self.tr("The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and "
                            "AMD cards")) + "\n" + tip
-        explain_fn = (lambda: explain(s))
+        note = ""
         if plan is not None and not f.fits and plan.level in ("partial", "cpu"):
             # (these values keep every layer on the card: their tooltips say what the offload gives instead)
             first = "" if plan.prefill_s != plan.prefill_s else self.tr(", first token about {time}").format(
                 time=duration(plan.prefill_s))
-            note = self.tr("These figures keep every layer on the card. As the offload plans it ({plan}): about {rate} "
-                           "tokens/s{first}.").format(plan=plan_badge(plan), rate=num(plan.tokens_per_s, 1),
-                                                       first=first)
+            note = "\n\n" + self.tr("These figures keep every layer on the card. As the offload plans it ({plan}): "
+                                     "about {rate} tokens/s{first}.").format(
+                plan=plan_badge(plan), rate=num(plan.tokens_per_s, 1), first=first)
 
-            def explain_fn(texts=explain_fn, note=note):       # (the decode slot ends with the served paragraph)
-                return {k: v + "\n\n" + note if k in ("served", "prefill") else v for k, v in texts().items()}
+        def explain_fn():       # (the decode slot ends with the served paragraph)
+            return {k: v + note if k in ("served", "prefill") else v for k, v in explain(s).items()}
         self._set(items, explain_fn, verdict, colour, tip)
 
     def update_training(self, t, m, f) -> None:
