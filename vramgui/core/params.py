@@ -114,10 +114,16 @@ def attention_params(a: Architecture) -> tuple[int, int]:
     for n, head, kv, has_k, has_v in a.attention_groups:
         v = a.value_width(head)
         q_out, k_out, v_out = h * head, kv * head * int(has_k), kv * v * int(has_v)
-        weights += n * (d * q_out * (2 if a.attn_output_gate else 1) + d * (k_out + v_out) + h * v * d
-                        + (d * h if a.head_gate else 0))
+        weights += n * (d * query_outputs(a, head) + d * (k_out + v_out) + h * v * d)
         biases += n * ((q_out + k_out + v_out if a.qkv_bias else 0) + (d if a.o_bias else 0))
     return weights, biases + a.sink_layers * h   # a sink logit per head: a bias of the softmax
+
+
+def query_outputs(a: Architecture, head: int) -> int:
+    """Outputs of an attention layer's query projection with heads of width ``head``: the queries, and with them
+    the output gate's values (Qwen3-Next's q_proj holds both) and a gate a head (``head_gate``)."""
+    h = a.num_heads
+    return h * head * (2 if a.attn_output_gate else 1) + (h if a.head_gate else 0)
 
 
 def mixer_params(g: _RecurrentMixer, d: int) -> tuple[int, int]:

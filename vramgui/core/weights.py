@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from .architecture import Architecture
 from .formats import WeightFormat, gguf_type_bits
-from .params import ParamGroups, count_params, mlp_params
+from .params import ParamGroups, count_params, mlp_params, query_outputs
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,8 @@ def linear_roles(a: Architecture) -> tuple[tuple[str, int, int], ...]:
                   ("base", n_attn * h * m.v_head_dim * d, h * m.v_head_dim)]
     else:
         for n, head, kv, has_k, has_v in a.attention_groups:
-            q_out, kv_out, v = h * head, kv * head, a.value_width(head)
-            roles += [("base", n * d * (q_out * (2 if a.attn_output_gate else 1) + (h if a.head_gate else 0)), d),
+            kv_out, v = kv * head, a.value_width(head)
+            roles += [("base", n * d * query_outputs(a, head), d),
                       ("base", n * d * kv_out if has_k else 0, d),
                       ("v", n * d * kv * v if has_v else 0, d), ("o", n * h * v * d, h * v)]
     if a.indexer:   # DeepSeek sparse attention's indexer: queries from the query latent, one key, a weight per head
@@ -110,9 +110,8 @@ def largest_tensor_bytes(a: Architecture, fmt: WeightFormat, experts_only: bool 
             tensors += [("base", d * f, d), ("down", f * d, f)]
         if not (a.mla or a.compressed):
             for _, head, _, _, _ in a.attention_groups:
-                q_out, v = h * head, a.value_width(head)
-                tensors += [("base", d * (q_out * (2 if a.attn_output_gate else 1) + (h if a.head_gate else 0)), d),
-                            ("o", h * v * d, h * v)]
+                v = a.value_width(head)
+                tensors += [("base", d * query_outputs(a, head), d), ("o", h * v * d, h * v)]
         for g in a.recurrent_mixers:
             tensors += [("base", d * g.in_proj_width, d), ("base", g.out_width * d, g.out_width)]
     return max((n * _role_bits(fmt, role, row) / 8 for role, n, row in tensors), default=0.0)
