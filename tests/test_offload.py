@@ -199,12 +199,12 @@ def test_a_prompts_passes_copy_the_part_in_ram_to_the_card():
 
 
 def test_partial_offload_sweeps_copy_at_a_rate_of_their_own():
-    """Two llama-bench -ngl sweeps (tests/data/measured/partial_offload_sweeps.json): with every repeating layer
-    that stays in RAM the 512-token pass takes longer by the same time per byte, a rate of the machine's own, 7.0-8.3
-    GB/s on an RTX 5050 Laptop GPU (44-52 % of its PCIe 4.0 x8) and 1.59-1.71 GB/s on a Tesla P4 (10-11 % of PCIe
-    3.0 x16).  The assumed share, PCIE_COPY_EFFICIENCY, lies between them.  (The layers in RAM as current builds count
-    -ngl N: the output layer and N - 1 repeating layers on the card; the rows with fewer than 5 layers in RAM, whose
-    difference is within the runs' spread, are left out.)"""
+    """Four llama-bench -ngl sweeps (tests/data/measured/partial_offload_sweeps.json): with every repeating layer
+    that stays in RAM a pass takes longer by the same time per byte, a rate of the machine's own: 7.0-8.3 GB/s on an
+    RTX 5050 Laptop GPU (22-26 % of the card's PCIe 5.0 x8), 1.59-1.71 GB/s on a Tesla P4 (10-11 % of PCIe 3.0 x16),
+    and between -ngl 0 and 6 on an RTX 3090 Ti under WSL 5.6 GB/s for Llama 2 7B and 15.9 for Mixtral (17 and 50 % of
+    PCIe 4.0 x16).  The assumed share, PCIE_COPY_EFFICIENCY, lies between them.  (Rows with fewer than 5 layers in
+    RAM, whose difference from the full offload is within the runs' spread, are left out.)"""
     from vramgui.core.formats import WEIGHT_FORMATS
     from vramgui.core.offload import PCIE_COPY_EFFICIENCY
     from vramgui.core.weights import weight_bytes
@@ -215,16 +215,20 @@ def test_partial_offload_sweeps_copy_at_a_rate_of_their_own():
         a = cat.model(sweep["model_ref"]).architecture
         wb = weight_bytes(a, WEIGHT_FORMATS[sweep["weights"]])
         layer = (wb.linear + wb.other) / a.num_layers
-        full = 512 / sweep["pp512"]["99"]
-        rates = []
-        for ngl, pp in sweep["pp512"].items():
-            in_ram = a.num_layers - max(int(ngl) - 1, 0)
-            if int(ngl) < 99 and in_ram >= 5:
-                rates.append(in_ram * layer / (512 / pp - full))
-        assert max(rates) / min(rates) < 1.25, (sweep["gpu"], rates)     # the same rate at every split
+        tokens, first = sweep["tokens_a_pass"], sweep["ngl_counts"] == "output first"
+
+        def in_ram(ngl, a=a, first=first):
+            return a.num_layers - (max(ngl - 1, 0) if first else ngl)
+        rows = {int(n): tokens / pp for n, pp in sweep["pp"].items()}      # seconds a pass
+        if 99 in rows:      # against the full offload, every split
+            rates = [in_ram(n) * layer / (t - rows[99]) for n, t in rows.items() if n < 99 and in_ram(n) >= 5]
+            assert max(rates) / min(rates) < 1.25, (sweep["gpu"], rates)     # the same rate at every split
+        else:               # between the two splits printed
+            (n0, t0), (n1, t1) = sorted(rows.items())
+            rates = [(in_ram(n0) - in_ram(n1)) * layer / (t0 - t1)]
         shares += [r / (sweep["link_gb_s"] * 1e9) for r in rates]
     assert min(shares) < PCIE_COPY_EFFICIENCY < max(shares)
-    assert 0.09 < min(shares) < 0.11 and 0.4 < max(shares) < 0.55
+    assert 0.09 < min(shares) < 0.11 and 0.45 < max(shares) < 0.55
 
 
 @pytest.mark.parametrize("model, weights, engine, experts, n", [

@@ -62,12 +62,13 @@ CPU_BW_EFFICIENCY = 0.65
 LEVELS = ("gpu", "partial", "cpu", "none")
 #: Share of the card's host link (its PCIe, per direction) at which a prompt's passes copy the part in RAM to it (op
 #: offload, :func:`prompt_copy_bytes`) -- an assumption from four llama-bench -ngl sweeps, in each of which the time a
-#: pass takes beyond the full offload's grows in proportion to the bytes left in RAM (a copy rate per machine):
-#: Mistral 7B Q4_K_M on an RTX 5050 Laptop GPU with a Ryzen 7 260, 7.0-8.3 GB/s (ngl 0, 10, 20: 47 % of the CPU's PCIe
-#: 4.0 x8, 23 % of the card's 5.0 x8); PR #6083's RTX 3090 Ti under WSL, 5.6 GB/s for Llama 2 7B Q4_0 and 15.9 for
-#: Mixtral Q3_K_L (ngl 0 against 6 at 1,024-token passes: 17 and 50 % of PCIe 4.0 x16); Qwen2.5 7B Q4_K_M on a Tesla P4,
-#: 1.59-1.71 GB/s (ngl 0-28: 10 % of PCIe 3.0 x16).  Machines differ by 2-3x either way (pinned or pageable host
-#: memory, the CPU's copy rate, a VM); the speed of light copies at the link's full rate.
+#: pass takes beyond the full offload's grows in proportion to the bytes left in RAM (a copy rate per machine;
+#: tests/data/measured/partial_offload_sweeps.json): Mistral 7B Q4_K_M on an RTX 5050 Laptop GPU, 7.0-8.3 GB/s (ngl 0,
+#: 10, 20: 22-26 % of the card's PCIe 5.0 x8, twice that if the laptop runs it at PCIe 4.0, which its source does not
+#: say); PR #6083's RTX 3090 Ti under WSL, 5.6 GB/s for Llama 2 7B Q4_0 and 15.9 for Mixtral Q3_K_L (ngl 0 against 6 at
+#: 1,024-token passes: 17 and 50 % of PCIe 4.0 x16); Qwen2.5 7B Q4_K_M on a Tesla P4, 1.59-1.71 GB/s (ngl 0-28: 10 % of
+#: PCIe 3.0 x16).  Machines differ by 2-3x either way (pinned or pageable host memory, the CPU's copy rate, a VM); the
+#: speed of light copies at the link's full rate.
 PCIE_COPY_EFFICIENCY = 0.3
 #: The fewest tokens of a pass for which the CUDA backend runs an op whose weight is in RAM on the GPU (ggml-cuda.cu:
 #: offload_op, get_op_batch_size(op) >= op_offload_min_batch_size, 32 unless GGML_OP_OFFLOAD_MIN_BATCH says otherwise).
