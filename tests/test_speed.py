@@ -702,8 +702,10 @@ def test_step_time_never_decreases_with_batch_or_context(model, engine, b, c, db
     # below 32 sequences (mul_mv_id) and once per touched expert from 32 on (mul_mm_id), step faster at 32 than at
     # 31 (measured: gpt-oss-20b on an M2 Ultra at 49.06 ms for 16, 59.68 ms for 32, where 16 more tokens read a
     # token at a time, as 2-16 were, would add 44 ms); the step at 32 is flagged (report.batched_decode_note)
-    assume(not (cat.gpu(card).apple and engine == "llamacpp" and weights != "fp16"
-                and cat.model(model).architecture.moe and b < 32 <= b + db))
+    # (whatever the weights' type: MUL_MAT_ID picks its kernel by the token count alone; hypothesis found Mixtral
+    # fp16 at 3 and 32 sequences, 158 and 133 ms, where the condition had named quantized weights only)
+    assume(not (cat.gpu(card).apple and engine == "llamacpp" and cat.model(model).architecture.moe
+                and b < 32 <= b + db))
     t, _ = decode_step(s, np.array([b, b + db, b]), np.array([c, c, c + dc]))
     assert t[1] >= t[0] and t[2] >= t[0]
 
