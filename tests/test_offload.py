@@ -10,6 +10,7 @@ from vramgui.cli import main
 from vramgui.core import Scenario, default_catalog
 from vramgui.core.memory import estimate_memory
 from vramgui.core.offload import CPU_BW_EFFICIENCY, DEFAULT_RAM_BANDWIDTH_GB_S, op_offload_copy_bytes, plan_offload
+from vramgui.core.report import estimate_dict, offload_lines, report_markdown
 from vramgui.core.speed import estimate_speed
 from vramgui.core.units import GB, MIB
 
@@ -289,6 +290,23 @@ def test_cli_offload_json(capsys):
     assert rc == 0 and (o["gpu_layers"], o["cpu_layers"], o["level"]) == (46, 34, "partial")
     assert (o["output_on_gpu"], o["ngl"]) == (True, 47)
     assert [d["device"] for d in o["per_device"]] == ["NVIDIA GeForce RTX 4090", "system RAM"]
+    # in words: the CLI's lines, and the same as the report's bullets after the figures that keep every layer on the
+    # card (the window's report and summary with System RAM entered); a pass's copy, ffn_down at 154.9 MiB, is
+    # counted by hand above
+    rc = main(["estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--engine",
+               "llamacpp", "--attention", "eager", "--prompt", "4000", "--output", "96", "--ram", "64"])
+    text = capsys.readouterr().out
+    lines = offload_lines(o)
+    assert lines[0].startswith("offload: partly offloaded (46 of 80 layers and the output layer on GPU) - NVIDIA "
+                               "GeForce RTX 4090 ") and lines[0] in text
+    assert lines[1] == ("  the first card's compute buffer holds 155 MiB more: a prompt's pass copies tensors of the "
+                        "part in RAM there (llama.cpp's op offload)") and lines[1] in text
+    assert lines[2].startswith("  first token ") and lines[2] in text and len(lines) == 3
+    s = scenario("llama2-70b")
+    md = report_markdown(estimate_dict(s, offload=plan_offload(s, 64)))
+    assert md.split("Offload to system RAM, as planned (the figures above keep every layer on the card):\n\n")[1] \
+        .startswith("\n".join(f"- {line.strip()}" for line in lines) + "\n\nModel source: ")
+    assert "Offload" not in report_markdown(estimate_dict(s))
     # --offload N is llama.cpp's -ngl N (the output layer and N - 1 layers); none: all 80 and the output, or nothing
     for flag, want in (("20", (19, True, "partial")), ("none", (80, True, "none"))):
         rc = main(["estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--engine",

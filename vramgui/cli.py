@@ -35,7 +35,6 @@ from .core.errors import InputError, pydantic_message
 from .core.formats import stored_format
 from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
-from .core.offload import PCIE_COPY_EFFICIENCY
 from .core.presets import GPU, ModelPreset
 from .core.report import (
     NOTE_KEYS,
@@ -45,10 +44,11 @@ from .core.report import (
     kv_capacity_text,
     largest_context_text,
     offload_dict,
+    offload_lines,
 )
 from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, HOSTS
 from .core.speed import HF_HOST_ROWS, HOST_S_PER_LAYER, estimate_speed
-from .core.units import GIB, MIB, duration_text
+from .core.units import GIB, duration_text
 
 
 class CliError(Exception):
@@ -214,16 +214,7 @@ def _print_estimate(d: dict) -> None:
     print(f"served (continuous batching, prompts included): {sp['served_seconds_per_token'] * 1e3:,.2f} ms per "
           f"output token, {sp['served_throughput_tokens_per_second']:,.0f} generated tokens/s total ({prompts})")
     if d.get("offload"):
-        o = d["offload"]
-        where = ", ".join(f"{x['device']} {_gib(x['bytes'])} of {_gib(x['budget_bytes'])}" for x in o["per_device"])
-        print(f"offload: {o['description']} - {where}; decode {o['decode_tokens_per_second']:,.2f} tokens/s")
-        if o["copy_bytes"]:
-            print(f"  the first card's compute buffer holds {o['copy_bytes'] / MIB:,.0f} MiB more: a prompt's pass "
-                  "copies tensors of the part in RAM there (llama.cpp's op offload)")
-        if o["prompt_copy_bytes"] and o["prefill_seconds"] is not None:
-            print(f"  first token {duration_text(o['prefill_seconds'])}: the prompt's passes copy "
-                  f"{o['prompt_copy_bytes'] / 1e9:,.1f} GB of the part in RAM to the card (at an assumed "
-                  f"{PCIE_COPY_EFFICIENCY:.0%} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
+        print("\n".join(offload_lines(d["offload"])))
     if "cost_per_million_tokens" in sp:
         print(f"cost: {sp['cost_per_million_tokens']:,.4f} per million generated tokens (served) "
               f"at {sp['price_per_hour']} per card-hour", end="")

@@ -25,6 +25,7 @@ from .engines import (
 from .fit import auto_fit_headroom, fit, server_context
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
+from .offload import PCIE_COPY_EFFICIENCY
 from .params import count_params
 from .scenario import Scenario
 from .speed import (
@@ -62,6 +63,23 @@ def cached_text(prompt: int, cached: int) -> str:
     keeps it: at most the prompt less one token, :func:`~vramgui.core.speed.prompt_split`)."""
     kept = int(prompt_split(prompt, cached)[1])
     return f" ({kept:,} of them cached)" if kept else ""
+
+
+def offload_lines(o: dict) -> list[str]:
+    """The offload plan of :func:`offload_dict` in words: where the model lives and how fast it decodes, then (indented)
+    what op offload adds to the first card's compute buffer and to the time to first token.  The CLI's ``estimate``
+    prints them, the Markdown report lists them."""
+    g = lambda x: f"{x / GIB:,.2f} GiB"  # noqa: E731
+    where = ", ".join(f"{x['device']} {g(x['bytes'])} of {g(x['budget_bytes'])}" for x in o["per_device"])
+    lines = [f"offload: {o['description']} - {where}; decode {o['decode_tokens_per_second']:,.2f} tokens/s"]
+    if o["copy_bytes"]:
+        lines.append(f"  the first card's compute buffer holds {o['copy_bytes'] / MIB:,.0f} MiB more: a prompt's pass "
+                     "copies tensors of the part in RAM there (llama.cpp's op offload)")
+    if o["prompt_copy_bytes"] and o["prefill_seconds"] is not None:
+        lines.append(f"  first token {duration_text(o['prefill_seconds'])}: the prompt's passes copy "
+                     f"{o['prompt_copy_bytes'] / 1e9:,.1f} GB of the part in RAM to the card (at an assumed "
+                     f"{PCIE_COPY_EFFICIENCY:.0%} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
+    return lines
 
 
 def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None) -> dict:
@@ -361,6 +379,10 @@ def report_markdown(d: dict) -> str:
     ]
     if sp["prefill_seconds"] is not None:
         lines.append(f"Time to first token {duration_text(sp['prefill_seconds'])}.")
+    if d.get("offload"):        # (the figures above keep every layer on the card)
+        o = d["offload"]
+        lines += ["", "Offload to system RAM, as planned (the figures above keep every layer on the card):", "",
+                  *(f"- {line.strip()}" for line in offload_lines(o))]
     if "cost_per_million_tokens" in sp:
         cheapest = (f"; cheapest at batch {sp['cheapest_batch']:,} ({sp['cheapest_cost_per_million_tokens']:,.4g})"
                     if "cheapest_batch" in sp else "")

@@ -705,11 +705,11 @@ class MainWindow(QtWidgets.QMainWindow):
             return None
         if self.state.mode == "training":
             return export_training_report(self.state.training, path)
-        return export_report(self.state.scenario, path, self.state.pins, self.state.price)
+        return export_report(self.state.scenario, path, self.state.pins, self.state.price, self.state.offload_plan())
 
     def copy_summary(self) -> str:
         text = (training_report_text(self.state.training) if self.state.mode == "training" else
-                report_markdown(estimate_dict(self.state.scenario, self.state.price)))
+                report_markdown(estimate_dict(self.state.scenario, self.state.price, self.state.offload_plan())))
         QtWidgets.QApplication.clipboard().setText(text)
         self.statusBar().showMessage(self.tr("Summary copied to the clipboard."), 4000)
         return text
