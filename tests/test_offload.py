@@ -8,10 +8,12 @@ import pytest
 
 from vramgui.cli import main
 from vramgui.core import Scenario, default_catalog
+from vramgui.core.engines import ENGINES
+from vramgui.core.formats import WEIGHT_FORMATS
 from vramgui.core.memory import estimate_memory
 from vramgui.core.offload import CPU_BW_EFFICIENCY, DEFAULT_RAM_BANDWIDTH_GB_S, op_offload_copy_bytes, plan_offload
 from vramgui.core.report import estimate_dict, offload_lines, report_markdown
-from vramgui.core.speed import estimate_speed
+from vramgui.core.speed import SAMPLE_S, bandwidth_efficiency, estimate_speed, speed_key
 from vramgui.core.units import GB, MIB
 
 Q4, MIX = 4.5, (4.5 + 6.5625) / 2          # Q4_K; attn_v / ffn_down: half the layers Q6_K
@@ -124,6 +126,32 @@ def test_mixtral_experts_on_cpu():
     # per token the CPU reads the 2 routed experts of 8 in every layer
     assert p.decode_s > experts * 2 / 8 / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY)
     assert p.describe() == "partly offloaded (experts on CPU)"
+    # eight sequences touch 8 x (1 - (1 - 2/8)^8) = 7.20 of the 8 experts in a layer, a step reads each once: the
+    # RAM's part 5.20 experts a layer more, 32 x 5.20 / 8 of the experts' bytes (with 32 tokens of context the
+    # cache adds 0.1 %)
+    one, eight = (plan_offload(scenario("mixtral-8x7b", prompt_tokens=16, output_tokens=16, batch=b), ram_gb=64,
+                               experts_on_cpu=True) for b in (1, 8))
+    assert 8 * (1 - 0.75 ** 8) == pytest.approx(7.1991, abs=1e-4)
+    ram_rate = DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY
+    sample = SAMPLE_S.get("llamacpp", 0.0) * 7                           # (the engine's sampling, per sequence)
+    assert eight.decode_s - one.decode_s - sample == pytest.approx(experts * (7.1991 - 2) / 8 / ram_rate, rel=0.01)
+
+
+def test_offload_decode_reads_the_experts_a_batch_touches():
+    """Mixtral 8x7B Q4_K_M with 9 of 33 layers (-ngl 9: the output layer and 8) on an RTX 4060 and 24 in RAM: one
+    sequence reads 2 of a layer's 8 experts, eight read the 7.20 they touch, on the card and in RAM alike."""
+    per_layer = 8 * 4096 * 14336 * (2 * Q4 + MIX) / 8 / 8                 # one expert of one layer
+    one, eight = (plan_offload(scenario("mixtral-8x7b", gpu="rtx4060", prompt_tokens=16, output_tokens=16, batch=b),
+                               ram_gb=64, gpu_layers=9) for b in (1, 8))
+    assert (one.gpu_layers, one.cpu_layers) == (eight.gpu_layers, eight.cpu_layers) == (8, 24)
+    key = speed_key(ENGINES["llamacpp"], default_catalog().gpu("rtx4060"), None)
+    card_rate = 272e9 * bandwidth_efficiency(key, WEIGHT_FORMATS["q4_k_m"], default_catalog().gpu("rtx4060"))
+    ram_rate = DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY
+    # and the cache: 7 sequences more of 256 cells (llama.cpp's padded context) x 8 heads x 128 x 2 x 2 B a layer
+    more = ((7.1991 - 2) * per_layer + 7 * 256 * 4096) * (8 / card_rate + 24 / ram_rate)
+    sample = SAMPLE_S.get("llamacpp", 0.0) * 7
+    assert eight.decode_s - one.decode_s - sample == pytest.approx(more, rel=0.01)
+    assert eight.decode_s / one.decode_s > 3         # (3.3 times the one sequence's step)
 
 
 def test_op_offload_copies_as_llama_servers_fit_breakdowns_printed():

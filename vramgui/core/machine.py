@@ -55,6 +55,7 @@ from .speed import (
     decode_from_terms,
     dequantized,
     engine_time,
+    experts_touched,
     exposed_share,
     host_extra_rows_s,
     host_floor_s,
@@ -171,7 +172,6 @@ class _Group:
     lm_head: np.ndarray             # the output layer's bytes (a tied table's rows: llama.cpp copies them)
     tied: np.ndarray                # (M, 1): the output layer is the embedding table (no copy of it in RAM)
     embedding: np.ndarray
-    read_layer: np.ndarray          # active weights read per layer (without the output layer)
     copy_weight: np.ndarray         # the largest weight tensor of a layer (op offload's copy, llama.cpp)
     kv_copy: np.ndarray             # (M, 1): one full-attention layer's K and V a token of a sequence (the same)
     bits: list[list[tuple[float, float] | None]]   # format_bits of each model x format
@@ -253,9 +253,6 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             layer_bytes=arr([w.linear + w.other for w in wbs]) / layers,
             lm_head=heads, tied=np.array([[a.tie_embeddings] for a in archs]),
             embedding=arr([w.embedding for w in wbs]),
-            # the active weights one token reads (k routed experts), less the output layer, per layer
-            # (used by llama.cpp's layer split only, where a card-by-card read is the whole model)
-            read_layer=(read[..., 0] + read[..., 1] * read[..., 3] - heads) / layers,
             bits=[[_bits(a, wf, wbs[i * len(wfs) + j]) for j, wf in enumerate(wfs)] for i, a in enumerate(archs)],
             copy_weight=arr([largest_tensor_bytes(a, w) for a in archs for w in wfs]),
             kv_copy=arr([kv_copy_per_cell(s) for s in base], (len(models), 1)),
@@ -336,7 +333,10 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     level = np.select([(ram_used > ram_budget) | over_gpu, (n_cpu == 0) & output_on_gpu, (n_gpu == 0) & ~output_on_gpu],
                       ["none", "gpu", "cpu"], "partial")
     gpu_bw = m.gpu.bandwidth_bytes_per_s * g.speed.bw_efficiency
-    per_layer = g.read_layer + kv_layer
+    # the active weights per layer, less the output layer: of a MoE's routed experts, those the batch touches
+    sp = g.speed
+    per_layer = (sp.dense_bytes + sp.expert_bytes * experts_touched(sp.num_experts, sp.experts_per_token, m.batch)
+                 - g.lm_head) / L + kv_layer
     decode = (n_gpu * per_layer / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0)
               + (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * CPU_BW_EFFICIENCY))
     decode = engine_time(decode, g.speed.host_floor, g.speed.step_overhead + g.speed.sample_s * m.batch)

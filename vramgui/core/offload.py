@@ -37,6 +37,7 @@ from .speed import (
     SAMPLE_S,
     bandwidth_efficiency,
     engine_time,
+    experts_touched,
     fixed_step_s,
     host_floor_s,
     prefill_time,
@@ -376,10 +377,12 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer,
     """Per-token time: each device reads its share in turn."""
     a = s.model.architecture
     L = a.num_layers
-    read_layer = (active_weight_bytes(a, one.weight_format) - head) / L   # active weights per layer
+    # the active weights per layer: of a MoE's routed experts, those the batch's tokens touch (k at one sequence)
+    touched = float(experts_touched(a.moe.num_experts, a.moe.experts_per_token, s.batch)) if a.moe else None
+    read_layer = (active_weight_bytes(a, one.weight_format, touched) - head) / L
     active_expert_layer = 0.0
     if expert_layer and a.moe:
-        active_expert_layer = expert_layer * a.moe.experts_per_token / a.moe.num_experts
+        active_expert_layer = expert_layer * touched / a.moe.num_experts
     key = speed_key(s.profile, gpus[0], s.host)
 
     def eff(g):

@@ -1558,7 +1558,13 @@ def stack_speed_terms(terms: list[SpeedTerms], shape: tuple[int, ...]) -> SpeedT
 def expert_union(t: SpeedTerms, tokens: ArrayLike) -> np.ndarray:
     """Expected distinct routed experts per MoE layer that ``tokens`` tokens touch, with uniform routing:
     ``E·(1 − (1 − k/E)^n)`` (1 for a dense model, whose expert bytes are 0)."""
-    return t.num_experts * (1.0 - (1.0 - t.experts_per_token / t.num_experts) ** np.asarray(tokens, dtype=np.float64))
+    return experts_touched(t.num_experts, t.experts_per_token, tokens)
+
+
+def experts_touched(num_experts: ArrayLike, experts_per_token: ArrayLike, tokens: ArrayLike) -> np.ndarray:
+    """:func:`expert_union` of ``num_experts`` experts, ``experts_per_token`` a token (the offload plans' decode
+    reads them too: a step of several sequences reads each expert its tokens touch, in RAM as on the card)."""
+    return num_experts * (1.0 - (1.0 - experts_per_token / num_experts) ** np.asarray(tokens, dtype=np.float64))
 
 
 def _experts_touched(t: SpeedTerms, batch: np.ndarray) -> np.ndarray:
