@@ -114,12 +114,20 @@
         <translation>所选引擎不能在此 GPU 上运行：这些数字按它在 NVIDIA 和 AMD 显卡上的运行来估算</translation>
     </message>
     <message>
-        <source>, first token about {time}</source>
-        <translation>，首个 token 约 {time}</translation>
+        <source>{ms} ms a step as the offload plans it ({plan}): the layers on the card read at its bandwidth and the rest at system RAM&apos;s, in turn. With every layer on the card, as below: {gpu_ms} ms.</source>
+        <translation>按卸载方案（{plan}）每步 {ms} ms：显卡上的层按显卡带宽读取，其余按系统内存带宽读取，依次进行。所有层都在显卡上时（如下）：{gpu_ms} ms。</translation>
     </message>
     <message>
-        <source>These figures keep every layer on the card. As the offload plans it ({plan}): about {rate} tokens/s{first}.</source>
-        <translation>这些数字按所有层都在显卡上计算。按卸载方案（{plan}）：约 {rate} tokens/s{first}。</translation>
+        <source>About {time} as the offload plans it ({plan}): the prompt&apos;s passes copy {gb} GB of the part in RAM to the card (at an assumed {share} of its {link} GB/s link).</source>
+        <translation>按卸载方案（{plan}）约 {time}：处理提示词的各轮会把内存中那部分共 {gb} GB 复制到显卡（按其 {link} GB/s 链路的 {share} 估算）。</translation>
+    </message>
+    <message>
+        <source>As the offload plans it ({plan}): {time}.</source>
+        <translation>按卸载方案（{plan}）：{time}。</translation>
+    </message>
+    <message>
+        <source>With every layer on the card, as below: {time}.</source>
+        <translation>所有层都在显卡上时（如下）：{time}。</translation>
     </message>
     <message>
         <source>Gradients</source>
@@ -2037,6 +2045,14 @@ Source: {source}</source>
         <translation>超出显存容量（最多 {n} 个）</translation>
     </message>
     <message>
+        <source>{badge} at batch {n}: {ms} ms a step, {rate} tokens/s per sequence (the curves keep every layer on the card)</source>
+        <translation>{badge}，批大小 {n}：每步 {ms} ms，每条序列 {rate} token/s（曲线按所有层都在显卡上计算）</translation>
+    </message>
+    <message>
+        <source>batch {n}, {badge}: {rate} tokens/s</source>
+        <translation>批大小 {n}，{badge}：{rate} token/s</translation>
+    </message>
+    <message>
         <source>knee {n}</source>
         <translation>拐点 {n}</translation>
     </message>
@@ -2047,6 +2063,18 @@ Source: {source}</source>
     <message>
         <source>time to first token ({n} new tokens × {batch}, {cached} cached): {time}</source>
         <translation>首字延迟（{n} 个新 token × {batch}，{cached} 个已缓存）：{time}</translation>
+    </message>
+    <message>
+        <source>time to first token ({n} tokens × {batch}, {badge}): {time}</source>
+        <translation>首字延迟（{n} 个 token × {batch}，{badge}）：{time}</translation>
+    </message>
+    <message>
+        <source>time to first token ({n} new tokens × {batch}, {cached} cached, {badge}): {time}</source>
+        <translation>首字延迟（{n} 个新 token × {batch}，{cached} 个已缓存，{badge}）：{time}</translation>
+    </message>
+    <message>
+        <source>time to first token ({badge}): {time}</source>
+        <translation>首字延迟（{badge}）：{time}</translation>
     </message>
     <message>
         <source>time to first token: unknown</source>

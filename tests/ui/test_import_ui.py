@@ -1,5 +1,6 @@
 """Importing files in the window, user presets, custom cards, and no network."""
 
+import json
 import socket
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from PySide6 import QtCore, QtWidgets
 from vramgui.core import Scenario, estimate_memory, load_catalog
 from vramgui.core.catalog import read_preset
 from vramgui.core.presets import GPU, ModelPreset
+from vramgui.core.speed import estimate_speed
 from vramgui.core.units import GIB
 from vramgui.ui.dialogs import CustomGpuDialog
 from vramgui.ui.i18n import duration
@@ -207,7 +209,7 @@ def test_no_network_while_importing_estimating_drawing(qtbot, win, tmp_path, mon
     assert float(m.total) > 0 and np.isfinite(float(m.total))
 
 
-def test_partial_offload_in_the_window(qtbot, win):
+def test_partial_offload_in_the_window(qtbot, win, tmp_path):
     p = win.panel
     p.model.setCurrentIndex(p.model.findData("llama2-70b"))
     p.weights.setCurrentIndex(p.weights.findData("q4_k_m"))
@@ -242,11 +244,40 @@ def test_partial_offload_in_the_window(qtbot, win):
     layer = ((2 * d * d + d * kv + 2 * d * f) * 4.5 + (d * kv + f * d) * (4.5 + 6.5625) / 2) / 8
     layer += 2 * d * 4 + d * 4 / 80        # two f32 norms, and the final norm's share
     assert plan.prompt_copy_bytes == pytest.approx(8 * 34 * layer + 34 * 4096 * (512 * 8 * 7 / 2 + 4000), rel=1e-6)
-    # the strip's decode and first token keep every layer on the card; their tooltips say what the offload gives
-    note = (f"These figures keep every layer on the card. As the offload plans it (offload 46/80): about "
-            f"{plan.tokens_per_s:.1f} tokens/s, first token about {duration(plan.prefill_s)}.")
-    assert win.breakdown.tooltip("decode").endswith("\n\n" + note) and win.breakdown.tooltip("prefill").endswith(note)
-    assert note not in win.breakdown.tooltip("weights")
+    # the strip's first token and decode are the plan's, as the table's row and the badge give them: the 34 layers in
+    # RAM read at 76.8 GB/s x 0.65 take 34 x 512.7 MB / 49.9 GB/s = 0.349 s a token, the 46 on the card 23 ms more
+    assert plan.decode_s == pytest.approx(34 * layer / 49.92e9 + 46 * layer / (1008e9 * 0.89), rel=0.05)
+    sp = estimate_speed(win.state.scenario)
+    strip = win.breakdown
+    assert strip.values["prefill"].text() == duration(plan.prefill_s)
+    assert strip.values["decode"].text() == f"{plan.decode_s * 1e3:,.1f} ms · {1 / plan.decode_s:,.1f} tok/s"
+    # their tooltips say so first, then the formulas with every layer on the card, and what those give
+    tip = strip.tooltip("decode")
+    assert tip.startswith(f"{plan.decode_s * 1e3:,.1f} ms a step as the offload plans it (offload 46/80): ")
+    assert f"With every layer on the card, as below: {float(sp.decode_step_s) * 1e3:,.1f} ms.\n\nDecode step = " in tip
+    tip = strip.tooltip("prefill")
+    assert tip.startswith(f"About {duration(plan.prefill_s)} as the offload plans it (offload 46/80): the prompt's "
+                          f"passes copy {plan.prompt_copy_bytes / 1e9:,.1f} GB of the part in RAM to the card")
+    assert f"With every layer on the card, as below: {duration(float(sp.prefill_s))}.\n\n" in tip
+    assert "offload" not in strip.tooltip("weights")
+    # the speed chart: the plan's decode a point at the batch in each plot, inside their ranges; the batch's label
+    # and the time to first token say it (the curves keep every layer on the card)
+    chart = win.speed_chart
+    assert list(chart.offload_step.xData) == [1] and list(chart.offload_step.yData) == [plan.decode_s * 1e3]
+    assert list(chart.offload_thr.yData) == [1 / plan.decode_s]
+    lo, hi = chart.thr.vb.viewRange()[1]
+    assert lo <= np.log10(1 / plan.decode_s) <= hi
+    label = chart.markers["current"][0].label.toPlainText()
+    assert label == f"batch 1, offload 46/80: {1 / plan.decode_s:.1f} tokens/s"
+    assert chart._ttft_texts[0] == f"time to first token (4,000 tokens × 1, offload 46/80): {duration(plan.prefill_s)}"
+    # the report and the summary carry the plan (as vramgui-cli estimate --ram prints it)
+    md = win.export_report(tmp_path / "r.md").read_text(encoding="utf-8")
+    assert "\n- offload: partly offloaded (46 of 80 layers and the output layer on GPU) - NVIDIA GeForce RTX 4090 " \
+        in md
+    assert f"\n- first token {duration(plan.prefill_s)}: the prompt's passes copy" in md
+    assert win.copy_summary() == md
+    d = json.loads(win.export_report(tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert d["offload"]["ngl"] == 47 and d["offload"]["decode_tokens_per_second"] == pytest.approx(plan.tokens_per_s)
     assert win.memory_chart.spill.isVisible()
     x, y = win.memory_chart.spill.getOriginalDataset()
     budget = win.last_fit.budget_bytes / GIB
@@ -257,6 +288,10 @@ def test_partial_offload_in_the_window(qtbot, win):
     settle(qtbot, win)
     assert not win.memory_chart.spill.isVisible()
     assert dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"] == "needs 2 cards"
+    # without the plan: the strip and the chart keep every layer on the card, the report has no offload
+    assert strip.values["decode"].text().startswith(f"{float(sp.decode_step_s) * 1e3:,.1f} ms · ")
+    assert chart.offload_step.xData is None and chart.markers["current"][0].label.toPlainText() == "batch 1"
+    assert "offload" not in win.copy_summary()
 
 
 ROOT_PRESETS = Path(__file__).resolve().parents[2] / "presets"

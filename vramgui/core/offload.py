@@ -127,6 +127,13 @@ class OffloadPlan:
         return "does not fit in RAM either"
 
 
+def offloading(plan: OffloadPlan | None, fits: bool) -> OffloadPlan | None:
+    """``plan`` where it runs a model the card(s) alone cannot hold (``fits`` False) with part or all of it in system
+    RAM; there its decode and time to first token are the scenario's (the window's strip and speed chart show them
+    rather than the all-on-GPU figures).  None otherwise."""
+    return plan if plan is not None and not fits and plan.level in ("partial", "cpu") else None
+
+
 def gpu_budget(s: Scenario, gpu: GPU) -> float:
     """Usable bytes on one card (unified memory: the share the GPU may use, see
     :attr:`GPU.gpu_share`)."""

@@ -11,7 +11,7 @@ from ..core import MemoryBreakdown, Scenario
 from ..core.engines import APPLE_ONLY, LLAMACPP, runs_on_gpu
 from ..core.explain import explain
 from ..core.fit import FitResult
-from ..core.offload import PCIE_COPY_EFFICIENCY
+from ..core.offload import PCIE_COPY_EFFICIENCY, offloading
 from ..core.speed import SpeedResult
 from ..core.units import GIB, MIB
 from .fit_table import ELSEWHERE
@@ -198,17 +198,20 @@ class BreakdownStrip(QtWidgets.QFrame):
         self.verdict.setToolTip(verdict_tip)
 
     def update_from(self, s: Scenario, m: MemoryBreakdown, f: FitResult, sp: SpeedResult, plan=None) -> None:
-        step = float(sp.decode_step_s)
-        first = duration(float(sp.prefill_s)) if sp.compute_known else self.tr("unknown")
+        """``plan``: the offload plan where System RAM is entered; where it offloads (the card alone holds too
+        little), *First token* and *Decode* are its figures, as the fit table's row and the badge give them."""
+        offloaded = offloading(plan, f.fits) is not None
+        step = plan.decode_s if offloaded else float(sp.decode_step_s)
+        first_s = plan.prefill_s if offloaded else float(sp.prefill_s) if sp.compute_known else float("nan")
+        first = duration(first_s) if first_s == first_s else self.tr("unknown")
+        rate = num(s.batch / step, 1 if s.batch / step < 10 else 0)     # (an offload's 2.6 tokens/s, not 3)
         items = [(self.tr("Weights"), _g(m.weights), "weights"), (self.tr("KV cache"), _g(m.kv_cache), "kv_cache"),
                  (self.tr("Activations"), _g(m.activations), "activations"),
                  (self.tr("Overhead"), _g(m.overhead), "overhead"), (self.tr("First token"), first, "prefill"),
                  (self.tr("Total / usable"), _of(self.tr("{used} / {usable} GiB"), float(m.total) / GIB,
                                                  f.budget_bytes / GIB), "total"),
-                 (self.tr("Decode"), (self.tr("{ms} ms · {rate} tok/s").format(ms=num(step * 1e3, 1),
-                                                                              rate=num(s.batch / step)),
-                                      self.tr("{ms} ms · {rate}/s").format(ms=num(step * 1e3, 1),
-                                                                          rate=num(s.batch / step)),
+                 (self.tr("Decode"), (self.tr("{ms} ms · {rate} tok/s").format(ms=num(step * 1e3, 1), rate=rate),
+                                      self.tr("{ms} ms · {rate}/s").format(ms=num(step * 1e3, 1), rate=rate),
                                       self.tr("{ms} ms").format(ms=num(step * 1e3, 1))), "decode served")]
         colour = "#009E73" if f.fits else "#E69F00" if f.min_gpus else "#D55E00"
         verdict = fit_verdict(f.fits, f.min_gpus)
@@ -240,17 +243,25 @@ class BreakdownStrip(QtWidgets.QFrame):
                            "Apple chips") if s.engine in APPLE_ONLY else
                    self.tr("The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and "
                            "AMD cards")) + "\n" + tip
-        note = ""
-        if plan is not None and not f.fits and plan.level in ("partial", "cpu"):
-            # (these values keep every layer on the card: their tooltips say what the offload gives instead)
-            first = "" if plan.prefill_s != plan.prefill_s else self.tr(", first token about {time}").format(
-                time=duration(plan.prefill_s))
-            note = "\n\n" + self.tr("These figures keep every layer on the card. As the offload plans it ({plan}): "
-                                     "about {rate} tokens/s{first}.").format(
-                plan=plan_badge(plan), rate=num(plan.tokens_per_s, 1), first=first)
+        notes = {}
+        if offloaded:       # (the formulas explain() substitutes keep every layer on the card: what they give, after)
+            gpu_first = duration(float(sp.prefill_s)) if sp.compute_known else self.tr("unknown")
+            notes["decode"] = self.tr("{ms} ms a step as the offload plans it ({plan}): the layers on the card read at "
+                                      "its bandwidth and the rest at system RAM's, in turn. With every layer on the "
+                                      "card, as below: {gpu_ms} ms.").format(
+                ms=num(step * 1e3, 1), plan=plan_badge(plan), gpu_ms=num(float(sp.decode_step_s) * 1e3, 1))
+            if plan.prompt_copy_bytes:
+                why = self.tr("About {time} as the offload plans it ({plan}): the prompt's passes copy {gb} GB of "
+                              "the part in RAM to the card (at an assumed {share} of its {link} GB/s link).").format(
+                    time=first, plan=plan_badge(plan), gb=num(plan.prompt_copy_bytes / 1e9, 1),
+                    share=f"{PCIE_COPY_EFFICIENCY:.0%}", link=num(plan.link_bytes_per_s / 1e9))
+            else:
+                why = self.tr("As the offload plans it ({plan}): {time}.").format(time=first, plan=plan_badge(plan))
+            notes["prefill"] = why + " " + self.tr("With every layer on the card, as below: {time}.").format(
+                time=gpu_first)
 
-        def explain_fn():       # (the decode slot ends with the served paragraph)
-            return {k: v + note if k in ("served", "prefill") else v for k, v in explain(s).items()}
+        def explain_fn():
+            return {k: notes[k] + "\n\n" + v if k in notes else v for k, v in explain(s).items()}
         self._set(items, explain_fn, verdict, colour, tip)
 
     def update_training(self, t, m, f) -> None:

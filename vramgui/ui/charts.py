@@ -1526,6 +1526,12 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self.pins = pin_curves(self.thr, log_y=True)
         self.measured_thr = _measured_item(self.thr)
         self.measured_step = _measured_item(self.step)
+        # where the model is offloaded (System RAM entered, too little on the card): the plan's decode at the
+        # current batch, a point in each plot; the curves keep every layer on the card
+        self.offload_thr = _offload_item(self.thr)
+        self.offload_step = _offload_item(self.step)
+        self._offload: tuple | None = None        # (batch, step [s], badge) as last drawn
+        self._sweep_y: tuple[np.ndarray, np.ndarray] | None = None   # (throughputs, steps [ms]) the ranges cover
         for p in (self.heading, self.thr, self.step):
             cache_static_items(p)
         # Top left (the step curve rises to the right), in a box drawn over the marker lines and
@@ -1707,20 +1713,24 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             self._readout_in = plot
         place_readout(self.readout, plot.vb, pt)
 
-    def update_from(self, s: Scenario, max_batch: int, ttft_s: float | None = None) -> SpeedResult:
+    def update_from(self, s: Scenario, max_batch: int, ttft_s: float | None = None,
+                    offload: tuple[float, float, str] | None = None) -> SpeedResult:
         """``ttft_s``: the scenario's time to first token, where the caller has it (the window's
-        breakdown works it out too)."""
+        breakdown works it out too); ``offload``: where the model is offloaded, the plan's (decode step [s], time to
+        first token [s], badge), drawn as a point at the batch and given as the time to first token."""
         self._updating = True
         try:
-            return self._update_from(s, max_batch, ttft_s)
+            return self._update_from(s, max_batch, ttft_s, offload)
         finally:
             self._updating = False
 
-    def _update_from(self, s: Scenario, max_batch: int, ttft_s: float | None) -> SpeedResult:
+    def _update_from(self, s: Scenario, max_batch: int, ttft_s: float | None,
+                     offload: tuple[float, float, str] | None = None) -> SpeedResult:
         self._max_batch = max_batch
         top = sticky_end(self._sweep_key[1] if self._sweep_key else None,   # powers of two: a still axis
                          int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch, 2 * max_batch)))))
         key = (s.key(batch=1), top)       # the sweep does not depend on the batch: a batch drag keeps it
+        point = None if offload is None else (s.batch, offload[0], offload[2])
         if key != self._sweep_key:
             self._sweep_key = key
             b = log_sweep(1, top, 160)
@@ -1731,13 +1741,33 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             self.thr_sol.setData(b, sol_thr)
             self.step_curve.setData(b, sp.decode_step_s * 1e3)
             self.step_sol.setData(b, sp.sol_decode_step_s * 1e3)
-            lx = (0, np.log10(top))
-            set_range(self.thr, lx, sticky_log(self.thr, _log_range(np.concatenate([thr, sol_thr]))))
-            set_range(self.step, lx, sticky_log(self.step, _log_range(
-                np.concatenate([sp.decode_step_s, sp.sol_decode_step_s]) * 1e3)))
+            self._sweep_y = (np.concatenate([thr, sol_thr]), np.concatenate([sp.decode_step_s,
+                                                                            sp.sol_decode_step_s]) * 1e3)
+            self._offload = ()            # (the ranges are set below)
+        if point != self._offload:        # the ranges cover the sweep and the offload's point
+            self._offload = point
+            thr_y, step_y = self._sweep_y
+            if point is not None:
+                batch, step, badge = point
+                thr_y, step_y = np.append(thr_y, batch / step), np.append(step_y, step * 1e3)
+                tip = self.tr("{badge} at batch {n}: {ms} ms a step, {rate} tokens/s per sequence (the curves keep "
+                              "every layer on the card)").format(badge=badge, n=integer(batch), ms=num(step * 1e3, 1),
+                                                                 rate=num(1 / step, 1))
+                self.offload_thr.setData([batch], [batch / step], data=[tip])
+                self.offload_step.setData([batch], [step * 1e3], data=[tip])
+            else:
+                _clear(self.offload_thr)
+                _clear(self.offload_step)
+            # (a fiftieth of the axis before batch 1: its marker line and an offload's point there stay whole)
+            lx = (-0.02 * np.log10(top), np.log10(top))
+            set_range(self.thr, lx, sticky_log(self.thr, _log_range(thr_y)))
+            set_range(self.step, lx, sticky_log(self.step, _log_range(step_y)))
         sp = self.result
+        now = self.tr("batch {n}") if point is None else \
+            self.tr("batch {n}, {badge}: {rate} tokens/s").replace("{badge}", point[2]).replace(
+                "{rate}", num(point[0] / point[1], 1 if point[0] / point[1] < 10 else 0))
         marks = {"knee": (sp.knee_batch, self.tr("knee {n}")), "memory": (max_batch, self.tr("memory limit {n}")),
-                 "current": (s.batch, self.tr("batch {n}"))}
+                 "current": (s.batch, now)}
         for name, (value, fmt) in marks.items():
             ok = value is not None and np.isfinite(value) and 1 <= value <= top
             for line in self.markers[name]:
@@ -1748,18 +1778,27 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                         set_label(line, fmt.format(n=num(value)))
         self.place_labels()
         self._show_no_knee(sp.knee_batch if sp.compute_known else None, top)
-        if sp.compute_known:
-            time = duration(float(prefill_time(s, s.prompt_tokens, s.batch) if ttft_s is None else ttft_s))
+        first = None if offload is None else offload[1]
+        if sp.compute_known or (first is not None and first == first):
+            time = duration(float(prefill_time(s, s.prompt_tokens, s.batch) if ttft_s is None else ttft_s)
+                            if first is None or first != first else first)
             new, cached = (int(x) for x in prompt_split(s.prompt_tokens, s.cached_tokens))
-            full = self.tr("time to first token ({n} tokens × {batch}): {time}") if not cached else \
-                self.tr("time to first token ({n} new tokens × {batch}, {cached} cached): {time}")
-            self._ttft_texts = (full.format(n=integer(new), batch=integer(s.batch), cached=integer(cached), time=time),
+            if offload is None:
+                full = self.tr("time to first token ({n} tokens × {batch}): {time}") if not cached else \
+                    self.tr("time to first token ({n} new tokens × {batch}, {cached} cached): {time}")
+            else:
+                full = self.tr("time to first token ({n} tokens × {batch}, {badge}): {time}") if not cached else \
+                    self.tr("time to first token ({n} new tokens × {batch}, {cached} cached, {badge}): {time}")
+            self._ttft_texts = (full.format(n=integer(new), batch=integer(s.batch), cached=integer(cached), time=time,
+                                            badge=offload[2] if offload else ""),
+                                *((self.tr("time to first token ({badge}): {time}").format(
+                                    badge=offload[2], time=time),) if offload else ()),
                                 self.tr("time to first token: {time}").format(time=time))
         else:
             self._ttft_texts = (self.tr("time to first token: unknown (no FLOP/s figure for this card)"),
                                 self.tr("time to first token: unknown"))
         self._fit_ttft()
-        self.ttft.setPos(0.0, self.step.vb.viewRange()[1][1])
+        self.ttft.setPos(self.step.vb.viewRange()[0][0], self.step.vb.viewRange()[1][1])
         return sp
 
     def _show_no_knee(self, knee: float | None, top: int) -> None:
@@ -1945,6 +1984,16 @@ def _measured_item(plot: pg.PlotItem) -> pg.PlotDataItem:
     item = plot.plot(pen=None, symbol="o", symbolSize=10, symbolBrush=pg.mkBrush("#ffffff"),
                      symbolPen=pg.mkPen("#000000", width=2))
     item.setZValue(20)
+    item.scatter.opts["hoverable"] = True
+    item.scatter.opts["tip"] = lambda x, y, data: data
+    return item
+
+
+def _offload_item(plot: pg.PlotItem) -> pg.PlotDataItem:
+    """An orange diamond for the offload plan's decode at the current batch, with a hover tooltip."""
+    item = plot.plot(pen=None, symbol="d", symbolSize=13, symbolBrush=pg.mkBrush(ORANGE),
+                     symbolPen=pg.mkPen("#000000", width=1.5))
+    item.setZValue(22)
     item.scatter.opts["hoverable"] = True
     item.scatter.opts["tip"] = lambda x, y, data: data
     return item

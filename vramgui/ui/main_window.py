@@ -17,6 +17,7 @@ from ..core.explain import explain_cost, explain_items, explain_training_items
 from ..core.formats import WEIGHT_FORMATS, stored_format
 from ..core.measured import load_measured
 from ..core.model_files import model_from_path
+from ..core.offload import offloading
 from ..core.report import estimate_dict, pre_mla_gguf_note, report_markdown
 from ..core.speed import costs, estimate_speed, prompt_split
 from ..core.user_presets import remove_preset, save_preset
@@ -42,7 +43,7 @@ from .fit_table import FitPanel
 from .layouts_panel import LayoutsPanel
 from .machine_tab import MachineTab
 from .state import ScenarioState
-from .wording import core_name, money
+from .wording import core_name, money, plan_badge
 
 #: The event a change posts to have the window redrawn (:meth:`MainWindow.schedule`).
 REDRAW_EVENT = QtCore.QEvent.Type(QtCore.QEvent.registerEventType())
@@ -337,7 +338,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.second_chart.setCurrentWidget(self.speed_chart)
         self.fit_panel.set_headers(False)
         sp = estimate_speed(s, with_knee=False)
-        self.speed_chart.update_from(s, f.max_batch, float(sp.prefill_s))
+        off = offloading(plan, f.fits)
+        self.speed_chart.update_from(s, f.max_batch, float(sp.prefill_s),
+                                     off and (off.decode_s, off.prefill_s, plan_badge(off)))
         self.breakdown.update_from(s, estimate_memory(s), f, sp, plan)
         self._show_cost(s, f.max_batch)
         self.explain_panel.set_source(self._explain_heading(s), lambda: explain_items(s))   # built only if shown
