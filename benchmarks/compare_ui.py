@@ -6,7 +6,7 @@ warmed-up process (``bench_ui``'s window, offscreen) and the same burst of chang
 one, then the other, the order swapping every round; the medians of the paired bursts are
 compared.  Prints per-burst CPU time per change, p50 and p99, then the medians and ratios.
 
-    python benchmarks/compare_ui.py OLD_CHECKOUT NEW_CHECKOUT [--changes 150] [--rounds 8] [--drag]
+    python benchmarks/compare_ui.py OLD_CHECKOUT NEW_CHECKOUT [--changes 150] [--rounds 8] [--drag] [--ram GB]
 
 (``git worktree add /tmp/old <commit>`` gives an old checkout; both use the Python running
 this script, so the installed dependencies must suit both.)
@@ -30,15 +30,16 @@ from PySide6 import QtWidgets
 app = QtWidgets.QApplication([])
 import bench_ui, vramgui
 assert vramgui.__file__.startswith(os.getcwd()), vramgui.__file__   # this checkout's code, not an installed one
-bench_ui.drive(30, 99)                                              # warm up
+ram = float(os.environ.get("VRAMGUI_BENCH_RAM", "0"))                # (System RAM entered: bench_ui --ram)
+bench_ui.drive(30, 99, ram=ram)                                     # warm up
 seed = 0
 for line in sys.stdin:
     seed += 1
     c0 = time.process_time()
     if line.strip() == "drag":
-        t = bench_ui.drag()
+        t = bench_ui.drag(ram)
     else:
-        t = bench_ui.drive(int(line), seed)
+        t = bench_ui.drive(int(line), seed, ram=ram)
     print(f"{(time.process_time() - c0) / len(t) * 1e3} {np.median(t)} {np.percentile(t, 99)}", flush=True)
 """
 
@@ -50,9 +51,12 @@ def main() -> None:
     ap.add_argument("--changes", type=int, default=150, help="random changes per burst")
     ap.add_argument("--rounds", type=int, default=8)
     ap.add_argument("--drag", action="store_true", help="bursts of bench_ui's drag instead of random changes")
+    ap.add_argument("--ram", type=float, default=0.0, metavar="GB",
+                    help="System RAM entered in both windows (bench_ui --ram; the checkouts' bench_ui must take it)")
     args = ap.parse_args()
+    env = dict(os.environ, VRAMGUI_BENCH_RAM=repr(args.ram))
     procs = {name: subprocess.Popen([sys.executable, "-c", WORKER], cwd=os.path.abspath(path), stdin=subprocess.PIPE,
-                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
              for name, path in (("old", args.old), ("new", args.new))}
     burst = "drag" if args.drag else str(args.changes)
     rows = []

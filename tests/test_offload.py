@@ -264,10 +264,14 @@ def test_partial_offload_sweeps_copy_at_a_rate_of_their_own():
     ("llama2-70b", "q4_k_m", "llamacpp", False, 1), ("mixtral-8x7b", "q4_k_m", "llamacpp", True, 1),
     ("qwen3-32b", "q4_k_m", "llamacpp-vulkan", False, 1), ("llama3.1-70b", "q4_k_m", "ollama", False, 1),
     ("llama3.1-70b", "bf16", "hf", False, 1), ("gemma3-27b", "q8_0", "llamacpp-2023", False, 1),
-    ("llama3.1-405b", "q4_k_m", "llamacpp", False, 2), ("llama3.1-70b", "bf16", "vllm", False, 2)])
+    ("llama3.1-405b", "q4_k_m", "llamacpp", False, 2), ("llama3.1-70b", "bf16", "vllm", False, 2),
+    ("llama3.1-70b", "bf16", "vllm", False, 1), ("llama3.1-70b", "q4_k_m", "ollama", False, 2),
+    ("qwen3-32b", "bf16", "sglang", False, 1), ("llama3.1-70b", "bf16", "generic", False, 2),
+    ("qwen3-30b-a3b", "mlx-4bit", "mlx", False, 1)])
 def test_a_plan_for_every_card_equals_each_card_planned_alone(model, weights, engine, experts, n):
     """The fit table plans every card in turn, and a plan keeps what it worked out before looking at the card for the
-    next card's (offload._shared): each card's plan is the one planned with nothing kept."""
+    next cards' (offload._shared; with vLLM and Ollama, for the cards the engine picks the same defaults for): each
+    card's plan is the one planned with nothing kept."""
     from vramgui.core import offload
     cat = default_catalog()
     s = Scenario(model=cat.model(model), gpu=cat.gpu("rtx4090"), n_gpus=n, weights=weights, engine=engine,

@@ -205,7 +205,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     sh = _shared(s, one, experts_on_cpu)
     wb, t1, act1, kv_layer, layer_w, expert_layer = sh.wb, sh.t1, sh.act1, sh.kv_layer, sh.layer_w, sh.expert_layer
     gpu_layer, head, fixed = sh.gpu_layer, sh.head, sh.fixed
-    budgets = [gpu_budget(one, g) for g in gpus]
+    each = {id(g): gpu_budget(one, g) for g in {id(g): g for g in gpus}.values()}   # (n times the one card)
+    budgets = [each[id(g)] for g in gpus]
     free_all = [b - fixed for b in budgets]
     # every layer and the output on several cards: llama.cpp runs them as a pipeline, whose copies of each
     # card's inputs take room in its compute buffer (EngineProfile.pipeline_copies)
@@ -263,7 +264,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         level = "cpu"
     else:
         level = "partial"
-    decode = _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer, head, ram_bandwidth_gb_s)
+    decode = _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, sh, ram_bandwidth_gb_s)
     # a prompt's passes: as on the card, and the part in RAM copied to it for each (its weights, its layers' cache)
     # (the cache a layer holds a token, over the layers: a hybrid's recurrent layers hold none)
     copied = prompt_copy_bytes(s, n_cpu * layer_w + expert_layer * n_gpu, n_cpu * float(t1.kv_full) / L) \
@@ -295,6 +296,8 @@ class _Shared:
     fixed: float
     copy_layers: float      # op offload's copy with layers in RAM (on a card with memory of its own)
     copy_experts: float     # ... with only -ot exps=CPU's experts there
+    read_layer: float       # the active weights a decode step reads a layer (of a MoE's experts: the batch's touched)
+    active_expert_layer: float   # ... of them experts in RAM (-ot exps=CPU), a layer
     piped: float            # on the scenario's cards, every layer there: the pipeline's copies (else 0)
 
 
@@ -302,13 +305,12 @@ _SHARED: list[tuple[tuple, _Shared]] = []      # (the scenario's key without its
 
 
 def _shared(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
-    """:class:`_Shared` for ``s``, kept for the next plan of the same scenario on another card (the fit table plans
-    every card in turn) where the engine picks nothing by the card."""
-    p = s.profile
-    # (layer-split engines without defaults by the card: their terms do not depend on which card it is)
-    if p.small_card_batch or p.default_context or p.parallel != "layer":
-        return _work_out(s, one, experts_on_cpu)
-    return kept(_SHARED, (s.key(gpu=None), experts_on_cpu), lambda: _work_out(s, one, experts_on_cpu), 1)
+    """:class:`_Shared` for ``s``, kept for the next plans of the same scenario on other cards (the fit table plans
+    every card in turn): the terms depend on the card only through what the engine picks by it (vLLM's batch
+    defaults, Ollama's context: :func:`~vramgui.core.cards.card_defaults`), which is in the key."""
+    from .cards import card_defaults
+    by_card = card_defaults(s, s.gpu) if s.profile.small_card_batch or s.profile.default_context else None
+    return kept(_SHARED, (s.key(gpu=None), experts_on_cpu, by_card), lambda: _work_out(s, one, experts_on_cpu), 8)
 
 
 def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
@@ -329,7 +331,12 @@ def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
         expert_layer = expert_total / L
     head = output_layer_bytes(a, wb, params)   # (a tied table's rows: llama.cpp copies them to the output's card)
     embed_gpu = 0.0 if one.profile.embedding_on_host else wb.embedding
+    # the active weights per layer: of a MoE's routed experts, those the batch's tokens touch (k at one sequence)
+    touched = float(experts_touched(a.moe.num_experts, a.moe.experts_per_token, s.batch)) if a.moe else None
+    read_layer = (active_weight_bytes(a, one.weight_format, touched) - head) / L
+    active_expert_layer = expert_layer * touched / a.moe.num_experts if expert_layer and a.moe else 0.0
     return _Shared(wb=wb, t1=t1, act1=act1, kv_layer=kv_layer, layer_w=layer_w, expert_layer=expert_layer,
+                   read_layer=read_layer, active_expert_layer=active_expert_layer,
                    gpu_layer=layer_w - expert_layer + kv_layer, head=head,
                    fixed=float(t1.overhead) + act1 + embed_gpu,
                    copy_layers=_copy_bytes(s, True, bool(expert_layer), t1),
@@ -380,26 +387,19 @@ def _proportional(budgets: list[float], n: int) -> list[int]:
     return share
 
 
-def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, expert_layer, kv_layer, head, ram_bw_gb_s) -> float:
+def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_s) -> float:
     """Per-token time: each device reads its share in turn."""
     a = s.model.architecture
     L = a.num_layers
-    # the active weights per layer: of a MoE's routed experts, those the batch's tokens touch (k at one sequence)
-    touched = float(experts_touched(a.moe.num_experts, a.moe.experts_per_token, s.batch)) if a.moe else None
-    read_layer = (active_weight_bytes(a, one.weight_format, touched) - head) / L
-    active_expert_layer = 0.0
-    if expert_layer and a.moe:
-        active_expert_layer = expert_layer * touched / a.moe.num_experts
+    read_layer, active_expert_layer, kv_layer, head = sh.read_layer, sh.active_expert_layer, sh.kv_layer, sh.head
     key = speed_key(s.profile, gpus[0], s.host)
-
-    def eff(g):
-        return bandwidth_efficiency(key, one.weight_format, g)
+    rate = {id(g): g.bandwidth_bytes_per_s * bandwidth_efficiency(key, one.weight_format, g)
+            for g in {id(g): g for g in gpus}.values()}
     t = 0.0
     for g, k in zip(gpus, split, strict=True):
-        gpu_bytes = k * (read_layer - active_expert_layer + kv_layer)
-        t += gpu_bytes / (g.bandwidth_bytes_per_s * eff(g))
+        t += k * (read_layer - active_expert_layer + kv_layer) / rate[id(g)]
     if output_on_gpu:
-        t += head / (gpus[-1].bandwidth_bytes_per_s * eff(gpus[-1]))
+        t += head / rate[id(gpus[-1])]
     ram_bw = ram_bw_gb_s * GB * CPU_BW_EFFICIENCY
     cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
         + active_expert_layer * (L - n_cpu)
