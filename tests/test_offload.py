@@ -4,6 +4,7 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from vramgui.cli import main
@@ -11,12 +12,19 @@ from vramgui.core import Scenario, default_catalog
 from vramgui.core.engines import ENGINES
 from vramgui.core.formats import WEIGHT_FORMATS
 from vramgui.core.memory import estimate_memory
-from vramgui.core.offload import CPU_BW_EFFICIENCY, DEFAULT_RAM_BANDWIDTH_GB_S, op_offload_copy_bytes, plan_offload
+from vramgui.core.offload import (
+    CPU_BW_SHARES,
+    DEFAULT_RAM_BANDWIDTH_GB_S,
+    cpu_bandwidth_share,
+    op_offload_copy_bytes,
+    plan_offload,
+)
 from vramgui.core.report import estimate_dict, offload_lines, report_markdown
 from vramgui.core.speed import SAMPLE_S, bandwidth_efficiency, estimate_speed, speed_key
 from vramgui.core.units import GB, MIB
 
 Q4, MIX = 4.5, (4.5 + 6.5625) / 2          # Q4_K; attn_v / ffn_down: half the layers Q6_K
+Q4_SHARE = 0.54     # the share of the RAM's peak the CPU reads Q4_K_M at (measured: test_cpu_decode_reads_ram_...)
 
 
 def scenario(model, gpu="rtx4090", **kw):
@@ -60,7 +68,7 @@ def test_llama2_70b_q4km_on_one_24gb_card_with_64gb_ram():
     # from the card.  GPU at 1,008 GB/s × 89 % (llama.cpp with CUDA graphs), RAM at 76.8 GB/s × 65 %, + the
     # engine's fixed 38 µs for each of the 80 layers.
     t_gpu = (46 * per_layer + head) / (1008e9 * 0.89)
-    t_cpu = 34 * per_layer / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY)
+    t_cpu = 34 * per_layer / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * Q4_SHARE)
     assert plan.decode_s == pytest.approx(t_gpu + t_cpu + 80 * 38e-6, rel=0.01)
     assert t_cpu / plan.decode_s > 0.85                    # the CPU part dominates
     assert plan.describe() == "partly offloaded (46 of 80 layers and the output layer on GPU)"
@@ -124,7 +132,7 @@ def test_mixtral_experts_on_cpu():
     assert gpu.used_bytes == pytest.approx(float(estimate_memory(scenario("mixtral-8x7b")).total) - experts + copy,
                                            rel=1e-9)
     # per token the CPU reads the 2 routed experts of 8 in every layer
-    assert p.decode_s > experts * 2 / 8 / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY)
+    assert p.decode_s > experts * 2 / 8 / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * Q4_SHARE)
     assert p.describe() == "partly offloaded (experts on CPU)"
     # eight sequences touch 8 x (1 - (1 - 2/8)^8) = 7.20 of the 8 experts in a layer, a step reads each once: the
     # RAM's part 5.20 experts a layer more, 32 x 5.20 / 8 of the experts' bytes (with 32 tokens of context the
@@ -132,7 +140,7 @@ def test_mixtral_experts_on_cpu():
     one, eight = (plan_offload(scenario("mixtral-8x7b", prompt_tokens=16, output_tokens=16, batch=b), ram_gb=64,
                                experts_on_cpu=True) for b in (1, 8))
     assert 8 * (1 - 0.75 ** 8) == pytest.approx(7.1991, abs=1e-4)
-    ram_rate = DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY
+    ram_rate = DEFAULT_RAM_BANDWIDTH_GB_S * GB * Q4_SHARE
     sample = SAMPLE_S.get("llamacpp", 0.0) * 7                           # (the engine's sampling, per sequence)
     assert eight.decode_s - one.decode_s - sample == pytest.approx(experts * (7.1991 - 2) / 8 / ram_rate, rel=0.01)
 
@@ -146,7 +154,7 @@ def test_offload_decode_reads_the_experts_a_batch_touches():
     assert (one.gpu_layers, one.cpu_layers) == (eight.gpu_layers, eight.cpu_layers) == (8, 24)
     key = speed_key(ENGINES["llamacpp"], default_catalog().gpu("rtx4060"), None)
     card_rate = 272e9 * bandwidth_efficiency(key, WEIGHT_FORMATS["q4_k_m"], default_catalog().gpu("rtx4060"))
-    ram_rate = DEFAULT_RAM_BANDWIDTH_GB_S * GB * CPU_BW_EFFICIENCY
+    ram_rate = DEFAULT_RAM_BANDWIDTH_GB_S * GB * Q4_SHARE
     # and the cache: 7 sequences more of 256 cells (llama.cpp's padded context) x 8 heads x 128 x 2 x 2 B a layer
     more = ((7.1991 - 2) * per_layer + 7 * 256 * 4096) * (8 / card_rate + 24 / ram_rate)
     sample = SAMPLE_S.get("llamacpp", 0.0) * 7
@@ -407,3 +415,31 @@ def test_the_output_layer_first_as_an_ollama_llama_server_placed_it():
     weights_on_card = plan.devices[0].used_bytes - fixed - 14 * 128 * MIB
     assert weights_on_card == pytest.approx(14 * layer + head + 4096 * 4, rel=1e-4)
     assert weights_on_card / MIB == pytest.approx(2049.43, rel=0.001)          # the log's CUDA0 model buffer
+
+
+def test_cpu_decode_reads_ram_at_the_measured_share():
+    """Published CPU-only decode (tests/data/measured/cpu_decode.json: an EPYC 9554 with 12 channels of DDR5-4800,
+    460.8 GB/s; an i7-8700 with dual-channel DDR4-2400, 38.4 GB/s): the share of the RAM's peak at which each run
+    read its weights (the bytes the model counts a token, times tokens/s, over the peak) sits, per class of bits, at
+    the share the plan assumes (offload.CPU_BW_SHARES: the median below 6 bits, the one point each at Q6_K and Q8_0),
+    and every run's plan with no layer on the card (-ngl 0, the RAM's peak entered) decodes within 12 % of it."""
+    from vramgui.core.weights import active_weight_bytes
+    cat = default_catalog()
+    data = json.loads((Path(__file__).parent / "data" / "measured" / "cpu_decode.json").read_text())
+    shares: dict[float, list[float]] = {}
+    for pt in data["points"]:
+        fmt = WEIGHT_FORMATS[pt["weights"]]
+        read = active_weight_bytes(cat.model(pt["model_ref"]).architecture, fmt)
+        bits = next(b for b, _ in CPU_BW_SHARES if fmt.linear_bits < b)
+        shares.setdefault(bits, []).append(read * pt["tokens_per_s"] / (pt["peak_gb_s"] * 1e9))
+        s = Scenario(model=cat.model(pt["model_ref"]), gpu=cat.gpu("rtx4090"), weights=pt["weights"],
+                     engine="llamacpp", prompt_tokens=16, output_tokens=pt["generated"])
+        plan = plan_offload(s, 512, gpu_layers=0, ram_bandwidth_gb_s=pt["peak_gb_s"])
+        assert plan.level == "cpu" and plan.tokens_per_s == pytest.approx(pt["tokens_per_s"], rel=0.12), pt["id"]
+    assert [len(v) for v in shares.values()] == [7, 1, 1]
+    for bits, share in CPU_BW_SHARES:
+        assert np.median(shares[bits]) == pytest.approx(share, abs=0.005), bits
+    assert 0.50 < min(shares[6.0]) and max(shares[6.0]) < 0.60       # (the two machines agree)
+    # Q4_K_M reads at the low-bit share, Q6_K between, Q8_0 and 16-bit weights at Q8_0's
+    assert [cpu_bandwidth_share(WEIGHT_FORMATS[f]) for f in ("q4_k_m", "q6_k", "q8_0", "fp16")] == \
+        [0.54, 0.585, 0.63, 0.63]

@@ -38,9 +38,9 @@ from .memory import (
     weights_per_card,
 )
 from .offload import (
-    CPU_BW_EFFICIENCY,
     DEFAULT_RAM_BANDWIDTH_GB_S,
     PCIE_COPY_EFFICIENCY,
+    cpu_bandwidth_share,
     gpu_budget,
     host_link_bytes_per_s,
     kv_copy_per_cell,
@@ -174,6 +174,7 @@ class _Group:
     embedding: np.ndarray
     copy_weight: np.ndarray         # the largest weight tensor of a layer (op offload's copy, llama.cpp)
     kv_copy: np.ndarray             # (M, 1): one full-attention layer's K and V a token of a sequence (the same)
+    cpu_share: np.ndarray           # (1, F): the share of the RAM's bandwidth the CPU reads each format at
     bits: list[list[tuple[float, float] | None]]   # format_bits of each model x format
 
 
@@ -255,6 +256,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             embedding=arr([w.embedding for w in wbs]),
             bits=[[_bits(a, wf, wbs[i * len(wfs) + j]) for j, wf in enumerate(wfs)] for i, a in enumerate(archs)],
             copy_weight=arr([largest_tensor_bytes(a, w) for a in archs for w in wfs]),
+            cpu_share=np.array([[cpu_bandwidth_share(w) for w in wfs]]),
             kv_copy=arr([kv_copy_per_cell(s) for s in base], (len(models), 1)),
         ))
     _GROUPS[key] = ((*models, gpu), groups)
@@ -338,7 +340,7 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     per_layer = (sp.dense_bytes + sp.expert_bytes * experts_touched(sp.num_experts, sp.experts_per_token, m.batch)
                  - g.lm_head) / L + kv_layer
     decode = (n_gpu * per_layer / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0)
-              + (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * CPU_BW_EFFICIENCY))
+              + (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * g.cpu_share))
     decode = engine_time(decode, g.speed.host_floor, g.speed.step_overhead + g.speed.sample_s * m.batch)
     # a prompt of the context's length: its passes copy the layers in RAM and their cache so far
     copied = passes_copy_bytes(prof, float(m.context * m.batch), 0.0, n_cpu * g.layer_bytes,

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from .formats import WeightFormat
 from .memory import (
     MemoryTerms,
     activations_from_terms,
@@ -57,9 +58,14 @@ from .weights import (
 #: Default system-RAM bandwidth [GB/s]: dual-channel DDR5-4800, 4800 MT/s × 8 bytes × 2
 #: channels = 76.8 GB/s peak (JEDEC DDR5 data rate; a hand calculation).
 DEFAULT_RAM_BANDWIDTH_GB_S = 76.8
-#: Share of peak DRAM bandwidth CPU decode sustains — an assumption (two thirds), to be
-#: replaced by a measurement; the speed of light uses 1.
-CPU_BW_EFFICIENCY = 0.65
+#: Share of the system RAM's peak bandwidth at which llama.cpp's CPU decode reads weights in RAM, by their bits a
+#: weight (up to, share): measured CPU-only decode (tests/data/measured/cpu_decode.json, weights read as the model
+#: counts them), the share rising with the bits as the CPU's dot products of low-bit blocks cost more per byte.
+#: Below 6 bits 0.54: seven points on two machines at 0.51-0.59 (an i7-8700 with dual-channel DDR4-2400: Qwen2.5
+#: 1.5B / 3B / 7B, Llama 3.1 8B and Qwen3-30B-A3B at Q4_K_M; an EPYC 9554 with 12 channels of DDR5-4800: Phi-4 at
+#: Q4_K_M and Q5_0), median 0.54; Q6_K 0.585 and Q8_0 0.63 (the EPYC's Phi-4).  Wider weights take Q8_0's (not
+#: measured).
+CPU_BW_SHARES = ((6.0, 0.54), (8.0, 0.585), (float("inf"), 0.63))
 LEVELS = ("gpu", "partial", "cpu", "none")
 #: Share of the card's host link (its PCIe, per direction) at which a prompt's passes copy the part in RAM to it (op
 #: offload, :func:`prompt_copy_bytes`) -- an assumption from four llama-bench -ngl sweeps, in each of which the time a
@@ -132,6 +138,11 @@ def offloading(plan: OffloadPlan | None, fits: bool) -> OffloadPlan | None:
     RAM; there its decode and time to first token are the scenario's (the window's strip and speed chart show them
     rather than the all-on-GPU figures).  None otherwise."""
     return plan if plan is not None and not fits and plan.level in ("partial", "cpu") else None
+
+
+def cpu_bandwidth_share(fmt: WeightFormat) -> float:
+    """The share of the RAM's peak bandwidth the CPU reads ``fmt``'s weights at in decode (:data:`CPU_BW_SHARES`)."""
+    return next(share for bits, share in CPU_BW_SHARES if fmt.linear_bits < bits)
 
 
 def gpu_budget(s: Scenario, gpu: GPU) -> float:
@@ -400,7 +411,7 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_
         t += k * (read_layer - active_expert_layer + kv_layer) / rate[id(g)]
     if output_on_gpu:
         t += head / rate[id(gpus[-1])]
-    ram_bw = ram_bw_gb_s * GB * CPU_BW_EFFICIENCY
+    ram_bw = ram_bw_gb_s * GB * cpu_bandwidth_share(one.weight_format)
     cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
         + active_expert_layer * (L - n_cpu)
     t += cpu_bytes / ram_bw
