@@ -98,6 +98,28 @@ def test_forced_layers_and_cpu_only():
     assert cpu.level == "cpu" and cpu.tokens_per_s < p.tokens_per_s
 
 
+def test_a_decode_step_of_32_sequences_copies_the_part_in_ram_to_the_card():
+    """llama.cpp's CUDA backend runs an op whose weight is in RAM on the card from 32 tokens a pass (op offload,
+    OP_OFFLOAD_MIN_BATCH): a decode step of 32 sequences is such a pass, and copies the 61 layers in RAM (-ngl 20)
+    with their cache, 256 cells (the padded context of 64 + 64 tokens) x 32 sequences x 4,096 B a layer, at an
+    assumed 30 % of the RTX 4090's PCIe 4.0 x16 (9.6 GB/s); 31 sequences have the CPU read them."""
+    s = scenario("llama2-70b", prompt_tokens=64, output_tokens=64)
+    at31, at32 = (plan_offload(s.with_(batch=b), ram_gb=96, gpu_layers=20) for b in (31, 32))
+    assert (at32.gpu_layers, at32.cpu_layers) == (at31.gpu_layers, at31.cpu_layers) == (19, 61)
+    copied = 61 * (llama2_70b_layer_bytes() + 256 * 32 * 4096)
+    assert at31.step_copy_bytes == 0 and at32.step_copy_bytes == pytest.approx(copied, rel=1e-6)
+    # the step: the copy (33.3 GB, 3.47 s), and the card's 19 layers and output layer (tens of ms) beside it
+    assert 0 < at32.decode_s - copied / 9.6e9 < 0.05
+    # 31 sequences: the CPU reads 61 layers of 512.7 MB and their cache at 76.8 GB/s x 0.54
+    assert at31.decode_s > 61 * (llama2_70b_layer_bytes() + 256 * 31 * 4096) / (DEFAULT_RAM_BANDWIDTH_GB_S * GB
+                                                                                  * Q4_SHARE)
+    assert at32.decode_s > 4 * at31.decode_s
+    # builds before op offload (March 2024) and Metal, which reads host memory, copy nothing
+    assert plan_offload(s.with_(batch=32, engine="llamacpp-2023"), ram_gb=96, gpu_layers=20).step_copy_bytes == 0
+    mac = s.with_(batch=32, gpu=default_catalog().gpu("m2-max-96gb"))
+    assert plan_offload(mac, ram_gb=0, gpu_layers=20).step_copy_bytes == 0
+
+
 def test_small_model_fits_on_gpu():
     p = plan_offload(scenario("llama2-7b"), ram_gb=32)
     assert p.level == "gpu" and p.gpu_layers == 32 and p.output_on_gpu

@@ -114,8 +114,20 @@
         <translation>所选引擎不能在此 GPU 上运行：这些数字按它在 NVIDIA 和 AMD 显卡上的运行来估算</translation>
     </message>
     <message>
-        <source>{ms} ms a step as the offload plans it ({plan}): the layers on the card read at its bandwidth and the rest at system RAM&apos;s, in turn. With every layer on the card, as below: {gpu_ms} ms.</source>
-        <translation>按卸载方案（{plan}）每步 {ms} ms：显卡上的层按显卡带宽读取，其余按系统内存带宽读取，依次进行。所有层都在显卡上时（如下）：{gpu_ms} ms。</translation>
+        <source>{ms} ms a step as the offload plans it ({plan}): at {n} sequences llama.cpp runs the part in RAM on the card, copying its {gb} GB there every step (at an assumed {share} of its {link} GB/s link).</source>
+        <translation>按卸载方案（{plan}）每步 {ms} ms：{n} 条序列时 llama.cpp 在显卡上运行内存中的那部分，每步都把其 {gb} GB 复制到显卡（按其 {link} GB/s 链路的 {share} 估算）。</translation>
+    </message>
+    <message>
+        <source>{ms} ms a step as the offload plans it ({plan}): the layers on the card read at its bandwidth and the rest at system RAM&apos;s, in turn.</source>
+        <translation>按卸载方案（{plan}）每步 {ms} ms：显卡上的层按显卡带宽读取，其余按系统内存带宽读取，依次进行。</translation>
+    </message>
+    <message>
+        <source>The CPU&apos;s arithmetic for the {n} sequences is not counted, only its reads; it grows with the sequences.</source>
+        <translation>只计入 CPU 的读取，未计入它为 {n} 条序列做的运算；运算量随序列数增长。</translation>
+    </message>
+    <message>
+        <source>With every layer on the card, as below: {gpu_ms} ms.</source>
+        <translation>所有层都在显卡上时（如下）：{gpu_ms} ms。</translation>
     </message>
     <message>
         <source>About {time} as the offload plans it ({plan}): the prompt&apos;s passes copy {gb} GB of the part in RAM to the card (at an assumed {share} of its {link} GB/s link).</source>
@@ -2049,7 +2061,7 @@ Source: {source}</source>
         <translation>{badge}，批大小 {n}：每步 {ms} ms，每条序列 {rate} token/s（曲线按所有层都在显卡上计算）</translation>
     </message>
     <message>
-        <source>batch {n}, {badge}: {rate} tokens/s</source>
+        <source>batch {n}, {badge}: {rate} tok/s</source>
         <translation>批大小 {n}，{badge}：{rate} token/s</translation>
     </message>
     <message>

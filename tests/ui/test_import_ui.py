@@ -18,6 +18,7 @@ from vramgui.ui.dialogs import CustomGpuDialog
 from vramgui.ui.i18n import duration
 from vramgui.ui.main_window import MainWindow
 from vramgui.ui.state import ScenarioState
+from vramgui.ui.wording import plan_badge
 
 pytestmark = pytest.mark.gui
 
@@ -268,7 +269,7 @@ def test_partial_offload_in_the_window(qtbot, win, tmp_path):
     lo, hi = chart.thr.vb.viewRange()[1]
     assert lo <= np.log10(1 / plan.decode_s) <= hi
     label = chart.markers["current"][0].label.toPlainText()
-    assert label == f"batch 1, offload 46/80: {1 / plan.decode_s:.1f} tokens/s"
+    assert label == f"batch 1, offload 46/80: {1 / plan.decode_s:.1f} tok/s"
     assert chart._ttft_texts[0] == f"time to first token (4,000 tokens × 1, offload 46/80): {duration(plan.prefill_s)}"
     # the report and the summary carry the plan (as vramgui-cli estimate --ram prints it)
     md = win.export_report(tmp_path / "r.md").read_text(encoding="utf-8")
@@ -284,6 +285,22 @@ def test_partial_offload_in_the_window(qtbot, win, tmp_path):
     assert win.memory_chart.spill.opts["fillLevel"] == pytest.approx(budget)   # the band starts at the budget
     _, total = win.memory_chart.curves[-1].getOriginalDataset()
     np.testing.assert_allclose(y, np.maximum(total, budget))
+    # at 4 sequences the CPU still reads the part in RAM (its arithmetic not counted, which the tooltip says); at 32
+    # a step copies it to the card (op offload, core.offload)
+    p.batch.spin.setValue(4)
+    settle(qtbot, win)
+    assert "The CPU's arithmetic for the 4 sequences is not counted, only its reads" in strip.tooltip("decode")
+    p.prompt.spin.setValue(256)         # (32 sequences of 4,000 tokens outgrow the 33 GB of RAM)
+    p.batch.spin.setValue(32)
+    settle(qtbot, win)
+    plan = win.state.offload_plan()
+    assert plan.step_copy_bytes > 0 and win.breakdown.verdict.text().startswith("OFFLOAD")
+    assert strip.tooltip("decode").startswith(
+        f"{plan.decode_s * 1e3:,.1f} ms a step as the offload plans it ({plan_badge(plan)}): at 32 sequences llama.cpp "
+        f"runs the part in RAM on the card, copying its {plan.step_copy_bytes / 1e9:,.1f} GB there every step")
+    assert list(chart.offload_step.xData) == [32] and list(chart.offload_step.yData) == [plan.decode_s * 1e3]
+    p.batch.spin.setValue(1)
+    p.prompt.spin.setValue(4000)
     p.ram.setValue(0)
     settle(qtbot, win)
     assert not win.memory_chart.spill.isVisible()

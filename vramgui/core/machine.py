@@ -39,6 +39,7 @@ from .memory import (
 )
 from .offload import (
     DEFAULT_RAM_BANDWIDTH_GB_S,
+    OP_OFFLOAD_MIN_BATCH,
     PCIE_COPY_EFFICIENCY,
     cpu_bandwidth_share,
     gpu_budget,
@@ -339,13 +340,18 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     sp = g.speed
     per_layer = (sp.dense_bytes + sp.expert_bytes * experts_touched(sp.num_experts, sp.experts_per_token, m.batch)
                  - g.lm_head) / L + kv_layer
-    decode = (n_gpu * per_layer / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0)
-              + (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * g.cpu_share))
+    link = host_link_bytes_per_s(m.gpu) * PCIE_COPY_EFFICIENCY
+    in_ram = (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * g.cpu_share)
+    if m.batch >= OP_OFFLOAD_MIN_BATCH and np.any(copy):   # a step of 32 sequences or more: op offload copies the
+        #                                                     part in RAM to the card instead (offload.plan_offload)
+        step_copy = n_cpu * (g.layer_bytes + kv_layer) + np.where(output_on_gpu, 0.0, g.lm_head)
+        in_ram = np.where(np.asarray(copy) > 0, step_copy / link, in_ram)
+    decode = n_gpu * per_layer / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0) + in_ram
     decode = engine_time(decode, g.speed.host_floor, g.speed.step_overhead + g.speed.sample_s * m.batch)
     # a prompt of the context's length: its passes copy the layers in RAM and their cache so far
     copied = passes_copy_bytes(prof, float(m.context * m.batch), 0.0, n_cpu * g.layer_bytes,
                                n_cpu * g.mem1.kv_full / L) if np.any(copy) else 0.0
-    copies = np.where(copy > 0, copied, 0.0) / (host_link_bytes_per_s(m.gpu) * PCIE_COPY_EFFICIENCY)
+    copies = np.where(copy > 0, copied, 0.0) / link
     return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies
 
 

@@ -106,6 +106,7 @@ class OffloadPlan:
     prefill_s: float = float("nan")  # time to first token, the passes' copies counted (nan: no FLOP/s figure)
     prompt_copy_bytes: float = 0.0   # what the prompt's passes copy to the card in all
     link_bytes_per_s: float = 0.0    # the first card's host link (its PCIe), per direction
+    step_copy_bytes: float = 0.0     # what a decode step of 32 sequences or more copies to the card (op offload)
 
     @property
     def tokens_per_s(self) -> float:
@@ -275,12 +276,18 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         level = "cpu"
     else:
         level = "partial"
-    decode = _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, sh, ram_bandwidth_gb_s)
+    link = host_link_bytes_per_s(gpus[0])
+    # a decode step of 32 sequences or more is a pass of as many tokens: op offload runs the part in RAM on the card,
+    # copying it there for the step (its weights, its layers' cache, the output layer where that is in RAM), as for
+    # a prompt's pass, where fewer sequences have the CPU read it
+    step_copy = n_cpu * (layer_w + kv_layer) + expert_layer * n_gpu + (0.0 if output_on_gpu else head) \
+        if copy and s.batch >= OP_OFFLOAD_MIN_BATCH else 0.0
+    decode = _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, sh, ram_bandwidth_gb_s,
+                       step_copy / (link * PCIE_COPY_EFFICIENCY))
     # a prompt's passes: as on the card, and the part in RAM copied to it for each (its weights, its layers' cache)
     # (the cache a layer holds a token, over the layers: a hybrid's recurrent layers hold none)
     copied = prompt_copy_bytes(s, n_cpu * layer_w + expert_layer * n_gpu, n_cpu * float(t1.kv_full) / L) \
         if copy else 0.0
-    link = host_link_bytes_per_s(gpus[0])
     prefill = float(prefill_time(s, s.prompt_tokens, s.batch)) \
         if with_prefill and s.gpu.peak_flops(one.weight_format.kernel) else float("nan")
     return OffloadPlan(level=level, n_layers=L, gpu_layers=n_gpu, cpu_layers=n_cpu,
@@ -288,7 +295,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
                        decode_s=decode if level != "none" else float("inf"),
                        copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0,
                        prefill_s=prefill + copied / (link * PCIE_COPY_EFFICIENCY) if level != "none" else float("nan"),
-                       prompt_copy_bytes=copied, link_bytes_per_s=link)
+                       prompt_copy_bytes=copied, link_bytes_per_s=link, step_copy_bytes=step_copy)
 
 
 @dataclass(frozen=True)
@@ -398,8 +405,9 @@ def _proportional(budgets: list[float], n: int) -> list[int]:
     return share
 
 
-def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_s) -> float:
-    """Per-token time: each device reads its share in turn."""
+def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_s, copy_s: float = 0.0) -> float:
+    """Per-token time: each device reads its share in turn; ``copy_s``, where op offload copies the part in RAM to
+    the card for the step instead (32 sequences or more), the copy's time in place of the CPU's reads."""
     a = s.model.architecture
     L = a.num_layers
     read_layer, active_expert_layer, kv_layer, head = sh.read_layer, sh.active_expert_layer, sh.kv_layer, sh.head
@@ -411,9 +419,12 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_
         t += k * (read_layer - active_expert_layer + kv_layer) / rate[id(g)]
     if output_on_gpu:
         t += head / rate[id(gpus[-1])]
-    ram_bw = ram_bw_gb_s * GB * cpu_bandwidth_share(one.weight_format)
-    cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
-        + active_expert_layer * (L - n_cpu)
-    t += cpu_bytes / ram_bw
+    if copy_s:
+        t += copy_s
+    else:
+        ram_bw = ram_bw_gb_s * GB * cpu_bandwidth_share(one.weight_format)
+        cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
+            + active_expert_layer * (L - n_cpu)
+        t += cpu_bytes / ram_bw
     return float(engine_time(t, host_floor_s(key, a, one.weight_format),
                              fixed_step_s(key, a) + SAMPLE_S.get(s.profile.id, 0.0) * s.batch))

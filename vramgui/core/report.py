@@ -53,6 +53,7 @@ def offload_dict(plan) -> dict:
             "output_on_gpu": plan.output_on_gpu, "ngl": plan.ngl, "copy_bytes": plan.copy_bytes,
             "prefill_seconds": None if plan.prefill_s != plan.prefill_s else plan.prefill_s,
             "prompt_copy_bytes": plan.prompt_copy_bytes, "link_bytes_per_s": plan.link_bytes_per_s,
+            "step_copy_bytes": plan.step_copy_bytes,
             "per_device": [{"device": d.name, "bytes": d.used_bytes, "budget_bytes": d.budget_bytes,
                             "layers": d.layers} for d in plan.devices],
             "decode_tokens_per_second": plan.tokens_per_s}
@@ -75,6 +76,10 @@ def offload_lines(o: dict) -> list[str]:
     if o["copy_bytes"]:
         lines.append(f"  the first card's compute buffer holds {o['copy_bytes'] / MIB:,.0f} MiB more: a prompt's pass "
                      "copies tensors of the part in RAM there (llama.cpp's op offload)")
+    if o["step_copy_bytes"]:
+        lines.append(f"  decode: each step of 32 sequences or more copies {o['step_copy_bytes'] / 1e9:,.1f} GB of the "
+                     f"part in RAM to the card (op offload, at an assumed {PCIE_COPY_EFFICIENCY:.0%} of its "
+                     f"{o['link_bytes_per_s'] / 1e9:,.0f} GB/s link) instead of the CPU reading it")
     if o["prompt_copy_bytes"] and o["prefill_seconds"] is not None:
         lines.append(f"  first token {duration_text(o['prefill_seconds'])}: the prompt's passes copy "
                      f"{o['prompt_copy_bytes'] / 1e9:,.1f} GB of the part in RAM to the card (at an assumed "

@@ -1595,7 +1595,9 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             if cost_back < cost:
                 places = places_back
         for label, right, rect in places:
-            anchor = (0, 0) if right else (1, 0)
+            # beside the line (its left or right end on it), or where neither side has room, across it
+            anchor = (0, 0) if right else (1, 0) if right is False else \
+                (min(1.0, max(0.0, (at_px[label.line] - rect.left()) / rect.width())), 0)
             position = 1 - rect.top() / h_px
             if label.anchors[0] != anchor or abs(label.orthoPos - position) > 1e-6:
                 label.anchors = [anchor, anchor]
@@ -1749,7 +1751,9 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             thr_y, step_y = self._sweep_y
             if point is not None:
                 batch, step, badge = point
-                thr_y, step_y = np.append(thr_y, batch / step), np.append(step_y, step * 1e3)
+                # (the step plot keeps a third of a decade above the point: its top left holds the time to first
+                # token's line, which a point at the top of the range sat under)
+                thr_y, step_y = np.append(thr_y, batch / step), np.append(step_y, [step * 1e3, step * 1e3 * 10 ** 0.35])
                 tip = self.tr("{badge} at batch {n}: {ms} ms a step, {rate} tokens/s per sequence (the curves keep "
                               "every layer on the card)").format(badge=badge, n=integer(batch), ms=num(step * 1e3, 1),
                                                                  rate=num(1 / step, 1))
@@ -1764,7 +1768,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
             set_range(self.step, lx, sticky_log(self.step, _log_range(step_y)))
         sp = self.result
         now = self.tr("batch {n}") if point is None else \
-            self.tr("batch {n}, {badge}: {rate} tokens/s").replace("{badge}", point[2]).replace(
+            self.tr("batch {n}, {badge}: {rate} tok/s").replace("{badge}", point[2]).replace(
                 "{rate}", num(point[0] / point[1], 1 if point[0] / point[1] < 10 else 0))
         marks = {"knee": (sp.knee_batch, self.tr("knee {n}")), "memory": (max_batch, self.tr("memory limit {n}")),
                  "current": (s.batch, now)}
@@ -1895,7 +1899,7 @@ def apply_marker_places(places: list[tuple]) -> None:
 
 def _label_places(lines: list, at_px: dict, curves: list, w_px: float, h_px: float) -> tuple[list, float]:
     """The speed chart's marker labels placed in the order of ``lines`` (see
-    :meth:`SpeedChart.place_labels`): (label, right of its line, rectangle) each, and what the
+    :meth:`SpeedChart.place_labels`): (label, right of its line (None: across it), rectangle) each, and what the
     arrangement covers: the curve points under its labels, and a tenth for each other marker
     line through one.  A label goes beside its line, right if it fits, as low as it is free of
     curves, other lines and labels; failing that, where it covers the fewest curve points
@@ -1911,6 +1915,8 @@ def _label_places(lines: list, at_px: dict, curves: list, w_px: float, h_px: flo
         sides = sorted(((sum(left - 2 <= x <= left + w + 2 for o, x in at_px.items() if o is not line), right, left)
                         for right, left in sides if 0 <= left and left + w <= w_px),
                        key=lambda side: side[0])   # (a side no other line crosses first; else the right)
+        if not sides:       # wider than the room on either side (a long label mid-plot): across its line, inside
+            sides = [(0, None, max(0.0, min(at + 3, w_px - w)))]
         best = None                 # (curve points covered, lines through it, right, rect)
         for crossed, right, left in sides:
             heights = _heights(curves, left, left + w, 12)
