@@ -246,20 +246,20 @@ class BreakdownStrip(QtWidgets.QFrame):
         notes = {}
         if offloaded:       # (the formulas explain() substitutes keep every layer on the card: what they give, after)
             gpu_first = duration(float(sp.prefill_s)) if sp.compute_known else self.tr("unknown")
+            ms, badge = num(step * 1e3, 1), plan_badge(plan)
             if plan.step_copy_bytes:        # (core.offload: op offload at 32 sequences or more)
                 how = self.tr("{ms} ms a step as the offload plans it ({plan}): at {n} sequences llama.cpp runs the "
                               "part in RAM on the card, copying its {gb} GB there every step (at an assumed {share} "
                               "of its {link} GB/s link).").format(
-                    n=integer(s.batch), gb=num(plan.step_copy_bytes / 1e9, 1), share=f"{PCIE_COPY_EFFICIENCY:.0%}",
-                    link=num(plan.link_bytes_per_s / 1e9), ms="{ms}", plan="{plan}")
+                    ms=ms, plan=badge, n=integer(s.batch), gb=num(plan.step_copy_bytes / 1e9, 1),
+                    share=f"{PCIE_COPY_EFFICIENCY:.0%}", link=num(plan.link_bytes_per_s / 1e9))
             else:
                 how = self.tr("{ms} ms a step as the offload plans it ({plan}): the layers on the card read at its "
-                              "bandwidth and the rest at system RAM's, in turn.")
+                              "bandwidth and the rest at system RAM's, in turn.").format(ms=ms, plan=badge)
                 if s.batch > 1:
                     how += " " + self.tr("The CPU's arithmetic for the {n} sequences is not counted, only its reads; "
                                          "it grows with the sequences.").format(n=integer(s.batch))
-            notes["decode"] = how.format(ms=num(step * 1e3, 1), plan=plan_badge(plan)) + " " + self.tr(
-                "With every layer on the card, as below: {gpu_ms} ms.").format(
+            notes["decode"] = how + " " + self.tr("With every layer on the card, as below: {gpu_ms} ms.").format(
                 gpu_ms=num(float(sp.decode_step_s) * 1e3, 1))
             if plan.prompt_copy_bytes:
                 why = self.tr("About {time} as the offload plans it ({plan}): the prompt's passes copy {gb} GB of "
