@@ -140,31 +140,51 @@ def test_a_tied_output_layer_is_a_copy_on_the_card():
 
 
 def test_mixtral_experts_on_cpu():
+    """Experts in RAM as llama-server's --fit places them (common/fit.cpp: every layer's dense part on the card, then
+    the experts of as many layers as the room left holds): Mixtral 8x7B Q4_K_M beside an RTX 4090 keeps the experts
+    of the fewest layers in RAM with which the card holds the rest (llama.cpp's --n-cpu-moe N)."""
     p = plan_offload(scenario("mixtral-8x7b"), ram_gb=64, experts_on_cpu=True)
-    # 32 layers × 8 experts × 3 · 4096 · 14336 weights: gate and up Q4_K, down half Q6_K
-    experts = 32 * 8 * 4096 * 14336 * (2 * Q4 + MIX) / 8
-    gpu, ram = p.devices
-    assert p.level == "partial" and p.gpu_layers == 32 and p.experts_on_cpu
-    embedding = 32000 * 4096 * Q4 / 8                      # token_embd stays on the host (llama.cpp)
-    assert ram.used_bytes == pytest.approx(experts + embedding, rel=1e-9)
-    # the card: all but the experts, and a prompt's pass copies one stacked expert tensor at a time into its compute
-    # buffer (op offload): the largest, ffn_down_exps, 8 x 14,336 x 4,096 at the Q4_K / Q6_K mix = 309.75 MiB
+    # a layer's 8 experts: 3 x 4096 x 14336 weights each, gate and up Q4_K, down half Q6_K (853.3 MB)
+    layer = 8 * 4096 * 14336 * (2 * Q4 + MIX) / 8
+    assert layer / 1e6 == pytest.approx(853.28, abs=0.01)
+    # a prompt's pass copies one stacked expert tensor at a time into the card's compute buffer (op offload): the
+    # largest, ffn_down_exps, 8 x 14,336 x 4,096 at the Q4_K / Q6_K mix = 309.75 MiB
     copy = 8 * 14336 * 4096 * MIX / 8
     assert copy / MIB == pytest.approx(309.75)
-    assert gpu.used_bytes == pytest.approx(float(estimate_memory(scenario("mixtral-8x7b")).total) - experts + copy,
-                                           rel=1e-9)
-    # per token the CPU reads the 2 routed experts of 8 in every layer
-    assert p.decode_s > experts * 2 / 8 / (DEFAULT_RAM_BANDWIDTH_GB_S * GB * Q4_SHARE)
-    assert p.describe() == "partly offloaded (experts on CPU)"
-    # eight sequences touch 8 x (1 - (1 - 2/8)^8) = 7.20 of the 8 experts in a layer, a step reads each once: the
-    # RAM's part 5.20 experts a layer more, 32 x 5.20 / 8 of the experts' bytes (with 32 tokens of context the
-    # cache adds 0.1 %)
+    # all on the card the model needs 27.34 GiB against the card's 23.99: with n layers' experts in RAM it needs
+    # total - n x 853.3 MB + the copy, within the budget from n = 5 (4.59 GB over at 0 layers, 853.3 MB a layer)
+    total = float(estimate_memory(scenario("mixtral-8x7b")).total)
+    gpu, ram = p.devices
+    n = next(k for k in range(33) if total - k * layer + copy <= gpu.budget_bytes)
+    assert n == 5 and p.cpu_moe_layers == 5 and total - 4 * layer + copy > gpu.budget_bytes
+    assert p.level == "partial" and p.gpu_layers == 32 and p.experts_on_cpu and p.cpu_layers == 0
+    embedding = 32000 * 4096 * Q4 / 8                      # token_embd stays on the host (llama.cpp)
+    assert ram.used_bytes == pytest.approx(5 * layer + embedding, rel=1e-9)
+    assert gpu.used_bytes == pytest.approx(total - 5 * layer + copy, rel=1e-9)
+    assert p.describe() == "partly offloaded (experts of 5 of 32 layers on CPU)"
+    # per token the CPU reads the 2 routed experts of 8 in 5 layers, the card the rest: faster than -ngl's split,
+    # which leaves 5 whole layers in RAM (their attention and cache too)
+    ram_rate = DEFAULT_RAM_BANDWIDTH_GB_S * GB * Q4_SHARE
+    assert p.decode_s > 5 * layer * 2 / 8 / ram_rate
+    whole = plan_offload(scenario("mixtral-8x7b"), ram_gb=64)
+    assert whole.cpu_layers == 5 and whole.cpu_moe_layers == 0 and p.tokens_per_s > 1.1 * whole.tokens_per_s
+    # a card that holds the whole model keeps it whole, experts and all
+    big = plan_offload(scenario("mixtral-8x7b", gpu="a100-80gb"), ram_gb=64, experts_on_cpu=True)
+    assert big.level == "gpu" and big.cpu_moe_layers == 0 and big.copy_bytes == 0
+    # eight sequences touch 8 x (1 - (1 - 2/8)^8) = 7.20 of the 8 experts in a layer, a step reads each once, one
+    # sequence 2: in RAM for the layers whose experts are there (4 with 32 tokens of context, 5 with the cache and
+    # activations of eight), on the card for the others (the cache adds 0.1 %)
     one, eight = (plan_offload(scenario("mixtral-8x7b", prompt_tokens=16, output_tokens=16, batch=b), ram_gb=64,
                                experts_on_cpu=True) for b in (1, 8))
+    assert (one.cpu_moe_layers, eight.cpu_moe_layers) == (4, 5)
     assert 8 * (1 - 0.75 ** 8) == pytest.approx(7.1991, abs=1e-4)
-    ram_rate = DEFAULT_RAM_BANDWIDTH_GB_S * GB * Q4_SHARE
+    card = default_catalog().gpu("rtx4090")
+    card_rate = 1008e9 * bandwidth_efficiency(speed_key(ENGINES["llamacpp"], card, None), WEIGHT_FORMATS["q4_k_m"],
+                                              card)
     sample = SAMPLE_S.get("llamacpp", 0.0) * 7                           # (the engine's sampling, per sequence)
-    assert eight.decode_s - one.decode_s - sample == pytest.approx(experts * (7.1991 - 2) / 8 / ram_rate, rel=0.01)
+    expert = layer / 8
+    more = expert * ((7.1991 * 5 - 2 * 4) / ram_rate + (7.1991 * 27 - 2 * 28) / card_rate)
+    assert eight.decode_s - one.decode_s - sample == pytest.approx(more, rel=0.01)
 
 
 def test_offload_decode_reads_the_experts_a_batch_touches():

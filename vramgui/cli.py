@@ -110,7 +110,9 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                    help="layers on the GPU(s): auto (as many as fit; the default with --ram), none (all or "
                         "nothing), or a number, as llama.cpp's -ngl N counts them (current builds: the output "
                         "layer first, then the last N - 1 layers)")
-    g.add_argument("--experts-on-cpu", action="store_true", help="keep MoE expert tensors in system RAM")
+    g.add_argument("--experts-on-cpu", action="store_true",
+                    help="keep MoE expert tensors in system RAM: of as few layers as needed "
+                         "(llama.cpp --n-cpu-moe N, as llama-server's --fit places them)")
     g.add_argument("--price-per-hour", type=float, default=None, metavar="PRICE",
                    help="your price per card-hour, for cost per million tokens (no prices are shipped)")
 

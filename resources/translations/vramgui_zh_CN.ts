@@ -98,6 +98,10 @@
         <translation>此划分对应的 llama.cpp -ngl：{ngl}</translation>
     </message>
     <message>
+        <source>llama.cpp&apos;s flags for this split: -ngl {ngl} --n-cpu-moe {n}</source>
+        <translation>此划分对应的 llama.cpp 参数：-ngl {ngl} --n-cpu-moe {n}</translation>
+    </message>
+    <message>
         <source>First token about {time}: the prompt&apos;s passes copy {gb} GB of the part in RAM to the card (at an assumed {share} of its {link} GB/s link).</source>
         <translation>首个 token 约 {time}：处理提示词的各轮会把内存中那部分共 {gb} GB 复制到显卡（按其 {link} GB/s 链路的 {share} 估算）。</translation>
     </message>
@@ -1780,10 +1784,6 @@ Source: {source}</source>
         <translation>系统内存 (GB)：按 llama.cpp 的方式规划部分卸载——卡上放不下的层在内存中运行</translation>
     </message>
     <message>
-        <source>Keep every expert tensor in RAM and attention on the GPU (llama.cpp -ot exps=CPU)</source>
-        <translation>所有专家张量放在内存中，注意力留在 GPU 上（llama.cpp -ot exps=CPU）</translation>
-    </message>
-    <message>
         <source>System RAM bandwidth for the offloaded layers (default: dual-channel DDR5-4800, 76.8 GB/s; unified memory: the chip&apos;s)</source>
         <translation>卸载层使用的系统内存带宽（默认：双通道 DDR5-4800，76.8 GB/s；统一内存：芯片自身的带宽）</translation>
     </message>
@@ -1910,6 +1910,10 @@ Source: {source}</source>
     <message>
         <source>PyTorch&apos;s allocator: its default caching pool needs about {caching} % of a step&apos;s transient memory on top of what it allocates; expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about {expandable} %</source>
         <translation>PyTorch 的分配器：默认的缓存池在已分配的显存之外还需要约一步临时显存的 {caching} %；可扩展段（PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True）约 {expandable} %</translation>
+    </message>
+    <message>
+        <source>Keep MoE expert tensors in RAM and attention on the GPU: the experts of as few layers as needed, as llama-server&apos;s --fit places them (llama.cpp --n-cpu-moe N; every layer&apos;s: --cpu-moe)</source>
+        <translation>MoE 专家张量放在内存中，注意力留在 GPU 上：只放必要的最少几层的专家，与 llama-server 的 --fit 放置方式相同（llama.cpp --n-cpu-moe N；所有层的专家：--cpu-moe）</translation>
     </message>
     <message>
         <source>Set stages to {stages} to keep each group within a node.</source>
@@ -2200,6 +2204,10 @@ Source: {source}</source>
     <message>
         <source>no backend</source>
         <translation>无后端</translation>
+    </message>
+    <message>
+        <source>partly offloaded (experts of {cpu} of {n} layers on CPU)</source>
+        <translation>部分卸载（{n} 层中 {cpu} 层的专家在 CPU 上）</translation>
     </message>
     <message>
         <source>partly offloaded (experts on CPU)</source>

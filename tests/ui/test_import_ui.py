@@ -311,6 +311,28 @@ def test_partial_offload_in_the_window(qtbot, win, tmp_path):
     assert "offload" not in win.copy_summary()
 
 
+def test_moe_experts_in_ram_as_llama_servers_fit_places_them(qtbot, win):
+    # Mixtral 8x7B Q4_K_M beside an RTX 4090 with its experts in RAM: the experts of as few layers as needed stay
+    # there (core.offload, hand-counted in tests/test_offload.py), which the table's row, the badge's tooltip
+    # (llama.cpp's flags) and the strip's decode say
+    p = win.panel
+    p.model.setCurrentIndex(p.model.findData("mixtral-8x7b"))
+    p.weights.setCurrentIndex(p.weights.findData("q4_k_m"))
+    p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
+    p.ram.setValue(64)
+    settle(qtbot, win)
+    assert p.experts_on_cpu.isEnabled()
+    p.experts_on_cpu.setChecked(True)
+    settle(qtbot, win)
+    plan = win.state.offload_plan()
+    assert plan.level == "partial" and plan.cpu_layers == 0 and 0 < plan.cpu_moe_layers < 32
+    row = dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"]
+    assert row == f"partly offloaded (experts of {plan.cpu_moe_layers} of 32 layers on CPU)"
+    assert f"llama.cpp's flags for this split: -ngl 33 --n-cpu-moe {plan.cpu_moe_layers}" in \
+        win.breakdown.verdict.toolTip()
+    assert win.breakdown.values["decode"].text().startswith(f"{plan.decode_s * 1e3:,.1f} ms · ")
+
+
 ROOT_PRESETS = Path(__file__).resolve().parents[2] / "presets"
 
 APP_RUN = """

@@ -107,6 +107,7 @@ class OffloadPlan:
     prompt_copy_bytes: float = 0.0   # what the prompt's passes copy to the card in all
     link_bytes_per_s: float = 0.0    # the first card's host link (its PCIe), per direction
     step_copy_bytes: float = 0.0     # what a decode step of 32 sequences or more copies to the card (op offload)
+    cpu_moe_layers: int = 0          # layers on the cards whose routed experts are in RAM (llama.cpp's --n-cpu-moe)
 
     @property
     def tokens_per_s(self) -> float:
@@ -126,7 +127,8 @@ class OffloadPlan:
             return "fits on GPU"
         if self.level == "partial":
             if self.experts_on_cpu and self.cpu_layers == 0:
-                return "partly offloaded (experts on CPU)"
+                return "partly offloaded (experts on CPU)" if self.cpu_moe_layers >= self.n_layers else \
+                    f"partly offloaded (experts of {self.cpu_moe_layers} of {self.n_layers} layers on CPU)"
             head = " and the output layer" if self.output_on_gpu else ""
             return f"partly offloaded ({self.gpu_layers} of {self.n_layers} layers{head} on GPU)"
         if self.level == "cpu":
@@ -253,14 +255,28 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     n_cpu = L - n_gpu
     copy = 0.0 if not own_memory else sh.copy_layers if n_cpu > 0 else sh.copy_experts
     fixed_each = fixed + (piped if output_on_gpu and n_cpu == 0 else 0.0)   # (a pipeline: every layer on the cards)
-    devices = []
-    for g, b, k, i in zip(gpus, budgets, split, range(len(gpus)), strict=True):
-        last = i == len(gpus) - 1
-        used = (fixed_each if k or output_on_gpu else 0.0) + k * gpu_layer + (head if output_on_gpu and last else 0.0)
-        devices.append(Device(g.name, used + (copy if i == 0 and (k or output_on_gpu) else 0.0), b, k))
+    used = [(fixed_each if k or output_on_gpu else 0.0) + k * gpu_layer
+            + (head if output_on_gpu and i == len(gpus) - 1 else 0.0) for i, k in enumerate(split)]
+    # experts in RAM, every layer's dense part on the cards: the experts of as many layers as the room left holds go
+    # back to the cards, the rest stay in RAM (llama.cpp's --n-cpu-moe N with the fewest N, as llama-server's --fit
+    # places an MoE model: common/fit.cpp converts dense-only layers to full ones while they fit)
+    back = [0] * len(gpus)
+    if expert_layer and gpu_layers is None and n_cpu == 0 and output_on_gpu:
+        if all(u + k * expert_layer <= b for u, k, b in zip(used, split, budgets, strict=True)):
+            back, copy = list(split), 0.0            # every expert fits too: nothing in RAM, nothing to copy
+        else:
+            left = n_gpu
+            for i, (u, k, b) in enumerate(zip(used, split, budgets, strict=True)):
+                room = b - u - (copy if i == 0 else 0.0)
+                back[i] = min(max(int(room // expert_layer), 0), k, left)
+                left -= back[i]
+        used = [u + k * expert_layer for u, k in zip(used, back, strict=True)]
+    moe_in_ram = n_gpu - sum(back) if expert_layer else 0   # layers on the cards whose experts are in RAM
+    devices = [Device(g.name, u + (copy if i == 0 and (k or output_on_gpu) else 0.0), b, k)
+               for i, (g, u, b, k) in enumerate(zip(gpus, used, budgets, split, strict=True))]
     ram_used = (wb.embedding if one.profile.embedding_on_host or n_gpu == 0 else 0.0) \
         + n_cpu * (layer_w + kv_layer) + (0.0 if output_on_gpu or a.tie_embeddings else head) \
-        + expert_layer * n_gpu \
+        + expert_layer * moe_in_ram \
         + (act1 if n_cpu else 0.0)
     ram_budget = ram_gb * GB
     if all(g.unified_memory for g in gpus):   # one pool: the CPU gets what the GPU may not wire
@@ -270,7 +286,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     over_gpu = any(d.used_bytes > d.budget_bytes for d in devices[:-1])
     if ram_used > ram_budget or over_gpu:
         level = "none"
-    elif n_cpu == 0 and output_on_gpu and not expert_layer:
+    elif n_cpu == 0 and output_on_gpu and not moe_in_ram:
         level = "gpu"
     elif n_gpu == 0 and not output_on_gpu:
         level = "cpu"
@@ -280,18 +296,19 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     # a decode step of 32 sequences or more is a pass of as many tokens: op offload runs the part in RAM on the card,
     # copying it there for the step (its weights, its layers' cache, the output layer where that is in RAM), as for
     # a prompt's pass, where fewer sequences have the CPU read it
-    step_copy = n_cpu * (layer_w + kv_layer) + expert_layer * n_gpu + (0.0 if output_on_gpu else head) \
+    step_copy = n_cpu * (layer_w + kv_layer) + expert_layer * moe_in_ram + (0.0 if output_on_gpu else head) \
         if copy and s.batch >= OP_OFFLOAD_MIN_BATCH else 0.0
-    decode = _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, sh, ram_bandwidth_gb_s,
+    decode = _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh, ram_bandwidth_gb_s,
                        step_copy / (link * PCIE_COPY_EFFICIENCY))
     # a prompt's passes: as on the card, and the part in RAM copied to it for each (its weights, its layers' cache)
     # (the cache a layer holds a token, over the layers: a hybrid's recurrent layers hold none)
-    copied = prompt_copy_bytes(s, n_cpu * layer_w + expert_layer * n_gpu, n_cpu * float(t1.kv_full) / L) \
+    copied = prompt_copy_bytes(s, n_cpu * layer_w + expert_layer * moe_in_ram, n_cpu * float(t1.kv_full) / L) \
         if copy else 0.0
     prefill = float(prefill_time(s, s.prompt_tokens, s.batch)) \
         if with_prefill and s.gpu.peak_flops(one.weight_format.kernel) else float("nan")
     return OffloadPlan(level=level, n_layers=L, gpu_layers=n_gpu, cpu_layers=n_cpu,
-                       experts_on_cpu=bool(expert_layer), output_on_gpu=output_on_gpu, devices=devices,
+                       experts_on_cpu=bool(moe_in_ram), output_on_gpu=output_on_gpu, devices=devices,
+                       cpu_moe_layers=moe_in_ram,
                        decode_s=decode if level != "none" else float("inf"),
                        copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0,
                        prefill_s=prefill + copied / (link * PCIE_COPY_EFFICIENCY) if level != "none" else float("nan"),
@@ -405,9 +422,10 @@ def _proportional(budgets: list[float], n: int) -> list[int]:
     return share
 
 
-def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_s, copy_s: float = 0.0) -> float:
-    """Per-token time: each device reads its share in turn; ``copy_s``, where op offload copies the part in RAM to
-    the card for the step instead (32 sequences or more), the copy's time in place of the CPU's reads."""
+def _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_s, copy_s: float = 0.0) -> float:
+    """Per-token time: each device reads its share in turn (``back``: of each card's layers, those whose experts are
+    on the card too, where experts are kept in RAM); ``copy_s``, where op offload copies the part in RAM to the card
+    for the step instead (32 sequences or more), the copy's time in place of the CPU's reads."""
     a = s.model.architecture
     L = a.num_layers
     read_layer, active_expert_layer, kv_layer, head = sh.read_layer, sh.active_expert_layer, sh.kv_layer, sh.head
@@ -415,8 +433,8 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_
     rate = {id(g): g.bandwidth_bytes_per_s * bandwidth_efficiency(key, one.weight_format, g)
             for g in {id(g): g for g in gpus}.values()}
     t = 0.0
-    for g, k in zip(gpus, split, strict=True):
-        t += k * (read_layer - active_expert_layer + kv_layer) / rate[id(g)]
+    for g, k, kb in zip(gpus, split, back, strict=True):
+        t += (k * (read_layer + kv_layer) - (k - kb) * active_expert_layer) / rate[id(g)]
     if output_on_gpu:
         t += head / rate[id(gpus[-1])]
     if copy_s:
@@ -424,7 +442,7 @@ def _decode_s(s, one, gpus, split, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_
     else:
         ram_bw = ram_bw_gb_s * GB * cpu_bandwidth_share(one.weight_format)
         cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
-            + active_expert_layer * (L - n_cpu)
+            + active_expert_layer * (L - n_cpu - sum(back))
         t += cpu_bytes / ram_bw
     return float(engine_time(t, host_floor_s(key, a, one.weight_format),
                              fixed_step_s(key, a) + SAMPLE_S.get(s.profile.id, 0.0) * s.batch))

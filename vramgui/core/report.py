@@ -53,7 +53,7 @@ def offload_dict(plan) -> dict:
             "output_on_gpu": plan.output_on_gpu, "ngl": plan.ngl, "copy_bytes": plan.copy_bytes,
             "prefill_seconds": None if plan.prefill_s != plan.prefill_s else plan.prefill_s,
             "prompt_copy_bytes": plan.prompt_copy_bytes, "link_bytes_per_s": plan.link_bytes_per_s,
-            "step_copy_bytes": plan.step_copy_bytes,
+            "step_copy_bytes": plan.step_copy_bytes, "cpu_moe_layers": plan.cpu_moe_layers,
             "per_device": [{"device": d.name, "bytes": d.used_bytes, "budget_bytes": d.budget_bytes,
                             "layers": d.layers} for d in plan.devices],
             "decode_tokens_per_second": plan.tokens_per_s}
@@ -73,6 +73,9 @@ def offload_lines(o: dict) -> list[str]:
     g = lambda x: f"{x / GIB:,.2f} GiB"  # noqa: E731
     where = ", ".join(f"{x['device']} {g(x['bytes'])} of {g(x['budget_bytes'])}" for x in o["per_device"])
     lines = [f"offload: {o['description']} - {where}; decode {o['decode_tokens_per_second']:,.2f} tokens/s"]
+    if o["cpu_moe_layers"] and not o["cpu_layers"]:
+        lines.append(f"  llama.cpp: -ngl {o['ngl']} --n-cpu-moe {o['cpu_moe_layers']} (the routed experts of the first "
+                     f"{o['cpu_moe_layers']} layers in RAM)")
     if o["copy_bytes"]:
         lines.append(f"  the first card's compute buffer holds {o['copy_bytes'] / MIB:,.0f} MiB more: a prompt's pass "
                      "copies tensors of the part in RAM there (llama.cpp's op offload)")

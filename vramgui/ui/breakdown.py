@@ -228,6 +228,9 @@ class BreakdownStrip(QtWidgets.QFrame):
                     for d in plan.devices))
             if plan.level == "partial" and plan.cpu_layers and s.engine in LLAMACPP:
                 tip += "\n" + self.tr("llama.cpp's -ngl for this split: {ngl}").format(ngl=plan.ngl)
+            elif plan.level == "partial" and plan.cpu_moe_layers and s.engine in LLAMACPP:
+                tip += "\n" + self.tr("llama.cpp's flags for this split: -ngl {ngl} --n-cpu-moe {n}").format(
+                    ngl=plan.ngl, n=plan.cpu_moe_layers)
             if plan.prompt_copy_bytes and plan.prefill_s == plan.prefill_s:     # (core.offload.prompt_copy_bytes)
                 tip += "\n" + self.tr("First token about {time}: the prompt's passes copy {gb} GB of the part in RAM "
                                        "to the card (at an assumed {share} of its {link} GB/s link).").format(

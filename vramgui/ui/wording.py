@@ -104,6 +104,9 @@ def plan_description(plan) -> str:
         return translate("Verdict", "fits on GPU")
     if plan.level == "partial":
         if plan.experts_on_cpu and plan.cpu_layers == 0:
+            if plan.cpu_moe_layers < plan.n_layers:     # (llama.cpp's --n-cpu-moe N)
+                return translate("Verdict", "partly offloaded (experts of {cpu} of {n} layers on CPU)").format(
+                    cpu=plan.cpu_moe_layers, n=plan.n_layers)
             return translate("Verdict", "partly offloaded (experts on CPU)")
         return layers_on_gpu(plan.gpu_layers, plan.n_layers, plan.output_on_gpu)
     if plan.level == "cpu":
