@@ -139,11 +139,13 @@ def test_a_tied_output_layer_is_a_copy_on_the_card():
     assert plan.devices[-1].used_bytes == pytest.approx(table, rel=1e-12)          # the table, once, in RAM
 
 
-def test_mixtral_experts_on_cpu():
-    """Experts in RAM as llama-server's --fit places them (common/fit.cpp: every layer's dense part on the card, then
-    the experts of as many layers as the room left holds): Mixtral 8x7B Q4_K_M beside an RTX 4090 keeps the experts
-    of the fewest layers in RAM with which the card holds the rest (llama.cpp's --n-cpu-moe N)."""
-    p = plan_offload(scenario("mixtral-8x7b"), ram_gb=64, experts_on_cpu=True)
+def test_mixtral_experts_in_ram_as_llama_servers_fit_places_them():
+    """Current llama-server's --fit (on by default where -ngl is not given) places an MoE model that does not fit
+    whole with its experts in RAM first (common/fit.cpp: every layer's dense part on the card, then the experts of as
+    many layers as the room left holds): Mixtral 8x7B Q4_K_M beside an RTX 4090 keeps the experts of the fewest
+    layers in RAM with which the card holds the rest (llama.cpp's --n-cpu-moe N); --cpu-moe (experts_on_cpu) keeps
+    every layer's there."""
+    p = plan_offload(scenario("mixtral-8x7b"), ram_gb=64)
     # a layer's 8 experts: 3 x 4096 x 14336 weights each, gate and up Q4_K, down half Q6_K (853.3 MB)
     layer = 8 * 4096 * 14336 * (2 * Q4 + MIX) / 8
     assert layer / 1e6 == pytest.approx(853.28, abs=0.01)
@@ -152,7 +154,7 @@ def test_mixtral_experts_on_cpu():
     copy = 8 * 14336 * 4096 * MIX / 8
     assert copy / MIB == pytest.approx(309.75)
     # all on the card the model needs 27.34 GiB against the card's 23.99: with n layers' experts in RAM it needs
-    # total - n x 853.3 MB + the copy, within the budget from n = 5 (4.59 GB over at 0 layers, 853.3 MB a layer)
+    # total - n x 853.3 MB + the copy, within the budget from n = 5
     total = float(estimate_memory(scenario("mixtral-8x7b")).total)
     gpu, ram = p.devices
     n = next(k for k in range(33) if total - k * layer + copy <= gpu.budget_bytes)
@@ -162,20 +164,26 @@ def test_mixtral_experts_on_cpu():
     assert ram.used_bytes == pytest.approx(5 * layer + embedding, rel=1e-9)
     assert gpu.used_bytes == pytest.approx(total - 5 * layer + copy, rel=1e-9)
     assert p.describe() == "partly offloaded (experts of 5 of 32 layers on CPU)"
-    # per token the CPU reads the 2 routed experts of 8 in 5 layers, the card the rest: faster than -ngl's split,
-    # which leaves 5 whole layers in RAM (their attention and cache too)
+    # per token the CPU reads the 2 routed experts of 8 in 5 layers, the card the rest: faster than -ngl 28, which
+    # leaves 5 whole layers in RAM (their attention and cache too)
     ram_rate = DEFAULT_RAM_BANDWIDTH_GB_S * GB * Q4_SHARE
     assert p.decode_s > 5 * layer * 2 / 8 / ram_rate
-    whole = plan_offload(scenario("mixtral-8x7b"), ram_gb=64)
+    whole = plan_offload(scenario("mixtral-8x7b"), ram_gb=64, gpu_layers=28)
     assert whole.cpu_layers == 5 and whole.cpu_moe_layers == 0 and p.tokens_per_s > 1.1 * whole.tokens_per_s
-    # a card that holds the whole model keeps it whole, experts and all
-    big = plan_offload(scenario("mixtral-8x7b", gpu="a100-80gb"), ram_gb=64, experts_on_cpu=True)
+    # builds without --fit (the no-CUDA-graphs profile) split whole layers; a card that holds it all keeps it whole
+    assert plan_offload(scenario("mixtral-8x7b", engine="llamacpp-2023"), ram_gb=64).cpu_moe_layers == 0
+    big = plan_offload(scenario("mixtral-8x7b", gpu="a100-80gb"), ram_gb=64)
     assert big.level == "gpu" and big.cpu_moe_layers == 0 and big.copy_bytes == 0
+    # --cpu-moe: every layer's experts in RAM (32 x 853.3 MB), the rest on the card beside the copy
+    cpu_moe = plan_offload(scenario("mixtral-8x7b"), ram_gb=64, experts_on_cpu=True)
+    assert cpu_moe.cpu_moe_layers == 32 and cpu_moe.describe() == "partly offloaded (experts on CPU)"
+    assert cpu_moe.devices[-1].used_bytes == pytest.approx(32 * layer + embedding, rel=1e-9)
+    assert cpu_moe.devices[0].used_bytes == pytest.approx(total - 32 * layer + copy, rel=1e-9)
     # eight sequences touch 8 x (1 - (1 - 2/8)^8) = 7.20 of the 8 experts in a layer, a step reads each once, one
     # sequence 2: in RAM for the layers whose experts are there (4 with 32 tokens of context, 5 with the cache and
     # activations of eight), on the card for the others (the cache adds 0.1 %)
-    one, eight = (plan_offload(scenario("mixtral-8x7b", prompt_tokens=16, output_tokens=16, batch=b), ram_gb=64,
-                               experts_on_cpu=True) for b in (1, 8))
+    one, eight = (plan_offload(scenario("mixtral-8x7b", prompt_tokens=16, output_tokens=16, batch=b), ram_gb=64)
+                  for b in (1, 8))
     assert (one.cpu_moe_layers, eight.cpu_moe_layers) == (4, 5)
     assert 8 * (1 - 0.75 ** 8) == pytest.approx(7.1991, abs=1e-4)
     card = default_catalog().gpu("rtx4090")

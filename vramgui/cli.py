@@ -111,8 +111,8 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                         "nothing), or a number, as llama.cpp's -ngl N counts them (current builds: the output "
                         "layer first, then the last N - 1 layers)")
     g.add_argument("--experts-on-cpu", action="store_true",
-                    help="keep MoE expert tensors in system RAM: of as few layers as needed "
-                         "(llama.cpp --n-cpu-moe N, as llama-server's --fit places them)")
+                    help="keep every layer's MoE expert tensors in system RAM (llama.cpp --cpu-moe; without it, "
+                         "current llama.cpp's plan keeps as few as needed there, as llama-server's --fit does)")
     g.add_argument("--price-per-hour", type=float, default=None, metavar="PRICE",
                    help="your price per card-hour, for cost per million tokens (no prices are shipped)")
 

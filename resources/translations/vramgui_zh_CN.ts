@@ -1784,6 +1784,10 @@ Source: {source}</source>
         <translation>系统内存 (GB)：按 llama.cpp 的方式规划部分卸载——卡上放不下的层在内存中运行</translation>
     </message>
     <message>
+        <source>Keep every layer&apos;s expert tensors in RAM and attention on the GPU (llama.cpp --cpu-moe). Without it, current llama.cpp&apos;s plan keeps the experts of as few layers as needed there, as llama-server&apos;s --fit does (--n-cpu-moe N)</source>
+        <translation>所有层的专家张量都放在内存中，注意力留在 GPU 上（llama.cpp --cpu-moe）。不勾选时，当前 llama.cpp 的方案只把必要的最少几层的专家放在内存中，与 llama-server 的 --fit 相同（--n-cpu-moe N）</translation>
+    </message>
+    <message>
         <source>System RAM bandwidth for the offloaded layers (default: dual-channel DDR5-4800, 76.8 GB/s; unified memory: the chip&apos;s)</source>
         <translation>卸载层使用的系统内存带宽（默认：双通道 DDR5-4800，76.8 GB/s；统一内存：芯片自身的带宽）</translation>
     </message>
@@ -1910,10 +1914,6 @@ Source: {source}</source>
     <message>
         <source>PyTorch&apos;s allocator: its default caching pool needs about {caching} % of a step&apos;s transient memory on top of what it allocates; expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about {expandable} %</source>
         <translation>PyTorch 的分配器：默认的缓存池在已分配的显存之外还需要约一步临时显存的 {caching} %；可扩展段（PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True）约 {expandable} %</translation>
-    </message>
-    <message>
-        <source>Keep MoE expert tensors in RAM and attention on the GPU: the experts of as few layers as needed, as llama-server&apos;s --fit places them (llama.cpp --n-cpu-moe N; every layer&apos;s: --cpu-moe)</source>
-        <translation>MoE 专家张量放在内存中，注意力留在 GPU 上：只放必要的最少几层的专家，与 llama-server 的 --fit 放置方式相同（llama.cpp --n-cpu-moe N；所有层的专家：--cpu-moe）</translation>
     </message>
     <message>
         <source>Set stages to {stages} to keep each group within a node.</source>

@@ -312,17 +312,15 @@ def test_partial_offload_in_the_window(qtbot, win, tmp_path):
 
 
 def test_moe_experts_in_ram_as_llama_servers_fit_places_them(qtbot, win):
-    # Mixtral 8x7B Q4_K_M beside an RTX 4090 with its experts in RAM: the experts of as few layers as needed stay
-    # there (core.offload, hand-counted in tests/test_offload.py), which the table's row, the badge's tooltip
-    # (llama.cpp's flags) and the strip's decode say
+    # Mixtral 8x7B Q4_K_M beside an RTX 4090 with 64 GB of RAM: current llama.cpp keeps the experts of as few layers
+    # as needed in RAM, as llama-server's --fit places them (core.offload, hand-counted in tests/test_offload.py),
+    # which the table's row, the badge's tooltip (llama.cpp's flags) and the strip's decode say; the box keeps every
+    # layer's experts there (--cpu-moe)
     p = win.panel
     p.model.setCurrentIndex(p.model.findData("mixtral-8x7b"))
     p.weights.setCurrentIndex(p.weights.findData("q4_k_m"))
     p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
     p.ram.setValue(64)
-    settle(qtbot, win)
-    assert p.experts_on_cpu.isEnabled()
-    p.experts_on_cpu.setChecked(True)
     settle(qtbot, win)
     plan = win.state.offload_plan()
     assert plan.level == "partial" and plan.cpu_layers == 0 and 0 < plan.cpu_moe_layers < 32
@@ -331,6 +329,12 @@ def test_moe_experts_in_ram_as_llama_servers_fit_places_them(qtbot, win):
     assert f"llama.cpp's flags for this split: -ngl 33 --n-cpu-moe {plan.cpu_moe_layers}" in \
         win.breakdown.verdict.toolTip()
     assert win.breakdown.values["decode"].text().startswith(f"{plan.decode_s * 1e3:,.1f} ms · ")
+    assert p.experts_on_cpu.isEnabled()
+    p.experts_on_cpu.setChecked(True)
+    settle(qtbot, win)
+    every = win.state.offload_plan()
+    assert every.cpu_moe_layers == 32 and every.tokens_per_s < plan.tokens_per_s
+    assert dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"] == "partly offloaded (experts on CPU)"
 
 
 ROOT_PRESETS = Path(__file__).resolve().parents[2] / "presets"

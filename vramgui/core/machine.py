@@ -42,6 +42,7 @@ from .offload import (
     OP_OFFLOAD_MIN_BATCH,
     PCIE_COPY_EFFICIENCY,
     cpu_bandwidth_share,
+    experts_layer_bytes,
     gpu_budget,
     host_link_bytes_per_s,
     kv_copy_per_cell,
@@ -176,6 +177,8 @@ class _Group:
     copy_weight: np.ndarray         # the largest weight tensor of a layer (op offload's copy, llama.cpp)
     kv_copy: np.ndarray             # (M, 1): one full-attention layer's K and V a token of a sequence (the same)
     cpu_share: np.ndarray           # (1, F): the share of the RAM's bandwidth the CPU reads each format at
+    expert_layer: np.ndarray        # a layer's routed experts (offload.experts_layer_bytes; 0: a dense model)
+    copy_experts: np.ndarray        # the experts' largest stacked tensor (op offload's copy with only they in RAM)
     bits: list[list[tuple[float, float] | None]]   # format_bits of each model x format
 
 
@@ -258,6 +261,9 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             bits=[[_bits(a, wf, wbs[i * len(wfs) + j]) for j, wf in enumerate(wfs)] for i, a in enumerate(archs)],
             copy_weight=arr([largest_tensor_bytes(a, w) for a in archs for w in wfs]),
             cpu_share=np.array([[cpu_bandwidth_share(w) for w in wfs]]),
+            expert_layer=arr([experts_layer_bytes(a, w) for a in archs for w in wfs]),
+            copy_experts=arr([largest_tensor_bytes(a, w, experts_only=True) if a.moe else 0.0 for a in archs
+                              for w in wfs]),
             kv_copy=arr([kv_copy_per_cell(s) for s in base], (len(models), 1)),
         ))
     _GROUPS[key] = ((*models, gpu), groups)
@@ -322,10 +328,14 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         some = np.minimum(first_card + (m.n_gpus - 1) * per_card, L)
         output_on_gpu = every
     n_gpu = np.where(every, L, some)
+    moe_in_ram, copies_on = 0.0, np.asarray(copy) > 0
+    if m.n_gpus == 1 and prof.auto_fit_margin_bytes > 0 and np.any(g.expert_layer > 0):
+        n_gpu, output_on_gpu, moe_in_ram, copies_on = _fit_moe(g, m, L, free, budget, fixed, kv_layer, copy, n_gpu,
+                                                               output_on_gpu)
     n_cpu = L - n_gpu
     ram_used = (np.where(prof.embedding_on_host | (n_gpu == 0), g.embedding, 0.0)
                 + n_cpu * (g.layer_bytes + kv_layer) + np.where(output_on_gpu | g.tied, 0.0, g.lm_head)
-                + np.where(n_cpu > 0, act, 0.0))
+                + g.expert_layer * moe_in_ram + np.where(n_cpu > 0, act, 0.0))
     ram_budget = m.ram_gb * GB
     ram_bw = DEFAULT_RAM_BANDWIDTH_GB_S
     if m.gpu.unified_memory:          # one pool: the CPU gets what the GPU may not wire
@@ -333,26 +343,59 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         ram_budget = min(ram_budget, pool) if m.ram_gb else pool
         ram_bw = m.gpu.memory_bandwidth_gb_s
     over_gpu = output_on_gpu & (g.lm_head > free)
-    level = np.select([(ram_used > ram_budget) | over_gpu, (n_cpu == 0) & output_on_gpu, (n_gpu == 0) & ~output_on_gpu],
-                      ["none", "gpu", "cpu"], "partial")
+    level = np.select([(ram_used > ram_budget) | over_gpu, (n_cpu == 0) & output_on_gpu & (moe_in_ram == 0),
+                       (n_gpu == 0) & ~output_on_gpu], ["none", "gpu", "cpu"], "partial")
     gpu_bw = m.gpu.bandwidth_bytes_per_s * g.speed.bw_efficiency
     # the active weights per layer, less the output layer: of a MoE's routed experts, those the batch touches
     sp = g.speed
-    per_layer = (sp.dense_bytes + sp.expert_bytes * experts_touched(sp.num_experts, sp.experts_per_token, m.batch)
-                 - g.lm_head) / L + kv_layer
+    touched = experts_touched(sp.num_experts, sp.experts_per_token, m.batch)
+    per_layer = (sp.dense_bytes + sp.expert_bytes * touched - g.lm_head) / L + kv_layer
+    active_experts = g.expert_layer * touched / sp.num_experts * moe_in_ram    # read from RAM, not from the card
     link = host_link_bytes_per_s(m.gpu) * PCIE_COPY_EFFICIENCY
-    in_ram = (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head)) / (ram_bw * GB * g.cpu_share)
-    if m.batch >= OP_OFFLOAD_MIN_BATCH and np.any(copy):   # a step of 32 sequences or more: op offload copies the
-        #                                                     part in RAM to the card instead (offload.plan_offload)
-        step_copy = n_cpu * (g.layer_bytes + kv_layer) + np.where(output_on_gpu, 0.0, g.lm_head)
-        in_ram = np.where(np.asarray(copy) > 0, step_copy / link, in_ram)
-    decode = n_gpu * per_layer / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0) + in_ram
+    in_ram = (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head) + active_experts) \
+        / (ram_bw * GB * g.cpu_share)
+    if m.batch >= OP_OFFLOAD_MIN_BATCH and np.any(copies_on):   # a step of 32 sequences or more: op offload copies
+        #                                                          the part in RAM to the card instead (plan_offload)
+        step_copy = n_cpu * (g.layer_bytes + kv_layer) + g.expert_layer * moe_in_ram \
+            + np.where(output_on_gpu, 0.0, g.lm_head)
+        in_ram = np.where(copies_on, step_copy / link, in_ram)
+    decode = (n_gpu * per_layer - active_experts) / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0) + in_ram
     decode = engine_time(decode, g.speed.host_floor, g.speed.step_overhead + g.speed.sample_s * m.batch)
     # a prompt of the context's length: its passes copy the layers in RAM and their cache so far
-    copied = passes_copy_bytes(prof, float(m.context * m.batch), 0.0, n_cpu * g.layer_bytes,
-                               n_cpu * g.mem1.kv_full / L) if np.any(copy) else 0.0
-    copies = np.where(copy > 0, copied, 0.0) / link
+    copied = passes_copy_bytes(prof, float(m.context * m.batch), 0.0, n_cpu * g.layer_bytes
+                               + g.expert_layer * moe_in_ram, n_cpu * g.mem1.kv_full / L) if np.any(copies_on) else 0.0
+    copies = np.where(copies_on, copied, 0.0) / link
     return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies
+
+
+def _fit_moe(g: _Group, m: Machine, L, free, budget, fixed, kv_layer, copy, n_gpu, output_on_gpu):
+    """For the MoE entries on one card, llama-server's --fit placement (offload.plan_offload's fit_moe): every
+    layer's dense part on the card where they all fit, then the experts of as many layers as the room left holds;
+    else layers split as -ngl with every expert in RAM.  Returns (GPU layers, output layer on the card, layers on the
+    card whose experts are in RAM, whether a prompt's pass copies to the card), the other entries' unchanged."""
+    prof = g.probe.profile
+    moe = g.expert_layer > 0
+    own = prof.op_offload_copies and not m.gpu.unified_memory
+    copy_e = g.copy_experts if own else 0.0
+    dense = g.layer_bytes - g.expert_layer + kv_layer        # a layer's dense part and cache
+    all_dense = np.floor((free - g.lm_head - copy_e) / dense) >= L
+    if prof.output_layer_first:
+        head_fits = free - copy >= g.lm_head
+        some = np.where(head_fits, np.minimum(np.maximum(np.floor((free - copy - g.lm_head) / dense), 0.0), L - 1), 0.0)
+        out = all_dense | head_fits
+    else:
+        some = np.minimum(np.maximum(np.floor((free - copy) / dense), 0.0), L)
+        out = all_dense
+    n_dense = np.where(all_dense, L, some)
+    used = fixed + n_dense * dense + np.where(out, g.lm_head, 0.0)
+    back = np.where(used + L * g.expert_layer <= budget, L,      # every expert fits too
+                    np.minimum(np.maximum(np.floor((budget - used - copy_e) / np.where(moe, g.expert_layer, 1.0)),
+                                          0.0), L))
+    back = np.where(all_dense & out, back, 0.0)
+    in_ram = np.where(moe, n_dense - back, 0.0)
+    n_cpu = L - np.where(moe, n_dense, n_gpu)
+    copies = np.where(moe, own & ((n_cpu > 0) | (in_ram > 0)), np.asarray(copy) > 0)
+    return np.where(moe, n_dense, n_gpu), np.where(moe, out, output_on_gpu), in_ram, copies
 
 
 def _evaluate_group(g: _Group, m: Machine) -> _Columns:

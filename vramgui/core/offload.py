@@ -216,7 +216,12 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         else s.with_(n_gpus=1)
     a = s.model.architecture
     L = a.num_layers
-    sh = _shared(s, one, experts_on_cpu)
+    # llama-server's --fit (current llama.cpp, on by default where -ngl is not given) places an MoE model that does
+    # not fit whole on its card with the experts in RAM first (fit_moe, modelled on one card; --cpu-moe, experts_on_cpu,
+    # keeps every layer's there)
+    fit_moe = a.moe is not None and gpu_layers is None and not experts_on_cpu and len(gpus) == 1 \
+        and one.profile.auto_fit_margin_bytes > 0
+    sh = _shared(s, one, experts_on_cpu or fit_moe)
     wb, t1, act1, kv_layer, layer_w, expert_layer = sh.wb, sh.t1, sh.act1, sh.kv_layer, sh.layer_w, sh.expert_layer
     gpu_layer, head, fixed = sh.gpu_layer, sh.head, sh.fixed
     each = {id(g): gpu_budget(one, g) for g in {id(g): g for g in gpus}.values()}   # (n times the one card)
@@ -257,11 +262,11 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     fixed_each = fixed + (piped if output_on_gpu and n_cpu == 0 else 0.0)   # (a pipeline: every layer on the cards)
     used = [(fixed_each if k or output_on_gpu else 0.0) + k * gpu_layer
             + (head if output_on_gpu and i == len(gpus) - 1 else 0.0) for i, k in enumerate(split)]
-    # experts in RAM, every layer's dense part on the cards: the experts of as many layers as the room left holds go
-    # back to the cards, the rest stay in RAM (llama.cpp's --n-cpu-moe N with the fewest N, as llama-server's --fit
-    # places an MoE model: common/fit.cpp converts dense-only layers to full ones while they fit)
+    # --fit with every layer's dense part on the card: the experts of as many layers as the room left holds go back
+    # to it, the rest stay in RAM (llama.cpp's --n-cpu-moe N with the fewest N: common/fit.cpp converts dense-only
+    # layers to full ones while they fit); where not every dense part fits, every expert stays in RAM
     back = [0] * len(gpus)
-    if expert_layer and gpu_layers is None and n_cpu == 0 and output_on_gpu:
+    if fit_moe and expert_layer and n_cpu == 0 and output_on_gpu:
         if all(u + k * expert_layer <= b for u, k, b in zip(used, split, budgets, strict=True)):
             back, copy = list(split), 0.0            # every expert fits too: nothing in RAM, nothing to copy
         else:
@@ -358,12 +363,7 @@ def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
     act1 = float(activations_from_terms(t1, one.profile, s.prompt_tokens, s.batch, s.output_tokens))
     kv_layer = float(kv_from_terms(t1, one.profile, s.context_tokens, s.batch)) / L
     layer_w = (wb.linear + wb.other) / L
-    expert_layer = 0.0
-    if a.moe and experts_on_cpu:
-        n_moe = a.moe_layers
-        one_expert = mlp_params(a.expert_width, a.moe.expert_intermediate_size, a.gated_mlp, False)[0]
-        expert_total = n_moe * a.moe.num_experts * one_expert * expert_bits(a, one.weight_format) / 8
-        expert_layer = expert_total / L
+    expert_layer = experts_layer_bytes(a, one.weight_format) if experts_on_cpu else 0.0
     head = output_layer_bytes(a, wb, params)   # (a tied table's rows: llama.cpp copies them to the output's card)
     embed_gpu = 0.0 if one.profile.embedding_on_host else wb.embedding
     # the active weights per layer: of a MoE's routed experts, those the batch's tokens touch (k at one sequence)
@@ -377,6 +377,15 @@ def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
                    copy_layers=_copy_bytes(s, True, bool(expert_layer), t1),
                    copy_experts=_copy_bytes(s, False, bool(expert_layer), t1),
                    piped=float(estimate_memory(s).activations) - act1 if s.n_gpus > 1 else 0.0)
+
+
+def experts_layer_bytes(a, fmt: WeightFormat) -> float:
+    """A layer's routed experts' weights in ``fmt``, averaged over the layers (what -ot exps=CPU keeps in RAM of
+    each; 0 for a dense model)."""
+    if a.moe is None:
+        return 0.0
+    one_expert = mlp_params(a.expert_width, a.moe.expert_intermediate_size, a.gated_mlp, False)[0]
+    return a.moe_layers * a.moe.num_experts * one_expert * expert_bits(a, fmt) / 8 / a.num_layers
 
 
 def host_link_bytes_per_s(g: GPU) -> float:

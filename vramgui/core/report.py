@@ -74,8 +74,8 @@ def offload_lines(o: dict) -> list[str]:
     where = ", ".join(f"{x['device']} {g(x['bytes'])} of {g(x['budget_bytes'])}" for x in o["per_device"])
     lines = [f"offload: {o['description']} - {where}; decode {o['decode_tokens_per_second']:,.2f} tokens/s"]
     if o["cpu_moe_layers"] and not o["cpu_layers"]:
-        lines.append(f"  llama.cpp: -ngl {o['ngl']} --n-cpu-moe {o['cpu_moe_layers']} (the routed experts of the first "
-                     f"{o['cpu_moe_layers']} layers in RAM)")
+        lines.append(f"  the routed experts of {o['cpu_moe_layers']} layers in RAM, as llama-server's --fit places "
+                     f"them (by hand: -ngl {o['ngl']} --n-cpu-moe {o['cpu_moe_layers']})")
     if o["copy_bytes"]:
         lines.append(f"  the first card's compute buffer holds {o['copy_bytes'] / MIB:,.0f} MiB more: a prompt's pass "
                      "copies tensors of the part in RAM there (llama.cpp's op offload)")

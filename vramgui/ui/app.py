@@ -51,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--ram-bandwidth", type=float, default=None, metavar="GB/S",
                     help="system RAM bandwidth (default 76.8 GB/s, dual-channel DDR5-4800; unified memory: the chip's)")
     ap.add_argument("--experts-on-cpu", action="store_true",
-                    help="keep MoE expert tensors in system RAM: of as few layers as needed "
-                         "(llama.cpp --n-cpu-moe N, as llama-server's --fit places them)")
+                    help="keep every layer's MoE expert tensors in system RAM (llama.cpp --cpu-moe; without it, "
+                         "current llama.cpp's plan keeps as few as needed there, as llama-server's --fit does)")
     ap.add_argument("--mode", choices=["inference", "training"], default="inference",
                     help="open on inference (the default) or fine-tuning")
     ap.add_argument("--measured", metavar="PATH", help="overlay a CSV/JSONL of measured points")

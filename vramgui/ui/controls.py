@@ -699,9 +699,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                  .format(**{k: num(100 * v) for k, v in ALLOCATOR_FRACTION.items()})),
                 (self.ram, self.tr("System RAM (GB): plan llama.cpp-style partial offload — the layers that do "
                                    "not fit on the card run from RAM")),
-                (self.experts_on_cpu, self.tr("Keep MoE expert tensors in RAM and attention on the GPU: the "
-                                              "experts of as few layers as needed, as llama-server's --fit places "
-                                              "them (llama.cpp --n-cpu-moe N; every layer's: --cpu-moe)")),
+                (self.experts_on_cpu, self.tr("Keep every layer's expert tensors in RAM and attention on the GPU "
+                                              "(llama.cpp --cpu-moe). Without it, current llama.cpp's plan keeps "
+                                              "the experts of as few layers as needed there, as llama-server's "
+                                              "--fit does (--n-cpu-moe N)")),
                 (self.ram_bw, self.tr("System RAM bandwidth for the offloaded layers (default: dual-channel "
                                       "DDR5-4800, 76.8 GB/s; unified memory: the chip's)")),
                 (self.price, self.tr("What one card costs you per hour (cloud price or your own amortised cost, "
