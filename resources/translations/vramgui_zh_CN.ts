@@ -2226,6 +2226,10 @@ Source: {source}</source>
         <translation>部分卸载（{n} 层中有 {gpu} 层在 GPU 上）</translation>
     </message>
     <message>
+        <source>offloaded: {cpu}/{n} layers&apos; experts on CPU</source>
+        <translation>已卸载：{cpu}/{n} 层的专家在 CPU 上</translation>
+    </message>
+    <message>
         <source>offloaded: {gpu}/{n} layers on GPU</source>
         <translation>部分卸载：{gpu}/{n} 层在 GPU 上</translation>
     </message>

@@ -325,7 +325,7 @@ def test_moe_experts_in_ram_as_llama_servers_fit_places_them(qtbot, win):
     plan = win.state.offload_plan()
     assert plan.level == "partial" and plan.cpu_layers == 0 and 0 < plan.cpu_moe_layers < 32
     row = dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"]
-    assert row == f"partly offloaded (experts of {plan.cpu_moe_layers} of 32 layers on CPU)"
+    assert row == f"offloaded: {plan.cpu_moe_layers}/32 layers' experts on CPU"
     assert f"llama.cpp's flags for this split: -ngl 33 --n-cpu-moe {plan.cpu_moe_layers}" in \
         win.breakdown.verdict.toolTip()
     assert win.breakdown.values["decode"].text().startswith(f"{plan.decode_s * 1e3:,.1f} ms · ")

@@ -127,6 +127,9 @@ def plan_cell(plan) -> str:
     leaves the card names room at 1366 pixels; other levels as :func:`plan_description`."""
     if plan.level == "partial" and plan.cpu_layers:
         return layer_split_cell(plan.gpu_layers, plan.n_layers)
+    if plan.level == "partial" and 0 < plan.cpu_moe_layers < plan.n_layers:    # (--n-cpu-moe N)
+        return translate("Verdict", "offloaded: {cpu}/{n} layers' experts on CPU").format(cpu=plan.cpu_moe_layers,
+                                                                                        n=plan.n_layers)
     return plan_description(plan)
 
 
