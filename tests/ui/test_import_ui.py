@@ -285,6 +285,16 @@ def test_partial_offload_in_the_window(qtbot, win, tmp_path):
     assert win.memory_chart.spill.opts["fillLevel"] == pytest.approx(budget)   # the band starts at the budget
     _, total = win.memory_chart.curves[-1].getOriginalDataset()
     np.testing.assert_allclose(y, np.maximum(total, budget))
+    # the Compare pinned tab says the same of the live scenario and of a pin (the machine's RAM holds for both)
+    assert win.state.pin()
+    win.tabs.setCurrentWidget(win.compare_tab)
+    ct = win.compare_tab
+    for col in (0, 1):
+        assert ct.cell("Verdict", col) == "offloaded: 46/80 layers on GPU"
+        assert ct.cell("Decode ms/token", col) == f"{plan.decode_s * 1e3:,.2f}"
+        assert ct.cell("Time to first token", col) == duration(plan.prefill_s)
+    win.state.clear_pins()
+    win.tabs.setCurrentIndex(0)
     # at 4 sequences the CPU still reads the part in RAM (its arithmetic not counted, which the tooltip says); at 32
     # a step copies it to the card (op offload, core.offload)
     p.batch.spin.setValue(4)

@@ -6,10 +6,11 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import estimate_memory, fit
+from ..core.offload import offloading
 from ..core.speed import cost_per_million_tokens, estimate_speed, served
 from ..core.units import GIB
 from .i18n import Retranslates, duration, integer, num, translate
-from .wording import context_cell, core_name, fit_verdict, money
+from .wording import context_cell, core_name, fit_verdict, money, plan_cell
 
 # Row titles in English (the keys of :meth:`CompareTab.cell`), translated where shown
 ROWS = (QT_TRANSLATE_NOOP("CompareTab", "Model"), QT_TRANSLATE_NOOP("CompareTab", "Cards"),
@@ -25,9 +26,14 @@ ROWS = (QT_TRANSLATE_NOOP("CompareTab", "Model"), QT_TRANSLATE_NOOP("CompareTab"
 COST_ROW = QT_TRANSLATE_NOOP("CompareTab", "Cost / million tokens")
 
 
-def column(s, price: float | None = None) -> list[str]:
+def column(s, price: float | None = None, plan=None) -> list[str]:
+    """The rows of one scenario; ``plan``: its offload plan where System RAM is entered, whose verdict, decode and
+    time to first token stand where the card(s) alone hold too little (as in the Plan tab's strip)."""
     m, f = estimate_memory(s), fit(s)
     sp = estimate_speed(s, with_knee=False)
+    off = offloading(plan, f.fits)
+    step = off.decode_s if off else float(sp.decode_step_s)
+    first = off.prefill_s if off else float(sp.prefill_s) if sp.compute_known else float("nan")
     g = lambda x: f"{num(float(x) / GIB, 2)} GiB"  # noqa: E731
     cards = f"{s.n_gpus} × {s.gpu.name}"
     if s.stages > 1:
@@ -35,9 +41,10 @@ def column(s, price: float | None = None) -> list[str]:
     return [s.model.name, cards, core_name(s.weight_format.name), core_name(s.profile.name),
             f"{integer(s.prompt_tokens)} + {integer(s.output_tokens)}", integer(s.batch), g(m.weights),
             g(m.kv_cache), g(m.activations), g(m.overhead), g(m.total), g(f.budget_bytes),
-            fit_verdict(f.fits, f.min_gpus), context_cell(f.max_context, s.model.architecture.max_context),
-            num(float(sp.decode_step_s) * 1e3, 2), num(float(sp.throughput_tokens_per_s), 1),
-            duration(float(sp.prefill_s)) if sp.compute_known else translate("CompareTab", "unknown")] \
+            plan_cell(off) if off else fit_verdict(f.fits, f.min_gpus),
+            context_cell(f.max_context, s.model.architecture.max_context),
+            num(step * 1e3, 2), num(s.batch / step if off else float(sp.throughput_tokens_per_s), 1),
+            duration(first) if first == first else translate("CompareTab", "unknown")] \
         + ([money(float(cost_per_million_tokens(served(s).throughput_tokens_per_s, s.n_gpus, price)))] if price else [])
 
 
@@ -64,8 +71,9 @@ class CompareTab(Retranslates, QtWidgets.QWidget):
     def rows(self) -> tuple[str, ...]:
         return ROWS + ((COST_ROW,) if self.table.rowCount() > len(ROWS) else ())
 
-    def update_from(self, live, pins: list, price: float | None = None) -> None:
-        """The live scenario and the pinned ones; ``price`` per card-hour adds the cost row."""
+    def update_from(self, live, pins: list, price: float | None = None, plan_for=None) -> None:
+        """The live scenario and the pinned ones; ``price`` per card-hour adds the cost row; ``plan_for`` gives a
+        scenario's offload plan (or None) where System RAM is entered."""
         scenarios = [live, *pins]
         rows = len(ROWS) + (1 if price else 0)
         if rows != self.table.rowCount():
@@ -75,7 +83,7 @@ class CompareTab(Retranslates, QtWidgets.QWidget):
         self.table.setHorizontalHeaderLabels([self.tr("live")] + [self.tr("pin {i}").format(i=i + 1)
                                                                   for i in range(len(pins))])
         for c, s in enumerate(scenarios):
-            for r, text in enumerate(column(s, price)):
+            for r, text in enumerate(column(s, price, plan_for(s) if plan_for else None)):
                 item = QtWidgets.QTableWidgetItem(text)
                 item.setTextAlignment(QtCore.Qt.AlignmentFlag.AlignCenter)
                 self.table.setItem(r, c, item)

@@ -69,12 +69,17 @@ class ScenarioState(QtCore.QObject):
     def offload_plan(self, gpu=None, with_prefill: bool = True):
         """The offload plan for the current scenario on ``gpu`` (default: the primary), or None
         when no system RAM is set; ``with_prefill=False``: without its time to first token (the fit table's rows)."""
+        # (another card changes nothing the scenario's checks look at: a copy without them, 15 times cheaper,
+        # for each of the fit table's rows)
+        return self.plan_for(self._scenario if gpu is None else self._scenario.model_copy(update={"gpu": gpu}),
+                             with_prefill)
+
+    def plan_for(self, s: Scenario, with_prefill: bool = True):
+        """The offload plan of scenario ``s`` (a pinned one too) with this machine's System RAM, or None when none is
+        set."""
         if self.ram_gb <= 0 and not self.experts_on_cpu:
             return None
         from ..core.offload import plan_offload
-        # (another card changes nothing the scenario's checks look at: a copy without them, 15 times cheaper,
-        # for each of the fit table's rows)
-        s = self._scenario if gpu is None else self._scenario.model_copy(update={"gpu": gpu})
         return plan_offload(s, self.ram_gb, experts_on_cpu=self.experts_on_cpu,
                             ram_bandwidth_gb_s=self.ram_bandwidth_gb_s, with_prefill=with_prefill)
 
