@@ -154,6 +154,7 @@ def _reference(m: Machine, model, fmt: str):
     ("rtx4060", 1, 64, "llamacpp", 2048, 8, "fp16", None, "llamacpp"),         # offload at 8 sequences: the
     #                                                                            experts the batch touches
     ("rtx4090", 1, 96, "llamacpp", 1024, 32, "fp16", None, "llamacpp"),        # at 32: op offload's copies
+    ("rtx3090", 2, 128, "llamacpp", 4096, 1, "fp16", None, "llamacpp"),        # --fit's MoE placement on two cards
     ("rtx4090", 1, 0, "llamacpp", 32768, 4, "fp16", None, "llamacpp"),         # no RAM: GPU or nothing
     ("a100-80gb", 2, 256, "vllm", 8192, 1, "fp16", None, "llamacpp"),          # tensor parallel, GGUF layer split
     ("h100-sxm", 8, 1024, "hf", 131072, 8, "fp8", None, "llamacpp"),           # eager-free HF, fp8 KV, long context

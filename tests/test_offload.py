@@ -195,6 +195,24 @@ def test_mixtral_experts_in_ram_as_llama_servers_fit_places_them():
     assert eight.decode_s - one.decode_s - sample == pytest.approx(more, rel=0.01)
 
 
+def test_fit_places_an_moe_models_experts_over_two_cards():
+    """Over two RTX 3060 12GB cards --fit shares every layer's dense part as the tensor split does, then each card
+    takes the experts of as many of its layers as its room left holds: Mixtral 8x7B Q8_0 (46.5 GiB) keeps 32 layers'
+    dense parts on the cards and some layers' experts in RAM, each card within its budget, and decodes faster than
+    -ngl's whole-layer split of the same machine."""
+    s = scenario("mixtral-8x7b", gpu="rtx3060-12gb", weights="q8_0", n_gpus=2)
+    p = plan_offload(s, ram_gb=96)
+    assert p.level == "partial" and p.cpu_layers == 0 and p.gpu_layers == 32 and 0 < p.cpu_moe_layers < 32
+    first, second = (d.layers for d in p.devices[:2])        # (the first card also holds the experts' copy)
+    assert first + second == 32 and first <= second
+    assert all(d.used_bytes <= d.budget_bytes for d in p.devices)
+    # the experts in RAM: those of the layers the cards do not hold, a layer's 8 experts at Q8_0 (8.5 bits)
+    layer = 8 * 3 * 4096 * 14336 * 8.5 / 8
+    assert p.devices[-1].used_bytes == pytest.approx(p.cpu_moe_layers * layer + 32000 * 4096 * 8.5 / 8, rel=1e-9)
+    whole = plan_offload(s, ram_gb=96, gpu_layers=p.gpu_layers - p.cpu_moe_layers + 1)
+    assert whole.cpu_layers > 0 and p.tokens_per_s > whole.tokens_per_s
+
+
 def test_offload_decode_reads_the_experts_a_batch_touches():
     """Mixtral 8x7B Q4_K_M with 9 of 33 layers (-ngl 9: the output layer and 8) on an RTX 4060 and 24 in RAM: one
     sequence reads 2 of a layer's 8 experts, eight read the 7.20 they touch, on the card and in RAM alike."""

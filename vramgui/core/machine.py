@@ -329,9 +329,9 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         output_on_gpu = every
     n_gpu = np.where(every, L, some)
     moe_in_ram, copies_on = 0.0, np.asarray(copy) > 0
-    if m.n_gpus == 1 and prof.auto_fit_margin_bytes > 0 and np.any(g.expert_layer > 0):
-        n_gpu, output_on_gpu, moe_in_ram, copies_on = _fit_moe(g, m, L, free, budget, fixed, kv_layer, copy, n_gpu,
-                                                               output_on_gpu)
+    if prof.auto_fit_margin_bytes > 0 and np.any(g.expert_layer > 0):
+        n_gpu, output_on_gpu, moe_in_ram, copies_on = _fit_moe(g, m, L, free, budget, fixed, kv_layer, copy, piped,
+                                                               n_gpu, output_on_gpu)
     n_cpu = L - n_gpu
     ram_used = (np.where(prof.embedding_on_host | (n_gpu == 0), g.embedding, 0.0)
                 + n_cpu * (g.layer_bytes + kv_layer) + np.where(output_on_gpu | g.tied, 0.0, g.lm_head)
@@ -368,30 +368,55 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies
 
 
-def _fit_moe(g: _Group, m: Machine, L, free, budget, fixed, kv_layer, copy, n_gpu, output_on_gpu):
-    """For the MoE entries on one card, llama-server's --fit placement (offload.plan_offload's fit_moe): every
-    layer's dense part on the card where they all fit, then the experts of as many layers as the room left holds;
-    else layers split as -ngl with every expert in RAM.  Returns (GPU layers, output layer on the card, layers on the
-    card whose experts are in RAM, whether a prompt's pass copies to the card), the other entries' unchanged."""
+def _fit_moe(g: _Group, m: Machine, L, free, budget, fixed, kv_layer, copy, piped, n_gpu, output_on_gpu):
+    """For the MoE entries, llama-server's --fit placement (offload.plan_offload's fit_moe) on the machine's equal
+    cards: every layer's dense part on the cards where they all fit (shared as llama.cpp's tensor split shares them,
+    offload._split), then on each card the experts of as many of its layers as its room left holds; else layers
+    split as -ngl with every expert in RAM.  Returns (GPU layers, output layer on the cards, layers on the cards whose
+    experts are in RAM, whether a prompt's pass copies to the card), the other entries' unchanged."""
     prof = g.probe.profile
+    n = m.n_gpus
     moe = g.expert_layer > 0
     own = prof.op_offload_copies and not m.gpu.unified_memory
     copy_e = g.copy_experts if own else 0.0
     dense = g.layer_bytes - g.expert_layer + kv_layer        # a layer's dense part and cache
-    all_dense = np.floor((free - g.lm_head - copy_e) / dense) >= L
+    fp = free - piped
+    # every dense part on the cards, the output layer on the last, the experts' copy on the first
+    room = [fp - copy_e - g.lm_head] if n == 1 else [fp - copy_e] + [fp] * (n - 2) + [fp - g.lm_head]
+    cap = np.stack([np.broadcast_to(np.maximum(np.floor(r / dense), 0.0), np.shape(dense)) for r in room])
+    all_dense = cap.sum(axis=0) >= L
+    first_card = np.maximum(np.floor((free - copy) / dense), 0.0)      # (not every layer: the copies, no pipeline)
     if prof.output_layer_first:
-        head_fits = free - copy >= g.lm_head
-        some = np.where(head_fits, np.minimum(np.maximum(np.floor((free - copy - g.lm_head) / dense), 0.0), L - 1), 0.0)
+        head_fits = (free - copy if n == 1 else free) >= g.lm_head
+        rest = np.maximum(np.floor((free - copy - g.lm_head) / dense), 0.0) if n == 1 else \
+            first_card + (n - 2) * np.maximum(np.floor(free / dense), 0.0) \
+            + np.maximum(np.floor((free - g.lm_head) / dense), 0.0)
+        some = np.where(head_fits, np.minimum(rest, L - 1), 0.0)
         out = all_dense | head_fits
     else:
-        some = np.minimum(np.maximum(np.floor((free - copy) / dense), 0.0), L)
+        some = np.minimum(first_card + (n - 1) * np.maximum(np.floor(free / dense), 0.0), L)
         out = all_dense
     n_dense = np.where(all_dense, L, some)
-    used = fixed + n_dense * dense + np.where(out, g.lm_head, 0.0)
-    back = np.where(used + L * g.expert_layer <= budget, L,      # every expert fits too
-                    np.minimum(np.maximum(np.floor((budget - used - copy_e) / np.where(moe, g.expert_layer, 1.0)),
-                                          0.0), L))
-    back = np.where(all_dense & out, back, 0.0)
+    # where every dense part is on the cards: each card's layers (offload._split: in proportion to the room, at most
+    # what each holds, the rest to the cards with the most to spare), then the experts its room left holds
+    weight = np.stack([np.broadcast_to(np.maximum(r, 0.0), np.shape(dense)) for r in room])
+    total = np.where(all_dense, L, 0.0)
+    share = np.minimum(np.floor(total * weight / np.where(weight.sum(axis=0) > 0, weight.sum(axis=0), 1.0)), cap)
+    spare = cap - share
+    order = np.argsort(-spare, axis=0, kind="stable")
+    spare_sorted = np.take_along_axis(spare, order, axis=0)
+    before = np.cumsum(spare_sorted, axis=0) - spare_sorted
+    add = np.zeros_like(spare)
+    np.put_along_axis(add, order, np.clip(total - share.sum(axis=0) - before, 0.0, spare_sorted), axis=0)
+    k = share + add
+    used = fixed + piped + k * dense + np.stack([np.zeros_like(np.asarray(dense, dtype=float))] * (n - 1)
+                                                + [np.broadcast_to(g.lm_head, np.shape(dense))])
+    x = np.where(moe, g.expert_layer, 1.0)
+    whole = np.all(used + k * g.expert_layer <= budget, axis=0)      # every expert fits too
+    own_room = budget - used - np.stack([np.broadcast_to(copy_e, np.shape(dense))]
+                                        + [np.zeros_like(np.asarray(dense, dtype=float))] * (n - 1))
+    back = np.minimum(np.maximum(np.floor(own_room / x), 0.0), k).sum(axis=0)
+    back = np.where(all_dense & out, np.where(whole, L, back), 0.0)
     in_ram = np.where(moe, n_dense - back, 0.0)
     n_cpu = L - np.where(moe, n_dense, n_gpu)
     copies = np.where(moe, own & ((n_cpu > 0) | (in_ram > 0)), np.asarray(copy) > 0)

@@ -217,10 +217,9 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     a = s.model.architecture
     L = a.num_layers
     # llama-server's --fit (current llama.cpp, on by default where -ngl is not given) places an MoE model that does
-    # not fit whole on its card with the experts in RAM first (fit_moe, modelled on one card; --cpu-moe, experts_on_cpu,
-    # keeps every layer's there)
-    fit_moe = a.moe is not None and gpu_layers is None and not experts_on_cpu and len(gpus) == 1 \
-        and one.profile.auto_fit_margin_bytes > 0
+    # not fit whole on its cards with the experts in RAM first (fit_moe; --cpu-moe, experts_on_cpu, keeps every layer's
+    # there)
+    fit_moe = a.moe is not None and gpu_layers is None and not experts_on_cpu and one.profile.auto_fit_margin_bytes > 0
     sh = _shared(s, one, experts_on_cpu or fit_moe)
     wb, t1, act1, kv_layer, layer_w, expert_layer = sh.wb, sh.t1, sh.act1, sh.kv_layer, sh.layer_w, sh.expert_layer
     gpu_layer, head, fixed = sh.gpu_layer, sh.head, sh.fixed
