@@ -404,6 +404,8 @@ def test_cli_offload_json(capsys):
     rc = main(["estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--engine",
                "llamacpp", "--attention", "eager", "--prompt", "4000", "--output", "96", "--ram", "64"])
     text = capsys.readouterr().out
+    # (the speed line keeps every layer on the card, and says so where the offload line gives the plan's instead)
+    assert "\nspeed (every layer on the card: see offload): prefill " in text
     lines = offload_lines(o)
     assert lines[0].startswith("offload: partly offloaded (46 of 80 layers and the output layer on GPU) - NVIDIA "
                                "GeForce RTX 4090 ") and lines[0] in text
@@ -415,6 +417,8 @@ def test_cli_offload_json(capsys):
     assert md.split("Offload to system RAM, as planned (the figures above keep every layer on the card):\n\n")[1] \
         .startswith("\n".join(f"- {line.strip()}" for line in lines) + "\n\nModel source: ")
     assert "Offload" not in report_markdown(estimate_dict(s))
+    rc = main(["estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--ram", "64"])     # (fits: nothing to see)
+    assert rc == 0 and "\nspeed: prefill " in capsys.readouterr().out
     # --offload N is llama.cpp's -ngl N (the output layer and N - 1 layers); none: all 80 and the output, or nothing
     for flag, want in (("20", (19, True, "partial")), ("none", (80, True, "none"))):
         rc = main(["estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--engine",

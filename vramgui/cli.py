@@ -35,6 +35,7 @@ from .core.errors import InputError, pydantic_message
 from .core.formats import stored_format
 from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
+from .core.offload import offloads
 from .core.presets import GPU, ModelPreset
 from .core.report import (
     NOTE_KEYS,
@@ -205,7 +206,9 @@ def _print_estimate(d: dict) -> None:
         duration_text(sp["prefill_seconds"])
     knee = (f"knee at batch {sp['knee_batch']:,.0f}" if sp["knee_batch"] is not None else
             "no knee at any batch" if sp["compute_known"] else "knee unknown (no FLOP/s figure)")
-    line = (f"speed: prefill {prefill}, decode "
+    o = d.get("offload")
+    kept = " (every layer on the card: see offload)" if o and offloads(o["level"], f["fits"]) else ""
+    line = (f"speed{kept}: prefill {prefill}, decode "
             f"{sp['decode_seconds_per_token'] * 1e3:,.2f} ms/token ({sp['decode_tokens_per_second']:,.1f} "
             f"tokens/s per sequence, {sp['throughput_tokens_per_second']:,.0f} tokens/s total; speed of "
             f"light {sp['speed_of_light_decode_seconds_per_token'] * 1e3:,.2f} ms), {sp['decode_bound']}-"
@@ -215,8 +218,8 @@ def _print_estimate(d: dict) -> None:
                else "prompts not counted: no FLOP/s figure for this card")
     print(f"served (continuous batching, prompts included): {sp['served_seconds_per_token'] * 1e3:,.2f} ms per "
           f"output token, {sp['served_throughput_tokens_per_second']:,.0f} generated tokens/s total ({prompts})")
-    if d.get("offload"):
-        print("\n".join(offload_lines(d["offload"])))
+    if o:
+        print("\n".join(offload_lines(o)))
     if "cost_per_million_tokens" in sp:
         print(f"cost: {sp['cost_per_million_tokens']:,.4f} per million generated tokens (served) "
               f"at {sp['price_per_hour']} per card-hour", end="")

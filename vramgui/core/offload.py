@@ -136,11 +136,15 @@ class OffloadPlan:
         return "does not fit in RAM either"
 
 
+def offloads(level: str, fits: bool) -> bool:
+    """Whether a plan of ``level`` runs a model the card(s) alone cannot hold (``fits`` False) with part or all of it
+    in system RAM: there its decode and time to first token are the scenario's, not the all-on-GPU figures."""
+    return not fits and level in ("partial", "cpu")
+
+
 def offloading(plan: OffloadPlan | None, fits: bool) -> OffloadPlan | None:
-    """``plan`` where it runs a model the card(s) alone cannot hold (``fits`` False) with part or all of it in system
-    RAM; there its decode and time to first token are the scenario's (the window's strip and speed chart show them
-    rather than the all-on-GPU figures).  None otherwise."""
-    return plan if plan is not None and not fits and plan.level in ("partial", "cpu") else None
+    """``plan`` where it :func:`offloads` (the window's strip and charts show its figures), None otherwise."""
+    return plan if plan is not None and offloads(plan.level, fits) else None
 
 
 def cpu_bandwidth_share(fmt: WeightFormat) -> float:
