@@ -409,13 +409,12 @@ def _fit_moe(g: _Group, m: Machine, L, free, budget, fixed, kv_layer, copy, pipe
     add = np.zeros_like(spare)
     np.put_along_axis(add, order, np.clip(total - share.sum(axis=0) - before, 0.0, spare_sorted), axis=0)
     k = share + add
-    used = fixed + piped + k * dense + np.stack([np.zeros_like(np.asarray(dense, dtype=float))] * (n - 1)
-                                                + [np.broadcast_to(g.lm_head, np.shape(dense))])
-    x = np.where(moe, g.expert_layer, 1.0)
+    used = fixed + piped + k * dense
+    used[-1] += g.lm_head                                            # (the output layer on the last card)
     whole = np.all(used + k * g.expert_layer <= budget, axis=0)      # every expert fits too
-    own_room = budget - used - np.stack([np.broadcast_to(copy_e, np.shape(dense))]
-                                        + [np.zeros_like(np.asarray(dense, dtype=float))] * (n - 1))
-    back = np.minimum(np.maximum(np.floor(own_room / x), 0.0), k).sum(axis=0)
+    left = budget - used
+    left[0] -= copy_e                                                # (the experts' copy on the first)
+    back = np.minimum(np.maximum(np.floor(left / np.where(moe, g.expert_layer, 1.0)), 0.0), k).sum(axis=0)
     back = np.where(all_dense & out, np.where(whole, L, back), 0.0)
     in_ram = np.where(moe, n_dense - back, 0.0)
     n_cpu = L - np.where(moe, n_dense, n_gpu)

@@ -98,7 +98,6 @@ class OffloadPlan:
     n_layers: int
     gpu_layers: int
     cpu_layers: int
-    experts_on_cpu: bool
     output_on_gpu: bool
     devices: list[Device] = field(default_factory=list)   # the GPUs, then "system RAM"
     decode_s: float = float("inf")
@@ -108,6 +107,11 @@ class OffloadPlan:
     link_bytes_per_s: float = 0.0    # the first card's host link (its PCIe), per direction
     step_copy_bytes: float = 0.0     # what a decode step of 32 sequences or more copies to the card (op offload)
     cpu_moe_layers: int = 0          # layers on the cards whose routed experts are in RAM (llama.cpp's --n-cpu-moe)
+
+    @property
+    def experts_on_cpu(self) -> bool:
+        """Routed experts of layers on the cards are in RAM (-ot exps=CPU, --cpu-moe, --n-cpu-moe)."""
+        return self.cpu_moe_layers > 0
 
     @property
     def tokens_per_s(self) -> float:
@@ -273,11 +277,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         if all(u + k * expert_layer <= b for u, k, b in zip(used, split, budgets, strict=True)):
             back, copy = list(split), 0.0            # every expert fits too: nothing in RAM, nothing to copy
         else:
-            left = n_gpu
-            for i, (u, k, b) in enumerate(zip(used, split, budgets, strict=True)):
-                room = b - u - (copy if i == 0 else 0.0)
-                back[i] = min(max(int(room // expert_layer), 0), k, left)
-                left -= back[i]
+            back = [min(max(int((b - u - (copy if i == 0 else 0.0)) // expert_layer), 0), k)
+                    for i, (u, k, b) in enumerate(zip(used, split, budgets, strict=True))]
         used = [u + k * expert_layer for u, k in zip(used, back, strict=True)]
     moe_in_ram = n_gpu - sum(back) if expert_layer else 0   # layers on the cards whose experts are in RAM
     devices = [Device(g.name, u + (copy if i == 0 and (k or output_on_gpu) else 0.0), b, k)
@@ -315,8 +316,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     prefill = float(prefill_time(s, s.prompt_tokens, s.batch)) \
         if with_prefill and s.gpu.peak_flops(one.weight_format.kernel) else float("nan")
     return OffloadPlan(level=level, n_layers=L, gpu_layers=n_gpu, cpu_layers=n_cpu,
-                       experts_on_cpu=bool(moe_in_ram), output_on_gpu=output_on_gpu, devices=devices,
-                       cpu_moe_layers=moe_in_ram,
+                       output_on_gpu=output_on_gpu, devices=devices, cpu_moe_layers=moe_in_ram,
                        decode_s=decode if level != "none" else float("inf"),
                        copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0,
                        prefill_s=prefill + copied / (link * PCIE_COPY_EFFICIENCY) if level != "none" else float("nan"),
@@ -325,8 +325,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
 
 @dataclass(frozen=True)
 class _Shared:
-    """What a plan works out before it looks at the cards: the same for every card of the fit table's (for an
-    engine whose defaults do not depend on the card)."""
+    """What a plan works out before it looks at the cards: the same for every card of the fit table's to which the
+    engine gives the same defaults (:func:`_shared`)."""
 
     wb: WeightBytes
     t1: MemoryTerms
