@@ -15,7 +15,7 @@ from ..core.offload import PCIE_COPY_EFFICIENCY, offloading
 from ..core.speed import SpeedResult
 from ..core.units import GIB, MIB
 from .fit_table import ELSEWHERE
-from .i18n import duration, integer, num, signed
+from .i18n import duration, integer, num, rate, signed
 from .wording import fit_verdict, no_gpu_backend, plan_badge, plan_description
 
 SLOTS = 7
@@ -204,14 +204,14 @@ class BreakdownStrip(QtWidgets.QFrame):
         step = plan.decode_s if offloaded else float(sp.decode_step_s)
         first_s = plan.prefill_s if offloaded else float(sp.prefill_s) if sp.compute_known else float("nan")
         first = duration(first_s) if first_s == first_s else self.tr("unknown")
-        rate = num(s.batch / step, 1 if s.batch / step < 10 else 0)     # (an offload's 2.6 tokens/s, not 3)
+        speed = rate(s.batch / step)
         items = [(self.tr("Weights"), _g(m.weights), "weights"), (self.tr("KV cache"), _g(m.kv_cache), "kv_cache"),
                  (self.tr("Activations"), _g(m.activations), "activations"),
                  (self.tr("Overhead"), _g(m.overhead), "overhead"), (self.tr("First token"), first, "prefill"),
                  (self.tr("Total / usable"), _of(self.tr("{used} / {usable} GiB"), float(m.total) / GIB,
                                                  f.budget_bytes / GIB), "total"),
-                 (self.tr("Decode"), (self.tr("{ms} ms · {rate} tok/s").format(ms=num(step * 1e3, 1), rate=rate),
-                                      self.tr("{ms} ms · {rate}/s").format(ms=num(step * 1e3, 1), rate=rate),
+                 (self.tr("Decode"), (self.tr("{ms} ms · {rate} tok/s").format(ms=num(step * 1e3, 1), rate=speed),
+                                      self.tr("{ms} ms · {rate}/s").format(ms=num(step * 1e3, 1), rate=speed),
                                       self.tr("{ms} ms").format(ms=num(step * 1e3, 1))), "decode served")]
         colour = "#009E73" if f.fits else "#E69F00" if f.min_gpus else "#D55E00"
         verdict = fit_verdict(f.fits, f.min_gpus)

@@ -19,7 +19,7 @@ from ..core.presets import GPU
 from ..core.speed import SpeedResult, estimate_speed, log_sweep, prefill_time, prompt_split
 from ..core.units import GIB
 from . import theme
-from .i18n import Retranslates, duration, integer, num, signed, translate
+from .i18n import Retranslates, duration, integer, num, rate, signed, translate
 from .wording import name_forms
 
 # Okabe-Ito colour-blind-safe palette
@@ -1769,7 +1769,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         sp = self.result
         now = self.tr("batch {n}") if point is None else \
             self.tr("batch {n}, {badge}: {rate} tok/s").replace("{badge}", point[2]).replace(
-                "{rate}", num(point[0] / point[1], 1 if point[0] / point[1] < 10 else 0))
+                "{rate}", rate(point[0] / point[1]))
         marks = {"knee": (sp.knee_batch, self.tr("knee {n}")), "memory": (max_batch, self.tr("memory limit {n}")),
                  "current": (s.batch, now)}
         for name, (value, fmt) in marks.items():

@@ -145,6 +145,11 @@ def num(value: float, decimals: int = 0) -> str:
     return loc.toString(float(value), "f", decimals)
 
 
+def rate(tokens_per_s: float) -> str:
+    """A speed in tokens/s: one decimal under 10 (an offload's 2.6, not 3), whole above."""
+    return num(tokens_per_s, 1 if tokens_per_s < 10 else 0)
+
+
 def duration(seconds: float) -> str:
     """A time as people read it (``590 ms``, ``18.8 s``, ``17 min``, ``4.4 h``: see
     :func:`~vramgui.core.units.duration_parts`), in the locale's figures."""
