@@ -39,6 +39,7 @@ from .memory import (
 )
 from .offload import (
     DEFAULT_RAM_BANDWIDTH_GB_S,
+    MOE_CPU_LAYER_S,
     OP_OFFLOAD_MIN_BATCH,
     PCIE_COPY_EFFICIENCY,
     cpu_bandwidth_share,
@@ -353,7 +354,7 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     active_experts = g.expert_layer * touched / sp.num_experts * moe_in_ram    # read from RAM, not from the card
     link = host_link_bytes_per_s(m.gpu) * PCIE_COPY_EFFICIENCY
     in_ram = (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head) + active_experts) \
-        / (ram_bw * GB * g.cpu_share)
+        / (ram_bw * GB * g.cpu_share) + moe_in_ram * MOE_CPU_LAYER_S
     if m.batch >= OP_OFFLOAD_MIN_BATCH and np.any(copies_on):   # a step of 32 sequences or more: op offload copies
         #                                                          the part in RAM to the card instead (plan_offload)
         step_copy = n_cpu * (g.layer_bytes + kv_layer) + g.expert_layer * moe_in_ram \

@@ -77,6 +77,14 @@ LEVELS = ("gpu", "partial", "cpu", "none")
 #: PCIe 3.0 x16).  Machines differ by 2-3x either way (pinned or pageable host memory, the CPU's copy rate, a VM); the
 #: speed of light copies at the link's full rate.
 PCIE_COPY_EFFICIENCY = 0.3
+#: Seconds a decode step spends, beyond the CPU's reads, on each layer on the card(s) whose routed experts the CPU runs
+#: (llama.cpp's --n-cpu-moe, --cpu-moe, -ot exps=CPU): the graph splits there twice a layer, handing the layer's
+#: activations to the CPU and back.  Fitted where a published hybrid run states its RAM and gives the generation rate
+#: alone, as the measured step time less the plan's without it, over those layers: Qwen3-235B-A22B Q8_0 on an RTX
+#: A6000 beside 8 x DDR5-4800, 80 layers' experts in RAM, 141 us; gpt-oss-20b on an RX 7900 XT beside dual-channel
+#: DDR4-3200 (a Ryzen 9 5900X), every layer's, 145 us; the mean (tests/data/measured/moe_offload.json holds the
+#: sources and three more runs).  Whole layers in RAM (-ngl) hand off once a step, not once a layer: not counted.
+MOE_CPU_LAYER_S = 143e-6
 #: The fewest tokens of a pass for which the CUDA backend runs an op whose weight is in RAM on the GPU (ggml-cuda.cu:
 #: offload_op, get_op_batch_size(op) >= op_offload_min_batch_size, 32 unless GGML_OP_OFFLOAD_MIN_BATCH says otherwise).
 OP_OFFLOAD_MIN_BATCH = 32
@@ -210,11 +218,14 @@ def _split(free: list[float], per_layer: float, n: int) -> list[int]:
 
 def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_layers: int | None = None,
                  experts_on_cpu: bool = False, ram_bandwidth_gb_s: float | None = None,
-                 with_prefill: bool = True) -> OffloadPlan:
+                 with_prefill: bool = True, n_cpu_moe: int | None = None) -> OffloadPlan:
     """Best layer split of ``s`` over ``gpus`` (default: ``s.n_gpus`` × ``s.gpu``) and ``ram_gb``
     of system RAM; ``gpu_layers`` forces ``-ngl`` as llama.cpp counts it, the output layer one of the
-    n_layer + 1 (None: as many as fit).  ``with_prefill=False`` leaves the time to first token unset (nan): a
-    third of a plan's time, which a table of every card's plan does not show."""
+    n_layer + 1 (None: as many as fit).  ``experts_on_cpu`` keeps every layer's routed experts in RAM (--cpu-moe);
+    ``n_cpu_moe`` those of the first N layers (--n-cpu-moe N), the others with their layers, and then every layer
+    goes on the cards unless ``gpu_layers`` says otherwise (-ngl 99, as it is run).  ``with_prefill=False`` leaves
+    the time to first token unset (nan): a third of a plan's time, which a table of every card's plan does not
+    show."""
     gpus = gpus or [s.gpu] * s.n_gpus
     if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
         ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
@@ -224,6 +235,10 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         else s.with_(n_gpus=1)
     a = s.model.architecture
     L = a.num_layers
+    first_moe = L if experts_on_cpu else min(max(n_cpu_moe or 0, 0), L) if a.moe is not None else 0
+    experts_on_cpu = first_moe > 0        # (some layer's experts in RAM: the split places the dense parts)
+    if n_cpu_moe is not None and gpu_layers is None:
+        gpu_layers = L + 1
     # llama-server's --fit (current llama.cpp, on by default where -ngl is not given) places an MoE model that does
     # not fit whole on its cards with the experts in RAM first (fit_moe; --cpu-moe, experts_on_cpu, keeps every layer's
     # there)
@@ -273,7 +288,11 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     # to it, the rest stay in RAM (llama.cpp's --n-cpu-moe N with the fewest N: common/fit.cpp converts dense-only
     # layers to full ones while they fit); where not every dense part fits, every expert stays in RAM
     back = [0] * len(gpus)
-    if fit_moe and expert_layer and n_cpu == 0 and output_on_gpu:
+    if 0 < first_moe < L and expert_layer:    # --n-cpu-moe N: each card's layers from the N-th on keep their experts
+        starts = [n_cpu + sum(split[:i]) for i in range(len(gpus))]
+        back = [k - min(max(first_moe - start, 0), k) for start, k in zip(starts, split, strict=True)]
+        used = [u + k * expert_layer for u, k in zip(used, back, strict=True)]
+    elif fit_moe and expert_layer and n_cpu == 0 and output_on_gpu:
         if all(u + k * expert_layer <= b for u, k, b in zip(used, split, budgets, strict=True)):
             back, copy = list(split), 0.0            # every expert fits too: nothing in RAM, nothing to copy
         else:
@@ -437,7 +456,8 @@ def _proportional(budgets: list[float], n: int) -> list[int]:
 def _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_s, copy_s: float = 0.0) -> float:
     """Per-token time: each device reads its share in turn (``back``: of each card's layers, those whose experts are
     on the card too, where experts are kept in RAM); ``copy_s``, where op offload copies the part in RAM to the card
-    for the step instead (32 sequences or more), the copy's time in place of the CPU's reads."""
+    for the step instead (32 sequences or more), the copy's time in place of the CPU's reads and hand-offs
+    (:data:`MOE_CPU_LAYER_S`)."""
     a = s.model.architecture
     L = a.num_layers
     read_layer, active_expert_layer, kv_layer, head = sh.read_layer, sh.active_expert_layer, sh.kv_layer, sh.head
@@ -453,8 +473,9 @@ def _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh: _Shared, ram_
         t += copy_s
     else:
         ram_bw = ram_bw_gb_s * GB * cpu_bandwidth_share(one.weight_format)
+        moe_in_ram = L - n_cpu - sum(back) if active_expert_layer else 0
         cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
-            + active_expert_layer * (L - n_cpu - sum(back))
-        t += cpu_bytes / ram_bw
+            + active_expert_layer * moe_in_ram
+        t += cpu_bytes / ram_bw + moe_in_ram * MOE_CPU_LAYER_S
     return float(engine_time(t, host_floor_s(key, a, one.weight_format),
                              fixed_step_s(key, a) + SAMPLE_S.get(s.profile.id, 0.0) * s.batch))

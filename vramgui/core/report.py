@@ -25,7 +25,7 @@ from .engines import (
 from .fit import auto_fit_headroom, fit, server_context
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
-from .offload import PCIE_COPY_EFFICIENCY
+from .offload import MOE_CPU_LAYER_S, PCIE_COPY_EFFICIENCY
 from .params import count_params
 from .scenario import Scenario
 from .speed import (
@@ -74,8 +74,10 @@ def offload_lines(o: dict) -> list[str]:
     where = ", ".join(f"{x['device']} {g(x['bytes'])} of {g(x['budget_bytes'])}" for x in o["per_device"])
     lines = [f"offload: {o['description']} - {where}; decode {o['decode_tokens_per_second']:,.2f} tokens/s"]
     if o["cpu_moe_layers"] and not o["cpu_layers"]:
-        lines.append(f"  the routed experts of {o['cpu_moe_layers']} layers in RAM, as llama-server's --fit places "
-                     f"them (by hand: -ngl {o['ngl']} --n-cpu-moe {o['cpu_moe_layers']})")
+        lines.append(f"  the routed experts of {o['cpu_moe_layers']} layers in RAM (llama.cpp: -ngl {o['ngl']} "
+                     f"--n-cpu-moe {o['cpu_moe_layers']})" + ("" if o["step_copy_bytes"] else
+                     f"; the CPU runs them, and each such layer hands its activations to the CPU and back, "
+                     f"{MOE_CPU_LAYER_S * 1e3:.2f} ms a step"))
     if o["copy_bytes"]:
         lines.append(f"  the first card's compute buffer holds {o['copy_bytes'] / MIB:,.0f} MiB more: a prompt's pass "
                      "copies tensors of the part in RAM there (llama.cpp's op offload)")
