@@ -126,6 +126,10 @@
         <translation>按卸载方案（{plan}）每步 {ms} ms：显卡上的层按显卡带宽读取，其余按系统内存带宽读取，依次进行。</translation>
     </message>
     <message>
+        <source>Each of the {n} layers whose experts the CPU runs adds {hand} ms, handing its activations to the CPU and back.</source>
+        <translation>专家由 CPU 运行的 {n} 层，每层另加 {hand} ms，用于把激活值交给 CPU 再传回。</translation>
+    </message>
+    <message>
         <source>The CPU&apos;s arithmetic for the {n} sequences is not counted, only its reads; it grows with the sequences.</source>
         <translation>只计入 CPU 的读取，未计入它为 {n} 条序列做的运算；运算量随序列数增长。</translation>
     </message>

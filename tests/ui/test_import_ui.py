@@ -339,6 +339,10 @@ def test_moe_experts_in_ram_as_llama_servers_fit_places_them(qtbot, win):
     assert f"llama.cpp's flags for this split: -ngl 33 --n-cpu-moe {plan.cpu_moe_layers}" in \
         win.breakdown.verdict.toolTip()
     assert win.breakdown.values["decode"].text().startswith(f"{plan.decode_s * 1e3:,.1f} ms · ")
+    # its tooltip names the hand-off of each layer whose experts the CPU runs (0.143 ms, measured:
+    # tests/test_offload.py::test_moe_expert_offload_decode_matches_published_runs)
+    assert f"Each of the {plan.cpu_moe_layers} layers whose experts the CPU runs adds 0.14 ms, handing its " \
+        "activations to the CPU and back." in win.breakdown.tooltip("decode")
     assert p.experts_on_cpu.isEnabled()
     p.experts_on_cpu.setChecked(True)
     settle(qtbot, win)

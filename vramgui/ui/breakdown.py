@@ -11,7 +11,7 @@ from ..core import MemoryBreakdown, Scenario
 from ..core.engines import APPLE_ONLY, LLAMACPP, runs_on_gpu
 from ..core.explain import explain
 from ..core.fit import FitResult
-from ..core.offload import PCIE_COPY_EFFICIENCY, offloading
+from ..core.offload import MOE_CPU_LAYER_S, PCIE_COPY_EFFICIENCY, offloading
 from ..core.speed import SpeedResult
 from ..core.units import GIB, MIB
 from .fit_table import ELSEWHERE
@@ -259,6 +259,10 @@ class BreakdownStrip(QtWidgets.QFrame):
             else:
                 how = self.tr("{ms} ms a step as the offload plans it ({plan}): the layers on the card read at its "
                               "bandwidth and the rest at system RAM's, in turn.").format(ms=ms, plan=badge)
+                if plan.cpu_moe_layers:         # (core.offload.MOE_CPU_LAYER_S)
+                    how += " " + self.tr("Each of the {n} layers whose experts the CPU runs adds {hand} ms, handing "
+                                         "its activations to the CPU and back.").format(
+                        n=integer(plan.cpu_moe_layers), hand=num(MOE_CPU_LAYER_S * 1e3, 2))
                 if s.batch > 1:
                     how += " " + self.tr("The CPU's arithmetic for the {n} sequences is not counted, only its reads; "
                                          "it grows with the sequences.").format(n=integer(s.batch))
