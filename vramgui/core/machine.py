@@ -48,6 +48,7 @@ from .offload import (
     host_link_bytes_per_s,
     kv_copy_per_cell,
     passes_copy_bytes,
+    unused_experts_share,
 )
 from .params import count_params
 from .presets import GPU, ModelPreset
@@ -355,16 +356,20 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     link = host_link_bytes_per_s(m.gpu) * PCIE_COPY_EFFICIENCY
     in_ram = (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head) + active_experts) \
         / (ram_bw * GB * g.cpu_share) + moe_in_ram * MOE_CPU_LAYER_S
+    experts_in_ram = (n_cpu + moe_in_ram) * g.expert_layer        # (the routed experts in RAM: op offload copies
+    #                                                                only those a pass uses, unused_experts_share)
     if m.batch >= OP_OFFLOAD_MIN_BATCH and np.any(copies_on):   # a step of 32 sequences or more: op offload copies
         #                                                          the part in RAM to the card instead (plan_offload)
         step_copy = n_cpu * (g.layer_bytes + kv_layer) + g.expert_layer * moe_in_ram \
-            + np.where(output_on_gpu, 0.0, g.lm_head)
+            + np.where(output_on_gpu, 0.0, g.lm_head) \
+            - experts_in_ram * unused_experts_share(sp.num_experts, sp.experts_per_token, m.batch)
         in_ram = np.where(copies_on, step_copy / link, in_ram)
     decode = (n_gpu * per_layer - active_experts) / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0) + in_ram
     decode = engine_time(decode, g.speed.host_floor, g.speed.step_overhead + g.speed.sample_s * m.batch)
     # a prompt of the context's length: its passes copy the layers in RAM and their cache so far
     copied = passes_copy_bytes(prof, float(m.context * m.batch), 0.0, n_cpu * g.layer_bytes
-                               + g.expert_layer * moe_in_ram, n_cpu * g.mem1.kv_full / L) if np.any(copies_on) else 0.0
+                               + g.expert_layer * moe_in_ram, n_cpu * g.mem1.kv_full / L, experts_in_ram,
+                               sp.num_experts, sp.experts_per_token) if np.any(copies_on) else 0.0
     copies = np.where(copies_on, copied, 0.0) / link
     return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies
 

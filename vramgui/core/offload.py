@@ -324,14 +324,19 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     # a decode step of 32 sequences or more is a pass of as many tokens: op offload runs the part in RAM on the card,
     # copying it there for the step (its weights, its layers' cache, the output layer where that is in RAM), as for
     # a prompt's pass, where fewer sequences have the CPU read it
+    # (of the routed experts in RAM, the whole layers' and those of layers on the cards, only those the step's tokens
+    # are routed to: unused_experts_share)
+    experts_in_ram = (n_cpu + moe_in_ram) * sh.layer_experts
+    moe = (a.moe.num_experts, a.moe.experts_per_token) if a.moe else (1, 1)
     step_copy = n_cpu * (layer_w + kv_layer) + expert_layer * moe_in_ram + (0.0 if output_on_gpu else head) \
-        if copy and s.batch >= OP_OFFLOAD_MIN_BATCH else 0.0
+        - experts_in_ram * float(unused_experts_share(*moe, s.batch)) if copy and s.batch >= OP_OFFLOAD_MIN_BATCH \
+        else 0.0
     decode = _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh, ram_bandwidth_gb_s,
                        step_copy / (link * PCIE_COPY_EFFICIENCY))
     # a prompt's passes: as on the card, and the part in RAM copied to it for each (its weights, its layers' cache)
     # (the cache a layer holds a token, over the layers: a hybrid's recurrent layers hold none)
-    copied = prompt_copy_bytes(s, n_cpu * layer_w + expert_layer * moe_in_ram, n_cpu * float(t1.kv_full) / L) \
-        if copy else 0.0
+    copied = prompt_copy_bytes(s, n_cpu * layer_w + expert_layer * moe_in_ram, n_cpu * float(t1.kv_full) / L,
+                               experts_in_ram, *moe) if copy else 0.0
     prefill = float(prefill_time(s, s.prompt_tokens, s.batch)) \
         if with_prefill and s.gpu.peak_flops(one.weight_format.kernel) else float("nan")
     return OffloadPlan(level=level, n_layers=L, gpu_layers=n_gpu, cpu_layers=n_cpu,
@@ -361,6 +366,7 @@ class _Shared:
     read_layer: float       # the active weights a decode step reads a layer (of a MoE's experts: the batch's touched)
     active_expert_layer: float   # ... of them experts in RAM (-ot exps=CPU), a layer
     piped: float            # on the scenario's cards, every layer there: the pipeline's copies (else 0)
+    layer_experts: float    # a layer's routed experts, in RAM or not (experts_layer_bytes; 0: a dense model)
 
 
 _SHARED: list[tuple[tuple, _Shared]] = []      # (the scenario's key without its card, the shared part), the last
@@ -398,7 +404,8 @@ def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
                    fixed=float(t1.overhead) + act1 + embed_gpu,
                    copy_layers=_copy_bytes(s, True, bool(expert_layer), t1),
                    copy_experts=_copy_bytes(s, False, bool(expert_layer), t1),
-                   piped=float(estimate_memory(s).activations) - act1 if s.n_gpus > 1 else 0.0)
+                   piped=float(estimate_memory(s).activations) - act1 if s.n_gpus > 1 else 0.0,
+                   layer_experts=experts_layer_bytes(a, one.weight_format))
 
 
 def experts_layer_bytes(a, fmt: WeightFormat) -> float:
@@ -417,25 +424,39 @@ def host_link_bytes_per_s(g: GPU) -> float:
     return (g.interconnect_gb_s if pcie else DEFAULT_LINK_GB_S) * 1e9
 
 
-def prompt_copy_bytes(s: Scenario, weights: float, kv_per_cell: float) -> float:
+def prompt_copy_bytes(s: Scenario, weights: float, kv_per_cell: float, experts: float = 0.0, num_experts: float = 1,
+                      experts_per_token: float = 1) -> float:
     """What a prompt's passes copy to the card in all where part of the model is in RAM (op offload: each pass of
-    the engine's prompt batch, 32 tokens or more, copies ``weights``, and the K and V of the cells filled so far,
-    ``kv_per_cell`` bytes a cell over the layers in RAM; the batch's prompts share the passes).  A pass under 32
-    tokens copies nothing: the CPU computes its part in RAM."""
+    the engine's prompt batch, 32 tokens or more, copies ``weights``, of the routed experts among them, ``experts``
+    bytes, only those its tokens use (:func:`unused_experts_share`, of ``num_experts``, ``experts_per_token`` a
+    token), and the K and V of the cells filled so far, ``kv_per_cell`` bytes a cell over the layers in RAM; the
+    batch's prompts share the passes).  A pass under 32 tokens copies nothing: the CPU computes its part in RAM."""
     new, cached = (float(x) * s.batch for x in prompt_split(s.prompt_tokens, s.cached_tokens))
-    return passes_copy_bytes(s.profile, new, cached, weights, kv_per_cell)
+    return passes_copy_bytes(s.profile, new, cached, weights, kv_per_cell, experts, num_experts, experts_per_token)
 
 
-def passes_copy_bytes(profile, new: float, cached: float, weights, kv_per_cell):
+def passes_copy_bytes(profile, new: float, cached: float, weights, kv_per_cell, experts=0.0, num_experts=1,
+                      experts_per_token=1):
     """:func:`prompt_copy_bytes` for ``new`` prompt tokens after ``cached`` ones, all sequences' together
-    (``weights`` and ``kv_per_cell`` numbers or arrays: the My machine grid passes one per model and format)."""
+    (``weights``, ``kv_per_cell``, ``experts`` and the MoE's counts numbers or arrays: the My machine grid passes
+    one per model and format).  Each pass is counted as a full one's."""
     chunk = min(profile.prefill_chunk_tokens or new, new)
     if chunk < OP_OFFLOAD_MIN_BATCH:
         return 0.0
     passes = -(-new // chunk)
     # the cells pass i attends: the cached ones and i chunks of the prompts (the last pass: all of them)
     cells = cached * passes + chunk * passes * (passes - 1) / 2 + new
-    return passes * weights + kv_per_cell * cells
+    return passes * (weights - experts * unused_experts_share(num_experts, experts_per_token, chunk)) \
+        + kv_per_cell * cells
+
+
+def unused_experts_share(num_experts, experts_per_token, tokens):
+    """The share of a layer's routed experts in RAM that a pass of ``tokens`` tokens (a prompt's, or a decode step
+    of as many sequences) routes none of its tokens to, which op offload leaves uncopied: current llama.cpp's
+    scheduler copies only the experts a pass uses to the card (PR #15346, Aug 2025), (1 - k/E)^tokens of them
+    expected unused (:func:`~vramgui.core.speed.experts_touched`): 12.7 % of Qwen3-30B-A3B's 128 (8 a token) at a
+    step of 32 sequences, next to none at a 512-token pass (numbers or arrays; 0 for a dense model, E = k = 1)."""
+    return 1.0 - experts_touched(num_experts, experts_per_token, tokens) / num_experts
 
 
 def kv_copy_per_cell(one: Scenario) -> float:
