@@ -638,3 +638,29 @@ def test_op_offload_copies_only_the_experts_a_pass_uses():
     assert short.prompt_copy_bytes == pytest.approx(48 * layer * (1 - 0.9375 ** 40), rel=1e-9)   # (one pass of 40)
     long = plan_offload(s.with_(prompt_tokens=1024, output_tokens=16), ram_gb=64, experts_on_cpu=True)
     assert long.prompt_copy_bytes == pytest.approx(2 * 48 * layer, rel=1e-12)                     # (two of 512)
+
+
+def test_pinned_host_memory_copies_the_experts_faster_than_assumed():
+    """The RTX A6000 run of tests/data/measured/moe_offload.json also timed a 512-token pass with 80 layers' experts
+    in RAM: 8.816 s.  Its build copied every expert of those layers to the card for the pass (op offload; before
+    PR #15346): 80 x 128 x 3 x 4,096 x 1,536 weights at Q8_0's 8.5 bits = 205.4 GB.  Less the plan's time for the
+    pass on the card, that is 0.9 of the card's PCIe 4.0 x16 (32 GB/s): the run kept the weights in pinned host memory
+    (--no-mmap).  PCIE_COPY_EFFICIENCY (0.3) is the share of llama.cpp's default (mmap'ed, pageable) runs, so the
+    plan's first token is about 2.6 times this run's."""
+    from vramgui.core.offload import PCIE_COPY_EFFICIENCY
+    from vramgui.core.speed import prefill_time
+    cat = default_catalog()
+    data = json.loads((Path(__file__).parent / "data" / "measured" / "moe_offload.json").read_text())
+    pt = next(p for p in data["points"] if "prompt_pass" in p)
+    run = pt["prompt_pass"]
+    s = Scenario(model=cat.model(pt["model_ref"]), gpu=cat.gpu(pt["gpu_ref"]), weights=pt["weights"],
+                 kv_dtype=pt["kv_dtype"], engine="llamacpp", prompt_tokens=run["tokens"], output_tokens=128)
+    p = plan_offload(s, 1024, n_cpu_moe=pt["n_cpu_moe"], ram_bandwidth_gb_s=pt["peak_gb_s"])
+    copied = 80 * 128 * 3 * 4096 * 1536 * 8.5 / 8
+    assert copied / 1e9 == pytest.approx(205.35, abs=0.01) and p.prompt_copy_bytes == pytest.approx(copied, rel=1e-9)
+    on_card = float(prefill_time(s, run["tokens"], 1))
+    share = copied / (run["seconds"] - on_card) / p.link_bytes_per_s
+    print(f"pass on the card {on_card:.2f} s, copies at {share:.2f} of the link; plan {p.prefill_s:.1f} s, "
+          f"measured {run['seconds']} s")
+    assert 0.85 < share < 0.95 and PCIE_COPY_EFFICIENCY < share / 2.5
+    assert p.prefill_s / run["seconds"] == pytest.approx(2.6, abs=0.1)

@@ -75,7 +75,8 @@ LEVELS = ("gpu", "partial", "cpu", "none")
 #: say); PR #6083's RTX 3090 Ti under WSL, 5.6 GB/s for Llama 2 7B Q4_0 and 15.9 for Mixtral Q3_K_L (ngl 0 against 6 at
 #: 1,024-token passes: 17 and 50 % of PCIe 4.0 x16); Qwen2.5 7B Q4_K_M on a Tesla P4, 1.59-1.71 GB/s (ngl 0-28: 10 % of
 #: PCIe 3.0 x16).  Machines differ by 2-3x either way (pinned or pageable host memory, the CPU's copy rate, a VM); the
-#: speed of light copies at the link's full rate.
+#: speed of light copies at the link's full rate.  From pinned host memory (--no-mmap) much faster: an RTX A6000 copied
+#: Qwen3-235B-A22B's experts at 0.9 of its PCIe 4.0 x16 (tests/data/measured/moe_offload.json).
 PCIE_COPY_EFFICIENCY = 0.3
 #: Seconds a decode step spends, beyond the CPU's reads, on each layer on the card(s) whose routed experts the CPU runs
 #: (llama.cpp's --n-cpu-moe, --cpu-moe, -ot exps=CPU): the graph splits there twice a layer, handing the layer's
