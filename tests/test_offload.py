@@ -448,6 +448,9 @@ def test_cli_offload_json(capsys):
     for bad in (["--n-cpu-moe", "-1"], ["--n-cpu-moe", "4", "--experts-on-cpu"]):
         rc = main([*mix[:-2], *bad])
         assert rc == 2 and "--n-cpu-moe takes a number of layers, 0 or more" in capsys.readouterr().err, bad
+    rc = main(["estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--ram", "64", "--n-cpu-moe", "8"])
+    assert rc == 2 and "--n-cpu-moe: Llama 2 70B has no routed experts (a dense model); --offload N keeps whole " \
+        "layers in RAM instead" in capsys.readouterr().err
 
 
 def test_unified_memory_reads_at_the_chips_bandwidth():

@@ -242,6 +242,9 @@ def _offload(args, s: Scenario):
     if args.n_cpu_moe is not None and (args.n_cpu_moe < 0 or args.experts_on_cpu):
         raise CliError("--n-cpu-moe takes a number of layers, 0 or more, and not with --experts-on-cpu (which keeps "
                        f"every layer's experts in RAM), got {args.n_cpu_moe}")
+    if args.n_cpu_moe is not None and s.model.architecture.moe is None:
+        raise CliError(f"--n-cpu-moe: {s.model.name} has no routed experts (a dense model); --offload N keeps whole "
+                       "layers in RAM instead")
     mode = args.offload or "auto"
     if mode == "none":
         layers = s.model.architecture.num_layers + 1      # every layer and the output layer (-ngl n_layer + 1)
