@@ -1391,16 +1391,25 @@ Source: {source}</source>
         <translation>不卸载</translation>
     </message>
     <message>
+        <source>auto (--fit)</source>
+        <extracomment>Where the MoE experts are: as llama-server&apos;s --fit places them (the experts of as few layers as needed in RAM); &quot;all&quot; is --cpu-moe, &quot;first N&quot; --n-cpu-moe N.</extracomment>
+        <translation>自动 (--fit)</translation>
+    </message>
+    <message>
+        <source>all {n} layers</source>
+        <translation>全部 {n} 层</translation>
+    </message>
+    <message>
+        <source>first {n} layers</source>
+        <translation>前 {n} 层</translation>
+    </message>
+    <message>
         <source>platform default</source>
         <translation>平台默认</translation>
     </message>
     <message>
         <source>not set</source>
         <translation>未设置</translation>
-    </message>
-    <message>
-        <source>MoE experts in system RAM</source>
-        <translation>MoE 专家放在系统内存</translation>
     </message>
     <message>
         <source>Model</source>
@@ -1501,6 +1510,10 @@ Source: {source}</source>
     <message>
         <source>RAM bandwidth</source>
         <translation>内存带宽</translation>
+    </message>
+    <message>
+        <source>Experts in RAM</source>
+        <translation>内存中的专家</translation>
     </message>
     <message>
         <source>Price / card-hour</source>
@@ -1788,8 +1801,8 @@ Source: {source}</source>
         <translation>系统内存 (GB)：按 llama.cpp 的方式规划部分卸载——卡上放不下的层在内存中运行</translation>
     </message>
     <message>
-        <source>Keep every layer&apos;s expert tensors in RAM and attention on the GPU (llama.cpp --cpu-moe). Without it, current llama.cpp&apos;s plan keeps the experts of as few layers as needed there, as llama-server&apos;s --fit does (--n-cpu-moe N)</source>
-        <translation>所有层的专家张量都放在内存中，注意力留在 GPU 上（llama.cpp --cpu-moe）。不勾选时，当前 llama.cpp 的方案只把必要的最少几层的专家放在内存中，与 llama-server 的 --fit 相同（--n-cpu-moe N）</translation>
+        <source>Where an MoE model&apos;s expert tensors live, attention and the rest staying on the GPU: auto, as current llama-server&apos;s --fit places them (the experts of as few layers as needed in RAM); the first N layers&apos; (--n-cpu-moe N, every layer on the GPU: -ngl 99); or all layers&apos; (--cpu-moe)</source>
+        <translation>MoE 模型的专家张量放在哪里（注意力等其余部分留在 GPU 上）：自动，按当前 llama-server 的 --fit 放置（只把必要的最少几层的专家放进内存）；前 N 层的（--n-cpu-moe N，每层都在 GPU 上：-ngl 99）；或全部层的（--cpu-moe）</translation>
     </message>
     <message>
         <source>System RAM bandwidth for the offloaded layers (default: dual-channel DDR5-4800, 76.8 GB/s; unified memory: the chip&apos;s)</source>
@@ -1992,6 +2005,10 @@ Source: {source}</source>
     <message>
         <source>the saved system RAM was not a number and was reset</source>
         <translation>保存的系统内存不是数字，已重置</translation>
+    </message>
+    <message>
+        <source>the saved place of the MoE experts was not a number of layers and was reset</source>
+        <translation>保存的 MoE 专家位置不是层数，已重置</translation>
     </message>
     <message>
         <source>the saved price per card-hour was not a number and was reset</source>

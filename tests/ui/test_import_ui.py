@@ -343,12 +343,31 @@ def test_moe_experts_in_ram_as_llama_servers_fit_places_them(qtbot, win):
     # tests/test_offload.py::test_moe_expert_offload_decode_matches_published_runs)
     assert f"Each of the {plan.cpu_moe_layers} layers whose experts the CPU runs adds 0.14 ms, handing its " \
         "activations to the CPU and back." in win.breakdown.tooltip("decode")
-    assert p.experts_on_cpu.isEnabled()
-    p.experts_on_cpu.setChecked(True)
+    # the box that says where the experts live: auto (as llama-server places them), the first N layers'
+    # (--n-cpu-moe N, every layer on the card), or every layer's (--cpu-moe), at its top
+    box = p.moe_in_ram
+    assert box.isEnabled() and box.maximum() == 32 and box.text() == "auto (--fit)"
+    box.setValue(8)
+    settle(qtbot, win)
+    eight = win.state.offload_plan()
+    assert box.text() == "first 8 layers" and (eight.cpu_moe_layers, eight.ngl) == (8, 33)
+    assert eight.tokens_per_s < plan.tokens_per_s          # (5 layers' in RAM is the fewest the card allows)
+    assert dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"] == "offloaded: 8/32 layers' experts on CPU"
+    assert "Each of the 8 layers whose experts the CPU runs" in win.breakdown.tooltip("decode")
+    box.setValue(32)
     settle(qtbot, win)
     every = win.state.offload_plan()
-    assert every.cpu_moe_layers == 32 and every.tokens_per_s < plan.tokens_per_s
+    assert box.text() == "all 32 layers" and win.state.experts_on_cpu and win.state.n_cpu_moe is None
+    assert every.cpu_moe_layers == 32 and every.tokens_per_s < eight.tokens_per_s
     assert dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"] == "partly offloaded (experts on CPU)"
+    box.setValue(box.minimum())
+    settle(qtbot, win)
+    assert not win.state.experts_on_cpu and win.state.n_cpu_moe is None
+    assert win.state.offload_plan().cpu_moe_layers == plan.cpu_moe_layers
+    # a dense model has no experts to place: the box is greyed
+    p.model.setCurrentIndex(p.model.findData("llama2-13b"))
+    settle(qtbot, win)
+    assert not box.isEnabled()
 
 
 ROOT_PRESETS = Path(__file__).resolve().parents[2] / "presets"
@@ -361,10 +380,11 @@ def shot(win, path, size):      # (instead of saving a picture: what the window 
     s = win.state.scenario
     seen.update(name=s.model.name, weights=s.weights, picked=win.panel.model.currentData() == s.model.id,
                 gpu=s.gpu.id, recent=[str(p) for p in win.recent_imports])
-    if win.state.ram_gb or win.state.experts_on_cpu:
+    if win.state.offload_asked:
         win.redraw()       # (the real screenshot turns the event loop, which runs the coalesced redraw)
         seen.update(ram=win.state.ram_gb, shown=win.panel.ram.value(), experts=win.state.experts_on_cpu,
-                    bandwidth=win.state.ram_bandwidth_gb_s, badge=win.breakdown.verdict.text())
+                    bandwidth=win.state.ram_bandwidth_gb_s, badge=win.breakdown.verdict.text(),
+                    first=win.state.n_cpu_moe, box=win.panel.moe_in_ram.text())
 app.screenshot = shot
 rc = app.main(sys.argv[1:])
 print(json.dumps(dict(seen, rc=rc)))
@@ -417,9 +437,10 @@ def test_vramgui_gpu_takes_a_card_file(tmp_path):
 
 
 def test_vramgui_takes_the_machines_ram(tmp_path):
-    """`vramgui --ram GB [--ram-bandwidth GB/S] [--experts-on-cpu]` opens the window with the offload planned, as
-    `vramgui-cli estimate --ram` plans it: Llama 2 70B Q4_K_M on an RTX 4090 with 64 GB, 46 of 80 layers on the card
-    at 4,000 + 96 tokens without flash attention (tests/test_offload.py's hand count); a bad figure is an error line."""
+    """`vramgui --ram GB [--ram-bandwidth GB/S] [--experts-on-cpu | --n-cpu-moe N]` opens the window with the offload
+    planned, as `vramgui-cli estimate --ram` plans it: Llama 2 70B Q4_K_M on an RTX 4090 with 64 GB, 46 of 80 layers on
+    the card at 4,000 + 96 tokens without flash attention (tests/test_offload.py's hand count); a bad figure is an
+    error line."""
     shot = str(tmp_path / "x.png")
     seen, _ = _app("--model", "llama2-70b", "--weights", "q4_k_m", "--engine", "llamacpp", "--attention", "eager",
                    "--prompt", "4000", "--output", "96", "--ram", "64", "--ram-bandwidth", "90", "--screenshot", shot)
@@ -428,8 +449,15 @@ def test_vramgui_takes_the_machines_ram(tmp_path):
     seen, _ = _app("--model", "mixtral-8x7b", "--weights", "q4_k_m", "--engine", "llamacpp", "--experts-on-cpu",
                    "--ram", "64", "--screenshot", shot)
     assert seen["experts"] and seen["ram"] == 64
+    # --n-cpu-moe N: the first N layers' experts in RAM (N at or above the layers: every layer's, --cpu-moe)
+    for n, want in (("6", (False, 6, "first 6 layers")), ("40", (True, None, "all 32 layers"))):
+        seen, _ = _app("--model", "mixtral-8x7b", "--weights", "q4_k_m", "--engine", "llamacpp", "--n-cpu-moe", n,
+                       "--ram", "64", "--screenshot", shot)
+        assert (seen["experts"], seen["first"], seen["box"]) == want, n
     seen, err = _app("--ram", "-1", "--screenshot", shot)
     assert seen == {"rc": 2} and "--ram must be 0 to 8,192 GB" in err and "Traceback" not in err
+    seen, err = _app("--n-cpu-moe", "-2", "--screenshot", shot)
+    assert seen == {"rc": 2} and "--n-cpu-moe takes a number of layers" in err
 
 
 def test_a_mistral_params_json_imports_with_its_assumed_context(qtbot, win, tmp_path):

@@ -29,7 +29,7 @@ def test_round_trip(qtbot, tmp_path):
     w.state.update(weights="q4_k_m", engine="llamacpp", prompt_tokens=12345, cached_tokens=12000, batch=3,
                    host="desktop")
     w.state.update_training(method="qlora", lora_rank=32, grad_accum=8, allocator="expandable")
-    w.state.set_offload(ram_gb=64, experts_on_cpu=True)
+    w.state.set_offload(ram_gb=64, n_cpu_moe=12)
     w.state.set_compare(["h100-sxm"])
     w.state.set_price(2.49)
     session.save_session(w, store)
@@ -40,7 +40,8 @@ def test_round_trip(qtbot, tmp_path):
         ("mixtral-8x7b", "a100-80gb", "q4_k_m", "llamacpp", 12345, 12000, 3, "desktop")
     t = fresh.state.training
     assert (t.method, t.lora_rank, t.grad_accum, t.allocator) == ("qlora", 32, 8, "expandable")
-    assert (fresh.state.ram_gb, fresh.state.experts_on_cpu) == (64, True)
+    assert (fresh.state.ram_gb, fresh.state.experts_on_cpu, fresh.state.n_cpu_moe) == (64, False, 12)
+    assert fresh.panel.moe_in_ram.value() == 12 and fresh.panel.moe_in_ram.text() == "first 12 layers"
     assert [g.id for g in fresh.state.compare] == ["h100-sxm"]
     assert fresh.state.price == 2.49 and fresh.panel.price.value() == 2.49
 
@@ -128,12 +129,14 @@ def test_missing_preset_and_bad_values(qtbot, tmp_path):
     store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
     store.setValue("session/scenario", json.dumps({"model": "gone-model", "gpu": "rtx4090",
                                                    "scenario": {"batch": -5, "prompt_tokens": "many"},
-                                                   "ram_gb": "lots", "mode": "sideways"}))
+                                                   "ram_gb": "lots", "mode": "sideways", "n_cpu_moe": "half"}))
     w = window(qtbot)
     notes = session.restore_session(w, store)
     text = " ".join(notes)
     assert "'gone-model' of the last session is no longer available" in text
     assert "not valid" in text and "RAM" in text
+    assert "the saved place of the MoE experts was not a number of layers and was reset" in text
+    assert w.state.n_cpu_moe is None
     assert w.state.scenario.batch == 1 and w.state.mode == "inference"
 
 

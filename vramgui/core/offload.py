@@ -224,9 +224,9 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     of system RAM; ``gpu_layers`` forces ``-ngl`` as llama.cpp counts it, the output layer one of the
     n_layer + 1 (None: as many as fit).  ``experts_on_cpu`` keeps every layer's routed experts in RAM (--cpu-moe);
     ``n_cpu_moe`` those of the first N layers (--n-cpu-moe N), the others with their layers, and then every layer
-    goes on the cards unless ``gpu_layers`` says otherwise (-ngl 99, as it is run).  ``with_prefill=False`` leaves
-    the time to first token unset (nan): a third of a plan's time, which a table of every card's plan does not
-    show."""
+    goes on the cards unless ``gpu_layers`` says otherwise (-ngl 99, as it is run; a dense model: no effect).
+    ``with_prefill=False`` leaves the time to first token unset (nan): a third of a plan's time, which a table of
+    every card's plan does not show."""
     gpus = gpus or [s.gpu] * s.n_gpus
     if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
         ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
@@ -238,7 +238,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     L = a.num_layers
     first_moe = L if experts_on_cpu else min(max(n_cpu_moe or 0, 0), L) if a.moe is not None else 0
     experts_on_cpu = first_moe > 0        # (some layer's experts in RAM: the split places the dense parts)
-    if n_cpu_moe is not None and gpu_layers is None:
+    if n_cpu_moe is not None and gpu_layers is None and a.moe is not None:
         gpu_layers = L + 1
     # llama-server's --fit (current llama.cpp, on by default where -ngl is not given) places an MoE model that does
     # not fit whole on its cards with the experts in RAM first (fit_moe; --cpu-moe, experts_on_cpu, keeps every layer's

@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--experts-on-cpu", action="store_true",
                     help="keep every layer's MoE expert tensors in system RAM (llama.cpp --cpu-moe; without it, "
                          "current llama.cpp's plan keeps as few as needed there, as llama-server's --fit does)")
+    ap.add_argument("--n-cpu-moe", type=int, default=None, metavar="N",
+                    help="keep the MoE expert tensors of the first N layers in system RAM, every layer on the GPU "
+                         "(llama.cpp -ngl 99 --n-cpu-moe N)")
     ap.add_argument("--mode", choices=["inference", "training"], default="inference",
                     help="open on inference (the default) or fine-tuning")
     ap.add_argument("--measured", metavar="PATH", help="overlay a CSV/JSONL of measured points")
@@ -264,12 +267,16 @@ def main(argv: list[str] | None = None) -> int:
             win.state.add_gpu(card)
             win.state.set_gpu(card.id)
         win.state.set_mode(args.mode)
-        if args.ram is not None or args.ram_bandwidth is not None or args.experts_on_cpu:
+        if args.ram is not None or args.ram_bandwidth is not None or args.experts_on_cpu or args.n_cpu_moe is not None:
             if (args.ram is not None and not 0 <= args.ram <= 8192) or \
                     (args.ram_bandwidth is not None and not 0 < args.ram_bandwidth <= 2000):
                 raise VramguiError("--ram must be 0 to 8,192 GB and --ram-bandwidth above 0, at most 2,000 GB/s")
-            win.state.set_offload(ram_gb=args.ram, experts_on_cpu=args.experts_on_cpu or None,
-                                  ram_bandwidth_gb_s=args.ram_bandwidth)
+            if args.n_cpu_moe is not None and (args.n_cpu_moe < 0 or args.experts_on_cpu):
+                raise VramguiError("--n-cpu-moe takes a number of layers, 0 or more, and not with --experts-on-cpu")
+            layers = win.state.scenario.model.architecture.num_layers
+            every = args.experts_on_cpu or (args.n_cpu_moe or 0) >= layers      # (N >= the layers: every layer's)
+            win.state.set_offload(ram_gb=args.ram, experts_on_cpu=every or None, ram_bandwidth_gb_s=args.ram_bandwidth,
+                                  n_cpu_moe=None if every or args.n_cpu_moe is None else args.n_cpu_moe)
         if args.measured and not win.load_measured(Path(args.measured)):
             return 2
     except VramguiError as exc:

@@ -229,6 +229,37 @@ class LogSliderSpin(QtWidgets.QWidget):
         self.valueChanged.emit(value)
 
 
+class MoeLayersSpin(QtWidgets.QSpinBox):
+    """Where an MoE model's routed experts live beside the card(s): ``AUTO`` as llama-server's --fit places them (the
+    fewest layers' in RAM with which the rest fits), 0 none, N the first N layers' (--n-cpu-moe N), the maximum (the
+    model's layer count) every layer's (--cpu-moe)."""
+
+    AUTO = -1
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setRange(self.AUTO, 1)
+
+    def textFromValue(self, v: int) -> str:  # noqa: N802 (Qt's name)
+        if v == self.AUTO:
+            #: Where the MoE experts are: as llama-server's --fit places them (the experts of as few layers as needed
+            #: in RAM); "all" is --cpu-moe, "first N" --n-cpu-moe N.
+            return translate("ScenarioPanel", "auto (--fit)")
+        if v == 0:
+            return translate("ScenarioPanel", "none")
+        if v >= self.maximum():
+            return translate("ScenarioPanel", "all {n} layers").format(n=integer(v))
+        return translate("ScenarioPanel", "first {n} layers").format(n=integer(v))
+
+    def valueFromText(self, text: str) -> int:  # noqa: N802 (Qt's name)
+        digits = re.sub(r"\D", "", text)
+        return min(int(digits), self.maximum()) if digits else self.AUTO
+
+    def validate(self, text: str, pos: int):
+        # (a number typed, or any of the texts above: typing replaces them)
+        return QtGui.QValidator.State.Acceptable, text, pos
+
+
 class FittingCombo(QtWidgets.QComboBox):
     """A picker whose chosen entry is drawn to fit its box: a card (an entry with its parts under
     ``CARD_ROLE``) by :func:`fitted_card` ("GeForce RTX 4090  (24 GiB)"), any other text elided at
@@ -450,14 +481,14 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.ram.setRange(0, 8192)
         self.ram.setDecimals(0)
         self.ram.setSuffix(" GB")
-        self.experts_on_cpu = QtWidgets.QCheckBox()
+        self.moe_in_ram = MoeLayersSpin()
         self.ram_bw = QtWidgets.QDoubleSpinBox()
         self.ram_bw.setRange(0, 2000)
         self.ram_bw.setDecimals(1)
         self.ram_bw.setSuffix(" GB/s")
         self._row(self.ram)
         self._row(self.ram_bw)
-        form.addRow("", self.experts_on_cpu)
+        self._row(self.moe_in_ram)
         self.price = QtWidgets.QDoubleSpinBox()
         self.price.setRange(0, MAX_PRICE)
         self.price.setDecimals(2)
@@ -466,16 +497,17 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.cost = QtWidgets.QLabel()      # what a million tokens cost at that price (the window fills it)
         self.cost.setWordWrap(True)
         form.addRow("", self.cost)
-        self.inference_rows += [self.ram, self.ram_bw, self.experts_on_cpu, self.price, self.cost]
+        self.inference_rows += [self.ram, self.ram_bw, self.moe_in_ram, self.price, self.cost]
         self.price.valueChanged.connect(self.state.set_price)
         self.ram_bw.valueChanged.connect(lambda v: self.state.set_offload(ram_bandwidth_gb_s=v))
         self.ram.valueChanged.connect(lambda v: self.state.set_offload(ram_gb=v))
-        self.experts_on_cpu.toggled.connect(lambda v: self.state.set_offload(experts_on_cpu=v))
+        self.moe_in_ram.valueChanged.connect(self._moe_in_ram_changed)
 
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b35806;")
         form.addRow(self.message)
+        form.setRowVisible(self.message, False)    # (shown while it says something: the panel fits 768 pixels)
 
         self.mode.currentIndexChanged.connect(lambda: self.state.set_mode(self.mode.currentData()))
         self.method.currentIndexChanged.connect(lambda: self._train(method=self.method.currentData()))
@@ -513,7 +545,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.reserved.valueChanged.connect(lambda v: self._update(reserved_mib=float(v)))
         state.changed.connect(self.sync)
         state.catalog_changed.connect(self.refill)
-        state.refused.connect(self.message.setText)
+        state.refused.connect(self._say)
         self.retranslate()
 
     # --- texts ---------------------------------------------------------------------------
@@ -536,7 +568,6 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.ram_bw.setSpecialValueText(self.tr("platform default"))
         self.price.setSpecialValueText(self.tr("not set"))
         self.cached.setSpecialValueText(self.tr("none"))
-        self.experts_on_cpu.setText(self.tr("MoE experts in system RAM"))
         self.kbit_upcast.setText(self.tr("16-bit weights in fp32"))
         self._compare_text()
         self._fill_gpus()
@@ -575,7 +606,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.micro_batch, self.tr("Micro-batch")),
                 (self.grad_accum, self.tr("Gradient accumulation")), (self.allocator, self.tr("PyTorch allocator")),
                 (self.ram, self.tr("System RAM")),
-                (self.ram_bw, self.tr("RAM bandwidth")), (self.price, self.tr("Price / card-hour"))):
+                (self.ram_bw, self.tr("RAM bandwidth")), (self.moe_in_ram, self.tr("Experts in RAM")),
+                (self.price, self.tr("Price / card-hour"))):
             self.labels[key].setText(text)
 
     def _name_choices(self) -> None:
@@ -699,10 +731,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                  .format(**{k: num(100 * v) for k, v in ALLOCATOR_FRACTION.items()})),
                 (self.ram, self.tr("System RAM (GB): plan llama.cpp-style partial offload — the layers that do "
                                    "not fit on the card run from RAM")),
-                (self.experts_on_cpu, self.tr("Keep every layer's expert tensors in RAM and attention on the GPU "
-                                              "(llama.cpp --cpu-moe). Without it, current llama.cpp's plan keeps "
-                                              "the experts of as few layers as needed there, as llama-server's "
-                                              "--fit does (--n-cpu-moe N)")),
+                (self.moe_in_ram, self.tr("Where an MoE model's expert tensors live, attention and the rest staying "
+                                          "on the GPU: auto, as current llama-server's --fit places them (the "
+                                          "experts of as few layers as needed in RAM); the first N layers' "
+                                          "(--n-cpu-moe N, every layer on the GPU: -ngl 99); or all layers' "
+                                          "(--cpu-moe)")),
                 (self.ram_bw, self.tr("System RAM bandwidth for the offloaded layers (default: dual-channel "
                                       "DDR5-4800, 76.8 GB/s; unified memory: the chip's)")),
                 (self.price, self.tr("What one card costs you per hour (cloud price or your own amortised cost, "
@@ -797,6 +830,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         """(QLabel.clear re-lays out the window even when there is nothing to clear.)"""
         if self.message.text():
             self.message.clear()
+            self.form.setRowVisible(self.message, False)
+
+    def _say(self, text: str) -> None:
+        """Why an edit was refused, under the controls."""
+        self.message.setText(text)
+        self.form.setRowVisible(self.message, bool(text))
 
     def _compare_changed(self) -> None:
         ids = [a.data() for a in self.compare.menu().actions() if a.isChecked()]
@@ -804,7 +843,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             sender = self.sender()
             with QtCore.QSignalBlocker(sender):
                 sender.setChecked(False)
-            self.message.setText(self.tr("At most four cards can be compared at once."))
+            self._say(self.tr("At most four cards can be compared at once."))
             return
         self._compare_text()
         self.state.set_compare(ids)
@@ -824,6 +863,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             if widget is not None and text:
                 widget.setAccessibleName(text)
                 widget.setAccessibleDescription(widget.toolTip())
+
+    def _moe_in_ram_changed(self, v: int) -> None:
+        """The experts' place as the state keeps it: every layer's (--cpu-moe) at the maximum, else the first N
+        layers' or, below 0, as --fit places them."""
+        every = v >= self.moe_in_ram.maximum()
+        self.state.set_offload(experts_on_cpu=every, n_cpu_moe=MoeLayersSpin.AUTO if every else v)
 
     def sync(self) -> None:
         """Show the state's scenario in every control, without echoing edits back."""
@@ -905,10 +950,14 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         if self.price.value() != self.state.price_per_card_hour:
             with QtCore.QSignalBlocker(self.price):
                 self.price.setValue(self.state.price_per_card_hour)
-        if self.experts_on_cpu.isChecked() != self.state.experts_on_cpu:
-            with QtCore.QSignalBlocker(self.experts_on_cpu):
-                self.experts_on_cpu.setChecked(self.state.experts_on_cpu)
-        self.experts_on_cpu.setEnabled(s.model.architecture.moe is not None)
+        layers = s.model.architecture.num_layers
+        moe = layers if self.state.experts_on_cpu else self.state.n_cpu_moe
+        moe = MoeLayersSpin.AUTO if moe is None else min(moe, layers)
+        if self.moe_in_ram.maximum() != layers or self.moe_in_ram.value() != moe:
+            with QtCore.QSignalBlocker(self.moe_in_ram):
+                self.moe_in_ram.setMaximum(layers)
+                self.moe_in_ram.setValue(moe)
+        self.moe_in_ram.setEnabled(s.model.architecture.moe is not None)
         # stages with a tensor-parallel engine only, greyed (not hidden) with another: hiding them widened the
         # card count's box and laid the whole panel out again on every such engine change; none in fine-tuning
         staged = s.profile.parallel == "tensor"

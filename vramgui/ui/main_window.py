@@ -377,7 +377,7 @@ class MainWindow(QtWidgets.QMainWindow):
         output = 0 if self.state.mode == "training" else s.output_tokens
         table = self._table
         plans = None
-        if self.state.mode == "inference" and (self.state.ram_gb > 0 or self.state.experts_on_cpu):
+        if self.state.mode == "inference" and self.state.offload_asked:
             plans = {g.id: self.state.offload_plan(g, with_prefill=False)
                      for g, fits in zip(table.gpus, table.fits, strict=True)
                      if not fits}

@@ -32,7 +32,8 @@ class ScenarioState(QtCore.QObject):
         self.pins: list[Scenario] = []
         self.mode = "inference"
         self.ram_gb = 0.0             # system RAM for partial offload; 0: do not plan offload
-        self.experts_on_cpu = False
+        self.experts_on_cpu = False   # every layer's routed experts in RAM (llama.cpp --cpu-moe)
+        self.n_cpu_moe: int | None = None   # the first N layers' there (--n-cpu-moe N); None: as --fit places them
         self.ram_bandwidth_gb_s: float | None = None   # None: the platform default
         self.price_per_card_hour = 0.0   # the user's price, for the cost per million tokens; 0: not set
         self._training = TrainingSetup(model=scenario.model, gpu=scenario.gpu, method="lora", optimizer="adamw",
@@ -43,14 +44,23 @@ class ScenarioState(QtCore.QObject):
         return self._training
 
     def set_offload(self, ram_gb: float | None = None, experts_on_cpu: bool | None = None,
-                    ram_bandwidth_gb_s: float | None = None) -> None:
+                    ram_bandwidth_gb_s: float | None = None, n_cpu_moe: int | None = None) -> None:
+        """``n_cpu_moe``: the first N layers' routed experts in RAM, a negative number: as llama-server's --fit
+        places them (None: unchanged)."""
         if ram_bandwidth_gb_s is not None:
             self.ram_bandwidth_gb_s = ram_bandwidth_gb_s or None
         if ram_gb is not None:
             self.ram_gb = max(0.0, float(ram_gb))
         if experts_on_cpu is not None:
             self.experts_on_cpu = bool(experts_on_cpu)
+        if n_cpu_moe is not None:
+            self.n_cpu_moe = None if n_cpu_moe < 0 else int(n_cpu_moe)
         self.changed.emit()
+
+    @property
+    def offload_asked(self) -> bool:
+        """Whether System RAM or a place for the MoE experts is set: the plans are drawn."""
+        return self.ram_gb > 0 or self.experts_on_cpu or self.n_cpu_moe is not None
 
     def set_price(self, price_per_card_hour: float) -> None:
         """The user's price per card-hour (vramgui ships no prices); 0 or less, or not a finite
@@ -77,10 +87,11 @@ class ScenarioState(QtCore.QObject):
     def plan_for(self, s: Scenario, with_prefill: bool = True):
         """The offload plan of scenario ``s`` (a pinned one too) with this machine's System RAM, or None when none is
         set."""
-        if self.ram_gb <= 0 and not self.experts_on_cpu:
+        if not self.offload_asked:
             return None
         from ..core.offload import plan_offload
         return plan_offload(s, self.ram_gb, experts_on_cpu=self.experts_on_cpu,
+                            n_cpu_moe=None if self.experts_on_cpu else self.n_cpu_moe,
                             ram_bandwidth_gb_s=self.ram_bandwidth_gb_s, with_prefill=with_prefill)
 
     def set_mode(self, mode: str) -> None:
