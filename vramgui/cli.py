@@ -117,6 +117,9 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
     g.add_argument("--n-cpu-moe", type=int, default=None, metavar="N",
                    help="keep the MoE expert tensors of the first N layers in system RAM, every layer on the "
                         "GPU(s) unless --offload says otherwise (llama.cpp -ngl 99 --n-cpu-moe N)")
+    g.add_argument("--no-mmap", action="store_true",
+                   help="the weights in system RAM are in pinned host memory (llama.cpp --no-mmap, or "
+                        "GGML_CUDA_REGISTER_HOST=1): a prompt's passes copy them to the card faster")
     g.add_argument("--price-per-hour", type=float, default=None, metavar="PRICE",
                    help="your price per card-hour, for cost per million tokens (no prices are shipped)")
 
@@ -237,7 +240,8 @@ def _print_estimate(d: dict) -> None:
 def _offload(args, s: Scenario):
     """The offload plan the flags ask for, or None."""
     from .core.offload import plan_offload
-    if args.ram is None and args.offload is None and not args.experts_on_cpu and args.n_cpu_moe is None:
+    if args.ram is None and args.offload is None and not args.experts_on_cpu and args.n_cpu_moe is None \
+            and not args.no_mmap:
         return None
     if args.n_cpu_moe is not None and (args.n_cpu_moe < 0 or args.experts_on_cpu):
         raise CliError("--n-cpu-moe takes a number of layers, 0 or more, and not with --experts-on-cpu (which keeps "
@@ -261,7 +265,7 @@ def _offload(args, s: Scenario):
     if ram < 0 or (args.ram_bandwidth is not None and args.ram_bandwidth <= 0):
         raise CliError("--ram and --ram-bandwidth must be positive")
     return plan_offload(s, ram, gpu_layers=layers, experts_on_cpu=args.experts_on_cpu,
-                        ram_bandwidth_gb_s=args.ram_bandwidth, n_cpu_moe=args.n_cpu_moe)
+                        ram_bandwidth_gb_s=args.ram_bandwidth, n_cpu_moe=args.n_cpu_moe, pinned=args.no_mmap)
 
 
 def cmd_estimate(args, cat: Catalog) -> int:

@@ -75,9 +75,16 @@ LEVELS = ("gpu", "partial", "cpu", "none")
 #: say); PR #6083's RTX 3090 Ti under WSL, 5.6 GB/s for Llama 2 7B Q4_0 and 15.9 for Mixtral Q3_K_L (ngl 0 against 6 at
 #: 1,024-token passes: 17 and 50 % of PCIe 4.0 x16); Qwen2.5 7B Q4_K_M on a Tesla P4, 1.59-1.71 GB/s (ngl 0-28: 10 % of
 #: PCIe 3.0 x16).  Machines differ by 2-3x either way (pinned or pageable host memory, the CPU's copy rate, a VM); the
-#: speed of light copies at the link's full rate.  From pinned host memory (--no-mmap) much faster: an RTX A6000 copied
-#: Qwen3-235B-A22B's experts at 0.9 of its PCIe 4.0 x16 (tests/data/measured/moe_offload.json).
+#: speed of light copies at the link's full rate.  Two runs with MoE experts in mmap'ed RAM agree (tests/data/measured/
+#: moe_offload.json's copy runs: gpt-oss-120b beside an RTX 5090 at 0.30 and 0.35 of PCIe 5.0 x16).  This is llama.cpp's
+#: default, the weights in the model file's mapped pages; from pinned memory they copy faster (PINNED_COPY_EFFICIENCY).
 PCIE_COPY_EFFICIENCY = 0.3
+#: The same share where the weights in RAM are in pinned host memory (llama.cpp's --no-mmap, which loads them into the
+#: CUDA backend's host buffer, or GGML_CUDA_REGISTER_HOST=1, which pins the mapped file): the mean of three published
+#: runs' (tests/data/measured/moe_offload.json), each a pass's time less the plan's for the pass on the card: an RTX
+#: A6000 copying Qwen3-235B-A22B's experts, 0.90 of PCIe 4.0 x16 (Linux, --no-mmap); an RTX 5090 copying
+#: gpt-oss-120b's, 0.74 and 0.88 of PCIe 5.0 x16 (Windows, the mapped file pinned; without flash attention and with).
+PINNED_COPY_EFFICIENCY = 0.84
 #: Seconds a decode step spends, beyond the CPU's reads, on each layer on the card(s) whose routed experts the CPU runs
 #: (llama.cpp's --n-cpu-moe, --cpu-moe, -ot exps=CPU): the graph splits there twice a layer, handing the layer's
 #: activations to the CPU and back.  Fitted where a published hybrid run states its RAM and gives the generation rate
@@ -116,6 +123,7 @@ class OffloadPlan:
     link_bytes_per_s: float = 0.0    # the first card's host link (its PCIe), per direction
     step_copy_bytes: float = 0.0     # what a decode step of 32 sequences or more copies to the card (op offload)
     cpu_moe_layers: int = 0          # layers on the cards whose routed experts are in RAM (llama.cpp's --n-cpu-moe)
+    copy_share: float = PCIE_COPY_EFFICIENCY   # the share of the host link op offload's copies run at (pinned or not)
 
     @property
     def experts_on_cpu(self) -> bool:
@@ -219,14 +227,15 @@ def _split(free: list[float], per_layer: float, n: int) -> list[int]:
 
 def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_layers: int | None = None,
                  experts_on_cpu: bool = False, ram_bandwidth_gb_s: float | None = None,
-                 with_prefill: bool = True, n_cpu_moe: int | None = None) -> OffloadPlan:
+                 with_prefill: bool = True, n_cpu_moe: int | None = None, pinned: bool = False) -> OffloadPlan:
     """Best layer split of ``s`` over ``gpus`` (default: ``s.n_gpus`` × ``s.gpu``) and ``ram_gb``
     of system RAM; ``gpu_layers`` forces ``-ngl`` as llama.cpp counts it, the output layer one of the
     n_layer + 1 (None: as many as fit).  ``experts_on_cpu`` keeps every layer's routed experts in RAM (--cpu-moe);
     ``n_cpu_moe`` those of the first N layers (--n-cpu-moe N), the others with their layers, and then every layer
     goes on the cards unless ``gpu_layers`` says otherwise (-ngl 99, as it is run; a dense model: no effect).
     ``with_prefill=False`` leaves the time to first token unset (nan): a third of a plan's time, which a table of
-    every card's plan does not show."""
+    every card's plan does not show.  ``pinned``: the weights in RAM are in pinned host memory (--no-mmap), which op
+    offload copies to the card faster (:data:`PINNED_COPY_EFFICIENCY`)."""
     gpus = gpus or [s.gpu] * s.n_gpus
     if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
         ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
@@ -322,6 +331,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     else:
         level = "partial"
     link = host_link_bytes_per_s(gpus[0])
+    share = PINNED_COPY_EFFICIENCY if pinned else PCIE_COPY_EFFICIENCY
     # a decode step of 32 sequences or more is a pass of as many tokens: op offload runs the part in RAM on the card,
     # copying it there for the step (its weights, its layers' cache, the output layer where that is in RAM), as for
     # a prompt's pass, where fewer sequences have the CPU read it
@@ -333,7 +343,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         - experts_in_ram * float(unused_experts_share(*moe, s.batch)) if copy and s.batch >= OP_OFFLOAD_MIN_BATCH \
         else 0.0
     decode = _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh, ram_bandwidth_gb_s,
-                       step_copy / (link * PCIE_COPY_EFFICIENCY))
+                       step_copy / (link * share))
     # a prompt's passes: as on the card, and the part in RAM copied to it for each (its weights, its layers' cache)
     # (the cache a layer holds a token, over the layers: a hybrid's recurrent layers hold none)
     copied = prompt_copy_bytes(s, n_cpu * layer_w + expert_layer * moe_in_ram, n_cpu * float(t1.kv_full) / L,
@@ -344,8 +354,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
                        output_on_gpu=output_on_gpu, devices=devices, cpu_moe_layers=moe_in_ram,
                        decode_s=decode if level != "none" else float("inf"),
                        copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0,
-                       prefill_s=prefill + copied / (link * PCIE_COPY_EFFICIENCY) if level != "none" else float("nan"),
-                       prompt_copy_bytes=copied, link_bytes_per_s=link, step_copy_bytes=step_copy)
+                       prefill_s=prefill + copied / (link * share) if level != "none" else float("nan"),
+                       prompt_copy_bytes=copied, link_bytes_per_s=link, step_copy_bytes=step_copy, copy_share=share)
 
 
 @dataclass(frozen=True)

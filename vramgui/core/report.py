@@ -25,7 +25,7 @@ from .engines import (
 from .fit import auto_fit_headroom, fit, server_context
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
-from .offload import MOE_CPU_LAYER_S, PCIE_COPY_EFFICIENCY
+from .offload import MOE_CPU_LAYER_S, PINNED_COPY_EFFICIENCY
 from .params import count_params
 from .scenario import Scenario
 from .speed import (
@@ -54,9 +54,16 @@ def offload_dict(plan) -> dict:
             "prefill_seconds": None if plan.prefill_s != plan.prefill_s else plan.prefill_s,
             "prompt_copy_bytes": plan.prompt_copy_bytes, "link_bytes_per_s": plan.link_bytes_per_s,
             "step_copy_bytes": plan.step_copy_bytes, "cpu_moe_layers": plan.cpu_moe_layers,
+            "copy_share": plan.copy_share,
             "per_device": [{"device": d.name, "bytes": d.used_bytes, "budget_bytes": d.budget_bytes,
                             "layers": d.layers} for d in plan.devices],
             "decode_tokens_per_second": plan.tokens_per_s}
+
+
+def _share(o: dict) -> str:
+    """The share of the link an offload dict's copies run at, in words (pinned host memory says so)."""
+    share = o["copy_share"]
+    return f"{share:.0%}" + (" (pinned host memory)" if share == PINNED_COPY_EFFICIENCY else "")
 
 
 def cached_text(prompt: int, cached: int) -> str:
@@ -83,12 +90,12 @@ def offload_lines(o: dict) -> list[str]:
                      "copies tensors of the part in RAM there (llama.cpp's op offload)")
     if o["step_copy_bytes"]:
         lines.append(f"  decode: each step of 32 sequences or more copies {o['step_copy_bytes'] / 1e9:,.1f} GB of the "
-                     f"part in RAM to the card (op offload, at an assumed {PCIE_COPY_EFFICIENCY:.0%} of its "
+                     f"part in RAM to the card (op offload, at an assumed {_share(o)} of its "
                      f"{o['link_bytes_per_s'] / 1e9:,.0f} GB/s link) instead of the CPU reading it")
     if o["prompt_copy_bytes"] and o["prefill_seconds"] is not None:
         lines.append(f"  first token {duration_text(o['prefill_seconds'])}: the prompt's passes copy "
                      f"{o['prompt_copy_bytes'] / 1e9:,.1f} GB of the part in RAM to the card (at an assumed "
-                     f"{PCIE_COPY_EFFICIENCY:.0%} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
+                     f"{_share(o)} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
     return lines
 
 

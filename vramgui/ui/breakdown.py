@@ -11,7 +11,7 @@ from ..core import MemoryBreakdown, Scenario
 from ..core.engines import APPLE_ONLY, LLAMACPP, runs_on_gpu
 from ..core.explain import explain
 from ..core.fit import FitResult
-from ..core.offload import MOE_CPU_LAYER_S, PCIE_COPY_EFFICIENCY, offloading
+from ..core.offload import MOE_CPU_LAYER_S, offloading
 from ..core.speed import SpeedResult
 from ..core.units import GIB, MIB
 from .fit_table import ELSEWHERE
@@ -235,7 +235,7 @@ class BreakdownStrip(QtWidgets.QFrame):
                 tip += "\n" + self.tr("First token about {time}: the prompt's passes copy {gb} GB of the part in RAM "
                                        "to the card (at an assumed {share} of its {link} GB/s link).").format(
                     time=duration(plan.prefill_s), gb=num(plan.prompt_copy_bytes / 1e9, 1),
-                    share=f"{PCIE_COPY_EFFICIENCY:.0%}", link=num(plan.link_bytes_per_s / 1e9))
+                    share=f"{plan.copy_share:.0%}", link=num(plan.link_bytes_per_s / 1e9))
             if plan.copy_bytes:          # (core.offload.op_offload_copy_bytes)
                 tip += "\n" + self.tr("The first card's compute buffer holds {mib} MiB more: a prompt's pass copies "
                                        "tensors of the part in RAM there.").format(mib=integer(round(plan.copy_bytes
@@ -255,7 +255,7 @@ class BreakdownStrip(QtWidgets.QFrame):
                               "part in RAM on the card, copying its {gb} GB there every step (at an assumed {share} "
                               "of its {link} GB/s link).").format(
                     ms=ms, plan=badge, n=integer(s.batch), gb=num(plan.step_copy_bytes / 1e9, 1),
-                    share=f"{PCIE_COPY_EFFICIENCY:.0%}", link=num(plan.link_bytes_per_s / 1e9))
+                    share=f"{plan.copy_share:.0%}", link=num(plan.link_bytes_per_s / 1e9))
             else:
                 how = self.tr("{ms} ms a step as the offload plans it ({plan}): the layers on the card read at its "
                               "bandwidth and the rest at system RAM's, in turn.").format(ms=ms, plan=badge)
@@ -272,7 +272,7 @@ class BreakdownStrip(QtWidgets.QFrame):
                 why = self.tr("About {time} as the offload plans it ({plan}): the prompt's passes copy {gb} GB of "
                               "the part in RAM to the card (at an assumed {share} of its {link} GB/s link).").format(
                     time=first, plan=plan_badge(plan), gb=num(plan.prompt_copy_bytes / 1e9, 1),
-                    share=f"{PCIE_COPY_EFFICIENCY:.0%}", link=num(plan.link_bytes_per_s / 1e9))
+                    share=f"{plan.copy_share:.0%}", link=num(plan.link_bytes_per_s / 1e9))
             else:
                 why = self.tr("As the offload plans it ({plan}): {time}.").format(time=first, plan=plan_badge(plan))
             notes["prefill"] = why + " " + self.tr("With every layer on the card, as below: {time}.").format(
