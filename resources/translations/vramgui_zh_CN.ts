@@ -1577,6 +1577,10 @@ Source: {source}</source>
         <translation>无</translation>
     </message>
     <message>
+        <source>pinned</source>
+        <translation>锁页</translation>
+    </message>
+    <message>
         <source>16-bit weights in fp32</source>
         <translation>16 位权重升为 fp32</translation>
     </message>
@@ -1803,6 +1807,10 @@ Source: {source}</source>
     <message>
         <source>Where an MoE model&apos;s expert tensors live, attention and the rest staying on the GPU: auto, as current llama-server&apos;s --fit places them (the experts of as few layers as needed in RAM); the first N layers&apos; (--n-cpu-moe N, every layer on the GPU: -ngl 99); or all layers&apos; (--cpu-moe)</source>
         <translation>MoE 模型的专家张量放在哪里（注意力等其余部分留在 GPU 上）：自动，按当前 llama-server 的 --fit 放置（只把必要的最少几层的专家放进内存）；前 N 层的（--n-cpu-moe N，每层都在 GPU 上：-ngl 99）；或全部层的（--cpu-moe）</translation>
+    </message>
+    <message>
+        <source>The weights in RAM are in pinned host memory (llama.cpp --no-mmap, or GGML_CUDA_REGISTER_HOST=1): a prompt&apos;s passes copy them to the card at {pinned} % of its link, not {mapped} % (measured)</source>
+        <translation>内存中的权重位于锁页主机内存（llama.cpp --no-mmap，或 GGML_CUDA_REGISTER_HOST=1）：提示词的各遍以链路的 {pinned} %（而非 {mapped} %）把它们复制到显卡（实测）</translation>
     </message>
     <message>
         <source>System RAM bandwidth for the offloaded layers (default: dual-channel DDR5-4800, 76.8 GB/s; unified memory: the chip&apos;s)</source>

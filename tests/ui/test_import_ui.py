@@ -370,6 +370,27 @@ def test_moe_experts_in_ram_as_llama_servers_fit_places_them(qtbot, win):
     assert not box.isEnabled()
 
 
+def test_pinned_host_memory_copies_faster(qtbot, win):
+    # the *pinned* box beside System RAM (llama.cpp --no-mmap): op offload's copies of the part in RAM run at 84 %
+    # of the card's link, not 30 % (both measured: tests/test_offload.py::test_op_offload_copies_at_the_measured_...)
+    p = win.panel
+    p.model.setCurrentIndex(p.model.findData("llama2-70b"))
+    p.weights.setCurrentIndex(p.weights.findData("q4_k_m"))
+    p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
+    p.ram.setValue(64)
+    settle(qtbot, win)
+    mapped = win.state.offload_plan()
+    assert mapped.copy_share == 0.3 and not p.pinned.isChecked() and mapped.prompt_copy_bytes > 0
+    p.pinned.setChecked(True)
+    settle(qtbot, win)
+    pinned = win.state.offload_plan()
+    assert win.state.pinned and pinned.copy_share == 0.84
+    on_card = mapped.prefill_s - mapped.prompt_copy_bytes / (mapped.link_bytes_per_s * 0.3)
+    assert pinned.prefill_s == pytest.approx(on_card + pinned.prompt_copy_bytes / (pinned.link_bytes_per_s * 0.84),
+                                             rel=1e-9)
+    assert "(at an assumed 84% of its 32 GB/s link)" in win.breakdown.tooltip("prefill")
+
+
 ROOT_PRESETS = Path(__file__).resolve().parents[2] / "presets"
 
 APP_RUN = """
@@ -384,7 +405,7 @@ def shot(win, path, size):      # (instead of saving a picture: what the window 
         win.redraw()       # (the real screenshot turns the event loop, which runs the coalesced redraw)
         seen.update(ram=win.state.ram_gb, shown=win.panel.ram.value(), experts=win.state.experts_on_cpu,
                     bandwidth=win.state.ram_bandwidth_gb_s, badge=win.breakdown.verdict.text(),
-                    first=win.state.n_cpu_moe, box=win.panel.moe_in_ram.text())
+                    first=win.state.n_cpu_moe, box=win.panel.moe_in_ram.text(), pinned=win.state.pinned)
 app.screenshot = shot
 rc = app.main(sys.argv[1:])
 print(json.dumps(dict(seen, rc=rc)))
@@ -448,7 +469,9 @@ def test_vramgui_takes_the_machines_ram(tmp_path):
     assert seen["badge"] == "OFFLOAD 46/80"
     seen, _ = _app("--model", "mixtral-8x7b", "--weights", "q4_k_m", "--engine", "llamacpp", "--experts-on-cpu",
                    "--ram", "64", "--screenshot", shot)
-    assert seen["experts"] and seen["ram"] == 64
+    assert seen["experts"] and seen["ram"] == 64 and not seen["pinned"]
+    seen, _ = _app("--model", "mixtral-8x7b", "--ram", "64", "--no-mmap", "--screenshot", shot)
+    assert seen["pinned"]
     # --n-cpu-moe N: the first N layers' experts in RAM (N at or above the layers: every layer's, --cpu-moe)
     for n, want in (("6", (False, 6, "first 6 layers")), ("40", (True, None, "all 32 layers"))):
         seen, _ = _app("--model", "mixtral-8x7b", "--weights", "q4_k_m", "--engine", "llamacpp", "--n-cpu-moe", n,

@@ -29,7 +29,7 @@ def test_round_trip(qtbot, tmp_path):
     w.state.update(weights="q4_k_m", engine="llamacpp", prompt_tokens=12345, cached_tokens=12000, batch=3,
                    host="desktop")
     w.state.update_training(method="qlora", lora_rank=32, grad_accum=8, allocator="expandable")
-    w.state.set_offload(ram_gb=64, n_cpu_moe=12)
+    w.state.set_offload(ram_gb=64, n_cpu_moe=12, pinned=True)
     w.state.set_compare(["h100-sxm"])
     w.state.set_price(2.49)
     session.save_session(w, store)
@@ -42,6 +42,7 @@ def test_round_trip(qtbot, tmp_path):
     assert (t.method, t.lora_rank, t.grad_accum, t.allocator) == ("qlora", 32, 8, "expandable")
     assert (fresh.state.ram_gb, fresh.state.experts_on_cpu, fresh.state.n_cpu_moe) == (64, False, 12)
     assert fresh.panel.moe_in_ram.value() == 12 and fresh.panel.moe_in_ram.text() == "first 12 layers"
+    assert fresh.state.pinned and fresh.panel.pinned.isChecked()
     assert [g.id for g in fresh.state.compare] == ["h100-sxm"]
     assert fresh.state.price == 2.49 and fresh.panel.price.value() == 2.49
 

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--n-cpu-moe", type=int, default=None, metavar="N",
                     help="keep the MoE expert tensors of the first N layers in system RAM, every layer on the GPU "
                          "(llama.cpp -ngl 99 --n-cpu-moe N)")
+    ap.add_argument("--no-mmap", action="store_true",
+                    help="the weights in system RAM are in pinned host memory (llama.cpp --no-mmap): a prompt's passes "
+                         "copy them to the card faster")
     ap.add_argument("--mode", choices=["inference", "training"], default="inference",
                     help="open on inference (the default) or fine-tuning")
     ap.add_argument("--measured", metavar="PATH", help="overlay a CSV/JSONL of measured points")
@@ -267,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
             win.state.add_gpu(card)
             win.state.set_gpu(card.id)
         win.state.set_mode(args.mode)
+        if args.no_mmap:
+            win.state.set_offload(pinned=True)
         if args.ram is not None or args.ram_bandwidth is not None or args.experts_on_cpu or args.n_cpu_moe is not None:
             if (args.ram is not None and not 0 <= args.ram <= 8192) or \
                     (args.ram_bandwidth is not None and not 0 < args.ram_bandwidth <= 2000):

@@ -23,6 +23,7 @@ from ..core.engines import (
 )
 from ..core.fit import auto_fit_headroom, server_context
 from ..core.memory import replicates_latent
+from ..core.offload import PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY
 from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note
 from ..core.scenario import HOSTS, MAX_STAGES
 from ..core.speed import (
@@ -486,7 +487,15 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.ram_bw.setRange(0, 2000)
         self.ram_bw.setDecimals(1)
         self.ram_bw.setSuffix(" GB/s")
-        self._row(self.ram)
+        # whether the weights in RAM are pinned (--no-mmap) beside the RAM's size (a row of its own would not fit a
+        # 768-pixel screen)
+        self.pinned = QtWidgets.QCheckBox()
+        ram_row = QtWidgets.QWidget()
+        ram_lay = QtWidgets.QHBoxLayout(ram_row)
+        ram_lay.setContentsMargins(0, 0, 0, 0)
+        ram_lay.addWidget(self.ram, 1)
+        ram_lay.addWidget(self.pinned)
+        self._row(ram_row, key=self.ram)
         self._row(self.ram_bw)
         self._row(self.moe_in_ram)
         self.price = QtWidgets.QDoubleSpinBox()
@@ -497,11 +506,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.cost = QtWidgets.QLabel()      # what a million tokens cost at that price (the window fills it)
         self.cost.setWordWrap(True)
         form.addRow("", self.cost)
-        self.inference_rows += [self.ram, self.ram_bw, self.moe_in_ram, self.price, self.cost]
+        self.inference_rows += [ram_row, self.ram_bw, self.moe_in_ram, self.price, self.cost]
         self.price.valueChanged.connect(self.state.set_price)
         self.ram_bw.valueChanged.connect(lambda v: self.state.set_offload(ram_bandwidth_gb_s=v))
         self.ram.valueChanged.connect(lambda v: self.state.set_offload(ram_gb=v))
         self.moe_in_ram.valueChanged.connect(self._moe_in_ram_changed)
+        self.pinned.toggled.connect(lambda v: self.state.set_offload(pinned=v))
 
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
@@ -561,6 +571,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._name_choices()
         self._set_tips()
         self.pipeline_label.setText(self.tr("stages"))
+        self.pinned.setText(self.tr("pinned"))
         self.model_filter.setPlaceholderText(self.tr("Filter models…"))
         self.import_button.setText(self.tr("Import…"))
         self._show_default_share(self.state.scenario)
@@ -736,6 +747,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                           "experts of as few layers as needed in RAM); the first N layers' "
                                           "(--n-cpu-moe N, every layer on the GPU: -ngl 99); or all layers' "
                                           "(--cpu-moe)")),
+                (self.pinned, self.tr("The weights in RAM are in pinned host memory (llama.cpp --no-mmap, or "
+                                      "GGML_CUDA_REGISTER_HOST=1): a prompt's passes copy them to the card at "
+                                      "{pinned} % of its link, not {mapped} % (measured)").format(
+                    pinned=num(PINNED_COPY_EFFICIENCY * 100, 0), mapped=num(PCIE_COPY_EFFICIENCY * 100, 0))),
                 (self.ram_bw, self.tr("System RAM bandwidth for the offloaded layers (default: dual-channel "
                                       "DDR5-4800, 76.8 GB/s; unified memory: the chip's)")),
                 (self.price, self.tr("What one card costs you per hour (cloud price or your own amortised cost, "
@@ -950,6 +965,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         if self.price.value() != self.state.price_per_card_hour:
             with QtCore.QSignalBlocker(self.price):
                 self.price.setValue(self.state.price_per_card_hour)
+        if self.pinned.isChecked() != self.state.pinned:
+            with QtCore.QSignalBlocker(self.pinned):
+                self.pinned.setChecked(self.state.pinned)
         layers = s.model.architecture.num_layers
         moe = layers if self.state.experts_on_cpu else self.state.n_cpu_moe
         moe = MoeLayersSpin.AUTO if moe is None else min(moe, layers)

@@ -96,6 +96,7 @@ def save_session(win, store: QtCore.QSettings | None = None) -> None:
     data = {"model": s.model.id, "gpu": s.gpu.id, "scenario": {k: getattr(s, k) for k in SCENARIO_KEYS},
             "training": {k: (list(v) if isinstance(v := getattr(t, k), tuple) else v) for k in TRAINING_KEYS},
             "mode": st.mode, "ram_gb": st.ram_gb, "experts_on_cpu": st.experts_on_cpu, "n_cpu_moe": st.n_cpu_moe,
+            "pinned": st.pinned,
             "price_per_card_hour": st.price_per_card_hour,
             "compare": [g.id for g in st.compare],
             "pins": [{"model": p.model.id, "gpu": p.gpu.id, **{k: getattr(p, k) for k in SCENARIO_KEYS}}
@@ -177,6 +178,8 @@ def _apply(state, data: dict) -> list[str]:
         state.set_offload(ram_gb=float(data.get("ram_gb") or 0), experts_on_cpu=bool(data.get("experts_on_cpu")))
     except (TypeError, ValueError):
         notes.append(translate("Session", "the saved system RAM was not a number and was reset"))
+    if data.get("pinned") is True:
+        state.set_offload(pinned=True)
     moe = data.get("n_cpu_moe")
     if moe is not None:
         if isinstance(moe, int) and not isinstance(moe, bool) and 0 <= moe <= 100_000:

@@ -34,6 +34,7 @@ class ScenarioState(QtCore.QObject):
         self.ram_gb = 0.0             # system RAM for partial offload; 0: do not plan offload
         self.experts_on_cpu = False   # every layer's routed experts in RAM (llama.cpp --cpu-moe)
         self.n_cpu_moe: int | None = None   # the first N layers' there (--n-cpu-moe N); None: as --fit places them
+        self.pinned = False           # the weights in RAM in pinned host memory (--no-mmap): op offload copies faster
         self.ram_bandwidth_gb_s: float | None = None   # None: the platform default
         self.price_per_card_hour = 0.0   # the user's price, for the cost per million tokens; 0: not set
         self._training = TrainingSetup(model=scenario.model, gpu=scenario.gpu, method="lora", optimizer="adamw",
@@ -44,7 +45,8 @@ class ScenarioState(QtCore.QObject):
         return self._training
 
     def set_offload(self, ram_gb: float | None = None, experts_on_cpu: bool | None = None,
-                    ram_bandwidth_gb_s: float | None = None, n_cpu_moe: int | None = None) -> None:
+                    ram_bandwidth_gb_s: float | None = None, n_cpu_moe: int | None = None,
+                    pinned: bool | None = None) -> None:
         """``n_cpu_moe``: the first N layers' routed experts in RAM, a negative number: as llama-server's --fit
         places them (None: unchanged)."""
         if ram_bandwidth_gb_s is not None:
@@ -55,6 +57,8 @@ class ScenarioState(QtCore.QObject):
             self.experts_on_cpu = bool(experts_on_cpu)
         if n_cpu_moe is not None:
             self.n_cpu_moe = None if n_cpu_moe < 0 else int(n_cpu_moe)
+        if pinned is not None:
+            self.pinned = bool(pinned)
         self.changed.emit()
 
     @property
@@ -92,7 +96,7 @@ class ScenarioState(QtCore.QObject):
         from ..core.offload import plan_offload
         return plan_offload(s, self.ram_gb, experts_on_cpu=self.experts_on_cpu,
                             n_cpu_moe=None if self.experts_on_cpu else self.n_cpu_moe,
-                            ram_bandwidth_gb_s=self.ram_bandwidth_gb_s, with_prefill=with_prefill)
+                            ram_bandwidth_gb_s=self.ram_bandwidth_gb_s, with_prefill=with_prefill, pinned=self.pinned)
 
     def set_mode(self, mode: str) -> None:
         if mode not in ("inference", "training") or mode == self.mode:
