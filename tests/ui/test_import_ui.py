@@ -346,7 +346,7 @@ def test_moe_experts_in_ram_as_llama_servers_fit_places_them(qtbot, win):
     # the box that says where the experts live: auto (as llama-server places them), the first N layers'
     # (--n-cpu-moe N, every layer on the card), or every layer's (--cpu-moe), at its top
     box = p.moe_in_ram
-    assert box.isEnabled() and box.maximum() == 32 and box.text() == "auto (--fit)"
+    assert box.isEnabled() and box.layers == 32 and box.text() == "auto (--fit)"
     box.setValue(8)
     settle(qtbot, win)
     eight = win.state.offload_plan()
@@ -354,13 +354,14 @@ def test_moe_experts_in_ram_as_llama_servers_fit_places_them(qtbot, win):
     assert eight.tokens_per_s < plan.tokens_per_s          # (5 layers' in RAM is the fewest the card allows)
     assert dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"] == "offloaded: 8/32 layers' experts on CPU"
     assert "Each of the 8 layers whose experts the CPU runs" in win.breakdown.tooltip("decode")
-    box.setValue(32)
+    for _ in range(30):                  # (the arrow's steps stop at the model's layers)
+        box.stepUp()
     settle(qtbot, win)
     every = win.state.offload_plan()
     assert box.text() == "all 32 layers" and win.state.experts_on_cpu and win.state.n_cpu_moe is None
     assert every.cpu_moe_layers == 32 and every.tokens_per_s < eight.tokens_per_s
     assert dict(win.fit_panel.row_texts())["NVIDIA GeForce RTX 4090"] == "partly offloaded (experts on CPU)"
-    box.setValue(box.minimum())
+    box.setValue(box.AUTO)
     settle(qtbot, win)
     assert not win.state.experts_on_cpu and win.state.n_cpu_moe is None
     assert win.state.offload_plan().cpu_moe_layers == plan.cpu_moe_layers

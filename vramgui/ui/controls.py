@@ -232,14 +232,25 @@ class LogSliderSpin(QtWidgets.QWidget):
 
 class MoeLayersSpin(QtWidgets.QSpinBox):
     """Where an MoE model's routed experts live beside the card(s): ``AUTO`` as llama-server's --fit places them (the
-    fewest layers' in RAM with which the rest fits), 0 none, N the first N layers' (--n-cpu-moe N), the maximum (the
-    model's layer count) every layer's (--cpu-moe)."""
+    fewest layers' in RAM with which the rest fits), 0 none, N the first N layers' (--n-cpu-moe N), the model's layer
+    count, :attr:`layers`, every layer's (--cpu-moe).  The range stays put and the steps stop at :attr:`layers`: a new
+    range would have the window laid out, and repainted whole, at every change of model."""
 
     AUTO = -1
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setRange(self.AUTO, 1)
+        self.layers = 1
+        self.setRange(self.AUTO, 100_000)
+
+    def stepBy(self, steps: int) -> None:  # noqa: N802 (Qt's name)
+        self.setValue(max(self.AUTO, min(self.value() + steps, self.layers)))
+
+    def stepEnabled(self):  # noqa: N802 (Qt's name)
+        up = QtWidgets.QAbstractSpinBox.StepEnabledFlag.StepUpEnabled
+        down = QtWidgets.QAbstractSpinBox.StepEnabledFlag.StepDownEnabled
+        return (up if self.value() < self.layers else QtWidgets.QAbstractSpinBox.StepEnabledFlag.StepNone) | \
+            (down if self.value() > self.AUTO else QtWidgets.QAbstractSpinBox.StepEnabledFlag.StepNone)
 
     def textFromValue(self, v: int) -> str:  # noqa: N802 (Qt's name)
         if v == self.AUTO:
@@ -248,13 +259,15 @@ class MoeLayersSpin(QtWidgets.QSpinBox):
             return translate("ScenarioPanel", "auto (--fit)")
         if v == 0:
             return translate("ScenarioPanel", "none")
-        if v >= self.maximum():
-            return translate("ScenarioPanel", "all {n} layers").format(n=integer(v))
+        if v >= self.layers:
+            return translate("ScenarioPanel", "all {n} layers").format(n=integer(self.layers))
         return translate("ScenarioPanel", "first {n} layers").format(n=integer(v))
 
     def valueFromText(self, text: str) -> int:  # noqa: N802 (Qt's name)
+        if text == self.textFromValue(0):
+            return 0
         digits = re.sub(r"\D", "", text)
-        return min(int(digits), self.maximum()) if digits else self.AUTO
+        return min(int(digits), self.layers) if digits else self.AUTO
 
     def validate(self, text: str, pos: int):
         # (a number typed, or any of the texts above: typing replaces them)
@@ -882,7 +895,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
     def _moe_in_ram_changed(self, v: int) -> None:
         """The experts' place as the state keeps it: every layer's (--cpu-moe) at the maximum, else the first N
         layers' or, below 0, as --fit places them."""
-        every = v >= self.moe_in_ram.maximum()
+        every = v >= self.moe_in_ram.layers
         self.state.set_offload(experts_on_cpu=every, n_cpu_moe=MoeLayersSpin.AUTO if every else v)
 
     def sync(self) -> None:
@@ -971,10 +984,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         layers = s.model.architecture.num_layers
         moe = layers if self.state.experts_on_cpu else self.state.n_cpu_moe
         moe = MoeLayersSpin.AUTO if moe is None else min(moe, layers)
-        if self.moe_in_ram.maximum() != layers or self.moe_in_ram.value() != moe:
+        if self.moe_in_ram.layers != layers or self.moe_in_ram.value() != moe:
             with QtCore.QSignalBlocker(self.moe_in_ram):
-                self.moe_in_ram.setMaximum(layers)
+                same = self.moe_in_ram.value() == moe
+                self.moe_in_ram.layers = layers
                 self.moe_in_ram.setValue(moe)
+                if same:        # (the same value, whose words may name the new model's layers)
+                    self.moe_in_ram.lineEdit().setText(self.moe_in_ram.textFromValue(moe))
         self.moe_in_ram.setEnabled(s.model.architecture.moe is not None)
         # stages with a tensor-parallel engine only, greyed (not hidden) with another: hiding them widened the
         # card count's box and laid the whole panel out again on every such engine change; none in fine-tuning
