@@ -927,6 +927,10 @@
         <translation>只看能运行的</translation>
     </message>
     <message>
+        <source>pinned RAM</source>
+        <translation>锁页内存</translation>
+    </message>
+    <message>
         <source>All weights&apos; average: the file&apos;s size in bits over its parameters, as llama.cpp prints it (BPW), with 16-bit embeddings, K-quant mixes and fallback types counted</source>
         <translation>所有权重的平均值：文件的比特数除以参数量，与 llama.cpp 打印的 BPW 相同，计入 16 位嵌入、K-quant 混合与回退类型</translation>
     </message>
@@ -941,6 +945,10 @@
     <message>
         <source>System RAM, for partly offloaded GGUF models (0: GPU only)</source>
         <translation>系统内存，用于部分卸载的 GGUF 模型（0：仅用 GPU）</translation>
+    </message>
+    <message>
+        <source>The weights in RAM are in pinned host memory (llama.cpp --no-mmap): the First token column&apos;s copies to the card run faster</source>
+        <translation>内存中的权重位于锁页主机内存（llama.cpp --no-mmap）：“首字延迟”一列中复制到显卡的速度更快</translation>
     </message>
     <message>
         <source>Context you want to run at</source>

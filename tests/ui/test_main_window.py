@@ -1527,18 +1527,20 @@ def test_machine_tab_starts_from_the_plans_machine(qtbot, win):
     settle(qtbot, win)
     win.tabs.setCurrentIndex(1)
     assert mt.description() == {"gpu": "a100-80gb", "n_gpus": 2, "ram_gb": 128, "context": 4096 + 256,
-                                "engine": "sglang", "host": None, "gguf_engine": "llamacpp"}
+                                "engine": "sglang", "host": None, "gguf_engine": "llamacpp", "pinned": False}
     assert not mt.described
     qtbot.waitUntil(lambda: mt.row_count() > 0, timeout=5000)
     assert "run on 2 × NVIDIA A100 80GB (SXM4) with 128 GB of RAM at 4,352 tokens" in mt.summary.text()
     # a later plan is followed on the next visit; llama.cpp (the GGUF rows' engine whatever the pick) leaves the
-    # engine of the other rows as it was
+    # engine of the other rows as it was; the plan's pinned RAM comes along
     win.tabs.setCurrentIndex(0)
     p.gpu.setCurrentIndex(p.gpu.findData("h100-sxm"))
     p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
+    p.pinned.setChecked(True)
     settle(qtbot, win)
     win.tabs.setCurrentIndex(1)
-    assert (mt.gpu.currentData(), mt.engine.currentData()) == ("h100-sxm", "sglang")
+    assert (mt.gpu.currentData(), mt.engine.currentData(), mt.pinned.isChecked()) == ("h100-sxm", "sglang", True)
+    assert mt.machine().pinned
     qtbot.waitUntil(lambda: "NVIDIA H100" in mt.summary.text(), timeout=5000)
     # once the user edits the machine, it stays theirs
     mt.gpu.setCurrentIndex(mt.gpu.findData("rtx3090"))

@@ -42,6 +42,7 @@ from .offload import (
     MOE_CPU_LAYER_S,
     OP_OFFLOAD_MIN_BATCH,
     PCIE_COPY_EFFICIENCY,
+    PINNED_COPY_EFFICIENCY,
     cpu_bandwidth_share,
     experts_layer_bytes,
     gpu_budget,
@@ -95,6 +96,7 @@ class Machine:
     kv_dtype: str = "fp16"
     host: str | None = None     # HF transformers' host CPU (Scenario.host); None: by the card
     gguf_engine: str = "llamacpp"   # what runs the GGUF rows where ``engine`` is not a llama.cpp profile (Ollama)
+    pinned: bool = False        # the weights in RAM in pinned host memory (--no-mmap): op offload copies faster
 
 
 @dataclass(frozen=True)
@@ -353,7 +355,7 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     touched = experts_touched(sp.num_experts, sp.experts_per_token, m.batch)
     per_layer = (sp.dense_bytes + sp.expert_bytes * touched - g.lm_head) / L + kv_layer
     active_experts = g.expert_layer * touched / sp.num_experts * moe_in_ram    # read from RAM, not from the card
-    link = host_link_bytes_per_s(m.gpu) * PCIE_COPY_EFFICIENCY
+    link = host_link_bytes_per_s(m.gpu) * (PINNED_COPY_EFFICIENCY if m.pinned else PCIE_COPY_EFFICIENCY)
     in_ram = (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head) + active_experts) \
         / (ram_bw * GB * g.cpu_share) + moe_in_ram * MOE_CPU_LAYER_S
     experts_in_ram = (n_cpu + moe_in_ram) * g.expert_layer        # (the routed experts in RAM: op offload copies

@@ -81,8 +81,10 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.filter.setClearButtonEnabled(True)
         self.fits_only = QtWidgets.QCheckBox()
         self.fits_only.setChecked(True)
+        self.pinned = QtWidgets.QCheckBox()       # (the RAM's pinning, on this row: the first is full at 1,366 px)
         row2 = QtWidgets.QHBoxLayout()
         row2.addWidget(self.filter, 1)
+        row2.addWidget(self.pinned)
         row2.addWidget(self.labels["runner"])
         row2.addWidget(self.runner)
         row2.addWidget(self.fits_only)
@@ -114,7 +116,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self._pending.timeout.connect(self._recompute_if_shown)
         for signal in (self.gpu.currentIndexChanged, self.gpus.valueChanged, self.ram.valueChanged,
                        self.context.valueChanged, self.engine.currentIndexChanged, self.host.currentIndexChanged,
-                       self.runner.currentIndexChanged):
+                       self.runner.currentIndexChanged, self.pinned.toggled):
             signal.connect(self._pending.start)
             signal.connect(self._mark_described)      # (follow_plan and describe set them with signals blocked)
         for signal in (self.gpu.currentIndexChanged, self.engine.currentIndexChanged):
@@ -145,12 +147,15 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             self.engine.setItemText(i, name)
         self.filter.setPlaceholderText(self.tr("Filter (model, family, format)…"))
         self.fits_only.setText(self.tr("only what runs"))
+        self.pinned.setText(self.tr("pinned RAM"))
         self.model.setHorizontalHeaderLabels([translate("MachineTab", c) for c in COLUMNS])
         self.model.horizontalHeaderItem(2).setToolTip(self.tr(
             "All weights' average: the file's size in bits over its parameters, as llama.cpp prints it (BPW), "
             "with 16-bit embeddings, K-quant mixes and fallback types counted"))
         for w, tip in ((self.gpu, self.tr("The card in your machine")), (self.gpus, self.tr("How many of these cards")),
                        (self.ram, self.tr("System RAM, for partly offloaded GGUF models (0: GPU only)")),
+                       (self.pinned, self.tr("The weights in RAM are in pinned host memory (llama.cpp --no-mmap): "
+                                             "the First token column's copies to the card run faster")),
                        (self.context, self.tr("Context you want to run at")),
                        (self.engine, self.tr("Engine for the non-GGUF formats")),
                        (self.runner, self.tr("What runs the GGUF formats: llama.cpp, or Ollama with the context it "
@@ -172,7 +177,8 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         hf = self.engine.currentData() == "hf"
         return Machine(gpu=self.state.catalog.gpus[self.gpu.currentData()], n_gpus=self.gpus.value(),
                        ram_gb=float(self.ram.value()), engine=self.engine.currentData(), context=self.context.value(),
-                       host=(self.host.currentData() or None) if hf else None, gguf_engine=self.runner.currentData())
+                       host=(self.host.currentData() or None) if hf else None, gguf_engine=self.runner.currentData(),
+                       pinned=self.pinned.isChecked())
 
     def _show_host(self) -> None:
         """The host picker: enabled with HF transformers only, its first entry naming the card's kind."""
@@ -188,10 +194,10 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.described = True
 
     def _controls(self) -> tuple:
-        return (self.gpu, self.gpus, self.ram, self.context, self.engine, self.host, self.runner)
+        return (self.gpu, self.gpus, self.ram, self.context, self.engine, self.host, self.runner, self.pinned)
 
     def _set(self, gpu: str, n_gpus: int, ram_gb: float, context: int, engine: str, host: str | None,
-             runner: str) -> bool:
+             runner: str, pinned: bool) -> bool:
         """Set every control without a signal (no recompute per control, no mark of the user's); whether any
         of them changed."""
         before = self.description()
@@ -205,6 +211,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             self.engine.setCurrentIndex(self.engine.findData(engine))
             self.host.setCurrentIndex(max(0, self.host.findData(host or "")))
             self.runner.setCurrentIndex(self.runner.findData(runner))
+            self.pinned.setChecked(pinned)
         finally:
             for w in self._controls():
                 w.blockSignals(False)
@@ -212,10 +219,10 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         return self.description() != before
 
     def follow_plan(self) -> bool:
-        """Describe the machine as the Plan tab's scenario: its card and count, its system RAM (where it plans an
-        offload), its prompt + output as the context, its engine where it is one of this tab's and its GGUF runner
-        where it is llama.cpp or Ollama (a llama.cpp build's profile times the GGUF rows as llama.cpp).  Whether
-        anything changed."""
+        """Describe the machine as the Plan tab's scenario: its card and count, its system RAM and its pinning (where
+        it plans an offload), its prompt + output as the context, its engine where it is one of this tab's and its
+        GGUF runner where it is llama.cpp or Ollama (a llama.cpp build's profile times the GGUF rows as llama.cpp).
+        Whether anything changed."""
         st = self.state
         s = st.scenario
         engine = s.engine if s.engine in self.ENGINES else self.engine.currentData()
@@ -223,13 +230,15 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             else self.runner.currentData()
         return self._set(s.gpu.id, s.n_gpus, st.ram_gb if st.ram_gb > 0 else self.ram.value(),
                          max(self.context.minimum(), min(s.prompt_tokens + s.output_tokens, self.context.maximum())),
-                         engine, s.host if engine == "hf" else self.host.currentData(), runner)
+                         engine, s.host if engine == "hf" else self.host.currentData(), runner,
+                         st.pinned if st.ram_gb > 0 else self.pinned.isChecked())
 
     def description(self) -> dict:
         """The machine as described, by ids and numbers (the session keeps it)."""
         return {"gpu": self.gpu.currentData(), "n_gpus": self.gpus.value(), "ram_gb": self.ram.value(),
                 "context": self.context.value(), "engine": self.engine.currentData(),
-                "host": self.host.currentData() or None, "gguf_engine": self.runner.currentData()}
+                "host": self.host.currentData() or None, "gguf_engine": self.runner.currentData(),
+                "pinned": self.pinned.isChecked()}
 
     def describe(self, data) -> bool:
         """Set the machine from a saved :meth:`description`; False (nothing set) where it does not hold a card of
@@ -238,9 +247,10 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         try:
             gpu, engine, host = data["gpu"], data["engine"], data.get("host")
             runner = data.get("gguf_engine", "llamacpp")
+            pinned = data.get("pinned", False)
             numbers = [data[k] for k in ("n_gpus", "ram_gb", "context")]
             ok = (gpu in self.state.catalog.gpus and engine in self.ENGINES and runner in self.RUNNERS
-                  and (host is None or host in HOSTS)
+                  and (host is None or host in HOSTS) and isinstance(pinned, bool)
                   and all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers)
                   and all(w.minimum() <= v <= w.maximum() for w, v in zip((self.gpus, self.ram, self.context),
                                                                           numbers, strict=True)))
@@ -248,7 +258,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             return False
         if not ok:
             return False
-        self._set(gpu, int(numbers[0]), float(numbers[1]), int(numbers[2]), engine, host, runner)
+        self._set(gpu, int(numbers[0]), float(numbers[1]), int(numbers[2]), engine, host, runner, pinned)
         self.described = True
         if self.options:
             self.recompute()
