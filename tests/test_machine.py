@@ -58,6 +58,17 @@ def test_cli_machine_and_best_format(capsys):
     assert rc == 0 and rows and all(r["level"] != "none" for r in rows)
     speeds = [r["decode_tokens_per_second"] for r in rows]
     assert speeds == sorted(speeds, reverse=True)
+    # --no-mmap: the partly offloaded rows' first token copies the part in RAM from pinned memory, at 0.84 of the link
+    # against 0.3, so it comes sooner; the rows on the GPU and every decode are unchanged
+    rc = main(["machine", "--gpu", "rtx4090", "--ram", "64", "--family", "Qwen2.5", "--json", "--no-mmap"])
+    pinned = {(r["model"], r["weights"]): r for r in json.loads(capsys.readouterr().out)}
+    partial = [r for r in rows if r["level"] == "partial" and r["time_to_first_token_seconds"]]
+    assert rc == 0 and partial and all(
+        pinned[r["model"], r["weights"]]["time_to_first_token_seconds"] < r["time_to_first_token_seconds"]
+        for r in partial)
+    assert all(pinned[r["model"], r["weights"]]["time_to_first_token_seconds"] == r["time_to_first_token_seconds"]
+               and pinned[r["model"], r["weights"]]["decode_tokens_per_second"] == r["decode_tokens_per_second"]
+               for r in rows if r["level"] == "gpu")
     rc = main(["best-format", "--model", "llama3.1-70b", "--gpu", "a100-80gb", "--context", "8192", "--json"])
     d = json.loads(capsys.readouterr().out)
     assert rc == 0 and d["highest_precision"]["bits_per_weight"] == pytest.approx(8.5, abs=0.001)

@@ -446,7 +446,7 @@ def _machine(args, cat: Catalog):
     if args.gpus < 1 or args.context < 1 or args.batch < 1 or args.ram < 0:
         raise CliError("--gpus, --context and --batch must be at least 1, --ram not negative")
     return Machine(gpu=_gpu(args, cat), n_gpus=args.gpus, ram_gb=args.ram, engine=args.engine,
-                   context=args.context, batch=args.batch, host=args.host)
+                   context=args.context, batch=args.batch, host=args.host, pinned=args.no_mmap)
 
 
 def _option_dict(o) -> dict:
@@ -664,6 +664,9 @@ def build_parser() -> argparse.ArgumentParser:
         mg.add_argument("--gpu-file", metavar="PATH")
         p.add_argument("--gpus", type=int, default=1, metavar="N")
         p.add_argument("--ram", type=float, default=0.0, metavar="GB", help="system RAM for partial offload")
+        p.add_argument("--no-mmap", action="store_true",
+                       help="the weights in RAM in pinned host memory (llama.cpp --no-mmap): the first token's copies "
+                            "of them to the card run faster")
         p.add_argument("--engine", default="llamacpp", choices=list(ENGINES),
                        help="engine for non-GGUF formats (GGUF formats use llama.cpp, or llamacpp-2023 if "
                             "named here; on an Apple chip only hf's 16-bit formats, or generic's, run beside GGUF)")
