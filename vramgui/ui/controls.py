@@ -230,6 +230,17 @@ class LogSliderSpin(QtWidgets.QWidget):
         self.valueChanged.emit(value)
 
 
+def _beside(field: QtWidgets.QWidget, *others: QtWidgets.QWidget) -> QtWidgets.QWidget:
+    """One form field with ``others`` after it on its row (the field takes the room left)."""
+    row = QtWidgets.QWidget()
+    lay = QtWidgets.QHBoxLayout(row)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.addWidget(field, 1)
+    for w in others:
+        lay.addWidget(w)
+    return row
+
+
 class MoeLayersSpin(QtWidgets.QSpinBox):
     """Where an MoE model's routed experts live beside the card(s): ``AUTO`` as llama-server's --fit places them (the
     fewest layers' in RAM with which the rest fits), 0 none, N the first N layers' (--n-cpu-moe N), the model's layer
@@ -409,13 +420,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.pipeline = QtWidgets.QSpinBox()
         self.pipeline.setRange(1, MAX_STAGES)
         self.pipeline_label = QtWidgets.QLabel()
-        cards = QtWidgets.QWidget()
-        cards_lay = QtWidgets.QHBoxLayout(cards)
-        cards_lay.setContentsMargins(0, 0, 0, 0)
-        cards_lay.addWidget(self.gpus, 1)
-        cards_lay.addWidget(self.pipeline_label)
-        cards_lay.addWidget(self.pipeline)
-        self._row(cards, key=self.gpus)
+        self._row(_beside(self.gpus, self.pipeline_label, self.pipeline), key=self.gpus)
         # what the estimate leaves out for this split of the cards (a group across nodes, an MLA latent on
         # every card): shown only then
         self._caution_shown: dict[QtWidgets.QLabel, bool] = {}
@@ -503,11 +508,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         # whether the weights in RAM are pinned (--no-mmap) beside the RAM's size (a row of its own would not fit a
         # 768-pixel screen)
         self.pinned = QtWidgets.QCheckBox()
-        ram_row = QtWidgets.QWidget()
-        ram_lay = QtWidgets.QHBoxLayout(ram_row)
-        ram_lay.setContentsMargins(0, 0, 0, 0)
-        ram_lay.addWidget(self.ram, 1)
-        ram_lay.addWidget(self.pinned)
+        ram_row = _beside(self.ram, self.pinned)
         self._row(ram_row, key=self.ram)
         self._row(self.ram_bw)
         self._row(self.moe_in_ram)
