@@ -278,10 +278,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise VramguiError("--ram must be 0 to 8,192 GB and --ram-bandwidth above 0, at most 2,000 GB/s")
             if args.n_cpu_moe is not None and (args.n_cpu_moe < 0 or args.experts_on_cpu):
                 raise VramguiError("--n-cpu-moe takes a number of layers, 0 or more, and not with --experts-on-cpu")
-            layers = win.state.scenario.model.architecture.num_layers
-            every = args.experts_on_cpu or (args.n_cpu_moe or 0) >= layers      # (N >= the layers: every layer's)
-            win.state.set_offload(ram_gb=args.ram, experts_on_cpu=every or None, ram_bandwidth_gb_s=args.ram_bandwidth,
-                                  n_cpu_moe=None if every or args.n_cpu_moe is None else args.n_cpu_moe)
+            win.state.set_offload(ram_gb=args.ram, experts_on_cpu=args.experts_on_cpu or None,
+                                  ram_bandwidth_gb_s=args.ram_bandwidth, n_cpu_moe=args.n_cpu_moe)
         if args.measured and not win.load_measured(Path(args.measured)):
             return 2
     except VramguiError as exc:

@@ -524,7 +524,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.price.valueChanged.connect(self.state.set_price)
         self.ram_bw.valueChanged.connect(lambda v: self.state.set_offload(ram_bandwidth_gb_s=v))
         self.ram.valueChanged.connect(lambda v: self.state.set_offload(ram_gb=v))
-        self.moe_in_ram.valueChanged.connect(self._moe_in_ram_changed)
+        self.moe_in_ram.valueChanged.connect(lambda v: self.state.set_offload(n_cpu_moe=v))
         self.pinned.toggled.connect(lambda v: self.state.set_offload(pinned=v))
 
         self.message = QtWidgets.QLabel()
@@ -892,12 +892,6 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             if widget is not None and text:
                 widget.setAccessibleName(text)
                 widget.setAccessibleDescription(widget.toolTip())
-
-    def _moe_in_ram_changed(self, v: int) -> None:
-        """The experts' place as the state keeps it: every layer's (--cpu-moe) at the maximum, else the first N
-        layers' or, below 0, as --fit places them."""
-        every = v >= self.moe_in_ram.layers
-        self.state.set_offload(experts_on_cpu=every, n_cpu_moe=MoeLayersSpin.AUTO if every else v)
 
     def sync(self) -> None:
         """Show the state's scenario in every control, without echoing edits back."""

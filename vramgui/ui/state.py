@@ -47,8 +47,8 @@ class ScenarioState(QtCore.QObject):
     def set_offload(self, ram_gb: float | None = None, experts_on_cpu: bool | None = None,
                     ram_bandwidth_gb_s: float | None = None, n_cpu_moe: int | None = None,
                     pinned: bool | None = None) -> None:
-        """``n_cpu_moe``: the first N layers' routed experts in RAM, a negative number: as llama-server's --fit
-        places them (None: unchanged)."""
+        """``n_cpu_moe``: the first N layers' routed experts in RAM, at or above the model's layers every layer's
+        (--cpu-moe, ``experts_on_cpu``), a negative number as llama-server's --fit places them (None: unchanged)."""
         if ram_bandwidth_gb_s is not None:
             self.ram_bandwidth_gb_s = ram_bandwidth_gb_s or None
         if ram_gb is not None:
@@ -56,7 +56,9 @@ class ScenarioState(QtCore.QObject):
         if experts_on_cpu is not None:
             self.experts_on_cpu = bool(experts_on_cpu)
         if n_cpu_moe is not None:
-            self.n_cpu_moe = None if n_cpu_moe < 0 else int(n_cpu_moe)
+            every = n_cpu_moe >= self._scenario.model.architecture.num_layers
+            self.experts_on_cpu = every
+            self.n_cpu_moe = None if n_cpu_moe < 0 or every else int(n_cpu_moe)
         if pinned is not None:
             self.pinned = bool(pinned)
         self.changed.emit()
