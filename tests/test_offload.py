@@ -16,8 +16,11 @@ from vramgui.core.offload import (
     CPU_BW_SHARES,
     DEFAULT_RAM_BANDWIDTH_GB_S,
     cpu_bandwidth_share,
+    max_prompt_offloaded,
     op_offload_copy_bytes,
     plan_offload,
+    pool_guess,
+    with_max_prompt,
 )
 from vramgui.core.report import estimate_dict, offload_lines, report_markdown
 from vramgui.core.speed import SAMPLE_S, bandwidth_efficiency, estimate_speed, speed_key
@@ -79,6 +82,73 @@ def test_llama2_70b_q4km_on_one_24gb_card_with_64gb_ram():
     assert (old.gpu_layers, old.output_on_gpu, old.ngl) == (int((24564 - 900) * MIB // per_layer), False, 46)
     assert old.describe() == "partly offloaded (46 of 80 layers on GPU)"
     assert old.devices[-1].used_bytes == pytest.approx(ram.used_bytes + head, rel=1e-9)
+
+
+def test_largest_prompt_the_card_and_the_ram_hold():
+    # Llama 2 70B Q4_K_M on an RTX 4090 with 32 GB of RAM (29.80 GiB), flash attention (the engine's default), 96
+    # tokens out.  llama.cpp pads its context to 256 cells, so the largest prompt ends a block: 46,240 + 96 = 46,336 =
+    # 181 x 256 cells, 4,096 bytes of cache a layer each (2 x 1,024 x 2 bytes): 181 MiB a layer
+    s = scenario("llama2-70b", attention=None)
+    found = max_prompt_offloaded(s, 32)
+    assert found == 46_240 and (found + 96) % 256 == 0
+    at, past = plan_offload(s.with_(prompt_tokens=found), 32), plan_offload(s.with_(prompt_tokens=found + 1), 32)
+    assert (at.level, past.level) == ("partial", "none")
+    # there 35 layers (and the output layer) are on the card, 45 in RAM: their weights (489.0 MiB a layer, counted
+    # by hand in llama2_70b_layer_bytes, and of the output norm's 8,192 F32 weights, which the plan spreads over the
+    # layers, 1/80 each) and caches, the token embedding (32,000 x 8,192 at 4.5 bits) and the CPU's compute buffer
+    # (as on the card)
+    layer, cache = llama2_70b_layer_bytes() + 8192 * 4 / 80, 4096 * (found + 96)
+    assert (layer / MIB, cache / MIB) == (pytest.approx(488.97, abs=0.01), 181)
+    embedding = 32000 * 8192 * Q4 / 8
+    buffer = float(estimate_memory(s.with_(prompt_tokens=found)).activations)
+    ram = at.devices[-1]
+    assert (at.gpu_layers, ram.layers) == (35, 45)
+    assert ram.used_bytes == pytest.approx(45 * (layer + cache) + embedding + buffer, rel=1e-9)
+    # one token more opens the next block: 256 more cells in each of the 45 layers in RAM (45 MiB), more than the
+    # 12.5 MiB left there; the card keeps its 35 layers
+    assert ram.budget_bytes == 32e9 and 0 < ram.budget_bytes - ram.used_bytes < 45 * 4096 * 256
+    assert past.gpu_layers == 35 and past.devices[-1].used_bytes > ram.budget_bytes
+    # the search starts where the memory on one card fills the card and the RAM as one pool (23.99 + 29.80 GiB):
+    # 48,544 tokens; whole layers and a second compute buffer leave 5 % less
+    assert pool_guess(s, 32) == 48_544 and 0.94 < found / pool_guess(s, 32) < 1
+    # as the plan reports it: the context with the output; none where not even an empty prompt is placed (16 GB)
+    plan = with_max_prompt(at, s, found)
+    assert (plan.max_prompt_tokens, plan.max_context) == (46_240, 46_336)
+    assert max_prompt_offloaded(s, 16) == -1 and with_max_prompt(at, s, -1).max_context is None
+
+
+def test_cli_fit_rows_give_each_cards_largest_prompt_with_the_ram(capsys):
+    # every row's plan with its own largest prompt: the RTX 4090's as above, a larger card's more
+    rc = main(["fit", "--model", "llama2-70b", "--weights", "q4_k_m", "--engine", "llamacpp", "--prompt", "4000",
+               "--output", "96", "--ram", "32", "--json"])
+    rows = {r["gpu"]: r["offload"] for r in json.loads(capsys.readouterr().out)}
+    assert rc == 0 and (rows["rtx4090"]["max_prompt_tokens"], rows["rtx4090"]["max_context"]) == (46_240, 46_336)
+    assert rows["rtx5090"]["max_prompt_tokens"] > 46_240
+    assert rows["rtx3060-12gb"]["max_prompt_tokens"] < 46_240
+
+
+@pytest.mark.parametrize("model, gpu, engine, weights, n, ram, extra", [
+    ("qwen3-30b-a3b", "rtx4060ti-16gb", "llamacpp", "q4_k_m", 1, 32, {"experts_on_cpu": True}),
+    ("mixtral-8x7b", "rtx3090", "ollama", "q4_k_m", 2, 32, {}),
+    ("llama3.1-70b", "a100-80gb", "vllm", "bf16", 1, 128, {}),
+    ("llama3.1-8b", "m2-max-96gb", "llamacpp", "q8_0", 1, 64, {}),
+    ("llama2-70b", "rtx4090", "llamacpp", "q4_k_m", 1, 64, {"gpu_layers": 30}),
+])
+def test_the_largest_prompt_is_where_a_plan_stops_being_placed(model, gpu, engine, weights, n, ram, extra):
+    # the same answer as a plain halving between an empty prompt and the longest a scenario takes, which relies on
+    # nothing but whether each prompt's plan is placed: MoE experts in RAM, two cards, a tensor-parallel engine,
+    # unified memory, -ngl forced
+    from vramgui.core.scenario import MAX_SCENARIO_TOKENS
+    s = scenario(model, gpu, engine=engine, weights=weights, attention=None, n_gpus=n, output_tokens=256, batch=2)
+
+    def placed(p):
+        return plan_offload(s.with_(prompt_tokens=p), ram, with_prefill=False, **extra).level != "none"
+    low, high = 0, MAX_SCENARIO_TOKENS
+    assert placed(low) and not placed(high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if placed(mid) else (low, mid)
+    assert max_prompt_offloaded(s, ram, **extra) == low > 4096
 
 
 def test_not_enough_ram_either():
@@ -411,14 +481,20 @@ def test_cli_offload_json(capsys):
     text = capsys.readouterr().out
     # (the speed line keeps every layer on the card, and says so where the offload line gives the plan's instead)
     assert "\nspeed (every layer on the card: see offload): prefill " in text
-    lines = offload_lines(o)
+    lines = offload_lines(o, 4096)
     assert lines[0].startswith("offload: partly offloaded (46 of 80 layers and the output layer on GPU) - NVIDIA "
                                "GeForce RTX 4090 ") and lines[0] in text
     assert lines[1] == ("  the first card's compute buffer holds 155 MiB more: a prompt's pass copies tensors of the "
                         "part in RAM there (llama.cpp's op offload)") and lines[1] in text
-    assert lines[2].startswith("  first token ") and lines[2] in text and len(lines) == 3
+    assert lines[2].startswith("  first token ") and lines[2] in text
+    # and the largest prompt the card and the RAM hold (test_largest_prompt_the_card_and_the_ram_hold), past the
+    # model's own limit
+    assert (o["max_prompt_tokens"], o["max_context"]) == (79_264, 79_360)
+    assert lines[3] == ("  largest prompt on the card and in 59.60 GiB of system RAM: 79,264 tokens (context 79,360, "
+                        "past the model's 4,096)") and lines[3] in text and len(lines) == 4
     s = scenario("llama2-70b")
-    md = report_markdown(estimate_dict(s, offload=plan_offload(s, 64)))
+    plan = with_max_prompt(plan_offload(s, 64), s, max_prompt_offloaded(s, 64))
+    md = report_markdown(estimate_dict(s, offload=plan))
     assert md.split("Offload to system RAM, as planned (the figures above keep every layer on the card):\n\n")[1] \
         .startswith("\n".join(f"- {line.strip()}" for line in lines) + "\n\nModel source: ")
     assert "Offload" not in report_markdown(estimate_dict(s))
@@ -453,7 +529,7 @@ def test_cli_offload_json(capsys):
     pinned = json.loads(capsys.readouterr().out)["offload"]
     assert rc == 0 and (o["copy_share"], pinned["copy_share"]) == (0.3, 0.84)
     assert pinned["prefill_seconds"] < o["prefill_seconds"] and "(at an assumed 84% (pinned host memory) of its " \
-        "32 GB/s link)" in offload_lines(pinned)[-1]
+        "32 GB/s link)" in offload_lines(pinned)[-2]
     rc = main(["estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--ram", "64", "--n-cpu-moe", "8"])
     assert rc == 2 and "--n-cpu-moe: Llama 2 70B has no routed experts (a dense model); --offload N keeps whole " \
         "layers in RAM instead" in capsys.readouterr().err

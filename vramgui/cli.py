@@ -225,7 +225,7 @@ def _print_estimate(d: dict) -> None:
     print(f"served (continuous batching, prompts included): {sp['served_seconds_per_token'] * 1e3:,.2f} ms per "
           f"output token, {sp['served_throughput_tokens_per_second']:,.0f} generated tokens/s total ({prompts})")
     if o:
-        print("\n".join(offload_lines(o)))
+        print("\n".join(offload_lines(o, d["model"]["architecture"]["max_context"])))
     if "cost_per_million_tokens" in sp:
         print(f"cost: {sp['cost_per_million_tokens']:,.4f} per million generated tokens (served) "
               f"at {sp['price_per_hour']} per card-hour", end="")
@@ -238,8 +238,9 @@ def _print_estimate(d: dict) -> None:
 # --- subcommands ---------------------------------------------------------------------------
 
 def _offload(args, s: Scenario):
-    """The offload plan the flags ask for, or None."""
-    from .core.offload import plan_offload
+    """The offload plan the flags ask for, with the largest prompt the cards and the RAM hold
+    (:func:`~vramgui.core.offload.max_prompt_offloaded`), or None."""
+    from .core.offload import max_prompt_offloaded, plan_offload, with_max_prompt
     if args.ram is None and args.offload is None and not args.experts_on_cpu and args.n_cpu_moe is None \
             and not args.no_mmap:
         return None
@@ -264,8 +265,9 @@ def _offload(args, s: Scenario):
     ram = args.ram if args.ram is not None else 0.0
     if ram < 0 or (args.ram_bandwidth is not None and args.ram_bandwidth <= 0):
         raise CliError("--ram and --ram-bandwidth must be positive")
-    return plan_offload(s, ram, gpu_layers=layers, experts_on_cpu=args.experts_on_cpu,
-                        ram_bandwidth_gb_s=args.ram_bandwidth, n_cpu_moe=args.n_cpu_moe, pinned=args.no_mmap)
+    kw = dict(gpu_layers=layers, experts_on_cpu=args.experts_on_cpu, ram_bandwidth_gb_s=args.ram_bandwidth,
+              n_cpu_moe=args.n_cpu_moe, pinned=args.no_mmap)
+    return with_max_prompt(plan_offload(s, ram, **kw), s, max_prompt_offloaded(s, ram, **kw))
 
 
 def cmd_estimate(args, cat: Catalog) -> int:

@@ -32,7 +32,7 @@ from .memory import (
 )
 from .params import count_params, mlp_params
 from .presets import GPU
-from .scenario import Scenario, kept
+from .scenario import MAX_SCENARIO_TOKENS, Scenario, kept
 from .speed import (
     DEFAULT_LINK_GB_S,
     SAMPLE_S,
@@ -124,6 +124,8 @@ class OffloadPlan:
     step_copy_bytes: float = 0.0     # what a decode step of 32 sequences or more copies to the card (op offload)
     cpu_moe_layers: int = 0          # layers on the cards whose routed experts are in RAM (llama.cpp's --n-cpu-moe)
     copy_share: float = PCIE_COPY_EFFICIENCY   # the share of the host link op offload's copies run at (pinned or not)
+    max_prompt_tokens: int | None = None   # the largest prompt the cards and RAM hold (with_max_prompt; -1: none)
+    max_context: int | None = None         # ... with the scenario's output tokens (None: none, or not worked out)
 
     @property
     def experts_on_cpu(self) -> bool:
@@ -356,6 +358,88 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
                        copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0,
                        prefill_s=prefill + copied / (link * share) if level != "none" else float("nan"),
                        prompt_copy_bytes=copied, link_bytes_per_s=link, step_copy_bytes=step_copy, copy_share=share)
+
+
+def max_prompt_offloaded(s: Scenario, ram_gb: float, **plan) -> int:
+    """The largest prompt (tokens, with the scenario's output tokens and sequences) that :func:`plan_offload` places
+    on the cards and in ``ram_gb`` of system RAM, with the same ``plan`` arguments (-1: not even an empty one;
+    :data:`~vramgui.core.scenario.MAX_SCENARIO_TOKENS` at most).  Exact to one token: a plan's bytes on the cards
+    and in RAM grow with the prompt (the cache of every layer, and on the cards fewer layers), so whether it is
+    placed changes once along the prompt.
+
+    One plan a prompt tried (10-20 in all).  The engine's cache comes in blocks (llama.cpp's context in 256 cells):
+    the search first tries only prompts whose context fills whole blocks, from the prompt whose memory fills the
+    cards and the RAM as one pool (:func:`pool_guess`; whole layers fall a few per cent short of it) in steps that
+    double, then halving what is left; the last such prompt placed is the answer where one token more is not (the
+    next block), else the tokens up to the next such prompt are halved too."""
+    top = MAX_SCENARIO_TOKENS
+    block, out = max(s.profile.kv_block_tokens, 1), s.output_tokens
+
+    def placed(p: int) -> bool:
+        # (an unvalidated copy: only the prompt changes, and no prompt is too long to plan; a cache holds the whole
+        # prompt whatever part of it was kept)
+        one = s.model_copy(update={"prompt_tokens": p, "cached_tokens": 0})
+        return plan_offload(one, ram_gb, with_prefill=False, **plan).level != "none"
+
+    def halve(low: int, high: int, at) -> int:
+        """The last k of low (at(low) placed) ... high (at(high) not) whose at(k) is placed."""
+        while high - low > 1:
+            mid = (low + high) // 2
+            low, high = (mid, high) if placed(at(mid)) else (low, mid)
+        return low
+
+    def grid(k: int) -> int:                 # the prompt whose context fills k blocks
+        return min(max(k * block - out, 0), top)
+
+    def bracket() -> tuple[int, int] | int:
+        """(a placed prompt, the next one on the grid, not placed), or the answer itself."""
+        first, last = -(-out // block), (top + out) // block      # the blocks of the prompts 0 ... top
+        k = min(max(-(-(pool_guess(s, ram_gb, plan.get("gpus")) + out) // block), first), last)
+        step = max(1, k // 128)
+        if placed(grid(k)):                  # step up until a prompt is not placed
+            while True:
+                if k == last:                # (every prompt of the grid is)
+                    return top if placed(top) else (grid(last), top)
+                high = min(k + step, last)
+                if not placed(grid(high)):
+                    break
+                k, step = high, step * 2
+        else:                                # step down until one is
+            high = k
+            while True:
+                if high == first:            # (none of the grid is)
+                    return -1 if grid(first) == 0 or not placed(0) else (0, grid(first))
+                k = max(high - step, first)
+                if placed(grid(k)):
+                    break
+                high, step = k, step * 2
+        k = halve(k, high, grid)
+        return grid(k), grid(k + 1)
+
+    found = bracket()
+    if isinstance(found, int):
+        return found
+    low, high = found
+    if high - low <= 1 or not placed(low + 1):    # (one token more needs the next block)
+        return low
+    return halve(low + 1, high, lambda p: p)      # (the cache is not all that grows with the prompt)
+
+
+def pool_guess(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None) -> int:
+    """The largest prompt whose memory per card (:func:`~vramgui.core.fit.max_prompt_tokens_from_terms`) fits a card's
+    usable memory and its share of ``ram_gb``, as if each card and its share were one pool: where
+    :func:`max_prompt_offloaded` starts (the plan, which places whole layers and keeps a compute buffer on each side,
+    holds a few per cent less); 0 where not even an empty prompt fits."""
+    from .fit import max_prompt_tokens_from_terms
+    cards = gpus or [s.gpu] * s.n_gpus
+    pool = (sum(gpu_budget(s, g) for g in cards) + ram_gb * GB) / len(cards)
+    return max(int(max_prompt_tokens_from_terms(memory_terms(s), s.profile, pool, s.batch, s.output_tokens)), 0)
+
+
+def with_max_prompt(plan: OffloadPlan, s: Scenario, found: int) -> OffloadPlan:
+    """``plan`` (of scenario ``s``) with the largest prompt :func:`max_prompt_offloaded` ``found`` for it, and with
+    the scenario's output the largest context."""
+    return replace(plan, max_prompt_tokens=found, max_context=found + s.output_tokens if found >= 0 else None)
 
 
 @dataclass(frozen=True)

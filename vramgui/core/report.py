@@ -55,6 +55,8 @@ def offload_dict(plan) -> dict:
             "prompt_copy_bytes": plan.prompt_copy_bytes, "link_bytes_per_s": plan.link_bytes_per_s,
             "step_copy_bytes": plan.step_copy_bytes, "cpu_moe_layers": plan.cpu_moe_layers,
             "copy_share": plan.copy_share,
+            "max_prompt_tokens": plan.max_prompt_tokens if plan.max_context is not None else None,
+            "max_context": plan.max_context,
             "per_device": [{"device": d.name, "bytes": d.used_bytes, "budget_bytes": d.budget_bytes,
                             "layers": d.layers} for d in plan.devices],
             "decode_tokens_per_second": plan.tokens_per_s}
@@ -73,10 +75,12 @@ def cached_text(prompt: int, cached: int) -> str:
     return f" ({kept:,} of them cached)" if kept else ""
 
 
-def offload_lines(o: dict) -> list[str]:
+def offload_lines(o: dict, limit: int | None = None) -> list[str]:
     """The offload plan of :func:`offload_dict` in words: where the model lives and how fast it decodes, then (indented)
-    what op offload adds to the first card's compute buffer and to the time to first token.  The CLI's ``estimate``
-    prints them, the Markdown report lists them."""
+    what op offload adds to the first card's compute buffer and to the time to first token, and the largest prompt
+    the cards and the RAM hold (where worked out: :func:`~vramgui.core.offload.with_max_prompt`).  The CLI's
+    ``estimate`` prints them, the Markdown report lists them.  ``limit``: the model's context limit (a larger context
+    is said to pass it)."""
     g = lambda x: f"{x / GIB:,.2f} GiB"  # noqa: E731
     where = ", ".join(f"{x['device']} {g(x['bytes'])} of {g(x['budget_bytes'])}" for x in o["per_device"])
     lines = [f"offload: {o['description']} - {where}; decode {o['decode_tokens_per_second']:,.2f} tokens/s"]
@@ -96,6 +100,13 @@ def offload_lines(o: dict) -> list[str]:
         lines.append(f"  first token {duration_text(o['prefill_seconds'])}: the prompt's passes copy "
                      f"{o['prompt_copy_bytes'] / 1e9:,.1f} GB of the part in RAM to the card (at an assumed "
                      f"{_share(o)} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
+    most = o["max_context"]
+    if most is not None:       # (worked out, and placed at all: the first line says where it is not)
+        cards = "card" if len(o["per_device"]) == 2 else "cards"
+        ram = o["per_device"][-1]["budget_bytes"]
+        past = f", past the model's {limit:,}" if limit is not None and most > limit else ""
+        lines.append(f"  largest prompt on the {cards} and in {ram / GIB:,.2f} GiB of system RAM: "
+                     f"{o['max_prompt_tokens']:,} tokens (context {most:,}{past})")
     return lines
 
 
@@ -399,7 +410,7 @@ def report_markdown(d: dict) -> str:
     if d.get("offload"):        # (the figures above keep every layer on the card)
         o = d["offload"]
         lines += ["", "Offload to system RAM, as planned (the figures above keep every layer on the card):", "",
-                  *(f"- {line.strip()}" for line in offload_lines(o))]
+                  *(f"- {line.strip()}" for line in offload_lines(o, d["model"]["architecture"]["max_context"]))]
     if "cost_per_million_tokens" in sp:
         cheapest = (f"; cheapest at batch {sp['cheapest_batch']:,} ({sp['cheapest_cost_per_million_tokens']:,.4g})"
                     if "cheapest_batch" in sp else "")

@@ -16,6 +16,9 @@ DEFAULT_PROMPT_TOKENS = 4096
 DEFAULT_OUTPUT_TOKENS = 256
 
 
+#: The longest prompt (and output) a scenario takes, tokens.
+MAX_SCENARIO_TOKENS = 100_000_000
+
 #: Pipeline stages the window offers (its stages box) and the most the cross-node caution suggests.
 MAX_STAGES = 16
 #: The host CPUs a scenario can name for HF transformers' launch loop (:attr:`Scenario.host`).
@@ -37,12 +40,12 @@ class Scenario(BaseModel):
     kv_dtype: str = Field("fp16", description="KV-cache dtype id")
     engine: str = Field("generic", description="engine profile id")
     attention: Literal["eager", "sdpa", "flash"] | None = Field(None, description="None: engine default")
-    prompt_tokens: int = Field(512, ge=0, le=100_000_000)
-    cached_tokens: int = Field(0, ge=0, le=100_000_000, description=(
+    prompt_tokens: int = Field(512, ge=0, le=MAX_SCENARIO_TOKENS)
+    cached_tokens: int = Field(0, ge=0, le=MAX_SCENARIO_TOKENS, description=(
         "tokens at the start of the prompt already in the KV cache (a chat's earlier turns, a system prompt the "
         "engine's prefix cache kept): only the rest is prefilled, attending to them; the cache holds the whole "
         "prompt either way.  At most the prompt less its last token (the one whose logits start the output)"))
-    output_tokens: int = Field(0, ge=0, le=100_000_000)
+    output_tokens: int = Field(0, ge=0, le=MAX_SCENARIO_TOKENS)
     batch: int = Field(1, ge=1, le=1_000_000, description="concurrent sequences")
     gpu_util: float | None = Field(None, gt=0, le=1, description="engine memory cap, None: engine default")
     reserved_mib: float = Field(0.0, ge=0, description="memory already taken on each card (desktop, others)")
