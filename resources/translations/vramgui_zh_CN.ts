@@ -1331,6 +1331,14 @@ Source: {source}</source>
         <translation>溢出到系统内存</translation>
     </message>
     <message>
+        <source>largest prompt with system RAM: {n}</source>
+        <translation>加上系统内存的最长提示词：{n}</translation>
+    </message>
+    <message>
+        <source>with system RAM, fits beyond {n}</source>
+        <translation>加上系统内存，超过 {n} 仍放得下</translation>
+    </message>
+    <message>
         <source>beyond the model&apos;s limit ({n} tokens)</source>
         <translation>超出模型上限（{n} 个 token）</translation>
     </message>

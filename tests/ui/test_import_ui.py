@@ -321,6 +321,50 @@ def test_partial_offload_in_the_window(qtbot, win, tmp_path):
     assert "offload" not in win.copy_summary()
 
 
+def test_the_memory_chart_marks_the_largest_prompt_with_system_ram(qtbot, win, tmp_path, monkeypatch):
+    # Llama 2 70B Q4_K_M beside an RTX 4090 with 32 GB of RAM, flash attention: prompts of up to 46,240 tokens with 96
+    # out (hand-counted in tests/test_offload.py) are placed on the card and in the RAM; the chart marks it, its sweep
+    # reaching past it
+    from vramgui.core import offload
+    p = win.panel
+    p.model.setCurrentIndex(p.model.findData("llama2-70b"))
+    p.weights.setCurrentIndex(p.weights.findData("q4_k_m"))
+    p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
+    p.prompt.spin.setValue(4000)
+    p.output.spin.setValue(96)
+    chart = win.memory_chart
+    settle(qtbot, win)
+    assert not chart.ram_limit.isVisible()            # (no RAM entered: nothing to mark)
+    p.ram.setValue(32)
+    settle(qtbot, win)
+    assert chart.ram_limit.isVisible() and chart.ram_limit.value() == pytest.approx(np.log10(46_240))
+    assert chart.ram_limit.label.toPlainText() == "largest prompt with system RAM: 46,240"
+    assert chart.x[-1] > 46_240 and chart.getPlotItem().vb.viewRange()[0][1] > np.log10(46_240)
+    # a prompt's edit keeps it (no search); an output's searches again: 256 more out leave 256 fewer in
+    calls = []
+    search = offload.max_prompt_offloaded
+    monkeypatch.setattr(offload, "max_prompt_offloaded", lambda *a, **k: calls.append(1) or search(*a, **k))
+    p.prompt.spin.setValue(8000)
+    settle(qtbot, win)
+    assert calls == [] and chart.ram_limit.value() == pytest.approx(np.log10(46_240))
+    p.output.spin.setValue(352)
+    settle(qtbot, win)
+    assert calls == [1] and chart.ram_limit.label.toPlainText() == "largest prompt with system RAM: 45,984"
+    # the report and the summary say it as vramgui-cli estimate --ram does
+    assert ("\n- largest prompt on the card and in 29.80 GiB of system RAM: 45,984 tokens (context 46,336, past the "
+            "model's 4,096)\n") in win.copy_summary()
+    d = json.loads(win.export_report(tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert (d["offload"]["max_prompt_tokens"], d["offload"]["max_context"]) == (45_984, 46_336)
+    # too little RAM for even an empty prompt (16 GB): no mark; fine-tuning: none either
+    p.ram.setValue(16)
+    settle(qtbot, win)
+    assert not chart.ram_limit.isVisible() and win.breakdown.verdict.text() == "DOES NOT FIT"
+    p.ram.setValue(32)
+    win.state.set_mode("training")
+    settle(qtbot, win)
+    assert not chart.ram_limit.isVisible()
+
+
 def test_moe_experts_in_ram_as_llama_servers_fit_places_them(qtbot, win):
     # Mixtral 8x7B Q4_K_M beside an RTX 4090 with 64 GB of RAM: current llama.cpp keeps the experts of as few layers
     # as needed in RAM, as llama-server's --fit places them (core.offload, hand-counted in tests/test_offload.py),

@@ -956,7 +956,11 @@ class MemoryChart(pg.PlotWidget):
                                        labelOpts={"position": 0.70, "color": "#404040"})
         self.limit = Marker(angle=90, pen=_pen(VERMILION, 2, QtCore.Qt.PenStyle.DashLine), movable=False,
                                      label="", labelOpts={"position": 0.85, "color": VERMILION})
-        for item in (self.capacity, self.budget, self.current, self.limit):
+        # with System RAM entered, the largest prompt the card and the RAM hold: where the spilled band must end
+        self.ram_limit = Marker(angle=90, pen=_pen(VERMILION, 2, QtCore.Qt.PenStyle.DashDotLine), movable=False,
+                                label="", labelOpts={"position": 0.55, "color": VERMILION})
+        self.ram_limit.setVisible(False)
+        for item in (self.capacity, self.budget, self.current, self.limit, self.ram_limit):
             p.addItem(item, ignoreBounds=True)
         # each compared card: its capacity (thin, solid) and its usable memory for this engine
         # (dotted, labelled); the capacity line only where the two differ
@@ -1016,11 +1020,12 @@ class MemoryChart(pg.PlotWidget):
         theme.recolour(self.budget, c.rule, c.rule)
         theme.recolour(self.current, c.line(GREY), c.muted)
         theme.recolour(self.limit, c.line(VERMILION), c.label(VERMILION))
+        theme.recolour(self.ram_limit, c.line(VERMILION), c.label(VERMILION))
         for capacity, usable, colour in zip(self.compare_lines, self.compare_budgets, COMPARE_COLOURS, strict=True):
             theme.recolour(capacity, c.line(colour))
             theme.recolour(usable, c.line(colour), c.label(colour))
         # boxed: they often sit on the bands, the prompt markers' too where the bands rise steeply
-        for line in (self.capacity, self.budget, *self.compare_budgets, self.current, self.limit):
+        for line in (self.capacity, self.budget, *self.compare_budgets, self.current, self.limit, self.ram_limit):
             line.label.fill = pg.mkBrush(*c.panel)
             line.label.update()
         _recolour_pins(self.pins, c)
@@ -1068,13 +1073,17 @@ class MemoryChart(pg.PlotWidget):
                     top, self.tr("largest sequence that fits: {n}"), stack, compare,
                     [g.memory_bytes for g in compare])     # (a training job may use all of a card)
         self._beyond(ctx, ctx, top)
+        self._ram_line(None, top)
         self.place_rule_labels()
 
     def update_from(self, s: Scenario, budget: float, max_prompt: int | None, compare: list[GPU],
-                    spill: bool = False) -> None:
+                    spill: bool = False, ram_limit: int | None = None) -> None:
+        """``spill``: offload is planned (the part above the budget runs from system RAM); ``ram_limit``: the largest
+        prompt the card and the RAM hold then (core.offload.max_prompt_offloaded; None or -1: none to mark)."""
         self.set_bands(BANDS)
         self._texts(self.tr("Memory per card vs prompt length"), self.tr("prompt tokens"))
-        top = sticky_end(self._sweep_key[1] if self._sweep_key else None, sweep_top(s, max_prompt))
+        reach = max((n for n in (max_prompt, ram_limit) if n is not None and n >= 1), default=None)
+        top = sticky_end(self._sweep_key[1] if self._sweep_key else None, sweep_top(s, reach))
         # the sweep depends on neither the prompt nor its cached share: a prompt drag keeps it
         key = (s.key(prompt_tokens=0, cached_tokens=0), top)
         if key != self._sweep_key:
@@ -1087,6 +1096,7 @@ class MemoryChart(pg.PlotWidget):
                     self.tr("largest prompt that fits: {n}"), stack, compare, budgets(s, compare).tolist())
         limit = s.model.architecture.max_context
         self._beyond(limit - s.output_tokens, limit, top)
+        self._ram_line(ram_limit if spill else None, top)
         # with offload planned, what rises above the usable budget runs from system RAM: its own band
         show = spill and float(stack[-1].max()) * GIB > budget
         if show:
@@ -1100,6 +1110,16 @@ class MemoryChart(pg.PlotWidget):
             else:
                 self.legend.removeItem(self.spill)
         self.place_rule_labels()
+
+    def _ram_line(self, most: int | None, top: int) -> None:
+        """Mark the largest prompt the card and the system RAM hold (none where ``most`` is None or under 1)."""
+        show = most is not None and most >= 1
+        if show:
+            self.ram_limit.setValue(np.log10(min(most, top)))
+            set_label(self.ram_limit, self.tr("largest prompt with system RAM: {n}").format(n=integer(most))
+                      if most <= top else self.tr("with system RAM, fits beyond {n}").format(n=integer(top)))
+        if show != self.ram_limit.isVisible():
+            self.ram_limit.setVisible(show)
 
     def _beyond(self, start: int, limit: int, top: int) -> None:
         """Veil the prompts from ``start`` on, where the context passes the model's ``limit``."""
@@ -1268,7 +1288,7 @@ class MemoryChart(pg.PlotWidget):
             (x0, x1), br = vb.viewRange()[0], self.beyond_label.boundingRect()
             right = (self.beyond.getRegion()[1] - x0) / (x1 - x0) * w_px
             fixed.append(QtCore.QRectF(right - br.width(), h_px - br.height(), br.width(), br.height()))
-        markers = [(self.limit, 0.85), (self.current, 0.70)]
+        markers = [(self.limit, 0.85), (self.current, 0.70), (self.ram_limit, 0.55)]
         marker_places, _ = marker_label_places(vb, markers, fixed)
         rule_places = self._rule_places(vb, fixed + [rect for _, _, rect in marker_places])
         lifted = sum(lift for _, _, _, lift, _ in rule_places)

@@ -334,7 +334,7 @@ class MainWindow(QtWidgets.QMainWindow):
         f = fit_from_table(s, self._table, ids.index(s.gpu.id)) if s.gpu.id in ids else fit(s)
         plan = self.state.offload_plan()
         self.memory_chart.update_from(s, f.budget_bytes, f.max_prompt_tokens, self.state.compare,
-                                      spill=plan is not None)
+                                      spill=plan is not None, ram_limit=self.state.max_offload_prompt())
         self.second_chart.setCurrentWidget(self.speed_chart)
         self.fit_panel.set_headers(False)
         sp = estimate_speed(s, with_knee=False)
@@ -708,11 +708,11 @@ class MainWindow(QtWidgets.QMainWindow):
             return None
         if self.state.mode == "training":
             return export_training_report(self.state.training, path)
-        return export_report(self.state.scenario, path, self.state.pins, self.state.price, self.state.offload_plan())
+        return export_report(self.state.scenario, path, self.state.pins, self.state.price, self.state.reported_plan())
 
     def copy_summary(self) -> str:
         text = (training_report_text(self.state.training) if self.state.mode == "training" else
-                report_markdown(estimate_dict(self.state.scenario, self.state.price, self.state.offload_plan())))
+                report_markdown(estimate_dict(self.state.scenario, self.state.price, self.state.reported_plan())))
         QtWidgets.QApplication.clipboard().setText(text)
         self.statusBar().showMessage(self.tr("Summary copied to the clipboard."), 4000)
         return text

@@ -37,6 +37,7 @@ class ScenarioState(QtCore.QObject):
         self.pinned = False           # the weights in RAM in pinned host memory (--no-mmap): op offload copies faster
         self.ram_bandwidth_gb_s: float | None = None   # None: the platform default
         self.price_per_card_hour = 0.0   # the user's price, for the cost per million tokens; 0: not set
+        self._max_prompt: tuple = (None, None)   # (what it was worked out for, max_offload_prompt's answer)
         self._training = TrainingSetup(model=scenario.model, gpu=scenario.gpu, method="lora", optimizer="adamw",
                                        lora_rank=16, lora_targets="q,k,v,o", checkpointing="full", seq=2048)
 
@@ -96,9 +97,32 @@ class ScenarioState(QtCore.QObject):
         if not self.offload_asked:
             return None
         from ..core.offload import plan_offload
-        return plan_offload(s, self.ram_gb, experts_on_cpu=self.experts_on_cpu,
-                            n_cpu_moe=None if self.experts_on_cpu else self.n_cpu_moe,
-                            ram_bandwidth_gb_s=self.ram_bandwidth_gb_s, with_prefill=with_prefill, pinned=self.pinned)
+        return plan_offload(s, self.ram_gb, with_prefill=with_prefill, **self._plan_settings())
+
+    def _plan_settings(self) -> dict:
+        return dict(experts_on_cpu=self.experts_on_cpu, n_cpu_moe=None if self.experts_on_cpu else self.n_cpu_moe,
+                    ram_bandwidth_gb_s=self.ram_bandwidth_gb_s, pinned=self.pinned)
+
+    def max_offload_prompt(self) -> int | None:
+        """The largest prompt the primary card(s) and the System RAM hold (core.offload.max_prompt_offloaded; -1:
+        none), or None when no offload is asked.  Kept while only the prompt changes (10-30 plans, 3-8 ms)."""
+        if not self.offload_asked:
+            return None
+        settings = self._plan_settings()
+        key = (self._scenario.key(prompt_tokens=0, cached_tokens=0), self.ram_gb, tuple(settings.items()))
+        if self._max_prompt[0] != key:
+            from ..core.offload import max_prompt_offloaded
+            self._max_prompt = (key, max_prompt_offloaded(self._scenario, self.ram_gb, **settings))
+        return self._max_prompt[1]
+
+    def reported_plan(self):
+        """The primary card's offload plan with its largest prompt (:meth:`max_offload_prompt`), as the report and
+        the CLI give it; None when no offload is asked."""
+        plan = self.offload_plan()
+        if plan is None:
+            return None
+        from ..core.offload import with_max_prompt
+        return with_max_prompt(plan, self._scenario, self.max_offload_prompt())
 
     def set_mode(self, mode: str) -> None:
         if mode not in ("inference", "training") or mode == self.mode:
