@@ -14,6 +14,9 @@ A decode step reads each device's share of the weights and KV cache over that de
 own bandwidth, in turn: GPU bytes over the card's bandwidth, CPU bytes over the system
 RAM's.  The slower part dominates.  The engine's host floor and per-step costs apply as
 in :mod:`~vramgui.core.speed`.
+
+How long a prompt the cards and the RAM hold together is the longest whose plan is placed
+(:func:`max_prompt_offloaded`).
 """
 
 from __future__ import annotations
