@@ -62,6 +62,34 @@ def test_an_imported_config_starts_from_its_stored_format(capsys, tmp_path):
     assert json.loads(capsys.readouterr().out)["scenario"]["weights"] == "nf4"
     assert main(["estimate", "--model-file", str(tmp_path), "--gpu", "rtx4090", "--weights", "bf16", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["scenario"]["weights"] == "bf16"
-    # a built-in preset keeps the default: the user picks the format to plan for
+    # a built-in preset released quantized starts from its release format too (its config.json's quantization_config
+    # is kept for it); one released in 16 bits from fp16
     assert main(["estimate", "--model", "gpt-oss-20b", "--gpu", "rtx4090", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["scenario"]["weights"] == "mxfp4"
+    assert main(["estimate", "--model", "llama3.1-8b", "--gpu", "rtx4090", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["scenario"]["weights"] == "fp16"
+
+
+def test_a_model_released_quantized_starts_from_its_release_format(capsys):
+    from vramgui.core.formats import release_format
+    from vramgui.core.units import GIB
+    cat = default_catalog()
+    oss, v4 = cat.model("gpt-oss-120b").config, cat.model("deepseek-v4-flash").config
+    # as released: gpt-oss's routed experts MXFP4, the rest bf16; in llama.cpp's GGUF the rest Q8_0 (ggml-org's
+    # gpt-oss GGUFs); DeepSeek V4's FP8 checkpoint, which no GGUF keeps (converted to 16 bits, quantized anew)
+    assert (release_format(oss), release_format(oss, gguf=True)) == ("mxfp4", "gguf-mxfp4")
+    assert (release_format(v4), release_format(v4, gguf=True)) == ("fp8", None)
+    assert release_format(cat.model("llama3.1-8b").config) is None and release_format(None) is None
+
+    def weights(*args):
+        assert main(["estimate", "--model", "gpt-oss-120b", "--gpu", "h200", *args, "--json"]) == 0
+        d = json.loads(capsys.readouterr().out)
+        return d["scenario"]["weights"], d["memory"]["weights"] / GIB
+    # gpt-oss-120b as released, 60.77 GiB of weights (tests/test_machine.py counts them); under llama.cpp its GGUF,
+    # 59.02 GiB as llama-bench prints it, less the token embedding llama.cpp keeps on the host (201,088 x 2,880
+    # Q8_0 values at 34 bytes a 32: 0.573 GiB); --weights still chooses
+    name, gib = weights()
+    assert name == "mxfp4" and gib == pytest.approx(60.77, abs=0.005)
+    name, gib = weights("--engine", "llamacpp")
+    assert name == "gguf-mxfp4" and gib == pytest.approx(59.02 - 201088 * 2880 * 34 / 32 / GIB, abs=0.005)
+    assert weights("--weights", "bf16")[0] == "bf16"

@@ -30,9 +30,9 @@ from .core import (
     fit,
 )
 from .core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, Catalog, names_a_file, read_preset
-from .core.engines import runs_on_gpu, unlisted_card
+from .core.engines import LLAMACPP, runs_on_gpu, unlisted_card
 from .core.errors import InputError, pydantic_message
-from .core.formats import stored_format
+from .core.formats import release_format
 from .core.machine import SORT_KEYS
 from .core.model_files import model_from_path
 from .core.offload import offloads
@@ -77,8 +77,9 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                         "8 for most, 72 for GB200 NVL72): a tensor-parallel group of more spans nodes")
     g.add_argument("--weights", default=None, choices=[*WEIGHT_FORMATS, "file"], metavar="FORMAT",
                    help=f"weight format: {' '.join(WEIGHT_FORMATS)}, or file (as stored in an imported "
-                        ".safetensors/.gguf; the default for those); default fp16, or for a --model-file "
-                        "config.json the format its quantization_config names")
+                        ".safetensors/.gguf; the default for those); default: the format the model is released in "
+                        "where its config.json's quantization_config names one (gpt-oss: mxfp4, for llama.cpp "
+                        "gguf-mxfp4; FP8 checkpoints: fp8), else fp16")
     g.add_argument("--kv-dtype", default="fp16", choices=list(KV_DTYPES), metavar="DTYPE",
                    help=f"KV-cache dtype: {' '.join(KV_DTYPES)} (default fp16)")
     g.add_argument("--engine", default="generic", choices=list(ENGINES), metavar="PROFILE",
@@ -157,9 +158,10 @@ def _scenario(args, cat: Catalog, gpu: GPU | None = None) -> Scenario:
         raise CliError(f"--gpu-util must be in (0, 1], got {args.gpu_util}")
     if args.price_per_hour is not None and args.price_per_hour < 0:
         raise CliError(f"--price-per-hour must not be negative, got {args.price_per_hour}")
-    # an imported file's own bytes; else the format an imported config.json's quantization_config names
+    # an imported file's own bytes; else the format the model is released in (a preset's or an imported
+    # config.json's quantization_config), else 16 bits
     weights = args.weights or ("file" if model.file_weights is not None else
-                               (stored_format(model.config) if args.model_file else None) or "fp16")
+                               release_format(model.config, args.engine in LLAMACPP) or "fp16")
     return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, pipeline=args.pipeline, weights=weights,
                     kv_dtype=args.kv_dtype,
                     engine=args.engine, attention=args.attention, prompt_tokens=args.prompt,

@@ -57,7 +57,8 @@ def test_import_gguf_selects_it_with_exact_bytes(qtbot, win, tmp_path):
 
 def test_an_imported_quantized_config_selects_its_format(qtbot, win, tmp_path):
     # a checkpoint saved with load_in_4bit (NF4, double quantization): its weights as stored, and the status bar
-    # says why; a config without a quantization_config keeps the format the user had
+    # says why; a config without a quantization_config gets back the format the user had before (nf4 was the first
+    # checkpoint's, as a model released quantized sets its format: test_main_window's release-format test)
     import json
     qc = {"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "nf4",
           "bnb_4bit_use_double_quant": True}
@@ -72,6 +73,14 @@ def test_an_imported_quantized_config_selects_its_format(qtbot, win, tmp_path):
     plain.mkdir()
     (plain / "config.json").write_text(json.dumps(win.state.catalog.model("llama3.1-8b").config))
     assert win.import_model(plain / "config.json")
+    settle(qtbot, win)
+    assert win.state.scenario.weights == "fp16"
+    # a quantized format the user chose stays, unless the import is a quantized checkpoint
+    win.panel.weights.setCurrentIndex(win.panel.weights.findData("q4_k_m"))
+    assert win.import_model(plain / "config.json")
+    settle(qtbot, win)
+    assert win.state.scenario.weights == "q4_k_m"
+    assert win.import_model(tmp_path / "config.json")
     settle(qtbot, win)
     assert win.state.scenario.weights == "nf4"
 

@@ -48,6 +48,43 @@ def test_model_picker_redraws_the_memory_chart(qtbot, win):
     np.testing.assert_allclose(win.memory_chart.curves[0].getOriginalDataset()[1], 13_015_864_320 * 2 / GIB, rtol=1e-9)
 
 
+def test_a_model_released_quantized_comes_in_its_release_format(qtbot, win):
+    # gpt-oss-120b is released with its routed experts in MXFP4 (its config.json's quantization_config): picked with
+    # 16-bit weights it comes in that format, 60.77 GiB (tests/test_stored_format.py), not 16 bits' 216.5, and the
+    # status bar says so; the next model gets back the 16 bits; a quantization the user chose stays
+    p = win.panel
+    choose(qtbot, win, p.model, "gpt-oss-120b")
+    assert win.state.scenario.weights == "mxfp4" and p.weights.currentData() == "mxfp4"
+    assert win.breakdown.values["weights"].text() == "60.77 GiB"
+    assert win.statusBar().currentMessage() == ("gpt-oss-120b (MoE) is released in MXFP4 experts (gpt-oss): the "
+                                                "weights are set to it (pick another format to compare).")
+    choose(qtbot, win, p.model, "llama2-7b")
+    assert win.state.scenario.weights == "fp16"
+    choose(qtbot, win, p.weights, "q4_k_m")
+    choose(qtbot, win, p.model, "gpt-oss-120b")
+    assert win.state.scenario.weights == "q4_k_m"
+    # 16 bits chosen on gpt-oss stay the user's (the next model keeps them); BF16 is 16-bit too
+    choose(qtbot, win, p.weights, "bf16")
+    assert win.state.scenario.weights == "bf16"
+    choose(qtbot, win, p.model, "gpt-oss-20b")
+    assert win.state.scenario.weights == "mxfp4"
+    choose(qtbot, win, p.weights, "fp16")
+    choose(qtbot, win, p.model, "llama2-7b")
+    assert win.state.scenario.weights == "fp16"
+    # under llama.cpp, its GGUF (the experts MXFP4, the rest Q8_0); DeepSeek V4's FP8 no GGUF keeps: 16 bits stay
+    choose(qtbot, win, p.engine, "llamacpp")
+    choose(qtbot, win, p.model, "gpt-oss-20b")
+    assert win.state.scenario.weights == "gguf-mxfp4"
+    choose(qtbot, win, p.model, "deepseek-v4-flash")
+    assert win.state.scenario.weights == "fp16"
+    # a format set right after the model (a restored session, a My machine row): no word of the release format
+    win.statusBar().clearMessage()
+    win.state.set_model("gpt-oss-120b")
+    win.state.update(weights="q8_0")
+    settle(qtbot, win)
+    assert win.state.scenario.weights == "q8_0" and "released" not in win.statusBar().currentMessage()
+
+
 def test_prompt_spin_moves_current_and_limit_markers(qtbot, win):
     win.panel.prompt.spin.setValue(10_000)
     settle(qtbot, win)

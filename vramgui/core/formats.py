@@ -229,6 +229,24 @@ def stored_format(config: dict) -> str | None:
     return None
 
 
+#: A checkpoint's stored format as llama.cpp's converter keeps it in its GGUF files, where it does: gpt-oss's MXFP4
+#: experts (ggml-org/gpt-oss-20b-GGUF, -120b-GGUF: gguf-mxfp4).  Other quantized checkpoints (FP8, NVFP4, GPTQ, AWQ,
+#: bitsandbytes) are converted to 16 bits and quantized anew: no GGUF keeps their format.
+GGUF_OF_STORED = {"mxfp4": "gguf-mxfp4"}
+
+#: The formats a weights setting starts from when it is not the user's own choice of a quantization: where the model is
+#: released quantized, its release format replaces them (:func:`release_format`).
+UNQUANTIZED = frozenset({"fp32", "fp16", "bf16"})
+
+
+def release_format(config: dict | None, gguf: bool = False) -> str | None:
+    """The format a model's weights come in as it is released: its checkpoint's (``config``'s
+    :func:`stored_format`), or for an engine that reads GGUF files (``gguf``) the GGUF that keeps it
+    (:data:`GGUF_OF_STORED`); None for a 16-bit release, or one no GGUF keeps."""
+    stored = stored_format(config) if isinstance(config, dict) else None
+    return GGUF_OF_STORED.get(stored) if gguf and stored else stored
+
+
 # The ids the issue tracker and the CLI promise (the catalog may hold more).
 REQUIRED_FORMAT_IDS = ("fp32 fp16 bf16 fp8 int8 int4 gptq-int4 awq-int4 nf4 q8_0 q6_k q5_k_m q5_0 "
                        "q4_k_m q4_0 q3_k_m q2_k").split()

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS, Scenario, VramguiError
 from ..core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, data_dir, names_a_file
+from ..core.engines import LLAMACPP
+from ..core.formats import release_format
 from ..core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, HOSTS
 
 
@@ -32,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
                          "read) for this session")
     ap.add_argument("--gpus", type=int, default=1, metavar="N", help="cards to split the model over (default 1)")
     ap.add_argument("--pipeline", type=int, default=1, metavar="STAGES", help="pipeline-parallel stages the cards form")
-    ap.add_argument("--weights", default="fp16", choices=list(WEIGHT_FORMATS), help="weight format (default fp16)")
+    ap.add_argument("--weights", default=None, choices=list(WEIGHT_FORMATS),
+                    help="weight format (default: the model's release format where it is released quantized, "
+                         "gpt-oss's MXFP4 experts say, else fp16)")
     ap.add_argument("--kv-dtype", default="fp16", choices=list(KV_DTYPES), help="KV-cache dtype (default fp16)")
     ap.add_argument("--engine", default="generic", choices=list(ENGINES), help="engine profile (default generic)")
     ap.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None,
@@ -107,7 +111,7 @@ def initial_scenario(args: argparse.Namespace) -> Scenario:
     model = cat.model("llama2-7b" if model_file_arg(args) else args.model)
     gpu = cat.gpu("rtx4090" if gpu_file_arg(args) else args.gpu)
     return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, pipeline=args.pipeline,
-                    weights=args.weights,
+                    weights=args.weights or release_format(model.config, args.engine in LLAMACPP) or "fp16",
                     kv_dtype=args.kv_dtype, engine=args.engine, attention=args.attention, host=args.host,
                     prompt_tokens=args.prompt, cached_tokens=args.cached, output_tokens=args.output,
                     batch=args.batch)

@@ -12,9 +12,10 @@ from ..core import estimate_memory, fit
 from ..core.architecture import layout_note
 from ..core.cards import CardTables, fit_from_table
 from ..core.catalog import data_dir
+from ..core.engines import LLAMACPP
 from ..core.errors import InputError
 from ..core.explain import explain_cost, explain_items, explain_training_items
-from ..core.formats import WEIGHT_FORMATS, stored_format
+from ..core.formats import WEIGHT_FORMATS, release_format, stored_format
 from ..core.measured import load_measured
 from ..core.model_files import model_from_path
 from ..core.offload import offloading
@@ -128,6 +129,8 @@ class MainWindow(QtWidgets.QMainWindow):
         self._tables = CardTables()
         self.measured: list = []
         state.changed.connect(self.schedule)
+        state.released.connect(self._say_released)
+        self._release_note: tuple | None = None     # (model, format) the status bar is to say it was released in
         self.fit_panel.gpuChosen.connect(state.set_gpu)
         self.panel.import_button.clicked.connect(lambda: self.import_model())
         state.catalog_changed.connect(self._catalog_changed)
@@ -501,9 +504,11 @@ class MainWindow(QtWidgets.QMainWindow):
         """Select a model read from ``path`` (added to the picker and the recent imports)."""
         self.state.add_model(model)
         self.state.set_model(model.id)
+        self._release_note = None          # (the status bar says below what the import set)
         stored = stored_format(model.config) if model.file_weights is None else None
-        if stored:    # a quantized checkpoint's config.json: its weights as it stores them
-            self.state.update(weights=stored)
+        released = release_format(model.config, self.state.scenario.engine in LLAMACPP)
+        if stored and self.state.scenario.weights != released:   # (set_model keeps a quantized format chosen before)
+            self.state.update(weights=stored)   # a quantized checkpoint's config.json: its weights as it stores them
         self.add_recent_import(Path(path))
         note = layout_note(model.architecture) or pre_mla_gguf_note(model)
         if note:   # counted with the generic layout, or an MLA GGUF llama.cpp runs up-projected: say so where the user
@@ -518,6 +523,21 @@ class MainWindow(QtWidgets.QMainWindow):
         else:
             self.statusBar().showMessage(self.tr("Imported {name} ({source}).").format(name=model.name,
                                                                                        source=model.source), 8000)
+
+    def _say_released(self, weights: str) -> None:
+        """A model released quantized was chosen: its weights are set to the release format (ScenarioState.set_model),
+        which the status bar says once the event loop turns, if they still are (a restored session or the My machine
+        tab's row sets its own format right after the model)."""
+        model = self.state.scenario.model
+        self._release_note = (model, weights)       # (an import says its own: use_imported clears it)
+
+        def say() -> None:
+            s = self.state.scenario
+            if self._release_note == (model, weights) and s.model is model and s.weights == weights:
+                self.statusBar().showMessage(self.tr("{model} is released in {format}: the weights are set to it "
+                                                     "(pick another format to compare).").format(
+                    model=model.name, format=core_name(WEIGHT_FORMATS[weights].name)), 10000)
+        QtCore.QTimer.singleShot(0, self, say)
 
     # --- recent imports ------------------------------------------------------------------------
     MAX_RECENT = 8

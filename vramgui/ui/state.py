@@ -12,7 +12,9 @@ from pydantic import ValidationError
 from PySide6 import QtCore
 
 from ..core import Catalog, Scenario
+from ..core.engines import LLAMACPP
 from ..core.errors import pydantic_message
+from ..core.formats import UNQUANTIZED, release_format
 from ..core.presets import GPU
 from ..core.training import TrainingSetup
 
@@ -23,6 +25,7 @@ class ScenarioState(QtCore.QObject):
     changed = QtCore.Signal()
     refused = QtCore.Signal(str)
     catalog_changed = QtCore.Signal()
+    released = QtCore.Signal(str)     # a model was chosen in its release format (set_model): the format's id
 
     def __init__(self, catalog: Catalog, scenario: Scenario, parent=None):
         super().__init__(parent)
@@ -38,6 +41,7 @@ class ScenarioState(QtCore.QObject):
         self.ram_bandwidth_gb_s: float | None = None   # None: the platform default
         self.price_per_card_hour = 0.0   # the user's price, for the cost per million tokens; 0: not set
         self._max_prompt: tuple = (None, None)   # (what it was worked out for, max_offload_prompt's answer)
+        self._released: tuple[str, str] | None = None   # (the weights before, the model's release format) set_model set
         self._training = TrainingSetup(model=scenario.model, gpu=scenario.gpu, method="lora", optimizer="adamw",
                                        lora_rank=16, lora_targets="q,k,v,o", checkpointing="full", seq=2048)
 
@@ -174,17 +178,29 @@ class ScenarioState(QtCore.QObject):
             return None
 
     def set_model(self, model_id: str) -> bool:
-        """The model is shared by both modes."""
+        """The model is shared by both modes.  An imported file's weights are its own bytes; a model released quantized
+        (gpt-oss's MXFP4 experts, an FP8 checkpoint: core.formats.release_format) comes in its release format where
+        the weights were 16- or 32-bit, and ``released`` says so; the next model gets the weights back as they were."""
         model = self.catalog.models.get(model_id)
         if model is None:
             return False
         self._training = self._training.with_(model=model)
         weights = self._scenario.weights
+        if self._released is not None and weights == self._released[1]:
+            weights = self._released[0]          # (the format the last model's release replaced)
+        self._released = None
         if model.file_weights is not None:
             weights = "file"                     # an imported file: its own bytes by default
         elif weights == "file":
             weights = "fp16"
-        return self.update(model=model, weights=weights)
+        elif weights in UNQUANTIZED:
+            released = release_format(model.config, self._scenario.engine in LLAMACPP)
+            if released:
+                self._released, weights = (weights, released), released
+        changed = self.update(model=model, weights=weights)
+        if self._released is not None and self._scenario.weights == weights:
+            self.released.emit(weights)
+        return changed
 
     def add_model(self, model) -> None:
         """Put an imported or user model into the catalog (replacing one with its id)."""
