@@ -274,7 +274,14 @@ def test_cards_an_engine_does_not_list_are_marked(capsys):
 
 def test_models_and_gpus_lists(capsys):
     rc, out, _ = run(capsys, "models", "--json")
-    assert rc == 0 and any(m["id"] == "llama2-70b" for m in json.loads(out))
+    models = {m["id"]: m for m in json.loads(out)}
+    assert rc == 0 and "llama2-70b" in models
+    # the format each is released in (its config.json's quantization_config): the estimate's default weights
+    assert [models[m]["release_format"] for m in ("llama2-70b", "gpt-oss-120b", "deepseek-r1")] == \
+        [None, "mxfp4", "fp8"]
+    rc, out, _ = run(capsys, "models")
+    rows = {line.split()[0]: line.split()[-1] for line in out.splitlines()[2:]}
+    assert rc == 0 and (rows["llama2-7b"], rows["gpt-oss-20b"]) == ("-", "mxfp4")
     rc, out, _ = run(capsys, "gpus")
     assert rc == 0 and "rtx4090" in out and "GiB" in out
     # each card's compiler target (NVIDIA's table: the RTX 4090 is compute capability 8.9; ROCm's: gfx1100 for the RX

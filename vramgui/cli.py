@@ -543,13 +543,14 @@ def cmd_models(args, cat: Catalog) -> int:
             p = count_params(m.architecture)
             items.append({"id": m.id, "name": m.name, "family": fam, "params_total": p.total,
                           "params_active": p.active, "max_context": m.architecture.max_context,
-                          "user": m.id in cat.user_ids, "source": m.source})
+                          "release_format": release_format(m.config), "user": m.id in cat.user_ids,
+                          "source": m.source})
     if args.json:
         print(json.dumps(items, indent=2))
     else:
         print(_table([(i["id"], i["family"], f"{i['params_total'] / 1e9:,.2f} B",
-                       f"{i['params_active'] / 1e9:,.2f} B", f"{i['max_context']:,}") for i in items],
-                     ("id", "family", "params", "active", "context")))
+                       f"{i['params_active'] / 1e9:,.2f} B", f"{i['max_context']:,}", i["release_format"] or "-")
+                      for i in items], ("id", "family", "params", "active", "context", "released in")))
     _report_problems(cat)
     return 0
 
