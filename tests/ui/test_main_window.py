@@ -58,25 +58,19 @@ def test_a_model_released_quantized_comes_in_its_release_format(qtbot, win):
     assert win.breakdown.values["weights"].text() == "60.77 GiB"
     assert win.statusBar().currentMessage() == ("gpt-oss-120b (MoE) is released in MXFP4 experts (gpt-oss): the "
                                                 "weights are set to it (pick another format to compare).")
-    choose(qtbot, win, p.model, "llama2-7b")
-    assert win.state.scenario.weights == "fp16"
-    choose(qtbot, win, p.weights, "q4_k_m")
-    choose(qtbot, win, p.model, "gpt-oss-120b")
-    assert win.state.scenario.weights == "q4_k_m"
-    # 16 bits chosen on gpt-oss stay the user's (the next model keeps them); BF16 is 16-bit too
-    choose(qtbot, win, p.weights, "bf16")
-    assert win.state.scenario.weights == "bf16"
-    choose(qtbot, win, p.model, "gpt-oss-20b")
-    assert win.state.scenario.weights == "mxfp4"
-    choose(qtbot, win, p.weights, "fp16")
-    choose(qtbot, win, p.model, "llama2-7b")
-    assert win.state.scenario.weights == "fp16"
-    # under llama.cpp, its GGUF (the experts MXFP4, the rest Q8_0); DeepSeek V4's FP8 no GGUF keeps: 16 bits stay
-    choose(qtbot, win, p.engine, "llamacpp")
-    choose(qtbot, win, p.model, "gpt-oss-20b")
-    assert win.state.scenario.weights == "gguf-mxfp4"
-    choose(qtbot, win, p.model, "deepseek-v4-flash")
-    assert win.state.scenario.weights == "fp16"
+    for combo, ident, weights in (
+            (p.model, "llama2-7b", "fp16"),          # the next model: the 16 bits back
+            (p.weights, "q4_k_m", "q4_k_m"),
+            (p.model, "gpt-oss-120b", "q4_k_m"),     # a quantization the user chose stays
+            (p.weights, "bf16", "bf16"),
+            (p.model, "gpt-oss-20b", "mxfp4"),       # (BF16 is 16 bits too)
+            (p.weights, "fp16", "fp16"),             # 16 bits picked on gpt-oss: the user's, for the next model too
+            (p.model, "llama2-7b", "fp16"),
+            (p.engine, "llamacpp", "fp16"),
+            (p.model, "gpt-oss-20b", "gguf-mxfp4"),  # under llama.cpp its GGUF (the experts MXFP4, the rest Q8_0)
+            (p.model, "deepseek-v4-flash", "fp16")):  # FP8, which no GGUF keeps: the 16 bits stay
+        choose(qtbot, win, combo, ident)
+        assert win.state.scenario.weights == weights, (ident, weights)
     # a format set right after the model (a restored session, a My machine row): no word of the release format
     win.statusBar().clearMessage()
     win.state.set_model("gpt-oss-120b")
