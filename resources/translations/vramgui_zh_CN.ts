@@ -1388,6 +1388,14 @@ Source: {source}</source>
         <translation>超出显卡可用的 {size} GiB</translation>
     </message>
     <message>
+        <source>more than the card and the system RAM hold</source>
+        <translation>超出显卡与系统内存的容量</translation>
+    </message>
+    <message>
+        <source>the rest from system RAM</source>
+        <translation>其余放在系统内存</translation>
+    </message>
+    <message>
         <source>beyond the model&apos;s limit</source>
         <translation>超出模型上限</translation>
     </message>

@@ -349,6 +349,12 @@ def test_the_memory_chart_marks_the_largest_prompt_with_system_ram(qtbot, win, t
     assert chart.ram_limit.isVisible() and chart.ram_limit.value() == pytest.approx(np.log10(46_240))
     assert chart.ram_limit.label.toPlainText() == "largest prompt with system RAM: 46,240"
     assert chart.x[-1] > 46_240 and chart.getPlotItem().vb.viewRange()[0][1] > np.log10(46_240)
+    # the read-out past the card's budget: the rest from the RAM up to the mark, more than both hold beyond it
+    vb = chart.getPlotItem().vb
+    for prompt, says in ((10_000, "the rest from system RAM"), (55_000, "more than the card and the system RAM hold")):
+        chart._hover((vb.mapViewToScene(QtCore.QPointF(np.log10(prompt), 10.0)),))
+        lines = chart.readout.toPlainText().split("\n")
+        assert lines[lines.index("more than the card's usable 24.0 GiB") + 1] == says, prompt
     # a prompt's edit keeps it (no search); an output's searches again: 256 more out leave 256 fewer in
     calls = []
     search = offload.max_prompt_offloaded

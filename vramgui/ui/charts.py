@@ -1004,6 +1004,7 @@ class MemoryChart(pg.PlotWidget):
         self._proxy = pg.SignalProxy(self.scene().sigMouseMoved, rateLimit=60, slot=self._hover)
         self._y_wanted: tuple[float, float] | None = None   # (the curve's top, the highest card) as last drawn
         self._usable_gib = float("inf")                      # the card's usable memory, as last drawn
+        self._ram_most: int | None = None                    # the largest prompt with system RAM, as last marked
         p.vb.sigResized.connect(self._keep_headroom)          # (first: the labels are placed for the range)
         p.vb.sigResized.connect(self.place_pin_legend)        # (then: the labels keep clear of it)
         p.vb.sigResized.connect(self.place_rule_labels)
@@ -1114,6 +1115,7 @@ class MemoryChart(pg.PlotWidget):
     def _ram_line(self, most: int | None, top: int) -> None:
         """Mark the largest prompt the card and the system RAM hold (none where ``most`` is None or under 1)."""
         show = most is not None and most >= 1
+        self._ram_most = most if show else None        # (for the read-out)
         if show:
             self.ram_limit.setValue(np.log10(min(most, top)))
             set_label(self.ram_limit, self.tr("largest prompt with system RAM: {n}").format(n=integer(most))
@@ -1399,6 +1401,9 @@ class MemoryChart(pg.PlotWidget):
         lines.append(self.tr("total {size} GiB").format(size=num(self.stack[-1, i], 2)))
         if self.stack[-1, i] > self._usable_gib:
             lines.append(self.tr("more than the card's usable {size} GiB").format(size=num(self._usable_gib, 1)))
+            if self._ram_most is not None:       # (System RAM entered: the rest from it, up to the marked prompt)
+                lines.append(self.tr("more than the card and the system RAM hold") if self.x[i] > self._ram_most
+                             else self.tr("the rest from system RAM"))
         if self.beyond.isVisible() and np.log10(self.x[i]) >= self.beyond.getRegion()[0]:
             lines.append(self.tr("beyond the model's limit"))
         self.readout.setText("\n".join(lines))
