@@ -543,6 +543,34 @@ def test_vramgui_takes_the_machines_ram(tmp_path):
     assert seen == {"rc": 2} and "--n-cpu-moe takes a number of layers" in err
 
 
+def test_vramgui_opens_a_model_released_quantized_in_its_release_format(tmp_path):
+    """`vramgui --model gpt-oss-20b` opens with the MXFP4 experts it is released in (under llama.cpp their GGUF), as
+    the picker sets them, and the next model gets the 16 bits back; --weights still chooses."""
+    import json
+    import os
+    import subprocess
+    import sys
+    run = """
+import json, sys
+import vramgui.ui.app as app
+seen = {}
+def shot(win, path, size):
+    seen.update(weights=win.state.scenario.weights)
+    win.state.set_model("llama2-7b")
+    seen.update(next=win.state.scenario.weights)
+app.screenshot = shot
+print(json.dumps(dict(seen, rc=app.main(sys.argv[1:]))))
+"""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    for args, weights in ((["--model", "gpt-oss-20b"], "mxfp4"), (["--model", "gpt-oss-20b", "--engine", "llamacpp"],
+                                                                     "gguf-mxfp4"),
+                          (["--model", "gpt-oss-20b", "--weights", "bf16"], "bf16")):
+        r = subprocess.run([sys.executable, "-c", run, *args, "--screenshot", str(tmp_path / "x.png")],
+                           capture_output=True, text=True, env=env, timeout=120)
+        seen = json.loads(r.stdout.strip().splitlines()[-1])
+        assert (seen["rc"], seen["weights"], seen["next"]) == (0, weights, "bf16" if weights == "bf16" else "fp16")
+
+
 def test_a_mistral_params_json_imports_with_its_assumed_context(qtbot, win, tmp_path):
     # Mistral 7B v0.3's params.json (tests/data/mistral_params) names no context limit: the model is chosen,
     # the picker's provenance tooltip says what was assumed, and the memory chart's limit is that context

@@ -14,8 +14,6 @@ from pathlib import Path
 
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS, Scenario, VramguiError
 from ..core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, data_dir, names_a_file
-from ..core.engines import LLAMACPP
-from ..core.formats import release_format
 from ..core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, HOSTS
 
 
@@ -36,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--pipeline", type=int, default=1, metavar="STAGES", help="pipeline-parallel stages the cards form")
     ap.add_argument("--weights", default=None, choices=list(WEIGHT_FORMATS),
                     help="weight format (default: the model's release format where it is released quantized, "
-                         "gpt-oss's MXFP4 experts say, else fp16)")
+                         "gpt-oss's MXFP4 experts say, as the model picker sets it; else fp16)")
     ap.add_argument("--kv-dtype", default="fp16", choices=list(KV_DTYPES), help="KV-cache dtype (default fp16)")
     ap.add_argument("--engine", default="generic", choices=list(ENGINES), help="engine profile (default generic)")
     ap.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None,
@@ -111,7 +109,7 @@ def initial_scenario(args: argparse.Namespace) -> Scenario:
     model = cat.model("llama2-7b" if model_file_arg(args) else args.model)
     gpu = cat.gpu("rtx4090" if gpu_file_arg(args) else args.gpu)
     return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, pipeline=args.pipeline,
-                    weights=args.weights or release_format(model.config, args.engine in LLAMACPP) or "fp16",
+                    weights=args.weights or "fp16",
                     kv_dtype=args.kv_dtype, engine=args.engine, attention=args.attention, host=args.host,
                     prompt_tokens=args.prompt, cached_tokens=args.cached, output_tokens=args.output,
                     batch=args.batch)
@@ -270,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         win = make_window(initial_scenario(args))
         if imported is not None:
             win.use_imported(imported, model_file)
+        elif args.weights is None:         # a model released quantized: in its release format, as the picker sets it
+            win.state.set_model(win.state.scenario.model.id)
         if card is not None:                # (for this session: File → Add a custom GPU… saves one)
             win.state.add_gpu(card)
             win.state.set_gpu(card.id)
