@@ -1203,8 +1203,8 @@ Source: {source}</source>
         <translation>已导入 {name}（{source}）。</translation>
     </message>
     <message>
-        <source>{model} is released in {format}: the weights are set to it (pick another format to compare).</source>
-        <translation>{model} 以 {format} 发布：权重已设为该格式（可另选格式比较）。</translation>
+        <source>Weights set to {format}, the format {model} is published in (pick another format to compare).</source>
+        <translation>权重已设为 {format}，即 {model} 发布时的格式（可另选格式比较）。</translation>
     </message>
     <message>
         <source>{entry} (not found)</source>

@@ -56,8 +56,8 @@ def test_a_model_released_quantized_comes_in_its_release_format(qtbot, win):
     choose(qtbot, win, p.model, "gpt-oss-120b")
     assert win.state.scenario.weights == "mxfp4" and p.weights.currentData() == "mxfp4"
     assert win.breakdown.values["weights"].text() == "60.77 GiB"
-    assert win.statusBar().currentMessage() == ("gpt-oss-120b (MoE) is released in MXFP4 experts (gpt-oss): the "
-                                                "weights are set to it (pick another format to compare).")
+    assert win.statusBar().currentMessage() == ("Weights set to MXFP4 experts (gpt-oss), the format gpt-oss-120b (MoE) "
+                                                "is published in (pick another format to compare).")
     for combo, ident, weights in (
             (p.model, "llama2-7b", "fp16"),          # the next model: the 16 bits back
             (p.weights, "q4_k_m", "q4_k_m"),
@@ -76,7 +76,7 @@ def test_a_model_released_quantized_comes_in_its_release_format(qtbot, win):
     win.state.set_model("gpt-oss-120b")
     win.state.update(weights="q8_0")
     settle(qtbot, win)
-    assert win.state.scenario.weights == "q8_0" and "released" not in win.statusBar().currentMessage()
+    assert win.state.scenario.weights == "q8_0" and "published" not in win.statusBar().currentMessage()
 
 
 def test_prompt_spin_moves_current_and_limit_markers(qtbot, win):

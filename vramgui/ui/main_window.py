@@ -534,7 +534,7 @@ class MainWindow(QtWidgets.QMainWindow):
         def say() -> None:
             s = self.state.scenario
             if self._release_note == (model, weights) and s.model is model and s.weights == weights:
-                self.statusBar().showMessage(self.tr("{model} is released in {format}: the weights are set to it "
+                self.statusBar().showMessage(self.tr("Weights set to {format}, the format {model} is published in "
                                                      "(pick another format to compare).").format(
                     model=model.name, format=core_name(WEIGHT_FORMATS[weights].name)), 10000)
         QtCore.QTimer.singleShot(0, self, say)
