@@ -82,6 +82,10 @@
         <translation>{ms} ms</translation>
     </message>
     <message>
+        <source>With the System RAM, prompts of up to {n} tokens fit (a context of {ctx}).</source>
+        <translation>加上系统内存，最长可放下 {n} 个 token 的提示词（上下文 {ctx}）。</translation>
+    </message>
+    <message>
         <source>Needs {needed} GiB of {usable} GiB usable per card; headroom {headroom} GiB</source>
         <translation>每卡需要 {needed} GiB，可用 {usable} GiB；余量 {headroom} GiB</translation>
     </message>

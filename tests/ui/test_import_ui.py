@@ -365,6 +365,9 @@ def test_the_memory_chart_marks_the_largest_prompt_with_system_ram(qtbot, win, t
     p.output.spin.setValue(352)
     settle(qtbot, win)
     assert calls == [1] and chart.ram_limit.label.toPlainText() == "largest prompt with system RAM: 45,984"
+    # the badge's tooltip says it under the plan (and at 8,000 tokens the card holds too little: OFFLOAD)
+    assert win.breakdown.verdict.toolTip().split("\n")[1] == ("With the System RAM, prompts of up to 45,984 tokens "
+                                                              "fit (a context of 46,336).")
     # the report and the summary say it as vramgui-cli estimate --ram does
     assert ("\n- largest prompt on the card and in 29.80 GiB of system RAM: 45,984 tokens (context 46,336, past the "
             "model's 4,096)\n") in win.copy_summary()
@@ -374,6 +377,7 @@ def test_the_memory_chart_marks_the_largest_prompt_with_system_ram(qtbot, win, t
     p.ram.setValue(16)
     settle(qtbot, win)
     assert not chart.ram_limit.isVisible() and win.breakdown.verdict.text() == "DOES NOT FIT"
+    assert "With the System RAM" not in win.breakdown.verdict.toolTip()
     p.ram.setValue(32)
     win.state.set_mode("training")
     settle(qtbot, win)

@@ -215,9 +215,13 @@ class BreakdownStrip(QtWidgets.QFrame):
                                       self.tr("{ms} ms").format(ms=num(step * 1e3, 1))), "decode served")]
         colour = "#009E73" if f.fits else "#E69F00" if f.min_gpus else "#D55E00"
         verdict = fit_verdict(f.fits, f.min_gpus)
+        # with System RAM entered, the largest prompt the card and the RAM hold (core.offload.max_prompt_offloaded)
+        ram = "" if plan is None or plan.max_context is None else "\n" + self.tr(
+            "With the System RAM, prompts of up to {n} tokens fit (a context of {ctx}).").format(
+            n=integer(plan.max_prompt_tokens), ctx=integer(plan.max_context))
         tip = self.tr("Needs {needed} GiB of {usable} GiB usable per card; headroom {headroom} GiB").format(
             needed=num(f.needed_bytes / GIB, 2), usable=num(f.budget_bytes / GIB, 2),
-            headroom=signed(f.headroom_bytes / GIB, 2))
+            headroom=signed(f.headroom_bytes / GIB, 2)) + ram
         if plan is not None and not f.fits:
             verdict = plan_badge(plan)
             colour = {"partial": "#E69F00", "cpu": "#D55E00", "none": "#D55E00", "gpu": "#009E73"}[plan.level]
@@ -225,7 +229,7 @@ class BreakdownStrip(QtWidgets.QFrame):
                 plan=plan_description(plan), rate=num(plan.tokens_per_s, 1),
                 devices=", ".join(self.tr("{device} {used} of {usable} GiB").format(
                     device=d.name, used=num(d.used_bytes / GIB, 1), usable=num(d.budget_bytes / GIB, 1))
-                    for d in plan.devices))
+                    for d in plan.devices)) + ram
             if plan.level == "partial" and plan.cpu_layers and s.engine in LLAMACPP:
                 tip += "\n" + self.tr("llama.cpp's -ngl for this split: {ngl}").format(ngl=plan.ngl)
             elif plan.level == "partial" and plan.cpu_moe_layers and s.engine in LLAMACPP:

@@ -335,9 +335,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self._table = self._tables.table(s, list(cat.gpus.values()))   # (kept while only the primary changes)
         ids = [g.id for g in self._table.gpus]
         f = fit_from_table(s, self._table, ids.index(s.gpu.id)) if s.gpu.id in ids else fit(s)
-        plan = self.state.offload_plan()
+        plan = self.state.reported_plan()       # (with the largest prompt the card and the RAM hold)
         self.memory_chart.update_from(s, f.budget_bytes, f.max_prompt_tokens, self.state.compare,
-                                      spill=plan is not None, ram_limit=self.state.max_offload_prompt())
+                                      spill=plan is not None, ram_limit=plan and plan.max_prompt_tokens)
         self.second_chart.setCurrentWidget(self.speed_chart)
         self.fit_panel.set_headers(False)
         sp = estimate_speed(s, with_knee=False)
