@@ -125,6 +125,12 @@ def test_cli_fit_rows_give_each_cards_largest_prompt_with_the_ram(capsys):
     assert rc == 0 and (rows["rtx4090"]["max_prompt_tokens"], rows["rtx4090"]["max_context"]) == (46_240, 46_336)
     assert rows["rtx5090"]["max_prompt_tokens"] > 46_240
     assert rows["rtx3060-12gb"]["max_prompt_tokens"] < 46_240
+    # in the text table an offloaded row's largest context is the one the card and the RAM hold, capped at the model's
+    # limit as every row's is (46,336 past Llama 2's 4,096)
+    rc = main(["fit", "--model", "llama2-70b", "--weights", "q4_k_m", "--engine", "llamacpp", "--prompt", "4000",
+               "--output", "96", "--ram", "32"])
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("rtx4090 "))
+    assert rc == 0 and "partly offloaded (47 of 80 layers" in line and "4,096 (model limit) with RAM" in line
 
 
 @pytest.mark.parametrize("model, gpu, engine, weights, n, ram, extra", [

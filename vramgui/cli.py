@@ -328,10 +328,17 @@ def cmd_fit(args, cat: Catalog) -> int:
         if r["offload"] and r["offload"]["level"] != "gpu":
             return f"{r['offload']['decode_tokens_per_second']:,.1f}"
         return f"{r['decode_tokens_per_second']:,.1f}"
+    def planned(r) -> bool:             # the row's verdict is its offload plan's
+        return bool(r["offload"]) and not r["fits"] and r["engine_runs"]
+
+    def context(r) -> str:              # (an offloaded row: the largest context the card and the RAM hold)
+        if planned(r) and r["offload"]["max_context"] is not None:
+            return _context_text(r["offload"]["max_context"], r["model_context_limit"]) + " with RAM"
+        return _context_text(r["max_context"], r["model_context_limit"])
     table = [(r["gpu"] + (" *" if r["card_listed_by"] else ""),
-              r["offload"]["description"] if r["offload"] and not r["fits"] and r["engine_runs"] else r["verdict"],
+              r["offload"]["description"] if planned(r) else r["verdict"],
               _gib(r["needed_bytes"]), _gib(r["budget_bytes"]), _gib(r["headroom_bytes"]),
-              _context_text(r["max_context"], r["model_context_limit"]), f"{r['max_batch']:,}", speed(r))
+              context(r), f"{r['max_batch']:,}", speed(r))
              for r in rows]
     print(_table(table, ("gpu", "verdict", "needed", "usable", "headroom", "max context", "max batch",
                          "decode tok/s")))
