@@ -157,6 +157,18 @@ def test_the_largest_prompt_is_where_a_plan_stops_being_placed(model, gpu, engin
     assert max_prompt_offloaded(s, ram, **extra) == low > 4096
 
 
+def test_pipeline_stages_of_a_tensor_parallel_engine_plan_as_their_cards():
+    # Llama 3.1 405B FP8 under vLLM on 4 H100s with 256 GB of RAM, as 2 stages of 2 (the window's stages box): each
+    # card holds a quarter of the weights either way, so the plan is the one of 4 cards in one group (planning one
+    # card of 2 stages raised a validation error, in the window at every redraw)
+    s = scenario("llama3.1-405b", "h100-sxm", engine="vllm", weights="fp8", attention=None, n_gpus=4)
+    staged = plan_offload(s.with_(pipeline=2), 256)
+    flat = plan_offload(s, 256)
+    assert staged.level == "partial" and (staged.gpu_layers, staged.cpu_layers) == (flat.gpu_layers, flat.cpu_layers)
+    assert [d.used_bytes for d in staged.devices] == [d.used_bytes for d in flat.devices]
+    assert max_prompt_offloaded(s.with_(pipeline=2), 256) == max_prompt_offloaded(s, 256) > 4096
+
+
 def test_not_enough_ram_either():
     assert plan_offload(scenario("llama2-70b"), ram_gb=16).level == "none"
 

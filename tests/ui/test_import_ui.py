@@ -384,6 +384,21 @@ def test_the_memory_chart_marks_the_largest_prompt_with_system_ram(qtbot, win, t
     assert not chart.ram_limit.isVisible()
 
 
+def test_stages_with_system_ram_plan_in_the_window(qtbot, win):
+    # vLLM on 4 H100s as 2 stages, with 256 GB of RAM entered: Llama 3.1 405B FP8 does not fit the cards and is planned
+    # (tests/test_offload.py: as 4 cards in one group; each redraw raised before)
+    p = win.panel
+    for combo, ident in ((p.model, "llama3.1-405b"), (p.gpu, "h100-sxm"), (p.engine, "vllm"), (p.weights, "fp8")):
+        combo.setCurrentIndex(combo.findData(ident))
+    p.gpus.setValue(4)
+    p.pipeline.setValue(2)
+    p.ram.setValue(256)
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert (s.n_gpus, s.pipeline, s.weights) == (4, 2, "fp8")
+    assert win.breakdown.verdict.text().startswith("OFFLOAD") and win.memory_chart.ram_limit.isVisible()
+
+
 def test_moe_experts_in_ram_as_llama_servers_fit_places_them(qtbot, win):
     # Mixtral 8x7B Q4_K_M beside an RTX 4090 with 64 GB of RAM: current llama.cpp keeps the experts of as few layers
     # as needed in RAM, as llama-server's --fit places them (core.offload, hand-counted in tests/test_offload.py),

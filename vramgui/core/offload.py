@@ -202,7 +202,7 @@ def _copy_bytes(s: Scenario, layers_in_ram: bool, experts_in_ram: bool, terms: M
     """:func:`op_offload_copy_bytes` on a card with memory of its own (whichever: the same for every such card)."""
     if not s.profile.op_offload_copies or not (layers_in_ram or experts_in_ram):
         return 0.0
-    one = s if s.n_gpus == 1 else s.with_(n_gpus=1)
+    one = s if s.n_gpus == 1 else s.with_(n_gpus=1, pipeline=1)
     a = s.model.architecture
     copy = largest_tensor_bytes(a, one.weight_format, experts_only=not layers_in_ram)
     if layers_in_ram and a.attention_layers:
@@ -245,9 +245,10 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
         ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
                               else DEFAULT_RAM_BANDWIDTH_GB_S)
-    # (a validated copy costs 30 us: only where it differs, and none where no check can fail: layer split)
+    # (a validated copy costs 30 us: only where it differs, and none where no check can fail: layer split; one card
+    # is one pipeline stage)
     one = s if s.n_gpus == 1 else s.model_copy(update={"n_gpus": 1}) if s.profile.parallel == "layer" \
-        else s.with_(n_gpus=1)
+        else s.with_(n_gpus=1, pipeline=1)
     a = s.model.architecture
     L = a.num_layers
     first_moe = L if experts_on_cpu else min(max(n_cpu_moe or 0, 0), L) if a.moe is not None else 0
