@@ -349,3 +349,19 @@ def test_a_long_prefill_reads_in_seconds_as_the_window_shows_it(scenario):
     assert short.result.endswith(" ms") and "(" not in short.substituted.split(" = ")[-1]
     assert [duration_text(t) for t in (0.0042, 4.72412, 41.6, 188.276, 1000, 15711, 400_000)] == \
         ["4.2 ms", "4,724 ms", "41.6 s", "188 s", "17 min", "4.4 h", "111 h"]
+
+
+def test_every_moe_model_is_explained_at_an_empty_prompt():
+    # an empty prompt has no pass to explain: its experts' GEMMs are not (a division by the experts it touches, none,
+    # raised in the Explain panel for Kimi K2.6 under llama.cpp at prompt 0); one token's pass touches k of them
+    from vramgui.core import Scenario, default_catalog
+    cat = default_catalog()
+    moe = [m for m in cat.models.values() if m.architecture.moe is not None]
+    assert len(moe) > 20
+    for m in moe:
+        for engine in ("llamacpp", "vllm", "sglang"):
+            for prompt in (0, 1):
+                s = Scenario(model=m, gpu=cat.gpu("h100-sxm"), weights="q4_k_m" if engine == "llamacpp" else "bf16",
+                             engine=engine, prompt_tokens=prompt, output_tokens=16)
+                items = explain_items(s)
+                assert all(i.text for i in items), (m.id, engine, prompt)

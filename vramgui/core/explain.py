@@ -892,6 +892,8 @@ def _expert_gemm_assumption(s: Scenario, t) -> list[Assumption]:
         return []
     tokens = float(prompt_split(s.prompt_tokens, s.cached_tokens)[0]) * s.batch
     touched = min(tokens, t.chunk or tokens)
+    if touched <= 0:            # (an empty prompt: no pass, no expert touched)
+        return []
     k, e = float(t.experts_per_token), float(t.num_experts)
     per_expert = touched * k / e
     if half:
