@@ -109,8 +109,11 @@ def test_largest_prompt_the_card_and_the_ram_hold():
     assert ram.budget_bytes == 32e9 and 0 < ram.budget_bytes - ram.used_bytes < 45 * 4096 * 256
     assert past.gpu_layers == 35 and past.devices[-1].used_bytes > ram.budget_bytes
     # the search starts where the memory on one card fills the card and the RAM as one pool (23.99 + 29.80 GiB):
-    # 48,544 tokens; whole layers and a second compute buffer leave 5 % less
-    assert pool_guess(s, 32) == 48_544 and 0.94 < found / pool_guess(s, 32) < 1
+    # the longest prompt whose estimate on one card fits the two together; whole layers and a second compute buffer
+    # leave some 5 % less
+    guess, pool = pool_guess(s, 32), at.devices[0].budget_bytes + 32e9
+    total = [float(estimate_memory(s.with_(prompt_tokens=n)).total) for n in (guess, guess + 1)]
+    assert total[0] <= pool < total[1] and 0.94 < found / guess < 1
     # as the plan reports it: the context with the output; none where not even an empty prompt is placed (16 GB)
     plan = with_max_prompt(at, s, found)
     assert (plan.max_prompt_tokens, plan.max_context) == (46_240, 46_336)
@@ -505,11 +508,12 @@ def test_cli_offload_json(capsys):
     assert lines[1] == ("  the first card's compute buffer holds 155 MiB more: a prompt's pass copies tensors of the "
                         "part in RAM there (llama.cpp's op offload)") and lines[1] in text
     assert lines[2].startswith("  first token ") and lines[2] in text
-    # and the largest prompt the card and the RAM hold (test_largest_prompt_the_card_and_the_ram_hold), past the
-    # model's own limit
-    assert (o["max_prompt_tokens"], o["max_context"]) == (79_264, 79_360)
-    assert lines[3] == ("  largest prompt on the card and in 59.60 GiB of system RAM: 79,264 tokens (context 79,360, "
-                        "past the model's 4,096)") and lines[3] in text and len(lines) == 4
+    # and the largest prompt the card and the RAM hold (core.offload.max_prompt_offloaded, hand-counted in
+    # test_largest_prompt_the_card_and_the_ram_hold), past the model's own limit
+    most = max_prompt_offloaded(scenario("llama2-70b"), 64)
+    assert (o["max_prompt_tokens"], o["max_context"]) == (most, most + 96) and most + 96 > 4096
+    assert lines[3] == (f"  largest prompt on the card and in 59.60 GiB of system RAM: {most:,} tokens (context "
+                        f"{most + 96:,}, past the model's 4,096)") and lines[3] in text and len(lines) == 4
     s = scenario("llama2-70b")
     plan = with_max_prompt(plan_offload(s, 64), s, max_prompt_offloaded(s, 64))
     md = report_markdown(estimate_dict(s, offload=plan))

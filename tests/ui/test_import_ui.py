@@ -39,6 +39,13 @@ def settle(qtbot, win):
     qtbot.waitUntil(lambda: not win.busy(), timeout=3000)
 
 
+def pick(win, **choices) -> None:
+    """Choose entries of the panel's pickers through the widgets (``pick(win, model="llama2-70b")``)."""
+    for name, ident in choices.items():
+        combo = getattr(win.panel, name)
+        combo.setCurrentIndex(combo.findData(ident))
+
+
 def test_import_gguf_selects_it_with_exact_bytes(qtbot, win, tmp_path):
     path = write_gguf(tmp_path / "tiny.gguf", "Q8_0")
     assert win.import_model(path)
@@ -221,10 +228,8 @@ def test_no_network_while_importing_estimating_drawing(qtbot, win, tmp_path, mon
 
 def test_partial_offload_in_the_window(qtbot, win, tmp_path):
     p = win.panel
-    p.model.setCurrentIndex(p.model.findData("llama2-70b"))
-    p.weights.setCurrentIndex(p.weights.findData("q4_k_m"))
-    p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
-    p.attention.setCurrentIndex(p.attention.findData("eager"))     # the hand count's compute buffer
+    pick(win, model="llama2-70b", weights="q4_k_m", engine="llamacpp",
+         attention="eager")     # (the hand count's compute buffer)
     p.prompt.spin.setValue(4000)
     p.output.spin.setValue(96)
     p.ram.setValue(33)      # (the RTX 3060's 59 layers and its share of the rest take 32.02 GB of it)
@@ -336,9 +341,7 @@ def test_the_memory_chart_marks_the_largest_prompt_with_system_ram(qtbot, win, t
     # reaching past it
     from vramgui.core import offload
     p = win.panel
-    p.model.setCurrentIndex(p.model.findData("llama2-70b"))
-    p.weights.setCurrentIndex(p.weights.findData("q4_k_m"))
-    p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
+    pick(win, model="llama2-70b", weights="q4_k_m", engine="llamacpp")
     p.prompt.spin.setValue(4000)
     p.output.spin.setValue(96)
     chart = win.memory_chart
@@ -388,8 +391,7 @@ def test_stages_with_system_ram_plan_in_the_window(qtbot, win):
     # vLLM on 4 H100s as 2 stages, with 256 GB of RAM entered: Llama 3.1 405B FP8 does not fit the cards and is planned
     # (tests/test_offload.py: as 4 cards in one group; each redraw raised before)
     p = win.panel
-    for combo, ident in ((p.model, "llama3.1-405b"), (p.gpu, "h100-sxm"), (p.engine, "vllm"), (p.weights, "fp8")):
-        combo.setCurrentIndex(combo.findData(ident))
+    pick(win, model="llama3.1-405b", gpu="h100-sxm", engine="vllm", weights="fp8")
     p.gpus.setValue(4)
     p.pipeline.setValue(2)
     p.ram.setValue(256)
@@ -405,9 +407,7 @@ def test_moe_experts_in_ram_as_llama_servers_fit_places_them(qtbot, win):
     # which the table's row, the badge's tooltip (llama.cpp's flags) and the strip's decode say; the box keeps every
     # layer's experts there (--cpu-moe)
     p = win.panel
-    p.model.setCurrentIndex(p.model.findData("mixtral-8x7b"))
-    p.weights.setCurrentIndex(p.weights.findData("q4_k_m"))
-    p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
+    pick(win, model="mixtral-8x7b", weights="q4_k_m", engine="llamacpp")
     p.ram.setValue(64)
     settle(qtbot, win)
     plan = win.state.offload_plan()
@@ -453,9 +453,7 @@ def test_pinned_host_memory_copies_faster(qtbot, win):
     # the *pinned* box beside System RAM (llama.cpp --no-mmap): op offload's copies of the part in RAM run at 84 %
     # of the card's link, not 30 % (both measured: tests/test_offload.py::test_op_offload_copies_at_the_measured_...)
     p = win.panel
-    p.model.setCurrentIndex(p.model.findData("llama2-70b"))
-    p.weights.setCurrentIndex(p.weights.findData("q4_k_m"))
-    p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
+    pick(win, model="llama2-70b", weights="q4_k_m", engine="llamacpp")
     p.ram.setValue(64)
     settle(qtbot, win)
     mapped = win.state.offload_plan()
