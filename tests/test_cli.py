@@ -277,8 +277,8 @@ def test_models_and_gpus_lists(capsys):
     models = {m["id"]: m for m in json.loads(out)}
     assert rc == 0 and "llama2-70b" in models
     # the format each is released in (its config.json's quantization_config): the estimate's default weights
-    assert [models[m]["release_format"] for m in ("llama2-70b", "gpt-oss-120b", "deepseek-r1")] == \
-        [None, "mxfp4", "fp8"]
+    assert [models[m]["release_format"] for m in ("llama2-70b", "gpt-oss-120b", "deepseek-r1", "kimi-k2.6")] == \
+        [None, "mxfp4", "fp8", "int4-experts"]
     rc, out, _ = run(capsys, "models")
     rows = {line.split()[0]: line.split()[-1] for line in out.splitlines()[2:]}
     assert rc == 0 and (rows["llama2-7b"], rows["gpt-oss-20b"]) == ("-", "mxfp4")

@@ -13,6 +13,12 @@ from vramgui.core.formats import WEIGHT_FORMATS, stored_format
 BNB_4BIT = {"quant_method": "bitsandbytes", "load_in_4bit": True, "load_in_8bit": False,
             "bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": True, "bnb_4bit_compute_dtype": "bfloat16",
             "llm_int8_threshold": 6.0}
+KIMI_INT4 = {"quant_method": "compressed-tensors", "format": "pack-quantized", "quantization_status": "compressed",
+             "config_groups": {"group_0": {"targets": ["Linear"], "weights": {
+                 "num_bits": 4, "type": "int", "symmetric": True, "strategy": "group", "group_size": 32,
+                 "dynamic": False, "observer": "minmax"}}},
+             "ignore": ["lm_head", "re:.*self_attn.*", "re:.*shared_experts.*",
+                        "re:.*mlp\\.(gate|up|gate_up|down)_proj.*"]}
 
 
 @pytest.mark.parametrize("qc, fmt", [
@@ -34,6 +40,12 @@ BNB_4BIT = {"quant_method": "bitsandbytes", "load_in_4bit": True, "load_in_8bit"
         "weights": {"num_bits": 4, "type": "int", "group_size": 128, "symmetric": False}}}}, "gptq-int4"),
     ({"quant_method": "compressed-tensors", "config_groups": {"group_0": {
         "weights": {"num_bits": 4, "type": "float", "group_size": 16}}}}, "nvfp4"),
+    # Kimi K2 Thinking's, K2.5's and K2.6's INT4 (their config.json): groups of 32, and the ignore list keeps attention,
+    # the shared experts, the dense layer's MLP and lm_head in bf16: the routed experts alone are 4-bit
+    (KIMI_INT4, "int4-experts"),
+    ({**KIMI_INT4, "ignore": ["lm_head"]}, "int4"),                  # every linear layer 4-bit: the plain format
+    ({**KIMI_INT4, "config_groups": {"group_0": {"targets": ["Linear"], "weights": {
+        **KIMI_INT4["config_groups"]["group_0"]["weights"], "group_size": 128}}}}, "int4"),   # (groups of 128)
     ({"quant_method": "compressed-tensors", "config_groups": {       # two kinds of group: no one format
         "group_0": {"weights": {"num_bits": 4, "type": "int"}},
         "group_1": {"weights": {"num_bits": 8, "type": "int"}}}}, None),
@@ -52,6 +64,8 @@ def test_the_catalogs_quantized_releases():
     found = {m.id: stored_format(m.config) for m in default_catalog().models.values() if stored_format(m.config)}
     assert found == {"gpt-oss-20b": "mxfp4", "gpt-oss-120b": "mxfp4", "deepseek-v4-flash": "fp8",
                      "deepseek-v4-pro": "fp8", "mistral-small-4-119b": "fp8",
+                     # (Moonshot's INT4 routed experts, group 32: the block the released config.json carries)
+                     "kimi-k2.5": "int4-experts", "kimi-k2.6": "int4-experts",
                      # (released in FP8 e4m3, 128 x 128 blocks: the keys that name it, as each preset's note says)
                      **dict.fromkeys(("deepseek-v3", "deepseek-r1", "kimi-k2", "minimax-m2", "mimo-v2.5",
                                       "mimo-v2.5-pro"), "fp8")}
@@ -96,3 +110,29 @@ def test_a_model_released_quantized_starts_from_its_release_format(capsys):
     name, gib = weights("--engine", "llamacpp")
     assert name == "gguf-mxfp4" and gib == pytest.approx(59.02 - 201088 * 2880 * 34 / 32 / GIB, abs=0.005)
     assert weights("--weights", "bf16")[0] == "bf16"
+
+
+def test_kimi_k2_5_as_released_holds_its_experts_in_4_5_bits(capsys):
+    from vramgui.core.units import GB, GIB
+    # Kimi K2.5's routed experts: 60 MoE layers x 384 experts x (gate, up, down of 7,168 x 2,048) at 4 bits with one
+    # bf16 scale per 32 (4.5 bits); the other 11.72 B weights (attention, the shared experts, the dense layer's MLP,
+    # routers, norms, the embedding and the output layer) in bf16
+    experts = 60 * 384 * 3 * 7168 * 2048
+    assert experts == 1_014_686_023_680
+    rest = 1_026_408_232_448 - experts            # (the preset's count, the Kimi K2 Instruct one)
+    by_hand = experts * 4.5 / 8 + rest * 2
+    assert by_hand / GB == pytest.approx(594.21, abs=0.005)
+
+    def estimate(*args):
+        assert main(["estimate", "--model", "kimi-k2.5", "--gpu", "h200", *args, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)
+    d = estimate()
+    assert d["scenario"]["weights"] == "int4-experts" and d["memory"]["weights"] == pytest.approx(by_hand, rel=1e-12)
+    # "~600GB for model weights" (KTransformers' guide to the same INT4 layout, github.com/kvcache-ai/ktransformers
+    # doc/en/kt-kernel/Kimi-K2-Thinking-Native.md): within 2 %
+    assert by_hand / GB == pytest.approx(600, rel=0.02)
+    # vLLM's recipe launches it on 8 x H200 (its Kimi-K2-Thinking guide: "You can use 8x H200/H20 to launch this
+    # model"): 74.6 GB of weights a card fits its 141 GB; the same model in bf16 (2.05 TB, 256 GB a card) does not
+    eight = estimate("--gpus", "8", "--engine", "vllm")
+    assert eight["fit"]["fits"] and eight["memory"]["weights"] / GIB < 70
+    assert not estimate("--gpus", "8", "--engine", "vllm", "--weights", "bf16")["fit"]["fits"]

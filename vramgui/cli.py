@@ -79,7 +79,7 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                    help=f"weight format: {' '.join(WEIGHT_FORMATS)}, or file (as stored in an imported "
                         ".safetensors/.gguf; the default for those); default: the format the model is released in "
                         "where its config.json's quantization_config names one (gpt-oss: mxfp4, for llama.cpp "
-                        "gguf-mxfp4; FP8 checkpoints: fp8), else fp16")
+                        "gguf-mxfp4; Kimi K2.5 and K2.6: int4-experts; FP8 checkpoints: fp8), else fp16")
     g.add_argument("--kv-dtype", default="fp16", choices=list(KV_DTYPES), metavar="DTYPE",
                    help=f"KV-cache dtype: {' '.join(KV_DTYPES)} (default fp16)")
     g.add_argument("--engine", default="generic", choices=list(ENGINES), metavar="PROFILE",

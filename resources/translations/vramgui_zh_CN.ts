@@ -588,6 +588,10 @@
         <translation>GGUF MXFP4 专家权重，其余 Q8_0（gpt-oss）</translation>
     </message>
     <message>
+        <source>INT4 experts, group 32 (Kimi)</source>
+        <translation>INT4 专家权重，每组 32（Kimi）</translation>
+    </message>
+    <message>
         <source>MLX 4-bit (group 64)</source>
         <translation>MLX 4 位（每组 64）</translation>
     </message>

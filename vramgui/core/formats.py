@@ -162,6 +162,16 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
                                         "experts so and keeps attention, router, embedding and unembedding in "
                                         "bf16 (config.json quantization_config.modules_to_not_convert); on a "
                                         "dense model this is plain 16-bit", **_HF16),
+    WeightFormat(id="int4-experts", name="INT4 experts, group 32 (Kimi)", linear_bits=16.0, expert_bits=4.0 + 16 / 32,
+                 kernel="w4a16", source="compressed-tensors' pack-quantized INT4 as Kimi K2 Thinking, K2.5 and K2.6 "
+                                        "are released (their config.json's quantization_config: one group of 4-bit "
+                                        "symmetric integer weights, strategy group, group_size 32; ignore lm_head "
+                                        "and every self_attn, shared_experts and dense-layer mlp module): the routed "
+                                        "experts' weights packed eight to an int32, one bf16 scale per 32 of them, "
+                                        "4 + 16/32 = 4.5 bits; attention, shared experts, the dense layer's MLP, "
+                                        "router, embedding and output layer stay bf16. Timed as weight-only 4-bit "
+                                        "(W4A16, as Moonshot names it; vLLM runs it through its Marlin MoE kernels); "
+                                        "on a dense model this is plain 16-bit", **_HF16),
     WeightFormat(id="gguf-mxfp4", name="GGUF MXFP4 experts, Q8_0 rest (gpt-oss)",
                  **{**_mix("q8_0", "q8_0", "q8_0", out="q8_0"), "expert_bits": 4.0 + 8 / 32},
                  source="llama.cpp's gpt-oss GGUFs (ggml-org/gpt-oss-20b-GGUF, -120b-GGUF): the routed experts "
@@ -193,7 +203,8 @@ def stored_format(config: dict) -> str | None:
     (``utils/quantization_config.py``: ``quant_method`` bitsandbytes with ``load_in_8bit`` /
     ``load_in_4bit``, ``bnb_4bit_quant_type`` nf4 and ``bnb_4bit_use_double_quant``; gptq and awq
     with their ``bits``; fp8; mxfp4; nvfp4; compressed-tensors' ``config_groups`` by their weights'
-    ``num_bits`` and ``type``), or MLX's ``quantization`` (mlx-lm's checkpoints: affine, group 64,
+    ``num_bits`` and ``type``, and 4-bit integers in groups of 32 on the routed experts alone, as Kimi's, by its
+    ``ignore`` list: int4-experts), or MLX's ``quantization`` (mlx-lm's checkpoints: affine, group 64,
     4, 6 or 8 bits); None for a 16-bit checkpoint or another scheme (bitsandbytes' fp4, 2- and 3-bit
     GPTQ, HQQ, MLX's other bit widths and group sizes, ...)."""
     mlx = config.get("quantization")
@@ -223,10 +234,21 @@ def stored_format(config: dict) -> str | None:
         if len(kinds) != 1:
             return None
         (n, kind, symmetric), = kinds
+        if (n, kind, symmetric) == (4, "int", True) and {w.get("group_size") for w in weights} == {32} \
+                and _experts_alone(qc.get("ignore")):
+            return "int4-experts"
         table = {(8, "float"): "fp8", (4, "float"): "nvfp4", (8, "int"): "int8",
                  (4, "int"): "int4" if symmetric else "gptq-int4"}
         return table.get((n, kind))
     return None
+
+
+def _experts_alone(ignore) -> bool:
+    """Whether a compressed-tensors ``ignore`` list leaves only the routed experts quantized: it names the attention
+    modules and the shared experts (Kimi K2 Thinking's, K2.5's and K2.6's: ``lm_head``, ``re:.*self_attn.*``,
+    ``re:.*shared_experts.*`` and the dense layer's ``re:.*mlp\\.(gate|up|gate_up|down)_proj.*``)."""
+    names = [str(x) for x in ignore] if isinstance(ignore, list) else []
+    return any("self_attn" in x for x in names) and any("shared_expert" in x for x in names)
 
 
 #: A checkpoint's stored format as llama.cpp's converter keeps it in its GGUF files, where it does: gpt-oss's MXFP4
