@@ -66,6 +66,9 @@ def test_the_catalogs_quantized_releases():
                      "deepseek-v4-pro": "fp8", "mistral-small-4-119b": "fp8",
                      # (Moonshot's INT4 routed experts, group 32: the block the released config.json carries)
                      "kimi-k2.5": "int4-experts", "kimi-k2.6": "int4-experts",
+                     # (Mistral's FP8 releases: Large 3's compressed-tensors block as its params.json reads; Devstral
+                     # 2's params.json quantization, fp8_e4m3; Devstral Small 2, "an Instruct model in FP8")
+                     **dict.fromkeys(("mistral-large-3", "devstral2-123b", "devstral-small2-24b"), "fp8"),
                      # (released in FP8 e4m3, 128 x 128 blocks: the keys that name it, as each preset's note says)
                      **dict.fromkeys(("deepseek-v3", "deepseek-r1", "kimi-k2", "minimax-m2", "mimo-v2.5",
                                       "mimo-v2.5-pro"), "fp8")}
@@ -136,3 +139,26 @@ def test_kimi_k2_5_as_released_holds_its_experts_in_4_5_bits(capsys):
     eight = estimate("--gpus", "8", "--engine", "vllm")
     assert eight["fit"]["fits"] and eight["memory"]["weights"] / GIB < 70
     assert not estimate("--gpus", "8", "--engine", "vllm", "--weights", "bf16")["fit"]["fits"]
+
+
+def test_mistrals_fp8_releases_start_in_fp8(capsys):
+    from vramgui.core.units import GIB
+
+    def estimate(model, *args):
+        assert main(["estimate", "--model", model, *args, "--json"]) == 0
+        return json.loads(capsys.readouterr().out)
+    # Devstral 2 123B as released: Ollama's devstral-2:123b, 128,249,391,520 bytes (tests/test_params.py counts it by
+    # hand), less the one float32 scale of each of its 88 x 7 weight matrices, which vramgui's FP8 leaves out
+    d = estimate("devstral2-123b", "--gpu", "h200")
+    assert d["scenario"]["weights"] == "fp8" and d["memory"]["weights"] == 128_249_391_520 - 88 * 7 * 4
+    assert estimate("devstral-small2-24b", "--gpu", "h200")["scenario"]["weights"] == "fp8"
+    # Mistral Large 3 (vLLM's recipe: "The Mistral-Large-3-Instruct FP8 format can be used on one 8xH200 node";
+    # Mistral's collection: FP8 "can be deployed on a node of B200s or H200s", NVFP4 "on a node of H100s or A100s"): as
+    # released it fits 8 x H200 (78.8 GiB of weights a card) and not 8 x H100; in bf16 not even the H200s; in NVFP4 the
+    # H100s
+    vllm = ("--gpus", "8", "--engine", "vllm")
+    h200 = estimate("mistral-large-3", "--gpu", "h200", *vllm)
+    assert h200["scenario"]["weights"] == "fp8" and h200["fit"]["fits"] and h200["memory"]["weights"] / GIB < 80
+    assert not estimate("mistral-large-3", "--gpu", "h200", *vllm, "--weights", "bf16")["fit"]["fits"]
+    assert not estimate("mistral-large-3", "--gpu", "h100-sxm", *vllm)["fit"]["fits"]
+    assert estimate("mistral-large-3", "--gpu", "h100-sxm", *vllm, "--weights", "nvfp4")["fit"]["fits"]
