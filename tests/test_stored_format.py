@@ -71,7 +71,10 @@ def test_the_catalogs_quantized_releases():
                      **dict.fromkeys(("mistral-large-3", "devstral2-123b", "devstral-small2-24b"), "fp8"),
                      # (released in FP8 e4m3, 128 x 128 blocks: the keys that name it, as each preset's note says)
                      **dict.fromkeys(("deepseek-v3", "deepseek-r1", "kimi-k2", "minimax-m2", "mimo-v2.5",
-                                      "mimo-v2.5-pro"), "fp8")}
+                                      "mimo-v2.5-pro"), "fp8"),
+                     # (their notes' evidence: MiniMax M2.5's 128 x 128 block scales in its parameter count, Mistral
+                     # Medium 3.5 "ships natively in FP8")
+                     "minimax-m2.5": "fp8", "mistral-medium-3.5-128b": "fp8"}
 
 
 def test_an_imported_config_starts_from_its_stored_format(capsys, tmp_path):
