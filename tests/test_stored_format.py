@@ -74,7 +74,9 @@ def test_the_catalogs_quantized_releases():
                                       "mimo-v2.5-pro"), "fp8"),
                      # (their notes' evidence: MiniMax M2.5's 128 x 128 block scales in its parameter count, Mistral
                      # Medium 3.5 "ships natively in FP8")
-                     "minimax-m2.5": "fp8", "mistral-medium-3.5-128b": "fp8"}
+                     "minimax-m2.5": "fp8", "mistral-medium-3.5-128b": "fp8",
+                     # (DeepSeek's official inference config for V3.2: "dtype": "fp8", "scale_fmt": "ue8m0")
+                     "deepseek-v3.2": "fp8"}
 
 
 def test_an_imported_config_starts_from_its_stored_format(capsys, tmp_path):
