@@ -27,3 +27,18 @@ def test_key_tells_every_setting_apart(s):
     values = list(keys.values())
     assert all(k != s.key() for k in values)
     assert all(a != b for i, a in enumerate(values) for b in values[i + 1:])
+
+
+def test_kept_keeps_the_last_used_values():
+    from vramgui.core.scenario import kept
+    made = []
+
+    def make(name):
+        return lambda: made.append(name) or name.upper()
+    cache: list = []
+    assert [kept(cache, k, make(k), 2) for k in ("a", "b", "a")] == ["A", "B", "A"]
+    assert made == ["a", "b"]                  # the third ask found "a" kept
+    # "a", used last, is kept when "c" comes in; "b", used before it, is the one let go
+    assert kept(cache, "c", make("c"), 2) == "C" and [k for k, _ in cache] == ["c", "a"]
+    assert kept(cache, "a", make("a"), 2) == "A" and made == ["a", "b", "c"]
+    assert kept(cache, "b", make("b"), 2) == "B" and made == ["a", "b", "c", "b"]

@@ -157,11 +157,15 @@ _FIELDS = tuple(Scenario.model_fields)
 
 
 def kept(cache: list, key, make, size: int):
-    """The value kept in ``cache`` (a short list of (key, value), newest first) under ``key``,
-    else ``make()``'s, kept there with the ``size - 1`` newest others.  Keys compare by equality:
-    they hold scenario settings, whose models are unhashable."""
-    for k, hit in cache:
+    """The value kept in ``cache`` (a short list of (key, value), the last used first) under ``key``,
+    moved to the front, else ``make()``'s, kept there with the ``size - 1`` last used others.  Keys
+    compare by equality: they hold scenario settings, whose models are unhashable (a key found deep
+    in the list costs a compare of every key before it, whole model presets among them: a hit is
+    moved to the front, where the next ask for it finds it first)."""
+    for i, (k, hit) in enumerate(cache):
         if k == key:
+            if i:
+                cache.insert(0, cache.pop(i))
             return hit
     hit = make()
     cache.insert(0, (key, hit))
