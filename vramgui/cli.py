@@ -50,6 +50,7 @@ from .core.report import (
 from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, HOSTS
 from .core.speed import HF_HOST_ROWS, HOST_S_PER_LAYER, estimate_speed
 from .core.units import GIB, duration_text
+from .flags import add_offload_flags
 
 
 class CliError(Exception):
@@ -104,23 +105,7 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                         "default: the engine's)")
     g.add_argument("--reserved-mib", type=float, default=0.0, metavar="MIB",
                    help="memory already taken on each card by other programs (default 0)")
-    g.add_argument("--ram", type=float, default=None, metavar="GB",
-                   help="system RAM in GB: plan a layer split between the card(s) and RAM (llama.cpp -ngl)")
-    g.add_argument("--ram-bandwidth", type=float, default=None, metavar="GB/S",
-                   help="system RAM bandwidth (default 76.8 GB/s, dual-channel DDR5-4800; unified memory: the chip's)")
-    g.add_argument("--offload", default=None, metavar="auto|none|N",
-                   help="layers on the GPU(s): auto (as many as fit; the default with --ram), none (all or "
-                        "nothing), or a number, as llama.cpp's -ngl N counts them (current builds: the output "
-                        "layer first, then the last N - 1 layers)")
-    g.add_argument("--experts-on-cpu", action="store_true",
-                    help="keep every layer's MoE expert tensors in system RAM (llama.cpp --cpu-moe; without it, "
-                         "current llama.cpp's plan keeps as few as needed there, as llama-server's --fit does)")
-    g.add_argument("--n-cpu-moe", type=int, default=None, metavar="N",
-                   help="keep the MoE expert tensors of the first N layers in system RAM, every layer on the "
-                        "GPU(s) unless --offload says otherwise (llama.cpp -ngl 99 --n-cpu-moe N)")
-    g.add_argument("--no-mmap", action="store_true",
-                   help="the weights in system RAM are in pinned host memory (llama.cpp --no-mmap, or "
-                        "GGML_CUDA_REGISTER_HOST=1): a prompt's passes copy them to the card faster")
+    add_offload_flags(g, ngl=True)
     g.add_argument("--price-per-hour", type=float, default=None, metavar="PRICE",
                    help="your price per card-hour, for cost per million tokens (no prices are shipped)")
 

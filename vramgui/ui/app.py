@@ -15,6 +15,7 @@ from pathlib import Path
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS, Scenario, VramguiError
 from ..core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, data_dir, names_a_file
 from ..core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, HOSTS
+from ..flags import add_offload_flags
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -48,19 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--output", type=int, default=DEFAULT_OUTPUT_TOKENS, metavar="TOKENS",
                     help=f"generated tokens (default {DEFAULT_OUTPUT_TOKENS})")
     ap.add_argument("--batch", type=int, default=1, metavar="N", help="concurrent sequences (default 1)")
-    ap.add_argument("--ram", type=float, default=None, metavar="GB",
-                    help="system RAM in GB: plan a layer split between the card(s) and RAM (llama.cpp -ngl)")
-    ap.add_argument("--ram-bandwidth", type=float, default=None, metavar="GB/S",
-                    help="system RAM bandwidth (default 76.8 GB/s, dual-channel DDR5-4800; unified memory: the chip's)")
-    ap.add_argument("--experts-on-cpu", action="store_true",
-                    help="keep every layer's MoE expert tensors in system RAM (llama.cpp --cpu-moe; without it, "
-                         "current llama.cpp's plan keeps as few as needed there, as llama-server's --fit does)")
-    ap.add_argument("--n-cpu-moe", type=int, default=None, metavar="N",
-                    help="keep the MoE expert tensors of the first N layers in system RAM, every layer on the GPU "
-                         "(llama.cpp -ngl 99 --n-cpu-moe N)")
-    ap.add_argument("--no-mmap", action="store_true",
-                    help="the weights in system RAM are in pinned host memory (llama.cpp --no-mmap): a prompt's passes "
-                         "copy them to the card faster")
+    add_offload_flags(ap, ngl=False)
     ap.add_argument("--mode", choices=["inference", "training"], default="inference",
                     help="open on inference (the default) or fine-tuning")
     ap.add_argument("--measured", metavar="PATH", help="overlay a CSV/JSONL of measured points")
