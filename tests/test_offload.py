@@ -455,6 +455,34 @@ def test_a_plan_for_every_card_equals_each_card_planned_alone(model, weights, en
         alone = plan_offload(s.with_(gpu=g), 64, experts_on_cpu=experts, with_prefill=False)
         assert replace(plan, prefill_s=0.0) == replace(alone, prefill_s=0.0), g.id     # (nan is not nan)
     assert "partial" in {p.level for p in in_turn}
+    # ... and the window's table plans them all at once (plan_offload_cards): the same plans, to the last bit
+    at_once = offload.plan_offload_cards(s, 64, list(cat.gpus.values()), experts_on_cpu=experts)
+    assert [replace(p, prefill_s=0.0) for p in at_once] == [replace(p, prefill_s=0.0) for p in in_turn]
+
+
+@pytest.mark.parametrize("model, weights, engine, n, settings", [
+    ("qwen3-30b-a3b", "q4_k_m", "llamacpp", 1, {"n_cpu_moe": 20}),          # --n-cpu-moe: experts of the first 20
+    ("gpt-oss-120b", "gguf-mxfp4", "llamacpp", 3, {"n_cpu_moe": 7}),          # ... on three cards
+    ("gpt-oss-120b", "gguf-mxfp4", "llamacpp", 1, {"pinned": True}),          # --fit's experts back on the card
+    ("qwen3-235b-a22b", "q4_k_m", "llamacpp", 2, {"ram_bandwidth_gb_s": 300.0}),
+    ("llama2-70b", "q4_k_m", "llamacpp-2023", 3, {}),                         # the output layer last, not first
+    ("deepseek-v2-lite", "q8_0", "ollama-num-ctx", 1, {})])
+@pytest.mark.parametrize("ram, prompt, batch", [(0, 512, 1), (16, 32768, 4), (256, 4096, 64)])
+def test_every_cards_plan_at_once_equals_each_cards_plan(model, weights, engine, n, settings, ram, prompt, batch):
+    """plan_offload_cards works out every card's plan in numpy rows of the scenario's cards; each equals plan_offload's
+    for that card alone, every field (the layers on each card and in RAM, the bytes on each, the copies, the decode
+    step) to the last bit: no RAM (a Mac's unified pool alone), a little, a lot; decode steps of 4 and of 64 sequences
+    (op offload copies the part in RAM for each)."""
+    from vramgui.core.offload import plan_offload_cards
+    cat = default_catalog()
+    gpus = list(cat.gpus.values())
+    s = Scenario(model=cat.model(model), gpu=cat.gpu("rtx4090"), n_gpus=n, weights=weights, engine=engine,
+                 prompt_tokens=prompt, batch=batch)
+    at_once = plan_offload_cards(s, ram, gpus, **settings)
+    alone = [plan_offload(s.model_copy(update={"gpu": g}), ram, with_prefill=False, **settings) for g in gpus]
+    for g, a, b in zip(gpus, at_once, alone, strict=True):
+        assert replace(a, prefill_s=0.0) == replace(b, prefill_s=0.0), g.id
+    assert len({p.level for p in alone}) >= 2
 
 
 def test_two_unequal_cards_split_by_free_memory_never_pooled():

@@ -245,7 +245,7 @@ def test_partial_offload_in_the_window(qtbot, win, tmp_path):
     # the split (46 + 1) and what a prompt's pass copies to the card of the layers in RAM (ffn_down, 154.9 MiB:
     # tests/test_offload.py counts both by hand)
     tip = win.breakdown.verdict.toolTip()
-    plan = win.state.offload_plan(win.state.scenario.gpu)
+    plan = win.state.offload_plan()
     assert "partly offloaded (46 of 80 layers and the output layer on GPU)" in tip
     lines = tip.split("\n")
     assert lines[-3:-1] == ["llama.cpp's -ngl for this split: 47", (

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from .formats import WeightFormat
 from .memory import (
     MemoryTerms,
@@ -362,6 +364,210 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
                        copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0,
                        prefill_s=prefill + copied / (link * share) if level != "none" else float("nan"),
                        prompt_copy_bytes=copied, link_bytes_per_s=link, step_copy_bytes=step_copy, copy_share=share)
+
+
+def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool = False,
+                       ram_bandwidth_gb_s: float | None = None, n_cpu_moe: int | None = None,
+                       pinned: bool = False) -> list[OffloadPlan]:
+    """:func:`plan_offload` of ``s`` on each card of ``gpus`` in turn (``s.n_gpus`` of it, as the fit table plans every
+    card that does not fit), without the time to first token (``with_prefill=False``): the same plans, worked out for
+    all the cards at once, in numpy rows of ``s.n_gpus`` cards (a plan a card took 70-140 us here, a table of ~120 such
+    cards 38 % of a change; ``tests/test_offload.py`` holds the two equal over the catalog).  The cards whose engine
+    defaults differ (:func:`~vramgui.core.cards.card_defaults`) are planned a group at a time."""
+    from .cards import by_card, card_defaults
+    if not gpus:
+        return []
+    groups: dict[tuple, list[int]] = {}
+    for i, g in enumerate(gpus):
+        groups.setdefault(card_defaults(s, g) if by_card(s) else (), []).append(i)
+    out: list[OffloadPlan | None] = [None] * len(gpus)
+    for idx in groups.values():
+        sub = [gpus[i] for i in idx]
+        plans = _plan_rows(s.model_copy(update={"gpu": sub[0]}), ram_gb, sub, experts_on_cpu, ram_bandwidth_gb_s,
+                           n_cpu_moe, pinned)
+        for i, plan in zip(idx, plans, strict=True):
+            out[i] = plan
+    return out
+
+
+def _row_split(free: np.ndarray, per_layer: float, n: int) -> np.ndarray:
+    """:func:`_split` of each row of ``free`` (cards x the cards of a row), at most ``n`` layers a row, in the same
+    float operations."""
+    capacity = np.maximum(np.floor_divide(free, per_layer), 0.0) if per_layer > 0 else np.full(free.shape, float(n))
+    total = np.minimum(_seq_sum(capacity), n)
+    weights = np.maximum(free, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.trunc(total[:, None] * weights / _seq_sum(weights)[:, None])
+    share = np.where(total[:, None] > 0, np.minimum(share, capacity), 0.0)
+    left = total - _seq_sum(share)
+    room = capacity - share
+    order = np.argsort(-room, axis=1, kind="stable")          # (sorted(): ties keep their order)
+    ordered = np.take_along_axis(room, order, axis=1)
+    before = np.cumsum(ordered, axis=1) - ordered              # room of the cards served first
+    add = np.clip(left[:, None] - before, 0.0, ordered)
+    np.put_along_axis(share, order, np.take_along_axis(share, order, axis=1) + add, axis=1)
+    return share
+
+
+def _seq_sum(a: np.ndarray) -> np.ndarray:
+    """Each row's sum, added left to right as Python's ``sum`` adds a list (numpy's pairwise sum may round apart)."""
+    total = np.zeros(a.shape[0])
+    for j in range(a.shape[1]):
+        total = total + a[:, j]
+    return total
+
+
+_CARD_SPEED: list[tuple[tuple, tuple]] = []   # ((engine, host, format, model, cards' ids), (their figures, cards))
+
+
+def _card_speed(s: Scenario, one: Scenario, gpus: list[GPU]) -> dict[str, np.ndarray]:
+    """The per-card figures :func:`_decode_s` and a plan's copies read (kept for the last few settings: a prompt,
+    output or batch edit finds them)."""
+    a, fmt = s.model.architecture, one.weight_format
+
+    def make():
+        keys = [speed_key(s.profile, g, s.host) for g in gpus]
+        rows = {k: (host_floor_s(k, a, fmt), fixed_step_s(k, a)) for k in set(keys)}
+        return {"rate": np.array([g.bandwidth_bytes_per_s * bandwidth_efficiency(k, fmt, g)
+                                  for k, g in zip(keys, gpus, strict=True)]),
+                "floor": np.array([rows[k][0] for k in keys]), "fixed": np.array([rows[k][1] for k in keys]),
+                "link": np.array([host_link_bytes_per_s(g) for g in gpus]),
+                "memory": np.array([g.memory_bytes for g in gpus], dtype=np.float64),
+                "share": np.array([g.gpu_share for g in gpus], dtype=np.float64),
+                "unified": np.array([g.unified_memory for g in gpus], dtype=bool),
+                "bandwidth_gb_s": np.array([g.memory_bandwidth_gb_s for g in gpus], dtype=np.float64)}, list(gpus)
+    key = (s.profile.id, s.host, one.weight_format.id, id(s.model), tuple(id(g) for g in gpus))
+    return kept(_CARD_SPEED, key, make, 8)[0]
+
+
+def _plan_rows(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool, ram_bandwidth_gb_s: float | None,
+               n_cpu_moe: int | None, pinned: bool) -> list[OffloadPlan]:
+    """:func:`plan_offload_cards` for cards the engine gives the same defaults (``s`` on the first of them): each step
+    of :func:`plan_offload`, for ``s.n_gpus`` copies of each card, as arrays (cards x copies)."""
+    from .fit import usable_bytes
+    n = s.n_gpus
+    one = s if n == 1 else s.model_copy(update={"n_gpus": 1}) if s.profile.parallel == "layer" \
+        else s.with_(n_gpus=1, pipeline=1)
+    a = s.model.architecture
+    L = a.num_layers
+    first_moe = L if experts_on_cpu else min(max(n_cpu_moe or 0, 0), L) if a.moe is not None else 0
+    experts_on_cpu = first_moe > 0
+    gpu_layers = L + 1 if n_cpu_moe is not None and a.moe is not None else None
+    fit_moe = a.moe is not None and gpu_layers is None and not experts_on_cpu and one.profile.auto_fit_margin_bytes > 0
+    sh = _shared(s, one, experts_on_cpu or fit_moe)
+    c = _card_speed(s, one, gpus)
+    C, last = len(gpus), n - 1
+    unified = c["unified"]
+    ram_bw_gb_s = np.where(unified, c["bandwidth_gb_s"], DEFAULT_RAM_BANDWIDTH_GB_S) if ram_bandwidth_gb_s is None \
+        else np.full(C, float(ram_bandwidth_gb_s))
+    budget = np.asarray(usable_bytes(one, c["memory"], c["share"]), dtype=np.float64)
+    budgets = np.repeat(budget[:, None], n, axis=1)
+    free_all = budgets - sh.fixed
+    piped = sh.piped if n > 1 else 0.0
+    first = one.profile.output_layer_first
+    own = ~unified
+    copy0 = np.where(own, sh.copy_layers, 0.0)
+    if gpu_layers is not None:                   # -ngl N (L + 1 here): its layers, shared by free memory
+        ngl = gpu_layers
+        n_gpu_forced = min(ngl - 1, L) if first and ngl else min(ngl, L)
+        b = np.maximum(free_all, 1.0)
+        split = np.trunc(n_gpu_forced * b / _seq_sum(b)[:, None])
+        split[:, 0] += n_gpu_forced - _seq_sum(split)
+        output_on_gpu = np.full(C, ngl >= 1 if first else ngl > L)
+    else:
+        with_head = free_all - piped
+        with_head[:, last] -= sh.head
+        with_head[:, 0] -= np.where(own, sh.copy_experts, 0.0)
+        split = _row_split(with_head, sh.gpu_layer, L)
+        output_on_gpu = _seq_sum(split) == L
+        free_rest = free_all.copy()
+        free_rest[:, 0] -= copy0
+        rest = ~output_on_gpu
+        if first:                                # the output layer on the last card, then what room is left
+            head_fits = free_rest[:, last] >= sh.head
+            tail = free_rest.copy()
+            tail[:, last] -= sh.head
+            again = _row_split(tail, sh.gpu_layer, L - 1)
+            split = np.where(rest[:, None], np.where(head_fits[:, None], again, 0.0), split)
+            output_on_gpu = output_on_gpu | (rest & head_fits)
+        else:                                    # the output layer stays in RAM: room for more layers
+            split = np.where(rest[:, None], _row_split(free_rest, sh.gpu_layer, L), split)
+    n_gpu = _seq_sum(split)
+    n_cpu = L - n_gpu
+    copy = np.where(own, np.where(n_cpu > 0, sh.copy_layers, sh.copy_experts), 0.0)
+    fixed_each = sh.fixed + np.where(output_on_gpu & (n_cpu == 0), piped, 0.0)
+    used = np.where((split > 0) | output_on_gpu[:, None], fixed_each[:, None], 0.0) + split * sh.gpu_layer
+    used[:, last] += np.where(output_on_gpu, sh.head, 0.0)
+    E = sh.expert_layer
+    back = np.zeros_like(split)
+    if 0 < first_moe < L and E:                  # --n-cpu-moe N: each card's layers from the N-th on keep experts
+        starts = n_cpu[:, None] + np.cumsum(split, axis=1) - split
+        back = split - np.minimum(np.maximum(first_moe - starts, 0.0), split)
+        used = used + back * E
+    elif fit_moe and E:                          # --fit: the experts of as many layers as the room left holds
+        on = (n_cpu == 0) & output_on_gpu
+        all_fit = np.all(used + split * E <= budgets, axis=1)
+        room = budgets - used
+        room[:, 0] -= copy
+        fill = np.minimum(np.maximum(np.floor_divide(room, E), 0.0), split)
+        back = np.where(on[:, None], np.where(all_fit[:, None], split, fill), 0.0)
+        copy = np.where(on & all_fit, 0.0, copy)
+        used = used + back * E
+    moe_in_ram = n_gpu - _seq_sum(back) if E else np.zeros(C)
+    dev_used = used.copy()
+    dev_used[:, 0] += np.where((split[:, 0] > 0) | output_on_gpu, copy, 0.0)
+    wb = sh.wb
+    ram_used = np.where((n_gpu == 0) | bool(one.profile.embedding_on_host), wb.embedding, 0.0) \
+        + n_cpu * (sh.layer_w + sh.kv_layer) + np.where(output_on_gpu | a.tie_embeddings, 0.0, sh.head) \
+        + E * moe_in_ram + np.where(n_cpu > 0, sh.act1, 0.0)
+    ram_budget = np.full(C, ram_gb * GB)
+    pool = _seq_sum(np.repeat(c["memory"][:, None], n, axis=1)) - _seq_sum(budgets)
+    ram_budget = np.where(unified, np.minimum(ram_budget, pool) if ram_gb else pool, ram_budget)
+    over_gpu = np.any(dev_used > budgets, axis=1)
+    level = np.where((ram_used > ram_budget) | over_gpu, 3,
+                     np.where((n_cpu == 0) & output_on_gpu & (moe_in_ram == 0), 0,
+                              np.where((n_gpu == 0) & ~output_on_gpu, 2, 1)))
+    link, share = c["link"], PINNED_COPY_EFFICIENCY if pinned else PCIE_COPY_EFFICIENCY
+    experts_in_ram = (n_cpu + moe_in_ram) * sh.layer_experts
+    moe = (a.moe.num_experts, a.moe.experts_per_token) if a.moe else (1, 1)
+    step_copy = np.where((copy != 0) & (s.batch >= OP_OFFLOAD_MIN_BATCH),
+                         n_cpu * (sh.layer_w + sh.kv_layer) + E * moe_in_ram + np.where(output_on_gpu, 0.0, sh.head)
+                         - experts_in_ram * float(unused_experts_share(*moe, s.batch)), 0.0)
+    decode = _row_decode(s, one, sh, c, split, back, n_cpu, output_on_gpu, ram_bw_gb_s, step_copy / (link * share))
+    copied = np.where(copy != 0, prompt_copy_bytes(s, n_cpu * sh.layer_w + E * moe_in_ram,
+                                                   n_cpu * float(sh.t1.kv_full) / L, experts_in_ram, *moe), 0.0)
+    plans = []
+    rows = zip(gpus, level.tolist(), split.tolist(), dev_used.tolist(), budgets.tolist(), n_gpu.tolist(),
+               n_cpu.tolist(), output_on_gpu.tolist(), moe_in_ram.tolist(), ram_used.tolist(), ram_budget.tolist(),
+               decode.tolist(), copy.tolist(), copied.tolist(), link.tolist(), step_copy.tolist(), strict=True)
+    for g, lv, ks, us, bs, ng, nc, out, mr, ru, rb, dec, cp, cd, lk, sc in rows:
+        devices = [Device(g.name, u, b, int(k)) for u, b, k in zip(us, bs, ks, strict=True)]
+        devices.append(Device("system RAM", ru, rb, int(nc)))
+        none = lv == 3
+        plans.append(OffloadPlan(level=LEVELS[lv], n_layers=L, gpu_layers=int(ng), cpu_layers=int(nc),
+                                 output_on_gpu=out, devices=devices, cpu_moe_layers=int(mr),
+                                 decode_s=float("inf") if none else dec,
+                                 copy_bytes=cp if ks[0] or out else 0.0, prefill_s=float("nan"),
+                                 prompt_copy_bytes=cd, link_bytes_per_s=lk, step_copy_bytes=sc, copy_share=share))
+    return plans
+
+
+def _row_decode(s, one, sh: _Shared, c: dict, split, back, n_cpu, output_on_gpu, ram_bw_gb_s, copy_s) -> np.ndarray:
+    """:func:`_decode_s` of each row (cards x copies of the card), in the same float operations."""
+    a = s.model.architecture
+    L = a.num_layers
+    rate = c["rate"]
+    t = np.zeros(len(rate))
+    for j in range(split.shape[1]):
+        k, kb = split[:, j], back[:, j]
+        t = t + (k * (sh.read_layer + sh.kv_layer) - (k - kb) * sh.active_expert_layer) / rate
+    t = np.where(output_on_gpu, t + sh.head / rate, t)
+    ram_bw = ram_bw_gb_s * GB * cpu_bandwidth_share(one.weight_format)
+    moe_in_ram = L - n_cpu - _seq_sum(back) if sh.active_expert_layer else np.zeros(len(rate))
+    cpu_bytes = n_cpu * (sh.read_layer + sh.kv_layer) + np.where(output_on_gpu, 0.0, sh.head) \
+        + sh.active_expert_layer * moe_in_ram
+    t = np.where(copy_s != 0, t + copy_s, t + (cpu_bytes / ram_bw + moe_in_ram * MOE_CPU_LAYER_S))
+    return engine_time(t, c["floor"], c["fixed"] + SAMPLE_S.get(s.profile.id, 0.0) * s.batch)
 
 
 def max_prompt_offloaded(s: Scenario, ram_gb: float, **plan) -> int:

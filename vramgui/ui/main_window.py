@@ -381,9 +381,7 @@ class MainWindow(QtWidgets.QMainWindow):
         table = self._table
         plans = None
         if self.state.mode == "inference" and self.state.offload_asked:
-            plans = {g.id: self.state.offload_plan(g, with_prefill=False)
-                     for g, fits in zip(table.gpus, table.fits, strict=True)
-                     if not fits}
+            plans = self.state.offload_plans([g for g, fits in zip(table.gpus, table.fits, strict=True) if not fits])
         margin = s.profile.auto_fit_margin_bytes if self.state.mode == "inference" else 0.0
         self.fit_panel.set_table(table, output, s.gpu.id, plans, s.model.architecture.max_context, margin)
 

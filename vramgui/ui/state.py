@@ -87,21 +87,27 @@ class ScenarioState(QtCore.QObject):
         """The price per card-hour, or None when not set."""
         return self.price_per_card_hour or None
 
-    def offload_plan(self, gpu=None, with_prefill: bool = True):
-        """The offload plan for the current scenario on ``gpu`` (default: the primary), or None
-        when no system RAM is set; ``with_prefill=False``: without its time to first token (the fit table's rows)."""
-        # (another card changes nothing the scenario's checks look at: a copy without them, 15 times cheaper,
-        # for each of the fit table's rows)
-        return self.plan_for(self._scenario if gpu is None else self._scenario.model_copy(update={"gpu": gpu}),
-                             with_prefill)
+    def offload_plan(self):
+        """The offload plan for the current scenario on its card(s), or None when no system RAM is set."""
+        return self.plan_for(self._scenario)
 
-    def plan_for(self, s: Scenario, with_prefill: bool = True):
+    def offload_plans(self, gpus: list) -> dict | None:
+        """The offload plans of the current scenario on each card of ``gpus`` by card id (the fit table's rows that do
+        not fit: core.offload.plan_offload_cards, each :meth:`offload_plan` without its time to first token, all at
+        once), or None when no System RAM is set."""
+        if not self.offload_asked:
+            return None
+        from ..core.offload import plan_offload_cards
+        plans = plan_offload_cards(self._scenario, self.ram_gb, gpus, **self._plan_settings())
+        return {g.id: plan for g, plan in zip(gpus, plans, strict=True)}
+
+    def plan_for(self, s: Scenario):
         """The offload plan of scenario ``s`` (a pinned one too) with this machine's System RAM, or None when none is
         set."""
         if not self.offload_asked:
             return None
         from ..core.offload import plan_offload
-        return plan_offload(s, self.ram_gb, with_prefill=with_prefill, **self._plan_settings())
+        return plan_offload(s, self.ram_gb, **self._plan_settings())
 
     def _plan_settings(self) -> dict:
         return dict(experts_on_cpu=self.experts_on_cpu, n_cpu_moe=None if self.experts_on_cpu else self.n_cpu_moe,
