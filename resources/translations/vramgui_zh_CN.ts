@@ -501,8 +501,8 @@
         <translation>放得下所需的最少同型号卡数</translation>
     </message>
     <message>
-        <source>Largest prompt + output that fits with this batch; &quot;(limit)&quot;: memory allows more than the model&apos;s own context limit</source>
-        <translation>此批量下能放下的最长提示 + 输出；“（上限）”：显存允许的长度超过模型自身的上下文上限</translation>
+        <source>Largest prompt + output that fits with this batch; &quot;(limit)&quot;: memory allows more than the model&apos;s own context limit; &quot;(RAM)&quot;: on a row offloaded to the System RAM, with the RAM (worked out once you pause)</source>
+        <translation>此批量下能放下的最长提示 + 输出；“（上限）”：显存允许的长度超过模型自身的上下文上限；“（内存）”：对卸载到系统内存的行，计入系统内存后的长度（停止操作后计算）</translation>
     </message>
     <message>
         <source>Most concurrent sequences that fit</source>
@@ -527,6 +527,10 @@
     <message>
         <source>{n} (limit)</source>
         <translation>{n}（上限）</translation>
+    </message>
+    <message>
+        <source>{n} (RAM)</source>
+        <translation>{n}（内存）</translation>
     </message>
 </context>
 <context>
@@ -1009,7 +1013,7 @@ Source: {source}</source>
     <name>MainWindow</name>
     <message>
         <source>Reading the charts</source>
-        <extracomment>The event a change posts to have the window redrawn (:meth:`MainWindow.schedule`).</extracomment>
+        <extracomment>The event a change posts to have the window redrawn (:meth:`MainWindow.schedule`). How long the edits must pause before the fit table&apos;s offloaded rows get their largest prompt with the System RAM [ms], and how long each slice of that work runs before the window takes its events again [s].</extracomment>
         <translation>如何阅读图表</translation>
     </message>
     <message>

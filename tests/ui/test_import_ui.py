@@ -387,6 +387,55 @@ def test_the_memory_chart_marks_the_largest_prompt_with_system_ram(qtbot, win, t
     assert not chart.ram_limit.isVisible()
 
 
+def test_the_fit_tables_offloaded_rows_give_their_largest_context_with_system_ram(qtbot, win, monkeypatch):
+    # Llama 3.1 70B Q4_K_M with 32 GB of RAM: each card the model does not fit gets, in Max context, the largest
+    # prompt that card and the RAM hold (core.offload.max_prompt_offloaded: the chart's search, card by card) with the
+    # 256 tokens out, worked out once the edits pause; "…" until then
+    from vramgui.core import offload
+    from vramgui.ui.fit_table import COLUMNS
+    p, model = win.panel, win.fit_panel.model
+    pick(win, model="llama3.1-70b", weights="q4_k_m", engine="llamacpp")
+    p.ram.setValue(32)
+    settle(qtbot, win)
+    col = COLUMNS.index("Max context")
+
+    def cells() -> dict:
+        return {model.gpu_id(r): (model.row_cells(r)[0], model.row_cells(r)[col]) for r in range(model.rowCount())}
+
+    def expected(gpu_id: str) -> str:
+        found = offload.max_prompt_offloaded(win.state.scenario.with_(gpu=win.state.catalog.gpu(gpu_id)), 32)
+        return "-" if found < 0 else f"{found + win.state.scenario.output_tokens:,} (RAM)"
+    # straight after the edit: the primary card's own (the chart's mark, with the tokens out), the others pending
+    marked = int(win.memory_chart.ram_limit.label.toPlainText().rsplit(" ", 1)[1].replace(",", ""))
+    offloaded = {g: c for g, (v, c) in cells().items() if v.startswith("offloaded") or v.startswith("does not")}
+    assert offloaded["rtx4090"] == f"{marked + win.state.scenario.output_tokens:,} (RAM)" == expected("rtx4090")
+    assert len(offloaded) > 50
+    assert {c for g, c in offloaded.items() if g != "rtx4090"} == {"…"}
+    assert all(not c.endswith("(RAM)") for g, (v, c) in cells().items() if g not in offloaded)
+    qtbot.waitUntil(lambda: not win._ram_missing(), timeout=60_000)
+    done = {g: cells()[g][1] for g in offloaded}
+    assert "…" not in done.values()
+    some = [g for g in done if done[g].endswith("(RAM)")][:4] + [g for g in done if done[g] == "-"][:2]
+    assert len(some) == 6
+    for g in some:
+        assert done[g] == expected(g), g
+    # a prompt's edit keeps them (no search); a batch's works them out again after the pause
+    calls = []
+    search = offload.max_prompt_offloaded
+    monkeypatch.setattr(offload, "max_prompt_offloaded", lambda *a, **k: calls.append(1) or search(*a, **k))
+    p.prompt.spin.setValue(8000)
+    settle(qtbot, win)
+    qtbot.waitUntil(lambda: not win._ram_missing(), timeout=60_000)
+    now = {g for g, (v, c) in cells().items() if v.startswith("offloaded") or v.startswith("does not")}
+    assert {g: cells()[g][1] for g in offloaded} == done
+    assert len(calls) == len(now - set(offloaded))        # (only the cards the longer prompt no longer fits on)
+    p.batch.spin.setValue(2)
+    settle(qtbot, win)
+    assert cells()[some[0]][1] == "…"
+    qtbot.waitUntil(lambda: not win._ram_missing(), timeout=60_000)
+    assert len(calls) >= len(offloaded) - 1 and cells()[some[0]][1] == expected(some[0]) != done[some[0]]
+
+
 def test_stages_with_system_ram_plan_in_the_window(qtbot, win):
     # vLLM on 4 H100s as 2 stages, with 256 GB of RAM entered: Llama 3.1 405B FP8 does not fit the cards and is planned
     # (tests/test_offload.py: as 4 cards in one group; each redraw raised before)

@@ -147,6 +147,9 @@ def screenshot(win, path: Path, size: str) -> Path:
     win.show()
     for _ in range(5):
         QtWidgets.QApplication.processEvents()
+    win.settle()
+    for _ in range(2):
+        QtWidgets.QApplication.processEvents()
     win.grab().save(str(path))
     return path
 

@@ -50,6 +50,12 @@ from .wording import core_name, money, plan_badge
 REDRAW_EVENT = QtCore.QEvent.Type(QtCore.QEvent.registerEventType())
 
 
+#: How long the edits must pause before the fit table's offloaded rows get their largest prompt with the System RAM
+#: [ms], and how long each slice of that work runs before the window takes its events again [s].
+RAM_PAUSE_MS = 300
+RAM_SLICE_S = 0.03
+
+
 class MainWindow(QtWidgets.QMainWindow):
     redrawn = QtCore.Signal(float)  # seconds the last redraw took
 
@@ -126,6 +132,12 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_view_extras()
         self._pending = False          # a redraw event is posted and not yet served
         self._table = None
+        # the fit table's offloaded rows' largest prompt with the System RAM (10-20 plans a card): worked out once the
+        # edits pause, a slice at a time (_fill_ram_prompts); (state.ram_prompt_key(), {card id: prompt tokens})
+        self._ram_prompts: tuple = (None, {})
+        self._ram_timer = QtCore.QTimer(self)
+        self._ram_timer.setSingleShot(True)
+        self._ram_timer.timeout.connect(self._fill_ram_prompts)
         self._tables = CardTables()
         self.measured: list = []
         state.changed.connect(self.schedule)
@@ -290,6 +302,44 @@ class MainWindow(QtWidgets.QMainWindow):
             self.redraw_inference()
         self.redraw_table()
         self._flush_scenes()
+        # (every change restarts the wait: the searches run once the edits pause, never inside a drag)
+        if self._ram_missing():
+            self._ram_timer.start(RAM_PAUSE_MS)
+        else:
+            self._ram_timer.stop()
+
+    def _ram_missing(self) -> bool:
+        """Whether an offloaded row of the table waits for its largest prompt with the System RAM."""
+        if self._table is None or self.state.mode != "inference" or self.state.ram_prompt_key() is None:
+            return False
+        key, known = self._ram_prompts
+        return key != self.state.ram_prompt_key() or any(
+            not fits and g.id not in known for g, fits in zip(self._table.gpus, self._table.fits, strict=True))
+
+    def settle(self) -> None:
+        """Do now what waits for the edits to pause (a screenshot's, or a test's, window shows it done)."""
+        while self._ram_missing() and not self._pending:
+            self._fill_ram_prompts()
+        self._ram_timer.stop()
+
+    def _fill_ram_prompts(self) -> None:
+        """Work out the largest prompt with the System RAM of the offloaded rows' cards (core.offload.
+        max_prompt_offloaded, about as long as a change each), for RAM_SLICE_S at a time, showing each slice's."""
+        if self._pending or not self._ram_missing():
+            return                        # (a change came in: its redraw starts the wait again)
+        key = self.state.ram_prompt_key()
+        if self._ram_prompts[0] != key:
+            self._ram_prompts = (key, {})
+        known = self._ram_prompts[1]
+        t0 = time.perf_counter()
+        for g, fits in zip(self._table.gpus, self._table.fits, strict=True):
+            if not fits and g.id not in known:
+                known[g.id] = self.state.max_offload_prompt_on(g)
+                if time.perf_counter() - t0 > RAM_SLICE_S:
+                    break
+        self.redraw_table()
+        if self._ram_missing():
+            self._ram_timer.start(0)          # (the next slice after the events that came in)
 
     def _flush_scenes(self) -> None:
         """Have the window repaint once, views and all.  A chart's scene turns its items'
@@ -379,11 +429,17 @@ class MainWindow(QtWidgets.QMainWindow):
         s = self.state.scenario
         output = 0 if self.state.mode == "training" else s.output_tokens
         table = self._table
-        plans = None
+        plans = ram = None
         if self.state.mode == "inference" and self.state.offload_asked:
             plans = self.state.offload_plans([g for g, fits in zip(table.gpus, table.fits, strict=True) if not fits])
+            key = self.state.ram_prompt_key()
+            if self._ram_prompts[0] != key:
+                self._ram_prompts = (key, {})
+            if s.gpu.id in plans:             # (the primary's is worked out for the charts already)
+                self._ram_prompts[1].setdefault(s.gpu.id, self.state.max_offload_prompt())
+            ram = dict(self._ram_prompts[1])
         margin = s.profile.auto_fit_margin_bytes if self.state.mode == "inference" else 0.0
-        self.fit_panel.set_table(table, output, s.gpu.id, plans, s.model.architecture.max_context, margin)
+        self.fit_panel.set_table(table, output, s.gpu.id, plans, s.model.architecture.max_context, margin, ram)
 
     # --- view: theme and the explain panel -------------------------------------------------
     def _build_view_extras(self) -> None:

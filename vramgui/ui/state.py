@@ -125,6 +125,20 @@ class ScenarioState(QtCore.QObject):
             self._max_prompt = (key, max_prompt_offloaded(self._scenario, self.ram_gb, **settings))
         return self._max_prompt[1]
 
+    def ram_prompt_key(self) -> tuple | None:
+        """What the largest prompt with the System RAM depends on, on any card: the scenario but its prompt and its
+        card, and the RAM's settings; None when no offload is asked."""
+        if not self.offload_asked:
+            return None
+        return (self._scenario.key(prompt_tokens=0, cached_tokens=0, gpu=None), self.ram_gb,
+                tuple(self._plan_settings().items()))
+
+    def max_offload_prompt_on(self, gpu) -> int:
+        """:meth:`max_offload_prompt` with ``gpu`` in place of the primary card (the fit table's offloaded rows)."""
+        from ..core.offload import max_prompt_offloaded
+        return max_prompt_offloaded(self._scenario.model_copy(update={"gpu": gpu}), self.ram_gb,
+                                    **self._plan_settings())
+
     def reported_plan(self):
         """The primary card's offload plan with its largest prompt (:meth:`max_offload_prompt`), as the report and
         the CLI give it; None when no offload is asked."""

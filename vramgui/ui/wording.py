@@ -169,6 +169,16 @@ def context_cell(tokens: int | None, limit: int | None, short: bool = False) -> 
     return integer(tokens)
 
 
+def ram_context_cell(tokens: int | None, limit: int | None) -> str:
+    """An offloaded row's largest context in a table (the cards and the System RAM together): "(RAM)" after it, or
+    the model's limit where memory allows more; "…" while it is being worked out (``tokens`` is ``...``)."""
+    if tokens is ...:
+        return "…"
+    if tokens is None or (limit is not None and tokens > limit):
+        return context_cell(tokens, limit, short=True)
+    return translate("FitTable", "{n} (RAM)").format(n=integer(tokens))
+
+
 def money(x: float) -> str:
     """A cost: two decimals, more below 1 (0.0274) so a cheap token does not read 0.00."""
     return num(x, 2 if x >= 1 else 3 if x >= 0.1 else 4)
