@@ -21,6 +21,7 @@ def main() -> int:
             app.processEvents()
         w.redraw()
         w.redraw_table()
+        w.settle()                  # (what waits for the edits to pause: the offloaded rows' contexts with RAM)
         for _ in range(5):
             app.processEvents()
 
