@@ -53,7 +53,7 @@ REDRAW_EVENT = QtCore.QEvent.Type(QtCore.QEvent.registerEventType())
 #: How long the edits must pause before the fit table's offloaded rows get their largest prompt with the System RAM
 #: [ms], and how long each slice of that work runs before the window takes its events again [s].
 RAM_PAUSE_MS = 300
-RAM_SLICE_S = 0.03
+RAM_SLICE_S = 0.015
 
 
 class MainWindow(QtWidgets.QMainWindow):
