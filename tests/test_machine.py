@@ -8,7 +8,7 @@ import pytest
 from vramgui.cli import main
 from vramgui.core import count_params, default_catalog
 from vramgui.core.engines import LLAMACPP
-from vramgui.core.machine import GGUF, MLX_FORMATS, Machine, best_format, machine_table
+from vramgui.core.machine import GGUF, MLX_FORMATS, Machine, best_format, machine_table, runs_on
 from vramgui.core.units import GIB
 
 
@@ -187,11 +187,15 @@ def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context,
     # 11 formats for every model, and MXFP4 (routed experts apart: as released, and llama.cpp's GGUF) for the
     # models that have experts
     moe = sum(1 for model in cat.models.values() if count_params(model.architecture).experts)
+    # and Kimi K2.5 and K2.6 in the INT4 experts they are released in (a format the grid does not compare), where
+    # the machine runs it
+    kimi = 2 if runs_on(engine, "int4-experts", cat.gpu(gpu), gguf) else 0
+    assert sorted(o.model.id for o in rows if o.weights == "int4-experts") == ["kimi-k2.5", "kimi-k2.6"][:kimi]
     if cat.gpu(gpu).vendor == "Apple" and engine != "mlx":   # on a Mac llama.cpp's six GGUF formats and MLX's three
-        assert len(rows) == len(cat.models) * 9 + moe and {o.weights for o in rows} <= GGUF | MLX_FORMATS   # (vLLM:
-        #                                                                                        no Metal backend)
+        assert len(rows) == len(cat.models) * 9 + moe + kimi and {o.weights for o in rows} <= GGUF | MLX_FORMATS
+        #                                                                                   (vLLM: no Metal backend)
     else:   # (with MLX on a Mac: bf16, AWQ, six GGUF and three MLX formats, MXFP4 twice for MoE models: 11 too)
-        assert len(rows) == len(cat.models) * 11 + 2 * moe and moe >= 8
+        assert len(rows) == len(cat.models) * 11 + 2 * moe + kimi and moe >= 8
     levels, shorts = set(), 0
     if engine == "llamacpp-2023":    # the GGUF rows run as builds without CUDA graphs, the others on vLLM
         from vramgui.core.machine import _engine_for

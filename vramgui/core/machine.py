@@ -25,7 +25,7 @@ import numpy as np
 from .catalog import Catalog
 from .engines import APPLE_ONLY, LLAMACPP, MLX_LOADS, NO_APPLE_GPU, VLLM_BF16, card_rules, outside
 from .fit import MAX_TOKENS, budget_bytes, max_prompt_tokens_from_terms, short_of_margin
-from .formats import MLX_FORMATS, WEIGHT_FORMATS
+from .formats import MLX_FORMATS, WEIGHT_FORMATS, release_format
 from .memory import (
     MemoryTerms,
     activations_from_terms,
@@ -187,6 +187,10 @@ class _Group:
 
 
 _GROUPS: OrderedDict = OrderedDict()   # a few stacked catalogs, most recent last
+#: How many :data:`_GROUPS` holds: a machine's table builds two (the catalog's grid, the release-format rows), and a
+#: user comparing a handful of cards finds each card's kept (at 8, five cards' 10 evicted one another: 148 ms a table
+#: instead of 61 on bench_machine.py)
+KEPT_GROUPS = 16
 
 
 def _scenario(model: ModelPreset, gpu: GPU, fmt: str, engine: str, n: int, kv: str,
@@ -271,7 +275,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             kv_copy=arr([kv_copy_per_cell(s) for s in base], (len(models), 1)),
         ))
     _GROUPS[key] = ((*models, gpu), groups)
-    while len(_GROUPS) > 8:
+    while len(_GROUPS) > KEPT_GROUPS:
         _GROUPS.popitem(last=False)
     return groups
 
@@ -527,9 +531,23 @@ def machine_table(m: Machine, catalog: Catalog, formats=MACHINE_FORMATS, family:
     models = [model for model in catalog.models.values()
               if (not family or family.lower() in model.family.lower())
               and min_params <= count_params(model.architecture).total <= max_params]
-    return [o for o in machine_grid(m, models, formats)
+    options = machine_grid(m, models, formats) + _release_rows(m, models, formats)
+    order = {id(model): i for i, model in enumerate(models)}
+    options.sort(key=lambda o: order[id(o.model)])          # (stable: each model's formats stay in order, its own last)
+    return [o for o in options
             if not (min_context and (o.level != "gpu" or (o.max_context or 0) < min_context))
             and o.decode_tokens_per_s >= min_tokens_per_s]
+
+
+def _release_rows(m: Machine, models: list[ModelPreset], formats) -> list[Option]:
+    """The rows of the models released in a format the grid does not compare (:func:`~vramgui.core.formats.
+    release_format`: Kimi K2.5's and K2.6's INT4 experts), in that format."""
+    by_format: dict[str, list[ModelPreset]] = {}
+    for model in models:
+        released = release_format(model.config)
+        if released is not None and released not in formats:
+            by_format.setdefault(released, []).append(model)
+    return [o for fmt, some in by_format.items() for o in machine_grid(m, some, (fmt,))]
 
 
 #: Columns the table sorts by, each with its natural order (largest first where more is better).
