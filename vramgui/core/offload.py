@@ -417,7 +417,7 @@ def _seq_sum(a: np.ndarray) -> np.ndarray:
     return total
 
 
-_CARD_SPEED: list[tuple[tuple, tuple]] = []   # ((engine, host, format, model, cards' ids), (their figures, cards))
+_CARD_SPEED: list[tuple[tuple, tuple]] = []   # ((engine, host, format, model's and cards' ids), (figures, objects))
 
 
 def _card_speed(s: Scenario, one: Scenario, gpus: list[GPU]) -> dict[str, np.ndarray]:
@@ -435,7 +435,8 @@ def _card_speed(s: Scenario, one: Scenario, gpus: list[GPU]) -> dict[str, np.nda
                 "memory": np.array([g.memory_bytes for g in gpus], dtype=np.float64),
                 "share": np.array([g.gpu_share for g in gpus], dtype=np.float64),
                 "unified": np.array([g.unified_memory for g in gpus], dtype=bool),
-                "bandwidth_gb_s": np.array([g.memory_bandwidth_gb_s for g in gpus], dtype=np.float64)}, list(gpus)
+                "bandwidth_gb_s": np.array([g.memory_bandwidth_gb_s for g in gpus], dtype=np.float64)}, \
+            (s.model, list(gpus))      # (the objects kept with their ids: no id is reused while they are kept)
     key = (s.profile.id, s.host, one.weight_format.id, id(s.model), tuple(id(g) for g in gpus))
     return kept(_CARD_SPEED, key, make, 8)[0]
 
