@@ -40,6 +40,7 @@ def _actions(win, rng):
         lambda: p.seq.spin.setValue(rng.choice([16, 4096, 131072])),
         lambda: p.micro_batch.spin.setValue(rng.choice([1, 4, 64])),
         lambda: p.lora_targets.setText(rng.choice(["q,k,v,o", "all-linear", "", "bogus"])),
+        win.settle,              # (a pause: the fit table's offloaded rows get their largest context with the RAM)
     ]
 
 
