@@ -158,6 +158,18 @@ def test_the_largest_prompt_is_where_a_plan_stops_being_placed(model, gpu, engin
         mid = (low + high) // 2
         low, high = (mid, high) if placed(mid) else (low, mid)
     assert max_prompt_offloaded(s, ram, **extra) == low > 4096
+    # a guess (the window's last answer) changes the answer in nothing: right, it costs two plans; wrong, it is let go
+    from vramgui.core import offload
+    calls = []
+    real = offload.plan_offload
+    try:
+        offload.plan_offload = lambda *a, **k: calls.append(1) or real(*a, **k)
+        for guess in (low, low - 1, low + 1, low - 300, 0, -1, MAX_SCENARIO_TOKENS, None):
+            calls.clear()
+            assert max_prompt_offloaded(s, ram, guess, **extra) == low, guess
+            assert (len(calls) == 2) == (guess == low), (guess, len(calls))
+    finally:
+        offload.plan_offload = real
 
 
 def test_pipeline_stages_of_a_tensor_parallel_engine_plan_as_their_cards():

@@ -571,7 +571,7 @@ def _row_decode(s, one, sh: _Shared, c: dict, split, back, n_cpu, output_on_gpu,
     return engine_time(t, c["floor"], c["fixed"] + SAMPLE_S.get(s.profile.id, 0.0) * s.batch)
 
 
-def max_prompt_offloaded(s: Scenario, ram_gb: float, **plan) -> int:
+def max_prompt_offloaded(s: Scenario, ram_gb: float, guess: int | None = None, **plan) -> int:
     """The largest prompt (tokens, with the scenario's output tokens and sequences) that :func:`plan_offload` places
     on the cards and in ``ram_gb`` of system RAM, with the same ``plan`` arguments (-1: not even an empty one;
     :data:`~vramgui.core.scenario.MAX_SCENARIO_TOKENS` at most).  Exact to one token: a plan's bytes on the cards
@@ -582,7 +582,8 @@ def max_prompt_offloaded(s: Scenario, ram_gb: float, **plan) -> int:
     the search first tries only prompts whose context fills whole blocks, from the prompt whose memory fills the
     cards and the RAM as one pool (:func:`pool_guess`; whole layers fall a few per cent short of it) in steps that
     double, then halving what is left; the last such prompt placed is the answer where one token more is not (the
-    next block), else the tokens up to the next such prompt are halved too."""
+    next block), else the tokens up to the next such prompt are halved too.  ``guess``: a likely answer (the window's
+    last, moved by the change of output tokens), tried first: two plans where it is right, two more where not."""
     top = MAX_SCENARIO_TOKENS
     block, out = max(s.profile.kv_block_tokens, 1), s.output_tokens
 
@@ -591,6 +592,9 @@ def max_prompt_offloaded(s: Scenario, ram_gb: float, **plan) -> int:
         # prompt whatever part of it was kept)
         one = s.model_copy(update={"prompt_tokens": p, "cached_tokens": 0})
         return plan_offload(one, ram_gb, with_prefill=False, **plan).level != "none"
+
+    if guess is not None and 0 <= guess < top and placed(guess) and not placed(guess + 1):
+        return guess
 
     def halve(low: int, high: int, at) -> int:
         """The last k of low (at(low) placed) ... high (at(high) not) whose at(k) is placed."""

@@ -40,7 +40,8 @@ class ScenarioState(QtCore.QObject):
         self.pinned = False           # the weights in RAM in pinned host memory (--no-mmap): op offload copies faster
         self.ram_bandwidth_gb_s: float | None = None   # None: the platform default
         self.price_per_card_hour = 0.0   # the user's price, for the cost per million tokens; 0: not set
-        self._max_prompt: tuple = (None, None)   # (what it was worked out for, max_offload_prompt's answer)
+        # (what it was worked out for, max_offload_prompt's answer, (that scenario's key but its output, its output))
+        self._max_prompt: tuple = (None, None, (None, 0))
         self._released: tuple[str, str] | None = None   # (the weights before, the model's release format) set_model set
         self._training = TrainingSetup(model=scenario.model, gpu=scenario.gpu, method="lora", optimizer="adamw",
                                        lora_rank=16, lora_targets="q,k,v,o", checkpointing="full", seq=2048)
@@ -122,7 +123,16 @@ class ScenarioState(QtCore.QObject):
         key = (self._scenario.key(prompt_tokens=0, cached_tokens=0), self.ram_gb, tuple(settings.items()))
         if self._max_prompt[0] != key:
             from ..core.offload import max_prompt_offloaded
-            self._max_prompt = (key, max_prompt_offloaded(self._scenario, self.ram_gb, **settings))
+            # where only the output changed (a drag of it), the answer moves by as many tokens the other way where the
+            # cache comes in blocks and a pass's buffers do not grow with the prompt (llama.cpp): the last answer so
+            # moved is tried first, two plans where it holds (else two more than the search)
+            last, out = self._max_prompt[1], self._scenario.output_tokens
+            same = self._max_prompt[0] is not None and key[1:] == self._max_prompt[0][1:] and \
+                self._scenario.key(prompt_tokens=0, cached_tokens=0, output_tokens=0) == self._max_prompt[2][0] \
+                and bool(self._scenario.profile.prefill_chunk_tokens)     # (else a pass's buffers grow with it)
+            guess = last + self._max_prompt[2][1] - out if same and last is not None and last >= 0 else None
+            self._max_prompt = (key, max_prompt_offloaded(self._scenario, self.ram_gb, guess, **settings),
+                                (self._scenario.key(prompt_tokens=0, cached_tokens=0, output_tokens=0), out))
         return self._max_prompt[1]
 
     def ram_prompt_key(self) -> tuple | None:
