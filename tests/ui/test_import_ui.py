@@ -434,6 +434,23 @@ def test_the_fit_tables_offloaded_rows_give_their_largest_context_with_system_ra
     assert cells()[some[0]][1] == "…"
     qtbot.waitUntil(lambda: not win._ram_missing(), timeout=60_000)
     assert len(calls) >= len(offloaded) - 1 and cells()[some[0]][1] == expected(some[0]) != done[some[0]]
+    # 256 tokens more out: under llama.cpp each card's largest prompt is 256 fewer (its cache in blocks, its pass
+    # buffers fixed), its context the same; the last answers so moved are tried first: two plans a card
+    two = {g: cells()[g][1] for g in offloaded}
+    plans = []
+    real = offload.plan_offload
+    monkeypatch.setattr(offload, "plan_offload", lambda *a, **k: plans.append(1) or real(*a, **k))
+    p.output.spin.setValue(win.state.scenario.output_tokens + 256)
+    settle(qtbot, win)
+    plans.clear()
+    qtbot.waitUntil(lambda: not win._ram_missing(), timeout=60_000)
+    searched = [g for g in offloaded if g != "rtx4090"]      # (the primary's was the chart's: at the edit)
+    assert {g: cells()[g][1] for g in searched} == {g: two[g] for g in searched}
+    assert cells()[some[0]][1] == expected(some[0])
+    # (a card that held not even an empty prompt has no answer to move: searched as before, at most 30 plans)
+    answered = [g for g in searched if two[g] != "-"]
+    assert len(plans) <= 2 * len(answered) + 30 * (len(searched) - len(answered)) and len(answered) > 50
+    assert len(plans) < 4 * len(searched)          # (searched afresh, each card's took 10-20)
 
 
 def test_stages_with_system_ram_plan_in_the_window(qtbot, win):

@@ -133,8 +133,10 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pending = False          # a redraw event is posted and not yet served
         self._table = None
         # the fit table's offloaded rows' largest prompt with the System RAM (10-20 plans a card): worked out once the
-        # edits pause, a slice at a time (_fill_ram_prompts); (state.ram_prompt_key(), {card id: prompt tokens})
-        self._ram_prompts: tuple = (None, {})
+        # edits pause, a slice at a time (_fill_ram_prompts); (state.ram_prompt_key(), {card id: prompt tokens},
+        # state.guess_basis()), and the last such completed (its answers moved are the guesses after output edits)
+        self._ram_prompts: tuple = (None, {}, None)
+        self._ram_before: tuple = (None, {}, None)
         self._ram_timer = QtCore.QTimer(self)
         self._ram_timer.setSingleShot(True)
         self._ram_timer.timeout.connect(self._fill_ram_prompts)
@@ -312,9 +314,16 @@ class MainWindow(QtWidgets.QMainWindow):
         """Whether an offloaded row of the table waits for its largest prompt with the System RAM."""
         if self._table is None or self.state.mode != "inference" or self.state.ram_prompt_key() is None:
             return False
-        key, known = self._ram_prompts
+        key, known, _ = self._ram_prompts
         return key != self.state.ram_prompt_key() or any(
             not fits and g.id not in known for g, fits in zip(self._table.gpus, self._table.fits, strict=True))
+
+    def _ram_key(self) -> None:
+        """Start the offloaded rows' answers afresh where the scenario they were found for changed (a prompt's edit
+        keeps them)."""
+        key = self.state.ram_prompt_key()
+        if self._ram_prompts[0] != key:
+            self._ram_prompts = (key, {}, self.state.guess_basis())
 
     def settle(self) -> None:
         """Do now what waits for the edits to pause (a screenshot's, or a test's, window shows it done)."""
@@ -327,19 +336,20 @@ class MainWindow(QtWidgets.QMainWindow):
         max_prompt_offloaded, about as long as a change each), for RAM_SLICE_S at a time, showing each slice's."""
         if self._pending or not self._ram_missing():
             return                        # (a change came in: its redraw starts the wait again)
-        key = self.state.ram_prompt_key()
-        if self._ram_prompts[0] != key:
-            self._ram_prompts = (key, {})
+        self._ram_key()
         known = self._ram_prompts[1]
+        then, before = self._ram_before[2], self._ram_before[1]
         t0 = time.perf_counter()
         for g, fits in zip(self._table.gpus, self._table.fits, strict=True):
             if not fits and g.id not in known:
-                known[g.id] = self.state.max_offload_prompt_on(g)
+                known[g.id] = self.state.max_offload_prompt_on(g, self.state.moved_guess(then, before.get(g.id)))
                 if time.perf_counter() - t0 > RAM_SLICE_S:
                     break
         self.redraw_table()
         if self._ram_missing():
             self._ram_timer.start(0)          # (the next slice after the events that came in)
+        else:
+            self._ram_before = self._ram_prompts        # (every row's: the guesses after the next output edits)
 
     def _flush_scenes(self) -> None:
         """Have the window repaint once, views and all.  A chart's scene turns its items'
@@ -432,9 +442,7 @@ class MainWindow(QtWidgets.QMainWindow):
         plans = ram = None
         if self.state.mode == "inference" and self.state.offload_asked:
             plans = self.state.offload_plans([g for g, fits in zip(table.gpus, table.fits, strict=True) if not fits])
-            key = self.state.ram_prompt_key()
-            if self._ram_prompts[0] != key:
-                self._ram_prompts = (key, {})
+            self._ram_key()
             if s.gpu.id in plans:             # (the primary's is worked out for the charts already)
                 self._ram_prompts[1].setdefault(s.gpu.id, self.state.max_offload_prompt())
             ram = dict(self._ram_prompts[1])

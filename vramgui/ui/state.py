@@ -40,8 +40,8 @@ class ScenarioState(QtCore.QObject):
         self.pinned = False           # the weights in RAM in pinned host memory (--no-mmap): op offload copies faster
         self.ram_bandwidth_gb_s: float | None = None   # None: the platform default
         self.price_per_card_hour = 0.0   # the user's price, for the cost per million tokens; 0: not set
-        # (what it was worked out for, max_offload_prompt's answer, (that scenario's key but its output, its output))
-        self._max_prompt: tuple = (None, None, (None, 0))
+        self._max_prompt: tuple = (None, None, None)  # (what it was worked out for, max_offload_prompt's answer, its
+        #                                               guess_basis)
         self._released: tuple[str, str] | None = None   # (the weights before, the model's release format) set_model set
         self._training = TrainingSetup(model=scenario.model, gpu=scenario.gpu, method="lora", optimizer="adamw",
                                        lora_rank=16, lora_targets="q,k,v,o", checkpointing="full", seq=2048)
@@ -117,37 +117,48 @@ class ScenarioState(QtCore.QObject):
     def max_offload_prompt(self) -> int | None:
         """The largest prompt the primary card(s) and the System RAM hold (core.offload.max_prompt_offloaded; -1:
         none), or None when no offload is asked.  Kept while only the prompt changes (10-20 plans, 2-5 ms here)."""
-        if not self.offload_asked:
+        key = self.ram_prompt_key(self._scenario.gpu)
+        if key is None:
             return None
-        settings = self._plan_settings()
-        key = (self._scenario.key(prompt_tokens=0, cached_tokens=0), self.ram_gb, tuple(settings.items()))
         if self._max_prompt[0] != key:
-            from ..core.offload import max_prompt_offloaded
-            # where only the output changed (a drag of it), the answer moves by as many tokens the other way where the
-            # cache comes in blocks and a pass's buffers do not grow with the prompt (llama.cpp): the last answer so
-            # moved is tried first, two plans where it holds (else two more than the search)
-            last, out = self._max_prompt[1], self._scenario.output_tokens
-            same = self._max_prompt[0] is not None and key[1:] == self._max_prompt[0][1:] and \
-                self._scenario.key(prompt_tokens=0, cached_tokens=0, output_tokens=0) == self._max_prompt[2][0] \
-                and bool(self._scenario.profile.prefill_chunk_tokens)     # (else a pass's buffers grow with it)
-            guess = last + self._max_prompt[2][1] - out if same and last is not None and last >= 0 else None
-            self._max_prompt = (key, max_prompt_offloaded(self._scenario, self.ram_gb, guess, **settings),
-                                (self._scenario.key(prompt_tokens=0, cached_tokens=0, output_tokens=0), out))
+            last, then = self._max_prompt[1], self._max_prompt[2]
+            gpu = self._scenario.gpu
+            self._max_prompt = (key, self._search(self._scenario, self.moved_guess(then, last, gpu)),
+                                self.guess_basis(gpu))
         return self._max_prompt[1]
 
-    def ram_prompt_key(self) -> tuple | None:
-        """What the largest prompt with the System RAM depends on, on any card: the scenario but its prompt and its
-        card, and the RAM's settings; None when no offload is asked."""
+    def ram_prompt_key(self, gpu=None) -> tuple | None:
+        """What the largest prompt with the System RAM depends on: the scenario but its prompt (and its card, unless
+        ``gpu`` is given), and the RAM's settings; None when no offload is asked."""
         if not self.offload_asked:
             return None
-        return (self._scenario.key(prompt_tokens=0, cached_tokens=0, gpu=None), self.ram_gb,
+        return (self._scenario.key(prompt_tokens=0, cached_tokens=0, gpu=gpu), self.ram_gb,
                 tuple(self._plan_settings().items()))
 
-    def max_offload_prompt_on(self, gpu) -> int:
-        """:meth:`max_offload_prompt` with ``gpu`` in place of the primary card (the fit table's offloaded rows)."""
+    def guess_basis(self, gpu=None) -> tuple:
+        """(:meth:`ram_prompt_key` but the output, the output tokens): what :meth:`moved_guess` compares."""
+        return ((self._scenario.key(prompt_tokens=0, cached_tokens=0, output_tokens=0, gpu=gpu), self.ram_gb,
+                 tuple(self._plan_settings().items())), self._scenario.output_tokens)
+
+    def moved_guess(self, then: tuple | None, last: int | None, gpu=None) -> int | None:
+        """A likely largest prompt with the System RAM: ``last``, found for the scenario of ``then`` (its
+        :meth:`guess_basis`), moved by as many tokens as the output changed, the other way, where nothing but the
+        output changed and the engine's cache comes in blocks beside pass buffers that do not grow with the prompt
+        (llama.cpp: a drag of the output); else None.  core.offload.max_prompt_offloaded tries it first: two plans
+        where it holds, two more than its search where not."""
+        if then is None or last is None or last < 0 or not self._scenario.profile.prefill_chunk_tokens:
+            return None
+        basis, out = self.guess_basis(gpu)
+        return last + then[1] - out if then[0] == basis else None
+
+    def _search(self, s: Scenario, guess: int | None) -> int:
         from ..core.offload import max_prompt_offloaded
-        return max_prompt_offloaded(self._scenario.model_copy(update={"gpu": gpu}), self.ram_gb,
-                                    **self._plan_settings())
+        return max_prompt_offloaded(s, self.ram_gb, guess, **self._plan_settings())
+
+    def max_offload_prompt_on(self, gpu, guess: int | None = None) -> int:
+        """:meth:`max_offload_prompt` with ``gpu`` in place of the primary card (the fit table's offloaded rows), with
+        a likely answer to try first (:meth:`moved_guess`)."""
+        return self._search(self._scenario.model_copy(update={"gpu": gpu}), guess)
 
     def reported_plan(self):
         """The primary card's offload plan with its largest prompt (:meth:`max_offload_prompt`), as the report and
