@@ -110,7 +110,7 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
     ``counts`` the scenario's :func:`count_terms`, and ``guesses`` likely values of those
     two columns (the last table's) for the searches to confirm: see :class:`CardTables`.
     ``one_group``: the cards are known to get the same engine defaults (:func:`card_defaults`)."""
-    split = None if one_group else _by_card_defaults(s, gpus)
+    split = None if one_group else cards_by_defaults(s, gpus)
     if split:
         return _merged(s, gpus, split, max_prompt, max_batch, counts, guesses)
     budget = budgets(s, gpus)
@@ -177,7 +177,7 @@ def _contexts(engine: str, card_bytes: float, counts: tuple[int, ...], model_max
     return tuple(context_for(ENGINES[engine], card_bytes * c, model_max) for c in counts)
 
 
-def _by_card_defaults(s: Scenario, gpus: list[GPU]) -> list[list[int]] | None:
+def cards_by_defaults(s: Scenario, gpus: list[GPU]) -> list[list[int]] | None:
     """The cards' positions grouped by the engine's defaults by card (:func:`card_defaults`: vLLM's larger batch on
     big cards, Ollama's context by the memory it sees), the scenario's own card's group first; None when every card
     gets the same."""

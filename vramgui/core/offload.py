@@ -204,7 +204,7 @@ def _copy_bytes(s: Scenario, layers_in_ram: bool, experts_in_ram: bool, terms: M
     """:func:`op_offload_copy_bytes` on a card with memory of its own (whichever: the same for every such card)."""
     if not s.profile.op_offload_copies or not (layers_in_ram or experts_in_ram):
         return 0.0
-    one = s if s.n_gpus == 1 else s.with_(n_gpus=1, pipeline=1)
+    one = _one_card(s)
     a = s.model.architecture
     copy = largest_tensor_bytes(a, one.weight_format, experts_only=not layers_in_ram)
     if layers_in_ram and a.attention_layers:
@@ -232,6 +232,30 @@ def _split(free: list[float], per_layer: float, n: int) -> list[int]:
     return share
 
 
+def _one_card(s: Scenario) -> Scenario:
+    """One card of ``s``'s, as a plan counts each: one pipeline stage.  (A validated copy costs 30 us: only where it
+    differs, and none where no check can fail: a layer split.)"""
+    if s.n_gpus == 1:
+        return s
+    return s.model_copy(update={"n_gpus": 1}) if s.profile.parallel == "layer" else s.with_(n_gpus=1, pipeline=1)
+
+
+def _experts_placement(one: Scenario, experts_on_cpu: bool, n_cpu_moe: int | None,
+                       gpu_layers: int | None) -> tuple[int, int | None, bool]:
+    """(how many layers from the first keep their routed experts in RAM, ``-ngl`` as llama.cpp counts it, whether
+    llama-server's --fit places the experts) for a plan's MoE flags: ``experts_on_cpu`` every layer's (--cpu-moe),
+    ``n_cpu_moe`` the first N's (--n-cpu-moe N, every layer then on the cards unless ``gpu_layers`` says otherwise:
+    -ngl 99).  --fit (current llama.cpp, on by default where -ngl is not given) places an MoE model that does not fit
+    whole on its cards with the experts in RAM first; a dense model has none of this."""
+    a = one.model.architecture
+    L = a.num_layers
+    first_moe = L if experts_on_cpu else min(max(n_cpu_moe or 0, 0), L) if a.moe is not None else 0
+    if n_cpu_moe is not None and gpu_layers is None and a.moe is not None:
+        gpu_layers = L + 1
+    fit_moe = a.moe is not None and gpu_layers is None and first_moe == 0 and one.profile.auto_fit_margin_bytes > 0
+    return first_moe, gpu_layers, fit_moe
+
+
 def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_layers: int | None = None,
                  experts_on_cpu: bool = False, ram_bandwidth_gb_s: float | None = None,
                  with_prefill: bool = True, n_cpu_moe: int | None = None, pinned: bool = False) -> OffloadPlan:
@@ -247,20 +271,11 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
         ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
                               else DEFAULT_RAM_BANDWIDTH_GB_S)
-    # (a validated copy costs 30 us: only where it differs, and none where no check can fail: layer split; one card
-    # is one pipeline stage)
-    one = s if s.n_gpus == 1 else s.model_copy(update={"n_gpus": 1}) if s.profile.parallel == "layer" \
-        else s.with_(n_gpus=1, pipeline=1)
+    one = _one_card(s)
     a = s.model.architecture
     L = a.num_layers
-    first_moe = L if experts_on_cpu else min(max(n_cpu_moe or 0, 0), L) if a.moe is not None else 0
+    first_moe, gpu_layers, fit_moe = _experts_placement(one, experts_on_cpu, n_cpu_moe, gpu_layers)
     experts_on_cpu = first_moe > 0        # (some layer's experts in RAM: the split places the dense parts)
-    if n_cpu_moe is not None and gpu_layers is None and a.moe is not None:
-        gpu_layers = L + 1
-    # llama-server's --fit (current llama.cpp, on by default where -ngl is not given) places an MoE model that does
-    # not fit whole on its cards with the experts in RAM first (fit_moe; --cpu-moe, experts_on_cpu, keeps every layer's
-    # there)
-    fit_moe = a.moe is not None and gpu_layers is None and not experts_on_cpu and one.profile.auto_fit_margin_bytes > 0
     sh = _shared(s, one, experts_on_cpu or fit_moe)
     wb, t1, act1, kv_layer, layer_w, expert_layer = sh.wb, sh.t1, sh.act1, sh.kv_layer, sh.layer_w, sh.expert_layer
     gpu_layer, head, fixed = sh.gpu_layer, sh.head, sh.fixed
@@ -374,14 +389,11 @@ def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_c
     all the cards at once, in numpy rows of ``s.n_gpus`` cards (a plan a card took 70-140 us here, a table of ~120 such
     cards 38 % of a change; ``tests/test_offload.py`` holds the two equal over the catalog).  The cards whose engine
     defaults differ (:func:`~vramgui.core.cards.card_defaults`) are planned a group at a time."""
-    from .cards import by_card, card_defaults
+    from .cards import cards_by_defaults
     if not gpus:
         return []
-    groups: dict[tuple, list[int]] = {}
-    for i, g in enumerate(gpus):
-        groups.setdefault(card_defaults(s, g) if by_card(s) else (), []).append(i)
     out: list[OffloadPlan | None] = [None] * len(gpus)
-    for idx in groups.values():
+    for idx in cards_by_defaults(s, gpus) or [list(range(len(gpus)))]:
         sub = [gpus[i] for i in idx]
         plans = _plan_rows(s.model_copy(update={"gpu": sub[0]}), ram_gb, sub, experts_on_cpu, ram_bandwidth_gb_s,
                            n_cpu_moe, pinned)
@@ -447,14 +459,11 @@ def _plan_rows(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool
     of :func:`plan_offload`, for ``s.n_gpus`` copies of each card, as arrays (cards x copies)."""
     from .fit import usable_bytes
     n = s.n_gpus
-    one = s if n == 1 else s.model_copy(update={"n_gpus": 1}) if s.profile.parallel == "layer" \
-        else s.with_(n_gpus=1, pipeline=1)
+    one = _one_card(s)
     a = s.model.architecture
     L = a.num_layers
-    first_moe = L if experts_on_cpu else min(max(n_cpu_moe or 0, 0), L) if a.moe is not None else 0
+    first_moe, gpu_layers, fit_moe = _experts_placement(one, experts_on_cpu, n_cpu_moe, None)
     experts_on_cpu = first_moe > 0
-    gpu_layers = L + 1 if n_cpu_moe is not None and a.moe is not None else None
-    fit_moe = a.moe is not None and gpu_layers is None and not experts_on_cpu and one.profile.auto_fit_margin_bytes > 0
     sh = _shared(s, one, experts_on_cpu or fit_moe)
     c = _card_speed(s, one, gpus)
     C, last = len(gpus), n - 1
