@@ -531,9 +531,10 @@ def machine_table(m: Machine, catalog: Catalog, formats=MACHINE_FORMATS, family:
     models = [model for model in catalog.models.values()
               if (not family or family.lower() in model.family.lower())
               and min_params <= count_params(model.architecture).total <= max_params]
-    options = machine_grid(m, models, formats) + _release_rows(m, models, formats)
-    order = {id(model): i for i, model in enumerate(models)}
-    options.sort(key=lambda o: order[id(o.model)])          # (stable: each model's formats stay in order, its own last)
+    options, released = machine_grid(m, models, formats), _release_rows(m, models, formats)
+    if released:                # (into catalog order, stable: each model's formats stay in order, its own last)
+        order = {id(model): i for i, model in enumerate(models)}
+        options = sorted(options + released, key=lambda o: order[id(o.model)])
     return [o for o in options
             if not (min_context and (o.level != "gpu" or (o.max_context or 0) < min_context))
             and o.decode_tokens_per_s >= min_tokens_per_s]

@@ -312,10 +312,11 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _ram_missing(self) -> bool:
         """Whether an offloaded row of the table waits for its largest prompt with the System RAM."""
-        if self._table is None or self.state.mode != "inference" or self.state.ram_prompt_key() is None:
+        now = self.state.ram_prompt_key()
+        if self._table is None or self.state.mode != "inference" or now is None:
             return False
         key, known, _ = self._ram_prompts
-        return key != self.state.ram_prompt_key() or any(
+        return key != now or any(
             not fits and g.id not in known for g, fits in zip(self._table.gpus, self._table.fits, strict=True))
 
     def _ram_key(self) -> None:

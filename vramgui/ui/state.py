@@ -130,15 +130,15 @@ class ScenarioState(QtCore.QObject):
     def ram_prompt_key(self, gpu=None) -> tuple | None:
         """What the largest prompt with the System RAM depends on: the scenario but its prompt (and its card, unless
         ``gpu`` is given), and the RAM's settings; None when no offload is asked."""
-        if not self.offload_asked:
-            return None
-        return (self._scenario.key(prompt_tokens=0, cached_tokens=0, gpu=gpu), self.ram_gb,
-                tuple(self._plan_settings().items()))
+        return self._ram_basis(gpu) if self.offload_asked else None
 
     def guess_basis(self, gpu=None) -> tuple:
         """(:meth:`ram_prompt_key` but the output, the output tokens): what :meth:`moved_guess` compares."""
-        return ((self._scenario.key(prompt_tokens=0, cached_tokens=0, output_tokens=0, gpu=gpu), self.ram_gb,
-                 tuple(self._plan_settings().items())), self._scenario.output_tokens)
+        return self._ram_basis(gpu, output_tokens=0), self._scenario.output_tokens
+
+    def _ram_basis(self, gpu, **change) -> tuple:
+        return (self._scenario.key(prompt_tokens=0, cached_tokens=0, gpu=gpu, **change), self.ram_gb,
+                tuple(self._plan_settings().items()))
 
     def moved_guess(self, then: tuple | None, last: int | None, gpu=None) -> int | None:
         """A likely largest prompt with the System RAM: ``last``, found for the scenario of ``then`` (its
