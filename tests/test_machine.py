@@ -8,6 +8,7 @@ import pytest
 from vramgui.cli import main
 from vramgui.core import count_params, default_catalog
 from vramgui.core.engines import LLAMACPP
+from vramgui.core.fit import MAX_TOKENS
 from vramgui.core.machine import GGUF, MLX_FORMATS, Machine, best_format, machine_table, runs_on
 from vramgui.core.units import GIB
 
@@ -153,11 +154,26 @@ def _reference(m: Machine, model, fmt: str):
     else:
         level, layers, tok_s = "none", 0, 0.0
     mp = max_prompt_tokens(s, budget) if level == "gpu" else None
+    if level in ("partial", "cpu"):   # the largest context the cards and the RAM hold together: a context plan_offload
+        #                               places, one token more it does not (below: the row's own is checked so)
+        mp = "placed"
     ttft = (float(prefill_time(s, m.context, m.batch))
             if level == "gpu" and s.gpu.peak_flops(s.weight_format.kernel) else None)
     if level in ("partial", "cpu") and np.isfinite(plan.prefill_s):    # (the passes' copies of the part in RAM)
         ttft = plan.prefill_s
     return level, needed, budget, mp, tok_s, ttft, layers, auto_fit_headroom(s) is not None
+
+
+def _placed(m: Machine, o, context: int) -> bool:
+    """Whether plan_offload places ``o``'s model and format on the machine at ``context`` tokens."""
+    from vramgui.core.machine import _engine_for
+    from vramgui.core.offload import plan_offload
+    from vramgui.core.scenario import Scenario
+
+    s = Scenario(model=o.model, gpu=m.gpu, n_gpus=m.n_gpus, weights=o.weights, kv_dtype=m.kv_dtype,
+                 engine=_engine_for(m.engine, o.weights, m.gguf_engine), prompt_tokens=0, output_tokens=0,
+                 batch=m.batch, host=m.host).model_copy(update={"prompt_tokens": context})   # (past the scenario's cap)
+    return plan_offload(s, m.ram_gb, pinned=m.pinned, with_prefill=False).level != "none"
 
 
 @pytest.mark.parametrize("gpu, n, ram, engine, context, batch, kv, host, gguf, pinned", [
@@ -203,6 +219,10 @@ def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context,
     for o in rows:
         level, needed, budget, mp, tok_s, ttft, layers, short = _reference(m, o.model, o.weights)
         where = f"{o.model.id} {o.weights}"
+        if mp == "placed":
+            mp = o.max_context
+            assert o.max_context >= m.context and _placed(m, o, o.max_context), where
+            assert o.max_context == MAX_TOKENS or not _placed(m, o, o.max_context + 1), where
         assert (o.level, o.max_context, o.gpu_layers, o.short_of_fit_margin) == (level, mp, layers, short), where
         assert o.needed_bytes == pytest.approx(needed, rel=1e-9) and o.budget_bytes == pytest.approx(budget), where
         assert o.decode_tokens_per_s == pytest.approx(tok_s, rel=1e-9), where
@@ -249,6 +269,29 @@ def test_cli_machine_filters_by_size_and_context(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert rc == 0 and rows and all(r["params"] >= 60e9 for r in rows)
     assert all(r["level"] == "none" for r in rows)              # even Q2_K of a 70B (~26 GB) exceeds 24 GB
+
+
+def test_offloaded_rows_give_the_largest_context_the_card_and_the_ram_hold(capsys):
+    """Llama 3.1 70B Q4_K_M beside an RTX 4090 with 32 GB of RAM, llama.cpp, 1 sequence.  By hand: the card's 24 GiB
+    (25.77 GB) and the RAM's 32 GB as one pool, less the 42.47 GB of weights, leave 15.30 GB, 46,690 tokens of cache
+    at 327,680 bytes a token (80 layers x 8 KV heads x 128 x 2 x 2 bytes): an upper bound.  The CUDA context and the
+    compute buffers (about 1.6 GB at 4k, growing with the context) and whole layers on the card take 10 % at most."""
+    from vramgui.core.machine import evaluate
+    cat = default_catalog()
+    m = Machine(gpu=cat.gpu("rtx4090"), ram_gb=32, context=4096)
+    o = evaluate(m, cat.model("llama3.1-70b"), "q4_k_m")
+    pool = 24 * GIB + 32e9 - 42.47e9
+    assert o.level == "partial" and 0.9 * pool / 327_680 <= o.max_context <= pool / 327_680, o.max_context
+    # the CLI says where the RAM is counted; --min-context keeps it where it reaches the context asked for
+    assert main(["machine", "--gpu", "rtx4090", "--ram", "32", "--family", "Llama 3", "--min-context", "40000"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("llama3.1-70b ") and " q4_k_m " in line)
+    assert f"{o.max_context:,} with RAM" in row
+    assert main(["machine", "--gpu", "rtx4090", "--ram", "32", "--family", "Llama 3", "--min-context",
+                 str(o.max_context + 1), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert all(r["max_context"] > o.max_context for r in rows)
+    assert not any(r["model"] == "llama3.1-70b" and r["weights"] == "q4_k_m" for r in rows)
 
 
 def test_sort_by_any_column_in_its_natural_order(capsys):

@@ -472,6 +472,12 @@ def _fit_margin_footnote(rows) -> None:
         print(f"(-ngl all): fits with less to spare than the {fit_margin_why(short.fit_margin_bytes)}")
 
 
+def _machine_context(o) -> str:
+    """A machine row's largest context; offloaded or on the CPU, the cards' and the RAM's together (said so)."""
+    text = _context_text(o.max_context, o.model.architecture.max_context)
+    return text + " with RAM" if o.level in ("partial", "cpu") and o.max_context is not None else text
+
+
 def cmd_machine(args, cat: Catalog) -> int:
     from .core.machine import machine_table, sort_options
     rows = machine_table(_machine(args, cat), cat, family=args.family, min_tokens_per_s=args.min_tokens_per_s,
@@ -484,7 +490,7 @@ def cmd_machine(args, cat: Catalog) -> int:
         print(json.dumps([_option_dict(o) for o in rows], indent=2))
         return 0
     print(_table([(o.model.id, o.weights, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
-                   _context_text(o.max_context, o.model.architecture.max_context), f"{o.decode_tokens_per_s:,.1f}",
+                   _machine_context(o), f"{o.decode_tokens_per_s:,.1f}",
                    "-" if o.ttft_s is None else duration_text(o.ttft_s)) for o in rows],
                  ("model", "format", "bits", "runs", "needed", "max context", "tok/s", "first token")))
     _fit_margin_footnote(rows)
@@ -678,7 +684,7 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--min-params", type=float, default=0.0, metavar="B", help="smallest model, billions of parameters")
     mc.add_argument("--max-params", type=float, default=float("inf"), metavar="B", help="largest model, billions")
     mc.add_argument("--min-context", type=int, default=0, metavar="N",
-                    help="only entries on the GPU whose largest context reaches N tokens")
+                    help="only entries whose largest context (on the GPU, or with the RAM) reaches N tokens")
     mc.add_argument("--all", action="store_true", help="also list what does not run")
     mc.add_argument("--sort", default="tokens_per_s",
                     choices=list(SORT_KEYS),

@@ -1378,6 +1378,22 @@ def test_machine_tab_lists_and_opens(qtbot, win):
     assert win.tabs.currentIndex() == 0
 
 
+def test_machine_tab_gives_offloaded_rows_the_context_with_ram(qtbot, win):
+    """Llama 3.1 70B beside an RTX 4090 with 32 GB of RAM: its offloaded rows' Max context is the largest context the
+    card and the RAM hold together, marked (RAM), the core's number (tests/test_machine.py bounds it by hand)."""
+    from vramgui.core.machine import Machine, evaluate
+    mt = describe_machine(win, "rtx4090", 32, 4096, "Llama 3.1 70B")
+
+    def cell(fmt):
+        return next((mt.proxy.index(r, 5).data() for r in range(mt.row_count()) if mt.proxy.index(r, 1).data() == fmt
+                     and mt.proxy.index(r, 0).data() == "Llama 3.1 70B Instruct"), None)
+    qtbot.waitUntil(lambda: cell("q4_k_m") is not None, timeout=5000)
+    cat = win.state.catalog
+    o = evaluate(Machine(gpu=cat.gpu("rtx4090"), ram_gb=32, context=4096), cat.model("llama3.1-70b"), "q4_k_m")
+    assert o.level == "partial" and cell("q4_k_m") == f"{o.max_context:,} (RAM)"
+    assert cell("q2_k").endswith(" (RAM)") and int(cell("q2_k").split()[0].replace(",", "")) > o.max_context
+
+
 def test_fit_table_says_which_cards_fit_with_less_than_llama_servers_margin(qtbot, win):
     """The Plan tab's table: Llama 3.1 8B Q6_K under llama.cpp at 8,192 tokens fits an RTX 4060 with 932 MiB to spare
     (tests/test_machine.py's hand count), under the 1,024 MiB llama-server's --fit keeps free: its verdict's tooltip

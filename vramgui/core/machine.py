@@ -10,7 +10,8 @@ The whole catalog is one grid: every model's memory and speed coefficients
 (:class:`~vramgui.core.memory.MemoryTerms`, :class:`~vramgui.core.speed.SpeedTerms`) are
 stacked into arrays of models × formats once per (catalog, engine, cards, KV dtype), and
 each machine is then a handful of numpy calls — the same formulas as for one scenario,
-with the largest-context search run on every entry at once.  Between a change of the
+with the largest-context search run on every entry at once (for the entries partly offloaded or on the CPU, the
+largest context the cards and the RAM hold together, searched over those entries alone).  Between a change of the
 machine and the table no number is computed per model in Python; only the result rows are
 built one by one (``benchmarks/bench_machine.py``).
 """
@@ -24,7 +25,7 @@ import numpy as np
 
 from .catalog import Catalog
 from .engines import APPLE_ONLY, LLAMACPP, MLX_LOADS, NO_APPLE_GPU, VLLM_BF16, card_rules, outside
-from .fit import MAX_TOKENS, budget_bytes, max_prompt_tokens_from_terms, short_of_margin
+from .fit import MAX_TOKENS, budget_bytes, largest_fitting, max_prompt_tokens_from_terms, short_of_margin
 from .formats import MLX_FORMATS, WEIGHT_FORMATS, release_format
 from .memory import (
     MemoryTerms,
@@ -83,6 +84,7 @@ MACHINE_FORMATS = ("bf16", "fp8", "int8", "mxfp4", "awq-int4", "nf4", "q8_0", "q
                    "q2_k", "gguf-mxfp4", "mlx-8bit", "mlx-6bit", "mlx-4bit")
 GGUF = {"q8_0", "q6_k", "q5_k_m", "q5_0", "q4_k_m", "q4_0", "q3_k_m", "q2_k", "gguf-mxfp4"}
 _SEARCH_PROBES = 64     # points per round of the whole-grid context search (27 bits: 5 rounds)
+_OFFLOAD_PROBES = 12    # ... of the offloaded entries' (fewer entries, 15 times the work each: fewer is faster)
 
 
 @dataclass(frozen=True)
@@ -295,17 +297,30 @@ class _Columns:
     gpu_layers: np.ndarray
 
 
-def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Layer split over ``m.n_gpus`` identical cards and system RAM for every entry (the
-    closed form of :func:`~vramgui.core.offload.plan_offload` for equal cards: whole layers,
-    the output layer on the last card, first where the engine offloads it first (current llama.cpp),
-    else only when every layer fits too).  Returns (level, GPU layers, decode seconds, the seconds a prompt of the
-    context's length adds copying the part in RAM to the card: :func:`~vramgui.core.offload.prompt_copy_bytes`)."""
+@dataclass(frozen=True)
+class _Placement:
+    """Where :func:`_placement` puts each entry's layers (arrays broadcast over the grid, and over the contexts
+    tried where a context search asks for several)."""
+
+    level: np.ndarray               # gpu | partial | cpu | none
+    n_gpu: np.ndarray               # layers on the cards
+    output_on_gpu: np.ndarray
+    moe_in_ram: np.ndarray | float  # layers on the cards whose routed experts are in RAM (--fit)
+    copies_on: np.ndarray           # a prompt's passes copy the part in RAM to the card (op offload)
+    kv_layer: np.ndarray            # a layer's cache on one card
+    ram_bw: float                   # GB/s the CPU reads the part in RAM at
+
+
+def _placement(g: _Group, m: Machine, context) -> _Placement:
+    """The layer split over ``m.n_gpus`` identical cards and system RAM for every entry at ``context`` tokens (a
+    number, or an array that broadcasts against the grid's models x formats: one context a leading row): the
+    closed form of :func:`~vramgui.core.offload.plan_offload` for equal cards, whole layers, the output layer on the
+    last card, first where the engine offloads it first (current llama.cpp), else only when every layer fits too."""
     one = g.probe.with_(n_gpus=1)
     prof = one.profile
     L = g.layers
-    kv_layer = kv_from_terms(g.mem1, prof, m.context, m.batch) / L
-    act = activations_from_terms(g.mem1, prof, m.context, m.batch)
+    kv_layer = kv_from_terms(g.mem1, prof, context, m.batch) / L
+    act = activations_from_terms(g.mem1, prof, context, m.batch)
     fixed = g.mem1.overhead + act + (0.0 if prof.embedding_on_host else g.embedding)
     budget = gpu_budget(one, m.gpu)
     gpu_layer = g.layer_bytes + kv_layer
@@ -314,10 +329,10 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     # with layers in RAM, the first card's copies of their tensors (offload.op_offload_copy_bytes)
     copy = 0.0
     if prof.op_offload_copies and not m.gpu.unified_memory:
-        cells = allocated_tokens(prof, np.maximum(m.context, g.mem1.context_floor), g.mem1.block)
+        cells = allocated_tokens(prof, np.maximum(context, g.mem1.context_floor), g.mem1.block)
         copy = np.maximum(g.copy_weight, g.kv_copy * cells * m.batch)
     # every layer and the output on several cards: llama.cpp's pipeline copies (in the N-card terms)
-    piped = (activations_from_terms(g.mem, prof, m.context, m.batch) - act) if m.n_gpus > 1 else 0.0
+    piped = (activations_from_terms(g.mem, prof, context, m.batch) - act) if m.n_gpus > 1 else 0.0
     per_card_piped = np.maximum(np.floor((free - piped) / gpu_layer), 0.0)
     first_with_head = np.maximum(np.floor((free - piped - g.lm_head) / gpu_layer), 0.0)
     every = np.minimum(first_with_head + (m.n_gpus - 1) * per_card_piped, L) == L
@@ -351,8 +366,27 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         ram_budget = min(ram_budget, pool) if m.ram_gb else pool
         ram_bw = m.gpu.memory_bandwidth_gb_s
     over_gpu = output_on_gpu & (g.lm_head > free)
+    if m.n_gpus > 1:    # a card that holds no layer still holds the buffers, the copies or the output: over its budget
+        #                 where they are more than its room (only at long contexts: plan_offload's test of each card)
+        piped0 = np.where(n_cpu == 0, piped, 0.0)
+        copy0 = np.where(copies_on, np.where(n_cpu > 0, copy, g.copy_experts), 0.0)
+        over_gpu = over_gpu | (output_on_gpu & ((free - piped0 - copy0 < 0) | (free - piped0 - g.lm_head < 0)))
     level = np.select([(ram_used > ram_budget) | over_gpu, (n_cpu == 0) & output_on_gpu & (moe_in_ram == 0),
                        (n_gpu == 0) & ~output_on_gpu], ["none", "gpu", "cpu"], "partial")
+    return _Placement(level=level, n_gpu=n_gpu, output_on_gpu=output_on_gpu, moe_in_ram=moe_in_ram,
+                      copies_on=copies_on, kv_layer=kv_layer, ram_bw=ram_bw)
+
+
+def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every entry's :func:`_placement` at the machine's context and its decode.  Returns (level, GPU layers, decode
+    seconds, the seconds a prompt of the context's length adds copying the part in RAM to the card:
+    :func:`~vramgui.core.offload.prompt_copy_bytes`)."""
+    at = _placement(g, m, m.context)
+    prof = g.probe.profile
+    L = g.layers
+    level, n_gpu, output_on_gpu, moe_in_ram, copies_on, kv_layer = (
+        at.level, at.n_gpu, at.output_on_gpu, at.moe_in_ram, at.copies_on, at.kv_layer)
+    n_cpu = L - n_gpu
     gpu_bw = m.gpu.bandwidth_bytes_per_s * g.speed.bw_efficiency
     # the active weights per layer, less the output layer: of a MoE's routed experts, those the batch touches
     sp = g.speed
@@ -361,7 +395,7 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     active_experts = g.expert_layer * touched / sp.num_experts * moe_in_ram    # read from RAM, not from the card
     link = host_link_bytes_per_s(m.gpu) * (PINNED_COPY_EFFICIENCY if m.pinned else PCIE_COPY_EFFICIENCY)
     in_ram = (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head) + active_experts) \
-        / (ram_bw * GB * g.cpu_share) + moe_in_ram * MOE_CPU_LAYER_S
+        / (at.ram_bw * GB * g.cpu_share) + moe_in_ram * MOE_CPU_LAYER_S
     experts_in_ram = (n_cpu + moe_in_ram) * g.expert_layer        # (the routed experts in RAM: op offload copies
     #                                                                only those a pass uses, unused_experts_share)
     if m.batch >= OP_OFFLOAD_MIN_BATCH and np.any(copies_on):   # a step of 32 sequences or more: op offload copies
@@ -378,6 +412,52 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                sp.num_experts, sp.experts_per_token) if np.any(copies_on) else 0.0
     copies = np.where(copies_on, copied, 0.0) / link
     return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies
+
+
+def _offloaded_context(g: _Group, m: Machine, searched: np.ndarray) -> np.ndarray:
+    """The largest context the cards and the RAM hold together (:func:`_placement` places it and not one token
+    more), for the ``searched`` entries (placed at the machine's context), -1 elsewhere: what
+    :func:`~vramgui.core.offload.max_prompt_offloaded` searches with an empty output, for those entries at once,
+    :data:`~vramgui.core.fit.MAX_TOKENS` at most.  The bytes on the cards and in RAM grow with the context; the
+    split of the cards' layers and experts rounds to whole ones, so a few entries are placed again a little past
+    where they first are not (2 x RTX 3090: Mixtral 8x22B Q8_0 at 97,280 tokens, not 97,281, again at 98,560):
+    the answer is a context placed with the next one not, as the one-scenario search's is."""
+    found = np.full(searched.shape, -1, dtype=np.int64)
+    if not searched.any():
+        return found
+    sub = _entries(g, searched)
+
+    def placed(xs: np.ndarray) -> np.ndarray:     # xs: (entries, n); the contexts a leading axis inside
+        return (_placement(sub, m, xs.T.astype(np.float64)).level != "none").T
+
+    # first contexts spread evenly on a log scale from the machine's to the largest (a factor of 3.3 apart), then
+    # that bracket in evenly spread ones
+    xs = np.geomspace(m.context, MAX_TOKENS, _OFFLOAD_PROBES).astype(np.int64)
+    ok = placed(np.broadcast_to(xs, (int(searched.sum()), xs.size)))
+    ok[:, 0] = True                 # (placed at the machine's context: searched for that)
+    bad = np.argmin(ok, axis=1)     # the first not placed (0: none)
+    top = ok.all(axis=1)
+    lo, hi = xs[np.maximum(bad - 1, 0)], xs[bad]
+    found[searched] = np.where(top, MAX_TOKENS, largest_fitting(placed, np.where(top, 0, lo), np.where(top, 1, hi),
+                                                                probes=_OFFLOAD_PROBES))
+    return found
+
+
+def _entries(g: _Group, mask: np.ndarray) -> _Group:
+    """``g`` for the entries of the models x formats ``mask`` only, each array a row of them (the memory terms' too;
+    not the speed's, which the placement does not read)."""
+    shape = mask.shape
+
+    def pick(v):
+        return np.broadcast_to(v, shape)[mask] if isinstance(v, np.ndarray) else v
+
+    def terms(t: MemoryTerms) -> MemoryTerms:
+        return MemoryTerms(**{f: pick(getattr(t, f)) for f in MemoryTerms.__dataclass_fields__})
+
+    return replace(g, mem=terms(g.mem), mem1=terms(g.mem1), speed=None, bits=[],
+                   **{f: pick(getattr(g, f)) for f in ("layers", "layer_bytes", "lm_head", "tied", "embedding",
+                                                        "copy_weight", "kv_copy", "cpu_share", "expert_layer",
+                                                        "copy_experts")})
 
 
 def _fit_moe(g: _Group, m: Machine, L, free, budget, fixed, kv_layer, copy, piped, n_gpu, output_on_gpu):
@@ -411,16 +491,20 @@ def _fit_moe(g: _Group, m: Machine, L, free, budget, fixed, kv_layer, copy, pipe
     n_dense = np.where(all_dense, L, some)
     # where every dense part is on the cards: each card's layers (offload._split: in proportion to the room, at most
     # what each holds, the rest to the cards with the most to spare), then the experts its room left holds
-    weight = np.stack([np.broadcast_to(np.maximum(r, 0.0), np.shape(dense)) for r in room])
     total = np.where(all_dense, L, 0.0)
-    share = np.minimum(np.floor(total * weight / np.where(weight.sum(axis=0) > 0, weight.sum(axis=0), 1.0)), cap)
-    spare = cap - share
-    order = np.argsort(-spare, axis=0, kind="stable")
-    spare_sorted = np.take_along_axis(spare, order, axis=0)
-    before = np.cumsum(spare_sorted, axis=0) - spare_sorted
-    add = np.zeros_like(spare)
-    np.put_along_axis(add, order, np.clip(total - share.sum(axis=0) - before, 0.0, spare_sorted), axis=0)
-    k = share + add
+    if n == 1:                      # (one card: every layer where every dense part fits)
+        k = total[None]
+    else:
+        weight = np.stack([np.broadcast_to(np.maximum(r, 0.0), np.shape(dense)) for r in room])
+        share = np.minimum(np.floor(total * weight / np.where(weight.sum(axis=0) > 0, weight.sum(axis=0), 1.0)),
+                           cap)
+        spare = cap - share
+        order = np.argsort(-spare, axis=0, kind="stable")
+        spare_sorted = np.take_along_axis(spare, order, axis=0)
+        before = np.cumsum(spare_sorted, axis=0) - spare_sorted
+        add = np.zeros_like(spare)
+        np.put_along_axis(add, order, np.clip(total - share.sum(axis=0) - before, 0.0, spare_sorted), axis=0)
+        k = share + add
     used = fixed + piped + k * dense
     used[-1] += g.lm_head                                            # (the output layer on the last card)
     whole = np.all(used + k * g.expert_layer <= budget, axis=0)      # every expert fits too
@@ -452,13 +536,16 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
         layers = np.where(fits, layers, off_layers)
         tok_s = np.where(fits, tok_s, np.where(np.isfinite(off_decode), 1.0 / off_decode, 0.0))
     on_gpu = level == "gpu"
-    # the largest context only where the model runs on the GPU (elsewhere an empty bracket)
+    offloaded = (level == "partial") | (level == "cpu")
+    # the largest context where the model runs on the GPU (elsewhere an empty bracket); partly offloaded or on the
+    # CPU, the largest the cards and the RAM hold together
     mp = max_prompt_tokens_from_terms(g.mem, prof, np.where(on_gpu, budget, 0.0), m.batch, probes=_SEARCH_PROBES)
+    if offloaded.any():
+        mp = np.where(offloaded, _offloaded_context(g, m, offloaded), mp)
     ttft = prefill_from_terms(g.speed, m.context, m.batch, card)
     # (partly offloaded, or computed by the CPU with the card idle: the prompt's passes copy the part in RAM to it)
-    offloaded = (level == "partial") | (level == "cpu")
     ttft = np.where(np.isfinite(peaks) & (on_gpu | offloaded), ttft + np.where(offloaded, copies, 0.0), np.nan)
-    return _Columns(level=level, needed=needed, budget=budget, max_context=np.where(on_gpu, mp, -1),
+    return _Columns(level=level, needed=needed, budget=budget, max_context=np.where(on_gpu | offloaded, mp, -1),
                     tokens_per_s=tok_s, ttft=ttft, gpu_layers=layers)
 
 
@@ -526,8 +613,8 @@ def machine_table(m: Machine, catalog: Catalog, formats=MACHINE_FORMATS, family:
                   min_params: float = 0, max_params: float = float("inf"), min_context: int = 0,
                   min_tokens_per_s: float = 0.0) -> list[Option]:
     """Every catalog model × format on the machine, filtered, in catalog order.  ``min_context``
-    keeps only entries that run on the GPU with at least that largest context (a partly
-    offloaded model's context is not searched)."""
+    keeps only entries that run with at least that largest context (on the GPU, or partly
+    offloaded or on the CPU with the RAM)."""
     models = [model for model in catalog.models.values()
               if (not family or family.lower() in model.family.lower())
               and min_params <= count_params(model.architecture).total <= max_params]
@@ -536,7 +623,7 @@ def machine_table(m: Machine, catalog: Catalog, formats=MACHINE_FORMATS, family:
         order = {id(model): i for i, model in enumerate(models)}
         options = sorted(options + released, key=lambda o: order[id(o.model)])
     return [o for o in options
-            if not (min_context and (o.level != "gpu" or (o.max_context or 0) < min_context))
+            if not (min_context and (o.max_context or 0) < min_context)
             and o.decode_tokens_per_s >= min_tokens_per_s]
 
 

@@ -13,7 +13,7 @@ from ..core.speed import card_host
 from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
 from .i18n import Retranslates, duration, integer, num, translate
-from .wording import card_target, context_cell, core_name, fit_margin_tip, layer_split_cell
+from .wording import card_target, context_cell, core_name, fit_margin_tip, layer_split_cell, ram_context_cell
 
 COLUMNS = (QT_TRANSLATE_NOOP("MachineTab", "Model"), QT_TRANSLATE_NOOP("MachineTab", "Format"),
            QT_TRANSLATE_NOOP("MachineTab", "Bits/weight"), QT_TRANSLATE_NOOP("MachineTab", "Runs"),
@@ -23,6 +23,14 @@ LEVEL = {"gpu": (QT_TRANSLATE_NOOP("Verdict", "fits on GPU"), FIT),
          "partial": (QT_TRANSLATE_NOOP("Verdict", "partly offloaded"), SPLIT),
          "cpu": (QT_TRANSLATE_NOOP("Verdict", "CPU only"), NOFIT),
          "none": (QT_TRANSLATE_NOOP("Verdict", "does not fit"), NOFIT)}
+
+
+def context_text(o) -> str:
+    """A row's largest context: offloaded or on the CPU, the cards' and the RAM's together ("(RAM)" after it)."""
+    limit = o.model.architecture.max_context
+    if o.level in ("partial", "cpu"):
+        return ram_context_cell(o.max_context, limit, short=False)
+    return context_cell(o.max_context, limit)
 
 
 class MachineTab(Retranslates, QtWidgets.QWidget):
@@ -291,7 +299,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             cells = ((o.model.name, o.model.family), (o.weights, o.weights), (num(o.bits, 2), o.bits),
                      (text, ("gpu", "partial", "cpu", "none").index(o.level)),
                      (f"{num(o.needed_bytes / GIB, 1)} GiB", o.needed_bytes),
-                     (context_cell(o.max_context, o.model.architecture.max_context), o.max_context or -1),
+                     (context_text(o), o.max_context or -1),
                      (num(o.decode_tokens_per_s, 1), o.decode_tokens_per_s),
                      ("-" if o.ttft_s is None else duration(o.ttft_s), o.ttft_s or 1e9))
             items = []

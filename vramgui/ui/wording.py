@@ -169,13 +169,14 @@ def context_cell(tokens: int | None, limit: int | None, short: bool = False) -> 
     return integer(tokens)
 
 
-def ram_context_cell(tokens: int | None, limit: int | None) -> str:
+def ram_context_cell(tokens: int | None, limit: int | None, short: bool = True) -> str:
     """An offloaded row's largest context in a table (the cards and the System RAM together): "(RAM)" after it, or
-    the model's limit where memory allows more; "…" while it is being worked out (``tokens`` is ``...``)."""
+    the model's limit where memory allows more (``short``: as :func:`context_cell`); "…" while it is being worked
+    out (``tokens`` is ``...``)."""
     if tokens is ...:
         return "…"
     if tokens is None or (limit is not None and tokens > limit):
-        return context_cell(tokens, limit, short=True)
+        return context_cell(tokens, limit, short=short)
     return translate("FitTable", "{n} (RAM)").format(n=integer(tokens))
 
 
