@@ -420,8 +420,8 @@ def _offloaded_context(g: _Group, m: Machine, searched: np.ndarray) -> np.ndarra
     :func:`~vramgui.core.offload.max_prompt_offloaded` searches with an empty output, for those entries at once,
     :data:`~vramgui.core.fit.MAX_TOKENS` at most.  The bytes on the cards and in RAM grow with the context; the
     split of the cards' layers and experts rounds to whole ones, so a few entries are placed again a little past
-    where they first are not (2 x RTX 3090: Mixtral 8x22B Q8_0 at 97,280 tokens, not 97,281, again at 98,560):
-    the answer is a context placed with the next one not, as the one-scenario search's is."""
+    where they first are not (2 x RTX 3090, 128 GB: Mixtral 8x22B Q8_0 up to 97,280 tokens and from 97,793 to
+    98,560): the answer is a context placed with the next one not, as the one-scenario search's is."""
     found = np.full(searched.shape, -1, dtype=np.int64)
     if not searched.any():
         return found

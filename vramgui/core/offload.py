@@ -585,7 +585,10 @@ def max_prompt_offloaded(s: Scenario, ram_gb: float, guess: int | None = None, *
     on the cards and in ``ram_gb`` of system RAM, with the same ``plan`` arguments (-1: not even an empty one;
     :data:`~vramgui.core.scenario.MAX_SCENARIO_TOKENS` at most).  Exact to one token: a plan's bytes on the cards
     and in RAM grow with the prompt (the cache of every layer, and on the cards fewer layers), so whether it is
-    placed changes once along the prompt.
+    placed changes once along the prompt, but for the rounding of whole layers and experts between several cards:
+    there an MoE can be placed again a little past where it first is not (2 x RTX 3090 with 128 GB, Mixtral 8x22B
+    Q8_0: its 56 layers 27 + 29 up to 97,280 tokens, not placed from 97,281 to 97,792, then 28 + 28 to 98,560), and
+    the answer is one such edge.
 
     One plan a prompt tried (10-20 in all).  The engine's cache comes in blocks (llama.cpp's context in 256 cells):
     the search first tries only prompts whose context fills whole blocks, from the prompt whose memory fills the
