@@ -1641,6 +1641,31 @@ def test_pinned_scenarios(qtbot, win, tmp_path):
     assert session.restore_session(win, store) == [] and [p.weights for p in st.pins] == ["fp16", "q4_k_m"]
 
 
+def test_compare_tab_gives_an_offloaded_pins_context_with_ram(qtbot, win):
+    """Llama 3.1 70B Q4_K_M beside an RTX 4090 with 32 GB of RAM, pinned: the Compare tab's largest context is what
+    the card and the RAM hold together (core.offload.max_prompt_offloaded and the output; tests/test_machine.py
+    bounds it by hand), marked (RAM), as the fit table says it; the same prompt on the card alone: none."""
+    from vramgui.core.offload import max_prompt_offloaded
+    p, st = win.panel, win.state
+    choose(qtbot, win, p.model, "llama3.1-70b")
+    choose(qtbot, win, p.weights, "q4_k_m")
+    choose(qtbot, win, p.engine, "llamacpp")
+    p.ram.setValue(32)
+    settle(qtbot, win)
+    pinned = st.scenario
+    assert st.pin()
+    choose(qtbot, win, p.model, "llama3.1-8b")          # the live scenario: fits the card
+    win.tabs.setCurrentWidget(win.compare_tab)
+    settle(qtbot, win)
+    ct = win.compare_tab
+    found = max_prompt_offloaded(pinned, 32) + pinned.output_tokens
+    assert 40_000 < found < 46_690 and ct.cell("Largest context", 1) == f"{found:,} (RAM)"
+    assert ct.cell("Verdict", 1).startswith("offloaded") and not ct.cell("Largest context", 0).endswith("(RAM)")
+    p.ram.setValue(64)                                   # more RAM: the pin's answer follows (the model's limit)
+    settle(qtbot, win)
+    assert ct.cell("Largest context", 1) == "131,072 (model limit)"
+
+
 def test_every_tab_fits_a_1366_pixel_screen(qtbot, win):
     # The machine tab's summary line ("459 model × format combinations run on 1 × NVIDIA GeForce
     # RTX 4090 with 64 GB of RAM …") once forced the window to 1384 pixels: wider than a laptop's.

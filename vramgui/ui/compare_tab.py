@@ -10,7 +10,7 @@ from ..core.offload import offloading
 from ..core.speed import cost_per_million_tokens, estimate_speed, served
 from ..core.units import GIB
 from .i18n import Retranslates, duration, integer, num, translate
-from .wording import context_cell, core_name, fit_verdict, money, plan_cell
+from .wording import context_cell, core_name, fit_verdict, money, plan_cell, ram_context_cell
 
 # Row titles in English (the keys of :meth:`CompareTab.cell`), translated where shown
 ROWS = (QT_TRANSLATE_NOOP("CompareTab", "Model"), QT_TRANSLATE_NOOP("CompareTab", "Cards"),
@@ -27,14 +27,18 @@ COST_ROW = QT_TRANSLATE_NOOP("CompareTab", "Cost / million tokens")
 
 
 def column(s, price: float | None = None, plan=None) -> list[str]:
-    """The rows of one scenario; ``plan``: its offload plan where System RAM is entered, whose verdict, decode and
-    time to first token stand where the card(s) alone hold too little (as in the Plan tab's strip)."""
+    """The rows of one scenario; ``plan``: its offload plan where System RAM is entered, whose verdict, decode, time
+    to first token and largest context (with its largest prompt, :meth:`~vramgui.ui.state.ScenarioState.
+    reported_plan_for`) stand where the card(s) alone hold too little (as in the Plan tab's strip)."""
     m, f = estimate_memory(s), fit(s)
     sp = estimate_speed(s, with_knee=False)
     off = offloading(plan, f.fits)
     step = off.decode_s if off else float(sp.decode_step_s)
     first = off.prefill_s if off else float(sp.prefill_s) if sp.compute_known else float("nan")
     g = lambda x: f"{num(float(x) / GIB, 2)} GiB"  # noqa: E731
+    limit = s.model.architecture.max_context
+    largest = ram_context_cell(off.max_context, limit, short=False) if off and off.max_prompt_tokens is not None \
+        else context_cell(f.max_context, limit)
     cards = f"{s.n_gpus} × {s.gpu.name}"
     if s.stages > 1:
         cards += " " + translate("LayoutsPanel", "({n} stages)").format(n=integer(s.stages))
@@ -42,7 +46,7 @@ def column(s, price: float | None = None, plan=None) -> list[str]:
             f"{integer(s.prompt_tokens)} + {integer(s.output_tokens)}", integer(s.batch), g(m.weights),
             g(m.kv_cache), g(m.activations), g(m.overhead), g(m.total), g(f.budget_bytes),
             plan_cell(off) if off else fit_verdict(f.fits, f.min_gpus),
-            context_cell(f.max_context, s.model.architecture.max_context),
+            largest,
             num(step * 1e3, 2), num(s.batch / step if off else float(sp.throughput_tokens_per_s), 1),
             duration(first) if first == first else translate("CompareTab", "unknown")] \
         + ([money(float(cost_per_million_tokens(served(s).throughput_tokens_per_s, s.n_gpus, price)))] if price else [])
@@ -73,7 +77,7 @@ class CompareTab(Retranslates, QtWidgets.QWidget):
 
     def update_from(self, live, pins: list, price: float | None = None, plan_for=None) -> None:
         """The live scenario and the pinned ones; ``price`` per card-hour adds the cost row; ``plan_for`` gives a
-        scenario's offload plan (or None) where System RAM is entered."""
+        scenario's offload plan with its largest prompt (or None) where System RAM is entered."""
         scenarios = [live, *pins]
         rows = len(ROWS) + (1 if price else 0)
         if rows != self.table.rowCount():

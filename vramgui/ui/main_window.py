@@ -527,7 +527,8 @@ class MainWindow(QtWidgets.QMainWindow):
         super().closeEvent(event)
 
     def refresh_compare(self) -> None:
-        self.compare_tab.update_from(self.state.scenario, self.state.pins, self.state.price, self.state.plan_for)
+        self.compare_tab.update_from(self.state.scenario, self.state.pins, self.state.price,
+                                     self.state.reported_plan_for)
 
     def open_option(self, model_id: str, weights: str, engine: str) -> None:
         """A row of the machine tab becomes the current scenario."""

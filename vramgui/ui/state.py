@@ -16,6 +16,7 @@ from ..core.engines import LLAMACPP
 from ..core.errors import pydantic_message
 from ..core.formats import UNQUANTIZED, release_format
 from ..core.presets import GPU
+from ..core.scenario import kept
 from ..core.training import TrainingSetup
 
 MAX_PRICE = 100_000.0      # per card-hour, in the user's currency
@@ -40,6 +41,7 @@ class ScenarioState(QtCore.QObject):
         self.pinned = False           # the weights in RAM in pinned host memory (--no-mmap): op offload copies faster
         self.ram_bandwidth_gb_s: float | None = None   # None: the platform default
         self.price_per_card_hour = 0.0   # the user's price, for the cost per million tokens; 0: not set
+        self._pinned_plans: list = []    # (a pinned scenario and the RAM's settings, its reported_plan_for), last first
         self._max_prompt: tuple = (None, None, None)  # (what it was worked out for, max_offload_prompt's answer, its
         #                                               guess_basis)
         self._released: tuple[str, str] | None = None   # (the weights before, the model's release format) set_model set
@@ -168,6 +170,19 @@ class ScenarioState(QtCore.QObject):
             return None
         from ..core.offload import with_max_prompt
         return with_max_prompt(plan, self._scenario, self.max_offload_prompt())
+
+    def reported_plan_for(self, s: Scenario):
+        """:meth:`reported_plan` of scenario ``s``, the live one or a pinned one (the Compare tab's columns); a pinned
+        one's largest prompt is searched only where it is offloaded, and kept (a pin does not change, the RAM's
+        settings may).  None when no System RAM is set."""
+        if s is self._scenario:
+            return self.reported_plan()
+        plan = self.plan_for(s)
+        if plan is None or plan.level not in ("partial", "cpu"):
+            return plan
+        from ..core.offload import with_max_prompt
+        key = (s, self.ram_gb, tuple(self._plan_settings().items()))
+        return kept(self._pinned_plans, key, lambda: with_max_prompt(plan, s, self._search(s, None)), 8)
 
     def set_mode(self, mode: str) -> None:
         if mode not in ("inference", "training") or mode == self.mode:
