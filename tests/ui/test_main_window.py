@@ -1641,7 +1641,7 @@ def test_pinned_scenarios(qtbot, win, tmp_path):
     assert session.restore_session(win, store) == [] and [p.weights for p in st.pins] == ["fp16", "q4_k_m"]
 
 
-def test_compare_tab_gives_an_offloaded_pins_context_with_ram(qtbot, win):
+def test_compare_tab_gives_an_offloaded_pins_context_with_ram(qtbot, win, tmp_path):
     """Llama 3.1 70B Q4_K_M beside an RTX 4090 with 32 GB of RAM, pinned: the Compare tab's largest context is what
     the card and the RAM hold together (core.offload.max_prompt_offloaded and the output; tests/test_machine.py
     bounds it by hand), marked (RAM), as the fit table says it; the same prompt on the card alone: none."""
@@ -1661,6 +1661,11 @@ def test_compare_tab_gives_an_offloaded_pins_context_with_ram(qtbot, win):
     found = max_prompt_offloaded(pinned, 32) + pinned.output_tokens
     assert 40_000 < found < 46_690 and ct.cell("Largest context", 1) == f"{found:,} (RAM)"
     assert ct.cell("Verdict", 1).startswith("offloaded") and not ct.cell("Largest context", 0).endswith("(RAM)")
+    import json
+    d = json.loads(win.export_report(tmp_path / "r.json").read_text())     # the report's pin says the same
+    assert (d["pins"][0]["offload"]["level"], d["pins"][0]["offload"]["max_context"]) == ("partial", found)
+    md = win.export_report(tmp_path / "r.md").read_text().split("## Pinned scenario 1")[1]
+    assert f"{found - pinned.output_tokens:,} tokens (context {found:,})" in md
     p.ram.setValue(64)                                   # more RAM: the pin's answer follows (the model's limit)
     settle(qtbot, win)
     assert ct.cell("Largest context", 1) == "131,072 (model limit)"

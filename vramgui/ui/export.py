@@ -133,12 +133,13 @@ def export_csv(s: Scenario, path: Path, points: int = 256) -> Path:
 
 
 def export_report(s: Scenario, path: Path, pins: list | None = None, price: float | None = None,
-                  offload=None) -> Path:
+                  offload=None, plan_for=None) -> Path:
     """Markdown for ``.md``, JSON otherwise (the object of ``vramgui-cli estimate --json``, with
-    the pinned scenarios' objects under ``pins``); ``price`` per card-hour adds the cost, ``offload`` (the
-    window's :class:`~vramgui.core.offload.OffloadPlan` where System RAM is entered) the plan."""
+    the pinned scenarios' objects under ``pins``); ``price`` per card-hour adds the cost, to the pins' too,
+    ``offload`` (the window's :class:`~vramgui.core.offload.OffloadPlan` where System RAM is entered) the plan,
+    ``plan_for`` a pinned scenario's (as the Compare tab shows them)."""
     d = estimate_dict(s, price, offload)
-    pinned = [estimate_dict(p) for p in pins or []]
+    pinned = [estimate_dict(p, price, plan_for(p) if plan_for else None) for p in pins or []]
     if path.suffix.lower() == ".md":
         text = report_markdown(d) + "".join(f"\n---\n\n## Pinned scenario {i + 1}\n\n" + report_markdown(p)
                                             for i, p in enumerate(pinned))

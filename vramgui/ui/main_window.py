@@ -792,7 +792,8 @@ class MainWindow(QtWidgets.QMainWindow):
             return None
         if self.state.mode == "training":
             return export_training_report(self.state.training, path)
-        return export_report(self.state.scenario, path, self.state.pins, self.state.price, self.state.reported_plan())
+        st = self.state
+        return export_report(st.scenario, path, st.pins, st.price, st.reported_plan(), st.reported_plan_for)
 
     def copy_summary(self) -> str:
         text = (training_report_text(self.state.training) if self.state.mode == "training" else

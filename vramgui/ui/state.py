@@ -172,17 +172,16 @@ class ScenarioState(QtCore.QObject):
         return with_max_prompt(plan, self._scenario, self.max_offload_prompt())
 
     def reported_plan_for(self, s: Scenario):
-        """:meth:`reported_plan` of scenario ``s``, the live one or a pinned one (the Compare tab's columns); a pinned
-        one's largest prompt is searched only where it is offloaded, and kept (a pin does not change, the RAM's
-        settings may).  None when no System RAM is set."""
+        """:meth:`reported_plan` of scenario ``s``, the live one or a pinned one (the Compare tab's columns, the
+        report's pins); a pinned one's is kept (a pin does not change, the RAM's settings may).  None when no System
+        RAM is set."""
         if s is self._scenario:
             return self.reported_plan()
-        plan = self.plan_for(s)
-        if plan is None or plan.level not in ("partial", "cpu"):
-            return plan
+        if not self.offload_asked:
+            return None
         from ..core.offload import with_max_prompt
         key = (s, self.ram_gb, tuple(self._plan_settings().items()))
-        return kept(self._pinned_plans, key, lambda: with_max_prompt(plan, s, self._search(s, None)), 8)
+        return kept(self._pinned_plans, key, lambda: with_max_prompt(self.plan_for(s), s, self._search(s, None)), 8)
 
     def set_mode(self, mode: str) -> None:
         if mode not in ("inference", "training") or mode == self.mode:
