@@ -73,8 +73,10 @@ def test_the_catalogs_quantized_releases():
                      **dict.fromkeys(("deepseek-v3", "deepseek-r1", "kimi-k2", "minimax-m2", "mimo-v2.5",
                                       "mimo-v2.5-pro"), "fp8"),
                      # (their notes' evidence: MiniMax M2.5's 128 x 128 block scales in its parameter count, Mistral
-                     # Medium 3.5 "ships natively in FP8")
-                     "minimax-m2.5": "fp8", "mistral-medium-3.5-128b": "fp8",
+                     # Medium 3.5 "ships natively in FP8"; M2.1 and M2.7: sglang-jax's "Official checkpoint is FP8
+                     # block-wise 128x128" for M2 to M2.7, and SGLang's one guide for the four, below)
+                     **dict.fromkeys(("minimax-m2.1", "minimax-m2.5", "minimax-m2.7"), "fp8"),
+                     "mistral-medium-3.5-128b": "fp8",
                      # (DeepSeek's official inference config for V3.2: "dtype": "fp8", "scale_fmt": "ue8m0")
                      "deepseek-v3.2": "fp8"}
 
@@ -167,3 +169,19 @@ def test_mistrals_fp8_releases_start_in_fp8(capsys):
     assert not estimate("mistral-large-3", "--gpu", "h200", *vllm, "--weights", "bf16")["fit"]["fits"]
     assert not estimate("mistral-large-3", "--gpu", "h100-sxm", *vllm)["fit"]["fits"]
     assert estimate("mistral-large-3", "--gpu", "h100-sxm", *vllm, "--weights", "nvfp4")["fit"]["fits"]
+
+
+@pytest.mark.parametrize("model", ["minimax-m2", "minimax-m2.1", "minimax-m2.5", "minimax-m2.7"])
+def test_minimax_m2_series_as_released_holds_sglangs_400k_tokens_on_four_96gb_cards(model):
+    """SGLang's MiniMax M2.7/M2.5/M2.1/M2 guide (docs/basic_usage/minimax_m2.md, one guide for the four): "4x 96GB
+    GPUs: Supported context length of up to 400K tokens", launched with --tp-size 4 --mem-fraction-static 0.85.  As
+    released (FP8, 128 x 128 blocks) the four RTX PRO 6000s' cache holds 400K tokens and at most 15 % more (the
+    guide's figure a round one below what fits); in 16 bits the 228.7 B parameters (457 GB) do not fit at all."""
+    from vramgui.core.fit import fit
+    from vramgui.core.scenario import Scenario
+    cat = default_catalog()
+    m = cat.model(model)
+    s = Scenario(model=m, gpu=cat.gpu("rtx-pro-6000-blackwell"), n_gpus=4, weights=stored_format(m.config),
+                 engine="sglang", gpu_util=0.85, prompt_tokens=1000)
+    assert s.weights == "fp8" and 400_000 <= fit(s).kv_capacity_tokens <= 1.15 * 400_000
+    assert not fit(s.with_(weights="bf16")).fits
