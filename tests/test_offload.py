@@ -16,10 +16,12 @@ from vramgui.core.offload import (
     CPU_BW_SHARES,
     DEFAULT_RAM_BANDWIDTH_GB_S,
     cpu_bandwidth_share,
+    max_batch_offloaded,
     max_prompt_offloaded,
     op_offload_copy_bytes,
     plan_offload,
     pool_guess,
+    with_max_batch,
     with_max_prompt,
 )
 from vramgui.core.report import estimate_dict, offload_lines, report_markdown
@@ -170,6 +172,60 @@ def test_the_largest_prompt_is_where_a_plan_stops_being_placed(model, gpu, engin
             assert (len(calls) == 2) == (guess == low), (guess, len(calls))
     finally:
         offload.plan_offload = real
+
+
+def test_most_sequences_the_card_and_the_ram_hold():
+    # Llama 3.1 70B Q4_K_M beside an RTX 4090 with 32 GB of RAM, 4,000 tokens in and 96 out: llama.cpp's cache is one
+    # pool of cells for every sequence, 4,096 cells each at 327,680 bytes a cell (80 layers x 8 KV heads x 128 x 2 x
+    # 2 bytes).  By hand: the card's 25.77 GB and the RAM's 32 GB as one pool, less 42.47 GB of weights and about
+    # 1.6 GB of CUDA context and compute buffers (estimate --json at 4k), leave 13.7 GB: 10.2 sequences, so 10
+    s = scenario("llama3.1-70b", attention=None, prompt_tokens=4000, output_tokens=96)
+    found = max_batch_offloaded(s, 32)
+    pool = 24 * 2**30 + 32e9 - 42.47e9 - 1.6e9
+    assert found == int(pool / (4096 * 327_680)) == 10
+    placed = [plan_offload(s.with_(batch=b), 32, with_prefill=False).level for b in (found, found + 1)]
+    assert placed[0] == "partial" and placed[1] == "none"
+    # the same cells as the largest context one sequence gets: 10 x 4,096 <= 43,520 < 11 x 4,096
+    context = max_prompt_offloaded(s.with_(batch=1), 32) + 96
+    assert found * 4096 <= context < (found + 1) * 4096
+
+
+def test_cli_gives_each_offloaded_cards_most_sequences_with_the_ram(capsys):
+    # the same scenario: the plan's max_batch (the card alone: 0), a line of estimate's, "10 with RAM" in fit's table
+    args = ["--model", "llama3.1-70b", "--weights", "q4_k_m", "--engine", "llamacpp", "--prompt", "4000", "--output",
+            "96", "--ram", "32"]
+    assert main(["estimate", "--gpu", "rtx4090", *args, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert (d["fit"]["max_batch"], d["offload"]["max_batch"]) == (0, 10)
+    assert main(["estimate", "--gpu", "rtx4090", *args]) == 0
+    assert "most sequences of this prompt and output there: 10" in capsys.readouterr().out
+    assert main(["fit", *args]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("rtx4090 "))
+    assert "43,520 with RAM" in line and "10 with RAM" in line
+
+
+@pytest.mark.parametrize("model, gpu, engine, weights, n, ram, extra", [
+    ("qwen3-30b-a3b", "rtx4060ti-16gb", "llamacpp", "q4_k_m", 1, 32, {"experts_on_cpu": True}),
+    ("mixtral-8x7b", "rtx3090", "ollama", "q4_k_m", 2, 32, {}),
+    ("llama3.1-8b", "m2-max-96gb", "llamacpp", "q8_0", 1, 64, {}),
+    ("llama2-70b", "rtx3060-12gb", "llamacpp", "q4_k_m", 1, 64, {"gpu_layers": 20}),
+])
+def test_the_most_sequences_are_where_a_plan_stops_being_placed(model, gpu, engine, weights, n, ram, extra):
+    # the same answer as a plain halving between one sequence and a million, whatever the start: MoE experts in RAM,
+    # two cards, unified memory, -ngl forced
+    from vramgui.core.scenario import MAX_SCENARIO_BATCH as MAX_BATCH
+    s = scenario(model, gpu, engine=engine, weights=weights, attention=None, n_gpus=n, prompt_tokens=1000,
+                 output_tokens=200)
+
+    def placed(b):
+        return plan_offload(s.with_(batch=b), ram, with_prefill=False, **extra).level != "none"
+    low, high = 1, MAX_BATCH
+    assert placed(low) and not placed(high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if placed(mid) else (low, mid)
+    for guess in (None, low, low + 1, low - 1, 1, 0, 3 * low, MAX_BATCH):
+        assert max_batch_offloaded(s, ram, guess, **extra) == low > 1, guess
 
 
 def test_pipeline_stages_of_a_tensor_parallel_engine_plan_as_their_cards():
@@ -553,9 +609,15 @@ def test_cli_offload_json(capsys):
     most = max_prompt_offloaded(scenario("llama2-70b"), 64)
     assert (o["max_prompt_tokens"], o["max_context"]) == (most, most + 96) and most + 96 > 4096
     assert lines[3] == (f"  largest prompt on the card and in 59.60 GiB of system RAM: {most:,} tokens (context "
-                        f"{most + 96:,}, past the model's 4,096)") and lines[3] in text and len(lines) == 4
+                        f"{most + 96:,}, past the model's 4,096)") and lines[3] in text
+    # and the most sequences of this prompt and output (core.offload.max_batch_offloaded; eager attention's scores
+    # make one long context cost more than as many cells in short ones)
+    seqs = max_batch_offloaded(scenario("llama2-70b"), 64)
+    assert o["max_batch"] == seqs > (most + 96) // 4096
+    assert lines[4] == f"  most sequences of this prompt and output there: {seqs:,}" and lines[4] in text
+    assert len(lines) == 5
     s = scenario("llama2-70b")
-    plan = with_max_prompt(plan_offload(s, 64), s, max_prompt_offloaded(s, 64))
+    plan = with_max_batch(with_max_prompt(plan_offload(s, 64), s, max_prompt_offloaded(s, 64)), seqs)
     md = report_markdown(estimate_dict(s, offload=plan))
     assert md.split("Offload to system RAM, as planned (the figures above keep every layer on the card):\n\n")[1] \
         .startswith("\n".join(f"- {line.strip()}" for line in lines) + "\n\nModel source: ")
@@ -591,7 +653,7 @@ def test_cli_offload_json(capsys):
     pinned = json.loads(capsys.readouterr().out)["offload"]
     assert rc == 0 and (o["copy_share"], pinned["copy_share"]) == (0.3, 0.84)
     assert pinned["prefill_seconds"] < o["prefill_seconds"] and "(at an assumed 84% (pinned host memory) of its " \
-        "32 GB/s link)" in offload_lines(pinned)[-2]
+        "32 GB/s link)" in offload_lines(pinned)[-3]
     rc = main(["estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--ram", "64", "--n-cpu-moe", "8"])
     assert rc == 2 and "--n-cpu-moe: Llama 2 70B has no routed experts (a dense model); --offload N keeps whole " \
         "layers in RAM instead" in capsys.readouterr().err

@@ -226,8 +226,9 @@ def _print_estimate(d: dict) -> None:
 
 def _offload(args, s: Scenario):
     """The offload plan the flags ask for, with the largest prompt the cards and the RAM hold
-    (:func:`~vramgui.core.offload.max_prompt_offloaded`), or None."""
-    from .core.offload import max_prompt_offloaded, plan_offload, with_max_prompt
+    (:func:`~vramgui.core.offload.max_prompt_offloaded`) and the most sequences (:func:`~vramgui.core.offload.
+    max_batch_offloaded`), or None."""
+    from .core.offload import max_batch_offloaded, max_prompt_offloaded, plan_offload, with_max_batch, with_max_prompt
     if args.ram is None and args.offload is None and not args.experts_on_cpu and args.n_cpu_moe is None \
             and not args.no_mmap:
         return None
@@ -254,7 +255,8 @@ def _offload(args, s: Scenario):
         raise CliError("--ram and --ram-bandwidth must be positive")
     kw = dict(gpu_layers=layers, experts_on_cpu=args.experts_on_cpu, ram_bandwidth_gb_s=args.ram_bandwidth,
               n_cpu_moe=args.n_cpu_moe, pinned=args.no_mmap)
-    return with_max_prompt(plan_offload(s, ram, **kw), s, max_prompt_offloaded(s, ram, **kw))
+    plan = with_max_prompt(plan_offload(s, ram, **kw), s, max_prompt_offloaded(s, ram, **kw))
+    return with_max_batch(plan, max_batch_offloaded(s, ram, **kw))
 
 
 def cmd_estimate(args, cat: Catalog) -> int:
@@ -320,10 +322,15 @@ def cmd_fit(args, cat: Catalog) -> int:
         if planned(r) and r["offload"]["max_context"] is not None:
             return _context_text(r["offload"]["max_context"], r["model_context_limit"]) + " with RAM"
         return _context_text(r["max_context"], r["model_context_limit"])
+
+    def batch(r) -> str:                # (... and the most sequences they hold)
+        if planned(r) and r["offload"]["max_batch"] is not None:
+            return f"{r['offload']['max_batch']:,} with RAM"
+        return f"{r['max_batch']:,}"
     table = [(r["gpu"] + (" *" if r["card_listed_by"] else ""),
               r["offload"]["description"] if planned(r) else r["verdict"],
               _gib(r["needed_bytes"]), _gib(r["budget_bytes"]), _gib(r["headroom_bytes"]),
-              context(r), f"{r['max_batch']:,}", speed(r))
+              context(r), batch(r), speed(r))
              for r in rows]
     print(_table(table, ("gpu", "verdict", "needed", "usable", "headroom", "max context", "max batch",
                          "decode tok/s")))

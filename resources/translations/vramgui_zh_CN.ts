@@ -505,8 +505,8 @@
         <translation>此批量下能放下的最长提示 + 输出；“（上限）”：显存允许的长度超过模型自身的上下文上限；“（内存）”：对卸载到系统内存的行，计入系统内存后的长度（停止操作后计算）</translation>
     </message>
     <message>
-        <source>Most concurrent sequences that fit</source>
-        <translation>放得下的最多并发序列数</translation>
+        <source>Most concurrent sequences of this prompt + output that fit; &quot;(RAM)&quot;: on a row offloaded to the System RAM, with the RAM (worked out once you pause)</source>
+        <translation>按此提示 + 输出能同时放下的最多序列数；“（内存）”：对卸载到系统内存的行，计入系统内存后的数目（停止操作后计算）</translation>
     </message>
     <message>
         <source>Expected decode speed of one sequence at this batch</source>

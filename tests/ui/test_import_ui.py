@@ -437,9 +437,17 @@ def test_the_fit_tables_offloaded_rows_give_their_largest_context_with_system_ra
     # 256 tokens more out: under llama.cpp each card's largest prompt is 256 fewer (its cache in blocks, its pass
     # buffers fixed), its context the same; the last answers so moved are tried first: two plans a card
     two = {g: cells()[g][1] for g in offloaded}
-    plans = []
+    plans, inside = [], []          # (the plans of the prompt searches: not the batches' that follow them)
     real = offload.plan_offload
-    monkeypatch.setattr(offload, "plan_offload", lambda *a, **k: plans.append(1) or real(*a, **k))
+    monkeypatch.setattr(offload, "plan_offload", lambda *a, **k: (inside and plans.append(1)) or real(*a, **k))
+
+    def prompt_search(*a, **k):
+        inside.append(1)
+        try:
+            return search(*a, **k)
+        finally:
+            inside.pop()
+    monkeypatch.setattr(offload, "max_prompt_offloaded", prompt_search)
     p.output.spin.setValue(win.state.scenario.output_tokens + 256)
     settle(qtbot, win)
     plans.clear()
@@ -451,6 +459,40 @@ def test_the_fit_tables_offloaded_rows_give_their_largest_context_with_system_ra
     answered = [g for g in searched if two[g] != "-"]
     assert len(plans) <= 2 * len(answered) + 30 * (len(searched) - len(answered)) and len(answered) > 50
     assert len(plans) < 4 * len(searched)          # (searched afresh, each card's took 10-20)
+
+
+def test_the_fit_tables_offloaded_rows_give_their_most_sequences_with_system_ram(qtbot, win):
+    """Llama 3.1 70B Q4_K_M, 4,000 tokens in and 96 out, with 32 GB of RAM: each card the model does not fit gets,
+    in Max batch, the most such sequences that card and the RAM hold (core.offload.max_batch_offloaded), "…" until
+    the edits pause.  By hand on the RTX 4090: the card's 25.77 GB and the RAM's 32 GB as one pool, less 42.47 GB of
+    weights and about 1.6 GB of CUDA context and buffers, leave 13.7 GB, 10.2 sequences of 4,096 cells at 327,680
+    bytes a cell: 10.  The card alone holds none (0 before)."""
+    from vramgui.core import offload
+    from vramgui.ui.fit_table import COLUMNS
+    p, model = win.panel, win.fit_panel.model
+    pick(win, model="llama3.1-70b", weights="q4_k_m", engine="llamacpp")
+    p.prompt.spin.setValue(4000)
+    p.output.spin.setValue(96)
+    p.ram.setValue(32)
+    settle(qtbot, win)
+    col = COLUMNS.index("Max batch")
+
+    def cells() -> dict:
+        return {model.gpu_id(r): (model.row_cells(r)[0], model.row_cells(r)[col]) for r in range(model.rowCount())}
+    offloaded = {g for g, (v, c) in cells().items() if v.startswith("offloaded") or v.startswith("does not")}
+    assert len(offloaded) > 50 and {cells()[g][1] for g in offloaded} == {"…"}
+    assert all(c.isdigit() for g, (v, c) in cells().items() if g not in offloaded)   # (the cards alone: as before)
+    qtbot.waitUntil(lambda: not win._ram_missing(), timeout=60_000)
+    s = win.state.scenario
+    assert cells()["rtx4090"][1] == "10 (RAM)"
+    for g in ["rtx4090", "rtx3090", "rtx4060", "a100-40gb", "rtx3060-12gb"]:
+        found = offload.max_batch_offloaded(s.with_(gpu=win.state.catalog.gpu(g)), 32)
+        assert cells()[g][1] == (f"{found:,} (RAM)" if found else "0"), g
+    # the sort by Max batch puts the offloaded rows by their own
+    win.fit_panel.view.sortByColumn(col, QtCore.Qt.SortOrder.DescendingOrder)
+    order = [cells()[model.gpu_id(r)][1] for r in range(model.rowCount()) if model.gpu_id(r) in offloaded]
+    counts = [int(c.split()[0].replace(",", "")) for c in order]
+    assert counts == sorted(counts, reverse=True)
 
 
 def test_stages_with_system_ram_plan_in_the_window(qtbot, win):

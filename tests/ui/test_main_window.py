@@ -1664,6 +1664,10 @@ def test_compare_tab_gives_an_offloaded_pins_context_with_ram(qtbot, win, tmp_pa
     import json
     d = json.loads(win.export_report(tmp_path / "r.json").read_text())     # the report's pin says the same
     assert (d["pins"][0]["offload"]["level"], d["pins"][0]["offload"]["max_context"]) == ("partial", found)
+    # with the most sequences (core.offload.max_batch_offloaded), the pin's and the live scenario's, as the CLI's
+    from vramgui.core.offload import max_batch_offloaded
+    assert d["pins"][0]["offload"]["max_batch"] == max_batch_offloaded(pinned, 32) > 1
+    assert d["offload"]["max_batch"] == max_batch_offloaded(st.scenario, 32) > d["pins"][0]["offload"]["max_batch"]
     md = win.export_report(tmp_path / "r.md").read_text().split("## Pinned scenario 1")[1]
     assert f"{found - pinned.output_tokens:,} tokens (context {found:,})" in md
     p.ram.setValue(64)                                   # more RAM: the pin's answer follows (the model's limit)

@@ -37,7 +37,7 @@ from .memory import (
 )
 from .params import count_params, mlp_params
 from .presets import GPU
-from .scenario import MAX_SCENARIO_TOKENS, Scenario, kept
+from .scenario import MAX_SCENARIO_BATCH, MAX_SCENARIO_TOKENS, Scenario, kept
 from .speed import (
     DEFAULT_LINK_GB_S,
     SAMPLE_S,
@@ -131,6 +131,8 @@ class OffloadPlan:
     copy_share: float = PCIE_COPY_EFFICIENCY   # the share of the host link op offload's copies run at (pinned or not)
     max_prompt_tokens: int | None = None   # the largest prompt the cards and RAM hold (with_max_prompt; -1: none)
     max_context: int | None = None         # ... with the scenario's output tokens (None: none, or not worked out)
+    max_batch: int | None = None           # the most sequences of the prompt and output they hold (with_max_batch;
+    #                                        0: not one; None: not worked out)
 
     @property
     def experts_on_cpu(self) -> bool:
@@ -658,9 +660,64 @@ def pool_guess(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None) -> int
     :func:`max_prompt_offloaded` starts (the plan, which places whole layers and keeps a compute buffer on each side,
     holds a few per cent less); 0 where not even an empty prompt fits."""
     from .fit import max_prompt_tokens_from_terms
+    return max(int(max_prompt_tokens_from_terms(memory_terms(s), s.profile, _pool(s, ram_gb, gpus), s.batch,
+                                                s.output_tokens)), 0)
+
+
+def _pool(s: Scenario, ram_gb: float, gpus: list[GPU] | None) -> float:
+    """A card's usable bytes and its share of ``ram_gb``, as one pool (:func:`pool_guess`)."""
     cards = gpus or [s.gpu] * s.n_gpus
-    pool = (sum(gpu_budget(s, g) for g in cards) + ram_gb * GB) / len(cards)
-    return max(int(max_prompt_tokens_from_terms(memory_terms(s), s.profile, pool, s.batch, s.output_tokens)), 0)
+    return (sum(gpu_budget(s, g) for g in cards) + ram_gb * GB) / len(cards)
+
+
+def max_batch_offloaded(s: Scenario, ram_gb: float, guess: int | None = None, **plan) -> int:
+    """The most sequences (each of the scenario's prompt and output tokens) that :func:`plan_offload` places on the
+    cards and in ``ram_gb`` of system RAM, with the same ``plan`` arguments (0: not one; :data:`~vramgui.core.
+    scenario.MAX_SCENARIO_BATCH` at most).  Exact: a plan's bytes grow with the sequences (every layer's cache, and
+    on the cards fewer layers), the edge found as :func:`max_prompt_offloaded` finds one where the rounding of whole
+    layers between several cards makes it come back.
+
+    One plan a number of sequences tried: from ``guess`` (a likely answer), else from the number whose memory fills
+    each card and its share of the RAM as one pool (:func:`pool_guess`'s pool; whole layers fall a few per cent short
+    of it), in steps that double away from it until the answer is bracketed, then halving the bracket: two or three
+    plans where the start is right or next to it, about 2 log2 of the distance where not."""
+    from .fit import max_batch_from_terms
+    top = MAX_SCENARIO_BATCH
+
+    def placed(b: int) -> bool:
+        return plan_offload(s.model_copy(update={"batch": b}), ram_gb, with_prefill=False, **plan).level != "none"
+
+    if guess is None:
+        guess = int(max_batch_from_terms(memory_terms(s), s.profile, _pool(s, ram_gb, plan.get("gpus")),
+                                         s.prompt_tokens, s.output_tokens))
+    start, step = min(max(guess, 1), top), 1
+    if placed(start):                        # (start placed) up until a number is not
+        low = start
+        while True:
+            if low == top:
+                return top
+            high = min(low + step, top)
+            if not placed(high):
+                break
+            low, step = high, step * 2
+    else:                                    # down until one is
+        high = start
+        while True:
+            if high == 1:
+                return 0
+            low = max(high - step, 1)
+            if placed(low):
+                break
+            high, step = low, step * 2
+    while high - low > 1:                    # low placed, high not
+        mid = (low + high) // 2
+        low, high = (mid, high) if placed(mid) else (low, mid)
+    return low
+
+
+def with_max_batch(plan: OffloadPlan, found: int) -> OffloadPlan:
+    """``plan`` with the most sequences :func:`max_batch_offloaded` ``found`` for it."""
+    return replace(plan, max_batch=found)
 
 
 def with_max_prompt(plan: OffloadPlan, s: Scenario, found: int) -> OffloadPlan:

@@ -56,7 +56,7 @@ def offload_dict(plan) -> dict:
             "step_copy_bytes": plan.step_copy_bytes, "cpu_moe_layers": plan.cpu_moe_layers,
             "copy_share": plan.copy_share,
             "max_prompt_tokens": plan.max_prompt_tokens if plan.max_context is not None else None,
-            "max_context": plan.max_context,
+            "max_context": plan.max_context, "max_batch": plan.max_batch,
             "per_device": [{"device": d.name, "bytes": d.used_bytes, "budget_bytes": d.budget_bytes,
                             "layers": d.layers} for d in plan.devices],
             "decode_tokens_per_second": plan.tokens_per_s}
@@ -78,7 +78,8 @@ def cached_text(prompt: int, cached: int) -> str:
 def offload_lines(o: dict, limit: int | None = None) -> list[str]:
     """The offload plan of :func:`offload_dict` in words: where the model lives and how fast it decodes, then (indented)
     what op offload adds to the first card's compute buffer and to the time to first token, and the largest prompt
-    the cards and the RAM hold (where worked out: :func:`~vramgui.core.offload.with_max_prompt`).  The CLI's
+    and the most sequences the cards and the RAM hold (where worked out: :func:`~vramgui.core.offload.
+    with_max_prompt`, :func:`~vramgui.core.offload.with_max_batch`).  The CLI's
     ``estimate`` prints them, the Markdown report lists them.  ``limit``: the model's context limit (a larger context
     is said to pass it)."""
     g = lambda x: f"{x / GIB:,.2f} GiB"  # noqa: E731
@@ -107,6 +108,8 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
         past = f", past the model's {limit:,}" if limit is not None and most > limit else ""
         lines.append(f"  largest prompt on the {cards} and in {ram / GIB:,.2f} GiB of system RAM: "
                      f"{o['max_prompt_tokens']:,} tokens (context {most:,}{past})")
+    if o["max_batch"]:
+        lines.append(f"  most sequences of this prompt and output there: {o['max_batch']:,}")
     return lines
 
 

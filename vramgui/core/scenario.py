@@ -18,6 +18,7 @@ DEFAULT_OUTPUT_TOKENS = 256
 
 #: The longest prompt (and output) a scenario takes, tokens.
 MAX_SCENARIO_TOKENS = 100_000_000
+MAX_SCENARIO_BATCH = 1_000_000
 
 #: Pipeline stages the window offers (its stages box) and the most the cross-node caution suggests.
 MAX_STAGES = 16
@@ -46,7 +47,7 @@ class Scenario(BaseModel):
         "engine's prefix cache kept): only the rest is prefilled, attending to them; the cache holds the whole "
         "prompt either way.  At most the prompt less its last token (the one whose logits start the output)"))
     output_tokens: int = Field(0, ge=0, le=MAX_SCENARIO_TOKENS)
-    batch: int = Field(1, ge=1, le=1_000_000, description="concurrent sequences")
+    batch: int = Field(1, ge=1, le=MAX_SCENARIO_BATCH, description="concurrent sequences")
     gpu_util: float | None = Field(None, gt=0, le=1, description="engine memory cap, None: engine default")
     reserved_mib: float = Field(0.0, ge=0, description="memory already taken on each card (desktop, others)")
     node_cards: int | None = Field(None, ge=1, le=4096, description=(

@@ -25,7 +25,7 @@ from ..core.fit import auto_fit_headroom, server_context
 from ..core.memory import replicates_latent
 from ..core.offload import PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY
 from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note
-from ..core.scenario import HOSTS, MAX_STAGES
+from ..core.scenario import HOSTS, MAX_SCENARIO_BATCH, MAX_STAGES
 from ..core.speed import (
     BW_EFFICIENCY,
     CROSS_NODE_RUN,
@@ -453,7 +453,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.output = LogSliderSpin(0, 131_072)
         self._row(self.output)
         self.batch = LogSliderSpin(1, 1024)
-        self.batch.spin.setRange(1, 1_000_000)
+        self.batch.spin.setRange(1, MAX_SCENARIO_BATCH)
         self._row(self.batch)
         # what the speeds leave out at this batch (llama.cpp's kernels per sequence): shown only then
         self.batch_caution = self._caution_row()

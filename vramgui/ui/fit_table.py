@@ -21,6 +21,7 @@ from .wording import (
     no_gpu_backend,
     plan_cell,
     ram_context_cell,
+    ram_count_cell,
 )
 
 # English column titles (translated where shown, context "FitTable"), and their tooltips
@@ -40,7 +41,8 @@ TIPS = (QT_TRANSLATE_NOOP("FitTable", "Fits on one card (green), on several (amb
         QT_TRANSLATE_NOOP("FitTable", "Largest prompt + output that fits with this batch; \"(limit)\": memory "
                                       "allows more than the model's own context limit; \"(RAM)\": on a row "
                                       "offloaded to the System RAM, with the RAM (worked out once you pause)"),
-        QT_TRANSLATE_NOOP("FitTable", "Most concurrent sequences that fit"),
+        QT_TRANSLATE_NOOP("FitTable", "Most concurrent sequences of this prompt + output that fit; \"(RAM)\": on a "
+                                      "row offloaded to the System RAM, with the RAM (worked out once you pause)"),
         QT_TRANSLATE_NOOP("FitTable", "Expected decode speed of one sequence at this batch"))
 FIT, SPLIT, NOFIT = QtGui.QColor("#009E73"), QtGui.QColor("#E69F00"), QtGui.QColor("#D55E00")
 ELSEWHERE = QtGui.QColor("#999999")     # the engine does not run on the card's GPU (vLLM on an Apple chip)
@@ -149,17 +151,20 @@ class CardTableModel(QtCore.QAbstractTableModel):
         self.headerDataChanged.emit(QtCore.Qt.Orientation.Horizontal, 0, len(COLUMNS) - 1)
 
     def set_table(self, table: CardTable, output_tokens: int, plans: dict | None = None,
-                  limit: int | None = None, fit_margin: float = 0.0, ram_prompts: dict | None = None) -> bool:
+                  limit: int | None = None, fit_margin: float = 0.0, ram_prompts: dict | None = None,
+                  ram_batches: dict | None = None) -> bool:
         """``limit``: the model's context limit (the largest context shown is capped there); ``fit_margin``: what
         the engine's automatic placement keeps free (core.fit.auto_fit_headroom: a card that fits with less says
-        so in its verdict's tooltip); ``ram_prompts``: the largest prompt each offloaded card (by id) holds with the
-        System RAM, where worked out (the others show "…").  False when the table and its inputs are the ones
-        shown."""
-        inputs = (output_tokens, plans or {}, limit, current_language(), fit_margin, ram_prompts or {})
+        so in its verdict's tooltip); ``ram_prompts`` and ``ram_batches``: the largest prompt and the most sequences
+        each offloaded card (by id) holds with the System RAM, where worked out (the others show "…").  False when
+        the table and its inputs are the ones shown."""
+        inputs = (output_tokens, plans or {}, limit, current_language(), fit_margin, ram_prompts or {},
+                  ram_batches or {})
         if table is self.table and inputs == self._inputs:
             return False               # (only the primary card changed: the rows stay, the panel moves its highlight)
         self._inputs = inputs
-        rows = self._figures(table, output_tokens, plans or {}, limit, fit_margin, ram_prompts or {})
+        rows = self._figures(table, output_tokens, plans or {}, limit, fit_margin, ram_prompts or {},
+                             ram_batches or {})
         order = self._ordered(table, rows)
         old = [self._rows[r] for r in self._order]
         # other cards (the catalog changed), or another number of them shown (a card renamed under a filter)
@@ -176,7 +181,8 @@ class CardTableModel(QtCore.QAbstractTableModel):
         return True
 
     def _figures(self, t: CardTable, output_tokens: int, plans: dict, limit: int | None,
-                 fit_margin: float = 0.0, ram_prompts: dict | None = None) -> list[tuple]:
+                 fit_margin: float = 0.0, ram_prompts: dict | None = None,
+                 ram_batches: dict | None = None) -> list[tuple]:
         """(figures, sort keys, colour, tooltip, id, the verdict's tooltip) of every row.  The figures are formatted
         into texts only for the rows the view asks for (:meth:`_cells`: a screenful, where
         formatting all 82 rows took as long as the view's repaint).  The table's arrays are
@@ -203,14 +209,15 @@ class CardTableModel(QtCore.QAbstractTableModel):
             verdict = verdicts.get((fits[r], n))
             if verdict is None:
                 verdict = verdicts[fits[r], n] = fit_verdict(fits[r], n)
-            ram = False
+            ram, most_seqs = False, max_batch[r]
             if plan is not None and not fits[r]:          # partial offload instead of more cards
                 verdict = plan_cell(plan)
                 status = {"gpu": 0, "partial": 1, "cpu": 2, "none": 2}[plan.level]
                 tok_s = plan.tokens_per_s if plan.level != "none" else float("nan")
-                if ram_prompts is not None:               # (with the RAM: its own largest context, when known)
-                    found = ram_prompts.get(g.id, ...)
+                if ram_prompts is not None:               # (with the RAM: its own largest context and batch, when
+                    found = ram_prompts.get(g.id, ...)    # known)
                     ram, ctx = True, ... if found is ... else None if found < 0 else found + output_tokens
+                    most_seqs = (ram_batches or {}).get(g.id, ...)
             tip = tips[r]
             if not listed[r]:    # (core.report.card_note: the engine's builds, or FlashAttention-2, do not list it)
                 tip += translate("FitTable", "; not among the cards the chosen engine lists: it may not run here "
@@ -220,8 +227,9 @@ class CardTableModel(QtCore.QAbstractTableModel):
                 tip += translate("FitTable", "; the chosen engine does not run on this GPU: memory figures only")
             speed = 0.0 if tok_s != tok_s else tok_s  # NaN in a training table
             sort = (status * 1e9 - speed, g.name, needed[r], budget[r], headroom[r],
-                    n or 10**6, -1 if ctx is None or ctx is ... else ctx, max_batch[r], speed)
-            figures = (verdict, g.name, needed[r], budget[r], headroom[r], n, ctx, limit, max_batch[r], tok_s, language,
+                    n or 10**6, -1 if ctx is None or ctx is ... else ctx, -1 if most_seqs is ... else most_seqs,
+                    speed)
+            figures = (verdict, g.name, needed[r], budget[r], headroom[r], n, ctx, limit, most_seqs, tok_s, language,
                        t.most_cards, ram)
             # (fits with less to spare than llama-server's --fit keeps)
             short = fit_margin_tip(headroom[r], fit_margin) if fits[r] and short_of_margin(headroom[r], fit_margin) \
@@ -256,7 +264,7 @@ class CardTableModel(QtCore.QAbstractTableModel):
                 verdict, name, f"{num(need / GIB, 1)} GiB", f"{num(budget / GIB, 1)} GiB",
                 f"{signed(headroom / GIB, 1)} GiB", str(n) if n else f"> {most}" if most > 1 else "-",
                 ram_context_cell(ctx, limit) if ram else context_cell(ctx, limit, short=True),
-                integer(max_batch), "-" if tok_s != tok_s else num(tok_s, 1))
+                ram_count_cell(max_batch) if ram else integer(max_batch), "-" if tok_s != tok_s else num(tok_s, 1))
         return texts
 
     def row_cells(self, row: int) -> tuple[str, ...]:
@@ -518,8 +526,9 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
             self._fit_card_column()
 
     def set_table(self, table: CardTable, output_tokens: int, primary: str, plans: dict | None = None,
-                  limit: int | None = None, fit_margin: float = 0.0, ram_prompts: dict | None = None) -> None:
-        if not self.model.set_table(table, output_tokens, plans, limit, fit_margin, ram_prompts) \
+                  limit: int | None = None, fit_margin: float = 0.0, ram_prompts: dict | None = None,
+                  ram_batches: dict | None = None) -> None:
+        if not self.model.set_table(table, output_tokens, plans, limit, fit_margin, ram_prompts, ram_batches) \
                 and primary == self._primary:
             return          # (the same rows and row chosen: selecting it again repainted the table)
         self._fit_verdicts()

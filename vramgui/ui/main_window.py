@@ -137,6 +137,7 @@ class MainWindow(QtWidgets.QMainWindow):
         # state.guess_basis()), and the last such completed (its answers moved are the guesses after output edits)
         self._ram_prompts: tuple = (None, {}, None)
         self._ram_before: tuple = (None, {}, None)
+        self._ram_batches: tuple = (None, {})   # ... and their most sequences: (state.ram_batch_key(), {card id: n})
         self._ram_timer = QtCore.QTimer(self)
         self._ram_timer.setSingleShot(True)
         self._ram_timer.timeout.connect(self._fill_ram_prompts)
@@ -316,8 +317,10 @@ class MainWindow(QtWidgets.QMainWindow):
         if self._table is None or self.state.mode != "inference" or now is None:
             return False
         key, known, _ = self._ram_prompts
-        return key != now or any(
-            not fits and g.id not in known for g, fits in zip(self._table.gpus, self._table.fits, strict=True))
+        batch_key, batches = self._ram_batches
+        return key != now or batch_key != self.state.ram_batch_key() or any(
+            not fits and (g.id not in known or g.id not in batches)
+            for g, fits in zip(self._table.gpus, self._table.fits, strict=True))
 
     def _ram_key(self) -> None:
         """Start the offloaded rows' answers afresh where the scenario they were found for changed (a prompt's edit
@@ -325,6 +328,9 @@ class MainWindow(QtWidgets.QMainWindow):
         key = self.state.ram_prompt_key()
         if self._ram_prompts[0] != key:
             self._ram_prompts = (key, {}, self.state.guess_basis())
+        key = self.state.ram_batch_key()
+        if self._ram_batches[0] != key:
+            self._ram_batches = (key, {})
 
     def settle(self) -> None:
         """Do now what waits for the edits to pause (a screenshot's, or a test's, window shows it done)."""
@@ -333,19 +339,23 @@ class MainWindow(QtWidgets.QMainWindow):
         self._ram_timer.stop()
 
     def _fill_ram_prompts(self) -> None:
-        """Work out the largest prompt with the System RAM of the offloaded rows' cards (core.offload.
-        max_prompt_offloaded, about as long as a change each), for RAM_SLICE_S at a time, showing each slice's."""
+        """Work out the largest prompt and the most sequences with the System RAM of the offloaded rows' cards
+        (core.offload.max_prompt_offloaded, about as long as a change each; max_batch_offloaded, started from that
+        prompt), for RAM_SLICE_S at a time, showing each slice's."""
         if self._pending or not self._ram_missing():
             return                        # (a change came in: its redraw starts the wait again)
         self._ram_key()
-        known = self._ram_prompts[1]
+        known, batches = self._ram_prompts[1], self._ram_batches[1]
         then, before = self._ram_before[2], self._ram_before[1]
         t0 = time.perf_counter()
         for g, fits in zip(self._table.gpus, self._table.fits, strict=True):
-            if not fits and g.id not in known:
+            if fits or (g.id in known and g.id in batches):
+                continue
+            if g.id not in known:
                 known[g.id] = self.state.max_offload_prompt_on(g, self.state.moved_guess(then, before.get(g.id)))
-                if time.perf_counter() - t0 > RAM_SLICE_S:
-                    break
+            batches[g.id] = self.state.max_offload_batch_on(g, known[g.id])
+            if time.perf_counter() - t0 > RAM_SLICE_S:
+                break
         self.redraw_table()
         if self._ram_missing():
             self._ram_timer.start(0)          # (the next slice after the events that came in)
@@ -446,9 +456,10 @@ class MainWindow(QtWidgets.QMainWindow):
             self._ram_key()
             if s.gpu.id in plans:             # (the primary's is worked out for the charts already)
                 self._ram_prompts[1].setdefault(s.gpu.id, self.state.max_offload_prompt())
-            ram = dict(self._ram_prompts[1])
+            ram = dict(self._ram_prompts[1]), dict(self._ram_batches[1])
         margin = s.profile.auto_fit_margin_bytes if self.state.mode == "inference" else 0.0
-        self.fit_panel.set_table(table, output, s.gpu.id, plans, s.model.architecture.max_context, margin, ram)
+        self.fit_panel.set_table(table, output, s.gpu.id, plans, s.model.architecture.max_context, margin,
+                                 *(ram or (None, None)))
 
     # --- view: theme and the explain panel -------------------------------------------------
     def _build_view_extras(self) -> None:
@@ -793,11 +804,12 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.state.mode == "training":
             return export_training_report(self.state.training, path)
         st = self.state
-        return export_report(st.scenario, path, st.pins, st.price, st.reported_plan(), st.reported_plan_for)
+        return export_report(st.scenario, path, st.pins, st.price, st.reported_plan(batch=True), st.reported_plan_for)
 
     def copy_summary(self) -> str:
         text = (training_report_text(self.state.training) if self.state.mode == "training" else
-                report_markdown(estimate_dict(self.state.scenario, self.state.price, self.state.reported_plan())))
+                report_markdown(estimate_dict(self.state.scenario, self.state.price,
+                                              self.state.reported_plan(batch=True))))
         QtWidgets.QApplication.clipboard().setText(text)
         self.statusBar().showMessage(self.tr("Summary copied to the clipboard."), 4000)
         return text

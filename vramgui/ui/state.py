@@ -138,8 +138,14 @@ class ScenarioState(QtCore.QObject):
         """(:meth:`ram_prompt_key` but the output, the output tokens): what :meth:`moved_guess` compares."""
         return self._ram_basis(gpu, output_tokens=0), self._scenario.output_tokens
 
+    def ram_batch_key(self, gpu=None) -> tuple | None:
+        """What the most sequences with the System RAM depend on: the scenario but its batch (and its card, unless
+        ``gpu`` is given), and the RAM's settings; None when no offload is asked."""
+        return self._ram_basis(gpu, prompt_tokens=self._scenario.prompt_tokens, batch=1) if self.offload_asked \
+            else None
+
     def _ram_basis(self, gpu, **change) -> tuple:
-        return (self._scenario.key(prompt_tokens=0, cached_tokens=0, gpu=gpu, **change), self.ram_gb,
+        return (self._scenario.key(**{"prompt_tokens": 0, "cached_tokens": 0, "gpu": gpu, **change}), self.ram_gb,
                 tuple(self._plan_settings().items()))
 
     def moved_guess(self, then: tuple | None, last: int | None, gpu=None) -> int | None:
@@ -162,26 +168,45 @@ class ScenarioState(QtCore.QObject):
         a likely answer to try first (:meth:`moved_guess`)."""
         return self._search(self._scenario.model_copy(update={"gpu": gpu}), guess)
 
-    def reported_plan(self):
-        """The primary card's offload plan with its largest prompt (:meth:`max_offload_prompt`), as the report and
-        the CLI give it; None when no offload is asked."""
+    def max_offload_batch_on(self, gpu, prompt: int | None = None) -> int:
+        """The most sequences of the scenario's prompt and output that ``gpu`` (in place of the primary card) and the
+        System RAM hold (core.offload.max_batch_offloaded, 2-8 plans).  ``prompt``: the largest prompt found for that
+        card at the scenario's batch, which suggests where to start: the engine's cache holds the batch's sequences
+        in one pool of cells (llama.cpp), so about batch x (prompt + output) cells fit."""
+        return self._search_batch(self._scenario.model_copy(update={"gpu": gpu}), prompt)
+
+    def _search_batch(self, s: Scenario, prompt: int | None) -> int:
+        from ..core.offload import max_batch_offloaded
+        guess = None if prompt is None or prompt < 0 else \
+            (prompt + s.output_tokens) * s.batch // max(s.prompt_tokens + s.output_tokens, 1)
+        return max_batch_offloaded(s, self.ram_gb, guess, **self._plan_settings())
+
+    def reported_plan(self, batch: bool = False):
+        """The primary card's offload plan with its largest prompt (:meth:`max_offload_prompt`), and with ``batch``
+        the most sequences (core.offload.max_batch_offloaded: the report's, worked out when asked), as the CLI gives
+        them; None when no offload is asked."""
         plan = self.offload_plan()
         if plan is None:
             return None
-        from ..core.offload import with_max_prompt
-        return with_max_prompt(plan, self._scenario, self.max_offload_prompt())
+        from ..core.offload import with_max_batch, with_max_prompt
+        found = self.max_offload_prompt()
+        plan = with_max_prompt(plan, self._scenario, found)
+        return with_max_batch(plan, self._search_batch(self._scenario, found)) if batch else plan
 
     def reported_plan_for(self, s: Scenario):
         """:meth:`reported_plan` of scenario ``s``, the live one or a pinned one (the Compare tab's columns, the
-        report's pins); a pinned one's is kept (a pin does not change, the RAM's settings may).  None when no System
-        RAM is set."""
+        report's pins); a pinned one's with its most sequences, and kept (a pin does not change, the RAM's settings
+        may).  None when no System RAM is set."""
         if s is self._scenario:
             return self.reported_plan()
         if not self.offload_asked:
             return None
-        from ..core.offload import with_max_prompt
-        key = (s, self.ram_gb, tuple(self._plan_settings().items()))
-        return kept(self._pinned_plans, key, lambda: with_max_prompt(self.plan_for(s), s, self._search(s, None)), 8)
+        from ..core.offload import with_max_batch, with_max_prompt
+
+        def worked_out():
+            found = self._search(s, None)
+            return with_max_batch(with_max_prompt(self.plan_for(s), s, found), self._search_batch(s, found))
+        return kept(self._pinned_plans, (s, self.ram_gb, tuple(self._plan_settings().items())), worked_out, 8)
 
     def set_mode(self, mode: str) -> None:
         if mode not in ("inference", "training") or mode == self.mode:

@@ -180,6 +180,14 @@ def ram_context_cell(tokens: int | None, limit: int | None, short: bool = True) 
     return translate("FitTable", "{n} (RAM)").format(n=integer(tokens))
 
 
+def ram_count_cell(n) -> str:
+    """An offloaded row's most sequences in a table (the cards and the System RAM together): "(RAM)" after it; "0"
+    where not one fits; "…" while it is being worked out (``n`` is ``...``)."""
+    if n is ...:
+        return "…"
+    return translate("FitTable", "{n} (RAM)").format(n=integer(n)) if n > 0 else integer(0)
+
+
 def money(x: float) -> str:
     """A cost: two decimals, more below 1 (0.0274) so a cheap token does not read 0.00."""
     return num(x, 2 if x >= 1 else 3 if x >= 0.1 else 4)
