@@ -132,7 +132,18 @@ def drive(changes: int, seed: int, moved: list[int] | None = None, ram: float = 
         times.append((time.perf_counter() - t0) * 1e3)
         if moved is not None:
             moved.append(sum(a != b for a, b in zip(before, ranges(), strict=True)))
+    dispose(app, win)
     return times
+
+
+def dispose(app, win) -> None:
+    """Close and delete a burst's window: one window at a time, as the app has (a window left open kept its timers,
+    and with System RAM entered its largest prompts were worked out during the next bursts, in their times)."""
+    from PySide6 import QtCore
+
+    win.close()
+    win.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
 
 
 def drag(ram: float = 0.0) -> list[float]:
@@ -147,7 +158,7 @@ def drag(ram: float = 0.0) -> list[float]:
             slider.setValue(v)
             finish(app, win, repaints)
             times.append((time.perf_counter() - t0) * 1e3)
-    win.close()
+    dispose(app, win)
     return times
 
 
