@@ -677,21 +677,24 @@ def max_batch_offloaded(s: Scenario, ram_gb: float, guess: int | None = None, **
     on the cards fewer layers), the edge found as :func:`max_prompt_offloaded` finds one where the rounding of whole
     layers between several cards makes it come back.
 
-    One plan a number of sequences tried: from ``guess`` (a likely answer), else from the number whose memory fills
-    each card and its share of the RAM as one pool (:func:`pool_guess`'s pool; whole layers fall a few per cent short
-    of it), in steps that double away from it until the answer is bracketed, then halving the bracket: two or three
-    plans where the start is right or next to it, about 2 log2 of the distance where not."""
+    One plan a number of sequences tried: one sequence first (none placed: 0), then from ``guess`` (a likely answer;
+    else the number whose memory fills each card and its share of the RAM as one pool, :func:`pool_guess`'s pool:
+    whole layers fall short of it) in steps of 1/64 of it that double, away from it until the answer is bracketed,
+    then halving the bracket."""
     from .fit import max_batch_from_terms
     top = MAX_SCENARIO_BATCH
 
     def placed(b: int) -> bool:
         return plan_offload(s.model_copy(update={"batch": b}), ram_gb, with_prefill=False, **plan).level != "none"
 
+    if not placed(1):
+        return 0
     if guess is None:
         guess = int(max_batch_from_terms(memory_terms(s), s.profile, _pool(s, ram_gb, plan.get("gpus")),
                                          s.prompt_tokens, s.output_tokens))
-    start, step = min(max(guess, 1), top), 1
-    if placed(start):                        # (start placed) up until a number is not
+    start = min(max(guess, 2), top)
+    step = max(start // 64, 1)
+    if placed(start):                        # up until a number is not
         low = start
         while True:
             if low == top:
@@ -700,13 +703,11 @@ def max_batch_offloaded(s: Scenario, ram_gb: float, guess: int | None = None, **
             if not placed(high):
                 break
             low, step = high, step * 2
-    else:                                    # down until one is
+    else:                                    # down until one is (one sequence is)
         high = start
         while True:
-            if high == 1:
-                return 0
             low = max(high - step, 1)
-            if placed(low):
+            if low == 1 or placed(low):
                 break
             high, step = low, step * 2
     while high - low > 1:                    # low placed, high not

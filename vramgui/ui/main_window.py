@@ -340,8 +340,8 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _fill_ram_prompts(self) -> None:
         """Work out the largest prompt and the most sequences with the System RAM of the offloaded rows' cards
-        (core.offload.max_prompt_offloaded, about as long as a change each; max_batch_offloaded, started from that
-        prompt), for RAM_SLICE_S at a time, showing each slice's."""
+        (core.offload.max_prompt_offloaded, about as long as a change each; max_batch_offloaded, half that), for
+        RAM_SLICE_S at a time, showing each slice's."""
         if self._pending or not self._ram_missing():
             return                        # (a change came in: its redraw starts the wait again)
         self._ram_key()
@@ -353,7 +353,8 @@ class MainWindow(QtWidgets.QMainWindow):
                 continue
             if g.id not in known:
                 known[g.id] = self.state.max_offload_prompt_on(g, self.state.moved_guess(then, before.get(g.id)))
-            batches[g.id] = self.state.max_offload_batch_on(g, known[g.id])
+            elif g.id not in batches:     # (one search at a time: the slice ends after either)
+                batches[g.id] = self.state.max_offload_batch_on(g)
             if time.perf_counter() - t0 > RAM_SLICE_S:
                 break
         self.redraw_table()

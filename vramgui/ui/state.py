@@ -168,18 +168,14 @@ class ScenarioState(QtCore.QObject):
         a likely answer to try first (:meth:`moved_guess`)."""
         return self._search(self._scenario.model_copy(update={"gpu": gpu}), guess)
 
-    def max_offload_batch_on(self, gpu, prompt: int | None = None) -> int:
+    def max_offload_batch_on(self, gpu) -> int:
         """The most sequences of the scenario's prompt and output that ``gpu`` (in place of the primary card) and the
-        System RAM hold (core.offload.max_batch_offloaded, 2-8 plans).  ``prompt``: the largest prompt found for that
-        card at the scenario's batch, which suggests where to start: the engine's cache holds the batch's sequences
-        in one pool of cells (llama.cpp), so about batch x (prompt + output) cells fit."""
-        return self._search_batch(self._scenario.model_copy(update={"gpu": gpu}), prompt)
+        System RAM hold (core.offload.max_batch_offloaded, about 7 plans)."""
+        return self._search_batch(self._scenario.model_copy(update={"gpu": gpu}))
 
-    def _search_batch(self, s: Scenario, prompt: int | None) -> int:
+    def _search_batch(self, s: Scenario) -> int:
         from ..core.offload import max_batch_offloaded
-        guess = None if prompt is None or prompt < 0 else \
-            (prompt + s.output_tokens) * s.batch // max(s.prompt_tokens + s.output_tokens, 1)
-        return max_batch_offloaded(s, self.ram_gb, guess, **self._plan_settings())
+        return max_batch_offloaded(s, self.ram_gb, **self._plan_settings())
 
     def reported_plan(self, batch: bool = False):
         """The primary card's offload plan with its largest prompt (:meth:`max_offload_prompt`), and with ``batch``
@@ -189,9 +185,8 @@ class ScenarioState(QtCore.QObject):
         if plan is None:
             return None
         from ..core.offload import with_max_batch, with_max_prompt
-        found = self.max_offload_prompt()
-        plan = with_max_prompt(plan, self._scenario, found)
-        return with_max_batch(plan, self._search_batch(self._scenario, found)) if batch else plan
+        plan = with_max_prompt(plan, self._scenario, self.max_offload_prompt())
+        return with_max_batch(plan, self._search_batch(self._scenario)) if batch else plan
 
     def reported_plan_for(self, s: Scenario):
         """:meth:`reported_plan` of scenario ``s``, the live one or a pinned one (the Compare tab's columns, the
@@ -204,8 +199,7 @@ class ScenarioState(QtCore.QObject):
         from ..core.offload import with_max_batch, with_max_prompt
 
         def worked_out():
-            found = self._search(s, None)
-            return with_max_batch(with_max_prompt(self.plan_for(s), s, found), self._search_batch(s, found))
+            return with_max_batch(with_max_prompt(self.plan_for(s), s, self._search(s, None)), self._search_batch(s))
         return kept(self._pinned_plans, (s, self.ram_gb, tuple(self._plan_settings().items())), worked_out, 8)
 
     def set_mode(self, mode: str) -> None:
