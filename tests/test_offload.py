@@ -41,6 +41,16 @@ def scenario(model, gpu="rtx4090", **kw):
     return Scenario(model=cat.model(model), gpu=cat.gpu(gpu), **kw)
 
 
+def last_placed(placed, low: int, high: int) -> int:
+    """The last number ``placed`` holds for between ``low`` (placed) and ``high`` (not), by plain halving: the answer
+    the searches' shortcuts must give."""
+    assert placed(low) and not placed(high)
+    while high - low > 1:
+        mid = (low + high) // 2
+        low, high = (mid, high) if placed(mid) else (low, mid)
+    return low
+
+
 def llama2_70b_layer_bytes() -> float:
     d, kv, f = 8192, 1024, 28672
     q4 = (d * d + d * kv + d * d + 2 * d * f) * Q4        # q, k, o, gate, up
@@ -154,11 +164,7 @@ def test_the_largest_prompt_is_where_a_plan_stops_being_placed(model, gpu, engin
 
     def placed(p):
         return plan_offload(s.with_(prompt_tokens=p), ram, with_prefill=False, **extra).level != "none"
-    low, high = 0, MAX_SCENARIO_TOKENS
-    assert placed(low) and not placed(high)
-    while high - low > 1:
-        mid = (low + high) // 2
-        low, high = (mid, high) if placed(mid) else (low, mid)
+    low = last_placed(placed, 0, MAX_SCENARIO_TOKENS)
     assert max_prompt_offloaded(s, ram, **extra) == low > 4096
     # a guess (the window's last answer) changes the answer in nothing: right, it costs two plans; wrong, it is let go
     from vramgui.core import offload
@@ -219,11 +225,7 @@ def test_the_most_sequences_are_where_a_plan_stops_being_placed(model, gpu, engi
 
     def placed(b):
         return plan_offload(s.with_(batch=b), ram, with_prefill=False, **extra).level != "none"
-    low, high = 1, MAX_BATCH
-    assert placed(low) and not placed(high)
-    while high - low > 1:
-        mid = (low + high) // 2
-        low, high = (mid, high) if placed(mid) else (low, mid)
+    low = last_placed(placed, 1, MAX_BATCH)
     for guess in (None, low, low + 1, low - 1, 1, 0, 3 * low, MAX_BATCH):
         assert max_batch_offloaded(s, ram, guess, **extra) == low > 1, guess
 
