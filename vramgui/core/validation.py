@@ -120,7 +120,7 @@ def _engine(engine: str, version: str = "") -> str | None:
     if e.startswith("llama.cpp") and "vulkan" in e:     # "llama.cpp (llama-bench, Vulkan)"
         return "llamacpp-vulkan"
     if e.startswith(("llama.cpp (main)", "llama.cpp (llama-bench)", "llama.cpp (llama.swiftui bench)",
-                     "llama.cpp (llama-batched-bench)")):
+                     "llama.cpp (llama-batched-bench)", "llama.cpp (llama-server)")):
         # CUDA graphs arrived in May 2024 (ggml-org/llama.cpp PR #6766); the corpus's builds are from Dec 2023
         # (16xx), May 2024 (2795-2843: XiongjieDai's LLaMA 3 runs, compiled with GGML_CUDA_USE_GRAPHS but with
         # kernels older than the graphs profile's Sep 2025 calibration; the no-graphs profile reads them closer,
