@@ -947,6 +947,10 @@
         <translation>所有权重的平均值：文件的比特数除以参数量，与 llama.cpp 打印的 BPW 相同，计入 16 位嵌入、K-quant 混合与回退类型</translation>
     </message>
     <message>
+        <source>Largest context that fits at this batch; &quot;(RAM)&quot;: partly offloaded or on the CPU, the largest the cards and the System RAM hold together</source>
+        <translation>此批量下能放下的最长上下文；“（内存）”：部分卸载或仅用 CPU 时，显卡与系统内存合起来能容纳的最长上下文</translation>
+    </message>
+    <message>
         <source>The card in your machine</source>
         <translation>你机器里的显卡</translation>
     </message>

@@ -1392,6 +1392,7 @@ def test_machine_tab_gives_offloaded_rows_the_context_with_ram(qtbot, win):
     o = evaluate(Machine(gpu=cat.gpu("rtx4090"), ram_gb=32, context=4096), cat.model("llama3.1-70b"), "q4_k_m")
     assert o.level == "partial" and cell("q4_k_m") == f"{o.max_context:,} (RAM)"
     assert cell("q2_k").endswith(" (RAM)") and int(cell("q2_k").split()[0].replace(",", "")) > o.max_context
+    assert '"(RAM)"' in mt.model.horizontalHeaderItem(5).toolTip()      # (the column says what the mark means)
 
 
 def test_fit_table_says_which_cards_fit_with_less_than_llama_servers_margin(qtbot, win):

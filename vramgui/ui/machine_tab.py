@@ -160,6 +160,9 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.model.horizontalHeaderItem(2).setToolTip(self.tr(
             "All weights' average: the file's size in bits over its parameters, as llama.cpp prints it (BPW), "
             "with 16-bit embeddings, K-quant mixes and fallback types counted"))
+        self.model.horizontalHeaderItem(COLUMNS.index("Max context")).setToolTip(self.tr(
+            "Largest context that fits at this batch; \"(RAM)\": partly offloaded or on the CPU, the largest the "
+            "cards and the System RAM hold together"))
         for w, tip in ((self.gpu, self.tr("The card in your machine")), (self.gpus, self.tr("How many of these cards")),
                        (self.ram, self.tr("System RAM, for partly offloaded GGUF models (0: GPU only)")),
                        (self.pinned, self.tr("The weights in RAM are in pinned host memory (llama.cpp --no-mmap): "
