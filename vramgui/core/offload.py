@@ -610,13 +610,6 @@ def max_prompt_offloaded(s: Scenario, ram_gb: float, guess: int | None = None, *
     if guess is not None and 0 <= guess < top and placed(guess) and not placed(guess + 1):
         return guess
 
-    def halve(low: int, high: int, at) -> int:
-        """The last k of low (at(low) placed) ... high (at(high) not) whose at(k) is placed."""
-        while high - low > 1:
-            mid = (low + high) // 2
-            low, high = (mid, high) if placed(at(mid)) else (low, mid)
-        return low
-
     def grid(k: int) -> int:                 # the prompt whose context fills k blocks
         return min(max(k * block - out, 0), top)
 
@@ -642,7 +635,7 @@ def max_prompt_offloaded(s: Scenario, ram_gb: float, guess: int | None = None, *
                 if placed(grid(k)):
                     break
                 high, step = k, step * 2
-        k = halve(k, high, grid)
+        k = _halve(lambda j: placed(grid(j)), k, high)
         return grid(k), grid(k + 1)
 
     found = bracket()
@@ -651,7 +644,7 @@ def max_prompt_offloaded(s: Scenario, ram_gb: float, guess: int | None = None, *
     low, high = found
     if high - low <= 1 or not placed(low + 1):    # (one token more needs the next block)
         return low
-    return halve(low + 1, high, lambda p: p)      # (the cache is not all that grows with the prompt)
+    return _halve(placed, low + 1, high)          # (the cache is not all that grows with the prompt)
 
 
 def pool_guess(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None) -> int:
@@ -710,7 +703,12 @@ def max_batch_offloaded(s: Scenario, ram_gb: float, guess: int | None = None, **
             if low == 1 or placed(low):
                 break
             high, step = low, step * 2
-    while high - low > 1:                    # low placed, high not
+    return _halve(placed, low, high)
+
+
+def _halve(placed, low: int, high: int) -> int:
+    """The last k from ``low`` (placed) to ``high`` (not) that ``placed`` holds for, halving the bracket."""
+    while high - low > 1:
         mid = (low + high) // 2
         low, high = (mid, high) if placed(mid) else (low, mid)
     return low

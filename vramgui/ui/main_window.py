@@ -132,15 +132,16 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_view_extras()
         self._pending = False          # a redraw event is posted and not yet served
         self._table = None
-        # the fit table's offloaded rows' largest prompt with the System RAM (10-20 plans a card): worked out once the
-        # edits pause, a slice at a time (_fill_ram_prompts); (state.ram_prompt_key(), {card id: prompt tokens},
-        # state.guess_basis()), and the last such completed (its answers moved are the guesses after output edits)
+        # the fit table's offloaded rows' largest prompt with the System RAM (10-20 plans a card) and most sequences
+        # (about 7): worked out once the edits pause, a slice at a time (_fill_ram_rows); (state.ram_prompt_key(),
+        # {card id: prompt tokens}, state.guess_basis()), and the last such completed (its answers moved are the
+        # guesses after output edits)
         self._ram_prompts: tuple = (None, {}, None)
         self._ram_before: tuple = (None, {}, None)
         self._ram_batches: tuple = (None, {})   # ... and their most sequences: (state.ram_batch_key(), {card id: n})
         self._ram_timer = QtCore.QTimer(self)
         self._ram_timer.setSingleShot(True)
-        self._ram_timer.timeout.connect(self._fill_ram_prompts)
+        self._ram_timer.timeout.connect(self._fill_ram_rows)
         self._tables = CardTables()
         self.measured: list = []
         state.changed.connect(self.schedule)
@@ -312,7 +313,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self._ram_timer.stop()
 
     def _ram_missing(self) -> bool:
-        """Whether an offloaded row of the table waits for its largest prompt with the System RAM."""
+        """Whether an offloaded row of the table waits for its largest prompt or most sequences with the System
+        RAM."""
         now = self.state.ram_prompt_key()
         if self._table is None or self.state.mode != "inference" or now is None:
             return False
@@ -324,7 +326,7 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _ram_key(self) -> None:
         """Start the offloaded rows' answers afresh where the scenario they were found for changed (a prompt's edit
-        keeps them)."""
+        keeps the prompts, not the sequences)."""
         key = self.state.ram_prompt_key()
         if self._ram_prompts[0] != key:
             self._ram_prompts = (key, {}, self.state.guess_basis())
@@ -335,10 +337,10 @@ class MainWindow(QtWidgets.QMainWindow):
     def settle(self) -> None:
         """Do now what waits for the edits to pause (a screenshot's, or a test's, window shows it done)."""
         while self._ram_missing() and not self._pending:
-            self._fill_ram_prompts()
+            self._fill_ram_rows()
         self._ram_timer.stop()
 
-    def _fill_ram_prompts(self) -> None:
+    def _fill_ram_rows(self) -> None:
         """Work out the largest prompt and the most sequences with the System RAM of the offloaded rows' cards
         (core.offload.max_prompt_offloaded, about as long as a change each; max_batch_offloaded, half that), for
         RAM_SLICE_S at a time, showing each slice's."""

@@ -145,8 +145,12 @@ class ScenarioState(QtCore.QObject):
             else None
 
     def _ram_basis(self, gpu, **change) -> tuple:
-        return (self._scenario.key(**{"prompt_tokens": 0, "cached_tokens": 0, "gpu": gpu, **change}), self.ram_gb,
-                tuple(self._plan_settings().items()))
+        return self._scenario.key(**{"prompt_tokens": 0, "cached_tokens": 0, "gpu": gpu, **change}), \
+            *self._ram_settings()
+
+    def _ram_settings(self) -> tuple:
+        """The System RAM and the plans' settings, as a key's part."""
+        return self.ram_gb, tuple(self._plan_settings().items())
 
     def moved_guess(self, then: tuple | None, last: int | None, gpu=None) -> int | None:
         """A likely largest prompt with the System RAM: ``last``, found for the scenario of ``then`` (its
@@ -200,7 +204,7 @@ class ScenarioState(QtCore.QObject):
 
         def worked_out():
             return with_max_batch(with_max_prompt(self.plan_for(s), s, self._search(s, None)), self._search_batch(s))
-        return kept(self._pinned_plans, (s, self.ram_gb, tuple(self._plan_settings().items())), worked_out, 8)
+        return kept(self._pinned_plans, (s, *self._ram_settings()), worked_out, 8)
 
     def set_mode(self, mode: str) -> None:
         if mode not in ("inference", "training") or mode == self.mode:
