@@ -1626,8 +1626,7 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
     c = np.asarray(context, dtype=np.float64)
     kv = ((t.kv_full * c + _capped(t.kv_windowed, c, t.window)) * t.kv_reads
           + _capped(t.kv_sparse, c, t.sparse_tokens) + 2.0 * t.state) * b   # the cache filled
-    attention = ((t.attention_flops * c + _capped(t.sparse_flops, c, t.sparse_tokens)) * t.decode_attention_scale
-                 + _capped(t.window_flops, c, t.window) + _some(t.index_flops, c))
+    attention = decode_attention_flops(t, c)
     scores = 0.0 if _zero(t.score_bytes) and _zero(t.window_score_bytes) else \
         (t.score_bytes * c + _capped(t.window_score_bytes, c, t.window)) * b
     several = _several_rows(t, b, 1.0)
@@ -1636,6 +1635,14 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
                      allreduce_s=_allreduce(t, b, link, latency), passes=np.ones_like(b), score_bytes=scores,
                      sample_s=0.0 if _zero(t.sample_s) else t.sample_s * np.asarray(batch, dtype=np.float64),
                      **_kernels(t, b, 1.0), **several)
+
+
+def decode_attention_flops(t: SpeedTerms, context: ArrayLike) -> ArrayLike:
+    """A decode step's attention FLOPs for one sequence of ``context`` tokens, over every layer: the full layers'
+    keys, the windowed layers' up to their window, a sparse indexer's top-k and its scoring of every key."""
+    c = np.asarray(context, dtype=np.float64)
+    return ((t.attention_flops * c + _capped(t.sparse_flops, c, t.sparse_tokens)) * t.decode_attention_scale
+            + _capped(t.window_flops, c, t.window) + _some(t.index_flops, c))
 
 
 def _several_rows(t: SpeedTerms, rows: ArrayLike, passes: ArrayLike) -> dict:
