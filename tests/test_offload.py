@@ -14,8 +14,10 @@ from vramgui.core.formats import WEIGHT_FORMATS
 from vramgui.core.memory import estimate_memory
 from vramgui.core.offload import (
     CPU_BW_SHARES,
+    CPU_FLOPS_PER_RAM_BYTE,
     DEFAULT_RAM_BANDWIDTH_GB_S,
     cpu_bandwidth_share,
+    cpu_math_s,
     max_batch_offloaded,
     max_prompt_offloaded,
     op_offload_copy_bytes,
@@ -24,8 +26,15 @@ from vramgui.core.offload import (
     with_max_batch,
     with_max_prompt,
 )
-from vramgui.core.report import estimate_dict, offload_lines, report_markdown
-from vramgui.core.speed import SAMPLE_S, bandwidth_efficiency, estimate_speed, speed_key
+from vramgui.core.report import estimate_dict, offload_dict, offload_lines, report_markdown
+from vramgui.core.speed import (
+    SAMPLE_S,
+    bandwidth_efficiency,
+    decode_attention_flops,
+    estimate_speed,
+    speed_key,
+    speed_terms,
+)
 from vramgui.core.units import GB, MIB
 
 Q4, MIX = 4.5, (4.5 + 6.5625) / 2          # Q4_K; attn_v / ffn_down: half the layers Q6_K
@@ -264,7 +273,8 @@ def test_a_decode_step_of_32_sequences_copies_the_part_in_ram_to_the_card():
     """llama.cpp's CUDA backend runs an op whose weight is in RAM on the card from 32 tokens a pass (op offload,
     OP_OFFLOAD_MIN_BATCH): a decode step of 32 sequences is such a pass, and copies the 61 layers in RAM (-ngl 20)
     with their cache, 256 cells (the padded context of 64 + 64 tokens) x 32 sequences x 4,096 B a layer, at an
-    assumed 30 % of the RTX 4090's PCIe 4.0 x16 (9.6 GB/s); 31 sequences have the CPU read them."""
+    assumed 30 % of the RTX 4090's PCIe 4.0 x16 (9.6 GB/s); 31 sequences have the CPU read them and run their
+    arithmetic, which takes longer than that copy."""
     s = scenario("llama2-70b", prompt_tokens=64, output_tokens=64)
     at31, at32 = (plan_offload(s.with_(batch=b), ram_gb=96, gpu_layers=20) for b in (31, 32))
     assert (at32.gpu_layers, at32.cpu_layers) == (at31.gpu_layers, at31.cpu_layers) == (19, 61)
@@ -275,7 +285,16 @@ def test_a_decode_step_of_32_sequences_copies_the_part_in_ram_to_the_card():
     # 31 sequences: the CPU reads 61 layers of 512.7 MB and their cache at 76.8 GB/s x 0.54
     assert at31.decode_s > 61 * (llama2_70b_layer_bytes() + 256 * 31 * 4096) / (DEFAULT_RAM_BANDWIDTH_GB_S * GB
                                                                                   * Q4_SHARE)
-    assert at32.decode_s > 4 * at31.decode_s
+    # and each sequence past the first adds its arithmetic on those 61 layers: 2 x (2 x 8,192^2 + 2 x 8,192 x 1,024
+    # + 3 x 8,192 x 28,672) FLOPs a layer for its weights, 2 x 64 heads x 256 a key for its attention at 128 keys,
+    # at the CPU's assumed 9.2 FLOP a byte of the RAM's 76.8 GB/s: 4.44 s, longer than the copy at 32 sequences
+    layer = 2 * (2 * 8192**2 + 2 * 8192 * 1024 + 3 * 8192 * 28672) + 2 * 64 * 256 * 128
+    assert at31.cpu_math_s == pytest.approx(30 * 61 * layer / (9.2 * 76.8e9), rel=1e-3)
+    assert at32.cpu_math_s == 0 and at31.decode_s > at32.decode_s
+    # (estimate and the report say so)
+    assert offload_dict(at31)["cpu_math_seconds"] == at31.cpu_math_s and not offload_dict(at32)["cpu_math_seconds"]
+    assert ("  decode: the CPU's arithmetic for the sequences past the first adds 4,443.2 ms a step (its rate assumed "
+            "at 9.2 FLOP a byte of the RAM's bandwidth)") in offload_lines(offload_dict(at31))
     # builds before op offload (March 2024) and Metal, which reads host memory, copy nothing
     assert plan_offload(s.with_(batch=32, engine="llamacpp-2023"), ram_gb=96, gpu_layers=20).step_copy_bytes == 0
     mac = s.with_(batch=32, gpu=default_catalog().gpu("m2-max-96gb"))
@@ -357,8 +376,12 @@ def test_mixtral_experts_in_ram_as_llama_servers_fit_places_them():
     sample = SAMPLE_S.get("llamacpp", 0.0) * 7                           # (the engine's sampling, per sequence)
     expert = layer / 8
     more = expert * ((7.1991 * 5 - 2 * 4) / ram_rate + (7.1991 * 27 - 2 * 28) / card_rate)
-    # and the fifth layer whose experts the CPU runs hands its activations to the CPU and back (HAND_OFF)
-    assert eight.decode_s - one.decode_s - sample == pytest.approx(more + HAND_OFF, rel=0.01)
+    # and the fifth layer whose experts the CPU runs hands its activations to the CPU and back (HAND_OFF); the CPU
+    # runs the 2 experts of each of 7 sequences more in the 5 layers, 2 x 3 x 4,096 x 14,336 FLOPs a token each, at
+    # the assumed 9.2 FLOP a byte of the RAM's 76.8 GB/s (offload.cpu_math_s)
+    math = 7 * 5 * 2 * (2 * 3 * 4096 * 14336) / (9.2 * 76.8e9)
+    assert eight.cpu_math_s == pytest.approx(math, rel=1e-6) and one.cpu_math_s == 0
+    assert eight.decode_s - one.decode_s - sample == pytest.approx(more + HAND_OFF + math, rel=0.01)
 
 
 def test_fit_places_an_moe_models_experts_over_two_cards():
@@ -381,7 +404,8 @@ def test_fit_places_an_moe_models_experts_over_two_cards():
 
 def test_offload_decode_reads_the_experts_a_batch_touches():
     """Mixtral 8x7B Q4_K_M with 9 of 33 layers (-ngl 9: the output layer and 8) on an RTX 4060 and 24 in RAM: one
-    sequence reads 2 of a layer's 8 experts, eight read the 7.20 they touch, on the card and in RAM alike."""
+    sequence reads 2 of a layer's 8 experts, eight read the 7.20 they touch, on the card and in RAM alike, and the
+    CPU runs the arithmetic of each sequence on its layers."""
     per_layer = 8 * 4096 * 14336 * (2 * Q4 + MIX) / 8 / 8                 # one expert of one layer
     one, eight = (plan_offload(scenario("mixtral-8x7b", gpu="rtx4060", prompt_tokens=16, output_tokens=16, batch=b),
                                ram_gb=64, gpu_layers=9) for b in (1, 8))
@@ -392,7 +416,12 @@ def test_offload_decode_reads_the_experts_a_batch_touches():
     # and the cache: 7 sequences more of 256 cells (llama.cpp's padded context) x 8 heads x 128 x 2 x 2 B a layer
     more = ((7.1991 - 2) * per_layer + 7 * 256 * 4096) * (8 / card_rate + 24 / ram_rate)
     sample = SAMPLE_S.get("llamacpp", 0.0) * 7
-    assert eight.decode_s - one.decode_s - sample == pytest.approx(more, rel=0.01)
+    # and the CPU's arithmetic for the 7 sequences more on the 24 layers in RAM: a layer's attention weights (2 x
+    # 4,096^2 + 2 x 4,096 x 1,024) and 2 experts (2 x 3 x 4,096 x 14,336), 2 FLOPs a weight, at the assumed 9.2 FLOP a
+    # byte of the RAM's 76.8 GB/s (the attention over 32 keys and the router: under 0.1 %)
+    math = 7 * 24 * 2 * (2 * 4096**2 + 2 * 4096 * 1024 + 2 * 3 * 4096 * 14336) / (9.2 * 76.8e9)
+    assert eight.cpu_math_s == pytest.approx(math, rel=2e-3)
+    assert eight.decode_s - one.decode_s - sample == pytest.approx(more + math, rel=0.01)
     assert eight.decode_s / one.decode_s > 3         # (3.3 times the one sequence's step)
 
 
@@ -744,6 +773,72 @@ def test_cpu_decode_reads_ram_at_the_measured_share():
     # Q4_K_M reads at the low-bit share, Q6_K between, Q8_0 and 16-bit weights at Q8_0's
     assert [cpu_bandwidth_share(WEIGHT_FORMATS[f]) for f in ("q4_k_m", "q6_k", "q8_0", "fp16")] == \
         [0.54, 0.585, 0.63, 0.63]
+
+
+def test_the_cpus_arithmetic_rate_is_the_median_of_published_prompt_rates():
+    """offload.CPU_FLOPS_PER_RAM_BYTE: four llama.cpp CPU prompt rates on machines whose RAM is stated
+    (tests/data/measured/cpu_batch.json), each 512-token pass's FLOPs a token (2 per weight past the token table, as
+    llama-bench counts the parameters; the attention over 256 keys on average: 2 x heads x (d_k + d_v) a key and
+    layer) times tokens/s, over the RAM's peak: 4.5 to 18.0 FLOP a byte, the median 9.2."""
+    data = json.loads((Path(__file__).parent / "data" / "measured" / "cpu_batch.json").read_text())
+    flops = {   # (parameters, token table, layers, heads, d_k + d_v)
+        "epyc9655-qwen2.5-coder-32b-q4_k_m": (32_763_876_352, 152_064 * 5_120, 64, 40, 256),
+        "m4-llama3.1-8b-q4_k_m": (8_030_261_248, 128_256 * 4_096, 32, 32, 256),
+        "i5-4278u-llama3.2-3b-q4_k_m": (3_212_749_824, 0, 28, 24, 256),     # (tied: the table is the output layer)
+        "i9-13900k-llama-7b": (6_738_415_616, 32_000 * 4_096, 32, 32, 256),
+    }
+    rates = {}
+    for pt in data["points"]:
+        params, table, layers, heads, dims = flops[pt["id"]]
+        per_token = 2 * (params - table) + 2 * layers * heads * dims * 256
+        rates[pt["id"]] = per_token * pt["tokens_per_s"] / (pt["peak_gb_s"] * 1e9)
+        # (the model's own count of a decode step's FLOPs agrees)
+        s = Scenario(model=default_catalog().model(pt["model_ref"]), gpu=default_catalog().gpu("rtx4090"),
+                     weights=pt["weights"], engine="llamacpp", prompt_tokens=512, output_tokens=0)
+        t = speed_terms(s)
+        assert float(t.matmul_flops + decode_attention_flops(t, 256)) == pytest.approx(per_token, rel=0.003)
+    assert sorted(round(r, 1) for r in rates.values()) == [4.5, 7.2, 11.3, 18.0]
+    assert np.median(list(rates.values())) == pytest.approx(CPU_FLOPS_PER_RAM_BYTE, rel=0.01) and \
+        CPU_FLOPS_PER_RAM_BYTE == 9.2
+
+
+def test_each_sequence_adds_its_arithmetic_to_the_cpus_reads():
+    """The form of offload.cpu_math_s: a CPU's step of b sequences is its one-sequence step plus b - 1 tokens'
+    arithmetic, not the larger of the two.  llama.cpp's batched-bench on an AWS c5.4xlarge, CPU only (tests/data/
+    measured/cpu_batch.json's batched run: Mistral 7B Q4_0, 128-token prompts at 14.01 tokens/s, 64 tokens each from
+    1 to 4 sequences at 10.61, 12.11, 12.46 and 12.67 tokens/s in all): with that machine's own rate (its prompt's)
+    the sum gives each step within 3 %; the larger of the two would be 9-14 % under."""
+    run = json.loads((Path(__file__).parent / "data" / "measured" / "cpu_batch.json").read_text())["batched"][0]
+    step = {int(b): int(b) / r for b, r in run["sequences_tokens_per_s"].items()}
+    flops = 2 * (7_241_732_096 - 32_000 * 4_096)        # a token's, 2 per weight past the table (Mistral 7B)
+    rate = run["prompt_tokens_per_s"] * flops
+    for b in (2, 3, 4):
+        added = cpu_math_s(flops, b, rate / (CPU_FLOPS_PER_RAM_BYTE * 1e9))
+        assert added == pytest.approx((b - 1) / 14.01, rel=1e-9)
+        assert step[1] + added == pytest.approx(step[b], rel=0.03), b
+        assert max(step[1], b / 14.01) < 0.91 * step[b]
+
+
+def test_a_cpu_step_of_several_sequences_as_an_epyc_9655_ran_them():
+    """The CPU's arithmetic grows a step with the sequences (offload.cpu_math_s).  An EPYC 9655 with 12 channels of
+    DDR5 (460 GB/s) ran Qwen2.5-Coder-32B Q4_K_M on its CPU alone (tests/data/measured/cpu_batch.json's sweep): a
+    16-token pass 297.6 ms, a 32-token pass 529.5 ms (31 tokens at its rate: 509.4).  The plan with no layer on the
+    card and that RAM: 16 and 31 sequences within 7 % (reads alone, 81-82 ms: 72 and 84 % under).  One sequence it
+    reads faster than this machine did (80.8 ms against 142.0: its share of the peak, 0.30, is under the 0.54 the
+    plan takes from the median of CPU_BW_SHARES' machines), and so the steps of 2 to 8 sequences are 36-59 % under:
+    there each token past the first costs the machine the reads' time again more than its arithmetic."""
+    sweep = {int(k): v for k, v in json.loads((Path(__file__).parent / "data" / "measured" / "cpu_batch.json")
+                                               .read_text())["points"][0]["sweep"].items()}
+    measured = {b: b / sweep[b] for b in (1, 16)} | {31: 31 / sweep[32]}
+    assert measured == pytest.approx({1: 0.1420, 16: 0.2972, 31: 0.5094}, rel=1e-3)
+    s = scenario("qwen2.5-coder-32b", prompt_tokens=1, output_tokens=0)
+    steps = {b: plan_offload(s.with_(batch=b), 256, gpu_layers=0, ram_bandwidth_gb_s=460, with_prefill=False)
+             for b in (1, 16, 31)}
+    assert all(p.level == "cpu" and p.step_copy_bytes == 0 for p in steps.values())
+    for b in (16, 31):
+        assert steps[b].decode_s == pytest.approx(measured[b], rel=0.07), b
+        assert steps[b].decode_s - steps[b].cpu_math_s < 0.3 * measured[b]
+    assert steps[1].decode_s == pytest.approx(0.0808, rel=0.01) and steps[1].cpu_math_s == 0
 
 
 def test_n_cpu_moe_keeps_the_first_layers_experts_in_ram():

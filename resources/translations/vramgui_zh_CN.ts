@@ -134,8 +134,8 @@
         <translation>专家由 CPU 运行的 {n} 层，每层另加 {hand} ms，用于把激活值交给 CPU 再传回。</translation>
     </message>
     <message>
-        <source>The CPU&apos;s arithmetic for the {n} sequences is not counted, only its reads; it grows with the sequences.</source>
-        <translation>只计入 CPU 的读取，未计入它为 {n} 条序列做的运算；运算量随序列数增长。</translation>
+        <source>The CPU&apos;s arithmetic for the {n} sequences past the first adds {ms} ms (its rate assumed at {rho} FLOP a byte of the RAM&apos;s bandwidth).</source>
+        <translation>第一个序列之外的 {n} 个序列，其 CPU 运算另加 {ms} ms（CPU 的运算速率按系统内存带宽每字节 {rho} FLOP 假定）。</translation>
     </message>
     <message>
         <source>With every layer on the card, as below: {gpu_ms} ms.</source>

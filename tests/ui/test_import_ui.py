@@ -309,11 +309,14 @@ def test_partial_offload_in_the_window(qtbot, win, tmp_path):
         assert ct.cell("Time to first token", col) == duration(plan.prefill_s)
     win.state.clear_pins()
     win.tabs.setCurrentIndex(0)
-    # at 4 sequences the CPU still reads the part in RAM (its arithmetic not counted, which the tooltip says); at 32
-    # a step copies it to the card (op offload, core.offload)
+    # at 4 sequences the CPU still reads the part in RAM, and runs the arithmetic of the 3 sequences past the first
+    # (the tooltip says what it adds: core.offload.cpu_math_s); at 32 a step copies it to the card (op offload)
     p.batch.spin.setValue(4)
     settle(qtbot, win)
-    assert "The CPU's arithmetic for the 4 sequences is not counted, only its reads" in strip.tooltip("decode")
+    plan = win.state.offload_plan()
+    assert plan.cpu_math_s > 0 and plan.step_copy_bytes == 0
+    assert (f"The CPU's arithmetic for the 3 sequences past the first adds {plan.cpu_math_s * 1e3:,.1f} ms (its rate "
+            "assumed at 9.2 FLOP a byte of the RAM's bandwidth).") in strip.tooltip("decode")
     p.prompt.spin.setValue(256)         # (32 sequences of 4,000 tokens outgrow the 33 GB of RAM)
     p.batch.spin.setValue(32)
     settle(qtbot, win)

@@ -45,6 +45,7 @@ from .offload import (
     PCIE_COPY_EFFICIENCY,
     PINNED_COPY_EFFICIENCY,
     cpu_bandwidth_share,
+    cpu_math_s,
     experts_layer_bytes,
     gpu_budget,
     host_link_bytes_per_s,
@@ -58,6 +59,7 @@ from .scenario import Scenario
 from .speed import (
     attention_peak,
     bandwidth_efficiency,
+    decode_attention_flops,
     decode_from_terms,
     dequantized,
     engine_time,
@@ -184,6 +186,7 @@ class _Group:
     kv_copy: np.ndarray             # (M, 1): one full-attention layer's K and V a token of a sequence (the same)
     cpu_share: np.ndarray           # (1, F): the share of the RAM's bandwidth the CPU reads each format at
     expert_layer: np.ndarray        # a layer's routed experts (offload.experts_layer_bytes; 0: a dense model)
+    head_flops: np.ndarray          # (M, 1): the output layer's FLOPs a token (for the CPU's, offload.cpu_math_s)
     copy_experts: np.ndarray        # the experts' largest stacked tensor (op offload's copy with only they in RAM)
     bits: list[list[tuple[float, float] | None]]   # format_bits of each model x format
 
@@ -272,6 +275,8 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             copy_weight=arr([largest_tensor_bytes(a, w) for a in archs for w in wfs]),
             cpu_share=np.array([[cpu_bandwidth_share(w) for w in wfs]]),
             expert_layer=arr([experts_layer_bytes(a, w) for a in archs for w in wfs]),
+            head_flops=arr([2.0 * (count_params(a).lm_head + count_params(a).tied_output) for a in archs],
+                           (len(models), 1)),
             copy_experts=arr([largest_tensor_bytes(a, w, experts_only=True) if a.moe else 0.0 for a in archs
                               for w in wfs]),
             kv_copy=arr([kv_copy_per_cell(s) for s in base], (len(models), 1)),
@@ -394,8 +399,12 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     per_layer = (sp.dense_bytes + sp.expert_bytes * touched - g.lm_head) / L + kv_layer
     active_experts = g.expert_layer * touched / sp.num_experts * moe_in_ram    # read from RAM, not from the card
     link = host_link_bytes_per_s(m.gpu) * (PINNED_COPY_EFFICIENCY if m.pinned else PCIE_COPY_EFFICIENCY)
+    # the CPU's arithmetic for the sequences past the first (offload.cpu_math_s), a sequence's FLOPs a layer
+    layer_flops = (sp.matmul_flops - g.head_flops + decode_attention_flops(sp, float(m.context))) / L
+    math = cpu_math_s(n_cpu * layer_flops + moe_in_ram * (sp.expert_flops / L)
+                      + np.where(output_on_gpu, 0.0, g.head_flops), m.batch, at.ram_bw)
     in_ram = (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head) + active_experts) \
-        / (at.ram_bw * GB * g.cpu_share) + moe_in_ram * MOE_CPU_LAYER_S
+        / (at.ram_bw * GB * g.cpu_share) + moe_in_ram * MOE_CPU_LAYER_S + math
     experts_in_ram = (n_cpu + moe_in_ram) * g.expert_layer        # (the routed experts in RAM: op offload copies
     #                                                                only those a pass uses, unused_experts_share)
     if m.batch >= OP_OFFLOAD_MIN_BATCH and np.any(copies_on):   # a step of 32 sequences or more: op offload copies

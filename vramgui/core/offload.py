@@ -12,8 +12,9 @@ MoE expert tensor in RAM while attention, shared parts and the KV cache stay on 
 
 A decode step reads each device's share of the weights and KV cache over that device's
 own bandwidth, in turn: GPU bytes over the card's bandwidth, CPU bytes over the system
-RAM's.  The slower part dominates.  The engine's host floor and per-step costs apply as
-in :mod:`~vramgui.core.speed`.
+RAM's.  The slower part dominates.  A step of several sequences adds the CPU's arithmetic
+for the part it runs (:func:`cpu_math_s`); from 32 llama.cpp copies that part to the card
+instead.  The engine's host floor and per-step costs apply as in :mod:`~vramgui.core.speed`.
 
 How long a prompt the cards and the RAM hold together is the longest whose plan is placed
 (:func:`max_prompt_offloaded`).
@@ -42,6 +43,7 @@ from .speed import (
     DEFAULT_LINK_GB_S,
     SAMPLE_S,
     bandwidth_efficiency,
+    decode_attention_flops,
     engine_time,
     experts_touched,
     fixed_step_s,
@@ -49,6 +51,7 @@ from .speed import (
     prefill_time,
     prompt_split,
     speed_key,
+    speed_terms,
 )
 from .units import GB
 from .weights import (
@@ -98,6 +101,15 @@ PINNED_COPY_EFFICIENCY = 0.84
 #: DDR4-3200 (a Ryzen 9 5900X), every layer's, 145 us; the mean (tests/data/measured/moe_offload.json holds the
 #: sources and three more runs).  Whole layers in RAM (-ngl) hand off once a step, not once a layer: not counted.
 MOE_CPU_LAYER_S = 143e-6
+#: The CPU's arithmetic rate [FLOP/s] per byte/s of the system RAM's peak bandwidth, for the part of a decode step it
+#: runs (layers in RAM, routed experts in RAM): a machine's cores grow with its memory channels (a desktop's two, a
+#: server's eight or twelve), so the RAM's bandwidth, which the user gives, stands for its CPU too.  The median of
+#: four published llama.cpp CPU prompt rates (a 512-token pass's matmul and attention FLOPs a token x tokens/s, over
+#: the RAM's peak; tests/data/measured/cpu_batch.json): an Intel Core i5-4278U with dual-channel DDR3L-1600, 4.5; an
+#: i9-13900K with dual-channel DDR5-6400, 7.2; an Apple M4's CPU (120 GB/s), 11.3; an AMD EPYC 9655 with 12 channels
+#: of DDR5 (460 GB/s as its source gives it), 18.0.  Machines differ by 2x either way (cores per channel, the format's
+#: kernels, the build).
+CPU_FLOPS_PER_RAM_BYTE = 9.2
 #: The fewest tokens of a pass for which the CUDA backend runs an op whose weight is in RAM on the GPU (ggml-cuda.cu:
 #: offload_op, get_op_batch_size(op) >= op_offload_min_batch_size, 32 unless GGML_OP_OFFLOAD_MIN_BATCH says otherwise).
 OP_OFFLOAD_MIN_BATCH = 32
@@ -133,6 +145,7 @@ class OffloadPlan:
     max_context: int | None = None         # ... with the scenario's output tokens (None: none, or not worked out)
     max_batch: int | None = None           # the most sequences of the prompt and output they hold (with_max_batch;
     #                                        0: not one; None: not worked out)
+    cpu_math_s: float = 0.0          # of ``decode_s``: the CPU's arithmetic for the sequences past the first
 
     @property
     def experts_on_cpu(self) -> bool:
@@ -175,6 +188,17 @@ def offloads(level: str, fits: bool) -> bool:
 def offloading(plan: OffloadPlan | None, fits: bool) -> OffloadPlan | None:
     """``plan`` where it :func:`offloads` (the window's strip and charts show its figures), None otherwise."""
     return plan if plan is not None and offloads(plan.level, fits) else None
+
+
+def cpu_math_s(flops_per_token, batch, ram_bw_gb_s):
+    """Seconds a decode step of ``batch`` sequences spends on the CPU's arithmetic for the part of the model it runs,
+    ``flops_per_token`` a sequence, beyond one sequence's, at :data:`CPU_FLOPS_PER_RAM_BYTE` times the RAM's peak
+    ``ram_bw_gb_s``.  Each sequence past the first adds its FLOPs to the CPU's reads: the share of the bandwidth those
+    run at (:data:`CPU_BW_SHARES`) is measured with one sequence, its arithmetic inside it, and on the CPU the
+    arithmetic does not hide under the reads.  An EPYC 9655's passes of Qwen2.5-Coder-32B Q4_K_M (tests/data/
+    measured/cpu_batch.json) take 142 ms for one token, 298 for 16 and 530 for 32: 10.4 and 12.5 ms a token more,
+    where its own prompt rate (129 tokens/s: 7.7 ms a token) falls short of both; this rate gives it 15.2."""
+    return (batch - 1) * flops_per_token / (CPU_FLOPS_PER_RAM_BYTE * ram_bw_gb_s * 1e9)
 
 
 def cpu_bandwidth_share(fmt: WeightFormat) -> float:
@@ -367,8 +391,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     step_copy = n_cpu * (layer_w + kv_layer) + expert_layer * moe_in_ram + (0.0 if output_on_gpu else head) \
         - experts_in_ram * float(unused_experts_share(*moe, s.batch)) if copy and s.batch >= OP_OFFLOAD_MIN_BATCH \
         else 0.0
-    decode = _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh, ram_bandwidth_gb_s,
-                       step_copy / (link * share))
+    decode, math = _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh, ram_bandwidth_gb_s,
+                             step_copy / (link * share))
     # a prompt's passes: as on the card, and the part in RAM copied to it for each (its weights, its layers' cache)
     # (the cache a layer holds a token, over the layers: a hybrid's recurrent layers hold none)
     copied = prompt_copy_bytes(s, n_cpu * layer_w + expert_layer * moe_in_ram, n_cpu * float(t1.kv_full) / L,
@@ -380,7 +404,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
                        decode_s=decode if level != "none" else float("inf"),
                        copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0,
                        prefill_s=prefill + copied / (link * share) if level != "none" else float("nan"),
-                       prompt_copy_bytes=copied, link_bytes_per_s=link, step_copy_bytes=step_copy, copy_share=share)
+                       prompt_copy_bytes=copied, link_bytes_per_s=link, step_copy_bytes=step_copy, copy_share=share,
+                       cpu_math_s=math)
 
 
 def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool = False,
@@ -545,14 +570,16 @@ def _plan_rows(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool
     step_copy = np.where((copy != 0) & (s.batch >= OP_OFFLOAD_MIN_BATCH),
                          n_cpu * (sh.layer_w + sh.kv_layer) + E * moe_in_ram + np.where(output_on_gpu, 0.0, sh.head)
                          - experts_in_ram * float(unused_experts_share(*moe, s.batch)), 0.0)
-    decode = _row_decode(s, one, sh, c, split, back, n_cpu, output_on_gpu, ram_bw_gb_s, step_copy / (link * share))
+    decode, math = _row_decode(s, one, sh, c, split, back, n_cpu, output_on_gpu, ram_bw_gb_s,
+                               step_copy / (link * share))
     copied = np.where(copy != 0, prompt_copy_bytes(s, n_cpu * sh.layer_w + E * moe_in_ram,
                                                    n_cpu * float(sh.t1.kv_full) / L, experts_in_ram, *moe), 0.0)
     plans = []
     rows = zip(gpus, level.tolist(), split.tolist(), dev_used.tolist(), budgets.tolist(), n_gpu.tolist(),
                n_cpu.tolist(), output_on_gpu.tolist(), moe_in_ram.tolist(), ram_used.tolist(), ram_budget.tolist(),
-               decode.tolist(), copy.tolist(), copied.tolist(), link.tolist(), step_copy.tolist(), strict=True)
-    for g, lv, ks, us, bs, ng, nc, out, mr, ru, rb, dec, cp, cd, lk, sc in rows:
+               decode.tolist(), copy.tolist(), copied.tolist(), link.tolist(), step_copy.tolist(), math.tolist(),
+               strict=True)
+    for g, lv, ks, us, bs, ng, nc, out, mr, ru, rb, dec, cp, cd, lk, sc, mt in rows:
         devices = [Device(g.name, u, b, int(k)) for u, b, k in zip(us, bs, ks, strict=True)]
         devices.append(Device("system RAM", ru, rb, int(nc)))
         none = lv == 3
@@ -560,11 +587,13 @@ def _plan_rows(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool
                                  output_on_gpu=out, devices=devices, cpu_moe_layers=int(mr),
                                  decode_s=float("inf") if none else dec,
                                  copy_bytes=cp if ks[0] or out else 0.0, prefill_s=float("nan"),
-                                 prompt_copy_bytes=cd, link_bytes_per_s=lk, step_copy_bytes=sc, copy_share=share))
+                                 prompt_copy_bytes=cd, link_bytes_per_s=lk, step_copy_bytes=sc, copy_share=share,
+                                 cpu_math_s=mt))
     return plans
 
 
-def _row_decode(s, one, sh: _Shared, c: dict, split, back, n_cpu, output_on_gpu, ram_bw_gb_s, copy_s) -> np.ndarray:
+def _row_decode(s, one, sh: _Shared, c: dict, split, back, n_cpu, output_on_gpu, ram_bw_gb_s,
+                copy_s) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_decode_s` of each row (cards x copies of the card), in the same float operations."""
     a = s.model.architecture
     L = a.num_layers
@@ -578,8 +607,10 @@ def _row_decode(s, one, sh: _Shared, c: dict, split, back, n_cpu, output_on_gpu,
     moe_in_ram = L - n_cpu - _seq_sum(back) if sh.active_expert_layer else np.zeros(len(rate))
     cpu_bytes = n_cpu * (sh.read_layer + sh.kv_layer) + np.where(output_on_gpu, 0.0, sh.head) \
         + sh.active_expert_layer * moe_in_ram
-    t = np.where(copy_s != 0, t + copy_s, t + (cpu_bytes / ram_bw + moe_in_ram * MOE_CPU_LAYER_S))
-    return engine_time(t, c["floor"], c["fixed"] + SAMPLE_S.get(s.profile.id, 0.0) * s.batch)
+    math = np.where(copy_s != 0, 0.0, cpu_math_s(n_cpu * sh.layer_flops + moe_in_ram * sh.expert_flops
+                                                 + np.where(output_on_gpu, 0.0, sh.head_flops), s.batch, ram_bw_gb_s))
+    t = np.where(copy_s != 0, t + copy_s, t + (cpu_bytes / ram_bw + moe_in_ram * MOE_CPU_LAYER_S + math))
+    return engine_time(t, c["floor"], c["fixed"] + SAMPLE_S.get(s.profile.id, 0.0) * s.batch), math
 
 
 def max_prompt_offloaded(s: Scenario, ram_gb: float, guess: int | None = None, **plan) -> int:
@@ -745,6 +776,9 @@ class _Shared:
     active_expert_layer: float   # ... of them experts in RAM (-ot exps=CPU), a layer
     piped: float            # on the scenario's cards, every layer there: the pipeline's copies (else 0)
     layer_experts: float    # a layer's routed experts, in RAM or not (experts_layer_bytes; 0: a dense model)
+    layer_flops: float = 0.0    # a decode step's FLOPs a sequence, a layer: its matmuls and attention at the context
+    expert_flops: float = 0.0   # ... of them the routed experts a token uses, a layer (where experts are in RAM)
+    head_flops: float = 0.0     # ... the output layer's
 
 
 _SHARED: list[tuple[tuple, _Shared]] = []      # (the scenario's key without its card, the shared part), the last
@@ -776,6 +810,10 @@ def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
     touched = float(experts_touched(a.moe.num_experts, a.moe.experts_per_token, s.batch)) if a.moe else None
     read_layer = (active_weight_bytes(a, one.weight_format, touched) - head) / L
     active_expert_layer = expert_layer * touched / a.moe.num_experts if expert_layer and a.moe else 0.0
+    # the FLOPs a sequence's step takes, for the CPU's share of them (cpu_math_s)
+    st = speed_terms(one)
+    head_flops = 2.0 * (params.lm_head + params.tied_output)
+    layer_flops = (float(st.matmul_flops) - head_flops + float(decode_attention_flops(st, s.context_tokens))) / L
     return _Shared(wb=wb, t1=t1, act1=act1, kv_layer=kv_layer, layer_w=layer_w, expert_layer=expert_layer,
                    read_layer=read_layer, active_expert_layer=active_expert_layer,
                    gpu_layer=layer_w - expert_layer + kv_layer, head=head,
@@ -783,7 +821,8 @@ def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
                    copy_layers=_copy_bytes(s, True, bool(expert_layer), t1),
                    copy_experts=_copy_bytes(s, False, bool(expert_layer), t1),
                    piped=float(estimate_memory(s).activations) - act1 if s.n_gpus > 1 else 0.0,
-                   layer_experts=experts_layer_bytes(a, one.weight_format))
+                   layer_experts=experts_layer_bytes(a, one.weight_format), layer_flops=layer_flops,
+                   expert_flops=float(st.expert_flops) / L, head_flops=head_flops)
 
 
 def experts_layer_bytes(a, fmt: WeightFormat) -> float:
@@ -852,10 +891,12 @@ def _proportional(budgets: list[float], n: int) -> list[int]:
     return share
 
 
-def _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_s, copy_s: float = 0.0) -> float:
-    """Per-token time: each device reads its share in turn (``back``: of each card's layers, those whose experts are
-    on the card too, where experts are kept in RAM); ``copy_s``, where op offload copies the part in RAM to the card
-    for the step instead (32 sequences or more), the copy's time in place of the CPU's reads and hand-offs
+def _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_s,
+              copy_s: float = 0.0) -> tuple[float, float]:
+    """Per-token time, and of it the CPU's arithmetic for the sequences past the first (:func:`cpu_math_s`): each
+    device reads its share in turn (``back``: of each card's layers, those whose experts are on the card too, where
+    experts are kept in RAM); ``copy_s``, where op offload copies the part in RAM to the card for the step instead
+    (32 sequences or more), the copy's time in place of the CPU's reads, arithmetic and hand-offs
     (:data:`MOE_CPU_LAYER_S`)."""
     a = s.model.architecture
     L = a.num_layers
@@ -868,6 +909,7 @@ def _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh: _Shared, ram_
         t += (k * (read_layer + kv_layer) - (k - kb) * active_expert_layer) / rate[id(g)]
     if output_on_gpu:
         t += head / rate[id(gpus[-1])]
+    math = 0.0
     if copy_s:
         t += copy_s
     else:
@@ -875,6 +917,8 @@ def _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh: _Shared, ram_
         moe_in_ram = L - n_cpu - sum(back) if active_expert_layer else 0
         cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
             + active_expert_layer * moe_in_ram
-        t += cpu_bytes / ram_bw + moe_in_ram * MOE_CPU_LAYER_S
+        math = cpu_math_s(n_cpu * sh.layer_flops + moe_in_ram * sh.expert_flops
+                          + (0.0 if output_on_gpu else sh.head_flops), s.batch, ram_bw_gb_s)
+        t += cpu_bytes / ram_bw + moe_in_ram * MOE_CPU_LAYER_S + math
     return float(engine_time(t, host_floor_s(key, a, one.weight_format),
-                             fixed_step_s(key, a) + SAMPLE_S.get(s.profile.id, 0.0) * s.batch))
+                             fixed_step_s(key, a) + SAMPLE_S.get(s.profile.id, 0.0) * s.batch)), float(math)

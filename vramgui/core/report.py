@@ -25,7 +25,7 @@ from .engines import (
 from .fit import auto_fit_headroom, fit, server_context
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
-from .offload import MOE_CPU_LAYER_S, PINNED_COPY_EFFICIENCY
+from .offload import CPU_FLOPS_PER_RAM_BYTE, MOE_CPU_LAYER_S, PINNED_COPY_EFFICIENCY
 from .params import count_params
 from .scenario import Scenario
 from .speed import (
@@ -54,7 +54,7 @@ def offload_dict(plan) -> dict:
             "prefill_seconds": None if plan.prefill_s != plan.prefill_s else plan.prefill_s,
             "prompt_copy_bytes": plan.prompt_copy_bytes, "link_bytes_per_s": plan.link_bytes_per_s,
             "step_copy_bytes": plan.step_copy_bytes, "cpu_moe_layers": plan.cpu_moe_layers,
-            "copy_share": plan.copy_share,
+            "copy_share": plan.copy_share, "cpu_math_seconds": plan.cpu_math_s,
             "max_prompt_tokens": plan.max_prompt_tokens if plan.max_context is not None else None,
             "max_context": plan.max_context, "max_batch": plan.max_batch,
             "per_device": [{"device": d.name, "bytes": d.used_bytes, "budget_bytes": d.budget_bytes,
@@ -97,6 +97,10 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
         lines.append(f"  decode: each step of 32 sequences or more copies {o['step_copy_bytes'] / 1e9:,.1f} GB of the "
                      f"part in RAM to the card (op offload, at an assumed {_share(o)} of its "
                      f"{o['link_bytes_per_s'] / 1e9:,.0f} GB/s link) instead of the CPU reading it")
+    if o["cpu_math_seconds"]:
+        lines.append(f"  decode: the CPU's arithmetic for the sequences past the first adds "
+                     f"{o['cpu_math_seconds'] * 1e3:,.1f} ms a step (its rate assumed at {CPU_FLOPS_PER_RAM_BYTE} "
+                     "FLOP a byte of the RAM's bandwidth)")
     if o["prompt_copy_bytes"] and o["prefill_seconds"] is not None:
         lines.append(f"  first token {duration_text(o['prefill_seconds'])}: the prompt's passes copy "
                      f"{o['prompt_copy_bytes'] / 1e9:,.1f} GB of the part in RAM to the card (at an assumed "

@@ -11,7 +11,7 @@ from ..core import MemoryBreakdown, Scenario
 from ..core.engines import APPLE_ONLY, LLAMACPP, runs_on_gpu
 from ..core.explain import explain
 from ..core.fit import FitResult
-from ..core.offload import MOE_CPU_LAYER_S, offloading
+from ..core.offload import CPU_FLOPS_PER_RAM_BYTE, MOE_CPU_LAYER_S, offloading
 from ..core.speed import SpeedResult
 from ..core.units import GIB, MIB
 from .fit_table import ELSEWHERE
@@ -267,9 +267,10 @@ class BreakdownStrip(QtWidgets.QFrame):
                     how += " " + self.tr("Each of the {n} layers whose experts the CPU runs adds {hand} ms, handing "
                                          "its activations to the CPU and back.").format(
                         n=integer(plan.cpu_moe_layers), hand=num(MOE_CPU_LAYER_S * 1e3, 2))
-                if s.batch > 1:
-                    how += " " + self.tr("The CPU's arithmetic for the {n} sequences is not counted, only its reads; "
-                                         "it grows with the sequences.").format(n=integer(s.batch))
+                if plan.cpu_math_s:             # (core.offload.cpu_math_s)
+                    how += " " + self.tr("The CPU's arithmetic for the {n} sequences past the first adds {ms} ms (its "
+                                         "rate assumed at {rho} FLOP a byte of the RAM's bandwidth).").format(
+                        n=integer(s.batch - 1), ms=num(plan.cpu_math_s * 1e3, 1), rho=num(CPU_FLOPS_PER_RAM_BYTE, 1))
             notes["decode"] = how + " " + self.tr("With every layer on the card, as below: {gpu_ms} ms.").format(
                 gpu_ms=num(float(sp.decode_step_s) * 1e3, 1))
             if plan.prompt_copy_bytes:
