@@ -32,10 +32,11 @@ from vramgui.core.speed import (
     bandwidth_efficiency,
     decode_attention_flops,
     estimate_speed,
+    prefill_time,
     speed_key,
     speed_terms,
 )
-from vramgui.core.units import GB, MIB
+from vramgui.core.units import GB, MIB, duration_text
 
 Q4, MIX = 4.5, (4.5 + 6.5625) / 2          # Q4_K; attn_v / ffn_down: half the layers Q6_K
 Q4_SHARE = 0.54     # the share of the RAM's peak the CPU reads Q4_K_M at (measured: test_cpu_decode_reads_ram_...)
@@ -299,6 +300,43 @@ def test_a_decode_step_of_32_sequences_copies_the_part_in_ram_to_the_card():
     assert plan_offload(s.with_(batch=32, engine="llamacpp-2023"), ram_gb=96, gpu_layers=20).step_copy_bytes == 0
     mac = s.with_(batch=32, gpu=default_catalog().gpu("m2-max-96gb"))
     assert plan_offload(mac, ram_gb=0, gpu_layers=20).step_copy_bytes == 0
+
+
+def test_the_cpu_runs_its_part_of_a_prompt_where_nothing_is_copied():
+    """A prompt's pass under 32 tokens is not copied to the card (op offload, OP_OFFLOAD_MIN_BATCH): the CPU runs its
+    part, as a decode step of as many sequences (offload.cpu_prompt).  Llama 2 70B Q4_K_M with 61 layers in RAM
+    beside an RTX 4090 (-ngl 20), a 16-token prompt: the CPU reads its 61 layers once (512.7 MB each, at 0.54 of the
+    default 76.8 GB/s) and runs 15 tokens' arithmetic past the first (2 FLOPs a weight of the layer's 855.6 M, and
+    the attention over 8 keys on average), at the assumed 9.2 FLOP a byte of that bandwidth; the card does its
+    share of the FLOPs (24 %) of the prompt's time on it.  About 3 s, 43 times the card's time for the whole model;
+    at 32 tokens the pass copies the 61 layers instead (31.3 GB at 9.6 GB/s), and the CPU runs nothing."""
+    s16 = scenario("llama2-70b", prompt_tokens=16, output_tokens=64)
+    plan = plan_offload(s16, ram_gb=96, gpu_layers=20)
+    assert (plan.cpu_layers, plan.prompt_copy_bytes) == (61, 0)
+    layer = 2 * (2 * 8192**2 + 2 * 8192 * 1024 + 3 * 8192 * 28672) + 2 * 64 * 256 * 8    # a token's FLOPs a layer
+    whole = 2 * (68_976_648_192 - 32_000 * 8_192) + 80 * 2 * 64 * 256 * 8               # ... over the model
+    reads = 61 * llama2_70b_layer_bytes() / (76.8e9 * Q4_SHARE)
+    math = 15 * 61 * layer / (9.2 * 76.8e9)
+    on_card = float(prefill_time(s16, 16, 1))
+    assert plan.prefill_s == pytest.approx(on_card * (1 - 61 * layer / whole) + reads + math, rel=2e-3)
+    assert 2.9 < plan.prefill_s < 3.1 and plan.prefill_s > 40 * on_card
+    assert plan.cpu_prompt_s == pytest.approx(reads + math, rel=2e-3)
+    assert (f"  first token {duration_text(plan.prefill_s)}: the CPU runs the prompt's passes on the part in RAM, "
+            f"{duration_text(plan.cpu_prompt_s)} of it (no pass copied to the card: under 32 tokens, unified memory, "
+            "or builds before op offload)") in offload_lines(offload_dict(plan))
+    at32 = plan_offload(s16.with_(prompt_tokens=32), ram_gb=96, gpu_layers=20)
+    assert at32.prompt_copy_bytes > 0 and at32.prefill_s == pytest.approx(
+        float(prefill_time(s16, 32, 1)) + at32.prompt_copy_bytes / 9.6e9, rel=1e-9)
+    # where the CPU reads the same memory as the GPU (an M2 Max's 400 GB/s) it runs its layers' part of every pass:
+    # 21 layers of 80 there, a 512-token prompt, its rate 9.2 FLOP a byte of the 400 GB/s
+    mac = scenario("llama2-70b", gpu="m2-max-96gb", prompt_tokens=512, output_tokens=64)
+    plan = plan_offload(mac, ram_gb=96, gpu_layers=60)
+    assert (plan.cpu_layers, plan.prompt_copy_bytes) == (21, 0)
+    layer = 2 * (2 * 8192**2 + 2 * 8192 * 1024 + 3 * 8192 * 28672) + 2 * 64 * 256 * 256
+    whole = 2 * (68_976_648_192 - 32_000 * 8_192) + 80 * 2 * 64 * 256 * 256
+    on_card = float(prefill_time(mac, 512, 1))
+    assert plan.prefill_s == pytest.approx(on_card * (1 - 21 * layer / whole) + 21 * llama2_70b_layer_bytes()
+                                           / (400e9 * Q4_SHARE) + 511 * 21 * layer / (9.2 * 400e9), rel=2e-3)
 
 
 def test_small_model_fits_on_gpu():

@@ -146,6 +146,10 @@
         <translation>按卸载方案（{plan}）约 {time}：处理提示词的各轮会把内存中那部分共 {gb} GB 复制到显卡（按其 {link} GB/s 链路的 {share} 估算）。</translation>
     </message>
     <message>
+        <source>About {time} as the offload plans it ({plan}): the CPU runs the prompt&apos;s passes on the part in RAM, {cpu} of it (no pass is copied to the card: under 32 tokens, unified memory, or builds before op offload).</source>
+        <translation>按卸载方案（{plan}）约 {time}：处理提示词的各轮中，内存中那部分由 CPU 运行，占其中 {cpu}（没有一轮复制到显卡：不足 32 个 token、统一内存，或尚无 op offload 的版本）。</translation>
+    </message>
+    <message>
         <source>As the offload plans it ({plan}): {time}.</source>
         <translation>按卸载方案（{plan}）：{time}。</translation>
     </message>

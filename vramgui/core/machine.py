@@ -46,6 +46,8 @@ from .offload import (
     PINNED_COPY_EFFICIENCY,
     cpu_bandwidth_share,
     cpu_math_s,
+    cpu_prompt,
+    cpu_runs_prompt,
     experts_layer_bytes,
     gpu_budget,
     host_link_bytes_per_s,
@@ -384,8 +386,9 @@ def _placement(g: _Group, m: Machine, context) -> _Placement:
 
 def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every entry's :func:`_placement` at the machine's context and its decode.  Returns (level, GPU layers, decode
-    seconds, the seconds a prompt of the context's length adds copying the part in RAM to the card:
-    :func:`~vramgui.core.offload.prompt_copy_bytes`)."""
+    seconds, the seconds a prompt of the context's length adds copying the part in RAM to the card
+    (:func:`~vramgui.core.offload.prompt_copy_bytes`) or the CPU's for that part where it runs it, the share of the
+    cards' time for the prompt left to them: :func:`~vramgui.core.offload.cpu_prompt`)."""
     at = _placement(g, m, m.context)
     prof = g.probe.profile
     L = g.layers
@@ -420,7 +423,18 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                + g.expert_layer * moe_in_ram, n_cpu * g.mem1.kv_full / L, experts_in_ram,
                                sp.num_experts, sp.experts_per_token) if np.any(copies_on) else 0.0
     copies = np.where(copies_on, copied, 0.0) / link
-    return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies
+    # where the CPU runs its part of that prompt instead (no copies, or passes under 32 tokens): the cards' share of
+    # their time, and the CPU's (offload.cpu_prompt)
+    tokens = float(m.context * m.batch)
+    cards = np.ones_like(decode)
+    runs = cpu_runs_prompt(prof, tokens, copies_on) & ((n_cpu > 0) | (moe_in_ram > 0))
+    if np.any(runs):
+        attention = decode_attention_flops(sp, m.context / 2)
+        share, on_cpu = cpu_prompt(prof, tokens, n_cpu * ((sp.matmul_flops - g.head_flops) / L + attention / L)
+                                   + moe_in_ram * (sp.expert_flops / L), sp.matmul_flops + attention,
+                                   n_cpu * g.layer_bytes + moe_in_ram * g.expert_layer, at.ram_bw, g.cpu_share)
+        cards, copies = np.where(runs, share, 1.0), np.where(runs, on_cpu, copies)
+    return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies, cards
 
 
 def _offloaded_context(g: _Group, m: Machine, searched: np.ndarray) -> np.ndarray:
@@ -538,9 +552,9 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     level = np.where(fits, "gpu", "none").astype(object)
     layers = np.where(fits, g.layers, 0).astype(np.int64)
     tok_s = np.where(fits, 1.0 / step, 0.0)
-    copies = 0.0
+    copies, cards = 0.0, 1.0
     if m.ram_gb > 0 and g.engine in LLAMACPP:
-        off_level, off_layers, off_decode, copies = _offload(g, m)
+        off_level, off_layers, off_decode, copies, cards = _offload(g, m)
         level = np.where(fits, level, off_level)
         layers = np.where(fits, layers, off_layers)
         tok_s = np.where(fits, tok_s, np.where(np.isfinite(off_decode), 1.0 / off_decode, 0.0))
@@ -552,8 +566,10 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     if offloaded.any():
         mp = np.where(offloaded, _offloaded_context(g, m, offloaded), mp)
     ttft = prefill_from_terms(g.speed, m.context, m.batch, card)
-    # (partly offloaded, or computed by the CPU with the card idle: the prompt's passes copy the part in RAM to it)
-    ttft = np.where(np.isfinite(peaks) & (on_gpu | offloaded), ttft + np.where(offloaded, copies, 0.0), np.nan)
+    # (partly offloaded, or computed by the CPU with the card idle: the prompt's passes copy the part in RAM to it, or
+    # the CPU runs that part, the cards their share)
+    ttft = np.where(np.isfinite(peaks) & (on_gpu | offloaded),
+                    np.where(offloaded, ttft * cards + copies, ttft), np.nan)
     return _Columns(level=level, needed=needed, budget=budget, max_context=np.where(on_gpu | offloaded, mp, -1),
                     tokens_per_s=tok_s, ttft=ttft, gpu_layers=layers)
 

@@ -108,7 +108,10 @@ MOE_CPU_LAYER_S = 143e-6
 #: the RAM's peak; tests/data/measured/cpu_batch.json): an Intel Core i5-4278U with dual-channel DDR3L-1600, 4.5; an
 #: i9-13900K with dual-channel DDR5-6400, 7.2; an Apple M4's CPU (120 GB/s), 11.3; an AMD EPYC 9655 with 12 channels
 #: of DDR5 (460 GB/s as its source gives it), 18.0.  Machines differ by 2x either way (cores per channel, the format's
-#: kernels, the build).
+#: kernels, the build).  Where the CPU shares a GPU's memory the rate takes that memory's bandwidth: right for the
+#: M4 above, about 3.7 times too fast for an M2 Max, whose 8 performance cores ran Llama 3.1 8B Q4_0's prompt at
+#: 65.5 tokens/s (2.5 FLOP a byte of its 400 GB/s; mainline build 3660 as ik_llama.cpp PR #37 quotes it): a Max or
+#: Ultra chip's bandwidth is its GPU's, and there the CPU's part is optimistic.
 CPU_FLOPS_PER_RAM_BYTE = 9.2
 #: The fewest tokens of a pass for which the CUDA backend runs an op whose weight is in RAM on the GPU (ggml-cuda.cu:
 #: offload_op, get_op_batch_size(op) >= op_offload_min_batch_size, 32 unless GGML_OP_OFFLOAD_MIN_BATCH says otherwise).
@@ -146,6 +149,7 @@ class OffloadPlan:
     max_batch: int | None = None           # the most sequences of the prompt and output they hold (with_max_batch;
     #                                        0: not one; None: not worked out)
     cpu_math_s: float = 0.0          # of ``decode_s``: the CPU's arithmetic for the sequences past the first
+    cpu_prompt_s: float = 0.0        # of ``prefill_s``: the CPU's time on its part of the prompt (cpu_prompt)
 
     @property
     def experts_on_cpu(self) -> bool:
@@ -199,6 +203,27 @@ def cpu_math_s(flops_per_token, batch, ram_bw_gb_s):
     measured/cpu_batch.json) take 142 ms for one token, 298 for 16 and 530 for 32: 10.4 and 12.5 ms a token more,
     where its own prompt rate (129 tokens/s: 7.7 ms a token) falls short of both; this rate gives it 15.2."""
     return (batch - 1) * flops_per_token / (CPU_FLOPS_PER_RAM_BYTE * ram_bw_gb_s * 1e9)
+
+
+def cpu_prompt(profile, tokens, cpu_flops, whole_flops, cpu_bytes, ram_bw_gb_s, share):
+    """Where the CPU runs its part of a prompt's passes (no op offload: a unified memory's CPU, builds before it, or
+    passes under 32 tokens): (the share of the cards' time for the prompt left to them, the CPU's seconds).  The
+    cards' share is that of a token's FLOPs on them.  Each pass
+    of the engine's prompt batch reads the CPU's part once, ``cpu_bytes`` at ``share`` of the RAM's peak, and adds
+    the arithmetic of each of its tokens past the first, ``cpu_flops`` a token, as a decode step of as many
+    sequences does (:func:`cpu_math_s`); ``tokens``: all sequences' new ones; ``whole_flops``: a token's over the
+    whole model (numbers or arrays: the My machine grid passes one per model and format).  The cache's reads and
+    the output layer, which runs for each sequence's last token, are left out."""
+    chunk = np.minimum(profile.prefill_chunk_tokens or tokens, tokens)
+    passes = np.ceil(tokens / np.maximum(chunk, 1))
+    return 1.0 - cpu_flops / whole_flops, passes * cpu_bytes / (ram_bw_gb_s * GB * share) + cpu_math_s(
+        cpu_flops, tokens - passes + 1, ram_bw_gb_s)
+
+
+def cpu_runs_prompt(profile, tokens, copies: bool):
+    """Whether the CPU runs its part of a prompt of ``tokens`` (all sequences' new ones): where op offload does not
+    copy it to the card (``copies`` False), or the engine's passes are under 32 tokens."""
+    return ~np.asarray(copies) | (np.minimum(profile.prefill_chunk_tokens or tokens, tokens) < OP_OFFLOAD_MIN_BATCH)
 
 
 def cpu_bandwidth_share(fmt: WeightFormat) -> float:
@@ -399,13 +424,25 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
                                experts_in_ram, *moe) if copy else 0.0
     prefill = float(prefill_time(s, s.prompt_tokens, s.batch)) \
         if with_prefill and s.gpu.peak_flops(one.weight_format.kernel) else float("nan")
+    new, cached = prompt_split(s.prompt_tokens, s.cached_tokens)
+    tokens = float(new) * s.batch
+    if prefill == prefill and (n_cpu or moe_in_ram) and cpu_runs_prompt(s.profile, tokens, bool(copy)):
+        st = speed_terms(one)
+        attention = float(decode_attention_flops(st, float(cached) + float(new) / 2))   # (a token's mean keys)
+        cards, on_cpu = cpu_prompt(s.profile, tokens, n_cpu * (sh.layer_matmul + attention / L)
+                                   + moe_in_ram * sh.expert_flops, float(st.matmul_flops) + attention,
+                                   n_cpu * layer_w + moe_in_ram * expert_layer, ram_bandwidth_gb_s,
+                                   cpu_bandwidth_share(one.weight_format))
+        prefill, on_cpu = prefill * cards + float(on_cpu), float(on_cpu)
+    else:
+        on_cpu = 0.0
     return OffloadPlan(level=level, n_layers=L, gpu_layers=n_gpu, cpu_layers=n_cpu,
                        output_on_gpu=output_on_gpu, devices=devices, cpu_moe_layers=moe_in_ram,
                        decode_s=decode if level != "none" else float("inf"),
                        copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0,
                        prefill_s=prefill + copied / (link * share) if level != "none" else float("nan"),
                        prompt_copy_bytes=copied, link_bytes_per_s=link, step_copy_bytes=step_copy, copy_share=share,
-                       cpu_math_s=math)
+                       cpu_math_s=math, cpu_prompt_s=on_cpu if level != "none" else 0.0)
 
 
 def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool = False,
@@ -777,6 +814,7 @@ class _Shared:
     piped: float            # on the scenario's cards, every layer there: the pipeline's copies (else 0)
     layer_experts: float    # a layer's routed experts, in RAM or not (experts_layer_bytes; 0: a dense model)
     layer_flops: float = 0.0    # a decode step's FLOPs a sequence, a layer: its matmuls and attention at the context
+    layer_matmul: float = 0.0   # ... of them the matmuls'
     expert_flops: float = 0.0   # ... of them the routed experts a token uses, a layer (where experts are in RAM)
     head_flops: float = 0.0     # ... the output layer's
 
@@ -813,7 +851,8 @@ def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
     # the FLOPs a sequence's step takes, for the CPU's share of them (cpu_math_s)
     st = speed_terms(one)
     head_flops = 2.0 * (params.lm_head + params.tied_output)
-    layer_flops = (float(st.matmul_flops) - head_flops + float(decode_attention_flops(st, s.context_tokens))) / L
+    layer_matmul = (float(st.matmul_flops) - head_flops) / L
+    layer_flops = layer_matmul + float(decode_attention_flops(st, s.context_tokens)) / L
     return _Shared(wb=wb, t1=t1, act1=act1, kv_layer=kv_layer, layer_w=layer_w, expert_layer=expert_layer,
                    read_layer=read_layer, active_expert_layer=active_expert_layer,
                    gpu_layer=layer_w - expert_layer + kv_layer, head=head,
@@ -822,6 +861,7 @@ def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
                    copy_experts=_copy_bytes(s, False, bool(expert_layer), t1),
                    piped=float(estimate_memory(s).activations) - act1 if s.n_gpus > 1 else 0.0,
                    layer_experts=experts_layer_bytes(a, one.weight_format), layer_flops=layer_flops,
+                   layer_matmul=layer_matmul,
                    expert_flops=float(st.expert_flops) / L, head_flops=head_flops)
 
 

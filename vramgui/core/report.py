@@ -55,6 +55,7 @@ def offload_dict(plan) -> dict:
             "prompt_copy_bytes": plan.prompt_copy_bytes, "link_bytes_per_s": plan.link_bytes_per_s,
             "step_copy_bytes": plan.step_copy_bytes, "cpu_moe_layers": plan.cpu_moe_layers,
             "copy_share": plan.copy_share, "cpu_math_seconds": plan.cpu_math_s,
+            "cpu_prompt_seconds": plan.cpu_prompt_s,
             "max_prompt_tokens": plan.max_prompt_tokens if plan.max_context is not None else None,
             "max_context": plan.max_context, "max_batch": plan.max_batch,
             "per_device": [{"device": d.name, "bytes": d.used_bytes, "budget_bytes": d.budget_bytes,
@@ -105,6 +106,10 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
         lines.append(f"  first token {duration_text(o['prefill_seconds'])}: the prompt's passes copy "
                      f"{o['prompt_copy_bytes'] / 1e9:,.1f} GB of the part in RAM to the card (at an assumed "
                      f"{_share(o)} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
+    if o["cpu_prompt_seconds"] and o["prefill_seconds"] is not None:
+        lines.append(f"  first token {duration_text(o['prefill_seconds'])}: the CPU runs the prompt's passes on the "
+                     f"part in RAM, {duration_text(o['cpu_prompt_seconds'])} of it (no pass copied to the card: under "
+                     "32 tokens, unified memory, or builds before op offload)")
     most = o["max_context"]
     if most is not None:       # (worked out, and placed at all: the first line says where it is not)
         cards = "card" if len(o["per_device"]) == 2 else "cards"

@@ -278,6 +278,11 @@ class BreakdownStrip(QtWidgets.QFrame):
                               "the part in RAM to the card (at an assumed {share} of its {link} GB/s link).").format(
                     time=first, plan=plan_badge(plan), gb=num(plan.prompt_copy_bytes / 1e9, 1),
                     share=f"{plan.copy_share:.0%}", link=num(plan.link_bytes_per_s / 1e9))
+            elif plan.cpu_prompt_s:         # (core.offload.cpu_prompt)
+                why = self.tr("About {time} as the offload plans it ({plan}): the CPU runs the prompt's passes on the "
+                              "part in RAM, {cpu} of it (no pass is copied to the card: under 32 tokens, unified "
+                              "memory, or builds before op offload).").format(
+                    time=first, plan=plan_badge(plan), cpu=duration(plan.cpu_prompt_s))
             else:
                 why = self.tr("As the offload plans it ({plan}): {time}.").format(time=first, plan=plan_badge(plan))
             notes["prefill"] = why + " " + self.tr("With every layer on the card, as below: {time}.").format(
