@@ -13,10 +13,12 @@ from vramgui.core.engines import ENGINES
 from vramgui.core.formats import WEIGHT_FORMATS
 from vramgui.core.memory import estimate_memory
 from vramgui.core.offload import (
+    APPLE_CPU_FLOPS_PER_BYTE,
     CPU_BW_SHARES,
     CPU_FLOPS_PER_RAM_BYTE,
     DEFAULT_RAM_BANDWIDTH_GB_S,
     cpu_bandwidth_share,
+    cpu_flops_per_s,
     cpu_math_s,
     max_batch_offloaded,
     max_prompt_offloaded,
@@ -288,14 +290,15 @@ def test_a_decode_step_of_32_sequences_copies_the_part_in_ram_to_the_card():
                                                                                   * Q4_SHARE)
     # and each sequence past the first adds its arithmetic on those 61 layers: 2 x (2 x 8,192^2 + 2 x 8,192 x 1,024
     # + 3 x 8,192 x 28,672) FLOPs a layer for its weights, 2 x 64 heads x 256 a key for its attention at 128 keys,
-    # at the CPU's assumed 9.2 FLOP a byte of the RAM's 76.8 GB/s: 4.44 s, longer than the copy at 32 sequences
+    # at the CPU's assumed 7.2 FLOP a byte of the RAM's 76.8 GB/s (553 GFLOP/s): 5.68 s, longer than the copy at 32
+    # sequences
     layer = 2 * (2 * 8192**2 + 2 * 8192 * 1024 + 3 * 8192 * 28672) + 2 * 64 * 256 * 128
-    assert at31.cpu_math_s == pytest.approx(30 * 61 * layer / (9.2 * 76.8e9), rel=1e-3)
+    assert at31.cpu_math_s == pytest.approx(30 * 61 * layer / (7.2 * 76.8e9), rel=1e-3)
     assert at32.cpu_math_s == 0 and at31.decode_s > at32.decode_s
     # (estimate and the report say so)
     assert offload_dict(at31)["cpu_math_seconds"] == at31.cpu_math_s and not offload_dict(at32)["cpu_math_seconds"]
-    assert ("  decode: the CPU's arithmetic for the sequences past the first adds 4,443.2 ms a step (its rate assumed "
-            "at 9.2 FLOP a byte of the RAM's bandwidth)") in offload_lines(offload_dict(at31))
+    assert ("  decode: the CPU's arithmetic for the sequences past the first adds 5,677.4 ms a step (at an assumed "
+            "0.55 TFLOP/s, from the RAM's bandwidth)") in offload_lines(offload_dict(at31))
     # builds before op offload (March 2024) and Metal, which reads host memory, copy nothing
     assert plan_offload(s.with_(batch=32, engine="llamacpp-2023"), ram_gb=96, gpu_layers=20).step_copy_bytes == 0
     mac = s.with_(batch=32, gpu=default_catalog().gpu("m2-max-96gb"))
@@ -307,28 +310,28 @@ def test_the_cpu_runs_its_part_of_a_prompt_where_nothing_is_copied():
     part, as a decode step of as many sequences (offload.cpu_prompt).  Llama 2 70B Q4_K_M with 61 layers in RAM
     beside an RTX 4090 (-ngl 20), a 16-token prompt: the CPU reads its 61 layers once (512.7 MB each, at 0.54 of the
     default 76.8 GB/s) and runs 15 tokens' arithmetic past the first (2 FLOPs a weight of the layer's 855.6 M, and
-    the attention over 8 keys on average), at the assumed 9.2 FLOP a byte of that bandwidth; the card does its
-    share of the FLOPs (24 %) of the prompt's time on it.  About 3 s, 43 times the card's time for the whole model;
-    at 32 tokens the pass copies the 61 layers instead (31.3 GB at 9.6 GB/s), and the CPU runs nothing."""
+    the attention over 8 keys on average), at the assumed 7.2 FLOP a byte of that bandwidth; the card does its
+    share of the FLOPs (24 %) of the prompt's time on it.  About 3.6 s, 52 times the card's time for the whole
+    model; at 32 tokens the pass copies the 61 layers instead (31.3 GB at 9.6 GB/s), and the CPU runs nothing."""
     s16 = scenario("llama2-70b", prompt_tokens=16, output_tokens=64)
     plan = plan_offload(s16, ram_gb=96, gpu_layers=20)
     assert (plan.cpu_layers, plan.prompt_copy_bytes) == (61, 0)
     layer = 2 * (2 * 8192**2 + 2 * 8192 * 1024 + 3 * 8192 * 28672) + 2 * 64 * 256 * 8    # a token's FLOPs a layer
     whole = 2 * (68_976_648_192 - 32_000 * 8_192) + 80 * 2 * 64 * 256 * 8               # ... over the model
     reads = 61 * llama2_70b_layer_bytes() / (76.8e9 * Q4_SHARE)
-    math = 15 * 61 * layer / (9.2 * 76.8e9)
+    math = 15 * 61 * layer / (7.2 * 76.8e9)
     on_card = float(prefill_time(s16, 16, 1))
     assert plan.prefill_s == pytest.approx(on_card * (1 - 61 * layer / whole) + reads + math, rel=2e-3)
-    assert 2.9 < plan.prefill_s < 3.1 and plan.prefill_s > 40 * on_card
+    assert 3.5 < plan.prefill_s < 3.7 and plan.prefill_s > 50 * on_card
     assert plan.cpu_prompt_s == pytest.approx(reads + math, rel=2e-3)
     assert (f"  first token {duration_text(plan.prefill_s)}: the CPU runs the prompt's passes on the part in RAM, "
-            f"{duration_text(plan.cpu_prompt_s)} of it (no pass copied to the card: under 32 tokens, unified memory, "
-            "or builds before op offload)") in offload_lines(offload_dict(plan))
+            f"{duration_text(plan.cpu_prompt_s)} of it at an assumed 0.55 TFLOP/s (no pass copied to the card: "
+            "under 32 tokens, unified memory, or builds before op offload)") in offload_lines(offload_dict(plan))
     at32 = plan_offload(s16.with_(prompt_tokens=32), ram_gb=96, gpu_layers=20)
     assert at32.prompt_copy_bytes > 0 and at32.prefill_s == pytest.approx(
         float(prefill_time(s16, 32, 1)) + at32.prompt_copy_bytes / 9.6e9, rel=1e-9)
     # where the CPU reads the same memory as the GPU (an M2 Max's 400 GB/s) it runs its layers' part of every pass:
-    # 21 layers of 80 there, a 512-token prompt, its rate 9.2 FLOP a byte of the 400 GB/s
+    # 21 layers of 80 there, a 512-token prompt, its rate an Apple chip's 2.5 FLOP a byte of the 400 GB/s
     mac = scenario("llama2-70b", gpu="m2-max-96gb", prompt_tokens=512, output_tokens=64)
     plan = plan_offload(mac, ram_gb=96, gpu_layers=60)
     assert (plan.cpu_layers, plan.prompt_copy_bytes) == (21, 0)
@@ -336,7 +339,7 @@ def test_the_cpu_runs_its_part_of_a_prompt_where_nothing_is_copied():
     whole = 2 * (68_976_648_192 - 32_000 * 8_192) + 80 * 2 * 64 * 256 * 256
     on_card = float(prefill_time(mac, 512, 1))
     assert plan.prefill_s == pytest.approx(on_card * (1 - 21 * layer / whole) + 21 * llama2_70b_layer_bytes()
-                                           / (400e9 * Q4_SHARE) + 511 * 21 * layer / (9.2 * 400e9), rel=2e-3)
+                                           / (400e9 * Q4_SHARE) + 511 * 21 * layer / (2.5 * 400e9), rel=2e-3)
 
 
 def test_small_model_fits_on_gpu():
@@ -416,8 +419,8 @@ def test_mixtral_experts_in_ram_as_llama_servers_fit_places_them():
     more = expert * ((7.1991 * 5 - 2 * 4) / ram_rate + (7.1991 * 27 - 2 * 28) / card_rate)
     # and the fifth layer whose experts the CPU runs hands its activations to the CPU and back (HAND_OFF); the CPU
     # runs the 2 experts of each of 7 sequences more in the 5 layers, 2 x 3 x 4,096 x 14,336 FLOPs a token each, at
-    # the assumed 9.2 FLOP a byte of the RAM's 76.8 GB/s (offload.cpu_math_s)
-    math = 7 * 5 * 2 * (2 * 3 * 4096 * 14336) / (9.2 * 76.8e9)
+    # the assumed 7.2 FLOP a byte of the RAM's 76.8 GB/s (offload.cpu_math_s)
+    math = 7 * 5 * 2 * (2 * 3 * 4096 * 14336) / (7.2 * 76.8e9)
     assert eight.cpu_math_s == pytest.approx(math, rel=1e-6) and one.cpu_math_s == 0
     assert eight.decode_s - one.decode_s - sample == pytest.approx(more + HAND_OFF + math, rel=0.01)
 
@@ -455,9 +458,9 @@ def test_offload_decode_reads_the_experts_a_batch_touches():
     more = ((7.1991 - 2) * per_layer + 7 * 256 * 4096) * (8 / card_rate + 24 / ram_rate)
     sample = SAMPLE_S.get("llamacpp", 0.0) * 7
     # and the CPU's arithmetic for the 7 sequences more on the 24 layers in RAM: a layer's attention weights (2 x
-    # 4,096^2 + 2 x 4,096 x 1,024) and 2 experts (2 x 3 x 4,096 x 14,336), 2 FLOPs a weight, at the assumed 9.2 FLOP a
+    # 4,096^2 + 2 x 4,096 x 1,024) and 2 experts (2 x 3 x 4,096 x 14,336), 2 FLOPs a weight, at the assumed 7.2 FLOP a
     # byte of the RAM's 76.8 GB/s (the attention over 32 keys and the router: under 0.1 %)
-    math = 7 * 24 * 2 * (2 * 4096**2 + 2 * 4096 * 1024 + 2 * 3 * 4096 * 14336) / (9.2 * 76.8e9)
+    math = 7 * 24 * 2 * (2 * 4096**2 + 2 * 4096 * 1024 + 2 * 3 * 4096 * 14336) / (7.2 * 76.8e9)
     assert eight.cpu_math_s == pytest.approx(math, rel=2e-3)
     assert eight.decode_s - one.decode_s - sample == pytest.approx(more + math, rel=0.01)
     assert eight.decode_s / one.decode_s > 3         # (3.3 times the one sequence's step)
@@ -814,30 +817,40 @@ def test_cpu_decode_reads_ram_at_the_measured_share():
 
 
 def test_the_cpus_arithmetic_rate_is_the_median_of_published_prompt_rates():
-    """offload.CPU_FLOPS_PER_RAM_BYTE: four llama.cpp CPU prompt rates on machines whose RAM is stated
-    (tests/data/measured/cpu_batch.json), each 512-token pass's FLOPs a token (2 per weight past the token table, as
-    llama-bench counts the parameters; the attention over 256 keys on average: 2 x heads x (d_k + d_v) a key and
-    layer) times tokens/s, over the RAM's peak: 4.5 to 18.0 FLOP a byte, the median 9.2."""
+    """offload.CPU_FLOPS_PER_RAM_BYTE: three llama.cpp CPU prompt rates on machines whose RAM is stated
+    (tests/data/measured/cpu_batch.json), each pass's FLOPs a token (2 per weight past the token table, as llama-bench
+    counts the parameters; the attention over half the prompt's keys on average: 2 x heads x (d_k + d_v) a key and
+    layer) times tokens/s, over the RAM's peak: 4.5 to 18.0 FLOP a byte, the median 7.2.  An Apple chip's CPU reaches
+    far less of its unified memory's, which is its GPU's (offload.APPLE_CPU_FLOPS_PER_BYTE): an M2 Max's 2.5, an M4
+    Max's 2.7 or 3.6 (by which of its two chips)."""
     data = json.loads((Path(__file__).parent / "data" / "measured" / "cpu_batch.json").read_text())
-    flops = {   # (parameters, token table, layers, heads, d_k + d_v)
-        "epyc9655-qwen2.5-coder-32b-q4_k_m": (32_763_876_352, 152_064 * 5_120, 64, 40, 256),
-        "m4-llama3.1-8b-q4_k_m": (8_030_261_248, 128_256 * 4_096, 32, 32, 256),
-        "i5-4278u-llama3.2-3b-q4_k_m": (3_212_749_824, 0, 28, 24, 256),     # (tied: the table is the output layer)
-        "i9-13900k-llama-7b": (6_738_415_616, 32_000 * 4_096, 32, 32, 256),
+    shapes = {   # (parameters, token table, layers, heads, d_k + d_v)
+        "qwen2.5-coder-32b": (32_763_876_352, 152_064 * 5_120, 64, 40, 256),
+        "llama3.1-8b": (8_030_261_248, 128_256 * 4_096, 32, 32, 256),
+        "llama3.2-3b": (3_212_749_824, 0, 28, 24, 256),         # (tied: the table is the output layer)
+        "llama2-7b": (6_738_415_616, 32_000 * 4_096, 32, 32, 256),
     }
-    rates = {}
-    for pt in data["points"]:
-        params, table, layers, heads, dims = flops[pt["id"]]
-        per_token = 2 * (params - table) + 2 * layers * heads * dims * 256
-        rates[pt["id"]] = per_token * pt["tokens_per_s"] / (pt["peak_gb_s"] * 1e9)
-        # (the model's own count of a decode step's FLOPs agrees)
+
+    def flop_rate(pt) -> float:       # FLOP/s
+        params, table, layers, heads, dims = shapes[pt["model_ref"]]
+        per_token = 2 * (params - table) + 2 * layers * heads * dims * pt["prompt"] / 2
         s = Scenario(model=default_catalog().model(pt["model_ref"]), gpu=default_catalog().gpu("rtx4090"),
-                     weights=pt["weights"], engine="llamacpp", prompt_tokens=512, output_tokens=0)
-        t = speed_terms(s)
-        assert float(t.matmul_flops + decode_attention_flops(t, 256)) == pytest.approx(per_token, rel=0.003)
-    assert sorted(round(r, 1) for r in rates.values()) == [4.5, 7.2, 11.3, 18.0]
-    assert np.median(list(rates.values())) == pytest.approx(CPU_FLOPS_PER_RAM_BYTE, rel=0.01) and \
-        CPU_FLOPS_PER_RAM_BYTE == 9.2
+                     weights=pt["weights"], engine="llamacpp", prompt_tokens=pt["prompt"], output_tokens=0)
+        t = speed_terms(s)            # (the model's own count of a step's FLOPs agrees)
+        assert float(t.matmul_flops + decode_attention_flops(t, pt["prompt"] / 2)) == \
+            pytest.approx(per_token, rel=0.003)
+        return per_token * pt["tokens_per_s"]
+
+    rates = [flop_rate(pt) / (pt["peak_gb_s"] * 1e9) for pt in data["points"]]
+    assert sorted(round(r, 1) for r in rates) == [4.5, 7.2, 18.0]
+    assert CPU_FLOPS_PER_RAM_BYTE == pytest.approx(np.median(rates), rel=0.01) == 7.2
+    m2, m4 = data["apple"]
+    assert flop_rate(m2) / (m2["peak_gb_s"] * 1e9) == pytest.approx(APPLE_CPU_FLOPS_PER_BYTE, rel=0.01) == 2.5
+    assert [round(flop_rate(m4) / (bw * 1e9), 1) for bw in m4["peak_gb_s"]] == [3.6, 2.7]
+    # the rate the plans take: 7.2 x 76.8 GB/s beside a PC's default RAM, 2.5 x 400 GB/s on an M2 Max
+    assert float(cpu_flops_per_s(76.8)) == pytest.approx(553e9, rel=1e-3)
+    assert plan_offload(scenario("llama2-70b", gpu="m2-max-96gb"), ram_gb=96, gpu_layers=60).cpu_flops_per_s == \
+        pytest.approx(1.0e12, rel=1e-9)
 
 
 def test_each_sequence_adds_its_arithmetic_to_the_cpus_reads():
@@ -851,7 +864,7 @@ def test_each_sequence_adds_its_arithmetic_to_the_cpus_reads():
     flops = 2 * (7_241_732_096 - 32_000 * 4_096)        # a token's, 2 per weight past the table (Mistral 7B)
     rate = run["prompt_tokens_per_s"] * flops
     for b in (2, 3, 4):
-        added = cpu_math_s(flops, b, rate / (CPU_FLOPS_PER_RAM_BYTE * 1e9))
+        added = cpu_math_s(flops, b, rate)
         assert added == pytest.approx((b - 1) / 14.01, rel=1e-9)
         assert step[1] + added == pytest.approx(step[b], rel=0.03), b
         assert max(step[1], b / 14.01) < 0.91 * step[b]
@@ -859,24 +872,27 @@ def test_each_sequence_adds_its_arithmetic_to_the_cpus_reads():
 
 def test_a_cpu_step_of_several_sequences_as_an_epyc_9655_ran_them():
     """The CPU's arithmetic grows a step with the sequences (offload.cpu_math_s).  An EPYC 9655 with 12 channels of
-    DDR5 (460 GB/s) ran Qwen2.5-Coder-32B Q4_K_M on its CPU alone (tests/data/measured/cpu_batch.json's sweep): a
-    16-token pass 297.6 ms, a 32-token pass 529.5 ms (31 tokens at its rate: 509.4).  The plan with no layer on the
-    card and that RAM: 16 and 31 sequences within 7 % (reads alone, 81-82 ms: 72 and 84 % under).  One sequence it
-    reads faster than this machine did (80.8 ms against 142.0: its share of the peak, 0.30, is under the 0.54 the
-    plan takes from the median of CPU_BW_SHARES' machines), and so the steps of 2 to 8 sequences are 36-59 % under:
-    there each token past the first costs the machine the reads' time again more than its arithmetic."""
+    DDR5 (460 GB/s) ran Qwen2.5-Coder-32B Q4_K_M on its CPU alone (tests/data/measured/cpu_batch.json's sweep): an
+    8-token pass 293.3 ms, a 16-token pass 297.6 ms, a 32-token pass 529.5 ms (31 tokens at its rate: 509.4).  The
+    plan with no layer on the card and that RAM: 8, 16 and 31 sequences 26 % under, 26 % and 31 % over (its reads
+    alone, 81-82 ms, 72-84 % under).  Its CPU rate, 7.2 FLOP a byte, is the median machine's; this one's prompt rate
+    is 18.0, but its passes of 2 to 31 tokens run well under that: a step of 16 takes 10.4 ms a token more than one,
+    where its prompt rate gives 7.7 and the plan's 19.4.  One sequence the plan reads faster than this machine did
+    (80.8 ms against 142.0: its share of the peak, 0.30, is under the 0.54 the plan takes from the median of
+    CPU_BW_SHARES' machines)."""
     sweep = {int(k): v for k, v in json.loads((Path(__file__).parent / "data" / "measured" / "cpu_batch.json")
                                                .read_text())["points"][0]["sweep"].items()}
-    measured = {b: b / sweep[b] for b in (1, 16)} | {31: 31 / sweep[32]}
-    assert measured == pytest.approx({1: 0.1420, 16: 0.2972, 31: 0.5094}, rel=1e-3)
+    measured = {b: b / sweep[b] for b in (1, 8, 16)} | {31: 31 / sweep[32]}
+    assert measured == pytest.approx({1: 0.1420, 8: 0.2933, 16: 0.2972, 31: 0.5094}, rel=1e-3)
     s = scenario("qwen2.5-coder-32b", prompt_tokens=1, output_tokens=0)
     steps = {b: plan_offload(s.with_(batch=b), 256, gpu_layers=0, ram_bandwidth_gb_s=460, with_prefill=False)
-             for b in (1, 16, 31)}
+             for b in (1, 8, 16, 31)}
     assert all(p.level == "cpu" and p.step_copy_bytes == 0 for p in steps.values())
-    for b in (16, 31):
-        assert steps[b].decode_s == pytest.approx(measured[b], rel=0.07), b
+    for b, error in ((8, -0.26), (16, 0.26), (31, 0.31)):
+        assert steps[b].decode_s / measured[b] - 1 == pytest.approx(error, abs=0.02), b
         assert steps[b].decode_s - steps[b].cpu_math_s < 0.3 * measured[b]
     assert steps[1].decode_s == pytest.approx(0.0808, rel=0.01) and steps[1].cpu_math_s == 0
+    assert (steps[16].decode_s - steps[1].decode_s) / 15 == pytest.approx(0.0194, rel=0.02)
 
 
 def test_n_cpu_moe_keeps_the_first_layers_experts_in_ram():

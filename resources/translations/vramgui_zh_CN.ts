@@ -134,8 +134,12 @@
         <translation>专家由 CPU 运行的 {n} 层，每层另加 {hand} ms，用于把激活值交给 CPU 再传回。</translation>
     </message>
     <message>
-        <source>The CPU&apos;s arithmetic for the {n} sequences past the first adds {ms} ms (its rate assumed at {rho} FLOP a byte of the RAM&apos;s bandwidth).</source>
-        <translation>第一个序列之外的 {n} 个序列，其 CPU 运算另加 {ms} ms（CPU 的运算速率按系统内存带宽每字节 {rho} FLOP 假定）。</translation>
+        <source>The CPU&apos;s arithmetic for the {n} sequences past the first adds {ms} ms (at an assumed {tflops} TFLOP/s, from the RAM&apos;s bandwidth).</source>
+        <translation>第一个序列之外的 {n} 个序列，其 CPU 运算另加 {ms} ms（CPU 速率按系统内存带宽假定为 {tflops} TFLOP/s）。</translation>
+    </message>
+    <message>
+        <source>About {time} as the offload plans it ({plan}): the CPU runs the prompt&apos;s passes on the part in RAM, {cpu} of it at an assumed {tflops} TFLOP/s (no pass is copied to the card: under 32 tokens, unified memory, or builds before op offload).</source>
+        <translation>按卸载方案（{plan}）约 {time}：处理提示词的各轮中，内存中那部分由 CPU 运行，占其中 {cpu}，CPU 速率假定为 {tflops} TFLOP/s（没有一轮复制到显卡：不足 32 个 token、统一内存，或尚无 op offload 的版本）。</translation>
     </message>
     <message>
         <source>With every layer on the card, as below: {gpu_ms} ms.</source>
@@ -144,10 +148,6 @@
     <message>
         <source>About {time} as the offload plans it ({plan}): the prompt&apos;s passes copy {gb} GB of the part in RAM to the card (at an assumed {share} of its {link} GB/s link).</source>
         <translation>按卸载方案（{plan}）约 {time}：处理提示词的各轮会把内存中那部分共 {gb} GB 复制到显卡（按其 {link} GB/s 链路的 {share} 估算）。</translation>
-    </message>
-    <message>
-        <source>About {time} as the offload plans it ({plan}): the CPU runs the prompt&apos;s passes on the part in RAM, {cpu} of it (no pass is copied to the card: under 32 tokens, unified memory, or builds before op offload).</source>
-        <translation>按卸载方案（{plan}）约 {time}：处理提示词的各轮中，内存中那部分由 CPU 运行，占其中 {cpu}（没有一轮复制到显卡：不足 32 个 token、统一内存，或尚无 op offload 的版本）。</translation>
     </message>
     <message>
         <source>As the offload plans it ({plan}): {time}.</source>

@@ -315,8 +315,8 @@ def test_partial_offload_in_the_window(qtbot, win, tmp_path):
     settle(qtbot, win)
     plan = win.state.offload_plan()
     assert plan.cpu_math_s > 0 and plan.step_copy_bytes == 0
-    assert (f"The CPU's arithmetic for the 3 sequences past the first adds {plan.cpu_math_s * 1e3:,.1f} ms (its rate "
-            "assumed at 9.2 FLOP a byte of the RAM's bandwidth).") in strip.tooltip("decode")
+    assert (f"The CPU's arithmetic for the 3 sequences past the first adds {plan.cpu_math_s * 1e3:,.1f} ms (at an "
+            "assumed 0.55 TFLOP/s, from the RAM's bandwidth).") in strip.tooltip("decode")
     # a 16-token prompt is not copied to the card: the CPU runs its part of the pass (core.offload.cpu_prompt)
     p.batch.spin.setValue(1)
     p.prompt.spin.setValue(16)
@@ -326,7 +326,8 @@ def test_partial_offload_in_the_window(qtbot, win, tmp_path):
     assert strip.values["prefill"].text() == duration(plan.prefill_s)
     assert strip.tooltip("prefill").startswith(
         f"About {duration(plan.prefill_s)} as the offload plans it ({plan_badge(plan)}): the CPU runs the prompt's "
-        f"passes on the part in RAM, {duration(plan.cpu_prompt_s)} of it (no pass is copied to the card")
+        f"passes on the part in RAM, {duration(plan.cpu_prompt_s)} of it at an assumed 0.55 TFLOP/s (no pass is copied "
+        "to the card")
     p.prompt.spin.setValue(256)         # (32 sequences of 4,000 tokens outgrow the 33 GB of RAM)
     p.batch.spin.setValue(32)
     settle(qtbot, win)

@@ -44,7 +44,9 @@ from .offload import (
     OP_OFFLOAD_MIN_BATCH,
     PCIE_COPY_EFFICIENCY,
     PINNED_COPY_EFFICIENCY,
+    apple_cpu,
     cpu_bandwidth_share,
+    cpu_flops_per_s,
     cpu_math_s,
     cpu_prompt,
     cpu_runs_prompt,
@@ -404,8 +406,9 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     link = host_link_bytes_per_s(m.gpu) * (PINNED_COPY_EFFICIENCY if m.pinned else PCIE_COPY_EFFICIENCY)
     # the CPU's arithmetic for the sequences past the first (offload.cpu_math_s), a sequence's FLOPs a layer
     layer_flops = (sp.matmul_flops - g.head_flops + decode_attention_flops(sp, float(m.context))) / L
+    rate = cpu_flops_per_s(at.ram_bw, apple_cpu([m.gpu]))
     math = cpu_math_s(n_cpu * layer_flops + moe_in_ram * (sp.expert_flops / L)
-                      + np.where(output_on_gpu, 0.0, g.head_flops), m.batch, at.ram_bw)
+                      + np.where(output_on_gpu, 0.0, g.head_flops), m.batch, rate)
     in_ram = (n_cpu * per_layer + np.where(output_on_gpu, 0.0, g.lm_head) + active_experts) \
         / (at.ram_bw * GB * g.cpu_share) + moe_in_ram * MOE_CPU_LAYER_S + math
     experts_in_ram = (n_cpu + moe_in_ram) * g.expert_layer        # (the routed experts in RAM: op offload copies
@@ -432,7 +435,7 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
         attention = decode_attention_flops(sp, m.context / 2)
         share, on_cpu = cpu_prompt(prof, tokens, n_cpu * ((sp.matmul_flops - g.head_flops) / L + attention / L)
                                    + moe_in_ram * (sp.expert_flops / L), sp.matmul_flops + attention,
-                                   n_cpu * g.layer_bytes + moe_in_ram * g.expert_layer, at.ram_bw, g.cpu_share)
+                                   n_cpu * g.layer_bytes + moe_in_ram * g.expert_layer, at.ram_bw, g.cpu_share, rate)
         cards, copies = np.where(runs, share, 1.0), np.where(runs, on_cpu, copies)
     return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies, cards
 

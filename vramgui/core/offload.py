@@ -101,18 +101,20 @@ PINNED_COPY_EFFICIENCY = 0.84
 #: DDR4-3200 (a Ryzen 9 5900X), every layer's, 145 us; the mean (tests/data/measured/moe_offload.json holds the
 #: sources and three more runs).  Whole layers in RAM (-ngl) hand off once a step, not once a layer: not counted.
 MOE_CPU_LAYER_S = 143e-6
-#: The CPU's arithmetic rate [FLOP/s] per byte/s of the system RAM's peak bandwidth, for the part of a decode step it
-#: runs (layers in RAM, routed experts in RAM): a machine's cores grow with its memory channels (a desktop's two, a
-#: server's eight or twelve), so the RAM's bandwidth, which the user gives, stands for its CPU too.  The median of
-#: four published llama.cpp CPU prompt rates (a 512-token pass's matmul and attention FLOPs a token x tokens/s, over
-#: the RAM's peak; tests/data/measured/cpu_batch.json): an Intel Core i5-4278U with dual-channel DDR3L-1600, 4.5; an
-#: i9-13900K with dual-channel DDR5-6400, 7.2; an Apple M4's CPU (120 GB/s), 11.3; an AMD EPYC 9655 with 12 channels
-#: of DDR5 (460 GB/s as its source gives it), 18.0.  Machines differ by 2x either way (cores per channel, the format's
-#: kernels, the build).  Where the CPU shares a GPU's memory the rate takes that memory's bandwidth: right for the
-#: M4 above, about 3.7 times too fast for an M2 Max, whose 8 performance cores ran Llama 3.1 8B Q4_0's prompt at
-#: 65.5 tokens/s (2.5 FLOP a byte of its 400 GB/s; mainline build 3660 as ik_llama.cpp PR #37 quotes it): a Max or
-#: Ultra chip's bandwidth is its GPU's, and there the CPU's part is optimistic.
-CPU_FLOPS_PER_RAM_BYTE = 9.2
+#: The CPU's arithmetic rate [FLOP/s] per byte/s of the system RAM's peak bandwidth, for the part of a decode step or
+#: a prompt's pass it runs (layers in RAM, routed experts in RAM): a machine's cores grow with its memory channels (a
+#: desktop's two, a server's eight or twelve), so the RAM's bandwidth, which the user gives, stands for its CPU too.
+#: The median of three published llama.cpp CPU prompt rates on machines whose RAM is stated (a 512-token pass's matmul
+#: and attention FLOPs a token x tokens/s, over the RAM's peak; tests/data/measured/cpu_batch.json): an Intel Core
+#: i5-4278U with dual-channel DDR3L-1600, 4.5; an i9-13900K with dual-channel DDR5-6400, 7.2; an AMD EPYC 9655 with 12
+#: channels of DDR5 (460 GB/s as its source gives it), 18.0.  Machines differ by 2-3x either way (cores per channel,
+#: the format's kernels, the build).
+CPU_FLOPS_PER_RAM_BYTE = 7.2
+#: The same where the CPU shares an Apple chip's memory, whose bandwidth is its GPU's: an M2 Max's CPU prompt rate
+#: (the same file: Llama 3.1 8B Q4_0 at 65.45 tokens/s, mainline build 3660 as ik_llama.cpp PR #37 quotes it), 2.5
+#: FLOP a byte of its 400 GB/s.  An M4 Max's (Q4_K at 98.37 tokens/s on 8 threads, llama.cpp PR #16739's repacked
+#: kernels) gives 2.7 or 3.6, by which M4 Max it was (546 or 410 GB/s; the PR does not say).
+APPLE_CPU_FLOPS_PER_BYTE = 2.5
 #: The fewest tokens of a pass for which the CUDA backend runs an op whose weight is in RAM on the GPU (ggml-cuda.cu:
 #: offload_op, get_op_batch_size(op) >= op_offload_min_batch_size, 32 unless GGML_OP_OFFLOAD_MIN_BATCH says otherwise).
 OP_OFFLOAD_MIN_BATCH = 32
@@ -150,6 +152,7 @@ class OffloadPlan:
     #                                        0: not one; None: not worked out)
     cpu_math_s: float = 0.0          # of ``decode_s``: the CPU's arithmetic for the sequences past the first
     cpu_prompt_s: float = 0.0        # of ``prefill_s``: the CPU's time on its part of the prompt (cpu_prompt)
+    cpu_flops_per_s: float = 0.0     # the CPU's assumed arithmetic rate for those two (cpu_flops_per_s)
 
     @property
     def experts_on_cpu(self) -> bool:
@@ -194,30 +197,41 @@ def offloading(plan: OffloadPlan | None, fits: bool) -> OffloadPlan | None:
     return plan if plan is not None and offloads(plan.level, fits) else None
 
 
-def cpu_math_s(flops_per_token, batch, ram_bw_gb_s):
+def cpu_flops_per_s(ram_bw_gb_s, apple=False):
+    """The CPU's arithmetic rate beside RAM of ``ram_bw_gb_s`` peak (:data:`CPU_FLOPS_PER_RAM_BYTE`; ``apple``: an
+    Apple chip's unified memory, :data:`APPLE_CPU_FLOPS_PER_BYTE`; numbers or arrays)."""
+    return np.where(apple, APPLE_CPU_FLOPS_PER_BYTE, CPU_FLOPS_PER_RAM_BYTE) * ram_bw_gb_s * 1e9
+
+
+def apple_cpu(gpus) -> bool:
+    """Whether the CPU beside ``gpus`` shares an Apple chip's memory (:func:`cpu_flops_per_s`)."""
+    return all(g.unified_memory and g.vendor == "Apple" for g in gpus)
+
+
+def cpu_math_s(flops_per_token, batch, rate):
     """Seconds a decode step of ``batch`` sequences spends on the CPU's arithmetic for the part of the model it runs,
-    ``flops_per_token`` a sequence, beyond one sequence's, at :data:`CPU_FLOPS_PER_RAM_BYTE` times the RAM's peak
-    ``ram_bw_gb_s``.  Each sequence past the first adds its FLOPs to the CPU's reads: the share of the bandwidth those
-    run at (:data:`CPU_BW_SHARES`) is measured with one sequence, its arithmetic inside it, and on the CPU the
-    arithmetic does not hide under the reads.  An EPYC 9655's passes of Qwen2.5-Coder-32B Q4_K_M (tests/data/
-    measured/cpu_batch.json) take 142 ms for one token, 298 for 16 and 530 for 32: 10.4 and 12.5 ms a token more,
-    where its own prompt rate (129 tokens/s: 7.7 ms a token) falls short of both; this rate gives it 15.2."""
-    return (batch - 1) * flops_per_token / (CPU_FLOPS_PER_RAM_BYTE * ram_bw_gb_s * 1e9)
+    ``flops_per_token`` a sequence, beyond one sequence's, at the CPU's ``rate`` (:func:`cpu_flops_per_s`).  Each
+    sequence past the first adds its FLOPs to the CPU's reads: the share of the bandwidth those run at
+    (:data:`CPU_BW_SHARES`) is measured with one sequence, its arithmetic inside it, and on the CPU the arithmetic
+    does not hide under the reads.  An EPYC 9655's passes of Qwen2.5-Coder-32B Q4_K_M (tests/data/measured/
+    cpu_batch.json) take 142 ms for one token, 298 for 16 and 530 for 32: 10.4 and 12.5 ms a token more, where its
+    own prompt rate (129 tokens/s: 7.7 ms a token) falls short of both; the rate from its 460 GB/s gives it 19.4."""
+    return (batch - 1) * flops_per_token / rate
 
 
-def cpu_prompt(profile, tokens, cpu_flops, whole_flops, cpu_bytes, ram_bw_gb_s, share):
+def cpu_prompt(profile, tokens, cpu_flops, whole_flops, cpu_bytes, ram_bw_gb_s, share, rate):
     """Where the CPU runs its part of a prompt's passes (no op offload: a unified memory's CPU, builds before it, or
     passes under 32 tokens): (the share of the cards' time for the prompt left to them, the CPU's seconds).  The
     cards' share is that of a token's FLOPs on them.  Each pass
     of the engine's prompt batch reads the CPU's part once, ``cpu_bytes`` at ``share`` of the RAM's peak, and adds
-    the arithmetic of each of its tokens past the first, ``cpu_flops`` a token, as a decode step of as many
-    sequences does (:func:`cpu_math_s`); ``tokens``: all sequences' new ones; ``whole_flops``: a token's over the
+    the arithmetic of each of its tokens past the first, ``cpu_flops`` a token, at ``rate``, as a decode step of as
+    many sequences does (:func:`cpu_math_s`); ``tokens``: all sequences' new ones; ``whole_flops``: a token's over the
     whole model (numbers or arrays: the My machine grid passes one per model and format).  The cache's reads and
     the output layer, which runs for each sequence's last token, are left out."""
     chunk = np.minimum(profile.prefill_chunk_tokens or tokens, tokens)
     passes = np.ceil(tokens / np.maximum(chunk, 1))
     return 1.0 - cpu_flops / whole_flops, passes * cpu_bytes / (ram_bw_gb_s * GB * share) + cpu_math_s(
-        cpu_flops, tokens - passes + 1, ram_bw_gb_s)
+        cpu_flops, tokens - passes + 1, rate)
 
 
 def cpu_runs_prompt(profile, tokens, copies: bool):
@@ -426,13 +440,14 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         if with_prefill and s.gpu.peak_flops(one.weight_format.kernel) else float("nan")
     new, cached = prompt_split(s.prompt_tokens, s.cached_tokens)
     tokens = float(new) * s.batch
+    rate = float(cpu_flops_per_s(ram_bandwidth_gb_s, apple_cpu(gpus)))
     if prefill == prefill and (n_cpu or moe_in_ram) and cpu_runs_prompt(s.profile, tokens, bool(copy)):
         st = speed_terms(one)
         attention = float(decode_attention_flops(st, float(cached) + float(new) / 2))   # (a token's mean keys)
         cards, on_cpu = cpu_prompt(s.profile, tokens, n_cpu * (sh.layer_matmul + attention / L)
                                    + moe_in_ram * sh.expert_flops, float(st.matmul_flops) + attention,
                                    n_cpu * layer_w + moe_in_ram * expert_layer, ram_bandwidth_gb_s,
-                                   cpu_bandwidth_share(one.weight_format))
+                                   cpu_bandwidth_share(one.weight_format), rate)
         prefill, on_cpu = prefill * cards + float(on_cpu), float(on_cpu)
     else:
         on_cpu = 0.0
@@ -442,7 +457,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
                        copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0,
                        prefill_s=prefill + copied / (link * share) if level != "none" else float("nan"),
                        prompt_copy_bytes=copied, link_bytes_per_s=link, step_copy_bytes=step_copy, copy_share=share,
-                       cpu_math_s=math, cpu_prompt_s=on_cpu if level != "none" else 0.0)
+                       cpu_math_s=math, cpu_prompt_s=on_cpu if level != "none" else 0.0, cpu_flops_per_s=rate)
 
 
 def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool = False,
@@ -511,6 +526,7 @@ def _card_speed(s: Scenario, one: Scenario, gpus: list[GPU]) -> dict[str, np.nda
                 "memory": np.array([g.memory_bytes for g in gpus], dtype=np.float64),
                 "share": np.array([g.gpu_share for g in gpus], dtype=np.float64),
                 "unified": np.array([g.unified_memory for g in gpus], dtype=bool),
+                "apple": np.array([g.unified_memory and g.vendor == "Apple" for g in gpus], dtype=bool),
                 "bandwidth_gb_s": np.array([g.memory_bandwidth_gb_s for g in gpus], dtype=np.float64)}, \
             (s.model, list(gpus))      # (the objects kept with their ids: no id is reused while they are kept)
     key = (s.profile.id, s.host, one.weight_format.id, id(s.model), tuple(id(g) for g in gpus))
@@ -607,16 +623,16 @@ def _plan_rows(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool
     step_copy = np.where((copy != 0) & (s.batch >= OP_OFFLOAD_MIN_BATCH),
                          n_cpu * (sh.layer_w + sh.kv_layer) + E * moe_in_ram + np.where(output_on_gpu, 0.0, sh.head)
                          - experts_in_ram * float(unused_experts_share(*moe, s.batch)), 0.0)
-    decode, math = _row_decode(s, one, sh, c, split, back, n_cpu, output_on_gpu, ram_bw_gb_s,
-                               step_copy / (link * share))
+    decode, math, rate = _row_decode(s, one, sh, c, split, back, n_cpu, output_on_gpu, ram_bw_gb_s,
+                                     step_copy / (link * share))
     copied = np.where(copy != 0, prompt_copy_bytes(s, n_cpu * sh.layer_w + E * moe_in_ram,
                                                    n_cpu * float(sh.t1.kv_full) / L, experts_in_ram, *moe), 0.0)
     plans = []
     rows = zip(gpus, level.tolist(), split.tolist(), dev_used.tolist(), budgets.tolist(), n_gpu.tolist(),
                n_cpu.tolist(), output_on_gpu.tolist(), moe_in_ram.tolist(), ram_used.tolist(), ram_budget.tolist(),
                decode.tolist(), copy.tolist(), copied.tolist(), link.tolist(), step_copy.tolist(), math.tolist(),
-               strict=True)
-    for g, lv, ks, us, bs, ng, nc, out, mr, ru, rb, dec, cp, cd, lk, sc, mt in rows:
+               np.broadcast_to(rate, math.shape).tolist(), strict=True)
+    for g, lv, ks, us, bs, ng, nc, out, mr, ru, rb, dec, cp, cd, lk, sc, mt, rt in rows:
         devices = [Device(g.name, u, b, int(k)) for u, b, k in zip(us, bs, ks, strict=True)]
         devices.append(Device("system RAM", ru, rb, int(nc)))
         none = lv == 3
@@ -625,13 +641,14 @@ def _plan_rows(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool
                                  decode_s=float("inf") if none else dec,
                                  copy_bytes=cp if ks[0] or out else 0.0, prefill_s=float("nan"),
                                  prompt_copy_bytes=cd, link_bytes_per_s=lk, step_copy_bytes=sc, copy_share=share,
-                                 cpu_math_s=mt))
+                                 cpu_math_s=mt, cpu_flops_per_s=rt))
     return plans
 
 
 def _row_decode(s, one, sh: _Shared, c: dict, split, back, n_cpu, output_on_gpu, ram_bw_gb_s,
-                copy_s) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_decode_s` of each row (cards x copies of the card), in the same float operations."""
+                copy_s) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_decode_s` of each row (cards x copies of the card), in the same float operations, and each row's
+    CPU rate (:func:`cpu_flops_per_s`)."""
     a = s.model.architecture
     L = a.num_layers
     rate = c["rate"]
@@ -644,10 +661,11 @@ def _row_decode(s, one, sh: _Shared, c: dict, split, back, n_cpu, output_on_gpu,
     moe_in_ram = L - n_cpu - _seq_sum(back) if sh.active_expert_layer else np.zeros(len(rate))
     cpu_bytes = n_cpu * (sh.read_layer + sh.kv_layer) + np.where(output_on_gpu, 0.0, sh.head) \
         + sh.active_expert_layer * moe_in_ram
+    rate = cpu_flops_per_s(ram_bw_gb_s, c["apple"])
     math = np.where(copy_s != 0, 0.0, cpu_math_s(n_cpu * sh.layer_flops + moe_in_ram * sh.expert_flops
-                                                 + np.where(output_on_gpu, 0.0, sh.head_flops), s.batch, ram_bw_gb_s))
+                                                 + np.where(output_on_gpu, 0.0, sh.head_flops), s.batch, rate))
     t = np.where(copy_s != 0, t + copy_s, t + (cpu_bytes / ram_bw + moe_in_ram * MOE_CPU_LAYER_S + math))
-    return engine_time(t, c["floor"], c["fixed"] + SAMPLE_S.get(s.profile.id, 0.0) * s.batch), math
+    return engine_time(t, c["floor"], c["fixed"] + SAMPLE_S.get(s.profile.id, 0.0) * s.batch), math, rate
 
 
 def max_prompt_offloaded(s: Scenario, ram_gb: float, guess: int | None = None, **plan) -> int:
@@ -958,7 +976,8 @@ def _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh: _Shared, ram_
         cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
             + active_expert_layer * moe_in_ram
         math = cpu_math_s(n_cpu * sh.layer_flops + moe_in_ram * sh.expert_flops
-                          + (0.0 if output_on_gpu else sh.head_flops), s.batch, ram_bw_gb_s)
+                          + (0.0 if output_on_gpu else sh.head_flops), s.batch,
+                          float(cpu_flops_per_s(ram_bw_gb_s, apple_cpu(gpus))))
         t += cpu_bytes / ram_bw + moe_in_ram * MOE_CPU_LAYER_S + math
     return float(engine_time(t, host_floor_s(key, a, one.weight_format),
                              fixed_step_s(key, a) + SAMPLE_S.get(s.profile.id, 0.0) * s.batch)), float(math)

@@ -25,7 +25,7 @@ from .engines import (
 from .fit import auto_fit_headroom, fit, server_context
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
-from .offload import CPU_FLOPS_PER_RAM_BYTE, MOE_CPU_LAYER_S, PINNED_COPY_EFFICIENCY
+from .offload import MOE_CPU_LAYER_S, PINNED_COPY_EFFICIENCY
 from .params import count_params
 from .scenario import Scenario
 from .speed import (
@@ -55,7 +55,7 @@ def offload_dict(plan) -> dict:
             "prompt_copy_bytes": plan.prompt_copy_bytes, "link_bytes_per_s": plan.link_bytes_per_s,
             "step_copy_bytes": plan.step_copy_bytes, "cpu_moe_layers": plan.cpu_moe_layers,
             "copy_share": plan.copy_share, "cpu_math_seconds": plan.cpu_math_s,
-            "cpu_prompt_seconds": plan.cpu_prompt_s,
+            "cpu_prompt_seconds": plan.cpu_prompt_s, "cpu_flops_per_second": plan.cpu_flops_per_s,
             "max_prompt_tokens": plan.max_prompt_tokens if plan.max_context is not None else None,
             "max_context": plan.max_context, "max_batch": plan.max_batch,
             "per_device": [{"device": d.name, "bytes": d.used_bytes, "budget_bytes": d.budget_bytes,
@@ -100,16 +100,17 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
                      f"{o['link_bytes_per_s'] / 1e9:,.0f} GB/s link) instead of the CPU reading it")
     if o["cpu_math_seconds"]:
         lines.append(f"  decode: the CPU's arithmetic for the sequences past the first adds "
-                     f"{o['cpu_math_seconds'] * 1e3:,.1f} ms a step (its rate assumed at {CPU_FLOPS_PER_RAM_BYTE} "
-                     "FLOP a byte of the RAM's bandwidth)")
+                     f"{o['cpu_math_seconds'] * 1e3:,.1f} ms a step (at an assumed "
+                     f"{o['cpu_flops_per_second'] / 1e12:,.2f} TFLOP/s, from the RAM's bandwidth)")
     if o["prompt_copy_bytes"] and o["prefill_seconds"] is not None:
         lines.append(f"  first token {duration_text(o['prefill_seconds'])}: the prompt's passes copy "
                      f"{o['prompt_copy_bytes'] / 1e9:,.1f} GB of the part in RAM to the card (at an assumed "
                      f"{_share(o)} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
     if o["cpu_prompt_seconds"] and o["prefill_seconds"] is not None:
         lines.append(f"  first token {duration_text(o['prefill_seconds'])}: the CPU runs the prompt's passes on the "
-                     f"part in RAM, {duration_text(o['cpu_prompt_seconds'])} of it (no pass copied to the card: under "
-                     "32 tokens, unified memory, or builds before op offload)")
+                     f"part in RAM, {duration_text(o['cpu_prompt_seconds'])} of it at an assumed "
+                     f"{o['cpu_flops_per_second'] / 1e12:,.2f} TFLOP/s (no pass copied to the card: under 32 tokens, "
+                     "unified memory, or builds before op offload)")
     most = o["max_context"]
     if most is not None:       # (worked out, and placed at all: the first line says where it is not)
         cards = "card" if len(o["per_device"]) == 2 else "cards"

@@ -11,7 +11,7 @@ from ..core import MemoryBreakdown, Scenario
 from ..core.engines import APPLE_ONLY, LLAMACPP, runs_on_gpu
 from ..core.explain import explain
 from ..core.fit import FitResult
-from ..core.offload import CPU_FLOPS_PER_RAM_BYTE, MOE_CPU_LAYER_S, offloading
+from ..core.offload import MOE_CPU_LAYER_S, offloading
 from ..core.speed import SpeedResult
 from ..core.units import GIB, MIB
 from .fit_table import ELSEWHERE
@@ -268,9 +268,10 @@ class BreakdownStrip(QtWidgets.QFrame):
                                          "its activations to the CPU and back.").format(
                         n=integer(plan.cpu_moe_layers), hand=num(MOE_CPU_LAYER_S * 1e3, 2))
                 if plan.cpu_math_s:             # (core.offload.cpu_math_s)
-                    how += " " + self.tr("The CPU's arithmetic for the {n} sequences past the first adds {ms} ms (its "
-                                         "rate assumed at {rho} FLOP a byte of the RAM's bandwidth).").format(
-                        n=integer(s.batch - 1), ms=num(plan.cpu_math_s * 1e3, 1), rho=num(CPU_FLOPS_PER_RAM_BYTE, 1))
+                    how += " " + self.tr("The CPU's arithmetic for the {n} sequences past the first adds {ms} ms (at "
+                                         "an assumed {tflops} TFLOP/s, from the RAM's bandwidth).").format(
+                        n=integer(s.batch - 1), ms=num(plan.cpu_math_s * 1e3, 1),
+                        tflops=num(plan.cpu_flops_per_s / 1e12, 2))
             notes["decode"] = how + " " + self.tr("With every layer on the card, as below: {gpu_ms} ms.").format(
                 gpu_ms=num(float(sp.decode_step_s) * 1e3, 1))
             if plan.prompt_copy_bytes:
@@ -280,9 +281,10 @@ class BreakdownStrip(QtWidgets.QFrame):
                     share=f"{plan.copy_share:.0%}", link=num(plan.link_bytes_per_s / 1e9))
             elif plan.cpu_prompt_s:         # (core.offload.cpu_prompt)
                 why = self.tr("About {time} as the offload plans it ({plan}): the CPU runs the prompt's passes on the "
-                              "part in RAM, {cpu} of it (no pass is copied to the card: under 32 tokens, unified "
-                              "memory, or builds before op offload).").format(
-                    time=first, plan=plan_badge(plan), cpu=duration(plan.cpu_prompt_s))
+                              "part in RAM, {cpu} of it at an assumed {tflops} TFLOP/s (no pass is copied to the card: "
+                              "under 32 tokens, unified memory, or builds before op offload).").format(
+                    time=first, plan=plan_badge(plan), cpu=duration(plan.cpu_prompt_s),
+                    tflops=num(plan.cpu_flops_per_s / 1e12, 2))
             else:
                 why = self.tr("As the offload plans it ({plan}): {time}.").format(time=first, plan=plan_badge(plan))
             notes["prefill"] = why + " " + self.tr("With every layer on the card, as below: {time}.").format(
