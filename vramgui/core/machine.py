@@ -52,6 +52,7 @@ from .offload import (
     cpu_runs_prompt,
     experts_layer_bytes,
     gpu_budget,
+    head_flops,
     host_link_bytes_per_s,
     kv_copy_per_cell,
     passes_copy_bytes,
@@ -279,8 +280,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             copy_weight=arr([largest_tensor_bytes(a, w) for a in archs for w in wfs]),
             cpu_share=np.array([[cpu_bandwidth_share(w) for w in wfs]]),
             expert_layer=arr([experts_layer_bytes(a, w) for a in archs for w in wfs]),
-            head_flops=arr([2.0 * (count_params(a).lm_head + count_params(a).tied_output) for a in archs],
-                           (len(models), 1)),
+            head_flops=arr([head_flops(a) for a in archs], (len(models), 1)),
             copy_experts=arr([largest_tensor_bytes(a, w, experts_only=True) if a.moe else 0.0 for a in archs
                               for w in wfs]),
             kv_copy=arr([kv_copy_per_cell(s) for s in base], (len(models), 1)),

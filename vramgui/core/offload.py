@@ -203,6 +203,12 @@ def cpu_flops_per_s(ram_bw_gb_s, apple=False):
     return np.where(apple, APPLE_CPU_FLOPS_PER_BYTE, CPU_FLOPS_PER_RAM_BYTE) * ram_bw_gb_s * 1e9
 
 
+def head_flops(a) -> float:
+    """The output layer's FLOPs a token (2 a weight; a tied table's rows where it is the embedding)."""
+    p = count_params(a)
+    return 2.0 * (p.lm_head + p.tied_output)
+
+
 def apple_cpu(gpus) -> bool:
     """Whether the CPU beside ``gpus`` shares an Apple chip's memory (:func:`cpu_flops_per_s`)."""
     return all(g.unified_memory and g.vendor == "Apple" for g in gpus)
@@ -222,12 +228,12 @@ def cpu_math_s(flops_per_token, batch, rate):
 def cpu_prompt(profile, tokens, cpu_flops, whole_flops, cpu_bytes, ram_bw_gb_s, share, rate):
     """Where the CPU runs its part of a prompt's passes (no op offload: a unified memory's CPU, builds before it, or
     passes under 32 tokens): (the share of the cards' time for the prompt left to them, the CPU's seconds).  The
-    cards' share is that of a token's FLOPs on them.  Each pass
-    of the engine's prompt batch reads the CPU's part once, ``cpu_bytes`` at ``share`` of the RAM's peak, and adds
-    the arithmetic of each of its tokens past the first, ``cpu_flops`` a token, at ``rate``, as a decode step of as
-    many sequences does (:func:`cpu_math_s`); ``tokens``: all sequences' new ones; ``whole_flops``: a token's over the
-    whole model (numbers or arrays: the My machine grid passes one per model and format).  The cache's reads and
-    the output layer, which runs for each sequence's last token, are left out."""
+    cards keep the share of a token's FLOPs on them.  Each pass of the engine's prompt batch reads the CPU's part
+    once, ``cpu_bytes`` at ``share`` of the RAM's peak, and adds the arithmetic of each of its tokens past the first,
+    ``cpu_flops`` a token, at ``rate``, as a decode step of as many sequences does (:func:`cpu_math_s`); ``tokens``:
+    all sequences' new ones; ``whole_flops``: a token's over the whole model (numbers or arrays: the My machine grid
+    passes one per model and format).  The cache's reads and the output layer, which runs for each sequence's last
+    token, are left out."""
     chunk = np.minimum(profile.prefill_chunk_tokens or tokens, tokens)
     passes = np.ceil(tokens / np.maximum(chunk, 1))
     return 1.0 - cpu_flops / whole_flops, passes * cpu_bytes / (ram_bw_gb_s * GB * share) + cpu_math_s(
@@ -430,7 +436,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     step_copy = n_cpu * (layer_w + kv_layer) + expert_layer * moe_in_ram + (0.0 if output_on_gpu else head) \
         - experts_in_ram * float(unused_experts_share(*moe, s.batch)) if copy and s.batch >= OP_OFFLOAD_MIN_BATCH \
         else 0.0
-    decode, math = _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh, ram_bandwidth_gb_s,
+    rate = float(cpu_flops_per_s(ram_bandwidth_gb_s, apple_cpu(gpus)))
+    decode, math = _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh, ram_bandwidth_gb_s, rate,
                              step_copy / (link * share))
     # a prompt's passes: as on the card, and the part in RAM copied to it for each (its weights, its layers' cache)
     # (the cache a layer holds a token, over the layers: a hybrid's recurrent layers hold none)
@@ -440,7 +447,6 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         if with_prefill and s.gpu.peak_flops(one.weight_format.kernel) else float("nan")
     new, cached = prompt_split(s.prompt_tokens, s.cached_tokens)
     tokens = float(new) * s.batch
-    rate = float(cpu_flops_per_s(ram_bandwidth_gb_s, apple_cpu(gpus)))
     if prefill == prefill and (n_cpu or moe_in_ram) and cpu_runs_prompt(s.profile, tokens, bool(copy)):
         st = speed_terms(one)
         attention = float(decode_attention_flops(st, float(cached) + float(new) / 2))   # (a token's mean keys)
@@ -868,8 +874,8 @@ def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
     active_expert_layer = expert_layer * touched / a.moe.num_experts if expert_layer and a.moe else 0.0
     # the FLOPs a sequence's step takes, for the CPU's share of them (cpu_math_s)
     st = speed_terms(one)
-    head_flops = 2.0 * (params.lm_head + params.tied_output)
-    layer_matmul = (float(st.matmul_flops) - head_flops) / L
+    out_flops = head_flops(a)
+    layer_matmul = (float(st.matmul_flops) - out_flops) / L
     layer_flops = layer_matmul + float(decode_attention_flops(st, s.context_tokens)) / L
     return _Shared(wb=wb, t1=t1, act1=act1, kv_layer=kv_layer, layer_w=layer_w, expert_layer=expert_layer,
                    read_layer=read_layer, active_expert_layer=active_expert_layer,
@@ -880,7 +886,7 @@ def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
                    piped=float(estimate_memory(s).activations) - act1 if s.n_gpus > 1 else 0.0,
                    layer_experts=experts_layer_bytes(a, one.weight_format), layer_flops=layer_flops,
                    layer_matmul=layer_matmul,
-                   expert_flops=float(st.expert_flops) / L, head_flops=head_flops)
+                   expert_flops=float(st.expert_flops) / L, head_flops=out_flops)
 
 
 def experts_layer_bytes(a, fmt: WeightFormat) -> float:
@@ -949,9 +955,10 @@ def _proportional(budgets: list[float], n: int) -> list[int]:
     return share
 
 
-def _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_s,
+def _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh: _Shared, ram_bw_gb_s, cpu_rate: float,
               copy_s: float = 0.0) -> tuple[float, float]:
-    """Per-token time, and of it the CPU's arithmetic for the sequences past the first (:func:`cpu_math_s`): each
+    """Per-token time, and of it the CPU's arithmetic for the sequences past the first at ``cpu_rate`` (FLOP/s,
+    :func:`cpu_math_s`): each
     device reads its share in turn (``back``: of each card's layers, those whose experts are on the card too, where
     experts are kept in RAM); ``copy_s``, where op offload copies the part in RAM to the card for the step instead
     (32 sequences or more), the copy's time in place of the CPU's reads, arithmetic and hand-offs
@@ -976,8 +983,7 @@ def _decode_s(s, one, gpus, split, back, n_cpu, output_on_gpu, sh: _Shared, ram_
         cpu_bytes = n_cpu * (read_layer + kv_layer) + (0.0 if output_on_gpu else head) \
             + active_expert_layer * moe_in_ram
         math = cpu_math_s(n_cpu * sh.layer_flops + moe_in_ram * sh.expert_flops
-                          + (0.0 if output_on_gpu else sh.head_flops), s.batch,
-                          float(cpu_flops_per_s(ram_bw_gb_s, apple_cpu(gpus))))
+                          + (0.0 if output_on_gpu else sh.head_flops), s.batch, cpu_rate)
         t += cpu_bytes / ram_bw + moe_in_ram * MOE_CPU_LAYER_S + math
     return float(engine_time(t, host_floor_s(key, a, one.weight_format),
                              fixed_step_s(key, a) + SAMPLE_S.get(s.profile.id, 0.0) * s.batch)), float(math)
