@@ -378,6 +378,12 @@ def test_every_json_key_is_documented_in_the_readme(capsys):
     names = [k for k, v in d.items() if not isinstance(v, dict)]
     names += [f"{k}.{kk}" for k, v in d.items() if isinstance(v, dict) for kk in v]
     names += list(d["offload"]["per_device"][0]) + list(d["layouts"][0])
+    # and the plan's own served figures where it runs the model (one card: 40 GB of weights on 24)
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--weights", "q4_k_m",
+                     "--engine", "llamacpp", "--ram", "64", "--price-per-hour", "2", "--json")
+    offloaded = json.loads(out)["offload"]
+    assert rc == 0 and "cost_per_million_tokens" in offloaded
+    names += [f"offload.{k}" for k in offloaded]
     missing = [n for n in names if f"`{n}`" not in readme]
     assert missing == []
 

@@ -208,6 +208,31 @@ def test_most_sequences_the_card_and_the_ram_hold():
     assert found * 4096 <= context < (found + 1) * 4096
 
 
+def test_an_offloaded_model_is_served_and_costs_as_its_plan_runs(capsys):
+    """Where the offload plan runs the model (the card alone holds too little), estimate's served throughput and
+    cost are the plan's: 4 sequences of 2,000 + 256 tokens of Llama 3.1 70B Q4_K_M beside an RTX 4090 with 64 GB
+    generate 4 x 256 tokens in 256 of the plan's steps and its time to first token, and a million of them cost
+    0.50 / 3,600 s over that rate; the speed block's figures keep every layer on the card and say so."""
+    args = ["estimate", "--model", "llama3.1-70b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--engine", "llamacpp",
+            "--prompt", "2000", "--output", "256", "--batch", "4", "--ram", "64", "--price-per-hour", "0.5"]
+    assert main([*args, "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    o, sp = d["offload"], d["speed"]
+    rate = 4 * 256 / (256 / o["decode_tokens_per_second"] + o["prefill_seconds"])
+    assert o["served_throughput_tokens_per_second"] == pytest.approx(rate, rel=1e-9)
+    assert o["cost_per_million_tokens"] == pytest.approx(0.5 / 3600 / rate * 1e6, rel=1e-9)
+    assert o["cost_per_million_tokens"] > 5 * sp["cost_per_million_tokens"]       # (the card alone: far cheaper)
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert (f"  served as planned (prompts included): {rate:,.2f} generated tokens/s in all; cost "
+            f"{0.5 / 3600 / rate * 1e6:,.4f} per million generated tokens") in out
+    assert "\nserved (every layer on the card: see offload) (continuous batching" in out
+    assert "\ncost (every layer on the card: see offload): " in out
+    # a model the card holds: no served figures of the plan's
+    assert main([args[0], args[1], "llama3.1-8b", *args[3:], "--json"]) == 0
+    assert "served_throughput_tokens_per_second" not in json.loads(capsys.readouterr().out)["offload"]
+
+
 def test_cli_gives_each_offloaded_cards_most_sequences_with_the_ram(capsys):
     # the same scenario: the plan's max_batch (the card alone: 0), a line of estimate's, "10 with RAM" in fit's table
     args = ["--model", "llama3.1-70b", "--weights", "q4_k_m", "--engine", "llamacpp", "--prompt", "4000", "--output",
@@ -687,7 +712,11 @@ def test_cli_offload_json(capsys):
     seqs = max_batch_offloaded(scenario("llama2-70b"), 64)
     assert o["max_batch"] == seqs > (most + 96) // 4096
     assert lines[4] == f"  most sequences of this prompt and output there: {seqs:,}" and lines[4] in text
-    assert len(lines) == 5
+    # and what the plan serves: 96 tokens in 96 of its steps and its first token
+    rate = 96 / (96 / o["decode_tokens_per_second"] + o["prefill_seconds"])
+    assert lines[5] == f"  served as planned (prompts included): {rate:,.2f} generated tokens/s in all" \
+        and lines[5] in text
+    assert len(lines) == 6
     s = scenario("llama2-70b")
     plan = with_max_batch(with_max_prompt(plan_offload(s, 64), s, max_prompt_offloaded(s, 64)), seqs)
     md = report_markdown(estimate_dict(s, offload=plan))
@@ -724,8 +753,9 @@ def test_cli_offload_json(capsys):
     rc = main([*mix, "--no-mmap", "--json"])
     pinned = json.loads(capsys.readouterr().out)["offload"]
     assert rc == 0 and (o["copy_share"], pinned["copy_share"]) == (0.3, 0.84)
+    first = next(line for line in offload_lines(pinned) if line.startswith("  first token "))
     assert pinned["prefill_seconds"] < o["prefill_seconds"] and "(at an assumed 84% (pinned host memory) of its " \
-        "32 GB/s link)" in offload_lines(pinned)[-3]
+        "32 GB/s link)" in first
     rc = main(["estimate", "--model", "llama2-70b", "--gpu", "rtx4090", "--ram", "64", "--n-cpu-moe", "8"])
     assert rc == 2 and "--n-cpu-moe: Llama 2 70B has no routed experts (a dense model); --offload N keeps whole " \
         "layers in RAM instead" in capsys.readouterr().err

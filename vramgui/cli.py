@@ -209,12 +209,12 @@ def _print_estimate(d: dict) -> None:
     print(line)
     prompts = (f"{sp['served_prefill_share']:.0%} of the time on prompts" if sp["served_prefill_share"] is not None
                else "prompts not counted: no FLOP/s figure for this card")
-    print(f"served (continuous batching, prompts included): {sp['served_seconds_per_token'] * 1e3:,.2f} ms per "
+    print(f"served{kept} (continuous batching, prompts included): {sp['served_seconds_per_token'] * 1e3:,.2f} ms per "
           f"output token, {sp['served_throughput_tokens_per_second']:,.0f} generated tokens/s total ({prompts})")
     if o:
         print("\n".join(offload_lines(o, d["model"]["architecture"]["max_context"])))
     if "cost_per_million_tokens" in sp:
-        print(f"cost: {sp['cost_per_million_tokens']:,.4f} per million generated tokens (served) "
+        print(f"cost{kept}: {sp['cost_per_million_tokens']:,.4f} per million generated tokens (served) "
               f"at {sp['price_per_hour']} per card-hour", end="")
         if "cheapest_batch" in sp:
             print(f"; cheapest at batch {sp['cheapest_batch']:,} ({sp['cheapest_cost_per_million_tokens']:,.4f})")

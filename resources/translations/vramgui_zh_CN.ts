@@ -1145,6 +1145,18 @@ Source: {source}</source>
         <translation>在 {gpu} 上微调 {model}</translation>
     </message>
     <message>
+        <source>{cost} per million tokens at batch {batch}, offloaded as planned, prompts included</source>
+        <translation>按卸载方案、批量 {batch} 时每百万 token {cost}（含提示词处理）</translation>
+    </message>
+    <message>
+        <source>{cost} per million tokens at batch {batch}, offloaded as planned, decode only</source>
+        <translation>按卸载方案、批量 {batch} 时每百万 token {cost}（仅解码）</translation>
+    </message>
+    <message>
+        <source>As the offload plans it ({plan}): {rate} generated tokens/s in all.</source>
+        <translation>按卸载方案（{plan}）：总共每秒生成 {rate} 个 token。</translation>
+    </message>
+    <message>
         <source>{cost} per million tokens at batch {batch}, prompts included</source>
         <translation>批量 {batch} 时每百万 token {cost}（含提示词处理）</translation>
     </message>

@@ -1763,6 +1763,38 @@ def test_price_per_card_hour_gives_the_cost_of_a_million_tokens(qtbot, win, tmp_
     assert p.cost.text() == "" and win.state.price is None
 
 
+def test_an_offloaded_model_costs_what_its_plan_serves(qtbot, win):
+    # Llama 3.1 70B Q4_K_M on an RTX 4090 with 64 GB of System RAM under llama.cpp, 4 sequences of 2,000 + 256 tokens,
+    # at 0.50 a card-hour: the model runs as the offload plans it, so the cost is the plan's, 0.5 / 3,600 s over
+    # 4 x 256 tokens / (256 of its steps + its first token) x 10^6, not the all-on-card figure; no cheapest batch
+    # (each batch would take a plan of its own); the Compare tab's cost row gives the same
+    from vramgui.core.speed import served
+    from vramgui.ui.wording import plan_badge
+    p = win.panel
+    drive(qtbot, win, model="llama3.1-70b", gpu="rtx4090", weights="q4_k_m", engine="llamacpp", gpus=1, batch=4)
+    p.prompt.spin.setValue(2000)
+    p.output.spin.setValue(256)
+    p.ram.setValue(64)
+    p.price.setValue(0.5)
+    settle(qtbot, win)
+    s, plan = win.state.scenario, win.state.offload_plan()
+    assert not win.last_fit.fits and plan.level == "partial"
+    rate = 4 * 256 / (256 * plan.decode_s + plan.prefill_s)
+    cost = 0.5 / 3600 / rate * 1e6
+    card_alone = 0.5 / 3600 / float(served(s).throughput_tokens_per_s) * 1e6
+    assert cost > 5 * card_alone
+    assert p.cost.text() == f"{cost:.2f} per million tokens at batch 4, offloaded as planned, prompts included"
+    assert p.cost.toolTip().startswith(f"As the offload plans it ({plan_badge(plan)}): {rate:,.2f} generated tokens/s "
+                                       "in all.")
+    assert f"= 0.5 × 1 ÷ 3,600 ÷ {rate:,.1f} × 10⁶" in p.cost.toolTip()
+    win.tabs.setCurrentWidget(win.compare_tab)
+    assert win.compare_tab.cell("Cost / million tokens", 0) == f"{cost:.2f}"
+    win.tabs.setCurrentIndex(0)
+    p.price.setValue(0)
+    p.ram.setValue(0)
+    settle(qtbot, win)
+
+
 def test_hover_read_outs_give_the_core_numbers(qtbot, win):
     # Llama 2 7B fp16 on an RTX 4090.  Speed chart, pointer at batch 64 in the throughput plot:
     # the batch of the sweep nearest to it, with the core's step time at the end of generation.

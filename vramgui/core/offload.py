@@ -42,7 +42,9 @@ from .scenario import MAX_SCENARIO_BATCH, MAX_SCENARIO_TOKENS, Scenario, kept
 from .speed import (
     DEFAULT_LINK_GB_S,
     SAMPLE_S,
+    Costs,
     bandwidth_efficiency,
+    cost_per_million_tokens,
     decode_attention_flops,
     engine_time,
     experts_touched,
@@ -195,6 +197,24 @@ def offloads(level: str, fits: bool) -> bool:
 def offloading(plan: OffloadPlan | None, fits: bool) -> OffloadPlan | None:
     """``plan`` where it :func:`offloads` (the window's strip and charts show its figures), None otherwise."""
     return plan if plan is not None and offloads(plan.level, fits) else None
+
+
+def served_tokens_per_s(plan: OffloadPlan, s: Scenario) -> float:
+    """Generated tokens a second in all where ``plan`` serves ``s``'s batch steadily, as
+    :func:`~vramgui.core.speed.served` times the cards alone: the batch's outputs at the plan's decode step (at the
+    whole context, a little slower than the steps' mean) and its prompts at the plan's time to first token (left out
+    where the card has no FLOP/s figure)."""
+    out = max(s.output_tokens, 1)
+    prompts = plan.prefill_s if plan.prefill_s == plan.prefill_s else 0.0
+    return s.batch * out / (out * plan.decode_s + prompts)
+
+
+def plan_costs(plan: OffloadPlan, s: Scenario, price_per_card_hour: float) -> Costs:
+    """The cost of a million generated tokens where ``plan`` serves ``s`` (:func:`served_tokens_per_s`), from the
+    user's price; no cheapest batch is searched (each batch would take a plan of its own)."""
+    thr = served_tokens_per_s(plan, s)
+    return Costs(price_per_card_hour, thr, float(cost_per_million_tokens(thr, s.n_gpus, price_per_card_hour)), None,
+                 None, prompts_counted=plan.prefill_s == plan.prefill_s)
 
 
 def cpu_flops_per_s(ram_bw_gb_s, apple=False):

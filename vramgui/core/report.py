@@ -25,7 +25,7 @@ from .engines import (
 from .fit import auto_fit_headroom, fit, server_context
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
-from .offload import MOE_CPU_LAYER_S, PINNED_COPY_EFFICIENCY
+from .offload import MOE_CPU_LAYER_S, PINNED_COPY_EFFICIENCY, offloads, plan_costs, served_tokens_per_s
 from .params import count_params
 from .scenario import Scenario
 from .speed import (
@@ -120,6 +120,11 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
                      f"{o['max_prompt_tokens']:,} tokens (context {most:,}{past})")
     if o["max_batch"]:
         lines.append(f"  most sequences of this prompt and output there: {o['max_batch']:,}")
+    if "served_throughput_tokens_per_second" in o:
+        cost = (f"; cost {o['cost_per_million_tokens']:,.4f} per million generated tokens"
+                if "cost_per_million_tokens" in o else "")
+        lines.append(f"  served as planned (prompts included): {o['served_throughput_tokens_per_second']:,.2f} "
+                     f"generated tokens/s in all{cost}")
     return lines
 
 
@@ -173,10 +178,21 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                 "max_batch": f.max_batch, "min_gpus": f.min_gpus, "kv_capacity_tokens": f.kv_capacity_tokens,
                 "max_concurrency": f.max_concurrency, "server_context_tokens": _first(server_context(s))},
         "speed": speed,
-        "offload": None if offload is None else offload_dict(offload),
+        "offload": None if offload is None else _offload_served(offload_dict(offload), offload, s, f.fits,
+                                                                 price_per_hour),
         # the same cards split every other way the engine allows, at the same load (several cards only)
         "layouts": layout_dicts(layouts(s, s.n_gpus, price_per_card_hour=price_per_hour)) if s.n_gpus > 1 else None,
     }
+
+
+def _offload_served(o: dict, plan, s: Scenario, fits: bool, price_per_hour: float | None) -> dict:
+    """``o`` (:func:`offload_dict`) with the plan's served throughput and, with a price, its cost, where it runs the
+    model (:func:`~vramgui.core.offload.offloads`: the speed block keeps every layer on the card)."""
+    if offloads(plan.level, fits):
+        o["served_throughput_tokens_per_second"] = served_tokens_per_s(plan, s)
+        if price_per_hour is not None:
+            o["cost_per_million_tokens"] = plan_costs(plan, s, price_per_hour).per_million
+    return o
 
 
 def _first(pair: tuple | None):
@@ -427,7 +443,9 @@ def report_markdown(d: dict) -> str:
     if "cost_per_million_tokens" in sp:
         cheapest = (f"; cheapest at batch {sp['cheapest_batch']:,} ({sp['cheapest_cost_per_million_tokens']:,.4g})"
                     if "cheapest_batch" in sp else "")
-        lines.append(f"Cost {sp['cost_per_million_tokens']:,.4g} per million generated tokens (served) at "
+        kept = " with every layer on the card (offloaded as planned: above)" if d.get("offload") and \
+            "served_throughput_tokens_per_second" in d["offload"] else ""
+        lines.append(f"Cost {sp['cost_per_million_tokens']:,.4g} per million generated tokens (served){kept} at "
                      f"{sp['price_per_hour']:,.4g} per card-hour{cheapest}.")
     if d.get("layouts"):
         lines += ["", f"Layouts of the {sc['gpus']} cards at the same load ({sc['batch']:,} sequences spread over "

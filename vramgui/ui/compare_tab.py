@@ -6,7 +6,7 @@ from PySide6 import QtCore, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core import estimate_memory, fit
-from ..core.offload import offloading
+from ..core.offload import offloading, plan_costs
 from ..core.speed import cost_per_million_tokens, estimate_speed, served
 from ..core.units import GIB
 from .i18n import Retranslates, duration, integer, num, translate
@@ -49,7 +49,8 @@ def column(s, price: float | None = None, plan=None) -> list[str]:
             largest,
             num(step * 1e3, 2), num(s.batch / step if off else float(sp.throughput_tokens_per_s), 1),
             duration(first) if first == first else translate("CompareTab", "unknown")] \
-        + ([money(float(cost_per_million_tokens(served(s).throughput_tokens_per_s, s.n_gpus, price)))] if price else [])
+        + ([money(plan_costs(off, s, price).per_million if off else
+                  float(cost_per_million_tokens(served(s).throughput_tokens_per_s, s.n_gpus, price)))] if price else [])
 
 
 class CompareTab(Retranslates, QtWidgets.QWidget):

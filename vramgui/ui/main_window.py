@@ -18,7 +18,7 @@ from ..core.explain import explain_cost, explain_items, explain_training_items
 from ..core.formats import WEIGHT_FORMATS, release_format, stored_format
 from ..core.measured import load_measured
 from ..core.model_files import model_from_path
-from ..core.offload import offloading
+from ..core.offload import offloading, plan_costs
 from ..core.report import estimate_dict, pre_mla_gguf_note, report_markdown
 from ..core.speed import costs, estimate_speed, prompt_split
 from ..core.user_presets import remove_preset, save_preset
@@ -419,7 +419,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self.speed_chart.update_from(s, f.max_batch, float(sp.prefill_s),
                                      off and (off.decode_s, off.prefill_s, plan_badge(off)))
         self.breakdown.update_from(s, estimate_memory(s), f, sp, plan)
-        self._show_cost(s, f.max_batch)
+        self._show_cost(s, f.max_batch, off)
         self.explain_panel.set_source(self._explain_heading(s), lambda: explain_items(s))   # built only if shown
         self.layouts_panel.set_source(s, self.state.price_per_card_hour)                   # (the same)
         self.memory_chart.set_measured(self.measured, s)
@@ -431,12 +431,23 @@ class MainWindow(QtWidgets.QMainWindow):
         self.last_fit = f
         self.redrawn.emit(time.perf_counter() - t0)
 
-    def _show_cost(self, s, max_batch: int) -> None:
+    def _show_cost(self, s, max_batch: int, off=None) -> None:
         """The cost of a million generated tokens, served (prompts included), beside the price
-        the user set (nothing without one)."""
+        the user set (nothing without one); ``off``: the offload plan that runs the model, whose
+        figures it takes (no cheapest batch then: each batch would take a plan of its own)."""
         price = self.state.price
         if price is None:
             self.panel.show_cost("", "")
+            return
+        if off is not None:
+            c = plan_costs(off, s, price)
+            text = (self.tr("{cost} per million tokens at batch {batch}, offloaded as planned, prompts included")
+                    if c.prompts_counted else
+                    self.tr("{cost} per million tokens at batch {batch}, offloaded as planned, decode only")).format(
+                cost=money(c.per_million), batch=i18n.integer(s.batch))
+            tip = self.tr("As the offload plans it ({plan}): {rate} generated tokens/s in all.").format(
+                plan=plan_badge(off), rate=i18n.num(c.tokens_per_s, 2))
+            self.panel.show_cost(text, tip + "\n\n" + explain_cost(s, c).text)
             return
         c = costs(s, price, max_batch)
         text = (self.tr("{cost} per million tokens at batch {batch}, prompts included") if c.prompts_counted else
