@@ -181,6 +181,8 @@ def _placed(m: Machine, o, context: int) -> bool:
     ("rtx4060", 1, 64, "llamacpp", 2048, 8, "fp16", None, "llamacpp", False),  # offload at 8 sequences: the experts the
     #                                                                           batch touches
     ("rtx4090", 1, 96, "llamacpp", 1024, 32, "fp16", None, "llamacpp", False),  # at 32: op offload's copies
+    ("rtx4090", 1, 64, "llamacpp", 16, 1, "fp16", None, "llamacpp", False),  # a 16-token prompt: no copy, the CPU
+    #                                                                         runs its part (offload.cpu_prompt)
     ("rtx4090", 1, 96, "llamacpp", 1024, 32, "fp16", None, "llamacpp", True),  # ... from pinned memory (--no-mmap)
     ("rtx3090", 2, 128, "llamacpp", 4096, 1, "fp16", None, "llamacpp", False),  # --fit's MoE placement on two cards
     ("rtx4090", 1, 0, "llamacpp", 32768, 4, "fp16", None, "llamacpp", False),  # no RAM: GPU or nothing
