@@ -17,6 +17,7 @@ from vramgui.core.offload import (
     CPU_BW_SHARES,
     CPU_FLOPS_PER_RAM_BYTE,
     DEFAULT_RAM_BANDWIDTH_GB_S,
+    best_batch_offloaded,
     cpu_bandwidth_share,
     cpu_flops_per_s,
     cpu_math_s,
@@ -25,6 +26,7 @@ from vramgui.core.offload import (
     op_offload_copy_bytes,
     plan_offload,
     pool_guess,
+    served_tokens_per_s,
     with_max_batch,
     with_max_prompt,
 )
@@ -228,9 +230,36 @@ def test_an_offloaded_model_is_served_and_costs_as_its_plan_runs(capsys):
             f"{0.5 / 3600 / rate * 1e6:,.4f} per million generated tokens") in out
     assert "\nserved (every layer on the card: see offload) (continuous batching" in out
     assert "\ncost (every layer on the card: see offload): " in out
+    # and where the plans serve most (offload.best_batch_offloaded), with that batch's first token and cost
+    assert (o["best_batch"], o["max_batch"]) == (60, 60)
+    assert o["best_cost_per_million_tokens"] == pytest.approx(0.5 / 3600 / o["best_served_tokens_per_second"] * 1e6)
+    assert (f"  the most served: {o['best_served_tokens_per_second']:,.2f} generated tokens/s in all at 60 sequences "
+            f"of this prompt and output, the first tokens after {duration_text(o['best_prefill_seconds'])}; cost "
+            f"{o['best_cost_per_million_tokens']:,.4f} per million generated tokens") in out
     # a model the card holds: no served figures of the plan's
     assert main([args[0], args[1], "llama3.1-8b", *args[3:], "--json"]) == 0
     assert "served_throughput_tokens_per_second" not in json.loads(capsys.readouterr().out)["offload"]
+
+
+def test_the_sequences_an_offloaded_plan_serves_most_at():
+    """offload.best_batch_offloaded: Llama 3.1 70B Q4_K_M beside an RTX 4090 with 64 GB, 2,000 + 256 tokens each,
+    up to the 60 sequences the card and the RAM hold.  Served throughput (prompts included) rises from one
+    sequence, flattens as the CPU's arithmetic on the layers in RAM grows with the sequences (8 serve more than 31),
+    and jumps at 32, where op offload copies the part in RAM to the card each step instead.  The search's plans (at
+    most 18) find the best of every count from 1 to 60 (within 2 %), with its plan's rate and first token."""
+    s = scenario("llama3.1-70b", attention=None, prompt_tokens=2000, output_tokens=256)
+    most = max_batch_offloaded(s, 64)
+    assert most == 60
+
+    def rate(b):
+        one = s.with_(batch=b)
+        return served_tokens_per_s(plan_offload(one, 64), one)
+    every = {b: rate(b) for b in range(1, most + 1)}
+    assert every[8] > every[31] and every[32] > every[31] and every[1] < every[8]
+    b, best, first = best_batch_offloaded(s, 64, most)
+    assert best == pytest.approx(every[b], rel=1e-12) and best >= 0.98 * max(every.values())
+    assert first == pytest.approx(plan_offload(s.with_(batch=b), 64).prefill_s, rel=1e-12)
+    assert best_batch_offloaded(s, 64, 0) == (0, 0.0, pytest.approx(float("nan"), nan_ok=True))
 
 
 def test_cli_gives_each_offloaded_cards_most_sequences_with_the_ram(capsys):
@@ -716,12 +745,15 @@ def test_cli_offload_json(capsys):
     rate = 96 / (96 / o["decode_tokens_per_second"] + o["prefill_seconds"])
     assert lines[5] == f"  served as planned (prompts included): {rate:,.2f} generated tokens/s in all" \
         and lines[5] in text
-    assert len(lines) == 6
+    # and the sequences the plans serve most at, with their first token (core.offload.best_batch_offloaded)
+    assert lines[6].startswith(f"  the most served: {o['best_served_tokens_per_second']:,.2f} generated tokens/s in "
+                               f"all at {o['best_batch']:,} sequences") and lines[6] in text
+    assert len(lines) == 7
     s = scenario("llama2-70b")
     plan = with_max_batch(with_max_prompt(plan_offload(s, 64), s, max_prompt_offloaded(s, 64)), seqs)
-    md = report_markdown(estimate_dict(s, offload=plan))
+    md = report_markdown(estimate_dict(s, offload=plan))      # (a plan without the best-batch search: as the window's)
     assert md.split("Offload to system RAM, as planned (the figures above keep every layer on the card):\n\n")[1] \
-        .startswith("\n".join(f"- {line.strip()}" for line in lines) + "\n\nModel source: ")
+        .startswith("\n".join(f"- {line.strip()}" for line in lines[:6]) + "\n\nModel source: ")
     assert "Offload" not in report_markdown(estimate_dict(s))
     rc = main(["estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--ram", "64"])     # (fits: nothing to see)
     assert rc == 0 and "\nspeed: prefill " in capsys.readouterr().out

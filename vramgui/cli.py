@@ -232,6 +232,13 @@ def _offload(args, s: Scenario):
     if args.ram is None and args.offload is None and not args.experts_on_cpu and args.n_cpu_moe is None \
             and not args.no_mmap:
         return None
+    ram, kw = _offload_kw(args, s)
+    plan = with_max_prompt(plan_offload(s, ram, **kw), s, max_prompt_offloaded(s, ram, **kw))
+    return with_max_batch(plan, max_batch_offloaded(s, ram, **kw))
+
+
+def _offload_kw(args, s: Scenario) -> tuple[float, dict]:
+    """(the RAM in GB, the plan's arguments) from the offload flags, checked."""
     if args.n_cpu_moe is not None and (args.n_cpu_moe < 0 or args.experts_on_cpu):
         raise CliError("--n-cpu-moe takes a number of layers, 0 or more, and not with --experts-on-cpu (which keeps "
                        f"every layer's experts in RAM), got {args.n_cpu_moe}")
@@ -253,15 +260,19 @@ def _offload(args, s: Scenario):
     ram = args.ram if args.ram is not None else 0.0
     if ram < 0 or (args.ram_bandwidth is not None and args.ram_bandwidth <= 0):
         raise CliError("--ram and --ram-bandwidth must be positive")
-    kw = dict(gpu_layers=layers, experts_on_cpu=args.experts_on_cpu, ram_bandwidth_gb_s=args.ram_bandwidth,
-              n_cpu_moe=args.n_cpu_moe, pinned=args.no_mmap)
-    plan = with_max_prompt(plan_offload(s, ram, **kw), s, max_prompt_offloaded(s, ram, **kw))
-    return with_max_batch(plan, max_batch_offloaded(s, ram, **kw))
+    return ram, dict(gpu_layers=layers, experts_on_cpu=args.experts_on_cpu, ram_bandwidth_gb_s=args.ram_bandwidth,
+                     n_cpu_moe=args.n_cpu_moe, pinned=args.no_mmap)
 
 
 def cmd_estimate(args, cat: Catalog) -> int:
     s = _scenario(args, cat)
-    d = estimate_dict(s, args.price_per_hour, _offload(args, s))
+    plan = _offload(args, s)
+    if plan is not None and offloads(plan.level, fit(s).fits) and plan.max_batch:
+        # (where the plan runs the model: the sequences it serves most at, one plan for each of ~18 counts)
+        from .core.offload import best_batch_offloaded, with_best_batch
+        ram, kw = _offload_kw(args, s)
+        plan = with_best_batch(plan, best_batch_offloaded(s, ram, plan.max_batch, **kw))
+    d = estimate_dict(s, args.price_per_hour, plan)
     if args.json:
         print(json.dumps(d, indent=2))
     else:

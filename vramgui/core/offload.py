@@ -50,6 +50,7 @@ from .speed import (
     experts_touched,
     fixed_step_s,
     host_floor_s,
+    log_sweep,
     prefill_time,
     prompt_split,
     speed_key,
@@ -155,6 +156,9 @@ class OffloadPlan:
     cpu_math_s: float = 0.0          # of ``decode_s``: the CPU's arithmetic for the sequences past the first
     cpu_prompt_s: float = 0.0        # of ``prefill_s``: the CPU's time on its part of the prompt (cpu_prompt)
     cpu_flops_per_s: float = 0.0     # the CPU's assumed arithmetic rate for those two (cpu_flops_per_s)
+    best_batch: int | None = None    # the sequences at which the plans serve the most tokens a second (with_best_batch)
+    best_served_tokens_per_s: float | None = None   # ... that rate, in all
+    best_prefill_s: float | None = None   # ... the batch's time to first token there (nan: no FLOP/s figure)
 
     @property
     def experts_on_cpu(self) -> bool:
@@ -824,6 +828,29 @@ def _halve(placed, low: int, high: int) -> int:
         mid = (low + high) // 2
         low, high = (mid, high) if placed(mid) else (low, mid)
     return low
+
+
+def best_batch_offloaded(s: Scenario, ram_gb: float, most: int, **plan) -> tuple[int, float, float]:
+    """(sequences, generated tokens a second in all, the batch's time to first token) where the plans of ``s``'s
+    prompt and output, up to ``most`` sequences (:func:`max_batch_offloaded`), serve the most
+    (:func:`served_tokens_per_s`, prompts included): over 16 log-spaced counts from 1 to ``most`` and 31 and 32
+    within it (where op offload starts copying the part in RAM to the card for each step), one plan each; (0, 0.0,
+    nan) where not one sequence is placed."""
+    counts = sorted({int(b) for b in log_sweep(1, most, min(most, 16))} | ({31, 32} & set(range(1, most + 1)))) \
+        if most >= 1 else []
+    best = (0, 0.0, float("nan"))
+    for b in counts:
+        one = s.model_copy(update={"batch": b})
+        p = plan_offload(one, ram_gb, **plan)
+        rate = served_tokens_per_s(p, one) if p.level != "none" else 0.0
+        if rate > best[1]:
+            best = (b, float(rate), float(p.prefill_s))
+    return best
+
+
+def with_best_batch(plan: OffloadPlan, found: tuple[int, float, float]) -> OffloadPlan:
+    """``plan`` with the sequences, rate and first token :func:`best_batch_offloaded` ``found`` for it."""
+    return replace(plan, best_batch=found[0], best_served_tokens_per_s=found[1], best_prefill_s=found[2])
 
 
 def with_max_batch(plan: OffloadPlan, found: int) -> OffloadPlan:

@@ -34,6 +34,7 @@ from .speed import (
     EXPERT_TOKEN_READS,
     LLAMACPP_BATCHED,
     SpeedResult,
+    cost_per_million_tokens,
     costs,
     estimate_speed,
     host_of,
@@ -125,6 +126,13 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
                 if "cost_per_million_tokens" in o else "")
         lines.append(f"  served as planned (prompts included): {o['served_throughput_tokens_per_second']:,.2f} "
                      f"generated tokens/s in all{cost}")
+    if "best_batch" in o:
+        cost = (f"; cost {o['best_cost_per_million_tokens']:,.4f} per million generated tokens"
+                if "best_cost_per_million_tokens" in o else "")
+        first = "" if o["best_prefill_seconds"] is None else \
+            f", the first tokens after {duration_text(o['best_prefill_seconds'])}"
+        lines.append(f"  the most served: {o['best_served_tokens_per_second']:,.2f} generated tokens/s in all at "
+                     f"{o['best_batch']:,} sequences of this prompt and output{first}{cost}")
     return lines
 
 
@@ -192,6 +200,13 @@ def _offload_served(o: dict, plan, s: Scenario, fits: bool, price_per_hour: floa
         o["served_throughput_tokens_per_second"] = served_tokens_per_s(plan, s)
         if price_per_hour is not None:
             o["cost_per_million_tokens"] = plan_costs(plan, s, price_per_hour).per_million
+        if plan.best_batch:
+            o["best_batch"] = plan.best_batch
+            o["best_served_tokens_per_second"] = plan.best_served_tokens_per_s
+            o["best_prefill_seconds"] = None if plan.best_prefill_s != plan.best_prefill_s else plan.best_prefill_s
+            if price_per_hour is not None:
+                o["best_cost_per_million_tokens"] = float(cost_per_million_tokens(plan.best_served_tokens_per_s,
+                                                                                  s.n_gpus, price_per_hour))
     return o
 
 
