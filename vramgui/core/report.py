@@ -81,7 +81,8 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
     """The offload plan of :func:`offload_dict` in words: where the model lives and how fast it decodes, then (indented)
     what op offload adds to the first card's compute buffer and to the time to first token, and the largest prompt
     and the most sequences the cards and the RAM hold (where worked out: :func:`~vramgui.core.offload.
-    with_max_prompt`, :func:`~vramgui.core.offload.with_max_batch`).  The CLI's
+    with_max_prompt`, :func:`~vramgui.core.offload.with_max_batch`), what the plan serves and the sequences it
+    serves most at (:func:`_offload_served`).  The CLI's
     ``estimate`` prints them, the Markdown report lists them.  ``limit``: the model's context limit (a larger context
     is said to pass it)."""
     g = lambda x: f"{x / GIB:,.2f} GiB"  # noqa: E731
@@ -195,7 +196,8 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
 
 def _offload_served(o: dict, plan, s: Scenario, fits: bool, price_per_hour: float | None) -> dict:
     """``o`` (:func:`offload_dict`) with the plan's served throughput and, with a price, its cost, where it runs the
-    model (:func:`~vramgui.core.offload.offloads`: the speed block keeps every layer on the card)."""
+    model (:func:`~vramgui.core.offload.offloads`: the speed block keeps every layer on the card); and where the
+    sequences it serves most at were searched (:func:`~vramgui.core.offload.with_best_batch`: estimate), those."""
     if offloads(plan.level, fits):
         o["served_throughput_tokens_per_second"] = served_tokens_per_s(plan, s)
         if price_per_hour is not None:
