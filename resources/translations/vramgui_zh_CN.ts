@@ -1145,27 +1145,31 @@ Source: {source}</source>
         <translation>在 {gpu} 上微调 {model}</translation>
     </message>
     <message>
-        <source>{cost} per million tokens at batch {batch}, offloaded as planned, prompts included</source>
-        <translation>按卸载方案、批量 {batch} 时每百万 token {cost}（含提示词处理）</translation>
+        <source>{cost} per million tokens at batch {batch}, offloaded</source>
+        <translation>批量 {batch} 时每百万 token {cost}（卸载）</translation>
     </message>
     <message>
-        <source>{cost} per million tokens at batch {batch}, offloaded as planned, decode only</source>
-        <translation>按卸载方案、批量 {batch} 时每百万 token {cost}（仅解码）</translation>
+        <source>{cost} per million tokens at batch {batch}, offloaded, decode only</source>
+        <translation>批量 {batch} 时每百万 token {cost}（卸载，仅解码）</translation>
+    </message>
+    <message>
+        <source>As the offload plans it ({plan}): {rate} generated tokens/s in all, prompts included.</source>
+        <translation>按卸载方案（{plan}）：总共每秒生成 {rate} 个 token（含提示词处理）。</translation>
     </message>
     <message>
         <source>As the offload plans it ({plan}): {rate} generated tokens/s in all.</source>
         <translation>按卸载方案（{plan}）：总共每秒生成 {rate} 个 token。</translation>
     </message>
     <message>
-        <source>{cost} per million tokens at batch {batch}, prompts included</source>
-        <translation>批量 {batch} 时每百万 token {cost}（含提示词处理）</translation>
-    </message>
-    <message>
         <source>{cost} per million tokens at batch {batch}, decode only</source>
         <translation>批量 {batch} 时每百万 token {cost}（仅解码）</translation>
     </message>
     <message>
-        <source>{cost} at batch {batch}, the cheapest that fits</source>
+        <source>{cost} per million tokens at batch {batch}</source>
+        <translation>批量 {batch} 时每百万 token {cost}</translation>
+    </message>
+    <message>
+        <source>{cost} at batch {batch}, cheapest that fits</source>
         <translation>批量 {batch}（能放下的批量中最便宜）时 {cost}</translation>
     </message>
     <message>

@@ -441,20 +441,22 @@ class MainWindow(QtWidgets.QMainWindow):
             return
         if off is not None:
             c = plan_costs(off, s, price)
-            text = (self.tr("{cost} per million tokens at batch {batch}, offloaded as planned, prompts included")
-                    if c.prompts_counted else
-                    self.tr("{cost} per million tokens at batch {batch}, offloaded as planned, decode only")).format(
+            text = (self.tr("{cost} per million tokens at batch {batch}, offloaded") if c.prompts_counted else
+                    self.tr("{cost} per million tokens at batch {batch}, offloaded, decode only")).format(
                 cost=money(c.per_million), batch=i18n.integer(s.batch))
-            tip = self.tr("As the offload plans it ({plan}): {rate} generated tokens/s in all.").format(
+            tip = (self.tr("As the offload plans it ({plan}): {rate} generated tokens/s in all, prompts included.")
+                   if c.prompts_counted else
+                   self.tr("As the offload plans it ({plan}): {rate} generated tokens/s in all.")).format(
                 plan=plan_badge(off), rate=i18n.num(c.tokens_per_s, 2))
             self.panel.show_cost(text, tip + "\n\n" + explain_cost(s, c).text)
             return
         c = costs(s, price, max_batch)
-        text = (self.tr("{cost} per million tokens at batch {batch}, prompts included") if c.prompts_counted else
+        # (two lines at most: a third ran past the panel's foot at 1366 x 768; the tooltip says the prompts count)
+        text = (self.tr("{cost} per million tokens at batch {batch}") if c.prompts_counted else
                 self.tr("{cost} per million tokens at batch {batch}, decode only")).format(
             cost=money(c.per_million), batch=i18n.integer(s.batch))
         if c.cheapest_batch is not None and c.cheapest_batch != s.batch:
-            text += "\n" + self.tr("{cost} at batch {batch}, the cheapest that fits").format(
+            text += "\n" + self.tr("{cost} at batch {batch}, cheapest that fits").format(
                 cost=money(c.cheapest_per_million), batch=i18n.integer(c.cheapest_batch))
         self.panel.show_cost(text, explain_cost(s, c).text)
 
