@@ -293,6 +293,11 @@ def test_partial_offload_in_the_window(qtbot, win, tmp_path):
     assert win.copy_summary() == md
     d = json.loads(win.export_report(tmp_path / "r.json").read_text(encoding="utf-8"))
     assert d["offload"]["ngl"] == 47 and d["offload"]["decode_tokens_per_second"] == pytest.approx(plan.tokens_per_s)
+    # and, as estimate gives them, the sequences the plans serve most at (core.offload.best_batch_offloaded)
+    from vramgui.core.offload import best_batch_offloaded
+    best = best_batch_offloaded(win.state.scenario, 33, d["offload"]["max_batch"])
+    assert (d["offload"]["best_batch"], d["offload"]["best_served_tokens_per_second"]) == (best[0], best[1])
+    assert f"\n- the most served: {best[1]:,.2f} generated tokens/s in all at {best[0]:,} sequences" in md
     assert win.memory_chart.spill.isVisible()
     x, y = win.memory_chart.spill.getOriginalDataset()
     budget = win.last_fit.budget_bytes / GIB

@@ -183,14 +183,28 @@ class ScenarioState(QtCore.QObject):
 
     def reported_plan(self, batch: bool = False):
         """The primary card's offload plan with its largest prompt (:meth:`max_offload_prompt`), and with ``batch``
-        the most sequences (core.offload.max_batch_offloaded: the report's, worked out when asked), as the CLI gives
-        them; None when no offload is asked."""
+        the most sequences (core.offload.max_batch_offloaded) and, where the plan runs the model, the sequences it
+        serves most at (core.offload.best_batch_offloaded, about 18 plans): the report's, worked out when asked, as
+        the CLI gives them; None when no offload is asked."""
         plan = self.offload_plan()
         if plan is None:
             return None
-        from ..core.offload import with_max_batch, with_max_prompt
+        from ..core.fit import fit
+        from ..core.offload import (
+            best_batch_offloaded,
+            offloads,
+            with_best_batch,
+            with_max_batch,
+            with_max_prompt,
+        )
         plan = with_max_prompt(plan, self._scenario, self.max_offload_prompt())
-        return with_max_batch(plan, self._search_batch(self._scenario)) if batch else plan
+        if not batch:
+            return plan
+        plan = with_max_batch(plan, self._search_batch(self._scenario))
+        if plan.max_batch and offloads(plan.level, fit(self._scenario).fits):
+            plan = with_best_batch(plan, best_batch_offloaded(self._scenario, self.ram_gb, plan.max_batch,
+                                                              **self._plan_settings()))
+        return plan
 
     def reported_plan_for(self, s: Scenario):
         """:meth:`reported_plan` of scenario ``s``, the live one or a pinned one (the Compare tab's columns, the
