@@ -249,7 +249,9 @@ def test_the_sequences_an_offloaded_plan_serves_most_at():
     most 18) find the best of every count from 1 to 60 (within 2 %), with its plan's rate and first token."""
     s = scenario("llama3.1-70b", attention=None, prompt_tokens=2000, output_tokens=256)
     most = max_batch_offloaded(s, 64)
-    assert most == 60
+    # by hand as for 4,000 + 96 tokens with 32 GB (above): 2,256 tokens fill 2,304 cells (llama.cpp's 256-cell
+    # blocks) of 327,680 bytes, in the card's 25.77 GB and the 64 GB less 42.47 GB of weights and ~1.6 GB of buffers
+    assert most == int((24 * 2**30 + 64e9 - 42.47e9 - 1.6e9) / (2304 * 327_680)) == 60
 
     def rate(b):
         one = s.with_(batch=b)
@@ -950,11 +952,17 @@ def test_a_cpu_step_of_several_sequences_as_an_epyc_9655_ran_them():
     steps = {b: plan_offload(s.with_(batch=b), 256, gpu_layers=0, ram_bandwidth_gb_s=460, with_prefill=False)
              for b in (1, 8, 16, 31)}
     assert all(p.level == "cpu" and p.step_copy_bytes == 0 for p in steps.values())
-    for b, error in ((8, -0.26), (16, 0.26), (31, 0.31)):
-        assert steps[b].decode_s / measured[b] - 1 == pytest.approx(error, abs=0.02), b
+    for b in (8, 16, 31):          # within 35 % (8 under, 16 and 31 over), the reads alone 70 % or more under
+        error = steps[b].decode_s / measured[b] - 1
+        assert abs(error) < 0.35 and (error < 0) == (b == 8), b
         assert steps[b].decode_s - steps[b].cpu_math_s < 0.3 * measured[b]
-    assert steps[1].decode_s == pytest.approx(0.0808, rel=0.01) and steps[1].cpu_math_s == 0
-    assert (steps[16].decode_s - steps[1].decode_s) / 15 == pytest.approx(0.0194, rel=0.02)
+    # by hand: one sequence reads the file's 19,845,357,568 bytes (the CSV's model_size) at 0.54 of 460 GB/s; each
+    # more adds 2 x (32,763,876,352 - 152,064 x 5,120) FLOPs (the attention over a few keys: under 0.1 %) at 7.2 x
+    # 460 GB/s, 19.3 ms
+    assert steps[1].decode_s == pytest.approx(19_845_357_568 / (460e9 * Q4_SHARE), rel=0.02)
+    assert steps[1].cpu_math_s == 0
+    per_token = 2 * (32_763_876_352 - 152_064 * 5_120) / (7.2 * 460e9)
+    assert (steps[16].decode_s - steps[1].decode_s) / 15 == pytest.approx(per_token, rel=0.02)
 
 
 def test_n_cpu_moe_keeps_the_first_layers_experts_in_ram():

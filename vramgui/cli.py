@@ -224,17 +224,15 @@ def _print_estimate(d: dict) -> None:
 
 # --- subcommands ---------------------------------------------------------------------------
 
-def _offload(args, s: Scenario):
-    """The offload plan the flags ask for, with the largest prompt the cards and the RAM hold
-    (:func:`~vramgui.core.offload.max_prompt_offloaded`) and the most sequences (:func:`~vramgui.core.offload.
-    max_batch_offloaded`), or None."""
-    from .core.offload import max_batch_offloaded, max_prompt_offloaded, plan_offload, with_max_batch, with_max_prompt
+def _offload(args, s: Scenario, best: bool = False):
+    """The offload plan the flags ask for, with the largest prompt the cards and the RAM hold and the most sequences,
+    and with ``best`` the sequences it serves most at (:func:`~vramgui.core.offload.reported`), or None."""
+    from .core.offload import max_prompt_offloaded, plan_offload, reported
     if args.ram is None and args.offload is None and not args.experts_on_cpu and args.n_cpu_moe is None \
             and not args.no_mmap:
         return None
     ram, kw = _offload_kw(args, s)
-    plan = with_max_prompt(plan_offload(s, ram, **kw), s, max_prompt_offloaded(s, ram, **kw))
-    return with_max_batch(plan, max_batch_offloaded(s, ram, **kw))
+    return reported(plan_offload(s, ram, **kw), s, ram, max_prompt_offloaded(s, ram, **kw), best=best, **kw)
 
 
 def _offload_kw(args, s: Scenario) -> tuple[float, dict]:
@@ -266,13 +264,7 @@ def _offload_kw(args, s: Scenario) -> tuple[float, dict]:
 
 def cmd_estimate(args, cat: Catalog) -> int:
     s = _scenario(args, cat)
-    plan = _offload(args, s)
-    if plan is not None and offloads(plan.level, fit(s).fits) and plan.max_batch:
-        # (where the plan runs the model: the sequences it serves most at, one plan for each of ~18 counts)
-        from .core.offload import best_batch_offloaded, with_best_batch
-        ram, kw = _offload_kw(args, s)
-        plan = with_best_batch(plan, best_batch_offloaded(s, ram, plan.max_batch, **kw))
-    d = estimate_dict(s, args.price_per_hour, plan)
+    d = estimate_dict(s, args.price_per_hour, _offload(args, s, best=True))
     if args.json:
         print(json.dumps(d, indent=2))
     else:

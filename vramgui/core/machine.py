@@ -405,7 +405,8 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     active_experts = g.expert_layer * touched / sp.num_experts * moe_in_ram    # read from RAM, not from the card
     link = host_link_bytes_per_s(m.gpu) * (PINNED_COPY_EFFICIENCY if m.pinned else PCIE_COPY_EFFICIENCY)
     # the CPU's arithmetic for the sequences past the first (offload.cpu_math_s), a sequence's FLOPs a layer
-    layer_flops = (sp.matmul_flops - g.head_flops + decode_attention_flops(sp, float(m.context))) / L
+    layer_matmul = (sp.matmul_flops - g.head_flops) / L
+    layer_flops = layer_matmul + decode_attention_flops(sp, float(m.context)) / L
     rate = cpu_flops_per_s(at.ram_bw, apple_cpu([m.gpu]))
     math = cpu_math_s(n_cpu * layer_flops + moe_in_ram * (sp.expert_flops / L)
                       + np.where(output_on_gpu, 0.0, g.head_flops), m.batch, rate)
@@ -433,7 +434,7 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     runs = cpu_runs_prompt(prof, tokens, copies_on) & ((n_cpu > 0) | (moe_in_ram > 0))
     if np.any(runs):
         attention = decode_attention_flops(sp, m.context / 2)
-        share, on_cpu = cpu_prompt(prof, tokens, n_cpu * ((sp.matmul_flops - g.head_flops) / L + attention / L)
+        share, on_cpu = cpu_prompt(prof, tokens, n_cpu * (layer_matmul + attention / L)
                                    + moe_in_ram * (sp.expert_flops / L), sp.matmul_flops + attention,
                                    n_cpu * g.layer_bytes + moe_in_ram * g.expert_layer, at.ram_bw, g.cpu_share, rate)
         cards, copies = np.where(runs, share, 1.0), np.where(runs, on_cpu, copies)

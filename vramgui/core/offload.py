@@ -249,6 +249,12 @@ def cpu_math_s(flops_per_token, batch, rate):
     return (batch - 1) * flops_per_token / rate
 
 
+def pass_tokens(profile, tokens):
+    """The tokens of each of the engine's passes over a prompt of ``tokens`` (all sequences' new ones): its prompt
+    batch, or the whole prompt where that is shorter (numbers or arrays)."""
+    return np.minimum(profile.prefill_chunk_tokens or tokens, tokens)
+
+
 def cpu_prompt(profile, tokens, cpu_flops, whole_flops, cpu_bytes, ram_bw_gb_s, share, rate):
     """Where the CPU runs its part of a prompt's passes (no op offload: a unified memory's CPU, builds before it, or
     passes under 32 tokens): (the share of the cards' time for the prompt left to them, the CPU's seconds).  The
@@ -258,8 +264,7 @@ def cpu_prompt(profile, tokens, cpu_flops, whole_flops, cpu_bytes, ram_bw_gb_s, 
     all sequences' new ones; ``whole_flops``: a token's over the whole model (numbers or arrays: the My machine grid
     passes one per model and format).  The cache's reads and the output layer, which runs for each sequence's last
     token, are left out."""
-    chunk = np.minimum(profile.prefill_chunk_tokens or tokens, tokens)
-    passes = np.ceil(tokens / np.maximum(chunk, 1))
+    passes = np.ceil(tokens / np.maximum(pass_tokens(profile, tokens), 1))
     return 1.0 - cpu_flops / whole_flops, passes * cpu_bytes / (ram_bw_gb_s * GB * share) + cpu_math_s(
         cpu_flops, tokens - passes + 1, rate)
 
@@ -267,7 +272,7 @@ def cpu_prompt(profile, tokens, cpu_flops, whole_flops, cpu_bytes, ram_bw_gb_s, 
 def cpu_runs_prompt(profile, tokens, copies: bool):
     """Whether the CPU runs its part of a prompt of ``tokens`` (all sequences' new ones): where op offload does not
     copy it to the card (``copies`` False), or the engine's passes are under 32 tokens."""
-    return ~np.asarray(copies) | (np.minimum(profile.prefill_chunk_tokens or tokens, tokens) < OP_OFFLOAD_MIN_BATCH)
+    return ~np.asarray(copies) | (pass_tokens(profile, tokens) < OP_OFFLOAD_MIN_BATCH)
 
 
 def cpu_bandwidth_share(fmt: WeightFormat) -> float:
@@ -858,6 +863,22 @@ def with_max_batch(plan: OffloadPlan, found: int) -> OffloadPlan:
     return replace(plan, max_batch=found)
 
 
+def reported(plan: OffloadPlan, s: Scenario, ram_gb: float, max_prompt: int, batch: bool = True,
+             best: bool = False, **settings) -> OffloadPlan:
+    """``plan`` (of scenario ``s``, with the plan ``settings``) as estimate and the report give it: with the largest
+    prompt ``max_prompt`` (:func:`max_prompt_offloaded`'s answer), with ``batch`` the most sequences
+    (:func:`max_batch_offloaded`), and with ``best``, where the plan runs the model (the cards alone hold too
+    little), the sequences it serves most at (:func:`best_batch_offloaded`, about 18 plans)."""
+    from .fit import fit
+    plan = with_max_prompt(plan, s, max_prompt)
+    if not batch:
+        return plan
+    plan = with_max_batch(plan, max_batch_offloaded(s, ram_gb, **settings))
+    if best and plan.max_batch and offloads(plan.level, fit(s).fits):
+        plan = with_best_batch(plan, best_batch_offloaded(s, ram_gb, plan.max_batch, **settings))
+    return plan
+
+
 def with_max_prompt(plan: OffloadPlan, s: Scenario, found: int) -> OffloadPlan:
     """``plan`` (of scenario ``s``) with the largest prompt :func:`max_prompt_offloaded` ``found`` for it, and with
     the scenario's output the largest context."""
@@ -968,7 +989,7 @@ def passes_copy_bytes(profile, new: float, cached: float, weights, kv_per_cell, 
     """:func:`prompt_copy_bytes` for ``new`` prompt tokens after ``cached`` ones, all sequences' together
     (``weights``, ``kv_per_cell``, ``experts`` and the MoE's counts numbers or arrays: the My machine grid passes
     one per model and format).  Each pass is counted as a full one's."""
-    chunk = min(profile.prefill_chunk_tokens or new, new)
+    chunk = pass_tokens(profile, new)
     if chunk < OP_OFFLOAD_MIN_BATCH:
         return 0.0
     passes = -(-new // chunk)

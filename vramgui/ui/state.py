@@ -189,22 +189,9 @@ class ScenarioState(QtCore.QObject):
         plan = self.offload_plan()
         if plan is None:
             return None
-        from ..core.fit import fit
-        from ..core.offload import (
-            best_batch_offloaded,
-            offloads,
-            with_best_batch,
-            with_max_batch,
-            with_max_prompt,
-        )
-        plan = with_max_prompt(plan, self._scenario, self.max_offload_prompt())
-        if not batch:
-            return plan
-        plan = with_max_batch(plan, self._search_batch(self._scenario))
-        if plan.max_batch and offloads(plan.level, fit(self._scenario).fits):
-            plan = with_best_batch(plan, best_batch_offloaded(self._scenario, self.ram_gb, plan.max_batch,
-                                                              **self._plan_settings()))
-        return plan
+        from ..core.offload import reported
+        return reported(plan, self._scenario, self.ram_gb, self.max_offload_prompt(), batch=batch, best=batch,
+                        **self._plan_settings())
 
     def reported_plan_for(self, s: Scenario):
         """:meth:`reported_plan` of scenario ``s``, the live one or a pinned one (the Compare tab's columns, the
@@ -214,10 +201,10 @@ class ScenarioState(QtCore.QObject):
             return self.reported_plan()
         if not self.offload_asked:
             return None
-        from ..core.offload import with_max_batch, with_max_prompt
+        from ..core.offload import reported
 
         def worked_out():
-            return with_max_batch(with_max_prompt(self.plan_for(s), s, self._search(s, None)), self._search_batch(s))
+            return reported(self.plan_for(s), s, self.ram_gb, self._search(s, None), **self._plan_settings())
         return kept(self._pinned_plans, (s, *self._ram_settings()), worked_out, 8)
 
     def set_mode(self, mode: str) -> None:
