@@ -21,12 +21,14 @@ from vramgui.core.offload import (
     cpu_bandwidth_share,
     cpu_flops_per_s,
     cpu_math_s,
+    log_counts,
     max_batch_offloaded,
     max_prompt_offloaded,
     op_offload_copy_bytes,
     plan_offload,
     pool_guess,
     served_tokens_per_s,
+    sweep_offloaded,
     with_max_batch,
     with_max_prompt,
 )
@@ -262,6 +264,33 @@ def test_the_sequences_an_offloaded_plan_serves_most_at():
     assert best == pytest.approx(every[b], rel=1e-12) and best >= 0.98 * max(every.values())
     assert first == pytest.approx(plan_offload(s.with_(batch=b), 64).prefill_s, rel=1e-12)
     assert best_batch_offloaded(s, 64, 0) == (0, 0.0, pytest.approx(float("nan"), nan_ok=True))
+
+
+def test_the_counts_of_sequences_the_plans_are_worked_out_at():
+    """offload.log_counts: every count up to 16; beyond, 16 distinct ones from 1 to the most, spread on a log scale
+    (1,024 in 15 steps: 1.59x each on average; no step above 2x, as 1 -> 2 must be, nor under 1.25x past the first
+    ones); offload.sweep_offloaded adds 31 and 32, where op offload starts copying."""
+    assert log_counts(0, 16) == [] and log_counts(1, 16) == [1] and log_counts(11, 16) == list(range(1, 12))
+    assert log_counts(16, 16) == list(range(1, 17))
+    for most in (17, 60, 391, 1024):
+        c = np.array(log_counts(most, 16))
+        ratios = c[1:] / c[:-1]
+        assert len(c) == 16 and c[0] == 1 and c[-1] == most and ratios.min() > 1 and ratios.max() <= 2.0
+    c = np.array(log_counts(1024, 16))
+    assert (c[1:] / c[:-1])[c[:-1] >= 8].min() >= 1.25
+    s = scenario("llama3.1-70b", attention=None, prompt_tokens=2000, output_tokens=256)
+    sweep = sweep_offloaded(s, 64, 60)
+    assert {31, 32} <= set(sweep.batches) and len(sweep.batches) <= 18 and sweep.batches[-1] == 60
+    at = dict(zip(sweep.batches, sweep.plans, strict=True))
+    # 51 layers in RAM at both.  At 31 the CPU adds 30 sequences' arithmetic on them: 2 x 855.6 M weights of a
+    # layer (2 d^2 + 2 d kv + 3 d f, d 8,192, kv 1,024, f 28,672) and attention over 2,256 tokens (4 x 8,192 x
+    # 2,256) a token, 1.785 GFLOP a layer, at 7.2 x 76.8 GB/s = 0.553 TFLOP/s: 4.94 s.  At 32 op offload copies
+    # them to the card instead (41.6 GB, weights and cache, at 30 % of 32 GB/s: 4.33 s), and the step is shorter
+    assert at[31].cpu_layers == at[32].cpu_layers == 51
+    assert at[31].cpu_math_s == pytest.approx(30 * 51 * (2 * 855.6e6 + 4 * 8192 * 2256) / (7.2 * 76.8e9), rel=0.01)
+    assert at[32].step_copy_bytes > 0 == at[31].step_copy_bytes and at[32].cpu_math_s == 0
+    assert at[32].decode_s < at[31].decode_s
+    assert sweep_offloaded(s, 64, 0).best() == (0, 0.0, pytest.approx(float("nan"), nan_ok=True))
 
 
 def test_cli_gives_each_offloaded_cards_most_sequences_with_the_ram(capsys):

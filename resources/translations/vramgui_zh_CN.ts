@@ -1169,6 +1169,18 @@ Source: {source}</source>
         <translation>批量 {batch} 时每百万 token {cost}</translation>
     </message>
     <message>
+        <source>{cost} at batch {batch}, cheapest</source>
+        <translation>批量 {batch}（最便宜）时 {cost}</translation>
+    </message>
+    <message>
+        <source>At batch {batch} ({plan}) the plans serve the most: {rate} tokens/s in all, the first tokens after {time}.</source>
+        <translation>批量 {batch}（{plan}）时卸载方案的服务吞吐最高：总共每秒 {rate} 个 token，首批 token 在 {time} 后生成。</translation>
+    </message>
+    <message>
+        <source>At batch {batch} ({plan}) the plans serve the most: {rate} tokens/s in all.</source>
+        <translation>批量 {batch}（{plan}）时卸载方案的服务吞吐最高：总共每秒 {rate} 个 token。</translation>
+    </message>
+    <message>
         <source>{cost} at batch {batch}, cheapest that fits</source>
         <translation>批量 {batch}（能放下的批量中最便宜）时 {cost}</translation>
     </message>
@@ -2146,6 +2158,10 @@ Source: {source}</source>
         <translation>每步 {ms} ms（理论上限 {sol} ms）</translation>
     </message>
     <message>
+        <source>offloaded at batch {n}: {rate} tokens/s in all, step {ms} ms</source>
+        <translation>卸载，批量 {n}：合计 {rate} token/s，每步 {ms} ms</translation>
+    </message>
+    <message>
         <source>not one sequence fits in memory</source>
         <translation>显存连一个序列也放不下</translation>
     </message>
@@ -2188,6 +2204,18 @@ Source: {source}</source>
     <message>
         <source>time to first token: unknown</source>
         <translation>首字延迟：未知</translation>
+    </message>
+    <message>
+        <source>{badge} at batch {n}: {ms} ms a step, {rate} tokens/s in all; with the prompts {served} tokens/s</source>
+        <translation>{badge}，批量 {n}：每步 {ms} ms，合计 {rate} token/s；含提示词处理 {served} token/s</translation>
+    </message>
+    <message>
+        <source>first tokens after {time}</source>
+        <translation>首批 token 在 {time} 后生成</translation>
+    </message>
+    <message>
+        <source>the most served of the offload plans</source>
+        <translation>卸载方案中服务吞吐最高</translation>
     </message>
     <message>
         <source>knee at batch {n}, past the chart</source>

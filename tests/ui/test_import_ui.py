@@ -39,6 +39,11 @@ def settle(qtbot, win):
     qtbot.waitUntil(lambda: not win.busy(), timeout=3000)
 
 
+def drawn(item) -> bool:
+    """Whether a chart's item holds points."""
+    return item.xData is not None and len(item.xData) > 0
+
+
 def pick(win, **choices) -> None:
     """Choose entries of the panel's pickers through the widgets (``pick(win, model="llama2-70b")``)."""
     for name, ident in choices.items():
@@ -352,6 +357,85 @@ def test_partial_offload_in_the_window(qtbot, win, tmp_path):
     assert strip.values["decode"].text().startswith(f"{float(sp.decode_step_s) * 1e3:,.1f} ms · ")
     assert chart.offload_step.xData is None and chart.markers["current"][0].label.toPlainText() == "batch 1"
     assert "offload" not in win.copy_summary()
+
+
+def test_the_speed_chart_draws_the_offload_plans_over_the_sequences(qtbot, win):
+    """Once the edits pause, the offloaded card's plans at each number of sequences it and the RAM hold are a line in
+    both plots (core.offload.sweep_offloaded), through the point at the batch; the cost under the price gives the
+    batch they serve most at.  A batch drag keeps the line; another prompt takes it away until the next pause."""
+    from vramgui.core.offload import plan_offload, served_tokens_per_s
+    p = win.panel
+    pick(win, model="llama2-70b", weights="q4_k_m", engine="llamacpp")
+    p.prompt.spin.setValue(4000)
+    p.output.spin.setValue(96)
+    p.ram.setValue(32)
+    p.price.setValue(0.5)
+    settle(qtbot, win)
+    chart = win.speed_chart
+    assert win._ram_missing()              # (worked out in the pause, never inside the edit)
+    assert not drawn(chart.offload_thr_curve)
+    qtbot.waitUntil(lambda: not win._ram_missing(), timeout=60_000)
+    # the line runs over every count from one sequence to the most the table's row gives with the RAM (11: under
+    # the search's 16 counts, each is tried)
+    from vramgui.ui.fit_table import COLUMNS
+    model = win.fit_panel.model
+    row = next(r for r in range(model.rowCount()) if model.gpu_id(r) == "rtx4090")
+    assert model.row_cells(row)[COLUMNS.index("Max batch")] == "11 (RAM)"
+    sweep = win.state.offload_sweep(work_out=False)
+    assert sweep.batches == list(range(1, 12))
+    s = win.state.scenario
+
+    def plan(b):
+        return plan_offload(s.with_(batch=b), 32)
+    steps = np.array([plan(b).decode_s for b in range(1, 12)])
+    b = np.arange(1, 12)
+    np.testing.assert_allclose(chart.offload_thr_curve.xData, b)
+    np.testing.assert_allclose(chart.offload_thr_curve.yData, b / steps, rtol=1e-12)
+    np.testing.assert_allclose(chart.offload_step_curve.yData, steps * 1e3, rtol=1e-12)
+    # the point at the batch lies on it, and both plots' ranges hold all of it
+    assert chart.offload_step.yData[0] == pytest.approx(chart.offload_step_curve.yData[0], rel=1e-12)
+    for plot, y in ((chart.thr, b / steps), (chart.step, steps * 1e3)):
+        lo, hi = plot.vb.viewRange()[1]
+        assert lo <= np.log10(y.min()) and np.log10(y.max()) <= hi
+    # each step adds the CPU's arithmetic for one more sequence on the layers in RAM: the step grows with the
+    # sequences, and the throughput in all flattens (11 sequences give less than three times one's)
+    assert np.all(np.diff(steps) > 0) and (11 / steps[-1]) < 3 * (1 / steps[0])
+    # the cost: 0.50 a card-hour over the tokens served, 96 each at the step after the batch's first token
+    # (17 s of a 4,000-token prompt), at batch 1 and at the batch the plans serve most at
+    served = [served_tokens_per_s(plan(n), s.with_(batch=n)) for n in range(1, 12)]
+    best = int(np.argmax(served)) + 1
+    assert served[0] == pytest.approx(96 / (96 * steps[0] + plan(1).prefill_s), rel=1e-12)
+    assert best > 1 and sweep.best()[0] == best
+    assert p.cost.text() == (f"{0.5 / 3600 / served[0] * 1e6:,.2f} per million tokens at batch 1\n"
+                             f"{0.5 / 3600 / served[best - 1] * 1e6:,.2f} at batch {best}, cheapest")
+    assert f"At batch {best} (offload " in p.cost.toolTip()
+    # in two lines at 1366 x 768, as the cost of a model on the card alone (a third ran past the panel's foot)
+    win.resize(1366, 768)
+    qtbot.waitUntil(lambda: win.width() == 1366)
+    QtWidgets.QApplication.processEvents()
+    assert p.cost.heightForWidth(p.cost.width()) <= 2 * p.cost.fontMetrics().lineSpacing() + 2
+    # a batch drag keeps the plans worked out (they do not depend on the batch): the point moves along the line
+    p.batch.spin.setValue(4)
+    settle(qtbot, win)
+    assert not win._sweep_missing() and win.state.offload_sweep(work_out=False) is sweep
+    assert list(chart.offload_step.xData) == [4]
+    assert chart.offload_step.yData[0] == pytest.approx(steps[3] * 1e3, rel=1e-12)
+    assert p.cost.text().endswith(f"at batch {best}, cheapest")
+    # the hover read-out gives the nearest plan's numbers
+    chart._hover([chart.thr.vb.mapViewToScene(QtCore.QPointF(np.log10(4), np.log10(4 / steps[3])))])
+    assert f"offloaded at batch 4: {4 / steps[3]:,.1f} tokens/s in all, step {steps[3] * 1e3:,.1f} ms" in \
+        chart.readout.toPlainText()
+    # another prompt: the line goes with the redraw, and comes back for the new prompt in the next pause
+    p.prompt.spin.setValue(2000)
+    settle(qtbot, win)
+    assert not drawn(chart.offload_thr_curve)
+    qtbot.waitUntil(lambda: not win._ram_missing(), timeout=60_000)
+    assert chart.offload_step_curve.yData[0] == pytest.approx(plan_offload(win.state.scenario.with_(batch=1),
+                                                                           32).decode_s * 1e3, rel=1e-12)
+    # without the RAM, nothing offloaded, no line
+    p.ram.setValue(0)
+    settle(qtbot, win)
+    assert not drawn(chart.offload_thr_curve) and not win._ram_missing()
 
 
 def test_the_memory_chart_marks_the_largest_prompt_with_system_ram(qtbot, win, tmp_path, monkeypatch):

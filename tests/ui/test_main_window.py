@@ -1766,8 +1766,9 @@ def test_price_per_card_hour_gives_the_cost_of_a_million_tokens(qtbot, win, tmp_
 def test_an_offloaded_model_costs_what_its_plan_serves(qtbot, win):
     # Llama 3.1 70B Q4_K_M on an RTX 4090 with 64 GB of System RAM under llama.cpp, 4 sequences of 2,000 + 256 tokens,
     # at 0.50 a card-hour: the model runs as the offload plans it, so the cost is the plan's, 0.5 / 3,600 s over
-    # 4 x 256 tokens / (256 of its steps + its first token) x 10^6, not the all-on-card figure; no cheapest batch
-    # (each batch would take a plan of its own); the Compare tab's cost row gives the same
+    # 4 x 256 tokens / (256 of its steps + its first token) x 10^6, not the all-on-card figure; the Compare tab's cost
+    # row gives the same.  (Once the edits pause, the batch the plans serve most at follows: test_import_ui.py's
+    # test_the_speed_chart_draws_the_offload_plans_over_the_sequences.)
     from vramgui.core.speed import served
     from vramgui.ui.wording import plan_badge
     p = win.panel

@@ -50,7 +50,6 @@ from .speed import (
     experts_touched,
     fixed_step_s,
     host_floor_s,
-    log_sweep,
     prefill_time,
     prompt_split,
     speed_key,
@@ -835,22 +834,58 @@ def _halve(placed, low: int, high: int) -> int:
     return low
 
 
-def best_batch_offloaded(s: Scenario, ram_gb: float, most: int, **plan) -> tuple[int, float, float]:
-    """(sequences, generated tokens a second in all, the batch's time to first token) where the plans of ``s``'s
-    prompt and output, up to ``most`` sequences (:func:`max_batch_offloaded`), serve the most
-    (:func:`served_tokens_per_s`, prompts included): over 16 log-spaced counts from 1 to ``most`` and 31 and 32
-    within it (where op offload starts copying the part in RAM to the card for each step), one plan each; (0, 0.0,
-    nan) where not one sequence is placed."""
-    counts = sorted({int(b) for b in log_sweep(1, most, min(most, 16))} | ({31, 32} & set(range(1, most + 1)))) \
-        if most >= 1 else []
-    best = (0, 0.0, float("nan"))
+@dataclass(frozen=True, eq=False)        # (compared by identity: a window redraws where it is another)
+class BatchSweep:
+    """Offload plans of one scenario over the numbers of sequences the cards and the RAM hold
+    (:func:`sweep_offloaded`): what the window's speed chart draws and where the plans serve the most."""
+
+    batches: list[int]
+    plans: list[OffloadPlan]
+    served_tokens_per_s: list[float]     # generated tokens a second in all, prompts included (served_tokens_per_s)
+
+    def best(self) -> tuple[int, float, float]:
+        """(sequences, generated tokens a second in all, the batch's time to first token) where the plans serve the
+        most; (0, 0.0, nan) where not one sequence is placed."""
+        if not self.batches:
+            return 0, 0.0, float("nan")
+        i = int(np.argmax(self.served_tokens_per_s))      # (the first of equals: the fewest sequences)
+        return self.batches[i], float(self.served_tokens_per_s[i]), float(self.plans[i].prefill_s)
+
+
+def sweep_offloaded(s: Scenario, ram_gb: float, most: int, **plan) -> BatchSweep:
+    """The plans of ``s``'s prompt and output at 16 numbers of sequences from 1 to ``most``
+    (:func:`max_batch_offloaded`; every one up to 16, else as evenly spread on a log scale as whole numbers go:
+    :func:`log_counts`), and at 31 and 32 within it (where op offload starts copying the part in RAM to the card for
+    each step), one plan each; none where ``most`` is 0.  A count not placed (none should be, up to ``most``) is left
+    out."""
+    counts = sorted(set(log_counts(most, 16)) | ({31, 32} & set(range(1, most + 1))))
+    batches, plans, served = [], [], []
     for b in counts:
         one = s.model_copy(update={"batch": b})
         p = plan_offload(one, ram_gb, **plan)
-        rate = served_tokens_per_s(p, one) if p.level != "none" else 0.0
-        if rate > best[1]:
-            best = (b, float(rate), float(p.prefill_s))
-    return best
+        if p.level != "none":
+            batches.append(b)
+            plans.append(p)
+            served.append(float(served_tokens_per_s(p, one)))
+    return BatchSweep(batches, plans, served)
+
+
+def log_counts(most: int, k: int) -> list[int]:
+    """``k`` whole numbers from 1 to ``most`` (all of them where ``most`` <= ``k``; none where it is 0), each step
+    the ratio that spreads the ones left evenly on a log scale to ``most``, and at least one."""
+    out = [1] if most >= 1 else []
+    while out and out[-1] < most and len(out) < k:
+        last = out[-1]
+        out.append(min(most, max(last + 1, round(last * (most / last) ** (1 / (k - len(out)))))))
+    return out
+
+
+def best_batch_offloaded(s: Scenario, ram_gb: float, most: int, **plan) -> tuple[int, float, float]:
+    """(sequences, generated tokens a second in all, the batch's time to first token) where the plans of ``s``'s
+    prompt and output, up to ``most`` sequences (:func:`max_batch_offloaded`), serve the most
+    (:func:`served_tokens_per_s`, prompts included), over :func:`sweep_offloaded`'s counts (about 18 plans);
+    (0, 0.0, nan) where not one sequence is placed."""
+    return sweep_offloaded(s, ram_gb, most, **plan).best()
 
 
 def with_best_batch(plan: OffloadPlan, found: tuple[int, float, float]) -> OffloadPlan:

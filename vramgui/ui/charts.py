@@ -1555,7 +1555,11 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         # current batch, a point in each plot; the curves keep every layer on the card
         self.offload_thr = _offload_item(self.thr)
         self.offload_step = _offload_item(self.step)
-        self._offload: tuple | None = None        # (batch, step [s], badge) as last drawn
+        # ... and once worked out (core.offload.sweep_offloaded, in a pause of the edits), the plans over the
+        # sequences the card and the RAM hold, a line through the point in each plot
+        self.offload_thr_curve = _offload_curve(self.thr)
+        self.offload_step_curve = _offload_curve(self.step)
+        self._offload: tuple | None = None        # (batch, step [s], badge, sweep) as last drawn
         self._sweep_y: tuple[np.ndarray, np.ndarray] | None = None   # (throughputs, steps [ms]) the ranges cover
         for p in (self.heading, self.thr, self.step):
             cache_static_items(p)
@@ -1610,6 +1614,8 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         curves = _curves_px(vb, (self.thr_curve, self.thr_sol, *(c for c in self.pins if c.isVisible())))
         if not curves:
             return
+        if self._offload and self._offload[3]:         # (the offload plans' line ends at the most sequences)
+            curves += [_bounded(xy) for xy in _curves_px(vb, (self.offload_thr_curve,))]
         x0, x1 = vb.viewRange()[0]
         lines = sorted((line for key in ("knee", "memory", "current") for line in self.markers[key][:1]
                         if line.isVisible()), key=lambda line: line.value())
@@ -1728,6 +1734,13 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                  self.tr("{rate} tokens/s in all").format(rate=num(b[i] / step)),
                  self.tr("{rate} tokens/s per sequence").format(rate=num(1 / step, 1)),
                  self.tr("step {ms} ms (speed of light {sol} ms)").format(ms=num(step * 1e3, 2), sol=num(sol * 1e3, 2))]
+        sweep = self._offload[3] if self._offload else None
+        if sweep is not None and sweep.batches and b[i] <= sweep.batches[-1] * 1.05:
+            # the offload plan nearest the pointer's batch (about 18 over the sequences the card and the RAM hold)
+            j = int(np.argmin(np.abs(np.log10(sweep.batches) - np.log10(b[i]))))
+            n, dt = sweep.batches[j], sweep.plans[j].decode_s
+            lines.append(self.tr("offloaded at batch {n}: {rate} tokens/s in all, step {ms} ms").format(
+                n=integer(n), rate=num(n / dt, 1), ms=num(dt * 1e3, 1)))
         # past the memory limit the numbers are the speed model's, not a batch the card can hold
         if self._max_batch < 1:
             lines.append(self.tr("not one sequence fits in memory"))
@@ -1741,23 +1754,24 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         place_readout(self.readout, plot.vb, pt)
 
     def update_from(self, s: Scenario, max_batch: int, ttft_s: float | None = None,
-                    offload: tuple[float, float, str] | None = None) -> SpeedResult:
+                    offload: tuple[float, float, str] | None = None, sweep=None) -> SpeedResult:
         """``ttft_s``: the scenario's time to first token, where the caller has it (the window's
         breakdown works it out too); ``offload``: where the model is offloaded, the plan's (decode step [s], time to
-        first token [s], badge), drawn as a point at the batch and given as the time to first token."""
+        first token [s], badge), drawn as a point at the batch and given as the time to first token; ``sweep``: then
+        the plans over the sequences (core.offload.sweep_offloaded), drawn as a line (None: not worked out yet)."""
         self._updating = True
         try:
-            return self._update_from(s, max_batch, ttft_s, offload)
+            return self._update_from(s, max_batch, ttft_s, offload, sweep if offload is not None else None)
         finally:
             self._updating = False
 
     def _update_from(self, s: Scenario, max_batch: int, ttft_s: float | None,
-                     offload: tuple[float, float, str] | None = None) -> SpeedResult:
+                     offload: tuple[float, float, str] | None, sweep) -> SpeedResult:
         self._max_batch = max_batch
         top = sticky_end(self._sweep_key[1] if self._sweep_key else None,   # powers of two: a still axis
                          int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch, 2 * max_batch)))))
         key = (s.key(batch=1), top)       # the sweep does not depend on the batch: a batch drag keeps it
-        point = None if offload is None else (s.batch, offload[0], offload[2])
+        point = None if offload is None else (s.batch, offload[0], offload[2], sweep)
         if key != self._sweep_key:
             self._sweep_key = key
             b = log_sweep(1, top, 160)
@@ -1774,8 +1788,13 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         if point != self._offload:        # the ranges cover the sweep and the offload's point
             self._offload = point
             thr_y, step_y = self._sweep_y
+            if sweep is not None and sweep.batches:
+                thr_y, step_y = self._draw_sweep(sweep, thr_y, step_y)
+            else:
+                _clear(self.offload_thr_curve)
+                _clear(self.offload_step_curve)
             if point is not None:
-                batch, step, badge = point
+                batch, step, badge, _ = point
                 # (the step plot keeps a third of a decade above the point: its top left holds the time to first
                 # token's line, which a point at the top of the range sat under)
                 thr_y, step_y = np.append(thr_y, batch / step), np.append(step_y, [step * 1e3, step * 1e3 * 10 ** 0.35])
@@ -1829,6 +1848,28 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self._fit_ttft()
         self.ttft.setPos(self.step.vb.viewRange()[0][0], self.step.vb.viewRange()[1][1])
         return sp
+
+    def _draw_sweep(self, sweep, thr_y: np.ndarray, step_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The offload plans over the sequences as a line in each plot, each point with its numbers on hover (the
+        one that serves the most said so); ``thr_y``, ``step_y`` (the ranges' values) with the line's."""
+        from .wording import plan_badge
+        b = np.asarray(sweep.batches, dtype=np.float64)
+        step = np.array([p.decode_s for p in sweep.plans])
+        best = sweep.best()[0]
+        tips = []
+        for n, p, served, dt in zip(sweep.batches, sweep.plans, sweep.served_tokens_per_s, step, strict=True):
+            tip = self.tr("{badge} at batch {n}: {ms} ms a step, {rate} tokens/s in all; with the prompts "
+                          "{served} tokens/s").format(badge=plan_badge(p), n=integer(n), ms=num(dt * 1e3, 1),
+                                                      rate=num(n / dt, 1), served=num(served, 1))
+            if p.prefill_s == p.prefill_s:
+                tip += "\n" + self.tr("first tokens after {time}").format(time=duration(p.prefill_s))
+            if n == best:
+                tip += "\n" + self.tr("the most served of the offload plans")
+            tips.append(tip)
+        self.offload_thr_curve.setData(b, b / step, data=tips)
+        self.offload_step_curve.setData(b, step * 1e3, data=tips)
+        # (a third of a decade above its top, as above the point: the time to first token's line sits there)
+        return np.concatenate([thr_y, b / step]), np.concatenate([step_y, step * 1e3, [step.max() * 1e3 * 10 ** 0.35]])
 
     def _show_no_knee(self, knee: float | None, top: int) -> None:
         """Where the knee lies past the chart's batches (or nowhere: the expected decode memory-bound at every
@@ -1991,6 +2032,13 @@ def _curves_px(vb: pg.ViewBox, curves) -> list[tuple[np.ndarray, np.ndarray]]:
             for x, y in (c.getData() for c in curves) if x is not None and len(x)]
 
 
+def _bounded(curve: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A curve in pixels (:func:`_curves_px`) that :func:`_heights` finds nowhere beyond its ends (it holds a
+    curve's end heights there: the main curves span the plot)."""
+    x, y = curve
+    return np.concatenate([[x[0] - 1e-3], x, [x[-1] + 1e-3]]), np.concatenate([[np.nan], y, [np.nan]])
+
+
 def _heights(curves: list[tuple[np.ndarray, np.ndarray]], left: float, right: float, samples: int) -> list:
     """Each curve's height (pixels) at ``samples`` points from ``left`` to ``right`` (evenly
     spread, as ``np.linspace`` spreads them, without its per-call checks)."""
@@ -2025,6 +2073,16 @@ def _offload_item(plot: pg.PlotItem) -> pg.PlotDataItem:
     item = plot.plot(pen=None, symbol="d", symbolSize=13, symbolBrush=pg.mkBrush(ORANGE),
                      symbolPen=pg.mkPen("#000000", width=1.5))
     item.setZValue(22)
+    item.scatter.opts["hoverable"] = True
+    item.scatter.opts["tip"] = lambda x, y, data: data
+    return item
+
+
+def _offload_curve(plot: pg.PlotItem) -> pg.PlotDataItem:
+    """An orange line with small diamonds for the offload plans over the sequences, with hover tooltips."""
+    item = plot.plot(pen=_pen(ORANGE, 2.0), symbol="d", symbolSize=7, symbolBrush=pg.mkBrush(ORANGE),
+                     symbolPen=pg.mkPen("#000000", width=1))
+    item.setZValue(21)
     item.scatter.opts["hoverable"] = True
     item.scatter.opts["tip"] = lambda x, y, data: data
     return item

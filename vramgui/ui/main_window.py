@@ -132,6 +132,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._build_view_extras()
         self._pending = False          # a redraw event is posted and not yet served
         self._table = None
+        self._speed_args: tuple | None = None   # the speed chart's last update_from arguments (the sweep aside)
         # the fit table's offloaded rows' largest prompt with the System RAM (10-20 plans a card) and most sequences
         # (about 7): worked out once the edits pause, a slice at a time (_fill_ram_rows); (state.ram_prompt_key(),
         # {card id: prompt tokens}, state.guess_basis()), and the last such completed (its answers moved are the
@@ -314,7 +315,14 @@ class MainWindow(QtWidgets.QMainWindow):
 
     def _ram_missing(self) -> bool:
         """Whether an offloaded row of the table waits for its largest prompt or most sequences with the System
-        RAM."""
+        RAM, or the speed chart for the offloaded card's plans over the sequences."""
+        return self._sweep_missing() or self._rows_missing()
+
+    def _sweep_missing(self) -> bool:
+        return self._speed_args is not None and self._speed_args[3] is not None and \
+            self.state.mode == "inference" and self.state.offload_sweep(work_out=False) is None
+
+    def _rows_missing(self) -> bool:
         now = self.state.ram_prompt_key()
         if self._table is None or self.state.mode != "inference" or now is None:
             return False
@@ -341,11 +349,17 @@ class MainWindow(QtWidgets.QMainWindow):
         self._ram_timer.stop()
 
     def _fill_ram_rows(self) -> None:
-        """Work out the largest prompt and the most sequences with the System RAM of the offloaded rows' cards
-        (core.offload.max_prompt_offloaded, about as long as a change each; max_batch_offloaded, half that), for
+        """Work out the offloaded card's plans over the sequences (about a change's time; the speed chart and the
+        cost show them), then the largest prompt and the most sequences with the System RAM of the offloaded rows'
+        cards (core.offload.max_prompt_offloaded, about as long as a change each; max_batch_offloaded, half that), for
         RAM_SLICE_S at a time, showing each slice's."""
         if self._pending or not self._ram_missing():
             return                        # (a change came in: its redraw starts the wait again)
+        if self._sweep_missing():
+            self._show_sweep(self.state.offload_sweep())
+            if self._ram_missing():
+                self._ram_timer.start(0)      # (the rows in the next slice)
+            return
         self._ram_key()
         known, batches = self._ram_prompts[1], self._ram_batches[1]
         then, before = self._ram_before[2], self._ram_before[1]
@@ -416,10 +430,13 @@ class MainWindow(QtWidgets.QMainWindow):
         self.fit_panel.set_headers(False)
         sp = estimate_speed(s, with_knee=False)
         off = offloading(plan, f.fits)
-        self.speed_chart.update_from(s, f.max_batch, float(sp.prefill_s),
-                                     off and (off.decode_s, off.prefill_s, plan_badge(off)))
+        # (an offloaded card's plans over the sequences, once worked out in a pause: kept while only the batch moves)
+        sweep = self.state.offload_sweep(work_out=False) if off is not None else None
+        self._speed_args = (s, f.max_batch, float(sp.prefill_s), off and (off.decode_s, off.prefill_s, plan_badge(off)))
+        self.speed_chart.update_from(*self._speed_args, sweep=sweep)
         self.breakdown.update_from(s, estimate_memory(s), f, sp, plan)
-        self._show_cost(s, f.max_batch, off)
+        self._cost_args = (s, f.max_batch, off)
+        self._show_cost(*self._cost_args, sweep)
         self.explain_panel.set_source(self._explain_heading(s), lambda: explain_items(s))   # built only if shown
         self.layouts_panel.set_source(s, self.state.price_per_card_hour)                   # (the same)
         self.memory_chart.set_measured(self.measured, s)
@@ -431,10 +448,18 @@ class MainWindow(QtWidgets.QMainWindow):
         self.last_fit = f
         self.redrawn.emit(time.perf_counter() - t0)
 
-    def _show_cost(self, s, max_batch: int, off=None) -> None:
+    def _show_sweep(self, sweep) -> None:
+        """Draw the offloaded card's plans over the sequences, worked out once the edits paused, and give the cost
+        at the batch they serve most at."""
+        self.speed_chart.update_from(*self._speed_args, sweep=sweep)
+        self._show_cost(*self._cost_args, sweep)
+        self._flush_scenes()
+
+    def _show_cost(self, s, max_batch: int, off=None, sweep=None) -> None:
         """The cost of a million generated tokens, served (prompts included), beside the price
         the user set (nothing without one); ``off``: the offload plan that runs the model, whose
-        figures it takes (no cheapest batch then: each batch would take a plan of its own)."""
+        figures it takes, and ``sweep`` its plans over the sequences (core.offload.sweep_offloaded) once worked out,
+        for the batch they serve most at (the cheapest: the cards' price does not change with the batch)."""
         price = self.state.price
         if price is None:
             self.panel.show_cost("", "")
@@ -448,17 +473,36 @@ class MainWindow(QtWidgets.QMainWindow):
                    if c.prompts_counted else
                    self.tr("As the offload plans it ({plan}): {rate} generated tokens/s in all.")).format(
                 plan=plan_badge(off), rate=i18n.num(c.tokens_per_s, 2))
+            best = sweep.best() if sweep is not None else (0, 0.0, 0.0)
+            i = sweep.batches.index(best[0]) if best[0] else None
+            cheapest = plan_costs(sweep.plans[i], s.with_(batch=best[0]), price) if i is not None else None
+            # (the plans are searched at about 18 numbers of sequences: the user's own may serve more)
+            if cheapest is not None and best[0] != s.batch and cheapest.per_million < c.per_million:
+                # (two lines at most, as below: the tooltip and the badge say the plan is offloaded)
+                text = self._cost_line(c, s.batch) + "\n" + self.tr("{cost} at batch {batch}, cheapest"
+                                                                    ).format(cost=money(cheapest.per_million),
+                                                                             batch=i18n.integer(best[0]))
+                first = best[2] == best[2]
+                tip += " " + (self.tr("At batch {batch} ({plan}) the plans serve the most: {rate} tokens/s in all, "
+                                      "the first tokens after {time}.") if first else
+                              self.tr("At batch {batch} ({plan}) the plans serve the most: {rate} tokens/s in all.")
+                              ).format(batch=i18n.integer(best[0]), plan=plan_badge(sweep.plans[i]),
+                                       rate=i18n.num(best[1], 2), time=i18n.duration(best[2]) if first else "")
             self.panel.show_cost(text, tip + "\n\n" + explain_cost(s, c).text)
             return
         c = costs(s, price, max_batch)
         # (two lines at most: a third ran past the panel's foot at 1366 x 768; the tooltip says the prompts count)
-        text = (self.tr("{cost} per million tokens at batch {batch}") if c.prompts_counted else
-                self.tr("{cost} per million tokens at batch {batch}, decode only")).format(
-            cost=money(c.per_million), batch=i18n.integer(s.batch))
+        text = self._cost_line(c, s.batch)
         if c.cheapest_batch is not None and c.cheapest_batch != s.batch:
             text += "\n" + self.tr("{cost} at batch {batch}, cheapest that fits").format(
                 cost=money(c.cheapest_per_million), batch=i18n.integer(c.cheapest_batch))
         self.panel.show_cost(text, explain_cost(s, c).text)
+
+    def _cost_line(self, c, batch: int) -> str:
+        """The cost a million tokens at the scenario's ``batch`` (``c``: its core.speed.Costs)."""
+        return (self.tr("{cost} per million tokens at batch {batch}") if c.prompts_counted else
+                self.tr("{cost} per million tokens at batch {batch}, decode only")).format(
+            cost=money(c.per_million), batch=i18n.integer(batch))
 
     def redraw_table(self) -> None:
         if self._table is None:       # the catalog changed since: the redraw it scheduled brings a new table
