@@ -293,6 +293,43 @@ def test_the_counts_of_sequences_the_plans_are_worked_out_at():
     assert sweep_offloaded(s, 64, 0).best() == (0, 0.0, pytest.approx(float("nan"), nan_ok=True))
 
 
+def test_sweep_gives_each_values_offload_plan(capsys):
+    """vramgui-cli sweep batch|context with --ram: each row's own plan beside the all-on-card columns.  Llama 3.1 70B
+    Q4_K_M beside an RTX 4090 with 64 GB, 2,000 + 256 tokens: placed up to the 60 sequences counted by hand above
+    (test_the_sequences_an_offloaded_plan_serves_most_at), "none" past them; a row's figures are its plan's."""
+    import csv
+    import io
+    args = ["--model", "llama3.1-70b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--engine", "llamacpp", "--prompt",
+            "2000", "--output", "256", "--ram", "64"]
+    assert main(["sweep", "batch", *args, "--to", "128", "--points", "40"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    placed = [int(r["batch"]) for r in rows if r["offload_level"] == "partial"]      # (the values: ..., 47, 54, 61)
+    assert placed[0] == 1 and max(placed) == 54 and all(r["offload_level"] == "none" and r["offload_ngl"] == ""
+                                                          for r in rows if int(r["batch"]) > 60)
+    assert {r["fits"] for r in rows} == {"False"}            # (the card alone holds not one sequence)
+    s = scenario("llama3.1-70b", attention=None, prompt_tokens=2000, output_tokens=256)
+    for r in rows[:: 6]:
+        b = int(r["batch"])
+        if b > 60:
+            continue
+        plan = plan_offload(s.with_(batch=b), 64)
+        assert int(r["offload_ngl"]) == plan.ngl
+        assert float(r["offload_decode_step_seconds"]) == pytest.approx(plan.decode_s, rel=1e-9)
+        assert float(r["offload_throughput_tokens_per_second"]) == pytest.approx(b / plan.decode_s, rel=1e-9)
+        # served: 256 tokens a sequence over 256 steps and the batch's first token
+        assert float(r["offload_served_tokens_per_second"]) == pytest.approx(
+            b * 256 / (256 * plan.decode_s + plan.prefill_s), rel=1e-9)
+    # over the prompt: one sequence's plan at each prompt length; without the flags, no such columns
+    assert main(["sweep", "context", *args, "--to", "8192", "--points", "12"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    last = rows[-1]
+    plan = plan_offload(s.with_(prompt_tokens=int(last["prompt_tokens"])), 64)
+    assert int(last["prompt_tokens"]) == 8192 and float(last["offload_prefill_seconds"]) == pytest.approx(
+        plan.prefill_s, rel=1e-9)
+    assert main(["sweep", "batch", *args[:-2], "--to", "4"]) == 0
+    assert "offload_level" not in capsys.readouterr().out
+
+
 def test_cli_gives_each_offloaded_cards_most_sequences_with_the_ram(capsys):
     # the same scenario: the plan's max_batch (the card alone: 0), a line of estimate's, "10 with RAM" in fit's table
     args = ["--model", "llama3.1-70b", "--weights", "q4_k_m", "--engine", "llamacpp", "--prompt", "4000", "--output",
