@@ -14,7 +14,6 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from pydantic import ValidationError
 
 from . import __version__
@@ -26,7 +25,6 @@ from .core import (
     VramguiError,
     count_params,
     default_catalog,
-    estimate_memory,
     fit,
 )
 from .core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, Catalog, names_a_file, read_preset
@@ -380,57 +378,18 @@ def cmd_layouts(args, cat: Catalog) -> int:
     return 0
 
 
-#: The columns ``sweep`` adds where offload flags are given: each value's own plan (blank where not placed).
-OFFLOAD_SWEEP_COLUMNS = ["offload_level", "offload_ngl", "offload_decode_step_seconds",
-                         "offload_throughput_tokens_per_second", "offload_served_tokens_per_second",
-                         "offload_prefill_seconds"]
-
-
-def _offload_cells(plan, s: Scenario) -> list:
-    """``plan``'s cells of :data:`OFFLOAD_SWEEP_COLUMNS` for scenario ``s`` (the level alone where it places
-    nothing; the first token blank without a FLOP/s figure)."""
-    from .core.offload import served_tokens_per_s
-    if plan.level == "none":
-        return [plan.level] + [""] * (len(OFFLOAD_SWEEP_COLUMNS) - 1)
-    first = plan.prefill_s if plan.prefill_s == plan.prefill_s else ""
-    return [plan.level, plan.ngl, plan.decode_s, s.batch / plan.decode_s, served_tokens_per_s(plan, s), first]
-
-
 def cmd_sweep(args, cat: Catalog) -> int:
+    from .core.sweeps import batch_table, context_table, log_values
     s = _scenario(args, cat)
-    w = csv.writer(sys.stdout, lineterminator="\n")
-    offload = _offload_asked(args)
-    if offload:
-        from .core.offload import plan_offload
-        ram, kw = _offload_kw(args, s)
-
-        def cells(one: Scenario) -> list:
-            return _offload_cells(plan_offload(one, ram, **kw), one)
-    extra = OFFLOAD_SWEEP_COLUMNS if offload else []
+    offload = _offload_kw(args, s) if _offload_asked(args) else None
     if args.axis == "context":
         top = args.to or max(2 * s.model.architecture.max_context, s.prompt_tokens)
-        xs = np.unique(np.geomspace(1, top, args.points).round().astype(np.int64))
-        m = estimate_memory(s, prompt=xs)
-        sp = estimate_speed(s, context=xs + s.output_tokens, prompt=xs)
-        w.writerow(["prompt_tokens", "weights_bytes", "kv_cache_bytes", "activations_bytes", "overhead_bytes",
-                    "total_bytes", "budget_bytes", "decode_seconds_per_token", "prefill_seconds", *extra])
-        budget = fit(s).budget_bytes
-        for i, x in enumerate(xs):
-            w.writerow([int(x), m.weights[i], m.kv_cache[i], m.activations[i], m.overhead[i], m.total[i],
-                        budget, sp.decode_step_s[i], sp.prefill_s[i],
-                        *(cells(s.with_(prompt_tokens=int(x))) if offload else ())])
+        columns, rows = context_table(s, log_values(top, args.points), offload)
     else:
-        top = args.to or 1024
-        xs = np.unique(np.geomspace(1, top, args.points).round().astype(np.int64))
-        m = estimate_memory(s, batch=xs)
-        sp = estimate_speed(s, batch=xs)
-        w.writerow(["batch", "total_bytes", "decode_step_seconds", "speed_of_light_step_seconds",
-                    "throughput_tokens_per_second", "decode_bound", "fits", *extra])
-        budget = fit(s).budget_bytes
-        for i, x in enumerate(xs):
-            w.writerow([int(x), m.total[i], sp.decode_step_s[i], sp.sol_decode_step_s[i],
-                        sp.throughput_tokens_per_s[i], "compute" if sp.compute_bound[i] else "memory",
-                        bool(m.total[i] <= budget), *(cells(s.with_(batch=int(x))) if offload else ())])
+        columns, rows = batch_table(s, log_values(args.to or 1024, args.points), offload)
+    w = csv.writer(sys.stdout, lineterminator="\n")
+    w.writerow(columns)
+    w.writerows(rows)
     return 0
 
 

@@ -1061,10 +1061,6 @@ Source: {source}</source>
         <translation>将速度图导出为 SVG…</translation>
     </message>
     <message>
-        <source>Export sweep data as CSV…</source>
-        <translation>将扫描数据导出为 CSV…</translation>
-    </message>
-    <message>
         <source>Export report (Markdown or JSON)…</source>
         <translation>导出报告（Markdown 或 JSON）…</translation>
     </message>
@@ -1167,6 +1163,14 @@ Source: {source}</source>
     <message>
         <source>{cost} per million tokens at batch {batch}</source>
         <translation>批量 {batch} 时每百万 token {cost}</translation>
+    </message>
+    <message>
+        <source>Export memory sweep as CSV…</source>
+        <translation>将显存扫描数据导出为 CSV…</translation>
+    </message>
+    <message>
+        <source>Export speed sweep as CSV…</source>
+        <translation>将速度扫描数据导出为 CSV…</translation>
     </message>
     <message>
         <source>{cost} at batch {batch}, cheapest</source>

@@ -1159,6 +1159,42 @@ def test_exports(qtbot, win, tmp_path):
     assert "Llama 2 7B" in win.copy_summary()
 
 
+def test_the_speed_sweep_exports_as_csv(qtbot, win, tmp_path):
+    # File > Export speed sweep as CSV: the speed chart's data, as vramgui-cli sweep batch prints it.  Llama 2 7B fp16
+    # on an RTX 4090, 4,096 + 256 tokens: every row's throughput is its batch over its step; the card holds a batch
+    # while the memory of it fits its budget (the memory column against fit's)
+    import csv as csv_module
+
+    from vramgui.core.speed import decode_step
+    act = win.actions_by_key["export_speed_csv"]
+    assert act.text() == "Export speed sweep as CSV…" and act in win.menus["file"].actions()
+    rows = list(csv_module.DictReader(win.export_speed_data(tmp_path / "s.csv").read_text().splitlines()))
+    s, f = win.state.scenario, win.last_fit
+    assert [int(r["batch"]) for r in rows][:4] == [1, 2, 3, 4] and int(rows[-1]["batch"]) == 1024
+    for r in rows[:: 9]:
+        b, step = int(r["batch"]), float(r["decode_step_seconds"])
+        assert float(r["throughput_tokens_per_second"]) == pytest.approx(b / step, rel=1e-12)
+        assert step == pytest.approx(float(decode_step(s, b, s.context_tokens)[0]), rel=1e-12)
+        assert (r["fits"] == "True") == (b <= f.max_batch)
+    assert "offload_level" not in rows[0]
+    # with System RAM entered each batch's offload plan too (Llama 2 70B Q4_K_M beside the card with 32 GB: placed
+    # up to the 11 sequences the fit table gives, test_import_ui.py)
+    from vramgui.core.offload import plan_offload
+    drive(qtbot, win, model="llama2-70b", weights="q4_k_m", engine="llamacpp", gpus=1, batch=1)
+    win.panel.prompt.spin.setValue(4000)
+    win.panel.output.spin.setValue(96)
+    win.panel.ram.setValue(32)
+    settle(qtbot, win)
+    rows = list(csv_module.DictReader(win.export_speed_data(tmp_path / "o.csv").read_text().splitlines()))
+    placed = {int(r["batch"]): r for r in rows if r["offload_level"] == "partial"}
+    assert max(placed) == 11 and all(r["offload_level"] == "none" for r in rows if int(r["batch"]) > 11)
+    plan = plan_offload(win.state.scenario.with_(batch=8), 32)
+    assert float(placed[8]["offload_decode_step_seconds"]) == pytest.approx(plan.decode_s, rel=1e-12)
+    assert int(placed[8]["offload_ngl"]) == plan.ngl
+    win.panel.ram.setValue(0)
+    settle(qtbot, win)
+
+
 def test_fine_tuning_exports_the_job(qtbot, win, tmp_path):
     # in fine-tuning mode the data, the report and the summary are the training job's (they were the inference
     # scenario's): the CSV sweeps sequence length with the job's bands, the JSON is train --json's object
@@ -1193,6 +1229,15 @@ def test_fine_tuning_exports_the_job(qtbot, win, tmp_path):
     model = win.fit_panel.model
     cells = [model.row_cells(i) for i in range(model.rowCount())]
     assert {c[5] for c in cells if c[0] == "does not fit"} == {"-"}
+    # the second chart's data: the job's memory over the micro-batch, to 64 here (a power of two, twice the most
+    # that fits at least)
+    from vramgui.core.training import training_fit
+    rows = list(csv_module.reader(win.export_speed_data(tmp_path / "b.csv").read_text().splitlines()))
+    assert rows[0][0] == "micro_batch" and rows[0][1:] == ["weights_bytes", "gradients_bytes", "optimizer_bytes",
+                                                           "activations_bytes", "overhead_bytes", "total_bytes"]
+    assert int(rows[1][0]) == 1 and int(rows[-1][0]) >= max(64, 2 * training_fit(t).max_batch)
+    b, total = int(rows[20][0]), float(rows[20][-1])
+    assert total == pytest.approx(float(training_memory(t, batch=b).total), rel=1e-12)
     choose(qtbot, win, p.mode, "inference")
     assert win.export_data(tmp_path / "i.csv").read_text().startswith("prompt_tokens,")
 

@@ -46,6 +46,30 @@ def export_training_csv(t, path: Path, points: int = 200) -> Path:
         "weights", "gradients", "optimizer", "activations", "overhead", "total")})
 
 
+def export_training_batch_csv(t, path: Path, points: int = 96) -> Path:
+    """The fine-tuning job's memory bands over the micro-batch (as its second chart's: to 64, twice the micro-batch or
+    twice the most that fits, a power of two), bytes per card."""
+    from ..core.training import training_fit, training_memory
+    top = int(2 ** np.ceil(np.log2(max(64, 2 * t.batch, 2 * training_fit(t).max_batch))))
+    x = np.unique(np.geomspace(1, top, points).round())
+    m = training_memory(t, batch=x)
+    return _write_sweep(path, "micro_batch", x, {k: getattr(m, k) for k in (
+        "weights", "gradients", "optimizer", "activations", "overhead", "total")})
+
+
+def export_speed_csv(s: Scenario, path: Path, offload=None, points: int = 64) -> Path:
+    """The speed over the batch, as ``vramgui-cli sweep batch`` prints it (core.sweeps.batch_table): from one
+    sequence to 1,024 or twice the batch; ``offload`` (System RAM in GB, the plans' settings) adds each batch's plan."""
+    from ..core.sweeps import batch_table, log_values
+    top = int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch))))
+    columns, rows = batch_table(s, log_values(top, points), offload)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(columns)
+        w.writerows(rows)
+    return path
+
+
 def _write_sweep(path: Path, x_name: str, x: np.ndarray, bands: dict[str, np.ndarray]) -> Path:
     """A CSV of ``x`` and each band's bytes (``<band>_bytes`` columns) at it."""
     with open(path, "w", newline="", encoding="utf-8") as fh:

@@ -33,7 +33,9 @@ from .export import (
     export_csv,
     export_png,
     export_report,
+    export_speed_csv,
     export_svg,
+    export_training_batch_csv,
     export_training_csv,
     export_training_report,
     scenario_stem,
@@ -177,6 +179,7 @@ class MainWindow(QtWidgets.QMainWindow):
         add(file, "export_memory_svg", lambda: self.export_chart("memory", "svg"))
         add(file, "export_speed_svg", lambda: self.export_chart("speed", "svg"))
         add(file, "export_csv", self.export_data)
+        add(file, "export_speed_csv", self.export_speed_data)
         add(file, "export_report", self.export_report, "Ctrl+S")
         add(file, "copy_summary", self.copy_summary, "Ctrl+Shift+C")
         file.addSeparator()
@@ -220,7 +223,8 @@ class MainWindow(QtWidgets.QMainWindow):
             "export_speed_png": self.tr("Export speed chart as PNG…"),
             "export_memory_svg": self.tr("Export memory chart as SVG…"),
             "export_speed_svg": self.tr("Export speed chart as SVG…"),
-            "export_csv": self.tr("Export sweep data as CSV…"),
+            "export_csv": self.tr("Export memory sweep as CSV…"),
+            "export_speed_csv": self.tr("Export speed sweep as CSV…"),
             "export_report": self.tr("Export report (Markdown or JSON)…"),
             "copy_summary": self.tr("Copy summary"),
             "import_file": self.tr("Import model file…"),
@@ -856,6 +860,16 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.state.mode == "training":
             return export_training_csv(self.state.training, path)
         return export_csv(self.state.scenario, path)
+
+    def export_speed_data(self, path: Path | None = None) -> Path | None:
+        """The second chart's sweep: the speed over the batch (each batch's offload plan too where System RAM is
+        entered), or in fine-tuning the memory over the micro-batch."""
+        path = path or self._save_path(self.tr("Export data"), "_speed.csv", "CSV (*.csv)")
+        if path is None:
+            return None
+        if self.state.mode == "training":
+            return export_training_batch_csv(self.state.training, path)
+        return export_speed_csv(self.state.scenario, path, self.state.offload_settings())
 
     def export_report(self, path: Path | None = None) -> Path | None:
         path = path or self._save_path(self.tr("Export report"), ".md", "Markdown (*.md);;JSON (*.json)")

@@ -113,6 +113,10 @@ class ScenarioState(QtCore.QObject):
         from ..core.offload import plan_offload
         return plan_offload(s, self.ram_gb, **self._plan_settings())
 
+    def offload_settings(self) -> tuple[float, dict] | None:
+        """(the System RAM in GB, core.offload.plan_offload's other arguments) where offload is asked, else None."""
+        return (self.ram_gb, self._plan_settings()) if self.offload_asked else None
+
     def _plan_settings(self) -> dict:
         return dict(experts_on_cpu=self.experts_on_cpu, n_cpu_moe=None if self.experts_on_cpu else self.n_cpu_moe,
                     ram_bandwidth_gb_s=self.ram_bandwidth_gb_s, pinned=self.pinned)
