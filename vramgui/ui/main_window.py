@@ -135,6 +135,7 @@ class MainWindow(QtWidgets.QMainWindow):
         self._pending = False          # a redraw event is posted and not yet served
         self._table = None
         self._speed_args: tuple | None = None   # the speed chart's last update_from arguments (the sweep aside)
+        self._cost_args: tuple | None = None    # ... and _show_cost's
         # the fit table's offloaded rows' largest prompt with the System RAM (10-20 plans a card) and most sequences
         # (about 7): worked out once the edits pause, a slice at a time (_fill_ram_rows); (state.ram_prompt_key(),
         # {card id: prompt tokens}, state.guess_basis()), and the last such completed (its answers moved are the
