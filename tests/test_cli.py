@@ -135,6 +135,22 @@ def test_sweep_context_and_batch_csv(capsys):
     assert thr == sorted(thr)
 
 
+def test_sweep_refuses_values_it_cannot_sweep(capsys):
+    # a negative count crashed with numpy's traceback, a negative end printed warnings and then named the scenario's
+    # field ("batch"); each now says which flag and what it takes, and prints nothing to stdout
+    base = ("sweep", "batch", "--model", "llama2-7b", "--gpu", "rtx4090")
+    for extra, message in ((("--points", "-3"), "--points must be from 1 to 10,000, got -3"),
+                           (("--points", "10001"), "--points must be from 1 to 10,000, got 10001"),
+                           (("--to", "-5"), "--to must be from 1 to 1,000,000 (sequences), got -5"),
+                           (("--to", "2000000"), "--to must be from 1 to 1,000,000 (sequences), got 2000000")):
+        rc, out, err = run(capsys, *base, *extra)
+        assert (rc, out, err) == (2, "", f"vramgui-cli: error: {message}\n")
+    rc, out, err = run(capsys, "sweep", "context", *base[2:], "--to", "0")
+    assert (rc, out, err) == (2, "", "vramgui-cli: error: --to must be from 1 to 100,000,000 (prompt tokens), got 0\n")
+    rc, out, _ = run(capsys, *base, "--to", "1")
+    assert rc == 0 and out.splitlines()[1].startswith("1,")
+
+
 def test_model_file_import(capsys, tmp_path, cat):
     (tmp_path / "config.json").write_text(json.dumps(cat.model("qwen2.5-7b").config))
     rc, out, _ = run(capsys, "estimate", "--model-file", str(tmp_path), "--gpu", "l4", "--json")

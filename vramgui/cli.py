@@ -378,9 +378,20 @@ def cmd_layouts(args, cat: Catalog) -> int:
     return 0
 
 
+#: The most values ``sweep`` prints (each a row; with the offload flags a plan each).
+MAX_SWEEP_POINTS = 10_000
+
+
 def cmd_sweep(args, cat: Catalog) -> int:
+    from .core.scenario import MAX_SCENARIO_BATCH, MAX_SCENARIO_TOKENS
     from .core.sweeps import batch_table, context_table, log_values
     s = _scenario(args, cat)
+    if not 1 <= args.points <= MAX_SWEEP_POINTS:
+        raise CliError(f"--points must be from 1 to {MAX_SWEEP_POINTS:,}, got {args.points}")
+    most = MAX_SCENARIO_TOKENS if args.axis == "context" else MAX_SCENARIO_BATCH
+    if args.to is not None and not 1 <= args.to <= most:
+        raise CliError(f"--to must be from 1 to {most:,} ({'prompt tokens' if args.axis == 'context' else 'sequences'})"
+                       f", got {args.to}")
     offload = _offload_kw(args, s) if _offload_asked(args) else None
     if args.axis == "context":
         top = args.to or max(2 * s.model.architecture.max_context, s.prompt_tokens)
@@ -624,7 +635,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("axis", choices=["context", "batch"])
     _add_scenario_flags(s)
     s.add_argument("--points", type=int, default=64, help="values on the axis (log-spaced, default 64)")
-    s.add_argument("--to", type=int, default=None, help="last value (default: 2 x model context / batch 1024)")
+    s.add_argument("--to", type=int, default=None, help="last value, 1 or more (default: 2 x model context / batch 1024)")
     t = sub.add_parser("train", help="fine-tuning memory per card: full, LoRA, QLoRA")
     tm = t.add_mutually_exclusive_group(required=True)
     tm.add_argument("--model", metavar="ID")
