@@ -232,3 +232,30 @@ def test_a_model_with_another_context_limit_lays_out_nothing(win, qtbot):
         assert events.layouts == [], f"{model}: layout requests {events.layouts}"
     # (as wide as the widest value a range here holds: Llama 4 Scout's 10 M tokens, swept four times)
     assert p.prompt.spin.fontMetrics().horizontalAdvance("41,943,040") < p.prompt.spin.width()
+
+
+def test_the_offload_plans_drawn_in_a_pause_leave_the_window_as_a_fresh_render(win, qtbot):
+    """With System RAM entered and a model the card cannot hold, the speed chart's line of the offload plans over
+    the sequences is drawn once the edits pause (outside an edit's redraw); what the window then shows, and after a
+    batch edit that keeps the line, must be the window as a whole repaint draws it."""
+    p = win.panel
+    p.model.setCurrentIndex(p.model.findData("llama2-70b"))
+    p.weights.setCurrentIndex(p.weights.findData("q4_k_m"))
+    p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
+    p.ram.setValue(32)
+    idle(qtbot, win)
+    qtbot.waitUntil(lambda: not win._ram_missing(), timeout=60_000)
+    idle(qtbot, win)
+    line = win.speed_chart.offload_thr_curve
+    assert line.xData is not None and len(line.xData) > 3
+    for step in ("the pause", "a batch edit"):
+        if step == "a batch edit":
+            p.batch.spin.setValue(2)
+            idle(qtbot, win)
+            assert len(line.xData) > 3 and list(win.speed_chart.offload_thr.xData) == [2]
+        shown = _pixels(win.screen().grabWindow(win.winId()).toImage())
+        fresh = _pixels(win.grab().toImage())
+        ys, xs = np.nonzero(shown != fresh)
+        assert len(ys) == 0, f"{step}: {len(ys)} pixels left stale in x {xs.min()}-{xs.max()}, y {ys.min()}-{ys.max()}"
+    p.ram.setValue(0)
+    idle(qtbot, win)
