@@ -635,7 +635,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("axis", choices=["context", "batch"])
     _add_scenario_flags(s)
     s.add_argument("--points", type=int, default=64, help="values on the axis (log-spaced, default 64)")
-    s.add_argument("--to", type=int, default=None, help="last value, 1 or more (default: 2 x model context / batch 1024)")
+    s.add_argument("--to", type=int, default=None,
+                   help="last value, 1 or more (default: 2 x model context / batch 1024)")
     t = sub.add_parser("train", help="fine-tuning memory per card: full, LoRA, QLoRA")
     tm = t.add_mutually_exclusive_group(required=True)
     tm.add_argument("--model", metavar="ID")

@@ -1614,15 +1614,16 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         curves = _curves_px(vb, (self.thr_curve, self.thr_sol, *(c for c in self.pins if c.isVisible())))
         if not curves:
             return
-        if self._offload and self._offload[3]:         # (the offload plans' line ends at the most sequences)
-            curves += [_bounded(xy) for xy in _curves_px(vb, (self.offload_thr_curve,))]
+        # the offload plans' line: a few points, steep where a plan changes (op offload from 32 sequences, layers
+        # spilling to RAM past the card's own limit), which samples along a label miss; its segments are met exactly
+        jagged = _curves_px(vb, (self.offload_thr_curve,)) if self._offload and self._offload[3] else []
         x0, x1 = vb.viewRange()[0]
         lines = sorted((line for key in ("knee", "memory", "current") for line in self.markers[key][:1]
                         if line.isVisible()), key=lambda line: line.value())
         at_px = {line: (line.value() - x0) / (x1 - x0) * w_px for line in lines}
-        places, cost = _label_places(lines, at_px, curves, w_px, h_px)
+        places, cost = _label_places(lines, at_px, curves, w_px, h_px, jagged)
         if cost:
-            places_back, cost_back = _label_places(lines[::-1], at_px, curves, w_px, h_px)
+            places_back, cost_back = _label_places(lines[::-1], at_px, curves, w_px, h_px, jagged)
             if cost_back < cost:
                 places = places_back
         for label, right, rect in places:
@@ -1797,7 +1798,11 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                 batch, step, badge, _ = point
                 # (the step plot keeps a third of a decade above the point: its top left holds the time to first
                 # token's line, which a point at the top of the range sat under)
-                thr_y, step_y = np.append(thr_y, batch / step), np.append(step_y, [step * 1e3, step * 1e3 * 10 ** 0.35])
+                low = batch / step
+                if sweep is not None and sweep.batches:
+                    low = min(low, min(n / p.decode_s for n, p in zip(sweep.batches, sweep.plans, strict=True)))
+                thr_y = np.append(thr_y, [batch / step, low * 10 ** -self._room_under(thr_y, low)])
+                step_y = np.append(step_y, [step * 1e3, step * 1e3 * 10 ** 0.35])
                 tip = self.tr("{badge} at batch {n}: {ms} ms a step, {rate} tokens/s per sequence (the curves keep "
                               "every layer on the card)").format(badge=badge, n=integer(batch), ms=num(step * 1e3, 1),
                                                                  rate=num(1 / step, 1))
@@ -1848,6 +1853,15 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
         self._fit_ttft()
         self.ttft.setPos(self.step.vb.viewRange()[0][0], self.step.vb.viewRange()[1][1])
         return sp
+
+    def _room_under(self, thr_y: np.ndarray, low: float) -> float:
+        """Decades the throughput plot reaches under the offload's lowest point ``low`` (the point, the plans' line),
+        for a marker's label to fit there under the line, where the line runs low in the plot: a label's height and
+        a few pixels, of the plot's height, with the range that room adds (at most a decade)."""
+        k = (self.markers["current"][0].label.boundingRect().height() + 8) / max(self.thr.vb.height(), 60.0)
+        hi = float(np.log10(np.max(thr_y[np.isfinite(thr_y)], initial=low)))
+        span = max(hi - np.log10(low), 0.5)
+        return float(min(k * span / (1 - k), 1.0)) if k < 0.5 else 1.0
 
     def _draw_sweep(self, sweep, thr_y: np.ndarray, step_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The offload plans over the sequences as a line in each plot, each point with its numbers on hover (the
@@ -1963,10 +1977,12 @@ def apply_marker_places(places: list[tuple]) -> None:
             label.setPosition(at)
 
 
-def _label_places(lines: list, at_px: dict, curves: list, w_px: float, h_px: float) -> tuple[list, float]:
+def _label_places(lines: list, at_px: dict, curves: list, w_px: float, h_px: float,
+                  polylines: list = ()) -> tuple[list, float]:
     """The speed chart's marker labels placed in the order of ``lines`` (see
     :meth:`SpeedChart.place_labels`): (label, right of its line (None: across it), rectangle) each, and what the
-    arrangement covers: the curve points under its labels, and a tenth for each other marker
+    arrangement covers: the curve points under its labels (``curves`` sampled along a label, each segment of
+    ``polylines`` through it counted as :data:`SEGMENT_HITS` points), and a tenth for each other marker
     line through one.  A label goes beside its line, right if it fits, as low as it is free of
     curves, other lines and labels; failing that, where it covers the fewest curve points
     (other lines allowed), never over another label."""
@@ -1990,7 +2006,8 @@ def _label_places(lines: list, at_px: dict, curves: list, w_px: float, h_px: flo
                 rect = QtCore.QRectF(left, top, w, h)
                 if any(rect.adjusted(-2, -2, 2, 2).intersects(r) for r in taken):
                     continue
-                hits = _crossings(heights, top, top + h)
+                hits = _crossings(heights, top, top + h) + SEGMENT_HITS * sum(
+                    _segments_through(xs, ys, left, top, left + w, top + h) for xs, ys in polylines)
                 if best is None or (hits, crossed) < best[:2]:
                     best = (hits, crossed, right, rect)
                 if not hits:
@@ -2032,11 +2049,24 @@ def _curves_px(vb: pg.ViewBox, curves) -> list[tuple[np.ndarray, np.ndarray]]:
             for x, y in (c.getData() for c in curves) if x is not None and len(x)]
 
 
-def _bounded(curve: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """A curve in pixels (:func:`_curves_px`) that :func:`_heights` finds nowhere beyond its ends (it holds a
-    curve's end heights there: the main curves span the plot)."""
-    x, y = curve
-    return np.concatenate([[x[0] - 1e-3], x, [x[-1] + 1e-3]]), np.concatenate([[np.nan], y, [np.nan]])
+#: What a polyline's segment through a label costs in :func:`_label_places`, in sampled curve points.
+SEGMENT_HITS = 3
+
+
+def _segments_through(xs: np.ndarray, ys: np.ndarray, left: float, top: float, right: float, bottom: float) -> int:
+    """How many segments of the polyline (``xs``, ``ys``, pixels) pass through the rectangle, 2 px around it
+    included (each segment clipped to it, Liang-Barsky)."""
+    left, top, right, bottom = left - 2, top - 2, right + 2, bottom + 2
+    x0, y0, dx, dy = xs[:-1], ys[:-1], np.diff(xs), np.diff(ys)
+    lo, hi = np.zeros(len(dx)), np.ones(len(dx))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for p, q in ((-dx, x0 - left), (dx, right - x0), (-dy, y0 - top), (dy, bottom - y0)):
+            r = q / p
+            outside = (p == 0) & (q < 0)            # parallel to this edge, beyond it
+            lo = np.where(p < 0, np.maximum(lo, r), lo)
+            hi = np.where(p > 0, np.minimum(hi, r), hi)
+            hi = np.where(outside, -1.0, hi)
+    return int(np.count_nonzero(lo <= hi))
 
 
 def _heights(curves: list[tuple[np.ndarray, np.ndarray]], left: float, right: float, samples: int) -> list:
