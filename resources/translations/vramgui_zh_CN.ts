@@ -222,7 +222,7 @@
     </message>
     <message>
         <source>measured {value} {unit}</source>
-        <extracomment>Heights (fractions of the plot&apos;s, from the bottom) a vertical marker&apos;s label may take, first choice first.</extracomment>
+        <extracomment>Heights (fractions of the plot&apos;s, from the bottom) a vertical marker&apos;s label may take, first choice first. What a polyline&apos;s segment through a label costs in :func:`_label_places`, in sampled curve points.</extracomment>
         <translation>实测 {value} {unit}</translation>
     </message>
     <message>
@@ -2093,6 +2093,10 @@ Source: {source}</source>
     <message>
         <source>the saved system RAM was not a number and was reset</source>
         <translation>保存的系统内存不是数字，已重置</translation>
+    </message>
+    <message>
+        <source>the saved RAM bandwidth was not a number of GB/s and was reset</source>
+        <translation>保存的内存带宽不是以 GB/s 计的数值，已重置</translation>
     </message>
     <message>
         <source>the saved place of the MoE experts was not a number of layers and was reset</source>

@@ -692,7 +692,8 @@ def shot(win, path, size):      # (instead of saving a picture: what the window 
     if win.state.offload_asked:
         win.redraw()       # (the real screenshot turns the event loop, which runs the coalesced redraw)
         seen.update(ram=win.state.ram_gb, shown=win.panel.ram.value(), experts=win.state.experts_on_cpu,
-                    bandwidth=win.state.ram_bandwidth_gb_s, badge=win.breakdown.verdict.text(),
+                    bandwidth=win.state.ram_bandwidth_gb_s, bandwidth_box=win.panel.ram_bw.value(),
+                    badge=win.breakdown.verdict.text(),
                     first=win.state.n_cpu_moe, box=win.panel.moe_in_ram.text(), pinned=win.state.pinned)
 app.screenshot = shot
 rc = app.main(sys.argv[1:])
@@ -754,6 +755,7 @@ def test_vramgui_takes_the_machines_ram(tmp_path):
     seen, _ = _app("--model", "llama2-70b", "--weights", "q4_k_m", "--engine", "llamacpp", "--attention", "eager",
                    "--prompt", "4000", "--output", "96", "--ram", "64", "--ram-bandwidth", "90", "--screenshot", shot)
     assert (seen["rc"], seen["ram"], seen["shown"], seen["bandwidth"], seen["experts"]) == (0, 64, 64, 90, False)
+    assert seen["bandwidth_box"] == 90          # (the box said "platform default" while the plans took 90)
     assert seen["badge"] == "OFFLOAD 46/80"
     seen, _ = _app("--model", "mixtral-8x7b", "--weights", "q4_k_m", "--engine", "llamacpp", "--experts-on-cpu",
                    "--ram", "64", "--screenshot", shot)

@@ -29,7 +29,7 @@ def test_round_trip(qtbot, tmp_path):
     w.state.update(weights="q4_k_m", engine="llamacpp", prompt_tokens=12345, cached_tokens=12000, batch=3,
                    host="desktop")
     w.state.update_training(method="qlora", lora_rank=32, grad_accum=8, allocator="expandable")
-    w.state.set_offload(ram_gb=64, n_cpu_moe=12, pinned=True)
+    w.state.set_offload(ram_gb=64, n_cpu_moe=12, pinned=True, ram_bandwidth_gb_s=89.6)
     w.state.set_compare(["h100-sxm"])
     w.state.set_price(2.49)
     session.save_session(w, store)
@@ -43,6 +43,8 @@ def test_round_trip(qtbot, tmp_path):
     assert (fresh.state.ram_gb, fresh.state.experts_on_cpu, fresh.state.n_cpu_moe) == (64, False, 12)
     assert fresh.panel.moe_in_ram.value() == 12 and fresh.panel.moe_in_ram.text() == "first 12 layers"
     assert fresh.state.pinned and fresh.panel.pinned.isChecked()
+    # the RAM's bandwidth (it was dropped: the plans came back at the platform's default), shown in its box too
+    assert fresh.state.ram_bandwidth_gb_s == 89.6 and fresh.panel.ram_bw.value() == 89.6
     assert [g.id for g in fresh.state.compare] == ["h100-sxm"]
     assert fresh.state.price == 2.49 and fresh.panel.price.value() == 2.49
 
@@ -133,7 +135,8 @@ def test_missing_preset_and_bad_values(qtbot, tmp_path):
     store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
     store.setValue("session/scenario", json.dumps({"model": "gone-model", "gpu": "rtx4090",
                                                    "scenario": {"batch": -5, "prompt_tokens": "many"},
-                                                   "ram_gb": "lots", "mode": "sideways", "n_cpu_moe": "half"}))
+                                                   "ram_gb": "lots", "mode": "sideways", "n_cpu_moe": "half",
+                                                   "ram_bandwidth_gb_s": -40}))
     w = window(qtbot)
     notes = session.restore_session(w, store)
     text = " ".join(notes)
@@ -141,6 +144,8 @@ def test_missing_preset_and_bad_values(qtbot, tmp_path):
     assert "not valid" in text and "RAM" in text
     assert "the saved place of the MoE experts was not a number of layers and was reset" in text
     assert w.state.n_cpu_moe is None
+    assert "the saved RAM bandwidth was not a number of GB/s and was reset" in text
+    assert w.state.ram_bandwidth_gb_s is None and w.panel.ram_bw.text() == "platform default"
     assert w.state.scenario.batch == 1 and w.state.mode == "inference"
 
 

@@ -254,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         from ..core.catalog import read_preset
         from ..core.model_files import model_from_path
         from ..core.presets import GPU
+        from .state import MAX_RAM_BANDWIDTH_GB_S
         model_file, gpu_file = model_file_arg(args), gpu_file_arg(args)
         imported = model_from_path(model_file) if model_file else None   # (a bad file: an error line, no window)
         card = read_preset(gpu_file, GPU) if gpu_file else None
@@ -270,8 +271,9 @@ def main(argv: list[str] | None = None) -> int:
             win.state.set_offload(pinned=True)
         if args.ram is not None or args.ram_bandwidth is not None or args.experts_on_cpu or args.n_cpu_moe is not None:
             if (args.ram is not None and not 0 <= args.ram <= 8192) or \
-                    (args.ram_bandwidth is not None and not 0 < args.ram_bandwidth <= 2000):
-                raise VramguiError("--ram must be 0 to 8,192 GB and --ram-bandwidth above 0, at most 2,000 GB/s")
+                    (args.ram_bandwidth is not None and not 0 < args.ram_bandwidth <= MAX_RAM_BANDWIDTH_GB_S):
+                raise VramguiError("--ram must be 0 to 8,192 GB and --ram-bandwidth above 0, at most "
+                                   f"{MAX_RAM_BANDWIDTH_GB_S:,.0f} GB/s")
             if args.n_cpu_moe is not None and (args.n_cpu_moe < 0 or args.experts_on_cpu):
                 raise VramguiError("--n-cpu-moe takes a number of layers, 0 or more, and not with --experts-on-cpu")
             win.state.set_offload(ram_gb=args.ram, experts_on_cpu=args.experts_on_cpu or None,

@@ -39,7 +39,7 @@ from ..core.speed import (
 from ..core.training import ALLOCATOR_FRACTION, FOREACH_STEP_BYTES
 from ..core.units import GIB, MIB
 from .i18n import Retranslates, integer, num, translate
-from .state import MAX_PRICE, ScenarioState
+from .state import MAX_PRICE, MAX_RAM_BANDWIDTH_GB_S, ScenarioState
 from .wording import CATEGORIES, card_entry, card_target, core_name, fit_margin_tip, fitted_card, fitted_text
 
 _STEPS = 1000
@@ -502,7 +502,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.ram.setSuffix(" GB")
         self.moe_in_ram = MoeLayersSpin()
         self.ram_bw = QtWidgets.QDoubleSpinBox()
-        self.ram_bw.setRange(0, 2000)
+        self.ram_bw.setRange(0, MAX_RAM_BANDWIDTH_GB_S)
         self.ram_bw.setDecimals(1)
         self.ram_bw.setSuffix(" GB/s")
         # whether the weights in RAM are pinned (--no-mmap) beside the RAM's size (a row of its own would not fit a
@@ -970,6 +970,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         if self.ram.value() != self.state.ram_gb:
             with QtCore.QSignalBlocker(self.ram):
                 self.ram.setValue(self.state.ram_gb)
+        bw = self.state.ram_bandwidth_gb_s or 0.0       # (0: the box's "platform default")
+        if self.ram_bw.value() != bw:
+            with QtCore.QSignalBlocker(self.ram_bw):
+                self.ram_bw.setValue(bw)
         if self.price.value() != self.state.price_per_card_hour:
             with QtCore.QSignalBlocker(self.price):
                 self.price.setValue(self.state.price_per_card_hour)

@@ -19,6 +19,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core.user_presets import user_dir
 from .i18n import CODES, translate
+from .state import MAX_RAM_BANDWIDTH_GB_S
 
 SCENARIO_KEYS = ("n_gpus", "pipeline", "weights", "kv_dtype", "engine", "attention", "host", "prompt_tokens",
                  "cached_tokens", "output_tokens", "batch", "gpu_util", "reserved_mib")
@@ -96,7 +97,7 @@ def save_session(win, store: QtCore.QSettings | None = None) -> None:
     data = {"model": s.model.id, "gpu": s.gpu.id, "scenario": {k: getattr(s, k) for k in SCENARIO_KEYS},
             "training": {k: (list(v) if isinstance(v := getattr(t, k), tuple) else v) for k in TRAINING_KEYS},
             "mode": st.mode, "ram_gb": st.ram_gb, "experts_on_cpu": st.experts_on_cpu, "n_cpu_moe": st.n_cpu_moe,
-            "pinned": st.pinned,
+            "pinned": st.pinned, "ram_bandwidth_gb_s": st.ram_bandwidth_gb_s,
             "price_per_card_hour": st.price_per_card_hour,
             "compare": [g.id for g in st.compare],
             "pins": [{"model": p.model.id, "gpu": p.gpu.id, **{k: getattr(p, k) for k in SCENARIO_KEYS}}
@@ -180,6 +181,12 @@ def _apply(state, data: dict) -> list[str]:
         notes.append(translate("Session", "the saved system RAM was not a number and was reset"))
     if data.get("pinned") is True:
         state.set_offload(pinned=True)
+    bw = data.get("ram_bandwidth_gb_s")
+    if bw is not None:
+        if isinstance(bw, int | float) and not isinstance(bw, bool) and 0 < bw <= MAX_RAM_BANDWIDTH_GB_S:
+            state.set_offload(ram_bandwidth_gb_s=float(bw))
+        else:
+            notes.append(translate("Session", "the saved RAM bandwidth was not a number of GB/s and was reset"))
     moe = data.get("n_cpu_moe")
     if moe is not None:
         if isinstance(moe, int) and not isinstance(moe, bool) and 0 <= moe <= 100_000:

@@ -20,6 +20,7 @@ from ..core.scenario import kept
 from ..core.training import TrainingSetup
 
 MAX_PRICE = 100_000.0      # per card-hour, in the user's currency
+MAX_RAM_BANDWIDTH_GB_S = 2000.0   # the RAM bandwidth box's top (two sockets of 12 DDR5-6000 channels: 1,152)
 
 
 class ScenarioState(QtCore.QObject):
