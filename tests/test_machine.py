@@ -149,7 +149,7 @@ def _reference(m: Machine, model, fmt: str):
     if needed <= budget:
         level, layers, tok_s = "gpu", model.architecture.num_layers, 1.0 / float(decode_step(s, m.batch, m.context)[0])
     elif m.ram_gb > 0 and s.engine in LLAMACPP:
-        plan = plan_offload(s, m.ram_gb, pinned=m.pinned)
+        plan = plan_offload(s, m.ram_gb, pinned=m.pinned, ram_bandwidth_gb_s=m.ram_bandwidth_gb_s)
         level, layers, tok_s = plan.level, plan.gpu_layers, plan.tokens_per_s
     else:
         level, layers, tok_s = "none", 0, 0.0
@@ -173,34 +173,38 @@ def _placed(m: Machine, o, context: int) -> bool:
     s = Scenario(model=o.model, gpu=m.gpu, n_gpus=m.n_gpus, weights=o.weights, kv_dtype=m.kv_dtype,
                  engine=_engine_for(m.engine, o.weights, m.gguf_engine), prompt_tokens=0, output_tokens=0,
                  batch=m.batch, host=m.host).model_copy(update={"prompt_tokens": context})   # (past the scenario's cap)
-    return plan_offload(s, m.ram_gb, pinned=m.pinned, with_prefill=False).level != "none"
+    return plan_offload(s, m.ram_gb, pinned=m.pinned, ram_bandwidth_gb_s=m.ram_bandwidth_gb_s,
+                        with_prefill=False).level != "none"
 
 
-@pytest.mark.parametrize("gpu, n, ram, engine, context, batch, kv, host, gguf, pinned", [
-    ("rtx4090", 1, 64, "llamacpp", 4096, 1, "fp16", None, "llamacpp", False),  # offload of the big models
-    ("rtx4060", 1, 64, "llamacpp", 2048, 8, "fp16", None, "llamacpp", False),  # offload at 8 sequences: the experts the
-    #                                                                           batch touches
-    ("rtx4090", 1, 96, "llamacpp", 1024, 32, "fp16", None, "llamacpp", False),  # at 32: op offload's copies
-    ("rtx4090", 1, 64, "llamacpp", 16, 1, "fp16", None, "llamacpp", False),  # a 16-token prompt: no copy, the CPU
-    #                                                                         runs its part (offload.cpu_prompt)
-    ("rtx4090", 1, 96, "llamacpp", 1024, 32, "fp16", None, "llamacpp", True),  # ... from pinned memory (--no-mmap)
-    ("rtx3090", 2, 128, "llamacpp", 4096, 1, "fp16", None, "llamacpp", False),  # --fit's MoE placement on two cards
-    ("rtx4090", 1, 0, "llamacpp", 32768, 4, "fp16", None, "llamacpp", False),  # no RAM: GPU or nothing
-    ("a100-80gb", 2, 256, "vllm", 8192, 1, "fp16", None, "llamacpp", False),  # tensor parallel, GGUF layer split
-    ("h100-sxm", 8, 1024, "hf", 131072, 8, "fp8", None, "llamacpp", False),  # eager-free HF, fp8 KV, long context
-    ("a100-80gb", 1, 0, "hf", 4096, 1, "fp16", "desktop", "llamacpp", False),  # HF on a named host
-    ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16", None, "llamacpp", False),  # unified memory
-    ("m4-max-64gb", 1, 64, "mlx", 8192, 1, "fp16", None, "llamacpp", False),  # MLX: its formats, 16-bit, AWQ, MXFP4
-    ("rtx3060-12gb", 3, 16, "generic", 16384, 2, "fp16", None, "llamacpp", False),  # three small cards, little RAM
-    ("rtx3090", 1, 32, "llamacpp-2023", 8192, 1, "fp16", None, "llamacpp", False),  # GGUF as builds without CUDA graphs
-    ("rtx4090", 1, 64, "vllm", 4096, 1, "fp16", None, "ollama", False),  # GGUF on Ollama: its 32k default
-    ("rtx3090", 2, 64, "sglang", 2048, 2, "fp16", None, "ollama", False),  # two cards: 48 GiB, the top tier
-    ("rtx4080", 1, 32, "vllm", 8192, 1, "fp16", None, "ollama-num-ctx", False),  # Ollama with num_ctx set
+@pytest.mark.parametrize("gpu, n, ram, engine, context, batch, kv, host, gguf, pinned, bw", [
+    ("rtx4090", 1, 64, "llamacpp", 4096, 1, "fp16", None, "llamacpp", False, None),  # offload of the big models
+    ("rtx4060", 1, 64, "llamacpp", 2048, 8, "fp16", None, "llamacpp", False, None),  # offload at 8 sequences: the
+    #                                                                                 experts the batch touches
+    ("rtx4090", 1, 96, "llamacpp", 1024, 32, "fp16", None, "llamacpp", False, None),  # at 32: op offload's copies
+    ("rtx4090", 1, 64, "llamacpp", 16, 1, "fp16", None, "llamacpp", False, None),  # a 16-token prompt: no copy,
+    #                                                                               the CPU runs its part (cpu_prompt)
+    ("rtx4090", 1, 96, "llamacpp", 1024, 32, "fp16", None, "llamacpp", True, None),  # ... pinned (--no-mmap)
+    ("rtx3090", 2, 128, "llamacpp", 4096, 1, "fp16", None, "llamacpp", False, None),  # --fit's MoE placement, 2 cards
+    ("rtx4090", 1, 0, "llamacpp", 32768, 4, "fp16", None, "llamacpp", False, None),  # no RAM: GPU or nothing
+    ("a100-80gb", 2, 256, "vllm", 8192, 1, "fp16", None, "llamacpp", False, None),  # tensor parallel, GGUF layer split
+    ("h100-sxm", 8, 1024, "hf", 131072, 8, "fp8", None, "llamacpp", False, None),  # eager-free HF, fp8 KV, long context
+    ("a100-80gb", 1, 0, "hf", 4096, 1, "fp16", "desktop", "llamacpp", False, None),  # HF on a named host
+    ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16", None, "llamacpp", False, None),  # unified memory
+    ("m4-max-64gb", 1, 64, "mlx", 8192, 1, "fp16", None, "llamacpp", False, None),  # MLX: its formats, AWQ, MXFP4
+    ("rtx3060-12gb", 3, 16, "generic", 16384, 2, "fp16", None, "llamacpp", False, None),  # three small cards
+    ("rtx3090", 1, 32, "llamacpp-2023", 8192, 1, "fp16", None, "llamacpp", False, None),  # GGUF without CUDA graphs
+    ("rtx4090", 1, 64, "vllm", 4096, 1, "fp16", None, "ollama", False, None),  # GGUF on Ollama: its 32k default
+    ("rtx3090", 2, 64, "sglang", 2048, 2, "fp16", None, "ollama", False, None),  # two cards: 48 GiB, the top tier
+    ("rtx4080", 1, 32, "vllm", 8192, 1, "fp16", None, "ollama-num-ctx", False, None),  # Ollama with num_ctx set
+    ("rtx4060", 1, 64, "llamacpp", 2048, 8, "fp16", None, "llamacpp", False, 96.0),  # the RAM's bandwidth given
+    #                                                                                (dual-channel DDR5-6000)
+    ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16", None, "llamacpp", False, 200.0),  # ... over a unified one's
 ])
-def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv, host, gguf, pinned):
+def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv, host, gguf, pinned, bw):
     cat = default_catalog()
     m = Machine(gpu=cat.gpu(gpu), n_gpus=n, ram_gb=ram, engine=engine, context=context, batch=batch, kv_dtype=kv,
-                host=host, gguf_engine=gguf, pinned=pinned)
+                host=host, gguf_engine=gguf, pinned=pinned, ram_bandwidth_gb_s=bw)
     rows = machine_table(m, cat)
     # 11 formats for every model, and MXFP4 (routed experts apart: as released, and llama.cpp's GGUF) for the
     # models that have experts

@@ -48,7 +48,7 @@ from .core.report import (
 from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, HOSTS
 from .core.speed import HF_HOST_ROWS, HOST_S_PER_LAYER, estimate_speed
 from .core.units import GIB, duration_text
-from .flags import add_offload_flags
+from .flags import add_offload_flags, add_ram_bandwidth_flag
 
 
 class CliError(Exception):
@@ -451,8 +451,11 @@ def _machine(args, cat: Catalog):
     from .core.machine import Machine
     if args.gpus < 1 or args.context < 1 or args.batch < 1 or args.ram < 0:
         raise CliError("--gpus, --context and --batch must be at least 1, --ram not negative")
+    if args.ram_bandwidth is not None and args.ram_bandwidth <= 0:
+        raise CliError(f"--ram-bandwidth must be positive, got {args.ram_bandwidth:g}")
     return Machine(gpu=_gpu(args, cat), n_gpus=args.gpus, ram_gb=args.ram, engine=args.engine,
-                   context=args.context, batch=args.batch, host=args.host, pinned=args.no_mmap)
+                   context=args.context, batch=args.batch, host=args.host, pinned=args.no_mmap,
+                   ram_bandwidth_gb_s=args.ram_bandwidth)
 
 
 def _option_dict(o) -> dict:
@@ -678,6 +681,7 @@ def build_parser() -> argparse.ArgumentParser:
         mg.add_argument("--gpu-file", metavar="PATH")
         p.add_argument("--gpus", type=int, default=1, metavar="N")
         p.add_argument("--ram", type=float, default=0.0, metavar="GB", help="system RAM for partial offload")
+        add_ram_bandwidth_flag(p)
         p.add_argument("--no-mmap", action="store_true",
                        help="the weights in RAM in pinned host memory (llama.cpp --no-mmap): the first token's copies "
                             "of them to the card run faster")

@@ -9,9 +9,7 @@ def add_offload_flags(group, ngl: bool) -> None:
     card(s) as ``-ngl`` counts them."""
     group.add_argument("--ram", type=float, default=None, metavar="GB",
                        help="system RAM in GB: plan a layer split between the card(s) and RAM (llama.cpp -ngl)")
-    group.add_argument("--ram-bandwidth", type=float, default=None, metavar="GB/S",
-                       help="system RAM bandwidth (default 76.8 GB/s, dual-channel DDR5-4800; unified memory: the "
-                            "chip's)")
+    add_ram_bandwidth_flag(group)
     if ngl:
         group.add_argument("--offload", default=None, metavar="auto|none|N",
                            help="layers on the GPU(s): auto (as many as fit; the default with --ram), none (all or "
@@ -27,3 +25,10 @@ def add_offload_flags(group, ngl: bool) -> None:
     group.add_argument("--no-mmap", action="store_true",
                        help="the weights in system RAM are in pinned host memory (llama.cpp --no-mmap, or "
                             "GGML_CUDA_REGISTER_HOST=1): a prompt's passes copy them to the card faster")
+
+
+def add_ram_bandwidth_flag(group) -> None:
+    """``--ram-bandwidth GB/S``: the system RAM's peak, which the CPU reads the part in RAM at."""
+    group.add_argument("--ram-bandwidth", type=float, default=None, metavar="GB/S",
+                       help="system RAM bandwidth (default 76.8 GB/s, dual-channel DDR5-4800; unified memory: the "
+                            "chip's)")

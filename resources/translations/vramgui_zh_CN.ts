@@ -947,6 +947,14 @@
         <translation>锁页内存</translation>
     </message>
     <message>
+        <source>RAM bandwidth</source>
+        <translation>内存带宽</translation>
+    </message>
+    <message>
+        <source>platform default</source>
+        <translation>平台默认</translation>
+    </message>
+    <message>
         <source>All weights&apos; average: the file&apos;s size in bits over its parameters, as llama.cpp prints it (BPW), with 16-bit embeddings, K-quant mixes and fallback types counted</source>
         <translation>所有权重的平均值：文件的比特数除以参数量，与 llama.cpp 打印的 BPW 相同，计入 16 位嵌入、K-quant 混合与回退类型</translation>
     </message>
@@ -969,6 +977,10 @@
     <message>
         <source>The weights in RAM are in pinned host memory (llama.cpp --no-mmap): the First token column&apos;s copies to the card run faster</source>
         <translation>内存中的权重位于锁页主机内存（llama.cpp --no-mmap）：“首字延迟”一列中复制到显卡的速度更快</translation>
+    </message>
+    <message>
+        <source>System RAM bandwidth for the offloaded layers, as on the Plan tab (platform default: dual-channel DDR5-4800, 76.8 GB/s; an Apple chip&apos;s own)</source>
+        <translation>卸载层所用的系统内存带宽，与“规划”页相同（平台默认：双通道 DDR5-4800，76.8 GB/s；Apple 芯片用其自身带宽）</translation>
     </message>
     <message>
         <source>Context you want to run at</source>
@@ -1001,8 +1013,16 @@ Source: {source}</source>
 来源：{source}</translation>
     </message>
     <message>
-        <source>{n} model × format combinations run on {cards} × {card} with {ram} GB of RAM at {context} tokens. No quality is scored: bits per weight are shown as they are; a ✓ marks a format with a published perplexity (hover it).</source>
-        <translation>在 {cards} × {card}、{ram} GB 内存、{context} 个 token 的上下文下，有 {n} 种模型 × 格式组合可以运行。这里不评估模型质量：每权重位数按原样列出；带 ✓ 的格式附有已发表的困惑度（鼠标悬停查看）。</translation>
+        <source>{ram} GB of RAM</source>
+        <translation>{ram} GB 内存</translation>
+    </message>
+    <message>
+        <source>{ram} GB of RAM ({bw} GB/s)</source>
+        <translation>{ram} GB 内存（{bw} GB/s）</translation>
+    </message>
+    <message>
+        <source>{n} model × format combinations run on {cards} × {card} with {ram} at {context} tokens. No quality is scored: bits per weight are shown as they are; a ✓ marks a format with a published perplexity (hover it).</source>
+        <translation>在 {cards} × {card}、{ram}、{context} 个 token 的上下文下，有 {n} 种模型 × 格式组合可以运行。这里不评估模型质量：每权重位数按原样列出；带 ✓ 的格式附有已发表的困惑度（鼠标悬停查看）。</translation>
     </message>
     <message>
         <source>On an Apple chip: llama.cpp&apos;s GGUF formats, MLX&apos;s formats with mlx-lm, and with HF transformers its 16-bit ones (vLLM and SGLang do not run on its GPU).</source>

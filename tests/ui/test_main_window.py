@@ -1423,6 +1423,38 @@ def test_machine_tab_lists_and_opens(qtbot, win):
     assert win.tabs.currentIndex() == 0
 
 
+def test_machine_tab_reads_the_ram_at_the_bandwidth_given(qtbot, win):
+    """The machine's RAM bandwidth (it took the platform's default whatever the Plan tab said): Llama 3.1 70B Q4_K_M
+    beside an RTX 4090 with 64 GB at 4,096 tokens, the 34 layers in RAM read at 96 GB/s (dual-channel DDR5-6000) in
+    place of 76.8, the row's tokens/s the core's; opened, the plan has the same machine and the same decode."""
+    from vramgui.core.machine import Machine, evaluate
+    mt = describe_machine(win, "rtx4090", 64, 4096, "Llama 3.1 70B")
+    cat = win.state.catalog
+
+    def cell(col):
+        return next((mt.proxy.index(r, col).data() for r in range(mt.row_count()) if mt.proxy.index(r, 1).data()
+                     == "q4_k_m" and mt.proxy.index(r, 0).data() == "Llama 3.1 70B Instruct"), None)
+    from vramgui.ui.machine_tab import COLUMNS
+    tokens = COLUMNS.index("Tokens/s")
+    qtbot.waitUntil(lambda: cell(tokens) is not None, timeout=5000)
+    before = evaluate(Machine(gpu=cat.gpu("rtx4090"), ram_gb=64, context=4096), cat.model("llama3.1-70b"), "q4_k_m")
+    assert cell(tokens) == f"{before.decode_tokens_per_s:,.1f}"
+    mt.ram_bw.setValue(96)
+    assert mt.described and mt.description()["ram_bandwidth_gb_s"] == 96
+    after = evaluate(Machine(gpu=cat.gpu("rtx4090"), ram_gb=64, context=4096, ram_bandwidth_gb_s=96),
+                     cat.model("llama3.1-70b"), "q4_k_m")
+    qtbot.waitUntil(lambda: cell(tokens) == f"{after.decode_tokens_per_s:,.1f}", timeout=5000)
+    # one sequence reads the part in RAM once a token: 25 % more bandwidth, under 25 % more tokens/s (the card's
+    # part takes as long as before)
+    assert after.level == "partial" and 1.05 < after.decode_tokens_per_s / before.decode_tokens_per_s < 1.25
+    row = next(r for r in range(mt.row_count()) if mt.proxy.index(r, 1).data() == "q4_k_m"
+               and mt.proxy.index(r, 0).data() == "Llama 3.1 70B Instruct")
+    mt.view.doubleClicked.emit(mt.proxy.index(row, 0))
+    settle(qtbot, win)
+    assert (win.state.ram_gb, win.state.ram_bandwidth_gb_s, win.panel.ram_bw.value()) == (64, 96, 96)
+    assert win.state.offload_plan().tokens_per_s == pytest.approx(after.decode_tokens_per_s, rel=1e-9)
+
+
 def test_machine_tab_gives_offloaded_rows_the_context_with_ram(qtbot, win):
     """Llama 3.1 70B beside an RTX 4090 with 32 GB of RAM: its offloaded rows' Max context is the largest context the
     card and the RAM hold together, marked (RAM), the core's number (tests/test_machine.py bounds it by hand)."""
@@ -1620,7 +1652,8 @@ def test_machine_tab_starts_from_the_plans_machine(qtbot, win):
     settle(qtbot, win)
     win.tabs.setCurrentIndex(1)
     assert mt.description() == {"gpu": "a100-80gb", "n_gpus": 2, "ram_gb": 128, "context": 4096 + 256,
-                                "engine": "sglang", "host": None, "gguf_engine": "llamacpp", "pinned": False}
+                                "engine": "sglang", "host": None, "gguf_engine": "llamacpp", "pinned": False,
+                                "ram_bandwidth_gb_s": None}
     assert not mt.described
     qtbot.waitUntil(lambda: mt.row_count() > 0, timeout=5000)
     assert "run on 2 × NVIDIA A100 80GB (SXM4) with 128 GB of RAM at 4,352 tokens" in mt.summary.text()
@@ -1630,10 +1663,12 @@ def test_machine_tab_starts_from_the_plans_machine(qtbot, win):
     p.gpu.setCurrentIndex(p.gpu.findData("h100-sxm"))
     p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
     p.pinned.setChecked(True)
+    p.ram_bw.setValue(96)
     settle(qtbot, win)
     win.tabs.setCurrentIndex(1)
     assert (mt.gpu.currentData(), mt.engine.currentData(), mt.pinned.isChecked()) == ("h100-sxm", "sglang", True)
-    assert mt.machine().pinned
+    assert mt.machine().pinned and mt.machine().ram_bandwidth_gb_s == 96 and mt.ram_bw.text() == "96.0 GB/s"
+    qtbot.waitUntil(lambda: "with 128 GB of RAM (96.0 GB/s) at 4,352 tokens" in mt.summary.text(), timeout=5000)
     qtbot.waitUntil(lambda: "NVIDIA H100" in mt.summary.text(), timeout=5000)
     # once the user edits the machine, it stays theirs
     mt.gpu.setCurrentIndex(mt.gpu.findData("rtx3090"))

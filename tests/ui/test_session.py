@@ -64,20 +64,23 @@ def test_the_described_machine_comes_back(qtbot, tmp_path):
     mt.host.setCurrentIndex(mt.host.findData("desktop"))
     mt.runner.setCurrentIndex(mt.runner.findData("ollama"))
     mt.pinned.setChecked(True)
+    mt.ram_bw.setValue(89.6)
     session.save_session(w, store)
     fresh = window(qtbot)
     assert session.restore_session(fresh, store) == []
     assert fresh.machine_tab.described and fresh.machine_tab.description() == {
         "gpu": "rtx3090", "n_gpus": 2, "ram_gb": 96, "context": 8192, "engine": "hf", "host": "desktop",
-        "gguf_engine": "ollama", "pinned": True}
-    # a session saved before the GGUF runner and the pinning existed names neither: llama.cpp, mapped pages
+        "gguf_engine": "ollama", "pinned": True, "ram_bandwidth_gb_s": 89.6}
+    # a session saved before the GGUF runner, the pinning and the RAM's bandwidth existed names none: llama.cpp,
+    # mapped pages, the platform's default
     data = json.loads(store.value("session/scenario"))
-    del data["machine"]["gguf_engine"], data["machine"]["pinned"]
+    del data["machine"]["gguf_engine"], data["machine"]["pinned"], data["machine"]["ram_bandwidth_gb_s"]
     store.setValue("session/scenario", json.dumps(data))
     older = window(qtbot)
     assert session.restore_session(older, store) == []
     assert older.machine_tab.description()["gguf_engine"] == "llamacpp"
     assert older.machine_tab.description()["pinned"] is False
+    assert older.machine_tab.description()["ram_bandwidth_gb_s"] is None
     fresh.show()
     qtbot.waitExposed(fresh)
     fresh.tabs.setCurrentIndex(1)       # a visit keeps it (the plan's card is an RTX 4090)
@@ -93,6 +96,10 @@ def test_the_described_machine_comes_back(qtbot, tmp_path):
     {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None,
      "gguf_engine": "vllm"},
     {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None, "pinned": "yes"},
+    {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None,
+     "ram_bandwidth_gb_s": 0},
+    {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None,
+     "ram_bandwidth_gb_s": "fast"},
     {"gpu": "rtx4090"}, ["rtx4090"]])
 def test_a_saved_machine_that_does_not_hold_is_reset_with_a_notice(qtbot, tmp_path, machine):
     store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)

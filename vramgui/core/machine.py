@@ -106,6 +106,8 @@ class Machine:
     host: str | None = None     # HF transformers' host CPU (Scenario.host); None: by the card
     gguf_engine: str = "llamacpp"   # what runs the GGUF rows where ``engine`` is not a llama.cpp profile (Ollama)
     pinned: bool = False        # the weights in RAM in pinned host memory (--no-mmap): op offload copies faster
+    ram_bandwidth_gb_s: float | None = None   # the RAM's peak [GB/s]; None: the platform's default (a unified
+    #                                           memory's own bandwidth, else dual-channel DDR5), as plan_offload's
 
 
 @dataclass(frozen=True)
@@ -374,6 +376,8 @@ def _placement(g: _Group, m: Machine, context) -> _Placement:
         pool = m.n_gpus * (m.gpu.memory_bytes - budget)
         ram_budget = min(ram_budget, pool) if m.ram_gb else pool
         ram_bw = m.gpu.memory_bandwidth_gb_s
+    if m.ram_bandwidth_gb_s is not None:    # (the user's figure, over either default, as plan_offload takes it)
+        ram_bw = float(m.ram_bandwidth_gb_s)
     over_gpu = output_on_gpu & (g.lm_head > free)
     if m.n_gpus > 1:    # a card that holds no layer still holds the buffers, the copies or the output: over its budget
         #                 where they are more than its room (only at long contexts: plan_offload's test of each card)

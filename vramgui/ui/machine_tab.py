@@ -13,6 +13,7 @@ from ..core.speed import card_host
 from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
 from .i18n import Retranslates, duration, integer, num, translate
+from .state import MAX_RAM_BANDWIDTH_GB_S
 from .wording import card_target, context_cell, core_name, fit_margin_tip, layer_split_cell, ram_context_cell
 
 COLUMNS = (QT_TRANSLATE_NOOP("MachineTab", "Model"), QT_TRANSLATE_NOOP("MachineTab", "Format"),
@@ -90,8 +91,15 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.fits_only = QtWidgets.QCheckBox()
         self.fits_only.setChecked(True)
         self.pinned = QtWidgets.QCheckBox()       # (the RAM's pinning, on this row: the first is full at 1,366 px)
+        self.ram_bw = QtWidgets.QDoubleSpinBox()  # ... and its bandwidth (0: the platform's default)
+        self.ram_bw.setRange(0, MAX_RAM_BANDWIDTH_GB_S)
+        self.ram_bw.setDecimals(1)
+        self.labels["ram_bw"] = QtWidgets.QLabel()
+        self.labels["ram_bw"].setBuddy(self.ram_bw)
         row2 = QtWidgets.QHBoxLayout()
         row2.addWidget(self.filter, 1)
+        row2.addWidget(self.labels["ram_bw"])
+        row2.addWidget(self.ram_bw)
         row2.addWidget(self.pinned)
         row2.addWidget(self.labels["runner"])
         row2.addWidget(self.runner)
@@ -124,7 +132,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self._pending.timeout.connect(self._recompute_if_shown)
         for signal in (self.gpu.currentIndexChanged, self.gpus.valueChanged, self.ram.valueChanged,
                        self.context.valueChanged, self.engine.currentIndexChanged, self.host.currentIndexChanged,
-                       self.runner.currentIndexChanged, self.pinned.toggled):
+                       self.runner.currentIndexChanged, self.pinned.toggled, self.ram_bw.valueChanged):
             signal.connect(self._pending.start)
             signal.connect(self._mark_described)      # (follow_plan and describe set them with signals blocked)
         for signal in (self.gpu.currentIndexChanged, self.engine.currentIndexChanged):
@@ -156,6 +164,9 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.filter.setPlaceholderText(self.tr("Filter (model, family, format)…"))
         self.fits_only.setText(self.tr("only what runs"))
         self.pinned.setText(self.tr("pinned RAM"))
+        self.labels["ram_bw"].setText(self.tr("RAM bandwidth"))
+        self.ram_bw.setSuffix(" GB/s")
+        self.ram_bw.setSpecialValueText(self.tr("platform default"))
         self.model.setHorizontalHeaderLabels([translate("MachineTab", c) for c in COLUMNS])
         self.model.horizontalHeaderItem(2).setToolTip(self.tr(
             "All weights' average: the file's size in bits over its parameters, as llama.cpp prints it (BPW), "
@@ -167,6 +178,9 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                        (self.ram, self.tr("System RAM, for partly offloaded GGUF models (0: GPU only)")),
                        (self.pinned, self.tr("The weights in RAM are in pinned host memory (llama.cpp --no-mmap): "
                                              "the First token column's copies to the card run faster")),
+                       (self.ram_bw, self.tr("System RAM bandwidth for the offloaded layers, as on the Plan tab "
+                                             "(platform default: dual-channel DDR5-4800, 76.8 GB/s; an Apple "
+                                             "chip's own)")),
                        (self.context, self.tr("Context you want to run at")),
                        (self.engine, self.tr("Engine for the non-GGUF formats")),
                        (self.runner, self.tr("What runs the GGUF formats: llama.cpp, or Ollama with the context it "
@@ -177,7 +191,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                                            "scenario"))):
             w.setToolTip(tip)
         for key, w in (("card", self.gpu), ("context", self.context), ("runner", self.runner),
-                       ("engine", self.engine), ("host", self.host)):
+                       ("engine", self.engine), ("host", self.host), ("ram_bw", self.ram_bw)):
             w.setAccessibleName(self.labels[key].text())
         for w in (self.gpus, self.ram):
             w.setAccessibleName(w.toolTip())
@@ -189,7 +203,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         return Machine(gpu=self.state.catalog.gpus[self.gpu.currentData()], n_gpus=self.gpus.value(),
                        ram_gb=float(self.ram.value()), engine=self.engine.currentData(), context=self.context.value(),
                        host=(self.host.currentData() or None) if hf else None, gguf_engine=self.runner.currentData(),
-                       pinned=self.pinned.isChecked())
+                       pinned=self.pinned.isChecked(), ram_bandwidth_gb_s=self.ram_bw.value() or None)
 
     def _show_host(self) -> None:
         """The host picker: enabled with HF transformers only, its first entry naming the card's kind."""
@@ -205,10 +219,11 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.described = True
 
     def _controls(self) -> tuple:
-        return (self.gpu, self.gpus, self.ram, self.context, self.engine, self.host, self.runner, self.pinned)
+        return (self.gpu, self.gpus, self.ram, self.context, self.engine, self.host, self.runner, self.pinned,
+                self.ram_bw)
 
     def _set(self, gpu: str, n_gpus: int, ram_gb: float, context: int, engine: str, host: str | None,
-             runner: str, pinned: bool) -> bool:
+             runner: str, pinned: bool, ram_bw: float | None) -> bool:
         """Set every control without a signal (no recompute per control, no mark of the user's); whether any
         of them changed."""
         before = self.description()
@@ -223,6 +238,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             self.host.setCurrentIndex(max(0, self.host.findData(host or "")))
             self.runner.setCurrentIndex(self.runner.findData(runner))
             self.pinned.setChecked(pinned)
+            self.ram_bw.setValue(ram_bw or 0.0)
         finally:
             for w in self._controls():
                 w.blockSignals(False)
@@ -242,14 +258,15 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         return self._set(s.gpu.id, s.n_gpus, st.ram_gb if st.ram_gb > 0 else self.ram.value(),
                          max(self.context.minimum(), min(s.prompt_tokens + s.output_tokens, self.context.maximum())),
                          engine, s.host if engine == "hf" else self.host.currentData(), runner,
-                         st.pinned if st.ram_gb > 0 else self.pinned.isChecked())
+                         st.pinned if st.ram_gb > 0 else self.pinned.isChecked(),
+                         st.ram_bandwidth_gb_s if st.ram_gb > 0 else self.ram_bw.value() or None)
 
     def description(self) -> dict:
         """The machine as described, by ids and numbers (the session keeps it)."""
         return {"gpu": self.gpu.currentData(), "n_gpus": self.gpus.value(), "ram_gb": self.ram.value(),
                 "context": self.context.value(), "engine": self.engine.currentData(),
                 "host": self.host.currentData() or None, "gguf_engine": self.runner.currentData(),
-                "pinned": self.pinned.isChecked()}
+                "pinned": self.pinned.isChecked(), "ram_bandwidth_gb_s": self.ram_bw.value() or None}
 
     def describe(self, data) -> bool:
         """Set the machine from a saved :meth:`description`; False (nothing set) where it does not hold a card of
@@ -259,9 +276,12 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             gpu, engine, host = data["gpu"], data["engine"], data.get("host")
             runner = data.get("gguf_engine", "llamacpp")
             pinned = data.get("pinned", False)
+            bw = data.get("ram_bandwidth_gb_s")          # (None: the platform's default, or a session before it)
             numbers = [data[k] for k in ("n_gpus", "ram_gb", "context")]
             ok = (gpu in self.state.catalog.gpus and engine in self.ENGINES and runner in self.RUNNERS
                   and (host is None or host in HOSTS) and isinstance(pinned, bool)
+                  and (bw is None or (isinstance(bw, int | float) and not isinstance(bw, bool)
+                                      and 0 < bw <= self.ram_bw.maximum()))
                   and all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers)
                   and all(w.minimum() <= v <= w.maximum() for w, v in zip((self.gpus, self.ram, self.context),
                                                                           numbers, strict=True)))
@@ -269,7 +289,8 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             return False
         if not ok:
             return False
-        self._set(gpu, int(numbers[0]), float(numbers[1]), int(numbers[2]), engine, host, runner, pinned)
+        self._set(gpu, int(numbers[0]), float(numbers[1]), int(numbers[2]), engine, host, runner, pinned,
+                  None if bw is None else float(bw))
         self.described = True
         if self.options:
             self.recompute()
@@ -330,10 +351,12 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         for c in (3, 5):    # verdict and context on one line: Chinese has no spaces to wrap at
             self.view.resizeColumnToContents(c)
         m = self.machine()
-        self.summary.setText(self.tr("{n} model × format combinations run on {cards} × {card} with {ram} GB of RAM "
+        ram = (self.tr("{ram} GB of RAM") if m.ram_bandwidth_gb_s is None else
+               self.tr("{ram} GB of RAM ({bw} GB/s)")).format(ram=num(m.ram_gb), bw=num(m.ram_bandwidth_gb_s or 0, 1))
+        self.summary.setText(self.tr("{n} model × format combinations run on {cards} × {card} with {ram} "
                                      "at {context} tokens. No quality is scored: bits per weight are shown as they "
                                      "are; a ✓ marks a format with a published perplexity (hover it).").format(
-            n=integer(len(rows)), cards=m.n_gpus, card=m.gpu.name, ram=num(m.ram_gb), context=integer(m.context))
+            n=integer(len(rows)), cards=m.n_gpus, card=m.gpu.name, ram=ram, context=integer(m.context))
             + (" " + self.tr("On an Apple chip: llama.cpp's GGUF formats, MLX's formats with mlx-lm, and with HF "
                              "transformers its 16-bit ones (vLLM and SGLang do not run on its GPU).") if m.gpu.apple
                else "")

@@ -614,7 +614,8 @@ class MainWindow(QtWidgets.QMainWindow):
         st.set_gpu(mt.gpu.currentData())
         st.update(weights=weights, engine=engine, n_gpus=mt.gpus.value(), prompt_tokens=mt.context.value(),
                   output_tokens=0, **({"host": mt.machine().host} if engine == "hf" else {}))
-        st.set_offload(ram_gb=float(mt.ram.value()))
+        # (the machine's RAM as the tab described it: the row's figures are the plan's)
+        st.set_offload(ram_gb=float(mt.ram.value()), pinned=mt.pinned.isChecked(), ram_bandwidth_gb_s=mt.ram_bw.value())
         self.tabs.setCurrentIndex(0)
 
     # --- model files, user presets ------------------------------------------------------------
