@@ -155,7 +155,7 @@ def screenshot(win, path: Path, size: str) -> Path:
 
 
 def self_test(win) -> int:
-    """Drive each control once through its widget, export a PNG and an SVG of the charts
+    """Drive each control once through its widget, export a PNG and an SVG of the charts and the speed sweep's CSV,
     and check them (in the frozen app this also proves the bundled image and SVG code)."""
     from PySide6 import QtGui, QtWidgets
     p = win.panel
@@ -183,6 +183,9 @@ def self_test(win) -> int:
                                                                 for x in range(0, 1200, 7)}) > 3
         svg = Path(win.export_chart("speed", "svg", Path(tmp) / "speed.svg")).read_text(encoding="utf-8")
         ok = ok and "<svg" in svg and svg.count("<path") >= 4     # at least the four speed curves
+        # the speed sweep's CSV (core.sweeps), with the System RAM entered above each batch's offload plan
+        rows = Path(win.export_speed_data(Path(tmp) / "speed.csv")).read_text(encoding="utf-8").splitlines()
+        ok = ok and rows[0].startswith("batch,") and rows[0].endswith(",offload_prefill_seconds") and len(rows) > 20
     win.layouts_panel.rebuild(force=True)        # two cards, llama.cpp: two replicas of one, or one of two
     ok = ok and [win.layouts_panel.table.item(r, 0).text() for r in range(win.layouts_panel.table.rowCount())] == [
         "2 × 1", "1 × 2"]
