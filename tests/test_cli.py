@@ -424,7 +424,7 @@ def _keys(x, named_by_data: bool = False) -> set[str]:
     ["fit", "--model", "llama2-70b", "--weights", "q4_k_m", "--engine", "llamacpp", "--ram", "64"],
     ["train", "--model", "llama2-7b", "--gpu", "rtx4090", "--method", "lora"],
     ["machine", "--gpu", "rtx4090", "--ram", "64", "--all"],          # (with published perplexities)
-    ["best-format", "--model", "llama3.1-8b", "--gpu", "rtx4090"],
+    ["best-format", "--model", "llama3.1-8b", "--gpu", "rtx4090", "--ram", "32"],   # (the keys with the RAM too)
     ["models"],
     ["validate", str(Path(__file__).parent / "data" / "measured" / "batch.jsonl")],
 ])

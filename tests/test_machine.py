@@ -53,6 +53,38 @@ def test_best_format_llama31_70b_on_a100_80gb_at_8k():
     assert r["fastest"].decode_tokens_per_s >= hp.decode_tokens_per_s and r["fastest"].bits < hp.bits
 
 
+def test_best_format_with_the_ram_when_nothing_fits_the_card(capsys):
+    """Llama 3.1 70B on an RTX 4090 at 4,096 tokens: no format fits its 24 GiB (Q2_K needs 25.7 GiB), and best-format
+    said only that.  With 64 GB of RAM every GGUF format up to Q8_0 runs partly offloaded (70.5 GiB needed, under the
+    card's 24 GiB and the RAM's 59.6 GiB; the 16-bit formats' 134 GiB do not): Q8_0 is the highest precision that
+    runs, and Q2_K, with the least in RAM to read a token, the fastest."""
+    cat = default_catalog()
+    m = Machine(gpu=cat.gpu("rtx4090"), ram_gb=64, context=4096)
+    r = best_format(m, cat.model("llama3.1-70b"))
+    assert r["highest_precision"] is None and r["fastest"] is None
+    hp, fast = r["highest_precision_with_ram"], r["fastest_with_ram"]
+    assert (hp.weights, hp.level, fast.weights, fast.level) == ("q8_0", "partial", "q2_k", "partial")
+    assert hp.needed_bytes < 24 * GIB + 64e9 and hp.needed_bytes > 64 * GIB
+    by = {o.weights: o for o in r["options"]}
+    assert by["bf16"].level == "none" and fast.decode_tokens_per_s == max(o.decode_tokens_per_s for o in by.values())
+    # without RAM: no such answer
+    assert best_format(Machine(gpu=cat.gpu("rtx4090"), context=4096), cat.model("llama3.1-70b"))[
+        "highest_precision_with_ram"] is None
+    args = ["best-format", "--model", "llama3.1-70b", "--gpu", "rtx4090", "--context", "4096"]
+    assert main([*args, "--ram", "64"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Llama 3.1 70B Instruct: no format fits on 1 x rtx4090 at 4,096 tokens"
+    assert lines[1].startswith(f"  with 64 GB of RAM, the highest precision that runs: q8_0 (8.50 bits/weight, "
+                               f"70.45 GiB, {hp.decode_tokens_per_s:,.1f} tok/s, offload {hp.gpu_layers}/80)")
+    assert lines[2].startswith("  with 64 GB of RAM, the fastest: q2_k (")
+    assert main([*args, "--ram", "64", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["highest_precision"] is None and d["highest_precision_with_ram"]["weights"] == "q8_0"
+    assert d["fastest_with_ram"]["weights"] == "q2_k"
+    assert main([*args, "--json"]) == 0
+    assert "highest_precision_with_ram" not in json.loads(capsys.readouterr().out)
+
+
 def test_cli_machine_and_best_format(capsys):
     rc = main(["machine", "--gpu", "rtx4090", "--ram", "64", "--family", "Qwen2.5", "--json"])
     rows = json.loads(capsys.readouterr().out)

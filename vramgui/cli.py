@@ -514,20 +514,29 @@ def cmd_best_format(args, cat: Catalog) -> int:
     from .core.machine import best_format
     model = _model(args, cat)
     r = best_format(_machine(args, cat), model)
-    out = {k: (None if r[k] is None else _option_dict(r[k])) for k in ("highest_precision", "fastest")}
+    keys = ("highest_precision", "fastest") + (("highest_precision_with_ram", "fastest_with_ram") if args.ram > 0
+                                                else ())
+    out = {k: (None if r[k] is None else _option_dict(r[k])) for k in keys}
     out["options"] = [_option_dict(o) for o in r["options"]]
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
     hp, fast = r["highest_precision"], r["fastest"]
+
+    def said(o) -> str:
+        runs = "" if o.level == "gpu" else f", {_level_text(o)}"
+        return (f"{o.weights} ({o.bits:.2f} bits/weight, {_gib(o.needed_bytes)}, {o.decode_tokens_per_s:,.1f} "
+                f"tok/s{runs})")
     if hp is None:
         print(f"{model.name}: no format fits on {args.gpus} x {args.gpu} at {args.context:,} tokens")
     else:
         print(f"{model.name} on {args.gpus} x {args.gpu} at {args.context:,} tokens:")
-        print(f"  highest precision that fits: {hp.weights} ({hp.bits:.2f} bits/weight, {_gib(hp.needed_bytes)}, "
-              f"{hp.decode_tokens_per_s:,.1f} tok/s)")
-        print(f"  fastest: {fast.weights} ({fast.bits:.2f} bits/weight, {_gib(fast.needed_bytes)}, "
-              f"{fast.decode_tokens_per_s:,.1f} tok/s)")
+        print(f"  highest precision that fits: {said(hp)}")
+        print(f"  fastest: {said(fast)}")
+    hp_ram, fast_ram = r["highest_precision_with_ram"], r["fastest_with_ram"]
+    if hp_ram is not None and (hp_ram, fast_ram) != (hp, fast):     # (the RAM changes the answer)
+        print(f"  with {args.ram:g} GB of RAM, the highest precision that runs: {said(hp_ram)}")
+        print(f"  with {args.ram:g} GB of RAM, the fastest: {said(fast_ram)}")
     def ppl(o) -> str:
         q = o.model.quality_for(o.weights)
         return "-" if q is None else f"{q.perplexity:.4f}" + ("*" if q.note else "")

@@ -695,12 +695,19 @@ def sort_options(options: list[Option], by: str = "tokens_per_s", reverse: bool 
 
 def best_format(m: Machine, model: ModelPreset, formats=tuple(WEIGHT_FORMATS)) -> dict:
     """The highest-precision format that fits on the GPU at the machine's context, and the
-    fastest one, with every candidate's numbers for the trade-off."""
+    fastest one, with every candidate's numbers for the trade-off; with the machine's RAM, the same two among the
+    formats that run at all (on the GPU, partly offloaded or on the CPU: ``*_with_ram``; None without RAM)."""
     options = machine_grid(m, [model], tuple(f for f in formats if f != "fp32"))
-    fitting = [o for o in options if o.level == "gpu"]
-    best = max(fitting, key=lambda o: (o.linear_bits, o.weights in GGUF)) if fitting else None
-    fastest = max(fitting, key=lambda o: o.decode_tokens_per_s) if fitting else None
-    return {"highest_precision": best, "fastest": fastest, "options": options}
+
+    def two(rows):
+        if not rows:
+            return None, None
+        return (max(rows, key=lambda o: (o.linear_bits, o.weights in GGUF)),
+                max(rows, key=lambda o: o.decode_tokens_per_s))
+    best, fastest = two([o for o in options if o.level == "gpu"])
+    with_ram = two([o for o in options if o.level != "none"]) if m.ram_gb > 0 else (None, None)
+    return {"highest_precision": best, "fastest": fastest, "highest_precision_with_ram": with_ram[0],
+            "fastest_with_ram": with_ram[1], "options": options}
 
 
 __all__ = ["MACHINE_FORMATS", "GGUF", "MLX_FORMATS", "MAX_TOKENS", "SORT_KEYS", "Machine", "Option", "machine_grid",
