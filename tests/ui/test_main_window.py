@@ -1381,7 +1381,7 @@ def test_measured_overlay_and_error_on_hover(qtbot, win, monkeypatch, tmp_path):
 
 def test_help_texts_and_accessible_names(qtbot, win):
     from vramgui.ui.dialogs import GUIDE, about_text
-    assert "knee" in GUIDE and "GiB" in GUIDE
+    assert "knee" in GUIDE and "GiB" in GUIDE and "the orange line the plans at each number of sequences" in GUIDE
     text = about_text()
     assert "LGPL" in text and "MIT" in text and "never uses the network" in text
     p = win.panel

@@ -108,7 +108,8 @@ GUIDE_PARTS = (
                                " line is the card's memory; a dashed line is the usable budget when the engine caps "
                                "it (vLLM). The grey vertical line is your prompt; the dashed red one is the largest "
                                "prompt that fits. With <i>System RAM</i> set, the hatched band above the card's line"
-                               " is what runs from system RAM.</p>"),
+                               " is what runs from system RAM, and the red dash-dot line the largest prompt the "
+                               "card and the RAM hold together.</p>"),
     QT_TRANSLATE_NOOP("Guide", "<p><b>Speed vs batch size.</b> Top: tokens per second of all sequences together; "
                                "bottom: the time of one decode step. Solid lines are the expected speed, dashed ones"
                                " the speed of light (peak bandwidth and FLOP/s). Throughput rises almost linearly "
@@ -116,7 +117,11 @@ GUIDE_PARTS = (
                                "compute-bound; the red dashed line is the largest batch memory allows. At long "
                                "contexts each sequence adds more cache to read than math to do, and decode stays "
                                "memory-bound at every batch: the step plot's corner then says <i>no knee</i> (or "
-                               "where a knee past the chart lies).</p>"),
+                               "where a knee past the chart lies). With <i>System RAM</i> set and a model the card "
+                               "alone cannot hold, the curves still keep every layer on the card; the orange diamond "
+                               "is the offload plan at your batch and, once you stop editing, the orange line the "
+                               "plans at each number of sequences the card and the RAM hold (hover a point for its "
+                               "numbers; the cost under the price then names the cheapest).</p>"),
     QT_TRANSLATE_NOOP("Guide", "<p><b>Will it fit?</b> Every card: fits, needs N cards, partly offloaded, or does "
                                "not fit; needed and usable memory, the largest context and batch, and expected "
                                "tokens/s. Click a row to plan for that card.</p>"),
