@@ -425,6 +425,15 @@ def test_the_speed_chart_draws_the_offload_plans_over_the_sequences(qtbot, win):
     chart._hover([chart.thr.vb.mapViewToScene(QtCore.QPointF(np.log10(4), np.log10(4 / steps[3])))])
     assert f"offloaded at batch 4: {4 / steps[3]:,.1f} tokens/s in all, step {steps[3] * 1e3:,.1f} ms" in \
         chart.readout.toPlainText()
+    # a cached prefix changes the plans' first tokens (not their steps): worked out again in the next pause
+    p.cached.setValue(2000)
+    settle(qtbot, win)
+    assert win._sweep_missing()
+    qtbot.waitUntil(lambda: not win._sweep_missing(), timeout=60_000)
+    again = win.state.offload_sweep(work_out=False)
+    assert again is not sweep and again.plans[0].prefill_s < sweep.plans[0].prefill_s
+    assert again.plans[0].decode_s == pytest.approx(sweep.plans[0].decode_s, rel=1e-12)
+    p.cached.setValue(0)
     # another prompt: the line goes with the redraw, and comes back for the new prompt in the next pause
     p.prompt.spin.setValue(2000)
     settle(qtbot, win)

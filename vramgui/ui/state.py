@@ -194,6 +194,7 @@ class ScenarioState(QtCore.QObject):
         key = self.ram_batch_key(self._scenario.gpu)
         if key is None:
             return None
+        key = key, self._scenario.cached_tokens     # (the most sequences' key has none: the first tokens do)
         if self._sweep[0] != key:
             if not work_out:
                 return None
