@@ -2187,7 +2187,7 @@ Source: {source}</source>
     </message>
     <message>
         <source>offloaded at batch {n}: {rate} tokens/s in all, step {ms} ms</source>
-        <translation>卸载，批量 {n}：合计 {rate} token/s，每步 {ms} ms</translation>
+        <translation>卸载，批大小 {n}：合计 {rate} token/s，每步 {ms} ms</translation>
     </message>
     <message>
         <source>not one sequence fits in memory</source>
@@ -2235,7 +2235,7 @@ Source: {source}</source>
     </message>
     <message>
         <source>{badge} at batch {n}: {ms} ms a step, {rate} tokens/s in all; with the prompts {served} tokens/s</source>
-        <translation>{badge}，批量 {n}：每步 {ms} ms，合计 {rate} token/s；含提示词处理 {served} token/s</translation>
+        <translation>{badge}，批大小 {n}：每步 {ms} ms，合计 {rate} token/s；含提示词处理 {served} token/s</translation>
     </message>
     <message>
         <source>first tokens after {time}</source>

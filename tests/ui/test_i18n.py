@@ -274,3 +274,24 @@ def test_a_dialog_opened_before_the_switch_follows_it(qtbot, win):
     assert dialog.windowTitle() == "添加自定义 GPU"
     assert dialog.layout().labelForField(dialog.memory).text() == "显存"
 
+
+
+def test_the_offload_marks_tooltips_follow_the_language(qtbot, win):
+    """The offload plan's point and line keep their tooltips while the scenario stands (a batch drag moves only the
+    point); a language switch writes them again (the plan's badge, part of what they are drawn for, changes with
+    it), in the chart's word for the batch (批大小: the line's first said 批量)."""
+    p = win.panel
+    for combo, ident in ((p.model, "llama2-70b"), (p.weights, "q4_k_m"), (p.engine, "llamacpp")):
+        combo.setCurrentIndex(combo.findData(ident))
+    p.ram.setValue(32)
+    settle(qtbot, win)
+    qtbot.waitUntil(lambda: not win._sweep_missing(), timeout=60_000)
+    chart = win.speed_chart
+
+    def tips():
+        return [pt.data() for item in (chart.offload_thr, chart.offload_thr_curve) for pt in item.scatter.points()]
+    assert tips() and all("batch" in t for t in tips())
+    choose_language(qtbot, win, "zh_CN")
+    assert tips() and all("批大小" in t and "batch" not in t for t in tips())
+    choose_language(qtbot, win, "en")
+    assert all("batch" in t for t in tips())
