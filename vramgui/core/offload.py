@@ -214,7 +214,7 @@ def served_tokens_per_s(plan: OffloadPlan, s: Scenario) -> float:
 
 def plan_costs(plan: OffloadPlan, s: Scenario, price_per_card_hour: float) -> Costs:
     """The cost of a million generated tokens where ``plan`` serves ``s`` (:func:`served_tokens_per_s`), from the
-    user's price; no cheapest batch is searched (each batch would take a plan of its own)."""
+    user's price; no cheapest batch (each batch takes a plan of its own: :func:`sweep_offloaded`'s best is it)."""
     thr = served_tokens_per_s(plan, s)
     return Costs(price_per_card_hour, thr, float(cost_per_million_tokens(thr, s.n_gpus, price_per_card_hour)), None,
                  None, prompts_counted=plan.prefill_s == plan.prefill_s)
@@ -560,7 +560,7 @@ def _card_speed(s: Scenario, one: Scenario, gpus: list[GPU]) -> dict[str, np.nda
                 "memory": np.array([g.memory_bytes for g in gpus], dtype=np.float64),
                 "share": np.array([g.gpu_share for g in gpus], dtype=np.float64),
                 "unified": np.array([g.unified_memory for g in gpus], dtype=bool),
-                "apple": np.array([g.unified_memory and g.vendor == "Apple" for g in gpus], dtype=bool),
+                "apple": np.array([apple_cpu([g]) for g in gpus], dtype=bool),
                 "bandwidth_gb_s": np.array([g.memory_bandwidth_gb_s for g in gpus], dtype=np.float64)}, \
             (s.model, list(gpus))      # (the objects kept with their ids: no id is reused while they are kept)
     key = (s.profile.id, s.host, one.weight_format.id, id(s.model), tuple(id(g) for g in gpus))
@@ -839,6 +839,7 @@ class BatchSweep:
     """Offload plans of one scenario over the numbers of sequences the cards and the RAM hold
     (:func:`sweep_offloaded`): what the window's speed chart draws and where the plans serve the most."""
 
+    most: int                            # the most sequences placed (max_batch_offloaded), the counts' end
     batches: list[int]
     plans: list[OffloadPlan]
     served_tokens_per_s: list[float]     # generated tokens a second in all, prompts included (served_tokens_per_s)
@@ -867,7 +868,7 @@ def sweep_offloaded(s: Scenario, ram_gb: float, most: int, **plan) -> BatchSweep
             batches.append(b)
             plans.append(p)
             served.append(float(served_tokens_per_s(p, one)))
-    return BatchSweep(batches, plans, served)
+    return BatchSweep(most, batches, plans, served)
 
 
 def log_counts(most: int, k: int) -> list[int]:
@@ -899,18 +900,19 @@ def with_max_batch(plan: OffloadPlan, found: int) -> OffloadPlan:
 
 
 def reported(plan: OffloadPlan, s: Scenario, ram_gb: float, max_prompt: int, batch: bool = True,
-             best: bool = False, **settings) -> OffloadPlan:
+             best: bool = False, sweep: BatchSweep | None = None, **settings) -> OffloadPlan:
     """``plan`` (of scenario ``s``, with the plan ``settings``) as estimate and the report give it: with the largest
     prompt ``max_prompt`` (:func:`max_prompt_offloaded`'s answer), with ``batch`` the most sequences
     (:func:`max_batch_offloaded`), and with ``best``, where the plan runs the model (the cards alone hold too
-    little), the sequences it serves most at (:func:`best_batch_offloaded`, about 18 plans)."""
+    little), the sequences it serves most at (:func:`best_batch_offloaded`, about 18 plans); ``sweep``: those
+    already worked out for ``s`` (:func:`sweep_offloaded`: the window's), taken instead."""
     from .fit import fit
     plan = with_max_prompt(plan, s, max_prompt)
     if not batch:
         return plan
-    plan = with_max_batch(plan, max_batch_offloaded(s, ram_gb, **settings))
+    plan = with_max_batch(plan, sweep.most if sweep is not None else max_batch_offloaded(s, ram_gb, **settings))
     if best and plan.max_batch and offloads(plan.level, fit(s).fits):
-        plan = with_best_batch(plan, best_batch_offloaded(s, ram_gb, plan.max_batch, **settings))
+        plan = with_best_batch(plan, (sweep or sweep_offloaded(s, ram_gb, plan.max_batch, **settings)).best())
     return plan
 
 

@@ -29,6 +29,12 @@ BATCH_COLUMNS = ["batch", "total_bytes", "decode_step_seconds", "speed_of_light_
 Offload = tuple[float, dict] | None
 
 
+def batch_end(least: int, *batches: int) -> int:
+    """The batch axis's end: ``least``, or twice the largest of ``batches`` (the scenario's, the most memory holds),
+    rounded up to a power of two (an axis that moves in steps, not with every edit)."""
+    return int(2 ** np.ceil(np.log2(max(least, *(2 * b for b in batches)))))
+
+
 def log_values(top: int, points: int) -> np.ndarray:
     """Whole numbers from 1 to ``top``, about ``points`` of them log-spaced (repeats dropped)."""
     return np.unique(np.geomspace(1, top, points).round().astype(np.int64))

@@ -17,6 +17,7 @@ from ..core import Scenario, estimate_memory
 from ..core.cards import budgets
 from ..core.presets import GPU
 from ..core.speed import SpeedResult, estimate_speed, log_sweep, prefill_time, prompt_split
+from ..core.sweeps import batch_end
 from ..core.units import GIB
 from . import theme
 from .i18n import Retranslates, duration, integer, num, rate, signed, translate
@@ -1770,7 +1771,7 @@ class SpeedChart(Retranslates, pg.GraphicsLayoutWidget):
                      offload: tuple[float, float, str] | None, sweep) -> SpeedResult:
         self._max_batch = max_batch
         top = sticky_end(self._sweep_key[1] if self._sweep_key else None,   # powers of two: a still axis
-                         int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch, 2 * max_batch)))))
+                         batch_end(1024, s.batch, max_batch))
         key = (s.key(batch=1), top)       # the sweep does not depend on the batch: a batch drag keeps it
         point = None if offload is None else (s.batch, offload[0], offload[2], sweep)
         if key != self._sweep_key:
@@ -2250,7 +2251,7 @@ class TrainingBatchChart(Retranslates, pg.PlotWidget):
     def update_training(self, t, max_batch: int) -> None:
         from ..core.training import training_memory
 
-        top = int(2 ** np.ceil(np.log2(max(64, 2 * t.batch, 2 * max_batch))))
+        top = batch_end(64, t.batch, max_batch)
         b = log_sweep(1, top, 96)
         m = training_memory(t, batch=b)
         stack = np.cumsum(np.vstack([m.weights, m.gradients, m.optimizer, m.activations, m.overhead]), axis=0) / GIB

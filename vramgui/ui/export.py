@@ -47,10 +47,11 @@ def export_training_csv(t, path: Path, points: int = 200) -> Path:
 
 
 def export_training_batch_csv(t, path: Path, points: int = 96) -> Path:
-    """The fine-tuning job's memory bands over the micro-batch (as its second chart's: to 64, twice the micro-batch or
-    twice the most that fits, a power of two), bytes per card."""
+    """The fine-tuning job's memory bands over the micro-batch (to its second chart's end: core.sweeps.batch_end),
+    bytes per card."""
+    from ..core.sweeps import batch_end
     from ..core.training import training_fit, training_memory
-    top = int(2 ** np.ceil(np.log2(max(64, 2 * t.batch, 2 * training_fit(t).max_batch))))
+    top = batch_end(64, t.batch, training_fit(t).max_batch)
     x = np.unique(np.geomspace(1, top, points).round())
     m = training_memory(t, batch=x)
     return _write_sweep(path, "micro_batch", x, {k: getattr(m, k) for k in (
@@ -58,10 +59,11 @@ def export_training_batch_csv(t, path: Path, points: int = 96) -> Path:
 
 
 def export_speed_csv(s: Scenario, path: Path, offload=None, points: int = 64) -> Path:
-    """The speed over the batch, as ``vramgui-cli sweep batch`` prints it (core.sweeps.batch_table): from one
-    sequence to 1,024 or twice the batch; ``offload`` (System RAM in GB, the plans' settings) adds each batch's plan."""
-    from ..core.sweeps import batch_table, log_values
-    top = int(2 ** np.ceil(np.log2(max(1024, 2 * s.batch))))
+    """The speed over the batch, as ``vramgui-cli sweep batch`` prints it (core.sweeps.batch_table), to the speed
+    chart's end (core.sweeps.batch_end); ``offload`` (System RAM in GB, the plans' settings) adds each batch's plan."""
+    from ..core import fit
+    from ..core.sweeps import batch_end, batch_table, log_values
+    top = batch_end(1024, s.batch, fit(s).max_batch)
     columns, rows = batch_table(s, log_values(top, points), offload)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)

@@ -205,14 +205,15 @@ class ScenarioState(QtCore.QObject):
 
     def reported_plan(self, batch: bool = False):
         """The primary card's offload plan with its largest prompt (:meth:`max_offload_prompt`), and with ``batch``
-        the most sequences (core.offload.max_batch_offloaded) and, where the plan runs the model, the sequences it
-        serves most at (core.offload.best_batch_offloaded, about 18 plans): the report's, worked out when asked, as
-        the CLI gives them; None when no offload is asked."""
+        the most sequences and, where the plan runs the model, the sequences it serves most at, both from the plans
+        the speed chart draws (:meth:`offload_sweep`, worked out here if the pause has not yet): the report's, as the
+        CLI gives them; None when no offload is asked."""
         plan = self.offload_plan()
         if plan is None:
             return None
         from ..core.offload import reported
         return reported(plan, self._scenario, self.ram_gb, self.max_offload_prompt(), batch=batch, best=batch,
+                        sweep=self.offload_sweep() if batch else None,
                         **self._plan_settings())
 
     def reported_plan_for(self, s: Scenario):
