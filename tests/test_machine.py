@@ -132,6 +132,15 @@ def test_rows_short_of_llama_servers_fit_margin_are_marked(capsys):
     assert main(["best-format", "--model", "llama3.1-8b", "--gpu", "rtx4060", "--ram", "32", "--context", "8192"]) == 0
     out = capsys.readouterr().out
     assert "fits (-ngl all)" in next(ln for ln in out.splitlines() if ln.startswith("q6_k ")) and "--fit" in out
+    # each row names the engine that runs it (the table's engine column, JSON engine): GGUF on llama.cpp, the
+    # others on vLLM where the machine's engine is a llama.cpp profile
+    assert main(["best-format", "--model", "llama3.1-8b", "--gpu", "rtx4060", "--ram", "32", "--json"]) == 0
+    engines = {o["weights"]: o["engine"] for o in json.loads(capsys.readouterr().out)["options"]}
+    assert (engines["q6_k"], engines["fp8"], engines["awq-int4"]) == ("llamacpp", "vllm", "vllm")
+    assert main(["best-format", "--model", "llama3.1-8b", "--gpu", "rtx4060", "--engine", "sglang"]) == 0
+    rows = {ln.split()[0]: ln.split()[1] for ln in capsys.readouterr().out.splitlines() if ln.count(" GiB") == 1
+            and not ln.startswith(" ")}
+    assert (rows["q6_k"], rows["fp8"], rows["bf16"]) == ("llamacpp", "sglang", "sglang")
     # Ollama's rows carry no mark: its own budget keeps the margin free (the model then partly offloads)
     assert main(["machine", "--gpu", "rtx4060", "--ram", "32", "--context", "8192", "--engine", "ollama-num-ctx",
                  "--family", "Llama 3"]) == 0

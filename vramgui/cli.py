@@ -459,8 +459,9 @@ def _machine(args, cat: Catalog):
 
 
 def _option_dict(o) -> dict:
-    return {"model": o.model.id, "name": o.model.name, "weights": o.weights, "bits_per_weight": o.bits,
-            "params": o.params, "level": o.level, "needed_bytes": o.needed_bytes, "budget_bytes": o.budget_bytes,
+    return {"model": o.model.id, "name": o.model.name, "weights": o.weights, "engine": o.engine,
+            "bits_per_weight": o.bits, "params": o.params, "level": o.level, "needed_bytes": o.needed_bytes,
+            "budget_bytes": o.budget_bytes,
             "headroom_bytes": o.headroom_bytes, "max_context": o.max_context, "gpu_layers": o.gpu_layers,
             "n_layers": o.n_layers, "decode_tokens_per_second": o.decode_tokens_per_s,
             "time_to_first_token_seconds": o.ttft_s, "short_of_fit_margin": o.short_of_fit_margin,
@@ -502,10 +503,10 @@ def cmd_machine(args, cat: Catalog) -> int:
     if args.json:
         print(json.dumps([_option_dict(o) for o in rows], indent=2))
         return 0
-    print(_table([(o.model.id, o.weights, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
+    print(_table([(o.model.id, o.weights, o.engine, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
                    _machine_context(o), f"{o.decode_tokens_per_s:,.1f}",
                    "-" if o.ttft_s is None else duration_text(o.ttft_s)) for o in rows],
-                 ("model", "format", "bits", "runs", "needed", "max context", "tok/s", "first token")))
+                 ("model", "format", "engine", "bits", "runs", "needed", "max context", "tok/s", "first token")))
     _fit_margin_footnote(rows)
     return 0
 
@@ -541,9 +542,9 @@ def cmd_best_format(args, cat: Catalog) -> int:
         q = o.model.quality_for(o.weights)
         return "-" if q is None else f"{q.perplexity:.4f}" + ("*" if q.note else "")
 
-    print(_table([(o.weights, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
+    print(_table([(o.weights, o.engine, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
                    f"{o.decode_tokens_per_s:,.1f}", ppl(o)) for o in sorted(r["options"], key=lambda o: -o.bits)],
-                 ("format", "bits", "runs", "needed", "tok/s", "perplexity")))
+                 ("format", "engine", "bits", "runs", "needed", "tok/s", "perplexity")))
     _fit_margin_footnote(r["options"])
     sources = {(q.dataset, q.source) for q in model.quality}
     if sources:

@@ -1599,6 +1599,30 @@ def test_machine_tab_on_a_mac_lists_what_runs_on_its_gpu(qtbot, win):
     assert not {mt.proxy.index(r, 1).data() for r in range(mt.row_count())} & {"mlx-8bit", "mlx-6bit", "mlx-4bit"}
 
 
+def test_machine_tab_opens_a_row_on_the_engine_that_timed_it(qtbot, win):
+    """A row opens on the engine its figures are the core's for (core.machine.Option.engine): on an M4 Max with vLLM
+    as the tab's engine, the MLX 4-bit row runs on MLX (it opened on vLLM, which has no Metal backend, and the Plan
+    tab then showed another machine's numbers); the plan's decode is the row's tokens/s."""
+    from vramgui.core.machine import Machine, evaluate
+    from vramgui.core.speed import decode_step
+    mt = win.machine_tab
+    win.tabs.setCurrentIndex(1)
+    mt.engine.setCurrentIndex(mt.engine.findData("vllm"))
+    mt.gpu.setCurrentIndex(mt.gpu.findData("m4-max-128gb"))
+    mt.ram.setValue(0)
+    mt.filter.setText("Llama 3.1 8B")
+    qtbot.waitUntil(lambda: any(mt.proxy.index(r, 1).data() == "mlx-4bit" for r in range(mt.row_count())),
+                    timeout=5000)
+    row = next(r for r in range(mt.row_count()) if mt.proxy.index(r, 1).data() == "mlx-4bit")
+    model = mt.proxy.index(row, 0).data()
+    mt.view.doubleClicked.emit(mt.proxy.index(row, 0))
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert (s.model.name, s.weights, s.engine, s.gpu.id) == (model, "mlx-4bit", "mlx", "m4-max-128gb")
+    o = evaluate(Machine(gpu=s.gpu, engine="vllm", context=4096), s.model, "mlx-4bit")
+    assert o.engine == "mlx"
+    assert 1 / float(decode_step(s, 1, 4096)[0]) == pytest.approx(o.decode_tokens_per_s, rel=1e-9)
+
 def test_machine_tab_says_when_its_engine_does_not_list_the_card(qtbot, win):
     """A Tesla P40 (compute capability 6.1) with vLLM, whose docs list 7.5 and newer: the summary says its rows
     assume vLLM runs; with SGLang it says nothing on an MI300X (gfx942, listed) and names an RX 7900 XTX's gfx1100."""

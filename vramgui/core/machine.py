@@ -126,6 +126,7 @@ class Option:
     ttft_s: float | None
     gpu_layers: int
     n_layers: int
+    engine: str             # the engine profile that runs it (:func:`_engine_for`: GGUF on llama.cpp or Ollama)
     fit_margin_bytes: float = 0.0   # what the row's engine keeps free when it places the layers itself (llama-server)
 
     @property
@@ -609,7 +610,8 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
                     needed_bytes=float(c.needed[i, j]),
                     budget_bytes=c.budget, max_context=mc if mc >= 0 else None,
                     decode_tokens_per_s=float(c.tokens_per_s[i, j]), ttft_s=None if np.isnan(ttft) else ttft,
-                    gpu_layers=int(c.gpu_layers[i, j]), n_layers=n_layers[i], fit_margin_bytes=margin)
+                    gpu_layers=int(c.gpu_layers[i, j]), n_layers=n_layers[i], engine=g.engine,
+                    fit_margin_bytes=margin)
     return [o for row in cells for o in row if o is not None]
 
 

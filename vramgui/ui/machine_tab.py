@@ -7,7 +7,7 @@ from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
 from ..core.engines import ENGINES, LLAMACPP, OLLAMA, context_for, seen_memory, unlisted_card
-from ..core.machine import GGUF, Machine, machine_table
+from ..core.machine import Machine, machine_table
 from ..core.scenario import HOSTS
 from ..core.speed import card_host
 from ..core.units import GIB
@@ -334,7 +334,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                 if c >= 2 and c != 3:       # numbers right-aligned; the verdict beside its colour swatch
                     it.setData(RIGHT, QtCore.Qt.ItemDataRole.TextAlignmentRole)
                 items.append(it)
-            items[0].setData((o.model.id, o.weights), QtCore.Qt.ItemDataRole.UserRole)
+            items[0].setData((o.model.id, o.weights, o.engine), QtCore.Qt.ItemDataRole.UserRole)
             items[0].setToolTip(self.tr("{family}: {n} B parameters").format(family=o.model.family,
                                                                                n=num(o.params / 1e9, 2)))
             items[3].setData(colour, QtCore.Qt.ItemDataRole.DecorationRole)
@@ -383,9 +383,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
 
     def _open(self, index: QtCore.QModelIndex) -> None:
         src = self.proxy.mapToSource(index)
-        model_id, weights = self.model.item(src.row(), 0).data(QtCore.Qt.ItemDataRole.UserRole)
-        engine = self.runner.currentData() if weights in GGUF else self.engine.currentData()
-        self.opened.emit(model_id, weights, engine)
+        self.opened.emit(*self.model.item(src.row(), 0).data(QtCore.Qt.ItemDataRole.UserRole))
 
     def row_count(self) -> int:
         return self.proxy.rowCount()
