@@ -1,6 +1,7 @@
 """The machine view: what runs on one machine, and the best format for a budget."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ from vramgui.cli import main
 from vramgui.core import count_params, default_catalog
 from vramgui.core.engines import LLAMACPP
 from vramgui.core.fit import MAX_TOKENS
-from vramgui.core.machine import GGUF, MLX_FORMATS, Machine, best_format, machine_table, runs_on
+from vramgui.core.machine import GGUF, MLX_FORMATS, Machine, best_format, evaluate, machine_table, runs_on
 from vramgui.core.units import GIB
 
 
@@ -84,6 +85,29 @@ def test_best_format_with_the_ram_when_nothing_fits_the_card(capsys):
     assert main([*args, "--json"]) == 0
     assert "highest_precision_with_ram" not in json.loads(capsys.readouterr().out)
 
+
+def test_a_llamacpp_machine_runs_16bit_gguf_files(capsys):
+    """llama.cpp runs 16-bit weights too (the F16 / BF16 GGUF files convert_hf_to_gguf.py writes): with a llama.cpp
+    profile as the machine's engine (the CLI's default) the 16-bit rows are llama.cpp's, where they were vLLM's."""
+    cat = default_catalog()
+    # Mistral 7B F16 on an RTX 4090 under a Dec 2023 build: 17.1 ms a token measured (82 % of 1,008 GB/s), within
+    # 15 % (tests/test_speed.py checks the one scenario so)
+    o = evaluate(Machine(gpu=cat.gpu("rtx4090"), engine="llamacpp-2023", context=128), cat.model("mistral-7b"), "bf16")
+    assert o.engine == "llamacpp-2023" and 1e3 / o.decode_tokens_per_s == pytest.approx(17.1, rel=0.15)
+    # Llama 3.1 8B on an RTX 4060 (8 GiB) with 32 GB of RAM at 4,096 tokens: vLLM had nowhere to put 15 GiB of 16-bit
+    # weights, so best-format's highest precision with the RAM was Q8_0; llama.cpp splits the layers.  By hand, in
+    # MiB: the CUDA context 300, the compute buffer 64, the F16 output layer 128,256 x 4,096 x 2 B = 1,002 and the
+    # staging copy of the largest tensor (4,096 x 14,336 x 2 B = 112) first, then layers of (2 x 4,096^2 + 2 x 4,096
+    # x 1,024 + 3 x 4,096 x 14,336) x 2 B = 416 of weights and 4,096 x 2 x 1,024 x 2 B = 16 of cache: 15 fit
+    assert int((8192 - 300 - 64 - 1002 - 112) / (416 + 16)) == 15
+    m = Machine(gpu=cat.gpu("rtx4060"), ram_gb=32, context=4096)
+    hp = best_format(m, cat.model("llama3.1-8b"))["highest_precision_with_ram"]
+    assert (hp.linear_bits, hp.engine, hp.level, hp.gpu_layers, hp.n_layers) == (16.0, "llamacpp", "partial", 15, 32)
+    assert evaluate(replace(m, engine="vllm"), cat.model("llama3.1-8b"), "bf16").level == "none"
+    assert main(["best-format", "--model", "llama3.1-8b", "--gpu", "rtx4060", "--ram", "32"]) == 0
+    assert "with 32 GB of RAM, the highest precision that runs: fp16 (16.00 bits/weight" in capsys.readouterr().out
+    # the other non-GGUF formats stay on vLLM (llama.cpp reads no FP8, AWQ or bitsandbytes checkpoint)
+    assert evaluate(m, cat.model("llama3.1-8b"), "awq-int4").engine == "vllm"
 
 def test_cli_machine_and_best_format(capsys):
     rc = main(["machine", "--gpu", "rtx4090", "--ram", "64", "--family", "Qwen2.5", "--json"])
@@ -238,6 +262,8 @@ def _placed(m: Machine, o, context: int) -> bool:
     ("rtx4090", 1, 64, "vllm", 4096, 1, "fp16", None, "ollama", False, None),  # GGUF on Ollama: its 32k default
     ("rtx3090", 2, 64, "sglang", 2048, 2, "fp16", None, "ollama", False, None),  # two cards: 48 GiB, the top tier
     ("rtx4080", 1, 32, "vllm", 8192, 1, "fp16", None, "ollama-num-ctx", False, None),  # Ollama with num_ctx set
+    ("rtx4070", 1, 32, "ollama", 4096, 1, "fp16", None, "llamacpp", False, None),  # Ollama as the engine: its
+    #                                                                           16-bit files too, offloaded
     ("rtx4060", 1, 64, "llamacpp", 2048, 8, "fp16", None, "llamacpp", False, 96.0),  # the RAM's bandwidth given
     #                                                                                (dual-channel DDR5-6000)
     ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16", None, "llamacpp", False, 200.0),  # ... over a unified one's
@@ -255,14 +281,17 @@ def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context,
     kimi = 2 if runs_on(engine, "int4-experts", cat.gpu(gpu), gguf) else 0
     assert sorted(o.model.id for o in rows if o.weights == "int4-experts") == ["kimi-k2.5", "kimi-k2.6"][:kimi]
     if cat.gpu(gpu).vendor == "Apple" and engine != "mlx":   # on a Mac llama.cpp's six GGUF formats and MLX's three
-        assert len(rows) == len(cat.models) * 9 + moe + kimi and {o.weights for o in rows} <= GGUF | MLX_FORMATS
-        #                                                                                   (vLLM: no Metal backend)
+        #                                                       (vLLM: no Metal backend), and where llama.cpp is the
+        #                                                       machine's engine its 16-bit GGUF files
+        f16 = engine in LLAMACPP
+        assert len(rows) == len(cat.models) * (9 + f16) + moe + kimi
+        assert {o.weights for o in rows} <= GGUF | MLX_FORMATS | ({"bf16"} if f16 else set())
     else:   # (with MLX on a Mac: bf16, AWQ, six GGUF and three MLX formats, MXFP4 twice for MoE models: 11 too)
         assert len(rows) == len(cat.models) * 11 + 2 * moe + kimi and moe >= 8
     levels, shorts = set(), 0
-    if engine == "llamacpp-2023":    # the GGUF rows run as builds without CUDA graphs, the others on vLLM
-        from vramgui.core.machine import _engine_for
-        assert (_engine_for(engine, "q4_k_m"), _engine_for(engine, "bf16")) == ("llamacpp-2023", "vllm")
+    if engine == "llamacpp-2023":    # the GGUF rows run as builds without CUDA graphs, 16-bit files too, the others
+        from vramgui.core.machine import _engine_for  # on vLLM
+        assert [_engine_for(engine, f) for f in ("q4_k_m", "bf16", "fp8")] == ["llamacpp-2023"] * 2 + ["vllm"]
     for o in rows:
         level, needed, budget, mp, tok_s, ttft, layers, short = _reference(m, o.model, o.weights)
         where = f"{o.model.id} {o.weights}"
@@ -279,7 +308,8 @@ def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context,
     assert "gpu" in levels and ("none" in levels or "partial" in levels)
     # (rows short of llama-server's 1 GiB: only where current llama.cpp runs the GGUF rows, not its 2023 builds nor
     # Ollama, whose budget keeps its margin, nor the other engines)
-    assert (shorts > 0) == (gguf == "llamacpp" and engine != "llamacpp-2023"), shorts
+    from vramgui.core.machine import _engine_for
+    assert (shorts > 0) == (_engine_for(engine, "q4_k_m", gguf) == "llamacpp"), shorts
 
 
 def test_quality_is_shown_only_where_a_sourced_figure_is_attached(capsys):

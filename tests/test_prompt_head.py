@@ -84,20 +84,22 @@ def test_a_memory_bound_pass_is_that_much_shorter():
 
 
 def test_the_machine_view_reads_it_per_format():
-    # the machine table stacks its speed terms by model x format (GGUF formats on llama.cpp, the others on vLLM):
-    # each entry holds the output layer in its own format
+    # the machine table stacks its speed terms by model x format (GGUF formats and 16-bit files on llama.cpp, the
+    # others on vLLM): each entry holds the output layer in its own format
     from vramgui.core.machine import _groups
     models, gpu = [CAT.model("llama3-8b"), CAT.model("llama3.2-1b")], CAT.gpu("rtx3090")
-    groups = {g.engine: g for g in _groups(models, ("q4_0", "q8_0", "fp16"), "llamacpp", 1, "fp16", gpu)}
+    groups = {g.engine: g for g in _groups(models, ("q4_0", "q8_0", "fp16", "fp8"), "llamacpp", 1, "fp16", gpu)}
     assert sorted(groups) == ["llamacpp", "vllm"]
     for g in groups.values():
         for i, m in enumerate(models):
             for j, f in enumerate(g.formats):
                 s = Scenario(model=m, gpu=gpu, weights=f, engine=g.engine, prompt_tokens=512, output_tokens=0)
                 assert float(g.speed.head_bytes[i, j]) == pytest.approx(prompt_head_bytes(s), rel=1e-12)
-    # Q4_0 keeps the 8B's output layer in Q6_K, Q8_0 in Q8_0 (8.5 bits a weight), vLLM's fp16 in 16 bits
+    # Q4_0 keeps the 8B's output layer in Q6_K, Q8_0 in Q8_0 (8.5 bits a weight), the F16 file and vLLM's fp8 in 16
+    # bits
     assert float(groups["llamacpp"].speed.head_bytes[0, 0]) == pytest.approx(HEAD_Q6_K, rel=1e-12)
     assert float(groups["llamacpp"].speed.head_bytes[0, 1]) == pytest.approx(128_256 * 4_096 * 8.5 / 8, rel=1e-12)
+    assert float(groups["llamacpp"].speed.head_bytes[0, 2]) == pytest.approx(HEAD_BF16, rel=1e-12)
     assert float(groups["vllm"].speed.head_bytes[0, 0]) == pytest.approx(HEAD_BF16, rel=1e-12)
 
 

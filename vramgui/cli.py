@@ -697,7 +697,9 @@ def build_parser() -> argparse.ArgumentParser:
                             "of them to the card run faster")
         p.add_argument("--engine", default="llamacpp", choices=list(ENGINES),
                        help="engine for non-GGUF formats (GGUF formats use llama.cpp, or llamacpp-2023 if "
-                            "named here; on an Apple chip only hf's 16-bit formats, or generic's, run beside GGUF)")
+                            "named here; a llama.cpp profile runs the 16-bit formats too, as F16/BF16 GGUF files, "
+                            "and leaves the others to vllm; on an Apple chip only hf's 16-bit formats, or generic's, "
+                            "run beside GGUF)")
         p.add_argument("--context", type=int, default=4096, metavar="N", help="target context (default 4096)")
         p.add_argument("--batch", type=int, default=1, metavar="N")
         p.add_argument("--host", choices=HOSTS, default=None,

@@ -707,6 +707,11 @@ MLX_CONVERTS = ("mlx-lm loads MLX's own formats, 16- and 32-bit weights and, tra
                 "quant_method awq, gptq, mxfp4)")
 
 
+#: The weight formats beside its own GGUF quantizations that llama.cpp runs: 16-bit weights, in the F16 and BF16 GGUF
+#: files its converter writes from a 16-bit checkpoint (convert_hf_to_gguf.py --outtype f16 / bf16; llama-quantize
+#: starts from them).  A machine whose engine is a llama.cpp profile runs these rows on it (core.machine), not on vLLM.
+LLAMACPP_LOADS = frozenset({"fp16", "bf16"})
+
 def converts_first(engine: str, weights: str) -> tuple[str, str] | None:
     """(why, source) where the engine converts ``weights`` before it loads them (MLX outside :data:`MLX_LOADS`; the
     bytes imported as stored, "file", aside); None where it loads them as stored."""

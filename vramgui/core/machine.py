@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .catalog import Catalog
-from .engines import APPLE_ONLY, LLAMACPP, MLX_LOADS, NO_APPLE_GPU, VLLM_BF16, card_rules, outside
+from .engines import APPLE_ONLY, LLAMACPP, LLAMACPP_LOADS, MLX_LOADS, NO_APPLE_GPU, VLLM_BF16, card_rules, outside
 from .fit import MAX_TOKENS, budget_bytes, largest_fitting, max_prompt_tokens_from_terms, short_of_margin
 from .formats import MLX_FORMATS, WEIGHT_FORMATS, release_format
 from .memory import (
@@ -64,6 +64,7 @@ from .scenario import Scenario
 from .speed import (
     attention_peak,
     bandwidth_efficiency,
+    compute_efficiency,
     decode_attention_flops,
     decode_from_terms,
     dequantized,
@@ -78,6 +79,7 @@ from .speed import (
     prompt_bandwidth_efficiency,
     prompt_head_bytes,
     small_batch_kernels,
+    sol_compute_factor,
     speed_key,
     speed_terms,
     stack_speed_terms,
@@ -164,8 +166,9 @@ def _engine_for(engine: str, fmt: str, gguf_engine: str = "llamacpp") -> str:
     """GGUF formats run on llama.cpp (the machine's llama.cpp profile, if it names one; else its GGUF runner,
     ``gguf_engine``: llama.cpp or Ollama), MLX's on
     MLX (and with MLX the machine's engine, what it loads as stored: 16-bit, AWQ, GPTQ, MXFP4), the others on
-    the machine's engine (or vLLM)."""
-    if fmt in GGUF:
+    the machine's engine (with a llama.cpp profile its 16-bit GGUF files, :data:`~vramgui.core.engines.LLAMACPP_LOADS`;
+    the rest on vLLM)."""
+    if fmt in GGUF or (engine in LLAMACPP and fmt in LLAMACPP_LOADS):
         return engine if engine in LLAMACPP else gguf_engine
     if fmt in MLX_FORMATS or (engine == "mlx" and fmt in MLX_LOADS):
         return "mlx"
@@ -261,6 +264,9 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
                         prompt_bw_efficiency=np.array([[prompt_bandwidth_efficiency(row, w, gpu) for w in wfs]]),
                         mmvq_rate=kernels[..., 0], mmq_load=kernels[..., 1],
                         exposed=np.array([[exposed_share(row, w) for w in wfs]]),
+                        # (a llama.cpp machine's 16-bit rows: cuBLAS's rate, its GGUF rows' tile kernels')
+                        flops_efficiency=np.array([[compute_efficiency(row, w, gpu) for w in wfs]]),
+                        sol_flops=np.array([[sol_compute_factor(row, w, gpu) for w in wfs]]),
                         attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]),
                         head_bytes=np.array([[prompt_head_bytes(s, w, heads[i, j]) for j, w in enumerate(wfs)]
                                              for i, s in enumerate(base)]),
