@@ -458,21 +458,6 @@ def _machine(args, cat: Catalog):
                    ram_bandwidth_gb_s=args.ram_bandwidth)
 
 
-def _option_dict(o) -> dict:
-    return {"model": o.model.id, "name": o.model.name, "weights": o.weights, "engine": o.engine,
-            "bits_per_weight": o.bits, "params": o.params, "level": o.level, "needed_bytes": o.needed_bytes,
-            "budget_bytes": o.budget_bytes,
-            "headroom_bytes": o.headroom_bytes, "max_context": o.max_context, "gpu_layers": o.gpu_layers,
-            "n_layers": o.n_layers, "decode_tokens_per_second": o.decode_tokens_per_s,
-            "time_to_first_token_seconds": o.ttft_s, "short_of_fit_margin": o.short_of_fit_margin,
-            "quality": _quality_dict(o)}
-
-
-def _quality_dict(o) -> dict | None:
-    q = o.model.quality_for(o.weights)
-    return None if q is None else q.model_dump()
-
-
 def _level_text(o) -> str:
     return {"gpu": "fits (-ngl all)" if o.short_of_fit_margin else "fits",
             "partial": f"offload {o.gpu_layers}/{o.n_layers}", "cpu": "CPU only", "none": "no"}[o.level]
@@ -493,7 +478,7 @@ def _machine_context(o) -> str:
 
 
 def cmd_machine(args, cat: Catalog) -> int:
-    from .core.machine import machine_table, sort_options
+    from .core.machine import machine_table, option_dict, sort_options
     rows = machine_table(_machine(args, cat), cat, family=args.family, min_tokens_per_s=args.min_tokens_per_s,
                          min_params=args.min_params * 1e9, max_params=args.max_params * 1e9,
                          min_context=args.min_context)
@@ -501,7 +486,7 @@ def cmd_machine(args, cat: Catalog) -> int:
         rows = [o for o in rows if o.level != "none"]
     rows = sort_options(rows, args.sort, args.reverse)
     if args.json:
-        print(json.dumps([_option_dict(o) for o in rows], indent=2))
+        print(json.dumps([option_dict(o) for o in rows], indent=2))
         return 0
     print(_table([(o.model.id, o.weights, o.engine, f"{o.bits:.2f}", _level_text(o), _gib(o.needed_bytes),
                    _machine_context(o), f"{o.decode_tokens_per_s:,.1f}",
@@ -512,13 +497,13 @@ def cmd_machine(args, cat: Catalog) -> int:
 
 
 def cmd_best_format(args, cat: Catalog) -> int:
-    from .core.machine import best_format
+    from .core.machine import best_format, option_dict
     model = _model(args, cat)
     r = best_format(_machine(args, cat), model)
     keys = ("highest_precision", "fastest") + (("highest_precision_with_ram", "fastest_with_ram") if args.ram > 0
                                                 else ())
-    out = {k: (None if r[k] is None else _option_dict(r[k])) for k in keys}
-    out["options"] = [_option_dict(o) for o in r["options"]]
+    out = {k: (None if r[k] is None else option_dict(r[k])) for k in keys}
+    out["options"] = [option_dict(o) for o in r["options"]]
     if args.json:
         print(json.dumps(out, indent=2))
         return 0

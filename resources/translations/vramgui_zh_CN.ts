@@ -1193,6 +1193,14 @@ Source: {source}</source>
         <translation>将速度扫描数据导出为 CSV…</translation>
     </message>
     <message>
+        <source>Export card table as CSV…</source>
+        <translation>将显卡表导出为 CSV…</translation>
+    </message>
+    <message>
+        <source>Export My machine table as CSV…</source>
+        <translation>将“我的机器”表导出为 CSV…</translation>
+    </message>
+    <message>
         <source>{cost} at batch {batch}, cheapest</source>
         <translation>批量 {batch}（最便宜）时 {cost}</translation>
     </message>
@@ -1357,6 +1365,14 @@ Source: {source}</source>
     <message>
         <source>Export data</source>
         <translation>导出数据</translation>
+    </message>
+    <message>
+        <source>Export card table</source>
+        <translation>导出显卡表</translation>
+    </message>
+    <message>
+        <source>Export My machine table</source>
+        <translation>导出“我的机器”表</translation>
     </message>
     <message>
         <source>Export report</source>

@@ -1195,6 +1195,88 @@ def test_the_speed_sweep_exports_as_csv(qtbot, win, tmp_path):
     settle(qtbot, win)
 
 
+def test_the_card_table_exports_as_csv(qtbot, win, tmp_path):
+    """File > Export card table as CSV: the Will it fit? table as it shows (its filter, its order), the figures
+    unformatted: bytes a card, the largest context as memory allows it beside the model's own limit (the cell says
+    "4,096 (limit)"), tokens/s; each the core's (core.fit, core.speed) for that card."""
+    import csv as csv_module
+
+    from vramgui.core import fit
+    from vramgui.core.speed import estimate_speed
+    act = win.actions_by_key["export_cards_csv"]
+    assert act.text() == "Export card table as CSV…" and act in win.menus["file"].actions()
+    panel = win.fit_panel
+    panel.search.setText("RTX")
+    panel.view.sortByColumn(4, QtCore.Qt.SortOrder.DescendingOrder)         # most headroom first
+    settle(qtbot, win)
+    rows = list(csv_module.DictReader(win.export_card_table(tmp_path / "c.csv").read_text().splitlines()))
+    shown = [panel.model.gpu_id(i) for i in range(panel.model.rowCount())]
+    assert [r["gpu"] for r in rows] == shown and len(rows) > 10 and all("RTX" in r["card"] for r in rows)
+    headroom = [float(r["headroom_bytes"]) for r in rows]
+    assert headroom == sorted(headroom, reverse=True)
+    s = win.state.scenario
+    by = {r["gpu"]: r for r in rows}
+    for gpu in ("rtx4090", "rtx3060-12gb"):
+        r, f = by[gpu], fit(s.with_(gpu=win.state.catalog.gpu(gpu)))
+        assert float(r["needed_bytes"]) == pytest.approx(f.needed_bytes, rel=1e-12)
+        assert float(r["usable_bytes"]) == pytest.approx(f.budget_bytes, rel=1e-12)
+        assert float(r["headroom_bytes"]) == pytest.approx(float(r["usable_bytes"]) - float(r["needed_bytes"]))
+        assert r["verdict"] == panel.model.row_cells(shown.index(gpu))[0]
+    r = by["rtx4090"]
+    assert (r["verdict"], r["fewest_cards"], r["model_context_limit"], r["with_system_ram"]) == \
+        ("fits", "1", "4096", "False")
+    cells = panel.model.row_cells(shown.index("rtx4090"))
+    assert int(r["max_context_tokens"]) > 4096 and cells[6] == "4,096 (limit)"
+    assert float(r["decode_tokens_per_second"]) == pytest.approx(float(estimate_speed(s).decode_tokens_per_s),
+                                                                  rel=1e-9)
+    # 12 GB do not hold the 16-bit weights (13.5 GB): two cards do
+    assert (by["rtx3060-12gb"]["fewest_cards"], by["rtx3060-12gb"]["max_context_tokens"]) == ("2", "")
+    # in fine-tuning, the table's columns: the longest sequence, no decode speed
+    choose(qtbot, win, win.panel.mode, "training")
+    settle(qtbot, win)
+    header = win.export_card_table(tmp_path / "t.csv").read_text().splitlines()[0].split(",")
+    assert "max_seq_tokens" in header and "decode_tokens_per_second" not in header
+    choose(qtbot, win, win.panel.mode, "inference")
+    panel.search.setText("")
+
+
+def test_the_machine_table_exports_as_csv(qtbot, win, tmp_path):
+    """File > Export My machine table as CSV: the tab's rows as it shows them, as vramgui-cli machine --json gives
+    them (core.machine.option_dict); before the tab was opened, the machine it would show (the Plan tab's)."""
+    import csv as csv_module
+
+    from vramgui.core.machine import Machine, evaluate
+    act = win.actions_by_key["export_machine_csv"]
+    assert act.text() == "Export My machine table as CSV…" and act in win.menus["file"].actions()
+    # not opened yet: the Plan's card, its prompt + output as the context, the tab's 64 GB of RAM
+    mt = win.machine_tab
+    assert not mt.options
+    rows = list(csv_module.DictReader(win.export_machine_table(tmp_path / "m.csv").read_text().splitlines()))
+    assert mt.file_stem() == "machine_1xrtx4090_64gb_c4352" and len(rows) == mt.row_count() > 500
+    mt = describe_machine(win, "rtx4090", 64, 4096, "Llama 2 13B")
+    qtbot.waitUntil(lambda: mt.row_count() and all("13B" in mt.proxy.index(r, 0).data()
+                                                   for r in range(mt.row_count())), timeout=5000)
+    rows = list(csv_module.DictReader(win.export_machine_table(tmp_path / "m13.csv").read_text().splitlines()))
+    shown = [mt.proxy.index(r, 0).data(QtCore.Qt.ItemDataRole.UserRole) for r in range(mt.row_count())]
+    assert [(r["model"], r["weights"], r["engine"]) for r in rows] == [tuple(k) for k in shown]
+    assert mt.engine.currentData() == win.state.scenario.engine == "generic"      # (followed from the Plan's)
+    m = Machine(gpu=win.state.catalog.gpu("rtx4090"), ram_gb=64, context=4096, engine="generic")
+    for r in rows:
+        o = evaluate(m, win.state.catalog.model(r["model"]), r["weights"])
+        assert (r["level"], int(r["gpu_layers"]), r["engine"]) == (o.level, o.gpu_layers, o.engine)
+        assert float(r["decode_tokens_per_second"]) == pytest.approx(o.decode_tokens_per_s, rel=1e-12)
+        assert float(r["needed_bytes"]) == pytest.approx(o.needed_bytes, rel=1e-12)
+    # Q8_0 of Llama 2 13B: 8.5 bits a weight in its layers, a Q6_K output layer, fits the 24 GB card
+    q8 = next(r for r in rows if (r["model"], r["weights"]) == ("llama2-13b", "q8_0"))
+    assert (q8["level"], q8["engine"], q8["perplexity"]) == ("gpu", "llamacpp", "")
+    # a published perplexity: its figure, dataset and source (Llama 3 8B Q8_0: 6.7687 on WikiText-2, llama.cpp's
+    # scoreboard)
+    mt.filter.setText("Llama 3 8B")
+    rows = list(csv_module.DictReader(win.export_machine_table(tmp_path / "l3.csv").read_text().splitlines()))
+    q8 = next(r for r in rows if (r["model"], r["weights"]) == ("llama3-8b", "q8_0"))
+    assert float(q8["perplexity"]) == 6.7687 and q8["perplexity_dataset"].startswith("WikiText-2")
+    assert "6936" in q8["perplexity_source"]
+
 def test_fine_tuning_exports_the_job(qtbot, win, tmp_path):
     # in fine-tuning mode the data, the report and the summary are the training job's (they were the inference
     # scenario's): the CSV sweeps sequence length with the job's bands, the JSON is train --json's object

@@ -621,6 +621,22 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
     return [o for row in cells for o in row if o is not None]
 
 
+#: The keys of a row as ``vramgui-cli machine --json`` gives it (:func:`option_dict`).
+OPTION_KEYS = ("model", "name", "weights", "engine", "bits_per_weight", "params", "level", "needed_bytes",
+               "budget_bytes", "headroom_bytes", "max_context", "gpu_layers", "n_layers", "decode_tokens_per_second",
+               "time_to_first_token_seconds", "short_of_fit_margin", "quality")
+
+
+def option_dict(o: Option) -> dict:
+    """One row as ``vramgui-cli machine --json`` gives it (:data:`OPTION_KEYS`; the window's CSV of the My machine
+    tab too, the published perplexity's figure, dataset and source in place of ``quality``)."""
+    q = o.model.quality_for(o.weights)
+    return dict(zip(OPTION_KEYS, (
+        o.model.id, o.model.name, o.weights, o.engine, o.bits, o.params, o.level, o.needed_bytes, o.budget_bytes,
+        o.headroom_bytes, o.max_context, o.gpu_layers, o.n_layers, o.decode_tokens_per_s, o.ttft_s,
+        o.short_of_fit_margin, None if q is None else q.model_dump()), strict=True))
+
+
 def format_bits(a, fmt: str) -> tuple[float, float] | None:
     """(all weights' average bits, the linear layers' effective bits) of ``a`` in ``fmt``: the
     first is the file's size in bits over its parameters (what llama.cpp prints as BPW, with
@@ -719,4 +735,4 @@ def best_format(m: Machine, model: ModelPreset, formats=tuple(WEIGHT_FORMATS)) -
 
 
 __all__ = ["MACHINE_FORMATS", "GGUF", "MLX_FORMATS", "MAX_TOKENS", "SORT_KEYS", "Machine", "Option", "machine_grid",
-           "machine_table", "evaluate", "sort_options", "best_format", "runs_on"]
+           "machine_table", "evaluate", "sort_options", "best_format", "runs_on", "OPTION_KEYS", "option_dict"]

@@ -155,8 +155,8 @@ def screenshot(win, path: Path, size: str) -> Path:
 
 
 def self_test(win) -> int:
-    """Drive each control once through its widget, export a PNG and an SVG of the charts and the speed sweep's CSV,
-    and check them (in the frozen app this also proves the bundled image and SVG code)."""
+    """Drive each control once through its widget, export a PNG and an SVG of the charts, the speed sweep's CSV and
+    the two tables', and check them (in the frozen app this also proves the bundled image and SVG code)."""
     from PySide6 import QtGui, QtWidgets
     p = win.panel
     steps = [lambda: p.model_filter.setText("qwen"), lambda: p.model_filter.setText(""),
@@ -186,6 +186,11 @@ def self_test(win) -> int:
         # the speed sweep's CSV (core.sweeps), with the System RAM entered above each batch's offload plan
         rows = Path(win.export_speed_data(Path(tmp) / "speed.csv")).read_text(encoding="utf-8").splitlines()
         ok = ok and rows[0].startswith("batch,") and rows[0].endswith(",offload_prefill_seconds") and len(rows) > 20
+        # the two tables' CSVs: a row a card shown, and the My machine tab's rows (core.machine's grid)
+        rows = Path(win.export_card_table(Path(tmp) / "cards.csv")).read_text(encoding="utf-8").splitlines()
+        ok = ok and rows[0].startswith("gpu,card,verdict,") and len(rows) == 1 + win.fit_panel.model.rowCount() > 20
+        rows = Path(win.export_machine_table(Path(tmp) / "machine.csv")).read_text(encoding="utf-8").splitlines()
+        ok = ok and rows[0].startswith("model,name,weights,engine,") and len(rows) > 100
     win.layouts_panel.rebuild(force=True)        # two cards, llama.cpp: two replicas of one, or one of two
     ok = ok and [win.layouts_panel.table.item(r, 0).text() for r in range(win.layouts_panel.table.rowCount())] == [
         "2 × 1", "1 × 2"]

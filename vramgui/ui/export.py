@@ -64,12 +64,30 @@ def export_speed_csv(s: Scenario, path: Path, offload=None, points: int = 64) ->
     from ..core import fit
     from ..core.sweeps import batch_end, batch_table, log_values
     top = batch_end(1024, s.batch, fit(s).max_batch)
-    columns, rows = batch_table(s, log_values(top, points), offload)
+    return write_table(path, *batch_table(s, log_values(top, points), offload))
+
+
+def write_table(path: Path, columns: list[str], rows: list[list]) -> Path:
+    """A CSV of ``rows`` under a line of ``columns``."""
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
         w.writerow(columns)
         w.writerows(rows)
     return path
+
+
+def export_machine_csv(options: list, path: Path) -> Path:
+    """The My machine tab's rows (core.machine.Option), as ``vramgui-cli machine --json`` gives them
+    (core.machine.option_dict), a published perplexity as its figure, dataset and source."""
+    from ..core.machine import OPTION_KEYS, option_dict
+    rows = []
+    for o in options:
+        d = option_dict(o)
+        q = d.pop("quality") or {}
+        rows.append([*("" if v is None else v for v in d.values()),
+                     q.get("perplexity", ""), q.get("dataset", ""), q.get("source", "")])
+    columns = [k for k in OPTION_KEYS if k != "quality"]
+    return write_table(path, columns + ["perplexity", "perplexity_dataset", "perplexity_source"], rows)
 
 
 def _write_sweep(path: Path, x_name: str, x: np.ndarray, bands: dict[str, np.ndarray]) -> Path:

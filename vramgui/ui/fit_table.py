@@ -271,6 +271,24 @@ class CardTableModel(QtCore.QAbstractTableModel):
         """The texts of a shown row, one per column."""
         return self._cells(self._order[row])
 
+    def export_rows(self) -> tuple[list[str], list[list]]:
+        """(columns, rows) of the rows shown, in their order, with the figures unformatted (bytes a card, tokens,
+        sequences, tokens/s; the largest context as memory allows it, the model's own limit beside it; blank where
+        the cell shows none, or a row offloaded to the RAM has not had its largest context and batch worked out
+        yet), for File > Export card table as CSV."""
+        training = bool(self._headers and self._headers[0])
+        columns = ["gpu", "card", "verdict", "needed_bytes", "usable_bytes", "headroom_bytes", "fewest_cards",
+                   "max_seq_tokens" if training else "max_context_tokens", "model_context_limit", "max_batch",
+                   *([] if training else ["decode_tokens_per_second"]), "with_system_ram"]
+        rows = []
+        for r in self._order:
+            (verdict, name, need, budget, headroom, n, ctx, limit, most, tok_s, _, _, ram), gpu = \
+                self._rows[r][0], self._rows[r][4]
+            rows.append([gpu, name, verdict, need, budget, headroom, n or "", "" if ctx is None or ctx is ... else ctx,
+                         "" if limit is None else limit, "" if most is ... else most,
+                         *([] if training else ["" if tok_s != tok_s else tok_s]), ram])
+        return columns, rows
+
     def colour(self, row: int) -> QtGui.QColor:
         """The verdict colour of a shown row."""
         return self._rows[self._order[row]][2]

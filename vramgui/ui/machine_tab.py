@@ -3,6 +3,8 @@ on it, and open one as the current scenario."""
 
 from __future__ import annotations
 
+import re
+
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
@@ -384,6 +386,22 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
     def _open(self, index: QtCore.QModelIndex) -> None:
         src = self.proxy.mapToSource(index)
         self.opened.emit(*self.model.item(src.row(), 0).data(QtCore.Qt.ItemDataRole.UserRole))
+
+    def shown_options(self) -> list:
+        """The rows the table shows (filtered, in their order), as the core's options (core.machine.Option); worked
+        out first where the table is not up to date (the tab not opened yet, or an edit waiting)."""
+        followed = not self.described and self.follow_plan()
+        if followed or not self.options or self._pending.isActive():
+            self._pending.stop()
+            self.recompute()
+        by_key = {(o.model.id, o.weights): o for o in self.options}
+        keys = (self.proxy.index(r, 0).data(QtCore.Qt.ItemDataRole.UserRole) for r in range(self.proxy.rowCount()))
+        return [by_key[k[0], k[1]] for k in keys]
+
+    def file_stem(self) -> str:
+        """``machine_1xrtx4090_64gb_c4096``: the described machine, for an exported file's name."""
+        m = self.machine()
+        return re.sub(r"[^A-Za-z0-9._-]+", "-", f"machine_{m.n_gpus}x{m.gpu.id}_{m.ram_gb:g}gb_c{m.context}")
 
     def row_count(self) -> int:
         return self.proxy.rowCount()

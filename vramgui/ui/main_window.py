@@ -31,6 +31,7 @@ from .dialogs import CustomGpuDialog, about_text, guide_text, show_text
 from .explain_panel import ExplainPanel
 from .export import (
     export_csv,
+    export_machine_csv,
     export_png,
     export_report,
     export_speed_csv,
@@ -41,6 +42,7 @@ from .export import (
     scenario_stem,
     training_report_text,
     training_stem,
+    write_table,
 )
 from .fit_table import FitPanel
 from .layouts_panel import LayoutsPanel
@@ -181,6 +183,8 @@ class MainWindow(QtWidgets.QMainWindow):
         add(file, "export_speed_svg", lambda: self.export_chart("speed", "svg"))
         add(file, "export_csv", self.export_data)
         add(file, "export_speed_csv", self.export_speed_data)
+        add(file, "export_cards_csv", self.export_card_table)
+        add(file, "export_machine_csv", self.export_machine_table)
         add(file, "export_report", self.export_report, "Ctrl+S")
         add(file, "copy_summary", self.copy_summary, "Ctrl+Shift+C")
         file.addSeparator()
@@ -226,6 +230,8 @@ class MainWindow(QtWidgets.QMainWindow):
             "export_speed_svg": self.tr("Export speed chart as SVG…"),
             "export_csv": self.tr("Export memory sweep as CSV…"),
             "export_speed_csv": self.tr("Export speed sweep as CSV…"),
+            "export_cards_csv": self.tr("Export card table as CSV…"),
+            "export_machine_csv": self.tr("Export My machine table as CSV…"),
             "export_report": self.tr("Export report (Markdown or JSON)…"),
             "copy_summary": self.tr("Copy summary"),
             "import_file": self.tr("Import model file…"),
@@ -872,6 +878,25 @@ class MainWindow(QtWidgets.QMainWindow):
         if self.state.mode == "training":
             return export_training_batch_csv(self.state.training, path)
         return export_speed_csv(self.state.scenario, path, self.state.offload_settings())
+
+    def export_card_table(self, path: Path | None = None) -> Path | None:
+        """The Will it fit? table as it shows (its filter, its order), the figures unformatted."""
+        path = path or self._save_path(self.tr("Export card table"), "_cards.csv", "CSV (*.csv)")
+        if path is None:
+            return None
+        return write_table(path, *self.fit_panel.model.export_rows())
+
+    def export_machine_table(self, path: Path | None = None) -> Path | None:
+        """The My machine tab's table as it shows (its filter, its order; worked out first where it is not up to
+        date)."""
+        mt = self.machine_tab
+        if path is None:
+            chosen, _ = QtWidgets.QFileDialog.getSaveFileName(self, self.tr("Export My machine table"),
+                                                              f"{mt.file_stem()}.csv", "CSV (*.csv)")
+            if not chosen:
+                return None
+            path = Path(chosen)
+        return export_machine_csv(mt.shown_options(), path)
 
     def export_report(self, path: Path | None = None) -> Path | None:
         path = path or self._save_path(self.tr("Export report"), ".md", "Markdown (*.md);;JSON (*.json)")
