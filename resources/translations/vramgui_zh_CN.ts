@@ -1520,6 +1520,16 @@ Source: {source}</source>
         <translation>前 {n} 层</translation>
     </message>
     <message>
+        <source>{need} of {usable} GiB, {verdict}</source>
+        <extracomment>a weight format in the weight picker&apos;s list, after its name: the memory it needs a card, of the usable, and the fit table&apos;s verdict</extracomment>
+        <translation>{need} / {usable} GiB，{verdict}</translation>
+    </message>
+    <message>
+        <source>In this format the scenario needs {need} GiB a card of the {usable} GiB usable: {verdict}</source>
+        <extracomment>a weight format&apos;s tooltip in the weight picker&apos;s list</extracomment>
+        <translation>此格式下该场景每卡需要 {need} GiB（可用 {usable} GiB）：{verdict}</translation>
+    </message>
+    <message>
         <source>platform default</source>
         <translation>平台默认</translation>
     </message>
@@ -1685,7 +1695,6 @@ Source: {source}</source>
     </message>
     <message>
         <source>stages</source>
-        <extracomment>Item role of a card&apos;s (name, memory size, mark): the parts :func:`fitted_card` fits.</extracomment>
         <translation>级</translation>
     </message>
     <message>

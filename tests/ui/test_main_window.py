@@ -36,6 +36,52 @@ def drive(qtbot, win, gpus: int, batch: int, **choices):
     settle(qtbot, win)
 
 
+@pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")  # (offscreen)
+def test_the_weight_picker_says_what_each_format_needs(qtbot, win):
+    """When the weight format list drops down, each format gives the memory the scenario needs in it a card, of the
+    usable, and the verdict the fit table would give (core.fit's), beside a swatch in the table's colours; closed,
+    the names alone again, the scenario and the charts untouched.  Llama 2 7B (6.74 B parameters) on an RTX 4090,
+    4,096 + 256 tokens: in FP32 its weights alone take 4 x 6,738,415,616 B = 25.1 GiB, more than the card's 24
+    GiB: two cards (half the layers each) hold it; in FP16 12.55 GiB: it fits."""
+    from vramgui.ui.fit_table import FIT, SPLIT
+    assert 4 * 6_738_415_616 / GIB == pytest.approx(25.1, abs=0.05)
+    p, s = win.panel, win.state.scenario
+    combo = p.weights
+    names = [combo.itemText(i) for i in range(combo.count())]
+    changes = []
+    win.state.changed.connect(lambda: changes.append(1))
+    combo.showPopup()
+    try:
+        texts = {combo.itemData(i): combo.itemText(i) for i in range(combo.count())}
+        for fmt, verdict, colour in (("fp32", "needs 2 cards", SPLIT), ("fp16", "fits", FIT), ("q4_k_m", "fits", FIT)):
+            f = fit(s.with_(weights=fmt))
+            need = f"{f.needed_bytes / GIB:.1f} of {f.budget_bytes / GIB:.1f} GiB"
+            i = combo.findData(fmt)
+            assert texts[fmt].endswith(f"  —  {need}, {verdict}"), texts[fmt]
+            assert combo.itemIcon(i).pixmap(12, 12).toImage().pixelColor(6, 6) == colour
+            assert verdict in combo.itemData(i, QtCore.Qt.ItemDataRole.ToolTipRole)
+        assert texts["fp16"].startswith("FP16  —  ")
+    finally:
+        combo.hidePopup()
+    assert [combo.itemText(i) for i in range(combo.count())] == names and combo.itemIcon(0).isNull()
+    assert win.state.scenario is s and not changes and not win.busy()
+    # with System RAM: a format the card cannot hold gives its offload plan, as the table's row does (Llama 2 70B
+    # Q4_K_M beside the card with 32 GB, the 47 of 80 layers test_import_ui.py counts)
+    drive(qtbot, win, model="llama2-70b", weights="q4_k_m", engine="llamacpp", gpus=1, batch=1)
+    p.prompt.spin.setValue(4000)
+    p.output.spin.setValue(96)
+    p.ram.setValue(32)
+    settle(qtbot, win)
+    combo.showPopup()
+    try:
+        text = combo.itemText(combo.findData("q4_k_m"))
+        assert text.endswith(", offloaded: 47/80 layers on GPU"), text
+        assert combo.itemText(combo.findData("fp16")).endswith(", does not fit in RAM either")
+    finally:
+        combo.hidePopup()
+    p.ram.setValue(0)
+    settle(qtbot, win)
+
 def test_model_picker_redraws_the_memory_chart(qtbot, win):
     p = win.panel
     choose(qtbot, win, p.model, "llama2-13b")

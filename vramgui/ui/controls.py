@@ -297,7 +297,7 @@ class FittingCombo(QtWidgets.QComboBox):
         icon = opt.iconSize.width() + 4 if not opt.currentIcon.isNull() else 0
         return rect.width() - 2 - icon          # (the style draws the text a pixel in from each side)
 
-    #: Item role of a card's (name, memory size, mark): the parts :func:`fitted_card` fits.
+    # Item role of a card's (name, memory size, mark): the parts :func:`fitted_card` fits.
     CARD_ROLE = QtCore.Qt.ItemDataRole.UserRole + 1
 
     def _option(self) -> tuple[QtWidgets.QStyleOptionComboBox, str]:
@@ -324,6 +324,76 @@ class FittingCombo(QtWidgets.QComboBox):
         p.drawControl(QtWidgets.QStyle.ControlElement.CE_ComboBoxLabel, opt)
 
 
+class FormatCombo(FittingCombo):
+    """The weight format picker.  When its list drops down, each format says how the scenario as it is would fare
+    in it on the chosen card(s): the memory it needs a card and the verdict the fit table would give (with System RAM
+    entered, the offload plan of a format that does not fit), beside a swatch in the table's colours; worked out then
+    (``verdicts``: :meth:`ScenarioState.format_verdicts`), and the names alone again once it closes."""
+
+    def __init__(self, verdicts=None, parent=None):
+        super().__init__(parent)
+        self.verdicts = verdicts
+        self._names: dict[int, str] = {}      # the entries' names while the list shows the verdicts
+        self._swatches: dict[str, QtGui.QIcon] = {}
+
+    def showPopup(self) -> None:  # noqa: N802 (Qt's name)
+        if self.verdicts is not None:
+            self.mark(self.verdicts([self.itemData(i) for i in range(self.count())]))
+        super().showPopup()
+
+    def hidePopup(self) -> None:  # noqa: N802 (Qt's name)
+        super().hidePopup()
+        self.unmark()
+
+    def mark(self, verdicts: dict) -> None:
+        """Each entry's name with its verdict (``verdicts`` by format id, as ScenarioState.format_verdicts gives
+        them), its swatch and a tooltip."""
+        from .fit_table import ELSEWHERE, FIT, NOFIT, SPLIT
+        from .wording import fit_verdict, no_gpu_backend, plan_cell
+        self.unmark()
+        for i in range(self.count()):
+            got = verdicts.get(self.itemData(i))
+            if got is None:
+                continue
+            r, plan, runs = got
+            if not runs:
+                verdict, colour = no_gpu_backend(), ELSEWHERE
+            elif r.fits:
+                verdict, colour = fit_verdict(True, 1), FIT
+            elif plan is not None:           # (as the fit table's row with the RAM: its plan, "none" too)
+                verdict, colour = plan_cell(plan), SPLIT if plan.level == "partial" else NOFIT
+            else:
+                verdict, colour = fit_verdict(False, r.min_gpus), SPLIT if r.min_gpus else NOFIT
+            name = self._names.setdefault(i, self.itemText(i))
+            figures = dict(need=num(r.needed_bytes / GIB, 1), usable=num(r.budget_bytes / GIB, 1), verdict=verdict)
+            #: a weight format in the weight picker's list, after its name: the memory it needs a card, of the
+            #: usable, and the fit table's verdict
+            self.setItemText(i, f"{name}  —  " + translate("ScenarioPanel", "{need} of {usable} GiB, {verdict}")
+                             .format(**figures))
+            self.setItemIcon(i, self._swatch(colour))
+            #: a weight format's tooltip in the weight picker's list
+            self.setItemData(i, translate("ScenarioPanel", "In this format the scenario needs {need} GiB a card of the "
+                                                           "{usable} GiB usable: {verdict}").format(**figures),
+                             QtCore.Qt.ItemDataRole.ToolTipRole)
+
+    def unmark(self) -> None:
+        """The entries' names alone again, without swatches or tooltips."""
+        for i, name in self._names.items():
+            if i < self.count():
+                self.setItemText(i, name)
+                self.setItemIcon(i, QtGui.QIcon())
+                self.setItemData(i, None, QtCore.Qt.ItemDataRole.ToolTipRole)
+        self._names = {}
+
+    def _swatch(self, colour: QtGui.QColor) -> QtGui.QIcon:
+        icon = self._swatches.get(colour.name())
+        if icon is None:
+            pix = QtGui.QPixmap(12, 12)
+            pix.fill(colour)
+            icon = self._swatches[colour.name()] = QtGui.QIcon(pix)
+        return icon
+
+
 def _narrow(c: QtWidgets.QComboBox) -> QtWidgets.QComboBox:
     """Let a combo box with long entries shrink to the panel (the popup stays wide)."""
     c.setSizeAdjustPolicy(QtWidgets.QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -337,9 +407,10 @@ def _host_ms() -> dict[str, str]:
     return {h.replace("older-server", "older"): num(HOST_S_PER_LAYER[row] * 1e3, 2) for h, row in HF_HOST_ROWS.items()}
 
 
-def _combo(idents) -> QtWidgets.QComboBox:
-    """A combo box of choices by id; :meth:`ScenarioPanel.retranslate` writes their names."""
-    c = _narrow(FittingCombo())
+def _combo(idents, combo: FittingCombo | None = None) -> QtWidgets.QComboBox:
+    """A combo box of choices by id (``combo``, or a :class:`FittingCombo`); :meth:`ScenarioPanel.retranslate` writes
+    their names."""
+    c = _narrow(combo or FittingCombo())
     for ident in idents:
         c.addItem("", ident)
     return c
@@ -426,7 +497,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._caution_shown: dict[QtWidgets.QLabel, bool] = {}
         self.parallel_caution = self._caution_row()
 
-        self.weights = _combo([*WEIGHT_FORMATS, "file"])
+        self.weights = _combo([*WEIGHT_FORMATS, "file"], FormatCombo(state.format_verdicts))
         self._row(self.weights)
         self.kv = _combo(KV_DTYPES)
         self._row(self.kv)

@@ -114,6 +114,26 @@ class ScenarioState(QtCore.QObject):
         from ..core.offload import plan_offload
         return plan_offload(s, self.ram_gb, **self._plan_settings())
 
+    def format_verdicts(self, formats) -> dict:
+        """The current scenario in each weight format of ``formats`` (the weight picker's list, when it drops down):
+        by format id (core.fit.FitResult, the offload plan where it does not fit and System RAM is entered (without
+        its first token), or None; whether the engine runs it on the card's GPU); the formats the scenario refuses
+        (another model's own bytes, MXFP4 experts on a model without any) are left out."""
+        from ..core.engines import runs_on_gpu
+        from ..core.fit import fit
+        from ..core.offload import plan_offload
+        out = {}
+        for f in formats:
+            try:
+                s = self._scenario.with_(weights=f)
+            except ValidationError:
+                continue
+            r = fit(s)
+            plan = None if r.fits or not self.offload_asked else plan_offload(
+                s, self.ram_gb, with_prefill=False, **self._plan_settings())
+            out[f] = (r, plan, runs_on_gpu(s.engine, f, s.gpu))
+        return out
+
     def offload_settings(self) -> tuple[float, dict] | None:
         """(the System RAM in GB, core.offload.plan_offload's other arguments) where offload is asked, else None."""
         return (self.ram_gb, self._plan_settings()) if self.offload_asked else None
