@@ -1521,13 +1521,8 @@ Source: {source}</source>
     </message>
     <message>
         <source>{need} of {usable} GiB, {verdict}</source>
-        <extracomment>a weight format in the weight picker&apos;s list, after its name: the memory it needs a card, of the usable, and the fit table&apos;s verdict</extracomment>
+        <extracomment>an entry of the weight or card picker&apos;s list, after its name: the memory the scenario needs a card with it, of the usable, and the fit table&apos;s verdict</extracomment>
         <translation>{need} / {usable} GiB，{verdict}</translation>
-    </message>
-    <message>
-        <source>In this format the scenario needs {need} GiB a card of the {usable} GiB usable: {verdict}</source>
-        <extracomment>a weight format&apos;s tooltip in the weight picker&apos;s list</extracomment>
-        <translation>此格式下该场景每卡需要 {need} GiB（可用 {usable} GiB）：{verdict}</translation>
     </message>
     <message>
         <source>platform default</source>
@@ -1700,6 +1695,11 @@ Source: {source}</source>
     <message>
         <source>none</source>
         <translation>无</translation>
+    </message>
+    <message>
+        <source>The scenario needs {need} GiB a card of the {usable} GiB usable: {verdict}</source>
+        <extracomment>an entry&apos;s tooltip in the weight or card picker&apos;s list</extracomment>
+        <translation>该场景每卡需要 {need} GiB（可用 {usable} GiB）：{verdict}</translation>
     </message>
     <message>
         <source>pinned</source>

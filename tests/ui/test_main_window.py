@@ -36,9 +36,14 @@ def drive(qtbot, win, gpus: int, batch: int, **choices):
     settle(qtbot, win)
 
 
+def combo_colour(combo, i: int) -> QtGui.QColor:
+    """The colour of a picker entry's swatch."""
+    return combo.itemIcon(i).pixmap(12, 12).toImage().pixelColor(6, 6)
+
+
 @pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")  # (offscreen)
 def test_the_weight_picker_says_what_each_format_needs(qtbot, win):
-    """When the weight format list drops down, each format gives the memory the scenario needs in it a card, of the
+    """When the weight format list drops down (and the card list: each card's row of the fit table), each format gives the memory the scenario needs in it a card, of the
     usable, and the verdict the fit table would give (core.fit's), beside a swatch in the table's colours; closed,
     the names alone again, the scenario and the charts untouched.  Llama 2 7B (6.74 B parameters) on an RTX 4090,
     4,096 + 256 tokens: in FP32 its weights alone take 4 x 6,738,415,616 B = 25.1 GiB, more than the card's 24
@@ -58,13 +63,30 @@ def test_the_weight_picker_says_what_each_format_needs(qtbot, win):
             need = f"{f.needed_bytes / GIB:.1f} of {f.budget_bytes / GIB:.1f} GiB"
             i = combo.findData(fmt)
             assert texts[fmt].endswith(f"  —  {need}, {verdict}"), texts[fmt]
-            assert combo.itemIcon(i).pixmap(12, 12).toImage().pixelColor(6, 6) == colour
+            assert combo_colour(combo, i) == colour
             assert verdict in combo.itemData(i, QtCore.Qt.ItemDataRole.ToolTipRole)
         assert texts["fp16"].startswith("FP16  —  ")
     finally:
         combo.hidePopup()
     assert [combo.itemText(i) for i in range(combo.count())] == names and combo.itemIcon(0).isNull()
     assert win.state.scenario is s and not changes and not win.busy()
+    # the card picker's list gives each card's row of the fit table the same way (an RTX 3060 12GB's "needs 2
+    # cards", the 4090's "fits")
+    gpu = p.gpu
+    shown = gpu.shown_text()
+    gpu.showPopup()
+    try:
+        model = win.fit_panel.model
+        for card in ("rtx4090", "rtx3060-12gb"):
+            i, row = gpu.findData(card), model.row_of(card)
+            cells = model.row_cells(row)
+            need = cells[2].replace(" GiB", "") + " of " + cells[3]
+            assert gpu.itemText(i).endswith(f"  —  {need}, {cells[0]}"), gpu.itemText(i)
+            assert combo_colour(gpu, i) == model.colour(row)
+        assert gpu.itemText(gpu.findData("rtx3060-12gb")).endswith(", needs 2 cards")
+    finally:
+        gpu.hidePopup()
+    assert gpu.shown_text() == shown and gpu.itemIcon(gpu.findData("rtx4090")).isNull() and not changes
     # with System RAM: a format the card cannot hold gives its offload plan, as the table's row does (Llama 2 70B
     # Q4_K_M beside the card with 32 GB, the 47 of 80 layers test_import_ui.py counts)
     drive(qtbot, win, model="llama2-70b", weights="q4_k_m", engine="llamacpp", gpus=1, batch=1)

@@ -324,11 +324,12 @@ class FittingCombo(QtWidgets.QComboBox):
         p.drawControl(QtWidgets.QStyle.ControlElement.CE_ComboBoxLabel, opt)
 
 
-class FormatCombo(FittingCombo):
-    """The weight format picker.  When its list drops down, each format says how the scenario as it is would fare
-    in it on the chosen card(s): the memory it needs a card and the verdict the fit table would give (with System RAM
-    entered, the offload plan of a format that does not fit), beside a swatch in the table's colours; worked out then
-    (``verdicts``: :meth:`ScenarioState.format_verdicts`), and the names alone again once it closes."""
+class VerdictCombo(FittingCombo):
+    """A picker whose list, when it drops down, says how the scenario as it is would fare with each entry: after its
+    name the memory it needs a card, of the usable, and the fit table's verdict, beside a swatch in the table's
+    colours, with a tooltip; worked out then (``verdicts``: entry ids -> {id: (bytes needed a card, usable, verdict,
+    colour)}), and the names alone again once it closes.  The weight format picker (ScenarioState.format_verdicts)
+    and the card picker (the fit table's rows) are such."""
 
     def __init__(self, verdicts=None, parent=None):
         super().__init__(parent)
@@ -346,34 +347,23 @@ class FormatCombo(FittingCombo):
         self.unmark()
 
     def mark(self, verdicts: dict) -> None:
-        """Each entry's name with its verdict (``verdicts`` by format id, as ScenarioState.format_verdicts gives
-        them), its swatch and a tooltip."""
-        from .fit_table import ELSEWHERE, FIT, NOFIT, SPLIT
-        from .wording import fit_verdict, no_gpu_backend, plan_cell
+        """Each entry's name with its verdict, its swatch and a tooltip (``verdicts`` as above)."""
         self.unmark()
         for i in range(self.count()):
             got = verdicts.get(self.itemData(i))
             if got is None:
                 continue
-            r, plan, runs = got
-            if not runs:
-                verdict, colour = no_gpu_backend(), ELSEWHERE
-            elif r.fits:
-                verdict, colour = fit_verdict(True, 1), FIT
-            elif plan is not None:           # (as the fit table's row with the RAM: its plan, "none" too)
-                verdict, colour = plan_cell(plan), SPLIT if plan.level == "partial" else NOFIT
-            else:
-                verdict, colour = fit_verdict(False, r.min_gpus), SPLIT if r.min_gpus else NOFIT
+            need, usable, verdict, colour = got
             name = self._names.setdefault(i, self.itemText(i))
-            figures = dict(need=num(r.needed_bytes / GIB, 1), usable=num(r.budget_bytes / GIB, 1), verdict=verdict)
-            #: a weight format in the weight picker's list, after its name: the memory it needs a card, of the
-            #: usable, and the fit table's verdict
+            figures = dict(need=num(need / GIB, 1), usable=num(usable / GIB, 1), verdict=verdict)
+            #: an entry of the weight or card picker's list, after its name: the memory the scenario needs a card
+            #: with it, of the usable, and the fit table's verdict
             self.setItemText(i, f"{name}  —  " + translate("ScenarioPanel", "{need} of {usable} GiB, {verdict}")
                              .format(**figures))
             self.setItemIcon(i, self._swatch(colour))
-            #: a weight format's tooltip in the weight picker's list
-            self.setItemData(i, translate("ScenarioPanel", "In this format the scenario needs {need} GiB a card of the "
-                                                           "{usable} GiB usable: {verdict}").format(**figures),
+            #: an entry's tooltip in the weight or card picker's list
+            self.setItemData(i, translate("ScenarioPanel", "The scenario needs {need} GiB a card of the {usable} GiB "
+                                                           "usable: {verdict}").format(**figures),
                              QtCore.Qt.ItemDataRole.ToolTipRole)
 
     def unmark(self) -> None:
@@ -392,6 +382,26 @@ class FormatCombo(FittingCombo):
             pix.fill(colour)
             icon = self._swatches[colour.name()] = QtGui.QIcon(pix)
         return icon
+
+
+def format_verdicts(state: ScenarioState, formats: list) -> dict:
+    """The weight picker's verdicts (:class:`VerdictCombo`): each format the scenario takes, as the fit table's row of
+    the chosen card would read in it (ScenarioState.format_verdicts): fits, its offload plan with System RAM, or the
+    cards it needs; grey where the engine does not run it on the card's GPU."""
+    from .fit_table import ELSEWHERE, FIT, NOFIT, SPLIT
+    from .wording import fit_verdict, no_gpu_backend, plan_cell
+    out = {}
+    for fmt, (r, plan, runs) in state.format_verdicts([f for f in formats if f is not None]).items():
+        if not runs:
+            verdict, colour = no_gpu_backend(), ELSEWHERE
+        elif r.fits:
+            verdict, colour = fit_verdict(True, 1), FIT
+        elif plan is not None:           # (as the fit table's row with the RAM: its plan, "none" too)
+            verdict, colour = plan_cell(plan), SPLIT if plan.level == "partial" else NOFIT
+        else:
+            verdict, colour = fit_verdict(False, r.min_gpus), SPLIT if r.min_gpus else NOFIT
+        out[fmt] = (r.needed_bytes, r.budget_bytes, verdict, colour)
+    return out
 
 
 def _narrow(c: QtWidgets.QComboBox) -> QtWidgets.QComboBox:
@@ -469,7 +479,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.caution.hide()
         form.addRow("", self.caution)
 
-        self.gpu = _narrow(FittingCombo())
+        self.gpu = _narrow(VerdictCombo())     # (its verdicts: the fit table's rows, main_window)
         self.gpu.setMaxVisibleItems(24)
         self._fill_gpus()
         self._row(self.gpu)
@@ -497,7 +507,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._caution_shown: dict[QtWidgets.QLabel, bool] = {}
         self.parallel_caution = self._caution_row()
 
-        self.weights = _combo([*WEIGHT_FORMATS, "file"], FormatCombo(state.format_verdicts))
+        self.weights = _combo([*WEIGHT_FORMATS, "file"], VerdictCombo(functools.partial(format_verdicts, state)))
         self._row(self.weights)
         self.kv = _combo(KV_DTYPES)
         self._row(self.kv)

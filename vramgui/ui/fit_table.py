@@ -293,6 +293,11 @@ class CardTableModel(QtCore.QAbstractTableModel):
         """The verdict colour of a shown row."""
         return self._rows[self._order[row]][2]
 
+    def card_verdicts(self, ids=None) -> dict:
+        """Every card's row as the card picker's list gives it (controls.VerdictCombo): by card id (bytes needed a
+        card, usable, the verdict, its colour)."""
+        return {row[4]: (row[0][2], row[0][3], row[0][0], row[2]) for row in self._rows}
+
     def verdicts(self) -> set[str]:
         """The verdict texts the rows show."""
         return {self._rows[r][0][0] for r in self._order}
