@@ -43,7 +43,8 @@ def combo_colour(combo, i: int) -> QtGui.QColor:
 
 @pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")  # (offscreen)
 def test_the_weight_picker_says_what_each_format_needs(qtbot, win):
-    """When the weight format list drops down (and the card list: each card's row of the fit table), each format gives the memory the scenario needs in it a card, of the
+    """When the weight format list drops down (the KV cache's and the engine's too; the card list: each card's row
+    of the fit table), each format gives the memory the scenario needs in it a card, of the
     usable, and the verdict the fit table would give (core.fit's), beside a swatch in the table's colours; closed,
     the names alone again, the scenario and the charts untouched.  Llama 2 7B (6.74 B parameters) on an RTX 4090,
     4,096 + 256 tokens: in FP32 its weights alone take 4 x 6,738,415,616 B = 25.1 GiB, more than the card's 24
@@ -87,6 +88,23 @@ def test_the_weight_picker_says_what_each_format_needs(qtbot, win):
     finally:
         gpu.hidePopup()
     assert gpu.shown_text() == shown and gpu.itemIcon(gpu.findData("rtx4090")).isNull() and not changes
+    # the KV cache's and the engine's the same way: an FP8 cache's memory, MLX greyed on an NVIDIA card
+    from vramgui.ui.fit_table import ELSEWHERE
+    for other, field, ident in ((p.kv, "kv_dtype", "fp8"), (p.engine, "engine", "mlx")):
+        other.showPopup()
+        try:
+            f = fit(s.with_(**{field: ident}))
+            need = f"{f.needed_bytes / GIB:.1f} of {f.budget_bytes / GIB:.1f} GiB"
+            assert f"  —  {need}, " in other.itemText(other.findData(ident))
+        finally:
+            other.hidePopup()
+    p.engine.showPopup()
+    try:
+        i = p.engine.findData("mlx")
+        assert p.engine.itemText(i).endswith(", no backend") and combo_colour(p.engine, i) == ELSEWHERE
+    finally:
+        p.engine.hidePopup()
+    assert not changes
     # with System RAM: a format the card cannot hold gives its offload plan, as the table's row does (Llama 2 70B
     # Q4_K_M beside the card with 32 GB, the 47 of 80 layers test_import_ui.py counts)
     drive(qtbot, win, model="llama2-70b", weights="q4_k_m", engine="llamacpp", gpus=1, batch=1)

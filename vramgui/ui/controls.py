@@ -328,8 +328,8 @@ class VerdictCombo(FittingCombo):
     """A picker whose list, when it drops down, says how the scenario as it is would fare with each entry: after its
     name the memory it needs a card, of the usable, and the fit table's verdict, beside a swatch in the table's
     colours, with a tooltip; worked out then (``verdicts``: entry ids -> {id: (bytes needed a card, usable, verdict,
-    colour)}), and the names alone again once it closes.  The weight format picker (ScenarioState.format_verdicts)
-    and the card picker (the fit table's rows) are such."""
+    colour)}), and the names alone again once it closes.  The weight format, KV cache and engine pickers
+    (:func:`scenario_verdicts`) and the card picker (the fit table's rows) are such."""
 
     def __init__(self, verdicts=None, parent=None):
         super().__init__(parent)
@@ -384,14 +384,15 @@ class VerdictCombo(FittingCombo):
         return icon
 
 
-def format_verdicts(state: ScenarioState, formats: list) -> dict:
-    """The weight picker's verdicts (:class:`VerdictCombo`): each format the scenario takes, as the fit table's row of
-    the chosen card would read in it (ScenarioState.format_verdicts): fits, its offload plan with System RAM, or the
-    cards it needs; grey where the engine does not run it on the card's GPU."""
+def scenario_verdicts(state: ScenarioState, field: str, values: list) -> dict:
+    """A picker's verdicts (:class:`VerdictCombo`: the weight format's, the KV cache's, the engine's): each value of
+    ``field`` the scenario takes, as the fit table's row of the chosen card would read with it
+    (ScenarioState.verdicts): fits, its offload plan with System RAM, or the cards it needs; grey where the engine
+    does not run the weights on the card's GPU."""
     from .fit_table import ELSEWHERE, FIT, NOFIT, SPLIT
     from .wording import fit_verdict, no_gpu_backend, plan_cell
     out = {}
-    for fmt, (r, plan, runs) in state.format_verdicts([f for f in formats if f is not None]).items():
+    for fmt, (r, plan, runs) in state.verdicts(field, [v for v in values if v is not None]).items():
         if not runs:
             verdict, colour = no_gpu_backend(), ELSEWHERE
         elif r.fits:
@@ -507,11 +508,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._caution_shown: dict[QtWidgets.QLabel, bool] = {}
         self.parallel_caution = self._caution_row()
 
-        self.weights = _combo([*WEIGHT_FORMATS, "file"], VerdictCombo(functools.partial(format_verdicts, state)))
+        def verdicts(field):    # (a picker whose list gives each entry's verdict: VerdictCombo)
+            return VerdictCombo(functools.partial(scenario_verdicts, state, field))
+        self.weights = _combo([*WEIGHT_FORMATS, "file"], verdicts("weights"))
         self._row(self.weights)
-        self.kv = _combo(KV_DTYPES)
+        self.kv = _combo(KV_DTYPES, verdicts("kv_dtype"))
         self._row(self.kv)
-        self.engine = _combo(ENGINES)
+        self.engine = _combo(ENGINES, verdicts("engine"))
         self._row(self.engine)
         # an engine, or its weights, that do not run on the card's GPU (vLLM, SGLang, or HF with FP8 / AWQ on an
         # Apple chip): shown only then

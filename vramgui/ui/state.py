@@ -114,24 +114,25 @@ class ScenarioState(QtCore.QObject):
         from ..core.offload import plan_offload
         return plan_offload(s, self.ram_gb, **self._plan_settings())
 
-    def format_verdicts(self, formats) -> dict:
-        """The current scenario in each weight format of ``formats`` (the weight picker's list, when it drops down):
-        by format id (core.fit.FitResult, the offload plan where it does not fit and System RAM is entered (without
-        its first token), or None; whether the engine runs it on the card's GPU); the formats the scenario refuses
-        (another model's own bytes, MXFP4 experts on a model without any) are left out."""
+    def verdicts(self, field: str, values) -> dict:
+        """The current scenario with each of ``values`` as its ``field`` (weights, kv_dtype, engine: the entries of a
+        picker's list when it drops down): by value (core.fit.FitResult, the offload plan where it does not fit and
+        System RAM is entered (without its first token), or None; whether the engine runs the weights on the card's
+        GPU); the values the scenario refuses (another model's own bytes, a cache format the engine lacks) are left
+        out."""
         from ..core.engines import runs_on_gpu
         from ..core.fit import fit
         from ..core.offload import plan_offload
         out = {}
-        for f in formats:
+        for v in values:
             try:
-                s = self._scenario.with_(weights=f)
+                s = self._scenario.with_(**{field: v})
             except ValidationError:
                 continue
             r = fit(s)
             plan = None if r.fits or not self.offload_asked else plan_offload(
                 s, self.ram_gb, with_prefill=False, **self._plan_settings())
-            out[f] = (r, plan, runs_on_gpu(s.engine, f, s.gpu))
+            out[v] = (r, plan, runs_on_gpu(s.engine, s.weights, s.gpu))
         return out
 
     def offload_settings(self) -> tuple[float, dict] | None:
