@@ -1521,7 +1521,7 @@ Source: {source}</source>
     </message>
     <message>
         <source>{need} of {usable} GiB, {verdict}</source>
-        <extracomment>an entry of the weight or card picker&apos;s list, after its name: the memory the scenario needs a card with it, of the usable, and the fit table&apos;s verdict</extracomment>
+        <extracomment>an entry of a picker&apos;s list (card, weights, KV cache, engine), after its name: the memory the scenario needs a card with it, of the usable, and the fit table&apos;s verdict</extracomment>
         <translation>{need} / {usable} GiB，{verdict}</translation>
     </message>
     <message>
@@ -1698,7 +1698,7 @@ Source: {source}</source>
     </message>
     <message>
         <source>The scenario needs {need} GiB a card of the {usable} GiB usable: {verdict}</source>
-        <extracomment>an entry&apos;s tooltip in the weight or card picker&apos;s list</extracomment>
+        <extracomment>an entry&apos;s tooltip in a picker&apos;s list (card, weights, KV cache, engine)</extracomment>
         <translation>该场景每卡需要 {need} GiB（可用 {usable} GiB）：{verdict}</translation>
     </message>
     <message>

@@ -712,6 +712,7 @@ MLX_CONVERTS = ("mlx-lm loads MLX's own formats, 16- and 32-bit weights and, tra
 #: starts from them).  A machine whose engine is a llama.cpp profile runs these rows on it (core.machine), not on vLLM.
 LLAMACPP_LOADS = frozenset({"fp16", "bf16"})
 
+
 def converts_first(engine: str, weights: str) -> tuple[str, str] | None:
     """(why, source) where the engine converts ``weights`` before it loads them (MLX outside :data:`MLX_LOADS`; the
     bytes imported as stored, "file", aside); None where it loads them as stored."""

@@ -356,12 +356,12 @@ class VerdictCombo(FittingCombo):
             need, usable, verdict, colour = got
             name = self._names.setdefault(i, self.itemText(i))
             figures = dict(need=num(need / GIB, 1), usable=num(usable / GIB, 1), verdict=verdict)
-            #: an entry of the weight or card picker's list, after its name: the memory the scenario needs a card
-            #: with it, of the usable, and the fit table's verdict
+            #: an entry of a picker's list (card, weights, KV cache, engine), after its name: the memory the
+            #: scenario needs a card with it, of the usable, and the fit table's verdict
             self.setItemText(i, f"{name}  —  " + translate("ScenarioPanel", "{need} of {usable} GiB, {verdict}")
                              .format(**figures))
             self.setItemIcon(i, self._swatch(colour))
-            #: an entry's tooltip in the weight or card picker's list
+            #: an entry's tooltip in a picker's list (card, weights, KV cache, engine)
             self.setItemData(i, translate("ScenarioPanel", "The scenario needs {need} GiB a card of the {usable} GiB "
                                                            "usable: {verdict}").format(**figures),
                              QtCore.Qt.ItemDataRole.ToolTipRole)
@@ -392,7 +392,7 @@ def scenario_verdicts(state: ScenarioState, field: str, values: list) -> dict:
     from .fit_table import ELSEWHERE, FIT, NOFIT, SPLIT
     from .wording import fit_verdict, no_gpu_backend, plan_cell
     out = {}
-    for fmt, (r, plan, runs) in state.verdicts(field, [v for v in values if v is not None]).items():
+    for value, (r, plan, runs) in state.verdicts(field, [v for v in values if v is not None]).items():
         if not runs:
             verdict, colour = no_gpu_backend(), ELSEWHERE
         elif r.fits:
@@ -401,7 +401,7 @@ def scenario_verdicts(state: ScenarioState, field: str, values: list) -> dict:
             verdict, colour = plan_cell(plan), SPLIT if plan.level == "partial" else NOFIT
         else:
             verdict, colour = fit_verdict(False, r.min_gpus), SPLIT if r.min_gpus else NOFIT
-        out[fmt] = (r.needed_bytes, r.budget_bytes, verdict, colour)
+        out[value] = (r.needed_bytes, r.budget_bytes, verdict, colour)
     return out
 
 

@@ -92,12 +92,8 @@ def export_machine_csv(options: list, path: Path) -> Path:
 
 def _write_sweep(path: Path, x_name: str, x: np.ndarray, bands: dict[str, np.ndarray]) -> Path:
     """A CSV of ``x`` and each band's bytes (``<band>_bytes`` columns) at it."""
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow([x_name, *(f"{k}_bytes" for k in bands)])
-        for i, xi in enumerate(x):
-            w.writerow([int(xi), *(v[i] for v in bands.values())])
-    return path
+    return write_table(path, [x_name, *(f"{k}_bytes" for k in bands)],
+                       [[int(xi), *(v[i] for v in bands.values())] for i, xi in enumerate(x)])
 
 
 def training_report_text(t) -> str:

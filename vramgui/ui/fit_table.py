@@ -294,8 +294,8 @@ class CardTableModel(QtCore.QAbstractTableModel):
         return self._rows[self._order[row]][2]
 
     def card_verdicts(self, ids=None) -> dict:
-        """Every card's row as the card picker's list gives it (controls.VerdictCombo): by card id (bytes needed a
-        card, usable, the verdict, its colour)."""
+        """Every card's row as the card picker's list gives it (controls.VerdictCombo, which names its entries'
+        ``ids``): by card id (bytes needed a card, usable, the verdict, its colour)."""
         return {row[4]: (row[0][2], row[0][3], row[0][0], row[2]) for row in self._rows}
 
     def verdicts(self) -> set[str]:
