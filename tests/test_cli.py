@@ -441,6 +441,20 @@ def test_every_other_commands_json_key_is_documented(capsys, argv):
     assert missing == []
 
 
+def test_an_engine_that_offloads_otherwise_says_the_plan_is_llamacpps(capsys):
+    # vLLM, SGLang and HF transformers keep offloaded weights in RAM and copy them to the card for every forward pass
+    # (not modelled): the plan with --ram is llama.cpp's split, and estimate says so under the plan, with the source
+    args = ("estimate", "--model", "llama3.1-70b", "--gpu", "rtx4090", "--ram", "64")
+    rc, out, _ = run(capsys, *args, "--weights", "awq-int4", "--engine", "vllm")
+    line = next(ln for ln in out.splitlines() if ln.startswith("  note: the plan is llama.cpp's split"))
+    assert rc == 0 and "vLLM offloads otherwise (--cpu-offload-gb" in line and "issue 3563" in line
+    for engine, words in (("hf", "device_map"), ("sglang", "--cpu-offload-gb"), ("llamacpp", None),
+                          ("ollama", None), ("generic", None)):
+        rc, out, _ = run(capsys, *args, "--weights", "q4_k_m" if words is None else "bf16", "--engine", engine,
+                         "--json")
+        note = json.loads(out)["offload"]["engine_note"]
+        assert rc == 0 and (note is None if words is None else words in note), (engine, note)
+
 def test_every_flag_is_documented_in_the_readme():
     # the flags are a public interface too: each long option of each subcommand is named in the README
     import argparse

@@ -2034,6 +2034,14 @@ Source: {source}</source>
         <translation>若不加 -c 启动，llama-server 会改为分配 {tokens} 个 token 的上下文，即留出这么多空闲时能容纳的最大值。</translation>
     </message>
     <message>
+        <source>RAM plans are llama.cpp&apos;s; {engine} offloads otherwise.</source>
+        <translation>内存方案按 llama.cpp 计算；{engine} 的卸载方式不同。</translation>
+    </message>
+    <message>
+        <source>With System RAM entered vramgui plans llama.cpp&apos;s partial offload: whole layers in RAM, run there by the CPU. {engine} runs no layer on the CPU: its offload ({how}) keeps the weights in RAM and copies them to the card for every forward pass, so each decode step and each prompt pass also moves them over the card&apos;s link. vramgui does not model that: expect its decode slower and its long prompts faster than shown.</source>
+        <translation>填写系统内存后，vramgui 按 llama.cpp 的部分卸载来规划：整层放在内存中，由 CPU 计算。{engine} 不在 CPU 上运行任何层：它的卸载（{how}）把权重留在内存中，每次前向传播都复制到显卡上，因此每个解码步和每次提示处理都要经显卡的链路传输这些权重。vramgui 未对此建模：预计其解码比显示的慢，长提示比显示的快。</translation>
+    </message>
+    <message>
         <source>{what} does not list this card ({target}).</source>
         <translation>{what} 未列出此卡（{target}）。</translation>
     </message>

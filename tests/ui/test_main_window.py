@@ -528,6 +528,30 @@ def test_fit_table_greys_out_cards_the_engine_does_not_run_on(qtbot, win):
     assert dict(panel.row_texts())["Apple M2 Ultra (76-core GPU, 192GB)"] == "fits"
 
 
+def test_an_engine_that_offloads_otherwise_is_cautioned_with_system_ram(qtbot, win):
+    """With System RAM entered the plans are llama.cpp's split; vLLM, SGLang and HF transformers offload otherwise
+    (the weights copied to the card for every forward pass, not modelled): a caution under the engine says so, with
+    the flag and the source in its tooltip; none without RAM or with llama.cpp."""
+    p = win.panel
+    drive(qtbot, win, model="llama3.1-70b", weights="awq-int4", engine="vllm", gpus=1, batch=1)
+    assert not p.engine_caution.isVisible()
+    p.ram.setValue(64)
+    settle(qtbot, win)
+    assert p.engine_caution.isVisible() and p.engine_caution.text().startswith(
+        "RAM plans are llama.cpp's; vLLM offloads otherwise.")
+    tip = p.engine_caution.toolTip()
+    assert "--cpu-offload-gb" in tip and "issue 3563" in tip and "for every forward pass" in tip
+    choose(qtbot, win, p.engine, "hf")
+    assert p.engine_caution.text().startswith("RAM plans are llama.cpp's; HF transformers offloads otherwise.")
+    assert "device_map" in p.engine_caution.toolTip()
+    choose(qtbot, win, p.weights, "q4_k_m")
+    choose(qtbot, win, p.engine, "llamacpp")
+    assert not p.engine_caution.isVisible()
+    choose(qtbot, win, p.engine, "vllm")
+    p.ram.setValue(0)
+    settle(qtbot, win)
+    assert "RAM plans" not in p.engine_caution.text()
+
 def test_mlx_runs_on_apple_chips_and_is_flagged_elsewhere(qtbot, win):
     """MLX (mlx-lm) through the pickers: on an Apple chip its own formats fit and nothing is flagged; on an NVIDIA
     card a caution under the engine names MLX's CUDA backend as not modelled, and the breakdown's verdict and

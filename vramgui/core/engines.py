@@ -713,6 +713,22 @@ MLX_CONVERTS = ("mlx-lm loads MLX's own formats, 16- and 32-bit weights and, tra
 LLAMACPP_LOADS = frozenset({"fp16", "bf16"})
 
 
+#: Engines whose own CPU offload keeps weights in RAM and copies them to the card for every forward pass, where
+#: llama.cpp runs whole layers in RAM on the CPU (what the offload plans of core.offload are): how a user asks for it,
+#: and the source.  Not modelled: with System RAM entered their figures are llama.cpp's split (report.offload_note).
+COPIED_OFFLOAD = {
+    "vllm": ("--cpu-offload-gb", "github.com/vllm-project/vllm issue 3563, the weight offload's design: pinned in "
+                                 "RAM, 'streamed into the GPU as required' as each layer computes; docs.vllm.ai, "
+                                 "vllm.model_executor.offloader: its UVA and prefetch offloaders"),
+    "sglang": ("--cpu-offload-gb", "github.com/sgl-project/sglang, python/sglang/srt/server_args.py: cpu_offload_gb, "
+                                   "the RAM reserved for the offloaded weights"),
+    "hf": ("device_map=\"auto\" with a CPU share", "huggingface.co/docs/accelerate, Big Model Inference: "
+                                                 "device_map=\"auto\" fills the GPUs, then the CPU's RAM; the layers "
+                                                 "placed there are moved to the GPU for their forward pass by "
+                                                 "accelerate's hooks (accelerate.cpu_offload)"),
+}
+
+
 def converts_first(engine: str, weights: str) -> tuple[str, str] | None:
     """(why, source) where the engine converts ``weights`` before it loads them (MLX outside :data:`MLX_LOADS`; the
     bytes imported as stored, "file", aside); None where it loads them as stored."""

@@ -10,6 +10,7 @@ from .. import __version__
 from .architecture import layout_note
 from .engines import (
     APPLE_ONLY,
+    COPIED_OFFLOAD,
     HF_NO_MPS,
     LLAMACPP,
     NO_APPLE_GPU,
@@ -88,6 +89,8 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
     g = lambda x: f"{x / GIB:,.2f} GiB"  # noqa: E731
     where = ", ".join(f"{x['device']} {g(x['bytes'])} of {g(x['budget_bytes'])}" for x in o["per_device"])
     lines = [f"offload: {o['description']} - {where}; decode {o['decode_tokens_per_second']:,.2f} tokens/s"]
+    if o.get("engine_note"):
+        lines.append(f"  note: {o['engine_note']}")
     if o["cpu_moe_layers"] and not o["cpu_layers"]:
         lines.append(f"  the routed experts of {o['cpu_moe_layers']} layers in RAM (llama.cpp: -ngl {o['ngl']} "
                      f"--n-cpu-moe {o['cpu_moe_layers']})" + ("" if o["step_copy_bytes"] else
@@ -195,9 +198,11 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
 
 
 def _offload_served(o: dict, plan, s: Scenario, fits: bool, price_per_hour: float | None) -> dict:
-    """``o`` (:func:`offload_dict`) with the plan's served throughput and, with a price, its cost, where it runs the
-    model (:func:`~vramgui.core.offload.offloads`: the speed block keeps every layer on the card); and where the
-    sequences it serves most at were searched (:func:`~vramgui.core.offload.with_best_batch`: estimate), those."""
+    """``o`` (:func:`offload_dict`) with :func:`offload_note` (``engine_note``), the plan's served throughput and,
+    with a price, its cost, where it runs the model (:func:`~vramgui.core.offload.offloads`: the speed block keeps
+    every layer on the card); and where the sequences it serves most at were searched
+    (:func:`~vramgui.core.offload.with_best_batch`: estimate), those."""
+    o["engine_note"] = offload_note(s)
     if offloads(plan.level, fits):
         o["served_throughput_tokens_per_second"] = served_tokens_per_s(plan, s)
         if price_per_hour is not None:
@@ -210,6 +215,19 @@ def _offload_served(o: dict, plan, s: Scenario, fits: bool, price_per_hour: floa
                 o["best_cost_per_million_tokens"] = float(cost_per_million_tokens(plan.best_served_tokens_per_s,
                                                                                   s.n_gpus, price_per_hour))
     return o
+
+
+def offload_note(s) -> str | None:
+    """Where the offload plan of ``s`` is llama.cpp's but its engine offloads otherwise (:data:`engines.
+    COPIED_OFFLOAD`: vLLM, SGLang, HF transformers), what it does instead; None elsewhere."""
+    got = COPIED_OFFLOAD.get(s.engine)
+    if got is None:
+        return None
+    how, source = got
+    return (f"the plan is llama.cpp's split, its CPU running the layers in RAM; {s.profile.name} offloads otherwise "
+            f"({how}: the weights stay in RAM and are copied to the card for every forward pass, so each decode step "
+            f"and each prompt pass also moves them over the card's link), which vramgui does not model: expect its "
+            f"decode slower and its long prompts faster than the plan's ({source})")
 
 
 def _first(pair: tuple | None):

@@ -13,6 +13,7 @@ from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
 from ..core.engines import (
     APPLE_ONLY,
+    COPIED_OFFLOAD,
     HF_NO_MPS,
     NO_APPLE_GPU,
     converts_first,
@@ -1152,7 +1153,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         """Below the engine: vLLM or SGLang on an Apple chip, whose GPU their modelled builds do not run on, HF
         transformers there with FP8 or AWQ weights, MLX on another card (core.report.engine_note); weights MLX
         converts before it loads them (core.report.format_note); Ollama's default context where it is longer than
-        prompt + output (core.report.default_context_note); a card the engine's builds, or HF transformers'
+        prompt + output (core.report.default_context_note); with System RAM entered, an engine that offloads
+        otherwise than the plans (core.report.offload_note); a card the engine's builds, or HF transformers'
         FlashAttention-2, do not list (core.report.card_note)."""
         lines, tips = [], []
         noted = not training and engine_note(s) is not None
@@ -1203,6 +1205,17 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                            "most that fit with that much free.").format(tokens=integer(auto[0])) \
                 if auto is not None and auto[1] and auto[0] < s.context_tokens else ""
             tips.append(fit_margin_tip(spare, s.profile.auto_fit_margin_bytes, more))
+        copied = None if training or not self.state.offload_asked else COPIED_OFFLOAD.get(s.engine)
+        if copied is not None:                  # (core.report.offload_note)
+            how, source = copied
+            engine = core_name(s.profile.name)
+            lines.append(self.tr("RAM plans are llama.cpp's; {engine} offloads otherwise.").format(engine=engine))
+            tips.append(self.tr("With System RAM entered vramgui plans llama.cpp's partial offload: whole layers in "
+                                "RAM, run there by the CPU. {engine} runs no layer on the CPU: its offload ({how}) "
+                                "keeps the weights in RAM and copies them to the card for every forward pass, so each "
+                                "decode step and each prompt pass also moves them over the card's link. vramgui does "
+                                "not model that: expect its decode slower and its long prompts faster than shown.")
+                        .format(engine=engine, how=how) + f"\n({source})")
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)
             cc, target, what = s.gpu.compute_capability, card_target(s.gpu), core_name(rule.what)
