@@ -52,6 +52,11 @@ def main() -> int:
     w.show()
     settle(w)
     w.grab().save("docs/window-offload-llama2-70b-rtx4090-1366x768.png")
+    # the weight picker's list, dropped down: each format's memory a card and verdict beside the card and the RAM
+    w.panel.weights.showPopup()
+    app.processEvents()
+    w.panel.weights.view().window().grab().save("docs/weights-picker-llama2-70b-rtx4090-32gb-ram.png")
+    w.panel.weights.hidePopup()
     view = w.fit_panel.view
     w.fit_panel.setFixedSize(1100, view.verticalHeader().defaultSectionSize() * (view.model().rowCount() + 1) + 70)
     w.fit_panel.setParent(None)
