@@ -88,6 +88,18 @@ def test_the_weight_picker_says_what_each_format_needs(qtbot, win):
     finally:
         gpu.hidePopup()
     assert gpu.shown_text() == shown and gpu.itemIcon(gpu.findData("rtx4090")).isNull() and not changes
+    # ... and the compare menu, while it shows: its swatch, the row in its tooltip (the names keep their width)
+    menu = p.compare.menu()
+    acts = {a.data(): a for a in menu.actions()}
+    names = {k: a.text() for k, a in acts.items()}
+    menu.aboutToShow.emit()
+    cells = model.row_cells(model.row_of("rtx3060-12gb"))
+    act = acts["rtx3060-12gb"]
+    assert act.toolTip() == f"{names['rtx3060-12gb']}  —  {cells[2].replace(' GiB', '')} of {cells[3]}, needs 2 cards"
+    assert act.icon().pixmap(12, 12).toImage().pixelColor(6, 6) == model.colour(model.row_of("rtx3060-12gb"))
+    assert {k: a.text() for k, a in acts.items()} == names
+    menu.aboutToHide.emit()
+    assert act.icon().isNull() and act.toolTip() == act.text()
     # the KV cache's and the engine's the same way: an FP8 cache's memory, MLX greyed on an NVIDIA card
     from vramgui.ui.fit_table import ELSEWHERE
     for other, field, ident in ((p.kv, "kv_dtype", "fp8"), (p.engine, "engine", "mlx")):

@@ -325,18 +325,41 @@ class FittingCombo(QtWidgets.QComboBox):
         p.drawControl(QtWidgets.QStyle.ControlElement.CE_ComboBoxLabel, opt)
 
 
+def verdict_entry(name: str, verdict: tuple) -> tuple[str, str, QtGui.QIcon]:
+    """A picker's entry with its verdict (:class:`VerdictCombo`, :class:`VerdictMenu`): (its text, after ``name`` the
+    memory the scenario needs a card with it, of the usable, and the fit table's verdict; its tooltip; a swatch in the
+    verdict's colour) from ``verdict``, (bytes needed a card, usable, verdict, colour)."""
+    need, usable, words, colour = verdict
+    figures = dict(need=num(need / GIB, 1), usable=num(usable / GIB, 1), verdict=words)
+    #: an entry of a picker's list (card, weights, KV cache, engine), after its name: the memory the scenario needs a
+    #: card with it, of the usable, and the fit table's verdict
+    text = f"{name}  —  " + translate("ScenarioPanel", "{need} of {usable} GiB, {verdict}").format(**figures)
+    #: an entry's tooltip in a picker's list (card, weights, KV cache, engine)
+    tip = translate("ScenarioPanel", "The scenario needs {need} GiB a card of the {usable} GiB usable: {verdict}"
+                    ).format(**figures)
+    key = colour.name()
+    icon = _SWATCHES.get(key)
+    if icon is None:
+        pix = QtGui.QPixmap(12, 12)
+        pix.fill(colour)
+        icon = _SWATCHES[key] = QtGui.QIcon(pix)
+    return text, tip, icon
+
+
+_SWATCHES: dict[str, QtGui.QIcon] = {}     # (verdict_entry's, by colour)
+
+
 class VerdictCombo(FittingCombo):
-    """A picker whose list, when it drops down, says how the scenario as it is would fare with each entry: after its
-    name the memory it needs a card, of the usable, and the fit table's verdict, beside a swatch in the table's
-    colours, with a tooltip; worked out then (``verdicts``: entry ids -> {id: (bytes needed a card, usable, verdict,
-    colour)}), and the names alone again once it closes.  The weight format, KV cache and engine pickers
-    (:func:`scenario_verdicts`) and the card picker (the fit table's rows) are such."""
+    """A picker whose list, when it drops down, says how the scenario as it is would fare with each entry
+    (:func:`verdict_entry`: the memory it needs a card, of the usable, and the fit table's verdict, beside a swatch in
+    the table's colours, with a tooltip); worked out then (``verdicts``: entry ids -> {id: (bytes needed a card,
+    usable, verdict, colour)}), and the names alone again once it closes.  The weight format, KV cache and engine
+    pickers (:func:`scenario_verdicts`) and the card picker (the fit table's rows) are such."""
 
     def __init__(self, verdicts=None, parent=None):
         super().__init__(parent)
         self.verdicts = verdicts
         self._names: dict[int, str] = {}      # the entries' names while the list shows the verdicts
-        self._swatches: dict[str, QtGui.QIcon] = {}
 
     def showPopup(self) -> None:  # noqa: N802 (Qt's name)
         if self.verdicts is not None:
@@ -354,18 +377,10 @@ class VerdictCombo(FittingCombo):
             got = verdicts.get(self.itemData(i))
             if got is None:
                 continue
-            need, usable, verdict, colour = got
-            name = self._names.setdefault(i, self.itemText(i))
-            figures = dict(need=num(need / GIB, 1), usable=num(usable / GIB, 1), verdict=verdict)
-            #: an entry of a picker's list (card, weights, KV cache, engine), after its name: the memory the
-            #: scenario needs a card with it, of the usable, and the fit table's verdict
-            self.setItemText(i, f"{name}  —  " + translate("ScenarioPanel", "{need} of {usable} GiB, {verdict}")
-                             .format(**figures))
-            self.setItemIcon(i, self._swatch(colour))
-            #: an entry's tooltip in a picker's list (card, weights, KV cache, engine)
-            self.setItemData(i, translate("ScenarioPanel", "The scenario needs {need} GiB a card of the {usable} GiB "
-                                                           "usable: {verdict}").format(**figures),
-                             QtCore.Qt.ItemDataRole.ToolTipRole)
+            text, tip, icon = verdict_entry(self._names.setdefault(i, self.itemText(i)), got)
+            self.setItemText(i, text)
+            self.setItemIcon(i, icon)
+            self.setItemData(i, tip, QtCore.Qt.ItemDataRole.ToolTipRole)
 
     def unmark(self) -> None:
         """The entries' names alone again, without swatches or tooltips."""
@@ -376,13 +391,37 @@ class VerdictCombo(FittingCombo):
                 self.setItemData(i, None, QtCore.Qt.ItemDataRole.ToolTipRole)
         self._names = {}
 
-    def _swatch(self, colour: QtGui.QColor) -> QtGui.QIcon:
-        icon = self._swatches.get(colour.name())
-        if icon is None:
-            pix = QtGui.QPixmap(12, 12)
-            pix.fill(colour)
-            icon = self._swatches[colour.name()] = QtGui.QIcon(pix)
-        return icon
+
+class VerdictMenu(QtWidgets.QMenu):
+    """The compare cards' menu: while it shows, each card's action has the swatch of its row in the fit table and, as
+    its tooltip, the row as the card picker gives it (:func:`verdict_entry`; ``verdicts``: card ids -> {id: (bytes
+    needed a card, usable, verdict, colour)}); the names keep their width (the menu runs to several columns: the
+    picker's longer entries took it past a 1,366-pixel screen).  Plain again once it hides."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.verdicts = None
+        self.setToolTipsVisible(True)
+        self._marked: list[QtGui.QAction] = []
+        self.aboutToShow.connect(self.mark)
+        self.aboutToHide.connect(self.unmark)
+
+    def mark(self) -> None:
+        self.unmark()
+        verdicts = {} if self.verdicts is None else self.verdicts([a.data() for a in self.actions()])
+        for act in self.actions():
+            got = verdicts.get(act.data())
+            if got is not None:
+                text, _, icon = verdict_entry(act.text(), got)
+                act.setToolTip(text)
+                act.setIcon(icon)
+                self._marked.append(act)
+
+    def unmark(self) -> None:
+        for act in self._marked:
+            act.setToolTip("")
+            act.setIcon(QtGui.QIcon())
+        self._marked = []
 
 
 def scenario_verdicts(state: ScenarioState, field: str, values: list) -> dict:
@@ -488,7 +527,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
 
         self.compare = MenuButton()
         self.compare.setPopupMode(QtWidgets.QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QtWidgets.QMenu(self.compare)
+        menu = VerdictMenu(self.compare)     # (its verdicts: the fit table's rows, main_window)
         for g in sorted(cat.gpus.values(), key=lambda g: (g.category, -g.memory_mib)):
             act = menu.addAction(g.name)
             act.setCheckable(True)

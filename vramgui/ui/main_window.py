@@ -154,7 +154,8 @@ class MainWindow(QtWidgets.QMainWindow):
         state.released.connect(self._say_released)
         self._release_note: tuple | None = None     # (model, format) the status bar is to say it was released in
         self.fit_panel.gpuChosen.connect(state.set_gpu)
-        self.panel.gpu.verdicts = self.fit_panel.model.card_verdicts     # (its list gives each card's row)
+        # (the card picker's list and the compare menu give each card's row)
+        self.panel.gpu.verdicts = self.panel.compare.menu().verdicts = self.fit_panel.model.card_verdicts
         self.panel.import_button.clicked.connect(lambda: self.import_model())
         state.catalog_changed.connect(self._catalog_changed)
         self.setAcceptDrops(True)
