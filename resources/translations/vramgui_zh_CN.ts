@@ -106,6 +106,10 @@
         <translation>此划分对应的 llama.cpp 参数：-ngl {ngl} --n-cpu-moe {n}</translation>
     </message>
     <message>
+        <source>Each decode step copies the {gib} GiB of weights a card keeps in RAM to it: {ms} ms at an assumed {share} of its {link} GB/s link.</source>
+        <translation>每个解码步把每卡留在内存中的 {gib} GiB 权重复制到卡上：按假定的链路 {link} GB/s 的 {share} 计，需 {ms} 毫秒。</translation>
+    </message>
+    <message>
         <source>First token about {time}: the prompt&apos;s passes copy {gb} GB of the part in RAM to the card (at an assumed {share} of its {link} GB/s link).</source>
         <translation>首个 token 约 {time}：处理提示词的各轮会把内存中那部分共 {gb} GB 复制到显卡（按其 {link} GB/s 链路的 {share} 估算）。</translation>
     </message>
@@ -120,6 +124,10 @@
     <message>
         <source>The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and AMD cards</source>
         <translation>所选引擎不能在此 GPU 上运行：这些数字按它在 NVIDIA 和 AMD 显卡上的运行来估算</translation>
+    </message>
+    <message>
+        <source>{ms} ms a step as the offload plans it ({plan}): every layer runs on the card, and the {gb} GB of weights a card keeps in RAM are copied to it every step (at an assumed {share} of its {link} GB/s link).</source>
+        <translation>按卸载方案每步 {ms} 毫秒（{plan}）：所有层都在卡上运行，每卡留在内存中的 {gb} GB 权重每步都复制到卡上（按假定的链路 {link} GB/s 的 {share} 计）。</translation>
     </message>
     <message>
         <source>{ms} ms a step as the offload plans it ({plan}): at {n} sequences llama.cpp runs the part in RAM on the card, copying its {gb} GB there every step (at an assumed {share} of its {link} GB/s link).</source>
@@ -2034,14 +2042,6 @@ Source: {source}</source>
         <translation>若不加 -c 启动，llama-server 会改为分配 {tokens} 个 token 的上下文，即留出这么多空闲时能容纳的最大值。</translation>
     </message>
     <message>
-        <source>RAM plans are llama.cpp&apos;s; {engine} offloads otherwise.</source>
-        <translation>内存方案按 llama.cpp 计算；{engine} 的卸载方式不同。</translation>
-    </message>
-    <message>
-        <source>With System RAM entered vramgui plans llama.cpp&apos;s partial offload: whole layers in RAM, run there by the CPU. {engine} runs no layer on the CPU: its offload ({how}) keeps the weights in RAM and copies them to the card for every forward pass, so each decode step and each prompt pass also moves them over the card&apos;s link. vramgui does not model that: expect its decode slower and its long prompts faster than shown.</source>
-        <translation>填写系统内存后，vramgui 按 llama.cpp 的部分卸载来规划：整层放在内存中，由 CPU 计算。{engine} 不在 CPU 上运行任何层：它的卸载（{how}）把权重留在内存中，每次前向传播都复制到显卡上，因此每个解码步和每次提示处理都要经显卡的链路传输这些权重。vramgui 未对此建模：预计其解码比显示的慢，长提示比显示的快。</translation>
-    </message>
-    <message>
         <source>{what} does not list this card ({target}).</source>
         <translation>{what} 未列出此卡（{target}）。</translation>
     </message>
@@ -2100,6 +2100,14 @@ Source: {source}</source>
     <message>
         <source>Its default context on {gib} GiB of GPU memory, whatever the prompt: the KV cache and the largest batch count it. With num_ctx set (a request&apos;s options, a Modelfile, OLLAMA_CONTEXT_LENGTH) it allocates that instead: pick Ollama (num_ctx set) and set the prompt to it.</source>
         <translation>这是它在 {gib} GiB 显存上的默认上下文，与提示长度无关：KV 缓存和最大批量都按它计算。设置了 num_ctx（请求的 options、Modelfile 或 OLLAMA_CONTEXT_LENGTH）时，它改为分配该长度：请选择 Ollama（已设 num_ctx）并把提示长度设为该值。</translation>
+    </message>
+    <message>
+        <source>{engine} copies its weights in RAM every pass: an assumed link share.</source>
+        <translation>{engine} 每次前向都复制内存中的权重：链路占比为假定值。</translation>
+    </message>
+    <message>
+        <source>{engine} runs no layer on the CPU: its offload ({how}) keeps the weights that do not fit in RAM and copies them to the card for every forward pass, so each decode step and each prompt chunk also moves them over the card&apos;s link. The figures with System RAM count those copies at an assumed {share} of the link (not measured for this engine), where llama.cpp would run the layers in RAM on the CPU.</source>
+        <translation>{engine} 不在 CPU 上运行任何层：它的卸载（{how}）把放不下的权重留在内存中，每次前向传播都复制到显卡上，因此每个解码步和每个提示分块都要经显卡的链路传输这些权重。填写系统内存后的数字按链路的 {share}（假定值，未对此引擎实测）计算这些复制；llama.cpp 则会在 CPU 上运行内存中的层。</translation>
     </message>
     <message>
         <source>engine default ({share})</source>
@@ -2388,6 +2396,10 @@ Source: {source}</source>
         <translation>无后端</translation>
     </message>
     <message>
+        <source>partly offloaded ({gib} GiB of weights a card in RAM, copied each pass)</source>
+        <translation>部分卸载（每卡 {gib} GiB 权重在内存中，每次前向复制）</translation>
+    </message>
+    <message>
         <source>partly offloaded (experts of {cpu} of {n} layers on CPU)</source>
         <translation>部分卸载（{n} 层中 {cpu} 层的专家在 CPU 上）</translation>
     </message>
@@ -2408,6 +2420,10 @@ Source: {source}</source>
         <translation>部分卸载（{n} 层中有 {gpu} 层在 GPU 上）</translation>
     </message>
     <message>
+        <source>offloaded: {gib} GiB copied each pass</source>
+        <translation>已卸载：每次前向复制 {gib} GiB</translation>
+    </message>
+    <message>
         <source>offloaded: {cpu}/{n} layers&apos; experts on CPU</source>
         <translation>已卸载：{cpu}/{n} 层的专家在 CPU 上</translation>
     </message>
@@ -2422,6 +2438,10 @@ Source: {source}</source>
     <message>
         <source>llama.cpp PR #16653</source>
         <translation>llama.cpp PR #16653</translation>
+    </message>
+    <message>
+        <source>offload {gib} GiB</source>
+        <translation>卸载 {gib} GiB</translation>
     </message>
     <message>
         <source>offload {gpu}/{n}</source>

@@ -540,21 +540,27 @@ def test_fit_table_greys_out_cards_the_engine_does_not_run_on(qtbot, win):
     assert dict(panel.row_texts())["Apple M2 Ultra (76-core GPU, 192GB)"] == "fits"
 
 
-def test_an_engine_that_offloads_otherwise_is_cautioned_with_system_ram(qtbot, win):
-    """With System RAM entered the plans are llama.cpp's split; vLLM, SGLang and HF transformers offload otherwise
-    (the weights copied to the card for every forward pass, not modelled): a caution under the engine says so, with
-    the flag and the source in its tooltip; none without RAM or with llama.cpp."""
+def test_an_engine_that_copies_its_offloaded_weights_is_cautioned_with_system_ram(qtbot, win):
+    """vLLM, SGLang and HF transformers copy what they keep in RAM to the card for every forward pass
+    (core.offload.plan_copied), at an assumed share of the link: with System RAM entered a caution under the engine
+    says so, the flag, the share and the source in its tooltip, and the fit table's row and the badge give the
+    bytes copied; none without RAM or with llama.cpp."""
     p = win.panel
     drive(qtbot, win, model="llama3.1-70b", weights="awq-int4", engine="vllm", gpus=1, batch=1)
     assert not p.engine_caution.isVisible()
     p.ram.setValue(64)
     settle(qtbot, win)
     assert p.engine_caution.isVisible() and p.engine_caution.text().startswith(
-        "RAM plans are llama.cpp's; vLLM offloads otherwise.")
+        "vLLM copies its weights in RAM every pass: an assumed link share.")
     tip = p.engine_caution.toolTip()
-    assert "--cpu-offload-gb" in tip and "issue 3563" in tip and "for every forward pass" in tip
+    assert "--cpu-offload-gb" in tip and "issue 3563" in tip and "assumed 84 %" in tip.replace("84%", "84 %")
+    model = win.fit_panel.model
+    plan = win.state.offload_plan()
+    assert model.row_cells(model.row_of("rtx4090"))[0] == \
+        f"offloaded: {plan.copied_bytes / GIB:.1f} GiB copied each pass" == "offloaded: 17.1 GiB copied each pass"
+    assert win.breakdown.verdict.text() == "OFFLOAD 17.1 GIB"
     choose(qtbot, win, p.engine, "hf")
-    assert p.engine_caution.text().startswith("RAM plans are llama.cpp's; HF transformers offloads otherwise.")
+    assert p.engine_caution.text().startswith("HF transformers copies its weights in RAM every pass")
     assert "device_map" in p.engine_caution.toolTip()
     choose(qtbot, win, p.weights, "q4_k_m")
     choose(qtbot, win, p.engine, "llamacpp")
@@ -562,43 +568,7 @@ def test_an_engine_that_offloads_otherwise_is_cautioned_with_system_ram(qtbot, w
     choose(qtbot, win, p.engine, "vllm")
     p.ram.setValue(0)
     settle(qtbot, win)
-    assert "RAM plans" not in p.engine_caution.text()
-
-def test_mlx_runs_on_apple_chips_and_is_flagged_elsewhere(qtbot, win):
-    """MLX (mlx-lm) through the pickers: on an Apple chip its own formats fit and nothing is flagged; on an NVIDIA
-    card a caution under the engine names MLX's CUDA backend as not modelled, and the breakdown's verdict and
-    every card but Apple's say so."""
-    from vramgui.core.memory import estimate_memory
-    p, panel = win.panel, win.fit_panel
-    drive(qtbot, win, gpus=1, batch=1, model="qwen3-4b", gpu="m4-max-64gb", engine="mlx")
-    choose(qtbot, win, p.weights, "mlx-4bit")
-    settle(qtbot, win)
-    assert not p.engine_caution.isVisible()
-    assert win.breakdown.verdict.text() == "FITS"
-    s = win.state.scenario
-    assert (s.engine, s.weights) == ("mlx", "mlx-4bit")
-    assert win.breakdown.values["weights"].text() == f"{float(estimate_memory(s).weights) / 2**30:.2f} GiB"
-    rows = dict(panel.row_texts())
-    apple = {g.name for g in win.state.catalog.gpus.values() if g.vendor == "Apple"}
-    assert {name for name, verdict in rows.items() if verdict == "no backend"} == set(rows) - apple
-    assert rows["Apple M4 Max (40-core GPU, 64GB)"] == "fits"
-    choose(qtbot, win, p.gpu, "rtx4090")
-    settle(qtbot, win)
-    assert p.engine_caution.isVisible()
-    assert p.engine_caution.text().startswith("MLX (mlx-lm) does not run on this card's GPU as modelled.")
-    assert "SM 7.5" in p.engine_caution.toolTip() and "as it runs on Apple chips" in p.engine_caution.toolTip()
-    assert win.breakdown.verdict.text() == "NO BACKEND"
-    assert win.breakdown.verdict.toolTip().startswith("The chosen engine does not run on this GPU as modelled: the "
-                                                      "figures time it as it runs on Apple chips")
-    # weights mlx-lm converts before it loads them: said under the engine, on the chip too
-    choose(qtbot, win, p.gpu, "m4-max-64gb")
-    choose(qtbot, win, p.weights, "q4_k_m")
-    settle(qtbot, win)
-    assert p.engine_caution.text().startswith("MLX (mlx-lm) does not load GGUF Q4_K_M weights as stored.")
-    assert "mlx_lm.convert" in p.engine_caution.toolTip()
-    choose(qtbot, win, p.engine, "llamacpp")
-    settle(qtbot, win)
-    assert not p.engine_caution.isVisible()
+    assert "copies its weights" not in p.engine_caution.text()
 
 
 def test_llama_server_fit_margin_caution(qtbot, win):

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .engines import COPIED_OFFLOAD, batch_defaults
 from .formats import WeightFormat
 from .memory import (
     MemoryTerms,
@@ -55,7 +56,7 @@ from .speed import (
     speed_key,
     speed_terms,
 )
-from .units import GB
+from .units import GB, GIB
 from .weights import (
     WeightBytes,
     active_weight_bytes,
@@ -158,6 +159,8 @@ class OffloadPlan:
     best_batch: int | None = None    # the sequences at which the plans serve the most tokens a second (with_best_batch)
     best_served_tokens_per_s: float | None = None   # ... that rate, in all
     best_prefill_s: float | None = None   # ... the batch's time to first token there (nan: no FLOP/s figure)
+    copied_bytes: float = 0.0        # an engine that copies its offloaded weights for every pass (plan_copied): a
+    #                                  card's bytes of them in RAM (0: llama.cpp's split, the CPU running its part)
 
     @property
     def experts_on_cpu(self) -> bool:
@@ -180,6 +183,8 @@ class OffloadPlan:
     def describe(self) -> str:
         if self.level == "gpu":
             return "fits on GPU"
+        if self.level == "partial" and self.copied_bytes:
+            return f"partly offloaded ({self.copied_bytes / GIB:,.1f} GiB of weights a card in RAM, copied each pass)"
         if self.level == "partial":
             if self.experts_on_cpu and self.cpu_layers == 0:
                 return "partly offloaded (experts on CPU)" if self.cpu_moe_layers >= self.n_layers else \
@@ -366,6 +371,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     ``with_prefill=False`` leaves the time to first token unset (nan): a third of a plan's time, which a table of
     every card's plan does not show.  ``pinned``: the weights in RAM are in pinned host memory (--no-mmap), which op
     offload copies to the card faster (:data:`PINNED_COPY_EFFICIENCY`)."""
+    if s.engine in COPIED_OFFLOAD:
+        return plan_copied(s, ram_gb, gpus, with_prefill)
     gpus = gpus or [s.gpu] * s.n_gpus
     if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
         ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
@@ -494,6 +501,68 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
                        cpu_math_s=math, cpu_prompt_s=on_cpu if level != "none" else 0.0, cpu_flops_per_s=rate)
 
 
+#: The share of a card's host link that an engine copying its offloaded weights for every pass (plan_copied) reaches:
+#: vLLM and SGLang pin them (vLLM issue 3563: 'pins the entire weight onto the CPU'), at llama.cpp's pinned copies'
+#: measured share; HF transformers' accelerate moves them from ordinary (pageable) memory, assumed at llama.cpp's
+#: share from mapped pages (neither measured for these engines).
+COPIED_SHARE = {"vllm": PINNED_COPY_EFFICIENCY, "sglang": PINNED_COPY_EFFICIENCY, "hf": PCIE_COPY_EFFICIENCY}
+
+
+def plan_copied(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, with_prefill: bool = True) -> OffloadPlan:
+    """The offload of an engine that keeps part of the weights in RAM and copies them to the card for every forward
+    pass (:data:`~vramgui.core.engines.COPIED_OFFLOAD`: vLLM's and SGLang's --cpu-offload-gb, HF transformers'
+    device_map offload), where llama.cpp runs whole layers on the CPU (:func:`plan_offload`).  Each card (of
+    ``gpus``, one kind: default ``s.n_gpus`` x ``s.gpu``) keeps in RAM the least of its weights that lets the rest,
+    every layer's cache and the engine's buffers fit its budget; every decode step and every prompt pass copies them
+    over its host link at :data:`COPIED_SHARE` of it, on top of the step and the passes with every layer on the
+    card.  Placed where those bytes are less than the card's weights and the cards' bytes fit ``ram_gb``; the layers
+    shown in RAM are the whole layers' weights those bytes cover."""
+    g = (gpus or [s.gpu])[0]
+    one = s if g is s.gpu else s.with_(gpu=g)
+    plan = _copied_cards(one, ram_gb, [g])[0]
+    if not with_prefill or plan.level == "none" or not g.peak_flops(one.weight_format.kernel):
+        return plan
+    prefill = float(prefill_time(one, one.prompt_tokens, one.batch))
+    return replace(plan, prefill_s=prefill + plan.prompt_copy_bytes / (plan.link_bytes_per_s * plan.copy_share))
+
+
+def _copied_split(needed: float, budget: float, weights: float, layers: int, cards: int,
+                  ram_budget: float) -> tuple[float, int, str]:
+    """(bytes a card keeps in RAM, the whole layers' weights they cover, the level) of :func:`plan_copied`."""
+    copied = max(0.0, needed - budget)
+    if not copied:
+        return 0.0, 0, "gpu"
+    in_ram = min(layers, int(np.ceil(copied / (weights / layers))))
+    return copied, in_ram, "partial" if copied < weights and copied * cards <= ram_budget else "none"
+
+
+def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU]) -> list[OffloadPlan]:
+    """:func:`plan_copied` of ``s`` on each card of ``gpus`` (``s.n_gpus`` of it), without the first token, from the
+    fit table's figures of every card at once (:func:`~vramgui.core.cards.card_table`: the needed and usable bytes
+    and the step with every layer on the card; a card at a time took 58 ms a table here, 4 ms so).  A card's plan
+    alone is this of one card, so the two agree to the last bit."""
+    from .cards import card_table
+    t = card_table(s, gpus)
+    weights, L, n = float(estimate_memory(s).weights), s.model.architecture.num_layers, s.n_gpus
+    share = COPIED_SHARE[s.engine]
+    new = float(prompt_split(s.prompt_tokens, s.cached_tokens)[0]) * s.batch     # (the prompt's new tokens, all)
+    out = []
+    for g, needed, budget, rate in zip(gpus, t.needed_each.tolist(), t.budget_bytes.tolist(),
+                                       t.decode_tokens_per_s.tolist(), strict=True):
+        copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram_gb * GB)
+        link = host_link_bytes_per_s(g)
+        step = 1.0 / rate if rate > 0 else float("inf")
+        chunk = batch_defaults(s.profile, g)[1] or new     # (the engine's prompt chunk on this card; HF: the prompt)
+        passes = float(np.ceil(new / max(min(chunk, new), 1.0))) if new else 0.0
+        devices = [Device(g.name, needed - copied, budget, L - in_ram)] * n
+        out.append(OffloadPlan(level=level, n_layers=L, gpu_layers=L - in_ram, cpu_layers=in_ram, output_on_gpu=True,
+                               devices=[*devices, Device("system RAM", copied * n, ram_gb * GB, in_ram)],
+                               decode_s=step + copied / (link * share) if level != "none" else float("inf"),
+                               prompt_copy_bytes=passes * copied, link_bytes_per_s=link, step_copy_bytes=copied,
+                               copy_share=share, copied_bytes=copied))
+    return out
+
+
 def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool = False,
                        ram_bandwidth_gb_s: float | None = None, n_cpu_moe: int | None = None,
                        pinned: bool = False) -> list[OffloadPlan]:
@@ -505,6 +574,8 @@ def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_c
     from .cards import cards_by_defaults
     if not gpus:
         return []
+    if s.engine in COPIED_OFFLOAD:       # (an engine copying its offloaded weights)
+        return _copied_cards(s, ram_gb, gpus)
     out: list[OffloadPlan | None] = [None] * len(gpus)
     for idx in cards_by_defaults(s, gpus) or [list(range(len(gpus)))]:
         sub = [gpus[i] for i in idx]

@@ -26,7 +26,7 @@ from .engines import (
 from .fit import auto_fit_headroom, fit, server_context
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
-from .offload import MOE_CPU_LAYER_S, PINNED_COPY_EFFICIENCY, offloads, plan_costs, served_tokens_per_s
+from .offload import COPIED_SHARE, MOE_CPU_LAYER_S, PINNED_COPY_EFFICIENCY, offloads, plan_costs, served_tokens_per_s
 from .params import count_params
 from .scenario import Scenario
 from .speed import (
@@ -55,7 +55,8 @@ def offload_dict(plan) -> dict:
             "output_on_gpu": plan.output_on_gpu, "ngl": plan.ngl, "copy_bytes": plan.copy_bytes,
             "prefill_seconds": None if plan.prefill_s != plan.prefill_s else plan.prefill_s,
             "prompt_copy_bytes": plan.prompt_copy_bytes, "link_bytes_per_s": plan.link_bytes_per_s,
-            "step_copy_bytes": plan.step_copy_bytes, "cpu_moe_layers": plan.cpu_moe_layers,
+            "step_copy_bytes": plan.step_copy_bytes, "copied_bytes": plan.copied_bytes,
+            "cpu_moe_layers": plan.cpu_moe_layers,
             "copy_share": plan.copy_share, "cpu_math_seconds": plan.cpu_math_s,
             "cpu_prompt_seconds": plan.cpu_prompt_s, "cpu_flops_per_second": plan.cpu_flops_per_s,
             "max_prompt_tokens": plan.max_prompt_tokens if plan.max_context is not None else None,
@@ -99,7 +100,10 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
     if o["copy_bytes"]:
         lines.append(f"  the first card's compute buffer holds {o['copy_bytes'] / MIB:,.0f} MiB more: a prompt's pass "
                      "copies tensors of the part in RAM there (llama.cpp's op offload)")
-    if o["step_copy_bytes"]:
+    if o["copied_bytes"]:
+        lines.append(f"  decode: each step copies the {o['copied_bytes'] / 1e9:,.1f} GB of weights a card keeps in RAM "
+                     f"to it (at an assumed {_share(o)} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
+    elif o["step_copy_bytes"]:
         lines.append(f"  decode: each step of 32 sequences or more copies {o['step_copy_bytes'] / 1e9:,.1f} GB of the "
                      f"part in RAM to the card (op offload, at an assumed {_share(o)} of its "
                      f"{o['link_bytes_per_s'] / 1e9:,.0f} GB/s link) instead of the CPU reading it")
@@ -218,16 +222,17 @@ def _offload_served(o: dict, plan, s: Scenario, fits: bool, price_per_hour: floa
 
 
 def offload_note(s) -> str | None:
-    """Where the offload plan of ``s`` is llama.cpp's but its engine offloads otherwise (:data:`engines.
-    COPIED_OFFLOAD`: vLLM, SGLang, HF transformers), what it does instead; None elsewhere."""
+    """Where the engine of ``s`` offloads by copying its weights in RAM to the card (:data:`engines.COPIED_OFFLOAD`:
+    vLLM, SGLang, HF transformers; :func:`~vramgui.core.offload.plan_copied`), how and with what assumption; None
+    elsewhere (llama.cpp's split)."""
     got = COPIED_OFFLOAD.get(s.engine)
     if got is None:
         return None
     how, source = got
-    return (f"the plan is llama.cpp's split, its CPU running the layers in RAM; {s.profile.name} offloads otherwise "
-            f"({how}: the weights stay in RAM and are copied to the card for every forward pass, so each decode step "
-            f"and each prompt pass also moves them over the card's link), which vramgui does not model: expect its "
-            f"decode slower and its long prompts faster than the plan's ({source})")
+    return (f"{s.profile.name} keeps the weights that do not fit in RAM and copies them to the card for every forward "
+            f"pass ({how}; {source}), not llama.cpp's split with the CPU running layers: each decode step and each "
+            f"prompt chunk here copies them at an assumed {COPIED_SHARE[s.engine]:.0%} of the card's host link "
+            "(not measured for this engine)")
 
 
 def _first(pair: tuple | None):

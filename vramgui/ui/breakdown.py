@@ -235,6 +235,12 @@ class BreakdownStrip(QtWidgets.QFrame):
             elif plan.level == "partial" and plan.cpu_moe_layers and s.engine in LLAMACPP:
                 tip += "\n" + self.tr("llama.cpp's flags for this split: -ngl {ngl} --n-cpu-moe {n}").format(
                     ngl=plan.ngl, n=plan.cpu_moe_layers)
+            if plan.copied_bytes:          # (core.offload.plan_copied)
+                tip += "\n" + self.tr("Each decode step copies the {gib} GiB of weights a card keeps in RAM to it: "
+                                       "{ms} ms at an assumed {share} of its {link} GB/s link.").format(
+                    gib=num(plan.copied_bytes / GIB, 1), share=f"{plan.copy_share:.0%}",
+                    ms=num(plan.copied_bytes / (plan.link_bytes_per_s * plan.copy_share) * 1e3, 0),
+                    link=num(plan.link_bytes_per_s / 1e9))
             if plan.prompt_copy_bytes and plan.prefill_s == plan.prefill_s:     # (core.offload.prompt_copy_bytes)
                 tip += "\n" + self.tr("First token about {time}: the prompt's passes copy {gb} GB of the part in RAM "
                                        "to the card (at an assumed {share} of its {link} GB/s link).").format(
@@ -254,7 +260,13 @@ class BreakdownStrip(QtWidgets.QFrame):
         if offloaded:       # (the formulas explain() substitutes keep every layer on the card: what they give, after)
             gpu_first = duration(float(sp.prefill_s)) if sp.compute_known else self.tr("unknown")
             ms, badge = num(step * 1e3, 1), plan_badge(plan)
-            if plan.step_copy_bytes:        # (core.offload: op offload at 32 sequences or more)
+            if plan.copied_bytes:           # (core.offload.plan_copied: vLLM, SGLang, HF transformers)
+                how = self.tr("{ms} ms a step as the offload plans it ({plan}): every layer runs on the card, and the "
+                              "{gb} GB of weights a card keeps in RAM are copied to it every step (at an assumed "
+                              "{share} of its {link} GB/s link).").format(
+                    ms=ms, plan=badge, gb=num(plan.copied_bytes / 1e9, 1), share=f"{plan.copy_share:.0%}",
+                    link=num(plan.link_bytes_per_s / 1e9))
+            elif plan.step_copy_bytes:      # (core.offload: op offload at 32 sequences or more)
                 how = self.tr("{ms} ms a step as the offload plans it ({plan}): at {n} sequences llama.cpp runs the "
                               "part in RAM on the card, copying its {gb} GB there every step (at an assumed {share} "
                               "of its {link} GB/s link).").format(

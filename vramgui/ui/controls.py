@@ -24,7 +24,7 @@ from ..core.engines import (
 )
 from ..core.fit import auto_fit_headroom, server_context
 from ..core.memory import replicates_latent
-from ..core.offload import PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY
+from ..core.offload import COPIED_SHARE, PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY
 from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note
 from ..core.scenario import HOSTS, MAX_SCENARIO_BATCH, MAX_STAGES
 from ..core.speed import (
@@ -1192,8 +1192,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         """Below the engine: vLLM or SGLang on an Apple chip, whose GPU their modelled builds do not run on, HF
         transformers there with FP8 or AWQ weights, MLX on another card (core.report.engine_note); weights MLX
         converts before it loads them (core.report.format_note); Ollama's default context where it is longer than
-        prompt + output (core.report.default_context_note); with System RAM entered, an engine that offloads
-        otherwise than the plans (core.report.offload_note); a card the engine's builds, or HF transformers'
+        prompt + output (core.report.default_context_note); with System RAM entered, an engine that copies its
+        offloaded weights for every pass (core.report.offload_note); a card the engine's builds, or HF transformers'
         FlashAttention-2, do not list (core.report.card_note)."""
         lines, tips = [], []
         noted = not training and engine_note(s) is not None
@@ -1248,13 +1248,14 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         if copied is not None:                  # (core.report.offload_note)
             how, source = copied
             engine = core_name(s.profile.name)
-            lines.append(self.tr("RAM plans are llama.cpp's; {engine} offloads otherwise.").format(engine=engine))
-            tips.append(self.tr("With System RAM entered vramgui plans llama.cpp's partial offload: whole layers in "
-                                "RAM, run there by the CPU. {engine} runs no layer on the CPU: its offload ({how}) "
-                                "keeps the weights in RAM and copies them to the card for every forward pass, so each "
-                                "decode step and each prompt pass also moves them over the card's link. vramgui does "
-                                "not model that: expect its decode slower and its long prompts faster than shown.")
-                        .format(engine=engine, how=how) + f"\n({source})")
+            lines.append(self.tr("{engine} copies its weights in RAM every pass: an assumed link share.").format(
+                engine=engine))
+            tips.append(self.tr("{engine} runs no layer on the CPU: its offload ({how}) keeps the weights that do not "
+                                "fit in RAM and copies them to the card for every forward pass, so each decode step "
+                                "and each prompt chunk also moves them over the card's link. The figures with System "
+                                "RAM count those copies at an assumed {share} of the link (not measured for this "
+                                "engine), where llama.cpp would run the layers in RAM on the CPU.")
+                        .format(engine=engine, how=how, share=f"{COPIED_SHARE[s.engine]:.0%}") + f"\n({source})")
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)
             cc, target, what = s.gpu.compute_capability, card_target(s.gpu), core_name(rule.what)

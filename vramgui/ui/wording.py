@@ -13,7 +13,7 @@ import re
 from PySide6 import QtCore
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-from ..core.units import MIB
+from ..core.units import GIB, MIB
 from .i18n import integer, num, translate
 
 # Names from the core's tables that hold words, listed for translation (the others are
@@ -103,6 +103,9 @@ def plan_description(plan) -> str:
     """An offload plan (:class:`~vramgui.core.offload.OffloadPlan`) in words."""
     if plan.level == "gpu":
         return translate("Verdict", "fits on GPU")
+    if plan.level == "partial" and plan.copied_bytes:      # (core.offload.plan_copied)
+        return translate("Verdict", "partly offloaded ({gib} GiB of weights a card in RAM, copied each pass)").format(
+            gib=num(plan.copied_bytes / GIB, 1))
     if plan.level == "partial":
         if plan.experts_on_cpu and plan.cpu_layers == 0:
             if plan.cpu_moe_layers < plan.n_layers:     # (llama.cpp's --n-cpu-moe N)
@@ -126,6 +129,8 @@ def layers_on_gpu(gpu_layers: int, n_layers: int, output: bool = False) -> str:
 def plan_cell(plan) -> str:
     """An offload plan in a table's verdict column: a layer split in short, so the column
     leaves the card names room at 1366 pixels; other levels as :func:`plan_description`."""
+    if plan.level == "partial" and plan.copied_bytes:      # (core.offload.plan_copied)
+        return translate("Verdict", "offloaded: {gib} GiB copied each pass").format(gib=num(plan.copied_bytes / GIB, 1))
     if plan.level == "partial" and plan.cpu_layers:
         return layer_split_cell(plan.gpu_layers, plan.n_layers)
     if plan.level == "partial" and 0 < plan.cpu_moe_layers < plan.n_layers:    # (--n-cpu-moe N)
@@ -150,6 +155,8 @@ def fit_margin_tip(spare: float, margin: float, more: str = "") -> str:
 
 def plan_badge(plan) -> str:
     """The short form on the breakdown's badge."""
+    if plan.level == "partial" and plan.copied_bytes:      # (core.offload.plan_copied)
+        return translate("Verdict", "offload {gib} GiB").format(gib=num(plan.copied_bytes / GIB, 1))
     if plan.level == "partial":
         if plan.cpu_layers:
             return translate("Verdict", "offload {gpu}/{n}").format(gpu=plan.gpu_layers, n=plan.n_layers)
