@@ -371,8 +371,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     ``with_prefill=False`` leaves the time to first token unset (nan): a third of a plan's time, which a table of
     every card's plan does not show.  ``pinned``: the weights in RAM are in pinned host memory (--no-mmap), which op
     offload copies to the card faster (:data:`PINNED_COPY_EFFICIENCY`)."""
-    if s.engine in COPIED_OFFLOAD:
-        return plan_copied(s, ram_gb, gpus, with_prefill)
+    if s.engine in COPIED_OFFLOAD:      # (its cards are of one kind: tensor parallel)
+        return plan_copied(s.with_(gpu=gpus[0]) if gpus else s, ram_gb, with_prefill)
     gpus = gpus or [s.gpu] * s.n_gpus
     if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
         ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
@@ -508,21 +508,19 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
 COPIED_SHARE = {"vllm": PINNED_COPY_EFFICIENCY, "sglang": PINNED_COPY_EFFICIENCY, "hf": PCIE_COPY_EFFICIENCY}
 
 
-def plan_copied(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, with_prefill: bool = True) -> OffloadPlan:
+def plan_copied(s: Scenario, ram_gb: float, with_prefill: bool = True) -> OffloadPlan:
     """The offload of an engine that keeps part of the weights in RAM and copies them to the card for every forward
     pass (:data:`~vramgui.core.engines.COPIED_OFFLOAD`: vLLM's and SGLang's --cpu-offload-gb, HF transformers'
-    device_map offload), where llama.cpp runs whole layers on the CPU (:func:`plan_offload`).  Each card (of
-    ``gpus``, one kind: default ``s.n_gpus`` x ``s.gpu``) keeps in RAM the least of its weights that lets the rest,
+    device_map offload), where llama.cpp runs whole layers on the CPU (:func:`plan_offload`).  Each of the
+    scenario's cards keeps in RAM the least of its weights that lets the rest,
     every layer's cache and the engine's buffers fit its budget; every decode step and every prompt pass copies them
     over its host link at :data:`COPIED_SHARE` of it, on top of the step and the passes with every layer on the
     card.  Placed where those bytes are less than the card's weights and the cards' bytes fit ``ram_gb``; the layers
     shown in RAM are the whole layers' weights those bytes cover."""
-    g = (gpus or [s.gpu])[0]
-    one = s if g is s.gpu else s.with_(gpu=g)
-    plan = _copied_cards(one, ram_gb, [g])[0]
-    if not with_prefill or plan.level == "none" or not g.peak_flops(one.weight_format.kernel):
+    plan = _copied_cards(s, ram_gb, [s.gpu])[0]
+    if not with_prefill or plan.level == "none" or not s.gpu.peak_flops(s.weight_format.kernel):
         return plan
-    prefill = float(prefill_time(one, one.prompt_tokens, one.batch))
+    prefill = float(prefill_time(s, s.prompt_tokens, s.batch))
     return replace(plan, prefill_s=prefill + plan.prompt_copy_bytes / (plan.link_bytes_per_s * plan.copy_share))
 
 
@@ -536,19 +534,24 @@ def _copied_split(needed: float, budget: float, weights: float, layers: int, car
     return copied, in_ram, "partial" if copied < weights and copied * cards <= ram_budget else "none"
 
 
-def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU]) -> list[OffloadPlan]:
+def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None) -> list[OffloadPlan]:
     """:func:`plan_copied` of ``s`` on each card of ``gpus`` (``s.n_gpus`` of it), without the first token, from the
-    fit table's figures of every card at once (:func:`~vramgui.core.cards.card_table`: the needed and usable bytes
-    and the step with every layer on the card; a card at a time took 58 ms a table here, 4 ms so).  A card's plan
-    alone is this of one card, so the two agree to the last bit."""
+    fit table's figures of every card at once (:func:`~vramgui.core.cards.card_table`, or ``table``, the window's of
+    the same scenario over these cards and others: the needed and usable bytes and the step with every layer on the
+    card; a card at a time took 58 ms a table here, 4 ms so).  A card's plan alone is this of one card, so the two
+    agree to the last bit."""
     from .cards import card_table
-    t = card_table(s, gpus)
+    row = {} if table is None else {id(g): i for i, g in enumerate(table.gpus)}
+    if table is None or any(id(g) not in row for g in gpus):
+        table, row = card_table(s, gpus), {id(g): i for i, g in enumerate(gpus)}
+    at = [row[id(g)] for g in gpus]
+    needed_each, budgets, rates = (np.asarray(a)[at].tolist() for a in (
+        table.needed_each, table.budget_bytes, table.decode_tokens_per_s))
     weights, L, n = float(estimate_memory(s).weights), s.model.architecture.num_layers, s.n_gpus
     share = COPIED_SHARE[s.engine]
     new = float(prompt_split(s.prompt_tokens, s.cached_tokens)[0]) * s.batch     # (the prompt's new tokens, all)
     out = []
-    for g, needed, budget, rate in zip(gpus, t.needed_each.tolist(), t.budget_bytes.tolist(),
-                                       t.decode_tokens_per_s.tolist(), strict=True):
+    for g, needed, budget, rate in zip(gpus, needed_each, budgets, rates, strict=True):
         copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram_gb * GB)
         link = host_link_bytes_per_s(g)
         step = 1.0 / rate if rate > 0 else float("inf")
@@ -565,17 +568,19 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU]) -> list[OffloadPl
 
 def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool = False,
                        ram_bandwidth_gb_s: float | None = None, n_cpu_moe: int | None = None,
-                       pinned: bool = False) -> list[OffloadPlan]:
+                       pinned: bool = False, table=None) -> list[OffloadPlan]:
     """:func:`plan_offload` of ``s`` on each card of ``gpus`` in turn (``s.n_gpus`` of it, as the fit table plans every
     card that does not fit), without the time to first token (``with_prefill=False``): the same plans, worked out for
     all the cards at once, in numpy rows of ``s.n_gpus`` cards (a plan a card took 70-140 us here, a table of ~120 such
     cards 38 % of a change; ``tests/test_offload.py`` holds the two equal over the catalog).  The cards whose engine
-    defaults differ (:func:`~vramgui.core.cards.card_defaults`) are planned a group at a time."""
+    defaults differ (:func:`~vramgui.core.cards.card_defaults`) are planned a group at a time.  ``table``: the fit
+    table of ``s`` over these cards (and others), whose figures an engine copying its offloaded weights takes
+    (:func:`_copied_cards`) instead of working them out again."""
     from .cards import cards_by_defaults
     if not gpus:
         return []
     if s.engine in COPIED_OFFLOAD:       # (an engine copying its offloaded weights)
-        return _copied_cards(s, ram_gb, gpus)
+        return _copied_cards(s, ram_gb, gpus, table)
     out: list[OffloadPlan | None] = [None] * len(gpus)
     for idx in cards_by_defaults(s, gpus) or [list(range(len(gpus)))]:
         sub = [gpus[i] for i in idx]

@@ -394,9 +394,9 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         if followed or not self.options or self._pending.isActive():
             self._pending.stop()
             self.recompute()
-        by_key = {(o.model.id, o.weights): o for o in self.options}
-        keys = (self.proxy.index(r, 0).data(QtCore.Qt.ItemDataRole.UserRole) for r in range(self.proxy.rowCount()))
-        return [by_key[k[0], k[1]] for k in keys]
+        by_key = {(o.model.id, o.weights, o.engine): o for o in self.options}     # (each row's UserRole data)
+        return [by_key[tuple(self.proxy.index(r, 0).data(QtCore.Qt.ItemDataRole.UserRole))]
+                for r in range(self.proxy.rowCount())]
 
     def file_stem(self) -> str:
         """``machine_1xrtx4090_64gb_c4096``: the described machine, for an exported file's name."""

@@ -525,7 +525,8 @@ class MainWindow(QtWidgets.QMainWindow):
         table = self._table
         plans = ram = None
         if self.state.mode == "inference" and self.state.offload_asked:
-            plans = self.state.offload_plans([g for g, fits in zip(table.gpus, table.fits, strict=True) if not fits])
+            plans = self.state.offload_plans([g for g, fits in zip(table.gpus, table.fits, strict=True) if not fits],
+                                             table)
             self._ram_key()
             if s.gpu.id in plans:             # (the primary's is worked out for the charts already)
                 self._ram_prompts[1].setdefault(s.gpu.id, self.state.max_offload_prompt())

@@ -96,14 +96,15 @@ class ScenarioState(QtCore.QObject):
         """The offload plan for the current scenario on its card(s), or None when no system RAM is set."""
         return self.plan_for(self._scenario)
 
-    def offload_plans(self, gpus: list) -> dict | None:
+    def offload_plans(self, gpus: list, table=None) -> dict | None:
         """The offload plans of the current scenario on each card of ``gpus`` by card id (the fit table's rows that do
         not fit: core.offload.plan_offload_cards, each :meth:`offload_plan` without its time to first token, all at
-        once), or None when no System RAM is set."""
+        once; ``table``: the fit table they come from, whose figures some engines' plans take), or None when no
+        System RAM is set."""
         if not self.offload_asked:
             return None
         from ..core.offload import plan_offload_cards
-        plans = plan_offload_cards(self._scenario, self.ram_gb, gpus, **self._plan_settings())
+        plans = plan_offload_cards(self._scenario, self.ram_gb, gpus, table=table, **self._plan_settings())
         return {g.id: plan for g, plan in zip(gpus, plans, strict=True)}
 
     def plan_for(self, s: Scenario):
