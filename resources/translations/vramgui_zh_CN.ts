@@ -106,6 +106,26 @@
         <translation>此划分对应的 llama.cpp 参数：-ngl {ngl} --n-cpu-moe {n}</translation>
     </message>
     <message>
+        <source>First token about {time}: the prompt&apos;s passes read {gb} GB of the part in RAM over the card&apos;s link (at an assumed {share} of its {link} GB/s).</source>
+        <translation>首个词元约 {time}：提示词的各次前向经显卡链路读取内存部分共 {gb} GB（按假定的 {link} GB/s 链路的 {share}）。</translation>
+    </message>
+    <message>
+        <source>{ms} ms a step as the offload plans it ({plan}): every layer runs on the card.</source>
+        <translation>按卸载方案每步 {ms} ms（{plan}）：每一层都在显卡上运行。</translation>
+    </message>
+    <message>
+        <source>About {time} as the offload plans it ({plan}): the prompt&apos;s passes read {gb} GB of the part in RAM over the card&apos;s link (at an assumed {share} of its {link} GB/s).</source>
+        <translation>按卸载方案约 {time}（{plan}）：提示词的各次前向经显卡链路读取内存部分共 {gb} GB（按假定的 {link} GB/s 链路的 {share}）。</translation>
+    </message>
+    <message>
+        <source>Each decode step reads {step} GiB of the {gib} GiB of weights a card keeps in RAM over its link, where they stay: the routed experts its tokens use and the layers&apos; other weights, {ms} ms at an assumed {share} of its {link} GB/s.</source>
+        <translation>每个解码步经链路就地读取每卡留在内存中的 {gib} GiB 权重中的 {step} GiB：其词元用到的路由专家及各层的其余权重，按假定的 {link} GB/s 链路的 {share} 需 {ms} ms。</translation>
+    </message>
+    <message>
+        <source>Each decode step reads the {gib} GiB of weights a card keeps in RAM over its link, where they stay: {ms} ms at an assumed {share} of its {link} GB/s.</source>
+        <translation>每个解码步经链路就地读取每卡留在内存中的 {gib} GiB 权重：按假定的 {link} GB/s 链路的 {share} 需 {ms} ms。</translation>
+    </message>
+    <message>
         <source>Each decode step copies the {gib} GiB of weights a card keeps in RAM to it: {ms} ms at an assumed {share} of its {link} GB/s link.</source>
         <translation>每个解码步把每卡留在内存中的 {gib} GiB 权重复制到卡上：按假定的链路 {link} GB/s 的 {share} 计，需 {ms} 毫秒。</translation>
     </message>
@@ -124,10 +144,6 @@
     <message>
         <source>The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and AMD cards</source>
         <translation>所选引擎不能在此 GPU 上运行：这些数字按它在 NVIDIA 和 AMD 显卡上的运行来估算</translation>
-    </message>
-    <message>
-        <source>{ms} ms a step as the offload plans it ({plan}): every layer runs on the card, and the {gb} GB of weights a card keeps in RAM are copied to it every step (at an assumed {share} of its {link} GB/s link).</source>
-        <translation>按卸载方案每步 {ms} 毫秒（{plan}）：所有层都在卡上运行，每卡留在内存中的 {gb} GB 权重每步都复制到卡上（按假定的链路 {link} GB/s 的 {share} 计）。</translation>
     </message>
     <message>
         <source>{ms} ms a step as the offload plans it ({plan}): at {n} sequences llama.cpp runs the part in RAM on the card, copying its {gb} GB there every step (at an assumed {share} of its {link} GB/s link).</source>
@@ -2042,6 +2058,14 @@ Source: {source}</source>
         <translation>若不加 -c 启动，llama-server 会改为分配 {tokens} 个 token 的上下文，即留出这么多空闲时能容纳的最大值。</translation>
     </message>
     <message>
+        <source>{engine} reads its weights in RAM every pass: an assumed link share.</source>
+        <translation>{engine} 每次前向都读取内存中的权重：链路占比为假定值。</translation>
+    </message>
+    <message>
+        <source>{engine} runs no layer on the CPU: its offload ({how}) keeps the weights that do not fit in pinned RAM, where the card&apos;s kernels read them for every forward pass, so each decode step and each prompt chunk moves them over the card&apos;s link; of an MoE&apos;s routed experts only those its tokens use. The figures with System RAM count those reads at an assumed {share} of the link (not measured for this engine), where llama.cpp would run the layers in RAM on the CPU. A long prompt&apos;s matrix products may read them more than once, which the first token shown does not count.</source>
+        <translation>{engine} 不在 CPU 上运行任何层：其卸载（{how}）把放不下的权重留在锁页内存中，由显卡的内核在每次前向时直接读取，因此每个解码步和每个提示词分块都经显卡链路搬运它们；MoE 的路由专家只读取其词元用到的那些。填写系统内存后的数字按假定的链路 {share} 计算这些读取（该引擎未经实测），而 llama.cpp 会在 CPU 上运行内存中的层。长提示词的矩阵乘法可能多次读取这些权重，所示首个词元时间未计入。</translation>
+    </message>
+    <message>
         <source>{what} does not list this card ({target}).</source>
         <translation>{what} 未列出此卡（{target}）。</translation>
     </message>
@@ -2396,6 +2420,10 @@ Source: {source}</source>
         <translation>无后端</translation>
     </message>
     <message>
+        <source>partly offloaded ({gib} GiB of weights a card in RAM, read from there each pass)</source>
+        <translation>部分卸载（每卡 {gib} GiB 权重在内存中，每次前向就地读取）</translation>
+    </message>
+    <message>
         <source>partly offloaded ({gib} GiB of weights a card in RAM, copied each pass)</source>
         <translation>部分卸载（每卡 {gib} GiB 权重在内存中，每次前向复制）</translation>
     </message>
@@ -2418,6 +2446,10 @@ Source: {source}</source>
     <message>
         <source>partly offloaded ({gpu} of {n} layers on GPU)</source>
         <translation>部分卸载（{n} 层中有 {gpu} 层在 GPU 上）</translation>
+    </message>
+    <message>
+        <source>offloaded: {gib} GiB read from RAM</source>
+        <translation>已卸载：从内存读取 {gib} GiB</translation>
     </message>
     <message>
         <source>offloaded: {gib} GiB copied each pass</source>

@@ -551,14 +551,20 @@ def test_an_engine_that_copies_its_offloaded_weights_is_cautioned_with_system_ra
     p.ram.setValue(64)
     settle(qtbot, win)
     assert p.engine_caution.isVisible() and p.engine_caution.text().startswith(
-        "vLLM copies its weights in RAM every pass: an assumed link share.")
+        "vLLM reads its weights in RAM every pass: an assumed link share.")
     tip = p.engine_caution.toolTip()
-    assert "--cpu-offload-gb" in tip and "issue 3563" in tip and "assumed 84 %" in tip.replace("84%", "84 %")
+    assert "--cpu-offload-gb" in tip and "uva.py" in tip and "assumed 84 %" in tip.replace("84%", "84 %")
     model = win.fit_panel.model
     plan = win.state.offload_plan()
     assert model.row_cells(model.row_of("rtx4090"))[0] == \
-        f"offloaded: {plan.copied_bytes / GIB:.1f} GiB copied each pass" == "offloaded: 17.1 GiB copied each pass"
+        f"offloaded: {plan.copied_bytes / GIB:.1f} GiB read from RAM" == "offloaded: 17.1 GiB read from RAM"
     assert win.breakdown.verdict.text() == "OFFLOAD 17.1 GIB"
+    # SGLang copies them to the card (its OffloaderV1): the row says so
+    choose(qtbot, win, p.engine, "sglang")
+    plan = win.state.offload_plan()
+    assert p.engine_caution.text().startswith("SGLang copies its weights in RAM every pass")
+    assert model.row_cells(model.row_of("rtx4090"))[0] == \
+        f"offloaded: {plan.copied_bytes / GIB:.1f} GiB copied each pass"
     choose(qtbot, win, p.engine, "hf")
     assert p.engine_caution.text().startswith("HF transformers copies its weights in RAM every pass")
     assert "device_map" in p.engine_caution.toolTip()

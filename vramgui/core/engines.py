@@ -728,6 +728,17 @@ COPIED_OFFLOAD = {
                                                  "accelerate's hooks (accelerate.cpu_offload)"),
 }
 
+#: Engines of :data:`COPIED_OFFLOAD` that leave the offloaded weights in pinned RAM and let the card's kernels read
+#: them there (unified virtual addressing, no copy): an MoE layer's fused expert kernel reads only the routed experts
+#: a token goes to, so a decode step moves those and the layer's other weights over the link, not every expert.
+#: SGLang's --cpu-offload-gb (its OffloaderV1) and accelerate's hooks copy a module's whole state to the card.
+READS_IN_PLACE = {
+    "vllm": "github.com/vllm-project/vllm, vllm/model_executor/offloader/base.py (create_offloader: --cpu-offload-gb "
+            "picks the UVA offloader) and uva.py (UVAOffloader: 'the GPU can then directly access the CPU memory "
+            "without explicit transfers'); PR 34535: Kimi K2 NVFP4 on one GB300 with 350 GiB offloaded decoding "
+            "15 tokens/s, which reading every offloaded expert each step could not",
+}
+
 
 def converts_first(engine: str, weights: str) -> tuple[str, str] | None:
     """(why, source) where the engine converts ``weights`` before it loads them (MLX outside :data:`MLX_LOADS`; the

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .engines import COPIED_OFFLOAD, batch_defaults
+from .engines import COPIED_OFFLOAD, READS_IN_PLACE, batch_defaults
 from .formats import WeightFormat
 from .memory import (
     MemoryTerms,
@@ -55,6 +55,7 @@ from .speed import (
     prompt_split,
     speed_key,
     speed_terms,
+    weights_read_terms,
 )
 from .units import GB, GIB
 from .weights import (
@@ -161,6 +162,8 @@ class OffloadPlan:
     best_prefill_s: float | None = None   # ... the batch's time to first token there (nan: no FLOP/s figure)
     copied_bytes: float = 0.0        # an engine that copies its offloaded weights for every pass (plan_copied): a
     #                                  card's bytes of them in RAM (0: llama.cpp's split, the CPU running its part)
+    read_in_place: bool = False      # ... whose card reads them in RAM (vLLM's UVA: engines.READS_IN_PLACE), a
+    #                                  step moving ``step_copy_bytes`` of them (an MoE's used experts), not copying all
 
     @property
     def experts_on_cpu(self) -> bool:
@@ -184,7 +187,8 @@ class OffloadPlan:
         if self.level == "gpu":
             return "fits on GPU"
         if self.level == "partial" and self.copied_bytes:
-            return f"partly offloaded ({self.copied_bytes / GIB:,.1f} GiB of weights a card in RAM, copied each pass)"
+            how = "read from there" if self.read_in_place else "copied"
+            return f"partly offloaded ({self.copied_bytes / GIB:,.1f} GiB of weights a card in RAM, {how} each pass)"
         if self.level == "partial":
             if self.experts_on_cpu and self.cpu_layers == 0:
                 return "partly offloaded (experts on CPU)" if self.cpu_moe_layers >= self.n_layers else \
@@ -550,20 +554,43 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None) -> li
     weights, L, n = float(estimate_memory(s).weights), s.model.architecture.num_layers, s.n_gpus
     share = COPIED_SHARE[s.engine]
     new = float(prompt_split(s.prompt_tokens, s.cached_tokens)[0]) * s.batch     # (the prompt's new tokens, all)
+    read = copied_read_share(s)
+    step_share = read(s.batch)
     out = []
     for g, needed, budget, rate in zip(gpus, needed_each, budgets, rates, strict=True):
         copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram_gb * GB)
         link = host_link_bytes_per_s(g)
         step = 1.0 / rate if rate > 0 else float("inf")
         chunk = batch_defaults(s.profile, g)[1] or new     # (the engine's prompt chunk on this card; HF: the prompt)
-        passes = float(np.ceil(new / max(min(chunk, new), 1.0))) if new else 0.0
+        pass_tokens = min(chunk, new)
+        passes = float(np.ceil(new / max(pass_tokens, 1.0))) if new else 0.0
+        moved = copied * step_share
         devices = [Device(g.name, needed - copied, budget, L - in_ram)] * n
         out.append(OffloadPlan(level=level, n_layers=L, gpu_layers=L - in_ram, cpu_layers=in_ram, output_on_gpu=True,
                                devices=[*devices, Device("system RAM", copied * n, ram_gb * GB, in_ram)],
-                               decode_s=step + copied / (link * share) if level != "none" else float("inf"),
-                               prompt_copy_bytes=passes * copied, link_bytes_per_s=link, step_copy_bytes=copied,
-                               copy_share=share, copied_bytes=copied))
+                               decode_s=step + moved / (link * share) if level != "none" else float("inf"),
+                               prompt_copy_bytes=passes * copied * (read(pass_tokens) if passes else 1.0),
+                               link_bytes_per_s=link, step_copy_bytes=moved, copy_share=share, copied_bytes=copied,
+                               read_in_place=s.engine in READS_IN_PLACE))
     return out
+
+
+def copied_read_share(s: Scenario):
+    """The share of a card's offloaded weights (:func:`plan_copied`) a pass of ``tokens`` tokens moves over the host
+    link, as a function of ``tokens``: all of them where the engine copies a module's whole state; where it reads them
+    in place (:data:`~vramgui.core.engines.READS_IN_PLACE`: vLLM) an MoE model's routed experts only as far as the
+    pass's tokens use them (:func:`~vramgui.core.speed.experts_touched`, E (1 - (1 - k/E)^tokens) of E), the rest of
+    the layers (attention, shared experts, router) whole.  The offloaded bytes are taken as the decoder layers'
+    mix of routed experts and the rest (the output layer is not offloaded)."""
+    dense, expert, e, k = weights_read_terms(s)
+    if s.engine not in READS_IN_PLACE or not expert:
+        return lambda tokens: 1.0
+    a = s.model.architecture
+    fmt = s.weight_format
+    head = output_layer_bytes(a, weight_bytes(a, fmt, count_params(a))) / s.tensor_parallel
+    routed = e * expert
+    x = routed / (dense - head + routed)           # (the routed experts' share of the layers' bytes)
+    return lambda tokens: 1.0 - x + x * float(experts_touched(e, k, tokens)) / e
 
 
 def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool = False,

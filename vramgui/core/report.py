@@ -14,6 +14,7 @@ from .engines import (
     HF_NO_MPS,
     LLAMACPP,
     NO_APPLE_GPU,
+    READS_IN_PLACE,
     card_target,
     converts_first,
     default_context,
@@ -56,7 +57,7 @@ def offload_dict(plan) -> dict:
             "prefill_seconds": None if plan.prefill_s != plan.prefill_s else plan.prefill_s,
             "prompt_copy_bytes": plan.prompt_copy_bytes, "link_bytes_per_s": plan.link_bytes_per_s,
             "step_copy_bytes": plan.step_copy_bytes, "copied_bytes": plan.copied_bytes,
-            "cpu_moe_layers": plan.cpu_moe_layers,
+            "read_in_place": plan.read_in_place, "cpu_moe_layers": plan.cpu_moe_layers,
             "copy_share": plan.copy_share, "cpu_math_seconds": plan.cpu_math_s,
             "cpu_prompt_seconds": plan.cpu_prompt_s, "cpu_flops_per_second": plan.cpu_flops_per_s,
             "max_prompt_tokens": plan.max_prompt_tokens if plan.max_context is not None else None,
@@ -100,9 +101,16 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
     if o["copy_bytes"]:
         lines.append(f"  the first card's compute buffer holds {o['copy_bytes'] / MIB:,.0f} MiB more: a prompt's pass "
                      "copies tensors of the part in RAM there (llama.cpp's op offload)")
-    if o["copied_bytes"]:
-        lines.append(f"  decode: each step copies the {o['copied_bytes'] / 1e9:,.1f} GB of weights a card keeps in RAM "
-                     f"to it (at an assumed {_share(o)} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
+    if o["copied_bytes"] and o["step_copy_bytes"] < o["copied_bytes"]:     # (read in place: an MoE's used experts)
+        lines.append(f"  decode: each step reads {o['step_copy_bytes'] / 1e9:,.1f} GB of the "
+                     f"{o['copied_bytes'] / 1e9:,.1f} GB of weights a card keeps in RAM over its link, in place: the "
+                     f"routed experts its tokens use and the layers' other weights (at an assumed {_share(o)} of its "
+                     f"{o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
+    elif o["copied_bytes"]:
+        verb = "reads" if o.get("read_in_place") else "copies"
+        where = "over its link, in place" if o.get("read_in_place") else "to it"
+        lines.append(f"  decode: each step {verb} the {o['copied_bytes'] / 1e9:,.1f} GB of weights a card keeps in "
+                     f"RAM {where} (at an assumed {_share(o)} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
     elif o["step_copy_bytes"]:
         lines.append(f"  decode: each step of 32 sequences or more copies {o['step_copy_bytes'] / 1e9:,.1f} GB of the "
                      f"part in RAM to the card (op offload, at an assumed {_share(o)} of its "
@@ -112,8 +120,9 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
                      f"{o['cpu_math_seconds'] * 1e3:,.1f} ms a step (at an assumed "
                      f"{o['cpu_flops_per_second'] / 1e12:,.2f} TFLOP/s, from the RAM's bandwidth)")
     if o["prompt_copy_bytes"] and o["prefill_seconds"] is not None:
-        lines.append(f"  first token {duration_text(o['prefill_seconds'])}: the prompt's passes copy "
-                     f"{o['prompt_copy_bytes'] / 1e9:,.1f} GB of the part in RAM to the card (at an assumed "
+        verb, where = ("read", "over its link") if o.get("read_in_place") else ("copy", "to the card")
+        lines.append(f"  first token {duration_text(o['prefill_seconds'])}: the prompt's passes {verb} "
+                     f"{o['prompt_copy_bytes'] / 1e9:,.1f} GB of the part in RAM {where} (at an assumed "
                      f"{_share(o)} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
     if o["cpu_prompt_seconds"] and o["prefill_seconds"] is not None:
         lines.append(f"  first token {duration_text(o['prefill_seconds'])}: the CPU runs the prompt's passes on the "
@@ -229,10 +238,18 @@ def offload_note(s) -> str | None:
     if got is None:
         return None
     how, source = got
+    share = f"{COPIED_SHARE[s.engine]:.0%}"
+    if s.engine in READS_IN_PLACE:
+        return (f"{s.profile.name} keeps the weights that do not fit on the card in pinned RAM, where the card's "
+                f"kernels read them for every forward pass ({how}; {READS_IN_PLACE[s.engine]}), not llama.cpp's "
+                "split with the CPU running layers: each decode step and each prompt chunk here reads them over the "
+                f"card's host link at an assumed {share} of it (not measured for this engine), of an MoE's routed "
+                "experts only those its tokens use; a long prompt's matrix products may read them more than once, "
+                "which the first token here does not count")
     return (f"{s.profile.name} keeps the weights that do not fit in RAM and copies them to the card for every forward "
             f"pass ({how}; {source}), not llama.cpp's split with the CPU running layers: each decode step and each "
-            f"prompt chunk here copies them at an assumed {COPIED_SHARE[s.engine]:.0%} of the card's host link "
-            "(not measured for this engine)")
+            f"prompt chunk here copies them at an assumed {share} of the card's host link (not measured for this "
+            "engine)")
 
 
 def _first(pair: tuple | None):

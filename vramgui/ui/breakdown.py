@@ -236,14 +236,13 @@ class BreakdownStrip(QtWidgets.QFrame):
                 tip += "\n" + self.tr("llama.cpp's flags for this split: -ngl {ngl} --n-cpu-moe {n}").format(
                     ngl=plan.ngl, n=plan.cpu_moe_layers)
             if plan.copied_bytes:          # (core.offload.plan_copied)
-                tip += "\n" + self.tr("Each decode step copies the {gib} GiB of weights a card keeps in RAM to it: "
-                                       "{ms} ms at an assumed {share} of its {link} GB/s link.").format(
-                    gib=num(plan.copied_bytes / GIB, 1), share=f"{plan.copy_share:.0%}",
-                    ms=num(plan.copied_bytes / (plan.link_bytes_per_s * plan.copy_share) * 1e3, 0),
-                    link=num(plan.link_bytes_per_s / 1e9))
+                tip += "\n" + self._step_reads(plan)
             if plan.prompt_copy_bytes and plan.prefill_s == plan.prefill_s:     # (core.offload.prompt_copy_bytes)
-                tip += "\n" + self.tr("First token about {time}: the prompt's passes copy {gb} GB of the part in RAM "
-                                       "to the card (at an assumed {share} of its {link} GB/s link).").format(
+                tip += "\n" + (self.tr("First token about {time}: the prompt's passes read {gb} GB of the part in RAM "
+                                        "over the card's link (at an assumed {share} of its {link} GB/s).")
+                                if plan.read_in_place else
+                                self.tr("First token about {time}: the prompt's passes copy {gb} GB of the part in RAM "
+                                        "to the card (at an assumed {share} of its {link} GB/s link).")).format(
                     time=duration(plan.prefill_s), gb=num(plan.prompt_copy_bytes / 1e9, 1),
                     share=f"{plan.copy_share:.0%}", link=num(plan.link_bytes_per_s / 1e9))
             if plan.copy_bytes:          # (core.offload.op_offload_copy_bytes)
@@ -261,11 +260,8 @@ class BreakdownStrip(QtWidgets.QFrame):
             gpu_first = duration(float(sp.prefill_s)) if sp.compute_known else self.tr("unknown")
             ms, badge = num(step * 1e3, 1), plan_badge(plan)
             if plan.copied_bytes:           # (core.offload.plan_copied: vLLM, SGLang, HF transformers)
-                how = self.tr("{ms} ms a step as the offload plans it ({plan}): every layer runs on the card, and the "
-                              "{gb} GB of weights a card keeps in RAM are copied to it every step (at an assumed "
-                              "{share} of its {link} GB/s link).").format(
-                    ms=ms, plan=badge, gb=num(plan.copied_bytes / 1e9, 1), share=f"{plan.copy_share:.0%}",
-                    link=num(plan.link_bytes_per_s / 1e9))
+                how = self.tr("{ms} ms a step as the offload plans it ({plan}): every layer runs on the card.").format(
+                    ms=ms, plan=badge) + " " + self._step_reads(plan)
             elif plan.step_copy_bytes:      # (core.offload: op offload at 32 sequences or more)
                 how = self.tr("{ms} ms a step as the offload plans it ({plan}): at {n} sequences llama.cpp runs the "
                               "part in RAM on the card, copying its {gb} GB there every step (at an assumed {share} "
@@ -287,8 +283,11 @@ class BreakdownStrip(QtWidgets.QFrame):
             notes["decode"] = how + " " + self.tr("With every layer on the card, as below: {gpu_ms} ms.").format(
                 gpu_ms=num(float(sp.decode_step_s) * 1e3, 1))
             if plan.prompt_copy_bytes:
-                why = self.tr("About {time} as the offload plans it ({plan}): the prompt's passes copy {gb} GB of "
-                              "the part in RAM to the card (at an assumed {share} of its {link} GB/s link).").format(
+                why = (self.tr("About {time} as the offload plans it ({plan}): the prompt's passes read {gb} GB of "
+                               "the part in RAM over the card's link (at an assumed {share} of its {link} GB/s).")
+                       if plan.read_in_place else
+                       self.tr("About {time} as the offload plans it ({plan}): the prompt's passes copy {gb} GB of "
+                               "the part in RAM to the card (at an assumed {share} of its {link} GB/s link).")).format(
                     time=first, plan=plan_badge(plan), gb=num(plan.prompt_copy_bytes / 1e9, 1),
                     share=f"{plan.copy_share:.0%}", link=num(plan.link_bytes_per_s / 1e9))
             elif plan.cpu_prompt_s:         # (core.offload.cpu_prompt)
@@ -305,6 +304,23 @@ class BreakdownStrip(QtWidgets.QFrame):
         def explain_fn():
             return {k: notes[k] + "\n\n" + v if k in notes else v for k, v in explain(s).items()}
         self._set(items, explain_fn, verdict, colour, tip)
+
+    def _step_reads(self, plan) -> str:
+        """What a decode step of a plan whose engine keeps weights in RAM for every pass moves over the card's link
+        (core.offload.plan_copied): all of them copied, or read where they are (vLLM), of an MoE the used experts."""
+        ms = num(plan.step_copy_bytes / (plan.link_bytes_per_s * plan.copy_share) * 1e3, 0)
+        gib, share, link = num(plan.copied_bytes / GIB, 1), f"{plan.copy_share:.0%}", num(plan.link_bytes_per_s / 1e9)
+        if plan.step_copy_bytes < plan.copied_bytes:
+            return self.tr("Each decode step reads {step} GiB of the {gib} GiB of weights a card keeps in RAM over its "
+                           "link, where they stay: the routed experts its tokens use and the layers' other weights, "
+                           "{ms} ms at an assumed {share} of its {link} GB/s.").format(
+                step=num(plan.step_copy_bytes / GIB, 1), gib=gib, ms=ms, share=share, link=link)
+        if plan.read_in_place:
+            return self.tr("Each decode step reads the {gib} GiB of weights a card keeps in RAM over its link, where "
+                           "they stay: {ms} ms at an assumed {share} of its {link} GB/s.").format(
+                gib=gib, ms=ms, share=share, link=link)
+        return self.tr("Each decode step copies the {gib} GiB of weights a card keeps in RAM to it: {ms} ms at an "
+                       "assumed {share} of its {link} GB/s link.").format(gib=gib, ms=ms, share=share, link=link)
 
     def update_training(self, t, m, f) -> None:
         from ..core.explain import explain_training

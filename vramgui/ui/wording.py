@@ -103,6 +103,9 @@ def plan_description(plan) -> str:
     """An offload plan (:class:`~vramgui.core.offload.OffloadPlan`) in words."""
     if plan.level == "gpu":
         return translate("Verdict", "fits on GPU")
+    if plan.level == "partial" and plan.copied_bytes and plan.read_in_place:     # (vLLM: engines.READS_IN_PLACE)
+        return translate("Verdict", "partly offloaded ({gib} GiB of weights a card in RAM, read from there each "
+                                    "pass)").format(gib=num(plan.copied_bytes / GIB, 1))
     if plan.level == "partial" and plan.copied_bytes:      # (core.offload.plan_copied)
         return translate("Verdict", "partly offloaded ({gib} GiB of weights a card in RAM, copied each pass)").format(
             gib=num(plan.copied_bytes / GIB, 1))
@@ -129,6 +132,8 @@ def layers_on_gpu(gpu_layers: int, n_layers: int, output: bool = False) -> str:
 def plan_cell(plan) -> str:
     """An offload plan in a table's verdict column: a layer split in short, so the column
     leaves the card names room at 1366 pixels; other levels as :func:`plan_description`."""
+    if plan.level == "partial" and plan.copied_bytes and plan.read_in_place:     # (vLLM: engines.READS_IN_PLACE)
+        return translate("Verdict", "offloaded: {gib} GiB read from RAM").format(gib=num(plan.copied_bytes / GIB, 1))
     if plan.level == "partial" and plan.copied_bytes:      # (core.offload.plan_copied)
         return translate("Verdict", "offloaded: {gib} GiB copied each pass").format(gib=num(plan.copied_bytes / GIB, 1))
     if plan.level == "partial" and plan.cpu_layers:
