@@ -1107,8 +1107,11 @@ def experts_layer_bytes(a, fmt: WeightFormat) -> float:
 
 
 def host_link_bytes_per_s(g: GPU) -> float:
-    """The card's link to the host [bytes/s per direction]: its PCIe link where the preset names one, else
-    :data:`~vramgui.core.speed.DEFAULT_LINK_GB_S` (an NVLink card's preset names its NVLink instead)."""
+    """The card's link to the host [bytes/s per direction]: the preset's host link where it names one (an SXM or OAM
+    module's PCIe, a Grace superchip's NVLink-C2C: :attr:`~vramgui.core.presets.GPU.host_link_gb_s`), else its PCIe
+    link where that is its interconnect, else :data:`~vramgui.core.speed.DEFAULT_LINK_GB_S`."""
+    if g.host_link_gb_s:
+        return g.host_link_gb_s * 1e9
     pcie = g.interconnect and "pcie" in g.interconnect.lower() and g.interconnect_gb_s
     return (g.interconnect_gb_s if pcie else DEFAULT_LINK_GB_S) * 1e9
 

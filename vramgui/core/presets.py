@@ -53,6 +53,11 @@ class GPU(BaseModel):
                                             "quantized kernels multiply with them")
     interconnect: str | None = None
     interconnect_gb_s: float | None = Field(None, gt=0, le=100_000, description="per direction [GB/s]")
+    host_link_gb_s: float | None = Field(
+        None, gt=0, le=100_000, description="the card's link to the host CPU and its RAM, per direction [GB/s], where "
+                                            "`interconnect` names a link between cards (an SXM or OAM module's PCIe, a "
+                                            "Grace superchip's NVLink-C2C); None: the PCIe link `interconnect` names, "
+                                            "else PCIe 3.0 x16's")
     node_cards: int | None = Field(
         None, ge=1, le=4096, description="cards one node joins with the card's own links (an NVLink domain); "
                                          "None: NODE_CARDS")
@@ -75,6 +80,8 @@ class GPU(BaseModel):
             need.add("compute")
         if self.interconnect_gb_s is not None:
             need.add("interconnect")
+        if self.host_link_gb_s is not None:
+            need.add("host_link")
         if self.gpu_memory_share is not None:
             need.add("gpu_share")
         if self.node_cards is not None:
