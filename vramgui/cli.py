@@ -459,6 +459,8 @@ def _machine(args, cat: Catalog):
 
 
 def _level_text(o) -> str:
+    if o.copied_bytes:          # (vLLM, SGLang, HF transformers: the GiB a card keeps in RAM, core.machine._copied)
+        return f"offload {o.copied_bytes / GIB:,.1f} GiB"
     return {"gpu": "fits (-ngl all)" if o.short_of_fit_margin else "fits",
             "partial": f"offload {o.gpu_layers}/{o.n_layers}", "cpu": "CPU only", "none": "no"}[o.level]
 

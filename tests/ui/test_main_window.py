@@ -1650,6 +1650,20 @@ def test_machine_tab_gives_offloaded_rows_the_context_with_ram(qtbot, win):
     assert o.level == "partial" and cell("q4_k_m") == f"{o.max_context:,} (RAM)"
     assert cell("q2_k").endswith(" (RAM)") and int(cell("q2_k").split()[0].replace(",", "")) > o.max_context
     assert '"(RAM)"' in mt.model.horizontalHeaderItem(5).toolTip()      # (the column says what the mark means)
+    # under vLLM the AWQ row keeps in RAM what does not fit on the card, read from there every step (core.machine's
+    # copied offload, the Plan tab's plan: tests/test_machine.py holds the two equal); SGLang copies them
+    for engine, how in (("vllm", "read from RAM"), ("sglang", "copied each pass")):
+        mt.engine.setCurrentIndex(mt.engine.findData(engine))
+        v = evaluate(Machine(gpu=cat.gpu("rtx4090"), ram_gb=32, context=4096, engine=engine),
+                     cat.model("llama3.1-70b"), "awq-int4")
+        assert v.level == "partial" and v.copied_bytes > 15 * GIB
+
+        def runs():
+            return next((mt.proxy.index(r, 3).data() for r in range(mt.row_count())
+                         if mt.proxy.index(r, 1).data() == "awq-int4"
+                         and mt.proxy.index(r, 0).data() == "Llama 3.1 70B Instruct"), None)
+        want = f"offloaded: {v.copied_bytes / GIB:.1f} GiB {how}"
+        qtbot.waitUntil(lambda want=want: runs() == want, timeout=5000)
 
 
 def test_fit_table_says_which_cards_fit_with_less_than_llama_servers_margin(qtbot, win):

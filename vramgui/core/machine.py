@@ -24,7 +24,19 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .catalog import Catalog
-from .engines import APPLE_ONLY, LLAMACPP, LLAMACPP_LOADS, MLX_LOADS, NO_APPLE_GPU, VLLM_BF16, card_rules, outside
+from .engines import (
+    APPLE_ONLY,
+    COPIED_OFFLOAD,
+    LLAMACPP,
+    LLAMACPP_LOADS,
+    MLX_LOADS,
+    NO_APPLE_GPU,
+    READS_IN_PLACE,
+    VLLM_BF16,
+    batch_defaults,
+    card_rules,
+    outside,
+)
 from .fit import MAX_TOKENS, budget_bytes, largest_fitting, max_prompt_tokens_from_terms, short_of_margin
 from .formats import MLX_FORMATS, WEIGHT_FORMATS, release_format
 from .memory import (
@@ -39,6 +51,7 @@ from .memory import (
     weights_per_card,
 )
 from .offload import (
+    COPIED_SHARE,
     DEFAULT_RAM_BANDWIDTH_GB_S,
     MOE_CPU_LAYER_S,
     OP_OFFLOAD_MIN_BATCH,
@@ -54,6 +67,7 @@ from .offload import (
     gpu_budget,
     head_flops,
     host_link_bytes_per_s,
+    in_place_read_share,
     kv_copy_per_cell,
     passes_copy_bytes,
     unused_experts_share,
@@ -144,6 +158,14 @@ class Option:
     @property
     def params(self) -> int:
         return count_params(self.model.architecture).total
+
+    @property
+    def copied_bytes(self) -> float:
+        """Partly offloaded by an engine that keeps in RAM the weights that do not fit and moves them to the card for
+        every pass (vLLM, SGLang, HF transformers: :func:`_copied`): what a card keeps there; 0 elsewhere."""
+        if self.level != "partial" or self.engine not in COPIED_OFFLOAD:
+            return 0.0
+        return max(self.needed_bytes - self.budget_bytes, 0.0)
 
 
 def runs_on(engine: str, fmt: str, gpu: GPU, gguf_engine: str = "llamacpp") -> bool:
@@ -452,6 +474,36 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies, cards
 
 
+def _copied(g: _Group, m: Machine, needed, budget: float, step):
+    """:func:`~vramgui.core.offload.plan_copied` of every entry whose engine keeps the weights that do not fit in RAM
+    for every pass (vLLM, SGLang, HF transformers: :data:`~vramgui.core.engines.COPIED_OFFLOAD`), each card keeping
+    there the least of its weights that lets the rest fit, every step and prompt chunk moving them over its link
+    (vLLM: of an MoE's routed experts those the tokens use).  ``step``: the decode step with every layer on the card.
+    Returns (level, GPU layers, decode seconds, the seconds the prompt's passes add, and per entry the most a card's
+    needed bytes may be for it to be placed)."""
+    n, L, weights = m.n_gpus, g.layers, g.mem.weights
+    copied = np.maximum(needed - budget, 0.0)
+    ram_each = m.ram_gb * GB / n
+    level = np.where((copied > 0) & (copied < weights) & (copied <= ram_each), "partial", "none").astype(object)
+    in_ram = np.minimum(L, np.ceil(copied / (weights / L)))
+    link = host_link_bytes_per_s(m.gpu) * COPIED_SHARE[g.engine]
+    sp = g.speed
+
+    def read(tokens):
+        if g.engine not in READS_IN_PLACE:
+            return 1.0
+        return in_place_read_share(sp.dense_bytes, sp.expert_bytes, sp.num_experts, sp.experts_per_token,
+                                   g.lm_head / g.probe.tensor_parallel, tokens)
+    decode = np.where(level == "partial", step + copied * read(m.batch) / link, np.inf)
+    new = float(m.context * m.batch)                          # (the prompt's tokens, all sequences': none cached)
+    chunk = batch_defaults(g.probe.profile, m.gpu)[1] or new   # (the engine's prompt chunk on this card; HF: it all)
+    pass_tokens = min(chunk, new)
+    passes = float(np.ceil(new / max(pass_tokens, 1.0))) if new else 0.0
+    copies = passes * copied * (read(pass_tokens) if passes else 1.0) / link
+    cap = budget + np.minimum(np.nextafter(weights, 0.0), ram_each)
+    return level, (L - in_ram).astype(np.int64), decode, copies, cap
+
+
 def _offloaded_context(g: _Group, m: Machine, searched: np.ndarray) -> np.ndarray:
     """The largest context the cards and the RAM hold together (:func:`_placement` places it and not one token
     more), for the ``searched`` entries (placed at the machine's context), -1 elsewhere: what
@@ -568,8 +620,12 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     layers = np.where(fits, g.layers, 0).astype(np.int64)
     tok_s = np.where(fits, 1.0 / step, 0.0)
     copies, cards = 0.0, 1.0
-    if m.ram_gb > 0 and g.engine in LLAMACPP:
-        off_level, off_layers, off_decode, copies, cards = _offload(g, m)
+    copied_cap = None
+    if m.ram_gb > 0 and (g.engine in LLAMACPP or g.engine in COPIED_OFFLOAD):
+        if g.engine in LLAMACPP:
+            off_level, off_layers, off_decode, copies, cards = _offload(g, m)
+        else:
+            off_level, off_layers, off_decode, copies, copied_cap = _copied(g, m, needed, budget, step)
         level = np.where(fits, level, off_level)
         layers = np.where(fits, layers, off_layers)
         tok_s = np.where(fits, tok_s, np.where(np.isfinite(off_decode), 1.0 / off_decode, 0.0))
@@ -578,7 +634,10 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     # the largest context where the model runs on the GPU (elsewhere an empty bracket); partly offloaded or on the
     # CPU, the largest the cards and the RAM hold together
     mp = max_prompt_tokens_from_terms(g.mem, prof, np.where(on_gpu, budget, 0.0), m.batch, probes=_SEARCH_PROBES)
-    if offloaded.any():
+    if offloaded.any() and copied_cap is not None:      # (the most the card may keep in RAM on top of its budget)
+        mp = np.where(offloaded, max_prompt_tokens_from_terms(g.mem, prof, np.where(offloaded, copied_cap, 0.0),
+                                                              m.batch, probes=_SEARCH_PROBES), mp)
+    elif offloaded.any():
         mp = np.where(offloaded, _offloaded_context(g, m, offloaded), mp)
     ttft = prefill_from_terms(g.speed, m.context, m.batch, card)
     # (partly offloaded, or computed by the CPU with the card idle: the prompt's passes copy the part in RAM to it, or

@@ -588,9 +588,18 @@ def copied_read_share(s: Scenario):
     a = s.model.architecture
     fmt = s.weight_format
     head = output_layer_bytes(a, weight_bytes(a, fmt, count_params(a))) / s.tensor_parallel
-    routed = e * expert
-    x = routed / (dense - head + routed)           # (the routed experts' share of the layers' bytes)
-    return lambda tokens: 1.0 - x + x * float(experts_touched(e, k, tokens)) / e
+    return lambda tokens: float(in_place_read_share(dense, expert, e, k, head, tokens))
+
+
+def in_place_read_share(dense, expert, num_experts, experts_per_token, head, tokens):
+    """:func:`copied_read_share` of a card's terms (numbers or arrays: the My machine grid's): ``dense`` and ``expert``
+    as :func:`~vramgui.core.speed.weights_read_terms` gives them, ``head`` the output layer's bytes on the card.  The
+    routed experts' share of the decoder layers' bytes, x, is read as far as ``tokens`` tokens use them; 1 for a
+    dense model (no expert bytes)."""
+    routed = num_experts * expert
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.where(routed > 0, routed / (dense - head + routed), 0.0)   # (the experts' share of the layers' bytes)
+    return 1.0 - x + x * experts_touched(num_experts, experts_per_token, tokens) / num_experts
 
 
 def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool = False,

@@ -8,7 +8,7 @@ import re
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-from ..core.engines import ENGINES, LLAMACPP, OLLAMA, context_for, seen_memory, unlisted_card
+from ..core.engines import ENGINES, LLAMACPP, OLLAMA, READS_IN_PLACE, context_for, seen_memory, unlisted_card
 from ..core.machine import Machine, machine_table
 from ..core.scenario import HOSTS
 from ..core.speed import card_host
@@ -16,7 +16,15 @@ from ..core.units import GIB
 from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
 from .i18n import Retranslates, duration, integer, num, translate
 from .state import MAX_RAM_BANDWIDTH_GB_S
-from .wording import card_target, context_cell, core_name, fit_margin_tip, layer_split_cell, ram_context_cell
+from .wording import (
+    card_target,
+    context_cell,
+    copied_cell,
+    core_name,
+    fit_margin_tip,
+    layer_split_cell,
+    ram_context_cell,
+)
 
 COLUMNS = (QT_TRANSLATE_NOOP("MachineTab", "Model"), QT_TRANSLATE_NOOP("MachineTab", "Format"),
            QT_TRANSLATE_NOOP("MachineTab", "Bits/weight"), QT_TRANSLATE_NOOP("MachineTab", "Runs"),
@@ -318,7 +326,9 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         for o in rows:
             text, colour = LEVEL[o.level]
             text = translate("Verdict", text)
-            if o.level == "partial" and o.gpu_layers < o.n_layers:
+            if o.copied_bytes:                  # (core.machine.Option.copied_bytes: vLLM, SGLang, HF transformers)
+                text = copied_cell(o.copied_bytes, o.engine in READS_IN_PLACE)
+            elif o.level == "partial" and o.gpu_layers < o.n_layers:
                 text = layer_split_cell(o.gpu_layers, o.n_layers)
             elif o.short_of_fit_margin:         # (core.machine.Option.short_of_fit_margin)
                 text = translate("Verdict", "fits on GPU with -ngl all")

@@ -132,16 +132,22 @@ def layers_on_gpu(gpu_layers: int, n_layers: int, output: bool = False) -> str:
 def plan_cell(plan) -> str:
     """An offload plan in a table's verdict column: a layer split in short, so the column
     leaves the card names room at 1366 pixels; other levels as :func:`plan_description`."""
-    if plan.level == "partial" and plan.copied_bytes and plan.read_in_place:     # (vLLM: engines.READS_IN_PLACE)
-        return translate("Verdict", "offloaded: {gib} GiB read from RAM").format(gib=num(plan.copied_bytes / GIB, 1))
     if plan.level == "partial" and plan.copied_bytes:      # (core.offload.plan_copied)
-        return translate("Verdict", "offloaded: {gib} GiB copied each pass").format(gib=num(plan.copied_bytes / GIB, 1))
+        return copied_cell(plan.copied_bytes, plan.read_in_place)
     if plan.level == "partial" and plan.cpu_layers:
         return layer_split_cell(plan.gpu_layers, plan.n_layers)
     if plan.level == "partial" and 0 < plan.cpu_moe_layers < plan.n_layers:    # (--n-cpu-moe N)
         return translate("Verdict", "offloaded: {cpu}/{n} layers' experts on CPU").format(cpu=plan.cpu_moe_layers,
                                                                                         n=plan.n_layers)
     return plan_description(plan)
+
+
+def copied_cell(copied_bytes: float, in_place: bool) -> str:
+    """A table's cell for an offload that keeps ``copied_bytes`` of a card's weights in RAM and copies them to it for
+    every pass (core.offload.plan_copied), or where ``in_place`` has the card read them there (vLLM)."""
+    if in_place:
+        return translate("Verdict", "offloaded: {gib} GiB read from RAM").format(gib=num(copied_bytes / GIB, 1))
+    return translate("Verdict", "offloaded: {gib} GiB copied each pass").format(gib=num(copied_bytes / GIB, 1))
 
 
 def layer_split_cell(gpu_layers: int, n_layers: int) -> str:
