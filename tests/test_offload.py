@@ -43,7 +43,7 @@ from vramgui.core.speed import (
     speed_key,
     speed_terms,
 )
-from vramgui.core.units import GB, MIB, duration_text
+from vramgui.core.units import GB, GIB, MIB, duration_text
 
 Q4, MIX = 4.5, (4.5 + 6.5625) / 2          # Q4_K; attn_v / ffn_down: half the layers Q6_K
 Q4_SHARE = 0.54     # the share of the RAM's peak the CPU reads Q4_K_M at (measured: test_cpu_decode_reads_ram_...)
@@ -1316,3 +1316,65 @@ def test_host_links_of_modules_whose_interconnect_joins_cards():
     # decoded 4.6 tokens/s; the plan, keeping the card full, within 25 % of it
     s3 = s.with_(model=cat.model("llama3-70b"), prompt_tokens=1024)
     assert plan_offload(s3, 480).tokens_per_s == pytest.approx(4.6, rel=0.25)
+
+
+def test_vllm_runs_with_weights_in_ram_decode_as_planned():
+    """vLLM runs at their own --cpu-offload-gb (tests/data/measured/weight_offload.json), planned with it: each
+    step reads the GiB a card keeps in RAM over its host link (at the pinned share, 84 %) on top of the step with
+    every layer on the card; an MoE's only as far as the step's tokens use its routed experts.  Within 25 % each.
+    Qwen2-7B's 20 GiB covers its 13.1 GB of decoder layers: 13.1 GB / (32 GB/s x 0.84) = 0.49 s a step, 1.98 tokens/s
+    against 1.65 (and 55.0 on the card alone against 56.87).  Kimi K2 NVFP4 on a GB300 with 350 GiB in Grace memory:
+    the first 40 or so layers, 376 GB, of which a step of one token reads the attention and shared expert whole and 8
+    of 384 routed experts, about 11 GB over the 225 GB/s a GPU of the superchip gets of NVLink-C2C: 14.7 against 15.
+    Reading every offloaded byte would take 376 / (225 x 0.84) = 2.0 s a step, 0.5 tokens/s."""
+    from vramgui.core.speed import estimate_speed
+    data = json.loads((Path(__file__).parent / "data" / "measured" / "weight_offload.json").read_text())
+    cat = default_catalog()
+    for p in data["points"]:
+        s = Scenario(model=cat.model(p["model_ref"]), gpu=cat.gpu(p["gpu_ref"]), weights=p["weights"],
+                     engine=p["engine"], prompt_tokens=p["prompt_tokens"], output_tokens=p["output_tokens"])
+        plan = plan_offload(s, p["ram_gb"], cpu_offload_gib=p["cpu_offload_gib"])
+        err = plan.tokens_per_s / p["tokens_per_s"] - 1
+        print(f"{p['id']}: {plan.tokens_per_s:.2f} tokens/s against {p['tokens_per_s']} ({err:+.0%}); "
+              f"{plan.step_copy_bytes / 1e9:.1f} GB read a step of {plan.copied_bytes / 1e9:.1f} in RAM")
+        assert plan.level == "partial" and plan.copied_bytes <= p["cpu_offload_gib"] * GIB
+        assert abs(err) < 0.25, p["id"]
+        if "without_offload_tokens_per_s" in p:
+            on_card = 1 / float(estimate_speed(s).decode_step_s)
+            assert on_card == pytest.approx(p["without_offload_tokens_per_s"], rel=0.25), p["id"]
+    assert len(data["points"]) == 2
+    # the MoE run: read whole, the same bytes would give a tenth of the rate
+    k = data["points"][1]
+    s = Scenario(model=cat.model("kimi-k2"), gpu=cat.gpu("gb300"), weights="nvfp4", engine="vllm",
+                 prompt_tokens=100, output_tokens=100)
+    plan = plan_offload(s, 480, cpu_offload_gib=350)
+    whole = 1 / (plan.decode_s - plan.step_copy_bytes / (225e9 * 0.84) + plan.copied_bytes / (225e9 * 0.84))
+    assert plan.copied_bytes == pytest.approx(350 * GIB) and whole < k["tokens_per_s"] / 10
+
+
+def test_cpu_offload_gb_as_given():
+    """--cpu-offload-gb N keeps N GiB of each card's weights in RAM, at most its decoder layers' (vLLM's and SGLang's
+    offloaders wrap the layers): more than the card needs is slower; less, where the rest does not fit, not placed; 0
+    where it fits, on the card.  Qwen2.5-7B BF16 on an RTX 4090: its decoder layers 28 x (2 x 3,584^2 + 2 x 3,584 x
+    512 + 3 x 3,584 x 18,944) x 2 B plus biases and norms, 13.06 GB."""
+    from vramgui.core.offload import decoder_layer_bytes
+    s = scenario("qwen2.5-7b", weights="bf16", engine="vllm", attention=None, prompt_tokens=512, output_tokens=256)
+    layers = 28 * (2 * 3584**2 + 2 * 3584 * 512 + 3 * 3584 * 18944) * 2
+    assert decoder_layer_bytes(s) == pytest.approx(layers, rel=0.002)
+    auto, none, five, all_ = (plan_offload(s, 64, cpu_offload_gib=g) for g in (None, 0, 5, 20))
+    assert auto.level == none.level == "gpu"
+    assert five.level == "partial" and five.copied_bytes == 5 * GIB
+    assert all_.copied_bytes == pytest.approx(decoder_layer_bytes(s), rel=1e-12)
+    assert auto.tokens_per_s > five.tokens_per_s > all_.tokens_per_s
+    # 5 GiB: the step with every layer on the card and 5 GiB read at 84 % of 32 GB/s
+    assert five.decode_s == pytest.approx(1 / auto.tokens_per_s + 5 * GIB / (32e9 * 0.84), rel=1e-9)
+    # Llama 3.1 70B AWQ needs 18.3 GB a card in RAM beside an RTX 4090: 10 GiB leaves too much on the card, and 8 GB
+    # of RAM do not hold 20 GiB
+    big = scenario("llama3.1-70b", weights="awq-int4", engine="vllm", attention=None, prompt_tokens=4096,
+                   output_tokens=256)
+    assert plan_offload(big, 64, cpu_offload_gib=10).level == "none"
+    assert plan_offload(big, 64, cpu_offload_gib=20).level == "partial"
+    assert plan_offload(big, 8, cpu_offload_gib=20).level == "none"
+    # the engines that split layers take no such figure
+    assert plan_offload(big.with_(engine="llamacpp", weights="q4_k_m"), 64, cpu_offload_gib=20) == \
+        plan_offload(big.with_(engine="llamacpp", weights="q4_k_m"), 64)

@@ -235,7 +235,7 @@ def _offload(args, s: Scenario, best: bool = False):
 def _offload_asked(args) -> bool:
     """Whether any offload flag is given (--ram, --offload, --experts-on-cpu, --n-cpu-moe, --no-mmap)."""
     return args.ram is not None or args.offload is not None or args.experts_on_cpu or args.n_cpu_moe is not None \
-        or args.no_mmap
+        or args.no_mmap or args.cpu_offload_gb is not None
 
 
 def _offload_kw(args, s: Scenario) -> tuple[float, dict]:
@@ -261,8 +261,17 @@ def _offload_kw(args, s: Scenario) -> tuple[float, dict]:
     ram = args.ram if args.ram is not None else 0.0
     if ram < 0 or (args.ram_bandwidth is not None and args.ram_bandwidth <= 0):
         raise CliError("--ram and --ram-bandwidth must be positive")
-    return ram, dict(gpu_layers=layers, experts_on_cpu=args.experts_on_cpu, ram_bandwidth_gb_s=args.ram_bandwidth,
-                     n_cpu_moe=args.n_cpu_moe, pinned=args.no_mmap)
+    kw = dict(gpu_layers=layers, experts_on_cpu=args.experts_on_cpu, ram_bandwidth_gb_s=args.ram_bandwidth,
+              n_cpu_moe=args.n_cpu_moe, pinned=args.no_mmap)
+    if args.cpu_offload_gb is not None:
+        if s.engine not in ("vllm", "sglang"):
+            raise CliError(f"--cpu-offload-gb is vLLM's and SGLang's flag; the {s.engine} engine offloads otherwise "
+                           "(llama.cpp: --offload N layers, --n-cpu-moe)")
+        if args.cpu_offload_gb < 0 or args.ram is None:
+            raise CliError("--cpu-offload-gb takes the GiB each card keeps in RAM, 0 or more, with --ram GB (the RAM "
+                           f"that holds them), got {args.cpu_offload_gb:g}" + ("" if args.ram else " without --ram"))
+        kw["cpu_offload_gib"] = args.cpu_offload_gb
+    return ram, kw
 
 
 def cmd_estimate(args, cat: Catalog) -> int:

@@ -15,6 +15,10 @@ def add_offload_flags(group, ngl: bool) -> None:
                            help="layers on the GPU(s): auto (as many as fit; the default with --ram), none (all or "
                                 "nothing), or a number, as llama.cpp's -ngl N counts them (current builds: the output "
                                 "layer first, then the last N - 1 layers)")
+    if ngl:
+        group.add_argument("--cpu-offload-gb", type=float, default=None, metavar="GIB",
+                           help="vLLM and SGLang: the GiB of weights each card keeps in RAM (their --cpu-offload-gb; "
+                                "default with --ram: the least that lets the rest fit)")
     group.add_argument("--experts-on-cpu", action="store_true",
                        help="keep every layer's MoE expert tensors in system RAM (llama.cpp --cpu-moe; without it, "
                             "current llama.cpp's plan keeps as few as needed there, as llama-server's --fit does)")

@@ -366,7 +366,8 @@ def _experts_placement(one: Scenario, experts_on_cpu: bool, n_cpu_moe: int | Non
 
 def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_layers: int | None = None,
                  experts_on_cpu: bool = False, ram_bandwidth_gb_s: float | None = None,
-                 with_prefill: bool = True, n_cpu_moe: int | None = None, pinned: bool = False) -> OffloadPlan:
+                 with_prefill: bool = True, n_cpu_moe: int | None = None, pinned: bool = False,
+                 cpu_offload_gib: float | None = None) -> OffloadPlan:
     """Best layer split of ``s`` over ``gpus`` (default: ``s.n_gpus`` × ``s.gpu``) and ``ram_gb``
     of system RAM; ``gpu_layers`` forces ``-ngl`` as llama.cpp counts it, the output layer one of the
     n_layer + 1 (None: as many as fit).  ``experts_on_cpu`` keeps every layer's routed experts in RAM (--cpu-moe);
@@ -374,9 +375,11 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     goes on the cards unless ``gpu_layers`` says otherwise (-ngl 99, as it is run; a dense model: no effect).
     ``with_prefill=False`` leaves the time to first token unset (nan): a third of a plan's time, which a table of
     every card's plan does not show.  ``pinned``: the weights in RAM are in pinned host memory (--no-mmap), which op
-    offload copies to the card faster (:data:`PINNED_COPY_EFFICIENCY`)."""
+    offload copies to the card faster (:data:`PINNED_COPY_EFFICIENCY`).  ``cpu_offload_gib``: vLLM's or SGLang's
+    --cpu-offload-gb, the GiB of weights each card keeps in RAM (None: the least that lets the rest fit; ignored by
+    the engines that split layers)."""
     if s.engine in COPIED_OFFLOAD:      # (its cards are of one kind: tensor parallel)
-        return plan_copied(s.with_(gpu=gpus[0]) if gpus else s, ram_gb, with_prefill)
+        return plan_copied(s.with_(gpu=gpus[0]) if gpus else s, ram_gb, with_prefill, cpu_offload_gib)
     gpus = gpus or [s.gpu] * s.n_gpus
     if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
         ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
@@ -512,7 +515,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
 COPIED_SHARE = {"vllm": PINNED_COPY_EFFICIENCY, "sglang": PINNED_COPY_EFFICIENCY, "hf": PCIE_COPY_EFFICIENCY}
 
 
-def plan_copied(s: Scenario, ram_gb: float, with_prefill: bool = True) -> OffloadPlan:
+def plan_copied(s: Scenario, ram_gb: float, with_prefill: bool = True,
+                cpu_offload_gib: float | None = None) -> OffloadPlan:
     """The offload of an engine that keeps part of the weights in RAM and copies them to the card for every forward
     pass (:data:`~vramgui.core.engines.COPIED_OFFLOAD`: vLLM's and SGLang's --cpu-offload-gb, HF transformers'
     device_map offload), where llama.cpp runs whole layers on the CPU (:func:`plan_offload`).  Each of the
@@ -520,8 +524,11 @@ def plan_copied(s: Scenario, ram_gb: float, with_prefill: bool = True) -> Offloa
     every layer's cache and the engine's buffers fit its budget; every decode step and every prompt pass copies them
     over its host link at :data:`COPIED_SHARE` of it, on top of the step and the passes with every layer on the
     card.  Placed where those bytes are less than the card's weights and the cards' bytes fit ``ram_gb``; the layers
-    shown in RAM are the whole layers' weights those bytes cover."""
-    plan = _copied_cards(s, ram_gb, [s.gpu])[0]
+    shown in RAM are the whole layers' weights those bytes cover.  ``cpu_offload_gib``: as many GiB a card as
+    --cpu-offload-gb says instead (per card, as vLLM and SGLang count it), at most its decoder layers' weights
+    (their offloaders wrap the layers, not the embedding or the output layer): placed where the rest fits the card,
+    which keeps every one of them there when it is 0."""
+    plan = _copied_cards(s, ram_gb, [s.gpu], forced=None if cpu_offload_gib is None else cpu_offload_gib * GIB)[0]
     if not with_prefill or plan.level == "none" or not s.gpu.peak_flops(s.weight_format.kernel):
         return plan
     prefill = float(prefill_time(s, s.prompt_tokens, s.batch))
@@ -529,8 +536,15 @@ def plan_copied(s: Scenario, ram_gb: float, with_prefill: bool = True) -> Offloa
 
 
 def _copied_split(needed: float, budget: float, weights: float, layers: int, cards: int,
-                  ram_budget: float) -> tuple[float, int, str]:
-    """(bytes a card keeps in RAM, the whole layers' weights they cover, the level) of :func:`plan_copied`."""
+                  ram_budget: float, forced: float | None = None, layer_bytes: float = 0.0) -> tuple[float, int, str]:
+    """(bytes a card keeps in RAM, the whole layers' weights they cover, the level) of :func:`plan_copied`;
+    ``forced``: the bytes --cpu-offload-gb gives, at most ``layer_bytes`` (the card's decoder layers')."""
+    if forced is not None:
+        copied = min(max(forced, 0.0), layer_bytes)
+        if not copied:
+            return 0.0, 0, "gpu" if needed <= budget else "none"
+        in_ram = min(layers, int(np.ceil(copied / (weights / layers))))
+        return copied, in_ram, "partial" if needed - copied <= budget and copied * cards <= ram_budget else "none"
     copied = max(0.0, needed - budget)
     if not copied:
         return 0.0, 0, "gpu"
@@ -538,12 +552,14 @@ def _copied_split(needed: float, budget: float, weights: float, layers: int, car
     return copied, in_ram, "partial" if copied < weights and copied * cards <= ram_budget else "none"
 
 
-def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None) -> list[OffloadPlan]:
+def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, forced: float | None = None
+                  ) -> list[OffloadPlan]:
     """:func:`plan_copied` of ``s`` on each card of ``gpus`` (``s.n_gpus`` of it), without the first token, from the
     fit table's figures of every card at once (:func:`~vramgui.core.cards.card_table`, or ``table``, the window's of
     the same scenario over these cards and others: the needed and usable bytes and the step with every layer on the
     card; a card at a time took 58 ms a table here, 4 ms so).  A card's plan alone is this of one card, so the two
-    agree to the last bit."""
+    agree to the last bit.  ``forced``: the bytes a card keeps in RAM, as --cpu-offload-gb gives them (None: the
+    least that lets the rest fit)."""
     from .cards import card_table
     row = {} if table is None else {id(g): i for i, g in enumerate(table.gpus)}
     if table is None or any(id(g) not in row for g in gpus):
@@ -556,9 +572,10 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None) -> li
     new = float(prompt_split(s.prompt_tokens, s.cached_tokens)[0]) * s.batch     # (the prompt's new tokens, all)
     read = copied_read_share(s)
     step_share = read(s.batch)
+    layer_bytes = decoder_layer_bytes(s) if forced is not None else 0.0
     out = []
     for g, needed, budget, rate in zip(gpus, needed_each, budgets, rates, strict=True):
-        copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram_gb * GB)
+        copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram_gb * GB, forced, layer_bytes)
         link = host_link_bytes_per_s(g)
         step = 1.0 / rate if rate > 0 else float("inf")
         chunk = batch_defaults(s.profile, g)[1] or new     # (the engine's prompt chunk on this card; HF: the prompt)
@@ -573,6 +590,15 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None) -> li
                                link_bytes_per_s=link, step_copy_bytes=moved, copy_share=share, copied_bytes=copied,
                                read_in_place=s.engine in READS_IN_PLACE))
     return out
+
+
+def decoder_layer_bytes(s: Scenario) -> float:
+    """A card's bytes of the decoder layers' weights: its weights less its share of the embedding table and of an
+    untied output layer (what vLLM's and SGLang's offloaders, wrapping the layers, can keep in RAM)."""
+    a = s.model.architecture
+    wb = weight_bytes(a, s.weight_format, count_params(a))
+    head = 0.0 if a.tie_embeddings else output_layer_bytes(a, wb)
+    return max(float(estimate_memory(s).weights) - (wb.embedding + head) / s.tensor_parallel, 0.0)
 
 
 def copied_read_share(s: Scenario):
