@@ -1950,22 +1950,6 @@ Source: {source}</source>
         <translation>一次优化器更新累加的微批次数：从第二个起，梯度在前向传播期间一直留在显存中</translation>
     </message>
     <message>
-        <source>System RAM (GB): plan llama.cpp-style partial offload — the layers that do not fit on the card run from RAM</source>
-        <translation>系统内存 (GB)：按 llama.cpp 的方式规划部分卸载——卡上放不下的层在内存中运行</translation>
-    </message>
-    <message>
-        <source>Where an MoE model&apos;s expert tensors live, attention and the rest staying on the GPU: auto, as current llama-server&apos;s --fit places them (the experts of as few layers as needed in RAM); the first N layers&apos; (--n-cpu-moe N, every layer on the GPU: -ngl 99); or all layers&apos; (--cpu-moe)</source>
-        <translation>MoE 模型的专家张量放在哪里（注意力等其余部分留在 GPU 上）：自动，按当前 llama-server 的 --fit 放置（只把必要的最少几层的专家放进内存）；前 N 层的（--n-cpu-moe N，每层都在 GPU 上：-ngl 99）；或全部层的（--cpu-moe）</translation>
-    </message>
-    <message>
-        <source>The weights in RAM are in pinned host memory (llama.cpp --no-mmap, or GGML_CUDA_REGISTER_HOST=1): a prompt&apos;s passes copy them to the card at {pinned} % of its link, not {mapped} % (measured)</source>
-        <translation>内存中的权重位于锁页主机内存（llama.cpp --no-mmap，或 GGML_CUDA_REGISTER_HOST=1）：提示词的各遍以链路的 {pinned} %（而非 {mapped} %）把它们复制到显卡（实测）</translation>
-    </message>
-    <message>
-        <source>System RAM bandwidth for the offloaded layers (default: dual-channel DDR5-4800, 76.8 GB/s; unified memory: the chip&apos;s)</source>
-        <translation>卸载层使用的系统内存带宽（默认：双通道 DDR5-4800，76.8 GB/s；统一内存：芯片自身的带宽）</translation>
-    </message>
-    <message>
         <source>What one card costs you per hour (cloud price or your own amortised cost, any currency): the cost of a million generated tokens is shown below it. vramgui ships no prices</source>
         <translation>一张卡每小时的费用（云端价格或自行摊销的成本，任意货币）：下方显示生成一百万 token 的成本。vramgui 不内置任何价格</translation>
     </message>
@@ -2096,6 +2080,22 @@ Source: {source}</source>
     <message>
         <source>PyTorch&apos;s allocator: its default caching pool needs about {caching} % of a step&apos;s transient memory on top of what it allocates; expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about {expandable} %</source>
         <translation>PyTorch 的分配器：默认的缓存池在已分配的显存之外还需要约一步临时显存的 {caching} %；可扩展段（PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True）约 {expandable} %</translation>
+    </message>
+    <message>
+        <source>System RAM (GB): plan a partial offload — llama.cpp runs the layers that do not fit on the card from RAM; vLLM, SGLang and HF transformers keep the weights that do not fit there and move them to the card for every pass</source>
+        <translation>系统内存（GB）：规划部分卸载——llama.cpp 在内存中运行显卡放不下的层；vLLM、SGLang 和 HF transformers 把放不下的权重留在内存中，每次前向都搬到显卡上</translation>
+    </message>
+    <message>
+        <source>Where an MoE model&apos;s expert tensors live, attention and the rest staying on the GPU: auto, as current llama-server&apos;s --fit places them (the experts of as few layers as needed in RAM); the first N layers&apos; (--n-cpu-moe N, every layer on the GPU: -ngl 99); or all layers&apos; (--cpu-moe). llama.cpp&apos;s: greyed under vLLM, SGLang and HF transformers, which keep whole weights in RAM</source>
+        <translation>MoE 模型的专家张量放在哪里（注意力等其余部分留在 GPU 上）：自动，按当前 llama-server 的 --fit 放置（只把所需最少层数的专家放入内存）；前 N 层的（--n-cpu-moe N，所有层都在 GPU 上：-ngl 99）；或所有层的（--cpu-moe）。这是 llama.cpp 的设置：在 vLLM、SGLang 和 HF transformers 下变灰，它们把整块权重留在内存中</translation>
+    </message>
+    <message>
+        <source>The weights in RAM are in pinned host memory (llama.cpp --no-mmap, or GGML_CUDA_REGISTER_HOST=1): a prompt&apos;s passes copy them to the card at {pinned} % of its link, not {mapped} % (measured). Greyed under vLLM and SGLang, which pin them anyway, and HF transformers, which does not</source>
+        <translation>内存中的权重位于锁页主机内存（llama.cpp --no-mmap，或 GGML_CUDA_REGISTER_HOST=1）：提示词的各次前向以链路的 {pinned} % 而非 {mapped} % 把它们复制到显卡（实测）。在 vLLM 和 SGLang 下变灰（它们总会锁页），在 HF transformers 下也变灰（它不锁页）</translation>
+    </message>
+    <message>
+        <source>System RAM bandwidth for the offloaded layers (default: dual-channel DDR5-4800, 76.8 GB/s; unified memory: the chip&apos;s). Greyed under vLLM, SGLang and HF transformers: no layer runs from RAM, the card&apos;s link bounds them</source>
+        <translation>卸载层所用的系统内存带宽（默认：双通道 DDR5-4800，76.8 GB/s；统一内存：芯片自身的）。在 vLLM、SGLang 和 HF transformers 下变灰：没有层在内存中运行，受限于显卡的链路</translation>
     </message>
     <message>
         <source>Set stages to {stages} to keep each group within a node.</source>

@@ -577,6 +577,30 @@ def test_an_engine_that_copies_its_offloaded_weights_is_cautioned_with_system_ra
     assert "copies its weights" not in p.engine_caution.text()
 
 
+def test_llamacpps_offload_boxes_are_greyed_under_an_engine_that_keeps_whole_weights_in_ram(qtbot, win):
+    """Experts in RAM (--n-cpu-moe), pinned (--no-mmap) and the RAM's bandwidth (the CPU reading the layers in RAM)
+    are llama.cpp's: under vLLM, SGLang and HF transformers, which run no layer from RAM, they are greyed, their
+    tooltips say why, and the plans do not move when they change."""
+    p = win.panel
+    drive(qtbot, win, model="qwen3-30b-a3b", weights="q4_k_m", engine="llamacpp", gpus=1, batch=1)
+    boxes = (p.moe_in_ram, p.pinned, p.ram_bw)
+    assert all(w.isEnabled() for w in boxes)
+    choose(qtbot, win, p.weights, "bf16")
+    for engine in ("vllm", "sglang", "hf"):
+        choose(qtbot, win, p.engine, engine)
+        assert not any(w.isEnabled() for w in boxes), engine
+    assert all("Greyed under vLLM" in w.toolTip() or "greyed under vLLM" in w.toolTip() for w in boxes)
+    p.ram.setValue(64)
+    settle(qtbot, win)
+    before = win.state.offload_plan()
+    win.state.set_offload(pinned=True, ram_bandwidth_gb_s=200.0, n_cpu_moe=10)
+    settle(qtbot, win)
+    assert win.state.offload_plan().decode_s == before.decode_s
+    choose(qtbot, win, p.weights, "q4_k_m")
+    choose(qtbot, win, p.engine, "llamacpp")
+    assert all(w.isEnabled() for w in boxes)
+
+
 def test_llama_server_fit_margin_caution(qtbot, win):
     """llama.cpp with less than --fit's 1,024 MiB to spare: a caution under the engine says llama-server would move
     layers to RAM (core.report.fit_margin_note; tests/test_fit.py has the threshold); more room, no caution."""

@@ -879,19 +879,24 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                          "step's transient memory on top of what it allocates; expandable segments "
                                          "(PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about {expandable} %")
                  .format(**{k: num(100 * v) for k, v in ALLOCATOR_FRACTION.items()})),
-                (self.ram, self.tr("System RAM (GB): plan llama.cpp-style partial offload — the layers that do "
-                                   "not fit on the card run from RAM")),
+                (self.ram, self.tr("System RAM (GB): plan a partial offload — llama.cpp runs the layers that do "
+                                   "not fit on the card from RAM; vLLM, SGLang and HF transformers keep the weights "
+                                   "that do not fit there and move them to the card for every pass")),
                 (self.moe_in_ram, self.tr("Where an MoE model's expert tensors live, attention and the rest staying "
                                           "on the GPU: auto, as current llama-server's --fit places them (the "
                                           "experts of as few layers as needed in RAM); the first N layers' "
                                           "(--n-cpu-moe N, every layer on the GPU: -ngl 99); or all layers' "
-                                          "(--cpu-moe)")),
+                                          "(--cpu-moe). llama.cpp's: greyed under vLLM, SGLang and HF "
+                                          "transformers, which keep whole weights in RAM")),
                 (self.pinned, self.tr("The weights in RAM are in pinned host memory (llama.cpp --no-mmap, or "
                                       "GGML_CUDA_REGISTER_HOST=1): a prompt's passes copy them to the card at "
-                                      "{pinned} % of its link, not {mapped} % (measured)").format(
+                                      "{pinned} % of its link, not {mapped} % (measured). Greyed under vLLM and "
+                                      "SGLang, which pin them anyway, and HF transformers, which does not").format(
                     pinned=num(PINNED_COPY_EFFICIENCY * 100, 0), mapped=num(PCIE_COPY_EFFICIENCY * 100, 0))),
                 (self.ram_bw, self.tr("System RAM bandwidth for the offloaded layers (default: dual-channel "
-                                      "DDR5-4800, 76.8 GB/s; unified memory: the chip's)")),
+                                      "DDR5-4800, 76.8 GB/s; unified memory: the chip's). Greyed under vLLM, "
+                                      "SGLang and HF transformers: no layer runs from RAM, the card's link bounds "
+                                      "them")),
                 (self.price, self.tr("What one card costs you per hour (cloud price or your own amortised cost, "
                                      "any currency): the cost of a million generated tokens is shown below it. "
                                      "vramgui ships no prices"))):
@@ -1115,7 +1120,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 self.moe_in_ram.setValue(moe)
                 if same:        # (the same value, whose words may name the new model's layers)
                     self.moe_in_ram.lineEdit().setText(self.moe_in_ram.textFromValue(moe))
-        self.moe_in_ram.setEnabled(s.model.architecture.moe is not None)
+        # llama.cpp's offload settings: an engine that keeps whole weights in RAM for every pass runs no layer there
+        # (core.engines.COPIED_OFFLOAD: vLLM and SGLang pin them, HF does not; the card's link bounds them)
+        copies = s.engine in COPIED_OFFLOAD
+        self.moe_in_ram.setEnabled(s.model.architecture.moe is not None and not copies)
+        for w in (self.pinned, self.ram_bw):
+            w.setEnabled(not copies)
         # stages with a tensor-parallel engine only, greyed (not hidden) with another: hiding them widened the
         # card count's box and laid the whole panel out again on every such engine change; none in fine-tuning
         staged = s.profile.parallel == "tensor"
