@@ -1256,30 +1256,28 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 if auto is not None and auto[1] and auto[0] < s.context_tokens else ""
             tips.append(fit_margin_tip(spare, s.profile.auto_fit_margin_bytes, more))
         copied = None if training or not self.state.offload_asked else COPIED_OFFLOAD.get(s.engine)
-        if copied is not None and s.engine in READS_IN_PLACE:      # (core.report.offload_note: vLLM's UVA)
-            how, engine = copied[0], core_name(s.profile.name)
-            lines.append(self.tr("{engine} reads its weights in RAM every pass: an assumed link share.").format(
-                engine=engine))
-            tips.append(self.tr("{engine} runs no layer on the CPU: its offload ({how}) keeps the weights that do not "
-                                "fit in pinned RAM, where the card's kernels read them for every forward pass, so each "
-                                "decode step and each prompt chunk moves them over the card's link; of an MoE's "
-                                "routed experts only those its tokens use. The figures with System RAM count those "
-                                "reads at an assumed {share} of the link (not measured for this engine), where "
-                                "llama.cpp would run the layers in RAM on the CPU. A long prompt's matrix products may "
-                                "read them more than once, which the first token shown does not count.")
-                        .format(engine=engine, how=how, share=f"{COPIED_SHARE[s.engine]:.0%}")
-                        + f"\n({READS_IN_PLACE[s.engine]})")
-        elif copied is not None:                  # (core.report.offload_note)
+        if copied is not None:                  # (core.report.offload_note)
             how, source = copied
+            if s.engine in READS_IN_PLACE:      # (vLLM's UVA: its kernels read them in RAM)
+                line = self.tr("{engine} reads its weights in RAM every pass: an assumed link share.")
+                tip = self.tr("{engine} runs no layer on the CPU: its offload ({how}) keeps the weights that do not "
+                              "fit in pinned RAM, where the card's kernels read them for every forward pass, so each "
+                              "decode step and each prompt chunk moves them over the card's link; of an MoE's "
+                              "routed experts only those its tokens use. The figures with System RAM count those "
+                              "reads at an assumed {share} of the link (not measured for this engine), where "
+                              "llama.cpp would run the layers in RAM on the CPU. A long prompt's matrix products may "
+                              "read them more than once, which the first token shown does not count.")
+                source = READS_IN_PLACE[s.engine]
+            else:
+                line = self.tr("{engine} copies its weights in RAM every pass: an assumed link share.")
+                tip = self.tr("{engine} runs no layer on the CPU: its offload ({how}) keeps the weights that do not "
+                              "fit in RAM and copies them to the card for every forward pass, so each decode step "
+                              "and each prompt chunk also moves them over the card's link. The figures with System "
+                              "RAM count those copies at an assumed {share} of the link (not measured for this "
+                              "engine), where llama.cpp would run the layers in RAM on the CPU.")
             engine = core_name(s.profile.name)
-            lines.append(self.tr("{engine} copies its weights in RAM every pass: an assumed link share.").format(
-                engine=engine))
-            tips.append(self.tr("{engine} runs no layer on the CPU: its offload ({how}) keeps the weights that do not "
-                                "fit in RAM and copies them to the card for every forward pass, so each decode step "
-                                "and each prompt chunk also moves them over the card's link. The figures with System "
-                                "RAM count those copies at an assumed {share} of the link (not measured for this "
-                                "engine), where llama.cpp would run the layers in RAM on the CPU.")
-                        .format(engine=engine, how=how, share=f"{COPIED_SHARE[s.engine]:.0%}") + f"\n({source})")
+            lines.append(line.format(engine=engine))
+            tips.append(tip.format(engine=engine, how=how, share=f"{COPIED_SHARE[s.engine]:.0%}") + f"\n({source})")
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)
             cc, target, what = s.gpu.compute_capability, card_target(s.gpu), core_name(rule.what)
