@@ -243,10 +243,10 @@ def offload_note(s) -> str | None:
         return (f"{s.profile.name} keeps the weights that do not fit on the card in pinned RAM, where the card's "
                 f"kernels read them for every forward pass ({how}; {READS_IN_PLACE[s.engine]}), not llama.cpp's "
                 "split with the CPU running layers: each decode step and each prompt chunk here reads them over the "
-                f"card's host link at an assumed {share} of it (not measured for this engine; three published vLLM runs "
-                "at their own --cpu-offload-gb decode within 20 % of their plans), of an MoE's routed experts only "
-                "those its tokens use; a long prompt's matrix products may read them more than once, which the first "
-                "token here does not count")
+                f"card's host link at an assumed {share} of it (not measured for this engine; three published vLLM "
+                "runs at their own --cpu-offload-gb decode within 20 % of their plans), of an MoE's routed experts "
+                "only those its tokens use; a long prompt's matrix products may read them more than once, which the "
+                "first token here does not count")
     return (f"{s.profile.name} keeps the weights that do not fit in RAM and copies them to the card for every forward "
             f"pass ({how}; {source}), not llama.cpp's split with the CPU running layers: each decode step and each "
             f"prompt chunk here copies them at an assumed {share} of the card's host link (not measured for this "
