@@ -28,7 +28,7 @@ from .core import (
     fit,
 )
 from .core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, Catalog, names_a_file, read_preset
-from .core.engines import LLAMACPP, runs_on_gpu, unlisted_card
+from .core.engines import LLAMACPP, runs_on_gpu, takes_cpu_offload_gb, unlisted_card
 from .core.errors import InputError, pydantic_message
 from .core.formats import release_format
 from .core.machine import SORT_KEYS
@@ -264,7 +264,7 @@ def _offload_kw(args, s: Scenario) -> tuple[float, dict]:
     kw = dict(gpu_layers=layers, experts_on_cpu=args.experts_on_cpu, ram_bandwidth_gb_s=args.ram_bandwidth,
               n_cpu_moe=args.n_cpu_moe, pinned=args.no_mmap)
     if args.cpu_offload_gb is not None:
-        if s.engine not in ("vllm", "sglang"):
+        if not takes_cpu_offload_gb(s.engine):
             raise CliError(f"--cpu-offload-gb is vLLM's and SGLang's flag; the {s.engine} engine offloads otherwise "
                            "(llama.cpp: --offload N layers, --n-cpu-moe)")
         if args.cpu_offload_gb < 0 or args.ram is None:

@@ -1721,6 +1721,15 @@ Source: {source}</source>
         <translation>无</translation>
     </message>
     <message>
+        <source>auto (the least)</source>
+        <extracomment>vLLM&apos;s --cpu-offload-gb left to the plan: the least a card keeps in RAM for the rest to fit</extracomment>
+        <translation>自动（最少）</translation>
+    </message>
+    <message>
+        <source>{n} GiB</source>
+        <translation>{n} GiB</translation>
+    </message>
+    <message>
         <source>The scenario needs {need} GiB a card of the {usable} GiB usable: {verdict}</source>
         <extracomment>an entry&apos;s tooltip in a picker&apos;s list (card, weights, KV cache, engine)</extracomment>
         <translation>该场景每卡需要 {need} GiB（可用 {usable} GiB）：{verdict}</translation>
@@ -1756,6 +1765,10 @@ Source: {source}</source>
     <message>
         <source>PyTorch allocator</source>
         <translation>PyTorch 分配器</translation>
+    </message>
+    <message>
+        <source>Weights in RAM</source>
+        <translation>内存中的权重</translation>
     </message>
     <message>
         <source>. On AMD cards (ROCm) its decode draws {share} % of the bandwidth (measured on an MI300X)</source>
@@ -1948,6 +1961,10 @@ Source: {source}</source>
     <message>
         <source>Micro-batches summed into one optimizer step: from the second on, the gradients stay in memory through the forward pass</source>
         <translation>一次优化器更新累加的微批次数：从第二个起，梯度在前向传播期间一直留在显存中</translation>
+    </message>
+    <message>
+        <source>vLLM and SGLang: the GiB of weights each card keeps in RAM and moves to the card for every pass (their --cpu-offload-gb): auto, the least that lets the rest fit; more leaves room for the cache and reads more every step; less than the rest needs does not run</source>
+        <translation>vLLM 和 SGLang：每卡留在内存中、每次前向都搬到显卡上的权重 GiB 数（它们的 --cpu-offload-gb）：自动，即让其余部分放得下的最少量；更多则给缓存留出空间、每步读取更多；少于其余部分所需则无法运行</translation>
     </message>
     <message>
         <source>What one card costs you per hour (cloud price or your own amortised cost, any currency): the cost of a million generated tokens is shown below it. vramgui ships no prices</source>
@@ -2186,6 +2203,10 @@ Source: {source}</source>
     <message>
         <source>the saved place of the MoE experts was not a number of layers and was reset</source>
         <translation>保存的 MoE 专家位置不是层数，已重置</translation>
+    </message>
+    <message>
+        <source>the saved GiB of weights in RAM (--cpu-offload-gb) was not a number and was reset</source>
+        <translation>保存的内存中权重 GiB 数（--cpu-offload-gb）不是数字，已重置</translation>
     </message>
     <message>
         <source>the saved price per card-hour was not a number and was reset</source>

@@ -703,7 +703,8 @@ def shot(win, path, size):      # (instead of saving a picture: what the window 
         seen.update(ram=win.state.ram_gb, shown=win.panel.ram.value(), experts=win.state.experts_on_cpu,
                     bandwidth=win.state.ram_bandwidth_gb_s, bandwidth_box=win.panel.ram_bw.value(),
                     badge=win.breakdown.verdict.text(),
-                    first=win.state.n_cpu_moe, box=win.panel.moe_in_ram.text(), pinned=win.state.pinned)
+                    first=win.state.n_cpu_moe, box=win.panel.moe_in_ram.text(), pinned=win.state.pinned,
+                    gib=win.state.cpu_offload_gib, gib_box=win.panel.weights_in_ram.text())
 app.screenshot = shot
 rc = app.main(sys.argv[1:])
 print(json.dumps(dict(seen, rc=rc)))
@@ -780,6 +781,13 @@ def test_vramgui_takes_the_machines_ram(tmp_path):
     assert seen == {"rc": 2} and "--ram must be 0 to 8,192 GB" in err and "Traceback" not in err
     seen, err = _app("--n-cpu-moe", "-2", "--screenshot", shot)
     assert seen == {"rc": 2} and "--n-cpu-moe takes a number of layers" in err
+    # --cpu-offload-gb GIB: vLLM's and SGLang's GiB a card keeps in RAM, in the Weights in RAM box under them: Llama
+    # 3.1 70B AWQ beside an RTX 4090 with 20 of them (tests/test_offload.py: 18.3 GB needed there)
+    seen, _ = _app("--model", "llama3.1-70b", "--weights", "awq-int4", "--engine", "vllm", "--ram", "64",
+                   "--cpu-offload-gb", "20", "--screenshot", shot)
+    assert (seen["rc"], seen["gib"], seen["gib_box"], seen["badge"]) == (0, 20, "20 GiB", "OFFLOAD 20.0 GIB")
+    seen, err = _app("--cpu-offload-gb", "-3", "--screenshot", shot)
+    assert seen == {"rc": 2} and "--cpu-offload-gb must be 0 to 8,192 GiB a card" in err
 
 
 def test_vramgui_opens_a_model_released_quantized_in_its_release_format(tmp_path):

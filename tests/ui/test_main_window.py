@@ -577,6 +577,43 @@ def test_an_engine_that_copies_its_offloaded_weights_is_cautioned_with_system_ra
     assert "copies its weights" not in p.engine_caution.text()
 
 
+def test_weights_in_ram_box_gives_vllm_its_cpu_offload_gb(qtbot, win):
+    """Under vLLM and SGLang the Experts in RAM row becomes Weights in RAM, the GiB a card keeps there
+    (--cpu-offload-gb): Llama 3.1 70B AWQ beside an RTX 4090 with 64 GB needs 18.3 GB there (tests/test_offload.py's
+    hand count); 20 GiB is planned as given (the breakdown's badge and the fit table's row), 10 leaves too much on the
+    card, auto the least again.  The row's label keeps its size, and llama.cpp gets its experts' box back."""
+    from vramgui.core.offload import plan_offload
+    p = win.panel
+    label = p.labels[p.moe_in_ram]
+    size = label.size()
+    assert label.text() == "Experts in RAM" and p.in_ram.currentWidget() is p.moe_in_ram
+    drive(qtbot, win, model="llama3.1-70b", weights="awq-int4", engine="vllm", gpus=1, batch=1)
+    p.ram.setValue(64)
+    settle(qtbot, win)
+    assert label.text() == "Weights in RAM" and p.in_ram.currentWidget() is p.weights_in_ram
+    assert label.size() == size and p.weights_in_ram.text() == "auto (the least)"
+    model = win.fit_panel.model
+
+    def row():
+        return model.row_cells(model.row_of("rtx4090"))[0]
+    assert row() == "offloaded: 17.1 GiB read from RAM"
+    p.weights_in_ram.setValue(20)
+    settle(qtbot, win)
+    plan = win.state.offload_plan()
+    assert win.state.cpu_offload_gib == 20 and plan.copied_bytes == 20 * GIB
+    assert plan == plan_offload(win.state.scenario, 64, cpu_offload_gib=20)
+    assert row() == "offloaded: 20.0 GiB read from RAM" and win.breakdown.verdict.text() == "OFFLOAD 20.0 GIB"
+    p.weights_in_ram.setValue(10)
+    settle(qtbot, win)
+    assert win.state.offload_plan().level == "none"
+    p.weights_in_ram.setValue(-1)
+    settle(qtbot, win)
+    assert win.state.cpu_offload_gib is None and row() == "offloaded: 17.1 GiB read from RAM"
+    choose(qtbot, win, p.weights, "q4_k_m")
+    choose(qtbot, win, p.engine, "llamacpp")
+    assert label.text() == "Experts in RAM" and p.in_ram.currentWidget() is p.moe_in_ram and label.size() == size
+
+
 def test_llamacpps_offload_boxes_are_greyed_under_an_engine_that_keeps_whole_weights_in_ram(qtbot, win):
     """Experts in RAM (--n-cpu-moe), pinned (--no-mmap) and the RAM's bandwidth (the CPU reading the layers in RAM)
     are llama.cpp's: under vLLM, SGLang and HF transformers, which run no layer from RAM, they are greyed, their

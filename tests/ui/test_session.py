@@ -29,7 +29,7 @@ def test_round_trip(qtbot, tmp_path):
     w.state.update(weights="q4_k_m", engine="llamacpp", prompt_tokens=12345, cached_tokens=12000, batch=3,
                    host="desktop")
     w.state.update_training(method="qlora", lora_rank=32, grad_accum=8, allocator="expandable")
-    w.state.set_offload(ram_gb=64, n_cpu_moe=12, pinned=True, ram_bandwidth_gb_s=89.6)
+    w.state.set_offload(ram_gb=64, n_cpu_moe=12, pinned=True, ram_bandwidth_gb_s=89.6, cpu_offload_gib=20)
     w.state.set_compare(["h100-sxm"])
     w.state.set_price(2.49)
     session.save_session(w, store)
@@ -47,6 +47,10 @@ def test_round_trip(qtbot, tmp_path):
     assert fresh.state.ram_bandwidth_gb_s == 89.6 and fresh.panel.ram_bw.value() == 89.6
     assert [g.id for g in fresh.state.compare] == ["h100-sxm"]
     assert fresh.state.price == 2.49 and fresh.panel.price.value() == 2.49
+    # vLLM's GiB of weights in RAM (--cpu-offload-gb), shown in its box once the engine is vLLM
+    assert fresh.state.cpu_offload_gib == 20
+    fresh.state.update(weights="bf16", engine="vllm")
+    assert fresh.panel.weights_in_ram.text() == "20 GiB"
 
 
 def test_the_described_machine_comes_back(qtbot, tmp_path):
@@ -143,7 +147,7 @@ def test_missing_preset_and_bad_values(qtbot, tmp_path):
     store.setValue("session/scenario", json.dumps({"model": "gone-model", "gpu": "rtx4090",
                                                    "scenario": {"batch": -5, "prompt_tokens": "many"},
                                                    "ram_gb": "lots", "mode": "sideways", "n_cpu_moe": "half",
-                                                   "ram_bandwidth_gb_s": -40}))
+                                                   "ram_bandwidth_gb_s": -40, "cpu_offload_gib": "lots"}))
     w = window(qtbot)
     notes = session.restore_session(w, store)
     text = " ".join(notes)
@@ -153,6 +157,8 @@ def test_missing_preset_and_bad_values(qtbot, tmp_path):
     assert w.state.n_cpu_moe is None
     assert "the saved RAM bandwidth was not a number of GB/s and was reset" in text
     assert w.state.ram_bandwidth_gb_s is None and w.panel.ram_bw.text() == "platform default"
+    assert "the saved GiB of weights in RAM (--cpu-offload-gb) was not a number and was reset" in text
+    assert w.state.cpu_offload_gib is None
     assert w.state.scenario.batch == 1 and w.state.mode == "inference"
 
 

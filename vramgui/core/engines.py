@@ -728,6 +728,12 @@ COPIED_OFFLOAD = {
                                                  "accelerate's hooks (accelerate.cpu_offload)"),
 }
 
+def takes_cpu_offload_gb(engine: str) -> bool:
+    """Whether the engine's offload takes a number of GiB a card keeps in RAM (vLLM's and SGLang's --cpu-offload-gb;
+    HF transformers' device_map has no such figure)."""
+    return COPIED_OFFLOAD.get(engine, ("",))[0] == "--cpu-offload-gb"
+
+
 #: Engines of :data:`COPIED_OFFLOAD` that leave the offloaded weights in pinned RAM and let the card's kernels read
 #: them there (unified virtual addressing, no copy): an MoE layer's fused expert kernel reads only the routed experts
 #: a token goes to, so a decode step moves those and the layer's other weights over the link, not every expert.

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .engines import COPIED_OFFLOAD, READS_IN_PLACE, batch_defaults
+from .engines import COPIED_OFFLOAD, READS_IN_PLACE, batch_defaults, takes_cpu_offload_gb
 from .formats import WeightFormat
 from .memory import (
     MemoryTerms,
@@ -527,8 +527,9 @@ def plan_copied(s: Scenario, ram_gb: float, with_prefill: bool = True,
     shown in RAM are the whole layers' weights those bytes cover.  ``cpu_offload_gib``: as many GiB a card as
     --cpu-offload-gb says instead (per card, as vLLM and SGLang count it), at most its decoder layers' weights
     (their offloaders wrap the layers, not the embedding or the output layer): placed where the rest fits the card,
-    which keeps every one of them there when it is 0."""
-    plan = _copied_cards(s, ram_gb, [s.gpu], forced=None if cpu_offload_gib is None else cpu_offload_gib * GIB)[0]
+    which keeps every one of them there when it is 0 (HF transformers has no such figure: ignored there)."""
+    forced = None if cpu_offload_gib is None or not takes_cpu_offload_gb(s.engine) else cpu_offload_gib * GIB
+    plan = _copied_cards(s, ram_gb, [s.gpu], forced=forced)[0]
     if not with_prefill or plan.level == "none" or not s.gpu.peak_flops(s.weight_format.kernel):
         return plan
     prefill = float(prefill_time(s, s.prompt_tokens, s.batch))
@@ -630,19 +631,21 @@ def in_place_read_share(dense, expert, num_experts, experts_per_token, head, tok
 
 def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool = False,
                        ram_bandwidth_gb_s: float | None = None, n_cpu_moe: int | None = None,
-                       pinned: bool = False, table=None) -> list[OffloadPlan]:
+                       pinned: bool = False, table=None, cpu_offload_gib: float | None = None) -> list[OffloadPlan]:
     """:func:`plan_offload` of ``s`` on each card of ``gpus`` in turn (``s.n_gpus`` of it, as the fit table plans every
     card that does not fit), without the time to first token (``with_prefill=False``): the same plans, worked out for
     all the cards at once, in numpy rows of ``s.n_gpus`` cards (a plan a card took 70-140 us here, a table of ~120 such
     cards 38 % of a change; ``tests/test_offload.py`` holds the two equal over the catalog).  The cards whose engine
     defaults differ (:func:`~vramgui.core.cards.card_defaults`) are planned a group at a time.  ``table``: the fit
     table of ``s`` over these cards (and others), whose figures an engine copying its offloaded weights takes
-    (:func:`_copied_cards`) instead of working them out again."""
+    (:func:`_copied_cards`) instead of working them out again; ``cpu_offload_gib``: its --cpu-offload-gb, as
+    :func:`plan_offload` takes it."""
     from .cards import cards_by_defaults
     if not gpus:
         return []
     if s.engine in COPIED_OFFLOAD:       # (an engine copying its offloaded weights)
-        return _copied_cards(s, ram_gb, gpus, table)
+        forced = None if cpu_offload_gib is None or not takes_cpu_offload_gb(s.engine) else cpu_offload_gib * GIB
+        return _copied_cards(s, ram_gb, gpus, table, forced)
     out: list[OffloadPlan | None] = [None] * len(gpus)
     for idx in cards_by_defaults(s, gpus) or [list(range(len(gpus)))]:
         sub = [gpus[i] for i in idx]

@@ -262,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         from ..core.catalog import read_preset
         from ..core.model_files import model_from_path
         from ..core.presets import GPU
-        from .state import MAX_RAM_BANDWIDTH_GB_S
+        from .state import MAX_CPU_OFFLOAD_GIB, MAX_RAM_BANDWIDTH_GB_S
         model_file, gpu_file = model_file_arg(args), gpu_file_arg(args)
         imported = model_from_path(model_file) if model_file else None   # (a bad file: an error line, no window)
         card = read_preset(gpu_file, GPU) if gpu_file else None
@@ -286,6 +286,11 @@ def main(argv: list[str] | None = None) -> int:
                 raise VramguiError("--n-cpu-moe takes a number of layers, 0 or more, and not with --experts-on-cpu")
             win.state.set_offload(ram_gb=args.ram, experts_on_cpu=args.experts_on_cpu or None,
                                   ram_bandwidth_gb_s=args.ram_bandwidth, n_cpu_moe=args.n_cpu_moe)
+        if args.cpu_offload_gb is not None:     # (vLLM's and SGLang's: the Weights in RAM box shows it under them)
+            if not 0 <= args.cpu_offload_gb <= MAX_CPU_OFFLOAD_GIB:
+                raise VramguiError(f"--cpu-offload-gb must be 0 to {MAX_CPU_OFFLOAD_GIB:,} GiB a card, got "
+                                   f"{args.cpu_offload_gb:g}")
+            win.state.set_offload(cpu_offload_gib=args.cpu_offload_gb)
         if args.measured and not win.load_measured(Path(args.measured)):
             return 2
     except VramguiError as exc:

@@ -21,6 +21,7 @@ from ..core.engines import (
     default_context,
     default_share,
     seen_memory,
+    takes_cpu_offload_gb,
     unlisted_card,
 )
 from ..core.fit import auto_fit_headroom, server_context
@@ -41,7 +42,7 @@ from ..core.speed import (
 from ..core.training import ALLOCATOR_FRACTION, FOREACH_STEP_BYTES
 from ..core.units import GIB, MIB
 from .i18n import Retranslates, integer, num, translate
-from .state import MAX_PRICE, MAX_RAM_BANDWIDTH_GB_S, ScenarioState
+from .state import MAX_CPU_OFFLOAD_GIB, MAX_PRICE, MAX_RAM_BANDWIDTH_GB_S, ScenarioState
 from .wording import CATEGORIES, card_entry, card_target, core_name, fit_margin_tip, fitted_card, fitted_text
 
 _STEPS = 1000
@@ -284,6 +285,30 @@ class MoeLayersSpin(QtWidgets.QSpinBox):
 
     def validate(self, text: str, pos: int):
         # (a number typed, or any of the texts above: typing replaces them)
+        return QtGui.QValidator.State.Acceptable, text, pos
+
+
+class WeightsInRamSpin(QtWidgets.QSpinBox):
+    """The GiB of weights each card keeps in RAM under vLLM or SGLang (their --cpu-offload-gb): ``AUTO`` the least
+    that lets the rest fit (what the plans take unless told), else that many GiB."""
+
+    AUTO = -1
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setRange(self.AUTO, MAX_CPU_OFFLOAD_GIB)
+
+    def textFromValue(self, v: int) -> str:  # noqa: N802 (Qt's name)
+        if v == self.AUTO:
+            #: vLLM's --cpu-offload-gb left to the plan: the least a card keeps in RAM for the rest to fit
+            return translate("ScenarioPanel", "auto (the least)")
+        return translate("ScenarioPanel", "{n} GiB").format(n=integer(v))
+
+    def valueFromText(self, text: str) -> int:  # noqa: N802 (Qt's name)
+        digits = re.sub(r"\D", "", text)
+        return min(int(digits), MAX_CPU_OFFLOAD_GIB) if digits else self.AUTO
+
+    def validate(self, text: str, pos: int):
         return QtGui.QValidator.State.Acceptable, text, pos
 
 
@@ -636,7 +661,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         ram_row = _beside(self.ram, self.pinned)
         self._row(ram_row, key=self.ram)
         self._row(self.ram_bw)
-        self._row(self.moe_in_ram)
+        # one row for where the weights in RAM go: llama.cpp's experts, or under vLLM and SGLang the GiB a card keeps
+        # there (--cpu-offload-gb); the row's label, of a fixed size, changes with the engine without a new layout
+        self.weights_in_ram = WeightsInRamSpin()
+        self.in_ram = QtWidgets.QStackedWidget()
+        self.in_ram.addWidget(self.moe_in_ram)
+        self.in_ram.addWidget(self.weights_in_ram)
+        self._row(self.in_ram, key=self.moe_in_ram)
         self.price = QtWidgets.QDoubleSpinBox()
         self.price.setRange(0, MAX_PRICE)
         self.price.setDecimals(2)
@@ -645,11 +676,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.cost = QtWidgets.QLabel()      # what a million tokens cost at that price (the window fills it)
         self.cost.setWordWrap(True)
         form.addRow("", self.cost)
-        self.inference_rows += [ram_row, self.ram_bw, self.moe_in_ram, self.price, self.cost]
+        self.inference_rows += [ram_row, self.ram_bw, self.in_ram, self.price, self.cost]
         self.price.valueChanged.connect(self.state.set_price)
         self.ram_bw.valueChanged.connect(lambda v: self.state.set_offload(ram_bandwidth_gb_s=v))
         self.ram.valueChanged.connect(lambda v: self.state.set_offload(ram_gb=v))
         self.moe_in_ram.valueChanged.connect(lambda v: self.state.set_offload(n_cpu_moe=v))
+        self.weights_in_ram.valueChanged.connect(lambda v: self.state.set_offload(cpu_offload_gib=v))
         self.pinned.toggled.connect(lambda v: self.state.set_offload(pinned=v))
 
         self.message = QtWidgets.QLabel()
@@ -756,9 +788,21 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.micro_batch, self.tr("Micro-batch")),
                 (self.grad_accum, self.tr("Gradient accumulation")), (self.allocator, self.tr("PyTorch allocator")),
                 (self.ram, self.tr("System RAM")),
-                (self.ram_bw, self.tr("RAM bandwidth")), (self.moe_in_ram, self.tr("Experts in RAM")),
+                (self.ram_bw, self.tr("RAM bandwidth")),
                 (self.price, self.tr("Price / card-hour"))):
             self.labels[key].setText(text)
+        # the weights-in-RAM row: llama.cpp's experts, or vLLM's and SGLang's GiB; its label as wide as the wider
+        # text, so that the engine changes it without a new layout
+        label = self.labels[self.moe_in_ram]
+        self._in_ram_texts = (self.tr("Experts in RAM"), self.tr("Weights in RAM"))
+        label.setMinimumSize(0, 0)
+        label.setMaximumSize(16_777_215, 16_777_215)      # (QWIDGETSIZE_MAX)
+        sizes = []
+        for text in self._in_ram_texts:
+            label.setText(text)
+            sizes.append(label.sizeHint())
+        label.setFixedSize(max(s.width() for s in sizes), max(s.height() for s in sizes))
+        label.setText(self._in_ram_texts[takes_cpu_offload_gb(self.state.scenario.engine)])
 
     def _name_choices(self) -> None:
         _name(self.mode, {"inference": self.tr("Inference"), "training": self.tr("Fine-tuning")})
@@ -893,6 +937,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                       "{pinned} % of its link, not {mapped} % (measured). Greyed under vLLM and "
                                       "SGLang, which pin them anyway, and HF transformers, which does not").format(
                     pinned=num(PINNED_COPY_EFFICIENCY * 100, 0), mapped=num(PCIE_COPY_EFFICIENCY * 100, 0))),
+                (self.weights_in_ram, self.tr("vLLM and SGLang: the GiB of weights each card keeps in RAM and "
+                                              "moves to the card for every pass (their --cpu-offload-gb): auto, the "
+                                              "least that lets the rest fit; more leaves room for the cache and "
+                                              "reads more every step; less than the rest needs does not run")),
                 (self.ram_bw, self.tr("System RAM bandwidth for the offloaded layers (default: dual-channel "
                                       "DDR5-4800, 76.8 GB/s; unified memory: the chip's). Greyed under vLLM, "
                                       "SGLang and HF transformers: no layer runs from RAM, the card's link bounds "
@@ -1121,11 +1169,23 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 if same:        # (the same value, whose words may name the new model's layers)
                     self.moe_in_ram.lineEdit().setText(self.moe_in_ram.textFromValue(moe))
         # llama.cpp's offload settings: an engine that keeps whole weights in RAM for every pass runs no layer there
-        # (core.engines.COPIED_OFFLOAD: vLLM and SGLang pin them, HF does not; the card's link bounds them)
+        # (core.engines.COPIED_OFFLOAD: vLLM and SGLang pin them, HF does not; the card's link bounds them); the row
+        # of the experts in RAM gives vLLM and SGLang the GiB a card keeps there instead (--cpu-offload-gb)
         copies = s.engine in COPIED_OFFLOAD
         self.moe_in_ram.setEnabled(s.model.architecture.moe is not None and not copies)
         for w in (self.pinned, self.ram_bw):
             w.setEnabled(not copies)
+        gib = takes_cpu_offload_gb(s.engine)
+        shown = self.weights_in_ram if gib else self.moe_in_ram
+        if self.in_ram.currentWidget() is not shown:
+            self.in_ram.setCurrentWidget(shown)
+        label = self.labels[self.moe_in_ram]
+        if label.text() != self._in_ram_texts[gib]:
+            label.setText(self._in_ram_texts[gib])
+        want = WeightsInRamSpin.AUTO if self.state.cpu_offload_gib is None else round(self.state.cpu_offload_gib)
+        if self.weights_in_ram.value() != want:
+            with QtCore.QSignalBlocker(self.weights_in_ram):
+                self.weights_in_ram.setValue(want)
         # stages with a tensor-parallel engine only, greyed (not hidden) with another: hiding them widened the
         # card count's box and laid the whole panel out again on every such engine change; none in fine-tuning
         staged = s.profile.parallel == "tensor"

@@ -19,7 +19,7 @@ from PySide6 import QtCore, QtWidgets
 
 from ..core.user_presets import user_dir
 from .i18n import CODES, translate
-from .state import MAX_RAM_BANDWIDTH_GB_S
+from .state import MAX_CPU_OFFLOAD_GIB, MAX_RAM_BANDWIDTH_GB_S
 
 SCENARIO_KEYS = ("n_gpus", "pipeline", "weights", "kv_dtype", "engine", "attention", "host", "prompt_tokens",
                  "cached_tokens", "output_tokens", "batch", "gpu_util", "reserved_mib")
@@ -97,7 +97,7 @@ def save_session(win, store: QtCore.QSettings | None = None) -> None:
     data = {"model": s.model.id, "gpu": s.gpu.id, "scenario": {k: getattr(s, k) for k in SCENARIO_KEYS},
             "training": {k: (list(v) if isinstance(v := getattr(t, k), tuple) else v) for k in TRAINING_KEYS},
             "mode": st.mode, "ram_gb": st.ram_gb, "experts_on_cpu": st.experts_on_cpu, "n_cpu_moe": st.n_cpu_moe,
-            "pinned": st.pinned, "ram_bandwidth_gb_s": st.ram_bandwidth_gb_s,
+            "pinned": st.pinned, "ram_bandwidth_gb_s": st.ram_bandwidth_gb_s, "cpu_offload_gib": st.cpu_offload_gib,
             "price_per_card_hour": st.price_per_card_hour,
             "compare": [g.id for g in st.compare],
             "pins": [{"model": p.model.id, "gpu": p.gpu.id, **{k: getattr(p, k) for k in SCENARIO_KEYS}}
@@ -194,6 +194,13 @@ def _apply(state, data: dict) -> list[str]:
         else:
             notes.append(translate("Session", "the saved place of the MoE experts was not a number of layers and "
                                               "was reset"))
+    gib = data.get("cpu_offload_gib")
+    if gib is not None:
+        if isinstance(gib, int | float) and not isinstance(gib, bool) and 0 <= gib <= MAX_CPU_OFFLOAD_GIB:
+            state.set_offload(cpu_offload_gib=float(gib))
+        else:
+            notes.append(translate("Session", "the saved GiB of weights in RAM (--cpu-offload-gb) was not a number "
+                                              "and was reset"))
     try:
         state.set_price(float(data.get("price_per_card_hour") or 0))
     except (TypeError, ValueError):

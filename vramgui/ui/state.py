@@ -21,6 +21,7 @@ from ..core.training import TrainingSetup
 
 MAX_PRICE = 100_000.0      # per card-hour, in the user's currency
 MAX_RAM_BANDWIDTH_GB_S = 2000.0   # the RAM bandwidth box's top (two sockets of 12 DDR5-6000 channels: 1,152)
+MAX_CPU_OFFLOAD_GIB = 8192      # the Weights in RAM box's top, GiB a card (the System RAM box's top is 8,192 GB)
 
 
 class ScenarioState(QtCore.QObject):
@@ -40,6 +41,7 @@ class ScenarioState(QtCore.QObject):
         self.experts_on_cpu = False   # every layer's routed experts in RAM (llama.cpp --cpu-moe)
         self.n_cpu_moe: int | None = None   # the first N layers' there (--n-cpu-moe N); None: as --fit places them
         self.pinned = False           # the weights in RAM in pinned host memory (--no-mmap): op offload copies faster
+        self.cpu_offload_gib: float | None = None   # vLLM's and SGLang's --cpu-offload-gb; None: the least that fits
         self.ram_bandwidth_gb_s: float | None = None   # None: the platform default
         self.price_per_card_hour = 0.0   # the user's price, for the cost per million tokens; 0: not set
         self._pinned_plans: list = []    # (a pinned scenario and the RAM's settings, its reported_plan_for), last first
@@ -56,9 +58,13 @@ class ScenarioState(QtCore.QObject):
 
     def set_offload(self, ram_gb: float | None = None, experts_on_cpu: bool | None = None,
                     ram_bandwidth_gb_s: float | None = None, n_cpu_moe: int | None = None,
-                    pinned: bool | None = None) -> None:
+                    pinned: bool | None = None, cpu_offload_gib: float | None = None) -> None:
         """``n_cpu_moe``: the first N layers' routed experts in RAM, at or above the model's layers every layer's
-        (--cpu-moe, ``experts_on_cpu``), a negative number as llama-server's --fit places them (None: unchanged)."""
+        (--cpu-moe, ``experts_on_cpu``), a negative number as llama-server's --fit places them (None: unchanged).
+        ``cpu_offload_gib``: the GiB of weights each card keeps in RAM under vLLM or SGLang (--cpu-offload-gb), a
+        negative number the least that lets the rest fit (None: unchanged)."""
+        if cpu_offload_gib is not None:
+            self.cpu_offload_gib = None if cpu_offload_gib < 0 else float(cpu_offload_gib)
         if ram_bandwidth_gb_s is not None:
             self.ram_bandwidth_gb_s = ram_bandwidth_gb_s or None
         if ram_gb is not None:
@@ -142,7 +148,8 @@ class ScenarioState(QtCore.QObject):
 
     def _plan_settings(self) -> dict:
         return dict(experts_on_cpu=self.experts_on_cpu, n_cpu_moe=None if self.experts_on_cpu else self.n_cpu_moe,
-                    ram_bandwidth_gb_s=self.ram_bandwidth_gb_s, pinned=self.pinned)
+                    ram_bandwidth_gb_s=self.ram_bandwidth_gb_s, pinned=self.pinned,
+                    cpu_offload_gib=self.cpu_offload_gib)
 
     def max_offload_prompt(self) -> int | None:
         """The largest prompt the primary card(s) and the System RAM hold (core.offload.max_prompt_offloaded; -1:
