@@ -1370,6 +1370,10 @@ def test_cpu_offload_gb_as_given():
     assert auto.tokens_per_s > five.tokens_per_s > all_.tokens_per_s
     # 5 GiB: the step with every layer on the card and 5 GiB read at 84 % of 32 GB/s
     assert five.decode_s == pytest.approx(1 / auto.tokens_per_s + 5 * GIB / (32e9 * 0.84), rel=1e-9)
+    # the model fits the card, but the GiB given are read all the same: the estimate is the plan's, not the card's
+    from vramgui.core.offload import offloading, offloads
+    assert offloads(five.level, True, five.copied_bytes) and offloading(five, True) is five
+    assert not offloads(auto.level, True, auto.copied_bytes) and offloading(auto, True) is None
     # Llama 3.1 70B AWQ needs 18.3 GB a card in RAM beside an RTX 4090: 10 GiB leaves too much on the card, and 8 GB
     # of RAM do not hold 20 GiB
     big = scenario("llama3.1-70b", weights="awq-int4", engine="vllm", attention=None, prompt_tokens=4096,

@@ -198,7 +198,7 @@ def _print_estimate(d: dict) -> None:
     knee = (f"knee at batch {sp['knee_batch']:,.0f}" if sp["knee_batch"] is not None else
             "no knee at any batch" if sp["compute_known"] else "knee unknown (no FLOP/s figure)")
     o = d.get("offload")
-    kept = " (every layer on the card: see offload)" if o and offloads(o["level"], f["fits"]) else ""
+    kept = " (every layer on the card: see offload)" if o and offloads(o["level"], f["fits"], o["copied_bytes"]) else ""
     line = (f"speed{kept}: prefill {prefill}, decode "
             f"{sp['decode_seconds_per_token'] * 1e3:,.2f} ms/token ({sp['decode_tokens_per_second']:,.1f} "
             f"tokens/s per sequence, {sp['throughput_tokens_per_second']:,.0f} tokens/s total; speed of "

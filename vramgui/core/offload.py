@@ -200,15 +200,17 @@ class OffloadPlan:
         return "does not fit in RAM either"
 
 
-def offloads(level: str, fits: bool) -> bool:
+def offloads(level: str, fits: bool, copied: float = 0.0) -> bool:
     """Whether a plan of ``level`` runs a model the card(s) alone cannot hold (``fits`` False) with part or all of it
-    in system RAM: there its decode and time to first token are the scenario's, not the all-on-GPU figures."""
-    return not fits and level in ("partial", "cpu")
+    in system RAM, or one they can where the user had ``copied`` bytes a card kept there all the same (vLLM's and
+    SGLang's --cpu-offload-gb given): there its decode and time to first token are the scenario's, not the all-on-GPU
+    figures."""
+    return (not fits or copied > 0) and level in ("partial", "cpu")
 
 
 def offloading(plan: OffloadPlan | None, fits: bool) -> OffloadPlan | None:
     """``plan`` where it :func:`offloads` (the window's strip and charts show its figures), None otherwise."""
-    return plan if plan is not None and offloads(plan.level, fits) else None
+    return plan if plan is not None and offloads(plan.level, fits, plan.copied_bytes) else None
 
 
 def served_tokens_per_s(plan: OffloadPlan, s: Scenario) -> float:
@@ -1052,7 +1054,7 @@ def reported(plan: OffloadPlan, s: Scenario, ram_gb: float, max_prompt: int, bat
     if not batch:
         return plan
     plan = with_max_batch(plan, sweep.most if sweep is not None else max_batch_offloaded(s, ram_gb, **settings))
-    if best and plan.max_batch and offloads(plan.level, fit(s).fits):
+    if best and plan.max_batch and offloads(plan.level, fit(s).fits, plan.copied_bytes):
         plan = with_best_batch(plan, (sweep or sweep_offloaded(s, ram_gb, plan.max_batch, **settings)).best())
     return plan
 

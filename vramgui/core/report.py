@@ -216,7 +216,7 @@ def _offload_served(o: dict, plan, s: Scenario, fits: bool, price_per_hour: floa
     every layer on the card); and where the sequences it serves most at were searched
     (:func:`~vramgui.core.offload.with_best_batch`: estimate), those."""
     o["engine_note"] = offload_note(s)
-    if offloads(plan.level, fits):
+    if offloads(plan.level, fits, plan.copied_bytes):
         o["served_throughput_tokens_per_second"] = served_tokens_per_s(plan, s)
         if price_per_hour is not None:
             o["cost_per_million_tokens"] = plan_costs(plan, s, price_per_hour).per_million
