@@ -609,9 +609,22 @@ def test_weights_in_ram_box_gives_vllm_its_cpu_offload_gb(qtbot, win):
     p.weights_in_ram.setValue(-1)
     settle(qtbot, win)
     assert win.state.cpu_offload_gib is None and row() == "offloaded: 17.1 GiB read from RAM"
+    # a card that holds the model keeps the GiB given in RAM all the same, and reads them every step: an A100 80GB's
+    # row, the breakdown of Llama 3.1 8B on the RTX 4090 (it fits: 5 GiB given)
+    p.weights_in_ram.setValue(20)
+    settle(qtbot, win)
+    assert model.row_cells(model.row_of("a100-80gb"))[0] == "offloaded: 20.0 GiB read from RAM"
+    drive(qtbot, win, model="llama3.1-8b", weights="bf16", engine="vllm", gpus=1, batch=1)
+    p.weights_in_ram.setValue(5)
+    settle(qtbot, win)
+    plan = win.state.offload_plan()
+    assert plan.level == "partial" and win.breakdown.verdict.text() == "OFFLOAD 5.0 GIB"
+    assert row() == "offloaded: 5.0 GiB read from RAM"
+    qtbot.waitUntil(lambda: not win._rows_missing(), timeout=10_000)      # (their answers with the RAM, in a pause)
     choose(qtbot, win, p.weights, "q4_k_m")
     choose(qtbot, win, p.engine, "llamacpp")
     assert label.text() == "Experts in RAM" and p.in_ram.currentWidget() is p.moe_in_ram and label.size() == size
+    assert model.row_cells(model.row_of("rtx4090"))[0] == "fits"
 
 
 def test_llamacpps_offload_boxes_are_greyed_under_an_engine_that_keeps_whole_weights_in_ram(qtbot, win):

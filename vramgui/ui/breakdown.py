@@ -222,7 +222,7 @@ class BreakdownStrip(QtWidgets.QFrame):
         tip = self.tr("Needs {needed} GiB of {usable} GiB usable per card; headroom {headroom} GiB").format(
             needed=num(f.needed_bytes / GIB, 2), usable=num(f.budget_bytes / GIB, 2),
             headroom=signed(f.headroom_bytes / GIB, 2)) + ram
-        if plan is not None and not f.fits:
+        if plan is not None and (not f.fits or offloaded):     # (offloaded: --cpu-offload-gb given where it fits)
             verdict = plan_badge(plan)
             colour = {"partial": "#E69F00", "cpu": "#D55E00", "none": "#D55E00", "gpu": "#009E73"}[plan.level]
             tip = self.tr("{plan}: {devices}; about {rate} tokens/s").format(

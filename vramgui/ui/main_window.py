@@ -341,8 +341,9 @@ class MainWindow(QtWidgets.QMainWindow):
             return False
         key, known, _ = self._ram_prompts
         batch_key, batches = self._ram_batches
+        forced = self.state.forced_offload     # (every card planned: its rows' answers with the RAM too)
         return key != now or batch_key != self.state.ram_batch_key() or any(
-            not fits and (g.id not in known or g.id not in batches)
+            (forced or not fits) and (g.id not in known or g.id not in batches)
             for g, fits in zip(self._table.gpus, self._table.fits, strict=True))
 
     def _ram_key(self) -> None:
@@ -377,8 +378,9 @@ class MainWindow(QtWidgets.QMainWindow):
         known, batches = self._ram_prompts[1], self._ram_batches[1]
         then, before = self._ram_before[2], self._ram_before[1]
         t0 = time.perf_counter()
+        forced = self.state.forced_offload
         for g, fits in zip(self._table.gpus, self._table.fits, strict=True):
-            if fits or (g.id in known and g.id in batches):
+            if (fits and not forced) or (g.id in known and g.id in batches):
                 continue
             if g.id not in known:
                 known[g.id] = self.state.max_offload_prompt_on(g, self.state.moved_guess(then, before.get(g.id)))
@@ -525,8 +527,10 @@ class MainWindow(QtWidgets.QMainWindow):
         table = self._table
         plans = ram = None
         if self.state.mode == "inference" and self.state.offload_asked:
-            plans = self.state.offload_plans([g for g, fits in zip(table.gpus, table.fits, strict=True) if not fits],
-                                             table)
+            # (the cards that do not fit; every card where vLLM or SGLang is given GiB to keep in RAM all the same)
+            forced = self.state.forced_offload
+            plans = self.state.offload_plans([g for g, fits in zip(table.gpus, table.fits, strict=True)
+                                              if forced or not fits], table)
             self._ram_key()
             if s.gpu.id in plans:             # (the primary's is worked out for the charts already)
                 self._ram_prompts[1].setdefault(s.gpu.id, self.state.max_offload_prompt())

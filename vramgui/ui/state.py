@@ -84,6 +84,13 @@ class ScenarioState(QtCore.QObject):
         """Whether System RAM or a place for the MoE experts is set: the plans are drawn."""
         return self.ram_gb > 0 or self.experts_on_cpu or self.n_cpu_moe is not None
 
+    @property
+    def forced_offload(self) -> bool:
+        """Whether vLLM or SGLang is told the GiB each card keeps in RAM (--cpu-offload-gb), which a card that holds
+        the model keeps there all the same: every card of the fit table is then planned."""
+        from ..core.engines import takes_cpu_offload_gb
+        return self.cpu_offload_gib is not None and takes_cpu_offload_gb(self._scenario.engine)
+
     def set_price(self, price_per_card_hour: float) -> None:
         """The user's price per card-hour (vramgui ships no prices); 0 or less, or not a finite
         number: none.  At most ``MAX_PRICE`` (the price field's range)."""
