@@ -606,6 +606,12 @@ def test_weights_in_ram_box_gives_vllm_its_cpu_offload_gb(qtbot, win):
     p.weights_in_ram.setValue(10)
     settle(qtbot, win)
     assert win.state.offload_plan().level == "none"
+    # tenths of a GiB, as the flag takes them, typed
+    p.weights_in_ram.lineEdit().setText("18.5")
+    p.weights_in_ram.interpretText()
+    settle(qtbot, win)
+    assert win.state.cpu_offload_gib == 18.5 and p.weights_in_ram.text() == "18.5 GiB"
+    assert win.state.offload_plan().copied_bytes == 18.5 * GIB
     p.weights_in_ram.setValue(-1)
     settle(qtbot, win)
     assert win.state.cpu_offload_gib is None and row() == "offloaded: 17.1 GiB read from RAM"

@@ -288,25 +288,27 @@ class MoeLayersSpin(QtWidgets.QSpinBox):
         return QtGui.QValidator.State.Acceptable, text, pos
 
 
-class WeightsInRamSpin(QtWidgets.QSpinBox):
-    """The GiB of weights each card keeps in RAM under vLLM or SGLang (their --cpu-offload-gb): ``AUTO`` the least
-    that lets the rest fit (what the plans take unless told), else that many GiB."""
+class WeightsInRamSpin(QtWidgets.QDoubleSpinBox):
+    """The GiB of weights each card keeps in RAM under vLLM or SGLang (their --cpu-offload-gb, which takes tenths
+    too): ``AUTO`` the least that lets the rest fit (what the plans take unless told), else that many GiB; the arrows
+    step whole GiB."""
 
-    AUTO = -1
+    AUTO = -1.0
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self.setDecimals(1)
         self.setRange(self.AUTO, MAX_CPU_OFFLOAD_GIB)
 
-    def textFromValue(self, v: int) -> str:  # noqa: N802 (Qt's name)
-        if v == self.AUTO:
+    def textFromValue(self, v: float) -> str:  # noqa: N802 (Qt's name)
+        if v < 0:
             #: vLLM's --cpu-offload-gb left to the plan: the least a card keeps in RAM for the rest to fit
             return translate("ScenarioPanel", "auto (the least)")
-        return translate("ScenarioPanel", "{n} GiB").format(n=integer(v))
+        return translate("ScenarioPanel", "{n} GiB").format(n=num(v, 0 if v == int(v) else 1))
 
-    def valueFromText(self, text: str) -> int:  # noqa: N802 (Qt's name)
-        digits = re.sub(r"\D", "", text)
-        return min(int(digits), MAX_CPU_OFFLOAD_GIB) if digits else self.AUTO
+    def valueFromText(self, text: str) -> float:  # noqa: N802 (Qt's name)
+        found = re.search(r"\d+(?:[.,]\d+)?", text)
+        return min(float(found.group().replace(",", ".")), MAX_CPU_OFFLOAD_GIB) if found else self.AUTO
 
     def validate(self, text: str, pos: int):
         return QtGui.QValidator.State.Acceptable, text, pos
@@ -1182,7 +1184,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         label = self.labels[self.moe_in_ram]
         if label.text() != self._in_ram_texts[gib]:
             label.setText(self._in_ram_texts[gib])
-        want = WeightsInRamSpin.AUTO if self.state.cpu_offload_gib is None else round(self.state.cpu_offload_gib)
+        want = WeightsInRamSpin.AUTO if self.state.cpu_offload_gib is None else round(self.state.cpu_offload_gib, 1)
         if self.weights_in_ram.value() != want:
             with QtCore.QSignalBlocker(self.weights_in_ram):
                 self.weights_in_ram.setValue(want)
