@@ -669,6 +669,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.in_ram = QtWidgets.QStackedWidget()
         self.in_ram.addWidget(self.moe_in_ram)
         self.in_ram.addWidget(self.weights_in_ram)
+        self.in_ram.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
         self._row(self.in_ram, key=self.moe_in_ram)
         self.price = QtWidgets.QDoubleSpinBox()
         self.price.setRange(0, MAX_PRICE)
@@ -799,11 +800,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._in_ram_texts = (self.tr("Experts in RAM"), self.tr("Weights in RAM"))
         label.setMinimumSize(0, 0)
         label.setMaximumSize(16_777_215, 16_777_215)      # (QWIDGETSIZE_MAX)
-        sizes = []
+        widths = []
         for text in self._in_ram_texts:
             label.setText(text)
-            sizes.append(label.sizeHint())
-        label.setFixedSize(max(s.width() for s in sizes), max(s.height() for s in sizes))
+            widths.append(label.sizeHint().width())
+        # (as high as its field, centred on it as the other rows' labels are)
+        label.setAlignment(QtCore.Qt.AlignmentFlag.AlignLeft | QtCore.Qt.AlignmentFlag.AlignVCenter)
+        label.setFixedSize(max(widths), max(label.sizeHint().height(), self.in_ram.sizeHint().height()))
         label.setText(self._in_ram_texts[takes_cpu_offload_gb(self.state.scenario.engine)])
 
     def _name_choices(self) -> None:
