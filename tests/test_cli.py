@@ -455,6 +455,12 @@ def test_an_engine_that_copies_its_offloaded_weights_says_so(capsys):
     assert "--cpu-offload-gb" in note and "uva.py" in note and "84%" in note
     assert "  decode: each step reads the 18.3 GB of weights a card keeps in RAM over its link, in place (at an " \
            "assumed 84% (pinned host memory) of its 32 GB/s link)" in lines
+    # --cpu-offload-gb given: every card keeps that much in RAM, one that holds the model too (fit's rows say so)
+    rc, out, _ = run(capsys, "fit", "--model", "llama3.1-8b", "--weights", "bf16", "--engine", "vllm", "--ram", "64",
+                     "--cpu-offload-gb", "5")
+    row = next(ln for ln in out.splitlines() if ln.startswith("rtx4090 "))
+    assert rc == 0 and "partly offloaded (5.0 GiB of weights a card in RAM, read from there each pass)" in row
+    assert row.split()[-1] == "4.6"         # (20 ms with every layer on the card + 5 GiB at 84 % of 32 GB/s)
     # SGLang copies them to the card
     rc, out, _ = run(capsys, *args, "--weights", "awq-int4", "--engine", "sglang")
     note = next(ln for ln in out.splitlines() if ln.startswith("  note: SGLang keeps the weights that do not fit in "

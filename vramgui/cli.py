@@ -330,8 +330,10 @@ def cmd_fit(args, cat: Catalog) -> int:
         if r["offload"] and r["offload"]["level"] != "gpu":
             return f"{r['offload']['decode_tokens_per_second']:,.1f}"
         return f"{r['decode_tokens_per_second']:,.1f}"
-    def planned(r) -> bool:             # the row's verdict is its offload plan's
-        return bool(r["offload"]) and not r["fits"] and r["engine_runs"]
+    def planned(r) -> bool:             # the row's verdict is its offload plan's (a card that holds the model too,
+        #                                     where --cpu-offload-gb keeps GiB in RAM all the same)
+        o = r["offload"]
+        return bool(o) and r["engine_runs"] and (not r["fits"] or offloads(o["level"], True, o["copied_bytes"]))
 
     def context(r) -> str:              # (an offloaded row: the largest context the card and the RAM hold)
         if planned(r) and r["offload"]["max_context"] is not None:
