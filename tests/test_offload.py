@@ -34,6 +34,7 @@ from vramgui.core.offload import (
     with_max_prompt,
 )
 from vramgui.core.report import estimate_dict, offload_dict, offload_lines, report_markdown
+from vramgui.core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS
 from vramgui.core.speed import (
     SAMPLE_S,
     bandwidth_efficiency,
@@ -327,6 +328,16 @@ def test_sweep_gives_each_values_offload_plan(capsys):
     plan = plan_offload(s.with_(prompt_tokens=int(last["prompt_tokens"])), 64)
     assert int(last["prompt_tokens"]) == 8192 and float(last["offload_prefill_seconds"]) == pytest.approx(
         plan.prefill_s, rel=1e-9)
+    # vLLM keeps weights in RAM instead of splitting layers: no -ngl; with --cpu-offload-gb, its GiB in every row
+    v = ["--model", "llama3.1-8b", "--gpu", "rtx4090", "--weights", "bf16", "--engine", "vllm", "--ram", "64",
+         "--cpu-offload-gb", "5"]
+    assert main(["sweep", "batch", *v, "--to", "4", "--points", "3"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    sv = scenario("llama3.1-8b", weights="bf16", engine="vllm", attention=None, prompt_tokens=DEFAULT_PROMPT_TOKENS,
+                  output_tokens=DEFAULT_OUTPUT_TOKENS)
+    assert [r["offload_ngl"] for r in rows] == [""] * 3 and all(r["offload_level"] == "partial" for r in rows)
+    assert float(rows[0]["offload_decode_step_seconds"]) == pytest.approx(
+        plan_offload(sv.with_(batch=1), 64, cpu_offload_gib=5).decode_s, rel=1e-9)
     assert main(["sweep", "batch", *args[:-2], "--to", "4"]) == 0
     assert "offload_level" not in capsys.readouterr().out
 

@@ -42,11 +42,13 @@ def log_values(top: int, points: int) -> np.ndarray:
 
 def offload_cells(plan: OffloadPlan, s: Scenario) -> list:
     """``plan``'s cells of :data:`OFFLOAD_COLUMNS` for scenario ``s`` (the level alone where it places nothing; the
-    first token blank without a FLOP/s figure)."""
+    first token blank without a FLOP/s figure; ``-ngl`` blank where the engine keeps weights in RAM for every pass
+    instead of splitting layers: vLLM, SGLang, HF transformers)."""
     if plan.level == "none":
         return [plan.level] + [""] * (len(OFFLOAD_COLUMNS) - 1)
     first = plan.prefill_s if plan.prefill_s == plan.prefill_s else ""
-    return [plan.level, plan.ngl, plan.decode_s, s.batch / plan.decode_s, served_tokens_per_s(plan, s), first]
+    ngl = "" if plan.copied_bytes else plan.ngl
+    return [plan.level, ngl, plan.decode_s, s.batch / plan.decode_s, served_tokens_per_s(plan, s), first]
 
 
 def _cells(one: Scenario, offload: Offload) -> list:
