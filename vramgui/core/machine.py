@@ -33,7 +33,6 @@ from .engines import (
     NO_APPLE_GPU,
     READS_IN_PLACE,
     VLLM_BF16,
-    batch_defaults,
     card_rules,
     outside,
 )
@@ -58,6 +57,8 @@ from .offload import (
     PCIE_COPY_EFFICIENCY,
     PINNED_COPY_EFFICIENCY,
     apple_cpu,
+    copied_passes,
+    copied_placed,
     cpu_bandwidth_share,
     cpu_flops_per_s,
     cpu_math_s,
@@ -484,7 +485,7 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
     n, L, weights = m.n_gpus, g.layers, g.mem.weights
     copied = np.maximum(needed - budget, 0.0)
     ram_each = m.ram_gb * GB / n
-    level = np.where((copied > 0) & (copied < weights) & (copied <= ram_each), "partial", "none").astype(object)
+    level = np.where((copied > 0) & copied_placed(copied, weights, n, m.ram_gb * GB), "partial", "none").astype(object)
     in_ram = np.minimum(L, np.ceil(copied / (weights / L)))
     link = host_link_bytes_per_s(m.gpu) * COPIED_SHARE[g.engine]
     sp = g.speed
@@ -495,11 +496,8 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
         return in_place_read_share(sp.dense_bytes, sp.expert_bytes, sp.num_experts, sp.experts_per_token,
                                    g.lm_head / g.probe.tensor_parallel, tokens)
     decode = np.where(level == "partial", step + copied * read(m.batch) / link, np.inf)
-    new = float(m.context * m.batch)                          # (the prompt's tokens, all sequences': none cached)
-    chunk = batch_defaults(g.probe.profile, m.gpu)[1] or new   # (the engine's prompt chunk on this card; HF: it all)
-    pass_tokens = min(chunk, new)
-    passes = float(np.ceil(new / max(pass_tokens, 1.0))) if new else 0.0
-    copies = passes * copied * (read(pass_tokens) if passes else 1.0) / link
+    tokens, passes = copied_passes(g.probe.profile, m.gpu, float(m.context * m.batch))   # (none of it cached)
+    copies = passes * copied * (read(tokens) if passes else 1.0) / link
     cap = budget + np.minimum(np.nextafter(weights, 0.0), ram_each)
     return level, (L - in_ram).astype(np.int64), decode, copies, cap
 

@@ -552,7 +552,22 @@ def _copied_split(needed: float, budget: float, weights: float, layers: int, car
     if not copied:
         return 0.0, 0, "gpu"
     in_ram = min(layers, int(np.ceil(copied / (weights / layers))))
-    return copied, in_ram, "partial" if copied < weights and copied * cards <= ram_budget else "none"
+    return copied, in_ram, "partial" if copied_placed(copied, weights, cards, ram_budget) else "none"
+
+
+def copied_placed(copied, weights, cards: int, ram_budget: float):
+    """Whether a card keeping ``copied`` bytes of its ``weights`` in RAM (:func:`plan_copied`, the least that lets the
+    rest fit) is placed: less than all of them, and the cards' bytes within ``ram_budget`` (numbers or arrays: the My
+    machine grid's)."""
+    return (copied < weights) & (copied * cards <= ram_budget)
+
+
+def copied_passes(profile, gpu: GPU, new: float) -> tuple[float, float]:
+    """(tokens a pass, passes) of a prompt of ``new`` tokens (all sequences') under an engine that keeps weights in
+    RAM for every pass (:func:`plan_copied`): its prompt chunk on this card (HF transformers: the whole prompt)."""
+    chunk = batch_defaults(profile, gpu)[1] or new
+    tokens = min(chunk, new)
+    return tokens, float(np.ceil(new / max(tokens, 1.0))) if new else 0.0
 
 
 def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, forced: float | None = None
@@ -581,15 +596,13 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
         copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram_gb * GB, forced, layer_bytes)
         link = host_link_bytes_per_s(g)
         step = 1.0 / rate if rate > 0 else float("inf")
-        chunk = batch_defaults(s.profile, g)[1] or new     # (the engine's prompt chunk on this card; HF: the prompt)
-        pass_tokens = min(chunk, new)
-        passes = float(np.ceil(new / max(pass_tokens, 1.0))) if new else 0.0
+        tokens, passes = copied_passes(s.profile, g, new)
         moved = copied * step_share
         devices = [Device(g.name, needed - copied, budget, L - in_ram)] * n
         out.append(OffloadPlan(level=level, n_layers=L, gpu_layers=L - in_ram, cpu_layers=in_ram, output_on_gpu=True,
                                devices=[*devices, Device("system RAM", copied * n, ram_gb * GB, in_ram)],
                                decode_s=step + moved / (link * share) if level != "none" else float("inf"),
-                               prompt_copy_bytes=passes * copied * (read(pass_tokens) if passes else 1.0),
+                               prompt_copy_bytes=passes * copied * (read(tokens) if passes else 1.0),
                                link_bytes_per_s=link, step_copy_bytes=moved, copy_share=share, copied_bytes=copied,
                                read_in_place=s.engine in READS_IN_PLACE))
     return out

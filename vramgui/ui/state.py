@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from PySide6 import QtCore
 
 from ..core import Catalog, Scenario
-from ..core.engines import LLAMACPP
+from ..core.engines import LLAMACPP, takes_cpu_offload_gb
 from ..core.errors import pydantic_message
 from ..core.formats import UNQUANTIZED, release_format
 from ..core.presets import GPU
@@ -88,7 +88,6 @@ class ScenarioState(QtCore.QObject):
     def forced_offload(self) -> bool:
         """Whether vLLM or SGLang is told the GiB each card keeps in RAM (--cpu-offload-gb), which a card that holds
         the model keeps there all the same: every card of the fit table is then planned."""
-        from ..core.engines import takes_cpu_offload_gb
         return self.cpu_offload_gib is not None and takes_cpu_offload_gb(self._scenario.engine)
 
     def set_price(self, price_per_card_hour: float) -> None:
