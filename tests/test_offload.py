@@ -232,8 +232,8 @@ def test_an_offloaded_model_is_served_and_costs_as_its_plan_runs(capsys):
     out = capsys.readouterr().out
     assert (f"  served as planned (prompts included): {rate:,.2f} generated tokens/s in all; cost "
             f"{0.5 / 3600 / rate * 1e6:,.4f} per million generated tokens") in out
-    assert "\nserved (every layer on the card: see offload) (continuous batching" in out
-    assert "\ncost (every layer on the card: see offload): " in out
+    assert "\nserved (all on the card: see offload) (continuous batching" in out
+    assert "\ncost (all on the card: see offload): " in out
     # and where the plans serve most (offload.best_batch_offloaded), with that batch's first token and cost
     assert (o["best_batch"], o["max_batch"]) == (60, 60)
     assert o["best_cost_per_million_tokens"] == pytest.approx(0.5 / 3600 / o["best_served_tokens_per_second"] * 1e6)
@@ -910,7 +910,7 @@ def test_cli_offload_json(capsys):
                "llamacpp", "--attention", "eager", "--prompt", "4000", "--output", "96", "--ram", "64"])
     text = capsys.readouterr().out
     # (the speed line keeps every layer on the card, and says so where the offload line gives the plan's instead)
-    assert "\nspeed (every layer on the card: see offload): prefill " in text
+    assert "\nspeed (all on the card: see offload): prefill " in text
     lines = offload_lines(o, 4096)
     assert lines[0].startswith("offload: partly offloaded (46 of 80 layers and the output layer on GPU) - NVIDIA "
                                "GeForce RTX 4090 ") and lines[0] in text
@@ -1384,8 +1384,9 @@ def test_cpu_offload_gb_as_given():
     assert five.decode_s == pytest.approx(1 / auto.tokens_per_s + 5 * GIB / (32e9 * 0.84), rel=1e-9)
     # the model fits the card, but the GiB given are read all the same: the estimate is the plan's, not the card's
     from vramgui.core.offload import offloading, offloads
-    assert offloads(five.level, True, five.copied_bytes) and offloading(five, True) is five
-    assert not offloads(auto.level, True, auto.copied_bytes) and offloading(auto, True) is None
+    assert five.forced and five.layers_fixed and five.kept_bytes(0.0) == 5 * GIB
+    assert offloads(five.level, True, five.forced) and offloading(five, True) is five
+    assert not auto.forced and not offloads(auto.level, True, auto.forced) and offloading(auto, True) is None
     # Llama 3.1 70B AWQ needs 18.3 GB a card in RAM beside an RTX 4090: 10 GiB leaves too much on the card, and 8 GB
     # of RAM do not hold 20 GiB
     big = scenario("llama3.1-70b", weights="awq-int4", engine="vllm", attention=None, prompt_tokens=4096,
@@ -1396,3 +1397,58 @@ def test_cpu_offload_gb_as_given():
     # the engines that split layers take no such figure
     assert plan_offload(big.with_(engine="llamacpp", weights="q4_k_m"), 64, cpu_offload_gib=20) == \
         plan_offload(big.with_(engine="llamacpp", weights="q4_k_m"), 64)
+
+
+def test_experts_kept_in_ram_as_asked_on_a_card_that_holds_the_model(capsys):
+    """llama.cpp's --cpu-moe and --n-cpu-moe N keep those experts in RAM whatever the card holds, as vLLM's
+    --cpu-offload-gb keeps its GiB: Qwen3 30B-A3B Q4_K_M fits an RTX 4090 whole (17.8 of 24 GiB), and with its
+    experts in RAM the estimate is the plan's (the CPU runs them), not the card's.  A layer's 128 experts: 3 x 2,048
+    x 768 weights each, gate and up in Q4_K, down in Q4_K or Q6_K by layer (365,690,880 B); the card keeps a copy of
+    the largest expert tensor for op offload (ffn_down_exps, 139,198,464 B)."""
+    from vramgui.core.fit import fit
+    from vramgui.core.offload import flags_force, offloading, offloads
+    s = scenario("qwen3-30b-a3b")
+    layer = 128 * 2048 * 768 * (2 * Q4 + MIX) / 8
+    copy = 128 * 768 * 2048 * MIX / 8
+    assert (layer, copy) == (365_690_880, 139_198_464)
+    f = fit(s)
+    assert f.fits
+    auto, every, first = plan_offload(s, 64), plan_offload(s, 64, experts_on_cpu=True), plan_offload(s, 64,
+                                                                                                    n_cpu_moe=30)
+    # as llama-server's --fit places them: the card holds it all, nothing forced
+    assert auto.level == "gpu" and not auto.forced and offloading(auto, True) is None
+    # --cpu-moe: every layer on the card, their experts in RAM; a longer prompt may move layers there too (no -ngl)
+    assert (every.level, every.cpu_layers, every.cpu_moe_layers, every.forced, every.layers_fixed) == (
+        "partial", 0, 48, True, False)
+    assert offloads(every.level, True, every.forced) and offloading(every, True) is every
+    assert every.kept_bytes(f.needed_bytes) == pytest.approx(48 * layer - copy, rel=1e-9)
+    # --n-cpu-moe 30: the first 30 layers' experts (-ngl 99: none more as the prompt grows)
+    assert (first.cpu_moe_layers, first.forced, first.layers_fixed) == (30, True, True)
+    assert first.kept_bytes(f.needed_bytes) == pytest.approx(30 * layer - copy, rel=1e-9)
+    assert every.tokens_per_s < first.tokens_per_s < 1 / float(estimate_speed(s).decode_step_s)
+    # --n-cpu-moe 0 keeps none there; a dense model has no experts to keep; where the plan splits layers too, the
+    # part in RAM depends on the prompt (no fixed band)
+    assert not plan_offload(s, 64, n_cpu_moe=0).forced
+    dense = scenario("llama2-70b")
+    assert not flags_force(dense, experts_on_cpu=True) and not plan_offload(dense, 64, experts_on_cpu=True).forced
+    assert plan_offload(dense, 64).kept_bytes(0.0) == 0.0
+    assert flags_force(s, experts_on_cpu=True) and flags_force(s, n_cpu_moe=30) and not flags_force(s, n_cpu_moe=0)
+    assert not flags_force(s) and not flags_force(s, cpu_offload_gib=5)      # (llama.cpp takes no GiB)
+    vllm = s.with_(engine="vllm", weights="bf16", attention=None)
+    assert flags_force(vllm, cpu_offload_gib=5) and not flags_force(vllm, experts_on_cpu=True)
+    assert not flags_force(vllm.with_(engine="hf"), cpu_offload_gib=5)   # (accelerate's device_map has no GiB)
+    # the CLI: estimate's JSON says so, its speed block points to the plan; fit's RTX 4090 row is the plan's
+    args = ["--model", "qwen3-30b-a3b", "--weights", "q4_k_m", "--engine", "llamacpp", "--ram", "64",
+            "--experts-on-cpu"]
+    assert main(["estimate", *args, "--gpu", "rtx4090", "--json"]) == 0
+    o = json.loads(capsys.readouterr().out)["offload"]
+    assert o["forced"] is True and o["served_throughput_tokens_per_second"] > 0
+    assert main(["estimate", *args, "--gpu", "rtx4090"]) == 0
+    assert "\nspeed (all on the card: see offload): " in capsys.readouterr().out
+    assert main(["fit", *args, "--json"]) == 0
+    row = next(r for r in json.loads(capsys.readouterr().out) if r["gpu"] == "rtx4090")
+    assert row["fits"] and row["offload"]["forced"]
+    assert main(["fit", *args]) == 0
+    line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("rtx4090 "))
+    assert "partly offloaded (experts on CPU)" in line and "with RAM" in line
+    assert f"{every.tokens_per_s:.1f}" == line.split()[-1]

@@ -198,7 +198,7 @@ def _print_estimate(d: dict) -> None:
     knee = (f"knee at batch {sp['knee_batch']:,.0f}" if sp["knee_batch"] is not None else
             "no knee at any batch" if sp["compute_known"] else "knee unknown (no FLOP/s figure)")
     o = d.get("offload")
-    kept = " (every layer on the card: see offload)" if o and offloads(o["level"], f["fits"], o["copied_bytes"]) else ""
+    kept = " (all on the card: see offload)" if o and offloads(o["level"], f["fits"], o["forced"]) else ""
     line = (f"speed{kept}: prefill {prefill}, decode "
             f"{sp['decode_seconds_per_token'] * 1e3:,.2f} ms/token ({sp['decode_tokens_per_second']:,.1f} "
             f"tokens/s per sequence, {sp['throughput_tokens_per_second']:,.0f} tokens/s total; speed of "
@@ -331,9 +331,9 @@ def cmd_fit(args, cat: Catalog) -> int:
             return f"{r['offload']['decode_tokens_per_second']:,.1f}"
         return f"{r['decode_tokens_per_second']:,.1f}"
     def planned(r) -> bool:             # the row's verdict is its offload plan's (a card that holds the model too,
-        #                                     where --cpu-offload-gb keeps GiB in RAM all the same)
+        #                                     where --cpu-offload-gb, --cpu-moe or --n-cpu-moe keep weights in RAM)
         o = r["offload"]
-        return bool(o) and r["engine_runs"] and (not r["fits"] or offloads(o["level"], True, o["copied_bytes"]))
+        return bool(o) and r["engine_runs"] and (not r["fits"] or offloads(o["level"], True, o["forced"]))
 
     def context(r) -> str:              # (an offloaded row: the largest context the card and the RAM hold)
         if planned(r) and r["offload"]["max_context"] is not None:

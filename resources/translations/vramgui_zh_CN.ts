@@ -1447,6 +1447,10 @@ Source: {source}</source>
         <translation>溢出到系统内存</translation>
     </message>
     <message>
+        <source>kept in system RAM</source>
+        <translation>保留在系统内存</translation>
+    </message>
+    <message>
         <source>largest prompt with system RAM: {n}</source>
         <translation>加上系统内存的最长提示词：{n}</translation>
     </message>
@@ -1494,6 +1498,10 @@ Source: {source}</source>
     <message>
         <source>total {size} GiB</source>
         <translation>总计 {size} GiB</translation>
+    </message>
+    <message>
+        <source>{kept} GiB kept in system RAM</source>
+        <translation>{kept} GiB 保留在系统内存</translation>
     </message>
     <message>
         <source>more than the card&apos;s usable {size} GiB</source>

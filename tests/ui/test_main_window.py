@@ -626,11 +626,86 @@ def test_weights_in_ram_box_gives_vllm_its_cpu_offload_gb(qtbot, win):
     plan = win.state.offload_plan()
     assert plan.level == "partial" and win.breakdown.verdict.text() == "OFFLOAD 5.0 GIB"
     assert row() == "offloaded: 5.0 GiB read from RAM"
+    # the memory chart bands the 5 GiB at the top of the stack at every prompt (vLLM moves no more there)
+    _, y = win.memory_chart.spill.getOriginalDataset()
+    n = stacked_total(win).size
+    np.testing.assert_allclose(y[:n] - y[n:][::-1], 5.0, rtol=1e-12)
     qtbot.waitUntil(lambda: not win._rows_missing(), timeout=10_000)      # (their answers with the RAM, in a pause)
     choose(qtbot, win, p.weights, "q4_k_m")
     choose(qtbot, win, p.engine, "llamacpp")
     assert label.text() == "Experts in RAM" and p.in_ram.currentWidget() is p.moe_in_ram and label.size() == size
     assert model.row_cells(model.row_of("rtx4090"))[0] == "fits"
+
+
+def test_experts_in_ram_as_asked_on_a_card_that_holds_the_model(qtbot, win):
+    """llama.cpp keeps the experts --cpu-moe or --n-cpu-moe N names in RAM whatever the card holds (as vLLM its
+    --cpu-offload-gb): Qwen3 30B-A3B Q4_K_M fits an RTX 4090 whole (17.8 of 24 GiB), and with Experts in RAM set the
+    badge, the strip's decode, the speed chart's point and the fit table's rows are the plan's; the memory chart
+    bands the bytes kept in RAM at every prompt (tests/test_offload.py counts them by hand: 48 layers' experts, less
+    the copy of one expert tensor the card keeps), where it banded what rises above the card's budget."""
+    from vramgui.core.offload import plan_offload
+    p = win.panel
+    drive(qtbot, win, model="qwen3-30b-a3b", weights="q4_k_m", engine="llamacpp", gpu="rtx4090", gpus=1, batch=1)
+    p.ram.setValue(64)
+    settle(qtbot, win)
+    model, chart, band = win.fit_panel.model, win.speed_chart, win.memory_chart.spill
+
+    def row(card="rtx4090"):
+        return model.row_cells(model.row_of(card))[0]
+    budget = win.last_fit.budget_bytes / GIB
+
+    def spills():             # (the band of what rises above the card's budget, past the largest prompt that fits)
+        return band.isVisible() and band.opts["fillLevel"] == pytest.approx(budget) and \
+            [lbl.text for _, lbl in win.memory_chart.legend.items][-1] == "spills to system RAM"
+    assert win.breakdown.verdict.text() == "FITS" and row() == "fits" and spills()
+    assert chart.offload_step.xData is None
+    p.moe_in_ram.setValue(48)                 # all layers': --cpu-moe
+    settle(qtbot, win)
+    s = win.state.scenario
+    plan = win.state.offload_plan()
+    assert plan == plan_offload(s, 64, experts_on_cpu=True) and plan.forced
+    assert win.breakdown.verdict.text() == "EXPERTS ON CPU"
+    assert win.breakdown.values["decode"].text() == f"{plan.decode_s * 1e3:,.1f} ms · {1 / plan.decode_s:,.0f} tok/s"
+    assert list(chart.offload_step.yData) == [plan.decode_s * 1e3]
+    assert row() == row("a100-80gb") == "partly offloaded (experts on CPU)"
+    # the band: the top 16.2 GiB of the stack (the card's need less its use under the plan), the budget its floor
+    # past the prompt where the rest outgrows the card (without -ngl llama.cpp moves layers to RAM there too)
+    kept = fit(s).needed_bytes - plan.devices[0].used_bytes
+    assert kept / GIB == pytest.approx(16.218, abs=0.001)
+    assert band.isVisible() and band.opts["fillLevel"] == "enclosed"
+    x, y = band.getOriginalDataset()
+    total = stacked_total(win)
+    n = total.size
+    np.testing.assert_allclose(x, np.concatenate([win.memory_chart.x, win.memory_chart.x[::-1]]))
+    np.testing.assert_allclose(y[:n], total)
+    np.testing.assert_allclose(y[n:][::-1], np.minimum(total - kept / GIB, budget), rtol=1e-12)
+    assert [lbl.text for _, lbl in win.memory_chart.legend.items][-1] == "kept in system RAM"
+    # --n-cpu-moe 30 (-ngl 99): 30 layers' experts, and nothing moves to RAM as the prompt grows
+    p.moe_in_ram.setValue(30)
+    settle(qtbot, win)
+    plan = win.state.offload_plan()
+    assert plan.cpu_moe_layers == 30 and plan.layers_fixed
+    x, y = band.getOriginalDataset()
+    total = stacked_total(win)
+    kept = plan.kept_bytes(fit(s).needed_bytes) / GIB
+    np.testing.assert_allclose(y[total.size:][::-1], total - kept, rtol=1e-12)
+    # the read-out at ~1,000 tokens: the GiB kept in RAM after the total; where the rest outgrows the card, past
+    # the largest prompt the card and the RAM hold, it says so
+    from PySide6.QtCore import QPointF
+    mc = win.memory_chart
+    mc._hover((mc.getPlotItem().vb.mapViewToScene(QPointF(3.0, 10.0)),))
+    lines = mc.readout.toPlainText().split("\n")
+    assert lines[-1] == f"{kept:,.2f} GiB kept in system RAM" and lines[-2].startswith("total ")
+    most = win.state.max_offload_prompt()
+    assert mc.x[-1] > most * 1.5
+    mc._hover((mc.getPlotItem().vb.mapViewToScene(QPointF(np.log10(most * 1.5), 10.0)),))
+    lines = mc.readout.toPlainText().split("\n")
+    assert "more than the card and the system RAM hold" in lines and f"{kept:,.2f} GiB kept in system RAM" in lines
+    # auto again: the card holds it all, no band
+    p.moe_in_ram.setValue(-1)
+    settle(qtbot, win)
+    assert win.breakdown.verdict.text() == "FITS" and row() == "fits" and spills()
+    assert chart.offload_step.xData is None
 
 
 def test_llamacpps_offload_boxes_are_greyed_under_an_engine_that_keeps_whole_weights_in_ram(qtbot, win):

@@ -164,6 +164,11 @@ class OffloadPlan:
     #                                  card's bytes of them in RAM (0: llama.cpp's split, the CPU running its part)
     read_in_place: bool = False      # ... whose card reads them in RAM (vLLM's UVA: engines.READS_IN_PLACE), a
     #                                  step moving ``step_copy_bytes`` of them (an MoE's used experts), not copying all
+    forced: bool = False             # the user's flags keep weights in RAM that the cards could hold (vLLM's and
+    #                                  SGLang's --cpu-offload-gb, llama.cpp's --cpu-moe and --n-cpu-moe N): the plan
+    #                                  is the scenario's even where the cards alone hold the model (:func:`offloads`)
+    layers_fixed: bool = False       # the layers in RAM are given (-ngl N, -ngl 99 with --n-cpu-moe; an engine that
+    #                                  copies its weights splits no layers): a longer prompt moves none there
 
     @property
     def experts_on_cpu(self) -> bool:
@@ -183,6 +188,19 @@ class OffloadPlan:
     def ram_bytes(self) -> float:
         return self.devices[-1].used_bytes if self.devices else 0.0
 
+    def kept_bytes(self, needed: float) -> float:
+        """Of a card's ``needed`` bytes (every layer on it), those a :attr:`forced` plan keeps in RAM whatever the
+        prompt: --cpu-offload-gb's bytes, or with llama.cpp's experts in RAM and every layer on the cards what the
+        fullest card holds less (a longer prompt may move layers there too, unless :attr:`layers_fixed`); 0 where the
+        plan is not forced, places nothing, or also splits layers (how many then depends on the prompt)."""
+        if not self.forced or self.level != "partial":
+            return 0.0
+        if self.copied_bytes:
+            return self.copied_bytes
+        if self.cpu_layers:
+            return 0.0
+        return max(needed - max(d.used_bytes for d in self.devices[:-1]), 0.0)
+
     def describe(self) -> str:
         if self.level == "gpu":
             return "fits on GPU"
@@ -200,17 +218,28 @@ class OffloadPlan:
         return "does not fit in RAM either"
 
 
-def offloads(level: str, fits: bool, copied: float = 0.0) -> bool:
+def offloads(level: str, fits: bool, forced: bool = False) -> bool:
     """Whether a plan of ``level`` runs a model the card(s) alone cannot hold (``fits`` False) with part or all of it
-    in system RAM, or one they can where the user had ``copied`` bytes a card kept there all the same (vLLM's and
-    SGLang's --cpu-offload-gb given): there its decode and time to first token are the scenario's, not the all-on-GPU
-    figures."""
-    return (not fits or copied > 0) and level in ("partial", "cpu")
+    in system RAM, or one they can where the user's flags keep weights there all the same (``forced``,
+    :attr:`OffloadPlan.forced`: vLLM's and SGLang's --cpu-offload-gb, llama.cpp's --cpu-moe or --n-cpu-moe N, which
+    these engines honour whatever the card holds): there its decode and time to first token are the scenario's, not
+    the all-on-GPU figures."""
+    return (not fits or forced) and level in ("partial", "cpu")
+
+
+def flags_force(s: Scenario, experts_on_cpu: bool = False, n_cpu_moe: int | None = None,
+                cpu_offload_gib: float | None = None) -> bool:
+    """Whether these offload flags keep weights of ``s`` in RAM whatever its cards hold (:attr:`OffloadPlan.forced`
+    where they place any): vLLM's and SGLang's --cpu-offload-gb, or an MoE model's experts under an engine that splits
+    layers (--cpu-moe, --n-cpu-moe N with N > 0); a table then plans every card, those that hold the model too."""
+    if s.engine in COPIED_OFFLOAD:
+        return cpu_offload_gib is not None and takes_cpu_offload_gb(s.engine)
+    return s.model.architecture.moe is not None and (experts_on_cpu or (n_cpu_moe or 0) > 0)
 
 
 def offloading(plan: OffloadPlan | None, fits: bool) -> OffloadPlan | None:
     """``plan`` where it :func:`offloads` (the window's strip and charts show its figures), None otherwise."""
-    return plan if plan is not None and offloads(plan.level, fits, plan.copied_bytes) else None
+    return plan if plan is not None and offloads(plan.level, fits, plan.forced) else None
 
 
 def served_tokens_per_s(plan: OffloadPlan, s: Scenario) -> float:
@@ -507,7 +536,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
                        copy_bytes=copy if devices[0].layers or output_on_gpu else 0.0,
                        prefill_s=prefill + copied / (link * share) if level != "none" else float("nan"),
                        prompt_copy_bytes=copied, link_bytes_per_s=link, step_copy_bytes=step_copy, copy_share=share,
-                       cpu_math_s=math, cpu_prompt_s=on_cpu if level != "none" else 0.0, cpu_flops_per_s=rate)
+                       cpu_math_s=math, cpu_prompt_s=on_cpu if level != "none" else 0.0, cpu_flops_per_s=rate,
+                       forced=moe_in_ram > 0 and first_moe > 0, layers_fixed=gpu_layers is not None)
 
 
 #: The share of a card's host link that an engine copying its offloaded weights for every pass (plan_copied) reaches:
@@ -604,7 +634,8 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
                                decode_s=step + moved / (link * share) if level != "none" else float("inf"),
                                prompt_copy_bytes=passes * copied * (read(tokens) if passes else 1.0),
                                link_bytes_per_s=link, step_copy_bytes=moved, copy_share=share, copied_bytes=copied,
-                               read_in_place=s.engine in READS_IN_PLACE))
+                               read_in_place=s.engine in READS_IN_PLACE, forced=forced is not None and copied > 0,
+                               layers_fixed=True))
     return out
 
 
@@ -831,7 +862,8 @@ def _plan_rows(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool
                                  decode_s=float("inf") if none else dec,
                                  copy_bytes=cp if ks[0] or out else 0.0, prefill_s=float("nan"),
                                  prompt_copy_bytes=cd, link_bytes_per_s=lk, step_copy_bytes=sc, copy_share=share,
-                                 cpu_math_s=mt, cpu_flops_per_s=rt))
+                                 cpu_math_s=mt, cpu_flops_per_s=rt, forced=int(mr) > 0 and first_moe > 0,
+                                 layers_fixed=gpu_layers is not None))
     return plans
 
 
@@ -1067,7 +1099,7 @@ def reported(plan: OffloadPlan, s: Scenario, ram_gb: float, max_prompt: int, bat
     if not batch:
         return plan
     plan = with_max_batch(plan, sweep.most if sweep is not None else max_batch_offloaded(s, ram_gb, **settings))
-    if best and plan.max_batch and offloads(plan.level, fit(s).fits, plan.copied_bytes):
+    if best and plan.max_batch and offloads(plan.level, fit(s).fits, plan.forced):
         plan = with_best_batch(plan, (sweep or sweep_offloaded(s, ram_gb, plan.max_batch, **settings)).best())
     return plan
 

@@ -58,7 +58,7 @@ def offload_dict(plan) -> dict:
             "prefill_seconds": None if plan.prefill_s != plan.prefill_s else plan.prefill_s,
             "prompt_copy_bytes": plan.prompt_copy_bytes, "link_bytes_per_s": plan.link_bytes_per_s,
             "step_copy_bytes": plan.step_copy_bytes, "copied_bytes": plan.copied_bytes,
-            "read_in_place": plan.read_in_place, "cpu_moe_layers": plan.cpu_moe_layers,
+            "read_in_place": plan.read_in_place, "forced": plan.forced, "cpu_moe_layers": plan.cpu_moe_layers,
             "copy_share": plan.copy_share, "cpu_math_seconds": plan.cpu_math_s,
             "cpu_prompt_seconds": plan.cpu_prompt_s, "cpu_flops_per_second": plan.cpu_flops_per_s,
             "max_prompt_tokens": plan.max_prompt_tokens if plan.max_context is not None else None,
@@ -217,7 +217,7 @@ def _offload_served(o: dict, plan, s: Scenario, fits: bool, price_per_hour: floa
     every layer on the card); and where the sequences it serves most at were searched
     (:func:`~vramgui.core.offload.with_best_batch`: estimate), those."""
     o["engine_note"] = offload_note(s)
-    if offloads(plan.level, fits, plan.copied_bytes):
+    if offloads(plan.level, fits, plan.forced):
         o["served_throughput_tokens_per_second"] = served_tokens_per_s(plan, s)
         if price_per_hour is not None:
             o["cost_per_million_tokens"] = plan_costs(plan, s, price_per_hour).per_million

@@ -1006,6 +1006,8 @@ class MemoryChart(pg.PlotWidget):
         self._y_wanted: tuple[float, float] | None = None   # (the curve's top, the highest card) as last drawn
         self._usable_gib = float("inf")                      # the card's usable memory, as last drawn
         self._ram_most: int | None = None                    # the largest prompt with system RAM, as last marked
+        self._kept_gib = 0.0                                 # the GiB the settings keep in RAM, as last banded
+        self._spill_named: str | None = None                 # the band's name in the legend (None: not listed)
         p.vb.sigResized.connect(self._keep_headroom)          # (first: the labels are placed for the range)
         p.vb.sigResized.connect(self.place_pin_legend)        # (then: the labels keep clear of it)
         p.vb.sigResized.connect(self.place_rule_labels)
@@ -1079,9 +1081,14 @@ class MemoryChart(pg.PlotWidget):
         self.place_rule_labels()
 
     def update_from(self, s: Scenario, budget: float, max_prompt: int | None, compare: list[GPU],
-                    spill: bool = False, ram_limit: int | None = None) -> None:
+                    spill: bool = False, ram_limit: int | None = None, kept: float = 0.0,
+                    kept_only: bool = True) -> None:
         """``spill``: offload is planned (the part above the budget runs from system RAM); ``ram_limit``: the largest
-        prompt the card and the RAM hold then (core.offload.max_prompt_offloaded; None or -1: none to mark)."""
+        prompt the card and the RAM hold then (core.offload.max_prompt_offloaded; None or -1: none to mark);
+        ``kept``: the bytes a card keeps in RAM at every prompt where the offload settings say so (a forced plan:
+        --cpu-offload-gb's GiB, llama.cpp's experts in RAM), the top ``kept`` of the stack banded instead of what
+        rises above the budget (0: none); ``kept_only``: no more than these (where the engine moves layers to RAM
+        as the prompt grows, what rises above the budget beyond them: llama.cpp's --cpu-moe without -ngl)."""
         self.set_bands(BANDS)
         self._texts(self.tr("Memory per card vs prompt length"), self.tr("prompt tokens"))
         reach = max((n for n in (max_prompt, ram_limit) if n is not None and n >= 1), default=None)
@@ -1099,19 +1106,30 @@ class MemoryChart(pg.PlotWidget):
         limit = s.model.architecture.max_context
         self._beyond(limit - s.output_tokens, limit, top)
         self._ram_line(ram_limit if spill else None, top)
-        # with offload planned, what rises above the usable budget runs from system RAM: its own band
-        show = spill and float(stack[-1].max()) * GIB > budget
-        if show:
+        # with offload planned, what rises above the usable budget runs from system RAM: its own band; where the
+        # settings keep so many bytes there at every prompt, the top of the stack by as many, over every prompt
+        kept = min(kept / GIB, float(stack[-1].min())) if spill else 0.0
+        show = kept > 0 or (spill and float(stack[-1].max()) * GIB > budget)
+        if kept > 0:
+            floor = stack[-1] - kept if kept_only else np.minimum(stack[-1] - kept, budget / GIB)
+            self.spill.setData(np.concatenate([x, x[::-1]]), np.concatenate([stack[-1], floor[::-1]]))
+            self.spill.setFillLevel("enclosed")
+        elif show:
             self.spill.setData(x, np.maximum(stack[-1], budget / GIB))
             self.spill.setFillLevel(budget / GIB)
-        if show != self.spill.isVisible():   # the legend lists the band only while it is drawn
-            self.spill.setVisible(show)
+        self._kept_gib = kept                 # (for the read-out)
+        name = self._spill_name()
+        if show != self.spill.isVisible() or (show and name != self._spill_named):
+            self.spill.setVisible(show)       # the legend lists the band only while it is drawn, by what it holds
+            self.legend.removeItem(self.spill)
             if show:
-                self.legend.addItem(self.spill, self.tr("spills to system RAM"))
+                self.legend.addItem(self.spill, name)
                 cache_static_items(self.legend)
-            else:
-                self.legend.removeItem(self.spill)
+            self._spill_named = name if show else None
         self.place_rule_labels()
+
+    def _spill_name(self) -> str:
+        return self.tr("kept in system RAM") if self._kept_gib > 0 else self.tr("spills to system RAM")
 
     def _ram_line(self, most: int | None, top: int) -> None:
         """Mark the largest prompt the card and the system RAM hold (none where ``most`` is None or under 1)."""
@@ -1148,7 +1166,7 @@ class MemoryChart(pg.PlotWidget):
             self.getPlotItem().setLabel("left", self.tr("memory per card (GiB)"))
             rename_legend(self.legend, [(c, translate("Charts", label)) for c, (_, label, _) in
                                         zip(self.curves, self.bands, strict=True)]
-                          + ([(self.spill, self.tr("spills to system RAM"))] if self.spill.isVisible() else []))
+                          + ([(self.spill, self._spill_name())] if self.spill.isVisible() else []))
 
     def _lines(self, gpu: GPU, budget: float, current: int, current_text: str, limit: int | None, top: int,
                limit_text: str, stack: np.ndarray, compare: list[GPU], compare_budgets: list[float]) -> None:
@@ -1400,7 +1418,11 @@ class MemoryChart(pg.PlotWidget):
             self.tr("{band} {size} GiB").format(band=translate("Charts", label), size=num(v, 2))
             for (_, label, _), v in zip(self.bands, parts, strict=True)]
         lines.append(self.tr("total {size} GiB").format(size=num(self.stack[-1, i], 2)))
-        if self.stack[-1, i] > self._usable_gib:
+        card = self.stack[-1, i]
+        if self._kept_gib > 0:                   # (a forced offload: so much of it in RAM at every prompt)
+            card -= self._kept_gib
+            lines.append(self.tr("{kept} GiB kept in system RAM").format(kept=num(self._kept_gib, 2)))
+        if card > self._usable_gib:
             lines.append(self.tr("more than the card's usable {size} GiB").format(size=num(self._usable_gib, 1)))
             if self._ram_most is not None:       # (System RAM entered: the rest from it, up to the marked prompt)
                 lines.append(self.tr("more than the card and the system RAM hold") if self.x[i] > self._ram_most

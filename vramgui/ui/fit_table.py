@@ -210,7 +210,7 @@ class CardTableModel(QtCore.QAbstractTableModel):
             if verdict is None:
                 verdict = verdicts[fits[r], n] = fit_verdict(fits[r], n)
             ram, most_seqs = False, max_batch[r]
-            if plan is not None and (not fits[r] or plan.copied_bytes):   # partial offload instead of more cards
+            if plan is not None and (not fits[r] or plan.forced):   # partial offload instead of more cards
                 #                                         (or kept in RAM all the same: --cpu-offload-gb given)
                 verdict = plan_cell(plan)
                 status = {"gpu": 0, "partial": 1, "cpu": 2, "none": 2}[plan.level]

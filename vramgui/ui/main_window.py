@@ -440,7 +440,9 @@ class MainWindow(QtWidgets.QMainWindow):
         f = fit_from_table(s, self._table, ids.index(s.gpu.id)) if s.gpu.id in ids else fit(s)
         plan = self.state.reported_plan()       # (with the largest prompt the card and the RAM hold)
         self.memory_chart.update_from(s, f.budget_bytes, f.max_prompt_tokens, self.state.compare,
-                                      spill=plan is not None, ram_limit=plan and plan.max_prompt_tokens)
+                                      spill=plan is not None, ram_limit=plan and plan.max_prompt_tokens,
+                                      kept=plan.kept_bytes(f.needed_bytes) if plan is not None else 0.0,
+                                      kept_only=plan is None or plan.layers_fixed)
         self.second_chart.setCurrentWidget(self.speed_chart)
         self.fit_panel.set_headers(False)
         sp = estimate_speed(s, with_knee=False)

@@ -12,9 +12,10 @@ from pydantic import ValidationError
 from PySide6 import QtCore
 
 from ..core import Catalog, Scenario
-from ..core.engines import LLAMACPP, takes_cpu_offload_gb
+from ..core.engines import LLAMACPP
 from ..core.errors import pydantic_message
 from ..core.formats import UNQUANTIZED, release_format
+from ..core.offload import flags_force
 from ..core.presets import GPU
 from ..core.scenario import kept
 from ..core.training import TrainingSetup
@@ -86,9 +87,11 @@ class ScenarioState(QtCore.QObject):
 
     @property
     def forced_offload(self) -> bool:
-        """Whether vLLM or SGLang is told the GiB each card keeps in RAM (--cpu-offload-gb), which a card that holds
-        the model keeps there all the same: every card of the fit table is then planned."""
-        return self.cpu_offload_gib is not None and takes_cpu_offload_gb(self._scenario.engine)
+        """Whether the offload settings keep weights in RAM that a card holding the model keeps there all the same
+        (core.offload.flags_force: vLLM's or SGLang's --cpu-offload-gb, an MoE model's Experts in RAM under llama.cpp):
+        every card of the fit table is then planned."""
+        return self.offload_asked and flags_force(self._scenario, self.experts_on_cpu, self.n_cpu_moe,
+                                                  self.cpu_offload_gib)
 
     def set_price(self, price_per_card_hour: float) -> None:
         """The user's price per card-hour (vramgui ships no prices); 0 or less, or not a finite
