@@ -199,7 +199,8 @@ class BreakdownStrip(QtWidgets.QFrame):
 
     def update_from(self, s: Scenario, m: MemoryBreakdown, f: FitResult, sp: SpeedResult, plan=None) -> None:
         """``plan``: the offload plan where System RAM is entered; where it offloads (the card alone holds too
-        little), *First token* and *Decode* are its figures, as the fit table's row and the badge give them."""
+        little, or the offload settings keep weights in RAM all the same: OffloadPlan.forced), *First token* and
+        *Decode* are its figures, as the fit table's row and the badge give them."""
         offloaded = offloading(plan, f.fits) is not None
         step = plan.decode_s if offloaded else float(sp.decode_step_s)
         first_s = plan.prefill_s if offloaded else float(sp.prefill_s) if sp.compute_known else float("nan")
@@ -222,7 +223,7 @@ class BreakdownStrip(QtWidgets.QFrame):
         tip = self.tr("Needs {needed} GiB of {usable} GiB usable per card; headroom {headroom} GiB").format(
             needed=num(f.needed_bytes / GIB, 2), usable=num(f.budget_bytes / GIB, 2),
             headroom=signed(f.headroom_bytes / GIB, 2)) + ram
-        if plan is not None and (not f.fits or offloaded):     # (offloaded: --cpu-offload-gb given where it fits)
+        if plan is not None and (not f.fits or offloaded):     # (offloaded where it fits: OffloadPlan.forced)
             verdict = plan_badge(plan)
             colour = {"partial": "#E69F00", "cpu": "#D55E00", "none": "#D55E00", "gpu": "#009E73"}[plan.level]
             tip = self.tr("{plan}: {devices}; about {rate} tokens/s").format(

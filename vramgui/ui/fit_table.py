@@ -211,7 +211,7 @@ class CardTableModel(QtCore.QAbstractTableModel):
                 verdict = verdicts[fits[r], n] = fit_verdict(fits[r], n)
             ram, most_seqs = False, max_batch[r]
             if plan is not None and (not fits[r] or plan.forced):   # partial offload instead of more cards
-                #                                         (or kept in RAM all the same: --cpu-offload-gb given)
+                #                                         (or kept in RAM all the same: OffloadPlan.forced)
                 verdict = plan_cell(plan)
                 status = {"gpu": 0, "partial": 1, "cpu": 2, "none": 2}[plan.level]
                 tok_s = plan.tokens_per_s if plan.level != "none" else float("nan")

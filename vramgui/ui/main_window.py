@@ -529,7 +529,8 @@ class MainWindow(QtWidgets.QMainWindow):
         table = self._table
         plans = ram = None
         if self.state.mode == "inference" and self.state.offload_asked:
-            # (the cards that do not fit; every card where vLLM or SGLang is given GiB to keep in RAM all the same)
+            # (the cards that do not fit; every card where the settings keep weights in RAM all the same: a GiB given
+            # to vLLM or SGLang, an MoE model's experts to llama.cpp)
             forced = self.state.forced_offload
             plans = self.state.offload_plans([g for g, fits in zip(table.gpus, table.fits, strict=True)
                                               if forced or not fits], table)
