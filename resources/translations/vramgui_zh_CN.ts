@@ -554,11 +554,11 @@
     </message>
     <message>
         <source>{n} (limit)</source>
-        <translation>{n}（上限）</translation>
+        <translation>{n} (上限)</translation>
     </message>
     <message>
         <source>{n} (RAM)</source>
-        <translation>{n}（内存）</translation>
+        <translation>{n} (内存)</translation>
     </message>
 </context>
 <context>

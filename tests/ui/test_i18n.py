@@ -295,3 +295,34 @@ def test_the_offload_marks_tooltips_follow_the_language(qtbot, win):
     assert tips() and all("批大小" in t and "batch" not in t for t in tips())
     choose_language(qtbot, win, "en")
     assert all("batch" in t for t in tips())
+
+
+def test_the_tables_ram_and_limit_cells_show_whole(qtbot, win):
+    """The fit table's largest-context and most-sequences cells show whole, "(RAM)" and "(limit)" too: with every
+    layer's experts of Qwen3 30B-A3B in RAM each card is planned with them, an M3 Ultra's 512 GB holding "1,047
+    (RAM)" sequences, which the column's usual 76 pixels cut to "1,047 (R…"; in Simplified Chinese "101 (内存)"
+    (full-width brackets cut even three digits).  Back to three digits, the column is as narrow as before."""
+    p = win.panel
+    view, model = win.fit_panel.view, win.fit_panel.model
+    header = view.horizontalHeader()
+    assert header.sectionSize(7) == 76
+    for combo, ident in ((p.model, "qwen3-30b-a3b"), (p.weights, "q4_k_m"), (p.engine, "llamacpp")):
+        combo.setCurrentIndex(combo.findData(ident))
+    p.ram.setValue(64)
+    p.moe_in_ram.setValue(48)
+    settle(qtbot, win)
+    qtbot.waitUntil(lambda: not win._rows_missing(), timeout=120_000)
+    settle(qtbot, win)
+
+    def whole():
+        return all(view.shown_text(r, c) == model.row_cells(r)[c] for r in range(model.rowCount()) for c in (6, 7))
+    batches = [model.row_cells(r)[7] for r in range(model.rowCount())]
+    assert "1,047 (RAM)" in batches and whole() and header.sectionSize(7) > 76
+    choose_language(qtbot, win, "zh_CN")
+    assert "1,047 (内存)" in [model.row_cells(r)[7] for r in range(model.rowCount())] and whole()
+    p.moe_in_ram.setValue(30)
+    settle(qtbot, win)
+    qtbot.waitUntil(lambda: not win._rows_missing(), timeout=120_000)
+    settle(qtbot, win)
+    batches = [model.row_cells(r)[7] for r in range(model.rowCount())]
+    assert max(len(b.split()[0]) for b in batches) == 3 and whole() and header.sectionSize(7) == 76

@@ -272,6 +272,19 @@ class CardTableModel(QtCore.QAbstractTableModel):
         """The texts of a shown row, one per column."""
         return self._cells(self._order[row])
 
+    def widest_numbers(self) -> tuple[str, str]:
+        """The longest texts of the largest-context and the most-sequences columns: of each, the cells of the largest
+        figure with the System RAM ("(RAM)" after it) and without, formatted (not every row's: half a millisecond)."""
+        best: dict[tuple[int, bool], tuple] = {}
+        for r in self._order:
+            row = self._rows[r]
+            ram, keys = row[0][12], row[1]
+            for col in (6, 7):              # (the sort keys' context and sequences: -1 where none)
+                if keys[col] > best.get((col, ram), (-2,))[0]:
+                    best[col, ram] = (keys[col], r)
+        return tuple(max((self._cells(r)[col] for (c, _), (_, r) in best.items() if c == col), key=len, default="")
+                     for col in (6, 7))
+
     def export_rows(self) -> tuple[list[str], list[list]]:
         """(columns, rows) of the rows shown, in their order, with the figures unformatted (bytes a card, tokens,
         sequences, tokens/s; the largest context as memory allows it, the model's own limit beside it; blank where
@@ -465,6 +478,9 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
     # pixels; the card column gives way down to 96 so that every column shows at the window's smallest
     # width (at 120 the columns overran a 1,175 px window by ~23 px: a sideways scroll bar)
     VERDICT_MIN, VERDICT_MAX, CARD_MIN = 110, 320, 96
+    # the largest context's and the most sequences' columns, wider where a cell needs it ("1,047 (RAM)", "10,485,760
+    # (limit)": cut to "1,047 (R…" at 76)
+    NUMBERS_MIN = (112, 76)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -479,7 +495,7 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         self.view.verticalHeader().setDefaultSectionSize(22)
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(QtWidgets.QHeaderView.ResizeMode.Interactive)
-        for col, width in enumerate((self.VERDICT_MIN, 240, 80, 80, 84, 48, 112, 76, 96)):
+        for col, width in enumerate((self.VERDICT_MIN, 240, 80, 80, 84, 48, *self.NUMBERS_MIN, 96)):
             self.view.setColumnWidth(col, width)
         header.setStretchLastSection(False)
         # Column titles in bold, as Qt draws the titles of columns that hold a selected cell (with a whole
@@ -496,6 +512,7 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         self.view.setWordWrap(False)     # (a wrapped text is elided per line: "Apple M3 …40-core …")
         self._verdict_width = self.VERDICT_MIN
         self._verdicts_shown: tuple | None = None     # (verdicts, font, language) the width was fitted to
+        self._numbers_shown: tuple | None = None      # (the widest context and sequences cells, font) as fitted
         self._names: frozenset = frozenset()
         self._name_width = 240                  # the longest name's, once a table is shown
         self.view.viewport().installEventFilter(self)
@@ -556,6 +573,7 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
                 and primary == self._primary:
             return          # (the same rows and row chosen: selecting it again repainted the table)
         self._fit_verdicts()
+        self._fit_numbers()
         self._fit_names(table)
         self._primary = primary
         self._select_primary()
@@ -602,6 +620,25 @@ class FitPanel(Retranslates, QtWidgets.QWidget):
         if width != self._verdict_width:
             self._verdict_width = width
             self.view.setColumnWidth(0, width)
+            self._fit_card_column()
+
+    def _fit_numbers(self) -> None:
+        """Widen the largest-context and most-sequences columns where their widest cell needs more than the usual
+        width (four-digit sequences with "(RAM)", a ten-million-token limit), back to it where none does; the same
+        widest cells as last time resize nothing."""
+        key = (self.model.widest_numbers(), self.view.font().key())
+        if key == self._numbers_shown:
+            return
+        self._numbers_shown = key
+        fm = self.view.fontMetrics()
+        header = self.view.horizontalHeader()
+        changed = False
+        for col, text, least in zip((6, 7), key[0], self.NUMBERS_MIN, strict=True):
+            width = max(least, fm.horizontalAdvance(text) + 2 * CardTableView.MARGIN + 4)
+            if header.sectionSize(col) != width:
+                self.view.setColumnWidth(col, width)
+                changed = True
+        if changed:
             self._fit_card_column()
 
     def _fit_names(self, table: CardTable) -> None:
