@@ -1429,6 +1429,9 @@ def test_experts_kept_in_ram_as_asked_on_a_card_that_holds_the_model(capsys):
     # --n-cpu-moe 0 keeps none there; a dense model has no experts to keep; where the plan splits layers too, the
     # part in RAM depends on the prompt (no fixed band)
     assert not plan_offload(s, 64, n_cpu_moe=0).forced
+    # without System RAM (no offload) the flags are not taken as asked: the card that holds the model fits
+    assert not plan_offload(s, 0, experts_on_cpu=True).forced
+    assert not plan_offload(s.with_(engine="vllm", weights="bf16", attention=None), 0, cpu_offload_gib=5).forced
     dense = scenario("llama2-70b")
     assert not flags_force(dense, experts_on_cpu=True) and not plan_offload(dense, 64, experts_on_cpu=True).forced
     assert plan_offload(dense, 64).kept_bytes(0.0) == 0.0

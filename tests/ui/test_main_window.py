@@ -701,7 +701,18 @@ def test_experts_in_ram_as_asked_on_a_card_that_holds_the_model(qtbot, win):
     mc._hover((mc.getPlotItem().vb.mapViewToScene(QPointF(np.log10(most * 1.5), 10.0)),))
     lines = mc.readout.toPlainText().split("\n")
     assert "more than the card and the system RAM hold" in lines and f"{kept:,.2f} GiB kept in system RAM" in lines
+    # 8 GB of RAM cannot hold 30 layers' experts (11.0 GB): as llama.cpp would not load it so, the badge and the
+    # rows say so, the card that holds the model too
+    p.ram.setValue(8)
+    settle(qtbot, win)
+    assert win.state.offload_plan().level == "none"
+    assert win.breakdown.verdict.text() == "DOES NOT FIT" and row() == row("a100-80gb") == "does not fit in RAM either"
+    # without System RAM (no offload) a card that holds the model fits, as the badge says
+    p.ram.setValue(0)
+    settle(qtbot, win)
+    assert win.breakdown.verdict.text() == "FITS" and row() == row("a100-80gb") == "fits"
     # auto again: the card holds it all, no band
+    p.ram.setValue(64)
     p.moe_in_ram.setValue(-1)
     settle(qtbot, win)
     assert win.breakdown.verdict.text() == "FITS" and row() == "fits" and spills()

@@ -165,8 +165,9 @@ class OffloadPlan:
     read_in_place: bool = False      # ... whose card reads them in RAM (vLLM's UVA: engines.READS_IN_PLACE), a
     #                                  step moving ``step_copy_bytes`` of them (an MoE's used experts), not copying all
     forced: bool = False             # the user's flags keep weights in RAM that the cards could hold (vLLM's and
-    #                                  SGLang's --cpu-offload-gb, llama.cpp's --cpu-moe and --n-cpu-moe N): the plan
-    #                                  is the scenario's even where the cards alone hold the model (:func:`offloads`)
+    #                                  SGLang's --cpu-offload-gb, llama.cpp's --cpu-moe and --n-cpu-moe N), System RAM
+    #                                  given: the plan is the scenario's even where the cards alone hold the model
+    #                                  (:func:`offloads`; without RAM, no offload: the flags are not taken as asked)
     layers_fixed: bool = False       # the layers in RAM are given (-ngl N, -ngl 99 with --n-cpu-moe; an engine that
     #                                  copies its weights splits no layers): a longer prompt moves none there
 
@@ -537,7 +538,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
                        prefill_s=prefill + copied / (link * share) if level != "none" else float("nan"),
                        prompt_copy_bytes=copied, link_bytes_per_s=link, step_copy_bytes=step_copy, copy_share=share,
                        cpu_math_s=math, cpu_prompt_s=on_cpu if level != "none" else 0.0, cpu_flops_per_s=rate,
-                       forced=moe_in_ram > 0 and first_moe > 0, layers_fixed=gpu_layers is not None)
+                       forced=moe_in_ram > 0 and first_moe > 0 and ram_gb > 0,
+                       layers_fixed=gpu_layers is not None)
 
 
 #: The share of a card's host link that an engine copying its offloaded weights for every pass (plan_copied) reaches:
@@ -634,7 +636,8 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
                                decode_s=step + moved / (link * share) if level != "none" else float("inf"),
                                prompt_copy_bytes=passes * copied * (read(tokens) if passes else 1.0),
                                link_bytes_per_s=link, step_copy_bytes=moved, copy_share=share, copied_bytes=copied,
-                               read_in_place=s.engine in READS_IN_PLACE, forced=forced is not None and copied > 0,
+                               read_in_place=s.engine in READS_IN_PLACE,
+                               forced=forced is not None and copied > 0 and ram_gb > 0,
                                layers_fixed=True))
     return out
 
@@ -862,7 +865,7 @@ def _plan_rows(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool
                                  decode_s=float("inf") if none else dec,
                                  copy_bytes=cp if ks[0] or out else 0.0, prefill_s=float("nan"),
                                  prompt_copy_bytes=cd, link_bytes_per_s=lk, step_copy_bytes=sc, copy_share=share,
-                                 cpu_math_s=mt, cpu_flops_per_s=rt, forced=int(mr) > 0 and first_moe > 0,
+                                 cpu_math_s=mt, cpu_flops_per_s=rt, forced=int(mr) > 0 and first_moe > 0 and ram_gb > 0,
                                  layers_fixed=gpu_layers is not None))
     return plans
 

@@ -223,7 +223,8 @@ class BreakdownStrip(QtWidgets.QFrame):
         tip = self.tr("Needs {needed} GiB of {usable} GiB usable per card; headroom {headroom} GiB").format(
             needed=num(f.needed_bytes / GIB, 2), usable=num(f.budget_bytes / GIB, 2),
             headroom=signed(f.headroom_bytes / GIB, 2)) + ram
-        if plan is not None and (not f.fits or offloaded):     # (offloaded where it fits: OffloadPlan.forced)
+        if plan is not None and (not f.fits or plan.forced):   # (where it fits too: OffloadPlan.forced, its badge
+            #                                                      the fit table's row's, placed or not)
             verdict = plan_badge(plan)
             colour = {"partial": "#E69F00", "cpu": "#D55E00", "none": "#D55E00", "gpu": "#009E73"}[plan.level]
             tip = self.tr("{plan}: {devices}; about {rate} tokens/s").format(

@@ -87,11 +87,12 @@ class ScenarioState(QtCore.QObject):
 
     @property
     def forced_offload(self) -> bool:
-        """Whether the offload settings keep weights in RAM that a card holding the model keeps there all the same
-        (core.offload.flags_force: vLLM's or SGLang's --cpu-offload-gb, an MoE model's Experts in RAM under llama.cpp):
-        every card of the fit table is then planned."""
-        return self.offload_asked and flags_force(self._scenario, self.experts_on_cpu, self.n_cpu_moe,
-                                                  self.cpu_offload_gib)
+        """Whether the offload settings keep weights in System RAM that a card holding the model keeps there all the
+        same (core.offload.flags_force: vLLM's or SGLang's --cpu-offload-gb, an MoE model's Experts in RAM under
+        llama.cpp): every card of the fit table is then planned.  Not without System RAM entered (no offload: a
+        card that holds the model reads "fits", not "does not fit in RAM either")."""
+        return self.ram_gb > 0 and flags_force(self._scenario, self.experts_on_cpu, self.n_cpu_moe,
+                                               self.cpu_offload_gib)
 
     def set_price(self, price_per_card_hour: float) -> None:
         """The user's price per card-hour (vramgui ships no prices); 0 or less, or not a finite
