@@ -1455,3 +1455,58 @@ def test_experts_kept_in_ram_as_asked_on_a_card_that_holds_the_model(capsys):
     line = next(ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("rtx4090 "))
     assert "partly offloaded (experts on CPU)" in line and "with RAM" in line
     assert f"{every.tokens_per_s:.1f}" == line.split()[-1]
+
+
+def test_vllm_keeps_only_the_routed_experts_in_ram_as_asked(capsys):
+    """vLLM's --cpu-offload-params with the experts' names (``experts_only``) keeps an MoE model's routed experts
+    alone in RAM, and a step reads there only those its tokens use; without it the offloader takes every parameter of
+    the first layers in turn (the decoder layers' mix: attention and router too, read whole every step).  Qwen3
+    30B-A3B BF16 beside an RTX 4090 with 64 GB: 48 layers x 128 experts x 3 x 2,048 x 768 x 2 B = 57,982,058,496 B
+    of routed experts; the least in RAM is the same either way, a step at one sequence reads 8 of 128 experts'."""
+    from vramgui.core.offload import in_place_read_share, routed_expert_bytes
+    from vramgui.core.speed import experts_touched
+    s = scenario("qwen3-30b-a3b", weights="bf16", engine="vllm", attention=None, prompt_tokens=512,
+                 output_tokens=256)
+    experts = 48 * 128 * 3 * 2048 * 768 * 2
+    assert routed_expert_bytes(s) == experts == 57_982_058_496
+    mixed, alone = plan_offload(s, 64), plan_offload(s, 64, experts_only=True)
+    assert (mixed.experts_only, alone.experts_only) == (False, True) and alone.copied_bytes == mixed.copied_bytes
+    assert alone.step_copy_bytes == pytest.approx(alone.copied_bytes * 8 / 128, rel=1e-12)
+    assert mixed.step_copy_bytes > alone.step_copy_bytes
+    link = 32e9 * 0.84                        # (PCIe 4.0 x16 at the pinned share)
+    assert mixed.decode_s - alone.decode_s == pytest.approx((mixed.step_copy_bytes - alone.step_copy_bytes) / link,
+                                                            rel=1e-9)
+    assert alone.describe() == "partly offloaded (35.8 GiB of routed experts a card in RAM, read from there each pass)"
+    # --cpu-offload-gb with it: at most every expert (54.0 GiB), and a card that needs more than the experts in RAM
+    # (a GTX 1650's 4 GB: 54.8 GiB) is not placed with them alone, where the mix is
+    assert plan_offload(s, 64, cpu_offload_gib=40, experts_only=True).copied_bytes == 40 * GIB
+    assert plan_offload(s, 128, cpu_offload_gib=60, experts_only=True).copied_bytes == experts
+    small = s.with_(gpu=default_catalog().gpu("gtx1650"), weights="fp16")
+    assert plan_offload(small, 128).level == "partial" and plan_offload(small, 128, experts_only=True).level == "none"
+    # a dense model, SGLang (no such flag), llama.cpp: the same plans as without it
+    dense = scenario("llama3.1-70b", weights="awq-int4", engine="vllm", attention=None)
+    assert plan_offload(dense, 64, experts_only=True) == plan_offload(dense, 64)
+    sglang = s.with_(engine="sglang")
+    assert plan_offload(sglang, 64, experts_only=True) == plan_offload(sglang, 64)
+    # vLLM issue 54593's card, --cpu-offload-gb 47: dense 4.80 GiB (attention, router, norms, shared expert) and
+    # experts 62.11 GiB (top-10 of 512); it measured 4.5 GiB read a token over PCIe in declaration order, 0.93 with
+    # the experts alone: the mix reads 47 x (1 - x + x 10/512), x = 62.11/66.91, the experts alone 47 x 10/512
+    mix = 47 * float(in_place_read_share(4.80, 62.11 / 512, 512, 10, 0.0, 1))
+    only = 47 * float(experts_touched(512, 10, 1)) / 512
+    assert mix == pytest.approx(4.5, rel=0.10) and only == pytest.approx(0.93, rel=0.02)
+    # the CLI: --cpu-offload-experts, its JSON and its line; refused with a dense model and without --ram
+    args = ["estimate", "--model", "qwen3-30b-a3b", "--gpu", "rtx4090", "--weights", "bf16", "--engine", "vllm",
+            "--prompt", "512", "--output", "256", "--ram", "64", "--cpu-offload-experts"]
+    assert main([*args, "--json"]) == 0
+    o = json.loads(capsys.readouterr().out)["offload"]
+    assert o["experts_only"] is True and o["step_copy_bytes"] == pytest.approx(alone.step_copy_bytes, rel=1e-12)
+    assert main(args) == 0
+    assert "GB of routed experts a card keeps in RAM over its link, in place: those its tokens use" in \
+        capsys.readouterr().out
+    for bad, why in ((["--model", "llama3.1-8b"], "Llama 3.1 8B (a dense model)"), (["--engine", "sglang"],
+                                                                                    "got the sglang engine")):
+        assert main([*args, *bad]) == 2
+        err = capsys.readouterr().err
+        assert "--cpu-offload-experts is vLLM's --cpu-offload-params" in err and why in err
+    assert main([a for a in args if a not in ("--ram", "64")]) == 2
+    assert "no --ram" in capsys.readouterr().err

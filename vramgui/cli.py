@@ -28,7 +28,7 @@ from .core import (
     fit,
 )
 from .core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, Catalog, names_a_file, read_preset
-from .core.engines import LLAMACPP, runs_on_gpu, takes_cpu_offload_gb, unlisted_card
+from .core.engines import LLAMACPP, offloads_experts_only, runs_on_gpu, takes_cpu_offload_gb, unlisted_card
 from .core.errors import InputError, pydantic_message
 from .core.formats import release_format
 from .core.machine import SORT_KEYS
@@ -235,7 +235,7 @@ def _offload(args, s: Scenario, best: bool = False):
 def _offload_asked(args) -> bool:
     """Whether any offload flag is given (--ram, --offload, --experts-on-cpu, --n-cpu-moe, --no-mmap)."""
     return args.ram is not None or args.offload is not None or args.experts_on_cpu or args.n_cpu_moe is not None \
-        or args.no_mmap or args.cpu_offload_gb is not None
+        or args.no_mmap or args.cpu_offload_gb is not None or args.cpu_offload_experts
 
 
 def _offload_kw(args, s: Scenario) -> tuple[float, dict]:
@@ -271,6 +271,13 @@ def _offload_kw(args, s: Scenario) -> tuple[float, dict]:
             raise CliError("--cpu-offload-gb takes the GiB each card keeps in RAM, 0 or more, with --ram GB (the RAM "
                            f"that holds them), got {args.cpu_offload_gb:g}" + ("" if args.ram else " without --ram"))
         kw["cpu_offload_gib"] = args.cpu_offload_gb
+    if args.cpu_offload_experts:
+        if not offloads_experts_only(s.engine, s.model) or args.ram is None:
+            raise CliError("--cpu-offload-experts is vLLM's --cpu-offload-params with an MoE model's experts, with "
+                           f"--ram GB; got the {s.engine} engine, {s.model.name}"
+                           + (" (a dense model)" if s.model.architecture.moe is None else "")
+                           + ("" if args.ram is not None else ", no --ram"))
+        kw["experts_only"] = True
     return ram, kw
 
 

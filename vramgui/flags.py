@@ -5,8 +5,9 @@ from __future__ import annotations
 
 def add_offload_flags(group, ngl: bool) -> None:
     """System RAM and the offload flags on an argparse parser or group: ``--ram``, ``--ram-bandwidth``,
-    ``--cpu-offload-gb`` (vLLM's and SGLang's), ``--experts-on-cpu``, ``--n-cpu-moe`` and ``--no-mmap``, and with
-    ``ngl`` (the CLI) ``--offload``, the layers on the card(s) as ``-ngl`` counts them."""
+    ``--cpu-offload-gb`` (vLLM's and SGLang's), ``--cpu-offload-experts`` (vLLM's), ``--experts-on-cpu``,
+    ``--n-cpu-moe`` and ``--no-mmap``, and with ``ngl`` (the CLI) ``--offload``, the layers on the card(s) as ``-ngl``
+    counts them."""
     group.add_argument("--ram", type=float, default=None, metavar="GB",
                        help="system RAM in GB: plan a layer split between the card(s) and RAM (llama.cpp -ngl)")
     add_ram_bandwidth_flag(group)
@@ -18,6 +19,10 @@ def add_offload_flags(group, ngl: bool) -> None:
     group.add_argument("--cpu-offload-gb", type=float, default=None, metavar="GIB",
                        help="vLLM and SGLang: the GiB of weights each card keeps in RAM (their --cpu-offload-gb; "
                             "default with --ram: the least that lets the rest fit)")
+    group.add_argument("--cpu-offload-experts", action="store_true",
+                       help="vLLM, an MoE model: keep only the routed experts' weights in RAM (its "
+                            "--cpu-offload-params with the experts' names, e.g. w13_weight w2_weight), which a step "
+                            "reads only as its tokens use them")
     group.add_argument("--experts-on-cpu", action="store_true",
                        help="keep every layer's MoE expert tensors in system RAM (llama.cpp --cpu-moe; without it, "
                             "current llama.cpp's plan keeps as few as needed there, as llama-server's --fit does)")

@@ -118,6 +118,10 @@
         <translation>按卸载方案约 {time}（{plan}）：提示词的各次前向经显卡链路读取内存部分共 {gb} GB（按假定的 {link} GB/s 链路的 {share}）。</translation>
     </message>
     <message>
+        <source>Each decode step reads {step} GiB of the {gib} GiB of routed experts a card keeps in RAM over its link, where they stay: those its tokens use, {ms} ms at an assumed {share} of its {link} GB/s.</source>
+        <translation>每个解码步经链路就地读取每卡留在内存中的 {gib} GiB 路由专家中的 {step} GiB：其词元用到的专家，按假定的 {link} GB/s 链路的 {share} 需 {ms} ms。</translation>
+    </message>
+    <message>
         <source>Each decode step reads {step} GiB of the {gib} GiB of weights a card keeps in RAM over its link, where they stay: the routed experts its tokens use and the layers&apos; other weights, {ms} ms at an assumed {share} of its {link} GB/s.</source>
         <translation>每个解码步经链路就地读取每卡留在内存中的 {gib} GiB 权重中的 {step} GiB：其词元用到的路由专家及各层的其余权重，按假定的 {link} GB/s 链路的 {share} 需 {ms} ms。</translation>
     </message>
@@ -1747,6 +1751,10 @@ Source: {source}</source>
         <translation>锁页</translation>
     </message>
     <message>
+        <source>experts only</source>
+        <translation>仅专家</translation>
+    </message>
+    <message>
         <source>16-bit weights in fp32</source>
         <translation>16 位权重升为 fp32</translation>
     </message>
@@ -1865,6 +1873,14 @@ Source: {source}</source>
     <message>
         <source>expandable segments</source>
         <translation>可扩展段</translation>
+    </message>
+    <message>
+        <source>The weights in RAM are in pinned host memory (llama.cpp --no-mmap, or GGML_CUDA_REGISTER_HOST=1): a prompt&apos;s passes copy them to the card at {pinned} % of its link, not {mapped} % (measured). Under vLLM and SGLang, which pin them anyway, the box reads experts only</source>
+        <translation>内存中的权重位于锁页主机内存（llama.cpp --no-mmap，或 GGML_CUDA_REGISTER_HOST=1）：提示词的各次前向以链路的 {pinned} % 而非 {mapped} % 把它们复制到显卡（实测）。在 vLLM 和 SGLang 下（它们总会锁页）此框改为“仅专家”</translation>
+    </message>
+    <message>
+        <source>vLLM, an MoE model: only the routed experts&apos; weights go to RAM (--cpu-offload-params with their names, e.g. w13_weight w2_weight), and a step reads there only the experts its tokens use; without it the offloader takes every weight of the first layers, attention and router too, which every token reads (vLLM issue 54593: 4.26 tokens/s, with the experts only 9.46). Greyed under SGLang and for dense models; llama.cpp&apos;s pinned RAM under the engines that split layers</source>
+        <translation>vLLM，MoE 模型：只把路由专家的权重放到内存（--cpu-offload-params 加上其参数名，如 w13_weight w2_weight），每步只在内存中读取其词元用到的专家；不勾选时卸载器按顺序取前几层的全部权重，包括每个词元都要读取的注意力和路由器（vLLM issue 54593：4.26 token/s，仅专家时 9.46）。在 SGLang 下和稠密模型下为灰色；在按层拆分的引擎下此框为 llama.cpp 的锁页内存</translation>
     </message>
     <message>
         <source>Plan serving (memory and speed) or fine-tuning (weights, gradients, optimizer states, activations)</source>
@@ -2115,10 +2131,6 @@ Source: {source}</source>
         <translation>MoE 模型的专家张量放在哪里（注意力等其余部分留在 GPU 上）：自动，按当前 llama-server 的 --fit 放置（只把所需最少层数的专家放入内存）；前 N 层的（--n-cpu-moe N，所有层都在 GPU 上：-ngl 99）；或所有层的（--cpu-moe）。这是 llama.cpp 的设置：在 vLLM、SGLang 和 HF transformers 下变灰，它们把整块权重留在内存中</translation>
     </message>
     <message>
-        <source>The weights in RAM are in pinned host memory (llama.cpp --no-mmap, or GGML_CUDA_REGISTER_HOST=1): a prompt&apos;s passes copy them to the card at {pinned} % of its link, not {mapped} % (measured). Greyed under vLLM and SGLang, which pin them anyway, and HF transformers, which does not</source>
-        <translation>内存中的权重位于锁页主机内存（llama.cpp --no-mmap，或 GGML_CUDA_REGISTER_HOST=1）：提示词的各次前向以链路的 {pinned} % 而非 {mapped} % 把它们复制到显卡（实测）。在 vLLM 和 SGLang 下变灰（它们总会锁页），在 HF transformers 下也变灰（它不锁页）</translation>
-    </message>
-    <message>
         <source>System RAM bandwidth for the offloaded layers (default: dual-channel DDR5-4800, 76.8 GB/s; unified memory: the chip&apos;s). Greyed under vLLM, SGLang and HF transformers: no layer runs from RAM, the card&apos;s link bounds them</source>
         <translation>卸载层所用的系统内存带宽（默认：双通道 DDR5-4800，76.8 GB/s；统一内存：芯片自身的）。在 vLLM、SGLang 和 HF transformers 下变灰：没有层在内存中运行，受限于显卡的链路</translation>
     </message>
@@ -2215,6 +2227,10 @@ Source: {source}</source>
     <message>
         <source>the saved GiB of weights in RAM (--cpu-offload-gb) was not a number and was reset</source>
         <translation>保存的内存中权重 GiB 数（--cpu-offload-gb）不是数字，已重置</translation>
+    </message>
+    <message>
+        <source>the saved choice of the experts alone in RAM was not true or false and was reset</source>
+        <translation>保存的“仅专家放在内存”选项不是真或假，已重置</translation>
     </message>
     <message>
         <source>the saved price per card-hour was not a number and was reset</source>

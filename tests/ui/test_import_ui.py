@@ -677,8 +677,8 @@ def test_pinned_host_memory_copies_faster(qtbot, win):
     p.ram.setValue(64)
     settle(qtbot, win)
     mapped = win.state.offload_plan()
-    assert mapped.copy_share == 0.3 and not p.pinned.isChecked() and mapped.prompt_copy_bytes > 0
-    p.pinned.setChecked(True)
+    assert mapped.copy_share == 0.3 and not p.ram_flag.isChecked() and mapped.prompt_copy_bytes > 0
+    p.ram_flag.setChecked(True)
     settle(qtbot, win)
     pinned = win.state.offload_plan()
     assert win.state.pinned and pinned.copy_share == 0.84

@@ -719,18 +719,71 @@ def test_experts_in_ram_as_asked_on_a_card_that_holds_the_model(qtbot, win):
     assert chart.offload_step.xData is None
 
 
+def test_experts_only_box_keeps_vllms_routed_experts_alone_in_ram(qtbot, win):
+    """Under vLLM the box beside System RAM reads *experts only* (--cpu-offload-params with the experts' names) where
+    llama.cpp's reads *pinned*, in the same place and size: checked, Qwen3 30B-A3B BF16 beside an RTX 4090 with 64
+    GB keeps the same 36.2 GiB in RAM, of routed experts alone, and a step reads 8 of 128 experts' of them
+    (tests/test_offload.py has the hand count): the badge's plan, the strip's decode and the fit table's row follow.
+    Greyed for a dense model and under SGLang; llama.cpp gets its pinned box back."""
+    from vramgui.core.offload import plan_offload
+    p = win.panel
+    size = p.ram_flag.size()
+    drive(qtbot, win, model="qwen3-30b-a3b", weights="bf16", engine="vllm", gpu="rtx4090", gpus=1, batch=1)
+    p.ram.setValue(64)
+    settle(qtbot, win)
+    box = p.ram_flag
+    assert box.text() == "experts only" and box.isEnabled() and box.size() == size and not box.isChecked()
+    assert "--cpu-offload-params" in box.toolTip()
+    model = win.fit_panel.model
+
+    def tok_s():
+        return model.row_cells(model.row_of("rtx4090"))[8]
+    mixed = win.state.offload_plan()
+    assert not mixed.experts_only and tok_s() == f"{mixed.tokens_per_s:.1f}"
+    box.setChecked(True)
+    settle(qtbot, win)
+    alone = win.state.offload_plan()
+    assert win.state.experts_only and alone == plan_offload(win.state.scenario, 64, experts_only=True)
+    assert alone.experts_only and alone.copied_bytes == mixed.copied_bytes
+    assert alone.step_copy_bytes == pytest.approx(alone.copied_bytes * 8 / 128, rel=1e-12)
+    assert alone.tokens_per_s > mixed.tokens_per_s and tok_s() == f"{alone.tokens_per_s:.1f}"
+    assert win.breakdown.values["decode"].text().startswith(f"{alone.decode_s * 1e3:,.1f} ms")
+    assert "GiB of routed experts a card keeps in RAM over its link" in win.breakdown.tooltip("decode")
+    choose(qtbot, win, p.engine, "sglang")
+    assert box.text() == "experts only" and not box.isEnabled() and box.isChecked()
+    assert not win.state.offload_plan().experts_only
+    choose(qtbot, win, p.engine, "vllm")
+    choose(qtbot, win, p.model, "llama3.1-8b")
+    assert not box.isEnabled()
+    choose(qtbot, win, p.weights, "q4_k_m")
+    choose(qtbot, win, p.engine, "llamacpp")
+    # llama.cpp: the pinned RAM, its own setting (not the experts alone), the box's size unchanged
+    assert box.text() == "pinned" and box.isEnabled() and box.size() == size and not box.isChecked()
+    assert "--no-mmap" in box.toolTip() and win.state.experts_only and not win.state.pinned
+    box.setChecked(True)
+    assert win.state.pinned and win.state.experts_only
+    box.setChecked(False)
+    choose(qtbot, win, p.engine, "vllm")
+    assert box.isChecked()          # (the experts alone, still asked)
+    box.setChecked(False)
+    p.ram.setValue(0)
+    settle(qtbot, win)
+
+
 def test_llamacpps_offload_boxes_are_greyed_under_an_engine_that_keeps_whole_weights_in_ram(qtbot, win):
     """Experts in RAM (--n-cpu-moe), pinned (--no-mmap) and the RAM's bandwidth (the CPU reading the layers in RAM)
     are llama.cpp's: under vLLM, SGLang and HF transformers, which run no layer from RAM, they are greyed, their
-    tooltips say why, and the plans do not move when they change."""
+    tooltips say why, and the plans do not move when they change.  (The pinned box reads *experts only* under them:
+    test_experts_only_box_keeps_vllms_routed_experts_alone_in_ram.)"""
     p = win.panel
     drive(qtbot, win, model="qwen3-30b-a3b", weights="q4_k_m", engine="llamacpp", gpus=1, batch=1)
-    boxes = (p.moe_in_ram, p.pinned, p.ram_bw)
-    assert all(w.isEnabled() for w in boxes)
+    boxes = (p.moe_in_ram, p.ram_bw)
+    assert all(w.isEnabled() for w in (*boxes, p.ram_flag)) and p.ram_flag.text() == "pinned"
     choose(qtbot, win, p.weights, "bf16")
     for engine in ("vllm", "sglang", "hf"):
         choose(qtbot, win, p.engine, engine)
         assert not any(w.isEnabled() for w in boxes), engine
+        assert p.ram_flag.text() == "experts only" and p.ram_flag.isEnabled() == (engine == "vllm")
     assert all("Greyed under vLLM" in w.toolTip() or "greyed under vLLM" in w.toolTip() for w in boxes)
     p.ram.setValue(64)
     settle(qtbot, win)
@@ -740,7 +793,7 @@ def test_llamacpps_offload_boxes_are_greyed_under_an_engine_that_keeps_whole_wei
     assert win.state.offload_plan().decode_s == before.decode_s
     choose(qtbot, win, p.weights, "q4_k_m")
     choose(qtbot, win, p.engine, "llamacpp")
-    assert all(w.isEnabled() for w in boxes)
+    assert all(w.isEnabled() for w in (*boxes, p.ram_flag)) and p.ram_flag.text() == "pinned"
 
 
 def test_llama_server_fit_margin_caution(qtbot, win):
@@ -2046,7 +2099,7 @@ def test_machine_tab_starts_from_the_plans_machine(qtbot, win):
     win.tabs.setCurrentIndex(0)
     p.gpu.setCurrentIndex(p.gpu.findData("h100-sxm"))
     p.engine.setCurrentIndex(p.engine.findData("llamacpp"))
-    p.pinned.setChecked(True)
+    p.ram_flag.setChecked(True)
     p.ram_bw.setValue(96)
     settle(qtbot, win)
     win.tabs.setCurrentIndex(1)

@@ -29,7 +29,7 @@ def _actions(win, rng):
         lambda: p.batch.spin.setValue(rng.choice([1, 2, 16, 32, 64, 300, 5000])),
         lambda: p.ram.setValue(rng.choice([0, 0, 16, 64, 256])),
         lambda: p.moe_in_ram.setValue(rng.choice([-1, 0, 4, 20, 100])),
-        lambda: p.pinned.setChecked(rng.random() < 0.5),
+        lambda: p.ram_flag.setChecked(rng.random() < 0.5),
         lambda: p.util.setValue(rng.choice([0, 0.5, 0.9])), lambda: p.reserved.setValue(rng.choice([0, 2000])),
         lambda: p.price.setValue(rng.choice([0, 2.5])),
         lambda: win.bottom_tabs.setCurrentIndex(rng.randrange(win.bottom_tabs.count())),

@@ -29,7 +29,8 @@ def test_round_trip(qtbot, tmp_path):
     w.state.update(weights="q4_k_m", engine="llamacpp", prompt_tokens=12345, cached_tokens=12000, batch=3,
                    host="desktop")
     w.state.update_training(method="qlora", lora_rank=32, grad_accum=8, allocator="expandable")
-    w.state.set_offload(ram_gb=64, n_cpu_moe=12, pinned=True, ram_bandwidth_gb_s=89.6, cpu_offload_gib=20)
+    w.state.set_offload(ram_gb=64, n_cpu_moe=12, pinned=True, ram_bandwidth_gb_s=89.6, cpu_offload_gib=20,
+                        experts_only=True)
     w.state.set_compare(["h100-sxm"])
     w.state.set_price(2.49)
     session.save_session(w, store)
@@ -42,7 +43,7 @@ def test_round_trip(qtbot, tmp_path):
     assert (t.method, t.lora_rank, t.grad_accum, t.allocator) == ("qlora", 32, 8, "expandable")
     assert (fresh.state.ram_gb, fresh.state.experts_on_cpu, fresh.state.n_cpu_moe) == (64, False, 12)
     assert fresh.panel.moe_in_ram.value() == 12 and fresh.panel.moe_in_ram.text() == "first 12 layers"
-    assert fresh.state.pinned and fresh.panel.pinned.isChecked()
+    assert fresh.state.pinned and fresh.panel.ram_flag.isChecked() and fresh.panel.ram_flag.text() == "pinned"
     # the RAM's bandwidth (it was dropped: the plans came back at the platform's default), shown in its box too
     assert fresh.state.ram_bandwidth_gb_s == 89.6 and fresh.panel.ram_bw.value() == 89.6
     assert [g.id for g in fresh.state.compare] == ["h100-sxm"]
@@ -51,6 +52,9 @@ def test_round_trip(qtbot, tmp_path):
     assert fresh.state.cpu_offload_gib == 20
     fresh.state.update(weights="bf16", engine="vllm")
     assert fresh.panel.weights_in_ram.text() == "20 GiB"
+    # ... with the experts alone there (--cpu-offload-params), the box beside System RAM under vLLM
+    box = fresh.panel.ram_flag
+    assert fresh.state.experts_only and box.isChecked() and box.text() == "experts only"
 
 
 def test_the_described_machine_comes_back(qtbot, tmp_path):
@@ -147,7 +151,8 @@ def test_missing_preset_and_bad_values(qtbot, tmp_path):
     store.setValue("session/scenario", json.dumps({"model": "gone-model", "gpu": "rtx4090",
                                                    "scenario": {"batch": -5, "prompt_tokens": "many"},
                                                    "ram_gb": "lots", "mode": "sideways", "n_cpu_moe": "half",
-                                                   "ram_bandwidth_gb_s": -40, "cpu_offload_gib": "lots"}))
+                                                   "ram_bandwidth_gb_s": -40, "cpu_offload_gib": "lots",
+                                                   "experts_only": "yes"}))
     w = window(qtbot)
     notes = session.restore_session(w, store)
     text = " ".join(notes)
@@ -159,6 +164,8 @@ def test_missing_preset_and_bad_values(qtbot, tmp_path):
     assert w.state.ram_bandwidth_gb_s is None and w.panel.ram_bw.text() == "platform default"
     assert "the saved GiB of weights in RAM (--cpu-offload-gb) was not a number and was reset" in text
     assert w.state.cpu_offload_gib is None
+    assert "the saved choice of the experts alone in RAM was not true or false and was reset" in text
+    assert w.state.experts_only is False
     assert w.state.scenario.batch == 1 and w.state.mode == "inference"
 
 

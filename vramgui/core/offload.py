@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .engines import COPIED_OFFLOAD, READS_IN_PLACE, batch_defaults, takes_cpu_offload_gb
+from .engines import COPIED_OFFLOAD, READS_IN_PLACE, batch_defaults, offloads_experts_only, takes_cpu_offload_gb
 from .formats import WeightFormat
 from .memory import (
     MemoryTerms,
@@ -170,6 +170,8 @@ class OffloadPlan:
     #                                  (:func:`offloads`; without RAM, no offload: the flags are not taken as asked)
     layers_fixed: bool = False       # the layers in RAM are given (-ngl N, -ngl 99 with --n-cpu-moe; an engine that
     #                                  copies its weights splits no layers): a longer prompt moves none there
+    experts_only: bool = False       # ``copied_bytes`` are routed experts' alone (vLLM's --cpu-offload-params with
+    #                                  the experts' names: engines.OFFLOADS_EXPERTS_ONLY)
 
     @property
     def experts_on_cpu(self) -> bool:
@@ -207,7 +209,8 @@ class OffloadPlan:
             return "fits on GPU"
         if self.level == "partial" and self.copied_bytes:
             how = "read from there" if self.read_in_place else "copied"
-            return f"partly offloaded ({self.copied_bytes / GIB:,.1f} GiB of weights a card in RAM, {how} each pass)"
+            what = "routed experts" if self.experts_only else "weights"
+            return f"partly offloaded ({self.copied_bytes / GIB:,.1f} GiB of {what} a card in RAM, {how} each pass)"
         if self.level == "partial":
             if self.experts_on_cpu and self.cpu_layers == 0:
                 return "partly offloaded (experts on CPU)" if self.cpu_moe_layers >= self.n_layers else \
@@ -399,7 +402,7 @@ def _experts_placement(one: Scenario, experts_on_cpu: bool, n_cpu_moe: int | Non
 def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_layers: int | None = None,
                  experts_on_cpu: bool = False, ram_bandwidth_gb_s: float | None = None,
                  with_prefill: bool = True, n_cpu_moe: int | None = None, pinned: bool = False,
-                 cpu_offload_gib: float | None = None) -> OffloadPlan:
+                 cpu_offload_gib: float | None = None, experts_only: bool = False) -> OffloadPlan:
     """Best layer split of ``s`` over ``gpus`` (default: ``s.n_gpus`` × ``s.gpu``) and ``ram_gb``
     of system RAM; ``gpu_layers`` forces ``-ngl`` as llama.cpp counts it, the output layer one of the
     n_layer + 1 (None: as many as fit).  ``experts_on_cpu`` keeps every layer's routed experts in RAM (--cpu-moe);
@@ -409,9 +412,10 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     every card's plan does not show.  ``pinned``: the weights in RAM are in pinned host memory (--no-mmap), which op
     offload copies to the card faster (:data:`PINNED_COPY_EFFICIENCY`).  ``cpu_offload_gib``: vLLM's or SGLang's
     --cpu-offload-gb, the GiB of weights each card keeps in RAM (None: the least that lets the rest fit; ignored by
-    the engines that split layers)."""
+    the engines that split layers); ``experts_only``: those GiB are routed experts' alone (vLLM's
+    --cpu-offload-params with their names: :func:`plan_copied`)."""
     if s.engine in COPIED_OFFLOAD:      # (its cards are of one kind: tensor parallel)
-        return plan_copied(s.with_(gpu=gpus[0]) if gpus else s, ram_gb, with_prefill, cpu_offload_gib)
+        return plan_copied(s.with_(gpu=gpus[0]) if gpus else s, ram_gb, with_prefill, cpu_offload_gib, experts_only)
     gpus = gpus or [s.gpu] * s.n_gpus
     if ram_bandwidth_gb_s is None:   # unified memory: the CPU reads the same memory as the GPU
         ram_bandwidth_gb_s = (gpus[0].memory_bandwidth_gb_s if all(g.unified_memory for g in gpus)
@@ -550,7 +554,7 @@ COPIED_SHARE = {"vllm": PINNED_COPY_EFFICIENCY, "sglang": PINNED_COPY_EFFICIENCY
 
 
 def plan_copied(s: Scenario, ram_gb: float, with_prefill: bool = True,
-                cpu_offload_gib: float | None = None) -> OffloadPlan:
+                cpu_offload_gib: float | None = None, experts_only: bool = False) -> OffloadPlan:
     """The offload of an engine that keeps part of the weights in RAM and copies them to the card for every forward
     pass (:data:`~vramgui.core.engines.COPIED_OFFLOAD`: vLLM's and SGLang's --cpu-offload-gb, HF transformers'
     device_map offload), where llama.cpp runs whole layers on the CPU (:func:`plan_offload`).  Each of the
@@ -561,9 +565,12 @@ def plan_copied(s: Scenario, ram_gb: float, with_prefill: bool = True,
     shown in RAM are the whole layers' weights those bytes cover.  ``cpu_offload_gib``: as many GiB a card as
     --cpu-offload-gb says instead (per card, as vLLM and SGLang count it), at most its decoder layers' weights
     (their offloaders wrap the layers, not the embedding or the output layer): placed where the rest fits the card,
-    which keeps every one of them there when it is 0 (HF transformers has no such figure: ignored there)."""
+    which keeps every one of them there when it is 0 (HF transformers has no such figure: ignored there).
+    ``experts_only``: an MoE model's routed experts alone go to RAM, at most all of them (vLLM's --cpu-offload-params
+    with the experts' names, :data:`~vramgui.core.engines.OFFLOADS_EXPERTS_ONLY`; other engines and dense models:
+    ignored), and a pass reads only those its tokens use (:func:`copied_read_share`)."""
     forced = None if cpu_offload_gib is None or not takes_cpu_offload_gb(s.engine) else cpu_offload_gib * GIB
-    plan = _copied_cards(s, ram_gb, [s.gpu], forced=forced)[0]
+    plan = _copied_cards(s, ram_gb, [s.gpu], forced=forced, experts_only=experts_only)[0]
     if not with_prefill or plan.level == "none" or not s.gpu.peak_flops(s.weight_format.kernel):
         return plan
     prefill = float(prefill_time(s, s.prompt_tokens, s.batch))
@@ -571,11 +578,13 @@ def plan_copied(s: Scenario, ram_gb: float, with_prefill: bool = True,
 
 
 def _copied_split(needed: float, budget: float, weights: float, layers: int, cards: int,
-                  ram_budget: float, forced: float | None = None, layer_bytes: float = 0.0) -> tuple[float, int, str]:
+                  ram_budget: float, forced: float | None = None, layer_bytes: float = 0.0,
+                  experts: float | None = None) -> tuple[float, int, str]:
     """(bytes a card keeps in RAM, the whole layers' weights they cover, the level) of :func:`plan_copied`;
-    ``forced``: the bytes --cpu-offload-gb gives, at most ``layer_bytes`` (the card's decoder layers')."""
+    ``forced``: the bytes --cpu-offload-gb gives, at most ``layer_bytes`` (the card's decoder layers'); ``experts``:
+    the card's routed experts' bytes where only they may go to RAM (at most all of them; None: any weights)."""
     if forced is not None:
-        copied = min(max(forced, 0.0), layer_bytes)
+        copied = min(max(forced, 0.0), layer_bytes if experts is None else experts)
         if not copied:
             return 0.0, 0, "gpu" if needed <= budget else "none"
         in_ram = min(layers, int(np.ceil(copied / (weights / layers))))
@@ -584,7 +593,8 @@ def _copied_split(needed: float, budget: float, weights: float, layers: int, car
     if not copied:
         return 0.0, 0, "gpu"
     in_ram = min(layers, int(np.ceil(copied / (weights / layers))))
-    return copied, in_ram, "partial" if copied_placed(copied, weights, cards, ram_budget) else "none"
+    placed = copied_placed(copied, weights, cards, ram_budget) and (experts is None or copied <= experts)
+    return copied, in_ram, "partial" if placed else "none"
 
 
 def copied_placed(copied, weights, cards: int, ram_budget: float):
@@ -602,14 +612,14 @@ def copied_passes(profile, gpu: GPU, new: float) -> tuple[float, float]:
     return tokens, float(np.ceil(new / max(tokens, 1.0))) if new else 0.0
 
 
-def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, forced: float | None = None
-                  ) -> list[OffloadPlan]:
+def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, forced: float | None = None,
+                  experts_only: bool = False) -> list[OffloadPlan]:
     """:func:`plan_copied` of ``s`` on each card of ``gpus`` (``s.n_gpus`` of it), without the first token, from the
     fit table's figures of every card at once (:func:`~vramgui.core.cards.card_table`, or ``table``, the window's of
     the same scenario over these cards and others: the needed and usable bytes and the step with every layer on the
     card; a card at a time took 58 ms a table here, 4 ms so).  A card's plan alone is this of one card, so the two
     agree to the last bit.  ``forced``: the bytes a card keeps in RAM, as --cpu-offload-gb gives them (None: the
-    least that lets the rest fit)."""
+    least that lets the rest fit); ``experts_only``: routed experts' bytes alone (:func:`plan_copied`)."""
     from .cards import card_table
     row = {} if table is None else {id(g): i for i, g in enumerate(table.gpus)}
     if table is None or any(id(g) not in row for g in gpus):
@@ -620,12 +630,15 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
     weights, L, n = float(estimate_memory(s).weights), s.model.architecture.num_layers, s.n_gpus
     share = COPIED_SHARE[s.engine]
     new = float(prompt_split(s.prompt_tokens, s.cached_tokens)[0]) * s.batch     # (the prompt's new tokens, all)
-    read = copied_read_share(s)
+    experts_only = experts_only and offloads_experts_only(s.engine, s.model)
+    read = copied_read_share(s, experts_only)
     step_share = read(s.batch)
     layer_bytes = decoder_layer_bytes(s) if forced is not None else 0.0
+    experts = routed_expert_bytes(s) if experts_only else None
     out = []
     for g, needed, budget, rate in zip(gpus, needed_each, budgets, rates, strict=True):
-        copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram_gb * GB, forced, layer_bytes)
+        copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram_gb * GB, forced, layer_bytes,
+                                              experts)
         link = host_link_bytes_per_s(g)
         step = 1.0 / rate if rate > 0 else float("inf")
         tokens, passes = copied_passes(s.profile, g, new)
@@ -638,8 +651,14 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
                                link_bytes_per_s=link, step_copy_bytes=moved, copy_share=share, copied_bytes=copied,
                                read_in_place=s.engine in READS_IN_PLACE,
                                forced=forced is not None and copied > 0 and ram_gb > 0,
-                               layers_fixed=True))
+                               layers_fixed=True, experts_only=experts_only))
     return out
+
+
+def routed_expert_bytes(s: Scenario) -> float:
+    """A card's bytes of an MoE model's routed experts, every MoE layer's (0 for a dense model)."""
+    _, expert, e, _ = weights_read_terms(s)
+    return e * expert
 
 
 def decoder_layer_bytes(s: Scenario) -> float:
@@ -651,16 +670,19 @@ def decoder_layer_bytes(s: Scenario) -> float:
     return max(float(estimate_memory(s).weights) - (wb.embedding + head) / s.tensor_parallel, 0.0)
 
 
-def copied_read_share(s: Scenario):
+def copied_read_share(s: Scenario, experts_only: bool = False):
     """The share of a card's offloaded weights (:func:`plan_copied`) a pass of ``tokens`` tokens moves over the host
     link, as a function of ``tokens``: all of them where the engine copies a module's whole state; where it reads them
     in place (:data:`~vramgui.core.engines.READS_IN_PLACE`: vLLM) an MoE model's routed experts only as far as the
     pass's tokens use them (:func:`~vramgui.core.speed.experts_touched`, E (1 - (1 - k/E)^tokens) of E), the rest of
     the layers (attention, shared experts, router) whole.  The offloaded bytes are taken as the decoder layers'
-    mix of routed experts and the rest (the output layer is not offloaded)."""
+    mix of routed experts and the rest (the output layer is not offloaded: vLLM's offloader takes the parameters of
+    the first layers in turn), or with ``experts_only`` the routed experts' alone (--cpu-offload-params)."""
     dense, expert, e, k = weights_read_terms(s)
     if s.engine not in READS_IN_PLACE or not expert:
         return lambda tokens: 1.0
+    if experts_only:
+        return lambda tokens: float(experts_touched(e, k, tokens)) / e
     a = s.model.architecture
     fmt = s.weight_format
     head = output_layer_bytes(a, weight_bytes(a, fmt, count_params(a))) / s.tensor_parallel
@@ -680,21 +702,22 @@ def in_place_read_share(dense, expert, num_experts, experts_per_token, head, tok
 
 def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool = False,
                        ram_bandwidth_gb_s: float | None = None, n_cpu_moe: int | None = None,
-                       pinned: bool = False, table=None, cpu_offload_gib: float | None = None) -> list[OffloadPlan]:
+                       pinned: bool = False, table=None, cpu_offload_gib: float | None = None,
+                       experts_only: bool = False) -> list[OffloadPlan]:
     """:func:`plan_offload` of ``s`` on each card of ``gpus`` in turn (``s.n_gpus`` of it, as the fit table plans every
     card that does not fit), without the time to first token (``with_prefill=False``): the same plans, worked out for
     all the cards at once, in numpy rows of ``s.n_gpus`` cards (a plan a card took 70-140 us here, a table of ~120 such
     cards 38 % of a change; ``tests/test_offload.py`` holds the two equal over the catalog).  The cards whose engine
     defaults differ (:func:`~vramgui.core.cards.card_defaults`) are planned a group at a time.  ``table``: the fit
     table of ``s`` over these cards (and others), whose figures an engine copying its offloaded weights takes
-    (:func:`_copied_cards`) instead of working them out again; ``cpu_offload_gib``: its --cpu-offload-gb, as
-    :func:`plan_offload` takes it."""
+    (:func:`_copied_cards`) instead of working them out again; ``cpu_offload_gib`` and ``experts_only``: its
+    --cpu-offload-gb and --cpu-offload-params, as :func:`plan_offload` takes them."""
     from .cards import cards_by_defaults
     if not gpus:
         return []
     if s.engine in COPIED_OFFLOAD:       # (an engine copying its offloaded weights)
         forced = None if cpu_offload_gib is None or not takes_cpu_offload_gb(s.engine) else cpu_offload_gib * GIB
-        return _copied_cards(s, ram_gb, gpus, table, forced)
+        return _copied_cards(s, ram_gb, gpus, table, forced, experts_only)
     out: list[OffloadPlan | None] = [None] * len(gpus)
     for idx in cards_by_defaults(s, gpus) or [list(range(len(gpus)))]:
         sub = [gpus[i] for i in idx]

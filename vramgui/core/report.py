@@ -58,7 +58,8 @@ def offload_dict(plan) -> dict:
             "prefill_seconds": None if plan.prefill_s != plan.prefill_s else plan.prefill_s,
             "prompt_copy_bytes": plan.prompt_copy_bytes, "link_bytes_per_s": plan.link_bytes_per_s,
             "step_copy_bytes": plan.step_copy_bytes, "copied_bytes": plan.copied_bytes,
-            "read_in_place": plan.read_in_place, "forced": plan.forced, "cpu_moe_layers": plan.cpu_moe_layers,
+            "read_in_place": plan.read_in_place, "forced": plan.forced, "experts_only": plan.experts_only,
+            "cpu_moe_layers": plan.cpu_moe_layers,
             "copy_share": plan.copy_share, "cpu_math_seconds": plan.cpu_math_s,
             "cpu_prompt_seconds": plan.cpu_prompt_s, "cpu_flops_per_second": plan.cpu_flops_per_s,
             "max_prompt_tokens": plan.max_prompt_tokens if plan.max_context is not None else None,
@@ -103,9 +104,11 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
         lines.append(f"  the first card's compute buffer holds {o['copy_bytes'] / MIB:,.0f} MiB more: a prompt's pass "
                      "copies tensors of the part in RAM there (llama.cpp's op offload)")
     if o["copied_bytes"] and o["step_copy_bytes"] < o["copied_bytes"]:     # (read in place: an MoE's used experts)
+        what = ("routed experts a card keeps in RAM over its link, in place: those its tokens use" if
+                o.get("experts_only") else "weights a card keeps in RAM over its link, in place: the routed experts "
+                                           "its tokens use and the layers' other weights")
         lines.append(f"  decode: each step reads {o['step_copy_bytes'] / 1e9:,.1f} GB of the "
-                     f"{o['copied_bytes'] / 1e9:,.1f} GB of weights a card keeps in RAM over its link, in place: the "
-                     f"routed experts its tokens use and the layers' other weights (at an assumed {_share(o)} of its "
+                     f"{o['copied_bytes'] / 1e9:,.1f} GB of {what} (at an assumed {_share(o)} of its "
                      f"{o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
     elif o["copied_bytes"]:
         verb = "reads" if o.get("read_in_place") else "copies"

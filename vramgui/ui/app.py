@@ -291,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise VramguiError(f"--cpu-offload-gb must be 0 to {MAX_CPU_OFFLOAD_GIB:,} GiB a card, got "
                                    f"{args.cpu_offload_gb:g}")
             win.state.set_offload(cpu_offload_gib=args.cpu_offload_gb)
+        if args.cpu_offload_experts:            # (vLLM's --cpu-offload-params: the box beside System RAM under it)
+            win.state.set_offload(experts_only=True)
         if args.measured and not win.load_measured(Path(args.measured)):
             return 2
     except VramguiError as exc:

@@ -312,6 +312,11 @@ class BreakdownStrip(QtWidgets.QFrame):
         (core.offload.plan_copied): all of them copied, or read where they are (vLLM), of an MoE the used experts."""
         ms = num(plan.step_copy_bytes / (plan.link_bytes_per_s * plan.copy_share) * 1e3, 0)
         gib, share, link = num(plan.copied_bytes / GIB, 1), f"{plan.copy_share:.0%}", num(plan.link_bytes_per_s / 1e9)
+        if plan.step_copy_bytes < plan.copied_bytes and plan.experts_only:     # (vLLM's --cpu-offload-params)
+            return self.tr("Each decode step reads {step} GiB of the {gib} GiB of routed experts a card keeps in RAM "
+                           "over its link, where they stay: those its tokens use, {ms} ms at an assumed {share} of "
+                           "its {link} GB/s.").format(step=num(plan.step_copy_bytes / GIB, 1), gib=gib, ms=ms,
+                                                      share=share, link=link)
         if plan.step_copy_bytes < plan.copied_bytes:
             return self.tr("Each decode step reads {step} GiB of the {gib} GiB of weights a card keeps in RAM over its "
                            "link, where they stay: the routed experts its tokens use and the layers' other weights, "

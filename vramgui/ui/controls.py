@@ -20,6 +20,7 @@ from ..core.engines import (
     converts_first,
     default_context,
     default_share,
+    offloads_experts_only,
     seen_memory,
     takes_cpu_offload_gb,
     unlisted_card,
@@ -659,8 +660,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.ram_bw.setSuffix(" GB/s")
         # whether the weights in RAM are pinned (--no-mmap) beside the RAM's size (a row of its own would not fit a
         # 768-pixel screen)
-        self.pinned = QtWidgets.QCheckBox()
-        ram_row = _beside(self.ram, self.pinned)
+        # ... or, under vLLM and SGLang, whether only an MoE model's routed experts go there (vLLM's
+        # --cpu-offload-params): one box whose words follow the engine, of one fixed size (the wider text's), so an
+        # engine change lays nothing out (a stack of two boxes asked for a layout at every switch)
+        self.ram_flag = QtWidgets.QCheckBox()
+        ram_row = _beside(self.ram, self.ram_flag)
         self._row(ram_row, key=self.ram)
         self._row(self.ram_bw)
         # one row for where the weights in RAM go: llama.cpp's experts, or under vLLM and SGLang the GiB a card keeps
@@ -685,7 +689,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.ram.valueChanged.connect(lambda v: self.state.set_offload(ram_gb=v))
         self.moe_in_ram.valueChanged.connect(lambda v: self.state.set_offload(n_cpu_moe=v))
         self.weights_in_ram.valueChanged.connect(lambda v: self.state.set_offload(cpu_offload_gib=v))
-        self.pinned.toggled.connect(lambda v: self.state.set_offload(pinned=v))
+        self.ram_flag.toggled.connect(self._ram_flag_toggled)
 
         self.message = QtWidgets.QLabel()
         self.message.setWordWrap(True)
@@ -745,7 +749,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._name_choices()
         self._set_tips()
         self.pipeline_label.setText(self.tr("stages"))
-        self.pinned.setText(self.tr("pinned"))
+        self._ram_flag_texts = {False: self.tr("pinned"), True: self.tr("experts only")}
+        size = QtCore.QSize()
+        for text in self._ram_flag_texts.values():        # (the wider of the two: the box keeps one size)
+            self.ram_flag.setText(text)
+            size = size.expandedTo(self.ram_flag.sizeHint())
+        self.ram_flag.setFixedSize(size)
+        self.ram_flag.setText("")             # (sync() writes the engine's, and its tip)
         self.model_filter.setPlaceholderText(self.tr("Filter models…"))
         self.import_button.setText(self.tr("Import…"))
         self._show_default_share(self.state.scenario)
@@ -863,6 +873,21 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         _name(self.allocator, {"caching": self.tr("caching (default)"), "expandable": self.tr("expandable segments")})
 
     def _set_tips(self) -> None:
+        # the box beside System RAM: llama.cpp's pinned RAM, or under vLLM and SGLang the experts alone (sync() shows
+        # the engine's text and tip)
+        self._ram_flag_tips = {
+            False: self.tr("The weights in RAM are in pinned host memory (llama.cpp --no-mmap, or "
+                           "GGML_CUDA_REGISTER_HOST=1): a prompt's passes copy them to the card at "
+                           "{pinned} % of its link, not {mapped} % (measured). Under vLLM and SGLang, which pin them "
+                           "anyway, the box reads experts only").format(
+                pinned=num(PINNED_COPY_EFFICIENCY * 100, 0), mapped=num(PCIE_COPY_EFFICIENCY * 100, 0)),
+            True: self.tr("vLLM, an MoE model: only the routed experts' weights go to RAM "
+                          "(--cpu-offload-params with their names, e.g. w13_weight w2_weight), "
+                          "and a step reads there only the experts its tokens use; without it the "
+                          "offloader takes every weight of the first layers, attention and router "
+                          "too, which every token reads (vLLM issue 54593: 4.26 tokens/s, with "
+                          "the experts only 9.46). Greyed under SGLang and for dense models; llama.cpp's pinned RAM "
+                          "under the engines that split layers")}
         for w, tip in (
                 (self.mode, self.tr("Plan serving (memory and speed) or fine-tuning (weights, gradients, "
                                     "optimizer states, activations)")),
@@ -937,11 +962,6 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                           "(--n-cpu-moe N, every layer on the GPU: -ngl 99); or all layers' "
                                           "(--cpu-moe). llama.cpp's: greyed under vLLM, SGLang and HF "
                                           "transformers, which keep whole weights in RAM")),
-                (self.pinned, self.tr("The weights in RAM are in pinned host memory (llama.cpp --no-mmap, or "
-                                      "GGML_CUDA_REGISTER_HOST=1): a prompt's passes copy them to the card at "
-                                      "{pinned} % of its link, not {mapped} % (measured). Greyed under vLLM and "
-                                      "SGLang, which pin them anyway, and HF transformers, which does not").format(
-                    pinned=num(PINNED_COPY_EFFICIENCY * 100, 0), mapped=num(PCIE_COPY_EFFICIENCY * 100, 0))),
                 (self.weights_in_ram, self.tr("vLLM and SGLang: the GiB of weights each card keeps in RAM and "
                                               "moves to the card for every pass (their --cpu-offload-gb): auto, the "
                                               "least that lets the rest fit; more leaves room for the cache and "
@@ -1076,6 +1096,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 widget.setAccessibleName(text)
                 widget.setAccessibleDescription(widget.toolTip())
 
+    def _ram_flag_toggled(self, checked: bool) -> None:
+        """The box beside System RAM: under vLLM and SGLang the experts alone in RAM, else llama.cpp's pinned RAM."""
+        if self.state.scenario.engine in COPIED_OFFLOAD:
+            self.state.set_offload(experts_only=checked)
+        else:
+            self.state.set_offload(pinned=checked)
+
     def sync(self) -> None:
         """Show the state's scenario in every control, without echoing edits back."""
         training = self.state.mode == "training"
@@ -1160,9 +1187,6 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         if self.price.value() != self.state.price_per_card_hour:
             with QtCore.QSignalBlocker(self.price):
                 self.price.setValue(self.state.price_per_card_hour)
-        if self.pinned.isChecked() != self.state.pinned:
-            with QtCore.QSignalBlocker(self.pinned):
-                self.pinned.setChecked(self.state.pinned)
         layers = s.model.architecture.num_layers
         moe = layers if self.state.experts_on_cpu else self.state.n_cpu_moe
         moe = MoeLayersSpin.AUTO if moe is None else min(moe, layers)
@@ -1178,8 +1202,17 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         # of the experts in RAM gives vLLM and SGLang the GiB a card keeps there instead (--cpu-offload-gb)
         copies = s.engine in COPIED_OFFLOAD
         self.moe_in_ram.setEnabled(s.model.architecture.moe is not None and not copies)
-        for w in (self.pinned, self.ram_bw):
-            w.setEnabled(not copies)
+        self.ram_bw.setEnabled(not copies)
+        # the box beside System RAM: llama.cpp's pinned, or under vLLM and SGLang the experts alone (vLLM's, an MoE's)
+        flag = self.ram_flag
+        if flag.text() != self._ram_flag_texts[copies]:
+            flag.setText(self._ram_flag_texts[copies])
+            flag.setToolTip(self._ram_flag_tips[copies])
+        checked = self.state.experts_only if copies else self.state.pinned
+        if flag.isChecked() != checked:
+            with QtCore.QSignalBlocker(flag):
+                flag.setChecked(checked)
+        flag.setEnabled(offloads_experts_only(s.engine, s.model) if copies else True)
         gib = takes_cpu_offload_gb(s.engine)
         shown = self.weights_in_ram if gib else self.moe_in_ram
         if self.in_ram.currentWidget() is not shown:

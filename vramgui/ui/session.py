@@ -98,6 +98,7 @@ def save_session(win, store: QtCore.QSettings | None = None) -> None:
             "training": {k: (list(v) if isinstance(v := getattr(t, k), tuple) else v) for k in TRAINING_KEYS},
             "mode": st.mode, "ram_gb": st.ram_gb, "experts_on_cpu": st.experts_on_cpu, "n_cpu_moe": st.n_cpu_moe,
             "pinned": st.pinned, "ram_bandwidth_gb_s": st.ram_bandwidth_gb_s, "cpu_offload_gib": st.cpu_offload_gib,
+            "experts_only": st.experts_only,
             "price_per_card_hour": st.price_per_card_hour,
             "compare": [g.id for g in st.compare],
             "pins": [{"model": p.model.id, "gpu": p.gpu.id, **{k: getattr(p, k) for k in SCENARIO_KEYS}}
@@ -201,6 +202,12 @@ def _apply(state, data: dict) -> list[str]:
         else:
             notes.append(translate("Session", "the saved GiB of weights in RAM (--cpu-offload-gb) was not a number "
                                               "and was reset"))
+    only = data.get("experts_only", False)
+    if isinstance(only, bool):
+        state.set_offload(experts_only=only)
+    else:
+        notes.append(translate("Session", "the saved choice of the experts alone in RAM was not true or false and "
+                                          "was reset"))
     try:
         state.set_price(float(data.get("price_per_card_hour") or 0))
     except (TypeError, ValueError):

@@ -43,6 +43,7 @@ class ScenarioState(QtCore.QObject):
         self.n_cpu_moe: int | None = None   # the first N layers' there (--n-cpu-moe N); None: as --fit places them
         self.pinned = False           # the weights in RAM in pinned host memory (--no-mmap): op offload copies faster
         self.cpu_offload_gib: float | None = None   # vLLM's and SGLang's --cpu-offload-gb; None: the least that fits
+        self.experts_only = False     # vLLM: an MoE model's routed experts alone in RAM (--cpu-offload-params)
         self.ram_bandwidth_gb_s: float | None = None   # None: the platform default
         self.price_per_card_hour = 0.0   # the user's price, for the cost per million tokens; 0: not set
         self._pinned_plans: list = []    # (a pinned scenario and the RAM's settings, its reported_plan_for), last first
@@ -59,11 +60,15 @@ class ScenarioState(QtCore.QObject):
 
     def set_offload(self, ram_gb: float | None = None, experts_on_cpu: bool | None = None,
                     ram_bandwidth_gb_s: float | None = None, n_cpu_moe: int | None = None,
-                    pinned: bool | None = None, cpu_offload_gib: float | None = None) -> None:
+                    pinned: bool | None = None, cpu_offload_gib: float | None = None,
+                    experts_only: bool | None = None) -> None:
         """``n_cpu_moe``: the first N layers' routed experts in RAM, at or above the model's layers every layer's
         (--cpu-moe, ``experts_on_cpu``), a negative number as llama-server's --fit places them (None: unchanged).
         ``cpu_offload_gib``: the GiB of weights each card keeps in RAM under vLLM or SGLang (--cpu-offload-gb), a
-        negative number the least that lets the rest fit (None: unchanged)."""
+        negative number the least that lets the rest fit (None: unchanged); ``experts_only``: those GiB are an MoE
+        model's routed experts alone (vLLM's --cpu-offload-params; other engines and dense models ignore it)."""
+        if experts_only is not None:
+            self.experts_only = bool(experts_only)
         if cpu_offload_gib is not None:
             self.cpu_offload_gib = None if cpu_offload_gib < 0 else float(cpu_offload_gib)
         if ram_bandwidth_gb_s is not None:
@@ -159,7 +164,7 @@ class ScenarioState(QtCore.QObject):
     def _plan_settings(self) -> dict:
         return dict(experts_on_cpu=self.experts_on_cpu, n_cpu_moe=None if self.experts_on_cpu else self.n_cpu_moe,
                     ram_bandwidth_gb_s=self.ram_bandwidth_gb_s, pinned=self.pinned,
-                    cpu_offload_gib=self.cpu_offload_gib)
+                    cpu_offload_gib=self.cpu_offload_gib, experts_only=self.experts_only)
 
     def max_offload_prompt(self) -> int | None:
         """The largest prompt the primary card(s) and the System RAM hold (core.offload.max_prompt_offloaded; -1:
