@@ -1879,8 +1879,8 @@ Source: {source}</source>
         <translation>内存中的权重位于锁页主机内存（llama.cpp --no-mmap，或 GGML_CUDA_REGISTER_HOST=1）：提示词的各次前向以链路的 {pinned} % 而非 {mapped} % 把它们复制到显卡（实测）。在 vLLM 和 SGLang 下（它们总会锁页）此框改为“仅专家”</translation>
     </message>
     <message>
-        <source>vLLM, an MoE model: only the routed experts&apos; weights go to RAM (--cpu-offload-params with their names, e.g. w13_weight w2_weight), and a step reads there only the experts its tokens use; without it the offloader takes every weight of the first layers, attention and router too, which every token reads (vLLM issue 54593: 4.26 tokens/s, with the experts only 9.46). Greyed under SGLang and for dense models; llama.cpp&apos;s pinned RAM under the engines that split layers</source>
-        <translation>vLLM，MoE 模型：只把路由专家的权重放到内存（--cpu-offload-params 加上其参数名，如 w13_weight w2_weight），每步只在内存中读取其词元用到的专家；不勾选时卸载器按顺序取前几层的全部权重，包括每个词元都要读取的注意力和路由器（vLLM issue 54593：4.26 token/s，仅专家时 9.46）。在 SGLang 下和稠密模型下为灰色；在按层拆分的引擎下此框为 llama.cpp 的锁页内存</translation>
+        <source>vLLM, an MoE model: only the routed experts&apos; weights go to RAM (--cpu-offload-params with their names, e.g. w13_weight w2_weight), and a step reads there only the experts its tokens use; without it the offloader takes every weight of the first layers, attention and router too, which every token reads (vLLM issue 54593: 4.26 tokens/s, with the experts only 9.46). Greyed under SGLang and HF transformers and for dense models; llama.cpp&apos;s pinned RAM under the engines that split layers</source>
+        <translation>vLLM，MoE 模型：只把路由专家的权重放到内存（--cpu-offload-params 加上其参数名，如 w13_weight w2_weight），每步只在内存中读取其词元用到的专家；不勾选时卸载器按顺序取前几层的全部权重，包括每个词元都要读取的注意力和路由器（vLLM issue 54593：4.26 token/s，仅专家时 9.46）。在 SGLang、HF transformers 下和稠密模型下为灰色；在按层拆分的引擎下此框为 llama.cpp 的锁页内存</translation>
     </message>
     <message>
         <source>Plan serving (memory and speed) or fine-tuning (weights, gradients, optimizer states, activations)</source>

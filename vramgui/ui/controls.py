@@ -886,8 +886,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                           "and a step reads there only the experts its tokens use; without it the "
                           "offloader takes every weight of the first layers, attention and router "
                           "too, which every token reads (vLLM issue 54593: 4.26 tokens/s, with "
-                          "the experts only 9.46). Greyed under SGLang and for dense models; llama.cpp's pinned RAM "
-                          "under the engines that split layers")}
+                          "the experts only 9.46). Greyed under SGLang and HF transformers and for dense models; "
+                          "llama.cpp's pinned RAM under the engines that split layers")}
         for w, tip in (
                 (self.mode, self.tr("Plan serving (memory and speed) or fine-tuning (weights, gradients, "
                                     "optimizer states, activations)")),
