@@ -1377,6 +1377,8 @@ def test_cpu_offload_gb_as_given():
     assert decoder_layer_bytes(s) == pytest.approx(layers, rel=0.002)
     auto, none, five, all_ = (plan_offload(s, 64, cpu_offload_gib=g) for g in (None, 0, 5, 20))
     assert auto.level == none.level == "gpu"
+    # (vLLM splits no layers: no -ngl to give, where the card holds the model too)
+    assert not auto.splits_layers and offload_dict(auto)["ngl"] is None
     assert five.level == "partial" and five.copied_bytes == 5 * GIB
     assert all_.copied_bytes == pytest.approx(decoder_layer_bytes(s), rel=1e-12)
     assert auto.tokens_per_s > five.tokens_per_s > all_.tokens_per_s
@@ -1433,13 +1435,14 @@ def test_experts_kept_in_ram_as_asked_on_a_card_that_holds_the_model(capsys):
     assert not plan_offload(s, 0, experts_on_cpu=True).forced
     assert not plan_offload(s.with_(engine="vllm", weights="bf16", attention=None), 0, cpu_offload_gib=5).forced
     dense = scenario("llama2-70b")
-    assert not flags_force(dense, experts_on_cpu=True) and not plan_offload(dense, 64, experts_on_cpu=True).forced
+    assert not flags_force(dense, 64, experts_on_cpu=True) and not plan_offload(dense, 64, experts_on_cpu=True).forced
     assert plan_offload(dense, 64).kept_bytes(0.0) == 0.0
-    assert flags_force(s, experts_on_cpu=True) and flags_force(s, n_cpu_moe=30) and not flags_force(s, n_cpu_moe=0)
-    assert not flags_force(s) and not flags_force(s, cpu_offload_gib=5)      # (llama.cpp takes no GiB)
+    assert flags_force(s, 64, experts_on_cpu=True) and flags_force(s, 64, n_cpu_moe=30)
+    assert not flags_force(s, 64, n_cpu_moe=0) and not flags_force(s, 0, experts_on_cpu=True)   # (no RAM)
+    assert not flags_force(s, 64) and not flags_force(s, 64, cpu_offload_gib=5)      # (llama.cpp takes no GiB)
     vllm = s.with_(engine="vllm", weights="bf16", attention=None)
-    assert flags_force(vllm, cpu_offload_gib=5) and not flags_force(vllm, experts_on_cpu=True)
-    assert not flags_force(vllm.with_(engine="hf"), cpu_offload_gib=5)   # (accelerate's device_map has no GiB)
+    assert flags_force(vllm, 64, cpu_offload_gib=5) and not flags_force(vllm, 64, experts_on_cpu=True)
+    assert not flags_force(vllm.with_(engine="hf"), 64, cpu_offload_gib=5)   # (accelerate's device_map has no GiB)
     # the CLI: estimate's JSON says so, its speed block points to the plan; fit's RTX 4090 row is the plan's
     args = ["--model", "qwen3-30b-a3b", "--weights", "q4_k_m", "--engine", "llamacpp", "--ram", "64",
             "--experts-on-cpu"]
@@ -1476,7 +1479,8 @@ def test_vllm_keeps_only_the_routed_experts_in_ram_as_asked(capsys):
     link = 32e9 * 0.84                        # (PCIe 4.0 x16 at the pinned share)
     assert mixed.decode_s - alone.decode_s == pytest.approx((mixed.step_copy_bytes - alone.step_copy_bytes) / link,
                                                             rel=1e-9)
-    assert alone.describe() == "partly offloaded (35.8 GiB of routed experts a card in RAM, read from there each pass)"
+    assert alone.describe() == (f"partly offloaded ({alone.copied_bytes / GIB:,.1f} GiB of routed experts a card in "
+                                "RAM, read from there each pass)")
     # --cpu-offload-gb with it: at most every expert (54.0 GiB), and a card that needs more than the experts in RAM
     # (a GTX 1650's 4 GB: 54.8 GiB) is not placed with them alone, where the mix is
     assert plan_offload(s, 64, cpu_offload_gib=40, experts_only=True).copied_bytes == 40 * GIB

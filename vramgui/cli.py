@@ -233,7 +233,8 @@ def _offload(args, s: Scenario, best: bool = False):
 
 
 def _offload_asked(args) -> bool:
-    """Whether any offload flag is given (--ram, --offload, --experts-on-cpu, --n-cpu-moe, --no-mmap)."""
+    """Whether any offload flag is given (--ram, --offload, --experts-on-cpu, --n-cpu-moe, --no-mmap,
+    --cpu-offload-gb, --cpu-offload-experts)."""
     return args.ram is not None or args.offload is not None or args.experts_on_cpu or args.n_cpu_moe is not None \
         or args.no_mmap or args.cpu_offload_gb is not None or args.cpu_offload_experts
 

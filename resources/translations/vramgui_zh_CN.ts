@@ -2465,6 +2465,10 @@ Source: {source}</source>
         <translation>无后端</translation>
     </message>
     <message>
+        <source>partly offloaded ({gib} GiB of routed experts a card in RAM, read from there each pass)</source>
+        <translation>部分卸载（每卡 {gib} GiB 路由专家在内存中，每次前向就地读取）</translation>
+    </message>
+    <message>
         <source>partly offloaded ({gib} GiB of weights a card in RAM, read from there each pass)</source>
         <translation>部分卸载（每卡 {gib} GiB 权重在内存中，每次前向就地读取）</translation>
     </message>

@@ -671,7 +671,7 @@ def test_experts_in_ram_as_asked_on_a_card_that_holds_the_model(qtbot, win):
     # the band: the top 16.2 GiB of the stack (the card's need less its use under the plan), the budget its floor
     # past the prompt where the rest outgrows the card (without -ngl llama.cpp moves layers to RAM there too)
     kept = fit(s).needed_bytes - plan.devices[0].used_bytes
-    assert kept / GIB == pytest.approx(16.218, abs=0.001)
+    assert kept == pytest.approx(48 * 365_690_880 - 139_198_464, rel=1e-9)     # (16.2 GiB)
     assert band.isVisible() and band.opts["fillLevel"] == "enclosed"
     x, y = band.getOriginalDataset()
     total = stacked_total(win)
@@ -749,6 +749,8 @@ def test_experts_only_box_keeps_vllms_routed_experts_alone_in_ram(qtbot, win):
     assert alone.tokens_per_s > mixed.tokens_per_s and tok_s() == f"{alone.tokens_per_s:.1f}"
     assert win.breakdown.values["decode"].text().startswith(f"{alone.decode_s * 1e3:,.1f} ms")
     assert "GiB of routed experts a card keeps in RAM over its link" in win.breakdown.tooltip("decode")
+    assert win.breakdown.verdict.toolTip().startswith(
+        f"partly offloaded ({alone.copied_bytes / GIB:.1f} GiB of routed experts a card in RAM, read from there")
     choose(qtbot, win, p.engine, "sglang")
     assert box.text() == "experts only" and not box.isEnabled() and box.isChecked()
     assert not win.state.offload_plan().experts_only

@@ -728,6 +728,7 @@ COPIED_OFFLOAD = {
                                                  "accelerate's hooks (accelerate.cpu_offload)"),
 }
 
+
 def takes_cpu_offload_gb(engine: str) -> bool:
     """Whether the engine's offload takes a number of GiB a card keeps in RAM (vLLM's and SGLang's --cpu-offload-gb;
     HF transformers' device_map has no such figure)."""

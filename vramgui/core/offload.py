@@ -172,6 +172,8 @@ class OffloadPlan:
     #                                  copies its weights splits no layers): a longer prompt moves none there
     experts_only: bool = False       # ``copied_bytes`` are routed experts' alone (vLLM's --cpu-offload-params with
     #                                  the experts' names: engines.OFFLOADS_EXPERTS_ONLY)
+    splits_layers: bool = True       # the engine splits whole layers between the cards and the CPU (llama.cpp: -ngl
+    #                                  says how); False where it keeps weights in RAM for every pass (plan_copied)
 
     @property
     def experts_on_cpu(self) -> bool:
@@ -231,14 +233,23 @@ def offloads(level: str, fits: bool, forced: bool = False) -> bool:
     return (not fits or forced) and level in ("partial", "cpu")
 
 
-def flags_force(s: Scenario, experts_on_cpu: bool = False, n_cpu_moe: int | None = None,
+def flags_force(s: Scenario, ram_gb: float, experts_on_cpu: bool = False, n_cpu_moe: int | None = None,
                 cpu_offload_gib: float | None = None) -> bool:
-    """Whether these offload flags keep weights of ``s`` in RAM whatever its cards hold (:attr:`OffloadPlan.forced`
-    where they place any): vLLM's and SGLang's --cpu-offload-gb, or an MoE model's experts under an engine that splits
-    layers (--cpu-moe, --n-cpu-moe N with N > 0); a table then plans every card, those that hold the model too."""
+    """Whether these offload flags keep weights of ``s`` in ``ram_gb`` of RAM whatever its cards hold
+    (:attr:`OffloadPlan.forced` where they place any): vLLM's and SGLang's --cpu-offload-gb, or an MoE model's experts
+    under an engine that splits layers (--cpu-moe, --n-cpu-moe N with N > 0); a table then plans every card, those
+    that hold the model too.  Not without RAM (no offload: the flags are not taken as asked)."""
+    if ram_gb <= 0:
+        return False
     if s.engine in COPIED_OFFLOAD:
-        return cpu_offload_gib is not None and takes_cpu_offload_gb(s.engine)
+        return _forced_bytes(s, cpu_offload_gib) is not None
     return s.model.architecture.moe is not None and (experts_on_cpu or (n_cpu_moe or 0) > 0)
+
+
+def _forced_bytes(s: Scenario, cpu_offload_gib: float | None) -> float | None:
+    """The bytes a card keeps in RAM as --cpu-offload-gb gives them, where the engine takes that flag (vLLM, SGLang);
+    None: the least that lets the rest fit."""
+    return None if cpu_offload_gib is None or not takes_cpu_offload_gb(s.engine) else cpu_offload_gib * GIB
 
 
 def offloading(plan: OffloadPlan | None, fits: bool) -> OffloadPlan | None:
@@ -569,8 +580,7 @@ def plan_copied(s: Scenario, ram_gb: float, with_prefill: bool = True,
     ``experts_only``: an MoE model's routed experts alone go to RAM, at most all of them (vLLM's --cpu-offload-params
     with the experts' names, :data:`~vramgui.core.engines.OFFLOADS_EXPERTS_ONLY`; other engines and dense models:
     ignored), and a pass reads only those its tokens use (:func:`copied_read_share`)."""
-    forced = None if cpu_offload_gib is None or not takes_cpu_offload_gb(s.engine) else cpu_offload_gib * GIB
-    plan = _copied_cards(s, ram_gb, [s.gpu], forced=forced, experts_only=experts_only)[0]
+    plan = _copied_cards(s, ram_gb, [s.gpu], forced=_forced_bytes(s, cpu_offload_gib), experts_only=experts_only)[0]
     if not with_prefill or plan.level == "none" or not s.gpu.peak_flops(s.weight_format.kernel):
         return plan
     prefill = float(prefill_time(s, s.prompt_tokens, s.batch))
@@ -651,7 +661,7 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
                                link_bytes_per_s=link, step_copy_bytes=moved, copy_share=share, copied_bytes=copied,
                                read_in_place=s.engine in READS_IN_PLACE,
                                forced=forced is not None and copied > 0 and ram_gb > 0,
-                               layers_fixed=True, experts_only=experts_only))
+                               layers_fixed=True, experts_only=experts_only, splits_layers=False))
     return out
 
 
@@ -716,8 +726,7 @@ def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_c
     if not gpus:
         return []
     if s.engine in COPIED_OFFLOAD:       # (an engine copying its offloaded weights)
-        forced = None if cpu_offload_gib is None or not takes_cpu_offload_gb(s.engine) else cpu_offload_gib * GIB
-        return _copied_cards(s, ram_gb, gpus, table, forced, experts_only)
+        return _copied_cards(s, ram_gb, gpus, table, _forced_bytes(s, cpu_offload_gib), experts_only)
     out: list[OffloadPlan | None] = [None] * len(gpus)
     for idx in cards_by_defaults(s, gpus) or [list(range(len(gpus)))]:
         sub = [gpus[i] for i in idx]

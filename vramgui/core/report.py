@@ -53,7 +53,7 @@ def offload_dict(plan) -> dict:
     """``offload`` keys of the JSON output (bytes per device)."""
     return {"level": plan.level, "description": plan.describe(), "gpu_layers": plan.gpu_layers,
             "cpu_layers": plan.cpu_layers, "n_layers": plan.n_layers, "experts_on_cpu": plan.experts_on_cpu,
-            "output_on_gpu": plan.output_on_gpu, "ngl": None if plan.copied_bytes else plan.ngl,
+            "output_on_gpu": plan.output_on_gpu, "ngl": plan.ngl if plan.splits_layers else None,
             "copy_bytes": plan.copy_bytes,
             "prefill_seconds": None if plan.prefill_s != plan.prefill_s else plan.prefill_s,
             "prompt_copy_bytes": plan.prompt_copy_bytes, "link_bytes_per_s": plan.link_bytes_per_s,

@@ -47,7 +47,7 @@ def offload_cells(plan: OffloadPlan, s: Scenario) -> list:
     if plan.level == "none":
         return [plan.level] + [""] * (len(OFFLOAD_COLUMNS) - 1)
     first = plan.prefill_s if plan.prefill_s == plan.prefill_s else ""
-    ngl = "" if plan.copied_bytes else plan.ngl
+    ngl = plan.ngl if plan.splits_layers else ""
     return [plan.level, ngl, plan.decode_s, s.batch / plan.decode_s, served_tokens_per_s(plan, s), first]
 
 

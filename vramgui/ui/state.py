@@ -96,8 +96,7 @@ class ScenarioState(QtCore.QObject):
         same (core.offload.flags_force: vLLM's or SGLang's --cpu-offload-gb, an MoE model's Experts in RAM under
         llama.cpp): every card of the fit table is then planned.  Not without System RAM entered (no offload: a
         card that holds the model reads "fits", not "does not fit in RAM either")."""
-        return self.ram_gb > 0 and flags_force(self._scenario, self.experts_on_cpu, self.n_cpu_moe,
-                                               self.cpu_offload_gib)
+        return flags_force(self._scenario, self.ram_gb, self.experts_on_cpu, self.n_cpu_moe, self.cpu_offload_gib)
 
     def set_price(self, price_per_card_hour: float) -> None:
         """The user's price per card-hour (vramgui ships no prices); 0 or less, or not a finite

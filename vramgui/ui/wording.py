@@ -103,6 +103,9 @@ def plan_description(plan) -> str:
     """An offload plan (:class:`~vramgui.core.offload.OffloadPlan`) in words."""
     if plan.level == "gpu":
         return translate("Verdict", "fits on GPU")
+    if plan.level == "partial" and plan.copied_bytes and plan.experts_only:     # (vLLM's --cpu-offload-params)
+        return translate("Verdict", "partly offloaded ({gib} GiB of routed experts a card in RAM, read from there "
+                                    "each pass)").format(gib=num(plan.copied_bytes / GIB, 1))
     if plan.level == "partial" and plan.copied_bytes and plan.read_in_place:     # (vLLM: engines.READS_IN_PLACE)
         return translate("Verdict", "partly offloaded ({gib} GiB of weights a card in RAM, read from there each "
                                     "pass)").format(gib=num(plan.copied_bytes / GIB, 1))
