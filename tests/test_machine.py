@@ -140,6 +140,29 @@ def test_cli_machine_and_best_format(capsys):
     assert rc == 0 and d["highest_precision"]["bits_per_weight"] == pytest.approx(8.5, abs=0.001)
 
 
+def test_cli_machine_keeps_vllms_routed_experts_alone_in_ram(capsys):
+    """`machine --cpu-offload-experts`: under vLLM the offloaded MoE rows keep their routed experts alone in RAM
+    (--cpu-offload-params), the same bytes as by default (the least that lets the rest fit), read as the tokens use
+    them: Qwen3 30B-A3B BF16 beside an RTX 4090 with 64 GB is the core's evaluate with the machine's experts_only, 8 of
+    its 128 experts a token read where the default reads the layers' mix; dense rows and the GGUF rows as before."""
+    cat = default_catalog()
+    argv = ["machine", "--gpu", "rtx4090", "--ram", "64", "--engine", "vllm", "--family", "Qwen3", "--json"]
+    assert main(argv) == 0
+    mixed = {(r["model"], r["weights"]): r for r in json.loads(capsys.readouterr().out)}
+    assert main([*argv, "--cpu-offload-experts"]) == 0
+    alone = {(r["model"], r["weights"]): r for r in json.loads(capsys.readouterr().out)}
+    assert mixed.keys() == alone.keys()
+    o = evaluate(Machine(gpu=cat.gpu("rtx4090"), ram_gb=64, engine="vllm", experts_only=True),
+                 cat.model("qwen3-30b-a3b"), "bf16")
+    row = alone["qwen3-30b-a3b", "bf16"]
+    assert row["level"] == "partial" and row["decode_tokens_per_second"] == pytest.approx(o.decode_tokens_per_s)
+    assert row["needed_bytes"] == mixed["qwen3-30b-a3b", "bf16"]["needed_bytes"]
+    assert row["decode_tokens_per_second"] > 1.3 * mixed["qwen3-30b-a3b", "bf16"]["decode_tokens_per_second"]
+    same = [k for k, r in mixed.items() if r["engine"] != "vllm" or r["level"] != "partial"
+            or not count_params(cat.model(k[0]).architecture).experts]
+    assert any(k[0] == "qwen3-32b" for k in same) and all(alone[k] == mixed[k] for k in same)
+
+
 def test_rows_short_of_llama_servers_fit_margin_are_marked(capsys):
     """Llama 3.1 8B Q6_K on an RTX 4060 (8 GiB) at 8,192 tokens fits, but with less than the 1,024 MiB that llama-server
     and llama-cli keep free when they place the layers themselves (--fit, PR #16653): without -ngl they would move
@@ -223,7 +246,8 @@ def _reference(m: Machine, model, fmt: str):
     if needed <= budget:
         level, layers, tok_s = "gpu", model.architecture.num_layers, 1.0 / float(decode_step(s, m.batch, m.context)[0])
     elif m.ram_gb > 0 and (s.engine in LLAMACPP or s.engine in COPIED_OFFLOAD):
-        plan = plan_offload(s, m.ram_gb, pinned=m.pinned, ram_bandwidth_gb_s=m.ram_bandwidth_gb_s)
+        plan = plan_offload(s, m.ram_gb, pinned=m.pinned, ram_bandwidth_gb_s=m.ram_bandwidth_gb_s,
+                            experts_only=m.experts_only)
         level, layers, tok_s = plan.level, plan.gpu_layers, plan.tokens_per_s
     else:
         level, layers, tok_s = "none", 0, 0.0
@@ -248,7 +272,7 @@ def _placed(m: Machine, o, context: int) -> bool:
                  engine=_engine_for(m.engine, o.weights, m.gguf_engine), prompt_tokens=0, output_tokens=0,
                  batch=m.batch, host=m.host).model_copy(update={"prompt_tokens": context})   # (past the scenario's cap)
     return plan_offload(s, m.ram_gb, pinned=m.pinned, ram_bandwidth_gb_s=m.ram_bandwidth_gb_s,
-                        with_prefill=False).level != "none"
+                        with_prefill=False, experts_only=m.experts_only).level != "none"
 
 
 @pytest.mark.parametrize("gpu, n, ram, engine, context, batch, kv, host, gguf, pinned, bw", [
@@ -279,8 +303,27 @@ def _placed(m: Machine, o, context: int) -> bool:
 ])
 def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv, host, gguf, pinned, bw):
     cat = default_catalog()
-    m = Machine(gpu=cat.gpu(gpu), n_gpus=n, ram_gb=ram, engine=engine, context=context, batch=batch, kv_dtype=kv,
-                host=host, gguf_engine=gguf, pinned=pinned, ram_bandwidth_gb_s=bw)
+    check_grid(Machine(gpu=cat.gpu(gpu), n_gpus=n, ram_gb=ram, engine=engine, context=context, batch=batch,
+                       kv_dtype=kv, host=host, gguf_engine=gguf, pinned=pinned, ram_bandwidth_gb_s=bw))
+
+
+@pytest.mark.parametrize("gpu, n, ram, engine, context, batch", [
+    ("rtx4090", 1, 64, "vllm", 4096, 1),        # one card
+    ("a100-80gb", 2, 256, "vllm", 8192, 4),     # two, four sequences: the experts they touch
+    ("rtx4090", 1, 64, "sglang", 4096, 1),      # SGLang has no such flag: its default offload
+])
+def test_stacked_grid_with_vllms_experts_alone_in_ram_equals_the_one_scenario_path(gpu, n, ram, engine, context,
+                                                                                    batch):
+    """The machine's ``experts_only`` (vLLM's --cpu-offload-params with the experts' names) as plan_offload's."""
+    cat = default_catalog()
+    check_grid(Machine(gpu=cat.gpu(gpu), n_gpus=n, ram_gb=ram, engine=engine, context=context, batch=batch,
+                       experts_only=True))
+
+
+def check_grid(m: Machine) -> None:
+    """Every row of the machine's table against the one-scenario functions (:func:`_reference`)."""
+    cat = default_catalog()
+    engine, gpu, gguf = m.engine, m.gpu.id, m.gguf_engine
     rows = machine_table(m, cat)
     # 11 formats for every model, and MXFP4 (routed experts apart: as released, and llama.cpp's GGUF) for the
     # models that have experts

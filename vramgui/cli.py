@@ -474,7 +474,7 @@ def _machine(args, cat: Catalog):
         raise CliError(f"--ram-bandwidth must be positive, got {args.ram_bandwidth:g}")
     return Machine(gpu=_gpu(args, cat), n_gpus=args.gpus, ram_gb=args.ram, engine=args.engine,
                    context=args.context, batch=args.batch, host=args.host, pinned=args.no_mmap,
-                   ram_bandwidth_gb_s=args.ram_bandwidth)
+                   ram_bandwidth_gb_s=args.ram_bandwidth, experts_only=args.cpu_offload_experts)
 
 
 def _level_text(o) -> str:
@@ -701,6 +701,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--no-mmap", action="store_true",
                        help="the weights in RAM in pinned host memory (llama.cpp --no-mmap): the first token's copies "
                             "of them to the card run faster")
+        p.add_argument("--cpu-offload-experts", action="store_true",
+                       help="vLLM, an MoE model offloaded: keep only the routed experts' weights in RAM (as "
+                            "estimate's --cpu-offload-experts), which a step reads only as its tokens use them")
         p.add_argument("--engine", default="llamacpp", choices=list(ENGINES),
                        help="engine for non-GGUF formats (GGUF formats use llama.cpp, or llamacpp-2023 if "
                             "named here; a llama.cpp profile runs the 16-bit formats too, as F16/BF16 GGUF files, "

@@ -975,6 +975,10 @@
         <translation>锁页内存</translation>
     </message>
     <message>
+        <source>experts only in RAM</source>
+        <translation>内存中仅放专家</translation>
+    </message>
+    <message>
         <source>RAM bandwidth</source>
         <translation>内存带宽</translation>
     </message>
@@ -1005,6 +1009,10 @@
     <message>
         <source>The weights in RAM are in pinned host memory (llama.cpp --no-mmap): the First token column&apos;s copies to the card run faster</source>
         <translation>内存中的权重位于锁页主机内存（llama.cpp --no-mmap）：“首字延迟”一列中复制到显卡的速度更快</translation>
+    </message>
+    <message>
+        <source>vLLM, an MoE model offloaded: only the routed experts&apos; weights go to RAM (--cpu-offload-params with their names), and a step reads there only the experts its tokens use, as on the Plan tab; greyed under the other engines. Dense models offload as before</source>
+        <translation>vLLM，卸载的 MoE 模型：只把路由专家的权重放到内存（--cpu-offload-params 加上其参数名），每步只在内存中读取其词元用到的专家，与“规划”页相同；其他引擎下为灰色。稠密模型照旧卸载</translation>
     </message>
     <message>
         <source>System RAM bandwidth for the offloaded layers, as on the Plan tab (platform default: dual-channel DDR5-4800, 76.8 GB/s; an Apple chip&apos;s own)</source>

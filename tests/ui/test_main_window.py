@@ -2,6 +2,7 @@
 
 import json
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -1856,6 +1857,107 @@ def test_machine_tab_reads_the_ram_at_the_bandwidth_given(qtbot, win):
     assert win.state.offload_plan().tokens_per_s == pytest.approx(after.decode_tokens_per_s, rel=1e-9)
 
 
+def machine_cell(mt, name: str, fmt: str, col: str):
+    """The My machine tab's cell of column ``col`` in the row of model ``name`` in ``fmt`` (None: no such row)."""
+    from vramgui.ui.machine_tab import COLUMNS
+    return next((mt.proxy.index(r, COLUMNS.index(col)).data() for r in range(mt.row_count())
+                 if mt.proxy.index(r, 0).data() == name and mt.proxy.index(r, 1).data() == fmt), None)
+
+
+def open_machine_row(qtbot, win, mt, name: str, fmt: str) -> None:
+    row = next(r for r in range(mt.row_count()) if mt.proxy.index(r, 0).data() == name
+               and mt.proxy.index(r, 1).data() == fmt)
+    mt.view.doubleClicked.emit(mt.proxy.index(row, 0))
+    settle(qtbot, win)
+
+
+def test_machine_tab_keeps_vllms_routed_experts_alone_in_ram(qtbot, win):
+    """The Plan tab's *experts only* (vLLM's --cpu-offload-params with the experts' names) on the My machine tab:
+    Qwen3 30B-A3B BF16 beside an RTX 4090 with 64 GB keeps the same GiB in RAM, of routed experts alone, which a step
+    reads 8 of 128 experts' of (the model's config.json: num_experts 128, num_experts_per_tok 8), so its row is
+    faster (7.0 tokens/s -> 9.9, the core's); opened, the Plan tab has the box checked and the row's decode.  Greyed
+    under SGLang and HF transformers (no such flag); the Plan tab's box checked, the tab follows it."""
+    from vramgui.core.machine import Machine, evaluate
+    cat = win.state.catalog
+    mt = describe_machine(win, "rtx4090", 64, 4096, "Qwen3 30B-A3B")
+    mt.engine.setCurrentIndex(mt.engine.findData("vllm"))
+    name = cat.model("qwen3-30b-a3b").name
+    box = mt.experts_only
+    assert box.isEnabled() and not box.isChecked() and "--cpu-offload-params" in box.toolTip()
+    machine = Machine(gpu=cat.gpu("rtx4090"), ram_gb=64, engine="vllm", context=4096)
+    mixed = evaluate(machine, cat.model("qwen3-30b-a3b"), "bf16")
+    qtbot.waitUntil(lambda: machine_cell(mt, name, "bf16", "Tokens/s") == f"{mixed.decode_tokens_per_s:,.1f}",
+                    timeout=5000)
+    box.setChecked(True)
+    assert mt.described and mt.description()["experts_only"] is True
+    alone = evaluate(replace(machine, experts_only=True), cat.model("qwen3-30b-a3b"), "bf16")
+    qtbot.waitUntil(lambda: machine_cell(mt, name, "bf16", "Tokens/s") == f"{alone.decode_tokens_per_s:,.1f}",
+                    timeout=5000)
+    # the same bytes in RAM (the least that lets the rest fit: 36.1 GiB, fewer than the 54.0 GiB of routed experts,
+    # 48 x 128 x 3 x 2,048 x 768 x 2 B), read at 8/128 of them a step in place of the layers' mix
+    assert alone.copied_bytes == mixed.copied_bytes < 48 * 128 * 3 * 2048 * 768 * 2
+    assert 1.3 < alone.decode_tokens_per_s / mixed.decode_tokens_per_s < 1.5
+    open_machine_row(qtbot, win, mt, name, "bf16")
+    st = win.state
+    assert (st.scenario.engine, st.experts_only, win.panel.ram_flag.isChecked()) == ("vllm", True, True)
+    assert st.offload_plan().experts_only
+    assert st.offload_plan().tokens_per_s == pytest.approx(alone.decode_tokens_per_s, rel=1e-9)
+    for engine in ("sglang", "hf"):
+        mt.engine.setCurrentIndex(mt.engine.findData(engine))
+        assert not box.isEnabled()
+    mt.engine.setCurrentIndex(mt.engine.findData("vllm"))
+    assert box.isEnabled()
+    # a tab not yet described follows the Plan tab's box (with its System RAM)
+    mt.described = False
+    st.set_offload(experts_only=False)
+    assert mt.follow_plan() and not box.isChecked()
+
+
+def test_an_opened_machine_row_is_planned_as_the_row(qtbot, win):
+    """A row of the My machine tab opened on the Plan tab gets the row's plan, whatever offload flags the Plan tab had:
+    Experts in RAM set to every layer (llama.cpp's --cpu-moe) made Qwen3 30B-A3B Q4_K_M, which the RTX 4090 holds
+    (the row: fits), read 26.7 tokens/s there in place of the row's 187; a --cpu-offload-gb of 10 GiB made Llama
+    3.1 8B BF16 under vLLM 2.4 tokens/s in place of 50.  Opened, the experts are placed as llama-server's --fit places
+    them and vLLM keeps in RAM the least that lets the rest fit (here nothing): the decode is the row's."""
+    from vramgui.core.machine import Machine, evaluate
+    cat = win.state.catalog
+    p = win.panel
+    drive(qtbot, win, model="qwen3-30b-a3b", weights="q4_k_m", engine="llamacpp", gpu="rtx4090", gpus=1, batch=1)
+    p.ram.setValue(64)
+    p.moe_in_ram.setValue(48)
+    settle(qtbot, win)
+    assert win.state.experts_on_cpu and win.state.offload_plan().forced
+    mt = describe_machine(win, "rtx4090", 64, 4096, "Qwen3 30B-A3B")
+    name = cat.model("qwen3-30b-a3b").name
+    row = evaluate(Machine(gpu=cat.gpu("rtx4090"), ram_gb=64, context=4096), cat.model("qwen3-30b-a3b"), "q4_k_m")
+    qtbot.waitUntil(lambda: machine_cell(mt, name, "q4_k_m", "Tokens/s") == f"{row.decode_tokens_per_s:,.1f}",
+                    timeout=5000)
+    assert row.level == "gpu" and machine_cell(mt, name, "q4_k_m", "Runs") == "fits on GPU"
+    open_machine_row(qtbot, win, mt, name, "q4_k_m")
+    st = win.state
+    assert (st.experts_on_cpu, st.n_cpu_moe) == (False, None) and not st.forced_offload
+    assert p.moe_in_ram.value() == p.moe_in_ram.AUTO                # (as --fit places them)
+    table = win.fit_panel.model
+    assert win.breakdown.verdict.text() == "FITS"
+    assert table.row_cells(table.row_of("rtx4090"))[8] == f"{row.decode_tokens_per_s:.1f}"
+    # vLLM with a --cpu-offload-gb given on the Plan tab
+    drive(qtbot, win, model="llama3.1-8b", weights="bf16", engine="vllm", gpu="rtx4090", gpus=1, batch=1)
+    p.weights_in_ram.setValue(10)
+    settle(qtbot, win)
+    assert win.state.offload_plan().copied_bytes == 10 * GIB
+    mt = describe_machine(win, "rtx4090", 64, 4096, "Llama 3.1 8B")
+    mt.engine.setCurrentIndex(mt.engine.findData("vllm"))
+    name = cat.model("llama3.1-8b").name
+    row = evaluate(Machine(gpu=cat.gpu("rtx4090"), ram_gb=64, engine="vllm", context=4096), cat.model("llama3.1-8b"),
+                   "bf16")
+    qtbot.waitUntil(lambda: machine_cell(mt, name, "bf16", "Tokens/s") == f"{row.decode_tokens_per_s:,.1f}",
+                    timeout=5000)
+    open_machine_row(qtbot, win, mt, name, "bf16")
+    assert st.cpu_offload_gib is None and p.weights_in_ram.text() == "auto (the least)"
+    assert win.breakdown.verdict.text() == "FITS"
+    assert table.row_cells(table.row_of("rtx4090"))[8] == f"{row.decode_tokens_per_s:.1f}"
+
+
 def test_machine_tab_gives_offloaded_rows_the_context_with_ram(qtbot, win):
     """Llama 3.1 70B beside an RTX 4090 with 32 GB of RAM: its offloaded rows' Max context is the largest context the
     card and the RAM hold together, marked (RAM), the core's number (tests/test_machine.py bounds it by hand)."""
@@ -2092,7 +2194,7 @@ def test_machine_tab_starts_from_the_plans_machine(qtbot, win):
     win.tabs.setCurrentIndex(1)
     assert mt.description() == {"gpu": "a100-80gb", "n_gpus": 2, "ram_gb": 128, "context": 4096 + 256,
                                 "engine": "sglang", "host": None, "gguf_engine": "llamacpp", "pinned": False,
-                                "ram_bandwidth_gb_s": None}
+                                "ram_bandwidth_gb_s": None, "experts_only": False}
     assert not mt.described
     qtbot.waitUntil(lambda: mt.row_count() > 0, timeout=5000)
     assert "run on 2 × NVIDIA A100 80GB (SXM4) with 128 GB of RAM at 4,352 tokens" in mt.summary.text()

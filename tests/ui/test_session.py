@@ -68,6 +68,8 @@ def test_the_described_machine_comes_back(qtbot, tmp_path):
     mt.gpus.setValue(2)
     mt.ram.setValue(96)
     mt.context.setValue(8192)
+    mt.engine.setCurrentIndex(mt.engine.findData("vllm"))
+    mt.experts_only.setChecked(True)        # (checked under vLLM, kept, greyed, under HF transformers)
     mt.engine.setCurrentIndex(mt.engine.findData("hf"))
     mt.host.setCurrentIndex(mt.host.findData("desktop"))
     mt.runner.setCurrentIndex(mt.runner.findData("ollama"))
@@ -78,17 +80,20 @@ def test_the_described_machine_comes_back(qtbot, tmp_path):
     assert session.restore_session(fresh, store) == []
     assert fresh.machine_tab.described and fresh.machine_tab.description() == {
         "gpu": "rtx3090", "n_gpus": 2, "ram_gb": 96, "context": 8192, "engine": "hf", "host": "desktop",
-        "gguf_engine": "ollama", "pinned": True, "ram_bandwidth_gb_s": 89.6}
-    # a session saved before the GGUF runner, the pinning and the RAM's bandwidth existed names none: llama.cpp,
-    # mapped pages, the platform's default
+        "gguf_engine": "ollama", "pinned": True, "ram_bandwidth_gb_s": 89.6, "experts_only": True}
+    assert not fresh.machine_tab.experts_only.isEnabled()
+    # a session saved before the GGUF runner, the pinning, the RAM's bandwidth and the experts-only box existed names
+    # none: llama.cpp, mapped pages, the platform's default, vLLM's default offload
     data = json.loads(store.value("session/scenario"))
     del data["machine"]["gguf_engine"], data["machine"]["pinned"], data["machine"]["ram_bandwidth_gb_s"]
+    del data["machine"]["experts_only"]
     store.setValue("session/scenario", json.dumps(data))
     older = window(qtbot)
     assert session.restore_session(older, store) == []
     assert older.machine_tab.description()["gguf_engine"] == "llamacpp"
     assert older.machine_tab.description()["pinned"] is False
     assert older.machine_tab.description()["ram_bandwidth_gb_s"] is None
+    assert older.machine_tab.description()["experts_only"] is False
     fresh.show()
     qtbot.waitExposed(fresh)
     fresh.tabs.setCurrentIndex(1)       # a visit keeps it (the plan's card is an RTX 4090)
@@ -104,6 +109,8 @@ def test_the_described_machine_comes_back(qtbot, tmp_path):
     {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None,
      "gguf_engine": "vllm"},
     {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None, "pinned": "yes"},
+    {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None,
+     "experts_only": 1},
     {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None,
      "ram_bandwidth_gb_s": 0},
     {"gpu": "rtx4090", "n_gpus": 1, "ram_gb": 64, "context": 4096, "engine": "vllm", "host": None,

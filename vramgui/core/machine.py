@@ -31,6 +31,7 @@ from .engines import (
     LLAMACPP_LOADS,
     MLX_LOADS,
     NO_APPLE_GPU,
+    OFFLOADS_EXPERTS_ONLY,
     READS_IN_PLACE,
     VLLM_BF16,
     card_rules,
@@ -125,6 +126,8 @@ class Machine:
     pinned: bool = False        # the weights in RAM in pinned host memory (--no-mmap): op offload copies faster
     ram_bandwidth_gb_s: float | None = None   # the RAM's peak [GB/s]; None: the platform's default (a unified
     #                                           memory's own bandwidth, else dual-channel DDR5), as plan_offload's
+    experts_only: bool = False  # vLLM: only an MoE model's routed experts in RAM (--cpu-offload-params), as
+    #                             plan_offload's; other engines and dense models: ignored
 
 
 @dataclass(frozen=True)
@@ -479,26 +482,31 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
     """:func:`~vramgui.core.offload.plan_copied` of every entry whose engine keeps the weights that do not fit in RAM
     for every pass (vLLM, SGLang, HF transformers: :data:`~vramgui.core.engines.COPIED_OFFLOAD`), each card keeping
     there the least of its weights that lets the rest fit, every step and prompt chunk moving them over its link
-    (vLLM: of an MoE's routed experts those the tokens use).  ``step``: the decode step with every layer on the card.
-    Returns (level, GPU layers, decode seconds, the seconds the prompt's passes add, and per entry the most a card's
-    needed bytes may be for it to be placed)."""
+    (vLLM: of an MoE's routed experts those the tokens use; with the machine's ``experts_only`` the routed experts
+    alone go to RAM, at most all of them, and a pass reads those its tokens use).  ``step``: the decode step with
+    every layer on the card.  Returns (level, GPU layers, decode seconds, the seconds the prompt's passes add, and per
+    entry the most a card's needed bytes may be for it to be placed)."""
     n, L, weights = m.n_gpus, g.layers, g.mem.weights
+    sp = g.speed
+    routed = sp.num_experts * sp.expert_bytes        # a card's routed experts (0: a dense model)
+    only = np.asarray(routed > 0) & (m.experts_only and g.engine in OFFLOADS_EXPERTS_ONLY)
     copied = np.maximum(needed - budget, 0.0)
     ram_each = m.ram_gb * GB / n
-    level = np.where((copied > 0) & copied_placed(copied, weights, n, m.ram_gb * GB), "partial", "none").astype(object)
+    placed = copied_placed(copied, weights, n, m.ram_gb * GB) & (~only | (copied <= routed))
+    level = np.where((copied > 0) & placed, "partial", "none").astype(object)
     in_ram = np.minimum(L, np.ceil(copied / (weights / L)))
     link = host_link_bytes_per_s(m.gpu) * COPIED_SHARE[g.engine]
-    sp = g.speed
 
     def read(tokens):
         if g.engine not in READS_IN_PLACE:
             return 1.0
-        return in_place_read_share(sp.dense_bytes, sp.expert_bytes, sp.num_experts, sp.experts_per_token,
-                                   g.lm_head / g.probe.tensor_parallel, tokens)
+        mixed = in_place_read_share(sp.dense_bytes, sp.expert_bytes, sp.num_experts, sp.experts_per_token,
+                                    g.lm_head / g.probe.tensor_parallel, tokens)
+        return np.where(only, experts_touched(sp.num_experts, sp.experts_per_token, tokens) / sp.num_experts, mixed)
     decode = np.where(level == "partial", step + copied * read(m.batch) / link, np.inf)
     tokens, passes = copied_passes(g.probe.profile, m.gpu, float(m.context * m.batch))   # (none of it cached)
     copies = passes * copied * (read(tokens) if passes else 1.0) / link
-    cap = budget + np.minimum(np.nextafter(weights, 0.0), ram_each)
+    cap = budget + np.minimum(np.where(only, routed, np.nextafter(weights, 0.0)), ram_each)
     return level, (L - in_ram).astype(np.int64), decode, copies, cap
 
 

@@ -8,7 +8,16 @@ import re
 from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import QT_TRANSLATE_NOOP
 
-from ..core.engines import ENGINES, LLAMACPP, OLLAMA, READS_IN_PLACE, context_for, seen_memory, unlisted_card
+from ..core.engines import (
+    ENGINES,
+    LLAMACPP,
+    OFFLOADS_EXPERTS_ONLY,
+    OLLAMA,
+    READS_IN_PLACE,
+    context_for,
+    seen_memory,
+    unlisted_card,
+)
 from ..core.machine import Machine, machine_table
 from ..core.scenario import HOSTS
 from ..core.speed import card_host
@@ -101,6 +110,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.fits_only = QtWidgets.QCheckBox()
         self.fits_only.setChecked(True)
         self.pinned = QtWidgets.QCheckBox()       # (the RAM's pinning, on this row: the first is full at 1,366 px)
+        self.experts_only = QtWidgets.QCheckBox()  # (vLLM's routed experts alone in RAM: enabled under vLLM)
         self.ram_bw = QtWidgets.QDoubleSpinBox()  # ... and its bandwidth (0: the platform's default)
         self.ram_bw.setRange(0, MAX_RAM_BANDWIDTH_GB_S)
         self.ram_bw.setDecimals(1)
@@ -111,6 +121,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         row2.addWidget(self.labels["ram_bw"])
         row2.addWidget(self.ram_bw)
         row2.addWidget(self.pinned)
+        row2.addWidget(self.experts_only)
         row2.addWidget(self.labels["runner"])
         row2.addWidget(self.runner)
         row2.addWidget(self.fits_only)
@@ -142,16 +153,19 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self._pending.timeout.connect(self._recompute_if_shown)
         for signal in (self.gpu.currentIndexChanged, self.gpus.valueChanged, self.ram.valueChanged,
                        self.context.valueChanged, self.engine.currentIndexChanged, self.host.currentIndexChanged,
-                       self.runner.currentIndexChanged, self.pinned.toggled, self.ram_bw.valueChanged):
+                       self.runner.currentIndexChanged, self.pinned.toggled, self.ram_bw.valueChanged,
+                       self.experts_only.toggled):
             signal.connect(self._pending.start)
             signal.connect(self._mark_described)      # (follow_plan and describe set them with signals blocked)
         for signal in (self.gpu.currentIndexChanged, self.engine.currentIndexChanged):
             signal.connect(self._show_host)
+        self.engine.currentIndexChanged.connect(self._show_experts_only)
         self.filter.textChanged.connect(self.proxy.setFilterFixedString)
         self.fits_only.toggled.connect(self._fill)
         self.view.activated.connect(self._open)
         self.view.doubleClicked.connect(self._open)
         self.retranslate()
+        self._show_experts_only()
 
     def retranslate(self) -> None:
         """Every text of the tab in the current language (the rows are written again)."""
@@ -174,6 +188,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         self.filter.setPlaceholderText(self.tr("Filter (model, family, format)…"))
         self.fits_only.setText(self.tr("only what runs"))
         self.pinned.setText(self.tr("pinned RAM"))
+        self.experts_only.setText(self.tr("experts only in RAM"))
         self.labels["ram_bw"].setText(self.tr("RAM bandwidth"))
         self.ram_bw.setSuffix(" GB/s")
         self.ram_bw.setSpecialValueText(self.tr("platform default"))
@@ -188,6 +203,10 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                        (self.ram, self.tr("System RAM, for partly offloaded GGUF models (0: GPU only)")),
                        (self.pinned, self.tr("The weights in RAM are in pinned host memory (llama.cpp --no-mmap): "
                                              "the First token column's copies to the card run faster")),
+                       (self.experts_only, self.tr("vLLM, an MoE model offloaded: only the routed experts' weights "
+                                                   "go to RAM (--cpu-offload-params with their names), and a step "
+                                                   "reads there only the experts its tokens use, as on the Plan tab; "
+                                                   "greyed under the other engines. Dense models offload as before")),
                        (self.ram_bw, self.tr("System RAM bandwidth for the offloaded layers, as on the Plan tab "
                                              "(platform default: dual-channel DDR5-4800, 76.8 GB/s; an Apple "
                                              "chip's own)")),
@@ -213,7 +232,12 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         return Machine(gpu=self.state.catalog.gpus[self.gpu.currentData()], n_gpus=self.gpus.value(),
                        ram_gb=float(self.ram.value()), engine=self.engine.currentData(), context=self.context.value(),
                        host=(self.host.currentData() or None) if hf else None, gguf_engine=self.runner.currentData(),
-                       pinned=self.pinned.isChecked(), ram_bandwidth_gb_s=self.ram_bw.value() or None)
+                       pinned=self.pinned.isChecked(), ram_bandwidth_gb_s=self.ram_bw.value() or None,
+                       experts_only=self.experts_only.isChecked())
+
+    def _show_experts_only(self) -> None:
+        """The experts-only box: enabled under the engines that can keep the routed experts alone in RAM (vLLM)."""
+        self.experts_only.setEnabled(self.engine.currentData() in OFFLOADS_EXPERTS_ONLY)
 
     def _show_host(self) -> None:
         """The host picker: enabled with HF transformers only, its first entry naming the card's kind."""
@@ -230,10 +254,10 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
 
     def _controls(self) -> tuple:
         return (self.gpu, self.gpus, self.ram, self.context, self.engine, self.host, self.runner, self.pinned,
-                self.ram_bw)
+                self.ram_bw, self.experts_only)
 
     def _set(self, gpu: str, n_gpus: int, ram_gb: float, context: int, engine: str, host: str | None,
-             runner: str, pinned: bool, ram_bw: float | None) -> bool:
+             runner: str, pinned: bool, ram_bw: float | None, experts_only: bool) -> bool:
         """Set every control without a signal (no recompute per control, no mark of the user's); whether any
         of them changed."""
         before = self.description()
@@ -249,17 +273,19 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             self.runner.setCurrentIndex(self.runner.findData(runner))
             self.pinned.setChecked(pinned)
             self.ram_bw.setValue(ram_bw or 0.0)
+            self.experts_only.setChecked(experts_only)
         finally:
             for w in self._controls():
                 w.blockSignals(False)
         self._show_host()
+        self._show_experts_only()
         return self.description() != before
 
     def follow_plan(self) -> bool:
-        """Describe the machine as the Plan tab's scenario: its card and count, its system RAM and its pinning (where
-        it plans an offload), its prompt + output as the context, its engine where it is one of this tab's and its
-        GGUF runner where it is llama.cpp or Ollama (a llama.cpp build's profile times the GGUF rows as llama.cpp).
-        Whether anything changed."""
+        """Describe the machine as the Plan tab's scenario: its card and count, its system RAM, its pinning and its
+        experts-only box (where it plans an offload), its prompt + output as the context, its engine where it is one
+        of this tab's and its GGUF runner where it is llama.cpp or Ollama (a llama.cpp build's profile times the GGUF
+        rows as llama.cpp).  Whether anything changed."""
         st = self.state
         s = st.scenario
         engine = s.engine if s.engine in self.ENGINES else self.engine.currentData()
@@ -269,14 +295,16 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                          max(self.context.minimum(), min(s.prompt_tokens + s.output_tokens, self.context.maximum())),
                          engine, s.host if engine == "hf" else self.host.currentData(), runner,
                          st.pinned if st.ram_gb > 0 else self.pinned.isChecked(),
-                         st.ram_bandwidth_gb_s if st.ram_gb > 0 else self.ram_bw.value() or None)
+                         st.ram_bandwidth_gb_s if st.ram_gb > 0 else self.ram_bw.value() or None,
+                         st.experts_only if st.ram_gb > 0 else self.experts_only.isChecked())
 
     def description(self) -> dict:
         """The machine as described, by ids and numbers (the session keeps it)."""
         return {"gpu": self.gpu.currentData(), "n_gpus": self.gpus.value(), "ram_gb": self.ram.value(),
                 "context": self.context.value(), "engine": self.engine.currentData(),
                 "host": self.host.currentData() or None, "gguf_engine": self.runner.currentData(),
-                "pinned": self.pinned.isChecked(), "ram_bandwidth_gb_s": self.ram_bw.value() or None}
+                "pinned": self.pinned.isChecked(), "ram_bandwidth_gb_s": self.ram_bw.value() or None,
+                "experts_only": self.experts_only.isChecked()}
 
     def describe(self, data) -> bool:
         """Set the machine from a saved :meth:`description`; False (nothing set) where it does not hold a card of
@@ -286,10 +314,11 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             gpu, engine, host = data["gpu"], data["engine"], data.get("host")
             runner = data.get("gguf_engine", "llamacpp")
             pinned = data.get("pinned", False)
+            only = data.get("experts_only", False)         # (False: a session before it)
             bw = data.get("ram_bandwidth_gb_s")          # (None: the platform's default, or a session before it)
             numbers = [data[k] for k in ("n_gpus", "ram_gb", "context")]
             ok = (gpu in self.state.catalog.gpus and engine in self.ENGINES and runner in self.RUNNERS
-                  and (host is None or host in HOSTS) and isinstance(pinned, bool)
+                  and (host is None or host in HOSTS) and isinstance(pinned, bool) and isinstance(only, bool)
                   and (bw is None or (isinstance(bw, int | float) and not isinstance(bw, bool)
                                       and 0 < bw <= self.ram_bw.maximum()))
                   and all(isinstance(v, int | float) and not isinstance(v, bool) for v in numbers)
@@ -300,7 +329,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         if not ok:
             return False
         self._set(gpu, int(numbers[0]), float(numbers[1]), int(numbers[2]), engine, host, runner, pinned,
-                  None if bw is None else float(bw))
+                  None if bw is None else float(bw), only)
         self.described = True
         if self.options:
             self.recompute()

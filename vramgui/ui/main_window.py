@@ -630,8 +630,12 @@ class MainWindow(QtWidgets.QMainWindow):
         st.set_gpu(mt.gpu.currentData())
         st.update(weights=weights, engine=engine, n_gpus=mt.gpus.value(), prompt_tokens=mt.context.value(),
                   output_tokens=0, **({"host": mt.machine().host} if engine == "hf" else {}))
-        # (the machine's RAM as the tab described it: the row's figures are the plan's)
-        st.set_offload(ram_gb=float(mt.ram.value()), pinned=mt.pinned.isChecked(), ram_bandwidth_gb_s=mt.ram_bw.value())
+        # (the machine's RAM as the tab described it, and the offload as its rows place it: the experts as
+        # llama-server's --fit places them, vLLM's and SGLang's the least that lets the rest fit, so that the plan's
+        # figures are the row's; Experts in RAM or a --cpu-offload-gb set on the Plan tab before would make them
+        # another plan's)
+        st.set_offload(ram_gb=float(mt.ram.value()), pinned=mt.pinned.isChecked(), ram_bandwidth_gb_s=mt.ram_bw.value(),
+                       n_cpu_moe=-1, cpu_offload_gib=-1, experts_only=mt.experts_only.isChecked())
         self.tabs.setCurrentIndex(0)
 
     # --- model files, user presets ------------------------------------------------------------
