@@ -378,7 +378,11 @@ def test_defaults_are_the_windows_and_past_the_limit_is_noted(capsys):
     rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--output", "0")
     assert "note:" not in out
     rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090")
-    assert "\nnote: prompt + output = 4,352 tokens, beyond the model's 4,096-token context" in out
+    assert "\nnote: prompt + output = 4,352 tokens, beyond the model's 4,096-token context: it was not trained" in out
+    # vLLM's and SGLang's servers refuse such a request (engines.REFUSES_PAST_CONTEXT); llama.cpp runs it
+    for engine, name in (("vllm", "vLLM"), ("sglang", "SGLang"), ("llamacpp", None)):
+        rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--engine", engine)
+        assert (f"4,096-token context: {name} refuses such a request" in out) == (name is not None), engine
 
 
 def test_every_json_key_is_documented_in_the_readme(capsys):

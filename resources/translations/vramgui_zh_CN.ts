@@ -110,6 +110,14 @@
         <translation>首个词元约 {time}：提示词的各次前向经显卡链路读取内存部分共 {gb} GB（按假定的 {link} GB/s 链路的 {share}）。</translation>
     </message>
     <message>
+        <source>Prompt + output, {n} tokens, run past the model&apos;s context of {limit}: {engine} refuses such a request (the figures are as if it ran).</source>
+        <translation>提示词 + 输出共 {n} 个词元，超出模型的上下文长度 {limit}：{engine} 会拒绝这样的请求（图中数字按其能运行估算）。</translation>
+    </message>
+    <message>
+        <source>Prompt + output, {n} tokens, run past the model&apos;s context of {limit}: it was not trained on positions past it (the figures are as if it ran).</source>
+        <translation>提示词 + 输出共 {n} 个词元，超出模型的上下文长度 {limit}：模型未在超出的位置上训练过（图中数字按其能运行估算）。</translation>
+    </message>
+    <message>
         <source>{ms} ms a step as the offload plans it ({plan}): every layer runs on the card.</source>
         <translation>按卸载方案每步 {ms} ms（{plan}）：每一层都在显卡上运行。</translation>
     </message>
@@ -1449,6 +1457,10 @@ Source: {source}</source>
     <message>
         <source>prompt {n}</source>
         <translation>提示词 {n}</translation>
+    </message>
+    <message>
+        <source>prompt {n} + {out} output: past the model&apos;s limit</source>
+        <translation>提示词 {n} + 输出 {out}：超出模型上限</translation>
     </message>
     <message>
         <source>largest prompt that fits: {n}</source>

@@ -2342,6 +2342,16 @@ def test_memory_chart_veils_prompts_beyond_the_models_limit(qtbot, win):
     assert 10 ** lo == pytest.approx(3840, rel=1e-9)
     assert hi == pytest.approx(chart.getPlotItem().vb.viewRange()[0][1])
     assert chart.beyond_label.toPlainText() == "beyond the model's limit (4,096 tokens)"
+    # the default prompt, 4,096, is in it: its marker says so, and the badge's tooltip what the engine does
+    # (vLLM's and SGLang's servers refuse a request past the context: core.engines.REFUSES_PAST_CONTEXT)
+    assert chart.current.label.toPlainText() == "prompt 4,096 + 256 output: past the model's limit"
+    past = "Prompt + output, 4,352 tokens, run past the model's context of 4,096"
+    assert past + ": it was not trained on positions past it" in win.breakdown.verdict.toolTip()
+    choose(qtbot, win, win.panel.engine, "vllm")
+    assert past + ": vLLM refuses such a request" in win.breakdown.verdict.toolTip()
+    win.panel.prompt.spin.setValue(3840)           # 3,840 + 256 = 4,096: within it
+    settle(qtbot, win)
+    assert chart.current.label.toPlainText() == "prompt 3,840" and past[:16] not in win.breakdown.verdict.toolTip()
     win.panel.output.spin.setValue(0)
     choose(qtbot, win, win.panel.model, "mistral-7b")            # 32,768 tokens (config.json)
     assert 10 ** chart.beyond.getRegion()[0] == pytest.approx(32768, rel=1e-9)

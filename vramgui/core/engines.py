@@ -747,6 +747,19 @@ READS_IN_PLACE = {
 }
 
 
+#: Engines whose OpenAI-compatible server refuses (400 Bad Request) a request whose prompt and asked output together
+#: pass the model's context length (its max_model_len / context length, by default the model's own), where llama.cpp
+#: and HF transformers run it (on positions the model was not trained on).
+REFUSES_PAST_CONTEXT = {
+    "vllm": "github.com/vllm-project/vllm issue 20409 (vLLM 0.9, serving_engine.py: the model's maximum context "
+            "length is 16,384 tokens, the request asked for 122,946: 112,946 in the messages and 10,000 in the "
+            "completion; a ValueError answered as a BadRequestError)",
+    "sglang": "github.com/anomalyco/opencode pull 25230 (May 2026: SGLang's 400 answer, the requested token count "
+              "exceeds the model's maximum context length, 170,941 tokens of input messages and 32,000 for the "
+              "completion against 202,752)",
+}
+
+
 #: Engines that can keep only an MoE model's routed experts in RAM (vLLM's --cpu-offload-params with the experts'
 #: parameter names, beside --cpu-offload-gb), whose kernels then read from RAM only the experts a pass's tokens use;
 #: without it the offloader takes every parameter of the first layers in turn, attention and router too, which every

@@ -15,6 +15,7 @@ from .engines import (
     LLAMACPP,
     NO_APPLE_GPU,
     READS_IN_PLACE,
+    REFUSES_PAST_CONTEXT,
     card_target,
     converts_first,
     default_context,
@@ -285,6 +286,9 @@ def context_note(s) -> str | None:
     limit = s.model.architecture.max_context
     if s.context_tokens <= limit:
         return None
+    if s.engine in REFUSES_PAST_CONTEXT:
+        return (f"prompt + output = {s.context_tokens:,} tokens, beyond the model's {limit:,}-token context: "
+                f"{s.profile.name} refuses such a request (estimated as if it ran)")
     return (f"prompt + output = {s.context_tokens:,} tokens, beyond the model's {limit:,}-token context: it was "
             "not trained on positions past it (estimated as if it ran)")
 

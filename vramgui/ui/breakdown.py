@@ -8,7 +8,7 @@ from collections.abc import Callable
 from PySide6 import QtCore, QtGui, QtWidgets
 
 from ..core import MemoryBreakdown, Scenario
-from ..core.engines import APPLE_ONLY, LLAMACPP, runs_on_gpu
+from ..core.engines import APPLE_ONLY, LLAMACPP, REFUSES_PAST_CONTEXT, runs_on_gpu
 from ..core.explain import explain
 from ..core.fit import FitResult
 from ..core.offload import MOE_CPU_LAYER_S, offloading
@@ -16,7 +16,7 @@ from ..core.speed import SpeedResult
 from ..core.units import GIB, MIB
 from .fit_table import ELSEWHERE
 from .i18n import duration, integer, num, rate, signed
-from .wording import fit_verdict, no_gpu_backend, plan_badge, plan_description
+from .wording import core_name, fit_verdict, no_gpu_backend, plan_badge, plan_description
 
 SLOTS = 7
 # a wide text of each slot (inference / fine-tuning): the slots share the strip's width in
@@ -257,6 +257,14 @@ class BreakdownStrip(QtWidgets.QFrame):
                            "Apple chips") if s.engine in APPLE_ONLY else
                    self.tr("The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and "
                            "AMD cards")) + "\n" + tip
+        limit = s.model.architecture.max_context
+        if s.context_tokens > limit:            # (core.report.context_note)
+            tip += "\n" + (self.tr("Prompt + output, {n} tokens, run past the model's context of {limit}: {engine} "
+                                   "refuses such a request (the figures are as if it ran).")
+                           if s.engine in REFUSES_PAST_CONTEXT else
+                           self.tr("Prompt + output, {n} tokens, run past the model's context of {limit}: it was "
+                                   "not trained on positions past it (the figures are as if it ran).")).format(
+                n=integer(s.context_tokens), limit=integer(limit), engine=core_name(s.profile.name))
         notes = {}
         if offloaded:       # (the formulas explain() substitutes keep every layer on the card: what they give, after)
             gpu_first = duration(float(sp.prefill_s)) if sp.compute_known else self.tr("unknown")

@@ -1073,7 +1073,8 @@ class MemoryChart(pg.PlotWidget):
         x = log_sweep(MIN_PROMPT, top, SWEEP_POINTS)
         m = training_memory(t, seq=x)
         stack = self._draw_stack(x, [m.weights, m.gradients, m.optimizer, m.activations, m.overhead])
-        self._lines(t.gpu, t.gpu.memory_bytes, t.seq, self.tr("sequence {n}"), max_seq if max_seq >= 1 else None,
+        self._lines(t.gpu, t.gpu.memory_bytes, t.seq, self.tr("sequence {n}").format(n=integer(t.seq)),
+                    max_seq if max_seq >= 1 else None,
                     top, self.tr("largest sequence that fits: {n}"), stack, compare,
                     [g.memory_bytes for g in compare])     # (a training job may use all of a card)
         self._beyond(ctx, ctx, top)
@@ -1101,9 +1102,13 @@ class MemoryChart(pg.PlotWidget):
             self._draw_stack(x, [m.weights, m.kv_cache, m.activations, m.overhead])
             self._sweep_key = key
         x, stack = self.x, self.stack
-        self._lines(s.gpu, budget, s.prompt_tokens, self.tr("prompt {n}"), max_prompt, top,
-                    self.tr("largest prompt that fits: {n}"), stack, compare, budgets(s, compare).tolist())
         limit = s.model.architecture.max_context
+        # (a prompt whose output runs past the model's context: vLLM and SGLang refuse it, core.report.context_note)
+        current = (self.tr("prompt {n}") if s.context_tokens <= limit else
+                   self.tr("prompt {n} + {out} output: past the model's limit")).format(
+            n=integer(s.prompt_tokens), out=integer(s.output_tokens))
+        self._lines(s.gpu, budget, s.prompt_tokens, current, max_prompt, top,
+                    self.tr("largest prompt that fits: {n}"), stack, compare, budgets(s, compare).tolist())
         self._beyond(limit - s.output_tokens, limit, top)
         self._ram_line(ram_limit if spill else None, top)
         # with offload planned, what rises above the usable budget runs from system RAM: its own band; where the
@@ -1168,9 +1173,9 @@ class MemoryChart(pg.PlotWidget):
                                         zip(self.curves, self.bands, strict=True)]
                           + ([(self.spill, self._spill_name())] if self.spill.isVisible() else []))
 
-    def _lines(self, gpu: GPU, budget: float, current: int, current_text: str, limit: int | None, top: int,
+    def _lines(self, gpu: GPU, budget: float, current: int, current_label: str, limit: int | None, top: int,
                limit_text: str, stack: np.ndarray, compare: list[GPU], compare_budgets: list[float]) -> None:
-        """``current_text`` and ``limit_text`` are translated formats with an ``{n}``;
+        """``current_label``: the current marker's label; ``limit_text`` a translated format with an ``{n}``;
         ``compare_budgets`` the usable bytes of each compared card."""
         card = gpu.memory_bytes / GIB
         self._usable_gib = budget / GIB      # (for the read-out)
@@ -1187,7 +1192,7 @@ class MemoryChart(pg.PlotWidget):
         self.budget.setVisible(not same)
         set_label(self.budget, self.tr("usable {size} GiB").format(size=num(budget / GIB, 1)))
         self.current.setValue(np.log10(max(current, 1)))
-        set_label(self.current, current_text.format(n=integer(current)))
+        set_label(self.current, current_label)
         if limit is not None and limit >= 1:
             self.limit.setValue(np.log10(min(limit, top)))
             set_label(self.limit, limit_text.format(n=integer(limit)) if limit <= top else
