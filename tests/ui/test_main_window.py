@@ -483,6 +483,12 @@ def test_layouts_tab_splits_the_plans_cards_at_the_plans_load(qtbot, win):
     assert texts[last][2] == f"{expected[last].needed_bytes / GIB:.1f} GiB"
     assert panel.table.item(last, 6).text() == f"{expected[last].tpot_s * 1e3:.1f}"
     assert panel.table.item(6, 0).font().bold()        # 1 × 8 in one stage: the plan's own layout
+    # its time per token is the served one (other requests' prompts included: core.speed.served), as the heading
+    # says, not the strip's decode step (the 64 prompts of 2,048 tokens take about as long as the 512 steps)
+    from vramgui.core.speed import served
+    assert panel.table.item(6, 6).text() == f"{served(win.state.scenario).tpot_s * 1e3:.1f}"
+    assert float(panel.table.item(6, 6).text()) > 1.5 * float(estimate_speed(win.state.scenario).decode_step_s) * 1e3
+    assert panel.heading.text().endswith("vLLM; times served, prompts included")
     assert panel.table.isColumnHidden(10)               # no price set: no cost column
     win.panel.batch.spin.setValue(8)                    # the load follows the plan's batch
     settle(qtbot, win)
