@@ -220,6 +220,21 @@ def test_a_file_given_for_an_id_points_to_the_file_flag(capsys, argv, message):
         assert rc == 2 and out == "" and message in err and err.count("\n") == 1
 
 
+def test_offload_flags_under_mlx_are_refused_with_the_reason(capsys):
+    """mlx-lm places no layer in system RAM (engines.NO_OFFLOAD): --ram under MLX is an error that says why and what
+    raises the budget (estimate, fit, sweep alike); llama.cpp on the same Mac plans the split."""
+    base = ["--model", "llama3.1-70b", "--gpu", "m4-max-64gb", "--ram", "64"]
+    for argv in (["estimate", *base, "--weights", "mlx-6bit", "--engine", "mlx"],
+                 ["fit", "--model", "llama3.1-70b", "--weights", "mlx-6bit", "--engine", "mlx", "--ram", "64"],
+                 ["sweep", "context", *base, "--weights", "mlx-6bit", "--engine", "mlx"]):
+        rc, out, err = run(capsys, *argv)
+        assert rc == 2 and out == "" and err.count("\n") == 1, argv
+        assert err.startswith("vramgui-cli: error: the offload flags (--ram etc.) do not apply to MLX (mlx-lm): "
+                              "mlx-lm places no layer in system RAM") and "iogpu.wired_limit_mb" in err, err
+    rc, out, _ = run(capsys, "estimate", *base, "--weights", "q6_k", "--engine", "llamacpp", "--json")
+    assert rc == 0 and json.loads(out)["offload"]["level"] == "partial"
+
+
 def test_an_engine_that_does_not_run_on_the_card_is_noted(capsys):
     """vLLM and SGLang as modelled have no GPU backend on Apple chips (vLLM's macOS build runs on the CPU only,
     SGLang's CUDA and ROCm kernels do not run there; their MLX paths are other runtimes): the estimate says so,

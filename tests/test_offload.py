@@ -819,8 +819,7 @@ def test_partial_offload_sweeps_copy_at_a_rate_of_their_own():
     ("llama3.1-70b", "bf16", "hf", False, 1), ("gemma3-27b", "q8_0", "llamacpp-2023", False, 1),
     ("llama3.1-405b", "q4_k_m", "llamacpp", False, 2), ("llama3.1-70b", "bf16", "vllm", False, 2),
     ("llama3.1-70b", "bf16", "vllm", False, 1), ("llama3.1-70b", "q4_k_m", "ollama", False, 2),
-    ("qwen3-32b", "bf16", "sglang", False, 1), ("llama3.1-70b", "bf16", "generic", False, 2),
-    ("qwen3-30b-a3b", "mlx-4bit", "mlx", False, 1)])
+    ("qwen3-32b", "bf16", "sglang", False, 1), ("llama3.1-70b", "bf16", "generic", False, 2)])
 def test_a_plan_for_every_card_equals_each_card_planned_alone(model, weights, engine, experts, n):
     """The fit table plans every card in turn, and a plan keeps what it worked out before looking at the card for the
     next cards' (offload._shared; with vLLM and Ollama, for the cards the engine picks the same defaults for): each
@@ -1514,3 +1513,21 @@ def test_vllm_keeps_only_the_routed_experts_in_ram_as_asked(capsys):
         assert "--cpu-offload-experts is vLLM's --cpu-offload-params" in err and why in err
     assert main([a for a in args if a not in ("--ram", "64")]) == 2
     assert "no --ram" in capsys.readouterr().err
+
+
+def test_mlx_plans_no_offload():
+    """mlx-lm places no layer in system RAM (engines.NO_OFFLOAD): no plan (a ValueError saying so, from the plans of
+    one card and of every card), and its settings force none; llama.cpp on the same Mac splits Llama 3.1 70B in 6-bit
+    between the GPU's wired share and the rest of the unified memory (the plan MLX used to get)."""
+    from vramgui.core.offload import flags_force, plan_offload_cards
+    cat = default_catalog()
+    s = Scenario(model=cat.model("llama3.1-70b"), gpu=cat.gpu("m4-max-64gb"), weights="mlx-6bit", engine="mlx",
+                 prompt_tokens=1024, output_tokens=0)
+    with pytest.raises(ValueError, match=r"no offload plan under MLX \(mlx-lm\): mlx-lm places no layer in system RAM"):
+        plan_offload(s, 64)
+    with pytest.raises(ValueError, match="no offload plan under MLX"):
+        plan_offload_cards(s, 64, [cat.gpu("m4-max-64gb")])
+    moe = s.with_(model=cat.model("qwen3-30b-a3b"), weights="mlx-4bit")
+    assert not flags_force(moe, 64, experts_on_cpu=True) and flags_force(moe.with_(engine="llamacpp", weights="q4_k_m"),
+                                                                          64, experts_on_cpu=True)
+    assert plan_offload(s.with_(engine="llamacpp", weights="q6_k"), 64).level == "partial"

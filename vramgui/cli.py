@@ -28,7 +28,15 @@ from .core import (
     fit,
 )
 from .core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, Catalog, names_a_file, read_preset
-from .core.engines import LLAMACPP, offloads_experts_only, runs_on_gpu, takes_cpu_offload_gb, unlisted_card
+from .core.engines import (
+    LLAMACPP,
+    NO_OFFLOAD,
+    offloads_experts_only,
+    offloads_to_ram,
+    runs_on_gpu,
+    takes_cpu_offload_gb,
+    unlisted_card,
+)
 from .core.errors import InputError, pydantic_message
 from .core.formats import release_format
 from .core.machine import SORT_KEYS
@@ -241,6 +249,9 @@ def _offload_asked(args) -> bool:
 
 def _offload_kw(args, s: Scenario) -> tuple[float, dict]:
     """(the RAM in GB, the plan's arguments) from the offload flags, checked."""
+    if not offloads_to_ram(s.engine):
+        raise CliError(f"the offload flags (--ram etc.) do not apply to {s.profile.name}: {NO_OFFLOAD[s.engine][0]} "
+                       f"({NO_OFFLOAD[s.engine][1]})")
     if args.n_cpu_moe is not None and (args.n_cpu_moe < 0 or args.experts_on_cpu):
         raise CliError("--n-cpu-moe takes a number of layers, 0 or more, and not with --experts-on-cpu (which keeps "
                        f"every layer's experts in RAM), got {args.n_cpu_moe}")

@@ -668,6 +668,10 @@
         <translation>vramgui 只为 Apple 芯片上的 Metal 后端建模；MLX 的 CUDA 后端（Linux，NVIDIA SM 7.5 或更新）未建模，它也没有 AMD 或 Intel 显卡的后端</translation>
     </message>
     <message>
+        <source>mlx-lm places no layer in system RAM: its generate() wires the chip&apos;s recommended working set (mx.set_wired_limit) and warns above 0.9 of it that generation can be slow; past it the model&apos;s arrays are not wired and macOS may page or compress them (100 GB models on a 128 GB M4 Max decoded about 40 times slower unwired); raise the limit with sudo sysctl iogpu.wired_limit_mb</source>
+        <translation>mlx-lm 不会把任何层放到系统内存：其 generate() 锁定芯片推荐的工作集（mx.set_wired_limit），超过其 0.9 时警告生成可能变慢；超出后模型数组不再锁定，macOS 可能将其换页或压缩（128 GB 的 M4 Max 上 100 GB 的模型在未锁定时解码约慢 40 倍）；可用 sudo sysctl iogpu.wired_limit_mb 提高上限</translation>
+    </message>
+    <message>
         <source>mlx-lm loads MLX&apos;s own formats, 16- and 32-bit weights and, transformed as it loads them, AWQ, GPTQ 4-bit and MXFP4 checkpoints; others are converted first (mlx_lm.convert, -q for MLX 4-bit): these figures count this format&apos;s bytes at MLX&apos;s speeds</source>
         <translation>mlx-lm 直接加载 MLX 自有格式、16 位和 32 位权重，并在加载时转换 AWQ、GPTQ 4 位和 MXFP4 检查点；其他格式需先转换（mlx_lm.convert，-q 为 MLX 4 位）：这些数字按此格式的字节数和 MLX 的速度计算</translation>
     </message>
@@ -2101,6 +2105,10 @@ Source: {source}</source>
     <message>
         <source>Started without -c, llama-server would instead allocate {tokens} tokens of context, the most that fit with that much free.</source>
         <translation>若不加 -c 启动，llama-server 会改为分配 {tokens} 个 token 的上下文，即留出这么多空闲时能容纳的最大值。</translation>
+    </message>
+    <message>
+        <source>{engine} keeps every layer on the GPU: System RAM is not used.</source>
+        <translation>{engine} 把每一层都放在 GPU 上：不使用系统内存。</translation>
     </message>
     <message>
         <source>{engine} reads its weights in RAM every pass: an assumed link share.</source>

@@ -547,6 +547,29 @@ def test_fit_table_greys_out_cards_the_engine_does_not_run_on(qtbot, win):
     assert dict(panel.row_texts())["Apple M2 Ultra (76-core GPU, 192GB)"] == "fits"
 
 
+def test_mlx_keeps_every_layer_on_the_gpu_whatever_the_system_ram(qtbot, win):
+    """mlx-lm places no layer in system RAM (core.engines.NO_OFFLOAD): Llama 3.1 70B in MLX 6-bit on a 64 GB M4 Max
+    (57 GB of weights, over the 48 GiB the GPU may wire) with 64 GB of System RAM entered does not fit, no offload
+    planned (it read "72 of 80 layers on GPU", a llama.cpp split MLX cannot do); the RAM's settings are greyed and
+    kept, a caution under the engine says why; llama.cpp's Q6_K on the same Mac gets its split back."""
+    p = win.panel
+    drive(qtbot, win, model="llama3.1-70b", gpu="m4-max-64gb", weights="mlx-6bit", engine="mlx", gpus=1, batch=1)
+    p.ram.setValue(64)
+    settle(qtbot, win)
+    st = win.state
+    assert st.ram_gb == 64 and not st.offload_asked and st.offload_plan() is None
+    assert not p.ram.isEnabled() and not p.ram_bw.isEnabled() and not p.ram_flag.isEnabled()
+    assert win.breakdown.verdict.text() == "NEEDS 2 CARDS"
+    assert p.engine_caution.text().startswith("MLX (mlx-lm) keeps every layer on the GPU: System RAM is not used.")
+    assert "mx.set_wired_limit" in p.engine_caution.toolTip() and "iogpu.wired_limit_mb" in p.engine_caution.toolTip()
+    model = win.fit_panel.model
+    assert model.row_cells(model.row_of("m4-max-64gb"))[0] == "needs 2 cards"
+    choose(qtbot, win, p.weights, "q6_k")
+    choose(qtbot, win, p.engine, "llamacpp")
+    assert p.ram.isEnabled() and p.ram.value() == 64 and st.offload_plan().level == "partial"
+    assert "System RAM is not used" not in p.engine_caution.text()
+
+
 def test_an_engine_that_copies_its_offloaded_weights_is_cautioned_with_system_ram(qtbot, win):
     """vLLM, SGLang and HF transformers copy what they keep in RAM to the card for every forward pass
     (core.offload.plan_copied), at an assumed share of the link: with System RAM entered a caution under the engine

@@ -729,6 +729,23 @@ COPIED_OFFLOAD = {
 }
 
 
+#: Engines that keep every layer on the GPU and place nothing in system RAM of their own accord: (why, source).  What
+#: the card (a Mac's wired share of its unified memory) cannot hold is not offloaded but does not run as modelled.
+NO_OFFLOAD = {
+    "mlx": ("mlx-lm places no layer in system RAM: its generate() wires the chip's recommended working set "
+            "(mx.set_wired_limit) and warns above 0.9 of it that generation can be slow; past it the model's arrays "
+            "are not wired and macOS may page or compress them (100 GB models on a 128 GB M4 Max decoded about 40 "
+            "times slower unwired); raise the limit with sudo sysctl iogpu.wired_limit_mb",
+            "github.com/ml-explore/mlx-lm, mlx_lm/generate.py (wired_limit); github.com/osaurus-ai/vmlx-swift issue "
+            "418 (the unwired runs)"),
+}
+
+
+def offloads_to_ram(engine: str) -> bool:
+    """Whether the engine can keep part of a model in system RAM (:data:`NO_OFFLOAD`: MLX cannot)."""
+    return engine not in NO_OFFLOAD
+
+
 def takes_cpu_offload_gb(engine: str) -> bool:
     """Whether the engine's offload takes a number of GiB a card keeps in RAM (vLLM's and SGLang's --cpu-offload-gb;
     HF transformers' device_map has no such figure)."""

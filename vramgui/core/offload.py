@@ -26,7 +26,15 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from .engines import COPIED_OFFLOAD, READS_IN_PLACE, batch_defaults, offloads_experts_only, takes_cpu_offload_gb
+from .engines import (
+    COPIED_OFFLOAD,
+    NO_OFFLOAD,
+    READS_IN_PLACE,
+    batch_defaults,
+    offloads_experts_only,
+    offloads_to_ram,
+    takes_cpu_offload_gb,
+)
 from .formats import WeightFormat
 from .memory import (
     MemoryTerms,
@@ -239,11 +247,18 @@ def flags_force(s: Scenario, ram_gb: float, experts_on_cpu: bool = False, n_cpu_
     (:attr:`OffloadPlan.forced` where they place any): vLLM's and SGLang's --cpu-offload-gb, or an MoE model's experts
     under an engine that splits layers (--cpu-moe, --n-cpu-moe N with N > 0); a table then plans every card, those
     that hold the model too.  Not without RAM (no offload: the flags are not taken as asked)."""
-    if ram_gb <= 0:
+    if ram_gb <= 0 or not offloads_to_ram(s.engine):
         return False
     if s.engine in COPIED_OFFLOAD:
         return _forced_bytes(s, cpu_offload_gib) is not None
     return s.model.architecture.moe is not None and (experts_on_cpu or (n_cpu_moe or 0) > 0)
+
+
+def _check_offloads(s: Scenario) -> None:
+    """ValueError where the scenario's engine places nothing in system RAM (:data:`~vramgui.core.engines.NO_OFFLOAD`),
+    saying why."""
+    if not offloads_to_ram(s.engine):
+        raise ValueError(f"no offload plan under {s.profile.name}: {NO_OFFLOAD[s.engine][0]}")
 
 
 def _forced_bytes(s: Scenario, cpu_offload_gib: float | None) -> float | None:
@@ -424,7 +439,9 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     offload copies to the card faster (:data:`PINNED_COPY_EFFICIENCY`).  ``cpu_offload_gib``: vLLM's or SGLang's
     --cpu-offload-gb, the GiB of weights each card keeps in RAM (None: the least that lets the rest fit; ignored by
     the engines that split layers); ``experts_only``: those GiB are routed experts' alone (vLLM's
-    --cpu-offload-params with their names: :func:`plan_copied`)."""
+    --cpu-offload-params with their names: :func:`plan_copied`).  An engine that places nothing in RAM
+    (:data:`~vramgui.core.engines.NO_OFFLOAD`: MLX) has no plan: ValueError."""
+    _check_offloads(s)
     if s.engine in COPIED_OFFLOAD:      # (its cards are of one kind: tensor parallel)
         return plan_copied(s.with_(gpu=gpus[0]) if gpus else s, ram_gb, with_prefill, cpu_offload_gib, experts_only)
     gpus = gpus or [s.gpu] * s.n_gpus
@@ -723,6 +740,7 @@ def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_c
     (:func:`_copied_cards`) instead of working them out again; ``cpu_offload_gib`` and ``experts_only``: its
     --cpu-offload-gb and --cpu-offload-params, as :func:`plan_offload` takes them."""
     from .cards import cards_by_defaults
+    _check_offloads(s)
     if not gpus:
         return []
     if s.engine in COPIED_OFFLOAD:       # (an engine copying its offloaded weights)

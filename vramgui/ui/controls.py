@@ -16,11 +16,13 @@ from ..core.engines import (
     COPIED_OFFLOAD,
     HF_NO_MPS,
     NO_APPLE_GPU,
+    NO_OFFLOAD,
     READS_IN_PLACE,
     converts_first,
     default_context,
     default_share,
     offloads_experts_only,
+    offloads_to_ram,
     seen_memory,
     takes_cpu_offload_gb,
     unlisted_card,
@@ -1201,8 +1203,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         # (core.engines.COPIED_OFFLOAD: vLLM and SGLang pin them, HF does not; the card's link bounds them); the row
         # of the experts in RAM gives vLLM and SGLang the GiB a card keeps there instead (--cpu-offload-gb)
         copies = s.engine in COPIED_OFFLOAD
-        self.moe_in_ram.setEnabled(s.model.architecture.moe is not None and not copies)
-        self.ram_bw.setEnabled(not copies)
+        # (an engine that places nothing in RAM, MLX: every offload setting greyed, kept for the next engine)
+        offloads = offloads_to_ram(s.engine)
+        if self.ram.isEnabled() != offloads:
+            self.ram.setEnabled(offloads)
+        self.moe_in_ram.setEnabled(offloads and s.model.architecture.moe is not None and not copies)
+        self.ram_bw.setEnabled(offloads and not copies)
         # the box beside System RAM: llama.cpp's pinned, or under vLLM and SGLang the experts alone (vLLM's, an MoE's)
         flag = self.ram_flag
         if flag.text() != self._ram_flag_texts[copies]:
@@ -1212,7 +1218,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         if flag.isChecked() != checked:
             with QtCore.QSignalBlocker(flag):
                 flag.setChecked(checked)
-        flag.setEnabled(offloads_experts_only(s.engine, s.model) if copies else True)
+        flag.setEnabled(offloads_experts_only(s.engine, s.model) if copies else offloads)
         gib = takes_cpu_offload_gb(s.engine)
         shown = self.weights_in_ram if gib else self.moe_in_ram
         if self.in_ram.currentWidget() is not shown:
@@ -1353,6 +1359,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                            "most that fit with that much free.").format(tokens=integer(auto[0])) \
                 if auto is not None and auto[1] and auto[0] < s.context_tokens else ""
             tips.append(fit_margin_tip(spare, s.profile.auto_fit_margin_bytes, more))
+        if not training and self.state.ram_gb > 0 and not offloads_to_ram(s.engine):     # (MLX)
+            why, source = NO_OFFLOAD[s.engine]
+            lines.append(self.tr("{engine} keeps every layer on the GPU: System RAM is not used.").format(
+                engine=core_name(s.profile.name)))
+            tips.append(self.tr("{engine}: {why}.").format(engine=core_name(s.profile.name), why=core_name(why))
+                        + f"\n({source})")
         copied = None if training or not self.state.offload_asked else COPIED_OFFLOAD.get(s.engine)
         if copied is not None:                  # (core.report.offload_note)
             how, source = copied

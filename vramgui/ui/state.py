@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from PySide6 import QtCore
 
 from ..core import Catalog, Scenario
-from ..core.engines import LLAMACPP
+from ..core.engines import LLAMACPP, offloads_to_ram
 from ..core.errors import pydantic_message
 from ..core.formats import UNQUANTIZED, release_format
 from ..core.offload import flags_force
@@ -87,8 +87,13 @@ class ScenarioState(QtCore.QObject):
 
     @property
     def offload_asked(self) -> bool:
-        """Whether System RAM or a place for the MoE experts is set: the plans are drawn."""
-        return self.ram_gb > 0 or self.experts_on_cpu or self.n_cpu_moe is not None
+        """Whether System RAM or a place for the MoE experts is set, under an engine that can keep weights there
+        (core.engines.offloads_to_ram: not MLX): the plans are drawn."""
+        return self._offload_asked_for(self._scenario)
+
+    def _offload_asked_for(self, s: Scenario) -> bool:
+        """:attr:`offload_asked` for scenario ``s`` (a pinned one, another engine's in a picker's list)."""
+        return (self.ram_gb > 0 or self.experts_on_cpu or self.n_cpu_moe is not None) and offloads_to_ram(s.engine)
 
     @property
     def forced_offload(self) -> bool:
@@ -130,7 +135,7 @@ class ScenarioState(QtCore.QObject):
     def plan_for(self, s: Scenario):
         """The offload plan of scenario ``s`` (a pinned one too) with this machine's System RAM, or None when none is
         set."""
-        if not self.offload_asked:
+        if not self._offload_asked_for(s):
             return None
         from ..core.offload import plan_offload
         return plan_offload(s, self.ram_gb, **self._plan_settings())
@@ -151,7 +156,7 @@ class ScenarioState(QtCore.QObject):
             except ValidationError:
                 continue
             r = fit(s)
-            plan = None if r.fits or not self.offload_asked else plan_offload(
+            plan = None if r.fits or not self._offload_asked_for(s) else plan_offload(
                 s, self.ram_gb, with_prefill=False, **self._plan_settings())
             out[v] = (r, plan, runs_on_gpu(s.engine, s.weights, s.gpu))
         return out
@@ -265,7 +270,7 @@ class ScenarioState(QtCore.QObject):
         may).  None when no System RAM is set."""
         if s is self._scenario:
             return self.reported_plan()
-        if not self.offload_asked:
+        if not self._offload_asked_for(s):
             return None
         from ..core.offload import reported
 

@@ -50,6 +50,13 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "vramgui models its Metal backend on Apple chips; MLX's CUDA backend "
                                            "(Linux, NVIDIA SM 7.5 or newer) is not modelled, and it has none for AMD "
                                            "or Intel cards"),
+              # why MLX offloads nothing to system RAM (core.engines.NO_OFFLOAD)
+              QT_TRANSLATE_NOOP("Formats", "mlx-lm places no layer in system RAM: its generate() wires the chip's "
+                                           "recommended working set (mx.set_wired_limit) and warns above 0.9 of it "
+                                           "that generation can be slow; past it the model's arrays are not wired and "
+                                           "macOS may page or compress them (100 GB models on a 128 GB M4 Max decoded "
+                                           "about 40 times slower unwired); raise the limit with sudo sysctl "
+                                           "iogpu.wired_limit_mb"),
               # which formats mlx-lm loads as stored (core.engines.MLX_CONVERTS)
               QT_TRANSLATE_NOOP("Formats", "mlx-lm loads MLX's own formats, 16- and 32-bit weights and, transformed as "
                                            "it loads them, AWQ, GPTQ 4-bit and MXFP4 checkpoints; others are converted "
