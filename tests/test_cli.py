@@ -235,6 +235,19 @@ def test_offload_flags_under_mlx_are_refused_with_the_reason(capsys):
     assert rc == 0 and json.loads(out)["offload"]["level"] == "partial"
 
 
+def test_the_experts_flags_under_ollama_are_refused_with_the_reason(capsys):
+    """Ollama takes no --cpu-moe / --n-cpu-moe (engines.NO_CPU_MOE): asking for them under it is an error naming the
+    open request; llama.cpp takes them."""
+    base = ["estimate", "--model", "qwen3-30b-a3b", "--gpu", "rtx4090", "--weights", "q4_k_m", "--ram", "64"]
+    for flags in (["--experts-on-cpu"], ["--n-cpu-moe", "20"]):
+        rc, out, err = run(capsys, *base, "--engine", "ollama", *flags)
+        assert rc == 2 and out == "" and err.startswith(
+            "vramgui-cli: error: --experts-on-cpu and --n-cpu-moe are llama.cpp's --cpu-moe and --n-cpu-moe, which "
+            "Ollama does not take") and "ollama issue 11772" in err, err
+        rc, out, _ = run(capsys, *base, "--engine", "llamacpp", *flags, "--json")
+        assert rc == 0 and json.loads(out)["offload"]["forced"]
+
+
 def test_an_engine_that_does_not_run_on_the_card_is_noted(capsys):
     """vLLM and SGLang as modelled have no GPU backend on Apple chips (vLLM's macOS build runs on the CPU only,
     SGLang's CUDA and ROCm kernels do not run there; their MLX paths are other runtimes): the estimate says so,

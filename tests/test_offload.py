@@ -1531,3 +1531,26 @@ def test_mlx_plans_no_offload():
     assert not flags_force(moe, 64, experts_on_cpu=True) and flags_force(moe.with_(engine="llamacpp", weights="q4_k_m"),
                                                                           64, experts_on_cpu=True)
     assert plan_offload(s.with_(engine="llamacpp", weights="q6_k"), 64).level == "partial"
+
+
+@pytest.mark.parametrize("engine", ["ollama", "ollama-num-ctx", "llamacpp-2023"])
+def test_engines_without_the_experts_flags_move_whole_layers(engine):
+    """Ollama passes no --cpu-moe / --n-cpu-moe to its llama-server (ollama issue 11772 open, pull 16688 closed
+    unmerged) and 2023's llama.cpp builds predate them (engines.NO_CPU_MOE): the Experts in RAM settings do not change
+    their plan (whole layers move, experts with them) nor force one on a card that holds the model; current
+    llama.cpp keeps every layer's experts in RAM as asked (Qwen3 30B-A3B Q4_K_M beside an RTX 4090, 64 GB)."""
+    from vramgui.core.engines import takes_cpu_moe
+    from vramgui.core.offload import flags_force, plan_offload_cards
+    cat = default_catalog()
+    s = Scenario(model=cat.model("qwen3-30b-a3b"), gpu=cat.gpu("rtx4060"), weights="q4_k_m", engine=engine,
+                 prompt_tokens=4096, output_tokens=0)
+    assert not takes_cpu_moe(engine) and takes_cpu_moe("llamacpp")
+    plain = plan_offload(s, 64)
+    assert plain.level == "partial" and plain.cpu_moe_layers == 0 and plain.cpu_layers > 0
+    assert plan_offload(s, 64, experts_on_cpu=True) == plain and plan_offload(s, 64, n_cpu_moe=20) == plain
+    at_once = plan_offload_cards(s, 64, [cat.gpu("rtx4060")], experts_on_cpu=True)[0]      # (the fit table's)
+    assert replace(at_once, prefill_s=0.0) == replace(plan_offload(s, 64, with_prefill=False), prefill_s=0.0)
+    whole = s.with_(gpu=cat.gpu("rtx4090"))
+    assert not flags_force(whole, 64, experts_on_cpu=True) and not flags_force(whole, 64, n_cpu_moe=20)
+    assert flags_force(whole.with_(engine="llamacpp"), 64, experts_on_cpu=True)
+    assert plan_offload(whole.with_(engine="llamacpp"), 64, experts_on_cpu=True).cpu_moe_layers == 48

@@ -30,6 +30,7 @@ from .core import (
 from .core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, Catalog, names_a_file, read_preset
 from .core.engines import (
     LLAMACPP,
+    NO_CPU_MOE,
     NO_OFFLOAD,
     offloads_experts_only,
     offloads_to_ram,
@@ -255,6 +256,10 @@ def _offload_kw(args, s: Scenario) -> tuple[float, dict]:
     if args.n_cpu_moe is not None and (args.n_cpu_moe < 0 or args.experts_on_cpu):
         raise CliError("--n-cpu-moe takes a number of layers, 0 or more, and not with --experts-on-cpu (which keeps "
                        f"every layer's experts in RAM), got {args.n_cpu_moe}")
+    if (args.experts_on_cpu or args.n_cpu_moe is not None) and s.engine in NO_CPU_MOE:
+        why, source = NO_CPU_MOE[s.engine]
+        raise CliError(f"--experts-on-cpu and --n-cpu-moe are llama.cpp's --cpu-moe and --n-cpu-moe, which "
+                       f"{s.profile.name} does not take: {why} ({source})")
     if args.n_cpu_moe is not None and s.model.architecture.moe is None:
         raise CliError(f"--n-cpu-moe: {s.model.name} has no routed experts (a dense model); --offload N keeps whole "
                        "layers in RAM instead")

@@ -2011,6 +2011,10 @@ Source: {source}</source>
         <translation>一次优化器更新累加的微批次数：从第二个起，梯度在前向传播期间一直留在显存中</translation>
     </message>
     <message>
+        <source>Where an MoE model&apos;s expert tensors live, attention and the rest staying on the GPU: auto, as current llama-server&apos;s --fit places them (the experts of as few layers as needed in RAM); the first N layers&apos; (--n-cpu-moe N, every layer on the GPU: -ngl 99); or all layers&apos; (--cpu-moe). llama.cpp&apos;s: greyed under vLLM, SGLang and HF transformers, which keep whole weights in RAM, under Ollama, which takes no such flag (whole layers move), under 2023&apos;s builds and MLX</source>
+        <translation>MoE 模型的专家张量放在哪里（注意力等其余部分留在 GPU 上）：自动，按当前 llama-server 的 --fit 放置（只把所需最少层数的专家放入内存）；前 N 层的（--n-cpu-moe N，所有层都在 GPU 上：-ngl 99）；或所有层的（--cpu-moe）。这是 llama.cpp 的设置：在 vLLM、SGLang 和 HF transformers 下变灰，它们把整块权重留在内存中；在 Ollama 下变灰，它不接受此类参数（整层移动）；在 2023 年的版本和 MLX 下也变灰</translation>
+    </message>
+    <message>
         <source>vLLM and SGLang: the GiB of weights each card keeps in RAM and moves to the card for every pass (their --cpu-offload-gb): auto, the least that lets the rest fit; more leaves room for the cache and reads more every step; less than the rest needs does not run</source>
         <translation>vLLM 和 SGLang：每卡留在内存中、每次前向都搬到显卡上的权重 GiB 数（它们的 --cpu-offload-gb）：自动，即让其余部分放得下的最少量；更多则给缓存留出空间、每步读取更多；少于其余部分所需则无法运行</translation>
     </message>
@@ -2153,10 +2157,6 @@ Source: {source}</source>
     <message>
         <source>System RAM (GB): plan a partial offload — llama.cpp runs the layers that do not fit on the card from RAM; vLLM, SGLang and HF transformers keep the weights that do not fit there and move them to the card for every pass</source>
         <translation>系统内存（GB）：规划部分卸载——llama.cpp 在内存中运行显卡放不下的层；vLLM、SGLang 和 HF transformers 把放不下的权重留在内存中，每次前向都搬到显卡上</translation>
-    </message>
-    <message>
-        <source>Where an MoE model&apos;s expert tensors live, attention and the rest staying on the GPU: auto, as current llama-server&apos;s --fit places them (the experts of as few layers as needed in RAM); the first N layers&apos; (--n-cpu-moe N, every layer on the GPU: -ngl 99); or all layers&apos; (--cpu-moe). llama.cpp&apos;s: greyed under vLLM, SGLang and HF transformers, which keep whole weights in RAM</source>
-        <translation>MoE 模型的专家张量放在哪里（注意力等其余部分留在 GPU 上）：自动，按当前 llama-server 的 --fit 放置（只把所需最少层数的专家放入内存）；前 N 层的（--n-cpu-moe N，所有层都在 GPU 上：-ngl 99）；或所有层的（--cpu-moe）。这是 llama.cpp 的设置：在 vLLM、SGLang 和 HF transformers 下变灰，它们把整块权重留在内存中</translation>
     </message>
     <message>
         <source>System RAM bandwidth for the offloaded layers (default: dual-channel DDR5-4800, 76.8 GB/s; unified memory: the chip&apos;s). Greyed under vLLM, SGLang and HF transformers: no layer runs from RAM, the card&apos;s link bounds them</source>

@@ -741,6 +741,14 @@ def test_experts_in_ram_as_asked_on_a_card_that_holds_the_model(qtbot, win):
     p.ram.setValue(0)
     settle(qtbot, win)
     assert win.breakdown.verdict.text() == "FITS" and row() == row("a100-80gb") == "fits"
+    # Ollama takes no such flag (core.engines.NO_CPU_MOE): the box is greyed and its setting kept, not taken
+    p.ram.setValue(64)
+    p.moe_in_ram.setValue(48)
+    choose(qtbot, win, p.engine, "ollama")
+    assert not p.moe_in_ram.isEnabled() and win.state.experts_on_cpu and not win.state.forced_offload
+    assert win.breakdown.verdict.text() == "FITS" and row() == "fits"
+    choose(qtbot, win, p.engine, "llamacpp")
+    assert p.moe_in_ram.isEnabled() and win.breakdown.verdict.text() == "EXPERTS ON CPU"
     # auto again: the card holds it all, no band
     p.ram.setValue(64)
     p.moe_in_ram.setValue(-1)

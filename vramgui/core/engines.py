@@ -741,6 +741,25 @@ NO_OFFLOAD = {
 }
 
 
+#: The llama.cpp profiles whose runs take no flag to keep an MoE model's routed experts in RAM (llama.cpp's --cpu-moe
+#: and --n-cpu-moe, August 2025): (why, source).  Their layer split moves whole layers, experts with them.
+NO_CPU_MOE = {
+    "ollama": ("Ollama passes no such flag to its llama-server: its placement moves whole layers (a request for it, "
+               "ollama issue 11772, is open; pull 16688, a num_cpu_moe option, was closed unmerged)",
+               "github.com/ollama/ollama issue 11772, pull 16688"),
+    "llamacpp-2023": ("builds of 2023 predate the flags (--cpu-moe and --n-cpu-moe, llama.cpp pulls 14992 and 15077, "
+                      "August 2025)", "github.com/ggml-org/llama.cpp pulls 14992 and 15077"),
+}
+NO_CPU_MOE["ollama-num-ctx"] = NO_CPU_MOE["ollama"]
+
+
+def takes_cpu_moe(engine: str) -> bool:
+    """Whether the engine splits layers and can keep an MoE model's routed experts in RAM apart from them
+    (llama.cpp's --cpu-moe / --n-cpu-moe): not the engines that keep weights in RAM for every pass
+    (:data:`COPIED_OFFLOAD`), those that offload nothing (:data:`NO_OFFLOAD`) nor :data:`NO_CPU_MOE`."""
+    return engine not in COPIED_OFFLOAD and engine not in NO_OFFLOAD and engine not in NO_CPU_MOE
+
+
 def offloads_to_ram(engine: str) -> bool:
     """Whether the engine can keep part of a model in system RAM (:data:`NO_OFFLOAD`: MLX cannot)."""
     return engine not in NO_OFFLOAD

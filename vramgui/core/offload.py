@@ -33,6 +33,7 @@ from .engines import (
     batch_defaults,
     offloads_experts_only,
     offloads_to_ram,
+    takes_cpu_moe,
     takes_cpu_offload_gb,
 )
 from .formats import WeightFormat
@@ -251,7 +252,7 @@ def flags_force(s: Scenario, ram_gb: float, experts_on_cpu: bool = False, n_cpu_
         return False
     if s.engine in COPIED_OFFLOAD:
         return _forced_bytes(s, cpu_offload_gib) is not None
-    return s.model.architecture.moe is not None and (experts_on_cpu or (n_cpu_moe or 0) > 0)
+    return takes_cpu_moe(s.engine) and s.model.architecture.moe is not None and (experts_on_cpu or (n_cpu_moe or 0) > 0)
 
 
 def _check_offloads(s: Scenario) -> None:
@@ -418,6 +419,8 @@ def _experts_placement(one: Scenario, experts_on_cpu: bool, n_cpu_moe: int | Non
     whole on its cards with the experts in RAM first; a dense model has none of this."""
     a = one.model.architecture
     L = a.num_layers
+    if not takes_cpu_moe(one.engine):       # (Ollama, 2023's builds: no such flags; whole layers move)
+        experts_on_cpu, n_cpu_moe = False, None
     first_moe = L if experts_on_cpu else min(max(n_cpu_moe or 0, 0), L) if a.moe is not None else 0
     if n_cpu_moe is not None and gpu_layers is None and a.moe is not None:
         gpu_layers = L + 1

@@ -24,6 +24,7 @@ from ..core.engines import (
     offloads_experts_only,
     offloads_to_ram,
     seen_memory,
+    takes_cpu_moe,
     takes_cpu_offload_gb,
     unlisted_card,
 )
@@ -963,7 +964,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                           "experts of as few layers as needed in RAM); the first N layers' "
                                           "(--n-cpu-moe N, every layer on the GPU: -ngl 99); or all layers' "
                                           "(--cpu-moe). llama.cpp's: greyed under vLLM, SGLang and HF "
-                                          "transformers, which keep whole weights in RAM")),
+                                          "transformers, which keep whole weights in RAM, under Ollama, which "
+                                          "takes no such flag (whole layers move), under 2023's builds and MLX")),
                 (self.weights_in_ram, self.tr("vLLM and SGLang: the GiB of weights each card keeps in RAM and "
                                               "moves to the card for every pass (their --cpu-offload-gb): auto, the "
                                               "least that lets the rest fit; more leaves room for the cache and "
@@ -1207,7 +1209,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         offloads = offloads_to_ram(s.engine)
         if self.ram.isEnabled() != offloads:
             self.ram.setEnabled(offloads)
-        self.moe_in_ram.setEnabled(offloads and s.model.architecture.moe is not None and not copies)
+        # (the experts' own flags: llama.cpp's current builds, not Ollama's nor 2023's, core.engines.NO_CPU_MOE)
+        self.moe_in_ram.setEnabled(takes_cpu_moe(s.engine) and s.model.architecture.moe is not None)
         self.ram_bw.setEnabled(offloads and not copies)
         # the box beside System RAM: llama.cpp's pinned, or under vLLM and SGLang the experts alone (vLLM's, an MoE's)
         flag = self.ram_flag
