@@ -300,6 +300,7 @@ def _placed(m: Machine, o, context: int) -> bool:
     ("rtx4060", 1, 64, "llamacpp", 2048, 8, "fp16", None, "llamacpp", False, 96.0),  # the RAM's bandwidth given
     #                                                                                (dual-channel DDR5-6000)
     ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16", None, "llamacpp", False, 200.0),  # ... over a unified one's
+    ("m4-max-64gb", 1, 64, "hf", 4096, 1, "fp16", None, "llamacpp", False, None),  # HF's copies on a Mac: its one pool
 ])
 def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv, host, gguf, pinned, bw):
     cat = default_catalog()
@@ -334,8 +335,9 @@ def check_grid(m: Machine) -> None:
     assert sorted(o.model.id for o in rows if o.weights == "int4-experts") == ["kimi-k2.5", "kimi-k2.6"][:kimi]
     if cat.gpu(gpu).vendor == "Apple" and engine != "mlx":   # on a Mac llama.cpp's six GGUF formats and MLX's three
         #                                                       (vLLM: no Metal backend), and where llama.cpp is the
-        #                                                       machine's engine its 16-bit GGUF files
-        f16 = engine in LLAMACPP
+        #                                                       machine's engine its 16-bit GGUF files (with HF
+        #                                                       transformers its 16-bit weights on the MPS device)
+        f16 = engine in LLAMACPP or engine == "hf"
         assert len(rows) == len(cat.models) * (9 + f16) + moe + kimi
         assert {o.weights for o in rows} <= GGUF | MLX_FORMATS | ({"bf16"} if f16 else set())
     else:   # (with MLX on a Mac: bf16, AWQ, six GGUF and three MLX formats, MXFP4 twice for MoE models: 11 too)

@@ -1554,3 +1554,26 @@ def test_engines_without_the_experts_flags_move_whole_layers(engine):
     assert not flags_force(whole, 64, experts_on_cpu=True) and not flags_force(whole, 64, n_cpu_moe=20)
     assert flags_force(whole.with_(engine="llamacpp"), 64, experts_on_cpu=True)
     assert plan_offload(whole.with_(engine="llamacpp"), 64, experts_on_cpu=True).cpu_moe_layers == 48
+
+
+def test_an_offload_on_unified_memory_uses_the_part_the_gpu_may_not_wire():
+    """On an Apple chip the system RAM is the GPU's own pool: HF transformers' copied offload on a 64 GB M4 Max (the
+    GPU wires 48 GiB of its 64) may keep at most the other 16 GiB there, whatever RAM is entered (it counted 59.6 GiB
+    beside the GPU's 48: Mixtral 8x7B BF16, 87 GiB, was placed with 40 GiB "in RAM"); Gemma 3 27B keeps 4.5 GiB there.
+    llama.cpp's split had the rule already: the same 16 GiB."""
+    from vramgui.core import fit
+    from vramgui.core.offload import unified_ram
+    cat = default_catalog()
+    mac = cat.gpu("m4-max-64gb")
+    s = Scenario(model=cat.model("mixtral-8x7b"), gpu=mac, weights="bf16", engine="hf", prompt_tokens=1024,
+                 output_tokens=0)
+    budget = 48 * GIB
+    assert mac.memory_bytes == 64 * GIB and fit(s).budget_bytes == budget
+    assert unified_ram(64, mac, 1, budget) == 16 * GIB and unified_ram(8, mac, 1, budget) == 8e9
+    assert unified_ram(64, cat.gpu("rtx4090"), 1, 23 * GIB) == 64e9
+    plan = plan_offload(s, 64)
+    assert plan.level == "none" and plan.devices[-1].budget_bytes == 16 * GIB
+    assert plan.copied_bytes == pytest.approx(fit(s).needed_bytes - budget) and plan.copied_bytes > 16 * GIB
+    gemma = plan_offload(s.with_(model=cat.model("gemma3-27b")), 64)
+    assert gemma.level == "partial" and gemma.copied_bytes < 16 * GIB
+    assert plan_offload(s.with_(engine="llamacpp", weights="q8_0"), 64).devices[-1].budget_bytes == 16 * GIB

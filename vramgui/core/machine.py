@@ -72,6 +72,7 @@ from .offload import (
     in_place_read_share,
     kv_copy_per_cell,
     passes_copy_bytes,
+    unified_ram,
     unused_experts_share,
 )
 from .params import count_params
@@ -403,11 +404,9 @@ def _placement(g: _Group, m: Machine, context) -> _Placement:
     ram_used = (np.where(prof.embedding_on_host | (n_gpu == 0), g.embedding, 0.0)
                 + n_cpu * (g.layer_bytes + kv_layer) + np.where(output_on_gpu | g.tied, 0.0, g.lm_head)
                 + g.expert_layer * moe_in_ram + np.where(n_cpu > 0, act, 0.0))
-    ram_budget = m.ram_gb * GB
+    ram_budget = unified_ram(m.ram_gb, m.gpu, m.n_gpus, budget)     # (one pool on a Mac)
     ram_bw = DEFAULT_RAM_BANDWIDTH_GB_S
-    if m.gpu.unified_memory:          # one pool: the CPU gets what the GPU may not wire
-        pool = m.n_gpus * (m.gpu.memory_bytes - budget)
-        ram_budget = min(ram_budget, pool) if m.ram_gb else pool
+    if m.gpu.unified_memory:          # (the CPU reads the same memory as the GPU)
         ram_bw = m.gpu.memory_bandwidth_gb_s
     if m.ram_bandwidth_gb_s is not None:    # (the user's figure, over either default, as plan_offload takes it)
         ram_bw = float(m.ram_bandwidth_gb_s)
@@ -491,8 +490,9 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
     routed = sp.num_experts * sp.expert_bytes        # a card's routed experts (0: a dense model)
     only = np.asarray(routed > 0) & (m.experts_only and g.engine in OFFLOADS_EXPERTS_ONLY)
     copied = np.maximum(needed - budget, 0.0)
-    ram_each = m.ram_gb * GB / n
-    placed = copied_placed(copied, weights, n, m.ram_gb * GB) & (~only | (copied <= routed))
+    ram = unified_ram(m.ram_gb, m.gpu, n, budget)       # (on a Mac, the part of its one pool the GPU may not wire)
+    ram_each = ram / n
+    placed = copied_placed(copied, weights, n, ram) & (~only | (copied <= routed))
     level = np.where((copied > 0) & placed, "partial", "none").astype(object)
     in_ram = np.minimum(L, np.ceil(copied / (weights / L)))
     link = host_link_bytes_per_s(m.gpu) * COPIED_SHARE[g.engine]

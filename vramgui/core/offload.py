@@ -520,7 +520,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         + expert_layer * moe_in_ram \
         + (act1 if n_cpu else 0.0)
     ram_budget = ram_gb * GB
-    if all(g.unified_memory for g in gpus):   # one pool: the CPU gets what the GPU may not wire
+    if all(g.unified_memory for g in gpus):   # one pool (unified_ram)
         pool = sum(g.memory_bytes for g in gpus) - sum(budgets)
         ram_budget = min(ram_budget, pool) if ram_gb else pool
     devices.append(Device("system RAM", ram_used, ram_budget, n_cpu))
@@ -627,6 +627,18 @@ def _copied_split(needed: float, budget: float, weights: float, layers: int, car
     return copied, in_ram, "partial" if placed else "none"
 
 
+def unified_ram(ram_gb: float, g: GPU, cards: int, budget):
+    """The bytes of system RAM the offload may use beside ``cards`` of ``g`` with ``budget`` usable bytes each: the
+    ``ram_gb`` entered, but on unified memory (an Apple chip) one pool, the part the GPU may not wire: at most that,
+    and that where no RAM is entered (numbers or arrays: the My machine grid's).  (The CPU's share is the same
+    physical memory as the GPU's: counted beside it, a 64 GB Mac held 48 GiB on its GPU and 59.6 in "RAM".)"""
+    ram = ram_gb * GB
+    if not g.unified_memory:
+        return ram
+    pool = cards * (g.memory_bytes - budget)
+    return np.minimum(ram, pool) if ram_gb else pool
+
+
 def copied_placed(copied, weights, cards: int, ram_budget: float):
     """Whether a card keeping ``copied`` bytes of its ``weights`` in RAM (:func:`plan_copied`, the least that lets the
     rest fit) is placed: less than all of them, and the cards' bytes within ``ram_budget`` (numbers or arrays: the My
@@ -667,15 +679,15 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
     experts = routed_expert_bytes(s) if experts_only else None
     out = []
     for g, needed, budget, rate in zip(gpus, needed_each, budgets, rates, strict=True):
-        copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram_gb * GB, forced, layer_bytes,
-                                              experts)
+        ram = unified_ram(ram_gb, g, n, budget)
+        copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram, forced, layer_bytes, experts)
         link = host_link_bytes_per_s(g)
         step = 1.0 / rate if rate > 0 else float("inf")
         tokens, passes = copied_passes(s.profile, g, new)
         moved = copied * step_share
         devices = [Device(g.name, needed - copied, budget, L - in_ram)] * n
         out.append(OffloadPlan(level=level, n_layers=L, gpu_layers=L - in_ram, cpu_layers=in_ram, output_on_gpu=True,
-                               devices=[*devices, Device("system RAM", copied * n, ram_gb * GB, in_ram)],
+                               devices=[*devices, Device("system RAM", copied * n, ram, in_ram)],
                                decode_s=step + moved / (link * share) if level != "none" else float("inf"),
                                prompt_copy_bytes=passes * copied * (read(tokens) if passes else 1.0),
                                link_bytes_per_s=link, step_copy_bytes=moved, copy_share=share, copied_bytes=copied,
