@@ -179,6 +179,12 @@ MODELS = ["llama2-7b", "mixtral-8x7b", "gemma2-9b", "deepseek-v2-lite", "qwen2.5
 ENGINES = ["generic", "hf", "vllm", "llamacpp"]
 
 
+def fused(engine: str, attention: str | None) -> str | None:
+    """``attention``, or the engine's default where it has no eager attention (core.engines.NO_EAGER_ATTENTION)."""
+    from vramgui.core.engines import NO_EAGER_ATTENTION
+    return None if attention == "eager" and engine in NO_EAGER_ATTENTION else attention
+
+
 @settings(max_examples=150, deadline=None)
 @given(model=st.sampled_from(MODELS), engine=st.sampled_from(ENGINES),
        attention=st.sampled_from(["eager", "sdpa", "flash"]), prompt=st.integers(0, 200_000),
@@ -186,7 +192,7 @@ ENGINES = ["generic", "hf", "vllm", "llamacpp"]
 def test_memory_never_decreases_as_context_or_batch_grow(model, engine, attention, prompt, extra, batch, n):
     from vramgui.core import Scenario, default_catalog
     cat = default_catalog()
-    s = Scenario(model=cat.model(model), gpu=cat.gpu("h100-sxm"), engine=engine, attention=attention,
+    s = Scenario(model=cat.model(model), gpu=cat.gpu("h100-sxm"), engine=engine, attention=fused(engine, attention),
                  prompt_tokens=prompt, batch=batch, n_gpus=n)
     m = estimate_memory(s, prompt=np.array([prompt, prompt + extra]), batch=batch)
     assert m.total[1] >= m.total[0]
@@ -227,7 +233,7 @@ def test_largest_context_fits_and_one_more_token_does_not(model, engine, gpu, ou
     from vramgui.core import Scenario, default_catalog
     cat = default_catalog()
     s = Scenario(model=cat.model(model), gpu=cat.gpu(gpu), engine=engine, output_tokens=output, batch=batch,
-                 attention=attention, weights="q4_k_m" if engine == "llamacpp" else "fp16")
+                 attention=fused(engine, attention), weights="q4_k_m" if engine == "llamacpp" else "fp16")
     n = max_prompt_tokens(s)
     b = budget_bytes(s)
     if n is None:

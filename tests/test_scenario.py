@@ -1,5 +1,7 @@
 """Scenario.key: the cache key the window and the fit table use instead of validated copies."""
 
+import re
+
 import pytest
 
 from vramgui.core import Scenario, load_catalog
@@ -42,3 +44,17 @@ def test_kept_keeps_the_last_used_values():
     assert kept(cache, "c", make("c"), 2) == "C" and [k for k, _ in cache] == ["c", "a"]
     assert kept(cache, "a", make("a"), 2) == "A" and made == ["a", "b", "c"]
     assert kept(cache, "b", make("b"), 2) == "B" and made == ["a", "b", "c", "b"]
+
+
+@pytest.mark.parametrize("engine, name", [("vllm", "vLLM"), ("sglang", "SGLang"), ("mlx", "MLX (mlx-lm)")])
+def test_eager_attention_is_refused_where_the_engine_has_none(engine, name):
+    """vLLM's, SGLang's and MLX's attention is always fused (engines.NO_EAGER_ATTENTION): "eager" is refused with the
+    reason; HF transformers, llama.cpp (without flash attention) and the generic profile take it."""
+    from pydantic import ValidationError
+    cat = load_catalog()
+    base = dict(model=cat.model("llama3.1-8b"), gpu=cat.gpu("m4-max-64gb" if engine == "mlx" else "rtx4090"))
+    with pytest.raises(ValidationError, match=re.escape(f"{name} has no eager attention")):
+        Scenario(**base, engine=engine, attention="eager")
+    assert Scenario(**base, engine=engine, attention="flash").attention_impl == "flash"
+    for other in ("hf", "llamacpp", "generic"):
+        assert Scenario(**base, engine=other, attention="eager").attention_impl == "eager"

@@ -1943,10 +1943,6 @@ Source: {source}</source>
         <translation>引擎配置：引擎分配什么、何时分配（悬停在明细栏上查看详情）</translation>
     </message>
     <message>
-        <source>Eager attention materialises the score matrix (quadratic in the prompt); sdpa/flash do not</source>
-        <translation>eager 注意力会实际生成注意力分数矩阵（随提示词长度呈平方增长）；sdpa/flash 不会</translation>
-    </message>
-    <message>
         <source>Prompt tokens per sequence (log scale)</source>
         <translation>每个序列的提示词 token 数（对数刻度）</translation>
     </message>
@@ -2149,6 +2145,10 @@ Source: {source}</source>
     <message>
         <source>A node joins {m} of these cards with their own links; a tensor-parallel group of {n} sends its all-reduces over the network between nodes, which the speeds here do not model. One measured run (DeepSeek R1 with SGLang on 2 nodes of 8 H100) took {ms} ms a token, {x} times this model&apos;s figure.</source>
         <translation>一个节点用卡自身的互连连接 {m} 张这种卡；{n} 张卡的张量并行组的 all-reduce 需经节点间网络，此处的速度未对此建模。一次实测（DeepSeek R1，SGLang，2 个节点各 8 张 H100）每个 token 耗时 {ms} ms，是本模型估计值的 {x} 倍。</translation>
+    </message>
+    <message>
+        <source>Eager attention materialises the score matrix (quadratic in the prompt); sdpa/flash do not. Eager is greyed under vLLM, SGLang and MLX, whose attention is always fused</source>
+        <translation>eager 注意力会实际生成注意力分数矩阵（随提示词长度呈平方增长）；sdpa/flash 不会。在 vLLM、SGLang 和 MLX 下 eager 为灰色，它们的注意力总是融合实现</translation>
     </message>
     <message>
         <source>PyTorch&apos;s allocator: its default caching pool needs about {caching} % of a step&apos;s transient memory on top of what it allocates; expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about {expandable} %</source>

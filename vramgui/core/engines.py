@@ -783,6 +783,19 @@ READS_IN_PLACE = {
 }
 
 
+#: Engines with no attention that materialises the score matrix (HF transformers' eager, llama.cpp without flash
+#: attention): every backend they run fuses it, so "eager" is not theirs to pick (why, source).
+NO_EAGER_ATTENTION = {
+    "vllm": ("its attention backends (FlashAttention, FlashInfer, Triton, FlexAttention, ROCm's) never hold a "
+             "prompt's score matrix; --enforce-eager turns off CUDA graphs, not this",
+             "docs.vllm.ai, vllm.v1.attention.backends and 'Attention Backend Feature Support'"),
+    "sglang": ("its attention backends (FlashInfer, FlashAttention 3, Triton, torch_native on PyTorch's SDPA) never "
+               "hold a prompt's score matrix", "github.com/sgl-project/sglang, server_args.py: --attention-backend"),
+    "mlx": ("mlx-lm's models run attention through mx.fast.scaled_dot_product_attention, fused",
+            "github.com/ml-explore/mlx-lm, mlx_lm/models/base.py: scaled_dot_product_attention"),
+}
+
+
 #: Engines whose OpenAI-compatible server refuses (400 Bad Request) a request whose prompt and asked output together
 #: pass the model's context length (its max_model_len / context length, by default the model's own), where llama.cpp
 #: and HF transformers run it (on positions the model was not trained on).

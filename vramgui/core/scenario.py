@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .engines import ENGINES, EngineProfile
+from .engines import ENGINES, NO_EAGER_ATTENTION, EngineProfile
 from .formats import KV_DTYPES, WEIGHT_FORMATS, KVDtype, WeightFormat
 from .presets import GPU, ModelPreset
 from .weights import FILE_FORMAT, file_weight_format
@@ -76,6 +76,13 @@ class Scenario(BaseModel):
                 raise ValueError(f"{cards} not form {self.pipeline} pipeline stages of equal size")
             if self.pipeline > self.model.architecture.num_layers:
                 raise ValueError(f"{self.pipeline} pipeline stages for {self.model.architecture.num_layers} layers")
+        return self
+
+    @model_validator(mode="after")
+    def _eager_where_the_engine_has_it(self) -> Scenario:
+        if self.attention == "eager" and self.engine in NO_EAGER_ATTENTION:
+            raise ValueError(f"{self.profile.name} has no eager attention: {NO_EAGER_ATTENTION[self.engine][0]} "
+                             "(pick sdpa or flash, or the engine's default)")
         return self
 
     @model_validator(mode="after")

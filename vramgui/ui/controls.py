@@ -16,6 +16,7 @@ from ..core.engines import (
     COPIED_OFFLOAD,
     HF_NO_MPS,
     NO_APPLE_GPU,
+    NO_EAGER_ATTENTION,
     NO_OFFLOAD,
     READS_IN_PLACE,
     converts_first,
@@ -906,7 +907,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.engine, self.tr("Engine profile: what the engine allocates and when (hover the breakdown "
                                       "for details)")),
                 (self.attention, self.tr("Eager attention materialises the score matrix (quadratic in the prompt); "
-                                         "sdpa/flash do not")),
+                                         "sdpa/flash do not. Eager is greyed under vLLM, SGLang and MLX, whose "
+                                         "attention is always fused")),
                 (self.host, self.tr("HF transformers launches every kernel from Python on one CPU core, which "
                                     "bounds its decode from below: about {desktop} ms a layer on a desktop, {server} "
                                     "on a server, {older} on an older server (those of the cards before 2020: V100, "
@@ -1174,6 +1176,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         _select(self.kv, s.kv_dtype)
         _select(self.engine, s.engine)
         _select(self.attention, s.attention or "")
+        eager = self.attention.model().item(self.attention.findData("eager"))      # (core.engines.NO_EAGER_ATTENTION)
+        if eager.isEnabled() == (s.engine in NO_EAGER_ATTENTION):
+            eager.setEnabled(s.engine not in NO_EAGER_ATTENTION)
         self._show_host(s)
         limit = max(4 * s.model.architecture.max_context, 1024)
         self.prompt.setRange(0, limit)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from PySide6 import QtCore
 
 from ..core import Catalog, Scenario
-from ..core.engines import LLAMACPP, offloads_to_ram
+from ..core.engines import LLAMACPP, NO_EAGER_ATTENTION, offloads_to_ram
 from ..core.errors import pydantic_message
 from ..core.formats import UNQUANTIZED, release_format
 from ..core.offload import flags_force
@@ -302,7 +302,12 @@ class ScenarioState(QtCore.QObject):
         return self._scenario
 
     def update(self, **change) -> bool:
-        """Apply ``change`` if the result validates; True when the scenario changed."""
+        """Apply ``change`` if the result validates; True when the scenario changed.  A change of engine to one without
+        eager attention (core.engines.NO_EAGER_ATTENTION) takes the engine's default attention where eager was
+        picked (the picker greys eager there)."""
+        if change.get("engine") in NO_EAGER_ATTENTION and "attention" not in change \
+                and self._scenario.attention == "eager":
+            change = {**change, "attention": None}
         try:
             new = self._scenario.with_(**change)
         except ValidationError as exc:
