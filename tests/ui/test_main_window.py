@@ -282,6 +282,8 @@ def test_eager_attention_is_greyed_where_the_engine_fuses_it(qtbot, win):
     choose(qtbot, win, p.attention, "eager")
     eager = p.attention.model().item(p.attention.findData("eager"))
     assert win.state.scenario.attention == "eager" and eager.isEnabled()
+    # the engine picker's verdicts (its list dropped down) judge vLLM with its own attention, not leave it out
+    assert set(win.state.verdicts("engine", ["vllm", "sglang", "llamacpp"])) == {"vllm", "sglang", "llamacpp"}
     before = win.state.scenario
     choose(qtbot, win, p.engine, "vllm")
     s = win.state.scenario

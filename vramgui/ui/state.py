@@ -152,7 +152,7 @@ class ScenarioState(QtCore.QObject):
         out = {}
         for v in values:
             try:
-                s = self._scenario.with_(**{field: v})
+                s = self._scenario.with_(**self._fused({field: v}))
             except ValidationError:
                 continue
             r = fit(s)
@@ -305,9 +305,7 @@ class ScenarioState(QtCore.QObject):
         """Apply ``change`` if the result validates; True when the scenario changed.  A change of engine to one without
         eager attention (core.engines.NO_EAGER_ATTENTION) takes the engine's default attention where eager was
         picked (the picker greys eager there)."""
-        if change.get("engine") in NO_EAGER_ATTENTION and "attention" not in change \
-                and self._scenario.attention == "eager":
-            change = {**change, "attention": None}
+        change = self._fused(change)
         try:
             new = self._scenario.with_(**change)
         except ValidationError as exc:
@@ -320,6 +318,13 @@ class ScenarioState(QtCore.QObject):
         self._scenario = new
         self.changed.emit()
         return True
+
+    def _fused(self, change: dict) -> dict:
+        """``change`` with the engine's default attention where it switches from eager to an engine without it."""
+        if change.get("engine") in NO_EAGER_ATTENTION and "attention" not in change \
+                and self._scenario.attention == "eager":
+            return {**change, "attention": None}
+        return change
 
     def _one_stage(self, change: dict):
         """A change of engine or model that the scenario's pipeline stages no longer fit (a
