@@ -110,13 +110,19 @@ def drive(changes: int, seed: int, moved: list[int] | None = None, ram: float = 
         lambda: p.batch.slider.setValue(rng.randrange(0, 1001)),
         lambda: p.output.slider.setValue(rng.randrange(0, 1001)),
         lambda: p.gpus.setValue(rng.choice([1, 2, 4, 8])),
-        lambda: p.weights.setCurrentIndex(rng.randrange(p.weights.count())),
-        lambda: p.kv.setCurrentIndex(rng.randrange(p.kv.count())),
-        lambda: p.engine.setCurrentIndex(rng.randrange(p.engine.count())),
-        lambda: p.attention.setCurrentIndex(rng.randrange(p.attention.count())),
+        lambda: p.weights.setCurrentIndex(pick(p.weights)),
+        lambda: p.kv.setCurrentIndex(pick(p.kv)),
+        lambda: p.engine.setCurrentIndex(pick(p.engine)),
+        lambda: p.attention.setCurrentIndex(pick(p.attention)),
         lambda: p.model.setCurrentIndex(p.model.findData(rng.choice(models))),
         lambda: p.gpu.setCurrentIndex(p.gpu.findData(rng.choice(gpus))),
     ]
+    def pick(combo) -> int:
+        """A random entry a user could pick: not a greyed one (the weights' imported-file entry without an import,
+        eager attention under an engine that fuses it)."""
+        items = combo.model()
+        return rng.choice([i for i in range(combo.count()) if items.item(i) is None or items.item(i).isEnabled()])
+
     repaints = Repaints(win)
     boxes = (win.memory_chart.getPlotItem().vb, win.speed_chart.thr.vb, win.speed_chart.step.vb)
 
