@@ -158,3 +158,30 @@ def test_a_mac_machine_with_mlx_lists_what_mlx_lm_loads(cat):
     formats = {o.weights for o in options}
     assert {"bf16", "fp16", "awq-int4", "gptq-int4", "mlx-4bit", "mlx-6bit", "mlx-8bit", "q4_k_m"} <= formats
     assert not formats & {"fp8", "nf4", "bnb-int8", "int8"}
+
+
+def test_weights_other_engines_do_not_load_as_stored_are_noted(scenario):
+    """llama.cpp loads GGUF files only (its README): AWQ, GPTQ, bitsandbytes, FP8 and MLX weights under a llama.cpp
+    profile (Ollama's too) are noted as converted first, its GGUF types, 16- and 32-bit weights not; MLX's formats are
+    mlx-lm's own under vLLM, SGLang and HF; HF transformers dequantizes a GGUF type as it loads it (its docs); vLLM
+    loads GGUF as stored; the generic profile takes anything."""
+    from vramgui.core.formats import WEIGHT_FORMATS
+    from vramgui.core.report import format_note
+    s = scenario("llama3.1-8b", "rtx4090", prompt_tokens=512)
+    gguf = [f for f, w in WEIGHT_FORMATS.items() if w.gguf is not None]
+    assert len(gguf) == 9
+    for engine in ("llamacpp", "llamacpp-vulkan", "llamacpp-2023", "ollama"):
+        for fmt in (*gguf, "fp16", "bf16", "fp32"):
+            assert format_note(s.with_(engine=engine, weights=fmt)) is None, (engine, fmt)
+        for fmt in ("awq-int4", "gptq-int4", "nf4", "bnb-int8", "fp8", "int8", "nvfp4", "mxfp4", "mlx-4bit"):
+            note = format_note(s.with_(engine=engine, weights=fmt))
+            assert note.startswith(f"{s.with_(engine=engine).profile.name} does not load "
+                                   f"{WEIGHT_FORMATS[fmt].name} weights as stored (llama.cpp loads GGUF files only"
+                                   if fmt != "mlx-4bit" else
+                                   f"{s.with_(engine=engine).profile.name} does not load MLX 4-bit"), (engine, fmt)
+    for engine in ("vllm", "sglang", "hf"):
+        assert "mlx-lm's own group-wise quantization" in format_note(s.with_(engine=engine, weights="mlx-6bit"))
+        assert format_note(s.with_(engine=engine, weights="awq-int4")) is None
+    assert "dequantizes a GGUF file as it loads it" in format_note(s.with_(engine="hf", weights="q4_k_m"))
+    assert format_note(s.with_(engine="vllm", weights="q4_k_m")) is None
+    assert all(format_note(s.with_(engine="generic", weights=f)) is None for f in WEIGHT_FORMATS)

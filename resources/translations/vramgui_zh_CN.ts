@@ -676,6 +676,18 @@
         <translation>mlx-lm 直接加载 MLX 自有格式、16 位和 32 位权重，并在加载时转换 AWQ、GPTQ 4 位和 MXFP4 检查点；其他格式需先转换（mlx_lm.convert，-q 为 MLX 4 位）：这些数字按此格式的字节数和 MLX 的速度计算</translation>
     </message>
     <message>
+        <source>llama.cpp loads GGUF files only: a checkpoint in this format is converted first (convert_hf_to_gguf.py, then llama-quantize to a GGUF type, whose bytes are that type&apos;s: pick it); these figures count this format&apos;s bytes at llama.cpp&apos;s speeds</source>
+        <translation>llama.cpp 只加载 GGUF 文件：此格式的检查点需先转换（convert_hf_to_gguf.py，再用 llama-quantize 量化为某种 GGUF 类型，其字节数是该类型的：请选择它）；这里的数字按此格式的字节数、以 llama.cpp 的速度计算</translation>
+    </message>
+    <message>
+        <source>MLX&apos;s formats are mlx-lm&apos;s own group-wise quantization (mlx_lm.convert -q), which only MLX loads: this engine runs the checkpoint it was converted from, or another quantization of it; these figures count the MLX format&apos;s bytes at this engine&apos;s speeds</source>
+        <translation>MLX 格式是 mlx-lm 自己的分组量化（mlx_lm.convert -q），只有 MLX 能加载：此引擎运行的是转换前的检查点或其另一种量化；这里的数字按 MLX 格式的字节数、以此引擎的速度计算</translation>
+    </message>
+    <message>
+        <source>HF transformers dequantizes a GGUF file as it loads it, to 32-bit weights or the dtype given, so the card holds 16- or 32-bit weights, not this type&apos;s bytes: pick BF16 or FP16 for its memory</source>
+        <translation>HF transformers 加载 GGUF 文件时会将其反量化为 32 位权重（或指定的 dtype），所以显卡上保存的是 16 或 32 位权重，而不是此类型的字节数：请选择 BF16 或 FP16 来估算其显存</translation>
+    </message>
+    <message>
         <source>it may run from a build of one&apos;s own, or not at all; these figures time it as it runs on the cards it lists</source>
         <translation>可能需要自行构建才能运行，也可能完全无法运行；这些数字按它在所列显卡上的运行计时</translation>
     </message>

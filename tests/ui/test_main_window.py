@@ -295,6 +295,23 @@ def test_eager_attention_is_greyed_where_the_engine_fuses_it(qtbot, win):
     assert "greyed under vLLM, SGLang and MLX" in p.attention.toolTip()
 
 
+def test_weights_the_engine_does_not_load_as_stored_are_cautioned(qtbot, win):
+    """AWQ weights under llama.cpp, which loads GGUF files only: a caution under the engine says they are converted
+    first, its tooltip why and where from (core.engines.LLAMACPP_CONVERTS); a GGUF type under llama.cpp, AWQ under
+    vLLM: none."""
+    p = win.panel
+    choose(qtbot, win, p.engine, "llamacpp")
+    choose(qtbot, win, p.weights, "awq-int4")
+    assert p.engine_caution.isVisible() and p.engine_caution.text().startswith(
+        "llama.cpp does not load AWQ int4 (group 128) weights as stored.")
+    assert "convert_hf_to_gguf.py" in p.engine_caution.toolTip() and "README" in p.engine_caution.toolTip()
+    choose(qtbot, win, p.weights, "q4_k_m")
+    assert "as stored" not in p.engine_caution.text()
+    choose(qtbot, win, p.weights, "awq-int4")
+    choose(qtbot, win, p.engine, "vllm")
+    assert "as stored" not in p.engine_caution.text()
+
+
 def test_serving_engines_on_an_amd_card(qtbot, win):
     # vLLM on an MI300X draws the ROCm row's 53 % of its 5,300 GB/s, on an H100 SXM 85 % of 3,350: Llama 2 7B's
     # step beyond the fixed costs (0.5 ms + 32 layers x 40 us) then takes (3,350 x 0.85) / (5,300 x 0.53) = 1.014

@@ -707,6 +707,26 @@ MLX_CONVERTS = ("mlx-lm loads MLX's own formats, 16- and 32-bit weights and, tra
                 "quant_method awq, gptq, mxfp4)")
 
 
+#: The caution where llama.cpp is given weights that are not a GGUF type (report.format_note): (why, source).
+LLAMACPP_CONVERTS = ("llama.cpp loads GGUF files only: a checkpoint in this format is converted first "
+                     "(convert_hf_to_gguf.py, then llama-quantize to a GGUF type, whose bytes are that type's: pick "
+                     "it); these figures count this format's bytes at llama.cpp's speeds",
+                     "github.com/ggml-org/llama.cpp, README ('llama.cpp requires the model to be stored in the GGUF "
+                     "file format'; models in other formats are converted with the convert_*.py scripts)")
+#: ... where another engine is given one of MLX's own formats.
+MLX_FORMATS_ONLY = ("MLX's formats are mlx-lm's own group-wise quantization (mlx_lm.convert -q), which only MLX "
+                    "loads: this engine runs the checkpoint it was converted from, or another quantization of it; "
+                    "these figures count the MLX format's bytes at this engine's speeds",
+                    "github.com/ml-explore/mlx-lm, mlx_lm/utils.py (quantize_model, the config's quantization "
+                    "group_size and bits); docs.vllm.ai, quantization: the methods vLLM loads, MLX's not among them")
+#: ... where HF transformers is given a GGUF type.
+HF_DEQUANTIZES_GGUF = ("HF transformers dequantizes a GGUF file as it loads it, to 32-bit weights or the dtype given, "
+                       "so the card holds 16- or 32-bit weights, not this type's bytes: pick BF16 or FP16 for its "
+                       "memory",
+                       "huggingface.co/docs/transformers/gguf ('The GGUF checkpoint is dequantized to fp32 where the "
+                       "full model weights are available and compatible with PyTorch')")
+
+
 #: The weight formats beside its own GGUF quantizations that llama.cpp runs: 16-bit weights, in the F16 and BF16 GGUF
 #: files its converter writes from a 16-bit checkpoint (convert_hf_to_gguf.py --outtype f16 / bf16; llama-quantize
 #: starts from them).  A machine whose engine is a llama.cpp profile runs these rows on it (core.machine), not on vLLM.
@@ -829,11 +849,22 @@ def offloads_experts_only(engine: str, model) -> bool:
 
 
 def converts_first(engine: str, weights: str) -> tuple[str, str] | None:
-    """(why, source) where the engine converts ``weights`` before it loads them (MLX outside :data:`MLX_LOADS`; the
-    bytes imported as stored, "file", aside); None where it loads them as stored."""
-    if engine != "mlx" or weights in MLX_LOADS or weights == "file":
+    """(why, source) where the engine does not load ``weights`` as stored: MLX outside :data:`MLX_LOADS`
+    (:data:`MLX_CONVERTS`), llama.cpp outside GGUF and :data:`LLAMACPP_LOADS` (:data:`LLAMACPP_CONVERTS`), MLX's own
+    formats anywhere but MLX (:data:`MLX_FORMATS_ONLY`), a GGUF file under HF transformers, which dequantizes it
+    (:data:`HF_DEQUANTIZES_GGUF`); the bytes imported as stored, "file", and the generic profile aside; None where
+    it loads them as stored."""
+    from .formats import MLX_FORMATS, WEIGHT_FORMATS
+    if weights == "file" or engine == "generic":
         return None
-    return MLX_CONVERTS
+    if engine == "mlx":
+        return None if weights in MLX_LOADS else MLX_CONVERTS
+    if weights in MLX_FORMATS:
+        return MLX_FORMATS_ONLY
+    gguf = WEIGHT_FORMATS[weights].gguf is not None
+    if engine in LLAMACPP:
+        return None if gguf or weights in LLAMACPP_LOADS or weights == "fp32" else LLAMACPP_CONVERTS
+    return HF_DEQUANTIZES_GGUF if engine == "hf" and gguf else None
 
 
 def runs_on_gpu(engine: str, weights: str, gpu) -> bool:
