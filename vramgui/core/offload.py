@@ -416,7 +416,8 @@ def _experts_placement(one: Scenario, experts_on_cpu: bool, n_cpu_moe: int | Non
     llama-server's --fit places the experts) for a plan's MoE flags: ``experts_on_cpu`` every layer's (--cpu-moe),
     ``n_cpu_moe`` the first N's (--n-cpu-moe N, every layer then on the cards unless ``gpu_layers`` says otherwise:
     -ngl 99).  --fit (current llama.cpp, on by default where -ngl is not given) places an MoE model that does not fit
-    whole on its cards with the experts in RAM first; a dense model has none of this."""
+    whole on its cards with the experts in RAM first; a dense model has none of this, and an engine without the
+    experts' flags (:data:`~vramgui.core.engines.NO_CPU_MOE`: Ollama, 2023's builds) ignores them."""
     a = one.model.architecture
     L = a.num_layers
     if not takes_cpu_moe(one.engine):       # (Ollama, 2023's builds: no such flags; whole layers move)
