@@ -58,3 +58,23 @@ def test_eager_attention_is_refused_where_the_engine_has_none(engine, name):
     assert Scenario(**base, engine=engine, attention="flash").attention_impl == "flash"
     for other in ("hf", "llamacpp", "generic"):
         assert Scenario(**base, engine=other, attention="eager").attention_impl == "eager"
+
+
+@pytest.mark.parametrize("engine, kv, name", [("vllm", "q8_0", "vLLM has no Q8_0 (llama.cpp) KV cache"),
+                                              ("sglang", "q4_0", "SGLang has no Q4_0 (llama.cpp) KV cache"),
+                                              ("llamacpp", "fp8", "llama.cpp has no FP8 (E4M3/E5M2) KV cache"),
+                                              ("ollama", "bf16", "Ollama has no BF16 KV cache"),
+                                              ("mlx", "fp8", "MLX (mlx-lm) has no FP8 (E4M3/E5M2) KV cache")])
+def test_a_cache_type_the_engine_has_no_flag_for_is_refused(engine, kv, name):
+    """Each engine's cache flag takes its own types (engines.KV_TYPES: vLLM's and SGLang's --kv-cache-dtype auto and
+    FP8, llama.cpp's --cache-type-k f32/f16/bf16 and block types, Ollama's OLLAMA_KV_CACHE_TYPE f16/q8_0/q4_0,
+    mlx-lm's --kv-bits): another is refused with the reason; FP16 is every engine's; the generic profile and HF
+    transformers take any."""
+    from pydantic import ValidationError
+    cat = load_catalog()
+    base = dict(model=cat.model("llama3.1-8b"), gpu=cat.gpu("m4-max-64gb" if engine == "mlx" else "rtx4090"))
+    with pytest.raises(ValidationError, match=re.escape(name)):
+        Scenario(**base, engine=engine, kv_dtype=kv)
+    assert Scenario(**base, engine=engine, kv_dtype="fp16").kv_dtype == "fp16"
+    for other in ("generic", "hf"):
+        assert Scenario(**base, engine=other, kv_dtype=kv).kv_dtype == kv

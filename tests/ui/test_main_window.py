@@ -293,6 +293,15 @@ def test_eager_attention_is_greyed_where_the_engine_fuses_it(qtbot, win):
         choose(qtbot, win, p.engine, engine)
         assert eager.isEnabled() == enabled, engine
     assert "greyed under vLLM, SGLang and MLX" in p.attention.toolTip()
+    # the cache types likewise (core.engines.KV_TYPES): llama.cpp's Q8_0 greyed under vLLM, a switch to it from Q8_0
+    # takes FP16; vLLM's FP8 greyed under llama.cpp
+    choose(qtbot, win, p.engine, "llamacpp")
+    choose(qtbot, win, p.kv, "q8_0")
+    kv = {p.kv.itemData(i): p.kv.model().item(i) for i in range(p.kv.count())}
+    assert not kv["fp8"].isEnabled() and kv["q8_0"].isEnabled()
+    choose(qtbot, win, p.engine, "vllm")
+    assert (win.state.scenario.kv_dtype, p.kv.currentData()) == ("fp16", "fp16")
+    assert kv["fp8"].isEnabled() and not kv["q8_0"].isEnabled() and not kv["q4_0"].isEnabled()
 
 
 def test_weights_the_engine_does_not_load_as_stored_are_cautioned(qtbot, win):

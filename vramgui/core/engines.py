@@ -816,6 +816,36 @@ NO_EAGER_ATTENTION = {
 }
 
 
+#: The KV-cache types an engine's own flag takes, where it lacks some of vramgui's (why, source); the others take
+#: them all (the generic profile; HF transformers, whose QuantizedCache the Q8_0 and Q4_0 bytes stand for; MLX's
+#: --kv-bits 8 / 4 likewise, but no FP8).
+KV_TYPES = {
+    "llamacpp": (frozenset({"fp32", "fp16", "bf16", "q8_0", "q4_0"}),
+                 "llama.cpp's --cache-type-k / -v take f32, f16, bf16 and its block types (q8_0, q4_0, q4_1, iq4_nl, "
+                 "q5_0, q5_1), no FP8",
+                 "github.com/ggml-org/llama.cpp, tools/server/README.md (--cache-type-k)"),
+    "vllm": (frozenset({"fp32", "fp16", "bf16", "fp8"}),
+             "vLLM's --kv-cache-dtype takes auto (the model's dtype) and FP8 (fp8, fp8_e4m3, fp8_e5m2), not "
+             "llama.cpp's block types", "docs.vllm.ai, engine arguments (--kv-cache-dtype)"),
+    "sglang": (frozenset({"fp32", "fp16", "bf16", "fp8"}),
+               "SGLang's --kv-cache-dtype takes auto (the model's dtype), fp8_e5m2 and fp8_e4m3, not llama.cpp's "
+               "block types", "docs.sglang.ai, server arguments (--kv-cache-dtype)"),
+    "ollama": (frozenset({"fp16", "q8_0", "q4_0"}),
+               "Ollama's OLLAMA_KV_CACHE_TYPE takes f16 (the default), q8_0 and q4_0",
+               "github.com/ollama/ollama, docs/faq.md (How can I set the quantization type for the K/V cache?)"),
+    "mlx": (frozenset({"fp32", "fp16", "bf16", "q8_0", "q4_0"}),
+            "mlx-lm's cache is in the model's dtype, or with --kv-bits 8 / 4 quantized (the Q8_0 and Q4_0 bytes stand "
+            "for it); it has no FP8 cache", "github.com/ml-explore/mlx-lm, mlx_lm/models/cache.py (QuantizedKVCache)"),
+}
+for _twin, _of in (("llamacpp-vulkan", "llamacpp"), ("llamacpp-2023", "llamacpp"), ("ollama-num-ctx", "ollama")):
+    KV_TYPES[_twin] = KV_TYPES[_of]
+
+
+def takes_kv(engine: str, kv: str) -> bool:
+    """Whether the engine's cache can be of type ``kv`` (:data:`KV_TYPES`)."""
+    return engine not in KV_TYPES or kv in KV_TYPES[engine][0]
+
+
 #: Engines whose OpenAI-compatible server refuses (400 Bad Request) a request whose prompt and asked output together
 #: pass the model's context length (its max_model_len / context length, by default the model's own), where llama.cpp
 #: and HF transformers run it (on positions the model was not trained on).

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .engines import ENGINES, NO_EAGER_ATTENTION, EngineProfile
+from .engines import ENGINES, KV_TYPES, NO_EAGER_ATTENTION, EngineProfile, takes_kv
 from .formats import KV_DTYPES, WEIGHT_FORMATS, KVDtype, WeightFormat
 from .presets import GPU, ModelPreset
 from .weights import FILE_FORMAT, file_weight_format
@@ -76,6 +76,13 @@ class Scenario(BaseModel):
                 raise ValueError(f"{cards} not form {self.pipeline} pipeline stages of equal size")
             if self.pipeline > self.model.architecture.num_layers:
                 raise ValueError(f"{self.pipeline} pipeline stages for {self.model.architecture.num_layers} layers")
+        return self
+
+    @model_validator(mode="after")
+    def _cache_the_engine_takes(self) -> Scenario:
+        if not takes_kv(self.engine, self.kv_dtype):
+            _, why, _ = KV_TYPES[self.engine]
+            raise ValueError(f"{self.profile.name} has no {self.kv.name} KV cache: {why}")
         return self
 
     @model_validator(mode="after")

@@ -27,6 +27,7 @@ from ..core.engines import (
     seen_memory,
     takes_cpu_moe,
     takes_cpu_offload_gb,
+    takes_kv,
     unlisted_card,
 )
 from ..core.fit import auto_fit_headroom, server_context
@@ -903,7 +904,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.compare, self.tr("Draw up to four more cards' capacity and usable memory on the memory chart")),
                 (self.weights, self.tr("Weight format: effective bits include group scales and zeros; 'as stored' "
                                        "uses the exact bytes of an imported .safetensors or .gguf file")),
-                (self.kv, self.tr("Element type of the KV cache")),
+                (self.kv, self.tr("Element type of the KV cache; the types the engine has no flag for are greyed "
+                                  "(vLLM and SGLang: 16-bit and FP8; llama.cpp and MLX: no FP8; Ollama: FP16, Q8_0, "
+                                  "Q4_0)")),
                 (self.engine, self.tr("Engine profile: what the engine allocates and when (hover the breakdown "
                                       "for details)")),
                 (self.attention, self.tr("Eager attention materialises the score matrix (quadratic in the prompt); "
@@ -1179,6 +1182,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         eager = self.attention.model().item(self.attention.findData("eager"))      # (core.engines.NO_EAGER_ATTENTION)
         if eager.isEnabled() == (s.engine in NO_EAGER_ATTENTION):
             eager.setEnabled(s.engine not in NO_EAGER_ATTENTION)
+        kv_items = self.kv.model()                                                  # (core.engines.KV_TYPES)
+        for i in range(self.kv.count()):
+            takes = takes_kv(s.engine, self.kv.itemData(i))
+            if kv_items.item(i).isEnabled() != takes:
+                kv_items.item(i).setEnabled(takes)
         self._show_host(s)
         limit = max(4 * s.model.architecture.max_context, 1024)
         self.prompt.setRange(0, limit)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from PySide6 import QtCore
 
 from ..core import Catalog, Scenario
-from ..core.engines import LLAMACPP, NO_EAGER_ATTENTION, offloads_to_ram
+from ..core.engines import LLAMACPP, NO_EAGER_ATTENTION, offloads_to_ram, takes_kv
 from ..core.errors import pydantic_message
 from ..core.formats import UNQUANTIZED, release_format
 from ..core.offload import flags_force
@@ -302,9 +302,8 @@ class ScenarioState(QtCore.QObject):
         return self._scenario
 
     def update(self, **change) -> bool:
-        """Apply ``change`` if the result validates; True when the scenario changed.  A change of engine to one without
-        eager attention (core.engines.NO_EAGER_ATTENTION) takes the engine's default attention where eager was
-        picked (the picker greys eager there)."""
+        """Apply ``change`` if the result validates; True when the scenario changed.  A change of engine takes the
+        engine's default attention and a 16-bit cache where the ones picked are not the engine's (:meth:`_fused`)."""
         change = self._fused(change)
         try:
             new = self._scenario.with_(**change)
@@ -320,10 +319,16 @@ class ScenarioState(QtCore.QObject):
         return True
 
     def _fused(self, change: dict) -> dict:
-        """``change`` with the engine's default attention where it switches from eager to an engine without it."""
-        if change.get("engine") in NO_EAGER_ATTENTION and "attention" not in change \
-                and self._scenario.attention == "eager":
-            return {**change, "attention": None}
+        """``change`` with the engine's default attention where it switches from eager to an engine without it, and a
+        16-bit cache where it switches to an engine whose cache cannot be of the type picked (core.engines.KV_TYPES:
+        llama.cpp's Q8_0 under vLLM, vLLM's FP8 under llama.cpp); the pickers grey those entries."""
+        engine = change.get("engine")
+        if engine is None:
+            return change
+        if engine in NO_EAGER_ATTENTION and "attention" not in change and self._scenario.attention == "eager":
+            change = {**change, "attention": None}
+        if "kv_dtype" not in change and not takes_kv(engine, self._scenario.kv_dtype):
+            change = {**change, "kv_dtype": "fp16"}
         return change
 
     def _one_stage(self, change: dict):
