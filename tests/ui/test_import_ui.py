@@ -832,3 +832,14 @@ def test_a_mistral_params_json_imports_with_its_assumed_context(qtbot, win, tmp_
     assert s.model.name == "Mistral-7B-Instruct-v0.3" and s.model.architecture.max_context == 128_000
     assert "params.json names no context limit: 128,000 tokens assumed" in win.panel.provenance.toolTip()
     assert not win.warnings
+
+
+def test_vramgui_flags_that_ask_for_an_impossible_scenario_are_an_error_line(tmp_path):
+    """Window flags whose scenario cannot be (vLLM with eager attention or llama.cpp's Q8_0 cache, seven cards in two
+    stages) give one error line with the reason and no window, not a traceback."""
+    for flags, reason in ((["--engine", "vllm", "--attention", "eager"], "vLLM has no eager attention"),
+                          (["--engine", "vllm", "--kv-dtype", "q8_0"], "vLLM has no Q8_0 (llama.cpp) KV cache"),
+                          (["--engine", "vllm", "--gpus", "7", "--pipeline", "2"],
+                           "7 cards do not form 2 pipeline stages of equal size")):
+        seen, err = _app(*flags, "--screenshot", str(tmp_path / "x.png"))
+        assert seen == {"rc": 2} and err.startswith(f"vramgui: error: {reason}") and "Traceback" not in err, err

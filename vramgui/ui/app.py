@@ -12,8 +12,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS, Scenario, VramguiError
 from ..core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, data_dir, names_a_file
+from ..core.errors import pydantic_message
 from ..core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, HOSTS
 from ..flags import add_offload_flags
 
@@ -297,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
     except VramguiError as exc:
         print(f"vramgui: error: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:          # (a scenario the flags ask for that cannot be: vLLM with eager attention)
+        print(f"vramgui: error: {pydantic_message(exc)}", file=sys.stderr)
         return 2
     if args.explain:
         win.show_explain()
