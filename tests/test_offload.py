@@ -1562,15 +1562,15 @@ def test_an_offload_on_unified_memory_uses_the_part_the_gpu_may_not_wire():
     beside the GPU's 48: Mixtral 8x7B BF16, 87 GiB, was placed with 40 GiB "in RAM"); Gemma 3 27B keeps 4.5 GiB there.
     llama.cpp's split had the rule already: the same 16 GiB."""
     from vramgui.core import fit
-    from vramgui.core.offload import unified_ram
+    from vramgui.core.offload import card_pool, unified_ram
     cat = default_catalog()
     mac = cat.gpu("m4-max-64gb")
     s = Scenario(model=cat.model("mixtral-8x7b"), gpu=mac, weights="bf16", engine="hf", prompt_tokens=1024,
                  output_tokens=0)
     budget = 48 * GIB
     assert mac.memory_bytes == 64 * GIB and fit(s).budget_bytes == budget
-    assert unified_ram(64, mac, 1, budget) == 16 * GIB and unified_ram(8, mac, 1, budget) == 8e9
-    assert unified_ram(64, cat.gpu("rtx4090"), 1, 23 * GIB) == 64e9
+    assert unified_ram(64, card_pool(mac, 1, budget)) == 16 * GIB and unified_ram(8, card_pool(mac, 1, budget)) == 8e9
+    assert card_pool(cat.gpu("rtx4090"), 1, 23 * GIB) is None and unified_ram(64, None) == 64e9
     plan = plan_offload(s, 64)
     assert plan.level == "none" and plan.devices[-1].budget_bytes == 16 * GIB
     assert plan.copied_bytes == pytest.approx(fit(s).needed_bytes - budget) and plan.copied_bytes > 16 * GIB

@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .formats import MLX_FORMATS
+from .formats import MLX_FORMATS, WEIGHT_FORMATS
 from .units import GIB, MIB
 
 Attention = Literal["eager", "sdpa", "flash"]
@@ -884,7 +884,6 @@ def converts_first(engine: str, weights: str) -> tuple[str, str] | None:
     formats anywhere but MLX (:data:`MLX_FORMATS_ONLY`), a GGUF file under HF transformers, which dequantizes it
     (:data:`HF_DEQUANTIZES_GGUF`); the bytes imported as stored, "file", and the generic profile aside; None where
     it loads them as stored."""
-    from .formats import MLX_FORMATS, WEIGHT_FORMATS
     if weights == "file" or engine == "generic":
         return None
     if engine == "mlx":

@@ -59,6 +59,7 @@ from .offload import (
     PCIE_COPY_EFFICIENCY,
     PINNED_COPY_EFFICIENCY,
     apple_cpu,
+    card_pool,
     copied_passes,
     copied_placed,
     cpu_bandwidth_share,
@@ -75,6 +76,7 @@ from .offload import (
     passes_copy_bytes,
     unified_ram,
     unused_experts_share,
+    used_experts_share,
 )
 from .params import count_params
 from .presets import GPU, ModelPreset
@@ -413,7 +415,7 @@ def _placement(g: _Group, m: Machine, context) -> _Placement:
     ram_used = (np.where(prof.embedding_on_host | (n_gpu == 0), g.embedding, 0.0)
                 + n_cpu * (g.layer_bytes + kv_layer) + np.where(output_on_gpu | g.tied, 0.0, g.lm_head)
                 + g.expert_layer * moe_in_ram + np.where(n_cpu > 0, act, 0.0))
-    ram_budget = unified_ram(m.ram_gb, m.gpu, m.n_gpus, budget)     # (one pool on a Mac)
+    ram_budget = unified_ram(m.ram_gb, card_pool(m.gpu, m.n_gpus, budget))     # (one pool on a Mac)
     ram_bw = DEFAULT_RAM_BANDWIDTH_GB_S
     if m.gpu.unified_memory:          # (the CPU reads the same memory as the GPU)
         ram_bw = m.gpu.memory_bandwidth_gb_s
@@ -499,7 +501,7 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
     routed = sp.num_experts * sp.expert_bytes        # a card's routed experts (0: a dense model)
     only = np.asarray(routed > 0) & (m.experts_only and g.engine in OFFLOADS_EXPERTS_ONLY)
     copied = np.maximum(needed - budget, 0.0)
-    ram = unified_ram(m.ram_gb, m.gpu, n, budget)       # (on a Mac, the part of its one pool the GPU may not wire)
+    ram = unified_ram(m.ram_gb, card_pool(m.gpu, n, budget))     # (on a Mac, the part of its pool the GPU may not wire)
     ram_each = ram / n
     placed = copied_placed(copied, weights, n, ram) & (~only | (copied <= routed))
     level = np.where((copied > 0) & placed, "partial", "none").astype(object)
@@ -511,7 +513,7 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
             return 1.0
         mixed = in_place_read_share(sp.dense_bytes, sp.expert_bytes, sp.num_experts, sp.experts_per_token,
                                     g.lm_head / g.probe.tensor_parallel, tokens)
-        return np.where(only, experts_touched(sp.num_experts, sp.experts_per_token, tokens) / sp.num_experts, mixed)
+        return np.where(only, used_experts_share(sp.num_experts, sp.experts_per_token, tokens), mixed)
     decode = np.where(level == "partial", step + copied * read(m.batch) / link, np.inf)
     tokens, passes = copied_passes(g.probe.profile, m.gpu, float(m.context * m.batch))   # (none of it cached)
     copies = passes * copied * (read(tokens) if passes else 1.0) / link

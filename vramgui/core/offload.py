@@ -520,10 +520,8 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
         + n_cpu * (layer_w + kv_layer) + (0.0 if output_on_gpu or a.tie_embeddings else head) \
         + expert_layer * moe_in_ram \
         + (act1 if n_cpu else 0.0)
-    ram_budget = ram_gb * GB
-    if all(g.unified_memory for g in gpus):   # one pool (unified_ram)
-        pool = sum(g.memory_bytes for g in gpus) - sum(budgets)
-        ram_budget = min(ram_budget, pool) if ram_gb else pool
+    ram_budget = unified_ram(ram_gb, sum(g.memory_bytes for g in gpus) - sum(budgets)
+                             if all(g.unified_memory for g in gpus) else None)
     devices.append(Device("system RAM", ram_used, ram_budget, n_cpu))
     over_gpu = any(d.used_bytes > d.budget_bytes for d in devices[:-1])
     if ram_used > ram_budget or over_gpu:
@@ -628,16 +626,21 @@ def _copied_split(needed: float, budget: float, weights: float, layers: int, car
     return copied, in_ram, "partial" if placed else "none"
 
 
-def unified_ram(ram_gb: float, g: GPU, cards: int, budget):
-    """The bytes of system RAM the offload may use beside ``cards`` of ``g`` with ``budget`` usable bytes each: the
-    ``ram_gb`` entered, but on unified memory (an Apple chip) one pool, the part the GPU may not wire: at most that,
-    and that where no RAM is entered (numbers or arrays: the My machine grid's).  (The CPU's share is the same
-    physical memory as the GPU's: counted beside it, a 64 GB Mac held 48 GiB on its GPU and 59.6 in "RAM".)"""
+def unified_ram(ram_gb: float, pool=None):
+    """The bytes of system RAM an offload may use: the ``ram_gb`` entered, but on unified memory (an Apple chip) one
+    pool, of which ``pool`` is the part the GPU(s) may not wire (their memory less their budgets; None: not unified):
+    at most that, and that where no RAM is entered (numbers or arrays: every card's plan, the My machine grid's).
+    (The CPU's share is the same physical memory as the GPU's: counted beside it, a 64 GB Mac held 48 GiB on its GPU
+    and 59.6 in "RAM".)"""
     ram = ram_gb * GB
-    if not g.unified_memory:
+    if pool is None:
         return ram
-    pool = cards * (g.memory_bytes - budget)
     return np.minimum(ram, pool) if ram_gb else pool
+
+
+def card_pool(g: GPU, cards: int, budget):
+    """:func:`unified_ram`'s ``pool`` for ``cards`` of ``g`` with ``budget`` usable bytes each (None: not unified)."""
+    return cards * (g.memory_bytes - budget) if g.unified_memory else None
 
 
 def copied_placed(copied, weights, cards: int, ram_budget: float):
@@ -680,7 +683,7 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
     experts = routed_expert_bytes(s) if experts_only else None
     out = []
     for g, needed, budget, rate in zip(gpus, needed_each, budgets, rates, strict=True):
-        ram = unified_ram(ram_gb, g, n, budget)
+        ram = unified_ram(ram_gb, card_pool(g, n, budget))
         copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram, forced, layer_bytes, experts)
         link = host_link_bytes_per_s(g)
         step = 1.0 / rate if rate > 0 else float("inf")
@@ -725,7 +728,7 @@ def copied_read_share(s: Scenario, experts_only: bool = False):
     if s.engine not in READS_IN_PLACE or not expert:
         return lambda tokens: 1.0
     if experts_only:
-        return lambda tokens: float(experts_touched(e, k, tokens)) / e
+        return lambda tokens: float(used_experts_share(e, k, tokens))
     a = s.model.architecture
     fmt = s.weight_format
     head = output_layer_bytes(a, weight_bytes(a, fmt, count_params(a))) / s.tensor_parallel
@@ -740,7 +743,7 @@ def in_place_read_share(dense, expert, num_experts, experts_per_token, head, tok
     routed = num_experts * expert
     with np.errstate(divide="ignore", invalid="ignore"):
         x = np.where(routed > 0, routed / (dense - head + routed), 0.0)   # (the experts' share of the layers' bytes)
-    return 1.0 - x + x * experts_touched(num_experts, experts_per_token, tokens) / num_experts
+    return 1.0 - x + x * used_experts_share(num_experts, experts_per_token, tokens)
 
 
 def plan_offload_cards(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool = False,
@@ -900,9 +903,8 @@ def _plan_rows(s: Scenario, ram_gb: float, gpus: list[GPU], experts_on_cpu: bool
     ram_used = np.where((n_gpu == 0) | bool(one.profile.embedding_on_host), wb.embedding, 0.0) \
         + n_cpu * (sh.layer_w + sh.kv_layer) + np.where(output_on_gpu | a.tie_embeddings, 0.0, sh.head) \
         + E * moe_in_ram + np.where(n_cpu > 0, sh.act1, 0.0)
-    ram_budget = np.full(C, ram_gb * GB)
     pool = _seq_sum(np.repeat(c["memory"][:, None], n, axis=1)) - _seq_sum(budgets)
-    ram_budget = np.where(unified, np.minimum(ram_budget, pool) if ram_gb else pool, ram_budget)
+    ram_budget = np.where(unified, unified_ram(ram_gb, pool), ram_gb * GB)
     over_gpu = np.any(dev_used > budgets, axis=1)
     level = np.where((ram_used > ram_budget) | over_gpu, 3,
                      np.where((n_cpu == 0) & output_on_gpu & (moe_in_ram == 0), 0,
@@ -1302,7 +1304,13 @@ def unused_experts_share(num_experts, experts_per_token, tokens):
     scheduler copies only the experts a pass uses to the card (PR #15346, Aug 2025), (1 - k/E)^tokens of them
     expected unused (:func:`~vramgui.core.speed.experts_touched`): 12.7 % of Qwen3-30B-A3B's 128 (8 a token) at a
     step of 32 sequences, next to none at a 512-token pass (numbers or arrays; 0 for a dense model, E = k = 1)."""
-    return 1.0 - experts_touched(num_experts, experts_per_token, tokens) / num_experts
+    return 1.0 - used_experts_share(num_experts, experts_per_token, tokens)
+
+
+def used_experts_share(num_experts, experts_per_token, tokens):
+    """The share of ``num_experts`` routed experts a pass of ``tokens`` tokens uses, ``experts_per_token`` a token
+    (:func:`~vramgui.core.speed.experts_touched` of E, over E; numbers or arrays)."""
+    return experts_touched(num_experts, experts_per_token, tokens) / num_experts
 
 
 def kv_copy_per_cell(one: Scenario) -> float:
