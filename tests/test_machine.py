@@ -166,7 +166,11 @@ def test_cli_machine_keeps_vllms_routed_experts_alone_in_ram(capsys):
     row = alone["qwen3-30b-a3b", "bf16"]
     assert row["level"] == "partial" and row["decode_tokens_per_second"] == pytest.approx(o.decode_tokens_per_s)
     assert row["needed_bytes"] == mixed["qwen3-30b-a3b", "bf16"]["needed_bytes"]
-    assert row["decode_tokens_per_second"] > 1.3 * mixed["qwen3-30b-a3b", "bf16"]["decode_tokens_per_second"]
+    # (the step adds the link's time for the same bytes at 8/128 of them read where the layers' mix reads 1 - x + x/16,
+    # x the routed experts' share of the layers: faster, by less than that ratio: tests/ui, machine_tab's test)
+    x = 28_991_029_248 / (28_991_029_248 + 48 * 19_140_288)
+    ratio = row["decode_tokens_per_second"] / mixed["qwen3-30b-a3b", "bf16"]["decode_tokens_per_second"]
+    assert 1.0 < ratio < (1 - x + x / 16) / (1 / 16)
     same = [k for k, r in mixed.items() if r["engine"] != "vllm" or r["level"] != "partial"
             or not count_params(cat.model(k[0]).architecture).experts]
     assert any(k[0] == "qwen3-32b" for k in same) and all(alone[k] == mixed[k] for k in same)
@@ -372,10 +376,10 @@ def check_grid(m: Machine) -> None:
         shorts += o.short_of_fit_margin
     assert "gpu" in levels and ("none" in levels or "partial" in levels)
     # (rows short of llama-server's 1 GiB: only where current llama.cpp runs the GGUF rows, not its 2023 builds nor
-    # Ollama, whose budget keeps its margin, nor the other engines; 8 H100s at 131,072 tokens have none: every GGUF
-    # row fits with room or not at all)
+    # Ollama, whose budget keeps its margin, nor the other engines; that such rows are marked where they are:
+    # test_rows_short_of_llama_servers_fit_margin_are_marked, by hand)
     from vramgui.core.machine import _engine_for
-    assert (shorts > 0) == (_engine_for(engine, "q4_k_m", gguf) == "llamacpp" and gpu != "h100-sxm"), shorts
+    assert shorts == 0 or _engine_for(engine, "q4_k_m", gguf) == "llamacpp", shorts
 
 
 def test_quality_is_shown_only_where_a_sourced_figure_is_attached(capsys):

@@ -1981,7 +1981,13 @@ def test_machine_tab_keeps_vllms_routed_experts_alone_in_ram(qtbot, win):
     # the same bytes in RAM (the least that lets the rest fit: 36.1 GiB, fewer than the 54.0 GiB of routed experts,
     # 48 x 128 x 3 x 2,048 x 768 x 2 B), read at 8/128 of them a step in place of the layers' mix
     assert alone.copied_bytes == mixed.copied_bytes < 48 * 128 * 3 * 2048 * 768 * 2
-    assert 1.3 < alone.decode_tokens_per_s / mixed.decode_tokens_per_s < 1.5
+    # a step is the card's time plus the link's for those bytes, read 8/128 with the experts alone and 1 - x + x/16
+    # with the layers' mix, x the routed experts' share of the decoder layers (by hand from config.json: 48 layers of
+    # 128 x 3 x 2,048 x 768 expert weights; q 2,048 x 4,096, k and v 2,048 x 512, o 4,096 x 2,048, a 2,048 x 128
+    # router, two 128-wide q/k norms and two 2,048-wide norms, 19,140,288 a layer): faster, by less than that ratio
+    routed = 48 * 128 * 3 * 2048 * 768
+    x = routed / (routed + 48 * 19_140_288)
+    assert 1.0 < alone.decode_tokens_per_s / mixed.decode_tokens_per_s < (1 - x + x / 16) / (1 / 16)
     open_machine_row(qtbot, win, mt, name, "bf16")
     st = win.state
     assert (st.scenario.engine, st.experts_only, win.panel.ram_flag.isChecked()) == ("vllm", True, True)
