@@ -8,7 +8,7 @@ import pytest
 
 from vramgui.cli import main
 from vramgui.core import count_params, default_catalog
-from vramgui.core.engines import COPIED_OFFLOAD, LLAMACPP
+from vramgui.core.engines import COPIED_OFFLOAD, LLAMACPP, kv_for
 from vramgui.core.fit import MAX_TOKENS
 from vramgui.core.machine import (
     GGUF,
@@ -16,7 +16,6 @@ from vramgui.core.machine import (
     Machine,
     best_format,
     evaluate,
-    machine_kv,
     machine_table,
     runs_on,
 )
@@ -253,7 +252,7 @@ def _reference(m: Machine, model, fmt: str):
     from vramgui.core.speed import decode_step, prefill_time
 
     engine = _engine_for(m.engine, fmt, m.gguf_engine)
-    s = Scenario(model=model, gpu=m.gpu, n_gpus=m.n_gpus, weights=fmt, kv_dtype=machine_kv(engine, m.kv_dtype),
+    s = Scenario(model=model, gpu=m.gpu, n_gpus=m.n_gpus, weights=fmt, kv_dtype=kv_for(engine, m.kv_dtype),
                  engine=engine, prompt_tokens=m.context, output_tokens=0,
                  batch=m.batch, host=m.host)
     needed, budget = float(estimate_memory(s).total), budget_bytes(s)
@@ -283,7 +282,7 @@ def _placed(m: Machine, o, context: int) -> bool:
     from vramgui.core.scenario import Scenario
 
     engine = _engine_for(m.engine, o.weights, m.gguf_engine)
-    s = Scenario(model=o.model, gpu=m.gpu, n_gpus=m.n_gpus, weights=o.weights, kv_dtype=machine_kv(engine, m.kv_dtype),
+    s = Scenario(model=o.model, gpu=m.gpu, n_gpus=m.n_gpus, weights=o.weights, kv_dtype=kv_for(engine, m.kv_dtype),
                  engine=engine, prompt_tokens=0, output_tokens=0,
                  batch=m.batch, host=m.host).model_copy(update={"prompt_tokens": context})   # (past the scenario's cap)
     return plan_offload(s, m.ram_gb, pinned=m.pinned, ram_bandwidth_gb_s=m.ram_bandwidth_gb_s,

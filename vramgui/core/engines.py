@@ -846,6 +846,12 @@ def takes_kv(engine: str, kv: str) -> bool:
     return engine not in KV_TYPES or kv in KV_TYPES[engine][0]
 
 
+def kv_for(engine: str, kv: str) -> str:
+    """The cache type ``engine`` runs where ``kv`` is asked: that one where it takes it (:func:`takes_kv`), else
+    16-bit (every engine's): the window's engine switch, the My machine grid's rows."""
+    return kv if takes_kv(engine, kv) else "fp16"
+
+
 #: Engines whose OpenAI-compatible server refuses (400 Bad Request) a request whose prompt and asked output together
 #: pass the model's context length (its max_model_len / context length, by default the model's own), where llama.cpp
 #: and HF transformers run it (on positions the model was not trained on).

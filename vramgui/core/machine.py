@@ -35,8 +35,8 @@ from .engines import (
     READS_IN_PLACE,
     VLLM_BF16,
     card_rules,
+    kv_for,
     outside,
-    takes_kv,
 )
 from .fit import MAX_TOKENS, budget_bytes, largest_fitting, max_prompt_tokens_from_terms, short_of_margin
 from .formats import MLX_FORMATS, WEIGHT_FORMATS, release_format
@@ -243,16 +243,10 @@ def _scenario(model: ModelPreset, gpu: GPU, fmt: str, engine: str, n: int, kv: s
               host: str | None = None) -> Scenario:
     # ids come from the format and engine tables and the catalog: nothing to re-validate (the machine's cache type
     # where the row's engine takes it, else 16-bit: FP8 for vLLM's rows, F16 for the GGUF rows' llama.cpp)
-    return Scenario.model_construct(model=model, gpu=gpu, n_gpus=n, weights=fmt, kv_dtype=machine_kv(engine, kv),
+    return Scenario.model_construct(model=model, gpu=gpu, n_gpus=n, weights=fmt, kv_dtype=kv_for(engine, kv),
                                     engine=engine,
                                     attention=None, prompt_tokens=0, output_tokens=0, batch=1, gpu_util=None,
                                     reserved_mib=0.0, host=host)
-
-
-def machine_kv(engine: str, kv: str) -> str:
-    """The cache type a machine row's ``engine`` runs for the machine's ``kv``: that one where the engine takes it
-    (:func:`~vramgui.core.engines.takes_kv`), else 16-bit."""
-    return kv if takes_kv(engine, kv) else "fp16"
 
 
 def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n: int, kv: str,

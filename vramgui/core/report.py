@@ -284,7 +284,7 @@ def _speed_dict(sp: SpeedResult) -> dict:
 def context_note(s) -> str | None:
     """A warning where prompt + output run past the model's context length (None within it)."""
     limit = s.model.architecture.max_context
-    if s.context_tokens <= limit:
+    if not s.past_context:
         return None
     if s.engine in REFUSES_PAST_CONTEXT:
         return (f"prompt + output = {s.context_tokens:,} tokens, beyond the model's {limit:,}-token context: "

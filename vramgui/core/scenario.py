@@ -114,6 +114,11 @@ class Scenario(BaseModel):
         return ENGINES[self.engine]
 
     @property
+    def past_context(self) -> bool:
+        """Whether prompt + output run past the model's context length (report.context_note says what engines do)."""
+        return self.context_tokens > self.model.architecture.max_context
+
+    @property
     def attention_impl(self) -> str:
         return self.attention or self.profile.default_attention
 

@@ -258,7 +258,7 @@ class BreakdownStrip(QtWidgets.QFrame):
                    self.tr("The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and "
                            "AMD cards")) + "\n" + tip
         limit = s.model.architecture.max_context
-        if s.context_tokens > limit:            # (core.report.context_note)
+        if s.past_context:                      # (core.report.context_note)
             tip += "\n" + (self.tr("Prompt + output, {n} tokens, run past the model's context of {limit}: {engine} "
                                    "refuses such a request (the figures are as if it ran).")
                            if s.engine in REFUSES_PAST_CONTEXT else

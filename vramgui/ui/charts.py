@@ -1104,7 +1104,7 @@ class MemoryChart(pg.PlotWidget):
         x, stack = self.x, self.stack
         limit = s.model.architecture.max_context
         # (a prompt whose output runs past the model's context: vLLM and SGLang refuse it, core.report.context_note)
-        current = (self.tr("prompt {n}") if s.context_tokens <= limit else
+        current = (self.tr("prompt {n}") if not s.past_context else
                    self.tr("prompt {n} + {out} output: past the model's limit")).format(
             n=integer(s.prompt_tokens), out=integer(s.output_tokens))
         self._lines(s.gpu, budget, s.prompt_tokens, current, max_prompt, top,

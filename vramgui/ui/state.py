@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from PySide6 import QtCore
 
 from ..core import Catalog, Scenario
-from ..core.engines import LLAMACPP, NO_EAGER_ATTENTION, offloads_to_ram, takes_kv
+from ..core.engines import LLAMACPP, NO_EAGER_ATTENTION, kv_for, offloads_to_ram
 from ..core.errors import pydantic_message
 from ..core.formats import UNQUANTIZED, release_format
 from ..core.offload import flags_force
@@ -327,8 +327,9 @@ class ScenarioState(QtCore.QObject):
             return change
         if engine in NO_EAGER_ATTENTION and "attention" not in change and self._scenario.attention == "eager":
             change = {**change, "attention": None}
-        if "kv_dtype" not in change and not takes_kv(engine, self._scenario.kv_dtype):
-            change = {**change, "kv_dtype": "fp16"}
+        kv = kv_for(engine, self._scenario.kv_dtype)
+        if "kv_dtype" not in change and kv != self._scenario.kv_dtype:
+            change = {**change, "kv_dtype": kv}
         return change
 
     def _one_stage(self, change: dict):
