@@ -8,7 +8,7 @@ import pytest
 
 from vramgui.cli import main
 from vramgui.core import count_params, default_catalog
-from vramgui.core.engines import COPIED_OFFLOAD, LLAMACPP, kv_for
+from vramgui.core.engines import LLAMACPP, kv_for, offloads_to_ram
 from vramgui.core.fit import MAX_TOKENS
 from vramgui.core.machine import (
     GGUF,
@@ -258,7 +258,7 @@ def _reference(m: Machine, model, fmt: str):
     needed, budget = float(estimate_memory(s).total), budget_bytes(s)
     if needed <= budget:
         level, layers, tok_s = "gpu", model.architecture.num_layers, 1.0 / float(decode_step(s, m.batch, m.context)[0])
-    elif m.ram_gb > 0 and (s.engine in LLAMACPP or s.engine in COPIED_OFFLOAD):
+    elif m.ram_gb > 0 and offloads_to_ram(s.engine):
         plan = plan_offload(s, m.ram_gb, pinned=m.pinned, ram_bandwidth_gb_s=m.ram_bandwidth_gb_s,
                             experts_only=m.experts_only)
         level, layers, tok_s = plan.level, plan.gpu_layers, plan.tokens_per_s
@@ -305,6 +305,8 @@ def _placed(m: Machine, o, context: int) -> bool:
     ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16", None, "llamacpp", False, None),  # unified memory
     ("m4-max-64gb", 1, 64, "mlx", 8192, 1, "fp16", None, "llamacpp", False, None),  # MLX: its formats, AWQ, MXFP4
     ("rtx3060-12gb", 3, 16, "generic", 16384, 2, "fp16", None, "llamacpp", False, None),  # three small cards
+    ("rtx4090", 1, 64, "generic", 4096, 1, "fp16", None, "llamacpp", False, None),  # generic's layer split: its
+    #                                                                               non-GGUF rows offloaded too
     ("rtx3090", 1, 32, "llamacpp-2023", 8192, 1, "fp16", None, "llamacpp", False, None),  # GGUF without CUDA graphs
     ("rtx4090", 1, 64, "vllm", 4096, 1, "fp16", None, "ollama", False, None),  # GGUF on Ollama: its 32k default
     ("rtx3090", 2, 64, "sglang", 2048, 2, "fp16", None, "ollama", False, None),  # two cards: 48 GiB, the top tier

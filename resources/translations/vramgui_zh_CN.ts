@@ -1027,8 +1027,8 @@
         <translation>这种卡的数量</translation>
     </message>
     <message>
-        <source>System RAM, for partly offloaded GGUF models (0: GPU only)</source>
-        <translation>系统内存，用于部分卸载的 GGUF 模型（0：仅用 GPU）</translation>
+        <source>System RAM, for the weights the cards cannot hold (0: GPU only)</source>
+        <translation>系统内存，用于存放显卡放不下的权重（0：仅用 GPU）</translation>
     </message>
     <message>
         <source>The weights in RAM are in pinned host memory (llama.cpp --no-mmap): the First token column&apos;s copies to the card run faster</source>

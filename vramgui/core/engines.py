@@ -773,11 +773,17 @@ NO_CPU_MOE = {
 NO_CPU_MOE["ollama-num-ctx"] = NO_CPU_MOE["ollama"]
 
 
+def splits_layers(engine: str) -> bool:
+    """Whether the engine's offload places whole layers in RAM and has the CPU run them (llama.cpp's split, and the
+    generic profile's theory of it): not the engines that keep weights in RAM for every pass
+    (:data:`COPIED_OFFLOAD`) nor those that offload nothing (:data:`NO_OFFLOAD`)."""
+    return engine not in COPIED_OFFLOAD and engine not in NO_OFFLOAD
+
+
 def takes_cpu_moe(engine: str) -> bool:
-    """Whether the engine splits layers and can keep an MoE model's routed experts in RAM apart from them
-    (llama.cpp's --cpu-moe / --n-cpu-moe): not the engines that keep weights in RAM for every pass
-    (:data:`COPIED_OFFLOAD`), those that offload nothing (:data:`NO_OFFLOAD`) nor :data:`NO_CPU_MOE`."""
-    return engine not in COPIED_OFFLOAD and engine not in NO_OFFLOAD and engine not in NO_CPU_MOE
+    """Whether the engine splits layers (:func:`splits_layers`) and can keep an MoE model's routed experts in RAM
+    apart from them (llama.cpp's --cpu-moe / --n-cpu-moe): not :data:`NO_CPU_MOE`."""
+    return splits_layers(engine) and engine not in NO_CPU_MOE
 
 
 def offloads_to_ram(engine: str) -> bool:

@@ -36,7 +36,9 @@ from .engines import (
     VLLM_BF16,
     card_rules,
     kv_for,
+    offloads_to_ram,
     outside,
+    splits_layers,
 )
 from .fit import MAX_TOKENS, budget_bytes, largest_fitting, max_prompt_tokens_from_terms, short_of_margin
 from .formats import MLX_FORMATS, WEIGHT_FORMATS, release_format
@@ -218,6 +220,7 @@ class _Group:
     mem: MemoryTerms                # on the machine's N cards
     mem1: MemoryTerms               # on one card (the layer-offload plan counts per card)
     speed: object                   # SpeedTerms
+    speed1: object                  # SpeedTerms of one card (a layer split's decode; ``speed`` but for generic's N)
     layers: np.ndarray              # (M, 1)
     layer_bytes: np.ndarray         # linear + norms/biases per layer, whole model / L
     lm_head: np.ndarray             # the output layer's bytes (a tied table's rows: llama.cpp copies them)
@@ -249,6 +252,22 @@ def _scenario(model: ModelPreset, gpu: GPU, fmt: str, engine: str, n: int, kv: s
                                     reserved_mib=0.0, host=host)
 
 
+def _stacked_speed(scenarios: list[Scenario], terms: list[MemoryTerms], wfs, heads: np.ndarray, by_format: dict):
+    """The speed terms of one scenario per model stacked as models x formats ``wfs`` (``heads``: the output layer's
+    bytes of each; ``by_format``: the fields that depend on the format and the card alone)."""
+    shape = heads.shape
+    read = np.array([weights_read_terms(s, w) for s in scenarios for w in wfs]).reshape(shape + (4,))
+    return replace(stack_speed_terms([speed_terms(s, t) for s, t in zip(scenarios, terms, strict=True)],
+                                     (shape[0], 1)),
+                   dense_bytes=read[..., 0], expert_bytes=read[..., 1], num_experts=read[..., 2],
+                   experts_per_token=read[..., 3],
+                   head_bytes=np.array([[prompt_head_bytes(s, w, heads[i, j]) for j, w in enumerate(wfs)]
+                                        for i, s in enumerate(scenarios)]),
+                   **by_format,
+                   **{f: np.array([[dequantized(s, w).get(f, 0.0) for w in wfs] for s in scenarios])
+                      for f in ("dequant_weights", "dequant_bytes")})
+
+
 def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n: int, kv: str,
             gpu: GPU, host: str | None = None, gguf_engine: str = "llamacpp") -> list[_Group]:
     """The stacked coefficients, built once per (models, formats, engines, cards, KV dtype, card
@@ -276,44 +295,45 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
                       for f in fmts]
         mem = replace(stack_terms(per_model), weights=np.array(weights).reshape(shape),
                       moe_workspace=np.array(workspaces).reshape(shape))
-        mem1 = mem   # the offload plan counts one card; only llama.cpp's group offloads
-        if n > 1 and eng in LLAMACPP:
+        mem1 = mem   # the layer split counts one card (llama.cpp's group, generic's); the copying engines' do not
+        ones = base
+        if n > 1 and splits_layers(eng):
             ones = [_scenario(m, gpu, fmts[0], eng, 1, kv, host) for m in models]
             # (Ollama's default context is the whole machine's: the N cards' terms hold it)
             mem1 = replace(stack_terms([memory_terms(s) for s in ones]), weights=np.array(
                 [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(ones) for j in range(len(wfs))]
             ).reshape(shape), context_floor=mem.context_floor)
-        read = np.array([weights_read_terms(s, w) for s in base for w in wfs]).reshape(shape + (4,))
         heads = np.array([output_layer_bytes(archs[i], wbs[i * len(wfs) + j]) for i in range(len(archs))
                           for j in range(len(wfs))], dtype=np.float64).reshape(shape)
         row = speed_key(base[0].profile, gpu, base[0].host)
         kernels = np.array([[small_batch_kernels(row, w, gpu) for w in wfs]])   # (1, formats, 2)
-        speed = replace(stack_speed_terms([speed_terms(s, t) for s, t in zip(base, per_model, strict=True)],
-                                          (len(models), 1)),
-                        dense_bytes=read[..., 0], expert_bytes=read[..., 1],
-                        num_experts=read[..., 2], experts_per_token=read[..., 3],
-                        bw_efficiency=np.array([[bandwidth_efficiency(row, w, gpu) for w in wfs]]),
-                        prompt_bw_efficiency=np.array([[prompt_bandwidth_efficiency(row, w, gpu) for w in wfs]]),
-                        mmvq_rate=kernels[..., 0], mmq_load=kernels[..., 1],
-                        exposed=np.array([[exposed_share(row, w) for w in wfs]]),
-                        # (a llama.cpp machine's 16-bit rows: cuBLAS's rate, its GGUF rows' tile kernels')
-                        flops_efficiency=np.array([[compute_efficiency(row, w, gpu) for w in wfs]]),
-                        sol_flops=np.array([[sol_compute_factor(row, w, gpu) for w in wfs]]),
-                        attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]),
-                        head_bytes=np.array([[prompt_head_bytes(s, w, heads[i, j]) for j, w in enumerate(wfs)]
-                                             for i, s in enumerate(base)]),
-                        # (bitsandbytes' layers in HF transformers: their host cost and dequantization)
-                        host_floor=np.array([[host_floor_s(row, a, w) for w in wfs] for a in archs]),
-                        host_extra_rows=np.array([[host_extra_rows_s(row, a, w) for w in wfs] for a in archs]),
-                        **{f: np.array([[dequantized(s, w).get(f, 0.0) for w in wfs] for s in base])
-                           for f in ("dequant_weights", "dequant_bytes")})
+        # (the same for every set of scenarios: by the format and the card)
+        by_format = dict(
+            bw_efficiency=np.array([[bandwidth_efficiency(row, w, gpu) for w in wfs]]),
+            prompt_bw_efficiency=np.array([[prompt_bandwidth_efficiency(row, w, gpu) for w in wfs]]),
+            mmvq_rate=kernels[..., 0], mmq_load=kernels[..., 1],
+            exposed=np.array([[exposed_share(row, w) for w in wfs]]),
+            # (a llama.cpp machine's 16-bit rows: cuBLAS's rate, its GGUF rows' tile kernels')
+            flops_efficiency=np.array([[compute_efficiency(row, w, gpu) for w in wfs]]),
+            sol_flops=np.array([[sol_compute_factor(row, w, gpu) for w in wfs]]),
+            attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]),
+            # (bitsandbytes' layers in HF transformers: their host cost and dequantization)
+            host_floor=np.array([[host_floor_s(row, a, w) for w in wfs] for a in archs]),
+            host_extra_rows=np.array([[host_extra_rows_s(row, a, w) for w in wfs] for a in archs]))
+
+        speed = _stacked_speed(base, per_model, wfs, heads, by_format)
+        # a layer split's decode reads each card's layers in turn: one card's terms (the N cards' where the engine's
+        # own parallelism is a layer split, llama.cpp's; generic's N cards are tensor parallel on the GPU alone)
+        speed1 = speed if ones is base or base[0].profile.parallel == "layer" \
+            else _stacked_speed(ones, [memory_terms(s) for s in ones], wfs, heads, by_format)
 
         def arr(values, shape=shape):
             return np.array(values, dtype=np.float64).reshape(shape)
 
         layers = arr([a.num_layers for a in archs], (len(models), 1))
         groups.append(_Group(
-            engine=eng, columns=cols, formats=fmts, probe=base[0], mem=mem, mem1=mem1, speed=speed, layers=layers,
+            engine=eng, columns=cols, formats=fmts, probe=base[0], mem=mem, mem1=mem1, speed=speed, speed1=speed1,
+            layers=layers,
             layer_bytes=arr([w.linear + w.other for w in wbs]) / layers,
             lm_head=heads, tied=np.array([[a.tie_embeddings] for a in archs]),
             embedding=arr([w.embedding for w in wbs]),
@@ -438,9 +458,9 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     level, n_gpu, output_on_gpu, moe_in_ram, copies_on, kv_layer = (
         at.level, at.n_gpu, at.output_on_gpu, at.moe_in_ram, at.copies_on, at.kv_layer)
     n_cpu = L - n_gpu
-    gpu_bw = m.gpu.bandwidth_bytes_per_s * g.speed.bw_efficiency
+    gpu_bw = m.gpu.bandwidth_bytes_per_s * g.speed1.bw_efficiency
     # the active weights per layer, less the output layer: of a MoE's routed experts, those the batch touches
-    sp = g.speed
+    sp = g.speed1
     touched = experts_touched(sp.num_experts, sp.experts_per_token, m.batch)
     per_layer = (sp.dense_bytes + sp.expert_bytes * touched - g.lm_head) / L + kv_layer
     active_experts = g.expert_layer * touched / sp.num_experts * moe_in_ram    # read from RAM, not from the card
@@ -462,7 +482,7 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, np.ndarray, np.ndarray,
             - experts_in_ram * unused_experts_share(sp.num_experts, sp.experts_per_token, m.batch)
         in_ram = np.where(copies_on, step_copy / link, in_ram)
     decode = (n_gpu * per_layer - active_experts) / gpu_bw + np.where(output_on_gpu, g.lm_head / gpu_bw, 0.0) + in_ram
-    decode = engine_time(decode, g.speed.host_floor, g.speed.step_overhead + g.speed.sample_s * m.batch)
+    decode = engine_time(decode, sp.host_floor, sp.step_overhead + sp.sample_s * m.batch)
     # a prompt of the context's length: its passes copy the layers in RAM and their cache so far
     copied = passes_copy_bytes(prof, float(m.context * m.batch), 0.0, n_cpu * g.layer_bytes
                                + g.expert_layer * moe_in_ram, n_cpu * g.mem1.kv_full / L, experts_in_ram,
@@ -555,7 +575,7 @@ def _entries(g: _Group, mask: np.ndarray) -> _Group:
     def terms(t: MemoryTerms) -> MemoryTerms:
         return MemoryTerms(**{f: pick(getattr(t, f)) for f in MemoryTerms.__dataclass_fields__})
 
-    return replace(g, mem=terms(g.mem), mem1=terms(g.mem1), speed=None, bits=[],
+    return replace(g, mem=terms(g.mem), mem1=terms(g.mem1), speed=None, speed1=None, bits=[],
                    **{f: pick(getattr(g, f)) for f in ("layers", "layer_bytes", "lm_head", "tied", "embedding",
                                                         "copy_weight", "kv_copy", "cpu_share", "expert_layer",
                                                         "copy_experts")})
@@ -632,8 +652,8 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     tok_s = np.where(fits, 1.0 / step, 0.0)
     copies, cards = 0.0, 1.0
     copied_cap = None
-    if m.ram_gb > 0 and (g.engine in LLAMACPP or g.engine in COPIED_OFFLOAD):
-        if g.engine in LLAMACPP:
+    if m.ram_gb > 0 and offloads_to_ram(g.engine):
+        if splits_layers(g.engine):
             off_level, off_layers, off_decode, copies, cards = _offload(g, m)
         else:
             off_level, off_layers, off_decode, copies, copied_cap = _copied(g, m, needed, budget, step)

@@ -200,7 +200,7 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             "Largest context that fits at this batch; \"(RAM)\": partly offloaded or on the CPU, the largest the "
             "cards and the System RAM hold together"))
         for w, tip in ((self.gpu, self.tr("The card in your machine")), (self.gpus, self.tr("How many of these cards")),
-                       (self.ram, self.tr("System RAM, for partly offloaded GGUF models (0: GPU only)")),
+                       (self.ram, self.tr("System RAM, for the weights the cards cannot hold (0: GPU only)")),
                        (self.pinned, self.tr("The weights in RAM are in pinned host memory (llama.cpp --no-mmap): "
                                              "the First token column's copies to the card run faster")),
                        (self.experts_only, self.tr("vLLM, an MoE model offloaded: only the routed experts' weights "
