@@ -307,6 +307,7 @@ def _placed(m: Machine, o, context: int) -> bool:
     ("rtx3060-12gb", 3, 16, "generic", 16384, 2, "fp16", None, "llamacpp", False, None),  # three small cards
     ("rtx4090", 1, 64, "generic", 4096, 1, "fp16", None, "llamacpp", False, None),  # generic's layer split: its
     #                                                                               non-GGUF rows offloaded too
+    ("m4-max-64gb", 1, 48, "generic", 8192, 1, "fp16", None, "llamacpp", False, None),  # ... on a Mac: one pool
     ("rtx3090", 1, 32, "llamacpp-2023", 8192, 1, "fp16", None, "llamacpp", False, None),  # GGUF without CUDA graphs
     ("rtx4090", 1, 64, "vllm", 4096, 1, "fp16", None, "ollama", False, None),  # GGUF on Ollama: its 32k default
     ("rtx3090", 2, 64, "sglang", 2048, 2, "fp16", None, "ollama", False, None),  # two cards: 48 GiB, the top tier
@@ -349,7 +350,10 @@ def check_grid(m: Machine) -> None:
     # the machine runs it
     kimi = 2 if runs_on(engine, "int4-experts", cat.gpu(gpu), gguf) else 0
     assert sorted(o.model.id for o in rows if o.weights == "int4-experts") == ["kimi-k2.5", "kimi-k2.6"][:kimi]
-    if cat.gpu(gpu).vendor == "Apple" and engine != "mlx":   # on a Mac llama.cpp's six GGUF formats and MLX's three
+    if cat.gpu(gpu).vendor == "Apple" and engine == "generic":   # the theory runs every format: five of its own,
+        #                                                             six GGUF, three MLX, MXFP4 twice for MoE models
+        assert len(rows) == len(cat.models) * 14 + 2 * moe + kimi
+    elif cat.gpu(gpu).vendor == "Apple" and engine != "mlx":   # on a Mac llama.cpp's six GGUF formats and MLX's three
         #                                                       (vLLM: no Metal backend), and where llama.cpp is the
         #                                                       machine's engine its 16-bit GGUF files (with HF
         #                                                       transformers its 16-bit weights on the MPS device)
