@@ -110,6 +110,10 @@
         <translation>首个词元约 {time}：提示词的各次前向经显卡链路读取内存部分共 {gb} GB（按假定的 {link} GB/s 链路的 {share}）。</translation>
     </message>
     <message>
+        <source>{n} cards of a tensor-parallel group do not split this model&apos;s attention heads evenly: vLLM and SGLang refuse to start (the figures are as if it ran; the caution under the card count says which counts do)</source>
+        <translation>张量并行组的 {n} 张卡无法均分此模型的注意力头：vLLM 和 SGLang 会拒绝启动（所示数字按其能运行估算；卡数下方的提示列出可用的卡数）</translation>
+    </message>
+    <message>
         <source>Prompt + output, {n} tokens, run past the model&apos;s context of {limit}: {engine} refuses such a request (the figures are as if it ran).</source>
         <translation>提示词 + 输出共 {n} 个词元，超出模型的上下文长度 {limit}：{engine} 会拒绝这样的请求（图中数字按其能运行估算）。</translation>
     </message>
@@ -2063,6 +2067,18 @@ Source: {source}</source>
         <translation>TP {n} 跨越 {k} 个节点：解码可能比显示的更慢。</translation>
     </message>
     <message>
+        <source>TP {n} does not split the {h} heads: {engine} will not start.</source>
+        <translation>TP {n} 无法均分 {h} 个注意力头：{engine} 将无法启动。</translation>
+    </message>
+    <message>
+        <source>Tensor parallel gives each card of a group an equal share of a layer&apos;s {h} attention heads and {kv} KV heads (where the KV heads are fewer than the cards, an equal number of cards holds a copy of each); {n} cards do not split them, and vLLM and SGLang refuse to start. The memory and speed shown are as if it ran. Groups of {sizes} cards split them.</source>
+        <translation>张量并行让一组中的每张卡平均分得一层的 {h} 个注意力头和 {kv} 个 KV 头（KV 头少于卡数时，由相同数量的卡各持有一份副本）；{n} 张卡无法均分它们，vLLM 和 SGLang 会拒绝启动。所示显存和速度按其能运行估算。{sizes} 张卡一组可以均分。</translation>
+    </message>
+    <message>
+        <source>Set stages to {stages} to split these cards so.</source>
+        <translation>将流水线阶段设为 {stages}，即可这样划分这些卡。</translation>
+    </message>
+    <message>
         <source>Every card caches all sequences: DP attention holds up to {n}×.</source>
         <translation>每张卡都缓存全部序列：DP 注意力最多可容纳 {n} 倍。</translation>
     </message>
@@ -2503,6 +2519,10 @@ Source: {source}</source>
     <message>
         <source>no backend</source>
         <translation>无后端</translation>
+    </message>
+    <message>
+        <source>TP {n} refused</source>
+        <translation>TP {n} 被拒绝</translation>
     </message>
     <message>
         <source>partly offloaded ({gib} GiB of routed experts a card in RAM, read from there each pass)</source>

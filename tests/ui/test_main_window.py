@@ -1178,6 +1178,27 @@ def test_a_tensor_parallel_group_across_nodes_is_flagged(qtbot, win):
     win.bottom_tabs.setCurrentWidget(win.fit_panel)
 
 
+def test_a_group_that_does_not_split_the_heads_is_flagged(qtbot, win):
+    """Phi-4 (40 heads, 10 KV heads) over 4 RTX 4090s under vLLM: 10 KV heads do not split over 4 cards, and vLLM
+    refuses to start (issues 5951 and 16021): a caution under the card count, the badge 'TP 4 refused'; 2 cards, or
+    4 cards in 2 stages, clear both."""
+    p = win.panel
+    drive(qtbot, win, gpus=2, batch=1, model="phi4-14b", gpu="rtx4090", weights="bf16", engine="vllm")
+    assert not p.parallel_caution.isVisible() and win.breakdown.verdict.text() == "FITS"
+    p.gpus.setValue(4)
+    settle(qtbot, win)
+    assert p.parallel_caution.isVisible()
+    assert p.parallel_caution.text().startswith("TP 4 does not split the 40 heads: vLLM will not start.")
+    tip = p.parallel_caution.toolTip()
+    assert "40 attention heads and 10 KV heads" in tip and "Groups of 1, 2, 5 cards" in tip
+    assert "Set stages to 2" in tip
+    assert win.breakdown.verdict.text() == "TP 4 REFUSED"
+    assert "vLLM and SGLang refuse to start" in win.breakdown.verdict.toolTip()
+    p.pipeline.setValue(2)                  # two stages of two cards
+    settle(qtbot, win)
+    assert not p.parallel_caution.isVisible() and win.breakdown.verdict.text() == "FITS"
+
+
 def test_an_mla_latent_on_every_card_is_flagged(qtbot, win):
     """DeepSeek R1 over 8 H200s: every card caches every sequence's latent; the caution names
     data-parallel attention (and goes with one card, or a model whose KV heads split)."""

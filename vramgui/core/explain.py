@@ -37,7 +37,7 @@ from .memory import (
 )
 from .params import count_params
 from .presets import UNIFIED_GPU_SHARE_SOURCE
-from .report import batched_decode_note, card_note, data_parallel_note, engine_note, nodes_note
+from .report import batched_decode_note, card_note, data_parallel_note, engine_note, nodes_note, tp_split_note
 from .scenario import Scenario
 from .speed import (
     BNB_DEQUANT_WEIGHTS_PER_S,
@@ -744,7 +744,8 @@ def _decode(s: Scenario, sp) -> Explanation:
         f"{s.batch / step:,.1f} tokens/s for the batch of {s.batch}.",
         f"{sp.decode_bound.capitalize()}-bound at batch {s.batch} and context {s.context_tokens:,}; speed of "
         f"light (η = 1, no per-step costs) {_ms(float(sp.sol_decode_step_s))}." + _sparse_note(s, t)
-        + _sentence(nodes_note(s)) + _sentence(batched_decode_note(s)) + _sentence(engine_note(s))
+        + _sentence(tp_split_note(s)) + _sentence(nodes_note(s)) + _sentence(batched_decode_note(s))
+        + _sentence(engine_note(s))
         + _sentence(card_note(s)),
         tuple(_efficiency_assumptions(s, t) + _mla_assumption(s, "decode")))
 

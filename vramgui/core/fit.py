@@ -23,7 +23,7 @@ from .memory import (
     overhead_bytes,
     total_from_terms,
 )
-from .scenario import Scenario, kept
+from .scenario import Scenario, kept, splits_heads
 from .units import MIB
 
 MAX_TOKENS = 2**27      # 134 M tokens: beyond any model's context
@@ -219,7 +219,7 @@ def valid_gpu_counts(s: Scenario) -> list[int]:
     a = s.model.architecture
     if s.profile.parallel == "tensor":
         k = s.stages
-        return [n * k for n in range(1, MAX_GPUS // k + 1) if a.num_heads % n == 0]
+        return [n * k for n in range(1, MAX_GPUS // k + 1) if splits_heads(a.num_heads, a.num_kv_heads, n)]
     return list(range(1, min(MAX_GPUS, a.num_layers) + 1))
 
 

@@ -190,6 +190,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "output_tokens": s.output_tokens, "batch": s.batch,
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s),
                      "node_cards": s.cards_per_node, "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
+                     "tp_split_note": tp_split_note(s),
                      "data_parallel_note": data_parallel_note(s), "batched_decode_note": batched_decode_note(s),
                      "engine_note": engine_note(s), "card_note": card_note(s), "gguf_note": gguf_note(s),
                      "format_note": format_note(s), "default_context_note": default_context_note(s),
@@ -294,7 +295,8 @@ def context_note(s) -> str | None:
 
 
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
-NOTE_KEYS = ("context_note", "default_context_note", "fit_margin_note", "server_context_note", "nodes_note",
+NOTE_KEYS = ("context_note", "default_context_note", "fit_margin_note", "server_context_note", "tp_split_note",
+             "nodes_note",
              "data_parallel_note", "batched_decode_note", "engine_note", "card_note", "gguf_note", "format_note")
 
 
@@ -354,6 +356,25 @@ def nodes_note(s) -> str | None:
             f"card's own links); one measured run (DeepSeek R1, SGLang, 2 nodes of 8 H100) took {run['tpot_ms']} ms "
             f"a token, {run['times_estimate']} times this model's figure. Keep tensor parallel within a node and "
             "put pipeline stages across nodes" + (f" (--pipeline {s.node_stages})" if s.node_stages else ""))
+
+
+def tp_split_note(s) -> str | None:
+    """A warning where the tensor-parallel group does not split the model's attention heads evenly
+    (:attr:`~vramgui.core.scenario.Scenario.splits_attention`): vLLM and SGLang refuse to start (None elsewhere)."""
+    if s.profile.parallel != "tensor" or s.splits_attention:
+        return None
+    a = s.model.architecture
+    tp = s.tensor_parallel
+    who = f"{s.profile.name} refuses" if s.engine in ("vllm", "sglang") else "vLLM and SGLang refuse"
+    sizes = s.split_sizes()
+    fix = ", ".join(str(n) for n in sizes[:-1]) + (" or " if len(sizes) > 1 else "") + str(sizes[-1])
+    stages = s.split_stages
+    kv = f"{a.num_kv_heads} KV head" + ("s" if a.num_kv_heads > 1 else "")
+    return (f"{who} a tensor-parallel group of {tp} cards for this model: each card takes an equal share of its "
+            f"{a.num_heads} attention heads and {kv} (copies where the KV heads are fewer than the cards), and "
+            f"{tp} does not split them (vLLM checks it at start, SGLang's attention layers assert it); estimated as "
+            f"if it ran. Groups of {fix} cards split them"
+            + (f"; {s.n_gpus} cards as --pipeline {stages} do" if stages else ""))
 
 
 def data_parallel_note(s) -> str | None:

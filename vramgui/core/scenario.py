@@ -26,6 +26,18 @@ MAX_STAGES = 16
 HOSTS = ("desktop", "server", "older-server")
 
 
+def splits_heads(num_heads: int, num_kv_heads: int, tp: int) -> bool:
+    """Whether a tensor-parallel group of ``tp`` cards splits a layer's attention: each card takes an equal share of
+    the heads, and of the KV heads (where they are fewer than the cards, an equal number of cards copies each).  vLLM
+    refuses other sizes at start ("Total number of attention heads (h) must be divisible by tensor parallel size",
+    ModelConfig.verify_with_parallel_config) and its and SGLang's attention layers assert the KV heads' rule (Phi-3
+    Medium's 10 KV heads on 4 cards: vLLM issues 5951 and 16021)."""
+    if tp <= 1:
+        return True
+    kv_ok = num_kv_heads % tp == 0 if num_kv_heads >= tp else tp % num_kv_heads == 0
+    return num_heads % tp == 0 and kv_ok
+
+
 class Scenario(BaseModel):
     """Everything an estimate depends on.  Edits re-validate:
     ``Scenario.model_validate({**s.model_dump(), **change})`` or :meth:`with_`."""
@@ -140,6 +152,13 @@ class Scenario(BaseModel):
         return -(-self.tensor_parallel // self.cards_per_node)
 
     @property
+    def splits_attention(self) -> bool:
+        """Whether the tensor-parallel group splits the model's attention heads evenly (:func:`splits_heads`): the
+        engines that split each layer refuse a group that does not (:func:`~vramgui.core.report.tp_split_note`)."""
+        a = self.model.architecture
+        return splits_heads(a.num_heads, a.num_kv_heads, self.tensor_parallel)
+
+    @property
     def cards_per_node(self) -> int:
         """Cards one node joins with their own links: the scenario's ``node_cards``, else the card's."""
         return self.node_cards or self.gpu.cards_per_node
@@ -149,12 +168,32 @@ class Scenario(BaseModel):
         """The fewest pipeline stages (no fewer than now) whose tensor-parallel groups each stay
         within one node and split the heads evenly; None where no count does (at most one
         stage a layer, and :data:`MAX_STAGES`)."""
+        return self._fewest_stages(within_node=True)
+
+    @property
+    def split_stages(self) -> int | None:
+        """The fewest pipeline stages (no fewer than now) whose tensor-parallel groups split the model's attention
+        heads evenly (:func:`splits_heads`); None where no count does (at most one stage a layer, and
+        :data:`MAX_STAGES`)."""
+        return self._fewest_stages(within_node=False)
+
+    def _fewest_stages(self, within_node: bool) -> int | None:
         a = self.model.architecture
         for p in range(self.stages, min(MAX_STAGES, a.num_layers, self.n_gpus) + 1):
             tp = self.n_gpus // p
-            if self.n_gpus % p == 0 and tp <= self.cards_per_node and a.num_heads % tp == 0:
+            if self.n_gpus % p == 0 and (tp <= self.cards_per_node or not within_node) \
+                    and splits_heads(a.num_heads, a.num_kv_heads, tp):
                 return p
         return None
+
+    def split_sizes(self) -> list[int]:
+        """The tensor-parallel group sizes that split the model's attention heads evenly (:func:`splits_heads`):
+        those below the scenario's and the next one above it."""
+        a = self.model.architecture
+        below = [n for n in range(1, self.tensor_parallel) if splits_heads(a.num_heads, a.num_kv_heads, n)]
+        above = next((n for n in range(self.tensor_parallel + 1, a.num_heads + 1)
+                      if splits_heads(a.num_heads, a.num_kv_heads, n)), None)
+        return below + ([above] if above else [])
 
     @property
     def context_tokens(self) -> int:

@@ -16,7 +16,7 @@ from ..core.speed import SpeedResult
 from ..core.units import GIB, MIB
 from .fit_table import ELSEWHERE
 from .i18n import duration, integer, num, rate, signed
-from .wording import core_name, fit_verdict, no_gpu_backend, plan_badge, plan_description
+from .wording import core_name, fit_verdict, no_gpu_backend, plan_badge, plan_description, tp_refused
 
 SLOTS = 7
 # a wide text of each slot (inference / fine-tuning): the slots share the strip's width in
@@ -257,6 +257,11 @@ class BreakdownStrip(QtWidgets.QFrame):
                            "Apple chips") if s.engine in APPLE_ONLY else
                    self.tr("The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and "
                            "AMD cards")) + "\n" + tip
+        elif not s.splits_attention and s.profile.parallel == "tensor":    # (core.report.tp_split_note)
+            verdict, colour = tp_refused(s.tensor_parallel), ELSEWHERE.name()
+            tip = self.tr("{n} cards of a tensor-parallel group do not split this model's attention heads evenly: "
+                          "vLLM and SGLang refuse to start (the figures are as if it ran; the caution under the "
+                          "card count says which counts do)").format(n=integer(s.tensor_parallel)) + "\n" + tip
         limit = s.model.architecture.max_context
         if s.past_context:                      # (core.report.context_note)
             tip += "\n" + (self.tr("Prompt + output, {n} tokens, run past the model's context of {limit}: {engine} "

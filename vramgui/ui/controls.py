@@ -33,7 +33,7 @@ from ..core.engines import (
 from ..core.fit import auto_fit_headroom, server_context
 from ..core.memory import replicates_latent
 from ..core.offload import COPIED_SHARE, PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY
-from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note
+from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note, tp_split_note
 from ..core.scenario import HOSTS, MAX_SCENARIO_BATCH, MAX_STAGES
 from ..core.speed import (
     BW_EFFICIENCY,
@@ -1288,6 +1288,22 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             if s.node_stages:
                 tip += " " + self.tr("Set stages to {stages} to keep each group within a node.").format(
                     stages=integer(s.node_stages))
+            tips.append(tip)
+        if not training and tp_split_note(s):          # (core.scenario.splits_heads)
+            a = s.model.architecture
+            lines.append(self.tr("TP {n} does not split the {h} heads: {engine} will not start.").format(
+                n=integer(s.tensor_parallel), h=integer(a.num_heads),
+                engine=s.profile.name if s.engine in ("vllm", "sglang") else "vLLM / SGLang"))
+            sizes = s.split_sizes()
+            tip = self.tr("Tensor parallel gives each card of a group an equal share of a layer's {h} attention "
+                          "heads and {kv} KV heads (where the KV heads are fewer than the cards, an equal number of "
+                          "cards holds a copy of each); {n} cards do not split them, and vLLM and SGLang refuse to "
+                          "start. The memory and speed shown are as if it ran. Groups of {sizes} cards split them."
+                          ).format(h=integer(a.num_heads), kv=integer(a.num_kv_heads), n=integer(s.tensor_parallel),
+                                   sizes=", ".join(integer(n) for n in sizes))
+            if s.split_stages:
+                tip += " " + self.tr("Set stages to {stages} to split these cards so.").format(
+                    stages=integer(s.split_stages))
             tips.append(tip)
         if not training and replicates_latent(s):
             d = DATA_PARALLEL_MLA

@@ -119,6 +119,11 @@ def no_gpu_backend() -> str:
     return translate("Verdict", "no backend")
 
 
+def tp_refused(tp: int) -> str:
+    """The verdict of a tensor-parallel group that does not split the model's heads (core.scenario.splits_heads)."""
+    return translate("Verdict", "TP {n} refused").format(n=tp)
+
+
 def plan_description(plan) -> str:
     """An offload plan (:class:`~vramgui.core.offload.OffloadPlan`) in words."""
     if plan.level == "gpu":
