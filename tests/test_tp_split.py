@@ -79,3 +79,24 @@ def test_the_cli_prints_the_note_and_keeps_it_in_the_json(capsys):
     assert main(["estimate", "--model", "llama2-70b", "--gpu", "a100-80gb", "--gpus", "4", "--engine", "vllm",
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["scenario"]["tp_split_note"] is None
+
+
+def test_my_machine_marks_the_rows_its_engine_refuses_and_picks_none_of_them(capsys):
+    # 4 x RTX 4090 under vLLM: Phi-4's 16-bit row is vLLM's, on a tensor-parallel group of 4: refused; its GGUF rows
+    # run on llama.cpp, which splits layers; 2 cards split it
+    from vramgui.core.machine import Machine, best_format, machine_table, option_dict
+    m = Machine(gpu=CAT.gpu("rtx4090"), n_gpus=4, engine="vllm", context=4096)
+    rows = {(o.model.id, o.weights): o for o in machine_table(m, CAT, family="Phi")}
+    vllm, gguf = rows["phi4-14b", "bf16"], rows["phi4-14b", "q8_0"]
+    assert (vllm.engine, vllm.tensor_parallel, vllm.tp_refused) == ("vllm", 4, True)
+    assert (gguf.engine, gguf.tensor_parallel, gguf.tp_refused) == ("llamacpp", 1, False)
+    assert option_dict(vllm)["tp_refused"] is True and option_dict(gguf)["tp_refused"] is False
+    assert not any(o.tp_refused for o in machine_table(Machine(gpu=m.gpu, n_gpus=2, engine="vllm", context=4096),
+                                                       CAT, family="Phi"))
+    # best-format picks among the rows that start: BF16 is refused, Q8_0 (llama.cpp) is the highest precision
+    r = best_format(m, CAT.model("phi4-14b"))
+    assert r["highest_precision"].weights == "q8_0" and not r["fastest"].tp_refused
+    assert main(["machine", "--gpu", "rtx4090", "--gpus", "4", "--engine", "vllm", "--family", "Phi"]) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.startswith("phi4-14b") and " bf16 " in ln)
+    assert "TP 4 refused" in line and out.splitlines()[-1].startswith("TP 4 refused: 4 cards do not split")

@@ -494,6 +494,8 @@ def _machine(args, cat: Catalog):
 
 
 def _level_text(o) -> str:
+    if o.tp_refused:            # (core.machine.Option.tp_refused: the engine does not start so)
+        return f"TP {o.tensor_parallel} refused"
     if o.copied_bytes:          # (vLLM, SGLang, HF transformers: the GiB a card keeps in RAM, core.machine._copied)
         return f"offload {o.copied_bytes / GIB:,.1f} GiB"
     return {"gpu": "fits (-ngl all)" if o.short_of_fit_margin else "fits",
@@ -501,11 +503,16 @@ def _level_text(o) -> str:
 
 
 def _fit_margin_footnote(rows) -> None:
-    """Under a table of machine rows: what '(-ngl all)' means, where a row has it."""
+    """Under a table of machine rows: what '(-ngl all)' and 'TP n refused' mean, where a row has them."""
     short = next((o for o in rows if o.short_of_fit_margin), None)
     if short is not None:
         from .core.report import fit_margin_why
         print(f"(-ngl all): fits with less to spare than the {fit_margin_why(short.fit_margin_bytes)}")
+    refused = next((o for o in rows if o.tp_refused), None)
+    if refused is not None:
+        print(f"TP {refused.tensor_parallel} refused: {refused.tensor_parallel} cards do not split the model's "
+              "attention heads evenly and vLLM and SGLang refuse to start so (the row's figures are as if it ran; "
+              "`vramgui-cli estimate --pipeline N` splits the cards into stages)")
 
 
 def _machine_context(o) -> str:

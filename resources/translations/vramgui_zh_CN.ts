@@ -1071,6 +1071,10 @@
         <translation>{family}：{n} B 参数</translation>
     </message>
     <message>
+        <source>{n} cards do not split this model&apos;s {h} attention heads and {kv} KV heads evenly: vLLM and SGLang refuse to start so. The figures are as if it ran; open the row and set stages to split the cards.</source>
+        <translation>{n} 张卡无法均分此模型的 {h} 个注意力头和 {kv} 个 KV 头：vLLM 和 SGLang 会因此拒绝启动。所示数字按其能运行估算；打开此行并设置流水线阶段来划分这些卡。</translation>
+    </message>
+    <message>
         <source>Published perplexity {ppl} on {dataset}{note}.
 Source: {source}</source>
         <translation>已发表的困惑度 {ppl}（{dataset}{note}）。

@@ -2139,6 +2139,24 @@ def test_machine_tab_marks_rows_short_of_llama_servers_fit_margin(qtbot, win):
     assert verdicts()["q4_k_m"] == ("fits on GPU", None)
 
 
+def test_machine_tab_marks_rows_whose_engine_refuses_the_cards_split(qtbot, win):
+    """Phi-4 (40 heads, 10 KV heads) on 4 RTX 4090s: its vLLM rows read 'TP 4 refused' (vLLM does not start with a
+    group of 4 cards: tests/test_tp_split.py), its GGUF rows, on llama.cpp's layer split, run."""
+    mt = describe_machine(win, "rtx4090", 0, 4096, "Phi-4")
+    mt.gpus.setValue(4)
+    mt.engine.setCurrentIndex(mt.engine.findData("vllm"))
+
+    def verdicts():
+        return {mt.proxy.index(r, 1).data(): (mt.proxy.index(r, 3).data(),
+                                              mt.proxy.index(r, 3).data(QtCore.Qt.ItemDataRole.ToolTipRole))
+                for r in range(mt.row_count())}
+    qtbot.waitUntil(lambda: verdicts().get("bf16", ("",))[0] == "TP 4 refused", timeout=5000)
+    assert verdicts()["bf16"][1].startswith("4 cards do not split this model's 40 attention heads and 10 KV heads")
+    assert verdicts()["q8_0"] == ("fits on GPU", None)
+    mt.gpus.setValue(2)
+    qtbot.waitUntil(lambda: verdicts().get("bf16", ("",))[0] == "fits on GPU", timeout=5000)
+
+
 def test_machine_tab_runs_gguf_on_ollama(qtbot, win):
     """The GGUF rows on Ollama: Qwen3 32B Q4_K_M on an RTX 4090 with 64 GB of RAM fits under llama.cpp at 4,096
     tokens, but Ollama holds its 32,768-token default on a 24 GB card (8 GiB of cache) and spills 9 of 64 layers

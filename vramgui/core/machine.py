@@ -82,7 +82,7 @@ from .offload import (
 )
 from .params import count_params
 from .presets import GPU, ModelPreset
-from .scenario import Scenario
+from .scenario import Scenario, splits_heads
 from .speed import (
     attention_peak,
     bandwidth_efficiency,
@@ -154,6 +154,7 @@ class Option:
     n_layers: int
     engine: str             # the engine profile that runs it (:func:`_engine_for`: GGUF on llama.cpp or Ollama)
     fit_margin_bytes: float = 0.0   # what the row's engine keeps free when it places the layers itself (llama-server)
+    tensor_parallel: int = 1        # the cards that split each layer (the machine's, under a tensor-parallel engine)
 
     @property
     def headroom_bytes(self) -> float:
@@ -164,6 +165,14 @@ class Option:
         """On the GPU with less to spare than the engine's automatic placement keeps free (llama-server's --fit
         would move layers to the CPU unless -ngl is given): :func:`~vramgui.core.fit.auto_fit_headroom`'s test."""
         return self.level == "gpu" and short_of_margin(self.headroom_bytes, self.fit_margin_bytes)
+
+    @property
+    def tp_refused(self) -> bool:
+        """The engine splits each layer over the machine's cards and they do not split the model's attention heads
+        evenly (:func:`~vramgui.core.scenario.splits_heads`): vLLM and SGLang refuse to start so
+        (:func:`~vramgui.core.report.tp_split_note`); the row's figures are as if it ran."""
+        a = self.model.architecture
+        return not splits_heads(a.num_heads, a.num_kv_heads, self.tensor_parallel)
 
     @property
     def params(self) -> int:
@@ -707,14 +716,14 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
                     budget_bytes=c.budget, max_context=mc if mc >= 0 else None,
                     decode_tokens_per_s=float(c.tokens_per_s[i, j]), ttft_s=None if np.isnan(ttft) else ttft,
                     gpu_layers=int(c.gpu_layers[i, j]), n_layers=n_layers[i], engine=g.engine,
-                    fit_margin_bytes=margin)
+                    fit_margin_bytes=margin, tensor_parallel=g.probe.tensor_parallel)
     return [o for row in cells for o in row if o is not None]
 
 
 #: The keys of a row as ``vramgui-cli machine --json`` gives it (:func:`option_dict`).
 OPTION_KEYS = ("model", "name", "weights", "engine", "bits_per_weight", "params", "level", "needed_bytes",
                "budget_bytes", "headroom_bytes", "max_context", "gpu_layers", "n_layers", "decode_tokens_per_second",
-               "time_to_first_token_seconds", "short_of_fit_margin", "quality")
+               "time_to_first_token_seconds", "short_of_fit_margin", "tp_refused", "quality")
 
 
 def option_dict(o: Option) -> dict:
@@ -724,7 +733,7 @@ def option_dict(o: Option) -> dict:
     return dict(zip(OPTION_KEYS, (
         o.model.id, o.model.name, o.weights, o.engine, o.bits, o.params, o.level, o.needed_bytes, o.budget_bytes,
         o.headroom_bytes, o.max_context, o.gpu_layers, o.n_layers, o.decode_tokens_per_s, o.ttft_s,
-        o.short_of_fit_margin, None if q is None else q.model_dump()), strict=True))
+        o.short_of_fit_margin, o.tp_refused, None if q is None else q.model_dump()), strict=True))
 
 
 def format_bits(a, fmt: str) -> tuple[float, float] | None:
@@ -810,7 +819,8 @@ def sort_options(options: list[Option], by: str = "tokens_per_s", reverse: bool 
 def best_format(m: Machine, model: ModelPreset, formats=tuple(WEIGHT_FORMATS)) -> dict:
     """The highest-precision format that fits on the GPU at the machine's context, and the
     fastest one, with every candidate's numbers for the trade-off; with the machine's RAM, the same two among the
-    formats that run at all (on the GPU, partly offloaded or on the CPU: ``*_with_ram``; None without RAM)."""
+    formats that run at all (on the GPU, partly offloaded or on the CPU: ``*_with_ram``; None without RAM).  Rows
+    whose engine refuses to split the model over the machine's cards (:attr:`Option.tp_refused`) are not picked."""
     options = machine_grid(m, [model], tuple(f for f in formats if f != "fp32"))
 
     def two(rows):
@@ -818,8 +828,9 @@ def best_format(m: Machine, model: ModelPreset, formats=tuple(WEIGHT_FORMATS)) -
             return None, None
         return (max(rows, key=lambda o: (o.linear_bits, o.weights in GGUF)),
                 max(rows, key=lambda o: o.decode_tokens_per_s))
-    best, fastest = two([o for o in options if o.level == "gpu"])
-    with_ram = two([o for o in options if o.level != "none"]) if m.ram_gb > 0 else (None, None)
+    started = [o for o in options if not o.tp_refused]     # (not those whose engine refuses the cards' split)
+    best, fastest = two([o for o in started if o.level == "gpu"])
+    with_ram = two([o for o in started if o.level != "none"]) if m.ram_gb > 0 else (None, None)
     return {"highest_precision": best, "fastest": fastest, "highest_precision_with_ram": with_ram[0],
             "fastest_with_ram": with_ram[1], "options": options}
 

@@ -22,7 +22,7 @@ from ..core.machine import Machine, machine_table
 from ..core.scenario import HOSTS
 from ..core.speed import card_host
 from ..core.units import GIB
-from .fit_table import FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
+from .fit_table import ELSEWHERE, FIT, NOFIT, RIGHT, SORT_ROLE, SPLIT
 from .i18n import Retranslates, duration, integer, num, translate
 from .state import MAX_RAM_BANDWIDTH_GB_S
 from .wording import (
@@ -33,6 +33,7 @@ from .wording import (
     fit_margin_tip,
     layer_split_cell,
     ram_context_cell,
+    tp_refused,
 )
 
 COLUMNS = (QT_TRANSLATE_NOOP("MachineTab", "Model"), QT_TRANSLATE_NOOP("MachineTab", "Format"),
@@ -355,7 +356,9 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
         for o in rows:
             text, colour = LEVEL[o.level]
             text = translate("Verdict", text)
-            if o.copied_bytes:                  # (core.machine.Option.copied_bytes: vLLM, SGLang, HF transformers)
+            if o.tp_refused:                    # (core.machine.Option.tp_refused: the engine does not start so)
+                text, colour = tp_refused(o.tensor_parallel), ELSEWHERE
+            elif o.copied_bytes:                # (core.machine.Option.copied_bytes: vLLM, SGLang, HF transformers)
                 text = copied_cell(o.copied_bytes, o.engine in READS_IN_PLACE)
             elif o.level == "partial" and o.gpu_layers < o.n_layers:
                 text = layer_split_cell(o.gpu_layers, o.n_layers)
@@ -379,7 +382,13 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
             items[0].setToolTip(self.tr("{family}: {n} B parameters").format(family=o.model.family,
                                                                                n=num(o.params / 1e9, 2)))
             items[3].setData(colour, QtCore.Qt.ItemDataRole.DecorationRole)
-            if o.short_of_fit_margin:
+            if o.tp_refused:
+                a = o.model.architecture
+                items[3].setToolTip(self.tr("{n} cards do not split this model's {h} attention heads and {kv} KV "
+                                            "heads evenly: vLLM and SGLang refuse to start so. The figures are as if "
+                                            "it ran; open the row and set stages to split the cards.").format(
+                    n=integer(o.tensor_parallel), h=integer(a.num_heads), kv=integer(a.num_kv_heads)))
+            elif o.short_of_fit_margin:
                 items[3].setToolTip(fit_margin_tip(o.headroom_bytes, o.fit_margin_bytes))
             q = o.model.quality_for(o.weights)
             if q is not None:           # only published figures, with their source
