@@ -1178,6 +1178,7 @@ def test_a_tensor_parallel_group_across_nodes_is_flagged(qtbot, win):
     win.bottom_tabs.setCurrentWidget(win.fit_panel)
 
 
+@pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")  # (offscreen)
 def test_a_group_that_does_not_split_the_heads_is_flagged(qtbot, win):
     """Phi-4 (40 heads, 10 KV heads) over 4 RTX 4090s under vLLM: 10 KV heads do not split over 4 cards, and vLLM
     refuses to start (issues 5951 and 16021): a caution under the card count, the badge 'TP 4 refused'; 2 cards, or
@@ -1194,6 +1195,16 @@ def test_a_group_that_does_not_split_the_heads_is_flagged(qtbot, win):
     assert "Set stages to 2" in tip
     assert win.breakdown.verdict.text() == "TP 4 REFUSED"
     assert "vLLM and SGLang refuse to start" in win.breakdown.verdict.toolTip()
+    # the engine picker's list, dropped down: vLLM and SGLang refused, llama.cpp's layer split runs
+    from vramgui.ui.fit_table import ELSEWHERE
+    p.engine.showPopup()
+    try:
+        for engine, refused in (("vllm", True), ("sglang", True), ("llamacpp", False)):
+            i = p.engine.findData(engine)
+            assert p.engine.itemText(i).endswith(", TP 4 refused") == refused, engine
+            assert (combo_colour(p.engine, i) == ELSEWHERE) == refused, engine
+    finally:
+        p.engine.hidePopup()
     p.pipeline.setValue(2)                  # two stages of two cards
     settle(qtbot, win)
     assert not p.parallel_caution.isVisible() and win.breakdown.verdict.text() == "FITS"

@@ -462,13 +462,16 @@ def scenario_verdicts(state: ScenarioState, field: str, values: list) -> dict:
     """A picker's verdicts (:class:`VerdictCombo`: the weight format's, the KV cache's, the engine's): each value of
     ``field`` the scenario takes, as the fit table's row of the chosen card would read with it
     (ScenarioState.verdicts): fits, its offload plan with System RAM, or the cards it needs; grey where the engine
-    does not run the weights on the card's GPU."""
+    does not run the weights on the card's GPU, or does not start with the cards' tensor-parallel group."""
     from .fit_table import ELSEWHERE, FIT, NOFIT, SPLIT
-    from .wording import fit_verdict, no_gpu_backend, plan_cell
+    from .wording import fit_verdict, no_gpu_backend, plan_cell, tp_refused
     out = {}
-    for value, (r, plan, runs) in state.verdicts(field, [v for v in values if v is not None]).items():
+    tp = state.scenario.n_gpus // state.scenario.stages
+    for value, (r, plan, runs, splits) in state.verdicts(field, [v for v in values if v is not None]).items():
         if not runs:
             verdict, colour = no_gpu_backend(), ELSEWHERE
+        elif not splits:
+            verdict, colour = tp_refused(tp), ELSEWHERE
         elif r.fits:
             verdict, colour = fit_verdict(True, 1), FIT
         elif plan is not None:           # (as the fit table's row with the RAM: its plan, "none" too)

@@ -144,8 +144,9 @@ class ScenarioState(QtCore.QObject):
         """The current scenario with each of ``values`` as its ``field`` (weights, kv_dtype, engine: the entries of a
         picker's list when it drops down): by value (core.fit.FitResult, the offload plan where it does not fit and
         System RAM is entered (without its first token), or None; whether the engine runs the weights on the card's
-        GPU); the values the scenario refuses (another model's own bytes, a cache format the engine lacks) are left
-        out."""
+        GPU; whether it starts on the cards: not where its tensor-parallel group does not split the heads,
+        core.scenario.Scenario.splits_attention); the values the scenario refuses (another model's own bytes, a cache
+        format the engine lacks) are left out."""
         from ..core.engines import runs_on_gpu
         from ..core.fit import fit
         from ..core.offload import plan_offload
@@ -158,7 +159,7 @@ class ScenarioState(QtCore.QObject):
             r = fit(s)
             plan = None if r.fits or not self._offload_asked_for(s) else plan_offload(
                 s, self.ram_gb, with_prefill=False, **self._plan_settings())
-            out[v] = (r, plan, runs_on_gpu(s.engine, s.weights, s.gpu))
+            out[v] = (r, plan, runs_on_gpu(s.engine, s.weights, s.gpu), s.splits_attention)
         return out
 
     def offload_settings(self) -> tuple[float, dict] | None:
