@@ -2135,6 +2135,14 @@ Source: {source}</source>
         <translation>若不加 -c 启动，llama-server 会改为分配 {tokens} 个 token 的上下文，即留出这么多空闲时能容纳的最大值。</translation>
     </message>
     <message>
+        <source>{engine} needs {flag} {tokens} or less to start.</source>
+        <translation>{engine} 需要 {flag} {tokens} 或更小才能启动。</translation>
+    </message>
+    <message>
+        <source>Started without {flag}, {engine} takes the model&apos;s {limit} tokens of context and checks that one sequence of them fits in the cache left beside the weights: it does not, so it refuses to start. {tokens} tokens is the longest that fits (vLLM&apos;s {flag} auto picks it, since Nov 2025). The figures here are for the prompt and output set.</source>
+        <translation>不加 {flag} 启动时，{engine} 采用模型的 {limit} 个词元上下文，并检查权重之外剩余的缓存能否容纳一个这样长的序列：容纳不下，因此拒绝启动。{tokens} 个词元是能容纳的最长长度（vLLM 的 {flag} auto 自 2025 年 11 月起会自动选取它）。此处的数字按所设的提示和输出计算。</translation>
+    </message>
+    <message>
         <source>{engine} keeps every layer on the GPU: System RAM is not used.</source>
         <translation>{engine} 把每一层都放在 GPU 上：不使用系统内存。</translation>
     </message>

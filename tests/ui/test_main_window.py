@@ -1178,6 +1178,24 @@ def test_a_tensor_parallel_group_across_nodes_is_flagged(qtbot, win):
     win.bottom_tabs.setCurrentWidget(win.fit_panel)
 
 
+def test_vllms_check_at_start_is_flagged_under_the_engine(qtbot, win):
+    """Llama 3.1 8B BF16 on an RTX 4090 under vLLM: its 131,072 tokens do not fit beside the weights, and vLLM
+    without --max-model-len refuses to start (tests/test_start_context.py): the caution names the longest that
+    fits; on an A100 80GB the whole context fits, and under llama.cpp no such check."""
+    from vramgui.core.fit import start_context
+    p = win.panel
+    drive(qtbot, win, gpus=1, batch=1, model="llama3.1-8b", gpu="rtx4090", weights="bf16", engine="vllm")
+    tokens = start_context(win.state.scenario)
+    assert p.engine_caution.isVisible()
+    assert p.engine_caution.text().startswith(f"vLLM needs --max-model-len {tokens:,} or less to start.")
+    assert "refuses to start" in p.engine_caution.toolTip() and "kv_cache_utils.py" in p.engine_caution.toolTip()
+    choose(qtbot, win, p.gpu, "a100-80gb")
+    assert "--max-model-len" not in p.engine_caution.text()
+    choose(qtbot, win, p.gpu, "rtx4090")
+    choose(qtbot, win, p.engine, "llamacpp")
+    assert "--max-model-len" not in p.engine_caution.text()
+
+
 @pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")  # (offscreen)
 def test_a_group_that_does_not_split_the_heads_is_flagged(qtbot, win):
     """Phi-4 (40 heads, 10 KV heads) over 4 RTX 4090s under vLLM: 10 KV heads do not split over 4 cards, and vLLM

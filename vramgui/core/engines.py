@@ -858,6 +858,19 @@ def kv_for(engine: str, kv: str) -> str:
     return kv if takes_kv(engine, kv) else "fp16"
 
 
+#: Engines that check at start that one sequence of their context length (by default the model's own) fits in the
+#: cache left beside the weights, and refuse to start where it does not, naming the longest that fits: their flag for a
+#: shorter one, and the source.
+CHECKS_CONTEXT_AT_START = {
+    "vllm": ("--max-model-len",
+             "github.com/vllm-project/vllm, vllm/v1/core/kv_cache_utils.py (check_enough_kv_cache_memory: 'To serve "
+             "at least one request with the models's max seq len (...), (... GiB KV cache is needed, which is larger "
+             "than the available KV cache memory (... GiB). Based on the available memory, the estimated maximum "
+             "model length is ...'); pull 29431 "
+             "(--max-model-len auto, Nov 2025: the longest that fits instead)"),
+}
+
+
 #: Engines whose OpenAI-compatible server refuses (400 Bad Request) a request whose prompt and asked output together
 #: pass the model's context length (its max_model_len / context length, by default the model's own), where llama.cpp
 #: and HF transformers run it (on positions the model was not trained on).

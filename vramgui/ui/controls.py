@@ -13,6 +13,7 @@ from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
 from ..core.engines import (
     APPLE_ONLY,
+    CHECKS_CONTEXT_AT_START,
     COPIED_OFFLOAD,
     HF_NO_MPS,
     NO_APPLE_GPU,
@@ -30,7 +31,7 @@ from ..core.engines import (
     takes_kv,
     unlisted_card,
 )
-from ..core.fit import auto_fit_headroom, server_context
+from ..core.fit import auto_fit_headroom, server_context, start_context
 from ..core.memory import replicates_latent
 from ..core.offload import COPIED_SHARE, PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY
 from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note, tp_split_note
@@ -1394,6 +1395,19 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                            "most that fit with that much free.").format(tokens=integer(auto[0])) \
                 if auto is not None and auto[1] and auto[0] < s.context_tokens else ""
             tips.append(fit_margin_tip(spare, s.profile.auto_fit_margin_bytes, more))
+        start = None if training else start_context(s)
+        limit = s.model.architecture.max_context
+        if start is not None and 0 < start < limit:     # (core.report.start_context_note)
+            flag = CHECKS_CONTEXT_AT_START[s.engine][0]
+            lines.append(self.tr("{engine} needs {flag} {tokens} or less to start.").format(
+                engine=core_name(s.profile.name), flag=flag, tokens=integer(start)))
+            tips.append(self.tr("Started without {flag}, {engine} takes the model's {limit} tokens of context and "
+                                "checks that one sequence of them fits in the cache left beside the weights: it does "
+                                "not, so it refuses to start. {tokens} tokens is the longest that fits (vLLM's "
+                                "{flag} auto picks it, since Nov 2025). The figures here are for the prompt and output "
+                                "set.").format(flag=flag, engine=core_name(s.profile.name), limit=integer(limit),
+                                               tokens=integer(start))
+                        + f"\n({CHECKS_CONTEXT_AT_START[s.engine][1]})")
         if not training and self.state.ram_gb > 0 and not offloads_to_ram(s.engine):     # (MLX)
             why, source = NO_OFFLOAD[s.engine]
             lines.append(self.tr("{engine} keeps every layer on the GPU: System RAM is not used.").format(
