@@ -1345,7 +1345,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         converts before it loads them (core.report.format_note); Ollama's default context where it is longer than
         prompt + output (core.report.default_context_note); with System RAM entered, an engine that copies its
         offloaded weights for every pass (core.report.offload_note); a card the engine's builds, or HF transformers'
-        FlashAttention-2, do not list (core.report.card_note)."""
+        FlashAttention-2, do not list (core.report.card_note); vLLM's check at start, where the model's own context
+        does not fit (core.report.start_context_note)."""
         lines, tips = [], []
         noted = not training and engine_note(s) is not None
         if noted and s.engine == "hf":      # (its weights are among HF_NO_MPS)
@@ -1395,19 +1396,6 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                            "most that fit with that much free.").format(tokens=integer(auto[0])) \
                 if auto is not None and auto[1] and auto[0] < s.context_tokens else ""
             tips.append(fit_margin_tip(spare, s.profile.auto_fit_margin_bytes, more))
-        start = None if training else start_context(s)
-        limit = s.model.architecture.max_context
-        if start is not None and 0 < start < limit:     # (core.report.start_context_note)
-            flag = CHECKS_CONTEXT_AT_START[s.engine][0]
-            lines.append(self.tr("{engine} needs {flag} {tokens} or less to start.").format(
-                engine=core_name(s.profile.name), flag=flag, tokens=integer(start)))
-            tips.append(self.tr("Started without {flag}, {engine} takes the model's {limit} tokens of context and "
-                                "checks that one sequence of them fits in the cache left beside the weights: it does "
-                                "not, so it refuses to start. {tokens} tokens is the longest that fits (vLLM's "
-                                "{flag} auto picks it, since Nov 2025). The figures here are for the prompt and output "
-                                "set.").format(flag=flag, engine=core_name(s.profile.name), limit=integer(limit),
-                                               tokens=integer(start))
-                        + f"\n({CHECKS_CONTEXT_AT_START[s.engine][1]})")
         if not training and self.state.ram_gb > 0 and not offloads_to_ram(s.engine):     # (MLX)
             why, source = NO_OFFLOAD[s.engine]
             lines.append(self.tr("{engine} keeps every layer on the GPU: System RAM is not used.").format(
@@ -1450,6 +1438,19 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 listed = self.tr("{what} lists AMD's {targets}.").format(what=what, targets=", ".join(rule.rocm))
             tips.append(listed + " " + self.tr("This card is {target}: {otherwise}.").format(
                 target=target, otherwise=core_name(rule.otherwise)) + f"\n({rule.source})")
+        start = None if training else start_context(s)
+        limit = s.model.architecture.max_context
+        if start is not None and 0 < start < limit:     # (core.report.start_context_note)
+            flag = CHECKS_CONTEXT_AT_START[s.engine][0]
+            lines.append(self.tr("{engine} needs {flag} {tokens} or less to start.").format(
+                engine=core_name(s.profile.name), flag=flag, tokens=integer(start)))
+            tips.append(self.tr("Started without {flag}, {engine} takes the model's {limit} tokens of context and "
+                                "checks that one sequence of them fits in the cache left beside the weights: it does "
+                                "not, so it refuses to start. {tokens} tokens is the longest that fits (vLLM's "
+                                "{flag} auto picks it, since Nov 2025). The figures here are for the prompt and output "
+                                "set.").format(flag=flag, engine=core_name(s.profile.name), limit=integer(limit),
+                                               tokens=integer(start))
+                        + f"\n({CHECKS_CONTEXT_AT_START[s.engine][1]})")
         self._show_caution(self.engine_caution, lines, tips)
 
     def _caution_row(self) -> QtWidgets.QLabel:
