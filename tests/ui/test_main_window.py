@@ -1213,6 +1213,8 @@ def test_a_group_that_does_not_split_the_heads_is_flagged(qtbot, win):
     assert "Set stages to 2" in tip
     assert win.breakdown.verdict.text() == "TP 4 REFUSED"
     assert "vLLM and SGLang refuse to start" in win.breakdown.verdict.toolTip()
+    from vramgui.ui.compare_tab import column     # (the Compare pinned tab's column, as the strip says)
+    assert column(win.state.scenario)[12] == "TP 4 refused"
     # the engine picker's list, dropped down: vLLM and SGLang refused, llama.cpp's layer split runs
     from vramgui.ui.fit_table import ELSEWHERE
     p.engine.showPopup()

@@ -16,7 +16,7 @@ from ..core.speed import SpeedResult
 from ..core.units import GIB, MIB
 from .fit_table import ELSEWHERE
 from .i18n import duration, integer, num, rate, signed
-from .wording import core_name, fit_verdict, no_gpu_backend, plan_badge, plan_description, tp_refused
+from .wording import blocked_verdict, core_name, fit_verdict, plan_badge, plan_description
 
 SLOTS = 7
 # a wide text of each slot (inference / fine-tuning): the slots share the strip's width in
@@ -251,14 +251,15 @@ class BreakdownStrip(QtWidgets.QFrame):
                 tip += "\n" + self.tr("The first card's compute buffer holds {mib} MiB more: a prompt's pass copies "
                                        "tensors of the part in RAM there.").format(mib=integer(round(plan.copy_bytes
                                                                                                     / MIB)))
+        blocked = blocked_verdict(s)
+        if blocked is not None:
+            verdict, colour = blocked, ELSEWHERE.name()
         if not runs_on_gpu(s.engine, s.weights, s.gpu):    # (as the fit table's row says: core.report.engine_note)
-            verdict, colour = no_gpu_backend(), ELSEWHERE.name()
             tip = (self.tr("The chosen engine does not run on this GPU as modelled: the figures time it as it runs on "
                            "Apple chips") if s.engine in APPLE_ONLY else
                    self.tr("The chosen engine does not run on this GPU: the figures time it as it runs on NVIDIA and "
                            "AMD cards")) + "\n" + tip
-        elif not s.splits_attention and s.profile.parallel == "tensor":    # (core.report.tp_split_note)
-            verdict, colour = tp_refused(s.tensor_parallel), ELSEWHERE.name()
+        elif blocked is not None:               # (the group does not split the heads: core.report.tp_split_note)
             tip = self.tr("{n} cards of a tensor-parallel group do not split this model's attention heads evenly: "
                           "vLLM and SGLang refuse to start (the figures are as if it ran; the caution under the "
                           "card count says which counts do)").format(n=integer(s.tensor_parallel)) + "\n" + tip

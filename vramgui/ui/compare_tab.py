@@ -10,7 +10,7 @@ from ..core.offload import offloading, plan_costs
 from ..core.speed import cost_per_million_tokens, estimate_speed, served
 from ..core.units import GIB
 from .i18n import Retranslates, duration, integer, num, translate
-from .wording import context_cell, core_name, fit_verdict, money, plan_cell, ram_context_cell
+from .wording import blocked_verdict, context_cell, core_name, fit_verdict, money, plan_cell, ram_context_cell
 
 # Row titles in English (the keys of :meth:`CompareTab.cell`), translated where shown
 ROWS = (QT_TRANSLATE_NOOP("CompareTab", "Model"), QT_TRANSLATE_NOOP("CompareTab", "Cards"),
@@ -45,7 +45,7 @@ def column(s, price: float | None = None, plan=None) -> list[str]:
     return [s.model.name, cards, core_name(s.weight_format.name), core_name(s.profile.name),
             f"{integer(s.prompt_tokens)} + {integer(s.output_tokens)}", integer(s.batch), g(m.weights),
             g(m.kv_cache), g(m.activations), g(m.overhead), g(m.total), g(f.budget_bytes),
-            plan_cell(off) if off else fit_verdict(f.fits, f.min_gpus),
+            blocked_verdict(s) or (plan_cell(off) if off else fit_verdict(f.fits, f.min_gpus)),
             largest,
             num(step * 1e3, 2), num(s.batch / step if off else float(sp.throughput_tokens_per_s), 1),
             duration(first) if first == first else translate("CompareTab", "unknown")] \

@@ -124,6 +124,18 @@ def tp_refused(tp: int) -> str:
     return translate("Verdict", "TP {n} refused").format(n=tp)
 
 
+def blocked_verdict(s) -> str | None:
+    """The verdict where the scenario's engine does not run as estimated whatever the memory: not on the card's GPU
+    (core.engines.runs_on_gpu), or not with its tensor-parallel group (core.scenario.Scenario.splits_attention);
+    None where it does."""
+    from ..core.engines import runs_on_gpu
+    if not runs_on_gpu(s.engine, s.weights, s.gpu):
+        return no_gpu_backend()
+    if s.profile.parallel == "tensor" and not s.splits_attention:
+        return tp_refused(s.tensor_parallel)
+    return None
+
+
 def plan_description(plan) -> str:
     """An offload plan (:class:`~vramgui.core.offload.OffloadPlan`) in words."""
     if plan.level == "gpu":
