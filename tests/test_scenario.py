@@ -5,6 +5,7 @@ import re
 import pytest
 
 from vramgui.core import Scenario, load_catalog
+from vramgui.core.engines import ENGINES
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +79,31 @@ def test_a_cache_type_the_engine_has_no_flag_for_is_refused(engine, kv, name):
     assert Scenario(**base, engine=engine, kv_dtype="fp16").kv_dtype == "fp16"
     for other in ("generic", "hf"):
         assert Scenario(**base, engine=other, kv_dtype=kv).kv_dtype == kv
+
+
+@pytest.mark.parametrize("engine, kv, attention, why", [
+    # llama.cpp refuses a quantized V cache with -fa off (llama-context.cpp: 'V cache quantization requires
+    # flash_attn'); Ollama then runs F16 whatever OLLAMA_KV_CACHE_TYPE asks
+    ("llamacpp", "q8_0", "eager", "llama.cpp has no Q8_0 (llama.cpp) KV cache without flash attention"),
+    ("ollama", "q4_0", "eager", "Ollama has no Q4_0 (llama.cpp) KV cache without flash attention"),
+    # builds of 2023 quantize the K cache only (llama.cpp pulls 4309 / 4312: 'V cache quantization is not yet
+    # supported'), with flash attention or not
+    ("llamacpp-2023", "q8_0", None, "llama.cpp (no CUDA graphs) has no Q8_0 (llama.cpp) KV cache: builds of 2023"),
+    ("llamacpp-2023", "bf16", "flash", "llama.cpp (no CUDA graphs) has no BF16 KV cache"),
+])
+def test_a_quantized_cache_needs_flash_attention_in_llamacpp(engine, kv, attention, why):
+    from pydantic import ValidationError
+
+    from vramgui.core.engines import kv_for
+    cat = load_catalog()
+    base = dict(model=cat.model("llama3.1-8b"), gpu=cat.gpu("rtx4090"), weights="q4_k_m", engine=engine)
+    with pytest.raises(ValidationError, match=re.escape(why)):
+        Scenario(**base, kv_dtype=kv, attention=attention)
+    assert Scenario(**base, kv_dtype="fp16", attention=attention).kv_dtype == "fp16"
+    assert kv_for(engine, kv, attention or ENGINES[engine].default_attention) == "fp16"
+    # with flash attention (current llama.cpp's and Ollama's default) the block types are taken
+    if engine != "llamacpp-2023":
+        assert Scenario(**base, kv_dtype=kv).attention_impl == "flash"
+        assert Scenario(**base, kv_dtype=kv, attention="flash").kv_dtype == kv
+    # eager attention with an F16 cache, and other engines' eager with block types, as before
+    assert Scenario(**{**base, "engine": "hf"}, kv_dtype="q8_0", attention="eager").kv_dtype == "q8_0"

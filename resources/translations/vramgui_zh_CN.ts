@@ -1955,8 +1955,16 @@ Source: {source}</source>
         <translation>权重格式：有效位数包含分组缩放因子和零点；“按存储格式”使用导入的 .safetensors 或 .gguf 文件的确切字节数</translation>
     </message>
     <message>
+        <source>Element type of the KV cache; the types the engine has no flag for are greyed (vLLM and SGLang: 16-bit and FP8; llama.cpp and MLX: no FP8; Ollama: FP16, Q8_0, Q4_0; llama.cpp&apos;s builds of 2023: FP16, FP32), and Q8_0 and Q4_0 under llama.cpp and Ollama with eager attention, which need flash attention</source>
+        <translation>KV 缓存的元素类型；引擎没有相应参数的类型为灰色（vLLM 和 SGLang：16 位和 FP8；llama.cpp 和 MLX：没有 FP8；Ollama：FP16、Q8_0、Q4_0；2023 年的 llama.cpp 版本：FP16、FP32），llama.cpp 和 Ollama 在 eager 注意力下的 Q8_0 和 Q4_0 也为灰色，它们需要 flash 注意力</translation>
+    </message>
+    <message>
         <source>Engine profile: what the engine allocates and when (hover the breakdown for details)</source>
         <translation>引擎配置：引擎分配什么、何时分配（悬停在明细栏上查看详情）</translation>
+    </message>
+    <message>
+        <source>Eager attention materialises the score matrix (quadratic in the prompt); sdpa/flash do not. Eager is greyed under vLLM, SGLang and MLX, whose attention is always fused, and under llama.cpp and Ollama with a Q8_0 or Q4_0 cache, which needs flash attention</source>
+        <translation>eager 注意力会实际生成注意力分数矩阵（随提示词长度呈平方增长）；sdpa/flash 不会。在 vLLM、SGLang 和 MLX 下 eager 为灰色，它们的注意力总是融合实现；在 llama.cpp 和 Ollama 使用 Q8_0 或 Q4_0 缓存时也为灰色，这类缓存需要 flash 注意力</translation>
     </message>
     <message>
         <source>Prompt tokens per sequence (log scale)</source>
@@ -2181,14 +2189,6 @@ Source: {source}</source>
     <message>
         <source>A node joins {m} of these cards with their own links; a tensor-parallel group of {n} sends its all-reduces over the network between nodes, which the speeds here do not model. One measured run (DeepSeek R1 with SGLang on 2 nodes of 8 H100) took {ms} ms a token, {x} times this model&apos;s figure.</source>
         <translation>一个节点用卡自身的互连连接 {m} 张这种卡；{n} 张卡的张量并行组的 all-reduce 需经节点间网络，此处的速度未对此建模。一次实测（DeepSeek R1，SGLang，2 个节点各 8 张 H100）每个 token 耗时 {ms} ms，是本模型估计值的 {x} 倍。</translation>
-    </message>
-    <message>
-        <source>Element type of the KV cache; the types the engine has no flag for are greyed (vLLM and SGLang: 16-bit and FP8; llama.cpp and MLX: no FP8; Ollama: FP16, Q8_0, Q4_0)</source>
-        <translation>KV 缓存的元素类型；引擎没有相应参数的类型为灰色（vLLM 和 SGLang：16 位和 FP8；llama.cpp 和 MLX：没有 FP8；Ollama：FP16、Q8_0、Q4_0）</translation>
-    </message>
-    <message>
-        <source>Eager attention materialises the score matrix (quadratic in the prompt); sdpa/flash do not. Eager is greyed under vLLM, SGLang and MLX, whose attention is always fused</source>
-        <translation>eager 注意力会实际生成注意力分数矩阵（随提示词长度呈平方增长）；sdpa/flash 不会。在 vLLM、SGLang 和 MLX 下 eager 为灰色，它们的注意力总是融合实现</translation>
     </message>
     <message>
         <source>PyTorch&apos;s allocator: its default caching pool needs about {caching} % of a step&apos;s transient memory on top of what it allocates; expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about {expandable} %</source>

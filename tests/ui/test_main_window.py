@@ -302,6 +302,21 @@ def test_eager_attention_is_greyed_where_the_engine_fuses_it(qtbot, win):
     choose(qtbot, win, p.engine, "vllm")
     assert (win.state.scenario.kv_dtype, p.kv.currentData()) == ("fp16", "fp16")
     assert kv["fp8"].isEnabled() and not kv["q8_0"].isEnabled() and not kv["q4_0"].isEnabled()
+    # a quantized cache needs flash attention in llama.cpp (core.engines.KV_NEEDS_FLASH): with Q8_0, eager is greyed;
+    # with eager, Q8_0 and Q4_0; 2023's builds (eager, K cache only quantized) switch a Q8_0 cache to FP16
+    choose(qtbot, win, p.engine, "llamacpp")
+    choose(qtbot, win, p.kv, "q8_0")
+    assert not eager.isEnabled()
+    choose(qtbot, win, p.kv, "fp16")
+    assert eager.isEnabled()
+    choose(qtbot, win, p.attention, "eager")
+    assert not kv["q8_0"].isEnabled() and not kv["q4_0"].isEnabled() and kv["bf16"].isEnabled()
+    choose(qtbot, win, p.attention, "")
+    choose(qtbot, win, p.kv, "q8_0")
+    choose(qtbot, win, p.engine, "llamacpp-2023")
+    s = win.state.scenario
+    assert (s.engine, s.kv_dtype, s.attention_impl) == ("llamacpp-2023", "fp16", "eager")
+    assert not kv["q8_0"].isEnabled() and not kv["bf16"].isEnabled() and kv["fp32"].isEnabled()
 
 
 def test_weights_the_engine_does_not_load_as_stored_are_cautioned(qtbot, win):
@@ -1213,10 +1228,10 @@ def test_a_group_that_does_not_split_the_heads_is_flagged(qtbot, win):
     assert "Set stages to 2" in tip
     assert win.breakdown.verdict.text() == "TP 4 REFUSED"
     assert "vLLM and SGLang refuse to start" in win.breakdown.verdict.toolTip()
-    from vramgui.ui.compare_tab import column     # (the Compare pinned tab's column, as the strip says)
-    assert column(win.state.scenario)[12] == "TP 4 refused"
-    # the engine picker's list, dropped down: vLLM and SGLang refused, llama.cpp's layer split runs
+    from vramgui.ui.compare_tab import column
     from vramgui.ui.fit_table import ELSEWHERE
+    assert column(win.state.scenario)[12] == "TP 4 refused"       # (the Compare pinned tab's, as the strip's)
+    # the engine picker's list, dropped down: vLLM and SGLang refused, llama.cpp's layer split runs
     p.engine.showPopup()
     try:
         for engine, refused in (("vllm", True), ("sglang", True), ("llamacpp", False)):

@@ -843,19 +843,42 @@ KV_TYPES = {
             "mlx-lm's cache is in the model's dtype, or with --kv-bits 8 / 4 quantized (the Q8_0 and Q4_0 bytes stand "
             "for it); it has no FP8 cache", "github.com/ml-explore/mlx-lm, mlx_lm/models/cache.py (QuantizedKVCache)"),
 }
-for _twin, _of in (("llamacpp-vulkan", "llamacpp"), ("llamacpp-2023", "llamacpp"), ("ollama-num-ctx", "ollama")):
+KV_TYPES["llamacpp-2023"] = (frozenset({"fp32", "fp16"}),
+                             "builds of 2023 quantize the K cache only (-ctk; 'V cache quantization is not yet "
+                             "supported') and have no BF16 cache, so a cache of one type is F16 or F32",
+                             "github.com/ggml-org/llama.cpp pulls 4309 and 4312 (Dec 2023)")
+for _twin, _of in (("llamacpp-vulkan", "llamacpp"), ("ollama-num-ctx", "ollama")):
     KV_TYPES[_twin] = KV_TYPES[_of]
 
+#: llama.cpp's block types of cache (the V cache among them needs flash attention: :data:`KV_NEEDS_FLASH`).
+BLOCK_KV = frozenset({"q8_0", "q4_0"})
 
-def takes_kv(engine: str, kv: str) -> bool:
-    """Whether the engine's cache can be of type ``kv`` (:data:`KV_TYPES`)."""
-    return engine not in KV_TYPES or kv in KV_TYPES[engine][0]
+#: Engines whose quantized cache (:data:`BLOCK_KV`) needs flash attention, where "eager" is theirs to pick: (why,
+#: source).
+KV_NEEDS_FLASH = {
+    "llamacpp": ("llama.cpp refuses a quantized V cache with flash attention off (-fa off): 'V cache quantization "
+                 "requires flash_attn'; without flash attention its attention reads V transposed, which block types "
+                 "cannot store",
+                 "github.com/ggml-org/llama.cpp, src/llama-context.cpp (llama_init_from_model)"),
+    "ollama": ("Ollama runs an F16 cache where flash attention is off, whatever OLLAMA_KV_CACHE_TYPE asks ('quantized "
+               "kv cache requested but flash attention disabled')", "github.com/ollama/ollama, llm/server.go"),
+}
+for _twin, _of in (("llamacpp-vulkan", "llamacpp"), ("ollama-num-ctx", "ollama")):
+    KV_NEEDS_FLASH[_twin] = KV_NEEDS_FLASH[_of]
 
 
-def kv_for(engine: str, kv: str) -> str:
+def takes_kv(engine: str, kv: str, attention: str | None = None) -> bool:
+    """Whether the engine's cache can be of type ``kv`` (:data:`KV_TYPES`) with ``attention`` (the implementation
+    it runs; a quantized cache needs flash attention in llama.cpp and Ollama: :data:`KV_NEEDS_FLASH`)."""
+    if engine in KV_TYPES and kv not in KV_TYPES[engine][0]:
+        return False
+    return not (attention == "eager" and kv in BLOCK_KV and engine in KV_NEEDS_FLASH)
+
+
+def kv_for(engine: str, kv: str, attention: str | None = None) -> str:
     """The cache type ``engine`` runs where ``kv`` is asked: that one where it takes it (:func:`takes_kv`), else
     16-bit (every engine's): the window's engine switch, the My machine grid's rows."""
-    return kv if takes_kv(engine, kv) else "fp16"
+    return kv if takes_kv(engine, kv, attention) else "fp16"
 
 
 #: Engines that check at start that one sequence of their context length (by default the model's own) fits in the

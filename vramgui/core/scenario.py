@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .engines import ENGINES, KV_TYPES, NO_EAGER_ATTENTION, EngineProfile, takes_kv
+from .engines import ENGINES, KV_NEEDS_FLASH, KV_TYPES, NO_EAGER_ATTENTION, EngineProfile, takes_kv
 from .formats import KV_DTYPES, WEIGHT_FORMATS, KVDtype, WeightFormat
 from .presets import GPU, ModelPreset
 from .weights import FILE_FORMAT, file_weight_format
@@ -95,6 +95,9 @@ class Scenario(BaseModel):
         if not takes_kv(self.engine, self.kv_dtype):
             _, why, _ = KV_TYPES[self.engine]
             raise ValueError(f"{self.profile.name} has no {self.kv.name} KV cache: {why}")
+        if not takes_kv(self.engine, self.kv_dtype, self.attention_impl):
+            raise ValueError(f"{self.profile.name} has no {self.kv.name} KV cache without flash attention: "
+                             f"{KV_NEEDS_FLASH[self.engine][0]} (pick flash attention, or an F16 cache)")
         return self
 
     @model_validator(mode="after")

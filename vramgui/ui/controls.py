@@ -910,12 +910,14 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                        "uses the exact bytes of an imported .safetensors or .gguf file")),
                 (self.kv, self.tr("Element type of the KV cache; the types the engine has no flag for are greyed "
                                   "(vLLM and SGLang: 16-bit and FP8; llama.cpp and MLX: no FP8; Ollama: FP16, Q8_0, "
-                                  "Q4_0)")),
+                                  "Q4_0; llama.cpp's builds of 2023: FP16, FP32), and Q8_0 and Q4_0 under llama.cpp "
+                                  "and Ollama with eager attention, which need flash attention")),
                 (self.engine, self.tr("Engine profile: what the engine allocates and when (hover the breakdown "
                                       "for details)")),
                 (self.attention, self.tr("Eager attention materialises the score matrix (quadratic in the prompt); "
                                          "sdpa/flash do not. Eager is greyed under vLLM, SGLang and MLX, whose "
-                                         "attention is always fused")),
+                                         "attention is always fused, and under llama.cpp and Ollama with a Q8_0 or "
+                                         "Q4_0 cache, which needs flash attention")),
                 (self.host, self.tr("HF transformers launches every kernel from Python on one CPU core, which "
                                     "bounds its decode from below: about {desktop} ms a layer on a desktop, {server} "
                                     "on a server, {older} on an older server (those of the cards before 2020: V100, "
@@ -1183,12 +1185,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         _select(self.kv, s.kv_dtype)
         _select(self.engine, s.engine)
         _select(self.attention, s.attention or "")
-        eager = self.attention.model().item(self.attention.findData("eager"))      # (core.engines.NO_EAGER_ATTENTION)
-        if eager.isEnabled() == (s.engine in NO_EAGER_ATTENTION):
-            eager.setEnabled(s.engine not in NO_EAGER_ATTENTION)
+        eager = self.attention.model().item(self.attention.findData("eager"))      # (core.engines.NO_EAGER_ATTENTION,
+        has_eager = s.engine not in NO_EAGER_ATTENTION and takes_kv(s.engine, s.kv_dtype, "eager")   # KV_NEEDS_FLASH)
+        if eager.isEnabled() != has_eager:
+            eager.setEnabled(has_eager)
         kv_items = self.kv.model()                                                  # (core.engines.KV_TYPES)
         for i in range(self.kv.count()):
-            takes = takes_kv(s.engine, self.kv.itemData(i))
+            takes = takes_kv(s.engine, self.kv.itemData(i), s.attention_impl)
             if kv_items.item(i).isEnabled() != takes:
                 kv_items.item(i).setEnabled(takes)
         self._show_host(s)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from PySide6 import QtCore
 
 from ..core import Catalog, Scenario
-from ..core.engines import LLAMACPP, NO_EAGER_ATTENTION, kv_for, offloads_to_ram
+from ..core.engines import ENGINES, LLAMACPP, NO_EAGER_ATTENTION, kv_for, offloads_to_ram
 from ..core.errors import pydantic_message
 from ..core.formats import UNQUANTIZED, release_format
 from ..core.offload import flags_force
@@ -322,13 +322,15 @@ class ScenarioState(QtCore.QObject):
     def _fused(self, change: dict) -> dict:
         """``change`` with the engine's default attention where it switches from eager to an engine without it, and a
         16-bit cache where it switches to an engine whose cache cannot be of the type picked (core.engines.KV_TYPES:
-        llama.cpp's Q8_0 under vLLM, vLLM's FP8 under llama.cpp); the pickers grey those entries."""
+        llama.cpp's Q8_0 under vLLM, vLLM's FP8 under llama.cpp; KV_NEEDS_FLASH: Q8_0 under llama.cpp with eager
+        attention, its 2023 builds' default); the pickers grey those entries."""
         engine = change.get("engine")
         if engine is None:
             return change
         if engine in NO_EAGER_ATTENTION and "attention" not in change and self._scenario.attention == "eager":
             change = {**change, "attention": None}
-        kv = kv_for(engine, self._scenario.kv_dtype)
+        attention = change["attention"] if "attention" in change else self._scenario.attention
+        kv = kv_for(engine, self._scenario.kv_dtype, attention or ENGINES[engine].default_attention)
         if "kv_dtype" not in change and kv != self._scenario.kv_dtype:
             change = {**change, "kv_dtype": kv}
         return change
