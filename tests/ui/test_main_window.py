@@ -723,7 +723,7 @@ def test_weights_in_ram_box_gives_vllm_its_cpu_offload_gb(qtbot, win):
     _, y = win.memory_chart.spill.getOriginalDataset()
     n = stacked_total(win).size
     np.testing.assert_allclose(y[:n] - y[n:][::-1], 5.0, rtol=1e-12)
-    qtbot.waitUntil(lambda: not win._rows_missing(), timeout=10_000)      # (their answers with the RAM, in a pause)
+    qtbot.waitUntil(lambda: not win._rows_missing(), timeout=60_000)      # (their answers with the RAM, in a pause)
     choose(qtbot, win, p.weights, "q4_k_m")
     choose(qtbot, win, p.engine, "llamacpp")
     assert label.text() == "Experts in RAM" and p.in_ram.currentWidget() is p.moe_in_ram and label.size() == size

@@ -210,3 +210,32 @@ def test_a_bad_fine_tuning_value_loses_only_itself(qtbot, tmp_path):
     # an unchanged job restores without a notice (its targets saved as a list, held as a tuple)
     session.save_session(fresh, store)
     assert session.restore_session(window(qtbot), store) == []
+
+
+def test_a_saved_scenario_the_engine_no_longer_takes_loses_only_that_setting(qtbot, tmp_path):
+    """A session saved with llama.cpp, eager attention and a Q8_0 cache, which llama.cpp refuses (a quantized V cache
+    needs flash attention: core.engines.KV_NEEDS_FLASH): the setting taken last of the two (the attention, saved after
+    the cache) is skipped with the notice; the engine, the cache, the prompt and the cards come back (the whole
+    scenario was dropped)."""
+    store = QtCore.QSettings(str(tmp_path / "s.ini"), QtCore.QSettings.Format.IniFormat)
+    w = window(qtbot)
+    w.state.update(engine="vllm", n_gpus=8, pipeline=2, prompt_tokens=9000)
+    session.save_session(w, store)
+    data = json.loads(store.value("session/scenario"))
+    assert data["scenario"]["pipeline"] == 2
+    data["scenario"].update(engine="llamacpp", attention="eager", kv_dtype="q8_0", pipeline=1)
+    store.setValue("session/scenario", json.dumps(data))
+    fresh = window(qtbot)
+    notes = session.restore_session(fresh, store)
+    assert notes == ["some settings of the last session were not valid and were skipped"]
+    s = fresh.state.scenario
+    assert list(data["scenario"]).index("kv_dtype") < list(data["scenario"]).index("attention")
+    assert (s.engine, s.attention, s.kv_dtype, s.prompt_tokens, s.n_gpus) == ("llamacpp", None, "q8_0", 9000, 8)
+    # stages saved before their cards come back in the second pass (a fresh window starts with one card), beside a
+    # cache vLLM has no flag for
+    data["scenario"] = {"pipeline": 2, "engine": "vllm", "n_gpus": 8, "kv_dtype": "q8_0"}
+    store.setValue("session/scenario", json.dumps(data))
+    fresh = window(qtbot)
+    session.restore_session(fresh, store)
+    s = fresh.state.scenario
+    assert (s.engine, s.n_gpus, s.pipeline, s.kv_dtype) == ("vllm", 8, 2, "fp16")

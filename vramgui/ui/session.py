@@ -160,9 +160,12 @@ def _apply(state, data: dict) -> list[str]:
     if data.get("gpu") in cat.gpus:
         state.set_gpu(data["gpu"])
     change = {k: v for k, v in (data.get("scenario") or {}).items() if k in SCENARIO_KEYS}
-    if change and not state.update(**change):
-        if not _quiet_equal(state.scenario, change):
-            notes.append(translate("Session", "some settings of the last session were not valid and were skipped"))
+    if change and not state.update(**change) and not _quiet_equal(state.scenario, change):
+        left = dict(change)     # one by one: a value the others do not take loses only itself (a second pass takes
+        for _ in range(2):      # a value valid only beside one taken later in the first: stages after the cards)
+            left = {k: v for k, v in left.items() if not state.update(**{k: v})
+                    and not _quiet_equal(state.scenario, {k: v})}
+        notes.append(translate("Session", "some settings of the last session were not valid and were skipped"))
     tchange = {k: v for k, v in (data.get("training") or {}).items() if k in TRAINING_KEYS}
     if tchange and not state.update_training(**tchange) and not _quiet_equal(state.training, tchange):
         for k, v in tchange.items():     # one by one: a value that does not validate loses only itself
