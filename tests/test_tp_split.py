@@ -79,6 +79,13 @@ def test_the_cli_prints_the_note_and_keeps_it_in_the_json(capsys):
     assert main(["estimate", "--model", "llama2-70b", "--gpu", "a100-80gb", "--gpus", "4", "--engine", "vllm",
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["scenario"]["tp_split_note"] is None
+    # fit: the note above the table (every card alike), tp_refused in each JSON row
+    assert main(["fit", "--model", "phi4-14b", "--gpus", "4", "--engine", "vllm"]) == 0
+    assert capsys.readouterr().out.startswith("note: vLLM refuses a tensor-parallel group of 4 cards")
+    assert main(["fit", "--model", "phi4-14b", "--gpus", "4", "--engine", "vllm", "--json"]) == 0
+    assert all(r["tp_refused"] for r in json.loads(capsys.readouterr().out))
+    assert main(["fit", "--model", "phi4-14b", "--gpus", "2", "--engine", "vllm", "--json"]) == 0
+    assert not any(r["tp_refused"] for r in json.loads(capsys.readouterr().out))
 
 
 def test_my_machine_marks_the_rows_its_engine_refuses_and_picks_none_of_them(capsys):

@@ -53,6 +53,7 @@ from .core.report import (
     largest_context_text,
     offload_dict,
     offload_lines,
+    tp_split_note,
 )
 from .core.scenario import DEFAULT_OUTPUT_TOKENS, DEFAULT_PROMPT_TOKENS, HOSTS
 from .core.speed import HF_HOST_ROWS, HOST_S_PER_LAYER, estimate_speed
@@ -319,7 +320,7 @@ def fit_rows(base_args, cat: Catalog) -> list[dict]:
         runs = runs_on_gpu(s.engine, s.weights, gpu)
         rule = unlisted_card(s.engine, s.attention_impl, gpu, s.weights)
         rows.append({"gpu": gpu.id, "name": gpu.name, "vendor": gpu.vendor, "category": gpu.category,
-                     "gpus": s.n_gpus, "fits": f.fits, "engine_runs": runs,
+                     "gpus": s.n_gpus, "fits": f.fits, "engine_runs": runs, "tp_refused": tp_split_note(s) is not None,
                      "card_listed_by": None if rule is None else rule.what,
                      "verdict": f.verdict if runs else "no backend", "needed_bytes": f.needed_bytes,
                      "budget_bytes": f.budget_bytes, "headroom_bytes": f.headroom_bytes,
@@ -348,6 +349,9 @@ def cmd_fit(args, cat: Catalog) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
+    if rows and rows[0]["tp_refused"]:     # (the model's heads and the cards: the same on every card)
+        print("note: " + tp_split_note(_scenario(args, cat, gpu=cat.gpus[rows[0]["gpu"]])))
+
     def speed(r):
         if not r["engine_runs"]:
             return "-"

@@ -889,8 +889,7 @@ CHECKS_CONTEXT_AT_START = {
              "github.com/vllm-project/vllm, vllm/v1/core/kv_cache_utils.py (check_enough_kv_cache_memory: 'To serve "
              "at least one request with the models's max seq len (...), (... GiB KV cache is needed, which is larger "
              "than the available KV cache memory (... GiB). Based on the available memory, the estimated maximum "
-             "model length is ...'); pull 29431 "
-             "(--max-model-len auto, Nov 2025: the longest that fits instead)"),
+             "model length is ...'); pull 29431 (--max-model-len auto, Nov 2025: the longest that fits instead)"),
 }
 
 
