@@ -872,6 +872,10 @@
         <translation>布局比较的是模型的服务方式：请将模式切换为推理。</translation>
     </message>
     <message>
+        <source>{model} on {n} × {gpu}, one sequence at a time, {engine}; times served, prompts included</source>
+        <translation>{model} 运行于 {n} × {gpu}，每次一个序列，{engine}；时间为服务时的时间，含提示词处理</translation>
+    </message>
+    <message>
         <source>{model} on {n} × {gpu}, {load} concurrent sequences spread over the replicas, {engine}; times served, prompts included</source>
         <translation>{model} 运行于 {n} × {gpu}，{load} 个并发序列分配到各副本，{engine}；时间为服务时的时间，含提示词处理</translation>
     </message>

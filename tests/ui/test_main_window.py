@@ -557,6 +557,10 @@ def test_layouts_tab_splits_the_plans_cards_at_the_plans_load(qtbot, win):
     settle(qtbot, win)
     qtbot.waitUntil(lambda: panel.table.item(0, 5).text() == "1", timeout=2000)
     assert panel.table.item(last, 5).text() == "8"
+    assert ", 8 concurrent sequences spread over the replicas, vLLM" in panel.heading.text()
+    win.panel.batch.spin.setValue(1)                    # (one sequence: said so, not "1 concurrent sequences")
+    settle(qtbot, win)
+    qtbot.waitUntil(lambda: ", one sequence at a time, vLLM;" in panel.heading.text(), timeout=2000)
     win.bottom_tabs.setCurrentWidget(win.fit_panel)
 
 

@@ -87,8 +87,10 @@ class LayoutsPanel(Retranslates, RebuildWhenShown, QtWidgets.QWidget):
         total = s.n_gpus
         self.rows = layouts(s, total, price_per_card_hour=self._price or None)
         # (the times are served ones, other requests' prompts included: the strip's Decode is the step alone)
-        text = self.tr("{model} on {n} × {gpu}, {load} concurrent sequences spread over the replicas, {engine}; "
-                       "times served, prompts included").format(
+        text = (self.tr("{model} on {n} × {gpu}, one sequence at a time, {engine}; times served, prompts included")
+                if s.batch == 1 else
+                self.tr("{model} on {n} × {gpu}, {load} concurrent sequences spread over the replicas, {engine}; "
+                        "times served, prompts included")).format(
             model=s.model.name, n=integer(total), gpu=s.gpu.name, load=integer(s.batch), engine=s.profile.name)
         if total == 1:
             text += "\n" + self.tr("One card: set Number of GPUs to the machine's card count to compare the ways "
