@@ -157,3 +157,34 @@ def test_the_scenario_may_say_how_many_cards_a_node_holds(capsys):
     assert (d["node_cards"], d["tp_nodes"]) == (4, 2) and "spans 2 nodes of 4" in d["nodes_note"]
     assert main(["estimate", "--model", "llama3.1-70b", "--gpu", "l40s", "--node-cards", "0"]) != 0
     assert "--node-cards must be at least 1" in capsys.readouterr().err
+
+
+def test_a_unified_memory_machine_holds_one_chip():
+    # a Mac, a DGX Spark, a Jetson, a Ryzen AI Max system: one SoC whose GPU shares the machine's memory; several
+    # join over the network (MLX's distributed launch over Thunderbolt or Ethernet, llama.cpp's rpc-server)
+    from vramgui.core.presets import UNIFIED_NODE_CARDS
+    assert UNIFIED_NODE_CARDS == 1
+    for gpu in CAT.gpus.values():
+        assert gpu.cards_per_node == (1 if gpu.unified_memory else gpu.node_cards or NODE_CARDS), gpu.id
+    assert [CAT.gpu(g).cards_per_node for g in ("m3-ultra-512gb", "dgx-spark", "h100-sxm", "gb200")] == [1, 1, 8, 72]
+
+
+def test_a_layer_split_over_machines_is_flagged():
+    from vramgui.core.report import machines_note
+    # two M3 Ultras with llama.cpp: two machines, joined by its RPC backend over the network
+    s = scenario(gpu="m3-ultra-512gb", n_gpus=2, engine="llamacpp", weights="q4_k_m")
+    assert s.nodes == 2 and s.tp_nodes == 1 and nodes_note(s) is None
+    assert machines_note(s).startswith("2 cards are 2 machines of 1: llama.cpp joins them over the network with its "
+                                       "RPC backend")
+    assert estimate_dict(s)["scenario"]["machines_note"] == machines_note(s)
+    # HF transformers runs on one machine: it does not join them
+    assert "HF transformers runs on one machine and does not join them" in machines_note(
+        s.with_(engine="hf", weights="bf16"))
+    # twelve RTX 3090s are two machines of eight; eight are one
+    big = scenario("llama3.1-405b", gpu="rtx3090", n_gpus=12, engine="llamacpp", weights="q4_k_m")
+    assert machines_note(big).startswith("12 cards are 2 machines of 8") and machines_note(big.with_(n_gpus=8)) is None
+    # a tensor-parallel engine over two Macs (MLX's distributed launch): the group spans nodes (nodes_note), two
+    # stages keep each on one Mac
+    m = scenario(gpu="m3-ultra-512gb", n_gpus=2, engine="mlx", weights="mlx-4bit")
+    assert machines_note(m) is None and m.tp_nodes == 2 and "spans 2 nodes of 1" in nodes_note(m)
+    assert m.node_stages == 2

@@ -2083,6 +2083,18 @@ Source: {source}</source>
         <translation>TP {n} 跨越 {k} 个节点：解码可能比显示的更慢。</translation>
     </message>
     <message>
+        <source>{n} cards are {k} machines: the network between them is not modelled.</source>
+        <translation>{n} 张卡分属 {k} 台机器：它们之间的网络未建模。</translation>
+    </message>
+    <message>
+        <source>A machine holds {m} of these cards. llama.cpp joins several over the network with its RPC backend (rpc-server on each, --rpc host:port), whose round trips each token the speeds here do not model: they take the card&apos;s own link.</source>
+        <translation>一台机器容纳 {m} 张这样的卡。llama.cpp 通过其 RPC 后端（每台机器运行 rpc-server，--rpc host:port）经网络连接多台机器，每个词元的往返开销此处的速度未建模：速度按卡自身的互连计算。</translation>
+    </message>
+    <message>
+        <source>A machine holds {m} of these cards. {engine} runs on one machine and does not join several: the figures are as if one machine held them.</source>
+        <translation>一台机器容纳 {m} 张这样的卡。{engine} 只在一台机器上运行，不会连接多台：所示数字按一台机器容纳这些卡计算。</translation>
+    </message>
+    <message>
         <source>TP {n} does not split the {h} heads: {engine} will not start.</source>
         <translation>TP {n} 无法均分 {h} 个注意力头：{engine} 将无法启动。</translation>
     </message>

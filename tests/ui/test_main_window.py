@@ -1249,6 +1249,20 @@ def test_a_group_that_does_not_split_the_heads_is_flagged(qtbot, win):
     assert not p.parallel_caution.isVisible() and win.breakdown.verdict.text() == "FITS"
 
 
+def test_a_layer_split_over_machines_is_flagged(qtbot, win):
+    """Two M3 Ultras (each Mac one chip: core.presets.UNIFIED_NODE_CARDS) with llama.cpp: two machines, which its RPC
+    backend joins over the network (tests/test_nodes.py): a caution under the card count; one Mac clears it."""
+    p = win.panel
+    drive(qtbot, win, gpus=2, batch=1, model="deepseek-r1", gpu="m3-ultra-512gb", weights="q4_k_m", engine="llamacpp")
+    assert p.parallel_caution.isVisible()
+    assert p.parallel_caution.text().startswith("2 cards are 2 machines: the network between them is not modelled.")
+    assert "rpc-server" in p.parallel_caution.toolTip() and "A machine holds 1 of these cards" in \
+        p.parallel_caution.toolTip()
+    p.gpus.setValue(1)
+    settle(qtbot, win)
+    assert not p.parallel_caution.isVisible()
+
+
 def test_an_mla_latent_on_every_card_is_flagged(qtbot, win):
     """DeepSeek R1 over 8 H200s: every card caches every sequence's latent; the caution names
     data-parallel attention (and goes with one card, or a model whose KV heads split)."""

@@ -27,6 +27,14 @@ NODE_CARDS_SOURCE = ("NVIDIA's HGX H100 8-GPU board: eight H100s fully connected
                      "technical blog 'Introducing NVIDIA HGX H100', reproduced at dynasys.com.hk); DGX H100 / H200 "
                      "/ B200 systems hold eight GPUs each (supercluster.blog, 'NVIDIA DGX H100 hardware'); eight "
                      "for PCIe servers is an assumption")
+#: Cards a unified-memory machine holds where its preset does not say: one chip's GPU (a Mac, a DGX Spark, a Jetson,
+#: a Ryzen AI Max system); several such machines join over the network (Thunderbolt or Ethernet).
+UNIFIED_NODE_CARDS = 1
+UNIFIED_NODE_CARDS_SOURCE = ("one SoC a machine, its GPU sharing the machine's memory; MLX's distributed docs "
+                             "(ml-explore.github.io/mlx, 'Distributed Communication' and 'Launching Distributed "
+                             "Programs': several Macs over TCP/IP on Thunderbolt or Ethernet, RDMA over Thunderbolt "
+                             "for tensor parallelism); llama.cpp's tools/rpc/README.md (rpc-server on each host over "
+                             "TCP)")
 
 
 class GPU(BaseModel):
@@ -121,8 +129,9 @@ class GPU(BaseModel):
 
     @property
     def cards_per_node(self) -> int:
-        """Cards one node joins with the card's own links (:data:`NODE_CARDS` unless the preset says)."""
-        return self.node_cards or NODE_CARDS
+        """Cards one node joins with the card's own links (:data:`NODE_CARDS` unless the preset says; a unified-memory
+        machine's one chip: :data:`UNIFIED_NODE_CARDS`)."""
+        return self.node_cards or (UNIFIED_NODE_CARDS if self.unified_memory else NODE_CARDS)
 
     @property
     def apple(self) -> bool:

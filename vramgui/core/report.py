@@ -15,6 +15,7 @@ from .engines import (
     HF_NO_MPS,
     LLAMACPP,
     NO_APPLE_GPU,
+    OLLAMA,
     READS_IN_PLACE,
     REFUSES_PAST_CONTEXT,
     card_target,
@@ -191,7 +192,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "output_tokens": s.output_tokens, "batch": s.batch,
                      "gpu_util": s.gpu_util, "reserved_mib": s.reserved_mib, "context_note": context_note(s),
                      "node_cards": s.cards_per_node, "tp_nodes": s.tp_nodes, "nodes_note": nodes_note(s),
-                     "tp_split_note": tp_split_note(s),
+                     "tp_split_note": tp_split_note(s), "machines_note": machines_note(s),
                      "data_parallel_note": data_parallel_note(s), "batched_decode_note": batched_decode_note(s),
                      "engine_note": engine_note(s), "card_note": card_note(s), "gguf_note": gguf_note(s),
                      "format_note": format_note(s), "default_context_note": default_context_note(s),
@@ -299,8 +300,8 @@ def context_note(s) -> str | None:
 
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
 NOTE_KEYS = ("context_note", "default_context_note", "fit_margin_note", "server_context_note", "start_context_note",
-             "tp_split_note", "nodes_note", "data_parallel_note", "batched_decode_note", "engine_note", "card_note",
-             "gguf_note", "format_note")
+             "tp_split_note", "nodes_note", "machines_note", "data_parallel_note", "batched_decode_note", "engine_note",
+             "card_note", "gguf_note", "format_note")
 
 
 def default_context_note(s) -> str | None:
@@ -372,6 +373,21 @@ def nodes_note(s) -> str | None:
             f"card's own links); one measured run (DeepSeek R1, SGLang, 2 nodes of 8 H100) took {run['tpot_ms']} ms "
             f"a token, {run['times_estimate']} times this model's figure. Keep tensor parallel within a node and "
             "put pipeline stages across nodes" + (f" (--pipeline {s.node_stages})" if s.node_stages else ""))
+
+
+def machines_note(s) -> str | None:
+    """Where an engine that splits layers (llama.cpp, HF transformers) has more cards than one machine holds
+    (:attr:`~vramgui.core.scenario.Scenario.nodes`: two Macs, nine discrete cards); None elsewhere (a tensor-parallel
+    group across machines: :func:`nodes_note`)."""
+    k = s.nodes
+    if k <= 1 or s.profile.parallel == "tensor":
+        return None
+    machines = f"{s.n_gpus} cards are {k} machines of {s.cards_per_node}"
+    if s.engine in LLAMACPP and s.engine not in OLLAMA:
+        return (f"{machines}: llama.cpp joins them over the network with its RPC backend (rpc-server on each, "
+                "--rpc), whose round trips each token the speeds here do not model (they take the card's own link)")
+    return (f"{machines}: {s.profile.name} runs on one machine and does not join them (the figures are as if one "
+            "machine held the cards)")
 
 
 def tp_split_note(s) -> str | None:

@@ -155,6 +155,12 @@ class Scenario(BaseModel):
         return -(-self.tensor_parallel // self.cards_per_node)
 
     @property
+    def nodes(self) -> int:
+        """Machines the scenario's cards take (:attr:`cards_per_node` a machine): more than one joins them over the
+        network (:func:`~vramgui.core.report.machines_note`, :func:`~vramgui.core.report.nodes_note`)."""
+        return -(-self.n_gpus // self.cards_per_node)
+
+    @property
     def splits_attention(self) -> bool:
         """Whether the tensor-parallel group splits the model's attention heads evenly (:func:`splits_heads`): the
         engines that split each layer refuse a group that does not (:func:`~vramgui.core.report.tp_split_note`)."""

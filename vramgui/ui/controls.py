@@ -16,9 +16,11 @@ from ..core.engines import (
     CHECKS_CONTEXT_AT_START,
     COPIED_OFFLOAD,
     HF_NO_MPS,
+    LLAMACPP,
     NO_APPLE_GPU,
     NO_EAGER_ATTENTION,
     NO_OFFLOAD,
+    OLLAMA,
     READS_IN_PLACE,
     converts_first,
     default_context,
@@ -34,7 +36,7 @@ from ..core.engines import (
 from ..core.fit import auto_fit_headroom, server_context, start_context
 from ..core.memory import replicates_latent
 from ..core.offload import COPIED_SHARE, PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY
-from ..core.report import batched_decode_note, engine_note, pre_mla_gguf_note, tp_split_note
+from ..core.report import batched_decode_note, engine_note, machines_note, pre_mla_gguf_note, tp_split_note
 from ..core.scenario import HOSTS, MAX_SCENARIO_BATCH, MAX_STAGES
 from ..core.speed import (
     BW_EFFICIENCY,
@@ -1296,6 +1298,17 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 tip += " " + self.tr("Set stages to {stages} to keep each group within a node.").format(
                     stages=integer(s.node_stages))
             tips.append(tip)
+        if not training and machines_note(s):          # (core.report.machines_note: a layer split over machines)
+            k = s.nodes
+            lines.append(self.tr("{n} cards are {k} machines: the network between them is not modelled.").format(
+                n=integer(s.n_gpus), k=integer(k)))
+            tips.append((self.tr("A machine holds {m} of these cards. llama.cpp joins several over the network with "
+                                 "its RPC backend (rpc-server on each, --rpc host:port), whose round trips each token "
+                                 "the speeds here do not model: they take the card's own link.")
+                         if s.engine in LLAMACPP and s.engine not in OLLAMA else
+                         self.tr("A machine holds {m} of these cards. {engine} runs on one machine and does not join "
+                                 "several: the figures are as if one machine held them.")).format(
+                m=integer(s.cards_per_node), engine=core_name(s.profile.name)))
         if not training and tp_split_note(s):          # (core.scenario.splits_heads)
             a = s.model.architecture
             lines.append(self.tr("TP {n} does not split the {h} heads: {engine} will not start.").format(
