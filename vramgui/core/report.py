@@ -390,6 +390,17 @@ def machines_note(s) -> str | None:
             "machine held the cards)")
 
 
+#: The serving engines that split each layer over a tensor-parallel group and refuse one that does not split the heads
+#: (:func:`tp_split_note`).
+TP_SERVERS = ("vllm", "sglang")
+
+
+def tp_refusers(s) -> str:
+    """Who refuses ``s``'s tensor-parallel group where it does not split the heads: its engine, or for the generic
+    profile's theory the serving engines that run so."""
+    return s.profile.name if s.engine in TP_SERVERS else "vLLM and SGLang"
+
+
 def tp_split_note(s) -> str | None:
     """A warning where the tensor-parallel group does not split the model's attention heads evenly
     (:attr:`~vramgui.core.scenario.Scenario.splits_attention`): vLLM and SGLang refuse to start (None elsewhere)."""
@@ -397,7 +408,7 @@ def tp_split_note(s) -> str | None:
         return None
     a = s.model.architecture
     tp = s.tensor_parallel
-    who = f"{s.profile.name} refuses" if s.engine in ("vllm", "sglang") else "vLLM and SGLang refuse"
+    who = tp_refusers(s) + (" refuses" if s.engine in TP_SERVERS else " refuse")
     sizes = s.split_sizes()
     fix = ", ".join(str(n) for n in sizes[:-1]) + (" or " if len(sizes) > 1 else "") + str(sizes[-1])
     stages = s.split_stages

@@ -36,7 +36,14 @@ from ..core.engines import (
 from ..core.fit import auto_fit_headroom, server_context, start_context
 from ..core.memory import replicates_latent
 from ..core.offload import COPIED_SHARE, PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY
-from ..core.report import batched_decode_note, engine_note, machines_note, pre_mla_gguf_note, tp_split_note
+from ..core.report import (
+    batched_decode_note,
+    engine_note,
+    machines_note,
+    pre_mla_gguf_note,
+    tp_refusers,
+    tp_split_note,
+)
 from ..core.scenario import HOSTS, MAX_SCENARIO_BATCH, MAX_STAGES
 from ..core.speed import (
     BW_EFFICIENCY,
@@ -1313,7 +1320,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             a = s.model.architecture
             lines.append(self.tr("TP {n} does not split the {h} heads: {engine} will not start.").format(
                 n=integer(s.tensor_parallel), h=integer(a.num_heads),
-                engine=s.profile.name if s.engine in ("vllm", "sglang") else "vLLM / SGLang"))
+                engine=tp_refusers(s)))
             sizes = s.split_sizes()
             tip = self.tr("Tensor parallel gives each card of a group an equal share of a layer's {h} attention "
                           "heads and {kv} KV heads (where the KV heads are fewer than the cards, an equal number of "
