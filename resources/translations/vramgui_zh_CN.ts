@@ -2159,6 +2159,14 @@ Source: {source}</source>
         <translation>若不加 -c 启动，llama-server 会改为分配 {tokens} 个 token 的上下文，即留出这么多空闲时能容纳的最大值。</translation>
     </message>
     <message>
+        <source>{engine} serves requests up to {tokens} tokens.</source>
+        <translation>{engine} 只服务最长 {tokens} 个词元的请求。</translation>
+    </message>
+    <message>
+        <source>{engine} takes the model&apos;s {limit} tokens of context but caps each request at the cache left beside the weights, {tokens} tokens: a longer prompt and output are refused. The figures here are for the prompt and output set.</source>
+        <translation>{engine} 采用模型的 {limit} 个词元上下文，但把每个请求限制在权重之外剩余缓存所能容纳的 {tokens} 个词元：更长的提示和输出会被拒绝。此处的数字按所设的提示和输出计算。</translation>
+    </message>
+    <message>
         <source>{engine} needs {flag} {tokens} or less to start.</source>
         <translation>{engine} 需要 {flag} {tokens} 或更小才能启动。</translation>
     </message>

@@ -1199,20 +1199,28 @@ def test_a_tensor_parallel_group_across_nodes_is_flagged(qtbot, win):
 
 def test_vllms_check_at_start_is_flagged_under_the_engine(qtbot, win):
     """Llama 3.1 8B BF16 on an RTX 4090 under vLLM: its 131,072 tokens do not fit beside the weights, and vLLM
-    without --max-model-len refuses to start (tests/test_start_context.py): the caution names the longest that
-    fits; on an A100 80GB the whole context fits, and under llama.cpp no such check."""
-    from vramgui.core.fit import start_context
+    without --max-model-len refuses to start (tests/test_context_cap.py): the caution names the longest that
+    fits; on an A100 80GB the whole context fits; SGLang caps requests instead; under llama.cpp no such line."""
+    from vramgui.core.fit import context_cap
     p = win.panel
     drive(qtbot, win, gpus=1, batch=1, model="llama3.1-8b", gpu="rtx4090", weights="bf16", engine="vllm")
-    tokens = start_context(win.state.scenario)
+    tokens = context_cap(win.state.scenario)
     assert p.engine_caution.isVisible()
     assert p.engine_caution.text().startswith(f"vLLM needs --max-model-len {tokens:,} or less to start.")
     assert "refuses to start" in p.engine_caution.toolTip() and "kv_cache_utils.py" in p.engine_caution.toolTip()
     choose(qtbot, win, p.gpu, "a100-80gb")
     assert "--max-model-len" not in p.engine_caution.text()
     choose(qtbot, win, p.gpu, "rtx4090")
+    choose(qtbot, win, p.engine, "sglang")       # SGLang starts and caps each request at its cache's tokens
+    assert p.engine_caution.text().startswith(f"SGLang serves requests up to {context_cap_of(win):,} tokens.")
+    assert "max_req_input_len" in p.engine_caution.toolTip()
     choose(qtbot, win, p.engine, "llamacpp")
-    assert "--max-model-len" not in p.engine_caution.text()
+    assert "--max-model-len" not in p.engine_caution.text() and "serves requests" not in p.engine_caution.text()
+
+
+def context_cap_of(win) -> int:
+    from vramgui.core.fit import context_cap
+    return context_cap(win.state.scenario)
 
 
 @pytest.mark.qt_log_ignore("This plugin does not support raise", "This plugin does not support grabbing")  # (offscreen)

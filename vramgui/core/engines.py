@@ -881,15 +881,19 @@ def kv_for(engine: str, kv: str, attention: str | None = None) -> str:
     return kv if takes_kv(engine, kv, attention) else "fp16"
 
 
-#: Engines that check at start that one sequence of their context length (by default the model's own) fits in the
-#: cache left beside the weights, and refuse to start where it does not, naming the longest that fits: their flag for a
-#: shorter one, and the source.
-CHECKS_CONTEXT_AT_START = {
-    "vllm": ("--max-model-len",
+#: Engines whose context length (by default the model's own) meets the cache left beside the weights at start, and
+#: what they do where one sequence of it does not fit: "refuses" to start (naming the longest that fits), or "caps"
+#: each request at the cache's tokens; their flag for a shorter context, and the source.
+CACHE_CAPS_CONTEXT = {
+    "vllm": ("refuses", "--max-model-len",
              "github.com/vllm-project/vllm, vllm/v1/core/kv_cache_utils.py (check_enough_kv_cache_memory: 'To serve "
              "at least one request with the models's max seq len (...), (... GiB KV cache is needed, which is larger "
              "than the available KV cache memory (... GiB). Based on the available memory, the estimated maximum "
              "model length is ...'); pull 29431 (--max-model-len auto, Nov 2025: the longest that fits instead)"),
+    "sglang": ("caps", "--context-length",
+               "github.com/sgl-project/sglang, python/sglang/srt/managers/scheduler.py (max_req_input_len = "
+               "min(context_len - 1, max_total_num_tokens - 1)); pull 30326 (open, Jul 2026: 'Current behavior treats "
+               "the context length as an upper bound and reduces the request limit to the usable KV capacity')"),
 }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engines import CHECKS_CONTEXT_AT_START, FIT_MIN_CONTEXT, EngineProfile, engine_share
+from .engines import CACHE_CAPS_CONTEXT, FIT_MIN_CONTEXT, EngineProfile, engine_share
 from .memory import (
     MemoryTerms,
     allocated_tokens,
@@ -337,22 +337,22 @@ def _server_context(s: Scenario, margin: float) -> tuple[int, bool]:
     return tokens, bool(float(total_from_terms(t, s.profile, tokens, 1)) <= budget)
 
 
-_START_CONTEXT: list[tuple[tuple, int | None]] = []   # (scenario key without the load, the answer), the last few
+_CONTEXT_CAP: list[tuple[tuple, int | None]] = []   # (scenario key without the load, the answer), the last few
 
 
-def start_context(s: Scenario) -> int | None:
-    """The longest context the engine starts with (:data:`~vramgui.core.engines.CHECKS_CONTEXT_AT_START`: vLLM
-    refuses to start where one sequence of its context length, by default the model's own, does not fit in the cache
-    left beside the weights): the model's own where one sequence of it fits, else the longest that does (0: none).
-    None for the engines that make no such check.  Kept for the last few scenarios alike but for prompt, output and
-    batch (it depends on none of them)."""
-    if s.engine not in CHECKS_CONTEXT_AT_START:
+def context_cap(s: Scenario) -> int | None:
+    """The longest context the engine serves (:data:`~vramgui.core.engines.CACHE_CAPS_CONTEXT`: vLLM refuses to
+    start where one sequence of its context length, by default the model's own, does not fit in the cache left beside
+    the weights, SGLang caps each request at the cache's tokens): the model's own where one sequence of it fits, else
+    the longest that does (0: none).  None for the engines that do neither.  Kept for the last few scenarios alike but
+    for prompt, output and batch (it depends on none of them)."""
+    if s.engine not in CACHE_CAPS_CONTEXT:
         return None
-    return kept(_START_CONTEXT, s.key(prompt_tokens=0, output_tokens=0, cached_tokens=0, batch=1),
-                lambda: _start_context(s), 8)
+    return kept(_CONTEXT_CAP, s.key(prompt_tokens=0, output_tokens=0, cached_tokens=0, batch=1),
+                lambda: _context_cap(s), 8)
 
 
-def _start_context(s: Scenario) -> int:
+def _context_cap(s: Scenario) -> int:
     limit = s.model.architecture.max_context
     t, budget = memory_terms(s), budget_bytes(s)
     if float(total_from_terms(t, s.profile, limit, 1)) <= budget:

@@ -10,7 +10,7 @@ from .. import __version__
 from .architecture import layout_note
 from .engines import (
     APPLE_ONLY,
-    CHECKS_CONTEXT_AT_START,
+    CACHE_CAPS_CONTEXT,
     COPIED_OFFLOAD,
     HF_NO_MPS,
     LLAMACPP,
@@ -27,7 +27,7 @@ from .engines import (
     unlisted_card,
     up_projected_gguf,
 )
-from .fit import auto_fit_headroom, fit, server_context, start_context
+from .fit import auto_fit_headroom, context_cap, fit, server_context
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
 from .offload import COPIED_SHARE, MOE_CPU_LAYER_S, PINNED_COPY_EFFICIENCY, offloads, plan_costs, served_tokens_per_s
@@ -197,7 +197,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "engine_note": engine_note(s), "card_note": card_note(s), "gguf_note": gguf_note(s),
                      "format_note": format_note(s), "default_context_note": default_context_note(s),
                      "fit_margin_note": fit_margin_note(s), "server_context_note": server_context_note(s),
-                     "start_context_note": start_context_note(s)},
+                     "context_cap_note": context_cap_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -211,7 +211,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                 "max_prompt_tokens": f.max_prompt_tokens, "max_context": f.max_context,
                 "max_batch": f.max_batch, "min_gpus": f.min_gpus, "kv_capacity_tokens": f.kv_capacity_tokens,
                 "max_concurrency": f.max_concurrency, "server_context_tokens": _first(server_context(s)),
-                "start_context_tokens": start_context(s)},
+                "context_cap_tokens": context_cap(s)},
         "speed": speed,
         "offload": None if offload is None else _offload_served(offload_dict(offload), offload, s, f.fits,
                                                                  price_per_hour),
@@ -299,7 +299,7 @@ def context_note(s) -> str | None:
 
 
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
-NOTE_KEYS = ("context_note", "default_context_note", "fit_margin_note", "server_context_note", "start_context_note",
+NOTE_KEYS = ("context_note", "default_context_note", "fit_margin_note", "server_context_note", "context_cap_note",
              "tp_split_note", "nodes_note", "machines_note", "data_parallel_note", "batched_decode_note", "engine_note",
              "card_note", "gguf_note", "format_note")
 
@@ -342,14 +342,18 @@ def server_context_note(s) -> str | None:
             f"--fit keeps free (the model's own {limit:,} do not; on by default since Dec 2025)")
 
 
-def start_context_note(s) -> str | None:
-    """Where the engine refuses to start with the model's own context length (:func:`fit.start_context`: vLLM
-    without --max-model-len); None elsewhere, and where not even one token's sequence fits."""
-    tokens = start_context(s)
+def context_cap_note(s) -> str | None:
+    """Where the engine's context meets its cache (:func:`fit.context_cap`): vLLM without --max-model-len refuses
+    to start, SGLang caps each request; None elsewhere, and where not even one token's sequence fits."""
+    tokens = context_cap(s)
     limit = s.model.architecture.max_context
     if tokens is None or tokens >= limit or tokens <= 0:
         return None
-    flag = CHECKS_CONTEXT_AT_START[s.engine][0]
+    does, flag, _ = CACHE_CAPS_CONTEXT[s.engine]
+    if does == "caps":
+        return (f"{s.profile.name} serves requests up to {tokens:,} tokens, the cache beside the weights, not the "
+                f"model's {limit:,}: a longer prompt and output are refused (max_req_input_len, the smaller of {flag} "
+                "and the cache's tokens)")
     return (f"{s.profile.name} without {flag} takes the model's {limit:,} tokens and refuses to start: one sequence of "
             f"them needs more cache than the cards hold beside the weights (its check at start); {flag} {tokens:,} "
             f"or less starts it (the longest one sequence fits; vLLM's --max-model-len auto picks it, since Nov 2025)")

@@ -13,7 +13,7 @@ from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
 from ..core.engines import (
     APPLE_ONLY,
-    CHECKS_CONTEXT_AT_START,
+    CACHE_CAPS_CONTEXT,
     COPIED_OFFLOAD,
     HF_NO_MPS,
     LLAMACPP,
@@ -33,7 +33,7 @@ from ..core.engines import (
     takes_kv,
     unlisted_card,
 )
-from ..core.fit import auto_fit_headroom, server_context, start_context
+from ..core.fit import auto_fit_headroom, context_cap, server_context
 from ..core.memory import replicates_latent
 from ..core.offload import COPIED_SHARE, PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY
 from ..core.report import (
@@ -1368,8 +1368,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         converts before it loads them (core.report.format_note); Ollama's default context where it is longer than
         prompt + output (core.report.default_context_note); with System RAM entered, an engine that copies its
         offloaded weights for every pass (core.report.offload_note); a card the engine's builds, or HF transformers'
-        FlashAttention-2, do not list (core.report.card_note); vLLM's check at start, where the model's own context
-        does not fit (core.report.start_context_note)."""
+        FlashAttention-2, do not list (core.report.card_note); where the model's own context does not fit the cache:
+        vLLM does not start, SGLang caps requests (core.report.context_cap_note)."""
         lines, tips = [], []
         noted = not training and engine_note(s) is not None
         if noted and s.engine == "hf":      # (its weights are among HF_NO_MPS)
@@ -1461,19 +1461,27 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 listed = self.tr("{what} lists AMD's {targets}.").format(what=what, targets=", ".join(rule.rocm))
             tips.append(listed + " " + self.tr("This card is {target}: {otherwise}.").format(
                 target=target, otherwise=core_name(rule.otherwise)) + f"\n({rule.source})")
-        start = None if training else start_context(s)
+        cap = None if training else context_cap(s)
         limit = s.model.architecture.max_context
-        if start is not None and 0 < start < limit:     # (core.report.start_context_note)
-            flag = CHECKS_CONTEXT_AT_START[s.engine][0]
-            lines.append(self.tr("{engine} needs {flag} {tokens} or less to start.").format(
-                engine=core_name(s.profile.name), flag=flag, tokens=integer(start)))
-            tips.append(self.tr("Started without {flag}, {engine} takes the model's {limit} tokens of context and "
-                                "checks that one sequence of them fits in the cache left beside the weights: it does "
-                                "not, so it refuses to start. {tokens} tokens is the longest that fits (vLLM's "
-                                "{flag} auto picks it, since Nov 2025). The figures here are for the prompt and output "
-                                "set.").format(flag=flag, engine=core_name(s.profile.name), limit=integer(limit),
-                                               tokens=integer(start))
-                        + f"\n({CHECKS_CONTEXT_AT_START[s.engine][1]})")
+        if cap is not None and 0 < cap < limit:         # (core.report.context_cap_note)
+            does, flag, source = CACHE_CAPS_CONTEXT[s.engine]
+            engine = core_name(s.profile.name)
+            if does == "caps":
+                lines.append(self.tr("{engine} serves requests up to {tokens} tokens.").format(
+                    engine=engine, tokens=integer(cap)))
+                tips.append(self.tr("{engine} takes the model's {limit} tokens of context but caps each request at "
+                                    "the cache left beside the weights, {tokens} tokens: a longer prompt and output "
+                                    "are refused. The figures here are for the prompt and output set.").format(
+                    engine=engine, limit=integer(limit), tokens=integer(cap)) + f"\n({source})")
+            else:
+                lines.append(self.tr("{engine} needs {flag} {tokens} or less to start.").format(
+                    engine=engine, flag=flag, tokens=integer(cap)))
+                tips.append(self.tr("Started without {flag}, {engine} takes the model's {limit} tokens of context and "
+                                    "checks that one sequence of them fits in the cache left beside the weights: it "
+                                    "does not, so it refuses to start. {tokens} tokens is the longest that fits "
+                                    "(vLLM's {flag} auto picks it, since Nov 2025). The figures here are for the "
+                                    "prompt and output set.").format(flag=flag, engine=engine, limit=integer(limit),
+                                                                     tokens=integer(cap)) + f"\n({source})")
         self._show_caution(self.engine_caution, lines, tips)
 
     def _caution_row(self) -> QtWidgets.QLabel:
