@@ -90,6 +90,11 @@ def test_cli_layouts(capsys):
                  "--engine", "vllm", "--batch", "64", "--price-per-hour", "2.5"]) == 0
     text = capsys.readouterr().out
     assert "2 x 4" in text and "cost/M tokens" in text and "does not fit" in text
+    assert text.startswith("Llama 3.1 70B Instruct on 8 x NVIDIA H100 80GB HBM3 (SXM5), 64 concurrent sequences of ")
+    # one sequence is said so (it read "1 concurrent sequences")
+    assert main(["layouts", "--model", "llama3.1-70b", "--gpu", "h100-sxm", "--gpus", "8", "--weights", "bf16",
+                 "--engine", "vllm"]) == 0
+    assert ", one sequence of 4,096 + 256 tokens, vLLM\n" in capsys.readouterr().out
 
 
 def test_an_uneven_load_leaves_some_replicas_fuller_or_idle():
@@ -144,4 +149,4 @@ def test_cli_layouts_name_a_cached_prefix(capsys):
     from vramgui.cli import main
     assert main(["layouts", "--model", "llama3.1-8b", "--gpu", "h100-sxm", "--gpus", "2", "--engine", "vllm",
                  "--prompt", "4096", "--cached", "4000"]) == 0
-    assert "sequences of 4,096 (4,000 of them cached) + 256 tokens" in capsys.readouterr().out.splitlines()[0]
+    assert "one sequence of 4,096 (4,000 of them cached) + 256 tokens" in capsys.readouterr().out.splitlines()[0]

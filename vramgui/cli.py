@@ -405,7 +405,8 @@ def cmd_layouts(args, cat: Catalog) -> int:
               _gib(r.needed_bytes), _gib(r.budget_bytes), f"{r.max_sequences:,}", f"{r.batch:,}", ms(r.tpot_s),
               rate(r.tokens_per_s), rate(r.peak_tokens_per_s), "-" if r.ttft_s != r.ttft_s else duration_text(r.ttft_s))
              + (cost(r) if args.price_per_hour else ()) for r in rows]
-    print(f"{s.model.name} on {args.gpus} x {s.gpu.name}, {args.batch:,} concurrent sequences of "
+    load = "one sequence" if args.batch == 1 else f"{args.batch:,} concurrent sequences"
+    print(f"{s.model.name} on {args.gpus} x {s.gpu.name}, {load} of "
           f"{s.prompt_tokens:,}{cached_text(s.prompt_tokens, s.cached_tokens)} + {s.output_tokens:,} tokens, "
           f"{s.profile.name}")
     print(_table(table, ("replicas x cards", "at this load", "needed/card", "usable/card", "max sequences",
