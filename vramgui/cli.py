@@ -320,7 +320,7 @@ def fit_rows(base_args, cat: Catalog) -> list[dict]:
         runs = runs_on_gpu(s.engine, s.weights, gpu)
         rule = unlisted_card(s.engine, s.attention_impl, gpu, s.weights)
         rows.append({"gpu": gpu.id, "name": gpu.name, "vendor": gpu.vendor, "category": gpu.category,
-                     "gpus": s.n_gpus, "fits": f.fits, "engine_runs": runs, "tp_refused": tp_split_note(s) is not None,
+                     "gpus": s.n_gpus, "fits": f.fits, "engine_runs": runs, "tp_refused": not s.splits_attention,
                      "card_listed_by": None if rule is None else rule.what,
                      "verdict": f.verdict if runs else "no backend", "needed_bytes": f.needed_bytes,
                      "budget_bytes": f.budget_bytes, "headroom_bytes": f.headroom_bytes,

@@ -1255,6 +1255,12 @@ def test_a_group_that_does_not_split_the_heads_is_flagged(qtbot, win):
     p.pipeline.setValue(2)                  # two stages of two cards
     settle(qtbot, win)
     assert not p.parallel_caution.isVisible() and win.breakdown.verdict.text() == "FITS"
+    # the pickers judge each entry's own group: 8 cards in the 2 stages llama.cpp keeps for the next engine are
+    # groups of 4 under vLLM (refused), not one of 8
+    from vramgui.ui.controls import scenario_verdicts
+    assert win.state.update(n_gpus=8) and win.state.update(engine="llamacpp", weights="q4_k_m")
+    assert (win.state.scenario.pipeline, win.state.scenario.tensor_parallel) == (2, 1)
+    assert scenario_verdicts(win.state, "engine", ["vllm"])["vllm"][2] == "TP 4 refused"
 
 
 def test_a_layer_split_over_machines_is_flagged(qtbot, win):
@@ -1991,8 +1997,13 @@ def test_machine_tab_lists_and_opens(qtbot, win):
     texts = {(mt.proxy.index(r, 1).data(), mt.proxy.index(r, 3).data()) for r in range(mt.row_count())}
     assert ("q8_0", "fits on GPU") in texts and ("q4_k_m", "fits on GPU") in texts
     # 26 GB of bf16 weights: not on a 24 GB card; the generic engine (the Plan tab's) splits its layers with the RAM
-    # as its plan does (tests/test_machine.py holds the grid to plan_offload): 33 of 40 on the card
-    assert ("bf16", "offloaded: 33/40 layers on GPU") in texts
+    # as its plan does: the row gives the plan's layers on the card (tests/test_machine.py holds the whole grid to it)
+    from vramgui.core.offload import plan_offload
+    cat = win.state.catalog
+    plan = plan_offload(Scenario(model=cat.model("llama2-13b"), gpu=cat.gpu("rtx4090"), weights="bf16",
+                                 engine="generic", prompt_tokens=4096, output_tokens=0), 64)
+    assert plan.level == "partial" and 0 < plan.gpu_layers < 40
+    assert ("bf16", f"offloaded: {plan.gpu_layers}/40 layers on GPU") in texts
     # the verdict sits beside its colour swatch (right-aligned like the numbers, it sat a column's width away)
     align = QtCore.Qt.ItemDataRole.TextAlignmentRole
     assert mt.proxy.index(0, 3).data(align) is None and mt.proxy.index(0, 4).data(align) is not None

@@ -408,7 +408,7 @@ def tp_refusers(s) -> str:
 def tp_split_note(s) -> str | None:
     """A warning where the tensor-parallel group does not split the model's attention heads evenly
     (:attr:`~vramgui.core.scenario.Scenario.splits_attention`): vLLM and SGLang refuse to start (None elsewhere)."""
-    if s.profile.parallel != "tensor" or s.splits_attention:
+    if s.splits_attention:          # (a layer split's group is one card)
         return None
     a = s.model.architecture
     tp = s.tensor_parallel

@@ -38,6 +38,7 @@ from ..core.memory import replicates_latent
 from ..core.offload import COPIED_SHARE, PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY
 from ..core.report import (
     batched_decode_note,
+    context_cap_note,
     engine_note,
     machines_note,
     pre_mla_gguf_note,
@@ -474,14 +475,12 @@ def scenario_verdicts(state: ScenarioState, field: str, values: list) -> dict:
     (ScenarioState.verdicts): fits, its offload plan with System RAM, or the cards it needs; grey where the engine
     does not run the weights on the card's GPU, or does not start with the cards' tensor-parallel group."""
     from .fit_table import ELSEWHERE, FIT, NOFIT, SPLIT
-    from .wording import fit_verdict, no_gpu_backend, plan_cell, tp_refused
+    from .wording import blocked_verdict, fit_verdict, plan_cell
     out = {}
-    tp = state.scenario.n_gpus // state.scenario.stages
-    for value, (r, plan, runs, splits) in state.verdicts(field, [v for v in values if v is not None]).items():
-        if not runs:
-            verdict, colour = no_gpu_backend(), ELSEWHERE
-        elif not splits:
-            verdict, colour = tp_refused(tp), ELSEWHERE
+    for value, (r, plan, s) in state.verdicts(field, [v for v in values if v is not None]).items():
+        blocked = blocked_verdict(s)
+        if blocked is not None:
+            verdict, colour = blocked, ELSEWHERE
         elif r.fits:
             verdict, colour = fit_verdict(True, 1), FIT
         elif plan is not None:           # (as the fit table's row with the RAM: its plan, "none" too)
@@ -1461,9 +1460,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 listed = self.tr("{what} lists AMD's {targets}.").format(what=what, targets=", ".join(rule.rocm))
             tips.append(listed + " " + self.tr("This card is {target}: {otherwise}.").format(
                 target=target, otherwise=core_name(rule.otherwise)) + f"\n({rule.source})")
-        cap = None if training else context_cap(s)
-        limit = s.model.architecture.max_context
-        if cap is not None and 0 < cap < limit:         # (core.report.context_cap_note)
+        if not training and context_cap_note(s):       # (the model's own context does not fit the cache)
+            cap, limit = context_cap(s), s.model.architecture.max_context
             does, flag, source = CACHE_CAPS_CONTEXT[s.engine]
             engine = core_name(s.profile.name)
             if does == "caps":

@@ -143,11 +143,9 @@ class ScenarioState(QtCore.QObject):
     def verdicts(self, field: str, values) -> dict:
         """The current scenario with each of ``values`` as its ``field`` (weights, kv_dtype, engine: the entries of a
         picker's list when it drops down): by value (core.fit.FitResult, the offload plan where it does not fit and
-        System RAM is entered (without its first token), or None; whether the engine runs the weights on the card's
-        GPU; whether it starts on the cards: not where its tensor-parallel group does not split the heads,
-        core.scenario.Scenario.splits_attention); the values the scenario refuses (another model's own bytes, a cache
-        format the engine lacks) are left out."""
-        from ..core.engines import runs_on_gpu
+        System RAM is entered (without its first token), or None; the scenario with that value, whose engine may not
+        run on the card or with its cards: wording.blocked_verdict); the values the scenario refuses (another model's
+        own bytes, a cache format the engine lacks) are left out."""
         from ..core.fit import fit
         from ..core.offload import plan_offload
         out = {}
@@ -159,7 +157,7 @@ class ScenarioState(QtCore.QObject):
             r = fit(s)
             plan = None if r.fits or not self._offload_asked_for(s) else plan_offload(
                 s, self.ram_gb, with_prefill=False, **self._plan_settings())
-            out[v] = (r, plan, runs_on_gpu(s.engine, s.weights, s.gpu), s.splits_attention)
+            out[v] = (r, plan, s)
         return out
 
     def offload_settings(self) -> tuple[float, dict] | None:

@@ -131,7 +131,7 @@ def blocked_verdict(s) -> str | None:
     from ..core.engines import runs_on_gpu
     if not runs_on_gpu(s.engine, s.weights, s.gpu):
         return no_gpu_backend()
-    if s.profile.parallel == "tensor" and not s.splits_attention:
+    if not s.splits_attention:
         return tp_refused(s.tensor_parallel)
     return None
 
