@@ -320,3 +320,38 @@ def test_phi2_gguf_reads_as_transformers_phi_with_layer_norms():
     d, f, V, L = 2560, 10240, 51200, 32
     layer = 4 * (d * d + d) + (d * f + f) + (f * d + d) + 2 * d
     assert count_params(a).total == V * d + L * layer + 2 * d + V * d + V == 2_779_683_840
+
+
+@pytest.mark.parametrize("layout, dtypes, kernel, peak", [
+    # compressed-tensors W8A8 (int-quantized): int8 weights beside a 16-bit scale a row: int8 matmuls (A100: 624 TOPS)
+    ("w8a8", {"I8": 14, "F16": 21}, "int8", 624e12),
+    # GPTQ 8-bit: four weights packed into each int32 word, dequantized for 16-bit activations (A100: 312 TFLOP/s)
+    ("gptq", {"I32": 14, "F16": 21}, "w8a16", 312e12)])
+def test_8_bit_files_multiply_as_their_tensors_say(tmp_path, layout, dtypes, kernel, peak):
+    from safetensors.numpy import save_file
+
+    from vramgui.core.speed import peak_flops
+    from vramgui.core.weights import file_weight_format
+    folder = tmp_path / layout
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(CFG))
+    tensors = {}
+    for name, w in hf_tensors().items():
+        out, inp = w.shape if w.ndim == 2 else (0, 0)
+        if not name.endswith("proj.weight"):
+            tensors[name] = w
+        elif layout == "w8a8":
+            tensors[name] = w.astype(np.int8)
+            tensors[name.removesuffix("weight") + "weight_scale"] = np.ones((out, 1), np.float16)
+        else:
+            tensors[name.removesuffix("weight") + "qweight"] = np.zeros((inp // 4, out), np.int32)
+            tensors[name.removesuffix("weight") + "scales"] = np.ones((1, out), np.float16)
+    save_file(tensors, str(folder / "model.safetensors"))
+    m = model_from_path(folder / "model.safetensors")
+    assert m.file_weights.dtypes == dtypes
+    f = file_weight_format(m)
+    # 8 bits a weight and one 16-bit scale per output row (q 64, k 32, v 32, o 64, gate 96, up 96, down 64 rows a
+    # layer): 8 + 16 x 2 x 448 / (2 x (2 x 64 x 64 + 2 x 32 x 64 + 3 x 64 x 96)) = 8.2333
+    assert f.linear_bits == pytest.approx(8 + 16 * 2 * 448 / (2 * (2 * 4096 + 2 * 2048 + 3 * 6144)), rel=1e-9)
+    assert f.kernel == kernel
+    assert peak_flops(default_catalog().gpu("a100-80gb"), f) == peak

@@ -629,7 +629,7 @@ def test_attention_runs_at_the_16_bit_rate_whatever_the_weights(scenario):
     hand = matmul / (1978.9e12 * 0.55 * 0.7) + attention / (989.4e12 * 0.55)
     step = 4 * fixed_step_s("vllm", s.model.architecture)
     assert float(prefill_time(s, p, 1)) == pytest.approx(hand + step, rel=1e-9)    # 1.17 s (0.717 at the fp8 rate)
-    # 16-bit weights: one peak for both; int8 (W8A8 kernels) as fp8; and the fit table's per-card figure agrees
+    # 16-bit weights: one peak for both; int8 W8A8 as fp8; and the fit table's per-card figure agrees
     bf16 = s.with_(weights="bf16")
     assert float(prefill_time(bf16, p, 1)) == pytest.approx(
         matmul / (989.4e12 * 0.55 * 0.7) + attention / (989.4e12 * 0.55) + step, rel=1e-9)
@@ -637,11 +637,64 @@ def test_attention_runs_at_the_16_bit_rate_whatever_the_weights(scenario):
     # (H100 SXM; RTX 4090: 330.3 vs 165.2 with fp32 accumulation), 1 where fp8 falls back to the 16-bit figure (A100)
     from vramgui.core.speed import attention_peak
     cat = default_catalog()
-    fp8, int8, awq = (s.with_(weights=w).weight_format for w in ("fp8", "int8", "awq-int4"))
+    fp8, int8, awq = (s.with_(weights=w).weight_format for w in ("fp8", "int8-w8a8", "awq-int4"))
     assert attention_peak(cat.gpu("h100-sxm"), fp8) == pytest.approx(989.4 / 1978.9, rel=1e-12)
     assert attention_peak(cat.gpu("rtx4090"), fp8) == pytest.approx(165.2 / 330.3, rel=1e-12)
     assert attention_peak(cat.gpu("a100-80gb"), fp8) == 1.0 and attention_peak(cat.gpu("h100-sxm"), awq) == 1.0
     assert attention_peak(cat.gpu("a100-80gb"), int8) == pytest.approx(312 / 624, rel=1e-12)
+
+
+def test_int8_weights_multiply_in_int8_only_with_int8_activations(scenario, cat):
+    from vramgui.core.explain import explain_items
+    from vramgui.core.speed import fixed_step_s
+    # Llama 3.1 8B under vLLM, one 32,768-token prompt, compute bound, as in the test above (on an A100 or a card under
+    # 70 GiB, sixteen 2,048-token chunks: engines.batch_defaults). INT8 W8A16 (GPTQ 8-bit, compressed-tensors W8A16)
+    # dequantizes its weights in the kernel to multiply 16-bit activations: the matmuls at the 16-bit rate, as bf16
+    # weights; INT8 W8A8 quantizes the activations too and multiplies at the int8 rate. An A100 80GB: bf16 312, int8
+    # 624 TOPS dense (NVIDIA's A100 datasheet)
+    p = 32_768
+    matmul = 2 * (8_030_261_248 - 525_336_576) * p
+    attention = 4 * 32 * 32 * 128 * p * p / 2
+    a100 = scenario("llama3.1-8b", "a100-80gb", engine="vllm", weights="int8", prompt_tokens=p)
+    step = 16 * fixed_step_s("vllm", a100.model.architecture)
+    sixteen = matmul / (312e12 * 0.55) + attention / (312e12 * 0.55) + step
+    assert float(prefill_time(a100, p, 1)) == pytest.approx(sixteen, rel=1e-9)                     # 4.53 s
+    assert float(prefill_time(a100.with_(weights="bf16"), p, 1)) == pytest.approx(sixteen, rel=1e-9)
+    w8a8 = a100.with_(weights="int8-w8a8")
+    assert float(prefill_time(w8a8, p, 1)) == pytest.approx(
+        matmul / (624e12 * 0.55) + attention / (312e12 * 0.55) + step, rel=1e-9)                   # 3.10 s
+    # an RTX 4090 (GeForce: bf16 165.2 with fp32 accumulation, int8 660.6): the W8A16 read at 16-bit speed, the W8A8
+    # at four times its matmuls' rate
+    rtx = a100.with_(gpu=cat.gpu("rtx4090"))
+    assert float(prefill_time(rtx, p, 1)) == pytest.approx(
+        matmul / (165.2e12 * 0.55) + attention / (165.2e12 * 0.55) + step, rel=1e-9)
+    assert float(prefill_time(rtx.with_(weights="int8-w8a8"), p, 1)) == pytest.approx(
+        matmul / (660.6e12 * 0.55) + attention / (165.2e12 * 0.55) + step, rel=1e-9)
+    # one decode step reads the same bytes either way (one scale a row beside the int8 weights)
+    assert float(decode_step(rtx, 1, 4096)[0]) == float(decode_step(rtx.with_(weights="int8-w8a8"), 1, 4096)[0])
+    # the explanation names the math each runs on: int8 for W8A8, fp16 for W8A16; an A100's fp8 weights multiply at
+    # its 16-bit rate (no fp8 tensor cores: vLLM runs them weight-only, Marlin's W8A16), an H100's at its fp8 rate
+    def peak_line(s):
+        return next(a.value for item in explain_items(s) for a in item.assumptions if a.name == "Peak math")
+    assert peak_line(w8a8) == "624.0 TFLOP/s (int8 dense tensor)"
+    assert peak_line(a100) == "312.0 TFLOP/s (fp16 dense tensor)"
+    assert peak_line(a100.with_(weights="fp8")) == "312.0 TFLOP/s (fp16 dense tensor)"
+    assert peak_line(a100.with_(weights="fp8", gpu=cat.gpu("h100-sxm"))) == "1,978.9 TFLOP/s (fp8 dense tensor)"
+
+
+def test_llamacpp_runs_every_8_bit_format_at_its_quantized_kernels_rate(scenario, cat):
+    from vramgui.core.speed import compute_efficiency, speed_key
+    # llama.cpp converts FP8 and INT8 checkpoints to its own types first (a caution says so) and multiplies them as
+    # it does any: at its share of the int8 rate, on an RTX 4090 (GeForce) 35 % of 660.6 TOPS, on an A100 25.5 % of
+    # the graphics chips' per-SM rate (half its 624 TOPS). The share was also counted against the fp8 or int8 peak
+    # of the weights given as FP8 or INT8 (twice or four times the rate: an INT8 prompt read 2x as fast as Q8_0's)
+    for gpu, tops in (("rtx4090", 0.35 * 660.6), ("a100-80gb", 0.255 * 624 / 2)):
+        g = cat.gpu(gpu)
+        for weights in ("q8_0", "q4_k_m", "fp8", "int8", "int8-w8a8"):
+            s = scenario("llama3.1-8b", gpu, engine="llamacpp", weights=weights)
+            f = s.weight_format
+            rate = compute_efficiency(speed_key(s.profile, g), f, g) * g.peak_flops(f.kernel)
+            assert rate == pytest.approx(tops * 1e12, rel=1e-9), (gpu, weights)
 
 
 def test_windowed_layers_attend_to_their_window_only(scenario):

@@ -46,6 +46,20 @@ KIMI_INT4 = {"quant_method": "compressed-tensors", "format": "pack-quantized", "
     ({**KIMI_INT4, "ignore": ["lm_head"]}, "int4"),                  # every linear layer 4-bit: the plain format
     ({**KIMI_INT4, "config_groups": {"group_0": {"targets": ["Linear"], "weights": {
         **KIMI_INT4["config_groups"]["group_0"]["weights"], "group_size": 128}}}}, "int4"),   # (groups of 128)
+    # compressed-tensors' 8-bit integers: with int8 inputs (llm-compressor's W8A8 recipe: dynamic per-token
+    # activations, vLLM's CompressedTensorsW8A8Int8 scheme) the matmuls run in int8; with none (its W8A16, packed
+    # into int32 words) the weights are dequantized for 16-bit activations (the WNA16 scheme)
+    ({"quant_method": "compressed-tensors", "format": "int-quantized", "config_groups": {"group_0": {
+        "targets": ["Linear"],
+        "input_activations": {"num_bits": 8, "type": "int", "strategy": "token", "dynamic": True, "symmetric": True},
+        "weights": {"num_bits": 8, "type": "int", "strategy": "channel", "dynamic": False, "symmetric": True}}}},
+     "int8-w8a8"),
+    ({"quant_method": "compressed-tensors", "format": "pack-quantized", "config_groups": {"group_0": {
+        "targets": ["Linear"], "input_activations": None,
+        "weights": {"num_bits": 8, "type": "int", "strategy": "channel", "symmetric": True}}}}, "int8"),
+    ({"quant_method": "compressed-tensors", "config_groups": {"group_0": {       # FP8 inputs to int8 weights:
+        "input_activations": {"num_bits": 8, "type": "float"},                 # not the int8 matmuls' scheme
+        "weights": {"num_bits": 8, "type": "int", "strategy": "channel"}}}}, "int8"),
     ({"quant_method": "compressed-tensors", "config_groups": {       # two kinds of group: no one format
         "group_0": {"weights": {"num_bits": 4, "type": "int"}},
         "group_1": {"weights": {"num_bits": 8, "type": "int"}}}}, None),

@@ -600,6 +600,10 @@
         <translation>INT8（W8A16，逐行缩放）</translation>
     </message>
     <message>
+        <source>INT8 (W8A8, per-row scale)</source>
+        <translation>INT8（W8A8，逐行缩放）</translation>
+    </message>
+    <message>
         <source>bitsandbytes 8-bit (LLM.int8)</source>
         <translation>bitsandbytes 8 位（LLM.int8）</translation>
     </message>
@@ -706,6 +710,14 @@
     <message>
         <source>vLLM with BF16 weights</source>
         <translation>使用 BF16 权重的 vLLM</translation>
+    </message>
+    <message>
+        <source>vLLM with INT8 W8A8 weights</source>
+        <translation>使用 INT8 W8A8 权重的 vLLM</translation>
+    </message>
+    <message>
+        <source>choose FP8 weights where the card multiplies them (Ada, Hopper, Blackwell), or INT8 W8A16, whose kernels run on it</source>
+        <translation>请在能以 FP8 做乘法的显卡（Ada、Hopper、Blackwell）上选择 FP8 权重，或选择 INT8 W8A16，其内核可在此卡运行</translation>
     </message>
     <message>
         <source>Data centre</source>
@@ -2157,6 +2169,14 @@ Source: {source}</source>
     <message>
         <source>Started without -c, llama-server would instead allocate {tokens} tokens of context, the most that fit with that much free.</source>
         <translation>若不加 -c 启动，llama-server 会改为分配 {tokens} 个 token 的上下文，即留出这么多空闲时能容纳的最大值。</translation>
+    </message>
+    <message>
+        <source>{what} lists NVIDIA compute capability {cc} or newer, below {below}.</source>
+        <translation>{what} 列出的是计算能力 {cc} 或更新、但低于 {below} 的 NVIDIA 显卡。</translation>
+    </message>
+    <message>
+        <source>{what} lists no AMD card.</source>
+        <translation>{what} 未列出任何 AMD 显卡。</translation>
     </message>
     <message>
         <source>{engine} serves requests up to {tokens} tokens.</source>

@@ -964,6 +964,8 @@ class CardSupport(BaseModel):
     model_config = ConfigDict(frozen=True)
     what: str
     min_cc: tuple[int, int] = Field(description="NVIDIA: the least compute capability listed")
+    below_cc: tuple[int, int] | None = Field(default=None, description="NVIDIA: the least compute capability past "
+                                                                       "the list (None: every later one is listed)")
     rocm: tuple[str, ...] | None = Field(description="AMD: the targets listed (None: the rule says nothing of AMD)")
     apple: bool | None = Field(default=None, description="Apple: whether it runs on their chips' GPUs (None: the "
                                                          "rule says nothing of Apple)")
@@ -1009,14 +1011,26 @@ VLLM_BF16 = CardSupport(
            "flag in CLI, for example: --dtype=half' (github.com/vllm-project/vllm issues 946 and 1157, "
            "pull request 2374)",
     otherwise="choose FP16 weights (--dtype half), the same bytes, which it runs there")
+#: vLLM with INT8 W8A8 weights: its int8 matmul kernels' cards.
+VLLM_INT8_W8A8 = CardSupport(
+    what="vLLM with INT8 W8A8 weights", min_cc=(7, 5), below_cc=(10, 0), rocm=(),
+    source="docs.vllm.ai, quantization, INT8 W8A8: 'INT8 computation is supported on NVIDIA GPUs with compute "
+           "capability > 7.5 (Turing, Ampere, Ada Lovelace, Hopper)', 'Blackwell GPU Limitation: INT8 is not "
+           "supported on compute capability >= 10.0 (e.g., RTX 6000 Blackwell). Use FP8 quantization instead'; its "
+           "supported-hardware table (v0.14.0): INT8 (W8A8) on Turing, Ampere, Ada and Hopper, not Volta, not AMD GPUs",
+    otherwise="choose FP8 weights where the card multiplies them (Ada, Hopper, Blackwell), or INT8 W8A16, whose "
+              "kernels run on it")
 
 
 def card_rules(engine: str, attention: str | None = None, weights: str | None = None) -> list[CardSupport]:
     """The card lists that apply: the serving engine's (:data:`ENGINE_CARDS`), vLLM's with BF16 weights
-    (:data:`VLLM_BF16`), FlashAttention-2's where HF transformers runs attention "flash" (:data:`FLASH_ATTENTION_2`)."""
+    (:data:`VLLM_BF16`) and with INT8 W8A8 weights (:data:`VLLM_INT8_W8A8`), FlashAttention-2's where HF transformers
+    runs attention "flash" (:data:`FLASH_ATTENTION_2`)."""
     rules = [ENGINE_CARDS[engine]] if engine in ENGINE_CARDS else []
     if engine == "vllm" and weights == "bf16":
         rules.append(VLLM_BF16)
+    if engine == "vllm" and weights == "int8-w8a8":
+        rules.append(VLLM_INT8_W8A8)
     if engine == "hf" and attention == "flash":
         rules.append(FLASH_ATTENTION_2)
     return rules
@@ -1030,7 +1044,7 @@ def outside(rule: CardSupport, gpu) -> bool:
         return rule.apple is False
     cc = gpu.compute_capability
     if cc is not None:
-        return cc < rule.min_cc
+        return cc < rule.min_cc or (rule.below_cc is not None and cc >= rule.below_cc)
     return bool(gpu.arch) and gpu.arch.startswith("gfx") and rule.rocm is not None and gpu.arch not in rule.rocm
 
 
@@ -1054,7 +1068,11 @@ def listed_cards(rule: CardSupport, gpu) -> str:
     if gpu.apple:
         return "no Apple chip"
     if gpu.compute_capability is not None:
-        return f"NVIDIA compute capability {rule.min_cc[0]}.{rule.min_cc[1]} or newer"
+        since = f"NVIDIA compute capability {rule.min_cc[0]}.{rule.min_cc[1]}"
+        return f"{since} or newer" if rule.below_cc is None else \
+            f"{since} or newer, below {rule.below_cc[0]}.{rule.below_cc[1]}"
+    if not rule.rocm:
+        return "no AMD card"
     *first, last = rule.rocm
     return "AMD's " + (f"{', '.join(first)} and {last}" if first else last)
 

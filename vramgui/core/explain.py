@@ -560,7 +560,7 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     key = speed_key(p, gpu, s.host)
     bw_source = SOURCES["BW_EFFICIENCY"]
     factor = "GGUF_BW_CURVES" if fmt.kernel == "gguf" or key in GGUF_BW_CURVES else \
-        {"w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
+        {"w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "w8a16": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
     if factor == "W8_FACTOR" and key in W8_FACTOR_BY_ROW:
         factor = "W8_FACTOR_BY_ROW"
     if factor:
@@ -579,7 +579,7 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                       bw_source),
            Assumption("Peak math", f"{peak / 1e12:,.1f} TOPS (int8 dp4a on the CUDA cores: no tensor cores)"
                       if dp4a_peak(gpu, fmt) else
-                      f"{peak / 1e12:,.1f} TFLOP/s ({MATH.get(fmt.kernel, 'fp16')} dense tensor)" if np.isfinite(peak)
+                      f"{peak / 1e12:,.1f} TFLOP/s ({gpu.math_of(fmt.kernel)} dense tensor)" if np.isfinite(peak)
                       else "unknown: the preset has no FLOP/s figure", _gpu_source(gpu, "compute")),
            Assumption("Compute efficiency η_flops", f"{float(t.flops_efficiency):.2f} ({p.name})",
                       "; ".join(SOURCES[n] for n in compute_efficiency_sources(key, fmt, gpu)))]
@@ -663,7 +663,6 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     return out
 
 
-MATH = {"fp8": "fp8", "int8": "int8", "fp32": "tf32/fp32"}   # the math each weight kernel runs on
 # which of llama.cpp's measured rows the card gets (speed_key)
 def _row_name(p, key: str) -> str:
     """The card's row of the speed tables, for the profiles whose row depends on the card."""

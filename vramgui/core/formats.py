@@ -51,7 +51,10 @@ class GGUFMix(BaseModel):
     v_share: float = 0.5
     down_share: float = 0.5
 
-Kernel = Literal["fp32", "fp16", "fp8", "int8", "w4a16", "gguf"]
+#: The math a format's matmuls run on, and how its weights are read: "int8" and "fp8" multiply in 8 bits (W8A8: the
+#: activations are quantized too), "w8a16" and "w4a16" dequantize 8- or 4-bit weights to multiply them in 16 bits,
+#: "gguf" runs llama.cpp's quantized kernels.
+Kernel = Literal["fp32", "fp16", "fp8", "int8", "w8a16", "w4a16", "gguf"]
 
 
 class WeightFormat(BaseModel):
@@ -117,10 +120,17 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
     WeightFormat(id="fp8", name="FP8 (E4M3, per-tensor scale)", linear_bits=8.0, kernel="fp8",
                  source="vLLM fp8 quantization: linear weights in FP8 E4M3 with one fp32 scale per tensor; "
                         "embeddings and LM head stay 16-bit", **_HF16),
-    WeightFormat(id="int8", name="INT8 (W8A16, per-row scale)", linear_bits=8.0 + 32 / 4096, kernel="int8",
+    WeightFormat(id="int8", name="INT8 (W8A16, per-row scale)", linear_bits=8.0 + 32 / 4096, kernel="w8a16",
                  source="int8 weights plus one fp32 scale per output row (≈ 32/d_in bits), as weight-only int8 "
-                        "kernels (GPTQ int8, W8A16) and LLM.int8 (Dettmers et al., 2022) store them; embeddings "
-                        "and LM head stay 16-bit", **_HF16),
+                        "checkpoints (GPTQ 8-bit, compressed-tensors W8A16) store them; embeddings and LM head stay "
+                        "16-bit. The activations stay 16-bit: the kernels (vLLM's Marlin, GPTQ's) dequantize the "
+                        "weights to multiply them, so a prompt's math runs at the card's 16-bit rate", **_HF16),
+    WeightFormat(id="int8-w8a8", name="INT8 (W8A8, per-row scale)", linear_bits=8.0 + 32 / 4096, kernel="int8",
+                 source="int8 weights plus one scale per output row, as compressed-tensors W8A8 checkpoints "
+                        "(llm-compressor's SmoothQuant + GPTQ recipes) store them, and activations quantized to int8 "
+                        "per token as each layer runs: the matmuls run on the card's int8 tensor cores; embeddings "
+                        "and LM head stay 16-bit. docs.vllm.ai, quantization, INT8 W8A8 ('vLLM supports quantizing "
+                        "weights and activations to INT8 for memory savings and inference acceleration')", **_HF16),
     WeightFormat(id="bnb-int8", name="bitsandbytes 8-bit (LLM.int8)", linear_bits=8.0 + 32 / 4096, kernel="int8",
                  source="bitsandbytes LLM.int8() (Dettmers et al., 2022), transformers' load_in_8bit: int8 weights "
                         "plus one fp32 scale per row (≈ 32/d_in bits); embeddings and LM head stay 16-bit. Each "
@@ -203,8 +213,9 @@ def stored_format(config: dict) -> str | None:
     (``utils/quantization_config.py``: ``quant_method`` bitsandbytes with ``load_in_8bit`` /
     ``load_in_4bit``, ``bnb_4bit_quant_type`` nf4 and ``bnb_4bit_use_double_quant``; gptq and awq
     with their ``bits``; fp8; mxfp4; nvfp4; compressed-tensors' ``config_groups`` by their weights'
-    ``num_bits`` and ``type``, and 4-bit integers in groups of 32 on the routed experts alone, as Kimi's, by its
-    ``ignore`` list: int4-experts), or MLX's ``quantization`` (mlx-lm's checkpoints: affine, group 64,
+    ``num_bits`` and ``type`` (8-bit integers whose inputs are 8-bit integers too: W8A8), and 4-bit integers in
+    groups of 32 on the routed experts alone, as Kimi's, by its ``ignore`` list: int4-experts), or MLX's
+    ``quantization`` (mlx-lm's checkpoints: affine, group 64,
     4, 6 or 8 bits); None for a 16-bit checkpoint or another scheme (bitsandbytes' fp4, 2- and 3-bit
     GPTQ, HQQ, MLX's other bit widths and group sizes, ...)."""
     mlx = config.get("quantization")
@@ -237,10 +248,20 @@ def stored_format(config: dict) -> str | None:
         if (n, kind, symmetric) == (4, "int", True) and {w.get("group_size") for w in weights} == {32} \
                 and _experts_alone(qc.get("ignore")):
             return "int4-experts"
-        table = {(8, "float"): "fp8", (4, "float"): "nvfp4", (8, "int"): "int8",
+        table = {(8, "float"): "fp8", (4, "float"): "nvfp4",
+                 (8, "int"): "int8-w8a8" if _int8_inputs(groups) else "int8",
                  (4, "int"): "int4" if symmetric else "gptq-int4"}
         return table.get((n, kind))
     return None
+
+
+def _int8_inputs(groups: list[dict]) -> bool:
+    """Whether every compressed-tensors group quantizes its inputs to 8-bit integers too (W8A8: vLLM's
+    CompressedTensorsW8A8Int8 scheme, int8 matmuls); where a group's ``input_activations`` is null its weights are
+    dequantized to multiply 16-bit activations (W8A16: the WNA16 scheme)."""
+    inputs = [g.get("input_activations") for g in groups]
+    return bool(inputs) and all(isinstance(a, dict) and a.get("num_bits") == 8 and a.get("type") == "int"
+                                for a in inputs)
 
 
 def _experts_alone(ignore) -> bool:

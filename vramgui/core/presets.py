@@ -158,6 +158,15 @@ class GPU(BaseModel):
             value = value / 2  # TF32/FP32 paths run at best half the fp16 tensor rate
         return value * TERA
 
+    def math_of(self, kernel: str) -> str:
+        """The math whose figure :meth:`peak_flops` gives for ``kernel``: fp8 or int8 where the card has that figure
+        (an A100's fp8 weights multiply at its 16-bit rate: it has no fp8 tensor cores), tf32/fp32 for fp32 weights,
+        fp16 otherwise."""
+        if kernel == "fp32":
+            return "tf32/fp32"
+        figure = {"fp8": self.fp8_tensor_tflops, "int8": self.int8_tensor_tops}.get(kernel)
+        return kernel if figure else "fp16"
+
 
 class FileWeights(BaseModel):
     """Exact weight bytes read from a file's tensor table, by group."""

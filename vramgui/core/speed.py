@@ -37,6 +37,7 @@ from .params import count_params
 from .presets import GPU
 from .scenario import HOSTS, Scenario, memo_terms
 from .training import linear_shapes
+from .units import TERA
 from .weights import active_weight_bytes, output_layer_bytes, weight_bytes
 
 ArrayLike = float | int | np.ndarray
@@ -1048,7 +1049,7 @@ def _share_of(key: str, kernel: str, bits: float) -> float:
         return float(np.interp(bits, xs, ys)) * base / curve[-1][1]
     if kernel == "w4a16":
         return base * W4_FACTOR.get(key, 0.8)
-    if kernel in ("int8", "fp8"):
+    if kernel in ("int8", "fp8", "w8a16"):
         return base * W8_FACTOR_BY_ROW.get(key, W8_FACTOR)
     return base
 
@@ -1112,7 +1113,10 @@ def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> 
     share = _class_share(key, gpu, INT8_RATE_EFFICIENCY, CONSUMER_INT8_RATE_EFFICIENCY)
     if key in TURING_MMQ_FACTOR and gpu.compute_capability == (7, 5):
         share, names = share * TURING_MMQ_FACTOR[key], (*names, "TURING_MMQ_FACTOR")
-    return share * i8 / f16, (*names, "DP4A_ROWS") if dp4a else names
+    # (as a share of the figure the format's math runs at: the 16-bit one but for weights given as fp8 or int8 W8A8,
+    # which llama.cpp converts to its own types first: its kernels' rate is the same share of the int8 peak)
+    peak = f16 if dp4a else gpu.peak_flops(fmt.kernel) / TERA
+    return share * i8 / peak, (*names, "DP4A_ROWS") if dp4a else names
 
 
 def _class_share(key: str, gpu: GPU, shares: dict, geforce: dict) -> float:

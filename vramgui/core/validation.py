@@ -101,7 +101,7 @@ def _weights(precision: str) -> str | None:
     p = precision.lower()
     table = [("mlx-4bit", "mlx-4bit"), ("mlx-6bit", "mlx-6bit"), ("mlx-8bit", "mlx-8bit"),
              ("gguf-mxfp4", "gguf-mxfp4"), ("mxfp4", "mxfp4"), ("awq", "awq-int4"), ("int4 w4a16", "gptq-int4"),
-             ("int8 w8a8", "int8"),
+             ("int8 w8a8", "int8-w8a8"),
              ("gptq", None), ("double quant", "nf4"), ("bitsandbytes load_in_4bit", "nf4-nodq"),
              ("load_in_8bit", "bnb-int8"), ("q4_0", "q4_0"), ("q8_0", "q8_0"), ("q4_k_m", "q4_k_m"),
              ("q3_k_m", "q3_k_m"), ("q2_k", "q2_k"), ("q5_k_m", "q5_k_m"), ("q5_0", "q5_0"), ("q6_k", "q6_k"),

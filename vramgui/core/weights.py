@@ -235,7 +235,10 @@ def file_weight_format(model) -> WeightFormat:
     elif linear > 12:
         kernel = "fp16"
     elif linear > 6:
-        kernel = "int8"
+        # int8 tensors (I8) as W8A8 checkpoints (compressed-tensors' int-quantized) and bitsandbytes' LLM.int8() store
+        # their weights: int8 matmuls; 8-bit weights packed into I32 words (GPTQ, compressed-tensors W8A16) are
+        # dequantized to multiply 16-bit activations
+        kernel = "int8" if "I8" in {d.upper() for d in fw.dtypes} else "w8a16"
     else:
         kernel = "w4a16"
     embedding = bits(fw.embedding_bytes, p.embedding, 16.0)

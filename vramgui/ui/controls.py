@@ -1453,9 +1453,14 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             lines.append(self.tr("{what} does not list this card ({target}).").format(what=what, target=target))
             if s.gpu.apple:
                 listed = self.tr("{what} runs on no Apple chip's GPU.").format(what=what)
+            elif cc and rule.below_cc is not None:
+                listed = self.tr("{what} lists NVIDIA compute capability {cc} or newer, below {below}.").format(
+                    what=what, cc=f"{rule.min_cc[0]}.{rule.min_cc[1]}", below=f"{rule.below_cc[0]}.{rule.below_cc[1]}")
             elif cc:
                 listed = self.tr("{what} lists NVIDIA compute capability {cc} or newer.").format(
                     what=what, cc=f"{rule.min_cc[0]}.{rule.min_cc[1]}")
+            elif not rule.rocm:
+                listed = self.tr("{what} lists no AMD card.").format(what=what)
             else:
                 listed = self.tr("{what} lists AMD's {targets}.").format(what=what, targets=", ".join(rule.rocm))
             tips.append(listed + " " + self.tr("This card is {target}: {otherwise}.").format(
