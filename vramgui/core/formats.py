@@ -99,10 +99,10 @@ MLX_BITS = (4, 6, 8)
 
 def _mlx(bits: int) -> dict:
     """An MLX format's fields: every matrix (the embedding and output layer too) at ``bits`` + 2 x 16 / 64, norms
-    16-bit; timed as 4-bit weight-only kernels at 4 bits, as 8-bit ones above."""
+    16-bit; timed as weight-only kernels (mlx.core.quantized_matmul dequantizes them for its 16-bit math)."""
     b = bits + 32 / 64
     return dict(linear_bits=b, embedding_bits=b, lm_head_bits=b, other_bits=16.0,
-                kernel="w4a16" if bits == 4 else "int8", source=_MLX)
+                kernel="w4a16" if bits == 4 else "w8a16", source=_MLX)
 
 
 _MLX = ("MLX's affine quantization (mlx.core.quantize, mode 'affine'): each group of 64 weights packed into uint32 "
