@@ -670,6 +670,12 @@ def test_int8_weights_multiply_in_int8_only_with_int8_activations(scenario, cat)
         matmul / (165.2e12 * 0.55) + attention / (165.2e12 * 0.55) + step, rel=1e-9)
     assert float(prefill_time(rtx.with_(weights="int8-w8a8"), p, 1)) == pytest.approx(
         matmul / (660.6e12 * 0.55) + attention / (165.2e12 * 0.55) + step, rel=1e-9)
+    # MLX's 6- and 8-bit formats are weight-only too (mlx.core.quantized_matmul dequantizes for 16-bit math): given to
+    # another engine on an A100 they multiply at its 16-bit rate, as INT8 W8A16
+    from vramgui.core.formats import WEIGHT_FORMATS
+    from vramgui.core.speed import peak_flops
+    for mlx in ("mlx-6bit", "mlx-8bit"):
+        assert peak_flops(cat.gpu("a100-80gb"), WEIGHT_FORMATS[mlx]) == 312e12
     # one decode step reads the same bytes either way (one scale a row beside the int8 weights)
     assert float(decode_step(rtx, 1, 4096)[0]) == float(decode_step(rtx.with_(weights="int8-w8a8"), 1, 4096)[0])
     # the explanation names the math each runs on: int8 for W8A8, fp16 for W8A16; an A100's fp8 weights multiply at
