@@ -334,6 +334,20 @@ def test_vllm_with_int8_w8a8_weights_lists_turing_to_hopper(scenario, cat):
         UNLISTED["vllm"]
 
 
+def test_vllm_with_mxfp4_experts_leaves_out_turing(scenario, cat):
+    # vLLM's MXFP4 method (gpt-oss's experts) asks compute capability 8.0 (Mxfp4Config.get_min_capability: 80, bf16
+    # activations): the Turing cards join the ones vLLM leaves out; gpt-oss in BF16 on the same cards has the BF16 rule
+    from vramgui.core.report import card_note
+    s = scenario("gpt-oss-20b", "rtx4090", engine="vllm", weights="mxfp4")
+    gpus = list(cat.gpus.values())
+    assert {g.id for g, ok in zip(gpus, card_table(s, gpus).card_listed.tolist(), strict=True) if not ok} == \
+        UNLISTED["vllm"] | TURING
+    assert card_note(s.with_(gpu=cat.gpu("t4"))).startswith(
+        "vLLM with MXFP4 experts lists NVIDIA compute capability 8.0 or newer, and the NVIDIA T4 is compute capability "
+        "7.5 (sm_75) (github.com/vllm-project/vllm, vllm/model_executor/layers/quantization/mxfp4.py")
+    assert card_note(s.with_(gpu=cat.gpu("a100-80gb"))) is None and card_note(s.with_(gpu=cat.gpu("mi300x"))) is None
+
+
 def test_hopper_cards_prompt_at_a_smaller_share(scenario, cat):
     # vLLM's prompts: 55 % of the dense peak on an A100 (312 TFLOP/s), 0.7 of that on the Hopper cards
     # (HOPPER_PROMPT_FACTOR: the same prompts measured on both put an H100 SXM at 0.59-0.77 of the A100's share);

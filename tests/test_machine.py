@@ -495,6 +495,11 @@ def test_vllm_lists_no_bf16_below_compute_capability_8():
         return {o.weights for o in best_format(Machine(gpu=cat.gpu(gpu), engine=engine), model)["options"]}
     assert "fp16" in formats("t4", "vllm") and "bf16" not in formats("t4", "vllm")
     assert {"fp16", "bf16"} <= formats("t4", "hf") and {"fp16", "bf16"} <= formats("a10", "vllm")
+    # gpt-oss's MXFP4 experts likewise: vLLM's method asks compute capability 8.0 (Mxfp4Config: 80)
+    gpt = cat.model("gpt-oss-20b")
+    def gpt_formats(gpu, engine):
+        return {o.weights for o in best_format(Machine(gpu=cat.gpu(gpu), engine=engine), gpt)["options"]}
+    assert "mxfp4" not in gpt_formats("t4", "vllm") and "mxfp4" in gpt_formats("a10", "vllm")
     from vramgui.core.machine import evaluate
     with pytest.raises(ValueError, match="bf16 does not run on NVIDIA T4 with the vllm engine"):
         evaluate(Machine(gpu=cat.gpu("t4"), engine="vllm"), model, "bf16")

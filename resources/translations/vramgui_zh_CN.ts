@@ -716,6 +716,14 @@
         <translation>使用 INT8 W8A8 权重的 vLLM</translation>
     </message>
     <message>
+        <source>vLLM with MXFP4 experts</source>
+        <translation>使用 MXFP4 专家权重的 vLLM</translation>
+    </message>
+    <message>
+        <source>run a GGUF of the model on llama.cpp, or a 16-bit checkpoint</source>
+        <translation>请用 llama.cpp 运行该模型的 GGUF，或使用 16 位检查点</translation>
+    </message>
+    <message>
         <source>choose FP8 weights where the card multiplies them (Ada, Hopper, Blackwell), or INT8 W8A16, whose kernels run on it</source>
         <translation>请在能以 FP8 做乘法的显卡（Ada、Hopper、Blackwell）上选择 FP8 权重，或选择 INT8 W8A16，其内核可在此卡运行</translation>
     </message>

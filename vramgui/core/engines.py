@@ -1020,17 +1020,25 @@ VLLM_INT8_W8A8 = CardSupport(
            "supported-hardware table (v0.14.0): INT8 (W8A8) on Turing, Ampere, Ada and Hopper, not Volta, not AMD GPUs",
     otherwise="choose FP8 weights where the card multiplies them (Ada, Hopper, Blackwell), or INT8 W8A16, whose "
               "kernels run on it")
+#: vLLM with MXFP4 experts (gpt-oss): its quantization method's least compute capability.
+VLLM_MXFP4 = CardSupport(
+    what="vLLM with MXFP4 experts", min_cc=(8, 0), rocm=None,
+    source="github.com/vllm-project/vllm, vllm/model_executor/layers/quantization/mxfp4.py: Mxfp4Config."
+           "get_min_capability() returns 80 and its activations are bfloat16 only; the model loader refuses a card "
+           "below a method's minimum ('The quantization method mxfp4 is not supported for the current GPU. Minimum "
+           "capability: 80')",
+    otherwise="run a GGUF of the model on llama.cpp, or a 16-bit checkpoint")
+#: The card lists vLLM adds for some weight formats (:func:`card_rules`).
+VLLM_FORMAT_CARDS = {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4": VLLM_MXFP4}
 
 
 def card_rules(engine: str, attention: str | None = None, weights: str | None = None) -> list[CardSupport]:
-    """The card lists that apply: the serving engine's (:data:`ENGINE_CARDS`), vLLM's with BF16 weights
-    (:data:`VLLM_BF16`) and with INT8 W8A8 weights (:data:`VLLM_INT8_W8A8`), FlashAttention-2's where HF transformers
-    runs attention "flash" (:data:`FLASH_ATTENTION_2`)."""
+    """The card lists that apply: the serving engine's (:data:`ENGINE_CARDS`), vLLM's for some weight formats (BF16,
+    INT8 W8A8, MXFP4: :data:`VLLM_FORMAT_CARDS`), FlashAttention-2's where HF transformers runs attention "flash"
+    (:data:`FLASH_ATTENTION_2`)."""
     rules = [ENGINE_CARDS[engine]] if engine in ENGINE_CARDS else []
-    if engine == "vllm" and weights == "bf16":
-        rules.append(VLLM_BF16)
-    if engine == "vllm" and weights == "int8-w8a8":
-        rules.append(VLLM_INT8_W8A8)
+    if engine == "vllm" and weights in VLLM_FORMAT_CARDS:
+        rules.append(VLLM_FORMAT_CARDS[weights])
     if engine == "hf" and attention == "flash":
         rules.append(FLASH_ATTENTION_2)
     return rules

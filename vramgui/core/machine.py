@@ -33,8 +33,7 @@ from .engines import (
     NO_APPLE_GPU,
     OFFLOADS_EXPERTS_ONLY,
     READS_IN_PLACE,
-    VLLM_BF16,
-    card_rules,
+    VLLM_FORMAT_CARDS,
     kv_for,
     offloads_to_ram,
     outside,
@@ -191,10 +190,12 @@ def runs_on(engine: str, fmt: str, gpu: GPU, gguf_engine: str = "llamacpp") -> b
     """Whether the machine runs ``fmt`` on its card: everywhere, but on an Apple chip only what
     runs on its GPU there (:data:`~vramgui.core.engines.NO_APPLE_GPU`): llama.cpp's GGUF formats, MLX's,
     HF transformers' 16-bit ones and, in the generic theory profile, any; MLX's formats on Apple chips only
-    (:data:`~vramgui.core.engines.APPLE_ONLY`); and not BF16 under vLLM on a
-    card below compute capability 8.0, which its dtype check refuses (:data:`~vramgui.core.engines.VLLM_BF16`)."""
+    (:data:`~vramgui.core.engines.APPLE_ONLY`); and not a format vLLM refuses on the card (:data:`~vramgui.core.engines.
+    VLLM_FORMAT_CARDS`: BF16 below compute capability 8.0, which its dtype check refuses; MXFP4 there, below its
+    method's minimum)."""
     eng = _engine_for(engine, fmt, gguf_engine)
-    if VLLM_BF16 in card_rules(eng, weights=fmt) and outside(VLLM_BF16, gpu):
+    rule = VLLM_FORMAT_CARDS.get(fmt) if eng == "vllm" else None
+    if rule is not None and outside(rule, gpu):
         return False
     if not gpu.apple:
         return eng not in APPLE_ONLY
