@@ -185,3 +185,25 @@ def test_weights_other_engines_do_not_load_as_stored_are_noted(scenario):
     assert "dequantizes a GGUF file as it loads it" in format_note(s.with_(engine="hf", weights="q4_k_m"))
     assert format_note(s.with_(engine="vllm", weights="q4_k_m")) is None
     assert all(format_note(s.with_(engine="generic", weights=f)) is None for f in WEIGHT_FORMATS)
+
+
+def test_hf_dequantizes_mxfp4_experts_where_its_kernels_do_not_run(scenario, cat):
+    """transformers' MXFP4 quantizer (quantizer_mxfp4.py, validate_environment) runs gpt-oss's MXFP4 experts on
+    cards of compute capability 7.5 or newer and dequantizes them to bf16 elsewhere (an older card, an Apple chip's
+    mps device): the card holds 16-bit experts, so the MXFP4 estimate is noted there, and My machine's HF rows
+    leave MXFP4 out (its BF16 row is what runs); vLLM and the 7.5+ cards are not noted."""
+    from vramgui.core.engines import HF_DEQUANTIZES_MXFP4
+    from vramgui.core.machine import Machine, best_format
+    from vramgui.core.report import format_note
+    s = scenario("gpt-oss-20b", "rtx4090", engine="hf", weights="mxfp4", prompt_tokens=512)
+    assert format_note(s) is None and format_note(s.with_(gpu=cat.gpu("t4"))) is None
+    for gpu in ("v100-32gb", "tesla-p40", "m4-max-64gb"):
+        note = format_note(s.with_(gpu=cat.gpu(gpu)))
+        assert note == f"HF transformers does not load MXFP4 experts (gpt-oss) weights as stored " \
+                       f"({HF_DEQUANTIZES_MXFP4[0]}; {HF_DEQUANTIZES_MXFP4[1]})", gpu
+    assert format_note(s.with_(gpu=cat.gpu("v100-32gb"), engine="vllm")) is None
+    model = cat.model("gpt-oss-20b")
+
+    def formats(gpu):
+        return {o.weights for o in best_format(Machine(gpu=cat.gpu(gpu), engine="hf"), model)["options"]}
+    assert "mxfp4" in formats("t4") and "mxfp4" not in formats("v100-32gb") and "bf16" in formats("v100-32gb")

@@ -696,6 +696,10 @@
         <translation>HF transformers 加载 GGUF 文件时会将其反量化为 32 位权重（或指定的 dtype），所以显卡上保存的是 16 或 32 位权重，而不是此类型的字节数：请选择 BF16 或 FP16 来估算其显存</translation>
     </message>
     <message>
+        <source>HF transformers runs MXFP4 experts with its Triton kernels on cards of compute capability 7.5 or newer only; on an older card or an Apple chip it dequantizes them to BF16 as it loads them, so the card holds 16-bit experts, not MXFP4&apos;s bytes: pick BF16 for its memory</source>
+        <translation>HF transformers 仅在计算能力 7.5 或更新的显卡上用其 Triton 内核运行 MXFP4 专家权重；在更旧的显卡或 Apple 芯片上，它会在加载时将其反量化为 BF16，所以显卡上保存的是 16 位专家权重，而不是 MXFP4 的字节数：请选择 BF16 来估算其显存</translation>
+    </message>
+    <message>
         <source>it may run from a build of one&apos;s own, or not at all; these figures time it as it runs on the cards it lists</source>
         <translation>可能需要自行构建才能运行，也可能完全无法运行；这些数字按它在所列显卡上的运行计时</translation>
     </message>

@@ -34,6 +34,7 @@ from .engines import (
     OFFLOADS_EXPERTS_ONLY,
     READS_IN_PLACE,
     VLLM_FORMAT_CARDS,
+    converts_first,
     kv_for,
     offloads_to_ram,
     outside,
@@ -192,10 +193,13 @@ def runs_on(engine: str, fmt: str, gpu: GPU, gguf_engine: str = "llamacpp") -> b
     HF transformers' 16-bit ones and, in the generic theory profile, any; MLX's formats on Apple chips only
     (:data:`~vramgui.core.engines.APPLE_ONLY`); and not a format vLLM refuses on the card (:data:`~vramgui.core.engines.
     VLLM_FORMAT_CARDS`: BF16 below compute capability 8.0, which its dtype check refuses; MXFP4 there, below its
-    method's minimum)."""
+    method's minimum), nor one HF transformers dequantizes on the card (MXFP4 before compute capability 7.5: its BF16
+    row is what runs, :data:`~vramgui.core.engines.HF_DEQUANTIZES_MXFP4`)."""
     eng = _engine_for(engine, fmt, gguf_engine)
     rule = VLLM_FORMAT_CARDS.get(fmt) if eng == "vllm" else None
     if rule is not None and outside(rule, gpu):
+        return False
+    if eng == "hf" and converts_first(eng, fmt, gpu) is not None:
         return False
     if not gpu.apple:
         return eng not in APPLE_ONLY

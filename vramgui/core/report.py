@@ -492,7 +492,7 @@ def pre_mla_gguf_note(model) -> str | None:
 
 def format_note(s) -> str | None:
     """Where the engine does not load the weights as stored (:func:`engines.converts_first`); None elsewhere."""
-    converts = converts_first(s.engine, s.weights)
+    converts = converts_first(s.engine, s.weights, s.gpu)
     if converts is None:
         return None
     why, source = converts

@@ -1392,7 +1392,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                   "(GGUF formats), MLX (its own formats) and HF transformers (PyTorch's MPS device) "
                                   "run on the GPU.")
                         + f"\n({source})")
-        converts = None if training else converts_first(s.engine, s.weights)
+        converts = None if training else converts_first(s.engine, s.weights, s.gpu)
         if converts is not None:                # (core.report.format_note)
             why, source = converts
             lines.append(self.tr("{engine} does not load {format} weights as stored.").format(
