@@ -190,9 +190,10 @@ def test_weights_other_engines_do_not_load_as_stored_are_noted(scenario):
 def test_hf_dequantizes_mxfp4_experts_where_its_kernels_do_not_run(scenario, cat):
     """transformers' MXFP4 quantizer (quantizer_mxfp4.py, validate_environment) runs gpt-oss's MXFP4 experts on
     cards of compute capability 7.5 or newer and dequantizes them to bf16 elsewhere (an older card, an Apple chip's
-    mps device): the card holds 16-bit experts, so the MXFP4 estimate is noted there, and My machine's HF rows
-    leave MXFP4 out (its BF16 row is what runs); vLLM and the 7.5+ cards are not noted."""
-    from vramgui.core.engines import HF_DEQUANTIZES_MXFP4
+    mps device), its FP8 one (quantizer_finegrained_fp8.py) FP8 checkpoints on 8.9 or newer: the card holds 16-bit
+    weights, so the estimate is noted there, and My machine's HF rows leave the format out (its BF16 row is what
+    runs); vLLM and the newer cards are not noted."""
+    from vramgui.core.engines import HF_DEQUANTIZES
     from vramgui.core.machine import Machine, best_format
     from vramgui.core.report import format_note
     s = scenario("gpt-oss-20b", "rtx4090", engine="hf", weights="mxfp4", prompt_tokens=512)
@@ -200,10 +201,22 @@ def test_hf_dequantizes_mxfp4_experts_where_its_kernels_do_not_run(scenario, cat
     for gpu in ("v100-32gb", "tesla-p40", "m4-max-64gb"):
         note = format_note(s.with_(gpu=cat.gpu(gpu)))
         assert note == f"HF transformers does not load MXFP4 experts (gpt-oss) weights as stored " \
-                       f"({HF_DEQUANTIZES_MXFP4[0]}; {HF_DEQUANTIZES_MXFP4[1]})", gpu
+                       f"({HF_DEQUANTIZES['mxfp4'][1]}; {HF_DEQUANTIZES['mxfp4'][2]})", gpu
     assert format_note(s.with_(gpu=cat.gpu("v100-32gb"), engine="vllm")) is None
     model = cat.model("gpt-oss-20b")
 
     def formats(gpu):
         return {o.weights for o in best_format(Machine(gpu=cat.gpu(gpu), engine="hf"), model)["options"]}
     assert "mxfp4" in formats("t4") and "mxfp4" not in formats("v100-32gb") and "bf16" in formats("v100-32gb")
+    # FP8: an A100 (8.0) and an RTX 3090 (8.6) hold BF16; an RTX 4090 (8.9) and an H100 run it; an Apple chip's mps
+    # device has no float8 (HF_NO_MPS: it does not run there, no dequantization note)
+    f8 = scenario("llama3.1-8b", "rtx4090", engine="hf", weights="fp8", prompt_tokens=512)
+    for gpu, noted in (("a100-80gb", True), ("rtx3090", True), ("rtx4090", False), ("h100-sxm", False),
+                       ("mi300x", False), ("m4-max-64gb", False)):
+        note = format_note(f8.with_(gpu=cat.gpu(gpu)))
+        assert (note == f"HF transformers does not load FP8 (E4M3, per-tensor scale) weights as stored "
+                        f"({HF_DEQUANTIZES['fp8'][1]}; {HF_DEQUANTIZES['fp8'][2]})") if noted else note is None, gpu
+    llama = cat.model("llama3.1-8b")
+    def hf_formats(gpu):
+        return {o.weights for o in best_format(Machine(gpu=cat.gpu(gpu), engine="hf"), llama)["options"]}
+    assert "fp8" not in hf_formats("a100-80gb") and "fp8" in hf_formats("rtx4090")

@@ -725,14 +725,23 @@ HF_DEQUANTIZES_GGUF = ("HF transformers dequantizes a GGUF file as it loads it, 
                        "memory",
                        "huggingface.co/docs/transformers/gguf ('The GGUF checkpoint is dequantized to fp32 where the "
                        "full model weights are available and compatible with PyTorch')")
-#: ... where HF transformers is given MXFP4 experts on a card its MXFP4 kernels do not run on.
-HF_DEQUANTIZES_MXFP4 = ("HF transformers runs MXFP4 experts with its Triton kernels on cards of compute capability 7.5 "
-                        "or newer only; on an older card or an Apple chip it dequantizes them to BF16 as it loads "
-                        "them, so the card holds 16-bit experts, not MXFP4's bytes: pick BF16 for its memory",
-                        "github.com/huggingface/transformers, src/transformers/quantizers/quantizer_mxfp4.py "
-                        "(validate_environment: 'MXFP4 quantization is only supported on GPUs with compute capability "
-                        ">= 7.5 (e.g T4, A100, L4, H100, or B200) or XPUs ... We will default to dequantizing the "
-                        "model to bf16'; on another accelerator 'we will default to dequantizing the model to bf16')")
+#: ... where HF transformers is given weights its quantizer runs on NVIDIA cards of a least compute capability only,
+#: dequantizing them to BF16 as it loads them on older ones (and, MXFP4, on an Apple chip): (least, why, source).
+HF_DEQUANTIZES = {
+    "mxfp4": ((7, 5), "HF transformers runs MXFP4 experts with its Triton kernels on cards of compute capability 7.5 "
+                      "or newer only; on an older card or an Apple chip it dequantizes them to BF16 as it loads them, "
+                      "so the card holds 16-bit experts, not MXFP4's bytes: pick BF16 for its memory",
+              "github.com/huggingface/transformers, src/transformers/quantizers/quantizer_mxfp4.py "
+              "(validate_environment: 'MXFP4 quantization is only supported on GPUs with compute capability >= 7.5 "
+              "(e.g T4, A100, L4, H100, or B200) or XPUs ... We will default to dequantizing the model to bf16'; on "
+              "another accelerator 'we will default to dequantizing the model to bf16')"),
+    "fp8": ((8, 9), "HF transformers runs FP8 checkpoints (quant_method fp8) on cards of compute capability 8.9 or "
+                    "newer only; on an older card (an A100, an RTX 3090) it dequantizes them to BF16 as it loads them, "
+                    "so the card holds 16-bit weights, not FP8's bytes: pick BF16 for its memory",
+            "github.com/huggingface/transformers, src/transformers/quantizers/quantizer_finegrained_fp8.py "
+            "(validate_environment: 'FP8 quantized models is only supported on GPUs with compute capability >= 8.9 "
+            "(e.g 4090/H100) ... We will default to dequantizing the model to bf16')"),
+}
 
 
 #: The weight formats beside its own GGUF quantizations that llama.cpp runs: 16-bit weights, in the F16 and BF16 GGUF
@@ -941,9 +950,9 @@ def converts_first(engine: str, weights: str, gpu=None) -> tuple[str, str] | Non
     """(why, source) where the engine does not load ``weights`` as stored: MLX outside :data:`MLX_LOADS`
     (:data:`MLX_CONVERTS`), llama.cpp outside GGUF and :data:`LLAMACPP_LOADS` (:data:`LLAMACPP_CONVERTS`), MLX's own
     formats anywhere but MLX (:data:`MLX_FORMATS_ONLY`), a GGUF file under HF transformers, which dequantizes it
-    (:data:`HF_DEQUANTIZES_GGUF`), and on ``gpu`` (where given) MXFP4 experts under HF transformers on a card below
-    compute capability 7.5 or an Apple chip (:data:`HF_DEQUANTIZES_MXFP4`); the bytes imported as stored, "file", and
-    the generic profile aside; None where it loads them as stored."""
+    (:data:`HF_DEQUANTIZES_GGUF`), and on ``gpu`` (where given) FP8 or MXFP4 weights under HF transformers on an
+    NVIDIA card below its quantizer's compute capability, MXFP4 on an Apple chip too (:data:`HF_DEQUANTIZES`); the
+    bytes imported as stored, "file", and the generic profile aside; None where it loads them as stored."""
     if weights == "file" or engine == "generic":
         return None
     if engine == "mlx":
@@ -953,9 +962,11 @@ def converts_first(engine: str, weights: str, gpu=None) -> tuple[str, str] | Non
     gguf = WEIGHT_FORMATS[weights].gguf is not None
     if engine in LLAMACPP:
         return None if gguf or weights in LLAMACPP_LOADS or weights == "fp32" else LLAMACPP_CONVERTS
-    if engine == "hf" and weights == "mxfp4" and gpu is not None and (
-            gpu.apple or (gpu.compute_capability is not None and gpu.compute_capability < (7, 5))):
-        return HF_DEQUANTIZES_MXFP4
+    if engine == "hf" and weights in HF_DEQUANTIZES and gpu is not None:
+        least, why, source = HF_DEQUANTIZES[weights]
+        cc = gpu.compute_capability
+        if (gpu.apple and weights not in HF_NO_MPS) or (cc is not None and cc < least):
+            return why, source
     return HF_DEQUANTIZES_GGUF if engine == "hf" and gguf else None
 
 

@@ -194,7 +194,7 @@ def runs_on(engine: str, fmt: str, gpu: GPU, gguf_engine: str = "llamacpp") -> b
     (:data:`~vramgui.core.engines.APPLE_ONLY`); and not a format vLLM refuses on the card (:data:`~vramgui.core.engines.
     VLLM_FORMAT_CARDS`: BF16 below compute capability 8.0, which its dtype check refuses; MXFP4 there, below its
     method's minimum), nor one HF transformers dequantizes on the card (MXFP4 before compute capability 7.5: its BF16
-    row is what runs, :data:`~vramgui.core.engines.HF_DEQUANTIZES_MXFP4`)."""
+    row is what runs, :data:`~vramgui.core.engines.HF_DEQUANTIZES`; FP8 before 8.9 likewise)."""
     eng = _engine_for(engine, fmt, gguf_engine)
     rule = VLLM_FORMAT_CARDS.get(fmt) if eng == "vllm" else None
     if rule is not None and outside(rule, gpu):
