@@ -216,6 +216,12 @@ def test_hf_dequantizes_mxfp4_experts_where_its_kernels_do_not_run(scenario, cat
         note = format_note(f8.with_(gpu=cat.gpu(gpu)))
         assert (note == f"HF transformers does not load FP8 (E4M3, per-tensor scale) weights as stored "
                         f"({HF_DEQUANTIZES['fp8'][1]}; {HF_DEQUANTIZES['fp8'][2]})") if noted else note is None, gpu
+    # the fit table says which cards hold other bytes than the format's (its rows' tooltips)
+    from vramgui.core.cards import card_table
+    gpus = [cat.gpu(g) for g in ("a100-80gb", "rtx3090", "rtx4090", "h100-sxm", "v100-32gb")]
+    assert card_table(f8, gpus).as_stored.tolist() == [False, False, True, True, False]
+    assert card_table(f8.with_(engine="vllm"), gpus).as_stored.tolist() == [True] * 5
+    assert card_table(s, gpus).as_stored.tolist() == [True, True, True, True, False]      # (MXFP4: 7.5)
     llama = cat.model("llama3.1-8b")
     def hf_formats(gpu):
         return {o.weights for o in best_format(Machine(gpu=cat.gpu(gpu), engine="hf"), llama)["options"]}

@@ -561,6 +561,10 @@
         <translation>；不在所选引擎列出的显卡之中：可能无法在此运行（选中该卡可查看原因）</translation>
     </message>
     <message>
+        <source>; the chosen engine does not load these weights as stored here: the card holds other bytes than these (choose the card for why)</source>
+        <translation>；所选引擎在此卡上不会按原样加载这些权重：显卡上保存的字节数与此不同（选中该卡可查看原因）</translation>
+    </message>
+    <message>
         <source>; the chosen engine does not run on this GPU: memory figures only</source>
         <translation>；所选引擎不能在此 GPU 上运行：仅显示显存数据</translation>
     </message>

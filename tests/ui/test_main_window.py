@@ -1295,7 +1295,7 @@ def test_a_card_the_engine_does_not_list_is_flagged_under_the_engine(qtbot, win)
     sgl-kernel builds for gfx942 and gfx950), HF transformers' flash attention on a T4 (FlashAttention-2: 8.0 and
     newer) or on an Apple chip (FlashAttention-2 needs CUDA or ROCm): a caution under the engine naming the card's
     target, the list in the tooltip, and the fit table's row tooltip says so; a listed card, llama.cpp, or sdpa clear
-    it."""
+    it. HF transformers' FP8 on a card before compute capability 8.9 (dequantized to BF16) likewise."""
     p = win.panel
     drive(qtbot, win, gpus=1, batch=1, model="llama3.1-8b", gpu="tesla-p40", weights="fp16", engine="vllm")
     assert p.engine_caution.isVisible()
@@ -1317,7 +1317,19 @@ def test_a_card_the_engine_does_not_list_is_flagged_under_the_engine(qtbot, win)
     assert "choose FP16 weights (--dtype half)" in p.engine_caution.toolTip()
     choose(qtbot, win, p.weights, "fp16")
     assert not p.engine_caution.isVisible()
-    drive(qtbot, win, gpus=1, batch=1, gpu="rx7900xtx", engine="sglang")
+    # HF transformers dequantizes FP8 checkpoints to BF16 below compute capability 8.9: on an A100 a caution, and the
+    # fit table's rows of such cards say so (an RTX 4090's not)
+    drive(qtbot, win, gpus=1, batch=1, gpu="a100-80gb", weights="fp8", engine="hf")
+    assert p.engine_caution.text().startswith("HF transformers does not load FP8 (E4M3, per-tensor scale) weights as "
+                                              "stored.")
+    assert "quantizer_finegrained_fp8.py" in p.engine_caution.toolTip()
+    tips = {g: model.index(model.row_of(g), 1).data(QtCore.Qt.ItemDataRole.ToolTipRole) for g in ("rtx3090", "rtx4090")}
+    assert tips["rtx3090"].endswith("; the chosen engine does not load these weights as stored here: the card holds "
+                                    "other bytes than these (choose the card for why)")
+    assert "as stored" not in tips["rtx4090"]
+    choose(qtbot, win, p.gpu, "rtx4090")
+    assert not p.engine_caution.isVisible()
+    drive(qtbot, win, gpus=1, batch=1, gpu="rx7900xtx", weights="fp16", engine="sglang")
     assert p.engine_caution.text().startswith("SGLang does not list this card (gfx1100).")
     assert p.engine_caution.toolTip().startswith("SGLang lists AMD's gfx942, gfx950. This card is gfx1100:")
     choose(qtbot, win, p.engine, "llamacpp")

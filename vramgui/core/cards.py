@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .engines import ENGINES, batch_defaults, context_for, runs_on_gpu, seen_memory, unlisted_card
+from .engines import ENGINES, batch_defaults, context_for, converts_first, runs_on_gpu, seen_memory, unlisted_card
 from .fit import (
     FitResult,
     kv_capacity_tokens,
@@ -69,6 +69,8 @@ class CardTable:
     compute_known: np.ndarray
     engine_runs: np.ndarray       # False where the engine does not run on the card's GPU (vLLM on an Apple chip)
     card_listed: np.ndarray | None = None   # False where the engine's builds do not list the card (unlisted_card)
+    as_stored: np.ndarray | None = None     # False where the engine does not load the weights as stored on the card
+    #                                         (converts_first: HF transformers' FP8 before compute capability 8.9)
     most_cards: int = 64          # the largest count tried (1 for fine-tuning without ZeRO: more cards do not help)
 
     @property
@@ -142,7 +144,7 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
                      min_gpus=min_gpus, max_prompt_tokens=max_prompt, max_batch=max_batch,
                      decode_tokens_per_s=1.0 / decode_steps(s, gpus, cards),
                      compute_known=np.isfinite(cards.peak), engine_runs=engine_runs(s, gpus),
-                     card_listed=card_listed(s, gpus))
+                     card_listed=card_listed(s, gpus), as_stored=as_stored(s, gpus))
 
 
 def by_card(s: Scenario) -> bool:
@@ -222,7 +224,8 @@ def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, ma
         return np.concatenate([np.broadcast_to(np.asarray(getattr(t, name)), (len(idx),)) for idx, t in parts])[back]
     return CardTable(gpus=list(gpus), **{f: field(f) for f in ("needed_bytes", "budget_bytes", "fits", "min_gpus",
                                                               "max_prompt_tokens", "max_batch", "decode_tokens_per_s",
-                                                              "compute_known", "engine_runs", "card_listed")})
+                                                              "compute_known", "engine_runs", "card_listed",
+                                                              "as_stored")})
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,18 @@ def card_listed(s: Scenario, gpus: list[GPU]) -> np.ndarray:
     return kept(_LISTED, (s.engine, s.attention_impl, s.weights, tuple(id(g) for g in gpus)),
                  lambda: (np.array([unlisted_card(s.engine, s.attention_impl, g, s.weights) is None for g in gpus],
                                    dtype=bool), list(gpus)), 4)[0]
+
+
+_STORED: list[tuple[tuple, tuple]] = []   # ((engine, weights, cards' ids), (as_stored, the cards))
+
+
+def as_stored(s: Scenario, gpus: list[GPU]) -> np.ndarray:
+    """Per card, whether the engine loads the scenario's weights as stored there (:func:`converts_first` finds
+    nothing to say: HF transformers dequantizes FP8 to BF16 below compute capability 8.9, MXFP4 below 7.5), kept for
+    the last few."""
+    return kept(_STORED, (s.engine, s.weights, tuple(id(g) for g in gpus)),
+                lambda: (np.array([converts_first(s.engine, s.weights, g) is None for g in gpus], dtype=bool),
+                         list(gpus)), 4)[0]
 
 
 _KEYS: list[tuple[tuple, tuple]] = []   # ((engine, card objects' ids), (their speed_key, the cards)), the last few

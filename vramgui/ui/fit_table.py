@@ -194,6 +194,7 @@ class CardTableModel(QtCore.QAbstractTableModel):
         decode, known = t.decode_tokens_per_s.tolist(), t.compute_known.tolist()
         needed, runs = t.needed_each.tolist(), t.engine_runs.tolist()
         listed = [True] * len(t.gpus) if t.card_listed is None else t.card_listed.tolist()
+        stored = [True] * len(t.gpus) if t.as_stored is None else t.as_stored.tolist()
         language = current_language()
         tips = self._card_tips(t.gpus, known, language)
         if self._verdict_texts[0] != language:
@@ -223,6 +224,9 @@ class CardTableModel(QtCore.QAbstractTableModel):
             if not listed[r]:    # (core.report.card_note: the engine's builds, or FlashAttention-2, do not list it)
                 tip += translate("FitTable", "; not among the cards the chosen engine lists: it may not run here "
                                              "(choose the card for why)")
+            if not stored[r]:    # (core.report.format_note: the engine converts or dequantizes the weights there)
+                tip += translate("FitTable", "; the chosen engine does not load these weights as stored here: the "
+                                             "card holds other bytes than these (choose the card for why)")
             if not runs[r]:      # the engine does not run on this GPU: its memory figures only, last in the order
                 verdict, status, tok_s = no_gpu_backend(), 3, float("nan")
                 tip += translate("FitTable", "; the chosen engine does not run on this GPU: memory figures only")
