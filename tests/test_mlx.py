@@ -222,6 +222,19 @@ def test_hf_dequantizes_mxfp4_experts_where_its_kernels_do_not_run(scenario, cat
     assert card_table(f8, gpus).as_stored.tolist() == [False, False, True, True, False]
     assert card_table(f8.with_(engine="vllm"), gpus).as_stored.tolist() == [True] * 5
     assert card_table(s, gpus).as_stored.tolist() == [True, True, True, True, False]      # (MXFP4: 7.5)
+    # compressed-tensors' own formats (INT8 W8A8, Kimi's INT4 experts): CompressedLinear decompresses each layer on
+    # its first forward pass and keeps the 16-bit weight, on every card
+    from vramgui.core.engines import HF_DECOMPRESSES_WHY
+    w8a8 = f8.with_(weights="int8-w8a8")
+    assert format_note(w8a8) == f"HF transformers does not load INT8 (W8A8, per-row scale) weights as stored " \
+                                f"({HF_DECOMPRESSES_WHY[0]}; {HF_DECOMPRESSES_WHY[1]})"
+    assert card_table(w8a8, gpus).as_stored.tolist() == [False] * 5
+    assert format_note(w8a8.with_(engine="vllm")) is None and format_note(f8.with_(weights="int8")) is None
+    kimi = cat.model("kimi-k2.5")
+    assert not any(o.weights == "int4-experts" for o in best_format(Machine(gpu=cat.gpu("h200"), engine="hf"),
+                                                                    kimi)["options"])
+    assert any(o.weights == "int4-experts" for o in best_format(Machine(gpu=cat.gpu("h200"), engine="vllm"),
+                                                                kimi)["options"])
     llama = cat.model("llama3.1-8b")
     def hf_formats(gpu):
         return {o.weights for o in best_format(Machine(gpu=cat.gpu(gpu), engine="hf"), llama)["options"]}

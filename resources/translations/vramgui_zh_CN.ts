@@ -704,6 +704,10 @@
         <translation>HF transformers 仅在计算能力 7.5 或更新的显卡上用其 Triton 内核运行 MXFP4 专家权重；在更旧的显卡或 Apple 芯片上，它会在加载时将其反量化为 BF16，所以显卡上保存的是 16 位专家权重，而不是 MXFP4 的字节数：请选择 BF16 来估算其显存</translation>
     </message>
     <message>
+        <source>HF transformers runs compressed-tensors checkpoints through compressed-tensors&apos; CompressedLinear, which decompresses each layer&apos;s weights to 16 bits on its first forward pass and keeps them: the card holds 16-bit weights, not this format&apos;s bytes: pick BF16 for its memory</source>
+        <translation>HF transformers 通过 compressed-tensors 的 CompressedLinear 运行 compressed-tensors 检查点，它会在每层第一次前向计算时将权重解压为 16 位并保留下来：显卡上保存的是 16 位权重，而不是此格式的字节数：请选择 BF16 来估算其显存</translation>
+    </message>
+    <message>
         <source>HF transformers runs FP8 checkpoints (quant_method fp8) on cards of compute capability 8.9 or newer only; on an older card (an A100, an RTX 3090) it dequantizes them to BF16 as it loads them, so the card holds 16-bit weights, not FP8&apos;s bytes: pick BF16 for its memory</source>
         <translation>HF transformers 仅在计算能力 8.9 或更新的显卡上运行 FP8 检查点（quant_method fp8）；在更旧的显卡（A100、RTX 3090）上，它会在加载时将其反量化为 BF16，所以显卡上保存的是 16 位权重，而不是 FP8 的字节数：请选择 BF16 来估算其显存</translation>
     </message>

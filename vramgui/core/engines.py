@@ -725,6 +725,17 @@ HF_DEQUANTIZES_GGUF = ("HF transformers dequantizes a GGUF file as it loads it, 
                        "memory",
                        "huggingface.co/docs/transformers/gguf ('The GGUF checkpoint is dequantized to fp32 where the "
                        "full model weights are available and compatible with PyTorch')")
+#: ... where HF transformers is given one of the formats only compressed-tensors writes (llm-compressor's INT8 W8A8,
+#: Kimi's INT4 experts): compressed-tensors' modules decompress them on the first forward pass and keep the result.
+HF_DECOMPRESSES = frozenset({"int8-w8a8", "int4-experts"})
+HF_DECOMPRESSES_WHY = (
+    "HF transformers runs compressed-tensors checkpoints through compressed-tensors' CompressedLinear, which "
+    "decompresses each layer's weights to 16 bits on its first forward pass and keeps them: the card holds 16-bit "
+    "weights, not this format's bytes: pick BF16 for its memory",
+    "github.com/vllm-project/compressed-tensors, src/compressed_tensors/linear/compressed_linear.py "
+    "(CompressedLinear.forward: 'Decompresses the weight, then runs the wrapped forward pass', the decompressed weight "
+    "registered and the module marked FROZEN); transformers' quantizer_compressed_tensors.py ('dequantize=False leaves "
+    "them compressed and lets compressed-tensors decompress them on the first forward pass')")
 #: ... where HF transformers is given weights its quantizer runs on NVIDIA cards of a least compute capability only,
 #: dequantizing them to BF16 as it loads them on older ones (and, MXFP4, on an Apple chip): (least, why, source).
 HF_DEQUANTIZES = {
@@ -952,7 +963,8 @@ def converts_first(engine: str, weights: str, gpu=None) -> tuple[str, str] | Non
     formats anywhere but MLX (:data:`MLX_FORMATS_ONLY`), a GGUF file under HF transformers, which dequantizes it
     (:data:`HF_DEQUANTIZES_GGUF`), and on ``gpu`` (where given) FP8 or MXFP4 weights under HF transformers on an
     NVIDIA card below its quantizer's compute capability, MXFP4 on an Apple chip too (:data:`HF_DEQUANTIZES`); the
-    bytes imported as stored, "file", and the generic profile aside; None where it loads them as stored."""
+    bytes imported as stored, "file", and the generic profile aside; the formats only compressed-tensors writes under
+    HF transformers, which decompresses them (:data:`HF_DECOMPRESSES`); None where it loads them as stored."""
     if weights == "file" or engine == "generic":
         return None
     if engine == "mlx":
@@ -962,6 +974,8 @@ def converts_first(engine: str, weights: str, gpu=None) -> tuple[str, str] | Non
     gguf = WEIGHT_FORMATS[weights].gguf is not None
     if engine in LLAMACPP:
         return None if gguf or weights in LLAMACPP_LOADS or weights == "fp32" else LLAMACPP_CONVERTS
+    if engine == "hf" and weights in HF_DECOMPRESSES:
+        return HF_DECOMPRESSES_WHY
     if engine == "hf" and weights in HF_DEQUANTIZES and gpu is not None:
         least, why, source = HF_DEQUANTIZES[weights]
         cc = gpu.compute_capability

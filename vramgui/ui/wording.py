@@ -64,7 +64,8 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
                                            "first (mlx_lm.convert, -q for MLX 4-bit): these figures count this "
                                            "format's bytes at MLX's speeds"),
               # why llama.cpp, the others with MLX's formats and HF with a GGUF type do not load the weights as stored
-              # (core.engines.LLAMACPP_CONVERTS, MLX_FORMATS_ONLY, HF_DEQUANTIZES_GGUF, HF_DEQUANTIZES)
+              # (core.engines.LLAMACPP_CONVERTS, MLX_FORMATS_ONLY, HF_DEQUANTIZES_GGUF, HF_DECOMPRESSES_WHY,
+              # HF_DEQUANTIZES)
               QT_TRANSLATE_NOOP("Formats", "llama.cpp loads GGUF files only: a checkpoint in this format is converted "
                                            "first (convert_hf_to_gguf.py, then llama-quantize to a GGUF type, whose "
                                            "bytes are that type's: pick it); these figures count this format's bytes "
@@ -80,6 +81,10 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
                                            "compute capability 7.5 or newer only; on an older card or an Apple chip it "
                                            "dequantizes them to BF16 as it loads them, so the card holds 16-bit "
                                            "experts, not MXFP4's bytes: pick BF16 for its memory"),
+              QT_TRANSLATE_NOOP("Formats", "HF transformers runs compressed-tensors checkpoints through "
+                                           "compressed-tensors' CompressedLinear, which decompresses each layer's "
+                                           "weights to 16 bits on its first forward pass and keeps them: the card "
+                                           "holds 16-bit weights, not this format's bytes: pick BF16 for its memory"),
               QT_TRANSLATE_NOOP("Formats", "HF transformers runs FP8 checkpoints (quant_method fp8) on cards of "
                                            "compute capability 8.9 or newer only; on an older card (an A100, an RTX "
                                            "3090) it dequantizes them to BF16 as it loads them, so the card holds "
