@@ -961,10 +961,11 @@ def converts_first(engine: str, weights: str, gpu=None) -> tuple[str, str] | Non
     """(why, source) where the engine does not load ``weights`` as stored: MLX outside :data:`MLX_LOADS`
     (:data:`MLX_CONVERTS`), llama.cpp outside GGUF and :data:`LLAMACPP_LOADS` (:data:`LLAMACPP_CONVERTS`), MLX's own
     formats anywhere but MLX (:data:`MLX_FORMATS_ONLY`), a GGUF file under HF transformers, which dequantizes it
-    (:data:`HF_DEQUANTIZES_GGUF`), and on ``gpu`` (where given) FP8 or MXFP4 weights under HF transformers on an
-    NVIDIA card below its quantizer's compute capability, MXFP4 on an Apple chip too (:data:`HF_DEQUANTIZES`); the
-    bytes imported as stored, "file", and the generic profile aside; the formats only compressed-tensors writes under
-    HF transformers, which decompresses them (:data:`HF_DECOMPRESSES`); None where it loads them as stored."""
+    (:data:`HF_DEQUANTIZES_GGUF`), the formats only compressed-tensors writes under HF transformers, which
+    decompresses them (:data:`HF_DECOMPRESSES`), and on ``gpu`` (where given) FP8 or MXFP4 weights under HF
+    transformers on an NVIDIA card below its quantizer's compute capability, MXFP4 on an Apple chip too
+    (:data:`HF_DEQUANTIZES`); the bytes imported as stored, "file", and the generic profile aside; None where it loads
+    them as stored."""
     if weights == "file" or engine == "generic":
         return None
     if engine == "mlx":
