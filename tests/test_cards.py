@@ -348,6 +348,25 @@ def test_vllm_with_mxfp4_experts_leaves_out_turing(scenario, cat):
     assert card_note(s.with_(gpu=cat.gpu("a100-80gb"))) is None and card_note(s.with_(gpu=cat.gpu("mi300x"))) is None
 
 
+def test_hf_with_nvfp4_weights_lists_blackwell_only(scenario, cat):
+    # transformers' NVFP4 quantizer needs Blackwell's block-scaled tensor cores (sm100 and later), CUDA: every other
+    # card, AMD's and Apple's chips too, is left out (Intel's are not judged, as for every rule); vLLM's NVFP4 keeps
+    # its own list
+    from vramgui.core.report import card_note
+    s = scenario("llama3.1-8b", "rtx5090", engine="hf", weights="nvfp4")
+    gpus = list(cat.gpus.values())
+    listed = {g.id for g, ok in zip(gpus, card_table(s, gpus).card_listed.tolist(), strict=True) if ok}
+    assert listed == {g.id for g in gpus if g.compute_capability is not None and g.compute_capability >= (10, 0)} | \
+        {g.id for g in gpus if g.vendor == "Intel"}
+    assert {"b200", "rtx5090", "rtx-pro-6000-blackwell", "dgx-spark"} <= listed and "h100-sxm" not in listed
+    assert card_note(s.with_(gpu=cat.gpu("h100-sxm"))).startswith(
+        "HF transformers with NVFP4 weights lists NVIDIA compute capability 10.0 or newer, and the NVIDIA H100 80GB "
+        "HBM3 (SXM5) is compute capability 9.0 (sm_90) (github.com/huggingface/transformers")
+    assert card_note(s.with_(gpu=cat.gpu("m4-max-64gb"))).startswith("HF transformers with NVFP4 weights lists no "
+                                                                      "Apple chip")
+    assert card_note(s.with_(gpu=cat.gpu("h100-sxm"), engine="vllm")) is None
+
+
 def test_hopper_cards_prompt_at_a_smaller_share(scenario, cat):
     # vLLM's prompts: 55 % of the dense peak on an A100 (312 TFLOP/s), 0.7 of that on the Hopper cards
     # (HOPPER_PROMPT_FACTOR: the same prompts measured on both put an H100 SXM at 0.59-0.77 of the A100's share);

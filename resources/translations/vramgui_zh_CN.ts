@@ -736,6 +736,14 @@
         <translation>使用 MXFP4 专家权重的 vLLM</translation>
     </message>
     <message>
+        <source>HF transformers with NVFP4 weights</source>
+        <translation>使用 NVFP4 权重的 HF transformers</translation>
+    </message>
+    <message>
+        <source>vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick BF16</source>
+        <translation>vLLM 可在此卡上运行 NVFP4 检查点（Blackwell 之前为仅权重量化），或请选择 BF16</translation>
+    </message>
+    <message>
         <source>run a GGUF of the model on llama.cpp, or a 16-bit checkpoint</source>
         <translation>请用 llama.cpp 运行该模型的 GGUF，或使用 16 位检查点</translation>
     </message>

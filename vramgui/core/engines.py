@@ -1066,6 +1066,14 @@ VLLM_MXFP4 = CardSupport(
            "below a method's minimum ('The quantization method mxfp4 is not supported for the current GPU. Minimum "
            "capability: 80')",
     otherwise="run a GGUF of the model on llama.cpp, or a 16-bit checkpoint")
+#: HF transformers with NVFP4 weights: its quantizer's cards.
+HF_NVFP4 = CardSupport(
+    what="HF transformers with NVFP4 weights", min_cc=(10, 0), rocm=(), apple=False,
+    source="github.com/huggingface/transformers, src/transformers/quantizers/quantizer_nvfp4.py (validate_environment: "
+           "'NVFP4 requires Blackwell (sm100+) block-scaled tensor cores', 'NVFP4 quantization requires a CUDA GPU', "
+           "'currently supports one CUDA device'; it quantizes a 16-bit checkpoint as it loads it: 'Loading "
+           "pre-quantized NVFP4 checkpoints is not supported yet')",
+    otherwise="vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick BF16")
 #: The card lists vLLM adds for some weight formats (:func:`card_rules`).
 VLLM_FORMAT_CARDS = {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4": VLLM_MXFP4}
 
@@ -1073,12 +1081,14 @@ VLLM_FORMAT_CARDS = {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4": VL
 def card_rules(engine: str, attention: str | None = None, weights: str | None = None) -> list[CardSupport]:
     """The card lists that apply: the serving engine's (:data:`ENGINE_CARDS`), vLLM's for some weight formats (BF16,
     INT8 W8A8, MXFP4: :data:`VLLM_FORMAT_CARDS`), FlashAttention-2's where HF transformers runs attention "flash"
-    (:data:`FLASH_ATTENTION_2`)."""
+    (:data:`FLASH_ATTENTION_2`), HF transformers' NVFP4 quantizer's (:data:`HF_NVFP4`)."""
     rules = [ENGINE_CARDS[engine]] if engine in ENGINE_CARDS else []
     if engine == "vllm" and weights in VLLM_FORMAT_CARDS:
         rules.append(VLLM_FORMAT_CARDS[weights])
     if engine == "hf" and attention == "flash":
         rules.append(FLASH_ATTENTION_2)
+    if engine == "hf" and weights == "nvfp4":
+        rules.append(HF_NVFP4)
     return rules
 
 
