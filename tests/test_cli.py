@@ -316,6 +316,21 @@ def test_cards_an_engine_does_not_list_are_marked(capsys):
     assert not any(r["card_listed_by"] for r in json.loads(out))
 
 
+def test_cards_that_hold_other_bytes_than_the_formats_are_marked(capsys):
+    # HF transformers dequantizes FP8 checkpoints to BF16 below compute capability 8.9: the A100 (8.0) is marked in
+    # `fit` (a + and a footnote; loaded_as_stored in the JSON), the RTX 4090 (8.9) is not; vLLM loads them as stored
+    rc, out, _ = run(capsys, "fit", "--model", "llama3.1-8b", "--engine", "hf", "--weights", "fp8", "--json")
+    rows = {r["gpu"]: r for r in json.loads(out)}
+    assert (rows["a100-80gb"]["loaded_as_stored"], rows["rtx4090"]["loaded_as_stored"]) == (False, True)
+    rc, out, _ = run(capsys, "fit", "--model", "llama3.1-8b", "--engine", "hf", "--weights", "fp8")
+    lines = out.splitlines()
+    assert any(x.startswith("a100-80gb + ") for x in lines) and any(x.startswith("rtx4090 ") for x in lines)
+    assert lines[-1] == "+ the engine does not load these weights as stored there: the card holds other bytes than " \
+                        "these (`estimate --gpu ID` gives the note)"
+    rc, out, _ = run(capsys, "fit", "--model", "llama3.1-8b", "--engine", "vllm", "--weights", "fp8", "--json")
+    assert all(r["loaded_as_stored"] for r in json.loads(out))
+
+
 def test_models_and_gpus_lists(capsys):
     rc, out, _ = run(capsys, "models", "--json")
     models = {m["id"]: m for m in json.loads(out)}

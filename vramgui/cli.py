@@ -32,6 +32,7 @@ from .core.engines import (
     LLAMACPP,
     NO_CPU_MOE,
     NO_OFFLOAD,
+    converts_first,
     offloads_experts_only,
     offloads_to_ram,
     runs_on_gpu,
@@ -322,6 +323,7 @@ def fit_rows(base_args, cat: Catalog) -> list[dict]:
         rows.append({"gpu": gpu.id, "name": gpu.name, "vendor": gpu.vendor, "category": gpu.category,
                      "gpus": s.n_gpus, "fits": f.fits, "engine_runs": runs, "tp_refused": not s.splits_attention,
                      "card_listed_by": None if rule is None else rule.what,
+                     "loaded_as_stored": converts_first(s.engine, s.weights, gpu) is None,
                      "verdict": f.verdict if runs else "no backend", "needed_bytes": f.needed_bytes,
                      "budget_bytes": f.budget_bytes, "headroom_bytes": f.headroom_bytes,
                      "min_gpus": f.min_gpus, "max_context": f.max_context,
@@ -372,7 +374,7 @@ def cmd_fit(args, cat: Catalog) -> int:
         if planned(r) and r["offload"]["max_batch"] is not None:
             return f"{r['offload']['max_batch']:,} with RAM"
         return f"{r['max_batch']:,}"
-    table = [(r["gpu"] + (" *" if r["card_listed_by"] else ""),
+    table = [(r["gpu"] + (" *" if r["card_listed_by"] else "") + ("" if r["loaded_as_stored"] else " +"),
               r["offload"]["description"] if planned(r) else r["verdict"],
               _gib(r["needed_bytes"]), _gib(r["budget_bytes"]), _gib(r["headroom_bytes"]),
               context(r), batch(r), speed(r))
@@ -382,6 +384,9 @@ def cmd_fit(args, cat: Catalog) -> int:
     unlisted = sorted({r["card_listed_by"] for r in rows if r["card_listed_by"]})
     if unlisted:
         print(f"* not among the cards {' or '.join(unlisted)} lists: it may not run there "
+              "(`estimate --gpu ID` gives the note)")
+    if not all(r["loaded_as_stored"] for r in rows):
+        print("+ the engine does not load these weights as stored there: the card holds other bytes than these "
               "(`estimate --gpu ID` gives the note)")
     return 0
 
