@@ -367,6 +367,22 @@ def test_hf_with_nvfp4_weights_lists_blackwell_only(scenario, cat):
     assert card_note(s.with_(gpu=cat.gpu("h100-sxm"), engine="vllm")) is None
 
 
+def test_sglang_with_nvfp4_weights_lists_blackwell_and_petits_amd_cards(scenario, cat):
+    # SGLang's quantization docs: ModelOpt's FP4 on NVIDIA's Blackwell (SM100+) only, Petit's NVFP4 on the MI250 and
+    # MI300X/MI325X (gfx90a, gfx942): an H100 joins the cards SGLang leaves out, and its MI350X (gfx950) too
+    from vramgui.core.report import card_note
+    s = scenario("llama3.1-8b", "b200", engine="sglang", weights="nvfp4")
+    gpus = list(cat.gpus.values())
+    unlisted = {g.id for g, ok in zip(gpus, card_table(s, gpus).card_listed.tolist(), strict=True) if not ok}
+    hopper_and_older = {g.id for g in gpus if g.compute_capability is not None and g.compute_capability < (10, 0)}
+    assert unlisted == UNLISTED["sglang"] | hopper_and_older | {"mi350x", "mi355x"}
+    assert {"b200", "rtx5090", "mi300x", "mi325x"}.isdisjoint(unlisted)
+    assert card_note(s.with_(gpu=cat.gpu("h100-sxm"))).startswith(
+        "SGLang with NVFP4 weights lists NVIDIA compute capability 10.0 or newer, and the NVIDIA H100 80GB HBM3 (SXM5) "
+        "is compute capability 9.0 (sm_90) (docs.sglang.io, quantization")
+    assert card_note(s.with_(gpu=cat.gpu("h100-sxm"), weights="fp8")) is None
+
+
 def test_hopper_cards_prompt_at_a_smaller_share(scenario, cat):
     # vLLM's prompts: 55 % of the dense peak on an A100 (312 TFLOP/s), 0.7 of that on the Hopper cards
     # (HOPPER_PROMPT_FACTOR: the same prompts measured on both put an H100 SXM at 0.59-0.77 of the A100's share);

@@ -740,6 +740,14 @@
         <translation>使用 NVFP4 权重的 HF transformers</translation>
     </message>
     <message>
+        <source>SGLang with NVFP4 weights</source>
+        <translation>使用 NVFP4 权重的 SGLang</translation>
+    </message>
+    <message>
+        <source>vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick FP8</source>
+        <translation>vLLM 可在此卡上运行 NVFP4 检查点（Blackwell 之前为仅权重量化），或请选择 FP8</translation>
+    </message>
+    <message>
         <source>vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick BF16</source>
         <translation>vLLM 可在此卡上运行 NVFP4 检查点（Blackwell 之前为仅权重量化），或请选择 BF16</translation>
     </message>

@@ -1074,21 +1074,29 @@ HF_NVFP4 = CardSupport(
            "'currently supports one CUDA device'; it quantizes a 16-bit checkpoint as it loads it: 'Loading "
            "pre-quantized NVFP4 checkpoints is not supported yet')",
     otherwise="vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick BF16")
+#: SGLang with NVFP4 weights: ModelOpt's FP4 kernels on NVIDIA's cards, Petit's on AMD's.
+SGLANG_NVFP4 = CardSupport(
+    what="SGLang with NVFP4 weights", min_cc=(10, 0), rocm=("gfx90a", "gfx942"),
+    source="docs.sglang.io, quantization, Platform Compatibility: 'modelopt_fp4 | Yes (Blackwell/SM100+) | No', "
+           "'petit_nvfp4 | No | Yes (MI250/MI300X/MI325X) | Enables NVFP4 on ROCm via Petit ... Auto-selected when "
+           "loading NVFP4 models on AMD'",
+    otherwise="vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick FP8")
 #: The card lists vLLM adds for some weight formats (:func:`card_rules`).
 VLLM_FORMAT_CARDS = {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4": VLLM_MXFP4}
+#: ... and every engine's, by engine and weight format.
+FORMAT_CARDS = {"vllm": VLLM_FORMAT_CARDS, "sglang": {"nvfp4": SGLANG_NVFP4}, "hf": {"nvfp4": HF_NVFP4}}
 
 
 def card_rules(engine: str, attention: str | None = None, weights: str | None = None) -> list[CardSupport]:
-    """The card lists that apply: the serving engine's (:data:`ENGINE_CARDS`), vLLM's for some weight formats (BF16,
-    INT8 W8A8, MXFP4: :data:`VLLM_FORMAT_CARDS`), FlashAttention-2's where HF transformers runs attention "flash"
-    (:data:`FLASH_ATTENTION_2`), HF transformers' NVFP4 quantizer's (:data:`HF_NVFP4`)."""
+    """The card lists that apply: the serving engine's (:data:`ENGINE_CARDS`), the engine's for some weight formats
+    (:data:`FORMAT_CARDS`: vLLM's BF16, INT8 W8A8 and MXFP4, SGLang's and HF transformers' NVFP4), FlashAttention-2's
+    where HF transformers runs attention "flash" (:data:`FLASH_ATTENTION_2`)."""
     rules = [ENGINE_CARDS[engine]] if engine in ENGINE_CARDS else []
-    if engine == "vllm" and weights in VLLM_FORMAT_CARDS:
-        rules.append(VLLM_FORMAT_CARDS[weights])
+    by_format = FORMAT_CARDS.get(engine, {}).get(weights)
+    if by_format is not None:
+        rules.append(by_format)
     if engine == "hf" and attention == "flash":
         rules.append(FLASH_ATTENTION_2)
-    if engine == "hf" and weights == "nvfp4":
-        rules.append(HF_NVFP4)
     return rules
 
 

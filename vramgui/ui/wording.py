@@ -98,6 +98,9 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "vLLM with INT8 W8A8 weights"),
               QT_TRANSLATE_NOOP("Formats", "vLLM with MXFP4 experts"),
               QT_TRANSLATE_NOOP("Formats", "HF transformers with NVFP4 weights"),
+              QT_TRANSLATE_NOOP("Formats", "SGLang with NVFP4 weights"),
+              QT_TRANSLATE_NOOP("Formats", "vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick "
+                                           "FP8"),
               QT_TRANSLATE_NOOP("Formats", "vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick "
                                            "BF16"),
               QT_TRANSLATE_NOOP("Formats", "run a GGUF of the model on llama.cpp, or a 16-bit checkpoint"),
