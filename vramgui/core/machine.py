@@ -27,13 +27,13 @@ from .catalog import Catalog
 from .engines import (
     APPLE_ONLY,
     COPIED_OFFLOAD,
+    FORMAT_CARDS,
     LLAMACPP,
     LLAMACPP_LOADS,
     MLX_LOADS,
     NO_APPLE_GPU,
     OFFLOADS_EXPERTS_ONLY,
     READS_IN_PLACE,
-    VLLM_FORMAT_CARDS,
     converts_first,
     kv_for,
     offloads_to_ram,
@@ -191,12 +191,12 @@ def runs_on(engine: str, fmt: str, gpu: GPU, gguf_engine: str = "llamacpp") -> b
     """Whether the machine runs ``fmt`` on its card: everywhere, but on an Apple chip only what
     runs on its GPU there (:data:`~vramgui.core.engines.NO_APPLE_GPU`): llama.cpp's GGUF formats, MLX's,
     HF transformers' 16-bit ones and, in the generic theory profile, any; MLX's formats on Apple chips only
-    (:data:`~vramgui.core.engines.APPLE_ONLY`); and not a format vLLM refuses on the card (:data:`~vramgui.core.engines.
-    VLLM_FORMAT_CARDS`: BF16 below compute capability 8.0, which its dtype check refuses; MXFP4 there, below its
-    method's minimum), nor one HF transformers dequantizes on the card (MXFP4 before compute capability 7.5: its BF16
-    row is what runs, :data:`~vramgui.core.engines.HF_DEQUANTIZES`; FP8 before 8.9 likewise)."""
+    (:data:`~vramgui.core.engines.APPLE_ONLY`); and not a format the engine refuses on the card (:data:`~vramgui.core.
+    engines.FORMAT_CARDS`: vLLM's BF16 below compute capability 8.0, which its dtype check refuses; its MXFP4 there,
+    below its method's minimum), nor one HF transformers dequantizes on the card (MXFP4 before compute capability
+    7.5: its BF16 row is what runs, :data:`~vramgui.core.engines.HF_DEQUANTIZES`; FP8 before 8.9 likewise)."""
     eng = _engine_for(engine, fmt, gguf_engine)
-    rule = VLLM_FORMAT_CARDS.get(fmt) if eng == "vllm" else None
+    rule = FORMAT_CARDS.get(eng, {}).get(fmt)
     if rule is not None and outside(rule, gpu):
         return False
     if eng == "hf" and converts_first(eng, fmt, gpu) is not None:
