@@ -1051,11 +1051,12 @@ VLLM_BF16 = CardSupport(
     otherwise="choose FP16 weights (--dtype half), the same bytes, which it runs there")
 #: vLLM with INT8 W8A8 weights: its int8 matmul kernels' cards.
 VLLM_INT8_W8A8 = CardSupport(
-    what="vLLM with INT8 W8A8 weights", min_cc=(7, 5), below_cc=(10, 0), rocm=(),
+    what="vLLM with INT8 W8A8 weights", min_cc=(7, 5), below_cc=(10, 0), rocm=None,
     source="docs.vllm.ai, quantization, INT8 W8A8: 'INT8 computation is supported on NVIDIA GPUs with compute "
            "capability > 7.5 (Turing, Ampere, Ada Lovelace, Hopper)', 'Blackwell GPU Limitation: INT8 is not "
-           "supported on compute capability >= 10.0 (e.g., RTX 6000 Blackwell). Use FP8 quantization instead'; its "
-           "supported-hardware table (v0.14.0): INT8 (W8A8) on Turing, Ampere, Ada and Hopper, not Volta, not AMD GPUs",
+           "supported on compute capability >= 10.0 (e.g., RTX 6000 Blackwell). Use FP8 quantization instead'. (Its "
+           "supported-hardware table marks AMD GPUs out too, but its ROCm builds run these layers through "
+           "TritonScaledMMLinearKernel, 'ROCm or CUDA': AMD cards are not judged)",
     otherwise="choose FP8 weights where the card multiplies them (Ada, Hopper, Blackwell), or INT8 W8A16, whose "
               "kernels run on it")
 #: vLLM with MXFP4 experts (gpt-oss): its quantization method's least compute capability.
