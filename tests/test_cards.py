@@ -381,6 +381,27 @@ def test_sglang_with_nvfp4_weights_lists_blackwell_and_petits_amd_cards(scenario
     assert card_note(s.with_(gpu=cat.gpu("h100-sxm"), weights="fp8")) is None
 
 
+def test_vllm_with_bitsandbytes_weights_leaves_out_the_instinct_cards(scenario, cat):
+    # vLLM's ROCm builds leave bitsandbytes out on gfx9 (rocm.py: 'warp size 64 limitation'): NF4 (and LLM.int8()) on
+    # an MI300X is refused; the Radeon cards vLLM lists keep it, NVIDIA's keep vLLM's own list; My machine's vLLM rows
+    # on an MI300X leave NF4 out
+    from vramgui.core.machine import Machine, best_format
+    from vramgui.core.report import card_note
+    s = scenario("llama3.1-8b", "rtx4090", engine="vllm", weights="nf4")
+    gpus = list(cat.gpus.values())
+    unlisted = {g.id for g, ok in zip(gpus, card_table(s, gpus).card_listed.tolist(), strict=True) if not ok}
+    gfx9 = {g.id for g in gpus if g.arch and g.arch.startswith("gfx9")}
+    assert {"mi300x", "mi355x", "mi250x"} <= gfx9
+    assert unlisted == UNLISTED["vllm"] | gfx9 and "rx7900xtx" not in unlisted
+    assert card_note(s.with_(gpu=cat.gpu("mi300x"), weights="bnb-int8")).startswith(
+        "vLLM with bitsandbytes weights lists AMD's gfx1100, gfx1101, gfx1200, gfx1201, gfx1150 and gfx1151, and the "
+        "AMD Instinct MI300X is gfx942 (github.com/vllm-project/vllm, vllm/platforms/rocm.py")
+    assert card_note(s.with_(gpu=cat.gpu("mi300x"), weights="awq-int4")) is None
+    llama = cat.model("llama3.1-8b")
+    rows = {o.weights for o in best_format(Machine(gpu=cat.gpu("mi300x"), engine="vllm"), llama)["options"]}
+    assert "nf4" not in rows and "awq-int4" in rows
+
+
 def test_hopper_cards_prompt_at_a_smaller_share(scenario, cat):
     # vLLM's prompts: 55 % of the dense peak on an A100 (312 TFLOP/s), 0.7 of that on the Hopper cards
     # (HOPPER_PROMPT_FACTOR: the same prompts measured on both put an H100 SXM at 0.59-0.77 of the A100's share);

@@ -744,6 +744,14 @@
         <translation>使用 NVFP4 权重的 SGLang</translation>
     </message>
     <message>
+        <source>vLLM with bitsandbytes weights</source>
+        <translation>使用 bitsandbytes 权重的 vLLM</translation>
+    </message>
+    <message>
+        <source>pick AWQ or GPTQ int4, which its ROCm builds run, or FP8</source>
+        <translation>请选择其 ROCm 版本可运行的 AWQ 或 GPTQ int4，或 FP8</translation>
+    </message>
+    <message>
         <source>vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick FP8</source>
         <translation>vLLM 可在此卡上运行 NVFP4 检查点（Blackwell 之前为仅权重量化），或请选择 FP8</translation>
     </message>

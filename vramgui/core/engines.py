@@ -1082,8 +1082,17 @@ SGLANG_NVFP4 = CardSupport(
            "'petit_nvfp4 | No | Yes (MI250/MI300X/MI325X) | Enables NVFP4 on ROCm via Petit ... Auto-selected when "
            "loading NVFP4 models on AMD'",
     otherwise="vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick FP8")
+#: vLLM with bitsandbytes weights: its ROCm builds leave the method out on gfx9 (the Instinct cards).
+VLLM_BNB = CardSupport(
+    what="vLLM with bitsandbytes weights", min_cc=(7, 5),
+    rocm=("gfx1100", "gfx1101", "gfx1200", "gfx1201", "gfx1150", "gfx1151"),
+    source="github.com/vllm-project/vllm, vllm/platforms/rocm.py (supported_quantization: '# bitsandbytes not "
+           "supported on gfx9 (warp size 64 limitation)'; the Radeon targets vLLM lists add it), a method outside the "
+           "list refused ('... quantization is currently not supported in ROCm')",
+    otherwise="pick AWQ or GPTQ int4, which its ROCm builds run, or FP8")
 #: The card lists vLLM adds for some weight formats (:func:`card_rules`).
-VLLM_FORMAT_CARDS = {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4": VLLM_MXFP4}
+VLLM_FORMAT_CARDS = {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4": VLLM_MXFP4,
+                     **dict.fromkeys(("nf4", "nf4-nodq", "bnb-int8"), VLLM_BNB)}
 #: ... and every engine's, by engine and weight format.
 FORMAT_CARDS = {"vllm": VLLM_FORMAT_CARDS, "sglang": {"nvfp4": SGLANG_NVFP4}, "hf": {"nvfp4": HF_NVFP4}}
 

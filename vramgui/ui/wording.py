@@ -99,6 +99,8 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "vLLM with MXFP4 experts"),
               QT_TRANSLATE_NOOP("Formats", "HF transformers with NVFP4 weights"),
               QT_TRANSLATE_NOOP("Formats", "SGLang with NVFP4 weights"),
+              QT_TRANSLATE_NOOP("Formats", "vLLM with bitsandbytes weights"),
+              QT_TRANSLATE_NOOP("Formats", "pick AWQ or GPTQ int4, which its ROCm builds run, or FP8"),
               QT_TRANSLATE_NOOP("Formats", "vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick "
                                            "FP8"),
               QT_TRANSLATE_NOOP("Formats", "vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick "
