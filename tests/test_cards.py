@@ -261,6 +261,11 @@ UNLISTED = {
     ("hf", "sdpa"): set(), "llamacpp": set(), "llamacpp-vulkan": set(), "generic": set()}
 
 
+def unlisted(s: Scenario) -> set[str]:
+    """The catalog's cards the fit table marks as not listed by ``s``'s engine (its card_listed column)."""
+    return {g.id for g, ok in zip(GPUS, card_table(s, GPUS).card_listed.tolist(), strict=True) if not ok}
+
+
 @pytest.mark.parametrize("key", list(UNLISTED))
 def test_the_table_marks_the_cards_an_engine_does_not_list(scenario, cat, key):
     # exactly the cards outside the rule, Intel's never judged, Apple's only by FlashAttention-2; the single-card note
@@ -270,8 +275,7 @@ def test_the_table_marks_the_cards_an_engine_does_not_list(scenario, cat, key):
     engine, attention = key if isinstance(key, tuple) else (key, None)
     s = scenario("llama3.1-8b", "rtx4090", engine=engine, weights="fp16", attention=attention)
     gpus = list(cat.gpus.values())
-    t = card_table(s, gpus)
-    assert {g.id for g, ok in zip(gpus, t.card_listed.tolist(), strict=True) if not ok} == UNLISTED[key]
+    assert unlisted(s) == UNLISTED[key]
     for g in gpus:
         note = card_note(s.with_(gpu=g))
         assert (note is None) == (g.id not in UNLISTED[key]), g.id
@@ -301,9 +305,7 @@ def test_vllm_with_bf16_weights_leaves_out_the_cards_without_bfloat16(scenario, 
     # cards its docs leave out; with FP16 weights they run
     from vramgui.core.report import card_note
     s = scenario("llama3.1-8b", "rtx4090", engine="vllm", weights="bf16")
-    gpus = list(cat.gpus.values())
-    t = card_table(s, gpus)
-    assert {g.id for g, ok in zip(gpus, t.card_listed.tolist(), strict=True) if not ok} == UNLISTED["vllm"] | TURING
+    assert unlisted(s) == UNLISTED["vllm"] | TURING
     assert card_note(s.with_(gpu=cat.gpu("t4"))).startswith(
         "vLLM with BF16 weights lists NVIDIA compute capability 8.0 or newer, and the NVIDIA T4 is compute capability "
         "7.5 (sm_75) (vLLM's dtype check: 'Bfloat16 is only supported on GPUs with compute capability of at least 8.0")
@@ -318,18 +320,14 @@ def test_vllm_with_int8_w8a8_weights_lists_turing_to_hopper(scenario, cat):
     # vLLM's own list
     from vramgui.core.report import card_note
     s = scenario("llama3.1-8b", "rtx4090", engine="vllm", weights="int8-w8a8")
-    gpus = list(cat.gpus.values())
-    unlisted = {g.id for g, ok in zip(gpus, card_table(s, gpus).card_listed.tolist(), strict=True) if not ok}
-    blackwell = {g.id for g in gpus if g.compute_capability is not None and g.compute_capability >= (10, 0)}
+    blackwell = {g.id for g in GPUS if g.compute_capability is not None and g.compute_capability >= (10, 0)}
     assert {"b200", "rtx5090", "jetson-agx-thor"} <= blackwell and {"h100-sxm", "rtx4090", "t4"}.isdisjoint(blackwell)
-    assert unlisted == UNLISTED["vllm"] | blackwell
+    assert unlisted(s) == UNLISTED["vllm"] | blackwell
     assert card_note(s.with_(gpu=cat.gpu("rtx5090"))).startswith(
         "vLLM with INT8 W8A8 weights lists NVIDIA compute capability 7.5 or newer, below 10.0, and the NVIDIA GeForce "
         "RTX 5090 is compute capability 12.0 (sm_120) (docs.vllm.ai, quantization, INT8 W8A8")
     assert all(card_note(s.with_(gpu=cat.gpu(g))) is None for g in ("mi300x", "t4", "h100-sxm"))
-    w8a16 = s.with_(weights="int8")
-    assert {g.id for g, ok in zip(gpus, card_table(w8a16, gpus).card_listed.tolist(), strict=True) if not ok} == \
-        UNLISTED["vllm"]
+    assert unlisted(s.with_(weights="int8")) == UNLISTED["vllm"]
 
 
 def test_vllm_with_mxfp4_experts_leaves_out_turing(scenario, cat):
@@ -337,9 +335,7 @@ def test_vllm_with_mxfp4_experts_leaves_out_turing(scenario, cat):
     # activations): the Turing cards join the ones vLLM leaves out; gpt-oss in BF16 on the same cards has the BF16 rule
     from vramgui.core.report import card_note
     s = scenario("gpt-oss-20b", "rtx4090", engine="vllm", weights="mxfp4")
-    gpus = list(cat.gpus.values())
-    assert {g.id for g, ok in zip(gpus, card_table(s, gpus).card_listed.tolist(), strict=True) if not ok} == \
-        UNLISTED["vllm"] | TURING
+    assert unlisted(s) == UNLISTED["vllm"] | TURING
     assert card_note(s.with_(gpu=cat.gpu("t4"))).startswith(
         "vLLM with MXFP4 experts lists NVIDIA compute capability 8.0 or newer, and the NVIDIA T4 is compute capability "
         "7.5 (sm_75) (github.com/vllm-project/vllm, vllm/model_executor/layers/quantization/mxfp4.py")
@@ -352,10 +348,9 @@ def test_hf_with_nvfp4_weights_lists_blackwell_only(scenario, cat):
     # its own list
     from vramgui.core.report import card_note
     s = scenario("llama3.1-8b", "rtx5090", engine="hf", weights="nvfp4")
-    gpus = list(cat.gpus.values())
-    listed = {g.id for g, ok in zip(gpus, card_table(s, gpus).card_listed.tolist(), strict=True) if ok}
-    assert listed == {g.id for g in gpus if g.compute_capability is not None and g.compute_capability >= (10, 0)} | \
-        {g.id for g in gpus if g.vendor == "Intel"}
+    listed = {g.id for g in GPUS} - unlisted(s)
+    assert listed == {g.id for g in GPUS if g.compute_capability is not None and g.compute_capability >= (10, 0)} | \
+        {g.id for g in GPUS if g.vendor == "Intel"}
     assert {"b200", "rtx5090", "rtx-pro-6000-blackwell", "dgx-spark"} <= listed and "h100-sxm" not in listed
     assert card_note(s.with_(gpu=cat.gpu("h100-sxm"))).startswith(
         "HF transformers with NVFP4 weights lists NVIDIA compute capability 10.0 or newer, and the NVIDIA H100 80GB "
@@ -370,11 +365,9 @@ def test_sglang_with_nvfp4_weights_lists_blackwell_and_petits_amd_cards(scenario
     # MI300X/MI325X (gfx90a, gfx942): an H100 joins the cards SGLang leaves out, and its MI350X (gfx950) too
     from vramgui.core.report import card_note
     s = scenario("llama3.1-8b", "b200", engine="sglang", weights="nvfp4")
-    gpus = list(cat.gpus.values())
-    unlisted = {g.id for g, ok in zip(gpus, card_table(s, gpus).card_listed.tolist(), strict=True) if not ok}
-    hopper_and_older = {g.id for g in gpus if g.compute_capability is not None and g.compute_capability < (10, 0)}
-    assert unlisted == UNLISTED["sglang"] | hopper_and_older | {"mi350x", "mi355x"}
-    assert {"b200", "rtx5090", "mi300x", "mi325x"}.isdisjoint(unlisted)
+    hopper_and_older = {g.id for g in GPUS if g.compute_capability is not None and g.compute_capability < (10, 0)}
+    assert unlisted(s) == UNLISTED["sglang"] | hopper_and_older | {"mi350x", "mi355x"}
+    assert {"b200", "rtx5090", "mi300x", "mi325x"}.isdisjoint(unlisted(s))
     assert card_note(s.with_(gpu=cat.gpu("h100-sxm"))).startswith(
         "SGLang with NVFP4 weights lists NVIDIA compute capability 10.0 or newer, and the NVIDIA H100 80GB HBM3 (SXM5) "
         "is compute capability 9.0 (sm_90) (docs.sglang.io, quantization")
@@ -388,11 +381,9 @@ def test_vllm_with_bitsandbytes_weights_leaves_out_the_instinct_cards(scenario, 
     from vramgui.core.machine import Machine, best_format
     from vramgui.core.report import card_note
     s = scenario("llama3.1-8b", "rtx4090", engine="vllm", weights="nf4")
-    gpus = list(cat.gpus.values())
-    unlisted = {g.id for g, ok in zip(gpus, card_table(s, gpus).card_listed.tolist(), strict=True) if not ok}
-    gfx9 = {g.id for g in gpus if g.arch and g.arch.startswith("gfx9")}
+    gfx9 = {g.id for g in GPUS if g.arch and g.arch.startswith("gfx9")}
     assert {"mi300x", "mi355x", "mi250x"} <= gfx9
-    assert unlisted == UNLISTED["vllm"] | gfx9 and "rx7900xtx" not in unlisted
+    assert unlisted(s) == UNLISTED["vllm"] | gfx9 and "rx7900xtx" not in unlisted(s)
     assert card_note(s.with_(gpu=cat.gpu("mi300x"), weights="bnb-int8")).startswith(
         "vLLM with bitsandbytes weights lists AMD's gfx1100, gfx1101, gfx1200, gfx1201, gfx1150 and gfx1151, and the "
         "AMD Instinct MI300X is gfx942 (github.com/vllm-project/vllm, vllm/platforms/rocm.py")

@@ -1090,11 +1090,10 @@ VLLM_BNB = CardSupport(
            "supported on gfx9 (warp size 64 limitation)'; the Radeon targets vLLM lists add it), a method outside the "
            "list refused ('... quantization is currently not supported in ROCm')",
     otherwise="pick AWQ or GPTQ int4, which its ROCm builds run, or FP8")
-#: The card lists vLLM adds for some weight formats (:func:`card_rules`).
-VLLM_FORMAT_CARDS = {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4": VLLM_MXFP4,
-                     **dict.fromkeys(("nf4", "nf4-nodq", "bnb-int8"), VLLM_BNB)}
-#: ... and every engine's, by engine and weight format.
-FORMAT_CARDS = {"vllm": VLLM_FORMAT_CARDS, "sglang": {"nvfp4": SGLANG_NVFP4}, "hf": {"nvfp4": HF_NVFP4}}
+#: The card lists an engine adds for some weight formats, by engine and format (:func:`card_rules`).
+FORMAT_CARDS = {"vllm": {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4": VLLM_MXFP4,
+                         **dict.fromkeys(("nf4", "nf4-nodq", "bnb-int8"), VLLM_BNB)},
+                "sglang": {"nvfp4": SGLANG_NVFP4}, "hf": {"nvfp4": HF_NVFP4}}
 
 
 def card_rules(engine: str, attention: str | None = None, weights: str | None = None) -> list[CardSupport]:

@@ -193,13 +193,14 @@ def runs_on(engine: str, fmt: str, gpu: GPU, gguf_engine: str = "llamacpp") -> b
     HF transformers' 16-bit ones and, in the generic theory profile, any; MLX's formats on Apple chips only
     (:data:`~vramgui.core.engines.APPLE_ONLY`); and not a format the engine refuses on the card (:data:`~vramgui.core.
     engines.FORMAT_CARDS`: vLLM's BF16 below compute capability 8.0, which its dtype check refuses; its MXFP4 there,
-    below its method's minimum), nor one HF transformers dequantizes on the card (MXFP4 before compute capability
-    7.5: its BF16 row is what runs, :data:`~vramgui.core.engines.HF_DEQUANTIZES`; FP8 before 8.9 likewise)."""
+    below its method's minimum), nor one the engine does not load as stored on the card
+    (:func:`~vramgui.core.engines.converts_first`: HF transformers' FP8 before compute capability 8.9, dequantized to
+    BF16, whose row is what runs)."""
     eng = _engine_for(engine, fmt, gguf_engine)
     rule = FORMAT_CARDS.get(eng, {}).get(fmt)
     if rule is not None and outside(rule, gpu):
         return False
-    if eng == "hf" and converts_first(eng, fmt, gpu) is not None:
+    if converts_first(eng, fmt, gpu) is not None:
         return False
     if not gpu.apple:
         return eng not in APPLE_ONLY

@@ -150,8 +150,7 @@ class GPU(BaseModel):
         """Dense peak FLOP/s of the math a weight format runs on (fp16 tensor as fallback; GGUF weights on a card
         with no tensor figure, its dp4a rate); None when the preset has no sourced figure."""
         f16 = self.fp16_tensor_tflops or self.bf16_tensor_tflops
-        table = {"fp8": self.fp8_tensor_tflops, "int8": self.int8_tensor_tops}
-        value = table.get(kernel) or f16 or (self.int8_dp4a_tops if kernel == "gguf" else None)
+        value = self._eight_bit_figure(kernel) or f16 or (self.int8_dp4a_tops if kernel == "gguf" else None)
         if value is None:
             return None
         if kernel == "fp32":
@@ -164,8 +163,11 @@ class GPU(BaseModel):
         fp16 otherwise."""
         if kernel == "fp32":
             return "tf32/fp32"
-        figure = {"fp8": self.fp8_tensor_tflops, "int8": self.int8_tensor_tops}.get(kernel)
-        return kernel if figure else "fp16"
+        return kernel if self._eight_bit_figure(kernel) else "fp16"
+
+    def _eight_bit_figure(self, kernel: str) -> float | None:
+        """The card's own figure for an 8-bit math (fp8 or int8 tensor), where ``kernel`` is one and it has one."""
+        return {"fp8": self.fp8_tensor_tflops, "int8": self.int8_tensor_tops}.get(kernel)
 
 
 class FileWeights(BaseModel):
