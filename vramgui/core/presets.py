@@ -55,6 +55,9 @@ class GPU(BaseModel):
     bf16_tensor_tflops: float | None = Field(None, gt=0, le=100_000)
     fp8_tensor_tflops: float | None = Field(None, gt=0, le=100_000)
     int8_tensor_tops: float | None = Field(None, gt=0, le=100_000)
+    fp4_tensor_tflops: float | None = Field(
+        None, gt=0, le=100_000, description="dense FP4 tensor [TFLOP/s]: block-scaled NVFP4 / MXFP4 matmuls on "
+                                            "Blackwell's tensor cores (NVIDIA quotes it with sparsity, twice this)")
     int8_dp4a_tops: float | None = Field(
         None, gt=0, le=100_000, description="dense int8 dot products on the CUDA cores (dp4a) [TOPS], for NVIDIA "
                                             "chips without int8 tensor cores (Pascal's GP102 / GP104): llama.cpp's "
@@ -84,7 +87,8 @@ class GPU(BaseModel):
     def _every_number_sourced(self) -> GPU:
         need = {"memory", "bandwidth"}
         if any(v is not None for v in (self.fp16_tensor_tflops, self.bf16_tensor_tflops,
-                                       self.fp8_tensor_tflops, self.int8_tensor_tops, self.int8_dp4a_tops)):
+                                       self.fp8_tensor_tflops, self.int8_tensor_tops, self.int8_dp4a_tops,
+                                       self.fp4_tensor_tflops)):
             need.add("compute")
         if self.interconnect_gb_s is not None:
             need.add("interconnect")
@@ -150,7 +154,7 @@ class GPU(BaseModel):
         """Dense peak FLOP/s of the math a weight format runs on (fp16 tensor as fallback; GGUF weights on a card
         with no tensor figure, its dp4a rate); None when the preset has no sourced figure."""
         f16 = self.fp16_tensor_tflops or self.bf16_tensor_tflops
-        value = self._eight_bit_figure(kernel) or f16 or (self.int8_dp4a_tops if kernel == "gguf" else None)
+        value = self._low_bit_figure(kernel) or f16 or (self.int8_dp4a_tops if kernel == "gguf" else None)
         if value is None:
             return None
         if kernel == "fp32":
@@ -158,16 +162,18 @@ class GPU(BaseModel):
         return value * TERA
 
     def math_of(self, kernel: str) -> str:
-        """The math whose figure :meth:`peak_flops` gives for ``kernel``: fp8 or int8 where the card has that figure
-        (an A100's fp8 weights multiply at its 16-bit rate: it has no fp8 tensor cores), tf32/fp32 for fp32 weights,
-        fp16 otherwise."""
+        """The math whose figure :meth:`peak_flops` gives for ``kernel``: fp8, int8 or fp4 where the card has that
+        figure (an A100's fp8 weights multiply at its 16-bit rate: it has no fp8 tensor cores; an H100's NVFP4 ones
+        too, weight-only, as before Blackwell none has FP4 tensor cores), tf32/fp32 for fp32 weights, fp16
+        otherwise."""
         if kernel == "fp32":
             return "tf32/fp32"
-        return kernel if self._eight_bit_figure(kernel) else "fp16"
+        return kernel if self._low_bit_figure(kernel) else "fp16"
 
-    def _eight_bit_figure(self, kernel: str) -> float | None:
-        """The card's own figure for an 8-bit math (fp8 or int8 tensor), where ``kernel`` is one and it has one."""
-        return {"fp8": self.fp8_tensor_tflops, "int8": self.int8_tensor_tops}.get(kernel)
+    def _low_bit_figure(self, kernel: str) -> float | None:
+        """The card's own figure for a math below 16 bits (fp8, int8 or fp4 tensor), where ``kernel`` is one and it
+        has one."""
+        return {"fp8": self.fp8_tensor_tflops, "int8": self.int8_tensor_tops, "fp4": self.fp4_tensor_tflops}.get(kernel)
 
 
 class FileWeights(BaseModel):
