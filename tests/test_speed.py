@@ -688,6 +688,77 @@ def test_int8_weights_multiply_in_int8_only_with_int8_activations(scenario, cat)
     assert peak_line(a100.with_(weights="fp8", gpu=cat.gpu("h100-sxm"))) == "1,978.9 TFLOP/s (fp8 dense tensor)"
 
 
+def test_nvfp4_multiplies_in_fp4_on_blackwell_and_weight_only_before(scenario, cat):
+    from vramgui.core.explain import explain_items
+    from vramgui.core.formats import WEIGHT_FORMATS
+    from vramgui.core.speed import FLOPS_EFFICIENCY, fixed_step_s, speed_key
+    # Llama 3.1 8B under vLLM, one 32,768-token prompt in four 8,192-token chunks (a card of 70 GiB or more), compute
+    # bound, as in the test above. NVFP4 (W4A4) quantizes the activations to FP4 too and multiplies on Blackwell's FP4
+    # tensor cores: a B200's 9,000 TFLOP/s dense (NVIDIA's datasheet: 18 PFLOPS FP4 with sparsity) against 2,250 for
+    # BF16, at 0.545 of vLLM's 16-bit share (its NVFP4 GEMMs ran 2.18 times BF16's TFLOP/s on a B200: vLLM pull
+    # request 20646); attention stays at the 16-bit rate and share
+    p = 32_768
+    matmul = 2 * (8_030_261_248 - 525_336_576) * p
+    attention = 4 * 32 * 32 * 128 * p * p / 2
+    b200 = scenario("llama3.1-8b", "b200", engine="vllm", weights="nvfp4", prompt_tokens=p)
+    step = 4 * fixed_step_s("vllm", b200.model.architecture)
+    assert float(prefill_time(b200, p, 1)) == pytest.approx(
+        matmul / (9000e12 * 0.55 * 0.545) + attention / (2250e12 * 0.55) + step, rel=1e-9)           # 0.41 s
+    bf16 = b200.with_(weights="bf16")
+    assert float(prefill_time(bf16, p, 1)) == pytest.approx(
+        matmul / (2250e12 * 0.55) + attention / (2250e12 * 0.55) + step, rel=1e-9)                    # 0.63 s
+    # the matmuls alone 2.18 times BF16's, as measured (0.397 s against 0.182); the whole prompt, its attention (0.227
+    # s) at the 16-bit rate, 1.52 times
+    assert (matmul / (2250e12 * 0.55)) / (matmul / (9000e12 * 0.55 * 0.545)) == pytest.approx(2.18, rel=1e-9)
+    assert float(prefill_time(bf16, p, 1)) / float(prefill_time(b200, p, 1)) == pytest.approx(1.52, abs=0.005)
+    # before Blackwell no card has FP4 tensor cores: an H100 runs NVFP4 weight-only (vLLM's Marlin, W4A16) at its
+    # 16-bit rate and share, as GPTQ int4
+    h100 = b200.with_(gpu=cat.gpu("h100-sxm"))
+    g = h100.gpu
+    assert g.peak_flops("fp4") == g.peak_flops("fp16") and g.math_of("fp4") == "fp16"
+    assert float(speed_terms(h100).flops_efficiency) == float(speed_terms(h100.with_(weights="gptq-int4"))
+                                                              .flops_efficiency) == pytest.approx(0.55 * 0.7)
+    assert float(speed_terms(h100).attention_peak) == 1.0
+    # a decode step reads the 4.5-bit weights as any 4-bit format's (W4_FACTOR): FP4 math changes the prompt only
+    assert float(speed_terms(b200).bw_efficiency) == float(speed_terms(b200.with_(weights="gptq-int4")).bw_efficiency)
+    # an RTX 5090 (GeForce Blackwell, SM120): FP4 1,676 TFLOP/s dense (NVIDIA's RTX Blackwell whitepaper: 'FP4 AI
+    # TOPS' 3,352 with sparsity), BF16 209.5 with FP32 accumulation: its prompts 4.4 times BF16's
+    rtx = b200.with_(gpu=cat.gpu("rtx5090"), prompt_tokens=4096)
+    assert float(speed_terms(rtx).flops_efficiency) == pytest.approx(FLOPS_EFFICIENCY["vllm"] * 0.545, rel=1e-12)
+    assert rtx.gpu.peak_flops("fp4") == 1676e12
+    assert float(speed_terms(rtx).attention_peak) == pytest.approx(209.5 / 1676)
+
+    # the explanation names the math: fp4 on a B200, fp16 on an H100
+    def peak_line(s):
+        return next(a.value for item in explain_items(s) for a in item.assumptions if a.name == "Peak math")
+    assert peak_line(b200) == "9,000.0 TFLOP/s (fp4 dense tensor)"
+    assert peak_line(h100) == "989.4 TFLOP/s (fp16 dense tensor)"
+    # the fit table's cards each at their own: the FP4 share on the Blackwell cards, Hopper's on the H100s, the
+    # plain share elsewhere (cards of one kind share the figure: compute_class)
+    from vramgui.core.cards import _card_speed_terms
+    gpus = [cat.gpu(i) for i in ("h100-sxm", "b200", "a100-80gb", "rtx5090", "h200", "gb200")]
+    terms = _card_speed_terms(b200, gpus)
+    for i, gpu in enumerate(gpus):
+        one = speed_terms(b200.with_(gpu=gpu))
+        assert float(terms.flops_efficiency[i]) == pytest.approx(float(one.flops_efficiency), rel=1e-12), gpu.id
+    assert [round(float(x), 4) for x in terms.flops_efficiency] == [0.385, 0.2998, 0.55, 0.2998, 0.385, 0.2998]
+    # llama.cpp converts an NVFP4 checkpoint first and multiplies it in its quantized kernels at its int8 share, as
+    # before (the rate as a share of the figure the format's math runs at); its speed of light at the card's best
+    # math for the weights: the int8 rate on an RTX 4090, FP4's on an RTX 5090
+    from vramgui.core.speed import compute_efficiency, sol_compute_factor
+    for gpu, tops in (("rtx4090", 0.35 * 660.6), ("rtx5090", None)):
+        lc = scenario("llama3.1-8b", gpu, engine="llamacpp", weights="nvfp4")
+        gg, f = lc.gpu, lc.weight_format
+        rate = compute_efficiency(speed_key(lc.profile, gg), f, gg) * gg.peak_flops(f.kernel)
+        i8 = scenario("llama3.1-8b", gpu, engine="llamacpp", weights="q4_0")
+        assert rate == pytest.approx(compute_efficiency(speed_key(i8.profile, gg), i8.weight_format, gg)
+                                     * gg.peak_flops("w4a16"), rel=1e-9)
+        if tops:
+            assert rate == pytest.approx(tops * 1e12, rel=1e-9)
+    assert sol_compute_factor("llamacpp", WEIGHT_FORMATS["nvfp4"], cat.gpu("rtx4090")) == pytest.approx(660.6 / 165.2)
+    assert sol_compute_factor("llamacpp", WEIGHT_FORMATS["nvfp4"], cat.gpu("rtx5090")) == 1.0
+
+
 def test_llamacpp_runs_every_8_bit_format_at_its_quantized_kernels_rate(scenario, cat):
     from vramgui.core.speed import compute_efficiency, speed_key
     # llama.cpp converts FP8 and INT8 checkpoints to its own types first (a caution says so) and multiplies them as

@@ -320,7 +320,7 @@ def _card_factors(keys: list[str], fmt, gpus: list[GPU]) -> dict[str, np.ndarray
     format but not on the model, as per-card arrays (only those that differ by card for these rows): kept apart
     from :func:`_card_speed_terms`, a change of model (or KV cache, attention, card count) finds them kept."""
     out: dict[str, np.ndarray] = {}
-    kinds = [(k, compute_class(k, g)) for k, g in zip(keys, gpus, strict=True)]
+    kinds = [(k, compute_class(k, g, fmt)) for k, g in zip(keys, gpus, strict=True)]
     if any(c is not None for _, c in kinds):      # the compute efficiency depends on the card: once per kind of card
         cards = {}
         for kind, g in zip(kinds, gpus, strict=True):

@@ -560,7 +560,8 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
     key = speed_key(p, gpu, s.host)
     bw_source = SOURCES["BW_EFFICIENCY"]
     factor = "GGUF_BW_CURVES" if fmt.kernel == "gguf" or key in GGUF_BW_CURVES else \
-        {"w4a16": "W4_FACTOR", "int8": "W8_FACTOR", "w8a16": "W8_FACTOR", "fp8": "W8_FACTOR"}.get(fmt.kernel)
+        {"w4a16": "W4_FACTOR", "fp4": "W4_FACTOR", "int8": "W8_FACTOR", "w8a16": "W8_FACTOR",
+         "fp8": "W8_FACTOR"}.get(fmt.kernel)
     if factor == "W8_FACTOR" and key in W8_FACTOR_BY_ROW:
         factor = "W8_FACTOR_BY_ROW"
     if factor:

@@ -52,9 +52,10 @@ class GGUFMix(BaseModel):
     down_share: float = 0.5
 
 #: The math a format's matmuls run on, and how its weights are read: "int8" and "fp8" multiply in 8 bits (W8A8: the
-#: activations are quantized too), "w8a16" and "w4a16" dequantize 8- or 4-bit weights to multiply them in 16 bits,
-#: "gguf" runs llama.cpp's quantized kernels.
-Kernel = Literal["fp32", "fp16", "fp8", "int8", "w8a16", "w4a16", "gguf"]
+#: activations are quantized too), "fp4" in 4 bits where the card has FP4 tensor cores (W4A4, NVFP4 on Blackwell;
+#: elsewhere, and in how its weights are read, as "w4a16"), "w8a16" and "w4a16" dequantize 8- or 4-bit weights to
+#: multiply them in 16 bits, "gguf" runs llama.cpp's quantized kernels.
+Kernel = Literal["fp32", "fp16", "fp8", "int8", "fp4", "w8a16", "w4a16", "gguf"]
 
 
 class WeightFormat(BaseModel):
@@ -156,15 +157,19 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
                  kernel="w4a16", source="QLoRA (Dettmers et al., 2023) §3: without double quantization the "
                                         "fp32 absmax per 64-weight block costs 32/64 = 0.5 bits; this is "
                                         "transformers' load_in_4bit default", **_HF16),
-    WeightFormat(id="nvfp4", name="NVFP4 (FP4, group 16)", linear_bits=4.0 + 8 / 16, kernel="w4a16",
+    WeightFormat(id="nvfp4", name="NVFP4 (FP4, group 16)", linear_bits=4.0 + 8 / 16, kernel="fp4",
                  source="NVIDIA's NVFP4 (developer.nvidia.com/blog/introducing-nvfp4-for-efficient-and-accurate-low-"
                         "precision-inference: 4-bit E2M1 values 'plus 1 shared FP8 scale per 16 value block', and an "
                         "fp32 scale per tensor; NVIDIA NeMo's docs: '0.5625 bytes per parameter') = 4.5 bits, as "
                         "TensorRT Model Optimizer and llm-compressor checkpoints store it (vLLM modelopt_fp4 / "
                         "compressed-tensors); their default keeps the LM head, the embeddings and MoE routers in 16 "
                         "bits. Some published checkpoints keep more in 16 bits (NVIDIA's hybrid models: their "
-                        "attention layers): for those this is a lower bound. Timed as weight-only 4-bit, as vLLM runs "
-                        "it through Marlin before Blackwell; Blackwell's FP4 tensor cores prefill faster than shown",
+                        "attention layers): for those this is a lower bound. Multiplied in FP4 (W4A4: the activations "
+                        "quantized to NVFP4 too, vLLM's ModelOptNvFp4LinearMethod 'NVFP4 -> W4A4: cutlass NVFP4 GEMM "
+                        "with input quantization', SGLang's modelopt_fp4 on SM100/120) on a card with FP4 tensor "
+                        "cores (Blackwell); before Blackwell weight-only 4-bit, as vLLM runs it through Marlin. "
+                        "Checkpoints marked W4A16_NVFP4 run weight-only on Blackwell too: their prompts are slower "
+                        "than shown there",
                  **_HF16),
     WeightFormat(id="mxfp4", name="MXFP4 experts (gpt-oss)", linear_bits=16.0, expert_bits=4.0 + 8 / 32,
                  kernel="w4a16", source="OCP Microscaling (MX) spec v1.0: MXFP4 = 32 FP4 (E2M1) elements sharing "

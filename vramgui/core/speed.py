@@ -99,6 +99,13 @@ HOPPER_PROMPT_FACTOR = 0.7
 HOPPER_CARDS = frozenset({"h100-sxm", "h100-pcie", "h100-nvl", "h200", "h200-nvl", "h800-sxm"})
 HOPPER_ROWS = frozenset({"generic", "vllm", "sglang"})
 
+#: FP4 GEMMs (NVFP4 weights and activations on Blackwell's FP4 tensor cores) sustain a smaller share of their peak
+#: than the engine's 16-bit GEMMs of theirs: vLLM's own benchmark of its CUTLASS NVFP4 kernels on a B200, at a Llama
+#: 3.1 8B shape (N 6,144, K 4,096) and 8,192-16,384 tokens, ran 2.13-2.23 times BF16's TFLOP/s where the peaks are
+#: 4 times apart: 0.545 of the 16-bit share.  Factor on the row's share (:data:`FLOPS_EFFICIENCY`) for the "fp4"
+#: math on a card with an FP4 figure.
+FP4_PROMPT_FACTOR = 0.545
+
 #: Share of the attention math's peak (:func:`attention_peak`) that prefill's attention sustains, where it
 #: differs from the GEMMs' (:data:`FLOPS_EFFICIENCY`, the default): llama.cpp's ROCm builds run flash
 #: attention on a Radeon's shader cores, not its matrix units (measured on a Radeon 8060S, RDNA 3.5); the Metal
@@ -498,6 +505,16 @@ SOURCES = {
                             "Not to HF transformers: one prompt of 1,024-16,384 tokens (torch 2.11 SDPA) reached "
                             "~0.5 of an H200's peak in vramgui's own runs (Llama 3 8B at 2,048 tokens: 34,062 "
                             "tokens/s; measured corpus, own- points), where the factor would read them 34-43 % slow",
+    "FP4_PROMPT_FACTOR": "github.com/vllm-project/vllm pull request 20646 ('[Kernel] Basic tuned configs for NVFP4 "
+                         "CUTLASS dense GEMM', 2025-07-08), benchmarks/kernels/bench_nvfp4_gemm.py on a B200, "
+                         "meta-llama/Llama-3.1-8B-Instruct's N=6144 K=4096: BF16 vs NVFP4 GEMMs TFLOP/s 1,420.97 vs "
+                         "3,025.50 at 8,192 tokens and 1,360.14 vs 3,038.84 at 16,384 (the NVFP4 figures with the "
+                         "activations' quantization; 2.13 and 2.23 times, 2.18 in the mean), where the B200's dense "
+                         "peaks are 2,250 and 9,000 TFLOP/s: 2.18 / 4 = 0.545 of the 16-bit GEMMs' share. The same "
+                         "share is taken for SGLang's, HF transformers' and the generic row's FP4 GEMMs and for the "
+                         "GeForce and RTX PRO Blackwell cards (SM120: no measurement found; their FP4 peak is 8 times "
+                         "their 16-bit figure with FP32 accumulation, so the prompts read 4.4 times BF16's there). "
+                         "Attention keeps the 16-bit rate (attention_peak)",
     "INT8_RATE_EFFICIENCY": "llama.cpp on NVIDIA cards, quantized weights: 25.5 % of the int8 tensor peak on "
                             "workstation and data-centre cards (after each pass's load of the weights, "
                             "MMQ_WEIGHTS_PER_SM_CLOCK; 23 % as the larger of read and math), the median of llama.cpp's "
@@ -1047,7 +1064,7 @@ def _share_of(key: str, kernel: str, bits: float) -> float:
         curve = GGUF_BW_CURVES.get(key, GGUF_BW_CURVES[DEFAULT_GGUF_CURVE])
         xs, ys = zip(*curve, strict=False)
         return float(np.interp(bits, xs, ys)) * base / curve[-1][1]
-    if kernel == "w4a16":
+    if kernel in ("w4a16", "fp4"):
         return base * W4_FACTOR.get(key, 0.8)
     if kernel in ("int8", "fp8", "w8a16"):
         return base * W8_FACTOR_BY_ROW.get(key, W8_FACTOR)
@@ -1065,13 +1082,15 @@ def compute_efficiency(key: str, fmt: WeightFormat | None = None, gpu: GPU | Non
     return _compute_efficiency(key, fmt, gpu)[0]
 
 
-def compute_class(key: str, gpu: GPU) -> object:
-    """What of ``gpu`` the engine row ``key``'s :func:`compute_efficiency` and :func:`sol_compute_factor` depend on
-    (cards of one class share them): the card itself where the row reads its int8 or fp16-accumulate rates, whether
-    it is one of :data:`HOPPER_CARDS` for :data:`HOPPER_ROWS`, whether it is RDNA 2 for the rows of
-    :data:`RDNA2_PROMPT_FACTOR`, nothing elsewhere (None)."""
+def compute_class(key: str, gpu: GPU, fmt: WeightFormat | None = None) -> object:
+    """What of ``gpu`` the engine row ``key``'s :func:`compute_efficiency` and :func:`sol_compute_factor` of ``fmt``
+    depend on (cards of one class share them): the card itself where the row reads its int8 or fp16-accumulate
+    rates, whether it multiplies ``fmt`` in FP4 (:func:`fp4_math`), whether it is one of :data:`HOPPER_CARDS` for
+    :data:`HOPPER_ROWS`, whether it is RDNA 2 for the rows of :data:`RDNA2_PROMPT_FACTOR`, nothing elsewhere (None)."""
     if key in INT8_RATE_EFFICIENCY or key in FP16_ACCUMULATE_KEYS:
         return id(gpu)
+    if fmt is not None and fmt.kernel == "fp4":
+        return fp4_math(gpu, fmt), gpu.id in HOPPER_CARDS, _rdna2(gpu)
     if key in HOPPER_ROWS:
         return gpu.id in HOPPER_CARDS
     if key in RDNA2_PROMPT_FACTOR:
@@ -1101,6 +1120,8 @@ def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> 
         i8 = (_graphics_int8_tops(gpu) if key == "llamacpp" else _int8_tops(gpu)) \
             if key in INT8_RATE_EFFICIENCY and quantized and f16 else None
     if not i8:
+        if gpu is not None and fp4_math(gpu, fmt):
+            return FLOPS_EFFICIENCY.get(key, 0.5) * FP4_PROMPT_FACTOR, ("FLOPS_EFFICIENCY", "FP4_PROMPT_FACTOR")
         if key in HOPPER_ROWS and gpu is not None and gpu.id in HOPPER_CARDS:
             return FLOPS_EFFICIENCY.get(key, 0.5) * HOPPER_PROMPT_FACTOR, ("FLOPS_EFFICIENCY", "HOPPER_PROMPT_FACTOR")
         if key in RDNA2_PROMPT_FACTOR and quantized and gpu is not None and _rdna2(gpu):
@@ -1437,7 +1458,7 @@ def sol_compute_factor(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> f
         return 1.0
     if key in FP16_ACCUMULATE_KEYS:
         return fp16_accumulate_ratio(gpu)
-    if key in INT8_RATE_EFFICIENCY and _quantized(fmt) and fmt.kernel not in LOW_BIT_KERNELS:
+    if key in INT8_RATE_EFFICIENCY and _quantized(fmt) and not low_bit_math(gpu, fmt):
         return max(1.0, _int8_ratio(gpu) or 1.0)
     return 1.0
 
@@ -1945,8 +1966,21 @@ def peak_flops(gpu, fmt: WeightFormat) -> float:
     return gpu.peak_flops(fmt.kernel) or float("inf")
 
 
-#: Weight math that runs faster than the 16-bit tensor rate attention keeps to (:func:`attention_peak`).
-LOW_BIT_KERNELS = ("fp8", "int8")
+#: Weight math that runs faster than the 16-bit tensor rate attention keeps to (:func:`attention_peak`): fp4 where the
+#: card has FP4 tensor cores (:func:`low_bit_math`).
+LOW_BIT_KERNELS = ("fp8", "int8", "fp4")
+
+
+def fp4_math(gpu, fmt: WeightFormat | None) -> bool:
+    """Whether ``fmt``'s matmuls run on ``gpu``'s FP4 tensor cores: NVFP4 weights (kernel "fp4") on a card with an
+    FP4 figure (Blackwell); elsewhere they run weight-only, at the 16-bit rate."""
+    return fmt is not None and fmt.kernel == "fp4" and bool(gpu.fp4_tensor_tflops)
+
+
+def low_bit_math(gpu, fmt: WeightFormat | None) -> bool:
+    """Whether ``fmt``'s matmuls run on a math below 16 bits on ``gpu``: fp8 or int8 weights (W8A8), NVFP4's where
+    the card multiplies them in FP4 (:func:`fp4_math`)."""
+    return fmt is not None and fmt.kernel in LOW_BIT_KERNELS and (fmt.kernel != "fp4" or fp4_math(gpu, fmt))
 
 
 def attention_peak(gpu, fmt: WeightFormat) -> float:
