@@ -36,6 +36,59 @@ def test_float32_and_sharded_index(tmp_path):
     assert model_from_path(tmp_path / "sh").file_weights == fw          # the folder finds the index
 
 
+def _quantized_checkpoint(folder, scheme: str):
+    """The tiny Llama's linear layers as Model Optimizer writes them: FP8 (an F8_E4M3 weight beside fp32 scalar
+    weight_scale and input_scale) or NVFP4 (two 4-bit values a byte, an F8_E4M3 scale per 16, fp32 scalar
+    weight_scale_2 and input_scale); the rest bf16. Written with safetensors' own (torch) writer."""
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import save_file
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(json.dumps(CFG))
+    out = {}
+    for name, a in hf_tensors(np.float32).items():
+        t = torch.from_numpy(a)
+        if a.ndim == 2 and "layers." in name:         # a linear layer's weight, o x i
+            o, i = a.shape
+            stem = name[:-len(".weight")]
+            if scheme == "fp8":
+                out[name] = t.to(torch.float8_e4m3fn)
+                out[stem + ".weight_scale"] = torch.tensor(0.01)
+            else:
+                out[name] = torch.zeros(o, i // 2, dtype=torch.uint8)
+                out[stem + ".weight_scale"] = torch.zeros(o, i // 16).to(torch.float8_e4m3fn)
+                out[stem + ".weight_scale_2"] = torch.tensor(0.01)
+            out[stem + ".input_scale"] = torch.tensor(0.02)
+        else:
+            out[name] = t.to(torch.bfloat16)
+    save_file(out, str(folder / "model.safetensors"))
+    return folder
+
+
+def test_fp8_and_nvfp4_files_are_timed_by_their_weights_not_their_scalar_scales(tmp_path):
+    from vramgui.core.explain import explain_items
+    from vramgui.core.weights import file_weight_format
+    # 14 linear layers (2 x 7) of 64 x 64, 32 x 64 or 64 x 96 and 96 x 64: 61,440 weights in all. FP8: a byte
+    # each (8 bits; the fp32 scalars count with the small tensors); NVFP4: half a byte and a byte per 16 (4.5 bits).
+    # Either file holds more fp32 tensors (28, two scalars a layer) than weights (14): they were read as fp32
+    # weights, timed at half the 16-bit rate
+    linear = 2 * (64 * 64 * 2 + 32 * 64 * 2 + 3 * 64 * 96)
+    assert linear == 61_440
+    fp8 = model_from_path(_quantized_checkpoint(tmp_path / "fp8", "fp8"))
+    nv = model_from_path(_quantized_checkpoint(tmp_path / "nvfp4", "nvfp4"))
+    assert fp8.file_weights.dtypes["F32"] == 28 > fp8.file_weights.dtypes["F8_E4M3"] == 14
+    assert nv.file_weights.dtypes["F32"] == 28 and nv.file_weights.dtypes["F8_E4M3"] == 14
+    f8, f4 = file_weight_format(fp8), file_weight_format(nv)
+    assert f8.linear_bits == pytest.approx(8.0, rel=1e-12)
+    assert f4.linear_bits == pytest.approx((linear / 2 + linear / 16) * 8 / linear, rel=1e-12) == 4.5
+    assert (f8.kernel, f4.kernel) == ("fp8", "w4a16")
+    # by bytes the tiny model's bf16 embeddings outweigh its linear layers (320 x 64 x 2 twice)
+    assert fp8.file_weights.main_dtype == nv.file_weights.main_dtype == "BF16"
+    # an H100 multiplies the FP8 file's weights in fp8 (1,978.9 TFLOP/s dense), as the named format fp8
+    s = Scenario(model=fp8, gpu=default_catalog().gpu("h100-sxm"), weights="file", engine="vllm")
+    line = next(a.value for item in explain_items(s) for a in item.assumptions if a.name == "Peak math")
+    assert line == "1,978.9 TFLOP/s (fp8 dense tensor)"
+
+
 @pytest.mark.parametrize("qtype, d, f", [("Q8_0", 64, 96), ("Q4_0", 64, 96), ("Q4_K", 256, 512),
                                          ("Q6_K", 256, 512)])
 def test_gguf_exact_bytes_per_type(tmp_path, qtype, d, f):

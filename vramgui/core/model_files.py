@@ -89,16 +89,19 @@ def tensor_group(name: str, shape: list[int]) -> str:
 def _weights(kind: str, path: Path, tensors: list[tuple[str, list[int], str, float]]) -> FileWeights:
     by = Counter()
     dtypes = Counter()
+    dtype_bytes = Counter()
     elements = 0
     for name, shape, dtype, nbytes in tensors:
         by[tensor_group(name, shape)] += nbytes
         dtypes[dtype] += 1
+        dtype_bytes[dtype] += nbytes
         elements += math.prod(shape) if shape else 1
     return FileWeights(kind=kind, path=str(path), total_bytes=float(sum(by.values())),
                        embedding_bytes=float(by["embedding"]), lm_head_bytes=float(by["lm_head"]),
                        linear_bytes=float(by["linear"]), other_bytes=float(by["other"]),
                        vision_bytes=float(by["vision"]), n_tensors=len(tensors),
-                       n_elements=int(elements), dtypes=dict(dtypes))
+                       n_elements=int(elements), dtypes=dict(dtypes),
+                       dtype_bytes={k: float(v) for k, v in dtype_bytes.items()})
 
 
 # --- safe file access ---------------------------------------------------------------------

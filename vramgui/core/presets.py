@@ -191,10 +191,14 @@ class FileWeights(BaseModel):
     n_tensors: int = Field(ge=0)
     n_elements: int = Field(ge=0, description="sum of tensor elements (packed quantized tensors count as stored)")
     dtypes: dict[str, int] = Field(default_factory=dict, description="tensors per storage type")
+    dtype_bytes: dict[str, float] = Field(default_factory=dict, description="bytes per storage type")
 
     @property
     def main_dtype(self) -> str:
-        return max(self.dtypes, key=self.dtypes.get) if self.dtypes else "?"
+        """The storage type holding the most bytes (by the tensors' count where the bytes are not known: an FP8 or
+        NVFP4 checkpoint holds more scalar fp32 scales than weights, so its weights' type wins by bytes only)."""
+        by = self.dtype_bytes or self.dtypes
+        return max(by, key=by.get) if by else "?"
 
 
 class QualityFigure(BaseModel):

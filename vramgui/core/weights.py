@@ -223,23 +223,25 @@ def file_weight_format(model) -> WeightFormat:
     def bits(nbytes: float, params: int, fallback: float) -> float:
         return min(max(8.0 * nbytes / params, 0.01), 32.0) if params and nbytes else fallback
 
-    main = fw.main_dtype.upper()
+    kinds = {d.upper() for d in fw.dtypes}
     # an image encoder the config does not describe stays with the linear layers (the total is exact)
     linear = bits(fw.linear_bytes + (0.0 if p.vision else fw.vision_bytes), p.linear, 16.0)
+    # by the linear layers' bits, not the storage type most tensors have: an FP8 or NVFP4 checkpoint holds more
+    # scalar fp32 scales (weight_scale, input_scale) than weights, and was read as fp32
     if fw.kind == "gguf":
         kernel = "gguf"
-    elif main in ("F32", "F64"):
+    elif linear > 24:
         kernel = "fp32"
-    elif main.startswith("F8"):
-        kernel = "fp8"
     elif linear > 12:
         kernel = "fp16"
     elif linear > 6:
-        # int8 tensors (I8) as W8A8 checkpoints (compressed-tensors' int-quantized) and bitsandbytes' LLM.int8() store
-        # their weights: int8 matmuls; 8-bit weights packed into I32 words (GPTQ, compressed-tensors W8A16) are
-        # dequantized to multiply 16-bit activations
-        kernel = "int8" if "I8" in {d.upper() for d in fw.dtypes} else "w8a16"
+        # fp8 weights (F8_E4M3 tensors) multiply in fp8; int8 tensors (I8) as W8A8 checkpoints (compressed-tensors'
+        # int-quantized) and bitsandbytes' LLM.int8() store their weights: int8 matmuls; 8-bit weights packed into
+        # I32 words (GPTQ, compressed-tensors W8A16) are dequantized to multiply 16-bit activations
+        kernel = "fp8" if any(d.startswith("F8") for d in kinds) else "int8" if "I8" in kinds else "w8a16"
     else:
+        # (NVFP4's packed weights too: whether its activations are quantized (W4A4) the tensor table does not say
+        # for sure; the named format "nvfp4" multiplies in FP4 on Blackwell)
         kernel = "w4a16"
     embedding = bits(fw.embedding_bytes, p.embedding, 16.0)
     return WeightFormat(
