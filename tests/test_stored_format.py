@@ -32,6 +32,12 @@ KIMI_INT4 = {"quant_method": "compressed-tensors", "format": "pack-quantized", "
     ({"quant_method": "gptq", "bits": 3, "group_size": 128}, None),
     ({"quant_method": "fp8", "fmt": "e4m3", "activation_scheme": "dynamic", "weight_block_size": [128, 128]}, "fp8"),
     ({"quant_method": "mxfp4", "modules_to_not_convert": ["lm_head"]}, "mxfp4"),
+    # NVIDIA Model Optimizer's exports (nvidia/*-FP8, *-NVFP4 on the Hub; vLLM's modelopt.py reads quant_algo): FP8,
+    # NVFP4 and its weight-only variant (the same bytes); a mixed-precision export names a quant_algo a layer
+    ({"quant_method": "modelopt", "quant_algo": "FP8", "kv_cache_scheme": None, "ignore": ["lm_head"]}, "fp8"),
+    ({"quant_method": "modelopt", "quant_algo": "NVFP4", "group_size": 16, "ignore": ["lm_head"]}, "nvfp4"),
+    ({"quant_method": "modelopt", "quant_algo": "W4A16_NVFP4", "group_size": 16}, "nvfp4"),
+    ({"quant_method": "modelopt", "quant_algo": "MIXED_PRECISION", "quantized_layers": {}}, None),
     ({"quant_method": "compressed-tensors", "config_groups": {"group_0": {
         "weights": {"num_bits": 8, "type": "float", "strategy": "channel", "symmetric": True}}}}, "fp8"),
     ({"quant_method": "compressed-tensors", "config_groups": {"group_0": {

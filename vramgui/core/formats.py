@@ -212,12 +212,19 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
 MLX_FORMATS = frozenset(f for f in WEIGHT_FORMATS if f.startswith("mlx-"))
 
 
+#: Model Optimizer's ``quant_algo`` values that are formats here: FP8, NVFP4 and its weight-only variant (the same
+#: bytes; multiplied weight-only, W4A16, on Blackwell too, where the "nvfp4" format multiplies in FP4: their prompts
+#: there are slower than shown). MIXED_PRECISION (a quant_algo a layer) and the rest are not.
+MODELOPT_ALGOS = {"FP8": "fp8", "NVFP4": "nvfp4", "W4A16_NVFP4": "nvfp4"}
+
+
 def stored_format(config: dict) -> str | None:
     """The weight format a checkpoint's ``config.json`` says its weights are stored in, where one of
     :data:`WEIGHT_FORMATS` is it: its ``quantization_config`` as transformers reads it
     (``utils/quantization_config.py``: ``quant_method`` bitsandbytes with ``load_in_8bit`` /
     ``load_in_4bit``, ``bnb_4bit_quant_type`` nf4 and ``bnb_4bit_use_double_quant``; gptq and awq
-    with their ``bits``; fp8; mxfp4; nvfp4; compressed-tensors' ``config_groups`` by their weights'
+    with their ``bits``; fp8; mxfp4; nvfp4; Model Optimizer's (``modelopt``) ``quant_algo`` (:data:`MODELOPT_ALGOS`);
+    compressed-tensors' ``config_groups`` by their weights'
     ``num_bits`` and ``type`` (8-bit integers whose inputs are 8-bit integers too: W8A8), and 4-bit integers in
     groups of 32 on the routed experts alone, as Kimi's, by its ``ignore`` list: int4-experts), or MLX's
     ``quantization`` (mlx-lm's checkpoints: affine, group 64,
@@ -243,6 +250,8 @@ def stored_format(config: dict) -> str | None:
         return {4: f"{method}-int4", 8: "int8"}.get(bits)
     if method in ("fp8", "mxfp4", "nvfp4"):
         return method
+    if method == "modelopt":      # NVIDIA Model Optimizer's export: its quant_algo (vLLM's modelopt.py reads it so)
+        return MODELOPT_ALGOS.get(str(qc.get("quant_algo", "")).upper())
     if method == "compressed-tensors":
         groups = [g for g in (qc.get("config_groups") or {}).values() if isinstance(g, dict)]
         weights = [g.get("weights") for g in groups if isinstance(g.get("weights"), dict)]
