@@ -644,8 +644,13 @@ def test_attention_runs_at_the_16_bit_rate_whatever_the_weights(scenario):
     assert attention_peak(cat.gpu("a100-80gb"), int8) == pytest.approx(312 / 624, rel=1e-12)
 
 
-def test_int8_weights_multiply_in_int8_only_with_int8_activations(scenario, cat):
+def _peak_line(s) -> str:
+    """The explanation's "Peak math" line: the figure and the math the card multiplies the weights in."""
     from vramgui.core.explain import explain_items
+    return next(a.value for item in explain_items(s) for a in item.assumptions if a.name == "Peak math")
+
+
+def test_int8_weights_multiply_in_int8_only_with_int8_activations(scenario, cat):
     from vramgui.core.speed import fixed_step_s
     # Llama 3.1 8B under vLLM, one 32,768-token prompt, compute bound, as in the test above (on an A100 or a card under
     # 70 GiB, sixteen 2,048-token chunks: engines.batch_defaults). INT8 W8A16 (GPTQ 8-bit, compressed-tensors W8A16)
@@ -680,16 +685,13 @@ def test_int8_weights_multiply_in_int8_only_with_int8_activations(scenario, cat)
     assert float(decode_step(rtx, 1, 4096)[0]) == float(decode_step(rtx.with_(weights="int8-w8a8"), 1, 4096)[0])
     # the explanation names the math each runs on: int8 for W8A8, fp16 for W8A16; an A100's fp8 weights multiply at
     # its 16-bit rate (no fp8 tensor cores: vLLM runs them weight-only, Marlin's W8A16), an H100's at its fp8 rate
-    def peak_line(s):
-        return next(a.value for item in explain_items(s) for a in item.assumptions if a.name == "Peak math")
-    assert peak_line(w8a8) == "624.0 TFLOP/s (int8 dense tensor)"
-    assert peak_line(a100) == "312.0 TFLOP/s (fp16 dense tensor)"
-    assert peak_line(a100.with_(weights="fp8")) == "312.0 TFLOP/s (fp16 dense tensor)"
-    assert peak_line(a100.with_(weights="fp8", gpu=cat.gpu("h100-sxm"))) == "1,978.9 TFLOP/s (fp8 dense tensor)"
+    assert _peak_line(w8a8) == "624.0 TFLOP/s (int8 dense tensor)"
+    assert _peak_line(a100) == "312.0 TFLOP/s (fp16 dense tensor)"
+    assert _peak_line(a100.with_(weights="fp8")) == "312.0 TFLOP/s (fp16 dense tensor)"
+    assert _peak_line(a100.with_(weights="fp8", gpu=cat.gpu("h100-sxm"))) == "1,978.9 TFLOP/s (fp8 dense tensor)"
 
 
 def test_nvfp4_multiplies_in_fp4_on_blackwell_and_weight_only_before(scenario, cat):
-    from vramgui.core.explain import explain_items
     from vramgui.core.formats import WEIGHT_FORMATS
     from vramgui.core.speed import FLOPS_EFFICIENCY, fixed_step_s, speed_key
     # Llama 3.1 8B under vLLM, one 32,768-token prompt in four 8,192-token chunks (a card of 70 GiB or more), compute
@@ -729,10 +731,8 @@ def test_nvfp4_multiplies_in_fp4_on_blackwell_and_weight_only_before(scenario, c
     assert float(speed_terms(rtx).attention_peak) == pytest.approx(209.5 / 1676)
 
     # the explanation names the math: fp4 on a B200, fp16 on an H100
-    def peak_line(s):
-        return next(a.value for item in explain_items(s) for a in item.assumptions if a.name == "Peak math")
-    assert peak_line(b200) == "9,000.0 TFLOP/s (fp4 dense tensor)"
-    assert peak_line(h100) == "989.4 TFLOP/s (fp16 dense tensor)"
+    assert _peak_line(b200) == "9,000.0 TFLOP/s (fp4 dense tensor)"
+    assert _peak_line(h100) == "989.4 TFLOP/s (fp16 dense tensor)"
     # the fit table's cards each at their own: the FP4 share on the Blackwell cards, Hopper's on the H100s, the
     # plain share elsewhere (cards of one kind share the figure: compute_class)
     from vramgui.core.cards import _card_speed_terms
