@@ -512,9 +512,9 @@ SOURCES = {
                          "activations' quantization; 2.13 and 2.23 times, 2.18 in the mean), where the B200's dense "
                          "peaks are 2,250 and 9,000 TFLOP/s: 2.18 / 4 = 0.545 of the 16-bit GEMMs' share. The same "
                          "share is taken for SGLang's, HF transformers' and the generic row's FP4 GEMMs and for the "
-                         "GeForce and RTX PRO Blackwell cards (SM120: no measurement found; their FP4 peak is 8 times "
-                         "their 16-bit figure with FP32 accumulation, so the prompts read 4.4 times BF16's there). "
-                         "Attention keeps the 16-bit rate (attention_peak)",
+                         "GeForce and RTX PRO Blackwell cards (SM120: no measurement found; a GeForce card's FP4 peak "
+                         "is 8 times its 16-bit figure with FP32 accumulation, so its matmuls read 4.4 times BF16's; "
+                         "an RTX PRO's 4 times, 2.2 as on a B200). Attention keeps the 16-bit rate (attention_peak)",
     "INT8_RATE_EFFICIENCY": "llama.cpp on NVIDIA cards, quantized weights: 25.5 % of the int8 tensor peak on "
                             "workstation and data-centre cards (after each pass's load of the weights, "
                             "MMQ_WEIGHTS_PER_SM_CLOCK; 23 % as the larger of read and math), the median of llama.cpp's "
