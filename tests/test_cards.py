@@ -374,6 +374,21 @@ def test_sglang_with_nvfp4_weights_lists_blackwell_and_petits_amd_cards(scenario
     assert card_note(s.with_(gpu=cat.gpu("h100-sxm"), weights="fp8")) is None
 
 
+def test_sglang_with_gguf_weights_lists_no_amd_card(scenario, cat):
+    # SGLang's quantization docs: 'gguf | Yes | No', 'CUDA-only kernels in sgl-kernel': its AMD cards (gfx942, gfx950)
+    # join the ones SGLang leaves out, for every GGUF type; NVIDIA's keep SGLang's own list, and AWQ on an MI300X none
+    from vramgui.core.report import card_note
+    amd = {g.id for g in GPUS if g.arch and g.arch.startswith("gfx")}
+    for weights in ("q4_k_m", "q8_0", "gguf-mxfp4"):
+        s = scenario("llama3.1-8b", "rtx4090", engine="sglang", weights=weights)
+        assert unlisted(s) == UNLISTED["sglang"] | amd, weights
+    assert {"mi300x", "mi325x", "mi350x", "mi355x"} <= amd - UNLISTED["sglang"]
+    s = scenario("llama3.1-8b", "mi300x", engine="sglang", weights="q4_k_m")
+    assert card_note(s).startswith("SGLang with GGUF weights lists no AMD card, and the AMD Instinct MI300X is gfx942 "
+                                   "(docs.sglang.io, quantization")
+    assert card_note(s.with_(weights="awq-int4")) is None and card_note(s.with_(engine="vllm")) is None
+
+
 def test_vllm_with_bitsandbytes_weights_leaves_out_the_instinct_cards(scenario, cat):
     # vLLM's ROCm builds leave bitsandbytes out on gfx9 (rocm.py: 'warp size 64 limitation'): NF4 (and LLM.int8()) on
     # an MI300X is refused; the Radeon cards vLLM lists keep it, NVIDIA's keep vLLM's own list; My machine's vLLM rows

@@ -744,12 +744,20 @@
         <translation>使用 NVFP4 权重的 SGLang</translation>
     </message>
     <message>
+        <source>SGLang with GGUF weights</source>
+        <translation>使用 GGUF 权重的 SGLang</translation>
+    </message>
+    <message>
         <source>vLLM with bitsandbytes weights</source>
         <translation>使用 bitsandbytes 权重的 vLLM</translation>
     </message>
     <message>
         <source>pick AWQ or GPTQ int4, which its ROCm builds run, or FP8</source>
         <translation>请选择其 ROCm 版本可运行的 AWQ 或 GPTQ int4，或 FP8</translation>
+    </message>
+    <message>
+        <source>run the GGUF on llama.cpp&apos;s ROCm or Vulkan build, or give SGLang an AWQ, GPTQ or FP8 checkpoint, which its ROCm builds run</source>
+        <translation>请在 llama.cpp 的 ROCm 或 Vulkan 版本上运行该 GGUF，或为 SGLang 提供其 ROCm 版本可运行的 AWQ、GPTQ 或 FP8 检查点</translation>
     </message>
     <message>
         <source>vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick FP8</source>

@@ -1082,6 +1082,13 @@ SGLANG_NVFP4 = CardSupport(
            "'petit_nvfp4 | No | Yes (MI250/MI300X/MI325X) | Enables NVFP4 on ROCm via Petit ... Auto-selected when "
            "loading NVFP4 models on AMD'",
     otherwise="vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick FP8")
+#: SGLang with GGUF weights: its GGUF kernels are CUDA-only.
+SGLANG_GGUF = CardSupport(
+    what="SGLang with GGUF weights", min_cc=(8, 0), rocm=(),
+    source="docs.sglang.io, quantization, Platform Compatibility: 'gguf | Yes | No | WIP | CUDA-only kernels in "
+           "sgl-kernel' (NVIDIA GPUs, AMD GPUs, Ascend NPUs)",
+    otherwise="run the GGUF on llama.cpp's ROCm or Vulkan build, or give SGLang an AWQ, GPTQ or FP8 checkpoint, "
+              "which its ROCm builds run")
 #: vLLM with bitsandbytes weights: its ROCm builds leave the method out on gfx9 (the Instinct cards).
 VLLM_BNB = CardSupport(
     what="vLLM with bitsandbytes weights", min_cc=(7, 5),
@@ -1093,12 +1100,15 @@ VLLM_BNB = CardSupport(
 #: The card lists an engine adds for some weight formats, by engine and format (:func:`card_rules`).
 FORMAT_CARDS = {"vllm": {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4": VLLM_MXFP4,
                          **dict.fromkeys(("nf4", "nf4-nodq", "bnb-int8"), VLLM_BNB)},
-                "sglang": {"nvfp4": SGLANG_NVFP4}, "hf": {"nvfp4": HF_NVFP4}}
+                "sglang": {"nvfp4": SGLANG_NVFP4,
+                           **{f.id: SGLANG_GGUF for f in WEIGHT_FORMATS.values() if f.gguf is not None}},
+                "hf": {"nvfp4": HF_NVFP4}}
 
 
 def card_rules(engine: str, attention: str | None = None, weights: str | None = None) -> list[CardSupport]:
     """The card lists that apply: the serving engine's (:data:`ENGINE_CARDS`), the engine's for some weight formats
-    (:data:`FORMAT_CARDS`: vLLM's BF16, INT8 W8A8 and MXFP4, SGLang's and HF transformers' NVFP4), FlashAttention-2's
+    (:data:`FORMAT_CARDS`: vLLM's BF16, INT8 W8A8, MXFP4 and bitsandbytes, SGLang's NVFP4 and GGUF, HF transformers'
+    NVFP4), FlashAttention-2's
     where HF transformers runs attention "flash" (:data:`FLASH_ATTENTION_2`)."""
     rules = [ENGINE_CARDS[engine]] if engine in ENGINE_CARDS else []
     by_format = FORMAT_CARDS.get(engine, {}).get(weights)

@@ -99,8 +99,11 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "vLLM with MXFP4 experts"),
               QT_TRANSLATE_NOOP("Formats", "HF transformers with NVFP4 weights"),
               QT_TRANSLATE_NOOP("Formats", "SGLang with NVFP4 weights"),
+              QT_TRANSLATE_NOOP("Formats", "SGLang with GGUF weights"),
               QT_TRANSLATE_NOOP("Formats", "vLLM with bitsandbytes weights"),
               QT_TRANSLATE_NOOP("Formats", "pick AWQ or GPTQ int4, which its ROCm builds run, or FP8"),
+              QT_TRANSLATE_NOOP("Formats", "run the GGUF on llama.cpp's ROCm or Vulkan build, or give SGLang an AWQ, "
+                                           "GPTQ or FP8 checkpoint, which its ROCm builds run"),
               QT_TRANSLATE_NOOP("Formats", "vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick "
                                            "FP8"),
               QT_TRANSLATE_NOOP("Formats", "vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick "
