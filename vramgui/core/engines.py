@@ -1105,13 +1105,18 @@ FORMAT_CARDS = {"vllm": {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4"
                 "hf": {"nvfp4": HF_NVFP4}}
 
 
+def format_card_rule(engine: str, weights: str | None) -> CardSupport | None:
+    """The card list the engine adds for ``weights`` (:data:`FORMAT_CARDS`), or None."""
+    return FORMAT_CARDS.get(engine, {}).get(weights)
+
+
 def card_rules(engine: str, attention: str | None = None, weights: str | None = None) -> list[CardSupport]:
     """The card lists that apply: the serving engine's (:data:`ENGINE_CARDS`), the engine's for some weight formats
-    (:data:`FORMAT_CARDS`: vLLM's BF16, INT8 W8A8, MXFP4 and bitsandbytes, SGLang's NVFP4 and GGUF, HF transformers'
-    NVFP4), FlashAttention-2's
-    where HF transformers runs attention "flash" (:data:`FLASH_ATTENTION_2`)."""
+    (:func:`format_card_rule`: vLLM's BF16, INT8 W8A8, MXFP4 and bitsandbytes, SGLang's NVFP4 and GGUF, HF
+    transformers' NVFP4), FlashAttention-2's where HF transformers runs attention "flash"
+    (:data:`FLASH_ATTENTION_2`)."""
     rules = [ENGINE_CARDS[engine]] if engine in ENGINE_CARDS else []
-    by_format = FORMAT_CARDS.get(engine, {}).get(weights)
+    by_format = format_card_rule(engine, weights)
     if by_format is not None:
         rules.append(by_format)
     if engine == "hf" and attention == "flash":

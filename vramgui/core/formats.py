@@ -224,11 +224,10 @@ def stored_format(config: dict) -> str | None:
     (``utils/quantization_config.py``: ``quant_method`` bitsandbytes with ``load_in_8bit`` /
     ``load_in_4bit``, ``bnb_4bit_quant_type`` nf4 and ``bnb_4bit_use_double_quant``; gptq and awq
     with their ``bits``; fp8; mxfp4; nvfp4; Model Optimizer's (``modelopt``) ``quant_algo`` (:data:`MODELOPT_ALGOS`);
-    compressed-tensors' ``config_groups`` by their weights'
-    ``num_bits`` and ``type`` (8-bit integers whose inputs are 8-bit integers too: W8A8), and 4-bit integers in
-    groups of 32 on the routed experts alone, as Kimi's, by its ``ignore`` list: int4-experts), or MLX's
-    ``quantization`` (mlx-lm's checkpoints: affine, group 64,
-    4, 6 or 8 bits); None for a 16-bit checkpoint or another scheme (bitsandbytes' fp4, 2- and 3-bit
+    compressed-tensors' ``config_groups`` by their weights' ``num_bits`` and ``type`` (8-bit integers whose inputs
+    are 8-bit integers too: W8A8), and 4-bit integers in groups of 32 on the routed experts alone, as Kimi's, by its
+    ``ignore`` list: int4-experts), or MLX's ``quantization`` (mlx-lm's checkpoints: affine, group 64, 4, 6 or 8
+    bits); None for a 16-bit checkpoint or another scheme (bitsandbytes' fp4, 2- and 3-bit
     GPTQ, HQQ, MLX's other bit widths and group sizes, ...)."""
     mlx = config.get("quantization")
     if isinstance(mlx, dict) and mlx.get("group_size") == 64 and mlx.get("mode", "affine") == "affine":

@@ -27,7 +27,6 @@ from .catalog import Catalog
 from .engines import (
     APPLE_ONLY,
     COPIED_OFFLOAD,
-    FORMAT_CARDS,
     LLAMACPP,
     LLAMACPP_LOADS,
     MLX_LOADS,
@@ -35,6 +34,7 @@ from .engines import (
     OFFLOADS_EXPERTS_ONLY,
     READS_IN_PLACE,
     converts_first,
+    format_card_rule,
     kv_for,
     offloads_to_ram,
     outside,
@@ -191,13 +191,13 @@ def runs_on(engine: str, fmt: str, gpu: GPU, gguf_engine: str = "llamacpp") -> b
     """Whether the machine runs ``fmt`` on its card: everywhere, but on an Apple chip only what
     runs on its GPU there (:data:`~vramgui.core.engines.NO_APPLE_GPU`): llama.cpp's GGUF formats, MLX's,
     HF transformers' 16-bit ones and, in the generic theory profile, any; MLX's formats on Apple chips only
-    (:data:`~vramgui.core.engines.APPLE_ONLY`); and not a format the engine refuses on the card (:data:`~vramgui.core.
-    engines.FORMAT_CARDS`: vLLM's BF16 below compute capability 8.0, which its dtype check refuses; its MXFP4 there,
+    (:data:`~vramgui.core.engines.APPLE_ONLY`); and not a format the engine refuses on the card (:func:`~vramgui.core.
+    engines.format_card_rule`: vLLM's BF16 below compute capability 8.0, which its dtype check refuses; its MXFP4 there,
     below its method's minimum), nor one the engine does not load as stored on the card
     (:func:`~vramgui.core.engines.converts_first`: HF transformers' FP8 before compute capability 8.9, dequantized to
     BF16, whose row is what runs)."""
     eng = _engine_for(engine, fmt, gguf_engine)
-    rule = FORMAT_CARDS.get(eng, {}).get(fmt)
+    rule = format_card_rule(eng, fmt)
     if rule is not None and outside(rule, gpu):
         return False
     if converts_first(eng, fmt, gpu) is not None:

@@ -1089,13 +1089,8 @@ def compute_class(key: str, gpu: GPU, fmt: WeightFormat | None = None) -> object
     :data:`HOPPER_ROWS`, whether it is RDNA 2 for the rows of :data:`RDNA2_PROMPT_FACTOR`, nothing elsewhere (None)."""
     if key in INT8_RATE_EFFICIENCY or key in FP16_ACCUMULATE_KEYS:
         return id(gpu)
-    if fmt is not None and fmt.kernel == "fp4":
-        return fp4_math(gpu, fmt), gpu.id in HOPPER_CARDS, _rdna2(gpu)
-    if key in HOPPER_ROWS:
-        return gpu.id in HOPPER_CARDS
-    if key in RDNA2_PROMPT_FACTOR:
-        return _rdna2(gpu)
-    return None
+    kind = gpu.id in HOPPER_CARDS if key in HOPPER_ROWS else _rdna2(gpu) if key in RDNA2_PROMPT_FACTOR else None
+    return (fp4_math(gpu, fmt), kind) if fmt is not None and fmt.kernel == "fp4" else kind
 
 
 def compute_efficiency_sources(key: str, fmt: WeightFormat | None = None, gpu: GPU | None = None) -> tuple[str, ...]:
@@ -1134,8 +1129,9 @@ def _compute_efficiency(key: str, fmt: WeightFormat | None, gpu: GPU | None) -> 
     share = _class_share(key, gpu, INT8_RATE_EFFICIENCY, CONSUMER_INT8_RATE_EFFICIENCY)
     if key in TURING_MMQ_FACTOR and gpu.compute_capability == (7, 5):
         share, names = share * TURING_MMQ_FACTOR[key], (*names, "TURING_MMQ_FACTOR")
-    # (as a share of the figure the format's math runs at: the 16-bit one but for weights given as fp8 or int8 W8A8,
-    # which llama.cpp converts to its own types first: its kernels' rate is the same share of the int8 peak)
+    # (as a share of the figure the format's math runs at: the 16-bit one but for weights given as fp8, int8 W8A8 or
+    # NVFP4 (on Blackwell), which llama.cpp converts to its own types first: its kernels' rate is the same share of the
+    # int8 peak)
     peak = f16 if dp4a else gpu.peak_flops(fmt.kernel) / TERA
     return share * i8 / peak, (*names, "DP4A_ROWS") if dp4a else names
 
@@ -1992,7 +1988,7 @@ def attention_peak(gpu, fmt: WeightFormat) -> float:
     in fp32 on the CUDA cores, a quarter of that rate (:data:`DP4A_OPS_PER_FP32_OP`)."""
     if dp4a_peak(gpu, fmt):
         return 1 / DP4A_OPS_PER_FP32_OP
-    if fmt.kernel not in LOW_BIT_KERNELS:
+    if not low_bit_math(gpu, fmt):
         return 1.0
     weights, sixteen = gpu.peak_flops(fmt.kernel), gpu.peak_flops("fp16")
     return sixteen / weights if weights and sixteen else 1.0
