@@ -89,6 +89,68 @@ def test_fp8_and_nvfp4_files_are_timed_by_their_weights_not_their_scalar_scales(
     assert line == "1,978.9 TFLOP/s (fp8 dense tensor)"
 
 
+def _peak_math(model, gpu: str) -> str:
+    from vramgui.core.explain import explain_items
+    s = Scenario(model=model, gpu=default_catalog().gpu(gpu), weights="file", engine="vllm")
+    return next(a.value for item in explain_items(s) for a in item.assumptions if a.name == "Peak math")
+
+
+@pytest.mark.parametrize("algo, kernel", [("NVFP4", "fp4"), ("W4A16_NVFP4", "w4a16")])
+def test_an_nvfp4_file_multiplies_as_its_model_optimizer_config_says(tmp_path, algo, kernel):
+    from vramgui.core.weights import file_weight_format
+    # Model Optimizer up to 0.29 wrote its quantization into hf_quant_config.json beside config.json (vLLM reads it
+    # where config.json has none); NVFP4 quantizes the activations too (W4A4: FP4 tensor cores on Blackwell),
+    # W4A16_NVFP4 does not: the same packed bytes, which the tensor table alone cannot tell apart
+    folder = _quantized_checkpoint(tmp_path / algo, "nvfp4")
+    (folder / "hf_quant_config.json").write_text(json.dumps({
+        "producer": {"name": "modelopt", "version": "0.23.0"},
+        "quantization": {"quant_algo": algo, "kv_cache_quant_algo": None, "group_size": 16,
+                         "exclude_modules": ["lm_head"]}}))
+    m = model_from_path(folder)
+    f = file_weight_format(m)
+    assert f.linear_bits == 4.5 and f.kernel == kernel
+    # a B200 multiplies the W4A4 file at its dense FP4 peak (9 PFLOP/s: NVIDIA's 18 "with sparsity" halved), the
+    # weight-only one at its dense 16-bit peak (2.25 PFLOP/s, 4.5 "with sparsity" halved); an H100 has no FP4 tensor
+    # cores: both at its 16-bit peak (989.4 TFLOP/s dense)
+    assert _peak_math(m, "b200") == ("9,000.0 TFLOP/s (fp4 dense tensor)" if kernel == "fp4" else
+                                     "2,250.0 TFLOP/s (fp16 dense tensor)")
+    assert _peak_math(m, "h100-sxm") == "989.4 TFLOP/s (fp16 dense tensor)"
+
+
+def test_hf_quant_config_json_beside_a_config_json(tmp_path, capsys):
+    # a config.json imported alone: its weights as Model Optimizer 0.19's hf_quant_config.json names them (the layout
+    # llm-compressor's modelopt converter documents)
+    (tmp_path / "config.json").write_text(json.dumps(CFG))
+    side = {"producer": {"name": "modelopt", "version": "0.19.0"},
+            "quantization": {"quant_algo": "FP8", "kv_cache_quant_algo": "FP8", "exclude_modules": ["lm_head"]}}
+    (tmp_path / "hf_quant_config.json").write_text(json.dumps(side))
+    assert model_from_path(tmp_path / "config.json").config["quantization_config"] == side
+    assert main(["estimate", "--model-file", str(tmp_path / "config.json"), "--gpu", "h100-sxm", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["scenario"]["weights"] == "fp8"
+    # its kv_cache_quant_algo FP8: vLLM's and SGLang's default cache type (core.engines.CHECKPOINT_KV), one byte an
+    # element: the tiny Llama's 2 layers x 2 KV heads x 16 x 2 (K and V) = 128 bytes a token, 4,096 for the 32
+    # tokens asked; llama.cpp's and the generic profile's stay 16-bit, and --kv-dtype still chooses
+    def kv(*args):
+        assert main(["estimate", "--model-file", str(tmp_path), "--gpu", "h100-sxm", "--prompt", "24", "--output",
+                     "8", *args, "--json"]) == 0
+        d = json.loads(capsys.readouterr().out)
+        return d["scenario"]["kv_dtype"], d["memory"]["kv_cache"]
+    assert kv("--engine", "vllm") == kv("--engine", "sglang") == ("fp8", 2 * 2 * 16 * 2 * 1 * 32)
+    assert kv("--engine", "llamacpp")[0] == kv()[0] == kv("--engine", "vllm", "--kv-dtype", "fp16")[0] == "fp16"
+    # config.json's own quantization_config wins (vLLM opens the older file only where config.json has none)
+    (tmp_path / "config.json").write_text(json.dumps({**CFG, "quantization_config": {
+        "quant_method": "awq", "bits": 4, "group_size": 128}}))
+    assert model_from_path(tmp_path).config["quantization_config"]["quant_method"] == "awq"
+    # a broken one is refused naming the file and what is wrong, not skipped
+    (tmp_path / "config.json").write_text(json.dumps(CFG))
+    for text, says in (("{not json", "not valid JSON"), ('["FP8"]', "JSON object"),
+                       ('{"quantization": "FP8"}', "field 'quantization' must be an object")):
+        (tmp_path / "hf_quant_config.json").write_text(text)
+        with pytest.raises(ImportError_) as err:
+            model_from_path(tmp_path)
+        assert "hf_quant_config.json" in str(err.value) and says in str(err.value)
+
+
 @pytest.mark.parametrize("qtype, d, f", [("Q8_0", 64, 96), ("Q4_0", 64, 96), ("Q4_K", 256, 512),
                                          ("Q6_K", 256, 512)])
 def test_gguf_exact_bytes_per_type(tmp_path, qtype, d, f):

@@ -78,6 +78,50 @@ def test_a_configs_quantization_names_its_format(qc, fmt):
     assert fmt is None or fmt in WEIGHT_FORMATS
 
 
+#: Model Optimizer 0.19's hf_quant_config.json for an FP8 checkpoint (the layout llm-compressor's modelopt converter
+#: documents, compressed_tensors/.../modelopt.py; ModelOpt up to 0.29 wrote it beside config.json)
+MODELOPT_019 = {"producer": {"name": "modelopt", "version": "0.19.0"},
+                "quantization": {"quant_algo": "FP8", "kv_cache_quant_algo": "FP8", "exclude_modules": ["lm_head"]}}
+#: llm-compressor's NVFP4 (W4A4) scheme as config.json writes it: 4-bit float weights and inputs, groups of 16
+CT_NVFP4 = {"quant_method": "compressed-tensors", "format": "nvfp4-pack-quantized", "config_groups": {"group_0": {
+    "targets": ["Linear"],
+    "weights": {"num_bits": 4, "type": "float", "strategy": "tensor_group", "group_size": 16, "symmetric": True},
+    "input_activations": {"num_bits": 4, "type": "float", "strategy": "tensor_group", "group_size": 16,
+                          "dynamic": "local", "symmetric": True}}}}
+
+
+@pytest.mark.parametrize("qc, fmt, kernel, kv", [
+    # the older layout (hf_quant_config.json, read as the quantization_config): its inner quant_algo; vLLM's
+    # modelopt.py reads "quantization" so, and its kv_cache_quant_algo FP8 makes vLLM's and SGLang's default cache FP8
+    (MODELOPT_019, "fp8", None, "fp8"),
+    ({**MODELOPT_019, "quantization": {"quant_algo": "NVFP4", "kv_cache_quant_algo": None, "group_size": 16}},
+     "nvfp4", "fp4", None),
+    ({**MODELOPT_019, "quantization": {"quant_algo": "W4A16_NVFP4", "group_size": 16}}, "nvfp4", "w4a16", None),
+    ({**MODELOPT_019, "quantization": {"quant_algo": "MIXED_PRECISION", "kv_cache_quant_algo": "FP8"}},
+     None, None, "fp8"),
+    ({"producer": {"name": "other"}, "quantization": {"quant_algo": "FP8"}}, None, None, None),
+    # config.json's layout (ModelOpt 0.31 on): the quant_algo beside quant_method; a kv_cache_scheme of static 8-bit
+    # floats asks for FP8 too (vLLM's get_kv_cache_quant_algo_string), a dynamic one does not
+    ({"quant_method": "modelopt", "quant_algo": "FP8_PER_CHANNEL_PER_TOKEN"}, "fp8", None, None),
+    ({"quant_method": "modelopt", "quant_algo": "NVFP4", "group_size": 16,
+      "kv_cache_scheme": {"num_bits": 8, "type": "float", "dynamic": False}}, "nvfp4", "fp4", "fp8"),
+    ({"quant_method": "modelopt", "quant_algo": "NVFP4",
+      "kv_cache_scheme": {"num_bits": 8, "type": "float", "dynamic": True}}, "nvfp4", "fp4", None),
+    ({"quant_method": "modelopt", "quant_algo": "FP8_PB_WO"}, None, None, None),     # FP8 weights, 16-bit math
+    # llm-compressor's NVFP4 multiplies in FP4 (W4A4); its NVFP4A16 (no input quantization) weight-only
+    (CT_NVFP4, "nvfp4", "fp4", None),
+    ({**CT_NVFP4, "config_groups": {"group_0": {**CT_NVFP4["config_groups"]["group_0"], "input_activations": None}}},
+     "nvfp4", "w4a16", None),
+    # another method's kv_cache_scheme is not read for the default (vLLM reads Model Optimizer's alone)
+    ({"quant_method": "fp8", "activation_scheme": "dynamic",
+      "kv_cache_scheme": {"num_bits": 8, "type": "float", "dynamic": False}}, "fp8", None, None),
+])
+def test_model_optimizers_layouts_name_the_format_its_kernel_and_cache(qc, fmt, kernel, kv):
+    from vramgui.core.formats import stored_kernel, stored_kv
+    config = {"model_type": "llama", "quantization_config": qc}
+    assert (stored_format(config), stored_kernel(config), stored_kv(config)) == (fmt, kernel, kv)
+
+
 def test_the_catalogs_quantized_releases():
     # the presets that keep their release's quantization_config: gpt-oss's MXFP4 experts, DeepSeek V4's FP8,
     # Mistral Small 4's FP8 (static activation scales, the vision tower and LM head left in BF16)

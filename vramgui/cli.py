@@ -35,6 +35,7 @@ from .core.engines import (
     converts_first,
     offloads_experts_only,
     offloads_to_ram,
+    release_kv,
     runs_on_gpu,
     takes_cpu_offload_gb,
     unlisted_card,
@@ -90,8 +91,9 @@ def _add_scenario_flags(p: argparse.ArgumentParser, with_gpu: bool = True) -> No
                         ".safetensors/.gguf; the default for those); default: the format the model is released in "
                         "where its config.json's quantization_config names one (gpt-oss: mxfp4, for llama.cpp "
                         "gguf-mxfp4; Kimi K2.5 and K2.6: int4-experts; FP8 checkpoints: fp8), else fp16")
-    g.add_argument("--kv-dtype", default="fp16", choices=list(KV_DTYPES), metavar="DTYPE",
-                   help=f"KV-cache dtype: {' '.join(KV_DTYPES)} (default fp16)")
+    g.add_argument("--kv-dtype", default=None, choices=list(KV_DTYPES), metavar="DTYPE",
+                   help=f"KV-cache dtype: {' '.join(KV_DTYPES)} (default fp16; under vllm and sglang fp8 where the "
+                        "checkpoint's Model Optimizer config asks for an FP8 cache, as they do)")
     g.add_argument("--engine", default="generic", choices=list(ENGINES), metavar="PROFILE",
                    help=f"engine profile: {' '.join(ENGINES)} (default generic)")
     g.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None,
@@ -157,7 +159,7 @@ def _scenario(args, cat: Catalog, gpu: GPU | None = None) -> Scenario:
     weights = args.weights or ("file" if model.file_weights is not None else
                                release_format(model.config, args.engine in LLAMACPP) or "fp16")
     return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, pipeline=args.pipeline, weights=weights,
-                    kv_dtype=args.kv_dtype,
+                    kv_dtype=args.kv_dtype or release_kv(model.config, args.engine) or "fp16",
                     engine=args.engine, attention=args.attention, prompt_tokens=args.prompt,
                     cached_tokens=args.cached, output_tokens=args.output, batch=args.batch, gpu_util=args.gpu_util,
                     reserved_mib=args.reserved_mib, node_cards=args.node_cards, host=args.host)

@@ -1321,6 +1321,18 @@ Source: {source}</source>
         <translation>批量 {batch} 时每百万 token {cost}（仅解码）</translation>
     </message>
     <message>
+        <source>weights {format}</source>
+        <translation>权重为 {format}</translation>
+    </message>
+    <message>
+        <source>KV cache {kv}, the default of vLLM and SGLang for it</source>
+        <translation>KV 缓存为 {kv}（vLLM 和 SGLang 对它的默认值）</translation>
+    </message>
+    <message>
+        <source>Imported {name}: {settings}, as its quantization config states.</source>
+        <translation>已导入 {name}：{settings}，按其量化配置所述。</translation>
+    </message>
+    <message>
         <source>{cost} per million tokens at batch {batch}</source>
         <translation>批量 {batch} 时每百万 token {cost}</translation>
     </message>
@@ -1413,10 +1425,6 @@ Source: {source}</source>
     <message>
         <source>Imported {name}. Note: {note}</source>
         <translation>已导入 {name}。注意：{note}</translation>
-    </message>
-    <message>
-        <source>Imported {name}: weights {format}, as its quantization_config states.</source>
-        <translation>已导入 {name}：权重为 {format}，按其 quantization_config 所述。</translation>
     </message>
     <message>
         <source>Imported {name} ({source}).</source>

@@ -80,7 +80,8 @@ def test_an_imported_quantized_config_selects_its_format(qtbot, win, tmp_path):
     assert win.import_model(tmp_path / "config.json")
     settle(qtbot, win)
     assert win.state.scenario.weights == "nf4" and win.panel.weights.currentData() == "nf4"
-    assert "as its quantization_config states" in win.statusBar().currentMessage()
+    assert "weights bitsandbytes NF4 (double quant), as its quantization config states" in \
+        win.statusBar().currentMessage()
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "config.json").write_text(json.dumps(win.state.catalog.model("llama3.1-8b").config))
@@ -95,6 +96,37 @@ def test_an_imported_quantized_config_selects_its_format(qtbot, win, tmp_path):
     assert win.import_model(tmp_path / "config.json")
     settle(qtbot, win)
     assert win.state.scenario.weights == "nf4"
+
+
+def test_a_checkpoint_asking_for_an_fp8_cache_gets_one_under_vllm_and_sglang(qtbot, win, tmp_path):
+    # Model Optimizer 0.19's hf_quant_config.json beside config.json (the layout llm-compressor's modelopt converter
+    # documents): FP8 weights and an FP8 cache, which vLLM's and SGLang's default cache type follows
+    # (core.engines.CHECKPOINT_KV); llama.cpp's does not
+    import json
+    (tmp_path / "config.json").write_text(json.dumps(win.state.catalog.model("llama3.1-8b").config))
+    (tmp_path / "hf_quant_config.json").write_text(json.dumps({
+        "producer": {"name": "modelopt", "version": "0.19.0"},
+        "quantization": {"quant_algo": "FP8", "kv_cache_quant_algo": "FP8", "exclude_modules": ["lm_head"]}}))
+    win.panel.engine.setCurrentIndex(win.panel.engine.findData("vllm"))
+    settle(qtbot, win)
+    before = win.state.scenario.kv_dtype
+    assert before == "fp16"
+    assert win.import_model(tmp_path)
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert (s.weights, s.kv_dtype, win.panel.kv.currentData()) == ("fp8", "fp8", "fp8")
+    assert ("weights FP8 (E4M3, per-tensor scale); KV cache FP8 (E4M3/E5M2), the default of vLLM and SGLang for it, "
+            "as its quantization config states") in win.statusBar().currentMessage()
+    # the KV cache at one byte an element: Llama 3.1 8B's 32 layers x 8 KV heads x 128 x 2 (K and V) = 64 KiB a token
+    assert float(estimate_memory(s).kv_cache) == pytest.approx(
+        32 * 8 * 128 * 2 * 1 * s.batch * (s.prompt_tokens + s.output_tokens), rel=1e-9)
+    # under llama.cpp the import keeps the 16-bit cache
+    win.panel.kv.setCurrentIndex(win.panel.kv.findData("fp16"))
+    win.panel.engine.setCurrentIndex(win.panel.engine.findData("llamacpp"))
+    settle(qtbot, win)
+    assert win.import_model(tmp_path)
+    settle(qtbot, win)
+    assert win.state.scenario.kv_dtype == "fp16"
 
 
 def test_an_unchecked_model_type_says_so_beside_the_picker(qtbot, win, tmp_path):

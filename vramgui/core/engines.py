@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .formats import MLX_FORMATS, WEIGHT_FORMATS
+from .formats import MLX_FORMATS, WEIGHT_FORMATS, stored_kv
 from .units import GIB, MIB
 
 Attention = Literal["eager", "sdpa", "flash"]
@@ -901,6 +901,25 @@ def takes_kv(engine: str, kv: str, attention: str | None = None) -> bool:
     if engine in KV_TYPES and kv not in KV_TYPES[engine][0]:
         return False
     return not (attention == "eager" and kv in BLOCK_KV and engine in KV_NEEDS_FLASH)
+
+
+#: Engines whose default cache type (``--kv-cache-dtype auto``) is the one a checkpoint's Model Optimizer
+#: quantization asks for (formats.stored_kv: FP8), not the model's 16 bits, and the source.
+CHECKPOINT_KV = {
+    "vllm": "github.com/vllm-project/vllm, vllm/utils/torch_utils.py (resolve_kv_cache_dtype_string: 'auto' becomes "
+            "the checkpoint's kv_cache_quant_algo, get_kv_cache_quant_algo_string: FP8 -> fp8_e4m3); pull 29980 "
+            "('Load kv-cache dtype from hf_quant_config.json automatically', merged Dec 2025)",
+    "sglang": "github.com/sgl-project/sglang, python/sglang/srt/model_executor/model_runner.py "
+              "(configure_kv_cache_dtype: with 'auto', float8_e4m3fn where the quant config's kv_cache_quant_algo "
+              "is 'FP8')",
+}
+
+
+def release_kv(config: dict | None, engine: str) -> str | None:
+    """The cache type ``engine`` runs a checkpoint in by default where the checkpoint asks for one (its Model
+    Optimizer quantization's FP8 KV cache, :data:`CHECKPOINT_KV`), else None (the model's 16 bits)."""
+    kv = stored_kv(config) if engine in CHECKPOINT_KV and isinstance(config, dict) else None
+    return kv if kv is not None and takes_kv(engine, kv) else None
 
 
 def kv_for(engine: str, kv: str, attention: str | None = None) -> str:

@@ -212,10 +212,31 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
 MLX_FORMATS = frozenset(f for f in WEIGHT_FORMATS if f.startswith("mlx-"))
 
 
-#: Model Optimizer's ``quant_algo`` values that are formats here: FP8, NVFP4 and its weight-only variant (the same
-#: bytes; multiplied weight-only, W4A16, on Blackwell too, where the "nvfp4" format multiplies in FP4: their prompts
-#: there are slower than shown). MIXED_PRECISION (a quant_algo a layer) and the rest are not.
-MODELOPT_ALGOS = {"FP8": "fp8", "NVFP4": "nvfp4", "W4A16_NVFP4": "nvfp4"}
+#: Model Optimizer's ``quant_algo`` values that are formats here (vLLM's modelopt.py QUANT_ALGOS): FP8 with a scale
+#: per tensor or per channel (FP8_PER_CHANNEL_PER_TOKEN: 'FP8 per-channel weight scale + per-token activation
+#: scale'), NVFP4 and its weight-only variant (the same bytes; multiplied weight-only, W4A16, on Blackwell too, where
+#: the "nvfp4" format multiplies in FP4: their prompts there are slower than shown, except for an imported file,
+#: whose kernel :func:`stored_kernel` reads). MIXED_PRECISION (a quant_algo a layer), FP8_PB_WO (FP8 weights
+#: multiplied weight-only) and MXFP8 are not.
+MODELOPT_ALGOS = {"FP8": "fp8", "FP8_PER_CHANNEL_PER_TOKEN": "fp8", "NVFP4": "nvfp4", "W4A16_NVFP4": "nvfp4"}
+
+
+def quantization_config(config: dict) -> dict | None:
+    """A checkpoint's ``quantization_config`` with Model Optimizer's older layout flattened: up to ModelOpt 0.29 it
+    wrote ``hf_quant_config.json`` (``{"producer": {"name": "modelopt"}, "quantization": {"quant_algo": ...,
+    "kv_cache_quant_algo": ...}}``), which vLLM reads as the config's quantization_config where config.json has none
+    (vllm/transformers_utils/config.py: 'ModelOpt 0.29.0 and before saves the quantization config in a separate
+    "hf_quant_config.json"') and the importer puts there (core.model_files); modelopt.py's from_config reads its
+    inner "quantization". None where there is none."""
+    qc = config.get("quantization_config")
+    if not isinstance(qc, dict):
+        return None
+    inner, producer = qc.get("quantization"), qc.get("producer")
+    modelopt = str(qc.get("quant_method", "")).lower().startswith("modelopt") or (
+        isinstance(producer, dict) and producer.get("name") == "modelopt")
+    if modelopt and isinstance(inner, dict):
+        return {**inner, "quant_method": "modelopt"}
+    return qc
 
 
 def stored_format(config: dict) -> str | None:
@@ -234,8 +255,8 @@ def stored_format(config: dict) -> str | None:
         bits = mlx.get("bits")
         numeric = isinstance(bits, (int, float)) and not isinstance(bits, bool)
         return f"mlx-{int(bits)}bit" if numeric and bits in MLX_BITS else None
-    qc = config.get("quantization_config")
-    if not isinstance(qc, dict):
+    qc = quantization_config(config)
+    if qc is None:
         return None
     method = str(qc.get("quant_method", "")).lower()
     bits = qc.get("bits")
@@ -249,7 +270,7 @@ def stored_format(config: dict) -> str | None:
         return {4: f"{method}-int4", 8: "int8"}.get(bits)
     if method in ("fp8", "mxfp4", "nvfp4"):
         return method
-    if method == "modelopt":      # NVIDIA Model Optimizer's export: its quant_algo (vLLM's modelopt.py reads it so)
+    if method.startswith("modelopt"):  # NVIDIA Model Optimizer's export: its quant_algo (vLLM's modelopt.py reads it)
         return MODELOPT_ALGOS.get(str(qc.get("quant_algo", "")).upper())
     if method == "compressed-tensors":
         groups = [g for g in (qc.get("config_groups") or {}).values() if isinstance(g, dict)]
@@ -266,6 +287,42 @@ def stored_format(config: dict) -> str | None:
                  (4, "int"): "int4" if symmetric else "gptq-int4"}
         return table.get((n, kind))
     return None
+
+
+def stored_kernel(config: dict) -> str | None:
+    """How a checkpoint stored in NVFP4 (:func:`stored_format` "nvfp4") multiplies, as its config says: "fp4" where
+    its activations are quantized to FP4 too (W4A4: Model Optimizer's quant_algo NVFP4, vLLM's
+    ModelOptNvFp4LinearMethod; compressed-tensors groups whose ``input_activations`` are 4-bit floats, llm-compressor's
+    NVFP4 scheme, vLLM's CompressedTensorsW4A4Fp4), "w4a16" where they stay 16-bit (W4A16_NVFP4; llm-compressor's
+    NVFP4A16, its ``input_activations`` null: vLLM's CompressedTensorsW4A16Fp4, Marlin); None for another format."""
+    if stored_format(config) != "nvfp4":
+        return None
+    qc = quantization_config(config) or {}
+    if str(qc.get("quant_method", "")).lower().startswith("modelopt"):
+        return "w4a16" if str(qc.get("quant_algo", "")).upper() == "W4A16_NVFP4" else "fp4"
+    if str(qc.get("quant_method", "")).lower() == "compressed-tensors":
+        groups = [g for g in (qc.get("config_groups") or {}).values() if isinstance(g, dict)]
+        inputs = [g.get("input_activations") for g in groups]
+        fp4 = bool(inputs) and all(isinstance(a, dict) and a.get("num_bits") == 4 and a.get("type") == "float"
+                                   for a in inputs)
+        return "fp4" if fp4 else "w4a16"
+    return "fp4"                 # (transformers' own nvfp4 method quantizes the activations: W4A4)
+
+
+def stored_kv(config: dict) -> str | None:
+    """The KV-cache type a checkpoint asks for: "fp8" where Model Optimizer's ``kv_cache_quant_algo`` is FP8 (in
+    config.json's quantization_config or the older hf_quant_config.json). vLLM's and SGLang's default cache type
+    (``--kv-cache-dtype auto``) follows it: vllm/utils/torch_utils.py get_kv_cache_quant_algo_string (modelopt's
+    kv_cache_quant_algo or kv_cache_scheme) and pull 29980 ('Load kv-cache dtype from hf_quant_config.json
+    automatically', merged Dec 2025); SGLang's configure_kv_cache_dtype ('auto': float8_e4m3fn where the quant
+    config's kv_cache_quant_algo is 'FP8'). None otherwise."""
+    qc = quantization_config(config)
+    if qc is None or not str(qc.get("quant_method", "")).lower().startswith("modelopt"):
+        return None
+    kv = qc.get("kv_cache_scheme") or qc.get("kv_cache_quant_algo")
+    if isinstance(kv, dict):
+        kv = "FP8" if (kv.get("num_bits"), kv.get("type"), kv.get("dynamic")) == (8, "float", False) else None
+    return "fp8" if isinstance(kv, str) and kv.upper() == "FP8" else None
 
 
 def _int8_inputs(groups: list[dict]) -> bool:

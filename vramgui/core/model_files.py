@@ -946,7 +946,8 @@ def _architecture_beside(folder: Path, for_path: Path) -> tuple[dict, Path, str 
     with its note)."""
     cfg_path = folder / "config.json"
     if cfg_path.is_file():
-        return read_json(cfg_path, ImportError_, max_bytes=MAX_CONFIG_BYTES, what="a config.json"), cfg_path, None
+        cfg = read_json(cfg_path, ImportError_, max_bytes=MAX_CONFIG_BYTES, what="a config.json")
+        return _with_quant_config(cfg, folder), cfg_path, None
     params = folder / "params.json"
     if params.is_file():
         raw = read_json(params, ImportError_, max_bytes=MAX_CONFIG_BYTES, what="Mistral's params.json")
@@ -954,6 +955,20 @@ def _architecture_beside(folder: Path, for_path: Path) -> tuple[dict, Path, str 
         return cfg, params, note
     raise ImportError_("needs a config.json (or Mistral's params.json) beside it for the architecture",
                        source=str(for_path))
+
+
+def _with_quant_config(cfg: dict, folder: Path) -> dict:
+    """A config.json with no ``quantization_config``, given Model Optimizer's older ``hf_quant_config.json`` beside
+    it as its quantization_config, as vLLM reads the two (core.formats.quantization_config); config.json's own
+    otherwise (vLLM opens the older file only where config.json has none)."""
+    path = folder / "hf_quant_config.json"
+    if "quantization_config" in cfg or not path.is_file():
+        return cfg
+    qc = read_json(path, ImportError_, max_bytes=MAX_CONFIG_BYTES, what="Model Optimizer's hf_quant_config.json")
+    if "quantization" in qc and not isinstance(qc["quantization"], dict):
+        raise ImportError_("field 'quantization' must be an object (its quant_algo, kv_cache_quant_algo, ...)",
+                           source=str(path))
+    return {**cfg, "quantization_config": qc}
 
 
 def _title(cfg: dict, fallback: str) -> str:
@@ -995,6 +1010,7 @@ def model_from_path(path: Path) -> ModelPreset:
     if name == "params.json" or ("dim" in cfg and "n_layers" in cfg and "hidden_size" not in cfg):
         cfg, note = mistral_params_config(cfg, p)     # Mistral's keys (a renamed params.json too)
         return _preset(cfg, _title({}, p.parent.name), f"from {p.resolve()}", p, None, note)
+    cfg = _with_quant_config(cfg, p.parent)
     return _preset(cfg, _title(cfg, p.parent.name), f"from {p.resolve()}", p, None)
 
 

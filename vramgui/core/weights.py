@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .architecture import Architecture
-from .formats import WeightFormat, gguf_type_bits
+from .formats import WeightFormat, gguf_type_bits, stored_kernel
 from .params import ParamGroups, count_params, mlp_params, query_outputs
 
 
@@ -240,9 +240,9 @@ def file_weight_format(model) -> WeightFormat:
         # I32 words (GPTQ, compressed-tensors W8A16) are dequantized to multiply 16-bit activations
         kernel = "fp8" if any(d.startswith("F8") for d in kinds) else "int8" if "I8" in kinds else "w8a16"
     else:
-        # (NVFP4's packed weights too: whether its activations are quantized (W4A4) the tensor table does not say
-        # for sure; the named format "nvfp4" multiplies in FP4 on Blackwell)
-        kernel = "w4a16"
+        # NVFP4's packed weights multiply in FP4 where the checkpoint's config quantizes the activations too (W4A4);
+        # the tensor table does not say (formats.stored_kernel)
+        kernel = stored_kernel(model.config) or "w4a16"
     embedding = bits(fw.embedding_bytes, p.embedding, 16.0)
     return WeightFormat(
         id=FILE_FORMAT, name=f"as stored ({fw.kind}, {fw.main_dtype})", linear_bits=linear,

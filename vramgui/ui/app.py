@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--weights", default=None, choices=list(WEIGHT_FORMATS),
                     help="weight format (default: the model's release format where it is released quantized, "
                          "gpt-oss's MXFP4 experts say, as the model picker sets it; else fp16)")
-    ap.add_argument("--kv-dtype", default="fp16", choices=list(KV_DTYPES), help="KV-cache dtype (default fp16)")
+    ap.add_argument("--kv-dtype", default=None, choices=list(KV_DTYPES),
+                    help="KV-cache dtype (default fp16; under vllm and sglang an imported checkpoint's FP8 cache where "
+                         "its Model Optimizer config asks for one, as they do)")
     ap.add_argument("--engine", default="generic", choices=list(ENGINES), help="engine profile (default generic)")
     ap.add_argument("--attention", choices=["eager", "sdpa", "flash"], default=None,
                     help="attention implementation (default: the engine's)")
@@ -102,7 +104,7 @@ def initial_scenario(args: argparse.Namespace) -> Scenario:
     gpu = cat.gpu("rtx4090" if gpu_file_arg(args) else args.gpu)
     return Scenario(model=model, gpu=gpu, n_gpus=args.gpus, pipeline=args.pipeline,
                     weights=args.weights or "fp16",
-                    kv_dtype=args.kv_dtype, engine=args.engine, attention=args.attention, host=args.host,
+                    kv_dtype=args.kv_dtype or "fp16", engine=args.engine, attention=args.attention, host=args.host,
                     prompt_tokens=args.prompt, cached_tokens=args.cached, output_tokens=args.output,
                     batch=args.batch)
 
@@ -272,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
         win = make_window(initial_scenario(args))
         if imported is not None:
             win.use_imported(imported, model_file)
+            if args.kv_dtype:               # (the cache type asked for, over the one the checkpoint asks for)
+                win.state.update(kv_dtype=args.kv_dtype)
         elif args.weights is None:         # a model released quantized: in its release format, as the picker sets it
             win.state.set_model(win.state.scenario.model.id)
         if card is not None:                # (for this session: File → Add a custom GPU… saves one)

@@ -12,10 +12,10 @@ from ..core import estimate_memory, fit
 from ..core.architecture import layout_note
 from ..core.cards import CardTables, fit_from_table
 from ..core.catalog import data_dir
-from ..core.engines import LLAMACPP
+from ..core.engines import LLAMACPP, release_kv
 from ..core.errors import InputError
 from ..core.explain import explain_cost, explain_items, explain_training_items
-from ..core.formats import WEIGHT_FORMATS, release_format, stored_format
+from ..core.formats import KV_DTYPES, UNQUANTIZED, WEIGHT_FORMATS, release_format, stored_format
 from ..core.measured import load_measured
 from ..core.model_files import model_from_path
 from ..core.offload import offloading, plan_costs
@@ -670,17 +670,22 @@ class MainWindow(QtWidgets.QMainWindow):
         released = release_format(model.config, self.state.scenario.engine in LLAMACPP)
         if stored and self.state.scenario.weights != released:   # (set_model keeps a quantized format chosen before)
             self.state.update(weights=stored)   # a quantized checkpoint's config.json: its weights as it stores them
+        kv = release_kv(model.config, self.state.scenario.engine)
+        if kv and self.state.scenario.kv_dtype in UNQUANTIZED:   # (vLLM and SGLang cache as the checkpoint asks)
+            self.state.update(kv_dtype=kv)
         self.add_recent_import(Path(path))
         note = layout_note(model.architecture) or pre_mla_gguf_note(model)
         if note:   # counted with the generic layout, or an MLA GGUF llama.cpp runs up-projected: say so where the user
             #        looks right after importing
             self.statusBar().showMessage(self.tr("Imported {name}. Note: {note}").format(name=model.name, note=note),
                                          20000)
-        elif stored:
-            self.statusBar().showMessage(self.tr("Imported {name}: weights {format}, as its quantization_config "
-                                                 "states.").format(name=model.name,
-                                                                   format=core_name(WEIGHT_FORMATS[stored].name)),
-                                         8000)
+        elif stored or self.state.scenario.kv_dtype == kv:
+            said = [self.tr("weights {format}").format(format=core_name(WEIGHT_FORMATS[stored].name))] if stored else []
+            if kv and self.state.scenario.kv_dtype == kv:
+                said.append(self.tr("KV cache {kv}, the default of vLLM and SGLang for it").format(
+                    kv=core_name(KV_DTYPES[kv].name)))
+            self.statusBar().showMessage(self.tr("Imported {name}: {settings}, as its quantization config states.")
+                                         .format(name=model.name, settings="; ".join(said)), 8000)
         else:
             self.statusBar().showMessage(self.tr("Imported {name} ({source}).").format(name=model.name,
                                                                                        source=model.source), 8000)
