@@ -128,6 +128,24 @@ def test_a_checkpoint_asking_for_an_fp8_cache_gets_one_under_vllm_and_sglang(qtb
     settle(qtbot, win)
     assert win.state.scenario.kv_dtype == "fp16"
 
+    def engine(name):
+        win.panel.engine.setCurrentIndex(win.panel.engine.findData(name))
+        settle(qtbot, win)
+        return win.state.scenario.kv_dtype, win.panel.kv.currentData()
+    # into vLLM from an engine that does not follow the checkpoint: its cache; between vLLM and SGLang the cache
+    # picked stays (16 bits chosen under vLLM: --kv-cache-dtype given), and llama.cpp's and the generic profile's do
+    # not follow it
+    assert engine("vllm") == ("fp8", "fp8")
+    win.panel.kv.setCurrentIndex(win.panel.kv.findData("bf16"))
+    settle(qtbot, win)
+    assert engine("sglang") == ("bf16", "bf16")
+    assert engine("generic") == ("bf16", "bf16")
+    assert engine("sglang") == ("fp8", "fp8")
+    # a model whose checkpoint asks for nothing keeps its 16-bit cache into vLLM
+    win.state.set_model("llama3.1-8b")
+    win.panel.kv.setCurrentIndex(win.panel.kv.findData("fp16"))
+    assert engine("llamacpp") == engine("vllm") == ("fp16", "fp16")
+
 
 def test_an_unchecked_model_type_says_so_beside_the_picker(qtbot, win, tmp_path):
     import json

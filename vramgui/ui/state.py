@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from PySide6 import QtCore
 
 from ..core import Catalog, Scenario
-from ..core.engines import ENGINES, LLAMACPP, NO_EAGER_ATTENTION, kv_for, offloads_to_ram
+from ..core.engines import CHECKPOINT_KV, ENGINES, LLAMACPP, NO_EAGER_ATTENTION, kv_for, offloads_to_ram, release_kv
 from ..core.errors import pydantic_message
 from ..core.formats import UNQUANTIZED, release_format
 from ..core.offload import flags_force
@@ -321,14 +321,21 @@ class ScenarioState(QtCore.QObject):
         """``change`` with the engine's default attention where it switches from eager to an engine without it, and a
         16-bit cache where it switches to an engine whose cache cannot be of the type picked (core.engines.KV_TYPES:
         llama.cpp's Q8_0 under vLLM, vLLM's FP8 under llama.cpp; KV_NEEDS_FLASH: Q8_0 under llama.cpp with eager
-        attention, its 2023 builds' default); the pickers grey those entries."""
+        attention, its 2023 builds' default); the pickers grey those entries.  A switch into vLLM or SGLang with a
+        16-bit cache takes the cache the checkpoint asks for (core.engines.release_kv); between the two the cache
+        picked stays."""
         engine = change.get("engine")
         if engine is None:
             return change
         if engine in NO_EAGER_ATTENTION and "attention" not in change and self._scenario.attention == "eager":
             change = {**change, "attention": None}
         attention = change["attention"] if "attention" in change else self._scenario.attention
-        kv = kv_for(engine, self._scenario.kv_dtype, attention or ENGINES[engine].default_attention)
+        kv = self._scenario.kv_dtype
+        if engine in CHECKPOINT_KV and self._scenario.engine not in CHECKPOINT_KV and kv in UNQUANTIZED:
+            # into vLLM or SGLang from an engine whose default cache does not follow the checkpoint: the cache type
+            # the checkpoint asks for (its FP8), as theirs does
+            kv = release_kv(change.get("model", self._scenario.model).config, engine) or kv
+        kv = kv_for(engine, kv, attention or ENGINES[engine].default_attention)
         if "kv_dtype" not in change and kv != self._scenario.kv_dtype:
             change = {**change, "kv_dtype": kv}
         return change
