@@ -306,7 +306,7 @@ def stored_kernel(config: dict) -> str | None:
         fp4 = bool(inputs) and all(isinstance(a, dict) and a.get("num_bits") == 4 and a.get("type") == "float"
                                    for a in inputs)
         return "fp4" if fp4 else "w4a16"
-    return "fp4"                 # (transformers' own nvfp4 method quantizes the activations: W4A4)
+    return "fp4"                 # (a quant_method named nvfp4: as the named format, W4A4)
 
 
 def stored_kv(config: dict) -> str | None:
