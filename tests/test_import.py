@@ -64,8 +64,14 @@ def _quantized_checkpoint(folder, scheme: str):
     return folder
 
 
-def test_fp8_and_nvfp4_files_are_timed_by_their_weights_not_their_scalar_scales(tmp_path):
+def _peak_math(model, gpu: str) -> str:
+    """The explanation's "Peak math" line for the imported ``model``'s own bytes under vLLM on ``gpu``."""
     from vramgui.core.explain import explain_items
+    s = Scenario(model=model, gpu=default_catalog().gpu(gpu), weights="file", engine="vllm")
+    return next(a.value for item in explain_items(s) for a in item.assumptions if a.name == "Peak math")
+
+
+def test_fp8_and_nvfp4_files_are_timed_by_their_weights_not_their_scalar_scales(tmp_path):
     from vramgui.core.weights import file_weight_format
     # 14 linear layers (2 x 7) of 64 x 64, 32 x 64 or 64 x 96 and 96 x 64: 61,440 weights in all. FP8: a byte
     # each (8 bits; the fp32 scalars count with the small tensors); NVFP4: half a byte and a byte per 16 (4.5 bits).
@@ -84,15 +90,7 @@ def test_fp8_and_nvfp4_files_are_timed_by_their_weights_not_their_scalar_scales(
     # by bytes the tiny model's bf16 embeddings outweigh its linear layers (320 x 64 x 2 twice)
     assert fp8.file_weights.main_dtype == nv.file_weights.main_dtype == "BF16"
     # an H100 multiplies the FP8 file's weights in fp8 (1,978.9 TFLOP/s dense), as the named format fp8
-    s = Scenario(model=fp8, gpu=default_catalog().gpu("h100-sxm"), weights="file", engine="vllm")
-    line = next(a.value for item in explain_items(s) for a in item.assumptions if a.name == "Peak math")
-    assert line == "1,978.9 TFLOP/s (fp8 dense tensor)"
-
-
-def _peak_math(model, gpu: str) -> str:
-    from vramgui.core.explain import explain_items
-    s = Scenario(model=model, gpu=default_catalog().gpu(gpu), weights="file", engine="vllm")
-    return next(a.value for item in explain_items(s) for a in item.assumptions if a.name == "Peak math")
+    assert _peak_math(fp8, "h100-sxm") == "1,978.9 TFLOP/s (fp8 dense tensor)"
 
 
 @pytest.mark.parametrize("algo, kernel", [("NVFP4", "fp4"), ("W4A16_NVFP4", "w4a16")])

@@ -614,6 +614,14 @@ def test_sparse_attention_reads_the_top_k_in_vllm_and_everything_in_hf(scenario)
     assert hf.sparse_tokens == np.inf and hf.index_flops == 2 * 61 * 64 * 128   # it still scores every key, in bf16
 
 
+#: One 32,768-token prompt of Llama 3.1 8B, by hand: its matmuls (2 x (8,030,261,248 - 525,336,576 embedding) a
+#: token) and its attention's query x key and x value products (4 x 32 layers x 32 heads x 128 a pair, 32,768^2 / 2
+#: causal pairs), for the tests of the math each weight format runs on
+P_32K = 32_768
+MATMUL_32K = 2 * (8_030_261_248 - 525_336_576) * P_32K
+ATTENTION_32K = 4 * 32 * 32 * 128 * P_32K * P_32K / 2
+
+
 def test_attention_runs_at_the_16_bit_rate_whatever_the_weights(scenario):
     from vramgui.core.speed import fixed_step_s
     # Llama 3.1 8B in fp8 on an H100 SXM (dense fp8 1,978.9, bf16 989.4 TFLOP/s), vLLM, one 32,768-token prompt:
@@ -623,9 +631,7 @@ def test_attention_runs_at_the_16_bit_rate_whatever_the_weights(scenario):
     # compute bound (four 8,192-token chunks read the 8 GB of weights in ~10 ms), plus vLLM's per-step cost for each
     # of the four chunks
     s = scenario("llama3.1-8b", "h100-sxm", engine="vllm", weights="fp8", prompt_tokens=32_768)
-    p = 32_768
-    matmul = 2 * (8_030_261_248 - 525_336_576) * p
-    attention = 4 * 32 * 32 * 128 * p * p / 2
+    p, matmul, attention = P_32K, MATMUL_32K, ATTENTION_32K
     hand = matmul / (1978.9e12 * 0.55 * 0.7) + attention / (989.4e12 * 0.55)
     step = 4 * fixed_step_s("vllm", s.model.architecture)
     assert float(prefill_time(s, p, 1)) == pytest.approx(hand + step, rel=1e-9)    # 1.17 s (0.717 at the fp8 rate)
@@ -657,9 +663,7 @@ def test_int8_weights_multiply_in_int8_only_with_int8_activations(scenario, cat)
     # dequantizes its weights in the kernel to multiply 16-bit activations: the matmuls at the 16-bit rate, as bf16
     # weights; INT8 W8A8 quantizes the activations too and multiplies at the int8 rate. An A100 80GB: bf16 312, int8
     # 624 TOPS dense (NVIDIA's A100 datasheet)
-    p = 32_768
-    matmul = 2 * (8_030_261_248 - 525_336_576) * p
-    attention = 4 * 32 * 32 * 128 * p * p / 2
+    p, matmul, attention = P_32K, MATMUL_32K, ATTENTION_32K
     a100 = scenario("llama3.1-8b", "a100-80gb", engine="vllm", weights="int8", prompt_tokens=p)
     step = 16 * fixed_step_s("vllm", a100.model.architecture)
     sixteen = matmul / (312e12 * 0.55) + attention / (312e12 * 0.55) + step
@@ -699,9 +703,7 @@ def test_nvfp4_multiplies_in_fp4_on_blackwell_and_weight_only_before(scenario, c
     # tensor cores: a B200's 9,000 TFLOP/s dense (NVIDIA's datasheet: 18 PFLOPS FP4 with sparsity) against 2,250 for
     # BF16, at 0.545 of vLLM's 16-bit share (its NVFP4 GEMMs ran 2.18 times BF16's TFLOP/s on a B200: vLLM pull
     # request 20646); attention stays at the 16-bit rate and share
-    p = 32_768
-    matmul = 2 * (8_030_261_248 - 525_336_576) * p
-    attention = 4 * 32 * 32 * 128 * p * p / 2
+    p, matmul, attention = P_32K, MATMUL_32K, ATTENTION_32K
     b200 = scenario("llama3.1-8b", "b200", engine="vllm", weights="nvfp4", prompt_tokens=p)
     step = 4 * fixed_step_s("vllm", b200.model.architecture)
     assert float(prefill_time(b200, p, 1)) == pytest.approx(
