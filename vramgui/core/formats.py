@@ -283,7 +283,7 @@ def stored_format(config: dict) -> str | None:
                 and _experts_alone(qc.get("ignore")):
             return "int4-experts"
         table = {(8, "float"): "fp8", (4, "float"): "nvfp4",
-                 (8, "int"): "int8-w8a8" if _int8_inputs(groups) else "int8",
+                 (8, "int"): "int8-w8a8" if _quantized_inputs(groups, 8, "int") else "int8",
                  (4, "int"): "int4" if symmetric else "gptq-int4"}
         return table.get((n, kind))
     return None
@@ -298,14 +298,12 @@ def stored_kernel(config: dict) -> str | None:
     if stored_format(config) != "nvfp4":
         return None
     qc = quantization_config(config) or {}
-    if str(qc.get("quant_method", "")).lower().startswith("modelopt"):
+    method = str(qc.get("quant_method", "")).lower()
+    if method.startswith("modelopt"):
         return "w4a16" if str(qc.get("quant_algo", "")).upper() == "W4A16_NVFP4" else "fp4"
-    if str(qc.get("quant_method", "")).lower() == "compressed-tensors":
+    if method == "compressed-tensors":
         groups = [g for g in (qc.get("config_groups") or {}).values() if isinstance(g, dict)]
-        inputs = [g.get("input_activations") for g in groups]
-        fp4 = bool(inputs) and all(isinstance(a, dict) and a.get("num_bits") == 4 and a.get("type") == "float"
-                                   for a in inputs)
-        return "fp4" if fp4 else "w4a16"
+        return "fp4" if _quantized_inputs(groups, 4, "float") else "w4a16"
     return "fp4"                 # (a quant_method named nvfp4: as the named format, W4A4)
 
 
@@ -325,12 +323,13 @@ def stored_kv(config: dict) -> str | None:
     return "fp8" if isinstance(kv, str) and kv.upper() == "FP8" else None
 
 
-def _int8_inputs(groups: list[dict]) -> bool:
-    """Whether every compressed-tensors group quantizes its inputs to 8-bit integers too (W8A8: vLLM's
-    CompressedTensorsW8A8Int8 scheme, int8 matmuls); where a group's ``input_activations`` is null its weights are
-    dequantized to multiply 16-bit activations (W8A16: the WNA16 scheme)."""
+def _quantized_inputs(groups: list[dict], bits: int, kind: str) -> bool:
+    """Whether every compressed-tensors group quantizes its inputs too, to ``bits``-bit values of ``kind`` ("int",
+    "float"): 8-bit integers for W8A8 (vLLM's CompressedTensorsW8A8Int8 scheme, int8 matmuls), 4-bit floats for NVFP4
+    W4A4; where a group's ``input_activations`` is null its weights are dequantized to multiply 16-bit activations
+    (the WNA16 schemes)."""
     inputs = [g.get("input_activations") for g in groups]
-    return bool(inputs) and all(isinstance(a, dict) and a.get("num_bits") == 8 and a.get("type") == "int"
+    return bool(inputs) and all(isinstance(a, dict) and a.get("num_bits") == bits and a.get("type") == kind
                                 for a in inputs)
 
 

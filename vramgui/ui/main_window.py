@@ -673,15 +673,16 @@ class MainWindow(QtWidgets.QMainWindow):
         kv = release_kv(model.config, self.state.scenario.engine)
         if kv and self.state.scenario.kv_dtype in UNQUANTIZED:   # (vLLM and SGLang cache as the checkpoint asks)
             self.state.update(kv_dtype=kv)
+        kv_set = kv is not None and self.state.scenario.kv_dtype == kv
         self.add_recent_import(Path(path))
         note = layout_note(model.architecture) or pre_mla_gguf_note(model)
         if note:   # counted with the generic layout, or an MLA GGUF llama.cpp runs up-projected: say so where the user
             #        looks right after importing
             self.statusBar().showMessage(self.tr("Imported {name}. Note: {note}").format(name=model.name, note=note),
                                          20000)
-        elif stored or self.state.scenario.kv_dtype == kv:
+        elif stored or kv_set:
             said = [self.tr("weights {format}").format(format=core_name(WEIGHT_FORMATS[stored].name))] if stored else []
-            if kv and self.state.scenario.kv_dtype == kv:
+            if kv_set:
                 said.append(self.tr("KV cache {kv}, the default of vLLM and SGLang for it").format(
                     kv=core_name(KV_DTYPES[kv].name)))
             self.statusBar().showMessage(self.tr("Imported {name}: {settings}, as its quantization config states.")
