@@ -790,6 +790,33 @@ def test_vramgui_model_takes_a_model_file(tmp_path):
     assert seen == {"rc": 2} and "unknown model 'llama-2-7b' (did you mean: llama2-7b?)" in err
 
 
+def test_vramgui_kv_dtype_wins_over_the_checkpoints_cache(tmp_path):
+    """`vramgui --model PATH --engine vllm` opens a checkpoint whose Model Optimizer config asks for an FP8 cache
+    with that cache, and the status bar says so; with --kv-dtype the cache asked for, and the status bar does not
+    claim the checkpoint's (it said FP8 over an FP16 cache)."""
+    import json
+    (tmp_path / "config.json").write_text(json.dumps(load_catalog().model("llama3.1-8b").config))
+    (tmp_path / "hf_quant_config.json").write_text(json.dumps({
+        "producer": {"name": "modelopt", "version": "0.19.0"},
+        "quantization": {"quant_algo": "FP8", "kv_cache_quant_algo": "FP8", "exclude_modules": ["lm_head"]}}))
+    run = APP_RUN.replace("gpu=s.gpu.id,", "gpu=s.gpu.id, kv=s.kv_dtype, status=win.statusBar().currentMessage(),")
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+
+    def opened(*flags):
+        r = subprocess.run([sys.executable, "-c", run, "--model", str(tmp_path), "--engine", "vllm", *flags,
+                            "--screenshot", str(tmp_path / "x.png")], capture_output=True, text=True, env=env,
+                           timeout=120)
+        return json.loads(r.stdout.strip().splitlines()[-1])
+    seen = opened()
+    assert (seen["rc"], seen["weights"], seen["kv"]) == (0, "fp8", "fp8") and "KV cache FP8" in seen["status"]
+    seen = opened("--kv-dtype", "fp16")
+    assert (seen["rc"], seen["weights"], seen["kv"]) == (0, "fp8", "fp16") and "KV cache" not in seen["status"]
+    assert "weights FP8 (E4M3, per-tensor scale), as its quantization config states" in seen["status"]
+
+
 def test_vramgui_gpu_takes_a_card_file(tmp_path):
     """`vramgui --gpu my-card.json` opens the window on a card of the user's (a GPU preset file, as
     `vramgui-cli --gpu-file` reads); a broken one is an error line naming the file and the field."""

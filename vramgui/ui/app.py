@@ -273,9 +273,8 @@ def main(argv: list[str] | None = None) -> int:
         card = read_preset(gpu_file, GPU) if gpu_file else None
         win = make_window(initial_scenario(args))
         if imported is not None:
-            win.use_imported(imported, model_file)
-            if args.kv_dtype:               # (the cache type asked for, over the one the checkpoint asks for)
-                win.state.update(kv_dtype=args.kv_dtype)
+            win.use_imported(imported, model_file, kv_chosen=args.kv_dtype is not None)   # (--kv-dtype over the
+            #                                                                  cache type the checkpoint asks for)
         elif args.weights is None:         # a model released quantized: in its release format, as the picker sets it
             win.state.set_model(win.state.scenario.model.id)
         if card is not None:                # (for this session: File → Add a custom GPU… saves one)

@@ -661,8 +661,9 @@ class MainWindow(QtWidgets.QMainWindow):
         self.use_imported(model, Path(path))
         return True
 
-    def use_imported(self, model, path: Path) -> None:
-        """Select a model read from ``path`` (added to the picker and the recent imports)."""
+    def use_imported(self, model, path: Path, kv_chosen: bool = False) -> None:
+        """Select a model read from ``path`` (added to the picker and the recent imports); its cache as the checkpoint
+        asks under vLLM and SGLang, unless ``kv_chosen`` (``vramgui --kv-dtype``)."""
         self.state.add_model(model)
         self.state.set_model(model.id)
         self._release_note = None          # (the status bar says below what the import set)
@@ -670,7 +671,7 @@ class MainWindow(QtWidgets.QMainWindow):
         released = release_format(model.config, self.state.scenario.engine in LLAMACPP)
         if stored and self.state.scenario.weights != released:   # (set_model keeps a quantized format chosen before)
             self.state.update(weights=stored)   # a quantized checkpoint's config.json: its weights as it stores them
-        kv = release_kv(model.config, self.state.scenario.engine)
+        kv = None if kv_chosen else release_kv(model.config, self.state.scenario.engine)
         if kv and self.state.scenario.kv_dtype in UNQUANTIZED:   # (vLLM and SGLang cache as the checkpoint asks)
             self.state.update(kv_dtype=kv)
         kv_set = kv is not None and self.state.scenario.kv_dtype == kv
