@@ -145,7 +145,8 @@ def test_cache_skips_the_search_that_cannot_change(scenario, cat, monkeypatch):
        output=st.integers(0, 4_000), batch=st.integers(1, 300), weights=st.sampled_from(["fp16", "q4_k_m", "fp8"]))
 def test_fewest_cards_is_the_first_count_that_fits(model, engine, prompt, output, batch, weights):
     """The vectorised fewest-cards column equals trying the candidate counts one by one with
-    the full estimate (the reference loop, written out here)."""
+    the full estimate (the reference loop, written out here): every count a tensor-parallel engine can split the
+    heads over, else the usual candidates and the largest count (a card a layer)."""
     from vramgui.core.cards import _COUNT_CANDIDATES, budgets
     from vramgui.core.fit import valid_gpu_counts
     from vramgui.core.memory import estimate_memory
@@ -155,10 +156,11 @@ def test_fewest_cards_is_the_first_count_that_fits(model, engine, prompt, output
     t = card_table(s, GPUS)
     budget = budgets(s, GPUS)
     valid = set(valid_gpu_counts(s))
+    tried = sorted(valid) if s.profile.parallel == "tensor" else \
+        sorted({n for n in _COUNT_CANDIDATES if n in valid} | {max(valid)})
     want = []
     for g, b in zip(GPUS, budget, strict=True):     # each card with its own engine defaults (vLLM's by card)
-        first = next((n for n in _COUNT_CANDIDATES if n in valid
-                      and float(estimate_memory(s.with_(gpu=g, n_gpus=n)).total) <= b), 0)
+        first = next((n for n in tried if float(estimate_memory(s.with_(gpu=g, n_gpus=n)).total) <= b), 0)
         want.append(first)
     assert t.min_gpus.tolist() == want
     assert (t.min_gpus[t.fits] == 1).all()          # what fits on one card needs one
@@ -358,6 +360,58 @@ def test_hf_with_nvfp4_weights_lists_blackwell_only(scenario, cat):
     assert card_note(s.with_(gpu=cat.gpu("m4-max-64gb"))).startswith("HF transformers with NVFP4 weights lists no "
                                                                       "Apple chip")
     assert card_note(s.with_(gpu=cat.gpu("h100-sxm"), engine="vllm")) is None
+
+
+def test_hf_with_nvfp4_weights_loads_on_one_card_with_nothing_in_ram(scenario, cat):
+    # transformers 5.24's NVFP4 quantizer refuses a device_map over several CUDA devices and one with CPU or disk
+    # entries (engines.ONE_CARD). Llama 3.1 70B in NVFP4: 80 layers of 855,638,016 linear weights at 4.5 bits (FP4 and
+    # an FP8 scale per 16) = 38.50 GB, and the 16-bit embedding and output layers, 2 x 128,256 x 8,192 x 2 bytes =
+    # 4.20 GB: 39.8 GiB of weights, over an RTX 5090's 32 GiB. vLLM splits it over 2; HF transformers cannot, so the
+    # card does not fit, with no count of cards that would
+    from vramgui.core.fit import valid_gpu_counts
+    from vramgui.core.memory import estimate_memory
+    from vramgui.core.offload import flags_force, plan_offload
+    from vramgui.core.report import one_card_note
+    linear = 80 * (2 * 8192 * 8192 + 2 * 8192 * 1024 + 3 * 8192 * 28672)
+    assert (linear * 4.5 / 8 + 2 * 128256 * 8192 * 2) / GIB == pytest.approx(39.77, abs=0.01)
+    s = scenario("llama3.1-70b", "rtx5090", engine="hf", weights="nvfp4", prompt_tokens=1024, output_tokens=256)
+    assert float(estimate_memory(s).weights) / GIB == pytest.approx(39.77, rel=0.01)
+    assert valid_gpu_counts(s) == [1] and valid_gpu_counts(s.with_(engine="vllm"))[:3] == [1, 2, 4]
+    f, v = fit(s), fit(s.with_(engine="vllm"))
+    assert not f.fits and f.min_gpus is None and not v.fits and v.min_gpus == 2
+    t = card_table(s, [cat.gpu("rtx5090"), cat.gpu("b200")])
+    assert t.fits.tolist() == [False, True] and t.min_gpus.tolist() == [0, 1]
+    # two cards asked: estimated as if split, with a caution naming the quantizer's refusal; one card, or vLLM, none
+    note = one_card_note(s.with_(n_gpus=2))
+    assert note.startswith("HF transformers loads NVFP4 (FP4, group 16) weights on one card, not 2 (HF transformers' "
+                           "NVFP4 quantizer loads the model on one CUDA device") and "transformers 5.24" in note
+    assert note.endswith("estimated as if it split the model over 2")
+    assert one_card_note(s) is None and one_card_note(s.with_(n_gpus=2, engine="vllm")) is None
+    # nothing in system RAM: no plan, and no setting forces one; vLLM's --cpu-offload-gb keeps its plan
+    with pytest.raises(ValueError, match="no offload plan under HF transformers: HF transformers' NVFP4 quantizer"):
+        plan_offload(s, 64)
+    assert not flags_force(s, 64) and plan_offload(s.with_(engine="vllm"), 64).level == "partial"
+    assert plan_offload(s.with_(weights="awq-int4"), 64).level == "partial"
+
+
+def test_the_fewest_cards_column_tries_every_count_that_splits_the_heads(scenario, cat):
+    # Qwen2.5-7B's 28 attention heads and 4 KV heads split over n cards where n divides 28 and 4 divides n or n divides
+    # 4: 1, 2, 4 and 28 (7 and 14 leave the KV heads unevenly split). The table tried only its usual counts of those
+    # (1, 2, 4), so on a 6 GB card where 4 do not hold the 15.2 GB model in BF16 it read "> 64" where the strip's
+    # fit said 28: the column now tries every count vLLM can run and agrees with the strip's on every card
+    from vramgui.core.cards import count_terms
+    s = scenario("qwen2.5-7b", "gtx1060-6gb", engine="vllm", weights="bf16", prompt_tokens=4096)
+    assert count_terms(s)[0].tolist() == [1, 2, 4, 28]
+    t = card_table(s, GPUS)
+    assert t.most_cards == 28
+    assert t.min_gpus.tolist() == [fit(s.with_(gpu=g)).min_gpus or 0 for g in GPUS]
+    assert t.min_gpus[GPUS.index(cat.gpu("gtx1060-6gb"))] == 28
+    # a layer split (llama.cpp) tries its usual counts and the largest, one card a layer: 28
+    lc = s.with_(engine="llamacpp", weights="q8_0")
+    assert count_terms(lc)[0].tolist() == [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24, 28]
+    assert card_table(lc, GPUS).most_cards == 28
+    # HF transformers' NVFP4: one card, the column's "-" (most_cards 1)
+    assert card_table(s.with_(engine="hf", weights="nvfp4", gpu=cat.gpu("rtx5090")), GPUS).most_cards == 1
 
 
 def test_sglang_with_nvfp4_weights_lists_blackwell_and_petits_amd_cards(scenario, cat):

@@ -235,6 +235,25 @@ def test_offload_flags_under_mlx_are_refused_with_the_reason(capsys):
     assert rc == 0 and json.loads(out)["offload"]["level"] == "partial"
 
 
+def test_hf_with_nvfp4_weights_on_several_cards_or_ram(capsys):
+    """transformers' NVFP4 quantizer loads on one CUDA device, nothing on the CPU or disk (engines.ONE_CARD): --gpus 2
+    is estimated as asked with a note saying so, --ram is an error naming the format and the reason; vLLM's NVFP4
+    plans the offload."""
+    base = ["--model", "llama3.1-70b", "--gpu", "rtx5090", "--weights", "nvfp4", "--engine", "hf"]
+    rc, out, _ = run(capsys, "estimate", *base, "--gpus", "2")
+    assert rc == 0 and "\nnote: HF transformers loads NVFP4 (FP4, group 16) weights on one card, not 2 (" in out
+    rc, out, _ = run(capsys, "estimate", *base, "--gpus", "2", "--json")
+    assert json.loads(out)["scenario"]["one_card_note"].endswith("estimated as if it split the model over 2")
+    rc, out, _ = run(capsys, "estimate", *base)
+    assert rc == 0 and "one card, not" not in out
+    rc, out, err = run(capsys, "estimate", *base, "--ram", "64")
+    assert rc == 2 and out == "" and err.startswith(
+        "vramgui-cli: error: the offload flags (--ram etc.) do not apply to HF transformers with NVFP4 (FP4, group 16) "
+        "weights: HF transformers' NVFP4 quantizer loads the model on one CUDA device")
+    rc, out, _ = run(capsys, "estimate", *base[:-1], "vllm", "--ram", "64", "--json")
+    assert rc == 0 and json.loads(out)["offload"]["level"] == "partial"
+
+
 def test_the_experts_flags_under_ollama_are_refused_with_the_reason(capsys):
     """Ollama takes no --cpu-moe / --n-cpu-moe (engines.NO_CPU_MOE): asking for them under it is an error naming the
     open request; llama.cpp takes them."""

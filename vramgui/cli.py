@@ -31,10 +31,10 @@ from .core.catalog import GPU_FILE_SUFFIXES, MODEL_FILE_SUFFIXES, Catalog, names
 from .core.engines import (
     LLAMACPP,
     NO_CPU_MOE,
-    NO_OFFLOAD,
     converts_first,
+    no_offload,
     offloads_experts_only,
-    offloads_to_ram,
+    one_card,
     release_kv,
     runs_on_gpu,
     takes_cpu_offload_gb,
@@ -254,9 +254,10 @@ def _offload_asked(args) -> bool:
 
 def _offload_kw(args, s: Scenario) -> tuple[float, dict]:
     """(the RAM in GB, the plan's arguments) from the offload flags, checked."""
-    if not offloads_to_ram(s.engine):
-        raise CliError(f"the offload flags (--ram etc.) do not apply to {s.profile.name}: {NO_OFFLOAD[s.engine][0]} "
-                       f"({NO_OFFLOAD[s.engine][1]})")
+    why = no_offload(s.engine, s.weights)
+    if why is not None:
+        under = s.profile.name + (f" with {s.weight_format.name} weights" if one_card(s.engine, s.weights) else "")
+        raise CliError(f"the offload flags (--ram etc.) do not apply to {under}: {why[0]} ({why[1]})")
     if args.n_cpu_moe is not None and (args.n_cpu_moe < 0 or args.experts_on_cpu):
         raise CliError("--n-cpu-moe takes a number of layers, 0 or more, and not with --experts-on-cpu (which keeps "
                        f"every layer's experts in RAM), got {args.n_cpu_moe}")

@@ -684,6 +684,10 @@
         <translation>mlx-lm 不会把任何层放到系统内存：其 generate() 锁定芯片推荐的工作集（mx.set_wired_limit），超过其 0.9 时警告生成可能变慢；超出后模型数组不再锁定，macOS 可能将其换页或压缩（128 GB 的 M4 Max 上 100 GB 的模型在未锁定时解码约慢 40 倍）；可用 sudo sysctl iogpu.wired_limit_mb 提高上限</translation>
     </message>
     <message>
+        <source>HF transformers&apos; NVFP4 quantizer loads the model on one CUDA device: it refuses a device_map over several (&apos;NVFP4 quantization currently supports one CUDA device. Tensor parallelism and multi-device `device_map` configurations are not supported yet&apos;) and one with CPU or disk entries (&apos;NVFP4 quantization does not support CPU or disk offload&apos;)</source>
+        <translation>HF transformers 的 NVFP4 量化器把模型加载到一个 CUDA 设备上：它拒绝跨多个设备的 device_map（“NVFP4 quantization currently supports one CUDA device. Tensor parallelism and multi-device `device_map` configurations are not supported yet”），也拒绝含 CPU 或磁盘条目的 device_map（“NVFP4 quantization does not support CPU or disk offload”）</translation>
+    </message>
+    <message>
         <source>mlx-lm loads MLX&apos;s own formats, 16- and 32-bit weights and, transformed as it loads them, AWQ, GPTQ 4-bit and MXFP4 checkpoints; others are converted first (mlx_lm.convert, -q for MLX 4-bit): these figures count this format&apos;s bytes at MLX&apos;s speeds</source>
         <translation>mlx-lm 直接加载 MLX 自有格式、16 位和 32 位权重，并在加载时转换 AWQ、GPTQ 4 位和 MXFP4 检查点；其他格式需先转换（mlx_lm.convert，-q 为 MLX 4 位）：这些数字按此格式的字节数和 MLX 的速度计算</translation>
     </message>
@@ -2233,6 +2237,18 @@ Source: {source}</source>
     <message>
         <source>Started without -c, llama-server would instead allocate {tokens} tokens of context, the most that fit with that much free.</source>
         <translation>若不加 -c 启动，llama-server 会改为分配 {tokens} 个 token 的上下文，即留出这么多空闲时能容纳的最大值。</translation>
+    </message>
+    <message>
+        <source>{engine} loads {format} weights on one card: System RAM is not used.</source>
+        <translation>{engine} 把 {format} 权重加载到一张卡上：不使用系统内存。</translation>
+    </message>
+    <message>
+        <source>{engine} loads {format} weights on one card, not {n}.</source>
+        <translation>{engine} 把 {format} 权重加载到一张卡上，而不是 {n} 张。</translation>
+    </message>
+    <message>
+        <source>The memory and speed shown are as if it split the model over {n} cards.</source>
+        <translation>所示显存和速度按其把模型分到 {n} 张卡上估算。</translation>
     </message>
     <message>
         <source>{what} lists NVIDIA compute capability {cc} or newer, below {below}.</source>

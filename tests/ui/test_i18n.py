@@ -157,12 +157,13 @@ def test_every_core_name_is_translated_or_kept():
         MLX_FORMATS_ONLY,
         NO_APPLE_GPU,
         NO_OFFLOAD,
+        ONE_CARD,
     )
     from vramgui.ui.wording import CORE_NAMES
     names = {x.name for table in (WEIGHT_FORMATS, ENGINES, KV_DTYPES) for x in table.values()}
     names |= {why for why, _ in (*HF_NO_MPS.values(), *NO_APPLE_GPU.values(), *APPLE_ONLY.values(), MLX_CONVERTS,
                                  *NO_OFFLOAD.values(), LLAMACPP_CONVERTS, MLX_FORMATS_ONLY, HF_DEQUANTIZES_GGUF,
-                                 HF_DECOMPRESSES_WHY)}
+                                 HF_DECOMPRESSES_WHY, *ONE_CARD.values())}
     names |= {why for _, why, _ in HF_DEQUANTIZES.values()}
     rules = (*ENGINE_CARDS.values(), FLASH_ATTENTION_2, *(r for by in FORMAT_CARDS.values() for r in by.values()))
     names |= {rule.otherwise for rule in rules} | {rule.what for rule in rules}

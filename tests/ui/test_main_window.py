@@ -637,6 +637,41 @@ def test_mlx_keeps_every_layer_on_the_gpu_whatever_the_system_ram(qtbot, win):
     assert "System RAM is not used" not in p.engine_caution.text()
 
 
+def test_hf_with_nvfp4_weights_loads_on_one_card(qtbot, win):
+    """transformers' NVFP4 quantizer loads on one CUDA device, nothing in RAM (core.engines.ONE_CARD): Llama 3.1 70B in
+    NVFP4 (39.8 GiB of weights) on an RTX 5090 does not fit under HF transformers, where vLLM needs 2 cards; two cards
+    asked are estimated as split, with a caution under the engine; System RAM is greyed and kept, no plan, a caution
+    saying it is not used; AWQ under HF gets its offload back."""
+    p = win.panel
+    drive(qtbot, win, model="llama3.1-70b", gpu="rtx5090", weights="nvfp4", engine="vllm", gpus=1, batch=1)
+    model = win.fit_panel.model
+    assert win.breakdown.verdict.text() == "NEEDS 2 CARDS"
+    assert model.row_cells(model.row_of("rtx5090"))[0] == "needs 2 cards"
+    choose(qtbot, win, p.engine, "hf")
+    assert win.breakdown.verdict.text() == "DOES NOT FIT"
+    assert model.row_cells(model.row_of("rtx5090"))[0] == "does not fit"
+    assert "one card" not in p.engine_caution.text()
+    p.gpus.setValue(2)
+    settle(qtbot, win)
+    caution = p.engine_caution
+    assert "HF transformers loads NVFP4 (FP4, group 16) weights on one card, not 2." in caution.text()
+    assert "'NVFP4 quantization currently supports one CUDA device." in caution.toolTip()
+    assert "The memory and speed shown are as if it split the model over 2 cards." in caution.toolTip()
+    # the fit table's fewest cards: none beyond one to try ("-", not "> 64")
+    assert model.row_cells(model.row_of("rtx5090"))[5] == "-"
+    p.gpus.setValue(1)
+    p.ram.setValue(64)
+    settle(qtbot, win)
+    st = win.state
+    assert st.ram_gb == 64 and not st.offload_asked and st.offload_plan() is None and not p.ram.isEnabled()
+    assert caution.text().startswith("HF transformers loads NVFP4 (FP4, group 16) weights on one card: System RAM is "
+                                     "not used.")
+    assert "does not support CPU or disk offload" in caution.toolTip()
+    choose(qtbot, win, p.weights, "awq-int4")
+    assert p.ram.isEnabled() and p.ram.value() == 64 and st.offload_asked and st.offload_plan() is not None
+    assert "System RAM is not used" not in caution.text()
+
+
 def test_an_engine_that_copies_its_offloaded_weights_is_cautioned_with_system_ram(qtbot, win):
     """vLLM, SGLang and HF transformers copy what they keep in RAM to the card for every forward pass
     (core.offload.plan_copied), at an assumed share of the link: with System RAM entered a caution under the engine

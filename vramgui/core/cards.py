@@ -71,7 +71,8 @@ class CardTable:
     card_listed: np.ndarray | None = None   # False where the engine's builds do not list the card (unlisted_card)
     as_stored: np.ndarray | None = None     # False where the engine does not load the weights as stored on the card
     #                                         (converts_first: HF transformers' FP8 before compute capability 8.9)
-    most_cards: int = 64          # the largest count tried (1 for fine-tuning without ZeRO: more cards do not help)
+    most_cards: int = 64          # the largest count tried (1 for fine-tuning without ZeRO, or HF transformers' NVFP4:
+    #                               more cards do not help)
 
     @property
     def headroom_bytes(self) -> np.ndarray:
@@ -91,10 +92,12 @@ def budgets(s: Scenario, gpus: list[GPU]) -> np.ndarray:
 
 def count_terms(s: Scenario) -> tuple[np.ndarray, MemoryTerms]:
     """(card counts, their memory terms stacked one row per count): the candidate counts of
-    the fewest-cards column that the engine can split this model over.  The terms do not
-    depend on prompt, output or batch, so a drag can keep them."""
-    valid = set(valid_gpu_counts(s))
-    counts = [c for c in _COUNT_CANDIDATES if c in valid]
+    the fewest-cards column that the engine can split this model over: under tensor parallel every count that splits
+    the heads (a handful), else those of :data:`_COUNT_CANDIDATES` and the largest (one, where the engine loads the
+    weights on one card).  The terms do not depend on prompt, output or batch, so a drag can keep them."""
+    valid = valid_gpu_counts(s)
+    counts = valid if s.profile.parallel == "tensor" else \
+        sorted({c for c in _COUNT_CANDIDATES if c in set(valid)} | {max(valid)})
     # (copies without validating again: the counts are valid ones, and only the count changes)
     return np.array(counts, dtype=np.int64), stack_terms([memory_terms(s.model_copy(update={"n_gpus": n}))
                                                           for n in counts])
@@ -144,7 +147,8 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
                      min_gpus=min_gpus, max_prompt_tokens=max_prompt, max_batch=max_batch,
                      decode_tokens_per_s=1.0 / decode_steps(s, gpus, cards),
                      compute_known=np.isfinite(cards.peak), engine_runs=engine_runs(s, gpus),
-                     card_listed=card_listed(s, gpus), as_stored=as_stored(s, gpus))
+                     card_listed=card_listed(s, gpus), as_stored=as_stored(s, gpus),
+                     most_cards=int(n.max()) if n.size else 64)
 
 
 def by_card(s: Scenario) -> bool:
@@ -225,7 +229,8 @@ def _merged(s: Scenario, gpus: list[GPU], split: list[list[int]], max_prompt, ma
     return CardTable(gpus=list(gpus), **{f: field(f) for f in ("needed_bytes", "budget_bytes", "fits", "min_gpus",
                                                               "max_prompt_tokens", "max_batch", "decode_tokens_per_s",
                                                               "compute_known", "engine_runs", "card_listed",
-                                                              "as_stored")})
+                                                              "as_stored")},
+                     most_cards=parts[0][1].most_cards)     # (the counts do not depend on the card)
 
 
 @dataclass(frozen=True)

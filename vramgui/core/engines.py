@@ -789,6 +789,26 @@ NO_OFFLOAD = {
 }
 
 
+#: Engine and weight format pairs whose loader takes one card and nothing in system RAM: (why, source).  Several
+#: cards are not split between (the figures are as if they were, with a caution), and no offload is planned.
+ONE_CARD = {
+    ("hf", "nvfp4"): (
+        "HF transformers' NVFP4 quantizer loads the model on one CUDA device: it refuses a device_map over several "
+        "('NVFP4 quantization currently supports one CUDA device. Tensor parallelism and multi-device `device_map` "
+        "configurations are not supported yet') and one with CPU or disk entries ('NVFP4 quantization does not "
+        "support CPU or disk offload')",
+        "github.com/huggingface/transformers, src/transformers/quantizers/quantizer_nvfp4.py (validate_environment, "
+        "transformers 5.24); huggingface.co/docs/transformers/quantization/nvfp4 ('Pass NVFP4Config to "
+        "from_pretrained() with a single CUDA device')"),
+}
+
+
+def one_card(engine: str, weights: str | None) -> tuple[str, str] | None:
+    """(why, source) where the engine loads ``weights`` on one card only, nothing in system RAM (:data:`ONE_CARD`:
+    HF transformers' NVFP4); None elsewhere."""
+    return ONE_CARD.get((engine, weights))
+
+
 #: The llama.cpp profiles whose runs take no flag to keep an MoE model's routed experts in RAM (llama.cpp's --cpu-moe
 #: and --n-cpu-moe, August 2025): (why, source).  Their layer split moves whole layers, experts with them.
 NO_CPU_MOE = {
@@ -814,9 +834,16 @@ def takes_cpu_moe(engine: str) -> bool:
     return splits_layers(engine) and engine not in NO_CPU_MOE
 
 
-def offloads_to_ram(engine: str) -> bool:
-    """Whether the engine can keep part of a model in system RAM (:data:`NO_OFFLOAD`: MLX cannot)."""
-    return engine not in NO_OFFLOAD
+def no_offload(engine: str, weights: str | None = None) -> tuple[str, str] | None:
+    """(why, source) where the engine keeps nothing of the model in system RAM: MLX (:data:`NO_OFFLOAD`), and with
+    ``weights`` an engine that loads them on one card (:func:`one_card`: HF transformers' NVFP4); None elsewhere."""
+    return NO_OFFLOAD.get(engine) or one_card(engine, weights)
+
+
+def offloads_to_ram(engine: str, weights: str | None = None) -> bool:
+    """Whether the engine can keep part of a model in system RAM (:func:`no_offload`: not MLX, nor HF transformers
+    with NVFP4 weights where ``weights`` is given)."""
+    return no_offload(engine, weights) is None
 
 
 def takes_cpu_offload_gb(engine: str) -> bool:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .engines import CACHE_CAPS_CONTEXT, FIT_MIN_CONTEXT, EngineProfile, engine_share
+from .engines import CACHE_CAPS_CONTEXT, FIT_MIN_CONTEXT, EngineProfile, engine_share, one_card
 from .memory import (
     MemoryTerms,
     allocated_tokens,
@@ -215,7 +215,9 @@ def max_batch(s: Scenario, budget: float | None = None) -> int:
 def valid_gpu_counts(s: Scenario) -> list[int]:
     """Card counts the engine can split this model over (tensor parallel needs the heads
     to divide evenly, in each of the scenario's pipeline stages; layer split needs a layer
-    per card)."""
+    per card; weights the engine loads on one card, :func:`~vramgui.core.engines.one_card`, none)."""
+    if one_card(s.engine, s.weights):
+        return [1]
     a = s.model.architecture
     if s.profile.parallel == "tensor":
         k = s.stages

@@ -28,9 +28,9 @@ import numpy as np
 
 from .engines import (
     COPIED_OFFLOAD,
-    NO_OFFLOAD,
     READS_IN_PLACE,
     batch_defaults,
+    no_offload,
     offloads_experts_only,
     offloads_to_ram,
     takes_cpu_moe,
@@ -248,7 +248,7 @@ def flags_force(s: Scenario, ram_gb: float, experts_on_cpu: bool = False, n_cpu_
     (:attr:`OffloadPlan.forced` where they place any): vLLM's and SGLang's --cpu-offload-gb, or an MoE model's experts
     under an engine that splits layers (--cpu-moe, --n-cpu-moe N with N > 0); a table then plans every card, those
     that hold the model too.  Not without RAM (no offload: the flags are not taken as asked)."""
-    if ram_gb <= 0 or not offloads_to_ram(s.engine):
+    if ram_gb <= 0 or not offloads_to_ram(s.engine, s.weights):
         return False
     if s.engine in COPIED_OFFLOAD:
         return _forced_bytes(s, cpu_offload_gib) is not None
@@ -256,10 +256,11 @@ def flags_force(s: Scenario, ram_gb: float, experts_on_cpu: bool = False, n_cpu_
 
 
 def _check_offloads(s: Scenario) -> None:
-    """ValueError where the scenario's engine places nothing in system RAM (:data:`~vramgui.core.engines.NO_OFFLOAD`),
-    saying why."""
-    if not offloads_to_ram(s.engine):
-        raise ValueError(f"no offload plan under {s.profile.name}: {NO_OFFLOAD[s.engine][0]}")
+    """ValueError where the scenario's engine places nothing in system RAM (:func:`~vramgui.core.engines.no_offload`:
+    MLX, HF transformers with NVFP4 weights), saying why."""
+    why = no_offload(s.engine, s.weights)
+    if why is not None:
+        raise ValueError(f"no offload plan under {s.profile.name}: {why[0]}")
 
 
 def _forced_bytes(s: Scenario, cpu_offload_gib: float | None) -> float | None:
@@ -444,7 +445,7 @@ def plan_offload(s: Scenario, ram_gb: float, gpus: list[GPU] | None = None, gpu_
     --cpu-offload-gb, the GiB of weights each card keeps in RAM (None: the least that lets the rest fit; ignored by
     the engines that split layers); ``experts_only``: those GiB are routed experts' alone (vLLM's
     --cpu-offload-params with their names: :func:`plan_copied`).  An engine that places nothing in RAM
-    (:data:`~vramgui.core.engines.NO_OFFLOAD`: MLX) has no plan: ValueError."""
+    (:func:`~vramgui.core.engines.no_offload`: MLX, HF transformers with NVFP4 weights) has no plan: ValueError."""
     _check_offloads(s)
     if s.engine in COPIED_OFFLOAD:      # (its cards are of one kind: tensor parallel)
         return plan_copied(s.with_(gpu=gpus[0]) if gpus else s, ram_gb, with_prefill, cpu_offload_gib, experts_only)

@@ -22,6 +22,7 @@ from .engines import (
     converts_first,
     default_context,
     listed_cards,
+    one_card,
     runs_on_gpu,
     seen_memory,
     unlisted_card,
@@ -197,7 +198,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "engine_note": engine_note(s), "card_note": card_note(s), "gguf_note": gguf_note(s),
                      "format_note": format_note(s), "default_context_note": default_context_note(s),
                      "fit_margin_note": fit_margin_note(s), "server_context_note": server_context_note(s),
-                     "context_cap_note": context_cap_note(s)},
+                     "context_cap_note": context_cap_note(s), "one_card_note": one_card_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -301,7 +302,7 @@ def context_note(s) -> str | None:
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
 NOTE_KEYS = ("context_note", "default_context_note", "fit_margin_note", "server_context_note", "context_cap_note",
              "tp_split_note", "nodes_note", "machines_note", "data_parallel_note", "batched_decode_note", "engine_note",
-             "card_note", "gguf_note", "format_note")
+             "card_note", "gguf_note", "format_note", "one_card_note")
 
 
 def default_context_note(s) -> str | None:
@@ -497,6 +498,17 @@ def format_note(s) -> str | None:
         return None
     why, source = converts
     return f"{s.profile.name} does not load {s.weight_format.name} weights as stored ({why}; {source})"
+
+
+def one_card_note(s) -> str | None:
+    """Where the engine loads the weights on one card (:func:`engines.one_card`: HF transformers' NVFP4) and the
+    scenario has several; None elsewhere."""
+    one = one_card(s.engine, s.weights)
+    if one is None or s.n_gpus <= 1:
+        return None
+    why, source = one
+    return (f"{s.profile.name} loads {s.weight_format.name} weights on one card, not {s.n_gpus} ({why}; {source}): "
+            f"estimated as if it split the model over {s.n_gpus}")
 
 
 def gguf_note(s) -> str | None:

@@ -19,14 +19,15 @@ from ..core.engines import (
     LLAMACPP,
     NO_APPLE_GPU,
     NO_EAGER_ATTENTION,
-    NO_OFFLOAD,
     OLLAMA,
     READS_IN_PLACE,
     converts_first,
     default_context,
     default_share,
+    no_offload,
     offloads_experts_only,
     offloads_to_ram,
+    one_card,
     seen_memory,
     takes_cpu_moe,
     takes_cpu_offload_gb,
@@ -1233,8 +1234,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         # (core.engines.COPIED_OFFLOAD: vLLM and SGLang pin them, HF does not; the card's link bounds them); the row
         # of the experts in RAM gives vLLM and SGLang the GiB a card keeps there instead (--cpu-offload-gb)
         copies = s.engine in COPIED_OFFLOAD
-        # (an engine that places nothing in RAM, MLX: every offload setting greyed, kept for the next engine)
-        offloads = offloads_to_ram(s.engine)
+        # (an engine that places nothing in RAM, MLX, or HF transformers with NVFP4 weights: every offload setting
+        # greyed, kept for the next engine and format)
+        offloads = offloads_to_ram(s.engine, s.weights)
         if self.ram.isEnabled() != offloads:
             self.ram.setEnabled(offloads)
         # (the experts' own flags: llama.cpp's current builds, not Ollama's nor 2023's, core.engines.NO_CPU_MOE)
@@ -1368,7 +1370,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         prompt + output (core.report.default_context_note); with System RAM entered, an engine that copies its
         offloaded weights for every pass (core.report.offload_note); a card the engine's builds, or HF transformers'
         FlashAttention-2, do not list (core.report.card_note); where the model's own context does not fit the cache:
-        vLLM does not start, SGLang caps requests (core.report.context_cap_note)."""
+        vLLM does not start, SGLang caps requests (core.report.context_cap_note); weights the engine loads on one card
+        (HF transformers' NVFP4), with several cards (core.report.one_card_note) or System RAM entered."""
         lines, tips = [], []
         noted = not training and engine_note(s) is not None
         if noted and s.engine == "hf":      # (its weights are among HF_NO_MPS)
@@ -1418,12 +1421,21 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                            "most that fit with that much free.").format(tokens=integer(auto[0])) \
                 if auto is not None and auto[1] and auto[0] < s.context_tokens else ""
             tips.append(fit_margin_tip(spare, s.profile.auto_fit_margin_bytes, more))
-        if not training and self.state.ram_gb > 0 and not offloads_to_ram(s.engine):     # (MLX)
-            why, source = NO_OFFLOAD[s.engine]
-            lines.append(self.tr("{engine} keeps every layer on the GPU: System RAM is not used.").format(
-                engine=core_name(s.profile.name)))
-            tips.append(self.tr("{engine}: {why}.").format(engine=core_name(s.profile.name), why=core_name(why))
+        one = None if training else one_card(s.engine, s.weights)     # (HF transformers' NVFP4)
+        if not training and self.state.ram_gb > 0 and not offloads_to_ram(s.engine, s.weights):     # (MLX; one card)
+            why, source = no_offload(s.engine, s.weights)
+            lines.append((self.tr("{engine} loads {format} weights on one card: System RAM is not used.") if one else
+                          self.tr("{engine} keeps every layer on the GPU: System RAM is not used.")).format(
+                engine=core_name(s.profile.name), format=core_name(s.weight_format.name)))
+            tips.append((core_name(why) + "." if one else
+                         self.tr("{engine}: {why}.").format(engine=core_name(s.profile.name), why=core_name(why)))
                         + f"\n({source})")
+        if one is not None and s.n_gpus > 1:        # (core.report.one_card_note)
+            why, source = one
+            lines.append(self.tr("{engine} loads {format} weights on one card, not {n}.").format(
+                engine=core_name(s.profile.name), format=core_name(s.weight_format.name), n=integer(s.n_gpus)))
+            tips.append(core_name(why) + ". " + self.tr("The memory and speed shown are as if it split the model over "
+                                                        "{n} cards.").format(n=integer(s.n_gpus)) + f"\n({source})")
         copied = None if training or not self.state.offload_asked else COPIED_OFFLOAD.get(s.engine)
         if copied is not None:                  # (core.report.offload_note)
             how, source = copied

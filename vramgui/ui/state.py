@@ -88,12 +88,13 @@ class ScenarioState(QtCore.QObject):
     @property
     def offload_asked(self) -> bool:
         """Whether System RAM or a place for the MoE experts is set, under an engine that can keep weights there
-        (core.engines.offloads_to_ram: not MLX): the plans are drawn."""
+        (core.engines.offloads_to_ram: not MLX, nor HF transformers with NVFP4 weights): the plans are drawn."""
         return self._offload_asked_for(self._scenario)
 
     def _offload_asked_for(self, s: Scenario) -> bool:
         """:attr:`offload_asked` for scenario ``s`` (a pinned one, another engine's in a picker's list)."""
-        return (self.ram_gb > 0 or self.experts_on_cpu or self.n_cpu_moe is not None) and offloads_to_ram(s.engine)
+        return (self.ram_gb > 0 or self.experts_on_cpu or self.n_cpu_moe is not None) and \
+            offloads_to_ram(s.engine, s.weights)
 
     @property
     def forced_offload(self) -> bool:

@@ -58,6 +58,12 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
                                            "macOS may page or compress them (100 GB models on a 128 GB M4 Max decoded "
                                            "about 40 times slower unwired); raise the limit with sudo sysctl "
                                            "iogpu.wired_limit_mb"),
+              # why HF transformers loads NVFP4 weights on one card, nothing in system RAM (core.engines.ONE_CARD)
+              QT_TRANSLATE_NOOP("Formats", "HF transformers' NVFP4 quantizer loads the model on one CUDA device: it "
+                                           "refuses a device_map over several ('NVFP4 quantization currently supports "
+                                           "one CUDA device. Tensor parallelism and multi-device `device_map` "
+                                           "configurations are not supported yet') and one with CPU or disk entries "
+                                           "('NVFP4 quantization does not support CPU or disk offload')"),
               # which formats mlx-lm loads as stored (core.engines.MLX_CONVERTS)
               QT_TRANSLATE_NOOP("Formats", "mlx-lm loads MLX's own formats, 16- and 32-bit weights and, transformed as "
                                            "it loads them, AWQ, GPTQ 4-bit and MXFP4 checkpoints; others are converted "
