@@ -452,6 +452,12 @@ def test_vllm_sglang_and_hf_copy_their_offloaded_weights_every_pass():
     assert "kernels read them for every forward pass (--cpu-offload-gb" in offload_note(s)
     assert "copies them to the card for every forward pass (--cpu-offload-gb" in offload_note(s.with_(engine="sglang"))
     assert offload_note(s.with_(engine="llamacpp", weights="q4_k_m")) is None
+    # HF transformers with bitsandbytes' weights: refused in RAM without llm_int8_enable_fp32_cpu_offload (its
+    # quantizers' validate_environment), said in the note; not with AWQ, nor under vLLM
+    bnb = "unless the BitsAndBytesConfig sets llm_int8_enable_fp32_cpu_offload=True"
+    for w in ("nf4", "nf4-nodq", "bnb-int8"):
+        assert bnb in offload_note(s.with_(engine="hf", weights=w)), w
+    assert bnb not in offload_note(s.with_(engine="hf")) and bnb not in offload_note(s.with_(weights="nf4"))
 
 
 def test_vllm_reads_only_the_experts_a_step_uses_where_the_weights_lie():

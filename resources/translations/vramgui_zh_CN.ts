@@ -684,6 +684,10 @@
         <translation>mlx-lm 不会把任何层放到系统内存：其 generate() 锁定芯片推荐的工作集（mx.set_wired_limit），超过其 0.9 时警告生成可能变慢；超出后模型数组不再锁定，macOS 可能将其换页或压缩（128 GB 的 M4 Max 上 100 GB 的模型在未锁定时解码约慢 40 倍）；可用 sudo sysctl iogpu.wired_limit_mb 提高上限</translation>
     </message>
     <message>
+        <source>HF transformers refuses bitsandbytes weights placed partly in RAM (&apos;Some modules are dispatched on the CPU or the disk. Make sure you have enough GPU RAM to fit the quantized model&apos;) unless the BitsAndBytesConfig sets llm_int8_enable_fp32_cpu_offload=True; the modules a device_map of one&apos;s own places in RAM are then not quantized but kept in the dtype loaded, more bytes than the plan counts</source>
+        <translation>HF transformers 拒绝部分放在内存中的 bitsandbytes 权重（“Some modules are dispatched on the CPU or the disk. Make sure you have enough GPU RAM to fit the quantized model”），除非 BitsAndBytesConfig 设置了 llm_int8_enable_fp32_cpu_offload=True；此时自定 device_map 放到内存中的模块不量化，而保持加载时的数据类型，字节数多于方案所计</translation>
+    </message>
+    <message>
         <source>HF transformers&apos; NVFP4 quantizer loads the model on one CUDA device: it refuses a device_map over several (&apos;NVFP4 quantization currently supports one CUDA device. Tensor parallelism and multi-device `device_map` configurations are not supported yet&apos;) and one with CPU or disk entries (&apos;NVFP4 quantization does not support CPU or disk offload&apos;)</source>
         <translation>HF transformers 的 NVFP4 量化器把模型加载到一个 CUDA 设备上：它拒绝跨多个设备的 device_map（“NVFP4 quantization currently supports one CUDA device. Tensor parallelism and multi-device `device_map` configurations are not supported yet”），也拒绝含 CPU 或磁盘条目的 device_map（“NVFP4 quantization does not support CPU or disk offload”）</translation>
     </message>

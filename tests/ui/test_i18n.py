@@ -148,6 +148,7 @@ def test_every_core_name_is_translated_or_kept():
         ENGINE_CARDS,
         FLASH_ATTENTION_2,
         FORMAT_CARDS,
+        HF_BNB_OFFLOAD,
         HF_DECOMPRESSES_WHY,
         HF_DEQUANTIZES,
         HF_DEQUANTIZES_GGUF,
@@ -163,7 +164,7 @@ def test_every_core_name_is_translated_or_kept():
     names = {x.name for table in (WEIGHT_FORMATS, ENGINES, KV_DTYPES) for x in table.values()}
     names |= {why for why, _ in (*HF_NO_MPS.values(), *NO_APPLE_GPU.values(), *APPLE_ONLY.values(), MLX_CONVERTS,
                                  *NO_OFFLOAD.values(), LLAMACPP_CONVERTS, MLX_FORMATS_ONLY, HF_DEQUANTIZES_GGUF,
-                                 HF_DECOMPRESSES_WHY, *ONE_CARD.values())}
+                                 HF_DECOMPRESSES_WHY, *ONE_CARD.values(), HF_BNB_OFFLOAD)}
     names |= {why for _, why, _ in HF_DEQUANTIZES.values()}
     rules = (*ENGINE_CARDS.values(), FLASH_ATTENTION_2, *(r for by in FORMAT_CARDS.values() for r in by.values()))
     names |= {rule.otherwise for rule in rules} | {rule.what for rule in rules}

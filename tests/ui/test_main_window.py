@@ -699,7 +699,13 @@ def test_an_engine_that_copies_its_offloaded_weights_is_cautioned_with_system_ra
         f"offloaded: {plan.copied_bytes / GIB:.1f} GiB copied each pass"
     choose(qtbot, win, p.engine, "hf")
     assert p.engine_caution.text().startswith("HF transformers copies its weights in RAM every pass")
-    assert "device_map" in p.engine_caution.toolTip()
+    assert "device_map" in p.engine_caution.toolTip() and "llm_int8_enable_fp32_cpu_offload" not in \
+        p.engine_caution.toolTip()
+    # bitsandbytes' NF4 there: transformers refuses it in RAM without llm_int8_enable_fp32_cpu_offload, said so
+    choose(qtbot, win, p.weights, "nf4")
+    assert p.engine_caution.text().startswith("HF transformers copies its weights in RAM every pass")
+    assert "unless the BitsAndBytesConfig sets llm_int8_enable_fp32_cpu_offload=True" in p.engine_caution.toolTip()
+    assert "quantizer_bnb_4bit.py" in p.engine_caution.toolTip()
     choose(qtbot, win, p.weights, "q4_k_m")
     choose(qtbot, win, p.engine, "llamacpp")
     assert not p.engine_caution.isVisible()

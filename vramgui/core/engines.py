@@ -777,6 +777,20 @@ COPIED_OFFLOAD = {
 }
 
 
+#: bitsandbytes' weight formats (NF4 with and without double quantization, LLM.int8()).
+BITSANDBYTES = frozenset({"nf4", "nf4-nodq", "bnb-int8"})
+#: What HF transformers asks of bitsandbytes weights placed partly in system RAM (its device_map offload): (why,
+#: source).  The plans count the quantized bytes there.
+HF_BNB_OFFLOAD = (
+    "HF transformers refuses bitsandbytes weights placed partly in RAM ('Some modules are dispatched on the CPU or the "
+    "disk. Make sure you have enough GPU RAM to fit the quantized model') unless the BitsAndBytesConfig sets "
+    "llm_int8_enable_fp32_cpu_offload=True; the modules a device_map of one's own places in RAM are then not "
+    "quantized but kept in the dtype loaded, more bytes than the plan counts",
+    "github.com/huggingface/transformers, src/transformers/quantizers/quantizer_bnb_4bit.py and quantizer_bnb_8bit.py "
+    "(validate_environment, run on the device_map as inferred; _process_model_before_weight_loading: the modules on "
+    "cpu or disk join modules_to_not_convert), transformers 5.24")
+
+
 #: Engines that keep every layer on the GPU and place nothing in system RAM of their own accord: (why, source).  What
 #: the card (a Mac's wired share of its unified memory) cannot hold is not offloaded but does not run as modelled.
 NO_OFFLOAD = {
@@ -1145,7 +1159,7 @@ VLLM_BNB = CardSupport(
     otherwise="pick AWQ or GPTQ int4, which its ROCm builds run, or FP8")
 #: The card lists an engine adds for some weight formats, by engine and format (:func:`card_rules`).
 FORMAT_CARDS = {"vllm": {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4": VLLM_MXFP4,
-                         **dict.fromkeys(("nf4", "nf4-nodq", "bnb-int8"), VLLM_BNB)},
+                         **dict.fromkeys(BITSANDBYTES, VLLM_BNB)},
                 "sglang": {"nvfp4": SGLANG_NVFP4,
                            **{f.id: SGLANG_GGUF for f in WEIGHT_FORMATS.values() if f.gguf is not None}},
                 "hf": {"nvfp4": HF_NVFP4}}

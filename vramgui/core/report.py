@@ -10,8 +10,10 @@ from .. import __version__
 from .architecture import layout_note
 from .engines import (
     APPLE_ONLY,
+    BITSANDBYTES,
     CACHE_CAPS_CONTEXT,
     COPIED_OFFLOAD,
+    HF_BNB_OFFLOAD,
     HF_NO_MPS,
     LLAMACPP,
     NO_APPLE_GPU,
@@ -258,10 +260,11 @@ def offload_note(s) -> str | None:
                 "runs at their own --cpu-offload-gb decode within 20 % of their plans), of an MoE's routed experts "
                 "only those its tokens use; a long prompt's matrix products may read them more than once, which the "
                 "first token here does not count")
+    bnb = f"; {HF_BNB_OFFLOAD[0]} ({HF_BNB_OFFLOAD[1]})" if s.engine == "hf" and s.weights in BITSANDBYTES else ""
     return (f"{s.profile.name} keeps the weights that do not fit in RAM and copies them to the card for every forward "
             f"pass ({how}; {source}), not llama.cpp's split with the CPU running layers: each decode step and each "
             f"prompt chunk here copies them at an assumed {share} of the card's host link (not measured for this "
-            "engine)")
+            f"engine){bnb}")
 
 
 def _first(pair: tuple | None):

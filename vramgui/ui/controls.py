@@ -13,8 +13,10 @@ from ..core import ENGINES, KV_DTYPES, WEIGHT_FORMATS
 from ..core.architecture import layout_note
 from ..core.engines import (
     APPLE_ONLY,
+    BITSANDBYTES,
     CACHE_CAPS_CONTEXT,
     COPIED_OFFLOAD,
+    HF_BNB_OFFLOAD,
     HF_NO_MPS,
     LLAMACPP,
     NO_APPLE_GPU,
@@ -1458,7 +1460,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                               "engine), where llama.cpp would run the layers in RAM on the CPU.")
             engine = core_name(s.profile.name)
             lines.append(line.format(engine=engine))
-            tips.append(tip.format(engine=engine, how=how, share=f"{COPIED_SHARE[s.engine]:.0%}") + f"\n({source})")
+            tips.append(tip.format(engine=engine, how=how, share=f"{COPIED_SHARE[s.engine]:.0%}") + f"\n({source})"
+                        + (f"\n\n{core_name(HF_BNB_OFFLOAD[0])}.\n({HF_BNB_OFFLOAD[1]})"
+                           if s.engine == "hf" and s.weights in BITSANDBYTES else ""))     # (core.report.offload_note)
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
         if rule is not None:           # (core.report.card_note)
             cc, target, what = s.gpu.compute_capability, card_target(s.gpu), core_name(rule.what)

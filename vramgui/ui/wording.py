@@ -58,6 +58,13 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
                                            "macOS may page or compress them (100 GB models on a 128 GB M4 Max decoded "
                                            "about 40 times slower unwired); raise the limit with sudo sysctl "
                                            "iogpu.wired_limit_mb"),
+              # what HF transformers asks of bitsandbytes weights partly in RAM (core.engines.HF_BNB_OFFLOAD)
+              QT_TRANSLATE_NOOP("Formats", "HF transformers refuses bitsandbytes weights placed partly in RAM ('Some "
+                                           "modules are dispatched on the CPU or the disk. Make sure you have enough "
+                                           "GPU RAM to fit the quantized model') unless the BitsAndBytesConfig sets "
+                                           "llm_int8_enable_fp32_cpu_offload=True; the modules a device_map of one's "
+                                           "own places in RAM are then not quantized but kept in the dtype loaded, "
+                                           "more bytes than the plan counts"),
               # why HF transformers loads NVFP4 weights on one card, nothing in system RAM (core.engines.ONE_CARD)
               QT_TRANSLATE_NOOP("Formats", "HF transformers' NVFP4 quantizer loads the model on one CUDA device: it "
                                            "refuses a device_map over several ('NVFP4 quantization currently supports "
