@@ -141,28 +141,26 @@ def test_cache_skips_the_search_that_cannot_change(scenario, cat, monkeypatch):
 
 @settings(max_examples=60, deadline=None)
 @given(model=st.sampled_from(["llama2-7b", "llama2-70b", "mixtral-8x7b", "deepseek-v2-lite", "gemma2-9b"]),
-       engine=st.sampled_from(["generic", "hf", "vllm", "llamacpp"]), prompt=st.integers(0, 300_000),
-       output=st.integers(0, 4_000), batch=st.integers(1, 300), weights=st.sampled_from(["fp16", "q4_k_m", "fp8"]))
+       engine=st.sampled_from(["generic", "hf", "vllm", "llamacpp", "sglang", "ollama"]),
+       prompt=st.integers(0, 300_000), output=st.integers(0, 4_000), batch=st.integers(1, 300),
+       weights=st.sampled_from(["fp16", "q4_k_m", "fp8"]))
 def test_fewest_cards_is_the_first_count_that_fits(model, engine, prompt, output, batch, weights):
-    """The vectorised fewest-cards column equals trying the candidate counts one by one with
-    the full estimate (the reference loop, written out here): every count a tensor-parallel engine can split the
-    heads over, else the usual candidates and the largest count (a card a layer)."""
-    from vramgui.core.cards import _COUNT_CANDIDATES, budgets
-    from vramgui.core.fit import valid_gpu_counts
+    """The vectorised fewest-cards column equals trying every count the engine can split the model over one by one,
+    each with the full estimate and its own budget (SGLang's follows its TP size), as the strip's fit does (the
+    reference loop, written out here, on every fifth card: a layer split's 64 counts on 160 cards took minutes)."""
+    from vramgui.core.fit import budget_bytes, valid_gpu_counts
     from vramgui.core.memory import estimate_memory
 
     s = Scenario(model=CAT.model(model), gpu=CAT.gpu("rtx4090"), engine=engine, prompt_tokens=prompt,
                  output_tokens=output, batch=batch, weights=weights)
     t = card_table(s, GPUS)
-    budget = budgets(s, GPUS)
-    valid = set(valid_gpu_counts(s))
-    tried = sorted(valid) if s.profile.parallel == "tensor" else \
-        sorted({n for n in _COUNT_CANDIDATES if n in valid} | {max(valid)})
     want = []
-    for g, b in zip(GPUS, budget, strict=True):     # each card with its own engine defaults (vLLM's by card)
-        first = next((n for n in tried if float(estimate_memory(s.with_(gpu=g, n_gpus=n)).total) <= b), 0)
+    for g in GPUS[::5]:     # each card with its own engine defaults (vLLM's by card)
+        first = next((n for n in valid_gpu_counts(s) if float(estimate_memory(s.with_(gpu=g, n_gpus=n)).total)
+                      <= budget_bytes(s.with_(gpu=g, n_gpus=n))), 0)
         want.append(first)
-    assert t.min_gpus.tolist() == want
+    assert t.min_gpus[::5].tolist() == want
+    assert t.min_gpus[::5].tolist() == [fit(s.with_(gpu=g)).min_gpus or 0 for g in GPUS[::5]]
     assert (t.min_gpus[t.fits] == 1).all()          # what fits on one card needs one
 
 
@@ -410,6 +408,17 @@ def test_the_fewest_cards_column_tries_every_count_that_splits_the_heads(scenari
     lc = s.with_(engine="llamacpp", weights="q8_0")
     assert count_terms(lc)[0].tolist() == [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24, 28]
     assert card_table(lc, GPUS).most_cards == 28
+    # ... and between its usual counts where the first that fits follows a gap: Command A in FP16 under HF on an RTX
+    # A5000 needs 26.7 GiB a card on 12 (over its 24.0 usable) and 23.6 on 13: 13, as the strip says, not the 16 tried
+    # next after 12
+    a = scenario("command-a", "a5000", engine="hf", weights="fp16", prompt_tokens=100, output_tokens=256)
+    assert int(card_table(a, [cat.gpu("a5000")]).min_gpus[0]) == fit(a).min_gpus == 13
+    # SGLang's usable memory follows its TP size (mem_fraction_static, the CUDA-graph tier): each count against its
+    # own. Phi-3 medium in FP32 on an Arc B570 at TP 10 needs 6.36 GiB a card, over the 5.78 SGLang leaves it there
+    # (the table took TP 2's share and read 10), and at TP 20 3.76 under 4.67: 20
+    p = scenario("phi3-medium", "arc-b570", engine="sglang", weights="fp32", n_gpus=2, prompt_tokens=100,
+                 output_tokens=256)
+    assert int(card_table(p, [cat.gpu("arc-b570")]).min_gpus[0]) == fit(p).min_gpus == 20
     # HF transformers' NVFP4: one card, the column's "-" (most_cards 1)
     assert card_table(s.with_(engine="hf", weights="nvfp4", gpu=cat.gpu("rtx5090")), GPUS).most_cards == 1
 

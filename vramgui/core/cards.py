@@ -90,6 +90,36 @@ def budgets(s: Scenario, gpus: list[GPU]) -> np.ndarray:
     return usable_bytes(s, cards.memory, cards.share)
 
 
+def _between_counts(s: Scenario, gpus: list[GPU], n: np.ndarray, min_gpus: np.ndarray, budget: np.ndarray
+                    ) -> np.ndarray:
+    """The fewest cards of a layer split, where the first count tried that fits (:func:`count_terms`: 1 to 8, 10, 12,
+    16, 24, 32, 48, 64 of its 1 to 64) follows a gap: the counts in the gap below it, tried in turn for the cards
+    whose answer it is (13 where 16 was the first tried that fits), as :func:`~vramgui.core.fit.min_gpus` tries
+    every count."""
+    below = dict(zip(n[1:].tolist(), n[:-1].tolist(), strict=True))
+    rows = [r for r, c in enumerate(min_gpus.tolist()) if c in below and c - below[c] > 1]
+    if not rows:
+        return min_gpus
+    gap = np.array(sorted({k for r in rows for k in range(below[int(min_gpus[r])] + 1, int(min_gpus[r]))}))
+    terms = stack_terms([memory_terms(s.model_copy(update={"n_gpus": int(c)})) for c in gap])
+    if s.profile.default_context:     # (Ollama: each card's default context at each count)
+        terms = replace(terms, context_floor=_count_floors(s, gpus, gap))
+    need = np.broadcast_to(total_from_terms(terms, s.profile, s.prompt_tokens, s.batch, s.output_tokens),
+                           (gap.size, len(gpus)))
+    out = min_gpus.copy()
+    for r in rows:
+        c = int(min_gpus[r])
+        out[r] = next((k for j, k in enumerate(gap.tolist()) if below[c] < k < c and need[j, r] <= budget[r]), c)
+    return out
+
+
+def budget_by_count(p) -> bool:
+    """Whether the usable memory a card of profile ``p`` depends on the number of cards: SGLang's, whose
+    ``mem_fraction_static`` and buffers follow its tensor-parallel size (:func:`~vramgui.core.engines.
+    sglang_static_fraction`, :func:`~vramgui.core.fit.usable_bytes`)."""
+    return p.util_rule == "sglang" or p.static_fraction
+
+
 def count_terms(s: Scenario) -> tuple[np.ndarray, MemoryTerms]:
     """(card counts, their memory terms stacked one row per count): the candidate counts of
     the fewest-cards column that the engine can split this model over: under tensor parallel every count that splits
@@ -127,8 +157,13 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
     # needed per card with n cards, for every candidate n at once (per card where the context depends on it);
     # the first n that fits each card
     need_n = total_from_terms(terms_n, s.profile, s.prompt_tokens, s.batch, s.output_tokens)
-    ok = np.broadcast_to(need_n, (n.size, len(gpus))).T <= budget[:, None]
+    # (against each count's own budget where it depends on the count: SGLang's share and buffers, by its TP size)
+    budget_n = np.stack([budgets(s.model_copy(update={"n_gpus": int(c)}), gpus) for c in n]) \
+        if n.size and budget_by_count(s.profile) else budget[None, :]
+    ok = (np.broadcast_to(need_n, (n.size, len(gpus))) <= budget_n).T
     min_gpus = np.where(ok.any(axis=1), n[np.argmax(ok, axis=1)], 0) if n.size else np.zeros(len(gpus), np.int64)
+    if s.profile.parallel != "tensor":
+        min_gpus = _between_counts(s, gpus, n, min_gpus, budget)
     if max_prompt is None or max_batch is None:
         # the searches depend on a card only through its budget: each distinct budget is searched once
         # (101 cards have 54 memory sizes), the answers spread back to every card of that budget
