@@ -128,7 +128,11 @@ def test_cli_machine_and_best_format(capsys):
     rc = main(["machine", "--gpu", "rtx4090", "--ram", "64", "--family", "Qwen2.5", "--json"])
     rows = json.loads(capsys.readouterr().out)
     assert rc == 0 and rows and all(r["level"] != "none" for r in rows)
-    speeds = [r["decode_tokens_per_second"] for r in rows]
+    # the default order, the window's: on the GPU, then offloaded, then on the CPU; the largest models first in each
+    levels = [("gpu", "partial", "cpu").index(r["level"]) for r in rows]
+    assert levels == sorted(levels) and [r["model"] for r in rows][0] == "qwen2.5-32b"
+    rc = main(["machine", "--gpu", "rtx4090", "--ram", "64", "--family", "Qwen2.5", "--json", "--sort", "tokens_per_s"])
+    speeds = [r["decode_tokens_per_second"] for r in json.loads(capsys.readouterr().out)]
     assert speeds == sorted(speeds, reverse=True)
     # --no-mmap: the partly offloaded rows' first token copies the part in RAM from pinned memory, at 0.84 of the link
     # against 0.3, so it comes sooner; the rows on the GPU and every decode are unchanged

@@ -758,9 +758,11 @@ def build_parser() -> argparse.ArgumentParser:
     mc.add_argument("--min-context", type=int, default=0, metavar="N",
                     help="only entries whose largest context (on the GPU, or with the RAM) reaches N tokens")
     mc.add_argument("--all", action="store_true", help="also list what does not run")
-    mc.add_argument("--sort", default="tokens_per_s",
+    mc.add_argument("--sort", default="runs",
                     choices=list(SORT_KEYS),
-                    help="column to rank by, in its natural order (fastest, largest context, ... first)")
+                    help="column to rank by, in its natural order (default runs: on the GPU, then offloaded, then on "
+                         "the CPU, the largest models and most bits first; tokens_per_s: fastest first; "
+                         "max_context: largest first; ...)")
     mc.add_argument("--reverse", action="store_true", help="flip the order of --sort")
     bm = bf.add_mutually_exclusive_group(required=True)
     bm.add_argument("--model", metavar="ID")

@@ -2043,6 +2043,27 @@ def describe_machine(win, gpu: str, ram: int, context: int, text: str):
     return mt
 
 
+def test_machine_tab_opens_on_the_largest_models_that_run_on_the_cards(qtbot, win):
+    """The tab's order: what runs on the GPU, then partly offloaded, then on the CPU; within each the most parameters
+    first, each model in its most bits a weight first (by tokens/s it opened on LFM2 350M in Q2_K at 1,126
+    tokens/s a screen above Qwen2.5 0.5B); a column header sorts by that column instead."""
+    mt = describe_machine(win, "rtx4090", 64, 4096, "")
+    qtbot.waitUntil(lambda: mt.row_count() > 500, timeout=10000)
+    shown = mt.shown_options()
+    levels = [("gpu", "partial", "cpu", "none").index(o.level) for o in shown]
+    assert levels == sorted(levels) and levels[0] == 0 and levels[-1] >= 1
+    for level in set(levels):
+        # (parameters to the million, bits to the thousandth: two 32B models a million apart sort by their bits)
+        group = [(round(o.params / 1e6), round(o.bits, 3)) for o, v in zip(shown, levels, strict=True) if v == level]
+        assert group == sorted(group, reverse=True)
+    first = shown[0]
+    assert first.level == "gpu" and first.params == max(o.params for o in shown if o.level == "gpu")
+    assert first.params > 40e9          # (a 24 GB card holds a 40B-plus model in 2 to 4 bits)
+    mt.view.sortByColumn(6, QtCore.Qt.SortOrder.DescendingOrder)       # tokens/s, as a header click does
+    fastest = mt.shown_options()
+    assert [o.decode_tokens_per_s for o in fastest] == sorted((o.decode_tokens_per_s for o in fastest), reverse=True)
+
+
 def test_machine_tab_lists_and_opens(qtbot, win):
     mt = describe_machine(win, "rtx4090", 64, 4096, "Llama 2 13B")
     qtbot.waitUntil(lambda: any(mt.proxy.index(r, 1).data() == "q8_0" for r in range(mt.row_count())),
@@ -2284,10 +2305,10 @@ def test_machine_tab_marks_rows_whose_engine_refuses_the_cards_split(qtbot, win)
     mt.gpus.setValue(4)
     mt.engine.setCurrentIndex(mt.engine.findData("vllm"))
 
-    def verdicts():
+    def verdicts():         # (Phi-4's rows, not Phi-4-mini's, which the filter shows too)
         return {mt.proxy.index(r, 1).data(): (mt.proxy.index(r, 3).data(),
                                               mt.proxy.index(r, 3).data(QtCore.Qt.ItemDataRole.ToolTipRole))
-                for r in range(mt.row_count())}
+                for r in range(mt.row_count()) if mt.proxy.index(r, 0).data() == "Phi-4 (14B)"}
     qtbot.waitUntil(lambda: verdicts().get("bf16", ("",))[0] == "TP 4 refused", timeout=5000)
     assert verdicts()["bf16"][1].startswith("4 cards do not split this model's 40 attention heads and 10 KV heads")
     assert verdicts()["q8_0"] == ("fits on GPU", None)

@@ -801,7 +801,15 @@ def _release_rows(m: Machine, models: list[ModelPreset], formats) -> list[Option
 
 
 #: Columns the table sorts by, each with its natural order (largest first where more is better).
+def runs_order(o: Option) -> float:
+    """The default order of a machine's rows (:data:`SORT_KEYS` "runs"): on the GPU, partly offloaded, on the CPU, not
+    at all; within each the most parameters first, then the most bits a weight.  A number, as the window's table
+    sorts by one: millions of parameters, so that a hundredth of a bit stays apart from them in a double."""
+    return ("gpu", "partial", "cpu", "none").index(o.level) * 1e9 - round(o.params / 1e6) - o.bits / 100
+
+
 SORT_KEYS = {
+    "runs": (runs_order, False),
     "tokens_per_s": (lambda o: o.decode_tokens_per_s, True),
     "ttft": (lambda o: float("inf") if o.ttft_s is None else o.ttft_s, False),
     "max_context": (lambda o: o.max_context or -1, True),
@@ -813,7 +821,7 @@ SORT_KEYS = {
 }
 
 
-def sort_options(options: list[Option], by: str = "tokens_per_s", reverse: bool = False) -> list[Option]:
+def sort_options(options: list[Option], by: str = "runs", reverse: bool = False) -> list[Option]:
     """``options`` ordered by one column (:data:`SORT_KEYS`), in its natural order (``reverse``
     flips it); ties keep the catalog order."""
     if by not in SORT_KEYS:
