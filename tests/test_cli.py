@@ -434,16 +434,22 @@ def test_defaults_are_the_windows_and_past_the_limit_is_noted(capsys):
     app = parse_args([])
     rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--json")
     sc = json.loads(out)["scenario"]
-    assert (sc["prompt_tokens"], sc["output_tokens"]) == (app.prompt, app.output) == (4096, 256)
+    # 3,840 + 256 tokens: Llama 2's 4,096-token context filled, not passed (the first screen opens within it)
+    assert (sc["prompt_tokens"], sc["output_tokens"]) == (app.prompt, app.output) == (3840, 256)
+    assert sc["context_note"] is None
     # 4,096 + 256 tokens run past Llama 2's 4,096: the text says so; within it, no note
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--prompt", "4096", "--json")
+    sc = json.loads(out)["scenario"]
     assert sc["context_note"].startswith("prompt + output = 4,352 tokens, beyond the model's 4,096-token context")
-    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--output", "0")
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--prompt", "4096",
+                     "--output", "0")
     assert "note:" not in out
-    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090")
+    rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--prompt", "4096")
     assert "\nnote: prompt + output = 4,352 tokens, beyond the model's 4,096-token context: it was not trained" in out
     # vLLM's and SGLang's servers refuse such a request (engines.REFUSES_PAST_CONTEXT); llama.cpp runs it
     for engine, name in (("vllm", "vLLM"), ("sglang", "SGLang"), ("llamacpp", None)):
-        rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--engine", engine)
+        rc, out, _ = run(capsys, "estimate", "--model", "llama2-7b", "--gpu", "rtx4090", "--engine", engine,
+                         "--prompt", "4096")
         assert (f"4,096-token context: {name} refuses such a request" in out) == (name is not None), engine
 
 
@@ -510,7 +516,7 @@ def test_every_other_commands_json_key_is_documented(capsys, argv):
 def test_an_engine_that_copies_its_offloaded_weights_says_so(capsys):
     # vLLM, SGLang and HF transformers keep offloaded weights in RAM and copy them to the card for every forward pass
     # (core.offload.plan_copied): estimate's offload says how much, the copies' time and the assumption, with the source
-    args = ("estimate", "--model", "llama3.1-70b", "--gpu", "rtx4090", "--ram", "64")
+    args = ("estimate", "--model", "llama3.1-70b", "--gpu", "rtx4090", "--ram", "64", "--prompt", "4096")
     rc, out, _ = run(capsys, *args, "--weights", "awq-int4", "--engine", "vllm")
     lines = out.splitlines()
     assert rc == 0 and any(ln.startswith("offload: partly offloaded (17.1 GiB of weights a card in RAM")

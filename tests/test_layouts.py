@@ -94,7 +94,7 @@ def test_cli_layouts(capsys):
     # one sequence is said so (it read "1 concurrent sequences")
     assert main(["layouts", "--model", "llama3.1-70b", "--gpu", "h100-sxm", "--gpus", "8", "--weights", "bf16",
                  "--engine", "vllm"]) == 0
-    assert ", one sequence of 4,096 + 256 tokens, vLLM\n" in capsys.readouterr().out
+    assert ", one sequence of 3,840 + 256 tokens, vLLM\n" in capsys.readouterr().out     # (the defaults)
 
 
 def test_an_uneven_load_leaves_some_replicas_fuller_or_idle():

@@ -11,8 +11,9 @@ from .formats import KV_DTYPES, WEIGHT_FORMATS, KVDtype, WeightFormat
 from .presets import GPU, ModelPreset
 from .weights import FILE_FORMAT, file_weight_format
 
-#: The prompt and output the window and the CLI start from: a long chat turn.
-DEFAULT_PROMPT_TOKENS = 4096
+#: The prompt and output the window and the CLI start from: a long chat turn that fills a 4,096-token context, the
+#: default model's (Llama 2 7B): at 4,096 + 256 the first screen opened past its limit, veiled and noted so.
+DEFAULT_PROMPT_TOKENS = 3840
 DEFAULT_OUTPUT_TOKENS = 256
 
 
