@@ -800,7 +800,6 @@ def _release_rows(m: Machine, models: list[ModelPreset], formats) -> list[Option
     return [o for fmt, some in by_format.items() for o in machine_grid(m, some, (fmt,))]
 
 
-#: Columns the table sorts by, each with its natural order (largest first where more is better).
 def runs_order(o: Option) -> float:
     """The default order of a machine's rows (:data:`SORT_KEYS` "runs"): on the GPU, partly offloaded, on the CPU, not
     at all; within each the most parameters first, then the most bits a weight.  A number, as the window's table
@@ -808,6 +807,8 @@ def runs_order(o: Option) -> float:
     return ("gpu", "partial", "cpu", "none").index(o.level) * 1e9 - round(o.params / 1e6) - o.bits / 100
 
 
+#: Columns the table sorts by, each with its natural order (largest first where more is better; "runs", the default:
+#: :func:`runs_order`).
 SORT_KEYS = {
     "runs": (runs_order, False),
     "tokens_per_s": (lambda o: o.decode_tokens_per_s, True),
