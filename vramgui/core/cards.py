@@ -90,6 +90,11 @@ def budgets(s: Scenario, gpus: list[GPU]) -> np.ndarray:
     return usable_bytes(s, cards.memory, cards.share)
 
 
+#: (scenario key, counts, the cards' ids) -> (usable bytes, counts x cards; the cards, kept so that no id is reused)
+_COUNT_BUDGETS: list[tuple[tuple, tuple[np.ndarray, list]]] = []
+_GAP_TERMS: list[tuple[tuple, dict]] = []   # (scenario key, {count: its memory terms}) of _between_counts
+
+
 def _between_counts(s: Scenario, gpus: list[GPU], n: np.ndarray, min_gpus: np.ndarray, budget: np.ndarray
                     ) -> np.ndarray:
     """The fewest cards of a layer split, where the first count tried that fits (:func:`count_terms`: 1 to 8, 10, 12,
@@ -101,7 +106,13 @@ def _between_counts(s: Scenario, gpus: list[GPU], n: np.ndarray, min_gpus: np.nd
     if not rows:
         return min_gpus
     gap = np.array(sorted({k for r in rows for k in range(below[int(min_gpus[r])] + 1, int(min_gpus[r]))}))
-    terms = stack_terms([memory_terms(s.model_copy(update={"n_gpus": int(c)})) for c in gap])
+    # (each count's terms kept while only prompt, output, batch or the card count change: a drag's step asked for up
+    # to 45 of them anew, 3.5 ms a table for Llama 3.1 405B under llama.cpp)
+    known = kept(_GAP_TERMS, s.key(prompt_tokens=0, batch=1, output_tokens=0, n_gpus=1), dict, 4)
+    for c in gap.tolist():
+        if c not in known:
+            known[c] = memory_terms(s.model_copy(update={"n_gpus": c}))
+    terms = stack_terms([known[c] for c in gap.tolist()])
     if s.profile.default_context:     # (Ollama: each card's default context at each count)
         terms = replace(terms, context_floor=_count_floors(s, gpus, gap))
     need = np.broadcast_to(total_from_terms(terms, s.profile, s.prompt_tokens, s.batch, s.output_tokens),
@@ -157,9 +168,12 @@ def card_table(s: Scenario, gpus: list[GPU], max_prompt: np.ndarray | None = Non
     # needed per card with n cards, for every candidate n at once (per card where the context depends on it);
     # the first n that fits each card
     need_n = total_from_terms(terms_n, s.profile, s.prompt_tokens, s.batch, s.output_tokens)
-    # (against each count's own budget where it depends on the count: SGLang's share and buffers, by its TP size)
-    budget_n = np.stack([budgets(s.model_copy(update={"n_gpus": int(c)}), gpus) for c in n]) \
-        if n.size and budget_by_count(s.profile) else budget[None, :]
+    # (against each count's own budget where it depends on the count: SGLang's share and buffers, by its TP size;
+    # kept while only the load changes, which they do not depend on)
+    budget_n = kept(_COUNT_BUDGETS, (s.key(prompt_tokens=0, batch=1, output_tokens=0, n_gpus=1), tuple(n.tolist()),
+                                     tuple(id(g) for g in gpus)),
+                    lambda: (np.stack([budgets(s.model_copy(update={"n_gpus": int(c)}), gpus) for c in n]),
+                             list(gpus)), 4)[0] if n.size and budget_by_count(s.profile) else budget[None, :]
     ok = (np.broadcast_to(need_n, (n.size, len(gpus))) <= budget_n).T
     min_gpus = np.where(ok.any(axis=1), n[np.argmax(ok, axis=1)], 0) if n.size else np.zeros(len(gpus), np.int64)
     if s.profile.parallel != "tensor":
