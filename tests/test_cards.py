@@ -409,13 +409,13 @@ def test_the_fewest_cards_column_tries_every_count_that_splits_the_heads(scenari
     assert count_terms(lc)[0].tolist() == [1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 16, 24, 28]
     assert card_table(lc, GPUS).most_cards == 28
     # ... and between its usual counts where the first that fits follows a gap: Command A in FP16 under HF on an RTX
-    # A5000 needs 26.7 GiB a card on 12 (over its 24.0 usable) and 23.6 on 13: 13, as the strip says, not the 16 tried
-    # next after 12
+    # A5000 needs 26.7 GiB a card on 12 (over its 24.0 usable) and 23.6 on 13 (the estimate's own figures: this checks
+    # that the column agrees with the strip's fit): 13, as the strip says, not the 16 tried next after 12
     a = scenario("command-a", "a5000", engine="hf", weights="fp16", prompt_tokens=100, output_tokens=256)
     assert int(card_table(a, [cat.gpu("a5000")]).min_gpus[0]) == fit(a).min_gpus == 13
     # SGLang's usable memory follows its TP size (mem_fraction_static, the CUDA-graph tier): each count against its
     # own. Phi-3 medium in FP32 on an Arc B570 at TP 10 needs 6.36 GiB a card, over the 5.78 SGLang leaves it there
-    # (the table took TP 2's share and read 10), and at TP 20 3.76 under 4.67: 20
+    # (the table took TP 2's share and read 10), and at TP 20 3.76 under 4.67: 20 (the estimate's figures again)
     p = scenario("phi3-medium", "arc-b570", engine="sglang", weights="fp32", n_gpus=2, prompt_tokens=100,
                  output_tokens=256)
     assert int(card_table(p, [cat.gpu("arc-b570")]).min_gpus[0]) == fit(p).min_gpus == 20
