@@ -519,6 +519,27 @@ def test_forced_layers_and_cpu_only():
     assert cpu.level == "cpu" and cpu.tokens_per_s < p.tokens_per_s
 
 
+def test_every_layer_on_the_card_and_the_output_layer_in_ram_is_said_so():
+    # the llama.cpp of 2023 offloads the output layer last: -ngl 32 of Llama 2 7B's 32 layers puts every repeating
+    # layer on the card and leaves the output layer, 32,000 x 4,096 at Q6_K (6.5625 bits: 102.5 MiB), in RAM.  Its
+    # plan was worded "32 of 32 layers on GPU", and the window's badge read "experts on CPU" (a dense model)
+    s = scenario("llama2-7b", engine="llamacpp-2023")
+    plan = plan_offload(s, ram_gb=64, gpu_layers=32)
+    every = plan_offload(s, ram_gb=64, gpu_layers=33)
+    head = 32000 * 4096 * 6.5625 / 8
+    assert head / MIB == pytest.approx(102.54, abs=0.01)
+    assert (plan.level, plan.gpu_layers, plan.cpu_layers, plan.output_on_gpu, plan.ngl) == ("partial", 32, 0, False,
+                                                                                            32)
+    assert plan.devices[-1].used_bytes - every.devices[-1].used_bytes == pytest.approx(head, rel=1e-9)
+    assert plan.output_only and not every.output_only and every.level == "gpu"
+    assert plan.describe() == "partly offloaded (all 32 layers on GPU, the output layer on CPU)"
+    # a layer split, or an MoE model's experts in RAM, is not this
+    split = plan_offload(s, ram_gb=64, gpu_layers=20)
+    assert split.cpu_layers == 12 and not split.output_only
+    moe = plan_offload(scenario("mixtral-8x7b"), ram_gb=64, experts_on_cpu=True)     # (current llama.cpp: --cpu-moe)
+    assert moe.experts_on_cpu and not moe.output_only
+
+
 def test_a_decode_step_of_32_sequences_copies_the_part_in_ram_to_the_card():
     """llama.cpp's CUDA backend runs an op whose weight is in RAM on the card from 32 tokens a pass (op offload,
     OP_OFFLOAD_MIN_BATCH): a decode step of 32 sequences is such a pass, and copies the 61 layers in RAM (-ngl 20)

@@ -2685,6 +2685,10 @@ Source: {source}</source>
         <translation>部分卸载（专家在 CPU 上）</translation>
     </message>
     <message>
+        <source>partly offloaded (all {n} layers on GPU, the output layer on CPU)</source>
+        <translation>部分卸载（全部 {n} 层在 GPU 上，输出层在 CPU 上）</translation>
+    </message>
+    <message>
         <source>does not fit in RAM either</source>
         <translation>内存也放不下</translation>
     </message>
@@ -2695,6 +2699,10 @@ Source: {source}</source>
     <message>
         <source>partly offloaded ({gpu} of {n} layers on GPU)</source>
         <translation>部分卸载（{n} 层中有 {gpu} 层在 GPU 上）</translation>
+    </message>
+    <message>
+        <source>offloaded: output layer on CPU</source>
+        <translation>已卸载：输出层在 CPU 上</translation>
     </message>
     <message>
         <source>offloaded: {gib} GiB read from RAM</source>
@@ -2727,6 +2735,10 @@ Source: {source}</source>
     <message>
         <source>offload {gpu}/{n}</source>
         <translation>GPU 上 {gpu}/{n} 层</translation>
+    </message>
+    <message>
+        <source>output on CPU</source>
+        <translation>输出层在 CPU 上</translation>
     </message>
     <message>
         <source>experts on CPU</source>

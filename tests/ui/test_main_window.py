@@ -11,7 +11,7 @@ from support import settle
 
 from vramgui.core import Scenario, default_catalog, estimate_memory, fit
 from vramgui.core.speed import estimate_speed, prefill_time
-from vramgui.core.units import GIB
+from vramgui.core.units import GIB, MIB
 from vramgui.ui import i18n
 
 pytestmark = pytest.mark.gui
@@ -2681,6 +2681,32 @@ def test_price_per_card_hour_gives_the_cost_of_a_million_tokens(qtbot, win, tmp_
     p.price.setValue(0)
     settle(qtbot, win)
     assert p.cost.text() == "" and win.state.price is None
+
+
+def test_every_layer_on_the_card_and_the_output_layer_in_ram_reads_so(qtbot, win):
+    # Llama 2 7B Q4_K_M under the llama.cpp of 2023 on an RTX 4090 with 64 GB of System RAM, with 50 MiB less usable
+    # than it needs (the rest "already used"): that build offloads the output layer last, so every repeating layer
+    # stays on the card and the output layer, 32,000 x 4,096 at Q6_K (102.5 MiB, more than the 50 short), goes to RAM.
+    # The badge read "EXPERTS ON CPU" (a dense model), the table "partly offloaded (32 of 32 layers on GPU)"
+    import math
+    p = win.panel
+    drive(qtbot, win, model="llama2-7b", gpu="rtx4090", weights="q4_k_m", engine="llamacpp-2023", gpus=1, batch=1)
+    f = fit(win.state.scenario)
+    assert 32000 * 4096 * 6.5625 / 8 / MIB > 50
+    p.reserved.setValue(math.ceil((f.budget_bytes - f.needed_bytes) / MIB) + 50)
+    p.ram.setValue(64)
+    settle(qtbot, win)
+    plan = win.state.offload_plan()
+    assert not win.last_fit.fits
+    assert (plan.level, plan.gpu_layers, plan.cpu_layers, plan.output_on_gpu) == ("partial", 32, 0, False)
+    assert win.breakdown.verdict.text() == "OUTPUT ON CPU"
+    assert "partly offloaded (all 32 layers on GPU, the output layer on CPU)" in win.breakdown.verdict.toolTip()
+    assert "llama.cpp's -ngl for this split: 32" in win.breakdown.verdict.toolTip()
+    rows = {win.fit_panel.model.index(r, 1).data(): win.fit_panel.model.index(r, 0).data()
+            for r in range(win.fit_panel.model.rowCount())}
+    assert rows[CAT_NAMES["rtx4090"]] == "offloaded: output layer on CPU"
+    p.ram.setValue(0)
+    p.reserved.setValue(0)
 
 
 def test_an_offloaded_model_costs_what_its_plan_serves(qtbot, win):

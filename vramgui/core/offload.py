@@ -190,6 +190,13 @@ class OffloadPlan:
         return self.cpu_moe_layers > 0
 
     @property
+    def output_only(self) -> bool:
+        """Partly offloaded with every layer on the cards and only the output layer in RAM (the llama.cpp of 2023
+        offloads that layer last: ``-ngl`` of n_layer leaves it on the CPU)."""
+        return (self.level == "partial" and not self.copied_bytes and self.cpu_layers == 0
+                and not self.experts_on_cpu and not self.output_on_gpu)
+
+    @property
     def tokens_per_s(self) -> float:
         return 0.0 if self.decode_s == float("inf") else 1.0 / self.decode_s
 
@@ -226,6 +233,8 @@ class OffloadPlan:
             if self.experts_on_cpu and self.cpu_layers == 0:
                 return "partly offloaded (experts on CPU)" if self.cpu_moe_layers >= self.n_layers else \
                     f"partly offloaded (experts of {self.cpu_moe_layers} of {self.n_layers} layers on CPU)"
+            if self.output_only:
+                return f"partly offloaded (all {self.n_layers} layers on GPU, the output layer on CPU)"
             head = " and the output layer" if self.output_on_gpu else ""
             return f"partly offloaded ({self.gpu_layers} of {self.n_layers} layers{head} on GPU)"
         if self.level == "cpu":

@@ -232,7 +232,7 @@ class BreakdownStrip(QtWidgets.QFrame):
                 devices=", ".join(self.tr("{device} {used} of {usable} GiB").format(
                     device=d.name, used=num(d.used_bytes / GIB, 1), usable=num(d.budget_bytes / GIB, 1))
                     for d in plan.devices)) + ram
-            if plan.level == "partial" and plan.cpu_layers and s.engine in LLAMACPP:
+            if plan.level == "partial" and (plan.cpu_layers or plan.output_only) and s.engine in LLAMACPP:
                 tip += "\n" + self.tr("llama.cpp's -ngl for this split: {ngl}").format(ngl=plan.ngl)
             elif plan.level == "partial" and plan.cpu_moe_layers and s.engine in LLAMACPP:
                 tip += "\n" + self.tr("llama.cpp's flags for this split: -ngl {ngl} --n-cpu-moe {n}").format(

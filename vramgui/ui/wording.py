@@ -198,6 +198,9 @@ def plan_description(plan) -> str:
                 return translate("Verdict", "partly offloaded (experts of {cpu} of {n} layers on CPU)").format(
                     cpu=plan.cpu_moe_layers, n=plan.n_layers)
             return translate("Verdict", "partly offloaded (experts on CPU)")
+        if plan.output_only:            # (the llama.cpp of 2023: -ngl n_layer leaves the output layer on the CPU)
+            return translate("Verdict", "partly offloaded (all {n} layers on GPU, the output layer on CPU)").format(
+                n=plan.n_layers)
         return layers_on_gpu(plan.gpu_layers, plan.n_layers, plan.output_on_gpu)
     if plan.level == "cpu":
         return translate("Verdict", "CPU only")
@@ -219,6 +222,8 @@ def plan_cell(plan) -> str:
         return copied_cell(plan.copied_bytes, plan.read_in_place)
     if plan.level == "partial" and plan.cpu_layers:
         return layer_split_cell(plan.gpu_layers, plan.n_layers)
+    if plan.output_only:
+        return translate("Verdict", "offloaded: output layer on CPU")
     if plan.level == "partial" and 0 < plan.cpu_moe_layers < plan.n_layers:    # (--n-cpu-moe N)
         return translate("Verdict", "offloaded: {cpu}/{n} layers' experts on CPU").format(cpu=plan.cpu_moe_layers,
                                                                                         n=plan.n_layers)
@@ -254,6 +259,8 @@ def plan_badge(plan) -> str:
     if plan.level == "partial":
         if plan.cpu_layers:
             return translate("Verdict", "offload {gpu}/{n}").format(gpu=plan.gpu_layers, n=plan.n_layers)
+        if plan.output_only:
+            return translate("Verdict", "output on CPU")
         return translate("Verdict", "experts on CPU")
     return {"cpu": translate("Verdict", "CPU only"), "none": translate("Verdict", "does not fit"),
             "gpu": translate("Verdict", "fits")}[plan.level]
