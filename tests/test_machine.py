@@ -19,7 +19,7 @@ from vramgui.core.machine import (
     machine_table,
     runs_on,
 )
-from vramgui.core.units import GIB
+from vramgui.core.units import GIB, MIB
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +152,29 @@ def test_cli_machine_and_best_format(capsys):
     assert rc == 0 and d["highest_precision"]["bits_per_weight"] == pytest.approx(8.5, abs=0.001)
 
 
+def test_rows_with_only_the_output_layer_in_ram_say_so(capsys):
+    """The llama.cpp of 2023 offloads the output layer last.  Llama 3 8B Q8_0 on an RTX 2070 (8 GiB) at 512 tokens
+    needs 35.8 MiB more than the card holds (the row's own figure), less than its output layer, 128,256 x 4,096 at
+    Q8_0's 8.5 bits (532.3 MiB): every layer stays on the card and only the output layer goes to the 64 GB of RAM.
+    The row read ``offload 32/32``, as if every layer were on the card; the plan's own words say so (core.offload:
+    OffloadPlan.output_only, which the grid's check against plan_offload holds equal row by row)."""
+    assert 128256 * 4096 * 8.5 / 8 / MIB == pytest.approx(532.3, abs=0.05)
+    args = ["machine", "--gpu", "rtx2070", "--ram", "64", "--engine", "llamacpp-2023", "--context", "512"]
+    assert main([*args, "--json"]) == 0
+    row = next(r for r in json.loads(capsys.readouterr().out) if (r["model"], r["weights"]) == ("llama3-8b", "q8_0"))
+    over = row["needed_bytes"] - row["budget_bytes"]
+    assert row["budget_bytes"] == 8192 * MIB and over / MIB == pytest.approx(35.8, abs=0.05)
+    assert (row["level"], row["gpu_layers"], row["n_layers"], row["output_only"]) == ("partial", 32, 32, True)
+    assert main(args) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("llama3-8b ") and " q8_0 " in x)
+    assert "offload output" in line and "32/32" not in line
+    # a row with layers in RAM is a split, as before
+    assert main(["machine", "--gpu", "rtx2070", "--ram", "64", "--engine", "llamacpp-2023", "--context", "512",
+                 "--json", "--family", "Llama 2"]) == 0
+    big = next(r for r in json.loads(capsys.readouterr().out) if (r["model"], r["weights"]) == ("llama2-70b", "q4_k_m"))
+    assert big["level"] == "partial" and big["gpu_layers"] < 80 and not big["output_only"]
+
+
 def test_cli_machine_keeps_vllms_routed_experts_alone_in_ram(capsys):
     """`machine --cpu-offload-experts`: under vLLM the offloaded MoE rows keep their routed experts alone in RAM
     (--cpu-offload-params), the same bytes as by default (the least that lets the rest fit), read as the tokens use
@@ -260,12 +283,13 @@ def _reference(m: Machine, model, fmt: str):
                  engine=engine, prompt_tokens=m.context, output_tokens=0,
                  batch=m.batch, host=m.host)
     needed, budget = float(estimate_memory(s).total), budget_bytes(s)
+    output_only = False
     if needed <= budget:
         level, layers, tok_s = "gpu", model.architecture.num_layers, 1.0 / float(decode_step(s, m.batch, m.context)[0])
     elif m.ram_gb > 0 and offloads_to_ram(s.engine):
         plan = plan_offload(s, m.ram_gb, pinned=m.pinned, ram_bandwidth_gb_s=m.ram_bandwidth_gb_s,
                             experts_only=m.experts_only)
-        level, layers, tok_s = plan.level, plan.gpu_layers, plan.tokens_per_s
+        level, layers, tok_s, output_only = plan.level, plan.gpu_layers, plan.tokens_per_s, plan.output_only
     else:
         level, layers, tok_s = "none", 0, 0.0
     mp = max_prompt_tokens(s, budget) if level == "gpu" else None
@@ -276,7 +300,7 @@ def _reference(m: Machine, model, fmt: str):
             if level == "gpu" and s.gpu.peak_flops(s.weight_format.kernel) else None)
     if level in ("partial", "cpu") and np.isfinite(plan.prefill_s):    # (the passes' copies of the part in RAM)
         ttft = plan.prefill_s
-    return level, needed, budget, mp, tok_s, ttft, layers, auto_fit_headroom(s) is not None
+    return level, needed, budget, mp, tok_s, ttft, layers, auto_fit_headroom(s) is not None, output_only
 
 
 def _placed(m: Machine, o, context: int) -> bool:
@@ -375,13 +399,14 @@ def check_grid(m: Machine) -> None:
         from vramgui.core.machine import _engine_for  # on vLLM
         assert [_engine_for(engine, f) for f in ("q4_k_m", "bf16", "fp8")] == ["llamacpp-2023"] * 2 + ["vllm"]
     for o in rows:
-        level, needed, budget, mp, tok_s, ttft, layers, short = _reference(m, o.model, o.weights)
+        level, needed, budget, mp, tok_s, ttft, layers, short, output_only = _reference(m, o.model, o.weights)
         where = f"{o.model.id} {o.weights}"
         if mp == "placed":
             mp = o.max_context
             assert o.max_context >= m.context and _placed(m, o, o.max_context), where
             assert o.max_context == MAX_TOKENS or not _placed(m, o, o.max_context + 1), where
-        assert (o.level, o.max_context, o.gpu_layers, o.short_of_fit_margin) == (level, mp, layers, short), where
+        assert (o.level, o.max_context, o.gpu_layers, o.short_of_fit_margin, o.output_only) == \
+            (level, mp, layers, short, output_only), where
         assert o.needed_bytes == pytest.approx(needed, rel=1e-9) and o.budget_bytes == pytest.approx(budget), where
         assert o.decode_tokens_per_s == pytest.approx(tok_s, rel=1e-9), where
         assert (o.ttft_s is None) == (ttft is None) and (ttft is None or o.ttft_s == pytest.approx(ttft, rel=1e-9))

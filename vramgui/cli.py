@@ -511,6 +511,8 @@ def _level_text(o) -> str:
         return f"TP {o.tensor_parallel} refused"
     if o.copied_bytes:          # (vLLM, SGLang, HF transformers: the GiB a card keeps in RAM, core.machine._copied)
         return f"offload {o.copied_bytes / GIB:,.1f} GiB"
+    if o.output_only:           # (every layer on the cards, the output layer in RAM: the llama.cpp of 2023)
+        return "offload output"
     return {"gpu": "fits (-ngl all)" if o.short_of_fit_margin else "fits",
             "partial": f"offload {o.gpu_layers}/{o.n_layers}", "cpu": "CPU only", "none": "no"}[o.level]
 

@@ -2136,6 +2136,24 @@ def open_machine_row(qtbot, win, mt, name: str, fmt: str) -> None:
     settle(qtbot, win)
 
 
+def test_machine_tab_names_a_row_with_only_the_output_layer_in_ram(qtbot, win):
+    """Under the generic profile, whose layer split puts the output layer on the card only once every layer is there
+    (as the llama.cpp of 2023 does), Gemma 3 12B in NF4 beside an RTX 2070 with 64 GB at 512 tokens keeps its 48
+    layers on the card and its output layer in RAM: the row reads so (it read a bare "partly offloaded"), and the
+    core's row says the same (core.machine.Option.output_only, held equal to plan_offload's in tests/test_machine)."""
+    from vramgui.core.machine import Machine, evaluate
+    cat = win.state.catalog
+    row = evaluate(Machine(gpu=cat.gpu("rtx2070"), ram_gb=64, engine="generic", context=512), cat.model("gemma3-12b"),
+                   "nf4")
+    assert (row.level, row.gpu_layers, row.n_layers, row.output_only) == ("partial", 48, 48, True)
+    mt = win.machine_tab
+    mt.engine.setCurrentIndex(mt.engine.findData("generic"))
+    describe_machine(win, "rtx2070", 64, 512, "Gemma 3 12B")
+    name = cat.model("gemma3-12b").name
+    qtbot.waitUntil(lambda: machine_cell(mt, name, "nf4", "Runs") is not None, timeout=5000)
+    assert machine_cell(mt, name, "nf4", "Runs") == "offloaded: output layer on CPU"
+
+
 def test_machine_tab_keeps_vllms_routed_experts_alone_in_ram(qtbot, win):
     """The Plan tab's *experts only* (vLLM's --cpu-offload-params with the experts' names) on the My machine tab:
     Qwen3 30B-A3B BF16 beside an RTX 4090 with 64 GB keeps the same GiB in RAM, of routed experts alone, which a step

@@ -32,6 +32,7 @@ from .wording import (
     core_name,
     fit_margin_tip,
     layer_split_cell,
+    output_only_cell,
     ram_context_cell,
     tp_refused,
 )
@@ -362,6 +363,8 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                 text = copied_cell(o.copied_bytes, o.engine in READS_IN_PLACE)
             elif o.level == "partial" and o.gpu_layers < o.n_layers:
                 text = layer_split_cell(o.gpu_layers, o.n_layers)
+            elif o.output_only:                 # (every layer on the card, the output layer in RAM)
+                text = output_only_cell()
             elif o.short_of_fit_margin:         # (core.machine.Option.short_of_fit_margin)
                 text = translate("Verdict", "fits on GPU with -ngl all")
             cells = ((o.model.name, o.model.family), (o.weights, o.weights), (num(o.bits, 2), o.bits),

@@ -223,11 +223,16 @@ def plan_cell(plan) -> str:
     if plan.level == "partial" and plan.cpu_layers:
         return layer_split_cell(plan.gpu_layers, plan.n_layers)
     if plan.output_only:
-        return translate("Verdict", "offloaded: output layer on CPU")
+        return output_only_cell()
     if plan.level == "partial" and 0 < plan.cpu_moe_layers < plan.n_layers:    # (--n-cpu-moe N)
         return translate("Verdict", "offloaded: {cpu}/{n} layers' experts on CPU").format(cpu=plan.cpu_moe_layers,
                                                                                         n=plan.n_layers)
     return plan_description(plan)
+
+
+def output_only_cell() -> str:
+    """A table's cell for a partial offload with every layer on the card(s) and the output layer in RAM."""
+    return translate("Verdict", "offloaded: output layer on CPU")
 
 
 def copied_cell(copied_bytes: float, in_place: bool) -> str:
