@@ -35,11 +35,17 @@ def test_hf_windowed_layers_holding_the_prompt_are_explained(scenario):
                  output_tokens=32)
     kv = by_key(s)["kv_cache"]
     assert "at the peak they hold the 8,000-token prompt" in kv.note
-    assert "windowed layers holding the prompt = " in kv.substituted
+    assert kv.substituted.startswith("= (2 × 5 × 4 × 256 × 8,032 tokens + 2 × 29 × 4 × 256 × 8,000 tokens) × 2 bytes")
     hand = 2 * 4 * 256 * 2 * (5 * 8032 + 29 * 8000)    # 1,114,767,360 bytes
     assert kv.result == f"{hand / GIB:,.2f} GiB per card" == "1.04 GiB per card"
-    short = by_key(s.with_(prompt_tokens=512))["kv_cache"]
-    assert "hold the" not in short.note and "windowed layers capped = " in short.substituted
+    short = by_key(s.with_(prompt_tokens=512))["kv_cache"]      # (544 tokens, under the window: every layer all)
+    assert "hold the" not in short.note
+    assert short.substituted.startswith("= (2 × 5 × 4 × 256 × 544 tokens + 2 × 29 × 4 × 256 × 544 tokens) × 2 bytes")
+    # under vLLM the windowed layers keep the window, whatever the prompt, in groups of 5 layers (the full ones'
+    # count): 29 windowed and a padding layer
+    vllm = by_key(s.with_(engine="vllm"))["kv_cache"]
+    assert vllm.substituted.startswith("= (2 × 5 × 4 × 256 × 8,032 tokens + 2 × 30 × 4 × 256 × 1,024 tokens) × 2 "
+                                       "bytes")
 
 
 def test_llama2_7b_weights_and_decode_lines(scenario):
@@ -365,3 +371,76 @@ def test_every_moe_model_is_explained_at_an_empty_prompt():
                              engine=engine, prompt_tokens=prompt, output_tokens=16)
                 items = explain_items(s)
                 assert all(i.text for i in items), (m.id, engine, prompt)
+
+
+def _worked(text: str) -> float:
+    """The arithmetic of a KV cache line's substitution, worked out: its numbers and operators, the words (bytes,
+    tokens, latent, index key, of the layers) left out, MiB counted as 2^20 bytes."""
+    import re
+    expr = re.sub(r"(?<=\d),(?=\d{3})", "", text).replace("×", "*").replace("÷", "/").replace("MiB", "* 1048576")
+    expr = re.sub(r"[A-Za-z][A-Za-z' ]*[A-Za-z]", " ", expr)
+    assert re.fullmatch(r"[\d.+*/() ]+", expr), expr
+    return float(eval(expr))     # (digits, operators and parentheses only: checked above)
+
+
+KV_LINES = [   # an architecture or an engine's allocation each
+    ("llama2-70b", "rtx4090", "llamacpp", "q4_k_m", 3),    # a layer split: the fullest card's share of the layers
+    ("gemma3-27b", "h100-sxm", "vllm", "bf16", 1),         # windowed and full layers, vLLM's padding layers
+    ("gemma2-9b", "rtx4090", "llamacpp", "q8_0", 1),       # the windowed layers' cells: the window and a batch
+    ("gemma2-9b", "a100-80gb", "hf", "bf16", 1),           # HF's windowed layers holding the prompt at the peak
+    ("command-r7b", "h100-sxm", "sglang", "bf16", 1),      # SGLang's pool: the windowed layers a share of the tokens
+    ("gpt-oss-20b", "h100-sxm", "vllm", "mxfp4", 1),       # every other layer windowed
+    ("gemma4-e4b", "rtx4090", "llamacpp", "q8_0", 1),      # shared caches, the full layers' own heads
+    ("mistral-large-3", "h200", "hf", "bf16", 8),          # MLA up-projected: keys of 128 + 64, values of 128
+    ("deepseek-v3", "h200", "vllm", "fp8", 8),             # MLA's latent
+    ("deepseek-v3.2", "h200", "vllm", "fp8", 8),           # ... and the indexer's keys
+    ("deepseek-v4-flash", "h200", "llamacpp", "q8_0", 2),  # compressed entries beside the window
+    ("deepseek-v4-flash", "h200", "sglang", "fp8", 4),     # ... SGLang's pool
+    ("llama3.2-11b-vision", "rtx4090", "vllm", "bf16", 1),   # cross-attention layers: no cache of the text
+    ("qwen3.6-27b", "h100-sxm", "vllm", "bf16", 1),        # Gated DeltaNet states paged in vLLM's blocks
+    ("nemotron3-nano-30b-a3b", "h100-sxm", "vllm", "bf16", 1),   # Mamba-2 states, the groups padded
+    ("falcon-h1-34b", "h100-sxm", "llamacpp", "q8_0", 1),  # attention and Mamba side by side
+    ("lfm2-1.2b", "rtx4090", "llamacpp", "q8_0", 1),       # short convolutions
+    ("kimi-linear-48b-a3b", "h100-sxm", "hf", "bf16", 1),  # Kimi Delta Attention
+]
+
+
+@pytest.mark.parametrize("model, gpu, engine, weights, n", KV_LINES)
+@pytest.mark.parametrize("prompt, batch", [(100, 2), (20_000, 8)])
+def test_the_kv_lines_arithmetic_gives_its_result(scenario, model, gpu, engine, weights, n, prompt, batch):
+    """Worked out, the substituted numbers give the line's result (to its rounding: 0.005 GiB, and the figures'
+    own, 1 %).  A sweep of random scenarios found lines that did not: a hybrid's tokens under vLLM shown as the
+    profile's 16-token blocks where its blocks hold 784 (Qwen3.6-27B: 0.29 GiB worked out, 0.38 stated), MLA's
+    up-projected keys shown 128 wide (192: 3.10 against 3.87 GiB), Llama 3.2 Vision's cross-attention layers counted
+    (32 of its 40 layers hold a cache), DeepSeek-V4's window as 128 cells where llama.cpp keeps 768 and SGLang a
+    share of the tokens, and windowed layers' cache as every layer's over every token, "windowed layers capped"."""
+    s = scenario(model, gpu, engine=engine, weights=weights, n_gpus=n, prompt_tokens=prompt, output_tokens=64,
+                 batch=batch)
+    kv = by_key(s)["kv_cache"]
+    worked, stated = kv.substituted.removeprefix("= ").rsplit(" = ", 1)
+    assert stated == f"{float(estimate_memory(s).kv_cache) / GIB:,.2f} GiB per card"
+    assert _worked(worked) / GIB == pytest.approx(float(estimate_memory(s).kv_cache) / GIB, rel=0.01, abs=0.005)
+
+
+def test_kv_lines_by_hand(scenario):
+    # Mistral Large 3 under HF transformers (no latent cache): 61 layers of 128 heads, each a 192-wide key (128 +
+    # 64 RoPE) and a 128-wide value, 2 bytes each: 61 x 128 x 320 x 2 = 4,997,120 B a token
+    s = scenario("mistral-large-3", "h200", engine="hf", weights="bf16", prompt_tokens=1000, output_tokens=24)
+    kv = by_key(s)["kv_cache"]
+    assert kv.substituted.startswith("= 61 × 128 × (192 + 128) × 2 bytes × 1,024 tokens × 1 = ")
+    assert float(estimate_memory(s).kv_cache) == 61 * 128 * 320 * 2 * 1024
+    # Llama 3.2 11B Vision: 8 of its 40 layers attend to the image's states: 32 layers of 8 KV heads of 128
+    s = scenario("llama3.2-11b-vision", "rtx4090", engine="vllm", weights="bf16", prompt_tokens=1000,
+                 output_tokens=24)
+    kv = by_key(s)["kv_cache"]
+    assert kv.substituted.startswith("= 2 × 32 × 8 × 128 × 2 bytes × 1,024 tokens × 1 = ")
+    assert "8 of the 40 attention layers attend to the image encoder's states" in kv.note
+    assert float(estimate_memory(s).kv_cache) == 2 * 32 * 8 * 128 * 2 * 1024
+    # Gemma 2 9B under llama.cpp: 21 full and 21 windowed layers of 8 KV heads of 256; llama.cpp pads the context to
+    # 256 cells (20,000 + 64 tokens: 20,224), and the windowed layers keep the 4,096-token window and a 512-token
+    # batch (4,608, a multiple of 256)
+    s = scenario("gemma2-9b", "rtx4090", engine="llamacpp", weights="q8_0", prompt_tokens=20_000, output_tokens=64)
+    kv = by_key(s)["kv_cache"]
+    assert kv.substituted.startswith("= (2 × 21 × 8 × 256 × 20,224 tokens + 2 × 21 × 8 × 256 × 4,608 tokens) × 2 "
+                                     "bytes × 1 = ")
+    assert float(estimate_memory(s).kv_cache) == 2 * 21 * 8 * 256 * 2 * (20_224 + 4_608)

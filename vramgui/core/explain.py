@@ -283,13 +283,19 @@ def _kv_heads(a, layers: int, kv: float, head: int) -> str:
 
 def _kv(s: Scenario, m) -> Explanation:
     a, p, kv = s.model.architecture, s.profile, s.kv
-    _, h_kv = heads_per_card(a, s.tensor_parallel, p)
+    h_q, h_kv = heads_per_card(a, s.tensor_parallel, p)
     tokens = int(float(m.kv_tokens_per_seq))
     share = layer_share(s)
     latent = latent_cache(s)
     slots = kv_group_slots(s)        # the engine's padding layers hold cache too
-    chain = (f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.attention_layers}" if latent
-             else _kv_heads(a, sum(slots) if slots else a.attention_layers, h_kv, a.head_dim))
+    # (the layers that keep a cache of their own: not Llama 3.2 Vision's cross-attention ones, nor Gemma 4's shared)
+    own = sum(slots) if slots else sum(a.cache_layers)
+    if latent:
+        chain = f"{a.mla.kv_lora_rank + a.mla.qk_rope_head_dim} latent × {a.attention_layers}"
+    elif a.mla:         # up-projected: each head's key of the no-RoPE and RoPE dimensions, its value
+        chain = f"{a.attention_layers} × {h_q:g} × ({a.q_head_dim} + {a.v_head_dim})"
+    else:
+        chain = _kv_heads(a, own, h_kv, a.head_dim)
     # an indexer's keys in the engine's own format, as a share of the cache dtype's elements
     in_own_format = f" × {p.index_key_bytes:.4g}/{kv.bytes_per_element:.4g}" if p.index_key_bytes else ""
     x = a.indexer
@@ -353,6 +359,9 @@ def _kv(s: Scenario, m) -> Explanation:
                      f"by {sum(slots)} layers.")
     if a.kv_shared_layers:
         notes.append(f"The last {a.kv_shared_layers} layers reuse an earlier layer's cache and keep none of their own.")
+    if a.cross_attention_layers:
+        notes.append(f"{a.cross_attention_layers} of the {a.attention_layers} attention layers attend to the image "
+                     "encoder's states, not the text: no cache growing with the context there.")
     if wide is not None:
         notes.append(f"The {a.global_layers} full-attention layers have their own heads: {wide.num_kv_heads} KV heads "
                      f"of {wide.head_dim}" + (" (K serves as V: no value projection, but the cache holds both)"
@@ -416,6 +425,23 @@ def _kv(s: Scenario, m) -> Explanation:
                         "with the last card's)." if p.parallel == "layer" and p.split_output_as_layer else "."))
     scale = (f" × {held}/{a.num_layers} of the layers" if share < 1 else "") + \
         ("" if not windowed else ", windowed layers holding the prompt" if holds_prompt else ", windowed layers capped")
+    if windowed and not a.compressed and not a.mla:
+        # the full layers' cache over every token, the windowed layers' over the cells they hold (as kv_from_terms:
+        # SGLang's pool a share of the tokens; at least the prompt where the engine keeps it until the first token)
+        own_w, own_f = slots or a.cache_layers
+        cells = min(tokens, int(window_cells(a, p)))
+        if holds_prompt:
+            cells = max(cells, min(s.prompt_tokens, tokens))
+        kept_w = f"{p.swa_pool_ratio:g} × {tokens:,}" if p.swa_pool_ratio else f"{cells:,}"
+        full = (_kv_heads(a, own_f, kv_elements_per_token_layer(a, s, full=True)
+                          / (wide.head_dim + a.value_width(wide.head_dim)), wide.head_dim) if wide is not None
+                else _kv_heads(a, own_f, h_kv, a.head_dim))
+        parts = ([f"{full} × {tokens:,} tokens"] if own_f else []) + \
+            [f"{_kv_heads(a, own_w, h_kv, a.head_dim)} × {kept_w} tokens"]
+        chain, tokens_text = f"({' + '.join(parts)})", ""
+        scale = f" × {held}/{a.num_layers} of the layers" if share < 1 else ""
+    else:
+        tokens_text = f" × {tokens:,} tokens"
     c = a.compressed
     if c is not None:
         notes.append(f"DeepSeek-V4: one {a.head_dim}-wide entry per token serves as key and value, and every layer "
@@ -432,7 +458,10 @@ def _kv(s: Scenario, m) -> Explanation:
             notes.append(f"With an fp8 cache {p.name} stores each entry as {entry:g} bytes: the "
                          f"{a.head_dim - c.rope_dim} non-rotary values in FP8 with a scale per 64, the {c.rope_dim} "
                          "rotary ones in bf16 and a pad byte.")
-        substituted = (f"= ({a.attention_layers} × {entry:g} × {min(tokens, c.window):,} + ({c.csa_layers} × "
+        # (the window's cells: what the engine keeps of it, window_cells; SGLang's pool holds a share of the tokens)
+        held = (f"{p.swa_pool_ratio:g} × {tokens:,}" if p.swa_pool_ratio else
+                f"{min(tokens, int(window_cells(a, p))):,}")
+        substituted = (f"= ({a.attention_layers} × {entry:g} × {held} + ({c.csa_layers} × "
                        f"({entry:g} + {c.index_head_dim}{in_own_format}) / {c.csa_rate} + {c.hca_layers} × {entry:g} / "
                        f"{c.hca_rate}) × {tokens:,}) × {kv.bytes_per_element:.4g} bytes × {s.batch}"
                        f"{scale.replace(', windowed layers capped', '')} = {_g(float(m.kv_cache))} per card")
@@ -441,12 +470,12 @@ def _kv(s: Scenario, m) -> Explanation:
         substituted = f"= {_mib(state)} × {s.batch} = {_g(float(m.kv_cache))} per card"
     elif not a.recurrent_mixers:
         formula = "KV cache = 2 × layers × KV heads × head dim × bytes per element × tokens × batch"
-        substituted = (f"= {chain} × {kv.bytes_per_element:.4g} bytes × {tokens:,} tokens × "
+        substituted = (f"= {chain} × {kv.bytes_per_element:.4g} bytes{tokens_text} × "
                        f"{s.batch}{scale} = {_g(float(m.kv_cache))} per card")
     else:
         formula = ("KV cache = (2 × attention layers × KV heads × head dim × bytes per element × tokens "
                    "+ recurrent state) × batch")
-        substituted = (f"= ({chain} × {kv.bytes_per_element:.4g} bytes × {tokens:,} tokens{scale} + {_mib(state)}) "
+        substituted = (f"= ({chain} × {kv.bytes_per_element:.4g} bytes{tokens_text}{scale} + {_mib(state)}) "
                        f"× {s.batch} = {_g(float(m.kv_cache))} per card")
     return Explanation(
         "kv_cache", "KV cache", f"{_g(float(m.kv_cache))} per card", formula, substituted,

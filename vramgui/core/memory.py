@@ -549,7 +549,7 @@ def estimate_memory(s: Scenario, prompt: ArrayLike | None = None, batch: ArrayLi
         kv_cache=kv_from_terms(t, s.profile, context, batch, prompt=prompt) * ones,
         activations=activations_from_terms(t, s.profile, prompt, batch, output) * ones,
         overhead=t.overhead * ones,
-        kv_tokens_per_seq=allocated_tokens(s.profile, np.maximum(context, t.context_floor)) * ones,
+        kv_tokens_per_seq=allocated_tokens(s.profile, np.maximum(context, t.context_floor), t.block) * ones,
         kv_bytes_per_token=per_token_bytes(t, s.profile),
         state_bytes_per_seq=float(t.state),
     )
