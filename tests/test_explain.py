@@ -444,3 +444,23 @@ def test_kv_lines_by_hand(scenario):
     assert kv.substituted.startswith("= (2 × 21 × 8 × 256 × 20,224 tokens + 2 × 21 × 8 × 256 × 4,608 tokens) × 2 "
                                      "bytes × 1 = ")
     assert float(estimate_memory(s).kv_cache) == 2 * 21 * 8 * 256 * 2 * (20_224 + 4_608)
+
+
+def test_a_small_share_keeps_two_figures(scenario):
+    # llama.cpp's matmuls of FP8 weights (it converts them; a caution says so) at batch 64 on two H800s run at 0.064
+    # of the FP8 peak: shown "0.06", the decode line's terms gave 50.61 ms against its 49.15.  Worked out from the
+    # line's own figures now: max(read, attention, converting) + matmuls + per-step cost
+    import re
+    s = scenario("mistral-small-3.2-24b", "h800-sxm", engine="llamacpp", weights="fp8", n_gpus=2, prompt_tokens=75,
+                 output_tokens=64, batch=64)
+    line = by_key(s)["decode"].substituted
+    m = re.match(r"= max\(([\d.]+) GiB ÷ \(([\d,]+) GB/s × ([\d.]+)\), attention ([\d.]+) GFLOP ÷ "
+                 r"\(([\d.,]+) TFLOP/s × ([\d.]+)\), converting the weights ([\d.]+) ms\) \+ matmuls "
+                 r"([\d.,]+) GFLOP ÷ \(([\d.,]+) TFLOP/s × (0\.064)\) \+ per-step cost ([\d.]+) ms = "
+                 r"([\d.]+) ms per token", line)
+    assert m, line
+    f = [float(x.replace(",", "")) for x in m.groups()]
+    worked = max(f[0] * GIB / (f[1] * 1e9 * f[2]), f[3] * 1e9 / (f[4] * 1e12 * f[5]), f[6] * 1e-3) \
+        + f[7] * 1e9 / (f[8] * 1e12 * f[9]) + f[10] * 1e-3
+    assert worked * 1e3 == pytest.approx(f[11], rel=0.005)
+    assert float(estimate_speed(s).decode_step_s) * 1e3 == pytest.approx(f[11], abs=0.005)

@@ -123,6 +123,13 @@ def _g(x: float) -> str:
     return f"{x / GIB:,.2f} GiB"
 
 
+def _share(x: float) -> str:
+    """An efficiency (a share of a peak) in a substitution: two decimals, or two significant figures under 0.1
+    (llama.cpp's FP8 matmuls at 0.064 of the FP8 peak read "0.06", and the line's terms no longer gave its
+    result)."""
+    return f"{x:.2f}" if x >= 0.1 or x == 0 else f"{x:.2g}"
+
+
 def _mib(x: float) -> str:
     return f"{x / 2**20:,.1f} MiB"
 
@@ -605,16 +612,16 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
         row = f" on CUDA {BW_EFFICIENCY[key]:.2f} × {PRE_AMPERE_DECODE_FACTOR[key]:.2f} before Ampere"
     peak = card_of(s)[1]
     out = [Assumption("Memory bandwidth", f"{gpu.memory_bandwidth_gb_s:,.0f} GB/s", _gpu_source(gpu, "bandwidth")),
-           Assumption("Bandwidth efficiency η_bw", f"{float(t.bw_efficiency):.2f} ({p.name}{row}, {fmt.name})",
+           Assumption("Bandwidth efficiency η_bw", f"{_share(float(t.bw_efficiency))} ({p.name}{row}, {fmt.name})",
                       bw_source),
            Assumption("Peak math", f"{peak / 1e12:,.1f} TOPS (int8 dp4a on the CUDA cores: no tensor cores)"
                       if dp4a_peak(gpu, fmt) else
                       f"{peak / 1e12:,.1f} TFLOP/s ({gpu.math_of(fmt.kernel)} dense tensor)" if np.isfinite(peak)
                       else "unknown: the preset has no FLOP/s figure", _gpu_source(gpu, "compute")),
-           Assumption("Compute efficiency η_flops", f"{float(t.flops_efficiency):.2f} ({p.name})",
+           Assumption("Compute efficiency η_flops", f"{_share(float(t.flops_efficiency))} ({p.name})",
                       "; ".join(SOURCES[n] for n in compute_efficiency_sources(key, fmt, gpu)))]
     if own_attention_rate(key, gpu):
-        out.append(Assumption("Attention efficiency η_attention", f"{float(t.attention_efficiency):.2f} ({p.name}"
+        out.append(Assumption("Attention efficiency η_attention", f"{_share(float(t.attention_efficiency))} ({p.name}"
                               f"{_row_name(p, key)})", SOURCES["ATTENTION_EFFICIENCY"]))
     a = s.model.architecture
     step, moe = STEP_OVERHEAD_S.get(key, 0.0), MOE_LAYER_S.get(key, 0.0) * a.moe_layers
@@ -748,7 +755,7 @@ def _decode(s: Scenario, sp) -> Explanation:
     allreduce = float(parts.allreduce_s)
     step = float(sp.decode_step_s)
     compute = _compute(t, parts, peak, 1e9, "GFLOP") if np.isfinite(peak) else "no FLOP/s figure"
-    memory = f"{moved / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})"
+    memory = f"{moved / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {_share(eb)})"
     exposed = exposed_time(t, parts, (bw, peak, link, lat)) if np.isfinite(peak) else 0.0
     kernel = kernel_used(t, parts, (bw, peak, link, lat))
     mmq, column = kernel == "mmq", float(parts.column_s) if kernel == "mmvq" else 0.0
@@ -807,8 +814,8 @@ def _tile_kernel(t, parts, memory: str, peak: float, unit: float, name: str, slo
     if slow:
         matmuls = f"({matmuls} + small expert GEMMs {slow / unit:,.2f})"
     return (f"max({memory}, attention {attention:,.2f} {name} ÷ ({peak * float(t.attention_peak) / 1e12:,.1f}"
-            f" TFLOP/s × {float(t.attention_efficiency):.2f}), converting the weights {_ms(float(parts.load_s))})"
-            f" + matmuls {matmuls} {name} ÷ ({peak / 1e12:,.1f} TFLOP/s × {float(t.flops_efficiency):.2f})")
+            f" TFLOP/s × {_share(float(t.attention_efficiency))}), converting the weights {_ms(float(parts.load_s))})"
+            f" + matmuls {matmuls} {name} ÷ ({peak / 1e12:,.1f} TFLOP/s × {_share(float(t.flops_efficiency))})")
 
 
 def _sentence(note: str | None) -> str:
@@ -825,13 +832,13 @@ def _compute(t, parts, peak: float, unit: float, name: str, slow: float = 0.0) -
     """The compute side of the roofline in numbers: matmuls (and small expert GEMMs) and attention at one
     rate, or attention at its own (:func:`~vramgui.core.speed.attention_peak`) where it differs."""
     matmul, attention, ef = float(parts.matmul_flops), float(parts.attention_flops), float(t.flops_efficiency)
-    rate = f"({peak / 1e12:,.1f} TFLOP/s × {ef:.2f})"
+    rate = f"({peak / 1e12:,.1f} TFLOP/s × {_share(ef)})"
     expert = f" + small expert GEMMs {slow / unit:,.2f}" if slow else ""
     if _one_rate(t):
         return f"({matmul / unit:,.2f} + {attention / unit:,.2f}{expert}) {name} ÷ {rate}"
     head = f"({matmul / unit:,.2f}{expert})" if slow else f"{matmul / unit:,.2f}"
     return (f"{head} {name} ÷ {rate} + attention {attention / unit:,.2f} {name} ÷ "
-            f"({peak * float(t.attention_peak) / 1e12:,.1f} TFLOP/s × {float(t.attention_efficiency):.2f})")
+            f"({peak * float(t.attention_peak) / 1e12:,.1f} TFLOP/s × {_share(float(t.attention_efficiency))})")
 
 
 def _kernel_names(key: str) -> tuple[str, str, str]:
@@ -884,7 +891,7 @@ def _prefill(s: Scenario, sp) -> Explanation:
     result = _time(float(sp.prefill_s)) if known else "unknown"
     total = _ms(float(sp.prefill_s)) + ("" if result.endswith(" ms") else f" ({result})")
     chunked = f" in {passes:,.0f} passes of {t.chunk:,} tokens" if t.chunk and passes > 1 else ""
-    memory = f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {eb:.2f})"
+    memory = f"{read / GIB:,.2f} GiB ÷ ({bw / 1e9:,.0f} GB/s × {_share(eb)})"
     mmq = float(parts.kernel) == 2.0     # (llama.cpp's tile kernel, pass by pass)
     exposed = exposed_time(t, parts, (bw, peak, link, lat)) if known else 0.0
     overlap = float(overlap_factor(t, passes))
