@@ -464,3 +464,15 @@ def test_a_small_share_keeps_two_figures(scenario):
         + f[7] * 1e9 / (f[8] * 1e12 * f[9]) + f[10] * 1e-3
     assert worked * 1e3 == pytest.approx(f[11], rel=0.005)
     assert float(estimate_speed(s).decode_step_s) * 1e3 == pytest.approx(f[11], abs=0.005)
+
+
+def test_a_short_prompts_flops_read_in_gflop(scenario):
+    # Llama 2 7B, a 16-token prompt: its linear layers, 32 x (4 x 4,096^2 + 3 x 4,096 x 11,008) = 6,476,005,376
+    # weights, and the 32,000 x 4,096 output layer, twice each per token: 211.43 GFLOP.  Written "0.21 TFLOP" (two
+    # decimals of TFLOP) the line's terms came back up to 6 % off its result
+    s = scenario("llama2-7b", "h100-sxm", engine="vllm", weights="fp16", prompt_tokens=16, output_tokens=16)
+    linear = 32 * (4 * 4096**2 + 3 * 4096 * 11008)
+    assert linear == 6_476_005_376
+    line = by_key(s)["prefill"].substituted
+    assert line.startswith(f"= max({2 * 16 * (linear + 32000 * 4096) / 1e9:,.2f} GFLOP ÷ (989.4 TFLOP/s × 0.39)")
+    assert "211.43 GFLOP" in line

@@ -895,8 +895,11 @@ def _prefill(s: Scenario, sp) -> Explanation:
     mmq = float(parts.kernel) == 2.0     # (llama.cpp's tile kernel, pass by pass)
     exposed = exposed_time(t, parts, (bw, peak, link, lat)) if known else 0.0
     overlap = float(overlap_factor(t, passes))
-    roofline = (_tile_kernel(t, parts, memory, peak, 1e12, "TFLOP", slow) if mmq else
-                f"max({_compute(t, parts, peak, 1e12, 'TFLOP', slow)}, {memory})")
+    # (in GFLOP under a TFLOP in all: a short prompt's 0.06 TFLOP read back 6 % off the line's result)
+    unit, name = (1e12, "TFLOP") if float(parts.matmul_flops + parts.attention_flops) + slow >= 1e12 else \
+        (1e9, "GFLOP")
+    roofline = (_tile_kernel(t, parts, memory, peak, unit, name, slow) if mmq else
+                f"max({_compute(t, parts, peak, unit, name, slow)}, {memory})")
     return Explanation(
         "prefill", "Time to first token", result,
         "Time to first token = max(FLOPs ÷ (peak × η_flops), weight reads ÷ (bandwidth × η_bw)) + per-step "
