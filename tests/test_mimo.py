@@ -83,7 +83,10 @@ def test_explain_panel_shows_both_head_widths(cat):
     s = Scenario(model=_preset(RELEASE), gpu=cat.gpu("h200"), engine="vllm", weights="fp8", kv_dtype="bf16",
                  prompt_tokens=32_768)
     kv = {e.key: e for e in explain_items(s)}["kv_cache"]
-    assert kv.substituted.startswith("= (39 × 8 × (192 + 128) + 9 × 4 × (192 + 128)) × 2 bytes × 32,768 tokens")
+    # the 9 full layers over the 32,768 tokens, the 39 windowed ones over their 128-token window
+    assert kv.substituted.startswith("= (9 × 4 × (192 + 128) × 32,768 tokens + 39 × 8 × (192 + 128) × 128 tokens) × 2 "
+                                     "bytes × 1 = 0.73 GiB")
+    assert (9 * 4 * 320 * 32768 + 39 * 8 * 320 * 128) * 2 / 2**30 == pytest.approx(0.727, abs=0.001)
 
 
 def test_gguf_reads_the_same_model(tmp_path):
