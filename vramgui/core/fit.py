@@ -100,6 +100,26 @@ def largest_within(total_at, budget, lo: int, hi: int, probes: int = _PROBES) ->
                            probes)
 
 
+def largest_within_guessed(total_at, budget, lo: int, hi: int, guess, probes: int = _PROBES) -> np.ndarray:
+    """:func:`largest_within` with a likely answer per entry of ``budget`` (a closed form's): where the total fits at
+    the guess and not one above it (for ``lo - 1``: not at ``lo``; for ``hi``: at ``hi``), the guess is the answer, by
+    monotonicity; the other entries are searched between the bounds the two points give.  ``total_at`` takes
+    candidates of any shape (it does not depend on the entry)."""
+    budget = np.asarray(budget, dtype=np.float64)
+    g = np.clip(np.broadcast_to(np.asarray(guess, dtype=np.int64), budget.shape), lo - 1, hi)
+    g0 = np.maximum(g, lo)
+    xs = np.stack([g0, np.minimum(g0 + 1, hi)], axis=-1)
+    ok = np.asarray(total_at(xs)) <= budget[..., None]
+    settled = np.where(g < lo, ~ok[..., 0], np.where(g >= hi, ok[..., 0], ok[..., 0] & ~ok[..., 1]))
+    out = np.array(g)
+    todo = ~settled
+    if todo.any():
+        below = np.where(ok, xs, lo - 1).max(axis=-1)
+        above = np.where(ok, hi + 1, xs).min(axis=-1)
+        out[todo] = largest_between(total_at, budget[todo], below[todo], above[todo], lo, hi, probes)
+    return out
+
+
 def largest_between(total_at, budget: np.ndarray, below: np.ndarray, above: np.ndarray, lo: int, hi: int,
                     probes: int = _PROBES) -> np.ndarray:
     """:func:`largest_within` where some totals are already known: per entry, ``below`` is an x

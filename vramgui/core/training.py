@@ -494,17 +494,73 @@ def training_budget(t: TrainingSetup) -> float:
     return t.gpu.memory_bytes
 
 
+MAX_SEQ, MAX_BATCH = 2**24, 2**20     # the searches' ends
+
+
+def _guesses(t: TrainingSetup, budget: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Closed-form answers to :func:`largest_fits` (the largest sequence at the setup's micro-batch, the largest
+    micro-batch at its sequence, for each of ``budget``), for the search to confirm.  The peak is the fixed bytes
+    plus (1 + the allocator's share) times the largest phase (:func:`training_memory`); each phase is a constant
+    (the gradients, the step's temporaries) and activations of the form b·(c1·s + c2·s²), eager attention's
+    scores squaring the sequence: each phase's bound solved, the least of them, floored."""
+    a = t.model.architecture
+    m = training_memory(t)
+    frac = ALLOCATOR_FRACTION[t.allocator]
+    transient = max(float(m.loss_phase), float(m.backward_phase), float(m.step_phase))
+    room = (np.asarray(budget, dtype=np.float64) - (float(m.total) - (1 + frac) * transient)) / (1 + frac)
+    grads = float(m.gradients)
+    stored, work, logits = (np.broadcast_to(np.asarray(x, dtype=np.float64), (2,))
+                            for x in activation_parts(t, a, np.array([1.0, 2.0]), 1.0))
+
+    def coefficients(v):        # v at s = 1 and 2 (b = 1): c1 + c2, 2 c1 + 4 c2
+        c2 = (v[1] - 2 * v[0]) / 2
+        return v[0] - c2, c2
+    phases = ([(stored + logits, grads), (stored + work, grads)] if t.grad_accum > 1 else
+              [(stored + logits, 0.0), (stored + work, 0.0), (work, grads)])   # (backward: max(stored, grads) + work)
+    seq, batch = float(t.seq), float(t.batch)
+    most_seq = np.full(room.shape, np.inf)
+    most_batch = np.full(room.shape, np.inf)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for v, const in phases:
+            c1, c2 = coefficients(v)
+            left = room - const
+            per = c1 * seq + c2 * seq * seq
+            if per > 0:
+                most_batch = np.minimum(most_batch, left / per)
+            if c2 > 0:
+                most_seq = np.minimum(most_seq, (-c1 + np.sqrt(c1 * c1 + 4 * c2 * np.maximum(left, 0) / batch))
+                                      / (2 * c2) - np.where(left < 0, np.inf, 0.0))
+            elif c1 > 0:
+                most_seq = np.minimum(most_seq, left / (c1 * batch))
+    short = room < float(m.step_phase)          # (the step alone does not fit: nothing does)
+
+    def whole(x, hi):
+        return np.where(short, 0, np.clip(np.floor(np.nan_to_num(x, nan=0.0, posinf=hi, neginf=0.0)), 0, hi)
+                        ).astype(np.int64)
+    return whole(most_seq, MAX_SEQ), whole(most_batch, MAX_BATCH)
+
+
+def largest_fits(t: TrainingSetup, budget) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``budget``: the largest sequence (at the setup's micro-batch) and micro-batch (at its
+    sequence) whose peak fits, exact to one (0 where none does): the closed form of :func:`_guesses`, each answer
+    confirmed by the totals at it and one above (the peak grows with either), searched where they do not."""
+    from .fit import largest_within_guessed  # local: fit imports memory, which imports scenario and engines
+
+    budget = np.asarray(budget, dtype=np.float64)
+    seq, batch = _guesses(t, budget)
+    ms = largest_within_guessed(lambda x: training_memory(t, seq=x).total, budget, 1, MAX_SEQ, seq)
+    mb = largest_within_guessed(lambda x: training_memory(t, batch=x).total, budget, 1, MAX_BATCH, batch)
+    return np.maximum(ms, 0), np.maximum(mb, 0)
+
+
 def training_fit(t: TrainingSetup) -> TrainingFit:
     """Verdict, largest micro-batch (at the setup's sequence length) and largest sequence
     length (at its micro-batch) that fit, exact to one."""
-    from .fit import largest_within  # local: fit imports memory, which imports scenario and engines
-
     budget = np.array([training_budget(t)])
     needed = float(training_memory(t).total)
-    mb = largest_within(lambda x: training_memory(t, batch=x).total, budget, 1, 2**20)[0]
-    ms = largest_within(lambda x: training_memory(t, seq=x).total, budget, 1, 2**24)[0]
+    ms, mb = largest_fits(t, budget)
     return TrainingFit(budget_bytes=float(budget[0]), needed_bytes=needed, fits=bool(needed <= budget[0]),
-                       max_batch=max(int(mb), 0), max_seq=max(int(ms), 0))
+                       max_batch=int(mb[0]), max_seq=int(ms[0]))
 
 
 def rule_of_thumb_bytes(params: float) -> dict[str, float]:
@@ -523,7 +579,6 @@ def training_card_table(t: TrainingSetup, gpus: list[GPU]):
     sequence and micro-batch.  Returned as a :class:`~vramgui.core.cards.CardTable` whose
     ``max_prompt_tokens`` holds the largest sequence and whose speed column is NaN."""
     from .cards import CardTable
-    from .fit import largest_within
 
     budget = np.array([g.memory_bytes for g in gpus])
     needed = float(training_memory(t).total)
@@ -535,8 +590,8 @@ def training_card_table(t: TrainingSetup, gpus: list[GPU]):
             break
         need_n = needed if n == t.n_gpus else float(training_memory(t.with_(n_gpus=n)).total)
         min_gpus = np.where(left & (need_n <= budget), n, min_gpus)
-    max_seq = largest_within(lambda x: training_memory(t, seq=x).total, budget, 1, 2**24)
-    max_batch = np.maximum(largest_within(lambda x: training_memory(t, batch=x).total, budget, 1, 2**20), 0)
+    each, back = np.unique(budget, return_inverse=True)     # (cards of one size: one answer)
+    max_seq, max_batch = (x[back] for x in largest_fits(t, each))
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
                      min_gpus=min_gpus, max_prompt_tokens=np.where(max_seq < 1, -1, max_seq), max_batch=max_batch,
                      decode_tokens_per_s=np.full(len(gpus), np.nan), compute_known=np.ones(len(gpus), dtype=bool),
