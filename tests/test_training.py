@@ -427,3 +427,20 @@ def test_largest_fits_equals_the_search(cat, model, method, optimizer, checkpoin
     guess_seq, guess_batch = _guesses(t, budget)
     assert (guess_seq == seq_found).all() and (guess_batch == batch_found).all()
     assert (seq_found > 0).any() and (batch_found > 0).any()
+
+
+@pytest.mark.parametrize("model, method, zero, seq", [
+    ("llama3.1-70b", "full", 3, 4096), ("llama3.1-8b", "full", 1, 2048), ("qwen2.5-32b", "full", 2, 1024),
+    ("llama2-13b", "lora", 3, 4096)])
+def test_fewest_cards_under_zero_is_any_count(cat, model, method, zero, seq):
+    """ZeRO shards the states over any number of data-parallel cards: the table's fewest cards is the smallest count
+    from 1 to 64 whose need per card fits the card (it tried 1, 2, 4, ..., 64 only: a card that three hold read 4),
+    worked out here count by count."""
+    from vramgui.core.training import training_card_table
+    t = TrainingSetup(model=cat.model(model), gpu=cat.gpu("h100-sxm"), method=method, zero=zero, n_gpus=8, seq=seq)
+    gpus = list(cat.gpus.values())
+    need = [float(training_memory(t.with_(n_gpus=n)).total) for n in range(1, 65)]
+    expected = [next((n for n in range(1, 65) if need[n - 1] <= g.memory_bytes), 0) for g in gpus]
+    table = training_card_table(t, gpus)
+    assert table.min_gpus.tolist() == expected
+    assert any(n not in (0, 1, 2, 4, 8, 16, 32, 64) for n in expected)     # (a count between the powers of two)

@@ -590,6 +590,18 @@ def training_card_table(t: TrainingSetup, gpus: list[GPU]):
             break
         need_n = needed if n == t.n_gpus else float(training_memory(t.with_(n_gpus=n)).total)
         min_gpus = np.where(left & (need_n <= budget), n, min_gpus)
+    # ZeRO shards over any number of cards: below each first count that fits, the counts since the last that did
+    # not (the need falls as the count grows, from two cards on)
+    gaps = sorted({c for n in set(min_gpus[min_gpus > 2].tolist()) for c in range(n // 2 + 1, n)})
+    if gaps:
+        need = np.array([needed if c == t.n_gpus else float(training_memory(t.model_copy(update={"n_gpus": c})).total)
+                         for c in gaps])
+        between = np.array(gaps)
+        for i in np.nonzero(min_gpus > 2)[0]:
+            n = min_gpus[i]
+            ok = (between > n // 2) & (between < n) & (need <= budget[i])
+            if ok.any():
+                min_gpus[i] = between[np.argmax(ok)]
     each, back = np.unique(budget, return_inverse=True)     # (cards of one size: one answer)
     max_seq, max_batch = (x[back] for x in largest_fits(t, each))
     return CardTable(gpus=list(gpus), needed_bytes=needed, budget_bytes=budget, fits=needed <= budget,
