@@ -4,7 +4,7 @@ Drives 1,000 random control changes through the widgets and times each from the 
 to the repainted charts and table (the coalescing timer fired, every item updated and
 the event loop turned until no repaint was pending); then times a cold start to a shown
 window in a fresh process.
-Also sweeps three sliders end to end in small steps, as a drag does.  Prints percentiles
+Also sweeps three sliders end to end in small steps, as a drag does, and the fine-tuning mode's two.  Prints percentiles
 and ends with one line ``p50_ms=<x> p99_ms=<y> start_s=<z>`` (the random changes).
 
     QT_QPA_PLATFORM=offscreen python benchmarks/bench_ui.py [--changes 1000] [--seed 1] [--ram GB]
@@ -168,6 +168,25 @@ def drag(ram: float = 0.0) -> list[float]:
     return times
 
 
+def drag_training() -> list[float]:
+    """:func:`drag` in fine-tuning mode: the sequence-length and micro-batch sliders swept end to end and back (the
+    fit table then judges the training job on every card)."""
+    app, win = window()
+    p = win.panel
+    p.mode.setCurrentIndex(p.mode.findData("training"))
+    repaints = Repaints(win)
+    finish(app, win, repaints)
+    times = []
+    for slider in (p.seq.slider, p.micro_batch.slider):
+        for v in [*range(0, 1001, 8), *range(1000, -1, -8)]:
+            t0 = time.perf_counter()
+            slider.setValue(v)
+            finish(app, win, repaints)
+            times.append((time.perf_counter() - t0) * 1e3)
+    dispose(app, win)
+    return times
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--changes", type=int, default=1000)
@@ -183,6 +202,7 @@ def main() -> None:
     moved: list[int] = []
     times = np.array(drive(args.changes, args.seed, moved, args.ram))
     dragged = np.array(drag(args.ram))
+    trained = np.array(drag_training())
     start = cold_start()
     p50, p90, p99 = np.percentile(times, [50, 90, 99])
     print(f"{args.changes} changes: p50 {p50:.2f} ms, p90 {p90:.2f} ms, p99 {p99:.2f} ms, max {times.max():.2f} ms")
@@ -193,6 +213,9 @@ def main() -> None:
                            ("three or more", moved_n >= 3)) if sel.any()))
     d50, d99 = np.percentile(dragged, [50, 99])
     print(f"{dragged.size} drag steps (three sliders swept and back): p50 {d50:.2f} ms, p99 {d99:.2f} ms")
+    t50, t99 = np.percentile(trained, [50, 99])
+    print(f"{trained.size} fine-tuning drag steps (sequence and micro-batch swept and back): p50 {t50:.2f} ms, "
+          f"p99 {t99:.2f} ms")
     print(f"cold start to a shown window: {start:.2f} s (best of 3)")
     print(f"p50_ms={p50:.2f} p99_ms={p99:.2f} start_s={start:.2f}")
 
