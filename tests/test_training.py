@@ -444,3 +444,16 @@ def test_fewest_cards_under_zero_is_any_count(cat, model, method, zero, seq):
     table = training_card_table(t, gpus)
     assert table.min_gpus.tolist() == expected
     assert any(n not in (0, 1, 2, 4, 8, 16, 32, 64) for n in expected)     # (a count between the powers of two)
+
+
+def test_full_fine_tuning_explains_its_stored_layers_without_adapters(cat):
+    """Full fine-tuning of Llama 3.1 70B without checkpointing stores 80 layers of what one layer keeps (the
+    estimate's own layer_activation_bytes): the explanation read "80 layers × 1.77 GiB" where 80 x 1.52 GiB are
+    stored, counting the LoRA adapters' inputs the setup's default targets name though nothing is adapted."""
+    from vramgui.core.explain import explain_training
+    t = TrainingSetup(model=cat.model("llama3.1-70b"), gpu=cat.gpu("h100-sxm"), method="full", seq=4096, batch=1,
+                      zero=3, n_gpus=8)
+    layer = float(layer_activation_bytes(cat.model("llama3.1-70b").architecture, 4096, 1, "flash", trained=True))
+    assert float(training_memory(t).stored) == pytest.approx(80 * layer, rel=1e-12)
+    text = explain_training(t)["activations"]
+    assert f"checkpointing 'none': 80 layers × {layer / 2**30:,.2f} GiB;" in text and "1.52 GiB;" in text

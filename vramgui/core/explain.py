@@ -1014,7 +1014,8 @@ def explain_training(t) -> dict[str, str]:
     trained = t.method == "full"
     layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention, trained))
     fp32 = fp32_adapters(t)
-    adapters = float(adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, t.seq, t.batch, fp32))
+    adapters = float(adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, t.seq, t.batch, fp32)) \
+        if t.method != "full" else 0.0     # (full fine-tuning has no adapters, whatever targets the setup names)
     stored = {"none": f"{a.num_layers} layers × {_g(layer + adapters)}",
               "selective": f"{a.num_layers} layers without the attention's scores",
               "full": f"each layer's input, {a.num_layers} × 2·s·b·d, one layer recomputed at a time"}[t.checkpointing]
