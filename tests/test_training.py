@@ -457,3 +457,15 @@ def test_full_fine_tuning_explains_its_stored_layers_without_adapters(cat):
     assert float(training_memory(t).stored) == pytest.approx(80 * layer, rel=1e-12)
     text = explain_training(t)["activations"]
     assert f"checkpointing 'none': 80 layers × {layer / 2**30:,.2f} GiB;" in text and "1.52 GiB;" in text
+
+
+def test_qlora_weights_line_names_the_frozen_base(cat):
+    """The weights line gives the frozen base's bytes, so its terms add up: Llama 3.1 8B in NF4 (double
+    quantization: 4 + 8/64 + 32/(64 x 256) bits a weight in its 6,979,321,856 linear weights) with its two 128,256 x
+    4,096 embedding tables and 266,240 norm weights in 16 bits."""
+    from vramgui.core.explain import explain_training
+    t = TrainingSetup(model=cat.model("llama3.1-8b"), gpu=cat.gpu("h100-sxm"), method="qlora", seq=2048, batch=4,
+                      checkpointing="full")
+    base = 6_979_321_856 * (4 + 8 / 64 + 32 / (64 * 256)) / 8 + (2 * 128_256 * 4_096 + 266_240) * 2
+    assert base / 2**30 == pytest.approx(5.31, abs=0.005)
+    assert explain_training(t)["weights"].startswith("Weights = frozen NF4 base 5.31 GiB (4.13 bits) + ")

@@ -1009,7 +1009,9 @@ def explain_training(t) -> dict[str, str]:
     step = optimizer_step_bytes(t, n)
     zero = f" ÷ {t.n_gpus} cards (ZeRO-{t.zero})" if t.zero and t.n_gpus > 1 else ""
     upcast = kbit_upcast_bytes(t, weight_bytes(a, WEIGHT_FORMATS["nf4"]))
-    base = {"full": "", "lora": "frozen bf16 base + ", "qlora": "frozen NF4 base (4.13 bits) + "
+    frozen = weight_bytes(a, WEIGHT_FORMATS["nf4" if t.method == "qlora" else "bf16"]).total
+    base = {"full": "", "lora": f"frozen bf16 base {_g(frozen)} + ",
+            "qlora": f"frozen NF4 base {_g(frozen)} (4.13 bits) + "
             + (f"its embeddings, LM head and norms cast to fp32 (+{_g(upcast)}) + " if upcast else "")}[t.method]
     trained = t.method == "full"
     layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention, trained))
