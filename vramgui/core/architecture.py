@@ -663,7 +663,8 @@ _FLAT_VL = {"qwen2_vl", "qwen2_5_vl"}
 _LLAVA = {"llava", "llava_next", "llava_next_video"}
 # Model types whose MLP has two matrices (up, down) rather than three.
 _UNGATED = {"gpt_bigcode", "gpt2", "falcon", "starcoder2", "opt", "gpt_neox", "bloom", "phi", "mpt",
-            "gptj", "codegen", "nemotron_h", "nemotron", "apertus", "arcee", "nanochat", "jais2"}
+            "gptj", "codegen", "nemotron_h", "nemotron", "apertus", "arcee", "nanochat", "jais2", "persimmon",
+            "apertus1p5", "apertus1p5_text"}
 # Model types with attention q/k/v biases hard-coded in their modelling code.
 _QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starcoder2", "phi", "qwen2_vl_text",
                      "qwen2_5_vl_text", "glm4v_text"}
@@ -704,7 +705,11 @@ _UNSUPPORTED = {"zamba", "zamba2", "plamo2", "rwkv", "rwkv5", "rwkv6", "rwkv7",
 # Layouts vramgui would count far off (two attention blocks and zero-computation experts per layer,
 # attention experts): refused by name until they are counted
 _UNCOUNTED_LAYOUTS = {"longcat_flash": "two attention blocks per layer and zero-computation experts",
-                      "jetmoe": "mixture-of-attention-heads experts"}
+                      "jetmoe": "mixture-of-attention-heads experts",
+                      "hrm_text": "an H and an L stack of layers run in cycles, each stack's weights reused: counted "
+                                  "as a plain transformer it read 2.8 times transformers' parameters",
+                      "dory": "nGPT layers on the unit sphere with gated attention and shared caches: counted as a "
+                              "plain transformer it read 1.6 times transformers' parameters"}
 # LFM2 and LFM3: short-convolution layers beside attention
 _SHORT_CONV = ("lfm2", "lfm2_moe", "lfm3")
 # Models of Mamba blocks alone (a norm and a mixer a layer: no attention, no MLP)
