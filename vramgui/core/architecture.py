@@ -662,9 +662,12 @@ _FLAT_VL = {"qwen2_vl", "qwen2_5_vl"}
 # LLaVA-style wrappers whose projector is two matrices over a CLIP tower's features
 _LLAVA = {"llava", "llava_next", "llava_next_video"}
 # Model types whose MLP has two matrices (up, down) rather than three.
+# (BERT's family among them: encoders transformers can also build as decoders)
 _UNGATED = {"gpt_bigcode", "gpt2", "falcon", "starcoder2", "opt", "gpt_neox", "bloom", "phi", "mpt",
             "gptj", "codegen", "nemotron_h", "nemotron", "apertus", "arcee", "nanochat", "jais2", "persimmon",
-            "apertus1p5", "apertus1p5_text"}
+            "apertus1p5", "apertus1p5_text", "bert", "roberta", "camembert", "data2vec-text", "ernie", "xlm-roberta",
+            "xlm-roberta-xl", "roberta-prelayernorm", "big_bird", "xmod", "roc_bert", "roformer", "rembert",
+            "megatron-bert", "electra", "biogpt", "bert-generation"}
 # Model types with attention q/k/v biases hard-coded in their modelling code.
 _QKV_BIAS_BUILTIN = {"qwen2", "qwen2_moe", "qwen", "gpt_bigcode", "gpt2", "starcoder2", "phi", "qwen2_vl_text",
                      "qwen2_5_vl_text", "glm4v_text"}
@@ -1453,8 +1456,11 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
     get = lambda *k, default=None: _uniform(_first(cfg, *k, default=default), source, k[0])  # noqa: E731
     E = get("num_local_experts", "n_routed_experts", "num_experts", "moe_num_experts")
     k = get("num_experts_per_tok", "num_experts_per_token", "moe_top_k", "top_k_experts", "moe_k", "moe_topk")
-    if not E or not k or int(E) <= 1 or (mt == "gemma4_text" and not cfg.get("enable_moe_block")):
+    if not E or int(E) <= 1 or (mt == "gemma4_text" and not cfg.get("enable_moe_block")):
         return None
+    if not k:       # (transformers still builds the experts: read as a dense model, DeepSeek-V2's read 83 % low)
+        raise ConfigError(f"missing: {int(E)} routed experts are named, but not how many a token uses", source=source,
+                          field="num_experts_per_tok")
     if blocks is not None and "E" not in blocks:
         return None      # Nemotron-H's expert keys at their defaults in a model without MoE blocks
     expert_f = get("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
