@@ -457,6 +457,10 @@ def test_vllm_sglang_and_hf_copy_their_offloaded_weights_every_pass():
     bnb = "unless the BitsAndBytesConfig sets llm_int8_enable_fp32_cpu_offload=True"
     for w in ("nf4", "nf4-nodq", "bnb-int8"):
         assert bnb in offload_note(s.with_(engine="hf", weights=w)), w
+    # with device_map="auto" transformers 5.24 quantizes the layers before it infers the map (preprocess_model runs
+    # while device_map is still the name): those in RAM stay quantized, the plan's bytes; a dict of one's own does not
+    assert "With device_map='auto' the layers are quantized before the map is inferred, so those it places in RAM " \
+        "stay quantized, as the plan counts" in offload_note(s.with_(engine="hf", weights="nf4"))
     assert bnb not in offload_note(s.with_(engine="hf")) and bnb not in offload_note(s.with_(weights="nf4"))
 
 

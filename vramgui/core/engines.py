@@ -784,11 +784,14 @@ BITSANDBYTES = frozenset({"nf4", "nf4-nodq", "bnb-int8"})
 HF_BNB_OFFLOAD = (
     "HF transformers refuses bitsandbytes weights placed partly in RAM ('Some modules are dispatched on the CPU or the "
     "disk. Make sure you have enough GPU RAM to fit the quantized model') unless the BitsAndBytesConfig sets "
-    "llm_int8_enable_fp32_cpu_offload=True; the modules a device_map of one's own places in RAM are then not "
-    "quantized but kept in the dtype loaded, more bytes than the plan counts",
+    "llm_int8_enable_fp32_cpu_offload=True. With device_map='auto' the layers are quantized before the map is "
+    "inferred, so those it places in RAM stay quantized, as the plan counts; the modules a device_map of one's own "
+    "places in RAM are not quantized but kept in the dtype loaded, more bytes than the plan counts",
     "github.com/huggingface/transformers, src/transformers/quantizers/quantizer_bnb_4bit.py and quantizer_bnb_8bit.py "
-    "(validate_environment, run on the device_map as inferred; _process_model_before_weight_loading: the modules on "
-    "cpu or disk join modules_to_not_convert), transformers 5.24")
+    "(validate_environment, run on the device_map as inferred; _process_model_before_weight_loading: the modules a "
+    "device_map dict puts on cpu or disk join modules_to_not_convert), modeling_utils.py (from_pretrained: the "
+    "quantizer's preprocess_model runs while device_map is still the name 'auto', _get_device_map infers the dict "
+    "after it), transformers 5.24")
 
 
 #: Engines that keep every layer on the GPU and place nothing in system RAM of their own accord: (why, source).  What

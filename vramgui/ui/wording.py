@@ -62,9 +62,11 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "HF transformers refuses bitsandbytes weights placed partly in RAM ('Some "
                                            "modules are dispatched on the CPU or the disk. Make sure you have enough "
                                            "GPU RAM to fit the quantized model') unless the BitsAndBytesConfig sets "
-                                           "llm_int8_enable_fp32_cpu_offload=True; the modules a device_map of one's "
-                                           "own places in RAM are then not quantized but kept in the dtype loaded, "
-                                           "more bytes than the plan counts"),
+                                           "llm_int8_enable_fp32_cpu_offload=True. With device_map='auto' the layers "
+                                           "are quantized before the map is inferred, so those it places in RAM stay "
+                                           "quantized, as the plan counts; the modules a device_map of one's own "
+                                           "places in RAM are not quantized but kept in the dtype loaded, more bytes "
+                                           "than the plan counts"),
               # why HF transformers loads NVFP4 weights on one card, nothing in system RAM (core.engines.ONE_CARD)
               QT_TRANSLATE_NOOP("Formats", "HF transformers' NVFP4 quantizer loads the model on one CUDA device: it "
                                            "refuses a device_map over several ('NVFP4 quantization currently supports "
