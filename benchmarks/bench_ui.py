@@ -152,39 +152,34 @@ def dispose(app, win) -> None:
     QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
 
 
+def sweep(app, win, sliders) -> list[float]:
+    """Each of ``sliders`` swept end to end and back in steps of 8 (of 1,000), each step timed like :func:`drive`."""
+    repaints = Repaints(win)
+    finish(app, win, repaints)
+    times = []
+    for slider in sliders:
+        for v in [*range(0, 1001, 8), *range(1000, -1, -8)]:
+            t0 = time.perf_counter()
+            slider.setValue(v)
+            finish(app, win, repaints)
+            times.append((time.perf_counter() - t0) * 1e3)
+    dispose(app, win)
+    return times
+
+
 def drag(ram: float = 0.0) -> list[float]:
     """A user's drag: the batch, prompt and output sliders swept end to end and back in small
     steps (where steady axes matter most), timed like :func:`drive`."""
     app, win = window(ram)
-    repaints = Repaints(win)
-    times = []
-    for slider in (win.panel.batch.slider, win.panel.prompt.slider, win.panel.output.slider):
-        for v in [*range(0, 1001, 8), *range(1000, -1, -8)]:
-            t0 = time.perf_counter()
-            slider.setValue(v)
-            finish(app, win, repaints)
-            times.append((time.perf_counter() - t0) * 1e3)
-    dispose(app, win)
-    return times
+    return sweep(app, win, (win.panel.batch.slider, win.panel.prompt.slider, win.panel.output.slider))
 
 
 def drag_training() -> list[float]:
-    """:func:`drag` in fine-tuning mode: the sequence-length and micro-batch sliders swept end to end and back (the
-    fit table then judges the training job on every card)."""
+    """:func:`drag` in fine-tuning mode: the sequence-length and micro-batch sliders (the fit table then judges the
+    training job on every card)."""
     app, win = window()
-    p = win.panel
-    p.mode.setCurrentIndex(p.mode.findData("training"))
-    repaints = Repaints(win)
-    finish(app, win, repaints)
-    times = []
-    for slider in (p.seq.slider, p.micro_batch.slider):
-        for v in [*range(0, 1001, 8), *range(1000, -1, -8)]:
-            t0 = time.perf_counter()
-            slider.setValue(v)
-            finish(app, win, repaints)
-            times.append((time.perf_counter() - t0) * 1e3)
-    dispose(app, win)
-    return times
+    win.panel.mode.setCurrentIndex(win.panel.mode.findData("training"))
+    return sweep(app, win, (win.panel.seq.slider, win.panel.micro_batch.slider))
 
 
 def main() -> None:
