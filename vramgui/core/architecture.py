@@ -1458,11 +1458,11 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
     k = get("num_experts_per_tok", "num_experts_per_token", "moe_top_k", "top_k_experts", "moe_k", "moe_topk")
     if not E or int(E) <= 1 or (mt == "gemma4_text" and not cfg.get("enable_moe_block")):
         return None
+    if blocks is not None and "E" not in blocks:
+        return None      # Nemotron-H's expert keys at their defaults in a model without MoE blocks
     if not k:       # (transformers still builds the experts: read as a dense model, DeepSeek-V2's read 83 % low)
         raise ConfigError(f"missing: {int(E)} routed experts are named, but not how many a token uses", source=source,
                           field="num_experts_per_tok")
-    if blocks is not None and "E" not in blocks:
-        return None      # Nemotron-H's expert keys at their defaults in a model without MoE blocks
     expert_f = get("moe_intermediate_size", "expert_intermediate_size", "intermediate_size")
     if expert_f is None:
         raise ConfigError("missing for a mixture-of-experts model", source=source, field="moe_intermediate_size")
