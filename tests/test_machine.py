@@ -346,6 +346,8 @@ def _placed(m: Machine, o, context: int) -> bool:
     #                                                                                (dual-channel DDR5-6000)
     ("m2-max-96gb", 1, 96, "llamacpp", 8192, 1, "fp16", None, "llamacpp", False, 200.0),  # ... over a unified one's
     ("m4-max-64gb", 1, 64, "hf", 4096, 1, "fp16", None, "llamacpp", False, None),  # HF's copies on a Mac: its one pool
+    ("rtx4060", 1, 64, "hf", 2048, 1, "fp16", None, "llamacpp", False, None),  # HF's copies on one card: room for the
+    #                                                                           largest module brought from RAM
 ])
 def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv, host, gguf, pinned, bw):
     cat = default_catalog()

@@ -464,6 +464,38 @@ def test_vllm_sglang_and_hf_copy_their_offloaded_weights_every_pass():
     assert bnb not in offload_note(s.with_(engine="hf")) and bnb not in offload_note(s.with_(weights="nf4"))
 
 
+def test_hf_keeps_room_for_the_module_it_brings():
+    """HF transformers' device_map offload brings each module kept in RAM to the card for its forward pass, and its
+    device map keeps room on the first card for the largest module still to place (transformers 5.24's
+    infer_auto_device_map, accelerate's get_max_layer_size): on one card the plan keeps that much more in RAM.  Llama
+    3.1 8B BF16 beside an RTX 4060 with 64 GB: the largest module is its untied output layer, 128,256 x 4,096 x 2 B =
+    1,050,673,152 B, more than a decoder layer ((2 x 4,096^2 + 2 x 4,096 x 1,024 + 3 x 4,096 x 14,336) x 2 B + two
+    norms: 436,224,000 B).  Mixtral 8x7B: an MoE layer, its 8 experts of 3 x 4,096 x 14,336, attention, router and
+    norms, 1,451,270,144 weights x 2 B."""
+    from vramgui.core import fit
+    from vramgui.core.offload import staging_bytes
+    cat = default_catalog()
+    s = Scenario(model=cat.model("llama3.1-8b"), gpu=cat.gpu("rtx4060"), weights="bf16", engine="hf",
+                 prompt_tokens=1000, output_tokens=100)
+    layer = (2 * 4096**2 + 2 * 4096 * 1024 + 3 * 4096 * 14336) * 2 + 2 * 4096 * 2
+    assert layer == 436_224_000 and staging_bytes(s) == 128256 * 4096 * 2 == 1_050_673_152
+    f, plan = fit(s), plan_offload(s, 64)
+    assert plan.level == "partial"
+    assert plan.copied_bytes == pytest.approx(f.needed_bytes - f.budget_bytes + 1_050_673_152, rel=1e-12)
+    assert plan.devices[0].used_bytes == pytest.approx(f.budget_bytes, rel=1e-12)   # (the room counted on the card)
+    mixtral = s.with_(model=cat.model("mixtral-8x7b"), gpu=cat.gpu("rtx4090"))
+    per_layer = 8 * 3 * 4096 * 14336 + 2 * 4096**2 + 2 * 4096 * 1024 + 4096 * 8 + 2 * 4096
+    # (and the final norm's 4,096 weights shared over the 32 layers, as the layer split counts a layer)
+    assert per_layer == 1_451_270_144 and staging_bytes(mixtral) == pytest.approx((per_layer + 4096 / 32) * 2,
+                                                                                  rel=1e-12)
+    # vLLM reads its offloaded weights in place and SGLang is not counted so; nor HF on two cards (the first card
+    # keeps the room, the plan's cards are alike)
+    assert staging_bytes(s.with_(engine="vllm")) == staging_bytes(s.with_(engine="sglang")) == 0
+    assert staging_bytes(s.with_(n_gpus=2)) == 0
+    assert plan_offload(s.with_(n_gpus=2), 64).copied_bytes == pytest.approx(
+        fit(s.with_(n_gpus=2)).needed_bytes - fit(s.with_(n_gpus=2)).budget_bytes, rel=1e-12)
+
+
 def test_vllm_reads_only_the_experts_a_step_uses_where_the_weights_lie():
     """vLLM's --cpu-offload-gb leaves the offloaded weights in pinned RAM and lets the card's kernels read them there
     (its UVA offloader: engines.READS_IN_PLACE), so an MoE layer's fused expert kernel reads over the link only the
@@ -1593,7 +1625,7 @@ def test_an_offload_on_unified_memory_uses_the_part_the_gpu_may_not_wire():
     beside the GPU's 48: Mixtral 8x7B BF16, 87 GiB, was placed with 40 GiB "in RAM"); Gemma 3 27B keeps 4.5 GiB there.
     llama.cpp's split had the rule already: the same 16 GiB."""
     from vramgui.core import fit
-    from vramgui.core.offload import card_pool, unified_ram
+    from vramgui.core.offload import card_pool, staging_bytes, unified_ram
     cat = default_catalog()
     mac = cat.gpu("m4-max-64gb")
     s = Scenario(model=cat.model("mixtral-8x7b"), gpu=mac, weights="bf16", engine="hf", prompt_tokens=1024,
@@ -1604,7 +1636,19 @@ def test_an_offload_on_unified_memory_uses_the_part_the_gpu_may_not_wire():
     assert card_pool(cat.gpu("rtx4090"), 1, 23 * GIB) is None and unified_ram(64, None) == 64e9
     plan = plan_offload(s, 64)
     assert plan.level == "none" and plan.devices[-1].budget_bytes == 16 * GIB
-    assert plan.copied_bytes == pytest.approx(fit(s).needed_bytes - budget) and plan.copied_bytes > 16 * GIB
+    # (and the room the card keeps for the module brought from RAM: test_hf_keeps_room_for_the_module_it_brings)
+    assert plan.copied_bytes == pytest.approx(fit(s).needed_bytes - budget + staging_bytes(s))
+    assert plan.copied_bytes > 16 * GIB
     gemma = plan_offload(s.with_(model=cat.model("gemma3-27b")), 64)
     assert gemma.level == "partial" and gemma.copied_bytes < 16 * GIB
     assert plan_offload(s.with_(engine="llamacpp", weights="q8_0"), 64).devices[-1].budget_bytes == 16 * GIB
+
+
+def test_the_hf_offload_note_names_the_room_for_the_module(cat):
+    # the note (estimate's offload.engine_note, the caution's source) says how much the card keeps free: Llama 3.1 8B's
+    # output layer, 1,050,673,152 B = 0.98 GiB (test_hf_keeps_room_for_the_module_it_brings)
+    from vramgui.core.report import offload_note
+    s = Scenario(model=cat.model("llama3.1-8b"), gpu=cat.gpu("rtx4060"), weights="bf16", engine="hf")
+    assert f"{1_050_673_152 / GIB:,.2f}" == "0.98"
+    assert "the card keeps 0.98 GiB free for it, as many more bytes in RAM" in offload_note(s)
+    assert "free for it" not in offload_note(s.with_(n_gpus=2))

@@ -2255,6 +2255,10 @@ Source: {source}</source>
         <translation>所示显存和速度按其把模型分到 {n} 张卡上估算。</translation>
     </message>
     <message>
+        <source>{engine} brings each module kept in RAM to the card for its forward pass: the card keeps {gib} GiB free for the largest, as many more bytes in RAM.</source>
+        <translation>{engine} 在每次前向计算时把留在内存中的模块搬到显卡上：显卡为其中最大的一个留出 {gib} GiB，内存中也就多放同样多的字节。</translation>
+    </message>
+    <message>
         <source>{what} lists NVIDIA compute capability {cc} or newer, below {below}.</source>
         <translation>{what} 列出的是计算能力 {cc} 或更新、但低于 {below} 的 NVIDIA 显卡。</translation>
     </message>

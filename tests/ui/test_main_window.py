@@ -701,6 +701,10 @@ def test_an_engine_that_copies_its_offloaded_weights_is_cautioned_with_system_ra
     assert p.engine_caution.text().startswith("HF transformers copies its weights in RAM every pass")
     assert "device_map" in p.engine_caution.toolTip() and "llm_int8_enable_fp32_cpu_offload" not in \
         p.engine_caution.toolTip()
+    # on one card it keeps room for the largest module it brings from RAM: Llama 3.1 70B's untied output layer,
+    # 128,256 x 8,192 in 16 bits (AWQ leaves the output layer unquantized): 1.96 GiB (core.offload.staging_bytes)
+    assert f"{128256 * 8192 * 2 / GIB:.2f}" == "1.96"
+    assert "the card keeps 1.96 GiB free for the largest" in p.engine_caution.toolTip()
     # bitsandbytes' NF4 there: transformers refuses it in RAM without llm_int8_enable_fp32_cpu_offload, said so
     choose(qtbot, win, p.weights, "nf4")
     assert p.engine_caution.text().startswith("HF transformers copies its weights in RAM every pass")

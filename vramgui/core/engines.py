@@ -777,6 +777,18 @@ COPIED_OFFLOAD = {
 }
 
 
+#: Engines whose offload brings each module kept in RAM to the card for its forward pass: on one card the card keeps
+#: room for the largest such module beside what stays there (offload.staging_bytes): (what, source).
+STAGES_OFFLOADED = {
+    "hf": ("accelerate's hooks move an offloaded module's weights to the card for its forward pass, and "
+           "transformers' device_map keeps room for the largest module still to place on the first card",
+           "github.com/huggingface/transformers, src/transformers/integrations/accelerate.py (infer_auto_device_map: "
+           "'Reduce max size available by the largest layer' on the main devices, the first GPU and the CPU; "
+           "get_max_layer_size over the modules still to place: a decoder layer, or a leaf such as lm_head), "
+           "transformers 5.24, accelerate 1.16"),
+}
+
+
 #: bitsandbytes' weight formats (NF4 with and without double quantization, LLM.int8()).
 BITSANDBYTES = frozenset({"nf4", "nf4-nodq", "bnb-int8"})
 #: What HF transformers asks of bitsandbytes weights placed partly in system RAM (its device_map offload): (why,

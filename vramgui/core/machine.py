@@ -33,6 +33,7 @@ from .engines import (
     NO_APPLE_GPU,
     OFFLOADS_EXPERTS_ONLY,
     READS_IN_PLACE,
+    STAGES_OFFLOADED,
     converts_first,
     format_card_rule,
     kv_for,
@@ -76,6 +77,7 @@ from .offload import (
     in_place_read_share,
     kv_copy_per_cell,
     passes_copy_bytes,
+    staging_layer_bytes,
     unified_ram,
     unused_experts_share,
     used_experts_share,
@@ -246,6 +248,7 @@ class _Group:
     kv_copy: np.ndarray             # (M, 1): one full-attention layer's K and V a token of a sequence (the same)
     cpu_share: np.ndarray           # (1, F): the share of the RAM's bandwidth the CPU reads each format at
     expert_layer: np.ndarray        # a layer's routed experts (offload.experts_layer_bytes; 0: a dense model)
+    moe_share: np.ndarray           # (M, 1): the share of the layers that are MoE layers (0: a dense model)
     head_flops: np.ndarray          # (M, 1): the output layer's FLOPs a token (for the CPU's, offload.cpu_math_s)
     copy_experts: np.ndarray        # the experts' largest stacked tensor (op offload's copy with only they in RAM)
     bits: list[list[tuple[float, float] | None]]   # format_bits of each model x format
@@ -357,6 +360,7 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             copy_weight=arr([largest_tensor_bytes(a, w) for a in archs for w in wfs]),
             cpu_share=np.array([[cpu_bandwidth_share(w) for w in wfs]]),
             expert_layer=arr([experts_layer_bytes(a, w) for a in archs for w in wfs]),
+            moe_share=arr([a.moe_layers / a.num_layers for a in archs], (len(models), 1)),
             head_flops=arr([head_flops(a) for a in archs], (len(models), 1)),
             copy_experts=arr([largest_tensor_bytes(a, w, experts_only=True) if a.moe else 0.0 for a in archs
                               for w in wfs]),
@@ -533,7 +537,12 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
     sp = g.speed
     routed = sp.num_experts * sp.expert_bytes        # a card's routed experts (0: a dense model)
     only = np.asarray(routed > 0) & (m.experts_only and g.engine in OFFLOADS_EXPERTS_ONLY)
+    # (HF transformers on one card: room for the largest module brought from RAM, that much more there: offload.
+    # staging_bytes)
+    stage = staging_layer_bytes(g.layer_bytes, g.expert_layer, g.moe_share, g.lm_head, g.tied) \
+        if g.engine in STAGES_OFFLOADED and n == 1 else 0.0
     copied = np.maximum(needed - budget, 0.0)
+    copied = np.where(copied > 0, copied + stage, 0.0)
     ram = unified_ram(m.ram_gb, card_pool(m.gpu, n, budget))     # (on a Mac, the part of its pool the GPU may not wire)
     ram_each = ram / n
     placed = copied_placed(copied, weights, n, ram) & (~only | (copied <= routed))
@@ -550,7 +559,7 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
     decode = np.where(level == "partial", step + copied * read(m.batch) / link, np.inf)
     tokens, passes = copied_passes(g.probe.profile, m.gpu, float(m.context * m.batch))   # (none of it cached)
     copies = passes * copied * (read(tokens) if passes else 1.0) / link
-    cap = budget + np.minimum(np.where(only, routed, np.nextafter(weights, 0.0)), ram_each)
+    cap = budget - stage + np.minimum(np.where(only, routed, np.nextafter(weights, 0.0)), ram_each)
     return level, (L - in_ram).astype(np.int64), decode, copies, cap
 
 

@@ -29,6 +29,7 @@ import numpy as np
 from .engines import (
     COPIED_OFFLOAD,
     READS_IN_PLACE,
+    STAGES_OFFLOADED,
     batch_defaults,
     no_offload,
     offloads_experts_only,
@@ -618,10 +619,12 @@ def plan_copied(s: Scenario, ram_gb: float, with_prefill: bool = True,
 
 def _copied_split(needed: float, budget: float, weights: float, layers: int, cards: int,
                   ram_budget: float, forced: float | None = None, layer_bytes: float = 0.0,
-                  experts: float | None = None) -> tuple[float, int, str]:
+                  experts: float | None = None, stage: float = 0.0) -> tuple[float, int, str]:
     """(bytes a card keeps in RAM, the whole layers' weights they cover, the level) of :func:`plan_copied`;
     ``forced``: the bytes --cpu-offload-gb gives, at most ``layer_bytes`` (the card's decoder layers'); ``experts``:
-    the card's routed experts' bytes where only they may go to RAM (at most all of them; None: any weights)."""
+    the card's routed experts' bytes where only they may go to RAM (at most all of them; None: any weights);
+    ``stage``: the room the card keeps for a module brought from RAM (:func:`staging_bytes`), that many bytes more
+    in RAM where any are."""
     if forced is not None:
         copied = min(max(forced, 0.0), layer_bytes if experts is None else experts)
         if not copied:
@@ -631,6 +634,7 @@ def _copied_split(needed: float, budget: float, weights: float, layers: int, car
     copied = max(0.0, needed - budget)
     if not copied:
         return 0.0, 0, "gpu"
+    copied += stage
     in_ram = min(layers, int(np.ceil(copied / (weights / layers))))
     placed = copied_placed(copied, weights, cards, ram_budget) and (experts is None or copied <= experts)
     return copied, in_ram, "partial" if placed else "none"
@@ -691,15 +695,16 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
     step_share = read(s.batch)
     layer_bytes = decoder_layer_bytes(s) if forced is not None else 0.0
     experts = routed_expert_bytes(s) if experts_only else None
+    stage = staging_bytes(s) if forced is None else 0.0
     out = []
     for g, needed, budget, rate in zip(gpus, needed_each, budgets, rates, strict=True):
         ram = unified_ram(ram_gb, card_pool(g, n, budget))
-        copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram, forced, layer_bytes, experts)
+        copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram, forced, layer_bytes, experts, stage)
         link = host_link_bytes_per_s(g)
         step = 1.0 / rate if rate > 0 else float("inf")
         tokens, passes = copied_passes(s.profile, g, new)
         moved = copied * step_share
-        devices = [Device(g.name, needed - copied, budget, L - in_ram)] * n
+        devices = [Device(g.name, needed - copied + (stage if copied else 0.0), budget, L - in_ram)] * n
         out.append(OffloadPlan(level=level, n_layers=L, gpu_layers=L - in_ram, cpu_layers=in_ram, output_on_gpu=True,
                                devices=[*devices, Device("system RAM", copied * n, ram, in_ram)],
                                decode_s=step + moved / (link * share) if level != "none" else float("inf"),
@@ -709,6 +714,29 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
                                forced=forced is not None and copied > 0 and ram_gb > 0,
                                layers_fixed=True, experts_only=experts_only, splits_layers=False))
     return out
+
+
+def staging_bytes(s: Scenario) -> float:
+    """The room one card keeps for the module its engine brings from RAM for a forward pass
+    (:data:`~vramgui.core.engines.STAGES_OFFLOADED`: HF transformers' device_map offload, on one card; 0 elsewhere):
+    the largest module, a decoder layer (an MoE one where the model has them) or an untied output layer."""
+    if s.engine not in STAGES_OFFLOADED or s.n_gpus != 1:
+        return 0.0
+    a = s.model.architecture
+    wb = weight_bytes(a, s.weight_format, count_params(a))
+    return float(staging_layer_bytes((wb.linear + wb.other) / a.num_layers, experts_layer_bytes(a, s.weight_format),
+                                     a.moe_layers / a.num_layers, output_layer_bytes(a, wb), a.tie_embeddings))
+
+
+def staging_layer_bytes(layer_bytes, expert_layer, moe_share, head, tied):
+    """:func:`staging_bytes` from a model's terms (numbers or arrays: the My machine grid's): ``layer_bytes`` its
+    decoder layers' weights over the layers, ``expert_layer`` its routed experts' over the layers, ``moe_share`` the
+    share of its layers that are MoE layers, ``head`` its output layer's bytes, ``tied`` whether that is the embedding
+    table (kept with it on the card).  An MoE layer holds its routed experts, the others none (the dense layers' wider
+    MLPs, DeepSeek's first three, are averaged in)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moe = np.where(moe_share > 0, expert_layer / np.where(moe_share > 0, moe_share, 1.0) - expert_layer, 0.0)
+    return np.maximum(layer_bytes + moe, np.where(tied, 0.0, head))
 
 
 def routed_expert_bytes(s: Scenario) -> float:

@@ -20,6 +20,7 @@ from .engines import (
     OLLAMA,
     READS_IN_PLACE,
     REFUSES_PAST_CONTEXT,
+    STAGES_OFFLOADED,
     card_target,
     converts_first,
     default_context,
@@ -33,7 +34,15 @@ from .engines import (
 from .fit import auto_fit_headroom, context_cap, fit, server_context
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
-from .offload import COPIED_SHARE, MOE_CPU_LAYER_S, PINNED_COPY_EFFICIENCY, offloads, plan_costs, served_tokens_per_s
+from .offload import (
+    COPIED_SHARE,
+    MOE_CPU_LAYER_S,
+    PINNED_COPY_EFFICIENCY,
+    offloads,
+    plan_costs,
+    served_tokens_per_s,
+    staging_bytes,
+)
 from .params import count_params
 from .scenario import Scenario
 from .speed import (
@@ -261,10 +270,13 @@ def offload_note(s) -> str | None:
                 "only those its tokens use; a long prompt's matrix products may read them more than once, which the "
                 "first token here does not count")
     bnb = f"; {HF_BNB_OFFLOAD[0]} ({HF_BNB_OFFLOAD[1]})" if s.engine == "hf" and s.weights in BITSANDBYTES else ""
+    stage = staging_bytes(s)
+    room = (f"; {STAGES_OFFLOADED[s.engine][0]}: the card keeps {stage / GIB:,.2f} GiB free for it, as many more "
+            f"bytes in RAM ({STAGES_OFFLOADED[s.engine][1]})") if stage else ""
     return (f"{s.profile.name} keeps the weights that do not fit in RAM and copies them to the card for every forward "
             f"pass ({how}; {source}), not llama.cpp's split with the CPU running layers: each decode step and each "
             f"prompt chunk here copies them at an assumed {share} of the card's host link (not measured for this "
-            f"engine){bnb}")
+            f"engine){room}{bnb}")
 
 
 def _first(pair: tuple | None):

@@ -23,6 +23,7 @@ from ..core.engines import (
     NO_EAGER_ATTENTION,
     OLLAMA,
     READS_IN_PLACE,
+    STAGES_OFFLOADED,
     converts_first,
     default_context,
     default_share,
@@ -38,7 +39,7 @@ from ..core.engines import (
 )
 from ..core.fit import auto_fit_headroom, context_cap, server_context
 from ..core.memory import replicates_latent
-from ..core.offload import COPIED_SHARE, PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY
+from ..core.offload import COPIED_SHARE, PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY, staging_bytes
 from ..core.report import (
     batched_decode_note,
     context_cap_note,
@@ -1460,7 +1461,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                               "engine), where llama.cpp would run the layers in RAM on the CPU.")
             engine = core_name(s.profile.name)
             lines.append(line.format(engine=engine))
+            stage = staging_bytes(s)        # (HF transformers on one card: room for the module it brings from RAM)
+            room = ("\n\n" + self.tr("{engine} brings each module kept in RAM to the card for its forward pass: the "
+                                      "card keeps {gib} GiB free for the largest, as many more bytes in RAM.").format(
+                engine=engine, gib=num(stage / GIB, 2)) + f"\n({STAGES_OFFLOADED[s.engine][1]})") if stage else ""
             tips.append(tip.format(engine=engine, how=how, share=f"{COPIED_SHARE[s.engine]:.0%}") + f"\n({source})"
+                        + room
                         + (f"\n\n{core_name(HF_BNB_OFFLOAD[0])}.\n({HF_BNB_OFFLOAD[1]})"
                            if s.engine == "hf" and s.weights in BITSANDBYTES else ""))     # (core.report.offload_note)
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
