@@ -1652,3 +1652,33 @@ def test_the_hf_offload_note_names_the_room_for_the_module(cat):
     assert f"{1_050_673_152 / GIB:,.2f}" == "0.98"
     assert "the card keeps 0.98 GiB free for it, as many more bytes in RAM" in offload_note(s)
     assert "free for it" not in offload_note(s.with_(n_gpus=2))
+
+
+def test_hf_gets_the_max_memory_that_places_as_the_plan(cat, capsys):
+    """HF transformers' device map places weights on the card up to max_memory less the largest module still to
+    place (transformers 5.24's infer_auto_device_map), so the card's figure that places as the plan does is the
+    weights the plan keeps on it plus that room.  Llama 3.1 8B BF16 beside an RTX 4060 with 64 GB at the window's
+    3,840 + 256 tokens: the estimate's 14.96 GiB of weights less the plan's 9.56 GiB in RAM, plus the 0.98 GiB output
+    layer (1,050,673,152 B); in NF4 on an RTX 2060 (6 GiB) over 0.9, bitsandbytes' share (its quantizers'
+    adjust_max_memory)."""
+    from vramgui.cli import main
+    from vramgui.core.offload import max_memory_bytes, staging_bytes
+    s = Scenario(model=cat.model("llama3.1-8b"), gpu=cat.gpu("rtx4060"), weights="bf16", engine="hf",
+                 prompt_tokens=3840, output_tokens=256)
+    plan = plan_offload(s, 64)
+    weights = float(estimate_memory(s).weights)
+    assert max_memory_bytes(s, plan) == pytest.approx(weights - plan.copied_bytes + 1_050_673_152, rel=1e-12)
+    assert (weights / GIB, plan.copied_bytes / GIB) == (pytest.approx(14.96, abs=0.005), pytest.approx(9.56, abs=0.005))
+    nf4 = s.with_(weights="nf4", gpu=cat.gpu("rtx2060"))
+    p4 = plan_offload(nf4, 64)
+    assert p4.level == "partial" and p4.copied_bytes > 0
+    assert max_memory_bytes(nf4, p4) == pytest.approx(
+        (float(estimate_memory(nf4).weights) - p4.copied_bytes + staging_bytes(nf4)) / 0.9, rel=1e-12)
+    # none where the card holds it all, or under another engine
+    assert max_memory_bytes(s, plan_offload(s.with_(gpu=cat.gpu("rtx4090")), 64)) is None
+    assert max_memory_bytes(s.with_(engine="vllm"), plan_offload(s.with_(engine="vllm"), 64)) is None
+    assert main(["estimate", "--model", "llama3.1-8b", "--gpu", "rtx4060", "--weights", "bf16", "--engine", "hf",
+                 "--ram", "64"]) == 0
+    text = capsys.readouterr().out
+    gib = max_memory_bytes(s, plan) / GIB
+    assert f'HF transformers places so with max_memory={{0: "{gib:.2f}GiB", "cpu": "59.60GiB"}}' in text

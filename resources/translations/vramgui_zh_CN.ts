@@ -106,6 +106,10 @@
         <translation>此划分对应的 llama.cpp 参数：-ngl {ngl} --n-cpu-moe {n}</translation>
     </message>
     <message>
+        <source>HF transformers places the weights so with {flag}</source>
+        <translation>HF transformers 用 {flag} 即按此方式放置权重</translation>
+    </message>
+    <message>
         <source>First token about {time}: the prompt&apos;s passes read {gb} GB of the part in RAM over the card&apos;s link (at an assumed {share} of its {link} GB/s).</source>
         <translation>首个词元约 {time}：提示词的各次前向经显卡链路读取内存部分共 {gb} GB（按假定的 {link} GB/s 链路的 {share}）。</translation>
     </message>

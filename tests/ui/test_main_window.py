@@ -705,6 +705,11 @@ def test_an_engine_that_copies_its_offloaded_weights_is_cautioned_with_system_ra
     # 128,256 x 8,192 in 16 bits (AWQ leaves the output layer unquantized): 1.96 GiB (core.offload.staging_bytes)
     assert f"{128256 * 8192 * 2 / GIB:.2f}" == "1.96"
     assert "the card keeps 1.96 GiB free for the largest" in p.engine_caution.toolTip()
+    # and the badge's tooltip gives the max_memory that places as the plan does (core.offload.max_memory_bytes)
+    from vramgui.core.offload import max_memory_bytes
+    most = max_memory_bytes(win.state.scenario, win.state.offload_plan()) / GIB
+    assert (f'HF transformers places the weights so with max_memory={{0: "{most:.2f}GiB", "cpu": "59.60GiB"}}'
+            in win.breakdown.verdict.toolTip())
     # bitsandbytes' NF4 there: transformers refuses it in RAM without llm_int8_enable_fp32_cpu_offload, said so
     choose(qtbot, win, p.weights, "nf4")
     assert p.engine_caution.text().startswith("HF transformers copies its weights in RAM every pass")

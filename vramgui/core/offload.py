@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from .engines import (
+    BITSANDBYTES,
     COPIED_OFFLOAD,
     READS_IN_PLACE,
     STAGES_OFFLOADED,
@@ -726,6 +727,22 @@ def staging_bytes(s: Scenario) -> float:
     wb = weight_bytes(a, s.weight_format, count_params(a))
     return float(staging_layer_bytes((wb.linear + wb.other) / a.num_layers, experts_layer_bytes(a, s.weight_format),
                                      a.moe_layers / a.num_layers, output_layer_bytes(a, wb), a.tie_embeddings))
+
+
+#: bitsandbytes' quantizers give the device map 90 % of each device's max_memory ("need more space for buffers that
+#: are created during quantization": adjust_max_memory in transformers 5.24's quantizer_bnb_4bit.py and _8bit.py)
+BNB_MAX_MEMORY_SHARE = 0.90
+
+
+def max_memory_bytes(s: Scenario, plan: OffloadPlan) -> float | None:
+    """HF transformers' ``max_memory`` for the card that places the weights as ``plan`` does (one card, partly
+    offloaded; None elsewhere): its device map places weights up to max_memory less the largest module still to place
+    (:func:`staging_bytes`), so the weights the plan keeps on the card and that room, over
+    :data:`BNB_MAX_MEMORY_SHARE` for bitsandbytes' formats."""
+    if s.engine != "hf" or s.n_gpus != 1 or plan.level != "partial" or not plan.copied_bytes:
+        return None
+    on_card = float(estimate_memory(s).weights) - plan.copied_bytes + staging_bytes(s)
+    return on_card / (BNB_MAX_MEMORY_SHARE if s.weights in BITSANDBYTES else 1.0)
 
 
 def staging_layer_bytes(layer_bytes, expert_layer, moe_share, head, tied):

@@ -38,6 +38,7 @@ from .offload import (
     COPIED_SHARE,
     MOE_CPU_LAYER_S,
     PINNED_COPY_EFFICIENCY,
+    max_memory_bytes,
     offloads,
     plan_costs,
     served_tokens_per_s,
@@ -97,6 +98,12 @@ def cached_text(prompt: int, cached: int) -> str:
     return f" ({kept:,} of them cached)" if kept else ""
 
 
+def max_memory_text(card: float, ram: float) -> str:
+    """``from_pretrained``'s max_memory for one card holding ``card`` bytes and ``ram`` bytes of RAM, as accelerate
+    reads it (GiB strings)."""
+    return f'max_memory={{0: "{card / GIB:.2f}GiB", "cpu": "{ram / GIB:.2f}GiB"}}'
+
+
 def offload_lines(o: dict, limit: int | None = None) -> list[str]:
     """The offload plan of :func:`offload_dict` in words: where the model lives and how fast it decodes, then (indented)
     what op offload adds to the first card's compute buffer and to the time to first token, and the largest prompt
@@ -110,6 +117,9 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
     lines = [f"offload: {o['description']} - {where}; decode {o['decode_tokens_per_second']:,.2f} tokens/s"]
     if o.get("engine_note"):
         lines.append(f"  note: {o['engine_note']}")
+    if o.get("max_memory_bytes"):
+        ram = o["per_device"][-1]["budget_bytes"]
+        lines.append(f"  HF transformers places so with {max_memory_text(o['max_memory_bytes'], ram)}")
     if o["cpu_moe_layers"] and not o["cpu_layers"]:
         lines.append(f"  the routed experts of {o['cpu_moe_layers']} layers in RAM (llama.cpp: -ngl {o['ngl']} "
                      f"--n-cpu-moe {o['cpu_moe_layers']})" + ("" if o["step_copy_bytes"] else
@@ -238,6 +248,7 @@ def _offload_served(o: dict, plan, s: Scenario, fits: bool, price_per_hour: floa
     every layer on the card); and where the sequences it serves most at were searched
     (:func:`~vramgui.core.offload.with_best_batch`: estimate), those."""
     o["engine_note"] = offload_note(s)
+    o["max_memory_bytes"] = max_memory_bytes(s, plan)     # (HF transformers on one card: its device map's figure)
     if offloads(plan.level, fits, plan.forced):
         o["served_throughput_tokens_per_second"] = served_tokens_per_s(plan, s)
         if price_per_hour is not None:
