@@ -710,6 +710,20 @@ def test_an_engine_that_copies_its_offloaded_weights_is_cautioned_with_system_ra
     most = max_memory_bytes(win.state.scenario, win.state.offload_plan()) / GIB
     assert (f'HF transformers places the weights so with max_memory={{0: "{most:.2f}GiB", "cpu": "59.60GiB"}}'
             in win.breakdown.verdict.toolTip())
+    # the memory chart bands that room below the budget too, where anything spills, and nothing where nothing does:
+    # Llama 3.1 8B BF16 (its 15 GiB of weights fit the card) spills past a long prompt only; its output layer,
+    # 128,256 x 4,096 x 2 B, is the room
+    drive(qtbot, win, model="llama3.1-8b", weights="bf16", gpus=1, batch=1)
+    budget, total = win.last_fit.budget_bytes / GIB, stacked_total(win)
+    _, y = win.memory_chart.spill.getOriginalDataset()
+    n, over = total.size, total > budget
+    top, bottom = y[:n], y[n:][::-1]
+    assert over.any() and not over.all()
+    np.testing.assert_allclose(bottom[over], budget - 128256 * 4096 * 2 / GIB, rtol=1e-12)
+    np.testing.assert_allclose(top[over], total[over], rtol=1e-12)
+    np.testing.assert_allclose(top[~over], budget, rtol=1e-12)
+    np.testing.assert_allclose(bottom[~over], budget, rtol=1e-12)
+    drive(qtbot, win, model="llama3.1-70b", weights="awq-int4", gpus=1, batch=1)
     # bitsandbytes' NF4 there: transformers refuses it in RAM without llm_int8_enable_fp32_cpu_offload, said so
     choose(qtbot, win, p.weights, "nf4")
     assert p.engine_caution.text().startswith("HF transformers copies its weights in RAM every pass")

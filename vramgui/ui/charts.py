@@ -1083,13 +1083,15 @@ class MemoryChart(pg.PlotWidget):
 
     def update_from(self, s: Scenario, budget: float, max_prompt: int | None, compare: list[GPU],
                     spill: bool = False, ram_limit: int | None = None, kept: float = 0.0,
-                    kept_only: bool = True) -> None:
+                    kept_only: bool = True, stage: float = 0.0) -> None:
         """``spill``: offload is planned (the part above the budget runs from system RAM); ``ram_limit``: the largest
         prompt the card and the RAM hold then (core.offload.max_prompt_offloaded; None or -1: none to mark);
         ``kept``: the bytes a card keeps in RAM at every prompt where the offload settings say so (a forced plan:
         --cpu-offload-gb's GiB, llama.cpp's experts in RAM), the top ``kept`` of the stack banded instead of what
         rises above the budget (0: none); ``kept_only``: no more than these (where the engine moves layers to RAM
-        as the prompt grows, what rises above the budget beyond them: llama.cpp's --cpu-moe without -ngl)."""
+        as the prompt grows, what rises above the budget beyond them: llama.cpp's --cpu-moe without -ngl); ``stage``:
+        the room the card keeps for a module brought from RAM where any weights go there (HF transformers: core.
+        offload.staging_bytes), banded below the budget too."""
         self.set_bands(BANDS)
         self._texts(self.tr("Memory per card vs prompt length"), self.tr("prompt tokens"))
         reach = max((n for n in (max_prompt, ram_limit) if n is not None and n >= 1), default=None)
@@ -1118,6 +1120,14 @@ class MemoryChart(pg.PlotWidget):
         if kept > 0:
             floor = stack[-1] - kept if kept_only else np.minimum(stack[-1] - kept, budget / GIB)
             self.spill.setData(np.concatenate([x, x[::-1]]), np.concatenate([stack[-1], floor[::-1]]))
+            self.spill.setFillLevel("enclosed")
+        elif show and stage > 0:      # (and where any spills, the room the card keeps for a module from RAM: as many
+            #                            bytes more there, core.offload.staging_bytes)
+            over = stack[-1] * GIB > budget
+            line = np.full(x.shape, budget / GIB)
+            self.spill.setData(np.concatenate([x, x[::-1]]),
+                               np.concatenate([np.where(over, stack[-1], line), np.where(over, line - stage / GIB,
+                                                                                         line)[::-1]]))
             self.spill.setFillLevel("enclosed")
         elif show:
             self.spill.setData(x, np.maximum(stack[-1], budget / GIB))
