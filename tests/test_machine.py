@@ -175,6 +175,29 @@ def test_rows_with_only_the_output_layer_in_ram_say_so(capsys):
     assert big["level"] == "partial" and big["gpu_layers"] < 80 and not big["output_only"]
 
 
+def test_rows_with_only_experts_in_ram_say_so(capsys):
+    """llama.cpp's --fit places an MoE model's dense parts on the card and as many layers' experts as room is left:
+    Qwen3-Next 80B-A3B Q4_K_M beside an RTX 4060 with 64 GB at 4,096 tokens keeps its 48 layers on the card and the
+    routed experts of 42 of them in RAM (the plan's own count: core.offload.plan_offload's cpu_moe_layers).  The row
+    read ``offload 48/48``, as if every layer were whole on the card."""
+    from vramgui.core.offload import plan_offload
+    from vramgui.core.scenario import Scenario
+    cat = default_catalog()
+    s = Scenario(model=cat.model("qwen3-next-80b-a3b"), gpu=cat.gpu("rtx4060"), weights="q4_k_m", engine="llamacpp",
+                 prompt_tokens=4096, output_tokens=0)
+    plan = plan_offload(s, 64)
+    assert (plan.level, plan.gpu_layers, plan.cpu_moe_layers) == ("partial", 48, 42)
+    args = ["machine", "--gpu", "rtx4060", "--ram", "64", "--context", "4096", "--family", "Qwen3"]
+    assert main([*args, "--json"]) == 0
+    row = next(r for r in json.loads(capsys.readouterr().out)
+               if (r["model"], r["weights"]) == ("qwen3-next-80b-a3b", "q4_k_m"))
+    assert (row["level"], row["gpu_layers"], row["experts_in_ram"]) == ("partial", 48, 42)
+    assert main(args) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines()
+                if x.startswith("qwen3-next-80b-a3b ") and " q4_k_m " in x)
+    assert "offload experts 42/48" in line and "48/48" not in line
+
+
 def test_cli_machine_keeps_vllms_routed_experts_alone_in_ram(capsys):
     """`machine --cpu-offload-experts`: under vLLM the offloaded MoE rows keep their routed experts alone in RAM
     (--cpu-offload-params), the same bytes as by default (the least that lets the rest fit), read as the tokens use
@@ -283,13 +306,14 @@ def _reference(m: Machine, model, fmt: str):
                  engine=engine, prompt_tokens=m.context, output_tokens=0,
                  batch=m.batch, host=m.host)
     needed, budget = float(estimate_memory(s).total), budget_bytes(s)
-    output_only = False
+    output_only, experts = False, 0
     if needed <= budget:
         level, layers, tok_s = "gpu", model.architecture.num_layers, 1.0 / float(decode_step(s, m.batch, m.context)[0])
     elif m.ram_gb > 0 and offloads_to_ram(s.engine):
         plan = plan_offload(s, m.ram_gb, pinned=m.pinned, ram_bandwidth_gb_s=m.ram_bandwidth_gb_s,
                             experts_only=m.experts_only)
         level, layers, tok_s, output_only = plan.level, plan.gpu_layers, plan.tokens_per_s, plan.output_only
+        experts = plan.cpu_moe_layers if plan.level == "partial" and plan.splits_layers else 0
     else:
         level, layers, tok_s = "none", 0, 0.0
     mp = max_prompt_tokens(s, budget) if level == "gpu" else None
@@ -300,7 +324,7 @@ def _reference(m: Machine, model, fmt: str):
             if level == "gpu" and s.gpu.peak_flops(s.weight_format.kernel) else None)
     if level in ("partial", "cpu") and np.isfinite(plan.prefill_s):    # (the passes' copies of the part in RAM)
         ttft = plan.prefill_s
-    return level, needed, budget, mp, tok_s, ttft, layers, auto_fit_headroom(s) is not None, output_only
+    return level, needed, budget, mp, tok_s, ttft, layers, auto_fit_headroom(s) is not None, output_only, experts
 
 
 def _placed(m: Machine, o, context: int) -> bool:
@@ -401,14 +425,15 @@ def check_grid(m: Machine) -> None:
         from vramgui.core.machine import _engine_for  # on vLLM
         assert [_engine_for(engine, f) for f in ("q4_k_m", "bf16", "fp8")] == ["llamacpp-2023"] * 2 + ["vllm"]
     for o in rows:
-        level, needed, budget, mp, tok_s, ttft, layers, short, output_only = _reference(m, o.model, o.weights)
+        level, needed, budget, mp, tok_s, ttft, layers, short, output_only, experts = _reference(m, o.model,
+                                                                                                o.weights)
         where = f"{o.model.id} {o.weights}"
         if mp == "placed":
             mp = o.max_context
             assert o.max_context >= m.context and _placed(m, o, o.max_context), where
             assert o.max_context == MAX_TOKENS or not _placed(m, o, o.max_context + 1), where
-        assert (o.level, o.max_context, o.gpu_layers, o.short_of_fit_margin, o.output_only) == \
-            (level, mp, layers, short, output_only), where
+        assert (o.level, o.max_context, o.gpu_layers, o.short_of_fit_margin, o.output_only, o.experts_in_ram) == \
+            (level, mp, layers, short, output_only, experts), where
         assert o.needed_bytes == pytest.approx(needed, rel=1e-9) and o.budget_bytes == pytest.approx(budget), where
         assert o.decode_tokens_per_s == pytest.approx(tok_s, rel=1e-9), where
         assert (o.ttft_s is None) == (ttft is None) and (ttft is None or o.ttft_s == pytest.approx(ttft, rel=1e-9))

@@ -513,6 +513,8 @@ def _level_text(o) -> str:
         return f"offload {o.copied_bytes / GIB:,.1f} GiB"
     if o.output_only:           # (every layer on the cards, the output layer in RAM: the llama.cpp of 2023)
         return "offload output"
+    if o.level == "partial" and o.experts_in_ram and o.gpu_layers >= o.n_layers:   # (--fit: experts in RAM alone)
+        return f"offload experts {o.experts_in_ram}/{o.n_layers}"
     return {"gpu": "fits (-ngl all)" if o.short_of_fit_margin else "fits",
             "partial": f"offload {o.gpu_layers}/{o.n_layers}", "cpu": "CPU only", "none": "no"}[o.level]
 

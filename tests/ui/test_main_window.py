@@ -2177,6 +2177,16 @@ def test_machine_tab_names_a_row_with_only_the_output_layer_in_ram(qtbot, win):
     assert machine_cell(mt, name, "nf4", "Runs") == "offloaded: output layer on CPU"
 
 
+def test_machine_tab_names_a_row_with_experts_in_ram(qtbot, win):
+    """Qwen3-Next 80B-A3B Q4_K_M beside an RTX 4060 with 64 GB at 4,096 tokens under llama.cpp: every layer on the
+    card, 42 layers' routed experts in RAM (tests/test_machine.py's row): the cell says so, as the Plan tab's table."""
+    mt = win.machine_tab
+    describe_machine(win, "rtx4060", 64, 4096, "Qwen3-Next")
+    name = win.state.catalog.model("qwen3-next-80b-a3b").name
+    qtbot.waitUntil(lambda: machine_cell(mt, name, "q4_k_m", "Runs") is not None, timeout=5000)
+    assert machine_cell(mt, name, "q4_k_m", "Runs") == "offloaded: 42/48 layers' experts on CPU"
+
+
 def test_machine_tab_keeps_vllms_routed_experts_alone_in_ram(qtbot, win):
     """The Plan tab's *experts only* (vLLM's --cpu-offload-params with the experts' names) on the My machine tab:
     Qwen3 30B-A3B BF16 beside an RTX 4090 with 64 GB keeps the same GiB in RAM, of routed experts alone, which a step

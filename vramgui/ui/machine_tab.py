@@ -30,6 +30,7 @@ from .wording import (
     context_cell,
     copied_cell,
     core_name,
+    experts_cell,
     fit_margin_tip,
     layer_split_cell,
     output_only_cell,
@@ -365,6 +366,8 @@ class MachineTab(Retranslates, QtWidgets.QWidget):
                 text = layer_split_cell(o.gpu_layers, o.n_layers)
             elif o.output_only:                 # (every layer on the card, the output layer in RAM)
                 text = output_only_cell()
+            elif o.level == "partial" and o.experts_in_ram:    # (every layer on the card, experts in RAM: --fit)
+                text = experts_cell(o.experts_in_ram, o.n_layers)
             elif o.short_of_fit_margin:         # (core.machine.Option.short_of_fit_margin)
                 text = translate("Verdict", "fits on GPU with -ngl all")
             cells = ((o.model.name, o.model.family), (o.weights, o.weights), (num(o.bits, 2), o.bits),

@@ -227,9 +227,16 @@ def plan_cell(plan) -> str:
     if plan.output_only:
         return output_only_cell()
     if plan.level == "partial" and 0 < plan.cpu_moe_layers < plan.n_layers:    # (--n-cpu-moe N)
-        return translate("Verdict", "offloaded: {cpu}/{n} layers' experts on CPU").format(cpu=plan.cpu_moe_layers,
-                                                                                        n=plan.n_layers)
+        return experts_cell(plan.cpu_moe_layers, plan.n_layers)
     return plan_description(plan)
+
+
+def experts_cell(layers: int, n_layers: int) -> str:
+    """A table's cell for a partial offload with the routed experts of ``layers`` of the ``n_layers`` layers in RAM
+    (every layer's: "partly offloaded (experts on CPU)", as the plan says it)."""
+    if layers >= n_layers:
+        return translate("Verdict", "partly offloaded (experts on CPU)")
+    return translate("Verdict", "offloaded: {cpu}/{n} layers' experts on CPU").format(cpu=layers, n=n_layers)
 
 
 def output_only_cell() -> str:
