@@ -157,12 +157,18 @@ class Option:
     engine: str             # the engine profile that runs it (:func:`_engine_for`: GGUF on llama.cpp or Ollama)
     fit_margin_bytes: float = 0.0   # what the row's engine keeps free when it places the layers itself (llama-server)
     tensor_parallel: int = 1        # the cards that split each layer (the machine's, under a tensor-parallel engine)
-    output_only: bool = False       # partly offloaded with only the output layer in RAM (OffloadPlan.output_only)
     experts_in_ram: int = 0         # layers on the cards whose routed experts are in RAM (OffloadPlan.cpu_moe_layers)
 
     @property
     def headroom_bytes(self) -> float:
         return self.budget_bytes - self.needed_bytes
+
+    @property
+    def output_only(self) -> bool:
+        """Partly offloaded with every layer on the cards, none's experts in RAM: only the output layer is there
+        (:attr:`~vramgui.core.offload.OffloadPlan.output_only`: the llama.cpp of 2023, the generic profile)."""
+        return (self.level == "partial" and self.gpu_layers >= self.n_layers and not self.experts_in_ram
+                and not self.copied_bytes)
 
     @property
     def short_of_fit_margin(self) -> bool:
@@ -386,7 +392,6 @@ class _Columns:
     tokens_per_s: np.ndarray
     ttft: np.ndarray                # nan: unknown
     gpu_layers: np.ndarray
-    output_only: np.ndarray         # partly offloaded with every layer on the cards, the output layer in RAM
     experts_in_ram: np.ndarray      # layers on the cards whose routed experts are in RAM
 
 
@@ -474,9 +479,8 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, ...]:
     """Every entry's :func:`_placement` at the machine's context and its decode.  Returns (level, GPU layers, decode
     seconds, the seconds a prompt of the context's length adds copying the part in RAM to the card
     (:func:`~vramgui.core.offload.prompt_copy_bytes`) or the CPU's for that part where it runs it, the share of the
-    cards' time for the prompt left to them: :func:`~vramgui.core.offload.cpu_prompt`, whether only the output
-    layer is in RAM: :attr:`~vramgui.core.offload.OffloadPlan.output_only`, and the layers on the cards whose routed
-    experts are in RAM)."""
+    cards' time for the prompt left to them: :func:`~vramgui.core.offload.cpu_prompt`, and the layers on the cards
+    whose routed experts are in RAM)."""
     at = _placement(g, m, m.context)
     prof = g.probe.profile
     L = g.layers
@@ -524,10 +528,8 @@ def _offload(g: _Group, m: Machine) -> tuple[np.ndarray, ...]:
                                    + moe_in_ram * (sp.expert_flops / L), sp.matmul_flops + attention,
                                    n_cpu * g.layer_bytes + moe_in_ram * g.expert_layer, at.ram_bw, g.cpu_share, rate)
         cards, copies = np.where(runs, share, 1.0), np.where(runs, on_cpu, copies)
-    output_only = (level == "partial") & (n_cpu == 0) & ~np.asarray(output_on_gpu) & (np.asarray(moe_in_ram) == 0)
     experts = np.where(level == "partial", np.broadcast_to(moe_in_ram, np.shape(level)), 0).astype(np.int64)
-    return (level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies, cards, output_only,
-            experts)
+    return level, n_gpu.astype(np.int64), np.where(level == "none", np.inf, decode), copies, cards, experts
 
 
 def _copied(g: _Group, m: Machine, needed, budget: float, step):
@@ -685,12 +687,10 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     tok_s = np.where(fits, 1.0 / step, 0.0)
     copies, cards = 0.0, 1.0
     copied_cap = None
-    output_only = np.zeros(np.shape(level), dtype=bool)
     experts_in_ram = np.zeros(np.shape(level), dtype=np.int64)
     if m.ram_gb > 0 and offloads_to_ram(g.engine):
         if splits_layers(g.engine):
-            off_level, off_layers, off_decode, copies, cards, off_output, off_experts = _offload(g, m)
-            output_only = ~fits & off_output
+            off_level, off_layers, off_decode, copies, cards, off_experts = _offload(g, m)
             experts_in_ram = np.where(fits, 0, off_experts)
         else:
             off_level, off_layers, off_decode, copies, copied_cap = _copied(g, m, needed, budget, step)
@@ -713,8 +713,7 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     ttft = np.where(np.isfinite(peaks) & (on_gpu | offloaded),
                     np.where(offloaded, ttft * cards + copies, ttft), np.nan)
     return _Columns(level=level, needed=needed, budget=budget, max_context=np.where(on_gpu | offloaded, mp, -1),
-                    tokens_per_s=tok_s, ttft=ttft, gpu_layers=layers, output_only=output_only,
-                    experts_in_ram=experts_in_ram)
+                    tokens_per_s=tok_s, ttft=ttft, gpu_layers=layers, experts_in_ram=experts_in_ram)
 
 
 def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS) -> list[Option]:
@@ -746,7 +745,7 @@ def machine_grid(m: Machine, models: list[ModelPreset], formats=MACHINE_FORMATS)
                     decode_tokens_per_s=float(c.tokens_per_s[i, j]), ttft_s=None if np.isnan(ttft) else ttft,
                     gpu_layers=int(c.gpu_layers[i, j]), n_layers=n_layers[i], engine=g.engine,
                     fit_margin_bytes=margin, tensor_parallel=g.probe.tensor_parallel,
-                    output_only=bool(c.output_only[i, j]), experts_in_ram=int(c.experts_in_ram[i, j]))
+                    experts_in_ram=int(c.experts_in_ram[i, j]))
     return [o for row in cells for o in row if o is not None]
 
 
