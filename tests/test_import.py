@@ -115,6 +115,40 @@ def test_an_nvfp4_file_multiplies_as_its_model_optimizer_config_says(tmp_path, a
     assert _peak_math(m, "h100-sxm") == "989.4 TFLOP/s (fp16 dense tensor)"
 
 
+@pytest.mark.parametrize("qc, kernel", [
+    ({"quant_method": "modelopt", "quant_algo": "NVFP4", "group_size": 16}, "fp4"),
+    ({"quant_method": "modelopt", "quant_algo": "W4A16_NVFP4", "group_size": 16}, "w4a16"),
+    # llm-compressor's NVFP4A16: its groups quantize the weights alone (input_activations null)
+    ({"quant_method": "compressed-tensors", "format": "nvfp4-pack-quantized", "config_groups": {"group_0": {
+        "targets": ["Linear"], "input_activations": None,
+        "weights": {"num_bits": 4, "type": "float", "strategy": "tensor_group", "group_size": 16}}}}, "w4a16"),
+])
+def test_a_config_json_alone_that_marks_nvfp4_weight_only_is_timed_weight_only(tmp_path, qc, kernel):
+    from vramgui.core.explain import explain_items
+    # imported without its tensors, the checkpoint gets the named format "nvfp4" (4.5 bits), and multiplies as its
+    # config says: in FP4 on a B200 where the activations are quantized too (9 PFLOP/s dense: NVIDIA's 18 "with
+    # sparsity" halved), at the 16-bit peak where they are not (2.25 PFLOP/s dense, 4.5 "with sparsity" halved)
+    (tmp_path / "config.json").write_text(json.dumps({**CFG, "quantization_config": qc}))
+    m = model_from_path(tmp_path / "config.json")
+    assert m.fp4_weight_only == (kernel == "w4a16")
+    s = Scenario(model=m, gpu=default_catalog().gpu("b200"), weights="nvfp4", engine="vllm")
+    assert s.weight_format.kernel == kernel and s.weight_format.linear_bits == 4.5
+    assert s.weight_format.name == ("NVFP4 (FP4, group 16)" if kernel == "fp4" else
+                                    "NVFP4 weight-only (W4A16, group 16)")
+    peak = next(a.value for item in explain_items(s) for a in item.assumptions if a.name == "Peak math")
+    assert peak == ("9,000.0 TFLOP/s (fp4 dense tensor)" if kernel == "fp4" else "2,250.0 TFLOP/s (fp16 dense tensor)")
+    # the same config without a quantization_config, NVFP4 picked: the named format, W4A4
+    plain = model_from_path(_write_config(tmp_path / "plain", CFG))
+    assert not plain.fp4_weight_only
+    assert Scenario(model=plain, gpu=s.gpu, weights="nvfp4", engine="vllm").weight_format.kernel == "fp4"
+
+
+def _write_config(folder, cfg) -> object:
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(cfg))
+    return folder / "config.json"
+
+
 def test_hf_quant_config_json_beside_a_config_json(tmp_path, capsys):
     # a config.json imported alone: its weights as Model Optimizer 0.19's hf_quant_config.json names them (the layout
     # llm-compressor's modelopt converter documents)

@@ -640,6 +640,10 @@
         <translation>NVFP4（FP4，每组 16）</translation>
     </message>
     <message>
+        <source>NVFP4 weight-only (W4A16, group 16)</source>
+        <translation>NVFP4 仅权重（W4A16，每组 16）</translation>
+    </message>
+    <message>
         <source>MXFP4 experts (gpt-oss)</source>
         <translation>MXFP4 专家权重（gpt-oss）</translation>
     </message>

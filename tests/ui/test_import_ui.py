@@ -98,6 +98,35 @@ def test_an_imported_quantized_config_selects_its_format(qtbot, win, tmp_path):
     assert win.state.scenario.weights == "nf4"
 
 
+def test_a_weight_only_nvfp4_config_is_named_and_timed_so(qtbot, win, tmp_path):
+    # Model Optimizer's W4A16_NVFP4: NVFP4's bytes, the activations left 16-bit; a B200 multiplies them at its dense
+    # 16-bit peak (2.25 PFLOP/s), not its FP4 one (9 PFLOP/s): the picker's entry, the status bar and the strip say
+    # weight-only, and the speed chart's time to first token is the core's for that format
+    from vramgui.core.formats import NVFP4_WEIGHT_ONLY
+    (tmp_path / "config.json").write_text(json.dumps({
+        **win.state.catalog.model("llama3.1-8b").config,
+        "quantization_config": {"quant_method": "modelopt", "quant_algo": "W4A16_NVFP4", "group_size": 16}}))
+    pick(win, gpu="b200", engine="vllm")
+    settle(qtbot, win)
+    nv = win.panel.weights.findData("nvfp4")
+    assert win.panel.weights.itemText(nv) == "NVFP4 (FP4, group 16)"
+    assert win.import_model(tmp_path / "config.json")
+    settle(qtbot, win)
+    s = win.state.scenario
+    assert s.weights == "nvfp4" and s.weight_format is NVFP4_WEIGHT_ONLY and s.weight_format.kernel == "w4a16"
+    assert win.panel.weights.itemText(nv) == "NVFP4 weight-only (W4A16, group 16)"
+    assert "weights NVFP4 weight-only (W4A16, group 16), as its quantization config states" in \
+        win.statusBar().currentMessage()
+    ttft = float(estimate_speed(s).prefill_s)
+    assert win.breakdown.values["prefill"].text() == duration(ttft)
+    w4a4 = s.model_copy(update={"model": win.state.catalog.model("llama3.1-8b")})
+    assert w4a4.weight_format.kernel == "fp4" and float(estimate_speed(w4a4).prefill_s) < ttft
+    # a built-in model: the entry is NVFP4 with FP4 math again
+    pick(win, model="llama3.1-8b")
+    settle(qtbot, win)
+    assert win.panel.weights.itemText(nv) == "NVFP4 (FP4, group 16)"
+
+
 def test_a_checkpoint_asking_for_an_fp8_cache_gets_one_under_vllm_and_sglang(qtbot, win, tmp_path):
     # Model Optimizer 0.19's hf_quant_config.json beside config.json (the layout llm-compressor's modelopt converter
     # documents): FP8 weights and an FP8 cache, which vLLM's and SGLang's default cache type follows

@@ -168,8 +168,8 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
                         "quantized to NVFP4 too, vLLM's ModelOptNvFp4LinearMethod 'NVFP4 -> W4A4: cutlass NVFP4 GEMM "
                         "with input quantization', SGLang's modelopt_fp4 on SM100/120) on a card with FP4 tensor "
                         "cores (Blackwell); before Blackwell weight-only 4-bit, as vLLM runs it through Marlin. "
-                        "Checkpoints marked W4A16_NVFP4 run weight-only on Blackwell too: their prompts are slower "
-                        "than shown there",
+                        "A checkpoint whose config marks it weight-only (W4A16_NVFP4, NVFP4A16) runs so on "
+                        "Blackwell too (NVFP4_WEIGHT_ONLY)",
                  **_HF16),
     WeightFormat(id="mxfp4", name="MXFP4 experts (gpt-oss)", linear_bits=16.0, expert_bits=4.0 + 8 / 32,
                  kernel="w4a16", source="OCP Microscaling (MX) spec v1.0: MXFP4 = 32 FP4 (E2M1) elements sharing "
@@ -207,6 +207,19 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
     WeightFormat(id="q2_k", name="GGUF Q2_K", **_mix("q2_k", "q3_k", "q3_k", o="q3_k", v_share=1.0,
                                                       down_share=1.0), source=_LLAMA_CPP),
 ]}
+
+#: The "nvfp4" format of a model whose config marks its NVFP4 checkpoint weight-only (:func:`stored_kernel` "w4a16":
+#: Model Optimizer's W4A16_NVFP4, llm-compressor's NVFP4A16): the same bytes, multiplied as 16-bit math on every card,
+#: Blackwell's too (vLLM's CompressedTensorsW4A16Fp4 runs the Marlin FP4 kernel, apply_fp4_marlin_linear, which
+#: dequantizes the weights to multiply 16-bit activations); :attr:`~vramgui.core.scenario.Scenario.weight_format`.
+NVFP4_WEIGHT_ONLY = WEIGHT_FORMATS["nvfp4"].model_copy(update={
+    "name": "NVFP4 weight-only (W4A16, group 16)", "kernel": "w4a16",
+    "source": WEIGHT_FORMATS["nvfp4"].source.split(". Multiplied in FP4")[0] + ". This checkpoint's config marks it "
+              "weight-only (Model Optimizer's quant_algo W4A16_NVFP4, or compressed-tensors groups without "
+              "input_activations: llm-compressor's NVFP4A16): the activations stay 16-bit and the weights are "
+              "dequantized to multiply them on every card, Blackwell's too (vLLM's CompressedTensorsW4A16Fp4: "
+              "apply_fp4_marlin_linear)"})
+
 
 #: mlx-lm's own formats (MLX's affine quantization, group 64)
 MLX_FORMATS = frozenset(f for f in WEIGHT_FORMATS if f.startswith("mlx-"))

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from .architecture import Architecture, architecture_from_hf_config
+from .formats import stored_kernel
 from .units import GB, MIB, TERA
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9.\-_]{0,63}$"
@@ -241,15 +242,23 @@ class ModelPreset(BaseModel):
         if self.__pydantic_private__.get("_arch") is not None:
             return self
         self._arch = architecture_from_hf_config(self.config, source=f"model '{self.id}' config")
+        self._fp4_weight_only = stored_kernel(self.config) == "w4a16"
         if self.published_params is not None and not self.published_params_source:
             raise ValueError("published_params needs published_params_source")
         return self
 
     _arch: Architecture | None = PrivateAttr(None)
+    _fp4_weight_only: bool = PrivateAttr(False)
 
     @property
     def architecture(self) -> Architecture:
         return self.__pydantic_private__["_arch"]   # (direct: the attribute fallback is slow in hot loops)
+
+    @property
+    def fp4_weight_only(self) -> bool:
+        """Whether the config marks the model's NVFP4 checkpoint weight-only (formats.stored_kernel "w4a16": its
+        "nvfp4" weights multiply as 16-bit math, formats.NVFP4_WEIGHT_ONLY)."""
+        return self.__pydantic_private__["_fp4_weight_only"]
 
     def quality_for(self, weights: str) -> QualityFigure | None:
         """The published figure for ``weights``, if the preset carries one."""

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .engines import ENGINES, KV_NEEDS_FLASH, KV_TYPES, NO_EAGER_ATTENTION, EngineProfile, takes_kv
-from .formats import KV_DTYPES, WEIGHT_FORMATS, KVDtype, WeightFormat
+from .formats import KV_DTYPES, NVFP4_WEIGHT_ONLY, WEIGHT_FORMATS, KVDtype, WeightFormat
 from .presets import GPU, ModelPreset
 from .weights import FILE_FORMAT, file_weight_format
 
@@ -37,6 +37,14 @@ def splits_heads(num_heads: int, num_kv_heads: int, tp: int) -> bool:
         return True
     kv_ok = num_kv_heads % tp == 0 if num_kv_heads >= tp else tp % num_kv_heads == 0
     return num_heads % tp == 0 and kv_ok
+
+
+def named_format(weights: str, model: ModelPreset) -> WeightFormat:
+    """The named weight format ``weights`` for ``model``: "nvfp4" as the model's config says its checkpoint multiplies
+    (weight-only where it marks it so: formats.NVFP4_WEIGHT_ONLY), else the table's."""
+    if weights == "nvfp4" and model.fp4_weight_only:
+        return NVFP4_WEIGHT_ONLY
+    return WEIGHT_FORMATS[weights]
 
 
 class Scenario(BaseModel):
@@ -119,7 +127,7 @@ class Scenario(BaseModel):
     def weight_format(self) -> WeightFormat:
         if self.weights == FILE_FORMAT:
             return file_weight_format(self.model)
-        return WEIGHT_FORMATS[self.weights]
+        return named_format(self.weights, self.model)
 
     @property
     def kv(self) -> KVDtype:

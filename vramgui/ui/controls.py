@@ -49,7 +49,7 @@ from ..core.report import (
     tp_refusers,
     tp_split_note,
 )
-from ..core.scenario import HOSTS, MAX_SCENARIO_BATCH, MAX_STAGES
+from ..core.scenario import HOSTS, MAX_SCENARIO_BATCH, MAX_STAGES, named_format
 from ..core.speed import (
     BW_EFFICIENCY,
     CROSS_NODE_RUN,
@@ -601,6 +601,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         def verdicts(field):    # (a picker whose list gives each entry's verdict: VerdictCombo)
             return VerdictCombo(functools.partial(scenario_verdicts, state, field))
         self.weights = _combo([*WEIGHT_FORMATS, "file"], verdicts("weights"))
+        self._named_for = False      # whether the NVFP4 entry is named weight-only (the model's config says so)
         self._row(self.weights)
         self.kv = _combo(KV_DTYPES, verdicts("kv_dtype"))
         self._row(self.kv)
@@ -842,8 +843,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
 
     def _name_choices(self) -> None:
         _name(self.mode, {"inference": self.tr("Inference"), "training": self.tr("Fine-tuning")})
-        _name(self.weights, {**{f.id: core_name(f.name) for f in WEIGHT_FORMATS.values()},
+        model = self.state.scenario.model
+        _name(self.weights, {**{f: core_name(named_format(f, model).name) for f in WEIGHT_FORMATS},
                              "file": self.tr("As stored in the imported file")})
+        self._named_for = model.fp4_weight_only
         _name(self.kv, {k.id: core_name(k.name) for k in KV_DTYPES.values()})
         _name(self.engine, {e.id: core_name(e.name) for e in ENGINES.values()})
         rocm = self.tr(". On AMD cards (ROCm) its decode draws {share} % of the bandwidth (measured on an "
@@ -1188,6 +1191,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.caution.setText("\n".join(lines))
         self.caution.setToolTip("\n\n".join(t for t in (note, up_projected) if t))
         self.caution.setVisible(bool(lines))
+        if s.model.fp4_weight_only != self._named_for:       # (NVFP4 as the model's config says it multiplies)
+            _name(self.weights, {"nvfp4": core_name(named_format("nvfp4", s.model).name)})
+            self._named_for = s.model.fp4_weight_only
         item = self.weights.model().item(self.weights.findData("file"))
         if item.isEnabled() != (fw is not None):
             item.setEnabled(fw is not None)

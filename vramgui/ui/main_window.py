@@ -15,11 +15,12 @@ from ..core.catalog import data_dir
 from ..core.engines import LLAMACPP, release_kv
 from ..core.errors import InputError
 from ..core.explain import explain_cost, explain_items, explain_training_items
-from ..core.formats import KV_DTYPES, UNQUANTIZED, WEIGHT_FORMATS, release_format, stored_format
+from ..core.formats import KV_DTYPES, UNQUANTIZED, release_format, stored_format
 from ..core.measured import load_measured
 from ..core.model_files import model_from_path
 from ..core.offload import offloading, plan_costs, staging_bytes
 from ..core.report import estimate_dict, pre_mla_gguf_note, report_markdown
+from ..core.scenario import named_format
 from ..core.speed import costs, estimate_speed, prompt_split
 from ..core.user_presets import remove_preset, save_preset
 from . import i18n, theme
@@ -683,7 +684,8 @@ class MainWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage(self.tr("Imported {name}. Note: {note}").format(name=model.name, note=note),
                                          20000)
         elif stored or kv_set:
-            said = [self.tr("weights {format}").format(format=core_name(WEIGHT_FORMATS[stored].name))] if stored else []
+            said = [self.tr("weights {format}").format(format=core_name(named_format(stored, model).name))
+                    ] if stored else []
             if kv_set:
                 said.append(self.tr("KV cache {kv}, the default of vLLM and SGLang for it").format(
                     kv=core_name(KV_DTYPES[kv].name)))
@@ -705,7 +707,7 @@ class MainWindow(QtWidgets.QMainWindow):
             if self._release_note == (model, weights) and s.model is model and s.weights == weights:
                 self.statusBar().showMessage(self.tr("Weights set to {format}, the format {model} is published in "
                                                      "(pick another format to compare).").format(
-                    model=model.name, format=core_name(WEIGHT_FORMATS[weights].name)), 10000)
+                    model=model.name, format=core_name(named_format(weights, model).name)), 10000)
         QtCore.QTimer.singleShot(0, self, say)
 
     # --- recent imports ------------------------------------------------------------------------
