@@ -372,6 +372,9 @@ def _placed(m: Machine, o, context: int) -> bool:
     ("m4-max-64gb", 1, 64, "hf", 4096, 1, "fp16", None, "llamacpp", False, None),  # HF's copies on a Mac: its one pool
     ("rtx4060", 1, 64, "hf", 2048, 1, "fp16", None, "llamacpp", False, None),  # HF's copies on one card: room for the
     #                                                                           largest module brought from RAM
+    ("rtx5090", 1, 64, "vllm", 4096, 1, "fp16", None, "llamacpp", False, None),  # NVFP4 on FP4 tensor cores
+    ("b200", 2, 256, "sglang", 8192, 4, "fp16", None, "llamacpp", False, None),  # ... SGLang's, on two cards
+    ("b200", 2, 256, "hf", 4096, 1, "fp16", None, "llamacpp", False, None),  # HF's NVFP4 on one card only: no row
 ])
 def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv, host, gguf, pinned, bw):
     cat = default_catalog()
@@ -404,9 +407,9 @@ def check_grid(m: Machine) -> None:
     # the machine runs it
     kimi = 2 if runs_on(engine, "int4-experts", cat.gpu(gpu), gguf) else 0
     assert sorted(o.model.id for o in rows if o.weights == "int4-experts") == ["kimi-k2.5", "kimi-k2.6"][:kimi]
-    if cat.gpu(gpu).vendor == "Apple" and engine == "generic":   # the theory runs every format: five of its own,
+    if cat.gpu(gpu).vendor == "Apple" and engine == "generic":   # the theory runs every format: six of its own,
         #                                                             six GGUF, three MLX, MXFP4 twice for MoE models
-        assert len(rows) == len(cat.models) * 14 + 2 * moe + kimi
+        assert len(rows) == len(cat.models) * 15 + 2 * moe + kimi
     elif cat.gpu(gpu).vendor == "Apple" and engine != "mlx":   # on a Mac llama.cpp's six GGUF formats and MLX's three
         #                                                       (vLLM: no Metal backend), and where llama.cpp is the
         #                                                       machine's engine its 16-bit GGUF files (with HF
@@ -419,7 +422,10 @@ def check_grid(m: Machine) -> None:
         #     compute capability 8.9: its BF16 row is what runs; MLX's eleven hold no FP8 row in the first place)
         fp8, mxfp4 = (runs_on(engine, f, cat.gpu(gpu), gguf) or engine == "mlx" for f in ("fp8", "mxfp4"))
         assert (engine, gpu, fp8) != ("hf", "a100-80gb", True)
-        assert len(rows) == len(cat.models) * (10 + fp8) + (1 + mxfp4) * moe + kimi and moe >= 8
+        # and NVFP4 where the engine runs it on the card (vLLM from compute capability 7.5, weight-only before
+        # Blackwell; SGLang's and HF transformers' on Blackwell)
+        nvfp4 = runs_on(engine, "nvfp4", cat.gpu(gpu), gguf)
+        assert len(rows) == len(cat.models) * (10 + fp8 + nvfp4) + (1 + mxfp4) * moe + kimi and moe >= 8
     levels, shorts = set(), 0
     if engine == "llamacpp-2023":    # the GGUF rows run as builds without CUDA graphs, 16-bit files too, the others
         from vramgui.core.machine import _engine_for  # on vLLM
@@ -638,3 +644,27 @@ def test_hf_machine_on_a_named_host(capsys):
                  "older-server", "--json"]) == 0
     opts = {o["weights"]: o for o in json.loads(capsys.readouterr().out)["options"]}
     assert opts["bf16"]["decode_tokens_per_second"] == pytest.approx(1 / (32 * 1.14e-3), rel=1e-6)
+
+
+def test_nvfp4_rows_where_the_engine_runs_nvfp4_checkpoints():
+    # NVFP4 is one of the grid's formats where the row's engine loads such a checkpoint on the card: vLLM from compute
+    # capability 7.5 (ModelOptNvFp4Config.get_min_capability() 75, its Marlin FP4 kernel weight-only before
+    # Blackwell), not a V100 (7.0); SGLang on Blackwell (modelopt_fp4) and on MI250 / MI300X (Petit), not an RTX 4090;
+    # HF transformers never: it quantizes a 16-bit checkpoint as it loads it, on one card (core.engines.one_card)
+    cat = default_catalog()
+    for engine, gpu, runs in [("vllm", "rtx4090", True), ("vllm", "t4", True), ("vllm", "v100-32gb", False),
+                              ("vllm", "rtx5090", True), ("sglang", "b200", True), ("sglang", "mi300x", True),
+                              ("sglang", "rtx4090", False), ("hf", "b200", False), ("vllm", "m4-max-64gb", False),
+                              ("llamacpp", "rtx5090", True)]:       # (the machine's llama.cpp: vLLM runs these rows)
+        assert runs_on(engine, "nvfp4", cat.gpu(gpu)) == runs, (engine, gpu)
+    rows = {(o.model.id, o.weights): o for o in machine_table(Machine(gpu=cat.gpu("rtx5090"), engine="vllm",
+                                                                       context=4096), cat)}
+    o = rows[("llama3.1-8b", "nvfp4")]
+    # Llama 3.1 8B's linear layers at 4.5 bits (4-bit values and an FP8 scale per 16); its 16-bit embeddings and
+    # output layer (128,256 x 4,096 each) keep the average higher
+    assert o.linear_bits == 4.5 and o.level == "gpu"
+    linear = 32 * (4096 * (4096 + 2 * 1024 + 4096) + 3 * 4096 * 14336)
+    table = 128_256 * 4096
+    assert o.bits == pytest.approx((linear * 4.5 + 2 * table * 16) / (linear + 2 * table + 65 * 4096), rel=2e-3)
+    v100 = machine_table(Machine(gpu=cat.gpu("v100-32gb"), engine="vllm", context=4096), cat)
+    assert v100 and not any(o.weights == "nvfp4" for o in v100)

@@ -752,6 +752,10 @@
         <translation>使用 MXFP4 专家权重的 vLLM</translation>
     </message>
     <message>
+        <source>vLLM with NVFP4 weights</source>
+        <translation>使用 NVFP4 权重的 vLLM</translation>
+    </message>
+    <message>
         <source>HF transformers with NVFP4 weights</source>
         <translation>使用 NVFP4 权重的 HF transformers</translation>
     </message>
@@ -786,6 +790,10 @@
     <message>
         <source>run a GGUF of the model on llama.cpp, or a 16-bit checkpoint</source>
         <translation>请用 llama.cpp 运行该模型的 GGUF，或使用 16 位检查点</translation>
+    </message>
+    <message>
+        <source>run a GGUF of the model on llama.cpp, or pick FP16 weights</source>
+        <translation>请用 llama.cpp 运行该模型的 GGUF，或选择 FP16 权重</translation>
     </message>
     <message>
         <source>choose FP8 weights where the card multiplies them (Ada, Hopper, Blackwell), or INT8 W8A16, whose kernels run on it</source>

@@ -1143,6 +1143,15 @@ VLLM_MXFP4 = CardSupport(
            "capability: 80')",
     otherwise="run a GGUF of the model on llama.cpp, or a 16-bit checkpoint")
 #: HF transformers with NVFP4 weights: its quantizer's cards.
+#: vLLM with NVFP4 weights: FP4 tensor cores on Blackwell, its Marlin FP4 kernel (weight-only) before, from Turing on.
+VLLM_NVFP4 = CardSupport(
+    what="vLLM with NVFP4 weights", min_cc=(7, 5), rocm=None,
+    source="github.com/vllm-project/vllm, vllm/model_executor/layers/quantization/modelopt.py: ModelOptNvFp4Config."
+           "get_min_capability() returns 75; utils/marlin_utils_fp4.py: is_fp4_marlin_supported() is "
+           "has_device_capability(75) ('For GPUs that lack FP4 hardware support, we can leverage the Marlin kernel for "
+           "fast weight-only FP4 quantization'); the model loader refuses a card below a method's minimum. (AMD cards "
+           "are not judged: no source says how its ROCm builds run NVFP4)",
+    otherwise="run a GGUF of the model on llama.cpp, or pick FP16 weights")
 HF_NVFP4 = CardSupport(
     what="HF transformers with NVFP4 weights", min_cc=(10, 0), rocm=(), apple=False,
     source="github.com/huggingface/transformers, src/transformers/quantizers/quantizer_nvfp4.py (validate_environment: "
@@ -1173,7 +1182,7 @@ VLLM_BNB = CardSupport(
            "list refused ('... quantization is currently not supported in ROCm')",
     otherwise="pick AWQ or GPTQ int4, which its ROCm builds run, or FP8")
 #: The card lists an engine adds for some weight formats, by engine and format (:func:`card_rules`).
-FORMAT_CARDS = {"vllm": {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4": VLLM_MXFP4,
+FORMAT_CARDS = {"vllm": {"bf16": VLLM_BF16, "int8-w8a8": VLLM_INT8_W8A8, "mxfp4": VLLM_MXFP4, "nvfp4": VLLM_NVFP4,
                          **dict.fromkeys(BITSANDBYTES, VLLM_BNB)},
                 "sglang": {"nvfp4": SGLANG_NVFP4,
                            **{f.id: SGLANG_GGUF for f in WEIGHT_FORMATS.values() if f.gguf is not None}},

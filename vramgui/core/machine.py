@@ -38,6 +38,7 @@ from .engines import (
     format_card_rule,
     kv_for,
     offloads_to_ram,
+    one_card,
     outside,
     splits_layers,
 )
@@ -113,8 +114,8 @@ from .units import GB
 from .weights import largest_tensor_bytes, output_layer_bytes, weight_bytes
 
 # Formats the machine view compares (16-bit, 8-bit, 4-bit families of the three worlds).
-MACHINE_FORMATS = ("bf16", "fp8", "int8", "mxfp4", "awq-int4", "nf4", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q3_k_m",
-                   "q2_k", "gguf-mxfp4", "mlx-8bit", "mlx-6bit", "mlx-4bit")
+MACHINE_FORMATS = ("bf16", "fp8", "int8", "mxfp4", "nvfp4", "awq-int4", "nf4", "q8_0", "q6_k", "q5_k_m", "q4_k_m",
+                   "q3_k_m", "q2_k", "gguf-mxfp4", "mlx-8bit", "mlx-6bit", "mlx-4bit")
 GGUF = {"q8_0", "q6_k", "q5_k_m", "q5_0", "q4_k_m", "q4_0", "q3_k_m", "q2_k", "gguf-mxfp4"}
 _SEARCH_PROBES = 64     # points per round of the whole-grid context search (27 bits: 5 rounds)
 _OFFLOAD_PROBES = 12    # ... of the offloaded entries' (a placement costs more: 12 took 10.5 ms, 8 11.6, 64 21.9)
@@ -205,8 +206,12 @@ def runs_on(engine: str, fmt: str, gpu: GPU, gguf_engine: str = "llamacpp") -> b
     engines.format_card_rule`: vLLM's BF16 below compute capability 8.0, which its dtype check refuses; its MXFP4 there,
     below its method's minimum), nor one the engine does not load as stored on the card
     (:func:`~vramgui.core.engines.converts_first`: HF transformers' FP8 before compute capability 8.9, dequantized to
-    BF16, whose row is what runs)."""
+    BF16, whose row is what runs), nor one the engine loads on one card alone, nothing in RAM (:func:`~vramgui.core.
+    engines.one_card`: HF transformers' NVFP4, which quantizes a 16-bit checkpoint as it loads it: the grid's cards
+    and RAM would not be its)."""
     eng = _engine_for(engine, fmt, gguf_engine)
+    if one_card(eng, fmt) is not None:
+        return False
     rule = format_card_rule(eng, fmt)
     if rule is not None and outside(rule, gpu):
         return False

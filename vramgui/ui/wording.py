@@ -113,6 +113,7 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "vLLM with BF16 weights"),
               QT_TRANSLATE_NOOP("Formats", "vLLM with INT8 W8A8 weights"),
               QT_TRANSLATE_NOOP("Formats", "vLLM with MXFP4 experts"),
+              QT_TRANSLATE_NOOP("Formats", "vLLM with NVFP4 weights"),
               QT_TRANSLATE_NOOP("Formats", "HF transformers with NVFP4 weights"),
               QT_TRANSLATE_NOOP("Formats", "SGLang with NVFP4 weights"),
               QT_TRANSLATE_NOOP("Formats", "SGLang with GGUF weights"),
@@ -125,6 +126,7 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "vLLM runs NVFP4 checkpoints on it (weight-only before Blackwell), or pick "
                                            "BF16"),
               QT_TRANSLATE_NOOP("Formats", "run a GGUF of the model on llama.cpp, or a 16-bit checkpoint"),
+              QT_TRANSLATE_NOOP("Formats", "run a GGUF of the model on llama.cpp, or pick FP16 weights"),
               QT_TRANSLATE_NOOP("Formats", "choose FP8 weights where the card multiplies them (Ada, Hopper, "
                                            "Blackwell), or INT8 W8A16, whose kernels run on it"))
 CATEGORIES = {"datacenter": QT_TRANSLATE_NOOP("Formats", "Data centre"),
