@@ -1662,7 +1662,7 @@ def test_hf_gets_the_max_memory_that_places_as_the_plan(cat, capsys):
     layer (1,050,673,152 B); in NF4 on an RTX 2060 (6 GiB) over 0.9, bitsandbytes' share (its quantizers'
     adjust_max_memory)."""
     from vramgui.cli import main
-    from vramgui.core.offload import max_memory_bytes, staging_bytes
+    from vramgui.core.offload import max_memory_bytes, max_memory_cpu_bytes, staging_bytes
     s = Scenario(model=cat.model("llama3.1-8b"), gpu=cat.gpu("rtx4060"), weights="bf16", engine="hf",
                  prompt_tokens=3840, output_tokens=256)
     plan = plan_offload(s, 64)
@@ -1682,3 +1682,14 @@ def test_hf_gets_the_max_memory_that_places_as_the_plan(cat, capsys):
     text = capsys.readouterr().out
     gib = max_memory_bytes(s, plan) / GIB
     assert f'HF transformers places so with max_memory={{0: "{gib:.2f}GiB", "cpu": "59.60GiB"}}' in text
+    # bitsandbytes cuts the "cpu" entry to 90 % as well: the RAM's 64 GB (59.60 GiB) is given as 64e9 / 0.9 bytes,
+    # 66.23 GiB, so that the cut leaves the plan its RAM
+    assert max_memory_cpu_bytes(s, plan) == 64e9 and max_memory_cpu_bytes(nf4, p4) == pytest.approx(64e9 / 0.9)
+    assert main(["estimate", "--model", "llama3.1-8b", "--gpu", "rtx2060", "--weights", "nf4", "--engine", "hf",
+                 "--ram", "64", "--prompt", "3840", "--output", "256", "--json"]) == 0
+    o = json.loads(capsys.readouterr().out)["offload"]
+    assert o["max_memory_cpu_bytes"] == pytest.approx(64e9 / 0.9)
+    assert o["max_memory_bytes"] == pytest.approx(max_memory_bytes(nf4, p4), rel=1e-9)
+    assert main(["estimate", "--model", "llama3.1-8b", "--gpu", "rtx2060", "--weights", "nf4", "--engine", "hf",
+                 "--ram", "64", "--prompt", "3840", "--output", "256"]) == 0
+    assert '"cpu": "66.23GiB"}' in capsys.readouterr().out

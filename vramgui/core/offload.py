@@ -742,7 +742,21 @@ def max_memory_bytes(s: Scenario, plan: OffloadPlan) -> float | None:
     if s.engine != "hf" or s.n_gpus != 1 or plan.level != "partial" or not plan.copied_bytes:
         return None
     on_card = float(estimate_memory(s).weights) - plan.copied_bytes + staging_bytes(s)
-    return on_card / (BNB_MAX_MEMORY_SHARE if s.weights in BITSANDBYTES else 1.0)
+    return on_card / _max_memory_share(s)
+
+
+def max_memory_cpu_bytes(s: Scenario, plan: OffloadPlan) -> float | None:
+    """The ``"cpu"`` entry of :func:`max_memory_bytes`' ``max_memory``: the plan's RAM budget, over
+    :data:`BNB_MAX_MEMORY_SHARE` for bitsandbytes' formats too (their quantizers cut every entry, "cpu" as well, so
+    the RAM holds what the plan puts there: given the RAM itself, a plan using more than 90 % of it would not place);
+    None where :func:`max_memory_bytes` is."""
+    if max_memory_bytes(s, plan) is None:
+        return None
+    return plan.devices[-1].budget_bytes / _max_memory_share(s)
+
+
+def _max_memory_share(s: Scenario) -> float:
+    return BNB_MAX_MEMORY_SHARE if s.weights in BITSANDBYTES else 1.0
 
 
 def staging_layer_bytes(layer_bytes, expert_layer, moe_share, head, tied):

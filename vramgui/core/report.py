@@ -39,6 +39,7 @@ from .offload import (
     MOE_CPU_LAYER_S,
     PINNED_COPY_EFFICIENCY,
     max_memory_bytes,
+    max_memory_cpu_bytes,
     offloads,
     plan_costs,
     served_tokens_per_s,
@@ -118,8 +119,8 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
     if o.get("engine_note"):
         lines.append(f"  note: {o['engine_note']}")
     if o.get("max_memory_bytes"):
-        ram = o["per_device"][-1]["budget_bytes"]
-        lines.append(f"  HF transformers places so with {max_memory_text(o['max_memory_bytes'], ram)}")
+        lines.append("  HF transformers places so with "
+                     f"{max_memory_text(o['max_memory_bytes'], o['max_memory_cpu_bytes'])}")
     if o["cpu_moe_layers"] and not o["cpu_layers"]:
         lines.append(f"  the routed experts of {o['cpu_moe_layers']} layers in RAM (llama.cpp: -ngl {o['ngl']} "
                      f"--n-cpu-moe {o['cpu_moe_layers']})" + ("" if o["step_copy_bytes"] else
@@ -249,6 +250,7 @@ def _offload_served(o: dict, plan, s: Scenario, fits: bool, price_per_hour: floa
     (:func:`~vramgui.core.offload.with_best_batch`: estimate), those."""
     o["engine_note"] = offload_note(s)
     o["max_memory_bytes"] = max_memory_bytes(s, plan)     # (HF transformers on one card: its device map's figure)
+    o["max_memory_cpu_bytes"] = max_memory_cpu_bytes(s, plan)
     if offloads(plan.level, fits, plan.forced):
         o["served_throughput_tokens_per_second"] = served_tokens_per_s(plan, s)
         if price_per_hour is not None:

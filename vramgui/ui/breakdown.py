@@ -11,7 +11,7 @@ from ..core import MemoryBreakdown, Scenario
 from ..core.engines import APPLE_ONLY, LLAMACPP, REFUSES_PAST_CONTEXT, runs_on_gpu
 from ..core.explain import explain
 from ..core.fit import FitResult
-from ..core.offload import MOE_CPU_LAYER_S, max_memory_bytes, offloading
+from ..core.offload import MOE_CPU_LAYER_S, max_memory_bytes, max_memory_cpu_bytes, offloading
 from ..core.report import max_memory_text
 from ..core.speed import SpeedResult
 from ..core.units import GIB, MIB
@@ -243,7 +243,7 @@ class BreakdownStrip(QtWidgets.QFrame):
             most = max_memory_bytes(s, plan)   # (HF transformers on one card: its device map's figure)
             if most:
                 tip += "\n" + self.tr("HF transformers places the weights so with {flag}").format(
-                    flag=max_memory_text(most, plan.devices[-1].budget_bytes))
+                    flag=max_memory_text(most, max_memory_cpu_bytes(s, plan)))
             if plan.prompt_copy_bytes and plan.prefill_s == plan.prefill_s:     # (core.offload.prompt_copy_bytes)
                 tip += "\n" + (self.tr("First token about {time}: the prompt's passes read {gb} GB of the part in RAM "
                                         "over the card's link (at an assumed {share} of its {link} GB/s).")
