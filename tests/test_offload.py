@@ -488,6 +488,13 @@ def test_hf_keeps_room_for_the_module_it_brings():
     # (and the final norm's 4,096 weights shared over the 32 layers, as the layer split counts a layer)
     assert per_layer == 1_451_270_144 and staging_bytes(mixtral) == pytest.approx((per_layer + 4096 / 32) * 2,
                                                                                   rel=1e-12)
+    # the device map reserves that module on the CPU too, its other main device (_init_infer_auto_device_map:
+    # main_devices = [gpus[0], "cpu"]): the RAM holds the plan's bytes with as many free. With the card's copied
+    # bytes c (the room included), RAM of c + 0.98 GiB places, a byte less does not
+    c = plan.copied_bytes
+    assert plan_offload(s, (c + 1_050_673_152) / 1e9).level == "partial"
+    assert plan_offload(s, (c + 1_050_673_152 - 1) / 1e9).level == "none"
+    assert plan_offload(s, c / 1e9).level == "none"          # (the RAM holding the bytes alone: not placed)
     # vLLM reads its offloaded weights in place and SGLang is not counted so; nor HF on two cards (the first card
     # keeps the room, the plan's cards are alike)
     assert staging_bytes(s.with_(engine="vllm")) == staging_bytes(s.with_(engine="sglang")) == 0
@@ -1650,7 +1657,8 @@ def test_the_hf_offload_note_names_the_room_for_the_module(cat):
     from vramgui.core.report import offload_note
     s = Scenario(model=cat.model("llama3.1-8b"), gpu=cat.gpu("rtx4060"), weights="bf16", engine="hf")
     assert f"{1_050_673_152 / GIB:,.2f}" == "0.98"
-    assert "the card keeps 0.98 GiB free for it, as many more bytes in RAM" in offload_note(s)
+    assert "the card keeps 0.98 GiB free for it, as many more bytes in RAM, and the RAM keeps as much free" in \
+        offload_note(s)
     assert "free for it" not in offload_note(s.with_(n_gpus=2))
 
 

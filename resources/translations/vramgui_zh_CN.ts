@@ -2271,10 +2271,6 @@ Source: {source}</source>
         <translation>所示显存和速度按其把模型分到 {n} 张卡上估算。</translation>
     </message>
     <message>
-        <source>{engine} brings each module kept in RAM to the card for its forward pass: the card keeps {gib} GiB free for the largest, as many more bytes in RAM.</source>
-        <translation>{engine} 在每次前向计算时把留在内存中的模块搬到显卡上：显卡为其中最大的一个留出 {gib} GiB，内存中也就多放同样多的字节。</translation>
-    </message>
-    <message>
         <source>{what} lists NVIDIA compute capability {cc} or newer, below {below}.</source>
         <translation>{what} 列出的是计算能力 {cc} 或更新、但低于 {below} 的 NVIDIA 显卡。</translation>
     </message>
@@ -2385,6 +2381,10 @@ Source: {source}</source>
     <message>
         <source>{engine} runs no layer on the CPU: its offload ({how}) keeps the weights that do not fit in RAM and copies them to the card for every forward pass, so each decode step and each prompt chunk also moves them over the card&apos;s link. The figures with System RAM count those copies at an assumed {share} of the link (not measured for this engine), where llama.cpp would run the layers in RAM on the CPU.</source>
         <translation>{engine} 不在 CPU 上运行任何层：它的卸载（{how}）把放不下的权重留在内存中，每次前向传播都复制到显卡上，因此每个解码步和每个提示分块都要经显卡的链路传输这些权重。填写系统内存后的数字按链路的 {share}（假定值，未对此引擎实测）计算这些复制；llama.cpp 则会在 CPU 上运行内存中的层。</translation>
+    </message>
+    <message>
+        <source>{engine} brings each module kept in RAM to the card for its forward pass: the card keeps {gib} GiB free for the largest, as many more bytes in RAM, and the RAM keeps as much free.</source>
+        <translation>{engine} 在每次前向计算时把留在内存中的模块搬到显卡上：显卡为其中最大的一个留出 {gib} GiB，内存中也就多放同样多的字节，内存也留出同样多的空闲。</translation>
     </message>
     <message>
         <source>engine default ({share})</source>

@@ -781,7 +781,8 @@ COPIED_OFFLOAD = {
 #: room for the largest such module beside what stays there (offload.staging_bytes): (what, source).
 STAGES_OFFLOADED = {
     "hf": ("accelerate's hooks move an offloaded module's weights to the card for its forward pass, and "
-           "transformers' device_map keeps room for the largest module still to place on the first card",
+           "transformers' device_map keeps room for the largest module still to place on the first card and in "
+           "RAM",
            "github.com/huggingface/transformers, src/transformers/integrations/accelerate.py (infer_auto_device_map: "
            "'Reduce max size available by the largest layer' on the main devices, the first GPU and the CPU; "
            "get_max_layer_size over the modules still to place: a decoder layer, or a leaf such as lm_head), "
@@ -1142,7 +1143,6 @@ VLLM_MXFP4 = CardSupport(
            "below a method's minimum ('The quantization method mxfp4 is not supported for the current GPU. Minimum "
            "capability: 80')",
     otherwise="run a GGUF of the model on llama.cpp, or a 16-bit checkpoint")
-#: HF transformers with NVFP4 weights: its quantizer's cards.
 #: vLLM with NVFP4 weights: FP4 tensor cores on Blackwell, its Marlin FP4 kernel (weight-only) before, from Turing on.
 VLLM_NVFP4 = CardSupport(
     what="vLLM with NVFP4 weights", min_cc=(7, 5), rocm=None,
@@ -1152,6 +1152,7 @@ VLLM_NVFP4 = CardSupport(
            "fast weight-only FP4 quantization'); the model loader refuses a card below a method's minimum. (AMD cards "
            "are not judged: no source says how its ROCm builds run NVFP4)",
     otherwise="run a GGUF of the model on llama.cpp, or pick FP16 weights")
+#: HF transformers with NVFP4 weights: its quantizer's cards.
 HF_NVFP4 = CardSupport(
     what="HF transformers with NVFP4 weights", min_cc=(10, 0), rocm=(), apple=False,
     source="github.com/huggingface/transformers, src/transformers/quantizers/quantizer_nvfp4.py (validate_environment: "

@@ -625,7 +625,9 @@ def _copied_split(needed: float, budget: float, weights: float, layers: int, car
     ``forced``: the bytes --cpu-offload-gb gives, at most ``layer_bytes`` (the card's decoder layers'); ``experts``:
     the card's routed experts' bytes where only they may go to RAM (at most all of them; None: any weights);
     ``stage``: the room the card keeps for a module brought from RAM (:func:`staging_bytes`), that many bytes more
-    in RAM where any are."""
+    in RAM where any are; the RAM keeps as much free too (HF transformers' device map reserves the largest module
+    still to place on the CPU as well, its other main device), so those bytes are placed within ``ram_budget`` less
+    it."""
     if forced is not None:
         copied = min(max(forced, 0.0), layer_bytes if experts is None else experts)
         if not copied:
@@ -637,7 +639,7 @@ def _copied_split(needed: float, budget: float, weights: float, layers: int, car
         return 0.0, 0, "gpu"
     copied += stage
     in_ram = min(layers, int(np.ceil(copied / (weights / layers))))
-    placed = copied_placed(copied, weights, cards, ram_budget) and (experts is None or copied <= experts)
+    placed = copied_placed(copied, weights, cards, ram_budget - stage) and (experts is None or copied <= experts)
     return copied, in_ram, "partial" if placed else "none"
 
 

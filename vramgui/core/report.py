@@ -285,7 +285,7 @@ def offload_note(s) -> str | None:
     bnb = f"; {HF_BNB_OFFLOAD[0]} ({HF_BNB_OFFLOAD[1]})" if s.engine == "hf" and s.weights in BITSANDBYTES else ""
     stage = staging_bytes(s)
     room = (f"; {STAGES_OFFLOADED[s.engine][0]}: the card keeps {stage / GIB:,.2f} GiB free for it, as many more "
-            f"bytes in RAM ({STAGES_OFFLOADED[s.engine][1]})") if stage else ""
+            f"bytes in RAM, and the RAM keeps as much free ({STAGES_OFFLOADED[s.engine][1]})") if stage else ""
     return (f"{s.profile.name} keeps the weights that do not fit in RAM and copies them to the card for every forward "
             f"pass ({how}; {source}), not llama.cpp's split with the CPU running layers: each decode step and each "
             f"prompt chunk here copies them at an assumed {share} of the card's host link (not measured for this "

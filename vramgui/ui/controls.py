@@ -1469,7 +1469,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             lines.append(line.format(engine=engine))
             stage = staging_bytes(s)        # (HF transformers on one card: room for the module it brings from RAM)
             room = ("\n\n" + self.tr("{engine} brings each module kept in RAM to the card for its forward pass: the "
-                                      "card keeps {gib} GiB free for the largest, as many more bytes in RAM.").format(
+                                      "card keeps {gib} GiB free for the largest, as many more bytes in RAM, and the "
+                                      "RAM keeps as much free.").format(
                 engine=engine, gib=num(stage / GIB, 2)) + f"\n({STAGES_OFFLOADED[s.engine][1]})") if stage else ""
             tips.append(tip.format(engine=engine, how=how, share=f"{COPIED_SHARE[s.engine]:.0%}") + f"\n({source})"
                         + room
