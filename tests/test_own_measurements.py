@@ -83,15 +83,26 @@ def test_generate_peak_memory(own):
     assert len(eager) == 8 and all(0 <= e < 7 for e in eager.values())
     assert own["r3-llama3-8b-bf16-eager-peak-b1-p4096-n8"]["measured"] - \
         own["r5-llama3-8b-fp16-eager-peak-b1-p4096-n8"]["measured"] == pytest.approx(32 * 4096**2 * 2 / 2**30, abs=0.01)
-    # batched MoE: routing index tensors the estimate does not count: Mixtral -2.5 % at 4 sequences, -9 % at
-    # 16; Qwen3-30B-A3B -0.4 / -1.3 / -4.5 % at 4 / 16 / 64
+    # batched MoE: the decode steps' gathered expert copies (HF's batched_mm: one per sequence and expert it picks,
+    # memory.decode_gather_for), Mixtral's 32 at 16 sequences 32 x 3 x 4,096 x 14,336 x 2 B = 10.5 GiB: within
+    # 1.1 % at 4 to 64 sequences (-2.5 to -9 % without them)
     moe = errors(own, "peak_alloc_gib", exclude=("-b1-",), only=("sdpa-peak",))
     moe = {i: e for i, e in moe.items() if any(m in i for m in MOE)}
-    assert len(moe) == 5 and all(-12 < e < 0 for e in moe.values())
-    assert -12 < moe["r1-mixtral-8x7b-bf16-sdpa-peak-b16-p512-n32"] < -6
-    # the per-expert loop allocates what the grouped kernel does, at 1 and 4 sequences within 0.5 %
-    looped = errors(own, "peak_alloc_gib", only=("experts-eager",))
-    assert len(looped) == 4 and all(abs(e) < 0.5 for e in looped.values())
+    assert len(moe) == 5 and all(-0.5 < e < 1.1 for e in moe.values())
+    assert own["r1-mixtral-8x7b-bf16-sdpa-peak-b16-p512-n32"]["measured"] - own[
+        "r1-mixtral-8x7b-bf16-sdpa-weights"]["measured"] == pytest.approx(32 * 3 * 4096 * 14336 * 2 / 2**30 + 1.1,
+                                                                          abs=0.2)   # (+ the cache, 1.06 GiB)
+    # the per-expert loop gathers nothing (its peaks are not the estimate's: skipped); the default kernels' peaks
+    # stand above its by about the copies: Mixtral at 1 and 4 sequences 0.64 and 2.49 GiB (2 and 8 experts of
+    # 0.33 GiB: 0.66, 2.63), Qwen3-30B-A3B at 4 0.20 (32 of 9 MiB: 0.28)
+    looped = {i: p for i, p in own.items() if "experts-eager-peak" in i}
+    assert len(looped) == 4 and all(p["skipped"].startswith("transformers' per-expert loop") for p in looped.values())
+    for model, b, picked, expert in (("mixtral-8x7b", 1, 2, 3 * 4096 * 14336 * 2),
+                                     ("mixtral-8x7b", 4, 8, 3 * 4096 * 14336 * 2),
+                                     ("qwen3-30b-a3b", 4, 32, 3 * 2048 * 768 * 2)):
+        grouped = own[f"r{2 if model.startswith('mixtral') else 4}-{model}-bf16-sdpa-peak-b{b}-p512-n32"]["measured"]
+        loop = own[f"r4-{model}-bf16-sdpa-experts-eager-peak-b{b}-p512-n32"]["measured"]
+        assert grouped - loop == pytest.approx(picked * expert / 2**30, abs=0.15)
 
 
 def test_the_cuda_context_beside_torchs_pool(own):
@@ -154,10 +165,15 @@ def test_hf_decode_on_an_h200(own):
     moe = {i: e for i, e in err.items() if any(m in i for m in MOE) and ("-b1-" in i or "qwen3" in i)}
     moe.pop("r4-qwen3-30b-a3b-bf16-sdpa-decode-b64-p512-n16")
     assert len(moe) == 5 and all(-25 < e < 12 for e in moe.values())
-    # not modelled, bounded as stated misses: the grouped expert kernels with more rows fall far below the
-    # bandwidth (Mixtral at 4 sequences 68.9 ms a step, +85 %; Qwen3-30B-A3B at 64 159.6 ms, +123 %)
-    assert 75 < err["r2-mixtral-8x7b-bf16-sdpa-decode-b4-p512-n32"] < 95
-    assert 110 < err["r4-qwen3-30b-a3b-bf16-sdpa-decode-b64-p512-n16"] < 135
+    # generate's decode steps gather a copy of each expert every token picks and multiply the copies (batched_mm,
+    # speed.EXPERT_GATHER_READS: read, written, read again): Mixtral at 4 sequences 3 x 8 experts of 32 layers x
+    # 352,321,536 B = 270.6 GB a step, measured 68.9 ms; Qwen3-30B-A3B at 64 3 x 512 experts of 48 layers x 9,437,184 B
+    # = 695.8 GB, measured 159.6 ms. Read at HF's 80 % of the H200's 4.8 TB/s: -3 % and -13 % (they read +85 % and
+    # +123 % with each touched expert read once)
+    assert 3 * 8 * 32 * 3 * 4096 * 14336 * 2 == pytest.approx(270.6e9, rel=1e-3)
+    assert 3 * 512 * 48 * 3 * 2048 * 768 * 2 == pytest.approx(695.8e9, rel=1e-3)
+    assert -8 < err["r2-mixtral-8x7b-bf16-sdpa-decode-b4-p512-n32"] < 0
+    assert -16 < err["r4-qwen3-30b-a3b-bf16-sdpa-decode-b64-p512-n16"] < -8
     # one fp16 SDPA run of round 5 stepped in 34.8 ms, 9-13 ms slower than bf16's and fp16 eager's there: +31 %.
     # Not fp16's: on round 7's start fp16 stepped faster than bf16 (below)
     assert 25 < err["r5-llama3-8b-fp16-sdpa-decode-b1-p4096-n8"] < 40

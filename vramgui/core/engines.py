@@ -777,6 +777,26 @@ COPIED_OFFLOAD = {
 }
 
 
+#: Engines whose MoE decode gathers each token's routed experts into copies before multiplying them: (what, source).
+#: HF transformers' generate runs its decode steps with the experts' batched_mm kernels where grouped_mm is set (the
+#: default since 5.0) and the model is not on the CPU: ``gate_up_proj[expert_ids]`` and ``down_proj[expert_ids]`` copy
+#: one expert per token and expert it picks, then a batched matmul multiplies each copy.  Its 16-bit and fp32 experts
+#: (:func:`gathers_experts`; quantized experts run their own kernels).  Prompts run grouped_mm, nothing gathered.
+GATHERS_EXPERTS = {
+    "hf": ("HF transformers' decode steps gather a copy of each routed expert every token picks (batched_mm)",
+           "github.com/huggingface/transformers, src/transformers/generation/utils.py (_optimize_model_for_decode: "
+           "'We will be switching to batched_mm for the decoding stage', on non-CPU devices, pull 43126) and "
+           "integrations/moe.py (batched_mm_experts_forward: gate_up_proj[expert_ids], down_proj[expert_ids], one "
+           "copy per token and expert, multiplied by torch.bmm), transformers 5.24"),
+}
+
+
+def gathers_experts(engine: str, kernel: str) -> bool:
+    """Whether the engine's MoE decode gathers copies of the experts each token picks (:data:`GATHERS_EXPERTS`)
+    for weights multiplied as ``kernel`` (their 16-bit and fp32 tensors, as stored)."""
+    return engine in GATHERS_EXPERTS and kernel in ("fp16", "fp32")
+
+
 #: Engines whose offload brings each module kept in RAM to the card for its forward pass: on one card the card keeps
 #: room for the largest such module beside what stays there (offload.staging_bytes): (what, source).
 STAGES_OFFLOADED = {

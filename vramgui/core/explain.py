@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .architecture import layout_note
-from .engines import batch_defaults, engine_share, latent_cache, mla_absorbed, up_projected_gguf
+from .engines import GATHERS_EXPERTS, batch_defaults, engine_share, latent_cache, mla_absorbed, up_projected_gguf
 from .fit import budget_bytes
 from .formats import K_FALLBACK, WEIGHT_FORMATS
 from .memory import (
@@ -45,6 +45,7 @@ from .speed import (
     BW_EFFICIENCY,
     DEFAULT_LINK_GB_S,
     EAGER_KV_READS_PER_HEAD,
+    EXPERT_GATHER_READS,
     EXPERT_TOKEN_READ_COST,
     EXPOSED_16BIT_SHARE,
     GDN_LAYER_S,
@@ -512,6 +513,12 @@ def _activations(s: Scenario, m) -> Explanation:
     if chunk or profile_tokens:
         tokens = profile_tokens or chunk
         assumptions.append(Assumption("Tokens per forward pass", f"{tokens:,} ({p.name})", p.sources["activations"]))
+    gather = memory_terms(s).decode_gather
+    if gather:
+        assumptions.append(Assumption(
+            "Decode steps' expert copies", f"{s.batch:,} sequences × {s.model.architecture.moe.experts_per_token} "
+            f"experts × {_g(gather / s.model.architecture.moe.experts_per_token)} = {_g(s.batch * gather)}",
+            GATHERS_EXPERTS[s.engine][1]))
     return Explanation(
         "activations", "Activations", f"{_g(float(m.activations))} per card",
         ("Activation peak = the larger of one forward pass (hidden states + the largest of attention transients, "
@@ -519,6 +526,7 @@ def _activations(s: Scenario, m) -> Explanation:
          + (", beside the fused-expert workspaces" if moe_workspace_bytes(s) else "") if p.sampler_seqs else
          "Activation peak of one forward pass = hidden states + the largest of attention transients, MLP "
          "intermediates, logits")
+        + (", or a decode step's copies of the experts each sequence picks, where larger" if gather else "")
         + (f"; + {p.allocator_fraction:.0%} allocator fragmentation" if p.allocator_fraction else ""),
         f"= {_g(float(m.activations))} with {s.attention_impl} attention, prompt {s.prompt_tokens:,} × batch "
         f"{s.batch}.",
@@ -671,6 +679,12 @@ def _efficiency_assumptions(s: Scenario, t) -> list[Assumption]:
                               f"sequences each token reads its {a.moe.experts_per_token} experts apart, at "
                               f"{EXPERT_TOKEN_READ_COST:g} times one token's cost",
                               SOURCES["EXPERT_TOKEN_READS"] + "; " + SOURCES["EXPERT_TOKEN_READ_COST"]))
+    if float(t.expert_gather) and a.moe_layers:
+        k = a.moe.experts_per_token
+        out.append(Assumption("Routed experts gathered", f"each decode step copies the {k} experts each sequence "
+                              f"picks and multiplies the copies: {k} × {s.batch:,} = {k * s.batch:,} experts a "
+                              f"layer read {EXPERT_GATHER_READS:g} times (read, copied, read), not the experts "
+                              f"touched once", GATHERS_EXPERTS[s.engine][1] + "; " + SOURCES["EXPERT_GATHER_READS"]))
     if float(t.host_floor):
         ratio = host_layers(key, a) / a.compute_layers
         kernels = "" if ratio == 1 else (f" × {ratio:.2f}: {ratio * HF_LAYER_KERNELS:.0f} kernels a layer"
@@ -766,6 +780,8 @@ def _decode(s: Scenario, sp) -> Explanation:
         "decode", "Decode step", f"{_ms(step)} per token · {s.batch / step:,.0f} tokens/s",
         "Decode step = max(bytes moved ÷ (bandwidth × η_bw), FLOPs ÷ (peak × η_flops)) + per-step costs; "
         "bytes moved = active weights + the KV cache of every sequence"
+        + (" (each sequence's routed experts copied and read three times: a decode step's gathered copies)"
+           if float(t.expert_gather) and s.model.architecture.moe_layers else "")
         + _cache_reads(t, s)
         + (" + its recurrent state, read and written" if float(t.state) else "")
         + "; FLOPs = 2 × active params × batch + attention" + _attention_rate(t, s)

@@ -48,6 +48,7 @@ from .memory import (
     MemoryTerms,
     activations_from_terms,
     allocated_tokens,
+    decode_gather_for,
     kv_from_terms,
     memory_terms,
     moe_workspace_for,
@@ -94,6 +95,7 @@ from .speed import (
     decode_from_terms,
     dequantized,
     engine_time,
+    expert_gather,
     experts_touched,
     exposed_share,
     host_extra_rows_s,
@@ -296,7 +298,9 @@ def _stacked_speed(scenarios: list[Scenario], terms: list[MemoryTerms], wfs, hea
                                         for i, s in enumerate(scenarios)]),
                    **by_format,
                    **{f: np.array([[dequantized(s, w).get(f, 0.0) for w in wfs] for s in scenarios])
-                      for f in ("dequant_weights", "dequant_bytes")})
+                      for f in ("dequant_weights", "dequant_bytes")},
+                   expert_gather=np.array([[expert_gather(s.engine, w, read[i, j, 1]) for j, w in enumerate(wfs)]
+                                           for i, s in enumerate(scenarios)]))
 
 
 def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n: int, kv: str,
@@ -324,8 +328,11 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
         # (the fused-expert workspaces depend on the format too: none for MXFP4 experts)
         workspaces = [moe_workspace_for(s.model.architecture, s.profile, s.tensor_parallel, f) for s in base
                       for f in fmts]
+        # (and HF transformers' decode copies of the experts: of 16-bit ones only)
+        gathers = [decode_gather_for(s.model.architecture, s.profile, w) for s in base for w in wfs]
         mem = replace(stack_terms(per_model), weights=np.array(weights).reshape(shape),
-                      moe_workspace=np.array(workspaces).reshape(shape))
+                      moe_workspace=np.array(workspaces).reshape(shape),
+                      decode_gather=np.array(gathers).reshape(shape))
         mem1 = mem   # the layer split counts one card (llama.cpp's group, generic's); the copying engines' do not
         ones = base
         if n > 1 and splits_layers(eng):
@@ -333,7 +340,8 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             # (Ollama's default context is the whole machine's: the N cards' terms hold it)
             mem1 = replace(stack_terms([memory_terms(s) for s in ones]), weights=np.array(
                 [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(ones) for j in range(len(wfs))]
-            ).reshape(shape), context_floor=mem.context_floor)
+            ).reshape(shape), context_floor=mem.context_floor, moe_workspace=mem.moe_workspace,
+                decode_gather=mem.decode_gather)
         heads = np.array([output_layer_bytes(archs[i], wbs[i * len(wfs) + j]) for i in range(len(archs))
                           for j in range(len(wfs))], dtype=np.float64).reshape(shape)
         row = speed_key(base[0].profile, gpu, base[0].host)

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .architecture import Architecture
-from .engines import FP8_SCALED_BYTES, EngineProfile, batch_defaults, default_context, latent_cache
+from .engines import FP8_SCALED_BYTES, EngineProfile, batch_defaults, default_context, gathers_experts, latent_cache
+from .formats import WeightFormat
+from .params import mlp_params
 from .scenario import Scenario, memo_terms
-from .weights import WeightBytes, output_layer_bytes, weight_bytes
+from .weights import WeightBytes, expert_bits, output_layer_bytes, weight_bytes
 
 ArrayLike = float | int | np.ndarray
 
@@ -128,6 +130,7 @@ class MemoryTerms:
     overhead: ArrayLike       # CUDA context, engine buffers, graphs
     profile_tokens: ArrayLike = 0.0   # tokens of the engine's start-up profiling pass on this card (0: none)
     moe_workspace: ArrayLike = 0.0    # bytes per token of the fused-expert workspaces kept beside the sampler
+    decode_gather: ArrayLike = 0.0    # bytes per sequence of a decode step's gathered expert copies (decode_gather_for)
     copy_hidden: ArrayLike = 0.0      # pipeline input copies: bytes per token of the batch (the hidden state's)
     copy_mask: ArrayLike = 0.0        # ... and bytes per (token, KV cell) (the attention mask's)
     block: ArrayLike = 0.0            # tokens of a KV block where the engine pages recurrent states with the cache
@@ -250,6 +253,7 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         overhead=overhead_bytes(s),
         profile_tokens=float(profile_tokens or 0),
         moe_workspace=moe_workspace_bytes(s),
+        decode_gather=decode_gather_for(a, s.profile, s.weight_format),
         copy_hidden=copies * a.hidden_size * act if copies > 1 else 0.0,     # the hidden state, in its dtype
         copy_mask=(copies - 1) * p.mask_bytes,
         block=float(paging.block) if paging else 0.0,
@@ -282,6 +286,18 @@ def moe_workspace_for(a: Architecture, p: EngineProfile, tp: int, weights: str) 
         return 0.0
     i, k = a.moe.expert_intermediate_size / tp, a.expert_width
     return (a.moe.experts_per_token * (max(i, k) + max(2 * i, k)) + k) * p.activation_bytes
+
+
+def decode_gather_for(a: Architecture, p: EngineProfile, fmt: WeightFormat) -> float:
+    """Bytes per sequence of the expert copies a decode step gathers in one MoE layer where the engine does
+    (:func:`~vramgui.core.engines.gathers_experts`: HF transformers' batched_mm): a copy of each of the k experts a
+    token picks, its gate/up and down matrices at once (the down projection's copies are made while the gate/up
+    ones are still held); 0 elsewhere.  The copies of b sequences' step are its transient peak when they outweigh
+    the prompt's pass."""
+    if a.moe is None or not a.moe_layers or not gathers_experts(p.id, fmt.kernel):
+        return 0.0
+    one = mlp_params(a.expert_width, a.moe.expert_intermediate_size, a.gated_mlp, False)[0]
+    return a.moe.experts_per_token * one * expert_bits(a, fmt) / 8.0
 
 
 def window_cells(a: Architecture, p: EngineProfile) -> float:
@@ -505,8 +521,11 @@ def activations_from_terms(t: MemoryTerms, profile: EngineProfile, prompt: Array
     attn = tokens * t.attention + (n_seq * rows_q * s_kv) * t.scores
     logit_rows = tokens if p.logits_all_positions else outputs
     forward = tokens * t.hidden + np.maximum(np.maximum(attn, tokens * t.mlp), logit_rows * t.logits)
-    # the sampler's warm-up runs once the forward pass is done, beside the fused-expert workspaces it keeps
+    # the sampler's warm-up runs once the forward pass is done, beside the fused-expert workspaces it keeps; a
+    # decode step's gathered expert copies (HF transformers' batched_mm), one row a sequence
     peak = np.maximum(forward, t.sampler + tokens * t.moe_workspace) + copies
+    if np.any(t.decode_gather):
+        peak = np.maximum(peak, b * t.decode_gather)
     return peak * (1.0 + p.allocator_fraction)
 
 

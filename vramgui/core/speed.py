@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .engines import OLLAMA, EngineProfile, batch_defaults, mla_absorbed
+from .engines import OLLAMA, EngineProfile, batch_defaults, gathers_experts, mla_absorbed
 from .formats import GGUF_BITS, WeightFormat
 from .memory import (
     MemoryTerms,
@@ -215,6 +215,10 @@ EXPERT_TOKEN_READS = {"llamacpp-metal": 32}
 #: ... those per-token mat-vecs of 2 or more tokens read their experts at this many times the cost of the weights'
 #: read at one token (the mat-vec's bandwidth share; the kernel's layout over tokens and experts).
 EXPERT_TOKEN_READ_COST = 1.6
+#: Where an engine's decode gathers copies of the experts each token picks (:func:`~vramgui.core.engines.
+#: gathers_experts`: HF transformers' batched_mm), a step of b sequences moves k·b experts this many times: the
+#: gather reads each and writes its copy, the batched matmul reads the copy (SOURCES["EXPERT_GATHER_READS"]).
+EXPERT_GATHER_READS = 3.0
 
 #: FLOP an Apple GPU core does a clock: 128 FP32 ALUs, a fused multiply-add each (Apple's M1: 8 cores, "128
 #: execution units", 2.6 TFLOPS at 1.278 GHz), fp16 at the same rate; the presets' 16-bit figure over this is
@@ -851,6 +855,15 @@ SOURCES = {
                           "(gpt-oss-20b) and 4.1-4.9 ms (Qwen3-Coder) a step where reading its experts once takes 1.7 "
                           "and 2.7 ms at the mat-vec's share of 800 GB/s; with the union of experts the roofline reads "
                           "2-16 sequences +19 to +165 %, with the reads per token +10 to +56 %",
+    "EXPERT_GATHER_READS": "HF transformers' batched_mm_experts_forward (integrations/moe.py, transformers 5.24; its "
+                           "decode steps' kernel: generation/utils.py _optimize_model_for_decode) indexes "
+                           "gate_up_proj[expert_ids] and down_proj[expert_ids], S = tokens x top-k copies, then "
+                           "torch.bmm reads them: three passes over k·b experts. vramgui's own H200 runs "
+                           "(transformers 5.17, bf16, round2/round4-infer.jsonl): Mixtral 8x7B at 4 and 16 sequences "
+                           "stepped 68.9 and 266.7 ms (3 x 8 and 3 x 32 experts of 32 layers: 270 and 1,082 GB), "
+                           "Qwen3-30B-A3B at 64 stepped 159.6 ms (3 x 512 experts of 48 layers: 696 GB), about "
+                           "0.8-0.9 of the card's 4.8 TB/s; its peaks grew by the copies, S experts a layer "
+                           "(Mixtral at 16: 32 x 0.33 GiB)",
     "EXPERT_TOKEN_READ_COST": "the same runs: 1.6 reads 2-16 sequences of both models within -15 to +16 % (36 points, "
                               "gpt-oss-120b's out of the fit): the per-token mat-vecs read the experts at about 57 % "
                               "of the chip's bandwidth, where one token's read at 91 % (one sequence: +0 to +13 %); 32 "
@@ -1257,6 +1270,7 @@ class SpeedTerms:
     exposed: ArrayLike = 0.0      # share of the shorter of read and math not hidden under the longer (exposed_share)
     kv_reads: ArrayLike = 1.0     # times a step reads its cache (:func:`kv_reads`: eager attention on Metal)
     expert_token_reads: ArrayLike = 0.0  # a step of fewer tokens reads each token's experts apart (EXPERT_TOKEN_READS)
+    expert_gather: ArrayLike = 0.0    # decode reads each token's k experts this many times (EXPERT_GATHER_READS)
     head_bytes: ArrayLike = 0.0   # the output layer's part of ``dense_bytes``, which a prompt's pass without a prompt's
     #                               last token does not read (0: every pass reads it; :func:`prompt_head_bytes`)
     host_extra_rows: ArrayLike = 0.0     # s: the host's further cost of a pass of several rows (bitsandbytes' layers)
@@ -1349,7 +1363,15 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
         pipeline_overlap=pipeline_overlap(s), head_bytes=prompt_head_bytes(s),
         chunk=batch_defaults(prof, s.gpu)[1], **dequantized(s), **engine_terms(speed_key(prof, s.gpu, s.host), s),
         sample_s=SAMPLE_S.get(prof.id, 0.0),
+        expert_gather=expert_gather(prof.id, s.weight_format, expert),
     )
+
+
+def expert_gather(engine: str, fmt: WeightFormat, expert_bytes: float = 1.0) -> float:
+    """:class:`SpeedTerms`' ``expert_gather``: :data:`EXPERT_GATHER_READS` where the engine's MoE decode gathers
+    copies of the experts each token picks for weights in ``fmt`` (:func:`~vramgui.core.engines.gathers_experts`)
+    and the model has routed experts (``expert_bytes``), else 0."""
+    return EXPERT_GATHER_READS if expert_bytes and gathers_experts(engine, fmt.kernel) else 0.0
 
 
 def dequantized(s: Scenario, fmt: WeightFormat | None = None) -> dict:
@@ -1588,21 +1610,24 @@ def experts_touched(num_experts: ArrayLike, experts_per_token: ArrayLike, tokens
     return num_experts * (1.0 - (1.0 - experts_per_token / num_experts) ** np.asarray(tokens, dtype=np.float64))
 
 
-def _experts_touched(t: SpeedTerms, batch: np.ndarray) -> np.ndarray:
+def _experts_touched(t: SpeedTerms, batch: np.ndarray, decode: bool = False) -> np.ndarray:
     """Expert reads per MoE layer a step of ``batch`` tokens makes: their union (:func:`expert_union`); where the
     engine reads each token's experts apart below ``expert_token_reads`` tokens (:data:`EXPERT_TOKEN_READS`),
-    ``k·b`` reads there."""
+    ``k·b`` reads there; in a ``decode`` step where the engine gathers copies of them (``expert_gather``:
+    :data:`EXPERT_GATHER_READS`), ``k·b`` that many times."""
     union = expert_union(t, batch)
-    if _zero(t.expert_token_reads):
-        return union
     b = np.asarray(batch, dtype=np.float64)
-    apart = t.experts_per_token * np.where(b >= 2.0, b * EXPERT_TOKEN_READ_COST, b)
-    return np.where(b < t.expert_token_reads, apart, union)
+    if not _zero(t.expert_token_reads):
+        apart = t.experts_per_token * np.where(b >= 2.0, b * EXPERT_TOKEN_READ_COST, b)
+        union = np.where(b < t.expert_token_reads, apart, union)
+    if decode and not _zero(t.expert_gather):
+        union = np.where(np.asarray(t.expert_gather) > 0, t.experts_per_token * b * t.expert_gather, union)
+    return union
 
 
-def _weights_read(t: SpeedTerms, batch: ArrayLike) -> np.ndarray:
+def _weights_read(t: SpeedTerms, batch: ArrayLike, decode: bool = False) -> np.ndarray:
     b = np.asarray(batch, dtype=np.float64)
-    return t.dense_bytes + t.expert_bytes * _experts_touched(t, b)
+    return t.dense_bytes + t.expert_bytes * _experts_touched(t, b, decode)
 
 
 def _allreduce(t: SpeedTerms, tokens: np.ndarray, link: float, latency: float) -> np.ndarray:
@@ -1651,7 +1676,7 @@ def decode_parts(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, link, late
     scores = 0.0 if _zero(t.score_bytes) and _zero(t.window_score_bytes) else \
         (t.score_bytes * c + _capped(t.window_score_bytes, c, t.window)) * b
     several = _several_rows(t, b, 1.0)
-    return StepParts(bytes_moved=_weights_read(t, b) + kv - several.get("dequant_bytes", 0.0),
+    return StepParts(bytes_moved=_weights_read(t, b, decode=True) + kv - several.get("dequant_bytes", 0.0),
                      matmul_flops=t.matmul_flops * b, attention_flops=attention * b,
                      allreduce_s=_allreduce(t, b, link, latency), passes=np.ones_like(b), score_bytes=scores,
                      sample_s=0.0 if _zero(t.sample_s) else t.sample_s * np.asarray(batch, dtype=np.float64),
@@ -1898,8 +1923,11 @@ def decode_from_terms(t: SpeedTerms, batch: ArrayLike, context: ArrayLike, card:
 
 
 def _hardware_reads(t: SpeedTerms) -> SpeedTerms:
-    """``t`` reading each touched expert once, the speed of light's way (the engine's per-token reads aside)."""
-    return t if _zero(t.expert_token_reads) else replace(t, expert_token_reads=0.0)
+    """``t`` reading each touched expert once, the speed of light's way (the engine's per-token reads and gathered
+    copies aside)."""
+    if _zero(t.expert_token_reads) and _zero(t.expert_gather):
+        return t
+    return replace(t, expert_token_reads=0.0, expert_gather=0.0)
 
 
 def prefill_from_terms(t: SpeedTerms, prompt: ArrayLike, batch: ArrayLike, card: tuple,

@@ -234,6 +234,9 @@ def _estimate(p: dict, s: Scenario) -> float | str:
     if q in ("kv_cache_tokens", "gpu_blocks"):      # per card = the TP group's
         tokens = kv_capacity_tokens(s)
         return tokens if q == "kv_cache_tokens" else tokens // prof.kv_block_tokens
+    if q == "peak_alloc_gib" and extra.get("experts_implementation") == "eager":
+        return ("transformers' per-expert loop (experts_implementation='eager', the 4.x way): the estimate counts its "
+                "default kernels, whose decode steps gather copies of the experts each token picks")
     if q == "peak_alloc_gib":
         gen = int(extra.get("decode_length") or extra.get("max_new_tokens") or 0)
         if "prompt_tokens" not in extra and "prefill_length" not in extra and "~" not in str(extra.get("prompt", "")):

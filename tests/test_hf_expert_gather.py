@@ -1,0 +1,93 @@
+"""HF transformers' MoE decode gathers a copy of each expert every token picks (batched_mm), as the estimate counts
+it (memory.decode_gather_for, speed.EXPERT_GATHER_READS): checked against transformers' own code on the CPU (a
+narrow Mixtral), and the estimate's bytes against hand counts. Without torch and transformers the first test skips."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from vramgui.core import Scenario, default_catalog, estimate_memory
+from vramgui.core.architecture import architecture_from_hf_config
+from vramgui.core.engines import ENGINES
+from vramgui.core.formats import WEIGHT_FORMATS
+from vramgui.core.memory import decode_gather_for, memory_terms
+from vramgui.core.speed import EXPERT_GATHER_READS, card_of, decode_parts, speed_terms, weights_read_terms
+
+
+def test_transformers_decode_kernel_copies_each_picked_expert():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from transformers import MixtralConfig, MixtralForCausalLM
+    from transformers.generation.utils import GenerationMixin
+
+    # generate() runs its decode steps with batched_mm where grouped_mm (the default) is set, off the CPU
+    src = inspect.getsource(GenerationMixin._optimize_model_for_decode)
+    assert '"batched_mm" if v == "grouped_mm"' in src and 'self.device.type != "cpu"' in src
+    cfg = MixtralConfig(hidden_size=64, intermediate_size=96, num_hidden_layers=2, num_attention_heads=4,
+                        num_key_value_heads=2, num_local_experts=8, num_experts_per_tok=2, vocab_size=128)
+    model = MixtralForCausalLM(cfg).to(torch.bfloat16).eval()
+    assert set(model.get_experts_implementation().values()) == {"grouped_mm"}
+    model.set_experts_implementation("batched_mm")
+
+    class Copies(TorchDispatchMode):
+        """The bytes of the tensors indexing makes (the gathered expert weights)."""
+
+        def __init__(self):
+            super().__init__()
+            self.bytes = 0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            if func is torch.ops.aten.index.Tensor and out.dim() == 3:
+                self.bytes += out.numel() * out.element_size()
+            return out
+
+    b = 3                                       # a decode step of 3 sequences, one token each
+    with torch.no_grad(), Copies() as copies:
+        model(input_ids=torch.randint(0, 128, (b, 1)))
+    # 2 layers x 3 sequences x 2 experts, each a (2 x 96) x 64 gate/up and a 64 x 96 down matrix in bf16
+    assert copies.bytes == 2 * b * 2 * (2 * 96 * 64 + 64 * 96) * 2
+    a = architecture_from_hf_config(cfg.to_dict())
+    assert copies.bytes == a.moe_layers * b * decode_gather_for(a, ENGINES["hf"], WEIGHT_FORMATS["bf16"])
+
+
+@pytest.fixture
+def mixtral():
+    cat = default_catalog()
+    return Scenario(model=cat.model("mixtral-8x7b"), gpu=cat.gpu("h200"), weights="bf16", engine="hf",
+                    prompt_tokens=512, output_tokens=32, batch=16)
+
+
+def test_the_decode_copies_are_the_peak_they_outweigh(mixtral):
+    # Mixtral 8x7B: an expert is 3 x 4,096 x 14,336 weights, 352,321,536 B in bf16; a sequence's 2 of them 0.66 GiB;
+    # 16 sequences' 10.5 GiB outweigh the 512-token prompts' pass, with HF's 10 % allocator share on top
+    expert = 3 * 4096 * 14336 * 2
+    assert memory_terms(mixtral).decode_gather == 2 * expert == 704_643_072
+    assert float(estimate_memory(mixtral).activations) == pytest.approx(16 * 2 * expert * 1.1, rel=1e-9)
+    # not vLLM's fused kernels, nor the quantized experts' own kernels, nor a dense model
+    assert memory_terms(mixtral.with_(engine="vllm")).decode_gather == 0
+    assert memory_terms(mixtral.with_(weights="nf4")).decode_gather == 0
+    assert memory_terms(mixtral.with_(weights="fp8")).decode_gather == 0
+    assert memory_terms(mixtral.with_(model=default_catalog().model("llama3.1-8b"))).decode_gather == 0
+
+
+def test_a_decode_step_reads_the_copies_three_times(mixtral):
+    # at 4 sequences: 4 x 2 = 8 copies a layer, each read, written and read again: 24 experts' reads of one
+    # expert's 32 layers (11,274,289,152 B), where vLLM reads the experts the 8 tokens touch once (8 (1 - (6/8)^4)
+    # = 5.47 of 8)
+    s = mixtral.with_(batch=4)
+    dense, expert, e, k = weights_read_terms(s)
+    assert expert == 32 * 3 * 4096 * 14336 * 2 == 11_274_289_152 and (e, k) == (8, 2)
+    t = speed_terms(s)
+    assert t.expert_gather == EXPERT_GATHER_READS == 3.0
+    kv = 4 * 544 * 32 * 8 * 128 * 2 * 2           # the cache filled: 4 sequences x 544 tokens x 128 KiB
+    _, _, link, lat = card_of(s)
+    moved = float(decode_parts(t, 4, 544, link, lat).bytes_moved)
+    assert moved == pytest.approx(dense + 24 * expert + kv, rel=1e-9)
+    tv = speed_terms(s.with_(engine="vllm"))
+    assert tv.expert_gather == 0
+    assert float(decode_parts(tv, 4, 544, link, lat).bytes_moved) == pytest.approx(
+        weights_read_terms(s.with_(engine="vllm"))[0] + 8 * (1 - 0.75 ** 4) * expert + kv, rel=1e-9)
