@@ -375,6 +375,7 @@ def _placed(m: Machine, o, context: int) -> bool:
     ("rtx5090", 1, 64, "vllm", 4096, 1, "fp16", None, "llamacpp", False, None),  # NVFP4 on FP4 tensor cores
     ("b200", 2, 256, "sglang", 8192, 4, "fp16", None, "llamacpp", False, None),  # ... SGLang's, on two cards
     ("b200", 2, 256, "hf", 4096, 1, "fp16", None, "llamacpp", False, None),  # HF's NVFP4 on one card only: no row
+    ("rtx4090", 2, 128, "hf", 2048, 4, "fp16", None, "llamacpp", False, None),  # HF's copies on the first card
 ])
 def test_stacked_grid_equals_the_one_scenario_path(gpu, n, ram, engine, context, batch, kv, host, gguf, pinned, bw):
     cat = default_catalog()

@@ -1651,6 +1651,28 @@ def test_an_offload_on_unified_memory_uses_the_part_the_gpu_may_not_wire():
     assert plan_offload(s.with_(engine="llamacpp", weights="q8_0"), 64).devices[-1].budget_bytes == 16 * GIB
 
 
+def test_hf_runs_every_cards_share_in_ram_on_the_first_card(cat):
+    """accelerate's dispatch_model runs every module the device map places in RAM on its main device, the first card:
+    with two cards each step copies both cards' shares over that card's link, one after the other (30 % of it), where
+    vLLM's cards each copy their own at once.  Llama 3.1 70B BF16 on two RTX 4090s with 256 GB."""
+    from vramgui.core.cards import card_table
+    from vramgui.core.offload import COPIED_SHARE, PCIE_COPY_EFFICIENCY
+    from vramgui.core.report import offload_note
+    assert COPIED_SHARE["hf"] == PCIE_COPY_EFFICIENCY == 0.30
+    s = Scenario(model=cat.model("llama3.1-70b"), gpu=cat.gpu("rtx4090"), weights="bf16", engine="hf", n_gpus=2,
+                 prompt_tokens=1000, output_tokens=100)
+    for engine, over in (("hf", 2), ("vllm", 1), ("sglang", 1)):
+        se = s.with_(engine=engine)
+        plan = plan_offload(se, 256)
+        step = 1.0 / float(card_table(se, [se.gpu]).decode_tokens_per_s[0])
+        assert plan.level == "partial" and plan.step_copy_bytes == pytest.approx(over * plan.copied_bytes, rel=1e-12)
+        if engine != "vllm":       # (vLLM reads them in place: at its own share of the link)
+            assert plan.decode_s == pytest.approx(step + over * plan.copied_bytes / (
+                plan.link_bytes_per_s * COPIED_SHARE[engine]), rel=1e-9)
+    assert "runs every module its device map places in RAM on the first card" in offload_note(s)
+    assert "device map places in RAM on the first card" not in offload_note(s.with_(n_gpus=1))
+
+
 def test_the_hf_offload_note_names_the_room_for_the_module(cat):
     # the note (estimate's offload.engine_note, the caution's source) says how much the card keeps free: Llama 3.1 8B's
     # output layer, 1,050,673,152 B = 0.98 GiB (test_hf_keeps_room_for_the_module_it_brings)

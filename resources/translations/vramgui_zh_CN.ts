@@ -142,6 +142,10 @@
         <translation>每个解码步经链路就地读取每卡留在内存中的 {gib} GiB 权重中的 {step} GiB：其词元用到的路由专家及各层的其余权重，按假定的 {link} GB/s 链路的 {share} 需 {ms} ms。</translation>
     </message>
     <message>
+        <source>Each decode step copies the {gib} GiB of weights the cards keep in RAM ({each} GiB each) to the first card, which runs every layer kept there: {ms} ms at an assumed {share} of its {link} GB/s link.</source>
+        <translation>每个解码步把各卡留在内存中的共 {gib} GiB 权重（每卡 {each} GiB）复制到第一张卡上，由它运行留在内存中的所有层：按假定的链路 {link} GB/s 的 {share} 计，需 {ms} 毫秒。</translation>
+    </message>
+    <message>
         <source>Each decode step reads the {gib} GiB of weights a card keeps in RAM over its link, where they stay: {ms} ms at an assumed {share} of its {link} GB/s.</source>
         <translation>每个解码步经链路就地读取每卡留在内存中的 {gib} GiB 权重：按假定的 {link} GB/s 链路的 {share} 需 {ms} ms。</translation>
     </message>
@@ -2269,6 +2273,10 @@ Source: {source}</source>
     <message>
         <source>The memory and speed shown are as if it split the model over {n} cards.</source>
         <translation>所示显存和速度按其把模型分到 {n} 张卡上估算。</translation>
+    </message>
+    <message>
+        <source>{engine} runs every layer kept in RAM on the first card: each pass copies every card&apos;s share over that card&apos;s link in turn.</source>
+        <translation>{engine} 在第一张卡上运行所有留在内存中的层：每次前向计算依次通过该卡的链路复制每张卡的那一份。</translation>
     </message>
     <message>
         <source>{what} lists NVIDIA compute capability {cc} or newer, below {below}.</source>

@@ -797,6 +797,16 @@ def gathers_experts(engine: str, kernel: str) -> bool:
     return engine in GATHERS_EXPERTS and kernel in ("fp16", "fp32")
 
 
+#: Engines that run every layer kept in RAM on the first card, whichever card's share of the model it is: their
+#: copies go over that card's link one after another, the cards' shares in turn: (what, source).
+OFFLOAD_ON_FIRST_CARD = {
+    "hf": ("accelerate runs every module its device map places in RAM on the first card",
+           "github.com/huggingface/accelerate, src/accelerate/big_modeling.py (dispatch_model: execution_device is "
+           "main_device, the first device of the map that is not cpu or disk, for every module mapped to cpu), "
+           "accelerate 1.16; transformers' from_pretrained dispatches so (integrations/accelerate.py)"),
+}
+
+
 #: Engines whose offload brings each module kept in RAM to the card for its forward pass: on one card the card keeps
 #: room for the largest such module beside what stays there (offload.staging_bytes): (what, source).
 STAGES_OFFLOADED = {

@@ -31,6 +31,7 @@ from .engines import (
     LLAMACPP_LOADS,
     MLX_LOADS,
     NO_APPLE_GPU,
+    OFFLOAD_ON_FIRST_CARD,
     OFFLOADS_EXPERTS_ONLY,
     READS_IN_PLACE,
     STAGES_OFFLOADED,
@@ -576,9 +577,11 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
         mixed = in_place_read_share(sp.dense_bytes, sp.expert_bytes, sp.num_experts, sp.experts_per_token,
                                     g.lm_head / g.probe.tensor_parallel, tokens)
         return np.where(only, used_experts_share(sp.num_experts, sp.experts_per_token, tokens), mixed)
-    decode = np.where(level == "partial", step + copied * read(m.batch) / link, np.inf)
+    # (HF transformers runs every card's share kept in RAM on the first card: each pass copies all of them there)
+    over = n if g.engine in OFFLOAD_ON_FIRST_CARD else 1
+    decode = np.where(level == "partial", step + copied * over * read(m.batch) / link, np.inf)
     tokens, passes = copied_passes(g.probe.profile, m.gpu, float(m.context * m.batch))   # (none of it cached)
-    copies = passes * copied * (read(tokens) if passes else 1.0) / link
+    copies = passes * copied * over * (read(tokens) if passes else 1.0) / link
     cap = budget - stage + np.minimum(np.where(only, routed, np.nextafter(weights, 0.0)), ram_each - stage)
     return level, (L - in_ram).astype(np.int64), decode, copies, cap
 

@@ -29,6 +29,7 @@ import numpy as np
 from .engines import (
     BITSANDBYTES,
     COPIED_OFFLOAD,
+    OFFLOAD_ON_FIRST_CARD,
     READS_IN_PLACE,
     STAGES_OFFLOADED,
     batch_defaults,
@@ -699,6 +700,8 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
     layer_bytes = decoder_layer_bytes(s) if forced is not None else 0.0
     experts = routed_expert_bytes(s) if experts_only else None
     stage = staging_bytes(s) if forced is None else 0.0
+    # (HF transformers runs every card's share kept in RAM on the first card: each pass copies all of them there)
+    over = n if s.engine in OFFLOAD_ON_FIRST_CARD else 1
     out = []
     for g, needed, budget, rate in zip(gpus, needed_each, budgets, rates, strict=True):
         ram = unified_ram(ram_gb, card_pool(g, n, budget))
@@ -706,12 +709,12 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
         link = host_link_bytes_per_s(g)
         step = 1.0 / rate if rate > 0 else float("inf")
         tokens, passes = copied_passes(s.profile, g, new)
-        moved = copied * step_share
+        moved = copied * over * step_share
         devices = [Device(g.name, needed - copied + (stage if copied else 0.0), budget, L - in_ram)] * n
         out.append(OffloadPlan(level=level, n_layers=L, gpu_layers=L - in_ram, cpu_layers=in_ram, output_on_gpu=True,
                                devices=[*devices, Device("system RAM", copied * n, ram, in_ram)],
                                decode_s=step + moved / (link * share) if level != "none" else float("inf"),
-                               prompt_copy_bytes=passes * copied * (read(tokens) if passes else 1.0),
+                               prompt_copy_bytes=passes * copied * over * (read(tokens) if passes else 1.0),
                                link_bytes_per_s=link, step_copy_bytes=moved, copy_share=share, copied_bytes=copied,
                                read_in_place=s.engine in READS_IN_PLACE,
                                forced=forced is not None and copied > 0 and ram_gb > 0,

@@ -17,6 +17,7 @@ from .engines import (
     HF_NO_MPS,
     LLAMACPP,
     NO_APPLE_GPU,
+    OFFLOAD_ON_FIRST_CARD,
     OLLAMA,
     READS_IN_PLACE,
     REFUSES_PAST_CONTEXT,
@@ -136,6 +137,10 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
         lines.append(f"  decode: each step reads {o['step_copy_bytes'] / 1e9:,.1f} GB of the "
                      f"{o['copied_bytes'] / 1e9:,.1f} GB of {what} (at an assumed {_share(o)} of its "
                      f"{o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
+    elif o["copied_bytes"] and o["step_copy_bytes"] > o["copied_bytes"]:   # (HF transformers, several cards)
+        lines.append(f"  decode: each step copies the {o['step_copy_bytes'] / 1e9:,.1f} GB of weights the cards keep "
+                     f"in RAM ({o['copied_bytes'] / 1e9:,.1f} GB each) to the first card, which runs every layer kept "
+                     f"there (at an assumed {_share(o)} of its {o['link_bytes_per_s'] / 1e9:,.0f} GB/s link)")
     elif o["copied_bytes"]:
         verb = "reads" if o.get("read_in_place") else "copies"
         where = "over its link, in place" if o.get("read_in_place") else "to it"
@@ -284,12 +289,15 @@ def offload_note(s) -> str | None:
                 "first token here does not count")
     bnb = f"; {HF_BNB_OFFLOAD[0]} ({HF_BNB_OFFLOAD[1]})" if s.engine == "hf" and s.weights in BITSANDBYTES else ""
     stage = staging_bytes(s)
+    first = (f"; {OFFLOAD_ON_FIRST_CARD[s.engine][0]}, so each pass copies every card's share over that card's "
+             f"link in turn ({OFFLOAD_ON_FIRST_CARD[s.engine][1]})") if s.n_gpus > 1 and \
+        s.engine in OFFLOAD_ON_FIRST_CARD else ""
     room = (f"; {STAGES_OFFLOADED[s.engine][0]}: the card keeps {stage / GIB:,.2f} GiB free for it, as many more "
             f"bytes in RAM, and the RAM keeps as much free ({STAGES_OFFLOADED[s.engine][1]})") if stage else ""
     return (f"{s.profile.name} keeps the weights that do not fit in RAM and copies them to the card for every forward "
             f"pass ({how}; {source}), not llama.cpp's split with the CPU running layers: each decode step and each "
             f"prompt chunk here copies them at an assumed {share} of the card's host link (not measured for this "
-            f"engine){room}{bnb}")
+            f"engine){first}{room}{bnb}")
 
 
 def _first(pair: tuple | None):

@@ -341,6 +341,11 @@ class BreakdownStrip(QtWidgets.QFrame):
                            "link, where they stay: the routed experts its tokens use and the layers' other weights, "
                            "{ms} ms at an assumed {share} of its {link} GB/s.").format(
                 step=num(plan.step_copy_bytes / GIB, 1), gib=gib, ms=ms, share=share, link=link)
+        if plan.step_copy_bytes > plan.copied_bytes:       # (HF transformers: every card's share on the first card)
+            return self.tr("Each decode step copies the {gib} GiB of weights the cards keep in RAM ({each} GiB each) "
+                           "to the first card, which runs every layer kept there: {ms} ms at an assumed {share} of its "
+                           "{link} GB/s link.").format(gib=num(plan.step_copy_bytes / GIB, 1), each=gib, ms=ms,
+                                                       share=share, link=link)
         if plan.read_in_place:
             return self.tr("Each decode step reads the {gib} GiB of weights a card keeps in RAM over its link, where "
                            "they stay: {ms} ms at an assumed {share} of its {link} GB/s.").format(

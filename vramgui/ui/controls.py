@@ -21,6 +21,7 @@ from ..core.engines import (
     LLAMACPP,
     NO_APPLE_GPU,
     NO_EAGER_ATTENTION,
+    OFFLOAD_ON_FIRST_CARD,
     OLLAMA,
     READS_IN_PLACE,
     STAGES_OFFLOADED,
@@ -1472,8 +1473,12 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                       "card keeps {gib} GiB free for the largest, as many more bytes in RAM, and the "
                                       "RAM keeps as much free.").format(
                 engine=engine, gib=num(stage / GIB, 2)) + f"\n({STAGES_OFFLOADED[s.engine][1]})") if stage else ""
+            first = ("\n\n" + self.tr("{engine} runs every layer kept in RAM on the first card: each pass copies "
+                                       "every card's share over that card's link in turn.").format(engine=engine)
+                     + f"\n({OFFLOAD_ON_FIRST_CARD[s.engine][1]})") if s.n_gpus > 1 and \
+                s.engine in OFFLOAD_ON_FIRST_CARD else ""
             tips.append(tip.format(engine=engine, how=how, share=f"{COPIED_SHARE[s.engine]:.0%}") + f"\n({source})"
-                        + room
+                        + first + room
                         + (f"\n\n{core_name(HF_BNB_OFFLOAD[0])}.\n({HF_BNB_OFFLOAD[1]})"
                            if s.engine == "hf" and s.weights in BITSANDBYTES else ""))     # (core.report.offload_note)
         rule = None if training else unlisted_card(s.engine, s.attention_impl, s.gpu, s.weights)
