@@ -495,12 +495,18 @@ def test_hf_keeps_room_for_the_module_it_brings():
     assert plan_offload(s, (c + 1_050_673_152) / 1e9).level == "partial"
     assert plan_offload(s, (c + 1_050_673_152 - 1) / 1e9).level == "none"
     assert plan_offload(s, c / 1e9).level == "none"          # (the RAM holding the bytes alone: not placed)
-    # vLLM reads its offloaded weights in place and SGLang is not counted so; nor HF on two cards (the first card
-    # keeps the room, the plan's cards are alike)
+    # vLLM reads its offloaded weights in place and SGLang is not counted so. On two cards HF runs every module kept
+    # in RAM on the first card (accelerate's dispatch_model), which keeps the room: the plan's alike cards each take
+    # half of it, the RAM the whole, and keeps as much free
     assert staging_bytes(s.with_(engine="vllm")) == staging_bytes(s.with_(engine="sglang")) == 0
-    assert staging_bytes(s.with_(n_gpus=2)) == 0
-    assert plan_offload(s.with_(n_gpus=2), 64).copied_bytes == pytest.approx(
-        fit(s.with_(n_gpus=2)).needed_bytes - fit(s.with_(n_gpus=2)).budget_bytes, rel=1e-12)
+    two = s.with_(n_gpus=2)
+    assert staging_bytes(two) == 1_050_673_152
+    p2, f2 = plan_offload(two, 64), fit(two)
+    assert p2.copied_bytes == pytest.approx(f2.needed_bytes - f2.budget_bytes + 1_050_673_152 / 2, rel=1e-12)
+    assert p2.devices[-1].used_bytes == pytest.approx(2 * p2.copied_bytes, rel=1e-12)
+    c2 = 2 * p2.copied_bytes
+    assert plan_offload(two, (c2 + 1_050_673_152) / 1e9).level == "partial"
+    assert plan_offload(two, (c2 + 1_050_673_152 - 1) / 1e9).level == "none"
 
 
 def test_vllm_reads_only_the_experts_a_step_uses_where_the_weights_lie():
@@ -1681,7 +1687,7 @@ def test_the_hf_offload_note_names_the_room_for_the_module(cat):
     assert f"{1_050_673_152 / GIB:,.2f}" == "0.98"
     assert "the card keeps 0.98 GiB free for it, as many more bytes in RAM, and the RAM keeps as much free" in \
         offload_note(s)
-    assert "free for it" not in offload_note(s.with_(n_gpus=2))
+    assert "the first card keeps 0.98 GiB free for it" in offload_note(s.with_(n_gpus=2))
 
 
 def test_hf_gets_the_max_memory_that_places_as_the_plan(cat, capsys):

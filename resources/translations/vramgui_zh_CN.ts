@@ -2275,6 +2275,10 @@ Source: {source}</source>
         <translation>所示显存和速度按其把模型分到 {n} 张卡上估算。</translation>
     </message>
     <message>
+        <source>{engine} brings each module kept in RAM to the first card for its forward pass: that card keeps {gib} GiB free for the largest, as many more bytes in RAM, and the RAM keeps as much free.</source>
+        <translation>{engine} 在每次前向计算时把留在内存中的模块搬到第一张卡上：该卡为其中最大的一个留出 {gib} GiB，内存中也就多放同样多的字节，内存也留出同样多的空闲。</translation>
+    </message>
+    <message>
         <source>{engine} runs every layer kept in RAM on the first card: each pass copies every card&apos;s share over that card&apos;s link in turn.</source>
         <translation>{engine} 在第一张卡上运行所有留在内存中的层：每次前向计算依次通过该卡的链路复制每张卡的那一份。</translation>
     </message>

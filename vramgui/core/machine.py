@@ -558,15 +558,16 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
     sp = g.speed
     routed = sp.num_experts * sp.expert_bytes        # a card's routed experts (0: a dense model)
     only = np.asarray(routed > 0) & (m.experts_only and g.engine in OFFLOADS_EXPERTS_ONLY)
-    # (HF transformers on one card: room for the largest module brought from RAM, that much more there, and as much
-    # kept free in RAM: offload.staging_bytes, _copied_split)
-    stage = staging_layer_bytes(g.layer_bytes, g.expert_layer, g.moe_share, g.lm_head, g.tied) \
-        if g.engine in STAGES_OFFLOADED and n == 1 else 0.0
+    # (HF transformers: the first card's room for the largest module brought from RAM, that much more there, and as
+    # much kept free in RAM: offload.staging_bytes, _copied_split)
+    room = staging_layer_bytes(g.layer_bytes, g.expert_layer, g.moe_share, g.lm_head, g.tied) \
+        if g.engine in STAGES_OFFLOADED else 0.0
+    stage = room / n               # (on the first card: each card's figures a share of it)
     copied = np.maximum(needed - budget, 0.0)
     copied = np.where(copied > 0, copied + stage, 0.0)
     ram = unified_ram(m.ram_gb, card_pool(m.gpu, n, budget))     # (on a Mac, the part of its pool the GPU may not wire)
     ram_each = ram / n
-    placed = copied_placed(copied, weights, n, ram - stage) & (~only | (copied <= routed))
+    placed = copied_placed(copied, weights, n, ram - room) & (~only | (copied <= routed))
     level = np.where((copied > 0) & placed, "partial", "none").astype(object)
     in_ram = np.minimum(L, np.ceil(copied / (weights / L)))
     link = host_link_bytes_per_s(m.gpu) * COPIED_SHARE[g.engine]
@@ -582,7 +583,7 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
     decode = np.where(level == "partial", step + copied * over * read(m.batch) / link, np.inf)
     tokens, passes = copied_passes(g.probe.profile, m.gpu, float(m.context * m.batch))   # (none of it cached)
     copies = passes * copied * over * (read(tokens) if passes else 1.0) / link
-    cap = budget - stage + np.minimum(np.where(only, routed, np.nextafter(weights, 0.0)), ram_each - stage)
+    cap = budget - stage + np.minimum(np.where(only, routed, np.nextafter(weights, 0.0)), ram_each - room / n)
     return level, (L - in_ram).astype(np.int64), decode, copies, cap
 
 

@@ -621,14 +621,14 @@ def plan_copied(s: Scenario, ram_gb: float, with_prefill: bool = True,
 
 def _copied_split(needed: float, budget: float, weights: float, layers: int, cards: int,
                   ram_budget: float, forced: float | None = None, layer_bytes: float = 0.0,
-                  experts: float | None = None, stage: float = 0.0) -> tuple[float, int, str]:
+                  experts: float | None = None, stage: float = 0.0, reserve: float = 0.0) -> tuple[float, int, str]:
     """(bytes a card keeps in RAM, the whole layers' weights they cover, the level) of :func:`plan_copied`;
     ``forced``: the bytes --cpu-offload-gb gives, at most ``layer_bytes`` (the card's decoder layers'); ``experts``:
     the card's routed experts' bytes where only they may go to RAM (at most all of them; None: any weights);
-    ``stage``: the room the card keeps for a module brought from RAM (:func:`staging_bytes`), that many bytes more
-    in RAM where any are; the RAM keeps as much free too (HF transformers' device map reserves the largest module
-    still to place on the CPU as well, its other main device), so those bytes are placed within ``ram_budget`` less
-    it."""
+    ``stage``: the card's share of the room the first card keeps for a module brought from RAM (:func:`staging_bytes`
+    over the cards), that many bytes more in RAM where any are; ``reserve``: what the RAM keeps free (HF transformers'
+    device map reserves the largest module still to place on the CPU as well, its other main device), so the cards'
+    bytes are placed within ``ram_budget`` less it."""
     if forced is not None:
         copied = min(max(forced, 0.0), layer_bytes if experts is None else experts)
         if not copied:
@@ -640,7 +640,7 @@ def _copied_split(needed: float, budget: float, weights: float, layers: int, car
         return 0.0, 0, "gpu"
     copied += stage
     in_ram = min(layers, int(np.ceil(copied / (weights / layers))))
-    placed = copied_placed(copied, weights, cards, ram_budget - stage) and (experts is None or copied <= experts)
+    placed = copied_placed(copied, weights, cards, ram_budget - reserve) and (experts is None or copied <= experts)
     return copied, in_ram, "partial" if placed else "none"
 
 
@@ -699,13 +699,17 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
     step_share = read(s.batch)
     layer_bytes = decoder_layer_bytes(s) if forced is not None else 0.0
     experts = routed_expert_bytes(s) if experts_only else None
-    stage = staging_bytes(s) if forced is None else 0.0
+    # (HF transformers' room for the module it brings from RAM: on the first card, each card's figures a share of it;
+    # as much kept free in RAM)
+    room = staging_bytes(s) if forced is None else 0.0
+    stage = room / n
     # (HF transformers runs every card's share kept in RAM on the first card: each pass copies all of them there)
     over = n if s.engine in OFFLOAD_ON_FIRST_CARD else 1
     out = []
     for g, needed, budget, rate in zip(gpus, needed_each, budgets, rates, strict=True):
         ram = unified_ram(ram_gb, card_pool(g, n, budget))
-        copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram, forced, layer_bytes, experts, stage)
+        copied, in_ram, level = _copied_split(needed, budget, weights, L, n, ram, forced, layer_bytes, experts, stage,
+                                              room)
         link = host_link_bytes_per_s(g)
         step = 1.0 / rate if rate > 0 else float("inf")
         tokens, passes = copied_passes(s.profile, g, new)
@@ -723,15 +727,21 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
 
 
 def staging_bytes(s: Scenario) -> float:
-    """The room one card keeps for the module its engine brings from RAM for a forward pass
-    (:data:`~vramgui.core.engines.STAGES_OFFLOADED`: HF transformers' device_map offload, on one card; 0 elsewhere):
-    the largest module, a decoder layer (an MoE one where the model has them) or an untied output layer."""
-    if s.engine not in STAGES_OFFLOADED or s.n_gpus != 1:
+    """The room the first card keeps for the module its engine brings from RAM for a forward pass
+    (:data:`~vramgui.core.engines.STAGES_OFFLOADED`: HF transformers' device_map offload, which runs every module kept
+    in RAM on the first card; 0 elsewhere): the largest module, a decoder layer (an MoE one where the model has them)
+    or an untied output layer.  The plans give each of the cards a share of it (:func:`staging_share`)."""
+    if s.engine not in STAGES_OFFLOADED:
         return 0.0
     a = s.model.architecture
     wb = weight_bytes(a, s.weight_format, count_params(a))
     return float(staging_layer_bytes((wb.linear + wb.other) / a.num_layers, experts_layer_bytes(a, s.weight_format),
                                      a.moe_layers / a.num_layers, output_layer_bytes(a, wb), a.tie_embeddings))
+
+
+def staging_share(s: Scenario) -> float:
+    """Each card's share of :func:`staging_bytes` in the plans' per-card figures (all of it on one card)."""
+    return staging_bytes(s) / s.n_gpus
 
 
 #: bitsandbytes' quantizers give the device map 90 % of each device's max_memory ("need more space for buffers that

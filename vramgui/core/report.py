@@ -292,7 +292,8 @@ def offload_note(s) -> str | None:
     first = (f"; {OFFLOAD_ON_FIRST_CARD[s.engine][0]}, so each pass copies every card's share over that card's "
              f"link in turn ({OFFLOAD_ON_FIRST_CARD[s.engine][1]})") if s.n_gpus > 1 and \
         s.engine in OFFLOAD_ON_FIRST_CARD else ""
-    room = (f"; {STAGES_OFFLOADED[s.engine][0]}: the card keeps {stage / GIB:,.2f} GiB free for it, as many more "
+    card = "the card" if s.n_gpus == 1 else "the first card"
+    room = (f"; {STAGES_OFFLOADED[s.engine][0]}: {card} keeps {stage / GIB:,.2f} GiB free for it, as many more "
             f"bytes in RAM, and the RAM keeps as much free ({STAGES_OFFLOADED[s.engine][1]})") if stage else ""
     return (f"{s.profile.name} keeps the weights that do not fit in RAM and copies them to the card for every forward "
             f"pass ({how}; {source}), not llama.cpp's split with the CPU running layers: each decode step and each "

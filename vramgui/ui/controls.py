@@ -1468,10 +1468,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                               "engine), where llama.cpp would run the layers in RAM on the CPU.")
             engine = core_name(s.profile.name)
             lines.append(line.format(engine=engine))
-            stage = staging_bytes(s)        # (HF transformers on one card: room for the module it brings from RAM)
-            room = ("\n\n" + self.tr("{engine} brings each module kept in RAM to the card for its forward pass: the "
-                                      "card keeps {gib} GiB free for the largest, as many more bytes in RAM, and the "
-                                      "RAM keeps as much free.").format(
+            stage = staging_bytes(s)        # (HF transformers: the first card's room for the module it brings)
+            room = ("\n\n" + (self.tr("{engine} brings each module kept in RAM to the card for its forward pass: the "
+                                       "card keeps {gib} GiB free for the largest, as many more bytes in RAM, and the "
+                                       "RAM keeps as much free.") if s.n_gpus == 1 else
+                               self.tr("{engine} brings each module kept in RAM to the first card for its forward "
+                                       "pass: that card keeps {gib} GiB free for the largest, as many more bytes in "
+                                       "RAM, and the RAM keeps as much free.")).format(
                 engine=engine, gib=num(stage / GIB, 2)) + f"\n({STAGES_OFFLOADED[s.engine][1]})") if stage else ""
             first = ("\n\n" + self.tr("{engine} runs every layer kept in RAM on the first card: each pass copies "
                                        "every card's share over that card's link in turn.").format(engine=engine)

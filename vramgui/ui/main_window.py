@@ -18,7 +18,7 @@ from ..core.explain import explain_cost, explain_items, explain_training_items
 from ..core.formats import KV_DTYPES, UNQUANTIZED, release_format, stored_format
 from ..core.measured import load_measured
 from ..core.model_files import model_from_path
-from ..core.offload import offloading, plan_costs, staging_bytes
+from ..core.offload import offloading, plan_costs, staging_share
 from ..core.report import estimate_dict, pre_mla_gguf_note, report_markdown
 from ..core.scenario import named_format
 from ..core.speed import costs, estimate_speed, prompt_split
@@ -444,7 +444,7 @@ class MainWindow(QtWidgets.QMainWindow):
                                       spill=plan is not None, ram_limit=plan and plan.max_prompt_tokens,
                                       kept=plan.kept_bytes(f.needed_bytes) if plan is not None else 0.0,
                                       kept_only=plan is None or plan.layers_fixed,
-                                      stage=staging_bytes(s) if plan is not None else 0.0)
+                                      stage=staging_share(s) if plan is not None else 0.0)
         self.second_chart.setCurrentWidget(self.speed_chart)
         self.fit_panel.set_headers(False)
         sp = estimate_speed(s, with_knee=False)
