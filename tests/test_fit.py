@@ -220,6 +220,10 @@ def test_memory_never_decreases_as_bits_grow(model, engine, prompt, family):
         # rows a K-quant's 256-weight block does not divide fall back to wider types (llama.cpp's
         # quantizer): Qwen2.5 0.5B's Q3_K_M is mostly IQ4_NL and its Q4_K_M mostly Q5_0, as large as Q4_0 / Q5_0
         return
+    if engine == "hf" and cat.model(model).architecture.moe is not None:
+        # (HF transformers' bitsandbytes leaves an MoE model's routed experts 16-bit: NF4 there weighs more than INT8,
+        # test_hf_expert_gather's test_bitsandbytes_leaves_an_moe_models_experts_16_bit_under_hf)
+        family = [f for f in family if f not in ("nf4", "nf4-nodq")]
     totals = [float(estimate_memory(Scenario(model=cat.model(model), gpu=cat.gpu("a100-80gb"), engine=engine,
                                              weights=f, prompt_tokens=prompt)).total) for f in family]
     assert all(b >= a for a, b in zip(totals, totals[1:], strict=False))

@@ -67,9 +67,11 @@ def test_the_decode_copies_are_the_peak_they_outweigh(mixtral):
     expert = 3 * 4096 * 14336 * 2
     assert memory_terms(mixtral).decode_gather == 2 * expert == 704_643_072
     assert float(estimate_memory(mixtral).activations) == pytest.approx(16 * 2 * expert * 1.1, rel=1e-9)
-    # not vLLM's fused kernels, nor the quantized experts' own kernels, nor a dense model
+    # not vLLM's fused kernels, nor FP8 experts (their own kernel), nor a dense model; NF4's experts stay 16-bit under
+    # HF transformers (below): gathered as BF16's
     assert memory_terms(mixtral.with_(engine="vllm")).decode_gather == 0
-    assert memory_terms(mixtral.with_(weights="nf4")).decode_gather == 0
+    assert memory_terms(mixtral.with_(weights="nf4")).decode_gather == 2 * expert
+    assert memory_terms(mixtral.with_(weights="nf4", engine="vllm")).decode_gather == 0
     assert memory_terms(mixtral.with_(weights="fp8")).decode_gather == 0
     assert memory_terms(mixtral.with_(model=default_catalog().model("llama3.1-8b"))).decode_gather == 0
 
@@ -91,3 +93,59 @@ def test_a_decode_step_reads_the_copies_three_times(mixtral):
     assert tv.expert_gather == 0
     assert float(decode_parts(tv, 4, 544, link, lat).bytes_moved) == pytest.approx(
         weights_read_terms(s.with_(engine="vllm"))[0] + 8 * (1 - 0.75 ** 4) * expert + kv, rel=1e-9)
+
+
+def test_bitsandbytes_leaves_an_moe_models_experts_16_bit_under_hf(mixtral):
+    # transformers' replace_with_bnb_linear converts torch.nn.Linear (and Conv1D) modules only; its MoE models keep the
+    # routed experts as fused 3-D parameters (MixtralExperts.gate_up_proj, down_proj), which stay BF16. Mixtral 8x7B
+    # NF4 under HF: 32 layers x 8 experts x 3 x 4,096 x 14,336 = 45,097,156,608 expert weights at 2 bytes (84.0 GiB)
+    # beside its other weights in NF4; under vLLM (its bitsandbytes MoE method) the experts are 4-bit too
+    from vramgui.core.params import count_params
+    from vramgui.core.weights import weight_bytes
+    a = mixtral.model.architecture
+    experts = 32 * 8 * 3 * 4096 * 14336
+    assert count_params(a).experts == experts == 45_097_156_608
+    nf4 = mixtral.with_(weights="nf4")
+    assert nf4.weight_format.expert_bits == 16.0 and nf4.with_(engine="vllm").weight_format.expert_bits is None
+    hf, vllm = weight_bytes(a, nf4.weight_format), weight_bytes(a, nf4.with_(engine="vllm").weight_format)
+    assert hf.total - vllm.total == pytest.approx(experts * (2 - nf4.with_(engine="vllm").weight_format.linear_bits
+                                                             / 8), rel=1e-6)
+    # a dense model's NF4 is the same under either engine
+    llama = mixtral.with_(model=default_catalog().model("llama3.1-8b"), weights="nf4")
+    assert llama.weight_format is llama.with_(engine="vllm").weight_format
+    # this transformers: the experts are no bitsandbytes layer
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("bitsandbytes")
+    import torch
+    from transformers import BitsAndBytesConfig, MixtralConfig, MixtralForCausalLM
+    from transformers.integrations.bitsandbytes import replace_with_bnb_linear
+    cfg = MixtralConfig(hidden_size=64, intermediate_size=96, num_hidden_layers=1, num_attention_heads=4,
+                        num_key_value_heads=2, num_local_experts=4, num_experts_per_tok=2, vocab_size=128)
+    with torch.device("meta"):
+        model = MixtralForCausalLM(cfg)
+    model = replace_with_bnb_linear(model, ["lm_head"], BitsAndBytesConfig(load_in_4bit=True))
+    kinds = {n: type(p).__name__ for n, p in model.named_parameters()}
+    assert kinds["model.layers.0.self_attn.q_proj.weight"] == "Params4bit"
+    assert kinds["model.layers.0.mlp.experts.gate_up_proj"] == kinds["model.layers.0.mlp.experts.down_proj"] == \
+        "Parameter"
+
+
+def test_qlora_of_an_moe_model_casts_its_16_bit_experts_to_fp32(mixtral):
+    # QLoRA loads the base as HF transformers does (its experts 16-bit), and peft's prepare_model_for_kbit_training
+    # casts every 16-bit parameter that is no Params4bit to fp32: the experts too, 2 bytes more each
+    from vramgui.core.training import TrainingSetup, frozen_format, kbit_upcast_bytes, training_memory
+    from vramgui.core.weights import weight_bytes
+    t = TrainingSetup(model=mixtral.model, gpu=mixtral.gpu, method="qlora")
+    assert t.kbit_upcast and frozen_format(t).expert_bits == 16.0
+    a = mixtral.model.architecture
+    wb = weight_bytes(a, frozen_format(t))
+    assert kbit_upcast_bytes(t, wb) == wb.embedding + wb.lm_head + wb.other + 2 * 45_097_156_608
+    off = t.model_copy(update={"kbit_upcast": False})
+    assert float(training_memory(t).weights) - float(training_memory(off).weights) == pytest.approx(
+        kbit_upcast_bytes(t, wb), rel=1e-9)
+    # a dense model's QLoRA keeps its 4-bit linear layers: only its embeddings, LM head and norms are cast
+    dense = t.model_copy(update={"model": default_catalog().model("llama3.1-8b")})
+    wd = weight_bytes(dense.model.architecture, frozen_format(dense))
+    assert frozen_format(dense).expert_bits is None
+    assert kbit_upcast_bytes(dense, wd) == wd.embedding + wd.lm_head + wd.other

@@ -760,6 +760,10 @@
         <translation>使用 NVFP4 权重的 vLLM</translation>
     </message>
     <message>
+        <source>HF transformers&apos; bitsandbytes quantization replaces torch.nn.Linear layers only: an MoE model&apos;s routed experts, fused 3-D parameters in transformers 5, stay in 16 bits (its attention, shared experts and dense layers are quantized)</source>
+        <translation>HF transformers 的 bitsandbytes 量化只替换 torch.nn.Linear 层：MoE 模型的路由专家在 transformers 5 中是融合的三维参数，保持 16 位（其注意力、共享专家和稠密层会被量化）</translation>
+    </message>
+    <message>
         <source>HF transformers with NVFP4 weights</source>
         <translation>使用 NVFP4 权重的 HF transformers</translation>
     </message>
@@ -2245,6 +2249,10 @@ Source: {source}</source>
     <message>
         <source>{engine} does not load {format} weights as stored.</source>
         <translation>{engine} 不能直接加载按原样存储的 {format} 权重。</translation>
+    </message>
+    <message>
+        <source>{engine} leaves this model&apos;s routed experts in 16 bits.</source>
+        <translation>{engine} 让该模型的路由专家保持 16 位。</translation>
     </message>
     <message>
         <source>{engine} allocates {tokens} tokens of context a sequence.</source>

@@ -3093,3 +3093,20 @@ def test_card_picker_never_cuts_the_memory_size(qtbot, win):
     assert shown["h100-sxm"] == "H100 80GB HBM3 (SXM5)"                      # its name says 80GB
     assert shown["rtx4090"] == "GeForce RTX 4090  (24 GiB)"                 # (fits whole, less the maker)
     assert shown["rtx6000-ada"].startswith("RTX 6000 Ada") and shown["rtx6000-ada"].endswith("…  (48 GiB)")
+
+
+def test_hf_bitsandbytes_leaves_an_moe_models_experts_16_bit(qtbot, win):
+    # Mixtral 8x7B in NF4 under HF transformers: its routed experts stay BF16 (transformers 5's fused expert parameters
+    # are no torch.nn.Linear, which is all bitsandbytes replaces): a caution, and the strip's weights as the core
+    # counts them, 84 GiB of experts at 2 bytes more than vLLM's 4-bit ones (tests/test_hf_expert_gather.py)
+    p = win.panel
+    drive(qtbot, win, gpus=1, batch=1, model="mixtral-8x7b", gpu="h100-sxm", weights="nf4", engine="hf")
+    assert p.engine_caution.isVisible()
+    assert "HF transformers leaves this model's routed experts in 16 bits." in p.engine_caution.text()
+    assert "replace_with_bnb_linear" in p.engine_caution.toolTip()
+    s = win.state.scenario
+    hf = float(estimate_memory(s).weights)
+    assert win.breakdown.values["weights"].text() == f"{hf / GIB:,.2f} GiB"
+    choose(qtbot, win, p.engine, "vllm")
+    assert "routed experts in 16 bits" not in p.engine_caution.text()
+    assert hf - float(estimate_memory(win.state.scenario).weights) > 60 * GIB

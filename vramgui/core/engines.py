@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .formats import MLX_FORMATS, WEIGHT_FORMATS, stored_kv
+from .formats import MLX_FORMATS, WEIGHT_FORMATS, WeightFormat, stored_kv
 from .units import GIB, MIB
 
 Attention = Literal["eager", "sdpa", "flash"]
@@ -791,10 +791,11 @@ GATHERS_EXPERTS = {
 }
 
 
-def gathers_experts(engine: str, kernel: str) -> bool:
+def gathers_experts(engine: str, fmt: WeightFormat) -> bool:
     """Whether the engine's MoE decode gathers copies of the experts each token picks (:data:`GATHERS_EXPERTS`)
-    for weights multiplied as ``kernel`` (their 16-bit and fp32 tensors, as stored)."""
-    return engine in GATHERS_EXPERTS and kernel in ("fp16", "fp32")
+    for weights in ``fmt``: routed experts stored in 16 or 32 bits (the 16-bit formats; bitsandbytes' under HF
+    transformers, :data:`HF_BNB_EXPERTS`), as batched_mm indexes them."""
+    return engine in GATHERS_EXPERTS and fmt.kernel != "gguf" and (fmt.expert_bits or fmt.linear_bits) >= 16
 
 
 #: Engines that run every layer kept in RAM on the first card, whichever card's share of the model it is: their
@@ -822,6 +823,14 @@ STAGES_OFFLOADED = {
 
 #: bitsandbytes' weight formats (NF4 with and without double quantization, LLM.int8()).
 BITSANDBYTES = frozenset({"nf4", "nf4-nodq", "bnb-int8"})
+#: HF transformers' bitsandbytes quantization of an MoE model: its routed experts stay 16-bit (why, source).
+HF_BNB_EXPERTS = (
+    "HF transformers' bitsandbytes quantization replaces torch.nn.Linear layers only: an MoE model's routed experts, "
+    "fused 3-D parameters in transformers 5, stay in 16 bits (its attention, shared experts and dense layers are "
+    "quantized)",
+    "github.com/huggingface/transformers, src/transformers/integrations/bitsandbytes.py (replace_with_bnb_linear: "
+    "'isinstance(module, Conv1D) or type(module) is nn.Linear'); models/mixtral/modeling_mixtral.py (MixtralExperts: "
+    "gate_up_proj and down_proj nn.Parameters of num_experts x ...), transformers 5.24")
 #: What HF transformers asks of bitsandbytes weights placed partly in system RAM (its device_map offload): (why,
 #: source).  The plans count the quantized bytes there.
 HF_BNB_OFFLOAD = (

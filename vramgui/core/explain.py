@@ -17,7 +17,7 @@ import numpy as np
 from .architecture import layout_note
 from .engines import GATHERS_EXPERTS, batch_defaults, engine_share, latent_cache, mla_absorbed, up_projected_gguf
 from .fit import budget_bytes
-from .formats import K_FALLBACK, WEIGHT_FORMATS
+from .formats import K_FALLBACK
 from .memory import (
     communication_bytes,
     compressed_entry_elements,
@@ -1012,6 +1012,7 @@ def explain_training(t) -> dict[str, str]:
         OPTIMIZER_BYTES,
         adapter_activation_bytes,
         fp32_adapters,
+        frozen_format,
         kbit_upcast_bytes,
         layer_activation_bytes,
         optimizer_step_bytes,
@@ -1024,11 +1025,14 @@ def explain_training(t) -> dict[str, str]:
     n = m.trainable_params
     step = optimizer_step_bytes(t, n)
     zero = f" ÷ {t.n_gpus} cards (ZeRO-{t.zero})" if t.zero and t.n_gpus > 1 else ""
-    upcast = kbit_upcast_bytes(t, weight_bytes(a, WEIGHT_FORMATS["nf4"]))
-    frozen = weight_bytes(a, WEIGHT_FORMATS["nf4" if t.method == "qlora" else "bf16"]).total
+    upcast = kbit_upcast_bytes(t, weight_bytes(a, frozen_format(t)))
+    frozen = weight_bytes(a, frozen_format(t)).total
+    experts16 = t.method == "qlora" and (frozen_format(t).expert_bits or 0.0) >= 16
     base = {"full": "", "lora": f"frozen bf16 base {_g(frozen)} + ",
-            "qlora": f"frozen NF4 base {_g(frozen)} (4.13 bits) + "
-            + (f"its embeddings, LM head and norms cast to fp32 (+{_g(upcast)}) + " if upcast else "")}[t.method]
+            "qlora": f"frozen NF4 base {_g(frozen)} ("
+            + ("its routed experts 16-bit, as bitsandbytes leaves them" if experts16 else "4.13 bits") + ") + "
+            + (f"its embeddings, LM head{', routed experts' if experts16 else ''} and norms cast to fp32 "
+               f"(+{_g(upcast)}) + " if upcast else "")}[t.method]
     trained = t.method == "full"
     layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention, trained))
     fp32 = fp32_adapters(t)

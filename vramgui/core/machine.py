@@ -87,7 +87,7 @@ from .offload import (
 )
 from .params import count_params
 from .presets import GPU, ModelPreset
-from .scenario import Scenario, splits_heads
+from .scenario import Scenario, named_format, splits_heads
 from .speed import (
     attention_peak,
     bandwidth_efficiency,
@@ -286,22 +286,30 @@ def _scenario(model: ModelPreset, gpu: GPU, fmt: str, engine: str, n: int, kv: s
                                     reserved_mib=0.0, host=host)
 
 
-def _stacked_speed(scenarios: list[Scenario], terms: list[MemoryTerms], wfs, heads: np.ndarray, by_format: dict):
-    """The speed terms of one scenario per model stacked as models x formats ``wfs`` (``heads``: the output layer's
-    bytes of each; ``by_format``: the fields that depend on the format and the card alone)."""
+def _stacked_speed(scenarios: list[Scenario], terms: list[MemoryTerms], wf_of, heads: np.ndarray, by_format: dict):
+    """The speed terms of one scenario per model stacked as models x formats ``wf_of`` (each model's row of format
+    objects; ``heads``: the output layer's bytes of each; ``by_format``: the fields that depend on the format and the
+    card alone)."""
     shape = heads.shape
-    read = np.array([weights_read_terms(s, w) for s in scenarios for w in wfs]).reshape(shape + (4,))
+    read = np.array([weights_read_terms(s, w) for s, wfs in zip(scenarios, wf_of, strict=True)
+                     for w in wfs]).reshape(shape + (4,))
     return replace(stack_speed_terms([speed_terms(s, t) for s, t in zip(scenarios, terms, strict=True)],
                                      (shape[0], 1)),
                    dense_bytes=read[..., 0], expert_bytes=read[..., 1], num_experts=read[..., 2],
                    experts_per_token=read[..., 3],
-                   head_bytes=np.array([[prompt_head_bytes(s, w, heads[i, j]) for j, w in enumerate(wfs)]
+                   head_bytes=np.array([[prompt_head_bytes(s, w, heads[i, j]) for j, w in enumerate(wf_of[i])]
                                         for i, s in enumerate(scenarios)]),
                    **by_format,
-                   **{f: np.array([[dequantized(s, w).get(f, 0.0) for w in wfs] for s in scenarios])
+                   **{f: np.array([[dequantized(s, w).get(f, 0.0) for w in wfs] for s, wfs in
+                                   zip(scenarios, wf_of, strict=True)])
                       for f in ("dequant_weights", "dequant_bytes")},
-                   expert_gather=np.array([[expert_gather(s.engine, w, read[i, j, 1]) for j, w in enumerate(wfs)]
+                   expert_gather=np.array([[expert_gather(s.engine, w, read[i, j, 1]) for j, w in enumerate(wf_of[i])]
                                            for i, s in enumerate(scenarios)]))
+
+
+def _per_format(rows: list[list], fn, key: str, *card) -> np.ndarray:
+    """``fn(key, format, *card)`` for each format object of ``rows`` (one row for every model, or a row of each)."""
+    return np.array([[fn(key, w, *card) for w in r] for r in rows])
 
 
 def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n: int, kv: str,
@@ -323,14 +331,19 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
         base = [_scenario(m, gpu, fmts[0], eng, n, kv, host) for m in models]
         archs = [m.architecture for m in models]
         wfs = [WEIGHT_FORMATS[f] for f in fmts]
-        wbs = [weight_bytes(a, w) for a in archs for w in wfs]
+        # (each model's formats as its engine loads them: HF transformers' bitsandbytes leaves an MoE model's experts
+        # 16-bit, scenario.named_format)
+        wf_of = [[named_format(f, m, eng) for f in fmts] for m in models]
+        uniform = all(w is wfs[j] for r in wf_of for j, w in enumerate(r))
+        wbs = [weight_bytes(a, w) for a, row in zip(archs, wf_of, strict=True) for w in row]
         per_model = [memory_terms(s) for s in base]
         weights = [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(base) for j in range(len(wfs))]
         # (the fused-expert workspaces depend on the format too: none for MXFP4 experts)
         workspaces = [moe_workspace_for(s.model.architecture, s.profile, s.tensor_parallel, f) for s in base
                       for f in fmts]
         # (and HF transformers' decode copies of the experts: of 16-bit ones only)
-        gathers = [decode_gather_for(s.model.architecture, s.profile, w) for s in base for w in wfs]
+        gathers = [decode_gather_for(s.model.architecture, s.profile, w) for s, row in zip(base, wf_of, strict=True)
+                   for w in row]
         mem = replace(stack_terms(per_model), weights=np.array(weights).reshape(shape),
                       moe_workspace=np.array(workspaces).reshape(shape),
                       decode_gather=np.array(gathers).reshape(shape))
@@ -346,26 +359,27 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
         heads = np.array([output_layer_bytes(archs[i], wbs[i * len(wfs) + j]) for i in range(len(archs))
                           for j in range(len(wfs))], dtype=np.float64).reshape(shape)
         row = speed_key(base[0].profile, gpu, base[0].host)
-        kernels = np.array([[small_batch_kernels(row, w, gpu) for w in wfs]])   # (1, formats, 2)
-        # (the same for every set of scenarios: by the format and the card)
+        rows = [wfs] if uniform else wf_of     # (by the format and the card: one row for every model where alike)
+        kernels = _per_format(rows, small_batch_kernels, row, gpu)   # (1 or models, formats, 2)
         by_format = dict(
-            bw_efficiency=np.array([[bandwidth_efficiency(row, w, gpu) for w in wfs]]),
-            prompt_bw_efficiency=np.array([[prompt_bandwidth_efficiency(row, w, gpu) for w in wfs]]),
+            bw_efficiency=_per_format(rows, bandwidth_efficiency, row, gpu),
+            prompt_bw_efficiency=_per_format(rows, prompt_bandwidth_efficiency, row, gpu),
             mmvq_rate=kernels[..., 0], mmq_load=kernels[..., 1],
-            exposed=np.array([[exposed_share(row, w) for w in wfs]]),
+            exposed=_per_format(rows, exposed_share, row),
             # (a llama.cpp machine's 16-bit rows: cuBLAS's rate, its GGUF rows' tile kernels')
-            flops_efficiency=np.array([[compute_efficiency(row, w, gpu) for w in wfs]]),
-            sol_flops=np.array([[sol_compute_factor(row, w, gpu) for w in wfs]]),
-            attention_peak=np.array([[attention_peak(gpu, w) for w in wfs]]),
+            flops_efficiency=_per_format(rows, compute_efficiency, row, gpu),
+            sol_flops=_per_format(rows, sol_compute_factor, row, gpu),
+            attention_peak=np.array([[attention_peak(gpu, w) for w in r] for r in rows]),
             # (bitsandbytes' layers in HF transformers: their host cost and dequantization)
-            host_floor=np.array([[host_floor_s(row, a, w) for w in wfs] for a in archs]),
-            host_extra_rows=np.array([[host_extra_rows_s(row, a, w) for w in wfs] for a in archs]))
+            host_floor=np.array([[host_floor_s(row, a, w) for w in r] for a, r in zip(archs, wf_of, strict=True)]),
+            host_extra_rows=np.array([[host_extra_rows_s(row, a, w) for w in r]
+                                      for a, r in zip(archs, wf_of, strict=True)]))
 
-        speed = _stacked_speed(base, per_model, wfs, heads, by_format)
+        speed = _stacked_speed(base, per_model, wf_of, heads, by_format)
         # a layer split's decode reads each card's layers in turn: one card's terms (the N cards' where the engine's
         # own parallelism is a layer split, llama.cpp's; generic's N cards are tensor parallel on the GPU alone)
         speed1 = speed if ones is base or base[0].profile.parallel == "layer" \
-            else _stacked_speed(ones, [memory_terms(s) for s in ones], wfs, heads, by_format)
+            else _stacked_speed(ones, [memory_terms(s) for s in ones], wf_of, heads, by_format)
 
         def arr(values, shape=shape):
             return np.array(values, dtype=np.float64).reshape(shape)
@@ -377,14 +391,14 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             layer_bytes=arr([w.linear + w.other for w in wbs]) / layers,
             lm_head=heads, tied=np.array([[a.tie_embeddings] for a in archs]),
             embedding=arr([w.embedding for w in wbs]),
-            bits=[[_bits(a, wf, wbs[i * len(wfs) + j]) for j, wf in enumerate(wfs)] for i, a in enumerate(archs)],
-            copy_weight=arr([largest_tensor_bytes(a, w) for a in archs for w in wfs]),
+            bits=[[_bits(a, wf, wbs[i * len(wfs) + j]) for j, wf in enumerate(wf_of[i])] for i, a in enumerate(archs)],
+            copy_weight=arr([largest_tensor_bytes(a, w) for a, r in zip(archs, wf_of, strict=True) for w in r]),
             cpu_share=np.array([[cpu_bandwidth_share(w) for w in wfs]]),
-            expert_layer=arr([experts_layer_bytes(a, w) for a in archs for w in wfs]),
+            expert_layer=arr([experts_layer_bytes(a, w) for a, r in zip(archs, wf_of, strict=True) for w in r]),
             moe_share=arr([a.moe_layers / a.num_layers for a in archs], (len(models), 1)),
             head_flops=arr([head_flops(a) for a in archs], (len(models), 1)),
-            copy_experts=arr([largest_tensor_bytes(a, w, experts_only=True) if a.moe else 0.0 for a in archs
-                              for w in wfs]),
+            copy_experts=arr([largest_tensor_bytes(a, w, experts_only=True) if a.moe else 0.0
+                              for a, r in zip(archs, wf_of, strict=True) for w in r]),
             kv_copy=arr([kv_copy_per_cell(s) for s in base], (len(models), 1)),
         ))
     _GROUPS[key] = ((*models, gpu), groups)

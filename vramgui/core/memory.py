@@ -294,7 +294,7 @@ def decode_gather_for(a: Architecture, p: EngineProfile, fmt: WeightFormat) -> f
     token picks, its gate/up and down matrices at once (the down projection's copies are made while the gate/up
     ones are still held); 0 elsewhere.  The copies of b sequences' step are its transient peak when they outweigh
     the prompt's pass."""
-    if a.moe is None or not a.moe_layers or not gathers_experts(p.id, fmt.kernel):
+    if a.moe is None or not a.moe_layers or not gathers_experts(p.id, fmt):
         return 0.0
     one = mlp_params(a.expert_width, a.moe.expert_intermediate_size, a.gated_mlp, False)[0]
     return a.moe.experts_per_token * one * expert_bits(a, fmt) / 8.0

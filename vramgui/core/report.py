@@ -13,6 +13,7 @@ from .engines import (
     BITSANDBYTES,
     CACHE_CAPS_CONTEXT,
     COPIED_OFFLOAD,
+    HF_BNB_EXPERTS,
     HF_BNB_OFFLOAD,
     HF_NO_MPS,
     LLAMACPP,
@@ -225,7 +226,8 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "engine_note": engine_note(s), "card_note": card_note(s), "gguf_note": gguf_note(s),
                      "format_note": format_note(s), "default_context_note": default_context_note(s),
                      "fit_margin_note": fit_margin_note(s), "server_context_note": server_context_note(s),
-                     "context_cap_note": context_cap_note(s), "one_card_note": one_card_note(s)},
+                     "context_cap_note": context_cap_note(s), "one_card_note": one_card_note(s),
+                     "experts_note": experts_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -339,7 +341,7 @@ def context_note(s) -> str | None:
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
 NOTE_KEYS = ("context_note", "default_context_note", "fit_margin_note", "server_context_note", "context_cap_note",
              "tp_split_note", "nodes_note", "machines_note", "data_parallel_note", "batched_decode_note", "engine_note",
-             "card_note", "gguf_note", "format_note", "one_card_note")
+             "card_note", "gguf_note", "format_note", "experts_note", "one_card_note")
 
 
 def default_context_note(s) -> str | None:
@@ -535,6 +537,15 @@ def format_note(s) -> str | None:
         return None
     why, source = converts
     return f"{s.profile.name} does not load {s.weight_format.name} weights as stored ({why}; {source})"
+
+
+def experts_note(s) -> str | None:
+    """Where the engine leaves an MoE model's routed experts 16-bit beside quantized layers (HF transformers'
+    bitsandbytes: :data:`engines.HF_BNB_EXPERTS`); None elsewhere."""
+    if s.weights not in BITSANDBYTES or (s.weight_format.expert_bits or 0.0) < 16:
+        return None
+    return (f"{HF_BNB_EXPERTS[0]}: the estimate counts {s.model.name}'s routed experts at 16 bits "
+            f"({HF_BNB_EXPERTS[1]})")
 
 
 def one_card_note(s) -> str | None:

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .engines import ENGINES, KV_NEEDS_FLASH, KV_TYPES, NO_EAGER_ATTENTION, EngineProfile, takes_kv
+from .engines import (
+    BITSANDBYTES,
+    ENGINES,
+    HF_BNB_EXPERTS,
+    KV_NEEDS_FLASH,
+    KV_TYPES,
+    NO_EAGER_ATTENTION,
+    EngineProfile,
+    takes_kv,
+)
 from .formats import KV_DTYPES, NVFP4_WEIGHT_ONLY, WEIGHT_FORMATS, KVDtype, WeightFormat
 from .presets import GPU, ModelPreset
 from .weights import FILE_FORMAT, file_weight_format
@@ -39,12 +49,24 @@ def splits_heads(num_heads: int, num_kv_heads: int, tp: int) -> bool:
     return num_heads % tp == 0 and kv_ok
 
 
-def named_format(weights: str, model: ModelPreset) -> WeightFormat:
-    """The named weight format ``weights`` for ``model``: "nvfp4" as the model's config says its checkpoint multiplies
-    (weight-only where it marks it so: formats.NVFP4_WEIGHT_ONLY), else the table's."""
+def named_format(weights: str, model: ModelPreset, engine: str | None = None) -> WeightFormat:
+    """The named weight format ``weights`` for ``model`` (under ``engine``, where given): "nvfp4" as the model's config
+    says its checkpoint multiplies (weight-only where it marks it so: formats.NVFP4_WEIGHT_ONLY); bitsandbytes' formats
+    under HF transformers with an MoE model's routed experts in 16 bits (engines.HF_BNB_EXPERTS); else the table's."""
     if weights == "nvfp4" and model.fp4_weight_only:
         return NVFP4_WEIGHT_ONLY
+    if engine == "hf" and weights in BITSANDBYTES:
+        a = model.architecture
+        if a.moe is not None and a.moe_layers:
+            return _bnb_16bit_experts(weights)
     return WEIGHT_FORMATS[weights]
+
+
+@cache
+def _bnb_16bit_experts(weights: str) -> WeightFormat:
+    fmt = WEIGHT_FORMATS[weights]
+    return fmt.model_copy(update={"expert_bits": 16.0,
+                                  "source": f"{fmt.source}. {HF_BNB_EXPERTS[0]} ({HF_BNB_EXPERTS[1]})"})
 
 
 class Scenario(BaseModel):
@@ -127,7 +149,7 @@ class Scenario(BaseModel):
     def weight_format(self) -> WeightFormat:
         if self.weights == FILE_FORMAT:
             return file_weight_format(self.model)
-        return named_format(self.weights, self.model)
+        return named_format(self.weights, self.model, self.engine)
 
     @property
     def kv(self) -> KVDtype:

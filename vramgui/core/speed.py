@@ -1066,7 +1066,10 @@ def _apple_core_clocks_per_s(gpu: GPU) -> float | None:
 
 
 def _bandwidth_share(key: str, fmt: WeightFormat) -> float:
-    return _share_of(key, fmt.kernel, fmt.expert_bits or fmt.linear_bits)   # (MXFP4: the experts, most of the bytes)
+    # (MXFP4: the experts, most of the bytes; 16-bit experts beside 4- or 8-bit layers, bitsandbytes' under HF
+    # transformers: read at the 16-bit share, most of the bytes too)
+    bits = fmt.expert_bits or fmt.linear_bits
+    return _share_of(key, "fp16" if fmt.kernel != "gguf" and bits >= 16 else fmt.kernel, bits)
 
 
 @lru_cache(maxsize=256)
@@ -1371,7 +1374,7 @@ def expert_gather(engine: str, fmt: WeightFormat, expert_bytes: float = 1.0) -> 
     """:class:`SpeedTerms`' ``expert_gather``: :data:`EXPERT_GATHER_READS` where the engine's MoE decode gathers
     copies of the experts each token picks for weights in ``fmt`` (:func:`~vramgui.core.engines.gathers_experts`)
     and the model has routed experts (``expert_bytes``), else 0."""
-    return EXPERT_GATHER_READS if expert_bytes and gathers_experts(engine, fmt.kernel) else 0.0
+    return EXPERT_GATHER_READS if expert_bytes and gathers_experts(engine, fmt) else 0.0
 
 
 def dequantized(s: Scenario, fmt: WeightFormat | None = None) -> dict:
@@ -1385,7 +1388,7 @@ def dequantized(s: Scenario, fmt: WeightFormat | None = None) -> dict:
         return {}
     # (the whole model's, card after card under a layer split, as weights_read_terms reads them; tensor parallel
     # splits them)
-    weights = _linear_matrices(a)[1] / s.tensor_parallel
+    weights = _linear_matrices(a, _routed_kept(fmt))[1] / s.tensor_parallel
     return {"dequant_weights": weights, "dequant_bytes": weights * fmt.linear_bits / 8.0}
 
 
@@ -1511,7 +1514,7 @@ def bnb_linears(engine: str, a, fmt: WeightFormat | None) -> int:
     (:data:`BNB_ROWS`, :data:`BNB_LINEAR_KERNELS`); 0 for other formats and engines."""
     if fmt is None or engine not in BNB_ROWS or fmt.id not in BNB_LINEAR_KERNELS:
         return 0
-    return _linear_matrices(a)[0]
+    return _linear_matrices(a, _routed_kept(fmt))[0]
 
 
 def bnb_kernels(engine: str, a, fmt: WeightFormat | None) -> tuple[float, float]:
@@ -1524,11 +1527,24 @@ def bnb_kernels(engine: str, a, fmt: WeightFormat | None) -> tuple[float, float]
     return n * one, n * several
 
 
-def _linear_matrices(a) -> tuple[int, float]:
+def _linear_matrices(a, routed_apart: bool = False) -> tuple[int, float]:
     """(linear matrices a token passes, their weights): :func:`~vramgui.core.training.linear_shapes`, the routed
-    experts a token passes counted."""
+    experts a token passes counted, or left out with ``routed_apart`` (bitsandbytes under HF transformers leaves
+    them 16-bit: :func:`_routed_kept`)."""
     shapes = [shape for group in linear_shapes(a, passed=True).values() for shape in group]
-    return sum(n for _, _, n in shapes), float(sum(d_in * d_out * n for d_in, d_out, n in shapes))
+    n, w = sum(n for _, _, n in shapes), float(sum(d_in * d_out * n for d_in, d_out, n in shapes))
+    if routed_apart and a.moe is not None and a.moe_layers:
+        mats = 3 if a.gated_mlp else 2
+        k = a.moe_layers * a.moe.experts_per_token
+        n -= k * mats
+        w -= float(k * mats * a.moe.expert_intermediate_size * a.expert_width)
+    return n, w
+
+
+def _routed_kept(fmt: WeightFormat) -> bool:
+    """Whether ``fmt`` (a bitsandbytes format) keeps the routed experts apart in 16 bits (HF transformers: engines.
+    HF_BNB_EXPERTS): they are no bitsandbytes layers then."""
+    return (fmt.expert_bits or 0.0) >= 16
 
 
 def host_layers(engine: str, a) -> float:

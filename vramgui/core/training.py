@@ -394,8 +394,7 @@ def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
         weights = trainable * w_b
     else:
         trainable = lora_params(a, t.lora_rank, t.adapted_targets)
-        fmt = WEIGHT_FORMATS["nf4" if t.method == "qlora" else "bf16"]
-        wb = weight_bytes(a, fmt, p)
+        wb = weight_bytes(a, frozen_format(t), p)
         frozen_bytes = wb.total + kbit_upcast_bytes(t, wb)
         # adapters A (r × d_in) and B (d_out × r): factored moments are r + d per matrix
         opt = trainable * o_b if t.optimizer != "adafactor" else 4.0 * trainable * 2 / max(t.lora_rank, 1)
@@ -425,14 +424,24 @@ def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
                           logits=logits * ones)
 
 
+def frozen_format(t: TrainingSetup):
+    """The frozen base's weight format under LoRA (bf16) and QLoRA (NF4, as HF transformers loads it: an MoE model's
+    routed experts stay 16-bit, engines.HF_BNB_EXPERTS)."""
+    from .scenario import named_format
+    return named_format("nf4", t.model, "hf") if t.method == "qlora" else WEIGHT_FORMATS["bf16"]
+
+
 def kbit_upcast_bytes(t: TrainingSetup, wb) -> float:
     """What QLoRA's frozen weights gain from peft's ``prepare_model_for_kbit_training`` (``t.kbit_upcast``; the
     QLoRA scripts, TRL's SFTTrainer with a 4-bit model and Axolotl call it): every parameter that is not 4-bit
-    (the embeddings, the LM head, norms and biases, 16-bit in ``wb``) cast to fp32, two bytes more each
-    (SOURCES["kbit_upcast"]); 0 for other methods or without it."""
+    (the embeddings, the LM head, norms and biases, 16-bit in ``wb``; an MoE model's routed experts, which
+    bitsandbytes leaves 16-bit under transformers 5) cast to fp32, two bytes more each (SOURCES["kbit_upcast"]); 0
+    for other methods or without it."""
     if t.method != "qlora" or not t.kbit_upcast:
         return 0.0
-    return wb.embedding + wb.lm_head + wb.other
+    a = t.model.architecture
+    experts = 2.0 * count_params(a).experts if (frozen_format(t).expert_bits or 0.0) >= 16 else 0.0
+    return wb.embedding + wb.lm_head + wb.other + experts
 
 
 def optimizer_step_bytes(t: TrainingSetup, trainable: float) -> float:

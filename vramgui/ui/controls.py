@@ -16,6 +16,7 @@ from ..core.engines import (
     BITSANDBYTES,
     CACHE_CAPS_CONTEXT,
     COPIED_OFFLOAD,
+    HF_BNB_EXPERTS,
     HF_BNB_OFFLOAD,
     HF_NO_MPS,
     LLAMACPP,
@@ -1411,6 +1412,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             lines.append(self.tr("{engine} does not load {format} weights as stored.").format(
                 engine=core_name(s.profile.name), format=core_name(s.weight_format.name)))
             tips.append(core_name(why) + f".\n({source})")
+        if not training and s.weights in BITSANDBYTES and (s.weight_format.expert_bits or 0.0) >= 16:
+            # (core.report.experts_note: HF transformers' bitsandbytes leaves an MoE model's experts 16-bit)
+            lines.append(self.tr("{engine} leaves this model's routed experts in 16 bits.").format(
+                engine=core_name(s.profile.name)))
+            tips.append(core_name(HF_BNB_EXPERTS[0]) + f".\n({HF_BNB_EXPERTS[1]})")
         floor = 0 if training else default_context(s.profile, s.gpu, s.n_gpus, s.model.architecture.max_context)
         if floor > s.context_tokens:            # (core.report.default_context_note)
             lines.append(self.tr("{engine} allocates {tokens} tokens of context a sequence.").format(

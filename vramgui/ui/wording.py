@@ -114,6 +114,10 @@ CORE_NAMES = (QT_TRANSLATE_NOOP("Formats", "Generic (theory)"),
               QT_TRANSLATE_NOOP("Formats", "vLLM with INT8 W8A8 weights"),
               QT_TRANSLATE_NOOP("Formats", "vLLM with MXFP4 experts"),
               QT_TRANSLATE_NOOP("Formats", "vLLM with NVFP4 weights"),
+              QT_TRANSLATE_NOOP("Formats", "HF transformers' bitsandbytes quantization replaces torch.nn.Linear "
+                                           "layers only: an MoE model's routed experts, fused 3-D parameters in "
+                                           "transformers 5, stay in 16 bits (its attention, shared experts and dense "
+                                           "layers are quantized)"),
               QT_TRANSLATE_NOOP("Formats", "HF transformers with NVFP4 weights"),
               QT_TRANSLATE_NOOP("Formats", "SGLang with NVFP4 weights"),
               QT_TRANSLATE_NOOP("Formats", "SGLang with GGUF weights"),
