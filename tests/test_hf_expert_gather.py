@@ -5,6 +5,7 @@ narrow Mixtral), and the estimate's bytes against hand counts. Without torch and
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import pytest
 
@@ -52,6 +53,16 @@ def test_transformers_decode_kernel_copies_each_picked_expert():
     assert copies.bytes == 2 * b * 2 * (2 * 96 * 64 + 64 * 96) * 2
     a = architecture_from_hf_config(cfg.to_dict())
     assert copies.bytes == a.moe_layers * b * decode_gather_for(a, ENGINES["hf"], WEIGHT_FORMATS["bf16"])
+
+
+#: Narrow MoE configs (config.json keys) whose counts are compared with transformers' and peft's own
+MIXTRAL = {"model_type": "mixtral", "architectures": ["MixtralForCausalLM"], "hidden_size": 64,
+           "intermediate_size": 96, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+           "num_local_experts": 4, "num_experts_per_tok": 2, "vocab_size": 128, "max_position_embeddings": 4096}
+QWEN2_MOE = {"model_type": "qwen2_moe", "architectures": ["Qwen2MoeForCausalLM"], "hidden_size": 64,
+             "intermediate_size": 128, "moe_intermediate_size": 32, "shared_expert_intermediate_size": 80,
+             "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "num_experts": 4,
+             "num_experts_per_tok": 2, "vocab_size": 128, "max_position_embeddings": 4096}
 
 
 @pytest.fixture
@@ -149,3 +160,27 @@ def test_qlora_of_an_moe_model_casts_its_16_bit_experts_to_fp32(mixtral):
     wd = weight_bytes(dense.model.architecture, frozen_format(dense))
     assert frozen_format(dense).expert_bits is None
     assert kbit_upcast_bytes(dense, wd) == wd.embedding + wd.lm_head + wd.other
+
+
+def test_lora_adapts_no_routed_expert():
+    # peft's LoRA adapts the torch.nn.Linear modules its target_modules name; transformers 5's routed experts are fused
+    # parameters, no such module: on a narrow Mixtral (hidden 64, 2 layers, 4 KV-grouped heads of 16, KV width 32) the
+    # seven usual targets at r 4 adapt attention alone, 2 x 4 x (2 x (64 + 64) + 2 x (64 + 32)) = 3,584; on a narrow
+    # Qwen2-MoE its shared expert too (width 80): + 2 x 3 x 4 x (64 + 80) = 7,040
+    from vramgui.core.training import lora_params
+    targets = ("q", "k", "v", "o", "gate", "up", "down")
+    assert lora_params(architecture_from_hf_config(MIXTRAL), 4, targets) == 2 * 4 * (2 * 128 + 2 * 96) == 3584
+    assert lora_params(architecture_from_hf_config(QWEN2_MOE), 4, targets) == 3584 + 2 * 3 * 4 * 144 == 7040
+    # and peft counts the same on transformers' own models
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("peft")
+    from peft import LoraConfig, get_peft_model
+    from transformers import MixtralConfig, MixtralForCausalLM, Qwen2MoeConfig, Qwen2MoeForCausalLM
+    names = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    for cls, cfg, want in ((MixtralForCausalLM, MixtralConfig(**MIXTRAL), 3584),
+                           (Qwen2MoeForCausalLM, Qwen2MoeConfig(**QWEN2_MOE), 7040)):
+        with warnings.catch_warnings():     # (peft 0.21 asks transformers 5 a deprecated question)
+            warnings.simplefilter("ignore", FutureWarning)
+            model = get_peft_model(cls(cfg), LoraConfig(r=4, target_modules=names))
+        assert sum(p.numel() for p in model.parameters() if p.requires_grad) == want, cls.__name__

@@ -991,7 +991,9 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
                           Assumption("Allocator", f"{t.allocator}: {_g(float(m.fragmentation))}",
                                      TRAINING_SOURCES["ALLOCATOR_FRACTION"])),
              "total": (card,),
-             "trainable": (Assumption("Adapters", f"rank {t.lora_rank}", TRAINING_SOURCES["lora"]),)
+             "trainable": (Assumption("Adapters", f"rank {t.lora_rank}", TRAINING_SOURCES["lora"]),
+                           *((Assumption("Routed experts", "no adapters: fused parameters, no linear layers",
+                                         TRAINING_SOURCES["lora_routed"]),) if t.model.architecture.moe else ()))
              if t.method != "full" else ()}
     titles = {"weights": "Weights", "gradients": "Gradients", "optimizer": "Optimizer states",
               "activations": "Activations", "overhead": "Overhead", "total": "Total",

@@ -131,6 +131,12 @@ SOURCES = {
                           "allocated peak, its logits' and step's phases alike in size), expandable segments 0-2 % "
                           "in all three (tests/data/measured/training.jsonl own- 'needed' points)",
     "lora": "LoRA (Hu et al., 2021): rank r adapters add r · (d_in + d_out) parameters per matrix",
+    "lora_routed": "peft's LoRA adapts the modules its target_modules name where they are torch.nn.Linear (or its "
+                   "other supported layers); transformers 5 keeps an MoE model's routed experts as fused 3-D "
+                   "parameters (MixtralExperts.gate_up_proj, down_proj), no such module: peft 0.21 finds no "
+                   "up_proj, gate_proj or down_proj in Mixtral ('Target modules ... not found in the base model'), so "
+                   "the routed experts take no adapters (peft's target_parameters would be needed); shared experts and "
+                   "dense MLPs do",
     "kbit_upcast": "peft's prepare_model_for_kbit_training (peft 0.21, utils/other.py: 'cast all non INT8 "
                    "parameters to fp32', every float16 / bfloat16 parameter that is not a bitsandbytes Params4bit), "
                    "which the QLoRA paper's qlora.py, TRL's SFTTrainer given a 4-bit model and Axolotl call; "
@@ -206,21 +212,21 @@ class TrainingSetup(BaseModel):
         return self.lora_targets
 
 
-def linear_shapes(a: Architecture, passed: bool = False) -> dict[str, list[tuple[int, int, int]]]:
-    """Per role, the (d_in, d_out, count in the model) of the linear layers LoRA can
-    target; MoE layers list their experts' and shared experts' matrices (with ``passed``,
-    the experts a token passes: its top-k); a recurrent mixer's input projections
+def linear_shapes(a: Architecture, passed: bool = False, routed: bool = True) -> dict[str, list[tuple[int, int, int]]]:
+    """Per role, the (d_in, d_out, count in the model) of the linear layers; MoE layers list their experts' and shared
+    experts' matrices (with ``passed``, the experts a token passes: its top-k; without ``routed``, the shared experts
+    alone: the matrices LoRA adapts, :func:`lora_params`); a recurrent mixer's input projections
     (:data:`IN_PROJ_MODULES` modules side by side) count as one matrix of their summed
     outputs plus ``d`` inputs for each further module."""
     d = a.hidden_size
     q_out, kv_out = a.num_heads * a.q_head_dim * (2 if a.attn_output_gate else 1), a.num_kv_heads * a.head_dim
     n_moe, n_attn = a.moe_layers, a.attention_layers
     widths = [(f, c, d) for f, c in a.dense_mlp_widths]
-    if a.moe:
+    if a.moe and routed:
         widths.append((a.moe.expert_intermediate_size,
                        n_moe * (a.moe.experts_per_token if passed else a.moe.num_experts), a.expert_width))
-        if a.moe.shared_intermediate_size:
-            widths.append((a.moe.shared_intermediate_size, n_moe, d))
+    if a.moe and a.moe.shared_intermediate_size:
+        widths.append((a.moe.shared_intermediate_size, n_moe, d))
     widths = [(f, c, w) for f, c, w in widths if c]
     c = a.compressed
     if c:   # DeepSeek-V4: q_a / q_b (the query latent), one K=V projection, the grouped output projection's two
@@ -269,8 +275,10 @@ def adapted_layers(a: Architecture, targets: tuple[str, ...]) -> int:
 
 
 def lora_params(a: Architecture, rank: int, targets: tuple[str, ...]) -> int:
-    """Trainable adapter parameters: ``r · (d_in + d_out)`` for every targeted matrix."""
-    shapes = linear_shapes(a)
+    """Trainable adapter parameters: ``r · (d_in + d_out)`` for every targeted matrix: peft's target_modules adapt
+    torch.nn.Linear layers, which an MoE model's routed experts are not in transformers 5 (fused 3-D parameters,
+    SOURCES["lora_routed"]): its attention, dense and shared-expert MLPs."""
+    shapes = linear_shapes(a, routed=False)
     return sum(rank * (x + y) * c for t in targets for x, y, c in shapes.get(t, []))
 
 
@@ -461,7 +469,7 @@ def adapter_activation_bytes(a: Architecture, targets: tuple[str, ...], rank: in
     lora_A's fp32 output for lora_B's: ``ADAPTER_ACT_BYTES·(d_in + r)`` each (counted with
     saved-tensor hooks: ``benchmarks/count_hf_activations.py --lora``); bf16 adapters read the
     bf16 input the layer keeps anyway and add lora_A's output, ``2·r``."""
-    shapes = linear_shapes(a, passed=True)
+    shapes = linear_shapes(a, passed=True, routed=False)      # (the routed experts are not adapted: lora_params)
     per = (lambda x: ADAPTER_ACT_BYTES * (x + rank)) if fp32 else (lambda x: 2.0 * rank)
     per_token = sum(c * per(x) for t in targets for x, _, c in shapes.get(t, []))
     return np.asarray(seq, dtype=np.float64) * np.asarray(batch, dtype=np.float64) * per_token / a.num_layers
