@@ -17,7 +17,7 @@ import numpy as np
 from .architecture import layout_note
 from .engines import GATHERS_EXPERTS, batch_defaults, engine_share, latent_cache, mla_absorbed, up_projected_gguf
 from .fit import budget_bytes
-from .formats import K_FALLBACK
+from .formats import K_FALLBACK, wide_experts
 from .memory import (
     communication_bytes,
     compressed_entry_elements,
@@ -1029,7 +1029,7 @@ def explain_training(t) -> dict[str, str]:
     zero = f" ÷ {t.n_gpus} cards (ZeRO-{t.zero})" if t.zero and t.n_gpus > 1 else ""
     upcast = kbit_upcast_bytes(t, weight_bytes(a, frozen_format(t)))
     frozen = weight_bytes(a, frozen_format(t)).total
-    experts16 = t.method == "qlora" and (frozen_format(t).expert_bits or 0.0) >= 16
+    experts16 = t.method == "qlora" and wide_experts(frozen_format(t))
     base = {"full": "", "lora": f"frozen bf16 base {_g(frozen)} + ",
             "qlora": f"frozen NF4 base {_g(frozen)} ("
             + ("its routed experts 16-bit, as bitsandbytes leaves them" if experts16 else "4.13 bits") + ") + "

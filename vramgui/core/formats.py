@@ -113,6 +113,15 @@ _MLX = ("MLX's affine quantization (mlx.core.quantize, mode 'affine'): each grou
         "16-bit (github.com/ml-explore/mlx-lm, mlx_lm/utils.py). mlx-lm's convert defaults to 4 bits, group 64 "
         "(mlx-community's -4bit and -8bit checkpoints)")
 
+#: How NVFP4 checkpoints store their weights (the "nvfp4" format's and NVFP4_WEIGHT_ONLY's bytes)
+_NVFP4_STORED = ("NVIDIA's NVFP4 (developer.nvidia.com/blog/introducing-nvfp4-for-efficient-and-accurate-low-"
+                 "precision-inference: 4-bit E2M1 values 'plus 1 shared FP8 scale per 16 value block', and an fp32 "
+                 "scale per tensor; NVIDIA NeMo's docs: '0.5625 bytes per parameter') = 4.5 bits, as TensorRT Model "
+                 "Optimizer and llm-compressor checkpoints store it (vLLM modelopt_fp4 / compressed-tensors); their "
+                 "default keeps the LM head, the embeddings and MoE routers in 16 bits. Some published checkpoints "
+                 "keep more in 16 bits (NVIDIA's hybrid models: their attention layers): for those this is a lower "
+                 "bound")
+
 WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
     WeightFormat(id="fp32", name="FP32", linear_bits=32, embedding_bits=32, lm_head_bits=32, other_bits=32,
                  kernel="fp32", source="IEEE 754 single precision, 4 bytes"),
@@ -158,13 +167,7 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
                                         "fp32 absmax per 64-weight block costs 32/64 = 0.5 bits; this is "
                                         "transformers' load_in_4bit default", **_HF16),
     WeightFormat(id="nvfp4", name="NVFP4 (FP4, group 16)", linear_bits=4.0 + 8 / 16, kernel="fp4",
-                 source="NVIDIA's NVFP4 (developer.nvidia.com/blog/introducing-nvfp4-for-efficient-and-accurate-low-"
-                        "precision-inference: 4-bit E2M1 values 'plus 1 shared FP8 scale per 16 value block', and an "
-                        "fp32 scale per tensor; NVIDIA NeMo's docs: '0.5625 bytes per parameter') = 4.5 bits, as "
-                        "TensorRT Model Optimizer and llm-compressor checkpoints store it (vLLM modelopt_fp4 / "
-                        "compressed-tensors); their default keeps the LM head, the embeddings and MoE routers in 16 "
-                        "bits. Some published checkpoints keep more in 16 bits (NVIDIA's hybrid models: their "
-                        "attention layers): for those this is a lower bound. Multiplied in FP4 (W4A4: the activations "
+                 source=_NVFP4_STORED + ". Multiplied in FP4 (W4A4: the activations "
                         "quantized to NVFP4 too, vLLM's ModelOptNvFp4LinearMethod 'NVFP4 -> W4A4: cutlass NVFP4 GEMM "
                         "with input quantization', SGLang's modelopt_fp4 on SM100/120) on a card with FP4 tensor "
                         "cores (Blackwell); before Blackwell weight-only 4-bit, as vLLM runs it through Marlin. "
@@ -214,11 +217,17 @@ WEIGHT_FORMATS: dict[str, WeightFormat] = {f.id: f for f in [
 #: dequantizes the weights to multiply 16-bit activations); :attr:`~vramgui.core.scenario.Scenario.weight_format`.
 NVFP4_WEIGHT_ONLY = WEIGHT_FORMATS["nvfp4"].model_copy(update={
     "name": "NVFP4 weight-only (W4A16, group 16)", "kernel": "w4a16",
-    "source": WEIGHT_FORMATS["nvfp4"].source.split(". Multiplied in FP4")[0] + ". This checkpoint's config marks it "
+    "source": _NVFP4_STORED + ". This checkpoint's config marks it "
               "weight-only (Model Optimizer's quant_algo W4A16_NVFP4, or compressed-tensors groups without "
               "input_activations: llm-compressor's NVFP4A16): the activations stay 16-bit and the weights are "
               "dequantized to multiply them on every card, Blackwell's too (vLLM's CompressedTensorsW4A16Fp4: "
               "apply_fp4_marlin_linear)"})
+
+
+def wide_experts(fmt: WeightFormat) -> bool:
+    """Whether ``fmt`` keeps the routed experts apart in 16 bits or more beside narrower layers (bitsandbytes' formats
+    as HF transformers loads an MoE model: scenario.named_format)."""
+    return (fmt.expert_bits or 0.0) >= 16
 
 
 #: mlx-lm's own formats (MLX's affine quantization, group 64)

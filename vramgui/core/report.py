@@ -34,6 +34,7 @@ from .engines import (
     up_projected_gguf,
 )
 from .fit import auto_fit_headroom, context_cap, fit, server_context
+from .formats import wide_experts
 from .layouts import layout_dicts, layouts
 from .memory import estimate_memory, replicates_latent
 from .offload import (
@@ -542,7 +543,7 @@ def format_note(s) -> str | None:
 def experts_note(s) -> str | None:
     """Where the engine leaves an MoE model's routed experts 16-bit beside quantized layers (HF transformers'
     bitsandbytes: :data:`engines.HF_BNB_EXPERTS`); None elsewhere."""
-    if s.weights not in BITSANDBYTES or (s.weight_format.expert_bits or 0.0) < 16:
+    if s.weights not in BITSANDBYTES or not wide_experts(s.weight_format):
         return None
     return (f"{HF_BNB_EXPERTS[0]}: the estimate counts {s.model.name}'s routed experts at 16 bits "
             f"({HF_BNB_EXPERTS[1]})")

@@ -21,7 +21,7 @@ from functools import lru_cache
 import numpy as np
 
 from .engines import OLLAMA, EngineProfile, batch_defaults, gathers_experts, mla_absorbed
-from .formats import GGUF_BITS, WeightFormat
+from .formats import GGUF_BITS, WeightFormat, wide_experts
 from .memory import (
     MemoryTerms,
     compressed_kv_elements,
@@ -1388,7 +1388,7 @@ def dequantized(s: Scenario, fmt: WeightFormat | None = None) -> dict:
         return {}
     # (the whole model's, card after card under a layer split, as weights_read_terms reads them; tensor parallel
     # splits them)
-    weights = _linear_matrices(a, _routed_kept(fmt))[1] / s.tensor_parallel
+    weights = _linear_matrices(a, wide_experts(fmt))[1] / s.tensor_parallel
     return {"dequant_weights": weights, "dequant_bytes": weights * fmt.linear_bits / 8.0}
 
 
@@ -1514,7 +1514,7 @@ def bnb_linears(engine: str, a, fmt: WeightFormat | None) -> int:
     (:data:`BNB_ROWS`, :data:`BNB_LINEAR_KERNELS`); 0 for other formats and engines."""
     if fmt is None or engine not in BNB_ROWS or fmt.id not in BNB_LINEAR_KERNELS:
         return 0
-    return _linear_matrices(a, _routed_kept(fmt))[0]
+    return _linear_matrices(a, wide_experts(fmt))[0]
 
 
 def bnb_kernels(engine: str, a, fmt: WeightFormat | None) -> tuple[float, float]:
@@ -1530,7 +1530,7 @@ def bnb_kernels(engine: str, a, fmt: WeightFormat | None) -> tuple[float, float]
 def _linear_matrices(a, routed_apart: bool = False) -> tuple[int, float]:
     """(linear matrices a token passes, their weights): :func:`~vramgui.core.training.linear_shapes`, the routed
     experts a token passes counted, or left out with ``routed_apart`` (bitsandbytes under HF transformers leaves
-    them 16-bit: :func:`_routed_kept`)."""
+    them 16-bit: formats.wide_experts)."""
     shapes = [shape for group in linear_shapes(a, passed=True).values() for shape in group]
     n, w = sum(n for _, _, n in shapes), float(sum(d_in * d_out * n for d_in, d_out, n in shapes))
     if routed_apart and a.moe is not None and a.moe_layers:
@@ -1540,11 +1540,6 @@ def _linear_matrices(a, routed_apart: bool = False) -> tuple[int, float]:
         w -= float(k * mats * a.moe.expert_intermediate_size * a.expert_width)
     return n, w
 
-
-def _routed_kept(fmt: WeightFormat) -> bool:
-    """Whether ``fmt`` (a bitsandbytes format) keeps the routed experts apart in 16 bits (HF transformers: engines.
-    HF_BNB_EXPERTS): they are no bitsandbytes layers then."""
-    return (fmt.expert_bits or 0.0) >= 16
 
 
 def host_layers(engine: str, a) -> float:

@@ -51,7 +51,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .architecture import Architecture
-from .formats import WEIGHT_FORMATS
+from .formats import WEIGHT_FORMATS, wide_experts
 from .params import count_params
 from .presets import GPU, ModelPreset
 from .units import GIB, MIB
@@ -448,7 +448,7 @@ def kbit_upcast_bytes(t: TrainingSetup, wb) -> float:
     if t.method != "qlora" or not t.kbit_upcast:
         return 0.0
     a = t.model.architecture
-    experts = 2.0 * count_params(a).experts if (frozen_format(t).expert_bits or 0.0) >= 16 else 0.0
+    experts = 2.0 * count_params(a).experts if wide_experts(frozen_format(t)) else 0.0
     return wb.embedding + wb.lm_head + wb.other + experts
 
 

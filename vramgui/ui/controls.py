@@ -46,6 +46,7 @@ from ..core.report import (
     batched_decode_note,
     context_cap_note,
     engine_note,
+    experts_note,
     machines_note,
     pre_mla_gguf_note,
     tp_refusers,
@@ -1412,8 +1413,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             lines.append(self.tr("{engine} does not load {format} weights as stored.").format(
                 engine=core_name(s.profile.name), format=core_name(s.weight_format.name)))
             tips.append(core_name(why) + f".\n({source})")
-        if not training and s.weights in BITSANDBYTES and (s.weight_format.expert_bits or 0.0) >= 16:
-            # (core.report.experts_note: HF transformers' bitsandbytes leaves an MoE model's experts 16-bit)
+        if not training and experts_note(s):    # (HF transformers' bitsandbytes leaves an MoE model's experts 16-bit)
             lines.append(self.tr("{engine} leaves this model's routed experts in 16 bits.").format(
                 engine=core_name(s.profile.name)))
             tips.append(core_name(HF_BNB_EXPERTS[0]) + f".\n({HF_BNB_EXPERTS[1]})")
