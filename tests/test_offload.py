@@ -1,6 +1,8 @@
 """Partial offload with hand-worked splits (llama.cpp-style layer placement)."""
 
 import json
+import math
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -1657,6 +1659,52 @@ def test_an_offload_on_unified_memory_uses_the_part_the_gpu_may_not_wire():
     assert plan_offload(s.with_(engine="llamacpp", weights="q8_0"), 64).devices[-1].budget_bytes == 16 * GIB
 
 
+def test_accelerate_places_the_printed_max_memory_as_the_plan(cat, capsys):
+    """The max_memory printed for HF transformers, given to transformers' own infer_auto_device_map (5.24, a meta
+    model built from the preset's config.json), keeps on the cards what the plan keeps there, less the room each card
+    leaves where its next decoder layer no longer fits: so the RAM holds the plan's bytes and less than a layer more
+    per card.  Llama 3.1 70B BF16 beside one and two RTX 4090s with 256 GB: every card gets the same figure, the
+    weights the plan keeps on it and its share of the room the first card keeps for the 128,256 x 8,192 output layer
+    (the device map reserves all of it there)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    import ast
+
+    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers.integrations.accelerate import compute_module_sizes, infer_auto_device_map
+
+    from vramgui.cli import main
+    from vramgui.core.offload import max_memory_bytes, max_memory_cpu_bytes
+    from vramgui.core.report import max_memory_text
+    m = cat.model("llama3.1-70b")
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(AutoConfig.for_model(**dict(m.config)), dtype=torch.bfloat16)
+    sizes = compute_module_sizes(model)
+    sizes = sizes[0] if isinstance(sizes, tuple) else sizes
+    layer = 2 * (2 * 8192 * 8192 + 2 * 8192 * 1024 + 3 * 8192 * 28672 + 2 * 8192)   # a decoder layer's bytes
+    head = 128_256 * 8192 * 2
+    assert sizes["model.layers.0"] == layer == 1_711_308_800 and sizes["lm_head"] == head
+    for n in (1, 2):
+        s = Scenario(model=m, gpu=cat.gpu("rtx4090"), weights="bf16", engine="hf", n_gpus=n, prompt_tokens=1000,
+                     output_tokens=100)
+        plan = plan_offload(s, 256)
+        most = max_memory_bytes(s, plan)
+        assert plan.level == "partial" and most == pytest.approx(
+            float(estimate_memory(s).weights) - plan.copied_bytes + head / n, rel=1e-12)
+        text = max_memory_text(most, max_memory_cpu_bytes(s, plan), n)
+        assert main(["estimate", "--model", "llama3.1-70b", "--gpu", "rtx4090", "--weights", "bf16", "--engine", "hf",
+                     "--gpus", str(n), "--ram", "256", "--prompt", "1000", "--output", "100"]) == 0
+        assert f"HF transformers places so with {text}" in capsys.readouterr().out
+        given = {k: round(float(v[:-3]) * GIB) for k, v in ast.literal_eval(text.split("=", 1)[1]).items()}
+        assert list(given) == [*range(n), "cpu"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            device_map = infer_auto_device_map(model, max_memory=given, no_split_module_classes=model._no_split_modules)
+        in_ram = sum(sizes[k] for k, v in device_map.items() if v == "cpu")
+        assert {v for v in device_map.values()} == {*range(n), "cpu"}      # every card holds layers
+        assert -n * 0.01 * GIB <= in_ram - plan.copied_bytes * n < n * layer
+
+
 def test_hf_runs_every_cards_share_in_ram_on_the_first_card(cat):
     """accelerate's dispatch_model runs every module the device map places in RAM on its main device, the first card:
     with two cards each step copies both cards' shares over that card's link, one after the other (30 % of it), where
@@ -1716,10 +1764,10 @@ def test_hf_gets_the_max_memory_that_places_as_the_plan(cat, capsys):
     assert main(["estimate", "--model", "llama3.1-8b", "--gpu", "rtx4060", "--weights", "bf16", "--engine", "hf",
                  "--ram", "64"]) == 0
     text = capsys.readouterr().out
-    gib = max_memory_bytes(s, plan) / GIB
-    assert f'HF transformers places so with max_memory={{0: "{gib:.2f}GiB", "cpu": "59.60GiB"}}' in text
-    # bitsandbytes cuts the "cpu" entry to 90 % as well: the RAM's 64 GB (59.60 GiB) is given as 64e9 / 0.9 bytes,
-    # 66.23 GiB, so that the cut leaves the plan its RAM
+    gib = math.ceil(max_memory_bytes(s, plan) / GIB * 100) / 100      # (rounded up: test_accelerate_places_...)
+    assert f'HF transformers places so with max_memory={{0: "{gib:.2f}GiB", "cpu": "59.61GiB"}}' in text
+    # (the RAM's 64 GB is 59.605 GiB: given as 59.61, rounded up) bitsandbytes cuts the "cpu" entry to 90 % as well:
+    # the RAM is given as 64e9 / 0.9 bytes, 66.23 GiB, so that the cut leaves the plan its RAM
     assert max_memory_cpu_bytes(s, plan) == 64e9 and max_memory_cpu_bytes(nf4, p4) == pytest.approx(64e9 / 0.9)
     assert main(["estimate", "--model", "llama3.1-8b", "--gpu", "rtx2060", "--weights", "nf4", "--engine", "hf",
                  "--ram", "64", "--prompt", "3840", "--output", "256", "--json"]) == 0

@@ -1,6 +1,7 @@
 """The main window, driven through its widgets; assertions against the core's numbers."""
 
 import json
+import math
 import re
 from dataclasses import replace
 
@@ -707,9 +708,19 @@ def test_an_engine_that_copies_its_offloaded_weights_is_cautioned_with_system_ra
     assert "the card keeps 1.96 GiB free for the largest" in p.engine_caution.toolTip()
     # and the badge's tooltip gives the max_memory that places as the plan does (core.offload.max_memory_bytes)
     from vramgui.core.offload import max_memory_bytes
-    most = max_memory_bytes(win.state.scenario, win.state.offload_plan()) / GIB
-    assert (f'HF transformers places the weights so with max_memory={{0: "{most:.2f}GiB", "cpu": "59.60GiB"}}'
+    most = math.ceil(max_memory_bytes(win.state.scenario, win.state.offload_plan()) / GIB * 100) / 100  # (rounded up)
+    assert (f'HF transformers places the weights so with max_memory={{0: "{most:.2f}GiB", "cpu": "59.61GiB"}}'
             in win.breakdown.verdict.toolTip())
+    # on two cards (in 8 bits: AWQ's 4 fit them) the same figure for each, each card's weights and its share of
+    # that room
+    choose(qtbot, win, p.weights, "int8")
+    p.gpus.setValue(2)
+    settle(qtbot, win)
+    two = math.ceil(max_memory_bytes(win.state.scenario, win.state.offload_plan()) / GIB * 100) / 100
+    assert (f'max_memory={{0: "{two:.2f}GiB", 1: "{two:.2f}GiB", "cpu": "59.61GiB"}}'
+            in win.breakdown.verdict.toolTip())
+    p.gpus.setValue(1)
+    choose(qtbot, win, p.weights, "awq-int4")
     # the memory chart bands that room below the budget too, where anything spills, and nothing where nothing does:
     # Llama 3.1 8B BF16 (its 15 GiB of weights fit the card) spills past a long prompt only; its output layer,
     # 128,256 x 4,096 x 2 B, is the room

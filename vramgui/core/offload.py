@@ -750,13 +750,16 @@ BNB_MAX_MEMORY_SHARE = 0.90
 
 
 def max_memory_bytes(s: Scenario, plan: OffloadPlan) -> float | None:
-    """HF transformers' ``max_memory`` for the card that places the weights as ``plan`` does (one card, partly
-    offloaded; None elsewhere): its device map places weights up to max_memory less the largest module still to place
-    (:func:`staging_bytes`), so the weights the plan keeps on the card and that room, over
-    :data:`BNB_MAX_MEMORY_SHARE` for bitsandbytes' formats."""
-    if s.engine != "hf" or s.n_gpus != 1 or plan.level != "partial" or not plan.copied_bytes:
+    """HF transformers' ``max_memory`` for each card that places the weights as ``plan`` does (partly offloaded; None
+    elsewhere): its device map places weights on a card up to its max_memory, less the largest module still to place
+    (:func:`staging_bytes`) on the first card alone (accelerate's infer_auto_device_map reserves it on its main
+    devices: the first card and the CPU), so the weights the plan keeps on a card and its share of that room
+    (:func:`staging_share`: all of it on one card), over :data:`BNB_MAX_MEMORY_SHARE` for bitsandbytes' formats.
+    The same figure for every card: the first places the room less, each other its share more, all of them together
+    what the plan keeps on the cards."""
+    if s.engine != "hf" or plan.level != "partial" or not plan.copied_bytes:
         return None
-    on_card = float(estimate_memory(s).weights) - plan.copied_bytes + staging_bytes(s)
+    on_card = float(estimate_memory(s).weights) - plan.copied_bytes + staging_share(s)
     return on_card / _max_memory_share(s)
 
 

@@ -4,6 +4,8 @@ for a fine-tuning job (``train --json``, the window's report in fine-tuning mode
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import __version__
@@ -102,10 +104,16 @@ def cached_text(prompt: int, cached: int) -> str:
     return f" ({kept:,} of them cached)" if kept else ""
 
 
-def max_memory_text(card: float, ram: float) -> str:
-    """``from_pretrained``'s max_memory for one card holding ``card`` bytes and ``ram`` bytes of RAM, as accelerate
-    reads it (GiB strings)."""
-    return f'max_memory={{0: "{card / GIB:.2f}GiB", "cpu": "{ram / GIB:.2f}GiB"}}'
+def max_memory_text(card: float, ram: float, cards: int = 1) -> str:
+    """``from_pretrained``'s max_memory for ``cards`` cards each holding ``card`` bytes and ``ram`` bytes of RAM, as
+    accelerate reads it: GiB strings, rounded up to the hundredth (a figure rounded down could leave a module that the
+    plan's bytes hold off the card)."""
+    each = "".join(f'{i}: "{_gib_up(card)}GiB", ' for i in range(cards))
+    return f'max_memory={{{each}"cpu": "{_gib_up(ram)}GiB"}}'
+
+
+def _gib_up(x: float) -> str:
+    return f"{math.ceil(x / GIB * 100 - 1e-9) / 100:.2f}"
 
 
 def offload_lines(o: dict, limit: int | None = None) -> list[str]:
@@ -123,7 +131,7 @@ def offload_lines(o: dict, limit: int | None = None) -> list[str]:
         lines.append(f"  note: {o['engine_note']}")
     if o.get("max_memory_bytes"):
         lines.append("  HF transformers places so with "
-                     f"{max_memory_text(o['max_memory_bytes'], o['max_memory_cpu_bytes'])}")
+                     f"{max_memory_text(o['max_memory_bytes'], o['max_memory_cpu_bytes'], len(o['per_device']) - 1)}")
     if o["cpu_moe_layers"] and not o["cpu_layers"]:
         lines.append(f"  the routed experts of {o['cpu_moe_layers']} layers in RAM (llama.cpp: -ngl {o['ngl']} "
                      f"--n-cpu-moe {o['cpu_moe_layers']})" + ("" if o["step_copy_bytes"] else
@@ -257,7 +265,7 @@ def _offload_served(o: dict, plan, s: Scenario, fits: bool, price_per_hour: floa
     every layer on the card); and where the sequences it serves most at were searched
     (:func:`~vramgui.core.offload.with_best_batch`: estimate), those."""
     o["engine_note"] = offload_note(s)
-    o["max_memory_bytes"] = max_memory_bytes(s, plan)     # (HF transformers on one card: its device map's figure)
+    o["max_memory_bytes"] = max_memory_bytes(s, plan)     # (HF transformers: its device map's figure for each card)
     o["max_memory_cpu_bytes"] = max_memory_cpu_bytes(s, plan)
     if offloads(plan.level, fits, plan.forced):
         o["served_throughput_tokens_per_second"] = served_tokens_per_s(plan, s)

@@ -240,10 +240,10 @@ class BreakdownStrip(QtWidgets.QFrame):
                     ngl=plan.ngl, n=plan.cpu_moe_layers)
             if plan.copied_bytes:          # (core.offload.plan_copied)
                 tip += "\n" + self._step_reads(plan)
-            most = max_memory_bytes(s, plan)   # (HF transformers on one card: its device map's figure)
+            most = max_memory_bytes(s, plan)   # (HF transformers: its device map's figure for each card)
             if most:
                 tip += "\n" + self.tr("HF transformers places the weights so with {flag}").format(
-                    flag=max_memory_text(most, max_memory_cpu_bytes(s, plan)))
+                    flag=max_memory_text(most, max_memory_cpu_bytes(s, plan), s.n_gpus))
             if plan.prompt_copy_bytes and plan.prefill_s == plan.prefill_s:     # (core.offload.prompt_copy_bytes)
                 tip += "\n" + (self.tr("First token about {time}: the prompt's passes read {gb} GB of the part in RAM "
                                         "over the card's link (at an assumed {share} of its {link} GB/s).")
