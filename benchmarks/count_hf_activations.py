@@ -35,6 +35,8 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          # LayerNorm (bf16 input, fp32 mean and rstd), a plain MLP, fused QKV, parallel attention and MLP
          "gpt_neox": {"model_type": "gpt_neox", "rotary_pct": 0.25}}
 FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only
+# Mixtral's MLP names for peft as transformers 4 had them (peft converts them into its fused experts' parameters)
+LORA_NAMES = {"mixtral": {"gate": "w1", "up": "w3", "down": "w2"}}
 TOKENS = (64, 2)   # sequence, batch
 LORA_RANK = 16
 
@@ -54,8 +56,12 @@ def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...]
         import peft
         with warnings.catch_warnings():     # (peft 0.21 asks transformers 5 a deprecated question)
             warnings.simplefilter("ignore", FutureWarning)
-            model = peft.get_peft_model(model, peft.LoraConfig(r=LORA_RANK, lora_dropout=0.0,
-                                                               target_modules=[f"{t}_proj" for t in lora]))
+            # (peft checks the doubled rank it gives a fused gate_up_proj against target_modules alone, and warns
+            # that it matched none; the parameter takes it: its adapters' shapes)
+            warnings.filterwarnings("ignore", "The following (rank|alpha)_pattern keys", RuntimeWarning)
+            names = LORA_NAMES.get(kind, {})
+            model = peft.get_peft_model(model, peft.LoraConfig(r=LORA_RANK, lora_dropout=0.0, target_modules=[
+                names.get(t, f"{t}_proj") for t in lora]))
     return model
 
 

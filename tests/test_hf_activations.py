@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from vramgui.core.architecture import architecture_from_hf_config
-from vramgui.core.training import adapter_activation_bytes, layer_activation_bytes
+from vramgui.core.training import adapter_activation_bytes, fused_lora_bytes, layer_activation_bytes
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -32,9 +32,13 @@ def count():
 
 
 def estimate(count, kind: str, lora: tuple[str, ...] = (), trained: bool = False) -> float:
+    """A layer's bytes a token, as the count gives them: LoRA on fused experts keeps bytes a layer too (its folded
+    expert stack), spread over the count's tokens."""
     a = architecture_from_hf_config(dict(count.SHAPE, num_hidden_layers=2, **count.KINDS[kind]))
+    kept, per_token, _ = fused_lora_bytes(a, lora, count.LORA_RANK, 2.0)
+    fused = (kept / (count.TOKENS[0] * count.TOKENS[1]) + per_token) * a.moe_layers / a.num_layers
     return float(layer_activation_bytes(a, 1, 1, "sdpa", trained)
-                 + adapter_activation_bytes(a, lora, count.LORA_RANK, 1, 1))
+                 + adapter_activation_bytes(a, lora, count.LORA_RANK, 1, 1)) + fused
 
 
 def test_full_fine_tuning_keeps_what_the_formula_counts(count):
@@ -77,6 +81,25 @@ def test_other_kinds_of_layer(count):
         assert 0.99 < estimate(count, kind, trained=True) / count.layer_bytes_per_token(kind) < 1.0
 
 
+def test_lora_on_fused_experts_keeps_the_folded_stack(count):
+    # peft folds the adapters of a fused expert parameter into it for the forward pass (a new tensor the size of
+    # the layer's expert stack, which the grouped matmul keeps with its input) and keeps the two factors in the
+    # weight's dtype. Qwen3-MoE kind (8 experts of width 96, top 2, width 160), r16, down alone: the stack
+    # 8 x 96 x 160 x 2 = 245,760 bytes and the factors 8 x 16 x (96 + 160) x 2 = 65,536 a layer, the experts'
+    # input 2 x 96 x 2 = 384 a token; with gate and up too (gate_up_proj, rank 32), 8 x 192 x 160 x 2 = 491,520 and
+    # 8 x 32 x (160 + 192) x 2 = 180,224 a layer more, 2 x 160 x 2 = 640 a token
+    pytest.importorskip("peft")
+    a = architecture_from_hf_config(dict(count.SHAPE, num_hidden_layers=2, **count.KINDS["qwen3_moe"]))
+    assert fused_lora_bytes(a, ("q", "v", "down"), 16, 2.0) == (245_760 + 65_536, 384, 245_760)
+    assert fused_lora_bytes(a, ("q", "gate", "up", "down"), 16, 2.0) == (
+        245_760 + 65_536 + 491_520 + 180_224, 384 + 640, 491_520)
+    assert fused_lora_bytes(a, ("q", "v"), 16, 2.0) == (0.0, 0.0, 0.0)
+    # against the count: within 1 % under, as the MoE layers' other terms
+    for lora in (("q", "v", "down"), ("q", "k", "v", "o", "gate", "up", "down")):
+        counted = count.layer_bytes_per_token("qwen3_moe", lora=lora)
+        assert 0.99 < estimate(count, "qwen3_moe", lora) / counted <= 1.0, lora
+
+
 @pytest.mark.parametrize("targets", [("q", "v"), ("q", "k", "v", "o", "gate", "up", "down")])
 def test_peft_adapters_keep_their_inputs_in_fp32(count, targets):
     # peft's LoRA (its defaults: fp32 adapters, r16, no dropout): each adapted matrix casts the token's input to
@@ -84,9 +107,7 @@ def test_peft_adapters_keep_their_inputs_in_fp32(count, targets):
     # 6,248 + 2 x 4 x (160 + 16) = 7,656 bytes a token, as counted; all seven matrices 13,352, as counted. Gemma 3
     # 22 bytes short of the count (0.2 %). The former rank-only term (2 bytes x r a matrix) read these 12-49 % short
     pytest.importorskip("peft")
-    # (MoE kinds with q and v alone: their grouped experts are parameters, not the linear layers peft adapts)
-    moe = ("qwen3_moe", "mixtral") if targets == ("q", "v") else ()
-    for kind in ("llama", "qwen3", "gemma3", "olmo2", *moe):
+    for kind in ("llama", "qwen3", "gemma3", "olmo2", "qwen3_moe", "mixtral"):
         counted = count.layer_bytes_per_token(kind, lora=targets)
         assert estimate(count, kind, targets) == pytest.approx(counted, rel=0.01 if "moe" in kind or kind ==
                                                                "mixtral" else 0.003), kind

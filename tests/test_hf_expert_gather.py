@@ -59,6 +59,11 @@ def test_transformers_decode_kernel_copies_each_picked_expert():
 MIXTRAL = {"model_type": "mixtral", "architectures": ["MixtralForCausalLM"], "hidden_size": 64,
            "intermediate_size": 96, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
            "num_local_experts": 4, "num_experts_per_tok": 2, "vocab_size": 128, "max_position_embeddings": 4096}
+DEEPSEEK_V2 = {"model_type": "deepseek_v2", "architectures": ["DeepseekV2ForCausalLM"], "hidden_size": 64,
+               "intermediate_size": 96, "moe_intermediate_size": 32, "num_hidden_layers": 2, "num_attention_heads": 4,
+               "num_key_value_heads": 4, "n_routed_experts": 4, "num_experts_per_tok": 2, "n_shared_experts": 1,
+               "first_k_dense_replace": 1, "kv_lora_rank": 16, "q_lora_rank": None, "qk_rope_head_dim": 8,
+               "qk_nope_head_dim": 8, "v_head_dim": 16, "vocab_size": 128, "max_position_embeddings": 4096}
 QWEN2_MOE = {"model_type": "qwen2_moe", "architectures": ["Qwen2MoeForCausalLM"], "hidden_size": 64,
              "intermediate_size": 128, "moe_intermediate_size": 32, "shared_expert_intermediate_size": 80,
              "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "num_experts": 4,
@@ -162,25 +167,49 @@ def test_qlora_of_an_moe_model_casts_its_16_bit_experts_to_fp32(mixtral):
     assert kbit_upcast_bytes(dense, wd) == wd.embedding + wd.lm_head + wd.other
 
 
-def test_lora_adapts_no_routed_expert():
+def test_lora_adapts_the_routed_experts_where_peft_converts_their_names():
     # peft's LoRA adapts the torch.nn.Linear modules its target_modules name; transformers 5's routed experts are fused
-    # parameters, no such module: on a narrow Mixtral (hidden 64, 2 layers, 4 KV-grouped heads of 16, KV width 32) the
-    # seven usual targets at r 4 adapt attention alone, 2 x 4 x (2 x (64 + 64) + 2 x (64 + 32)) = 3,584; on a narrow
-    # Qwen2-MoE its shared expert too (width 80): + 2 x 3 x 4 x (64 + 80) = 7,040
-    from vramgui.core.training import lora_params
+    # parameters, no such module. For the MoE types of PEFT_FUSED_EXPERTS peft 0.21 converts the MLP's names into
+    # target parameters: gate and up (Mixtral's w1 and w3) into gate_up_proj at twice the rank, down (w2) into
+    # down_proj, r'·E rows each. Narrow Mixtral (hidden 64, 2 layers, 4 KV-grouped heads of 16, KV width 32, 4
+    # experts of width 96), r 4: attention 2 x 4 x (2 x (64 + 64) + 2 x (64 + 32)) = 3,584; each layer's experts
+    # 8 x 4 x (64 + 192) + 4 x 4 x (96 + 64) = 10,752
+    from vramgui.core.training import PEFT_FUSED_EXPERTS, lora_params, lora_refusal
     targets = ("q", "k", "v", "o", "gate", "up", "down")
-    assert lora_params(architecture_from_hf_config(MIXTRAL), 4, targets) == 2 * 4 * (2 * 128 + 2 * 96) == 3584
-    assert lora_params(architecture_from_hf_config(QWEN2_MOE), 4, targets) == 3584 + 2 * 3 * 4 * 144 == 7040
-    # and peft counts the same on transformers' own models
+    mixtral, qwen2_moe = architecture_from_hf_config(MIXTRAL), architecture_from_hf_config(QWEN2_MOE)
+    assert lora_params(mixtral, 4, targets) == 3584 + 2 * (8 * 4 * 256 + 4 * 4 * 160) == 25_088
+    assert lora_params(mixtral, 4, ("q", "k", "v", "o")) == 3584
+    # Qwen2-MoE keeps its names (no conversion): attention and its shared expert (width 80) alone,
+    # + 2 x 3 x 4 x (64 + 80) = 7,040
+    assert "qwen2_moe" not in PEFT_FUSED_EXPERTS
+    assert lora_params(qwen2_moe, 4, targets) == 3584 + 2 * 3 * 4 * 144 == 7040
+    # DeepSeek-V2 (converted): its first layer dense (width 96), the second routed experts (4 of 32) beside a shared
+    # one (32): o (4 heads x 16 -> 64) and the routed experts, 2 x 4 x (64 + 64) + 4 x 8 x (64 + 64) + 4 x 4 x (32 + 64)
+    # = 1,024 + 4,096 + 1,536; the dense MLP and the shared expert, whose names peft converted away, none
+    deepseek = architecture_from_hf_config(DEEPSEEK_V2)
+    assert lora_params(deepseek, 4, ("o", "gate", "up", "down")) == 1024 + 4096 + 1536 == 6656
+    # gate without up (or up without gate) peft refuses where they are fused; elsewhere it is no question
+    assert "gate without up" in lora_refusal(deepseek, ("q", "gate")) and lora_refusal(deepseek, targets) is None
+    assert lora_refusal(qwen2_moe, ("q", "gate")) is None
+    # and peft counts the same on transformers' own models (Mixtral's MLP named as transformers 4 had it)
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
     pytest.importorskip("peft")
     from peft import LoraConfig, get_peft_model
-    from transformers import MixtralConfig, MixtralForCausalLM, Qwen2MoeConfig, Qwen2MoeForCausalLM
+    from transformers import AutoConfig, AutoModelForCausalLM
     names = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-    for cls, cfg, want in ((MixtralForCausalLM, MixtralConfig(**MIXTRAL), 3584),
-                           (Qwen2MoeForCausalLM, Qwen2MoeConfig(**QWEN2_MOE), 7040)):
-        with warnings.catch_warnings():     # (peft 0.21 asks transformers 5 a deprecated question)
-            warnings.simplefilter("ignore", FutureWarning)
-            model = get_peft_model(cls(cfg), LoraConfig(r=4, target_modules=names))
-        assert sum(p.numel() for p in model.parameters() if p.requires_grad) == want, cls.__name__
+
+    def peft_count(cfg, target_modules):
+        model = AutoModelForCausalLM.from_config(AutoConfig.for_model(**cfg))
+        with warnings.catch_warnings():     # (peft 0.21 asks transformers 5 a deprecated question; it checks the
+            warnings.simplefilter("ignore", FutureWarning)    # doubled rank against target_modules alone)
+            warnings.filterwarnings("ignore", "The following (rank|alpha)_pattern keys", RuntimeWarning)
+            model = get_peft_model(model, LoraConfig(r=4, target_modules=target_modules))
+        return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert peft_count(MIXTRAL, ["q_proj", "k_proj", "v_proj", "o_proj", "w1", "w3", "w2"]) == 25_088
+    assert peft_count(MIXTRAL, names) == 3584        # (the names transformers 5 gives them reach nothing)
+    assert peft_count(QWEN2_MOE, names) == 7040
+    assert peft_count(DEEPSEEK_V2, ["o_proj", "gate_proj", "up_proj", "down_proj"]) == 6656
+    with pytest.raises(ValueError, match="without also targeting up_proj"):
+        peft_count(DEEPSEEK_V2, ["o_proj", "gate_proj"])
+

@@ -153,6 +153,58 @@ def test_lora_adapter_counts_by_hand():
     assert training_memory(t).trainable_params == 4_194_304
 
 
+def test_lora_on_qwen3_moe_adapts_every_routed_expert():
+    """peft 0.21 converts LoRA targets on Qwen3-MoE's MLP into its fused experts' parameters (PEFT_FUSED_EXPERTS):
+    every routed expert takes adapters, gate_up_proj at twice the rank.  Qwen3-30B-A3B (config.json: width 2,048,
+    48 layers of 128 experts of width 768, top 8; 32 query heads and 4 KV heads of 128), r16 on the seven usual
+    targets: attention 16 x (2 x (2,048 + 4,096) + 2 x (2,048 + 512)) = 278,528 a layer; the experts 32 x 128 x
+    (2,048 + 1,536) + 16 x 128 x (768 + 2,048) = 20,447,232 a layer: 994,836,480 in all, peft's own count on the
+    model transformers builds from that config.json.  Without gradient checkpointing each layer keeps its folded
+    expert stacks (128 x (2,048 x 1,536 + 768 x 2,048) x 2 bytes), the factors (128 x (32 x 3,584 + 16 x 2,816) x 2)
+    and the experts' input for each token's 8 experts (8 x (2,048 + 768) x 2): 2,048 tokens add 48 x (1,248,854,016 +
+    92,274,688) bytes, 59.95 GiB, against LoRA on attention alone."""
+    all7 = setup("qwen3-30b-a3b", method="lora", lora_rank=16, lora_targets="q,k,v,o,gate,up,down", seq=2048)
+    attention = all7.with_(lora_targets="q,k,v,o")
+    assert training_memory(all7).trainable_params == 48 * (278_528 + 20_447_232) == 994_836_480
+    assert training_memory(attention).trainable_params == 48 * 278_528
+    kept = 128 * (2048 * 1536 + 768 * 2048 + 32 * 3584 + 16 * 2816) * 2
+    assert kept == 1_248_854_016
+    added = 48 * (kept + 8 * (2048 + 768) * 2 * 2048)
+    assert float(training_memory(all7).stored - training_memory(attention).stored) == added
+    assert added / 2**30 == pytest.approx(59.95, abs=0.005)
+    # full checkpointing keeps the layers' inputs alone: one layer's stacks while it is recomputed, and its weight
+    # gradient (the larger stack, 128 x 1,536 x 2,048 x 2 bytes) in the backward pass
+    ck = all7.with_(checkpointing="full")
+    assert float(training_memory(ck).stored) == float(training_memory(ck.with_(lora_targets="q,k,v,o")).stored)
+    grad = 128 * 1536 * 2048 * 2
+    m, m0 = training_memory(ck), training_memory(ck.with_(lora_targets="q,k,v,o"))
+    rise = max(float(m.stored), float(m.gradients)) - max(float(m0.stored), float(m0.gradients))  # (the adapters')
+    assert float(m.backward_phase - m0.backward_phase) == pytest.approx(rise + added / 48 + grad, rel=1e-12)
+    # QLoRA's k-bit preparation casts the 16-bit experts to fp32: the stacks and inputs in 4 bytes
+    q = all7.with_(method="qlora")
+    assert float(training_memory(q).stored - training_memory(q.with_(lora_targets="q,k,v,o")).stored) == 2 * added
+    assert float(training_memory(q.with_(kbit_upcast=False)).stored - training_memory(
+        q.with_(kbit_upcast=False, lora_targets="q,k,v,o")).stored) == added
+
+
+def test_train_refuses_what_peft_refuses_and_says_what_lora_does_to_the_experts(capsys):
+    # gate without up on Qwen3-30B-A3B: peft refuses (they are one fused parameter), and so does `train`
+    assert main(["train", "--model", "qwen3-30b-a3b", "--gpu", "h100-sxm", "--method", "lora",
+                 "--lora-targets", "q,gate"]) == 2
+    assert "--lora-targets: peft refuses LoRA on gate without up here" in capsys.readouterr().err
+    assert main(["train", "--model", "qwen3-30b-a3b", "--gpu", "h100-sxm", "--method", "lora",
+                 "--lora-targets", "q,k,v,o,gate,up,down", "--json"]) == 0
+    m = json.loads(capsys.readouterr().out)["model"]
+    assert m["params_trainable"] == 994_836_480 and m["lora_refused"] is None
+    assert m["lora_routed_experts"].startswith("all 128 of each layer adapted through their fused gate_up_proj")
+    # Mixtral with attention targets: none adapted, said; a dense model: nothing to say
+    assert main(["train", "--model", "mixtral-8x7b", "--gpu", "h100-sxm", "--method", "lora", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"]["lora_routed_experts"] == \
+        "no adapters: no gate, up or down target"
+    assert main(["train", "--model", "llama3.1-8b", "--gpu", "h100-sxm", "--method", "lora", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"]["lora_routed_experts"] is None
+
+
 def test_lora_on_recurrent_mixers_by_hand():
     cat = default_catalog()
     # Qwen3.5 9B (config.json: hidden 4096, 24 Gated DeltaNet layers, 16 key / 32 value heads of 128):

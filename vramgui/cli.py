@@ -468,6 +468,8 @@ def cmd_train(args, cat: Catalog) -> int:
                       batch=args.batch, grad_accum=args.grad_accum, allocator=args.allocator,
                       kbit_upcast=args.kbit_upcast)
     d = training_dict(t)      # (the text below reads the same figures)
+    if d["model"]["lora_refused"]:
+        raise CliError(f"--lora-targets: {d['model']['lora_refused']}")
     if args.json:
         print(json.dumps(d, indent=2))
         return 0
@@ -479,7 +481,8 @@ def cmd_train(args, cat: Catalog) -> int:
           + f", checkpointing {t.checkpointing}, ZeRO-{t.zero}, {t.allocator} allocator"
           + (", 16-bit weights upcast to fp32 (prepare_model_for_kbit_training)" if t.method == "qlora"
              and t.kbit_upcast else ""))
-    print(f"trainable parameters: {params['params_trainable']:,} of {params['params_total']:,}")
+    print(f"trainable parameters: {params['params_trainable']:,} of {params['params_total']:,}"
+          + (f"; routed experts: {params['lora_routed_experts']}" if params["lora_routed_experts"] else ""))
     rows = [(k, _gib(mem[k])) for k in ("weights", "gradients", "optimizer", "activations", "overhead")]
     rows += [("total per card", _gib(mem["total"])), ("card memory", _gib(f["budget_bytes"]))]
     print(_table(rows, ("memory", "GiB = 2^30 bytes")))

@@ -2187,6 +2187,14 @@ Source: {source}</source>
         <translation>早于 MLA 的 GGUF：llama.cpp 缓存完整的键和值（见提示）。</translation>
     </message>
     <message>
+        <source>peft refuses gate without up (or up without gate) on this model.</source>
+        <translation>此模型上 peft 拒绝只适配 gate 而不适配 up（或反之）。</translation>
+    </message>
+    <message>
+        <source>LoRA adapts every routed expert here, and each layer keeps a copy of its experts for the backward pass.</source>
+        <translation>此处 LoRA 适配每个路由专家，且每层为反向传播保留一份专家权重副本。</translation>
+    </message>
+    <message>
         <source>TP {n} spans {k} nodes: decode likely slower than shown.</source>
         <translation>TP {n} 跨越 {k} 个节点：解码可能比显示的更慢。</translation>
     </message>

@@ -1987,6 +1987,40 @@ def test_fine_tuning_mode(qtbot, win):
     assert not win.fit_panel.view.isColumnHidden(8)
 
 
+def test_fine_tuning_an_moe_model_says_how_lora_meets_its_experts(qtbot, win):
+    """peft adapts Qwen3-MoE's routed experts through their fused parameters where the targets name the MLP, and
+    refuses gate without up (core.training.PEFT_FUSED_EXPERTS): a caution under the LoRA targets says which, the
+    how and the source in its tooltip; none for targets on attention alone, nor for an MoE whose names peft keeps."""
+    from vramgui.core.training import training_memory
+    p = win.panel
+    choose(qtbot, win, p.model, "qwen3-30b-a3b")
+    choose(qtbot, win, p.mode, "training")
+    choose(qtbot, win, p.method, "lora")
+
+    def targets(text):
+        p.lora_targets.setText(text)
+        p.lora_targets.editingFinished.emit()
+        settle(qtbot, win)
+    targets("q,k,v,o,gate,up,down")
+    assert p.lora_caution.isVisible() and p.lora_caution.text().startswith("LoRA adapts every routed expert here")
+    tip = p.lora_caution.toolTip()
+    assert "gate_up_proj (rank 32) and down_proj (rank 16)" in tip and "_convert_peft_config_moe" in tip
+    assert "baddbmm" in tip
+    assert win.breakdown.values["trainable"].text().startswith(
+        f"{training_memory(win.state.training).trainable_params / 1e6:,.1f} M of") and \
+        training_memory(win.state.training).trainable_params == 994_836_480
+    targets("q,gate")
+    assert p.lora_caution.text().startswith("peft refuses gate without up")
+    assert "Cannot convert PEFT target(s)" in p.lora_caution.toolTip()
+    targets("q,v")
+    assert not p.lora_caution.isVisible()
+    targets("q,k,v,o,gate,up,down")
+    choose(qtbot, win, p.model, "qwen3.5-35b-a3b")      # (peft keeps Qwen3.5-MoE's names: no expert adapted)
+    assert not p.lora_caution.isVisible()
+    choose(qtbot, win, p.mode, "inference")
+    assert not p.lora_caution.isVisible()
+
+
 def test_fine_tuning_optimizer_step(qtbot, win):
     # Llama 2 7B full fine-tuning in pure bf16, checkpointed, 2 x 2,048 tokens on an H200: PyTorch's foreach
     # AdamW step adds its copy of the second moments (6,738,415,616 x 2 B) to the gradients once the activations

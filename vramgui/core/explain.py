@@ -966,11 +966,12 @@ def _expert_gemm_assumption(s: Scenario, t) -> list[Assumption]:
 def explain_training_items(t) -> tuple[Explanation, ...]:
     """The fine-tuning breakdown as :class:`Explanation` items, with the sources of the
     bytes-per-parameter table, the activation model and the card's memory."""
-    from .training import ADAPTER_BYTES, OPTIMIZER_BYTES, training_memory
+    from .training import ADAPTER_BYTES, OPTIMIZER_BYTES, fused_expert_targets, routed_lora_text, training_memory
     from .training import SOURCES as TRAINING_SOURCES
 
     m = training_memory(t)
     texts = explain_training(t)
+    fused = t.method != "full" and fused_expert_targets(t.model.architecture, t.adapted_targets)
     w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
     per_param = Assumption("Bytes per trainable parameter",
                            f"weights {w_b:g} + gradients {g_b:g} + optimizer {o_b:g} ({t.optimizer}, {t.method})",
@@ -984,6 +985,9 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
     extra = {"weights": (per_param, *upcast), "gradients": (per_param,), "optimizer": (per_param, *step),
              "activations": (Assumption("Activations per layer", f"{t.attention} attention, checkpointing "
                                         f"'{t.checkpointing}'", TRAINING_SOURCES["activations"]),
+                             *((Assumption("Adapted expert stacks", "each MoE layer keeps its experts' weights with "
+                                           "the adapters folded in, for the backward pass",
+                                           TRAINING_SOURCES["lora_fused_act"]),) if fused else ()),
                              Assumption("Peak phase", f"{m.peak_phase}, {t.grad_accum} micro-batch"
                                         f"{'es' if t.grad_accum > 1 else ''} a step", TRAINING_SOURCES["phases"])),
              "overhead": (Assumption("Fixed memory", _g(float(m.overhead - m.fragmentation)),
@@ -992,7 +996,7 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
                                      TRAINING_SOURCES["ALLOCATOR_FRACTION"])),
              "total": (card,),
              "trainable": (Assumption("Adapters", f"rank {t.lora_rank}", TRAINING_SOURCES["lora"]),
-                           *((Assumption("Routed experts", "no adapters: fused parameters, no linear layers",
+                           *((Assumption("Routed experts", routed_lora_text(t),
                                          TRAINING_SOURCES["lora_routed"]),) if t.model.architecture.moe else ()))
              if t.method != "full" else ()}
     titles = {"weights": "Weights", "gradients": "Gradients", "optimizer": "Optimizer states",

@@ -668,17 +668,21 @@ def report_markdown(d: dict) -> str:
 
 def training_dict(t) -> dict:
     """The JSON object of ``train --json`` for the fine-tuning job ``t`` (bytes per card)."""
-    from .training import rule_of_thumb_bytes, training_fit, training_memory
+    from .training import lora_refusal, routed_lora_text, rule_of_thumb_bytes, training_fit, training_memory
 
     m, f = training_memory(t), training_fit(t)
-    p = count_params(t.model.architecture)
+    a = t.model.architecture
+    p = count_params(a)
+    lora = t.method != "full"
     return {"scenario": {"model": t.model.id, "gpu": t.gpu.id, "gpus": t.n_gpus, "method": t.method,
                          "optimizer": t.optimizer, "optimizer_step": t.optimizer_step, "lora_rank": t.lora_rank,
                          "lora_targets": list(t.lora_targets),
                          "checkpointing": t.checkpointing, "attention": t.attention, "zero": t.zero, "seq": t.seq,
                          "batch": t.batch, "grad_accum": t.grad_accum, "allocator": t.allocator,
                          "kbit_upcast": t.kbit_upcast},
-            "model": {"params_total": p.total, "params_trainable": m.trainable_params},
+            "model": {"params_total": p.total, "params_trainable": m.trainable_params,
+                      "lora_routed_experts": routed_lora_text(t) if lora and a.moe else None,
+                      "lora_refused": lora_refusal(a, t.adapted_targets) if lora else None},
             "memory": {"per_card": True, **{k: float(getattr(m, k)) for k in
                                             ("weights", "gradients", "optimizer", "activations", "overhead",
                                              "total")},

@@ -66,6 +66,23 @@ TARGET_ALIASES = {"q_proj": "q", "k_proj": "k", "v_proj": "v", "o_proj": "o", "o
                   "in_proj_qkvz": "in_proj", "in_proj_ba": "in_proj", "in_proj_qkv": "in_proj", "in_proj_z": "in_proj",
                   "in_proj_a": "in_proj", "in_proj_b": "in_proj"}
 
+#: HF model types whose MoE MLP names peft maps onto transformers 5's fused routed experts (peft 0.21.2
+#: utils/transformers_weight_conversion.py: the types its _MODEL_TO_CONVERSION_PATTERN leads to the "mixtral" or
+#: "qwen2_moe" pattern, converted by _convert_peft_config_moe): a LoRA target naming the MLP's gate, up or down
+#: projections (gate_proj / up_proj / down_proj; Mixtral's and MiniMax's w1 / w3 / w2) becomes a target parameter,
+#: gate_up_proj (gate and up together, at twice the rank: its rank_pattern) or down_proj, which adapts every routed
+#: expert (peft's ParamWrapper: r·E rows for E experts); the names leave target_modules, so the shared experts' and
+#: the dense layers' MLPs, linear modules of those names, take no adapter.  Gate without up, or up without gate,
+#: peft refuses ("Cannot convert PEFT target(s) ... because they are fused into gate_up_proj").  Other MoE types
+#: keep their experts' names unconverted: their fused experts take none (SOURCES["lora_routed"]).
+PEFT_FUSED_EXPERTS = frozenset({
+    "mixtral", "minimax", "minimax_m2",                        # the "mixtral" pattern: w1, w3 (fused), w2
+    "afmoe", "beam", "cohere2_moe", "deepseek_v2", "deepseek_v3", "deepseek_v32", "dots1", "ernie4_5_moe",
+    "exaone_moe", "flex_olmo", "glm4_moe", "glm4_moe_lite", "glm4v_moe", "glm_moe_dsa", "hunyuan_v1_moe",
+    "longcat_flash", "mellum", "olmoe", "qwen3_moe", "qwen3_next", "qwen3_omni_moe", "qwen3_omni_moe_text",
+    "qwen3_omni_moe_thinker", "sarvam_mla", "solar_open"})    # "qwen2_moe": gate_proj, up_proj (fused), down_proj
+MLP_TARGETS = ("gate", "up", "down")
+
 #: A recurrent mixer's input projections that transformers builds as separate linear modules,
 #: each with its own adapter (``in_proj`` targets them all): Qwen3-Next in_proj_qkvz and
 #: in_proj_ba, Qwen3.5 in_proj_qkv, in_proj_z, in_proj_b and in_proj_a; Mamba-2 (Nemotron-H)
@@ -133,10 +150,21 @@ SOURCES = {
     "lora": "LoRA (Hu et al., 2021): rank r adapters add r · (d_in + d_out) parameters per matrix",
     "lora_routed": "peft's LoRA adapts the modules its target_modules name where they are torch.nn.Linear (or its "
                    "other supported layers); transformers 5 keeps an MoE model's routed experts as fused 3-D "
-                   "parameters (MixtralExperts.gate_up_proj, down_proj), no such module: peft 0.21 finds no "
-                   "up_proj, gate_proj or down_proj in Mixtral ('Target modules ... not found in the base model'), so "
-                   "the routed experts take no adapters (peft's target_parameters would be needed); shared experts and "
-                   "dense MLPs do",
+                   "parameters (gate_up_proj, down_proj), no such module. For the model types of "
+                   "PEFT_FUSED_EXPERTS peft 0.21.2 converts the MLP's names into target_parameters "
+                   "(utils/transformers_weight_conversion.py, _convert_peft_config_moe): every routed expert is "
+                   "adapted, gate_up_proj at twice the rank (2r·E·(d + 2f) a layer, d the experts' width and f "
+                   "theirs), down_proj at the rank (r·E·(f + d)), and the shared experts and dense MLPs, whose "
+                   "linear modules the converted names no longer reach, take none: peft's own count on Qwen3-30B-A3B "
+                   "built from its config.json, r16 on q, k, v, o, gate_proj, up_proj and down_proj, is 994,836,480. "
+                   "Other MoE types (Qwen2-MoE, Qwen3.5, Llama 4, gpt-oss, Phi-3.5-MoE, Nemotron-H...) keep the "
+                   "names: their routed experts take no adapter, their shared experts and dense MLPs do",
+    "lora_fused_act": "peft 0.21.2's ParamWrapper folds a fused parameter's adapters into it for the forward pass "
+                      "(_LoraFactorsProxy: torch.baddbmm(W, lhs, rhs), a new tensor the size of the layer's expert "
+                      "stack), which the experts' grouped matmul keeps for the backward pass with its input, now that "
+                      "the weight needs a gradient, and baddbmm keeps the two factors cast to the weight's dtype; the "
+                      "weight's gradient, the stack's size again, is made in the backward pass. Counted with "
+                      "saved-tensor hooks on a narrow Qwen3-MoE (benchmarks/count_hf_activations.py --lora): exact",
     "kbit_upcast": "peft's prepare_model_for_kbit_training (peft 0.21, utils/other.py: 'cast all non INT8 "
                    "parameters to fp32', every float16 / bfloat16 parameter that is not a bitsandbytes Params4bit), "
                    "which the QLoRA paper's qlora.py, TRL's SFTTrainer given a 4-bit model and Axolotl call; "
@@ -277,9 +305,82 @@ def adapted_layers(a: Architecture, targets: tuple[str, ...]) -> int:
 def lora_params(a: Architecture, rank: int, targets: tuple[str, ...]) -> int:
     """Trainable adapter parameters: ``r · (d_in + d_out)`` for every targeted matrix: peft's target_modules adapt
     torch.nn.Linear layers, which an MoE model's routed experts are not in transformers 5 (fused 3-D parameters,
-    SOURCES["lora_routed"]): its attention, dense and shared-expert MLPs."""
+    SOURCES["lora_routed"]): its attention, dense and shared-expert MLPs; where peft converts the MLP's names
+    (:func:`fused_expert_targets`), the routed experts' fused parameters instead, ``r'·E·(d_in + d_out)`` each
+    (r' twice the rank for gate_up_proj), and no shared or dense MLP."""
+    fused = fused_expert_targets(a, targets)
+    modules = [t for t in targets if t not in MLP_TARGETS] if converts_mlp_names(a) else targets
     shapes = linear_shapes(a, routed=False)
-    return sum(rank * (x + y) * c for t in targets for x, y, c in shapes.get(t, []))
+    count = sum(rank * (x + y) * c for t in modules for x, y, c in shapes.get(t, []))
+    return count + sum(r * a.moe.num_experts * (x + y) * a.moe_layers for r, x, y in _fused_shapes(a, fused, rank))
+
+
+def converts_mlp_names(a: Architecture) -> bool:
+    """Whether peft turns LoRA targets on this MoE model's MLP into its fused experts' parameters
+    (:data:`PEFT_FUSED_EXPERTS`)."""
+    return a.moe is not None and a.model_type in PEFT_FUSED_EXPERTS
+
+
+def fused_expert_targets(a: Architecture, targets: tuple[str, ...]) -> tuple[str, ...]:
+    """The routed experts' fused parameters LoRA adapts for ``targets`` (:data:`PEFT_FUSED_EXPERTS`): "gate_up"
+    (gate and up both targeted; either alone peft refuses, :func:`lora_refusal`) and "down"; none for other
+    models."""
+    if not converts_mlp_names(a):
+        return ()
+    both = "gate" in targets and "up" in targets
+    return (("gate_up",) if both else ()) + (("down",) if "down" in targets else ())
+
+
+def lora_refusal(a: Architecture, targets: tuple[str, ...]) -> str | None:
+    """Why peft refuses LoRA on ``targets`` of this model, or None: where it fuses the routed experts' gate and up
+    projections into one parameter (:data:`PEFT_FUSED_EXPERTS`), one of them targeted without the other."""
+    if not converts_mlp_names(a) or ("gate" in targets) == ("up" in targets):
+        return None
+    one, other = ("gate", "up") if "gate" in targets else ("up", "gate")
+    return (f"peft refuses LoRA on {one} without {other} here: transformers 5 fuses the routed experts' gate and up "
+            f"projections into one parameter, gate_up_proj (peft 0.21: 'Cannot convert PEFT target(s) ... because "
+            f"they are fused'); target both or neither")
+
+
+def routed_lora_text(t: TrainingSetup) -> str:
+    """What LoRA does to an MoE model's routed experts under ``t``'s targets, in words (the explain panel's line)."""
+    a = t.model.architecture
+    if not converts_mlp_names(a):
+        return "no adapters: fused parameters, no linear layers peft's target_modules reach"
+    refusal = lora_refusal(a, t.adapted_targets)
+    if refusal:
+        return refusal
+    fused = fused_expert_targets(a, t.adapted_targets)
+    if not fused:
+        return "no adapters: no gate, up or down target"
+    names = " and ".join({"gate_up": f"gate_up_proj (rank {2 * t.lora_rank})",
+                          "down": f"down_proj (rank {t.lora_rank})"}[p] for p in fused)
+    return (f"all {a.moe.num_experts} of each layer adapted through their fused {names}: peft converts the MLP's "
+            f"names, so shared experts and dense MLPs take none")
+
+
+def _fused_shapes(a: Architecture, fused: tuple[str, ...], rank: int) -> list[tuple[int, int, int]]:
+    """(rank, d_in, d_out) of one expert's adapted matrix, per fused parameter in ``fused``."""
+    d, f = a.expert_width, a.moe.expert_intermediate_size if a.moe else 0
+    shapes = {"gate_up": (2 * rank, d, 2 * f), "down": (rank, f, d)}
+    return [shapes[p] for p in fused]
+
+
+def fused_lora_bytes(a: Architecture, targets: tuple[str, ...], rank: int, param_bytes: float) -> tuple[float, float,
+                                                                                                       float]:
+    """(kept a layer, kept a token a layer, the backward's gradient) [bytes] of one MoE layer whose fused experts
+    LoRA adapts (:func:`fused_expert_targets`; zeros elsewhere), the weights ``param_bytes`` each (SOURCES[
+    "lora_fused_act"]): for the backward pass each adapted parameter's folded copy (E·d_in·d_out) and its two
+    factors cast to the weight's dtype (E·r'·(d_in + d_out)), and the grouped matmul's input, each token's copy for
+    each of its k experts (k·d_in); in the backward pass the largest parameter's gradient, E·d_in·d_out."""
+    fused = fused_expert_targets(a, targets)
+    if not fused:
+        return 0.0, 0.0, 0.0
+    e, k = a.moe.num_experts, a.moe.experts_per_token
+    shapes = _fused_shapes(a, fused, rank)
+    kept = sum(e * (x * y + r * (x + y)) for r, x, y in shapes) * param_bytes
+    per_token = sum(k * x for _, x, _ in shapes) * param_bytes
+    return kept, per_token, max(e * x * y for _, x, y in shapes) * param_bytes
 
 
 def _adafactor_bytes(a: Architecture) -> float:
@@ -469,9 +570,10 @@ def adapter_activation_bytes(a: Architecture, targets: tuple[str, ...], rank: in
     lora_A's fp32 output for lora_B's: ``ADAPTER_ACT_BYTES·(d_in + r)`` each (counted with
     saved-tensor hooks: ``benchmarks/count_hf_activations.py --lora``); bf16 adapters read the
     bf16 input the layer keeps anyway and add lora_A's output, ``2·r``."""
-    shapes = linear_shapes(a, passed=True, routed=False)      # (the routed experts are not adapted: lora_params)
+    shapes = linear_shapes(a, passed=True, routed=False)      # (fused experts' adapters: fused_lora_bytes)
     per = (lambda x: ADAPTER_ACT_BYTES * (x + rank)) if fp32 else (lambda x: 2.0 * rank)
-    per_token = sum(c * per(x) for t in targets for x, _, c in shapes.get(t, []))
+    modules = [t for t in targets if t not in MLP_TARGETS] if converts_mlp_names(a) else targets
+    per_token = sum(c * per(x) for t in modules for x, _, c in shapes.get(t, []))
     return np.asarray(seq, dtype=np.float64) * np.asarray(batch, dtype=np.float64) * per_token / a.num_layers
 
 
@@ -487,14 +589,25 @@ def activation_parts(t: TrainingSetup, a: Architecture, s, b) -> tuple[np.ndarra
     adapters = (adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, s, b, fp32_adapters(t))
                 if t.method != "full" else 0.0)
     layer = layer_activation_bytes(a, s, b, t.attention, trained) + adapters
-    work = np.zeros_like(layer)
+    # LoRA on fused experts: each MoE layer keeps its folded expert stack and the experts' inputs, and the backward
+    # pass makes a layer's weight gradient (fused_lora_bytes)
+    kept, per_token, grad = fused_lora_bytes(a, t.adapted_targets, t.lora_rank, fused_param_bytes(t)) \
+        if t.method != "full" else (0.0, 0.0, 0.0)
+    fused = kept + per_token * s * b
+    work = np.zeros_like(layer) + grad
     if t.checkpointing == "none":
-        stored = a.num_layers * layer
+        stored = a.num_layers * layer + a.moe_layers * fused
     elif t.checkpointing == "selective":   # recompute the attention core (scores) only
-        stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash", trained) + adapters)
+        stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash", trained) + adapters) + a.moe_layers * fused
     else:                                   # layer inputs kept, one layer recomputed at a time
-        stored, work = a.num_layers * 2 * s * b * a.hidden_size, layer
+        stored, work = a.num_layers * 2 * s * b * a.hidden_size, layer + fused + grad
     return stored, work, s * b * a.vocab_size * LOGIT_BYTES
+
+
+def fused_param_bytes(t: TrainingSetup) -> float:
+    """Bytes of a routed expert's weight under LoRA or QLoRA (the folded copies' dtype, :func:`fused_lora_bytes`):
+    16 bits, or 32 where QLoRA's k-bit preparation casts the 16-bit experts bitsandbytes leaves (kbit_upcast)."""
+    return 4.0 if t.method == "qlora" and t.kbit_upcast and wide_experts(frozen_format(t)) else 2.0
 
 
 @dataclass(frozen=True)

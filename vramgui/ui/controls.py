@@ -63,7 +63,8 @@ from ..core.speed import (
     card_host,
     prompt_split,
 )
-from ..core.training import ALLOCATOR_FRACTION, FOREACH_STEP_BYTES
+from ..core.training import ALLOCATOR_FRACTION, FOREACH_STEP_BYTES, fused_expert_targets, lora_refusal, routed_lora_text
+from ..core.training import SOURCES as TRAINING_SOURCES
 from ..core.units import GIB, MIB
 from .i18n import Retranslates, integer, num, translate
 from .state import MAX_CPU_OFFLOAD_GIB, MAX_PRICE, MAX_RAM_BANDWIDTH_GB_S, ScenarioState
@@ -669,6 +670,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                               self.micro_batch, self.grad_accum, self.allocator]
         for w in self.training_rows:
             self._row(w)
+            if w is self.lora_targets:
+                # LoRA on an MoE model whose routed experts peft adapts through their fused parameters, or refuses
+                # to (gate without up): shown only then
+                self.lora_caution = self._caution_row()
         self.inference_rows = [self.weights, self.kv, self.engine, self.attention, self.host, self.prompt,
                                self.cached,
                                self.output,
@@ -1296,6 +1301,29 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._show_parallel_caution(s, training)
         self._show_batch_caution(s, training)
         self._show_engine_caution(s, training)
+        self._show_lora_caution(training)
+
+    def _show_lora_caution(self, training: bool) -> None:
+        """Below the LoRA targets: peft refusing gate without up where the routed experts fuse them, or adapting
+        every routed expert through their fused parameters (core.training.lora_refusal, fused_expert_targets); the
+        tooltip says how and gives the source."""
+        lines, tips = [], []
+        t = self.state.training
+        a = t.model.architecture
+        if training and t.method != "full" and a.moe is not None:
+            refusal = lora_refusal(a, t.adapted_targets)
+            if refusal:
+                lines.append(self.tr("peft refuses gate without up (or up without gate) on this model."))
+                tips.append(refusal)
+            elif fused_expert_targets(a, t.adapted_targets):
+                lines.append(self.tr("LoRA adapts every routed expert here, and each layer keeps a copy of its "
+                                     "experts for the backward pass."))
+                tips.append(routed_lora_text(t))
+            if lines:
+                tips.append(TRAINING_SOURCES["lora_routed"])
+                if not refusal:
+                    tips.append(TRAINING_SOURCES["lora_fused_act"])
+        self._show_caution(self.lora_caution, lines, tips)
 
     def _show_parallel_caution(self, s, training: bool) -> None:
         """Below the card count: where one tensor-parallel group spans nodes (its speeds assume the
