@@ -33,10 +33,15 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
                        "moe_intermediate_size": 96, "decoder_sparse_step": 1, "mlp_only_layers": []},
          "mixtral": {"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2},
          # LayerNorm (bf16 input, fp32 mean and rstd), a plain MLP, fused QKV, parallel attention and MLP
-         "gpt_neox": {"model_type": "gpt_neox", "rotary_pct": 0.25}}
+         "gpt_neox": {"model_type": "gpt_neox", "rotary_pct": 0.25},
+         # Phi-3: q, k and v one matrix (qkv_proj), gate and up one (gate_up_proj); its heads are the width over
+         # the heads, so a width of 256 for heads of 32
+         "phi3": {"model_type": "phi3", "hidden_size": 256, "pad_token_id": 0}}
 FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only
 # Mixtral's MLP names for peft as transformers 4 had them (peft converts them into its fused experts' parameters)
-LORA_NAMES = {"mixtral": {"gate": "w1", "up": "w3", "down": "w2"}}
+LORA_NAMES = {"mixtral": {"gate": "w1", "up": "w3", "down": "w2"},
+              # (fused matrices: any of their roles names the one module)
+              "phi3": {"q": "qkv_proj", "k": "qkv_proj", "v": "qkv_proj", "gate": "gate_up_proj", "up": "gate_up_proj"}}
 TOKENS = (64, 2)   # sequence, batch
 LORA_RANK = 16
 
@@ -60,8 +65,8 @@ def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...]
             # that it matched none; the parameter takes it: its adapters' shapes)
             warnings.filterwarnings("ignore", "The following (rank|alpha)_pattern keys", RuntimeWarning)
             names = LORA_NAMES.get(kind, {})
-            model = peft.get_peft_model(model, peft.LoraConfig(r=LORA_RANK, lora_dropout=0.0, target_modules=[
-                names.get(t, f"{t}_proj") for t in lora]))
+            model = peft.get_peft_model(model, peft.LoraConfig(r=LORA_RANK, lora_dropout=0.0, target_modules=list(
+                dict.fromkeys(names.get(t, f"{t}_proj") for t in lora))))
     return model
 
 

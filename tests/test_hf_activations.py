@@ -81,6 +81,27 @@ def test_other_kinds_of_layer(count):
         assert 0.99 < estimate(count, kind, trained=True) / count.layer_bytes_per_token(kind) < 1.0
 
 
+def test_lora_on_a_fused_projection_keeps_its_input_once(count):
+    # Phi-3 builds q, k and v as one matrix (qkv_proj) and gate and up as one (gate_up_proj): peft adapts each as one
+    # module, its input cast to fp32 and kept once. Phi-3 kind (width 256, queries 8 x 32, keys and values 2 x 32,
+    # MLP 608), r16: the frozen layer 7,016 bytes a token; q and v adapt qkv_proj, 4 x (256 + 16) = 1,088; all seven
+    # qkv_proj, o_proj and gate_up_proj 1,088 each and down_proj 4 x (608 + 16) = 2,496: 12,776, as counted (three
+    # matrices' inputs where q, k and v were apart: 2,176 more)
+    pytest.importorskip("peft")
+    import torch
+    import transformers
+
+    from vramgui.core.training import lora_params
+    a = architecture_from_hf_config(dict(count.SHAPE, num_hidden_layers=2, **count.KINDS["phi3"]))
+    for lora, want in ((("q", "v"), 7016 + 1088), (("q", "k", "v", "o", "gate", "up", "down"), 7016 + 3 * 1088 + 2496),
+                       (("o", "down"), 7016 + 1088 + 2496)):
+        assert estimate(count, "phi3", lora) == want == count.layer_bytes_per_token("phi3", lora=lora), lora
+        # and the adapters peft builds: 2 layers x 16 x (256 + 384) for qkv_proj alone
+        model = count._model(torch, transformers, "phi3", 2, (), lora)
+        assert sum(p.numel() for p in model.parameters() if p.requires_grad) == lora_params(a, 16, lora), lora
+    assert lora_params(a, 16, ("q", "v")) == 2 * 16 * (256 + 384)
+
+
 def test_lora_on_fused_experts_keeps_the_folded_stack(count):
     # peft folds the adapters of a fused expert parameter into it for the forward pass (a new tensor the size of
     # the layer's expert stack, which the grouped matmul keeps with its input) and keeps the two factors in the

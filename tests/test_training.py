@@ -205,6 +205,29 @@ def test_train_refuses_what_peft_refuses_and_says_what_lora_does_to_the_experts(
     assert json.loads(capsys.readouterr().out)["model"]["lora_routed_experts"] is None
 
 
+def test_lora_on_fused_projections_adapts_each_as_one():
+    """transformers builds some projections as one linear module (training.FUSED_PROJECTIONS), which peft adapts as
+    one matrix: targeting any of their roles adapts it, r·(d_in + its outputs summed).  Phi-3 Mini (width 3,072, 32
+    layers, 32 heads of 96 and as many KV heads, MLP 8,192): qkv_proj 3,072 -> 9,216 and gate_up_proj 3,072 ->
+    16,384; r16 on all seven: 32 x 16 x ((3,072 + 9,216) + (3,072 + 3,072) + (3,072 + 16,384) + (8,192 + 3,072)) =
+    25,165,824, peft's own count on the model built from its config.json; q alone adapts the whole qkv_proj.  Falcon
+    7B (width 4,544, 71 heads of 64, one KV head): query_key_value 4,544 -> 4,672."""
+    cat = default_catalog()
+    phi3 = cat.model("phi3-mini").architecture
+    assert lora_params(phi3, 16, ("q", "k", "v", "o", "gate", "up", "down")) == \
+        32 * 16 * ((3072 + 9216) + (3072 + 3072) + (3072 + 16384) + (8192 + 3072)) == 25_165_824
+    assert lora_params(phi3, 16, ("q",)) == lora_params(phi3, 16, ("q", "k", "v")) == 32 * 16 * (3072 + 9216)
+    falcon = cat.model("falcon-7b").architecture
+    assert lora_params(falcon, 8, ("v",)) == 32 * 8 * (4544 + 4544 + 2 * 64)
+    # the modules' own names stand for their roles
+    t = setup("phi3-mini", method="lora", lora_targets="qkv_proj,gate_up_proj")
+    assert t.lora_targets == ("q", "k", "v", "gate", "up")
+    assert setup("falcon-7b", method="lora", lora_targets="query_key_value,dense_h_to_4h,dense_4h_to_h"
+                 ).lora_targets == ("q", "k", "v", "up", "down")
+    assert setup("granite4.0-micro", method="lora", lora_targets="input_linear,output_linear").lora_targets == \
+        ("gate", "up", "down")
+
+
 def test_lora_on_recurrent_mixers_by_hand():
     cat = default_catalog()
     # Qwen3.5 9B (config.json: hidden 4096, 24 Gated DeltaNet layers, 16 key / 32 value heads of 128):

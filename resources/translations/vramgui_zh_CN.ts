@@ -1877,10 +1877,6 @@ Source: {source}</source>
         <translation>引擎可使用的显卡显存份额（vLLM 的 gpu_memory_utilization；SGLang 的 mem_fraction_static，为空闲显存的份额）</translation>
     </message>
     <message>
-        <source>Adapted matrices, comma-separated: q, k, v, o, gate, up, down, in_proj, out_proj (the recurrent mixers of hybrid models) or all-linear</source>
-        <translation>要适配的矩阵，用逗号分隔：q、k、v、o、gate、up、down、in_proj、out_proj（混合模型的循环混合层）或 all-linear</translation>
-    </message>
-    <message>
         <source>stages</source>
         <translation>级</translation>
     </message>
@@ -2113,6 +2109,10 @@ Source: {source}</source>
     <message>
         <source>LoRA rank r: each adapted matrix gains r × (d_in + d_out) parameters</source>
         <translation>LoRA 秩 r：每个被适配的矩阵增加 r × (d_in + d_out) 个参数</translation>
+    </message>
+    <message>
+        <source>Adapted matrices, comma-separated: q, k, v, o, gate, up, down, in_proj, out_proj (the recurrent mixers of hybrid models) or all-linear; a module that holds several (Phi-3&apos;s qkv_proj, gate_up_proj) is adapted whole where any of them is named</source>
+        <translation>要适配的矩阵，用逗号分隔：q、k、v、o、gate、up、down、in_proj、out_proj（混合模型的循环混合层）或 all-linear；包含多个矩阵的模块（如 Phi-3 的 qkv_proj、gate_up_proj）只要点名其中之一便整体适配</translation>
     </message>
     <message>
         <source>QLoRA: peft&apos;s prepare_model_for_kbit_training casts the weights left in 16 bits (embeddings, LM head, norms) to fp32, two bytes more each; TRL&apos;s SFTTrainer, Axolotl and the QLoRA scripts call it, torchtune and Unsloth do not</source>

@@ -64,7 +64,19 @@ TARGETS = ("q", "k", "v", "o", "gate", "up", "down", "in_proj", "out_proj")
 TARGET_ALIASES = {"q_proj": "q", "k_proj": "k", "v_proj": "v", "o_proj": "o", "output_proj": "o",
                   "gate_proj": "gate", "up_proj": "up", "down_proj": "down", "w1": "gate", "w3": "up", "w2": "down",
                   "in_proj_qkvz": "in_proj", "in_proj_ba": "in_proj", "in_proj_qkv": "in_proj", "in_proj_z": "in_proj",
-                  "in_proj_a": "in_proj", "in_proj_b": "in_proj"}
+                  "in_proj_a": "in_proj", "in_proj_b": "in_proj", "dense_h_to_4h": "up", "dense_4h_to_h": "down",
+                  "output_linear": "down"}
+#: Module names of fused projections (:data:`FUSED_PROJECTIONS`), each standing for all its roles.
+TARGET_GROUP_ALIASES = {"qkv_proj": ("q", "k", "v"), "query_key_value": ("q", "k", "v"),
+                        "gate_up_proj": ("gate", "up"), "input_linear": ("gate", "up")}
+
+#: Projections transformers builds as one linear module (their modeling files, transformers 5.24): Phi-3's qkv_proj
+#: and gate_up_proj, Falcon's and GPT-NeoX's query_key_value, Granite 4's shared_mlp.input_linear (gate and up).
+#: peft adapts such a module as one matrix: targeting any of its roles adapts it, r·(d_in + its outputs summed)
+#: once, and the adapter keeps its input once (counted with saved-tensor hooks on a narrow Phi-3:
+#: benchmarks/count_hf_activations.py --lora, exact).
+FUSED_PROJECTIONS = {"phi3": (("q", "k", "v"), ("gate", "up")), "falcon": (("q", "k", "v"),),
+                     "gpt_neox": (("q", "k", "v"),), "granitemoehybrid": (("gate", "up"),)}
 
 #: HF model types whose MoE MLP names peft maps onto transformers 5's fused routed experts (peft 0.21.2
 #: utils/transformers_weight_conversion.py: the types its _MODEL_TO_CONVERSION_PATTERN leads to the "mixtral" or
@@ -218,6 +230,8 @@ class TrainingSetup(BaseModel):
             t = TARGET_ALIASES.get(t, t)
             if t in ("all", "all-linear"):
                 out.extend(TARGETS)
+            elif t in TARGET_GROUP_ALIASES:
+                out.extend(TARGET_GROUP_ALIASES[t])
             elif t in TARGETS:
                 out.append(t)
             else:
@@ -309,10 +323,28 @@ def lora_params(a: Architecture, rank: int, targets: tuple[str, ...]) -> int:
     (:func:`fused_expert_targets`), the routed experts' fused parameters instead, ``r'·E·(d_in + d_out)`` each
     (r' twice the rank for gate_up_proj), and no shared or dense MLP."""
     fused = fused_expert_targets(a, targets)
-    modules = [t for t in targets if t not in MLP_TARGETS] if converts_mlp_names(a) else targets
-    shapes = linear_shapes(a, routed=False)
-    count = sum(rank * (x + y) * c for t in modules for x, y, c in shapes.get(t, []))
+    count = sum(rank * (x + y) * c for x, y, c in adapted_shapes(a, targets))
     return count + sum(r * a.moe.num_experts * (x + y) * a.moe_layers for r, x, y in _fused_shapes(a, fused, rank))
+
+
+def adapted_shapes(a: Architecture, targets: tuple[str, ...], passed: bool = False) -> list[tuple[int, int, int]]:
+    """(d_in, d_out, count) of the linear modules LoRA's ``targets`` adapt (:func:`linear_shapes`; with ``passed``,
+    those a token passes): the routed experts' aside (:func:`fused_expert_targets`), none of the MLP's where peft
+    converts its names (:data:`PEFT_FUSED_EXPERTS`), and a fused projection (:data:`FUSED_PROJECTIONS`) one module,
+    its roles' outputs side by side, where any of its roles is targeted."""
+    shapes = linear_shapes(a, passed=passed, routed=False)
+    modules = [t for t in targets if t not in MLP_TARGETS] if converts_mlp_names(a) else list(targets)
+    out, done = [], set()
+    for group in FUSED_PROJECTIONS.get(a.model_type, ()):
+        members = [shapes.get(t, []) for t in group if shapes.get(t)]
+        if not any(t in modules for t in group) or not members:
+            continue
+        first = members[0]
+        if all(len(m) == len(first) and all(s[0] == f[0] and s[2] == f[2] for s, f in zip(m, first, strict=True))
+               for m in members):
+            out += [(x, sum(m[i][1] for m in members), c) for i, (x, _, c) in enumerate(first)]
+            done |= set(group)
+    return out + [s for t in modules if t not in done for s in shapes.get(t, [])]
 
 
 def converts_mlp_names(a: Architecture) -> bool:
@@ -570,10 +602,9 @@ def adapter_activation_bytes(a: Architecture, targets: tuple[str, ...], rank: in
     lora_A's fp32 output for lora_B's: ``ADAPTER_ACT_BYTES·(d_in + r)`` each (counted with
     saved-tensor hooks: ``benchmarks/count_hf_activations.py --lora``); bf16 adapters read the
     bf16 input the layer keeps anyway and add lora_A's output, ``2·r``."""
-    shapes = linear_shapes(a, passed=True, routed=False)      # (fused experts' adapters: fused_lora_bytes)
     per = (lambda x: ADAPTER_ACT_BYTES * (x + rank)) if fp32 else (lambda x: 2.0 * rank)
-    modules = [t for t in targets if t not in MLP_TARGETS] if converts_mlp_names(a) else targets
-    per_token = sum(c * per(x) for t in modules for x, _, c in shapes.get(t, []))
+    # (the routed experts' fused parameters: fused_lora_bytes)
+    per_token = sum(c * per(x) for x, _, c in adapted_shapes(a, targets, passed=True))
     return np.asarray(seq, dtype=np.float64) * np.asarray(batch, dtype=np.float64) * per_token / a.num_layers
 
 

@@ -973,7 +973,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                               "them")),
                 (self.lora_rank, self.tr("LoRA rank r: each adapted matrix gains r × (d_in + d_out) parameters")),
                 (self.lora_targets, self.tr("Adapted matrices, comma-separated: q, k, v, o, gate, up, down, in_proj, "
-                                            "out_proj (the recurrent mixers of hybrid models) or all-linear")),
+                                            "out_proj (the recurrent mixers of hybrid models) or all-linear; a "
+                                            "module that holds several (Phi-3's qkv_proj, gate_up_proj) is adapted "
+                                            "whole where any of them is named")),
                 (self.kbit_upcast, self.tr("QLoRA: peft's prepare_model_for_kbit_training casts the weights left "
                                            "in 16 bits (embeddings, LM head, norms) to fp32, two bytes more each; "
                                            "TRL's SFTTrainer, Axolotl and the QLoRA scripts call it, torchtune and "
