@@ -438,12 +438,28 @@ def test_lora_on_a_model_without_attention_adapts_the_mixers():
 
 def test_lora_on_kimi_linear_adapts_the_delta_attention_projections_too():
     # Kimi Linear's KDA layers name their projections q_proj, k_proj, v_proj and o_proj (4,096 wide: 32 heads of
-    # 128), so q and v adapt those of its 20 KDA layers as well as its 7 MLA layers' (q 2,304 -> 32 × 192 = 6,144, v
-    # 2,304 -> 4,096 as the MLA rows read it); in_proj / out_proj name nothing in it
+    # 128), so q and v adapt those of its 20 KDA layers as well as its 7 MLA layers' (q_proj 2,304 -> 32 × 192 =
+    # 6,144; v, whose values come out of the latent, kv_a_proj_with_mqa 2,304 -> 512 + 64 and kv_b_proj 512 -> 32 ×
+    # (128 + 128)): 6,339,584 at r16, peft's own count on the model built from its config.json with q_proj, v_proj,
+    # kv_a_proj_with_mqa and kv_b_proj; in_proj / out_proj name nothing in it
     cat = default_catalog()
     a = cat.model("kimi-linear-48b-a3b").architecture
-    assert lora_params(a, 16, ("q", "v")) == 16 * (7 * ((2304 + 6144) + (2304 + 4096)) + 20 * 2 * (2304 + 4096))
+    assert lora_params(a, 16, ("q", "v")) == 16 * (
+        7 * ((2304 + 6144) + (2304 + 576) + (512 + 8192)) + 20 * 2 * (2304 + 4096)) == 6_339_584
     assert lora_params(a, 16, ("in_proj", "out_proj")) == 0
+
+
+def test_lora_on_mla_adapts_its_own_projections():
+    # multi-head latent attention's projections as transformers builds them (modeling_deepseek_v3.py): q_a_proj and
+    # q_b_proj (or one q_proj), kv_a_proj_with_mqa and kv_b_proj (keys and values both: k or v adapts the two), o_proj.
+    # DeepSeek-V3 (width 7,168, 61 layers, 128 heads; q rank 1,536, KV rank 512, rope 64, nope 128, v 128), r16:
+    # q 16 x ((7,168 + 1,536) + (1,536 + 128 x 192)) x 61 = 33,980,416; k or v 16 x ((7,168 + 576) + (512 + 128 x
+    # 256)) x 61 = 40,039,424, peft's own counts on the model built from its config.json
+    a = default_catalog().model("deepseek-v3").architecture
+    assert lora_params(a, 16, ("q",)) == 16 * ((7168 + 1536) + (1536 + 128 * 192)) * 61 == 33_980_416
+    assert lora_params(a, 16, ("k",)) == lora_params(a, 16, ("v",)) == lora_params(a, 16, ("k", "v")) == \
+        16 * ((7168 + 576) + (512 + 128 * 256)) * 61 == 40_039_424
+    assert setup("deepseek-v2-lite", method="lora", lora_targets="q_proj,kv_b_proj").lora_targets == ("q", "k", "v")
 
 
 def test_foreach_adamw_steps_with_a_copy_of_the_second_moments():

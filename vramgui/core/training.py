@@ -68,7 +68,9 @@ TARGET_ALIASES = {"q_proj": "q", "k_proj": "k", "v_proj": "v", "o_proj": "o", "o
                   "output_linear": "down"}
 #: Module names of fused projections (:data:`FUSED_PROJECTIONS`), each standing for all its roles.
 TARGET_GROUP_ALIASES = {"qkv_proj": ("q", "k", "v"), "query_key_value": ("q", "k", "v"),
-                        "gate_up_proj": ("gate", "up"), "input_linear": ("gate", "up")}
+                        "gate_up_proj": ("gate", "up"), "input_linear": ("gate", "up"),
+                        "q_a_proj": ("q",), "q_b_proj": ("q",), "kv_a_proj_with_mqa": ("k", "v"),
+                        "kv_b_proj": ("k", "v")}
 
 #: Projections transformers builds as one linear module (their modeling files, transformers 5.24): Phi-3's qkv_proj
 #: and gate_up_proj, Falcon's and GPT-NeoX's query_key_value, Granite 4's shared_mlp.input_linear (gate and up).
@@ -77,6 +79,9 @@ TARGET_GROUP_ALIASES = {"qkv_proj": ("q", "k", "v"), "query_key_value": ("q", "k
 #: benchmarks/count_hf_activations.py --lora, exact).
 FUSED_PROJECTIONS = {"phi3": (("q", "k", "v"), ("gate", "up")), "falcon": (("q", "k", "v"),),
                      "gpt_neox": (("q", "k", "v"),), "granitemoehybrid": (("gate", "up"),)}
+#: Multi-head latent attention's keys and values both come out of kv_a_proj_with_mqa and kv_b_proj
+#: (modeling_deepseek_v3.py): a target on either adapts the two, which :func:`linear_shapes` lists under this role.
+MLA_KV = "kv"
 
 #: HF model types whose MoE MLP names peft maps onto transformers 5's fused routed experts (peft 0.21.2
 #: utils/transformers_weight_conversion.py: the types its _MODEL_TO_CONVERSION_PATTERN leads to the "mixtral" or
@@ -261,7 +266,7 @@ def linear_shapes(a: Architecture, passed: bool = False, routed: bool = True) ->
     (:data:`IN_PROJ_MODULES` modules side by side) count as one matrix of their summed
     outputs plus ``d`` inputs for each further module."""
     d = a.hidden_size
-    q_out, kv_out = a.num_heads * a.q_head_dim * (2 if a.attn_output_gate else 1), a.num_kv_heads * a.head_dim
+    q_out = a.num_heads * a.q_head_dim * (2 if a.attn_output_gate else 1)
     n_moe, n_attn = a.moe_layers, a.attention_layers
     widths = [(f, c, d) for f, c in a.dense_mlp_widths]
     if a.moe and routed:
@@ -276,8 +281,12 @@ def linear_shapes(a: Architecture, passed: bool = False, routed: bool = True) ->
         shapes = {"q": [(d, c.q_lora_rank, n_attn), (c.q_lora_rank, hv, n_attn)], "k": [(d, a.head_dim, n_attn)],
                   "v": [], "o": [(hv // c.o_groups, c.o_groups * c.o_lora_rank, n_attn),
                                  (c.o_groups * c.o_lora_rank, d, n_attn)]}
-    elif a.mla:
-        shapes = {"q": [(d, q_out, n_attn)], "k": [(d, kv_out, n_attn)], "v": [(d, kv_out, n_attn)],
+    elif a.mla:   # q_a and q_b (or one q_proj), kv_a_proj_with_mqa (the latent and the shared rotary key) and kv_b_proj
+        m = a.mla     # (every head's key and value from the latent): k and v both in kv_a and kv_b ("kv": MLA_KV)
+        ql = m.q_lora_rank
+        shapes = {"q": [(d, ql, n_attn), (ql, q_out, n_attn)] if ql else [(d, q_out, n_attn)], "k": [], "v": [],
+                  MLA_KV: [(d, m.kv_lora_rank + m.qk_rope_head_dim, n_attn),
+                           (m.kv_lora_rank, a.num_heads * (m.qk_nope_head_dim + m.v_head_dim), n_attn)],
                   "o": [(a.num_heads * a.v_head_dim, d, n_attn)]}
     else:   # each kind of attention layer with its heads; layers reusing another's cache have no k or v
         gate = 2 if a.attn_output_gate else 1
@@ -334,6 +343,8 @@ def adapted_shapes(a: Architecture, targets: tuple[str, ...], passed: bool = Fal
     its roles' outputs side by side, where any of its roles is targeted."""
     shapes = linear_shapes(a, passed=passed, routed=False)
     modules = [t for t in targets if t not in MLP_TARGETS] if converts_mlp_names(a) else list(targets)
+    if MLA_KV in shapes and ("k" in modules or "v" in modules):
+        modules.append(MLA_KV)
     out, done = [], set()
     for group in FUSED_PROJECTIONS.get(a.model_type, ()):
         members = [shapes.get(t, []) for t in group if shapes.get(t)]
