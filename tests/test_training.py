@@ -228,6 +228,24 @@ def test_lora_on_fused_projections_adapts_each_as_one():
         ("gate", "up", "down")
 
 
+def test_gemma4_lora_names_the_language_model(capsys):
+    # Gemma 4's vision tower builds q_proj ... down_proj as Gemma4ClippableLinear, which peft 0.21 refuses: every one
+    # of the seven plain names fails on the 31B and E2B built from their config.json, and a regular expression on the
+    # language model's adapts what the count holds (21,913,600 and 2,678,784 for q and v at r16, peft's own count)
+    from vramgui.core.training import lora_names_note
+    cat = default_catalog()
+    for ident, want in (("gemma4-31b", 21_913_600), ("gemma4-e2b", 2_678_784)):
+        a = cat.model(ident).architecture
+        assert "Gemma4ClippableLinear" in lora_names_note(a) and lora_params(a, 16, ("q", "v")) == want
+    # the 12B's unified tower builds plain linear layers; other models have nothing to say
+    assert lora_names_note(cat.model("gemma4-12b").architecture) is None
+    assert lora_names_note(cat.model("gemma3-27b").architecture) is None
+    assert main(["train", "--model", "gemma4-31b", "--gpu", "h100-sxm", "--method", "lora"]) == 0
+    assert "note: peft refuses the plain module names (q_proj, v_proj, ...) here" in capsys.readouterr().out
+    assert main(["train", "--model", "gemma4-31b", "--gpu", "h100-sxm", "--method", "full", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"]["lora_names_note"] is None
+
+
 def test_lora_on_recurrent_mixers_by_hand():
     cat = default_catalog()
     # Qwen3.5 9B (config.json: hidden 4096, 24 Gated DeltaNet layers, 16 key / 32 value heads of 128):

@@ -2187,6 +2187,10 @@ Source: {source}</source>
         <translation>早于 MLA 的 GGUF：llama.cpp 缓存完整的键和值（见提示）。</translation>
     </message>
     <message>
+        <source>peft refuses the plain module names on this checkpoint: name the language model&apos;s.</source>
+        <translation>此检查点上 peft 拒绝直接使用模块名：请指定语言模型中的模块。</translation>
+    </message>
+    <message>
         <source>peft refuses gate without up (or up without gate) on this model.</source>
         <translation>此模型上 peft 拒绝只适配 gate 而不适配 up（或反之）。</translation>
     </message>

@@ -2017,6 +2017,10 @@ def test_fine_tuning_an_moe_model_says_how_lora_meets_its_experts(qtbot, win):
     targets("q,k,v,o,gate,up,down")
     choose(qtbot, win, p.model, "qwen3.5-35b-a3b")      # (peft keeps Qwen3.5-MoE's names: no expert adapted)
     assert not p.lora_caution.isVisible()
+    # Gemma 4 31B: its vision tower takes the plain names as layers peft refuses; the tooltip gives the regex
+    choose(qtbot, win, p.model, "gemma4-31b")
+    assert p.lora_caution.isVisible() and p.lora_caution.text().startswith("peft refuses the plain module names")
+    assert "language_model" in p.lora_caution.toolTip()
     choose(qtbot, win, p.mode, "inference")
     assert not p.lora_caution.isVisible()
 

@@ -668,7 +668,14 @@ def report_markdown(d: dict) -> str:
 
 def training_dict(t) -> dict:
     """The JSON object of ``train --json`` for the fine-tuning job ``t`` (bytes per card)."""
-    from .training import lora_refusal, routed_lora_text, rule_of_thumb_bytes, training_fit, training_memory
+    from .training import (
+        lora_names_note,
+        lora_refusal,
+        routed_lora_text,
+        rule_of_thumb_bytes,
+        training_fit,
+        training_memory,
+    )
 
     m, f = training_memory(t), training_fit(t)
     a = t.model.architecture
@@ -682,7 +689,8 @@ def training_dict(t) -> dict:
                          "kbit_upcast": t.kbit_upcast},
             "model": {"params_total": p.total, "params_trainable": m.trainable_params,
                       "lora_routed_experts": routed_lora_text(t) if lora and a.moe else None,
-                      "lora_refused": lora_refusal(a, t.adapted_targets) if lora else None},
+                      "lora_refused": lora_refusal(a, t.adapted_targets) if lora else None,
+                      "lora_names_note": lora_names_note(a) if lora else None},
             "memory": {"per_card": True, **{k: float(getattr(m, k)) for k in
                                             ("weights", "gradients", "optimizer", "activations", "overhead",
                                              "total")},

@@ -79,6 +79,12 @@ TARGET_GROUP_ALIASES = {"qkv_proj": ("q", "k", "v"), "query_key_value": ("q", "k
 #: benchmarks/count_hf_activations.py --lora, exact).
 FUSED_PROJECTIONS = {"phi3": (("q", "k", "v"), ("gate", "up")), "falcon": (("q", "k", "v"),),
                      "gpt_neox": (("q", "k", "v"),), "granitemoehybrid": (("gate", "up"),)}
+#: Vision towers (their config's model_type) whose projections transformers 5.24 builds as layers peft 0.21 cannot
+#: adapt under the language model's names: Gemma 4's Gemma4ClippableLinear q_proj ... down_proj (modeling_gemma4.py);
+#: peft refuses the plain names on such a checkpoint (its own error on Gemma 4 31B and E2B built from their
+#: config.json, every one of the seven names), and a regular expression naming the language model's adapts them.
+PEFT_CLASHING_TOWERS = frozenset({"gemma4_vision"})
+
 #: Multi-head latent attention's keys and values both come out of kv_a_proj_with_mqa and kv_b_proj
 #: (modeling_deepseek_v3.py): a target on either adapts the two, which :func:`linear_shapes` lists under this role.
 MLA_KV = "kv"
@@ -383,6 +389,17 @@ def lora_refusal(a: Architecture, targets: tuple[str, ...]) -> str | None:
     return (f"peft refuses LoRA on {one} without {other} here: transformers 5 fuses the routed experts' gate and up "
             f"projections into one parameter, gate_up_proj (peft 0.21: 'Cannot convert PEFT target(s) ... because "
             f"they are fused'); target both or neither")
+
+
+def lora_names_note(a: Architecture) -> str | None:
+    """Where peft refuses the plain module names of LoRA's targets for this model (:data:`PEFT_CLASHING_TOWERS`),
+    how to name them so that it adapts what the estimate counts; None elsewhere."""
+    if a.vision is None or a.vision.kind not in PEFT_CLASHING_TOWERS:
+        return None
+    return (f"peft refuses the plain module names (q_proj, v_proj, ...) here: the {a.vision.kind} tower names its "
+            "projections alike as Gemma4ClippableLinear layers, which peft 0.21 cannot adapt ('Target module "
+            "Gemma4ClippableLinear(...) is not supported'); name the language model's with a regular expression, "
+            r"e.g. target_modules=r'.*language_model.*\.(q_proj|v_proj)', which adapts what is counted here")
 
 
 def routed_lora_text(t: TrainingSetup) -> str:

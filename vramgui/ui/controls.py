@@ -63,7 +63,14 @@ from ..core.speed import (
     card_host,
     prompt_split,
 )
-from ..core.training import ALLOCATOR_FRACTION, FOREACH_STEP_BYTES, fused_expert_targets, lora_refusal, routed_lora_text
+from ..core.training import (
+    ALLOCATOR_FRACTION,
+    FOREACH_STEP_BYTES,
+    fused_expert_targets,
+    lora_names_note,
+    lora_refusal,
+    routed_lora_text,
+)
 from ..core.training import SOURCES as TRAINING_SOURCES
 from ..core.units import GIB, MIB
 from .i18n import Retranslates, integer, num, translate
@@ -1306,25 +1313,28 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._show_lora_caution(training)
 
     def _show_lora_caution(self, training: bool) -> None:
-        """Below the LoRA targets: peft refusing gate without up where the routed experts fuse them, or adapting
-        every routed expert through their fused parameters (core.training.lora_refusal, fused_expert_targets); the
-        tooltip says how and gives the source."""
+        """Below the LoRA targets: peft refusing the plain module names on a checkpoint whose vision tower takes them
+        (core.training.lora_names_note), refusing gate without up where the routed experts fuse them, or adapting
+        every routed expert through their fused parameters (lora_refusal, fused_expert_targets); the tooltip says
+        how and gives the source."""
         lines, tips = [], []
         t = self.state.training
         a = t.model.architecture
-        if training and t.method != "full" and a.moe is not None:
+        lora = training and t.method != "full"
+        names = lora_names_note(a) if lora else None
+        if names:
+            lines.append(self.tr("peft refuses the plain module names on this checkpoint: name the language "
+                                 "model's."))
+            tips.append(names)
+        if lora and a.moe is not None:
             refusal = lora_refusal(a, t.adapted_targets)
             if refusal:
                 lines.append(self.tr("peft refuses gate without up (or up without gate) on this model."))
-                tips.append(refusal)
+                tips += [refusal, TRAINING_SOURCES["lora_routed"]]
             elif fused_expert_targets(a, t.adapted_targets):
                 lines.append(self.tr("LoRA adapts every routed expert here, and each layer keeps a copy of its "
                                      "experts for the backward pass."))
-                tips.append(routed_lora_text(t))
-            if lines:
-                tips.append(TRAINING_SOURCES["lora_routed"])
-                if not refusal:
-                    tips.append(TRAINING_SOURCES["lora_fused_act"])
+                tips += [routed_lora_text(t), TRAINING_SOURCES["lora_routed"], TRAINING_SOURCES["lora_fused_act"]]
         self._show_caution(self.lora_caution, lines, tips)
 
     def _show_parallel_caution(self, s, training: bool) -> None:
