@@ -1019,6 +1019,9 @@ def explain_training(t) -> dict[str, str]:
         adapter_activation_bytes,
         fp32_adapters,
         frozen_format,
+        fused_expert_targets,
+        fused_lora_bytes,
+        fused_param_bytes,
         kbit_upcast_bytes,
         layer_activation_bytes,
         optimizer_step_bytes,
@@ -1044,9 +1047,15 @@ def explain_training(t) -> dict[str, str]:
     fp32 = fp32_adapters(t)
     adapters = float(adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, t.seq, t.batch, fp32)) \
         if t.method != "full" else 0.0     # (full fine-tuning has no adapters, whatever targets the setup names)
-    stored = {"none": f"{a.num_layers} layers × {_g(layer + adapters)}",
-              "selective": f"{a.num_layers} layers without the attention's scores",
-              "full": f"each layer's input, {a.num_layers} × 2·s·b·d, one layer recomputed at a time"}[t.checkpointing]
+    kept, per_token, _ = fused_lora_bytes(a, t.adapted_targets, t.lora_rank, fused_param_bytes(t)) \
+        if t.method != "full" else (0.0, 0.0, 0.0)
+    fused = kept + per_token * t.seq * t.batch
+    stacks = (f" + {a.moe_layers} MoE layers × {_g(fused)}" if t.checkpointing != "full" else
+              f" (an MoE layer with {_g(fused)} more)") if fused else ""
+    stored = {"none": f"{a.num_layers} layers × {_g(layer + adapters)}{stacks}",
+              "selective": f"{a.num_layers} layers without the attention's scores{stacks}",
+              "full": f"each layer's input, {a.num_layers} × 2·s·b·d, one layer recomputed at a time{stacks}"
+              }[t.checkpointing]
     phases = {"loss": f"the loss ({'the gradients of earlier micro-batches + ' if t.grad_accum > 1 else ''}"
                       f"stored {_g(float(m.stored))} + logits {_g(float(m.logits))}) {_g(float(m.loss_phase))}",
               "backward": f"the backward pass {_g(float(m.backward_phase))}",
@@ -1073,6 +1082,9 @@ def explain_training(t) -> dict[str, str]:
                         + ((", and its adapters' inputs in fp32 (peft's fp32 adapters: 4·(d_in + r) a matrix) "
                             if fp32 else ", and its bf16 adapters' outputs (2·r a matrix) ") + _g(adapters)
                            if t.method != "full" else "")
+                        + ("; an MoE layer whose routed experts LoRA adapts keeps their stack with the adapters "
+                           "folded in, E·d_in·d_out a parameter, the two factors and the experts' inputs, "
+                           f"k·d_in a token, in {fused_param_bytes(t):g} bytes: {_g(fused)}" if fused else "")
                         + f"; checkpointing '{t.checkpointing}': {stored}; logits {t.seq:,} × {t.batch} × "
                         f"{a.vocab_size:,} × {LOGIT_BYTES:g} bytes at the loss. The peak is the largest phase "
                         f"beyond the weights and optimizer states: {'; '.join(phases.values())}"
@@ -1087,5 +1099,8 @@ def explain_training(t) -> dict[str, str]:
                       + (f" = rank {t.lora_rank} × (d_in + d_out) over {', '.join(t.adapted_targets)} in every layer"
                          + (f" (no attention: {', '.join(t.lora_targets)} would adapt nothing)"
                             if t.adapted_targets != t.lora_targets else "")
+                         + (f", the routed experts' through their fused parameters, rank × experts × (d_in + d_out) "
+                            f"each (gate_up_proj at rank {2 * t.lora_rank})" if fused_expert_targets(
+                                a, t.adapted_targets) else "")
                          if t.method != "full" else " (every parameter)") + "."),
     }
