@@ -172,6 +172,10 @@ def test_lora_on_qwen3_moe_adapts_every_routed_expert():
     added = 48 * (kept + 8 * (2048 + 768) * 2 * 2048)
     assert float(training_memory(all7).stored - training_memory(attention).stored) == added
     assert added / 2**30 == pytest.approx(59.95, abs=0.005)
+    from vramgui.core.explain import explain_training
+    text = explain_training(all7)
+    assert "checkpointing 'none': 48 layers × 0.31 GiB + 48 MoE layers × 1.25 GiB" in text["activations"]
+    assert f"{added / 48 / 2**30:.2f}" == "1.25" and "(gate_up_proj at rank 32)" in text["trainable"]
     # full checkpointing keeps the layers' inputs alone: one layer's stacks while it is recomputed, and its weight
     # gradient (the larger stack, 128 x 1,536 x 2,048 x 2 bytes) in the backward pass
     ck = all7.with_(checkpointing="full")
