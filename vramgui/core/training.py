@@ -45,6 +45,7 @@ micro-batch after the first.  PyTorch's caching allocator adds what its pool can
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -342,11 +343,13 @@ def lora_params(a: Architecture, rank: int, targets: tuple[str, ...]) -> int:
     return count + sum(r * a.moe.num_experts * (x + y) * a.moe_layers for r, x, y in _fused_shapes(a, fused, rank))
 
 
-def adapted_shapes(a: Architecture, targets: tuple[str, ...], passed: bool = False) -> list[tuple[int, int, int]]:
+@lru_cache(maxsize=512)
+def adapted_shapes(a: Architecture, targets: tuple[str, ...], passed: bool = False) -> tuple[tuple[int, int, int], ...]:
     """(d_in, d_out, count) of the linear modules LoRA's ``targets`` adapt (:func:`linear_shapes`; with ``passed``,
     those a token passes): the routed experts' aside (:func:`fused_expert_targets`), none of the MLP's where peft
     converts its names (:data:`PEFT_FUSED_EXPERTS`), and a fused projection (:data:`FUSED_PROJECTIONS`) one module,
-    its roles' outputs side by side, where any of its roles is targeted."""
+    its roles' outputs side by side, where any of its roles is targeted.  (Memoized: the fine-tuning charts ask it
+    at every redraw of the same model.)"""
     shapes = linear_shapes(a, passed=passed, routed=False)
     modules = [t for t in targets if t not in MLP_TARGETS] if converts_mlp_names(a) else list(targets)
     if MLA_KV in shapes and ("k" in modules or "v" in modules):
@@ -361,7 +364,7 @@ def adapted_shapes(a: Architecture, targets: tuple[str, ...], passed: bool = Fal
                for m in members):
             out += [(x, sum(m[i][1] for m in members), c) for i, (x, _, c) in enumerate(first)]
             done |= set(group)
-    return out + [s for t in modules if t not in done for s in shapes.get(t, [])]
+    return tuple(out + [s for t in modules if t not in done for s in shapes.get(t, [])])
 
 
 def converts_mlp_names(a: Architecture) -> bool:
