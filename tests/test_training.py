@@ -250,6 +250,29 @@ def test_gemma4_lora_names_the_language_model(capsys):
     assert json.loads(capsys.readouterr().out)["model"]["lora_names_note"] is None
 
 
+def test_lora_reaches_the_vision_tower_by_name():
+    """A target name adapts every module ending in it, a vision tower's too (training.VISION_LORA_ROLES).  Gemma 3
+    4B's SigLIP (27 layers of width 1,152) names q_proj, k_proj and v_proj as its language model does: q and v at
+    r16 add 27 x 2 x 16 x (1,152 + 1,152) = 1,990,656 to the language model's 4,456,448; Pixtral (Mistral Small 3.1:
+    24 layers of 1,024, MLP 4,096) takes o and its gated MLP's names as well, 24 x 16 x (4 x 2,048 + 3 x 5,120) =
+    9,043,968 for all seven; Qwen2.5-VL's tower its MLP's alone (32 layers of 1,280, MLP 3,420); Qwen3.5's none.
+    peft's own counts on the models built from their config.json equal the totals."""
+    cat = default_catalog()
+    gemma = cat.model("gemma3-4b").architecture
+    assert lora_params(gemma, 16, ("q", "v")) == 4_456_448 + 27 * 2 * 16 * 2304 == 6_447_104
+    mistral = cat.model("mistral-small-3.1-24b").architecture
+    seven = ("q", "k", "v", "o", "gate", "up", "down")
+    assert mistral.vision.intermediate_size == 4096
+    assert lora_params(mistral, 16, seven) == 101_449_728 and 24 * 16 * (4 * 2048 + 3 * 5120) == 9_043_968
+    qwen25 = cat.model("qwen2.5-vl-7b").architecture
+    assert lora_params(qwen25, 16, ("q", "v")) == 5_046_272           # (its tower's attention is a fused qkv)
+    assert lora_params(qwen25, 16, seven) == 47_589_376
+    assert lora_params(cat.model("qwen3.5-9b").architecture, 16, ("q", "v")) == 2_228_224
+    # a text token passes none of the tower's adapters: the activations count the language model's alone
+    from vramgui.core.training import adapted_shapes
+    assert sum(c for _, _, c in adapted_shapes(gemma, ("q", "v"), passed=True)) == 2 * 34
+
+
 def test_lora_on_recurrent_mixers_by_hand():
     cat = default_catalog()
     # Qwen3.5 9B (config.json: hidden 4096, 24 Gated DeltaNet layers, 16 key / 32 value heads of 128):

@@ -355,6 +355,8 @@ class VisionEncoder(BaseModel):
     kind: str = Field(max_length=64, description="the vision_config's model_type")
     layers: int = Field(ge=0, le=10_000)
     hidden_size: int = Field(ge=1, le=1_000_000)
+    intermediate_size: int = Field(0, ge=0, description="its MLP's width where LoRA's gate/up/down reach it "
+                                                           "(Pixtral, Qwen2.5-VL; 0: not kept)")
     linear: int = Field(ge=0, description="weights of its matrices (attention, MLP, projector)")
     other: int = Field(ge=0, description="patch convolution, position table, norms, biases")
     exact: bool = Field(description="counted from the family's module layout; False: a generic ViT estimate")
@@ -1300,7 +1302,8 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         linear = layers * (4 * d * d + 3 * d * f) + channels * patch * patch * d \
             + (d * merge * merge * d if merger else 0) + d * text_hidden + text_hidden * text_hidden
         other = layers * 2 * d + d + (d if merger else 0) + (2 * text_hidden if bias else 0)
-        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, intermediate_size=f, linear=linear, other=other,
+                             exact=True)
     if kind == "clip_vision_model" and top_type in _LLAVA:
         # CLIP: class token, bias-free patch convolution, (image / patch)² + 1 positions, LayerNorms before and
         # after; blocks of biased q/k/v/o, a two-matrix MLP with biases and two LayerNorms. LLaVA's projector: two
@@ -1330,7 +1333,8 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         mlp_w, mlp_b = (2 * d * f, f + d) if v2 else (3 * d * f, 2 * f + d)
         linear = layers * (4 * d * d + mlp_w) + channels * temporal * patch * patch * d + wide * wide + wide * out
         other = layers * (2 * norm + 4 * d + mlp_b) + norm + wide + out
-        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, intermediate_size=0 if v2 else f, linear=linear,
+                             other=other, exact=True)
     if kind == "glm4v_vision":
         # GLM-4V: a (image / patch)² position table, a biased 3-D patch convolution; blocks of a fused qkv (biased if
         # attention_bias), a bias-free projection, a gated MLP out_hidden_size wide and two RMSNorms; then an RMSNorm,

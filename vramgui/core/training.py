@@ -80,6 +80,16 @@ TARGET_GROUP_ALIASES = {"qkv_proj": ("q", "k", "v"), "query_key_value": ("q", "k
 #: benchmarks/count_hf_activations.py --lora, exact).
 FUSED_PROJECTIONS = {"phi3": (("q", "k", "v"), ("gate", "up")), "falcon": (("q", "k", "v"),),
                      "gpt_neox": (("q", "k", "v"),), "granitemoehybrid": (("gate", "up"),)}
+#: Vision towers (their config's model_type) whose linear modules transformers 5.24 names as the language model's
+#: LoRA targets, so that peft adapts them too (a target name matches every module ending in it): SigLIP (Gemma 3)
+#: and CLIP q_proj, k_proj, v_proj (their output is out_proj); Llama 3.2 Vision's and Llama 4's q/k/v/o_proj;
+#: Pixtral's q/k/v/o_proj and gate/up/down_proj; Qwen2.5-VL's gate/up/down_proj (its attention a fused qkv).  peft's
+#: own counts on Mistral Small 3.1, Gemma 3 4B, Llama 3.2 11B Vision, Llama 4 Scout and Qwen2.5-VL 7B built from
+#: their config.json, one target at a time, equal them; Qwen3-VL's and Qwen3.5's towers take none
+VISION_LORA_ROLES = {"siglip_vision_model": ("q", "k", "v"), "clip_vision_model": ("q", "k", "v"),
+                     "mllama_vision_model": ("q", "k", "v", "o"), "llama4_vision_model": ("q", "k", "v", "o"),
+                     "pixtral": ("q", "k", "v", "o", "gate", "up", "down"), "qwen2_5_vl_vision": ("gate", "up", "down")}
+
 #: Vision towers (their config's model_type) whose projections transformers 5.24 builds as layers peft 0.21 cannot
 #: adapt under the language model's names: Gemma 4's Gemma4ClippableLinear q_proj ... down_proj (modeling_gemma4.py);
 #: peft refuses the plain names on such a checkpoint (its own error on Gemma 4 31B and E2B built from their
@@ -364,7 +374,20 @@ def adapted_shapes(a: Architecture, targets: tuple[str, ...], passed: bool = Fal
                for m in members):
             out += [(x, sum(m[i][1] for m in members), c) for i, (x, _, c) in enumerate(first)]
             done |= set(group)
-    return tuple(out + [s for t in modules if t not in done for s in shapes.get(t, [])])
+    out += [s for t in modules if t not in done for s in shapes.get(t, [])]
+    if not passed:      # (a vision tower's adapters: a text token passes none of them)
+        out += vision_shapes(a, targets)
+    return tuple(out)
+
+
+def vision_shapes(a: Architecture, targets: tuple[str, ...]) -> list[tuple[int, int, int]]:
+    """(d_in, d_out, count) of the vision tower's linear modules LoRA's ``targets`` reach by name
+    (:data:`VISION_LORA_ROLES`)."""
+    v = a.vision
+    roles = VISION_LORA_ROLES.get(v.kind, ()) if v is not None else ()
+    d, f, n = (v.hidden_size, v.intermediate_size, v.layers) if v is not None else (0, 0, 0)
+    shapes = {"q": (d, d), "k": (d, d), "v": (d, d), "o": (d, d), "gate": (d, f), "up": (d, f), "down": (f, d)}
+    return [(*shapes[t], n) for t in roles if t in targets and min(shapes[t]) > 0]
 
 
 def converts_mlp_names(a: Architecture) -> bool:
