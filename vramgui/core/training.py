@@ -376,7 +376,7 @@ def adapted_shapes(a: Architecture, targets: tuple[str, ...], passed: bool = Fal
             done |= set(group)
     out += [s for t in modules if t not in done for s in shapes.get(t, [])]
     if not passed:      # (a vision tower's adapters: a text token passes none of them)
-        out += vision_shapes(a, targets)
+        out += vision_shapes(a, tuple(modules))     # (the names peft keeps: it converts an MoE's MLP names)
     return tuple(out)
 
 
