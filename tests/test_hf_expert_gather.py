@@ -199,12 +199,12 @@ def test_lora_adapts_the_routed_experts_where_peft_converts_their_names():
     from transformers import AutoConfig, AutoModelForCausalLM
     names = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
 
-    def peft_count(cfg, target_modules):
+    def peft_count(cfg, target_modules, dropout=0.0):
         model = AutoModelForCausalLM.from_config(AutoConfig.for_model(**cfg))
         with warnings.catch_warnings():     # (peft 0.21 asks transformers 5 a deprecated question; it checks the
             warnings.simplefilter("ignore", FutureWarning)    # doubled rank against target_modules alone)
             warnings.filterwarnings("ignore", "The following (rank|alpha)_pattern keys", RuntimeWarning)
-            model = get_peft_model(model, LoraConfig(r=4, target_modules=target_modules))
+            model = get_peft_model(model, LoraConfig(r=4, target_modules=target_modules, lora_dropout=dropout))
         return sum(p.numel() for p in model.parameters() if p.requires_grad)
     assert peft_count(MIXTRAL, ["q_proj", "k_proj", "v_proj", "o_proj", "w1", "w3", "w2"]) == 25_088
     assert peft_count(MIXTRAL, names) == 3584        # (the names transformers 5 gives them reach nothing)
@@ -212,4 +212,7 @@ def test_lora_adapts_the_routed_experts_where_peft_converts_their_names():
     assert peft_count(DEEPSEEK_V2, ["o_proj", "gate_proj", "up_proj", "down_proj"]) == 6656
     with pytest.raises(ValueError, match="without also targeting up_proj"):
         peft_count(DEEPSEEK_V2, ["o_proj", "gate_proj"])
+    # and its wrapper of a fused parameter refuses dropout (the routed experts' line says so)
+    with pytest.raises(ValueError, match="does not work with lora_dropout != 0"):
+        peft_count(DEEPSEEK_V2, ["o_proj", "gate_proj", "up_proj", "down_proj"], dropout=0.05)
 

@@ -201,6 +201,7 @@ def test_train_refuses_what_peft_refuses_and_says_what_lora_does_to_the_experts(
     m = json.loads(capsys.readouterr().out)["model"]
     assert m["params_trainable"] == 994_836_480 and m["lora_refused"] is None
     assert m["lora_routed_experts"].startswith("all 128 of each layer adapted through their fused gate_up_proj")
+    assert "refuses lora_dropout above 0" in m["lora_routed_experts"]     # (peft's ParamWrapper: its own ValueError)
     # Mixtral with attention targets: none adapted, said; a dense model: nothing to say
     assert main(["train", "--model", "mixtral-8x7b", "--gpu", "h100-sxm", "--method", "lora", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["model"]["lora_routed_experts"] == \

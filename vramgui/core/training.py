@@ -442,7 +442,8 @@ def routed_lora_text(t: TrainingSetup) -> str:
     names = " and ".join({"gate_up": f"gate_up_proj (rank {2 * t.lora_rank})",
                           "down": f"down_proj (rank {t.lora_rank})"}[p] for p in fused)
     return (f"all {a.moe.num_experts} of each layer adapted through their fused {names}: peft converts the MLP's "
-            f"names, so shared experts and dense MLPs take none")
+            f"names, so shared experts and dense MLPs take none; its wrapper of such a parameter refuses "
+            f"lora_dropout above 0 ('does not work with lora_dropout != 0')")
 
 
 def _fused_shapes(a: Architecture, fused: tuple[str, ...], rank: int) -> list[tuple[int, int, int]]:
