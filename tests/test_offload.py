@@ -1703,6 +1703,12 @@ def test_accelerate_places_the_printed_max_memory_as_the_plan(cat, capsys):
         in_ram = sum(sizes[k] for k, v in device_map.items() if v == "cpu")
         assert {v for v in device_map.values()} == {*range(n), "cpu"}      # every card holds layers
         assert -n * 0.01 * GIB <= in_ram - plan.copied_bytes * n < n * layer
+        # the plan's layers: the output layer in RAM, then whole decoder layers from the last, as the map puts them
+        # (one card: 69 of 80, as the map; two: 54 to the map's 55, each card's leftover room short of a layer)
+        layers_in_ram = sum(1 for k, v in device_map.items() if k.startswith("model.layers.") and v == "cpu")
+        assert device_map["lm_head"] == "cpu" and not plan.output_on_gpu
+        assert 0 <= layers_in_ram - plan.devices[-1].layers <= n - 1 and plan.cpu_layers == plan.devices[-1].layers
+        assert sum(d.layers for d in plan.devices[:-1]) == 80 - plan.cpu_layers
 
 
 def test_hf_runs_every_cards_share_in_ram_on_the_first_card(cat):

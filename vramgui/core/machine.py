@@ -583,7 +583,12 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
     ram_each = ram / n
     placed = copied_placed(copied, weights, n, ram - room) & (~only | (copied <= routed))
     level = np.where((copied > 0) & placed, "partial", "none").astype(object)
-    in_ram = np.minimum(L, np.ceil(copied / (weights / L)))
+    if g.engine in STAGES_OFFLOADED:    # (HF transformers' device map: the output layer, then whole layers from the
+        head = np.where(g.tied, 0.0, g.lm_head)                   # last: offload.hf_layers_in_ram)
+        in_ram = np.where(copied > 0, np.minimum(L, np.ceil(np.maximum(copied * n - head, 0.0) / g.layer_bytes - 1e-9)),
+                          0.0)
+    else:
+        in_ram = np.minimum(L, np.ceil(copied / (weights / L)))
     link = host_link_bytes_per_s(m.gpu) * COPIED_SHARE[g.engine]
 
     def read(tokens):

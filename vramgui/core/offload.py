@@ -714,9 +714,15 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
         step = 1.0 / rate if rate > 0 else float("inf")
         tokens, passes = copied_passes(s.profile, g, new)
         moved = copied * over * step_share
-        devices = [Device(g.name, needed - copied + (stage if copied else 0.0), budget, L - in_ram)] * n
-        out.append(OffloadPlan(level=level, n_layers=L, gpu_layers=L - in_ram, cpu_layers=in_ram, output_on_gpu=True,
-                               devices=[*devices, Device("system RAM", copied * n, ram, in_ram)],
+        used, head_on = needed - copied + (stage if copied else 0.0), True
+        if s.engine in STAGES_OFFLOADED:    # (HF transformers' layer split: its device map's order, the tail in RAM)
+            in_ram, head_on = hf_layers_in_ram(s, copied * n)
+            on = [(L - in_ram) // n + (1 if i < (L - in_ram) % n else 0) for i in range(n)]
+            devices = [Device(g.name, used, budget, k) for k in on]
+        else:                               # (tensor parallel: each card a slice of every layer, the same ones in RAM)
+            devices = [Device(g.name, used, budget, L - in_ram)] * n
+        out.append(OffloadPlan(level=level, n_layers=L, gpu_layers=L - in_ram, cpu_layers=in_ram,
+                               output_on_gpu=head_on, devices=[*devices, Device("system RAM", copied * n, ram, in_ram)],
                                decode_s=step + moved / (link * share) if level != "none" else float("inf"),
                                prompt_copy_bytes=passes * copied * over * (read(tokens) if passes else 1.0),
                                link_bytes_per_s=link, step_copy_bytes=moved, copy_share=share, copied_bytes=copied,
@@ -724,6 +730,22 @@ def _copied_cards(s: Scenario, ram_gb: float, gpus: list[GPU], table=None, force
                                forced=forced is not None and copied > 0 and ram_gb > 0,
                                layers_fixed=True, experts_only=experts_only, splits_layers=False))
     return out
+
+
+def hf_layers_in_ram(s: Scenario, in_ram_bytes: float) -> tuple[int, bool]:
+    """(decoder layers in RAM, whether the output layer stays on a card) where HF transformers keeps
+    ``in_ram_bytes`` of the weights in RAM: its device map places the modules in order (embeddings, decoder layers,
+    final norm, output layer) on the cards until they are full, the rest in RAM, so an untied output layer goes
+    there first and then whole decoder layers from the last (accelerate's infer_auto_device_map; the layers'
+    mean bytes)."""
+    if in_ram_bytes <= 0:
+        return 0, True
+    a = s.model.architecture
+    wb = weight_bytes(a, s.weight_format, count_params(a))
+    head = 0.0 if a.tie_embeddings else output_layer_bytes(a, wb)
+    layer = (wb.linear + wb.other) / a.num_layers
+    layers = int(np.ceil(max(in_ram_bytes - head, 0.0) / layer - 1e-9)) if layer > 0 else 0
+    return min(layers, a.num_layers), bool(a.tie_embeddings)
 
 
 def staging_bytes(s: Scenario) -> float:
