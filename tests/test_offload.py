@@ -1711,6 +1711,33 @@ def test_accelerate_places_the_printed_max_memory_as_the_plan(cat, capsys):
         assert sum(d.layers for d in plan.devices[:-1]) == 80 - plan.cpu_layers
 
 
+@pytest.mark.parametrize(("ident", "gpu", "ram"), [("llama3.1-8b", "rtx4060", 64), ("mixtral-8x7b", "rtx4090", 128),
+                                                   ("gemma2-9b", "rtx4060", 64)])
+def test_hf_layers_in_ram_as_its_device_map_puts_them(cat, ident, gpu, ram):
+    """HF transformers' device map, given the printed max_memory, keeps in RAM the layers the plan says: the untied
+    output layer first, then whole decoder layers from the last; Gemma 2's output layer is its embedding table,
+    which stays on the card (transformers' own infer_auto_device_map on models built from the presets'
+    config.json on the meta device; BF16 beside one card, the window's prompt)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from transformers import AutoConfig, AutoModelForCausalLM
+    from transformers.integrations.accelerate import infer_auto_device_map
+
+    from vramgui.core.offload import max_memory_bytes, max_memory_cpu_bytes
+    m = cat.model(ident)
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(AutoConfig.for_model(**dict(m.config)), dtype=torch.bfloat16)
+    s = Scenario(model=m, gpu=cat.gpu(gpu), weights="bf16", engine="hf", prompt_tokens=1000, output_tokens=100)
+    plan = plan_offload(s, ram)
+    given = {0: int(max_memory_bytes(s, plan)), "cpu": int(max_memory_cpu_bytes(s, plan))}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        device_map = infer_auto_device_map(model, max_memory=given, no_split_module_classes=model._no_split_modules)
+    layers_in_ram = sum(1 for k, v in device_map.items() if k.startswith("model.layers.") and v == "cpu")
+    assert plan.level == "partial" and plan.cpu_layers == plan.devices[-1].layers == layers_in_ram > 0
+    assert plan.output_on_gpu == (device_map["lm_head"] == 0) == m.architecture.tie_embeddings
+
+
 def test_hf_runs_every_cards_share_in_ram_on_the_first_card(cat):
     """accelerate's dispatch_model runs every module the device map places in RAM on its main device, the first card:
     with two cards each step copies both cards' shares over that card's link, one after the other (30 % of it), where
