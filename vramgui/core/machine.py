@@ -79,6 +79,7 @@ from .offload import (
     host_link_bytes_per_s,
     in_place_read_share,
     kv_copy_per_cell,
+    layers_behind_head,
     passes_copy_bytes,
     staging_layer_bytes,
     unified_ram,
@@ -584,9 +585,7 @@ def _copied(g: _Group, m: Machine, needed, budget: float, step):
     placed = copied_placed(copied, weights, n, ram - room) & (~only | (copied <= routed))
     level = np.where((copied > 0) & placed, "partial", "none").astype(object)
     if g.engine in STAGES_OFFLOADED:    # (HF transformers' device map: the output layer, then whole layers from the
-        head = np.where(g.tied, 0.0, g.lm_head)                   # last: offload.hf_layers_in_ram)
-        in_ram = np.where(copied > 0, np.minimum(L, np.ceil(np.maximum(copied * n - head, 0.0) / g.layer_bytes - 1e-9)),
-                          0.0)
+        in_ram = layers_behind_head(copied * n, np.where(g.tied, 0.0, g.lm_head), g.layer_bytes, L)  # last)
     else:
         in_ram = np.minimum(L, np.ceil(copied / (weights / L)))
     link = host_link_bytes_per_s(m.gpu) * COPIED_SHARE[g.engine]

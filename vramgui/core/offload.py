@@ -743,9 +743,17 @@ def hf_layers_in_ram(s: Scenario, in_ram_bytes: float) -> tuple[int, bool]:
     a = s.model.architecture
     wb = weight_bytes(a, s.weight_format, count_params(a))
     head = 0.0 if a.tie_embeddings else output_layer_bytes(a, wb)
-    layer = (wb.linear + wb.other) / a.num_layers
-    layers = int(np.ceil(max(in_ram_bytes - head, 0.0) / layer - 1e-9)) if layer > 0 else 0
-    return min(layers, a.num_layers), bool(a.tie_embeddings)
+    return int(layers_behind_head(in_ram_bytes, head, (wb.linear + wb.other) / a.num_layers, a.num_layers)), \
+        bool(a.tie_embeddings)
+
+
+def layers_behind_head(in_ram_bytes, head, layer, layers):
+    """:func:`hf_layers_in_ram`'s count from its terms (numbers or arrays: the My machine grid's): of
+    ``in_ram_bytes`` in RAM, what the output layer's ``head`` bytes leave, in whole ``layer``-byte decoder layers,
+    at most ``layers``; 0 where nothing is in RAM."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n = np.ceil(np.maximum(np.asarray(in_ram_bytes, dtype=np.float64) - head, 0.0) / layer - 1e-9)
+    return np.where(np.asarray(in_ram_bytes) > 0, np.minimum(np.nan_to_num(n), layers), 0.0)
 
 
 def staging_bytes(s: Scenario) -> float:
