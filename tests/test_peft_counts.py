@@ -28,6 +28,10 @@ CASES = [   # (model, peft's target_modules, vramgui's roles, peft's count at r1
     # parameters, 32 x (32 x 8 x (4,096 + 28,672) + 16 x 8 x (14,336 + 4,096)) = 343,932,928 beside q and v's
     # 32 x 16 x ((4,096 + 4,096) + (4,096 + 1,024)) = 6,815,744
     ("mixtral-8x7b", ["q_proj", "v_proj", "w1", "w3", "w2"], ("q", "v", "gate", "up", "down"), 350_748_672),
+    # a Mamba-2 mixer's in_proj (4,096 -> 18,560, 64 layers): 16 x 22,656 x 64; peft refuses its out_proj (below)
+    ("mamba-codestral-7b", ["in_proj"], ("in_proj",), 23_199_744),
+    # LFM2 names its attention's output and its convolutions' out_proj alike (training.SHARED_NAMES)
+    ("lfm2-1.2b", ["out_proj"], ("o",), 1_048_576),
 ]
 
 
@@ -47,3 +51,21 @@ def test_peft_counts_what_vramgui_counts(ident, names, roles, want):
         model = get_peft_model(model, LoraConfig(r=16, target_modules=names), low_cpu_mem_usage=True)
     theirs = sum(p.numel() for n, p in model.named_parameters() if "lora_" in n)
     assert lora_params(m.architecture, 16, roles) == theirs == want
+
+
+def test_peft_refuses_a_mamba_mixers_out_proj():
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("peft")
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    from vramgui.core.training import lora_refusal
+    m = default_catalog().model("nemotron3-nano-30b-a3b")
+    assert lora_refusal(m.architecture, ("q", "out_proj"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.device("meta"):
+            model = AutoModelForCausalLM.from_config(AutoConfig.for_model(**dict(m.config)), dtype=torch.bfloat16)
+        with pytest.raises(ValueError, match="incompatible with Mamba-based models"):
+            get_peft_model(model, LoraConfig(r=16, target_modules=["q_proj", "out_proj"]), low_cpu_mem_usage=True)

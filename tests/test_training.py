@@ -467,15 +467,25 @@ def test_lora_on_gemma4_value_projections_skips_the_layers_without_one():
 
 def test_lora_on_a_model_without_attention_adapts_the_mixers():
     # Falcon Mamba 7B: 64 Mamba blocks of width 4,096 with 8,192 channels and no attention; LoRA's default q, v would
-    # adapt nothing (0 trainable parameters); the adapters go on each mixer's in_proj (4,096 -> 16,384) and
-    # out_proj (8,192 -> 4,096): rank 16 × ((4,096 + 16,384) + (8,192 + 4,096)) × 64 = 33,554,432
+    # adapt nothing (0 trainable parameters); the adapters go on each mixer's in_proj (4,096 -> 16,384), peft refusing
+    # a Mamba mixer's out_proj (PEFT_MAMBA_TYPES): rank 16 × (4,096 + 16,384) × 64 = 20,971,520, peft's own count
     from vramgui.core.explain import explain_training_items
+    from vramgui.core.training import lora_refusal
     cat = default_catalog()
     t = TrainingSetup(model=cat.model("falcon-mamba-7b"), gpu=cat.gpu("rtx4090"), method="lora", lora_rank=16)
-    assert t.lora_targets == ("q", "v") and t.adapted_targets == ("in_proj", "out_proj")
-    assert training_memory(t).trainable_params == 16 * ((4096 + 16384) + (8192 + 4096)) * 64 == 33_554_432
+    assert t.lora_targets == ("q", "v") and t.adapted_targets == ("in_proj",)
+    assert training_memory(t).trainable_params == 16 * (4096 + 16384) * 64 == 20_971_520
     text = " ".join(i.text for i in explain_training_items(t))
-    assert "over in_proj, out_proj in every layer (no attention: q, v would adapt nothing)" in text
+    assert "over in_proj in every layer (no attention: q, v would adapt nothing)" in text
+    # out_proj named (or all-linear, which includes it) is what peft refuses; Jamba's Mamba mixers take it
+    a = cat.model("falcon-mamba-7b").architecture
+    assert "incompatible with Mamba-based models" in lora_refusal(a, ("in_proj", "out_proj"))
+    assert "incompatible" in lora_refusal(cat.model("nemotron3-nano-30b-a3b").architecture,
+                                          t.with_(lora_targets="all-linear").lora_targets)
+    assert lora_refusal(cat.model("jamba-1.5-mini").architecture, ("in_proj", "out_proj")) is None
+    # a model of two state-space kinds, Mamba-2 (Mamba Codestral), alike: its in_proj (4,096 -> 18,560) alone
+    m2 = t.with_(model=cat.model("mamba-codestral-7b"))
+    assert m2.adapted_targets == ("in_proj",) and lora_refusal(m2.model.architecture, m2.adapted_targets) is None
     # a model with attention keeps what was asked for, even where it has mixers too (Jamba)
     j = t.with_(model=cat.model("jamba-1.5-mini"))
     assert j.adapted_targets == ("q", "v") and training_memory(j).trainable_params == 16 * 4 * (

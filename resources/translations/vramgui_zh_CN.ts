@@ -2191,6 +2191,10 @@ Source: {source}</source>
         <translation>此检查点上 peft 拒绝直接使用模块名：请指定语言模型中的模块。</translation>
     </message>
     <message>
+        <source>peft refuses out_proj on this model&apos;s Mamba layers.</source>
+        <translation>peft 拒绝在此模型的 Mamba 层上适配 out_proj。</translation>
+    </message>
+    <message>
         <source>peft refuses gate without up (or up without gate) on this model.</source>
         <translation>此模型上 peft 拒绝只适配 gate 而不适配 up（或反之）。</translation>
     </message>

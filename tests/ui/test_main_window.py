@@ -2021,6 +2021,13 @@ def test_fine_tuning_an_moe_model_says_how_lora_meets_its_experts(qtbot, win):
     choose(qtbot, win, p.model, "gemma4-31b")
     assert p.lora_caution.isVisible() and p.lora_caution.text().startswith("peft refuses the plain module names")
     assert "language_model" in p.lora_caution.toolTip()
+    # Nemotron 3 Nano: peft refuses its Mamba mixers' out_proj
+    choose(qtbot, win, p.model, "nemotron3-nano-30b-a3b")
+    targets("q,v,in_proj,out_proj")
+    assert p.lora_caution.text().startswith("peft refuses out_proj on this model's Mamba layers")
+    assert "incompatible with Mamba-based models" in p.lora_caution.toolTip()
+    targets("q,v,in_proj")
+    assert not p.lora_caution.isVisible()
     choose(qtbot, win, p.mode, "inference")
     assert not p.lora_caution.isVisible()
 

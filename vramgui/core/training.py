@@ -96,6 +96,15 @@ VISION_LORA_ROLES = {"siglip_vision_model": ("q", "k", "v"), "clip_vision_model"
 #: config.json, every one of the seven names), and a regular expression naming the language model's adapts them.
 PEFT_CLASHING_TOWERS = frozenset({"gemma4_vision"})
 
+#: Model types whose Mamba mixers' out_proj peft 0.21 refuses to adapt (tuners_utils.py,
+#: _check_lora_target_modules_mamba: "Module 'out_proj' is incompatible with Mamba-based models", conv1d too; its
+#: all-linear includes them, so it fails alike): a target on it is refused, and a model without attention takes the
+#: mixers' in_proj alone by default.
+PEFT_MAMBA_TYPES = frozenset({"falcon_h1", "mamba", "mamba2", "falcon_mamba", "nemotron_h"})
+#: Roles whose modules a model names alike, so that a target on either adapts both (LFM2: its attention's output
+#: projection and its short convolutions' are both out_proj, modeling_lfm2.py).
+SHARED_NAMES = {"lfm2": (("o", "out_proj"),)}
+
 #: Multi-head latent attention's keys and values both come out of kv_a_proj_with_mqa and kv_b_proj
 #: (modeling_deepseek_v3.py): a target on either adapts the two, which :func:`linear_shapes` lists under this role.
 MLA_KV = "kv"
@@ -272,7 +281,7 @@ class TrainingSetup(BaseModel):
         blocks' own large matrices (the default q, v would adapt nothing)."""
         a = self.model.architecture
         if not a.attention_layers and a.recurrent_mixers and not adapted_layers(a, self.lora_targets):
-            return ("in_proj", "out_proj")
+            return ("in_proj",) if a.model_type in PEFT_MAMBA_TYPES else ("in_proj", "out_proj")
         return self.lora_targets
 
 
@@ -364,6 +373,9 @@ def adapted_shapes(a: Architecture, targets: tuple[str, ...], passed: bool = Fal
     modules = [t for t in targets if t not in MLP_TARGETS] if converts_mlp_names(a) else list(targets)
     if MLA_KV in shapes and ("k" in modules or "v" in modules):
         modules.append(MLA_KV)
+    for group in SHARED_NAMES.get(a.model_type, ()):
+        if any(t in modules for t in group):
+            modules += [t for t in group if t not in modules]
     out, done = [], set()
     for group in FUSED_PROJECTIONS.get(a.model_type, ()):
         members = [shapes.get(t, []) for t in group if shapes.get(t)]
@@ -406,9 +418,18 @@ def fused_expert_targets(a: Architecture, targets: tuple[str, ...]) -> tuple[str
     return (("gate_up",) if both else ()) + (("down",) if "down" in targets else ())
 
 
+def refuses_out_proj(a: Architecture, targets: tuple[str, ...]) -> bool:
+    """Whether ``targets`` name a Mamba mixer's out_proj, which peft refuses (:data:`PEFT_MAMBA_TYPES`)."""
+    return "out_proj" in targets and a.model_type in PEFT_MAMBA_TYPES and bool(a.recurrent_mixers)
+
+
 def lora_refusal(a: Architecture, targets: tuple[str, ...]) -> str | None:
-    """Why peft refuses LoRA on ``targets`` of this model, or None: where it fuses the routed experts' gate and up
-    projections into one parameter (:data:`PEFT_FUSED_EXPERTS`), one of them targeted without the other."""
+    """Why peft refuses LoRA on ``targets`` of this model, or None: a Mamba mixer's out_proj
+    (:data:`PEFT_MAMBA_TYPES`), or where it fuses the routed experts' gate and up projections into one parameter
+    (:data:`PEFT_FUSED_EXPERTS`), one of them targeted without the other."""
+    if refuses_out_proj(a, targets):
+        return (f"peft refuses LoRA on out_proj in {a.model_type} models ('Module 'out_proj' is incompatible with "
+                f"Mamba-based models', peft 0.21; its all-linear includes it): target in_proj and the others")
     if not converts_mlp_names(a) or ("gate" in targets) == ("up" in targets):
         return None
     one, other = ("gate", "up") if "gate" in targets else ("up", "gate")

@@ -69,6 +69,7 @@ from ..core.training import (
     fused_expert_targets,
     lora_names_note,
     lora_refusal,
+    refuses_out_proj,
     routed_lora_text,
 )
 from ..core.training import SOURCES as TRAINING_SOURCES
@@ -1326,8 +1327,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             lines.append(self.tr("peft refuses the plain module names on this checkpoint: name the language "
                                  "model's."))
             tips.append(names)
-        if lora and a.moe is not None:
-            refusal = lora_refusal(a, t.adapted_targets)
+        refusal = lora_refusal(a, t.adapted_targets) if lora else None
+        if refusal and refuses_out_proj(a, t.adapted_targets):
+            lines.append(self.tr("peft refuses out_proj on this model's Mamba layers."))
+            tips.append(refusal)
+        elif lora and a.moe is not None:
             if refusal:
                 lines.append(self.tr("peft refuses gate without up (or up without gate) on this model."))
                 tips += [refusal, TRAINING_SOURCES["lora_routed"]]
