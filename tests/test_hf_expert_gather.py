@@ -147,6 +147,40 @@ def test_bitsandbytes_leaves_an_moe_models_experts_16_bit_under_hf(mixtral):
         "Parameter"
 
 
+def test_bitsandbytes_leaves_falcons_layers_in_16_bits():
+    """HF transformers' bitsandbytes quantization replaces modules whose type is torch.nn.Linear itself; Falcon's
+    FalconLinear is a subclass (engines.HF_BNB_UNCONVERTED): its NF4 and LLM.int8() load as BF16 under HF (vLLM's
+    count stays 4-bit), and QLoRA's k-bit preparation casts every one of those 16-bit weights to fp32: Falcon 7B's
+    6,921,720,704 parameters in 4 bytes."""
+    from vramgui.core.params import count_params
+    from vramgui.core.training import TrainingSetup, training_memory
+    cat = default_catalog()
+    s = Scenario(model=cat.model("falcon-7b"), gpu=cat.gpu("rtx4090"), weights="nf4", engine="hf")
+    bf16 = float(estimate_memory(s.with_(weights="bf16")).weights)
+    assert float(estimate_memory(s).weights) == bf16 == float(estimate_memory(s.with_(weights="bnb-int8")).weights)
+    assert s.weight_format.name.endswith("not applied (16-bit layers)") and "FalconLinear" in s.weight_format.source
+    assert float(estimate_memory(s.with_(engine="vllm")).weights) < bf16 / 3
+    t = TrainingSetup(model=s.model, gpu=s.gpu, method="qlora")
+    assert count_params(s.model.architecture).total == 6_921_720_704
+    assert float(training_memory(t).weights) == pytest.approx(6_921_720_704 * 4 + training_memory(t).trainable_params
+                                                              * 4, rel=1e-9)
+    # and transformers' own replacement on a narrow Falcon and a narrow Llama
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("bitsandbytes")
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, BitsAndBytesConfig
+    from transformers.integrations.bitsandbytes import replace_with_bnb_linear
+    for model_type, converted in (("falcon", False), ("llama", True)):
+        cfg = AutoConfig.for_model(model_type, hidden_size=64, intermediate_size=128, num_hidden_layers=1,
+                                   num_attention_heads=4, vocab_size=128)
+        with torch.device("meta"):
+            model = AutoModelForCausalLM.from_config(cfg)
+        model = replace_with_bnb_linear(model, ["lm_head"], BitsAndBytesConfig(load_in_4bit=True))
+        kinds = {type(p).__name__ for p in model.parameters()}
+        assert ("Params4bit" in kinds) == converted, model_type
+
+
 def test_qlora_of_an_moe_model_casts_its_16_bit_experts_to_fp32(mixtral):
     # QLoRA loads the base as HF transformers does (its experts 16-bit), and peft's prepare_model_for_kbit_training
     # casts every 16-bit parameter that is no Params4bit to fp32: the experts too, 2 bytes more each

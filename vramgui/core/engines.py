@@ -831,6 +831,16 @@ HF_BNB_EXPERTS = (
     "github.com/huggingface/transformers, src/transformers/integrations/bitsandbytes.py (replace_with_bnb_linear: "
     "'isinstance(module, Conv1D) or type(module) is nn.Linear'); models/mixtral/modeling_mixtral.py (MixtralExperts: "
     "gate_up_proj and down_proj nn.Parameters of num_experts x ...), transformers 5.24")
+#: HF model types whose linear layers are a subclass of torch.nn.Linear, which HF transformers' bitsandbytes
+#: quantization does not replace (it takes ``type(module) is nn.Linear``): their weights load in 16 bits whatever
+#: bitsandbytes format is asked for (why, source).
+HF_BNB_UNCONVERTED = {
+    "falcon": ("HF transformers' bitsandbytes quantization replaces modules whose type is torch.nn.Linear itself; "
+               "Falcon builds its layers as FalconLinear, a subclass, so they stay in 16 bits",
+               "github.com/huggingface/transformers, src/transformers/integrations/bitsandbytes.py "
+               "(replace_with_bnb_linear: 'type(module) is nn.Linear'); models/falcon/modeling_falcon.py (class "
+               "FalconLinear(nn.Linear)), transformers 5.24: no Params4bit in a Falcon 7B so converted"),
+}
 #: What HF transformers asks of bitsandbytes weights placed partly in system RAM (its device_map offload): (why,
 #: source).  The plans count the quantized bytes there.
 HF_BNB_OFFLOAD = (

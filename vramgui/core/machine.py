@@ -268,6 +268,7 @@ class _Group:
     head_flops: np.ndarray          # (M, 1): the output layer's FLOPs a token (for the CPU's, offload.cpu_math_s)
     copy_experts: np.ndarray        # the experts' largest stacked tensor (op offload's copy with only they in RAM)
     bits: list[list[tuple[float, float] | None]]   # format_bits of each model x format
+    peaks: np.ndarray               # (1 or M, F): the card's peak FLOP/s for each format as the models load it
 
 
 _GROUPS: OrderedDict = OrderedDict()   # a few stacked catalogs, most recent last
@@ -393,6 +394,8 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             lm_head=heads, tied=np.array([[a.tie_embeddings] for a in archs]),
             embedding=arr([w.embedding for w in wbs]),
             bits=[[_bits(a, wf, wbs[i * len(wfs) + j]) for j, wf in enumerate(wf_of[i])] for i, a in enumerate(archs)],
+            # (HF transformers' bitsandbytes on Falcon's layers is no bitsandbytes at all: scenario.named_format)
+            peaks=np.array([[peak_flops(gpu, w) for w in r] for r in rows]),
             copy_weight=arr([largest_tensor_bytes(a, w) for a, r in zip(archs, wf_of, strict=True) for w in r]),
             cpu_share=np.array([[cpu_bandwidth_share(w) for w in wfs]]),
             expert_layer=arr([experts_layer_bytes(a, w) for a, r in zip(archs, wf_of, strict=True) for w in r]),
@@ -714,7 +717,7 @@ def _evaluate_group(g: _Group, m: Machine) -> _Columns:
     budget = budget_bytes(g.probe.with_(gpu=m.gpu))
     needed = total_from_terms(g.mem, prof, m.context, m.batch)
     fits = needed <= budget
-    peaks = np.array([[peak_flops(m.gpu, WEIGHT_FORMATS[f]) for f in g.formats]])
+    peaks = g.peaks
     card = (m.gpu.bandwidth_bytes_per_s, peaks, *link_of(m.gpu))
     step, _ = decode_from_terms(g.speed, m.batch, m.context, card)
     level = np.where(fits, "gpu", "none").astype(object)

@@ -11,6 +11,7 @@ from .engines import (
     BITSANDBYTES,
     ENGINES,
     HF_BNB_EXPERTS,
+    HF_BNB_UNCONVERTED,
     KV_NEEDS_FLASH,
     KV_TYPES,
     NO_EAGER_ATTENTION,
@@ -57,9 +58,20 @@ def named_format(weights: str, model: ModelPreset, engine: str | None = None) ->
         return NVFP4_WEIGHT_ONLY
     if engine == "hf" and weights in BITSANDBYTES:
         a = model.architecture
+        if a.model_type in HF_BNB_UNCONVERTED:
+            return _bnb_unconverted(weights, a.model_type)
         if a.moe is not None and a.moe_layers:
             return _bnb_16bit_experts(weights)
     return WEIGHT_FORMATS[weights]
+
+
+@cache
+def _bnb_unconverted(weights: str, model_type: str) -> WeightFormat:
+    """bitsandbytes' ``weights`` asked of a model whose layers it does not replace (engines.HF_BNB_UNCONVERTED):
+    the 16-bit format, named for what was asked."""
+    why, source = HF_BNB_UNCONVERTED[model_type]
+    return WEIGHT_FORMATS["bf16"].model_copy(update={
+        "name": f"{WEIGHT_FORMATS[weights].name}, not applied (16-bit layers)", "source": f"{why} ({source})"})
 
 
 @cache

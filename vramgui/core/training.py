@@ -657,7 +657,10 @@ def kbit_upcast_bytes(t: TrainingSetup, wb) -> float:
     if t.method != "qlora" or not t.kbit_upcast:
         return 0.0
     a = t.model.architecture
-    experts = 2.0 * count_params(a).experts if wide_experts(frozen_format(t)) else 0.0
+    fmt = frozen_format(t)
+    if fmt.linear_bits >= 16:           # (bitsandbytes replaced none of its layers: engines.HF_BNB_UNCONVERTED)
+        return wb.total
+    experts = 2.0 * count_params(a).experts if wide_experts(fmt) else 0.0
     return wb.embedding + wb.lm_head + wb.other + experts
 
 
