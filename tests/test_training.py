@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from vramgui.cli import main
-from vramgui.core import default_catalog
+from vramgui.core import Scenario, default_catalog
+from vramgui.core.formats import WEIGHT_FORMATS
 from vramgui.core.presets import ModelPreset
 from vramgui.core.training import TrainingSetup, layer_activation_bytes, lora_params, training_fit, training_memory
 from vramgui.core.units import GB
@@ -616,3 +617,46 @@ def test_qlora_weights_line_names_the_frozen_base(cat):
     base = 6_979_321_856 * (4 + 8 / 64 + 32 / (64 * 256)) / 8 + (2 * 128_256 * 4_096 + 266_240) * 2
     assert base / 2**30 == pytest.approx(5.31, abs=0.005)
     assert explain_training(t)["weights"].startswith("Weights = frozen NF4 base 5.31 GiB (4.13 bits) + ")
+
+
+def test_a_vision_language_checkpoint_trains_and_quantizes_its_tower():
+    """transformers builds Gemma 3 4B with its SigLIP tower (Gemma3ForConditionalGeneration, from the causal-LM
+    auto class too): full fine-tuning trains all 4,300,079,472 parameters (the language model's 3,880,263,168 and
+    the tower's 419,816,304), LoRA keeps the frozen tower beside the base; HF's bitsandbytes quantizes the tower's
+    linear layers with the language model's (engines.HF_BNB_VISION): NF4 414,019,584 of them at 4.127 bits, its
+    other 5,796,720 weights in 16, and QLoRA's k-bit preparation casts those 16-bit ones to fp32."""
+    from vramgui.core.params import count_params
+    from vramgui.core.weights import weight_bytes
+    cat = default_catalog()
+    m = cat.model("gemma3-4b")
+    a, p = m.architecture, count_params(m.architecture)
+    assert (p.total, p.vision, a.vision.linear, a.vision.other) == (3_880_263_168, 419_816_304, 414_019_584,
+                                                                    5_796_720)
+    full = TrainingSetup(model=m, gpu=cat.gpu("h100-sxm"), method="full")
+    assert training_memory(full).trainable_params == 4_300_079_472
+    lora = full.with_(method="lora")
+    wb = weight_bytes(a, WEIGHT_FORMATS["bf16"])
+    assert float(training_memory(lora).weights) == pytest.approx(
+        wb.total + 419_816_304 * 2 + training_memory(lora).trainable_params * 4, rel=1e-12)
+    nf4 = Scenario(model=m, gpu=cat.gpu("rtx4090"), weights="nf4", engine="hf").weight_format
+    assert weight_bytes(a, nf4).vision == pytest.approx((414_019_584 * nf4.linear_bits + 5_796_720 * 16) / 8,
+                                                        rel=1e-12)
+    vllm = Scenario(model=m, gpu=cat.gpu("rtx4090"), weights="nf4", engine="vllm").weight_format
+    assert weight_bytes(a, vllm).vision == 419_816_304 * 2       # (vLLM's loader: the tower stays 16-bit)
+    q = full.with_(method="qlora")
+    from vramgui.core.training import kbit_upcast_bytes
+    wq = weight_bytes(a, nf4)
+    assert kbit_upcast_bytes(q, wq) == wq.embedding + wq.lm_head + wq.other + 5_796_720 * 2
+    # transformers' own: the meta model's parameters, and the tower's 4-bit ones after its conversion
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("bitsandbytes")
+    from transformers import AutoConfig, AutoModelForCausalLM, BitsAndBytesConfig
+    from transformers.integrations.bitsandbytes import replace_with_bnb_linear
+    from transformers.quantizers.base import get_keys_to_not_convert
+    with torch.device("meta"):
+        model = AutoModelForCausalLM.from_config(AutoConfig.for_model(**dict(m.config)), dtype=torch.bfloat16)
+    assert sum(x.numel() for x in model.parameters()) == 4_300_079_472
+    model = replace_with_bnb_linear(model, get_keys_to_not_convert(model), BitsAndBytesConfig(load_in_4bit=True))
+    tower4 = sum(x.numel() for n, x in model.named_parameters() if "vision" in n and type(x).__name__ == "Params4bit")
+    assert tower4 == pytest.approx(414_019_584, rel=0.01)      # (its projector's matrix a plain parameter: 411 M)

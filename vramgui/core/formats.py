@@ -74,6 +74,9 @@ class WeightFormat(BaseModel):
                                                    "for rows that every block divides)")
     vision_bits: float | None = Field(None, gt=0, le=32, description="an image encoder's weights (None: 16, "
                                                                      "or 32 with fp32 linear layers)")
+    vision_linear_bits: float | None = Field(None, gt=0, le=32, description=(
+        "an image encoder's linear layers where the loader quantizes them with the language model (HF "
+        "transformers' bitsandbytes), the rest of it in 16 bits; None: vision_bits for all of it"))
     kernel: Kernel = Field(description="which math the speed model uses")
     source: str
 

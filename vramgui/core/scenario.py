@@ -12,6 +12,7 @@ from .engines import (
     ENGINES,
     HF_BNB_EXPERTS,
     HF_BNB_UNCONVERTED,
+    HF_BNB_VISION,
     KV_NEEDS_FLASH,
     KV_TYPES,
     NO_EAGER_ATTENTION,
@@ -60,8 +61,8 @@ def named_format(weights: str, model: ModelPreset, engine: str | None = None) ->
         a = model.architecture
         if a.model_type in HF_BNB_UNCONVERTED:
             return _bnb_unconverted(weights, a.model_type)
-        if a.moe is not None and a.moe_layers:
-            return _bnb_16bit_experts(weights)
+        if (a.moe is not None and a.moe_layers) or a.vision is not None:
+            return _bnb_hf(weights, a.moe is not None and a.moe_layers > 0, a.vision is not None)
     return WEIGHT_FORMATS[weights]
 
 
@@ -75,10 +76,17 @@ def _bnb_unconverted(weights: str, model_type: str) -> WeightFormat:
 
 
 @cache
-def _bnb_16bit_experts(weights: str) -> WeightFormat:
+def _bnb_hf(weights: str, experts: bool, vision: bool) -> WeightFormat:
+    """bitsandbytes' ``weights`` as HF transformers loads them: an MoE model's routed experts 16-bit
+    (engines.HF_BNB_EXPERTS), a vision tower's linear layers quantized with the language model's (HF_BNB_VISION)."""
     fmt = WEIGHT_FORMATS[weights]
-    return fmt.model_copy(update={"expert_bits": 16.0,
-                                  "source": f"{fmt.source}. {HF_BNB_EXPERTS[0]} ({HF_BNB_EXPERTS[1]})"})
+    update = {"source": fmt.source}
+    if experts:
+        update |= {"expert_bits": 16.0, "source": f"{update['source']}. {HF_BNB_EXPERTS[0]} ({HF_BNB_EXPERTS[1]})"}
+    if vision:
+        update |= {"vision_linear_bits": fmt.linear_bits,
+                   "source": f"{update['source']}. {HF_BNB_VISION[0]} ({HF_BNB_VISION[1]})"}
+    return fmt.model_copy(update=update)
 
 
 class Scenario(BaseModel):

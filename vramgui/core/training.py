@@ -496,7 +496,9 @@ def _adafactor_bytes(a: Architecture) -> float:
     Stern, 2018), plus full fp32 moments for vectors (norms)."""
     matrices = sum(4.0 * (x + y) * c for shapes in linear_shapes(a).values() for x, y, c in shapes)
     p = count_params(a)
-    return matrices + 4.0 * (a.vocab_size + a.hidden_size) * (1 if a.tie_embeddings else 2) + 4.0 * p.norms
+    v = a.vision       # (a vision tower's matrices counted as square ones of its width, its other weights whole)
+    tower = 4.0 * (2.0 * v.linear / v.hidden_size + v.other) if v is not None else 0.0
+    return matrices + 4.0 * (a.vocab_size + a.hidden_size) * (1 if a.tie_embeddings else 2) + 4.0 * p.norms + tower
 
 
 @dataclass(frozen=True)
@@ -605,14 +607,14 @@ def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
     b = np.asarray(t.batch if batch is None else batch, dtype=np.float64)
     ones = np.ones(np.broadcast(s, b).shape)
     w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
-    if t.method == "full":
-        trainable = p.total
+    if t.method == "full":    # (a vision-language checkpoint's tower as well: transformers builds it and trains it)
+        trainable = p.total + p.vision
         opt = trainable * o_b if t.optimizer != "adafactor" else _adafactor_bytes(a)
         weights = trainable * w_b
     else:
         trainable = lora_params(a, t.lora_rank, t.adapted_targets)
         wb = weight_bytes(a, frozen_format(t), p)
-        frozen_bytes = wb.total + kbit_upcast_bytes(t, wb)
+        frozen_bytes = wb.total + wb.vision + kbit_upcast_bytes(t, wb)
         # adapters A (r × d_in) and B (d_out × r): factored moments are r + d per matrix
         opt = trainable * o_b if t.optimizer != "adafactor" else 4.0 * trainable * 2 / max(t.lora_rank, 1)
         weights = frozen_bytes + trainable * w_b
@@ -658,10 +660,13 @@ def kbit_upcast_bytes(t: TrainingSetup, wb) -> float:
         return 0.0
     a = t.model.architecture
     fmt = frozen_format(t)
+    p = count_params(a)
+    # (a vision tower's weights that stay 16-bit: all but its quantized linear layers, engines.HF_BNB_VISION)
+    tower = 2.0 * (p.vision - (min(a.vision.linear, p.vision) if fmt.vision_linear_bits and a.vision else 0))
     if fmt.linear_bits >= 16:           # (bitsandbytes replaced none of its layers: engines.HF_BNB_UNCONVERTED)
-        return wb.total
-    experts = 2.0 * count_params(a).experts if wide_experts(fmt) else 0.0
-    return wb.embedding + wb.lm_head + wb.other + experts
+        return wb.total + tower
+    experts = 2.0 * p.experts if wide_experts(fmt) else 0.0
+    return wb.embedding + wb.lm_head + wb.other + experts + tower
 
 
 def optimizer_step_bytes(t: TrainingSetup, trainable: float) -> float:
