@@ -643,6 +643,8 @@ def test_a_vision_language_checkpoint_trains_and_quantizes_its_tower():
                                                         rel=1e-12)
     vllm = Scenario(model=m, gpu=cat.gpu("rtx4090"), weights="nf4", engine="vllm").weight_format
     assert weight_bytes(a, vllm).vision == 419_816_304 * 2       # (vLLM's loader: the tower stays 16-bit)
+    from vramgui.core.explain import explain_training
+    assert "frozen bf16 base 8.01 GiB, its image encoder's 0.78 GiB with it" in explain_training(lora)["weights"]
     q = full.with_(method="qlora")
     from vramgui.core.training import kbit_upcast_bytes
     wq = weight_bytes(a, nf4)

@@ -1035,12 +1035,15 @@ def explain_training(t) -> dict[str, str]:
     step = optimizer_step_bytes(t, n)
     zero = f" ÷ {t.n_gpus} cards (ZeRO-{t.zero})" if t.zero and t.n_gpus > 1 else ""
     upcast = kbit_upcast_bytes(t, weight_bytes(a, frozen_format(t)))
-    frozen = weight_bytes(a, frozen_format(t)).total
+    fwb = weight_bytes(a, frozen_format(t))
+    frozen = fwb.total + fwb.vision        # (a vision-language checkpoint's tower with the base: training_memory)
     experts16 = t.method == "qlora" and wide_experts(frozen_format(t))
-    base = {"full": "", "lora": f"frozen bf16 base {_g(frozen)} + ",
-            "qlora": f"frozen NF4 base {_g(frozen)} ("
+    tower = f", its image encoder's {_g(fwb.vision)} with it" if fwb.vision else ""
+    base = {"full": "", "lora": f"frozen bf16 base {_g(frozen)}{tower} + ",
+            "qlora": f"frozen NF4 base {_g(frozen)}{tower} ("
             + ("its routed experts 16-bit, as bitsandbytes leaves them" if experts16 else "4.13 bits") + ") + "
-            + (f"its embeddings, LM head{', routed experts' if experts16 else ''} and norms cast to fp32 "
+            + (f"its embeddings, LM head{', routed experts' if experts16 else ''}"
+               f"{', the rest of its encoder' if fwb.vision else ''} and norms cast to fp32 "
                f"(+{_g(upcast)}) + " if upcast else "")}[t.method]
     trained = t.method == "full"
     layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention, trained))
