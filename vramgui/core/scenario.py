@@ -54,7 +54,9 @@ def splits_heads(num_heads: int, num_kv_heads: int, tp: int) -> bool:
 def named_format(weights: str, model: ModelPreset, engine: str | None = None) -> WeightFormat:
     """The named weight format ``weights`` for ``model`` (under ``engine``, where given): "nvfp4" as the model's config
     says its checkpoint multiplies (weight-only where it marks it so: formats.NVFP4_WEIGHT_ONLY); bitsandbytes' formats
-    under HF transformers with an MoE model's routed experts in 16 bits (engines.HF_BNB_EXPERTS); else the table's."""
+    as HF transformers loads them: not at all on layers it does not replace (Falcon's: engines.HF_BNB_UNCONVERTED), an
+    MoE model's routed experts in 16 bits (HF_BNB_EXPERTS), a vision tower's linear layers quantized (HF_BNB_VISION);
+    else the table's."""
     if weights == "nvfp4" and model.fp4_weight_only:
         return NVFP4_WEIGHT_ONLY
     if engine == "hf" and weights in BITSANDBYTES:

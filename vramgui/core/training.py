@@ -662,7 +662,7 @@ def kbit_upcast_bytes(t: TrainingSetup, wb) -> float:
     fmt = frozen_format(t)
     p = count_params(a)
     # (a vision tower's weights that stay 16-bit: all but its quantized linear layers, engines.HF_BNB_VISION)
-    tower = 2.0 * (p.vision - (min(a.vision.linear, p.vision) if fmt.vision_linear_bits and a.vision else 0))
+    tower = 2.0 * (a.vision.other if fmt.vision_linear_bits and a.vision else p.vision)
     if fmt.linear_bits >= 16:           # (bitsandbytes replaced none of its layers: engines.HF_BNB_UNCONVERTED)
         return wb.total + tower
     experts = 2.0 * p.experts if wide_experts(fmt) else 0.0

@@ -160,8 +160,7 @@ def weight_bytes(a: Architecture, fmt: WeightFormat, params: ParamGroups | None 
         other=p.small * fmt.other_bits / 8.0,
         per_layer_table=p.per_layer_table * embedding_bits / 8.0,
         vision=(p.vision * vision_bits(fmt) if fmt.vision_linear_bits is None or a.vision is None else
-                min(a.vision.linear, p.vision) * fmt.vision_linear_bits
-                + max(p.vision - a.vision.linear, 0) * 16.0) / 8.0,
+                a.vision.linear * fmt.vision_linear_bits + a.vision.other * 16.0) / 8.0,
     )
 
 

@@ -679,8 +679,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         for w in self.training_rows:
             self._row(w)
             if w is self.lora_targets:
-                # LoRA on an MoE model whose routed experts peft adapts through their fused parameters, or refuses
-                # to (gate without up): shown only then
+                # what peft does with these targets where it is not the plain count: refuses them (Gemma 4's plain
+                # names, a Mamba mixer's out_proj, gate without up) or adapts every routed expert: shown only then
                 self.lora_caution = self._caution_row()
         self.inference_rows = [self.weights, self.kv, self.engine, self.attention, self.host, self.prompt,
                                self.cached,
