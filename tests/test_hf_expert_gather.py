@@ -250,3 +250,36 @@ def test_lora_adapts_the_routed_experts_where_peft_converts_their_names():
     with pytest.raises(ValueError, match="does not work with lora_dropout != 0"):
         peft_count(DEEPSEEK_V2, ["o_proj", "gate_proj", "up_proj", "down_proj"], dropout=0.05)
 
+
+
+@pytest.mark.parametrize("ident", ["qwen3.5-9b", "llama3.1-8b"])
+def test_bitsandbytes_layers_and_weights_as_transformers_replaces_them(ident):
+    """The linear layers HF's bitsandbytes runs a token through and the weights a pass of several rows dequantizes
+    (speed.bnb_linears, speed_terms' dequant_weights) are transformers' own Linear4bit modules: Qwen3.5's Gated
+    DeltaNet layers have four input projections (in_proj_qkv, in_proj_z, in_proj_b, in_proj_a), each a layer of its
+    own with d inputs (Qwen3.5 9B: 24 of them, 4,096 -> 8,192, 4,096, 32 and 32; counted before as one matrix of 4 x
+    4,096 inputs: its in_proj weights four times over)."""
+    from vramgui.core.speed import _linear_matrices
+    a = default_catalog().model(ident).architecture
+    n, w = _linear_matrices(a)
+    if ident == "qwen3.5-9b":
+        # 24 DeltaNet layers (4 input projections and out_proj 4,096 -> 4,096), 8 attention layers (q 4,096 -> 2 x
+        # 16 x 256 with its gate, k and v -> 4 x 256, o 16 x 256 -> 4,096), 32 MLPs (3 x 4,096 x 12,288)
+        assert n == 24 * 5 + 8 * 4 + 32 * 3 == 248
+        assert w == 24 * 4096 * (8192 + 4096 + 32 + 32 + 4096) + 8 * (4096 * 8192 + 2 * 4096 * 1024 + 4096 * 4096) \
+            + 32 * 3 * 4096 * 12288
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("bitsandbytes")
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, BitsAndBytesConfig
+    from transformers.integrations.bitsandbytes import replace_with_bnb_linear
+    config = dict(default_catalog().model(ident).config)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cfg = AutoConfig.for_model(**config)
+        with torch.device("meta"):
+            model = AutoModelForCausalLM.from_config(getattr(cfg, "text_config", cfg))
+        model = replace_with_bnb_linear(model, ["lm_head"], BitsAndBytesConfig(load_in_4bit=True))
+    layers = [m for name, m in model.named_modules() if type(m).__name__ == "Linear4bit"]
+    assert (len(layers), float(sum(m.in_features * m.out_features for m in layers))) == (n, w)

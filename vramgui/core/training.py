@@ -126,11 +126,21 @@ PEFT_FUSED_EXPERTS = frozenset({
     "qwen3_omni_moe_thinker", "sarvam_mla", "solar_open"})    # "qwen2_moe": gate_proj, up_proj (fused), down_proj
 MLP_TARGETS = ("gate", "up", "down")
 
-#: A recurrent mixer's input projections that transformers builds as separate linear modules,
-#: each with its own adapter (``in_proj`` targets them all): Qwen3-Next in_proj_qkvz and
-#: in_proj_ba, Qwen3.5 in_proj_qkv, in_proj_z, in_proj_b and in_proj_a; Mamba-2 (Nemotron-H)
-#: one in_proj (transformers' modeling_qwen3_next.py, modeling_qwen3_5.py, modeling_nemotron_h.py).
-IN_PROJ_MODULES = {"qwen3_next": 2, "qwen3_5": 4, "qwen3_5_text": 4, "qwen3_5_moe": 4, "qwen3_5_moe_text": 4}
+def in_proj_widths(a: Architecture, g) -> tuple[int, ...]:
+    """The outputs of each linear module a recurrent mixer ``g`` of ``a`` has for its input projections, as
+    transformers builds them (each with its own adapter; ``in_proj`` targets them all): Qwen3-Next in_proj_qkvz (q, k,
+    v, z) and in_proj_ba (b and a, one per value head); Qwen3.5 in_proj_qkv, in_proj_z, in_proj_b and in_proj_a;
+    MiniMax-Text-01's lightning layers qkv_proj and output_gate (modeling_qwen3_next.py, modeling_qwen3_5.py,
+    modeling_minimax.py); one module elsewhere (Mamba-2's in_proj, Nemotron-H's too)."""
+    mt = a.model_type
+    if g is a.linear_attention and mt == "qwen3_next":
+        return 2 * g.key_dim + 2 * g.value_dim, 2 * g.num_value_heads
+    if g is a.linear_attention and mt.startswith("qwen3_5"):
+        return 2 * g.key_dim + g.value_dim, g.value_dim, g.num_value_heads, g.num_value_heads
+    if g is a.lightning and mt == "minimax":
+        return 3 * g.width, g.width
+    return (g.in_proj_width,)
+
 
 # bytes per trainable parameter: (weights, gradients, optimizer states incl. master copy)
 OPTIMIZER_BYTES = {
@@ -288,9 +298,8 @@ class TrainingSetup(BaseModel):
 def linear_shapes(a: Architecture, passed: bool = False, routed: bool = True) -> dict[str, list[tuple[int, int, int]]]:
     """Per role, the (d_in, d_out, count in the model) of the linear layers; MoE layers list their experts' and shared
     experts' matrices (with ``passed``, the experts a token passes: its top-k; without ``routed``, the shared experts
-    alone: the matrices LoRA adapts, :func:`lora_params`); a recurrent mixer's input projections
-    (:data:`IN_PROJ_MODULES` modules side by side) count as one matrix of their summed
-    outputs plus ``d`` inputs for each further module."""
+    alone: the matrices LoRA adapts, :func:`lora_params`); a recurrent mixer's input projections each as
+    transformers builds them (:func:`in_proj_widths`)."""
     d = a.hidden_size
     q_out = a.num_heads * a.q_head_dim * (2 if a.attn_output_gate else 1)
     n_moe, n_attn = a.moe_layers, a.attention_layers
@@ -324,9 +333,8 @@ def linear_shapes(a: Architecture, passed: bool = False, routed: bool = True) ->
     shapes.update({"up": [(w, f, c) for f, c, w in widths], "down": [(f, w, c) for f, c, w in widths]})
     if a.gated_mlp:
         shapes["gate"] = [(w, f, c) for f, c, w in widths]
-    parts = IN_PROJ_MODULES.get(a.model_type, 1)
     mixers = [g for g in a.recurrent_mixers if g is not a.kimi_delta]
-    shapes["in_proj"] = [(parts * d, g.in_proj_width, g.layers) for g in mixers]
+    shapes["in_proj"] = [(d, w, g.layers) for g in mixers for w in in_proj_widths(a, g)]
     shapes["out_proj"] = [(g.out_width, d, g.layers) for g in mixers]
     kd = a.kimi_delta
     if kd:   # Kimi Delta Attention names its projections q_proj, k_proj, v_proj and o_proj, as attention does
