@@ -75,3 +75,110 @@ def test_peft_refuses_a_mamba_mixers_out_proj():
             model = AutoModelForCausalLM.from_config(AutoConfig.for_model(**dict(m.config)), dtype=torch.bfloat16)
         with pytest.raises(ValueError, match="incompatible with Mamba-based models"):
             get_peft_model(model, LoraConfig(r=16, target_modules=["q_proj", "out_proj"]), low_cpu_mem_usage=True)
+
+
+def _peft_count(config, targets, vision: bool = False) -> int:
+    """peft's trainable count at rank 16 on transformers' model of ``config`` (a transformers config), built on the
+    meta device: the vision-language class where ``vision`` (the tower and projector with the language model)."""
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("peft")
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with torch.device("meta"):
+            model = (AutoModelForImageTextToText if vision else AutoModelForCausalLM).from_config(
+                config, dtype=torch.bfloat16)
+        model = get_peft_model(model, LoraConfig(r=16, target_modules=targets), low_cpu_mem_usage=True)
+    return sum(p.numel() for n, p in model.named_parameters() if "lora_" in n)
+
+
+ALL_LINEAR_CASES = [   # (model, peft's all-linear count at r16 when the case was written)
+    # the seven names' 994,836,480 (CASES) and each MoE layer's router, 48 x 16 x (2,048 + 128)
+    ("qwen3-30b-a3b", 994_836_480 + 1_671_168),
+    # Phi-3.5-MoE: its experts take none (peft converts no names there), its routers 32 x 16 x (4,096 + 16) do
+    ("phi3.5-moe", 13_631_488 + 2_105_344),
+    # Qwen3-Next: routers 48 x 16 x (2,048 + 512) and the shared experts' gates 48 x 16 x (2,048 + 1)
+    ("qwen3-next-80b-a3b", 3_439_693_824 + 1_966_080 + 1_573_632),
+    # Jamba 1.5 Mini's Mamba layers: x_proj 28 x 16 x (8,192 + 256 + 2 x 16), dt_proj 28 x 16 x (256 + 8,192)
+    ("jamba-1.5-mini", 30_539_776 + 3_799_040 + 3_784_704),
+    # Kimi Delta Attention's b_proj 20 x 16 x (2,304 + 32), f_a / g_a 20 x 16 x (2,304 + 128), f_b / g_b
+    # 20 x 16 x (128 + 4,096) each
+    ("kimi-linear-48b-a3b", 15_858_688 + 747_520 + 2 * 778_240 + 2 * 1_351_680),
+    # DeepSeek-V3.2: routers 58 x 16 x (7,168 + 256); the lightning indexer's wq_b 61 x 16 x (1,536 + 64 x 128),
+    # wk 61 x 16 x (7,168 + 128), weights_proj 61 x 16 x (7,168 + 64)
+    ("deepseek-v3.2", 7_638_365_184 + 6_889_472 + 9_494_528 + 7_120_896 + 7_058_432),
+    # DeepSeek-V4-Flash: 21 CSA layers' compressor kv_proj and gate_proj 16 x (4,096 + 1,024) each and indexer (kv_proj
+    # and gate_proj 16 x (4,096 + 256), q_b_proj 16 x (1,024 + 64 x 128), weights_proj 16 x (4,096 + 64)); 20 HCA
+    # layers' compressor 16 x (4,096 + 512) twice
+    ("deepseek-v4-flash", 59_531_264 + 21 * 16 * (2 * 5_120 + 2 * 4_352 + 9_216 + 4_160) + 20 * 16 * 2 * 4_608),
+    ("gemma4-e2b", 30_916_608), ("gemma4-26b-a4b", 31_145_216), ("gemma4-12b", 65_935_360),
+    # Gemma 3 4B: the language model's 34 layers, q 16 x (2,560 + 2,048), k and v 16 x (2,560 + 1,024), o 16 x
+    # (2,048 + 2,560), gate, up and down 16 x (2,560 + 10,240); SigLIP's 27 blocks, q, k, v and out 16 x 2 x 1,152
+    # each, fc1 and fc2 16 x (1,152 + 4,304) (its projector a bare weight matrix)
+    ("gemma3-4b", 34 * 16 * (2 * 4_608 + 2 * 3_584 + 3 * 12_800) + 27 * 16 * (4 * 2_304 + 2 * 5_456)),
+    ("llama3.2-11b-vision", 67_362_816), ("llama4-scout", 74_034_368), ("qwen2.5-vl-7b", 51_824_640),
+    ("qwen3-vl-8b", 52_493_824), ("qwen3.5-35b-a3b", 30_431_360), ("ministral3-3b", 33_996_800),
+]
+
+
+@pytest.mark.parametrize(("ident", "want"), ALL_LINEAR_CASES, ids=[c[0] for c in ALL_LINEAR_CASES])
+def test_all_linear_counts_what_peft_counts(ident, want):
+    # every Linear but the output layer: the routers, gates, mixers' and indexers' inner projections, Gemma 4's
+    # per-layer inputs and a vision-language checkpoint's tower and projector (transformers' vision-language class)
+    pytest.importorskip("transformers")
+    from transformers import AutoConfig
+
+    from vramgui.core.training import TrainingSetup
+    cat = default_catalog()
+    m = cat.model(ident)
+    t = TrainingSetup(model=m, gpu=cat.gpu("h100-sxm"), method="lora", lora_rank=16, lora_targets="all-linear")
+    theirs = _peft_count(AutoConfig.for_model(**dict(m.config)), "all-linear", vision=m.architecture.vision is not None)
+    assert lora_params(m.architecture, 16, t.lora_targets) == theirs == want
+
+
+def _default_types():
+    try:
+        from test_transformers_counts import DEFAULTS, OVERRIDES
+    except pytest.skip.Exception:
+        return [], {}
+    return DEFAULTS, OVERRIDES
+
+
+@pytest.mark.parametrize("model_type", _default_types()[0])
+def test_all_linear_on_transformers_defaults(model_type):
+    # the library's default config of every type whose parameters are checked (test_transformers_counts.py):
+    # BLOOM's, CodeGen's, GPT-2's and StarCoder's fused q/k/v and GLM's fused gate and up count once, LFM3's head
+    # gate, MiniMax-Text-01's two input projections, AFMoE's attention gate (a gate_proj peft gives the experts)
+    import json
+
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    from vramgui.core.architecture import architecture_from_hf_config
+    from vramgui.core.training import ALL_LINEAR, PEFT_MAMBA_TYPES, TARGETS, lora_refusal
+    config = CONFIG_MAPPING[model_type](**_default_types()[1].get(model_type, {}))
+    a = architecture_from_hf_config(json.loads(config.to_json_string(use_diff=False)), source=f"{model_type} default")
+    targets = (*TARGETS, ALL_LINEAR)            # (what the setup's validator makes of "all-linear")
+    if model_type in PEFT_MAMBA_TYPES:
+        assert lora_refusal(a, targets)             # (peft: "Module 'out_proj' is incompatible ...")
+        return
+    assert lora_params(a, 16, targets) == _peft_count(config, "all-linear")
+
+
+@pytest.mark.parametrize("wrapper", ["llava", "llava_next", "mistral3", "mllama", "llama4", "qwen2_vl", "qwen2_5_vl",
+                                     "qwen3_vl", "qwen3_vl_moe", "qwen3_5", "qwen3_5_moe", "glm4v", "gemma3"])
+def test_all_linear_on_vision_language_defaults(wrapper):
+    # each image encoder counted from its modules: its every Linear and its projector's (GLM-4V's fused gate and up
+    # in the language model once)
+    import json
+
+    pytest.importorskip("transformers")
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    from vramgui.core.architecture import architecture_from_hf_config
+    from vramgui.core.training import ALL_LINEAR, TARGETS
+    config = CONFIG_MAPPING[wrapper]()
+    a = architecture_from_hf_config(json.loads(config.to_json_string(use_diff=False)), source=f"{wrapper} default")
+    assert a.vision.exact
+    assert lora_params(a, 16, (*TARGETS, ALL_LINEAR)) == _peft_count(config, "all-linear", vision=True)

@@ -359,6 +359,9 @@ class VisionEncoder(BaseModel):
                                                            "(Pixtral, Qwen2.5-VL; 0: not kept)")
     linear: int = Field(ge=0, description="weights of its matrices (attention, MLP, projector)")
     other: int = Field(ge=0, description="patch convolution, position table, norms, biases")
+    adapter_width: int = Field(0, ge=0, description=(
+        "inputs plus outputs summed over its torch.nn.Linear modules, projector included, as transformers builds "
+        "them (a convolution or a bare weight matrix is none): what LoRA's all-linear adds at rank 1"))
     exact: bool = Field(description="counted from the family's module layout; False: a generic ViT estimate")
 
     @property
@@ -1257,6 +1260,7 @@ def _gemma4_unified_embedders(v: dict, top: dict, text_hidden: int, source: str)
     audio_out = num(audio, "output_proj_dims", 0, "audio_config") if audio else 0
     return VisionEncoder(kind="gemma4_unified_vision", layers=0, hidden_size=e,
                          linear=patch * e + out * text_hidden + audio_out * text_hidden,
+                         adapter_width=patch + e + out + text_hidden + (audio_out + text_hidden if audio_out else 0),
                          # the position table, the patch LayerNorm, the dense layer's bias, two LayerNorms of e
                          other=positions * 2 * e + 2 * patch + e + 2 * 2 * e, exact=True)
 
@@ -1292,6 +1296,7 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
     # the plain ViT block (CLIP, Llama 4, the generic estimate): biased q/k/v/o, a two-matrix MLP with biases,
     # two LayerNorms
     block_linear, block_other = 4 * d * d + 2 * d * f, 4 * d + f + d + 2 * 2 * d
+    block_adapter = 4 * 2 * d + 2 * (d + f)      # (its q, k, v, o and the MLP's two, each d_in + d_out)
     if kind == "pixtral" and top_type in ("mistral3", "llava"):
         # Pixtral: a bias-free patch convolution, an RMSNorm before; blocks of bias-free q/k/v/o, a gated MLP and
         # two RMSNorms. The projector: two matrices into the language model (biases if multimodal_projector_bias,
@@ -1302,8 +1307,10 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         linear = layers * (4 * d * d + 3 * d * f) + channels * patch * patch * d \
             + (d * merge * merge * d if merger else 0) + d * text_hidden + text_hidden * text_hidden
         other = layers * 2 * d + d + (d if merger else 0) + (2 * text_hidden if bias else 0)
+        adapter = layers * (4 * 2 * d + 3 * (d + f)) + (d * merge * merge + d if merger else 0) \
+            + d + text_hidden + 2 * text_hidden
         return VisionEncoder(kind=kind, layers=layers, hidden_size=d, intermediate_size=f, linear=linear, other=other,
-                             exact=True)
+                             adapter_width=adapter, exact=True)
     if kind == "clip_vision_model" and top_type in _LLAVA:
         # CLIP: class token, bias-free patch convolution, (image / patch)² + 1 positions, LayerNorms before and
         # after; blocks of biased q/k/v/o, a two-matrix MLP with biases and two LayerNorms. LLaVA's projector: two
@@ -1317,7 +1324,9 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
             + text_hidden * text_hidden
         other = layers * block_other + d + positions * d + 4 * d + (2 * text_hidden if bias else 0) \
             + (text_hidden if top_type in ("llava_next", "llava_next_video") else 0)
-        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
+        adapter = layers * block_adapter + feats * d + text_hidden + 2 * text_hidden
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other,
+                             adapter_width=adapter, exact=True)
     if kind in ("qwen2_vl_vision", "qwen2_5_vl_vision"):
         # Qwen2-VL / Qwen2.5-VL: a bias-free 3-D patch convolution; blocks of a fused biased qkv and projection, an MLP
         # with biases (Qwen2-VL: two matrices embed_dim x mlp_ratio wide, LayerNorms; Qwen2.5-VL: gated, RMSNorms);
@@ -1333,8 +1342,9 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         mlp_w, mlp_b = (2 * d * f, f + d) if v2 else (3 * d * f, 2 * f + d)
         linear = layers * (4 * d * d + mlp_w) + channels * temporal * patch * patch * d + wide * wide + wide * out
         other = layers * (2 * norm + 4 * d + mlp_b) + norm + wide + out
+        adapter = layers * ((d + 3 * d) + 2 * d + (2 if v2 else 3) * (d + f)) + 2 * wide + wide + out
         return VisionEncoder(kind=kind, layers=layers, hidden_size=d, intermediate_size=0 if v2 else f, linear=linear,
-                             other=other, exact=True)
+                             other=other, adapter_width=adapter, exact=True)
     if kind == "glm4v_vision":
         # GLM-4V: a (image / patch)² position table, a biased 3-D patch convolution; blocks of a fused qkv (biased if
         # attention_bias), a bias-free projection, a gated MLP out_hidden_size wide and two RMSNorms; then an RMSNorm,
@@ -1348,7 +1358,9 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         linear = (layers * (4 * d * d + 3 * d * out) + channels * temporal * patch * patch * d
                   + d * merge * merge * out + out * out + 3 * out * f)
         other = layers * (2 * d + qkv_bias) + positions * d + d + d + out + 2 * out + d
-        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
+        adapter = layers * ((d + 3 * d) + 2 * d + 3 * (d + out)) + 2 * out + 3 * (out + f)
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other,
+                             adapter_width=adapter, exact=True)
     if kind == "llama4_vision_model":
         # Llama 4: a class token and (image / patch)² + 1 positions, a bias-free linear patch embedding, LayerNorms
         # before and after; blocks with biased q/k/v/o, a two-matrix GELU MLP and two LayerNorms; the pixel-shuffle
@@ -1360,7 +1372,9 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         positions = (num("image_size", "image_size", default=0) // max(patch, 1)) ** 2 + 1
         linear = layers * block_linear + channels * patch * patch * d + f * p_in + p_in * p_out + v_out * text_hidden
         other = layers * block_other + d + positions * d + 4 * d
-        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
+        adapter = layers * block_adapter + channels * patch * patch + d + f + p_in + p_in + p_out + v_out + text_hidden
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other,
+                             adapter_width=adapter, exact=True)
     if kind == "mllama_vision_model":
         # Llama 3.2 Vision: a bias-free patch convolution, a class token, a gated (image / patch)² + 1 position
         # table with a per-tile copy for every aspect ratio, gated pre- and post-tile embeddings, LayerNorms
@@ -1377,7 +1391,9 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         linear = blocks * (4 * d * d + 2 * d * f) + channels * patch * patch * d + v_out * text_hidden
         other = (blocks * (f + d + 2 * 2 * d) + 2 * global_layers + d + 1 + positions * d
                  + ratio_rows * tiles * positions * d + 2 * (ratio_rows * tiles * d + 1) + 2 * 2 * d + text_hidden)
-        return VisionEncoder(kind=kind, layers=blocks, hidden_size=d, linear=linear, other=other, exact=True)
+        adapter = blocks * block_adapter + v_out + text_hidden
+        return VisionEncoder(kind=kind, layers=blocks, hidden_size=d, linear=linear, other=other,
+                             adapter_width=adapter, exact=True)
     if kind == "gemma4_vision":
         # Gemma 4: bias-free q/k/v/o and a gated MLP, four RMSNorms and q/k norms a block, a linear patch
         # embedding, a 2 x position_embedding_size position table, the standardizing scale and bias, and
@@ -1389,7 +1405,9 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         other = layers * (4 * d + 2 * head) + 2 * table * d + (2 * d if v.get("standardize") else 0)
         if v.get("use_clipped_linears"):   # E2B / E4B: input and output bounds on each of a block's 7 matrices
             other += layers * 7 * 4
-        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=True)
+        adapter = layers * (4 * 2 * d + 3 * (d + f)) + channels * patch * patch + d + d + out
+        return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other,
+                             adapter_width=adapter, exact=True)
     temporal = num("temporal_patch_size", "temporal_patch_size", default=1)
     positions = num("num_position_embeddings", "num_position_embeddings", default=None)
     if positions is None and patch:
@@ -1398,9 +1416,11 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
     other = layers * block_other + channels * temporal * patch * patch * d + (d if patch else 0) \
         + (positions or 0) * d + 2 * d                                          # post-LayerNorm
     exact = kind == "siglip_vision_model" and top_type == "gemma3"
+    adapter = layers * block_adapter
     if kind == "siglip_vision_model" and v.get("vision_use_head", True):   # attention-pooling head
         linear += block_linear
         other += d + 4 * d + f + d + 2 * d
+        adapter += 2 * d + 2 * (d + f)      # (torch's MultiheadAttention: its q/k/v a bare matrix, out_proj a Linear)
     merge = num("spatial_merge_size", "spatial_merge_size", default=0)
     if kind.startswith(("qwen3_5", "qwen3_vl")) and merge:
         # Qwen3-VL / Qwen3.5: the patch merger (LayerNorm, counted above as the post-norm, then
@@ -1411,12 +1431,16 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
         mergers = 1 + (len(deepstack) if isinstance(deepstack, list) else 0)
         linear += mergers * (wide * wide + wide * out)
         other += mergers * (wide + out) + (mergers - 1) * 2 * wide
+        adapter += layers * ((d + 3 * d) - 3 * 2 * d) + mergers * (2 * wide + wide + out)   # (one fused qkv)
         exact = True
     else:
         linear += d * out                   # projector into the language model's width
+        if not (exact and kind == "siglip_vision_model"):
+            adapter += d + out              # (Gemma 3's is a bare weight matrix, mm_input_projection_weight)
     if exact and kind == "siglip_vision_model":
         other += d                          # Gemma 3: RMSNorm of the soft image tokens before it
-    return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, exact=exact)
+    return VisionEncoder(kind=kind, layers=layers, hidden_size=d, linear=linear, other=other, adapter_width=adapter,
+                         exact=exact)
 
 
 # (q/k/v, output projection, MLP) biases fixed by a family's modelling code, whatever its config says

@@ -1011,6 +1011,7 @@ def explain_training(t) -> dict[str, str]:
     """Keys: weights, gradients, optimizer, activations, overhead, total, trainable."""
     from .training import (
         ADAPTER_BYTES,
+        ALL_LINEAR,
         ALLOCATOR_FRACTION,
         CUDA_CONTEXT_BYTES,
         DATA_PARALLEL_BYTES,
@@ -1099,7 +1100,11 @@ def explain_training(t) -> dict[str, str]:
                     f"phase {_g(frag)} = {_g(float(m.overhead))} per card.",
         "total": f"Total = weights + gradients + optimizer + activations + overhead = {_g(float(m.total))} per card.",
         "trainable": (f"Trainable parameters: {n:,}"
-                      + (f" = rank {t.lora_rank} × (d_in + d_out) over {', '.join(t.adapted_targets)} in every layer"
+                      + (f" = rank {t.lora_rank} × (d_in + d_out) over every linear layer but the output layer "
+                         f"(peft's all-linear: routers and gates too"
+                         + (", and the image encoder's and its projector's" if a.vision is not None else "") + ")"
+                         if ALL_LINEAR in t.adapted_targets else
+                         f" = rank {t.lora_rank} × (d_in + d_out) over {', '.join(t.adapted_targets)} in every layer"
                          + (f" (no attention: {', '.join(t.lora_targets)} would adapt nothing)"
                             if t.adapted_targets != t.lora_targets else "")
                          + (f", the routed experts' through their fused parameters, rank × experts × (d_in + d_out) "

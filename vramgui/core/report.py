@@ -673,6 +673,7 @@ def training_dict(t) -> dict:
         lora_refusal,
         routed_lora_text,
         rule_of_thumb_bytes,
+        shown_targets,
         training_fit,
         training_memory,
     )
@@ -683,14 +684,14 @@ def training_dict(t) -> dict:
     lora = t.method != "full"
     return {"scenario": {"model": t.model.id, "gpu": t.gpu.id, "gpus": t.n_gpus, "method": t.method,
                          "optimizer": t.optimizer, "optimizer_step": t.optimizer_step, "lora_rank": t.lora_rank,
-                         "lora_targets": list(t.lora_targets),
+                         "lora_targets": list(shown_targets(t.lora_targets)),
                          "checkpointing": t.checkpointing, "attention": t.attention, "zero": t.zero, "seq": t.seq,
                          "batch": t.batch, "grad_accum": t.grad_accum, "allocator": t.allocator,
                          "kbit_upcast": t.kbit_upcast},
             "model": {"params_total": p.total, "params_trainable": m.trainable_params,
                       "lora_routed_experts": routed_lora_text(t) if lora and a.moe else None,
                       "lora_refused": lora_refusal(a, t.adapted_targets) if lora else None,
-                      "lora_names_note": lora_names_note(a) if lora else None},
+                      "lora_names_note": lora_names_note(a, t.lora_targets) if lora else None},
             "memory": {"per_card": True, **{k: float(getattr(m, k)) for k in
                                             ("weights", "gradients", "optimizer", "activations", "overhead",
                                              "total")},

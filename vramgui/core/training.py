@@ -74,12 +74,17 @@ TARGET_GROUP_ALIASES = {"qkv_proj": ("q", "k", "v"), "query_key_value": ("q", "k
                         "kv_b_proj": ("k", "v")}
 
 #: Projections transformers builds as one linear module (their modeling files, transformers 5.24): Phi-3's qkv_proj
-#: and gate_up_proj, Falcon's and GPT-NeoX's query_key_value, Granite 4's shared_mlp.input_linear (gate and up).
+#: and gate_up_proj, Falcon's, GPT-NeoX's and BLOOM's query_key_value, CodeGen's qkv_proj, GPT-2's and StarCoder's
+#: c_attn (GPT-2's a Conv1D, which peft adapts alike), GLM's and GLM-4's gate_up_proj, Granite 4's and
+#: GraniteMoeShared's shared_mlp.input_linear (gate and up).
 #: peft adapts such a module as one matrix: targeting any of its roles adapts it, r·(d_in + its outputs summed)
 #: once, and the adapter keeps its input once (counted with saved-tensor hooks on a narrow Phi-3:
 #: benchmarks/count_hf_activations.py --lora, exact).
 FUSED_PROJECTIONS = {"phi3": (("q", "k", "v"), ("gate", "up")), "falcon": (("q", "k", "v"),),
-                     "gpt_neox": (("q", "k", "v"),), "granitemoehybrid": (("gate", "up"),)}
+                     "gpt_neox": (("q", "k", "v"),), "bloom": (("q", "k", "v"),), "codegen": (("q", "k", "v"),),
+                     "gpt2": (("q", "k", "v"),), "gpt-sw3": (("q", "k", "v"),), "gpt_bigcode": (("q", "k", "v"),),
+                     "glm": (("gate", "up"),), "glm4": (("gate", "up"),), "glm4v_text": (("gate", "up"),),
+                     "granitemoehybrid": (("gate", "up"),), "granitemoeshared": (("gate", "up"),)}
 #: Vision towers (their config's model_type) whose linear modules transformers 5.24 names as the language model's
 #: LoRA targets, so that peft adapts them too (a target name matches every module ending in it): SigLIP (Gemma 3)
 #: and CLIP q_proj, k_proj, v_proj (their output is out_proj); Llama 3.2 Vision's and Llama 4's q/k/v/o_proj;
@@ -125,6 +130,25 @@ PEFT_FUSED_EXPERTS = frozenset({
     "longcat_flash", "mellum", "olmoe", "qwen3_moe", "qwen3_next", "qwen3_omni_moe", "qwen3_omni_moe_text",
     "qwen3_omni_moe_thinker", "sarvam_mla", "solar_open"})    # "qwen2_moe": gate_proj, up_proj (fused), down_proj
 MLP_TARGETS = ("gate", "up", "down")
+
+#: peft's "all-linear": every torch.nn.Linear of the model but the output layer (tuners_utils.py,
+#: _maybe_include_all_linear_layers), which the validator keeps beside the nine roles it covers, for the linear modules
+#: no role names (:func:`all_linear_shapes`, :attr:`~vramgui.core.architecture.VisionEncoder.adapter_width`).
+ALL_LINEAR = "all-linear"
+#: MoE model types whose router peft 0.21 adapts under all-linear, r·(d + E) a MoE layer: an nn.Linear router in
+#: transformers 5.24 (Phi-3.5-MoE's mlp.router, Gemma 4's router.proj, Llama 4's Llama4Router, HunYuan's gate.wg),
+#: or, where it converts the MLP's names (:data:`PEFT_FUSED_EXPERTS`), the router module's weight by its v4 name
+#: (utils/transformers_weight_conversion.py: _MOE_TARGET_MODULE_MAPPING's "gate": "gate.weight", added by
+#: _resolve_string_target_modules for all-linear).  Elsewhere the router is a bare parameter peft's all-linear passes
+#: by (gpt-oss, Jamba, Qwen3.5's, Kimi Linear's, Mistral 4's, DeepSeek-V4's, Granite 4's, Nemotron-H's).
+LINEAR_ROUTERS = PEFT_FUSED_EXPERTS | frozenset({"phimoe", "gemma4_text", "llama4_text"})
+
+
+#: Model types whose attention output gate is a module of its own named gate_proj, not a second half of q_proj
+#: (AFMoE, modeling_afmoe.py): the "gate" role's; where peft converts the MLP's names (:data:`PEFT_FUSED_EXPERTS`,
+#: AFMoE among them) the name goes to the experts and the attention's gate takes no adapter, by name or all-linear.
+ATTENTION_GATE_PROJ = frozenset({"afmoe"})
+
 
 def in_proj_widths(a: Architecture, g) -> tuple[int, ...]:
     """The outputs of each linear module a recurrent mixer ``g`` of ``a`` has for its input projections, as
@@ -269,8 +293,8 @@ class TrainingSetup(BaseModel):
         out = []
         for t in v:
             t = TARGET_ALIASES.get(t, t)
-            if t in ("all", "all-linear"):
-                out.extend(TARGETS)
+            if t in ("all", ALL_LINEAR):
+                out.extend((*TARGETS, ALL_LINEAR))
             elif t in TARGET_GROUP_ALIASES:
                 out.extend(TARGET_GROUP_ALIASES[t])
             elif t in TARGETS:
@@ -324,7 +348,7 @@ def linear_shapes(a: Architecture, passed: bool = False, routed: bool = True) ->
                            (m.kv_lora_rank, a.num_heads * (m.qk_nope_head_dim + m.v_head_dim), n_attn)],
                   "o": [(a.num_heads * a.v_head_dim, d, n_attn)]}
     else:   # each kind of attention layer with its heads; layers reusing another's cache have no k or v
-        gate = 2 if a.attn_output_gate else 1
+        gate = 2 if a.attn_output_gate and a.model_type not in ATTENTION_GATE_PROJ else 1
         groups = a.attention_groups
         shapes = {"q": [(d, a.num_heads * hd * gate, n) for n, hd, _, _, _ in groups],
                   "k": [(d, kv * hd, n) for n, hd, kv, has_k, _ in groups if has_k],
@@ -333,6 +357,8 @@ def linear_shapes(a: Architecture, passed: bool = False, routed: bool = True) ->
     shapes.update({"up": [(w, f, c) for f, c, w in widths], "down": [(f, w, c) for f, c, w in widths]})
     if a.gated_mlp:
         shapes["gate"] = [(w, f, c) for f, c, w in widths]
+    if a.attn_output_gate and a.model_type in ATTENTION_GATE_PROJ and not (a.mla or c):
+        shapes["gate"] = [*shapes.get("gate", []), *((d, a.num_heads * hd, n) for n, hd, _, _, _ in a.attention_groups)]
     mixers = [g for g in a.recurrent_mixers if g is not a.kimi_delta]
     shapes["in_proj"] = [(d, w, g.layers) for g in mixers for w in in_proj_widths(a, g)]
     shapes["out_proj"] = [(g.out_width, d, g.layers) for g in mixers]
@@ -341,6 +367,12 @@ def linear_shapes(a: Architecture, passed: bool = False, routed: bool = True) ->
         for role, shape in (("q", (d, kd.width)), ("k", (d, kd.width)), ("v", (d, kd.width)), ("o", (kd.width, d))):
             shapes[role] = [*shapes[role], (*shape, kd.layers)]
     return shapes
+
+
+def shown_targets(targets: tuple[str, ...]) -> tuple[str, ...]:
+    """LoRA's ``targets`` as a user names them: all-linear alone where it is among them (the nine roles it covers are
+    kept beside it, :data:`ALL_LINEAR`)."""
+    return (ALL_LINEAR,) if ALL_LINEAR in targets else targets
 
 
 def adapted_layers(a: Architecture, targets: tuple[str, ...]) -> int:
@@ -356,7 +388,7 @@ def adapted_layers(a: Architecture, targets: tuple[str, ...]) -> int:
            "o": two * a.attention_layers + kda,
            "gate": a.ffn_layers if a.gated_mlp else 0, "up": a.ffn_layers, "down": a.ffn_layers,
            "in_proj": a.recurrent_layers - kda, "out_proj": a.recurrent_layers - kda}
-    return sum(per[t] for t in targets)
+    return sum(per.get(t, 0) for t in targets)     # (all-linear's own modules: :func:`all_linear_shapes`)
 
 
 def lora_params(a: Architecture, rank: int, targets: tuple[str, ...]) -> int:
@@ -395,15 +427,61 @@ def adapted_shapes(a: Architecture, targets: tuple[str, ...], passed: bool = Fal
             out += [(x, sum(m[i][1] for m in members), c) for i, (x, _, c) in enumerate(first)]
             done |= set(group)
     out += [s for t in modules if t not in done for s in shapes.get(t, [])]
+    if ALL_LINEAR in targets:
+        out += all_linear_shapes(a)
     if not passed:      # (a vision tower's adapters: a text token passes none of them)
         out += vision_shapes(a, tuple(modules))     # (the names peft keeps: it converts an MoE's MLP names)
     return tuple(out)
+
+
+def all_linear_shapes(a: Architecture) -> list[tuple[int, int, int]]:
+    """(d_in, d_out, count) of the language model's linear modules that peft's all-linear adapts beyond the nine roles
+    (:data:`ALL_LINEAR`), as transformers 5.24 builds them: the MoE router (:data:`LINEAR_ROUTERS`, d -> E) and the
+    shared expert's d -> 1 gate (Qwen3-Next, Qwen3.5); a Mamba mixer's x_proj and dt_proj and Kimi Delta Attention's
+    b_proj (d -> h), f_a_proj and g_a_proj (d -> d_h) and their f_b / g_b halves (:attr:`inner_linears`); the lightning
+    indexer's wq_b, wk and weights_proj (DeepSeek-V3.2, GLM-5); DeepSeek-V4's compressors (kv_proj and gate_proj,
+    2·head_dim wide in a CSA layer, whose windows overlap, head_dim in an HCA layer) and the CSA layers' indexer (its
+    own overlapping kv_proj and gate_proj, q_b_proj from the query latent, the scorer's weights_proj); Gemma 4's
+    per-layer inputs (per_layer_model_projection d -> L·p once, each layer's per_layer_input_gate d -> p and
+    per_layer_projection p -> d); LFM3's per-head gate (d -> h).  peft's own all-linear counts, on the catalog's models
+    built from their config.json and on transformers' default configs, equal :func:`lora_params` with these
+    (tests/test_peft_counts.py).  Not in transformers, not checked: remote-code models (Kimi K2, MiMo, MiniMax-M1).
+    """
+    d, out = a.hidden_size, []
+    m = a.moe
+    if m and a.model_type in LINEAR_ROUTERS:
+        out.append((d, m.num_experts, a.moe_layers))
+    if m and m.shared_expert_gate:
+        out.append((d, 1, a.moe_layers))
+    for g in a.recurrent_mixers:
+        out += [(x, y, g.layers) for x, y in g.inner_linears]
+    kd = a.kimi_delta
+    if kd:
+        out += [(d, kd.num_heads, kd.layers), (d, kd.head_dim, kd.layers), (d, kd.head_dim, kd.layers)]
+    ix = a.indexer
+    if ix:
+        n = a.attention_layers if ix.layers is None else ix.layers
+        q_rank = a.mla.q_lora_rank if a.mla and a.mla.q_lora_rank else d
+        out += [(q_rank, ix.heads * ix.head_dim, n), (d, ix.head_dim, n), (d, ix.heads, n)]
+    c = a.compressed
+    if c:
+        out += [(d, 2 * a.head_dim, 2 * c.csa_layers), (d, a.head_dim, 2 * c.hca_layers),
+                (d, 2 * c.index_head_dim, 2 * c.csa_layers), (c.q_lora_rank, c.index_heads * c.index_head_dim,
+                                                              c.csa_layers), (d, c.index_heads, c.csa_layers)]
+    if a.head_gate:     # (LFM3's g_proj: a gate per head)
+        out.append((d, a.num_heads, a.attention_layers))
+    if a.per_layer_input:
+        p = a.per_layer_input
+        out += [(d, a.num_layers * p, 1), (d, p, a.num_layers), (p, d, a.num_layers)]
+    return [s for s in out if s[2]]
 
 
 def vision_shapes(a: Architecture, targets: tuple[str, ...]) -> list[tuple[int, int, int]]:
     """(d_in, d_out, count) of the vision tower's linear modules LoRA's ``targets`` reach by name
     (:data:`VISION_LORA_ROLES`)."""
     v = a.vision
+    if v is not None and ALL_LINEAR in targets:    # (every Linear of the tower and projector: its summed widths)
+        return [(v.adapter_width, 0, 1)] if v.adapter_width else []
     roles = VISION_LORA_ROLES.get(v.kind, ()) if v is not None else ()
     d, f, n = (v.hidden_size, v.intermediate_size, v.layers) if v is not None else (0, 0, 0)
     shapes = {"q": (d, d), "k": (d, d), "v": (d, d), "o": (d, d), "gate": (d, f), "up": (d, f), "down": (f, d)}
@@ -446,10 +524,11 @@ def lora_refusal(a: Architecture, targets: tuple[str, ...]) -> str | None:
             f"they are fused'); target both or neither")
 
 
-def lora_names_note(a: Architecture) -> str | None:
-    """Where peft refuses the plain module names of LoRA's targets for this model (:data:`PEFT_CLASHING_TOWERS`),
-    how to name them so that it adapts what the estimate counts; None elsewhere."""
-    if a.vision is None or a.vision.kind not in PEFT_CLASHING_TOWERS:
+def lora_names_note(a: Architecture, targets: tuple[str, ...] = ()) -> str | None:
+    """Where peft refuses the plain module names of LoRA's ``targets`` for this model (:data:`PEFT_CLASHING_TOWERS`),
+    how to name them so that it adapts what the estimate counts; None elsewhere, and for all-linear (which names
+    the tower's inner Linear layers, which peft adapts)."""
+    if a.vision is None or a.vision.kind not in PEFT_CLASHING_TOWERS or ALL_LINEAR in targets:
         return None
     return (f"peft refuses the plain module names (q_proj, v_proj, ...) here: the {a.vision.kind} tower names its "
             "projections alike as Gemma4ClippableLinear layers, which peft 0.21 cannot adapt ('Target module "

@@ -71,6 +71,7 @@ from ..core.training import (
     lora_refusal,
     refuses_out_proj,
     routed_lora_text,
+    shown_targets,
 )
 from ..core.training import SOURCES as TRAINING_SOURCES
 from ..core.units import GIB, MIB
@@ -1179,7 +1180,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         if self.lora_rank.value() != t.lora_rank:
             with QtCore.QSignalBlocker(self.lora_rank):
                 self.lora_rank.setValue(t.lora_rank)
-        targets = ",".join(t.lora_targets)
+        targets = ",".join(shown_targets(t.lora_targets))
         if not self.lora_targets.hasFocus() and self.lora_targets.text() != targets:
             self.lora_targets.setText(targets)
         for w in (self.lora_rank, self.lora_targets):
@@ -1322,7 +1323,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         t = self.state.training
         a = t.model.architecture
         lora = training and t.method != "full"
-        names = lora_names_note(a) if lora else None
+        names = lora_names_note(a, t.lora_targets) if lora else None
         if names:
             lines.append(self.tr("peft refuses the plain module names on this checkpoint: name the language "
                                  "model's."))
