@@ -252,22 +252,32 @@ def test_lora_adapts_the_routed_experts_where_peft_converts_their_names():
 
 
 
-@pytest.mark.parametrize("ident", ["qwen3.5-9b", "llama3.1-8b"])
+@pytest.mark.parametrize("ident", ["qwen3.5-9b", "llama3.1-8b", "phi3-mini", "granite4.0-h-tiny", "jamba-1.5-mini",
+                                   "kimi-linear-48b-a3b", "deepseek-v3.2", "deepseek-v4-flash", "gemma4-e2b",
+                                   "gemma4-26b-a4b", "llama4-scout", "phi3.5-moe", "hunyuan-a13b", "qwen3-next-80b-a3b",
+                                   "nemotron3-super-120b-a12b"])
 def test_bitsandbytes_layers_and_weights_as_transformers_replaces_them(ident):
     """The linear layers HF's bitsandbytes runs a token through and the weights a pass of several rows dequantizes
     (speed.bnb_linears, speed_terms' dequant_weights) are transformers' own Linear4bit modules: Qwen3.5's Gated
     DeltaNet layers have four input projections (in_proj_qkv, in_proj_z, in_proj_b, in_proj_a), each a layer of its
     own with d inputs (Qwen3.5 9B: 24 of them, 4,096 -> 8,192, 4,096, 32 and 32; counted before as one matrix of 4 x
-    4,096 inputs: its in_proj weights four times over)."""
+    4,096 inputs: its in_proj weights four times over); Phi-3's fused qkv_proj and gate_up_proj and Granite 4's
+    input_linear are one layer each; the layers no role names are replaced too (Jamba's x_proj and dt_proj, Kimi
+    Delta Attention's gates, the sparse-attention indexers, DeepSeek-V4's compressors, Gemma 4's per-layer inputs,
+    Qwen3-Next's shared-expert gates, Nemotron 3 Super's latent projections, Gemma 4's and HunYuan's routers), while
+    nn.Linear subclasses are not (Phi-3.5-MoE's and Llama 4's routers, DeepSeek-V4's grouped o_a_proj), nor the
+    routed experts (fused parameters)."""
     from vramgui.core.speed import _linear_matrices
     a = default_catalog().model(ident).architecture
-    n, w = _linear_matrices(a)
+    n, w = _linear_matrices(a, routed_apart=True)
     if ident == "qwen3.5-9b":
         # 24 DeltaNet layers (4 input projections and out_proj 4,096 -> 4,096), 8 attention layers (q 4,096 -> 2 x
         # 16 x 256 with its gate, k and v -> 4 x 256, o 16 x 256 -> 4,096), 32 MLPs (3 x 4,096 x 12,288)
         assert n == 24 * 5 + 8 * 4 + 32 * 3 == 248
         assert w == 24 * 4096 * (8192 + 4096 + 32 + 32 + 4096) + 8 * (4096 * 8192 + 2 * 4096 * 1024 + 4096 * 4096) \
             + 32 * 3 * 4096 * 12288
+    if ident == "phi3-mini":    # 32 layers of qkv_proj, o_proj, gate_up_proj and down_proj
+        assert n == 32 * 4
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
     pytest.importorskip("bitsandbytes")
@@ -279,7 +289,7 @@ def test_bitsandbytes_layers_and_weights_as_transformers_replaces_them(ident):
         warnings.simplefilter("ignore")
         cfg = AutoConfig.for_model(**config)
         with torch.device("meta"):
-            model = AutoModelForCausalLM.from_config(getattr(cfg, "text_config", cfg))
+            model = AutoModelForCausalLM.from_config(getattr(cfg, "text_config", None) or cfg)
         model = replace_with_bnb_linear(model, ["lm_head"], BitsAndBytesConfig(load_in_4bit=True))
     layers = [m for name, m in model.named_modules() if type(m).__name__ == "Linear4bit"]
     assert (len(layers), float(sum(m.in_features * m.out_features for m in layers))) == (n, w)

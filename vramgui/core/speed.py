@@ -36,7 +36,7 @@ from .memory import (
 from .params import count_params
 from .presets import GPU
 from .scenario import HOSTS, Scenario, memo_terms
-from .training import linear_shapes
+from .training import bnb_module_shapes
 from .units import TERA
 from .weights import active_weight_bytes, output_layer_bytes, weight_bytes
 
@@ -1528,16 +1528,16 @@ def bnb_kernels(engine: str, a, fmt: WeightFormat | None) -> tuple[float, float]
 
 
 def _linear_matrices(a, routed_apart: bool = False) -> tuple[int, float]:
-    """(linear matrices a token passes, their weights): :func:`~vramgui.core.training.linear_shapes`, the routed
-    experts a token passes counted, or left out with ``routed_apart`` (bitsandbytes under HF transformers leaves
-    them 16-bit: formats.wide_experts)."""
-    shapes = [shape for group in linear_shapes(a, passed=True).values() for shape in group]
+    """(linear modules a token passes, their weights) as HF's bitsandbytes quantization replaces them
+    (:func:`~vramgui.core.training.bnb_module_shapes`), with the routed experts a token passes (one matrix each), or
+    without them with ``routed_apart`` (bitsandbytes under HF transformers leaves them 16-bit: formats.wide_experts)."""
+    shapes = bnb_module_shapes(a)
     n, w = sum(n for _, _, n in shapes), float(sum(d_in * d_out * n for d_in, d_out, n in shapes))
-    if routed_apart and a.moe is not None and a.moe_layers:
+    if not routed_apart and a.moe is not None and a.moe_layers:
         mats = 3 if a.gated_mlp else 2
         k = a.moe_layers * a.moe.experts_per_token
-        n -= k * mats
-        w -= float(k * mats * a.moe.expert_intermediate_size * a.expert_width)
+        n += k * mats
+        w += float(k * mats * a.moe.expert_intermediate_size * a.expert_width)
     return n, w
 
 

@@ -136,12 +136,18 @@ MLP_TARGETS = ("gate", "up", "down")
 #: no role names (:func:`all_linear_shapes`, :attr:`~vramgui.core.architecture.VisionEncoder.adapter_width`).
 ALL_LINEAR = "all-linear"
 #: MoE model types whose router peft 0.21 adapts under all-linear, r·(d + E) a MoE layer: an nn.Linear router in
-#: transformers 5.24 (Phi-3.5-MoE's mlp.router, Gemma 4's router.proj, Llama 4's Llama4Router, HunYuan's gate.wg),
-#: or, where it converts the MLP's names (:data:`PEFT_FUSED_EXPERTS`), the router module's weight by its v4 name
+#: transformers 5.24 (LINEAR_ROUTER_MODULES: Phi-3.5-MoE's mlp.router, Gemma 4's router.proj, Llama 4's Llama4Router,
+#: HunYuan's gate.wg), or, where it converts the MLP's names (:data:`PEFT_FUSED_EXPERTS`), the router module's weight
+#: by its v4 name
 #: (utils/transformers_weight_conversion.py: _MOE_TARGET_MODULE_MAPPING's "gate": "gate.weight", added by
 #: _resolve_string_target_modules for all-linear).  Elsewhere the router is a bare parameter peft's all-linear passes
 #: by (gpt-oss, Jamba, Qwen3.5's, Kimi Linear's, Mistral 4's, DeepSeek-V4's, Granite 4's, Nemotron-H's).
-LINEAR_ROUTERS = PEFT_FUSED_EXPERTS | frozenset({"phimoe", "gemma4_text", "llama4_text"})
+LINEAR_ROUTER_MODULES = frozenset({"phimoe", "gemma4_text", "llama4_text", "hunyuan_v1_moe"})
+LINEAR_ROUTERS = PEFT_FUSED_EXPERTS | LINEAR_ROUTER_MODULES
+#: Of those, the routers whose module is torch.nn.Linear itself, which HF's bitsandbytes quantization replaces (it
+#: takes ``type(module) is nn.Linear``): Gemma 4's router.proj and HunYuan's gate.wg; Phi-3.5-MoE's PhimoeTopKRouter
+#: and Llama 4's Llama4Router are subclasses and stay 16-bit.
+BNB_ROUTERS = frozenset({"gemma4_text", "hunyuan_v1_moe"})
 
 
 #: Model types whose attention output gate is a module of its own named gate_proj, not a second half of q_proj
@@ -416,17 +422,7 @@ def adapted_shapes(a: Architecture, targets: tuple[str, ...], passed: bool = Fal
     for group in SHARED_NAMES.get(a.model_type, ()):
         if any(t in modules for t in group):
             modules += [t for t in group if t not in modules]
-    out, done = [], set()
-    for group in FUSED_PROJECTIONS.get(a.model_type, ()):
-        members = [shapes.get(t, []) for t in group if shapes.get(t)]
-        if not any(t in modules for t in group) or not members:
-            continue
-        first = members[0]
-        if all(len(m) == len(first) and all(s[0] == f[0] and s[2] == f[2] for s, f in zip(m, first, strict=True))
-               for m in members):
-            out += [(x, sum(m[i][1] for m in members), c) for i, (x, _, c) in enumerate(first)]
-            done |= set(group)
-    out += [s for t in modules if t not in done for s in shapes.get(t, [])]
+    out = _as_modules(a, shapes, modules)
     if ALL_LINEAR in targets:
         out += all_linear_shapes(a)
     if not passed:      # (a vision tower's adapters: a text token passes none of them)
@@ -434,7 +430,40 @@ def adapted_shapes(a: Architecture, targets: tuple[str, ...], passed: bool = Fal
     return tuple(out)
 
 
-def all_linear_shapes(a: Architecture) -> list[tuple[int, int, int]]:
+def _as_modules(a: Architecture, shapes: dict[str, list[tuple[int, int, int]]],
+                roles: list[str]) -> list[tuple[int, int, int]]:
+    """The (d_in, d_out, count) of ``roles``' matrices in ``shapes`` (:func:`linear_shapes`) as the modules that hold
+    them: a fused projection (:data:`FUSED_PROJECTIONS`) one module of its roles' outputs side by side, where any of
+    its roles is among ``roles``."""
+    out, done = [], set()
+    for group in FUSED_PROJECTIONS.get(a.model_type, ()):
+        members = [shapes.get(t, []) for t in group if shapes.get(t)]
+        if not any(t in roles for t in group) or not members:
+            continue
+        first = members[0]
+        if all(len(m) == len(first) and all(s[0] == f[0] and s[2] == f[2] for s, f in zip(m, first, strict=True))
+               for m in members):
+            out += [(x, sum(m[i][1] for m in members), c) for i, (x, _, c) in enumerate(first)]
+            done |= set(group)
+    return out + [s for t in roles if t not in done for s in shapes.get(t, [])]
+
+
+@lru_cache(maxsize=256)
+def bnb_module_shapes(a: Architecture, passed: bool = True) -> tuple[tuple[int, int, int], ...]:
+    """(d_in, d_out, count) of the language model's modules HF's bitsandbytes quantization replaces (those a token
+    passes with ``passed``): the torch.nn.Linear modules but the output layer as transformers builds them, every
+    role's (:func:`linear_shapes`, a fused projection one module) and those no role names (:func:`all_linear_shapes`,
+    the routers of :data:`BNB_ROUTERS` only), without the routed experts (fused parameters in transformers 5) and
+    without DeepSeek-V4's o_a_proj (a DeepseekV4GroupedLinear, an nn.Linear subclass, which replace_with_bnb_linear
+    passes by).  On the catalog's models built on the meta device, the Linear4bit modules it makes
+    (tests/test_hf_expert_gather.py)."""
+    shapes = linear_shapes(a, passed=passed, routed=False)
+    if a.compressed:
+        shapes = {**shapes, "o": shapes["o"][1:]}       # (o_b_proj alone: o_a_proj is the grouped one)
+    return tuple(_as_modules(a, shapes, list(shapes)) + all_linear_shapes(a, routers=BNB_ROUTERS))
+
+
+def all_linear_shapes(a: Architecture, routers: frozenset[str] = LINEAR_ROUTERS) -> list[tuple[int, int, int]]:
     """(d_in, d_out, count) of the language model's linear modules that peft's all-linear adapts beyond the nine roles
     (:data:`ALL_LINEAR`), as transformers 5.24 builds them: the MoE router (:data:`LINEAR_ROUTERS`, d -> E) and the
     shared expert's d -> 1 gate (Qwen3-Next, Qwen3.5); a Mamba mixer's x_proj and dt_proj and Kimi Delta Attention's
@@ -449,8 +478,10 @@ def all_linear_shapes(a: Architecture) -> list[tuple[int, int, int]]:
     """
     d, out = a.hidden_size, []
     m = a.moe
-    if m and a.model_type in LINEAR_ROUTERS:
+    if m and a.model_type in routers:
         out.append((d, m.num_experts, a.moe_layers))
+    if m and m.latent_size:     # (Nemotron 3 Super's LatentMoE: d -> latent before the experts, back after)
+        out += [(d, m.latent_size, a.moe_layers), (m.latent_size, d, a.moe_layers)]
     if m and m.shared_expert_gate:
         out.append((d, 1, a.moe_layers))
     for g in a.recurrent_mixers:
