@@ -293,3 +293,35 @@ def test_bitsandbytes_layers_and_weights_as_transformers_replaces_them(ident):
         model = replace_with_bnb_linear(model, ["lm_head"], BitsAndBytesConfig(load_in_4bit=True))
     layers = [m for name, m in model.named_modules() if type(m).__name__ == "Linear4bit"]
     assert (len(layers), float(sum(m.in_features * m.out_features for m in layers))) == (n, w)
+
+
+@pytest.mark.parametrize("ident", ["deepseek-v4-flash", "gemma4-26b-a4b", "hunyuan-a13b", "qwen3-next-80b-a3b",
+                                   "phi3.5-moe", "qwen3-30b-a3b", "llama3.1-8b"])
+def test_bitsandbytes_weights_as_transformers_replaces_them(ident):
+    """HF's NF4 weights: the modules replace_with_bnb_linear replaces at NF4's bits, every other weight in 16 bits
+    (formats.WeightFormat.bnb_modules). DeepSeek-V4-Flash's grouped o_a_proj, an nn.Linear subclass, stays 16-bit: 43
+    layers x 4,096 x 8,192 weights at 2 bytes, not 0.53 (+2.0 GiB; the estimate read 521.09 GiB against transformers'
+    523.08); Gemma 4 26B-A4B's routers (30 x 2,816 x 128, nn.Linear) are quantized. Within 0.001 % (what remains:
+    buffers the checkpoint stores that transformers' model makes otherwise)."""
+    from vramgui.core.scenario import named_format
+    from vramgui.core.weights import weight_bytes
+    m = default_catalog().model(ident)
+    fmt = named_format("nf4", m, "hf")
+    ours = weight_bytes(m.architecture, fmt).total
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("bitsandbytes")
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, BitsAndBytesConfig
+    from transformers.integrations.bitsandbytes import replace_with_bnb_linear
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cfg = AutoConfig.for_model(**dict(m.config))
+        with torch.device("meta"):
+            model = AutoModelForCausalLM.from_config(getattr(cfg, "text_config", None) or cfg)
+        model = replace_with_bnb_linear(model, ["lm_head"], BitsAndBytesConfig(load_in_4bit=True))
+    four = [mod for mod in model.modules() if type(mod).__name__ == "Linear4bit"]
+    quantized = {id(mod.weight) for mod in four}
+    rest = sum(p.numel() for p in model.parameters() if id(p) not in quantized)
+    theirs = sum(mod.in_features * mod.out_features for mod in four) * fmt.linear_bits / 8 + rest * 2
+    assert ours == pytest.approx(theirs, rel=1e-5)

@@ -77,6 +77,10 @@ class WeightFormat(BaseModel):
     vision_linear_bits: float | None = Field(None, gt=0, le=32, description=(
         "an image encoder's linear layers where the loader quantizes them with the language model (HF "
         "transformers' bitsandbytes), the rest of it in 16 bits; None: vision_bits for all of it"))
+    bnb_modules: bool = Field(False, description=(
+        "HF transformers' bitsandbytes quantization: the linear_bits are those of the modules it replaces, "
+        "torch.nn.Linear itself (weights.weight_bytes: the linear weights of a subclass stay 16-bit, a small "
+        "nn.Linear such as a router is quantized)"))
     kernel: Kernel = Field(description="which math the speed model uses")
     source: str
 

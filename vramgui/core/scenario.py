@@ -82,7 +82,7 @@ def _bnb_hf(weights: str, experts: bool, vision: bool) -> WeightFormat:
     """bitsandbytes' ``weights`` as HF transformers loads them: an MoE model's routed experts 16-bit
     (engines.HF_BNB_EXPERTS), a vision tower's linear layers quantized with the language model's (HF_BNB_VISION)."""
     fmt = WEIGHT_FORMATS[weights]
-    update = {"source": fmt.source}
+    update = {"source": fmt.source, "bnb_modules": True}
     if experts:
         update |= {"expert_bits": 16.0, "source": f"{update['source']}. {HF_BNB_EXPERTS[0]} ({HF_BNB_EXPERTS[1]})"}
     if vision:

@@ -146,7 +146,17 @@ def weight_bytes(a: Architecture, fmt: WeightFormat, params: ParamGroups | None 
     and routers at ``other_bits``.
     """
     p = params or count_params(a)
-    linear_bits_total = sum(n * _role_bits(fmt, role, row) for role, n, row in linear_roles(a))
+    roles = linear_roles(a)
+    linear_bits_total = sum(n * _role_bits(fmt, role, row) for role, n, row in roles)
+    small_bits = p.small * fmt.other_bits
+    if fmt.bnb_modules:     # HF's bitsandbytes: the modules replace_with_bnb_linear replaces, the routed experts apart
+        from .training import bnb_module_shapes  # (here: training reads this module)
+        replaced = float(sum(x * y * c for x, y, c in bnb_module_shapes(a, passed=False)))
+        rest = sum(n for role, n, _ in roles if not role.startswith("expert")) - replaced
+        # the linear weights of a module it passes by (DeepSeek-V4's grouped o_a_proj) in 16 bits; a small
+        # nn.Linear counted with the norms (a router, a shared expert's gate) quantized
+        linear_bits_total += max(rest, 0.0) * (16.0 - fmt.linear_bits) - min(rest, 0.0) * fmt.linear_bits
+        small_bits += min(rest, 0.0) * fmt.other_bits
     d = a.hidden_size
     g = fmt.gguf
     embedding_bits, lm_head_bits = fmt.embedding_bits, fmt.lm_head_bits
@@ -157,7 +167,7 @@ def weight_bytes(a: Architecture, fmt: WeightFormat, params: ParamGroups | None 
         embedding=p.embedding * embedding_bits / 8.0,
         lm_head=p.lm_head * lm_head_bits / 8.0,
         linear=linear_bits_total / 8.0,
-        other=p.small * fmt.other_bits / 8.0,
+        other=small_bits / 8.0,
         per_layer_table=p.per_layer_table * embedding_bits / 8.0,
         vision=(p.vision * vision_bits(fmt) if fmt.vision_linear_bits is None or a.vision is None else
                 a.vision.linear * fmt.vision_linear_bits + a.vision.other * 16.0) / 8.0,
