@@ -121,11 +121,15 @@ def test_vllm_needs_an_fp8_cache_for_v4_and_says_so(scenario):
 
 def test_lora_adapters_on_its_own_projections(cat):
     # rank r on q_a (4096 -> 1024) and q_b (1024 -> 64 x 512), the K=V projection (4096 -> 512), the grouped output
-    # projection's o_a (each of 8 groups: 4096 -> 1024, one matrix as PEFT sees it) and o_b (8 x 1024 -> 4096)
+    # projection's o_a (each of 8 groups: 4096 -> 1024, one matrix as PEFT sees it) and o_b (8 x 1024 -> 4096); and,
+    # as peft's names match them, the 21 CSA layers' compressor kv_proj (4096 -> 2 x 512, overlapping windows), indexer
+    # kv_proj (4096 -> 2 x 128) and indexer q_b_proj (1024 -> 64 x 128), the 20 HCA layers' compressor kv_proj
+    # (4096 -> 512)
     from vramgui.core.training import adapted_layers, lora_params
     a = cat.model("deepseek-v4-flash").architecture
     per_layer = (4096 + 1024) + (1024 + 32768) + (4096 + 512) + (4096 + 8192) + (8192 + 4096)
-    assert lora_params(a, 16, ("q", "k", "v", "o")) == 16 * per_layer * 43       # 46,850,048
+    compressors = 21 * ((4096 + 1024) + (4096 + 256) + (1024 + 8192)) + 20 * (4096 + 512)
+    assert lora_params(a, 16, ("q", "k", "v", "o")) == 16 * (per_layer * 43 + compressors)       # 54,603,776
     assert adapted_layers(a, ("q", "k", "v", "o")) == 5 * 43
 
 

@@ -33,6 +33,16 @@ CASES = [   # (model, peft's target_modules, vramgui's roles, peft's count at r1
     # parameters, 32 x (32 x 8 x (4,096 + 28,672) + 16 x 8 x (14,336 + 4,096)) = 343,932,928 beside q and v's
     # 32 x 16 x ((4,096 + 4,096) + (4,096 + 1,024)) = 6,815,744
     ("mixtral-8x7b", ["q_proj", "v_proj", "w1", "w3", "w2"], ("q", "v", "gate", "up", "down"), 350_748_672),
+    # DeepSeek-V4-Flash (d 4,096, 43 layers, 21 CSA and 20 HCA): a name adapts every module ending in it, so kv_proj
+    # takes the compressors' (16 x (4,096 + 1,024) in a CSA layer, 16 x (4,096 + 512) in an HCA one) and the CSA
+    # indexer's (16 x (4,096 + 256)) beside attention's 43 x 16 x (4,096 + 512) = 3,170,304, gate_proj the same
+    # compressors' and indexer's beside the shared experts' 4,227,072, q_b_proj the indexer's 21 x 16 x (1,024 + 8,192)
+    # beside the query's 26,771,456; o_a_proj and o_b_proj 16,908,288, up and down 2 x 4,227,072 (routed experts none:
+    # peft converts no names for deepseek_v4)
+    ("deepseek-v4-flash", ["q_a_proj", "q_b_proj", "kv_proj", "o_a_proj", "o_b_proj", "gate_proj", "up_proj",
+                           "down_proj"], ("q", "k", "o", "gate", "up", "down"),
+     26_771_456 + 21 * 16 * (1_024 + 8_192) + 3_170_304 + 2 * (21 * 16 * 5_120 + 20 * 16 * 4_608 + 21 * 16 * 4_352)
+     + 16_908_288 + 3 * 4_227_072),
     # a Mamba-2 mixer's in_proj (4,096 -> 18,560, 64 layers): 16 x 22,656 x 64; peft refuses its out_proj (below)
     ("mamba-codestral-7b", ["in_proj"], ("in_proj",), 23_199_744),
     # LFM2 names its attention's output and its convolutions' out_proj alike (training.SHARED_NAMES): all 16 layers'

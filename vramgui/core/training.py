@@ -363,6 +363,15 @@ def linear_shapes(a: Architecture, passed: bool = False, routed: bool = True) ->
     shapes.update({"up": [(w, f, c) for f, c, w in widths], "down": [(f, w, c) for f, c, w in widths]})
     if a.gated_mlp:
         shapes["gate"] = [(w, f, c) for f, c, w in widths]
+    if c:   # DeepSeek-V4's compressors and the CSA layers' indexer, named as peft matches them (a name matches
+        #     every module ending in it): kv_proj beside attention's, gate_proj beside the MLP's, the indexer's
+        #     q_b_proj beside the query's (2·head_dim wide in a CSA layer, whose windows overlap; head_dim in an HCA
+        #     layer)
+        comp = [(d, 2 * a.head_dim, c.csa_layers), (d, a.head_dim, c.hca_layers), (d, 2 * c.index_head_dim,
+                                                                                     c.csa_layers)]
+        shapes["k"] = [*shapes["k"], *comp]
+        shapes["gate"] = [*shapes.get("gate", []), *comp]
+        shapes["q"] = [*shapes["q"], (c.q_lora_rank, c.index_heads * c.index_head_dim, c.csa_layers)]
     if a.attn_output_gate and a.model_type in ATTENTION_GATE_PROJ and not (a.mla or c):
         shapes["gate"] = [*shapes.get("gate", []), *((d, a.num_heads * hd, n) for n, hd, _, _, _ in a.attention_groups)]
     mixers = [g for g in a.recurrent_mixers if g is not a.kimi_delta]
@@ -468,9 +477,9 @@ def all_linear_shapes(a: Architecture, routers: frozenset[str] = LINEAR_ROUTERS)
     (:data:`ALL_LINEAR`), as transformers 5.24 builds them: the MoE router (:data:`LINEAR_ROUTERS`, d -> E) and the
     shared expert's d -> 1 gate (Qwen3-Next, Qwen3.5); a Mamba mixer's x_proj and dt_proj and Kimi Delta Attention's
     b_proj (d -> h), f_a_proj and g_a_proj (d -> d_h) and their f_b / g_b halves (:attr:`inner_linears`); the lightning
-    indexer's wq_b, wk and weights_proj (DeepSeek-V3.2, GLM-5); DeepSeek-V4's compressors (kv_proj and gate_proj,
-    2·head_dim wide in a CSA layer, whose windows overlap, head_dim in an HCA layer) and the CSA layers' indexer (its
-    own overlapping kv_proj and gate_proj, q_b_proj from the query latent, the scorer's weights_proj); Gemma 4's
+    indexer's wq_b, wk and weights_proj (DeepSeek-V3.2, GLM-5); DeepSeek-V4's CSA indexer's scorer (weights_proj: its
+    compressors' kv_proj and gate_proj and the indexer's q_b_proj are the k, gate and q roles', as peft's names
+    match them, :func:`linear_shapes`); Gemma 4's
     per-layer inputs (per_layer_model_projection d -> L·p once, each layer's per_layer_input_gate d -> p and
     per_layer_projection p -> d); LFM3's per-head gate (d -> h).  peft's own all-linear counts, on the catalog's models
     built from their config.json and on transformers' default configs, equal :func:`lora_params` with these
@@ -495,10 +504,8 @@ def all_linear_shapes(a: Architecture, routers: frozenset[str] = LINEAR_ROUTERS)
         q_rank = a.mla.q_lora_rank if a.mla and a.mla.q_lora_rank else d
         out += [(q_rank, ix.heads * ix.head_dim, n), (d, ix.head_dim, n), (d, ix.heads, n)]
     c = a.compressed
-    if c:
-        out += [(d, 2 * a.head_dim, 2 * c.csa_layers), (d, a.head_dim, 2 * c.hca_layers),
-                (d, 2 * c.index_head_dim, 2 * c.csa_layers), (c.q_lora_rank, c.index_heads * c.index_head_dim,
-                                                              c.csa_layers), (d, c.index_heads, c.csa_layers)]
+    if c:   # (the CSA indexer's scorer; its and the compressors' other projections are the q, k and gate roles')
+        out.append((d, c.index_heads, c.csa_layers))
     if a.head_gate:     # (LFM3's g_proj: a gate per head)
         out.append((d, a.num_heads, a.attention_layers))
     if a.per_layer_input:
