@@ -29,6 +29,8 @@ CASES = [   # (model, peft's target_modules, vramgui's roles, peft's count at r1
     ("falcon-7b", ["query_key_value", "dense", "dense_h_to_4h", "dense_4h_to_h"], ("q", "k", "v", "o", "up", "down"),
      32_636_928),
     ("gemma3-4b", ["q_proj", "v_proj"], ("q", "v"), 6_447_104),
+    # out_proj names SigLIP's attention output: its 27 blocks' 16 x (1,152 + 1,152)
+    ("gemma3-4b", ["out_proj"], ("out_proj",), 27 * 16 * 2_304),
     # Mixtral's MLP named as transformers 4 had it (w1, w3, w2): its 8 experts of 14,336 adapted through the fused
     # parameters, 32 x (32 x 8 x (4,096 + 28,672) + 16 x 8 x (14,336 + 4,096)) = 343,932,928 beside q and v's
     # 32 x 16 x ((4,096 + 4,096) + (4,096 + 1,024)) = 6,815,744
@@ -51,7 +53,7 @@ CASES = [   # (model, peft's target_modules, vramgui's roles, peft's count at r1
 ]
 
 
-@pytest.mark.parametrize(("ident", "names", "roles", "want"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("ident", "names", "roles", "want"), CASES, ids=[f"{c[0]}-{'-'.join(c[2])}" for c in CASES])
 def test_peft_counts_what_vramgui_counts(ident, names, roles, want):
     torch = pytest.importorskip("torch")
     pytest.importorskip("transformers")

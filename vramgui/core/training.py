@@ -87,11 +87,13 @@ FUSED_PROJECTIONS = {"phi3": (("q", "k", "v"), ("gate", "up")), "falcon": (("q",
                      "granitemoehybrid": (("gate", "up"),), "granitemoeshared": (("gate", "up"),)}
 #: Vision towers (their config's model_type) whose linear modules transformers 5.24 names as the language model's
 #: LoRA targets, so that peft adapts them too (a target name matches every module ending in it): SigLIP (Gemma 3)
-#: and CLIP q_proj, k_proj, v_proj (their output is out_proj); Llama 3.2 Vision's and Llama 4's q/k/v/o_proj;
-#: Pixtral's q/k/v/o_proj and gate/up/down_proj; Qwen2.5-VL's gate/up/down_proj (its attention a fused qkv).  peft's
-#: own counts on Mistral Small 3.1, Gemma 3 4B, Llama 3.2 11B Vision, Llama 4 Scout and Qwen2.5-VL 7B built from
-#: their config.json, one target at a time, equal them; Qwen3-VL's and Qwen3.5's towers take none
-VISION_LORA_ROLES = {"siglip_vision_model": ("q", "k", "v"), "clip_vision_model": ("q", "k", "v"),
+#: and CLIP q_proj, k_proj, v_proj and out_proj (their attention's output: the out_proj role's name); Llama 3.2
+#: Vision's and Llama 4's q/k/v/o_proj; Pixtral's q/k/v/o_proj and gate/up/down_proj; Qwen2.5-VL's gate/up/down_proj
+#: (its attention a fused qkv).  peft's own counts on Mistral Small 3.1, Gemma 3 4B and 12B, Llama 3.2 11B Vision,
+#: Llama 4 Scout and Qwen2.5-VL 7B built from their config.json, one target at a time, equal them; Qwen3-VL's and
+#: Qwen3.5's towers take none
+VISION_LORA_ROLES = {"siglip_vision_model": ("q", "k", "v", "out_proj"),
+                     "clip_vision_model": ("q", "k", "v", "out_proj"),
                      "mllama_vision_model": ("q", "k", "v", "o"), "llama4_vision_model": ("q", "k", "v", "o"),
                      "pixtral": ("q", "k", "v", "o", "gate", "up", "down"), "qwen2_5_vl_vision": ("gate", "up", "down")}
 
@@ -522,7 +524,8 @@ def vision_shapes(a: Architecture, targets: tuple[str, ...]) -> list[tuple[int, 
         return [(v.adapter_width, 0, 1)] if v.adapter_width else []
     roles = VISION_LORA_ROLES.get(v.kind, ()) if v is not None else ()
     d, f, n = (v.hidden_size, v.intermediate_size, v.layers) if v is not None else (0, 0, 0)
-    shapes = {"q": (d, d), "k": (d, d), "v": (d, d), "o": (d, d), "gate": (d, f), "up": (d, f), "down": (f, d)}
+    shapes = {"q": (d, d), "k": (d, d), "v": (d, d), "o": (d, d), "out_proj": (d, d), "gate": (d, f), "up": (d, f),
+              "down": (f, d)}
     return [(*shapes[t], n) for t in roles if t in targets and min(shapes[t]) > 0]
 
 
