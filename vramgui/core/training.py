@@ -140,10 +140,9 @@ ALL_LINEAR = "all-linear"
 #: MoE model types whose router peft 0.21 adapts under all-linear, r·(d + E) a MoE layer: an nn.Linear router in
 #: transformers 5.24 (LINEAR_ROUTER_MODULES: Phi-3.5-MoE's mlp.router, Gemma 4's router.proj, Llama 4's Llama4Router,
 #: HunYuan's gate.wg), or, where it converts the MLP's names (:data:`PEFT_FUSED_EXPERTS`), the router module's weight
-#: by its v4 name
-#: (utils/transformers_weight_conversion.py: _MOE_TARGET_MODULE_MAPPING's "gate": "gate.weight", added by
-#: _resolve_string_target_modules for all-linear).  Elsewhere the router is a bare parameter peft's all-linear passes
-#: by (gpt-oss, Jamba, Qwen3.5's, Kimi Linear's, Mistral 4's, DeepSeek-V4's, Granite 4's, Nemotron-H's).
+#: by its v4 name (utils/transformers_weight_conversion.py: _MOE_TARGET_MODULE_MAPPING's "gate": "gate.weight", added
+#: by _resolve_string_target_modules for all-linear).  Elsewhere the router is a bare parameter peft's all-linear
+#: passes by (gpt-oss, Jamba, Qwen3.5's, Kimi Linear's, Mistral 4's, DeepSeek-V4's, Granite 4's, Nemotron-H's).
 LINEAR_ROUTER_MODULES = frozenset({"phimoe", "gemma4_text", "llama4_text", "hunyuan_v1_moe"})
 LINEAR_ROUTERS = PEFT_FUSED_EXPERTS | LINEAR_ROUTER_MODULES
 #: Of those, the routers whose module is torch.nn.Linear itself, which HF's bitsandbytes quantization replaces (it
@@ -476,17 +475,17 @@ def bnb_module_shapes(a: Architecture, passed: bool = True) -> tuple[tuple[int, 
 
 def all_linear_shapes(a: Architecture, routers: frozenset[str] = LINEAR_ROUTERS) -> list[tuple[int, int, int]]:
     """(d_in, d_out, count) of the language model's linear modules that peft's all-linear adapts beyond the nine roles
-    (:data:`ALL_LINEAR`), as transformers 5.24 builds them: the MoE router (:data:`LINEAR_ROUTERS`, d -> E) and the
-    shared expert's d -> 1 gate (Qwen3-Next, Qwen3.5); a Mamba mixer's x_proj and dt_proj and Kimi Delta Attention's
-    b_proj (d -> h), f_a_proj and g_a_proj (d -> d_h) and their f_b / g_b halves (:attr:`inner_linears`); the lightning
-    indexer's wq_b, wk and weights_proj (DeepSeek-V3.2, GLM-5); DeepSeek-V4's CSA indexer's scorer (weights_proj: its
-    compressors' kv_proj and gate_proj and the indexer's q_b_proj are the k, gate and q roles', as peft's names
-    match them, :func:`linear_shapes`); Gemma 4's
-    per-layer inputs (per_layer_model_projection d -> L·p once, each layer's per_layer_input_gate d -> p and
-    per_layer_projection p -> d); LFM3's per-head gate (d -> h).  peft's own all-linear counts, on the catalog's models
-    built from their config.json and on transformers' default configs, equal :func:`lora_params` with these
-    (tests/test_peft_counts.py).  Not in transformers, not checked: remote-code models (Kimi K2, MiMo, MiniMax-M1).
-    """
+    (:data:`ALL_LINEAR`), as transformers 5.24 builds them: the MoE router (d -> E) where the model type is among
+    ``routers`` (:data:`LINEAR_ROUTERS`; bitsandbytes' :data:`BNB_ROUTERS`), Nemotron 3 Super's latent projections
+    (d -> latent and back) and the shared expert's d -> 1 gate (Qwen3-Next, Qwen3.5); a Mamba mixer's x_proj and
+    dt_proj and Kimi Delta Attention's b_proj (d -> h), f_a_proj and g_a_proj (d -> d_h) and their f_b / g_b halves
+    (:attr:`inner_linears`); the lightning indexer's wq_b, wk and weights_proj (DeepSeek-V3.2, GLM-5); DeepSeek-V4's
+    CSA indexer's scorer (weights_proj: its compressors' kv_proj and gate_proj and the indexer's q_b_proj are the k,
+    gate and q roles', as peft's names match them, :func:`linear_shapes`); Gemma 4's per-layer inputs
+    (per_layer_model_projection d -> L·p once, each layer's per_layer_input_gate d -> p and per_layer_projection
+    p -> d); LFM3's per-head gate (d -> h).  peft's own all-linear counts, on the catalog's models built from their
+    config.json and on transformers' default configs, equal :func:`lora_params` with these (tests/test_peft_counts.py).
+    Not in transformers, not checked: remote-code models (Kimi K2, MiMo, MiniMax-M1)."""
     d, out = a.hidden_size, []
     m = a.moe
     if m and a.model_type in routers:
