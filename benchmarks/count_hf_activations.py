@@ -11,7 +11,7 @@ defaults: fp32 adapters) on them instead; the default trains all. Runs on the CP
     python benchmarks/count_hf_activations.py --adapted q,v    # only q_proj and v_proj
     python benchmarks/count_hf_activations.py --lora q,k,v,o,gate,up,down   # peft LoRA (needs peft)
 
-Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral and GPT-NeoX (LayerNorm). The shape
+Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3 and Cohere 2. The shape
 keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values 1,024, MLP 9,728) divided by
 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
 """
@@ -36,7 +36,10 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          "gpt_neox": {"model_type": "gpt_neox", "rotary_pct": 0.25},
          # Phi-3: q, k and v one matrix (qkv_proj), gate and up one (gate_up_proj); its heads are the width over
          # the heads, so a width of 256 for heads of 32
-         "phi3": {"model_type": "phi3", "hidden_size": 256, "pad_token_id": 0}}
+         "phi3": {"model_type": "phi3", "hidden_size": 256, "pad_token_id": 0},
+         # Command R7B: one norm before attention and MLP side by side, a LayerNorm without bias written in fp32 in
+         # Python (its centred input kept twice); a width of 256 for heads of 32
+         "cohere2": {"model_type": "cohere2", "hidden_size": 256, "pad_token_id": 0}}
 FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only
 # Mixtral's MLP names for peft as transformers 4 had them (peft converts them into its fused experts' parameters)
 LORA_NAMES = {"mixtral": {"gate": "w1", "up": "w3", "down": "w2"},

@@ -617,6 +617,13 @@ class Architecture(BaseModel):
         return self.norm_kind == "rms" and self.model_type in _FP32_NORM_WEIGHT
 
     @property
+    def centred_fp32_norm(self) -> bool:
+        """Its norms subtract the mean in fp32, in Python, with a weight and no bias (Cohere's CohereLayerNorm,
+        :data:`_CENTRED_FP32_NORM`): counted as RMSNorms' weights, they keep the centred input twice in fp32 for the
+        backward pass (the variance's and the normalization's)."""
+        return self.model_type in _CENTRED_FP32_NORM
+
+    @property
     def has_qk_norms(self) -> bool:
         """A norm on the queries and one on the keys, per head (Qwen3) or over all heads (OLMo 2)."""
         return self.qk_norm or self.qk_norm_full
@@ -706,6 +713,10 @@ _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "af
 _FP32_NORM_WEIGHT = {"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemma", "vaultgemma", "qwen3_next",
                      "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text", "olmo2", "olmo3", "flex_olmo",
                      "gpt_oss", "afmoe"}
+# families whose norms are a Python LayerNorm without bias, in fp32: (x - mean) computed twice (the variance's and the
+# normalization's), then the weight in fp32 (modeling_cohere.py CohereLayerNorm, modeling_cohere2.py Cohere2LayerNorm,
+# transformers 5.24)
+_CENTRED_FP32_NORM = {"cohere", "cohere2"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Zamba's shared blocks, RWKV,
 # xLSTM): refused by name rather than estimated as a plain transformer
 _UNSUPPORTED = {"zamba", "zamba2", "plamo2", "rwkv", "rwkv5", "rwkv6", "rwkv7",

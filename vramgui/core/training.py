@@ -673,10 +673,12 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     against its d of 2,560) + ``4h`` (SDPA's fp32 log-sum-exp; eager attention keeps ``5·h·s``
     of scores instead); the MLP's ``6f`` (gated: gate, up and the activation's output) or ``2f``
     (plain: the activation's input); every RMSNorm its fp32 input and inverse RMS, ``4d + 4``
-    (a LayerNorm its bf16 input, mean and rstd, ``2d + 8``); q/k norms likewise on ``d_q + d_kv``.
+    (a LayerNorm its bf16 input, mean and rstd, ``2d + 8``; Cohere's, in fp32 in Python, its centred input twice,
+    ``8d + 4``, :attr:`~vramgui.core.architecture.Architecture.centred_fp32_norm`); q/k norms likewise on
+    ``d_q + d_kv``.
     When the weights train (``trained``: full fine-tuning) their gradients need their inputs as
     well: each RMSNorm's normalized input (``2d``; ``4d`` where the weight multiplies in fp32,
-    :attr:`~vramgui.core.architecture.Architecture.fp32_norm_weight`: Gemma's, OLMo 2's; counted), each
+    :attr:`~vramgui.core.architecture.Architecture.fp32_norm_weight`: Gemma's, OLMo 2's, Cohere's; counted), each
     input norm's output (``2d``, the projections' input) and the
     down projection's input (``2f``; a plain MLP's second matrix's).  An MoE layer (transformers'
     grouped experts) keeps its router's fp32 probabilities (``4E``) and each routed expert's
@@ -695,10 +697,12 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         f = sum(w * n for w, n in a.dense_mlp_widths) / a.ffn_layers
     d_q, d_o = a.num_heads * a.head_dim, a.num_heads * a.value_width(a.head_dim)
     rms = a.norm_kind == "rms"
-    normalized = (4 if a.fp32_norm_weight else 2) if trained and rms else 0
+    centred = a.centred_fp32_norm
+    normalized = (4 if a.fp32_norm_weight or centred else 2) if trained and rms else 0
 
     def norm(width, rows=1):    # one norm over `width` a token (`rows` inverse RMS / mean-and-rstd rows)
-        return (4 * width + 4 * rows if rms else 2 * width + 8 * rows) + normalized * width
+        kept = (8 if centred else 4) * width + 4 * rows if rms else 2 * width + 8 * rows
+        return kept + normalized * width
 
     attn = 2 * d_q + 4 * d_kv + 2 * d_o + (5 * a.num_heads * s if attention == "eager" else 4 * a.num_heads)
     if a.has_qk_norms:
