@@ -11,9 +11,9 @@ defaults: fp32 adapters) on them instead; the default trains all. Runs on the CP
     python benchmarks/count_hf_activations.py --adapted q,v    # only q_proj and v_proj
     python benchmarks/count_hf_activations.py --lora q,k,v,o,gate,up,down   # peft LoRA (needs peft)
 
-Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3 and Cohere 2. The shape
-keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values 1,024, MLP 9,728) divided by
-16, so the terms of ``training.layer_activation_bytes`` can be told apart.
+Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2 and
+GLM-4.5's MoE. The shape keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values 1,024, MLP
+9,728) divided by 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
 """
 
 from __future__ import annotations
@@ -39,7 +39,11 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          "phi3": {"model_type": "phi3", "hidden_size": 256, "pad_token_id": 0},
          # Command R7B: one norm before attention and MLP side by side, a LayerNorm without bias written in fp32 in
          # Python (its centred input kept twice); a width of 256 for heads of 32
-         "cohere2": {"model_type": "cohere2", "hidden_size": 256, "pad_token_id": 0}}
+         "cohere2": {"model_type": "cohere2", "hidden_size": 256, "pad_token_id": 0},
+         # GLM-4.5's MoE layers: a shared expert beside 8 routed ones (top 2, width 96), the router in fp32
+         "glm4_moe": {"model_type": "glm4_moe", "hidden_size": 256, "pad_token_id": 0, "n_routed_experts": 8,
+                      "n_shared_experts": 1, "first_k_dense_replace": 0, "n_group": 1, "topk_group": 1,
+                      "num_experts_per_tok": 2, "moe_intermediate_size": 96, "partial_rotary_factor": 1.0}}
 FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only
 # Mixtral's MLP names for peft as transformers 4 had them (peft converts them into its fused experts' parameters)
 LORA_NAMES = {"mixtral": {"gate": "w1", "up": "w3", "down": "w2"},

@@ -149,3 +149,15 @@ def test_cohere_norms_keep_their_centred_input_twice(count):
     seven = ("q", "k", "v", "o", "gate", "up", "down")
     assert estimate(count, "cohere2", lora=seven) == pytest.approx(count.layer_bytes_per_token("cohere2", lora=seven),
                                                                     rel=0.001)
+
+
+def test_an_fp32_router_keeps_its_input_in_fp32(count):
+    # GLM-4.5's MoE layer (8 experts of 96, top 2, a shared one of 96) multiplies its router in fp32: when it trains
+    # its weight's gradient keeps the fp32 copy of the token, 4 x 256 (training.FP32_ROUTER_INPUT). Per token:
+    # attention 1,312 and two RMSNorms 2 x (4 x 256 + 4 + 2 x 256 + 2 x 256) = 4,104 as Llama's; the MLP's gated
+    # 8 x (2 x 96 + 96) = 2,304, the router's fp32 probabilities 4 x 8, the routed outputs and the token's copies
+    # 4 x 256 x 2, the fp32 input 4 x 256: 10,824.  The count adds SDPA's output apart from o_proj's input (2 x 256:
+    # on the CPU it follows the layout of a query made by cat, GLM's partial rotary) and the routing's indices, about
+    # 110 bytes with the experts the random tokens pick (the estimate leaves them out)
+    assert estimate(count, "glm4_moe", trained=True) == 1312 + 4104 + 2304 + 32 + 2048 + 1024 == 10824
+    assert count.layer_bytes_per_token("glm4_moe") == pytest.approx(10824 + 512 + 110, abs=40)

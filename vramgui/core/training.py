@@ -664,6 +664,16 @@ class TrainingMemory:
         return max(phases, key=lambda k: float(np.ravel(phases[k])[0]))
 
 
+#: MoE model types whose router multiplies an fp32 copy of its input (transformers 5.24: ``F.linear(hidden_states.
+#: type(torch.float32), self.weight.type(torch.float32))`` in DeepSeek-V2/V3's family and its kin, HunYuan's fp32
+#: ``wg`` of ``hidden_states.float()``, ERNIE 4.5's ``F.linear(hidden_states.float(), ...)``): when the router trains
+#: (full fine-tuning) its weight's gradient keeps that copy, 4·d a token and MoE layer (counted with saved-tensor
+#: hooks on narrow GLM-4.5 layers: benchmarks/count_hf_activations.py's glm4_moe kind).
+FP32_ROUTER_INPUT = frozenset({"deepseek_v2", "deepseek_v3", "deepseek_v32", "dots1", "exaone_moe", "glm4_moe",
+                               "glm4_moe_lite", "glm4v_moe", "glm_moe_dsa", "kimi_linear", "longcat_flash",
+                               "mimo_v2_flash", "nemotron_h", "solar_open", "hunyuan_v1_moe", "ernie4_5_moe"})
+
+
 def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager", trained: bool = False) -> np.ndarray:
     """What one layer keeps for the backward pass, 16-bit activations, no recomputation.
 
@@ -683,7 +693,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     down projection's input (``2f``; a plain MLP's second matrix's).  An MoE layer (transformers'
     grouped experts) keeps its router's fp32 probabilities (``4E``) and each routed expert's
     output for its routing weight's gradient (``2d·k``), and when the experts train the token's
-    copy each expert reads (``2d·k`` more).  Nemotron-NAS's empty sub-blocks keep nothing: each
+    copy each expert reads (``2d·k`` more) and, where the router multiplies in fp32, its input's fp32 copy (``4d``,
+    :data:`FP32_ROUTER_INPUT`).  Nemotron-NAS's empty sub-blocks keep nothing: each
     part (and its norm) in the share of the layers that have it."""
     s = np.asarray(seq, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
@@ -712,7 +723,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     feed = norm(d) + (2 * d if trained else 0)     # an input norm and, when the projections train, its output
     if a.moe is not None:   # (counted on narrow Qwen3-MoE and Mixtral layers: 70-90 bytes of indices left out)
         mlp = mlp + a.moe_layers / a.num_layers * (4 * a.moe.num_experts
-                                                   + (4 if trained else 2) * d * a.moe.experts_per_token)
+                                                   + (4 if trained else 2) * d * a.moe.experts_per_token
+                                                   + (4 * d if trained and a.model_type in FP32_ROUTER_INPUT else 0))
     per_token = attn_share * attn + ffn_share * mlp + (a.norms_per_layer - inputs) * norm(d)
     if inputs == 2:
         per_token = per_token + (attn_share + ffn_share) * feed
