@@ -11,8 +11,8 @@ defaults: fp32 adapters) on them instead; the default trains all. Runs on the CP
     python benchmarks/count_hf_activations.py --adapted q,v    # only q_proj and v_proj
     python benchmarks/count_hf_activations.py --lora q,k,v,o,gate,up,down   # peft LoRA (needs peft)
 
-Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2 and
-GLM-4.5's MoE. The shape keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values 1,024, MLP
+Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2,
+GLM-4.5's and Qwen2-MoE's MoE. The shape keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values 1,024, MLP
 9,728) divided by 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
 """
 
@@ -43,7 +43,11 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          # GLM-4.5's MoE layers: a shared expert beside 8 routed ones (top 2, width 96), the router in fp32
          "glm4_moe": {"model_type": "glm4_moe", "hidden_size": 256, "pad_token_id": 0, "n_routed_experts": 8,
                       "n_shared_experts": 1, "first_k_dense_replace": 0, "n_group": 1, "topk_group": 1,
-                      "num_experts_per_tok": 2, "moe_intermediate_size": 96, "partial_rotary_factor": 1.0}}
+                      "num_experts_per_tok": 2, "moe_intermediate_size": 96, "partial_rotary_factor": 1.0},
+         # Qwen2-MoE's layers: a shared expert of 96 under a sigmoid gate beside 8 routed ones (top 2, width 96)
+         "qwen2_moe": {"model_type": "qwen2_moe", "num_experts": 8, "num_experts_per_tok": 2,
+                       "moe_intermediate_size": 96, "shared_expert_intermediate_size": 96, "decoder_sparse_step": 1,
+                       "mlp_only_layers": []}}
 FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only
 # Mixtral's MLP names for peft as transformers 4 had them (peft converts them into its fused experts' parameters)
 LORA_NAMES = {"mixtral": {"gate": "w1", "up": "w3", "down": "w2"},

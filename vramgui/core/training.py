@@ -694,7 +694,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     grouped experts) keeps its router's fp32 probabilities (``4E``) and each routed expert's
     output for its routing weight's gradient (``2d·k``), and when the experts train the token's
     copy each expert reads (``2d·k`` more) and, where the router multiplies in fp32, its input's fp32 copy (``4d``,
-    :data:`FP32_ROUTER_INPUT`).  Nemotron-NAS's empty sub-blocks keep nothing: each
+    :data:`FP32_ROUTER_INPUT`); a shared expert under a sigmoid gate (Qwen2-MoE, Qwen3-Next, Qwen3.5) keeps its
+    output for the gate's gradient (``2d``).  Nemotron-NAS's empty sub-blocks keep nothing: each
     part (and its norm) in the share of the layers that have it."""
     s = np.asarray(seq, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
@@ -724,7 +725,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     if a.moe is not None:   # (counted on narrow Qwen3-MoE and Mixtral layers: 70-90 bytes of indices left out)
         mlp = mlp + a.moe_layers / a.num_layers * (4 * a.moe.num_experts
                                                    + (4 if trained else 2) * d * a.moe.experts_per_token
-                                                   + (4 * d if trained and a.model_type in FP32_ROUTER_INPUT else 0))
+                                                   + (4 * d if trained and a.model_type in FP32_ROUTER_INPUT else 0)
+                                                   # (Qwen's sigmoid gate on the shared expert keeps its output)
+                                                   + (2 * d if a.moe.shared_expert_gate else 0))
     per_token = attn_share * attn + ffn_share * mlp + (a.norms_per_layer - inputs) * norm(d)
     if inputs == 2:
         per_token = per_token + (attn_share + ffn_share) * feed
