@@ -300,6 +300,13 @@ def test_lora_on_recurrent_mixers_by_hand():
     t = setup("qwen3.5-9b", method="lora", lora_rank=16, lora_targets="all-linear")
     assert {"in_proj", "out_proj"} <= set(t.lora_targets)
     assert training_memory(t).trainable_params == lora_params(a, 16, t.lora_targets)
+    # the Explain line names all-linear as peft's; full fine-tuning trains every parameter, whatever targets the
+    # setup keeps for LoRA (Qwen3.5 9B: 9,409,813,744, transformers' count of the checkpoint, image encoder included)
+    from vramgui.core.explain import explain_training
+    assert "over every linear layer but the output layer (peft's all-linear, the image encoder's" in \
+        explain_training(t)["trainable"]
+    full = t.with_(method="full")
+    assert explain_training(full)["trainable"] == "Trainable parameters: 9,409,813,744 (every parameter)."
 
 
 @pytest.mark.parametrize("name, dims, gpu", [

@@ -1007,11 +1007,30 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
     return tuple(Explanation(k, titles[k], results[k], texts[k], "", "", extra[k]) for k in titles)
 
 
+def _adapters_text(t) -> str:
+    """How LoRA's trainable count of ``t`` is made: the matrices its targets adapt (peft's all-linear: every linear
+    layer but the output layer) and, where peft converts an MoE model's MLP names, the routed experts' fused
+    parameters."""
+    from .training import ALL_LINEAR, LINEAR_ROUTERS, fused_expert_targets
+
+    a = t.model.architecture
+    if ALL_LINEAR in t.adapted_targets:
+        what = ("every linear layer but the output layer (peft's all-linear"
+                + (": the MoE routers too" if a.moe is not None and a.model_type in LINEAR_ROUTERS else "")
+                + (", the image encoder's and its projector's too" if a.vision is not None else "") + ")")
+    else:
+        what = f"{', '.join(t.adapted_targets)} in every layer" + (
+            f" (no attention: {', '.join(t.lora_targets)} would adapt nothing)"
+            if t.adapted_targets != t.lora_targets else "")
+    fused = (f", the routed experts' through their fused parameters, rank × experts × (d_in + d_out) each "
+             f"(gate_up_proj at rank {2 * t.lora_rank})" if fused_expert_targets(a, t.adapted_targets) else "")
+    return f" = rank {t.lora_rank} × (d_in + d_out) over {what}{fused}"
+
+
 def explain_training(t) -> dict[str, str]:
     """Keys: weights, gradients, optimizer, activations, overhead, total, trainable."""
     from .training import (
         ADAPTER_BYTES,
-        ALL_LINEAR,
         ALLOCATOR_FRACTION,
         CUDA_CONTEXT_BYTES,
         DATA_PARALLEL_BYTES,
@@ -1020,7 +1039,6 @@ def explain_training(t) -> dict[str, str]:
         adapter_activation_bytes,
         fp32_adapters,
         frozen_format,
-        fused_expert_targets,
         fused_lora_bytes,
         fused_param_bytes,
         kbit_upcast_bytes,
@@ -1099,16 +1117,5 @@ def explain_training(t) -> dict[str, str]:
                     + f" + PyTorch's {t.allocator} allocator, {ALLOCATOR_FRACTION[t.allocator]:.0%} of the peak "
                     f"phase {_g(frag)} = {_g(float(m.overhead))} per card.",
         "total": f"Total = weights + gradients + optimizer + activations + overhead = {_g(float(m.total))} per card.",
-        "trainable": (f"Trainable parameters: {n:,}"
-                      + (f" = rank {t.lora_rank} × (d_in + d_out) over every linear layer but the output layer "
-                         f"(peft's all-linear: routers and gates too"
-                         + (", and the image encoder's and its projector's" if a.vision is not None else "") + ")"
-                         if ALL_LINEAR in t.adapted_targets else
-                         f" = rank {t.lora_rank} × (d_in + d_out) over {', '.join(t.adapted_targets)} in every layer"
-                         + (f" (no attention: {', '.join(t.lora_targets)} would adapt nothing)"
-                            if t.adapted_targets != t.lora_targets else "")
-                         + (f", the routed experts' through their fused parameters, rank × experts × (d_in + d_out) "
-                            f"each (gate_up_proj at rank {2 * t.lora_rank})" if fused_expert_targets(
-                                a, t.adapted_targets) else "")
-                         if t.method != "full" else " (every parameter)") + "."),
+        "trainable": f"Trainable parameters: {n:,}{_adapters_text(t) if t.method != 'full' else ' (every parameter)'}.",
     }
