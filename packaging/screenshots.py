@@ -113,6 +113,14 @@ def main() -> int:
     layouts_shot(["--model", "deepseek-r1", "--gpu", "h100-sxm", "--gpus", "16", "--weights", "fp8", "--engine",
                   "sglang", "--batch", "32", "--prompt", "1024", "--output", "1024"],
                  "docs/layouts-deepseek-r1-16xh100-1366x768.png")
+    # fine-tuning an MoE model with LoRA on all-linear: peft adapts every routed expert, as the caution says
+    w4 = make_window(initial_scenario(parse_args(["--model", "qwen3-30b-a3b", "--gpu", "h100-sxm"])))
+    w4.resize(1366, 768)
+    w4.show()
+    w4.state.set_mode("training")
+    w4.state.update_training(method="lora", lora_targets="all-linear", lora_rank=16, checkpointing="full")
+    settle(w4)
+    w4.grab().save("docs/window-finetuning-lora-qwen3-30b-a3b-h100-1366x768.png")
     app_main(["--screenshot", "docs/window-dark-1366x768.png", "--size", "1366x768", "--theme", "dark"])
     app_main(["--screenshot", "docs/explain-panel-1366x768.png", "--size", "1366x768", "--explain"])
     chinese_window(app_main)
