@@ -12,7 +12,8 @@ defaults: fp32 adapters) on them instead; the default trains all. Runs on the CP
     python benchmarks/count_hf_activations.py --lora q,k,v,o,gate,up,down   # peft LoRA (needs peft)
 
 Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2,
-GLM-4.5's and Qwen2-MoE's MoE. The shape keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values 1,024, MLP
+GLM-4.5's and Qwen2-MoE's MoE, and the MLP activations of Phi-2, GPT-J, OPT and Apertus. The shape keeps
+Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values 1,024, MLP
 9,728) divided by 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
 """
 
@@ -47,12 +48,28 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          # Qwen2-MoE's layers: a shared expert of 96 under a sigmoid gate beside 8 routed ones (top 2, width 96)
          "qwen2_moe": {"model_type": "qwen2_moe", "num_experts": 8, "num_experts_per_tok": 2,
                        "moe_intermediate_size": 96, "shared_expert_intermediate_size": 96, "decoder_sparse_step": 1,
-                       "mlp_only_layers": []}}
+                       "mlp_only_layers": []},
+         # MLP activations written in Python (training.ACTIVATION_KEEPS), in their families' layouts with their
+         # released configs' activation keys; no GQA in GPT-J's, OPT's or Phi-2's (8 KV heads), dropout 0 (counted
+         # apart). Phi-2: tanh-GELU (gelu_new), one LayerNorm before attention and MLP side by side, partial rotary
+         "phi": {"model_type": "phi", "hidden_act": "gelu_new", "hidden_size": 256, "num_key_value_heads": 8,
+                 "resid_pdrop": 0.0, "embd_pdrop": 0.0},
+         # GPT-J: the same tanh-GELU (activation_function), its MLP fc_in / fc_out
+         "gptj": {"model_type": "gptj", "activation_function": "gelu_new", "hidden_size": 256, "n_inner": 608,
+                  "num_key_value_heads": 8, "rotary_dim": 16, "n_positions": 4096, "resid_pdrop": 0.0,
+                  "embd_pdrop": 0.0, "attn_pdrop": 0.0},
+         # OPT: ReLU (it keeps its output, which fc2 reads), two LayerNorms
+         "opt": {"model_type": "opt", "activation_function": "relu", "hidden_size": 256, "ffn_dim": 608,
+                 "word_embed_proj_dim": 256, "num_key_value_heads": 8, "dropout": 0.0, "attention_dropout": 0.0},
+         # Apertus: xIELU in Python (transformers' fallback without its CUDA wheel), a plain MLP, RMSNorms, q/k norms
+         "apertus": {"model_type": "apertus", "hidden_act": "xielu", "rms_norm_eps": 1e-5}}
 FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only
 # Mixtral's MLP names for peft as transformers 4 had them (peft converts them into its fused experts' parameters)
 LORA_NAMES = {"mixtral": {"gate": "w1", "up": "w3", "down": "w2"},
               # (fused matrices: any of their roles names the one module)
-              "phi3": {"q": "qkv_proj", "k": "qkv_proj", "v": "qkv_proj", "gate": "gate_up_proj", "up": "gate_up_proj"}}
+              "phi3": {"q": "qkv_proj", "k": "qkv_proj", "v": "qkv_proj", "gate": "gate_up_proj", "up": "gate_up_proj"},
+              "gptj": {"up": "fc_in", "down": "fc_out"}, "opt": {"o": "out_proj", "up": "fc1", "down": "fc2"},
+              "phi": {"o": "dense", "up": "fc1", "down": "fc2"}}
 TOKENS = (64, 2)   # sequence, batch
 LORA_RANK = 16
 

@@ -476,3 +476,19 @@ def test_a_short_prompts_flops_read_in_gflop(scenario):
     line = by_key(s)["prefill"].substituted
     assert line.startswith(f"= max({2 * 16 * (linear + 32000 * 4096) / 1e9:,.2f} GFLOP ÷ (989.4 TFLOP/s × 0.39)")
     assert "211.43 GFLOP" in line
+
+
+def test_training_activations_name_an_activation_that_keeps_more(cat):
+    # Llama 2 7B's SiLU MLP, frozen (LoRA): 6f (gate, up, the activation's output), no name; GPT-J's gelu_new, plain:
+    # its input and the three its Python keeps, 8f; every weight trained 10f (fc_out's input too)
+    from vramgui.core.presets import ModelPreset
+    llama = TrainingSetup(model=cat.model("llama2-7b"), gpu=cat.gpu("a100-80gb"), method="lora")
+    text = {e.key: e for e in explain_training_items(llama)}["activations"].formula
+    assert " + 6f + each norm's fp32 input" in text and "gelu" not in text
+    gptj = ModelPreset(id="gpt-j-6b", name="GPT-J 6B", family="GPT-J", source="test", config={
+        "model_type": "gptj", "activation_function": "gelu_new", "n_embd": 4096, "n_head": 16, "n_layer": 28,
+        "n_positions": 2048, "rotary_dim": 64, "vocab_size": 50400, "n_inner": None})
+    for method, kept in (("lora", "8f"), ("full", "10f")):
+        t = TrainingSetup(model=gptj, gpu=cat.gpu("a100-80gb"), method=method)
+        text = {e.key: e for e in explain_training_items(t)}["activations"].formula
+        assert f" + {kept} (the MLP's gelu_new in transformers)" in text

@@ -14,7 +14,12 @@ from pathlib import Path
 import pytest
 
 from vramgui.core.architecture import architecture_from_hf_config
-from vramgui.core.training import adapter_activation_bytes, fused_lora_bytes, layer_activation_bytes
+from vramgui.core.training import (
+    ACTIVATION_KEEPS,
+    adapter_activation_bytes,
+    fused_lora_bytes,
+    layer_activation_bytes,
+)
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -171,3 +176,54 @@ def test_a_gated_shared_expert_keeps_its_output(count):
     # within 1 % of the count (the routing's indices, about 70 bytes, left out; 7,496 before)
     assert estimate(count, "qwen2_moe", trained=True) == 1312 + 2 * 1284 + 2304 + 32 + 1280 + 320 == 7816
     assert count.layer_bytes_per_token("qwen2_moe") == pytest.approx(7816, rel=0.015)
+
+
+@pytest.mark.parametrize("act", sorted(ACTIVATION_KEEPS))
+def test_each_activation_keeps_what_transformers_keeps(count, act):
+    # transformers' ACT2FN by name in a gated (Llama) and a plain (GPT-NeoX) MLP, every weight trained, and the gated
+    # one with only q_proj's weight trained: the estimate equals the count (GPT-NeoX's within 8 bytes: its LayerNorms'
+    # mean and rstd, kept in bf16 on the CPU). SiLU's gated MLP keeps 8 x 608
+    # trained (gate, up, the activation's output, down's input) and 6 x 608 frozen; tanh-GELU in Python (gelu_new) 6 x
+    # 608 more (the tanh's output, half the input, one plus the tanh), ReLU 2 x 608 less (it keeps its output, which
+    # the product keeps anyway, not its input); the rest of the layer as in the first test (SiLU: 8,744 and 6,568)
+    extra = {"silu": 0, "gelu_new": 6 * 608, "relu": -2 * 608}
+    for kind, adapted in (("llama", ()), ("llama", ("q",)), ("gpt_neox", ())):
+        name = f"{kind}-{act}"
+        count.KINDS[name] = dict(count.KINDS[kind], hidden_act=act)
+        try:
+            kept = estimate(count, name, trained=not adapted) + (2 * 160 if adapted else 0)   # (q's input, trained)
+            assert kept == pytest.approx(count.layer_bytes_per_token(name, adapted), abs=8), (kind, adapted)
+            if kind == "llama" and act in extra:
+                assert kept == (6568 if adapted else 8744) + extra[act]
+        finally:
+            del count.KINDS[name]
+
+
+def test_activations_in_their_families_layouts(count):
+    # Shapes of 256 wide, 8 heads of 32 (no GQA: keys and values 256), MLP 608. Attention 2 x 256 + 4 x 256 + 2 x 256
+    # + 4 x 8 = 2,080; a LayerNorm keeps its bf16 input and its mean and rstd, 2 x 256 + 8 = 520, and when the weights
+    # train its output, 2 x 256 more.
+    # GPT-J (one LayerNorm before attention and MLP side by side, a plain MLP in gelu_new): the MLP keeps its input, the
+    # three the tanh-GELU keeps and fc_out's input, 10 x 608 = 6,080: 9,192, within 1 % of the count (the rotary's
+    # cos and sin tables, about 60 bytes); counted as SiLU's it was 5,544 (-40 %)
+    assert estimate(count, "gptj", trained=True) == 2080 + 10 * 608 + (520 + 512) == 9192
+    assert count.layer_bytes_per_token("gptj") == pytest.approx(9192, rel=0.01)
+    # Phi-2's layer, with peft's LoRA on q and v: the frozen MLP keeps 8 x 608 = 4,864, its norm 520, the adapters
+    # their fp32 inputs 2 x 4 x (256 + 16) = 2,176: 9,640 against 9,636 counted. (Every weight trained, the count
+    # adds the CPU's separate SDPA output for a query made by cat, 2 x 256: partial rotary, as Phi-3's)
+    assert estimate(count, "phi", lora=("q", "v")) == 2080 + 8 * 608 + 520 + 2 * 4 * (256 + 16) == 9640
+    assert count.layer_bytes_per_token("phi", lora=("q", "v")) == pytest.approx(9640, abs=8)
+    # OPT (two LayerNorms, ReLU): the MLP keeps the ReLU's output only, fc2's input too, 2 x 608: 5,360 against
+    # 5,352 counted (the norms' mean and rstd in bf16 on the CPU); counted as SiLU's it was 6,576 (+23 %)
+    assert estimate(count, "opt", trained=True) == 2080 + 2 * 608 + 2 * (520 + 512) == 5360
+    assert count.layer_bytes_per_token("opt") == pytest.approx(5360, abs=8)
+    # Apertus (width 160, 8 query and 2 KV heads, q/k norms as Qwen3's, RMSNorms): xIELU in Python keeps the input,
+    # alpha_p x, expm1's output, (expm1 - x) for alpha_n's gradient and the x > 0 mask, 2 + 7 bytes an element, and
+    # down's input 2: 11 x 608 = 6,688; attention 1,312, q/k norms 1,960 and two RMSNorms 2 x 1,284 as Qwen3's:
+    # 12,528, the count's (its alphas and scalars a sixteenth of a byte); with SiLU's 4 x 608 it was 8,272 (-34 %).
+    # With LoRA on q and v the alphas are frozen, (expm1 - x) is not kept: 7 x 608, the norms' fp32 inputs
+    # 4 x 320 + 4 x 10 and 2 x (4 x 160 + 4), the adapters' 2 x 4 x (160 + 16): 9,584, the count's
+    assert estimate(count, "apertus", trained=True) == 1312 + 1960 + 11 * 608 + 2 * 1284 == 12528
+    assert count.layer_bytes_per_token("apertus") == pytest.approx(12528, abs=0.1)
+    assert estimate(count, "apertus", lora=("q", "v")) == 1312 + 1320 + 7 * 608 + 1288 + 1408 == 9584
+    assert count.layer_bytes_per_token("apertus", lora=("q", "v")) == pytest.approx(9584, abs=0.1)

@@ -669,3 +669,32 @@ def test_a_vision_language_checkpoint_trains_and_quantizes_its_tower():
     model = replace_with_bnb_linear(model, get_keys_to_not_convert(model), BitsAndBytesConfig(load_in_4bit=True))
     tower4 = sum(x.numel() for n, x in model.named_parameters() if "vision" in n and type(x).__name__ == "Params4bit")
     assert tower4 == pytest.approx(414_019_584, rel=0.01)      # (its projector's matrix a plain parameter: 411 M)
+
+
+def test_the_mlp_activation_is_read_as_its_family_reads_it():
+    # GPT-J 6B's config.json (EleutherAI/gpt-j-6b: activation_function gelu_new, n_embd 4,096, 16 heads, 28 layers,
+    # n_inner null: 4 x 4,096). A frozen layer (LoRA) with flash attention keeps, per token: attention 2 x 4,096 +
+    # 4 x 4,096 + 2 x 4,096 + 4 x 16 = 32,832; its one LayerNorm's bf16 input, mean and rstd 2 x 4,096 + 8 = 8,200;
+    # the MLP's input and what the tanh-GELU written in Python keeps, the tanh's output, half the input and one plus
+    # the tanh (benchmarks/count_hf_activations.py): 2 x 16,384 + 3 x 2 x 16,384 = 131,072. Read as SiLU (its input
+    # only) the layer was 73,800 bytes
+    gptj = ModelPreset(id="gpt-j-6b", name="GPT-J 6B", family="GPT-J", source="test", config={
+        "model_type": "gptj", "activation_function": "gelu_new", "n_embd": 4096, "n_head": 16, "n_layer": 28,
+        "n_positions": 2048, "rotary_dim": 64, "vocab_size": 50400, "n_inner": None}).architecture
+    assert gptj.mlp_activation == "gelu_new"
+    assert float(layer_activation_bytes(gptj, 1, 1, "flash")) == 32_832 + 8_200 + 131_072 == 172_104
+    # each family's key: Gemma 2 reads hidden_activation (not hidden_act), Nemotron-H mlp_hidden_act, Falcon
+    # activation; BLOOM's own GELU whatever a config says
+    cat = default_catalog()
+    assert cat.model("gemma2-9b").architecture.mlp_activation == "gelu_pytorch_tanh"
+    assert cat.model("nemotron3-nano-30b-a3b").architecture.mlp_activation == "relu2"
+    gemma2 = dict(cat.model("gemma2-9b").config, hidden_act="gelu_new")
+    assert ModelPreset(id="g", name="g", family="g", source="test", config=gemma2).architecture.mlp_activation \
+        == "gelu_pytorch_tanh"
+    falcon = dict(cat.model("falcon-7b").config, activation="gelu_fast")
+    assert ModelPreset(id="f", name="f", family="f", source="test", config=falcon).architecture.mlp_activation \
+        == "gelu_fast"
+    bloom = {"model_type": "bloom", "hidden_size": 1024, "n_head": 16, "n_layer": 24, "vocab_size": 250880,
+             "hidden_act": "gelu_new"}
+    assert ModelPreset(id="b", name="b", family="b", source="test", config=bloom).architecture.mlp_activation \
+        == "silu"

@@ -387,6 +387,8 @@ class Architecture(BaseModel):
     max_context: int = Field(4096, ge=1, le=100_000_000, description="trained context limit (tokens)")
     tie_embeddings: bool = False
     gated_mlp: bool = Field(True, description="three MLP matrices (SwiGLU/GeGLU) or two")
+    mlp_activation: str = Field("silu", max_length=64, description=(
+        "the MLP's activation as transformers names it (hidden_act): what fine-tuning's backward pass keeps of it"))
     qkv_bias: bool = False
     o_bias: bool = False
     mlp_bias: bool = False
@@ -717,6 +719,9 @@ _FP32_NORM_WEIGHT = {"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemm
 # normalization's), then the weight in fp32 (modeling_cohere.py CohereLayerNorm, modeling_cohere2.py Cohere2LayerNorm,
 # transformers 5.24)
 _CENTRED_FP32_NORM = {"cohere", "cohere2"}
+# Families whose modeling code fixes the MLP's activation whatever the config says (BLOOM's own GELU, MPT's
+# nn.GELU, ChatGLM's and Qwen 1's SwiGLU)
+_OWN_ACTIVATION = {"bloom", "mpt", "chatglm", "qwen"}
 # Recurrent / state-space families whose layers vramgui does not count yet (Zamba's shared blocks, RWKV,
 # xLSTM): refused by name rather than estimated as a plain transformer
 _UNSUPPORTED = {"zamba", "zamba2", "plamo2", "rwkv", "rwkv5", "rwkv6", "rwkv7",
@@ -1020,7 +1025,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         return Architecture(
             model_type=mt, vocab_size=V, hidden_size=d, intermediate_size=f, num_layers=L, num_heads=h,
             num_kv_heads=h_kv, head_dim=d_h, max_context=_int(max_ctx, source, "max_position_embeddings"),
-            tie_embeddings=tie, gated_mlp=mt not in _UNGATED, qkv_bias=qkv_bias, o_bias=o_bias,
+            tie_embeddings=tie, gated_mlp=mt not in _UNGATED, mlp_activation=_mlp_activation(cfg, mt),
+            qkv_bias=qkv_bias, o_bias=o_bias,
             mlp_bias=mlp_bias, norm_kind=norm_kind, norms_per_layer=norms_per_layer,
             embedding_norm=mt == "bloom", scalars_per_layer=_SCALARS_PER_LAYER.get(mt, 0),
             lm_head_bias=mt in ("phi", "gptj", "codegen") or cfg.get("lm_head_bias") is True,
@@ -1057,6 +1063,20 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         )
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
+
+
+def _mlp_activation(cfg: dict, mt: str) -> str:
+    """The MLP's activation function as transformers' ``ACT2FN`` names it, from the first key the family's
+    modeling code reads: Nemotron-H's ``mlp_hidden_act``, Gemma's ``hidden_activation``, ``hidden_act``,
+    GPT-2's / GPT-J's / OPT's ``activation_function``, Falcon's ``activation``.  Families whose code fixes its own
+    (BLOOM's GELU, MPT's, ChatGLM's and Qwen 1's SwiGLU) and configs without a key: ``silu``, whose backward pass
+    keeps what theirs does (the activation's input)."""
+    keys = ("mlp_hidden_act", "hidden_activation", "hidden_act", "activation_function") \
+        + (("activation",) if mt == "falcon" else ())
+    if mt in _OWN_ACTIVATION:
+        return "silu"
+    name = next((v for k in keys if isinstance(v := cfg.get(k), str) and v), "silu")
+    return name.strip().lower()[:64]
 
 
 def _mimo_from_hf(cfg: dict, L: int, h_kv: int, d_h: int, source: str) -> dict:  # noqa: N803

@@ -1007,6 +1007,14 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
     return tuple(Explanation(k, titles[k], results[k], texts[k], "", "", extra[k]) for k in titles)
 
 
+def _activation_text(a) -> str:
+    """Names the MLP's activation where what it keeps differs from SiLU's (training.ACTIVATION_KEEPS)."""
+    from .training import ACTIVATION_KEEPS
+
+    keeps = ACTIVATION_KEEPS.get(a.mlp_activation)
+    return f" (the MLP's {a.mlp_activation} in transformers)" if keeps and keeps != ACTIVATION_KEEPS["silu"] else ""
+
+
 def _adapters_text(t) -> str:
     """How LoRA's trainable count of ``t`` is made: the matrices its targets adapt (peft's all-linear: every linear
     layer but the output layer) and, where peft converts an MoE model's MLP names, the routed experts' fused
@@ -1043,6 +1051,7 @@ def explain_training(t) -> dict[str, str]:
         fused_param_bytes,
         kbit_upcast_bytes,
         layer_activation_bytes,
+        mlp_kept_widths,
         optimizer_step_bytes,
         training_memory,
     )
@@ -1098,8 +1107,9 @@ def explain_training(t) -> dict[str, str]:
         "activations": ("Activations: one layer keeps s·b·(2·d_q + 4·d_kv + 2·d_o + 4h"
                         + (" + 5·h·s (eager scores)" if t.attention == "eager" else "")
                         + (" + q/k norms" if a.has_qk_norms else "")
-                        + (" + 8f + each norm's input, normalized input and output (every weight trains)"
-                           if trained else " + 6f + each norm's fp32 input (a frozen base)")
+                        + f" + {mlp_kept_widths(a, trained):g}f{_activation_text(a)}"
+                        + (" + each norm's input, normalized input and output (every weight trains)"
+                           if trained else " + each norm's fp32 input (a frozen base)")
                         + f") = {_g(layer)}, as HF transformers' layers keep it"
                         + ((", and its adapters' inputs in fp32 (peft's fp32 adapters: 4·(d_in + r) a matrix) "
                             if fp32 else ", and its bf16 adapters' outputs (2·r a matrix) ") + _g(adapters)

@@ -674,6 +674,43 @@ FP32_ROUTER_INPUT = frozenset({"deepseek_v2", "deepseek_v3", "deepseek_v32", "do
                                "mimo_v2_flash", "nemotron_h", "solar_open", "hunyuan_v1_moe", "ernie4_5_moe"})
 
 
+#: What transformers' activation functions (``ACT2FN``, transformers 5.24) keep for the backward pass of one f-wide
+#: input: (its input, more bytes an element when its own parameters are frozen, and when they train, its output).
+#: Counted with saved-tensor hooks on narrow Llama (gated) and GPT-NeoX (plain) layers
+#: (``benchmarks/count_hf_activations.py``).  The fused ones keep their input only (SiLU, GELU, tanh-GELU in
+#: PyTorch, Mish, ReLU6); ReLU², which keeps the ReLU's output instead, and Laplace, which keeps erf's input,
+#: count alike.  Written in Python, each operation keeps its own: tanh-GELU (``gelu_new``, ``gelu_accurate``,
+#: ``gelu_python_tanh``: Phi-2, GPT-2, GPT-J, CodeGen) keeps the tanh's output, half the input and one plus the
+#: tanh, 3 × 2 bytes; ``gelu_fast`` six; ``quick_gelu`` the sigmoid's output; ``gelu_10`` the clip's input;
+#: ``gelu_python`` erf's input and the two factors, not the input itself.  ReLU, tanh and sigmoid keep their
+#: output.  Apertus' xIELU in Python (transformers' fallback without its CUDA wheel) keeps α_p·x, expm1's output
+#: and the x > 0 mask, 5 bytes an element, and when its α's train the factor (expm1(min(x, ε)) − x) too, 7.
+ACTIVATION_KEEPS = {"silu": (True, 0, 0, False), "swish": (True, 0, 0, False), "gelu": (True, 0, 0, False),
+                    "gelu_pytorch_tanh": (True, 0, 0, False), "mish": (True, 0, 0, False),
+                    "relu6": (True, 0, 0, False), "leaky_relu": (True, 0, 0, False),
+                    "relu": (False, 0, 0, True), "tanh": (False, 0, 0, True),
+                    "sigmoid": (False, 0, 0, True), "linear": (False, 0, 0, False),
+                    "relu2": (False, 2, 2, False), "laplace": (False, 2, 2, False),
+                    "gelu_new": (True, 6, 6, False), "gelu_accurate": (True, 6, 6, False),
+                    "gelu_python_tanh": (True, 6, 6, False), "gelu_fast": (True, 12, 12, False),
+                    "quick_gelu": (True, 2, 2, False), "gelu_10": (True, 2, 2, False),
+                    "gelu_python": (False, 6, 6, False), "xielu": (True, 5, 7, False)}
+
+
+def mlp_kept_widths(a: Architecture, trained: bool = False) -> float:
+    """Bytes an MLP keeps a token for the backward pass, in units of its width f (:data:`ACTIVATION_KEEPS`).
+    Gated: the activation's input where it keeps it (2), what it keeps itself, its output and up's (the product's
+    factors, 2 + 2) and, when the weights train, down's input (2): SiLU 6, trained 8.  Plain: the input, what the
+    activation keeps, and its output where it keeps it or the second matrix's weight trains: GELU 2, trained 4;
+    ReLU 2 either way (its output is the second matrix's input)."""
+    # (a name transformers does not know, or one it does not list here: as SiLU)
+    keeps_input, own, own_trained, keeps_output = ACTIVATION_KEEPS.get(a.mlp_activation, ACTIVATION_KEEPS["silu"])
+    kept = (2 if keeps_input else 0) + (own_trained if trained else own)
+    if a.gated_mlp:
+        return kept + 4 + (2 if trained else 0)
+    return kept + (2 if keeps_output or trained else 0)
+
+
 def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager", trained: bool = False) -> np.ndarray:
     """What one layer keeps for the backward pass, 16-bit activations, no recomputation.
 
@@ -682,7 +719,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     queries, ``d_q = h·d_h``, keys and values, and the output, ``d_o = h·d_v``: Qwen3 4B's 4,096
     against its d of 2,560) + ``4h`` (SDPA's fp32 log-sum-exp; eager attention keeps ``5·h·s``
     of scores instead); the MLP's ``6f`` (gated: gate, up and the activation's output) or ``2f``
-    (plain: the activation's input); every RMSNorm its fp32 input and inverse RMS, ``4d + 4``
+    (plain: the activation's input), more where its activation keeps more (:func:`mlp_kept_widths`); every
+    RMSNorm its fp32 input and inverse RMS, ``4d + 4``
     (a LayerNorm its bf16 input, mean and rstd, ``2d + 8``; Cohere's, in fp32 in Python, its centred input twice,
     ``8d + 4``, :attr:`~vramgui.core.architecture.Architecture.centred_fp32_norm`); q/k norms likewise on
     ``d_q + d_kv``.
@@ -719,7 +757,7 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     attn = 2 * d_q + 4 * d_kv + 2 * d_o + (5 * a.num_heads * s if attention == "eager" else 4 * a.num_heads)
     if a.has_qk_norms:
         attn = attn + norm(d_q + d_kv, a.num_heads + a.num_kv_heads if a.qk_norm else 2)
-    mlp = (6 if a.gated_mlp else 2) * f + (2 * f if trained else 0)
+    mlp = mlp_kept_widths(a, trained) * f
     inputs = min(a.norms_per_layer, 2)      # the norms before attention and MLP (one before both: parallel)
     feed = norm(d) + (2 * d if trained else 0)     # an input norm and, when the projections train, its output
     if a.moe is not None:   # (counted on narrow Qwen3-MoE and Mixtral layers: 70-90 bytes of indices left out)
