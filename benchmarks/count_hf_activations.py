@@ -3,9 +3,10 @@
 Builds narrow bf16 models (SDPA, random weights) of a kind at 2 and 4 layers, runs one forward pass
 with labels under ``torch.autograd.graph.saved_tensors_hooks`` and sums the distinct storages the
 autograd graph keeps (parameters excluded); the difference over two layers is one layer's bytes,
-printed per token. ``--adapted q,v`` trains only those projections' weights (the frozen layers
-save no inputs for their weights' gradients); ``--lora q,v`` puts peft's LoRA adapters (r16, its
-defaults: fp32 adapters) on them instead; the default trains all. Runs on the CPU in seconds::
+printed per token; dropout runs as CUDA runs it (a mask of one byte an element). ``--adapted q,v``
+trains only those projections' weights (the frozen layers save no inputs for their weights' gradients);
+``--lora q,v`` puts peft's LoRA adapters (r16, its defaults: fp32 adapters) on them instead; the default trains
+all. Runs on the CPU in seconds::
 
     python benchmarks/count_hf_activations.py                  # Llama, Qwen3, Gemma 3: all weights trained
     python benchmarks/count_hf_activations.py --adapted q,v    # only q_proj and v_proj
@@ -109,8 +110,22 @@ def _saved_bytes(torch, model) -> int:
         return t
 
     ids = torch.randint(0, SHAPE["vocab_size"], TOKENS[::-1])
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        model(input_ids=ids, labels=ids)
+    functional = torch.nn.functional
+    cpu_dropout = functional.dropout
+
+    def cuda_dropout(input, p=0.5, training=True, inplace=False):   # noqa: A002 (torch's names)
+        """Dropout as it runs on CUDA: PyTorch's fused native_dropout, which keeps a mask of one byte an element (on
+        the CPU ``dropout`` multiplies by a noise tensor of the input's type, 2 bytes an element in bf16)."""
+        if training and 0 < p < 1:
+            return torch.native_dropout(input, p, True)[0]
+        return cpu_dropout(input, p, training, inplace)
+
+    functional.dropout = cuda_dropout
+    try:
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            model(input_ids=ids, labels=ids)
+    finally:
+        functional.dropout = cpu_dropout
     return sum(storages.values())
 
 

@@ -491,4 +491,11 @@ def test_training_activations_name_an_activation_that_keeps_more(cat):
     for method, kept in (("lora", "8f"), ("full", "10f")):
         t = TrainingSetup(model=gptj, gpu=cat.gpu("a100-80gb"), method=method)
         text = {e.key: e for e in explain_training_items(t)}["activations"].formula
-        assert f" + {kept} (the MLP's gelu_new in transformers)" in text
+        assert f" + {kept} (the MLP's gelu_new in transformers) + each norm" in text
+    # GPT-2's dropouts after its attention and MLP (resid_pdrop 0.1) keep their masks, one byte an element
+    gpt2 = ModelPreset(id="gpt2", name="GPT-2", family="GPT-2", source="test", config={
+        "model_type": "gpt2", "n_embd": 768, "n_head": 12, "n_layer": 12, "n_positions": 1024, "vocab_size": 50257,
+        "activation_function": "gelu_new", "resid_pdrop": 0.1})
+    t = TrainingSetup(model=gpt2, gpu=cat.gpu("a100-80gb"), method="lora")
+    text = {e.key: e for e in explain_training_items(t)}["activations"].formula
+    assert " + 8f (the MLP's gelu_new in transformers) + 2·d (dropout masks) + each norm" in text

@@ -698,3 +698,29 @@ def test_the_mlp_activation_is_read_as_its_family_reads_it():
              "hidden_act": "gelu_new"}
     assert ModelPreset(id="b", name="b", family="b", source="test", config=bloom).architecture.mlp_activation \
         == "silu"
+
+
+def test_dropout_on_the_layers_outputs_is_read_from_the_config():
+    # GPT-2's config.json (openai-community/gpt2: n_embd 768, 12 heads, 12 layers, activation_function gelu_new,
+    # resid_pdrop 0.1): a frozen layer with flash attention keeps, per token, attention 2 x 768 + 4 x 768 + 2 x 768 +
+    # 4 x 12 = 6,192, two LayerNorms' inputs, means and rstds 2 x (2 x 768 + 8) = 3,088, the MLP's input and what
+    # gelu_new keeps 8 x 3,072 = 24,576 and the two dropouts' masks, one byte an element, 2 x 768 = 1,536
+    config = {"model_type": "gpt2", "n_embd": 768, "n_head": 12, "n_layer": 12, "n_positions": 1024,
+              "vocab_size": 50257, "activation_function": "gelu_new", "layer_norm_epsilon": 1e-5,
+              "resid_pdrop": 0.1, "embd_pdrop": 0.1, "attn_pdrop": 0.1}
+    gpt2 = ModelPreset(id="gpt2", name="GPT-2", family="GPT-2", source="test", config=config).architecture
+    assert gpt2.residual_dropouts == 2
+    assert float(layer_activation_bytes(gpt2, 1, 1, "flash")) == 6_192 + 3_088 + 24_576 + 1_536 == 35_392
+
+    def dropouts(cfg):
+        return ModelPreset(id="m", name="m", family="m", source="test", config=cfg).architecture.residual_dropouts
+
+    # without the key, GPT2Config's default (0.1); at 0, none; Falcon's sequential layout drops the attention's
+    # output by attention_dropout and the MLP's by hidden_dropout, its parallel one only the sum, by hidden_dropout
+    assert dropouts({k: v for k, v in config.items() if k != "resid_pdrop"}) == 2
+    assert dropouts(dict(config, resid_pdrop=0.0)) == 0
+    falcon = dict(default_catalog().model("falcon-7b").config)
+    assert dropouts(falcon) == 0 and dropouts(dict(falcon, hidden_dropout=0.1)) == 1
+    assert dropouts(dict(falcon, parallel_attn=False, attention_dropout=0.1)) == 1
+    assert dropouts(dict(falcon, parallel_attn=False, attention_dropout=0.1, hidden_dropout=0.1)) == 2
+    assert dropouts(dict(default_catalog().model("llama2-7b").config, resid_pdrop=0.1)) == 0   # (Llama has none)

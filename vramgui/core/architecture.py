@@ -389,6 +389,9 @@ class Architecture(BaseModel):
     gated_mlp: bool = Field(True, description="three MLP matrices (SwiGLU/GeGLU) or two")
     mlp_activation: str = Field("silu", max_length=64, description=(
         "the MLP's activation as transformers names it (hidden_act): what fine-tuning's backward pass keeps of it"))
+    residual_dropouts: int = Field(0, ge=0, le=8, description=(
+        "dropouts a layer applies to its attention's and MLP's outputs with a probability above 0 (GPT-2's "
+        "resid_pdrop): fine-tuning keeps each one's mask"))
     qkv_bias: bool = False
     o_bias: bool = False
     mlp_bias: bool = False
@@ -719,6 +722,18 @@ _FP32_NORM_WEIGHT = {"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemm
 # normalization's), then the weight in fp32 (modeling_cohere.py CohereLayerNorm, modeling_cohere2.py Cohere2LayerNorm,
 # transformers 5.24)
 _CENTRED_FP32_NORM = {"cohere", "cohere2"}
+# Dropouts on the attention's and MLP's outputs, by family (transformers 5.24's modeling code): (config key, the
+# config class's default, how many a layer applies). GPT-2, StarCoder, GPT-J, CodeGen, Phi-2, Phi-3: resid_pdrop
+# after the attention and after the MLP; OPT: dropout likewise; GPT-NeoX, BLOOM: hidden_dropout likewise; StarCoder
+# 2: residual_dropout likewise; StableLM, Persimmon: hidden_dropout after the MLP; Falcon: hidden_dropout after
+# both (the parallel layout) or attention_dropout after the attention and hidden_dropout after the MLP
+_RESIDUAL_DROPOUTS = {"gpt2": (("resid_pdrop", 0.1, 2),), "gpt_bigcode": (("resid_pdrop", 0.1, 2),),
+                      "gptj": (("resid_pdrop", 0.0, 2),), "codegen": (("resid_pdrop", 0.0, 2),),
+                      "phi": (("resid_pdrop", 0.0, 2),), "phi3": (("resid_pdrop", 0.0, 2),),
+                      "opt": (("dropout", 0.1, 2),), "gpt_neox": (("hidden_dropout", 0.0, 2),),
+                      "bloom": (("hidden_dropout", 0.0, 2),), "starcoder2": (("residual_dropout", 0.0, 2),),
+                      "stablelm": (("hidden_dropout", 0.0, 1),), "persimmon": (("hidden_dropout", 0.0, 1),),
+                      "falcon": (("hidden_dropout", 0.0, 1),)}
 # Families whose modeling code fixes the MLP's activation whatever the config says (BLOOM's own GELU, MPT's
 # nn.GELU, ChatGLM's and Qwen 1's SwiGLU)
 _OWN_ACTIVATION = {"bloom", "mpt", "chatglm", "qwen"}
@@ -1026,6 +1041,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             model_type=mt, vocab_size=V, hidden_size=d, intermediate_size=f, num_layers=L, num_heads=h,
             num_kv_heads=h_kv, head_dim=d_h, max_context=_int(max_ctx, source, "max_position_embeddings"),
             tie_embeddings=tie, gated_mlp=mt not in _UNGATED, mlp_activation=_mlp_activation(cfg, mt),
+            residual_dropouts=_residual_dropouts(cfg, mt),
             qkv_bias=qkv_bias, o_bias=o_bias,
             mlp_bias=mlp_bias, norm_kind=norm_kind, norms_per_layer=norms_per_layer,
             embedding_norm=mt == "bloom", scalars_per_layer=_SCALARS_PER_LAYER.get(mt, 0),
@@ -1077,6 +1093,20 @@ def _mlp_activation(cfg: dict, mt: str) -> str:
         return "silu"
     name = next((v for k in keys if isinstance(v := cfg.get(k), str) and v), "silu")
     return name.strip().lower()[:64]
+
+
+def _residual_dropouts(cfg: dict, mt: str) -> int:
+    """How many dropouts a layer applies to its attention's and MLP's outputs (:data:`_RESIDUAL_DROPOUTS`), counting
+    those whose probability is above 0 (absent keys: the family's config default)."""
+    sites = _RESIDUAL_DROPOUTS.get(mt, ())
+    if mt == "falcon" and not cfg.get("parallel_attn", True) and not cfg.get("new_decoder_architecture", False):
+        sites = (*sites, ("attention_dropout", 0.0, 1))   # (Falcon's sequential layout: after the attention)
+    n = 0
+    for key, default, count in sites:
+        p = cfg.get(key, default)
+        if isinstance(p, (int, float)) and not isinstance(p, bool) and p > 0:
+            n += count
+    return n
 
 
 def _mimo_from_hf(cfg: dict, L: int, h_kv: int, d_h: int, source: str) -> dict:  # noqa: N803

@@ -1108,6 +1108,7 @@ def explain_training(t) -> dict[str, str]:
                         + (" + 5·h·s (eager scores)" if t.attention == "eager" else "")
                         + (" + q/k norms" if a.has_qk_norms else "")
                         + f" + {mlp_kept_widths(a, trained):g}f{_activation_text(a)}"
+                        + (f" + {a.residual_dropouts}·d (dropout masks)" if a.residual_dropouts else "")
                         + (" + each norm's input, normalized input and output (every weight trains)"
                            if trained else " + each norm's fp32 input (a frozen base)")
                         + f") = {_g(layer)}, as HF transformers' layers keep it"

@@ -27,8 +27,9 @@ Activations per layer without recomputation: the terms of Korthikanti et al. (20
 Activation Recomputation in Large Transformer Models", §4.1, written for the actual architecture
 (GQA's smaller K/V, a gated MLP of width f) and for what HF transformers' layers keep for the
 backward pass, counted with saved-tensor hooks (``benchmarks/count_hf_activations.py``): no
-dropout masks; an RMSNorm keeps its fp32 input; what a weight's gradient needs (a norm's
-normalized input, a projection's input) is kept only when that weight trains, so full
+dropout masks unless the config asks for dropout (:func:`layer_activation_bytes`); an RMSNorm keeps its fp32
+input; what a weight's gradient needs (a norm's normalized input, a projection's input) is kept only when that
+weight trains, so full
 fine-tuning keeps more a layer than a frozen base with LoRA.  Flash / SDPA attention drops the
 ``5·h·s²·b`` scores; full recomputation keeps each layer's ``2·s·b·d`` input and recomputes one
 layer at a time.
@@ -733,8 +734,10 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     output for its routing weight's gradient (``2d·k``), and when the experts train the token's
     copy each expert reads (``2d·k`` more) and, where the router multiplies in fp32, its input's fp32 copy (``4d``,
     :data:`FP32_ROUTER_INPUT`); a shared expert under a sigmoid gate (Qwen2-MoE, Qwen3-Next, Qwen3.5) keeps its
-    output for the gate's gradient (``2d``).  Nemotron-NAS's empty sub-blocks keep nothing: each
-    part (and its norm) in the share of the layers that have it."""
+    output for the gate's gradient (``2d``).  Each dropout on the attention's or MLP's output
+    (:attr:`~vramgui.core.architecture.Architecture.residual_dropouts`: GPT-2's, Phi-2's, OPT's) keeps its mask, ``d``
+    (the attention's own dropout is SDPA's, which keeps only its random state).  Nemotron-NAS's empty sub-blocks
+    keep nothing: each part (and its norm) in the share of the layers that have it."""
     s = np.asarray(seq, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
     d = a.hidden_size
@@ -766,7 +769,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
                                                    + (4 * d if trained and a.model_type in FP32_ROUTER_INPUT else 0)
                                                    # (Qwen's sigmoid gate on the shared expert keeps its output)
                                                    + (2 * d if a.moe.shared_expert_gate else 0))
-    per_token = attn_share * attn + ffn_share * mlp + (a.norms_per_layer - inputs) * norm(d)
+    per_token = attn_share * attn + ffn_share * mlp + (a.norms_per_layer - inputs) * norm(d) \
+        + a.residual_dropouts * d      # (CUDA's fused dropout keeps a mask of one byte an element)
     if inputs == 2:
         per_token = per_token + (attn_share + ffn_share) * feed
     elif inputs == 1:
