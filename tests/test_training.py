@@ -46,19 +46,22 @@ def test_full_finetuning_16_vs_8_bytes_per_param():
 
 
 def test_korthikanti_layer_activations():
-    # Korthikanti et al. (2022) Table 2: s·b·h·(34 + 5·a·s/h) bytes per layer, GPT layer with a 4h MLP, of which two
-    # dropout masks (1 byte each: after the attention's and the MLP's output) HF's layers do not keep (no dropout
-    # in fine-tuning) and to which LayerNorm adds its fp32 mean and rstd, 8 bytes a row each norm: full fine-tuning
-    # (every weight trains) keeps s·b·(32·d + 16) + 5·a·s²·b
+    # Korthikanti et al. (2022) Table 2: s·b·h·(34 + 5·a·s/h) bytes per layer, GPT layer with a 4h MLP, a GeLU that
+    # keeps its input and two dropout masks (1 byte each: after the attention's and the MLP's output), to which
+    # LayerNorm adds its fp32 mean and rstd, 8 bytes a row each norm: full fine-tuning (every weight trains) keeps
+    # s·b·(34·d + 16) + 5·a·s²·b (the scores, their softmax's dropout mask and output)
     gpt = ModelPreset(id="gpt", name="gpt", family="GPT", source="https://arxiv.org/abs/2205.05198",
                       config=dict(model_type="gpt2", n_embd=4096, n_layer=2, n_head=32, vocab_size=50257,
-                                  layer_norm_epsilon=1e-5)).architecture
+                                  layer_norm_epsilon=1e-5, activation_function="gelu", resid_pdrop=0.1)).architecture
     s, b, d, h = 2048, 4, 4096, 32
-    assert float(layer_activation_bytes(gpt, s, b, "eager", trained=True)) == s * b * (32 * d + 16) + 5 * h * s * s * b
+    assert float(layer_activation_bytes(gpt, s, b, "eager", trained=True)) == s * b * (34 * d + 16) + 5 * h * s * s * b
     # flash attention keeps no s² scores (one fp32 log-sum-exp per row and head instead)
-    assert float(layer_activation_bytes(gpt, s, b, "flash", trained=True)) == s * b * (32 * d + 16) + 4 * h * s * b
+    assert float(layer_activation_bytes(gpt, s, b, "flash", trained=True)) == s * b * (34 * d + 16) + 4 * h * s * b
     # a frozen base keeps neither the norms' outputs (2 x 2d) nor the second matrix's input (4d x 2): 12d less
-    assert float(layer_activation_bytes(gpt, s, b, "flash")) == s * b * (20 * d + 16) + 4 * h * s * b
+    assert float(layer_activation_bytes(gpt, s, b, "flash")) == s * b * (22 * d + 16) + 4 * h * s * b
+    # without dropout (HF's usual fine-tuning configs), the two masks' 2d less
+    no_dropout = gpt.model_copy(update={"residual_dropouts": 0})
+    assert float(layer_activation_bytes(no_dropout, s, b, "flash")) == s * b * (20 * d + 16) + 4 * h * s * b
 
 
 def test_queries_wider_than_the_model_and_qk_norms():
@@ -724,3 +727,15 @@ def test_dropout_on_the_layers_outputs_is_read_from_the_config():
     assert dropouts(dict(falcon, parallel_attn=False, attention_dropout=0.1)) == 1
     assert dropouts(dict(falcon, parallel_attn=False, attention_dropout=0.1, hidden_dropout=0.1)) == 2
     assert dropouts(dict(default_catalog().model("llama2-7b").config, resid_pdrop=0.1)) == 0   # (Llama has none)
+
+
+def test_the_activation_defaults_to_the_familys():
+    # configs without the key: GPT2Config's, PhiConfig's gelu_new, OPTConfig's relu, ApertusConfig's xielu; Llama's
+    # silu (transformers 5.24's config classes)
+    def act(cfg):
+        return ModelPreset(id="m", name="m", family="m", source="test", config=cfg).architecture.mlp_activation
+
+    shape = {"hidden_size": 256, "num_attention_heads": 8, "num_hidden_layers": 2, "intermediate_size": 608,
+             "vocab_size": 1000, "max_position_embeddings": 4096}
+    assert [act(dict(shape, model_type=m)) for m in ("gpt2", "phi", "opt", "apertus", "llama")] == \
+        ["gelu_new", "gelu_new", "relu", "xielu", "silu"]

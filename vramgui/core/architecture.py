@@ -734,6 +734,13 @@ _RESIDUAL_DROPOUTS = {"gpt2": (("resid_pdrop", 0.1, 2),), "gpt_bigcode": (("resi
                       "bloom": (("hidden_dropout", 0.0, 2),), "starcoder2": (("residual_dropout", 0.0, 2),),
                       "stablelm": (("hidden_dropout", 0.0, 1),), "persimmon": (("hidden_dropout", 0.0, 1),),
                       "falcon": (("hidden_dropout", 0.0, 1),)}
+# The MLP's activation where a config without the key gets one other than SiLU or GELU (transformers 5.24's config
+# classes' defaults)
+_ACTIVATION_DEFAULTS = {"gpt2": "gelu_new", "gpt-sw3": "gelu_new", "gpt_neo": "gelu_new", "gptj": "gelu_new",
+                        "codegen": "gelu_new", "phi": "gelu_new", "opt": "relu", "apertus": "xielu",
+                        "apertus1p5": "xielu", "apertus1p5_text": "xielu", "arcee": "relu2", "bitnet": "relu2",
+                        "jais2": "relu2", "nanochat": "relu2", "nemotron": "relu2", "nemotron_h": "relu2",
+                        "persimmon": "relu2"}
 # Families whose modeling code fixes the MLP's activation whatever the config says (BLOOM's own GELU, MPT's
 # nn.GELU, ChatGLM's and Qwen 1's SwiGLU)
 _OWN_ACTIVATION = {"bloom", "mpt", "chatglm", "qwen"}
@@ -1084,14 +1091,14 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
 def _mlp_activation(cfg: dict, mt: str) -> str:
     """The MLP's activation function as transformers' ``ACT2FN`` names it, from the first key the family's
     modeling code reads: Nemotron-H's ``mlp_hidden_act``, Gemma's ``hidden_activation``, ``hidden_act``,
-    GPT-2's / GPT-J's / OPT's ``activation_function``, Falcon's ``activation``.  Families whose code fixes its own
-    (BLOOM's GELU, MPT's, ChatGLM's and Qwen 1's SwiGLU) and configs without a key: ``silu``, whose backward pass
-    keeps what theirs does (the activation's input)."""
+    GPT-2's / GPT-J's / OPT's ``activation_function``, Falcon's ``activation``; without one, the family's config
+    default (:data:`_ACTIVATION_DEFAULTS`).  Families whose code fixes its own (BLOOM's GELU, MPT's, ChatGLM's and
+    Qwen 1's SwiGLU) and the rest: ``silu``, whose backward pass keeps what theirs does (the activation's input)."""
     keys = ("mlp_hidden_act", "hidden_activation", "hidden_act", "activation_function") \
         + (("activation",) if mt == "falcon" else ())
     if mt in _OWN_ACTIVATION:
         return "silu"
-    name = next((v for k in keys if isinstance(v := cfg.get(k), str) and v), "silu")
+    name = next((v for k in keys if isinstance(v := cfg.get(k), str) and v), _ACTIVATION_DEFAULTS.get(mt, "silu"))
     return name.strip().lower()[:64]
 
 
