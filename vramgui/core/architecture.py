@@ -846,6 +846,14 @@ def _int(value: Any, source: str, field: str) -> int:
     return int(value)
 
 
+def _every(value: Any, source: str, field: str) -> int:
+    """A layer interval (MoE every n-th layer): a whole number of at least 1."""
+    n = _int(value, source, field)
+    if n < 1:
+        raise ConfigError(f"expected an interval of 1 layer or more, got {value!r}", source=source, field=field)
+    return n
+
+
 def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Architecture:
     """Map a Hugging Face ``config.json`` (as a dict) to an :class:`Architecture`.
 
@@ -1575,7 +1583,7 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
     dense_layers = int(get("first_k_dense_replace", "num_dense_layers", default=0))
     if mt == "ernie4_5_moe":   # experts in every interval-th layer from the start index to the end index
         start, end = int(get("moe_layer_start_index", default=0)), int(get("moe_layer_end_index", default=L - 1))
-        step = int(get("moe_layer_interval", default=1))
+        step = _every(get("moe_layer_interval", default=1), source, "moe_layer_interval")
         dense_layers = L - sum(1 for i in range(L) if (i + 1) % step == 0 and start <= i <= end)
     if mt == "gemma4_text":   # every layer keeps its dense MLP beside the experts: an always-active shared expert
         shared = int(get("intermediate_size", default=0))
@@ -1585,7 +1593,7 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         shared = int(expert_f)
         moe_layers = cfg.get("moe_layers")
         if not isinstance(moe_layers, list):
-            step = int(get("interleave_moe_layer_step", default=1))
+            step = _every(get("interleave_moe_layer_step", default=1), source, "interleave_moe_layer_step")
             moe_layers = list(range(step - 1, L, step))
         dense_layers = L - len(moe_layers)
     if mt == "jamba":   # experts where i % expert_layer_period == expert_layer_offset, a dense MLP elsewhere
@@ -2040,7 +2048,7 @@ def _llama4_chunked_layers(cfg: dict, L: int, source: str) -> int:
         if len(flags) != L:
             raise ConfigError(f"has {len(flags)} entries for {L} layers", source=source, field="no_rope_layers")
         return sum(1 for v in flags if v)
-    every = _int(cfg.get("no_rope_layer_interval", 4), source, "no_rope_layer_interval")
+    every = _every(cfg.get("no_rope_layer_interval", 4), source, "no_rope_layer_interval")
     return sum(1 for i in range(L) if (i + 1) % every)
 
 

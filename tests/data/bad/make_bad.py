@@ -122,6 +122,17 @@ cfg("config-zero-heads.json", json.dumps({**GOOD, "num_attention_heads": 0}), "f
 cfg("config-deep.json", "[" * 100_000 + "]" * 100_000, "nested")
 cfg("config-truncated.json", json.dumps(GOOD)[:40], "not valid JSON")
 cfg("config-kv-gt-heads.json", json.dumps({**GOOD, "num_key_value_heads": 8}), "num_kv_heads cannot exceed")
+# routed experts without how many a token uses (read as a dense model, it was 83 % low on DeepSeek-V2's default)
+cfg("config-experts-no-topk.json", json.dumps({"model_type": "mixtral", "vocab_size": 100, "hidden_size": 64,
+                                              "intermediate_size": 128, "num_hidden_layers": 2,
+                                              "num_attention_heads": 4, "num_key_value_heads": 2,
+                                              "num_local_experts": 8}),
+    "field 'num_experts_per_tok': missing: 8 routed experts are named, but not how many a token uses")
+# Llama 4's MoE every 0th layer (transformers' own range() fails on it)
+cfg("config-moe-every-0-layers.json", json.dumps({**GOOD, "model_type": "llama4_text", "num_local_experts": 4,
+                                                 "num_experts_per_tok": 1, "intermediate_size_mlp": 64,
+                                                 "interleave_moe_layer_step": 0}),
+    "field 'interleave_moe_layer_step': expected an interval of 1 layer or more")
 
 # --- presets and measured points ------------------------------------------------------------------
 cfg("preset-gpu-negative-memory.json", json.dumps({"id": "x", "name": "x", "vendor": "v", "category": "custom",
