@@ -13,9 +13,9 @@ all. Runs on the CPU in seconds::
     python benchmarks/count_hf_activations.py --lora q,k,v,o,gate,up,down   # peft LoRA (needs peft)
 
 Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2,
-GLM-4.5's and Qwen2-MoE's MoE, and the MLP activations of Phi-2, GPT-J, OPT and Apertus. The shape keeps
-Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values 1,024, MLP
-9,728) divided by 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
+GLM-4.5's and Qwen2-MoE's MoE, the MLP activations of Phi-2, GPT-J, OPT and Apertus, and (``--attention eager``)
+GPT-2's and Gemma 2's eager scores. The shape keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values
+1,024, MLP 9,728) divided by 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
 """
 
 from __future__ import annotations
@@ -63,7 +63,16 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          "opt": {"model_type": "opt", "activation_function": "relu", "hidden_size": 256, "ffn_dim": 608,
                  "word_embed_proj_dim": 256, "num_key_value_heads": 8, "dropout": 0.0, "attention_dropout": 0.0},
          # Apertus: xIELU in Python (transformers' fallback without its CUDA wheel), a plain MLP, RMSNorms, q/k norms
-         "apertus": {"model_type": "apertus", "hidden_act": "xielu", "rms_norm_eps": 1e-5}}
+         "apertus": {"model_type": "apertus", "hidden_act": "xielu", "rms_norm_eps": 1e-5},
+         # eager attention's scores (--attention eager): GPT-2's softmax in bf16 with its attention's dropout
+         # (attn_pdrop 0.1, Korthikanti et al.'s layer); Gemma 2's soft-capped logits (transformers runs it eager only)
+         "gpt2": {"model_type": "gpt2", "hidden_size": 256, "n_inner": 608, "num_key_value_heads": 8,
+                  "n_positions": 4096, "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.1},
+         "gemma2": {"model_type": "gemma2", "query_pre_attn_scalar": 32, "sliding_window": 4096,
+                    "attn_logit_softcapping": 50.0, "final_logit_softcapping": None}}
+EAGER_ONLY = {"gemma2"}     # (transformers refuses SDPA for soft-capped attention)
+# (their SDPA on the CPU takes the math path where the attention drops weights, unlike CUDA's kernels)
+EAGER_KINDS = {"gpt2"}
 FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only
 # Mixtral's MLP names for peft as transformers 4 had them (peft converts them into its fused experts' parameters)
 LORA_NAMES = {"mixtral": {"gate": "w1", "up": "w3", "down": "w2"},
@@ -75,10 +84,11 @@ TOKENS = (64, 2)   # sequence, batch
 LORA_RANK = 16
 
 
-def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...], lora: tuple[str, ...] = ()):
+def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...], lora: tuple[str, ...] = (),
+           attention: str = "sdpa"):
     keys = dict(SHAPE, num_hidden_layers=layers, **KINDS[kind])
     config = transformers.AutoConfig.for_model(keys.pop("model_type"), **keys)
-    config._attn_implementation = "sdpa"
+    config._attn_implementation = attention
     torch.manual_seed(0)
     model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16).train()
     if adapted:
@@ -129,13 +139,14 @@ def _saved_bytes(torch, model) -> int:
     return sum(storages.values())
 
 
-def layer_bytes_per_token(kind: str, adapted: tuple[str, ...] = (), lora: tuple[str, ...] = ()) -> float:
+def layer_bytes_per_token(kind: str, adapted: tuple[str, ...] = (), lora: tuple[str, ...] = (),
+                          attention: str = "sdpa") -> float:
     """One layer's saved bytes per token for ``kind`` (all weights trained, only ``adapted``, or peft LoRA
-    adapters on ``lora``)."""
+    adapters on ``lora``), with transformers' ``attention`` implementation (sdpa or eager)."""
     import torch
     import transformers
     transformers.logging.set_verbosity_error()
-    two, four = (_saved_bytes(torch, _model(torch, transformers, kind, n, adapted, lora)) for n in (2, 4))
+    two, four = (_saved_bytes(torch, _model(torch, transformers, kind, n, adapted, lora, attention)) for n in (2, 4))
     return (four - two) / 2 / (TOKENS[0] * TOKENS[1])
 
 
@@ -143,15 +154,18 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--adapted", default="", help="comma list of projections whose weights train (default: all)")
     ap.add_argument("--lora", default="", help="comma list of projections with peft LoRA adapters (r16)")
+    ap.add_argument("--attention", default="sdpa", choices=("sdpa", "eager"), help="transformers' attention")
     args = ap.parse_args(argv)
     adapted = tuple(t for t in args.adapted.split(",") if t)
     lora = tuple(t for t in args.lora.split(",") if t)
     for kind in KINDS:
-        if (adapted or lora) and kind in FUSED_QKV:
+        if (adapted or lora) and kind in FUSED_QKV or args.attention != "eager" and kind in EAGER_ONLY | EAGER_KINDS:
             continue
         trained = list(adapted) or ("adapters" if lora else "all")
         sys.stdout.write(json.dumps({"kind": kind, "trained": trained, "lora": list(lora), "shape": SHAPE,
-                                     "layer_bytes_per_token": layer_bytes_per_token(kind, adapted, lora)}) + "\n")
+                                     "attention": args.attention,
+                                     "layer_bytes_per_token": layer_bytes_per_token(kind, adapted, lora,
+                                                                                    args.attention)}) + "\n")
     return 0
 
 

@@ -499,3 +499,15 @@ def test_training_activations_name_an_activation_that_keeps_more(cat):
     t = TrainingSetup(model=gpt2, gpu=cat.gpu("a100-80gb"), method="lora")
     text = {e.key: e for e in explain_training_items(t)}["activations"].formula
     assert " + 8f (the MLP's gelu_new in transformers) + 2·d (dropout masks) + each norm" in text
+
+
+def test_training_activations_spell_out_eager_scores(cat):
+    # Gemma 2 9B eager: the softmax's fp32 output and its bf16 copy (6) and the soft-cap's tanh (2) an element of the
+    # scores, and the keys and values repeated to all 16 heads; Hunyuan-A13B's attention drops 10 % (its mask, 7)
+    for model, text in (("gemma2-9b", "8·h·s (eager's scores: the softmax's fp32 output and its bf16 copy, the "
+                                      "soft-cap's tanh)"),
+                        ("hunyuan-a13b", "7·h·s (eager's scores: the softmax's fp32 output and its bf16 copy, the "
+                                         "dropout's mask)")):
+        t = TrainingSetup(model=cat.model(model), gpu=cat.gpu("h100-sxm"), method="lora", attention="eager")
+        formula = {e.key: e for e in explain_training_items(t)}["activations"].formula
+        assert "4·h·d_h (keys and values repeated to every head)" in formula and text in formula

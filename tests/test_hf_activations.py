@@ -242,3 +242,31 @@ def test_dropout_on_the_layers_outputs_keeps_its_masks(count):
             assert count.layer_bytes_per_token(name, lora=lora) == pytest.approx(kept, abs=8)
         finally:
             del count.KINDS[name], count.LORA_NAMES[name]
+
+
+def eager(count, kind: str) -> float:
+    """A layer's bytes a token with eager attention, every weight trained, at the count's sequence."""
+    a = architecture_from_hf_config(dict(count.SHAPE, num_hidden_layers=2, **count.KINDS[kind]))
+    s = count.TOKENS[0]
+    return float(layer_activation_bytes(a, s, 1, "eager", trained=True)) / s
+
+
+def test_eager_attention_keeps_its_scores_and_the_repeated_heads(count):
+    # transformers' eager attention (s = 64, 8 heads): the softmax's fp32 output and its bf16 copy that multiplies V,
+    # 6 x 8 x 64 = 3,072 a token, for SDPA's log-sum-exp 4 x 8; the keys and values repeated from 2 heads to 8 for the
+    # matmuls, 4 x 6 x 32 = 768: Llama 8,744 - 32 + 3,072 + 768 = 12,552, the count's (5 x h x s, Korthikanti's
+    # figure with a dropout, read 15 % under)
+    assert eager(count, "llama") == 8744 - 32 + 3072 + 768 == 12552
+    assert count.layer_bytes_per_token("llama", attention="eager") == 12552
+    # the attention's dropout (attention_dropout 0.1): its one-byte mask too, 8 x 64 more
+    count.KINDS["llama-dropout"] = dict(count.KINDS["llama"], attention_dropout=0.1)
+    try:
+        assert eager(count, "llama-dropout") == 12552 + 512
+        assert count.layer_bytes_per_token("llama-dropout", attention="eager") == 12552 + 512
+    finally:
+        del count.KINDS["llama-dropout"]
+    # Gemma 2's soft-capped logits keep the tanh's bf16 output, 2 x 8 x 64 more: within 0.2 % of the count
+    assert eager(count, "gemma2") == pytest.approx(count.layer_bytes_per_token("gemma2", attention="eager"), rel=0.002)
+    # GPT-2's softmax in bf16 (2 bytes) and its attention's dropout, the mask and the dropout's output (1 + 2):
+    # Korthikanti et al.'s 5 x h x s, within 0.1 % of the count
+    assert eager(count, "gpt2") == pytest.approx(count.layer_bytes_per_token("gpt2", attention="eager"), rel=0.001)

@@ -389,6 +389,11 @@ class Architecture(BaseModel):
     gated_mlp: bool = Field(True, description="three MLP matrices (SwiGLU/GeGLU) or two")
     mlp_activation: str = Field("silu", max_length=64, description=(
         "the MLP's activation as transformers names it (hidden_act): what fine-tuning's backward pass keeps of it"))
+    attention_dropout: bool = Field(False, description=(
+        "the attention drops some of its weights in training (attention_dropout or attn_pdrop above 0): eager "
+        "attention keeps the dropout's mask"))
+    attention_softcap: bool = Field(False, description=(
+        "the attention's logits are soft-capped, tanh(x / c)·c (Gemma 2's attn_logit_softcapping)"))
     residual_dropouts: int = Field(0, ge=0, le=8, description=(
         "dropouts a layer applies to its attention's and MLP's outputs with a probability above 0 (GPT-2's "
         "resid_pdrop): fine-tuning keeps each one's mask"))
@@ -725,9 +730,12 @@ _CENTRED_FP32_NORM = {"cohere", "cohere2"}
 # Dropouts on the attention's and MLP's outputs, by family (transformers 5.24's modeling code): (config key, the
 # config class's default, how many a layer applies). GPT-2, StarCoder, GPT-J, CodeGen, Phi-2, Phi-3: resid_pdrop
 # after the attention and after the MLP; OPT: dropout likewise; GPT-NeoX, BLOOM: hidden_dropout likewise; StarCoder
-# 2: residual_dropout likewise; StableLM, Persimmon: hidden_dropout after the MLP; Falcon: hidden_dropout after
-# both (the parallel layout) or attention_dropout after the attention and hidden_dropout after the MLP
-_RESIDUAL_DROPOUTS = {"gpt2": (("resid_pdrop", 0.1, 2),), "gpt_bigcode": (("resid_pdrop", 0.1, 2),),
+# 2 and Seed-OSS: residual_dropout likewise; Emu3: attention_dropout likewise; StableLM, Persimmon: hidden_dropout
+# after the MLP; Falcon: hidden_dropout after both (the parallel layout) or attention_dropout after the attention
+# and hidden_dropout after the MLP
+_RESIDUAL_DROPOUTS = {"gpt2": (("resid_pdrop", 0.1, 2),), "gpt-sw3": (("resid_pdrop", 0.1, 2),),
+                      "gpt_bigcode": (("resid_pdrop", 0.1, 2),), "seed_oss": (("residual_dropout", 0.1, 2),),
+                      "emu3": (("attention_dropout", 0.1, 2),),
                       "gptj": (("resid_pdrop", 0.0, 2),), "codegen": (("resid_pdrop", 0.0, 2),),
                       "phi": (("resid_pdrop", 0.0, 2),), "phi3": (("resid_pdrop", 0.0, 2),),
                       "opt": (("dropout", 0.1, 2),), "gpt_neox": (("hidden_dropout", 0.0, 2),),
@@ -741,6 +749,10 @@ _ACTIVATION_DEFAULTS = {"gpt2": "gelu_new", "gpt-sw3": "gelu_new", "gpt_neo": "g
                         "apertus1p5": "xielu", "apertus1p5_text": "xielu", "arcee": "relu2", "bitnet": "relu2",
                         "jais2": "relu2", "nanochat": "relu2", "nemotron": "relu2", "nemotron_h": "relu2",
                         "persimmon": "relu2"}
+# The attention's own dropout where its key or default is not attention_dropout's 0.0 (transformers 5.24's config
+# classes): GPT-2's, StarCoder's, GPT-J's and CodeGen's attn_pdrop
+_ATTENTION_DROPOUT = {"gpt2": ("attn_pdrop", 0.1), "gpt-sw3": ("attn_pdrop", 0.1), "gpt_bigcode": ("attn_pdrop", 0.1),
+                      "gptj": ("attn_pdrop", 0.0), "codegen": ("attn_pdrop", 0.0)}
 # Families whose modeling code fixes the MLP's activation whatever the config says (BLOOM's own GELU, MPT's
 # nn.GELU, ChatGLM's and Qwen 1's SwiGLU)
 _OWN_ACTIVATION = {"bloom", "mpt", "chatglm", "qwen"}
@@ -1057,6 +1069,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             num_kv_heads=h_kv, head_dim=d_h, max_context=_int(max_ctx, source, "max_position_embeddings"),
             tie_embeddings=tie, gated_mlp=mt not in _UNGATED, mlp_activation=_mlp_activation(cfg, mt),
             residual_dropouts=_residual_dropouts(cfg, mt),
+            attention_dropout=_above_zero(cfg.get(_ATTENTION_DROPOUT.get(mt, ("attention_dropout", 0.0))[0],
+                                                  _ATTENTION_DROPOUT.get(mt, ("attention_dropout", 0.0))[1])),
+            attention_softcap=_above_zero(cfg.get("attn_logit_softcapping")),
             qkv_bias=qkv_bias, o_bias=o_bias,
             mlp_bias=mlp_bias, norm_kind=norm_kind, norms_per_layer=norms_per_layer,
             embedding_norm=mt == "bloom", scalars_per_layer=_SCALARS_PER_LAYER.get(mt, 0),
@@ -1110,6 +1125,11 @@ def _mlp_activation(cfg: dict, mt: str) -> str:
     return name.strip().lower()[:64]
 
 
+def _above_zero(value) -> bool:
+    """A config number above 0 (not a bool, not null)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
 def _residual_dropouts(cfg: dict, mt: str) -> int:
     """How many dropouts a layer applies to its attention's and MLP's outputs (:data:`_RESIDUAL_DROPOUTS`), counting
     those whose probability is above 0 (absent keys: the family's config default)."""
@@ -1118,8 +1138,7 @@ def _residual_dropouts(cfg: dict, mt: str) -> int:
         sites = (*sites, ("attention_dropout", 0.0, 1))   # (Falcon's sequential layout: after the attention)
     n = 0
     for key, default, count in sites:
-        p = cfg.get(key, default)
-        if isinstance(p, (int, float)) and not isinstance(p, bool) and p > 0:
+        if _above_zero(cfg.get(key, default)):
             n += count
     return n
 

@@ -1007,6 +1007,19 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
     return tuple(Explanation(k, titles[k], results[k], texts[k], "", "", extra[k]) for k in titles)
 
 
+def _eager_scores_text(a) -> str:
+    """What eager attention keeps of its scores (training.eager_score_bytes), in words."""
+    from .training import BF16_EAGER_SOFTMAX
+
+    kept = ["the softmax's bf16 output" if a.model_type in BF16_EAGER_SOFTMAX
+            else "the softmax's fp32 output and its bf16 copy"]
+    if a.attention_dropout:
+        kept.append("the dropout's mask" + (" and output" if a.model_type in BF16_EAGER_SOFTMAX else ""))
+    if a.attention_softcap:
+        kept.append("the soft-cap's tanh")
+    return ", ".join(kept)
+
+
 def _activation_text(a) -> str:
     """Names the MLP's activation where what it keeps differs from SiLU's (training.ACTIVATION_KEEPS)."""
     from .training import ACTIVATION_KEEPS
@@ -1045,6 +1058,7 @@ def explain_training(t) -> dict[str, str]:
         LOGIT_BYTES,
         OPTIMIZER_BYTES,
         adapter_activation_bytes,
+        eager_score_bytes,
         fp32_adapters,
         frozen_format,
         fused_lora_bytes,
@@ -1104,8 +1118,10 @@ def explain_training(t) -> dict[str, str]:
                         else "") + "."
                      + (f" The foreach step adds the square roots of the second moments, {_g(step)}, once the "
                         f"activations are freed." if step > 0 else ""),
-        "activations": ("Activations: one layer keeps s·b·(2·d_q + 4·d_kv + 2·d_o + 4h"
-                        + (" + 5·h·s (eager scores)" if t.attention == "eager" else "")
+        "activations": ("Activations: one layer keeps s·b·(2·d_q + "
+                        + (f"4·h·d_h (keys and values repeated to every head) + 2·d_o + {eager_score_bytes(a)}·h·s "
+                           f"(eager's scores: {_eager_scores_text(a)})" if t.attention == "eager"
+                           else "4·d_kv + 2·d_o + 4h")
                         + (" + q/k norms" if a.has_qk_norms else "")
                         + f" + {mlp_kept_widths(a, trained):g}f{_activation_text(a)}"
                         + (f" + {a.residual_dropouts}·d (dropout masks)" if a.residual_dropouts else "")

@@ -670,6 +670,44 @@ class TrainingMemory:
 #: ``wg`` of ``hidden_states.float()``, ERNIE 4.5's ``F.linear(hidden_states.float(), ...)``): when the router trains
 #: (full fine-tuning) its weight's gradient keeps that copy, 4·d a token and MoE layer (counted with saved-tensor
 #: hooks on narrow GLM-4.5 layers: benchmarks/count_hf_activations.py's glm4_moe kind).
+#: Bytes an element of the h·s² attention scores eager attention keeps (transformers 5.24's eager_attention_forward,
+#: counted with saved-tensor hooks on narrow layers of every family transformers builds: benchmarks/
+#: count_hf_activations.py): the softmax's fp32 output and its bf16 copy that multiplies V, 4 + 2; where the attention
+#: drops weights (:attr:`~vramgui.core.architecture.Architecture.attention_dropout`) the dropout's one-byte mask too
+#: (its output takes the copy's place); soft-capped logits (Gemma 2) the tanh's bf16 output, 2 more.
+EAGER_SCORE_BYTES = 6
+#: Families whose eager softmax runs in the model's dtype: its bf16 output alone, 2 bytes an element, and with
+#: dropout the mask and the dropout's output, 1 + 2 more (GPT-2 then keeps Korthikanti et al.'s 5): GPT-2's and
+#: GPT-SW3's, Llama 4's, Falcon's, and those that add sink logits (gpt-oss, MiMo-V2-Flash, DeepSeek-V4)
+BF16_EAGER_SOFTMAX = frozenset({"gpt2", "gpt-sw3", "llama4_text", "falcon", "gpt_oss", "mimo_v2_flash",
+                                "deepseek_v4"})
+
+#: Families whose eager attention multiplies q·kᵀ in fp32 (GPT-J, CodeGen): q and k kept in fp32, 2·(d_q + d_kv) more
+FP32_EAGER_QK = frozenset({"gptj", "codegen"})
+
+
+def eager_score_bytes(a: Architecture) -> int:
+    """Bytes eager attention keeps an element of its h·s² scores (:data:`EAGER_SCORE_BYTES`,
+    :data:`BF16_EAGER_SOFTMAX`)."""
+    if a.model_type in BF16_EAGER_SOFTMAX:
+        score = 2 + (3 if a.attention_dropout else 0)
+    else:
+        score = EAGER_SCORE_BYTES + (1 if a.attention_dropout else 0)
+    return score + (2 if a.attention_softcap else 0)
+
+
+def eager_attention_bytes(a: Architecture, s) -> np.ndarray:
+    """What eager attention keeps a token beyond SDPA's, for a sequence of ``s``: the scores, ``c·h·s``
+    (:func:`eager_score_bytes`), and the keys and values repeated to every query head (transformers' ``repeat_kv``:
+    the matmuls keep the copies, ``4·(h − h_kv)·d_h`` more), less SDPA's fp32 log-sum-exp (``4h``)."""
+    s = np.asarray(s, dtype=np.float64)
+    h = a.num_heads
+    score = eager_score_bytes(a)
+    repeated = 4 * (h - a.num_kv_heads) * a.head_dim     # (Falcon's matmul broadcasts its one head: copies too)
+    qk = 2 * (h + a.num_kv_heads) * a.head_dim if a.model_type in FP32_EAGER_QK else 0
+    return score * h * s + repeated + qk - 4 * h
+
+
 FP32_ROUTER_INPUT = frozenset({"deepseek_v2", "deepseek_v3", "deepseek_v32", "dots1", "exaone_moe", "glm4_moe",
                                "glm4_moe_lite", "glm4v_moe", "glm_moe_dsa", "kimi_linear", "longcat_flash",
                                "mimo_v2_flash", "nemotron_h", "solar_open", "hunyuan_v1_moe", "ernie4_5_moe"})
@@ -718,8 +756,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     Per token, as HF transformers' layers keep it (saved-tensor hooks:
     ``benchmarks/count_hf_activations.py``): the attention's ``2·d_q + 4·d_kv + 2·d_o`` (the roped
     queries, ``d_q = h·d_h``, keys and values, and the output, ``d_o = h·d_v``: Qwen3 4B's 4,096
-    against its d of 2,560) + ``4h`` (SDPA's fp32 log-sum-exp; eager attention keeps ``5·h·s``
-    of scores instead); the MLP's ``6f`` (gated: gate, up and the activation's output) or ``2f``
+    against its d of 2,560) + ``4h`` (SDPA's fp32 log-sum-exp; eager attention keeps ``6·h·s``
+    of scores instead, and the keys and values repeated to every head: :func:`eager_attention_bytes`); the MLP's
+    ``6f`` (gated: gate, up and the activation's output) or ``2f``
     (plain: the activation's input), more where its activation keeps more (:func:`mlp_kept_widths`); every
     RMSNorm its fp32 input and inverse RMS, ``4d + 4``
     (a LayerNorm its bf16 input, mean and rstd, ``2d + 8``; Cohere's, in fp32 in Python, its centred input twice,
@@ -757,7 +796,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         kept = (8 if centred else 4) * width + 4 * rows if rms else 2 * width + 8 * rows
         return kept + normalized * width
 
-    attn = 2 * d_q + 4 * d_kv + 2 * d_o + (5 * a.num_heads * s if attention == "eager" else 4 * a.num_heads)
+    attn = 2 * d_q + 4 * d_kv + 2 * d_o + 4 * a.num_heads
+    if attention == "eager":   # (in the layers with softmax attention: MiniMax-Text-01's one in eight)
+        attn = attn + eager_attention_bytes(a, s) * a.attention_layers / a.num_layers
     if a.has_qk_norms:
         attn = attn + norm(d_q + d_kv, a.num_heads + a.num_kv_heads if a.qk_norm else 2)
     mlp = mlp_kept_widths(a, trained) * f
