@@ -483,8 +483,9 @@ def cmd_train(args, cat: Catalog) -> int:
              and t.kbit_upcast else ""))
     print(f"trainable parameters: {params['params_trainable']:,} of {params['params_total']:,}"
           + (f"; routed experts: {params['lora_routed_experts']}" if params["lora_routed_experts"] else ""))
-    if params["lora_names_note"]:
-        print(f"note: {params['lora_names_note']}")
+    for note in ("lora_names_note", "attention_note"):
+        if params[note]:
+            print(f"note: {params[note]}")
     rows = [(k, _gib(mem[k])) for k in ("weights", "gradients", "optimizer", "activations", "overhead")]
     rows += [("total per card", _gib(mem["total"])), ("card memory", _gib(f["budget_bytes"]))]
     print(_table(rows, ("memory", "GiB = 2^30 bytes")))

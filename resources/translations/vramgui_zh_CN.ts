@@ -2187,6 +2187,14 @@ Source: {source}</source>
         <translation>早于 MLA 的 GGUF：llama.cpp 缓存完整的键和值（见提示）。</translation>
     </message>
     <message>
+        <source>transformers runs this model eager unless asked for flash attention.</source>
+        <translation>除非指定 flash attention，transformers 以 eager 注意力运行此模型。</translation>
+    </message>
+    <message>
+        <source>transformers runs this model with eager attention only.</source>
+        <translation>transformers 只能以 eager 注意力运行此模型。</translation>
+    </message>
+    <message>
         <source>peft refuses the plain module names on this checkpoint: name the language model&apos;s.</source>
         <translation>此检查点上 peft 拒绝直接使用模块名：请指定语言模型中的模块。</translation>
     </message>

@@ -1987,6 +1987,34 @@ def test_fine_tuning_mode(qtbot, win):
     assert not win.fit_panel.view.isColumnHidden(8)
 
 
+def test_fine_tuning_a_model_transformers_runs_without_sdpa_says_so(qtbot, win):
+    """Gemma 2's soft-capped logits have no SDPA path in transformers (Gemma2PreTrainedModel._supports_sdpa is False):
+    with flash / SDPA chosen a caution under the attention says transformers runs it eager unless a flash-attention
+    implementation is asked for; eager chosen, none; DeepSeek-V4 runs eager only; Llama has SDPA, none; inference,
+    none. The activations follow the attention: Gemma 2 9B eager keeps more than with flash (no checkpointing)."""
+    from vramgui.core.training import training_memory
+    p = win.panel
+    choose(qtbot, win, p.model, "gemma2-9b")
+    choose(qtbot, win, p.mode, "training")
+    choose(qtbot, win, p.checkpointing, "none")
+    choose(qtbot, win, p.train_attention, "flash")
+    assert p.attention_caution.isVisible()
+    assert p.attention_caution.text().startswith("transformers runs this model eager unless asked for flash attention")
+    assert "flash_attention_2" in p.attention_caution.toolTip()
+    flash = win.state.training
+    choose(qtbot, win, p.train_attention, "eager")
+    assert not p.attention_caution.isVisible()
+    assert float(training_memory(win.state.training).activations) > float(training_memory(flash).activations)
+    choose(qtbot, win, p.train_attention, "flash")
+    choose(qtbot, win, p.model, "deepseek-v4-flash")
+    assert p.attention_caution.text().startswith("transformers runs this model with eager attention only")
+    choose(qtbot, win, p.model, "llama3.1-8b")
+    assert not p.attention_caution.isVisible()
+    choose(qtbot, win, p.model, "gemma2-9b")
+    choose(qtbot, win, p.mode, "inference")
+    assert not p.attention_caution.isVisible()
+
+
 def test_fine_tuning_an_moe_model_says_how_lora_meets_its_experts(qtbot, win):
     """peft adapts Qwen3-MoE's routed experts through their fused parameters where the targets name the MLP, and
     refuses gate without up (core.training.PEFT_FUSED_EXPERTS): a caution under the LoRA targets says which, the

@@ -669,6 +669,7 @@ def report_markdown(d: dict) -> str:
 def training_dict(t) -> dict:
     """The JSON object of ``train --json`` for the fine-tuning job ``t`` (bytes per card)."""
     from .training import (
+        attention_note,
         lora_names_note,
         lora_refusal,
         routed_lora_text,
@@ -691,7 +692,8 @@ def training_dict(t) -> dict:
             "model": {"params_total": p.total, "params_trainable": m.trainable_params,
                       "lora_routed_experts": routed_lora_text(t) if lora and a.moe else None,
                       "lora_refused": lora_refusal(a, t.adapted_targets) if lora else None,
-                      "lora_names_note": lora_names_note(a, t.lora_targets) if lora else None},
+                      "lora_names_note": lora_names_note(a, t.lora_targets) if lora else None,
+                      "attention_note": attention_note(a, t.attention)},
             "memory": {"per_card": True, **{k: float(getattr(m, k)) for k in
                                             ("weights", "gradients", "optimizer", "activations", "overhead",
                                              "total")},

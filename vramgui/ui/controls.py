@@ -66,6 +66,8 @@ from ..core.speed import (
 from ..core.training import (
     ALLOCATOR_FRACTION,
     FOREACH_STEP_BYTES,
+    NO_SDPA,
+    attention_note,
     fused_expert_targets,
     lora_names_note,
     lora_refusal,
@@ -683,6 +685,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 # what peft does with these targets where it is not the plain count: refuses them (Gemma 4's plain
                 # names, a Mamba mixer's out_proj, gate without up) or adapts every routed expert: shown only then
                 self.lora_caution = self._caution_row()
+            if w is self.train_attention:
+                # a model transformers runs without SDPA (soft-capped or sink logits): what it runs instead
+                self.attention_caution = self._caution_row()
         self.inference_rows = [self.weights, self.kv, self.engine, self.attention, self.host, self.prompt,
                                self.cached,
                                self.output,
@@ -1313,6 +1318,19 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self._show_batch_caution(s, training)
         self._show_engine_caution(s, training)
         self._show_lora_caution(training)
+        self._show_attention_caution(training)
+
+    def _show_attention_caution(self, training: bool) -> None:
+        """Below the fine-tuning attention: a model transformers has no SDPA path for runs eager unless a
+        flash-attention implementation is asked for, or eager only (core.training.attention_note)."""
+        t = self.state.training
+        note = attention_note(t.model.architecture, t.attention) if training else None
+        lines = []
+        if note:
+            lines.append(self.tr("transformers runs this model eager unless asked for flash attention.")
+                         if NO_SDPA[t.model.architecture.model_type]
+                         else self.tr("transformers runs this model with eager attention only."))
+        self._show_caution(self.attention_caution, lines, [note] if note else [])
 
     def _show_lora_caution(self, training: bool) -> None:
         """Below the LoRA targets: peft refusing the plain module names on a checkpoint whose vision tower takes them
