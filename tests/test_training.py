@@ -746,12 +746,12 @@ def test_train_says_where_transformers_has_no_sdpa_path(capsys):
     # says transformers runs it eager unless a flash-attention implementation is asked for; eager assumed, none;
     # BLOOM (neither SDPA nor flash attention in transformers) eager only; Llama: none
     assert main(["train", "--model", "gemma2-9b", "--gpu", "h100-sxm", "--method", "lora"]) == 0
-    assert "note: transformers has no SDPA path for this model" in capsys.readouterr().out
+    assert "note: transformers 5.24 has no SDPA path for this model" in capsys.readouterr().out
     assert main(["train", "--model", "gemma2-9b", "--gpu", "h100-sxm", "--attention", "eager", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["model"]["attention_note"] is None
     bloom = ModelPreset(id="bloom", name="BLOOM", family="BLOOM", source="test", config={
         "model_type": "bloom", "hidden_size": 1024, "n_head": 16, "n_layer": 24, "vocab_size": 250880}).architecture
     from vramgui.core.training import attention_note
-    assert attention_note(bloom, "flash").startswith("transformers runs this model with eager attention only")
+    assert attention_note(bloom, "flash").startswith("transformers 5.24 runs this model with eager attention only")
     assert main(["train", "--model", "llama3.1-8b", "--gpu", "h100-sxm", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["model"]["attention_note"] is None

@@ -689,7 +689,8 @@ FP32_EAGER_QK = frozenset({"gptj", "codegen"})
 #: Families transformers runs without SDPA (their classes' ``_supports_sdpa`` is False, transformers 5.24): Gemma 2's
 #: and VaultGemma's soft-capped logits, the sink logits of gpt-oss, MiMo-V2-Flash and Granite's windowed models,
 #: BLOOM's ALiBi, DeepSeek-V4's compressed attention.  Unless a flash-attention implementation is asked for, they
-#: run eager; the value says whether one takes them (``_supports_flash_attn``: not BLOOM's or DeepSeek-V4's).
+#: run eager; the value says whether one takes them (``_supports_flash_attn``: not BLOOM's or DeepSeek-V4's).  (Not
+#: so in every release: transformers 5.17 ran Gemma 2 with SDPA when asked, as the H200 measurements of 2026-12-04 did.)
 NO_SDPA = {"gemma2": True, "vaultgemma": True, "gpt_oss": True, "mimo_v2_flash": True, "granite_swa": True,
            "granitemoe_swa": True, "bloom": False, "deepseek_v4": False}
 
@@ -700,10 +701,10 @@ def attention_note(a: Architecture, attention: str) -> str | None:
     if attention == "eager" or a.model_type not in NO_SDPA:
         return None
     if NO_SDPA[a.model_type]:
-        return ("transformers has no SDPA path for this model (soft-capped or sink logits) and runs it with eager "
+        return ("transformers 5.24 has no SDPA path for this model (soft-capped or sink logits) and runs it with eager "
                 "attention unless it is loaded with a flash-attention implementation (attn_implementation="
                 "\"flash_attention_2\" or a kernel); these figures assume one, 'eager' gives transformers' default")
-    return ("transformers runs this model with eager attention only (no SDPA or flash-attention path): "
+    return ("transformers 5.24 runs this model with eager attention only (no SDPA or flash-attention path): "
             "'eager' gives its figures")
 
 
