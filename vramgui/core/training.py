@@ -29,10 +29,9 @@ Activation Recomputation in Large Transformer Models", §4.1, written for the ac
 backward pass, counted with saved-tensor hooks (``benchmarks/count_hf_activations.py``): no
 dropout masks unless the config asks for dropout (:func:`layer_activation_bytes`); an RMSNorm keeps its fp32
 input; what a weight's gradient needs (a norm's normalized input, a projection's input) is kept only when that
-weight trains, so full
-fine-tuning keeps more a layer than a frozen base with LoRA.  Flash / SDPA attention drops the
-``5·h·s²·b`` scores; full recomputation keeps each layer's ``2·s·b·d`` input and recomputes one
-layer at a time.
+weight trains, so full fine-tuning keeps more a layer than a frozen base with LoRA.  Flash / SDPA attention
+drops the scores eager attention keeps (``6·h·s²·b`` bytes: :func:`eager_attention_bytes`); full recomputation
+keeps each layer's ``2·s·b·d`` input and recomputes one layer at a time.
 
 The peak is the largest of a step's three phases (:func:`training_memory`): the loss at the
 backward pass's start (every stored activation and the logits; PyTorch's ``zero_grad`` has set
@@ -665,11 +664,6 @@ class TrainingMemory:
         return max(phases, key=lambda k: float(np.ravel(phases[k])[0]))
 
 
-#: MoE model types whose router multiplies an fp32 copy of its input (transformers 5.24: ``F.linear(hidden_states.
-#: type(torch.float32), self.weight.type(torch.float32))`` in DeepSeek-V2/V3's family and its kin, HunYuan's fp32
-#: ``wg`` of ``hidden_states.float()``, ERNIE 4.5's ``F.linear(hidden_states.float(), ...)``): when the router trains
-#: (full fine-tuning) its weight's gradient keeps that copy, 4·d a token and MoE layer (counted with saved-tensor
-#: hooks on narrow GLM-4.5 layers: benchmarks/count_hf_activations.py's glm4_moe kind).
 #: Bytes an element of the h·s² attention scores eager attention keeps (transformers 5.24's eager_attention_forward,
 #: counted with saved-tensor hooks on narrow layers of every family transformers builds: benchmarks/
 #: count_hf_activations.py): the softmax's fp32 output and its bf16 copy that multiplies V, 4 + 2; where the attention
@@ -681,10 +675,8 @@ EAGER_SCORE_BYTES = 6
 #: GPT-SW3's, Llama 4's, Falcon's, and those that add sink logits (gpt-oss, MiMo-V2-Flash, DeepSeek-V4)
 BF16_EAGER_SOFTMAX = frozenset({"gpt2", "gpt-sw3", "llama4_text", "falcon", "gpt_oss", "mimo_v2_flash",
                                 "deepseek_v4"})
-
 #: Families whose eager attention multiplies q·kᵀ in fp32 (GPT-J, CodeGen): q and k kept in fp32, 2·(d_q + d_kv) more
 FP32_EAGER_QK = frozenset({"gptj", "codegen"})
-
 
 #: Families transformers runs without SDPA (their classes' ``_supports_sdpa`` is False, transformers 5.24): Gemma 2's
 #: and VaultGemma's soft-capped logits, the sink logits of gpt-oss, MiMo-V2-Flash and Granite's windowed models,
@@ -730,6 +722,11 @@ def eager_attention_bytes(a: Architecture, s) -> np.ndarray:
     return score * h * s + repeated + qk - 4 * h
 
 
+#: MoE model types whose router multiplies an fp32 copy of its input (transformers 5.24: ``F.linear(hidden_states.
+#: type(torch.float32), self.weight.type(torch.float32))`` in DeepSeek-V2/V3's family and its kin, HunYuan's fp32
+#: ``wg`` of ``hidden_states.float()``, ERNIE 4.5's ``F.linear(hidden_states.float(), ...)``): when the router trains
+#: (full fine-tuning) its weight's gradient keeps that copy, 4·d a token and MoE layer (counted with saved-tensor
+#: hooks on narrow GLM-4.5 layers: benchmarks/count_hf_activations.py's glm4_moe kind).
 FP32_ROUTER_INPUT = frozenset({"deepseek_v2", "deepseek_v3", "deepseek_v32", "dots1", "exaone_moe", "glm4_moe",
                                "glm4_moe_lite", "glm4v_moe", "glm_moe_dsa", "kimi_linear", "longcat_flash",
                                "mimo_v2_flash", "nemotron_h", "solar_open", "hunyuan_v1_moe", "ernie4_5_moe"})
