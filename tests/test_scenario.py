@@ -107,3 +107,27 @@ def test_a_quantized_cache_needs_flash_attention_in_llamacpp(engine, kv, attenti
         assert Scenario(**base, kv_dtype=kv, attention="flash").kv_dtype == kv
     # eager attention with an F16 cache, and other engines' eager with block types, as before
     assert Scenario(**{**base, "engine": "hf"}, kv_dtype="q8_0", attention="eager").kv_dtype == "q8_0"
+
+
+def test_hf_runs_a_model_without_an_sdpa_path_eager_by_default():
+    """transformers 5.24 falls back to eager where a model has no SDPA path and none is asked for
+    (PreTrainedModel.get_correct_attn_implementation; Gemma2PreTrainedModel._supports_sdpa = False: soft-capped
+    logits): HF's default attention is then eager, its prompt's scores counted, with a note; asked for, sdpa and flash
+    stay; Llama and the other engines keep their defaults. Gemma 2 9B (16 heads) with a 4,096-token prompt: eager's
+    transient peak holds the scores, 16 x 4,096² of them, at least 2 bytes each (the generic profile's 4: 1 GiB)."""
+    from vramgui.core import estimate_memory
+    from vramgui.core.report import attention_default_note
+    cat = load_catalog()
+    base = dict(model=cat.model("gemma2-9b"), gpu=cat.gpu("h100-sxm"), engine="hf", prompt_tokens=4096)
+    default = Scenario(**base)
+    assert default.attention_impl == "eager" and attention_default_note(default).startswith(
+        "transformers 5.24 has no SDPA path for this model")
+    assert float(estimate_memory(default).activations) == float(estimate_memory(Scenario(**base, attention="eager"))
+                                                                .activations)
+    sdpa = Scenario(**base, attention="sdpa")
+    assert sdpa.attention_impl == "sdpa" and attention_default_note(sdpa) is None
+    assert float(estimate_memory(default).activations) - float(estimate_memory(sdpa).activations) > 16 * 4096**2 * 2
+    assert Scenario(**base, attention="flash").attention_impl == "flash"
+    assert Scenario(**dict(base, model=cat.model("llama3.1-8b"))).attention_impl == "sdpa"
+    assert Scenario(**dict(base, engine="vllm")).attention_impl == "flash"
+    assert attention_default_note(Scenario(**dict(base, engine="vllm"))) is None

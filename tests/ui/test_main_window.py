@@ -1991,7 +1991,8 @@ def test_fine_tuning_a_model_transformers_runs_without_sdpa_says_so(qtbot, win):
     """Gemma 2's soft-capped logits have no SDPA path in transformers (Gemma2PreTrainedModel._supports_sdpa is False):
     with flash / SDPA chosen a caution under the attention says transformers runs it eager unless a flash-attention
     implementation is asked for; eager chosen, none; DeepSeek-V4 runs eager only; Llama has SDPA, none; inference,
-    none. The activations follow the attention: Gemma 2 9B eager keeps more than with flash (no checkpointing)."""
+    none there, but HF transformers' default attention is eager, said under the engine. The activations follow the
+    attention: Gemma 2 9B eager keeps more than with flash (no checkpointing)."""
     from vramgui.core.training import training_memory
     p = win.panel
     choose(qtbot, win, p.model, "gemma2-9b")
@@ -2013,6 +2014,16 @@ def test_fine_tuning_a_model_transformers_runs_without_sdpa_says_so(qtbot, win):
     choose(qtbot, win, p.model, "gemma2-9b")
     choose(qtbot, win, p.mode, "inference")
     assert not p.attention_caution.isVisible()
+    # inference with HF transformers and no attention picked: it runs Gemma 2 eager (core.report.attention_default_
+    # note), said under the engine, and the estimate counts eager's scores; flash picked, neither
+    choose(qtbot, win, p.engine, "hf")
+    choose(qtbot, win, p.attention, "")
+    assert win.state.scenario.attention_impl == "eager"
+    assert p.engine_caution.isVisible() and "runs this model with eager attention unless asked for flash" in \
+        p.engine_caution.text()
+    assert "no SDPA path" in p.engine_caution.toolTip()
+    choose(qtbot, win, p.attention, "flash")
+    assert "eager attention" not in p.engine_caution.text()
 
 
 def test_fine_tuning_an_moe_model_says_how_lora_meets_its_experts(qtbot, win):

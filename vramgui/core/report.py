@@ -18,6 +18,7 @@ from .engines import (
     HF_BNB_EXPERTS,
     HF_BNB_OFFLOAD,
     HF_NO_MPS,
+    HF_NO_SDPA,
     LLAMACPP,
     NO_APPLE_GPU,
     OFFLOAD_ON_FIRST_CARD,
@@ -236,7 +237,7 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "format_note": format_note(s), "default_context_note": default_context_note(s),
                      "fit_margin_note": fit_margin_note(s), "server_context_note": server_context_note(s),
                      "context_cap_note": context_cap_note(s), "one_card_note": one_card_note(s),
-                     "experts_note": experts_note(s)},
+                     "experts_note": experts_note(s), "attention_default_note": attention_default_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -350,7 +351,7 @@ def context_note(s) -> str | None:
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
 NOTE_KEYS = ("context_note", "default_context_note", "fit_margin_note", "server_context_note", "context_cap_note",
              "tp_split_note", "nodes_note", "machines_note", "data_parallel_note", "batched_decode_note", "engine_note",
-             "card_note", "gguf_note", "format_note", "experts_note", "one_card_note")
+             "card_note", "gguf_note", "format_note", "experts_note", "one_card_note", "attention_default_note")
 
 
 def default_context_note(s) -> str | None:
@@ -526,6 +527,17 @@ def engine_note(s) -> str | None:
     return (f"{s.profile.name} does not run on an Apple chip's GPU ({why}; {source}): these figures time it as it "
             "runs on NVIDIA and AMD cards; on a Mac, llama.cpp (GGUF), MLX (its own formats) and HF transformers "
             "(PyTorch's MPS device) run on the GPU")
+
+
+def attention_default_note(s) -> str | None:
+    """Where HF transformers runs the model eager for want of an SDPA path (:data:`engines.HF_NO_SDPA`) and no
+    attention is picked; None elsewhere."""
+    if s.attention or s.engine != "hf" or s.model.architecture.model_type not in HF_NO_SDPA:
+        return None
+    flash = ("; with attn_implementation=\"flash_attention_2\" (or a kernel) it does not: pick flash"
+             if HF_NO_SDPA[s.model.architecture.model_type] else "; it has no flash-attention path either")
+    return ("transformers 5.24 has no SDPA path for this model (soft-capped or sink logits): asked for no attention, "
+            f"it runs eager and holds each prompt's scores{flash}")
 
 
 def pre_mla_gguf_note(model) -> str | None:

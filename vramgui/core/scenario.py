@@ -13,6 +13,7 @@ from .engines import (
     HF_BNB_EXPERTS,
     HF_BNB_UNCONVERTED,
     HF_BNB_VISION,
+    HF_NO_SDPA,
     KV_NEEDS_FLASH,
     KV_TYPES,
     NO_EAGER_ATTENTION,
@@ -188,7 +189,13 @@ class Scenario(BaseModel):
 
     @property
     def attention_impl(self) -> str:
-        return self.attention or self.profile.default_attention
+        """The attention picked, else the engine's default: HF transformers' SDPA, but eager for a model it has no
+        SDPA path for (:data:`~vramgui.core.engines.HF_NO_SDPA`: it falls back to eager when none is asked for)."""
+        if self.attention:
+            return self.attention
+        if self.engine == "hf" and self.model.architecture.model_type in HF_NO_SDPA:
+            return "eager"
+        return self.profile.default_attention
 
     @property
     def stages(self) -> int:

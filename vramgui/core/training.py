@@ -52,6 +52,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .architecture import Architecture
+from .engines import HF_NO_SDPA
 from .formats import WEIGHT_FORMATS, wide_experts
 from .params import count_params
 from .presets import GPU, ModelPreset
@@ -678,21 +679,12 @@ BF16_EAGER_SOFTMAX = frozenset({"gpt2", "gpt-sw3", "llama4_text", "falcon", "gpt
 #: Families whose eager attention multiplies q·kᵀ in fp32 (GPT-J, CodeGen): q and k kept in fp32, 2·(d_q + d_kv) more
 FP32_EAGER_QK = frozenset({"gptj", "codegen"})
 
-#: Families transformers runs without SDPA (their classes' ``_supports_sdpa`` is False, transformers 5.24): Gemma 2's
-#: and VaultGemma's soft-capped logits, the sink logits of gpt-oss, MiMo-V2-Flash and Granite's windowed models,
-#: BLOOM's ALiBi, DeepSeek-V4's compressed attention.  Unless a flash-attention implementation is asked for, they
-#: run eager; the value says whether one takes them (``_supports_flash_attn``: not BLOOM's or DeepSeek-V4's).  (Not
-#: so in every release: transformers 5.17 ran Gemma 2 with SDPA when asked, as the H200 measurements of 2026-12-04 did.)
-NO_SDPA = {"gemma2": True, "vaultgemma": True, "gpt_oss": True, "mimo_v2_flash": True, "granite_swa": True,
-           "granitemoe_swa": True, "bloom": False, "deepseek_v4": False}
-
-
 def attention_note(a: Architecture, attention: str) -> str | None:
     """Where the job assumes flash / SDPA attention that transformers does not run this model with
-    (:data:`NO_SDPA`): what it runs instead."""
-    if attention == "eager" or a.model_type not in NO_SDPA:
+    (:data:`HF_NO_SDPA`): what it runs instead."""
+    if attention == "eager" or a.model_type not in HF_NO_SDPA:
         return None
-    if NO_SDPA[a.model_type]:
+    if HF_NO_SDPA[a.model_type]:
         return ("transformers 5.24 has no SDPA path for this model (soft-capped or sink logits) and runs it with eager "
                 "attention unless it is loaded with a flash-attention implementation (attn_implementation="
                 "\"flash_attention_2\" or a kernel); these figures assume one, 'eager' gives transformers' default")

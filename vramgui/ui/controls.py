@@ -19,6 +19,7 @@ from ..core.engines import (
     HF_BNB_EXPERTS,
     HF_BNB_OFFLOAD,
     HF_NO_MPS,
+    HF_NO_SDPA,
     LLAMACPP,
     NO_APPLE_GPU,
     NO_EAGER_ATTENTION,
@@ -43,6 +44,7 @@ from ..core.fit import auto_fit_headroom, context_cap, server_context
 from ..core.memory import replicates_latent
 from ..core.offload import COPIED_SHARE, PCIE_COPY_EFFICIENCY, PINNED_COPY_EFFICIENCY, staging_bytes
 from ..core.report import (
+    attention_default_note,
     batched_decode_note,
     context_cap_note,
     engine_note,
@@ -66,7 +68,6 @@ from ..core.speed import (
 from ..core.training import (
     ALLOCATOR_FRACTION,
     FOREACH_STEP_BYTES,
-    NO_SDPA,
     attention_note,
     fused_expert_targets,
     lora_names_note,
@@ -1328,7 +1329,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         lines = []
         if note:
             lines.append(self.tr("transformers runs this model eager unless asked for flash attention.")
-                         if NO_SDPA[t.model.architecture.model_type]
+                         if HF_NO_SDPA[t.model.architecture.model_type]
                          else self.tr("transformers runs this model with eager attention only."))
         self._show_caution(self.attention_caution, lines, [note] if note else [])
 
@@ -1446,7 +1447,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         offloaded weights for every pass (core.report.offload_note); a card the engine's builds, or HF transformers'
         FlashAttention-2, do not list (core.report.card_note); where the model's own context does not fit the cache:
         vLLM does not start, SGLang caps requests (core.report.context_cap_note); weights the engine loads on one card
-        (HF transformers' NVFP4), with several cards (core.report.one_card_note) or System RAM entered."""
+        (HF transformers' NVFP4), with several cards (core.report.one_card_note) or System RAM entered; HF
+        transformers' eager attention by default for a model it has no SDPA path for
+        (core.report.attention_default_note)."""
         lines, tips = [], []
         noted = not training and engine_note(s) is not None
         if noted and s.engine == "hf":      # (its weights are among HF_NO_MPS)
@@ -1476,6 +1479,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             lines.append(self.tr("{engine} does not load {format} weights as stored.").format(
                 engine=core_name(s.profile.name), format=core_name(s.weight_format.name)))
             tips.append(core_name(why) + f".\n({source})")
+        eager = None if training else attention_default_note(s)
+        if eager:                               # (HF transformers has no SDPA path for the model: eager by default)
+            lines.append(self.tr("{engine} runs this model with eager attention unless asked for flash.").format(
+                engine=core_name(s.profile.name)))
+            tips.append(eager)
         if not training and experts_note(s):    # (HF transformers' bitsandbytes leaves an MoE model's experts 16-bit)
             lines.append(self.tr("{engine} leaves this model's routed experts in 16 bits.").format(
                 engine=core_name(s.profile.name)))
