@@ -12,8 +12,8 @@ all. Runs on the CPU in seconds::
     python benchmarks/count_hf_activations.py --adapted q,v    # only q_proj and v_proj
     python benchmarks/count_hf_activations.py --lora q,k,v,o,gate,up,down   # peft LoRA (needs peft)
 
-Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2,
-GLM-4.5's and Qwen2-MoE's MoE, the MLP activations of Phi-2, GPT-J, OPT and Apertus, and (``--attention eager``)
+Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2, GLM-4.5's,
+dots.llm1's and Qwen2-MoE's MoE, the MLP activations of Phi-2, GPT-J, OPT and Apertus, and (``--attention eager``)
 GPT-2's and Gemma 2's eager scores. The shape keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values
 1,024, MLP 9,728) divided by 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
 """
@@ -46,6 +46,11 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          "glm4_moe": {"model_type": "glm4_moe", "hidden_size": 256, "pad_token_id": 0, "n_routed_experts": 8,
                       "n_shared_experts": 1, "first_k_dense_replace": 0, "n_group": 1, "topk_group": 1,
                       "num_experts_per_tok": 2, "moe_intermediate_size": 96, "partial_rotary_factor": 1.0},
+         # dots.llm1's layers (dots1): Qwen3's per-head q/k norms, a DeepSeek-V3 router in fp32, a shared expert of 96
+         # beside 8 routed ones (top 2, width 96)
+         "dots1": {"model_type": "dots1", "hidden_size": 256, "pad_token_id": 0, "n_routed_experts": 8,
+                   "n_shared_experts": 1, "first_k_dense_replace": 0, "n_group": 1, "topk_group": 1,
+                   "num_experts_per_tok": 2, "moe_intermediate_size": 96},
          # Qwen2-MoE's layers: a shared expert of 96 under a sigmoid gate beside 8 routed ones (top 2, width 96)
          "qwen2_moe": {"model_type": "qwen2_moe", "num_experts": 8, "num_experts_per_tok": 2,
                        "moe_intermediate_size": 96, "shared_expert_intermediate_size": 96, "decoder_sparse_step": 1,

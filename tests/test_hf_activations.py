@@ -270,3 +270,12 @@ def test_eager_attention_keeps_its_scores_and_the_repeated_heads(count):
     # GPT-2's softmax in bf16 (2 bytes) and its attention's dropout, the mask and the dropout's output (1 + 2):
     # Korthikanti et al.'s 5 x h x s, within 0.1 % of the count
     assert eager(count, "gpt2") == pytest.approx(count.layer_bytes_per_token("gpt2", attention="eager"), rel=0.001)
+
+
+def test_dots_llm1_has_qwen3s_qk_norms(count):
+    # dots.llm1 (dots1) normalizes each query and key head as Qwen3 does (Dots1Attention's q_norm / k_norm over the
+    # head's 32): 4 x (256 + 64) + 4 x (8 + 2) fp32 and 2 x (256 + 64) normalized, 1,960 a token. Its MoE layer as
+    # GLM-4.5's (test above, fp32 router): 10,824 + 1,960 = 12,784, within 1 % of the count (the routing's indices,
+    # about 90 bytes); without the norms it read 16 % under
+    assert estimate(count, "dots1", trained=True) == 10824 + 1960 == 12784
+    assert count.layer_bytes_per_token("dots1") == pytest.approx(12784, rel=0.01)

@@ -185,6 +185,19 @@ def test_llama_3_2_vision_cross_attention_layers_hold_no_context_cache():
     assert estimate_memory(s).kv_bytes_per_token == 32 * 2 * 8 * 128 * 2
 
 
+def test_dots_llm1_counts_as_transformers_builds_it():
+    """dots.llm1 (dots1, not a checked type: its default config names no experts) normalizes each query and key head
+    (Dots1Attention's q_norm and k_norm, d_h weights each a layer) and biases its router's choice per expert
+    (e_score_correction_bias, a buffer of one per routed expert): with 8 experts and with 128 (top 6, 2 shared, the
+    first layer dense), vramgui's count is transformers' (it was 8 and 256 short, and the q/k norms' weights too)."""
+    for kw in ({"n_routed_experts": 8, "num_experts_per_tok": 2, "n_shared_experts": 2, "num_hidden_layers": 4},
+               {"n_routed_experts": 128, "num_experts_per_tok": 6, "n_shared_experts": 2, "num_hidden_layers": 3}):
+        config = CONFIG_MAPPING["dots1"](first_k_dense_replace=1, n_group=1, topk_group=1, **kw)
+        a = architecture_from_hf_config(json.loads(config.to_json_string(use_diff=False)), source="dots1")
+        assert a.qk_norm and a.moe.router_bias
+        assert count_params(a).total == hf_count(config, vision=False)
+
+
 def test_shared_sparse_attention_indexers():
     # GLM-5.2's indexer_types: the first 3 layers and every 4th after them own an indexer (21 of 78), the
     # others reuse its choice and hold none (transformers builds it so); the index key is cached only there

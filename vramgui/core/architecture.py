@@ -698,13 +698,13 @@ _NO_O_BIAS = {"glm", "glm4", "glm4_moe", "glm4v_text"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
 _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gpt_oss", "glm4_moe", "glm4_moe_lite",
                 "nemotron_h", "kimi_linear", "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe",
-                "sarvam_mla", "sarvam_moe", "solar_open"}
+                "sarvam_mla", "sarvam_moe", "solar_open", "dots1"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {"lfm2", "lfm2_moe", "lfm3", "qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4",
             "exaone_moe", "afmoe", "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "qwen3_vl_text",
-            "qwen3_vl_moe_text"} | _GATED_DELTANET
+            "qwen3_vl_moe_text", "dots1"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "minimax_m2"}
 # q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
