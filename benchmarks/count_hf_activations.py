@@ -14,8 +14,8 @@ all. Runs on the CPU in seconds::
 
 Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2, GLM-4.5's,
 dots.llm1's and Qwen2-MoE's MoE, the MLP activations of Phi-2, GPT-J, OPT and Apertus, and (``--attention eager``)
-GPT-2's and Gemma 2's eager scores. The shape keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and values
-1,024, MLP 9,728) divided by 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
+GPT-2's, Gemma 2's and MPT's eager scores. The shape keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and
+values 1,024, MLP 9,728) divided by 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
 """
 
 from __future__ import annotations
@@ -74,8 +74,10 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          "gpt2": {"model_type": "gpt2", "hidden_size": 256, "n_inner": 608, "num_key_value_heads": 8,
                   "n_positions": 4096, "resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.1},
          "gemma2": {"model_type": "gemma2", "query_pre_attn_scalar": 32, "sliding_window": 4096,
-                    "attn_logit_softcapping": 50.0, "final_logit_softcapping": None}}
-EAGER_ONLY = {"gemma2"}     # (transformers refuses SDPA for soft-capped attention)
+                    "attn_logit_softcapping": 50.0, "final_logit_softcapping": None},
+         # MPT: its own attention in Python (ALiBi, fused Wqkv, no GQA: 8 heads of 20), LayerNorms without biases
+         "mpt": {"model_type": "mpt", "n_heads": 8, "num_key_value_heads": 8, "head_dim": 20, "expansion_ratio": 4}}
+EAGER_ONLY = {"gemma2", "mpt"}     # (transformers refuses SDPA for soft-capped attention; MPT's is its own)
 # (their SDPA on the CPU takes the math path where the attention drops weights, unlike CUDA's kernels)
 EAGER_KINDS = {"gpt2"}
 FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only

@@ -279,3 +279,13 @@ def test_dots_llm1_has_qwen3s_qk_norms(count):
     # about 90 bytes); without the norms it read 16 % under
     assert estimate(count, "dots1", trained=True) == 10824 + 1960 == 12784
     assert count.layer_bytes_per_token("dots1") == pytest.approx(12784, rel=0.01)
+
+
+def test_mpt_runs_its_own_eager_attention(count):
+    # MPT (transformers runs its own attention, eager only: engines.HF_NO_SDPA), width 160, 8 heads of 20, no GQA,
+    # MLP 640, two LayerNorms without biases, every weight trained, s = 64: attention 2 x 160 + 4 x 160 + 2 x 160 and
+    # the softmax's fp32 output and bf16 copy 6 x 8 x 64 = 4,352; the GELU MLP's input and fc2's 4 x 640 = 2,560; each
+    # LayerNorm's bf16 input, mean and rstd and its output 2 x (2 x 160 + 8 + 2 x 160) = 1,296: 8,208, the count's
+    # within 8 bytes (its means and rstds in bf16 on the CPU)
+    assert eager(count, "mpt") == 1280 + 3072 + 2560 + 1296 == 8208
+    assert count.layer_bytes_per_token("mpt", attention="eager") == pytest.approx(8208, abs=8)

@@ -185,6 +185,23 @@ def test_llama_3_2_vision_cross_attention_layers_hold_no_context_cache():
     assert estimate_memory(s).kv_bytes_per_token == 32 * 2 * 8 * 128 * 2
 
 
+def test_mpt_reads_its_own_keys():
+    """MPT's config names its sizes d_model, n_heads, n_layers, expansion_ratio and max_seq_len, and its LayerNorms
+    learn no bias (transformers' MptBlock): MPT-7B's shape (mosaicml/mpt-7b's config.json: d_model 4,096, 32 heads,
+    32 layers, vocabulary 50,432, 2,048 tokens; "6.7B parameters" on its model card) counts 6,649,286,656 as
+    transformers builds it (it was refused: no num_hidden_layers). With HF transformers and no attention picked it runs
+    eager (its own attention: engines.HF_NO_SDPA)."""
+    from vramgui.core import Scenario
+    from vramgui.core.presets import ModelPreset
+    config = CONFIG_MAPPING["mpt"](d_model=4096, n_heads=32, n_layers=32, vocab_size=50432, max_seq_len=2048)
+    raw = json.loads(config.to_json_string(use_diff=False))
+    a = architecture_from_hf_config(raw, source="mpt-7b")
+    assert count_params(a).total == hf_count(config) == 6_649_286_656
+    assert a.max_context == 2048 and a.intermediate_size == 4 * 4096 and not a.norm_bias and layout_note(a) is None
+    model = ModelPreset(id="mpt-7b", name="MPT-7B", family="MPT", source="test", config=raw)
+    assert Scenario(model=model, gpu=CAT.gpu("a100-80gb"), engine="hf").attention_impl == "eager"
+
+
 def test_dots_llm1_counts_as_transformers_builds_it():
     """dots.llm1 (dots1, not a checked type: its default config names no experts) normalizes each query and key head
     (Dots1Attention's q_norm and k_norm, d_h weights each a layer) and biases its router's choice per expert

@@ -402,6 +402,7 @@ class Architecture(BaseModel):
     mlp_bias: bool = False
     norm_kind: Literal["rms", "layer", "none"] = Field("rms", description=(
         "rms: a weight per channel; layer: a weight and a bias; none: no learned weights (OLMo 1)"))
+    norm_bias: bool = Field(True, description="a LayerNorm learns a bias beside its weight (not MPT's)")
     norms_per_layer: int = Field(2, ge=0, le=8)
     embedding_norm: bool = Field(False, description="a norm right after the token embedding (BLOOM)")
     qk_norm: bool = Field(False, description="per-head RMSNorm on q and k (Qwen3)")
@@ -610,6 +611,11 @@ class Architecture(BaseModel):
         return self.ffn_layers - self.moe_layers
 
     @property
+    def norm_vectors(self) -> int:
+        """Learned vectors a norm has: RMSNorm's weight, LayerNorm's weight and (where it has one) bias, none."""
+        return {"rms": 1, "layer": 2 if self.norm_bias else 1, "none": 0}[self.norm_kind]
+
+    @property
     def noop_blocks(self) -> int:
         """Empty sub-blocks (:attr:`empty_sub_blocks`): the layers without attention and those without an MLP."""
         return self.mixerless_layers + self.ffnless_layers if self.empty_sub_blocks else 0
@@ -727,6 +733,8 @@ _FP32_NORM_WEIGHT = {"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemm
 # normalization's), then the weight in fp32 (modeling_cohere.py CohereLayerNorm, modeling_cohere2.py Cohere2LayerNorm,
 # transformers 5.24)
 _CENTRED_FP32_NORM = {"cohere", "cohere2"}
+# LayerNorms without a bias (transformers' MptBlock sets norm_1.bias = None, norm_2's and norm_f's alike)
+_NORM_WITHOUT_BIAS = {"mpt"}
 # Dropouts on the attention's and MLP's outputs, by family (transformers 5.24's modeling code): (config key, the
 # config class's default, how many a layer applies). GPT-2, StarCoder, GPT-J, CodeGen, Phi-2, Phi-3: resid_pdrop
 # after the attention and after the MLP; OPT: dropout likewise; GPT-NeoX, BLOOM: hidden_dropout likewise; StarCoder
@@ -798,7 +806,7 @@ CHECKED_MODEL_TYPES = frozenset({
     "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium",
     "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2",
     "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash",
-    "minicpm3", "minimax", "minimax_m2", "ministral", "ministral3", "mistral", "mistral4", "mixtral",
+    "minicpm3", "minimax", "minimax_m2", "ministral", "ministral3", "mistral", "mistral4", "mixtral", "mpt",
     "mllama_text_model", "nemotron", "nemotron_h", "nemotron-nas", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi",
     "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text",
     "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe",
@@ -811,7 +819,7 @@ CHECKED_MODEL_TYPES = frozenset({
 TIED_BY_DEFAULT = frozenset({
     "bloom", "cohere", "cohere2", "ernie4_5", "ernie4_5_moe", "falcon", "gemma", "gemma2", "gemma3_text",
     "gemma4_text", "gpt-sw3", "gpt2", "gpt_bigcode", "granite_swa", "minicpm3", "opt", "qwen3_vl_moe_text",
-    "lfm2", "lfm2_moe", "lfm3", "smollm3", "starcoder2", "vaultgemma", "youtu",
+    "lfm2", "lfm2_moe", "lfm3", "mpt", "smollm3", "starcoder2", "vaultgemma", "youtu",
 })
 
 
@@ -915,10 +923,12 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     blocks = _nemotron_blocks(cfg, source) if mt == "nemotron_h" else None   # Nemotron-H's layer kinds
 
     d = _int(_need(cfg, source, "hidden_size", "n_embd", "d_model"), source, "hidden_size")
-    L = _int(_need(cfg, source, "num_hidden_layers", "num_layers", "n_layer"), source, "num_hidden_layers")
+    L = _int(_need(cfg, source, "num_hidden_layers", "num_layers", "n_layer", "n_layers"), source,
+             "num_hidden_layers")
     if blocks:
         L = len(blocks)   # transformers: the pattern decides, num_hidden_layers is legacy
-    h = _int(_need(cfg, source, "num_attention_heads", "n_head", "num_heads"), source, "num_attention_heads")
+    h = _int(_need(cfg, source, "num_attention_heads", "n_head", "num_heads", "n_heads"), source,
+             "num_attention_heads")
     V = _int(_need(cfg, source, "vocab_size", "padded_vocab_size"), source, "vocab_size")
     for value, field in ((d, "hidden_size"), (L, "num_hidden_layers"), (h, "num_attention_heads"), (V, "vocab_size")):
         if value < 1:
@@ -949,6 +959,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         f = None if f is None else _int(f, source, "intermediate_size") // 2
     if mt == "llama4_text":  # intermediate_size is the experts' width; the dense layers' is its own key
         f = get("intermediate_size_mlp", default=f)
+    if mt == "mpt":   # MPT's MLP: expansion_ratio times the width (transformers' MptMLP: 4, its released ratio)
+        f = _int(get("expansion_ratio", default=4), source, "expansion_ratio") * d
     if f is None and mt in _UNGATED:
         f = 4 * d
     moe = _moe_from_hf(cfg, mt, source, L, blocks)
@@ -966,7 +978,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
                           field="intermediate_size")
     f = _int(f, source, "intermediate_size")
 
-    max_ctx = get("max_position_embeddings", "seq_length", "n_positions", "max_sequence_length",
+    max_ctx = get("max_position_embeddings", "seq_length", "n_positions", "max_sequence_length", "max_seq_len",
                   default=1_048_576 if mt == "kimi_linear" else 4096)    # (KimiLinearConfig's default)
     if mt == "chatglm":
         max_ctx = get("seq_length", "max_position_embeddings", default=max_ctx)
@@ -989,6 +1001,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         norm_kind = "rms"    # a LayerNorm without a bias: one learned vector, as RMSNorm has
     if mt == "olmo":
         norm_kind = "none"   # OLMo 1's LayerNorm learns nothing
+    norm_bias = mt not in _NORM_WITHOUT_BIAS
 
     norms_per_layer = 4 if mt in _FOUR_NORMS else 1 if mt in _ONE_NORM else 2
     if mt == "lfm3" and cfg.get("use_sandwich_norm", True):
@@ -1072,7 +1085,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             attention_dropout=_above_zero(cfg.get(*_ATTENTION_DROPOUT.get(mt, ("attention_dropout", 0.0)))),
             attention_softcap=_above_zero(cfg.get("attn_logit_softcapping")),
             qkv_bias=qkv_bias, o_bias=o_bias,
-            mlp_bias=mlp_bias, norm_kind=norm_kind, norms_per_layer=norms_per_layer,
+            mlp_bias=mlp_bias, norm_kind=norm_kind, norm_bias=norm_bias, norms_per_layer=norms_per_layer,
             embedding_norm=mt == "bloom", scalars_per_layer=_SCALARS_PER_LAYER.get(mt, 0),
             lm_head_bias=mt in ("phi", "gptj", "codegen") or cfg.get("lm_head_bias") is True,
             qk_norm=qk_norm and not qk_full and mt not in _QK_NORM_WEIGHTLESS, qk_norm_full=qk_full,

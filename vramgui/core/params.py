@@ -161,19 +161,18 @@ def mlp_params(d: int, f: int, gated: bool, bias: bool) -> tuple[int, int]:
     return mats * d * f, biases
 
 
-_NORM_VECTORS = {"rms": 1, "layer": 2, "none": 0}   # learned vectors per norm: weight (+ bias)
 
 
 def norm_params_per_layer(a: Architecture) -> int:
     """Norms of one layer, the q/k norms and MLA's latent norms apart (see :func:`norm_params`)."""
-    return a.norms_per_layer * a.hidden_size * _NORM_VECTORS[a.norm_kind]
+    return a.norms_per_layer * a.hidden_size * a.norm_vectors
 
 
 def norm_params(a: Architecture) -> int:
     """Every layer's norms: q/k norms only where attention is, a gated norm over the value
     head width in each Gated DeltaNet layer."""
     n = a.num_layers * (norm_params_per_layer(a) + a.scalars_per_layer)
-    n -= a.noop_blocks * a.hidden_size * _NORM_VECTORS[a.norm_kind]    # an empty sub-block has no norm before it
+    n -= a.noop_blocks * a.hidden_size * a.norm_vectors    # an empty sub-block has no norm before it
     if a.mla:   # the latent's norms, in the attention layers only (Kimi Linear's KDA layers have none)
         n += a.attention_layers * (a.mla.kv_lora_rank + (a.mla.q_lora_rank or 0))
     if a.qk_norm and a.mla:
@@ -228,7 +227,7 @@ def count_params(a: Architecture) -> ParamGroups:
         per_layer = d * a.num_layers * a.per_layer_input + a.num_layers * 2 * d * a.per_layer_input
     per_layer_table = a.per_layer_vocab * a.num_layers * a.per_layer_input
     embedding = (a.vocab_size + a.extra_token_rows) * d + a.learned_positions * d + per_layer_table
-    final_norm = d * _NORM_VECTORS[a.norm_kind] * (2 if a.embedding_norm else 1)
+    final_norm = d * a.norm_vectors * (2 if a.embedding_norm else 1)
     index_w = index_norm = 0
     if a.indexer:   # its query from the query latent, one key head, a weight per head; a LayerNorm on the key
         x = a.indexer

@@ -69,14 +69,14 @@ TARGET_ALIASES = {"q_proj": "q", "k_proj": "k", "v_proj": "v", "o_proj": "o", "o
                   "in_proj_a": "in_proj", "in_proj_b": "in_proj", "dense_h_to_4h": "up", "dense_4h_to_h": "down",
                   "output_linear": "down"}
 #: Module names of fused projections (:data:`FUSED_PROJECTIONS`), each standing for all its roles.
-TARGET_GROUP_ALIASES = {"qkv_proj": ("q", "k", "v"), "query_key_value": ("q", "k", "v"),
+TARGET_GROUP_ALIASES = {"qkv_proj": ("q", "k", "v"), "query_key_value": ("q", "k", "v"), "Wqkv": ("q", "k", "v"),
                         "gate_up_proj": ("gate", "up"), "input_linear": ("gate", "up"),
                         "q_a_proj": ("q",), "q_b_proj": ("q",), "kv_a_proj_with_mqa": ("k", "v"),
                         "kv_b_proj": ("k", "v")}
 
 #: Projections transformers builds as one linear module (their modeling files, transformers 5.24): Phi-3's qkv_proj
 #: and gate_up_proj, Falcon's, GPT-NeoX's and BLOOM's query_key_value, CodeGen's qkv_proj, GPT-2's and StarCoder's
-#: c_attn (GPT-2's a Conv1D, which peft adapts alike), GLM's and GLM-4's gate_up_proj, Granite 4's and
+#: c_attn (GPT-2's a Conv1D, which peft adapts alike), MPT's Wqkv, GLM's and GLM-4's gate_up_proj, Granite 4's and
 #: GraniteMoeShared's shared_mlp.input_linear (gate and up).
 #: peft adapts such a module as one matrix: targeting any of its roles adapts it, r·(d_in + its outputs summed)
 #: once, and the adapter keeps its input once (counted with saved-tensor hooks on a narrow Phi-3:
@@ -84,6 +84,7 @@ TARGET_GROUP_ALIASES = {"qkv_proj": ("q", "k", "v"), "query_key_value": ("q", "k
 FUSED_PROJECTIONS = {"phi3": (("q", "k", "v"), ("gate", "up")), "falcon": (("q", "k", "v"),),
                      "gpt_neox": (("q", "k", "v"),), "bloom": (("q", "k", "v"),), "codegen": (("q", "k", "v"),),
                      "gpt2": (("q", "k", "v"),), "gpt-sw3": (("q", "k", "v"),), "gpt_bigcode": (("q", "k", "v"),),
+                     "mpt": (("q", "k", "v"),),
                      "glm": (("gate", "up"),), "glm4": (("gate", "up"),), "glm4v_text": (("gate", "up"),),
                      "granitemoehybrid": (("gate", "up"),), "granitemoeshared": (("gate", "up"),)}
 #: Vision towers (their config's model_type) whose linear modules transformers 5.24 names as the language model's
