@@ -117,7 +117,9 @@ def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...]
 
 
 def _saved_bytes(torch, model) -> int:
-    params = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    # (parameters and buffers are the model's, not activations: GPT-Neo's attention saves a slice of its causal-mask
+    # buffer, whose storage is the whole 4,096 x 4,096 table)
+    params = {p.untyped_storage().data_ptr() for p in (*model.parameters(), *model.buffers())}
     storages: dict[int, int] = {}
 
     def pack(t):

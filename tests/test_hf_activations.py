@@ -289,3 +289,33 @@ def test_mpt_runs_its_own_eager_attention(count):
     # within 8 bytes (its means and rstds in bf16 on the CPU)
     assert eager(count, "mpt") == 1280 + 3072 + 2560 + 1296 == 8208
     assert count.layer_bytes_per_token("mpt", attention="eager") == pytest.approx(8208, abs=8)
+
+
+def test_gpt_neo_multiplies_its_queries_and_keys_in_fp32(count):
+    # GPT-Neo's own attention (transformers runs no SDPA for it: engines.HF_NO_SDPA) multiplies q·kᵀ in fp32, as
+    # GPT-J's: a narrow layer (width 256, 8 heads of 32, MLP 608 in gelu_new, global and local layers alternating,
+    # every weight trained, s = 64) keeps SDPA's terms but the log-sum-exp, 2 x 256 + 4 x 256 + 2 x 256, the fp32
+    # copies of q and k 2 x (256 + 256), the softmax's fp32 output and bf16 copy 6 x 8 x 64, the MLP's 10 x 608 and two
+    # LayerNorms 2 x (2 x 256 + 8 + 2 x 256): 14,288, the count's within 8 bytes (its causal-mask buffer, which
+    # the attention saves a slice of, is the model's, not an activation)
+    import json
+
+    import torch
+    import transformers
+
+    def per_layer(layers: int):
+        config = transformers.AutoConfig.for_model(
+            "gpt_neo", hidden_size=256, num_heads=8, num_layers=layers, intermediate_size=608, vocab_size=1000,
+            max_position_embeddings=4096, attention_types=[[["global", "local"], layers // 2]], window_size=16)
+        config._attn_implementation = "eager"
+        torch.manual_seed(0)
+        model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16).train()
+        return count._saved_bytes(torch, model), config
+
+    (two, config), (four, _) = per_layer(2), per_layer(4)
+    counted = (four - two) / 2 / (count.TOKENS[0] * count.TOKENS[1])
+    a = architecture_from_hf_config(json.loads(config.to_json_string(use_diff=False)))
+    s = count.TOKENS[0]
+    kept = float(layer_activation_bytes(a, s, 1, "eager", trained=True)) / s
+    assert kept == 2048 + 1024 + 3072 + 10 * 608 + 2 * (2 * 256 + 8 + 2 * 256) == 14288
+    assert counted == pytest.approx(kept, abs=8)

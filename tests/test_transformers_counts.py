@@ -202,6 +202,22 @@ def test_mpt_reads_its_own_keys():
     assert Scenario(model=model, gpu=CAT.gpu("a100-80gb"), engine="hf").attention_impl == "eager"
 
 
+def test_gpt_neo_counts_as_transformers_builds_it():
+    """GPT-Neo (its MLP 4 x the width where intermediate_size is null, learned positions, no q/k/v biases, tied
+    output): its default config is GPT-Neo 1.3B's shape (EleutherAI/gpt-neo-1.3B: width 2,048, 24 layers, 16 heads,
+    2,048 positions), 1,315,575,808 as transformers builds it (it was refused: no intermediate_size). It multiplies
+    in gelu_new; with HF transformers and no attention picked it runs eager (its own attention)."""
+    from vramgui.core import Scenario
+    from vramgui.core.presets import ModelPreset
+    config = CONFIG_MAPPING["gpt_neo"]()
+    raw = json.loads(config.to_json_string(use_diff=False))
+    a = architecture_from_hf_config(raw, source="gpt-neo-1.3B")
+    assert count_params(a).total == hf_count(config) == 1_315_575_808
+    assert a.mlp_activation == "gelu_new" and a.learned_positions == 2048 and layout_note(a) is None
+    model = ModelPreset(id="gpt-neo-1.3b", name="GPT-Neo 1.3B", family="GPT-Neo", source="test", config=raw)
+    assert Scenario(model=model, gpu=CAT.gpu("rtx4090"), engine="hf").attention_impl == "eager"
+
+
 def test_dots_llm1_counts_as_transformers_builds_it():
     """dots.llm1 (dots1, not a checked type: its default config names no experts) normalizes each query and key head
     (Dots1Attention's q_norm and k_norm, d_h weights each a layer) and biases its router's choice per expert

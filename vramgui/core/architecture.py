@@ -691,7 +691,7 @@ _FLAT_VL = {"qwen2_vl", "qwen2_5_vl"}
 _LLAVA = {"llava", "llava_next", "llava_next_video"}
 # Model types whose MLP has two matrices (up, down) rather than three.
 # (BERT's family among them: encoders transformers can also build as decoders)
-_UNGATED = {"gpt_bigcode", "gpt2", "falcon", "starcoder2", "opt", "gpt_neox", "bloom", "phi", "mpt",
+_UNGATED = {"gpt_bigcode", "gpt2", "falcon", "starcoder2", "opt", "gpt_neox", "bloom", "phi", "mpt", "gpt_neo",
             "gptj", "codegen", "nemotron_h", "nemotron", "apertus", "arcee", "nanochat", "jais2", "persimmon",
             "apertus1p5", "apertus1p5_text", "bert", "roberta", "camembert", "data2vec-text", "ernie", "xlm-roberta",
             "xlm-roberta-xl", "roberta-prelayernorm", "big_bird", "xmod", "roc_bert", "roformer", "rembert",
@@ -743,7 +743,7 @@ _NORM_WITHOUT_BIAS = {"mpt"}
 # and hidden_dropout after the MLP
 _RESIDUAL_DROPOUTS = {"gpt2": (("resid_pdrop", 0.1, 2),), "gpt-sw3": (("resid_pdrop", 0.1, 2),),
                       "gpt_bigcode": (("resid_pdrop", 0.1, 2),), "seed_oss": (("residual_dropout", 0.1, 2),),
-                      "emu3": (("attention_dropout", 0.1, 2),),
+                      "emu3": (("attention_dropout", 0.1, 2),), "gpt_neo": (("resid_dropout", 0.0, 2),),
                       "gptj": (("resid_pdrop", 0.0, 2),), "codegen": (("resid_pdrop", 0.0, 2),),
                       "phi": (("resid_pdrop", 0.0, 2),), "phi3": (("resid_pdrop", 0.0, 2),),
                       "opt": (("dropout", 0.1, 2),), "gpt_neox": (("hidden_dropout", 0.0, 2),),
@@ -802,11 +802,12 @@ CHECKED_MODEL_TYPES = frozenset({
     "afmoe", "apertus", "arcee", "bamba", "bloom", "chatglm", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2",
     "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe",
     "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4",
-    "glm4_moe", "glm4_moe_lite", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neox", "gpt_oss",
-    "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium",
-    "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2",
-    "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash",
-    "minicpm3", "minimax", "minimax_m2", "ministral", "ministral3", "mistral", "mistral4", "mixtral", "mpt",
+    "glm4_moe", "glm4_moe_lite", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neo", "gpt_neox",
+    "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared",
+    "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba",
+    "kimi_k2", "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum",
+    "mimo_v2_flash", "minicpm3", "minimax", "minimax_m2", "ministral", "ministral3", "mistral", "mistral4", "mixtral",
+    "mpt",
     "mllama_text_model", "nemotron", "nemotron_h", "nemotron-nas", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi",
     "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text",
     "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe",
@@ -819,7 +820,7 @@ CHECKED_MODEL_TYPES = frozenset({
 TIED_BY_DEFAULT = frozenset({
     "bloom", "cohere", "cohere2", "ernie4_5", "ernie4_5_moe", "falcon", "gemma", "gemma2", "gemma3_text",
     "gemma4_text", "gpt-sw3", "gpt2", "gpt_bigcode", "granite_swa", "minicpm3", "opt", "qwen3_vl_moe_text",
-    "lfm2", "lfm2_moe", "lfm3", "mpt", "smollm3", "starcoder2", "vaultgemma", "youtu",
+    "lfm2", "lfm2_moe", "lfm3", "mpt", "gpt_neo", "smollm3", "starcoder2", "vaultgemma", "youtu",
 })
 
 
@@ -1052,7 +1053,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         sw, sw_layers = compressed.window, L   # every layer attends to its window beside its compressed entries
 
     learned_positions = 0
-    if mt in ("gpt_bigcode", "gpt2", "opt"):
+    if mt in ("gpt_bigcode", "gpt2", "opt", "gpt_neo"):
         learned_positions = _int(get("n_positions", "max_position_embeddings", default=max_ctx), source,
                                  "n_positions")
         if mt == "opt":
@@ -1552,7 +1553,8 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
 
 # (q/k/v, output projection, MLP) biases fixed by a family's modelling code, whatever its config says
 _FIXED_BIASES = {"gpt_bigcode": (True, True, True), "gpt2": (True, True, True), "phi": (True, True, True),
-                 "bloom": (True, True, True), "gptj": (False, False, True), "codegen": (False, False, True)}
+                 "bloom": (True, True, True), "gptj": (False, False, True), "codegen": (False, False, True),
+                 "gpt_neo": (False, True, True)}
 # families with one switch for every bias: (its key, its default)
 _ONE_BIAS_SWITCH = {"starcoder2": ("use_bias", True), "falcon": ("bias", False), "opt": ("enable_bias", True)}
 

@@ -954,12 +954,13 @@ READS_IN_PLACE = {
 
 #: Families transformers runs without SDPA (their classes' ``_supports_sdpa`` is False, transformers 5.24): Gemma 2's
 #: and VaultGemma's soft-capped logits, the sink logits of gpt-oss, MiMo-V2-Flash and Granite's windowed models,
-#: BLOOM's and MPT's ALiBi, DeepSeek-V4's compressed attention.  Unless a flash-attention implementation is asked
-#: for, they run eager (inference with the engine's default attention too: Scenario.attention_impl); the value says
-#: whether one takes them (``_supports_flash_attn``: not BLOOM's, MPT's or DeepSeek-V4's).  (Not so in every
-#: release: transformers 5.17 ran Gemma 2 with SDPA when asked, as the H200 measurements of 2026-12-04 did.)
+#: GPT-Neo's own attention, BLOOM's and MPT's ALiBi, DeepSeek-V4's compressed attention.  Unless a flash-attention
+#: implementation is asked for, they run eager (inference with the engine's default attention too:
+#: Scenario.attention_impl); the value says whether one takes them (``_supports_flash_attn``: not BLOOM's, MPT's or
+#: DeepSeek-V4's).  (Not so in every release: transformers 5.17 ran Gemma 2 with SDPA when asked, as the H200
+#: measurements of 2026-12-04 did.)
 HF_NO_SDPA = {"gemma2": True, "vaultgemma": True, "gpt_oss": True, "mimo_v2_flash": True, "granite_swa": True,
-           "granitemoe_swa": True, "bloom": False, "mpt": False, "deepseek_v4": False}
+           "granitemoe_swa": True, "gpt_neo": True, "bloom": False, "mpt": False, "deepseek_v4": False}
 
 
 #: Engines with no attention that materialises the score matrix (HF transformers' eager, llama.cpp without flash

@@ -677,8 +677,9 @@ EAGER_SCORE_BYTES = 6
 #: GPT-SW3's, Llama 4's, Falcon's, and those that add sink logits (gpt-oss, MiMo-V2-Flash, DeepSeek-V4)
 BF16_EAGER_SOFTMAX = frozenset({"gpt2", "gpt-sw3", "llama4_text", "falcon", "gpt_oss", "mimo_v2_flash",
                                 "deepseek_v4"})
-#: Families whose eager attention multiplies q·kᵀ in fp32 (GPT-J, CodeGen): q and k kept in fp32, 2·(d_q + d_kv) more
-FP32_EAGER_QK = frozenset({"gptj", "codegen"})
+#: Families whose eager attention multiplies q·kᵀ in fp32 (GPT-J, CodeGen, GPT-Neo): q and k kept in fp32,
+#: 2·(d_q + d_kv) more
+FP32_EAGER_QK = frozenset({"gptj", "codegen", "gpt_neo"})
 
 def attention_note(a: Architecture, attention: str) -> str | None:
     """Where the job assumes flash / SDPA attention that transformers does not run this model with
