@@ -2275,10 +2275,6 @@ Source: {source}</source>
         <translation>{engine} 不能直接加载按原样存储的 {format} 权重。</translation>
     </message>
     <message>
-        <source>{engine} runs this model with eager attention unless asked for flash.</source>
-        <translation>除非指定 flash，{engine} 以 eager 注意力运行此模型。</translation>
-    </message>
-    <message>
         <source>{engine} leaves this model&apos;s routed experts in 16 bits.</source>
         <translation>{engine} 让该模型的路由专家保持 16 位。</translation>
     </message>

@@ -2019,7 +2019,7 @@ def test_fine_tuning_a_model_transformers_runs_without_sdpa_says_so(qtbot, win):
     choose(qtbot, win, p.engine, "hf")
     choose(qtbot, win, p.attention, "")
     assert win.state.scenario.attention_impl == "eager"
-    assert p.engine_caution.isVisible() and "runs this model with eager attention unless asked for flash" in \
+    assert p.engine_caution.isVisible() and "transformers runs this model eager unless asked for flash attention" in \
         p.engine_caution.text()
     assert "no SDPA path" in p.engine_caution.toolTip()
     choose(qtbot, win, p.attention, "flash")

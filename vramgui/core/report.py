@@ -536,8 +536,8 @@ def attention_default_note(s) -> str | None:
         return None
     flash = ("; with attn_implementation=\"flash_attention_2\" (or a kernel) it does not: pick flash"
              if HF_NO_SDPA[s.model.architecture.model_type] else "; it has no flash-attention path either")
-    return ("transformers 5.24 has no SDPA path for this model (soft-capped or sink logits): asked for no attention, "
-            f"it runs eager and holds each prompt's scores{flash}")
+    return ("transformers 5.24 has no SDPA path for this model (its soft-capped or sink logits, ALiBi or own "
+            f"attention code): asked for no attention, it runs eager and holds each prompt's scores{flash}")
 
 
 def pre_mla_gguf_note(model) -> str | None:

@@ -687,7 +687,8 @@ def attention_note(a: Architecture, attention: str) -> str | None:
     if attention == "eager" or a.model_type not in HF_NO_SDPA:
         return None
     if HF_NO_SDPA[a.model_type]:
-        return ("transformers 5.24 has no SDPA path for this model (soft-capped or sink logits) and runs it with eager "
+        return ("transformers 5.24 has no SDPA path for this model (its soft-capped or sink logits, or its own "
+                "attention code) and runs it with eager "
                 "attention unless it is loaded with a flash-attention implementation (attn_implementation="
                 "\"flash_attention_2\" or a kernel); these figures assume one, 'eager' gives transformers' default")
     return ("transformers 5.24 runs this model with eager attention only (no SDPA or flash-attention path): "

@@ -1481,8 +1481,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             tips.append(core_name(why) + f".\n({source})")
         eager = None if training else attention_default_note(s)
         if eager:                               # (HF transformers has no SDPA path for the model: eager by default)
-            lines.append(self.tr("{engine} runs this model with eager attention unless asked for flash.").format(
-                engine=core_name(s.profile.name)))
+            lines.append(self.tr("transformers runs this model eager unless asked for flash attention.")
+                         if HF_NO_SDPA[s.model.architecture.model_type]
+                         else self.tr("transformers runs this model with eager attention only."))
             tips.append(eager)
         if not training and experts_note(s):    # (HF transformers' bitsandbytes leaves an MoE model's experts 16-bit)
             lines.append(self.tr("{engine} leaves this model's routed experts in 16 bits.").format(
