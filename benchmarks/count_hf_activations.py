@@ -13,9 +13,10 @@ all. Runs on the CPU in seconds::
     python benchmarks/count_hf_activations.py --lora q,k,v,o,gate,up,down   # peft LoRA (needs peft)
 
 Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2, GLM-4.5's,
-dots.llm1's and Qwen2-MoE's MoE, the MLP activations of Phi-2, GPT-J, OPT and Apertus, and (``--attention eager``)
-GPT-2's, Gemma 2's and MPT's eager scores. The shape keeps Qwen3 4B's ratios (width 2,560, queries 4,096, keys and
-values 1,024, MLP 9,728) divided by 16, so the terms of ``training.layer_activation_bytes`` can be told apart.
+dots.llm1's and Qwen2-MoE's MoE, the MLP activations of Phi-2, GPT-J, OPT and Apertus, nanochat's weightless
+norms, and (``--attention eager``) GPT-2's, Gemma 2's and MPT's eager scores. The shape keeps Qwen3 4B's ratios
+(width 2,560, queries 4,096, keys and values 1,024, MLP 9,728) divided by 16, so the terms of
+``training.layer_activation_bytes`` can be told apart.
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
                  "word_embed_proj_dim": 256, "num_key_value_heads": 8, "dropout": 0.0, "attention_dropout": 0.0},
          # Apertus: xIELU in Python (transformers' fallback without its CUDA wheel), a plain MLP, RMSNorms, q/k norms
          "apertus": {"model_type": "apertus", "hidden_act": "xielu", "rms_norm_eps": 1e-5},
+         # nanochat: RMSNorms and per-head q/k norms without weights (in fp32), a plain relu² MLP
+         "nanochat": {"model_type": "nanochat", "hidden_size": 256, "rms_norm_eps": 1e-6,
+                      "final_logit_softcapping": None},
          # eager attention's scores (--attention eager): GPT-2's softmax in bf16 with its attention's dropout
          # (attn_pdrop 0.1, Korthikanti et al.'s layer); Gemma 2's soft-capped logits (transformers runs it eager only)
          "gpt2": {"model_type": "gpt2", "hidden_size": 256, "n_inner": 608, "num_key_value_heads": 8,

@@ -319,3 +319,13 @@ def test_gpt_neo_multiplies_its_queries_and_keys_in_fp32(count):
     kept = float(layer_activation_bytes(a, s, 1, "eager", trained=True)) / s
     assert kept == 2048 + 1024 + 3072 + 10 * 608 + 2 * (2 * 256 + 8 + 2 * 256) == 14288
     assert counted == pytest.approx(kept, abs=8)
+
+
+def test_nanochats_norms_learn_nothing_but_keep_their_input(count):
+    # nanochat's RMSNorms (and its per-head q/k norms) have no weight: no parameters (transformers' count, CI's
+    # defaults), nothing kept for a weight's gradient, but their fp32 input and inverse RMS as a weighted one's.
+    # Width 256, 8 query heads and 2 KV heads of 32, a plain relu² MLP of 608, every weight trained: attention
+    # 2 x 256 + 4 x 64 + 2 x 256 + 4 x 8 = 1,312; q/k norms 4 x (256 + 64) + 4 x (8 + 2) = 1,320; the MLP the ReLU's
+    # output and fc2's input 4 x 608 = 2,432; two norms 4 x 256 + 4 and their outputs 2 x 256: 3,080. 8,144, the count
+    assert estimate(count, "nanochat", trained=True) == 1312 + 1320 + 2432 + 3080 == 8144
+    assert count.layer_bytes_per_token("nanochat") == 8144

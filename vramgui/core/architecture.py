@@ -403,6 +403,7 @@ class Architecture(BaseModel):
     norm_kind: Literal["rms", "layer", "none"] = Field("rms", description=(
         "rms: a weight per channel; layer: a weight and a bias; none: no learned weights (OLMo 1)"))
     norm_bias: bool = Field(True, description="a LayerNorm learns a bias beside its weight (not MPT's)")
+    norm_weightless: bool = Field(False, description="its RMSNorms learn no weight (nanochat's)")
     norms_per_layer: int = Field(2, ge=0, le=8)
     embedding_norm: bool = Field(False, description="a norm right after the token embedding (BLOOM)")
     qk_norm: bool = Field(False, description="per-head RMSNorm on q and k (Qwen3)")
@@ -613,7 +614,7 @@ class Architecture(BaseModel):
     @property
     def norm_vectors(self) -> int:
         """Learned vectors a norm has: RMSNorm's weight, LayerNorm's weight and (where it has one) bias, none."""
-        return {"rms": 1, "layer": 2 if self.norm_bias else 1, "none": 0}[self.norm_kind]
+        return {"rms": 0 if self.norm_weightless else 1, "layer": 2 if self.norm_bias else 1, "none": 0}[self.norm_kind]
 
     @property
     def noop_blocks(self) -> int:
@@ -714,7 +715,9 @@ _QK_NORM = {"lfm2", "lfm2_moe", "lfm3", "qwen3", "qwen3_moe", "gemma3_text", "ge
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "minimax_m2"}
 # q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
-_QK_NORM_WEIGHTLESS = {"llama4_text"}
+_QK_NORM_WEIGHTLESS = {"llama4_text", "nanochat"}
+# RMSNorms without a learned weight (transformers' NanoChatRMSNorm: x·rsqrt(mean(x²) + ε) in fp32)
+_WEIGHTLESS_RMS_NORM = {"nanochat"}
 # single numbers stored per layer: Gemma 4's layer scale; Apertus' xIELU alpha_p, alpha_n, beta, eps
 _SCALARS_PER_LAYER = {"gemma4_text": 1, "apertus": 4}
 # LayerNorm (weight and bias) whatever the epsilon's key says
@@ -807,8 +810,8 @@ CHECKED_MODEL_TYPES = frozenset({
     "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba",
     "kimi_k2", "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum",
     "mimo_v2_flash", "minicpm3", "minimax", "minimax_m2", "ministral", "ministral3", "mistral", "mistral4", "mixtral",
-    "mpt",
-    "mllama_text_model", "nemotron", "nemotron_h", "nemotron-nas", "olmo", "olmo2", "olmo3", "olmoe", "opt", "phi",
+    "mpt", "mllama_text_model", "nanochat", "nemotron", "nemotron_h", "nemotron-nas", "olmo", "olmo2", "olmo3", "olmoe",
+    "opt", "phi",
     "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text",
     "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe",
     "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
@@ -1086,7 +1089,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             attention_dropout=_above_zero(cfg.get(*_ATTENTION_DROPOUT.get(mt, ("attention_dropout", 0.0)))),
             attention_softcap=_above_zero(cfg.get("attn_logit_softcapping")),
             qkv_bias=qkv_bias, o_bias=o_bias,
-            mlp_bias=mlp_bias, norm_kind=norm_kind, norm_bias=norm_bias, norms_per_layer=norms_per_layer,
+            mlp_bias=mlp_bias, norm_kind=norm_kind, norm_bias=norm_bias,
+            norm_weightless=mt in _WEIGHTLESS_RMS_NORM, norms_per_layer=norms_per_layer,
             embedding_norm=mt == "bloom", scalars_per_layer=_SCALARS_PER_LAYER.get(mt, 0),
             lm_head_bias=mt in ("phi", "gptj", "codegen") or cfg.get("lm_head_bias") is True,
             qk_norm=qk_norm and not qk_full and mt not in _QK_NORM_WEIGHTLESS, qk_norm_full=qk_full,
