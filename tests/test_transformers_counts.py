@@ -218,6 +218,19 @@ def test_gpt_neo_counts_as_transformers_builds_it():
     assert Scenario(model=model, gpu=CAT.gpu("rtx4090"), engine="hf").attention_impl == "eager"
 
 
+def test_persimmon_counts_its_biases_and_per_head_layernorms():
+    """Persimmon (adept/persimmon-8b-base's shape is its default config: width 4,096, 36 layers, 64 heads of 64,
+    vocabulary 262,144): biases on every linear layer (query_key_value 12,288, dense 4,096, the MLP's 16,384 and
+    4,096: 9 x 4,096 a layer) and a LayerNorm with weight and bias on each query and key head (qk_layernorm,
+    4 x 64): 9,397,175,296 as transformers builds it (it read 1,336,320 short: 36 x (9 x 4,096 + 256))."""
+    config = CONFIG_MAPPING["persimmon"]()
+    a = architecture_from_hf_config(json.loads(config.to_json_string(use_diff=False)), source="persimmon-8b")
+    assert a.qkv_bias and a.o_bias and a.mlp_bias and a.qk_norm and a.norm_vectors == 2
+    assert count_params(a).total == hf_count(config) == 9_397_175_296
+    assert 36 * (9 * 4096 + 4 * 64) == 1_336_320      # (what it read short, by hand)
+    assert layout_note(a) is None
+
+
 def test_dots_llm1_counts_as_transformers_builds_it():
     """dots.llm1 (dots1, not a checked type: its default config names no experts) normalizes each query and key head
     (Dots1Attention's q_norm and k_norm, d_h weights each a layer) and biases its router's choice per expert
@@ -272,10 +285,11 @@ def test_an_unchecked_type_is_counted_with_a_caution():
 def test_unchecked_types_read_with_their_own_mlp_or_refused():
     """Importing the library's default config of every causal-LM type and counting it as transformers builds it
     found types read far off: Persimmon's and Apertus 1.5's MLPs are two matrices (read with three, +25.7 % and
-    +23.2 %: now within 0.2 %, their biases and norms aside); HRM-Text reuses its stacks' weights over cycles (+182 %)
-    and Dory's nGPT layers read +64 %: refused by name."""
+    +23.2 %: Apertus 1.5 now within 0.2 %, its norms aside; Persimmon, its biases and per-head LayerNorms counted, is a
+    checked type); HRM-Text reuses its stacks' weights over cycles (+182 %) and Dory's nGPT layers read +64 %:
+    refused by name."""
     from vramgui.core.errors import ConfigError
-    for model_type in ("persimmon", "apertus1p5_text"):
+    for model_type in ("apertus1p5_text",):
         config = CONFIG_MAPPING[model_type]()
         a = architecture_from_hf_config(json.loads(config.to_json_string(use_diff=False)), source=model_type)
         assert count_params(a).total == pytest.approx(hf_count(config), rel=0.002)

@@ -811,7 +811,7 @@ CHECKED_MODEL_TYPES = frozenset({
     "kimi_k2", "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum",
     "mimo_v2_flash", "minicpm3", "minimax", "minimax_m2", "ministral", "ministral3", "mistral", "mistral4", "mixtral",
     "mpt", "mllama_text_model", "nanochat", "nemotron", "nemotron_h", "nemotron-nas", "olmo", "olmo2", "olmo3", "olmoe",
-    "opt", "phi",
+    "opt", "persimmon", "phi",
     "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text",
     "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe",
     "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
@@ -1018,7 +1018,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         norms_per_layer = 1
 
     qkv_bias, o_bias, mlp_bias = _biases(cfg, mt)
-    qk_norm = mt in _QK_NORM or cfg.get("use_qk_norm") is True
+    qk_norm = mt in _QK_NORM or cfg.get("use_qk_norm") is True \
+        or (mt == "persimmon" and cfg.get("qk_layernorm", True) is True)   # (Persimmon's per-head LayerNorms)
     qk_full = mt in _QK_NORM_FULL or (mt in ("cohere", "cohere2") and qk_norm)
 
     sw = get("sliding_window", default=256 if mt == "lfm3" else None)     # (Lfm3Config's default)
@@ -1558,7 +1559,7 @@ def _vision_from_hf(v: dict, top: dict, text_hidden: int, source: str) -> Vision
 # (q/k/v, output projection, MLP) biases fixed by a family's modelling code, whatever its config says
 _FIXED_BIASES = {"gpt_bigcode": (True, True, True), "gpt2": (True, True, True), "phi": (True, True, True),
                  "bloom": (True, True, True), "gptj": (False, False, True), "codegen": (False, False, True),
-                 "gpt_neo": (False, True, True)}
+                 "gpt_neo": (False, True, True), "persimmon": (True, True, True)}
 # families with one switch for every bias: (its key, its default)
 _ONE_BIAS_SWITCH = {"starcoder2": ("use_bias", True), "falcon": ("bias", False), "opt": ("enable_bias", True)}
 

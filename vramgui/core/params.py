@@ -175,12 +175,14 @@ def norm_params(a: Architecture) -> int:
     n -= a.noop_blocks * a.hidden_size * a.norm_vectors    # an empty sub-block has no norm before it
     if a.mla:   # the latent's norms, in the attention layers only (Kimi Linear's KDA layers have none)
         n += a.attention_layers * (a.mla.kv_lora_rank + (a.mla.q_lora_rank or 0))
+    # (q/k norms: a weight, and a bias where they are LayerNorms with one: Persimmon's)
     if a.qk_norm and a.mla:
-        n += a.attention_layers * 2 * a.head_dim
+        n += a.attention_layers * 2 * a.head_dim * a.norm_vectors
     elif a.qk_norm_full:   # one norm over all query heads, one over all key heads
-        n += sum(layers * head * (a.num_heads + kv * int(has_k)) for layers, head, kv, has_k, _ in a.attention_groups)
+        n += a.norm_vectors * sum(layers * head * (a.num_heads + kv * int(has_k))
+                                  for layers, head, kv, has_k, _ in a.attention_groups)
     elif a.qk_norm:   # a q norm and (where the layer projects keys) a k norm as wide as its heads
-        n += sum(layers * head * (1 + int(has_k)) for layers, head, _, has_k, _ in a.attention_groups)
+        n += a.norm_vectors * sum(layers * head * (1 + int(has_k)) for layers, head, _, has_k, _ in a.attention_groups)
     if a.cross_attention_layers:   # Llama 3.2 Vision's cross-attention layers: q and k norms and two gates each
         n += a.cross_attention_layers * (2 * a.head_dim + 2)
     if a.per_layer_input:   # the per-layer inputs' norm, and one after each layer's per-layer projection

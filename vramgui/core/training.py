@@ -75,16 +75,16 @@ TARGET_GROUP_ALIASES = {"qkv_proj": ("q", "k", "v"), "query_key_value": ("q", "k
                         "kv_b_proj": ("k", "v")}
 
 #: Projections transformers builds as one linear module (their modeling files, transformers 5.24): Phi-3's qkv_proj
-#: and gate_up_proj, Falcon's, GPT-NeoX's and BLOOM's query_key_value, CodeGen's qkv_proj, GPT-2's and StarCoder's
-#: c_attn (GPT-2's a Conv1D, which peft adapts alike), MPT's Wqkv, GLM's and GLM-4's gate_up_proj, Granite 4's and
-#: GraniteMoeShared's shared_mlp.input_linear (gate and up).
+#: and gate_up_proj, Falcon's, GPT-NeoX's, BLOOM's and Persimmon's query_key_value, CodeGen's qkv_proj, GPT-2's and
+#: StarCoder's c_attn (GPT-2's a Conv1D, which peft adapts alike), MPT's Wqkv, GLM's and GLM-4's gate_up_proj,
+#: Granite 4's and GraniteMoeShared's shared_mlp.input_linear (gate and up).
 #: peft adapts such a module as one matrix: targeting any of its roles adapts it, r·(d_in + its outputs summed)
 #: once, and the adapter keeps its input once (counted with saved-tensor hooks on a narrow Phi-3:
 #: benchmarks/count_hf_activations.py --lora, exact).
 FUSED_PROJECTIONS = {"phi3": (("q", "k", "v"), ("gate", "up")), "falcon": (("q", "k", "v"),),
                      "gpt_neox": (("q", "k", "v"),), "bloom": (("q", "k", "v"),), "codegen": (("q", "k", "v"),),
                      "gpt2": (("q", "k", "v"),), "gpt-sw3": (("q", "k", "v"),), "gpt_bigcode": (("q", "k", "v"),),
-                     "mpt": (("q", "k", "v"),),
+                     "mpt": (("q", "k", "v"),), "persimmon": (("q", "k", "v"),),
                      "glm": (("gate", "up"),), "glm4": (("gate", "up"),), "glm4v_text": (("gate", "up"),),
                      "granitemoehybrid": (("gate", "up"),), "granitemoeshared": (("gate", "up"),)}
 #: Vision towers (their config's model_type) whose linear modules transformers 5.24 names as the language model's
