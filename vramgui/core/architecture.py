@@ -711,12 +711,13 @@ _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gp
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {"lfm2", "lfm2_moe", "lfm3", "qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4",
             "exaone_moe", "afmoe", "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "qwen3_vl_text",
-            "qwen3_vl_moe_text", "dots1"} | _GATED_DELTANET
+            "qwen3_vl_moe_text", "dots1", "nanochat"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "minimax_m2"}
 # q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
-_QK_NORM_WEIGHTLESS = {"llama4_text", "nanochat"}
-# RMSNorms without a learned weight (transformers' NanoChatRMSNorm: x·rsqrt(mean(x²) + ε) in fp32)
+_QK_NORM_WEIGHTLESS = {"llama4_text"}
+# RMSNorms without a learned weight (transformers' NanoChatRMSNorm: x·rsqrt(mean(x²) + ε) in fp32), its per-head q/k
+# norms too: no parameters (norm_vectors 0), their fp32 inputs kept in training as a weighted norm's
 _WEIGHTLESS_RMS_NORM = {"nanochat"}
 # single numbers stored per layer: Gemma 4's layer scale; Apertus' xIELU alpha_p, alpha_n, beta, eps
 _SCALARS_PER_LAYER = {"gemma4_text": 1, "apertus": 4}

@@ -722,10 +722,6 @@ def eager_attention_bytes(a: Architecture, s) -> np.ndarray:
 #: ``wg`` of ``hidden_states.float()``, ERNIE 4.5's ``F.linear(hidden_states.float(), ...)``): when the router trains
 #: (full fine-tuning) its weight's gradient keeps that copy, 4·d a token and MoE layer (counted with saved-tensor
 #: hooks on narrow GLM-4.5 layers: benchmarks/count_hf_activations.py's glm4_moe kind).
-#: Families whose q and k norms learn no weight (no parameters to count) but keep their fp32 input and each head's
-#: inverse RMS for the backward pass, as weighted ones do (nanochat's NanoChatRMSNorm, counted with saved-tensor
-#: hooks: benchmarks/count_hf_activations.py's nanochat kind)
-WEIGHTLESS_QK_NORMS = frozenset({"nanochat"})
 FP32_ROUTER_INPUT = frozenset({"deepseek_v2", "deepseek_v3", "deepseek_v32", "dots1", "exaone_moe", "glm4_moe",
                                "glm4_moe_lite", "glm4v_moe", "glm_moe_dsa", "kimi_linear", "longcat_flash",
                                "mimo_v2_flash", "nemotron_h", "solar_open", "hunyuan_v1_moe", "ernie4_5_moe"})
@@ -818,7 +814,7 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     attn = 2 * d_q + 4 * d_kv + 2 * d_o + 4 * a.num_heads
     if attention == "eager":   # (in the layers with softmax attention: MiniMax-Text-01's one in eight)
         attn = attn + eager_attention_bytes(a, s) * a.attention_layers / a.num_layers
-    if a.has_qk_norms or a.model_type in WEIGHTLESS_QK_NORMS:
+    if a.has_qk_norms:
         attn = attn + norm(d_q + d_kv, 2 if a.qk_norm_full else a.num_heads + a.num_kv_heads)
     mlp = mlp_kept_widths(a, trained) * f
     inputs = min(a.norms_per_layer, 2)      # the norms before attention and MLP (one before both: parallel)
