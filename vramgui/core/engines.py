@@ -959,6 +959,9 @@ READS_IN_PLACE = {
 #: Scenario.attention_impl); the value says whether one takes them (``_supports_flash_attn``: not BLOOM's, MPT's or
 #: DeepSeek-V4's).  (Not so in every release: transformers 5.17 ran Gemma 2 with SDPA when asked, as the H200
 #: measurements of 2026-12-04 did.)
+#: How the notes (training.attention_note, report.attention_default_note) begin for those models
+HF_NO_SDPA_WHY = ("transformers 5.24 has no SDPA path for this model (its soft-capped or sink logits, ALiBi or own "
+                  "attention code)")
 HF_NO_SDPA = {"gemma2": True, "vaultgemma": True, "gpt_oss": True, "mimo_v2_flash": True, "granite_swa": True,
            "granitemoe_swa": True, "gpt_neo": True, "bloom": False, "mpt": False, "deepseek_v4": False}
 

@@ -19,6 +19,7 @@ from .engines import (
     HF_BNB_OFFLOAD,
     HF_NO_MPS,
     HF_NO_SDPA,
+    HF_NO_SDPA_WHY,
     LLAMACPP,
     NO_APPLE_GPU,
     OFFLOAD_ON_FIRST_CARD,
@@ -536,8 +537,7 @@ def attention_default_note(s) -> str | None:
         return None
     flash = ("; with attn_implementation=\"flash_attention_2\" (or a kernel) it does not: pick flash"
              if HF_NO_SDPA[s.model.architecture.model_type] else "; it has no flash-attention path either")
-    return ("transformers 5.24 has no SDPA path for this model (its soft-capped or sink logits, ALiBi or own "
-            f"attention code): asked for no attention, it runs eager and holds each prompt's scores{flash}")
+    return f"{HF_NO_SDPA_WHY}: asked for no attention, it runs eager and holds each prompt's scores{flash}"
 
 
 def pre_mla_gguf_note(model) -> str | None:

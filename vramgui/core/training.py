@@ -52,7 +52,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .architecture import Architecture
-from .engines import HF_NO_SDPA
+from .engines import HF_NO_SDPA, HF_NO_SDPA_WHY
 from .formats import WEIGHT_FORMATS, wide_experts
 from .params import count_params
 from .presets import GPU, ModelPreset
@@ -687,10 +687,9 @@ def attention_note(a: Architecture, attention: str) -> str | None:
     if attention == "eager" or a.model_type not in HF_NO_SDPA:
         return None
     if HF_NO_SDPA[a.model_type]:
-        return ("transformers 5.24 has no SDPA path for this model (its soft-capped or sink logits, or its own "
-                "attention code) and runs it with eager "
-                "attention unless it is loaded with a flash-attention implementation (attn_implementation="
-                "\"flash_attention_2\" or a kernel); these figures assume one, 'eager' gives transformers' default")
+        return (f"{HF_NO_SDPA_WHY} and runs it with eager attention unless it is loaded with a flash-attention "
+                "implementation (attn_implementation=\"flash_attention_2\" or a kernel); these figures assume one, "
+                "'eager' gives transformers' default")
     return ("transformers 5.24 runs this model with eager attention only (no SDPA or flash-attention path): "
             "'eager' gives its figures")
 

@@ -1326,12 +1326,14 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         flash-attention implementation is asked for, or eager only (core.training.attention_note)."""
         t = self.state.training
         note = attention_note(t.model.architecture, t.attention) if training else None
-        lines = []
-        if note:
-            lines.append(self.tr("transformers runs this model eager unless asked for flash attention.")
-                         if HF_NO_SDPA[t.model.architecture.model_type]
-                         else self.tr("transformers runs this model with eager attention only."))
+        lines = [self._no_sdpa_line(t.model.architecture.model_type)] if note else []
         self._show_caution(self.attention_caution, lines, [note] if note else [])
+
+    def _no_sdpa_line(self, model_type: str) -> str:
+        """A caution's line for a model HF transformers has no SDPA path for (core.engines.HF_NO_SDPA): eager unless
+        asked for flash attention, or eager only."""
+        return (self.tr("transformers runs this model eager unless asked for flash attention.")
+                if HF_NO_SDPA[model_type] else self.tr("transformers runs this model with eager attention only."))
 
     def _show_lora_caution(self, training: bool) -> None:
         """Below the LoRA targets: peft refusing the plain module names on a checkpoint whose vision tower takes them
@@ -1481,9 +1483,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             tips.append(core_name(why) + f".\n({source})")
         eager = None if training else attention_default_note(s)
         if eager:                               # (HF transformers has no SDPA path for the model: eager by default)
-            lines.append(self.tr("transformers runs this model eager unless asked for flash attention.")
-                         if HF_NO_SDPA[s.model.architecture.model_type]
-                         else self.tr("transformers runs this model with eager attention only."))
+            lines.append(self._no_sdpa_line(s.model.architecture.model_type))
             tips.append(eager)
         if not training and experts_note(s):    # (HF transformers' bitsandbytes leaves an MoE model's experts 16-bit)
             lines.append(self.tr("{engine} leaves this model's routed experts in 16 bits.").format(
