@@ -14,7 +14,8 @@ all. Runs on the CPU in seconds::
 
 Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2, GLM-4.5's,
 dots.llm1's and Qwen2-MoE's MoE, the MLP activations of Phi-2, GPT-J, OPT and Apertus, nanochat's weightless
-norms, and (``--attention eager``) GPT-2's, Gemma 2's and MPT's eager scores. The shape keeps Qwen3 4B's ratios
+norms, and (``--attention eager``) GPT-2's, Gemma 2's and MPT's eager scores. ``--logits`` gives instead the peak
+bytes a logit holds in a training step, with Gemma 2's final soft-cap and without. The shape keeps Qwen3 4B's ratios
 (width 2,560, queries 4,096, keys and values 1,024, MLP 9,728) divided by 16, so the terms of
 ``training.layer_activation_bytes`` can be told apart.
 """
@@ -163,12 +164,53 @@ def layer_bytes_per_token(kind: str, adapted: tuple[str, ...] = (), lora: tuple[
     return (four - two) / 2 / (TOKENS[0] * TOKENS[1])
 
 
+LOGIT_SHAPE = {"hidden_size": 64, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 32,
+               "intermediate_size": 128, "vocab_size": 32000, "num_hidden_layers": 1, "query_pre_attn_scalar": 32,
+               "sliding_window": 4096, "attn_logit_softcapping": None, "tie_word_embeddings": False}
+
+
+def logit_bytes(softcap: float | None) -> float:
+    """The peak bytes a logit holds in a training step (forward, loss, backward) of a one-layer Gemma 2 whose
+    vocabulary of 32,000 outweighs its width of 64 (so the logits set the peak), its final logits soft-capped at
+    ``softcap`` or not: the most memory alive at once, from PyTorch's memory profiler's timeline of the tensors the
+    step creates and destroys (the weights' gradients, made by a first step, excluded), over the logits' count."""
+    import torch
+    import transformers
+    from torch.profiler import ProfilerActivity, profile
+    from torch.profiler._memory_profiler import Action
+    transformers.logging.set_verbosity_error()
+    config = transformers.AutoConfig.for_model("gemma2", final_logit_softcapping=softcap, **LOGIT_SHAPE)
+    config._attn_implementation = "eager"
+    torch.manual_seed(0)
+    model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16).train()
+    ids = torch.randint(0, LOGIT_SHAPE["vocab_size"], TOKENS[::-1])
+
+    def step():
+        loss = model(input_ids=ids, labels=ids).loss     # (the outputs' logits go, as in HF's Trainer)
+        loss.backward()
+
+    step()
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True, record_shapes=True, with_stack=True) as p:
+        step()
+    alive = peak = 0
+    for _, action, _, size in p._memory_profile().timeline:
+        alive += size if action == Action.CREATE else -size if action == Action.DESTROY else 0
+        peak = max(peak, alive)
+    return peak / (TOKENS[0] * TOKENS[1] * LOGIT_SHAPE["vocab_size"])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--adapted", default="", help="comma list of projections whose weights train (default: all)")
     ap.add_argument("--lora", default="", help="comma list of projections with peft LoRA adapters (r16)")
     ap.add_argument("--attention", default="sdpa", choices=("sdpa", "eager"), help="transformers' attention")
+    ap.add_argument("--logits", action="store_true", help="a logit's peak bytes, soft-capped or not, instead")
     args = ap.parse_args(argv)
+    if args.logits:
+        for softcap in (None, 30.0):
+            sys.stdout.write(json.dumps({"final_logit_softcapping": softcap, "logit_bytes": logit_bytes(softcap)})
+                             + "\n")
+        return 0
     adapted = tuple(t for t in args.adapted.split(",") if t)
     lora = tuple(t for t in args.lora.split(",") if t)
     for kind in KINDS:

@@ -16,9 +16,12 @@ import pytest
 from vramgui.core.architecture import architecture_from_hf_config
 from vramgui.core.training import (
     ACTIVATION_KEEPS,
+    LOGIT_BYTES,
+    SOFTCAP_LOGIT_BYTES,
     adapter_activation_bytes,
     fused_lora_bytes,
     layer_activation_bytes,
+    logit_bytes,
 )
 
 pytest.importorskip("torch")
@@ -329,3 +332,18 @@ def test_nanochats_norms_learn_nothing_but_keep_their_input(count):
     # output and fc2's input 4 x 608 = 2,432; two norms 4 x 256 + 4 and their outputs 2 x 256: 3,080. 8,144, the count
     assert estimate(count, "nanochat", trained=True) == 1312 + 1320 + 2432 + 3080 == 8144
     assert count.layer_bytes_per_token("nanochat") == 8144
+
+
+def test_soft_capped_logits_keep_the_tanh_to_the_backward_pass(count):
+    # A one-layer Gemma 2 with a vocabulary of 32,000 over a width of 64: the logits set the step's peak. At the
+    # loss's backward pass a logit holds LOGIT_BYTES, 12 (the fp32 log-probabilities, the loss's gradient and
+    # log_softmax's input gradient); soft-capped (tanh(x / 30)·30, Gemma 2's and Gemma 4's final_logit_softcapping)
+    # the tanh's bf16 output, which its backward reads, is alive beside them: 2 more. The layer, the hidden states
+    # and the ids add 1-2 % to the profiler's peak; the soft-cap's share is exact.
+    plain, capped = count.logit_bytes(None), count.logit_bytes(30.0)
+    assert plain == pytest.approx(LOGIT_BYTES, rel=0.02)
+    assert capped - plain == pytest.approx(SOFTCAP_LOGIT_BYTES, abs=0.01)
+    shape = {k: v for k, v in count.LOGIT_SHAPE.items() if v is not None}
+    for cap, bytes_ in ((None, 12.0), (30.0, 14.0)):
+        a = architecture_from_hf_config(dict(shape, model_type="gemma2", final_logit_softcapping=cap))
+        assert logit_bytes(a) == bytes_

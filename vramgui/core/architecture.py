@@ -394,6 +394,9 @@ class Architecture(BaseModel):
         "attention keeps the dropout's mask"))
     attention_softcap: bool = Field(False, description=(
         "the attention's logits are soft-capped, tanh(x / c)·c (Gemma 2's attn_logit_softcapping)"))
+    logit_softcap: bool = Field(False, description=(
+        "the output logits are soft-capped, tanh(x / c)·c (Gemma 2's and Gemma 4's final_logit_softcapping): "
+        "fine-tuning keeps the tanh's output to the loss's backward pass"))
     residual_dropouts: int = Field(0, ge=0, le=8, description=(
         "dropouts a layer applies to its attention's and MLP's outputs with a probability above 0 (GPT-2's "
         "resid_pdrop): fine-tuning keeps each one's mask"))
@@ -1090,6 +1093,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             residual_dropouts=_residual_dropouts(cfg, mt),
             attention_dropout=_above_zero(cfg.get(*_ATTENTION_DROPOUT.get(mt, ("attention_dropout", 0.0)))),
             attention_softcap=_above_zero(cfg.get("attn_logit_softcapping")),
+            logit_softcap=_above_zero(cfg.get("final_logit_softcapping")),
             qkv_bias=qkv_bias, o_bias=o_bias,
             mlp_bias=mlp_bias, norm_kind=norm_kind, norm_bias=norm_bias,
             norm_weightless=mt in _WEIGHTLESS_RMS_NORM, norms_per_layer=norms_per_layer,

@@ -1057,6 +1057,7 @@ def explain_training(t) -> dict[str, str]:
         DATA_PARALLEL_BYTES,
         LOGIT_BYTES,
         OPTIMIZER_BYTES,
+        SOFTCAP_LOGIT_BYTES,
         adapter_activation_bytes,
         eager_score_bytes,
         fp32_adapters,
@@ -1065,6 +1066,7 @@ def explain_training(t) -> dict[str, str]:
         fused_param_bytes,
         kbit_upcast_bytes,
         layer_activation_bytes,
+        logit_bytes,
         mlp_kept_widths,
         optimizer_step_bytes,
         training_memory,
@@ -1135,7 +1137,10 @@ def explain_training(t) -> dict[str, str]:
                            "folded in, E·d_in·d_out a parameter, the two factors and the experts' inputs, "
                            f"k·d_in a token, in {fused_param_bytes(t):g} bytes: {_g(fused)}" if fused else "")
                         + f"; checkpointing '{t.checkpointing}': {stored}; logits {t.seq:,} × {t.batch} × "
-                        f"{a.vocab_size:,} × {LOGIT_BYTES:g} bytes at the loss. The peak is the largest phase "
+                        f"{a.vocab_size:,} × {logit_bytes(a):g} bytes at the loss"
+                        + (f" ({LOGIT_BYTES:g} + {SOFTCAP_LOGIT_BYTES:g} for the soft-cap's tanh)"
+                           if a.logit_softcap else "")
+                        + ". The peak is the largest phase "
                         f"beyond the weights and optimizer states: {'; '.join(phases.values())}"
                         f" — here {m.peak_phase}. Counted here: what it needs beyond the gradients and the "
                         f"step's temporaries = {_g(float(m.activations))}."),

@@ -200,6 +200,10 @@ ADAPTER_ACT_BYTES = 4.0
 #: is a dense fp32 tensor (4) and log_softmax's input gradient another (4); the bf16 logits and their fp32
 #: copy are gone by then (transformers' ForCausalLMLoss; fits vramgui's measured peaks, SOURCES["phases"])
 LOGIT_BYTES = 12.0
+#: Bytes more per logit where the model soft-caps its logits (tanh(x / c)·c, :attr:`~vramgui.core.architecture.
+#: Architecture.logit_softcap`): the tanh's bf16 output, which its backward reads, is alive beside the loss's
+#: (measured with PyTorch's memory profiler: benchmarks/count_hf_activations.py's logit_bytes)
+SOFTCAP_LOGIT_BYTES = 2.0
 CUDA_CONTEXT_BYTES = 0.75 * GIB     # measured: a training process's memory beside torch's pool (H200, torch 2.11)
 DATA_PARALLEL_BYTES = 256 * MIB   # NCCL buffers and DDP/FSDP communication buckets per card
 #: What PyTorch's allocator needs beyond the allocated peak, as a share of the step's transient memory (the
@@ -959,7 +963,12 @@ def activation_parts(t: TrainingSetup, a: Architecture, s, b) -> tuple[np.ndarra
         stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash", trained) + adapters) + a.moe_layers * fused
     else:                                   # layer inputs kept, one layer recomputed at a time
         stored, work = a.num_layers * 2 * s * b * a.hidden_size, layer + fused + grad
-    return stored, work, s * b * a.vocab_size * LOGIT_BYTES
+    return stored, work, s * b * a.vocab_size * logit_bytes(a)
+
+
+def logit_bytes(a: Architecture) -> float:
+    """Bytes a logit holds at the loss's backward pass (:data:`LOGIT_BYTES`, :data:`SOFTCAP_LOGIT_BYTES`)."""
+    return LOGIT_BYTES + (SOFTCAP_LOGIT_BYTES if a.logit_softcap else 0.0)
 
 
 def fused_param_bytes(t: TrainingSetup) -> float:
