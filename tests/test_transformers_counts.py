@@ -313,3 +313,26 @@ def test_the_readme_says_how_many_types_are_counted():
     text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     said = int(re.search(r"(\d+) model types are counted exactly as transformers builds them", text).group(1))
     assert said == len(CHECKED_MODEL_TYPES - HAND_COUNTED)
+
+
+def test_cohere2_moe_reads_its_dense_prefix_and_window_pattern():
+    """Cohere 2 MoE (transformers' Cohere2MoeConfig): one norm a layer before attention and experts side by side; the
+    first first_k_dense_replace layers a dense MLP of prefix_dense_intermediate_size (intermediate_size is the
+    experts'), and global attention every prefix_dense_sliding_window_pattern-th of them, then every
+    sliding_window_pattern-th of the rest. The shape a public repository pins for a released cohere2_moe checkpoint
+    (find_string id 70142688610: 49 layers of width 2,048, 32 heads and 4 KV heads of 128, 128 experts of 768, top 8,
+    one dense layer of 3,072, vocabulary 262,144, rms_norm_eps given, layer i global where i % 4 == 0): 13 global
+    layers, 36 windowed at 4,096, and the count transformers builds. Its norms are RMSNorms there; without
+    rms_norm_eps a LayerNorm without bias whose centred input training keeps twice."""
+    keys = dict(hidden_size=2048, head_dim=128, num_hidden_layers=49, intermediate_size=768,
+                prefix_dense_intermediate_size=3072, num_attention_heads=32, num_key_value_heads=4, vocab_size=262144,
+                num_experts=128, num_experts_per_tok=8, num_shared_experts=0, first_k_dense_replace=1,
+                prefix_dense_sliding_window_pattern=1, expert_selection_fn="sigmoid", sliding_window=4096,
+                max_position_embeddings=500000, norm_topk_prob=False, rms_norm_eps=1e-6, layer_norm_eps=1e-5)
+    config = CONFIG_MAPPING["cohere2_moe"](**keys)
+    assert [t == "full_attention" for t in config.layer_types] == [i % 4 == 0 for i in range(49)]
+    released = {"model_type": "cohere2_moe", **keys}         # (no layer_types: vramgui works them out)
+    a = architecture_from_hf_config(released, source="cohere2_moe 49 layers")
+    assert (a.sliding_window, a.sliding_window_layers, a.moe.dense_layers, a.intermediate_size) == (4096, 36, 1, 3072)
+    assert count_params(a).total == hf_count(config) and layout_note(a) is None and not a.centred_fp32_norm
+    assert architecture_from_hf_config({**released, "rms_norm_eps": None}).centred_fp32_norm

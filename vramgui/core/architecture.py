@@ -392,6 +392,10 @@ class Architecture(BaseModel):
     attention_dropout: bool = Field(False, description=(
         "the attention drops some of its weights in training (attention_dropout or attn_pdrop above 0): eager "
         "attention keeps the dropout's mask"))
+    centred_fp32_norm: bool = Field(False, description=(
+        "its norms subtract the mean in fp32, in Python, with a weight and no bias (Cohere's CohereLayerNorm: "
+        "_CENTRED_FP32_NORM): counted as RMSNorms' weights, they keep the centred input twice in fp32 for the "
+        "backward pass (the variance's and the normalization's)"))
     attention_softcap: bool = Field(False, description=(
         "the attention's logits are soft-capped, tanh(x / c)·c (Gemma 2's attn_logit_softcapping)"))
     logit_softcap: bool = Field(False, description=(
@@ -637,13 +641,6 @@ class Architecture(BaseModel):
         return self.norm_kind == "rms" and self.model_type in _FP32_NORM_WEIGHT
 
     @property
-    def centred_fp32_norm(self) -> bool:
-        """Its norms subtract the mean in fp32, in Python, with a weight and no bias (Cohere's CohereLayerNorm,
-        :data:`_CENTRED_FP32_NORM`): counted as RMSNorms' weights, they keep the centred input twice in fp32 for the
-        backward pass (the variance's and the normalization's)."""
-        return self.model_type in _CENTRED_FP32_NORM
-
-    @property
     def has_qk_norms(self) -> bool:
         """A norm on the queries and one on the keys, per head (Qwen3) or over all heads (OLMo 2)."""
         return self.qk_norm or self.qk_norm_full
@@ -727,7 +724,7 @@ _SCALARS_PER_LAYER = {"gemma4_text": 1, "apertus": 4}
 # LayerNorm (weight and bias) whatever the epsilon's key says
 _LAYER_NORM = {"starcoder2", "phimoe", "nemotron"}
 # one norm per layer: attention and MLP read the same normed input (parallel blocks)
-_ONE_NORM = {"cohere", "cohere2", "phi", "gptj", "codegen", "nemotron_h"}
+_ONE_NORM = {"cohere", "cohere2", "cohere2_moe", "phi", "gptj", "codegen", "nemotron_h"}
 # four norms per layer: before and after both the attention and the MLP
 _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
 # RMSNorms that multiply by their weight in fp32 before casting back (Gemma's 1 + weight, OLMo 2's
@@ -739,7 +736,7 @@ _FP32_NORM_WEIGHT = {"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemm
 # families whose norms are a Python LayerNorm without bias, in fp32: (x - mean) computed twice (the variance's and the
 # normalization's), then the weight in fp32 (modeling_cohere.py CohereLayerNorm, modeling_cohere2.py Cohere2LayerNorm,
 # transformers 5.24)
-_CENTRED_FP32_NORM = {"cohere", "cohere2"}
+_CENTRED_FP32_NORM = {"cohere", "cohere2"}    # (and Cohere 2 MoE's without rms_norm_eps: Cohere2MoeLayerNorm)
 # LayerNorms without a bias (transformers' MptBlock sets norm_1.bias = None, norm_2's and norm_f's alike)
 _NORM_WITHOUT_BIAS = {"mpt"}
 # Dropouts on the attention's and MLP's outputs, by family (transformers 5.24's modeling code): (config key, the
@@ -806,7 +803,8 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 # remote-code families tests/test_params.py checks by hand (ChatGLM, Qwen v1, Kimi K2, Nemotron-NAS).  Any other
 # model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
 CHECKED_MODEL_TYPES = frozenset({
-    "afmoe", "apertus", "arcee", "bamba", "bloom", "chatglm", "codegen", "cohere", "cohere2", "cwm", "deepseek_v2",
+    "afmoe", "apertus", "arcee", "bamba", "bloom", "chatglm", "codegen", "cohere", "cohere2", "cohere2_moe", "cwm",
+    "deepseek_v2",
     "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe",
     "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4",
     "glm4_moe", "glm4_moe_lite", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neo", "gpt_neox",
@@ -825,7 +823,7 @@ CHECKED_MODEL_TYPES = frozenset({
 #: Model types whose config ties the embeddings when ``tie_word_embeddings`` is absent (transformers'
 #: defaults; ``tests/test_transformers_counts.py`` compares every checked type's).
 TIED_BY_DEFAULT = frozenset({
-    "bloom", "cohere", "cohere2", "ernie4_5", "ernie4_5_moe", "falcon", "gemma", "gemma2", "gemma3_text",
+    "bloom", "cohere", "cohere2", "cohere2_moe", "ernie4_5", "ernie4_5_moe", "falcon", "gemma", "gemma2", "gemma3_text",
     "gemma4_text", "gpt-sw3", "gpt2", "gpt_bigcode", "granite_swa", "minicpm3", "opt", "qwen3_vl_moe_text",
     "lfm2", "lfm2_moe", "lfm3", "mpt", "gpt_neo", "smollm3", "starcoder2", "vaultgemma", "youtu",
 })
@@ -967,6 +965,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         f = None if f is None else _int(f, source, "intermediate_size") // 2
     if mt == "llama4_text":  # intermediate_size is the experts' width; the dense layers' is its own key
         f = get("intermediate_size_mlp", default=f)
+    if mt == "cohere2_moe":   # likewise: the first layers' dense MLP (Cohere2MoeMLP) is prefix_dense_intermediate_size
+        f = get("prefix_dense_intermediate_size", default=f)
     if mt == "mpt":   # MPT's MLP: expansion_ratio times the width (transformers' MptMLP: 4, its released ratio)
         f = _int(get("expansion_ratio", default=4), source, "expansion_ratio") * d
     if f is None and mt in _UNGATED:
@@ -1005,7 +1005,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     if mt == "nemotron_h":
         layer_norm = False   # RMSNorm, though its config names the epsilon layer_norm_epsilon
     norm_kind = "layer" if layer_norm or mt in _LAYER_NORM else "rms"
-    if mt in ("cohere", "cohere2"):
+    if mt in ("cohere", "cohere2", "cohere2_moe"):
         norm_kind = "rms"    # a LayerNorm without a bias: one learned vector, as RMSNorm has
     if mt == "olmo":
         norm_kind = "none"   # OLMo 1's LayerNorm learns nothing
@@ -1047,6 +1047,13 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             sw_layers = L - L // pattern
         elif mt == "llama4_text":
             sw_layers = _llama4_chunked_layers(cfg, L, source)
+        elif mt == "cohere2_moe":   # Cohere2MoeConfig: the first_k_dense_replace dense layers global every
+            #                         prefix_dense_sliding_window_pattern-th, the rest every sliding_window_pattern-th
+            k = min(_int(get("first_k_dense_replace", default=0), source, "first_k_dense_replace"), L)
+            first = _every(get("prefix_dense_sliding_window_pattern", default=1), source,
+                           "prefix_dense_sliding_window_pattern")
+            rest = _every(get("sliding_window_pattern", default=4), source, "sliding_window_pattern")
+            sw_layers = k - k // first + (L - k) - (L - k) // rest
         elif "global_attn_every_n_layers" in cfg:   # AFMoE: every n-th layer attends to everything
             sw_layers = L - L // max(_int(cfg["global_attn_every_n_layers"], source, "global_attn_every_n_layers"), 1)
         else:
@@ -1093,6 +1100,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             residual_dropouts=_residual_dropouts(cfg, mt),
             attention_dropout=_above_zero(cfg.get(*_ATTENTION_DROPOUT.get(mt, ("attention_dropout", 0.0)))),
             attention_softcap=_above_zero(cfg.get("attn_logit_softcapping")),
+            centred_fp32_norm=mt in _CENTRED_FP32_NORM or (mt == "cohere2_moe" and cfg.get("rms_norm_eps") is None),
             logit_softcap=_above_zero(cfg.get("final_logit_softcapping")),
             qkv_bias=qkv_bias, o_bias=o_bias,
             mlp_bias=mlp_bias, norm_kind=norm_kind, norm_bias=norm_bias,
@@ -1646,11 +1654,11 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         dense_layers = len(cfg["mlp_only_layers"])
     if blocks is not None:
         dense_layers = blocks.count("-")
-    if mt in ("kimi_linear", "glm4_moe_lite"):   # mlp_layer_types ("dense" / "sparse"), else the first
-        #                                         first_k_dense_replace dense (transformers' default: the first)
+    if mt in ("kimi_linear", "glm4_moe_lite", "cohere2_moe"):   # mlp_layer_types ("dense" / "sparse"), else the
+        # first first_k_dense_replace dense (transformers' default: the first; Cohere 2 MoE's: none)
         kinds = cfg.get("mlp_layer_types")
         dense_layers = sum(1 for t in kinds[:L] if t == "dense") if isinstance(kinds, list) else \
-            min(int(get("first_k_dense_replace", default=1)), L)
+            min(int(get("first_k_dense_replace", default=0 if mt == "cohere2_moe" else 1)), L)
     if mt == "mimo_v2_flash":   # transformers' mlp_layer_types ("dense" / "sparse"), the release's moe_layer_freq
         kinds, freq = cfg.get("mlp_layer_types"), cfg.get("moe_layer_freq")
         if isinstance(kinds, list):
