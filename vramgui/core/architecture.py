@@ -705,15 +705,15 @@ _NO_O_BIAS = {"glm", "glm4", "glm4_moe", "glm4v_text"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
 _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gpt_oss", "glm4_moe", "glm4_moe_lite",
                 "nemotron_h", "kimi_linear", "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe",
-                "sarvam_mla", "sarvam_moe", "solar_open", "dots1"}
+                "sarvam_mla", "sarvam_moe", "solar_open", "dots1", "hy_v3"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {"lfm2", "lfm2_moe", "lfm3", "qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4",
-            "exaone_moe", "afmoe", "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "qwen3_vl_text",
+            "exaone_moe", "afmoe", "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "hy_v3", "qwen3_vl_text",
             "qwen3_vl_moe_text", "dots1", "nanochat"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
-_QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "minimax_m2"}
+_QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "olmo_hybrid", "minimax_m2"}
 # q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
 _QK_NORM_WEIGHTLESS = {"llama4_text"}
 # RMSNorms without a learned weight (transformers' NanoChatRMSNorm: x·rsqrt(mean(x²) + ε) in fp32), its per-head q/k
@@ -732,7 +732,7 @@ _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "af
 # modeling_olmo2.py, modeling_olmo3.py, modeling_gpt_oss.py
 _FP32_NORM_WEIGHT = {"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemma", "vaultgemma", "qwen3_next",
                      "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text", "olmo2", "olmo3", "flex_olmo",
-                     "gpt_oss", "afmoe"}
+                     "olmo_hybrid", "gpt_oss", "afmoe"}
 # families whose norms are a Python LayerNorm without bias, in fp32: (x - mean) computed twice (the variance's and the
 # normalization's), then the weight in fp32 (modeling_cohere.py CohereLayerNorm, modeling_cohere2.py Cohere2LayerNorm,
 # transformers 5.24)
@@ -804,19 +804,18 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 # model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
 CHECKED_MODEL_TYPES = frozenset({
     "afmoe", "apertus", "arcee", "bamba", "bloom", "chatglm", "codegen", "cohere", "cohere2", "cohere2_moe", "cwm",
-    "deepseek_v2",
-    "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone", "exaone4", "exaone_moe",
-    "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4",
-    "glm4_moe", "glm4_moe_lite", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neo", "gpt_neox",
-    "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared",
-    "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba",
-    "kimi_k2", "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum",
-    "mimo_v2_flash", "minicpm3", "minimax", "minimax_m2", "ministral", "ministral3", "mistral", "mistral4", "mixtral",
-    "mpt", "mllama_text_model", "nanochat", "nemotron", "nemotron_h", "nemotron-nas", "olmo", "olmo2", "olmo3", "olmoe",
-    "opt", "persimmon", "phi",
-    "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text",
-    "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe",
-    "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
+    "deepseek_v2", "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone",
+    "exaone4", "exaone_moe", "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "gemma", "gemma2", "gemma3_text",
+    "gemma4_text", "glm", "glm4", "glm4_moe", "glm4_moe_lite", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2",
+    "gpt_bigcode", "gpt_neo", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa",
+    "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hy_v3", "hyperclovax",
+    "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2", "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama",
+    "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3", "minimax", "minimax_m2", "ministral",
+    "ministral3", "mistral", "mistral4", "mixtral", "mllama_text_model", "mpt", "nanochat", "nemotron", "nemotron-nas",
+    "nemotron_h", "olmo", "olmo2", "olmo3", "olmo_hybrid", "olmoe", "opt", "persimmon", "phi", "phi3", "phimoe", "qwen",
+    "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe",
+    "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3", "solar_open",
+    "stablelm", "starcoder2", "vaultgemma", "youtu",
 })
 
 
@@ -1654,8 +1653,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         dense_layers = len(cfg["mlp_only_layers"])
     if blocks is not None:
         dense_layers = blocks.count("-")
-    if mt in ("kimi_linear", "glm4_moe_lite", "cohere2_moe"):   # mlp_layer_types ("dense" / "sparse"), else the
-        # first first_k_dense_replace dense (transformers' default: the first; Cohere 2 MoE's: none)
+    if mt in ("kimi_linear", "glm4_moe_lite", "cohere2_moe", "hy_v3"):   # mlp_layer_types ("dense" / "sparse"),
+        # else the first first_k_dense_replace dense (transformers' default: the first; Cohere 2 MoE's: none)
         kinds = cfg.get("mlp_layer_types")
         dense_layers = sum(1 for t in kinds[:L] if t == "dense") if isinstance(kinds, list) else \
             min(int(get("first_k_dense_replace", default=0 if mt == "cohere2_moe" else 1)), L)
