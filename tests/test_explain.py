@@ -423,12 +423,17 @@ def test_the_kv_lines_arithmetic_gives_its_result(scenario, model, gpu, engine, 
 
 
 def test_kv_lines_by_hand(scenario):
-    # Mistral Large 3 under HF transformers (no latent cache): 61 layers of 128 heads, each a 192-wide key (128 +
-    # 64 RoPE) and a 128-wide value, 2 bytes each: 61 x 128 x 320 x 2 = 4,997,120 B a token
+    # Mistral Large 3 under HF transformers: its 576-wide latent (512 + 64 RoPE) of 61 layers, 2 bytes each
     s = scenario("mistral-large-3", "h200", engine="hf", weights="bf16", prompt_tokens=1000, output_tokens=24)
     kv = by_key(s)["kv_cache"]
-    assert kv.substituted.startswith("= 61 × 128 × (192 + 128) × 2 bytes × 1,024 tokens × 1 = ")
-    assert float(estimate_memory(s).kv_cache) == 61 * 128 * 320 * 2 * 1024
+    assert kv.substituted.startswith("= 576 latent × 61 × 2 bytes × 1,024 tokens × 1 = ")
+    assert float(estimate_memory(s).kv_cache) == 576 * 61 * 2 * 1024
+    # Kimi K2 under HF transformers (its remote code caches every head): 61 layers of 64 heads, each a 192-wide key
+    # (128 + 64 RoPE) and a 128-wide value, 2 bytes each; 8 layers on the fullest of 8 cards
+    s = scenario("kimi-k2", "h200", engine="hf", weights="fp8", n_gpus=8, prompt_tokens=1000, output_tokens=24)
+    kv = by_key(s)["kv_cache"]
+    assert kv.substituted.startswith("= 61 × 64 × (192 + 128) × 2 bytes × 1,024 tokens × 1 × 8/61 of the layers = ")
+    assert float(estimate_memory(s).kv_cache) == pytest.approx(8 * 64 * 320 * 2 * 1024, rel=1e-12)
     # Llama 3.2 11B Vision: 8 of its 40 layers attend to the image's states: 32 layers of 8 KV heads of 128
     s = scenario("llama3.2-11b-vision", "rtx4090", engine="vllm", weights="bf16", prompt_tokens=1000,
                  output_tokens=24)

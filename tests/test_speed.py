@@ -553,8 +553,15 @@ def test_mla_heads_attend_over_the_latent_where_the_engine_absorbs(scenario):
     # vLLM and SGLang: prompts up-projected (the compute-friendly path), decode steps over the latent
     assert flops("vllm", "bf16") == pytest.approx((latent, up), rel=1e-12)
     assert flops("sglang", "bf16") == pytest.approx((latent, up), rel=1e-12)
-    # HF transformers: up-projected throughout
-    assert flops("hf", "bf16") == pytest.approx((up, up), rel=1e-12)
+    # HF transformers 5.24: up-projected throughout, and every step first up-projects each cached token's latent
+    # (expand_kv: kv_b_proj, 2 x 512 x (128 + 128) FLOP a head), 2 x 16 x 27 x 512 x 256 = 113,246,208 more a token
+    expand = 2 * 16 * 27 * 512 * 256
+    assert flops("hf", "bf16") == pytest.approx((up + expand, up), rel=1e-12)
+    # ... and moves, per cached token and head, the up-projection's keys and values (128 + 128 written), the keys
+    # copied whole (128 read, 128 + 64 written) and attention's read of keys and values (192 + 128): 896 elements
+    # beside the 576-wide latent's one read, (576 + 16 x 896) / 576 = 25.89 times the latent's bytes
+    hf = speed_terms(scenario("deepseek-v2-lite", "h100-sxm", engine="hf", weights="bf16"))
+    assert float(hf.kv_reads) == pytest.approx((576 + 16 * (4 * 128 + 2 * 64 + 2 * 128)) / 576, rel=1e-12)
     # a model without MLA is unchanged: Llama 3 8B's 32 layers of 32 heads of 128, 2 x 32 x 32 x 256 either way
     t = speed_terms(scenario("llama3-8b", "h100-sxm", engine="vllm", weights="bf16"))
     assert float(t.attention_flops) == 2 * 32 * 32 * 256 and t.decode_attention_scale == 1.0

@@ -113,9 +113,14 @@ def test_mla_caches_the_latent(scenario):
     # DeepSeek-V2-Lite: (kv_lora_rank 512 + rope 64) × 27 layers × 2 bytes per token in vLLM
     s = scenario("deepseek-v2-lite", "a100-80gb", engine="vllm", prompt_tokens=1024)
     assert float(estimate_memory(s).kv_cache) == 1024 * 576 * 27 * 2
-    # HF's DeepSeek-V2 code caches the expanded keys (192) and values (128) of all 16 heads
+    # HF transformers 5.24's DeepSeek-V2 code caches the latent too (modeling_deepseek_v2.py: "Cache read / write is
+    # performed while the latent KV is still compressed"), and expands it at each pass
     h = scenario("deepseek-v2-lite", "a100-80gb", engine="hf", prompt_tokens=1024)
-    assert float(estimate_memory(h).kv_cache) == 1024 * 16 * (192 + 128) * 27 * 2
+    assert float(estimate_memory(h).kv_cache) == 1024 * 576 * 27 * 2
+    # Kimi K2's remote code (DeepSeek-V3's modeling_deepseek.py) caches the expanded keys (128 + 64) and values (128)
+    # of all 64 heads: 61 layers, 8 of them on the fullest of 8 cards under HF's layer split
+    k2 = scenario("kimi-k2", "h200", engine="hf", weights="fp8", n_gpus=8, prompt_tokens=1024)
+    assert float(estimate_memory(k2).kv_cache) == pytest.approx(1024 * 64 * (192 + 128) * 8 * 2, rel=1e-12)
     # DeepSeek-V3 / R1 in vLLM on 8 cards: the 576-wide latent of 61 layers, on every card
     # (one latent "head" cannot be split by tensor parallelism)
     r1 = scenario("deepseek-r1", "h200", engine="vllm", weights="fp8", n_gpus=8, prompt_tokens=8192)

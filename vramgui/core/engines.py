@@ -45,6 +45,10 @@ class EngineProfile(BaseModel):
         "windowed layers hold the whole prompt's keys and values after the prompt's pass, until the first "
         "generated token replaces them: the peak counts them at the prompt's length where that exceeds the window"))
     mla_latent_cache: bool = Field(True, description="MLA models cache the latent, not expanded K/V")
+    mla_expands_cache: bool = Field(False, description=(
+        "every pass expands the whole cached latent into every head's keys and values (HF transformers 5.24's "
+        "expand_kv: kv_b_proj over each cached token, the keys copied whole, then attention over them): a step "
+        "moves those bytes and does that matmul's FLOPs for each cached token (mla_expansion)"))
     sparse_attention: bool = Field(False, description=(
         "with DeepSeek sparse attention (a lightning indexer) each query reads only the indexer's top-k "
         "tokens of the cache; False: the top-k applied as a mask over the whole cache, or not cited"))
@@ -303,7 +307,7 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
     EngineProfile(
         id="hf", name="HF transformers", parallel="layer", kv_allocation="grow", default_attention="sdpa",
         eager_score_bytes=8.0, eager_score_bytes_bf16=10.0, mask_bytes=4.0, logits_all_positions=False,
-        logits_bytes=6.0, prompt_logits_last=True, mla_latent_cache=False, window_keeps_prompt=True,
+        logits_bytes=6.0, prompt_logits_last=True, mla_expands_cache=True, window_keeps_prompt=True,
         allocator_fraction=0.10, cuda_context_bytes=TORCH_CONTEXT_BYTES,
         notes="model.generate() on PyTorch: the cache grows as tokens are generated.",
         sources={
@@ -317,7 +321,12 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
                         "Gemma 3 4B's generate() peaks 0.87 GiB above the windowed estimate at 8,000 tokens and "
                         "1.45 GiB at 4 x 4,096, Mistral 7B v0.1's (4,096-token window) 0.55 GiB at 8,000 - each "
                         "within 0.1 GiB of its windowed layers holding the whole prompt (measured corpus, own- "
-                        "points).",
+                        "points). An MLA model (transformers' DeepSeek-V2 / V3 family code) caches its latent and "
+                        "RoPE key ('Cache read / write is performed while latent KV is still compressed') and every "
+                        "pass expands each cached token into every head's keys and values (expand_kv), which a "
+                        "step's bytes and FLOPs count; Kimi K2's remote code caches the expanded heads. vramgui's "
+                        "H200 run of DeepSeek-V2-Lite (5.17) peaked 0.78 GiB above the weights at 4,128 tokens, "
+                        "under the 1.06 GiB expanded keys and values alone would take.",
             "activations": "Eager attention materialises b·h·s·s scores: the fp16 product, its fp32 softmax and "
                            "the fp16 copy are alive together (8 bytes per score, four times the fp16 matrix); in "
                            "bf16 10 bytes: softmax(..., dtype=float32) fuses the upcast for fp16 inputs on CUDA only "
@@ -646,10 +655,30 @@ def up_projected_gguf(s) -> bool:
     return mla is not None and mla.gguf_up_projected and s.engine in LLAMACPP
 
 
+#: MLA models HF transformers runs with their own (remote) code, which caches every head's keys and values: Kimi K2's
+#: modeling_deepseek.py (DeepSeek-V3's Hub code) builds the up-projected keys and values and then updates the cache
+#: with them; transformers' own DeepSeek-V2/V3 family caches the latent (:attr:`EngineProfile.mla_expands_cache`)
+HF_REMOTE_MLA = frozenset({"kimi_k2"})
+
+
 def latent_cache(s) -> bool:
     """Whether the scenario's engine caches an MLA model's latent (:attr:`EngineProfile.mla_latent_cache`), not
-    every head's keys and values."""
-    return s.model.architecture.mla is not None and s.profile.mla_latent_cache and not up_projected_gguf(s)
+    every head's keys and values (HF transformers runs :data:`HF_REMOTE_MLA` with their remote code)."""
+    a = s.model.architecture
+    return (a.mla is not None and s.profile.mla_latent_cache and not up_projected_gguf(s)
+            and not (s.profile.mla_expands_cache and a.model_type in HF_REMOTE_MLA))
+
+
+def mla_expansion(s) -> tuple[float, float]:
+    """(elements moved, FLOPs) per cached token, layer and head where every pass expands the cached MLA latent
+    (:attr:`EngineProfile.mla_expands_cache`; (0, 0) elsewhere): kv_b_proj writes the token's no-RoPE key and value
+    (n + v) from its latent (2·kv_lora_rank·(n + v) FLOPs), the keys are copied whole (n read, n + r written), and
+    attention reads keys and values (n + r + v): 4n + 2r + 2v elements beside the latent's one read."""
+    m = s.model.architecture.mla
+    if m is None or not s.profile.mla_expands_cache or not latent_cache(s):
+        return 0.0, 0.0
+    n, r, v = m.qk_nope_head_dim, m.qk_rope_head_dim, m.v_head_dim
+    return float(4 * n + 2 * r + 2 * v), float(2 * m.kv_lora_rank * (n + v))
 
 
 def mla_absorbed(s) -> str:

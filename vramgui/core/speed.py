@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .engines import OLLAMA, EngineProfile, batch_defaults, gathers_experts, mla_absorbed
+from .engines import OLLAMA, EngineProfile, batch_defaults, gathers_experts, mla_absorbed, mla_expansion
 from .formats import GGUF_BITS, WeightFormat, wide_experts
 from .memory import (
     MemoryTerms,
@@ -1322,6 +1322,9 @@ def speed_terms(s: Scenario, mt: MemoryTerms | None = None) -> SpeedTerms:
     absorbed = a.mla is not None and a.compressed is None and mode != "never"
     prompt_dims = a.absorbed_head_dims if absorbed and mode == "always" else a.attention_head_dims
     decode_scale = a.absorbed_head_dims / prompt_dims if absorbed else 1.0
+    _, expand_flops = mla_expansion(s)
+    if expand_flops:   # HF's decode step up-projects every cached token's latent (kv_b_proj) before attending
+        decode_scale += expand_flops / 2.0 / (prompt_dims / a.attention_layers)   # (per_pair counts 2 a product)
     full_flops = per_pair * prompt_dims - window_flops
     kv_sparse, sparse_flops, sparse_tokens, index_flops, x = 0.0, 0.0, np.inf, 0.0, a.indexer
     # an indexer scores every key, a product per head (on every rank); in FP8 (at twice the 16-bit tensor rate
@@ -1441,7 +1444,14 @@ def engine_terms(key: str, s: Scenario) -> dict:
 def kv_reads(key: str, s: Scenario) -> float:
     """Times a decode step reads its KV cache on the engine row ``key``, at the weights' share of the bandwidth:
     once, except for eager attention on the rows of :data:`EAGER_KV_READS_PER_HEAD` (once per query head, at their
-    share) and on the rows of :data:`KV_READ_FACTOR` (their attention's slower read)."""
+    share), on the rows of :data:`KV_READ_FACTOR` (their attention's slower read), and where the engine expands a
+    cached MLA latent at every pass (HF transformers: :func:`~vramgui.core.engines.mla_expansion`'s bytes for each
+    head on the card, over the latent's)."""
+    moved, _ = mla_expansion(s)
+    if moved:   # HF's pass expands the cached latent into every head's keys and values and attends over those
+        m = s.model.architecture.mla
+        latent = m.kv_lora_rank + m.qk_rope_head_dim
+        return (latent + moved * s.model.architecture.num_heads / s.tensor_parallel) / latent
     per_head = EAGER_KV_READS_PER_HEAD.get(key)
     if not per_head or s.attention_impl != "eager":
         return KV_READ_FACTOR.get(key, 1.0)
