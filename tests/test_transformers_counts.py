@@ -336,3 +336,29 @@ def test_cohere2_moe_reads_its_dense_prefix_and_window_pattern():
     assert (a.sliding_window, a.sliding_window_layers, a.moe.dense_layers, a.intermediate_size) == (4096, 36, 1, 3072)
     assert count_params(a).total == hf_count(config) and layout_note(a) is None and not a.centred_fp32_norm
     assert architecture_from_hf_config({**released, "rms_norm_eps": None}).centred_fp32_norm
+
+
+def test_olmo_hybrid_counts_its_attention_layers_qk_norms():
+    """OLMo Hybrid (olmo_hybrid): Gated DeltaNet layers with every fourth layer OLMo 2's attention, whose q and k
+    norms span all heads (3,840 each on the default's 8 attention layers: 61,440, which vramgui left out). Its
+    parameter count is transformers'; the type stays unchecked (peft's modules in its delta-rule layers, q_proj,
+    k_proj, v_proj, g_proj, a_proj, b_proj and o_proj, are not laid out for LoRA)."""
+    config = CONFIG_MAPPING["olmo_hybrid"]()
+    a = architecture_from_hf_config(json.loads(config.to_json_string(use_diff=False)), source="olmo_hybrid default")
+    assert count_params(a).total == hf_count(config) == 7_430_870_688 and a.qk_norm_full
+
+
+def test_the_models_transformers_runs_without_sdpa_are_those_it_declares():
+    """engines.HF_NO_SDPA names the checked types whose transformers class declares no SDPA path (``_supports_sdpa =
+    False``: soft-capped or sink logits, ALiBi, their own attention code; Flint's sinks), and whether it takes a
+    flash-attention implementation (``_supports_flash_attn``); the pure state-space models (no attention) apart."""
+    import transformers as tf
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    from vramgui.core.engines import HF_NO_SDPA
+    declared = {}
+    for mt in CHECKED_MODEL_TYPES:
+        cls = getattr(tf, MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.get(mt, ""), None)
+        if cls is not None and cls._supports_sdpa is False and mt not in ("mamba", "mamba2", "falcon_mamba"):
+            declared[mt] = bool(cls._supports_flash_attn)
+    assert declared == HF_NO_SDPA

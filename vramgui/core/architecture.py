@@ -706,12 +706,14 @@ _NO_O_BIAS = {"glm", "glm4", "glm4_moe", "glm4v_text"}
 _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gpt_oss", "glm4_moe", "glm4_moe_lite",
                 "nemotron_h", "kimi_linear", "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe",
                 "sarvam_mla", "sarvam_moe", "solar_open", "dots1", "hy_v3"}
+# a shared expert of shared_expert_intermediate_size added in full, without Qwen2-MoE's sigmoid gate
+_UNGATED_SHARED_EXPERT = {"flint"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {"lfm2", "lfm2_moe", "lfm3", "qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4",
             "exaone_moe", "afmoe", "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "hy_v3", "qwen3_vl_text",
-            "qwen3_vl_moe_text", "dots1", "nanochat"} | _GATED_DELTANET
+            "qwen3_vl_moe_text", "dots1", "nanochat", "flint"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "olmo_hybrid", "minimax_m2"}
 # q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
@@ -805,17 +807,17 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 CHECKED_MODEL_TYPES = frozenset({
     "afmoe", "apertus", "arcee", "bamba", "bloom", "chatglm", "codegen", "cohere", "cohere2", "cohere2_moe", "cwm",
     "deepseek_v2", "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone",
-    "exaone4", "exaone_moe", "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "gemma", "gemma2", "gemma3_text",
-    "gemma4_text", "glm", "glm4", "glm4_moe", "glm4_moe_lite", "glm4v_text", "glm_moe_dsa", "gpt-sw3", "gpt2",
-    "gpt_bigcode", "gpt_neo", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe", "granitemoe_swa",
-    "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hy_v3", "hyperclovax",
-    "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2", "kimi_linear", "lfm2", "lfm2_moe", "lfm3", "llama",
-    "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3", "minimax", "minimax_m2", "ministral",
-    "ministral3", "mistral", "mistral4", "mixtral", "mllama_text_model", "mpt", "nanochat", "nemotron", "nemotron-nas",
-    "nemotron_h", "olmo", "olmo2", "olmo3", "olmo_hybrid", "olmoe", "opt", "persimmon", "phi", "phi3", "phimoe", "qwen",
-    "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text", "qwen3_moe",
-    "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3", "solar_open",
-    "stablelm", "starcoder2", "vaultgemma", "youtu",
+    "exaone4", "exaone_moe", "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "flint", "gemma", "gemma2",
+    "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4_moe_lite", "glm4v_text", "glm_moe_dsa", "gpt-sw3",
+    "gpt2", "gpt_bigcode", "gpt_neo", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe",
+    "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hy_v3",
+    "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2", "kimi_linear", "lfm2", "lfm2_moe", "lfm3",
+    "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3", "minimax", "minimax_m2",
+    "ministral", "ministral3", "mistral", "mistral4", "mixtral", "mllama_text_model", "mpt", "nanochat", "nemotron",
+    "nemotron-nas", "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "persimmon", "phi", "phi3", "phimoe",
+    "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text",
+    "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3",
+    "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
 })
 
 
@@ -1046,6 +1048,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             sw_layers = L - L // pattern
         elif mt == "llama4_text":
             sw_layers = _llama4_chunked_layers(cfg, L, source)
+        elif mt == "flint":   # FlintConfig: full attention on the first two layers, every fourth from 1, and the last
+            sw_layers = sum(1 for i in range(L) if not (i < 2 or i % 4 == 1 or i == L - 1))
         elif mt == "cohere2_moe":   # Cohere2MoeConfig: the first_k_dense_replace dense layers global every
             #                         prefix_dense_sliding_window_pattern-th, the rest every sliding_window_pattern-th
             k = min(_int(get("first_k_dense_replace", default=0), source, "first_k_dense_replace"), L)
@@ -1107,7 +1111,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             embedding_norm=mt == "bloom", scalars_per_layer=_SCALARS_PER_LAYER.get(mt, 0),
             lm_head_bias=mt in ("phi", "gptj", "codegen") or cfg.get("lm_head_bias") is True,
             qk_norm=qk_norm and not qk_full and mt not in _QK_NORM_WEIGHTLESS, qk_norm_full=qk_full,
-            attention_sinks=mt in ("gpt_oss", "granite_swa", "granitemoe_swa", "deepseek_v4")
+            attention_sinks=mt in ("gpt_oss", "granite_swa", "granitemoe_swa", "deepseek_v4", "flint")
             or mimo.get("attention_sinks", False), sinks_windowed_only=mimo.get("sinks_windowed_only", False),
             value_head_dim=mimo.get("value_head_dim"),
             learned_positions=learned_positions,
@@ -1625,8 +1629,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
     n_shared = get("n_shared_experts", "num_shared_experts", "moe_num_shared_experts")
     if n_shared:
         shared = int(n_shared) * int(get("moe_shared_expert_intermediate_size", default=expert_f))
-    elif get("shared_expert_intermediate_size"):
-        shared, gate = int(get("shared_expert_intermediate_size")), True
+    elif get("shared_expert_intermediate_size"):    # (Qwen2-MoE's under a sigmoid gate; Flint's added in full)
+        shared, gate = int(get("shared_expert_intermediate_size")), mt not in _UNGATED_SHARED_EXPERT
     elif mt in ("granitemoeshared", "granitemoehybrid"):   # a shared MLP beside the experts, without a gate
         shared = int(get("shared_intermediate_size",
                          default=_GRANITE_SHARED_DEFAULT if mt == "granitemoehybrid" else 0))
@@ -1651,6 +1655,11 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         dense_layers = L - sum(1 for i in range(L) if i % period == offset)
     if (mt in ("qwen2_moe", "qwen3_moe") or mt in _GATED_DELTANET) and cfg.get("mlp_only_layers"):
         dense_layers = len(cfg["mlp_only_layers"])
+    if mt == "flint":   # a dense MLP in mlp_only_layers (FlintConfig's default: the first two) and off the sparse step
+        only = cfg.get("mlp_only_layers")
+        only = set(only) if isinstance(only, list) else {0, 1}
+        step = _every(get("decoder_sparse_step", default=1), source, "decoder_sparse_step")
+        dense_layers = sum(1 for i in range(L) if i in only or (i + 1) % step)
     if blocks is not None:
         dense_layers = blocks.count("-")
     if mt in ("kimi_linear", "glm4_moe_lite", "cohere2_moe", "hy_v3"):   # mlp_layer_types ("dense" / "sparse"),

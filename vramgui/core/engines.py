@@ -982,7 +982,7 @@ READS_IN_PLACE = {
 
 
 #: Families transformers runs without SDPA (their classes' ``_supports_sdpa`` is False, transformers 5.24): Gemma 2's
-#: and VaultGemma's soft-capped logits, the sink logits of gpt-oss, MiMo-V2-Flash and Granite's windowed models,
+#: and VaultGemma's soft-capped logits, the sink logits of gpt-oss, MiMo-V2-Flash, Flint and Granite's windowed models,
 #: GPT-Neo's own attention, BLOOM's and MPT's ALiBi, DeepSeek-V4's compressed attention.  Unless a flash-attention
 #: implementation is asked for, they run eager (inference with the engine's default attention too:
 #: Scenario.attention_impl); the value says whether one takes them (``_supports_flash_attn``: not BLOOM's, MPT's or
@@ -992,7 +992,7 @@ READS_IN_PLACE = {
 HF_NO_SDPA_WHY = ("transformers 5.24 has no SDPA path for this model (its soft-capped or sink logits, ALiBi or own "
                   "attention code)")
 HF_NO_SDPA = {"gemma2": True, "vaultgemma": True, "gpt_oss": True, "mimo_v2_flash": True, "granite_swa": True,
-           "granitemoe_swa": True, "gpt_neo": True, "bloom": False, "mpt": False, "deepseek_v4": False}
+           "granitemoe_swa": True, "gpt_neo": True, "flint": True, "bloom": False, "mpt": False, "deepseek_v4": False}
 
 
 #: Engines with no attention that materialises the score matrix (HF transformers' eager, llama.cpp without flash
