@@ -362,3 +362,18 @@ def test_the_models_transformers_runs_without_sdpa_are_those_it_declares():
         if cls is not None and cls._supports_sdpa is False and mt not in ("mamba", "mamba2", "falcon_mamba"):
             declared[mt] = bool(cls._supports_flash_attn)
     assert declared == HF_NO_SDPA
+
+
+def test_beam_reads_what_its_config_leaves_to_defaults():
+    """Beam (BeamConfig): without layer_types every sixth layer and the last attend to everything (52 layers: 9, the
+    other 43 windowed at 512); without mlp_layer_types the first three layers are dense; without
+    final_logit_softcapping its logits are soft-capped at 30 (training keeps the tanh: training.logit_bytes 14). Each
+    attention layer gates its output through a gate_proj of its own with a bias a head (48): the default's count is
+    transformers'."""
+    from vramgui.core.training import logit_bytes
+    config = CONFIG_MAPPING["beam"]()
+    bare = {k: v for k, v in json.loads(config.to_json_string(use_diff=False)).items()
+            if k not in ("layer_types", "mlp_layer_types", "final_logit_softcapping")}
+    a = architecture_from_hf_config(bare, source="beam without its defaults")
+    assert (a.sliding_window_layers, a.moe.dense_layers, a.logit_softcap, logit_bytes(a)) == (43, 3, True, 14.0)
+    assert a.attn_output_gate and a.attn_gate_bias and count_params(a).total == hf_count(config)

@@ -427,6 +427,7 @@ class Architecture(BaseModel):
     sliding_window: int | None = Field(None, ge=1, description="attention window of the windowed layers")
     sliding_window_layers: int = Field(0, ge=0, description="how many layers use the window")
     attn_output_gate: bool = Field(False, description="q_proj also yields a sigmoid gate on the attention output")
+    attn_gate_bias: bool = Field(False, description="the output gate has a learned bias a head (Beam's gate_bias)")
     head_gate: bool = Field(False, description="a d -> h projection gates each head's output (LFM3's g_proj)")
     moe: MoE | None = None
     mla: MLA | None = None
@@ -705,7 +706,7 @@ _NO_O_BIAS = {"glm", "glm4", "glm4_moe", "glm4v_text"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
 _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gpt_oss", "glm4_moe", "glm4_moe_lite",
                 "nemotron_h", "kimi_linear", "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe",
-                "sarvam_mla", "sarvam_moe", "solar_open", "dots1", "hy_v3"}
+                "sarvam_mla", "sarvam_moe", "solar_open", "dots1", "hy_v3", "beam"}
 # a shared expert of shared_expert_intermediate_size added in full, without Qwen2-MoE's sigmoid gate
 _UNGATED_SHARED_EXPERT = {"flint"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
@@ -713,7 +714,7 @@ _UNGATED_SHARED_EXPERT = {"flint"}
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {"lfm2", "lfm2_moe", "lfm3", "qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4",
             "exaone_moe", "afmoe", "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "hy_v3", "qwen3_vl_text",
-            "qwen3_vl_moe_text", "dots1", "nanochat", "flint"} | _GATED_DELTANET
+            "qwen3_vl_moe_text", "dots1", "nanochat", "flint", "beam"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "olmo_hybrid", "minimax_m2"}
 # q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
@@ -728,13 +729,13 @@ _LAYER_NORM = {"starcoder2", "phimoe", "nemotron"}
 # one norm per layer: attention and MLP read the same normed input (parallel blocks)
 _ONE_NORM = {"cohere", "cohere2", "cohere2_moe", "phi", "gptj", "codegen", "nemotron_h"}
 # four norms per layer: before and after both the attention and the MLP
-_FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe"}
+_FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe", "beam"}
 # RMSNorms that multiply by their weight in fp32 before casting back (Gemma's 1 + weight, OLMo 2's
 # (weight * x).to(dtype)): transformers' modeling_gemma*.py, modeling_qwen3_next.py, modeling_qwen3_5*.py,
 # modeling_olmo2.py, modeling_olmo3.py, modeling_gpt_oss.py
 _FP32_NORM_WEIGHT = {"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemma", "vaultgemma", "qwen3_next",
                      "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text", "olmo2", "olmo3", "flex_olmo",
-                     "olmo_hybrid", "gpt_oss", "afmoe"}
+                     "olmo_hybrid", "gpt_oss", "afmoe", "beam"}
 # families whose norms are a Python LayerNorm without bias, in fp32: (x - mean) computed twice (the variance's and the
 # normalization's), then the weight in fp32 (modeling_cohere.py CohereLayerNorm, modeling_cohere2.py Cohere2LayerNorm,
 # transformers 5.24)
@@ -805,8 +806,8 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 # remote-code families tests/test_params.py checks by hand (ChatGLM, Qwen v1, Kimi K2, Nemotron-NAS).  Any other
 # model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
 CHECKED_MODEL_TYPES = frozenset({
-    "afmoe", "apertus", "arcee", "bamba", "bloom", "chatglm", "codegen", "cohere", "cohere2", "cohere2_moe", "cwm",
-    "deepseek_v2", "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone",
+    "afmoe", "apertus", "arcee", "bamba", "beam", "bloom", "chatglm", "codegen", "cohere", "cohere2", "cohere2_moe",
+    "cwm", "deepseek_v2", "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone",
     "exaone4", "exaone_moe", "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "flint", "gemma", "gemma2",
     "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4_moe_lite", "glm4v_text", "glm_moe_dsa", "gpt-sw3",
     "gpt2", "gpt_bigcode", "gpt_neo", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe",
@@ -1048,6 +1049,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             sw_layers = L - L // pattern
         elif mt == "llama4_text":
             sw_layers = _llama4_chunked_layers(cfg, L, source)
+        elif mt == "beam":    # BeamConfig: every sixth layer full attention, and the last
+            sw_layers = sum(1 for i in range(L - 1) if (i + 1) % 6)
         elif mt == "flint":   # FlintConfig: full attention on the first two layers, every fourth from 1, and the last
             sw_layers = sum(1 for i in range(L) if not (i < 2 or i % 4 == 1 or i == L - 1))
         elif mt == "cohere2_moe":   # Cohere2MoeConfig: the first_k_dense_replace dense layers global every
@@ -1104,7 +1107,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             attention_dropout=_above_zero(cfg.get(*_ATTENTION_DROPOUT.get(mt, ("attention_dropout", 0.0)))),
             attention_softcap=_above_zero(cfg.get("attn_logit_softcapping")),
             centred_fp32_norm=mt in _CENTRED_FP32_NORM or (mt == "cohere2_moe" and cfg.get("rms_norm_eps") is None),
-            logit_softcap=_above_zero(cfg.get("final_logit_softcapping")),
+            logit_softcap=_above_zero(cfg.get("final_logit_softcapping", 30.0 if mt == "beam" else None)),
             qkv_bias=qkv_bias, o_bias=o_bias,
             mlp_bias=mlp_bias, norm_kind=norm_kind, norm_bias=norm_bias,
             norm_weightless=mt in _WEIGHTLESS_RMS_NORM, norms_per_layer=norms_per_layer,
@@ -1117,7 +1120,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             learned_positions=learned_positions,
             sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
             indexer=indexer, compressed=compressed,
-            attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET or mt == "afmoe")),
+            attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET or mt in ("afmoe", "beam"))),
+            attn_gate_bias=mt == "beam",
             head_gate=mt == "lfm3" and bool(cfg.get("use_attention_gate", True)),
             linear_attention=None if blocks or mt in _MAMBA_PER_LAYER or mt in ("kimi_linear", "minimax")
             else _linear_attention_from_hf(cfg, source, L),
@@ -1662,11 +1666,13 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         dense_layers = sum(1 for i in range(L) if i in only or (i + 1) % step)
     if blocks is not None:
         dense_layers = blocks.count("-")
-    if mt in ("kimi_linear", "glm4_moe_lite", "cohere2_moe", "hy_v3"):   # mlp_layer_types ("dense" / "sparse"),
-        # else the first first_k_dense_replace dense (transformers' default: the first; Cohere 2 MoE's: none)
+    if mt in ("kimi_linear", "glm4_moe_lite", "cohere2_moe", "hy_v3", "beam"):   # mlp_layer_types ("dense" /
+        # "sparse"), else the first first_k_dense_replace dense (transformers' default: the first; Cohere 2 MoE's none,
+        # Beam's three)
         kinds = cfg.get("mlp_layer_types")
+        first = {"cohere2_moe": 0, "beam": 3}.get(mt, 1)
         dense_layers = sum(1 for t in kinds[:L] if t == "dense") if isinstance(kinds, list) else \
-            min(int(get("first_k_dense_replace", default=0 if mt == "cohere2_moe" else 1)), L)
+            min(int(get("first_k_dense_replace", default=first)), L)
     if mt == "mimo_v2_flash":   # transformers' mlp_layer_types ("dense" / "sparse"), the release's moe_layer_freq
         kinds, freq = cfg.get("mlp_layer_types"), cfg.get("moe_layer_freq")
         if isinstance(kinds, list):

@@ -115,7 +115,8 @@ def attention_params(a: Architecture) -> tuple[int, int]:
         v = a.value_width(head)
         q_out, k_out, v_out = h * head, kv * head * int(has_k), kv * v * int(has_v)
         weights += n * (d * query_outputs(a, head) + d * (k_out + v_out) + h * v * d)
-        biases += n * ((q_out + k_out + v_out if a.qkv_bias else 0) + (d if a.o_bias else 0))
+        biases += n * ((q_out + k_out + v_out if a.qkv_bias else 0) + (d if a.o_bias else 0)
+                       + (h if a.attn_gate_bias else 0))
     return weights, biases + a.sink_layers * h   # a sink logit per head: a bias of the softmax
 
 

@@ -154,9 +154,10 @@ BNB_ROUTERS = frozenset({"gemma4_text", "hunyuan_v1_moe"})
 
 
 #: Model types whose attention output gate is a module of its own named gate_proj, not a second half of q_proj
-#: (AFMoE, modeling_afmoe.py): the "gate" role's; where peft converts the MLP's names (:data:`PEFT_FUSED_EXPERTS`,
-#: AFMoE among them) the name goes to the experts and the attention's gate takes no adapter, by name or all-linear.
-ATTENTION_GATE_PROJ = frozenset({"afmoe"})
+#: (AFMoE, modeling_afmoe.py; Beam, modeling_beam.py): the "gate" role's; where peft converts the MLP's names
+#: (:data:`PEFT_FUSED_EXPERTS`, both among them) the name goes to the experts and the attention's gate takes no
+#: adapter, by name or all-linear.
+ATTENTION_GATE_PROJ = frozenset({"afmoe", "beam"})
 
 
 def in_proj_widths(a: Architecture, g) -> tuple[int, ...]:
