@@ -377,3 +377,17 @@ def test_beam_reads_what_its_config_leaves_to_defaults():
     a = architecture_from_hf_config(bare, source="beam without its defaults")
     assert (a.sliding_window_layers, a.moe.dense_layers, a.logit_softcap, logit_bytes(a)) == (43, 3, True, 14.0)
     assert a.attn_output_gate and a.attn_gate_bias and count_params(a).total == hf_count(config)
+
+
+def test_axk1_reads_its_legacy_dense_layer_keys():
+    """A.X K1's released config.json names its dense layers as DeepSeek's did (first_k_dense_replace, moe_layer_freq),
+    which AXK1Config turns into mlp_layer_types: experts where i >= first_k_dense_replace and i % moe_layer_freq == 0
+    (here 2 and 2: 30 MoE layers of 61), each MoE layer's output normed once more (post_mlp_layernorm), the router's
+    score-correction bias a buffer; the count is transformers'."""
+    legacy = {"first_k_dense_replace": 2, "moe_layer_freq": 2}
+    config = CONFIG_MAPPING["axk1"](**legacy)
+    assert config.mlp_layer_types.count("sparse") == 30
+    released = {k: v for k, v in json.loads(config.to_json_string(use_diff=False)).items() if k != "mlp_layer_types"}
+    a = architecture_from_hf_config({**released, **legacy}, source="axk1 released keys")
+    assert (a.moe.dense_layers, a.moe_post_norm, a.moe.router_bias) == (31, True, True)
+    assert count_params(a).total == hf_count(config)

@@ -412,6 +412,8 @@ class Architecture(BaseModel):
     norm_bias: bool = Field(True, description="a LayerNorm learns a bias beside its weight (not MPT's)")
     norm_weightless: bool = Field(False, description="its RMSNorms learn no weight (nanochat's)")
     norms_per_layer: int = Field(2, ge=0, le=8)
+    moe_post_norm: bool = Field(False, description=(
+        "an MoE layer norms the experts' output once more (A.X K1's post_mlp_layernorm), its dense layers not"))
     embedding_norm: bool = Field(False, description="a norm right after the token embedding (BLOOM)")
     qk_norm: bool = Field(False, description="per-head RMSNorm on q and k (Qwen3)")
     qk_norm_full: bool = Field(False, description=(
@@ -706,7 +708,7 @@ _NO_O_BIAS = {"glm", "glm4", "glm4_moe", "glm4v_text"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
 _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gpt_oss", "glm4_moe", "glm4_moe_lite",
                 "nemotron_h", "kimi_linear", "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe",
-                "sarvam_mla", "sarvam_moe", "solar_open", "dots1", "hy_v3", "beam"}
+                "sarvam_mla", "sarvam_moe", "solar_open", "dots1", "hy_v3", "beam", "axk1", "axk2"}
 # a shared expert of shared_expert_intermediate_size added in full, without Qwen2-MoE's sigmoid gate
 _UNGATED_SHARED_EXPERT = {"flint"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
@@ -806,19 +808,19 @@ _STATE_DTYPE_BYTES = {"float32": 4, "float": 4, "bfloat16": 2, "float16": 2, "ha
 # remote-code families tests/test_params.py checks by hand (ChatGLM, Qwen v1, Kimi K2, Nemotron-NAS).  Any other
 # model type is read with the generic decoder layout and the estimate says so (:func:`layout_note`).
 CHECKED_MODEL_TYPES = frozenset({
-    "afmoe", "apertus", "arcee", "bamba", "beam", "bloom", "chatglm", "codegen", "cohere", "cohere2", "cohere2_moe",
-    "cwm", "deepseek_v2", "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5", "ernie4_5_moe", "exaone",
-    "exaone4", "exaone_moe", "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "flint", "gemma", "gemma2",
-    "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4_moe_lite", "glm4v_text", "glm_moe_dsa", "gpt-sw3",
-    "gpt2", "gpt_bigcode", "gpt_neo", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa", "granitemoe",
-    "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense", "hunyuan_v1_moe", "hy_v3",
-    "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2", "kimi_linear", "lfm2", "lfm2_moe", "lfm3",
-    "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3", "minimax", "minimax_m2",
-    "ministral", "ministral3", "mistral", "mistral4", "mixtral", "mllama_text_model", "mpt", "nanochat", "nemotron",
-    "nemotron-nas", "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "persimmon", "phi", "phi3", "phimoe",
-    "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text", "qwen3_5_text",
-    "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe", "seed_oss", "smollm3",
-    "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
+    "afmoe", "apertus", "arcee", "axk1", "bamba", "beam", "bloom", "chatglm", "codegen", "cohere", "cohere2",
+    "cohere2_moe", "cwm", "deepseek_v2", "deepseek_v3", "deepseek_v32", "deepseek_v4", "emu3", "ernie4_5",
+    "ernie4_5_moe", "exaone", "exaone4", "exaone_moe", "falcon", "falcon_h1", "falcon_mamba", "flex_olmo", "flint",
+    "gemma", "gemma2", "gemma3_text", "gemma4_text", "glm", "glm4", "glm4_moe", "glm4_moe_lite", "glm4v_text",
+    "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neo", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa",
+    "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense",
+    "hunyuan_v1_moe", "hy_v3", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2", "kimi_linear",
+    "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3",
+    "minimax", "minimax_m2", "ministral", "ministral3", "mistral", "mistral4", "mixtral", "mllama_text_model", "mpt",
+    "nanochat", "nemotron", "nemotron-nas", "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "persimmon", "phi",
+    "phi3", "phimoe", "qwen", "qwen2", "qwen2_5_vl_text", "qwen2_moe", "qwen2_vl_text", "qwen3", "qwen3_5_moe_text",
+    "qwen3_5_text", "qwen3_moe", "qwen3_next", "qwen3_vl_moe_text", "qwen3_vl_text", "sarvam_mla", "sarvam_moe",
+    "seed_oss", "smollm3", "solar_open", "stablelm", "starcoder2", "vaultgemma", "youtu",
 })
 
 
@@ -1121,7 +1123,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             sliding_window=sw, sliding_window_layers=sw_layers, moe=moe, mla=mla,
             indexer=indexer, compressed=compressed,
             attn_output_gate=bool(get("attn_output_gate", default=mt in _GATED_DELTANET or mt in ("afmoe", "beam"))),
-            attn_gate_bias=mt == "beam",
+            attn_gate_bias=mt == "beam", moe_post_norm=mt == "axk1",
             head_gate=mt == "lfm3" and bool(cfg.get("use_attention_gate", True)),
             linear_attention=None if blocks or mt in _MAMBA_PER_LAYER or mt in ("kimi_linear", "minimax")
             else _linear_attention_from_hf(cfg, source, L),
@@ -1666,13 +1668,14 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
         dense_layers = sum(1 for i in range(L) if i in only or (i + 1) % step)
     if blocks is not None:
         dense_layers = blocks.count("-")
-    if mt in ("kimi_linear", "glm4_moe_lite", "cohere2_moe", "hy_v3", "beam"):   # mlp_layer_types ("dense" /
-        # "sparse"), else the first first_k_dense_replace dense (transformers' default: the first; Cohere 2 MoE's none,
-        # Beam's three)
+    if mt in ("kimi_linear", "glm4_moe_lite", "cohere2_moe", "hy_v3", "beam", "axk1", "axk2"):   # mlp_layer_types
+        # ("dense" / "sparse"), else the first first_k_dense_replace dense (transformers' default: the first; Cohere 2
+        # MoE's none, Beam's three), and A.X's off every moe_layer_freq-th layer beyond them
         kinds = cfg.get("mlp_layer_types")
-        first = {"cohere2_moe": 0, "beam": 3}.get(mt, 1)
+        first = min(int(get("first_k_dense_replace", default={"cohere2_moe": 0, "beam": 3}.get(mt, 1))), L)
+        freq = _every(get("moe_layer_freq", default=1), source, "moe_layer_freq") if mt in ("axk1", "axk2") else 1
         dense_layers = sum(1 for t in kinds[:L] if t == "dense") if isinstance(kinds, list) else \
-            min(int(get("first_k_dense_replace", default=first)), L)
+            sum(1 for i in range(L) if i < first or i % freq)
     if mt == "mimo_v2_flash":   # transformers' mlp_layer_types ("dense" / "sparse"), the release's moe_layer_freq
         kinds, freq = cfg.get("mlp_layer_types"), cfg.get("moe_layer_freq")
         if isinstance(kinds, list):

@@ -174,6 +174,8 @@ def norm_params(a: Architecture) -> int:
     head width in each Gated DeltaNet layer."""
     n = a.num_layers * (norm_params_per_layer(a) + a.scalars_per_layer)
     n -= a.noop_blocks * a.hidden_size * a.norm_vectors    # an empty sub-block has no norm before it
+    if a.moe_post_norm:     # a norm on each MoE layer's output (A.X K1)
+        n += a.moe_layers * a.hidden_size * a.norm_vectors
     if a.mla:   # the latent's norms, in the attention layers only (Kimi Linear's KDA layers have none)
         n += a.attention_layers * (a.mla.kv_lora_rank + (a.mla.q_lora_rank or 0))
     # (q/k norms: a weight, and a bias where they are LayerNorms with one: Persimmon's)
