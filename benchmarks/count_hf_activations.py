@@ -12,11 +12,11 @@ all. Runs on the CPU in seconds::
     python benchmarks/count_hf_activations.py --adapted q,v    # only q_proj and v_proj
     python benchmarks/count_hf_activations.py --lora q,k,v,o,gate,up,down   # peft LoRA (needs peft)
 
-Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2, GLM-4.5's,
-dots.llm1's and Qwen2-MoE's MoE, the MLP activations of Phi-2, GPT-J, OPT and Apertus, nanochat's weightless
-norms, and (``--attention eager``) GPT-2's, Gemma 2's and MPT's eager scores. ``--logits`` gives instead the peak
-bytes a logit holds in a training step, with Gemma 2's final soft-cap and without. The shape keeps Qwen3 4B's ratios
-(width 2,560, queries 4,096, keys and values 1,024, MLP 9,728) divided by 16, so the terms of
+Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2, DeepSeek-V3's MLA,
+GLM-4.5's, dots.llm1's and Qwen2-MoE's MoE, the MLP activations of Phi-2, GPT-J, OPT and Apertus, nanochat's
+weightless norms, and (``--attention eager``) GPT-2's, Gemma 2's and MPT's eager scores. ``--logits`` gives instead
+the peak bytes a logit holds in a training step, with Gemma 2's final soft-cap and without. The shape keeps Qwen3 4B's
+ratios (width 2,560, queries 4,096, keys and values 1,024, MLP 9,728) divided by 16, so the terms of
 ``training.layer_activation_bytes`` can be told apart.
 """
 
@@ -74,6 +74,13 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          # nanochat: RMSNorms and per-head q/k norms without weights (in fp32), a plain relu² MLP
          "nanochat": {"model_type": "nanochat", "hidden_size": 256, "rms_norm_eps": 1e-6,
                       "final_logit_softcapping": None},
+         # DeepSeek-V3's multi-head latent attention (MLA): 8 heads of 32 + 16 RoPE dimensions over a key latent of 64
+         # and a query latent of 96, values as wide as the keys (48: the CPU's flash attention takes them, as CUDA's
+         # kernels take DeepSeek's narrower values), dense MLPs
+         "deepseek_v3": {"model_type": "deepseek_v3", "hidden_size": 256, "num_key_value_heads": 8, "head_dim": 16,
+                         "kv_lora_rank": 64, "q_lora_rank": 96, "qk_rope_head_dim": 16, "qk_nope_head_dim": 32,
+                         "v_head_dim": 48, "first_k_dense_replace": 4, "n_routed_experts": 8, "num_experts_per_tok": 2,
+                         "n_group": 1, "topk_group": 1, "pad_token_id": 0},
          # eager attention's scores (--attention eager): GPT-2's softmax in bf16 with its attention's dropout
          # (attn_pdrop 0.1, Korthikanti et al.'s layer); Gemma 2's soft-capped logits (transformers runs it eager only)
          "gpt2": {"model_type": "gpt2", "hidden_size": 256, "n_inner": 608, "num_key_value_heads": 8,

@@ -347,3 +347,21 @@ def test_soft_capped_logits_keep_the_tanh_to_the_backward_pass(count):
     for cap, bytes_ in ((None, 12.0), (30.0, 14.0)):
         a = architecture_from_hf_config(dict(shape, model_type="gemma2", final_logit_softcapping=cap))
         assert logit_bytes(a) == bytes_
+
+
+def test_multi_head_latent_attention_keeps_its_latents_and_whole_heads(count):
+    # DeepSeek-V3's MLA (transformers' DeepseekV3Attention), every weight trained: width 256, 8 heads of 32 + 16 RoPE
+    # dimensions (keys and queries 48; values 48), a key latent of 64, a query latent of 96. Per token: the query and
+    # the key, each built whole (a cat, a copy into new_empty), 2 x 8 x 48 twice = 1,536; kv_b_proj's output (keys
+    # without RoPE and the values, which are a view of it) 2 x 8 x (32 + 48) = 1,280; attention's output and its
+    # transposed copy that o_proj reads, 2 x 8 x 48 twice = 1,536; the log-sum-exp 4 x 8 = 32; each latent's RMSNorm
+    # (fp32 input, inverse RMS, normalized input) and the up-projection's input: 4 x 64 + 4 + 2 x 64 + 2 x 64 = 516
+    # and 4 x 96 + 4 + 2 x 96 + 2 x 96 = 772: attention 5,672. A dense MLP of 608, 8 x 608 = 4,864, and two norms with
+    # their outputs 2 x (4 x 256 + 4 + 2 x 256 + 2 x 256) = 4,104: 14,640 (vramgui read 8,488 before it knew MLA)
+    assert estimate(count, "deepseek_v3", trained=True) == 5672 + 4864 + 4104 == 14640
+    assert count.layer_bytes_per_token("deepseek_v3") == 14640
+    # a frozen base (LoRA's) keeps no input of a frozen weight: not the up-projections', o_proj's or the MLP's, nor
+    # the norms' normalized inputs; training o_proj alone keeps its input again, 2 x 8 x 48
+    frozen = estimate(count, "deepseek_v3")
+    assert frozen == 14640 - (128 + 128) - (192 + 192) - 768 - 2 * (2 * 256 + 2 * 256) - 2 * 608
+    assert count.layer_bytes_per_token("deepseek_v3", ("o",)) == frozen + 2 * 8 * 48

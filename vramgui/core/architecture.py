@@ -1640,7 +1640,8 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
     elif mt in ("granitemoeshared", "granitemoehybrid"):   # a shared MLP beside the experts, without a gate
         shared = int(get("shared_intermediate_size",
                          default=_GRANITE_SHARED_DEFAULT if mt == "granitemoehybrid" else 0))
-    dense_layers = int(get("first_k_dense_replace", "num_dense_layers", default=0))
+    # (transformers builds every layer dense where the count reaches past the last)
+    dense_layers = min(int(get("first_k_dense_replace", "num_dense_layers", default=0)), L)
     if mt == "ernie4_5_moe":   # experts in every interval-th layer from the start index to the end index
         start, end = int(get("moe_layer_start_index", default=0)), int(get("moe_layer_end_index", default=L - 1))
         step = _every(get("moe_layer_interval", default=1), source, "moe_layer_interval")

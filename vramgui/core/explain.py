@@ -1120,8 +1120,16 @@ def explain_training(t) -> dict[str, str]:
                         else "") + "."
                      + (f" The foreach step adds the square roots of the second moments, {_g(step)}, once the "
                         f"activations are freed." if step > 0 else ""),
-        "activations": ("Activations: one layer keeps s·b·(2·d_q + "
-                        + (f"4·h·d_h (keys and values repeated to every head) + 2·d_o + {eager_score_bytes(a)}·h·s "
+        "activations": ("Activations: one layer keeps s·b·("
+                        + ("4·h·(n + r) (MLA's query and key, each built whole) + 2·h·(n + v) (the key "
+                           "up-projection's output, the values a view of it) + "
+                           + ("4·h·v (attention's output and o_proj's copy)" if trained
+                              else "2·h·v (attention's output)")
+                           + " + 4h + the latents' norms"
+                           + (f" + {eager_score_bytes(a)}·h·s (eager's scores: {_eager_scores_text(a)})"
+                              if t.attention == "eager" else "") if a.mla else "2·d_q + ")
+                        + ("" if a.mla else
+                           f"4·h·d_h (keys and values repeated to every head) + 2·d_o + {eager_score_bytes(a)}·h·s "
                            f"(eager's scores: {_eager_scores_text(a)})" if t.attention == "eager"
                            else "4·d_kv + 2·d_o + 4h")
                         + (" + q/k norms" if a.has_qk_norms else "")

@@ -728,7 +728,8 @@ def eager_attention_bytes(a: Architecture, s) -> np.ndarray:
 #: hooks on narrow GLM-4.5 layers: benchmarks/count_hf_activations.py's glm4_moe kind).
 FP32_ROUTER_INPUT = frozenset({"deepseek_v2", "deepseek_v3", "deepseek_v32", "dots1", "exaone_moe", "glm4_moe",
                                "glm4_moe_lite", "glm4v_moe", "glm_moe_dsa", "kimi_linear", "longcat_flash",
-                               "mimo_v2_flash", "nemotron_h", "solar_open", "hunyuan_v1_moe", "ernie4_5_moe"})
+                               "mimo_v2_flash", "nemotron_h", "solar_open", "hunyuan_v1_moe", "ernie4_5_moe",
+                               "axk1", "axk2", "hy_v3", "beam", "flint"})
 
 
 #: What transformers' activation functions (``ACT2FN``, transformers 5.24) keep for the backward pass of one f-wide
@@ -799,8 +800,11 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     b = np.asarray(batch, dtype=np.float64)
     d = a.hidden_size
     d_kv = a.num_kv_heads * a.head_dim
-    f = a.intermediate_size if a.moe is None else (a.moe.experts_per_token * a.moe.expert_intermediate_size
-                                                   + a.moe.shared_intermediate_size)
+    f = a.intermediate_size
+    if a.moe is not None:   # the MLP layers' mean: the routed ones' experts a token uses and shared experts, and the
+        #                     dense ones' (DeepSeek-V3's first three, Llama 4 Maverick's every other)
+        routed = a.moe.experts_per_token * a.moe.expert_intermediate_size + a.moe.shared_intermediate_size
+        f = (a.moe_layers * routed + a.dense_ffn_layers * a.intermediate_size) / max(a.ffn_layers, 1)
     attn_share = ffn_share = 1.0     # of the layers, those with attention / an MLP
     if a.noop_blocks:   # Nemotron-NAS: an empty sub-block stores nothing, each MLP its own width (their mean here)
         attn_share, ffn_share = a.attention_layers / a.num_layers, a.ffn_layers / a.num_layers
@@ -816,6 +820,16 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         return kept + normalized * width
 
     attn = 2 * d_q + 4 * d_kv + 2 * d_o + 4 * a.num_heads
+    if a.mla:   # MLA (transformers' DeepSeek-V2/V3 family): the latents' norms (and the up-projections' inputs when
+        # they train), the query and key built whole, the key up-projection's output (the values a view of it), the
+        # attention's output and log-sum-exp, and its transposed copy, o_proj's input when it trains (the query
+        # built whole, attention's output keeps the heads' layout)
+        m, h = a.mla, a.num_heads
+        qk = m.qk_nope_head_dim + m.qk_rope_head_dim
+        attn = 4 * h * qk + 2 * h * (m.qk_nope_head_dim + m.v_head_dim) + (4 if trained else 2) * h * m.v_head_dim \
+            + 4 * h
+        for rank in (m.kv_lora_rank, m.q_lora_rank or 0):
+            attn += (norm(rank) + (2 * rank if trained else 0)) if rank else 0
     if attention == "eager":   # (in the layers with softmax attention: MiniMax-Text-01's one in eight)
         attn = attn + eager_attention_bytes(a, s) * a.attention_layers / a.num_layers
     if a.has_qk_norms:
@@ -831,6 +845,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
                                                    + (2 * d if a.moe.shared_expert_gate else 0))
     per_token = attn_share * attn + ffn_share * mlp + (a.norms_per_layer - inputs) * norm(d) \
         + a.residual_dropouts * d      # (CUDA's fused dropout keeps a mask of one byte an element)
+    if a.moe_post_norm:   # A.X K1's norm on each MoE layer's output
+        per_token = per_token + a.moe_layers / a.num_layers * norm(d)
     if inputs == 2:
         per_token = per_token + (attn_share + ffn_share) * feed
     elif inputs == 1:
