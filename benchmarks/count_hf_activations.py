@@ -81,6 +81,17 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
                          "kv_lora_rank": 64, "q_lora_rank": 96, "qk_rope_head_dim": 16, "qk_nope_head_dim": 32,
                          "v_head_dim": 48, "first_k_dense_replace": 4, "n_routed_experts": 8, "num_experts_per_tok": 2,
                          "n_group": 1, "topk_group": 1, "pad_token_id": 0},
+         # Qwen3.5's attention layers (every layer one here): q_proj doubled into the query and a sigmoid gate on the
+         # attention's output, per-head q/k norms, the rotary embedding's cat building the query whole
+         "qwen3_5": {"model_type": "qwen3_5_text", "full_attention_interval": 1, "hidden_size": 256,
+                     "linear_num_key_heads": 4, "linear_num_value_heads": 8, "linear_key_head_dim": 32,
+                     "linear_value_head_dim": 32, "pad_token_id": 0},
+         # Beam's dense layers under full attention: a gate_proj of its own on the attention's output, four norms,
+         # SwiGLU in fp32
+         "beam": {"model_type": "beam", "hidden_size": 256, "pad_token_id": 0, "final_logit_softcapping": None,
+                  "layer_types_all": "full_attention", "mlp_layer_types_all": "dense", "num_experts": 8,
+                  "num_experts_per_tok": 2, "moe_intermediate_size": 96,
+                  "rope_parameters": {"full_attention": {"rope_type": "default", "rope_theta": 10000.0}}},
          # eager attention's scores (--attention eager): GPT-2's softmax in bf16 with its attention's dropout
          # (attn_pdrop 0.1, Korthikanti et al.'s layer); Gemma 2's soft-capped logits (transformers runs it eager only)
          "gpt2": {"model_type": "gpt2", "hidden_size": 256, "n_inner": 608, "num_key_value_heads": 8,
@@ -106,6 +117,8 @@ LORA_RANK = 16
 def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...], lora: tuple[str, ...] = (),
            attention: str = "sdpa"):
     keys = dict(SHAPE, num_hidden_layers=layers, **KINDS[kind])
+    for key in [k for k in keys if k.endswith("_all")]:     # a per-layer list, one kind for every layer
+        keys[key.removesuffix("_all")] = [keys.pop(key)] * layers
     config = transformers.AutoConfig.for_model(keys.pop("model_type"), **keys)
     config._attn_implementation = attention
     torch.manual_seed(0)

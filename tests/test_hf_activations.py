@@ -42,7 +42,10 @@ def count():
 def estimate(count, kind: str, lora: tuple[str, ...] = (), trained: bool = False) -> float:
     """A layer's bytes a token, as the count gives them: LoRA on fused experts keeps bytes a layer too (its folded
     expert stack), spread over the count's tokens."""
-    a = architecture_from_hf_config(dict(count.SHAPE, num_hidden_layers=2, **count.KINDS[kind]))
+    keys = dict(count.SHAPE, num_hidden_layers=2, **count.KINDS[kind])
+    for key in [k for k in keys if k.endswith("_all")]:     # (a per-layer list: one kind for every layer)
+        keys[key.removesuffix("_all")] = [keys.pop(key)] * 2
+    a = architecture_from_hf_config(keys)
     kept, per_token, _ = fused_lora_bytes(a, lora, count.LORA_RANK, 2.0)
     fused = (kept / (count.TOKENS[0] * count.TOKENS[1]) + per_token) * a.moe_layers / a.num_layers
     return float(layer_activation_bytes(a, 1, 1, "sdpa", trained)
@@ -365,3 +368,21 @@ def test_multi_head_latent_attention_keeps_its_latents_and_whole_heads(count):
     frozen = estimate(count, "deepseek_v3")
     assert frozen == 14640 - (128 + 128) - (192 + 192) - 768 - 2 * (2 * 256 + 2 * 256) - 2 * 608
     assert count.layer_bytes_per_token("deepseek_v3", ("o",)) == frozen + 2 * 8 * 48
+
+
+def test_a_gate_on_the_attentions_output_keeps_the_sigmoid_and_the_product(count):
+    # Qwen3.5's attention layers, every weight trained: q_proj yields the query and a gate; the sigmoid's output and
+    # the gated product o_proj reads are kept, 2 x 256 each, and the rotary embedding's cat builds the query whole,
+    # so attention's output keeps its heads' layout and the gate multiplies a transposed copy, 2 x 256 more: 1,536
+    # over the same layer without the gate. Per token: attention 2 x 256 + 4 x 64 + 2 x 256 + 4 x 8 = 1,312 and the
+    # gate's 1,536; q/k norms (Gemma-style, in fp32) 4 x (256 + 64) + 4 x (8 + 2) + 4 x (256 + 64) = 2,600; the MLP
+    # 8 x 608 = 4,864; two norms with fp32 weights and their outputs 2 x (4 x 256 + 4 + 4 x 256 + 2 x 256) = 5,128:
+    # 15,440, the count less the (1 + weight) vectors the norms keep a layer (18 bytes a token here)
+    assert estimate(count, "qwen3_5", trained=True) == 1312 + 1536 + 2600 + 4864 + 5128 == 15440
+    assert count.layer_bytes_per_token("qwen3_5") == 15440 + 18
+    # o_proj frozen: no product kept (peft's LoRA on q and v: their input, 2 x 256, as the adapters count it)
+    assert count.layer_bytes_per_token("qwen3_5", ("q", "v")) == estimate(count, "qwen3_5") + 2 * 256 + 18
+    # Beam: a gate_proj of its own on attention's output (the sigmoid's output and the product, no copy: its query
+    # keeps the projection's layout) and SwiGLU in fp32 (gate and up upcast, the activation's fp32 output, down's
+    # bf16 input: 14 x 608 = 8,512 where a bf16 SwiGLU keeps 8 x 608); four norms with fp32 weights
+    assert estimate(count, "beam", trained=True) == count.layer_bytes_per_token("beam") == 22680

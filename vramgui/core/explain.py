@@ -1132,6 +1132,8 @@ def explain_training(t) -> dict[str, str]:
                            f"4·h·d_h (keys and values repeated to every head) + 2·d_o + {eager_score_bytes(a)}·h·s "
                            f"(eager's scores: {_eager_scores_text(a)})" if t.attention == "eager"
                            else "4·d_kv + 2·d_o + 4h")
+                        + (" + the output gate's sigmoid and product (2·d_o each)" if a.attn_output_gate and not a.mla
+                           else "")
                         + (" + q/k norms" if a.has_qk_norms else "")
                         + f" + {mlp_kept_widths(a, trained):g}f{_activation_text(a)}"
                         + (f" + {a.residual_dropouts}·d (dropout masks)" if a.residual_dropouts else "")

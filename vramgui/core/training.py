@@ -153,6 +153,10 @@ LINEAR_ROUTERS = PEFT_FUSED_EXPERTS | LINEAR_ROUTER_MODULES
 BNB_ROUTERS = frozenset({"gemma4_text", "hunyuan_v1_moe"})
 
 
+#: Gated-attention families whose rotary embedding concatenates the rotated and passed dimensions (transformers'
+#: modeling_qwen3_next.py, modeling_qwen3_5*.py: torch.cat even with every dimension rotated): the query is built
+#: whole, and attention's output keeps its heads' layout (counted with saved-tensor hooks, count_hf_activations.py)
+GATED_QUERY_CAT = frozenset({"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"})
 #: Model types whose attention output gate is a module of its own named gate_proj, not a second half of q_proj
 #: (AFMoE, modeling_afmoe.py; Beam, modeling_beam.py): the "gate" role's; where peft converts the MLP's names
 #: (:data:`PEFT_FUSED_EXPERTS`, both among them) the name goes to the experts and the attention's gate takes no
@@ -755,6 +759,12 @@ ACTIVATION_KEEPS = {"silu": (True, 0, 0, False), "swish": (True, 0, 0, False), "
                     "gelu_python": (False, 6, 6, False), "xielu": (True, 5, 7, False)}
 
 
+#: Families whose gated MLP (and routed experts) upcast gate and up to fp32 for the activation and the product
+#: (modeling_beam.py: "Beam evaluates the SwiGLU activation and product in FP32"): what the activation keeps, its
+#: output and up's, in 4 bytes an element (counted with saved-tensor hooks on a narrow Beam layer: 14 f trained)
+FP32_GATED_ACTIVATION = frozenset({"beam"})
+
+
 def mlp_kept_widths(a: Architecture, trained: bool = False) -> float:
     """Bytes an MLP keeps a token for the backward pass, in units of its width f (:data:`ACTIVATION_KEEPS`).
     Gated: the activation's input where it keeps it (2), what it keeps itself, its output and up's (the product's
@@ -764,6 +774,8 @@ def mlp_kept_widths(a: Architecture, trained: bool = False) -> float:
     # (a name transformers does not know, or one it does not list here: as SiLU)
     keeps_input, own, own_trained, keeps_output = ACTIVATION_KEEPS.get(a.mlp_activation, ACTIVATION_KEEPS["silu"])
     kept = (2 if keeps_input else 0) + (own_trained if trained else own)
+    if a.gated_mlp and a.model_type in FP32_GATED_ACTIVATION:   # the activation and the product in fp32
+        return 2 * (kept + 4) + (2 if trained else 0)
     if a.gated_mlp:
         return kept + 4 + (2 if trained else 0)
     return kept + (2 if keeps_output or trained else 0)
@@ -830,6 +842,10 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
             + 4 * h
         for rank in (m.kv_lora_rank, m.q_lora_rank or 0):
             attn += (norm(rank) + (2 * rank if trained else 0)) if rank else 0
+    if a.attn_output_gate and not a.mla:   # a sigmoid gate on the attention's output: the sigmoid's output and, when
+        # o_proj trains, the gated product it reads; Qwen3-Next's and Qwen3.5's rotary embedding builds the query
+        # whole (a cat), so attention's output keeps the heads' layout and the gate multiplies its transposed copy
+        attn = attn + (2 + (2 if trained else 0) + (2 if a.model_type in GATED_QUERY_CAT else 0)) * d_o
     if attention == "eager":   # (in the layers with softmax attention: MiniMax-Text-01's one in eight)
         attn = attn + eager_attention_bytes(a, s) * a.attention_layers / a.num_layers
     if a.has_qk_norms:
