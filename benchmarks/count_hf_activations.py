@@ -81,6 +81,9 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
                          "kv_lora_rank": 64, "q_lora_rank": 96, "qk_rope_head_dim": 16, "qk_nope_head_dim": 32,
                          "v_head_dim": 48, "first_k_dense_replace": 4, "n_routed_experts": 8, "num_experts_per_tok": 2,
                          "n_group": 1, "topk_group": 1, "pad_token_id": 0},
+         # GLM-4: post-norms beside the pre-norms (four a layer), half the head's dimensions rotated (a cat), its fused
+         # gate_up_proj
+         "glm4": {"model_type": "glm4", "hidden_size": 256, "pad_token_id": 0, "partial_rotary_factor": 0.5},
          # Qwen3.5's attention layers (every layer one here): q_proj doubled into the query and a sigmoid gate on the
          # attention's output, per-head q/k norms, the rotary embedding's cat building the query whole
          "qwen3_5": {"model_type": "qwen3_5_text", "full_attention_interval": 1, "hidden_size": 256,

@@ -17,6 +17,7 @@ from vramgui.core.architecture import architecture_from_hf_config
 from vramgui.core.training import (
     ACTIVATION_KEEPS,
     LOGIT_BYTES,
+    QUERY_BY_HEAD,
     SOFTCAP_LOGIT_BYTES,
     adapter_activation_bytes,
     fused_lora_bytes,
@@ -167,11 +168,11 @@ def test_an_fp32_router_keeps_its_input_in_fp32(count):
     # its weight's gradient keeps the fp32 copy of the token, 4 x 256 (training.FP32_ROUTER_INPUT). Per token:
     # attention 1,312 and two RMSNorms 2 x (4 x 256 + 4 + 2 x 256 + 2 x 256) = 4,104 as Llama's; the MLP's gated
     # 8 x (2 x 96 + 96) = 2,304, the router's fp32 probabilities 4 x 8, the routed outputs and the token's copies
-    # 4 x 256 x 2, the fp32 input 4 x 256: 10,824.  The count adds SDPA's output apart from o_proj's input (2 x 256:
-    # on the CPU it follows the layout of a query made by cat, GLM's partial rotary) and the routing's indices, about
-    # 110 bytes with the experts the random tokens pick (the estimate leaves them out)
-    assert estimate(count, "glm4_moe", trained=True) == 1312 + 4104 + 2304 + 32 + 2048 + 1024 == 10824
-    assert count.layer_bytes_per_token("glm4_moe") == pytest.approx(10824 + 512 + 110, abs=40)
+    # 4 x 256 x 2, the fp32 input 4 x 256: 10,824; and o_proj's input, a transposed copy of attention's output (2 x
+    # 256: the output follows the layout of a query made by cat, GLM's partial rotary; training.QUERY_BY_HEAD).  The
+    # count adds the routing's indices, about 110 bytes with the experts the random tokens pick (left out)
+    assert estimate(count, "glm4_moe", trained=True) == 1312 + 4104 + 2304 + 32 + 2048 + 1024 + 512 == 11336
+    assert count.layer_bytes_per_token("glm4_moe") == pytest.approx(11336 + 110, abs=40)
 
 
 def test_a_gated_shared_expert_keeps_its_output(count):
@@ -386,3 +387,18 @@ def test_a_gate_on_the_attentions_output_keeps_the_sigmoid_and_the_product(count
     # keeps the projection's layout) and SwiGLU in fp32 (gate and up upcast, the activation's fp32 output, down's
     # bf16 input: 14 x 608 = 8,512 where a bf16 SwiGLU keeps 8 x 608); four norms with fp32 weights
     assert estimate(count, "beam", trained=True) == count.layer_bytes_per_token("beam") == 22680
+
+
+def test_a_query_laid_out_by_head_makes_o_proj_read_a_copy(count):
+    # Phi-3's and GLM-4's rotary embedding concatenates the rotated and passed dimensions after the transpose: the
+    # query reaches attention laid out by head, attention's output keeps that layout, and o_proj reads a transposed
+    # copy, which it keeps when its weight trains: 2 x 256 a token more than a Llama-like layer (training.QUERY_BY_HEAD)
+    for kind in ("phi3", "glm4"):
+        a = architecture_from_hf_config(dict(count.SHAPE, num_hidden_layers=2, **count.KINDS[kind]))
+        assert a.model_type in QUERY_BY_HEAD
+    assert estimate(count, "phi3", trained=True) == count.layer_bytes_per_token("phi3") == 10280 + 512
+    # GLM-4: four norms (2 x 2,052 more) and the same copy; 16 + 16 bytes of the rotary embedding's cos and sin that
+    # its layers slice anew (a constant of the sequence, left out)
+    assert estimate(count, "glm4", trained=True) + 32 == count.layer_bytes_per_token("glm4") == 13904
+    # the copy is o_proj's input: a frozen base keeps none, and training o_proj alone keeps it
+    assert count.layer_bytes_per_token("phi3", ("o",)) == estimate(count, "phi3") + 2 * 256

@@ -157,6 +157,12 @@ BNB_ROUTERS = frozenset({"gemma4_text", "hunyuan_v1_moe"})
 #: modeling_qwen3_next.py, modeling_qwen3_5*.py: torch.cat even with every dimension rotated): the query is built
 #: whole, and attention's output keeps its heads' layout (counted with saved-tensor hooks, count_hf_activations.py)
 GATED_QUERY_CAT = frozenset({"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"})
+#: Families whose query reaches attention laid out by head (their rotary embedding's cat after the transpose), so that
+#: attention's output keeps that layout and the output projection reads a transposed copy of it, kept when that
+#: projection trains: 2·d_o more a token (counted with saved-tensor hooks on narrow layers of each, on the CPU's flash
+#: attention; CUDA's allocates its output empty_like the transposed query, its strides kept, alike)
+QUERY_BY_HEAD = frozenset({"phi3", "phi", "glm", "glm4", "glm4_moe", "stablelm", "nemotron", "persimmon", "minimax_m2",
+                           "sarvam_moe"})
 #: Model types whose attention output gate is a module of its own named gate_proj, not a second half of q_proj
 #: (AFMoE, modeling_afmoe.py; Beam, modeling_beam.py): the "gate" role's; where peft converts the MLP's names
 #: (:data:`PEFT_FUSED_EXPERTS`, both among them) the name goes to the experts and the attention's gate takes no
@@ -835,13 +841,17 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     if a.mla:   # MLA (transformers' DeepSeek-V2/V3 family): the latents' norms (and the up-projections' inputs when
         # they train), the query and key built whole, the key up-projection's output (the values a view of it), the
         # attention's output and log-sum-exp, and its transposed copy, o_proj's input when it trains (the query
-        # built whole, attention's output keeps the heads' layout)
+        # built whole, attention's output keeps the heads' layout where flash attention runs it)
         m, h = a.mla, a.num_heads
         qk = m.qk_nope_head_dim + m.qk_rope_head_dim
-        attn = 4 * h * qk + 2 * h * (m.qk_nope_head_dim + m.v_head_dim) + (4 if trained else 2) * h * m.v_head_dim \
-            + 4 * h
+        # (values as wide as the keys take flash attention, whose output follows the query's layout; DeepSeek's
+        # narrower values the memory-efficient kernel, whose output is laid out by token: no copy)
+        copy = trained and m.v_head_dim == qk
+        attn = 4 * h * qk + 2 * h * (m.qk_nope_head_dim + m.v_head_dim) + (4 if copy else 2) * h * m.v_head_dim + 4 * h
         for rank in (m.kv_lora_rank, m.q_lora_rank or 0):
             attn += (norm(rank) + (2 * rank if trained else 0)) if rank else 0
+    if trained and a.model_type in QUERY_BY_HEAD and not a.mla:   # o_proj's input, a transposed copy of the output
+        attn = attn + 2 * d_o
     if a.attn_output_gate and not a.mla:   # a sigmoid gate on the attention's output: the sigmoid's output and, when
         # o_proj trains, the gated product it reads; Qwen3-Next's and Qwen3.5's rotary embedding builds the query
         # whole (a cat), so attention's output keeps the heads' layout and the gate multiplies its transposed copy
