@@ -84,6 +84,14 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          # GLM-4: post-norms beside the pre-norms (four a layer), half the head's dimensions rotated (a cat), its fused
          # gate_up_proj
          "glm4": {"model_type": "glm4", "hidden_size": 256, "pad_token_id": 0, "partial_rotary_factor": 0.5},
+         # Helium: RMSNorms multiplying an fp32 copy of their weight; OLMo (1): LayerNorms without parameters, on an
+         # fp32 copy of their input (no GQA: 8 KV heads); Sarvam-MoE: its router in fp32 (8 experts of 96, top 2, a
+         # shared one of 96)
+         "helium": {"model_type": "helium", "hidden_size": 256, "pad_token_id": 0},
+         "olmo": {"model_type": "olmo", "hidden_size": 256, "num_key_value_heads": 8, "pad_token_id": 0},
+         "sarvam_moe": {"model_type": "sarvam_moe", "hidden_size": 256, "pad_token_id": 0, "num_experts": 8,
+                        "num_experts_per_tok": 2, "moe_intermediate_size": 96, "num_shared_experts": 1,
+                        "first_k_dense_replace": 0, "n_group": 1, "topk_group": 1},
          # Qwen3.5's attention layers (every layer one here): q_proj doubled into the query and a sigmoid gate on the
          # attention's output, per-head q/k norms, the rotary embedding's cat building the query whole
          "qwen3_5": {"model_type": "qwen3_5_text", "full_attention_interval": 1, "hidden_size": 256,

@@ -402,3 +402,15 @@ def test_a_query_laid_out_by_head_makes_o_proj_read_a_copy(count):
     assert estimate(count, "glm4", trained=True) + 32 == count.layer_bytes_per_token("glm4") == 13904
     # the copy is o_proj's input: a frozen base keeps none, and training o_proj alone keeps it
     assert count.layer_bytes_per_token("phi3", ("o",)) == estimate(count, "phi3") + 2 * 256
+
+
+def test_norms_and_routers_that_run_in_fp32(count):
+    # Helium's RMSNorms multiply an fp32 copy of their weight: the normalized input kept in 4 bytes, as Gemma's (two
+    # norms' 2 x 256 more than Llama's 10,280 here, with its constant fp32 weight copies, 80 bytes a token at these 128
+    # tokens, left out); OLMo's LayerNorms without parameters run on an fp32 copy of their input, 4 x 256 and a mean
+    # and an inverse deviation each (8) where a bf16 LayerNorm keeps 2 x 256; Sarvam-MoE's router multiplies an fp32
+    # copy of the token (4 x 256, training.FP32_ROUTER_INPUT) beside the routing's indices (about 110 bytes, left out)
+    assert estimate(count, "helium", trained=True) == 10280 + 2 * 512 == count.layer_bytes_per_token("helium") - 80
+    assert estimate(count, "olmo", trained=True) == count.layer_bytes_per_token("olmo")
+    assert estimate(count, "sarvam_moe", trained=True) == pytest.approx(count.layer_bytes_per_token("sarvam_moe") - 110,
+                                                                       abs=10)

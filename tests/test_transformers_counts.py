@@ -391,3 +391,12 @@ def test_axk1_reads_its_legacy_dense_layer_keys():
     a = architecture_from_hf_config({**released, **legacy}, source="axk1 released keys")
     assert (a.moe.dense_layers, a.moe_post_norm, a.moe.router_bias) == (31, True, True)
     assert count_params(a).total == hf_count(config)
+
+
+def test_sarvam_moe_without_use_qk_norm_has_its_qk_norms():
+    """SarvamMoeConfig's use_qk_norm defaults to True, so a config.json that leaves it out has per-head q and k norms
+    (as transformers builds them); vramgui read none."""
+    config = CONFIG_MAPPING["sarvam_moe"]()
+    raw = {k: v for k, v in json.loads(config.to_json_string(use_diff=False)).items() if k != "use_qk_norm"}
+    a = architecture_from_hf_config(raw, source="sarvam_moe without use_qk_norm")
+    assert a.qk_norm and count_params(a).total == hf_count(config)

@@ -739,7 +739,7 @@ def eager_attention_bytes(a: Architecture, s) -> np.ndarray:
 FP32_ROUTER_INPUT = frozenset({"deepseek_v2", "deepseek_v3", "deepseek_v32", "dots1", "exaone_moe", "glm4_moe",
                                "glm4_moe_lite", "glm4v_moe", "glm_moe_dsa", "kimi_linear", "longcat_flash",
                                "mimo_v2_flash", "nemotron_h", "solar_open", "hunyuan_v1_moe", "ernie4_5_moe",
-                               "axk1", "axk2", "hy_v3", "beam", "flint"})
+                               "axk1", "axk2", "hy_v3", "beam", "flint", "sarvam_moe", "sarvam_mla"})
 
 
 #: What transformers' activation functions (``ACT2FN``, transformers 5.24) keep for the backward pass of one f-wide
@@ -835,6 +835,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
 
     def norm(width, rows=1):    # one norm over `width` a token (`rows` inverse RMS / mean-and-rstd rows)
         kept = (8 if centred else 4) * width + 4 * rows if rms else 2 * width + 8 * rows
+        if a.norm_kind == "none":   # OLMo's LayerNorm without parameters, run on an fp32 copy of its input
+            kept = 4 * width + 8 * rows
         return kept + normalized * width
 
     attn = 2 * d_q + 4 * d_kv + 2 * d_o + 4 * a.num_heads
