@@ -40,13 +40,19 @@ def count():
     return module
 
 
+def kind_config(count, kind: str) -> dict:
+    """The config of a two-layer model of ``kind`` as the count builds it (a per-layer ``_all`` key: one value for
+    every layer)."""
+    keys = dict(count.SHAPE, num_hidden_layers=2, **count.KINDS[kind])
+    for key in [k for k in keys if k.endswith("_all")]:
+        keys[key.removesuffix("_all")] = [keys.pop(key)] * 2
+    return keys
+
+
 def estimate(count, kind: str, lora: tuple[str, ...] = (), trained: bool = False) -> float:
     """A layer's bytes a token, as the count gives them: LoRA on fused experts keeps bytes a layer too (its folded
     expert stack), spread over the count's tokens."""
-    keys = dict(count.SHAPE, num_hidden_layers=2, **count.KINDS[kind])
-    for key in [k for k in keys if k.endswith("_all")]:     # (a per-layer list: one kind for every layer)
-        keys[key.removesuffix("_all")] = [keys.pop(key)] * 2
-    a = architecture_from_hf_config(keys)
+    a = architecture_from_hf_config(kind_config(count, kind))
     kept, per_token, _ = fused_lora_bytes(a, lora, count.LORA_RANK, 2.0)
     fused = (kept / (count.TOKENS[0] * count.TOKENS[1]) + per_token) * a.moe_layers / a.num_layers
     return float(layer_activation_bytes(a, 1, 1, "sdpa", trained)
@@ -253,7 +259,7 @@ def test_dropout_on_the_layers_outputs_keeps_its_masks(count):
 
 def eager(count, kind: str) -> float:
     """A layer's bytes a token with eager attention, every weight trained, at the count's sequence."""
-    a = architecture_from_hf_config(dict(count.SHAPE, num_hidden_layers=2, **count.KINDS[kind]))
+    a = architecture_from_hf_config(kind_config(count, kind))
     s = count.TOKENS[0]
     return float(layer_activation_bytes(a, s, 1, "eager", trained=True)) / s
 
@@ -274,6 +280,10 @@ def test_eager_attention_keeps_its_scores_and_the_repeated_heads(count):
         del count.KINDS["llama-dropout"]
     # Gemma 2's soft-capped logits keep the tanh's bf16 output, 2 x 8 x 64 more: within 0.2 % of the count
     assert eager(count, "gemma2") == pytest.approx(count.layer_bytes_per_token("gemma2", attention="eager"), rel=0.002)
+    # Flint multiplies q·kᵀ in fp32, the keys repeated to every head first (4 x 8 x 32 more than bf16's), its softmax
+    # in fp32 over the sink logit too and a bf16 copy (6 x 8 x 64), q/k norms and norms with fp32 weights: within
+    # 0.2 % of the count (the sink column, 6 x 8 a token, left out)
+    assert eager(count, "flint") == pytest.approx(count.layer_bytes_per_token("flint", attention="eager"), rel=0.003)
     # GPT-2's softmax in bf16 (2 bytes) and its attention's dropout, the mask and the dropout's output (1 + 2):
     # Korthikanti et al.'s 5 x h x s, within 0.1 % of the count
     assert eager(count, "gpt2") == pytest.approx(count.layer_bytes_per_token("gpt2", attention="eager"), rel=0.001)

@@ -737,7 +737,7 @@ _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "af
 # modeling_olmo2.py, modeling_olmo3.py, modeling_gpt_oss.py
 _FP32_NORM_WEIGHT = {"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemma", "vaultgemma", "qwen3_next",
                      "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text", "olmo2", "olmo3", "flex_olmo",
-                     "olmo_hybrid", "gpt_oss", "afmoe", "beam", "helium"}
+                     "olmo_hybrid", "gpt_oss", "afmoe", "beam", "helium", "flint"}
 # families whose norms are a Python LayerNorm without bias, in fp32: (x - mean) computed twice (the variance's and the
 # normalization's), then the weight in fp32 (modeling_cohere.py CohereLayerNorm, modeling_cohere2.py Cohere2LayerNorm,
 # transformers 5.24)

@@ -692,9 +692,9 @@ EAGER_SCORE_BYTES = 6
 #: GPT-SW3's, Llama 4's, Falcon's, and those that add sink logits (gpt-oss, MiMo-V2-Flash, DeepSeek-V4)
 BF16_EAGER_SOFTMAX = frozenset({"gpt2", "gpt-sw3", "llama4_text", "falcon", "gpt_oss", "mimo_v2_flash",
                                 "deepseek_v4"})
-#: Families whose eager attention multiplies q·kᵀ in fp32 (GPT-J, CodeGen, GPT-Neo): q and k kept in fp32,
-#: 2·(d_q + d_kv) more
-FP32_EAGER_QK = frozenset({"gptj", "codegen", "gpt_neo"})
+#: Families whose eager attention multiplies q·kᵀ in fp32 (GPT-J, CodeGen, GPT-Neo; Flint, its sink logits beside
+#: them): q and the keys, repeated to every head, kept in fp32, 2·(d_q + h·d_h) more
+FP32_EAGER_QK = frozenset({"gptj", "codegen", "gpt_neo", "flint"})
 
 def attention_note(a: Architecture, attention: str) -> str | None:
     """Where the job assumes flash / SDPA attention that transformers does not run this model with
@@ -727,7 +727,7 @@ def eager_attention_bytes(a: Architecture, s) -> np.ndarray:
     h = a.num_heads
     score = eager_score_bytes(a)
     repeated = 4 * (h - a.num_kv_heads) * a.head_dim     # (Falcon's matmul broadcasts its one head: copies too)
-    qk = 2 * (h + a.num_kv_heads) * a.head_dim if a.model_type in FP32_EAGER_QK else 0
+    qk = 4 * h * a.head_dim if a.model_type in FP32_EAGER_QK else 0   # (the keys repeated to every head first)
     return score * h * s + repeated + qk - 4 * h
 
 
