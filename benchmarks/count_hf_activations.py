@@ -97,6 +97,10 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          "flint": {"model_type": "flint", "hidden_size": 256, "pad_token_id": 0, "layer_types_all": "full_attention",
                    "mlp_only_layers": [0, 1, 2, 3], "num_experts": 8, "num_experts_per_tok": 2,
                    "moe_intermediate_size": 96, "shared_expert_intermediate_size": 96},
+         # gpt-oss: sink logits (eager), its experts' clamped SwiGLU (8 experts as wide as the MLP, top 2), every layer
+         # global
+         "gpt_oss": {"model_type": "gpt_oss", "hidden_size": 256, "pad_token_id": 0, "num_local_experts": 8,
+                     "num_experts_per_tok": 2, "layer_types_all": "full_attention", "sliding_window": 4096},
          # Qwen3.5's attention layers (every layer one here): q_proj doubled into the query and a sigmoid gate on the
          # attention's output, per-head q/k norms, the rotary embedding's cat building the query whole
          "qwen3_5": {"model_type": "qwen3_5_text", "full_attention_interval": 1, "hidden_size": 256,
@@ -116,7 +120,8 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
                     "attn_logit_softcapping": 50.0, "final_logit_softcapping": None},
          # MPT: its own attention in Python (ALiBi, fused Wqkv, no GQA: 8 heads of 20), LayerNorms without biases
          "mpt": {"model_type": "mpt", "n_heads": 8, "num_key_value_heads": 8, "head_dim": 20, "expansion_ratio": 4}}
-EAGER_ONLY = {"gemma2", "mpt", "flint"}   # (transformers refuses SDPA for soft-capped or sink logits; MPT's is its own)
+# (transformers refuses SDPA for soft-capped or sink logits; MPT's attention is its own)
+EAGER_ONLY = {"gemma2", "mpt", "flint", "gpt_oss"}
 # (their SDPA on the CPU takes the math path where the attention drops weights, unlike CUDA's kernels)
 EAGER_KINDS = {"gpt2"}
 FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only

@@ -771,6 +771,13 @@ ACTIVATION_KEEPS = {"silu": (True, 0, 0, False), "swish": (True, 0, 0, False), "
 FP32_GATED_ACTIVATION = frozenset({"beam"})
 
 
+#: Gated MLPs with an activation of their own, in bytes a token per element of their width f (a frozen MLP, a trained
+#: one): gpt-oss's experts clamp gate and up, multiply the gate by sigmoid(1.702 · gate) and the product by up + 1,
+#: keeping gate_up's output (2 · 2), the clamped gate's, sigmoid's, the scaled gate's and up + 1's (2 each) and, when
+#: down trains, its input (counted with saved-tensor hooks on narrow gpt-oss layers: 14 and 12 where SiLU keeps 8, 6)
+GATED_MLP_KEEPS = {"gpt_oss": (12.0, 14.0)}
+
+
 def mlp_kept_widths(a: Architecture, trained: bool = False) -> float:
     """Bytes an MLP keeps a token for the backward pass, in units of its width f (:data:`ACTIVATION_KEEPS`).
     Gated: the activation's input where it keeps it (2), what it keeps itself, its output and up's (the product's
@@ -780,6 +787,8 @@ def mlp_kept_widths(a: Architecture, trained: bool = False) -> float:
     # (a name transformers does not know, or one it does not list here: as SiLU)
     keeps_input, own, own_trained, keeps_output = ACTIVATION_KEEPS.get(a.mlp_activation, ACTIVATION_KEEPS["silu"])
     kept = (2 if keeps_input else 0) + (own_trained if trained else own)
+    if a.model_type in GATED_MLP_KEEPS:
+        return GATED_MLP_KEEPS[a.model_type][1 if trained else 0]
     if a.gated_mlp and a.model_type in FP32_GATED_ACTIVATION:   # the activation and the product in fp32
         return 2 * (kept + 4) + (2 if trained else 0)
     if a.gated_mlp:
