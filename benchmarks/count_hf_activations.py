@@ -101,6 +101,8 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          # global
          "gpt_oss": {"model_type": "gpt_oss", "hidden_size": 256, "pad_token_id": 0, "num_local_experts": 8,
                      "num_experts_per_tok": 2, "layer_types_all": "full_attention", "sliding_window": 4096},
+         # Granite's windowed attention (eager): its sink a scale after attention, sigmoid(logsumexp(scores) - sink)
+         "granite_swa": {"model_type": "granite_swa", "hidden_size": 256, "pad_token_id": 0, "sliding_window": 4096},
          # Qwen3.5's attention layers (every layer one here): q_proj doubled into the query and a sigmoid gate on the
          # attention's output, per-head q/k norms, the rotary embedding's cat building the query whole
          "qwen3_5": {"model_type": "qwen3_5_text", "full_attention_interval": 1, "hidden_size": 256,
@@ -121,7 +123,7 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          # MPT: its own attention in Python (ALiBi, fused Wqkv, no GQA: 8 heads of 20), LayerNorms without biases
          "mpt": {"model_type": "mpt", "n_heads": 8, "num_key_value_heads": 8, "head_dim": 20, "expansion_ratio": 4}}
 # (transformers refuses SDPA for soft-capped or sink logits; MPT's attention is its own)
-EAGER_ONLY = {"gemma2", "mpt", "flint", "gpt_oss"}
+EAGER_ONLY = {"gemma2", "mpt", "flint", "gpt_oss", "granite_swa"}
 # (their SDPA on the CPU takes the math path where the attention drops weights, unlike CUDA's kernels)
 EAGER_KINDS = {"gpt2"}
 FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only

@@ -289,6 +289,10 @@ def test_eager_attention_keeps_its_scores_and_the_repeated_heads(count):
     # routing's indices and the max's, left out)
     assert eager(count, "gpt_oss") == pytest.approx(count.layer_bytes_per_token("gpt_oss", attention="eager"),
                                                     rel=0.006)
+    # Granite's windowed models scale attention's output by sigmoid(logsumexp(scores) - sink): the logsumexp keeps the
+    # bf16 scores (2 x 8 x 64 more) and the scaled output is kept too (2 x 256): within 0.5 % of the count
+    assert eager(count, "granite_swa") == pytest.approx(count.layer_bytes_per_token("granite_swa", attention="eager"),
+                                                        rel=0.005)
     # GPT-2's softmax in bf16 (2 bytes) and its attention's dropout, the mask and the dropout's output (1 + 2):
     # Korthikanti et al.'s 5 x h x s, within 0.1 % of the count
     assert eager(count, "gpt2") == pytest.approx(count.layer_bytes_per_token("gpt2", attention="eager"), rel=0.001)

@@ -1009,7 +1009,7 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
 
 def _eager_scores_text(a) -> str:
     """What eager attention keeps of its scores (training.eager_score_bytes), in words."""
-    from .training import BF16_EAGER_SOFTMAX
+    from .training import BF16_EAGER_SOFTMAX, SINK_SCALED_EAGER
 
     kept = ["the softmax's bf16 output" if a.model_type in BF16_EAGER_SOFTMAX
             else "the softmax's fp32 output and its bf16 copy"]
@@ -1017,6 +1017,8 @@ def _eager_scores_text(a) -> str:
         kept.append("the dropout's mask" + (" and output" if a.model_type in BF16_EAGER_SOFTMAX else ""))
     if a.attention_softcap:
         kept.append("the soft-cap's tanh")
+    if a.model_type in SINK_SCALED_EAGER:
+        kept.append("the bf16 scores the sink's logsumexp reads")
     return ", ".join(kept)
 
 

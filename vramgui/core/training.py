@@ -696,6 +696,12 @@ BF16_EAGER_SOFTMAX = frozenset({"gpt2", "gpt-sw3", "llama4_text", "falcon", "gpt
 #: them): q and the keys, repeated to every head, kept in fp32, 2·(d_q + h·d_h) more
 FP32_EAGER_QK = frozenset({"gptj", "codegen", "gpt_neo", "flint"})
 
+#: Families whose eager attention applies its sink as a scale after attention (Granite's windowed models,
+#: modeling_granite_swa.py: sigmoid(logsumexp(scores) - sink)): the logsumexp keeps the bf16 scores, 2 bytes an element
+#: more, and the output the sink scales, 2·h·d_v a token (counted with saved-tensor hooks)
+SINK_SCALED_EAGER = frozenset({"granite_swa", "granitemoe_swa"})
+
+
 def attention_note(a: Architecture, attention: str) -> str | None:
     """Where the job assumes flash / SDPA attention that transformers does not run this model with
     (:data:`HF_NO_SDPA`): what it runs instead."""
@@ -716,7 +722,7 @@ def eager_score_bytes(a: Architecture) -> int:
         score = 2 + (3 if a.attention_dropout else 0)
     else:
         score = EAGER_SCORE_BYTES + (1 if a.attention_dropout else 0)
-    return score + (2 if a.attention_softcap else 0)
+    return score + (2 if a.attention_softcap else 0) + (2 if a.model_type in SINK_SCALED_EAGER else 0)
 
 
 def eager_attention_bytes(a: Architecture, s) -> np.ndarray:
@@ -728,7 +734,8 @@ def eager_attention_bytes(a: Architecture, s) -> np.ndarray:
     score = eager_score_bytes(a)
     repeated = 4 * (h - a.num_kv_heads) * a.head_dim     # (Falcon's matmul broadcasts its one head: copies too)
     qk = 4 * h * a.head_dim if a.model_type in FP32_EAGER_QK else 0   # (the keys repeated to every head first)
-    return score * h * s + repeated + qk - 4 * h
+    scaled = 2 * h * a.v_head_dim if a.model_type in SINK_SCALED_EAGER else 0   # (the output the sink scales)
+    return score * h * s + repeated + qk + scaled - 4 * h
 
 
 #: MoE model types whose router multiplies an fp32 copy of its input (transformers 5.24: ``F.linear(hidden_states.
