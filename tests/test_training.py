@@ -755,3 +755,19 @@ def test_train_says_where_transformers_has_no_sdpa_path(capsys):
     assert attention_note(bloom, "flash").startswith("transformers 5.24 runs this model with eager attention only")
     assert main(["train", "--model", "llama3.1-8b", "--gpu", "h100-sxm", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["model"]["attention_note"] is None
+
+
+def test_eager_attention_repeats_values_at_their_own_width():
+    # MiMo-V2-Flash's values are wider than its keys: eager attention's repeat_kv copies each to every query head at
+    # its own width, 2 x (h - h_kv) x (d_h + d_v) bytes a token beyond the cached heads. 8 query heads over 2 KV heads,
+    # keys of 32 and values of 128: 2 x 6 x (32 + 128) = 1,920 (at the keys' width for both, 768, as counted before)
+    from vramgui.core.architecture import architecture_from_hf_config
+    from vramgui.core.training import eager_attention_bytes, eager_score_bytes
+    base = {"model_type": "llama", "hidden_size": 256, "num_attention_heads": 8, "num_key_value_heads": 2,
+            "head_dim": 32, "intermediate_size": 608, "vocab_size": 1000, "num_hidden_layers": 2}
+    a = architecture_from_hf_config(base)
+    assert float(eager_attention_bytes(a, 64)) == eager_score_bytes(a) * 8 * 64 + 2 * 6 * (32 + 32) - 4 * 8
+    mimo = architecture_from_hf_config(dict(base, model_type="mimo_v2_flash", v_head_dim=128, swa_v_head_dim=128,
+                                            hybrid_layer_pattern=[0, 0]))
+    assert mimo.v_head_dim == 128
+    assert float(eager_attention_bytes(mimo, 64)) - eager_score_bytes(mimo) * 8 * 64 + 4 * 8 == 2 * 6 * (32 + 128)

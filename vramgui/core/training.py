@@ -728,11 +728,12 @@ def eager_score_bytes(a: Architecture) -> int:
 def eager_attention_bytes(a: Architecture, s) -> np.ndarray:
     """What eager attention keeps a token beyond SDPA's, for a sequence of ``s``: the scores, ``c·h·s``
     (:func:`eager_score_bytes`), and the keys and values repeated to every query head (transformers' ``repeat_kv``:
-    the matmuls keep the copies, ``4·(h − h_kv)·d_h`` more), less SDPA's fp32 log-sum-exp (``4h``)."""
+    the matmuls keep the copies, ``2·(h − h_kv)·(d_h + d_v)`` more), less SDPA's fp32 log-sum-exp (``4h``)."""
     s = np.asarray(s, dtype=np.float64)
     h = a.num_heads
     score = eager_score_bytes(a)
-    repeated = 4 * (h - a.num_kv_heads) * a.head_dim     # (Falcon's matmul broadcasts its one head: copies too)
+    # (Falcon's matmul broadcasts its one head: copies too; MiMo-V2-Flash's values wider than its keys)
+    repeated = 2 * (h - a.num_kv_heads) * (a.head_dim + a.v_head_dim)
     qk = 4 * h * a.head_dim if a.model_type in FP32_EAGER_QK else 0   # (the keys repeated to every head first)
     scaled = 2 * h * a.v_head_dim if a.model_type in SINK_SCALED_EAGER else 0   # (the output the sink scales)
     return score * h * s + repeated + qk + scaled - 4 * h
