@@ -428,6 +428,11 @@ def test_kv_lines_by_hand(scenario):
     kv = by_key(s)["kv_cache"]
     assert kv.substituted.startswith("= 576 latent × 61 × 2 bytes × 1,024 tokens × 1 = ")
     assert float(estimate_memory(s).kv_cache) == 576 * 61 * 2 * 1024
+    # ... and every pass expands it: DeepSeek-V2-Lite's 16 heads move 4 x 128 + 2 x 64 + 2 x 128 = 896 values each a
+    # cached token beside the latent's 576, and kv_b_proj does 2 x 512 x (128 + 128) = 262,144 FLOP a head
+    note = by_key(scenario("deepseek-v2-lite", "h200", engine="hf", prompt_tokens=1024))["kv_cache"].note
+    assert "a step moves (576 + 16 × 896) / 576 = 25.9 times the latent's bytes" in note
+    assert "(262,144 FLOP a head and layer)" in note
     # Kimi K2 under HF transformers (its remote code caches every head): 61 layers of 64 heads, each a 192-wide key
     # (128 + 64 RoPE) and a 128-wide value, 2 bytes each; 8 layers on the fullest of 8 cards
     s = scenario("kimi-k2", "h200", engine="hf", weights="fp8", n_gpus=8, prompt_tokens=1000, output_tokens=24)

@@ -15,7 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .architecture import layout_note
-from .engines import GATHERS_EXPERTS, batch_defaults, engine_share, latent_cache, mla_absorbed, up_projected_gguf
+from .engines import (
+    GATHERS_EXPERTS,
+    batch_defaults,
+    engine_share,
+    latent_cache,
+    mla_absorbed,
+    mla_expansion,
+    up_projected_gguf,
+)
 from .fit import budget_bytes
 from .formats import K_FALLBACK, wide_experts
 from .memory import (
@@ -338,6 +346,13 @@ def _kv(s: Scenario, m) -> Explanation:
                        f"{paging.block:,} tokens.")
     if latent:
         notes.append("MLA caches one latent vector per token and layer instead of expanded K and V.")
+    moved, flops = mla_expansion(s)
+    if moved:
+        latent_width = a.mla.kv_lora_rank + a.mla.qk_rope_head_dim
+        notes.append(f"{p.name} expands the cached latent into every head's keys and values at each pass "
+                     f"(expand_kv): a step moves ({latent_width} + {a.num_heads} × {moved:g}) / {latent_width} = "
+                     f"{(latent_width + a.num_heads * moved) / latent_width:.1f} times the latent's bytes and "
+                     f"multiplies kv_b_proj over every cached token ({flops:,.0f} FLOP a head and layer).")
     if data_parallel_note(s):
         notes.append(_sentence(data_parallel_note(s)).strip())
     if x is not None and packed_latent_bytes(a, s):
