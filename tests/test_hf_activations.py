@@ -285,10 +285,10 @@ def test_eager_attention_keeps_its_scores_and_the_repeated_heads(count):
     # 0.2 % of the count (the sink column, 6 x 8 a token, left out)
     assert eager(count, "flint") == pytest.approx(count.layer_bytes_per_token("flint", attention="eager"), rel=0.003)
     # gpt-oss: its softmax in bf16 over the sink logit too, and its experts' clamped SwiGLU, 14 bytes an element of
-    # their width where SiLU's keeps 8 (training.GATED_MLP_KEEPS; 12 against 6 frozen): within 0.6 % of the count (the
-    # routing's indices and the max's, left out)
-    assert eager(count, "gpt_oss") == pytest.approx(count.layer_bytes_per_token("gpt_oss", attention="eager"),
-                                                    rel=0.006)
+    # their width where SiLU's keeps 8 (training.GATED_MLP_KEEPS; 12 against 6 frozen): the count less the routing's
+    # indices and the max's (about 140 bytes, which follow the experts the random tokens pick), left out
+    assert eager(count, "gpt_oss") == pytest.approx(count.layer_bytes_per_token("gpt_oss", attention="eager") - 140,
+                                                    abs=40)
     # Granite's windowed models scale attention's output by sigmoid(logsumexp(scores) - sink): the logsumexp keeps the
     # bf16 scores (2 x 8 x 64 more) and the scaled output is kept too (2 x 256): within 0.5 % of the count
     assert eager(count, "granite_swa") == pytest.approx(count.layer_bytes_per_token("granite_swa", attention="eager"),
