@@ -400,3 +400,13 @@ def test_sarvam_moe_without_use_qk_norm_has_its_qk_norms():
     raw = {k: v for k, v in json.loads(config.to_json_string(use_diff=False)).items() if k != "use_qk_norm"}
     a = architecture_from_hf_config(raw, source="sarvam_moe without use_qk_norm")
     assert a.qk_norm and count_params(a).total == hf_count(config)
+
+
+@pytest.mark.parametrize("model_type", ["qwen2_moe", "qwen3_moe", "flint"])
+def test_dense_layers_off_the_sparse_step(model_type):
+    """Qwen2-MoE's rule, which Qwen3-MoE, Qwen3-Next and Flint share: a layer has experts where it is not in
+    mlp_only_layers and (i + 1) % decoder_sparse_step == 0, a dense MLP elsewhere. Every second layer here, and the
+    first with mlp_only_layers [0]: 2 of 4 layers routed, as transformers builds them."""
+    config = CONFIG_MAPPING[model_type](num_hidden_layers=4, decoder_sparse_step=2, mlp_only_layers=[0])
+    a = architecture_from_hf_config(json.loads(config.to_json_string(use_diff=False)), source=f"{model_type} step 2")
+    assert a.moe_layers == 2 and count_params(a).total == hf_count(config)

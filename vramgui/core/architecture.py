@@ -1661,11 +1661,10 @@ def _moe_from_hf(cfg: dict, mt: str, source: str, L: int,  # noqa: N803 (L as in
     if mt == "jamba":   # experts where i % expert_layer_period == expert_layer_offset, a dense MLP elsewhere
         period, offset = _jamba_period(cfg, source, "expert_layer_period", 2, "expert_layer_offset", 1)
         dense_layers = L - sum(1 for i in range(L) if i % period == offset)
-    if (mt in ("qwen2_moe", "qwen3_moe") or mt in _GATED_DELTANET) and cfg.get("mlp_only_layers"):
-        dense_layers = len(cfg["mlp_only_layers"])
-    if mt == "flint":   # a dense MLP in mlp_only_layers (FlintConfig's default: the first two) and off the sparse step
+    if mt in ("qwen2_moe", "qwen3_moe", "flint") or mt in _GATED_DELTANET:   # Qwen2-MoE's rule: a dense MLP in
+        # mlp_only_layers (FlintConfig's default: the first two) and off every decoder_sparse_step-th layer
         only = cfg.get("mlp_only_layers")
-        only = set(only) if isinstance(only, list) else {0, 1}
+        only = set(only) if isinstance(only, list) else {0, 1} if mt == "flint" else set()
         step = _every(get("decoder_sparse_step", default=1), source, "decoder_sparse_step")
         dense_layers = sum(1 for i in range(L) if i in only or (i + 1) % step)
     if blocks is not None:

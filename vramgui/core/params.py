@@ -162,8 +162,6 @@ def mlp_params(d: int, f: int, gated: bool, bias: bool) -> tuple[int, int]:
     return mats * d * f, biases
 
 
-
-
 def norm_params_per_layer(a: Architecture) -> int:
     """Norms of one layer, the q/k norms and MLA's latent norms apart (see :func:`norm_params`)."""
     return a.norms_per_layer * a.hidden_size * a.norm_vectors
