@@ -1074,6 +1074,7 @@ def explain_training(t) -> dict[str, str]:
         DATA_PARALLEL_BYTES,
         LOGIT_BYTES,
         OPTIMIZER_BYTES,
+        QUERY_BY_HEAD,
         SOFTCAP_LOGIT_BYTES,
         adapter_activation_bytes,
         eager_score_bytes,
@@ -1091,6 +1092,7 @@ def explain_training(t) -> dict[str, str]:
 
     a = t.model.architecture
     m = training_memory(t)
+    by_head = a.model_type in QUERY_BY_HEAD and not a.mla
     w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
     n = m.trainable_params
     step = optimizer_step_bytes(t, n)
@@ -1140,8 +1142,8 @@ def explain_training(t) -> dict[str, str]:
         "activations": ("Activations: one layer keeps s·b·("
                         + ("4·h·(n + r) (MLA's query and key, each built whole) + 2·h·(n + v) (the key "
                            "up-projection's output, the values a view of it) + "
-                           + ("4·h·v (attention's output and o_proj's copy)" if trained
-                              else "2·h·v (attention's output)")
+                           + ("4·h·v (attention's output and o_proj's copy)"
+                              if trained and a.mla.v_head_dim == a.q_head_dim else "2·h·v (attention's output)")
                            + " + 4h + the latents' norms"
                            + (f" + {eager_score_bytes(a)}·h·s (eager's scores: {_eager_scores_text(a)})"
                               if t.attention == "eager" else "") if a.mla else "2·d_q + ")
@@ -1149,8 +1151,10 @@ def explain_training(t) -> dict[str, str]:
                            f"4·h·d_h (keys and values repeated to every head) + 2·d_o + {eager_score_bytes(a)}·h·s "
                            f"(eager's scores: {_eager_scores_text(a)})" if t.attention == "eager"
                            else "4·d_kv + 2·d_o + 4h")
-                        + (" + the output gate's sigmoid and product (2·d_o each)" if a.attn_output_gate and not a.mla
-                           else "")
+                        + (" + the output gate's sigmoid" + (", the gated product" if trained else "")
+                           + (" and the output's copy it multiplies" if by_head else "") + " (2·d_o each)"
+                           if a.attn_output_gate and not a.mla else
+                           " + 2·d_o (o_proj's copy of the output, laid out by head)" if trained and by_head else "")
                         + (" + q/k norms" if a.has_qk_norms else "")
                         + f" + {mlp_kept_widths(a, trained):g}f{_activation_text(a)}"
                         + (f" + {a.residual_dropouts}·d (dropout masks)" if a.residual_dropouts else "")

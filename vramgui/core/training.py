@@ -153,16 +153,13 @@ LINEAR_ROUTERS = PEFT_FUSED_EXPERTS | LINEAR_ROUTER_MODULES
 BNB_ROUTERS = frozenset({"gemma4_text", "hunyuan_v1_moe"})
 
 
-#: Gated-attention families whose rotary embedding concatenates the rotated and passed dimensions (transformers'
-#: modeling_qwen3_next.py, modeling_qwen3_5*.py: torch.cat even with every dimension rotated): the query is built
-#: whole, and attention's output keeps its heads' layout (counted with saved-tensor hooks, count_hf_activations.py)
-GATED_QUERY_CAT = frozenset({"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"})
-#: Families whose query reaches attention laid out by head (their rotary embedding's cat after the transpose), so that
-#: attention's output keeps that layout and the output projection reads a transposed copy of it, kept when that
-#: projection trains: 2·d_o more a token (counted with saved-tensor hooks on narrow layers of each, on the CPU's flash
-#: attention; CUDA's allocates its output empty_like the transposed query, its strides kept, alike)
+#: Families whose query reaches attention laid out by head (their rotary embedding's cat after the transpose; Qwen3-
+#: Next's and Qwen3.5's even with every dimension rotated), so that attention's output keeps that layout and what
+#: reads it reads a transposed copy: o_proj, which keeps it when it trains, or the output gate, which keeps it always
+#: (2·d_o a token; counted with saved-tensor hooks on narrow layers of each, on the CPU's flash attention; CUDA's
+#: allocates its output empty_like the transposed query, its strides kept, alike)
 QUERY_BY_HEAD = frozenset({"phi3", "phi", "glm", "glm4", "glm4_moe", "stablelm", "nemotron", "persimmon", "minimax_m2",
-                           "sarvam_moe"})
+                           "sarvam_moe", "qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"})
 #: Model types whose attention output gate is a module of its own named gate_proj, not a second half of q_proj
 #: (AFMoE, modeling_afmoe.py; Beam, modeling_beam.py): the "gate" role's; where peft converts the MLP's names
 #: (:data:`PEFT_FUSED_EXPERTS`, both among them) the name goes to the experts and the attention's gate takes no
@@ -773,17 +770,14 @@ ACTIVATION_KEEPS = {"silu": (True, 0, 0, False), "swish": (True, 0, 0, False), "
                     "gelu_python": (False, 6, 6, False), "xielu": (True, 5, 7, False)}
 
 
-#: Families whose gated MLP (and routed experts) upcast gate and up to fp32 for the activation and the product
-#: (modeling_beam.py: "Beam evaluates the SwiGLU activation and product in FP32"): what the activation keeps, its
-#: output and up's, in 4 bytes an element (counted with saved-tensor hooks on a narrow Beam layer: 14 f trained)
-FP32_GATED_ACTIVATION = frozenset({"beam"})
-
-
-#: Gated MLPs with an activation of their own, in bytes a token per element of their width f (a frozen MLP, a trained
-#: one): gpt-oss's experts clamp gate and up, multiply the gate by sigmoid(1.702 · gate) and the product by up + 1,
-#: keeping gate_up's output (2 · 2), the clamped gate's, sigmoid's, the scaled gate's and up + 1's (2 each) and, when
-#: down trains, its input (counted with saved-tensor hooks on narrow gpt-oss layers: 14 and 12 where SiLU keeps 8, 6)
-GATED_MLP_KEEPS = {"gpt_oss": (12.0, 14.0)}
+#: Gated MLPs (and routed experts) that keep more than their activation's entry says, in bytes a token per element of
+#: their width f (a frozen MLP, a trained one; counted with saved-tensor hooks on narrow layers, where SiLU's keeps 6
+#: and 8): gpt-oss's clamp gate and up, multiply the gate by sigmoid(1.702 · gate) and the product by up + 1, keeping
+#: gate_up's output (2 · 2), the clamped gate's, sigmoid's, the scaled gate's and up + 1's (2 each) and, when down
+#: trains, its input; Beam's SwiGLU upcasts gate and up to fp32 (modeling_beam.py: "Beam evaluates the SwiGLU
+#: activation and product in FP32"): SiluBackward's fp32 input, up's fp32 copy and the activation's fp32 output
+#: (4 each) and down's bf16 input
+GATED_MLP_KEEPS = {"gpt_oss": (12.0, 14.0), "beam": (12.0, 14.0)}
 
 
 def mlp_kept_widths(a: Architecture, trained: bool = False) -> float:
@@ -792,13 +786,11 @@ def mlp_kept_widths(a: Architecture, trained: bool = False) -> float:
     factors, 2 + 2) and, when the weights train, down's input (2): SiLU 6, trained 8.  Plain: the input, what the
     activation keeps, and its output where it keeps it or the second matrix's weight trains: GELU 2, trained 4;
     ReLU 2 either way (its output is the second matrix's input)."""
+    if a.model_type in GATED_MLP_KEEPS:
+        return GATED_MLP_KEEPS[a.model_type][1 if trained else 0]
     # (a name transformers does not know, or one it does not list here: as SiLU)
     keeps_input, own, own_trained, keeps_output = ACTIVATION_KEEPS.get(a.mlp_activation, ACTIVATION_KEEPS["silu"])
     kept = (2 if keeps_input else 0) + (own_trained if trained else own)
-    if a.model_type in GATED_MLP_KEEPS:
-        return GATED_MLP_KEEPS[a.model_type][1 if trained else 0]
-    if a.gated_mlp and a.model_type in FP32_GATED_ACTIVATION:   # the activation and the product in fp32
-        return 2 * (kept + 4) + (2 if trained else 0)
     if a.gated_mlp:
         return kept + 4 + (2 if trained else 0)
     return kept + (2 if keeps_output or trained else 0)
@@ -857,24 +849,23 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         return kept + normalized * width
 
     attn = 2 * d_q + 4 * d_kv + 2 * d_o + 4 * a.num_heads
+    by_head = a.model_type in QUERY_BY_HEAD     # attention's output laid out by head: read through a transposed copy
     if a.mla:   # MLA (transformers' DeepSeek-V2/V3 family): the latents' norms (and the up-projections' inputs when
         # they train), the query and key built whole, the key up-projection's output (the values a view of it), the
-        # attention's output and log-sum-exp, and its transposed copy, o_proj's input when it trains (the query
-        # built whole, attention's output keeps the heads' layout where flash attention runs it)
+        # attention's output and log-sum-exp
         m, h = a.mla, a.num_heads
         qk = m.qk_nope_head_dim + m.qk_rope_head_dim
-        # (values as wide as the keys take flash attention, whose output follows the query's layout; DeepSeek's
-        # narrower values the memory-efficient kernel, whose output is laid out by token: no copy)
-        copy = trained and m.v_head_dim == qk
-        attn = 4 * h * qk + 2 * h * (m.qk_nope_head_dim + m.v_head_dim) + (4 if copy else 2) * h * m.v_head_dim + 4 * h
+        attn = 4 * h * qk + 2 * h * (m.qk_nope_head_dim + m.v_head_dim) + 2 * h * m.v_head_dim + 4 * h
         for rank in (m.kv_lora_rank, m.q_lora_rank or 0):
             attn += (norm(rank) + (2 * rank if trained else 0)) if rank else 0
-    if trained and a.model_type in QUERY_BY_HEAD and not a.mla:   # o_proj's input, a transposed copy of the output
-        attn = attn + 2 * d_o
+        # (values as wide as the keys take flash attention, whose output follows the query built whole; DeepSeek's
+        # narrower values the memory-efficient kernel's, laid out by token)
+        by_head = m.v_head_dim == qk
     if a.attn_output_gate and not a.mla:   # a sigmoid gate on the attention's output: the sigmoid's output and, when
-        # o_proj trains, the gated product it reads; Qwen3-Next's and Qwen3.5's rotary embedding builds the query
-        # whole (a cat), so attention's output keeps the heads' layout and the gate multiplies its transposed copy
-        attn = attn + (2 + (2 if trained else 0) + (2 if a.model_type in GATED_QUERY_CAT else 0)) * d_o
+        # o_proj trains, the gated product it reads (and the copy it multiplies, where the output is laid out by head)
+        attn = attn + (2 + (2 if trained else 0) + (2 if by_head else 0)) * d_o
+    elif trained and by_head:   # o_proj's input, the transposed copy
+        attn = attn + 2 * d_o
     if attention == "eager":   # (in the layers with softmax attention: MiniMax-Text-01's one in eight)
         attn = attn + eager_attention_bytes(a, s) * a.attention_layers / a.num_layers
     if a.has_qk_norms:
