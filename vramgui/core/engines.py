@@ -681,6 +681,17 @@ def mla_expansion(s) -> tuple[float, float]:
     return float(4 * n + 2 * r + 2 * v), float(2 * m.kv_lora_rank * (n + v))
 
 
+def mla_expansion_reads(s) -> float:
+    """Times a step moves the cached latent's bytes where every pass expands it (:func:`mla_expansion`): its one read
+    and each head's expansion on the card, over the latent's width (1 elsewhere)."""
+    moved, _ = mla_expansion(s)
+    if not moved:
+        return 1.0
+    m = s.model.architecture.mla
+    latent = m.kv_lora_rank + m.qk_rope_head_dim
+    return (latent + moved * s.model.architecture.num_heads / s.tensor_parallel) / latent
+
+
 def mla_absorbed(s) -> str:
     """Where the scenario's engine attends over an MLA model's latent (:attr:`EngineProfile.mla_absorbed`)."""
     return "never" if up_projected_gguf(s) else s.profile.mla_absorbed

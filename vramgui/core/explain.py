@@ -22,6 +22,7 @@ from .engines import (
     latent_cache,
     mla_absorbed,
     mla_expansion,
+    mla_expansion_reads,
     up_projected_gguf,
 )
 from .fit import budget_bytes
@@ -350,8 +351,8 @@ def _kv(s: Scenario, m) -> Explanation:
     if moved:
         latent_width = a.mla.kv_lora_rank + a.mla.qk_rope_head_dim
         notes.append(f"{p.name} expands the cached latent into every head's keys and values at each pass "
-                     f"(expand_kv): a step moves ({latent_width} + {a.num_heads} × {moved:g}) / {latent_width} = "
-                     f"{(latent_width + a.num_heads * moved) / latent_width:.1f} times the latent's bytes and "
+                     f"(expand_kv): a step moves ({latent_width} + {a.num_heads / s.tensor_parallel:g} × {moved:g}) / "
+                     f"{latent_width} = {mla_expansion_reads(s):.1f} times the latent's bytes and "
                      f"multiplies kv_b_proj over every cached token ({flops:,.0f} FLOP a head and layer).")
     if data_parallel_note(s):
         notes.append(_sentence(data_parallel_note(s)).strip())

@@ -20,7 +20,15 @@ from functools import lru_cache
 
 import numpy as np
 
-from .engines import OLLAMA, EngineProfile, batch_defaults, gathers_experts, mla_absorbed, mla_expansion
+from .engines import (
+    OLLAMA,
+    EngineProfile,
+    batch_defaults,
+    gathers_experts,
+    mla_absorbed,
+    mla_expansion,
+    mla_expansion_reads,
+)
 from .formats import GGUF_BITS, WeightFormat, wide_experts
 from .memory import (
     MemoryTerms,
@@ -1447,11 +1455,9 @@ def kv_reads(key: str, s: Scenario) -> float:
     share), on the rows of :data:`KV_READ_FACTOR` (their attention's slower read), and where the engine expands a
     cached MLA latent at every pass (HF transformers: :func:`~vramgui.core.engines.mla_expansion`'s bytes for each
     head on the card, over the latent's)."""
-    moved, _ = mla_expansion(s)
-    if moved:   # HF's pass expands the cached latent into every head's keys and values and attends over those
-        m = s.model.architecture.mla
-        latent = m.kv_lora_rank + m.qk_rope_head_dim
-        return (latent + moved * s.model.architecture.num_heads / s.tensor_parallel) / latent
+    expanded = mla_expansion_reads(s)   # (HF's pass expands the cached latent into every head's keys and values)
+    if expanded != 1.0:
+        return expanded
     per_head = EAGER_KV_READS_PER_HEAD.get(key)
     if not per_head or s.attention_impl != "eager":
         return KV_READ_FACTOR.get(key, 1.0)
