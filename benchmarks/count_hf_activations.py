@@ -12,10 +12,9 @@ all. Runs on the CPU in seconds::
     python benchmarks/count_hf_activations.py --adapted q,v    # only q_proj and v_proj
     python benchmarks/count_hf_activations.py --lora q,k,v,o,gate,up,down   # peft LoRA (needs peft)
 
-Kinds: Llama, Qwen3, Gemma 3, OLMo 2, Qwen3-MoE, Mixtral, GPT-NeoX (LayerNorm), Phi-3, Cohere 2, DeepSeek-V3's MLA,
-GLM-4.5's, dots.llm1's and Qwen2-MoE's MoE, the MLP activations of Phi-2, GPT-J, OPT and Apertus, nanochat's
-weightless norms, and (``--attention eager``) GPT-2's, Gemma 2's and MPT's eager scores. ``--logits`` gives instead
-the peak bytes a logit holds in a training step, with Gemma 2's final soft-cap and without. The shape keeps Qwen3 4B's
+Kinds: the families of ``KINDS``, each with what sets it apart (norms, MoE routers, MLP activations, MLA, output
+gates, sinks); those of ``EAGER_ONLY`` and ``EAGER_KINDS`` with ``--attention eager``. ``--logits`` gives instead the
+peak bytes a logit holds in a training step, with Gemma 2's final soft-cap and without. The shape keeps Qwen3 4B's
 ratios (width 2,560, queries 4,096, keys and values 1,024, MLP 9,728) divided by 16, so the terms of
 ``training.layer_activation_bytes`` can be told apart.
 """
@@ -137,11 +136,18 @@ TOKENS = (64, 2)   # sequence, batch
 LORA_RANK = 16
 
 
+def kind_config(kind: str, layers: int) -> dict:
+    """The config of a model of ``kind`` with ``layers`` layers (a ``_all`` key: a per-layer list, one value for
+    every layer)."""
+    keys = dict(SHAPE, num_hidden_layers=layers, **KINDS[kind])
+    for key in [k for k in keys if k.endswith("_all")]:
+        keys[key.removesuffix("_all")] = [keys.pop(key)] * layers
+    return keys
+
+
 def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...], lora: tuple[str, ...] = (),
            attention: str = "sdpa"):
-    keys = dict(SHAPE, num_hidden_layers=layers, **KINDS[kind])
-    for key in [k for k in keys if k.endswith("_all")]:     # a per-layer list, one kind for every layer
-        keys[key.removesuffix("_all")] = [keys.pop(key)] * layers
+    keys = kind_config(kind, layers)
     config = transformers.AutoConfig.for_model(keys.pop("model_type"), **keys)
     config._attn_implementation = attention
     torch.manual_seed(0)

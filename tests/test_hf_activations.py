@@ -40,19 +40,10 @@ def count():
     return module
 
 
-def kind_config(count, kind: str) -> dict:
-    """The config of a two-layer model of ``kind`` as the count builds it (a per-layer ``_all`` key: one value for
-    every layer)."""
-    keys = dict(count.SHAPE, num_hidden_layers=2, **count.KINDS[kind])
-    for key in [k for k in keys if k.endswith("_all")]:
-        keys[key.removesuffix("_all")] = [keys.pop(key)] * 2
-    return keys
-
-
 def estimate(count, kind: str, lora: tuple[str, ...] = (), trained: bool = False) -> float:
     """A layer's bytes a token, as the count gives them: LoRA on fused experts keeps bytes a layer too (its folded
     expert stack), spread over the count's tokens."""
-    a = architecture_from_hf_config(kind_config(count, kind))
+    a = architecture_from_hf_config(count.kind_config(kind, 2))
     kept, per_token, _ = fused_lora_bytes(a, lora, count.LORA_RANK, 2.0)
     fused = (kept / (count.TOKENS[0] * count.TOKENS[1]) + per_token) * a.moe_layers / a.num_layers
     return float(layer_activation_bytes(a, 1, 1, "sdpa", trained)
@@ -110,7 +101,7 @@ def test_lora_on_a_fused_projection_keeps_its_input_once(count):
     import transformers
 
     from vramgui.core.training import lora_params
-    a = architecture_from_hf_config(dict(count.SHAPE, num_hidden_layers=2, **count.KINDS["phi3"]))
+    a = architecture_from_hf_config(count.kind_config("phi3", 2))
     for lora, want in ((("q", "v"), 7016 + 1088), (("q", "k", "v", "o", "gate", "up", "down"), 7016 + 3 * 1088 + 2496),
                        (("o", "down"), 7016 + 1088 + 2496)):
         assert estimate(count, "phi3", lora) == want == count.layer_bytes_per_token("phi3", lora=lora), lora
@@ -128,7 +119,7 @@ def test_lora_on_fused_experts_keeps_the_folded_stack(count):
     # input 2 x 96 x 2 = 384 a token; with gate and up too (gate_up_proj, rank 32), 8 x 192 x 160 x 2 = 491,520 and
     # 8 x 32 x (160 + 192) x 2 = 180,224 a layer more, 2 x 160 x 2 = 640 a token
     pytest.importorskip("peft")
-    a = architecture_from_hf_config(dict(count.SHAPE, num_hidden_layers=2, **count.KINDS["qwen3_moe"]))
+    a = architecture_from_hf_config(count.kind_config("qwen3_moe", 2))
     assert fused_lora_bytes(a, ("q", "v", "down"), 16, 2.0) == (245_760 + 65_536, 384, 245_760)
     assert fused_lora_bytes(a, ("q", "gate", "up", "down"), 16, 2.0) == (
         245_760 + 65_536 + 491_520 + 180_224, 384 + 640, 491_520)
@@ -259,7 +250,7 @@ def test_dropout_on_the_layers_outputs_keeps_its_masks(count):
 
 def eager(count, kind: str) -> float:
     """A layer's bytes a token with eager attention, every weight trained, at the count's sequence."""
-    a = architecture_from_hf_config(kind_config(count, kind))
+    a = architecture_from_hf_config(count.kind_config(kind, 2))
     s = count.TOKENS[0]
     return float(layer_activation_bytes(a, s, 1, "eager", trained=True)) / s
 
@@ -397,11 +388,13 @@ def test_a_gate_on_the_attentions_output_keeps_the_sigmoid_and_the_product(count
     # over the same layer without the gate. Per token: attention 2 x 256 + 4 x 64 + 2 x 256 + 4 x 8 = 1,312 and the
     # gate's 1,536; q/k norms (Gemma-style, in fp32) 4 x (256 + 64) + 4 x (8 + 2) + 4 x (256 + 64) = 2,600; the MLP
     # 8 x 608 = 4,864; two norms with fp32 weights and their outputs 2 x (4 x 256 + 4 + 4 x 256 + 2 x 256) = 5,128:
-    # 15,440, the count less the (1 + weight) vectors the norms keep a layer (18 bytes a token here)
+    # 15,440, the count less the fp32 (1 + weight) vectors a layer's norms keep, constants of the sequence left out:
+    # two of 256 and two of 32, 4 bytes each, over the count's 128 tokens, 18 bytes a token
+    ones = (2 * 256 + 2 * 32) * 4 / 128
     assert estimate(count, "qwen3_5", trained=True) == 1312 + 1536 + 2600 + 4864 + 5128 == 15440
-    assert count.layer_bytes_per_token("qwen3_5") == 15440 + 18
+    assert count.layer_bytes_per_token("qwen3_5") == 15440 + ones
     # o_proj frozen: no product kept (peft's LoRA on q and v: their input, 2 x 256, as the adapters count it)
-    assert count.layer_bytes_per_token("qwen3_5", ("q", "v")) == estimate(count, "qwen3_5") + 2 * 256 + 18
+    assert count.layer_bytes_per_token("qwen3_5", ("q", "v")) == estimate(count, "qwen3_5") + 2 * 256 + ones
     # Beam: a gate_proj of its own on attention's output (the sigmoid's output and the product, no copy: its query
     # keeps the projection's layout) and SwiGLU in fp32 (gate and up upcast, the activation's fp32 output, down's
     # bf16 input: 14 x 608 = 8,512 where a bf16 SwiGLU keeps 8 x 608); four norms with fp32 weights
@@ -413,23 +406,26 @@ def test_a_query_laid_out_by_head_makes_o_proj_read_a_copy(count):
     # query reaches attention laid out by head, attention's output keeps that layout, and o_proj reads a transposed
     # copy, which it keeps when its weight trains: 2 x 256 a token more than a Llama-like layer (training.QUERY_BY_HEAD)
     for kind in ("phi3", "glm4"):
-        a = architecture_from_hf_config(dict(count.SHAPE, num_hidden_layers=2, **count.KINDS[kind]))
+        a = architecture_from_hf_config(count.kind_config(kind, 2))
         assert a.model_type in QUERY_BY_HEAD
     assert estimate(count, "phi3", trained=True) == count.layer_bytes_per_token("phi3") == 10280 + 512
-    # GLM-4: four norms (2 x 2,052 more) and the same copy; 16 + 16 bytes of the rotary embedding's cos and sin that
-    # its layers slice anew (a constant of the sequence, left out)
-    assert estimate(count, "glm4", trained=True) + 32 == count.layer_bytes_per_token("glm4") == 13904
+    # GLM-4: four norms (2 x 2,052 more) and the same copy; the cos and sin its layers slice anew for their 16 rotated
+    # dimensions, 2 x 64 x 16 x 2 bytes over the count's 128 tokens (a constant of the sequence, left out)
+    assert estimate(count, "glm4", trained=True) + 2 * 64 * 16 * 2 / 128 == count.layer_bytes_per_token("glm4")
     # the copy is o_proj's input: a frozen base keeps none, and training o_proj alone keeps it
     assert count.layer_bytes_per_token("phi3", ("o",)) == estimate(count, "phi3") + 2 * 256
 
 
 def test_norms_and_routers_that_run_in_fp32(count):
     # Helium's RMSNorms multiply an fp32 copy of their weight: the normalized input kept in 4 bytes, as Gemma's (two
-    # norms' 2 x 256 more than Llama's 10,280 here, with its constant fp32 weight copies, 80 bytes a token at these 128
-    # tokens, left out); OLMo's LayerNorms without parameters run on an fp32 copy of their input, 4 x 256 and a mean
-    # and an inverse deviation each (8) where a bf16 LayerNorm keeps 2 x 256; Sarvam-MoE's router multiplies an fp32
+    # norms' 2 x 256 more than Llama's 10,280 here; the constants of the sequence left out: those fp32 weight copies,
+    # 2 x 256 x 4 bytes, and the cos and sin each layer slices, 2 x 64 x 32 x 2, over the count's 128 tokens); OLMo's
+    # LayerNorms without parameters run on an fp32 copy of their input, 4 x 256 and a mean and an inverse deviation
+    # each (8) where a bf16 LayerNorm keeps 2 x 256; Sarvam-MoE's router multiplies an fp32
     # copy of the token (4 x 256, training.FP32_ROUTER_INPUT) beside the routing's indices (about 110 bytes, left out)
-    assert estimate(count, "helium", trained=True) == 10280 + 2 * 512 == count.layer_bytes_per_token("helium") - 80
+    constants = (2 * 256 * 4 + 2 * 64 * 32 * 2) / 128
+    helium = count.layer_bytes_per_token("helium")
+    assert estimate(count, "helium", trained=True) == 10280 + 2 * 512 == helium - constants
     assert estimate(count, "olmo", trained=True) == count.layer_bytes_per_token("olmo")
     # (the indices' bytes follow which experts the random tokens pick: 100-120 here, by the machine's kernels)
     assert estimate(count, "sarvam_moe", trained=True) == pytest.approx(count.layer_bytes_per_token("sarvam_moe") - 110,
