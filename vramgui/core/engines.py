@@ -7,6 +7,7 @@ is a fudge factor fitted to one data point.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -112,6 +113,9 @@ class EngineProfile(BaseModel):
                                                 "allows, in the model's dtype (vLLM's get_rope)")
     loads_vision: bool = Field(True, description="a vision-language checkpoint's image encoder is loaded with "
                                                  "the language model")
+    module_buffers: bool = Field(False, description=(
+        "transformers' own model classes: the buffers they register (GPT-Neo's causal masks, ...) and the routers "
+        "they keep in fp32 are on the card beside the weights (:func:`hf_resident_extras`)"))
 
     # --- activations (transient peaks) --------------------------------------------
     default_attention: Attention = "sdpa"
@@ -308,11 +312,17 @@ ENGINES: dict[str, EngineProfile] = {e.id: e for e in [
         id="hf", name="HF transformers", parallel="layer", kv_allocation="grow", default_attention="sdpa",
         eager_score_bytes=8.0, eager_score_bytes_bf16=10.0, mask_bytes=4.0, logits_all_positions=False,
         logits_bytes=6.0, prompt_logits_last=True, mla_expands_cache=True, window_keeps_prompt=True,
-        allocator_fraction=0.10, cuda_context_bytes=TORCH_CONTEXT_BYTES,
+        allocator_fraction=0.10, cuda_context_bytes=TORCH_CONTEXT_BYTES, module_buffers=True,
         notes="model.generate() on PyTorch: the cache grows as tokens are generated.",
         sources={
             "weights": "Every tensor on the GPU (device_map places them); a vision-language checkpoint loads as "
-                       "its ...ForConditionalGeneration class, image encoder included (on the first card).",
+                       "its ...ForConditionalGeneration class, image encoder included (on the first card). The "
+                       "buffers transformers 5.24's classes register move with their modules: GPT-Neo's boolean "
+                       "causal mask of max_position_embeddings² in every attention layer, GPT-BigCode's one, GPT-J's "
+                       "and CodeGen's fp32 sin/cos table; from_pretrained keeps the routers its "
+                       "_keep_in_fp32_modules_strict names in fp32 for bf16 and fp16 alike (DeepSeek-V2/V3, GLM-4.5, "
+                       "ERNIE 4.5 MoE, ...; Hunyuan-MoE builds its router in fp32). vramgui loaded small models of "
+                       "each family so and summed their parameters and buffers (tests/test_hf_resident.py).",
             "kv_cache": "model.generate(): the cache grows by one token per step (DynamicCache). A sliding-window "
                         "layer (DynamicSlidingWindowLayer; transformers 5.24's source as 5.17's) keeps its last "
                         "window - 1 tokens as a slice of the prompt's concatenated keys and values, a view that holds "
@@ -659,6 +669,39 @@ def up_projected_gguf(s) -> bool:
 #: modeling_deepseek.py (DeepSeek-V3's Hub code) builds the up-projected keys and values and then updates the cache
 #: with them; transformers' own DeepSeek-V2/V3 family caches the latent (:attr:`EngineProfile.mla_expands_cache`)
 HF_REMOTE_MLA = frozenset({"kimi_k2"})
+
+
+#: Model types whose MoE routers transformers 5.24 keeps in fp32 whatever dtype it loads the rest in: their
+#: ``_keep_in_fp32_modules_strict`` names the router's weight ("gate.weight") and DeepSeek's expert-score correction
+#: bias, which ``from_pretrained`` upcasts for bf16 and fp16 alike; Hunyuan-MoE builds its router (wg) in fp32
+HF_FP32_ROUTERS = frozenset({"axk1", "beam", "deepseek_v2", "deepseek_v3", "deepseek_v32", "ernie4_5_moe",
+                             "exaone_moe", "flint", "glm4_moe", "glm4_moe_lite", "glm_moe_dsa", "hunyuan_v1_moe",
+                             "hy_v3", "kimi_linear", "mimo_v2_flash", "nemotron_h", "sarvam_mla", "sarvam_moe",
+                             "solar_open"})
+
+
+@lru_cache(maxsize=1024)
+def hf_resident_extras(a, other_bits: float) -> tuple[tuple[str, float, bool], ...]:
+    """(what, bytes, per layer) of what transformers 5.24's class of ``a`` keeps on the card beside the weights
+    vramgui counts (norms, biases and routers at ``other_bits``): the buffers its modules register, moved with
+    them (GPT-Neo's boolean causal mask in every attention layer, max_position_embeddings squared, local layers
+    too; GPT-BigCode's one mask of the model; GPT-J's and CodeGen's one fp32 sin/cos table of every position over
+    the rotary dimensions), and the routers it keeps in fp32 (:data:`HF_FP32_ROUTERS`).  Per layer: shared out with the
+    layers under a layer split; else whole on the card holding the model's own modules.  Rotary inverse
+    frequencies and other buffers of a few kilobytes are left out."""
+    mt, n, out = a.model_type, a.num_layers, []
+    if mt == "gpt_neo":
+        out.append((f"causal masks: {n} layers × {a.max_context:,}² booleans", float(n) * a.max_context ** 2, True))
+    elif mt == "gpt_bigcode":
+        out.append((f"causal mask: {a.max_context:,}² booleans", float(a.max_context) ** 2, False))
+    elif mt in ("gptj", "codegen"):
+        out.append((f"sin/cos table: {a.rope_table_elements:,} fp32 values", 4.0 * a.rope_table_elements, False))
+    if mt in HF_FP32_ROUTERS and a.moe is not None and other_bits < 32:
+        m = a.moe
+        weights = a.moe_layers * (a.hidden_size * m.num_experts + (m.num_experts if m.router_bias else 0))
+        out.append((f"routers in fp32: {weights:,} weights × {(32 - other_bits) / 8:g} more bytes",
+                    weights * (32 - other_bits) / 8, True))
+    return tuple(out)
 
 
 def latent_cache(s) -> bool:

@@ -19,6 +19,7 @@ from .engines import (
     GATHERS_EXPERTS,
     batch_defaults,
     engine_share,
+    hf_resident_extras,
     latent_cache,
     mla_absorbed,
     mla_expansion,
@@ -37,6 +38,7 @@ from .memory import (
     kv_group_slots,
     layer_share,
     memory_terms,
+    module_extras,
     moe_workspace_bytes,
     packed_latent_bytes,
     rope_table_bytes,
@@ -256,12 +258,21 @@ def _weights(s: Scenario, m) -> Explanation:
 
 
 def _rope_part(s: Scenario, per_card: float) -> str:
-    """The rotary tables an engine keeps beside the weights on each card, as a sum's first terms."""
-    n, rope = s.model.architecture.rope_table_elements, rope_table_bytes(s)
-    if not rope:
+    """What an engine keeps beside the weights on each card, as a sum's first terms: its rotary tables (vLLM,
+    SGLang), or the buffers and fp32 routers of transformers' model classes (HF transformers)."""
+    a = s.model.architecture
+    n, rope = a.rope_table_elements, rope_table_bytes(s)
+    layered, whole = module_extras(a, s.weight_format, s.profile)
+    extras = hf_resident_extras(a, s.weight_format.other_bits) if layered or whole else ()
+    if not rope and not extras:
         return ""
-    return (f"{_g(per_card - rope)} + rotary cos/sin tables {n:,} values × {rope / n:g} bytes = {_g(rope)} "
-            f"(every position the config allows) = ")
+    terms = [f"rotary cos/sin tables {n:,} values × {rope / n:g} bytes = {_g(rope)} (every position the config "
+             "allows)"] if rope else []
+    share = layer_share(s)
+    terms += [f"transformers' {what} = {_g(b)}" + (f" × {share:.3g} (this card's share of the layers)"
+                                                   if per_layer and share < 1 else "")
+              for what, b, per_layer in extras]
+    return f"{_g(per_card - rope - layered * share - whole)} + " + " + ".join(terms) + " = "
 
 
 def _vision_note(a, p) -> str:

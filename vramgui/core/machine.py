@@ -51,6 +51,7 @@ from .memory import (
     allocated_tokens,
     decode_gather_for,
     kv_from_terms,
+    layer_weight_bytes,
     memory_terms,
     moe_workspace_for,
     stack_terms,
@@ -390,7 +391,9 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
         groups.append(_Group(
             engine=eng, columns=cols, formats=fmts, probe=base[0], mem=mem, mem1=mem1, speed=speed, speed1=speed1,
             layers=layers,
-            layer_bytes=arr([w.linear + w.other for w in wbs]) / layers,
+            layer_bytes=arr([layer_weight_bytes(a, w, base[i].profile, wbs[i * len(wfs) + j])
+                             for i, (a, row) in enumerate(zip(archs, wf_of, strict=True))
+                             for j, w in enumerate(row)]),
             lm_head=heads, tied=np.array([[a.tie_embeddings] for a in archs]),
             embedding=arr([w.embedding for w in wbs]),
             bits=[[_bits(a, wf, wbs[i * len(wfs) + j]) for j, wf in enumerate(wf_of[i])] for i, a in enumerate(archs)],

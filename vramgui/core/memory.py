@@ -15,7 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .architecture import Architecture
-from .engines import FP8_SCALED_BYTES, EngineProfile, batch_defaults, default_context, gathers_experts, latent_cache
+from .engines import (
+    FP8_SCALED_BYTES,
+    EngineProfile,
+    batch_defaults,
+    default_context,
+    gathers_experts,
+    hf_resident_extras,
+    latent_cache,
+)
 from .formats import WeightFormat
 from .params import mlp_params
 from .scenario import Scenario, memo_terms
@@ -86,18 +94,36 @@ def weights_per_card(s: Scenario, wb: WeightBytes | None = None) -> float:
     if a.tie_embeddings and p.embedding_on_host:   # the tied table is duplicated as the output layer on the GPU
         lm_head = output_layer_bytes(a, wb)
     rope = rope_table_bytes(s)
+    layered, whole = module_extras(a, s.weight_format, p)
     if p.parallel == "tensor" and s.stages == 1:
-        return (wb.linear + embedding + lm_head + vision) / n + wb.other + rope
+        return (wb.linear + embedding + lm_head + vision) / n + wb.other + rope + layered + whole
     share = layer_share(s)
     if p.parallel == "tensor":   # pipeline stages: the first holds the embedding, the last the output layer
-        return (wb.linear * share + max(embedding + vision, lm_head)) / s.tensor_parallel + wb.other * share + rope
+        return ((wb.linear * share + max(embedding + vision, lm_head)) / s.tensor_parallel
+                + (wb.other + layered) * share + whole + rope)
     if n > 1 and p.split_output_as_layer:    # each card its layers; the embedding on the first, the output on the last
-        per_layer = (wb.linear + wb.other) / a.num_layers
+        per_layer = (wb.linear + wb.other + layered) / a.num_layers
         cards = split_layers(a.num_layers, n)
-        return max(k * per_layer + (embedding + vision if d == 0 else 0.0) + (lm_head if d == n - 1 else 0.0)
+        return max(k * per_layer + (embedding + vision + whole if d == 0 else 0.0) + (lm_head if d == n - 1 else 0.0)
                    for d, k in enumerate(cards)) + rope
     edge = max(embedding + vision, lm_head) if n > 1 else embedding + vision + lm_head
-    return (wb.linear + wb.other) * share + edge + rope
+    return (wb.linear + wb.other + layered) * share + edge + whole + rope
+
+
+def module_extras(a: Architecture, fmt: WeightFormat, profile: EngineProfile) -> tuple[float, float]:
+    """(with the layers, with the model's own modules) bytes an engine running transformers' model classes keeps
+    beside the weights (:attr:`~vramgui.core.engines.EngineProfile.module_buffers`: their buffers and fp32
+    routers, :func:`~vramgui.core.engines.hf_resident_extras`); (0, 0) elsewhere."""
+    if not profile.module_buffers:
+        return 0.0, 0.0
+    extras = hf_resident_extras(a, fmt.other_bits)
+    return (sum(b for _, b, layered in extras if layered), sum(b for _, b, layered in extras if not layered))
+
+
+def layer_weight_bytes(a: Architecture, fmt: WeightFormat, profile: EngineProfile, wb: WeightBytes) -> float:
+    """A decoder layer's mean bytes as an engine places it (a device map's or a layer split's unit): its weights
+    and what the engine keeps with them (:func:`module_extras`)."""
+    return (wb.linear + wb.other + module_extras(a, fmt, profile)[0]) / a.num_layers
 
 
 def rope_table_bytes(s: Scenario) -> float:

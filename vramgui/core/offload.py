@@ -47,6 +47,7 @@ from .memory import (
     estimate_memory,
     kv_elements_per_token_layer,
     kv_from_terms,
+    layer_weight_bytes,
     memory_terms,
 )
 from .params import count_params, mlp_params
@@ -743,7 +744,8 @@ def hf_layers_in_ram(s: Scenario, in_ram_bytes: float) -> tuple[int, bool]:
     a = s.model.architecture
     wb = weight_bytes(a, s.weight_format, count_params(a))
     head = 0.0 if a.tie_embeddings else output_layer_bytes(a, wb)
-    return int(layers_behind_head(in_ram_bytes, head, (wb.linear + wb.other) / a.num_layers, a.num_layers)), \
+    layer = layer_weight_bytes(a, s.weight_format, s.profile, wb)
+    return int(layers_behind_head(in_ram_bytes, head, layer, a.num_layers)), \
         bool(a.tie_embeddings)
 
 
@@ -765,7 +767,8 @@ def staging_bytes(s: Scenario) -> float:
         return 0.0
     a = s.model.architecture
     wb = weight_bytes(a, s.weight_format, count_params(a))
-    return float(staging_layer_bytes((wb.linear + wb.other) / a.num_layers, experts_layer_bytes(a, s.weight_format),
+    return float(staging_layer_bytes(layer_weight_bytes(a, s.weight_format, s.profile, wb),
+                                     experts_layer_bytes(a, s.weight_format),
                                      a.moe_layers / a.num_layers, output_layer_bytes(a, wb), a.tie_embeddings))
 
 
@@ -1345,7 +1348,7 @@ def _work_out(s: Scenario, one: Scenario, experts_on_cpu: bool) -> _Shared:
     t1 = replace(memory_terms(one), context_floor=memory_terms(s).context_floor)
     act1 = float(activations_from_terms(t1, one.profile, s.prompt_tokens, s.batch, s.output_tokens))
     kv_layer = float(kv_from_terms(t1, one.profile, s.context_tokens, s.batch)) / L
-    layer_w = (wb.linear + wb.other) / L
+    layer_w = layer_weight_bytes(a, one.weight_format, one.profile, wb)
     expert_layer = experts_layer_bytes(a, one.weight_format) if experts_on_cpu else 0.0
     head = output_layer_bytes(a, wb, params)   # (a tied table's rows: llama.cpp copies them to the output's card)
     embed_gpu = 0.0 if one.profile.embedding_on_host else wb.embedding
