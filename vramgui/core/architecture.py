@@ -708,15 +708,15 @@ _NO_O_BIAS = {"glm", "glm4", "glm4_moe", "glm4v_text"}
 # MoE routers with a per-expert score-correction bias whatever ``topk_method`` says
 _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gpt_oss", "glm4_moe", "glm4_moe_lite",
                 "nemotron_h", "kimi_linear", "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe",
-                "sarvam_mla", "sarvam_moe", "solar_open", "dots1", "hy_v3", "beam", "axk1", "axk2"}
+                "sarvam_mla", "sarvam_moe", "solar_open", "dots1", "hy_v3", "beam", "axk1", "axk2", "kolibri1"}
 # a shared expert of shared_expert_intermediate_size added in full, without Qwen2-MoE's sigmoid gate
-_UNGATED_SHARED_EXPERT = {"flint"}
+_UNGATED_SHARED_EXPERT = {"flint", "kolibri1"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {"lfm2", "lfm2_moe", "lfm3", "qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4",
             "exaone_moe", "afmoe", "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "hy_v3", "qwen3_vl_text",
-            "qwen3_vl_moe_text", "dots1", "nanochat", "flint", "beam"} | _GATED_DELTANET
+            "qwen3_vl_moe_text", "dots1", "nanochat", "flint", "beam", "kolibri1"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "olmo_hybrid", "minimax_m2"}
 # q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
@@ -731,7 +731,7 @@ _LAYER_NORM = {"starcoder2", "phimoe", "nemotron"}
 # one norm per layer: attention and MLP read the same normed input (parallel blocks)
 _ONE_NORM = {"cohere", "cohere2", "cohere2_moe", "phi", "gptj", "codegen", "nemotron_h"}
 # four norms per layer: before and after both the attention and the MLP
-_FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe", "beam"}
+_FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe", "beam", "kolibri1"}
 # RMSNorms that multiply by their weight in fp32 before casting back (Gemma's 1 + weight, OLMo 2's
 # (weight * x).to(dtype)): transformers' modeling_gemma*.py, modeling_qwen3_next.py, modeling_qwen3_5*.py,
 # modeling_olmo2.py, modeling_olmo3.py, modeling_gpt_oss.py
@@ -815,6 +815,7 @@ CHECKED_MODEL_TYPES = frozenset({
     "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neo", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa",
     "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense",
     "hunyuan_v1_moe", "hy_v3", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2", "kimi_linear",
+    "kolibri1",
     "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3",
     "minimax", "minimax_m2", "ministral", "ministral3", "mistral", "mistral4", "mixtral", "mllama_text_model", "mpt",
     "nanochat", "nemotron", "nemotron-nas", "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "persimmon", "phi",
@@ -1054,6 +1055,8 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             sw_layers = _llama4_chunked_layers(cfg, L, source)
         elif mt == "beam":    # BeamConfig: every sixth layer full attention, and the last
             sw_layers = sum(1 for i in range(L - 1) if (i + 1) % 6)
+        elif mt == "kolibri1":   # Kolibri1Config: every fifth layer full attention (without RoPE)
+            sw_layers = sum(1 for i in range(L) if (i + 1) % 5)
         elif mt == "flint":   # FlintConfig: full attention on the first two layers, every fourth from 1, and the last
             sw_layers = sum(1 for i in range(L) if not (i < 2 or i % 4 == 1 or i == L - 1))
         elif mt == "cohere2_moe":   # Cohere2MoeConfig: the first_k_dense_replace dense layers global every
