@@ -410,3 +410,22 @@ def test_dense_layers_off_the_sparse_step(model_type):
     config = CONFIG_MAPPING[model_type](num_hidden_layers=4, decoder_sparse_step=2, mlp_only_layers=[0])
     a = architecture_from_hf_config(json.loads(config.to_json_string(use_diff=False)), source=f"{model_type} step 2")
     assert a.moe_layers == 2 and count_params(a).total == hf_count(config)
+
+
+def test_lara_mini_without_layer_types_takes_the_released_pattern():
+    """LaraMiniConfig's layers repeat Gated DeltaNet, window, Gated DeltaNet, full attention, window: of its 34, six
+    periods of five and four more (the first four kinds) hold 6·2 + 2 = 14 Gated DeltaNet layers, 6·2 + 1 = 13 windowed
+    and 6 + 1 = 7 full ones. A config.json without layer_types reads so, as transformers builds it."""
+    config = CONFIG_MAPPING["lara_mini"]()
+    raw = {k: v for k, v in json.loads(config.to_json_string(use_diff=False)).items() if k != "layer_types"}
+    a = architecture_from_hf_config(raw, source="lara_mini without layer_types")
+    assert (a.linear_attention.layers, a.sliding_window_layers, a.attention_layers) == (14, 13, 20)
+    assert count_params(a).total == hf_count(config)
+
+
+def test_kolibri1_without_layer_types_windows_four_layers_in_five():
+    """Kolibri1Config: full attention where (i + 1) % 5 == 0, a 513-token window elsewhere: 40 of its 50 layers."""
+    config = CONFIG_MAPPING["kolibri1"]()
+    raw = {k: v for k, v in json.loads(config.to_json_string(use_diff=False)).items() if k != "layer_types"}
+    a = architecture_from_hf_config(raw, source="kolibri1 without layer_types")
+    assert (a.sliding_window, a.sliding_window_layers) == (513, 50 - 50 // 5)

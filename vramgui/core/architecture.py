@@ -710,13 +710,13 @@ _ROUTER_BIAS = {"deepseek_v3", "deepseek_v32", "deepseek_v4", "glm_moe_dsa", "gp
                 "nemotron_h", "kimi_linear", "minimax_m2", "mimo_v2_flash", "ernie4_5_moe", "exaone_moe", "afmoe",
                 "sarvam_mla", "sarvam_moe", "solar_open", "dots1", "hy_v3", "beam", "axk1", "axk2", "kolibri1"}
 # a shared expert of shared_expert_intermediate_size added in full, without Qwen2-MoE's sigmoid gate
-_UNGATED_SHARED_EXPERT = {"flint", "kolibri1"}
+_UNGATED_SHARED_EXPERT = {"flint", "kolibri1", "lara_mini"}
 # Gated DeltaNet hybrids: their attention layers gate the output from a doubled q_proj
 # (transformers' modelling code, whether or not the config says ``attn_output_gate``)
 _GATED_DELTANET = {"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"}
 _QK_NORM = {"lfm2", "lfm2_moe", "lfm3", "qwen3", "qwen3_moe", "gemma3_text", "gemma4_text", "apertus", "exaone4",
             "exaone_moe", "afmoe", "mellum", "hunyuan_v1_dense", "hunyuan_v1_moe", "hy_v3", "qwen3_vl_text",
-            "qwen3_vl_moe_text", "dots1", "nanochat", "flint", "beam", "kolibri1"} | _GATED_DELTANET
+            "qwen3_vl_moe_text", "dots1", "nanochat", "flint", "beam", "kolibri1", "lara_mini"} | _GATED_DELTANET
 # q/k norms spanning all heads at once (one vector of h·d_h, one of h_kv·d_h); Cohere's when use_qk_norm
 _QK_NORM_FULL = {"olmo2", "olmo3", "olmoe", "flex_olmo", "olmo_hybrid", "minimax_m2"}
 # q/k norms without learned weights (Llama 4's L2 norm), whatever use_qk_norm says
@@ -737,7 +737,7 @@ _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "af
 # modeling_olmo2.py, modeling_olmo3.py, modeling_gpt_oss.py
 _FP32_NORM_WEIGHT = {"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemma", "vaultgemma", "qwen3_next",
                      "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text", "olmo2", "olmo3", "flex_olmo",
-                     "olmo_hybrid", "gpt_oss", "afmoe", "beam", "helium", "flint"}
+                     "olmo_hybrid", "gpt_oss", "afmoe", "beam", "helium", "flint", "lara_mini"}
 # families whose norms are a Python LayerNorm without bias, in fp32: (x - mean) computed twice (the variance's and the
 # normalization's), then the weight in fp32 (modeling_cohere.py CohereLayerNorm, modeling_cohere2.py Cohere2LayerNorm,
 # transformers 5.24)
@@ -815,7 +815,7 @@ CHECKED_MODEL_TYPES = frozenset({
     "glm_moe_dsa", "gpt-sw3", "gpt2", "gpt_bigcode", "gpt_neo", "gpt_neox", "gpt_oss", "gptj", "granite", "granite_swa",
     "granitemoe", "granitemoe_swa", "granitemoehybrid", "granitemoeshared", "helium", "hunyuan_v1_dense",
     "hunyuan_v1_moe", "hy_v3", "hyperclovax", "internlm3", "iquestcoder", "jais2", "jamba", "kimi_k2", "kimi_linear",
-    "kolibri1",
+    "kolibri1", "lara_mini",
     "lfm2", "lfm2_moe", "lfm3", "llama", "llama4_text", "mamba", "mamba2", "mellum", "mimo_v2_flash", "minicpm3",
     "minimax", "minimax_m2", "ministral", "ministral3", "mistral", "mistral4", "mixtral", "mllama_text_model", "mpt",
     "nanochat", "nemotron", "nemotron-nas", "nemotron_h", "olmo", "olmo2", "olmo3", "olmoe", "opt", "persimmon", "phi",
@@ -830,7 +830,7 @@ CHECKED_MODEL_TYPES = frozenset({
 TIED_BY_DEFAULT = frozenset({
     "bloom", "cohere", "cohere2", "cohere2_moe", "ernie4_5", "ernie4_5_moe", "falcon", "gemma", "gemma2", "gemma3_text",
     "gemma4_text", "gpt-sw3", "gpt2", "gpt_bigcode", "granite_swa", "minicpm3", "opt", "qwen3_vl_moe_text",
-    "lfm2", "lfm2_moe", "lfm3", "mpt", "gpt_neo", "smollm3", "starcoder2", "vaultgemma", "youtu",
+    "lfm2", "lfm2_moe", "lfm3", "mpt", "gpt_neo", "smollm3", "starcoder2", "vaultgemma", "youtu", "lara_mini",
 })
 
 
@@ -938,6 +938,10 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
              "num_hidden_layers")
     if blocks:
         L = len(blocks)   # transformers: the pattern decides, num_hidden_layers is legacy
+    if mt == "lara_mini" and not isinstance(cfg.get("layer_types"), list):   # LaraMiniConfig: the released period of
+        # five (Gated DeltaNet, window, Gated DeltaNet, full attention, window)
+        kinds = ("linear_attention", "sliding_attention", "linear_attention", "full_attention", "sliding_attention")
+        cfg = {**cfg, "layer_types": [kinds[i % 5] for i in range(L)]}
     h = _int(_need(cfg, source, "num_attention_heads", "n_head", "num_heads", "n_heads"), source,
              "num_attention_heads")
     V = _int(_need(cfg, source, "vocab_size", "padded_vocab_size"), source, "vocab_size")

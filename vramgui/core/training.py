@@ -744,7 +744,8 @@ def eager_attention_bytes(a: Architecture, s) -> np.ndarray:
 FP32_ROUTER_INPUT = frozenset({"deepseek_v2", "deepseek_v3", "deepseek_v32", "dots1", "exaone_moe", "glm4_moe",
                                "glm4_moe_lite", "glm4v_moe", "glm_moe_dsa", "kimi_linear", "longcat_flash",
                                "mimo_v2_flash", "nemotron_h", "solar_open", "hunyuan_v1_moe", "ernie4_5_moe",
-                               "axk1", "axk2", "hy_v3", "beam", "flint", "sarvam_moe", "sarvam_mla", "kolibri1"})
+                               "axk1", "axk2", "hy_v3", "beam", "flint", "sarvam_moe", "sarvam_mla", "kolibri1",
+                               "lara_mini"})
 
 
 #: What transformers' activation functions (``ACT2FN``, transformers 5.24) keep for the backward pass of one f-wide
