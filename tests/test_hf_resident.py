@@ -19,6 +19,7 @@ from vramgui.core.architecture import architecture_from_hf_config
 from vramgui.core.engines import HF_FP32_ROUTERS, hf_resident_extras
 from vramgui.core.formats import WEIGHT_FORMATS
 from vramgui.core.memory import weights_per_card
+from vramgui.core.scenario import Scenario
 from vramgui.core.weights import weight_bytes
 
 torch = pytest.importorskip("torch")
@@ -105,3 +106,38 @@ def test_hf_weights_per_card_hold_the_extras(scenario):
                                                    + vllm.model.architecture.rope_table_elements * 2, rel=1e-12)
     # an fp32 model's routers are fp32 already
     assert hf_resident_extras(hf.model.architecture, 32.0) == ()
+
+
+NEO_125M = {"model_type": "gpt_neo", "vocab_size": 50257, "hidden_size": 768, "num_heads": 12, "num_layers": 12,
+            "max_position_embeddings": 2048, "attention_types": [[["global", "local"], 6]], "window_size": 256}
+
+
+def test_gpt_neo_on_hf_and_vllm(scenario, cat):
+    """GPT-Neo 125M's 12 layers each hold a 2,048² boolean mask under HF transformers, 48 MiB beside 250 MB of
+    weights; vLLM's own GPT-Neo code holds none."""
+    from vramgui.core.presets import ModelPreset
+    neo = ModelPreset(id="gpt-neo-125m", name="GPT-Neo 125M", family="GPT-Neo", source="test", config=NEO_125M)
+    hf = Scenario(model=neo, gpu=cat.gpu("rtx4090"), engine="hf", weights="bf16")
+    wb = weight_bytes(neo.architecture, BF16)
+    assert weights_per_card(hf) == pytest.approx(wb.total + 12 * 2048 ** 2, rel=1e-12)
+    assert 12 * 2048 ** 2 == 48 * 2 ** 20
+    llama = Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"), engine="hf", weights="bf16")
+    assert weights_per_card(llama) == pytest.approx(weight_bytes(llama.model.architecture, BF16).total, rel=1e-12)
+
+
+def test_fine_tuning_holds_them_too(cat):
+    """transformers trains the model it builds: LoRA's frozen GPT-Neo keeps its masks (48 MiB) and GLM-4.5-Air's
+    routers stay fp32 (45 MoE layers, the first of its 46 dense, x 128 x 4,096 router weights and 128 correction
+    biases, 2 bytes more each), except where QLoRA's upcast has made every 16-bit tensor fp32 already."""
+    from vramgui.core.presets import ModelPreset
+    from vramgui.core.training import TrainingSetup, resident_extra_bytes
+    neo = ModelPreset(id="gpt-neo-125m", name="GPT-Neo 125M", family="GPT-Neo", source="test", config=NEO_125M)
+    assert resident_extra_bytes(TrainingSetup(model=neo, gpu=cat.gpu("rtx4090"), method="lora")) == 12 * 2048 ** 2
+    air = cat.model("glm4.5-air")
+    routers = 45 * (128 * 4096 + 128)
+    assert (air.architecture.moe_layers, air.architecture.moe.num_experts, air.architecture.hidden_size) == \
+        (45, 128, 4096)
+    for method, kbit, extra in (("lora", True, 2 * routers), ("full", True, 2 * routers),
+                                ("qlora", False, 2 * routers), ("qlora", True, 0)):
+        t = TrainingSetup(model=air, gpu=cat.gpu("h200"), method=method, kbit_upcast=kbit)
+        assert resident_extra_bytes(t) == extra

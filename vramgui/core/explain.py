@@ -1141,8 +1141,10 @@ def explain_training(t) -> dict[str, str]:
     frag = float(m.fragmentation)
     dp = DATA_PARALLEL_BYTES if t.n_gpus > 1 else 0.0
     return {
-        "weights": f"Weights = {base}{n:,} trainable × {w_b:g} bytes{zero if t.zero >= 3 else ''} = "
-                   f"{_g(float(m.weights))} per card.",
+        "weights": f"Weights = {base}{n:,} trainable × {w_b:g} bytes{zero if t.zero >= 3 else ''}"
+                   + "".join(f" + transformers' {what} = {_g(b)}" for what, b, _ in
+                             hf_resident_extras(a, 32.0 if upcast else 16.0))
+                   + f" = {_g(float(m.weights))} per card.",
         "gradients": f"Gradients = {n:,} trainable × {g_b:g} bytes{zero if t.zero >= 2 else ''} = "
                      f"{_g(float(m.gradients))}.",
         "optimizer": f"Optimizer states ({t.optimizer}) = {n:,} × {o_b:g} bytes{zero if t.zero >= 1 else ''} = "

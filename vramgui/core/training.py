@@ -52,7 +52,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .architecture import Architecture
-from .engines import HF_NO_SDPA, HF_NO_SDPA_WHY
+from .engines import HF_NO_SDPA, HF_NO_SDPA_WHY, hf_resident_extras
 from .formats import WEIGHT_FORMATS, wide_experts
 from .params import count_params
 from .presets import GPU, ModelPreset
@@ -927,6 +927,7 @@ def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
         grads /= n
     if t.zero >= 3:
         weights /= n
+    weights = weights + resident_extra_bytes(t)
     stored, work, logits = activation_parts(t, a, s, b)
     step = optimizer_step_bytes(t, trainable)
     if t.grad_accum > 1:
@@ -949,6 +950,15 @@ def frozen_format(t: TrainingSetup):
     routed experts stay 16-bit, engines.HF_BNB_EXPERTS)."""
     from .scenario import named_format
     return named_format("nf4", t.model, "hf") if t.method == "qlora" else WEIGHT_FORMATS["bf16"]
+
+
+def resident_extra_bytes(t: TrainingSetup) -> float:
+    """What transformers keeps beside the weights of the model it trains, on every card
+    (:func:`~vramgui.core.engines.hf_resident_extras`): its classes' buffers, GPT-Neo's causal masks among them, which
+    ZeRO does not shard, and the routers it keeps in fp32, 2 bytes more each than the 16-bit weights counted (none
+    where QLoRA's upcast made them fp32 already)."""
+    upcast = t.method == "qlora" and t.kbit_upcast
+    return sum(b for _, b, _ in hf_resident_extras(t.model.architecture, 32.0 if upcast else 16.0))
 
 
 def kbit_upcast_bytes(t: TrainingSetup, wb) -> float:
