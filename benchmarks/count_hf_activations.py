@@ -1,7 +1,8 @@
 """Count the bytes a decoder layer keeps for the backward pass in HF transformers, by kind of layer.
 
 Builds narrow bf16 models (SDPA, random weights) of a kind at 2 and 4 layers, runs one forward pass
-with labels under ``torch.autograd.graph.saved_tensors_hooks`` and sums the distinct storages the
+with labels and without a cache (``use_cache=False``, as HF's Trainer sets it: a DynamicCache would copy the keys and
+values) under ``torch.autograd.graph.saved_tensors_hooks`` and sums the distinct storages the
 autograd graph keeps (parameters excluded); the difference over two layers is one layer's bytes,
 printed per token; dropout runs as CUDA runs it (a mask of one byte an element). ``--adapted q,v``
 trains only those projections' weights (the frozen layers save no inputs for their weights' gradients);
@@ -107,6 +108,18 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          "qwen3_5": {"model_type": "qwen3_5_text", "full_attention_interval": 1, "hidden_size": 256,
                      "linear_num_key_heads": 4, "linear_num_value_heads": 8, "linear_key_head_dim": 32,
                      "linear_value_head_dim": 32, "pad_token_id": 0},
+         # Qwen3.5's Gated DeltaNet layers (every layer one here), as transformers runs them without
+         # flash-linear-attention: its torch chunked delta rule (64-token chunks) and convolution; 4 key heads of 32
+         # repeated to 8 value heads of 48
+         "qwen3_5_gdn": {"model_type": "qwen3_5_text", "layer_types_all": "linear_attention", "hidden_size": 256,
+                         "linear_num_key_heads": 4, "linear_num_value_heads": 8, "linear_key_head_dim": 32,
+                         "linear_value_head_dim": 48, "pad_token_id": 0},
+         # Lara-4-Mini's: Qwen3.5's layer with GLM-5-Next's gated RMSNorm (weight and gate multiplied in fp32); one
+         # expert (its mixer is what --mixer counts)
+         "lara_mini_gdn": {"model_type": "lara_mini", "layer_types_all": "linear_attention", "hidden_size": 256,
+                           "linear_num_key_heads": 4, "linear_num_value_heads": 8, "linear_key_head_dim": 32,
+                           "linear_value_head_dim": 48, "pad_token_id": 0, "num_experts": 1, "num_experts_per_tok": 1,
+                           "moe_intermediate_size": 96, "shared_expert_intermediate_size": 96},
          # Beam's dense layers under full attention: a gate_proj of its own on the attention's output, four norms,
          # SwiGLU in fp32
          "beam": {"model_type": "beam", "hidden_size": 256, "pad_token_id": 0, "final_logit_softcapping": None,
@@ -170,7 +183,7 @@ def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...]
     return model
 
 
-def _saved_bytes(torch, model) -> int:
+def _saved_bytes(torch, model, tokens: tuple[int, int] = TOKENS) -> int:
     # (parameters and buffers are the model's, not activations: GPT-Neo's attention saves a slice of its causal-mask
     # buffer, whose storage is the whole 4,096 x 4,096 table)
     params = {p.untyped_storage().data_ptr() for p in (*model.parameters(), *model.buffers())}
@@ -182,7 +195,7 @@ def _saved_bytes(torch, model) -> int:
             storages[st.data_ptr()] = max(storages.get(st.data_ptr(), 0), st.nbytes())
         return t
 
-    ids = torch.randint(0, SHAPE["vocab_size"], TOKENS[::-1])
+    ids = torch.randint(0, SHAPE["vocab_size"], tokens[::-1])
     functional = torch.nn.functional
     cpu_dropout = functional.dropout
 
@@ -196,26 +209,59 @@ def _saved_bytes(torch, model) -> int:
     functional.dropout = cuda_dropout
     try:
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-            model(input_ids=ids, labels=ids)
+            model(input_ids=ids, labels=ids, use_cache=False)
     finally:
         functional.dropout = cpu_dropout
     return sum(storages.values())
 
 
 def layer_bytes_per_token(kind: str, adapted: tuple[str, ...] = (), lora: tuple[str, ...] = (),
-                          attention: str = "sdpa") -> float:
+                          attention: str = "sdpa", tokens: tuple[int, int] = TOKENS) -> float:
     """One layer's saved bytes per token for ``kind`` (all weights trained, only ``adapted``, or peft LoRA
     adapters on ``lora``), with transformers' ``attention`` implementation (sdpa or eager)."""
     import torch
     import transformers
     transformers.logging.set_verbosity_error()
-    two, four = (_saved_bytes(torch, _model(torch, transformers, kind, n, adapted, lora, attention)) for n in (2, 4))
-    return (four - two) / 2 / (TOKENS[0] * TOKENS[1])
+    two, four = (_saved_bytes(torch, _model(torch, transformers, kind, n, adapted, lora, attention), tokens)
+                 for n in (2, 4))
+    return (four - two) / 2 / (tokens[0] * tokens[1])
 
 
 LOGIT_SHAPE = {"hidden_size": 64, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 32,
                "intermediate_size": 128, "vocab_size": 32000, "num_hidden_layers": 1, "query_pre_attn_scalar": 32,
                "sliding_window": 4096, "attn_logit_softcapping": None, "tie_word_embeddings": False}
+
+
+def mixer_bytes_per_token(kind: str, tokens: tuple[int, int] = TOKENS, trained: bool = True) -> float:
+    """What the second layer's Gated DeltaNet mixer (``linear_attn``) of a 2-layer model of ``kind`` keeps a token:
+    the storages its operations save that nothing before them saved (its input norm's output among them, which its
+    input projections save when they train), every weight trained or (``trained`` False) only the embedding and the
+    output layer."""
+    import torch
+    import transformers
+    transformers.logging.set_verbosity_error()
+    model = _model(torch, transformers, kind, 2, ())
+    if not trained:
+        for name, p in model.named_parameters():
+            p.requires_grad_(name.startswith(("lm_head", "model.embed_tokens")))
+    params = {p.untyped_storage().data_ptr() for p in (*model.parameters(), *model.buffers())}
+    seen, inside, kept = set(), [False], {}
+    mixer = model.model.layers[1].linear_attn
+    mixer.register_forward_pre_hook(lambda *_: inside.__setitem__(0, True))
+    mixer.register_forward_hook(lambda *_: inside.__setitem__(0, False))
+
+    def pack(t):
+        st = t.untyped_storage()
+        if st.data_ptr() not in params:
+            if inside[0] and st.data_ptr() not in seen:
+                kept[st.data_ptr()] = max(kept.get(st.data_ptr(), 0), st.nbytes())
+            seen.add(st.data_ptr())
+        return t
+
+    ids = torch.randint(0, SHAPE["vocab_size"], tokens[::-1])
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        model(input_ids=ids, labels=ids, use_cache=False)
+    return sum(kept.values()) / (tokens[0] * tokens[1])
 
 
 def logit_bytes(softcap: float | None) -> float:

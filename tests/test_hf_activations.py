@@ -21,6 +21,7 @@ from vramgui.core.training import (
     SOFTCAP_LOGIT_BYTES,
     adapter_activation_bytes,
     fused_lora_bytes,
+    gdn_layer_bytes,
     layer_activation_bytes,
     logit_bytes,
 )
@@ -93,8 +94,9 @@ def test_other_kinds_of_layer(count):
 def test_lora_on_a_fused_projection_keeps_its_input_once(count):
     # Phi-3 builds q, k and v as one matrix (qkv_proj) and gate and up as one (gate_up_proj): peft adapts each as one
     # module, its input cast to fp32 and kept once. Phi-3 kind (width 256, queries 8 x 32, keys and values 2 x 32,
-    # MLP 608), r16: the frozen layer 7,016 bytes a token; q and v adapt qkv_proj, 4 x (256 + 16) = 1,088; all seven
-    # qkv_proj, o_proj and gate_up_proj 1,088 each and down_proj 4 x (608 + 16) = 2,496: 12,776, as counted (three
+    # MLP 608), r16: the frozen layer 7,656 bytes a token (its fused qkv_proj output kept whole through the values, a
+    # view of it: 2 x (256 + 64) beyond them); q and v adapt qkv_proj, 4 x (256 + 16) = 1,088; all seven
+    # qkv_proj, o_proj and gate_up_proj 1,088 each and down_proj 4 x (608 + 16) = 2,496: 13,416, as counted (three
     # matrices' inputs where q, k and v were apart: 2,176 more)
     pytest.importorskip("peft")
     import torch
@@ -102,8 +104,8 @@ def test_lora_on_a_fused_projection_keeps_its_input_once(count):
 
     from vramgui.core.training import lora_params
     a = architecture_from_hf_config(count.kind_config("phi3", 2))
-    for lora, want in ((("q", "v"), 7016 + 1088), (("q", "k", "v", "o", "gate", "up", "down"), 7016 + 3 * 1088 + 2496),
-                       (("o", "down"), 7016 + 1088 + 2496)):
+    for lora, want in ((("q", "v"), 7656 + 1088), (("q", "k", "v", "o", "gate", "up", "down"), 7656 + 3 * 1088 + 2496),
+                       (("o", "down"), 7656 + 1088 + 2496)):
         assert estimate(count, "phi3", lora) == want == count.layer_bytes_per_token("phi3", lora=lora), lora
         # and the adapters peft builds: 2 layers x 16 x (256 + 384) for qkv_proj alone
         model = count._model(torch, transformers, "phi3", 2, (), lora)
@@ -408,7 +410,9 @@ def test_a_query_laid_out_by_head_makes_o_proj_read_a_copy(count):
     for kind in ("phi3", "glm4"):
         a = architecture_from_hf_config(count.kind_config(kind, 2))
         assert a.model_type in QUERY_BY_HEAD
-    assert estimate(count, "phi3", trained=True) == count.layer_bytes_per_token("phi3") == 10280 + 512
+    # (and Phi-3's fused qkv_proj output stays alive whole through the values, a view of it, 2 x (256 + 64) beyond
+    # them: training.FUSED_QKV_KEPT)
+    assert estimate(count, "phi3", trained=True) == count.layer_bytes_per_token("phi3") == 10280 + 512 + 640
     # GLM-4: four norms (2 x 2,052 more) and the same copy; the cos and sin its layers slice anew for their 16 rotated
     # dimensions, 2 x 64 x 16 x 2 bytes over the count's 128 tokens (a constant of the sequence, left out)
     assert estimate(count, "glm4", trained=True) + 2 * 64 * 16 * 2 / 128 == count.layer_bytes_per_token("glm4")
@@ -430,3 +434,50 @@ def test_norms_and_routers_that_run_in_fp32(count):
     # (the indices' bytes follow which experts the random tokens pick: 100-120 here, by the machine's kernels)
     assert estimate(count, "sarvam_moe", trained=True) == pytest.approx(count.layer_bytes_per_token("sarvam_moe") - 110,
                                                                        abs=40)
+
+
+def test_gated_deltanet_layers_as_transformers_torch_path_keeps_them(count):
+    """Qwen3.5's Gated DeltaNet layers without flash-linear-attention (transformers' torch chunked delta rule): 4 key
+    heads of 32 repeated to 8 value heads of 48, the convolution's 2 x 4 x 32 + 8 x 48 = 640 channels (kernel 4), 100
+    tokens padded to 128, two 64-token chunks. Per token, every weight trained: the convolution's input and its output
+    3 tokens longer, 2 x 640 x (1 + 103 / 100); beta's sigmoid, the softplus's input and output, 10 x 8; the queries'
+    and keys' fp32 inputs and inverse norms, 8 x 8 x (32 + 1); over the padded sequence six key-wide, three value-wide
+    and five chunk-wide fp32 tensors and four vectors, (24 x 8 x 32 + 12 x 8 x 48 + 20 x 8 x 64 + 16 x 8) x 128 / 100;
+    a state of 8 x 32 x 48 and its decay a chunk, 4 x 8 x (32 x 48 + 1) x 2 / 100; the gated norm's, 16 x 8 x 48 + 4
+    x 8, and out_proj's input, 2 x 8 x 48. Once a layer: the chunk's 64 x 64 mask and A_log's exponents, 4,096 + 8 x
+    8."""
+    a = architecture_from_hf_config(count.kind_config("qwen3_5_gdn", 2))
+    per_token = (2 * 640 * (1 + 103 / 100) + 10 * 8 + 8 * 8 * 33 + (24 * 8 * 32 + 12 * 8 * 48 + 20 * 8 * 64 + 16 * 8)
+                 * 128 / 100 + 4 * 8 * (32 * 48 + 1) * 2 / 100 + 16 * 8 * 48 + 4 * 8 + 2 * 8 * 48)
+    assert float(gdn_layer_bytes(a, 100, 1, True)) == pytest.approx(100 * per_token + 4096 + 8 * 8, rel=1e-12)
+    # the mixer as counted, its input projections' input (the norm's output, 2 x 256) with it
+    assert count.mixer_bytes_per_token("qwen3_5_gdn", (100, 1)) == pytest.approx(per_token + (4096 + 64) / 100
+                                                                                 + 2 * 256, rel=1e-12)
+    # frozen weights: no input projections', out_proj's or the norm weight's inputs, no softplus output (A_log's
+    # gradient), 4 x 8 + 4 x 8 x 48 less a token and one exponent, 4 x 8, less a layer
+    frozen = per_token - 4 * 8 - 4 * 8 * 48
+    assert count.mixer_bytes_per_token("qwen3_5_gdn", (100, 1), trained=False) == pytest.approx(
+        frozen + (4096 + 32) / 100, rel=1e-12)
+    assert float(gdn_layer_bytes(a, 100, 1)) == pytest.approx(100 * frozen + 4096 + 32, rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["qwen3_5_gdn", "lara_mini_gdn"])
+@pytest.mark.parametrize("tokens", [(64, 1), (200, 2)])
+@pytest.mark.parametrize("trained", [True, False])
+def test_gated_deltanet_mixers_count_exactly(count, kind, tokens, trained):
+    """One chunk and four (200 tokens padded to 256), trained and frozen; Lara-4-Mini's gated norm multiplies by its
+    weight and gate in fp32 (training.FP32_GATED_NORM). Exact."""
+    a = architecture_from_hf_config(count.kind_config(kind, 2))
+    n = tokens[0] * tokens[1]
+    expected = float(gdn_layer_bytes(a, *tokens, trained)) / n + (2 * 256 if trained else 0)
+    assert count.mixer_bytes_per_token(kind, tokens, trained) == pytest.approx(expected, rel=1e-12)
+
+
+def test_gated_deltanet_layers_whole(count):
+    """Whole layers of Gated DeltaNet, as the layer's estimate counts them (their MLP and norms as any layer's): the
+    count over two layers at 200 tokens of 2 sequences, the two norms' fp32 weight vectors (2 x 256 x 4 bytes a layer)
+    left out as for Qwen3.5's attention layers."""
+    a = architecture_from_hf_config(count.kind_config("qwen3_5_gdn", 2))
+    estimate = float(layer_activation_bytes(a, 200, 2, "sdpa", True)) / 400
+    assert count.layer_bytes_per_token("qwen3_5_gdn", tokens=(200, 2)) == pytest.approx(
+        estimate + 2 * 256 * 4 / 400, rel=1e-12)

@@ -755,6 +755,11 @@ def test_train_says_where_transformers_has_no_sdpa_path(capsys):
     assert attention_note(bloom, "flash").startswith("transformers 5.24 runs this model with eager attention only")
     assert main(["train", "--model", "llama3.1-8b", "--gpu", "h100-sxm", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["model"]["attention_note"] is None
+    # Qwen3.5 9B: its 24 Gated DeltaNet layers (of 32) counted as transformers' torch path runs them, whatever attention
+    assert main(["train", "--model", "qwen3.5-9b", "--gpu", "h100-sxm", "--attention", "eager", "--json"]) == 0
+    note = json.loads(capsys.readouterr().out)["model"]["attention_note"]
+    assert note.startswith("its 24 Gated DeltaNet layers are counted as transformers runs them without "
+                           "flash-linear-attention")
 
 
 def test_eager_attention_repeats_values_at_their_own_width():
@@ -771,3 +776,22 @@ def test_eager_attention_repeats_values_at_their_own_width():
                                             hybrid_layer_pattern=[0, 0]))
     assert mimo.v_head_dim == 128
     assert float(eager_attention_bytes(mimo, 64)) - eager_score_bytes(mimo) * 8 * 64 + 4 * 8 == 2 * 6 * (32 + 128)
+
+
+def test_full_checkpointing_recomputes_the_larger_kind_of_layer(cat):
+    """Qwen3.5 9B: 24 Gated DeltaNet layers and 8 attention layers. Under full checkpointing the backward pass
+    recomputes one layer at a time, and the largest is a Gated DeltaNet one (transformers' torch path, every weight
+    trained: 2,048 tokens keep about twice an attention layer's in such a layer), not the layers' mean."""
+    from vramgui.core.training import TrainingSetup, activation_parts, layer_activation_bytes
+    t = TrainingSetup(model=cat.model("qwen3.5-9b"), gpu=cat.gpu("h100-sxm"), method="full", checkpointing="full",
+                      seq=2048, batch=1)
+    a = t.model.architecture
+    gdn, attn = (float(layer_activation_bytes(a, 2048, 1, t.attention, True, share)) for share in (1.0, 0.0))
+    mean = float(layer_activation_bytes(a, 2048, 1, t.attention, True))
+    assert mean == pytest.approx((24 * gdn + 8 * attn) / 32, rel=1e-12)
+    assert gdn > 1.5 * attn
+    _, work, _ = activation_parts(t, a, 2048, 1)
+    plain = TrainingSetup(model=cat.model("qwen3.5-9b"), gpu=cat.gpu("h100-sxm"), method="full", checkpointing="none",
+                          seq=2048, batch=1)
+    grad = float(work) - gdn      # (the work beside the recomputed layer: its weights' gradients, as without it)
+    assert float(activation_parts(plain, a, 2048, 1)[1]) == pytest.approx(grad, rel=1e-12)

@@ -2187,6 +2187,10 @@ Source: {source}</source>
         <translation>早于 MLA 的 GGUF：llama.cpp 缓存完整的键和值（见提示）。</translation>
     </message>
     <message>
+        <source>Gated DeltaNet layers: transformers&apos; torch path, without fla (see the tooltip).</source>
+        <translation>Gated DeltaNet 层：按 transformers 未安装 fla 时的 torch 路径计算（见提示）。</translation>
+    </message>
+    <message>
         <source>transformers runs this model eager unless asked for flash attention.</source>
         <translation>除非指定 flash attention，transformers 以 eager 注意力运行此模型。</translation>
     </message>

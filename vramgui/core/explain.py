@@ -1084,6 +1084,8 @@ def explain_training(t) -> dict[str, str]:
         ALLOCATOR_FRACTION,
         CUDA_CONTEXT_BYTES,
         DATA_PARALLEL_BYTES,
+        FUSED_QKV_KEPT,
+        GDN_TORCH_LAYERS,
         LOGIT_BYTES,
         OPTIMIZER_BYTES,
         QUERY_BY_HEAD,
@@ -1094,6 +1096,7 @@ def explain_training(t) -> dict[str, str]:
         frozen_format,
         fused_lora_bytes,
         fused_param_bytes,
+        gdn_layer_bytes,
         kbit_upcast_bytes,
         layer_activation_bytes,
         logit_bytes,
@@ -1105,6 +1108,7 @@ def explain_training(t) -> dict[str, str]:
     a = t.model.architecture
     m = training_memory(t)
     by_head = a.model_type in QUERY_BY_HEAD and not a.mla
+    gdn = a.linear_attention is not None and a.model_type in GDN_TORCH_LAYERS
     w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
     n = m.trainable_params
     step = optimizer_step_bytes(t, n)
@@ -1170,6 +1174,13 @@ def explain_training(t) -> dict[str, str]:
                            if a.attn_output_gate and not a.mla else
                            " + 2·d_o (o_proj's copy of the output, laid out by head)" if trained and by_head else "")
                         + (" + q/k norms" if a.has_qk_norms else "")
+                        + (" + 2·(d_q + d_kv) (the fused qkv projection's output, alive whole through the values, "
+                           "a view of it)" if a.model_type in FUSED_QKV_KEPT else "")
+                        + (f", in its {a.attention_layers} attention layers; its {a.linear_attention.layers} Gated "
+                           f"DeltaNet layers' mixers {_g(float(gdn_layer_bytes(a, t.seq, t.batch, trained)))} each "
+                           "as transformers runs them without flash-linear-attention (its torch chunked delta rule: "
+                           "fp32 copies, 64 × 64 blocks and a state of every 64-token chunk; the fla kernels, when "
+                           "installed, keep far less); every layer" if gdn else "")
                         + f" + {mlp_kept_widths(a, trained):g}f{_activation_text(a)}"
                         + (f" + {a.residual_dropouts}·d (dropout masks)" if a.residual_dropouts else "")
                         + (" + each norm's input, normalized input and output (every weight trains)"

@@ -87,6 +87,11 @@ FUSED_PROJECTIONS = {"phi3": (("q", "k", "v"), ("gate", "up")), "falcon": (("q",
                      "mpt": (("q", "k", "v"),), "persimmon": (("q", "k", "v"),),
                      "glm": (("gate", "up"),), "glm4": (("gate", "up"),), "glm4v_text": (("gate", "up"),),
                      "granitemoehybrid": (("gate", "up"),), "granitemoeshared": (("gate", "up"),)}
+#: Fused q, k and v projections whose output stays alive whole through the values SDPA keeps, which are a view of it,
+#: while the rotary embedding builds the queries and keys anew: GPT-NeoX's query_key_value and Phi-3's qkv_proj keep
+#: ``2·(d_q + d_kv)`` a token beyond the values (as HF's Trainer runs them, ``use_cache=False``; a DynamicCache copies
+#: the keys and values and frees it): counted with saved-tensor hooks on narrow layers of both
+FUSED_QKV_KEPT = frozenset({"gpt_neox", "phi3"})
 #: Vision towers (their config's model_type) whose linear modules transformers 5.24 names as the language model's
 #: LoRA targets, so that peft adapts them too (a target name matches every module ending in it): SigLIP (Gemma 3)
 #: and CLIP q_proj, k_proj, v_proj and out_proj (their attention's output: the out_proj role's name); Llama 3.2
@@ -170,13 +175,14 @@ ATTENTION_GATE_PROJ = frozenset({"afmoe", "beam"})
 def in_proj_widths(a: Architecture, g) -> tuple[int, ...]:
     """The outputs of each linear module a recurrent mixer ``g`` of ``a`` has for its input projections, as
     transformers builds them (each with its own adapter; ``in_proj`` targets them all): Qwen3-Next in_proj_qkvz (q, k,
-    v, z) and in_proj_ba (b and a, one per value head); Qwen3.5 in_proj_qkv, in_proj_z, in_proj_b and in_proj_a;
-    MiniMax-Text-01's lightning layers qkv_proj and output_gate (modeling_qwen3_next.py, modeling_qwen3_5.py,
-    modeling_minimax.py); one module elsewhere (Mamba-2's in_proj, Nemotron-H's too)."""
+    v, z) and in_proj_ba (b and a, one per value head); Qwen3.5 and Lara-4-Mini in_proj_qkv, in_proj_z, in_proj_b and
+    in_proj_a; MiniMax-Text-01's lightning layers qkv_proj and output_gate (modeling_qwen3_next.py,
+    modeling_qwen3_5.py, modeling_lara_mini.py, modeling_minimax.py); one module elsewhere (Mamba-2's in_proj,
+    Nemotron-H's too)."""
     mt = a.model_type
     if g is a.linear_attention and mt == "qwen3_next":
         return 2 * g.key_dim + 2 * g.value_dim, 2 * g.num_value_heads
-    if g is a.linear_attention and mt.startswith("qwen3_5"):
+    if g is a.linear_attention and (mt.startswith("qwen3_5") or mt == "lara_mini"):
         return 2 * g.key_dim + g.value_dim, g.value_dim, g.num_value_heads, g.num_value_heads
     if g is a.lightning and mt == "minimax":
         return 3 * g.width, g.width
@@ -701,15 +707,20 @@ SINK_SCALED_EAGER = frozenset({"granite_swa", "granitemoe_swa"})
 
 def attention_note(a: Architecture, attention: str) -> str | None:
     """Where the job assumes flash / SDPA attention that transformers does not run this model with
-    (:data:`HF_NO_SDPA`): what it runs instead."""
-    if attention == "eager" or a.model_type not in HF_NO_SDPA:
-        return None
-    if HF_NO_SDPA[a.model_type]:
-        return (f"{HF_NO_SDPA_WHY} and runs it with eager attention unless it is loaded with a flash-attention "
-                "implementation (attn_implementation=\"flash_attention_2\" or a kernel); these figures assume one, "
-                "'eager' gives transformers' default")
-    return ("transformers 5.24 runs this model with eager attention only (no SDPA or flash-attention path): "
-            "'eager' gives its figures")
+    (:data:`HF_NO_SDPA`): what it runs instead; and where its Gated DeltaNet layers are counted as transformers' torch
+    path runs them (:data:`GDN_TORCH_LAYERS`)."""
+    notes = []
+    if attention != "eager" and a.model_type in HF_NO_SDPA:
+        notes.append(f"{HF_NO_SDPA_WHY} and runs it with eager attention unless it is loaded with a flash-attention "
+                     "implementation (attn_implementation=\"flash_attention_2\" or a kernel); these figures assume "
+                     "one, 'eager' gives transformers' default" if HF_NO_SDPA[a.model_type] else
+                     "transformers 5.24 runs this model with eager attention only (no SDPA or flash-attention path): "
+                     "'eager' gives its figures")
+    if a.linear_attention is not None and a.model_type in GDN_TORCH_LAYERS:
+        notes.append(f"its {a.linear_attention.layers} Gated DeltaNet layers are counted as transformers runs them "
+                     "without flash-linear-attention installed (its torch path: fp32 copies and a state every 64 "
+                     "tokens); with the fla package they keep far less, which these figures do not model")
+    return "; ".join(notes) or None
 
 
 def eager_score_bytes(a: Architecture) -> int:
@@ -797,7 +808,54 @@ def mlp_kept_widths(a: Architecture, trained: bool = False) -> float:
     return kept + (2 if keeps_output or trained else 0)
 
 
-def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager", trained: bool = False) -> np.ndarray:
+#: Model types whose Gated DeltaNet layers are Qwen3.5's (transformers 5.24: Qwen3-Next's and Lara-4-Mini's too), which
+#: :func:`gdn_layer_bytes` counts as transformers runs them without flash-linear-attention (``fla``), its default
+#: install: ``torch_chunk_gated_delta_rule`` and the torch ``causal_conv1d_fn``; other recurrent mixers (Mamba-2, LFM2's
+#: short convolutions, MiniMax's lightning and Kimi's KDA layers) are still counted as attention layers
+GDN_TORCH_LAYERS = frozenset({"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text",
+                              "lara_mini"})
+#: Gated DeltaNet layers whose gated RMSNorm multiplies by its weight and its gate in fp32 (Lara-4-Mini's, GLM-5-Next's
+#: norm): its fp32 product kept where Qwen3.5's keeps a bf16 one, and the fp32 normalized input when the weight trains
+FP32_GATED_NORM = frozenset({"lara_mini"})
+GDN_CHUNK = 64     # torch_chunk_gated_delta_rule's chunk_size
+
+
+def gdn_layer_bytes(a: Architecture, seq, batch, trained: bool = False) -> np.ndarray:
+    """What one Gated DeltaNet layer's mixer keeps for the backward pass (its input norm's output aside: the layer's
+    ``feed`` term), as transformers 5.24's torch path runs it (:data:`GDN_TORCH_LAYERS`). With ``h`` value heads, keys
+    of ``k``, values of ``v``, the convolution's ``c = 2·h_k·k + h·v`` channels, ``P`` the sequence padded to the
+    64-token chunks, ``N = P / 64`` of them, per token: the convolution's bf16 input and its output padded by the kernel
+    less one (the SiLU's), ``2c·(1 + (s + kernel - 1) / s)``; beta's sigmoid and the softplus's fp32 input, ``6h``
+    (its output too, ``4h``, when A_log trains); the fp32 queries and keys repeated to the value heads before their l2
+    norms, with an inverse norm each, ``8h·(k + 1)``; over the padded sequence, six fp32 key-wide tensors (the
+    normalized keys, beta's keys, the scaled queries, the triangular solve's decayed keys, the decayed queries and
+    keys; five where the sequence is one chunk, the solve's keys meeting only the initial state, which takes no
+    gradient), three value-wide (values, the solve's new values, each chunk's corrected values) and five 64-wide (the
+    pairwise decays, the two products of q and k and their decayed forms) and four vectors, ``(24hk + 12hv + 1,280h +
+    16h)·P / s``; a fp32 state of ``h·k·v`` per chunk and its decay, ``4h·(k·v + 1)·N / s``; the gated RMSNorm's fp32
+    input, inverse RMS, the gate's fp32 copy and the products, ``14h·v + 4h`` (``16h·v`` when the weight trains;
+    ``2h·v`` and ``4h·v`` more where they are fp32, :data:`FP32_GATED_NORM`) and out_proj's input when it trains,
+    ``2h·v``. Besides, each layer keeps the chunk's 64 × 64 mask and A_log's fp32 exponent, 4,096 + 4h bytes (8h when
+    A_log trains; Lara's fp32 norm weight, 4v). Counted with saved-tensor hooks on narrow layers of each type,
+    sequences of 64 to 256 tokens, padded and not: exact."""
+    g = a.linear_attention
+    s = np.maximum(np.asarray(seq, dtype=np.float64), 1.0)
+    b = np.asarray(batch, dtype=np.float64)
+    h, k, v = g.num_value_heads, g.key_head_dim, g.value_head_dim
+    c = 2 * g.num_key_heads * k + h * v
+    t = 1.0 if trained else 0.0
+    padded = np.ceil(s / GDN_CHUNK) * GDN_CHUNK
+    fp32_norm = a.model_type in FP32_GATED_NORM
+    per_token = (2 * c * (1 + (s + g.conv_kernel - 1) / s) + (6 + 4 * t) * h + 8 * h * (k + 1)
+                 + (24 * h * k - (padded <= GDN_CHUNK) * 4 * h * k + 12 * h * v + 20 * h * GDN_CHUNK + 16 * h)
+                 * padded / s
+                 + 4 * h * (k * v + 1) * padded / GDN_CHUNK / s
+                 + (14 + 2 * t + (2 + 2 * t if fp32_norm else 0)) * h * v + 4 * h + 2 * t * h * v)
+    return s * b * per_token + 4096 + (4 + 4 * t) * h + (4 * v if fp32_norm else 0)
+
+
+def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager", trained: bool = False,
+                           gdn_share: float | None = None) -> np.ndarray:
     """What one layer keeps for the backward pass, 16-bit activations, no recomputation.
 
     Per token, as HF transformers' layers keep it (saved-tensor hooks:
@@ -823,7 +881,10 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     output for the gate's gradient (``2d``).  Each dropout on the attention's or MLP's output
     (:attr:`~vramgui.core.architecture.Architecture.residual_dropouts`: GPT-2's, Phi-2's, OPT's) keeps its mask, ``d``
     (the attention's own dropout is SDPA's, which keeps only its random state).  Nemotron-NAS's empty sub-blocks
-    keep nothing: each part (and its norm) in the share of the layers that have it."""
+    keep nothing: each part (and its norm) in the share of the layers that have it.  Gated DeltaNet layers
+    (:data:`GDN_TORCH_LAYERS`) keep :func:`gdn_layer_bytes` instead of attention's, in their share of the layers
+    (``gdn_share`` 0 or 1: an attention layer or a Gated DeltaNet layer alone); a fused qkv projection whose output
+    outlives it through the values (:data:`FUSED_QKV_KEPT`) ``2·(d_q + d_kv)`` more."""
     s = np.asarray(seq, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
     d = a.hidden_size
@@ -867,10 +928,16 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         attn = attn + (2 + (2 if trained else 0) + (2 if by_head else 0)) * d_o
     elif trained and by_head:   # o_proj's input, the transposed copy
         attn = attn + 2 * d_o
+    if a.model_type in FUSED_QKV_KEPT:   # (the fused output whole, where the values are a view of it)
+        attn = attn + 2 * (d_q + d_kv)
+    # the Gated DeltaNet layers' share, counted apart (gdn_share 0 or 1: one kind of layer), the rest attention layers
+    hybrid = a.linear_attention is not None and a.model_type in GDN_TORCH_LAYERS
+    gdn = (a.linear_attention.layers / a.num_layers if gdn_share is None else gdn_share) if hybrid else 0.0
+    attn = attn * (1 - gdn)
     if attention == "eager":   # (in the layers with softmax attention: MiniMax-Text-01's one in eight)
-        attn = attn + eager_attention_bytes(a, s) * a.attention_layers / a.num_layers
+        attn = attn + eager_attention_bytes(a, s) * (1 - gdn if hybrid else a.attention_layers / a.num_layers)
     if a.has_qk_norms:
-        attn = attn + norm(d_q + d_kv, 2 if a.qk_norm_full else a.num_heads + a.num_kv_heads)
+        attn = attn + norm(d_q + d_kv, 2 if a.qk_norm_full else a.num_heads + a.num_kv_heads) * (1 - gdn)
     mlp = mlp_kept_widths(a, trained) * f
     inputs = min(a.norms_per_layer, 2)      # the norms before attention and MLP (one before both: parallel)
     feed = norm(d) + (2 * d if trained else 0)     # an input norm and, when the projections train, its output
@@ -888,7 +955,7 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         per_token = per_token + (attn_share + ffn_share) * feed
     elif inputs == 1:
         per_token = per_token + feed
-    return s * b * per_token
+    return s * b * per_token + (gdn * gdn_layer_bytes(a, s, b, trained) if gdn else 0.0)
 
 
 def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
@@ -1026,6 +1093,9 @@ def activation_parts(t: TrainingSetup, a: Architecture, s, b) -> tuple[np.ndarra
     elif t.checkpointing == "selective":   # recompute the attention core (scores) only
         stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash", trained) + adapters) + a.moe_layers * fused
     else:                                   # layer inputs kept, one layer recomputed at a time
+        if a.linear_attention is not None and a.model_type in GDN_TORCH_LAYERS:   # (the larger kind of layer)
+            layer = np.maximum(*(layer_activation_bytes(a, s, b, t.attention, trained, share) for share in (0.0, 1.0)))
+            layer = layer + adapters
         stored, work = a.num_layers * 2 * s * b * a.hidden_size, layer + fused + grad
     return stored, work, s * b * a.vocab_size * logit_bytes(a)
 

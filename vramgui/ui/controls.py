@@ -68,6 +68,7 @@ from ..core.speed import (
 from ..core.training import (
     ALLOCATOR_FRACTION,
     FOREACH_STEP_BYTES,
+    GDN_TORCH_LAYERS,
     attention_note,
     fused_expert_targets,
     lora_names_note,
@@ -1323,10 +1324,16 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
 
     def _show_attention_caution(self, training: bool) -> None:
         """Below the fine-tuning attention: a model transformers has no SDPA path for runs eager unless a
-        flash-attention implementation is asked for, or eager only (core.training.attention_note)."""
+        flash-attention implementation is asked for, or eager only; Gated DeltaNet layers counted as transformers'
+        torch path runs them (core.training.attention_note)."""
         t = self.state.training
-        note = attention_note(t.model.architecture, t.attention) if training else None
-        lines = [self._no_sdpa_line(t.model.architecture.model_type)] if note else []
+        a = t.model.architecture
+        note = attention_note(a, t.attention) if training else None
+        lines = []
+        if note and t.attention != "eager" and a.model_type in HF_NO_SDPA:
+            lines.append(self._no_sdpa_line(a.model_type))
+        if note and a.linear_attention is not None and a.model_type in GDN_TORCH_LAYERS:
+            lines.append(self.tr("Gated DeltaNet layers: transformers' torch path, without fla (see the tooltip)."))
         self._show_caution(self.attention_caution, lines, [note] if note else [])
 
     def _no_sdpa_line(self, model_type: str) -> str:
