@@ -141,3 +141,25 @@ def test_fine_tuning_holds_them_too(cat):
                                 ("qlora", False, 2 * routers), ("qlora", True, 0)):
         t = TrainingSetup(model=air, gpu=cat.gpu("h200"), method=method, kbit_upcast=kbit)
         assert resident_extra_bytes(t) == extra
+
+
+def test_a_router_bitsandbytes_quantizes_has_no_fp32_copy(cat):
+    """Hunyuan-A13B builds its router (gate.wg) as an fp32 nn.Linear: 32 MoE layers x 64 experts x 4,096 weights at 4
+    bytes, 2 more than the 16-bit formats count; bitsandbytes replaces that nn.Linear with the layers' (training.
+    BNB_ROUTERS), so its NF4 model holds no fp32 copy."""
+    from vramgui.core.memory import module_extras
+    a = cat.model("hunyuan-a13b").architecture
+    assert (a.moe_layers, a.moe.num_experts, a.hidden_size) == (32, 64, 4096)
+    for fmt, extra in (("bf16", 2 * 32 * 64 * 4096), ("nf4", 0)):
+        s = Scenario(model=cat.model("hunyuan-a13b"), gpu=cat.gpu("h200"), engine="hf", weights=fmt)
+        assert module_extras(a, s.weight_format, s.profile) == (extra, 0)
+
+
+def test_qlora_keeps_no_fp32_copy_of_a_router_bitsandbytes_quantizes(cat):
+    """Hunyuan-A13B under QLoRA without peft's upcast: bitsandbytes quantizes its nn.Linear router, so none of the
+    2 x 32 x 64 x 4,096 bytes LoRA's bf16 base keeps more."""
+    from vramgui.core.training import TrainingSetup, resident_extra_bytes
+    model = cat.model("hunyuan-a13b")
+    assert resident_extra_bytes(TrainingSetup(model=model, gpu=cat.gpu("h200"), method="lora")) == 2 * 32 * 64 * 4096
+    assert resident_extra_bytes(TrainingSetup(model=model, gpu=cat.gpu("h200"), method="qlora",
+                                              kbit_upcast=False)) == 0

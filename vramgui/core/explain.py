@@ -1102,6 +1102,7 @@ def explain_training(t) -> dict[str, str]:
         logit_bytes,
         mlp_kept_widths,
         optimizer_step_bytes,
+        resident_extras,
         training_memory,
     )
 
@@ -1146,8 +1147,7 @@ def explain_training(t) -> dict[str, str]:
     dp = DATA_PARALLEL_BYTES if t.n_gpus > 1 else 0.0
     return {
         "weights": f"Weights = {base}{n:,} trainable × {w_b:g} bytes{zero if t.zero >= 3 else ''}"
-                   + "".join(f" + transformers' {what} = {_g(b)}" for what, b, _ in
-                             hf_resident_extras(a, 32.0 if upcast else 16.0))
+                   + "".join(f" + transformers' {what} = {_g(b)}" for what, b, _ in resident_extras(t))
                    + f" = {_g(float(m.weights))} per card.",
         "gradients": f"Gradients = {n:,} trainable × {g_b:g} bytes{zero if t.zero >= 2 else ''} = "
                      f"{_g(float(m.gradients))}.",

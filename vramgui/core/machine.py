@@ -340,7 +340,8 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
         uniform = all(w is wfs[j] for r in wf_of for j, w in enumerate(r))
         wbs = [weight_bytes(a, w) for a, row in zip(archs, wf_of, strict=True) for w in row]
         per_model = [memory_terms(s) for s in base]
-        weights = [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(base) for j in range(len(wfs))]
+        weights = [weights_per_card(s, wbs[i * len(wfs) + j], wf_of[i][j]) for i, s in enumerate(base)
+                   for j in range(len(wfs))]
         # (the fused-expert workspaces depend on the format too: none for MXFP4 experts)
         workspaces = [moe_workspace_for(s.model.architecture, s.profile, s.tensor_parallel, f) for s in base
                       for f in fmts]
@@ -356,7 +357,8 @@ def _groups(models: list[ModelPreset], formats: tuple[str, ...], engine: str, n:
             ones = [_scenario(m, gpu, fmts[0], eng, 1, kv, host) for m in models]
             # (Ollama's default context is the whole machine's: the N cards' terms hold it)
             mem1 = replace(stack_terms([memory_terms(s) for s in ones]), weights=np.array(
-                [weights_per_card(s, wbs[i * len(wfs) + j]) for i, s in enumerate(ones) for j in range(len(wfs))]
+                [weights_per_card(s, wbs[i * len(wfs) + j], wf_of[i][j]) for i, s in enumerate(ones)
+                 for j in range(len(wfs))]
             ).reshape(shape), context_floor=mem.context_floor, moe_workspace=mem.moe_workspace,
                 decode_gather=mem.decode_gather)
         heads = np.array([output_layer_bytes(archs[i], wbs[i * len(wfs) + j]) for i in range(len(archs))

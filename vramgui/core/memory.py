@@ -27,6 +27,7 @@ from .engines import (
 from .formats import WeightFormat
 from .params import mlp_params
 from .scenario import Scenario, memo_terms
+from .training import BNB_ROUTERS
 from .weights import WeightBytes, expert_bits, output_layer_bytes, weight_bytes
 
 ArrayLike = float | int | np.ndarray
@@ -81,20 +82,22 @@ def split_layers(n_layers: int, cards: int) -> list[int]:
     return counts
 
 
-def weights_per_card(s: Scenario, wb: WeightBytes | None = None) -> float:
+def weights_per_card(s: Scenario, wb: WeightBytes | None = None, fmt: WeightFormat | None = None) -> float:
     """Weight bytes on the fullest card (an image encoder the engine loads: split like the
     layers under tensor parallel, on the first card with the embedding under a layer split).
     Under llama.cpp's layer split the memory estimate takes this card's weights and the card
-    with the most layers' KV cache: at most the busiest card's total, by a layer or two."""
+    with the most layers' KV cache: at most the busiest card's total, by a layer or two.  ``wb`` and ``fmt``: the
+    weights of another format than the scenario's (the My machine grid's columns)."""
     a, p, n = s.model.architecture, s.profile, s.n_gpus
-    wb = wb or weight_bytes(a, s.weight_format)
+    fmt = fmt or s.weight_format
+    wb = wb or weight_bytes(a, fmt)
     embedding = 0.0 if p.embedding_on_host else wb.embedding
     vision = wb.vision if p.loads_vision else 0.0
     lm_head = wb.lm_head
     if a.tie_embeddings and p.embedding_on_host:   # the tied table is duplicated as the output layer on the GPU
         lm_head = output_layer_bytes(a, wb)
     rope = rope_table_bytes(s)
-    layered, whole = module_extras(a, s.weight_format, p)
+    layered, whole = module_extras(a, fmt, p)
     if p.parallel == "tensor" and s.stages == 1:
         return (wb.linear + embedding + lm_head + vision) / n + wb.other + rope + layered + whole
     share = layer_share(s)
@@ -116,7 +119,8 @@ def module_extras(a: Architecture, fmt: WeightFormat, profile: EngineProfile) ->
     routers, :func:`~vramgui.core.engines.hf_resident_extras`); (0, 0) elsewhere."""
     if not profile.module_buffers:
         return 0.0, 0.0
-    extras = hf_resident_extras(a, fmt.other_bits)
+    # (a router that bitsandbytes replaces, HunYuan's nn.Linear gate.wg, is quantized with the layers: no fp32 copy)
+    extras = hf_resident_extras(a, 32.0 if fmt.bnb_modules and a.model_type in BNB_ROUTERS else fmt.other_bits)
     return (sum(b for _, b, layered in extras if layered), sum(b for _, b, layered in extras if not layered))
 
 

@@ -1019,13 +1019,19 @@ def frozen_format(t: TrainingSetup):
     return named_format("nf4", t.model, "hf") if t.method == "qlora" else WEIGHT_FORMATS["bf16"]
 
 
-def resident_extra_bytes(t: TrainingSetup) -> float:
+def resident_extras(t: TrainingSetup) -> tuple[tuple[str, float, bool], ...]:
     """What transformers keeps beside the weights of the model it trains, on every card
     (:func:`~vramgui.core.engines.hf_resident_extras`): its classes' buffers, GPT-Neo's causal masks among them, which
     ZeRO does not shard, and the routers it keeps in fp32, 2 bytes more each than the 16-bit weights counted (none
-    where QLoRA's upcast made them fp32 already)."""
-    upcast = t.method == "qlora" and t.kbit_upcast
-    return sum(b for _, b, _ in hf_resident_extras(t.model.architecture, 32.0 if upcast else 16.0))
+    where QLoRA's upcast made them fp32 already, or where bitsandbytes quantizes the router, :data:`BNB_ROUTERS`)."""
+    a = t.model.architecture
+    fp32 = t.method == "qlora" and (t.kbit_upcast or a.model_type in BNB_ROUTERS)
+    return hf_resident_extras(a, 32.0 if fp32 else 16.0)
+
+
+def resident_extra_bytes(t: TrainingSetup) -> float:
+    """The bytes of :func:`resident_extras`."""
+    return sum(b for _, b, _ in resident_extras(t))
 
 
 def kbit_upcast_bytes(t: TrainingSetup, wb) -> float:
