@@ -80,9 +80,8 @@ def test_what_transformers_keeps_beside_the_weights(model_type, tmp_path):
     assert weight_bytes(a, BF16).total + extras == pytest.approx(loaded, abs=TOLERANCE)
 
 
-def test_gpt_neo_masks_and_deepseek_routers_by_hand():
-    """GPT-Neo 1.3B's 24 layers of 2,048² boolean masks: 96 MiB; DeepSeek-V3's 58 MoE layers of 256 routers over 7,168
-    widths and 256 correction biases, at 4 bytes where the 16-bit formats count 2."""
+def test_gpt_neo_masks_by_hand():
+    """GPT-Neo 1.3B's 24 layers of 2,048² boolean masks: 96 MiB, with the layers."""
     neo = architecture_from_hf_config({"model_type": "gpt_neo", "vocab_size": 50257, "hidden_size": 2048,
                                        "num_heads": 16, "num_layers": 24, "max_position_embeddings": 2048,
                                        "attention_types": [[["global", "local"], 12]], "window_size": 256},
@@ -114,13 +113,15 @@ NEO_125M = {"model_type": "gpt_neo", "vocab_size": 50257, "hidden_size": 768, "n
 
 def test_gpt_neo_on_hf_and_vllm(scenario, cat):
     """GPT-Neo 125M's 12 layers each hold a 2,048² boolean mask under HF transformers, 48 MiB beside 250 MB of
-    weights; vLLM's own GPT-Neo code holds none."""
+    weights; vLLM's own GPT-Neo code holds none, and HF's Llama 2 nothing beyond its rotary frequencies."""
     from vramgui.core.presets import ModelPreset
     neo = ModelPreset(id="gpt-neo-125m", name="GPT-Neo 125M", family="GPT-Neo", source="test", config=NEO_125M)
     hf = Scenario(model=neo, gpu=cat.gpu("rtx4090"), engine="hf", weights="bf16")
     wb = weight_bytes(neo.architecture, BF16)
     assert weights_per_card(hf) == pytest.approx(wb.total + 12 * 2048 ** 2, rel=1e-12)
     assert 12 * 2048 ** 2 == 48 * 2 ** 20
+    vllm = Scenario(model=neo, gpu=cat.gpu("rtx4090"), engine="vllm", weights="bf16")
+    assert weights_per_card(vllm) == pytest.approx(wb.total, rel=1e-12)   # (learned positions: no rotary tables)
     llama = Scenario(model=cat.model("llama2-7b"), gpu=cat.gpu("rtx4090"), engine="hf", weights="bf16")
     assert weights_per_card(llama) == pytest.approx(weight_bytes(llama.model.architecture, BF16).total, rel=1e-12)
 

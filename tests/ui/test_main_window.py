@@ -2011,6 +2011,13 @@ def test_fine_tuning_a_model_transformers_runs_without_sdpa_says_so(qtbot, win):
     assert p.attention_caution.text().startswith("transformers runs this model with eager attention only")
     choose(qtbot, win, p.model, "llama3.1-8b")
     assert not p.attention_caution.isVisible()
+    # Qwen3.5 9B: its 24 Gated DeltaNet layers counted as transformers' torch path runs them, eager or not
+    choose(qtbot, win, p.model, "qwen3.5-9b")
+    for attention in ("flash", "eager"):
+        choose(qtbot, win, p.train_attention, attention)
+        assert p.attention_caution.text().startswith("Gated DeltaNet layers: transformers' torch path, without fla")
+        assert p.attention_caution.toolTip().startswith("its 24 Gated DeltaNet layers are counted")
+    choose(qtbot, win, p.train_attention, "flash")
     choose(qtbot, win, p.model, "gemma2-9b")
     choose(qtbot, win, p.mode, "inference")
     assert not p.attention_caution.isVisible()

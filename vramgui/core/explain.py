@@ -19,7 +19,6 @@ from .engines import (
     GATHERS_EXPERTS,
     batch_defaults,
     engine_share,
-    hf_resident_extras,
     latent_cache,
     mla_absorbed,
     mla_expansion,
@@ -38,7 +37,7 @@ from .memory import (
     kv_group_slots,
     layer_share,
     memory_terms,
-    module_extras,
+    module_extra_items,
     moe_workspace_bytes,
     packed_latent_bytes,
     rope_table_bytes,
@@ -262,8 +261,9 @@ def _rope_part(s: Scenario, per_card: float) -> str:
     SGLang), or the buffers and fp32 routers of transformers' model classes (HF transformers)."""
     a = s.model.architecture
     n, rope = a.rope_table_elements, rope_table_bytes(s)
-    layered, whole = module_extras(a, s.weight_format, s.profile)
-    extras = hf_resident_extras(a, s.weight_format.other_bits) if layered or whole else ()
+    extras = module_extra_items(a, s.weight_format, s.profile)
+    layered = sum(b for _, b, per_layer in extras if per_layer)
+    whole = sum(b for _, b, per_layer in extras if not per_layer)
     if not rope and not extras:
         return ""
     terms = [f"rotary cos/sin tables {n:,} values × {rope / n:g} bytes = {_g(rope)} (every position the config "
@@ -1085,7 +1085,6 @@ def explain_training(t) -> dict[str, str]:
         CUDA_CONTEXT_BYTES,
         DATA_PARALLEL_BYTES,
         FUSED_QKV_KEPT,
-        GDN_TORCH_LAYERS,
         LOGIT_BYTES,
         OPTIMIZER_BYTES,
         QUERY_BY_HEAD,
@@ -1097,6 +1096,7 @@ def explain_training(t) -> dict[str, str]:
         fused_lora_bytes,
         fused_param_bytes,
         gdn_layer_bytes,
+        gdn_torch_layers,
         kbit_upcast_bytes,
         layer_activation_bytes,
         logit_bytes,
@@ -1109,7 +1109,7 @@ def explain_training(t) -> dict[str, str]:
     a = t.model.architecture
     m = training_memory(t)
     by_head = a.model_type in QUERY_BY_HEAD and not a.mla
-    gdn = a.linear_attention is not None and a.model_type in GDN_TORCH_LAYERS
+    gdn = gdn_torch_layers(a)
     w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
     n = m.trainable_params
     step = optimizer_step_bytes(t, n)
@@ -1176,7 +1176,7 @@ def explain_training(t) -> dict[str, str]:
                         + (" + q/k norms" if a.has_qk_norms else "")
                         + (" + 2·(d_q + d_kv) (the fused qkv projection's output, alive whole through the values, "
                            "a view of it)" if a.model_type in FUSED_QKV_KEPT else "")
-                        + (f", in its {a.attention_layers} attention layers; its {a.linear_attention.layers} Gated "
+                        + (f", in its {a.attention_layers} attention layers; its {gdn} Gated "
                            f"DeltaNet layers' mixers {_g(float(gdn_layer_bytes(a, t.seq, t.batch, trained)))} each "
                            "as transformers runs them without flash-linear-attention (its torch chunked delta rule: "
                            "fp32 copies, 64 × 64 blocks and a state of every 64-token chunk; the fla kernels, when "

@@ -113,14 +113,20 @@ def weights_per_card(s: Scenario, wb: WeightBytes | None = None, fmt: WeightForm
     return (wb.linear + wb.other + layered) * share + edge + whole + rope
 
 
-def module_extras(a: Architecture, fmt: WeightFormat, profile: EngineProfile) -> tuple[float, float]:
-    """(with the layers, with the model's own modules) bytes an engine running transformers' model classes keeps
-    beside the weights (:attr:`~vramgui.core.engines.EngineProfile.module_buffers`: their buffers and fp32
-    routers, :func:`~vramgui.core.engines.hf_resident_extras`); (0, 0) elsewhere."""
+def module_extra_items(a: Architecture, fmt: WeightFormat, profile: EngineProfile) -> tuple[tuple[str, float, bool],
+                                                                                             ...]:
+    """(what, bytes, per layer) an engine running transformers' model classes keeps beside the weights
+    (:attr:`~vramgui.core.engines.EngineProfile.module_buffers`: their buffers and fp32 routers,
+    :func:`~vramgui.core.engines.hf_resident_extras`); none elsewhere."""
     if not profile.module_buffers:
-        return 0.0, 0.0
+        return ()
     # (a router that bitsandbytes replaces, HunYuan's nn.Linear gate.wg, is quantized with the layers: no fp32 copy)
-    extras = hf_resident_extras(a, 32.0 if fmt.bnb_modules and a.model_type in BNB_ROUTERS else fmt.other_bits)
+    return hf_resident_extras(a, 32.0 if fmt.bnb_modules and a.model_type in BNB_ROUTERS else fmt.other_bits)
+
+
+def module_extras(a: Architecture, fmt: WeightFormat, profile: EngineProfile) -> tuple[float, float]:
+    """(with the layers, with the model's own modules) bytes of :func:`module_extra_items`."""
+    extras = module_extra_items(a, fmt, profile)
     return (sum(b for _, b, layered in extras if layered), sum(b for _, b, layered in extras if not layered))
 
 

@@ -705,22 +705,27 @@ FP32_EAGER_QK = frozenset({"gptj", "codegen", "gpt_neo", "flint"})
 SINK_SCALED_EAGER = frozenset({"granite_swa", "granitemoe_swa"})
 
 
-def attention_note(a: Architecture, attention: str) -> str | None:
-    """Where the job assumes flash / SDPA attention that transformers does not run this model with
-    (:data:`HF_NO_SDPA`): what it runs instead; and where its Gated DeltaNet layers are counted as transformers' torch
-    path runs them (:data:`GDN_TORCH_LAYERS`)."""
+def attention_cautions(a: Architecture, attention: str) -> tuple[tuple[str, str], ...]:
+    """(kind, text) of what the job's attention assumes: "no_sdpa" where it assumes flash / SDPA attention that
+    transformers does not run this model with (:data:`HF_NO_SDPA`), what it runs instead; "gdn_torch" where its Gated
+    DeltaNet layers are counted as transformers' torch path runs them (:func:`gdn_torch_layers`)."""
     notes = []
     if attention != "eager" and a.model_type in HF_NO_SDPA:
-        notes.append(f"{HF_NO_SDPA_WHY} and runs it with eager attention unless it is loaded with a flash-attention "
-                     "implementation (attn_implementation=\"flash_attention_2\" or a kernel); these figures assume "
-                     "one, 'eager' gives transformers' default" if HF_NO_SDPA[a.model_type] else
-                     "transformers 5.24 runs this model with eager attention only (no SDPA or flash-attention path): "
-                     "'eager' gives its figures")
-    if a.linear_attention is not None and a.model_type in GDN_TORCH_LAYERS:
-        notes.append(f"its {a.linear_attention.layers} Gated DeltaNet layers are counted as transformers runs them "
-                     "without flash-linear-attention installed (its torch path: fp32 copies and a state every 64 "
-                     "tokens); with the fla package they keep far less, which these figures do not model")
-    return "; ".join(notes) or None
+        notes.append(("no_sdpa", f"{HF_NO_SDPA_WHY} and runs it with eager attention unless it is loaded with a "
+                      "flash-attention implementation (attn_implementation=\"flash_attention_2\" or a kernel); these "
+                      "figures assume one, 'eager' gives transformers' default" if HF_NO_SDPA[a.model_type] else
+                      "transformers 5.24 runs this model with eager attention only (no SDPA or flash-attention path): "
+                      "'eager' gives its figures"))
+    if gdn_torch_layers(a):
+        notes.append(("gdn_torch", f"its {gdn_torch_layers(a)} Gated DeltaNet layers are counted as transformers runs "
+                      "them without flash-linear-attention installed (its torch path: fp32 copies and a state every "
+                      "64 tokens); with the fla package they keep far less, which these figures do not model"))
+    return tuple(notes)
+
+
+def attention_note(a: Architecture, attention: str) -> str | None:
+    """The texts of :func:`attention_cautions` as one note (None: none)."""
+    return "; ".join(text for _, text in attention_cautions(a, attention)) or None
 
 
 def eager_score_bytes(a: Architecture) -> int:
@@ -818,6 +823,11 @@ GDN_TORCH_LAYERS = frozenset({"qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_
 #: norm): its fp32 product kept where Qwen3.5's keeps a bf16 one, and the fp32 normalized input when the weight trains
 FP32_GATED_NORM = frozenset({"lara_mini"})
 GDN_CHUNK = 64     # torch_chunk_gated_delta_rule's chunk_size
+
+
+def gdn_torch_layers(a: Architecture) -> int:
+    """Gated DeltaNet layers counted apart from the attention layers (:data:`GDN_TORCH_LAYERS`; 0 elsewhere)."""
+    return a.linear_attention.layers if a.linear_attention is not None and a.model_type in GDN_TORCH_LAYERS else 0
 
 
 def gdn_layer_bytes(a: Architecture, seq, batch, trained: bool = False) -> np.ndarray:
@@ -931,8 +941,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     if a.model_type in FUSED_QKV_KEPT:   # (the fused output whole, where the values are a view of it)
         attn = attn + 2 * (d_q + d_kv)
     # the Gated DeltaNet layers' share, counted apart (gdn_share 0 or 1: one kind of layer), the rest attention layers
-    hybrid = a.linear_attention is not None and a.model_type in GDN_TORCH_LAYERS
-    gdn = (a.linear_attention.layers / a.num_layers if gdn_share is None else gdn_share) if hybrid else 0.0
+    hybrid = gdn_torch_layers(a) > 0
+    gdn = (gdn_torch_layers(a) / a.num_layers if gdn_share is None else gdn_share) if hybrid else 0.0
     attn = attn * (1 - gdn)
     if attention == "eager":   # (in the layers with softmax attention: MiniMax-Text-01's one in eight)
         attn = attn + eager_attention_bytes(a, s) * (1 - gdn if hybrid else a.attention_layers / a.num_layers)
@@ -1099,7 +1109,7 @@ def activation_parts(t: TrainingSetup, a: Architecture, s, b) -> tuple[np.ndarra
     elif t.checkpointing == "selective":   # recompute the attention core (scores) only
         stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash", trained) + adapters) + a.moe_layers * fused
     else:                                   # layer inputs kept, one layer recomputed at a time
-        if a.linear_attention is not None and a.model_type in GDN_TORCH_LAYERS:   # (the larger kind of layer)
+        if gdn_torch_layers(a):   # (the larger kind of layer)
             layer = np.maximum(*(layer_activation_bytes(a, s, b, t.attention, trained, share) for share in (0.0, 1.0)))
             layer = layer + adapters
         stored, work = a.num_layers * 2 * s * b * a.hidden_size, layer + fused + grad

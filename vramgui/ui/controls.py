@@ -68,8 +68,7 @@ from ..core.speed import (
 from ..core.training import (
     ALLOCATOR_FRACTION,
     FOREACH_STEP_BYTES,
-    GDN_TORCH_LAYERS,
-    attention_note,
+    attention_cautions,
     fused_expert_targets,
     lora_names_note,
     lora_refusal,
@@ -1325,16 +1324,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
     def _show_attention_caution(self, training: bool) -> None:
         """Below the fine-tuning attention: a model transformers has no SDPA path for runs eager unless a
         flash-attention implementation is asked for, or eager only; Gated DeltaNet layers counted as transformers'
-        torch path runs them (core.training.attention_note)."""
+        torch path runs them (core.training.attention_cautions)."""
         t = self.state.training
-        a = t.model.architecture
-        note = attention_note(a, t.attention) if training else None
-        lines = []
-        if note and t.attention != "eager" and a.model_type in HF_NO_SDPA:
-            lines.append(self._no_sdpa_line(a.model_type))
-        if note and a.linear_attention is not None and a.model_type in GDN_TORCH_LAYERS:
-            lines.append(self.tr("Gated DeltaNet layers: transformers' torch path, without fla (see the tooltip)."))
-        self._show_caution(self.attention_caution, lines, [note] if note else [])
+        cautions = attention_cautions(t.model.architecture, t.attention) if training else ()
+        lines = [self._no_sdpa_line(t.model.architecture.model_type) if kind == "no_sdpa" else
+                 self.tr("Gated DeltaNet layers: transformers' torch path, without fla (see the tooltip).")
+                 for kind, _ in cautions]
+        self._show_caution(self.attention_caution, lines, [text for _, text in cautions])
 
     def _no_sdpa_line(self, model_type: str) -> str:
         """A caution's line for a model HF transformers has no SDPA path for (core.engines.HF_NO_SDPA): eager unless
