@@ -120,6 +120,31 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
                            "linear_num_key_heads": 4, "linear_num_value_heads": 8, "linear_key_head_dim": 32,
                            "linear_value_head_dim": 48, "pad_token_id": 0, "num_experts": 1, "num_experts_per_tok": 1,
                            "moe_intermediate_size": 96, "shared_expert_intermediate_size": 96},
+         # Mamba-2 mixers (every layer one here), as transformers runs them without mamba-ssm: its torch chunk scan
+         # (32-token chunks) and convolution; 8 heads of 32, a state of 16 in 2 groups. Mamba-2 alone (a norm and a
+         # mixer a layer), Nemotron-H's mixer blocks alike, Granite 4.0-H's and Bamba's layers with their MLP,
+         # Falcon-H1's beside attention and its gated norm (mamba_rms_norm)
+         "mamba2": {"model_type": "mamba2", "hidden_size": 128, "num_heads": 8, "head_dim": 32, "state_size": 16,
+                    "n_groups": 2, "chunk_size": 32, "expand": 2},
+         "nemotron_h_mamba": {"model_type": "nemotron_h", "hidden_size": 128, "mamba_num_heads": 8,
+                              "mamba_head_dim": 32, "ssm_state_size": 16, "n_groups": 2, "chunk_size": 32,
+                              "layers_block_type_all": "mamba"},
+         "granite_mamba": {"model_type": "granitemoehybrid", "hidden_size": 128, "mamba_n_heads": 8,
+                           "mamba_d_head": 32, "mamba_d_state": 16, "mamba_n_groups": 2, "mamba_chunk_size": 32,
+                           "layer_types_all": "mamba", "num_local_experts": 0, "shared_intermediate_size": 608},
+         "bamba": {"model_type": "bamba", "hidden_size": 128, "mamba_n_heads": 8, "mamba_d_head": 32,
+                   "mamba_d_state": 16, "mamba_n_groups": 2, "mamba_chunk_size": 32, "attn_layer_indices": []},
+         "falcon_h1": {"model_type": "falcon_h1", "hidden_size": 128, "mamba_n_heads": 8, "mamba_d_head": 32,
+                       "mamba_d_ssm": 256, "mamba_d_state": 16, "mamba_n_groups": 2, "mamba_chunk_size": 32,
+                       "mamba_rms_norm": True},
+         # Nemotron-H's blocks in turn: a Mamba-2 block and an attention block, a Mamba-2 block and an MLP block
+         # (each block one norm and one mixer or MLP)
+         "nemotron_h_attention": {"model_type": "nemotron_h", "hidden_size": 128, "mamba_num_heads": 8,
+                                  "mamba_head_dim": 32, "ssm_state_size": 16, "n_groups": 2, "chunk_size": 32,
+                                  "layers_block_type_cycle": ["linear_attention", "full_attention"]},
+         "nemotron_h_mlp": {"model_type": "nemotron_h", "hidden_size": 128, "mamba_num_heads": 8,
+                            "mamba_head_dim": 32, "ssm_state_size": 16, "n_groups": 2, "chunk_size": 32,
+                            "layers_block_type_cycle": ["linear_attention", "mlp"]},
          # Beam's dense layers under full attention: a gate_proj of its own on the attention's output, four norms,
          # SwiGLU in fp32
          "beam": {"model_type": "beam", "hidden_size": 256, "pad_token_id": 0, "final_logit_softcapping": None,
@@ -135,7 +160,7 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          # MPT: its own attention in Python (ALiBi, fused Wqkv, no GQA: 8 heads of 20), LayerNorms without biases
          "mpt": {"model_type": "mpt", "n_heads": 8, "num_key_value_heads": 8, "head_dim": 20, "expansion_ratio": 4}}
 # (transformers refuses SDPA for soft-capped or sink logits; MPT's attention is its own)
-EAGER_ONLY = {"gemma2", "mpt", "flint", "gpt_oss", "granite_swa"}
+EAGER_ONLY = {"gemma2", "mpt", "flint", "gpt_oss", "granite_swa", "mamba2"}
 # (their SDPA on the CPU takes the math path where the attention drops weights, unlike CUDA's kernels)
 EAGER_KINDS = {"gpt2"}
 FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only
@@ -151,10 +176,13 @@ LORA_RANK = 16
 
 def kind_config(kind: str, layers: int) -> dict:
     """The config of a model of ``kind`` with ``layers`` layers (a ``_all`` key: a per-layer list, one value for
-    every layer)."""
+    every layer; a ``_cycle`` key: a per-layer list repeating the values in turn)."""
     keys = dict(SHAPE, num_hidden_layers=layers, **KINDS[kind])
     for key in [k for k in keys if k.endswith("_all")]:
         keys[key.removesuffix("_all")] = [keys.pop(key)] * layers
+    for key in [k for k in keys if k.endswith("_cycle")]:
+        cycle = keys.pop(key)
+        keys[key.removesuffix("_cycle")] = [cycle[i % len(cycle)] for i in range(layers)]
     return keys
 
 
@@ -232,21 +260,29 @@ LOGIT_SHAPE = {"hidden_size": 64, "num_attention_heads": 2, "num_key_value_heads
                "sliding_window": 4096, "attn_logit_softcapping": None, "tie_word_embeddings": False}
 
 
+# the recurrent mixer's module in a layer of each kind (a Gated DeltaNet's ``linear_attn`` elsewhere)
+MIXERS = {"mamba2": "mixer", "nemotron_h_mamba": "mixer", "granite_mamba": "mamba", "bamba": "mamba",
+          "falcon_h1": "mamba"}
+
+
 def mixer_bytes_per_token(kind: str, tokens: tuple[int, int] = TOKENS, trained: bool = True) -> float:
-    """What the second layer's Gated DeltaNet mixer (``linear_attn``) of a 2-layer model of ``kind`` keeps a token:
+    """What the second layer's recurrent mixer (a Gated DeltaNet's ``linear_attn``, a Mamba-2 mixer: :data:`MIXERS`)
+    of a 2-layer model of ``kind`` keeps a token:
     the storages its operations save that nothing before them saved (its input norm's output among them, which its
     input projections save when they train), every weight trained or (``trained`` False) only the embedding and the
     output layer."""
     import torch
     import transformers
     transformers.logging.set_verbosity_error()
-    model = _model(torch, transformers, kind, 2, ())
+    model = _model(torch, transformers, kind, 2, (), attention="eager" if kind in EAGER_ONLY else "sdpa")
     if not trained:
         for name, p in model.named_parameters():
-            p.requires_grad_(name.startswith(("lm_head", "model.embed_tokens")))
+            p.requires_grad_(name.startswith(("lm_head", "model.embed_tokens", "model.embeddings",
+                                              "backbone.embeddings")))
     params = {p.untyped_storage().data_ptr() for p in (*model.parameters(), *model.buffers())}
     seen, inside, kept = set(), [False], {}
-    mixer = model.model.layers[1].linear_attn
+    layers = model.backbone.layers if hasattr(model, "backbone") else model.model.layers
+    mixer = getattr(layers[1], MIXERS.get(kind, "linear_attn"))
     mixer.register_forward_pre_hook(lambda *_: inside.__setitem__(0, True))
     mixer.register_forward_hook(lambda *_: inside.__setitem__(0, False))
 

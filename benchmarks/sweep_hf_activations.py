@@ -30,13 +30,16 @@ NARROW = {"hidden_size": 256, "intermediate_size": 608, "num_attention_heads": 8
           "num_local_experts": 8, "num_experts_per_tok": 2, "max_position_embeddings": 4096,
           "tie_word_embeddings": False, "n_group": 1, "topk_group": 1, "shared_expert_intermediate_size": 96}
 MLA = {"kv_lora_rank": 64, "qk_rope_head_dim": 16, "qk_nope_head_dim": 32, "v_head_dim": 48}
+NO_ATTENTION = {"mamba", "mamba2", "falcon_mamba"}
 DROPPED = ("layer_types", "mlp_layer_types", "architectures", "model_type", "transformers_version", "rope_scaling")
 
 
 def narrow_config(model_type: str, layers: int) -> dict:
     """The library's default config of ``model_type`` narrowed (the keys it has), for ``layers`` layers."""
     from transformers import CONFIG_MAPPING
-    base = json.loads(CONFIG_MAPPING[model_type]().to_json_string(use_diff=False))
+    # (JSON writes an infinite float as {"__float__": "Infinity"}: Mamba-2's time_step_limit)
+    base = json.loads(CONFIG_MAPPING[model_type]().to_json_string(use_diff=False),
+                      object_hook=lambda o: float(o["__float__"]) if set(o) == {"__float__"} else o)
     keys = {k: v for k, v in base.items() if k not in DROPPED}
     mla = "kv_lora_rank" in keys
     keys.update({k: v for k, v in NARROW.items() if k in keys and not (mla and k == "head_dim")})
@@ -66,7 +69,8 @@ def one(model_type: str) -> str:
     count = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(count)
     transformers.logging.set_verbosity_error()
-    attention = "eager" if model_type in HF_NO_SDPA else "sdpa"
+    # (transformers refuses SDPA for models without attention: the pure state-space ones)
+    attention = "eager" if model_type in HF_NO_SDPA or model_type in NO_ATTENTION else "sdpa"
     seq, batch = count.TOKENS
     counted, estimated = [], []
     for layers in (2, 4):

@@ -24,6 +24,7 @@ from vramgui.core.training import (
     gdn_layer_bytes,
     layer_activation_bytes,
     logit_bytes,
+    mamba2_layer_bytes,
 )
 
 pytest.importorskip("torch")
@@ -481,3 +482,81 @@ def test_gated_deltanet_layers_whole(count):
     estimate = float(layer_activation_bytes(a, 200, 2, "sdpa", True)) / 400
     assert count.layer_bytes_per_token("qwen3_5_gdn", tokens=(200, 2)) == pytest.approx(
         estimate + 2 * 256 * 4 / 400, rel=1e-12)
+
+
+def test_mamba2_layers_as_transformers_torch_path_keeps_them(count):
+    """Mamba-2's mixer without mamba-ssm (transformers' torch chunk scan and convolution): 8 heads of 32 (256
+    channels), a state of 16 in 2 groups, the convolution's 256 + 2 x 2 x 16 = 320 channels (kernel 4), the input
+    projection's 256 + 320 + 8 = 584 outputs, chunks of 32: 100 tokens padded to 128, four chunks. Per token, every
+    weight trained: the projection's output whole and the convolution's output 3 tokens longer, 2 x 584 + 2 x 320 x
+    103 / 100; the time step's bias sum and softplus output, 4 x 8; the fp32 x, 4 x 256, and the time step's two fp32
+    copies, 8 x 8; over the padded sequence D's padded x, the chunks' decays, scores and masked scores (3 x 4 x 8 x
+    32), five copies of B and C (5 x 4 x 8 x 16), three of the discretized x and its off-diagonal output and the scan's
+    output (4 x 4 x 256) and two decay vectors (8 x 8); the gated norm's fp32 gate, SiLU output and product, its
+    inverse RMS per group and its normalized input, 12 x 256 + 4 x 2 + 4 x 256; out_proj's input, 2 x 256. A sequence:
+    the chunks' states twice, 4 x 8 x 32 x 16 x (2 x 4 + 1), and their decays, 4 x 8 x 5 x 5. Once a layer: A's
+    exponent and its negation, 8 x 8, and the masks, 2 x 32 x 32 + 2 x 5 x 5."""
+    a = architecture_from_hf_config(count.kind_config("mamba2", 2))
+    per_token = (2 * 584 + 2 * 320 * 103 / 100 + 4 * 8 + 4 * 256 + 8 * 8
+                 + (4 * 256 + 12 * 8 * 32 + 20 * 8 * 16 + 16 * 256 + 8 * 8) * 128 / 100
+                 + 12 * 256 + 4 * 2 + 4 * 256 + 2 * 256)
+    per_sequence = 4 * 8 * 32 * 16 * 9 + 4 * 8 * 25
+    once = 8 * 8 + 2 * 32 * 32 + 2 * 5 * 5
+    assert float(mamba2_layer_bytes(a, 100, 1, True)) == pytest.approx(100 * per_token + per_sequence + once,
+                                                                      rel=1e-12)
+    # the mixer as counted, its input projection's input (the norm's output, 2 x 128) with it
+    assert count.mixer_bytes_per_token("mamba2", (100, 1)) == pytest.approx(
+        per_token + (per_sequence + once) / 100 + 2 * 128, rel=1e-12)
+    # frozen weights: no fp32 copy of the time step for A_log's gradient, no padded x for D's, no normalized input or
+    # out_proj's input: 4 x 8 + 4 x 256 x 128 / 100 + 4 x 256 + 2 x 256 less a token; A's exponent, 4 x 8, a layer
+    frozen = per_token - 4 * 8 - 4 * 256 * 128 / 100 - 4 * 256 - 2 * 256
+    assert count.mixer_bytes_per_token("mamba2", (100, 1), trained=False) == pytest.approx(
+        frozen + (per_sequence + once - 4 * 8) / 100, rel=1e-12)
+    assert float(mamba2_layer_bytes(a, 100, 1)) == pytest.approx(100 * frozen + per_sequence + once - 4 * 8,
+                                                                 rel=1e-12)
+
+
+def test_mamba2_over_one_chunk_reads_views(count):
+    """A sequence of one chunk (31 tokens padded to 32): the einsums read B, C and the discretized x as views, so
+    over the padded tokens 4 x 256 less (and 8 x 8 x 16 more at a batch of one, B's and C's copies), and the chunk's
+    state is kept whole, one state more a sequence (4 x 8 x 32 x 16)."""
+    a = architecture_from_hf_config(count.kind_config("mamba2", 2))
+    several = float(mamba2_layer_bytes(a, 31, 1, True))
+    # (the formula for several chunks, taken at N = 1: what the views spare)
+    base = (2 * 584 + 2 * 320 * 34 / 31 + 4 * 8 + 4 * 256 + 8 * 8
+            + (4 * 256 + 12 * 8 * 32 + 20 * 8 * 16 + 16 * 256 + 8 * 8) * 32 / 31
+            + 12 * 256 + 4 * 2 + 4 * 256 + 2 * 256) * 31 + 4 * 8 * 32 * 16 * 3 + 4 * 8 * 4 + 8 * 8 + 2 * 32 * 32 + 2 * 4
+    assert several == pytest.approx(base - (4 * 256 + 8 * 8 * 16) * 32 + 4 * 8 * 32 * 16, rel=1e-12)
+    assert count.mixer_bytes_per_token("mamba2", (31, 1)) == pytest.approx(several / 31 + 2 * 128, rel=1e-12)
+    two = float(mamba2_layer_bytes(a, 31, 2, True))
+    assert two == pytest.approx(2 * base - 2 * 4 * 256 * 32 + 2 * 4 * 8 * 32 * 16 - (8 * 8 + 2 * 32 * 32 + 2 * 4),
+                                rel=1e-12)
+    assert count.mixer_bytes_per_token("mamba2", (31, 2)) == pytest.approx(two / 62 + 2 * 128, rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["mamba2", "nemotron_h_mamba", "granite_mamba", "bamba", "falcon_h1"])
+@pytest.mark.parametrize("tokens", [(16, 3), (100, 2)])
+@pytest.mark.parametrize("trained", [True, False])
+def test_mamba2_mixers_count_exactly(count, kind, tokens, trained):
+    """Mamba-2 alone, Nemotron-H's, Granite 4.0-H's, Bamba's and Falcon-H1's mixers (its gated norm normalizing before
+    the gate): one chunk of three sequences, four of two (100 tokens padded to 128), trained and frozen. Exact."""
+    a = architecture_from_hf_config(count.kind_config(kind, 2))
+    n = tokens[0] * tokens[1]
+    expected = float(mamba2_layer_bytes(a, *tokens, trained)) / n + (2 * 128 if trained else 0)
+    assert count.mixer_bytes_per_token(kind, tokens, trained) == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["mamba2", "granite_mamba", "bamba", "falcon_h1", "nemotron_h_mamba",
+                                  "nemotron_h_attention", "nemotron_h_mlp"])
+def test_mamba2_layers_whole(count, kind):
+    """Whole layers, every weight trained, 100 tokens of 2 sequences, as the layer's estimate counts them: Mamba-2's
+    (a norm and the mixer), Granite 4.0-H's and Bamba's (with their MLP), Falcon-H1's (the mixer beside attention,
+    each reading its own scaled copy of the norm's output) and Nemotron-H's blocks, a Mamba-2 block beside an
+    attention block or an MLP block (each a norm and one mixer or MLP: the estimate's shares of them), its RMSNorm
+    multiplying by an fp32 copy of its weight (4 x 128 bytes a block, left out as for the other such norms)."""
+    a = architecture_from_hf_config(count.kind_config(kind, 2))
+    estimate = float(layer_activation_bytes(a, 100, 2, "sdpa", True)) / 200
+    weight = 4 * 128 / 200 if kind.startswith("nemotron_h") else 0
+    attention = "eager" if kind == "mamba2" else "sdpa"     # (transformers refuses SDPA for a model without attention)
+    assert count.layer_bytes_per_token(kind, tokens=(100, 2), attention=attention) == pytest.approx(
+        estimate + weight, rel=1e-12)

@@ -693,7 +693,11 @@ def test_falcon_h1_gguf_reads_the_same_model(tmp_path, cat):
     names = {"token_embd.weight", "output.weight", "blk.0.ssm_norm.weight", "blk.0.ssm_in.weight"}
     a = architecture_from_hf_config(gguf_config(meta, tmp_path / "Falcon-H1-7B-Instruct-Q4_K_M.gguf", names))
     ref = cat.model("falcon-h1-7b").architecture
-    assert (a.mamba, a.parallel_mamba, a.attention_layers) == (ref.mamba, True, FH_L)
+    # (a GGUF holds no chunk size: FalconH1Config's default, 256, where the released config.json says 128; only
+    # HF transformers' fine-tuning reads it)
+    assert (a.mamba.chunk_size, ref.mamba.chunk_size) == (256, 128)
+    assert (a.mamba.model_copy(update={"chunk_size": 128}), a.parallel_mamba, a.attention_layers) == (ref.mamba, True,
+                                                                                                      FH_L)
     assert count_params(a).total == count_params(ref).total
     # no ssm_norm tensors: no gated norm; no output.weight: the head shares the token table
     bare = architecture_from_hf_config(gguf_config(meta, tmp_path / "x.gguf", {"token_embd.weight"}))

@@ -786,7 +786,7 @@ def test_full_checkpointing_recomputes_the_larger_kind_of_layer(cat):
     t = TrainingSetup(model=cat.model("qwen3.5-9b"), gpu=cat.gpu("h100-sxm"), method="full", checkpointing="full",
                       seq=2048, batch=1)
     a = t.model.architecture
-    gdn, attn = (float(layer_activation_bytes(a, 2048, 1, t.attention, True, share)) for share in (1.0, 0.0))
+    gdn, attn = (float(layer_activation_bytes(a, 2048, 1, t.attention, True, kind)) for kind in ("gdn", "attention"))
     mean = float(layer_activation_bytes(a, 2048, 1, t.attention, True))
     assert mean == pytest.approx((24 * gdn + 8 * attn) / 32, rel=1e-12)
     assert gdn > 1.5 * attn
@@ -795,3 +795,14 @@ def test_full_checkpointing_recomputes_the_larger_kind_of_layer(cat):
                           seq=2048, batch=1)
     grad = float(work) - gdn      # (the work beside the recomputed layer: its weights' gradients, as without it)
     assert float(activation_parts(plain, a, 2048, 1)[1]) == pytest.approx(grad, rel=1e-12)
+
+
+def test_eager_scores_only_in_the_attention_layers_of_nemotron_nas(cat):
+    """Llama 3.3 Nemotron Super 49B: 49 of its 80 layers have attention (the others' attention is an empty
+    sub-block). Eager attention's scores are kept in those 49: 49 / 80 of a full layer's, once (they had been scaled
+    by the share twice, (49 / 80)², 0.375)."""
+    from vramgui.core.training import eager_attention_bytes, layer_activation_bytes
+    a = cat.model("llama3.3-nemotron-super-49b").architecture
+    assert (a.attention_layers, a.num_layers) == (49, 80)
+    eager = float(layer_activation_bytes(a, 4096, 1, "eager") - layer_activation_bytes(a, 4096, 1, "sdpa"))
+    assert eager == pytest.approx(4096 * float(eager_attention_bytes(a, 4096)) * 49 / 80, rel=1e-12)

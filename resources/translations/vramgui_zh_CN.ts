@@ -2191,6 +2191,14 @@ Source: {source}</source>
         <translation>Gated DeltaNet 层：按 transformers 未安装 fla 时的 torch 路径计算（见提示）。</translation>
     </message>
     <message>
+        <source>Mamba-2 layers: transformers&apos; torch path, without mamba-ssm (see the tooltip).</source>
+        <translation>Mamba-2 层：按 transformers 未安装 mamba-ssm 时的 torch 路径计算（见提示）。</translation>
+    </message>
+    <message>
+        <source>Recurrent layers counted as attention layers: not modelled (see the tooltip).</source>
+        <translation>循环层按注意力层计算：未建模（见提示）。</translation>
+    </message>
+    <message>
         <source>transformers runs this model eager unless asked for flash attention.</source>
         <translation>除非指定 flash attention，transformers 以 eager 注意力运行此模型。</translation>
     </message>

@@ -209,6 +209,9 @@ class Mamba2(_Mamba):
     n_groups: int = Field(1, ge=1, le=10_000, description="groups sharing B and C")
     gated_norm: bool = Field(True, description=(
         "a gated RMSNorm over the heads' channels before the output projection (Falcon-H1: mamba_rms_norm)"))
+    chunk_size: int = Field(256, ge=1, le=65_536, description=(
+        "tokens per chunk of the scan (chunk_size, mamba_chunk_size): what transformers' torch path keeps for the "
+        "backward pass grows with it"))
 
     @property
     def d_inner(self) -> int:
@@ -734,10 +737,10 @@ _ONE_NORM = {"cohere", "cohere2", "cohere2_moe", "phi", "gptj", "codegen", "nemo
 _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "afmoe", "beam", "kolibri1"}
 # RMSNorms that multiply by their weight in fp32 before casting back (Gemma's 1 + weight, OLMo 2's
 # (weight * x).to(dtype)): transformers' modeling_gemma*.py, modeling_qwen3_next.py, modeling_qwen3_5*.py,
-# modeling_olmo2.py, modeling_olmo3.py, modeling_gpt_oss.py
+# modeling_olmo2.py, modeling_olmo3.py, modeling_gpt_oss.py, modeling_nemotron_h.py (the weight's fp32 copy)
 _FP32_NORM_WEIGHT = {"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemma", "vaultgemma", "qwen3_next",
                      "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text", "olmo2", "olmo3", "flex_olmo",
-                     "olmo_hybrid", "gpt_oss", "afmoe", "beam", "helium", "flint", "lara_mini"}
+                     "olmo_hybrid", "gpt_oss", "afmoe", "beam", "helium", "flint", "lara_mini", "nemotron_h"}
 # families whose norms are a Python LayerNorm without bias, in fp32: (x - mean) computed twice (the variance's and the
 # normalization's), then the weight in fp32 (modeling_cohere.py CohereLayerNorm, modeling_cohere2.py Cohere2LayerNorm,
 # transformers 5.24)
@@ -1749,6 +1752,7 @@ def _mamba_from_hf(cfg: dict, source: str, blocks: str) -> Mamba2 | None:
             conv_kernel=_int(get("conv_kernel", "mamba_d_conv", default=4), source, "conv_kernel"),
             conv_bias=bool(get("use_conv_bias", "mamba_conv_bias", default=True)),
             proj_bias=bool(get("mamba_proj_bias", default=False)),
+            chunk_size=_int(get("chunk_size", default=128), source, "chunk_size"),   # (NemotronHConfig's default)
             state_bytes=state_bytes)
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
@@ -1814,6 +1818,7 @@ def _mamba_per_layer_from_hf(cfg: dict, mt: str, source: str, L: int, d: int) ->
                       proj_bias=bool(cfg.get("mamba_proj_bias", False)),
                       out_proj_bias=bool(cfg.get("projectors_bias", False)) if falcon else None,
                       gated_norm=bool(cfg.get("mamba_rms_norm", False)) if falcon else True,
+                      chunk_size=_int(cfg.get("mamba_chunk_size", 256), source, "mamba_chunk_size"),
                       state_bytes=_state_dtype_bytes(cfg, source, "mamba_ssm_cache_dtype"))
     except ValidationError as exc:
         raise ConfigError(pydantic_message(exc), source=source) from None
@@ -2054,7 +2059,8 @@ def _pure_ssm_from_hf(cfg: dict, mt: str, source: str) -> Architecture:
                             state_size=_int(cfg.get("state_size", 128), source, "state_size"),
                             n_groups=_int(cfg.get("n_groups", 8), source, "n_groups"),
                             conv_kernel=_int(cfg.get("conv_kernel", 4), source, "conv_kernel"),
-                            conv_bias=bool(cfg.get("use_conv_bias", True)), proj_bias=bool(cfg.get("use_bias", False)))
+                            conv_bias=bool(cfg.get("use_conv_bias", True)), proj_bias=bool(cfg.get("use_bias", False)),
+                            chunk_size=_int(cfg.get("chunk_size", 256), source, "chunk_size"))
         except ValidationError as exc:
             raise ConfigError(pydantic_message(exc), source=source) from None
     else:   # (Falcon Mamba's norms on the time step, B and C have no weights)

@@ -1100,6 +1100,8 @@ def explain_training(t) -> dict[str, str]:
         kbit_upcast_bytes,
         layer_activation_bytes,
         logit_bytes,
+        mamba2_layer_bytes,
+        mamba2_torch_layers,
         mlp_kept_widths,
         optimizer_step_bytes,
         resident_extras,
@@ -1109,7 +1111,7 @@ def explain_training(t) -> dict[str, str]:
     a = t.model.architecture
     m = training_memory(t)
     by_head = a.model_type in QUERY_BY_HEAD and not a.mla
-    gdn = gdn_torch_layers(a)
+    gdn, mamba2 = gdn_torch_layers(a), mamba2_torch_layers(a)
     w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
     n = m.trainable_params
     step = optimizer_step_bytes(t, n)
@@ -1176,11 +1178,19 @@ def explain_training(t) -> dict[str, str]:
                         + (" + q/k norms" if a.has_qk_norms else "")
                         + (" + 2·(d_q + d_kv) (the fused qkv projection's output, alive whole through the values, "
                            "a view of it)" if a.model_type in FUSED_QKV_KEPT else "")
-                        + (f", in its {a.attention_layers} attention layers; its {gdn} Gated "
-                           f"DeltaNet layers' mixers {_g(float(gdn_layer_bytes(a, t.seq, t.batch, trained)))} each "
-                           "as transformers runs them without flash-linear-attention (its torch chunked delta rule: "
-                           "fp32 copies, 64 × 64 blocks and a state of every 64-token chunk; the fla kernels, when "
-                           "installed, keep far less); every layer" if gdn else "")
+                        + (f", in its {a.attention_layers} attention layers"
+                           + (f"; its {gdn} Gated DeltaNet layers' mixers "
+                              f"{_g(float(gdn_layer_bytes(a, t.seq, t.batch, trained)))} each as transformers runs "
+                              "them without flash-linear-attention (its torch chunked delta rule: fp32 copies, 64 × 64 "
+                              "blocks and a state of every 64-token chunk; the fla kernels, when installed, keep far "
+                              "less)" if gdn else "")
+                           + (f"; its {mamba2} Mamba-2 layers' mixers "
+                              f"{_g(float(mamba2_layer_bytes(a, t.seq, t.batch, trained)))} each as transformers runs "
+                              f"them without mamba-ssm (its torch chunk scan: fp32 copies, {a.mamba.chunk_size} × "
+                              f"{a.mamba.chunk_size} blocks a head and a state of every {a.mamba.chunk_size}-token "
+                              "chunk; the mamba-ssm kernels, when installed, keep far less)" if mamba2 else "")
+                           + ("; every layer" if a.ffn_layers == a.num_layers else
+                              f"; its {a.ffn_layers} MLP layers") if gdn or mamba2 else "")
                         + f" + {mlp_kept_widths(a, trained):g}f{_activation_text(a)}"
                         + (f" + {a.residual_dropouts}·d (dropout masks)" if a.residual_dropouts else "")
                         + (" + each norm's input, normalized input and output (every weight trains)"

@@ -707,8 +707,10 @@ SINK_SCALED_EAGER = frozenset({"granite_swa", "granitemoe_swa"})
 
 def attention_cautions(a: Architecture, attention: str) -> tuple[tuple[str, str], ...]:
     """(kind, text) of what the job's attention assumes: "no_sdpa" where it assumes flash / SDPA attention that
-    transformers does not run this model with (:data:`HF_NO_SDPA`), what it runs instead; "gdn_torch" where its Gated
-    DeltaNet layers are counted as transformers' torch path runs them (:func:`gdn_torch_layers`)."""
+    transformers does not run this model with (:data:`HF_NO_SDPA`), what it runs instead; "gdn_torch" and
+    "mamba2_torch" where its Gated DeltaNet or Mamba-2 layers are counted as transformers' torch path runs them
+    (:func:`gdn_torch_layers`, :func:`mamba2_torch_layers`); "as_attention" where its other recurrent layers
+    (Mamba's, Kimi Delta Attention's, lightning attention's) are counted as attention layers."""
     notes = []
     if attention != "eager" and a.model_type in HF_NO_SDPA:
         notes.append(("no_sdpa", f"{HF_NO_SDPA_WHY} and runs it with eager attention unless it is loaded with a "
@@ -720,6 +722,24 @@ def attention_cautions(a: Architecture, attention: str) -> tuple[tuple[str, str]
         notes.append(("gdn_torch", f"its {gdn_torch_layers(a)} Gated DeltaNet layers are counted as transformers runs "
                       "them without flash-linear-attention installed (its torch path: fp32 copies and a state every "
                       "64 tokens); with the fla package they keep far less, which these figures do not model"))
+    if mamba2_torch_layers(a):
+        chunk = a.mamba.chunk_size
+        notes.append(("mamba2_torch", f"its {mamba2_torch_layers(a)} Mamba-2 layers are counted as transformers runs "
+                      f"them without mamba-ssm installed (its torch chunk scan: fp32 copies, {chunk} × {chunk} blocks "
+                      f"a head and a state every {chunk} tokens); with the mamba-ssm and causal-conv1d kernels they "
+                      "keep far less, which these figures do not model"))
+    # (what narrow layers keep in transformers' torch paths over what is counted for them: the whole-layer sweep,
+    # benchmarks/sweep_hf_activations.py: Jamba 10.4, Mamba 34, Kimi-Linear 150, MiniMax-Text-01 1.23; the package
+    # whose kernels replace the torch path)
+    uncounted = [(what, g.layers, times, kernels) for what, g, times, kernels in (
+        ("Mamba", a.mamba1, "10 to 35 times", "mamba-ssm's"), ("Kimi Delta Attention", a.kimi_delta, "150 times",
+                                                               "fla's"),
+        ("lightning attention", a.lightning, "1.2 times", None)) if g is not None]
+    for what, n, times, kernels in uncounted:
+        notes.append(("as_attention", f"its {n} {what} layers are counted as attention layers: transformers' torch "
+                      f"path keeps more for them (on narrow layers counted on the CPU, {times} what these figures "
+                      "count)" + (f" and {kernels} kernels another amount; these figures model neither"
+                                  if kernels else "; these figures do not model it")))
     return tuple(notes)
 
 
@@ -864,8 +884,64 @@ def gdn_layer_bytes(a: Architecture, seq, batch, trained: bool = False) -> np.nd
     return s * b * per_token + 4096 + (4 + 4 * t) * h + (4 * v if fp32_norm else 0)
 
 
+#: Model types whose Mamba-2 layers :func:`mamba2_layer_bytes` counts as transformers 5.24 runs them without the
+#: mamba-ssm and causal-conv1d packages, its default install (``mamba2_chunk_scan``'s torch path and the torch
+#: ``causal_conv1d_fn``; with mamba-ssm, training takes its fused ``mamba_split_conv1d_scan_combined``)
+MAMBA2_TORCH_LAYERS = frozenset({"mamba2", "nemotron_h", "granitemoehybrid", "bamba", "falcon_h1"})
+
+
+def mamba2_torch_layers(a: Architecture) -> int:
+    """Mamba-2 layers counted apart from the attention layers (:data:`MAMBA2_TORCH_LAYERS`; 0 elsewhere)."""
+    return a.mamba.layers if a.mamba is not None and a.model_type in MAMBA2_TORCH_LAYERS else 0
+
+
+def recurrent_layer_counts(a: Architecture) -> dict[str, int]:
+    """The layers whose recurrent mixers are counted apart from attention, by kind ("gdn": Gated DeltaNet,
+    "mamba2"); those of other recurrent mixers are still counted as attention layers."""
+    counts = {"gdn": gdn_torch_layers(a), "mamba2": mamba2_torch_layers(a)}
+    return {kind: n for kind, n in counts.items() if n}
+
+
+def mamba2_layer_bytes(a: Architecture, seq, batch, trained: bool = False) -> np.ndarray:
+    """What one Mamba-2 layer's mixer keeps for the backward pass (its input norm's output aside: the layer's ``feed``
+    term), as transformers 5.24's torch path runs it (:data:`MAMBA2_TORCH_LAYERS`). With ``h`` heads of ``p``
+    channels (``e = h·p``), a state of ``n`` per channel in ``g`` groups, the convolution's ``c = e + 2gn``
+    channels, the input projection's ``w = e + c + h`` outputs, chunks of ``C`` tokens, ``P`` the sequence padded to
+    them and ``N = P / C`` chunks, per token: the input projection's output whole (the convolution reads a view of
+    it), ``2w``; the convolution's output padded by the kernel less one (the SiLU's input), ``2c·(s + kernel - 1) /
+    s``; the time step's bias sum and softplus output, ``4h``; the fp32 x, ``4e``, and the time step's fp32 copies,
+    ``4h`` (``8h`` when A_log trains); over the padded sequence the padded x that D multiplies when D trains
+    (``4e``), the chunks' decays, scores and masked scores, ``12h·C``, five copies of B and C laid out for the
+    einsums, ``20h·n``, three of the discretized x and its off-diagonal output, ``12e``, two decay vectors, ``8h``,
+    and the scan's padded fp32 output, ``4e``; the gated RMSNorm's fp32 gate, SiLU output and product, ``12e``, its
+    inverse RMS per group, ``4g``, and its normalized input when the weight trains, ``4e`` (Falcon-H1 without
+    ``mamba_rms_norm``: the gate's SiLU output alone, ``2e``); out_proj's bf16 input when it trains, ``2e``. A
+    sequence keeps the states at the chunks' ends twice, ``4h·p·n·(2N + 1)``, and their decays, ``4h·(N + 1)²``;
+    where the sequence is one chunk, the einsums read views instead of copying: ``4e`` less over the padded tokens
+    (``4e + 8h·n`` at a batch of one) and a state more. Each layer keeps A's fp32 exponent and its negation, ``4h``
+    (``8h`` when A_log trains) and the two masks, ``2C² + 2(N + 1)²`` bytes. Counted with saved-tensor hooks on
+    narrow Mamba-2, Nemotron-H, Granite 4.0-H, Bamba and Falcon-H1 mixers, 16 to 200 tokens, one to three
+    sequences, padded and not, trained and frozen: exact (``benchmarks/count_hf_activations.py``)."""
+    m = a.mamba
+    s = np.maximum(np.asarray(seq, dtype=np.float64), 1.0)
+    b = np.asarray(batch, dtype=np.float64)
+    h, p, n, g, chunk = m.num_heads, m.head_dim, m.state_size, m.n_groups, m.chunk_size
+    e, c = m.d_inner, m.conv_dim
+    t = 1.0 if trained else 0.0
+    padded = np.ceil(s / chunk) * chunk
+    chunks = padded / chunk
+    one = chunks == 1
+    norm = (12 * e + 4 * g + 4 * t * e) if m.gated_norm else 2 * e
+    per_token = (2 * m.in_proj_width + 2 * c * (s + m.conv_kernel - 1) / s + 4 * h + 4 * e + (4 + 4 * t) * h
+                 + (4 * t * e + 12 * h * chunk + 20 * h * n + 16 * e + 8 * h
+                    - one * (4 * e + (b == 1) * 8 * h * n)) * padded / s
+                 + norm + 2 * t * e)
+    per_sequence = 4 * h * p * n * (2 * chunks + 1 + one) + 4 * h * (chunks + 1) ** 2
+    return s * b * per_token + b * per_sequence + (4 + 4 * t) * h + 2 * chunk ** 2 + 2 * (chunks + 1) ** 2
+
+
 def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager", trained: bool = False,
-                           gdn_share: float | None = None) -> np.ndarray:
+                           mixer: str | None = None) -> np.ndarray:
     """What one layer keeps for the backward pass, 16-bit activations, no recomputation.
 
     Per token, as HF transformers' layers keep it (saved-tensor hooks:
@@ -892,9 +968,11 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     (:attr:`~vramgui.core.architecture.Architecture.residual_dropouts`: GPT-2's, Phi-2's, OPT's) keeps its mask, ``d``
     (the attention's own dropout is SDPA's, which keeps only its random state).  Nemotron-NAS's empty sub-blocks
     keep nothing: each part (and its norm) in the share of the layers that have it.  Gated DeltaNet layers
-    (:data:`GDN_TORCH_LAYERS`) keep :func:`gdn_layer_bytes` instead of attention's, in their share of the layers
-    (``gdn_share`` 0 or 1: an attention layer or a Gated DeltaNet layer alone); a fused qkv projection whose output
-    outlives it through the values (:data:`FUSED_QKV_KEPT`) ``2·(d_q + d_kv)`` more."""
+    (:data:`GDN_TORCH_LAYERS`) keep :func:`gdn_layer_bytes` and Mamba-2 layers (:data:`MAMBA2_TORCH_LAYERS`)
+    :func:`mamba2_layer_bytes` instead of attention's, in their share of the layers, and the MLPs in theirs
+    (Nemotron-H's blocks hold a mixer or an MLP; ``mixer`` "attention", "gdn" or "mamba2": one kind of layer alone);
+    Falcon-H1's Mamba-2 beside attention reads its own scaled copy of the norm's output; a fused qkv projection whose
+    output outlives it through the values (:data:`FUSED_QKV_KEPT`) ``2·(d_q + d_kv)`` more."""
     s = np.asarray(seq, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
     d = a.hidden_size
@@ -940,19 +1018,27 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         attn = attn + 2 * d_o
     if a.model_type in FUSED_QKV_KEPT:   # (the fused output whole, where the values are a view of it)
         attn = attn + 2 * (d_q + d_kv)
-    # the Gated DeltaNet layers' share, counted apart (gdn_share 0 or 1: one kind of layer), the rest attention layers
-    hybrid = gdn_torch_layers(a) > 0
-    gdn = (gdn_torch_layers(a) / a.num_layers if gdn_share is None else gdn_share) if hybrid else 0.0
-    attn = attn * (1 - gdn)
+    # the shares of the layers whose recurrent mixers are counted apart (recurrent_layer_counts), of the attention
+    # layers and of the MLPs (Nemotron-H's blocks hold one of them); `mixer`: one kind of layer alone
+    counted = recurrent_layer_counts(a)
+    shares = {kind: n / a.num_layers for kind, n in counted.items()}
+    # (Falcon-H1 runs Mamba-2 beside attention in every layer, both reading one norm's output)
+    parallel = a.attention_layers + sum(counted.values()) > a.num_layers
+    if counted:
+        attn_share, ffn_share = a.attention_layers / a.num_layers, a.ffn_layers / a.num_layers
+        if mixer is not None:
+            shares = {kind: float(kind == mixer) for kind in shares}
+            attn_share = float(mixer == "attention")
     if attention == "eager":   # (in the layers with softmax attention: MiniMax-Text-01's one in eight)
-        attn = attn + eager_attention_bytes(a, s) * (1 - gdn if hybrid else a.attention_layers / a.num_layers)
+        attn = attn + eager_attention_bytes(a, s) * (1.0 if counted or a.noop_blocks
+                                                     else a.attention_layers / a.num_layers)
     if a.has_qk_norms:
-        attn = attn + norm(d_q + d_kv, 2 if a.qk_norm_full else a.num_heads + a.num_kv_heads) * (1 - gdn)
+        attn = attn + norm(d_q + d_kv, 2 if a.qk_norm_full else a.num_heads + a.num_kv_heads)
     mlp = mlp_kept_widths(a, trained) * f
     inputs = min(a.norms_per_layer, 2)      # the norms before attention and MLP (one before both: parallel)
     feed = norm(d) + (2 * d if trained else 0)     # an input norm and, when the projections train, its output
     if a.moe is not None:   # (counted on narrow Qwen3-MoE and Mixtral layers: 70-90 bytes of indices left out)
-        mlp = mlp + a.moe_layers / a.num_layers * (4 * a.moe.num_experts
+        mlp = mlp + a.moe_layers / max(a.ffn_layers, 1) * (4 * a.moe.num_experts
                                                    + (4 if trained else 2) * d * a.moe.experts_per_token
                                                    + (4 * d if trained and a.model_type in FP32_ROUTER_INPUT else 0)
                                                    # (Qwen's sigmoid gate on the shared expert keeps its output)
@@ -961,11 +1047,14 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         + a.residual_dropouts * d      # (CUDA's fused dropout keeps a mask of one byte an element)
     if a.moe_post_norm:   # A.X K1's norm on each MoE layer's output
         per_token = per_token + a.moe_layers / a.num_layers * norm(d)
-    if inputs == 2:
-        per_token = per_token + (attn_share + ffn_share) * feed
+    if inputs == 2:     # (a recurrent mixer alone in its layer has an input norm of its own)
+        per_token = per_token + (attn_share + ffn_share + (0.0 if parallel else sum(shares.values()))) * feed
     elif inputs == 1:
         per_token = per_token + feed
-    return s * b * per_token + (gdn * gdn_layer_bytes(a, s, b, trained) if gdn else 0.0)
+    if parallel and trained:   # (Falcon-H1's mixer scales its input by ssm_in_multiplier: a copy in_proj keeps)
+        per_token = per_token + shares.get("mamba2", 0.0) * 2 * d
+    kept = {"gdn": gdn_layer_bytes, "mamba2": mamba2_layer_bytes}
+    return s * b * per_token + sum(share * kept[kind](a, s, b, trained) for kind, share in shares.items() if share)
 
 
 def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
@@ -1109,8 +1198,10 @@ def activation_parts(t: TrainingSetup, a: Architecture, s, b) -> tuple[np.ndarra
     elif t.checkpointing == "selective":   # recompute the attention core (scores) only
         stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash", trained) + adapters) + a.moe_layers * fused
     else:                                   # layer inputs kept, one layer recomputed at a time
-        if gdn_torch_layers(a):   # (the larger kind of layer)
-            layer = np.maximum(*(layer_activation_bytes(a, s, b, t.attention, trained, share) for share in (0.0, 1.0)))
+        kinds = recurrent_layer_counts(a)
+        if kinds and a.attention_layers + sum(kinds.values()) <= a.num_layers:   # (the largest kind of layer)
+            layer = np.maximum.reduce([layer_activation_bytes(a, s, b, t.attention, trained, kind)
+                                       for kind in ("attention", *kinds)])
             layer = layer + adapters
         stored, work = a.num_layers * 2 * s * b * a.hidden_size, layer + fused + grad
     return stored, work, s * b * a.vocab_size * logit_bytes(a)

@@ -1323,12 +1323,18 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
 
     def _show_attention_caution(self, training: bool) -> None:
         """Below the fine-tuning attention: a model transformers has no SDPA path for runs eager unless a
-        flash-attention implementation is asked for, or eager only; Gated DeltaNet layers counted as transformers'
-        torch path runs them (core.training.attention_cautions)."""
+        flash-attention implementation is asked for, or eager only; Gated DeltaNet and Mamba-2 layers counted as
+        transformers' torch path runs them; other recurrent layers counted as attention layers
+        (core.training.attention_cautions)."""
         t = self.state.training
         cautions = attention_cautions(t.model.architecture, t.attention) if training else ()
-        lines = [self._no_sdpa_line(t.model.architecture.model_type) if kind == "no_sdpa" else
-                 self.tr("Gated DeltaNet layers: transformers' torch path, without fla (see the tooltip).")
+        lines = {"gdn_torch": self.tr("Gated DeltaNet layers: transformers' torch path, without fla (see the "
+                                      "tooltip)."),
+                 "mamba2_torch": self.tr("Mamba-2 layers: transformers' torch path, without mamba-ssm (see the "
+                                         "tooltip)."),
+                 "as_attention": self.tr("Recurrent layers counted as attention layers: not modelled (see the "
+                                         "tooltip).")}
+        lines = [self._no_sdpa_line(t.model.architecture.model_type) if kind == "no_sdpa" else lines[kind]
                  for kind, _ in cautions]
         self._show_caution(self.attention_caution, lines, [text for _, text in cautions])
 
