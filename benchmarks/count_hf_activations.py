@@ -137,6 +137,16 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          "falcon_h1": {"model_type": "falcon_h1", "hidden_size": 128, "mamba_n_heads": 8, "mamba_d_head": 32,
                        "mamba_d_ssm": 256, "mamba_d_state": 16, "mamba_n_groups": 2, "mamba_chunk_size": 32,
                        "mamba_rms_norm": True},
+         # Mamba (S6) mixers (every layer one here), as transformers runs them without mamba-ssm: its torch scan, a
+         # loop over the tokens; 128 channels, a state of 16, a time step of rank 8. Mamba alone, Falcon Mamba's
+         # (weightless norms on the time step, B and C), Jamba's layers with their MLP (weighted norms; no attention
+         # layer among the first four, no experts)
+         "mamba": {"model_type": "mamba", "hidden_size": 64, "state_size": 16, "expand": 2, "intermediate_size": 128,
+                   "time_step_rank": 8, "conv_kernel": 4},
+         "falcon_mamba": {"model_type": "falcon_mamba", "hidden_size": 64, "state_size": 16, "expand": 2,
+                          "intermediate_size": 128, "time_step_rank": 8, "conv_kernel": 4},
+         "jamba_mamba": {"model_type": "jamba", "hidden_size": 64, "mamba_d_state": 16, "mamba_expand": 2,
+                         "mamba_dt_rank": 8, "mamba_d_conv": 4, "num_experts": 1, "pad_token_id": 0},
          # Nemotron-H's blocks in turn: a Mamba-2 block and an attention block, a Mamba-2 block and an MLP block
          # (each block one norm and one mixer or MLP)
          "nemotron_h_attention": {"model_type": "nemotron_h", "hidden_size": 128, "mamba_num_heads": 8,
@@ -159,8 +169,9 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
                     "attn_logit_softcapping": 50.0, "final_logit_softcapping": None},
          # MPT: its own attention in Python (ALiBi, fused Wqkv, no GQA: 8 heads of 20), LayerNorms without biases
          "mpt": {"model_type": "mpt", "n_heads": 8, "num_key_value_heads": 8, "head_dim": 20, "expansion_ratio": 4}}
-# (transformers refuses SDPA for soft-capped or sink logits; MPT's attention is its own)
-EAGER_ONLY = {"gemma2", "mpt", "flint", "gpt_oss", "granite_swa", "mamba2"}
+# (transformers refuses SDPA for soft-capped or sink logits; MPT's attention is its own; the state-space models have
+# no attention)
+EAGER_ONLY = {"gemma2", "mpt", "flint", "gpt_oss", "granite_swa", "mamba2", "mamba", "falcon_mamba"}
 # (their SDPA on the CPU takes the math path where the attention drops weights, unlike CUDA's kernels)
 EAGER_KINDS = {"gpt2"}
 FUSED_QKV = {"gpt_neox"}     # no q_proj / v_proj for --adapted or --lora: counted with every weight trained only
@@ -262,7 +273,7 @@ LOGIT_SHAPE = {"hidden_size": 64, "num_attention_heads": 2, "num_key_value_heads
 
 # the recurrent mixer's module in a layer of each kind (a Gated DeltaNet's ``linear_attn`` elsewhere)
 MIXERS = {"mamba2": "mixer", "nemotron_h_mamba": "mixer", "granite_mamba": "mamba", "bamba": "mamba",
-          "falcon_h1": "mamba"}
+          "falcon_h1": "mamba", "mamba": "mixer", "falcon_mamba": "mixer", "jamba_mamba": "mamba"}
 
 
 def mixer_bytes_per_token(kind: str, tokens: tuple[int, int] = TOKENS, trained: bool = True) -> float:

@@ -24,6 +24,7 @@ from vramgui.core.training import (
     gdn_layer_bytes,
     layer_activation_bytes,
     logit_bytes,
+    mamba1_layer_bytes,
     mamba2_layer_bytes,
 )
 
@@ -560,3 +561,58 @@ def test_mamba2_layers_whole(count, kind):
     attention = "eager" if kind == "mamba2" else "sdpa"     # (transformers refuses SDPA for a model without attention)
     assert count.layer_bytes_per_token(kind, tokens=(100, 2), attention=attention) == pytest.approx(
         estimate + weight, rel=1e-12)
+
+
+def test_mamba_layers_as_transformers_torch_path_keeps_them(count):
+    """Mamba's (S6) mixer without mamba-ssm (transformers' torch scan, a loop over the tokens): 128 channels, a state
+    of 16, a time step of rank 8, a convolution 4 wide; 20 tokens. Per token, every weight trained: the input
+    projection's output whole (x and z), 4 x 128, and the convolution's output 3 tokens longer, 2 x 128 x 23 / 20;
+    the SiLU's output (x_proj's and D's input), 2 x 128; x_proj's output (dt, B, C), 2 x (8 + 2 x 16); the time
+    step's biased softplus input and its output, 4 x 128; the discretized A and B, 8 x 128 x 16; B and x in fp32, 4
+    x 16 + 4 x 128; each token's fp32 state and its bf16 copy, 6 x 128 x 16; the fp32 output with D's term, 4 x 128,
+    the gate's SiLU output, 2 x 128, and out_proj's input, 2 x 128. A sequence: the first (zero) state kept, not the
+    last, -2 x 128 x 16. A layer: A's exponent and its negation, 2 x 4 x 128 x 16, and D in fp32, 4 x 128."""
+    a = architecture_from_hf_config(count.kind_config("mamba", 2))
+    per_token = (4 * 128 + 2 * 128 * 23 / 20 + 2 * 128 + 2 * (8 + 32) + 4 * 128 + 8 * 128 * 16 + 4 * 16 + 4 * 128
+                 + 6 * 128 * 16 + 4 * 128 + 2 * 128 + 2 * 128)
+    once = -2 * 128 * 16 + 2 * 4 * 128 * 16 + 4 * 128
+    assert float(mamba1_layer_bytes(a, 20, 1, True)) == pytest.approx(20 * per_token + once, rel=1e-12)
+    # the mixer as counted, its input projection's input (the norm's output, 2 x 64) with it
+    assert count.mixer_bytes_per_token("mamba", (20, 1)) == pytest.approx(per_token + once / 20 + 2 * 64, rel=1e-12)
+    # frozen: no SiLU output for x_proj and D, no out_proj input, one exponent of A less
+    frozen = per_token - 2 * 128 - 2 * 128
+    assert count.mixer_bytes_per_token("mamba", (20, 1), trained=False) == pytest.approx(
+        frozen + (once - 4 * 128 * 16) / 20, rel=1e-12)
+    # a batch of two: x_proj reads a copy of the SiLU's output laid out by token, 2 x 128 more a token
+    assert float(mamba1_layer_bytes(a, 20, 2, True)) == pytest.approx(
+        2 * 20 * (per_token + 2 * 128) + 2 * (-2 * 128 * 16) + 2 * 4 * 128 * 16 + 4 * 128, rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["mamba", "falcon_mamba", "jamba_mamba"])
+@pytest.mark.parametrize("tokens", [(7, 3), (33, 2)])
+@pytest.mark.parametrize("trained", [True, False])
+def test_mamba_mixers_count_exactly(count, kind, tokens, trained):
+    """Mamba alone, Falcon Mamba's mixer (weightless norms on the time step, B and C: their fp32 inputs and inverse
+    RMS, 4 x (8 + 32) + 12, and C's output, 2 x 16, in place of x_proj's output) and Jamba's (the norms weighted:
+    their normalized inputs too when they train), trained and frozen. Exact."""
+    a = architecture_from_hf_config(count.kind_config(kind, 2))
+    n = tokens[0] * tokens[1]
+    expected = float(mamba1_layer_bytes(a, *tokens, trained)) / n + (2 * 64 if trained else 0)
+    assert count.mixer_bytes_per_token(kind, tokens, trained) == pytest.approx(expected, rel=1e-12)
+    if kind != "mamba":
+        plain = architecture_from_hf_config(count.kind_config("mamba", 2))
+        norms = 2 * (8 + 32) + 12 + 2 * 16 + (2 * 8 if trained else 0) + (2 * 40 if trained and kind == "jamba_mamba"
+                                                                           else 0)
+        assert float(mamba1_layer_bytes(a, *tokens, trained) - mamba1_layer_bytes(plain, *tokens, trained)) == \
+            pytest.approx(n * norms, rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["mamba", "falcon_mamba", "jamba_mamba"])
+def test_mamba_layers_whole(count, kind):
+    """Whole layers, every weight trained, 33 tokens of 2 sequences: Mamba's and Falcon Mamba's (a norm and the
+    mixer), Jamba's (the mixer and its MLP, two norms)."""
+    a = architecture_from_hf_config(count.kind_config(kind, 2))
+    estimate = float(layer_activation_bytes(a, 33, 2, "sdpa", True)) / 66
+    attention = "eager" if kind in count.EAGER_ONLY else "sdpa"
+    assert count.layer_bytes_per_token(kind, tokens=(33, 2), attention=attention) == pytest.approx(estimate,
+                                                                                                   rel=1e-12)

@@ -2195,6 +2195,10 @@ Source: {source}</source>
         <translation>Mamba-2 层：按 transformers 未安装 mamba-ssm 时的 torch 路径计算（见提示）。</translation>
     </message>
     <message>
+        <source>Mamba layers: transformers&apos; torch path, without mamba-ssm (see the tooltip).</source>
+        <translation>Mamba 层：按 transformers 未安装 mamba-ssm 时的 torch 路径计算（见提示）。</translation>
+    </message>
+    <message>
         <source>Recurrent layers counted as attention layers: not modelled (see the tooltip).</source>
         <translation>循环层按注意力层计算：未建模（见提示）。</translation>
     </message>

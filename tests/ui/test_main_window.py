@@ -2017,14 +2017,17 @@ def test_fine_tuning_a_model_transformers_runs_without_sdpa_says_so(qtbot, win):
         choose(qtbot, win, p.train_attention, attention)
         assert p.attention_caution.text().startswith("Gated DeltaNet layers: transformers' torch path, without fla")
         assert p.attention_caution.toolTip().startswith("its 24 Gated DeltaNet layers are counted")
-    # Granite 4.0 H Small: its 36 Mamba-2 layers likewise (without mamba-ssm); Jamba 1.5 Mini's Mamba layers are
-    # counted as attention layers, and the caution says so
+    # Granite 4.0 H Small: its 36 Mamba-2 layers likewise (without mamba-ssm), Jamba 1.5 Mini's 28 Mamba layers too;
+    # Kimi Linear's Kimi Delta Attention layers are counted as attention layers, and the caution says so
     choose(qtbot, win, p.model, "granite4.0-h-small")
     assert p.attention_caution.text().startswith("Mamba-2 layers: transformers' torch path, without mamba-ssm")
     assert p.attention_caution.toolTip().startswith("its 36 Mamba-2 layers are counted as transformers runs them")
     choose(qtbot, win, p.model, "jamba-1.5-mini")
+    assert p.attention_caution.text().startswith("Mamba layers: transformers' torch path, without mamba-ssm")
+    assert p.attention_caution.toolTip().startswith("its 28 Mamba layers are counted as transformers runs them")
+    choose(qtbot, win, p.model, "kimi-linear-48b-a3b")
     assert p.attention_caution.text().startswith("Recurrent layers counted as attention layers: not modelled")
-    assert p.attention_caution.toolTip().startswith("its 28 Mamba layers are counted as attention layers")
+    assert p.attention_caution.toolTip().startswith("its 20 Kimi Delta Attention layers are counted as attention")
     choose(qtbot, win, p.train_attention, "flash")
     choose(qtbot, win, p.model, "gemma2-9b")
     choose(qtbot, win, p.mode, "inference")

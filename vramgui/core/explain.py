@@ -1077,6 +1077,23 @@ def _adapters_text(t) -> str:
     return f" = rank {t.lora_rank} × (d_in + d_out) over {what}{fused}"
 
 
+def _recurrent_texts() -> dict:
+    """By kind of recurrent layer counted apart (training.recurrent_layer_counts): its name, the bytes its mixer keeps
+    and how transformers runs it."""
+    from .training import gdn_layer_bytes, mamba1_layer_bytes, mamba2_layer_bytes
+    return {"gdn": ("Gated DeltaNet", gdn_layer_bytes,
+                    lambda a: "without flash-linear-attention (its torch chunked delta rule: fp32 copies, 64 × 64 "
+                              "blocks and a state of every 64-token chunk; the fla kernels, when installed, keep far "
+                              "less)"),
+            "mamba2": ("Mamba-2", mamba2_layer_bytes,
+                       lambda a: f"without mamba-ssm (its torch chunk scan: fp32 copies, {a.mamba.chunk_size} × "
+                                 f"{a.mamba.chunk_size} blocks a head and a state of every {a.mamba.chunk_size}-token "
+                                 "chunk; the mamba-ssm kernels, when installed, keep far less)"),
+            "mamba1": ("Mamba", mamba1_layer_bytes,
+                       lambda a: "without mamba-ssm (its torch scan, a loop over the tokens: an fp32 state of "
+                                 "every token; the mamba-ssm kernels, when installed, keep far less)")}
+
+
 def explain_training(t) -> dict[str, str]:
     """Keys: weights, gradients, optimizer, activations, overhead, total, trainable."""
     from .training import (
@@ -1095,15 +1112,12 @@ def explain_training(t) -> dict[str, str]:
         frozen_format,
         fused_lora_bytes,
         fused_param_bytes,
-        gdn_layer_bytes,
-        gdn_torch_layers,
         kbit_upcast_bytes,
         layer_activation_bytes,
         logit_bytes,
-        mamba2_layer_bytes,
-        mamba2_torch_layers,
         mlp_kept_widths,
         optimizer_step_bytes,
+        recurrent_layer_counts,
         resident_extras,
         training_memory,
     )
@@ -1111,7 +1125,7 @@ def explain_training(t) -> dict[str, str]:
     a = t.model.architecture
     m = training_memory(t)
     by_head = a.model_type in QUERY_BY_HEAD and not a.mla
-    gdn, mamba2 = gdn_torch_layers(a), mamba2_torch_layers(a)
+    recurrent, texts = recurrent_layer_counts(a), _recurrent_texts()
     w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
     n = m.trainable_params
     step = optimizer_step_bytes(t, n)
@@ -1147,6 +1161,25 @@ def explain_training(t) -> dict[str, str]:
               "step": f"the step (gradients{' + its temporaries' if step else ''}) {_g(float(m.step_phase))}"}
     frag = float(m.fragmentation)
     dp = DATA_PARALLEL_BYTES if t.n_gpus > 1 else 0.0
+    # (the attention layers' terms; a model without attention, Mamba's alone: none)
+    attn_text = (("4·h·(n + r) (MLA's query and key, each built whole) + 2·h·(n + v) (the key up-projection's "
+                  "output, the values a view of it) + "
+                  + ("4·h·v (attention's output and o_proj's copy)"
+                     if trained and a.mla.v_head_dim == a.q_head_dim else "2·h·v (attention's output)")
+                  + " + 4h + the latents' norms"
+                  + (f" + {eager_score_bytes(a)}·h·s (eager's scores: {_eager_scores_text(a)})"
+                     if t.attention == "eager" else "") if a.mla else "2·d_q + ")
+                 + ("" if a.mla else
+                    f"4·h·d_h (keys and values repeated to every head) + 2·d_o + {eager_score_bytes(a)}·h·s "
+                    f"(eager's scores: {_eager_scores_text(a)})" if t.attention == "eager"
+                    else "4·d_kv + 2·d_o + 4h")
+                 + (" + the output gate's sigmoid" + (", the gated product" if trained else "")
+                    + (" and the output's copy it multiplies" if by_head else "") + " (2·d_o each)"
+                    if a.attn_output_gate and not a.mla else
+                    " + 2·d_o (o_proj's copy of the output, laid out by head)" if trained and by_head else "")
+                 + (" + q/k norms" if a.has_qk_norms else "")
+                 + (" + 2·(d_q + d_kv) (the fused qkv projection's output, alive whole through the values, "
+                    "a view of it)" if a.model_type in FUSED_QKV_KEPT else "")) if a.attention_layers else ""
     return {
         "weights": f"Weights = {base}{n:,} trainable × {w_b:g} bytes{zero if t.zero >= 3 else ''}"
                    + "".join(f" + transformers' {what} = {_g(b)}" for what, b, _ in resident_extras(t))
@@ -1160,38 +1193,17 @@ def explain_training(t) -> dict[str, str]:
                      + (f" The foreach step adds the square roots of the second moments, {_g(step)}, once the "
                         f"activations are freed." if step > 0 else ""),
         "activations": ("Activations: one layer keeps s·b·("
-                        + ("4·h·(n + r) (MLA's query and key, each built whole) + 2·h·(n + v) (the key "
-                           "up-projection's output, the values a view of it) + "
-                           + ("4·h·v (attention's output and o_proj's copy)"
-                              if trained and a.mla.v_head_dim == a.q_head_dim else "2·h·v (attention's output)")
-                           + " + 4h + the latents' norms"
-                           + (f" + {eager_score_bytes(a)}·h·s (eager's scores: {_eager_scores_text(a)})"
-                              if t.attention == "eager" else "") if a.mla else "2·d_q + ")
-                        + ("" if a.mla else
-                           f"4·h·d_h (keys and values repeated to every head) + 2·d_o + {eager_score_bytes(a)}·h·s "
-                           f"(eager's scores: {_eager_scores_text(a)})" if t.attention == "eager"
-                           else "4·d_kv + 2·d_o + 4h")
-                        + (" + the output gate's sigmoid" + (", the gated product" if trained else "")
-                           + (" and the output's copy it multiplies" if by_head else "") + " (2·d_o each)"
-                           if a.attn_output_gate and not a.mla else
-                           " + 2·d_o (o_proj's copy of the output, laid out by head)" if trained and by_head else "")
-                        + (" + q/k norms" if a.has_qk_norms else "")
-                        + (" + 2·(d_q + d_kv) (the fused qkv projection's output, alive whole through the values, "
-                           "a view of it)" if a.model_type in FUSED_QKV_KEPT else "")
-                        + (f", in its {a.attention_layers} attention layers"
-                           + (f"; its {gdn} Gated DeltaNet layers' mixers "
-                              f"{_g(float(gdn_layer_bytes(a, t.seq, t.batch, trained)))} each as transformers runs "
-                              "them without flash-linear-attention (its torch chunked delta rule: fp32 copies, 64 × 64 "
-                              "blocks and a state of every 64-token chunk; the fla kernels, when installed, keep far "
-                              "less)" if gdn else "")
-                           + (f"; its {mamba2} Mamba-2 layers' mixers "
-                              f"{_g(float(mamba2_layer_bytes(a, t.seq, t.batch, trained)))} each as transformers runs "
-                              f"them without mamba-ssm (its torch chunk scan: fp32 copies, {a.mamba.chunk_size} × "
-                              f"{a.mamba.chunk_size} blocks a head and a state of every {a.mamba.chunk_size}-token "
-                              "chunk; the mamba-ssm kernels, when installed, keep far less)" if mamba2 else "")
+                        + attn_text
+                        + ((f", in its {a.attention_layers} attention layers" if a.attention_layers else
+                            "no attention")
+                           + "".join(f"; its {n} {texts[kind][0]} layers' mixers "
+                                     f"{_g(float(texts[kind][1](a, t.seq, t.batch, trained)))} each as "
+                                     f"transformers runs them {texts[kind][2](a)}"
+                                     for kind, n in recurrent.items())
                            + ("; every layer" if a.ffn_layers == a.num_layers else
-                              f"; its {a.ffn_layers} MLP layers") if gdn or mamba2 else "")
-                        + f" + {mlp_kept_widths(a, trained):g}f{_activation_text(a)}"
+                              f"; its {a.ffn_layers} MLP layers" if a.ffn_layers else "; no MLP")
+                           if recurrent else "")
+                        + (f" + {mlp_kept_widths(a, trained):g}f{_activation_text(a)}" if a.ffn_layers else "")
                         + (f" + {a.residual_dropouts}·d (dropout masks)" if a.residual_dropouts else "")
                         + (" + each norm's input, normalized input and output (every weight trains)"
                            if trained else " + each norm's fp32 input (a frozen base)")

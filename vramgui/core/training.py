@@ -708,9 +708,9 @@ SINK_SCALED_EAGER = frozenset({"granite_swa", "granitemoe_swa"})
 def attention_cautions(a: Architecture, attention: str) -> tuple[tuple[str, str], ...]:
     """(kind, text) of what the job's attention assumes: "no_sdpa" where it assumes flash / SDPA attention that
     transformers does not run this model with (:data:`HF_NO_SDPA`), what it runs instead; "gdn_torch" and
-    "mamba2_torch" where its Gated DeltaNet or Mamba-2 layers are counted as transformers' torch path runs them
-    (:func:`gdn_torch_layers`, :func:`mamba2_torch_layers`); "as_attention" where its other recurrent layers
-    (Mamba's, Kimi Delta Attention's, lightning attention's) are counted as attention layers."""
+    "mamba2_torch", "mamba1_torch" where its Gated DeltaNet, Mamba-2 or Mamba layers are counted as transformers'
+    torch path runs them (:func:`recurrent_layer_counts`); "as_attention" where its other recurrent layers (Kimi
+    Delta Attention's, lightning attention's) are counted as attention layers."""
     notes = []
     if attention != "eager" and a.model_type in HF_NO_SDPA:
         notes.append(("no_sdpa", f"{HF_NO_SDPA_WHY} and runs it with eager attention unless it is loaded with a "
@@ -728,12 +728,16 @@ def attention_cautions(a: Architecture, attention: str) -> tuple[tuple[str, str]
                       f"them without mamba-ssm installed (its torch chunk scan: fp32 copies, {chunk} × {chunk} blocks "
                       f"a head and a state every {chunk} tokens); with the mamba-ssm and causal-conv1d kernels they "
                       "keep far less, which these figures do not model"))
+    if mamba1_torch_layers(a):
+        notes.append(("mamba1_torch", f"its {mamba1_torch_layers(a)} Mamba layers are counted as transformers runs "
+                      "them without mamba-ssm installed (its torch scan, a loop over the tokens: fp32 states of "
+                      "every token); with the mamba-ssm and causal-conv1d kernels they keep far less, which these "
+                      "figures do not model"))
     # (what narrow layers keep in transformers' torch paths over what is counted for them: the whole-layer sweep,
-    # benchmarks/sweep_hf_activations.py: Jamba 10.4, Mamba 34, Kimi-Linear 150, MiniMax-Text-01 1.23; the package
-    # whose kernels replace the torch path)
+    # benchmarks/sweep_hf_activations.py: Kimi-Linear 150, MiniMax-Text-01 1.23; the package whose kernels replace
+    # the torch path)
     uncounted = [(what, g.layers, times, kernels) for what, g, times, kernels in (
-        ("Mamba", a.mamba1, "10 to 35 times", "mamba-ssm's"), ("Kimi Delta Attention", a.kimi_delta, "150 times",
-                                                               "fla's"),
+        ("Kimi Delta Attention", a.kimi_delta, "150 times", "fla's"),
         ("lightning attention", a.lightning, "1.2 times", None)) if g is not None]
     for what, n, times, kernels in uncounted:
         notes.append(("as_attention", f"its {n} {what} layers are counted as attention layers: transformers' torch "
@@ -895,11 +899,53 @@ def mamba2_torch_layers(a: Architecture) -> int:
     return a.mamba.layers if a.mamba is not None and a.model_type in MAMBA2_TORCH_LAYERS else 0
 
 
+#: Model types whose Mamba (S6) layers :func:`mamba1_layer_bytes` counts as transformers 5.24 runs them without the
+#: mamba-ssm and causal-conv1d packages, its default install: ``mamba_selective_scan``'s recurrent loop, token by
+#: token (its associative scan runs only under torch.compile, mambapy's scan only where that package is installed;
+#: with mamba-ssm, training takes its fused ``mamba_inner_fn``, Jamba its ``selective_scan_fn``)
+MAMBA1_TORCH_LAYERS = frozenset({"mamba", "falcon_mamba", "jamba"})
+
+
+def mamba1_torch_layers(a: Architecture) -> int:
+    """Mamba (S6) layers counted apart from the attention layers (:data:`MAMBA1_TORCH_LAYERS`; 0 elsewhere)."""
+    return a.mamba1.layers if a.mamba1 is not None and a.model_type in MAMBA1_TORCH_LAYERS else 0
+
+
 def recurrent_layer_counts(a: Architecture) -> dict[str, int]:
     """The layers whose recurrent mixers are counted apart from attention, by kind ("gdn": Gated DeltaNet,
-    "mamba2"); those of other recurrent mixers are still counted as attention layers."""
-    counts = {"gdn": gdn_torch_layers(a), "mamba2": mamba2_torch_layers(a)}
+    "mamba2", "mamba1": Mamba's S6); those of other recurrent mixers are still counted as attention layers."""
+    counts = {"gdn": gdn_torch_layers(a), "mamba2": mamba2_torch_layers(a), "mamba1": mamba1_torch_layers(a)}
     return {kind: n for kind, n in counts.items() if n}
+
+
+def mamba1_layer_bytes(a: Architecture, seq, batch, trained: bool = False) -> np.ndarray:
+    """What one Mamba (S6) layer's mixer keeps for the backward pass (its input norm's output aside: the layer's
+    ``feed`` term), as transformers 5.24's torch path runs it (:data:`MAMBA1_TORCH_LAYERS`): a loop over the tokens
+    that keeps every token's state. With ``e`` channels, a state of ``n`` per channel and a time step of rank ``r``,
+    per token: the input projection's output whole (x and the gate z, the convolution reading a view), ``4e``; the
+    convolution's output padded by the kernel less one (the SiLU's input), ``2e·(s + kernel - 1) / s``; the SiLU's
+    output when x_proj and D train, ``2e`` (and x_proj's copy of it laid out by token, ``2e`` more, where the batch
+    holds more than one sequence); x_proj's output (dt, B and C, which the loop reads), ``2·(r + 2n)``; the time
+    step's biased input to its softplus and the softplus's output, ``4e``; the discretized A and B, fp32, ``8e·n``;
+    B and x in fp32, ``4n + 4e``; each token's fp32 state and its bf16 copy, ``6e·n``; the fp32 output with D's
+    term, ``4e``, and the gate's SiLU output, ``2e``; out_proj's input when it trains, ``2e``. Falcon Mamba's
+    norms on the time step, B and C (no weights) keep their fp32 inputs and inverse RMS, ``4·(r + 2n) + 12``, and
+    C's output, ``2n``, in place of x_proj's output (and the time step's output when dt_proj trains, ``2r``);
+    Jamba's weighted norms besides their normalized inputs when their weights train, ``2·(r + 2n)``. A sequence
+    keeps its first state (zeros, bf16) but not its last fp32 one, ``-2e·n``; a layer A's exponent and its
+    negation, ``4e·n`` each (one when A_log is frozen), and D in fp32, ``4e``. Counted with saved-tensor hooks on
+    narrow Mamba, Falcon Mamba and Jamba mixers, 7 to 33 tokens, one to three sequences, trained and frozen:
+    exact (a sequence of one token keeps x_proj's input without the copy)."""
+    m = a.mamba1
+    s = np.maximum(np.asarray(seq, dtype=np.float64), 1.0)
+    b = np.asarray(batch, dtype=np.float64)
+    e, n, r = m.d_inner, m.state_size, m.dt_rank
+    t = 1.0 if trained else 0.0
+    per_token = (4 * e + 2 * e * (s + m.conv_kernel - 1) / s + 2 * t * e * (1 + ((b > 1) & (s > 1)))
+                 + 2 * (r + 2 * n) + 4 * e + 8 * e * n + 4 * n + 4 * e + 6 * e * n + 4 * e + 2 * e + 2 * t * e)
+    if m.dt_norms or a.model_type == "falcon_mamba":   # (Falcon Mamba's norms have no weights)
+        per_token = per_token + 2 * (r + 2 * n) + 12 + 2 * n + 2 * t * r + (2 * t * (r + 2 * n) if m.dt_norms else 0)
+    return s * b * per_token - b * 2 * e * n + (4 + 4 * t) * e * n + 4 * e
 
 
 def mamba2_layer_bytes(a: Architecture, seq, batch, trained: bool = False) -> np.ndarray:
@@ -1053,7 +1099,7 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         per_token = per_token + feed
     if parallel and trained:   # (Falcon-H1's mixer scales its input by ssm_in_multiplier: a copy in_proj keeps)
         per_token = per_token + shares.get("mamba2", 0.0) * 2 * d
-    kept = {"gdn": gdn_layer_bytes, "mamba2": mamba2_layer_bytes}
+    kept = {"gdn": gdn_layer_bytes, "mamba2": mamba2_layer_bytes, "mamba1": mamba1_layer_bytes}
     return s * b * per_token + sum(share * kept[kind](a, s, b, trained) for kind, share in shares.items() if share)
 
 

@@ -1323,7 +1323,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
 
     def _show_attention_caution(self, training: bool) -> None:
         """Below the fine-tuning attention: a model transformers has no SDPA path for runs eager unless a
-        flash-attention implementation is asked for, or eager only; Gated DeltaNet and Mamba-2 layers counted as
+        flash-attention implementation is asked for, or eager only; Gated DeltaNet, Mamba-2 and Mamba layers counted as
         transformers' torch path runs them; other recurrent layers counted as attention layers
         (core.training.attention_cautions)."""
         t = self.state.training
@@ -1331,6 +1331,8 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         lines = {"gdn_torch": self.tr("Gated DeltaNet layers: transformers' torch path, without fla (see the "
                                       "tooltip)."),
                  "mamba2_torch": self.tr("Mamba-2 layers: transformers' torch path, without mamba-ssm (see the "
+                                         "tooltip)."),
+                 "mamba1_torch": self.tr("Mamba layers: transformers' torch path, without mamba-ssm (see the "
                                          "tooltip)."),
                  "as_attention": self.tr("Recurrent layers counted as attention layers: not modelled (see the "
                                          "tooltip).")}
