@@ -254,15 +254,66 @@ def _saved_bytes(torch, model, tokens: tuple[int, int] = TOKENS) -> int:
     return sum(storages.values())
 
 
+# the modules whose Mamba-2 mixers training runs through mamba-ssm's fused kernel where it is installed
+MAMBA2_MODULES = ("mamba2", "nemotron_h", "granitemoehybrid", "bamba", "falcon_h1")
+
+
+class mamba_ssm_kernel:  # noqa: N801 (a context manager, named as the package it stands in for)
+    """Stands in for mamba-ssm's fused kernel where transformers' Mamba-2 mixers call it in training
+    (``mamba2_split_conv1d_scan_combined``): an autograd function that keeps what mamba-ssm's
+    ``MambaSplitConv1dScanCombinedFn.forward`` passes to ``save_for_backward`` (mamba_ssm/ops/triton/ssd_combined.py:
+    the input projection's output ``zxbcdt``, the convolution's weights, the scan's output before the gated norm
+    ``out_x`` in the input's dtype, A, D, dt_bias, the norm's weight and its fp32 inverse RMS per group and token
+    ``rstd``, out_proj's weights), its output zeros of out_proj's shape (the values do not change what the rest
+    keeps). The kernel's own list is read from its source, not run: this counts what transformers keeps around it."""
+
+    def __enter__(self):
+        import importlib
+
+        import torch
+
+        class Fused(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, zxbcdt, conv_weight, conv_bias, dt_bias, a, d, norm_weight, out_weight, out_bias, heads,
+                        head_dim, groups):
+                batch, seq, _ = zxbcdt.shape
+                out_x = zxbcdt.new_empty(batch, seq, heads, head_dim)
+                rstd = zxbcdt.new_empty(batch * seq * groups, dtype=torch.float32) if norm_weight is not None else None
+                ctx.save_for_backward(zxbcdt, conv_weight, conv_bias, out_x, a, d, dt_bias, norm_weight, rstd,
+                                      out_weight, out_bias)
+                return zxbcdt.new_zeros(batch, seq, out_weight.shape[0])
+
+        def fused(zxbcdt, conv1d_weight, conv1d_bias, dt_bias, A, D, chunk_size, rmsnorm_weight=None,  # noqa: N803
+                  outproj_weight=None, outproj_bias=None, headdim=None, ngroups=1, **_):
+            return Fused.apply(zxbcdt, conv1d_weight, conv1d_bias, dt_bias, A, D, rmsnorm_weight, outproj_weight,
+                               outproj_bias, D.shape[0], headdim, ngroups)
+
+        self.modules = [importlib.import_module(f"transformers.models.{m}.modeling_{m}") for m in MAMBA2_MODULES]
+        self.saved = [m.mamba2_split_conv1d_scan_combined for m in self.modules]
+        for m in self.modules:
+            m.mamba2_split_conv1d_scan_combined = fused
+        return self
+
+    def __exit__(self, *exc):
+        for m, f in zip(self.modules, self.saved, strict=True):
+            m.mamba2_split_conv1d_scan_combined = f
+        return False
+
+
 def layer_bytes_per_token(kind: str, adapted: tuple[str, ...] = (), lora: tuple[str, ...] = (),
-                          attention: str = "sdpa", tokens: tuple[int, int] = TOKENS) -> float:
+                          attention: str = "sdpa", tokens: tuple[int, int] = TOKENS, mamba_ssm: bool = False
+                          ) -> float:
     """One layer's saved bytes per token for ``kind`` (all weights trained, only ``adapted``, or peft LoRA
-    adapters on ``lora``), with transformers' ``attention`` implementation (sdpa or eager)."""
+    adapters on ``lora``), with transformers' ``attention`` implementation (sdpa or eager); ``mamba_ssm``: its
+    Mamba-2 mixers through mamba-ssm's fused kernel (:class:`mamba_ssm_kernel`)."""
+    import contextlib
+
     import torch
     import transformers
     transformers.logging.set_verbosity_error()
-    two, four = (_saved_bytes(torch, _model(torch, transformers, kind, n, adapted, lora, attention), tokens)
-                 for n in (2, 4))
+    with mamba_ssm_kernel() if mamba_ssm else contextlib.nullcontext():
+        two, four = (_saved_bytes(torch, _model(torch, transformers, kind, n, adapted, lora, attention), tokens)
+                     for n in (2, 4))
     return (four - two) / 2 / (tokens[0] * tokens[1])
 
 
@@ -276,7 +327,8 @@ MIXERS = {"mamba2": "mixer", "nemotron_h_mamba": "mixer", "granite_mamba": "mamb
           "falcon_h1": "mamba", "mamba": "mixer", "falcon_mamba": "mixer", "jamba_mamba": "mamba"}
 
 
-def mixer_bytes_per_token(kind: str, tokens: tuple[int, int] = TOKENS, trained: bool = True) -> float:
+def mixer_bytes_per_token(kind: str, tokens: tuple[int, int] = TOKENS, trained: bool = True,
+                          mamba_ssm: bool = False) -> float:
     """What the second layer's recurrent mixer (a Gated DeltaNet's ``linear_attn``, a Mamba-2 mixer: :data:`MIXERS`)
     of a 2-layer model of ``kind`` keeps a token:
     the storages its operations save that nothing before them saved (its input norm's output among them, which its
@@ -306,7 +358,9 @@ def mixer_bytes_per_token(kind: str, tokens: tuple[int, int] = TOKENS, trained: 
         return t
 
     ids = torch.randint(0, SHAPE["vocab_size"], tokens[::-1])
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+    import contextlib
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), \
+            mamba_ssm_kernel() if mamba_ssm else contextlib.nullcontext():
         model(input_ids=ids, labels=ids, use_cache=False)
     return sum(kept.values()) / (tokens[0] * tokens[1])
 

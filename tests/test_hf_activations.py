@@ -616,3 +616,33 @@ def test_mamba_layers_whole(count, kind):
     attention = "eager" if kind in count.EAGER_ONLY else "sdpa"
     assert count.layer_bytes_per_token(kind, tokens=(33, 2), attention=attention) == pytest.approx(estimate,
                                                                                                    rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["mamba2", "nemotron_h_mamba", "granite_mamba", "bamba", "falcon_h1"])
+@pytest.mark.parametrize("trained", [True, False])
+def test_mamba2_mixers_through_mamba_ssm_kernel(count, kind, trained):
+    """With mamba-ssm installed transformers' Mamba-2 mixers train through its fused kernel
+    (mamba2_split_conv1d_scan_combined), which keeps the input projection's output (584 wide here), the scan's
+    output before the gated norm (256) in bf16 and the norm's fp32 inverse RMS per group (2): 2 x 584 + 2 x 256 + 4 x
+    2 a token, 1,688, against the torch path's 19,800 or so; a layer A's exponent and its negation, 8 x 8 (4 x 8 when
+    A_log is frozen). The kernel's own list is read from its source and stood in for (count.mamba_ssm_kernel); what
+    transformers keeps around the call (Falcon-H1's scaled input and µP vector, A's exponent) is counted: exact."""
+    a = architecture_from_hf_config(count.kind_config(kind, 2))
+    per_token = 2 * 584 + 2 * 256 + 4 * 2
+    once = (8 if trained else 4) * 8
+    assert float(mamba2_layer_bytes(a, 100, 2, trained, kernels=True)) == pytest.approx(200 * per_token + once,
+                                                                                        rel=1e-12)
+    expected = per_token + once / 200 + (2 * 128 if trained else 0)     # (the norm's output in_proj keeps)
+    assert count.mixer_bytes_per_token(kind, (100, 2), trained, mamba_ssm=True) == pytest.approx(expected, rel=1e-12)
+    assert float(mamba2_layer_bytes(a, 100, 2, trained)) > 10 * float(mamba2_layer_bytes(a, 100, 2, trained, True))
+
+
+@pytest.mark.parametrize("kind", ["granite_mamba", "falcon_h1", "nemotron_h_mamba"])
+def test_mamba2_layers_whole_through_mamba_ssm_kernel(count, kind):
+    """Whole layers through mamba-ssm's fused kernel, every weight trained, as the estimate counts them with
+    mamba_kernels (Nemotron-H's norm's fp32 weight copy left out as before)."""
+    a = architecture_from_hf_config(count.kind_config(kind, 2))
+    estimate = float(layer_activation_bytes(a, 100, 2, "sdpa", True, mamba_kernels=True)) / 200
+    weight = 4 * 128 / 200 if kind.startswith("nemotron_h") else 0
+    assert count.layer_bytes_per_token(kind, tokens=(100, 2), mamba_ssm=True) == pytest.approx(estimate + weight,
+                                                                                              rel=1e-12)

@@ -760,6 +760,23 @@ def test_train_says_where_transformers_has_no_sdpa_path(capsys):
     note = json.loads(capsys.readouterr().out)["model"]["attention_note"]
     assert note.startswith("its 24 Gated DeltaNet layers are counted as transformers runs them without "
                            "flash-linear-attention")
+    # Granite 4.0 H Small: its 36 Mamba-2 layers through transformers' torch path, or with --mamba-ssm mamba-ssm's
+    # fused kernel, which the JSON's scenario and note and the text say, and which keeps less
+    assert main(["train", "--model", "granite4.0-h-small", "--gpu", "h100-sxm", "--method", "lora", "--json"]) == 0
+    torch_path = json.loads(capsys.readouterr().out)
+    assert torch_path["scenario"]["mamba_kernels"] is False
+    assert torch_path["model"]["attention_note"].startswith("its 36 Mamba-2 layers are counted as transformers runs "
+                                                            "them without mamba-ssm")
+    assert main(["train", "--model", "granite4.0-h-small", "--gpu", "h100-sxm", "--method", "lora", "--mamba-ssm",
+                 "--json"]) == 0
+    kernel = json.loads(capsys.readouterr().out)
+    assert kernel["scenario"]["mamba_kernels"] is True
+    assert kernel["model"]["attention_note"].startswith("its 36 Mamba-2 layers are counted as mamba-ssm's fused "
+                                                        "kernel keeps them")
+    assert kernel["memory"]["activations"] < torch_path["memory"]["activations"] / 3
+    assert main(["train", "--model", "granite4.0-h-small", "--gpu", "h100-sxm", "--method", "lora",
+                 "--mamba-ssm"]) == 0
+    assert "Mamba-2 layers through mamba-ssm's fused kernel" in capsys.readouterr().out
 
 
 def test_eager_attention_repeats_values_at_their_own_width():
@@ -806,3 +823,33 @@ def test_eager_scores_only_in_the_attention_layers_of_nemotron_nas(cat):
     assert (a.attention_layers, a.num_layers) == (49, 80)
     eager = float(layer_activation_bytes(a, 4096, 1, "eager") - layer_activation_bytes(a, 4096, 1, "sdpa"))
     assert eager == pytest.approx(4096 * float(eager_attention_bytes(a, 4096)) * 49 / 80, rel=1e-12)
+
+
+def test_mamba_ssm_kernels_count_what_the_fused_kernel_keeps(cat):
+    """Granite 4.0 H Small under LoRA at 2,048 tokens: its 36 Mamba-2 layers (128 heads of 64, e = 8,192, a state of
+    128 in one group) through mamba-ssm's fused kernel keep the input projection's output, 2 x (2 x 8,192 + 2 x 128
+    + 128) = 33,536 bytes a token, the scan's output, 2 x 8,192, and the norm's inverse RMS, 4: 49,924 a token, and
+    A's negated exponent a layer, 4 x 128 (A_log frozen). The layers' stored activations fall by 36 times the
+    difference from the torch path; the caution says which is counted; a model without Mamba-2 layers is unchanged."""
+    from vramgui.core.training import (
+        TrainingSetup,
+        activation_parts,
+        attention_cautions,
+        mamba2_layer_bytes,
+        training_memory,
+    )
+    t = TrainingSetup(model=cat.model("granite4.0-h-small"), gpu=cat.gpu("h100-sxm"), method="lora",
+                      checkpointing="none", seq=2048, batch=1)
+    k = t.with_(mamba_kernels=True)
+    a = t.model.architecture
+    kernel = float(mamba2_layer_bytes(a, 2048, 1, False, kernels=True))
+    assert kernel == 2048 * (2 * (2 * 8192 + 2 * 128 + 128) + 2 * 8192 + 4) + 4 * 128
+    torch_path = float(mamba2_layer_bytes(a, 2048, 1, False))
+    assert torch_path > 20 * kernel
+    stored, kstored = (float(activation_parts(x, a, 2048, 1)[0]) for x in (t, k))
+    assert stored - kstored == pytest.approx(36 * (torch_path - kernel), rel=1e-12)
+    assert float(training_memory(k).total) < float(training_memory(t).total)
+    assert [kind for kind, _ in attention_cautions(a, "flash")] == ["mamba2_torch"]
+    assert [kind for kind, _ in attention_cautions(a, "flash", True)] == ["mamba2_kernels"]
+    llama = TrainingSetup(model=cat.model("llama3.1-8b"), gpu=cat.gpu("h100-sxm"), method="lora")
+    assert float(training_memory(llama.with_(mamba_kernels=True)).total) == float(training_memory(llama).total)

@@ -466,7 +466,7 @@ def cmd_train(args, cat: Catalog) -> int:
                       lora_targets=args.lora_targets,
                       checkpointing=args.checkpointing, attention=args.attention, zero=args.zero, seq=args.seq,
                       batch=args.batch, grad_accum=args.grad_accum, allocator=args.allocator,
-                      kbit_upcast=args.kbit_upcast)
+                      kbit_upcast=args.kbit_upcast, mamba_kernels=args.mamba_ssm)
     d = training_dict(t)      # (the text below reads the same figures)
     if d["model"]["lora_refused"]:
         raise CliError(f"--lora-targets: {d['model']['lora_refused']}")
@@ -480,7 +480,8 @@ def cmd_train(args, cat: Catalog) -> int:
           + (f" x {t.grad_accum} accumulated" if t.grad_accum > 1 else "")
           + f", checkpointing {t.checkpointing}, ZeRO-{t.zero}, {t.allocator} allocator"
           + (", 16-bit weights upcast to fp32 (prepare_model_for_kbit_training)" if t.method == "qlora"
-             and t.kbit_upcast else ""))
+             and t.kbit_upcast else "")
+          + (", Mamba-2 layers through mamba-ssm's fused kernel" if t.mamba_kernels else ""))
     print(f"trainable parameters: {params['params_trainable']:,} of {params['params_total']:,}"
           + (f"; routed experts: {params['lora_routed_experts']}" if params["lora_routed_experts"] else ""))
     for note in ("lora_names_note", "attention_note"):
@@ -734,6 +735,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="QLoRA: keep the embeddings, LM head and norms in 16 bits (torchtune, Unsloth, a plain "
                         "peft loop); by default they are fp32, as peft's prepare_model_for_kbit_training casts them "
                         "(TRL's SFTTrainer, Axolotl, the QLoRA scripts)")
+    t.add_argument("--mamba-ssm", action="store_true",
+                   help="Mamba-2 layers through mamba-ssm's fused kernel (mamba-ssm and causal-conv1d installed); "
+                        "by default transformers' torch path, which keeps ten times as much or more")
     t.add_argument("--json", action="store_true")
     mc = sub.add_parser("machine", help="which catalog models run on this machine, in which format, how fast")
     bf = sub.add_parser("best-format", help="the best weight format of one model for this machine")

@@ -1911,6 +1911,10 @@ Source: {source}</source>
         <translation>16 位权重升为 fp32</translation>
     </message>
     <message>
+        <source>mamba-ssm kernels</source>
+        <translation>mamba-ssm 内核</translation>
+    </message>
+    <message>
         <source>Host CPU</source>
         <translation>主机 CPU</translation>
     </message>
@@ -1925,6 +1929,10 @@ Source: {source}</source>
     <message>
         <source>QLoRA upcast</source>
         <translation>QLoRA 升精度</translation>
+    </message>
+    <message>
+        <source>Mamba-2 layers</source>
+        <translation>Mamba-2 层</translation>
     </message>
     <message>
         <source>Gradient accumulation</source>
@@ -2127,6 +2135,10 @@ Source: {source}</source>
         <translation>eager 注意力每层都要存储 s² 大小的分数矩阵</translation>
     </message>
     <message>
+        <source>Mamba-2 layers through mamba-ssm&apos;s fused kernel (mamba-ssm and causal-conv1d installed), which keeps the input projection&apos;s output and the scan&apos;s output and recomputes the rest; unchecked, transformers&apos; torch path, ten times as much or more (read from mamba-ssm&apos;s source, not measured on a GPU)</source>
+        <translation>Mamba-2 层经 mamba-ssm 的融合内核运行（已安装 mamba-ssm 和 causal-conv1d）：只保留输入投影的输出和扫描的输出，其余在反向传播中重算；不勾选则按 transformers 的 torch 路径计算，保留的量是其十倍或更多（依据 mamba-ssm 源码，未在 GPU 上实测）</translation>
+    </message>
+    <message>
         <source>Shard optimizer states (1), gradients (2) and weights (3) across the data-parallel cards</source>
         <translation>在数据并行的各卡之间切分优化器状态（1）、梯度（2）和权重（3）</translation>
     </message>
@@ -2193,6 +2205,10 @@ Source: {source}</source>
     <message>
         <source>Mamba-2 layers: transformers&apos; torch path, without mamba-ssm (see the tooltip).</source>
         <translation>Mamba-2 层：按 transformers 未安装 mamba-ssm 时的 torch 路径计算（见提示）。</translation>
+    </message>
+    <message>
+        <source>Mamba-2 layers: mamba-ssm&apos;s kernel, read from its source (see the tooltip).</source>
+        <translation>Mamba-2 层：按 mamba-ssm 内核计算，依据其源码（见提示）。</translation>
     </message>
     <message>
         <source>Mamba layers: transformers&apos; torch path, without mamba-ssm (see the tooltip).</source>

@@ -1015,6 +1015,9 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
                              *((Assumption("Adapted expert stacks", "each MoE layer keeps its experts' weights with "
                                            "the adapters folded in, for the backward pass",
                                            TRAINING_SOURCES["lora_fused_act"]),) if fused else ()),
+                             *((Assumption("Mamba-2 layers", "through mamba-ssm's fused kernel",
+                                           TRAINING_SOURCES["mamba_kernels"]),)
+                               if t.mamba_kernels and t.model.architecture.mamba is not None else ()),
                              Assumption("Peak phase", f"{m.peak_phase}, {t.grad_accum} micro-batch"
                                         f"{'es' if t.grad_accum > 1 else ''} a step", TRAINING_SOURCES["phases"])),
              "overhead": (Assumption("Fixed memory", _g(float(m.overhead - m.fragmentation)),
@@ -1077,10 +1080,15 @@ def _adapters_text(t) -> str:
     return f" = rank {t.lora_rank} × (d_in + d_out) over {what}{fused}"
 
 
-def _recurrent_texts() -> dict:
+def _recurrent_texts(mamba_kernels: bool = False) -> dict:
     """By kind of recurrent layer counted apart (training.recurrent_layer_counts): its name, the bytes its mixer keeps
-    and how transformers runs it."""
+    and how transformers runs it (``mamba_kernels``: the Mamba-2 mixers through mamba-ssm's fused kernel)."""
     from .training import gdn_layer_bytes, mamba1_layer_bytes, mamba2_layer_bytes
+    if mamba_kernels:
+        return {**_recurrent_texts(), "mamba2": (
+            "Mamba-2", lambda *args: mamba2_layer_bytes(*args, kernels=True),
+            lambda a: "with mamba-ssm's fused kernel (the input projection's output, the scan's output and the "
+                      "norm's inverse RMS kept, the rest recomputed; read from mamba-ssm's source)")}
     return {"gdn": ("Gated DeltaNet", gdn_layer_bytes,
                     lambda a: "without flash-linear-attention (its torch chunked delta rule: fp32 copies, 64 × 64 "
                               "blocks and a state of every 64-token chunk; the fla kernels, when installed, keep far "
@@ -1125,7 +1133,7 @@ def explain_training(t) -> dict[str, str]:
     a = t.model.architecture
     m = training_memory(t)
     by_head = a.model_type in QUERY_BY_HEAD and not a.mla
-    recurrent, texts = recurrent_layer_counts(a), _recurrent_texts()
+    recurrent, texts = recurrent_layer_counts(a), _recurrent_texts(t.mamba_kernels)
     w_b, g_b, o_b = (OPTIMIZER_BYTES if t.method == "full" else ADAPTER_BYTES)[t.optimizer]
     n = m.trainable_params
     step = optimizer_step_bytes(t, n)
@@ -1142,7 +1150,7 @@ def explain_training(t) -> dict[str, str]:
                f"{', the rest of its encoder' if fwb.vision else ''} and norms cast to fp32 "
                f"(+{_g(upcast)}) + " if upcast else "")}[t.method]
     trained = t.method == "full"
-    layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention, trained))
+    layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention, trained, mamba_kernels=t.mamba_kernels))
     fp32 = fp32_adapters(t)
     adapters = float(adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, t.seq, t.batch, fp32)) \
         if t.method != "full" else 0.0     # (full fine-tuning has no adapters, whatever targets the setup names)

@@ -275,6 +275,14 @@ SOURCES = {
                    "torchtune, Unsloth and a plain peft loop without it keep them in 16 bits. Counted from the "
                    "source, not measured: the fp32 norms' effect on the activations (their outputs in fp32) and "
                    "autocast's 16-bit copy of an fp32 LM head are not added",
+    "mamba_kernels": "mamba-ssm's fused kernel, which transformers' Mamba-2 mixers call in training where "
+                     "mamba-ssm and causal-conv1d are installed (mamba2_split_conv1d_scan_combined, transformers "
+                     "5.24): MambaSplitConv1dScanCombinedFn.forward (mamba_ssm/ops/triton/ssd_combined.py) keeps the "
+                     "input projection's output, the scan's output before the gated norm in the input's dtype and "
+                     "the norm's fp32 inverse RMS per group and token, and recomputes the convolution, the scan's "
+                     "states and out_proj's input in the backward pass. Read from the source, not measured on a GPU; "
+                     "what transformers keeps around the call counted with saved-tensor hooks, the kernel stood in "
+                     "for (benchmarks/count_hf_activations.py's mamba_ssm_kernel): exact",
     "FOREACH_STEP_BYTES": "PyTorch's multi-tensor AdamW step (torch/optim/adam.py: torch._foreach_sqrt of the second "
                           "moments into new tensors); measured by vramgui on an H200 (torch 2.11): Llama 2 7B full "
                           "fine-tuning with bf16 moments peaked at 62.82 GiB allocated, 6,738,415,616 parameters x 10 "
@@ -308,6 +316,8 @@ class TrainingSetup(BaseModel):
     attention: Literal["eager", "sdpa", "flash"] = "flash"
     kbit_upcast: bool = Field(True, description="QLoRA: peft's prepare_model_for_kbit_training casts the weights "
                                                 "kept in 16 bits (embeddings, LM head, norms) to fp32")
+    mamba_kernels: bool = Field(False, description="Mamba-2 layers run mamba-ssm's fused kernel (mamba-ssm and "
+                                                   "causal-conv1d installed), not transformers' torch path")
     zero: int = Field(0, ge=0, le=3, description="ZeRO stage")
     seq: int = Field(2048, ge=1, le=10_000_000, description="tokens per sequence")
     batch: int = Field(1, ge=1, le=1_000_000, description="micro-batch per card")
@@ -705,11 +715,12 @@ FP32_EAGER_QK = frozenset({"gptj", "codegen", "gpt_neo", "flint"})
 SINK_SCALED_EAGER = frozenset({"granite_swa", "granitemoe_swa"})
 
 
-def attention_cautions(a: Architecture, attention: str) -> tuple[tuple[str, str], ...]:
+def attention_cautions(a: Architecture, attention: str, mamba_kernels: bool = False) -> tuple[tuple[str, str], ...]:
     """(kind, text) of what the job's attention assumes: "no_sdpa" where it assumes flash / SDPA attention that
     transformers does not run this model with (:data:`HF_NO_SDPA`), what it runs instead; "gdn_torch" and
     "mamba2_torch", "mamba1_torch" where its Gated DeltaNet, Mamba-2 or Mamba layers are counted as transformers'
-    torch path runs them (:func:`recurrent_layer_counts`); "as_attention" where its other recurrent layers (Kimi
+    torch path runs them (:func:`recurrent_layer_counts`), "mamba2_kernels" where its Mamba-2 layers are counted
+    through mamba-ssm's fused kernel (``mamba_kernels``); "as_attention" where its other recurrent layers (Kimi
     Delta Attention's, lightning attention's) are counted as attention layers."""
     notes = []
     if attention != "eager" and a.model_type in HF_NO_SDPA:
@@ -722,12 +733,18 @@ def attention_cautions(a: Architecture, attention: str) -> tuple[tuple[str, str]
         notes.append(("gdn_torch", f"its {gdn_torch_layers(a)} Gated DeltaNet layers are counted as transformers runs "
                       "them without flash-linear-attention installed (its torch path: fp32 copies and a state every "
                       "64 tokens); with the fla package they keep far less, which these figures do not model"))
-    if mamba2_torch_layers(a):
+    if mamba2_torch_layers(a) and mamba_kernels:
+        notes.append(("mamba2_kernels", f"its {mamba2_torch_layers(a)} Mamba-2 layers are counted as mamba-ssm's "
+                      "fused kernel keeps them (the input projection's output, the scan's output and the norm's "
+                      "inverse RMS; the rest recomputed in the backward pass): read from mamba-ssm's source, not "
+                      "measured on a GPU; without mamba-ssm and causal-conv1d installed transformers takes its torch "
+                      "path, which keeps ten times as much or more"))
+    elif mamba2_torch_layers(a):
         chunk = a.mamba.chunk_size
         notes.append(("mamba2_torch", f"its {mamba2_torch_layers(a)} Mamba-2 layers are counted as transformers runs "
                       f"them without mamba-ssm installed (its torch chunk scan: fp32 copies, {chunk} × {chunk} blocks "
                       f"a head and a state every {chunk} tokens); with the mamba-ssm and causal-conv1d kernels they "
-                      "keep far less, which these figures do not model"))
+                      "keep far less (the 'mamba-ssm kernels' choice)"))
     if mamba1_torch_layers(a):
         notes.append(("mamba1_torch", f"its {mamba1_torch_layers(a)} Mamba layers are counted as transformers runs "
                       "them without mamba-ssm installed (its torch scan, a loop over the tokens: fp32 states of "
@@ -747,9 +764,9 @@ def attention_cautions(a: Architecture, attention: str) -> tuple[tuple[str, str]
     return tuple(notes)
 
 
-def attention_note(a: Architecture, attention: str) -> str | None:
+def attention_note(a: Architecture, attention: str, mamba_kernels: bool = False) -> str | None:
     """The texts of :func:`attention_cautions` as one note (None: none)."""
-    return "; ".join(text for _, text in attention_cautions(a, attention)) or None
+    return "; ".join(text for _, text in attention_cautions(a, attention, mamba_kernels)) or None
 
 
 def eager_score_bytes(a: Architecture) -> int:
@@ -948,7 +965,7 @@ def mamba1_layer_bytes(a: Architecture, seq, batch, trained: bool = False) -> np
     return s * b * per_token - b * 2 * e * n + (4 + 4 * t) * e * n + 4 * e
 
 
-def mamba2_layer_bytes(a: Architecture, seq, batch, trained: bool = False) -> np.ndarray:
+def mamba2_layer_bytes(a: Architecture, seq, batch, trained: bool = False, kernels: bool = False) -> np.ndarray:
     """What one Mamba-2 layer's mixer keeps for the backward pass (its input norm's output aside: the layer's ``feed``
     term), as transformers 5.24's torch path runs it (:data:`MAMBA2_TORCH_LAYERS`). With ``h`` heads of ``p``
     channels (``e = h·p``), a state of ``n`` per channel in ``g`` groups, the convolution's ``c = e + 2gn``
@@ -967,13 +984,20 @@ def mamba2_layer_bytes(a: Architecture, seq, batch, trained: bool = False) -> np
     (``4e + 8h·n`` at a batch of one) and a state more. Each layer keeps A's fp32 exponent and its negation, ``4h``
     (``8h`` when A_log trains) and the two masks, ``2C² + 2(N + 1)²`` bytes. Counted with saved-tensor hooks on
     narrow Mamba-2, Nemotron-H, Granite 4.0-H, Bamba and Falcon-H1 mixers, 16 to 200 tokens, one to three
-    sequences, padded and not, trained and frozen: exact (``benchmarks/count_hf_activations.py``)."""
+    sequences, padded and not, trained and frozen: exact (``benchmarks/count_hf_activations.py``).
+
+    ``kernels``: through mamba-ssm's fused kernel instead (SOURCES["mamba_kernels"]), which keeps the input
+    projection's output, ``2w``, the scan's output before the gated norm, ``2e``, and the norm's inverse RMS per
+    group, ``4g`` (none without the norm: Falcon-H1 without ``mamba_rms_norm``), and recomputes the rest; a layer
+    A's exponent and its negation as before."""
     m = a.mamba
     s = np.maximum(np.asarray(seq, dtype=np.float64), 1.0)
     b = np.asarray(batch, dtype=np.float64)
     h, p, n, g, chunk = m.num_heads, m.head_dim, m.state_size, m.n_groups, m.chunk_size
     e, c = m.d_inner, m.conv_dim
     t = 1.0 if trained else 0.0
+    if kernels:
+        return s * b * (2 * m.in_proj_width + 2 * e + (4 * g if m.gated_norm else 0)) + (4 + 4 * t) * h
     padded = np.ceil(s / chunk) * chunk
     chunks = padded / chunk
     one = chunks == 1
@@ -987,7 +1011,7 @@ def mamba2_layer_bytes(a: Architecture, seq, batch, trained: bool = False) -> np
 
 
 def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager", trained: bool = False,
-                           mixer: str | None = None) -> np.ndarray:
+                           mixer: str | None = None, mamba_kernels: bool = False) -> np.ndarray:
     """What one layer keeps for the backward pass, 16-bit activations, no recomputation.
 
     Per token, as HF transformers' layers keep it (saved-tensor hooks:
@@ -1016,7 +1040,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     keep nothing: each part (and its norm) in the share of the layers that have it.  Gated DeltaNet layers
     (:data:`GDN_TORCH_LAYERS`) keep :func:`gdn_layer_bytes` and Mamba-2 layers (:data:`MAMBA2_TORCH_LAYERS`)
     :func:`mamba2_layer_bytes` instead of attention's, in their share of the layers, and the MLPs in theirs
-    (Nemotron-H's blocks hold a mixer or an MLP; ``mixer`` "attention", "gdn" or "mamba2": one kind of layer alone);
+    (Nemotron-H's blocks hold a mixer or an MLP; ``mixer`` "attention", "gdn" or "mamba2": one kind of layer alone;
+    ``mamba_kernels``: the Mamba-2 mixers through mamba-ssm's fused kernel);
     Falcon-H1's Mamba-2 beside attention reads its own scaled copy of the norm's output; a fused qkv projection whose
     output outlives it through the values (:data:`FUSED_QKV_KEPT`) ``2·(d_q + d_kv)`` more."""
     s = np.asarray(seq, dtype=np.float64)
@@ -1099,7 +1124,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         per_token = per_token + feed
     if parallel and trained:   # (Falcon-H1's mixer scales its input by ssm_in_multiplier: a copy in_proj keeps)
         per_token = per_token + shares.get("mamba2", 0.0) * 2 * d
-    kept = {"gdn": gdn_layer_bytes, "mamba2": mamba2_layer_bytes, "mamba1": mamba1_layer_bytes}
+    kept = {"gdn": gdn_layer_bytes, "mamba1": mamba1_layer_bytes,
+            "mamba2": lambda *args: mamba2_layer_bytes(*args, kernels=mamba_kernels)}
     return s * b * per_token + sum(share * kept[kind](a, s, b, trained) for kind, share in shares.items() if share)
 
 
@@ -1232,7 +1258,7 @@ def activation_parts(t: TrainingSetup, a: Architecture, s, b) -> tuple[np.ndarra
     trained = t.method == "full"
     adapters = (adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, s, b, fp32_adapters(t))
                 if t.method != "full" else 0.0)
-    layer = layer_activation_bytes(a, s, b, t.attention, trained) + adapters
+    layer = layer_activation_bytes(a, s, b, t.attention, trained, mamba_kernels=t.mamba_kernels) + adapters
     # LoRA on fused experts: each MoE layer keeps its folded expert stack and the experts' inputs, and the backward
     # pass makes a layer's weight gradient (fused_lora_bytes)
     kept, per_token, grad = fused_lora_bytes(a, t.adapted_targets, t.lora_rank, fused_param_bytes(t)) \
@@ -1242,11 +1268,12 @@ def activation_parts(t: TrainingSetup, a: Architecture, s, b) -> tuple[np.ndarra
     if t.checkpointing == "none":
         stored = a.num_layers * layer + a.moe_layers * fused
     elif t.checkpointing == "selective":   # recompute the attention core (scores) only
-        stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash", trained) + adapters) + a.moe_layers * fused
+        stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash", trained, mamba_kernels=t.mamba_kernels)
+                                 + adapters) + a.moe_layers * fused
     else:                                   # layer inputs kept, one layer recomputed at a time
         kinds = recurrent_layer_counts(a)
         if kinds and a.attention_layers + sum(kinds.values()) <= a.num_layers:   # (the largest kind of layer)
-            layer = np.maximum.reduce([layer_activation_bytes(a, s, b, t.attention, trained, kind)
+            layer = np.maximum.reduce([layer_activation_bytes(a, s, b, t.attention, trained, kind, t.mamba_kernels)
                                        for kind in ("attention", *kinds)])
             layer = layer + adapters
         stored, work = a.num_layers * 2 * s * b * a.hidden_size, layer + fused + grad

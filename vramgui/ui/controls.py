@@ -72,6 +72,7 @@ from ..core.training import (
     fused_expert_targets,
     lora_names_note,
     lora_refusal,
+    mamba2_torch_layers,
     refuses_out_proj,
     routed_lora_text,
     shown_targets,
@@ -671,6 +672,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.kbit_upcast = QtWidgets.QCheckBox()
         self.checkpointing = _combo(("none", "selective", "full"))
         self.train_attention = _combo(("flash", "eager"))
+        self.mamba_kernels = QtWidgets.QCheckBox()
         self.zero = _combo((0, 1, 2, 3))
         self.seq = LogSliderSpin(16, 1_048_576)
         self.micro_batch = LogSliderSpin(1, 1024)
@@ -678,16 +680,17 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.grad_accum.setRange(1, 65536)
         self.allocator = _combo(("caching", "expandable"))
         self.training_rows = [self.method, self.optimizer, self.optimizer_step, self.lora_rank, self.lora_targets,
-                              self.kbit_upcast, self.checkpointing, self.train_attention, self.zero, self.seq,
-                              self.micro_batch, self.grad_accum, self.allocator]
+                              self.kbit_upcast, self.checkpointing, self.train_attention, self.mamba_kernels,
+                              self.zero, self.seq, self.micro_batch, self.grad_accum, self.allocator]
         for w in self.training_rows:
             self._row(w)
             if w is self.lora_targets:
                 # what peft does with these targets where it is not the plain count: refuses them (Gemma 4's plain
                 # names, a Mamba mixer's out_proj, gate without up) or adapts every routed expert: shown only then
                 self.lora_caution = self._caution_row()
-            if w is self.train_attention:
-                # a model transformers runs without SDPA (soft-capped or sink logits): what it runs instead
+            if w is self.mamba_kernels:
+                # a model transformers runs without SDPA (soft-capped or sink logits): what it runs instead; its
+                # recurrent layers as counted
                 self.attention_caution = self._caution_row()
         self.inference_rows = [self.weights, self.kv, self.engine, self.attention, self.host, self.prompt,
                                self.cached,
@@ -750,6 +753,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.lora_rank.valueChanged.connect(lambda v: self._train(lora_rank=v))
         self.lora_targets.editingFinished.connect(lambda: self._train(lora_targets=self.lora_targets.text()))
         self.kbit_upcast.toggled.connect(lambda v: self._train(kbit_upcast=v))
+        self.mamba_kernels.toggled.connect(lambda v: self._train(mamba_kernels=v))
         self.checkpointing.currentIndexChanged.connect(
             lambda: self._train(checkpointing=self.checkpointing.currentData()))
         self.train_attention.currentIndexChanged.connect(
@@ -809,6 +813,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.price.setSpecialValueText(self.tr("not set"))
         self.cached.setSpecialValueText(self.tr("none"))
         self.kbit_upcast.setText(self.tr("16-bit weights in fp32"))
+        self.mamba_kernels.setText(self.tr("mamba-ssm kernels"))
         self._compare_text()
         self._fill_gpus()
         self.sync()
@@ -842,6 +847,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.lora_rank, self.tr("LoRA rank")), (self.lora_targets, self.tr("LoRA targets")),
                 (self.kbit_upcast, self.tr("QLoRA upcast")),
                 (self.checkpointing, self.tr("Checkpointing")), (self.train_attention, self.tr("Attention")),
+                (self.mamba_kernels, self.tr("Mamba-2 layers")),
                 (self.zero, self.tr("ZeRO")), (self.seq, self.tr("Sequence length")),
                 (self.micro_batch, self.tr("Micro-batch")),
                 (self.grad_accum, self.tr("Gradient accumulation")), (self.allocator, self.tr("PyTorch allocator")),
@@ -997,6 +1003,11 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                            "Unsloth do not")),
                 (self.checkpointing, self.tr("Gradient checkpointing: recompute activations in the backward pass")),
                 (self.train_attention, self.tr("Eager attention stores the s² score matrix per layer")),
+                (self.mamba_kernels, self.tr("Mamba-2 layers through mamba-ssm's fused kernel (mamba-ssm and "
+                                             "causal-conv1d installed), which keeps the input projection's output "
+                                             "and the scan's output and recomputes the rest; unchecked, "
+                                             "transformers' torch path, ten times as much or more (read from "
+                                             "mamba-ssm's source, not measured on a GPU)")),
                 (self.zero, self.tr("Shard optimizer states (1), gradients (2) and weights (3) across the "
                                     "data-parallel cards")),
                 (self.seq, self.tr("Tokens per training sequence (log scale)")),
@@ -1195,6 +1206,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             with QtCore.QSignalBlocker(self.kbit_upcast):
                 self.kbit_upcast.setChecked(t.kbit_upcast)
         self.kbit_upcast.setEnabled(t.method == "qlora")
+        if self.mamba_kernels.isChecked() != t.mamba_kernels:
+            with QtCore.QSignalBlocker(self.mamba_kernels):
+                self.mamba_kernels.setChecked(t.mamba_kernels)
+        self.mamba_kernels.setEnabled(mamba2_torch_layers(t.model.architecture) > 0)
         self.optimizer_step.setEnabled(t.optimizer in FOREACH_STEP_BYTES)
         for w, v in ((self.seq, t.seq), (self.micro_batch, t.batch)):
             if w.value() != v:
@@ -1327,11 +1342,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         transformers' torch path runs them; other recurrent layers counted as attention layers
         (core.training.attention_cautions)."""
         t = self.state.training
-        cautions = attention_cautions(t.model.architecture, t.attention) if training else ()
+        cautions = attention_cautions(t.model.architecture, t.attention, t.mamba_kernels) if training else ()
         lines = {"gdn_torch": self.tr("Gated DeltaNet layers: transformers' torch path, without fla (see the "
                                       "tooltip)."),
                  "mamba2_torch": self.tr("Mamba-2 layers: transformers' torch path, without mamba-ssm (see the "
                                          "tooltip)."),
+                 "mamba2_kernels": self.tr("Mamba-2 layers: mamba-ssm's kernel, read from its source (see the "
+                                           "tooltip)."),
                  "mamba1_torch": self.tr("Mamba layers: transformers' torch path, without mamba-ssm (see the "
                                          "tooltip)."),
                  "as_attention": self.tr("Recurrent layers counted as attention layers: not modelled (see the "
