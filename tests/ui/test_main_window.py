@@ -2022,9 +2022,9 @@ def test_fine_tuning_a_model_transformers_runs_without_sdpa_says_so(qtbot, win):
     choose(qtbot, win, p.model, "granite4.0-h-small")
     assert p.attention_caution.text().startswith("Mamba-2 layers: transformers' torch path, without mamba-ssm")
     assert p.attention_caution.toolTip().startswith("its 36 Mamba-2 layers are counted as transformers runs them")
-    # the "mamba-ssm kernels" box, enabled for a model with Mamba-2 layers: checked, the job counts them through
+    # the "mamba-ssm kernels" box, shown for a model with Mamba-2 layers: checked, the job counts them through
     # mamba-ssm's fused kernel (less), and the caution says so; unchecked again, the torch path
-    assert p.mamba_kernels.isEnabled() and not p.mamba_kernels.isChecked()
+    assert p.mamba_kernels.isVisible() and not p.mamba_kernels.isChecked()
     torch_path = training_memory(win.state.training)
     p.mamba_kernels.click()
     assert win.state.training.mamba_kernels
@@ -2033,8 +2033,12 @@ def test_fine_tuning_a_model_transformers_runs_without_sdpa_says_so(qtbot, win):
     assert p.attention_caution.toolTip().startswith("its 36 Mamba-2 layers are counted as mamba-ssm's fused kernel")
     p.mamba_kernels.click()
     assert not win.state.training.mamba_kernels
+    choose(qtbot, win, p.mode, "inference")     # (a fine-tuning row)
+    assert not p.mamba_kernels.isVisible()
+    choose(qtbot, win, p.mode, "training")
+    assert p.mamba_kernels.isVisible()
     choose(qtbot, win, p.model, "jamba-1.5-mini")
-    assert not p.mamba_kernels.isEnabled()     # (Mamba (S6) layers: not this kernel)
+    assert not p.mamba_kernels.isVisible()     # (Mamba (S6) layers: not this kernel)
     assert p.attention_caution.text().startswith("Mamba layers: transformers' torch path, without mamba-ssm")
     assert p.attention_caution.toolTip().startswith("its 28 Mamba layers are counted as transformers runs them")
     choose(qtbot, win, p.model, "kimi-linear-48b-a3b")

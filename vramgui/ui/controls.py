@@ -557,6 +557,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         super().__init__(parent)
         self.state = state
         self._rows_for: bool | None = None     # the mode the form's rows are shown for (sync)
+        self._mamba_row: bool | None = None    # whether the mamba-ssm kernels row is shown (sync)
         cat = state.catalog
         form = QtWidgets.QFormLayout(self)
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -1180,7 +1181,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             for w in self.inference_rows:
                 self.form.setRowVisible(w, not training)
             for w in self.training_rows:
-                self.form.setRowVisible(w, training)
+                if w is not self.mamba_kernels:
+                    self.form.setRowVisible(w, training)
+        # (the mamba-ssm kernels box only for a model with Mamba-2 layers, in fine-tuning)
+        mamba_row = training and mamba2_torch_layers(self.state.training.model.architecture) > 0
+        if self._mamba_row != mamba_row:
+            self._mamba_row = mamba_row
+            self.form.setRowVisible(self.mamba_kernels, mamba_row)
         self.gpus.setToolTip(self.tr("Data-parallel cards (ZeRO shards states across them)") if training else
                              self.tr("Cards the model is split over (tensor parallel for vLLM/generic, layer split "
                                      "for HF and llama.cpp)"))
@@ -1209,7 +1216,6 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         if self.mamba_kernels.isChecked() != t.mamba_kernels:
             with QtCore.QSignalBlocker(self.mamba_kernels):
                 self.mamba_kernels.setChecked(t.mamba_kernels)
-        self.mamba_kernels.setEnabled(mamba2_torch_layers(t.model.architecture) > 0)
         self.optimizer_step.setEnabled(t.optimizer in FOREACH_STEP_BYTES)
         for w, v in ((self.seq, t.seq), (self.micro_batch, t.batch)):
             if w.value() != v:
