@@ -29,6 +29,11 @@ NARROW = {"hidden_size": 256, "intermediate_size": 608, "num_attention_heads": 8
           "head_dim": 32, "vocab_size": 1000, "moe_intermediate_size": 96, "num_experts": 8, "n_routed_experts": 8,
           "num_local_experts": 8, "num_experts_per_tok": 2, "max_position_embeddings": 4096,
           "tie_word_embeddings": False, "n_group": 1, "topk_group": 1, "shared_expert_intermediate_size": 96}
+# Mamba-2 mixers narrowed with the width: 8 heads of 64 (its expand of 2 over 256), a state of 16 in one group, chunks
+# of 32 (so the sweep's 64 tokens are two); the pure Mamba-2's own names for them
+MAMBA2 = {"mamba_n_heads": 8, "mamba_d_head": 64, "mamba_d_state": 16, "mamba_n_groups": 1, "mamba_chunk_size": 32,
+          "mamba_num_heads": 8, "mamba_head_dim": 64, "ssm_state_size": 16, "n_groups": 1, "chunk_size": 32}
+PURE_MAMBA2 = {"num_heads": 8, "head_dim": 64, "state_size": 16, "n_groups": 1, "chunk_size": 32}
 MLA = {"kv_lora_rank": 64, "qk_rope_head_dim": 16, "qk_nope_head_dim": 32, "v_head_dim": 48}
 NO_ATTENTION = {"mamba", "mamba2", "falcon_mamba"}
 DROPPED = ("layer_types", "mlp_layer_types", "architectures", "model_type", "transformers_version", "rope_scaling")
@@ -48,6 +53,12 @@ def narrow_config(model_type: str, layers: int) -> dict:
         keys.update(MLA, q_lora_rank=96 if keys.get("q_lora_rank") else None)
         if "head_dim" in keys:
             keys["head_dim"] = MLA["qk_rope_head_dim"]
+    if model_type != "falcon_h1":   # (Falcon-H1's default, 128 heads of 8 over mamba_d_ssm, needs no narrowing)
+        keys.update({k: v for k, v in MAMBA2.items() if k in keys})
+    if model_type == "mamba2":
+        keys.update(PURE_MAMBA2)
+    if model_type == "nemotron_h":   # (its default is four kinds of block whatever the layers: Mamba-2 blocks here)
+        keys["layers_block_type"] = ["mamba"] * layers
     if "first_k_dense_replace" in keys:
         keys["first_k_dense_replace"] = 0
     for k, v in list(keys.items()):   # (dropout on the CPU's SDPA takes its math path, unlike CUDA's kernels)
@@ -80,6 +91,7 @@ def one(model_type: str) -> str:
         model = transformers.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16).train()
         counted.append(count._saved_bytes(torch, model))
         raw = dict(json.loads(config.to_json_string(use_diff=False)), model_type=model_type)
+        raw.setdefault("num_hidden_layers", layers)    # (Nemotron-H's config drops it for its block list)
         a = architecture_from_hf_config(raw, source=f"{model_type} narrowed")
         estimated.append(float(layer_activation_bytes(a, seq, batch, attention, True)) * layers)
     c = (counted[1] - counted[0]) / 2 / (seq * batch)
