@@ -155,6 +155,9 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          "nemotron_h_mlp": {"model_type": "nemotron_h", "hidden_size": 128, "mamba_num_heads": 8,
                             "mamba_head_dim": 32, "ssm_state_size": 16, "n_groups": 2, "chunk_size": 32,
                             "layers_block_type_cycle": ["linear_attention", "mlp"]},
+         # ERNIE 4.5: its rotary embedding in fp32 over the whole head, the cos and sin tables repeat-interleaved anew
+         # in every layer
+         "ernie4_5": {"model_type": "ernie4_5", "hidden_size": 256, "pad_token_id": 0},
          # Beam's dense layers under full attention: a gate_proj of its own on the attention's output, four norms,
          # SwiGLU in fp32
          "beam": {"model_type": "beam", "hidden_size": 256, "pad_token_id": 0, "final_logit_softcapping": None,

@@ -424,14 +424,16 @@ def test_a_query_laid_out_by_head_makes_o_proj_read_a_copy(count):
 
 def test_norms_and_routers_that_run_in_fp32(count):
     # Helium's RMSNorms multiply an fp32 copy of their weight: the normalized input kept in 4 bytes, as Gemma's (two
-    # norms' 2 x 256 more than Llama's 10,280 here; the constants of the sequence left out: those fp32 weight copies,
-    # 2 x 256 x 4 bytes, and the cos and sin each layer slices, 2 x 64 x 32 x 2, over the count's 128 tokens); OLMo's
-    # LayerNorms without parameters run on an fp32 copy of their input, 4 x 256 and a mean and an inverse deviation
-    # each (8) where a bf16 LayerNorm keeps 2 x 256; Sarvam-MoE's router multiplies an fp32
+    # norms' 2 x 256 more than Llama's 10,280 here; a constant of the layer left out: those fp32 weight copies, 2 x
+    # 256 x 4 bytes, over the count's 128 tokens), and the cos and sin each layer repeat-interleaves, 2 x 32 x 2 a
+    # position (training.ROTARY_TABLES_PER_LAYER: at one position in `estimate`, over the count's 64 positions of two
+    # sequences here); OLMo's LayerNorms without parameters run on an fp32 copy of their input, 4 x 256 and a mean
+    # and an inverse deviation each (8) where a bf16 LayerNorm keeps 2 x 256; Sarvam-MoE's router multiplies an fp32
     # copy of the token (4 x 256, training.FP32_ROUTER_INPUT) beside the routing's indices (about 110 bytes, left out)
-    constants = (2 * 256 * 4 + 2 * 64 * 32 * 2) / 128
+    weights = 2 * 256 * 4 / 128
     helium = count.layer_bytes_per_token("helium")
-    assert estimate(count, "helium", trained=True) == 10280 + 2 * 512 == helium - constants
+    assert estimate(count, "helium", trained=True) == 10280 + 2 * 512 + 2 * 32 * 2
+    assert helium - weights == 10280 + 2 * 512 + 2 * 32 * 2 * 64 / 128
     assert estimate(count, "olmo", trained=True) == count.layer_bytes_per_token("olmo")
     # (the indices' bytes follow which experts the random tokens pick: 100-120 here, by the machine's kernels)
     assert estimate(count, "sarvam_moe", trained=True) == pytest.approx(count.layer_bytes_per_token("sarvam_moe") - 110,
@@ -646,3 +648,17 @@ def test_mamba2_layers_whole_through_mamba_ssm_kernel(count, kind):
     weight = 4 * 128 / 200 if kind.startswith("nemotron_h") else 0
     assert count.layer_bytes_per_token(kind, tokens=(100, 2), mamba_ssm=True) == pytest.approx(estimate + weight,
                                                                                               rel=1e-12)
+
+
+@pytest.mark.parametrize("tokens", [(64, 1), (64, 2), (100, 3)])
+def test_ernie_keeps_the_rotary_tables_each_layer_rebuilds(count, tokens):
+    """ERNIE 4.5 applies its rotary embedding in fp32 and repeat-interleaves the cos and sin tables in every layer,
+    which keeps them: 2 x 4 x 32 bytes a position and layer (heads of 32), whatever the batch (the sequences share
+    the positions), beside a Llama-like layer's per token (width 256: every weight trained). Exact at one sequence,
+    two and three: the per-token bytes fall with the batch as the tables spread over more tokens."""
+    a = architecture_from_hf_config(count.kind_config("ernie4_5", 2))
+    s, b = tokens
+    plain = float(layer_activation_bytes(a.model_copy(update={"model_type": "llama"}), s, b, "sdpa", True))
+    assert float(layer_activation_bytes(a, s, b, "sdpa", True)) == plain + s * 2 * 4 * 32
+    assert count.layer_bytes_per_token("ernie4_5", tokens=tokens) == pytest.approx((plain + s * 2 * 4 * 32) / (s * b),
+                                                                                   rel=1e-12)

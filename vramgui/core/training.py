@@ -1010,6 +1010,14 @@ def mamba2_layer_bytes(a: Architecture, seq, batch, trained: bool = False, kerne
     return s * b * per_token + b * per_sequence + (4 + 4 * t) * h + 2 * chunk ** 2 + 2 * (chunks + 1) ** 2
 
 
+#: Families whose rotary embedding builds its cos and sin tables anew in every layer (``apply_rotary_pos_emb``
+#: repeat-interleaves them over the head, transformers 5.24) and keeps them for the backward pass: bytes a position
+#: and attention layer per head dimension, the batch's sequences sharing them (positions ``(1, s)``). ERNIE 4.5
+#: multiplies in fp32 (``q.float() * cos``), Helium in bf16. Counted with saved-tensor hooks on narrow layers at one
+#: sequence and two (benchmarks/count_hf_activations.py).
+ROTARY_TABLES_PER_LAYER = {"ernie4_5": 8, "ernie4_5_moe": 8, "helium": 4}
+
+
 def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager", trained: bool = False,
                            mixer: str | None = None, mamba_kernels: bool = False) -> np.ndarray:
     """What one layer keeps for the backward pass, 16-bit activations, no recomputation.
@@ -1042,7 +1050,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     :func:`mamba2_layer_bytes` instead of attention's, in their share of the layers, and the MLPs in theirs
     (Nemotron-H's blocks hold a mixer or an MLP; ``mixer`` "attention", "gdn" or "mamba2": one kind of layer alone;
     ``mamba_kernels``: the Mamba-2 mixers through mamba-ssm's fused kernel);
-    Falcon-H1's Mamba-2 beside attention reads its own scaled copy of the norm's output; a fused qkv projection whose
+    Falcon-H1's Mamba-2 beside attention reads its own scaled copy of the norm's output; ERNIE 4.5's and Helium's
+    attention layers keep the rotary tables they rebuild, ``8·d_h`` and ``4·d_h`` a position whatever the batch
+    (:data:`ROTARY_TABLES_PER_LAYER`); a fused qkv projection whose
     output outlives it through the values (:data:`FUSED_QKV_KEPT`) ``2·(d_q + d_kv)`` more."""
     s = np.asarray(seq, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
@@ -1126,7 +1136,10 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         per_token = per_token + shares.get("mamba2", 0.0) * 2 * d
     kept = {"gdn": gdn_layer_bytes, "mamba1": mamba1_layer_bytes,
             "mamba2": lambda *args: mamba2_layer_bytes(*args, kernels=mamba_kernels)}
-    return s * b * per_token + sum(share * kept[kind](a, s, b, trained) for kind, share in shares.items() if share)
+    # (the rotary tables some families rebuild in each attention layer, one set a position whatever the batch)
+    tables = s * ROTARY_TABLES_PER_LAYER.get(a.model_type, 0) * a.head_dim * attn_share
+    return s * b * per_token + tables + sum(share * kept[kind](a, s, b, trained) for kind, share in shares.items()
+                                            if share)
 
 
 def training_memory(t: TrainingSetup, seq=None, batch=None) -> TrainingMemory:
