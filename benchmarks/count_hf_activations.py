@@ -23,6 +23,7 @@ ratios (width 2,560, queries 4,096, keys and values 1,024, MLP 9,728) divided by
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 
@@ -309,8 +310,6 @@ def layer_bytes_per_token(kind: str, adapted: tuple[str, ...] = (), lora: tuple[
     """One layer's saved bytes per token for ``kind`` (all weights trained, only ``adapted``, or peft LoRA
     adapters on ``lora``), with transformers' ``attention`` implementation (sdpa or eager); ``mamba_ssm``: its
     Mamba-2 mixers through mamba-ssm's fused kernel (:class:`mamba_ssm_kernel`)."""
-    import contextlib
-
     import torch
     import transformers
     transformers.logging.set_verbosity_error()
@@ -361,7 +360,6 @@ def mixer_bytes_per_token(kind: str, tokens: tuple[int, int] = TOKENS, trained: 
         return t
 
     ids = torch.randint(0, SHAPE["vocab_size"], tokens[::-1])
-    import contextlib
     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t), \
             mamba_ssm_kernel() if mamba_ssm else contextlib.nullcontext():
         model(input_ids=ids, labels=ids, use_cache=False)

@@ -853,3 +853,14 @@ def test_mamba_ssm_kernels_count_what_the_fused_kernel_keeps(cat):
     assert [kind for kind, _ in attention_cautions(a, "flash", True)] == ["mamba2_kernels"]
     llama = TrainingSetup(model=cat.model("llama3.1-8b"), gpu=cat.gpu("h100-sxm"), method="lora")
     assert float(training_memory(llama.with_(mamba_kernels=True)).total) == float(training_memory(llama).total)
+
+
+def test_the_explanation_names_ernies_rotary_tables(cat):
+    """ERNIE 4.5's layer figure holds the rotary tables each attention layer rebuilds (training.ROTARY_TABLES_PER_LAYER,
+    8·d_h bytes a position, not multiplied by the batch), and the explanation's formula says so; Llama's has none."""
+    from vramgui.core.explain import explain_training
+    from vramgui.core.training import TrainingSetup
+    t = TrainingSetup(model=cat.model("ernie4.5-21b-a3b"), gpu=cat.gpu("h100-sxm"), method="lora")
+    assert "+ s·8·d_h (the cos and sin tables each attention layer rebuilds" in explain_training(t)["activations"]
+    llama = t.with_(model=cat.model("llama3.1-8b"))
+    assert "cos and sin tables" not in explain_training(llama)["activations"]

@@ -993,7 +993,14 @@ def _expert_gemm_assumption(s: Scenario, t) -> list[Assumption]:
 def explain_training_items(t) -> tuple[Explanation, ...]:
     """The fine-tuning breakdown as :class:`Explanation` items, with the sources of the
     bytes-per-parameter table, the activation model and the card's memory."""
-    from .training import ADAPTER_BYTES, OPTIMIZER_BYTES, fused_expert_targets, routed_lora_text, training_memory
+    from .training import (
+        ADAPTER_BYTES,
+        OPTIMIZER_BYTES,
+        fused_expert_targets,
+        mamba2_torch_layers,
+        routed_lora_text,
+        training_memory,
+    )
     from .training import SOURCES as TRAINING_SOURCES
 
     m = training_memory(t)
@@ -1017,7 +1024,7 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
                                            TRAINING_SOURCES["lora_fused_act"]),) if fused else ()),
                              *((Assumption("Mamba-2 layers", "through mamba-ssm's fused kernel",
                                            TRAINING_SOURCES["mamba_kernels"]),)
-                               if t.mamba_kernels and t.model.architecture.mamba is not None else ()),
+                               if t.mamba_kernels and mamba2_torch_layers(t.model.architecture) else ()),
                              Assumption("Peak phase", f"{m.peak_phase}, {t.grad_accum} micro-batch"
                                         f"{'es' if t.grad_accum > 1 else ''} a step", TRAINING_SOURCES["phases"])),
              "overhead": (Assumption("Fixed memory", _g(float(m.overhead - m.fragmentation)),
@@ -1084,16 +1091,15 @@ def _recurrent_texts(mamba_kernels: bool = False) -> dict:
     """By kind of recurrent layer counted apart (training.recurrent_layer_counts): its name, the bytes its mixer keeps
     and how transformers runs it (``mamba_kernels``: the Mamba-2 mixers through mamba-ssm's fused kernel)."""
     from .training import gdn_layer_bytes, mamba1_layer_bytes, mamba2_layer_bytes
-    if mamba_kernels:
-        return {**_recurrent_texts(), "mamba2": (
-            "Mamba-2", lambda *args: mamba2_layer_bytes(*args, kernels=True),
-            lambda a: "with mamba-ssm's fused kernel (the input projection's output, the scan's output and the "
-                      "norm's inverse RMS kept, the rest recomputed; read from mamba-ssm's source)")}
     return {"gdn": ("Gated DeltaNet", gdn_layer_bytes,
                     lambda a: "without flash-linear-attention (its torch chunked delta rule: fp32 copies, 64 × 64 "
                               "blocks and a state of every 64-token chunk; the fla kernels, when installed, keep far "
                               "less)"),
-            "mamba2": ("Mamba-2", mamba2_layer_bytes,
+            "mamba2": ("Mamba-2", lambda *args: mamba2_layer_bytes(*args, kernels=True),
+                       lambda a: "with mamba-ssm's fused kernel (the input projection's output, the scan's output "
+                                 "and the norm's inverse RMS kept, the rest recomputed; read from mamba-ssm's "
+                                 "source)") if mamba_kernels else
+                      ("Mamba-2", mamba2_layer_bytes,
                        lambda a: f"without mamba-ssm (its torch chunk scan: fp32 copies, {a.mamba.chunk_size} × "
                                  f"{a.mamba.chunk_size} blocks a head and a state of every {a.mamba.chunk_size}-token "
                                  "chunk; the mamba-ssm kernels, when installed, keep far less)"),
@@ -1113,6 +1119,7 @@ def explain_training(t) -> dict[str, str]:
         LOGIT_BYTES,
         OPTIMIZER_BYTES,
         QUERY_BY_HEAD,
+        ROTARY_TABLES_PER_LAYER,
         SOFTCAP_LOGIT_BYTES,
         adapter_activation_bytes,
         eager_score_bytes,
@@ -1188,6 +1195,9 @@ def explain_training(t) -> dict[str, str]:
                  + (" + q/k norms" if a.has_qk_norms else "")
                  + (" + 2·(d_q + d_kv) (the fused qkv projection's output, alive whole through the values, "
                     "a view of it)" if a.model_type in FUSED_QKV_KEPT else "")) if a.attention_layers else ""
+    tables = ROTARY_TABLES_PER_LAYER.get(a.model_type, 0)    # (once a position, the batch's sequences sharing them)
+    tables_text = (f" + s·{tables}·d_h (the cos and sin tables each attention layer rebuilds, one set a position)"
+                   if tables else "")
     return {
         "weights": f"Weights = {base}{n:,} trainable × {w_b:g} bytes{zero if t.zero >= 3 else ''}"
                    + "".join(f" + transformers' {what} = {_g(b)}" for what, b, _ in resident_extras(t))
@@ -1215,7 +1225,7 @@ def explain_training(t) -> dict[str, str]:
                         + (f" + {a.residual_dropouts}·d (dropout masks)" if a.residual_dropouts else "")
                         + (" + each norm's input, normalized input and output (every weight trains)"
                            if trained else " + each norm's fp32 input (a frozen base)")
-                        + f") = {_g(layer)}, as HF transformers' layers keep it"
+                        + ")" + tables_text + f" = {_g(layer)}, as HF transformers' layers keep it"
                         + ((", and its adapters' inputs in fp32 (peft's fp32 adapters: 4·(d_in + r) a matrix) "
                             if fp32 else ", and its bf16 adapters' outputs (2·r a matrix) ") + _g(adapters)
                            if t.method != "full" else "")

@@ -935,6 +935,12 @@ def recurrent_layer_counts(a: Architecture) -> dict[str, int]:
     return {kind: n for kind, n in counts.items() if n}
 
 
+def recurrent_beside_attention(a: Architecture) -> bool:
+    """Whether the recurrent mixers counted apart run beside attention in the same layers (Falcon-H1's Mamba-2 in
+    every layer) rather than in layers of their own (Qwen3.5's, Granite 4.0-H's, Nemotron-H's blocks)."""
+    return a.attention_layers + sum(recurrent_layer_counts(a).values()) > a.num_layers
+
+
 def mamba1_layer_bytes(a: Architecture, seq, batch, trained: bool = False) -> np.ndarray:
     """What one Mamba (S6) layer's mixer keeps for the backward pass (its input norm's output aside: the layer's
     ``feed`` term), as transformers 5.24's torch path runs it (:data:`MAMBA1_TORCH_LAYERS`): a loop over the tokens
@@ -1103,8 +1109,7 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     # layers and of the MLPs (Nemotron-H's blocks hold one of them); `mixer`: one kind of layer alone
     counted = recurrent_layer_counts(a)
     shares = {kind: n / a.num_layers for kind, n in counted.items()}
-    # (Falcon-H1 runs Mamba-2 beside attention in every layer, both reading one norm's output)
-    parallel = a.attention_layers + sum(counted.values()) > a.num_layers
+    parallel = recurrent_beside_attention(a)    # (Falcon-H1: both mixers read one norm's output)
     if counted:
         attn_share, ffn_share = a.attention_layers / a.num_layers, a.ffn_layers / a.num_layers
         if mixer is not None:
@@ -1285,7 +1290,7 @@ def activation_parts(t: TrainingSetup, a: Architecture, s, b) -> tuple[np.ndarra
                                  + adapters) + a.moe_layers * fused
     else:                                   # layer inputs kept, one layer recomputed at a time
         kinds = recurrent_layer_counts(a)
-        if kinds and a.attention_layers + sum(kinds.values()) <= a.num_layers:   # (the largest kind of layer)
+        if kinds and not recurrent_beside_attention(a):   # (the largest kind of layer)
             layer = np.maximum.reduce([layer_activation_bytes(a, s, b, t.attention, trained, kind, t.mamba_kernels)
                                        for kind in ("attention", *kinds)])
             layer = layer + adapters
