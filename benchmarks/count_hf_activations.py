@@ -175,6 +175,16 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
          "mpt": {"model_type": "mpt", "n_heads": 8, "num_key_value_heads": 8, "head_dim": 20, "expansion_ratio": 4}}
 # (transformers refuses SDPA for soft-capped or sink logits; MPT's attention is its own; the state-space models have
 # no attention)
+# transformers' Falcon (rotary, parallel attention and MLP, one LayerNorm, bias-free), 8 heads of 32 (its heads are the
+# width over the heads) and a plain GELU MLP of 608, in each way its attention splits the fused q/k/v projection
+# (Architecture.falcon_layout): Falcon-7B's one key/value head (multi_query), a head each (multi_query off: views of the
+# fused output), and the new decoder's 2 groups copied to every head, its two norms on one input or one norm
+FALCON = {"model_type": "falcon", "hidden_size": 256, "ffn_hidden_size": 608,
+          "_drop": ("head_dim", "num_key_value_heads", "intermediate_size")}   # (not Falcon's keys)
+KINDS.update({"falcon": FALCON, "falcon_mha": dict(FALCON, multi_query=False, num_kv_heads=8),
+              "falcon_new": dict(FALCON, new_decoder_architecture=True, num_kv_heads=2),
+              "falcon_new_one_norm": dict(FALCON, new_decoder_architecture=True, num_kv_heads=2,
+                                          num_ln_in_parallel_attn=1)})
 EAGER_ONLY = {"gemma2", "mpt", "flint", "gpt_oss", "granite_swa", "mamba2", "mamba", "falcon_mamba"}
 # (their SDPA on the CPU takes the math path where the attention drops weights, unlike CUDA's kernels)
 EAGER_KINDS = {"gpt2"}
@@ -191,8 +201,11 @@ LORA_RANK = 16
 
 def kind_config(kind: str, layers: int) -> dict:
     """The config of a model of ``kind`` with ``layers`` layers (a ``_all`` key: a per-layer list, one value for
-    every layer; a ``_cycle`` key: a per-layer list repeating the values in turn)."""
+    every layer; a ``_cycle`` key: a per-layer list repeating the values in turn; ``_drop``: the keys of
+    :data:`SHAPE` the family's config does not take)."""
     keys = dict(SHAPE, num_hidden_layers=layers, **KINDS[kind])
+    for key in keys.pop("_drop", ()):
+        del keys[key]
     for key in [k for k in keys if k.endswith("_all")]:
         keys[key.removesuffix("_all")] = [keys.pop(key)] * layers
     for key in [k for k in keys if k.endswith("_cycle")]:

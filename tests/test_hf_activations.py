@@ -662,3 +662,44 @@ def test_ernie_keeps_the_rotary_tables_each_layer_rebuilds(count, tokens):
     assert float(layer_activation_bytes(a, s, b, "sdpa", True)) == plain + s * 2 * 4 * 32
     assert count.layer_bytes_per_token("ernie4_5", tokens=tokens) == pytest.approx((plain + s * 2 * 4 * 32) / (s * b),
                                                                                    rel=1e-12)
+
+
+def _falcon_expected(kind: str, attention: str, s: int, b: int) -> float:
+    """A narrow Falcon layer's bytes a token (width 256, 8 heads of 32, a plain GELU MLP of 608, every weight trained),
+    worked out by hand from transformers 5.24's FalconAttention and PyTorch's SDPA."""
+    norm = 2 * 256 + 8 + 2 * 256          # one LayerNorm: its bf16 input, fp32 mean and rstd, its output
+    mlp = 2 * 608 + 2 * 608               # GELU's input, the down projection's input
+    if kind == "falcon":                  # one key/value head (Falcon-7B's multi_query)
+        heads = 8 if b > 1 else 1         # (broadcast to every head: a copy for more than one sequence)
+        attn = (4 * 256 + 4 * heads * (32 + 32) + 4 * 8 * s + 2 * 256 if attention == "sdpa" else
+                # eager: bf16 queries, keys and values, the bf16 softmax's output, the output
+                2 * 256 + 2 * heads * (32 + 32) + 2 * 8 * s + 2 * 256)
+    elif kind == "falcon_mha":            # the values a view of the fused q/k/v output (3 x 256 wide)
+        values = 2 * 768 if attention == "sdpa" or b == 1 else 2 * 256   # (eager copies more than one sequence's)
+        attn = 2 * 256 + 2 * 256 + values + (2 * s + 4 * 8 if attention == "sdpa" else 2 * 8 * s) + 2 * 256
+    else:                                 # the new decoder: keys and values copied to every head
+        attn = 2 * 256 * 3 + (2 * s + 4 * 8 if attention == "sdpa" else 2 * 8 * s) + 2 * 256
+        if kind == "falcon_new":          # two norms on one input, kept once: 2 means and rstds, two outputs
+            norm = 2 * 256 + 2 * 8 + 2 * 2 * 256
+    return norm + attn + mlp
+
+
+@pytest.mark.parametrize("tokens", [(64, 1), (64, 2), (100, 3)])
+@pytest.mark.parametrize("attention", ["sdpa", "eager"])
+@pytest.mark.parametrize("kind", ["falcon", "falcon_mha", "falcon_new", "falcon_new_one_norm"])
+def test_falcon_attention_as_transformers_splits_its_heads(count, kind, attention, tokens):
+    """Transformers' Falcon attention in each of its layouts (Architecture.falcon_layout), every weight trained, one to
+    three sequences. Falcon-7B's one key/value head reaches SDPA unrepeated, which PyTorch's fused kernels refuse: its
+    math path keeps fp32 queries, keys and values and the fp32 softmax, 4 x 8 x s a token (under the sweep's -5.6 %
+    before); eager broadcasts the head, copying it for more than one sequence. Falcon builds its causal mask whatever
+    the padding, which each layer's SDPA converts to bf16 and keeps (2s). Multi-head Falcon's values are a view of the
+    fused output, kept whole; the new decoder copies its grouped keys and values to every head. The count reads 4
+    bytes a norm less (the CPU keeps LayerNorm's mean and rstd in bf16, CUDA in fp32) and, where the keys and values
+    are picked by index, 16 bytes a layer more: the two int64 indices."""
+    s, b = tokens
+    a = architecture_from_hf_config(count.kind_config(kind, 2))
+    expected = _falcon_expected(kind, attention, s, b)
+    assert float(layer_activation_bytes(a, s, b, attention, True)) / (s * b) == expected
+    indexed = 16 if kind != "falcon_mha" else 0
+    assert count.layer_bytes_per_token(kind, attention=attention, tokens=tokens) == pytest.approx(
+        expected - 4 * a.norms_per_layer + indexed / (s * b), abs=1e-9)

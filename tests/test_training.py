@@ -864,3 +864,31 @@ def test_the_explanation_names_ernies_rotary_tables(cat):
     assert "+ s·8·d_h (the cos and sin tables each attention layer rebuilds" in explain_training(t)["activations"]
     llama = t.with_(model=cat.model("llama3.1-8b"))
     assert "cos and sin tables" not in explain_training(llama)["activations"]
+
+
+def test_falcon_7b_under_sdpa_keeps_fp32_scores(capsys):
+    """Falcon-7B (71 heads of 64, one key/value head, 32 layers) fine-tuned with LoRA under SDPA: transformers hands
+    SDPA the one key/value head unrepeated, PyTorch's fused kernels refuse it, and its math path runs in fp32, keeping
+    the h·s² softmax a layer (tests/test_hf_activations.py counts it). Beyond flash attention's layers, a token and
+    layer at 2,048 tokens, one sequence: fp32 queries 4 x 4,544, keys and values 4 x (64 + 64) and scores
+    4 x 71 x 2,048, less the bf16 queries 2 x 4,544, keys and values 4 x 64 and the log-sum-exp 4 x 71: 590,692 bytes,
+    38.7 GB over the 32 layers. The caution says so; flash attention has none."""
+    from vramgui.core.explain import explain_training
+    from vramgui.core.training import activation_parts, attention_cautions
+    flash = setup("falcon-7b", method="lora", attention="flash", seq=2048, batch=1)
+    sdpa = flash.model_copy(update={"attention": "sdpa"})
+    a = flash.model.architecture
+    assert (a.falcon_layout, a.num_heads, a.num_kv_heads, a.head_dim) == ("multi_query", 71, 1, 64)
+    extra = 4 * 4544 + 4 * (64 + 64) + 4 * 71 * 2048 - 2 * 4544 - 4 * 64 - 4 * 71
+    assert extra == 590692
+    stored = [float(activation_parts(t, a, 2048, 1)[0]) for t in (flash, sdpa)]
+    assert stored[1] - stored[0] == pytest.approx(32 * 2048 * extra, rel=1e-12)
+    assert float(training_memory(sdpa).activations) - float(training_memory(flash).activations) > 38e9
+    assert [kind for kind, _ in attention_cautions(a, "sdpa")] == ["sdpa_math"]
+    assert attention_cautions(a, "flash") == () == attention_cautions(a, "eager")
+    assert "its math path keeps the queries, the keys and values and the softmax's output in fp32" in \
+        explain_training(sdpa)["activations"]
+    assert main(["train", "--model", "falcon-7b", "--gpu", "h100-sxm", "--method", "lora", "--attention", "sdpa",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"]["attention_note"].startswith(
+        "transformers hands SDPA this model's one key/value head unrepeated")

@@ -2131,10 +2131,6 @@ Source: {source}</source>
         <translation>梯度检查点：在反向传播中重新计算激活</translation>
     </message>
     <message>
-        <source>Eager attention stores the s² score matrix per layer</source>
-        <translation>eager 注意力每层都要存储 s² 大小的分数矩阵</translation>
-    </message>
-    <message>
         <source>Mamba-2 layers through mamba-ssm&apos;s fused kernel (mamba-ssm and causal-conv1d installed), which keeps the input projection&apos;s output and the scan&apos;s output and recomputes the rest; unchecked, transformers&apos; torch path, ten times as much or more (read from mamba-ssm&apos;s source, not measured on a GPU)</source>
         <translation>Mamba-2 层经 mamba-ssm 的融合内核运行（已安装 mamba-ssm 和 causal-conv1d）：只保留输入投影的输出和扫描的输出，其余在反向传播中重算；不勾选则按 transformers 的 torch 路径计算，保留的量是其十倍或更多（依据 mamba-ssm 源码，未在 GPU 上实测）</translation>
     </message>
@@ -2197,6 +2193,10 @@ Source: {source}</source>
     <message>
         <source>Pre-MLA GGUF: llama.cpp caches full keys and values (see the tooltip).</source>
         <translation>早于 MLA 的 GGUF：llama.cpp 缓存完整的键和值（见提示）。</translation>
+    </message>
+    <message>
+        <source>SDPA takes PyTorch&apos;s math path here: fp32 scores (see the tooltip).</source>
+        <translation>此处 SDPA 走 PyTorch 的数学路径：保存 fp32 注意力分数（见提示）。</translation>
     </message>
     <message>
         <source>Gated DeltaNet layers: transformers&apos; torch path, without fla (see the tooltip).</source>
@@ -2409,6 +2409,10 @@ Source: {source}</source>
     <message>
         <source>A node joins {m} of these cards with their own links; a tensor-parallel group of {n} sends its all-reduces over the network between nodes, which the speeds here do not model. One measured run (DeepSeek R1 with SGLang on 2 nodes of 8 H100) took {ms} ms a token, {x} times this model&apos;s figure.</source>
         <translation>一个节点用卡自身的互连连接 {m} 张这种卡；{n} 张卡的张量并行组的 all-reduce 需经节点间网络，此处的速度未对此建模。一次实测（DeepSeek R1，SGLang，2 个节点各 8 张 H100）每个 token 耗时 {ms} ms，是本模型估计值的 {x} 倍。</translation>
+    </message>
+    <message>
+        <source>flash: flash attention (attn_implementation=&quot;flash_attention_2&quot;); sdpa: PyTorch&apos;s SDPA, the same figures for most models (Falcon&apos;s one key/value head takes its math path, fp32 scores); eager stores the s² score matrix per layer</source>
+        <translation>flash：flash attention（attn_implementation=&quot;flash_attention_2&quot;）；sdpa：PyTorch 的 SDPA，多数模型数值相同（Falcon 的单个键/值头走其数学路径，保存 fp32 分数）；eager 每层保存 s² 分数矩阵</translation>
     </message>
     <message>
         <source>PyTorch&apos;s allocator: its default caching pool needs about {caching} % of a step&apos;s transient memory on top of what it allocates; expandable segments (PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True) about {expandable} %</source>

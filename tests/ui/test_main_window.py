@@ -2044,6 +2044,19 @@ def test_fine_tuning_a_model_transformers_runs_without_sdpa_says_so(qtbot, win):
     choose(qtbot, win, p.model, "kimi-linear-48b-a3b")
     assert p.attention_caution.text().startswith("Recurrent layers counted as attention layers: not modelled")
     assert p.attention_caution.toolTip().startswith("its 20 Kimi Delta Attention layers are counted as attention")
+    # Falcon-7B's one key/value head: flash attention none; SDPA takes PyTorch's math path, fp32 scores, which the
+    # caution says and the activations hold (every layer's 71 x 2,048 x 2,048 fp32 softmax, 1.19 GB a layer); the
+    # attention box shows what the setup holds
+    choose(qtbot, win, p.model, "falcon-7b")
+    choose(qtbot, win, p.train_attention, "flash")
+    assert not p.attention_caution.isVisible()
+    flash = training_memory(win.state.training)
+    choose(qtbot, win, p.train_attention, "sdpa")
+    assert win.state.training.attention == "sdpa" and p.train_attention.currentText() == "sdpa"
+    assert p.attention_caution.text().startswith("SDPA takes PyTorch's math path here: fp32 scores")
+    assert p.attention_caution.toolTip().startswith("transformers hands SDPA this model's one key/value head")
+    assert float(training_memory(win.state.training).activations) - float(flash.activations) > \
+        32 * 71 * 2048 * 2048 * 4
     choose(qtbot, win, p.train_attention, "flash")
     choose(qtbot, win, p.model, "gemma2-9b")
     choose(qtbot, win, p.mode, "inference")

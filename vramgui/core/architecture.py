@@ -399,6 +399,12 @@ class Architecture(BaseModel):
         "its norms subtract the mean in fp32, in Python, with a weight and no bias (Cohere's CohereLayerNorm: "
         "_CENTRED_FP32_NORM): counted as RMSNorms' weights, they keep the centred input twice in fp32 for the "
         "backward pass (the variance's and the normalization's)"))
+    falcon_layout: Literal["", "multi_query", "multi_head", "new_decoder"] = Field("", description=(
+        "how transformers' Falcon code splits its fused q/k/v projection (rotary Falcons; \"\" for other "
+        "families and ALiBi's): multi_query, one key/value head handed to attention unrepeated (SDPA's fused "
+        "kernels refuse it and PyTorch's math path runs, in fp32); multi_head, the keys and values views of the "
+        "fused output (which stays alive whole); new_decoder, grouped keys and values copied to every query head "
+        "(new_decoder_architecture)"))
     attention_softcap: bool = Field(False, description=(
         "the attention's logits are soft-capped, tanh(x / c)·c (Gemma 2's attn_logit_softcapping)"))
     logit_softcap: bool = Field(False, description=(
@@ -764,11 +770,14 @@ _RESIDUAL_DROPOUTS = {"gpt2": (("resid_pdrop", 0.1, 2),), "gpt-sw3": (("resid_pd
                       "falcon": (("hidden_dropout", 0.0, 1),)}
 # The MLP's activation where a config without the key gets one other than SiLU or GELU (transformers 5.24's config
 # classes' defaults)
+# The context where config.json gives none: the family's config default (transformers 5.24's KimiLinearConfig, and
+# FalconConfig's max_position_embeddings, Falcon-7B's 2,048-token context on its model card)
+_CONTEXT_DEFAULTS = {"kimi_linear": 1_048_576, "falcon": 2048}
 _ACTIVATION_DEFAULTS = {"gpt2": "gelu_new", "gpt-sw3": "gelu_new", "gpt_neo": "gelu_new", "gptj": "gelu_new",
                         "codegen": "gelu_new", "phi": "gelu_new", "opt": "relu", "apertus": "xielu",
                         "apertus1p5": "xielu", "apertus1p5_text": "xielu", "arcee": "relu2", "bitnet": "relu2",
                         "jais2": "relu2", "nanochat": "relu2", "nemotron": "relu2", "nemotron_h": "relu2",
-                        "persimmon": "relu2"}
+                        "persimmon": "relu2", "falcon": "gelu"}
 # The attention's own dropout where its key or default is not attention_dropout's 0.0 (transformers 5.24's config
 # classes): GPT-2's, StarCoder's, GPT-J's and CodeGen's attn_pdrop
 _ATTENTION_DROPOUT = {"gpt2": ("attn_pdrop", 0.1), "gpt-sw3": ("attn_pdrop", 0.1), "gpt_bigcode": ("attn_pdrop", 0.1),
@@ -999,7 +1008,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
     f = _int(f, source, "intermediate_size")
 
     max_ctx = get("max_position_embeddings", "seq_length", "n_positions", "max_sequence_length", "max_seq_len",
-                  default=1_048_576 if mt == "kimi_linear" else 4096)    # (KimiLinearConfig's default)
+                  default=_CONTEXT_DEFAULTS.get(mt, 4096))
     if mt == "chatglm":
         max_ctx = get("seq_length", "max_position_embeddings", default=max_ctx)
 
@@ -1030,8 +1039,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
         norms_per_layer = 4
     if mt == "gemma4_text" and moe is not None:
         norms_per_layer = 8   # + the expert branch's own pre/post norms, the sum's, the router's scale
-    if mt == "falcon" and get("parallel_attn", default=True) and not get("new_decoder_architecture", default=False):
-        norms_per_layer = 1
+    if mt == "falcon" and get("parallel_attn", default=True) and (
+            not get("new_decoder_architecture", default=False) or get("num_ln_in_parallel_attn", default=2) == 1):
+        norms_per_layer = 1     # (one norm before both; the new decoder's ln_attn and ln_mlp where it asks for two)
 
     qkv_bias, o_bias, mlp_bias = _biases(cfg, mt)
     # (use_qk_norm: SarvamMoeConfig's default is True, which a saved config.json leaves out)
@@ -1119,6 +1129,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             residual_dropouts=_residual_dropouts(cfg, mt),
             attention_dropout=_above_zero(cfg.get(*_ATTENTION_DROPOUT.get(mt, ("attention_dropout", 0.0)))),
             attention_softcap=_above_zero(cfg.get("attn_logit_softcapping")),
+            falcon_layout=_falcon_layout(cfg, mt, h, h_kv),
             centred_fp32_norm=mt in _CENTRED_FP32_NORM or (mt == "cohere2_moe" and cfg.get("rms_norm_eps") is None),
             logit_softcap=_above_zero(cfg.get("final_logit_softcapping", 30.0 if mt == "beam" else None)),
             qkv_bias=qkv_bias, o_bias=o_bias,
@@ -1179,6 +1190,16 @@ def _mlp_activation(cfg: dict, mt: str) -> str:
 def _above_zero(value) -> bool:
     """A config number above 0 (not a bool, not null)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _falcon_layout(cfg: dict, mt: str, h: int, h_kv: int) -> str:
+    """:attr:`Architecture.falcon_layout` of a config: transformers 5.24's ``FalconAttention._split_heads``
+    (ALiBi's models, whose mask carries the bias, left out: "")."""
+    if mt != "falcon" or cfg.get("alibi", False):
+        return ""
+    if cfg.get("new_decoder_architecture", False):
+        return "new_decoder"
+    return "multi_query" if h_kv < h else "multi_head"
 
 
 def _residual_dropouts(cfg: dict, mt: str) -> int:

@@ -1059,6 +1059,28 @@ def _eager_scores_text(a) -> str:
     return ", ".join(kept)
 
 
+def _falcon_text(a, attention: str, batch: int) -> str:
+    """Transformers' Falcon attention's own terms (training.falcon_attention_bytes), in words: "" for other
+    families."""
+    layout = a.falcon_layout
+    if layout == "multi_query":
+        if attention != "sdpa":
+            return ""
+        n = "h" if batch > 1 else "h_kv"
+        return (f" + 4·d_q + 4·{n}·(d_h + d_v) + 4·h·s − 2·d_q − 4·d_kv − 4h (transformers hands SDPA Falcon's one "
+                "key/value head unrepeated, which PyTorch's fused kernels refuse: its math path keeps the queries, "
+                + ("the keys and values copied to every head" if batch > 1 else "the keys and values")
+                + " and the softmax's output in fp32, in place of the bf16 ones and the log-sum-exp)")
+    text = " + 2·s (the causal mask Falcon builds, which each layer's SDPA converts to bf16 and keeps)" \
+        if attention == "sdpa" and layout else ""
+    if layout == "multi_head" and (attention != "eager" or batch == 1):
+        text += " + 2·(d_q + d_kv) (the fused qkv projection's output, alive whole through the values, a view of it)"
+    elif layout == "new_decoder":
+        text += " + 2·(h − h_kv)·(d_h + d_v) (the grouped keys and values copied to every query head)" + (
+            " − 2d (its two norms read one input, kept once)" if a.norms_per_layer == 2 else "")
+    return text
+
+
 def _activation_text(a) -> str:
     """Names the MLP's activation where what it keeps differs from SiLU's (training.ACTIVATION_KEEPS)."""
     from .training import ACTIVATION_KEEPS
@@ -1185,9 +1207,13 @@ def explain_training(t) -> dict[str, str]:
                   + (f" + {eager_score_bytes(a)}·h·s (eager's scores: {_eager_scores_text(a)})"
                      if t.attention == "eager" else "") if a.mla else "2·d_q + ")
                  + ("" if a.mla else
-                    f"4·h·d_h (keys and values repeated to every head) + 2·d_o + {eager_score_bytes(a)}·h·s "
-                    f"(eager's scores: {_eager_scores_text(a)})" if t.attention == "eager"
-                    else "4·d_kv + 2·d_o + 4h")
+                    ("4·d_kv (keys and values" + (", broadcast by the matmuls: one sequence folds into a view)"
+                                                   if a.falcon_layout == "multi_query" else ")")
+                     if a.falcon_layout == "new_decoder" or (a.falcon_layout == "multi_query" and t.batch == 1)
+                     else "4·h·d_h (keys and values repeated to every head)")
+                    + f" + 2·d_o + {eager_score_bytes(a)}·h·s (eager's scores: {_eager_scores_text(a)})"
+                    if t.attention == "eager" else "4·d_kv + 2·d_o + 4h")
+                 + _falcon_text(a, t.attention, t.batch)
                  + (" + the output gate's sigmoid" + (", the gated product" if trained else "")
                     + (" and the output's copy it multiplies" if by_head else "") + " (2·d_o each)"
                     if a.attn_output_gate and not a.mla else

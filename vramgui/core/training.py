@@ -717,7 +717,8 @@ SINK_SCALED_EAGER = frozenset({"granite_swa", "granitemoe_swa"})
 
 def attention_cautions(a: Architecture, attention: str, mamba_kernels: bool = False) -> tuple[tuple[str, str], ...]:
     """(kind, text) of what the job's attention assumes: "no_sdpa" where it assumes flash / SDPA attention that
-    transformers does not run this model with (:data:`HF_NO_SDPA`), what it runs instead; "gdn_torch" and
+    transformers does not run this model with (:data:`HF_NO_SDPA`), what it runs instead; "sdpa_math" where SDPA
+    takes PyTorch's math path (Falcon's multi-query layers: :func:`falcon_attention_bytes`); "gdn_torch" and
     "mamba2_torch", "mamba1_torch" where its Gated DeltaNet, Mamba-2 or Mamba layers are counted as transformers'
     torch path runs them (:func:`recurrent_layer_counts`), "mamba2_kernels" where its Mamba-2 layers are counted
     through mamba-ssm's fused kernel (``mamba_kernels``); "as_attention" where its other recurrent layers (Kimi
@@ -729,6 +730,11 @@ def attention_cautions(a: Architecture, attention: str, mamba_kernels: bool = Fa
                       "figures assume one, 'eager' gives transformers' default" if HF_NO_SDPA[a.model_type] else
                       "transformers 5.24 runs this model with eager attention only (no SDPA or flash-attention path): "
                       "'eager' gives its figures"))
+    if attention == "sdpa" and a.falcon_layout == "multi_query":
+        notes.append(("sdpa_math", "transformers hands SDPA this model's one key/value head unrepeated, which "
+                      "PyTorch's fused kernels refuse: its math path runs, in fp32, and keeps h·s² fp32 scores a "
+                      "layer (counted here); flash attention (attn_implementation=\"flash_attention_2\") keeps "
+                      "none"))
     if gdn_torch_layers(a):
         notes.append(("gdn_torch", f"its {gdn_torch_layers(a)} Gated DeltaNet layers are counted as transformers runs "
                       "them without flash-linear-attention installed (its torch path: fp32 copies and a state every "
@@ -779,18 +785,58 @@ def eager_score_bytes(a: Architecture) -> int:
     return score + (2 if a.attention_softcap else 0) + (2 if a.model_type in SINK_SCALED_EAGER else 0)
 
 
-def eager_attention_bytes(a: Architecture, s) -> np.ndarray:
-    """What eager attention keeps a token beyond SDPA's, for a sequence of ``s``: the scores, ``c·h·s``
+def eager_attention_bytes(a: Architecture, s, b=2) -> np.ndarray:
+    """What eager attention keeps a token beyond SDPA's, for ``b`` sequences of ``s``: the scores, ``c·h·s``
     (:func:`eager_score_bytes`), and the keys and values repeated to every query head (transformers' ``repeat_kv``:
-    the matmuls keep the copies, ``2·(h − h_kv)·(d_h + d_v)`` more), less SDPA's fp32 log-sum-exp (``4h``)."""
+    the matmuls keep the copies, ``2·(h − h_kv)·(d_h + d_v)`` more; Falcon's one head, broadcast by the matmuls, only
+    where there is more than one sequence: one folds into a view; Falcon's new decoder's copies are the layer's,
+    whatever the attention, :func:`falcon_attention_bytes`), less SDPA's fp32 log-sum-exp (``4h``)."""
     s = np.asarray(s, dtype=np.float64)
     h = a.num_heads
     score = eager_score_bytes(a)
-    # (Falcon's matmul broadcasts its one head: copies too; MiMo-V2-Flash's values wider than its keys)
+    # (MiMo-V2-Flash's values wider than its keys)
     repeated = 2 * (h - a.num_kv_heads) * (a.head_dim + a.v_head_dim)
+    if a.falcon_layout == "multi_query":
+        repeated = repeated * (np.asarray(b, dtype=np.float64) > 1)
+    elif a.falcon_layout == "new_decoder":
+        repeated = 0
     qk = 4 * h * a.head_dim if a.model_type in FP32_EAGER_QK else 0   # (the keys repeated to every head first)
     scaled = 2 * h * a.v_head_dim if a.model_type in SINK_SCALED_EAGER else 0   # (the output the sink scales)
     return score * h * s + repeated + qk + scaled - 4 * h
+
+
+def falcon_attention_bytes(a: Architecture, s, b, attention: str) -> np.ndarray:
+    """What transformers 5.24's Falcon attention keeps a token beyond :func:`layer_activation_bytes`' SDPA terms
+    (:attr:`~vramgui.core.architecture.Architecture.falcon_layout`; 0 for other families). Its model builds the
+    causal mask whatever the padding (``allow_is_causal_skip=False``) and each layer's SDPA converts it to bf16, which
+    the memory-efficient kernel keeps: ``2s`` a token (flash attention and eager take no such copy). Multi-query
+    layers hand SDPA their one key/value head unrepeated, which PyTorch's fused kernels refuse (the same number of
+    heads or ``enable_gqa``), so its math path runs, upcast to fp32 (``allow_fp16_bf16_reduction_math_sdp`` off):
+    it keeps the queries, keys and values in fp32 (the keys and values broadcast to every head where there is more
+    than one sequence, copies; one folds into a view) and the fp32 softmax, ``4·h·s``, in place of the bf16 queries,
+    keys and values and the log-sum-exp: ``4·d_q + 4·n·(d_h + d_v) + 4·h·s − 2·d_q − 4·d_kv − 4h``, ``n`` h or h_kv.
+    Multi-head layers' values are a view of the fused projection's output, kept whole: ``2·(d_q + d_kv)`` (eager's
+    matmul copies the values of more than one sequence, whose view then goes).
+    The new decoder copies its grouped keys and values to every query head, ``2·(h − h_kv)·(d_h + d_v)``, and its two
+    norms (``num_ln_in_parallel_attn`` 2) read the same input, kept once: ``2d`` less. Counted with saved-tensor
+    hooks on narrow Falcon layers of each layout, SDPA and eager, one to three sequences
+    (``benchmarks/count_hf_activations.py``)."""
+    layout = a.falcon_layout
+    s = np.asarray(s, dtype=np.float64)
+    if not layout:
+        return np.zeros_like(s)
+    h, d_h, d_v = a.num_heads, a.head_dim, a.v_head_dim
+    d_q, d_kv = h * d_h, a.num_kv_heads * d_h
+    if layout == "multi_query":
+        if attention != "sdpa":
+            return np.zeros_like(s)
+        heads = np.where(np.asarray(b, dtype=np.float64) > 1, h, a.num_kv_heads)
+        return 4 * d_q + 4 * heads * (d_h + d_v) + 4 * h * s - 2 * d_q - 4 * d_kv - 4 * h
+    mask = 2 * s if attention == "sdpa" else 0 * s
+    if layout == "multi_head":   # (eager's matmul copies the values of more than one sequence: the view then goes)
+        whole = np.asarray(b, dtype=np.float64) == 1 if attention == "eager" else 1.0
+        return mask + 2 * (d_q + d_kv) * whole
+    return mask + 2 * (h - a.num_kv_heads) * (d_h + d_v) - (2 * a.hidden_size if a.norms_per_layer == 2 else 0)
 
 
 #: MoE model types whose router multiplies an fp32 copy of its input (transformers 5.24: ``F.linear(hidden_states.
@@ -1115,8 +1161,10 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         if mixer is not None:
             shares = {kind: float(kind == mixer) for kind in shares}
             attn_share = float(mixer == "attention")
+    if a.falcon_layout:     # (transformers' Falcon: its mask, the math path of its one head, its views and copies)
+        attn = attn + falcon_attention_bytes(a, s, b, attention)
     if attention == "eager":   # (in the layers with softmax attention: MiniMax-Text-01's one in eight)
-        attn = attn + eager_attention_bytes(a, s) * (1.0 if counted or a.noop_blocks
+        attn = attn + eager_attention_bytes(a, s, b) * (1.0 if counted or a.noop_blocks
                                                      else a.attention_layers / a.num_layers)
     if a.has_qk_norms:
         attn = attn + norm(d_q + d_kv, 2 if a.qk_norm_full else a.num_heads + a.num_kv_heads)

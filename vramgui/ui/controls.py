@@ -672,7 +672,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.lora_targets = QtWidgets.QLineEdit()
         self.kbit_upcast = QtWidgets.QCheckBox()
         self.checkpointing = _combo(("none", "selective", "full"))
-        self.train_attention = _combo(("flash", "eager"))
+        self.train_attention = _combo(("flash", "sdpa", "eager"))
         self.mamba_kernels = QtWidgets.QCheckBox()
         self.zero = _combo((0, 1, 2, 3))
         self.seq = LogSliderSpin(16, 1_048_576)
@@ -922,7 +922,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                     "foreach": self.tr("foreach (PyTorch's default)")})
         _name(self.checkpointing, {"none": self.tr("off"), "selective": self.tr("selective"),
                                    "full": self.tr("full")})
-        _name(self.train_attention, {"flash": "flash / sdpa", "eager": "eager"})
+        _name(self.train_attention, {"flash": "flash", "sdpa": "sdpa", "eager": "eager"})
         _name(self.zero, {0: self.tr("off"), 1: "ZeRO-1", 2: "ZeRO-2", 3: "ZeRO-3 / FSDP"})
         _name(self.allocator, {"caching": self.tr("caching (default)"), "expandable": self.tr("expandable segments")})
 
@@ -1003,7 +1003,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                            "TRL's SFTTrainer, Axolotl and the QLoRA scripts call it, torchtune and "
                                            "Unsloth do not")),
                 (self.checkpointing, self.tr("Gradient checkpointing: recompute activations in the backward pass")),
-                (self.train_attention, self.tr("Eager attention stores the s² score matrix per layer")),
+                (self.train_attention, self.tr("flash: flash attention (attn_implementation=\"flash_attention_2\"); "
+                                               "sdpa: PyTorch's SDPA, the same figures for most models (Falcon's "
+                                               "one key/value head takes its math path, fp32 scores); eager stores "
+                                               "the s² score matrix per layer")),
                 (self.mamba_kernels, self.tr("Mamba-2 layers through mamba-ssm's fused kernel (mamba-ssm and "
                                              "causal-conv1d installed), which keeps the input projection's output "
                                              "and the scan's output and recomputes the rest; unchecked, "
@@ -1194,8 +1197,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         t = self.state.training
         for combo, value in ((self.method, t.method), (self.optimizer, t.optimizer),
                              (self.optimizer_step, t.optimizer_step),
-                             (self.checkpointing, t.checkpointing), (self.train_attention,
-                                                                     "eager" if t.attention == "eager" else "flash"),
+                             (self.checkpointing, t.checkpointing), (self.train_attention, t.attention),
                              (self.zero, t.zero), (self.allocator, t.allocator)):
             _select(combo, value)
         if self.grad_accum.value() != t.grad_accum:
@@ -1344,12 +1346,14 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
 
     def _show_attention_caution(self, training: bool) -> None:
         """Below the fine-tuning attention: a model transformers has no SDPA path for runs eager unless a
-        flash-attention implementation is asked for, or eager only; Gated DeltaNet, Mamba-2 and Mamba layers counted as
+        flash-attention implementation is asked for, or eager only; SDPA's math path (Falcon's one key/value head);
+        Gated DeltaNet, Mamba-2 and Mamba layers counted as
         transformers' torch path runs them; other recurrent layers counted as attention layers
         (core.training.attention_cautions)."""
         t = self.state.training
         cautions = attention_cautions(t.model.architecture, t.attention, t.mamba_kernels) if training else ()
-        lines = {"gdn_torch": self.tr("Gated DeltaNet layers: transformers' torch path, without fla (see the "
+        lines = {"sdpa_math": self.tr("SDPA takes PyTorch's math path here: fp32 scores (see the tooltip)."),
+                 "gdn_torch": self.tr("Gated DeltaNet layers: transformers' torch path, without fla (see the "
                                       "tooltip)."),
                  "mamba2_torch": self.tr("Mamba-2 layers: transformers' torch path, without mamba-ssm (see the "
                                          "tooltip)."),
