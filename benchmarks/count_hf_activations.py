@@ -185,6 +185,23 @@ KINDS.update({"falcon": FALCON, "falcon_mha": dict(FALCON, multi_query=False, nu
               "falcon_new": dict(FALCON, new_decoder_architecture=True, num_kv_heads=2),
               "falcon_new_one_norm": dict(FALCON, new_decoder_architecture=True, num_kv_heads=2,
                                           num_ln_in_parallel_attn=1)})
+# Gemma 4's layers (transformers forces the last layer to full attention: a model of windowed layers differs from one
+# of twice as many by windowed layers alone): windowed heads of 32 over 2 key/value heads, the full-attention layers'
+# of 64, as Gemma 4 31B's over one key/value head that is also the values (attention_k_eq_v), or as E4B's over 2 with
+# a value projection and per-layer inputs of 32 (hidden_size_per_layer_input); a window of 4,096
+GEMMA4 = {"model_type": "gemma4_text", "hidden_size": 256, "global_head_dim": 64, "num_global_key_value_heads": 1,
+          "attention_k_eq_v": True, "hidden_size_per_layer_input": 0, "vocab_size_per_layer_input": 1000,
+          "max_position_embeddings": 8192, "sliding_window": 4096, "final_logit_softcapping": None, "pad_token_id": 0}
+GEMMA4_E = dict(GEMMA4, attention_k_eq_v=False, hidden_size_per_layer_input=32)
+KINDS.update({"gemma4_windowed": dict(GEMMA4, layer_types_all="sliding_attention"),
+              "gemma4_global": dict(GEMMA4, layer_types_all="full_attention"),
+              "gemma4_mixed": dict(GEMMA4, layer_types_cycle=["sliding_attention", "full_attention"]),
+              "gemma4_e_windowed": dict(GEMMA4_E, layer_types_all="sliding_attention"),
+              "gemma4_e_global": dict(GEMMA4_E, layer_types_all="full_attention"),
+              "gemma4_e_mixed": dict(GEMMA4_E, layer_types_cycle=["sliding_attention", "full_attention"]),
+              # the last two of four layers reading the first two's keys and values (num_kv_shared_layers)
+              "gemma4_e_shared": dict(GEMMA4_E, layer_types_cycle=["sliding_attention", "full_attention"],
+                                      num_kv_shared_layers=2)})
 EAGER_ONLY = {"gemma2", "mpt", "flint", "gpt_oss", "granite_swa", "mamba2", "mamba", "falcon_mamba"}
 # (their SDPA on the CPU takes the math path where the attention drops weights, unlike CUDA's kernels)
 EAGER_KINDS = {"gpt2"}

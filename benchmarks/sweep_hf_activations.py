@@ -36,7 +36,8 @@ MAMBA2 = {"mamba_n_heads": 8, "mamba_d_head": 64, "mamba_d_state": 16, "mamba_n_
 PURE_MAMBA2 = {"num_heads": 8, "head_dim": 64, "state_size": 16, "n_groups": 1, "chunk_size": 32}
 MLA = {"kv_lora_rank": 64, "qk_rope_head_dim": 16, "qk_nope_head_dim": 32, "v_head_dim": 48}
 NO_ATTENTION = {"mamba", "mamba2", "falcon_mamba"}
-DROPPED = ("layer_types", "mlp_layer_types", "architectures", "model_type", "transformers_version", "rope_scaling")
+DROPPED = ("layer_types", "mlp_layer_types", "architectures", "model_type", "transformers_version", "rope_scaling",
+           "per_layer_config")
 
 
 def narrow_config(model_type: str, layers: int) -> dict:

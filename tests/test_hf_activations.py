@@ -703,3 +703,91 @@ def test_falcon_attention_as_transformers_splits_its_heads(count, kind, attentio
     indexed = 16 if kind != "falcon_mha" else 0
     assert count.layer_bytes_per_token(kind, attention=attention, tokens=tokens) == pytest.approx(
         expected - 4 * a.norms_per_layer + indexed / (s * b), abs=1e-9)
+
+
+def _gemma4_expected(layout: str, kind: str, trained: bool, attention: str, s: int, b: int) -> float:
+    """A narrow Gemma 4 layer's bytes a token (width 256, 8 query heads, a GELU-tanh gated MLP of 608), worked out by
+    hand from transformers 5.24's Gemma4TextDecoderLayer: every weight trained, or (``trained`` False) q_proj's alone
+    (a frozen base; q_proj's input, the first norm's output, kept for its weight)."""
+    d, f, h = 256, 608, 8
+    d_h, h_kv = (32, 2) if kind == "windowed" else (64, 1 if layout == "31b" else 2)   # (31B's one key/value head)
+    d_q, d_kv = h * d_h, h_kv * d_h
+    w = 4 if trained else 0                # the normalized fp32 input the norm's fp32 weight multiplies
+    kept = 4 * (4 * d + 8 + w * d)         # four norms: the fp32 input, mean square and its -0.5 power a row
+    kept += 2 * 2 * d if trained else 2 * d   # the input norms' bf16 outputs (q_proj's alone, frozen)
+    kept += (4 + w) * d_q + 8 * h + (4 + w) * d_kv + 8 * h_kv   # the q and k norms a head
+    kept += 4 * d_kv + 8 * h_kv            # the values' weightless norm
+    if attention == "sdpa":                # roped queries, keys, values, the output, the log-sum-exp
+        kept += 2 * d_q + 4 * d_kv + 2 * d_q + 4 * h
+    else:                                  # the keys and values repeated to every head (one of one sequence: a view),
+        repeated = 4 * h * d_h if h_kv > 1 or b > 1 else 4 * d_kv   # the softmax's fp32 output and bf16 copy, and the
+        kept += 2 * d_q + repeated + 6 * h * s + (2 * d_q if trained else 0)   # output's copy o_proj's weight reads
+    kept += 8 * f if trained else 6 * f    # gate and up outputs, the activation's output, down's input
+    if layout == "e":                      # per-layer inputs of 32: the norm on the gated input, the activation's
+        p = 32                             # input, the layer's slice of the inputs; trained, the gate's input, the
+        kept += 4 * d + 8 + w * d + 4 * p + ((2 * d + 4 * p + 8 * p + 8) if trained else 0)   # activation's output,
+    return kept                            # the projection's input and the model's norm over the inputs, its share
+
+
+@pytest.mark.parametrize("attention", ["sdpa", "eager"])
+@pytest.mark.parametrize("trained", [True, False])
+@pytest.mark.parametrize("layout,kind", [("31b", "windowed"), ("31b", "global"), ("e", "windowed"), ("e", "global")])
+def test_gemma4_layers_as_transformers_keeps_them(count, layout, kind, trained, attention):
+    """Gemma 4's windowed and full-attention layers, each with its own heads (31B's full-attention layers: one
+    key/value head of 64 that is also the values; E4B's: 2 heads of 64 with values of their own and per-layer
+    inputs), as transformers keeps them: its RMSNorms raise the mean square to the -0.5 power (two fp32 scalars a row)
+    and multiply by their weight in fp32, a weightless norm on the values. They read -17 % (windowed) and -29 %
+    (full attention) before. Exact but for the fp32 copies of the norms' weights, a few KB a layer whatever the
+    tokens (4 x 4 x 256 + 4 x 2 x d_h, and 4 x 256 for the per-layer inputs' norm), at one and three sequences."""
+    prefix = "gemma4" if layout == "31b" else "gemma4_e"
+    a = architecture_from_hf_config(count.kind_config(f"{prefix}_mixed", 2))
+    assert (a.global_attention.head_dim, a.global_attention.num_kv_heads) == (64, 1 if layout == "31b" else 2)
+    for s, b in ((64, 1), (48, 3)):
+        expected = _gemma4_expected(layout, kind, trained, attention, s, b)
+        frozen = 0 if trained else 2 * 256    # (q_proj's input, its weight trained)
+        assert float(layer_activation_bytes(a, s, b, attention, trained, kind)) / (s * b) + frozen == expected
+        weights = 4 * 4 * 256 + 4 * 2 * (32 if kind == "windowed" else 64) + (4 * 256 if layout == "e" else 0)
+        counted = count.layer_bytes_per_token(f"{prefix}_{kind}", () if trained else ("q",), attention=attention,
+                                              tokens=(s, b))
+        assert counted == pytest.approx(expected + weights / (s * b), abs=1e-9)
+
+
+@pytest.mark.parametrize("trained", [True, False])
+def test_gemma4_kv_shared_layers_keep_no_keys_of_their_own(count, trained):
+    """Gemma 4 E4B's last layers read an earlier layer's keys and values (num_kv_shared_layers): no keys and values of
+    their own for SDPA, no key norm, no value norm. Two of four layers shared (a windowed one, heads of 32 over 2, and
+    a full-attention one, 64 over 2) keep, a token, the key norms' (4 + 4) x d_kv + 8 x h_kv (4 x d_kv frozen), the
+    value norms' 4 x d_kv + 8 x h_kv and SDPA's 4 x d_kv less: 16 x (64 + 128) + 2 x 16 x 2 = 3,136 trained, 12 x 192
+    + 64 = 2,368 frozen; a layer's figure averages it over the four (the count: the two keys norms' weights, 4 x (32 +
+    64) bytes, less too)."""
+    import torch
+    import transformers
+    a = architecture_from_hf_config(count.kind_config("gemma4_e_shared", 4))
+    assert (a.kv_shared_layers, a.kv_shared_windowed) == (2, 1)
+    plain = a.model_copy(update={"kv_shared_layers": 0, "kv_shared_windowed": 0})
+    saving = (16 * (64 + 128) + 2 * 16 * 2) if trained else 12 * (64 + 128) + 2 * 16 * 2
+    assert saving == (3136 if trained else 2368)
+    s, b = 64, 2
+    per_layer = float(layer_activation_bytes(plain, s, b, "sdpa", trained) - layer_activation_bytes(a, s, b, "sdpa",
+                                                                                                    trained))
+    assert per_layer * 4 / (s * b) == pytest.approx(saving, rel=1e-12)
+    kept = []
+    for kind in ("gemma4_e_mixed", "gemma4_e_shared"):
+        model = count._model(torch, transformers, kind, 4, () if trained else ("q",))
+        kept.append(count._saved_bytes(torch, model, (s, b)))
+    assert (kept[0] - kept[1]) / (s * b) == pytest.approx(saving + 4 * (32 + 64) / (s * b), abs=1e-9)
+
+
+def test_eager_attention_under_a_frozen_base_keeps_no_output(count):
+    """SDPA's kernels keep their output for their backward pass; eager attention's last matmul keeps nothing of its
+    output, which only o_proj's weight gradient reads (from its transposed copy). With q_proj alone trained (a frozen
+    base, as under LoRA) the layer keeps the estimate's frozen figure and q_proj's input, 2 x 160: Llama's 9,864 a
+    token (s = 64, two sequences), 256 x 2 less than the SDPA-like figure read before; with o_proj's weight trained
+    too its input is kept again, 2 x 256 more."""
+    a = architecture_from_hf_config(count.kind_config("llama", 2))
+    frozen = float(layer_activation_bytes(a, 64, 2, "eager", False)) / 128
+    sdpa = float(layer_activation_bytes(a, 64, 2, "sdpa", False)) / 128
+    # the scores, the repeated heads, no log-sum-exp, no output
+    assert frozen - sdpa == 6 * 8 * 64 + 2 * 6 * (32 + 32) - 4 * 8 - 2 * 256
+    assert count.layer_bytes_per_token("llama", ("q",), attention="eager") == frozen + 2 * 160 == 9864
+    assert count.layer_bytes_per_token("llama", ("q", "o"), attention="eager") == frozen + 2 * 160 + 2 * 256

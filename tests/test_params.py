@@ -245,6 +245,26 @@ def test_gemma4_full_attention_layers_have_their_own_heads(cat):
     assert p.active == p.total - 30 * 120 * experts == 3_822_530_590          # the card's "3.8B active"
 
 
+def test_gemma4_config_written_by_transformers_5_24(cat):
+    """transformers 5.24 writes Gemma 4's full-attention heads as per_layer_config (each such layer's head_dim and
+    num_key_value_heads) in place of global_head_dim and num_global_key_value_heads: 31B's re-saved config reads the
+    same architecture, and layers that disagree are refused, naming the field."""
+    from vramgui.core.architecture import ConfigError, architecture_from_hf_config
+    m = cat.model("gemma4-31b")
+    text = dict(m.config.get("text_config", m.config))
+    full = [i for i, t in enumerate(text["layer_types"]) if t == "full_attention"]
+    assert len(full) == 10
+    written = {k: v for k, v in text.items() if k not in ("global_head_dim", "num_global_key_value_heads")}
+    written["per_layer_config"] = {f"{i:02d}": {"head_dim": 512, "num_key_value_heads": 4} for i in full}
+    a = architecture_from_hf_config(written)
+    assert a.global_attention == m.architecture.global_attention
+    assert (a.global_attention.head_dim, a.global_attention.num_kv_heads, a.global_attention.k_eq_v) == (512, 4, True)
+    written["per_layer_config"]["05"] = {"head_dim": 256, "num_key_value_heads": 4}
+    with pytest.raises(ConfigError) as err:
+        architecture_from_hf_config(written, source="config.json")
+    assert err.value.field == "per_layer_config" and "config.json" in str(err.value)
+
+
 def test_gemma4_image_encoder(cat):
     from vramgui.core import count_params
     # Gemma 4's encoder: 27 blocks of bias-free q/k/v/o (4 × 1152²), a GeGLU MLP (3 × 1152 × 4304), four RMSNorms

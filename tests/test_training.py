@@ -817,12 +817,13 @@ def test_full_checkpointing_recomputes_the_larger_kind_of_layer(cat):
 def test_eager_scores_only_in_the_attention_layers_of_nemotron_nas(cat):
     """Llama 3.3 Nemotron Super 49B: 49 of its 80 layers have attention (the others' attention is an empty
     sub-block). Eager attention's scores are kept in those 49: 49 / 80 of a full layer's, once (they had been scaled
-    by the share twice, (49 / 80)², 0.375)."""
+    by the share twice, (49 / 80)², 0.375). A frozen base (LoRA): eager's output, which SDPA keeps, is kept by no one
+    (o_proj's weight takes no gradient), 2 x 64 x 128 less a token in those layers."""
     from vramgui.core.training import eager_attention_bytes, layer_activation_bytes
     a = cat.model("llama3.3-nemotron-super-49b").architecture
     assert (a.attention_layers, a.num_layers) == (49, 80)
     eager = float(layer_activation_bytes(a, 4096, 1, "eager") - layer_activation_bytes(a, 4096, 1, "sdpa"))
-    assert eager == pytest.approx(4096 * float(eager_attention_bytes(a, 4096)) * 49 / 80, rel=1e-12)
+    assert eager == pytest.approx(4096 * (float(eager_attention_bytes(a, 4096)) - 2 * 64 * 128) * 49 / 80, rel=1e-12)
 
 
 def test_mamba_ssm_kernels_count_what_the_fused_kernel_keeps(cat):
@@ -871,16 +872,17 @@ def test_falcon_7b_under_sdpa_keeps_fp32_scores(capsys):
     SDPA the one key/value head unrepeated, PyTorch's fused kernels refuse it, and its math path runs in fp32, keeping
     the h·s² softmax a layer (tests/test_hf_activations.py counts it). Beyond flash attention's layers, a token and
     layer at 2,048 tokens, one sequence: fp32 queries 4 x 4,544, keys and values 4 x (64 + 64) and scores
-    4 x 71 x 2,048, less the bf16 queries 2 x 4,544, keys and values 4 x 64 and the log-sum-exp 4 x 71: 590,692 bytes,
-    38.7 GB over the 32 layers. The caution says so; flash attention has none."""
+    4 x 71 x 2,048, less the bf16 queries 2 x 4,544, keys and values 4 x 64 and the log-sum-exp 4 x 71, and less the
+    output flash attention keeps and the math path's matmul does not (the dense projection frozen), 2 x 4,544:
+    581,604 bytes, 38.1 GB over the 32 layers. The caution says so; flash attention has none."""
     from vramgui.core.explain import explain_training
     from vramgui.core.training import activation_parts, attention_cautions
     flash = setup("falcon-7b", method="lora", attention="flash", seq=2048, batch=1)
     sdpa = flash.model_copy(update={"attention": "sdpa"})
     a = flash.model.architecture
     assert (a.falcon_layout, a.num_heads, a.num_kv_heads, a.head_dim) == ("multi_query", 71, 1, 64)
-    extra = 4 * 4544 + 4 * (64 + 64) + 4 * 71 * 2048 - 2 * 4544 - 4 * 64 - 4 * 71
-    assert extra == 590692
+    extra = 4 * 4544 + 4 * (64 + 64) + 4 * 71 * 2048 - 2 * 4544 - 4 * 64 - 4 * 71 - 2 * 4544
+    assert extra == 581604
     stored = [float(activation_parts(t, a, 2048, 1)[0]) for t in (flash, sdpa)]
     assert stored[1] - stored[0] == pytest.approx(32 * 2048 * extra, rel=1e-12)
     assert float(training_memory(sdpa).activations) - float(training_memory(flash).activations) > 38e9

@@ -746,7 +746,8 @@ _FOUR_NORMS = {"gemma2", "gemma3_text", "gemma4_text", "glm4", "glm4v_text", "af
 # modeling_olmo2.py, modeling_olmo3.py, modeling_gpt_oss.py, modeling_nemotron_h.py (the weight's fp32 copy)
 _FP32_NORM_WEIGHT = {"gemma", "gemma2", "gemma3", "gemma3_text", "recurrent_gemma", "vaultgemma", "qwen3_next",
                      "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text", "olmo2", "olmo3", "flex_olmo",
-                     "olmo_hybrid", "gpt_oss", "afmoe", "beam", "helium", "flint", "lara_mini", "nemotron_h"}
+                     "olmo_hybrid", "gpt_oss", "afmoe", "beam", "helium", "flint", "lara_mini", "nemotron_h",
+                     "gemma4_text"}
 # families whose norms are a Python LayerNorm without bias, in fp32: (x - mean) computed twice (the variance's and the
 # normalization's), then the weight in fp32 (modeling_cohere.py CohereLayerNorm, modeling_cohere2.py Cohere2LayerNorm,
 # transformers 5.24)
@@ -1332,10 +1333,24 @@ def _shared_kv_and_per_layer_inputs(cfg: dict, mt: str, L: int, V: int, source: 
 
 def _global_attention(cfg: dict, d_h: int, h_kv: int, source: str) -> GlobalAttention | None:
     """Gemma 4's full-attention layers: ``global_head_dim`` wide heads and, with
-    ``attention_k_eq_v``, ``num_global_key_value_heads`` of them and no value projection."""
+    ``attention_k_eq_v``, ``num_global_key_value_heads`` of them and no value projection.  A config
+    transformers 5.24 wrote gives them as ``per_layer_config`` instead: each full-attention layer's
+    ``head_dim`` and ``num_key_value_heads``."""
     width = cfg.get("global_head_dim")
     k_eq_v = bool(cfg.get("attention_k_eq_v", False))
     kv = cfg.get("num_global_key_value_heads") if k_eq_v else None
+    per = cfg.get("per_layer_config")
+    if width is None and kv is None and isinstance(per, dict) and per:
+        if not all(isinstance(v, dict) for v in per.values()):
+            raise ConfigError("each layer's entry must be an object (head_dim, num_key_value_heads)",
+                              source=source, field="per_layer_config")
+        widths = {v.get("head_dim", d_h) for v in per.values()}
+        kvs = {v.get("num_key_value_heads", h_kv) for v in per.values()}
+        if len(widths) > 1 or len(kvs) > 1:
+            raise ConfigError(f"its layers' head_dim ({sorted(widths)}) or num_key_value_heads ({sorted(kvs)}) "
+                              "differ: one geometry for the full-attention layers is modelled",
+                              source=source, field="per_layer_config")
+        width, kv = widths.pop(), kvs.pop()
     if width is None and kv is None and not k_eq_v:
         return None
     width = d_h if width is None else _int(width, source, "global_head_dim")

@@ -1143,6 +1143,7 @@ def explain_training(t) -> dict[str, str]:
         QUERY_BY_HEAD,
         ROTARY_TABLES_PER_LAYER,
         SOFTCAP_LOGIT_BYTES,
+        VALUE_NORM,
         adapter_activation_bytes,
         eager_score_bytes,
         fp32_adapters,
@@ -1207,13 +1208,16 @@ def explain_training(t) -> dict[str, str]:
                   + (f" + {eager_score_bytes(a)}·h·s (eager's scores: {_eager_scores_text(a)})"
                      if t.attention == "eager" else "") if a.mla else "2·d_q + ")
                  + ("" if a.mla else
-                    ("4·d_kv (keys and values" + (", broadcast by the matmuls: one sequence folds into a view)"
-                                                   if a.falcon_layout == "multi_query" else ")")
-                     if a.falcon_layout == "new_decoder" or (a.falcon_layout == "multi_query" and t.batch == 1)
+                    ("4·d_kv (keys and values" + (": one head of one sequence repeats into a view)"
+                                                   if a.num_kv_heads == 1 else ")")
+                     if a.falcon_layout == "new_decoder" or (a.num_kv_heads == 1 and t.batch == 1)
                      else "4·h·d_h (keys and values repeated to every head)")
-                    + f" + 2·d_o + {eager_score_bytes(a)}·h·s (eager's scores: {_eager_scores_text(a)})"
+                    + (" + 2·d_o" if trained or a.attn_output_gate else " (its output kept only for o_proj's "
+                                                                         "weight: none, frozen)")
+                    + f" + {eager_score_bytes(a)}·h·s (eager's scores: {_eager_scores_text(a)})"
                     if t.attention == "eager" else "4·d_kv + 2·d_o + 4h")
                  + _falcon_text(a, t.attention, t.batch)
+                 + (" + 4·d_kv + 8·h_kv (the values' weightless norm)" if a.model_type in VALUE_NORM else "")
                  + (" + the output gate's sigmoid" + (", the gated product" if trained else "")
                     + (" and the output's copy it multiplies" if by_head else "") + " (2·d_o each)"
                     if a.attn_output_gate and not a.mla else
@@ -1221,6 +1225,21 @@ def explain_training(t) -> dict[str, str]:
                  + (" + q/k norms" if a.has_qk_norms else "")
                  + (" + 2·(d_q + d_kv) (the fused qkv projection's output, alive whole through the values, "
                     "a view of it)" if a.model_type in FUSED_QKV_KEPT else "")) if a.attention_layers else ""
+    if a.per_layer_input:   # (Gemma 4 E2B / E4B)
+        trained_ple = (", the gate's input 2d, 4p (the activation's output, the projection's input) and the model's "
+                       "norm over the inputs, 8p + 8") if trained else ""
+        attn_text += (" + the per-layer input's gate: its norm, 2p (the activation's input) and 2p (the layer's "
+                      f"slice of the inputs){trained_ple} (p = {a.per_layer_input})")
+    g = a.global_attention
+    kinds_text = ""     # (Gemma 4: the layers' mean over its kinds of layer)
+    if g is not None:
+        kinds_text += (f", the mean over its {a.sliding_window_layers} windowed layers with heads of {a.head_dim} over "
+                       f"{a.num_kv_heads} key/value heads and its {a.attention_layers - a.sliding_window_layers} "
+                       f"full-attention layers with their own, {g.head_dim} over {g.num_kv_heads}"
+                       + (" that are also the values" if g.k_eq_v else ""))
+    if a.kv_shared_layers:
+        kinds_text += (f"{',' if g is not None else ', the mean over its layers,'} its {a.kv_shared_layers} kv-shared "
+                       "layers without keys, values and their norms of their own (an earlier layer's)")
     tables = ROTARY_TABLES_PER_LAYER.get(a.model_type, 0)    # (once a position, the batch's sequences sharing them)
     tables_text = (f" + s·{tables}·d_h (the cos and sin tables each attention layer rebuilds, one set a position)"
                    if tables else "")
@@ -1251,7 +1270,7 @@ def explain_training(t) -> dict[str, str]:
                         + (f" + {a.residual_dropouts}·d (dropout masks)" if a.residual_dropouts else "")
                         + (" + each norm's input, normalized input and output (every weight trains)"
                            if trained else " + each norm's fp32 input (a frozen base)")
-                        + ")" + tables_text + f" = {_g(layer)}, as HF transformers' layers keep it"
+                        + ")" + tables_text + kinds_text + f" = {_g(layer)}, as HF transformers' layers keep it"
                         + ((", and its adapters' inputs in fp32 (peft's fp32 adapters: 4·(d_in + r) a matrix) "
                             if fp32 else ", and its bf16 adapters' outputs (2·r a matrix) ") + _g(adapters)
                            if t.method != "full" else "")

@@ -788,17 +788,18 @@ def eager_score_bytes(a: Architecture) -> int:
 def eager_attention_bytes(a: Architecture, s, b=2) -> np.ndarray:
     """What eager attention keeps a token beyond SDPA's, for ``b`` sequences of ``s``: the scores, ``c·h·s``
     (:func:`eager_score_bytes`), and the keys and values repeated to every query head (transformers' ``repeat_kv``:
-    the matmuls keep the copies, ``2·(h − h_kv)·(d_h + d_v)`` more; Falcon's one head, broadcast by the matmuls, only
-    where there is more than one sequence: one folds into a view; Falcon's new decoder's copies are the layer's,
-    whatever the attention, :func:`falcon_attention_bytes`), less SDPA's fp32 log-sum-exp (``4h``)."""
+    the matmuls keep the copies, ``2·(h − h_kv)·(d_h + d_v)`` more; of one key/value head only where there is more
+    than one sequence: one sequence's expanded head reshapes into a view, as Falcon's broadcast one folds; Falcon's new
+    decoder's copies are the layer's, whatever the attention, :func:`falcon_attention_bytes`), less SDPA's fp32
+    log-sum-exp (``4h``)."""
     s = np.asarray(s, dtype=np.float64)
     h = a.num_heads
     score = eager_score_bytes(a)
     # (MiMo-V2-Flash's values wider than its keys)
     repeated = 2 * (h - a.num_kv_heads) * (a.head_dim + a.v_head_dim)
-    if a.falcon_layout == "multi_query":
+    if a.num_kv_heads == 1:
         repeated = repeated * (np.asarray(b, dtype=np.float64) > 1)
-    elif a.falcon_layout == "new_decoder":
+    if a.falcon_layout == "new_decoder":
         repeated = 0
     qk = 4 * h * a.head_dim if a.model_type in FP32_EAGER_QK else 0   # (the keys repeated to every head first)
     scaled = 2 * h * a.v_head_dim if a.model_type in SINK_SCALED_EAGER else 0   # (the output the sink scales)
@@ -837,6 +838,16 @@ def falcon_attention_bytes(a: Architecture, s, b, attention: str) -> np.ndarray:
         whole = np.asarray(b, dtype=np.float64) == 1 if attention == "eager" else 1.0
         return mask + 2 * (d_q + d_kv) * whole
     return mask + 2 * (h - a.num_kv_heads) * (d_h + d_v) - (2 * a.hidden_size if a.norms_per_layer == 2 else 0)
+
+
+#: Families whose RMSNorm raises the mean square to the power -0.5 (``torch.pow(mean_squared, -0.5)``, Gemma 4's
+#: Gemma4RMSNorm): the power keeps its input and the product its output, two fp32 scalars a row where an rsqrt keeps
+#: one (counted with saved-tensor hooks on narrow Gemma 4 layers)
+POW_RMS_NORM = frozenset({"gemma4_text"})
+#: Families that normalize the values with a weightless RMSNorm before attention (Gemma 4's v_norm, on the value
+#: projection's output or, where the keys are the values, the key projection's): its fp32 input and a row's scalars,
+#: ``4·d_kv`` and ``8·h_kv`` a token
+VALUE_NORM = frozenset({"gemma4_text"})
 
 
 #: MoE model types whose router multiplies an fp32 copy of its input (transformers 5.24: ``F.linear(hidden_states.
@@ -1071,7 +1082,8 @@ ROTARY_TABLES_PER_LAYER = {"ernie4_5": 8, "ernie4_5_moe": 8, "helium": 4}
 
 
 def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager", trained: bool = False,
-                           mixer: str | None = None, mamba_kernels: bool = False) -> np.ndarray:
+                           mixer: str | None = None, mamba_kernels: bool = False,
+                           shared: float | None = None) -> np.ndarray:
     """What one layer keeps for the backward pass, 16-bit activations, no recomputation.
 
     Per token, as HF transformers' layers keep it (saved-tensor hooks:
@@ -1105,9 +1117,31 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     Falcon-H1's Mamba-2 beside attention reads its own scaled copy of the norm's output; ERNIE 4.5's and Helium's
     attention layers keep the rotary tables they rebuild, ``8·d_h`` and ``4·d_h`` a position whatever the batch
     (:data:`ROTARY_TABLES_PER_LAYER`); a fused qkv projection whose
-    output outlives it through the values (:data:`FUSED_QKV_KEPT`) ``2·(d_q + d_kv)`` more."""
+    output outlives it through the values (:data:`FUSED_QKV_KEPT`) ``2·(d_q + d_kv)`` more.  Gemma 4: its windowed
+    and full-attention layers each with their own heads (``mixer`` "windowed" or "global": one kind alone), its
+    kv-shared layers (``shared``: their share of the layers, the architecture's by default) without keys and values,
+    key norms and value norms of their own, and its per-layer inputs ``p`` wide (each layer's norm on its gated
+    per-layer input, the gate's activation input and the layer's slice of the inputs, ``4p``; when the weights train
+    the gate's input, the activation's output and the projection's input, ``2d + 4p``, and the model's norm over
+    the per-layer inputs, a layer's share)."""
     s = np.asarray(seq, dtype=np.float64)
     b = np.asarray(batch, dtype=np.float64)
+    g = a.global_attention
+    if g is not None:   # Gemma 4: the windowed layers' heads and the full-attention layers' own, each layer's in its
+        #                 share (``mixer`` "windowed" or "global": one kind alone, one with keys and values of its own),
+        #                 the kv-shared layers among each kind
+        windowed = a.model_copy(update={"global_attention": None})
+        wide = a.model_copy(update={"global_attention": None, "head_dim": g.head_dim, "num_kv_heads": g.num_kv_heads})
+        args = (s, b, attention, trained, None, mamba_kernels)
+        n_windowed = a.sliding_window_layers
+        n_global = a.attention_layers - n_windowed
+        shared_global = a.kv_shared_layers - a.kv_shared_windowed
+        if mixer == "windowed" or (mixer is None and not n_global):
+            return layer_activation_bytes(windowed, *args, shared=0.0 if mixer else None)
+        if mixer == "global" or (mixer is None and not n_windowed):
+            return layer_activation_bytes(wide, *args, shared=0.0 if mixer else None)
+        return (n_windowed * layer_activation_bytes(windowed, *args, shared=a.kv_shared_windowed / n_windowed)
+                + n_global * layer_activation_bytes(wide, *args, shared=shared_global / n_global)) / a.attention_layers
     d = a.hidden_size
     d_kv = a.num_kv_heads * a.head_dim
     f = a.intermediate_size
@@ -1125,8 +1159,10 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     # (a norm's weight needs its normalized input for its gradient; a weightless one keeps none)
     normalized = (4 if a.fp32_norm_weight or centred else 2) if trained and rms and not a.norm_weightless else 0
 
+    row = 8 if a.model_type in POW_RMS_NORM else 4     # (an fp32 scalar a row, or two)
+
     def norm(width, rows=1):    # one norm over `width` a token (`rows` inverse RMS / mean-and-rstd rows)
-        kept = (8 if centred else 4) * width + 4 * rows if rms else 2 * width + 8 * rows
+        kept = (8 if centred else 4) * width + row * rows if rms else 2 * width + 8 * rows
         if a.norm_kind == "none":   # OLMo's LayerNorm without parameters, run on an fp32 copy of its input
             kept = 4 * width + 8 * rows
         return kept + normalized * width
@@ -1163,11 +1199,20 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
             attn_share = float(mixer == "attention")
     if a.falcon_layout:     # (transformers' Falcon: its mask, the math path of its one head, its views and copies)
         attn = attn + falcon_attention_bytes(a, s, b, attention)
+    matmuls = attention == "eager" or (attention == "sdpa" and a.falcon_layout == "multi_query")   # (the math path)
+    if matmuls and not trained and not a.mla and not a.attn_output_gate:
+        attn = attn - 2 * d_o   # (SDPA's kernels keep their output; a matmul's, only o_proj's weight gradient reads)
     if attention == "eager":   # (in the layers with softmax attention: MiniMax-Text-01's one in eight)
         attn = attn + eager_attention_bytes(a, s, b) * (1.0 if counted or a.noop_blocks
                                                      else a.attention_layers / a.num_layers)
     if a.has_qk_norms:
         attn = attn + norm(d_q + d_kv, 2 if a.qk_norm_full else a.num_heads + a.num_kv_heads)
+    value_norm = 4 * d_kv + row * a.num_kv_heads if a.model_type in VALUE_NORM else 0   # (weightless: its fp32 input
+    attn = attn + value_norm                                                            # and a row's scalars)
+    if shared is None:
+        shared = a.kv_shared_layers / max(a.attention_layers, 1)
+    if shared:   # (Gemma 4's kv-shared layers read an earlier layer's keys and values: none of their own, no k/v norms)
+        attn = attn - shared * (4 * d_kv + value_norm + (norm(d_kv, a.num_kv_heads) if a.has_qk_norms else 0))
     mlp = mlp_kept_widths(a, trained) * f
     inputs = min(a.norms_per_layer, 2)      # the norms before attention and MLP (one before both: parallel)
     feed = norm(d) + (2 * d if trained else 0)     # an input norm and, when the projections train, its output
@@ -1185,6 +1230,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         per_token = per_token + (attn_share + ffn_share + (0.0 if parallel else sum(shares.values()))) * feed
     elif inputs == 1:
         per_token = per_token + feed
+    if a.per_layer_input:   # (Gemma 4 E2B / E4B: each layer's gate on its per-layer input, and its norm)
+        p = a.per_layer_input
+        per_token = per_token + norm(d) + 4 * p + ((2 * d + 4 * p + norm(p)) if trained else 0)
     if parallel and trained:   # (Falcon-H1's mixer scales its input by ssm_in_multiplier: a copy in_proj keeps)
         per_token = per_token + shares.get("mamba2", 0.0) * 2 * d
     kept = {"gdn": gdn_layer_bytes, "mamba1": mamba1_layer_bytes,
@@ -1338,7 +1386,12 @@ def activation_parts(t: TrainingSetup, a: Architecture, s, b) -> tuple[np.ndarra
                                  + adapters) + a.moe_layers * fused
     else:                                   # layer inputs kept, one layer recomputed at a time
         kinds = recurrent_layer_counts(a)
-        if kinds and not recurrent_beside_attention(a):   # (the largest kind of layer)
+        if a.global_attention is not None:   # (Gemma 4's layers with wider heads, or its windowed ones)
+            kinds = {"windowed": a.sliding_window_layers, "global": a.attention_layers - a.sliding_window_layers}
+            kinds = {kind: n for kind, n in kinds.items() if n}
+            layer = np.maximum.reduce([layer_activation_bytes(a, s, b, t.attention, trained, kind, t.mamba_kernels)
+                                       for kind in kinds]) + adapters
+        elif kinds and not recurrent_beside_attention(a):   # (the largest kind of layer)
             layer = np.maximum.reduce([layer_activation_bytes(a, s, b, t.attention, trained, kind, t.mamba_kernels)
                                        for kind in ("attention", *kinds)])
             layer = layer + adapters
