@@ -791,3 +791,38 @@ def test_eager_attention_under_a_frozen_base_keeps_no_output(count):
     assert frozen - sdpa == 6 * 8 * 64 + 2 * 6 * (32 + 32) - 4 * 8 - 2 * 256
     assert count.layer_bytes_per_token("llama", ("q",), attention="eager") == frozen + 2 * 160 == 9864
     assert count.layer_bytes_per_token("llama", ("q", "o"), attention="eager") == frozen + 2 * 160 + 2 * 256
+
+
+def test_sdpa_without_its_grouped_query_path_repeats_the_heads(count):
+    """transformers' SDPA hands the kernel unrepeated keys and values only without a mask and for heads no wider than
+    256 (use_gqa_in_sdpa). A windowed layer of a sequence longer than its window takes a mask: each layer's SDPA
+    converts it to bf16 and keeps it (2s a token) and the keys and values are repeated to every head, copies the
+    kernel keeps, 2 x (8 - 2) x (32 + 32) = 768. Gemma 3's layers (window 32): 14,552 + 768 + 2 x 64 at 64 tokens,
+    unchanged at 24; Gemma 4's full-attention layers with heads of 512 over 2 key/value heads repeat them whatever
+    the sequence, 2 x 6 x 1,024 = 12,288 more, over one head none (a view). The count adds the norms' fp32 weight
+    copies, bytes a layer."""
+    count.KINDS["gemma3_w32"] = dict(count.KINDS["gemma3"], sliding_window=32)
+    count.KINDS["gemma4_wide"] = dict(count.GEMMA4, global_head_dim=512, num_global_key_value_heads=2,
+                                      layer_types_all="full_attention")
+    count.KINDS["gemma4_wide_one"] = dict(count.GEMMA4, global_head_dim=512, layer_types_all="full_attention")
+    try:
+        a = architecture_from_hf_config(count.kind_config("gemma3_w32", 2))
+        assert (a.sliding_window, a.sliding_window_layers) == (32, 2)
+        weights = 4 * 4 * 160 + 4 * 2 * 32     # (the four norms' and the q and k norms' fp32 weights)
+        for (s, b), expected in (((64, 2), 14552 + 768 + 2 * 64), ((24, 1), 14552)):
+            assert float(layer_activation_bytes(a, s, b, "sdpa", True)) / (s * b) == expected
+            assert count.layer_bytes_per_token("gemma3_w32", tokens=(s, b)) == pytest.approx(
+                expected + weights / (s * b), abs=1e-9)
+        for kind, kv in (("gemma4_wide", 2), ("gemma4_wide_one", 1)):
+            mixed = dict(count.KINDS[kind], layer_types_cycle=["sliding_attention", "full_attention"])
+            del mixed["layer_types_all"]
+            count.KINDS["gemma4_wide_mixed"] = mixed
+            g = architecture_from_hf_config(count.kind_config("gemma4_wide_mixed", 2))
+            repeated = 2 * (8 - kv) * (512 + 512) if kv > 1 else 0
+            sdpa = float(layer_activation_bytes(g, 64, 2, "sdpa", True, "global")) / 128
+            assert sdpa - float(layer_activation_bytes(g, 64, 2, "flash", True, "global")) / 128 == repeated
+            weights = 4 * 4 * 256 + 4 * 2 * 512
+            assert count.layer_bytes_per_token(kind, tokens=(64, 2)) == pytest.approx(sdpa + weights / 128, abs=1e-9)
+    finally:
+        for kind in ("gemma3_w32", "gemma4_wide", "gemma4_wide_one", "gemma4_wide_mixed"):
+            count.KINDS.pop(kind, None)

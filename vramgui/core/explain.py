@@ -1081,6 +1081,26 @@ def _falcon_text(a, attention: str, batch: int) -> str:
     return text
 
 
+def _sdpa_repeat_text(a, t) -> str:
+    """What transformers' SDPA attention adds without its grouped-query path (training.sdpa_repeat_bytes), in words:
+    "" where it adds nothing."""
+    from .training import SDPA_GQA_HEAD_DIM
+    if t.attention != "sdpa" or a.mla or a.falcon_layout:
+        return ""
+    g = a.global_attention
+    wide = max(a.head_dim, a.v_head_dim, g.head_dim if g else 0) > SDPA_GQA_HEAD_DIM or a.head_dim != a.v_head_dim
+    past = bool(a.sliding_window_layers and a.sliding_window and t.seq > a.sliding_window)
+    parts = []
+    if wide and max(a.num_kv_heads, g.num_kv_heads if g else 0) > 1:
+        parts.append(f"the keys and values repeated to every head where the heads are wider than {SDPA_GQA_HEAD_DIM} "
+                     "(transformers' SDPA without its grouped-query path)")
+    if past:
+        parts.append(f"in the windowed layers (the sequence longer than their window of {a.sliding_window:,}) the "
+                     "mask SDPA converts to bf16 and keeps, 2·s" + (", and the keys and values repeated to every head"
+                                                                    if a.num_kv_heads > 1 else ""))
+    return "".join(f" + {p}" for p in parts)
+
+
 def _activation_text(a) -> str:
     """Names the MLP's activation where what it keeps differs from SiLU's (training.ACTIVATION_KEEPS)."""
     from .training import ACTIVATION_KEEPS
@@ -1218,6 +1238,7 @@ def explain_training(t) -> dict[str, str]:
                     if t.attention == "eager" else "4·d_kv + 2·d_o + 4h")
                  + _falcon_text(a, t.attention, t.batch)
                  + (" + 4·d_kv + 8·h_kv (the values' weightless norm)" if a.model_type in VALUE_NORM else "")
+                 + _sdpa_repeat_text(a, t)
                  + (" + the output gate's sigmoid" + (", the gated product" if trained else "")
                     + (" and the output's copy it multiplies" if by_head else "") + " (2·d_o each)"
                     if a.attn_output_gate and not a.mla else

@@ -850,6 +850,30 @@ POW_RMS_NORM = frozenset({"gemma4_text"})
 VALUE_NORM = frozenset({"gemma4_text"})
 
 
+#: The widest heads transformers hands SDPA unrepeated, its grouped-query path (``use_gqa_in_sdpa``: keys and values
+#: as wide, no wider than this, and no mask; CUDA's flash kernel's limit)
+SDPA_GQA_HEAD_DIM = 256
+
+
+def sdpa_repeat_bytes(a: Architecture, s) -> np.ndarray:
+    """What transformers 5.24's SDPA attention keeps a token beyond the fused kernel's queries, keys, values and output,
+    in a layer's mean: without its grouped-query path (``use_gqa_in_sdpa``: a mask, or heads wider than
+    :data:`SDPA_GQA_HEAD_DIM`, or values not as wide as the keys) it repeats the keys and values to every query head
+    (``repeat_kv``: copies the kernel keeps, ``2·(h − h_kv)·(d_h + d_v)``; one head repeats into a view). A windowed
+    layer of a sequence longer than its window takes a mask (causality alone no longer says it), which each layer's
+    SDPA converts to bf16 and the memory-efficient kernel keeps, ``2s``, and so repeats too. Counted with saved-tensor
+    hooks on narrow Gemma 3 and Gemma 4 layers (windows of 32 against 64 and 96 tokens, heads of 512)."""
+    s = np.asarray(s, dtype=np.float64)
+    h, h_kv = a.num_heads, a.num_kv_heads
+    repeat = 2.0 * (h - h_kv) * (a.head_dim + a.v_head_dim) if h_kv > 1 else 0.0
+    wide = max(a.head_dim, a.v_head_dim) > SDPA_GQA_HEAD_DIM or a.head_dim != a.v_head_dim
+    out = np.zeros_like(s) + (repeat if wide else 0.0)
+    if a.sliding_window_layers and a.sliding_window:
+        masked = (s > a.sliding_window) * a.sliding_window_layers / max(a.attention_layers, 1)
+        out = out + masked * (2 * s + (0.0 if wide else repeat))
+    return out
+
+
 #: MoE model types whose router multiplies an fp32 copy of its input (transformers 5.24: ``F.linear(hidden_states.
 #: type(torch.float32), self.weight.type(torch.float32))`` in DeepSeek-V2/V3's family and its kin, HunYuan's fp32
 #: ``wg`` of ``hidden_states.float()``, ERNIE 4.5's ``F.linear(hidden_states.float(), ...)``): when the router trains
@@ -1130,8 +1154,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     if g is not None:   # Gemma 4: the windowed layers' heads and the full-attention layers' own, each layer's in its
         #                 share (``mixer`` "windowed" or "global": one kind alone, one with keys and values of its own),
         #                 the kv-shared layers among each kind
-        windowed = a.model_copy(update={"global_attention": None})
-        wide = a.model_copy(update={"global_attention": None, "head_dim": g.head_dim, "num_kv_heads": g.num_kv_heads})
+        windowed = a.model_copy(update={"global_attention": None, "sliding_window_layers": a.attention_layers})
+        wide = a.model_copy(update={"global_attention": None, "head_dim": g.head_dim, "num_kv_heads": g.num_kv_heads,
+                                    "sliding_window_layers": 0})
         args = (s, b, attention, trained, None, mamba_kernels)
         n_windowed = a.sliding_window_layers
         n_global = a.attention_layers - n_windowed
@@ -1199,6 +1224,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
             attn_share = float(mixer == "attention")
     if a.falcon_layout:     # (transformers' Falcon: its mask, the math path of its one head, its views and copies)
         attn = attn + falcon_attention_bytes(a, s, b, attention)
+    if attention == "sdpa" and not a.mla and not a.falcon_layout:   # (transformers' sdpa_attention_forward)
+        attn = attn + sdpa_repeat_bytes(a, s)
     matmuls = attention == "eager" or (attention == "sdpa" and a.falcon_layout == "multi_query")   # (the math path)
     if matmuls and not trained and not a.mla and not a.attn_output_gate:
         attn = attn - 2 * d_o   # (SDPA's kernels keep their output; a matmul's, only o_proj's weight gradient reads)
