@@ -894,3 +894,21 @@ def test_falcon_7b_under_sdpa_keeps_fp32_scores(capsys):
                  "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["model"]["attention_note"].startswith(
         "transformers hands SDPA this model's one key/value head unrepeated")
+
+
+def test_gemma4_heads_are_wider_than_flash_attn_takes(capsys):
+    """Gemma 4's full-attention heads are 512 wide; flash-attn takes heads up to 256, so with flash attention assumed a
+    caution says transformers runs it with SDPA or eager (SDPA, chosen, has none); DeepSeek-V4's heads of 512 run
+    eager only, which its own caution says; Llama's heads of 128, none."""
+    from vramgui.core.training import attention_cautions
+    cat = default_catalog()
+    a = cat.model("gemma4-31b").architecture
+    assert [kind for kind, _ in attention_cautions(a, "flash")] == ["no_flash"]
+    assert attention_cautions(a, "flash")[0][1].startswith("flash-attn takes heads up to 256 wide and this model's "
+                                                           "are 512")
+    assert attention_cautions(a, "sdpa") == ()
+    assert [kind for kind, _ in attention_cautions(cat.model("deepseek-v4-flash").architecture, "flash")] == \
+        ["no_sdpa"]
+    assert attention_cautions(cat.model("llama3.1-8b").architecture, "flash") == ()
+    assert main(["train", "--model", "gemma4-e4b", "--gpu", "h100-sxm", "--method", "lora", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["model"]["attention_note"].startswith("flash-attn takes heads up to 256")

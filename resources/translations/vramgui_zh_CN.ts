@@ -2199,6 +2199,10 @@ Source: {source}</source>
         <translation>此处 SDPA 走 PyTorch 的数学路径：保存 fp32 注意力分数（见提示）。</translation>
     </message>
     <message>
+        <source>Heads wider than flash-attn takes: choose sdpa (see the tooltip).</source>
+        <translation>flash-attn 只支持不超过 256 的头宽：请选 sdpa（见提示）。</translation>
+    </message>
+    <message>
         <source>Gated DeltaNet layers: transformers&apos; torch path, without fla (see the tooltip).</source>
         <translation>Gated DeltaNet 层：按 transformers 未安装 fla 时的 torch 路径计算（见提示）。</translation>
     </message>

@@ -717,7 +717,8 @@ SINK_SCALED_EAGER = frozenset({"granite_swa", "granitemoe_swa"})
 
 def attention_cautions(a: Architecture, attention: str, mamba_kernels: bool = False) -> tuple[tuple[str, str], ...]:
     """(kind, text) of what the job's attention assumes: "no_sdpa" where it assumes flash / SDPA attention that
-    transformers does not run this model with (:data:`HF_NO_SDPA`), what it runs instead; "sdpa_math" where SDPA
+    transformers does not run this model with (:data:`HF_NO_SDPA`), what it runs instead; "no_flash" where flash
+    attention is assumed for heads wider than flash-attn takes (Gemma 4's 512); "sdpa_math" where SDPA
     takes PyTorch's math path (Falcon's multi-query layers: :func:`falcon_attention_bytes`); "gdn_torch" and
     "mamba2_torch", "mamba1_torch" where its Gated DeltaNet, Mamba-2 or Mamba layers are counted as transformers'
     torch path runs them (:func:`recurrent_layer_counts`), "mamba2_kernels" where its Mamba-2 layers are counted
@@ -730,6 +731,11 @@ def attention_cautions(a: Architecture, attention: str, mamba_kernels: bool = Fa
                       "figures assume one, 'eager' gives transformers' default" if HF_NO_SDPA[a.model_type] else
                       "transformers 5.24 runs this model with eager attention only (no SDPA or flash-attention path): "
                       "'eager' gives its figures"))
+    widest = max(a.head_dim, a.v_head_dim, a.global_attention.head_dim if a.global_attention else 0)
+    if attention == "flash" and widest > FLASH_ATTN_HEAD_DIM and not a.mla and a.model_type not in HF_NO_SDPA:
+        notes.append(("no_flash", f"flash-attn takes heads up to {FLASH_ATTN_HEAD_DIM} wide and this model's are "
+                      f"{widest}: transformers runs it with SDPA or eager attention ('sdpa' gives SDPA's figures; "
+                      "these assume flash attention's)"))
     if attention == "sdpa" and a.falcon_layout == "multi_query":
         notes.append(("sdpa_math", "transformers hands SDPA this model's one key/value head unrepeated, which "
                       "PyTorch's fused kernels refuse: its math path runs, in fp32, and keeps h·s² fp32 scores a "
@@ -850,6 +856,8 @@ POW_RMS_NORM = frozenset({"gemma4_text"})
 VALUE_NORM = frozenset({"gemma4_text"})
 
 
+#: The widest heads flash-attn 2 takes (its kernels' head dimensions: up to 256)
+FLASH_ATTN_HEAD_DIM = 256
 #: The widest heads transformers hands SDPA unrepeated, its grouped-query path (``use_gqa_in_sdpa``: keys and values
 #: as wide, no wider than this, and no mask; CUDA's flash kernel's limit)
 SDPA_GQA_HEAD_DIM = 256
