@@ -378,3 +378,37 @@ def test_narrow_models_host_cost_by_kind_of_layer():
     # the per-layer slope of Llama on round 7's start, 16 to 48 layers: (25.31 - 8.80) / 32 = 0.516 ms, round 2's
     # 0.507 (test_hf_host_cost_per_layer_on_the_h200)
     assert (r7["llama-48"] - r7["llama-16"]) / 32 == pytest.approx(0.516, abs=0.002)
+
+
+def test_falcon_7b_sdpa_holds_fp32_scores(own):
+    """Falcon-7B under HF transformers' SDPA (round 9, 512 tokens, one sequence): transformers hands SDPA its one
+    key/value head unrepeated, PyTorch's fused kernels refuse it and the math path holds the product of the queries
+    and keys and the softmax's output in fp32, 8 bytes a score and head, with HF's mask, 4 a pair: 71 x 8 + 4 = 572
+    bytes a (query, key) pair, 512^2 x 572 = 0.14 GiB in the pass. The allocated peak then reads -0.8 % (-1.7 % counted
+    as flash attention's, which holds no scores)."""
+    from vramgui.core import Scenario, default_catalog
+    from vramgui.core.memory import estimate_memory, memory_terms
+    cat = default_catalog()
+    s = Scenario(model=cat.model("falcon-7b"), gpu=cat.gpu("h200"), weights="bf16", engine="hf", attention="sdpa",
+                 prompt_tokens=512, output_tokens=32)
+    assert s.sdpa_math and not s.with_(attention="flash").sdpa_math
+    assert memory_terms(s).scores == 71 * 8 + 4
+    sdpa, flash = (float(estimate_memory(x).activations) for x in (s, s.with_(attention="flash")))
+    assert sdpa - flash > 0.12 * 2**30
+    assert -1.0 < own["r9-falcon-7b-bf16-sdpa-peak-b1-p512-n32"]["error_pct"] < -0.5
+
+
+def test_falcon_7b_sdpa_note_in_the_report(capsys):
+    """The estimate's notes say where HF transformers' SDPA takes PyTorch's math path (Falcon-7B): the text and the
+    JSON's sdpa_math_note; flash attention picked, none; another model, none."""
+    import json
+
+    from vramgui.cli import main
+    assert main(["estimate", "--model", "falcon-7b", "--gpu", "h200", "--engine", "hf", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["scenario"]["sdpa_math_note"].startswith(
+        "transformers hands SDPA this model's one key/value head unrepeated")
+    assert main(["estimate", "--model", "falcon-7b", "--gpu", "h200", "--engine", "hf"]) == 0
+    assert "its math path holds each prompt's scores in fp32" in capsys.readouterr().out
+    for args in (["--model", "falcon-7b", "--attention", "flash"], ["--model", "llama3-8b"]):
+        assert main(["estimate", *args, "--gpu", "h200", "--engine", "hf", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["scenario"]["sdpa_math_note"] is None

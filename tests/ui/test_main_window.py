@@ -2077,6 +2077,13 @@ def test_fine_tuning_a_model_transformers_runs_without_sdpa_says_so(qtbot, win):
     assert "no SDPA path" in p.engine_caution.toolTip()
     choose(qtbot, win, p.attention, "flash")
     assert "eager attention" not in p.engine_caution.text()
+    # Falcon-7B under HF's SDPA (its default): PyTorch's math path holds fp32 scores, said under the engine; flash, not
+    choose(qtbot, win, p.model, "falcon-7b")
+    choose(qtbot, win, p.attention, "")
+    assert "SDPA takes PyTorch's math path here: fp32 scores" in p.engine_caution.text()
+    assert "its math path holds each prompt's scores in fp32" in p.engine_caution.toolTip()
+    choose(qtbot, win, p.attention, "flash")
+    assert "math path" not in p.engine_caution.text()
 
 
 def test_fine_tuning_an_moe_model_says_how_lora_meets_its_experts(qtbot, win):

@@ -28,6 +28,7 @@ from .engines import (
 from .fit import budget_bytes
 from .formats import K_FALLBACK, wide_experts
 from .memory import (
+    MATH_SDPA_SCORE_BYTES,
     communication_bytes,
     compressed_entry_elements,
     eager_score_bytes,
@@ -559,6 +560,9 @@ def _activations(s: Scenario, m) -> Explanation:
         f"{s.batch}.",
         (f"Eager attention holds batch × heads × prompt × prompt scores ({eager_score_bytes(s):g} bytes each): "
          "quadratic in the prompt." if eager else
+         f"SDPA's math path (this model's one key/value head, which PyTorch's fused kernels refuse) holds batch × "
+         f"heads × prompt × prompt fp32 scores ({MATH_SDPA_SCORE_BYTES:g} bytes each: the product and the softmax's "
+         "output): quadratic in the prompt." if s.sdpa_math else
          "sdpa/flash attention never holds the score matrix: linear in the prompt."),
         tuple(assumptions))
 

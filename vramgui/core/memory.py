@@ -265,12 +265,13 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
     h, h_kv = heads_per_card(a, tp, p)
     act = p.activation_bytes
     eager = s.attention_impl == "eager"
+    math = s.sdpa_math      # (PyTorch's SDPA math path: the scores in fp32, no log-sum-exp)
     kv_heads_live = 0.0 if p.kv_written_to_cache else (h if eager else h_kv)   # eager HF repeats K/V to h heads
     widest = max(a.q_head_dim, a.global_attention.head_dim if a.global_attention else 0)
     f_widest = _mlp_width(a) * (2 if a.wide_mlp_layers else 1)
     attention = (h * widest + 2 * kv_heads_live * max(a.v_head_dim, widest)
                  + a.hidden_size * p.attention_hidden_copies) * act
-    if not eager:
+    if not eager and not math:
         attention += h * 4.0          # flash/sdpa keep one fp32 log-sum-exp per row and head
     profile_tokens, _, sampler_seqs = batch_defaults(p, s.gpu)
     copies = p.pipeline_copies if (p.parallel == "layer" and s.n_gpus > 1) else 1
@@ -282,7 +283,8 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         state=state,
         hidden=a.hidden_size * p.hidden_copies * act,
         attention=attention,
-        scores=(h * eager_score_bytes(s) + p.mask_bytes) if eager else p.flash_mask_bytes,
+        scores=(h * eager_score_bytes(s) + p.mask_bytes) if eager else
+        (h * MATH_SDPA_SCORE_BYTES + p.mask_bytes) if math else p.flash_mask_bytes,
         mlp=f_widest / tp * p.mlp_copies * (1.0 if a.gated_mlp else 2.0 / 3.0) * act,
         logits=a.vocab_size * p.logits_bytes,
         sampler=float(sampler_seqs) * a.vocab_size * p.sampler_bytes_per_logit,
@@ -298,6 +300,12 @@ def memory_terms(s: Scenario, wb: WeightBytes | None = None) -> MemoryTerms:
         keeps_prompt=1.0 if (windowed and p.window_keeps_prompt and not a.compressed) else 0.0,
         context_floor=float(default_context(p, s.gpu, s.n_gpus, a.max_context)),
     )
+
+
+#: Bytes a score element of PyTorch's SDPA math path holds at its peak: the fp32 product of the queries and keys (the
+#: mask added in place) and the softmax's fp32 output beside it (the inputs upcast: allow_fp16_bf16_reduction_math_sdp
+#: off by default; aten's _scaled_dot_product_attention_math)
+MATH_SDPA_SCORE_BYTES = 8.0
 
 
 def eager_score_bytes(s: Scenario) -> float:

@@ -238,7 +238,8 @@ def estimate_dict(s: Scenario, price_per_hour: float | None = None, offload=None
                      "format_note": format_note(s), "default_context_note": default_context_note(s),
                      "fit_margin_note": fit_margin_note(s), "server_context_note": server_context_note(s),
                      "context_cap_note": context_cap_note(s), "one_card_note": one_card_note(s),
-                     "experts_note": experts_note(s), "attention_default_note": attention_default_note(s)},
+                     "experts_note": experts_note(s), "attention_default_note": attention_default_note(s),
+                     "sdpa_math_note": sdpa_math_note(s)},
         "model": {"id": s.model.id, "name": s.model.name, "params_total": p.total, "params_active": p.active,
                   "params_vision": p.vision, "layout_checked": note is None, "layout_note": note,
                   "architecture": a.model_dump(), "source": s.model.source},
@@ -352,7 +353,8 @@ def context_note(s) -> str | None:
 #: The scenario's cautions in ``estimate_dict``, in the order the CLI and the report print them
 NOTE_KEYS = ("context_note", "default_context_note", "fit_margin_note", "server_context_note", "context_cap_note",
              "tp_split_note", "nodes_note", "machines_note", "data_parallel_note", "batched_decode_note", "engine_note",
-             "card_note", "gguf_note", "format_note", "experts_note", "one_card_note", "attention_default_note")
+             "card_note", "gguf_note", "format_note", "experts_note", "one_card_note", "attention_default_note",
+             "sdpa_math_note")
 
 
 def default_context_note(s) -> str | None:
@@ -538,6 +540,16 @@ def attention_default_note(s) -> str | None:
     flash = ("; with attn_implementation=\"flash_attention_2\" (or a kernel) it does not: pick flash"
              if HF_NO_SDPA[s.model.architecture.model_type] else "; it has no flash-attention path either")
     return f"{HF_NO_SDPA_WHY}: asked for no attention, it runs eager and holds each prompt's scores{flash}"
+
+
+def sdpa_math_note(s) -> str | None:
+    """Where HF transformers' SDPA takes PyTorch's math path (:attr:`~vramgui.core.scenario.Scenario.sdpa_math`:
+    Falcon's one key/value head); None elsewhere."""
+    if not s.sdpa_math:
+        return None
+    return ("transformers hands SDPA this model's one key/value head unrepeated, which PyTorch's fused kernels refuse: "
+            "its math path holds each prompt's scores in fp32, 8 bytes a score (counted here); with "
+            "attn_implementation=\"flash_attention_2\" it does not: pick flash")
 
 
 def pre_mla_gguf_note(model) -> str | None:

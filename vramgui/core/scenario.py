@@ -198,6 +198,14 @@ class Scenario(BaseModel):
         return self.profile.default_attention
 
     @property
+    def sdpa_math(self) -> bool:
+        """HF transformers hands PyTorch's SDPA Falcon's one key/value head unrepeated
+        (:attr:`~vramgui.core.architecture.Architecture.falcon_layout` "multi_query"): its fused kernels refuse keys
+        with fewer heads than the queries, so its math path runs and holds the scores, in fp32."""
+        return self.engine == "hf" and self.attention_impl == "sdpa" and \
+            self.model.architecture.falcon_layout == "multi_query"
+
+    @property
     def stages(self) -> int:
         """Pipeline stages (1 for the layer-split engines, whose cards are stages already)."""
         return self.pipeline if self.profile.parallel == "tensor" else 1

@@ -179,6 +179,8 @@ def _scenario(p: dict, models: dict[str, ModelPreset], cat: Catalog) -> tuple[Sc
     util = float(str(util).split()[0]) if util is not None else None
     flash = p.get("flash_attn")
     attention = None if engine in ("vllm", "sglang") else ("flash" if flash else "eager" if flash is False else None)
+    if engine == "hf" and extra.get("attention") in ("sdpa", "eager"):   # (the run's own: SDPA is not always flash's)
+        attention = extra["attention"]
     n_ctx = int(p.get("n_ctx") or extra.get("max_model_len") or 2048)
     prompt = extra.get("prompt_tokens", extra.get("prefill_length", p.get("prompt_tokens")))  # 0 is a prompt
     tensor = ENGINES[engine].parallel == "tensor"

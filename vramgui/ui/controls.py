@@ -51,6 +51,7 @@ from ..core.report import (
     experts_note,
     machines_note,
     pre_mla_gguf_note,
+    sdpa_math_note,
     tp_refusers,
     tp_split_note,
 )
@@ -1490,7 +1491,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         vLLM does not start, SGLang caps requests (core.report.context_cap_note); weights the engine loads on one card
         (HF transformers' NVFP4), with several cards (core.report.one_card_note) or System RAM entered; HF
         transformers' eager attention by default for a model it has no SDPA path for
-        (core.report.attention_default_note)."""
+        (core.report.attention_default_note); SDPA's math path (core.report.sdpa_math_note)."""
         lines, tips = [], []
         noted = not training and engine_note(s) is not None
         if noted and s.engine == "hf":      # (its weights are among HF_NO_MPS)
@@ -1524,6 +1525,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         if eager:                               # (HF transformers has no SDPA path for the model: eager by default)
             lines.append(self._no_sdpa_line(s.model.architecture.model_type))
             tips.append(eager)
+        math = None if training else sdpa_math_note(s)
+        if math:                                # (Falcon's one key/value head: PyTorch's SDPA math path)
+            lines.append(self.tr("SDPA takes PyTorch's math path here: fp32 scores (see the tooltip)."))
+            tips.append(math)
         if not training and experts_note(s):    # (HF transformers' bitsandbytes leaves an MoE model's experts 16-bit)
             lines.append(self.tr("{engine} leaves this model's routed experts in 16 bits.").format(
                 engine=core_name(s.profile.name)))
