@@ -256,7 +256,7 @@ def _model(torch, transformers, kind: str, layers: int, adapted: tuple[str, ...]
     return model
 
 
-def _saved_bytes(torch, model, tokens: tuple[int, int] = TOKENS) -> int:
+def _saved_bytes(torch, model, tokens: tuple[int, int] = TOKENS, padded: bool = False) -> int:
     # (parameters and buffers are the model's, not activations: GPT-Neo's attention saves a slice of its causal-mask
     # buffer, whose storage is the whole 4,096 x 4,096 table)
     params = {p.untyped_storage().data_ptr() for p in (*model.parameters(), *model.buffers())}
@@ -269,6 +269,11 @@ def _saved_bytes(torch, model, tokens: tuple[int, int] = TOKENS) -> int:
         return t
 
     ids = torch.randint(0, SHAPE["vocab_size"], tokens[::-1])
+    # (padded: the last sequence a quarter shorter, its end padding, as a collator pads a micro-batch to its longest)
+    mask = torch.ones_like(ids)
+    if padded:
+        mask[-1, tokens[0] - tokens[0] // 4:] = 0
+    labels = ids.masked_fill(mask == 0, -100)
     functional = torch.nn.functional
     cpu_dropout = functional.dropout
 
@@ -282,7 +287,7 @@ def _saved_bytes(torch, model, tokens: tuple[int, int] = TOKENS) -> int:
     functional.dropout = cuda_dropout
     try:
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-            model(input_ids=ids, labels=ids, use_cache=False)
+            model(input_ids=ids, labels=labels, use_cache=False, **({"attention_mask": mask} if padded else {}))
     finally:
         functional.dropout = cpu_dropout
     return sum(storages.values())
@@ -335,17 +340,18 @@ class mamba_ssm_kernel:  # noqa: N801 (a context manager, named as the package i
 
 
 def layer_bytes_per_token(kind: str, adapted: tuple[str, ...] = (), lora: tuple[str, ...] = (),
-                          attention: str = "sdpa", tokens: tuple[int, int] = TOKENS, mamba_ssm: bool = False
-                          ) -> float:
+                          attention: str = "sdpa", tokens: tuple[int, int] = TOKENS, mamba_ssm: bool = False,
+                          padded: bool = False) -> float:
     """One layer's saved bytes per token for ``kind`` (all weights trained, only ``adapted``, or peft LoRA
     adapters on ``lora``), with transformers' ``attention`` implementation (sdpa or eager); ``mamba_ssm``: its
-    Mamba-2 mixers through mamba-ssm's fused kernel (:class:`mamba_ssm_kernel`)."""
+    Mamba-2 mixers through mamba-ssm's fused kernel (:class:`mamba_ssm_kernel`); ``padded``: the last sequence a
+    quarter shorter, padded (an attention mask with zeros)."""
     import torch
     import transformers
     transformers.logging.set_verbosity_error()
     with mamba_ssm_kernel() if mamba_ssm else contextlib.nullcontext():
-        two, four = (_saved_bytes(torch, _model(torch, transformers, kind, n, adapted, lora, attention), tokens)
-                     for n in (2, 4))
+        two, four = (_saved_bytes(torch, _model(torch, transformers, kind, n, adapted, lora, attention), tokens,
+                                  padded) for n in (2, 4))
     return (four - two) / 2 / (tokens[0] * tokens[1])
 
 

@@ -826,3 +826,27 @@ def test_sdpa_without_its_grouped_query_path_repeats_the_heads(count):
     finally:
         for kind in ("gemma3_w32", "gemma4_wide", "gemma4_wide_one", "gemma4_wide_mixed"):
             count.KINDS.pop(kind, None)
+
+
+def test_padded_micro_batches_under_sdpa_keep_a_mask_and_repeated_heads(count):
+    """A micro-batch whose last sequence is a quarter shorter, padded (an attention mask with zeros): transformers
+    builds a 4-D mask and, with one, repeats the keys and values for SDPA (no grouped-query path). Each layer's SDPA
+    keeps the mask in bf16, 2 x 64 a token, and the copies, 2 x (8 - 2) x (32 + 32) = 768: Llama 8,744 + 896. Phi-3's
+    values were a view of its fused qkv output, kept whole (2 x (256 + 64)): repeated, the output goes, 640 less.
+    DeepSeek-V3's MLA builds every head whole: the mask alone. One sequence has nothing to pad; eager attention adds
+    the mask in place and keeps nothing more. Exact (Gemma 3 but for its norms' fp32 weights, bytes a layer)."""
+    for kind, base, more in (("llama", 8744, 768 + 128), ("phi3", 11432, 768 - 2 * (256 + 64) + 128),
+                             ("deepseek_v3", None, 128), ("gemma3", 14552, 768 + 128)):
+        a = architecture_from_hf_config(count.kind_config(kind, 2))
+        plain = float(layer_activation_bytes(a, 64, 2, "sdpa", True)) / 128
+        if base is not None:
+            assert plain == base
+        assert float(layer_activation_bytes(a, 64, 2, "sdpa", True, padded=True)) / 128 == plain + more
+        assert float(layer_activation_bytes(a, 64, 1, "sdpa", True, padded=True)) == \
+            float(layer_activation_bytes(a, 64, 1, "sdpa", True))
+        assert float(layer_activation_bytes(a, 64, 2, "eager", True, padded=True)) == \
+            float(layer_activation_bytes(a, 64, 2, "eager", True))
+        weights = (4 * 4 * 160 + 4 * 2 * 32) / 128 if kind == "gemma3" else 0.0
+        assert count.layer_bytes_per_token(kind, padded=True) == pytest.approx(plain + more + weights, abs=1e-9)
+    assert count.layer_bytes_per_token("llama", attention="eager", padded=True) == \
+        count.layer_bytes_per_token("llama", attention="eager")

@@ -912,3 +912,28 @@ def test_gemma4_heads_are_wider_than_flash_attn_takes(capsys):
     assert attention_cautions(cat.model("llama3.1-8b").architecture, "flash") == ()
     assert main(["train", "--model", "gemma4-e4b", "--gpu", "h100-sxm", "--method", "lora", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["model"]["attention_note"].startswith("flash-attn takes heads up to 256")
+
+
+def test_padded_micro_batches_under_sdpa(capsys):
+    """`train --padded`: micro-batches padded to their longest sequence. Llama 3.1 8B (32 heads of 128 over 8, 32
+    layers) under SDPA, LoRA, 2,048 tokens x 8: every layer keeps the bf16 mask, 2 x 2,048 a token, and the keys and
+    values repeated to every head, 2 x 24 x 256: (4,096 + 12,288) x 2,048 x 8 x 32 = 8.6 GB more; flash attention
+    (which unpads) and one sequence (nothing to pad) unchanged. The JSON's scenario says so, and the Explain text."""
+    from vramgui.core.explain import explain_training
+    t = setup("llama3.1-8b", method="lora", attention="sdpa", seq=2048, batch=8)
+    padded = t.model_copy(update={"padded": True})
+    more = (2 * 2048 + 2 * 24 * 256) * 2048 * 8 * 32
+    assert more == 8_589_934_592
+    assert float(training_memory(padded).stored) - float(training_memory(t).stored) == pytest.approx(more, rel=1e-12)
+    for other in ({"attention": "flash"}, {"batch": 1}):
+        assert float(training_memory(t.model_copy(update=other)).stored) == \
+            float(training_memory(padded.model_copy(update=other)).stored)
+    assert "in every layer (the micro-batch padded) the mask SDPA converts to bf16" in \
+        explain_training(padded)["activations"]
+    args = ["train", "--model", "llama3.1-8b", "--gpu", "h100-sxm", "--method", "lora", "--attention", "sdpa",
+            "--batch", "8", "--json"]
+    assert main([*args, "--padded"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["scenario"]["padded"] is True
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out)["memory"]["activations"] < d["memory"]["activations"]

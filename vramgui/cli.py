@@ -466,7 +466,7 @@ def cmd_train(args, cat: Catalog) -> int:
                       lora_targets=args.lora_targets,
                       checkpointing=args.checkpointing, attention=args.attention, zero=args.zero, seq=args.seq,
                       batch=args.batch, grad_accum=args.grad_accum, allocator=args.allocator,
-                      kbit_upcast=args.kbit_upcast, mamba_kernels=args.mamba_ssm)
+                      kbit_upcast=args.kbit_upcast, mamba_kernels=args.mamba_ssm, padded=args.padded)
     d = training_dict(t)      # (the text below reads the same figures)
     if d["model"]["lora_refused"]:
         raise CliError(f"--lora-targets: {d['model']['lora_refused']}")
@@ -481,7 +481,8 @@ def cmd_train(args, cat: Catalog) -> int:
           + f", checkpointing {t.checkpointing}, ZeRO-{t.zero}, {t.allocator} allocator"
           + (", 16-bit weights upcast to fp32 (prepare_model_for_kbit_training)" if t.method == "qlora"
              and t.kbit_upcast else "")
-          + (", Mamba-2 layers through mamba-ssm's fused kernel" if t.mamba_kernels else ""))
+          + (", Mamba-2 layers through mamba-ssm's fused kernel" if t.mamba_kernels else "")
+          + (", micro-batches padded to their longest sequence" if t.padded else ""))
     print(f"trainable parameters: {params['params_trainable']:,} of {params['params_total']:,}"
           + (f"; routed experts: {params['lora_routed_experts']}" if params["lora_routed_experts"] else ""))
     for note in ("lora_names_note", "attention_note"):
@@ -738,6 +739,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--mamba-ssm", action="store_true",
                    help="Mamba-2 layers through mamba-ssm's fused kernel (mamba-ssm and causal-conv1d installed); "
                         "by default transformers' torch path, which keeps ten times as much or more")
+    t.add_argument("--padded", action="store_true",
+                   help="micro-batches of several sequences padded to their longest (a collator's padding): "
+                        "transformers' SDPA then keeps a mask in every layer and repeats the keys and values; by "
+                        "default packed or of one length")
     t.add_argument("--json", action="store_true")
     mc = sub.add_parser("machine", help="which catalog models run on this machine, in which format, how fast")
     bf = sub.add_parser("best-format", help="the best weight format of one model for this machine")

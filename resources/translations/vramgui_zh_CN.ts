@@ -1915,6 +1915,10 @@ Source: {source}</source>
         <translation>mamba-ssm 内核</translation>
     </message>
     <message>
+        <source>padded micro-batches</source>
+        <translation>填充的微批次</translation>
+    </message>
+    <message>
         <source>Host CPU</source>
         <translation>主机 CPU</translation>
     </message>
@@ -1933,6 +1937,10 @@ Source: {source}</source>
     <message>
         <source>Mamba-2 layers</source>
         <translation>Mamba-2 层</translation>
+    </message>
+    <message>
+        <source>Padding</source>
+        <translation>填充</translation>
     </message>
     <message>
         <source>Gradient accumulation</source>
@@ -2129,6 +2137,10 @@ Source: {source}</source>
     <message>
         <source>Gradient checkpointing: recompute activations in the backward pass</source>
         <translation>梯度检查点：在反向传播中重新计算激活</translation>
+    </message>
+    <message>
+        <source>Micro-batches of several sequences padded to their longest, as a collator pads them (an attention mask with zeros): transformers&apos; SDPA then keeps the mask in every layer and repeats the keys and values to every head; unchecked, packed sequences or sequences of one length (no mask)</source>
+        <translation>多条序列的微批次按最长序列填充（如数据整理器所做，注意力掩码含零）：transformers 的 SDPA 会在每层保存掩码，并把键和值复制到每个查询头；不勾选则为打包序列或等长序列（无掩码）</translation>
     </message>
     <message>
         <source>Mamba-2 layers through mamba-ssm&apos;s fused kernel (mamba-ssm and causal-conv1d installed), which keeps the input projection&apos;s output and the scan&apos;s output and recomputes the rest; unchecked, transformers&apos; torch path, ten times as much or more (read from mamba-ssm&apos;s source, not measured on a GPU)</source>

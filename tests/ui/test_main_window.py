@@ -2131,6 +2131,33 @@ def test_fine_tuning_an_moe_model_says_how_lora_meets_its_experts(qtbot, win):
     assert not p.lora_caution.isVisible()
 
 
+def test_fine_tuning_padded_micro_batches(qtbot, win):
+    """The Padding row shows in fine-tuning under SDPA alone (flash attention unpads, eager keeps nothing more): checked
+    with 8 sequences a micro-batch, the job keeps each layer's mask and repeated keys and values, as the core counts
+    them (Llama 2 7B: 32 heads over 32, no repeats: the mask alone, 2 x 2,048 a token and layer)."""
+    from vramgui.core.training import training_memory
+    p = win.panel
+    choose(qtbot, win, p.mode, "training")
+    choose(qtbot, win, p.checkpointing, "none")
+    choose(qtbot, win, p.train_attention, "flash")
+    assert not p.padded.isVisible()
+    choose(qtbot, win, p.train_attention, "sdpa")
+    assert p.padded.isVisible() and not p.padded.isChecked()
+    p.micro_batch.spin.setValue(8)
+    settle(qtbot, win)
+    plain = win.state.training
+    p.padded.click()
+    settle(qtbot, win)
+    t = win.state.training
+    assert t.padded and t.batch == 8 and t.seq == 2048
+    assert float(training_memory(t).stored) - float(training_memory(plain).stored) == pytest.approx(
+        2 * 2048 * 2048 * 8 * 32, rel=1e-12)
+    assert win.breakdown.values["activations"].text() == f"{float(training_memory(t).activations) / GIB:,.2f} GiB"
+    choose(qtbot, win, p.train_attention, "flash")
+    assert not p.padded.isVisible()
+    choose(qtbot, win, p.mode, "inference")
+
+
 def test_fine_tuning_optimizer_step(qtbot, win):
     # Llama 2 7B full fine-tuning in pure bf16, checkpointed, 2 x 2,048 tokens on an H200: PyTorch's foreach
     # AdamW step adds its copy of the second moments (6,738,415,616 x 2 B) to the gradients once the activations

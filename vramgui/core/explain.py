@@ -1029,6 +1029,8 @@ def explain_training_items(t) -> tuple[Explanation, ...]:
                              *((Assumption("Mamba-2 layers", "through mamba-ssm's fused kernel",
                                            TRAINING_SOURCES["mamba_kernels"]),)
                                if t.mamba_kernels and mamba2_torch_layers(t.model.architecture) else ()),
+                             *((Assumption("Micro-batches", "padded to their longest sequence (a padding mask)",
+                                           TRAINING_SOURCES["padded"]),) if t.padded else ()),
                              Assumption("Peak phase", f"{m.peak_phase}, {t.grad_accum} micro-batch"
                                         f"{'es' if t.grad_accum > 1 else ''} a step", TRAINING_SOURCES["phases"])),
              "overhead": (Assumption("Fixed memory", _g(float(m.overhead - m.fragmentation)),
@@ -1094,6 +1096,10 @@ def _sdpa_repeat_text(a, t) -> str:
     g = a.global_attention
     wide = max(a.head_dim, a.v_head_dim, g.head_dim if g else 0) > SDPA_GQA_HEAD_DIM or a.head_dim != a.v_head_dim
     past = bool(a.sliding_window_layers and a.sliding_window and t.seq > a.sliding_window)
+    if t.padded and t.batch > 1:   # (every layer masked: the windowed layers' case is part of it)
+        return (" + in every layer (the micro-batch padded) the mask SDPA converts to bf16 and keeps, 2·s"
+                + (", and the keys and values repeated to every head" if max(a.num_kv_heads, g.num_kv_heads if g
+                                                                             else 0) > 1 else ""))
     parts = []
     if wide and max(a.num_kv_heads, g.num_kv_heads if g else 0) > 1:
         parts.append(f"the keys and values repeated to every head where the heads are wider than {SDPA_GQA_HEAD_DIM} "
@@ -1204,7 +1210,8 @@ def explain_training(t) -> dict[str, str]:
                f"{', the rest of its encoder' if fwb.vision else ''} and norms cast to fp32 "
                f"(+{_g(upcast)}) + " if upcast else "")}[t.method]
     trained = t.method == "full"
-    layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention, trained, mamba_kernels=t.mamba_kernels))
+    layer = float(layer_activation_bytes(a, t.seq, t.batch, t.attention, trained, mamba_kernels=t.mamba_kernels,
+                                         padded=t.padded))
     fp32 = fp32_adapters(t)
     adapters = float(adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, t.seq, t.batch, fp32)) \
         if t.method != "full" else 0.0     # (full fine-tuning has no adapters, whatever targets the setup names)

@@ -712,7 +712,7 @@ def training_dict(t) -> dict:
                          "lora_targets": list(shown_targets(t.lora_targets)),
                          "checkpointing": t.checkpointing, "attention": t.attention, "zero": t.zero, "seq": t.seq,
                          "batch": t.batch, "grad_accum": t.grad_accum, "allocator": t.allocator,
-                         "kbit_upcast": t.kbit_upcast, "mamba_kernels": t.mamba_kernels},
+                         "kbit_upcast": t.kbit_upcast, "mamba_kernels": t.mamba_kernels, "padded": t.padded},
             "model": {"params_total": p.total, "params_trainable": m.trainable_params,
                       "lora_routed_experts": routed_lora_text(t) if lora and a.moe else None,
                       "lora_refused": lora_refusal(a, t.adapted_targets) if lora else None,
@@ -743,6 +743,7 @@ def training_markdown(d: dict, model_name: str, gpu_name: str, source: str) -> s
         f"{method}{adapters}; optimizer {sc['optimizer']} ({sc['optimizer_step']} step); checkpointing "
         f"{sc['checkpointing']}; {sc['attention']} attention"
         + ("; the Mamba-2 layers through mamba-ssm's fused kernel" if sc.get("mamba_kernels") else "")
+        + ("; micro-batches padded to their longest sequence" if sc.get("padded") else "")
         + f"{zero}; sequence {sc['seq']:,} × micro-batch "
         f"{sc['batch']}" + (f" × {sc['grad_accum']} accumulated" if sc["grad_accum"] > 1 else "")
         + f"; PyTorch's {sc['allocator']} allocator. Trainable parameters {d['model']['params_trainable']:,} of "

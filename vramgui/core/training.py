@@ -283,6 +283,14 @@ SOURCES = {
                      "states and out_proj's input in the backward pass. Read from the source, not measured on a GPU; "
                      "what transformers keeps around the call counted with saved-tensor hooks, the kernel stood in "
                      "for (benchmarks/count_hf_activations.py's mamba_ssm_kernel): exact",
+    "padded": "transformers 5.24's sdpa_attention_forward (integrations/sdpa_attention.py: use_gqa_in_sdpa hands "
+              "SDPA unrepeated keys and values only without a mask; with one, repeat_kv copies them to every query "
+              "head) and create_causal_mask (masking_utils.py: a 4-D mask where the attention_mask a collator pads "
+              "has zeros, none where it is all ones); PyTorch's SDPA converts a boolean mask to the queries' dtype "
+              "in every call (convert_boolean_attn_mask) and the memory-efficient kernel keeps it for its backward "
+              "pass. Counted with saved-tensor hooks on narrow layers, the last sequence of a micro-batch a quarter "
+              "shorter (benchmarks/count_hf_activations.py, padded): exact. Flash attention (flash_attention_2) "
+              "unpads the batch instead, counted as without padding",
     "FOREACH_STEP_BYTES": "PyTorch's multi-tensor AdamW step (torch/optim/adam.py: torch._foreach_sqrt of the second "
                           "moments into new tensors); measured by vramgui on an H200 (torch 2.11): Llama 2 7B full "
                           "fine-tuning with bf16 moments peaked at 62.82 GiB allocated, 6,738,415,616 parameters x 10 "
@@ -318,6 +326,9 @@ class TrainingSetup(BaseModel):
                                                 "kept in 16 bits (embeddings, LM head, norms) to fp32")
     mamba_kernels: bool = Field(False, description="Mamba-2 layers run mamba-ssm's fused kernel (mamba-ssm and "
                                                    "causal-conv1d installed), not transformers' torch path")
+    padded: bool = Field(False, description="micro-batches of several sequences padded to their longest (a padding "
+                                            "mask: transformers' SDPA keeps it in every layer and repeats the keys "
+                                            "and values), not packed or of one length")
     zero: int = Field(0, ge=0, le=3, description="ZeRO stage")
     seq: int = Field(2048, ge=1, le=10_000_000, description="tokens per sequence")
     batch: int = Field(1, ge=1, le=1_000_000, description="micro-batch per card")
@@ -863,23 +874,29 @@ FLASH_ATTN_HEAD_DIM = 256
 SDPA_GQA_HEAD_DIM = 256
 
 
-def sdpa_repeat_bytes(a: Architecture, s) -> np.ndarray:
+def sdpa_repeat_bytes(a: Architecture, s, b=1, padded: bool = False) -> np.ndarray:
     """What transformers 5.24's SDPA attention keeps a token beyond the fused kernel's queries, keys, values and output,
     in a layer's mean: without its grouped-query path (``use_gqa_in_sdpa``: a mask, or heads wider than
     :data:`SDPA_GQA_HEAD_DIM`, or values not as wide as the keys) it repeats the keys and values to every query head
-    (``repeat_kv``: copies the kernel keeps, ``2·(h − h_kv)·(d_h + d_v)``; one head repeats into a view). A windowed
-    layer of a sequence longer than its window takes a mask (causality alone no longer says it), which each layer's
-    SDPA converts to bf16 and the memory-efficient kernel keeps, ``2s``, and so repeats too. Counted with saved-tensor
-    hooks on narrow Gemma 3 and Gemma 4 layers (windows of 32 against 64 and 96 tokens, heads of 512)."""
+    (``repeat_kv``: copies the kernel keeps, ``2·(h − h_kv)·(d_h + d_v)``; one head repeats into a view; where the
+    values were a view of a fused projection's output, :data:`FUSED_QKV_KEPT`, that output is no longer kept whole).
+    A windowed layer of a sequence longer than its window takes a mask (causality alone no longer says it), and every
+    layer does where ``padded`` micro-batches of more than one sequence pad the shorter ones: each layer's SDPA
+    converts it to bf16 and the memory-efficient kernel keeps it, ``2s``, and the keys and values are repeated.
+    Counted with saved-tensor hooks on narrow Llama, Qwen3, Gemma 3, Gemma 4, Phi-3 and GPT-NeoX layers (windows of 32
+    against 64 and 96 tokens, heads of 512, a padded sequence)."""
     s = np.asarray(s, dtype=np.float64)
     h, h_kv = a.num_heads, a.num_kv_heads
-    repeat = 2.0 * (h - h_kv) * (a.head_dim + a.v_head_dim) if h_kv > 1 else 0.0
+    fused = 2.0 * (h * a.head_dim + h_kv * a.head_dim) if a.model_type in FUSED_QKV_KEPT else 0.0
+    repeat = 2.0 * (h - h_kv) * (a.head_dim + a.v_head_dim) - fused if h_kv > 1 else 0.0
     wide = max(a.head_dim, a.v_head_dim) > SDPA_GQA_HEAD_DIM or a.head_dim != a.v_head_dim
     out = np.zeros_like(s) + (repeat if wide else 0.0)
+    masked = 0.0 * s
     if a.sliding_window_layers and a.sliding_window:
         masked = (s > a.sliding_window) * a.sliding_window_layers / max(a.attention_layers, 1)
-        out = out + masked * (2 * s + (0.0 if wide else repeat))
-    return out
+    if padded:      # (one sequence has nothing to pad)
+        masked = np.where(np.asarray(b, dtype=np.float64) > 1, 1.0, masked)
+    return out + masked * (2 * s + (0.0 if wide else repeat))
 
 
 #: MoE model types whose router multiplies an fp32 copy of its input (transformers 5.24: ``F.linear(hidden_states.
@@ -1115,7 +1132,7 @@ ROTARY_TABLES_PER_LAYER = {"ernie4_5": 8, "ernie4_5_moe": 8, "helium": 4}
 
 def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager", trained: bool = False,
                            mixer: str | None = None, mamba_kernels: bool = False,
-                           shared: float | None = None) -> np.ndarray:
+                           shared: float | None = None, padded: bool = False) -> np.ndarray:
     """What one layer keeps for the backward pass, 16-bit activations, no recomputation.
 
     Per token, as HF transformers' layers keep it (saved-tensor hooks:
@@ -1166,15 +1183,17 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         wide = a.model_copy(update={"global_attention": None, "head_dim": g.head_dim, "num_kv_heads": g.num_kv_heads,
                                     "sliding_window_layers": 0})
         args = (s, b, attention, trained, None, mamba_kernels)
+        kw = {"padded": padded}
         n_windowed = a.sliding_window_layers
         n_global = a.attention_layers - n_windowed
         shared_global = a.kv_shared_layers - a.kv_shared_windowed
         if mixer == "windowed" or (mixer is None and not n_global):
-            return layer_activation_bytes(windowed, *args, shared=0.0 if mixer else None)
+            return layer_activation_bytes(windowed, *args, shared=0.0 if mixer else None, **kw)
         if mixer == "global" or (mixer is None and not n_windowed):
-            return layer_activation_bytes(wide, *args, shared=0.0 if mixer else None)
-        return (n_windowed * layer_activation_bytes(windowed, *args, shared=a.kv_shared_windowed / n_windowed)
-                + n_global * layer_activation_bytes(wide, *args, shared=shared_global / n_global)) / a.attention_layers
+            return layer_activation_bytes(wide, *args, shared=0.0 if mixer else None, **kw)
+        return (n_windowed * layer_activation_bytes(windowed, *args, shared=a.kv_shared_windowed / n_windowed, **kw)
+                + n_global * layer_activation_bytes(wide, *args, shared=shared_global / n_global, **kw)
+                ) / a.attention_layers
     d = a.hidden_size
     d_kv = a.num_kv_heads * a.head_dim
     f = a.intermediate_size
@@ -1232,8 +1251,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
             attn_share = float(mixer == "attention")
     if a.falcon_layout:     # (transformers' Falcon: its mask, the math path of its one head, its views and copies)
         attn = attn + falcon_attention_bytes(a, s, b, attention)
-    if attention == "sdpa" and not a.mla and not a.falcon_layout:   # (transformers' sdpa_attention_forward)
-        attn = attn + sdpa_repeat_bytes(a, s)
+    if attention == "sdpa" and not a.falcon_layout:   # (transformers' sdpa_attention_forward)
+        attn = attn + sdpa_repeat_bytes(a, s, b, padded)
     matmuls = attention == "eager" or (attention == "sdpa" and a.falcon_layout == "multi_query")   # (the math path)
     if matmuls and not trained and not a.mla and not a.attn_output_gate:
         attn = attn - 2 * d_o   # (SDPA's kernels keep their output; a matmul's, only o_proj's weight gradient reads)
@@ -1407,7 +1426,8 @@ def activation_parts(t: TrainingSetup, a: Architecture, s, b) -> tuple[np.ndarra
     trained = t.method == "full"
     adapters = (adapter_activation_bytes(a, t.adapted_targets, t.lora_rank, s, b, fp32_adapters(t))
                 if t.method != "full" else 0.0)
-    layer = layer_activation_bytes(a, s, b, t.attention, trained, mamba_kernels=t.mamba_kernels) + adapters
+    layer = layer_activation_bytes(a, s, b, t.attention, trained, mamba_kernels=t.mamba_kernels,
+                                   padded=t.padded) + adapters
     # LoRA on fused experts: each MoE layer keeps its folded expert stack and the experts' inputs, and the backward
     # pass makes a layer's weight gradient (fused_lora_bytes)
     kept, per_token, grad = fused_lora_bytes(a, t.adapted_targets, t.lora_rank, fused_param_bytes(t)) \
@@ -1417,17 +1437,20 @@ def activation_parts(t: TrainingSetup, a: Architecture, s, b) -> tuple[np.ndarra
     if t.checkpointing == "none":
         stored = a.num_layers * layer + a.moe_layers * fused
     elif t.checkpointing == "selective":   # recompute the attention core (scores) only
-        stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash", trained, mamba_kernels=t.mamba_kernels)
+        stored = a.num_layers * (layer_activation_bytes(a, s, b, "flash", trained, mamba_kernels=t.mamba_kernels,
+                                                        padded=t.padded)
                                  + adapters) + a.moe_layers * fused
     else:                                   # layer inputs kept, one layer recomputed at a time
         kinds = recurrent_layer_counts(a)
         if a.global_attention is not None:   # (Gemma 4's layers with wider heads, or its windowed ones)
             kinds = {"windowed": a.sliding_window_layers, "global": a.attention_layers - a.sliding_window_layers}
             kinds = {kind: n for kind, n in kinds.items() if n}
-            layer = np.maximum.reduce([layer_activation_bytes(a, s, b, t.attention, trained, kind, t.mamba_kernels)
+            layer = np.maximum.reduce([layer_activation_bytes(a, s, b, t.attention, trained, kind, t.mamba_kernels,
+                                                              padded=t.padded)
                                        for kind in kinds]) + adapters
         elif kinds and not recurrent_beside_attention(a):   # (the largest kind of layer)
-            layer = np.maximum.reduce([layer_activation_bytes(a, s, b, t.attention, trained, kind, t.mamba_kernels)
+            layer = np.maximum.reduce([layer_activation_bytes(a, s, b, t.attention, trained, kind, t.mamba_kernels,
+                                                              padded=t.padded)
                                        for kind in ("attention", *kinds)])
             layer = layer + adapters
         stored, work = a.num_layers * 2 * s * b * a.hidden_size, layer + fused + grad

@@ -559,6 +559,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.state = state
         self._rows_for: bool | None = None     # the mode the form's rows are shown for (sync)
         self._mamba_row: bool | None = None    # whether the mamba-ssm kernels row is shown (sync)
+        self._padded_row: bool | None = None   # whether the padding row is shown (sync)
         cat = state.catalog
         form = QtWidgets.QFormLayout(self)
         form.setFieldGrowthPolicy(QtWidgets.QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -678,12 +679,13 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.zero = _combo((0, 1, 2, 3))
         self.seq = LogSliderSpin(16, 1_048_576)
         self.micro_batch = LogSliderSpin(1, 1024)
+        self.padded = QtWidgets.QCheckBox()
         self.grad_accum = QtWidgets.QSpinBox()
         self.grad_accum.setRange(1, 65536)
         self.allocator = _combo(("caching", "expandable"))
         self.training_rows = [self.method, self.optimizer, self.optimizer_step, self.lora_rank, self.lora_targets,
                               self.kbit_upcast, self.checkpointing, self.train_attention, self.mamba_kernels,
-                              self.zero, self.seq, self.micro_batch, self.grad_accum, self.allocator]
+                              self.zero, self.seq, self.micro_batch, self.padded, self.grad_accum, self.allocator]
         for w in self.training_rows:
             self._row(w)
             if w is self.lora_targets:
@@ -756,6 +758,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.lora_targets.editingFinished.connect(lambda: self._train(lora_targets=self.lora_targets.text()))
         self.kbit_upcast.toggled.connect(lambda v: self._train(kbit_upcast=v))
         self.mamba_kernels.toggled.connect(lambda v: self._train(mamba_kernels=v))
+        self.padded.toggled.connect(lambda v: self._train(padded=v))
         self.checkpointing.currentIndexChanged.connect(
             lambda: self._train(checkpointing=self.checkpointing.currentData()))
         self.train_attention.currentIndexChanged.connect(
@@ -816,6 +819,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         self.cached.setSpecialValueText(self.tr("none"))
         self.kbit_upcast.setText(self.tr("16-bit weights in fp32"))
         self.mamba_kernels.setText(self.tr("mamba-ssm kernels"))
+        self.padded.setText(self.tr("padded micro-batches"))
         self._compare_text()
         self._fill_gpus()
         self.sync()
@@ -851,7 +855,7 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                 (self.checkpointing, self.tr("Checkpointing")), (self.train_attention, self.tr("Attention")),
                 (self.mamba_kernels, self.tr("Mamba-2 layers")),
                 (self.zero, self.tr("ZeRO")), (self.seq, self.tr("Sequence length")),
-                (self.micro_batch, self.tr("Micro-batch")),
+                (self.micro_batch, self.tr("Micro-batch")), (self.padded, self.tr("Padding")),
                 (self.grad_accum, self.tr("Gradient accumulation")), (self.allocator, self.tr("PyTorch allocator")),
                 (self.ram, self.tr("System RAM")),
                 (self.ram_bw, self.tr("RAM bandwidth")),
@@ -1008,6 +1012,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
                                                "sdpa: PyTorch's SDPA, the same figures for most models (Falcon's "
                                                "one key/value head takes its math path, fp32 scores); eager stores "
                                                "the s² score matrix per layer")),
+                (self.padded, self.tr("Micro-batches of several sequences padded to their longest, as a collator "
+                                      "pads them (an attention mask with zeros): transformers' SDPA then keeps the "
+                                      "mask in every layer and repeats the keys and values to every head; unchecked, "
+                                      "packed sequences or sequences of one length (no mask)")),
                 (self.mamba_kernels, self.tr("Mamba-2 layers through mamba-ssm's fused kernel (mamba-ssm and "
                                              "causal-conv1d installed), which keeps the input projection's output "
                                              "and the scan's output and recomputes the rest; unchecked, "
@@ -1185,13 +1193,18 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             for w in self.inference_rows:
                 self.form.setRowVisible(w, not training)
             for w in self.training_rows:
-                if w is not self.mamba_kernels:
+                if w is not self.mamba_kernels and w is not self.padded:
                     self.form.setRowVisible(w, training)
         # (the mamba-ssm kernels box only for a model with Mamba-2 layers, in fine-tuning)
         mamba_row = training and mamba2_torch_layers(self.state.training.model.architecture) > 0
         if self._mamba_row != mamba_row:
             self._mamba_row = mamba_row
             self.form.setRowVisible(self.mamba_kernels, mamba_row)
+        # (the padding box only where it changes the figures: transformers' SDPA, in fine-tuning)
+        padded_row = training and self.state.training.attention == "sdpa"
+        if self._padded_row != padded_row:
+            self._padded_row = padded_row
+            self.form.setRowVisible(self.padded, padded_row)
         self.gpus.setToolTip(self.tr("Data-parallel cards (ZeRO shards states across them)") if training else
                              self.tr("Cards the model is split over (tensor parallel for vLLM/generic, layer split "
                                      "for HF and llama.cpp)"))
@@ -1216,9 +1229,10 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
             with QtCore.QSignalBlocker(self.kbit_upcast):
                 self.kbit_upcast.setChecked(t.kbit_upcast)
         self.kbit_upcast.setEnabled(t.method == "qlora")
-        if self.mamba_kernels.isChecked() != t.mamba_kernels:
-            with QtCore.QSignalBlocker(self.mamba_kernels):
-                self.mamba_kernels.setChecked(t.mamba_kernels)
+        for box, value in ((self.mamba_kernels, t.mamba_kernels), (self.padded, t.padded)):
+            if box.isChecked() != value:
+                with QtCore.QSignalBlocker(box):
+                    box.setChecked(value)
         self.optimizer_step.setEnabled(t.optimizer in FOREACH_STEP_BYTES)
         for w, v in ((self.seq, t.seq), (self.micro_batch, t.batch)):
             if w.value() != v:

@@ -24,7 +24,8 @@ from .state import MAX_CPU_OFFLOAD_GIB, MAX_RAM_BANDWIDTH_GB_S
 SCENARIO_KEYS = ("n_gpus", "pipeline", "weights", "kv_dtype", "engine", "attention", "host", "prompt_tokens",
                  "cached_tokens", "output_tokens", "batch", "gpu_util", "reserved_mib")
 TRAINING_KEYS = ("n_gpus", "method", "optimizer", "optimizer_step", "lora_rank", "lora_targets", "checkpointing",
-                 "attention", "zero", "seq", "batch", "grad_accum", "allocator", "kbit_upcast", "mamba_kernels")
+                 "attention", "zero", "seq", "batch", "grad_accum", "allocator", "kbit_upcast", "mamba_kernels",
+                 "padded")
 
 
 def settings_store() -> QtCore.QSettings:
