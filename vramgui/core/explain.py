@@ -1230,6 +1230,8 @@ def explain_training(t) -> dict[str, str]:
               "step": f"the step (gradients{' + its temporaries' if step else ''}) {_g(float(m.step_phase))}"}
     frag = float(m.fragmentation)
     dp = DATA_PARALLEL_BYTES if t.n_gpus > 1 else 0.0
+    # (eager's matmul copies the values of more than one sequence and repeat_kv grouped ones: the fused output goes)
+    fused_whole = t.attention != "eager" or (t.batch == 1 and a.num_kv_heads in (1, a.num_heads))
     # (the attention layers' terms; a model without attention, Mamba's alone: none)
     attn_text = (("4·h·(n + r) (MLA's query and key, each built whole) + 2·h·(n + v) (the key up-projection's "
                   "output, the values a view of it) + "
@@ -1243,8 +1245,8 @@ def explain_training(t) -> dict[str, str]:
                                                    if a.num_kv_heads == 1 else ")")
                      if a.falcon_layout == "new_decoder" or (a.num_kv_heads == 1 and t.batch == 1)
                      else "4·h·d_h (keys and values repeated to every head)")
-                    + (" + 2·d_o" if trained or a.attn_output_gate else " (its output kept only for o_proj's "
-                                                                         "weight: none, frozen)")
+                    + (" + 2·d_o" if (trained and not by_head) or a.attn_output_gate else
+                       "" if trained else " (its output kept only for o_proj's weight: none, frozen)")
                     + f" + {eager_score_bytes(a)}·h·s (eager's scores: {_eager_scores_text(a)})"
                     if t.attention == "eager" else "4·d_kv + 2·d_o + 4h")
                  + _falcon_text(a, t.attention, t.batch)
@@ -1256,7 +1258,8 @@ def explain_training(t) -> dict[str, str]:
                     " + 2·d_o (o_proj's copy of the output, laid out by head)" if trained and by_head else "")
                  + (" + q/k norms" if a.has_qk_norms else "")
                  + (" + 2·(d_q + d_kv) (the fused qkv projection's output, alive whole through the values, "
-                    "a view of it)" if a.model_type in FUSED_QKV_KEPT else "")) if a.attention_layers else ""
+                    "a view of it)" if a.model_type in FUSED_QKV_KEPT and fused_whole else "")) if a.attention_layers \
+        else ""
     if a.per_layer_input:   # (Gemma 4 E2B / E4B)
         trained_ple = (", the gate's input 2d, 4p (the activation's output, the projection's input) and the model's "
                        "norm over the inputs, 8p + 8") if trained else ""

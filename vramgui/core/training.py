@@ -1237,8 +1237,10 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         attn = attn + (2 + (2 if trained else 0) + (2 if by_head else 0)) * d_o
     elif trained and by_head:   # o_proj's input, the transposed copy
         attn = attn + 2 * d_o
-    if a.model_type in FUSED_QKV_KEPT:   # (the fused output whole, where the values are a view of it)
-        attn = attn + 2 * (d_q + d_kv)
+    if a.model_type in FUSED_QKV_KEPT:   # (the fused output whole, where the values are a view of it; eager's matmul
+        #                                   copies the values of more than one sequence, repeat_kv grouped ones)
+        whole = (b == 1) * (a.num_kv_heads in (1, a.num_heads)) if attention == "eager" else 1.0
+        attn = attn + 2 * (d_q + d_kv) * whole
     # the shares of the layers whose recurrent mixers are counted apart (recurrent_layer_counts), of the attention
     # layers and of the MLPs (Nemotron-H's blocks hold one of them); `mixer`: one kind of layer alone
     counted = recurrent_layer_counts(a)
@@ -1254,8 +1256,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     if attention == "sdpa" and not a.falcon_layout:   # (transformers' sdpa_attention_forward)
         attn = attn + sdpa_repeat_bytes(a, s, b, padded)
     matmuls = attention == "eager" or (attention == "sdpa" and a.falcon_layout == "multi_query")   # (the math path)
-    if matmuls and not trained and not a.mla and not a.attn_output_gate:
-        attn = attn - 2 * d_o   # (SDPA's kernels keep their output; a matmul's, only o_proj's weight gradient reads)
+    if matmuls and (not trained or by_head) and not a.mla and not a.attn_output_gate:
+        attn = attn - 2 * d_o   # (SDPA's kernels keep their output; a matmul's, only o_proj's weight gradient reads:
+        #                        its copy, laid out by token, the by-head term's where the output is laid out by head)
     if attention == "eager":   # (in the layers with softmax attention: MiniMax-Text-01's one in eight)
         attn = attn + eager_attention_bytes(a, s, b) * (1.0 if counted or a.noop_blocks
                                                      else a.attention_layers / a.num_layers)
