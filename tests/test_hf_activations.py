@@ -853,7 +853,7 @@ def test_padded_micro_batches_under_sdpa_keep_a_mask_and_repeated_heads(count):
 
 
 @pytest.mark.parametrize("tokens", [(64, 1), (64, 2)])
-def test_phi3_eager_attention_keeps_the_output_once(count, tokens):
+def test_eager_attention_laid_out_by_head_keeps_the_output_once(count, tokens):
     """Phi-3's attention output is laid out by head (its query read from a fused projection) and o_proj keeps a
     transposed copy; under eager attention there is no SDPA output beside it, 2 x 256 less than SDPA's figure. Its
     values are a view of the fused qkv output, which SDPA keeps whole (2 x (256 + 64) over the values' own): eager's
@@ -870,5 +870,10 @@ def test_phi3_eager_attention_keeps_the_output_once(count, tokens):
             assert float(layer_activation_bytes(a, s, b, "sdpa", True)) / (s * b) == sdpa
             assert float(layer_activation_bytes(a, s, b, "eager", True)) / (s * b) == eager
             assert count.layer_bytes_per_token(kind, attention="eager", tokens=tokens) == eager
+        # Qwen3.5's attention layers: laid out by head, an output gate multiplying o_proj's copy, no SDPA output
+        # beside it (512 over before): within 0.3 % of the count (its norms' fp32 weight copies, bytes a layer)
+        a = architecture_from_hf_config(count.kind_config("qwen3_5", 2))
+        assert float(layer_activation_bytes(a, s, b, "eager", True)) / (s * b) == pytest.approx(
+            count.layer_bytes_per_token("qwen3_5", attention="eager", tokens=tokens), rel=0.003)
     finally:
         del count.KINDS["phi3_mha"]

@@ -1245,8 +1245,8 @@ def explain_training(t) -> dict[str, str]:
                                                    if a.num_kv_heads == 1 else ")")
                      if a.falcon_layout == "new_decoder" or (a.num_kv_heads == 1 and t.batch == 1)
                      else "4·h·d_h (keys and values repeated to every head)")
-                    + (" + 2·d_o" if (trained and not by_head) or a.attn_output_gate else
-                       "" if trained else " (its output kept only for o_proj's weight: none, frozen)")
+                    + ("" if by_head else " + 2·d_o" if trained or a.attn_output_gate else
+                       " (its output kept only for o_proj's weight: none, frozen)")
                     + f" + {eager_score_bytes(a)}·h·s (eager's scores: {_eager_scores_text(a)})"
                     if t.attention == "eager" else "4·d_kv + 2·d_o + 4h")
                  + _falcon_text(a, t.attention, t.batch)

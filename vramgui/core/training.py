@@ -1256,9 +1256,9 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     if attention == "sdpa" and not a.falcon_layout:   # (transformers' sdpa_attention_forward)
         attn = attn + sdpa_repeat_bytes(a, s, b, padded)
     matmuls = attention == "eager" or (attention == "sdpa" and a.falcon_layout == "multi_query")   # (the math path)
-    if matmuls and (not trained or by_head) and not a.mla and not a.attn_output_gate:
-        attn = attn - 2 * d_o   # (SDPA's kernels keep their output; a matmul's, only o_proj's weight gradient reads:
-        #                        its copy, laid out by token, the by-head term's where the output is laid out by head)
+    if matmuls and (by_head or (not trained and not a.attn_output_gate)) and not a.mla:
+        attn = attn - 2 * d_o   # (SDPA's kernels keep their output; a matmul's, only what reads its copy laid out
+        #                        by token: o_proj's weight gradient, an output gate; the by-head term's copy there)
     if attention == "eager":   # (in the layers with softmax attention: MiniMax-Text-01's one in eight)
         attn = attn + eager_attention_bytes(a, s, b) * (1.0 if counted or a.noop_blocks
                                                      else a.attention_layers / a.num_layers)
