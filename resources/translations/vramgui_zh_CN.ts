@@ -2215,6 +2215,10 @@ Source: {source}</source>
         <translation>flash-attn 只支持不超过 256 的头宽：请选 sdpa（见提示）。</translation>
     </message>
     <message>
+        <source>transformers has no flash attention for this model: choose sdpa (see the tooltip).</source>
+        <translation>transformers 对此模型没有 flash attention：请选 sdpa（见提示）。</translation>
+    </message>
+    <message>
         <source>Gated DeltaNet layers: transformers&apos; torch path, without fla (see the tooltip).</source>
         <translation>Gated DeltaNet 层：按 transformers 未安装 fla 时的 torch 路径计算（见提示）。</translation>
     </message>

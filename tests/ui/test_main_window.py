@@ -2058,11 +2058,13 @@ def test_fine_tuning_a_model_transformers_runs_without_sdpa_says_so(qtbot, win):
     assert p.attention_caution.toolTip().startswith("transformers hands SDPA this model's one key/value head")
     assert float(training_memory(win.state.training).activations) - float(flash.activations) == pytest.approx(
         32 * 71 * 2048 * 2048 * 4, rel=0.01)
-    # Gemma 4's full-attention heads of 512 are wider than flash-attn takes: with flash a caution says choose sdpa
+    # Gemma 4 31B's vision-language class takes no flash attention in transformers: with flash a caution says choose
+    # sdpa
     choose(qtbot, win, p.model, "gemma4-31b")
     assert not p.attention_caution.isVisible()      # (sdpa still chosen)
     choose(qtbot, win, p.train_attention, "flash")
-    assert p.attention_caution.text().startswith("Heads wider than flash-attn takes: choose sdpa")
+    assert p.attention_caution.text().startswith("transformers has no flash attention for this model: choose sdpa")
+    assert "Gemma4ForConditionalGeneration" in p.attention_caution.toolTip()
     choose(qtbot, win, p.train_attention, "flash")
     choose(qtbot, win, p.model, "gemma2-9b")
     choose(qtbot, win, p.mode, "inference")

@@ -1049,6 +1049,25 @@ HF_NO_SDPA = {"gemma2": True, "vaultgemma": True, "gpt_oss": True, "mimo_v2_flas
            "granitemoe_swa": True, "gpt_neo": True, "flint": True, "bloom": False, "mpt": False, "deepseek_v4": False}
 
 
+#: Model types whose transformers 5.24 classes refuse flash_attention_2 (``_supports_flash_attn = False``), why; the
+#: vision-language checkpoints' classes alone for Gemma 3 and Gemma 4 (their text-only classes take it)
+HF_NO_FLASH = {"llama4_text": ("Llama4PreTrainedModel", False),
+               "mllama_text_model": ("MllamaPreTrainedModel: it constructs 4-D masks", False),
+               "deepseek_v32": ("DeepseekV32PreTrainedModel: flash-mla kernels not yet enabled", False),
+               "glm_moe_dsa": ("GlmMoeDsaPreTrainedModel: flash-mla kernels not yet enabled", False),
+               "gemma3_text": ("Gemma3ForConditionalGeneration: flash attention drops the bidirectional mask over "
+                               "image tokens", True),
+               "gemma4_text": ("Gemma4ForConditionalGeneration: flash attention drops the bidirectional mask over "
+                               "image tokens", True)}
+
+
+def hf_flash_refusal(a) -> str | None:
+    """Why transformers 5.24 refuses flash_attention_2 for this model's class (:data:`HF_NO_FLASH`; a vision-language
+    checkpoint loads as its ...ForConditionalGeneration class), or None where it takes it."""
+    why, vision_only = HF_NO_FLASH.get(a.model_type, (None, False))
+    return why if why is not None and (not vision_only or a.vision is not None) else None
+
+
 #: Engines with no attention that materialises the score matrix (HF transformers' eager, llama.cpp without flash
 #: attention): every backend they run fuses it, so "eager" is not theirs to pick (why, source).
 NO_EAGER_ATTENTION = {

@@ -52,7 +52,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .architecture import Architecture
-from .engines import HF_NO_SDPA, HF_NO_SDPA_WHY, hf_resident_extras
+from .engines import HF_NO_SDPA, HF_NO_SDPA_WHY, hf_flash_refusal, hf_resident_extras
 from .formats import WEIGHT_FORMATS, wide_experts
 from .params import count_params
 from .presets import GPU, ModelPreset
@@ -729,7 +729,8 @@ SINK_SCALED_EAGER = frozenset({"granite_swa", "granitemoe_swa"})
 def attention_cautions(a: Architecture, attention: str, mamba_kernels: bool = False) -> tuple[tuple[str, str], ...]:
     """(kind, text) of what the job's attention assumes: "no_sdpa" where it assumes flash / SDPA attention that
     transformers does not run this model with (:data:`HF_NO_SDPA`), what it runs instead; "no_flash" where flash
-    attention is assumed for heads wider than flash-attn takes (Gemma 4's 512); "sdpa_math" where SDPA
+    attention is assumed for a model whose class transformers refuses it for (:func:`hf_flash_refusal`), "wide_heads"
+    for heads wider than flash-attn takes (Gemma 4's 512); "sdpa_math" where SDPA
     takes PyTorch's math path (Falcon's multi-query layers: :func:`falcon_attention_bytes`); "gdn_torch" and
     "mamba2_torch", "mamba1_torch" where its Gated DeltaNet, Mamba-2 or Mamba layers are counted as transformers'
     torch path runs them (:func:`recurrent_layer_counts`), "mamba2_kernels" where its Mamba-2 layers are counted
@@ -743,8 +744,12 @@ def attention_cautions(a: Architecture, attention: str, mamba_kernels: bool = Fa
                       "transformers 5.24 runs this model with eager attention only (no SDPA or flash-attention path): "
                       "'eager' gives its figures"))
     widest = max(a.head_dim, a.v_head_dim, a.global_attention.head_dim if a.global_attention else 0)
-    if attention == "flash" and widest > FLASH_ATTN_HEAD_DIM and not a.mla and a.model_type not in HF_NO_SDPA:
-        notes.append(("no_flash", f"flash-attn takes heads up to {FLASH_ATTN_HEAD_DIM} wide and this model's are "
+    refusal = hf_flash_refusal(a)
+    if attention == "flash" and refusal:
+        notes.append(("no_flash", f"transformers 5.24 refuses flash_attention_2 for this model's class ({refusal}): "
+                      "it runs SDPA or eager attention ('sdpa' gives SDPA's figures; these assume flash attention's)"))
+    elif attention == "flash" and widest > FLASH_ATTN_HEAD_DIM and not a.mla and a.model_type not in HF_NO_SDPA:
+        notes.append(("wide_heads", f"flash-attn takes heads up to {FLASH_ATTN_HEAD_DIM} wide and this model's are "
                       f"{widest}: transformers runs it with SDPA or eager attention ('sdpa' gives SDPA's figures; "
                       "these assume flash attention's)"))
     if attention == "sdpa" and a.falcon_layout == "multi_query":

@@ -1368,7 +1368,9 @@ class ScenarioPanel(Retranslates, QtWidgets.QWidget):
         t = self.state.training
         cautions = attention_cautions(t.model.architecture, t.attention, t.mamba_kernels) if training else ()
         lines = {"sdpa_math": self.tr("SDPA takes PyTorch's math path here: fp32 scores (see the tooltip)."),
-                 "no_flash": self.tr("Heads wider than flash-attn takes: choose sdpa (see the tooltip)."),
+                 "wide_heads": self.tr("Heads wider than flash-attn takes: choose sdpa (see the tooltip)."),
+                 "no_flash": self.tr("transformers has no flash attention for this model: choose sdpa (see the "
+                                     "tooltip)."),
                  "gdn_torch": self.tr("Gated DeltaNet layers: transformers' torch path, without fla (see the "
                                       "tooltip)."),
                  "mamba2_torch": self.tr("Mamba-2 layers: transformers' torch path, without mamba-ssm (see the "
