@@ -38,7 +38,7 @@ KINDS = {"llama": {"model_type": "llama"}, "qwen3": {"model_type": "qwen3"},
                        "moe_intermediate_size": 96, "decoder_sparse_step": 1, "mlp_only_layers": []},
          "mixtral": {"model_type": "mixtral", "num_local_experts": 8, "num_experts_per_tok": 2},
          # LayerNorm (bf16 input, fp32 mean and rstd), a plain MLP, fused QKV, parallel attention and MLP
-         "gpt_neox": {"model_type": "gpt_neox", "rotary_pct": 0.25},
+         "gpt_neox": {"model_type": "gpt_neox", "rotary_pct": 0.25, "_drop": ("num_key_value_heads", "head_dim")},
          # Phi-3: q, k and v one matrix (qkv_proj), gate and up one (gate_up_proj); its heads are the width over
          # the heads, so a width of 256 for heads of 32
          "phi3": {"model_type": "phi3", "hidden_size": 256, "pad_token_id": 0},

@@ -83,9 +83,17 @@ def test_other_kinds_of_layer(count):
     # multiplied in fp32 (its normalized input kept in 4 bytes): exact, full and LoRA on q and v
     assert estimate(count, "olmo2", trained=True) == count.layer_bytes_per_token("olmo2") == 11952
     assert estimate(count, "olmo2") + 2 * 4 * (160 + 16) == 8944
-    # GPT-NeoX: LayerNorm (its bf16 input and fp32 mean and rstd, 2d + 8), a plain MLP, fused QKV: 0.2 % over
-    assert estimate(count, "gpt_neox", trained=True) == pytest.approx(count.layer_bytes_per_token("gpt_neox"),
-                                                                      rel=0.003)
+    # GPT-NeoX (8 heads of 20, each its own): two LayerNorms (their bf16 input and fp32 mean and rstd, 2d + 8, and
+    # their outputs) on the layer's one input, kept once, 2 x 328 + 2 x 320 - 320 = 976; attention 2 x 160 (roped
+    # queries) + 4 x 160 (keys, values) + 2 x 160 (output) + 4 x 8 (log-sum-exp), o_proj's copy of the output laid out
+    # by head, 2 x 160, the fused qkv output whole through the values' view, 2 x 320: 2,272; a plain MLP 4 x 608:
+    # 5,680, the count's but for the norms' mean and rstd, in bf16 on the CPU, 8 bytes (it read 0.2 % over, its shape
+    # as a grouped-query layer's, its two norms' input counted twice and its output's copy not at all)
+    assert estimate(count, "gpt_neox", trained=True) == 976 + 2272 + 4 * 608 == 5680
+    assert count.layer_bytes_per_token("gpt_neox") == 5680 - 8
+    assert count.layer_bytes_per_token("gpt_neox", attention="eager") == pytest.approx(
+        float(layer_activation_bytes(architecture_from_hf_config(count.kind_config("gpt_neox", 2)), 64, 2, "eager",
+                                     True)) / 128 - 8, abs=1e-9)
     # MoE layers (8 experts, top 2; transformers' grouped experts): the router's fp32 probabilities 4 x 8, each
     # routed expert's output 2 x 160 x 2 (for its routing weight's gradient) and, trained, each expert's copy of
     # the token 2 x 160 x 2; 70-90 bytes of sort indices a token left out: within 1 % under

@@ -405,6 +405,9 @@ class Architecture(BaseModel):
         "kernels refuse it and PyTorch's math path runs, in fp32); multi_head, the keys and values views of the "
         "fused output (which stays alive whole); new_decoder, grouped keys and values copied to every query head "
         "(new_decoder_architecture)"))
+    norms_share_input: bool = Field(False, description=(
+        "its two input LayerNorms read the same hidden state (attention and MLP side by side, a norm each: "
+        "GPT-NeoX's use_parallel_residual, Falcon's new decoder with two norms): fine-tuning keeps that input once"))
     attention_softcap: bool = Field(False, description=(
         "the attention's logits are soft-capped, tanh(x / c)·c (Gemma 2's attn_logit_softcapping)"))
     logit_softcap: bool = Field(False, description=(
@@ -1131,6 +1134,9 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             attention_dropout=_above_zero(cfg.get(*_ATTENTION_DROPOUT.get(mt, ("attention_dropout", 0.0)))),
             attention_softcap=_above_zero(cfg.get("attn_logit_softcapping")),
             falcon_layout=_falcon_layout(cfg, mt, h, h_kv),
+            norms_share_input=norms_per_layer == 2 and (
+                (mt == "gpt_neox" and cfg.get("use_parallel_residual", True) is not False)
+                or (mt == "falcon" and bool(cfg.get("new_decoder_architecture", False)))),
             centred_fp32_norm=mt in _CENTRED_FP32_NORM or (mt == "cohere2_moe" and cfg.get("rms_norm_eps") is None),
             logit_softcap=_above_zero(cfg.get("final_logit_softcapping", 30.0 if mt == "beam" else None)),
             qkv_bias=qkv_bias, o_bias=o_bias,

@@ -1082,8 +1082,7 @@ def _falcon_text(a, attention: str, batch: int) -> str:
     if layout == "multi_head" and (attention != "eager" or batch == 1):
         text += " + 2·(d_q + d_kv) (the fused qkv projection's output, alive whole through the values, a view of it)"
     elif layout == "new_decoder":
-        text += " + 2·(h − h_kv)·(d_h + d_v) (the grouped keys and values copied to every query head)" + (
-            " − 2d (its two norms read one input, kept once)" if a.norms_per_layer == 2 else "")
+        text += " + 2·(h − h_kv)·(d_h + d_v) (the grouped keys and values copied to every query head)"
     return text
 
 
@@ -1305,6 +1304,8 @@ def explain_training(t) -> dict[str, str]:
                         + (f" + {a.residual_dropouts}·d (dropout masks)" if a.residual_dropouts else "")
                         + (" + each norm's input, normalized input and output (every weight trains)"
                            if trained else " + each norm's fp32 input (a frozen base)")
+                        + (" − 2d (its two LayerNorms read one input, kept once)"
+                           if a.norms_share_input and a.norm_kind == "layer" else "")
                         + ")" + tables_text + kinds_text + f" = {_g(layer)}, as HF transformers' layers keep it"
                         + ((", and its adapters' inputs in fp32 (peft's fp32 adapters: 4·(d_in + r) a matrix) "
                             if fp32 else ", and its bf16 adapters' outputs (2·r a matrix) ") + _g(adapters)

@@ -163,8 +163,9 @@ BNB_ROUTERS = frozenset({"gemma4_text", "hunyuan_v1_moe"})
 #: reads it reads a transposed copy: o_proj, which keeps it when it trains, or the output gate, which keeps it always
 #: (2·d_o a token; counted with saved-tensor hooks on narrow layers of each, on the CPU's flash attention; CUDA's
 #: allocates its output empty_like the transposed query, its strides kept, alike)
-QUERY_BY_HEAD = frozenset({"phi3", "phi", "glm", "glm4", "glm4_moe", "stablelm", "nemotron", "persimmon", "minimax_m2",
-                           "sarvam_moe", "qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe", "qwen3_5_moe_text"})
+QUERY_BY_HEAD = frozenset({"phi3", "phi", "gpt_neox", "glm", "glm4", "glm4_moe", "stablelm", "nemotron", "persimmon",
+                           "minimax_m2", "sarvam_moe", "qwen3_next", "qwen3_5", "qwen3_5_text", "qwen3_5_moe",
+                           "qwen3_5_moe_text"})
 #: Model types whose attention output gate is a module of its own named gate_proj, not a second half of q_proj
 #: (AFMoE, modeling_afmoe.py; Beam, modeling_beam.py): the "gate" role's; where peft converts the MLP's names
 #: (:data:`PEFT_FUSED_EXPERTS`, both among them) the name goes to the experts and the attention's gate takes no
@@ -840,8 +841,8 @@ def falcon_attention_bytes(a: Architecture, s, b, attention: str) -> np.ndarray:
     keys and values and the log-sum-exp: ``4·d_q + 4·n·(d_h + d_v) + 4·h·s − 2·d_q − 4·d_kv − 4h``, ``n`` h or h_kv.
     Multi-head layers' values are a view of the fused projection's output, kept whole: ``2·(d_q + d_kv)`` (eager's
     matmul copies the values of more than one sequence, whose view then goes).
-    The new decoder copies its grouped keys and values to every query head, ``2·(h − h_kv)·(d_h + d_v)``, and its two
-    norms (``num_ln_in_parallel_attn`` 2) read the same input, kept once: ``2d`` less. Counted with saved-tensor
+    The new decoder copies its grouped keys and values to every query head, ``2·(h − h_kv)·(d_h + d_v)`` (its two
+    norms read one input: :attr:`~vramgui.core.architecture.Architecture.norms_share_input`). Counted with saved-tensor
     hooks on narrow Falcon layers of each layout, SDPA and eager, one to three sequences
     (``benchmarks/count_hf_activations.py``)."""
     layout = a.falcon_layout
@@ -859,7 +860,7 @@ def falcon_attention_bytes(a: Architecture, s, b, attention: str) -> np.ndarray:
     if layout == "multi_head":   # (eager's matmul copies the values of more than one sequence: the view then goes)
         whole = np.asarray(b, dtype=np.float64) == 1 if attention == "eager" else 1.0
         return mask + 2 * (d_q + d_kv) * whole
-    return mask + 2 * (h - a.num_kv_heads) * (d_h + d_v) - (2 * a.hidden_size if a.norms_per_layer == 2 else 0)
+    return mask + 2 * (h - a.num_kv_heads) * (d_h + d_v)
 
 
 #: Families whose RMSNorm raises the mean square to the power -0.5 (``torch.pow(mean_squared, -0.5)``, Gemma 4's
@@ -1295,6 +1296,8 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
     if a.per_layer_input:   # (Gemma 4 E2B / E4B: each layer's gate on its per-layer input, and its norm)
         p = a.per_layer_input
         per_token = per_token + norm(d) + 4 * p + ((2 * d + 4 * p + norm(p)) if trained else 0)
+    if a.norms_share_input and a.norm_kind == "layer":   # (two LayerNorms on one bf16 input: kept once)
+        per_token = per_token - 2 * d
     if parallel and trained:   # (Falcon-H1's mixer scales its input by ssm_in_multiplier: a copy in_proj keeps)
         per_token = per_token + shares.get("mamba2", 0.0) * 2 * d
     kept = {"gdn": gdn_layer_bytes, "mamba1": mamba1_layer_bytes,
