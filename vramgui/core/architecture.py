@@ -772,11 +772,11 @@ _RESIDUAL_DROPOUTS = {"gpt2": (("resid_pdrop", 0.1, 2),), "gpt-sw3": (("resid_pd
                       "bloom": (("hidden_dropout", 0.0, 2),), "starcoder2": (("residual_dropout", 0.0, 2),),
                       "stablelm": (("hidden_dropout", 0.0, 1),), "persimmon": (("hidden_dropout", 0.0, 1),),
                       "falcon": (("hidden_dropout", 0.0, 1),)}
-# The MLP's activation where a config without the key gets one other than SiLU or GELU (transformers 5.24's config
-# classes' defaults)
 # The context where config.json gives none: the family's config default (transformers 5.24's KimiLinearConfig, and
 # FalconConfig's max_position_embeddings, Falcon-7B's 2,048-token context on its model card)
 _CONTEXT_DEFAULTS = {"kimi_linear": 1_048_576, "falcon": 2048}
+# The MLP's activation where a config without the key gets one other than SiLU (transformers 5.24's config classes'
+# defaults: FalconConfig's activation, "gelu")
 _ACTIVATION_DEFAULTS = {"gpt2": "gelu_new", "gpt-sw3": "gelu_new", "gpt_neo": "gelu_new", "gptj": "gelu_new",
                         "codegen": "gelu_new", "phi": "gelu_new", "opt": "relu", "apertus": "xielu",
                         "apertus1p5": "xielu", "apertus1p5_text": "xielu", "arcee": "relu2", "bitnet": "relu2",
@@ -1047,6 +1047,7 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             not get("new_decoder_architecture", default=False) or get("num_ln_in_parallel_attn", default=2) == 1):
         norms_per_layer = 1     # (one norm before both; the new decoder's ln_attn and ln_mlp where it asks for two)
 
+    falcon_layout = _falcon_layout(cfg, mt, h, h_kv)
     qkv_bias, o_bias, mlp_bias = _biases(cfg, mt)
     # (use_qk_norm: SarvamMoeConfig's default is True, which a saved config.json leaves out)
     qk_norm = mt in _QK_NORM or cfg.get("use_qk_norm", mt == "sarvam_moe") is True \
@@ -1133,10 +1134,10 @@ def architecture_from_hf_config(cfg: dict, source: str = "config.json") -> Archi
             residual_dropouts=_residual_dropouts(cfg, mt),
             attention_dropout=_above_zero(cfg.get(*_ATTENTION_DROPOUT.get(mt, ("attention_dropout", 0.0)))),
             attention_softcap=_above_zero(cfg.get("attn_logit_softcapping")),
-            falcon_layout=_falcon_layout(cfg, mt, h, h_kv),
+            falcon_layout=falcon_layout,
             norms_share_input=norms_per_layer == 2 and (
                 (mt == "gpt_neox" and cfg.get("use_parallel_residual", True) is not False)
-                or (mt == "falcon" and bool(cfg.get("new_decoder_architecture", False)))),
+                or falcon_layout == "new_decoder"),
             centred_fp32_norm=mt in _CENTRED_FP32_NORM or (mt == "cohere2_moe" and cfg.get("rms_norm_eps") is None),
             logit_softcap=_above_zero(cfg.get("final_logit_softcapping", 30.0 if mt == "beam" else None)),
             qkv_bias=qkv_bias, o_bias=o_bias,

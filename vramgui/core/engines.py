@@ -1049,6 +1049,20 @@ HF_NO_SDPA = {"gemma2": True, "vaultgemma": True, "gpt_oss": True, "mimo_v2_flas
            "granitemoe_swa": True, "gpt_neo": True, "flint": True, "bloom": False, "mpt": False, "deepseek_v4": False}
 
 
+#: Why transformers' SDPA takes PyTorch's math path for Falcon's multi-query layers (:func:`sdpa_math_path`): how the
+#: notes (training.attention_cautions, report.sdpa_math_note) begin
+SDPA_MATH_WHY = ("transformers hands SDPA this model's one key/value head unrepeated, which PyTorch's fused kernels "
+                 "refuse")
+
+
+def sdpa_math_path(a, attention: str) -> bool:
+    """Whether transformers 5.24 runs ``attention`` "sdpa" through PyTorch's math path for this architecture: Falcon's
+    multi-query layers hand SDPA one key/value head beside every query head, and PyTorch's fused kernels take equal
+    heads only (``check_batch_size_and_num_heads_dense`` without ``enable_gqa``), the math path upcast to fp32
+    (:attr:`~vramgui.core.architecture.Architecture.falcon_layout` "multi_query")."""
+    return attention == "sdpa" and a.falcon_layout == "multi_query"
+
+
 #: Model types whose transformers 5.24 classes refuse flash_attention_2 (``_supports_flash_attn = False``), why; the
 #: vision-language checkpoints' classes alone for Gemma 3 and Gemma 4 (their text-only classes take it)
 HF_NO_FLASH = {"llama4_text": ("Llama4PreTrainedModel", False),

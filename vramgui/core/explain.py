@@ -23,6 +23,7 @@ from .engines import (
     mla_absorbed,
     mla_expansion,
     mla_expansion_reads,
+    sdpa_math_path,
     up_projected_gguf,
 )
 from .fit import budget_bytes
@@ -1070,7 +1071,7 @@ def _falcon_text(a, attention: str, batch: int) -> str:
     families."""
     layout = a.falcon_layout
     if layout == "multi_query":
-        if attention != "sdpa":
+        if not sdpa_math_path(a, attention):
             return ""
         n = "h" if batch > 1 else "h_kv"
         return (f" + 4·d_q + 4·{n}·(d_h + d_v) + 4·h·s − 2·d_q − 4·d_kv − 4h (transformers hands SDPA Falcon's one "
@@ -1079,9 +1080,7 @@ def _falcon_text(a, attention: str, batch: int) -> str:
                 + " and the softmax's output in fp32, in place of the bf16 ones and the log-sum-exp)")
     text = " + 2·s (the causal mask Falcon builds, which each layer's SDPA converts to bf16 and keeps)" \
         if attention == "sdpa" and layout else ""
-    if layout == "multi_head" and (attention != "eager" or batch == 1):
-        text += " + 2·(d_q + d_kv) (the fused qkv projection's output, alive whole through the values, a view of it)"
-    elif layout == "new_decoder":
+    if layout == "new_decoder":
         text += " + 2·(h − h_kv)·(d_h + d_v) (the grouped keys and values copied to every query head)"
     return text
 
@@ -1089,11 +1088,11 @@ def _falcon_text(a, attention: str, batch: int) -> str:
 def _sdpa_repeat_text(a, t) -> str:
     """What transformers' SDPA attention adds without its grouped-query path (training.sdpa_repeat_bytes), in words:
     "" where it adds nothing."""
-    from .training import SDPA_GQA_HEAD_DIM
+    from .training import SDPA_GQA_HEAD_DIM, sdpa_wide_heads
     if t.attention != "sdpa" or a.mla or a.falcon_layout:
         return ""
     g = a.global_attention
-    wide = max(a.head_dim, a.v_head_dim, g.head_dim if g else 0) > SDPA_GQA_HEAD_DIM or a.head_dim != a.v_head_dim
+    wide = sdpa_wide_heads(a.head_dim, a.v_head_dim) or (g is not None and sdpa_wide_heads(g.head_dim, g.head_dim))
     past = bool(a.sliding_window_layers and a.sliding_window and t.seq > a.sliding_window)
     if t.padded and t.batch > 1:   # (every layer masked: the windowed layers' case is part of it)
         return (" + in every layer (the micro-batch padded) the mask SDPA converts to bf16 and keeps, 2·s"
@@ -1166,7 +1165,6 @@ def explain_training(t) -> dict[str, str]:
         ALLOCATOR_FRACTION,
         CUDA_CONTEXT_BYTES,
         DATA_PARALLEL_BYTES,
-        FUSED_QKV_KEPT,
         LOGIT_BYTES,
         OPTIMIZER_BYTES,
         QUERY_BY_HEAD,
@@ -1179,6 +1177,7 @@ def explain_training(t) -> dict[str, str]:
         frozen_format,
         fused_lora_bytes,
         fused_param_bytes,
+        fused_qkv_whole,
         kbit_upcast_bytes,
         layer_activation_bytes,
         logit_bytes,
@@ -1229,8 +1228,6 @@ def explain_training(t) -> dict[str, str]:
               "step": f"the step (gradients{' + its temporaries' if step else ''}) {_g(float(m.step_phase))}"}
     frag = float(m.fragmentation)
     dp = DATA_PARALLEL_BYTES if t.n_gpus > 1 else 0.0
-    # (eager's matmul copies the values of more than one sequence and repeat_kv grouped ones: the fused output goes)
-    fused_whole = t.attention != "eager" or (t.batch == 1 and a.num_kv_heads in (1, a.num_heads))
     # (the attention layers' terms; a model without attention, Mamba's alone: none)
     attn_text = (("4·h·(n + r) (MLA's query and key, each built whole) + 2·h·(n + v) (the key up-projection's "
                   "output, the values a view of it) + "
@@ -1257,7 +1254,7 @@ def explain_training(t) -> dict[str, str]:
                     " + 2·d_o (o_proj's copy of the output, laid out by head)" if trained and by_head else "")
                  + (" + q/k norms" if a.has_qk_norms else "")
                  + (" + 2·(d_q + d_kv) (the fused qkv projection's output, alive whole through the values, "
-                    "a view of it)" if a.model_type in FUSED_QKV_KEPT and fused_whole else "")) if a.attention_layers \
+                    "a view of it)" if fused_qkv_whole(a, t.attention, t.batch) else "")) if a.attention_layers \
         else ""
     if a.per_layer_input:   # (Gemma 4 E2B / E4B)
         trained_ple = (", the gate's input 2d, 4p (the activation's output, the projection's input) and the model's "

@@ -26,6 +26,7 @@ from .engines import (
     OLLAMA,
     READS_IN_PLACE,
     REFUSES_PAST_CONTEXT,
+    SDPA_MATH_WHY,
     STAGES_OFFLOADED,
     card_target,
     converts_first,
@@ -547,8 +548,7 @@ def sdpa_math_note(s) -> str | None:
     Falcon's one key/value head); None elsewhere."""
     if not s.sdpa_math:
         return None
-    return ("transformers hands SDPA this model's one key/value head unrepeated, which PyTorch's fused kernels refuse: "
-            "its math path holds each prompt's scores in fp32, 8 bytes a score (counted here); with "
+    return (f"{SDPA_MATH_WHY}: its math path holds each prompt's scores in fp32, 8 bytes a score (counted here); with "
             "attn_implementation=\"flash_attention_2\" it does not: pick flash")
 
 

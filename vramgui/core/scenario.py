@@ -18,6 +18,7 @@ from .engines import (
     KV_TYPES,
     NO_EAGER_ATTENTION,
     EngineProfile,
+    sdpa_math_path,
     takes_kv,
 )
 from .formats import KV_DTYPES, NVFP4_WEIGHT_ONLY, WEIGHT_FORMATS, KVDtype, WeightFormat
@@ -202,8 +203,7 @@ class Scenario(BaseModel):
         """HF transformers hands PyTorch's SDPA Falcon's one key/value head unrepeated
         (:attr:`~vramgui.core.architecture.Architecture.falcon_layout` "multi_query"): its fused kernels refuse keys
         with fewer heads than the queries, so its math path runs and holds the scores, in fp32."""
-        return self.engine == "hf" and self.attention_impl == "sdpa" and \
-            self.model.architecture.falcon_layout == "multi_query"
+        return self.engine == "hf" and sdpa_math_path(self.model.architecture, self.attention_impl)
 
     @property
     def stages(self) -> int:

@@ -52,7 +52,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .architecture import Architecture
-from .engines import HF_NO_SDPA, HF_NO_SDPA_WHY, hf_flash_refusal, hf_resident_extras
+from .engines import HF_NO_SDPA, HF_NO_SDPA_WHY, SDPA_MATH_WHY, hf_flash_refusal, hf_resident_extras, sdpa_math_path
 from .formats import WEIGHT_FORMATS, wide_experts
 from .params import count_params
 from .presets import GPU, ModelPreset
@@ -92,6 +92,23 @@ FUSED_PROJECTIONS = {"phi3": (("q", "k", "v"), ("gate", "up")), "falcon": (("q",
 #: ``2·(d_q + d_kv)`` a token beyond the values (as HF's Trainer runs them, ``use_cache=False``; a DynamicCache copies
 #: the keys and values and frees it): counted with saved-tensor hooks on narrow layers of both
 FUSED_QKV_KEPT = frozenset({"gpt_neox", "phi3"})
+
+
+def fused_qkv_kept(a: Architecture) -> bool:
+    """The values are a view of a fused q/k/v projection's output (:data:`FUSED_QKV_KEPT`; Falcon's multi-head layers,
+    :attr:`~vramgui.core.architecture.Architecture.falcon_layout`): what keeps them keeps that output whole."""
+    return a.model_type in FUSED_QKV_KEPT or a.falcon_layout == "multi_head"
+
+
+def fused_qkv_whole(a: Architecture, attention: str, b):
+    """Whether the fused q/k/v output is kept whole (:func:`fused_qkv_kept`) with ``attention`` for micro-batches of
+    ``b``: eager's matmul copies the values of more than one sequence, and repeat_kv grouped ones, whose view then goes
+    (counted on narrow Phi-3 and Falcon layers)."""
+    if not fused_qkv_kept(a):
+        return False
+    if attention != "eager":
+        return True
+    return (np.asarray(b) == 1) & (a.num_kv_heads in (1, a.num_heads))
 #: Vision towers (their config's model_type) whose linear modules transformers 5.24 names as the language model's
 #: LoRA targets, so that peft adapts them too (a target name matches every module ending in it): SigLIP (Gemma 3)
 #: and CLIP q_proj, k_proj, v_proj and out_proj (their attention's output: the out_proj role's name); Llama 3.2
@@ -753,9 +770,8 @@ def attention_cautions(a: Architecture, attention: str, mamba_kernels: bool = Fa
         notes.append(("wide_heads", f"flash-attn takes heads up to {FLASH_ATTN_HEAD_DIM} wide and this model's are "
                       f"{widest}: transformers runs it with SDPA or eager attention ('sdpa' gives SDPA's figures; "
                       "these assume flash attention's)"))
-    if attention == "sdpa" and a.falcon_layout == "multi_query":
-        notes.append(("sdpa_math", "transformers hands SDPA this model's one key/value head unrepeated, which "
-                      "PyTorch's fused kernels refuse: its math path runs, in fp32, and keeps h·s² fp32 scores a "
+    if sdpa_math_path(a, attention):
+        notes.append(("sdpa_math", f"{SDPA_MATH_WHY}: its math path runs, in fp32, and keeps h·s² fp32 scores a "
                       "layer (counted here); flash attention (attn_implementation=\"flash_attention_2\") keeps "
                       "none"))
     if gdn_torch_layers(a):
@@ -808,7 +824,7 @@ def eager_score_bytes(a: Architecture) -> int:
     return score + (2 if a.attention_softcap else 0) + (2 if a.model_type in SINK_SCALED_EAGER else 0)
 
 
-def eager_attention_bytes(a: Architecture, s, b=2) -> np.ndarray:
+def eager_attention_bytes(a: Architecture, s, b=1) -> np.ndarray:
     """What eager attention keeps a token beyond SDPA's, for ``b`` sequences of ``s``: the scores, ``c·h·s``
     (:func:`eager_score_bytes`), and the keys and values repeated to every query head (transformers' ``repeat_kv``:
     the matmuls keep the copies, ``2·(h − h_kv)·(d_h + d_v)`` more; of one key/value head only where there is more
@@ -839,8 +855,7 @@ def falcon_attention_bytes(a: Architecture, s, b, attention: str) -> np.ndarray:
     it keeps the queries, keys and values in fp32 (the keys and values broadcast to every head where there is more
     than one sequence, copies; one folds into a view) and the fp32 softmax, ``4·h·s``, in place of the bf16 queries,
     keys and values and the log-sum-exp: ``4·d_q + 4·n·(d_h + d_v) + 4·h·s − 2·d_q − 4·d_kv − 4h``, ``n`` h or h_kv.
-    Multi-head layers' values are a view of the fused projection's output, kept whole: ``2·(d_q + d_kv)`` (eager's
-    matmul copies the values of more than one sequence, whose view then goes).
+    Multi-head layers' values are a view of the fused projection's output, kept whole (:func:`fused_qkv_kept`).
     The new decoder copies its grouped keys and values to every query head, ``2·(h − h_kv)·(d_h + d_v)`` (its two
     norms read one input: :attr:`~vramgui.core.architecture.Architecture.norms_share_input`). Counted with saved-tensor
     hooks on narrow Falcon layers of each layout, SDPA and eager, one to three sequences
@@ -852,14 +867,13 @@ def falcon_attention_bytes(a: Architecture, s, b, attention: str) -> np.ndarray:
     h, d_h, d_v = a.num_heads, a.head_dim, a.v_head_dim
     d_q, d_kv = h * d_h, a.num_kv_heads * d_h
     if layout == "multi_query":
-        if attention != "sdpa":
+        if not sdpa_math_path(a, attention):
             return np.zeros_like(s)
         heads = np.where(np.asarray(b, dtype=np.float64) > 1, h, a.num_kv_heads)
         return 4 * d_q + 4 * heads * (d_h + d_v) + 4 * h * s - 2 * d_q - 4 * d_kv - 4 * h
     mask = 2 * s if attention == "sdpa" else 0 * s
-    if layout == "multi_head":   # (eager's matmul copies the values of more than one sequence: the view then goes)
-        whole = np.asarray(b, dtype=np.float64) == 1 if attention == "eager" else 1.0
-        return mask + 2 * (d_q + d_kv) * whole
+    if layout == "multi_head":   # (its values a view of the fused output: fused_qkv_kept)
+        return mask
     return mask + 2 * (h - a.num_kv_heads) * (d_h + d_v)
 
 
@@ -880,6 +894,12 @@ FLASH_ATTN_HEAD_DIM = 256
 SDPA_GQA_HEAD_DIM = 256
 
 
+def sdpa_wide_heads(head_dim: int, v_head_dim: int) -> bool:
+    """Heads transformers' SDPA attention repeats whatever the mask: wider than :data:`SDPA_GQA_HEAD_DIM`, or values not
+    as wide as the keys (``use_gqa_in_sdpa``)."""
+    return max(head_dim, v_head_dim) > SDPA_GQA_HEAD_DIM or head_dim != v_head_dim
+
+
 def sdpa_repeat_bytes(a: Architecture, s, b=1, padded: bool = False) -> np.ndarray:
     """What transformers 5.24's SDPA attention keeps a token beyond the fused kernel's queries, keys, values and output,
     in a layer's mean: without its grouped-query path (``use_gqa_in_sdpa``: a mask, or heads wider than
@@ -893,9 +913,9 @@ def sdpa_repeat_bytes(a: Architecture, s, b=1, padded: bool = False) -> np.ndarr
     against 64 and 96 tokens, heads of 512, a padded sequence)."""
     s = np.asarray(s, dtype=np.float64)
     h, h_kv = a.num_heads, a.num_kv_heads
-    fused = 2.0 * (h * a.head_dim + h_kv * a.head_dim) if a.model_type in FUSED_QKV_KEPT else 0.0
+    fused = 2.0 * (h * a.head_dim + h_kv * a.head_dim) if fused_qkv_kept(a) else 0.0
     repeat = 2.0 * (h - h_kv) * (a.head_dim + a.v_head_dim) - fused if h_kv > 1 else 0.0
-    wide = max(a.head_dim, a.v_head_dim) > SDPA_GQA_HEAD_DIM or a.head_dim != a.v_head_dim
+    wide = sdpa_wide_heads(a.head_dim, a.v_head_dim)
     out = np.zeros_like(s) + (repeat if wide else 0.0)
     masked = 0.0 * s
     if a.sliding_window_layers and a.sliding_window:
@@ -1243,10 +1263,7 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         attn = attn + (2 + (2 if trained else 0) + (2 if by_head else 0)) * d_o
     elif trained and by_head:   # o_proj's input, the transposed copy
         attn = attn + 2 * d_o
-    if a.model_type in FUSED_QKV_KEPT:   # (the fused output whole, where the values are a view of it; eager's matmul
-        #                                   copies the values of more than one sequence, repeat_kv grouped ones)
-        whole = (b == 1) * (a.num_kv_heads in (1, a.num_heads)) if attention == "eager" else 1.0
-        attn = attn + 2 * (d_q + d_kv) * whole
+    attn = attn + 2 * (d_q + d_kv) * fused_qkv_whole(a, attention, b)   # (the fused output, the values a view of it)
     # the shares of the layers whose recurrent mixers are counted apart (recurrent_layer_counts), of the attention
     # layers and of the MLPs (Nemotron-H's blocks hold one of them); `mixer`: one kind of layer alone
     counted = recurrent_layer_counts(a)
@@ -1261,7 +1278,7 @@ def layer_activation_bytes(a: Architecture, seq, batch, attention: str = "eager"
         attn = attn + falcon_attention_bytes(a, s, b, attention)
     if attention == "sdpa" and not a.falcon_layout:   # (transformers' sdpa_attention_forward)
         attn = attn + sdpa_repeat_bytes(a, s, b, padded)
-    matmuls = attention == "eager" or (attention == "sdpa" and a.falcon_layout == "multi_query")   # (the math path)
+    matmuls = attention == "eager" or sdpa_math_path(a, attention)
     if matmuls and (by_head or (not trained and not a.attn_output_gate)) and not a.mla:
         attn = attn - 2 * d_o   # (SDPA's kernels keep their output; a matmul's, only what reads its copy laid out
         #                        by token: o_proj's weight gradient, an output gate; the by-head term's copy there)
